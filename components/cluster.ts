@@ -1,0 +1,255 @@
+/**
+ * Cluster: where the application's Kubernetes resources go.
+ *
+ * Either an EKS cluster Launchpad owns (control plane with envelope-encrypted secrets and full
+ * control-plane logging, a managed node group in the private subnets, the IAM OIDC provider for
+ * service-account roles), or, when `launchpad:cluster.kubeconfig` is set, an existing cluster reached
+ * through that kubeconfig and no EKS resources at all. Either way it yields one
+ * `@pulumi/kubernetes` Provider that every Kubernetes resource uses, and the stack's namespace.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
+import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
+import { childTags, type Tags } from "../lib/tags";
+
+export interface ClusterArgs {
+    readonly config: EksClusterConfig | ExistingClusterConfig;
+    readonly nodeGroup: NodeGroupConfig;
+    /** EKS cluster name: fixed (not auto-named) because the control-plane log group is named after it. */
+    readonly clusterName: string;
+    readonly region: string;
+    readonly safety: Safety;
+    readonly tags: Tags;
+    /** Private subnets for the control-plane ENIs and the nodes. Required in `eks` mode. */
+    readonly privateSubnetIds?: pulumi.Input<string[]>;
+}
+
+/** Control-plane logs land here; EKS would otherwise create it with no retention limit. */
+export function controlPlaneLogGroupName(clusterName: string): string {
+    return `/aws/eks/${clusterName}/cluster`;
+}
+
+export interface KubeconfigParts {
+    readonly clusterName: string;
+    readonly endpoint: string;
+    readonly certificateAuthority: string;
+    readonly region: string;
+}
+
+/** A kubeconfig that authenticates with `aws eks get-token` (the AWS CLI), as the EKS docs describe. */
+export function buildKubeconfig(p: KubeconfigParts): object {
+    const ctx = `aws-${p.clusterName}`;
+    return {
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: ctx, cluster: { server: p.endpoint, "certificate-authority-data": p.certificateAuthority } }],
+        contexts: [{ name: ctx, context: { cluster: ctx, user: ctx } }],
+        "current-context": ctx,
+        users: [{
+            name: ctx,
+            user: {
+                exec: {
+                    apiVersion: "client.authentication.k8s.io/v1beta1",
+                    command: "aws",
+                    args: ["eks", "get-token", "--cluster-name", p.clusterName, "--region", p.region, "--output", "json"],
+                    interactiveMode: "Never",
+                },
+            },
+        }],
+    };
+}
+
+/** Labels of the application namespace: Pod Security "restricted" is enforced, not just warned. */
+export function namespaceLabels(namespace: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": namespace,
+        "app.kubernetes.io/managed-by": "pulumi",
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/warn": "restricted",
+    };
+}
+
+/** Managed policies the nodes' role needs (kubelet, VPC CNI, image pulls). */
+export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"] as const;
+
+interface EksParts {
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly clusterName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly oidcProviderArn: pulumi.Output<string>;
+    readonly oidcIssuerUrl: pulumi.Output<string>;
+    readonly nodeRoleArn: pulumi.Output<string>;
+    readonly clusterSecurityGroupId: pulumi.Output<string>;
+}
+
+export class Cluster extends pulumi.ComponentResource {
+    /** The Provider every Kubernetes resource of the stack must use. */
+    public readonly provider: k8s.Provider;
+    public readonly namespace: pulumi.Output<string>;
+    /** Secret. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** Undefined when an existing cluster is used. */
+    public readonly clusterName: pulumi.Output<string> | undefined;
+    public readonly endpoint: pulumi.Output<string> | undefined;
+    public readonly oidcProviderArn: pulumi.Output<string> | undefined;
+    public readonly oidcIssuerUrl: pulumi.Output<string> | undefined;
+    public readonly nodeRoleArn: pulumi.Output<string> | undefined;
+    public readonly clusterSecurityGroupId: pulumi.Output<string> | undefined;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:cluster:Cluster", name, {}, opts);
+        const eks = args.config.mode === "eks" ? this.createEks(name, args, args.config) : undefined;
+        this.kubeconfig = eks?.kubeconfig ?? (args.config as ExistingClusterConfig).kubeconfig;
+        this.clusterName = eks?.clusterName;
+        this.endpoint = eks?.endpoint;
+        this.oidcProviderArn = eks?.oidcProviderArn;
+        this.oidcIssuerUrl = eks?.oidcIssuerUrl;
+        this.nodeRoleArn = eks?.nodeRoleArn;
+        this.clusterSecurityGroupId = eks?.clusterSecurityGroupId;
+
+        this.provider = new k8s.Provider(`${name}-k8s`, {
+            kubeconfig: this.kubeconfig,
+        }, { parent: this });
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: args.config.namespace, labels: namespaceLabels(args.config.namespace) },
+        }, { parent: this, provider: this.provider });
+        this.namespace = ns.metadata.name;
+
+        this.registerOutputs({
+            namespace: this.namespace,
+            kubeconfig: this.kubeconfig,
+            clusterName: this.clusterName,
+            endpoint: this.endpoint,
+            oidcProviderArn: this.oidcProviderArn,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            nodeRoleArn: this.nodeRoleArn,
+            clusterSecurityGroupId: this.clusterSecurityGroupId,
+        });
+    }
+
+    private createEks(name: string, args: ClusterArgs, config: EksClusterConfig): EksParts {
+        const { tags, safety, nodeGroup: ng } = args;
+        const parent = { parent: this };
+        if (args.privateSubnetIds === undefined) {
+            throw new pulumi.ResourceError("an EKS cluster needs privateSubnetIds", this);
+        }
+
+        const secretsKey = new aws.kms.Key(`${name}-secrets-key`, {
+            description: `Envelope encryption of Kubernetes secrets in EKS cluster ${args.clusterName}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: safety.kmsDeletionWindowDays,
+            tags: childTags(tags, `${name}-secrets-key`),
+        }, { parent: this, protect: safety.protect });
+        new aws.kms.Alias(`${name}-secrets-key-alias`, { name: `alias/${args.clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId }, parent);
+
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane-logs`, {
+            name: controlPlaneLogGroupName(args.clusterName),
+            retentionInDays: safety.logRetentionDays,
+            tags: childTags(tags, `${name}-control-plane-logs`),
+        }, parent);
+
+        const clusterRole = new aws.iam.Role(`${name}-cluster-role`, {
+            assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"])),
+            tags: childTags(tags, `${name}-cluster-role`),
+        }, parent);
+        const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, {
+            role: clusterRole.name,
+            policyArn: managedPolicyArn("AmazonEKSClusterPolicy"),
+        }, parent);
+
+        const publicCidrs = [...config.endpointPublicAccessCidrs];
+        const cluster = new aws.eks.Cluster(`${name}-eks`, {
+            name: args.clusterName,
+            version: config.version,
+            roleArn: clusterRole.arn,
+            vpcConfig: {
+                subnetIds: args.privateSubnetIds,
+                endpointPrivateAccess: true,
+                // No allowed CIDRs: the API is reachable from inside the VPC only.
+                endpointPublicAccess: publicCidrs.length > 0,
+                publicAccessCidrs: publicCidrs.length > 0 ? publicCidrs : undefined,
+            },
+            enabledClusterLogTypes: [...config.logTypes],
+            encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            // Standard support only: extended support costs six times as much and must be chosen on purpose.
+            upgradePolicy: { supportType: "STANDARD" },
+            deletionProtection: safety.deletionProtection,
+            tags: childTags(tags, `${name}-eks`),
+        }, {
+            parent: this,
+            // The log group is found by name and the role's policy must outlive the cluster on delete.
+            dependsOn: [logGroup, clusterPolicy],
+        });
+
+        const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {
+            url: cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? ""),
+            clientIdLists: ["sts.amazonaws.com"],
+            tags: childTags(tags, `${name}-oidc`),
+        }, parent);
+
+        const nodeRole = new aws.iam.Role(`${name}-node-role`, {
+            assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("ec2.amazonaws.com")),
+            tags: childTags(tags, `${name}-node-role`),
+        }, parent);
+        const nodePolicies = NODE_POLICIES.map((policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, {
+            role: nodeRole.name,
+            policyArn: managedPolicyArn(policy),
+        }, parent));
+
+        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-node-template`, {
+            description: `Nodes of EKS cluster ${args.clusterName}`,
+            blockDeviceMappings: [{
+                deviceName: "/dev/xvda",
+                ebs: { volumeSize: ng.diskSizeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            }],
+            // IMDSv2 only, one hop: pods cannot borrow the node's role and must use IRSA.
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            tagSpecifications: ["instance", "volume"].map((resourceType) => ({
+                resourceType,
+                tags: childTags(tags, `${name}-node`),
+            })),
+            tags: childTags(tags, `${name}-node-template`),
+        }, parent);
+
+        const nodes = new aws.eks.NodeGroup(`${name}-nodes`, {
+            clusterName: cluster.name,
+            version: cluster.version,
+            nodeRoleArn: nodeRole.arn,
+            subnetIds: args.privateSubnetIds,
+            instanceTypes: [...ng.instanceTypes],
+            capacityType: ng.capacityType,
+            amiType: ng.amiType,
+            scalingConfig: { minSize: ng.minSize, desiredSize: ng.desiredSize, maxSize: ng.maxSize },
+            updateConfig: { maxUnavailablePercentage: 33 },
+            nodeRepairConfig: { enabled: true },
+            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+            tags: childTags(tags, `${name}-nodes`),
+        }, {
+            parent: this,
+            // Nodes cannot join before their role can; on delete the policies must outlive the nodes.
+            dependsOn: nodePolicies,
+            // The cluster autoscaler owns the current size; config sets only its bounds.
+            ignoreChanges: ["scalingConfig.desiredSize"],
+        });
+
+        // Reading the node group's id makes every Kubernetes resource wait until there are nodes to schedule on.
+        const kubeconfig = pulumi
+            .all([cluster.name, cluster.endpoint, cluster.certificateAuthority, nodes.id])
+            .apply(([clusterName, endpoint, ca]) =>
+                JSON.stringify(buildKubeconfig({ clusterName, endpoint, certificateAuthority: ca.data ?? "", region: args.region })),
+            );
+        return {
+            kubeconfig: pulumi.secret(kubeconfig),
+            clusterName: cluster.name,
+            endpoint: cluster.endpoint,
+            oidcProviderArn: oidc.arn,
+            oidcIssuerUrl: oidc.url,
+            nodeRoleArn: nodeRole.arn,
+            clusterSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+        };
+    }
+}

@@ -1,0 +1,261 @@
+/**
+ * Parses a stack's raw config into the typed, frozen `LaunchpadConfig`.
+ *
+ * Pure apart from wrapping secrets in `pulumi.secret`: no engine, no files. Every key is parsed on
+ * its own and the cross-field rules run on whatever parsed, so one run reports every problem.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { ConfigError, describeValue, expectation, issuePath } from "./errors";
+import {
+    RESERVED_TAG_KEYS,
+    SECRET_PATHS,
+    isArmInstanceType,
+    rawConfigSchema,
+    type NatMode,
+    type RawConfig,
+    type Tier,
+} from "./schema";
+import { safetyFor, type Safety } from "./tier";
+
+export interface ConfigInput {
+    readonly project: string;
+    readonly stack: string;
+    /** Full key (`launchpad:network`, `aws:region`) to its value, objects already decoded from JSON. */
+    readonly values: Readonly<Record<string, unknown>>;
+    /** Full keys the stack holds as secrets (a key is secret when any value inside it is). */
+    readonly secretKeys: ReadonlySet<string>;
+}
+
+export interface NetworkConfig {
+    readonly cidr: string;
+    readonly azCount: number;
+    readonly natGateways: NatMode;
+}
+
+interface ClusterCommon {
+    /** Application namespace, one per stack. */
+    readonly namespace: string;
+}
+
+/** Launchpad creates and owns an EKS cluster. */
+export interface EksClusterConfig extends ClusterCommon {
+    readonly mode: "eks";
+    readonly version: string;
+    readonly endpointPublicAccessCidrs: readonly string[];
+    readonly logTypes: readonly string[];
+}
+
+/** The team brings its own cluster: no EKS resources, the Provider uses this kubeconfig. */
+export interface ExistingClusterConfig extends ClusterCommon {
+    readonly mode: "existing";
+    readonly kubeconfig: pulumi.Output<string>;
+}
+
+export interface NodeGroupConfig {
+    readonly instanceTypes: readonly string[];
+    readonly minSize: number;
+    readonly desiredSize: number;
+    readonly maxSize: number;
+    readonly diskSizeGb: number;
+    readonly capacityType: "ON_DEMAND" | "SPOT";
+    /** Derived from the instance types' CPU architecture. */
+    readonly amiType: "AL2023_x86_64_STANDARD" | "AL2023_ARM_64_STANDARD";
+}
+
+export interface LaunchpadConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly tier: Tier;
+    readonly region: string;
+    readonly drRegion: string;
+    readonly safety: Safety;
+    readonly network: NetworkConfig;
+    readonly cluster: EksClusterConfig | ExistingClusterConfig;
+    readonly nodeGroup: NodeGroupConfig;
+    /** `project`, `environment`, `managed-by` and the stack's extra tags: on every taggable AWS resource. */
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+type Shape = typeof rawConfigSchema.shape;
+type Parsed = { -readonly [K in keyof Shape]?: z.output<Shape[K]> };
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    let cur = root;
+    for (const part of path) {
+        if (cur === null || typeof cur !== "object") {
+            return undefined;
+        }
+        cur = (cur as Record<PropertyKey, unknown>)[part];
+    }
+    return cur;
+}
+
+function isSecretPath(path: string): boolean {
+    return SECRET_PATHS.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
+}
+
+function fieldsOf(key: keyof Shape, path: readonly PropertyKey[]): string[] {
+    const schema = rawConfigSchema.shape[key] as unknown as { unwrap?: () => unknown };
+    const inner = (schema.unwrap ? schema.unwrap() : schema) as { shape?: Record<string, unknown> };
+    return path.length === 0 && inner.shape ? Object.keys(inner.shape) : [];
+}
+
+/** Messages for one key's schema issues. */
+function keyProblems(key: keyof Shape, value: unknown, issues: readonly z.core.$ZodIssue[]): string[] {
+    const out: string[] = [];
+    for (const issue of issues) {
+        const fullPath: PropertyKey[] = [key, ...issue.path];
+        if (issue.code === "unrecognized_keys") {
+            for (const field of issue.keys) {
+                const p = issuePath([...fullPath, field]);
+                const allowed = expectation(issue, () => fieldsOf(key, issue.path));
+                out.push(`${p}: received ${describeValue(valueAt(value, [...issue.path, field]), isSecretPath(p))}; ${allowed}`);
+            }
+            continue;
+        }
+        const p = issuePath(fullPath);
+        const received = valueAt(value, issue.path);
+        const what = received === undefined && issue.code === "invalid_type" ? "nothing (required)" : describeValue(received, isSecretPath(p));
+        out.push(`${p}: received ${what}; ${expectation(issue, () => [])}`);
+    }
+    return out;
+}
+
+/** Rules that span keys or fields; each runs only when the values it reads parsed. */
+function crossFieldProblems(p: Parsed, input: ConfigInput): string[] {
+    const out: string[] = [];
+    const region = p["aws:region"];
+    const dr = p["launchpad:drRegion"];
+    if (region !== undefined && dr !== undefined && region === dr) {
+        out.push(`launchpad:drRegion: received ${JSON.stringify(dr)}; expected a region other than aws:region (${JSON.stringify(region)}): a disaster-recovery copy in the same region is not off-site`);
+    }
+
+    const ng = p["launchpad:nodeGroup"];
+    if (ng !== undefined) {
+        if (ng.minSize > ng.maxSize) {
+            out.push(`launchpad:nodeGroup.minSize: received ${ng.minSize}; expected a number <= launchpad:nodeGroup.maxSize (${ng.maxSize})`);
+        } else if (ng.desiredSize !== undefined && (ng.desiredSize < ng.minSize || ng.desiredSize > ng.maxSize)) {
+            out.push(`launchpad:nodeGroup.desiredSize: received ${ng.desiredSize}; expected a number from launchpad:nodeGroup.minSize (${ng.minSize}) to launchpad:nodeGroup.maxSize (${ng.maxSize})`);
+        }
+        const arm = ng.instanceTypes.filter(isArmInstanceType);
+        if (arm.length > 0 && arm.length < ng.instanceTypes.length) {
+            out.push(`launchpad:nodeGroup.instanceTypes: received ${JSON.stringify(ng.instanceTypes)}; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type`);
+        }
+    }
+
+    const tier = p["launchpad:tier"];
+    const net = p["launchpad:network"];
+    if (tier !== undefined && net?.natGateways !== undefined) {
+        const allowed = safetyFor(tier).allowedNatGateways;
+        if (!allowed.includes(net.natGateways)) {
+            out.push(`launchpad:network.natGateways: received ${JSON.stringify(net.natGateways)}; expected ${allowed.map((a) => JSON.stringify(a)).join(" or ")} in a ${tier} stack: one NAT gateway per AZ keeps egress up when a zone fails`);
+        }
+    }
+
+    const tags = p["launchpad:tags"];
+    for (const reserved of RESERVED_TAG_KEYS) {
+        if (tags !== undefined && Object.prototype.hasOwnProperty.call(tags, reserved)) {
+            out.push(`launchpad:tags.${reserved}: received ${JSON.stringify(tags[reserved])}; expected no such tag: Launchpad sets ${RESERVED_TAG_KEYS.join(", ")} itself`);
+        }
+    }
+
+    const cluster = p["launchpad:cluster"];
+    if (cluster?.kubeconfig !== undefined && !input.secretKeys.has("launchpad:cluster")) {
+        out.push("launchpad:cluster.kubeconfig: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path cluster.kubeconfig < kubeconfig.yaml`");
+    }
+    if (cluster !== undefined && cluster.namespace === undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(defaultNamespace(input))) {
+        out.push(`launchpad:cluster.namespace: received nothing (the default ${JSON.stringify(defaultNamespace(input))} is not a DNS-1123 label); expected a namespace name set explicitly`);
+    }
+    return out;
+}
+
+function defaultNamespace(input: ConfigInput): string {
+    return `${input.project}-${input.stack}`;
+}
+
+function build(raw: RawConfig, input: ConfigInput): LaunchpadConfig {
+    const tier = raw["launchpad:tier"];
+    const safety = safetyFor(tier);
+    const net = raw["launchpad:network"];
+    const c = raw["launchpad:cluster"];
+    const ng = raw["launchpad:nodeGroup"];
+    const namespace = c.namespace ?? defaultNamespace(input);
+    const cluster: EksClusterConfig | ExistingClusterConfig =
+        c.kubeconfig !== undefined
+            ? { mode: "existing", namespace, kubeconfig: pulumi.secret(c.kubeconfig) }
+            : {
+                  mode: "eks",
+                  namespace,
+                  version: c.version,
+                  endpointPublicAccessCidrs: Object.freeze([...c.endpointPublicAccessCidrs]),
+                  logTypes: Object.freeze([...c.logTypes]),
+              };
+    return deepFreeze({
+        project: input.project,
+        stack: input.stack,
+        tier,
+        region: raw["aws:region"],
+        drRegion: raw["launchpad:drRegion"],
+        safety,
+        network: { cidr: net.cidr, azCount: net.azCount, natGateways: net.natGateways ?? safety.defaultNatGateways },
+        cluster,
+        nodeGroup: {
+            instanceTypes: [...ng.instanceTypes],
+            minSize: ng.minSize,
+            desiredSize: ng.desiredSize ?? ng.minSize,
+            maxSize: ng.maxSize,
+            diskSizeGb: ng.diskSizeGb,
+            capacityType: ng.capacityType,
+            amiType: ng.instanceTypes.every(isArmInstanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
+        },
+        tags: {
+            ...raw["launchpad:tags"],
+            project: input.project,
+            environment: input.stack,
+            "managed-by": "pulumi",
+        },
+    });
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !pulumi.Output.isInstance(value) && !Object.isFrozen(value)) {
+        for (const v of Object.values(value as object)) {
+            deepFreeze(v);
+        }
+        Object.freeze(value);
+    }
+    return value;
+}
+
+/**
+ * Validates every key and returns the typed config, or throws one `ConfigError` listing every
+ * problem (unknown keys, shapes, ranges, enums, cross-field rules).
+ */
+export function parseConfig(input: ConfigInput): LaunchpadConfig {
+    const problems: string[] = [];
+    const parsed: Parsed = {};
+    const shape = rawConfigSchema.shape;
+    const known = Object.keys(shape);
+
+    for (const key of Object.keys(input.values).sort()) {
+        if (key.startsWith("launchpad:") && !known.includes(key)) {
+            const allowed = known.filter((k) => k.startsWith("launchpad:")).join(", ");
+            problems.push(`${key}: received ${describeValue(input.values[key], input.secretKeys.has(key))}; expected no such key (allowed: ${allowed})`);
+        }
+    }
+    for (const key of known as (keyof Shape)[]) {
+        const value = input.values[key];
+        const result = shape[key].safeParse(value);
+        if (result.success) {
+            (parsed as Record<string, unknown>)[key] = result.data;
+        } else {
+            problems.push(...keyProblems(key, value, result.error.issues));
+        }
+    }
+    problems.push(...crossFieldProblems(parsed, input));
+    if (problems.length > 0) {
+        throw new ConfigError(input.stack, problems);
+    }
+    return build(parsed as RawConfig, input);
+}

@@ -1,0 +1,134 @@
+/**
+ * The schema of every `launchpad:*` stack config key (and the provider keys Launchpad reads).
+ *
+ * zod gives one place for shape, ranges, enums, defaults and cross-field rules, and reports every
+ * issue of one parse at once; `config/errors.ts` turns its issues into messages that name the key,
+ * the value received and what is allowed.
+ *
+ * Field defaults inside objects are declared here. `Pulumi.yaml` repeats them as each object key's
+ * `default` (the CLI applies those when a key is absent); `tests/config-reference.test.ts` proves the
+ * two agree, so a partially-set object and an absent one resolve the same way.
+ */
+import { z } from "zod";
+import { isCidr, isPrivate, parseCidr } from "../lib/cidr";
+
+export const TIERS = ["staging", "production"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const NAT_MODES = ["single", "perAz"] as const;
+export type NatMode = (typeof NAT_MODES)[number];
+
+export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
+
+/** Control-plane log types EKS can ship to CloudWatch. */
+export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+/** Oldest Kubernetes minor version accepted: older ones are out of EKS standard support. */
+export const MIN_KUBERNETES_MINOR = 30;
+
+/** Tag keys Launchpad sets itself and a stack may not override. */
+export const RESERVED_TAG_KEYS = ["project", "environment", "managed-by", "Name"] as const;
+
+const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+const K8S_NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const region = z.string().regex(REGION_RE, { error: "expected an AWS region name such as \"us-east-1\"" });
+
+const vpcCidr = z.string().check((ctx) => {
+    const value = ctx.value;
+    const parsed = parseCidr(value);
+    if (!parsed) {
+        ctx.issues.push({
+            code: "custom",
+            input: value,
+            message: isCidr(value)
+                ? "expected an IPv4 CIDR"
+                : "expected an IPv4 CIDR with its network address, such as \"10.20.0.0/16\"",
+        });
+    } else if (!isPrivate(parsed) || parsed.prefix < 16 || parsed.prefix > 20) {
+        ctx.issues.push({
+            code: "custom",
+            input: value,
+            message: "expected a private (RFC 1918) block of size /16 to /20",
+        });
+    }
+});
+
+const publicCidr = z.string().refine(isCidr, { error: "expected an IPv4 CIDR with its network address, such as \"203.0.113.0/24\"" });
+
+export const networkSchema = z.strictObject({
+    /** VPC CIDR; subnets are carved from it by `planSubnets`. */
+    cidr: vpcCidr.default("10.0.0.0/16"),
+    /** Availability zones to spread subnets and nodes over. */
+    azCount: z.int().min(2).max(6).default(2),
+    /** `single`: one NAT gateway shared by all AZs; `perAz`: one per AZ. Defaults from the tier. */
+    natGateways: z.enum(NAT_MODES).optional(),
+});
+
+export const clusterSchema = z.strictObject({
+    /** Kubernetes minor version of the EKS control plane and node group. */
+    version: z
+        .string()
+        .regex(/^1\.\d{2}$/, { error: "expected a Kubernetes minor version such as \"1.33\"" })
+        .refine((v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR, {
+            error: `expected 1.${MIN_KUBERNETES_MINOR} or newer (older versions are out of EKS standard support)`,
+        })
+        .default("1.33"),
+    /** CIDRs allowed to reach the public API endpoint; empty makes the endpoint private only. */
+    endpointPublicAccessCidrs: z.array(publicCidr).max(40).default([]),
+    /** Control-plane log types shipped to CloudWatch. */
+    logTypes: z.array(z.enum(EKS_LOG_TYPES)).default([...EKS_LOG_TYPES]),
+    /** Application namespace; defaults to `<project>-<stack>` so stacks sharing a cluster never collide. */
+    namespace: z.string().max(63).regex(K8S_NAME_RE, { error: "expected a DNS-1123 label (lower-case letters, digits, '-')" }).optional(),
+    /** Kubeconfig of an existing cluster (secret). When set, no EKS resources are created. */
+    kubeconfig: z.string().min(1).optional(),
+});
+
+export const nodeGroupSchema = z
+    .strictObject({
+        /** EC2 instance types of the managed node group, all of one CPU architecture. */
+        instanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, { error: "expected an EC2 instance type such as \"m6i.large\"" })).min(1).default(["t3.large"]),
+        minSize: z.int().min(0).max(450).default(2),
+        desiredSize: z.int().min(0).max(450).optional(),
+        maxSize: z.int().min(1).max(450).default(4),
+        diskSizeGb: z.int().min(20).max(16384).default(50),
+        capacityType: z.enum(CAPACITY_TYPES).default("ON_DEMAND"),
+    });
+
+export const tagsSchema = z.record(
+    z.string().min(1).max(128),
+    z.string().max(256),
+).default({});
+
+/**
+ * The raw config as read from the stack: keys are full config keys so issue paths name them.
+ * Secrets are plain strings here; `config/load.ts` wraps them with `pulumi.secret` after validation.
+ */
+export const rawConfigSchema = z.strictObject({
+    "aws:region": region,
+    "launchpad:tier": z.enum(TIERS),
+    "launchpad:drRegion": region,
+    "launchpad:network": networkSchema.default(networkSchema.parse({})),
+    "launchpad:cluster": clusterSchema.default(clusterSchema.parse({})),
+    "launchpad:nodeGroup": nodeGroupSchema.default(nodeGroupSchema.parse({})),
+    "launchpad:tags": tagsSchema,
+});
+
+export type RawConfig = z.output<typeof rawConfigSchema>;
+
+/** Keys read from the `launchpad` namespace, in the order the README lists them. */
+export const LAUNCHPAD_KEYS = Object.keys(rawConfigSchema.shape)
+    .filter((k) => k.startsWith("launchpad:"))
+    .map((k) => k.slice("launchpad:".length));
+
+/** Keys whose value is a structured object (JSON in the runtime's config map). */
+export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "nodeGroup", "tags"]);
+
+/** Config paths that must be set as secrets (`pulumi config set --secret --path ...`). */
+export const SECRET_PATHS = ["launchpad:cluster.kubeconfig"] as const;
+
+/** Graviton families carry a `g` after the generation digit: m7g, c7gn, r8g, t4g. */
+export function isArmInstanceType(instanceType: string): boolean {
+    return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
+}

@@ -1,0 +1,43 @@
+// Lint: typescript-eslint's type-aware rules, Pulumi's rules against Outputs in template
+// literals, and vitest's rules against tests that assert nothing.
+import pulumi from "@pulumi/eslint-plugin";
+import vitest from "@vitest/eslint-plugin";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+    { ignores: ["node_modules/", "bin/", "coverage/", "scratch/", "**/*.d.ts", "eslint.config.mjs"] },
+    ...tseslint.configs.recommendedTypeChecked,
+    {
+        languageOptions: {
+            parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+        },
+        plugins: { "@pulumi": pulumi },
+        rules: {
+            "@pulumi/no-output-in-template-literal": "error",
+            "@pulumi/no-output-instance-in-template-literal": "error",
+            // `??` for defaults: a replica count of 0 is a value.
+            "@typescript-eslint/prefer-nullish-coalescing": "error",
+            "@typescript-eslint/no-floating-promises": "error",
+            "@typescript-eslint/no-unused-expressions": "error",
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+            "no-restricted-syntax": [
+                "error",
+                { selector: "CallExpression[callee.property.name='requireObject']", message: "Parse config through config/ (zod), never an unchecked requireObject cast." },
+            ],
+        },
+    },
+    {
+        files: ["tests/**/*.ts"],
+        plugins: { vitest },
+        rules: {
+            ...vitest.configs.recommended.rules,
+            // A test must assert something; `expect(x).toBeDefined` without a call is caught too.
+            "vitest/expect-expect": ["error", { assertFunctionNames: ["expect", "expect*", "assert*"] }],
+            "vitest/valid-expect": "error",
+            "vitest/no-conditional-expect": "error",
+            "vitest/no-disabled-tests": "error",
+            "vitest/no-focused-tests": "error",
+            "vitest/no-standalone-expect": "error",
+        },
+    },
+);

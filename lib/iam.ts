@@ -1,0 +1,14 @@
+/** IAM policy documents shared by components, as plain objects for `JSON.stringify`. */
+
+/** Trust policy letting one AWS service assume a role. */
+export function servicePrincipalPolicy(service: string, actions: readonly string[] = ["sts:AssumeRole"]): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: [...actions] }],
+    };
+}
+
+/** ARN of an AWS-managed policy. */
+export function managedPolicyArn(name: string, partition = "aws"): string {
+    return `arn:${partition}:iam::aws:policy/${name}`;
+}

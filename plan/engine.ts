@@ -1,0 +1,249 @@
+/**
+ * The offline plan engine: runs the real program for one stack under Pulumi's in-process mock
+ * runtime and records every resource registration with its exact inputs, parent, explicit
+ * dependencies, provider and options. No cloud account, no Pulumi CLI, no network.
+ *
+ * `npm run plan`, `npm run bench` and every test use this one engine.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig } from "../config";
+import { PlanMocks } from "./mocks";
+import { loadStackConfig, toRuntimeConfig, type StackConfig } from "./stack-config";
+import { renderValue, type Json } from "./values";
+
+export interface ResourceOptionsRecord {
+    readonly ignoreChanges?: readonly string[];
+    readonly deleteBeforeReplace?: boolean;
+    readonly retainOnDelete?: boolean;
+    readonly replaceOnChanges?: readonly string[];
+    readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
+}
+
+export interface PlannedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** The parent's URN; null for the stack itself. */
+    readonly parent: string | null;
+    /** Inputs as the provider would receive them; secrets are `"[secret]"`. */
+    readonly inputs: Record<string, Json>;
+    /** URNs of the explicit `dependsOn` resources (not the implicit ones from inputs). */
+    readonly dependsOn: readonly string[];
+    readonly protect: boolean;
+    /** `<provider urn>` for custom resources with an explicit or inherited provider, else null. */
+    readonly provider: string | null;
+    /** False for component resources. */
+    readonly custom: boolean;
+    readonly options: ResourceOptionsRecord;
+}
+
+export interface Plan {
+    readonly project: string;
+    readonly stack: string;
+    readonly resources: readonly PlannedResource[];
+    /** Stack outputs; secrets are `"[secret]"`. */
+    readonly outputs: Record<string, Json>;
+    /** Messages the program logged (pulumi.log, console), in order. */
+    readonly log: readonly string[];
+}
+
+export type Program = () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
+
+export interface PlanOptions {
+    /** Stack name: reads `Pulumi.<stack>.yaml`. */
+    readonly stack: string;
+    /** `key=value` overrides, as `pulumi config set --path` takes them; values are YAML. */
+    readonly sets?: readonly string[];
+    /** Project directory. Default: the repository root. */
+    readonly root?: string;
+    /** The program to run. Default: the real one, `index.ts`. */
+    readonly program?: Program;
+    /** Run as a preview (`pulumi.runtime.isDryRun()`). Default false: plan what `pulumi up` would do. */
+    readonly preview?: boolean;
+}
+
+/** The program failed (not a config problem): exit code 1. */
+export class PlanError extends Error {
+    constructor(readonly errors: readonly string[]) {
+        super(`the program failed:\n${errors.map((e) => `  - ${e}`).join("\n")}`);
+        this.name = "PlanError";
+    }
+}
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+async function defaultProgram(): Promise<Program> {
+    // Loaded lazily so a test that passes its own program never pays for the whole one.
+    const mod = (await import("../index")) as { default: Program } | Program;
+    return typeof mod === "function" ? mod : mod.default;
+}
+
+interface MonitorLike {
+    registerResource(req: RegisterRequest, cb: (err: unknown, resp: unknown) => void): unknown;
+    registerResourceOutputs(req: OutputsRequest, cb: (err: unknown, resp: unknown) => void): unknown;
+}
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getProtect(): boolean;
+    getProvider(): string;
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getIgnorechangesList(): string[];
+    getReplaceonchangesList(): string[];
+    getDeletebeforereplace(): boolean;
+    getRetainondelete(): boolean;
+    hasCustomtimeouts(): boolean;
+    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+}
+interface OutputsRequest {
+    getUrn(): string;
+    getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+function urnOf(parent: string, type: string, name: string, project: string, stack: string): string {
+    // The same rule the mock monitor uses: a child's type is qualified by its parent's.
+    const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+function optionsOf(req: RegisterRequest): ResourceOptionsRecord {
+    const o: { -readonly [K in keyof ResourceOptionsRecord]: ResourceOptionsRecord[K] } = {};
+    if (req.getIgnorechangesList().length > 0) o.ignoreChanges = req.getIgnorechangesList();
+    if (req.getReplaceonchangesList().length > 0) o.replaceOnChanges = req.getReplaceonchangesList();
+    if (req.getDeletebeforereplace()) o.deleteBeforeReplace = true;
+    if (req.getRetainondelete()) o.retainOnDelete = true;
+    const t = req.hasCustomtimeouts() ? req.getCustomtimeouts() : undefined;
+    if (t && (t.getCreate() || t.getUpdate() || t.getDelete())) {
+        o.customTimeouts = {
+            ...(t.getCreate() ? { create: t.getCreate() } : {}),
+            ...(t.getUpdate() ? { update: t.getUpdate() } : {}),
+            ...(t.getDelete() ? { delete: t.getDelete() } : {}),
+        };
+    }
+    return o;
+}
+
+/** The value of an Output (the engine reads resolved mocks, so it always settles), or the value itself. */
+function settle(value: unknown): Promise<unknown> {
+    return pulumi.Output.isInstance(value) ? new Promise<unknown>((r) => value.apply(r)) : Promise.resolve(value);
+}
+
+async function urnsOf(deps: unknown): Promise<string[]> {
+    const items = await settle(deps);
+    const list: unknown[] = Array.isArray(items) ? items : items === undefined ? [] : [items];
+    const out: string[] = [];
+    for (const item of list) {
+        const res = await settle(item);
+        if (pulumi.Resource.isInstance(res)) {
+            out.push(await new Promise<string>((r) => res.urn.apply(r)));
+        }
+    }
+    return out;
+}
+
+// Pulumi's runtime state is process-global: plans run one at a time.
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Config for `stack` as the program would see it; throws `ConfigError` or `PlanInputError`. */
+export function stackConfigFor(opts: Pick<PlanOptions, "stack" | "sets" | "root">): StackConfig {
+    return loadStackConfig({ root: opts.root ?? REPO_ROOT, stack: opts.stack, sets: opts.sets });
+}
+
+/**
+ * Plans one stack. Throws `ConfigError` (invalid config: nothing registered), `PlanInputError`
+ * (bad stack or `--set`) or `PlanError` (the program failed).
+ */
+export function runPlan(opts: PlanOptions): Promise<Plan> {
+    const run = queue.then(() => planOnce(opts));
+    queue = run.catch(() => undefined);
+    return run;
+}
+
+async function planOnce(opts: PlanOptions): Promise<Plan> {
+    const sc = stackConfigFor(opts);
+    const region = typeof sc.values["aws:region"] === "string" ? sc.values["aws:region"] : "us-east-1";
+    const mocks = new PlanMocks(region);
+    await pulumi.runtime.setMocks(mocks, sc.project, sc.stack, opts.preview ?? false);
+    pulumi.runtime.setAllConfig(toRuntimeConfig(sc.values), [...sc.secretKeys]);
+
+    // Validate exactly as the program will, before anything registers: a bad config plans nothing.
+    loadConfig();
+
+    const registered: { req: RegisterRequest; urn: string }[] = [];
+    const outputsByUrn = new Map<string, Record<string, unknown>>();
+    const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+    const register = monitor.registerResource.bind(monitor);
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        registered.push({ req, urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) });
+        return register(req, cb);
+    };
+    monitor.registerResourceOutputs = (req, cb) => {
+        outputsByUrn.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
+        return registerOutputs(req, cb);
+    };
+
+    const explicitDeps: { resource: pulumi.Resource; dependsOn: unknown }[] = [];
+    const failures: string[] = [];
+    const log: string[] = [];
+    const onRejection = (reason: unknown): void => {
+        failures.push(reason instanceof Error ? reason.message : String(reason));
+    };
+    const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+    const capture = (level: string) => (...args: unknown[]): void => {
+        log.push(`${level}: ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}`);
+    };
+    process.on("unhandledRejection", onRejection);
+    Object.assign(console, { log: capture("info"), info: capture("info"), warn: capture("warning"), error: capture("error") });
+    try {
+        const program = opts.program ?? (await defaultProgram());
+        await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation((args) => {
+                if (args.opts.dependsOn !== undefined) {
+                    explicitDeps.push({ resource: args.resource, dependsOn: args.opts.dependsOn });
+                }
+                return undefined;
+            });
+            return (await program()) ?? undefined;
+        });
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        // Let rejections raised in the last turn reach the handler.
+        await new Promise((r) => setImmediate(r));
+    } catch (e) {
+        failures.unshift(e instanceof Error ? e.message : String(e));
+    } finally {
+        process.off("unhandledRejection", onRejection);
+        Object.assign(console, saved);
+    }
+    if (failures.length > 0) {
+        throw new PlanError([...new Set(failures)]);
+    }
+
+    const depsByUrn = new Map<string, string[]>();
+    for (const { resource, dependsOn } of explicitDeps) {
+        const urn = await new Promise<string>((r) => resource.urn.apply(r));
+        depsByUrn.set(urn, await urnsOf(dependsOn));
+    }
+
+    const stackUrn = registered.find((r) => r.req.getType() === "pulumi:pulumi:Stack")?.urn;
+    const resources = registered.map(({ req, urn }): PlannedResource => {
+        const provider = req.getProvider();
+        return {
+            urn,
+            type: req.getType(),
+            name: req.getName(),
+            parent: req.getParent() || null,
+            inputs: renderValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, Json>,
+            dependsOn: depsByUrn.get(urn) ?? [],
+            protect: req.getProtect(),
+            provider: provider ? provider.split("::").slice(0, -1).join("::") : null,
+            custom: req.getCustom(),
+            options: optionsOf(req),
+        };
+    });
+    const outputs = stackUrn !== undefined ? (renderValue(outputsByUrn.get(stackUrn) ?? {}) as Record<string, Json>) : {};
+    return { project: sc.project, stack: sc.stack, resources, outputs, log };
+}

@@ -1,0 +1,237 @@
+/**
+ * Realistic, deterministic mock state for the offline plan.
+ *
+ * Ids, ARNs, endpoints and auto-names look like the real ones (and are stable across runs, derived
+ * from a hash of the resource's type and name), so code that reads outputs (kubeconfig building,
+ * policy documents, OIDC URLs) runs for real. An invoke without a mock fails loudly.
+ */
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** AWS's own documentation account id. */
+export const ACCOUNT_ID = "123456789012";
+
+type State = Record<string, unknown>;
+
+/** An input as text, or the fallback when the input is absent or not a string. */
+function text(value: unknown, fallback: string): string {
+    return typeof value === "string" ? value : fallback;
+}
+
+function hex(seed: string, length: number): string {
+    let out = "";
+    for (let i = 0; out.length < length; i++) {
+        out += createHash("sha256").update(`${seed}#${i}`).digest("hex");
+    }
+    return out.slice(0, length);
+}
+
+function uuid(seed: string): string {
+    const h = hex(seed, 32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** What the provider's auto-naming would produce: the logical name plus a random-looking suffix. */
+function autoName(name: string, seed: string): string {
+    return `${name}-${hex(seed, 7)}`;
+}
+
+function publicIp(seed: string): string {
+    const h = hex(seed, 6);
+    return `52.${parseInt(h.slice(0, 2), 16)}.${parseInt(h.slice(2, 4), 16)}.${Math.max(1, parseInt(h.slice(4, 6), 16))}`;
+}
+
+/** `aws:ec2/vpc:Vpc` -> `ec2`. */
+function awsService(type: string): string {
+    return type.split(":")[1]?.split("/")[0] ?? "unknown";
+}
+
+interface Ctx {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: State;
+    readonly region: string;
+    readonly seed: string;
+}
+
+type Builder = (c: Ctx) => { id: string; state: State };
+
+const arn = (c: Ctx, service: string, resource: string): string => `arn:aws:${service}:${c.region}:${ACCOUNT_ID}:${resource}`;
+const iamArn = (resource: string): string => `arn:aws:iam::${ACCOUNT_ID}:${resource}`;
+const ec2Id = (prefix: string) => (c: Ctx) => {
+    const id = `${prefix}-${hex(c.seed, 17)}`;
+    return { id, state: { arn: arn(c, "ec2", `${prefix === "vpc" ? "vpc" : prefix}/${id}`) } };
+};
+
+const AWS_BUILDERS: Record<string, Builder> = {
+    "aws:ec2/vpc:Vpc": (c) => {
+        const { id, state } = ec2Id("vpc")(c);
+        return {
+            id,
+            state: {
+                ...state,
+                defaultSecurityGroupId: `sg-${hex(`${c.seed}sg`, 17)}`,
+                mainRouteTableId: `rtb-${hex(`${c.seed}rtb`, 17)}`,
+                defaultNetworkAclId: `acl-${hex(`${c.seed}acl`, 17)}`,
+                ownerId: ACCOUNT_ID,
+            },
+        };
+    },
+    "aws:ec2/subnet:Subnet": (c) => {
+        const { id, state } = ec2Id("subnet")(c);
+        const az = text(c.inputs.availabilityZone, `${c.region}a`);
+        return { id, state: { ...state, availabilityZoneId: `${c.region.replace(/-/g, "").slice(0, 4)}-az${az.charCodeAt(az.length - 1) - 96}`, ownerId: ACCOUNT_ID } };
+    },
+    "aws:ec2/internetGateway:InternetGateway": ec2Id("igw"),
+    "aws:ec2/routeTable:RouteTable": ec2Id("rtb"),
+    "aws:ec2/natGateway:NatGateway": (c) => ({ id: `nat-${hex(c.seed, 17)}`, state: { privateIp: "10.0.224.10", networkInterfaceId: `eni-${hex(c.seed, 17)}` } }),
+    "aws:ec2/eip:Eip": (c) => {
+        const id = `eipalloc-${hex(c.seed, 17)}`;
+        return { id, state: { allocationId: id, publicIp: publicIp(c.seed), arn: arn(c, "ec2", `elastic-ip/${id}`) } };
+    },
+    "aws:ec2/route:Route": (c) => ({ id: `r-${String(c.inputs.routeTableId)}1080289494`, state: { origin: "CreateRoute", state: "active" } }),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": (c) => ({ id: `rtbassoc-${hex(c.seed, 17)}`, state: {} }),
+    "aws:ec2/flowLog:FlowLog": ec2Id("fl"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ec2Id("sg"),
+    "aws:ec2/securityGroup:SecurityGroup": (c) => {
+        const { id, state } = ec2Id("sg")(c);
+        return { id, state: { ...state, name: text(c.inputs.name, autoName(c.name, c.seed)) } };
+    },
+    "aws:ec2/launchTemplate:LaunchTemplate": (c) => {
+        const id = `lt-${hex(c.seed, 17)}`;
+        return { id, state: { arn: arn(c, "ec2", `launch-template/${id}`), latestVersion: 1, defaultVersion: 1, name: text(c.inputs.name, autoName(c.name, c.seed)) } };
+    },
+    "aws:cloudwatch/logGroup:LogGroup": (c) => {
+        const name = text(c.inputs.name, autoName(c.name, c.seed));
+        return { id: name, state: { name, arn: arn(c, "logs", `log-group:${name}`) } };
+    },
+    "aws:iam/role:Role": (c) => {
+        const name = text(c.inputs.name, autoName(c.name, c.seed));
+        return { id: name, state: { name, arn: iamArn(`role/${name}`), uniqueId: `AROA${hex(c.seed, 17).toUpperCase()}`, createDate: "2026-01-01T00:00:00Z" } };
+    },
+    "aws:iam/rolePolicy:RolePolicy": (c) => {
+        const name = text(c.inputs.name, autoName(c.name, c.seed));
+        return { id: `${String(c.inputs.role)}:${name}`, state: { name } };
+    },
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (c) => ({ id: `${String(c.inputs.role)}-${hex(c.seed, 20)}`, state: {} }),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (c) => {
+        const url = text(c.inputs.url, "").replace(/^https:\/\//, "");
+        return { id: iamArn(`oidc-provider/${url}`), state: { arn: iamArn(`oidc-provider/${url}`), thumbprintLists: [hex(c.seed, 40)] } };
+    },
+    "aws:kms/key:Key": (c) => {
+        const keyId = uuid(c.seed);
+        return { id: keyId, state: { keyId, arn: arn(c, "kms", `key/${keyId}`) } };
+    },
+    "aws:kms/alias:Alias": (c) => ({ id: String(c.inputs.name), state: { arn: arn(c, "kms", String(c.inputs.name)), targetKeyArn: arn(c, "kms", `key/${String(c.inputs.targetKeyId)}`) } }),
+    "aws:eks/cluster:Cluster": (c) => {
+        const name = text(c.inputs.name, autoName(c.name, c.seed));
+        const endpointId = hex(c.seed, 32).toUpperCase();
+        const vpcConfig = (c.inputs.vpcConfig ?? {}) as State;
+        return {
+            id: name,
+            state: {
+                name,
+                arn: arn(c, "eks", `cluster/${name}`),
+                endpoint: `https://${endpointId}.gr7.${c.region}.eks.amazonaws.com`,
+                certificateAuthority: { data: Buffer.from(`-----BEGIN CERTIFICATE-----\nMOCK${endpointId}\n-----END CERTIFICATE-----\n`).toString("base64") },
+                identities: [{ oidcs: [{ issuer: `https://oidc.eks.${c.region}.amazonaws.com/id/${hex(`${c.seed}oidc`, 32).toUpperCase()}` }] }],
+                vpcConfig: { ...vpcConfig, clusterSecurityGroupId: `sg-${hex(`${c.seed}csg`, 17)}`, vpcId: `vpc-${hex(`${c.seed}vpc`, 17)}` },
+                platformVersion: "eks.1",
+                status: "ACTIVE",
+                clusterId: uuid(c.seed),
+            },
+        };
+    },
+    "aws:eks/nodeGroup:NodeGroup": (c) => {
+        const nodeGroupName = text(c.inputs.nodeGroupName, autoName(c.name, c.seed));
+        const clusterName = String(c.inputs.clusterName);
+        return {
+            id: `${clusterName}:${nodeGroupName}`,
+            state: { nodeGroupName, arn: arn(c, "eks", `nodegroup/${clusterName}/${nodeGroupName}/${uuid(c.seed)}`), status: "ACTIVE" },
+        };
+    },
+};
+
+/** A mock for a resource type with no builder: a stable id, and an ARN for AWS types. */
+function fallback(c: Ctx): { id: string; state: State } {
+    if (c.type.startsWith("aws:")) {
+        const name = text(c.inputs.name, autoName(c.name, c.seed));
+        return { id: name, state: { arn: arn(c, awsService(c.type), `${c.type.split(":")[2]?.toLowerCase()}/${name}`) } };
+    }
+    return { id: `${c.name}-${hex(c.seed, 8)}`, state: {} };
+}
+
+function kubernetesState(c: Ctx): { id: string; state: State } {
+    const metadata = { ...((c.inputs.metadata ?? {}) as State) };
+    metadata.name ??= `${c.name}-${hex(c.seed, 8)}`;
+    metadata.uid = uuid(c.seed);
+    const ns = metadata.namespace as string | undefined;
+    return { id: ns !== undefined ? `${ns}/${String(metadata.name)}` : String(metadata.name), state: { metadata } };
+}
+
+/** The invokes the program may call. Anything else is a mistake in the program or in this file. */
+function callResult(token: string, inputs: State, region: string): State {
+    switch (token) {
+        case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+            const letters = ["a", "b", "c", "d", "e", "f"];
+            const prefix = region.split("-").map((p, i) => (i === 1 ? p.slice(0, 1) : p)).join("").slice(0, 4);
+            return {
+                id: region,
+                names: letters.map((l) => `${region}${l}`),
+                zoneIds: letters.map((_, i) => `${prefix}-az${i + 1}`),
+                groupNames: [region],
+            };
+        }
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/launchpad-plan/offline`, userId: "AROAOFFLINEPLAN:offline" };
+        case "aws:index/getRegion:getRegion":
+            return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+        case "aws:index/getPartition:getPartition":
+            return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+        default:
+            throw new Error(`Mock not implemented: ${token} (inputs: ${JSON.stringify(inputs)})`);
+    }
+}
+
+/** Mocks for `pulumi.runtime.setMocks`, tracking each AWS provider's region. */
+export class PlanMocks implements pulumi.runtime.Mocks {
+    private readonly providerRegions = new Map<string, string>();
+
+    constructor(private readonly defaultRegion: string) {}
+
+    private regionOf(providerRef: string | undefined, inputs: State): string {
+        if (typeof inputs.region === "string") {
+            return inputs.region;
+        }
+        // A provider reference is `<urn>::<id>`; ids are unique, so they key the map.
+        const id = providerRef?.split("::").pop();
+        return (id !== undefined ? this.providerRegions.get(id) : undefined) ?? this.defaultRegion;
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+        const inputs = args.inputs as State;
+        const region = this.regionOf(args.provider, inputs);
+        const c: Ctx = { type: args.type, name: args.name, inputs, region, seed: `${args.type}::${args.name}` };
+        if (args.type.startsWith("pulumi:providers:")) {
+            const id = uuid(c.seed);
+            if (args.type === "pulumi:providers:aws" && typeof inputs.region === "string") {
+                this.providerRegions.set(id, inputs.region);
+            }
+            return { id, state: inputs };
+        }
+        if (args.type.startsWith("kubernetes:")) {
+            const k = kubernetesState(c);
+            return { id: k.id, state: { ...inputs, ...k.state } };
+        }
+        const built = (AWS_BUILDERS[args.type] ?? fallback)(c);
+        const state: State = { ...inputs, ...built.state, id: built.id };
+        if (args.type.startsWith("aws:") && inputs.tags !== undefined) {
+            state.tagsAll = inputs.tags;
+        }
+        return { id: built.id, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): State {
+        return callResult(args.token, args.inputs as State, this.regionOf(args.provider, args.inputs as State));
+    }
+}

@@ -1,0 +1,108 @@
+/**
+ * The plan as people read it (a resource tree with each resource's key settings, counts by type,
+ * outputs) and as machines read it (one JSON document).
+ */
+import type { Plan, PlannedResource } from "./engine";
+import type { Json } from "./values";
+
+type Inputs = Record<string, Json>;
+type Summary = (i: Inputs) => (string | undefined)[];
+
+const str = (v: Json | undefined): string | undefined => (v === undefined || v === null ? undefined : typeof v === "string" ? v : JSON.stringify(v));
+const kv = (k: string, v: Json | undefined): string | undefined => (v === undefined || v === null ? undefined : `${k}=${str(v)}`);
+const obj = (v: Json | undefined): Inputs => (v !== null && typeof v === "object" && !Array.isArray(v) ? v : {});
+const list = (v: Json | undefined): Json[] => (Array.isArray(v) ? v : []);
+
+/** The settings a reviewer checks first, per resource type. */
+const SUMMARIES: Record<string, Summary> = {
+    "pulumi:providers:aws": (i) => [kv("region", i.region)],
+    "pulumi:providers:kubernetes": (i) => [kv("kubeconfig", i.kubeconfig)],
+    "aws:ec2/vpc:Vpc": (i) => [kv("cidr", i.cidrBlock)],
+    "aws:ec2/subnet:Subnet": (i) => [kv("cidr", i.cidrBlock), kv("az", i.availabilityZone)],
+    "aws:ec2/natGateway:NatGateway": (i) => [kv("subnet", i.subnetId)],
+    "aws:ec2/route:Route": (i) => [kv("dest", i.destinationCidrBlock), kv("via", i.natGatewayId ?? i.gatewayId)],
+    "aws:ec2/flowLog:FlowLog": (i) => [kv("traffic", i.trafficType), kv("to", i.logDestinationType)],
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (i) => [`rules=${list(i.ingress).length + list(i.egress).length}`],
+    "aws:ec2/launchTemplate:LaunchTemplate": (i) => [kv("imdsTokens", obj(i.metadataOptions).httpTokens)],
+    "aws:cloudwatch/logGroup:LogGroup": (i) => [kv("name", i.name), i.retentionInDays !== undefined ? `retention=${str(i.retentionInDays)}d` : "retention=never-expires"],
+    "aws:kms/key:Key": (i) => [kv("rotation", i.enableKeyRotation), kv("deletionWindowDays", i.deletionWindowInDays)],
+    "aws:kms/alias:Alias": (i) => [kv("name", i.name)],
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (i) => [kv("policy", str(i.policyArn)?.split("/").pop())],
+    "aws:eks/cluster:Cluster": (i) => {
+        const vpc = obj(i.vpcConfig);
+        return [
+            kv("name", i.name),
+            kv("version", i.version),
+            `publicEndpoint=${vpc.endpointPublicAccess === true ? str(vpc.publicAccessCidrs) : "off"}`,
+            `logs=${list(i.enabledClusterLogTypes).length}`,
+            kv("deletionProtection", i.deletionProtection),
+        ];
+    },
+    "aws:eks/nodeGroup:NodeGroup": (i) => {
+        const s = obj(i.scalingConfig);
+        return [kv("instances", list(i.instanceTypes).map(str).join(",")), `size=${str(s.minSize)}..${str(s.maxSize)} (desired ${str(s.desiredSize)})`, kv("capacity", i.capacityType), kv("ami", i.amiType)];
+    },
+    "kubernetes:core/v1:Namespace": (i) => [kv("name", obj(i.metadata).name)],
+};
+
+export function summarize(r: PlannedResource): string {
+    const parts = (SUMMARIES[r.type]?.(r.inputs) ?? []).filter((p): p is string => p !== undefined);
+    if (r.protect) parts.push("[protect]");
+    if (r.dependsOn.length > 0) parts.push(`dependsOn=${r.dependsOn.length}`);
+    if (r.options.ignoreChanges) parts.push(`ignoreChanges=${r.options.ignoreChanges.join(",")}`);
+    return parts.join("  ");
+}
+
+/** Counts by type, most common first, then by name. */
+export function countsByType(resources: readonly PlannedResource[]): [string, number][] {
+    const counts = new Map<string, number>();
+    for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+export function renderTree(plan: Plan): string {
+    const children = new Map<string | null, PlannedResource[]>();
+    for (const r of plan.resources) {
+        const list = children.get(r.parent) ?? [];
+        list.push(r);
+        children.set(r.parent, list);
+    }
+    const lines: string[] = [
+        `Offline plan for ${plan.project}/${plan.stack}: ${plan.resources.length} resources (mocked: nothing was created or read in the cloud)`,
+        "",
+    ];
+    const walk = (r: PlannedResource, prefix: string, last: boolean, root: boolean): void => {
+        const summary = summarize(r);
+        lines.push(`${root ? "" : `${prefix}${last ? "└─ " : "├─ "}`}${r.type}  ${r.name}${summary ? `  ${summary}` : ""}`);
+        const kids = children.get(r.urn) ?? [];
+        const next = root ? "" : `${prefix}${last ? "   " : "│  "}`;
+        kids.forEach((k, i) => walk(k, next, i === kids.length - 1, false));
+    };
+    for (const r of children.get(null) ?? []) walk(r, "", true, true);
+
+    lines.push("", "Resources by type:");
+    for (const [type, n] of countsByType(plan.resources)) lines.push(`  ${String(n).padStart(4)}  ${type}`);
+    lines.push("", "Outputs:");
+    for (const [k, v] of Object.entries(plan.outputs)) lines.push(`  ${k}: ${JSON.stringify(v)}`);
+    return `${lines.join("\n")}\n`;
+}
+
+/** The `--json` document: exactly this, on stdout, nothing else. */
+export function renderJson(plan: Plan): string {
+    return `${JSON.stringify({
+        stack: plan.stack,
+        resources: plan.resources.map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            parent: r.parent,
+            inputs: r.inputs,
+            dependsOn: r.dependsOn,
+            protect: r.protect,
+            provider: r.provider,
+            custom: r.custom,
+            options: r.options,
+        })),
+        outputs: plan.outputs,
+    }, null, 2)}\n`;
+}

@@ -1,0 +1,200 @@
+/**
+ * A stack's config as the Pulumi CLI would hand it to the program, computed without the CLI:
+ * `Pulumi.<stack>.yaml` values, `Pulumi.yaml` defaults for absent keys (the CLI applies them, the
+ * SDK does not), then `--set` overrides. Secure values are never decrypted: each becomes a
+ * placeholder and its top-level key is marked secret, as the CLI marks a key holding a secret.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+
+/** What a secure value becomes: the program sees a secret, never the ciphertext or a plaintext. */
+export const SECRET_PLACEHOLDER = "offline-plan-secret-placeholder";
+
+/** A usage problem (bad `--set`, unknown stack): exit code 1, unlike invalid config values. */
+export class PlanInputError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PlanInputError";
+    }
+}
+
+export interface ProjectConfigDeclaration {
+    readonly type?: string;
+    readonly description?: string;
+    readonly default?: unknown;
+    readonly secret?: boolean;
+    readonly items?: unknown;
+}
+
+export interface ProjectFile {
+    readonly name: string;
+    readonly config: Readonly<Record<string, ProjectConfigDeclaration>>;
+}
+
+export interface StackConfig {
+    readonly project: string;
+    readonly stack: string;
+    /** Full key to decoded value (objects as objects), secrets replaced by placeholders. */
+    readonly values: Readonly<Record<string, unknown>>;
+    readonly secretKeys: ReadonlySet<string>;
+}
+
+function readYaml(path: string): unknown {
+    return parseYaml(readFileSync(path, "utf8")) as unknown;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Full config key: project keys may be written without their namespace. */
+export function fullKey(key: string, project: string): string {
+    return key.includes(":") ? key : `${project}:${key}`;
+}
+
+export function readProjectFile(root: string): ProjectFile {
+    const doc = readYaml(join(root, "Pulumi.yaml"));
+    if (!isRecord(doc) || typeof doc.name !== "string") {
+        throw new PlanInputError("Pulumi.yaml: expected a mapping with a `name`");
+    }
+    const config: Record<string, ProjectConfigDeclaration> = {};
+    for (const [key, decl] of Object.entries(isRecord(doc.config) ? doc.config : {})) {
+        // A bare value in project config is a default with no declaration.
+        config[fullKey(key, doc.name)] = isRecord(decl) && ("type" in decl || "default" in decl || "description" in decl) ? decl : { default: decl };
+    }
+    return { name: doc.name, config };
+}
+
+/** Replaces every `{ secure: ... }` node by the placeholder; says whether it found any. */
+function stripSecure(value: unknown): { value: unknown; secret: boolean } {
+    if (isRecord(value)) {
+        if (Object.keys(value).length === 1 && typeof value.secure === "string") {
+            return { value: SECRET_PLACEHOLDER, secret: true };
+        }
+        let secret = false;
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) {
+            const r = stripSecure(v);
+            out[k] = r.value;
+            secret ||= r.secret;
+        }
+        return { value: out, secret };
+    }
+    if (Array.isArray(value)) {
+        const items = value.map(stripSecure);
+        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+    }
+    return { value, secret: false };
+}
+
+type PathPart = string | number;
+
+/**
+ * Parses a `pulumi config set --path` key: `launchpad:nodeGroup.maxSize`, `tags["cost-center"]`,
+ * `cluster.endpointPublicAccessCidrs[0]`. The first part is the config key (namespace optional).
+ */
+export function parseConfigPath(path: string, project: string): [string, ...PathPart[]] {
+    const head = /^[^.[\]]+/.exec(path);
+    if (!head) {
+        throw new PlanInputError(`--set: cannot read the key in ${JSON.stringify(path)}`);
+    }
+    const parts: PathPart[] = [];
+    let rest = path.slice(head[0].length);
+    const step = /^(?:\.([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\])/;
+    while (rest.length > 0) {
+        const m = step.exec(rest);
+        if (!m) {
+            throw new PlanInputError(`--set: cannot read ${JSON.stringify(rest)} in the path ${JSON.stringify(path)} (use .field, [index] or ["quoted.field"])`);
+        }
+        parts.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : JSON.parse(`"${m[3]}"`) as string));
+        rest = rest.slice(m[0].length);
+    }
+    return [fullKey(head[0], project), ...parts];
+}
+
+/** Sets `value` at `path` inside `root`, creating objects and lists on the way as the CLI does. */
+function setPath(root: Record<string, unknown>, key: string, path: readonly PathPart[], value: unknown): void {
+    if (path.length === 0) {
+        root[key] = value;
+        return;
+    }
+    let container: Record<string | number, unknown> | unknown[] = (root[key] ??= typeof path[0] === "number" ? [] : {}) as Record<string, unknown>;
+    for (let i = 0; i < path.length; i++) {
+        const part = path[i];
+        const last = i === path.length - 1;
+        if (typeof part === "number" ? !Array.isArray(container) : !isRecord(container)) {
+            throw new PlanInputError(`--set ${key}: ${JSON.stringify(part)} does not fit the value there (${JSON.stringify(container)})`);
+        }
+        const slot: Record<string | number, unknown> = container;
+        if (last) {
+            slot[part] = value;
+        } else {
+            slot[part] ??= typeof path[i + 1] === "number" ? [] : {};
+            container = slot[part] as Record<string, unknown>;
+        }
+    }
+}
+
+/** Parses `key=value`; the value is YAML (`5`, `true`, `[a, b]`, `{x: 1}`, `"text"`). */
+export function parseSet(text: string, project: string): { key: string; path: PathPart[]; value: unknown } {
+    const eq = text.indexOf("=");
+    if (eq <= 0) {
+        throw new PlanInputError(`--set expects <key>=<value>, received ${JSON.stringify(text)}`);
+    }
+    const [key, ...path] = parseConfigPath(text.slice(0, eq), project);
+    let value: unknown;
+    try {
+        value = parseYaml(text.slice(eq + 1)) as unknown;
+    } catch (e) {
+        throw new PlanInputError(`--set ${text.slice(0, eq)}: the value is not YAML (${(e as Error).message.split("\n")[0]})`);
+    }
+    return { key, path, value: value ?? null };
+}
+
+export interface LoadStackOptions {
+    readonly root: string;
+    readonly stack: string;
+    /** `key=value` overrides, applied in order after defaults. */
+    readonly sets?: readonly string[];
+}
+
+/** The config the CLI would give the program for this stack, plus the overrides. */
+export function loadStackConfig(opts: LoadStackOptions): StackConfig {
+    const project = readProjectFile(opts.root);
+    const stackPath = join(opts.root, `Pulumi.${opts.stack}.yaml`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(opts.stack) || !existsSync(stackPath)) {
+        throw new PlanInputError(`unknown stack ${JSON.stringify(opts.stack)}: no Pulumi.${opts.stack}.yaml in ${opts.root}`);
+    }
+    const doc = readYaml(stackPath);
+    const raw = isRecord(doc) && isRecord(doc.config) ? doc.config : {};
+    const values: Record<string, unknown> = {};
+    const secretKeys = new Set<string>();
+    for (const [key, value] of Object.entries(raw)) {
+        const k = fullKey(key, project.name);
+        const stripped = stripSecure(value);
+        values[k] = stripped.value;
+        if (stripped.secret) {
+            secretKeys.add(k);
+        }
+    }
+    for (const [key, decl] of Object.entries(project.config)) {
+        if (!(key in values) && decl.default !== undefined) {
+            values[key] = structuredClone(decl.default);
+        }
+    }
+    for (const text of opts.sets ?? []) {
+        const { key, path, value } = parseSet(text, project.name);
+        setPath(values, key, path, value);
+    }
+    return { project: project.name, stack: opts.stack, values, secretKeys };
+}
+
+/** The runtime's view: every value a string, objects and lists as JSON (as the CLI passes them). */
+export function toRuntimeConfig(values: Readonly<Record<string, unknown>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) {
+        out[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * npm run plan -- --stack <staging|production> [--json] [--set <key>=<value> ...]
+ *
+ * Exit codes: 0 planned; 2 invalid config (every problem on stderr, nothing on stdout);
+ * 1 anything else (bad arguments, unknown stack, the program failed).
+ */
+import { parseArgs } from "node:util";
+import { ConfigError } from "../config";
+import { runPlan, PlanError } from "../plan/engine";
+import { renderJson, renderTree } from "../plan/render";
+import { PlanInputError } from "../plan/stack-config";
+
+const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--set <key>=<value> ...]";
+
+export interface CliResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** The whole command as a function of its arguments, so tests run it in-process too. */
+export async function planCli(argv: readonly string[]): Promise<CliResult> {
+    let args;
+    try {
+        args = parseArgs({
+            args: [...argv],
+            options: {
+                stack: { type: "string", short: "s" },
+                json: { type: "boolean", default: false },
+                set: { type: "string", multiple: true, default: [] },
+                help: { type: "boolean", short: "h", default: false },
+            },
+            strict: true,
+            allowPositionals: false,
+        }).values;
+    } catch (e) {
+        return { code: 1, stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n` };
+    }
+    if (args.help) {
+        return { code: 0, stdout: `${USAGE}\n`, stderr: "" };
+    }
+    if (args.stack === undefined) {
+        return { code: 1, stdout: "", stderr: `--stack is required\n${USAGE}\n` };
+    }
+    try {
+        const plan = await runPlan({ stack: args.stack, sets: args.set });
+        const notes = plan.log.length > 0 ? `${plan.log.join("\n")}\n` : "";
+        return { code: 0, stdout: args.json ? renderJson(plan) : renderTree(plan), stderr: notes };
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            return { code: 2, stdout: "", stderr: `${e.message}\n` };
+        }
+        if (e instanceof PlanInputError || e instanceof PlanError) {
+            return { code: 1, stdout: "", stderr: `error: ${e.message}\n` };
+        }
+        return { code: 1, stdout: "", stderr: `error: ${(e as Error).stack ?? String(e)}\n` };
+    }
+}
+
+if (require.main === module) {
+    void planCli(process.argv.slice(2)).then((r) => {
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        process.exitCode = r.code;
+    });
+}

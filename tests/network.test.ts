@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { input, named, ofType, planStack } from "./support/plan";
+
+describe("network, staging", () => {
+    it("spreads one public and one private subnet over each of the two AZs, with the planned CIDRs", async () => {
+        const plan = await planStack("staging");
+        const subnets = ofType(plan, "aws:ec2/subnet:Subnet").map((s) => [s.name, input(s, "cidrBlock"), input(s, "availabilityZone")]);
+        expect(subnets).toEqual([
+            ["launchpad-staging-network-public-0", "10.20.224.0/22", "us-east-1a"],
+            ["launchpad-staging-network-public-1", "10.20.228.0/22", "us-east-1b"],
+            ["launchpad-staging-network-private-0", "10.20.0.0/19", "us-east-1a"],
+            ["launchpad-staging-network-private-1", "10.20.32.0/19", "us-east-1b"],
+        ]);
+    });
+
+    it("shares one NAT gateway: every private route goes through it", async () => {
+        const plan = await planStack("staging");
+        const nats = ofType(plan, "aws:ec2/natGateway:NatGateway");
+        expect(nats.map((n) => n.name)).toEqual(["launchpad-staging-network-nat-0"]);
+        expect(input(nats[0], "subnetId")).toBe(plan.outputs.publicSubnetIds && (plan.outputs.publicSubnetIds as string[])[0]);
+        const routes = ["launchpad-staging-network-private-default-route-0", "launchpad-staging-network-private-default-route-1"].map((n) => named(plan, n));
+        const natIds = routes.map((r) => input(r, "natGatewayId"));
+        expect(new Set(natIds).size).toBe(1);
+        expect(natIds[0]).toMatch(/^nat-[0-9a-f]{17}$/);
+        expect(ofType(plan, "aws:ec2/eip:Eip")).toHaveLength(1);
+    });
+});
+
+describe("network, production", () => {
+    it("uses three AZs with the planned CIDRs", async () => {
+        const plan = await planStack("production");
+        const subnets = ofType(plan, "aws:ec2/subnet:Subnet").map((s) => [input(s, "cidrBlock"), input(s, "availabilityZone"), input(s, "tags.tier")]);
+        expect(subnets).toEqual([
+            ["10.10.224.0/22", "us-east-1a", "public"],
+            ["10.10.228.0/22", "us-east-1b", "public"],
+            ["10.10.232.0/22", "us-east-1c", "public"],
+            ["10.10.0.0/19", "us-east-1a", "private"],
+            ["10.10.32.0/19", "us-east-1b", "private"],
+            ["10.10.64.0/19", "us-east-1c", "private"],
+        ]);
+    });
+
+    it("gives each AZ its own NAT gateway, in that AZ's public subnet, used by that AZ's private route", async () => {
+        const plan = await planStack("production");
+        const nats = ofType(plan, "aws:ec2/natGateway:NatGateway");
+        expect(nats).toHaveLength(3);
+        expect(nats.map((n) => input(n, "subnetId"))).toEqual(plan.outputs.publicSubnetIds);
+        const routeTargets = [0, 1, 2].map((i) => input(named(plan, `launchpad-production-network-private-default-route-${i}`), "natGatewayId"));
+        expect(new Set(routeTargets).size).toBe(3);
+        expect(ofType(plan, "aws:ec2/eip:Eip").map((e) => input(e, "domain"))).toEqual(["vpc", "vpc", "vpc"]);
+    });
+
+    it("sends flow logs for all traffic to a log group kept for the tier's retention", async () => {
+        const plan = await planStack("production");
+        const flow = named(plan, "launchpad-production-network-flow-log");
+        const group = named(plan, "launchpad-production-network-flow-logs");
+        expect(input(group, "retentionInDays")).toBe(365);
+        expect(input(flow, "trafficType")).toBe("ALL");
+        expect(input(flow, "logDestinationType")).toBe("cloud-watch-logs");
+        expect(input(flow, "logDestination")).toMatch(/^arn:aws:logs:us-east-1:123456789012:log-group:launchpad-production-network-flow-logs-[0-9a-f]{7}$/);
+    });
+});
