@@ -35,6 +35,8 @@ export interface PlannedResource {
     readonly provider: string | null;
     /** False for component resources. */
     readonly custom: boolean;
+    /** The mocked provider's answer (ids, ARNs, endpoints), secrets `"[secret]"`; not in `--json`. */
+    readonly state: Record<string, Json>;
     readonly options: ResourceOptionsRecord;
 }
 
@@ -172,14 +174,18 @@ async function planOnce(opts: PlanOptions): Promise<Plan> {
     // Validate exactly as the program will, before anything registers: a bad config plans nothing.
     loadConfig();
 
-    const registered: { req: RegisterRequest; urn: string }[] = [];
+    const registered: { req: RegisterRequest; urn: string; state?: Record<string, unknown> }[] = [];
     const outputsByUrn = new Map<string, Record<string, unknown>>();
     const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
     const register = monitor.registerResource.bind(monitor);
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
     monitor.registerResource = (req, cb) => {
-        registered.push({ req, urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) });
-        return register(req, cb);
+        const entry: (typeof registered)[number] = { req, urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) };
+        registered.push(entry);
+        return register(req, (err, resp) => {
+            entry.state = (resp as { getObject?(): { toJavaScript(): Record<string, unknown> } | undefined } | undefined)?.getObject?.()?.toJavaScript();
+            cb(err, resp);
+        });
     };
     monitor.registerResourceOutputs = (req, cb) => {
         outputsByUrn.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
@@ -229,7 +235,7 @@ async function planOnce(opts: PlanOptions): Promise<Plan> {
     }
 
     const stackUrn = registered.find((r) => r.req.getType() === "pulumi:pulumi:Stack")?.urn;
-    const resources = registered.map(({ req, urn }): PlannedResource => {
+    const resources = registered.map(({ req, urn, state }): PlannedResource => {
         const provider = req.getProvider();
         return {
             urn,
@@ -241,6 +247,7 @@ async function planOnce(opts: PlanOptions): Promise<Plan> {
             protect: req.getProtect(),
             provider: provider ? provider.split("::").slice(0, -1).join("::") : null,
             custom: req.getCustom(),
+            state: renderValue(state ?? {}) as Record<string, Json>,
             options: optionsOf(req),
         };
     });

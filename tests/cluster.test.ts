@@ -1,0 +1,215 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { buildKubeconfig, controlPlaneLogGroupName, namespaceLabels } from "../components/cluster";
+import { SECRET_PLACEHOLDER } from "../plan/stack-config";
+import { input, named, ofType, planStack, type Plan } from "./support/plan";
+import { stagingConfig, tempProject } from "./support/project";
+
+const K8S_PROVIDER = "pulumi:providers:kubernetes";
+
+function urnOfName(plan: Plan, name: string): string {
+    return named(plan, name).urn;
+}
+
+describe("EKS cluster, staging", () => {
+    it("creates the control plane with private and restricted public endpoint, all logs and KMS envelope encryption", async () => {
+        const plan = await planStack("staging");
+        const eks = named(plan, "launchpad-staging-cluster-eks");
+        const key = named(plan, "launchpad-staging-cluster-secrets-key");
+        expect(eks.inputs).toEqual({
+            name: "launchpad-staging",
+            version: "1.34",
+            roleArn: named(plan, "launchpad-staging-cluster-cluster-role").state.arn,
+            vpcConfig: {
+                subnetIds: plan.outputs.privateSubnetIds,
+                endpointPrivateAccess: true,
+                endpointPublicAccess: true,
+                publicAccessCidrs: ["203.0.113.0/24"],
+            },
+            enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+            encryptionConfig: { provider: { keyArn: key.state.arn }, resources: ["secrets"] },
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            upgradePolicy: { supportType: "STANDARD" },
+            deletionProtection: false,
+            tags: {
+                project: "launchpad",
+                environment: "staging",
+                "managed-by": "pulumi",
+                "cost-center": "platform",
+                owner: "team-platform",
+                Name: "launchpad-staging-cluster-eks",
+            },
+        });
+        expect(eks.dependsOn).toEqual([
+            urnOfName(plan, "launchpad-staging-cluster-control-plane-logs"),
+            urnOfName(plan, "launchpad-staging-cluster-cluster-policy"),
+        ]);
+    });
+
+    it("pre-creates the control-plane log group EKS writes to, with the tier's retention", async () => {
+        const plan = await planStack("staging");
+        const group = named(plan, "launchpad-staging-cluster-control-plane-logs");
+        expect(input(group, "name")).toBe(controlPlaneLogGroupName("launchpad-staging"));
+        expect(input(group, "name")).toBe("/aws/eks/launchpad-staging/cluster");
+        expect(input(group, "retentionInDays")).toBe(30);
+    });
+
+    it("rotates the secrets key and keeps staging destroyable", async () => {
+        const plan = await planStack("staging");
+        const key = named(plan, "launchpad-staging-cluster-secrets-key");
+        expect(input(key, "enableKeyRotation")).toBe(true);
+        expect(input(key, "deletionWindowInDays")).toBe(7);
+        expect(key.protect).toBe(false);
+    });
+
+    it("runs a managed node group of the configured size in the private subnets, IMDSv2 only", async () => {
+        const plan = await planStack("staging");
+        const nodes = named(plan, "launchpad-staging-cluster-nodes");
+        expect(input(nodes, "scalingConfig")).toEqual({ minSize: 2, desiredSize: 2, maxSize: 4 });
+        expect(input(nodes, "instanceTypes")).toEqual(["t3.large"]);
+        expect(input(nodes, "capacityType")).toBe("ON_DEMAND");
+        expect(input(nodes, "amiType")).toBe("AL2023_x86_64_STANDARD");
+        expect(input(nodes, "subnetIds")).toEqual(plan.outputs.privateSubnetIds);
+        expect(input(nodes, "clusterName")).toBe("launchpad-staging");
+        expect(nodes.options).toEqual({ ignoreChanges: ["scalingConfig.desiredSize"] });
+        expect(nodes.dependsOn).toEqual([
+            urnOfName(plan, "launchpad-staging-cluster-node-AmazonEKSWorkerNodePolicy"),
+            urnOfName(plan, "launchpad-staging-cluster-node-AmazonEKS_CNI_Policy"),
+            urnOfName(plan, "launchpad-staging-cluster-node-AmazonEC2ContainerRegistryPullOnly"),
+        ]);
+        const template = named(plan, "launchpad-staging-cluster-node-template");
+        expect(input(template, "metadataOptions")).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+        expect(input(template, "blockDeviceMappings")).toEqual([
+            { deviceName: "/dev/xvda", ebs: { volumeSize: 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
+        ]);
+    });
+
+    it("registers the cluster's OIDC issuer for IAM roles for service accounts", async () => {
+        const plan = await planStack("staging");
+        const oidc = named(plan, "launchpad-staging-cluster-oidc");
+        const eks = named(plan, "launchpad-staging-cluster-eks");
+        const issuer = (eks.state.identities as { oidcs: { issuer: string }[] }[])[0].oidcs[0].issuer;
+        expect(issuer).toMatch(/^https:\/\/oidc\.eks\.us-east-1\.amazonaws\.com\/id\/[0-9A-F]{32}$/);
+        expect(input(oidc, "url")).toBe(issuer);
+        expect(input(oidc, "clientIdLists")).toEqual(["sts.amazonaws.com"]);
+        expect(plan.outputs.oidcProviderArn).toBe(oidc.state.arn);
+    });
+
+    it("creates the stack's namespace with Pod Security 'restricted' enforced", async () => {
+        const plan = await planStack("staging");
+        const ns = ofType(plan, "kubernetes:core/v1:Namespace");
+        expect(ns.map((n) => input(n, "metadata"))).toEqual([{ name: "launchpad-staging", labels: namespaceLabels("launchpad-staging") }]);
+        expect(namespaceLabels("launchpad-staging")["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+        expect(plan.outputs.namespace).toBe("launchpad-staging");
+    });
+});
+
+describe("EKS cluster, production", () => {
+    it("turns on protect, deletion protection and long retention from the tier alone", async () => {
+        const plan = await planStack("production");
+        expect(named(plan, "launchpad-production-cluster-secrets-key").protect).toBe(true);
+        expect(input(named(plan, "launchpad-production-cluster-secrets-key"), "deletionWindowInDays")).toBe(30);
+        expect(input(named(plan, "launchpad-production-cluster-eks"), "deletionProtection")).toBe(true);
+        expect(input(named(plan, "launchpad-production-cluster-control-plane-logs"), "retentionInDays")).toBe(365);
+        expect(plan.resources.filter((r) => r.protect).map((r) => r.name)).toEqual(["launchpad-production-cluster-secrets-key"]);
+    });
+
+    it("sizes the node group from the production stack", async () => {
+        const plan = await planStack("production");
+        const nodes = named(plan, "launchpad-production-cluster-nodes");
+        expect(input(nodes, "scalingConfig")).toEqual({ minSize: 3, desiredSize: 3, maxSize: 12 });
+        expect(input(nodes, "instanceTypes")).toEqual(["m6i.xlarge", "m6a.xlarge"]);
+        expect(input(named(plan, "launchpad-production-cluster-node-template"), "blockDeviceMappings.0.ebs.volumeSize")).toBe(100);
+    });
+
+    it("picks the Graviton AMI when every instance type is Graviton", async () => {
+        const plan = await planStack("staging", ["launchpad:nodeGroup.instanceTypes=[m7g.large, c7g.large]"]);
+        expect(input(named(plan, "launchpad-staging-cluster-nodes"), "amiType")).toBe("AL2023_ARM_64_STANDARD");
+    });
+
+    it("makes the API endpoint private when no public CIDR is allowed", async () => {
+        const plan = await planStack("staging", ["launchpad:cluster.endpointPublicAccessCidrs=[]"]);
+        expect(input(named(plan, "launchpad-staging-cluster-eks"), "vpcConfig")).toEqual({
+            subnetIds: plan.outputs.privateSubnetIds,
+            endpointPrivateAccess: true,
+            endpointPublicAccess: false,
+        });
+    });
+});
+
+describe("the Kubernetes provider", () => {
+    for (const stack of ["staging", "production"]) {
+        it(`is the one used by every Kubernetes resource (${stack}), and its kubeconfig is secret`, async () => {
+            const plan = await planStack(stack);
+            const providers = ofType(plan, K8S_PROVIDER);
+            expect(providers.map((p) => p.name)).toEqual([`launchpad-${stack}-cluster-k8s`]);
+            const k8sResources = plan.resources.filter((r) => r.type.startsWith("kubernetes:"));
+            expect(k8sResources.length).toBeGreaterThan(0);
+            expect(k8sResources.map((r) => r.provider)).toEqual(k8sResources.map(() => providers[0].urn));
+            expect(input(providers[0], "kubeconfig")).toBe("[secret]");
+            expect(plan.outputs.kubeconfig).toBe("[secret]");
+        });
+    }
+
+    it("builds a kubeconfig that authenticates with aws eks get-token", () => {
+        expect(buildKubeconfig({ clusterName: "c1", endpoint: "https://x.example", certificateAuthority: "Q0E=", region: "eu-west-1" })).toEqual({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{ name: "aws-c1", cluster: { server: "https://x.example", "certificate-authority-data": "Q0E=" } }],
+            contexts: [{ name: "aws-c1", context: { cluster: "aws-c1", user: "aws-c1" } }],
+            "current-context": "aws-c1",
+            users: [{
+                name: "aws-c1",
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: ["eks", "get-token", "--cluster-name", "c1", "--region", "eu-west-1", "--output", "json"],
+                        interactiveMode: "Never",
+                    },
+                },
+            }],
+        });
+    });
+});
+
+describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
+    const project = tempProject("platform", stagingConfig({
+        "launchpad:cluster": { kubeconfig: { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" }, namespace: "shop-api" },
+    }));
+    afterAll(() => project.dispose());
+    const plan = planStack("platform", [], { root: project.root });
+
+    it("creates no EKS resources and no network", async () => {
+        const p = await plan;
+        expect(p.resources.filter((r) => r.type.startsWith("aws:"))).toEqual([]);
+        expect(p.resources.map((r) => r.type)).toEqual([
+            "pulumi:pulumi:Stack",
+            "launchpad:environment:Environment",
+            "pulumi:providers:aws",
+            "launchpad:cluster:Cluster",
+            K8S_PROVIDER,
+            "kubernetes:core/v1:Namespace",
+        ]);
+    });
+
+    it("points the Provider at the secret kubeconfig and never shows it", async () => {
+        const p = await plan;
+        const provider = ofType(p, K8S_PROVIDER)[0];
+        expect(input(provider, "kubeconfig")).toBe("[secret]");
+        expect(input(ofType(p, "kubernetes:core/v1:Namespace")[0], "metadata.name")).toBe("shop-api");
+        expect(ofType(p, "kubernetes:core/v1:Namespace")[0].provider).toBe(provider.urn);
+        expect(p.outputs).toEqual({ tier: "staging", region: "us-east-1", drRegion: "us-west-2", namespace: "shop-api", kubeconfig: "[secret]" });
+        expect(JSON.stringify(p)).not.toContain(SECRET_PLACEHOLDER);
+    });
+});
+
+describe("AWS provider", () => {
+    it("is explicit, in the stack's region, and used by every AWS resource", async () => {
+        const plan = await planStack("production");
+        const providers = ofType(plan, "pulumi:providers:aws");
+        expect(providers.map((p) => [p.name, input(p, "region")])).toEqual([["launchpad-production-aws", "us-east-1"]]);
+        const awsResources = plan.resources.filter((r) => r.type.startsWith("aws:"));
+        expect(awsResources).toHaveLength(46);
+        expect(new Set(awsResources.map((r) => r.provider))).toEqual(new Set([providers[0].urn]));
+    });
+});

@@ -1,0 +1,196 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../plan/engine";
+import { SECRET_PLACEHOLDER } from "../plan/stack-config";
+import { planCli } from "../scripts/plan";
+import { planStack, typeCounts } from "./support/plan";
+
+interface JsonPlan {
+    stack: string;
+    resources: {
+        urn: string;
+        type: string;
+        name: string;
+        parent: string | null;
+        inputs: Record<string, unknown>;
+        dependsOn: string[];
+        protect: boolean;
+        provider: string | null;
+        custom: boolean;
+        options: Record<string, unknown>;
+    }[];
+    outputs: Record<string, unknown>;
+}
+
+async function planJson(stack: string, ...sets: string[]): Promise<JsonPlan> {
+    const r = await planCli(["--stack", stack, "--json", ...sets.flatMap((s) => ["--set", s])]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    return JSON.parse(r.stdout) as JsonPlan;
+}
+
+const STAGING_COUNTS = {
+    "pulumi:pulumi:Stack": 1,
+    "launchpad:environment:Environment": 1,
+    "pulumi:providers:aws": 1,
+    "launchpad:network:Network": 1,
+    "launchpad:cluster:Cluster": 1,
+    "aws:ec2/vpc:Vpc": 1,
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
+    "aws:ec2/internetGateway:InternetGateway": 1,
+    "aws:ec2/subnet:Subnet": 4,
+    "aws:ec2/routeTable:RouteTable": 3,
+    "aws:ec2/route:Route": 3,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
+    "aws:ec2/eip:Eip": 1,
+    "aws:ec2/natGateway:NatGateway": 1,
+    "aws:ec2/flowLog:FlowLog": 1,
+    "aws:cloudwatch/logGroup:LogGroup": 2,
+    "aws:iam/role:Role": 3,
+    "aws:iam/rolePolicy:RolePolicy": 1,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 4,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
+    "aws:kms/key:Key": 1,
+    "aws:kms/alias:Alias": 1,
+    "aws:eks/cluster:Cluster": 1,
+    "aws:eks/nodeGroup:NodeGroup": 1,
+    "aws:ec2/launchTemplate:LaunchTemplate": 1,
+    "pulumi:providers:kubernetes": 1,
+    "kubernetes:core/v1:Namespace": 1,
+};
+
+describe("npm run plan -- --json", () => {
+    it("prints exactly one JSON document with the documented shape", async () => {
+        const r = await planCli(["--stack", "staging", "--json"]);
+        expect(r.code).toBe(0);
+        const doc = JSON.parse(r.stdout) as JsonPlan;
+        expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs"]);
+        expect(doc.stack).toBe("staging");
+        for (const res of doc.resources) {
+            expect(Object.keys(res)).toEqual(["urn", "type", "name", "parent", "inputs", "dependsOn", "protect", "provider", "custom", "options"]);
+        }
+        expect(r.stdout.trim().split("\n")[0]).toBe("{");
+        expect(r.stdout.endsWith("}\n")).toBe(true);
+    });
+
+    it("counts every resource of staging exactly", async () => {
+        const doc = await planJson("staging");
+        const counts: Record<string, number> = {};
+        for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
+        expect(counts).toEqual(STAGING_COUNTS);
+        expect(doc.resources).toHaveLength(43);
+    });
+
+    it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
+        const doc = await planJson("production");
+        const urns = new Set(doc.resources.map((r) => r.urn));
+        expect(urns.size).toBe(doc.resources.length);
+        expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
+        expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
+        const deps = doc.resources.flatMap((r) => r.dependsOn);
+        // 3 EIPs and 3 NAT gateways on the IGW, the cluster on 2, the nodes on 3 policies.
+        expect(deps.length).toBe(11);
+        expect(deps.every((d) => urns.has(d))).toBe(true);
+    });
+
+    it("renders every secret as [secret] and never the value", async () => {
+        const doc = await planJson("production");
+        expect(doc.outputs.kubeconfig).toBe("[secret]");
+        const provider = doc.resources.find((r) => r.type === "pulumi:providers:kubernetes");
+        expect(provider?.inputs.kubeconfig).toBe("[secret]");
+        const text = JSON.stringify(doc);
+        expect(text).not.toContain("certificate-authority-data");
+        expect(text).not.toContain("get-token");
+        expect(text).not.toContain(SECRET_PLACEHOLDER);
+    });
+
+    it("is deterministic: two runs print the same document", async () => {
+        const a = await planCli(["--stack", "production", "--json"]);
+        const b = await planCli(["--stack", "production", "--json"]);
+        expect(a.stdout).toBe(b.stdout);
+    });
+});
+
+describe("--set", () => {
+    it("sets one field inside an object key, leaving its siblings as the stack has them", async () => {
+        const doc = await planJson("staging", "launchpad:nodeGroup.maxSize=5");
+        const ng = doc.resources.find((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+        expect(ng?.inputs.scalingConfig).toEqual({ minSize: 2, desiredSize: 2, maxSize: 5 });
+        expect(ng?.inputs.instanceTypes).toEqual(["t3.large"]);
+    });
+
+    it("reads the value as YAML and the key as a path with indexes and quoted fields", async () => {
+        const doc = await planJson(
+            "staging",
+            "launchpad:cluster.endpointPublicAccessCidrs[1]=198.51.100.0/24",
+            'launchpad:tags["cost-center"]=ops',
+            "launchpad:network.azCount=3",
+        );
+        const eks = doc.resources.find((r) => r.type === "aws:eks/cluster:Cluster");
+        expect((eks?.inputs.vpcConfig as Record<string, unknown>).publicAccessCidrs).toEqual(["203.0.113.0/24", "198.51.100.0/24"]);
+        expect((eks?.inputs.tags as Record<string, unknown>)["cost-center"]).toBe("ops");
+        expect(doc.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet")).toHaveLength(6);
+    });
+
+    it("overrides a whole key, including the tier, and the plan follows the tier", async () => {
+        const doc = await planJson("staging", "launchpad:tier=production", "launchpad:network.natGateways=perAz");
+        expect(doc.resources.filter((r) => r.protect).map((r) => r.type)).toEqual(["aws:kms/key:Key"]);
+        expect(doc.resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway")).toHaveLength(2);
+    });
+});
+
+describe("exit codes and human output", () => {
+    it("prints a tree, counts by type and outputs", async () => {
+        const r = await planCli(["--stack", "staging"]);
+        expect(r.code).toBe(0);
+        const lines = r.stdout.split("\n");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 43 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
+        expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
+        expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
+        expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes  instances=t3.large  size=2..4 (desired 2)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
+        expect(lines).toContain("     4  aws:ec2/subnet:Subnet");
+        expect(lines).toContain('  kubeconfig: "[secret]"');
+        expect(r.stdout).not.toContain(SECRET_PLACEHOLDER);
+    });
+
+    it("exits 1 for an unknown stack, a malformed --set and a missing --stack, with nothing on stdout", async () => {
+        const unknown = await planCli(["--stack", "qa"]);
+        expect(unknown).toEqual({ code: 1, stdout: "", stderr: `error: unknown stack "qa": no Pulumi.qa.yaml in ${REPO_ROOT}\n` });
+        const bad = await planCli(["--stack", "staging", "--set", "launchpad:tier"]);
+        expect(bad).toEqual({ code: 1, stdout: "", stderr: 'error: --set expects <key>=<value>, received "launchpad:tier"\n' });
+        const none = await planCli([]);
+        expect(none.code).toBe(1);
+        expect(none.stderr).toBe("--stack is required\nusage: npm run plan -- --stack <staging|production> [--json] [--set <key>=<value> ...]\n");
+    });
+
+    it("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", () => {
+        const run = (...args: string[]) =>
+            spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+        const ok = run("--stack", "production", "--json");
+        expect(ok.status).toBe(0);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(53);
+        const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
+        expect(invalid.status).toBe(2);
+        expect(invalid.stdout).toBe("");
+        expect(invalid.stderr).toBe(
+            'Invalid configuration for stack "production" (1 problem):\n' +
+                "  - launchpad:nodeGroup.minSize: received 20; expected a number <= launchpad:nodeGroup.maxSize (12)\n",
+        );
+    });
+});
+
+describe("production", () => {
+    it("has the staging shape plus one more AZ and a NAT gateway per AZ", async () => {
+        const counts = typeCounts(await planStack("production"));
+        expect(counts).toEqual({
+            ...STAGING_COUNTS,
+            "aws:ec2/subnet:Subnet": 6,
+            "aws:ec2/routeTable:RouteTable": 4,
+            "aws:ec2/route:Route": 4,
+            "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
+            "aws:ec2/eip:Eip": 3,
+            "aws:ec2/natGateway:NatGateway": 3,
+        });
+    });
+});

@@ -1,0 +1,32 @@
+/**
+ * Temporary project directories for tests that need a stack file the repository does not have
+ * (a `secure:` value, a missing key): the real Pulumi.yaml beside a stack file the test writes.
+ */
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { REPO_ROOT } from "../../plan/engine";
+
+export interface TempProject {
+    readonly root: string;
+    dispose(): void;
+}
+
+/** A project dir holding the repository's Pulumi.yaml and `Pulumi.<stack>.yaml` with `config`. */
+export function tempProject(stack: string, config: Record<string, unknown>): TempProject {
+    const root = mkdtempSync(join(tmpdir(), "launchpad-test-"));
+    copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+    writeFileSync(join(root, `Pulumi.${stack}.yaml`), stringify({ config }));
+    return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** The base of a valid staging stack, for tests that change one thing. */
+export function stagingConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        "aws:region": "us-east-1",
+        "launchpad:tier": "staging",
+        "launchpad:drRegion": "us-west-2",
+        ...extra,
+    };
+}
