@@ -23,6 +23,11 @@ export default tseslint.config(
             "no-restricted-syntax": [
                 "error",
                 { selector: "CallExpression[callee.property.name='requireObject']", message: "Parse config through config/ (zod), never an unchecked requireObject cast." },
+                {
+                    // A resource created inside apply() is missing from previews and its name may derive from an Output.
+                    selector: "CallExpression[callee.property.name='apply'] NewExpression[callee.type='MemberExpression']:matches([callee.object.name=/^(aws|k8s|random|grafana)$/], [callee.object.object.name=/^(aws|k8s|random|grafana)$/], [callee.object.object.object.name=/^(aws|k8s|random|grafana)$/])",
+                    message: "No resource is ever created inside apply(): build it outside and pass Outputs as inputs.",
+                },
             ],
         },
     },

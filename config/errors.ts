@@ -77,7 +77,8 @@ function bound(issue: core.$ZodIssueTooSmall | core.$ZodIssueTooBig, min: boolea
 export function expectation(issue: core.$ZodIssue, allowedFields: (path: readonly PropertyKey[]) => string[]): string {
     switch (issue.code) {
         case "invalid_type":
-            return `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
+            // A schema's own wording wins over the generic one (zod's generic text starts "Invalid input").
+            return issue.message.startsWith("Invalid input") ? `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}` : issue.message;
         case "invalid_value":
             return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
         case "too_small":

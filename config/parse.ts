@@ -101,8 +101,11 @@ function fieldsOf(key: keyof Shape, path: readonly PropertyKey[]): string[] {
     return path.length === 0 && inner.shape ? Object.keys(inner.shape) : [];
 }
 
-/** Messages for one key's schema issues. */
-function keyProblems(key: keyof Shape, value: unknown, issues: readonly z.core.$ZodIssue[]): string[] {
+/**
+ * Messages for one key's schema issues. `secret`: the stack holds the key as a secret. The runtime
+ * marks only the whole key, not which value inside it is secret, so no value inside it is echoed.
+ */
+function keyProblems(key: keyof Shape, value: unknown, issues: readonly z.core.$ZodIssue[], secret: boolean): string[] {
     const out: string[] = [];
     for (const issue of issues) {
         const fullPath: PropertyKey[] = [key, ...issue.path];
@@ -110,13 +113,19 @@ function keyProblems(key: keyof Shape, value: unknown, issues: readonly z.core.$
             for (const field of issue.keys) {
                 const p = issuePath([...fullPath, field]);
                 const allowed = expectation(issue, () => fieldsOf(key, issue.path));
-                out.push(`${p}: received ${describeValue(valueAt(value, [...issue.path, field]), isSecretPath(p))}; ${allowed}`);
+                out.push(`${p}: received ${describeValue(valueAt(value, [...issue.path, field]), secret || isSecretPath(p))}; ${allowed}`);
             }
+            continue;
+        }
+        if (issue.code === "invalid_key") {
+            // The map key itself is wrong: name the map and show the key, not the value under it.
+            const p = issuePath(fullPath.slice(0, -1));
+            out.push(`${p}: received the key ${describeValue(fullPath[fullPath.length - 1], secret || isSecretPath(p))}; ${expectation(issue, () => [])}`);
             continue;
         }
         const p = issuePath(fullPath);
         const received = valueAt(value, issue.path);
-        const what = received === undefined && issue.code === "invalid_type" ? "nothing (required)" : describeValue(received, isSecretPath(p));
+        const what = received === undefined && issue.code === "invalid_type" ? "nothing (required)" : describeValue(received, secret || isSecretPath(p));
         out.push(`${p}: received ${what}; ${expectation(issue, () => [])}`);
     }
     return out;
@@ -125,22 +134,24 @@ function keyProblems(key: keyof Shape, value: unknown, issues: readonly z.core.$
 /** Rules that span keys or fields; each runs only when the values it reads parsed. */
 function crossFieldProblems(p: Parsed, input: ConfigInput): string[] {
     const out: string[] = [];
+    // A value of a key the stack holds as a secret is never echoed.
+    const show = (value: unknown, ...keys: string[]): string => describeValue(value, keys.some((k) => input.secretKeys.has(k)));
     const region = p["aws:region"];
     const dr = p["launchpad:drRegion"];
     if (region !== undefined && dr !== undefined && region === dr) {
-        out.push(`launchpad:drRegion: received ${JSON.stringify(dr)}; expected a region other than aws:region (${JSON.stringify(region)}): a disaster-recovery copy in the same region is not off-site`);
+        out.push(`launchpad:drRegion: received ${show(dr, "launchpad:drRegion", "aws:region")}; expected a region other than aws:region (${show(region, "launchpad:drRegion", "aws:region")}): a disaster-recovery copy in the same region is not off-site`);
     }
 
     const ng = p["launchpad:nodeGroup"];
     if (ng !== undefined) {
         if (ng.minSize > ng.maxSize) {
-            out.push(`launchpad:nodeGroup.minSize: received ${ng.minSize}; expected a number <= launchpad:nodeGroup.maxSize (${ng.maxSize})`);
+            out.push(`launchpad:nodeGroup.minSize: received ${show(ng.minSize, "launchpad:nodeGroup")}; expected a number <= launchpad:nodeGroup.maxSize (${show(ng.maxSize, "launchpad:nodeGroup")})`);
         } else if (ng.desiredSize !== undefined && (ng.desiredSize < ng.minSize || ng.desiredSize > ng.maxSize)) {
-            out.push(`launchpad:nodeGroup.desiredSize: received ${ng.desiredSize}; expected a number from launchpad:nodeGroup.minSize (${ng.minSize}) to launchpad:nodeGroup.maxSize (${ng.maxSize})`);
+            out.push(`launchpad:nodeGroup.desiredSize: received ${show(ng.desiredSize, "launchpad:nodeGroup")}; expected a number from launchpad:nodeGroup.minSize (${show(ng.minSize, "launchpad:nodeGroup")}) to launchpad:nodeGroup.maxSize (${show(ng.maxSize, "launchpad:nodeGroup")})`);
         }
         const arm = ng.instanceTypes.filter(isArmInstanceType);
         if (arm.length > 0 && arm.length < ng.instanceTypes.length) {
-            out.push(`launchpad:nodeGroup.instanceTypes: received ${JSON.stringify(ng.instanceTypes)}; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type`);
+            out.push(`launchpad:nodeGroup.instanceTypes: received ${show(ng.instanceTypes, "launchpad:nodeGroup")}; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type`);
         }
     }
 
@@ -149,14 +160,14 @@ function crossFieldProblems(p: Parsed, input: ConfigInput): string[] {
     if (tier !== undefined && net?.natGateways !== undefined) {
         const allowed = safetyFor(tier).allowedNatGateways;
         if (!allowed.includes(net.natGateways)) {
-            out.push(`launchpad:network.natGateways: received ${JSON.stringify(net.natGateways)}; expected ${allowed.map((a) => JSON.stringify(a)).join(" or ")} in a ${tier} stack: one NAT gateway per AZ keeps egress up when a zone fails`);
+            out.push(`launchpad:network.natGateways: received ${show(net.natGateways, "launchpad:network")}; expected ${allowed.map((a) => JSON.stringify(a)).join(" or ")} in a ${tier} stack: one NAT gateway per AZ keeps egress up when a zone fails`);
         }
     }
 
     const tags = p["launchpad:tags"];
     for (const reserved of RESERVED_TAG_KEYS) {
         if (tags !== undefined && Object.prototype.hasOwnProperty.call(tags, reserved)) {
-            out.push(`launchpad:tags.${reserved}: received ${JSON.stringify(tags[reserved])}; expected no such tag: Launchpad sets ${RESERVED_TAG_KEYS.join(", ")} itself`);
+            out.push(`launchpad:tags.${reserved}: received ${show(tags[reserved], "launchpad:tags")}; expected no such tag: Launchpad sets ${RESERVED_TAG_KEYS.join(", ")} itself`);
         }
     }
 
@@ -250,7 +261,7 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         if (result.success) {
             (parsed as Record<string, unknown>)[key] = result.data;
         } else {
-            problems.push(...keyProblems(key, value, result.error.issues));
+            problems.push(...keyProblems(key, value, result.error.issues, input.secretKeys.has(key)));
         }
     }
     problems.push(...crossFieldProblems(parsed, input));

@@ -10,7 +10,7 @@
  * two agree, so a partially-set object and an absent one resolve the same way.
  */
 import { z } from "zod";
-import { isCidr, isPrivate, parseCidr } from "../lib/cidr";
+import { isPrivate, parseCidr } from "../lib/cidr";
 
 export const TIERS = ["staging", "production"] as const;
 export type Tier = (typeof TIERS)[number];
@@ -31,22 +31,29 @@ export const RESERVED_TAG_KEYS = ["project", "environment", "managed-by", "Name"
 
 const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+/** Four dotted numbers and a prefix, whatever their values: tells a host address from nonsense. */
+const CIDR_SHAPE_RE = /^\d+\.\d+\.\d+\.\d+\/\d+$/;
 const K8S_NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const region = z.string().regex(REGION_RE, { error: "expected an AWS region name such as \"us-east-1\"" });
 
+/** Says what is wrong with a CIDR text: malformed, or a host address where the network address belongs. */
+function cidrProblem(value: string, example: string): string | undefined {
+    if (parseCidr(value)) {
+        return undefined;
+    }
+    return CIDR_SHAPE_RE.test(value)
+        ? `expected an IPv4 CIDR with its network address (host bits zero), such as "${example}"`
+        : `expected an IPv4 CIDR such as "${example}"`;
+}
+
 const vpcCidr = z.string().check((ctx) => {
     const value = ctx.value;
     const parsed = parseCidr(value);
-    if (!parsed) {
-        ctx.issues.push({
-            code: "custom",
-            input: value,
-            message: isCidr(value)
-                ? "expected an IPv4 CIDR"
-                : "expected an IPv4 CIDR with its network address, such as \"10.20.0.0/16\"",
-        });
-    } else if (!isPrivate(parsed) || parsed.prefix < 16 || parsed.prefix > 20) {
+    const problem = cidrProblem(value, "10.20.0.0/16");
+    if (problem !== undefined) {
+        ctx.issues.push({ code: "custom", input: value, message: problem });
+    } else if (parsed && (!isPrivate(parsed) || parsed.prefix < 16 || parsed.prefix > 20)) {
         ctx.issues.push({
             code: "custom",
             input: value,
@@ -55,7 +62,12 @@ const vpcCidr = z.string().check((ctx) => {
     }
 });
 
-const publicCidr = z.string().refine(isCidr, { error: "expected an IPv4 CIDR with its network address, such as \"203.0.113.0/24\"" });
+const publicCidr = z.string().check((ctx) => {
+    const problem = cidrProblem(ctx.value, "203.0.113.0/24");
+    if (problem !== undefined) {
+        ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
+    }
+});
 
 export const networkSchema = z.strictObject({
     /** VPC CIDR; subnets are carved from it by `planSubnets`. */
@@ -69,7 +81,8 @@ export const networkSchema = z.strictObject({
 export const clusterSchema = z.strictObject({
     /** Kubernetes minor version of the EKS control plane and node group. */
     version: z
-        .string()
+        // YAML reads an unquoted 1.30 as the number 1.3: say how to write it.
+        .string({ error: "expected a string such as \"1.33\" (quote it: unquoted YAML reads 1.30 as the number 1.3)" })
         .regex(/^1\.\d{2}$/, { error: "expected a Kubernetes minor version such as \"1.33\"" })
         .refine((v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR, {
             error: `expected 1.${MIN_KUBERNETES_MINOR} or newer (older versions are out of EKS standard support)`,
@@ -103,7 +116,7 @@ export const tagsSchema = z.record(
 
 /**
  * The raw config as read from the stack: keys are full config keys so issue paths name them.
- * Secrets are plain strings here; `config/load.ts` wraps them with `pulumi.secret` after validation.
+ * Secrets are plain strings here; `config/parse.ts` wraps them with `pulumi.secret` after validation.
  */
 export const rawConfigSchema = z.strictObject({
     "aws:region": region,

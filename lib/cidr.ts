@@ -13,9 +13,16 @@ export interface Cidr {
     readonly prefix: number;
 }
 
-const CIDR_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/**
+ * Decimal numbers without leading zeros: `010` is 10 here but 8 to `inet_aton`, and Go's
+ * `net.ParseCIDR` (the AWS provider's validator) rejects it, so only the canonical form is accepted.
+ */
+const CIDR_RE = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\/(0|[1-9]\d?)$/;
 
-/** Parses `a.b.c.d/n`; returns undefined for anything malformed (bad octet, bad prefix, host bits set). */
+/**
+ * Parses `a.b.c.d/n`; returns undefined for anything malformed (bad octet, bad prefix, leading zero,
+ * host bits set). Every accepted text is canonical: `formatCidr(parseCidr(t)) === t`.
+ */
 export function parseCidr(text: string): Cidr | undefined {
     const m = CIDR_RE.exec(text);
     if (!m) {
@@ -58,7 +65,7 @@ export function size(c: Cidr): number {
  */
 export function subnet(c: Cidr, newBits: number, index: number): Cidr {
     const prefix = c.prefix + newBits;
-    if (newBits < 0 || prefix > 32) {
+    if (!Number.isInteger(newBits) || newBits < 0 || prefix > 32) {
         throw new RangeError(`cannot add ${newBits} bits to /${c.prefix}`);
     }
     if (!Number.isInteger(index) || index < 0 || index >= 2 ** newBits) {

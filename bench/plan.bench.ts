@@ -1,0 +1,145 @@
+/**
+ * npm run bench [-- --runs N] [--markdown] [--write] [--readme <path>]
+ *
+ * Measures the offline plan of every committed stack (`Pulumi.<stack>.yaml`): wall time and peak
+ * memory of the real CLI in a fresh process per run, plus `runPlan` alone as a secondary figure;
+ * prints medians against the product's targets. Reports, never asserts: exit code 0 whatever the
+ * timings, 1 only when an argument is wrong, a plan fails, or `--write` cannot write.
+ *
+ * --runs N      runs per stack (default 5)
+ * --markdown    print the README section instead of the table
+ * --write       also replace the text between the bench markers in the README
+ * --readme P    the file `--write` edits (default: README.md at the repository root)
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { REPO_ROOT } from "../plan/engine";
+import { measureCli, measureInProcess } from "./measure";
+import { describeMachine, formatMarkdown, formatTable, markerProblem, spliceSection, type StackResult } from "./report";
+
+const USAGE = "usage: npm run bench -- [--runs N] [--markdown] [--write] [--readme <path>]";
+const DEFAULT_RUNS = 5;
+const MAX_RUNS = 100;
+
+interface BenchArgs {
+    readonly runs: number;
+    readonly markdown: boolean;
+    /** The README to edit, when `--write` is given. */
+    readonly write: string | undefined;
+}
+
+class UsageError extends Error {}
+
+function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
+    let values;
+    try {
+        values = parseArgs({
+            args: [...argv],
+            options: {
+                runs: { type: "string" },
+                markdown: { type: "boolean", default: false },
+                write: { type: "boolean", default: false },
+                readme: { type: "string" },
+                help: { type: "boolean", short: "h", default: false },
+            },
+            strict: true,
+            allowPositionals: false,
+        }).values;
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+    if (values.help) {
+        return "help";
+    }
+    const runs = values.runs === undefined ? DEFAULT_RUNS : Number(values.runs);
+    if (!Number.isInteger(runs) || runs < 1 || runs > MAX_RUNS) {
+        throw new UsageError(`--runs: received ${JSON.stringify(values.runs)}; expected a whole number from 1 to ${MAX_RUNS}`);
+    }
+    if (values.readme !== undefined && !values.write) {
+        throw new UsageError("--readme only applies with --write");
+    }
+    return { runs, markdown: values.markdown, write: values.write ? path.resolve(values.readme ?? path.join(REPO_ROOT, "README.md")) : undefined };
+}
+
+/** Stacks with a committed `Pulumi.<stack>.yaml` at the repository root, by name. */
+function committedStacks(): string[] {
+    return fs
+        .readdirSync(REPO_ROOT)
+        .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** Fails before any measuring when `--write` could not write afterwards. */
+function checkReadme(file: string): void {
+    if (!fs.existsSync(file)) {
+        throw new UsageError(`--write: ${file} does not exist`);
+    }
+    const problem = markerProblem(fs.readFileSync(file, "utf8"));
+    if (problem !== undefined) {
+        throw new UsageError(`--write: ${file} ${problem}; nothing was measured or written`);
+    }
+}
+
+async function benchStack(stack: string, runs: number): Promise<StackResult> {
+    const wallMs: number[] = [];
+    const maxRssKb: number[] = [];
+    const planMs: number[] = [];
+    let resources = 0;
+    for (let i = 1; i <= runs; i++) {
+        if (process.stderr.isTTY) {
+            process.stderr.write(`  ${stack}: run ${i}/${runs}\r`);
+        }
+        const cli = await measureCli(stack);
+        const inProcess = await measureInProcess(stack);
+        wallMs.push(cli.wallMs);
+        maxRssKb.push(cli.maxRssKb);
+        planMs.push(inProcess.planMs);
+        resources = inProcess.resources;
+    }
+    process.stderr.write(`  ${stack}: ${runs} runs done\n`);
+    return { stack, resources, runs, wallMs, maxRssKb, planMs };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+    const args = parseBenchArgs(argv);
+    if (args === "help") {
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+    }
+    if (args.write !== undefined) {
+        checkReadme(args.write);
+    }
+    const stacks = committedStacks();
+    if (stacks.length === 0) {
+        throw new UsageError(`no Pulumi.<stack>.yaml in ${REPO_ROOT}`);
+    }
+    process.stderr.write(`benchmarking ${stacks.join(", ")}: ${args.runs} runs each, one process at a time\n`);
+    const results: StackResult[] = [];
+    for (const stack of stacks) {
+        results.push(await benchStack(stack, args.runs));
+    }
+    const machine = describeMachine();
+    const markdown = formatMarkdown(results, machine);
+    process.stdout.write(`${args.markdown ? markdown : formatTable(results, machine)}\n`);
+    if (args.write !== undefined) {
+        // Read again now: the README may have been edited while the bench ran.
+        fs.writeFileSync(args.write, spliceSection(fs.readFileSync(args.write, "utf8"), markdown));
+        process.stderr.write(`wrote the bench section of ${args.write}\n`);
+    }
+    return 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (e: unknown) => {
+            const usage = e instanceof UsageError ? `\n${USAGE}` : "";
+            process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}${usage}\n`);
+            process.exitCode = 1;
+        },
+    );
+}

@@ -1,0 +1,186 @@
+/**
+ * Turns benchmark samples into what people read: a plain-text table for the terminal, a Markdown
+ * section for the README, and the splice that puts that section between the README's markers.
+ * Pure functions only; nothing here measures or writes.
+ */
+import * as os from "node:os";
+import { CLI_COMMAND } from "./measure";
+
+/** The product's targets for one stack's plan, on a 2-core machine. */
+export const TARGETS = { wallMs: 3_000, peakRssBytes: 400_000_000, cores: 2 } as const;
+
+export const README_START = "<!-- bench:start -->";
+export const README_END = "<!-- bench:end -->";
+
+/** Printed instead of numbers until the program has services to grow. */
+export const GROWTH_PENDING =
+    "Growth with a synthetic environment of 1, 4 and 16 services: pending. Services do not exist in the program yet, so nothing is measured until they do.";
+
+export interface StackResult {
+    readonly stack: string;
+    readonly resources: number;
+    readonly runs: number;
+    readonly wallMs: readonly number[];
+    readonly maxRssKb: readonly number[];
+    readonly planMs: readonly number[];
+}
+
+export interface Machine {
+    readonly cpuModel: string;
+    readonly cpuCount: number;
+    readonly memoryBytes: number;
+    readonly platform: string;
+    readonly node: string;
+    /** YYYY-MM-DD. */
+    readonly date: string;
+}
+
+export function describeMachine(now: Date = new Date()): Machine {
+    const cpus = os.cpus();
+    const model = cpus[0]?.model.trim() ?? "";
+    return {
+        cpuModel: model !== "" ? model : "unknown CPU",
+        cpuCount: cpus.length,
+        memoryBytes: os.totalmem(),
+        platform: `${os.type()} ${os.arch()}`,
+        node: process.version,
+        date: now.toISOString().slice(0, 10),
+    };
+}
+
+export function median(values: readonly number[]): number {
+    if (values.length === 0) {
+        throw new RangeError("median of no values");
+    }
+    const s = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(s.length / 2);
+    return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+const kbToBytes = (kb: number): number => kb * 1024;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const millis = (ms: number): string => `${Math.round(ms)} ms`;
+const megabytes = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`;
+
+export interface Verdict {
+    readonly wallMs: number;
+    readonly peakRssBytes: number;
+    readonly planMs: number;
+    readonly wallOk: boolean;
+    readonly rssOk: boolean;
+}
+
+/** Medians and pass/fail against the targets. Reported, never asserted. */
+export function verdict(r: StackResult): Verdict {
+    const wallMs = median(r.wallMs);
+    const peakRssBytes = kbToBytes(median(r.maxRssKb));
+    return { wallMs, peakRssBytes, planMs: median(r.planMs), wallOk: wallMs <= TARGETS.wallMs, rssOk: peakRssBytes <= TARGETS.peakRssBytes };
+}
+
+const passFail = (ok: boolean): string => (ok ? "pass" : "FAIL");
+
+function machineLine(m: Machine): string {
+    return `${m.cpuModel} × ${m.cpuCount}, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, ${m.platform}, Node ${m.node}, ${m.date}`;
+}
+
+function coresNote(m: Machine): string {
+    return m.cpuCount === TARGETS.cores
+        ? `The targets are for a ${TARGETS.cores}-core machine; this one has ${m.cpuCount} cores.`
+        : `The targets are for a ${TARGETS.cores}-core machine; this one has ${m.cpuCount}, so the verdicts are indicative only.`;
+}
+
+/** What each figure measures, one line each. */
+const METHOD: readonly string[] = [
+    `Wall: from spawning \`${CLI_COMMAND}\` (stdout discarded) until it exits, so Node startup, TypeScript loading by tsx and module loading all count; \`npm run plan\` adds the startup of npm and of the tsx CLI wrapper, which is not measured.`,
+    "Peak RSS: that same process's `process.resourceUsage().maxRSS` at exit, reported by a preload (`bench/rss-probe.ts`); 1 MB = 10^6 bytes.",
+    "In-process: `runPlan` alone, in a separate fresh process whose program modules are already imported.",
+];
+
+function alignColumns(rows: readonly (readonly string[])[]): string {
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+/** The terminal report. */
+export function formatTable(results: readonly StackResult[], m: Machine): string {
+    const range = (xs: readonly number[], f: (x: number) => string): string => `${f(Math.min(...xs))}..${f(Math.max(...xs))}`;
+    const header = ["stack", "resources", "runs", "wall median", "min..max", "target", "result", "peak RSS median", "min..max", "target", "result", "in-process median"];
+    const rows = results.map((r) => {
+        const v = verdict(r);
+        return [
+            r.stack,
+            String(r.resources),
+            String(r.runs),
+            seconds(v.wallMs),
+            range(r.wallMs, seconds),
+            `<= ${seconds(TARGETS.wallMs)}`,
+            passFail(v.wallOk),
+            megabytes(v.peakRssBytes),
+            range(r.maxRssKb, (kb) => megabytes(kbToBytes(kb))),
+            `<= ${megabytes(TARGETS.peakRssBytes)}`,
+            passFail(v.rssOk),
+            millis(v.planMs),
+        ];
+    });
+    return [
+        "Launchpad offline plan benchmark",
+        `machine: ${machineLine(m)}`,
+        "",
+        alignColumns([header, ...rows]),
+        "",
+        ...METHOD,
+        coresNote(m),
+        "Benchmarks report; they do not fail on timing.",
+        "",
+        GROWTH_PENDING,
+    ].join("\n");
+}
+
+/** The README section: no heading of its own, so the README decides where it sits. */
+export function formatMarkdown(results: readonly StackResult[], m: Machine): string {
+    const counts = [...new Set(results.map((r) => r.runs))];
+    const runs = `${counts.join(", ")} ${counts.length === 1 && counts[0] === 1 ? "run" : "runs"}`;
+    const rows = results.map((r) => {
+        const v = verdict(r);
+        const target = `≤ ${seconds(TARGETS.wallMs)}: ${passFail(v.wallOk).toLowerCase()}; ≤ ${megabytes(TARGETS.peakRssBytes)}: ${passFail(v.rssOk).toLowerCase()}`;
+        return `| ${r.stack} | ${r.resources} | ${r.runs} | ${seconds(v.wallMs)} | ${megabytes(v.peakRssBytes)} | ${millis(v.planMs)} | ${target} |`;
+    });
+    return [
+        `Offline plan of each committed stack, measured with \`npm run bench\`: median of ${runs}, each a fresh process.`,
+        "",
+        `Machine: ${m.cpuModel} × ${m.cpuCount} CPUs, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, ${m.platform}; Node ${m.node}; measured ${m.date}.`,
+        "",
+        "| Stack | Resources | Runs | Median wall | Median peak RSS | In-process median | Target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        ...rows,
+        "",
+        ...METHOD.map((line) => `- ${line}`),
+        `- ${coresNote(m)}`,
+        "",
+        GROWTH_PENDING,
+    ].join("\n");
+}
+
+/** Why `text` cannot take the section, or undefined when both markers are there in order. */
+export function markerProblem(text: string): string | undefined {
+    const start = text.indexOf(README_START);
+    const end = text.indexOf(README_END);
+    if (start < 0 || end < 0) {
+        return `needs both ${README_START} and ${README_END}; missing ${[start < 0 ? README_START : "", end < 0 ? README_END : ""].filter(Boolean).join(" and ")}`;
+    }
+    if (end < start) {
+        return `${README_END} comes before ${README_START}`;
+    }
+    return undefined;
+}
+
+/** `text` with everything between the markers replaced by `section`; throws when the markers are not usable. */
+export function spliceSection(text: string, section: string): string {
+    const problem = markerProblem(text);
+    if (problem !== undefined) {
+        throw new Error(problem);
+    }
+    const start = text.indexOf(README_START) + README_START.length;
+    const end = text.indexOf(README_END, start);
+    return `${text.slice(0, start)}\n${section}\n${text.slice(end)}`;
+}

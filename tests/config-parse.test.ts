@@ -1,0 +1,111 @@
+/**
+ * `parseConfig` on its own, with values as the Pulumi CLI hands them to the program: secrets already
+ * decrypted, and only the top-level key marked secret. No engine, no files.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, type ConfigInput } from "../config";
+
+const REQUIRED = { "aws:region": "us-east-1", "launchpad:tier": "staging", "launchpad:drRegion": "us-west-2" };
+
+/** A plaintext a real stack would hold encrypted; it must never reach an error message. */
+const PLAINTEXT = "apiVersion: v1\nusers:\n- user:\n    token: s3cr3t-token";
+
+function input(values: Record<string, unknown>, secretKeys: readonly string[] = []): ConfigInput {
+    return { project: "launchpad", stack: "staging", values: { ...REQUIRED, ...values }, secretKeys: new Set(secretKeys) };
+}
+
+/** The problems `parseConfig` throws for this input. */
+function problemsOf(config: ConfigInput): readonly string[] {
+    try {
+        parseConfig(config);
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            return e.problems;
+        }
+        throw e;
+    }
+    throw new Error("expected parseConfig to throw a ConfigError");
+}
+
+describe("parseConfig never echoes a value of a key the stack holds as a secret", () => {
+    it.each([
+        {
+            name: "a secret under a misspelt field",
+            values: { "launchpad:cluster": { kubeconfg: PLAINTEXT } },
+            secret: "launchpad:cluster",
+            problem: "launchpad:cluster.kubeconfg: received [secret]; expected no such field (allowed: version, endpointPublicAccessCidrs, logTypes, namespace, kubeconfig)",
+            shown: `launchpad:cluster.kubeconfg: received ${JSON.stringify(PLAINTEXT)}; expected no such field (allowed: version, endpointPublicAccessCidrs, logTypes, namespace, kubeconfig)`,
+        },
+        {
+            name: "a secret where an object is expected",
+            values: { "launchpad:network": PLAINTEXT },
+            secret: "launchpad:network",
+            problem: "launchpad:network: received [secret]; expected an object (a YAML mapping)",
+            shown: `launchpad:network: received ${JSON.stringify(PLAINTEXT)}; expected an object (a YAML mapping)`,
+        },
+        {
+            name: "a secret tag under a reserved key",
+            values: { "launchpad:tags": { Name: "s3cr3t-token" } },
+            secret: "launchpad:tags",
+            problem: "launchpad:tags.Name: received [secret]; expected no such tag: Launchpad sets project, environment, managed-by, Name itself",
+            shown: 'launchpad:tags.Name: received "s3cr3t-token"; expected no such tag: Launchpad sets project, environment, managed-by, Name itself',
+        },
+        {
+            name: "a secret map key that is too long",
+            values: { "launchpad:tags": { ["s3cr3t-".repeat(20)]: "x" } },
+            secret: "launchpad:tags",
+            problem: "launchpad:tags: received the key [secret]; expected a non-empty key of at most 128 characters",
+            shown: `launchpad:tags: received the key ${JSON.stringify("s3cr3t-".repeat(20)).slice(0, 77)}...; expected a non-empty key of at most 128 characters`,
+        },
+        {
+            name: "the sizes of a secret node group",
+            values: { "launchpad:nodeGroup": { minSize: 5, maxSize: 3 } },
+            secret: "launchpad:nodeGroup",
+            problem: "launchpad:nodeGroup.minSize: received [secret]; expected a number <= launchpad:nodeGroup.maxSize ([secret])",
+            shown: "launchpad:nodeGroup.minSize: received 5; expected a number <= launchpad:nodeGroup.maxSize (3)",
+        },
+        {
+            name: "a secret DR region equal to aws:region (showing aws:region would show it too)",
+            values: { "launchpad:drRegion": "us-east-1" },
+            secret: "launchpad:drRegion",
+            problem: "launchpad:drRegion: received [secret]; expected a region other than aws:region ([secret]): a disaster-recovery copy in the same region is not off-site",
+            shown: 'launchpad:drRegion: received "us-east-1"; expected a region other than aws:region ("us-east-1"): a disaster-recovery copy in the same region is not off-site',
+        },
+    ])("hides $name, and shows the same value when the key is not secret", ({ values, secret, problem, shown }) => {
+        expect(problemsOf(input(values, [secret]))).toEqual([problem]);
+        expect(problemsOf(input(values))).toEqual([shown]);
+    });
+
+    it("hides only the secret key: another key's value in the same run is shown", () => {
+        const problems = problemsOf(input({ "launchpad:cluster": { kubeconfig: PLAINTEXT, version: "1.29" }, "launchpad:network": { azCount: 7 } }, ["launchpad:cluster"]));
+        expect(problems).toEqual([
+            "launchpad:network.azCount: received 7; expected a number <= 6",
+            "launchpad:cluster.version: received [secret]; expected 1.30 or newer (older versions are out of EKS standard support)",
+        ]);
+    });
+
+    it("puts every problem in the error message under one header, in order", () => {
+        let message = "";
+        try {
+            parseConfig(input({ "launchpad:tier": "prod", "launchpad:network": { azCount: 7 } }));
+        } catch (e) {
+            message = e instanceof ConfigError ? e.message : String(e);
+        }
+        expect(message).toBe(
+            'Invalid configuration for stack "staging" (2 problems):\n' +
+                '  - launchpad:tier: received "prod"; expected one of "staging", "production"\n' +
+                "  - launchpad:network.azCount: received 7; expected a number <= 6",
+        );
+    });
+});
+
+describe("parseConfig accepts a secret kubeconfig", () => {
+    it("uses the existing cluster and keeps the kubeconfig a secret Output", async () => {
+        const config = parseConfig(input({ "launchpad:cluster": { kubeconfig: PLAINTEXT } }, ["launchpad:cluster"]));
+        expect(config.cluster.mode).toBe("existing");
+        const kubeconfig = config.cluster.mode === "existing" ? config.cluster.kubeconfig : pulumi.output("");
+        expect(await pulumi.isSecret(kubeconfig)).toBe(true);
+        expect(await new Promise((resolve) => kubeconfig.apply(resolve))).toBe(PLAINTEXT);
+    });
+});

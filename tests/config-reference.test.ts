@@ -1,0 +1,274 @@
+/**
+ * The configuration reference and the two places config defaults live.
+ *
+ * Pulumi.yaml declares every `launchpad:*` key (type, description, default); config/schema.ts
+ * validates them and holds the field defaults; README.md shows a table generated from Pulumi.yaml.
+ * These tests keep the three in step: pure, no plan engine needed.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { LAUNCHPAD_KEYS, OBJECT_KEYS, clusterSchema, networkSchema, nodeGroupSchema, rawConfigSchema, tagsSchema } from "../config/schema";
+import {
+    END_MARKER,
+    GENERATED_NOTE,
+    START_MARKER,
+    configReferenceCli,
+    escapeCell,
+    readReferenceBlock,
+    renderConfigReference,
+    replaceReferenceBlock,
+} from "../scripts/config-reference";
+
+const ROOT = path.resolve(__dirname, "..");
+const PROJECT_YAML = readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
+const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+interface Declaration {
+    type?: unknown;
+    description?: unknown;
+    default?: unknown;
+}
+const DECLARED = (parseYaml(PROJECT_YAML) as { config: Record<string, Declaration> }).config;
+
+type Shape = typeof rawConfigSchema.shape;
+const fullKey = (key: string): keyof Shape => `launchpad:${key}` as keyof Shape;
+
+/** The Pulumi.yaml type of a zod schema: wrappers (default, optional) peeled, objects and records as `object`. */
+function pulumiTypeOf(schema: z.ZodType): string {
+    let def = schema.def as { type: string; innerType?: z.ZodType; format?: string };
+    while ((def.type === "default" || def.type === "optional") && def.innerType !== undefined) {
+        def = def.innerType.def;
+    }
+    switch (def.type) {
+        case "string":
+        case "enum":
+            return "string";
+        case "number":
+            return def.format === "safeint" ? "integer" : "number";
+        case "object":
+        case "record":
+            return "object";
+        default:
+            return def.type;
+    }
+}
+
+/** A parsed value as plain data: fields holding `undefined` dropped, as YAML cannot hold them. */
+function withoutUndefined(value: unknown): unknown {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+}
+
+/** What the program's schema yields for each object key's fields when the stack sets nothing. */
+const FIELD_DEFAULTS: Record<string, () => unknown> = {
+    network: () => networkSchema.parse({}),
+    cluster: () => clusterSchema.parse({}),
+    nodeGroup: () => nodeGroupSchema.parse({}),
+    tags: () => tagsSchema.parse(undefined),
+};
+
+/** The generated table's rows as cells, the key's code span unwrapped. */
+function tableRows(markdown: string): { key: string; type: string; default: string; description: string }[] {
+    return markdown
+        .split("\n")
+        .filter((line) => line.startsWith("| `"))
+        .map((line) => {
+            const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+            return { key: cells[0].replace(/^`|`$/g, ""), type: cells[1], default: cells[2], description: cells[3] };
+        });
+}
+
+describe("README.md configuration reference", () => {
+    it("is exactly what scripts/config-reference.ts renders from Pulumi.yaml (run `npm run docs:config` after editing Pulumi.yaml)", () => {
+        expect(readReferenceBlock(README)).toBe(renderConfigReference(PROJECT_YAML));
+    });
+
+    it("has one row per key, aws:region first, with the type and default of config/schema.ts", () => {
+        const rows = tableRows(renderConfigReference(PROJECT_YAML));
+        expect(rows.map((r) => r.key)).toEqual(["aws:region", ...LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`)]);
+        expect(rows.map((r) => r.type)).toEqual(["string", ...LAUNCHPAD_KEYS.map((k) => pulumiTypeOf(rawConfigSchema.shape[fullKey(k)]))]);
+        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string", "object", "object", "object", "object"]);
+        expect(rows.filter((r) => r.default === "required").map((r) => r.key)).toEqual(["aws:region", "launchpad:tier", "launchpad:drRegion"]);
+        const objectRows = rows.filter((r) => OBJECT_KEYS.has(r.key.slice("launchpad:".length)));
+        // Each default is one code span holding JSON (pipes escaped for the table).
+        expect(objectRows.filter((r) => !/^`[^`]+`$/.test(r.default)).map((r) => r.key)).toEqual([]);
+        expect(Object.fromEntries(objectRows.map((r) => [r.key, JSON.parse(r.default.slice(1, -1).replace(/\\\|/g, "|")) as unknown]))).toEqual(
+            Object.fromEntries([...OBJECT_KEYS].map((k) => [`launchpad:${k}`, withoutUndefined(FIELD_DEFAULTS[k]())])),
+        );
+        expect(rows.every((r) => r.description.length > 0)).toBe(true);
+    });
+});
+
+describe("Pulumi.yaml declarations", () => {
+    it("declare exactly the launchpad keys of config/schema.ts, in its order, and no provider key", () => {
+        expect(Object.keys(DECLARED)).toEqual(LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`));
+        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "network", "cluster", "nodeGroup", "tags"]);
+    });
+
+    it("give every key the type its schema parses and a description", () => {
+        const byKey = <T>(f: (key: string) => T): Record<string, T> => Object.fromEntries(LAUNCHPAD_KEYS.map((k) => [k, f(k)]));
+        expect(byKey((k) => DECLARED[`launchpad:${k}`].type)).toEqual(byKey((k) => pulumiTypeOf(rawConfigSchema.shape[fullKey(k)])));
+        // A description a reader can act on: a sentence, not a placeholder.
+        const described = (d: Declaration): boolean => typeof d.description === "string" && d.description.trim().length > 20;
+        expect(byKey((k) => described(DECLARED[`launchpad:${k}`]))).toEqual(byKey(() => true));
+    });
+
+    it("declare `type: object` for exactly the keys the runtime decodes from JSON (OBJECT_KEYS)", () => {
+        const objects = Object.entries(DECLARED).filter(([, d]) => d.type === "object").map(([k]) => k.slice("launchpad:".length));
+        expect(objects).toEqual(["network", "cluster", "nodeGroup", "tags"]);
+        expect([...OBJECT_KEYS].sort()).toEqual([...objects].sort());
+    });
+
+    it("give a default to exactly the keys the schema accepts as absent", () => {
+        const withDefault = LAUNCHPAD_KEYS.filter((k) => "default" in DECLARED[`launchpad:${k}`]);
+        const optionalInSchema = LAUNCHPAD_KEYS.filter((k) => rawConfigSchema.shape[fullKey(k)].safeParse(undefined).success);
+        expect(withDefault).toEqual(optionalInSchema);
+        expect(withDefault).toEqual(["network", "cluster", "nodeGroup", "tags"]);
+    });
+
+    it("has the object defaults the field defaults of config/schema.ts yield for an absent value", () => {
+        expect(Object.keys(FIELD_DEFAULTS).sort()).toEqual([...OBJECT_KEYS].sort());
+        const byKey = <T>(f: (key: string) => T): Record<string, T> => Object.fromEntries([...OBJECT_KEYS].map((k) => [k, f(k)]));
+        const declared = byKey((k) => DECLARED[`launchpad:${k}`].default);
+        expect(declared).toEqual(byKey((k) => withoutUndefined(FIELD_DEFAULTS[k]())));
+        // The program's own default for an absent key, and the declared default read back, agree too.
+        expect(declared).toEqual(byKey((k) => withoutUndefined(rawConfigSchema.shape[fullKey(k)].parse(undefined))));
+        expect(byKey((k) => withoutUndefined(rawConfigSchema.shape[fullKey(k)].parse(declared[k])))).toEqual(declared);
+    });
+
+    it("spell those defaults out (a change here is a change to every stack that leaves a field unset)", () => {
+        expect(DECLARED["launchpad:network"].default).toEqual({ cidr: "10.0.0.0/16", azCount: 2 });
+        expect(DECLARED["launchpad:cluster"].default).toEqual({
+            version: "1.33",
+            endpointPublicAccessCidrs: [],
+            logTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+        });
+        expect(DECLARED["launchpad:nodeGroup"].default).toEqual({ instanceTypes: ["t3.large"], minSize: 2, maxSize: 4, diskSizeGb: 50, capacityType: "ON_DEMAND" });
+        expect(DECLARED["launchpad:tags"].default).toEqual({});
+    });
+});
+
+describe("renderConfigReference", () => {
+    const SAMPLE = [
+        "name: demo",
+        "runtime: nodejs",
+        "config:",
+        "  size:",
+        "    type: integer",
+        "    description: Nodes, 1|2 or <n>; see `a|b` & more.",
+        "    default: 3",
+        "  demo:zones:",
+        "    type: array",
+        "    items: { type: string }",
+        "    description: >-",
+        "      Zones",
+        "      to use.",
+        "    default: [a, \"b|c\"]",
+        "  demo:token:",
+        "    type: string",
+        "    secret: true",
+        "    description: API token.",
+        "",
+    ].join("\n");
+
+    it("renders the note, the header, aws:region and each key with its full name, type, default and escaped description", () => {
+        expect(renderConfigReference(SAMPLE).split("\n")).toEqual([
+            GENERATED_NOTE,
+            "",
+            "| Key | Type | Default | Description |",
+            "| --- | --- | --- | --- |",
+            expect.stringMatching(/^\| `aws:region` \| string \| required \| The AWS provider's own key/),
+            "| `demo:size` | integer | `3` | Nodes, 1\\|2 or &lt;n&gt;; see `a\\|b` &amp; more. |",
+            "| `demo:zones` | array<string> | `[\"a\",\"b\\|c\"]` | Zones to use. |",
+            "| `demo:token` | string (secret) | required | API token. |",
+        ]);
+    });
+
+    it("keeps code spans as written apart from escaped pipes", () => {
+        expect(escapeCell("use `<project>-<stack>` or <x>")).toBe("use `<project>-<stack>` or &lt;x&gt;");
+    });
+
+    it("reports every undocumented declaration at once", () => {
+        const bad = ["name: demo", "runtime: nodejs", "config:", "  a: 5", "  b:", "    type: map", "    description: B", "  c:", "    type: string", ""].join("\n");
+        expect(() => renderConfigReference(bad)).toThrow(
+            "Pulumi.yaml: cannot document the config (3 problems):\n" +
+                "  - demo:a: received a bare value 5; expected a declaration with `type` and `description`\n" +
+                "  - demo:b.type: received \"map\"; expected one of string, integer, boolean, array, object\n" +
+                "  - demo:c.description: received undefined; expected a non-empty string",
+        );
+    });
+});
+
+describe("README block markers", () => {
+    const readme = `# Title\n\n${START_MARKER}\nold table\n${END_MARKER}\n\nAfter.\n`;
+
+    it("reads the text between the markers and replaces only it", () => {
+        expect(readReferenceBlock(readme)).toBe("old table");
+        expect(replaceReferenceBlock(readme, "new\ntable")).toBe(`# Title\n\n${START_MARKER}\nnew\ntable\n${END_MARKER}\n\nAfter.\n`);
+    });
+
+    it("refuses a README with a missing, repeated or reversed marker", () => {
+        expect(() => readReferenceBlock("# Title\n")).toThrow(
+            `README.md: cannot find the configuration reference: expected the line ${START_MARKER} exactly once, found it 0 times; expected the line ${END_MARKER} exactly once, found it 0 times`,
+        );
+        expect(() => readReferenceBlock(`${END_MARKER}\n${START_MARKER}\n`)).toThrow(`expected ${START_MARKER} before ${END_MARKER}`);
+        expect(() => readReferenceBlock(`${START_MARKER}\n${START_MARKER}\n${END_MARKER}\n`)).toThrow(`expected the line ${START_MARKER} exactly once, found it 2 times`);
+    });
+});
+
+describe("config-reference command", () => {
+    const dirs: string[] = [];
+    afterEach(() => {
+        for (const d of dirs.splice(0)) {
+            rmSync(d, { recursive: true, force: true });
+        }
+    });
+    function project(readme: string): string {
+        const dir = mkdtempSync(path.join(tmpdir(), "launchpad-config-reference-"));
+        dirs.push(dir);
+        writeFileSync(path.join(dir, "Pulumi.yaml"), PROJECT_YAML);
+        writeFileSync(path.join(dir, "README.md"), readme);
+        return dir;
+    }
+
+    it("--check passes on the repository's README", () => {
+        expect(configReferenceCli(["--check"], ROOT)).toEqual({ code: 0, stdout: "README.md: the configuration reference matches Pulumi.yaml\n", stderr: "" });
+    });
+
+    it("--check exits 1 on a stale README, says how to fix it and where it differs; --write fixes it", () => {
+        const dir = project(`# Launchpad\n\n${START_MARKER}\n${GENERATED_NOTE}\n\nstale\n${END_MARKER}\n`);
+        const stale = configReferenceCli(["--check"], dir);
+        expect(stale.code).toBe(1);
+        expect(stale.stdout).toBe("");
+        expect(stale.stderr).toBe(
+            "README.md: the configuration reference is stale (it does not match Pulumi.yaml).\n" +
+                "Run `npm run docs:config` and commit README.md.\n" +
+                "first difference at line 3 of the block:\n" +
+                "  README.md:   stale\n" +
+                "  Pulumi.yaml: | Key | Type | Default | Description |\n",
+        );
+
+        expect(configReferenceCli(["--write"], dir)).toEqual({ code: 0, stdout: "README.md: the configuration reference was regenerated from Pulumi.yaml\n", stderr: "" });
+        expect(readFileSync(path.join(dir, "README.md"), "utf8")).toBe(`# Launchpad\n\n${START_MARKER}\n${renderConfigReference(PROJECT_YAML)}\n${END_MARKER}\n`);
+        expect(configReferenceCli(["--check"], dir).code).toBe(0);
+        expect(configReferenceCli(["--write"], dir).stdout).toBe("README.md: the configuration reference is already up to date\n");
+    });
+
+    it("exits 1 without markers, and on conflicting or unknown flags", () => {
+        const dir = project("# No markers\n");
+        expect(configReferenceCli(["--check"], dir)).toEqual({
+            code: 1,
+            stdout: "",
+            stderr: `error: README.md: cannot find the configuration reference: expected the line ${START_MARKER} exactly once, found it 0 times; expected the line ${END_MARKER} exactly once, found it 0 times\n`,
+        });
+        expect(configReferenceCli(["--write", "--check"], dir).code).toBe(1);
+        expect(configReferenceCli(["--fix"], dir).code).toBe(1);
+    });
+
+    it("prints the block without flags", () => {
+        expect(configReferenceCli([], ROOT)).toEqual({ code: 0, stdout: `${renderConfigReference(PROJECT_YAML)}\n`, stderr: "" });
+    });
+});
