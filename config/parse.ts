@@ -8,10 +8,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { ConfigError, describeValue, expectation, issuePath } from "./errors";
 import {
+    DEFAULT_ENGINE_VERSIONS,
     RESERVED_TAG_KEYS,
     SECRET_PATHS,
     isArmInstanceType,
     rawConfigSchema,
+    type DbEngine,
     type NatMode,
     type RawConfig,
     type Tier,
@@ -25,6 +27,8 @@ export interface ConfigInput {
     readonly values: Readonly<Record<string, unknown>>;
     /** Full keys the stack holds as secrets (a key is secret when any value inside it is). */
     readonly secretKeys: ReadonlySet<string>;
+    /** The current time, for rules about times (a restore time may not be in the future). Default: now. */
+    readonly now?: Date;
 }
 
 export interface NetworkConfig {
@@ -63,6 +67,33 @@ export interface NodeGroupConfig {
     readonly amiType: "AL2023_x86_64_STANDARD" | "AL2023_ARM_64_STANDARD";
 }
 
+/** Where a restored database comes from. */
+export type RestoreConfig =
+    | { readonly kind: "pointInTime"; readonly sourceInstance: string; /** ISO-8601 UTC, or "latest". */ readonly time: string }
+    | { readonly kind: "snapshot"; readonly snapshot: string };
+
+export interface DatabaseConfig {
+    readonly engine: DbEngine;
+    readonly engineVersion: string;
+    readonly instanceClass: string;
+    readonly allocatedStorageGb: number;
+    readonly maxAllocatedStorageGb: number;
+    readonly name: string;
+    readonly username: string;
+    readonly backupWindow: string;
+    readonly maintenanceWindow: string;
+    readonly criticalTables: readonly string[];
+    /** Undefined: a fresh, empty database. */
+    readonly restore: RestoreConfig | undefined;
+}
+
+export interface BackupConfig {
+    readonly objectLockDays: number;
+    readonly dumpSchedule: string;
+    readonly verifySchedule: string;
+    readonly weeklyDay: number;
+}
+
 export interface LaunchpadConfig {
     readonly project: string;
     readonly stack: string;
@@ -73,6 +104,8 @@ export interface LaunchpadConfig {
     readonly network: NetworkConfig;
     readonly cluster: EksClusterConfig | ExistingClusterConfig;
     readonly nodeGroup: NodeGroupConfig;
+    readonly database: DatabaseConfig;
+    readonly backup: BackupConfig;
     /** `project`, `environment`, `managed-by` and the stack's extra tags: on every taggable AWS resource. */
     readonly tags: Readonly<Record<string, string>>;
 }
@@ -155,6 +188,19 @@ function crossFieldProblems(p: Parsed, input: ConfigInput): string[] {
         }
     }
 
+    const db = p["launchpad:database"];
+    if (db !== undefined) {
+        if (db.maxAllocatedStorageGb < db.allocatedStorageGb) {
+            out.push(`launchpad:database.maxAllocatedStorageGb: received ${show(db.maxAllocatedStorageGb, "launchpad:database")}; expected a number >= launchpad:database.allocatedStorageGb (${show(db.allocatedStorageGb, "launchpad:database")})`);
+        }
+        if (windowMinutes(db.backupWindow) < 30) {
+            out.push(`launchpad:database.backupWindow: received ${show(db.backupWindow, "launchpad:database")}; expected a window of at least 30 minutes (an RDS rule)`);
+        }
+        if (db.restore !== undefined) {
+            out.push(...restoreProblems(db.restore, input.now ?? new Date(), input.secretKeys.has("launchpad:database")));
+        }
+    }
+
     const tier = p["launchpad:tier"];
     const net = p["launchpad:network"];
     if (tier !== undefined && net?.natGateways !== undefined) {
@@ -181,6 +227,48 @@ function crossFieldProblems(p: Parsed, input: ConfigInput): string[] {
     return out;
 }
 
+/** Minutes in a UTC `hh:mm-hh:mm` window that may wrap past midnight. */
+export function windowMinutes(window: string): number {
+    const [a, b] = window.split("-").map((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5)));
+    return (b - a + 24 * 60) % (24 * 60);
+}
+
+const ISO_UTC_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const RESTORE_FORMS = 'either { sourceInstance, time } (time an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest") or { snapshot }';
+
+/** A restore names exactly one source, and a point in time that is real and past. */
+function restoreProblems(r: NonNullable<z.output<typeof rawConfigSchema.shape["launchpad:database"]>["restore"]>, now: Date, secret: boolean): string[] {
+    const key = "launchpad:database.restore";
+    const show = (v: unknown): string => describeValue(v, secret);
+    const pit = r.sourceInstance !== undefined || r.time !== undefined;
+    if (pit && r.snapshot !== undefined) {
+        return [`${key}: received ${show(r)}; expected ${RESTORE_FORMS}, not both`];
+    }
+    if (!pit && r.snapshot === undefined) {
+        return [`${key}: received ${show(r)}; expected ${RESTORE_FORMS}`];
+    }
+    const out: string[] = [];
+    if (r.snapshot !== undefined && r.snapshot.trim() === "") {
+        out.push(`${key}.snapshot: received ${show(r.snapshot)}; expected a DB snapshot identifier or ARN`);
+    }
+    if (pit) {
+        if (r.sourceInstance === undefined || r.sourceInstance.trim() === "") {
+            out.push(`${key}.sourceInstance: received ${r.sourceInstance === undefined ? "nothing (required)" : show(r.sourceInstance)}; expected the identifier or ARN of the DB instance to restore from`);
+        }
+        if (r.time === undefined) {
+            out.push(`${key}.time: received nothing (required); expected an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest"`);
+        } else if (r.time !== "latest") {
+            const t = Date.parse(r.time);
+            if (!ISO_UTC_RE.test(r.time) || Number.isNaN(t) || new Date(t).toISOString().slice(0, 19) !== r.time.slice(0, 19)) {
+                out.push(`${key}.time: received ${show(r.time)}; expected an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest"`);
+            } else if (t > now.getTime()) {
+                out.push(`${key}.time: received ${show(r.time)}; expected a time in the past (now is ${now.toISOString().slice(0, 19)}Z)`);
+            }
+        }
+    }
+    return out;
+}
+
 function defaultNamespace(input: ConfigInput): string {
     return `${input.project}-${input.stack}`;
 }
@@ -191,6 +279,7 @@ function build(raw: RawConfig, input: ConfigInput): LaunchpadConfig {
     const net = raw["launchpad:network"];
     const c = raw["launchpad:cluster"];
     const ng = raw["launchpad:nodeGroup"];
+    const db = raw["launchpad:database"];
     const namespace = c.namespace ?? defaultNamespace(input);
     const cluster: EksClusterConfig | ExistingClusterConfig =
         c.kubeconfig !== undefined
@@ -220,6 +309,24 @@ function build(raw: RawConfig, input: ConfigInput): LaunchpadConfig {
             capacityType: ng.capacityType,
             amiType: ng.instanceTypes.every(isArmInstanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
         },
+        database: {
+            engine: db.engine,
+            engineVersion: db.engineVersion ?? DEFAULT_ENGINE_VERSIONS[db.engine],
+            instanceClass: db.instanceClass,
+            allocatedStorageGb: db.allocatedStorageGb,
+            maxAllocatedStorageGb: db.maxAllocatedStorageGb,
+            name: db.name,
+            username: db.username,
+            backupWindow: db.backupWindow,
+            maintenanceWindow: db.maintenanceWindow,
+            criticalTables: [...db.criticalTables],
+            restore: db.restore === undefined
+                ? undefined
+                : db.restore.snapshot !== undefined
+                  ? { kind: "snapshot", snapshot: db.restore.snapshot }
+                  : { kind: "pointInTime", sourceInstance: db.restore.sourceInstance ?? "", time: db.restore.time ?? "latest" },
+        },
+        backup: { ...raw["launchpad:backup"] },
         tags: {
             ...raw["launchpad:tags"],
             project: input.project,

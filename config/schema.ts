@@ -109,6 +109,64 @@ export const nodeGroupSchema = z
         capacityType: z.enum(CAPACITY_TYPES).default("ON_DEMAND"),
     });
 
+export const DB_ENGINES = ["mysql", "postgres"] as const;
+export type DbEngine = (typeof DB_ENGINES)[number];
+
+/** Engine version when the stack names none: MySQL 8.0 (the product's default) or PostgreSQL 16. */
+export const DEFAULT_ENGINE_VERSIONS: Readonly<Record<DbEngine, string>> = { mysql: "8.0", postgres: "16" };
+
+const SQL_IDENTIFIER_RE = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
+const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_RE, { error: "expected a letter then letters, digits or '_' (at most 63)" });
+const DAY = "(mon|tue|wed|thu|fri|sat|sun)";
+const HHMM = "([01]\\d|2[0-3]):[0-5]\\d";
+
+/** Point-in-time or snapshot restore. Which form, and whether the time is sane, is checked in `config/parse.ts`. */
+export const restoreSchema = z.strictObject({
+    /** DB instance identifier (or ARN) to restore from, at `time`. */
+    sourceInstance: z.string().optional(),
+    /** ISO-8601 UTC time (`2026-11-20T13:45:00Z`) or `latest` (the latest restorable time). */
+    time: z.string().optional(),
+    /** DB snapshot identifier or ARN to restore from. */
+    snapshot: z.string().optional(),
+});
+
+export const databaseSchema = z.strictObject({
+    engine: z.enum(DB_ENGINES).default("mysql"),
+    /** Major (or major.minor) version; defaults per engine. */
+    engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, { error: "expected an engine version such as \"8.0\" or \"16\" (quote it in YAML)" }).optional(),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as \"db.t4g.medium\"" }).default("db.t4g.medium"),
+    allocatedStorageGb: z.int().min(20).max(65536).default(50),
+    /** Storage autoscaling ceiling. */
+    maxAllocatedStorageGb: z.int().min(20).max(65536).default(200),
+    /** Database created in the instance, used by the application and the logical backups. */
+    name: sqlIdentifier.default("app"),
+    /** Master user name; its password is generated and kept in state as a secret. */
+    username: sqlIdentifier.default("launchpad_admin"),
+    /** Daily automated-backup window, UTC `hh:mm-hh:mm`. */
+    backupWindow: z.string().regex(new RegExp(`^${HHMM}-${HHMM}$`), { error: "expected a UTC window such as \"03:00-03:30\"" }).default("03:00-03:30"),
+    /** Weekly maintenance window, UTC `ddd:hh:mm-ddd:hh:mm`. */
+    maintenanceWindow: z.string().regex(new RegExp(`^${DAY}:${HHMM}-${DAY}:${HHMM}$`), { error: "expected a UTC window such as \"sun:04:00-sun:05:00\"" }).default("sun:04:00-sun:05:00"),
+    /** Tables a restore must bring back with rows; the verify job and restore drills check them. */
+    criticalTables: z.array(sqlIdentifier).default([]),
+    /** Create the database from a point in time or a snapshot instead of empty. */
+    restore: restoreSchema.optional(),
+});
+
+const CRON_FIELD = "(\\*|\\d+(-\\d+)?(,\\d+(-\\d+)?)*)(\\/\\d+)?";
+const cron = (example: string) =>
+    z.string().regex(new RegExp(`^${CRON_FIELD}( ${CRON_FIELD}){4}$`), { error: `expected a five-field cron schedule (UTC) such as "${example}"` });
+
+export const backupSchema = z.strictObject({
+    /** Default Object Lock retention of backup objects, days. */
+    objectLockDays: z.int().min(1).max(3650).default(30),
+    /** When the logical dump runs (Kubernetes CronJob, UTC). */
+    dumpSchedule: cron("15 2 * * *").default("15 2 * * *"),
+    /** When the newest dump is restored and checked (Kubernetes CronJob, UTC). */
+    verifySchedule: cron("45 4 * * *").default("45 4 * * *"),
+    /** ISO weekday (1 = Monday .. 7 = Sunday) whose dump is also kept as the weekly copy. */
+    weeklyDay: z.int().min(1).max(7).default(7),
+});
+
 export const tagsSchema = z.record(
     z.string().min(1).max(128),
     z.string().max(256),
@@ -125,6 +183,8 @@ export const rawConfigSchema = z.strictObject({
     "launchpad:network": networkSchema.default(networkSchema.parse({})),
     "launchpad:cluster": clusterSchema.default(clusterSchema.parse({})),
     "launchpad:nodeGroup": nodeGroupSchema.default(nodeGroupSchema.parse({})),
+    "launchpad:database": databaseSchema.default(databaseSchema.parse({})),
+    "launchpad:backup": backupSchema.default(backupSchema.parse({})),
     "launchpad:tags": tagsSchema,
 });
 
@@ -136,7 +196,7 @@ export const LAUNCHPAD_KEYS = Object.keys(rawConfigSchema.shape)
     .map((k) => k.slice("launchpad:".length));
 
 /** Keys whose value is a structured object (JSON in the runtime's config map). */
-export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "nodeGroup", "tags"]);
+export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "nodeGroup", "database", "backup", "tags"]);
 
 /** Config paths that must be set as secrets (`pulumi config set --secret --path ...`). */
 export const SECRET_PATHS = ["launchpad:cluster.kubeconfig"] as const;

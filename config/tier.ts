@@ -21,6 +21,20 @@ export interface Safety {
     readonly allowedNatGateways: readonly NatMode[];
     /** Multi-AZ for stateful services. */
     readonly multiAz: boolean;
+    /** Days RDS keeps automated backups (the point-in-time window): 35 is RDS's maximum. */
+    readonly backupRetentionDays: number;
+    /** Keep automated backups after the instance is deleted (RDS deletes them by default). */
+    readonly keepAutomatedBackups: boolean;
+    /** Take a final snapshot when the database is deleted. */
+    readonly finalSnapshot: boolean;
+    /** Object Lock mode of backup buckets: COMPLIANCE cannot be lifted by anyone, GOVERNANCE by privileged users. */
+    readonly objectLockMode: "GOVERNANCE" | "COMPLIANCE";
+    /** Lock the AWS Backup vaults (Vault Lock) so recovery points cannot be deleted early. */
+    readonly vaultLock: boolean;
+    /** Replicate automated backups and their transaction logs to the DR region (point-in-time restore there). */
+    readonly replicateBackupsToDr: boolean;
+    /** Let `pulumi destroy` empty buckets (never in production). */
+    readonly forceDestroy: boolean;
 }
 
 const SAFETY: Record<Tier, Safety> = {
@@ -32,6 +46,13 @@ const SAFETY: Record<Tier, Safety> = {
         defaultNatGateways: "single",
         allowedNatGateways: ["single", "perAz"],
         multiAz: false,
+        backupRetentionDays: 7,
+        keepAutomatedBackups: false,
+        finalSnapshot: false,
+        objectLockMode: "GOVERNANCE",
+        vaultLock: false,
+        replicateBackupsToDr: false,
+        forceDestroy: true,
     },
     production: {
         protect: true,
@@ -41,6 +62,13 @@ const SAFETY: Record<Tier, Safety> = {
         defaultNatGateways: "perAz",
         allowedNatGateways: ["perAz"],
         multiAz: true,
+        backupRetentionDays: 35,
+        keepAutomatedBackups: true,
+        finalSnapshot: true,
+        objectLockMode: "COMPLIANCE",
+        vaultLock: true,
+        replicateBackupsToDr: true,
+        forceDestroy: false,
     },
 };
 

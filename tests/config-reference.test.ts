@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { LAUNCHPAD_KEYS, OBJECT_KEYS, clusterSchema, networkSchema, nodeGroupSchema, rawConfigSchema, tagsSchema } from "../config/schema";
+import { LAUNCHPAD_KEYS, OBJECT_KEYS, backupSchema, clusterSchema, databaseSchema, networkSchema, nodeGroupSchema, rawConfigSchema, tagsSchema } from "../config/schema";
 import {
     END_MARKER,
     GENERATED_NOTE,
@@ -67,6 +67,8 @@ const FIELD_DEFAULTS: Record<string, () => unknown> = {
     network: () => networkSchema.parse({}),
     cluster: () => clusterSchema.parse({}),
     nodeGroup: () => nodeGroupSchema.parse({}),
+    database: () => databaseSchema.parse({}),
+    backup: () => backupSchema.parse({}),
     tags: () => tagsSchema.parse(undefined),
 };
 
@@ -90,7 +92,7 @@ describe("README.md configuration reference", () => {
         const rows = tableRows(renderConfigReference(PROJECT_YAML));
         expect(rows.map((r) => r.key)).toEqual(["aws:region", ...LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`)]);
         expect(rows.map((r) => r.type)).toEqual(["string", ...LAUNCHPAD_KEYS.map((k) => pulumiTypeOf(rawConfigSchema.shape[fullKey(k)]))]);
-        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string", "object", "object", "object", "object"]);
+        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string", "object", "object", "object", "object", "object", "object"]);
         expect(rows.filter((r) => r.default === "required").map((r) => r.key)).toEqual(["aws:region", "launchpad:tier", "launchpad:drRegion"]);
         const objectRows = rows.filter((r) => OBJECT_KEYS.has(r.key.slice("launchpad:".length)));
         // Each default is one code span holding JSON (pipes escaped for the table).
@@ -105,7 +107,7 @@ describe("README.md configuration reference", () => {
 describe("Pulumi.yaml declarations", () => {
     it("declare exactly the launchpad keys of config/schema.ts, in its order, and no provider key", () => {
         expect(Object.keys(DECLARED)).toEqual(LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`));
-        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "network", "cluster", "nodeGroup", "tags"]);
+        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "network", "cluster", "nodeGroup", "database", "backup", "tags"]);
     });
 
     it("give every key the type its schema parses and a description", () => {
@@ -118,7 +120,7 @@ describe("Pulumi.yaml declarations", () => {
 
     it("declare `type: object` for exactly the keys the runtime decodes from JSON (OBJECT_KEYS)", () => {
         const objects = Object.entries(DECLARED).filter(([, d]) => d.type === "object").map(([k]) => k.slice("launchpad:".length));
-        expect(objects).toEqual(["network", "cluster", "nodeGroup", "tags"]);
+        expect(objects).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "tags"]);
         expect([...OBJECT_KEYS].sort()).toEqual([...objects].sort());
     });
 
@@ -126,7 +128,7 @@ describe("Pulumi.yaml declarations", () => {
         const withDefault = LAUNCHPAD_KEYS.filter((k) => "default" in DECLARED[`launchpad:${k}`]);
         const optionalInSchema = LAUNCHPAD_KEYS.filter((k) => rawConfigSchema.shape[fullKey(k)].safeParse(undefined).success);
         expect(withDefault).toEqual(optionalInSchema);
-        expect(withDefault).toEqual(["network", "cluster", "nodeGroup", "tags"]);
+        expect(withDefault).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "tags"]);
     });
 
     it("has the object defaults the field defaults of config/schema.ts yield for an absent value", () => {
@@ -147,6 +149,18 @@ describe("Pulumi.yaml declarations", () => {
             logTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
         });
         expect(DECLARED["launchpad:nodeGroup"].default).toEqual({ instanceTypes: ["t3.large"], minSize: 2, maxSize: 4, diskSizeGb: 50, capacityType: "ON_DEMAND" });
+        expect(DECLARED["launchpad:database"].default).toEqual({
+            engine: "mysql",
+            instanceClass: "db.t4g.medium",
+            allocatedStorageGb: 50,
+            maxAllocatedStorageGb: 200,
+            name: "app",
+            username: "launchpad_admin",
+            backupWindow: "03:00-03:30",
+            maintenanceWindow: "sun:04:00-sun:05:00",
+            criticalTables: [],
+        });
+        expect(DECLARED["launchpad:backup"].default).toEqual({ objectLockDays: 30, dumpSchedule: "15 2 * * *", verifySchedule: "45 4 * * *", weeklyDay: 7 });
         expect(DECLARED["launchpad:tags"].default).toEqual({});
     });
 });

@@ -53,7 +53,7 @@ async function configErrorOf(root: string): Promise<ConfigError> {
     return error;
 }
 
-const ALLOWED_KEYS = "launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:tags";
+const ALLOWED_KEYS = "launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:tags";
 
 describe("npm run plan refuses malformed config with exit code 2 and one exact message", () => {
     it("prints the header naming the stack and counting the problems, then the problem", async () => {
