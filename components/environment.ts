@@ -9,16 +9,29 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LaunchpadConfig } from "../config";
+import { BackupPlan, backupPlanName } from "./backup-plan";
+import { BackupStorage } from "./backup-storage";
 import { Cluster } from "./cluster";
+import { CONNECTION_SECRET_NAME, Database } from "./database";
+import { LogicalBackup } from "./logical-backup";
 import { Network } from "./network";
 
 export interface EnvironmentArgs {
     readonly config: LaunchpadConfig;
 }
 
+/** The data layer: only where Launchpad owns the network and the cluster (see the README). */
+export interface DataProtection {
+    readonly database: Database;
+    readonly storage: BackupStorage;
+    readonly plan: BackupPlan;
+    readonly logicalBackup: LogicalBackup;
+}
+
 export class Environment extends pulumi.ComponentResource {
     public readonly network: Network | undefined;
     public readonly cluster: Cluster;
+    public readonly data: DataProtection | undefined;
     public readonly outputs: Record<string, pulumi.Input<unknown>>;
 
     constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -46,13 +59,54 @@ export class Environment extends pulumi.ComponentResource {
             privateSubnetIds: this.network?.privateSubnetIds,
         }, child);
 
-        this.outputs = environmentOutputs(config, this.network, this.cluster);
+        this.data = this.network !== undefined ? this.createDataProtection(name, config, this.network, child) : undefined;
+
+        this.outputs = environmentOutputs(config, this.network, this.cluster, this.data);
         this.registerOutputs(this.outputs);
+    }
+
+    /** Database, backup storage, AWS Backup with restore drills, and the logical dump and verify jobs. */
+    private createDataProtection(name: string, config: LaunchpadConfig, network: Network, child: pulumi.ComponentResourceOptions): DataProtection {
+        const { cluster } = this;
+        const identifier = `${config.project}-${config.stack}`;
+        const common = { safety: config.safety, tags: config.tags, region: config.region, drRegion: config.drRegion };
+        const database = new Database(`${name}-database`, {
+            ...common,
+            config: config.database,
+            identifier,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            // EKS puts its cluster security group on every node and so on every pod's traffic.
+            clientSecurityGroupIds: [cluster.clusterSecurityGroupId as pulumi.Output<string>],
+            k8sProvider: cluster.provider,
+            namespace: cluster.namespace,
+        }, child);
+        const storage = new BackupStorage(`${name}-backup-storage`, { ...common, backup: config.backup, bucketPrefix: identifier }, child);
+        const plan = new BackupPlan(`${name}-backup-plan`, { ...common, planName: backupPlanName(config.project, config.stack), weeklyDay: config.backup.weeklyDay }, child);
+        const logicalBackup = new LogicalBackup(`${name}-logical-backup`, {
+            engine: config.database.engine,
+            engineVersion: config.database.engineVersion,
+            databaseName: config.database.name,
+            criticalTables: config.database.criticalTables,
+            backup: config.backup,
+            region: config.region,
+            tags: config.tags,
+            bucketName: storage.bucketName,
+            bucketArn: storage.bucketArn,
+            bucketKmsKeyArn: storage.kmsKeyArn,
+            connectionSecretName: database.connectionSecretName,
+            connectionSecretKeys: { host: "host", port: "port", database: "database", username: "username", password: "password" },
+            namespace: cluster.namespace,
+            k8sProvider: cluster.provider,
+            oidcProviderArn: cluster.oidcProviderArn as pulumi.Output<string>,
+            oidcIssuerUrl: cluster.oidcIssuerUrl as pulumi.Output<string>,
+        }, child);
+        return { database, storage, plan, logicalBackup };
     }
 }
 
 /** The stack outputs: what a user or another stack needs to reach this environment. */
-export function environmentOutputs(config: LaunchpadConfig, network: Network | undefined, cluster: Cluster): Record<string, pulumi.Input<unknown>> {
+export function environmentOutputs(config: LaunchpadConfig, network: Network | undefined, cluster: Cluster, data?: DataProtection): Record<string, pulumi.Input<unknown>> {
     const outputs: Record<string, pulumi.Input<unknown>> = {
         tier: config.tier,
         region: config.region,
@@ -74,6 +128,20 @@ export function environmentOutputs(config: LaunchpadConfig, network: Network | u
             clusterName: cluster.clusterName,
             clusterEndpoint: cluster.endpoint,
             oidcProviderArn: cluster.oidcProviderArn,
+        });
+    }
+    if (data !== undefined) {
+        Object.assign(outputs, {
+            databaseIdentifier: data.database.instanceIdentifier,
+            databaseEndpoint: data.database.endpoint,
+            databaseConnectionSecret: CONNECTION_SECRET_NAME,
+            backupBucket: data.storage.bucketName,
+            backupReplicaBucket: data.storage.replicaBucketName,
+            backupVault: data.plan.vaultName,
+            backupDrVault: data.plan.drVaultName,
+            restoreTestingPlan: data.plan.restoreTestingPlanName,
+            dumpCronJob: data.logicalBackup.dumpCronJobName,
+            verifyCronJob: data.logicalBackup.verifyCronJobName,
         });
     }
     return outputs;

@@ -146,6 +146,18 @@ async function urnsOf(deps: unknown): Promise<string[]> {
     return out;
 }
 
+/** How long a successful program's registrations may take to finish. */
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/** True when `p` settles within `ms`. */
+function settleWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), ms);
+    });
+    return Promise.race([p.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+}
+
 // Pulumi's runtime state is process-global: plans run one at a time.
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -215,11 +227,18 @@ async function planOnce(opts: PlanOptions): Promise<Plan> {
             });
             return (await program()) ?? undefined;
         });
-        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-        // Let rejections raised in the last turn reach the handler.
-        await new Promise((r) => setImmediate(r));
     } catch (e) {
         failures.unshift(e instanceof Error ? e.message : String(e));
+    }
+    try {
+        // Drain every registration this plan started, so none of them (or their errors) spill into
+        // the next plan. A failed program can leave registrations that never finish: bounded wait.
+        const drained = await settleWithin((pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(), failures.length > 0 ? 2_000 : DRAIN_TIMEOUT_MS);
+        if (!drained && failures.length === 0) {
+            failures.push(`resource registrations did not finish within ${DRAIN_TIMEOUT_MS / 1000} s (an Output that never resolves?)`);
+        }
+        // Let rejections raised in the last turn reach the handler.
+        await new Promise((r) => setImmediate(r));
     } finally {
         process.off("unhandledRejection", onRejection);
         Object.assign(console, saved);

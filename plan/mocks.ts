@@ -6,7 +6,7 @@
  * policy documents, OIDC URLs) runs for real. An invoke without a mock fails loudly.
  */
 import { createHash } from "node:crypto";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 /** AWS's own documentation account id. */
 export const ACCOUNT_ID = "123456789012";
@@ -62,6 +62,9 @@ const ec2Id = (prefix: string) => (c: Ctx) => {
     const id = `${prefix}-${hex(c.seed, 17)}`;
     return { id, state: { arn: arn(c, "ec2", `${prefix === "vpc" ? "vpc" : prefix}/${id}`) } };
 };
+
+/** An S3 bucket sub-resource (versioning, policy, ...): the provider's id is the bucket's name. */
+const s3BucketSetting: Builder = (c) => ({ id: String(c.inputs.bucket), state: {} });
 
 const AWS_BUILDERS: Record<string, Builder> = {
     "aws:ec2/vpc:Vpc": (c) => {
@@ -123,6 +126,51 @@ const AWS_BUILDERS: Record<string, Builder> = {
         return { id: keyId, state: { keyId, arn: arn(c, "kms", `key/${keyId}`) } };
     },
     "aws:kms/alias:Alias": (c) => ({ id: String(c.inputs.name), state: { arn: arn(c, "kms", String(c.inputs.name)), targetKeyArn: arn(c, "kms", `key/${String(c.inputs.targetKeyId)}`) } }),
+    // S3: the bucket's id is its name (given, or `bucketPrefix` plus 26 characters, as the provider does).
+    "aws:s3/bucket:Bucket": (c) => {
+        const name = text(c.inputs.bucket, typeof c.inputs.bucketPrefix === "string" ? `${c.inputs.bucketPrefix}${hex(c.seed, 26)}` : autoName(c.name, c.seed));
+        return {
+            id: name,
+            state: {
+                bucket: name,
+                arn: `arn:aws:s3:::${name}`,
+                region: c.region,
+                bucketDomainName: `${name}.s3.amazonaws.com`,
+                bucketRegionalDomainName: `${name}.s3.${c.region}.amazonaws.com`,
+                hostedZoneId: "Z3AQBSTGFYJSTF",
+            },
+        };
+    },
+    "aws:s3/bucketVersioning:BucketVersioning": s3BucketSetting,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": s3BucketSetting,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": s3BucketSetting,
+    "aws:s3/bucketPolicy:BucketPolicy": s3BucketSetting,
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": s3BucketSetting,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": s3BucketSetting,
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": s3BucketSetting,
+    "aws:s3/bucketLogging:BucketLogging": s3BucketSetting,
+    // AWS Backup: vaults and restore testing plans are named, plans get a UUID.
+    "aws:backup/vault:Vault": (c) => {
+        const name = text(c.inputs.name, autoName(c.name, c.seed));
+        return { id: name, state: { name, arn: arn(c, "backup", `backup-vault:${name}`), recoveryPoints: 0 } };
+    },
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": (c) => {
+        const name = String(c.inputs.backupVaultName);
+        return { id: name, state: { backupVaultArn: arn(c, "backup", `backup-vault:${name}`) } };
+    },
+    "aws:backup/plan:Plan": (c) => {
+        const id = uuid(c.seed);
+        return { id, state: { name: text(c.inputs.name, autoName(c.name, c.seed)), arn: arn(c, "backup", `backup-plan:${id}`), version: hex(c.seed, 40) } };
+    },
+    "aws:backup/selection:Selection": (c) => ({ id: uuid(c.seed), state: { name: text(c.inputs.name, autoName(c.name, c.seed)) } }),
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": (c) => {
+        const name = text(c.inputs.name, autoName(c.name, c.seed).replace(/-/g, "_"));
+        return { id: name, state: { name, arn: arn(c, "backup", `restore-testing-plan:${name}-${hex(c.seed, 6)}`) } };
+    },
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": (c) => {
+        const name = text(c.inputs.name, autoName(c.name, c.seed).replace(/-/g, "_"));
+        return { id: `${name}:${String(c.inputs.restoreTestingPlanName)}`, state: { name } };
+    },
     "aws:eks/cluster:Cluster": (c) => {
         const name = text(c.inputs.name, autoName(c.name, c.seed));
         const endpointId = hex(c.seed, 32).toUpperCase();
@@ -150,7 +198,83 @@ const AWS_BUILDERS: Record<string, Builder> = {
             state: { nodeGroupName, arn: arn(c, "eks", `nodegroup/${clusterName}/${nodeGroupName}/${uuid(c.seed)}`), status: "ACTIVE" },
         };
     },
+    "aws:rds/instance:Instance": (c) => {
+        const identifier = text(c.inputs.identifier, typeof c.inputs.identifierPrefix === "string" ? `${c.inputs.identifierPrefix}${hex(c.seed, 26)}` : autoName(c.name, c.seed));
+        const engine = text(c.inputs.engine, "mysql");
+        const port = typeof c.inputs.port === "number" ? c.inputs.port : engine.startsWith("postgres") ? 5432 : 3306;
+        // The Terraform provider's id is the DbiResourceId; the endpoint host carries a per-account-and-region label.
+        const resourceId = `db-${hex(c.seed, 26).toUpperCase()}`;
+        const address = `${identifier}.c${hex(`${c.seed}host`, 11)}.${c.region}.rds.amazonaws.com`;
+        return {
+            id: resourceId,
+            state: {
+                identifier,
+                resourceId,
+                arn: arn(c, "rds", `db:${identifier}`),
+                address,
+                endpoint: `${address}:${port}`,
+                port,
+                engine,
+                hostedZoneId: "Z2R2ITUGPM61AM",
+                caCertIdentifier: "rds-ca-rsa2048-g1",
+                status: "available",
+                latestRestorableTime: "2026-01-01T00:00:00Z",
+                listenerEndpoints: [],
+                masterUserSecrets: [],
+            },
+        };
+    },
+    "aws:rds/parameterGroup:ParameterGroup": (c) => {
+        const name = text(c.inputs.name, autoName(c.name, c.seed));
+        return { id: name, state: { name, arn: arn(c, "rds", `pg:${name}`) } };
+    },
+    "aws:rds/subnetGroup:SubnetGroup": (c) => {
+        const name = text(c.inputs.name, autoName(c.name, c.seed));
+        return { id: name, state: { name, arn: arn(c, "rds", `subgrp:${name}`), supportedNetworkTypes: ["IPV4"] } };
+    },
+    // Created in the destination region (its `region` input); the id is the replicated automated backup's ARN.
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (c) => ({
+        id: arn(c, "rds", `auto-backup:ab-${hex(c.seed, 38)}`),
+        state: {},
+    }),
 };
+
+const PASSWORD_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/** `@pulumi/random` resources: deterministic values of the requested shape. */
+const RANDOM_BUILDERS: Record<string, Builder> = {
+    "random:index/randomPassword:RandomPassword": (c) => {
+        const length = typeof c.inputs.length === "number" ? c.inputs.length : 16;
+        const special = c.inputs.special === false ? "" : text(c.inputs.overrideSpecial, "!@#$%&*()-_=+[]{}<>:?");
+        const alphabet = PASSWORD_ALPHABET + special;
+        const bytes = Buffer.from(hex(c.seed, length * 2), "hex");
+        const result = [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
+        return { id: "none", state: { result, bcryptHash: `$2a$10$${hex(`${c.seed}bcrypt`, 53)}` } };
+    },
+    "random:index/randomId:RandomId": (c) => {
+        const byteLength = typeof c.inputs.byteLength === "number" ? c.inputs.byteLength : 8;
+        const bytes = Buffer.from(hex(c.seed, byteLength * 2), "hex");
+        const b64Url = bytes.toString("base64url");
+        return { id: b64Url, state: { hex: bytes.toString("hex"), b64Url, b64Std: bytes.toString("base64"), dec: BigInt(`0x${bytes.toString("hex")}`).toString() } };
+    },
+};
+
+/** Outputs the real SDK marks secret (`additionalSecretOutputs`); the mock keeps them secret in state too. */
+const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
+    "aws:rds/instance:Instance": ["password"],
+    "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
+    "kubernetes:core/v1:Secret": ["data", "stringData"],
+};
+
+function withSecretOutputs(type: string, state: State): State {
+    const out: State = { ...state };
+    for (const key of SECRET_OUTPUTS[type] ?? []) {
+        if (out[key] !== undefined) {
+            out[key] = pulumi.secret(out[key]);
+        }
+    }
+    return out;
+}
 
 /** A mock for a resource type with no builder: a stable id, and an ARN for AWS types. */
 function fallback(c: Ctx): { id: string; state: State } {
@@ -221,14 +345,14 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         }
         if (args.type.startsWith("kubernetes:")) {
             const k = kubernetesState(c);
-            return { id: k.id, state: { ...inputs, ...k.state } };
+            return { id: k.id, state: withSecretOutputs(args.type, { ...inputs, ...k.state }) };
         }
-        const built = (AWS_BUILDERS[args.type] ?? fallback)(c);
+        const built = (AWS_BUILDERS[args.type] ?? RANDOM_BUILDERS[args.type] ?? fallback)(c);
         const state: State = { ...inputs, ...built.state, id: built.id };
         if (args.type.startsWith("aws:") && inputs.tags !== undefined) {
             state.tagsAll = inputs.tags;
         }
-        return { id: built.id, state };
+        return { id: built.id, state: withSecretOutputs(args.type, state) };
     }
 
     call(args: pulumi.runtime.MockCallArgs): State {

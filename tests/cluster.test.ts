@@ -110,7 +110,8 @@ describe("EKS cluster, production", () => {
         expect(input(named(plan, "launchpad-production-cluster-secrets-key"), "deletionWindowInDays")).toBe(30);
         expect(input(named(plan, "launchpad-production-cluster-eks"), "deletionProtection")).toBe(true);
         expect(input(named(plan, "launchpad-production-cluster-control-plane-logs"), "retentionInDays")).toBe(365);
-        expect(plan.resources.filter((r) => r.protect).map((r) => r.name)).toEqual(["launchpad-production-cluster-secrets-key"]);
+        const clusterUrn = named(plan, "launchpad-production-cluster").urn;
+        expect(plan.resources.filter((r) => r.protect && r.parent === clusterUrn).map((r) => r.name)).toEqual(["launchpad-production-cluster-secrets-key"]);
     });
 
     it("sizes the node group from the production stack", async () => {
@@ -209,7 +210,7 @@ describe("AWS provider", () => {
         const providers = ofType(plan, "pulumi:providers:aws");
         expect(providers.map((p) => [p.name, input(p, "region")])).toEqual([["launchpad-production-aws", "us-east-1"]]);
         const awsResources = plan.resources.filter((r) => r.type.startsWith("aws:"));
-        expect(awsResources).toHaveLength(46);
+        expect(awsResources).toHaveLength(107);
         expect(new Set(awsResources.map((r) => r.provider))).toEqual(new Set([providers[0].urn]));
     });
 });

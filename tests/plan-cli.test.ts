@@ -35,28 +35,55 @@ const STAGING_COUNTS = {
     "pulumi:providers:aws": 1,
     "launchpad:network:Network": 1,
     "launchpad:cluster:Cluster": 1,
+    "launchpad:database:Database": 1,
+    "launchpad:backup-storage:BackupStorage": 1,
+    "launchpad:backup-plan:BackupPlan": 1,
+    "launchpad:backup:LogicalBackup": 1,
+    "aws:cloudwatch/logGroup:LogGroup": 4,
+    "aws:iam/role:Role": 8,
     "aws:ec2/vpc:Vpc": 1,
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
+    "aws:kms/key:Key": 6,
+    "aws:rds/parameterGroup:ParameterGroup": 1,
+    "aws:ec2/launchTemplate:LaunchTemplate": 1,
+    "random:index/randomPassword:RandomPassword": 1,
+    "aws:s3/bucket:Bucket": 4,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 7,
     "aws:ec2/internetGateway:InternetGateway": 1,
-    "aws:ec2/subnet:Subnet": 4,
     "aws:ec2/routeTable:RouteTable": 3,
+    "aws:kms/alias:Alias": 2,
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
+    "aws:iam/rolePolicy:RolePolicy": 4,
+    "aws:backup/vault:Vault": 2,
+    "aws:ec2/subnet:Subnet": 4,
+    "aws:ec2/eip:Eip": 1,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
+    "aws:s3/bucketVersioning:BucketVersioning": 2,
+    "aws:ec2/flowLog:FlowLog": 1,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
+    "aws:s3/bucketLogging:BucketLogging": 2,
+    "aws:s3/bucketPolicy:BucketPolicy": 4,
     "aws:ec2/route:Route": 3,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
-    "aws:ec2/eip:Eip": 1,
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 2,
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": 1,
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": 1,
     "aws:ec2/natGateway:NatGateway": 1,
-    "aws:ec2/flowLog:FlowLog": 1,
-    "aws:cloudwatch/logGroup:LogGroup": 2,
-    "aws:iam/role:Role": 3,
-    "aws:iam/rolePolicy:RolePolicy": 1,
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 4,
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
-    "aws:kms/key:Key": 1,
-    "aws:kms/alias:Alias": 1,
+    "aws:rds/subnetGroup:SubnetGroup": 1,
     "aws:eks/cluster:Cluster": 1,
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": 1,
+    "aws:backup/plan:Plan": 1,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
+    "aws:ec2/securityGroup:SecurityGroup": 1,
+    "aws:backup/selection:Selection": 1,
     "aws:eks/nodeGroup:NodeGroup": 1,
-    "aws:ec2/launchTemplate:LaunchTemplate": 1,
+    "aws:rds/instance:Instance": 1,
     "pulumi:providers:kubernetes": 1,
     "kubernetes:core/v1:Namespace": 1,
+    "kubernetes:core/v1:ConfigMap": 1,
+    "kubernetes:core/v1:Secret": 1,
+    "kubernetes:core/v1:ServiceAccount": 2,
+    "kubernetes:batch/v1:CronJob": 2,
 };
 
 describe("npm run plan -- --json", () => {
@@ -78,7 +105,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(43);
+        expect(doc.resources).toHaveLength(110);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -88,8 +115,8 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // 3 EIPs and 3 NAT gateways on the IGW, the cluster on 2, the nodes on 3 policies.
-        expect(deps.length).toBe(11);
+        // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 18.
+        expect(deps.length).toBe(29);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -134,7 +161,14 @@ describe("--set", () => {
 
     it("overrides a whole key, including the tier, and the plan follows the tier", async () => {
         const doc = await planJson("staging", "launchpad:tier=production", "launchpad:network.natGateways=perAz");
-        expect(doc.resources.filter((r) => r.protect).map((r) => r.type)).toEqual(["aws:kms/key:Key"]);
+        expect([...new Set(doc.resources.filter((r) => r.protect).map((r) => r.type))].sort()).toEqual([
+            "aws:backup/vault:Vault",
+            "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+            "aws:kms/key:Key",
+            "aws:rds/instance:Instance",
+            "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
+            "aws:s3/bucket:Bucket",
+        ]);
         expect(doc.resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway")).toHaveLength(2);
     });
 });
@@ -144,11 +178,11 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 43 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 110 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
-        expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes  instances=t3.large  size=2..4 (desired 2)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
+        expect(lines).toContain("   │  ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes  instances=t3.large  size=2..4 (desired 2)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
         expect(lines).toContain("     4  aws:ec2/subnet:Subnet");
         expect(lines).toContain('  kubeconfig: "[secret]"');
         expect(r.stdout).not.toContain(SECRET_PLACEHOLDER);
@@ -169,7 +203,7 @@ describe("exit codes and human output", () => {
             spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(53);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(126);
         const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");
@@ -181,7 +215,7 @@ describe("exit codes and human output", () => {
 });
 
 describe("production", () => {
-    it("has the staging shape plus one more AZ and a NAT gateway per AZ", async () => {
+    it("has the staging shape plus one more AZ, a NAT gateway per AZ and the production-only safety resources", async () => {
         const counts = typeCounts(await planStack("production"));
         expect(counts).toEqual({
             ...STAGING_COUNTS,
@@ -191,6 +225,13 @@ describe("production", () => {
             "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
             "aws:ec2/eip:Eip": 3,
             "aws:ec2/natGateway:NatGateway": 3,
+            // Production only: the final snapshot's unique suffix, DR backup replication and its
+            // key, and Vault Lock on both vaults.
+            "random:index/randomId:RandomId": 1,
+            "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": 1,
+            "aws:kms/key:Key": 7,
+            "aws:kms/alias:Alias": 3,
+            "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 2,
         });
     });
 });

@@ -40,6 +40,10 @@ function expectedTags(r: PlannedResource, stack: string): Record<string, string>
         const role = m[1] === "public" ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb";
         return { ...BASE(stack), [role]: "1", tier: m[1], Name: r.name.replace(/-\d$/, `-${az}`) };
     }
+    if (r.type === "aws:rds/instance:Instance") {
+        // Named after its RDS identifier, and tagged for the AWS Backup selection.
+        return { ...BASE(stack), "backup-plan": `launchpad-${stack}`, Name: `launchpad-${stack}-db` };
+    }
     return { ...BASE(stack), Name: r.name };
 }
 
@@ -51,14 +55,28 @@ describe("tags", () => {
             const taggable = awsResources.filter((r) => isTaggable(r.type));
             const untaggable = [...new Set(awsResources.filter((r) => !isTaggable(r.type)).map((r) => r.type))].sort();
             // The declarations say which types cannot be tagged; these are the ones the stack uses.
+            const productionOnly = stack === "production"
+                ? ["aws:backup/vaultLockConfiguration:VaultLockConfiguration", "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"]
+                : [];
             expect(untaggable).toEqual([
+                "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+                "aws:backup/selection:Selection",
                 "aws:ec2/route:Route",
                 "aws:ec2/routeTableAssociation:RouteTableAssociation",
                 "aws:iam/rolePolicy:RolePolicy",
                 "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
                 "aws:kms/alias:Alias",
-            ]);
-            expect(taggable.length).toBe(stack === "staging" ? 23 : 30);
+                ...productionOnly,
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                "aws:s3/bucketLogging:BucketLogging",
+                "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+                "aws:s3/bucketPolicy:BucketPolicy",
+                "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                "aws:s3/bucketVersioning:BucketVersioning",
+            ].sort());
+            expect(taggable.length).toBe(stack === "staging" ? 47 : 55);
             for (const r of taggable) {
                 expect({ name: r.name, tags: r.inputs.tags }).toEqual({ name: r.name, tags: expectedTags(r, stack) });
             }

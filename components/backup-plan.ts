@@ -1,0 +1,305 @@
+/**
+ * AWS Backup: a KMS-encrypted vault in the stack's region and one in the DR region, one plan with a
+ * continuous (point-in-time) rule and daily/weekly/monthly/yearly snapshot rules, each copied to the
+ * DR vault, resources selected by tag, Vault Lock where the tier asks for it, and a monthly restore
+ * drill (AWS Backup restore testing) that restores the database's latest snapshot so AWS records
+ * how long a real restore takes.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Safety } from "../config";
+import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
+import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS, type BackupTier } from "../lib/retention";
+import { childTags, type Tags } from "../lib/tags";
+
+export interface BackupPlanArgs {
+    readonly safety: Safety;
+    /** Base tags for every taggable child; each adds its own `Name`. */
+    readonly tags: Tags;
+    /**
+     * Name of the plan and the primary vault (the DR vault adds `-dr`), and the value of the
+     * `BACKUP_PLAN_TAG_KEY` tag that selects resources: use `backupPlanName(project, stack)`.
+     */
+    readonly planName: string;
+    /** The stack's region: the primary vault's (and the provider's) region. */
+    readonly region: string;
+    /** Where the copies go; must differ from `region`. */
+    readonly drRegion: string;
+    /**
+     * ISO weekday (1 = Monday .. 7 = Sunday) of the weekly backup, as `launchpad:backup.weeklyDay`.
+     * @default 7 (Sunday)
+     */
+    readonly weeklyDay?: number;
+    /**
+     * Restore metadata the drill uses instead of what AWS Backup infers from the recovery point
+     * (e.g. `dbSubnetGroupName`, `vpcSecurityGroupIds`).
+     * @default - none: AWS Backup infers the restore settings from the backed-up instance
+     */
+    readonly restoreMetadataOverrides?: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** The tag key AWS Backup selects resources by; the value is the plan's name. */
+export const BACKUP_PLAN_TAG_KEY = "backup-plan";
+
+/** The plan name (and selection tag value) of a stack: `launchpad-staging`. */
+export function backupPlanName(project: string, stack: string): string {
+    return `${project}-${stack}`;
+}
+
+/** Backups start at 05:00 UTC: after the RDS backup window (03:00-03:30) and Sunday maintenance (04:00-05:00). */
+export const BACKUP_HOUR_UTC = 5;
+/** Minutes a job may wait to start before AWS Backup gives up on it. */
+export const START_WINDOW_MINUTES = 60;
+/** Minutes a job may run: a daily job must end before the next one starts. */
+export const COMPLETION_WINDOW_MINUTES = 24 * 60;
+
+/**
+ * Vault Lock in compliance mode becomes immutable after this many days (3 is AWS's minimum): the
+ * window to remove a lock set by mistake.
+ */
+export const VAULT_LOCK_CHANGEABLE_DAYS = 3;
+
+const WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
+
+/** The AWS cron expression (six fields, UTC) of each tier: weekly on `weeklyDay`, monthly on the 1st, yearly on 1 January. */
+export function tierSchedule(tier: BackupTier, weeklyDay = 7): string {
+    const h = BACKUP_HOUR_UTC;
+    switch (tier) {
+        case "daily":
+            return `cron(0 ${h} ? * * *)`;
+        case "weekly":
+            return `cron(0 ${h} ? * ${WEEKDAYS[weeklyDay - 1]} *)`;
+        case "monthly":
+            return `cron(0 ${h} 1 * ? *)`;
+        case "yearly":
+            return `cron(0 ${h} 1 1 ? *)`;
+    }
+}
+
+export interface PlanRuleParts {
+    /** Name of the vault the rules write to. */
+    readonly vaultName: pulumi.Input<string>;
+    /** ARN of the DR vault every recovery point is copied to. */
+    readonly drVaultArn: pulumi.Input<string>;
+    /** ISO weekday of the weekly rule. @default 7 */
+    readonly weeklyDay?: number;
+}
+
+/** The plan's rules, as `aws.backup.Plan` takes them. */
+export interface PlanRule {
+    readonly ruleName: string;
+    readonly targetVaultName: pulumi.Input<string>;
+    readonly schedule: string;
+    readonly scheduleExpressionTimezone: "Etc/UTC";
+    readonly startWindow: number;
+    readonly completionWindow: number;
+    readonly enableContinuousBackup: boolean;
+    readonly lifecycle: { readonly deleteAfter: number };
+    readonly copyActions: { readonly destinationVaultArn: pulumi.Input<string>; readonly lifecycle: { readonly deleteAfter: number } }[];
+}
+
+/**
+ * One continuous rule (point-in-time recovery for `PITR_MAX_DAYS`, the most AWS Backup allows) and
+ * one snapshot rule per retention tier, each recovery point copied to the DR vault with the same
+ * retention. All start at the same hour: when rules of one plan fall due together AWS Backup takes
+ * one backup and keeps it for the longest retention among them, so a 1 January backup is kept 7 years
+ * without four snapshots being taken. No cold storage: RDS snapshots cannot move to it.
+ */
+export function backupPlanRules(p: PlanRuleParts): PlanRule[] {
+    const rule = (ruleName: string, schedule: string, days: number, continuous: boolean): PlanRule => ({
+        ruleName,
+        targetVaultName: p.vaultName,
+        schedule,
+        scheduleExpressionTimezone: "Etc/UTC",
+        startWindow: START_WINDOW_MINUTES,
+        completionWindow: COMPLETION_WINDOW_MINUTES,
+        enableContinuousBackup: continuous,
+        lifecycle: { deleteAfter: days },
+        copyActions: [{ destinationVaultArn: p.drVaultArn, lifecycle: { deleteAfter: days } }],
+    });
+    return [
+        rule("continuous", tierSchedule("daily"), PITR_MAX_DAYS, true),
+        ...BACKUP_TIERS.map((tier) => rule(tier, tierSchedule(tier, p.weeklyDay), RETENTION_DAYS[tier], false)),
+    ];
+}
+
+/**
+ * Vault Lock bounds that never fail a job of these rules: AWS Backup rejects a backup or copy whose
+ * retention is below the minimum or above the maximum, so the minimum is the shortest retention
+ * (30 days, daily) and the maximum the longest (2555 days, yearly).
+ */
+export function vaultLockBounds(rules: readonly Pick<PlanRule, "lifecycle">[]): { minRetentionDays: number; maxRetentionDays: number } {
+    const days = rules.map((r) => r.lifecycle.deleteAfter);
+    return { minRetentionDays: Math.min(...days), maxRetentionDays: Math.max(...days) };
+}
+
+/** Longest restore testing plan or selection name AWS Backup accepts. */
+export const RESTORE_TESTING_NAME_MAX = 50;
+
+/**
+ * A restore testing plan or selection name from any text: AWS Backup allows only letters, digits
+ * and underscores, 1 to 50 of them. Other characters become `_`, runs collapse, ends are trimmed.
+ */
+export function restoreTestingName(text: string): string {
+    const out = text.replace(/[^A-Za-z0-9_]+/g, "_").replace(/_+/g, "_").replace(/^_|_$/g, "").slice(0, RESTORE_TESTING_NAME_MAX).replace(/_$/, "");
+    if (out === "") {
+        throw new RangeError(`restoreTestingName: received ${JSON.stringify(text)}; expected text with at least one letter or digit`);
+    }
+    return out;
+}
+
+/** Restore drills: monthly on the 15th at 06:00 UTC, away from the monthly and yearly backups on the 1st. */
+export const RESTORE_TEST_SCHEDULE = "cron(0 6 15 * ? *)";
+/** Hours a drill may wait to start. */
+export const RESTORE_TEST_START_WINDOW_HOURS = 8;
+/** The drill restores the latest snapshot of the last week (a failed daily backup does not stop it). */
+export const RESTORE_TEST_SELECTION_WINDOW_DAYS = 7;
+/** Hours the restored database stays up for validation (the verify job's checks) before AWS Backup deletes it. */
+export const RESTORE_VALIDATION_WINDOW_HOURS = 4;
+
+/** Problems with the args, each naming the value received and what is allowed. */
+export function backupPlanProblems(args: Pick<BackupPlanArgs, "planName" | "region" | "drRegion" | "weeklyDay">): string[] {
+    const out: string[] = [];
+    // A vault name is 2..50 of letters, digits, '-' and '_'; the DR vault adds "-dr".
+    if (!/^[A-Za-z0-9_-]{2,47}$/.test(args.planName)) {
+        out.push(`planName: received ${JSON.stringify(args.planName)}; expected 2 to 47 letters, digits, '-' or '_'`);
+    }
+    if (args.region === args.drRegion) {
+        out.push(`drRegion: received ${JSON.stringify(args.drRegion)}; expected a region other than the primary region (${args.region})`);
+    }
+    if (args.weeklyDay !== undefined && !(Number.isInteger(args.weeklyDay) && args.weeklyDay >= 1 && args.weeklyDay <= 7)) {
+        out.push(`weeklyDay: received ${args.weeklyDay}; expected an ISO weekday, 1 (Monday) to 7 (Sunday)`);
+    }
+    return out;
+}
+
+export class BackupPlan extends pulumi.ComponentResource {
+    public readonly vaultName: pulumi.Output<string>;
+    public readonly vaultArn: pulumi.Output<string>;
+    public readonly drVaultName: pulumi.Output<string>;
+    public readonly drVaultArn: pulumi.Output<string>;
+    public readonly planId: pulumi.Output<string>;
+    public readonly planArn: pulumi.Output<string>;
+    public readonly roleArn: pulumi.Output<string>;
+    /** Tag key and value a resource carries to be backed up by this plan (and restore-tested if a database). */
+    public readonly selectionTagKey: string;
+    public readonly selectionTagValue: string;
+    public readonly restoreTestingPlanName: pulumi.Output<string>;
+
+    constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:backup-plan:BackupPlan", name, {}, opts);
+        const problems = backupPlanProblems(args);
+        if (problems.length > 0) {
+            throw new pulumi.ResourceError(`invalid BackupPlan args:\n  - ${problems.join("\n  - ")}`, this);
+        }
+        const { safety, tags, planName } = args;
+        const parent = { parent: this };
+        const stateful = { parent: this, protect: safety.protect };
+
+        const vault = (role: string, vaultName: string, region: string | undefined): aws.backup.Vault => {
+            const key = new aws.kms.Key(`${name}-${role}-key`, {
+                description: `Recovery points in AWS Backup vault ${vaultName}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: safety.kmsDeletionWindowDays,
+                region,
+                tags: childTags(tags, `${name}-${role}-key`),
+            }, stateful);
+            const v = new aws.backup.Vault(`${name}-${role}`, {
+                name: vaultName,
+                kmsKeyArn: key.arn,
+                // Staging: `pulumi destroy` deletes the recovery points with the vault.
+                forceDestroy: safety.forceDestroy,
+                region,
+                tags: childTags(tags, `${name}-${role}`),
+            }, stateful);
+            return v;
+        };
+        const primary = vault("vault", planName, undefined);
+        const dr = vault("dr-vault", `${planName}-dr`, args.drRegion);
+
+        const rules = backupPlanRules({ vaultName: primary.name, drVaultArn: dr.arn, weeklyDay: args.weeklyDay });
+        if (safety.vaultLock) {
+            // Compliance mode once the grace period ends: nobody, root included, deletes recovery points early.
+            const bounds = vaultLockBounds(rules);
+            for (const [role, v, region] of [["vault", primary, undefined], ["dr-vault", dr, args.drRegion]] as const) {
+                new aws.backup.VaultLockConfiguration(`${name}-${role}-lock`, {
+                    backupVaultName: v.name,
+                    ...bounds,
+                    changeableForDays: VAULT_LOCK_CHANGEABLE_DAYS,
+                    region,
+                }, stateful);
+            }
+        }
+
+        const role = new aws.iam.Role(`${name}-role`, {
+            assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("backup.amazonaws.com")),
+            tags: childTags(tags, `${name}-role`),
+        }, parent);
+        const policies = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map((policy) =>
+            new aws.iam.RolePolicyAttachment(`${name}-${policy}`, {
+                role: role.name,
+                policyArn: managedPolicyArn(`service-role/${policy}`),
+            }, parent));
+
+        const plan = new aws.backup.Plan(`${name}-plan`, {
+            name: planName,
+            rules: rules.map((r) => ({ ...r, copyActions: [...r.copyActions] })),
+            tags: childTags(tags, `${name}-plan`),
+        }, parent);
+        new aws.backup.Selection(`${name}-selection`, {
+            name: `${planName}-by-tag`,
+            planId: plan.id,
+            iamRoleArn: role.arn,
+            selectionTags: [{ type: "STRINGEQUALS", key: BACKUP_PLAN_TAG_KEY, value: planName }],
+        }, { parent: this, dependsOn: policies });
+
+        const drill = new aws.backup.RestoreTestingPlan(`${name}-restore-testing`, {
+            name: restoreTestingName(`${planName}_restore_drill`),
+            scheduleExpression: RESTORE_TEST_SCHEDULE,
+            scheduleExpressionTimezone: "Etc/UTC",
+            startWindowHours: RESTORE_TEST_START_WINDOW_HOURS,
+            recoveryPointSelection: {
+                algorithm: "LATEST_WITHIN_WINDOW",
+                includeVaults: [primary.arn],
+                // Snapshots: what a restore after losing the instance (or the region, from a copy) starts from.
+                recoveryPointTypes: ["SNAPSHOT"],
+                selectionWindowDays: RESTORE_TEST_SELECTION_WINDOW_DAYS,
+            },
+            tags: childTags(tags, `${name}-restore-testing`),
+        }, parent);
+        new aws.backup.RestoreTestingSelection(`${name}-restore-testing-database`, {
+            name: restoreTestingName(`${planName}_database`),
+            restoreTestingPlanName: drill.name,
+            protectedResourceType: "RDS",
+            iamRoleArn: role.arn,
+            // "*" with conditions: every RDS instance carrying this plan's tag (AWS Backup API rule).
+            protectedResourceArns: ["*"],
+            protectedResourceConditions: { stringEquals: [{ key: `aws:ResourceTag/${BACKUP_PLAN_TAG_KEY}`, value: planName }] },
+            validationWindowHours: RESTORE_VALIDATION_WINDOW_HOURS,
+            restoreMetadataOverrides: args.restoreMetadataOverrides,
+        }, { parent: this, dependsOn: policies });
+
+        this.vaultName = primary.name;
+        this.vaultArn = primary.arn;
+        this.drVaultName = dr.name;
+        this.drVaultArn = dr.arn;
+        this.planId = plan.id;
+        this.planArn = plan.arn;
+        this.roleArn = role.arn;
+        this.selectionTagKey = BACKUP_PLAN_TAG_KEY;
+        this.selectionTagValue = planName;
+        this.restoreTestingPlanName = drill.name;
+        this.registerOutputs({
+            vaultName: this.vaultName,
+            vaultArn: this.vaultArn,
+            drVaultName: this.drVaultName,
+            drVaultArn: this.drVaultArn,
+            planId: this.planId,
+            planArn: this.planArn,
+            roleArn: this.roleArn,
+            selectionTagKey: this.selectionTagKey,
+            selectionTagValue: this.selectionTagValue,
+            restoreTestingPlanName: this.restoreTestingPlanName,
+        });
+    }
+}

@@ -1,0 +1,524 @@
+/**
+ * Database: the application's RDS instance (MySQL or PostgreSQL) and everything that keeps its data
+ * safe and private.
+ *
+ * Private subnets only, behind its own security group that admits only the cluster; encrypted at rest
+ * with a customer-managed key (storage, Performance Insights, exported logs) and in transit (TLS
+ * required by the parameter group); point-in-time recovery for the tier's retention, replicated to
+ * the DR region where the tier asks for it; and the application's connection settings in a
+ * Kubernetes Secret, never in config, outputs or the plan. Every safety switch is read from `Safety`.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { DatabaseConfig, RestoreConfig, Safety } from "../config";
+import type { DbEngine } from "../config/schema";
+import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
+import { childTags, type Tags } from "../lib/tags";
+import { BACKUP_PLAN_TAG_KEY } from "./backup-plan";
+
+export interface DatabaseArgs {
+    /** Engine, size, windows, and an optional restore source. */
+    readonly config: DatabaseConfig;
+    /** The tier's safety switches: retention, Multi-AZ, protection, final snapshot, DR replication. */
+    readonly safety: Safety;
+    /** Base tags for every AWS child; each child adds its own `Name`. */
+    readonly tags: Tags;
+    /**
+     * The stack's resource prefix, e.g. `launchpad-staging`. The DB instance is named
+     * `<identifier>-db` (see {@link databaseInstanceIdentifier}) and tagged `backup-plan: <identifier>`.
+     */
+    readonly identifier: string;
+    readonly vpcId: pulumi.Input<string>;
+    /** Private subnets in at least two AZs (an RDS subnet group needs two). No public subnet is ever used. */
+    readonly privateSubnetIds: pulumi.Input<string[]>;
+    /**
+     * The only security groups admitted on the engine's port, e.g. the EKS cluster security group,
+     * which covers the nodes and (with the VPC CNI) the pods. At least one.
+     */
+    readonly clientSecurityGroupIds: pulumi.Input<string>[];
+    /** Region of the stack's AWS provider: names the log-delivery principal in the key policy. */
+    readonly region: string;
+    /** Where automated backups are replicated when `safety.replicateBackupsToDr` is on. */
+    readonly drRegion: string;
+    /** The Provider every Kubernetes resource of the stack uses. */
+    readonly k8sProvider: k8s.Provider;
+    /** Namespace of the connection Secret (the application's). */
+    readonly namespace: pulumi.Input<string>;
+}
+
+// The tag the AWS Backup selection matches is owned by the backup plan.
+export { BACKUP_PLAN_TAG_KEY };
+
+/** The backup-selection tag of the stack `identifier`, as `{ key, value }`. */
+export function backupPlanTag(identifier: string): { readonly key: typeof BACKUP_PLAN_TAG_KEY; readonly value: string } {
+    return { key: BACKUP_PLAN_TAG_KEY, value: identifier };
+}
+
+/** Port each engine listens on. */
+export const DB_PORTS: Readonly<Record<DbEngine, number>> = { mysql: 3306, postgres: 5432 };
+
+/**
+ * Logs each engine exports to CloudWatch: errors and slow queries (MySQL, which needs
+ * `log_output=FILE`), the server log and major-version-upgrade log (PostgreSQL).
+ */
+export const LOG_EXPORTS: Readonly<Record<DbEngine, readonly string[]>> = {
+    mysql: ["error", "slowquery"],
+    postgres: ["postgresql", "upgrade"],
+};
+
+/** Seconds between enhanced-monitoring samples (OS metrics). */
+export const MONITORING_INTERVAL_SECONDS = 60;
+
+/** Days Performance Insights keeps its data: 7 is the free tier. */
+export const PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7;
+
+/** Kubernetes Secret (in the stack's namespace) holding the application's connection settings. */
+export const CONNECTION_SECRET_NAME = "database-connection";
+
+/** Keys of the connection Secret, all secret. */
+export const CONNECTION_SECRET_KEYS = ["host", "port", "database", "username", "password", "engine"] as const;
+
+/** Special characters allowed in the generated master password: printable ASCII except `/`, `@`, `"`, space (RDS forbids them) and quotes/backslash. */
+export const PASSWORD_SPECIAL_CHARS = "!#$%&*()-_=+[]{}<>:?.,^~";
+
+/** Length of the generated master password (RDS allows up to 41 for MySQL, 99 for PostgreSQL). */
+export const PASSWORD_LENGTH = 32;
+
+/** The RDS instance identifier of the stack `identifier`: `<identifier>-db`. */
+export function databaseInstanceIdentifier(identifier: string): string {
+    return `${identifier}-db`;
+}
+
+/** The log group RDS writes an exported log to; created beforehand so it carries retention and encryption. */
+export function rdsLogGroupName(instanceIdentifier: string, logType: string): string {
+    return `/aws/rds/instance/${instanceIdentifier}/${logType}`;
+}
+
+/** Parameter group family of an engine version: `mysql8.0` for 8.0 or 8.0.40, `postgres16` for 16 or 16.4. */
+export function parameterGroupFamily(engine: DbEngine, engineVersion: string): string {
+    const parts = engineVersion.split(".");
+    return engine === "mysql" ? `mysql${parts[0]}.${parts[1] ?? "0"}` : `postgres${parts[0]}`;
+}
+
+export interface DbParameter {
+    readonly name: string;
+    readonly value: string;
+    readonly applyMethod: "immediate" | "pending-reboot";
+}
+
+/**
+ * Parameters of the instance's parameter group: TLS required for every connection
+ * (`require_secure_transport=ON` for MySQL, `rds.force_ssl=1` for PostgreSQL) and slow-query logging
+ * (over one second) for the CloudWatch log exports.
+ */
+export function parameterGroupParameters(engine: DbEngine): DbParameter[] {
+    if (engine === "mysql") {
+        return [
+            { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
+            { name: "slow_query_log", value: "1", applyMethod: "immediate" },
+            { name: "long_query_time", value: "1", applyMethod: "immediate" },
+            // CloudWatch exports read the log files; TABLE output would export nothing.
+            { name: "log_output", value: "FILE", applyMethod: "immediate" },
+        ];
+    }
+    return [
+        // Static in older PostgreSQL versions: pending-reboot is accepted either way and applies at creation.
+        { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
+        { name: "log_min_duration_statement", value: "1000", applyMethod: "immediate" },
+    ];
+}
+
+/** The restore arguments of `aws.rds.Instance`. */
+export interface RestoreArgs {
+    readonly restoreToPointInTime?: {
+        readonly sourceDbInstanceIdentifier?: string;
+        readonly sourceDbInstanceAutomatedBackupsArn?: string;
+        readonly restoreTime?: string;
+        readonly useLatestRestorableTime?: boolean;
+    };
+    readonly snapshotIdentifier?: string;
+}
+
+/**
+ * Where the instance's data comes from: nothing (a fresh, empty database), a point in time of a
+ * source instance (`time` an ISO-8601 UTC time, or `latest` for the latest restorable time), or a
+ * DB snapshot. A source that is an automated-backup ARN (`arn:...:auto-backup:...`, e.g. backups
+ * replicated to the DR region) is restored through `sourceDbInstanceAutomatedBackupsArn`.
+ */
+export function restoreArgs(restore: RestoreConfig | undefined): RestoreArgs {
+    if (restore === undefined) {
+        return {};
+    }
+    if (restore.kind === "snapshot") {
+        return { snapshotIdentifier: restore.snapshot };
+    }
+    const source = /^arn:[^:]+:rds:[^:]*:\d*:auto-backup:/.test(restore.sourceInstance)
+        ? { sourceDbInstanceAutomatedBackupsArn: restore.sourceInstance }
+        : { sourceDbInstanceIdentifier: restore.sourceInstance };
+    const when = restore.time === "latest" ? { useLatestRestorableTime: true } : { restoreTime: restore.time };
+    return { restoreToPointInTime: { ...source, ...when } };
+}
+
+/**
+ * Instance inputs Pulumi must not diff once a restored database exists:
+ * - the restore source itself: it only shapes the creation; removing or editing `restore` afterwards
+ *   would otherwise replace (empty) the database;
+ * - `kmsKeyId`: RDS restores keep the source's encryption key (the restore APIs take no key), so a
+ *   source encrypted with another key would otherwise be replaced on every `up`. To move the data
+ *   onto this stack's key, copy the snapshot with it (`aws rds copy-db-snapshot --kms-key-id`) and
+ *   restore from the copy.
+ * A fresh database ignores nothing.
+ */
+export function restoreIgnoreChanges(restore: RestoreConfig | undefined): string[] {
+    if (restore === undefined) {
+        return [];
+    }
+    return restore.kind === "snapshot" ? ["snapshotIdentifier", "kmsKeyId"] : ["restoreToPointInTime", "kmsKeyId"];
+}
+
+const SNAPSHOT_ID_RE = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$/;
+
+/**
+ * Identifier of the snapshot RDS takes when the instance is deleted: `<instance>-final-<suffix>`,
+ * the suffix random (`@pulumi/random`) so a second deletion never collides with an earlier snapshot.
+ * Throws a RangeError when the result is not a valid DB snapshot identifier.
+ */
+export function finalSnapshotIdentifier(instanceIdentifier: string, suffix: string): string {
+    const id = `${instanceIdentifier}-final-${suffix}`;
+    if (!SNAPSHOT_ID_RE.test(id)) {
+        throw new RangeError(`final snapshot identifier ${JSON.stringify(id)} is invalid: expected 1 to 255 letters, digits or single hyphens, starting with a letter and not ending with a hyphen`);
+    }
+    return id;
+}
+
+/** What happens on deletion: a final snapshot when the tier asks for one, else none. */
+export function finalSnapshotSettings(takeFinalSnapshot: boolean, identifier: pulumi.Input<string> | undefined): {
+    skipFinalSnapshot: boolean;
+    finalSnapshotIdentifier: pulumi.Input<string> | undefined;
+} {
+    return takeFinalSnapshot
+        ? { skipFinalSnapshot: false, finalSnapshotIdentifier: identifier }
+        : { skipFinalSnapshot: true, finalSnapshotIdentifier: undefined };
+}
+
+export interface KeyPolicyParts {
+    readonly partition: string;
+    readonly accountId: string;
+    readonly region: string;
+    readonly instanceIdentifier: string;
+}
+
+/**
+ * Policy of the database key: the account administers and uses it through IAM (RDS and Performance
+ * Insights work through the caller's grants), and CloudWatch Logs may use it for this instance's
+ * log groups only.
+ */
+export function databaseKeyPolicy(p: KeyPolicyParts): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "AccountAdministersThroughIam",
+                Effect: "Allow",
+                Principal: { AWS: `arn:${p.partition}:iam::${p.accountId}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                Sid: "CloudWatchLogsForThisInstance",
+                Effect: "Allow",
+                Principal: { Service: `logs.${p.region}.amazonaws.com` },
+                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                Resource: "*",
+                Condition: {
+                    ArnLike: {
+                        "kms:EncryptionContext:aws:logs:arn": `arn:${p.partition}:logs:${p.region}:${p.accountId}:log-group:${rdsLogGroupName(p.instanceIdentifier, "*")}`,
+                    },
+                },
+            },
+        ],
+    };
+}
+
+export interface ConnectionParts {
+    readonly host: pulumi.Input<string>;
+    readonly port: pulumi.Input<number>;
+    readonly database: pulumi.Input<string>;
+    readonly username: pulumi.Input<string>;
+    readonly password: pulumi.Input<string>;
+    readonly engine: DbEngine;
+}
+
+/** The connection Secret's `stringData`: every value a secret, so none shows in the plan or the state. */
+export function connectionSettings(p: ConnectionParts): Record<(typeof CONNECTION_SECRET_KEYS)[number], pulumi.Output<string>> {
+    return {
+        host: pulumi.secret(p.host),
+        port: pulumi.secret(pulumi.output(p.port).apply(String)),
+        database: pulumi.secret(p.database),
+        username: pulumi.secret(p.username),
+        password: pulumi.secret(p.password),
+        engine: pulumi.secret(p.engine),
+    };
+}
+
+function subnetCountProblem(ids: readonly unknown[]): string | undefined {
+    return ids.length < 2 ? `privateSubnetIds: received ${ids.length} subnet(s); expected subnets in at least two AZs (an RDS subnet group needs two)` : undefined;
+}
+
+/**
+ * Every problem with the arguments that can be seen before anything is created, in one list: no
+ * client security group (nothing could reach the database), fewer than two private subnets when the
+ * ids are already known.
+ */
+export function databaseArgsProblems(args: Pick<DatabaseArgs, "clientSecurityGroupIds" | "privateSubnetIds">): string[] {
+    const out: string[] = [];
+    if (args.clientSecurityGroupIds.length === 0) {
+        out.push("clientSecurityGroupIds: received none; expected at least one security group (e.g. the EKS cluster security group), or nothing could reach the database");
+    }
+    const subnets = args.privateSubnetIds;
+    if (Array.isArray(subnets)) {
+        const problem = subnetCountProblem(subnets);
+        if (problem !== undefined) {
+            out.push(problem);
+        }
+    }
+    return out;
+}
+
+export class Database extends pulumi.ComponentResource {
+    /** The RDS instance identifier, `<identifier>-db`. */
+    public readonly instanceIdentifier: pulumi.Output<string>;
+    public readonly arn: pulumi.Output<string>;
+    /** `host:port`. */
+    public readonly endpoint: pulumi.Output<string>;
+    /** Host name. */
+    public readonly address: pulumi.Output<string>;
+    public readonly port: pulumi.Output<number>;
+    public readonly engine: pulumi.Output<string>;
+    /** The key encrypting storage, Performance Insights and exported logs. */
+    public readonly kmsKeyArn: pulumi.Output<string>;
+    public readonly securityGroupId: pulumi.Output<string>;
+    /** Name of the Kubernetes Secret holding the connection settings, in the stack's namespace. */
+    public readonly connectionSecretName: pulumi.Output<string>;
+    /** ARN of the automated backups replicated to the DR region; undefined when the tier does not replicate. */
+    public readonly drReplicationArn: pulumi.Output<string> | undefined;
+    /** The tag the AWS Backup selection matches (`backup-plan: <identifier>`). */
+    public readonly backupPlanTag: { readonly key: string; readonly value: string };
+
+    /**
+     * With `config.restore`, the instance is created from the source (same subnet group, security
+     * group, parameter group, key, Multi-AZ and backup settings as a fresh one). AWS takes the master
+     * user name and the database from the source, so `config.username` and `config.name` are not sent
+     * (sending them would make Pulumi replace the restored instance) and the Secret carries the values
+     * RDS reports; the generated password is applied to the restored instance, replacing the source's.
+     * The engine must be the source's. See {@link restoreIgnoreChanges} for what is not diffed after.
+     */
+    constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:database:Database", name, {}, opts);
+        const { config, safety, tags } = args;
+        const parent = { parent: this };
+        const problems = databaseArgsProblems(args);
+        if (problems.length > 0) {
+            throw new pulumi.ResourceError(`Database ${name}: ${problems.join("; ")}`, this);
+        }
+        const instanceIdentifier = databaseInstanceIdentifier(args.identifier);
+        const port = DB_PORTS[config.engine];
+        const logExports = [...LOG_EXPORTS[config.engine]];
+        const restoring = config.restore !== undefined;
+        // Known ids were checked above; ids known only later are checked when they resolve.
+        const subnetIds = pulumi.output(args.privateSubnetIds).apply((ids) => {
+            const problem = subnetCountProblem(ids);
+            if (problem !== undefined) {
+                throw new pulumi.ResourceError(`Database ${name}: ${problem}`, this);
+            }
+            return ids;
+        });
+
+        const caller = aws.getCallerIdentityOutput({}, parent);
+        const partition = aws.getPartitionOutput({}, parent);
+        const key = new aws.kms.Key(`${name}-key`, {
+            description: `Encryption at rest of RDS instance ${instanceIdentifier} (storage, Performance Insights, logs)`,
+            enableKeyRotation: true,
+            deletionWindowInDays: safety.kmsDeletionWindowDays,
+            policy: pulumi.all([partition.partition, caller.accountId]).apply(([p, accountId]) =>
+                JSON.stringify(databaseKeyPolicy({ partition: p, accountId, region: args.region, instanceIdentifier }))),
+            tags: childTags(tags, `${name}-key`),
+        }, { parent: this, protect: safety.protect });
+        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${instanceIdentifier}`, targetKeyId: key.keyId }, parent);
+
+        const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, {
+            description: `Private subnets of RDS instance ${instanceIdentifier}`,
+            subnetIds,
+            tags: childTags(tags, `${name}-subnets`),
+        }, parent);
+
+        const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
+            description: `RDS instance ${instanceIdentifier}: the engine port from the cluster only`,
+            vpcId: args.vpcId,
+            ingress: [{
+                description: `${config.engine} from the cluster`,
+                protocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                securityGroups: args.clientSecurityGroupIds,
+            }],
+            // The database opens no connections.
+            egress: [],
+            tags: childTags(tags, `${name}-sg`),
+        }, parent);
+
+        const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, {
+            description: `RDS instance ${instanceIdentifier}: TLS required, slow-query log`,
+            family: parameterGroupFamily(config.engine, config.engineVersion),
+            parameters: parameterGroupParameters(config.engine),
+            tags: childTags(tags, `${name}-params`),
+        }, parent);
+
+        const monitoringRole = new aws.iam.Role(`${name}-monitoring-role`, {
+            assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("monitoring.rds.amazonaws.com")),
+            tags: childTags(tags, `${name}-monitoring-role`),
+        }, parent);
+        const monitoringPolicy = new aws.iam.RolePolicyAttachment(`${name}-monitoring-policy`, {
+            role: monitoringRole.name,
+            policyArn: managedPolicyArn("service-role/AmazonRDSEnhancedMonitoringRole"),
+        }, parent);
+
+        const logGroups = logExports.map((logType) => new aws.cloudwatch.LogGroup(`${name}-log-${logType}`, {
+            name: rdsLogGroupName(instanceIdentifier, logType),
+            retentionInDays: safety.logRetentionDays,
+            kmsKeyId: key.arn,
+            tags: childTags(tags, `${name}-log-${logType}`),
+        }, parent));
+
+        const password = new random.RandomPassword(`${name}-master-password`, {
+            length: PASSWORD_LENGTH,
+            special: true,
+            overrideSpecial: PASSWORD_SPECIAL_CHARS,
+            minLower: 1,
+            minUpper: 1,
+            minNumeric: 1,
+        }, parent);
+        const masterPassword = pulumi.secret(password.result);
+
+        // A new suffix whenever what the instance is created from changes, i.e. with every new instance.
+        const snapshotSuffix = safety.finalSnapshot
+            ? new random.RandomId(`${name}-final-snapshot-suffix`, {
+                byteLength: 4,
+                keepers: { instance: instanceIdentifier, source: JSON.stringify(config.restore ?? null) },
+            }, parent)
+            : undefined;
+        const finalSnapshot = finalSnapshotSettings(
+            safety.finalSnapshot,
+            snapshotSuffix?.hex.apply((suffix) => finalSnapshotIdentifier(instanceIdentifier, suffix)),
+        );
+
+        const instance = new aws.rds.Instance(`${name}-instance`, {
+            identifier: instanceIdentifier,
+            engine: config.engine,
+            engineVersion: config.engineVersion,
+            instanceClass: config.instanceClass,
+            allocatedStorage: config.allocatedStorageGb,
+            maxAllocatedStorage: config.maxAllocatedStorageGb,
+            storageType: "gp3",
+            storageEncrypted: true,
+            kmsKeyId: key.arn,
+            // From the source on a restore.
+            dbName: restoring ? undefined : config.name,
+            username: restoring ? undefined : config.username,
+            password: masterPassword,
+            port,
+            dbSubnetGroupName: subnetGroup.name,
+            vpcSecurityGroupIds: [securityGroup.id],
+            parameterGroupName: parameterGroup.name,
+            publiclyAccessible: false,
+            iamDatabaseAuthenticationEnabled: true,
+            multiAz: safety.multiAz,
+            backupRetentionPeriod: safety.backupRetentionDays,
+            backupWindow: config.backupWindow,
+            maintenanceWindow: config.maintenanceWindow,
+            copyTagsToSnapshot: true,
+            deleteAutomatedBackups: !safety.keepAutomatedBackups,
+            deletionProtection: safety.deletionProtection,
+            skipFinalSnapshot: finalSnapshot.skipFinalSnapshot,
+            finalSnapshotIdentifier: finalSnapshot.finalSnapshotIdentifier,
+            autoMinorVersionUpgrade: true,
+            enabledCloudwatchLogsExports: logExports,
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: key.arn,
+            performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            monitoringInterval: MONITORING_INTERVAL_SECONDS,
+            monitoringRoleArn: monitoringRole.arn,
+            ...restoreArgs(config.restore),
+            tags: childTags(tags, instanceIdentifier, { [BACKUP_PLAN_TAG_KEY]: args.identifier }),
+        }, {
+            parent: this,
+            protect: safety.protect,
+            // RDS would create the log groups itself (unencrypted, kept forever); monitoring needs its role's policy.
+            dependsOn: [...logGroups, monitoringPolicy],
+            ignoreChanges: restoreIgnoreChanges(config.restore),
+        });
+
+        let replication: aws.rds.InstanceAutomatedBackupsReplication | undefined;
+        if (safety.replicateBackupsToDr) {
+            const drKey = new aws.kms.Key(`${name}-dr-key`, {
+                region: args.drRegion,
+                description: `Replicated automated backups of RDS instance ${instanceIdentifier} (from ${args.region})`,
+                enableKeyRotation: true,
+                deletionWindowInDays: safety.kmsDeletionWindowDays,
+                tags: childTags(tags, `${name}-dr-key`),
+            }, { parent: this, protect: safety.protect });
+            new aws.kms.Alias(`${name}-dr-key-alias`, { region: args.drRegion, name: `alias/${instanceIdentifier}-dr`, targetKeyId: drKey.keyId }, parent);
+            // Snapshots and transaction logs: a point-in-time restore is possible in the DR region.
+            // Deleting this deletes the replicated backups, so it is protected like the database.
+            replication = new aws.rds.InstanceAutomatedBackupsReplication(`${name}-dr-backups`, {
+                region: args.drRegion,
+                sourceDbInstanceArn: instance.arn,
+                kmsKeyId: drKey.arn,
+                retentionPeriod: safety.backupRetentionDays,
+            }, { parent: this, protect: safety.protect });
+        }
+
+        const secret = new k8s.core.v1.Secret(`${name}-connection`, {
+            metadata: {
+                name: CONNECTION_SECRET_NAME,
+                namespace: args.namespace,
+                labels: { "app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "pulumi" },
+            },
+            type: "Opaque",
+            stringData: connectionSettings({
+                host: instance.address,
+                port: instance.port,
+                database: instance.dbName,
+                username: instance.username,
+                password: masterPassword,
+                engine: config.engine,
+            }),
+        }, { parent: this, provider: args.k8sProvider });
+
+        this.instanceIdentifier = instance.identifier;
+        this.arn = instance.arn;
+        this.endpoint = instance.endpoint;
+        this.address = instance.address;
+        this.port = instance.port;
+        this.engine = instance.engine;
+        this.kmsKeyArn = key.arn;
+        this.securityGroupId = securityGroup.id;
+        this.connectionSecretName = secret.metadata.name;
+        this.drReplicationArn = replication?.id;
+        this.backupPlanTag = backupPlanTag(args.identifier);
+        this.registerOutputs({
+            instanceIdentifier: this.instanceIdentifier,
+            arn: this.arn,
+            endpoint: this.endpoint,
+            address: this.address,
+            port: this.port,
+            engine: this.engine,
+            kmsKeyArn: this.kmsKeyArn,
+            securityGroupId: this.securityGroupId,
+            connectionSecretName: this.connectionSecretName,
+            drReplicationArn: this.drReplicationArn,
+        });
+    }
+}

@@ -1,0 +1,317 @@
+/**
+ * LogicalBackup: backups the team can carry anywhere, and the proof that they restore.
+ *
+ * Two Kubernetes CronJobs run the scripts of `scripts/db/` (shipped in a ConfigMap, so what the
+ * tests run is what runs here) in stock, pinned images:
+ * - dump: the DB client image dumps into a shared emptyDir (init container), the AWS CLI image
+ *   uploads it under the tier prefixes whose lifecycle rules give the retention;
+ * - verify: the AWS CLI image fetches the newest dump, the DB server image restores it into a
+ *   throw-away server inside the pod and checks the critical tables have rows.
+ * Each job's pod runs under its own service account with an IAM role (IRSA) that can do only its
+ * part: the dump may only write objects under the tier prefixes, the verify job may only read.
+ * Both exit non-zero on any failure; kube-state-metrics exposes their last success
+ * (`kube_cronjob_status_last_successful_time`) and job durations for the alerting work.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupConfig } from "../config";
+import type { DbEngine } from "../config/schema";
+import { BACKUP_TIERS } from "../lib/retention";
+import { childTags, type Tags } from "../lib/tags";
+
+/** Where the scripts live in the repository. */
+export const SCRIPTS_DIR = join(__dirname, "..", "scripts", "db");
+export const SCRIPT_FILES = ["lib.sh", "dump.sh", "verify.sh"] as const;
+
+/** The AWS CLI image of the upload and fetch phases, pinned. */
+export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
+
+/**
+ * Pinned images with the client and server of each engine version: the client must be at least
+ * the server's version (pg_dump refuses a newer server), the verify server of the same major.
+ */
+export const ENGINE_IMAGES: Readonly<Record<DbEngine, Readonly<Record<string, string>>>> = {
+    mysql: { "8.0": "public.ecr.aws/docker/library/mysql:8.0.40", "8.4": "public.ecr.aws/docker/library/mysql:8.4.3" },
+    postgres: {
+        "14": "public.ecr.aws/docker/library/postgres:14.15",
+        "15": "public.ecr.aws/docker/library/postgres:15.10",
+        "16": "public.ecr.aws/docker/library/postgres:16.6",
+        "17": "public.ecr.aws/docker/library/postgres:17.2",
+    },
+};
+
+/** The image for an engine version (`8.0.39` -> the `8.0` image, `16.4` -> the `16` image). */
+export function engineImage(engine: DbEngine, version: string): string {
+    const parts = version.split(".");
+    const major = engine === "mysql" ? parts.slice(0, 2).join(".") : parts[0];
+    const image = ENGINE_IMAGES[engine][major];
+    if (image === undefined) {
+        throw new Error(`no pinned ${engine} image for version ${version} (known: ${Object.keys(ENGINE_IMAGES[engine]).join(", ")})`);
+    }
+    return image;
+}
+
+/** Keys of the database connection Secret the jobs read (written by the Database component). */
+export interface ConnectionSecretKeys {
+    readonly host: string;
+    readonly port: string;
+    readonly database: string;
+    readonly username: string;
+    readonly password: string;
+}
+
+export interface LogicalBackupArgs {
+    readonly engine: DbEngine;
+    readonly engineVersion: string;
+    readonly databaseName: string;
+    /** Tables the verify job requires to exist with rows. */
+    readonly criticalTables: readonly string[];
+    readonly backup: BackupConfig;
+    readonly region: string;
+    readonly tags: Tags;
+    readonly bucketName: pulumi.Input<string>;
+    readonly bucketArn: pulumi.Input<string>;
+    /** KMS key of the bucket's SSE-KMS encryption. */
+    readonly bucketKmsKeyArn: pulumi.Input<string>;
+    readonly connectionSecretName: pulumi.Input<string>;
+    readonly connectionSecretKeys: ConnectionSecretKeys;
+    readonly namespace: pulumi.Input<string>;
+    readonly k8sProvider: k8s.Provider;
+    readonly oidcProviderArn: pulumi.Input<string>;
+    /** Issuer URL of the cluster (`https://oidc.eks...`), for the IRSA trust condition. */
+    readonly oidcIssuerUrl: pulumi.Input<string>;
+}
+
+/** Trust policy letting exactly one Kubernetes service account assume a role (IRSA). */
+export function serviceAccountTrustPolicy(oidcProviderArn: string, issuerUrl: string, namespace: string, serviceAccount: string): object {
+    const issuer = issuerUrl.replace(/^https:\/\//, "");
+    return {
+        Version: "2012-10-17",
+        Statement: [{
+            Effect: "Allow",
+            Principal: { Federated: oidcProviderArn },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+                StringEquals: {
+                    [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+                    [`${issuer}:aud`]: "sts.amazonaws.com",
+                },
+            },
+        }],
+    };
+}
+
+/**
+ * The dump may only add objects under the tier prefixes, encrypted with the bucket's key.
+ * `kms:Decrypt` is there because S3 needs it to complete a multipart upload (the AWS CLI uses
+ * one above 8 MB) to an SSE-KMS bucket; without `s3:GetObject` it grants no read of the backups.
+ */
+export function dumpPolicy(bucketArn: string, kmsKeyArn: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: ["s3:PutObject"], Resource: BACKUP_TIERS.map((t) => `${bucketArn}/${t}/*`) },
+            { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], Resource: [kmsKeyArn] },
+        ],
+    };
+}
+
+/** The verify job may only list and read the daily dumps. */
+export function verifyPolicy(bucketArn: string, kmsKeyArn: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn], Condition: { StringLike: { "s3:prefix": ["daily/*"] } } },
+            { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/daily/*`] },
+            { Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsKeyArn] },
+        ],
+    };
+}
+
+/** Restricted Pod Security: non-root, no privilege escalation, no capabilities, read-only root. */
+export function containerSecurity(uid: number): k8s.types.input.core.v1.SecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: uid,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** The uid the stock DB images run their tools as (the `mysql` and `postgres` users). */
+export const DB_IMAGE_UID = 999;
+/** Any non-root uid works for the AWS CLI, given a writable HOME. */
+export const AWS_CLI_UID = 1000;
+
+interface JobSpec {
+    readonly role: "dump" | "verify";
+    readonly schedule: string;
+    readonly serviceAccountName: pulumi.Input<string>;
+    readonly initContainers: k8s.types.input.core.v1.Container[];
+    readonly containers: k8s.types.input.core.v1.Container[];
+    /** The verify job starts a database server: it needs more memory and time. */
+    readonly activeDeadlineSeconds: number;
+}
+
+/** A CronJob that never overlaps itself, fails fast and keeps a little history. */
+export function cronJobSpec(job: JobSpec, scriptsConfigMap: pulumi.Input<string>, labels: Record<string, string>): k8s.types.input.batch.v1.CronJobSpec {
+    return {
+        schedule: job.schedule,
+        timeZone: "Etc/UTC",
+        concurrencyPolicy: "Forbid",
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+            metadata: { labels },
+            spec: {
+                backoffLimit: 1,
+                activeDeadlineSeconds: job.activeDeadlineSeconds,
+                ttlSecondsAfterFinished: 7 * 24 * 3600,
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        restartPolicy: "Never",
+                        serviceAccountName: job.serviceAccountName,
+                        automountServiceAccountToken: true,
+                        securityContext: { runAsNonRoot: true, fsGroup: DB_IMAGE_UID, seccompProfile: { type: "RuntimeDefault" } },
+                        initContainers: job.initContainers,
+                        containers: job.containers,
+                        volumes: [
+                            { name: "scripts", configMap: { name: scriptsConfigMap, defaultMode: 0o555 } },
+                            { name: "work", emptyDir: {} },
+                            { name: "tmp", emptyDir: {} },
+                        ],
+                    },
+                },
+            },
+        },
+    };
+}
+
+const MOUNTS: k8s.types.input.core.v1.VolumeMount[] = [
+    { name: "scripts", mountPath: "/scripts", readOnly: true },
+    { name: "work", mountPath: "/work" },
+    { name: "tmp", mountPath: "/tmp" },
+];
+
+function container(
+    name: string,
+    image: string,
+    uid: number,
+    command: string[],
+    env: k8s.types.input.core.v1.EnvVar[],
+    resources: { cpu: string; memory: string },
+): k8s.types.input.core.v1.Container {
+    return {
+        name,
+        image,
+        command,
+        env: [{ name: "WORK_DIR", value: "/work" }, { name: "HOME", value: "/tmp" }, ...env],
+        volumeMounts: MOUNTS,
+        securityContext: containerSecurity(uid),
+        resources: { requests: resources, limits: { memory: resources.memory } },
+    };
+}
+
+export class LogicalBackup extends pulumi.ComponentResource {
+    public readonly dumpCronJobName: pulumi.Output<string>;
+    public readonly verifyCronJobName: pulumi.Output<string>;
+    public readonly dumpRoleArn: pulumi.Output<string>;
+    public readonly verifyRoleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: LogicalBackupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:backup:LogicalBackup", name, {}, opts);
+        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const labels = { "app.kubernetes.io/name": "launchpad-db-backup", "app.kubernetes.io/instance": name, "app.kubernetes.io/managed-by": "pulumi" };
+        const dbImage = engineImage(args.engine, args.engineVersion);
+
+        const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
+            metadata: { namespace: args.namespace, labels },
+            data: Object.fromEntries(SCRIPT_FILES.map((f) => [f, readFileSync(join(SCRIPTS_DIR, f), "utf8")])),
+        }, k8sOpts);
+
+        const identity = (role: "dump" | "verify", policy: (bucketArn: string, keyArn: string) => object) => {
+            const saName = `${name}-${role}`;
+            const iamRole = new aws.iam.Role(`${name}-${role}-role`, {
+                assumeRolePolicy: pulumi
+                    .all([args.oidcProviderArn, args.oidcIssuerUrl, args.namespace])
+                    .apply(([arn, url, ns]) => JSON.stringify(serviceAccountTrustPolicy(arn, url, ns, saName))),
+                tags: childTags(args.tags, `${name}-${role}-role`),
+            }, { parent: this });
+            new aws.iam.RolePolicy(`${name}-${role}-policy`, {
+                role: iamRole.id,
+                policy: pulumi.all([args.bucketArn, args.bucketKmsKeyArn]).apply(([b, k]) => JSON.stringify(policy(b, k))),
+            }, { parent: this });
+            const sa = new k8s.core.v1.ServiceAccount(`${name}-${role}-sa`, {
+                metadata: { name: saName, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": iamRole.arn } },
+            }, k8sOpts);
+            return { role: iamRole, sa };
+        };
+        const dumpId = identity("dump", dumpPolicy);
+        const verifyId = identity("verify", verifyPolicy);
+
+        const secretEnv = (envName: string, key: string): k8s.types.input.core.v1.EnvVar => ({
+            name: envName,
+            valueFrom: { secretKeyRef: { name: args.connectionSecretName, key } },
+        });
+        const keys = args.connectionSecretKeys;
+        const common = [
+            { name: "DB_ENGINE", value: args.engine },
+            { name: "DB_NAME", value: args.databaseName },
+            { name: "BACKUP_BUCKET", value: args.bucketName },
+            { name: "AWS_REGION", value: args.region },
+        ];
+
+        const dump = new k8s.batch.v1.CronJob(`${name}-dump`, {
+            metadata: { namespace: args.namespace, labels },
+            spec: cronJobSpec({
+                role: "dump",
+                schedule: args.backup.dumpSchedule,
+                serviceAccountName: dumpId.sa.metadata.name,
+                activeDeadlineSeconds: 3 * 3600,
+                initContainers: [container("dump", dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
+                    ...common,
+                    { name: "WEEKLY_DAY", value: String(args.backup.weeklyDay) },
+                    secretEnv("DB_HOST", keys.host),
+                    secretEnv("DB_PORT", keys.port),
+                    secretEnv("DB_USER", keys.username),
+                    secretEnv("DB_PASSWORD", keys.password),
+                ], { cpu: "250m", memory: "512Mi" })],
+                containers: [container("upload", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "upload"], common, { cpu: "100m", memory: "256Mi" })],
+            }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "dump" }),
+        }, k8sOpts);
+
+        const verify = new k8s.batch.v1.CronJob(`${name}-verify`, {
+            metadata: { namespace: args.namespace, labels },
+            spec: cronJobSpec({
+                role: "verify",
+                schedule: args.backup.verifySchedule,
+                serviceAccountName: verifyId.sa.metadata.name,
+                activeDeadlineSeconds: 3 * 3600,
+                initContainers: [container("fetch", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "fetch"], common, { cpu: "100m", memory: "256Mi" })],
+                containers: [container("restore", dbImage, DB_IMAGE_UID, ["bash", "/scripts/verify.sh", "restore"], [
+                    ...common,
+                    { name: "CRITICAL_TABLES", value: args.criticalTables.join(",") },
+                ], { cpu: "500m", memory: "1Gi" })],
+            }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "verify" }),
+        }, k8sOpts);
+
+        this.dumpCronJobName = dump.metadata.name;
+        this.verifyCronJobName = verify.metadata.name;
+        this.dumpRoleArn = dumpId.role.arn;
+        this.verifyRoleArn = verifyId.role.arn;
+        this.registerOutputs({
+            dumpCronJobName: this.dumpCronJobName,
+            verifyCronJobName: this.verifyCronJobName,
+            dumpRoleArn: this.dumpRoleArn,
+            verifyRoleArn: this.verifyRoleArn,
+        });
+    }
+}

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# Logical backup of one database to S3, in tiers whose prefixes carry the retention:
+#   s3://$BACKUP_BUCKET/<tier>/<db>/<YYYY>/<MM>/<DD>/<db>-<YYYYMMDD>T<HHMMSS>Z.sql.gz (+ .sha256)
+# Tier `daily` every run, `weekly` on WEEKLY_DAY, `monthly` on day 1, `yearly` on 1 January; the
+# bucket's lifecycle rules by prefix (daily/ 30 d, weekly/ 84 d, monthly/ 365 d, yearly/ 2555 d)
+# do the expiry. The .sha256 is written after its dump, so a dump without one is an unfinished upload.
+# The upload needs s3:PutObject on <tier>/* only (plus kms:GenerateDataKey and kms:Decrypt for an
+# SSE-KMS bucket: S3 needs Decrypt to complete a multipart upload); it never reads the bucket.
+#
+# Usage: dump.sh [all|dump|upload|tiers]                                         (default: all)
+#   dump    dump, compress and checksum into $WORK_DIR          (DB client image: mariadb, postgres)
+#   upload  upload what `dump` left in $WORK_DIR, push metrics  (AWS CLI image: aws, curl)
+#   all     both; in a private temporary directory unless WORK_DIR is set
+#   tiers   print the tiers BACKUP_DATE selects, one a line (no database, no network)
+#
+# Environment
+#   DB_ENGINE          mysql | postgres                                             [dump]
+#   DB_HOST, DB_NAME, DB_USER, DB_PASSWORD                                          [dump]
+#   DB_PORT            default 3306 (mysql), 5432 (postgres)                        [dump]
+#   BACKUP_BUCKET, AWS_REGION                                                       [upload]
+#   S3_ENDPOINT_URL    optional, passed to the AWS CLI as --endpoint-url            [upload]
+#   PUSHGATEWAY_URL    optional: push launchpad_backup_* per tier (needs curl)      [upload]
+#   PUSHGATEWAY_JOB    the job label; default launchpad-db-backup                   [upload]
+#   BACKUP_DATE        YYYY-MM-DD the run is for; default today (UTC)               [dump, tiers]
+#   WEEKLY_DAY         ISO weekday of the weekly tier, 1 (Mon) to 7 (Sun); default 7 [dump, tiers]
+#   WORK_DIR           the directory the phases share; required for `dump` or `upload` alone
+#
+# TLS to the database: PGSSLMODE / PGSSLROOTCERT pass through to pg_dump; for mysql, mount a client
+# option file (e.g. /etc/mysql/conf.d/tls.cnf with [client] ssl-ca=...), which the dump still reads.
+#
+# The password is never on a command line or in output: mysql reads it from a 0600 option file
+# in a private directory removed on exit, pg_dump from PGPASSWORD set for that one command, and
+# DB_PASSWORD is un-exported so no other child (gzip, aws, curl) inherits it.
+#
+# PostgreSQL uses pg_dump's plain format, gzip-compressed, rather than the custom format:
+#  - one artefact and one set of checks for both engines: gzip -t finds truncation, the
+#    "dump complete" trailer finds a dump that stopped early, before any server is started;
+#  - it restores with psql alone into the same or a newer major version, and can be read or
+#    cut by hand for a partial recovery;
+#  - what custom format adds (parallel and selective pg_restore) pays off only for dumps of many
+#    GB; switch to --format=directory --jobs when restore time, not size, is the limit.
+# --no-owner --no-privileges: the RDS master user is no superuser and roles belong to the
+# infrastructure code, so a restore must succeed as whichever user runs it; grants are reapplied
+# by the same code that made them.
+#
+# Exit status: 0 on success, 1 on any failure, 2 on a configuration error; one line on stderr.
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+strict_mode
+
+readonly META=backup.env
+
+# Prints the tiers for date $1 (YYYY-MM-DD) with the weekly tier on ISO weekday $2.
+tiers_for() {
+    local day=$1 weekly_day=$2 weekday month_day
+    weekday=$(date -u -d "$day" +%u)
+    month_day=$(date -u -d "$day" +%m%d)
+    echo daily
+    if [[ $weekday == "$weekly_day" ]]; then echo weekly; fi
+    if [[ $month_day == ??01 ]]; then echo monthly; fi
+    if [[ $month_day == 0101 ]]; then echo yearly; fi
+}
+
+# Sets `day` (BACKUP_DATE or today, UTC) and `weekly` (WEEKLY_DAY or 7), or exits 2. Run in the
+# main shell, not in $(...), so that a bad value ends the script with exactly one line.
+resolve_schedule() {
+    day=${BACKUP_DATE:-$(date -u +%F)}
+    [[ $day =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ && $(date -u -d "$day" +%F 2>/dev/null) == "$day" ]] ||
+        die "BACKUP_DATE '$day' is not a date: use YYYY-MM-DD" 2
+    weekly=${WEEKLY_DAY:-7}
+    [[ $weekly =~ ^[1-7]$ ]] || die "WEEKLY_DAY '$weekly' is not an ISO weekday: use 1 (Monday) to 7 (Sunday)" 2
+}
+
+# Escapes a value for a double-quoted MySQL option file value.
+mysql_option_value() {
+    local value=${1//\\/\\\\}
+    printf '%s' "${value//\"/\\\"}"
+}
+
+# Sets `dump_client`, and for mysql writes the 0600 option file holding the password into $1.
+prepare_client() {
+    local secrets=$1
+    case $DB_ENGINE in
+        mysql)
+            dump_client=$(find_command mariadb-dump mysqldump) || die "neither mariadb-dump nor mysqldump is installed"
+            (
+                umask 077
+                printf '[client]\npassword="%s"\n' "$(mysql_option_value "$db_password")" >"$secrets/client.cnf"
+            )
+            ;;
+        postgres)
+            dump_client=$(find_command pg_dump) || die "pg_dump is not installed"
+            ;;
+    esac
+}
+
+# Streams the uncompressed dump of $DB_NAME to stdout (in a pipeline: no die in here).
+dump_stream() {
+    local secrets=$1
+    case $DB_ENGINE in
+        mysql)
+            "$dump_client" --defaults-extra-file="$secrets/client.cnf" --protocol=TCP \
+                --host="$DB_HOST" --port="$DB_PORT" --user="$DB_USER" \
+                --single-transaction --routines --triggers --events \
+                --hex-blob --no-tablespaces --default-character-set=utf8mb4 \
+                "$DB_NAME" 2>"$error_log"
+            ;;
+        postgres)
+            PGPASSWORD=$db_password PGCONNECT_TIMEOUT=15 "$dump_client" --no-password \
+                --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" --dbname="$DB_NAME" \
+                --format=plain --no-owner --no-privileges 2>"$error_log"
+            ;;
+    esac
+}
+
+completion_marker() {
+    case $DB_ENGINE in
+        mysql) echo '-- Dump completed' ;;
+        postgres) echo '-- PostgreSQL database dump complete' ;;
+    esac
+}
+
+phase_dump() {
+    require_env DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD WORK_DIR
+    require_engine
+    require_db_name
+    [[ $DB_PASSWORD != *$'\n'* ]] || die "DB_PASSWORD contains a newline, which the clients cannot take" 2
+    [[ -d $WORK_DIR && -w $WORK_DIR ]] || die "WORK_DIR '$WORK_DIR' is not a writable directory" 2
+    db_password=$DB_PASSWORD
+    export -n DB_PASSWORD
+    case $DB_ENGINE in
+        mysql) DB_PORT=${DB_PORT:-3306} ;;
+        postgres) DB_PORT=${DB_PORT:-5432} ;;
+    esac
+
+    local start day weekly tiers stamp file partial trailer marker secrets dump_client
+    start=$(date -u +%s)
+    resolve_schedule
+    tiers=$(tiers_for "$day" "$weekly" | tr '\n' ' ')
+    tiers=${tiers% }
+    stamp="${day//-/}T$(date -u -d "@$start" +%H%M%S)Z"
+    file="$DB_NAME-$stamp.sql.gz"
+    partial="$WORK_DIR/$file.partial"
+
+    secrets=$(mktemp -d "${TMPDIR:-/tmp}/dump-secrets.XXXXXX")
+    chmod 700 "$secrets"
+    cleanup_dirs+=("$secrets")
+    prepare_client "$secrets"
+
+    if ! dump_stream "$secrets" | gzip -6 >"$partial"; then
+        rm -f "$partial"
+        die "dumping $DB_ENGINE database $DB_NAME from $DB_HOST:$DB_PORT failed$(last_error)"
+    fi
+    rm -rf "$secrets"
+
+    marker=$(completion_marker)
+    if ! trailer=$(gzip -dc "$partial" | tail -n 10); then
+        die "the compressed dump $partial cannot be read back"
+    fi
+    if [[ -z $trailer ]]; then
+        rm -f "$partial"
+        die "the dump of $DB_NAME is empty: the client exited 0 but wrote nothing"
+    fi
+    if [[ $trailer != *"$marker"* ]]; then
+        rm -f "$partial"
+        die "the dump of $DB_NAME is incomplete: it does not end with '$marker'"
+    fi
+    mv "$partial" "$WORK_DIR/$file"
+    (cd "$WORK_DIR" && sha256sum -- "$file") >"$WORK_DIR/$file.sha256"
+
+    {
+        printf 'BACKUP_FILE=%q\n' "$file"
+        printf 'BACKUP_DB=%q\n' "$DB_NAME"
+        printf 'BACKUP_DAY=%q\n' "$day"
+        printf 'BACKUP_TIERS=%q\n' "$tiers"
+        printf 'BACKUP_START=%q\n' "$start"
+    } >"$WORK_DIR/$META"
+    printf 'dumped %s (%s bytes compressed)\n' "$file" "$(wc -c <"$WORK_DIR/$file" | tr -d ' ')"
+}
+
+phase_upload() {
+    require_env BACKUP_BUCKET AWS_REGION WORK_DIR
+    [[ -f $WORK_DIR/$META ]] || die "no dump in WORK_DIR '$WORK_DIR': run the dump phase first"
+    local BACKUP_FILE BACKUP_DB BACKUP_DAY BACKUP_TIERS BACKUP_START
+    # shellcheck source=/dev/null
+    source "$WORK_DIR/$META"
+    local src="$WORK_DIR/$BACKUP_FILE"
+    [[ -s $src && -s $src.sha256 ]] || die "the dump $src or its .sha256 is missing or empty"
+    command -v aws >/dev/null 2>&1 || die "the AWS CLI (aws) is not installed"
+
+    local date_path tier key size now
+    date_path=${BACKUP_DAY//-//}
+    # Each tier gets its own upload from the local file rather than a server-side copy of the daily
+    # object: a copy would need read access to the bucket, and the dump's role can only write.
+    for tier in $BACKUP_TIERS; do
+        key="$tier/$BACKUP_DB/$date_path/$BACKUP_FILE"
+        aws_cli s3 cp --only-show-errors --content-type application/gzip "$src" "s3://$BACKUP_BUCKET/$key" 2>"$error_log" ||
+            die "uploading s3://$BACKUP_BUCKET/$key failed$(last_error)"
+        aws_cli s3 cp --only-show-errors --content-type text/plain "$src.sha256" "s3://$BACKUP_BUCKET/$key.sha256" 2>"$error_log" ||
+            die "uploading s3://$BACKUP_BUCKET/$key.sha256 failed$(last_error)"
+        printf 'uploaded s3://%s/%s\n' "$BACKUP_BUCKET" "$key"
+    done
+
+    if [[ -z ${PUSHGATEWAY_URL:-} ]]; then return 0; fi
+    size=$(wc -c <"$src" | tr -d ' ')
+    now=$(date -u +%s)
+    for tier in $BACKUP_TIERS; do
+        push_metrics "job/${PUSHGATEWAY_JOB:-launchpad-db-backup}/database/$BACKUP_DB/tier/$tier" <<EOF
+# HELP launchpad_backup_last_success_timestamp_seconds When the last backup of this tier was uploaded.
+# TYPE launchpad_backup_last_success_timestamp_seconds gauge
+launchpad_backup_last_success_timestamp_seconds $now
+# HELP launchpad_backup_duration_seconds How long the last backup took, dump and upload.
+# TYPE launchpad_backup_duration_seconds gauge
+launchpad_backup_duration_seconds $((now - BACKUP_START))
+# HELP launchpad_backup_size_bytes Compressed size of the last backup.
+# TYPE launchpad_backup_size_bytes gauge
+launchpad_backup_size_bytes $size
+EOF
+    done
+    printf 'pushed metrics for tiers: %s\n' "$BACKUP_TIERS"
+}
+
+cleanup_dirs=()
+open_error_log
+cleanup_dirs+=("$error_log")
+cleanup() {
+    local status=$?
+    trap - ERR
+    rm -rf ${cleanup_dirs[@]+"${cleanup_dirs[@]}"}
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+main() {
+    local phase=${1:-all}
+    case $phase in
+        tiers)
+            local day weekly
+            resolve_schedule
+            tiers_for "$day" "$weekly"
+            ;;
+        dump) phase_dump ;;
+        upload) phase_upload ;;
+        all)
+            if [[ -z ${WORK_DIR:-} ]]; then
+                WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dump.XXXXXX")
+                cleanup_dirs+=("$WORK_DIR")
+            fi
+            phase_dump
+            phase_upload
+            ;;
+        *) die "unknown phase '$phase': use all, dump, upload or tiers" 2 ;;
+    esac
+}
+
+main "$@"

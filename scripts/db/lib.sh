@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# Shared by dump.sh and verify.sh (sourced, never run): error reporting, environment checks,
+# the AWS CLI call and the Pushgateway push. Written for bash 4.2 and later, because the
+# upload, fetch and report phases run in the AWS CLI image (Amazon Linux 2: bash 4.2, coreutils,
+# grep, curl; no awk assumed): no `inherit_errexit` without a fallback, and an array that may be
+# empty is expanded as ${a[@]+"${a[@]}"} (bash before 4.4 calls an empty "${a[@]}" unbound).
+
+PROG=$(basename "$0")
+export AWS_PAGER=""
+
+# One clear line on stderr, then exit. $2 is the exit status (default 1).
+die() {
+    printf '%s: %s\n' "$PROG" "$1" >&2
+    exit "${2:-1}"
+}
+
+# Backstop for a command that fails without its own `|| die`: still one line, never the command
+# text (it could hold a value the caller passed in).
+on_unexpected_error() {
+    local status=$1 line=$2
+    if [[ $BASH_SUBSHELL -eq 0 ]]; then
+        printf '%s: unexpected failure (exit %s) at line %s\n' "$PROG" "$status" "$line" >&2
+    fi
+}
+
+strict_mode() {
+    set -Eeuo pipefail
+    shopt -s inherit_errexit 2>/dev/null || true
+    trap 'on_unexpected_error $? $LINENO' ERR
+}
+
+# Exits 2 naming every variable that is unset or empty, all in one line.
+require_env() {
+    local name missing=""
+    for name in "$@"; do
+        if [[ -z ${!name:-} ]]; then missing+=" $name"; fi
+    done
+    if [[ -n $missing ]]; then
+        die "missing required environment variable(s):$missing" 2
+    fi
+}
+
+# Database names end up in S3 keys and Pushgateway URLs: keep them to a safe alphabet.
+require_db_name() {
+    [[ $DB_NAME =~ ^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$ ]] ||
+        die "DB_NAME '$DB_NAME' is not allowed: use letters, digits, '_' and '-' (at most 63, not starting with '-')" 2
+}
+
+require_engine() {
+    case $DB_ENGINE in
+        mysql | postgres) ;;
+        *) die "DB_ENGINE '$DB_ENGINE' is not supported: use mysql or postgres" 2 ;;
+    esac
+}
+
+# The first of the named commands found on PATH or in the sbin directories (mariadbd lives in
+# /usr/sbin, which a non-root PATH often lacks); prints nothing and fails when none is found.
+find_command() {
+    local name dir
+    for name in "$@"; do
+        if command -v "$name" >/dev/null 2>&1; then
+            command -v "$name"
+            return 0
+        fi
+        for dir in /usr/sbin /usr/local/sbin /sbin; do
+            if [[ -x $dir/$name ]]; then
+                printf '%s\n' "$dir/$name"
+                return 0
+            fi
+        done
+    done
+    return 1
+}
+
+# The commands whose failure the scripts report (database clients, aws, curl) write their stderr
+# here, and `last_error` appends its telling line to the script's own message, so that a failure is
+# still one line on stderr. Made by open_error_log; the caller's exit trap removes it.
+error_log=/dev/null
+open_error_log() {
+    error_log=$(mktemp "${TMPDIR:-/tmp}/$PROG-stderr.XXXXXX")
+}
+
+last_error() {
+    local line=""
+    if [[ -s $error_log ]]; then
+        # The first line that says "error" (pg_dump puts its hints after it), else the last line.
+        line=$(grep -i -m 1 'error' "$error_log") || line=$(grep -v '^[[:space:]]*$' "$error_log" | tail -n 1) || true
+    fi
+    line=${line#"${line%%[![:space:]]*}"}
+    printf '%s' "${line:+: $line}"
+}
+
+# The AWS CLI with this run's region and, for tests, S3_ENDPOINT_URL as --endpoint-url.
+aws_cli() {
+    local endpoint=()
+    if [[ -n ${S3_ENDPOINT_URL:-} ]]; then endpoint=(--endpoint-url "$S3_ENDPOINT_URL"); fi
+    aws ${endpoint[@]+"${endpoint[@]}"} --region "$AWS_REGION" "$@"
+}
+
+# PUTs the Prometheus text exposition on stdin to $PUSHGATEWAY_URL/metrics/<grouping path>.
+# The labels live in the grouping path only: the Pushgateway rejects bodies that repeat them.
+# PUT replaces the whole group, so a later push never leaves a stale metric beside a fresh one.
+push_metrics() {
+    local grouping=$1
+    command -v curl >/dev/null 2>&1 || die "PUSHGATEWAY_URL is set but curl is not installed"
+    curl --fail --silent --show-error --max-time 15 --retry 2 \
+        -X PUT -H 'Content-Type: text/plain; version=0.0.4' --data-binary @- \
+        "${PUSHGATEWAY_URL%/}/metrics/$grouping" >/dev/null 2>"$error_log" ||
+        die "pushing metrics to the Pushgateway (group $grouping) failed$(last_error)"
+}

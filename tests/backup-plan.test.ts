@@ -1,0 +1,235 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+    BACKUP_PLAN_TAG_KEY,
+    BackupPlan,
+    backupPlanName,
+    backupPlanProblems,
+    backupPlanRules,
+    restoreTestingName,
+    tierSchedule,
+    vaultLockBounds,
+} from "../components/backup-plan";
+import { loadConfig } from "../config";
+import { input, named, ofType, planStack, type Plan } from "./support/plan";
+
+const STACKS = ["staging", "production"] as const;
+
+function program() {
+    const c = loadConfig();
+    const b = new BackupPlan("bp", {
+        safety: c.safety,
+        tags: c.tags,
+        planName: backupPlanName(c.project, c.stack),
+        region: c.region,
+        drRegion: c.drRegion,
+        weeklyDay: c.backup.weeklyDay,
+    });
+    return {
+        vaultName: b.vaultName,
+        vaultArn: b.vaultArn,
+        drVaultArn: b.drVaultArn,
+        planId: b.planId,
+        selectionTagKey: b.selectionTagKey,
+        selectionTagValue: b.selectionTagValue,
+        restoreTestingPlanName: b.restoreTestingPlanName,
+    };
+}
+
+const plans = new Map<string, Promise<Plan>>();
+function plan(stack: string): Promise<Plan> {
+    let p = plans.get(stack);
+    if (p === undefined) {
+        p = planStack(stack, [], { program });
+        plans.set(stack, p);
+    }
+    return p;
+}
+
+const rule = (ruleName: string, schedule: string, days: number, continuous = false) => ({
+    ruleName,
+    targetVaultName: "v",
+    schedule,
+    scheduleExpressionTimezone: "Etc/UTC",
+    startWindow: 60,
+    completionWindow: 1440,
+    enableContinuousBackup: continuous,
+    lifecycle: { deleteAfter: days },
+    copyActions: [{ destinationVaultArn: "arn:dr", lifecycle: { deleteAfter: days } }],
+});
+
+describe("backup plan builders (pure)", () => {
+    it("builds a continuous 35-day rule and one rule per retention tier, each copied to the DR vault", () => {
+        expect(backupPlanRules({ vaultName: "v", drVaultArn: "arn:dr" })).toEqual([
+            rule("continuous", "cron(0 5 ? * * *)", 35, true),
+            rule("daily", "cron(0 5 ? * * *)", 30),
+            rule("weekly", "cron(0 5 ? * SUN *)", 84),
+            rule("monthly", "cron(0 5 1 * ? *)", 365),
+            rule("yearly", "cron(0 5 1 1 ? *)", 2555),
+        ]);
+    });
+
+    it.each([[1, "MON"], [3, "WED"], [6, "SAT"], [7, "SUN"]])("runs the weekly rule on ISO weekday %i as %s", (day, name) => {
+        expect(tierSchedule("weekly", day)).toBe(`cron(0 5 ? * ${name} *)`);
+    });
+
+    it("bounds Vault Lock so no rule's job fails: min <= 30 days, max >= 2555 days", () => {
+        expect(vaultLockBounds(backupPlanRules({ vaultName: "v", drVaultArn: "d" }))).toEqual({ minRetentionDays: 30, maxRetentionDays: 2555 });
+    });
+
+    it.each([
+        ["launchpad-staging_restore_drill", "launchpad_staging_restore_drill"],
+        ["a.b--c  d", "a_b_c_d"],
+        ["-lead-and-trail-", "lead_and_trail"],
+        ["x".repeat(60), "x".repeat(50)],
+        [`${"y".repeat(49)}-z`, "y".repeat(49)],
+    ])("names a restore testing plan from %j as %j", (text, expected) => {
+        expect(restoreTestingName(text)).toBe(expected);
+    });
+
+    it("always yields 1 to 50 letters, digits and underscores, or refuses text with none", () => {
+        expect(() => restoreTestingName("--")).toThrow('restoreTestingName: received "--"; expected text with at least one letter or digit');
+        fc.assert(fc.property(fc.string({ maxLength: 120 }).filter((s) => /[A-Za-z0-9]/.test(s)), (s) => /^[A-Za-z0-9](?:[A-Za-z0-9_]{0,48}[A-Za-z0-9])?$/.test(restoreTestingName(s))));
+    });
+
+    it("names the plan and the selection tag value after project and stack", () => {
+        expect(backupPlanName("launchpad", "staging")).toBe("launchpad-staging");
+        expect(BACKUP_PLAN_TAG_KEY).toBe("backup-plan");
+    });
+
+    it("reports every bad arg with the value received and what is allowed", () => {
+        expect(backupPlanProblems({ planName: "bad name!", region: "us-east-1", drRegion: "us-east-1", weeklyDay: 8 })).toEqual([
+            `planName: received "bad name!"; expected 2 to 47 letters, digits, '-' or '_'`,
+            'drRegion: received "us-east-1"; expected a region other than the primary region (us-east-1)',
+            "weeklyDay: received 8; expected an ISO weekday, 1 (Monday) to 7 (Sunday)",
+        ]);
+        expect(backupPlanProblems({ planName: "launchpad-production", region: "us-east-1", drRegion: "us-west-2" })).toEqual([]);
+    });
+});
+
+describe.each(STACKS)("AWS Backup (%s)", (stack) => {
+    const production = stack === "production";
+    const planName = `launchpad-${stack}`;
+
+    it("creates a KMS-encrypted vault in the stack's region and one in the DR region", async () => {
+        const p = await plan(stack);
+        const vault = named(p, "bp-vault");
+        const dr = named(p, "bp-dr-vault");
+        expect(vault.inputs).toEqual({
+            name: planName,
+            kmsKeyArn: named(p, "bp-vault-key").state.arn,
+            forceDestroy: !production,
+            tags: { project: "launchpad", environment: stack, "managed-by": "pulumi", "cost-center": "platform", owner: "team-platform", Name: "bp-vault" },
+        });
+        expect(input(dr, "name")).toBe(`${planName}-dr`);
+        expect(input(dr, "region")).toBe("us-west-2");
+        expect(input(dr, "kmsKeyArn")).toBe(named(p, "bp-dr-vault-key").state.arn);
+        expect(named(p, "bp-dr-vault-key").state.arn).toMatch(/^arn:aws:kms:us-west-2:123456789012:key\//);
+        expect(input(named(p, "bp-dr-vault-key"), "region")).toBe("us-west-2");
+        expect(dr.state.arn).toBe(`arn:aws:backup:us-west-2:123456789012:backup-vault:${planName}-dr`);
+        expect(ofType(p, "aws:kms/key:Key").map((k) => [k.name, input(k, "enableKeyRotation"), input(k, "deletionWindowInDays")])).toEqual([
+            ["bp-vault-key", true, production ? 30 : 7],
+            ["bp-dr-vault-key", true, production ? 30 : 7],
+        ]);
+    });
+
+    it("plans the continuous and tiered rules into the primary vault, copying to the DR vault ARN", async () => {
+        const p = await plan(stack);
+        const backupPlan = named(p, "bp-plan");
+        expect(input(backupPlan, "name")).toBe(planName);
+        const drVaultArn = named(p, "bp-dr-vault").state.arn as string;
+        expect(input(backupPlan, "rules")).toEqual(backupPlanRules({ vaultName: planName, drVaultArn, weeklyDay: 7 }));
+        expect(input(backupPlan, "rules")).toEqual([
+            { ...rule("continuous", "cron(0 5 ? * * *)", 35, true), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 35 } }] },
+            { ...rule("daily", "cron(0 5 ? * * *)", 30), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 30 } }] },
+            { ...rule("weekly", "cron(0 5 ? * SUN *)", 84), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 84 } }] },
+            { ...rule("monthly", "cron(0 5 1 * ? *)", 365), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 365 } }] },
+            { ...rule("yearly", "cron(0 5 1 1 ? *)", 2555), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 2555 } }] },
+        ]);
+    });
+
+    it("selects resources tagged backup-plan = the plan name, with the backup role", async () => {
+        const p = await plan(stack);
+        const selection = named(p, "bp-selection");
+        expect(selection.inputs).toEqual({
+            name: `${planName}-by-tag`,
+            planId: named(p, "bp-plan").state.id,
+            iamRoleArn: named(p, "bp-role").state.arn,
+            selectionTags: [{ type: "STRINGEQUALS", key: "backup-plan", value: planName }],
+        });
+        expect(selection.dependsOn).toEqual([named(p, "bp-AWSBackupServiceRolePolicyForBackup").urn, named(p, "bp-AWSBackupServiceRolePolicyForRestores").urn]);
+        expect(p.outputs.selectionTagKey).toBe("backup-plan");
+        expect(p.outputs.selectionTagValue).toBe(planName);
+    });
+
+    it("gives AWS Backup a role with the managed backup and restore policies", async () => {
+        const p = await plan(stack);
+        expect(JSON.parse(input(named(p, "bp-role"), "assumeRolePolicy") as string)).toEqual({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: ["sts:AssumeRole"] }],
+        });
+        expect(ofType(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs)).toEqual([
+            { role: named(p, "bp-role").state.id, policyArn: "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup" },
+            { role: named(p, "bp-role").state.id, policyArn: "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores" },
+        ]);
+    });
+
+    it(`${production ? "locks both vaults in compliance mode with bounds no job violates" : "does not lock the vaults, so pulumi destroy works"}`, async () => {
+        const p = await plan(stack);
+        const locks = ofType(p, "aws:backup/vaultLockConfiguration:VaultLockConfiguration");
+        expect(locks.map((l) => [l.name, l.inputs])).toEqual(production
+            ? [
+                ["bp-vault-lock", { backupVaultName: planName, minRetentionDays: 30, maxRetentionDays: 2555, changeableForDays: 3 }],
+                ["bp-dr-vault-lock", { backupVaultName: `${planName}-dr`, minRetentionDays: 30, maxRetentionDays: 2555, changeableForDays: 3, region: "us-west-2" }],
+            ]
+            : []);
+    });
+
+    it("drills a restore of the database's latest snapshot monthly, with a validation window", async () => {
+        const p = await plan(stack);
+        const drillName = `launchpad_${stack}_restore_drill`;
+        expect(named(p, "bp-restore-testing").inputs).toEqual({
+            name: drillName,
+            scheduleExpression: "cron(0 6 15 * ? *)",
+            scheduleExpressionTimezone: "Etc/UTC",
+            startWindowHours: 8,
+            recoveryPointSelection: {
+                algorithm: "LATEST_WITHIN_WINDOW",
+                includeVaults: [named(p, "bp-vault").state.arn],
+                recoveryPointTypes: ["SNAPSHOT"],
+                selectionWindowDays: 7,
+            },
+            tags: { project: "launchpad", environment: stack, "managed-by": "pulumi", "cost-center": "platform", owner: "team-platform", Name: "bp-restore-testing" },
+        });
+        expect(named(p, "bp-restore-testing-database").inputs).toEqual({
+            name: `launchpad_${stack}_database`,
+            restoreTestingPlanName: drillName,
+            protectedResourceType: "RDS",
+            iamRoleArn: named(p, "bp-role").state.arn,
+            protectedResourceArns: ["*"],
+            protectedResourceConditions: { stringEquals: [{ key: "aws:ResourceTag/backup-plan", value: planName }] },
+            validationWindowHours: 4,
+        });
+        expect(p.outputs.restoreTestingPlanName).toBe(drillName);
+    });
+
+    it("exports the vaults and the plan", async () => {
+        const p = await plan(stack);
+        expect(p.outputs).toEqual({
+            vaultName: planName,
+            vaultArn: `arn:aws:backup:us-east-1:123456789012:backup-vault:${planName}`,
+            drVaultArn: `arn:aws:backup:us-west-2:123456789012:backup-vault:${planName}-dr`,
+            planId: named(p, "bp-plan").state.id,
+            selectionTagKey: "backup-plan",
+            selectionTagValue: planName,
+            restoreTestingPlanName: `launchpad_${stack}_restore_drill`,
+        });
+    });
+
+    it(`protects keys, vaults and locks ${production ? "in production" : "nowhere in staging"}`, async () => {
+        const p = await plan(stack);
+        expect(p.resources.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(
+            production ? ["bp-dr-vault", "bp-dr-vault-key", "bp-dr-vault-lock", "bp-vault", "bp-vault-key", "bp-vault-lock"] : [],
+        );
+    });
+});

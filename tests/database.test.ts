@@ -1,0 +1,540 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import {
+    BACKUP_PLAN_TAG_KEY,
+    CONNECTION_SECRET_KEYS,
+    Database,
+    backupPlanTag,
+    connectionSettings,
+    databaseArgsProblems,
+    databaseInstanceIdentifier,
+    databaseKeyPolicy,
+    finalSnapshotIdentifier,
+    finalSnapshotSettings,
+    parameterGroupFamily,
+    parameterGroupParameters,
+    rdsLogGroupName,
+    restoreArgs,
+    restoreIgnoreChanges,
+} from "../components/database";
+import { loadConfig } from "../config";
+import { input, named, ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
+
+const VPC_ID = "vpc-0123456789abcdef0";
+const SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"];
+const CLUSTER_SG = "sg-0cccccccccccccc03";
+const NAMESPACE = "launchpad-app";
+const PIT_RESTORE = 'launchpad:database.restore={sourceInstance: launchpad-production-db, time: "2026-11-01T10:00:00Z"}';
+
+/** Builds one Database from the stack's config with literal network ids, as the Environment will. */
+function program() {
+    return (): Record<string, unknown> => {
+        const config = loadConfig();
+        const awsProvider = new aws.Provider("test-aws", { region: config.region });
+        const k8sProvider = new k8s.Provider("test-k8s", { kubeconfig: pulumi.secret("{}") });
+        const db = new Database(`launchpad-${config.stack}-database`, {
+            config: config.database,
+            safety: config.safety,
+            tags: config.tags,
+            identifier: `launchpad-${config.stack}`,
+            vpcId: VPC_ID,
+            privateSubnetIds: SUBNETS,
+            clientSecurityGroupIds: [CLUSTER_SG],
+            region: config.region,
+            drRegion: config.drRegion,
+            k8sProvider,
+            namespace: NAMESPACE,
+        }, { providers: [awsProvider] });
+        return {
+            instanceIdentifier: db.instanceIdentifier,
+            arn: db.arn,
+            endpoint: db.endpoint,
+            address: db.address,
+            port: db.port,
+            engine: db.engine,
+            kmsKeyArn: db.kmsKeyArn,
+            securityGroupId: db.securityGroupId,
+            connectionSecretName: db.connectionSecretName,
+            drReplicationArn: db.drReplicationArn,
+        };
+    };
+}
+
+const plans = new Map<string, Promise<Plan>>();
+/** One plan per stack and `--set` overrides, shared by the tests of this file. */
+function plan(stack: string, sets: string[] = []): Promise<Plan> {
+    const key = JSON.stringify([stack, sets]);
+    let p = plans.get(key);
+    if (p === undefined) {
+        p = planStack(stack, sets, { program: program() });
+        plans.set(key, p);
+    }
+    return p;
+}
+
+const BASE_TAGS = { project: "launchpad", "managed-by": "pulumi", "cost-center": "platform", owner: "team-platform" };
+const tagsOf = (stack: string, name: string, extra: Record<string, string> = {}) => ({ ...BASE_TAGS, environment: stack, ...extra, Name: name });
+const instanceOf = (p: Plan): PlannedResource => named(p, `launchpad-${p.stack}-database-instance`);
+const stateOf = (p: Plan, name: string, key: string): unknown => named(p, name).state[key];
+
+describe("database, staging", () => {
+    it("creates an encrypted, private, IAM-auth MySQL 8.0 instance with 7 days of PITR and nothing that blocks a teardown", async () => {
+        const p = await plan("staging");
+        const key = named(p, "launchpad-staging-database-key");
+        expect(instanceOf(p).inputs).toEqual({
+            identifier: "launchpad-staging-db",
+            engine: "mysql",
+            engineVersion: "8.0",
+            instanceClass: "db.t4g.medium",
+            allocatedStorage: 50,
+            maxAllocatedStorage: 200,
+            storageType: "gp3",
+            storageEncrypted: true,
+            kmsKeyId: key.state.arn,
+            dbName: "app",
+            username: "launchpad_admin",
+            password: "[secret]",
+            port: 3306,
+            dbSubnetGroupName: stateOf(p, "launchpad-staging-database-subnets", "name"),
+            vpcSecurityGroupIds: [stateOf(p, "launchpad-staging-database-sg", "id")],
+            parameterGroupName: stateOf(p, "launchpad-staging-database-params", "name"),
+            publiclyAccessible: false,
+            iamDatabaseAuthenticationEnabled: true,
+            multiAz: false,
+            backupRetentionPeriod: 7,
+            backupWindow: "03:00-03:30",
+            maintenanceWindow: "sun:04:00-sun:05:00",
+            copyTagsToSnapshot: true,
+            deleteAutomatedBackups: true,
+            deletionProtection: false,
+            skipFinalSnapshot: true,
+            autoMinorVersionUpgrade: true,
+            enabledCloudwatchLogsExports: ["error", "slowquery"],
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: key.state.arn,
+            performanceInsightsRetentionPeriod: 7,
+            monitoringInterval: 60,
+            monitoringRoleArn: stateOf(p, "launchpad-staging-database-monitoring-role", "arn"),
+            tags: tagsOf("staging", "launchpad-staging-db", { "backup-plan": "launchpad-staging" }),
+        });
+        expect(instanceOf(p).options).toEqual({});
+    });
+
+    it("protects nothing, takes no final snapshot and replicates nothing to the DR region", async () => {
+        const p = await plan("staging");
+        expect(p.resources.filter((r) => r.protect)).toEqual([]);
+        expect(ofType(p, "random:index/randomId:RandomId")).toEqual([]);
+        expect(ofType(p, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")).toEqual([]);
+        expect(ofType(p, "aws:kms/key:Key").map((k) => [k.name, input(k, "deletionWindowInDays"), input(k, "enableKeyRotation")])).toEqual([
+            ["launchpad-staging-database-key", 7, true],
+        ]);
+        expect(p.outputs.drReplicationArn).toBeUndefined();
+    });
+
+    it("creates exactly the expected children, each a child of the component", async () => {
+        const p = await plan("staging");
+        const component = named(p, "launchpad-staging-database");
+        expect(component.type).toBe("launchpad:database:Database");
+        const children = p.resources.filter((r) => r.parent === component.urn);
+        expect(children.map((r) => r.name).sort()).toEqual([
+            "launchpad-staging-database-connection",
+            "launchpad-staging-database-instance",
+            "launchpad-staging-database-key",
+            "launchpad-staging-database-key-alias",
+            "launchpad-staging-database-log-error",
+            "launchpad-staging-database-log-slowquery",
+            "launchpad-staging-database-master-password",
+            "launchpad-staging-database-monitoring-policy",
+            "launchpad-staging-database-monitoring-role",
+            "launchpad-staging-database-params",
+            "launchpad-staging-database-sg",
+            "launchpad-staging-database-subnets",
+        ]);
+        expect(p.resources.filter((r) => r.type.startsWith("aws:") && r.parent !== component.urn)).toEqual([]);
+    });
+
+    it("publishes every public output, none of them a credential", async () => {
+        const p = await plan("staging");
+        const instance = instanceOf(p);
+        expect(p.outputs).toEqual({
+            instanceIdentifier: "launchpad-staging-db",
+            arn: "arn:aws:rds:us-east-1:123456789012:db:launchpad-staging-db",
+            endpoint: `${instance.state.address as string}:3306`,
+            address: instance.state.address,
+            port: 3306,
+            engine: "mysql",
+            kmsKeyArn: stateOf(p, "launchpad-staging-database-key", "arn"),
+            securityGroupId: stateOf(p, "launchpad-staging-database-sg", "id"),
+            connectionSecretName: "database-connection",
+        });
+        expect(instance.state.address).toMatch(/^launchpad-staging-db\.c[0-9a-f]{11}\.us-east-1\.rds\.amazonaws\.com$/);
+    });
+});
+
+describe("database, production", () => {
+    it("turns on Multi-AZ, 35 days of PITR, kept automated backups, deletion protection and a unique final snapshot from the tier", async () => {
+        const p = await plan("production");
+        const instance = instanceOf(p);
+        const suffix = named(p, "launchpad-production-database-final-snapshot-suffix");
+        expect(input(suffix, "byteLength")).toBe(4);
+        expect(input(suffix, "keepers")).toEqual({ instance: "launchpad-production-db", source: "null" });
+        const fields = ["multiAz", "backupRetentionPeriod", "backupWindow", "copyTagsToSnapshot", "deleteAutomatedBackups", "deletionProtection", "skipFinalSnapshot", "finalSnapshotIdentifier", "instanceClass", "allocatedStorage", "maxAllocatedStorage"];
+        expect(Object.fromEntries(fields.map((f) => [f, input(instance, f)]))).toEqual({
+            multiAz: true,
+            backupRetentionPeriod: 35,
+            backupWindow: "03:00-03:30",
+            copyTagsToSnapshot: true,
+            deleteAutomatedBackups: false,
+            deletionProtection: true,
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: finalSnapshotIdentifier("launchpad-production-db", suffix.state.hex as string),
+            instanceClass: "db.r6g.large",
+            allocatedStorage: 200,
+            maxAllocatedStorage: 1000,
+        });
+        expect(input(instance, "finalSnapshotIdentifier")).toMatch(/^launchpad-production-db-final-[0-9a-f]{8}$/);
+    });
+
+    it("protects exactly the stateful resources: the database, both keys and the DR backups", async () => {
+        const p = await plan("production");
+        expect(p.resources.filter((r) => r.protect).map((r) => r.name).sort()).toEqual([
+            "launchpad-production-database-dr-backups",
+            "launchpad-production-database-dr-key",
+            "launchpad-production-database-instance",
+            "launchpad-production-database-key",
+        ]);
+        expect(ofType(p, "aws:kms/key:Key").map((k) => input(k, "deletionWindowInDays"))).toEqual([30, 30]);
+    });
+
+    it("replicates automated backups and transaction logs to the DR region, encrypted with a key there, for the full window", async () => {
+        const p = await plan("production");
+        const drKey = named(p, "launchpad-production-database-dr-key");
+        const replication = named(p, "launchpad-production-database-dr-backups");
+        expect(drKey.inputs).toEqual({
+            region: "us-west-2",
+            description: "Replicated automated backups of RDS instance launchpad-production-db (from us-east-1)",
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            tags: tagsOf("production", "launchpad-production-database-dr-key"),
+        });
+        expect(drKey.state.arn).toMatch(/^arn:aws:kms:us-west-2:123456789012:key\//);
+        expect(replication.inputs).toEqual({
+            region: "us-west-2",
+            sourceDbInstanceArn: "arn:aws:rds:us-east-1:123456789012:db:launchpad-production-db",
+            kmsKeyId: drKey.state.arn,
+            retentionPeriod: 35,
+        });
+        expect(input(named(p, "launchpad-production-database-dr-key-alias"), "region")).toBe("us-west-2");
+        expect(p.outputs.drReplicationArn).toBe(replication.state.id);
+        expect(p.outputs.drReplicationArn).toMatch(/^arn:aws:rds:us-west-2:123456789012:auto-backup:ab-[0-9a-f]{38}$/);
+    });
+
+    it("keeps exported logs for the tier's retention", async () => {
+        const p = await plan("production");
+        expect(ofType(p, "aws:cloudwatch/logGroup:LogGroup").map((g) => [input(g, "name"), input(g, "retentionInDays")])).toEqual([
+            ["/aws/rds/instance/launchpad-production-db/error", 365],
+            ["/aws/rds/instance/launchpad-production-db/slowquery", 365],
+        ]);
+    });
+});
+
+describe("encryption", () => {
+    it("uses the one rotating customer-managed key for storage, Performance Insights and every exported log", async () => {
+        const p = await plan("staging");
+        const key = named(p, "launchpad-staging-database-key");
+        const instance = instanceOf(p);
+        expect(input(key, "enableKeyRotation")).toBe(true);
+        expect(input(instance, "storageEncrypted")).toBe(true);
+        expect(input(instance, "kmsKeyId")).toBe(key.state.arn);
+        expect(input(instance, "performanceInsightsKmsKeyId")).toBe(key.state.arn);
+        expect(ofType(p, "aws:cloudwatch/logGroup:LogGroup").map((g) => [input(g, "name"), input(g, "kmsKeyId"), input(g, "retentionInDays")])).toEqual([
+            ["/aws/rds/instance/launchpad-staging-db/error", key.state.arn, 30],
+            ["/aws/rds/instance/launchpad-staging-db/slowquery", key.state.arn, 30],
+        ]);
+        expect(input(named(p, "launchpad-staging-database-key-alias"), "name")).toBe("alias/launchpad-staging-db");
+    });
+
+    it("lets CloudWatch Logs use the key for this instance's log groups only", async () => {
+        const p = await plan("staging");
+        const policy = JSON.parse(String(input(named(p, "launchpad-staging-database-key"), "policy"))) as unknown;
+        expect(policy).toEqual(databaseKeyPolicy({ partition: "aws", accountId: "123456789012", region: "us-east-1", instanceIdentifier: "launchpad-staging-db" }));
+        expect(databaseKeyPolicy({ partition: "aws", accountId: "123456789012", region: "us-east-1", instanceIdentifier: "x-db" })).toEqual({
+            Version: "2012-10-17",
+            Statement: [
+                { Sid: "AccountAdministersThroughIam", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+                {
+                    Sid: "CloudWatchLogsForThisInstance",
+                    Effect: "Allow",
+                    Principal: { Service: "logs.us-east-1.amazonaws.com" },
+                    Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    Resource: "*",
+                    Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/x-db/*" } },
+                },
+            ],
+        });
+    });
+
+    it("creates the log groups and the monitoring policy before the instance", async () => {
+        const p = await plan("staging");
+        expect(instanceOf(p).dependsOn).toEqual([
+            named(p, "launchpad-staging-database-log-error").urn,
+            named(p, "launchpad-staging-database-log-slowquery").urn,
+            named(p, "launchpad-staging-database-monitoring-policy").urn,
+        ]);
+    });
+});
+
+describe("network isolation", () => {
+    it("places the instance in its own subnet group of the private subnets only", async () => {
+        const p = await plan("staging");
+        expect(named(p, "launchpad-staging-database-subnets").inputs).toEqual({
+            description: "Private subnets of RDS instance launchpad-staging-db",
+            subnetIds: SUBNETS,
+            tags: tagsOf("staging", "launchpad-staging-database-subnets"),
+        });
+        expect(input(instanceOf(p), "publiclyAccessible")).toBe(false);
+    });
+
+    it("admits only the cluster's security group on the engine port, and nothing from 0.0.0.0/0", async () => {
+        const p = await plan("staging");
+        const sg = named(p, "launchpad-staging-database-sg");
+        expect(sg.inputs).toEqual({
+            description: "RDS instance launchpad-staging-db: the engine port from the cluster only",
+            vpcId: VPC_ID,
+            ingress: [{ description: "mysql from the cluster", protocol: "tcp", fromPort: 3306, toPort: 3306, securityGroups: [CLUSTER_SG] }],
+            egress: [],
+            tags: tagsOf("staging", "launchpad-staging-database-sg"),
+        });
+        expect(JSON.stringify(p.resources.map((r) => r.inputs))).not.toContain("0.0.0.0/0");
+        expect(ofType(p, "aws:ec2/securityGroupRule:SecurityGroupRule")).toEqual([]);
+        expect(ofType(p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).toEqual([]);
+    });
+
+    it("reports every argument problem at once: no client security group, fewer than two private subnets", () => {
+        expect(databaseArgsProblems({ clientSecurityGroupIds: [], privateSubnetIds: ["subnet-1"] })).toEqual([
+            "clientSecurityGroupIds: received none; expected at least one security group (e.g. the EKS cluster security group), or nothing could reach the database",
+            "privateSubnetIds: received 1 subnet(s); expected subnets in at least two AZs (an RDS subnet group needs two)",
+        ]);
+        expect(databaseArgsProblems({ clientSecurityGroupIds: [CLUSTER_SG], privateSubnetIds: SUBNETS })).toEqual([]);
+        // Ids known only later are checked when they resolve.
+        expect(databaseArgsProblems({ clientSecurityGroupIds: [CLUSTER_SG], privateSubnetIds: pulumi.output(["subnet-1"]) })).toEqual([]);
+    });
+});
+
+describe("engines", () => {
+    it("requires TLS on MySQL through the parameter group of the engine's family", async () => {
+        const p = await plan("staging");
+        const params = named(p, "launchpad-staging-database-params");
+        expect(input(params, "family")).toBe("mysql8.0");
+        expect(input(params, "parameters")).toEqual([
+            { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
+            { name: "slow_query_log", value: "1", applyMethod: "immediate" },
+            { name: "long_query_time", value: "1", applyMethod: "immediate" },
+            { name: "log_output", value: "FILE", applyMethod: "immediate" },
+        ]);
+    });
+
+    it("runs PostgreSQL 16 on 5432 with rds.force_ssl=1 and the PostgreSQL log exports", async () => {
+        const p = await plan("staging", ["launchpad:database.engine=postgres", "launchpad:database.engineVersion=\"16\""]);
+        const instance = instanceOf(p);
+        const params = named(p, "launchpad-staging-database-params");
+        expect(input(params, "family")).toBe("postgres16");
+        expect(input(params, "parameters")).toEqual([
+            { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
+            { name: "log_min_duration_statement", value: "1000", applyMethod: "immediate" },
+        ]);
+        expect([input(instance, "engine"), input(instance, "engineVersion"), input(instance, "port")]).toEqual(["postgres", "16", 5432]);
+        expect(input(instance, "enabledCloudwatchLogsExports")).toEqual(["postgresql", "upgrade"]);
+        expect(input(named(p, "launchpad-staging-database-sg"), "ingress")).toEqual([
+            { description: "postgres from the cluster", protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: [CLUSTER_SG] },
+        ]);
+        expect(ofType(p, "aws:cloudwatch/logGroup:LogGroup").map((g) => input(g, "name"))).toEqual([
+            "/aws/rds/instance/launchpad-staging-db/postgresql",
+            "/aws/rds/instance/launchpad-staging-db/upgrade",
+        ]);
+        expect([p.outputs.engine, p.outputs.port]).toEqual(["postgres", 5432]);
+    });
+
+    it("derives the parameter group family from the engine version", () => {
+        expect([
+            parameterGroupFamily("mysql", "8.0"),
+            parameterGroupFamily("mysql", "8.0.40"),
+            parameterGroupFamily("mysql", "8.4"),
+            parameterGroupFamily("postgres", "16"),
+            parameterGroupFamily("postgres", "16.4"),
+            parameterGroupFamily("postgres", "17.2.1"),
+        ]).toEqual(["mysql8.0", "mysql8.0", "mysql8.4", "postgres16", "postgres16", "postgres17"]);
+        expect(parameterGroupParameters("mysql").filter((x) => x.name === "require_secure_transport")).toEqual([{ name: "require_secure_transport", value: "ON", applyMethod: "immediate" }]);
+        expect(parameterGroupParameters("postgres").filter((x) => x.name === "rds.force_ssl")).toEqual([{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }]);
+    });
+});
+
+describe("enhanced monitoring", () => {
+    it("gives RDS a monitoring role with only the enhanced-monitoring managed policy", async () => {
+        const p = await plan("staging");
+        const role = named(p, "launchpad-staging-database-monitoring-role");
+        expect(JSON.parse(String(input(role, "assumeRolePolicy")))).toEqual({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: ["sts:AssumeRole"] }],
+        });
+        expect(named(p, "launchpad-staging-database-monitoring-policy").inputs).toEqual({
+            role: role.state.name,
+            policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        });
+        expect(ofType(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toHaveLength(1);
+    });
+});
+
+describe("credentials", () => {
+    it("generates a 32-character master password of RDS-safe characters, kept secret everywhere", async () => {
+        const p = await plan("staging");
+        const password = named(p, "launchpad-staging-database-master-password");
+        expect(password.inputs).toEqual({
+            length: 32,
+            special: true,
+            overrideSpecial: "!#$%&*()-_=+[]{}<>:?.,^~",
+            minLower: 1,
+            minUpper: 1,
+            minNumeric: 1,
+        });
+        for (const forbidden of ["/", "@", "\"", " ", "'", "\\"]) {
+            expect(String(input(password, "overrideSpecial"))).not.toContain(forbidden);
+        }
+        expect([password.state.result, password.state.bcryptHash]).toEqual(["[secret]", "[secret]"]);
+        expect([input(instanceOf(p), "password"), instanceOf(p).state.password]).toEqual(["[secret]", "[secret]"]);
+    });
+
+    it("hands the application its connection settings in a Secret in the stack namespace, through the given Provider, all secret", async () => {
+        const p = await plan("staging");
+        const secret = named(p, "launchpad-staging-database-connection");
+        expect(secret.type).toBe("kubernetes:core/v1:Secret");
+        expect(secret.inputs).toEqual({
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: {
+                name: "database-connection",
+                namespace: NAMESPACE,
+                labels: { "app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "pulumi" },
+            },
+            type: "Opaque",
+            stringData: "[secret]",
+        });
+        expect(secret.state.stringData).toBe("[secret]");
+        expect(secret.provider).toBe(named(p, "test-k8s").urn);
+    });
+
+    it("builds the Secret's data with every connection setting, each one secret", async () => {
+        const data = connectionSettings({ host: "db.example", port: 5432, database: "app", username: "admin", password: "pw", engine: "postgres" });
+        expect(Object.keys(data)).toEqual([...CONNECTION_SECRET_KEYS]);
+        expect(Object.keys(data)).toEqual(["host", "port", "database", "username", "password", "engine"]);
+        const secrecy = await Promise.all(Object.values(data).map((o) => pulumi.isSecret(o)));
+        expect(secrecy).toEqual([true, true, true, true, true, true]);
+    });
+
+    it("never shows a credential: no output carries one and the plan holds no password in plain text", async () => {
+        const p = await plan("production");
+        expect(Object.keys(p.outputs).filter((k) => /password|secret(?!Name)|username/i.test(k))).toEqual([]);
+        const everything = JSON.stringify(p);
+        expect(everything).not.toMatch(/"(password|result|bcryptHash|stringData|data)":"(?!\[secret\])/);
+        expect(everything).not.toContain("launchpad_admin\",\"password");
+    });
+});
+
+describe("backup selection tag", () => {
+    it("tags the instance backup-plan: <identifier> for the AWS Backup selection", async () => {
+        const p = await plan("production");
+        expect(BACKUP_PLAN_TAG_KEY).toBe("backup-plan");
+        expect(backupPlanTag("launchpad-production")).toEqual({ key: "backup-plan", value: "launchpad-production" });
+        expect(input(instanceOf(p), `tags.${BACKUP_PLAN_TAG_KEY}`)).toBe("launchpad-production");
+        expect(ofType(p, "aws:rds/instance:Instance")).toHaveLength(1);
+    });
+});
+
+/** Instance inputs a restore must share with a fresh instance: all but the source and what RDS takes from it. */
+function withoutRestoreFields(inputs: Record<string, unknown>): Record<string, unknown> {
+    const skip = new Set(["restoreToPointInTime", "snapshotIdentifier", "dbName", "username"]);
+    return Object.fromEntries(Object.entries(inputs).filter(([k]) => !skip.has(k)));
+}
+
+describe("restore as code", () => {
+    it("restores to a point in time of the named source, the user and database coming from it", async () => {
+        const p = await plan("staging", [PIT_RESTORE]);
+        const instance = instanceOf(p);
+        expect(input(instance, "restoreToPointInTime")).toEqual({ sourceDbInstanceIdentifier: "launchpad-production-db", restoreTime: "2026-11-01T10:00:00Z" });
+        expect([input(instance, "snapshotIdentifier"), input(instance, "dbName"), input(instance, "username")]).toEqual([undefined, undefined, undefined]);
+        expect(input(instance, "password")).toBe("[secret]");
+        expect(instance.options).toEqual({ ignoreChanges: ["restoreToPointInTime", "kmsKeyId"] });
+    });
+
+    it("gives the restored instance the same subnet group, security group, parameter group, key, Multi-AZ and backup settings as a fresh one", async () => {
+        for (const stack of ["staging", "production"]) {
+            const [fresh, restored] = await Promise.all([plan(stack), plan(stack, [PIT_RESTORE])]);
+            const a = withoutRestoreFields(instanceOf(fresh).inputs);
+            const b = withoutRestoreFields(instanceOf(restored).inputs);
+            // The final snapshot's random suffix is renewed with the source (a new instance, a new name).
+            delete a.finalSnapshotIdentifier;
+            delete b.finalSnapshotIdentifier;
+            expect(b).toEqual(a);
+            const shared = ["dbSubnetGroupName", "vpcSecurityGroupIds", "parameterGroupName", "kmsKeyId", "performanceInsightsKmsKeyId", "multiAz", "backupRetentionPeriod", "backupWindow", "copyTagsToSnapshot", "deleteAutomatedBackups", "deletionProtection", "skipFinalSnapshot"];
+            expect(shared.map((f) => input(instanceOf(restored), f))).toEqual(shared.map((f) => input(instanceOf(fresh), f)));
+            expect(instanceOf(restored).protect).toBe(instanceOf(fresh).protect);
+        }
+    });
+
+    it("restores the production copy with production's final snapshot, renewed for the new source", async () => {
+        const [fresh, restored] = await Promise.all([plan("production"), plan("production", [PIT_RESTORE])]);
+        const keepers = input(named(restored, "launchpad-production-database-final-snapshot-suffix"), "keepers");
+        expect(keepers).toEqual({ instance: "launchpad-production-db", source: JSON.stringify({ kind: "pointInTime", sourceInstance: "launchpad-production-db", time: "2026-11-01T10:00:00Z" }) });
+        expect(input(instanceOf(restored), "finalSnapshotIdentifier")).toMatch(/^launchpad-production-db-final-[0-9a-f]{8}$/);
+        expect(keepers).not.toEqual(input(named(fresh, "launchpad-production-database-final-snapshot-suffix"), "keepers"));
+    });
+
+    it("restores to the latest restorable time", async () => {
+        const p = await plan("staging", ["launchpad:database.restore={sourceInstance: launchpad-production-db, time: latest}"]);
+        expect(input(instanceOf(p), "restoreToPointInTime")).toEqual({ sourceDbInstanceIdentifier: "launchpad-production-db", useLatestRestorableTime: true });
+    });
+
+    it("restores from a snapshot with the same settings as a fresh instance", async () => {
+        const [fresh, restored] = await Promise.all([plan("staging"), plan("staging", ["launchpad:database.restore={snapshot: launchpad-production-db-final-0a1b2c3d}"])]);
+        const instance = instanceOf(restored);
+        expect(input(instance, "snapshotIdentifier")).toBe("launchpad-production-db-final-0a1b2c3d");
+        expect(input(instance, "restoreToPointInTime")).toBeUndefined();
+        expect(instance.options).toEqual({ ignoreChanges: ["snapshotIdentifier", "kmsKeyId"] });
+        expect(withoutRestoreFields(instance.inputs)).toEqual(withoutRestoreFields(instanceOf(fresh).inputs));
+    });
+
+    it("maps each restore config to the instance's restore arguments", () => {
+        expect(restoreArgs(undefined)).toEqual({});
+        expect(restoreArgs({ kind: "snapshot", snapshot: "snap-1" })).toEqual({ snapshotIdentifier: "snap-1" });
+        expect(restoreArgs({ kind: "pointInTime", sourceInstance: "db-a", time: "latest" })).toEqual({
+            restoreToPointInTime: { sourceDbInstanceIdentifier: "db-a", useLatestRestorableTime: true },
+        });
+        expect(restoreArgs({ kind: "pointInTime", sourceInstance: "db-a", time: "2026-11-01T10:00:00Z" })).toEqual({
+            restoreToPointInTime: { sourceDbInstanceIdentifier: "db-a", restoreTime: "2026-11-01T10:00:00Z" },
+        });
+        const replicated = "arn:aws:rds:us-west-2:123456789012:auto-backup:ab-abcdefghijklmnopqrstuvwxyz0123456789ab";
+        expect(restoreArgs({ kind: "pointInTime", sourceInstance: replicated, time: "latest" })).toEqual({
+            restoreToPointInTime: { sourceDbInstanceAutomatedBackupsArn: replicated, useLatestRestorableTime: true },
+        });
+        expect(restoreIgnoreChanges(undefined)).toEqual([]);
+    });
+});
+
+describe("pure helpers", () => {
+    it("names the instance, its log groups and its final snapshot", () => {
+        expect(databaseInstanceIdentifier("launchpad-staging")).toBe("launchpad-staging-db");
+        expect(rdsLogGroupName("launchpad-staging-db", "error")).toBe("/aws/rds/instance/launchpad-staging-db/error");
+        expect(finalSnapshotIdentifier("launchpad-production-db", "0a1b2c3d")).toBe("launchpad-production-db-final-0a1b2c3d");
+        expect(() => finalSnapshotIdentifier("1db", "00")).toThrow(RangeError);
+        expect(() => finalSnapshotIdentifier("db-", "00")).toThrow('final snapshot identifier "db--final-00" is invalid');
+        expect(() => finalSnapshotIdentifier("db", "a_b")).toThrow(RangeError);
+        expect(() => finalSnapshotIdentifier("d".repeat(250), "00")).toThrow(RangeError);
+    });
+
+    it("takes a final snapshot only when the tier asks for one", () => {
+        expect(finalSnapshotSettings(true, "db-final-1")).toEqual({ skipFinalSnapshot: false, finalSnapshotIdentifier: "db-final-1" });
+        expect(finalSnapshotSettings(false, "db-final-1")).toEqual({ skipFinalSnapshot: true, finalSnapshotIdentifier: undefined });
+    });
+});

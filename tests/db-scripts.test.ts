@@ -1,0 +1,704 @@
+/**
+ * scripts/db/dump.sh and scripts/db/verify.sh, run for real: a MariaDB and a PostgreSQL server
+ * from Debian's packages, the AWS CLI against s3rver, and a stand-in Pushgateway, all on this
+ * machine. A dump is uploaded for a chosen BACKUP_DATE, the exact object keys are asserted, the
+ * dump is restored by verify.sh into its own throw-away server, and broken dumps must fail with
+ * the right reason. Programs missing: the engine's suite is skipped loudly, or fails under CI=true.
+ */
+import { createHash } from "node:crypto";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awsEnv, parseExposition, S3Client, startFakePushgateway, startLocalS3, type FakePushgateway, type LocalS3, type ObjectInfo, type Push } from "./support/db-s3";
+import { startDatabase, type Engine, type TestDatabase } from "./support/db-servers";
+import {
+    assertTools, describeWithTools, findTools, isRoot, missingTools, processesMentioning, run, runOk, skipForMissing, transcript,
+    traversableTempDir, type DbTools, type RunResult,
+} from "./support/db-tools";
+
+const SCRIPTS = join(__dirname, "..", "scripts", "db");
+const DUMP_SH = join(SCRIPTS, "dump.sh");
+const VERIFY_SH = join(SCRIPTS, "verify.sh");
+const tools = findTools();
+
+/** Quote, hash, dollar, backslash, space, apostrophe: every character a careless script mangles or echoes. */
+const DB_PASSWORD = `Lp-"x#7$q\\ z'!`;
+const WRONG_PASSWORD = "Wr0ng-pa55word-that-must-stay-hidden";
+
+interface ScriptRun extends RunResult {
+    /** What the script left in its own TMPDIR: must be nothing. */
+    readonly leftovers: string[];
+    /** Live processes still using its TMPDIR (a throw-away server not stopped): must be none. */
+    readonly survivors: number[];
+}
+
+interface ScriptOptions {
+    /** Sends SIGTERM once this turns true for the run's TMPDIR. */
+    readonly signalWhen?: (tmp: string) => boolean;
+    /** Runs the script as this user (through runuser; the tests run as root). */
+    readonly user?: string;
+}
+
+/**
+ * Runs a script with exactly `env` (plus a TMPDIR of its own), then records what it left behind.
+ * The script's PATH puts Debian's AWS CLI and the PostgreSQL binaries first.
+ */
+async function runScript(script: string, args: readonly string[], env: Record<string, string>, tmpParent: string, opts: ScriptOptions = {}): Promise<ScriptRun> {
+    const tmp = traversableTempDir("run-", tmpParent);
+    const path = [tools.aws === undefined ? undefined : dirname(tools.aws), tools.pgBinDir, "/usr/local/sbin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        .filter((d): d is string => d !== undefined);
+    let command = ["bash", script, ...args];
+    if (opts.user !== undefined) {
+        chownSync(tmp, Number((await runOk("id", ["-u", opts.user])).stdout.trim()), -1);
+        command = [tools.runuser ?? "runuser", "-u", opts.user, "--", ...command];
+    }
+    const signalWhen = opts.signalWhen;
+    const r = await run(command[0], command.slice(1), {
+        env: { PATH: [...new Set(path)].join(":"), LANG: "C.UTF-8", TMPDIR: tmp, ...env },
+        signalWhen: signalWhen === undefined ? undefined : { signal: "SIGTERM", when: () => signalWhen(tmp) },
+    });
+    const result = { ...r, leftovers: readdirSync(tmp), survivors: processesMentioning(tmp) };
+    rmSync(tmp, { recursive: true, force: true });
+    return result;
+}
+
+function sha256(b: Buffer): string {
+    return createHash("sha256").update(b).digest("hex");
+}
+
+/** The one JSON line verify.sh prints; throws when stdout is anything else. */
+function verdict(r: RunResult): Record<string, unknown> {
+    const lines = r.stdout.split("\n").filter((l) => l !== "");
+    if (lines.length !== 1) {
+        throw new Error(`expected one JSON line from ${r.command}, got:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    }
+    return JSON.parse(lines[0]) as Record<string, unknown>;
+}
+
+/** The lines of stderr; a failing script prints exactly one. */
+function stderrLines(r: RunResult): string[] {
+    return r.stderr.split("\n").filter((l) => l !== "");
+}
+
+describe("dump.sh tiers: which retention prefixes a date gets", () => {
+    let tmp = "";
+    beforeAll(() => {
+        tmp = traversableTempDir("launchpad-db-tiers-");
+    });
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+    it.each([
+        { date: "2024-12-01", weekly: undefined, tiers: ["daily", "weekly", "monthly"], why: "a Sunday that is the 1st" },
+        { date: "2025-01-01", weekly: undefined, tiers: ["daily", "monthly", "yearly"], why: "1 January, a Wednesday" },
+        { date: "2023-01-01", weekly: undefined, tiers: ["daily", "weekly", "monthly", "yearly"], why: "1 January that is a Sunday" },
+        { date: "2024-12-03", weekly: undefined, tiers: ["daily"], why: "a plain Tuesday" },
+        { date: "2024-12-03", weekly: "2", tiers: ["daily", "weekly"], why: "a Tuesday with WEEKLY_DAY=2" },
+        { date: "2024-12-08", weekly: "2", tiers: ["daily"], why: "a Sunday when the weekly day is Tuesday" },
+        { date: "2024-02-29", weekly: undefined, tiers: ["daily"], why: "a leap day, a Thursday" },
+    ])("$date ($why): $tiers", async ({ date, weekly, tiers }) => {
+        const env: Record<string, string> = { BACKUP_DATE: date, ...(weekly === undefined ? {} : { WEEKLY_DAY: weekly }) };
+        const r = await runScript(DUMP_SH, ["tiers"], env, tmp);
+        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: tiers.map((t) => `${t}\n`).join(""), stderr: "" });
+    });
+
+    it.each<{ env: Record<string, string>; line: string }>([
+        { env: { BACKUP_DATE: "2023-02-29" }, line: "dump.sh: BACKUP_DATE '2023-02-29' is not a date: use YYYY-MM-DD" },
+        { env: { BACKUP_DATE: "1/12/2024" }, line: "dump.sh: BACKUP_DATE '1/12/2024' is not a date: use YYYY-MM-DD" },
+        { env: { BACKUP_DATE: "2024-12-01", WEEKLY_DAY: "0" }, line: "dump.sh: WEEKLY_DAY '0' is not an ISO weekday: use 1 (Monday) to 7 (Sunday)" },
+    ])("rejects $env with exit 2 and one line", async ({ env, line }) => {
+        const r = await runScript(DUMP_SH, ["tiers"], env, tmp);
+        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr: `${line}\n` });
+    });
+});
+
+describe("dump.sh and verify.sh refuse bad configuration before touching anything", () => {
+    let tmp = "";
+    beforeAll(() => {
+        tmp = traversableTempDir("launchpad-db-config-");
+    });
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+    it.each<{ script: "dump.sh" | "verify.sh"; args: string[]; env: Record<string, string>; line: string }>([
+        { script: "dump.sh", args: [], env: {}, line: "dump.sh: missing required environment variable(s): DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD" },
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "oracle", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", WORK_DIR: "/tmp" },
+            line: "dump.sh: DB_ENGINE 'oracle' is not supported: use mysql or postgres",
+        },
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: "shop; drop", DB_USER: "u", DB_PASSWORD: "p", WORK_DIR: "/tmp" },
+            line: "dump.sh: DB_NAME 'shop; drop' is not allowed: use letters, digits, '_' and '-' (at most 63, not starting with '-')",
+        },
+        { script: "dump.sh", args: ["upload"], env: {}, line: "dump.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION WORK_DIR" },
+        { script: "dump.sh", args: ["backup"], env: {}, line: "dump.sh: unknown phase 'backup': use all, dump, upload or tiers" },
+        { script: "verify.sh", args: ["fetch"], env: {}, line: "verify.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION DB_NAME WORK_DIR" },
+        {
+            script: "verify.sh", args: ["restore"], env: { DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: "orders,cust omers;x", WORK_DIR: "/tmp" },
+            line: "verify.sh: CRITICAL_TABLES entry 'customers;x' is not a plain table name",
+        },
+        { script: "verify.sh", args: ["restore"], env: { DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: " , ", WORK_DIR: "/tmp" }, line: "verify.sh: CRITICAL_TABLES names no table" },
+    ])("$script $args: $line", async ({ script, args, env, line }) => {
+        const r = await runScript(join(SCRIPTS, script), args, env, tmp);
+        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr: `${line}\n` });
+    });
+});
+
+describe("dump.sh with stand-in dump clients: how the password travels, and dumps that must not be uploaded", () => {
+    let tmp = "";
+    beforeAll(() => {
+        tmp = traversableTempDir("launchpad-db-stubs-");
+    });
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+    /**
+     * A directory holding a fake `client` (mariadb-dump or pg_dump) that records its arguments, the
+     * mode of any --defaults-extra-file, and whether PGPASSWORD / DB_PASSWORD reached it, then
+     * prints `output` and exits with `status`.
+     */
+    const stub = (name: string, client: string, output: string, status: number): { bin: string; record: string } => {
+        const bin = join(tmp, name);
+        mkdirSync(bin);
+        const record = join(bin, "record");
+        writeFileSync(join(bin, client), [
+            "#!/bin/sh",
+            `exec 3>"${record}"`,
+            `for a in "$@"; do printf 'arg %s\\n' "$a" >&3; case $a in --defaults-extra-file=*) printf 'mode %s\\n' "$(stat -c %a "\${a#*=}")" >&3;; esac; done`,
+            `printf 'PGPASSWORD=%s\\n' "\${PGPASSWORD-unset}" >&3`,
+            `printf 'DB_PASSWORD=%s\\n' "\${DB_PASSWORD-unset}" >&3`,
+            `printf '%s' '${output}'`,
+            `exit ${status}`,
+            "",
+        ].join("\n"), { mode: 0o755 });
+        return { bin, record };
+    };
+    const env = (engine: Engine, bin: string, workDir: string): Record<string, string> => ({
+        PATH: `${bin}:/usr/bin:/bin`, DB_ENGINE: engine, DB_HOST: "db.internal", DB_PORT: "6000", DB_NAME: "shop", DB_USER: "app",
+        DB_PASSWORD, WORK_DIR: workDir, BACKUP_DATE: "2024-12-01",
+    });
+
+    it.each<{ engine: Engine; client: string; what: string; output: string; status: number; line: string }>([
+        { engine: "mysql", client: "mariadb-dump", what: "nothing, exit 0", output: "", status: 0, line: "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing" },
+        { engine: "postgres", client: "pg_dump", what: "nothing, exit 0", output: "", status: 0, line: "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing" },
+        {
+            engine: "mysql", client: "mariadb-dump", what: "SQL without the trailer, exit 0", output: "CREATE TABLE t (id int);\n", status: 0,
+            line: "dump.sh: the dump of shop is incomplete: it does not end with '-- Dump completed'",
+        },
+        {
+            engine: "postgres", client: "pg_dump", what: "SQL without the trailer, exit 0", output: "CREATE TABLE t (id int);\n", status: 0,
+            line: "dump.sh: the dump of shop is incomplete: it does not end with '-- PostgreSQL database dump complete'",
+        },
+        {
+            engine: "postgres", client: "pg_dump", what: "a whole dump, exit 3", output: "-- PostgreSQL database dump complete\n", status: 3,
+            line: "dump.sh: dumping postgres database shop from db.internal:6000 failed",
+        },
+    ])("$engine: $client printing $what is refused, and nothing is left to upload", async ({ engine, client, output, status, line }) => {
+        const name = `${engine}-${output.length}-${status}`;
+        const { bin } = stub(name, client, output, status);
+        const workDir = join(tmp, `${name}-work`);
+        mkdirSync(workDir);
+        const r = await runScript(DUMP_SH, ["dump"], env(engine, bin, workDir), tmp);
+        expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([1, "", `${line}\n`, [], []]);
+    });
+
+    it("mysql: the password reaches mariadb-dump only through a 0600 option file, never argv or the environment", async () => {
+        const { bin, record } = stub("mysql-args", "mariadb-dump", "-- Dump completed on 2024-12-01\n", 0);
+        const workDir = join(tmp, "mysql-args-work");
+        mkdirSync(workDir);
+        const r = await runScript(DUMP_SH, ["dump"], env("mysql", bin, workDir), tmp);
+        expect([r.code, r.stderr]).toEqual([0, ""]);
+        const lines = readFileSync(record, "utf8").split("\n");
+        expect(lines.filter((l) => l.startsWith("arg --defaults-extra-file=") || l.startsWith("mode "))).toEqual([
+            expect.stringMatching(/^arg --defaults-extra-file=.+\/dump-secrets\.\w+\/client\.cnf$/) as string, "mode 600",
+        ]);
+        expect(lines.filter((l) => l.startsWith("arg ") && !l.startsWith("arg --defaults-extra-file="))).toEqual([
+            "arg --protocol=TCP", "arg --host=db.internal", "arg --port=6000", "arg --user=app",
+            "arg --single-transaction", "arg --routines", "arg --triggers", "arg --events",
+            "arg --hex-blob", "arg --no-tablespaces", "arg --default-character-set=utf8mb4", "arg shop",
+        ]);
+        expect(lines.filter((l) => l.includes("PASSWORD"))).toEqual(["PGPASSWORD=unset", "DB_PASSWORD=unset"]);
+        expect(r.leftovers).toEqual([]);
+    });
+
+    it("postgres: the password reaches pg_dump only as PGPASSWORD, never argv; plain format, no owners, no grants", async () => {
+        const { bin, record } = stub("pg-args", "pg_dump", "-- PostgreSQL database dump complete\n", 0);
+        const workDir = join(tmp, "pg-args-work");
+        mkdirSync(workDir);
+        const r = await runScript(DUMP_SH, ["dump"], env("postgres", bin, workDir), tmp);
+        expect([r.code, r.stderr]).toEqual([0, ""]);
+        const lines = readFileSync(record, "utf8").split("\n").filter((l) => l !== "");
+        expect(lines).toEqual([
+            "arg --no-password", "arg --host=db.internal", "arg --port=6000", "arg --username=app", "arg --dbname=shop",
+            "arg --format=plain", "arg --no-owner", "arg --no-privileges",
+            `PGPASSWORD=${DB_PASSWORD}`, "DB_PASSWORD=unset",
+        ]);
+    });
+});
+
+describe("the scripts are shellcheck-clean and executable", () => {
+    const missing = missingTools(tools, ["shellcheck"]);
+
+    it("dump.sh and verify.sh are executable by everyone (lib.sh is only sourced)", () => {
+        const exec = ["dump.sh", "verify.sh", "lib.sh"].map((f) => (statSync(join(SCRIPTS, f)).mode & 0o111).toString(8));
+        expect(exec).toEqual(["111", "111", "0"]);
+    });
+
+    it.skipIf(skipForMissing("shellcheck", missing))("passes shellcheck -x with no finding", async () => {
+        assertTools("shellcheck", missing);
+        const r = await run(tools.shellcheck ?? "shellcheck", ["-x", "dump.sh", "verify.sh", "lib.sh"], { cwd: SCRIPTS });
+        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: "", stderr: "" });
+    });
+});
+
+/**
+ * A bad dump for the restore phase: `dump` replaces the fetched one (with a matching .sha256 unless
+ * `keepChecksum`), `critical` replaces CRITICAL_TABLES, `tables` is what the restored server held.
+ */
+interface RestoreCase {
+    readonly name: string;
+    readonly reason: string;
+    readonly dump?: () => Buffer;
+    readonly keepChecksum?: boolean;
+    readonly critical?: string;
+    readonly tables?: Record<string, number | null>;
+}
+
+const s3Missing = missingTools(tools, ["aws"]);
+
+describeWithTools("verify.sh downloads from S3 and rejects broken dumps before starting any server", s3Missing, () => {
+    let root = "";
+    let home = "";
+    let s3: LocalS3;
+    let push: FakePushgateway;
+    const name = "shop-20250101T000000Z.sql.gz";
+    /** Stands in for a real dump: these checks look at bytes only (the engine suites use real dumps). */
+    const good = gzipSync("-- MariaDB dump\nCREATE TABLE `orders` (id INT);\nINSERT INTO `orders` VALUES (1);\n-- Dump completed on 2025-01-01  3:00:00\n");
+
+    beforeAll(async () => {
+        root = traversableTempDir("launchpad-db-s3-");
+        home = join(root, "home");
+        mkdirSync(home);
+        s3 = await startLocalS3(join(root, "s3"), "launchpad-backups-broken");
+        push = await startFakePushgateway();
+        const tree = join(root, "tree");
+        const put = (c: string, dump: Buffer, sum?: string): void => {
+            const dir = join(tree, c, "shop", "2025", "01", "01");
+            mkdirSync(dir, { recursive: true });
+            writeFileSync(join(dir, name), dump);
+            if (sum !== undefined) {
+                writeFileSync(join(dir, `${name}.sha256`), sum);
+            }
+        };
+        const flipped = Buffer.from(good);
+        flipped[Math.floor(flipped.length / 2)] ^= 0xff;
+        const half = good.subarray(0, Math.floor(good.length / 2));
+        put("corrupt", flipped, `${sha256(good)}  ${name}\n`);
+        put("truncated", half, `${sha256(half)}  ${name}\n`);
+        put("empty", Buffer.alloc(0), `${sha256(Buffer.alloc(0))}  ${name}\n`);
+        put("unsigned", good);
+        await new S3Client(tools.aws ?? "aws", s3, { PATH: process.env.PATH ?? "", HOME: home, ...awsEnv(home) }).putTree(tree, "broken/");
+    }, 60_000);
+
+    afterAll(async () => {
+        await push?.close();
+        await s3?.close();
+        if (root !== "") {
+            rmSync(root, { recursive: true, force: true });
+        }
+    });
+
+    // Independent runs (own prefix, own TMPDIR, no server): side by side.
+    it.concurrent.for([
+        { c: "corrupt", reason: "checksum_mismatch", message: /^broken\/corrupt\/shop\/2025\/01\/01\/shop-20250101T000000Z\.sql\.gz has sha256 [0-9a-f]{64}, its \.sha256 says [0-9a-f]{64}$/ },
+        { c: "truncated", reason: "truncated", message: /^broken\/truncated\/.+\.sql\.gz is not a whole gzip stream \(gzip -t failed\)$/ },
+        { c: "empty", reason: "empty", message: /^broken\/empty\/.+\.sql\.gz is empty \(0 bytes\)$/ },
+        {
+            c: "unsigned",
+            reason: "checksum_missing",
+            message: /^s3:\/\/launchpad-backups-broken\/broken\/unsigned\/.+\.sql\.gz\.sha256 is missing or unreadable, so the upload did not finish: .*\(404\).*$/,
+        },
+        { c: "nothing", reason: "missing", message: /^no \.sql\.gz dump under s3:\/\/launchpad-backups-broken\/broken\/nothing\/$/ },
+    ])("$c: $reason", async ({ c, reason, message }, { expect }) => {
+        const env = {
+            HOME: home, ...awsEnv(home), AWS_REGION: "us-east-1", BACKUP_BUCKET: "launchpad-backups-broken", S3_ENDPOINT_URL: s3.endpoint,
+            PUSHGATEWAY_URL: push.url, PUSHGATEWAY_JOB: `verify-${c}`, DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: "orders",
+            VERIFY_PREFIX: `broken/${c}/`,
+        };
+        const r = await runScript(VERIFY_SH, [], env, root);
+        const v = verdict(r);
+        const key = c === "nothing" ? null : `broken/${c}/shop/2025/01/01/${name}`;
+        expect([r.code, v.verdict, v.reason, v.key, v.restore_seconds, v.tables]).toEqual([1, "fail", reason, key, null, {}]);
+        expect(v.message).toMatch(message);
+        expect(stderrLines(r)).toEqual([`verify.sh: ${reason}: ${String(v.message)}`]);
+        expect([r.leftovers, r.survivors, push.pushes.filter((p) => p.path.includes(`verify-${c}`))]).toEqual([[], [], []]);
+    });
+});
+
+interface EngineSpec {
+    readonly engine: Engine;
+    readonly title: string;
+    readonly needed: readonly (keyof DbTools)[];
+    /** Text the uncompressed dump must hold: every kind of object, and the completion trailer. */
+    readonly dumpHolds: readonly string[];
+    readonly dumpLacks: readonly string[];
+    /** A statement the restore must reject, spliced into an otherwise good dump. */
+    readonly badStatement: string;
+    /** A statement that keeps the restore busy for a minute. */
+    readonly sleepStatement: string;
+}
+
+const ENGINES: readonly EngineSpec[] = [
+    {
+        engine: "mysql",
+        title: "MariaDB",
+        needed: ["mariadbd", "mariadbInstallDb", "mariadb", "mariadbDump", "aws"],
+        dumpHolds: [
+            "CREATE TABLE `customers`",
+            "CREATE TABLE `orders`",
+            "INSERT INTO `orders` VALUES",
+            "TRIGGER orders_total_positive BEFORE INSERT ON orders",
+            "CREATE DEFINER=`app`@`%` PROCEDURE `order_count`()",
+            "EVENT `purge_refunds` ON SCHEDULE EVERY 1 DAY",
+            "-- Dump completed on",
+        ],
+        dumpLacks: ["CREATE DATABASE", "USE `shop`"],
+        badStatement: "INSERT INTO no_such_table VALUES (1);",
+        sleepStatement: "SELECT SLEEP(60);",
+    },
+    {
+        engine: "postgres",
+        title: "PostgreSQL",
+        needed: ["pgBinDir", "aws", ...(isRoot ? (["runuser"] as const) : [])],
+        dumpHolds: [
+            "CREATE TABLE public.customers",
+            "CREATE TABLE public.orders",
+            "COPY public.orders (id, customer_id, total) FROM stdin;",
+            "CREATE FUNCTION public.orders_total_positive() RETURNS trigger",
+            "CREATE TRIGGER orders_total_positive BEFORE INSERT ON public.orders",
+            "CREATE VIEW public.order_totals AS",
+            "-- PostgreSQL database dump complete",
+        ],
+        dumpLacks: ["OWNER TO", "GRANT ", "CREATE DATABASE"],
+        badStatement: "INSERT INTO no_such_table VALUES (1);",
+        sleepStatement: "SELECT pg_sleep(60);",
+    },
+];
+
+/**
+ * Which engines' real-server suites run: `LAUNCHPAD_DB_ENGINES=mysql,postgres`, the default under
+ * CI=true (.ci/run). A local `npm test` runs none of them (about 25 s each on 2 cores) so it stays
+ * under a minute; `npm run test:db` runs both.
+ */
+const SELECTED_ENGINES = (process.env.LAUNCHPAD_DB_ENGINES ?? (process.env.CI === "true" ? "mysql,postgres" : ""))
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
+if (ENGINES.some((s) => !SELECTED_ENGINES.includes(s.engine))) {
+    console.warn(`\n*** db-scripts: SKIPPING the real-server suites for ${ENGINES.filter((s) => !SELECTED_ENGINES.includes(s.engine)).map((s) => s.engine).join(", ")} (set LAUNCHPAD_DB_ENGINES=mysql,postgres or run \`npm run test:db\`; CI runs them) ***\n`);
+}
+
+for (const spec of ENGINES.filter((s) => SELECTED_ENGINES.includes(s.engine))) {
+    const { engine, title } = spec;
+    const missing = missingTools(tools, spec.needed);
+
+    describeWithTools(`${title}: dump.sh and verify.sh against a real server`, missing, () => {
+        let root = "";
+        let home = "";
+        let db: TestDatabase;
+        let s3: LocalS3;
+        let client: S3Client;
+        let push: FakePushgateway;
+        /** Sunday 1 December 2024, run as two phases sharing WORK_DIR, as the CronJob's containers do. */
+        let sunday: { dump: ScriptRun; upload: ScriptRun; stamp: string; workDir: string; from: number; to: number };
+        /** 1 January 2025, run as one `all`. */
+        let newYear: { run: ScriptRun; stamp: string; from: number; to: number };
+        let pushesByDumps: Push[] = [];
+        let bucketAfterDumps: ObjectInfo[] = [];
+        /** `verify.sh` (all phases) on what the dumps uploaded, with the pushes it made. */
+        let verified: { run: ScriptRun; from: number; pushes: Push[] };
+        /** The WORK_DIR that run kept: each restore case starts from a copy. */
+        let fetched = "";
+        let goodDump = Buffer.alloc(0);
+        let goodSql = "";
+
+        const base = (): Record<string, string> => ({
+            HOME: home,
+            ...awsEnv(home),
+            AWS_REGION: "us-east-1",
+            BACKUP_BUCKET: s3.bucket,
+            S3_ENDPOINT_URL: s3.endpoint,
+            PUSHGATEWAY_URL: push.url,
+            DB_ENGINE: engine,
+            DB_NAME: db.database,
+        });
+        const dumpEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+            ...base(),
+            DB_HOST: db.host,
+            DB_PORT: String(db.port),
+            DB_USER: db.user,
+            DB_PASSWORD: db.password,
+            ...extra,
+        });
+        const verifyEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+            ...base(),
+            CRITICAL_TABLES: "orders,customers",
+            ...extra,
+        });
+        const stampOf = (r: RunResult, day: string): string => {
+            const m = new RegExp(`^dumped shop-(${day}T\\d{6}Z)\\.sql\\.gz \\(\\d+ bytes compressed\\)$`, "m").exec(r.stdout);
+            if (m === null) {
+                throw new Error(`no "dumped" line in the output of ${r.command}:\n${r.stdout}\n${r.stderr}`);
+            }
+            return m[1];
+        };
+        /** A copy of the fetched WORK_DIR, with the dump (and its checksum) replaced when given. */
+        const workDirWith = (name: string, dump?: Buffer, keepChecksum = false): string => {
+            const dir = join(root, `restore-${name}`);
+            cpSync(fetched, dir, { recursive: true });
+            if (dump !== undefined) {
+                writeFileSync(join(dir, "dump.sql.gz"), dump);
+                if (!keepChecksum) {
+                    writeFileSync(join(dir, "dump.sql.gz.sha256"), `${sha256(dump)}  dump.sql.gz\n`);
+                }
+            }
+            return dir;
+        };
+
+        beforeAll(async () => {
+            root = traversableTempDir(`launchpad-db-${engine}-`);
+            home = join(root, "home");
+            mkdirSync(home);
+            mkdirSync(join(root, "server"), { mode: 0o711 });
+            db = await startDatabase(engine, tools, join(root, "server"), { database: "shop", user: "app", password: DB_PASSWORD });
+            s3 = await startLocalS3(join(root, "s3"), `launchpad-backups-${engine}`);
+            client = new S3Client(tools.aws ?? "aws", s3, { PATH: process.env.PATH ?? "", HOME: home, ...awsEnv(home) });
+            push = await startFakePushgateway();
+
+            // The two dumps run side by side, each pushing under its own path prefix of the
+            // stand-in Pushgateway (as a Pushgateway behind --web.route-prefix would be reached).
+            const workDir = join(root, "work-sunday");
+            mkdirSync(workDir);
+            const from = Math.floor(Date.now() / 1000);
+            const sundayRun = (async () => {
+                const dump = await runScript(DUMP_SH, ["dump"], dumpEnv({ BACKUP_DATE: "2024-12-01", WORK_DIR: workDir }), root);
+                const upload = await runScript(DUMP_SH, ["upload"], { ...base(), PUSHGATEWAY_URL: `${push.url}/sunday/`, WORK_DIR: workDir }, root);
+                return { dump, upload, stamp: stampOf(dump, "20241201"), workDir, from, to: Math.ceil(Date.now() / 1000) };
+            })();
+            const newYearRun = (async () => {
+                const all = await runScript(DUMP_SH, [], dumpEnv({ BACKUP_DATE: "2025-01-01", PUSHGATEWAY_URL: `${push.url}/new-year` }), root);
+                return { run: all, stamp: stampOf(all, "20250101"), from, to: Math.ceil(Date.now() / 1000) };
+            })();
+            [sunday, newYear] = await Promise.all([sundayRun, newYearRun]);
+            pushesByDumps = [...push.pushes];
+            bucketAfterDumps = await client.list();
+
+            // verify.sh with a WORK_DIR of ours keeps what it fetched: the restore cases start from copies.
+            fetched = join(root, "fetched");
+            mkdirSync(fetched);
+            const verifyFrom = Math.floor(Date.now() / 1000);
+            const run = await runScript(VERIFY_SH, [], verifyEnv({ WORK_DIR: fetched, PUSHGATEWAY_URL: `${push.url}/verify` }), root);
+            verified = { run, from: verifyFrom, pushes: push.pushes.filter((p) => p.path.startsWith("/verify/")) };
+            if (!existsSync(join(fetched, "dump.sql.gz"))) {
+                throw new Error(`verify.sh fetched nothing:\n${run.stdout}${run.stderr}`);
+            }
+            goodDump = readFileSync(join(fetched, "dump.sql.gz"));
+            goodSql = gunzipSync(goodDump).toString("utf8");
+        }, 180_000);
+
+        afterAll(async () => {
+            await push?.close();
+            await s3?.close();
+            await db?.stop();
+            if (root !== "") {
+                rmSync(root, { recursive: true, force: true });
+            }
+        }, 60_000);
+
+        const keysFor = (tiers: readonly string[], datePath: string, stamp: string): string[] =>
+            tiers.flatMap((t) => [`${t}/shop/${datePath}/shop-${stamp}.sql.gz`, `${t}/shop/${datePath}/shop-${stamp}.sql.gz.sha256`]).sort();
+
+        it("dump phase then upload phase on Sunday 1 December 2024: daily, weekly and monthly keys", () => {
+            expect([sunday.dump.code, sunday.dump.stderr, sunday.upload.code, sunday.upload.stderr]).toEqual([0, "", 0, ""]);
+            const keys = bucketAfterDumps.map((o) => o.key).filter((k) => k.includes("/2024/"));
+            expect(keys).toEqual(keysFor(["daily", "weekly", "monthly"], "2024/12/01", sunday.stamp));
+            expect(sunday.upload.stdout).toBe(
+                ["daily", "weekly", "monthly"].map((t) => `uploaded s3://${s3.bucket}/${t}/shop/2024/12/01/shop-${sunday.stamp}.sql.gz\n`).join("") +
+                "pushed metrics for tiers: daily weekly monthly\n",
+            );
+            expect([sunday.dump.leftovers, sunday.dump.survivors, sunday.upload.leftovers]).toEqual([[], [], []]);
+        });
+
+        it("one `all` run on 1 January 2025, a Wednesday: daily, monthly and yearly keys", () => {
+            expect([newYear.run.code, newYear.run.stderr]).toEqual([0, ""]);
+            const keys = bucketAfterDumps.map((o) => o.key).filter((k) => k.includes("/2025/"));
+            expect(keys).toEqual(keysFor(["daily", "monthly", "yearly"], "2025/01/01", newYear.stamp));
+            expect(bucketAfterDumps).toHaveLength(12);
+            expect(newYear.run.leftovers).toEqual([]);
+        });
+
+        it("every tier holds the same gzip, and its .sha256 names it in sha256sum -c form", () => {
+            const etags = (stamp: string, tiers: readonly string[], datePath: string, suffix: string): string[] =>
+                tiers.map((t) => bucketAfterDumps.find((o) => o.key === `${t}/shop/${datePath}/shop-${stamp}.sql.gz${suffix}`)?.etag ?? "absent");
+            const md5 = (b: Buffer): string => `"${createHash("md5").update(b).digest("hex")}"`;
+            const sum = readFileSync(join(fetched, "dump.sql.gz.sha256"));
+            expect(etags(newYear.stamp, ["daily", "monthly", "yearly"], "2025/01/01", "")).toEqual([md5(goodDump), md5(goodDump), md5(goodDump)]);
+            expect(etags(newYear.stamp, ["daily", "monthly", "yearly"], "2025/01/01", ".sha256")).toEqual([md5(sum), md5(sum), md5(sum)]);
+            expect(new Set(etags(sunday.stamp, ["daily", "weekly", "monthly"], "2024/12/01", "")).size).toBe(1);
+            expect(sum.toString("utf8")).toBe(`${sha256(goodDump)}  shop-${newYear.stamp}.sql.gz\n`);
+            expect(goodDump.subarray(0, 2).toString("hex")).toBe("1f8b");
+        });
+
+        it("the dump is plain SQL with tables, rows, routines, triggers and events, and nothing tied to one server", () => {
+            const missingText = spec.dumpHolds.filter((t) => !goodSql.includes(t));
+            const unwanted = spec.dumpLacks.filter((t) => goodSql.includes(t));
+            expect({ missingText, unwanted }).toEqual({ missingText: [], unwanted: [] });
+        });
+
+        it("pushes last-success time, duration and size per tier, labelled job/database/tier", () => {
+            const sizeOf = (key: string): number | undefined => bucketAfterDumps.find((o) => o.key === key)?.size;
+            const runs = [
+                { prefix: "/sunday", window: sunday, tiers: ["daily", "weekly", "monthly"], size: sizeOf(`daily/shop/2024/12/01/shop-${sunday.stamp}.sql.gz`) },
+                { prefix: "/new-year", window: newYear, tiers: ["daily", "monthly", "yearly"], size: sizeOf(`daily/shop/2025/01/01/shop-${newYear.stamp}.sql.gz`) },
+            ];
+            expect(pushesByDumps).toHaveLength(6);
+            for (const { prefix, window, tiers, size } of runs) {
+                const pushes = pushesByDumps.filter((p) => p.path.startsWith(`${prefix}/`));
+                expect(pushes.map((p) => `${p.method} ${p.path}`)).toEqual(tiers.map((t) => `PUT ${prefix}/metrics/job/launchpad-db-backup/database/shop/tier/${t}`));
+                for (const p of pushes) {
+                    const s = parseExposition(p.body);
+                    expect(Object.keys(s).sort()).toEqual([
+                        "launchpad_backup_duration_seconds", "launchpad_backup_last_success_timestamp_seconds", "launchpad_backup_size_bytes",
+                    ]);
+                    expect(s.launchpad_backup_size_bytes).toBe(size);
+                    expect(s.launchpad_backup_last_success_timestamp_seconds).toBeGreaterThanOrEqual(window.from);
+                    expect(s.launchpad_backup_last_success_timestamp_seconds).toBeLessThanOrEqual(window.to);
+                    expect(s.launchpad_backup_duration_seconds).toBeGreaterThanOrEqual(0);
+                    expect(s.launchpad_backup_duration_seconds).toBeLessThanOrEqual(window.to - window.from);
+                    expect(p.body).toContain("# TYPE launchpad_backup_size_bytes gauge\n");
+                }
+            }
+        });
+
+        it("verify.sh restores the newest daily dump and reports the exact row counts", () => {
+            const r = verified.run;
+            expect([r.code, r.stderr]).toEqual([0, ""]);
+            expect(verdict(r)).toEqual({
+                engine,
+                database: "shop",
+                key: `daily/shop/2025/01/01/shop-${newYear.stamp}.sql.gz`,
+                restore_seconds: expect.any(Number) as number,
+                tables: { orders: 5, customers: 3 },
+                verdict: "ok",
+            });
+            expect([r.leftovers, r.survivors]).toEqual([[], []]);
+            expect(verified.pushes.map((p) => `${p.method} ${p.path}`)).toEqual(["PUT /verify/metrics/job/launchpad-db-restore-verify/database/shop"]);
+            const s = parseExposition(verified.pushes[0].body);
+            expect(Object.keys(s).sort()).toEqual(["launchpad_restore_verify_duration_seconds", "launchpad_restore_verify_last_success_timestamp_seconds"]);
+            expect(s.launchpad_restore_verify_last_success_timestamp_seconds).toBeGreaterThanOrEqual(verified.from);
+            expect(s.launchpad_restore_verify_duration_seconds).toBeLessThanOrEqual(Math.ceil(r.ms / 1000));
+        });
+
+        describe("the restore phase, on a copy of a fetched WORK_DIR, fails bad dumps with the right reason", () => {
+            const lines = (): string[] => goodSql.split("\n");
+            /** The good dump with `statement` spliced in before its first CREATE TABLE. */
+            const withStatement = (statement: string): Buffer => {
+                const l = lines();
+                const at = l.findIndex((x) => x.startsWith("CREATE TABLE"));
+                return gzipSync([...l.slice(0, at), statement, ...l.slice(at)].join("\n"));
+            };
+
+            // Each run has its own WORK_DIR copy and its own throw-away server: run side by side.
+            it.concurrent.for<RestoreCase>([
+                {
+                    name: "bytes flipped",
+                    reason: "checksum_mismatch",
+                    dump: (): Buffer => {
+                        const flipped = Buffer.from(goodDump);
+                        flipped[Math.floor(flipped.length / 2)] ^= 0xff;
+                        return flipped;
+                    },
+                    keepChecksum: true,
+                },
+                { name: "cut in half", reason: "truncated", dump: (): Buffer => goodDump.subarray(0, Math.floor(goodDump.length / 2)) },
+                { name: "zero bytes", reason: "empty", dump: (): Buffer => Buffer.alloc(0) },
+                { name: "a gzip of nothing", reason: "empty", dump: (): Buffer => gzipSync(Buffer.alloc(0)) },
+                {
+                    name: "a dump that stopped early (valid gzip, no trailer)",
+                    reason: "incomplete",
+                    dump: (): Buffer => gzipSync(lines().slice(0, Math.floor(lines().length / 2)).join("\n")),
+                },
+                {
+                    name: "SQL the server rejects",
+                    reason: "sql_error",
+                    dump: (): Buffer => withStatement(spec.badStatement),
+                },
+                { name: "a critical table that is not there", reason: "table_missing", critical: "orders,customers,invoices", tables: { orders: 5, customers: 3, invoices: null } },
+                { name: "a critical table with no rows", reason: "table_empty", critical: "orders,refunds", tables: { orders: 5, refunds: 0 } },
+            ])("$name: $reason", async (c, { expect }) => {
+                const workDir = workDirWith(c.name.replace(/\W+/g, "-"), c.dump?.(), c.keepChecksum ?? false);
+                const env = verifyEnv({ WORK_DIR: workDir, ...(c.critical === undefined ? {} : { CRITICAL_TABLES: c.critical }) });
+                const r = await runScript(VERIFY_SH, ["restore"], env, root);
+                const v = verdict(r);
+                const restored = c.tables !== undefined;
+                expect([r.code, v.verdict, v.reason, v.key, v.tables]).toEqual([1, "fail", c.reason, `daily/shop/2025/01/01/shop-${newYear.stamp}.sql.gz`, c.tables ?? {}]);
+                expect(typeof v.restore_seconds).toBe(restored ? "number" : "object");
+                expect(stderrLines(r)).toEqual([`verify.sh: ${c.reason}: ${String(v.message)}`]);
+                expect([r.leftovers, r.survivors]).toEqual([[], []]);
+            });
+
+            it("SIGTERM during the restore stops the throw-away server and removes its data at once", async () => {
+                const workDir = workDirWith("sigterm", withStatement(spec.sleepStatement));
+                const restoring = (tmp: string): boolean =>
+                    readdirSync(tmp).some((d) => d.startsWith(`verify-${engine}.`) && existsSync(join(tmp, d, "restore.err")));
+                const r = await runScript(VERIFY_SH, ["restore"], verifyEnv({ WORK_DIR: workDir }), root, { signalWhen: restoring });
+                expect([r.code, verdict(r).verdict, verdict(r).reason, r.stderr]).toEqual([143, "fail", "interrupted", "verify.sh: interrupted: stopped by SIGTERM\n"]);
+                expect([r.leftovers, r.survivors]).toEqual([[], []]);
+                expect(r.ms).toBeLessThan(30_000);
+            });
+
+            it.runIf(isRoot)("as a non-root user, on a WORK_DIR whose files another user wrote (as the pod's containers do), the restore passes", async () => {
+                const workDir = workDirWith("other-user");
+                chmodSync(workDir, 0o777); // the shared emptyDir: every container's user may write it
+                const r = await runScript(VERIFY_SH, ["restore"], verifyEnv({ WORK_DIR: workDir }), root, { user: "postgres" });
+                expect([r.code, r.stderr, verdict(r).verdict, verdict(r).tables]).toEqual([0, "", "ok", { orders: 5, customers: 3 }]);
+                const postgresUid = Number((await runOk("id", ["-u", "postgres"])).stdout.trim());
+                expect(statSync(join(workDir, "verify.env")).uid).toBe(postgresUid);
+                expect([r.leftovers, r.survivors]).toEqual([[], []]);
+            });
+
+            it("a passed restore, then report pushes; report with an unreachable Pushgateway fails with one line", async () => {
+                const workDir = workDirWith("report");
+                const restore = await runScript(VERIFY_SH, ["restore"], { ...verifyEnv({ WORK_DIR: workDir }), PUSHGATEWAY_URL: "" }, root);
+                expect([restore.code, verdict(restore).verdict, verdict(restore).tables]).toEqual([0, "ok", { orders: 5, customers: 3 }]);
+
+                const before = push.pushes.length;
+                const report = await runScript(VERIFY_SH, ["report"], { ...base(), WORK_DIR: workDir }, root);
+                expect([report.code, report.stdout, report.stderr]).toEqual([0, "", ""]);
+                expect(push.pushes.slice(before).map((p) => p.path)).toEqual(["/metrics/job/launchpad-db-restore-verify/database/shop"]);
+
+                const unreachable = await runScript(VERIFY_SH, ["report"], { ...base(), WORK_DIR: workDir, PUSHGATEWAY_URL: "http://127.0.0.1:9" }, root);
+                expect([unreachable.code, unreachable.stdout, stderrLines(unreachable).length]).toEqual([1, "", 1]);
+                expect(unreachable.stderr).toMatch(/^verify\.sh: pushing metrics to the Pushgateway \(group job\/launchpad-db-restore-verify\/database\/shop\) failed: curl: \(7\) .+\n$/);
+            });
+        });
+
+        it("DB_PASSWORD never appears in any output, pushed metric, or file left in WORK_DIR", async () => {
+            const wrong = await runScript(DUMP_SH, [], dumpEnv({ DB_PASSWORD: WRONG_PASSWORD }), root);
+            expect([wrong.code, stderrLines(wrong).length]).toEqual([1, 1]);
+            expect(wrong.stderr).toMatch(new RegExp(`^dump\\.sh: dumping ${engine} database shop from 127\\.0\\.0\\.1:${db.port} failed: .*(Access denied for user 'app'|password authentication failed for user "app")`));
+            expect(wrong.leftovers).toEqual([]);
+
+            // Every run of dump.sh and verify.sh in this file so far (the tests' own setup passes the
+            // password to the server on purpose, so only the scripts' runs are searched).
+            const scriptRuns = transcript.filter((r) => r.command.startsWith("bash "));
+            expect(scriptRuns.length).toBeGreaterThanOrEqual(12);
+            const outputs = scriptRuns.map((r) => `${r.stdout}\n${r.stderr}`);
+            const pushed = push.pushes.map((p) => `${p.path}\n${p.body}`);
+            const workFiles = readdirSync(sunday.workDir).map((f) => readFileSync(join(sunday.workDir, f)).toString("latin1"));
+            for (const secret of [DB_PASSWORD, WRONG_PASSWORD]) {
+                expect(outputs.filter((o) => o.includes(secret))).toEqual([]);
+                expect(pushed.filter((o) => o.includes(secret))).toEqual([]);
+                expect(workFiles.filter((o) => o.includes(secret))).toEqual([]);
+            }
+        });
+    });
+}

@@ -1,0 +1,196 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import { describe, expect, it } from "vitest";
+import {
+    AWS_CLI_IMAGE,
+    LogicalBackup,
+    SCRIPTS_DIR,
+    dumpPolicy,
+    engineImage,
+    serviceAccountTrustPolicy,
+    verifyPolicy,
+} from "../components/logical-backup";
+import { loadConfig } from "../config";
+import { validateKubernetesObject } from "./support/k8s-schema";
+import { input, named, ofType, planStack, type Plan } from "./support/plan";
+
+const BUCKET_ARN = "arn:aws:s3:::launchpad-staging-backups";
+const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-a444-555555555555";
+const OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC";
+const ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC";
+
+/** The component alone, fed literal upstream values, through the one plan engine. */
+function planLogicalBackup(stack: string, sets: string[] = []): Promise<Plan> {
+    return planStack(stack, sets, {
+        program: () => {
+            const config = loadConfig();
+            const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+            new LogicalBackup("lb", {
+                engine: config.database.engine,
+                engineVersion: config.database.engineVersion,
+                databaseName: config.database.name,
+                criticalTables: config.database.criticalTables,
+                backup: config.backup,
+                region: config.region,
+                tags: config.tags,
+                bucketName: "launchpad-staging-backups",
+                bucketArn: BUCKET_ARN,
+                bucketKmsKeyArn: KEY_ARN,
+                connectionSecretName: "db-connection",
+                connectionSecretKeys: { host: "host", port: "port", database: "database", username: "username", password: "password" },
+                namespace: "launchpad-staging",
+                k8sProvider: provider,
+                oidcProviderArn: OIDC_ARN,
+                oidcIssuerUrl: ISSUER,
+            });
+        },
+    });
+}
+
+type Container = { name: string; image: string; command: string[]; env: { name: string; value?: string; valueFrom?: unknown }[]; securityContext: unknown };
+
+function podSpec(cronJob: { inputs: Record<string, unknown> }): { initContainers: Container[]; containers: Container[]; serviceAccountName: string } {
+    return (cronJob.inputs.spec as { jobTemplate: { spec: { template: { spec: ReturnType<typeof podSpec> } } } }).jobTemplate.spec.template.spec;
+}
+
+const RESTRICTED = {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+describe("logical backup CronJobs", () => {
+    it("ship the tested scripts, byte for byte, in a ConfigMap", async () => {
+        const plan = await planLogicalBackup("staging");
+        const cm = named(plan, "lb-scripts");
+        expect(input(cm, "data")).toEqual({
+            "lib.sh": readFileSync(join(SCRIPTS_DIR, "lib.sh"), "utf8"),
+            "dump.sh": readFileSync(join(SCRIPTS_DIR, "dump.sh"), "utf8"),
+            "verify.sh": readFileSync(join(SCRIPTS_DIR, "verify.sh"), "utf8"),
+        });
+    });
+
+    it("dump in the engine's client image, then upload in the AWS CLI image, on the configured schedule", async () => {
+        const plan = await planLogicalBackup("staging");
+        const dump = named(plan, "lb-dump");
+        expect(input(dump, "spec.schedule")).toBe("15 2 * * *");
+        expect(input(dump, "spec.concurrencyPolicy")).toBe("Forbid");
+        expect(input(dump, "spec.timeZone")).toBe("Etc/UTC");
+        const pod = podSpec(dump);
+        expect(pod.serviceAccountName).toBe("lb-dump");
+        expect(pod.initContainers.map((c) => [c.name, c.image, c.command])).toEqual([["dump", engineImage("mysql", "8.0"), ["bash", "/scripts/dump.sh", "dump"]]]);
+        expect(pod.containers.map((c) => [c.name, c.image, c.command])).toEqual([["upload", AWS_CLI_IMAGE, ["bash", "/scripts/dump.sh", "upload"]]]);
+        const env = Object.fromEntries(pod.initContainers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
+        expect(env).toEqual({
+            WORK_DIR: "/work",
+            HOME: "/tmp",
+            DB_ENGINE: "mysql",
+            DB_NAME: "app",
+            BACKUP_BUCKET: "launchpad-staging-backups",
+            AWS_REGION: "us-east-1",
+            WEEKLY_DAY: "7",
+            DB_HOST: { secretKeyRef: { name: "db-connection", key: "host" } },
+            DB_PORT: { secretKeyRef: { name: "db-connection", key: "port" } },
+            DB_USER: { secretKeyRef: { name: "db-connection", key: "username" } },
+            DB_PASSWORD: { secretKeyRef: { name: "db-connection", key: "password" } },
+        });
+        // The upload container never sees the database password.
+        expect(pod.containers[0].env.map((e) => e.name)).toEqual(["WORK_DIR", "HOME", "DB_ENGINE", "DB_NAME", "BACKUP_BUCKET", "AWS_REGION"]);
+    });
+
+    it("verify: fetch in the AWS CLI image, restore into a throw-away server of the same engine, check the critical tables", async () => {
+        const plan = await planLogicalBackup("production", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="16.4"']);
+        const pod = podSpec(named(plan, "lb-verify"));
+        expect(input(named(plan, "lb-verify"), "spec.schedule")).toBe("45 4 * * *");
+        expect(pod.initContainers.map((c) => [c.name, c.image])).toEqual([["fetch", AWS_CLI_IMAGE]]);
+        expect(pod.containers.map((c) => [c.name, c.image])).toEqual([["restore", "public.ecr.aws/docker/library/postgres:16.6"]]);
+        expect(pod.containers[0].env.find((e) => e.name === "CRITICAL_TABLES")?.value).toBe("users,orders");
+        expect(pod.containers[0].env.some((e) => e.name === "DB_PASSWORD")).toBe(false);
+    });
+
+    it("run every container under Pod Security 'restricted'", async () => {
+        const plan = await planLogicalBackup("staging");
+        for (const cj of ofType(plan, "kubernetes:batch/v1:CronJob")) {
+            const pod = podSpec(cj);
+            for (const c of [...pod.initContainers, ...pod.containers]) {
+                expect(c.securityContext).toMatchObject(RESTRICTED);
+            }
+        }
+        expect(ofType(plan, "kubernetes:batch/v1:CronJob")).toHaveLength(2);
+    });
+
+    it("are valid Kubernetes objects, as are the ConfigMap and ServiceAccounts", async () => {
+        const plan = await planLogicalBackup("staging");
+        const objects = plan.resources.filter((r) => r.type.startsWith("kubernetes:"));
+        expect(objects.map((r) => r.type).sort()).toEqual([
+            "kubernetes:batch/v1:CronJob",
+            "kubernetes:batch/v1:CronJob",
+            "kubernetes:core/v1:ConfigMap",
+            "kubernetes:core/v1:ServiceAccount",
+            "kubernetes:core/v1:ServiceAccount",
+        ]);
+        for (const r of objects) {
+            expect(() => validateKubernetesObject(r)).not.toThrow();
+        }
+    });
+
+    it("the schema check catches a broken CronJob", async () => {
+        const plan = await planLogicalBackup("staging");
+        const dump = named(plan, "lb-dump");
+        const broken = { ...dump, inputs: { ...dump.inputs, spec: { ...(dump.inputs.spec as object), schedule: 5 } } };
+        expect(() => validateKubernetesObject(broken)).toThrow(/schedule must be string/);
+    });
+});
+
+describe("least-privilege identities (IRSA)", () => {
+    it("let only each job's service account assume its role", async () => {
+        const plan = await planLogicalBackup("staging");
+        const role = named(plan, "lb-dump-role");
+        expect(JSON.parse(input(role, "assumeRolePolicy") as string)).toEqual(serviceAccountTrustPolicy(OIDC_ARN, ISSUER, "launchpad-staging", "lb-dump"));
+        expect(serviceAccountTrustPolicy(OIDC_ARN, ISSUER, "ns", "sa")).toEqual({
+            Version: "2012-10-17",
+            Statement: [{
+                Effect: "Allow",
+                Principal: { Federated: OIDC_ARN },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: { StringEquals: { "oidc.eks.us-east-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:ns:sa", "oidc.eks.us-east-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com" } },
+            }],
+        });
+        const sa = named(plan, "lb-dump-sa");
+        expect(input(sa, "metadata.annotations")).toEqual({ "eks.amazonaws.com/role-arn": role.state.arn });
+    });
+
+    it("let the dump only write under the tier prefixes, and verify only read daily dumps", async () => {
+        const plan = await planLogicalBackup("staging");
+        expect(JSON.parse(input(named(plan, "lb-dump-policy"), "policy") as string)).toEqual(dumpPolicy(BUCKET_ARN, KEY_ARN));
+        expect(dumpPolicy(BUCKET_ARN, KEY_ARN)).toEqual({
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: ["s3:PutObject"], Resource: ["daily", "weekly", "monthly", "yearly"].map((t) => `${BUCKET_ARN}/${t}/*`) },
+                { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], Resource: [KEY_ARN] },
+            ],
+        });
+        expect(JSON.parse(input(named(plan, "lb-verify-policy"), "policy") as string)).toEqual(verifyPolicy(BUCKET_ARN, KEY_ARN));
+        const actions = (verifyPolicy(BUCKET_ARN, KEY_ARN) as { Statement: { Action: string[] }[] }).Statement.flatMap((s) => s.Action);
+        expect(actions).toEqual(["s3:ListBucket", "s3:GetObject", "kms:Decrypt"]);
+    });
+});
+
+describe("engine images", () => {
+    it.each([
+        ["mysql", "8.0", "public.ecr.aws/docker/library/mysql:8.0.40"],
+        ["mysql", "8.0.39", "public.ecr.aws/docker/library/mysql:8.0.40"],
+        ["mysql", "8.4", "public.ecr.aws/docker/library/mysql:8.4.3"],
+        ["postgres", "16", "public.ecr.aws/docker/library/postgres:16.6"],
+        ["postgres", "17.2", "public.ecr.aws/docker/library/postgres:17.2"],
+    ] as const)("%s %s -> %s", (engine, version, image) => {
+        expect(engineImage(engine, version)).toBe(image);
+    });
+
+    it("refuses a version it has no pinned image for", () => {
+        expect(() => engineImage("postgres", "12")).toThrow("no pinned postgres image for version 12 (known: 14, 15, 16, 17)");
+    });
+});
