@@ -8,6 +8,7 @@
  * the DR region where the tier asks for it; and the application's connection settings in a
  * Kubernetes Secret, never in config, outputs or the plan. Every safety switch is read from `Safety`.
  */
+import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -86,9 +87,23 @@ export const PASSWORD_SPECIAL_CHARS = "!#$%&*()-_=+[]{}<>:?.,^~";
 /** Length of the generated master password (RDS allows up to 41 for MySQL, 99 for PostgreSQL). */
 export const PASSWORD_LENGTH = 32;
 
-/** The RDS instance identifier of the stack `identifier`: `<identifier>-db`. */
-export function databaseInstanceIdentifier(identifier: string): string {
-    return `${identifier}-db`;
+/**
+ * The RDS instance identifier: `<identifier>-db` for a fresh database, `<identifier>-db-r<hash>` for
+ * one restored from `restore` (a hash of the restore source and time).
+ *
+ * A restore is a new instance beside the old one, never the old one overwritten: setting the restore
+ * key creates the restored instance first, moves the connection Secret to it, and only then deletes
+ * the old one (which production's `protect` and deletion protection refuse, so the old database is
+ * kept for inspection until someone removes it on purpose). The restore key stays in config for the
+ * life of the restored database: removing it names the fresh, empty identifier again, and
+ * `pulumi preview` shows the instance being replaced.
+ */
+export function databaseInstanceIdentifier(identifier: string, restore?: RestoreConfig): string {
+    if (restore === undefined) {
+        return `${identifier}-db`;
+    }
+    const origin = restore.kind === "snapshot" ? `snapshot:${restore.snapshot}` : `pit:${restore.sourceInstance}@${restore.time}`;
+    return `${identifier}-db-r${createHash("sha256").update(origin).digest("hex").slice(0, 8)}`;
 }
 
 /** The log group RDS writes an exported log to; created beforehand so it carries retention and encryption. */
@@ -323,7 +338,7 @@ export class Database extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`Database ${name}: ${problems.join("; ")}`, this);
         }
-        const instanceIdentifier = databaseInstanceIdentifier(args.identifier);
+        const instanceIdentifier = databaseInstanceIdentifier(args.identifier, config.restore);
         const port = DB_PORTS[config.engine];
         const logExports = [...LOG_EXPORTS[config.engine]];
         const restoring = config.restore !== undefined;

@@ -58,6 +58,10 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
 }
 
 if (require.main === module) {
+    // A reader that stops early (`| head`) is not an error of the plan.
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code !== "EPIPE") throw e;
+    });
     void planCli(process.argv.slice(2)).then((r) => {
         process.stdout.write(r.stdout);
         process.stderr.write(r.stderr);

@@ -453,10 +453,32 @@ describe("backup selection tag", () => {
 });
 
 /** Instance inputs a restore must share with a fresh instance: all but the source and what RDS takes from it. */
+/** The inputs a restore may differ in: its source, what RDS takes from it, and its own identifier and Name. */
 function withoutRestoreFields(inputs: Record<string, unknown>): Record<string, unknown> {
-    const skip = new Set(["restoreToPointInTime", "snapshotIdentifier", "dbName", "username"]);
-    return Object.fromEntries(Object.entries(inputs).filter(([k]) => !skip.has(k)));
+    const skip = new Set(["restoreToPointInTime", "snapshotIdentifier", "dbName", "username", "identifier"]);
+    const rest = Object.fromEntries(Object.entries(inputs).filter(([k]) => !skip.has(k)));
+    const tags = { ...((rest.tags ?? {}) as Record<string, unknown>) };
+    delete tags.Name;
+    return { ...rest, tags };
 }
+
+describe("a restore is a new instance beside the old one", () => {
+    it("names a restored instance after its origin, so the old one is kept until deleted on purpose", () => {
+        const pit = { kind: "pointInTime", sourceInstance: "launchpad-production-db", time: "2026-11-01T10:00:00Z" } as const;
+        expect(databaseInstanceIdentifier("launchpad-staging")).toBe("launchpad-staging-db");
+        expect(databaseInstanceIdentifier("launchpad-staging", pit)).toMatch(/^launchpad-staging-db-r[0-9a-f]{8}$/);
+        expect(databaseInstanceIdentifier("launchpad-staging", pit)).toBe(databaseInstanceIdentifier("launchpad-staging", { ...pit }));
+        expect(databaseInstanceIdentifier("launchpad-staging", { ...pit, time: "2026-11-01T10:05:00Z" })).not.toBe(databaseInstanceIdentifier("launchpad-staging", pit));
+        expect(databaseInstanceIdentifier("launchpad-staging", { kind: "snapshot", snapshot: "s1" })).not.toBe(databaseInstanceIdentifier("launchpad-staging", { kind: "snapshot", snapshot: "s2" }));
+    });
+
+    it("plans the restored instance under that identifier", async () => {
+        const p = await plan("staging", [PIT_RESTORE]);
+        const expected = databaseInstanceIdentifier("launchpad-staging", { kind: "pointInTime", sourceInstance: "launchpad-production-db", time: "2026-11-01T10:00:00Z" });
+        expect(input(instanceOf(p), "identifier")).toBe(expected);
+        expect(input(instanceOf(p), "tags.Name")).toBe(expected);
+    });
+});
 
 describe("restore as code", () => {
     it("restores to a point in time of the named source, the user and database coming from it", async () => {
@@ -486,8 +508,8 @@ describe("restore as code", () => {
     it("restores the production copy with production's final snapshot, renewed for the new source", async () => {
         const [fresh, restored] = await Promise.all([plan("production"), plan("production", [PIT_RESTORE])]);
         const keepers = input(named(restored, "launchpad-production-database-final-snapshot-suffix"), "keepers");
-        expect(keepers).toEqual({ instance: "launchpad-production-db", source: JSON.stringify({ kind: "pointInTime", sourceInstance: "launchpad-production-db", time: "2026-11-01T10:00:00Z" }) });
-        expect(input(instanceOf(restored), "finalSnapshotIdentifier")).toMatch(/^launchpad-production-db-final-[0-9a-f]{8}$/);
+        expect(keepers).toEqual({ instance: databaseInstanceIdentifier("launchpad-production", { kind: "pointInTime", sourceInstance: "launchpad-production-db", time: "2026-11-01T10:00:00Z" }), source: JSON.stringify({ kind: "pointInTime", sourceInstance: "launchpad-production-db", time: "2026-11-01T10:00:00Z" }) });
+        expect(input(instanceOf(restored), "finalSnapshotIdentifier")).toMatch(/^launchpad-production-db-r[0-9a-f]{8}-final-[0-9a-f]{8}$/);
         expect(keepers).not.toEqual(input(named(fresh, "launchpad-production-database-final-snapshot-suffix"), "keepers"));
     });
 
