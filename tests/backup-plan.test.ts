@@ -11,7 +11,7 @@ import {
     vaultLockBounds,
 } from "../components/backup-plan";
 import { loadConfig } from "../config";
-import { input, named, ofType, planStack, type Plan } from "./support/plan";
+import { input, named, ofType, planProgram, type Plan } from "./support/plan";
 
 const STACKS = ["staging", "production"] as const;
 
@@ -36,14 +36,10 @@ function program() {
     };
 }
 
-const plans = new Map<string, Promise<Plan>>();
+const PROGRAM = program;
+/** One plan per stack and `--set` overrides, shared by the tests of this file. */
 function plan(stack: string): Promise<Plan> {
-    let p = plans.get(stack);
-    if (p === undefined) {
-        p = planStack(stack, [], { program });
-        plans.set(stack, p);
-    }
-    return p;
+    return planProgram(PROGRAM, stack);
 }
 
 const rule = (ruleName: string, schedule: string, days: number, continuous = false) => ({

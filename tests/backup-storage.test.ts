@@ -14,7 +14,7 @@ import {
 } from "../components/backup-storage";
 import { loadConfig } from "../config";
 import { ACCOUNT_ID } from "../plan/mocks";
-import { input, named, ofType, planStack, type Plan } from "./support/plan";
+import { input, named, ofType, planProgram, type Plan } from "./support/plan";
 
 const STACKS = ["staging", "production"] as const;
 
@@ -42,15 +42,10 @@ function program(bucketPrefix?: string) {
     };
 }
 
-const plans = new Map<string, Promise<Plan>>();
+const PROGRAM = program();
+/** One plan per stack and `--set` overrides, shared by the tests of this file. */
 function plan(stack: string, sets: readonly string[] = []): Promise<Plan> {
-    const key = JSON.stringify([stack, sets]);
-    let p = plans.get(key);
-    if (p === undefined) {
-        p = planStack(stack, sets, { program: program() });
-        plans.set(key, p);
-    }
-    return p;
+    return planProgram(PROGRAM, stack, sets);
 }
 
 const stateOf = (p: Plan, name: string, key: string): string => named(p, name).state[key] as string;

@@ -1,25 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { c, thrown } from "./support/values";
 import { contains, formatCidr, isCidr, isPrivate, overlaps, parseCidr, PRIVATE_RANGES, size, subnet, type Cidr } from "../lib/cidr";
-
-/** Parses a CIDR the test itself wrote; a typo in a table fails loudly instead of passing undefined along. */
-function c(text: string): Cidr {
-    const parsed = parseCidr(text);
-    if (parsed === undefined) {
-        throw new Error(`test table holds an invalid CIDR: ${text}`);
-    }
-    return parsed;
-}
-
-/** What `fn` threw, as class name and message, for one exact `toEqual`. */
-function thrown(fn: () => unknown): { type: string; message: string } | "nothing thrown" {
-    try {
-        fn();
-    } catch (e) {
-        return { type: (e as Error).constructor.name, message: (e as Error).message };
-    }
-    return "nothing thrown";
-}
 
 const TWO_32 = 2 ** 32;
 

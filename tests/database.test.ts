@@ -20,7 +20,7 @@ import {
     restoreIgnoreChanges,
 } from "../components/database";
 import { loadConfig } from "../config";
-import { input, named, ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
+import { input, named, ofType, planProgram, type Plan, type PlannedResource } from "./support/plan";
 
 const VPC_ID = "vpc-0123456789abcdef0";
 const SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"];
@@ -62,16 +62,10 @@ function program() {
     };
 }
 
-const plans = new Map<string, Promise<Plan>>();
+const PROGRAM = program();
 /** One plan per stack and `--set` overrides, shared by the tests of this file. */
-function plan(stack: string, sets: string[] = []): Promise<Plan> {
-    const key = JSON.stringify([stack, sets]);
-    let p = plans.get(key);
-    if (p === undefined) {
-        p = planStack(stack, sets, { program: program() });
-        plans.set(key, p);
-    }
-    return p;
+function plan(stack: string, sets: readonly string[] = []): Promise<Plan> {
+    return planProgram(PROGRAM, stack, sets);
 }
 
 const BASE_TAGS = { project: "launchpad", "managed-by": "pulumi", "cost-center": "platform", owner: "team-platform" };

@@ -1,26 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { c, thrown } from "./support/values";
 import { MAX_AZS, natAssignments, planSubnets } from "../components/network";
-import { contains, formatCidr, isPrivate, overlaps, parseCidr, PRIVATE_RANGES, size, subnet, type Cidr } from "../lib/cidr";
-
-/** Parses a CIDR the plan produced; an unparsable one fails loudly. */
-function c(text: string): Cidr {
-    const parsed = parseCidr(text);
-    if (parsed === undefined) {
-        throw new Error(`not a CIDR: ${text}`);
-    }
-    return parsed;
-}
-
-/** What `fn` threw, as class name and message, for one exact `toEqual`. */
-function thrown(fn: () => unknown): { type: string; message: string } | "nothing thrown" {
-    try {
-        fn();
-    } catch (e) {
-        return { type: (e as Error).constructor.name, message: (e as Error).message };
-    }
-    return "nothing thrown";
-}
+import { contains, formatCidr, isPrivate, overlaps, PRIVATE_RANGES, size, subnet, type Cidr } from "../lib/cidr";
 
 const SLASH_16 = {
     private: ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19", "10.0.96.0/19", "10.0.128.0/19", "10.0.160.0/19"],

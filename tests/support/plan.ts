@@ -2,7 +2,7 @@
  * The one test harness: every test that needs resources plans through the offline plan engine
  * (`plan/engine.ts`), the same code `npm run plan` runs. No test builds its own mocks.
  */
-import { runPlan, type Plan, type PlanOptions, type PlannedResource } from "../../plan/engine";
+import { runPlan, type Plan, type PlanOptions, type PlannedResource, type Program } from "../../plan/engine";
 
 export type { Plan, PlannedResource };
 
@@ -18,6 +18,27 @@ export function planStack(stack: string, sets: readonly string[] = [], extra: Om
     if (p === undefined) {
         p = runPlan({ stack, sets, ...extra });
         cache.set(key, p);
+    }
+    return p;
+}
+
+const programCache = new WeakMap<Program, Map<string, Promise<Plan>>>();
+
+/**
+ * Plans `program` (one component under test, say) with a stack's config and overrides; identical
+ * requests share one plan, so a file's tests can each assert on the same plan.
+ */
+export function planProgram(program: Program, stack: string, sets: readonly string[] = []): Promise<Plan> {
+    let plans = programCache.get(program);
+    if (plans === undefined) {
+        plans = new Map();
+        programCache.set(program, plans);
+    }
+    const key = JSON.stringify([stack, sets]);
+    let p = plans.get(key);
+    if (p === undefined) {
+        p = runPlan({ stack, sets, program });
+        plans.set(key, p);
     }
     return p;
 }
