@@ -128,10 +128,15 @@ function isSecretPath(path: string): boolean {
     return SECRET_PATHS.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
 }
 
+/** The fields an object schema allows at `path` inside `key` (through `.optional()` and `.default()`). */
 function fieldsOf(key: keyof Shape, path: readonly PropertyKey[]): string[] {
-    const schema = rawConfigSchema.shape[key] as unknown as { unwrap?: () => unknown };
-    const inner = (schema.unwrap ? schema.unwrap() : schema) as { shape?: Record<string, unknown> };
-    return path.length === 0 && inner.shape ? Object.keys(inner.shape) : [];
+    type Node = { unwrap?: () => Node; shape?: Record<string, Node> };
+    const unwrap = (n: Node | undefined): Node | undefined => (n?.unwrap ? unwrap(n.unwrap()) : n);
+    let node = unwrap(rawConfigSchema.shape[key] as unknown as Node);
+    for (const part of path) {
+        node = unwrap(node?.shape?.[String(part)]);
+    }
+    return Object.keys(node?.shape ?? {});
 }
 
 /**
@@ -242,7 +247,8 @@ function restoreProblems(r: NonNullable<z.output<typeof rawConfigSchema.shape["l
     const show = (v: unknown): string => describeValue(v, secret);
     const pit = r.sourceInstance !== undefined || r.time !== undefined;
     if (pit && r.snapshot !== undefined) {
-        return [`${key}: received ${show(r)}; expected ${RESTORE_FORMS}, not both`];
+        const fields = Object.entries(r).filter(([, v]) => v !== undefined).map(([k]) => k);
+        return [`${key}: received the fields ${fields.join(", ")}; expected ${RESTORE_FORMS}, not both`];
     }
     if (!pit && r.snapshot === undefined) {
         return [`${key}: received ${show(r)}; expected ${RESTORE_FORMS}`];
