@@ -176,21 +176,21 @@ export function restoreArgs(restore: RestoreConfig | undefined): RestoreArgs {
     return { restoreToPointInTime: { ...source, ...when } };
 }
 
+/** How long `pulumi up` waits on the instance: the RTO target is an hour, a restore may take longer. */
+export const INSTANCE_TIMEOUTS = { create: "4h", update: "2h", delete: "2h" } as const;
+
 /**
- * Instance inputs Pulumi must not diff once a restored database exists:
- * - the restore source itself: it only shapes the creation; removing or editing `restore` afterwards
- *   would otherwise replace (empty) the database;
- * - `kmsKeyId`: RDS restores keep the source's encryption key (the restore APIs take no key), so a
- *   source encrypted with another key would otherwise be replaced on every `up`. To move the data
- *   onto this stack's key, copy the snapshot with it (`aws rds copy-db-snapshot --kms-key-id`) and
- *   restore from the copy.
- * A fresh database ignores nothing.
+ * Instance inputs Pulumi must not diff once a restored database exists: only `kmsKeyId`. RDS
+ * restores keep the source's encryption key (the restore APIs take no key), so a source encrypted
+ * with another key would otherwise be replaced on every `up`. To move the data onto this stack's
+ * key, copy the snapshot with it (`aws rds copy-db-snapshot --kms-key-id`) and restore from the copy.
+ *
+ * The restore source itself is deliberately diffed: it is what makes a new restore value replace
+ * the instance (the provider forces a new instance for it) instead of renaming the old one in place
+ * (a changed `identifier` alone is a rename). A fresh database ignores nothing.
  */
 export function restoreIgnoreChanges(restore: RestoreConfig | undefined): string[] {
-    if (restore === undefined) {
-        return [];
-    }
-    return restore.kind === "snapshot" ? ["snapshotIdentifier", "kmsKeyId"] : ["restoreToPointInTime", "kmsKeyId"];
+    return restore === undefined ? [] : ["kmsKeyId"];
 }
 
 const SNAPSHOT_ID_RE = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$/;
@@ -473,6 +473,8 @@ export class Database extends pulumi.ComponentResource {
             // RDS would create the log groups itself (unencrypted, kept forever); monitoring needs its role's policy.
             dependsOn: [...logGroups, monitoringPolicy],
             ignoreChanges: restoreIgnoreChanges(config.restore),
+            // A restore of a large database, or a Multi-AZ conversion, outlasts the provider's 40-minute default.
+            customTimeouts: INSTANCE_TIMEOUTS,
         });
 
         let replication: aws.rds.InstanceAutomatedBackupsReplication | undefined;

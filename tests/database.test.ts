@@ -18,6 +18,7 @@ import {
     rdsLogGroupName,
     restoreArgs,
     restoreIgnoreChanges,
+    INSTANCE_TIMEOUTS,
 } from "../components/database";
 import { loadConfig } from "../config";
 import { input, named, ofType, planProgram, type Plan, type PlannedResource } from "./support/plan";
@@ -113,7 +114,7 @@ describe("database, staging", () => {
             monitoringRoleArn: stateOf(p, "launchpad-staging-database-monitoring-role", "arn"),
             tags: tagsOf("staging", "launchpad-staging-db", { "backup-plan": "launchpad-staging" }),
         });
-        expect(instanceOf(p).options).toEqual({});
+        expect(instanceOf(p).options).toEqual({ customTimeouts: { create: "4h", update: "2h", delete: "2h" } });
     });
 
     it("protects nothing, takes no final snapshot and replicates nothing to the DR region", async () => {
@@ -481,7 +482,8 @@ describe("restore as code", () => {
         expect(input(instance, "restoreToPointInTime")).toEqual({ sourceDbInstanceIdentifier: "launchpad-production-db", restoreTime: "2026-11-01T10:00:00Z" });
         expect([input(instance, "snapshotIdentifier"), input(instance, "dbName"), input(instance, "username")]).toEqual([undefined, undefined, undefined]);
         expect(input(instance, "password")).toBe("[secret]");
-        expect(instance.options).toEqual({ ignoreChanges: ["restoreToPointInTime", "kmsKeyId"] });
+        // The restore source is diffed, so a new restore value replaces the instance rather than renaming it.
+        expect(instance.options).toEqual({ ignoreChanges: ["kmsKeyId"], customTimeouts: INSTANCE_TIMEOUTS });
     });
 
     it("gives the restored instance the same subnet group, security group, parameter group, key, Multi-AZ and backup settings as a fresh one", async () => {
@@ -517,7 +519,7 @@ describe("restore as code", () => {
         const instance = instanceOf(restored);
         expect(input(instance, "snapshotIdentifier")).toBe("launchpad-production-db-final-0a1b2c3d");
         expect(input(instance, "restoreToPointInTime")).toBeUndefined();
-        expect(instance.options).toEqual({ ignoreChanges: ["snapshotIdentifier", "kmsKeyId"] });
+        expect(instance.options).toEqual({ ignoreChanges: ["kmsKeyId"], customTimeouts: INSTANCE_TIMEOUTS });
         expect(withoutRestoreFields(instance.inputs)).toEqual(withoutRestoreFields(instanceOf(fresh).inputs));
     });
 
@@ -535,6 +537,8 @@ describe("restore as code", () => {
             restoreToPointInTime: { sourceDbInstanceAutomatedBackupsArn: replicated, useLatestRestorableTime: true },
         });
         expect(restoreIgnoreChanges(undefined)).toEqual([]);
+        expect(restoreIgnoreChanges({ kind: "snapshot", snapshot: "s1" })).toEqual(["kmsKeyId"]);
+        expect(restoreIgnoreChanges({ kind: "pointInTime", sourceInstance: "db", time: "latest" })).toEqual(["kmsKeyId"]);
     });
 });
 
