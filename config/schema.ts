@@ -201,7 +201,7 @@ export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "
 /** Config paths that must be set as secrets (`pulumi config set --secret --path ...`). */
 export const SECRET_PATHS = ["launchpad:cluster.kubeconfig"] as const;
 
-/** Graviton families carry a `g` after the generation digit: m7g, c7gn, r8g, t4g. */
+/** Graviton families carry a `g` after the generation digit (m7g, c7gn, r8g, t4g); `a1` is the first Graviton. */
 export function isArmInstanceType(instanceType: string): boolean {
-    return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
+    return /^([a-z]+\d+g[a-z]*|a1)\./.test(instanceType);
 }

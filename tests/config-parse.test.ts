@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, type ConfigInput } from "../config";
+import { isArmInstanceType } from "../config/schema";
 
 const REQUIRED = { "aws:region": "us-east-1", "launchpad:tier": "staging", "launchpad:drRegion": "us-west-2" };
 
@@ -107,5 +108,20 @@ describe("parseConfig accepts a secret kubeconfig", () => {
         const kubeconfig = config.cluster.mode === "existing" ? config.cluster.kubeconfig : pulumi.output("");
         expect(await pulumi.isSecret(kubeconfig)).toBe(true);
         expect(await new Promise((resolve) => kubeconfig.apply(resolve))).toBe(PLAINTEXT);
+    });
+});
+
+describe("CPU architecture of instance types", () => {
+    it.each([
+        ["m7g.large", true],
+        ["c7gn.xlarge", true],
+        ["t4g.medium", true],
+        ["a1.large", true],
+        ["m6i.large", false],
+        ["m6a.xlarge", false],
+        ["t3.large", false],
+        ["g5.xlarge", false],
+    ])("%s is Graviton: %s", (instanceType, arm) => {
+        expect(isArmInstanceType(instanceType)).toBe(arm);
     });
 });
