@@ -28,9 +28,11 @@ export interface DatabaseArgs {
     readonly tags: Tags;
     /**
      * The stack's resource prefix, e.g. `launchpad-staging`. The DB instance is named
-     * `<identifier>-db` (see {@link databaseInstanceIdentifier}) and tagged `backup-plan: <identifier>`.
+     * `<identifier>-db` (see {@link databaseInstanceIdentifier}).
      */
     readonly identifier: string;
+    /** The AWS Backup plan that must select this database: it is tagged `backup-plan: <backupPlanName>`. */
+    readonly backupPlanName: string;
     readonly vpcId: pulumi.Input<string>;
     /** Private subnets in at least two AZs (an RDS subnet group needs two). No public subnet is ever used. */
     readonly privateSubnetIds: pulumi.Input<string[]>;
@@ -52,9 +54,9 @@ export interface DatabaseArgs {
 // The tag the AWS Backup selection matches is owned by the backup plan.
 export { BACKUP_PLAN_TAG_KEY };
 
-/** The backup-selection tag of the stack `identifier`, as `{ key, value }`. */
-export function backupPlanTag(identifier: string): { readonly key: typeof BACKUP_PLAN_TAG_KEY; readonly value: string } {
-    return { key: BACKUP_PLAN_TAG_KEY, value: identifier };
+/** The tag that puts a resource in the backup plan `planName`, as `{ key, value }`. */
+export function backupPlanTag(planName: string): { readonly key: typeof BACKUP_PLAN_TAG_KEY; readonly value: string } {
+    return { key: BACKUP_PLAN_TAG_KEY, value: planName };
 }
 
 /** Port each engine listens on. */
@@ -319,7 +321,7 @@ export class Database extends pulumi.ComponentResource {
     public readonly connectionSecretName: pulumi.Output<string>;
     /** ARN of the automated backups replicated to the DR region; undefined when the tier does not replicate. */
     public readonly drReplicationArn: pulumi.Output<string> | undefined;
-    /** The tag the AWS Backup selection matches (`backup-plan: <identifier>`). */
+    /** The tag the AWS Backup selection matches (`backup-plan: <backupPlanName>`). */
     public readonly backupPlanTag: { readonly key: string; readonly value: string };
 
     /**
@@ -466,7 +468,7 @@ export class Database extends pulumi.ComponentResource {
             monitoringInterval: MONITORING_INTERVAL_SECONDS,
             monitoringRoleArn: monitoringRole.arn,
             ...restoreArgs(config.restore),
-            tags: childTags(tags, instanceIdentifier, { [BACKUP_PLAN_TAG_KEY]: args.identifier }),
+            tags: childTags(tags, instanceIdentifier, { [BACKUP_PLAN_TAG_KEY]: args.backupPlanName }),
         }, {
             parent: this,
             protect: safety.protect,
@@ -524,7 +526,7 @@ export class Database extends pulumi.ComponentResource {
         this.securityGroupId = securityGroup.id;
         this.connectionSecretName = secret.metadata.name;
         this.drReplicationArn = replication?.id;
-        this.backupPlanTag = backupPlanTag(args.identifier);
+        this.backupPlanTag = backupPlanTag(args.backupPlanName);
         this.registerOutputs({
             instanceIdentifier: this.instanceIdentifier,
             arn: this.arn,

@@ -39,6 +39,8 @@ export class Environment extends pulumi.ComponentResource {
         const { config } = args;
         const awsProvider = new aws.Provider(`${name}-aws`, { region: config.region }, { parent: this });
         const child = { parent: this, providers: [awsProvider] };
+        // The prefix of the stack's named resources: the EKS cluster, the database, the buckets.
+        const identifier = `${config.project}-${config.stack}`;
 
         // A team's existing cluster brings its own network: Launchpad creates no VPC for it.
         this.network = config.cluster.mode === "eks"
@@ -52,28 +54,30 @@ export class Environment extends pulumi.ComponentResource {
         this.cluster = new Cluster(`${name}-cluster`, {
             config: config.cluster,
             nodeGroup: config.nodeGroup,
-            clusterName: `${config.project}-${config.stack}`,
+            clusterName: identifier,
             region: config.region,
             safety: config.safety,
             tags: config.tags,
             privateSubnetIds: this.network?.privateSubnetIds,
         }, child);
 
-        this.data = this.network !== undefined ? this.createDataProtection(name, config, this.network, child) : undefined;
+        this.data = this.network !== undefined ? this.createDataProtection(name, identifier, config, this.network, child) : undefined;
 
         this.outputs = environmentOutputs(config, this.network, this.cluster, this.data);
         this.registerOutputs(this.outputs);
     }
 
     /** Database, backup storage, AWS Backup with restore drills, and the logical dump and verify jobs. */
-    private createDataProtection(name: string, config: LaunchpadConfig, network: Network, child: pulumi.ComponentResourceOptions): DataProtection {
+    private createDataProtection(name: string, identifier: string, config: LaunchpadConfig, network: Network, child: pulumi.ComponentResourceOptions): DataProtection {
         const { cluster } = this;
-        const identifier = `${config.project}-${config.stack}`;
         const common = { safety: config.safety, tags: config.tags, region: config.region, drRegion: config.drRegion };
+        const plan = new BackupPlan(`${name}-backup-plan`, { ...common, planName: backupPlanName(config.project, config.stack), weeklyDay: config.backup.weeklyDay }, child);
         const database = new Database(`${name}-database`, {
             ...common,
             config: config.database,
             identifier,
+            // Tagged for the plan's selection, so the plan and the database cannot disagree.
+            backupPlanName: plan.selectionTagValue,
             vpcId: network.vpcId,
             privateSubnetIds: network.privateSubnetIds,
             // EKS puts its cluster security group on every node and so on every pod's traffic.
@@ -82,7 +86,6 @@ export class Environment extends pulumi.ComponentResource {
             namespace: cluster.namespace,
         }, child);
         const storage = new BackupStorage(`${name}-backup-storage`, { ...common, backup: config.backup, bucketPrefix: identifier }, child);
-        const plan = new BackupPlan(`${name}-backup-plan`, { ...common, planName: backupPlanName(config.project, config.stack), weeklyDay: config.backup.weeklyDay }, child);
         const logicalBackup = new LogicalBackup(`${name}-logical-backup`, {
             engine: config.database.engine,
             engineVersion: config.database.engineVersion,
@@ -95,7 +98,6 @@ export class Environment extends pulumi.ComponentResource {
             bucketArn: storage.bucketArn,
             bucketKmsKeyArn: storage.kmsKeyArn,
             connectionSecretName: database.connectionSecretName,
-            connectionSecretKeys: { host: "host", port: "port", database: "database", username: "username", password: "password" },
             namespace: cluster.namespace,
             k8sProvider: cluster.provider,
             oidcProviderArn: cluster.oidcProviderArn as pulumi.Output<string>,

@@ -21,6 +21,10 @@ import type { BackupConfig } from "../config";
 import type { DbEngine } from "../config/schema";
 import { BACKUP_TIERS } from "../lib/retention";
 import { childTags, type Tags } from "../lib/tags";
+import type { CONNECTION_SECRET_KEYS } from "./database";
+
+/** A key of the connection Secret, checked against what the Database component writes. */
+type ConnectionSecretKey = (typeof CONNECTION_SECRET_KEYS)[number];
 
 /** Where the scripts live in the repository. */
 export const SCRIPTS_DIR = join(__dirname, "..", "scripts", "db");
@@ -54,15 +58,6 @@ export function engineImage(engine: DbEngine, version: string): string {
     return image;
 }
 
-/** Keys of the database connection Secret the jobs read (written by the Database component). */
-export interface ConnectionSecretKeys {
-    readonly host: string;
-    readonly port: string;
-    readonly database: string;
-    readonly username: string;
-    readonly password: string;
-}
-
 export interface LogicalBackupArgs {
     readonly engine: DbEngine;
     readonly engineVersion: string;
@@ -76,8 +71,8 @@ export interface LogicalBackupArgs {
     readonly bucketArn: pulumi.Input<string>;
     /** KMS key of the bucket's SSE-KMS encryption. */
     readonly bucketKmsKeyArn: pulumi.Input<string>;
+    /** The Database component's connection Secret (keys `CONNECTION_SECRET_KEYS`). */
     readonly connectionSecretName: pulumi.Input<string>;
-    readonly connectionSecretKeys: ConnectionSecretKeys;
     readonly namespace: pulumi.Input<string>;
     readonly k8sProvider: k8s.Provider;
     readonly oidcProviderArn: pulumi.Input<string>;
@@ -150,12 +145,11 @@ export const DB_IMAGE_UID = 999;
 export const AWS_CLI_UID = 1000;
 
 interface JobSpec {
-    readonly role: "dump" | "verify";
     readonly schedule: string;
     readonly serviceAccountName: pulumi.Input<string>;
     readonly initContainers: k8s.types.input.core.v1.Container[];
     readonly containers: k8s.types.input.core.v1.Container[];
-    /** The verify job starts a database server: it needs more memory and time. */
+    /** How long one run may take before Kubernetes stops it. */
     readonly activeDeadlineSeconds: number;
 }
 
@@ -257,11 +251,10 @@ export class LogicalBackup extends pulumi.ComponentResource {
         const dumpId = identity("dump", dumpPolicy);
         const verifyId = identity("verify", verifyPolicy);
 
-        const secretEnv = (envName: string, key: string): k8s.types.input.core.v1.EnvVar => ({
+        const secretEnv = (envName: string, key: ConnectionSecretKey): k8s.types.input.core.v1.EnvVar => ({
             name: envName,
             valueFrom: { secretKeyRef: { name: args.connectionSecretName, key } },
         });
-        const keys = args.connectionSecretKeys;
         const common = [
             { name: "DB_ENGINE", value: args.engine },
             { name: "DB_NAME", value: args.databaseName },
@@ -272,17 +265,16 @@ export class LogicalBackup extends pulumi.ComponentResource {
         const dump = new k8s.batch.v1.CronJob(`${name}-dump`, {
             metadata: { namespace: args.namespace, labels },
             spec: cronJobSpec({
-                role: "dump",
                 schedule: args.backup.dumpSchedule,
                 serviceAccountName: dumpId.sa.metadata.name,
                 activeDeadlineSeconds: 3 * 3600,
                 initContainers: [container("dump", dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
                     ...common,
                     { name: "WEEKLY_DAY", value: String(args.backup.weeklyDay) },
-                    secretEnv("DB_HOST", keys.host),
-                    secretEnv("DB_PORT", keys.port),
-                    secretEnv("DB_USER", keys.username),
-                    secretEnv("DB_PASSWORD", keys.password),
+                    secretEnv("DB_HOST", "host"),
+                    secretEnv("DB_PORT", "port"),
+                    secretEnv("DB_USER", "username"),
+                    secretEnv("DB_PASSWORD", "password"),
                 ], { cpu: "250m", memory: "512Mi" })],
                 containers: [container("upload", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "upload"], common, { cpu: "100m", memory: "256Mi" })],
             }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "dump" }),
@@ -291,7 +283,6 @@ export class LogicalBackup extends pulumi.ComponentResource {
         const verify = new k8s.batch.v1.CronJob(`${name}-verify`, {
             metadata: { namespace: args.namespace, labels },
             spec: cronJobSpec({
-                role: "verify",
                 schedule: args.backup.verifySchedule,
                 serviceAccountName: verifyId.sa.metadata.name,
                 activeDeadlineSeconds: 3 * 3600,

@@ -11,6 +11,22 @@ import { planCli } from "../scripts/plan";
 const FORMS = 'either { sourceInstance, time } (time an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest") or { snapshot }';
 const TIME = 'an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest"';
 
+/** A staging config whose only database setting is `restore`, parsed as of `now`. */
+function restoreInput(restore: unknown, now: string): ConfigInput {
+    return {
+        project: "launchpad",
+        stack: "staging",
+        values: {
+            "aws:region": "us-east-1",
+            "launchpad:tier": "staging",
+            "launchpad:drRegion": "us-west-2",
+            "launchpad:database": { restore },
+        },
+        secretKeys: new Set(),
+        now: new Date(now),
+    };
+}
+
 async function problemsFor(value: string): Promise<{ code: number; stdout: string; problems: string[] }> {
     const r = await planCli(["--stack", "staging", "--set", `launchpad:database.restore=${value}`]);
     const problems = r.stderr.split("\n").filter((l) => l.startsWith("  - ")).map((l) => l.slice(4));
@@ -67,18 +83,7 @@ describe("malformed restore configs", () => {
     });
 
     it("a time in the future, against a fixed now", () => {
-        const input: ConfigInput = {
-            project: "launchpad",
-            stack: "staging",
-            values: {
-                "aws:region": "us-east-1",
-                "launchpad:tier": "staging",
-                "launchpad:drRegion": "us-west-2",
-                "launchpad:database": { restore: { sourceInstance: "launchpad-production-db", time: "2026-11-22T10:00:01Z" } },
-            },
-            secretKeys: new Set(),
-            now: new Date("2026-11-22T10:00:00Z"),
-        };
+        const input = restoreInput({ sourceInstance: "launchpad-production-db", time: "2026-11-22T10:00:01Z" }, "2026-11-22T10:00:00Z");
         const problems = (() => {
             try {
                 parseConfig(input);
@@ -105,18 +110,7 @@ describe("valid restore configs", () => {
         ["{sourceInstance: launchpad-production-db, time: latest}", { kind: "pointInTime", sourceInstance: "launchpad-production-db", time: "latest" }],
         ["{snapshot: launchpad-production-db-final-0a1b2c3d}", { kind: "snapshot", snapshot: "launchpad-production-db-final-0a1b2c3d" }],
     ])("%s", (value, expected) => {
-        const parsed = parseConfig({
-            project: "launchpad",
-            stack: "staging",
-            values: {
-                "aws:region": "us-east-1",
-                "launchpad:tier": "staging",
-                "launchpad:drRegion": "us-west-2",
-                "launchpad:database": { restore: parseYaml(value) as unknown },
-            },
-            secretKeys: new Set(),
-            now: new Date("2026-11-22T00:00:00Z"),
-        });
+        const parsed = parseConfig(restoreInput(parseYaml(value) as unknown, "2026-11-22T00:00:00Z"));
         expect(parsed.database.restore).toEqual(expected);
     });
 });

@@ -40,6 +40,7 @@ function program() {
             safety: config.safety,
             tags: config.tags,
             identifier: `launchpad-${config.stack}`,
+            backupPlanName: `launchpad-${config.stack}`,
             vpcId: VPC_ID,
             privateSubnetIds: SUBNETS,
             clientSecurityGroupIds: [CLUSTER_SG],

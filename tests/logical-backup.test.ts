@@ -38,7 +38,6 @@ function planLogicalBackup(stack: string, sets: string[] = []): Promise<Plan> {
                 bucketArn: BUCKET_ARN,
                 bucketKmsKeyArn: KEY_ARN,
                 connectionSecretName: "db-connection",
-                connectionSecretKeys: { host: "host", port: "port", database: "database", username: "username", password: "password" },
                 namespace: "launchpad-staging",
                 k8sProvider: provider,
                 oidcProviderArn: OIDC_ARN,
