@@ -20,11 +20,12 @@ let cached: string | undefined;
 
 /** The bundled runner's source text, built once per process. */
 export function bundleRunner(): string {
-    cached ??= build();
+    cached ??= buildRunner();
     return cached;
 }
 
-function build(): string {
+/** Builds the bundle afresh; `bundleRunner` is the memoized one callers want. */
+export function buildRunner(): string {
     const result = buildSync({
         absWorkingDir: ROOT,
         entryPoints: ["smoke/cli.ts"],
