@@ -1,0 +1,48 @@
+/**
+ * Bundles the smoke runner (`smoke/cli.ts` and what it imports) into one CommonJS file that a stock
+ * Node 20 image runs as `node /smoke/runner.cjs ...`: the Pulumi program puts it in the gate's
+ * ConfigMap at plan time, so no image is built or pushed.
+ *
+ * The output is deterministic: the same sources give the same bytes (paths in it are relative to the
+ * repository root, and nothing records a time), so the ConfigMap, and the release id hashed from it,
+ * change only when the runner does.
+ */
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+
+/** The file name of the bundle inside the ConfigMap and the gate pod's mount. */
+export const RUNNER_FILE = "runner.cjs";
+
+/** The repository root: esbuild's working directory, so the paths in the bundle's comments are relative. */
+const ROOT = path.resolve(__dirname, "..");
+
+let cached: string | undefined;
+
+/** The bundled runner's source text, built once per process. */
+export function bundleRunner(): string {
+    cached ??= buildRunner();
+    return cached;
+}
+
+/** Builds the bundle afresh; `bundleRunner` is the memoized one callers want. */
+export function buildRunner(): string {
+    const result = buildSync({
+        absWorkingDir: ROOT,
+        entryPoints: ["smoke/cli.ts"],
+        bundle: true,
+        platform: "node",
+        target: "node20",
+        format: "cjs",
+        write: false,
+        outfile: RUNNER_FILE,
+        sourcemap: false,
+        legalComments: "none",
+        charset: "utf8",
+        logLevel: "silent",
+        banner: { js: "// Launchpad smoke runner, bundled from smoke/cli.ts by smoke/bundle.ts. Do not edit: edit smoke/ and plan again." },
+    });
+    if (result.errors.length > 0 || result.outputFiles.length !== 1) {
+        throw new Error(`bundling the smoke runner failed: ${result.errors.map((e) => e.text).join("; ")}`);
+    }
+    return result.outputFiles[0].text;
+}

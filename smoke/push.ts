@@ -1,0 +1,94 @@
+/**
+ * Optional push of a run's result to a Prometheus Pushgateway, for the dashboards and alerts. The
+ * metric names are a contract with them: change one here and their queries find nothing.
+ */
+import type { SmokeSummary } from "./runner";
+
+/** The Pushgateway job every gate run pushes under. */
+export const PUSH_JOB = "launchpad-smoke-gate";
+
+/** The metric names the dashboards and alerts query, exactly. */
+export const SMOKE_METRICS = {
+    /** Unix time in seconds at which the run finished. */
+    lastRunTimestamp: "launchpad_smoke_gate_last_run_timestamp_seconds",
+    /** 1 when the verdict is "pass", else 0. */
+    passed: "launchpad_smoke_gate_passed",
+    /** The smoke phase's latency percentiles, label `quantile` = "0.5", "0.95", "0.99". */
+    latency: "launchpad_smoke_gate_latency_seconds",
+    /** The smoke phase's failed / measured requests. */
+    errorRatio: "launchpad_smoke_gate_error_ratio",
+    /** The smoke phase's measured requests in this run. */
+    requestsTotal: "launchpad_smoke_gate_requests_total",
+} as const;
+
+/** Service and Kubernetes names allowed in the grouping key: DNS-1123 labels need no URL escaping. */
+const LABEL_VALUE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function isGroupingValue(value: string): boolean {
+    return value.length <= 63 && LABEL_VALUE.test(value);
+}
+
+/** `<gateway>/metrics/job/launchpad-smoke-gate/service/<service>/color/<color>`. */
+export function pushUrl(gateway: string, service: string, color: string): string {
+    return `${gateway.replace(/\/+$/, "")}/metrics/job/${PUSH_JOB}/service/${service}/color/${color}`;
+}
+
+const num = (v: number): string => (Number.isFinite(v) ? String(v) : "NaN");
+
+/**
+ * The run as Prometheus text exposition (format 0.0.4). Figures are the smoke phase's; `passed` is
+ * the whole verdict (load phase included). A latency that could not be measured is NaN, which
+ * Prometheus stores and alert rules can test for.
+ */
+export function renderMetrics(summary: SmokeSummary, timestampSeconds: number): string {
+    const m = SMOKE_METRICS;
+    const q = (v: number | null): string => (v === null ? "NaN" : num(v / 1000));
+    return [
+        `# HELP ${m.lastRunTimestamp} Unix time at which the smoke gate last finished.`,
+        `# TYPE ${m.lastRunTimestamp} gauge`,
+        `${m.lastRunTimestamp} ${num(timestampSeconds)}`,
+        `# HELP ${m.passed} 1 when the last smoke gate run passed, else 0.`,
+        `# TYPE ${m.passed} gauge`,
+        `${m.passed} ${summary.verdict === "pass" ? 1 : 0}`,
+        `# HELP ${m.latency} Nearest-rank latency percentiles of the last run's measured requests.`,
+        // A gauge per quantile rather than a summary: the run computes exact percentiles once and has no sum or count to go with them.
+        `# TYPE ${m.latency} gauge`,
+        `${m.latency}{quantile="0.5"} ${q(summary.latencyMs.p50)}`,
+        `${m.latency}{quantile="0.95"} ${q(summary.latencyMs.p95)}`,
+        `${m.latency}{quantile="0.99"} ${q(summary.latencyMs.p99)}`,
+        `# HELP ${m.errorRatio} Failed over measured requests in the last run.`,
+        `# TYPE ${m.errorRatio} gauge`,
+        `${m.errorRatio} ${num(summary.errorRate)}`,
+        `# HELP ${m.requestsTotal} Measured requests of the last run.`,
+        `# TYPE ${m.requestsTotal} counter`,
+        `${m.requestsTotal} ${summary.requests}`,
+        "",
+    ].join("\n");
+}
+
+/** How long a push may take: the gate's verdict is already known, so a slow gateway must not hold the Job. */
+export const PUSH_TIMEOUT_MS = 5_000;
+
+/**
+ * PUTs the metrics (replacing the group's previous ones). Returns undefined on success, else a
+ * sentence saying what went wrong; never throws.
+ */
+export async function pushMetrics(url: string, body: string, doFetch: typeof fetch = globalThis.fetch): Promise<string | undefined> {
+    try {
+        const res = await doFetch(url, {
+            method: "PUT",
+            headers: { "content-type": "text/plain; version=0.0.4" },
+            body,
+            signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
+        });
+        const text = await res.text();
+        if (res.status < 200 || res.status >= 300) {
+            return `push to ${url} failed: HTTP ${res.status}${text.trim() === "" ? "" : `: ${text.trim().slice(0, 200)}`}`;
+        }
+        return undefined;
+    } catch (e) {
+        const cause = (e as { cause?: unknown }).cause;
+        const detail = cause instanceof Error ? cause.message : e instanceof Error ? e.message : String(e);
+        return `push to ${url} failed: ${detail}`;
+    }
+}
