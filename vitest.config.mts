@@ -3,8 +3,12 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
     test: {
         include: ["tests/**/*.test.ts"],
-        // Each file gets its own process: Pulumi's runtime state is process-global.
+        // Worker processes, not threads: Pulumi's runtime state is process-global, and the plan engine
+        // runs one plan at a time per process.
         pool: "forks",
+        // Files share their worker's module cache: @pulumi/aws loads once per worker, not once per
+        // file, and a stack planned by one file is reused by the next (plans are never mutated).
+        isolate: false,
         // Vitest leaves one core free by default; on a 2-core machine that is one worker.
         maxWorkers: 2,
         testTimeout: 60_000,

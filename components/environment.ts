@@ -9,12 +9,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LaunchpadConfig } from "../config";
+import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName } from "./backup-plan";
+import { BlueGreenService } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
 import { Cluster } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
 import { LogicalBackup } from "./logical-backup";
 import { Network } from "./network";
+import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
 
 export interface EnvironmentArgs {
     readonly config: LaunchpadConfig;
@@ -32,6 +35,8 @@ export class Environment extends pulumi.ComponentResource {
     public readonly network: Network | undefined;
     public readonly cluster: Cluster;
     public readonly data: DataProtection | undefined;
+    public readonly promotion: Promotion | undefined;
+    public readonly services: readonly BlueGreenService[];
     public readonly outputs: Record<string, pulumi.Input<unknown>>;
 
     constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -63,7 +68,22 @@ export class Environment extends pulumi.ComponentResource {
 
         this.data = this.network !== undefined ? this.createDataProtection(name, identifier, config, this.network, child) : undefined;
 
-        this.outputs = environmentOutputs(config, this.network, this.cluster, this.data);
+        this.promotion = config.promotion !== undefined
+            ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services }, child)
+            : undefined;
+        const runner = { file: RUNNER_FILE, source: bundleRunner() };
+        this.services = config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
+            service,
+            project: config.project,
+            namespace: this.cluster.namespace,
+            k8sProvider: this.cluster.provider,
+            zoneSpread: config.safety.zoneSpread,
+            smokeRunner: runner,
+            databaseSecretName: this.data?.database.connectionSecretName,
+            liveColor: this.promotion?.liveColor(service),
+        }, child));
+
+        this.outputs = { ...environmentOutputs(config, this.network, this.cluster, this.data), ...deliveryOutputs(this.services, config) };
         this.registerOutputs(this.outputs);
     }
 
@@ -105,6 +125,20 @@ export class Environment extends pulumi.ComponentResource {
         }, child);
         return { database, storage, plan, logicalBackup };
     }
+}
+
+/**
+ * Per service: the live Service and color, and the releases whose gate passed, which production's
+ * promotion rule reads from staging through a StackReference.
+ */
+export function deliveryOutputs(services: readonly BlueGreenService[], config: LaunchpadConfig): Record<string, pulumi.Input<unknown>> {
+    const names = config.services.map((s) => s.name);
+    return {
+        liveServices: pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor]))).apply((rows) =>
+            Object.fromEntries(rows.map(([svc, color], i) => [names[i], { service: svc, color }]))),
+        [VERIFIED_RELEASES_OUTPUT]: pulumi.all(services.map((s) => s.verifiedReleases)).apply((rows) =>
+            Object.fromEntries(rows.map((releases, i) => [names[i], releases]))),
+    };
 }
 
 /** The stack outputs: what a user or another stack needs to reach this environment. */

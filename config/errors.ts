@@ -87,8 +87,11 @@ export function expectation(issue: core.$ZodIssue, allowedFields: (path: readonl
             return `expected ${bound(issue, false)}`;
         case "unrecognized_keys":
             return `expected no such field (allowed: ${allowedFields(issue.path).join(", ")})`;
-        case "invalid_key":
-            return "expected a non-empty key of at most 128 characters";
+        case "invalid_key": {
+            // A key pattern's own wording (a service name) wins; map keys otherwise only have a length.
+            const inner = issue.issues.find((i) => i.code === "invalid_format");
+            return inner !== undefined ? inner.message : "expected a non-empty key of at most 128 characters";
+        }
         default:
             // Custom checks and regex formats carry the schema's own wording.
             return issue.message;

@@ -18,6 +18,7 @@ import {
     type RawConfig,
     type Tier,
 } from "./schema";
+import { buildServices, serviceProblems, type ServiceConfig } from "./services";
 import { safetyFor, type Safety } from "./tier";
 
 export interface ConfigInput {
@@ -94,6 +95,14 @@ export interface BackupConfig {
     readonly weeklyDay: number;
 }
 
+/** Where production's releases must have passed their smoke gate first. */
+export interface PromotionConfig {
+    /** Stack name as given: `staging`, or `org/project/stack`; the component qualifies a short one. */
+    readonly fromStack: string;
+    /** Break glass: unverified images may go live (the plan warns). */
+    readonly allowUnverified: boolean;
+}
+
 export interface LaunchpadConfig {
     readonly project: string;
     readonly stack: string;
@@ -108,6 +117,10 @@ export interface LaunchpadConfig {
     readonly backup: BackupConfig;
     /** `project`, `environment`, `managed-by` and the stack's extra tags: on every taggable AWS resource. */
     readonly tags: Readonly<Record<string, string>>;
+    /** The application's services, sorted by name. */
+    readonly services: readonly ServiceConfig[];
+    /** Undefined: releases go live on this stack's own smoke gate alone. */
+    readonly promotion: PromotionConfig | undefined;
 }
 
 type Shape = typeof rawConfigSchema.shape;
@@ -223,6 +236,18 @@ function crossFieldProblems(p: Parsed, input: ConfigInput): string[] {
     }
 
     const cluster = p["launchpad:cluster"];
+    const services = p["launchpad:services"];
+    if (services !== undefined && tier !== undefined && cluster !== undefined) {
+        out.push(...serviceProblems(services, { safety: safetyFor(tier), tier, hasDatabase: cluster.kubeconfig === undefined, secret: input.secretKeys.has("launchpad:services") }));
+    }
+    const promotion = p["launchpad:promotion"];
+    if (promotion !== undefined && tier !== undefined) {
+        const from = promotion.fromStack ?? (safetyFor(tier).verifyPromotion ? "staging" : undefined);
+        if (from !== undefined && from.split("/").pop() === input.stack) {
+            const received = promotion.fromStack !== undefined ? show(from, "launchpad:promotion") : `nothing (the default in a ${tier} stack is ${JSON.stringify(from)})`;
+            out.push(`launchpad:promotion.fromStack: received ${received}; expected a stack other than "${input.stack}" itself, whose smoke gates verify releases before this one makes them live`);
+        }
+    }
     if (cluster?.kubeconfig !== undefined && !input.secretKeys.has("launchpad:cluster")) {
         out.push("launchpad:cluster.kubeconfig: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path cluster.kubeconfig < kubeconfig.yaml`");
     }
@@ -286,6 +311,7 @@ function build(raw: RawConfig, input: ConfigInput): LaunchpadConfig {
     const c = raw["launchpad:cluster"];
     const ng = raw["launchpad:nodeGroup"];
     const db = raw["launchpad:database"];
+    const promotion = raw["launchpad:promotion"];
     const namespace = c.namespace ?? defaultNamespace(input);
     const cluster: EksClusterConfig | ExistingClusterConfig =
         c.kubeconfig !== undefined
@@ -339,6 +365,10 @@ function build(raw: RawConfig, input: ConfigInput): LaunchpadConfig {
             environment: input.stack,
             "managed-by": "pulumi",
         },
+        services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, c.kubeconfig === undefined),
+        promotion: safety.verifyPromotion || promotion.fromStack !== undefined
+            ? { fromStack: promotion.fromStack ?? "staging", allowUnverified: promotion.allowUnverified }
+            : undefined,
     });
 }
 

@@ -11,6 +11,8 @@
  */
 import { z } from "zod";
 import { isPrivate, parseCidr } from "../lib/cidr";
+import { COLORS } from "../lib/delivery";
+import { promotionSchema, servicesSchema } from "./services";
 
 export const TIERS = ["staging", "production"] as const;
 export type Tier = (typeof TIERS)[number];
@@ -186,6 +188,9 @@ export const rawConfigSchema = z.strictObject({
     "launchpad:database": databaseSchema.default(databaseSchema.parse({})),
     "launchpad:backup": backupSchema.default(backupSchema.parse({})),
     "launchpad:tags": tagsSchema,
+    "launchpad:services": servicesSchema,
+    "launchpad:activeColor": z.enum(COLORS).default("blue"),
+    "launchpad:promotion": promotionSchema.default({ allowUnverified: false }),
 });
 
 export type RawConfig = z.output<typeof rawConfigSchema>;
@@ -196,7 +201,7 @@ export const LAUNCHPAD_KEYS = Object.keys(rawConfigSchema.shape)
     .map((k) => k.slice("launchpad:".length));
 
 /** Keys whose value is a structured object (JSON in the runtime's config map). */
-export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "nodeGroup", "database", "backup", "tags"]);
+export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "nodeGroup", "database", "backup", "tags", "services", "promotion"]);
 
 /** Config paths that must be set as secrets (`pulumi config set --secret --path ...`). */
 export const SECRET_PATHS = ["launchpad:cluster.kubeconfig"] as const;

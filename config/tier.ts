@@ -35,6 +35,20 @@ export interface Safety {
     readonly replicateBackupsToDr: boolean;
     /** Let `pulumi destroy` empty buckets (never in production). */
     readonly forceDestroy: boolean;
+    /** Release images must be a digest or a tag other than `latest`. */
+    readonly requireImmutableImages: boolean;
+    /** Fewest pods a service's active color may run. */
+    readonly minReplicas: number;
+    /** Smoke-gate thresholds when a service sets none. */
+    readonly smokeDefaults: { readonly p95Ms: number; readonly p99Ms: number; readonly errorRate: number };
+    /** Loosest smoke thresholds a service may set (the product's targets), or none. */
+    readonly smokeCeilings: { readonly p95Ms: number; readonly errorRate: number } | undefined;
+    /** A smoke policy may carry a load profile (not where the candidate shares production's database). */
+    readonly allowSmokeLoad: boolean;
+    /** Zone spread of pods: `DoNotSchedule` holds a pod back rather than stack a zone. */
+    readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
+    /** Only images the promotion source stack verified may go live (from `staging` unless set). */
+    readonly verifyPromotion: boolean;
 }
 
 const SAFETY: Record<Tier, Safety> = {
@@ -53,6 +67,13 @@ const SAFETY: Record<Tier, Safety> = {
         vaultLock: false,
         replicateBackupsToDr: false,
         forceDestroy: true,
+        requireImmutableImages: false,
+        minReplicas: 1,
+        smokeDefaults: { p95Ms: 300, p99Ms: 1000, errorRate: 0.02 },
+        smokeCeilings: undefined,
+        allowSmokeLoad: true,
+        zoneSpread: "ScheduleAnyway",
+        verifyPromotion: false,
     },
     production: {
         protect: true,
@@ -69,6 +90,13 @@ const SAFETY: Record<Tier, Safety> = {
         vaultLock: true,
         replicateBackupsToDr: true,
         forceDestroy: false,
+        requireImmutableImages: true,
+        minReplicas: 2,
+        smokeDefaults: { p95Ms: 200, p99Ms: 500, errorRate: 0.01 },
+        smokeCeilings: { p95Ms: 200, errorRate: 0.01 },
+        allowSmokeLoad: false,
+        zoneSpread: "DoNotSchedule",
+        verifyPromotion: true,
     },
 };
 

@@ -5,10 +5,11 @@
  *
  * `npm run plan`, `npm run bench` and every test use this one engine.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "../config";
-import { PlanMocks } from "./mocks";
+import { ConfigError, loadConfig, parseConfig } from "../config";
+import { PlanMocks, type StackOutputsLookup } from "./mocks";
 import { loadStackConfig, toRuntimeConfig, type StackConfig } from "./stack-config";
 import { renderValue, type Json } from "./values";
 
@@ -63,7 +64,15 @@ export interface PlanOptions {
     readonly program?: Program;
     /** Run as a preview (`pulumi.runtime.isDryRun()`). Default false: plan what `pulumi up` would do. */
     readonly preview?: boolean;
+    /**
+     * Answers the program's StackReferences. Default: a reference to another stack of this project
+     * (say production's to staging) is answered with the outputs of that stack's own offline plan.
+     */
+    readonly stackOutputs?: StackOutputsLookup;
 }
+
+/** The organization the offline plan runs in (the self-managed backend's fixed one). */
+export const PLAN_ORGANIZATION = "organization";
 
 /** The program failed (not a config problem): exit code 1. */
 export class PlanError extends Error {
@@ -177,10 +186,39 @@ export function runPlan(opts: PlanOptions): Promise<Plan> {
 }
 
 async function planOnce(opts: PlanOptions): Promise<Plan> {
+    return (await planWithOutputs(opts)).plan;
+}
+
+/** Raw stack outputs of the committed stacks other plans reference, planned once per process. */
+const referencedOutputs = new Map<string, Promise<Record<string, unknown>>>();
+
+/**
+ * The stack a plan's promotion rule reads (production's `staging`), answered from that stack's own
+ * offline plan when its `Pulumi.<stack>.yaml` is in the project; other names stay unanswered.
+ */
+async function localStackOutputs(opts: PlanOptions, sc: StackConfig): Promise<StackOutputsLookup> {
+    const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys });
+    const source = config.promotion?.fromStack.split("/").pop();
+    const root = opts.root ?? REPO_ROOT;
+    if (source === undefined || source === sc.stack || !fs.existsSync(path.join(root, `Pulumi.${source}.yaml`))) {
+        return () => undefined;
+    }
+    const key = `${root}\0${source}`;
+    let pending = referencedOutputs.get(key);
+    if (pending === undefined) {
+        pending = planWithOutputs({ stack: source, root }).then((r) => r.rawOutputs);
+        referencedOutputs.set(key, pending);
+    }
+    const outputs = await pending;
+    return (name) => (name.split("/").pop() === source ? outputs : undefined);
+}
+
+async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
     const sc = stackConfigFor(opts);
+    const stackOutputs = opts.stackOutputs ?? (await localStackOutputs(opts, sc));
     const region = typeof sc.values["aws:region"] === "string" ? sc.values["aws:region"] : "us-east-1";
-    const mocks = new PlanMocks(region);
-    await pulumi.runtime.setMocks(mocks, sc.project, sc.stack, opts.preview ?? false);
+    const mocks = new PlanMocks(region, stackOutputs);
+    await pulumi.runtime.setMocks(mocks, sc.project, sc.stack, opts.preview ?? false, PLAN_ORGANIZATION);
     pulumi.runtime.setAllConfig(toRuntimeConfig(sc.values), [...sc.secretKeys]);
 
     // Validate exactly as the program will, before anything registers: a bad config plans nothing.
@@ -206,8 +244,13 @@ async function planOnce(opts: PlanOptions): Promise<Plan> {
 
     const explicitDeps: { resource: pulumi.Resource; dependsOn: unknown }[] = [];
     const failures: string[] = [];
+    // A config rule checked on values that arrive while the program runs (a StackReference's outputs).
+    const configProblems: string[] = [];
     const log: string[] = [];
     const onRejection = (reason: unknown): void => {
+        if (reason instanceof ConfigError) {
+            configProblems.push(...reason.problems);
+        }
         failures.push(reason instanceof Error ? reason.message : String(reason));
     };
     const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
@@ -228,6 +271,9 @@ async function planOnce(opts: PlanOptions): Promise<Plan> {
             return (await program()) ?? undefined;
         });
     } catch (e) {
+        if (e instanceof ConfigError) {
+            configProblems.push(...e.problems);
+        }
         failures.unshift(e instanceof Error ? e.message : String(e));
     }
     try {
@@ -242,6 +288,9 @@ async function planOnce(opts: PlanOptions): Promise<Plan> {
     } finally {
         process.off("unhandledRejection", onRejection);
         Object.assign(console, saved);
+    }
+    if (configProblems.length > 0) {
+        throw new ConfigError(sc.stack, [...new Set(configProblems)]);
     }
     if (failures.length > 0) {
         throw new PlanError([...new Set(failures)]);
@@ -270,6 +319,7 @@ async function planOnce(opts: PlanOptions): Promise<Plan> {
             options: optionsOf(req),
         };
     });
-    const outputs = stackUrn !== undefined ? (renderValue(outputsByUrn.get(stackUrn) ?? {}) as Record<string, Json>) : {};
-    return { project: sc.project, stack: sc.stack, resources, outputs, log };
+    const rawOutputs = (stackUrn !== undefined ? outputsByUrn.get(stackUrn) : undefined) ?? {};
+    const outputs = renderValue(rawOutputs) as Record<string, Json>;
+    return { plan: { project: sc.project, stack: sc.stack, resources, outputs, log }, rawOutputs };
 }

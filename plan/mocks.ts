@@ -290,7 +290,12 @@ function kubernetesState(c: Ctx): { id: string; state: State } {
     metadata.name ??= `${c.name}-${hex(c.seed, 8)}`;
     metadata.uid = uuid(c.seed);
     const ns = metadata.namespace as string | undefined;
-    return { id: ns !== undefined ? `${ns}/${String(metadata.name)}` : String(metadata.name), state: { metadata } };
+    const state: State = { metadata };
+    if (c.type === "kubernetes:batch/v1:Job") {
+        // pulumi-kubernetes returns a Job only once it completed (it fails the update otherwise).
+        state.status = { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] };
+    }
+    return { id: ns !== undefined ? `${ns}/${String(metadata.name)}` : String(metadata.name), state };
 }
 
 /** The invokes the program may call. Anything else is a mistake in the program or in this file. */
@@ -317,11 +322,14 @@ function callResult(token: string, inputs: State, region: string): State {
     }
 }
 
+/** Outputs of a stack a StackReference names (`org/project/stack`), or undefined when unknown. */
+export type StackOutputsLookup = (name: string) => Record<string, unknown> | undefined;
+
 /** Mocks for `pulumi.runtime.setMocks`, tracking each AWS provider's region. */
 export class PlanMocks implements pulumi.runtime.Mocks {
     private readonly providerRegions = new Map<string, string>();
 
-    constructor(private readonly defaultRegion: string) {}
+    constructor(private readonly defaultRegion: string, private readonly stackOutputs: StackOutputsLookup = () => undefined) {}
 
     private regionOf(providerRef: string | undefined, inputs: State): string {
         if (typeof inputs.region === "string") {
@@ -342,6 +350,14 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 this.providerRegions.set(id, inputs.region);
             }
             return { id, state: inputs };
+        }
+        if (args.type === "pulumi:pulumi:StackReference") {
+            const name = String(inputs.name);
+            const outputs = this.stackOutputs(name);
+            if (outputs === undefined) {
+                throw new Error(`Mock not implemented: StackReference ${name} (the offline plan answers references to this project's own stacks only)`);
+            }
+            return { id: name, state: { name, outputs, secretOutputNames: [] } };
         }
         if (args.type.startsWith("kubernetes:")) {
             const k = kubernetesState(c);

@@ -183,14 +183,20 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
     it("creates no EKS resources and no network", async () => {
         const p = await plan;
         expect(p.resources.filter((r) => r.type.startsWith("aws:"))).toEqual([]);
-        expect(p.resources.map((r) => r.type)).toEqual([
+        const delivery = named(p, "launchpad-platform-web").urn;
+        expect(p.resources.filter((r) => r.parent !== delivery).map((r) => r.type)).toEqual([
             "pulumi:pulumi:Stack",
             "launchpad:environment:Environment",
             "pulumi:providers:aws",
             "launchpad:cluster:Cluster",
+            "launchpad:delivery:BlueGreenService",
             K8S_PROVIDER,
             "kubernetes:core/v1:Namespace",
         ]);
+        // The service still ships blue/green, without database settings: there is no database here.
+        expect(p.resources.filter((r) => r.parent === delivery)).toHaveLength(12);
+        const env = input(named(p, "launchpad-platform-web-blue"), "spec.template.spec.containers") as { env: unknown[] }[];
+        expect(env[0].env).toEqual([]);
     });
 
     it("points the Provider at the secret kubeconfig and never shows it", async () => {
@@ -199,7 +205,14 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
         expect(input(provider, "kubeconfig")).toBe("[secret]");
         expect(input(ofType(p, "kubernetes:core/v1:Namespace")[0], "metadata.name")).toBe("shop-api");
         expect(ofType(p, "kubernetes:core/v1:Namespace")[0].provider).toBe(provider.urn);
-        expect(p.outputs).toEqual({ tier: "staging", region: "us-east-1", drRegion: "us-west-2", namespace: "shop-api", kubeconfig: "[secret]" });
+        expect(p.outputs).toEqual({
+            tier: "staging", region: "us-east-1", drRegion: "us-west-2", namespace: "shop-api", kubeconfig: "[secret]",
+            liveServices: { web: { service: "web", color: "blue" } },
+            verifiedReleases: { web: [
+                { color: "blue", image: "ghcr.io/acme/web:1.0.0", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown },
+                { color: "green", image: "ghcr.io/acme/web:1.0.1", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown },
+            ] },
+        });
         expect(JSON.stringify(p)).not.toContain(SECRET_PLACEHOLDER);
     });
 });

@@ -6,8 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, type ConfigInput } from "../config";
 import { isArmInstanceType } from "../config/schema";
+import { REQUIRED_CONFIG } from "./support/project";
 
-const REQUIRED = { "aws:region": "us-east-1", "launchpad:tier": "staging", "launchpad:drRegion": "us-west-2" };
+const REQUIRED = REQUIRED_CONFIG;
 
 /** A plaintext a real stack would hold encrypted; it must never reach an error message. */
 const PLAINTEXT = "apiVersion: v1\nusers:\n- user:\n    token: s3cr3t-token";

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { promotionSchema } from "../config/services";
 import { LAUNCHPAD_KEYS, OBJECT_KEYS, backupSchema, clusterSchema, databaseSchema, networkSchema, nodeGroupSchema, rawConfigSchema, tagsSchema } from "../config/schema";
 import {
     END_MARKER,
@@ -70,7 +71,12 @@ const FIELD_DEFAULTS: Record<string, () => unknown> = {
     database: () => databaseSchema.parse({}),
     backup: () => backupSchema.parse({}),
     tags: () => tagsSchema.parse(undefined),
+    promotion: () => promotionSchema.parse({}),
 };
+
+/** The one object key with no default: a stack must name its services. */
+const REQUIRED_OBJECT_KEYS = ["services"];
+const DEFAULTED_OBJECT_KEYS = [...OBJECT_KEYS].filter((k) => !REQUIRED_OBJECT_KEYS.includes(k));
 
 /** The generated table's rows as cells, the key's code span unwrapped. */
 function tableRows(markdown: string): { key: string; type: string; default: string; description: string }[] {
@@ -92,13 +98,13 @@ describe("README.md configuration reference", () => {
         const rows = tableRows(renderConfigReference(PROJECT_YAML));
         expect(rows.map((r) => r.key)).toEqual(["aws:region", ...LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`)]);
         expect(rows.map((r) => r.type)).toEqual(["string", ...LAUNCHPAD_KEYS.map((k) => pulumiTypeOf(rawConfigSchema.shape[fullKey(k)]))]);
-        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string", "object", "object", "object", "object", "object", "object"]);
-        expect(rows.filter((r) => r.default === "required").map((r) => r.key)).toEqual(["aws:region", "launchpad:tier", "launchpad:drRegion"]);
-        const objectRows = rows.filter((r) => OBJECT_KEYS.has(r.key.slice("launchpad:".length)));
+        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string", "object", "object", "object", "object", "object", "object", "object", "string", "object"]);
+        expect(rows.filter((r) => r.default === "required").map((r) => r.key)).toEqual(["aws:region", "launchpad:tier", "launchpad:drRegion", "launchpad:services"]);
+        const objectRows = rows.filter((r) => DEFAULTED_OBJECT_KEYS.includes(r.key.slice("launchpad:".length)));
         // Each default is one code span holding JSON (pipes escaped for the table).
         expect(objectRows.filter((r) => !/^`[^`]+`$/.test(r.default)).map((r) => r.key)).toEqual([]);
         expect(Object.fromEntries(objectRows.map((r) => [r.key, JSON.parse(r.default.slice(1, -1).replace(/\\\|/g, "|")) as unknown]))).toEqual(
-            Object.fromEntries([...OBJECT_KEYS].map((k) => [`launchpad:${k}`, withoutUndefined(FIELD_DEFAULTS[k]())])),
+            Object.fromEntries(DEFAULTED_OBJECT_KEYS.map((k) => [`launchpad:${k}`, withoutUndefined(FIELD_DEFAULTS[k]())])),
         );
         expect(rows.every((r) => r.description.length > 0)).toBe(true);
     });
@@ -107,7 +113,7 @@ describe("README.md configuration reference", () => {
 describe("Pulumi.yaml declarations", () => {
     it("declare exactly the launchpad keys of config/schema.ts, in its order, and no provider key", () => {
         expect(Object.keys(DECLARED)).toEqual(LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`));
-        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "network", "cluster", "nodeGroup", "database", "backup", "tags"]);
+        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "network", "cluster", "nodeGroup", "database", "backup", "tags", "services", "activeColor", "promotion"]);
     });
 
     it("give every key the type its schema parses and a description", () => {
@@ -120,7 +126,7 @@ describe("Pulumi.yaml declarations", () => {
 
     it("declare `type: object` for exactly the keys the runtime decodes from JSON (OBJECT_KEYS)", () => {
         const objects = Object.entries(DECLARED).filter(([, d]) => d.type === "object").map(([k]) => k.slice("launchpad:".length));
-        expect(objects).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "tags"]);
+        expect(objects).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "tags", "services", "promotion"]);
         expect([...OBJECT_KEYS].sort()).toEqual([...objects].sort());
     });
 
@@ -128,12 +134,12 @@ describe("Pulumi.yaml declarations", () => {
         const withDefault = LAUNCHPAD_KEYS.filter((k) => "default" in DECLARED[`launchpad:${k}`]);
         const optionalInSchema = LAUNCHPAD_KEYS.filter((k) => rawConfigSchema.shape[fullKey(k)].safeParse(undefined).success);
         expect(withDefault).toEqual(optionalInSchema);
-        expect(withDefault).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "tags"]);
+        expect(withDefault).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "tags", "activeColor", "promotion"]);
     });
 
     it("has the object defaults the field defaults of config/schema.ts yield for an absent value", () => {
-        expect(Object.keys(FIELD_DEFAULTS).sort()).toEqual([...OBJECT_KEYS].sort());
-        const byKey = <T>(f: (key: string) => T): Record<string, T> => Object.fromEntries([...OBJECT_KEYS].map((k) => [k, f(k)]));
+        expect(Object.keys(FIELD_DEFAULTS).sort()).toEqual([...DEFAULTED_OBJECT_KEYS].sort());
+        const byKey = <T>(f: (key: string) => T): Record<string, T> => Object.fromEntries(DEFAULTED_OBJECT_KEYS.map((k) => [k, f(k)]));
         const declared = byKey((k) => DECLARED[`launchpad:${k}`].default);
         expect(declared).toEqual(byKey((k) => withoutUndefined(FIELD_DEFAULTS[k]())));
         // The program's own default for an absent key, and the declared default read back, agree too.

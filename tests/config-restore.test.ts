@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, parseConfig, type ConfigInput } from "../config";
 import { planCli } from "../scripts/plan";
+import { MINIMAL_SERVICES } from "./support/project";
 
 const FORMS = 'either { sourceInstance, time } (time an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest") or { snapshot }';
 const TIME = 'an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest"';
@@ -21,6 +22,7 @@ function restoreInput(restore: unknown, now: string): ConfigInput {
             "launchpad:tier": "staging",
             "launchpad:drRegion": "us-west-2",
             "launchpad:database": { restore },
+            "launchpad:services": MINIMAL_SERVICES,
         },
         secretKeys: new Set(),
         now: new Date(now),

@@ -14,6 +14,7 @@ import { REPO_ROOT, runPlan, type Plan } from "../plan/engine";
 import { renderJson, renderTree } from "../plan/render";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { planCli, type CliResult } from "../scripts/plan";
+import { REQUIRED_CONFIG } from "./support/project";
 
 /** `npm run plan -- --stack <stack> --set <a> --set <b> ...`, in-process. */
 function plan(stack: string, ...sets: string[]): Promise<CliResult> {
@@ -42,7 +43,7 @@ function project(stack: string, config: Record<string, unknown>): string {
 }
 
 /** The required keys of a valid staging stack; every other key takes its Pulumi.yaml default. */
-const REQUIRED = { "aws:region": "us-east-1", "launchpad:tier": "staging", "launchpad:drRegion": "us-west-2" };
+const REQUIRED = REQUIRED_CONFIG;
 
 /** The ConfigError a plan of `root`'s stack `s` is refused with. */
 async function configErrorOf(root: string): Promise<ConfigError> {
@@ -53,7 +54,7 @@ async function configErrorOf(root: string): Promise<ConfigError> {
     return error;
 }
 
-const ALLOWED_KEYS = "launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:tags";
+const ALLOWED_KEYS = "launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:tags, launchpad:services, launchpad:activeColor, launchpad:promotion";
 
 describe("npm run plan refuses malformed config with exit code 2 and one exact message", () => {
     it("prints the header naming the stack and counting the problems, then the problem", async () => {
@@ -282,7 +283,7 @@ describe("npm run plan refuses malformed config with exit code 2 and one exact m
     });
 
     it("reports a missing required key as not set", async () => {
-        const withoutTier = { "aws:region": REQUIRED["aws:region"], "launchpad:drRegion": REQUIRED["launchpad:drRegion"] };
+        const withoutTier = { "aws:region": REQUIRED["aws:region"], "launchpad:drRegion": REQUIRED["launchpad:drRegion"], "launchpad:services": REQUIRED["launchpad:services"] };
         const error = await configErrorOf(project("s", withoutTier));
         expect(error.message).toBe(
             'Invalid configuration for stack "s" (1 problem):\n  - launchpad:tier: received nothing (the key is not set); expected one of "staging", "production"',

@@ -80,10 +80,17 @@ const STAGING_COUNTS = {
     "aws:rds/instance:Instance": 1,
     "pulumi:providers:kubernetes": 1,
     "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:ConfigMap": 1,
+    "kubernetes:core/v1:ConfigMap": 2,
     "kubernetes:core/v1:Secret": 1,
     "kubernetes:core/v1:ServiceAccount": 2,
     "kubernetes:batch/v1:CronJob": 2,
+    "launchpad:delivery:BlueGreenService": 1,
+    "kubernetes:core/v1:Service": 3,
+    "kubernetes:policy/v1:PodDisruptionBudget": 2,
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 2,
+    "kubernetes:apps/v1:Deployment": 2,
+    "kubernetes:batch/v1:Job": 2,
+    "kubernetes:networking.k8s.io/v1:Ingress": 1,
 };
 
 describe("npm run plan -- --json", () => {
@@ -105,7 +112,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(110);
+        expect(doc.resources).toHaveLength(124);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -115,8 +122,9 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 18.
-        expect(deps.length).toBe(29);
+        // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 18, delivery 8 (each gate
+        // Job on its Deployment, preview Service and ConfigMap; the live Service on the active pair).
+        expect(deps.length).toBe(37);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -160,7 +168,8 @@ describe("--set", () => {
     });
 
     it("overrides a whole key, including the tier, and the plan follows the tier", async () => {
-        const doc = await planJson("staging", "launchpad:tier=production", "launchpad:network.natGateways=perAz");
+        // A production stack promotes from another stack (not its own name) and runs no smoke load.
+        const doc = await planJson("staging", "launchpad:tier=production", "launchpad:network.natGateways=perAz", "launchpad:promotion.fromStack=production", "launchpad:services.api.smoke={}");
         expect([...new Set(doc.resources.filter((r) => r.protect).map((r) => r.type))].sort()).toEqual([
             "aws:backup/vault:Vault",
             "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
@@ -178,7 +187,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 110 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 124 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -203,7 +212,7 @@ describe("exit codes and human output", () => {
             spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(126);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(141);
         const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");
@@ -232,6 +241,8 @@ describe("production", () => {
             "aws:kms/key:Key": 7,
             "aws:kms/alias:Alias": 3,
             "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 2,
+            // Only staging-verified releases go live.
+            "launchpad:delivery:Promotion": 1,
         });
     });
 });

@@ -8,6 +8,15 @@ export type { Plan, PlannedResource };
 
 const cache = new Map<string, Promise<Plan>>();
 
+/** Shared plans are frozen: a test that mutated one would change what the next test (or file) sees. */
+function frozen<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value as object)) frozen(v);
+    }
+    return value;
+}
+
 /** Plans a stack (with optional `--set` overrides); identical requests in one file share the result. */
 export function planStack(stack: string, sets: readonly string[] = [], extra: Omit<PlanOptions, "stack" | "sets"> = {}): Promise<Plan> {
     if (extra.program !== undefined || extra.root !== undefined) {
@@ -16,7 +25,7 @@ export function planStack(stack: string, sets: readonly string[] = [], extra: Om
     const key = JSON.stringify([stack, sets, extra.preview ?? false]);
     let p = cache.get(key);
     if (p === undefined) {
-        p = runPlan({ stack, sets, ...extra });
+        p = runPlan({ stack, sets, ...extra }).then(frozen);
         cache.set(key, p);
     }
     return p;
@@ -37,7 +46,7 @@ export function planProgram(program: Program, stack: string, sets: readonly stri
     const key = JSON.stringify([stack, sets]);
     let p = plans.get(key);
     if (p === undefined) {
-        p = runPlan({ stack, sets, program });
+        p = runPlan({ stack, sets, program }).then(frozen);
         plans.set(key, p);
     }
     return p;

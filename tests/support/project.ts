@@ -21,12 +21,20 @@ export function tempProject(stack: string, config: Record<string, unknown>): Tem
     return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+/** The smallest valid `launchpad:services`: one service, both releases named, every other field its default. */
+export const MINIMAL_SERVICES = {
+    web: { releases: { blue: { image: "ghcr.io/acme/web:1.0.0" }, green: { image: "ghcr.io/acme/web:1.0.1" } } },
+} as const;
+
+/** The required keys of a valid staging stack; every other key takes its Pulumi.yaml default. */
+export const REQUIRED_CONFIG = {
+    "aws:region": "us-east-1",
+    "launchpad:tier": "staging",
+    "launchpad:drRegion": "us-west-2",
+    "launchpad:services": MINIMAL_SERVICES,
+} as const;
+
 /** The base of a valid staging stack, for tests that change one thing. */
 export function stagingConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
-        "aws:region": "us-east-1",
-        "launchpad:tier": "staging",
-        "launchpad:drRegion": "us-west-2",
-        ...extra,
-    };
+    return { ...REQUIRED_CONFIG, ...extra };
 }

@@ -1,0 +1,374 @@
+/**
+ * BlueGreenService: one application service as two long-lived colors and a live Service that
+ * selects one of them, with a smoke-test gate Job before traffic may move.
+ *
+ * Per color: a Deployment (selector `{app, color}`, never changed), a ClusterIP preview Service, a
+ * PodDisruptionBudget, a HorizontalPodAutoscaler and a gate Job that runs the bundled smoke runner
+ * against the preview Service whenever the color's release changes. The live Service depends on the
+ * active color's Deployment and gate Job, so a failed gate fails `pulumi up` before its selector
+ * moves. Nothing but the live Service reads the active color: a rollback changes its selector only.
+ */
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig, SmokePolicy } from "../config";
+import { ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
+import { imageVersion, parseImageRef } from "../lib/image";
+import { CONNECTION_SECRET_KEYS } from "./database";
+
+/** Stock Node.js image the gate Job runs the bundled runner in: nothing to build or push. */
+export const SMOKE_RUNNER_IMAGE = "node:20.19.5-alpine3.22";
+/** Where the smoke ConfigMap is mounted in the gate pod. */
+export const SMOKE_MOUNT = "/smoke";
+export const SMOKE_POLICY_FILE = "policy.json";
+/** Non-root uid of application pods (images that run as root are refused by Pod Security "restricted" anyway). */
+export const APP_UID = 10001;
+/** The `node` user of the official Node.js images. */
+export const NODE_UID = 1000;
+/** Port the Services expose; the pods' own port is the service's `port`. */
+export const SERVICE_PORT = 80;
+/** Longest a live Service update may wait for its selected pods: the idle color is already up, so minutes mean trouble. */
+export const LIVE_SERVICE_TIMEOUTS = { create: "5m", update: "3m" } as const;
+
+export interface SmokeRunner {
+    /** File name in the ConfigMap, e.g. `runner.cjs`. */
+    readonly file: string;
+    /** The bundled runner: one file, no dependencies. */
+    readonly source: string;
+}
+
+export interface BlueGreenServiceArgs {
+    readonly service: ServiceConfig;
+    /** Pulumi project: `app.kubernetes.io/part-of`. */
+    readonly project: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly k8sProvider: k8s.Provider;
+    readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
+    readonly smokeRunner: SmokeRunner;
+    /** Secret with the database connection settings; required when the service connects to the database. */
+    readonly databaseSecretName?: pulumi.Input<string>;
+    /** Pushgateway the gate pushes its result to. @default - no push */
+    readonly pushgatewayUrl?: pulumi.Input<string>;
+    /**
+     * Resolves to the live color once promotion rules allow it (the staging check in production);
+     * rejects otherwise, so the live Service is never registered with an unverified selector.
+     * @default - the service's active color, unconditionally
+     */
+    readonly liveColor?: pulumi.Output<Color>;
+}
+
+/** What a color runs, as the gate and the promotion rules see it. */
+export interface ReleaseInfo {
+    readonly color: Color;
+    readonly image: string;
+    readonly releaseId: string;
+}
+
+/**
+ * The release id: a hash of the color, its image, its effective env and the smoke policy. Never
+ * the active color, so a color switch re-runs no gate and changes no Deployment.
+ */
+export function releaseId(service: ServiceConfig, color: Color): string {
+    const r = service.releases[color];
+    const env = Object.fromEntries(Object.entries(r.env).sort(([a], [b]) => a.localeCompare(b)));
+    const text = JSON.stringify({ color, image: r.image, env, policy: service.smoke });
+    return createHash("sha256").update(text).digest("hex").slice(0, 10);
+}
+
+/**
+ * The labels every object of one color carries; the first two are its selector. `version` (the
+ * image's tag) goes only on what runs the image, so a release touches no PDB, HPA or Service.
+ */
+export function colorLabels(service: ServiceConfig, color: Color, project: string, role: string, version = true): Record<string, string> {
+    const ref = parseImageRef(service.releases[color].image);
+    return {
+        [SELECTOR_LABELS.app]: service.name,
+        [SELECTOR_LABELS.color]: color,
+        [APP_LABELS.name]: service.name,
+        [APP_LABELS.instance]: `${service.name}-${color}`,
+        ...(version ? { [APP_LABELS.version]: ref === undefined ? "unknown" : imageVersion(ref).replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63) } : {}),
+        [APP_LABELS.component]: role === ROLES.gate ? "smoke-gate" : "server",
+        [APP_LABELS.partOf]: project,
+        [APP_LABELS.managedBy]: "pulumi",
+        [ROLE_LABEL]: role,
+    };
+}
+
+/** Labels of the service-wide objects (live Service, Ingress, smoke ConfigMap). */
+export function serviceLabels(service: ServiceConfig, project: string, role: string): Record<string, string> {
+    return {
+        [SELECTOR_LABELS.app]: service.name,
+        [APP_LABELS.name]: service.name,
+        [APP_LABELS.instance]: service.name,
+        [APP_LABELS.component]: "server",
+        [APP_LABELS.partOf]: project,
+        [APP_LABELS.managedBy]: "pulumi",
+        [ROLE_LABEL]: role,
+    };
+}
+
+export function selectorOf(service: ServiceConfig, color: Color): Record<string, string> {
+    return { [SELECTOR_LABELS.app]: service.name, [SELECTOR_LABELS.color]: color };
+}
+
+/** Hardened container settings (Pod Security "restricted" and a read-only root). */
+export function containerSecurityContext(uid: number): k8s.types.input.core.v1.SecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: uid,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** `DATABASE_HOST`, `DATABASE_PORT`, ... each from the connection Secret's key of that name. */
+export function databaseEnv(secretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+    return CONNECTION_SECRET_KEYS.map((key) => ({
+        name: `DATABASE_${key.toUpperCase()}`,
+        valueFrom: { secretKeyRef: { name: secretName, key } },
+    }));
+}
+
+/** Pods a color keeps when idle or active; equal by default, so a color switch changes no replica count. */
+export function colorReplicas(service: ServiceConfig, color: Color): number {
+    return color === service.activeColor ? service.replicas : service.idleReplicas;
+}
+
+export interface DeploymentInputs {
+    readonly service: ServiceConfig;
+    readonly color: Color;
+    readonly project: string;
+    readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
+    readonly databaseSecretName?: pulumi.Input<string>;
+}
+
+export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.DeploymentSpec {
+    const { service: s, color } = d;
+    const selector = selectorOf(s, color);
+    const release = s.releases[color];
+    const env: k8s.types.input.core.v1.EnvVar[] = Object.entries(release.env)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, value]) => ({ name, value }));
+    if (s.connectDatabase) {
+        if (d.databaseSecretName === undefined) {
+            throw new Error(`service ${s.name} connects to the database, but no database Secret was given`);
+        }
+        env.push(...databaseEnv(d.databaseSecretName));
+    }
+    const httpGet = (path: string) => ({ path, port: "http" });
+    return {
+        replicas: colorReplicas(s, color),
+        selector: { matchLabels: selector },
+        revisionHistoryLimit: 5,
+        progressDeadlineSeconds: 600,
+        // A new pod must be ready before an old one goes: capacity never drops during a rollout.
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+        template: {
+            metadata: {
+                labels: colorLabels(s, color, d.project, ROLES.workload),
+                annotations: {
+                    [ANNOTATIONS.releaseId]: releaseId(s, color),
+                    [ANNOTATIONS.image]: release.image,
+                    "prometheus.io/scrape": "true",
+                    "prometheus.io/port": String(s.port),
+                    "prometheus.io/path": s.metricsPath,
+                },
+            },
+            spec: {
+                automountServiceAccountToken: false,
+                securityContext: { runAsNonRoot: true, runAsUser: APP_UID, runAsGroup: APP_UID, fsGroup: APP_UID, seccompProfile: { type: "RuntimeDefault" } },
+                topologySpreadConstraints: [
+                    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: d.zoneSpread, labelSelector: { matchLabels: selector } },
+                    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+                ],
+                containers: [{
+                    name: "app",
+                    image: release.image,
+                    ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }],
+                    env,
+                    resources: { requests: { ...s.resources.requests }, limits: { ...s.resources.limits } },
+                    readinessProbe: { httpGet: httpGet(s.health.readinessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+                    livenessProbe: { httpGet: httpGet(s.health.livenessPath), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+                    // Liveness waits until startup passed, so a slow start is not a restart loop.
+                    startupProbe: { httpGet: httpGet(s.health.livenessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: Math.ceil(s.health.startupSeconds / 5) },
+                    securityContext: containerSecurityContext(APP_UID),
+                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                }],
+                // The root filesystem is read-only; /tmp is the one writable place.
+                volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+            },
+        },
+    };
+}
+
+export function previewServiceSpec(service: ServiceConfig, color: Color): k8s.types.input.core.v1.ServiceSpec {
+    return { type: "ClusterIP", selector: selectorOf(service, color), ports: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }] };
+}
+
+export function liveServiceSpec(service: ServiceConfig, liveColor: pulumi.Input<Color>): k8s.types.input.core.v1.ServiceSpec {
+    return {
+        type: service.expose.type,
+        selector: { [SELECTOR_LABELS.app]: service.name, [SELECTOR_LABELS.color]: liveColor },
+        ports: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }],
+    };
+}
+
+export function hpaSpec(service: ServiceConfig, color: Color, deploymentName: string): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
+    return {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName },
+        minReplicas: colorReplicas(service, color),
+        maxReplicas: service.maxReplicas,
+        metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: service.targetCpuPercent } } }],
+    };
+}
+
+export function pdbSpec(service: ServiceConfig, color: Color): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+    // One pod at a time may go: a node drain proceeds, the color never empties.
+    return { maxUnavailable: 1, selector: { matchLabels: selectorOf(service, color) } };
+}
+
+/**
+ * Longest a gate may run: every request timing out at the policy's concurrency, plus the load
+ * profile, plus a minute for the image pull and start. Beyond it the Job fails (DeadlineExceeded).
+ */
+export function gateDeadlineSeconds(policy: SmokePolicy): number {
+    // Checks run one after another, each at the policy's concurrency.
+    const rounds = policy.checks.length * Math.ceil((policy.requests + policy.warmupRequests) / policy.concurrency);
+    return Math.ceil((rounds * policy.timeoutMs) / 1000) + (policy.load?.durationSeconds ?? 0) + 60;
+}
+
+/** Pulumi's wait for the gate Job: its deadline plus two minutes to schedule the pod and report. */
+export function gateTimeouts(policy: SmokePolicy): { create: string; update: string } {
+    const t = `${gateDeadlineSeconds(policy) + 120}s`;
+    return { create: t, update: t };
+}
+
+export interface GateJobInputs {
+    readonly service: ServiceConfig;
+    readonly color: Color;
+    readonly project: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly configMapName: pulumi.Input<string>;
+    readonly runnerFile: string;
+    readonly pushgatewayUrl?: pulumi.Input<string>;
+}
+
+export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec {
+    const { service: s, color } = g;
+    const target = pulumi.interpolate`http://${s.name}-${color}.${g.namespace}.svc.cluster.local:${SERVICE_PORT}`;
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        { name: "SMOKE_SERVICE", value: s.name },
+        { name: "SMOKE_COLOR", value: color },
+    ];
+    if (g.pushgatewayUrl !== undefined) {
+        env.push({ name: "PUSHGATEWAY_URL", value: g.pushgatewayUrl });
+    }
+    return {
+        // A failed gate is a verdict, not a glitch: no retry. The next `pulumi up` replaces it (replaceUnready).
+        backoffLimit: 0,
+        activeDeadlineSeconds: gateDeadlineSeconds(s.smoke),
+        template: {
+            metadata: {
+                labels: colorLabels(s, color, g.project, ROLES.gate),
+                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: s.releases[color].image },
+            },
+            spec: {
+                restartPolicy: "Never",
+                automountServiceAccountToken: false,
+                securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [{
+                    name: "smoke",
+                    image: SMOKE_RUNNER_IMAGE,
+                    command: ["node", `${SMOKE_MOUNT}/${g.runnerFile}`, "--policy", `${SMOKE_MOUNT}/${SMOKE_POLICY_FILE}`, "--target", target],
+                    env,
+                    resources: { requests: { cpu: "250m", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } },
+                    securityContext: containerSecurityContext(NODE_UID),
+                    volumeMounts: [{ name: "smoke", mountPath: SMOKE_MOUNT, readOnly: true }],
+                }],
+                volumes: [{ name: "smoke", configMap: { name: g.configMapName } }],
+            },
+        },
+    };
+}
+
+export class BlueGreenService extends pulumi.ComponentResource {
+    /** Name of the Service users reach. */
+    public readonly liveServiceName: pulumi.Output<string>;
+    /** The color the live Service selects. */
+    public readonly liveColor: pulumi.Output<Color>;
+    /** Per color: image and release id, present once that color's gate Job completed. */
+    public readonly verifiedReleases: pulumi.Output<ReleaseInfo[]>;
+    public readonly deployments: Readonly<Record<Color, k8s.apps.v1.Deployment>>;
+    public readonly gateJobs: Readonly<Record<Color, k8s.batch.v1.Job>>;
+
+    constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:delivery:BlueGreenService", name, {}, opts);
+        const s = args.service;
+        const child = { parent: this, provider: args.k8sProvider };
+        const ns = args.namespace;
+
+        const smoke = new k8s.core.v1.ConfigMap(`${name}-smoke`, {
+            metadata: { name: `${s.name}-smoke`, namespace: ns, labels: serviceLabels(s, args.project, ROLES.smoke) },
+            data: { [args.smokeRunner.file]: args.smokeRunner.source, [SMOKE_POLICY_FILE]: `${JSON.stringify(s.smoke, null, 2)}\n` },
+        }, child);
+
+        const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
+        const gateJobs = {} as Record<Color, k8s.batch.v1.Job>;
+        for (const color of COLORS) {
+            const objectName = `${s.name}-${color}`;
+            const meta = (role: string) => ({ name: objectName, namespace: ns, labels: colorLabels(s, color, args.project, role, false) });
+            const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
+                metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
+                spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName }),
+            }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */ });
+            const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName) }, child);
+            const id = releaseId(s, color);
+            gateJobs[color] = new k8s.batch.v1.Job(`${name}-${color}-gate`, {
+                metadata: {
+                    // A new release is a new Job: its name carries the release id.
+                    name: `${objectName}-gate-${id}`,
+                    namespace: ns,
+                    labels: colorLabels(s, color, args.project, ROLES.gate),
+                    annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
+                },
+                spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl }),
+            }, { ...child, dependsOn: [deployment, preview, smoke], customTimeouts: gateTimeouts(s.smoke) });
+            deployments[color] = deployment;
+        }
+
+        this.liveColor = args.liveColor ?? pulumi.output(s.activeColor);
+        const live = new k8s.core.v1.Service(`${name}-live`, {
+            metadata: { name: s.name, namespace: ns, labels: serviceLabels(s, args.project, ROLES.live) },
+            spec: liveServiceSpec(s, this.liveColor),
+        }, { ...child, dependsOn: [deployments[s.activeColor], gateJobs[s.activeColor]], customTimeouts: LIVE_SERVICE_TIMEOUTS });
+        this.liveServiceName = live.metadata.name;
+
+        const ingress = s.expose.ingress;
+        if (ingress !== undefined) {
+            new k8s.networking.v1.Ingress(`${name}-ingress`, {
+                metadata: { name: s.name, namespace: ns, labels: serviceLabels(s, args.project, ROLES.live) },
+                spec: {
+                    ingressClassName: ingress.className,
+                    rules: [{
+                        host: ingress.host,
+                        http: { paths: [{ path: ingress.path, pathType: "Prefix", backend: { service: { name: live.metadata.name, port: { name: "http" } } } }] },
+                    }],
+                },
+            }, child);
+        }
+
+        this.deployments = deployments;
+        this.gateJobs = gateJobs;
+        this.verifiedReleases = pulumi
+            .all(COLORS.map((color) => gateJobs[color].status.apply((st) => ((st?.succeeded ?? 0) >= 1 ? color : undefined))))
+            .apply((passed) => passed
+                .filter((c): c is Color => c !== undefined)
+                .map((color) => ({ color, image: s.releases[color].image, releaseId: releaseId(s, color) })));
+        this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
+    }
+}

@@ -1,0 +1,313 @@
+/**
+ * The schema of `launchpad:services`, `launchpad:activeColor` and `launchpad:promotion`: the
+ * application's services, their blue and green releases and their smoke-test policies.
+ *
+ * Shapes, ranges and defaults that do not depend on the tier live here; the rules that do (immutable
+ * images and stricter smoke thresholds in production) live in `serviceProblems`, driven by `Safety`.
+ */
+import { z } from "zod";
+import { COLORS, type Color } from "../lib/delivery";
+import { isImmutableRef, parseImageRef } from "../lib/image";
+import { HTTP_METHODS, validatePolicy, type SmokePolicy } from "../smoke/policy";
+import { describeValue } from "./errors";
+import type { Safety } from "./tier";
+
+/** DNS-1123 label short enough that `<service>-<color>-gate-<release id>` stays a valid name. */
+const SERVICE_NAME_RE = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
+const CPU_RE = /^(\d+(\.\d+)?|\d+m)$/;
+const MEMORY_RE = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+
+const httpPath = (example: string) => z.string().regex(PATH_RE, { error: `expected an absolute URL path such as "${example}"` });
+const envMap = z.record(z.string().regex(ENV_NAME_RE, { error: "expected an environment variable name (letters, digits, '_', not starting with a digit)" }), z.string());
+const cpu = z.string().regex(CPU_RE, { error: "expected a CPU quantity such as \"250m\" or \"1\"" });
+const memory = z.string().regex(MEMORY_RE, { error: "expected a memory quantity such as \"256Mi\" or \"1Gi\"" });
+
+const IMAGE_EXPECTED = "expected an image reference such as \"ghcr.io/acme/api:1.4.2\" or \"ghcr.io/acme/api@sha256:<64 hex digits>\"";
+const image = z.string({ error: IMAGE_EXPECTED }).check((ctx) => {
+    if (parseImageRef(ctx.value) === undefined) {
+        ctx.issues.push({ code: "custom", input: ctx.value, message: IMAGE_EXPECTED });
+    }
+});
+
+export const releaseSchema = z.strictObject({
+    /** The image this color runs. Production requires a digest or a tag other than `latest`. */
+    image,
+    /** Environment variables of this release only, over the service's `env`. */
+    env: envMap.default({}),
+});
+
+const status = z.int().min(100).max(599);
+
+export const smokeCheckSchema = z.strictObject({
+    /** Shown in the gate's report. @default "<method> <path>" */
+    name: z.string().min(1).max(100).optional(),
+    path: httpPath("/health/ready"),
+    method: z.enum(HTTP_METHODS).default("GET"),
+    /** Status (or statuses) that count as success. */
+    expectStatus: z.union([status, z.array(status).min(1)]).default(200),
+    /** Text the response body must contain. */
+    bodyContains: z.string().min(1).optional(),
+    /** Bound on this check's own p95 latency, ms. */
+    maxLatencyMs: z.int().min(1).max(60_000).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.string().optional(),
+});
+
+export const smokeSchema = z.strictObject({
+    /** What the gate requests. @default one GET of the readiness path expecting 200 */
+    checks: z.array(smokeCheckSchema).min(1).optional(),
+    /** Measured requests per check. */
+    requests: z.int().min(1).max(100_000).default(100),
+    /** Requests in flight at once. */
+    concurrency: z.int().min(1).max(1000).default(10),
+    /** Per-request timeout, ms. */
+    timeoutMs: z.int().min(100).max(60_000).default(2000),
+    /** Requests per check sent first and not counted (JIT, caches, connection pools). */
+    warmupRequests: z.int().min(0).max(10_000).default(10),
+    /** Pass requires p95 < p95Ms, p99 < p99Ms and error rate < errorRate. @default from the tier */
+    thresholds: z
+        .strictObject({
+            p95Ms: z.int().min(1).max(60_000).optional(),
+            p99Ms: z.int().min(1).max(60_000).optional(),
+            errorRate: z.number().gt(0).max(1).optional(),
+        })
+        .default({}),
+    /** Staging only: `users` concurrent loops over the checks for `durationSeconds`, held to the same thresholds. */
+    load: z.strictObject({ users: z.int().min(1).max(1000), durationSeconds: z.int().min(1).max(900) }).optional(),
+});
+
+export const serviceSchema = z.strictObject({
+    /** Container port the application listens on. */
+    port: z.int().min(1).max(65535).default(8080),
+    /** Pods of the active color, and the autoscaler's floor. */
+    replicas: z.int().min(1).max(100).default(2),
+    /** Pods the idle color keeps, so a rollback starts no pod. @default replicas */
+    idleReplicas: z.int().min(1).max(100).optional(),
+    autoscaling: z
+        .strictObject({
+            /** The autoscaler's ceiling. @default 3 x replicas */
+            maxReplicas: z.int().min(1).max(500).optional(),
+            targetCpuPercent: z.int().min(10).max(100).default(70),
+        })
+        .default({ targetCpuPercent: 70 }),
+    resources: z
+        .strictObject({
+            requests: z.strictObject({ cpu: cpu.default("250m"), memory: memory.default("256Mi") }).default({ cpu: "250m", memory: "256Mi" }),
+            limits: z.strictObject({ cpu: cpu.default("1"), memory: memory.default("512Mi") }).default({ cpu: "1", memory: "512Mi" }),
+        })
+        .default({ requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } }),
+    health: z
+        .strictObject({
+            readinessPath: httpPath("/health/ready").default("/health/ready"),
+            livenessPath: httpPath("/health/live").default("/health/live"),
+            /** Longest a pod may take to start before it is restarted, seconds. */
+            startupSeconds: z.int().min(10).max(600).default(120),
+        })
+        .default({ readinessPath: "/health/ready", livenessPath: "/health/live", startupSeconds: 120 }),
+    /** Path Prometheus scrapes on `port`. */
+    metricsPath: httpPath("/metrics").default("/metrics"),
+    /** Environment variables of both colors. */
+    env: envMap.default({}),
+    /**
+     * Give the pods the database's connection settings (`DATABASE_HOST`, ... from its Secret).
+     * @default true where Launchpad creates the database; false on an existing cluster, which has none
+     */
+    connectDatabase: z.boolean().optional(),
+    /** How users reach the live color. */
+    expose: z
+        .strictObject({
+            type: z.enum(["ClusterIP", "LoadBalancer"]).default("ClusterIP"),
+            ingress: z
+                .strictObject({
+                    host: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, { error: "expected a DNS host name such as \"api.example.com\"" }),
+                    className: z.string().min(1).optional(),
+                    path: httpPath("/").default("/"),
+                })
+                .optional(),
+        })
+        .default({ type: "ClusterIP" }),
+    /** This service's live color, over `launchpad:activeColor`. */
+    activeColor: z.enum(COLORS).optional(),
+    releases: z.strictObject({ blue: releaseSchema, green: releaseSchema }),
+    smoke: smokeSchema.default(smokeSchema.parse({})),
+});
+
+const SERVICES_EXPECTED = "expected at least one service: a map of service name to its settings (port, releases, smoke, ...)";
+export const servicesSchema = z
+    .record(
+        z.string().regex(SERVICE_NAME_RE, { error: "expected a service name: a lower-case DNS label of at most 32 characters, starting with a letter" }),
+        serviceSchema,
+        { error: SERVICES_EXPECTED },
+    )
+    .check((ctx) => {
+        if (Object.keys(ctx.value).length === 0) {
+            ctx.issues.push({ code: "custom", input: ctx.value, message: SERVICES_EXPECTED });
+        }
+    });
+
+export const promotionSchema = z.strictObject({
+    /** Stack whose verified releases this one may make live. @default "staging" in production, none in staging */
+    fromStack: z.string().regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, { error: "expected a stack name such as \"staging\" or \"acme/launchpad/staging\"" }).optional(),
+    /** Break glass: make live an image the source stack has not verified (the plan warns). */
+    allowUnverified: z.boolean().default(false),
+});
+
+export type { SmokePolicy };
+export type RawService = z.output<typeof serviceSchema>;
+export type RawSmoke = z.output<typeof smokeSchema>;
+
+export interface ReleaseConfig {
+    readonly image: string;
+    /** The service's env with this release's overrides applied. */
+    readonly env: Readonly<Record<string, string>>;
+}
+
+export interface ServiceConfig {
+    readonly name: string;
+    readonly port: number;
+    readonly replicas: number;
+    readonly idleReplicas: number;
+    readonly maxReplicas: number;
+    readonly targetCpuPercent: number;
+    readonly resources: RawService["resources"];
+    readonly health: RawService["health"];
+    readonly metricsPath: string;
+    readonly connectDatabase: boolean;
+    readonly expose: RawService["expose"];
+    readonly activeColor: Color;
+    readonly releases: Readonly<Record<Color, ReleaseConfig>>;
+    readonly smoke: SmokePolicy;
+}
+
+/** Environment variables the database's connection settings arrive in; a service may not set them itself. */
+export const DATABASE_ENV_PREFIX = "DATABASE_";
+
+/** CPU in millicores, memory in bytes: to compare requests with limits. */
+export function quantityValue(q: string, kind: "cpu" | "memory"): number {
+    if (kind === "cpu") {
+        return q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000;
+    }
+    const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+    const m = /^([\d.]+)([A-Za-z]*)$/.exec(q);
+    return m === null ? Number.NaN : Number(m[1]) * (units[m[2]] ?? 1);
+}
+
+export interface ServiceRuleContext {
+    readonly safety: Safety;
+    readonly tier: string;
+    /** An existing cluster brings no Launchpad database. */
+    readonly hasDatabase: boolean;
+    readonly secret: boolean;
+}
+
+/** Rules across a service's fields and the tier; each names the key, the value and what is allowed. */
+export function serviceProblems(services: Readonly<Record<string, RawService>>, ctx: ServiceRuleContext): string[] {
+    const out: string[] = [];
+    const show = (v: unknown): string => describeValue(v, ctx.secret);
+    for (const [name, s] of Object.entries(services)) {
+        const key = `launchpad:services.${name}`;
+        for (const color of COLORS) {
+            const img = s.releases[color].image;
+            const ref = parseImageRef(img);
+            if (ctx.safety.requireImmutableImages && ref !== undefined && !isImmutableRef(ref)) {
+                out.push(`${key}.releases.${color}.image: received ${show(img)}; expected a digest (@sha256:...) or a tag other than "latest" in a ${ctx.tier} stack: a mutable tag can change under a verified release`);
+            }
+            for (const envName of Object.keys({ ...s.env, ...s.releases[color].env })) {
+                if ((s.connectDatabase ?? ctx.hasDatabase) && envName.startsWith(DATABASE_ENV_PREFIX)) {
+                    const where = envName in s.releases[color].env ? `releases.${color}.env` : "env";
+                    out.push(`${key}.${where}.${envName}: received ${show((where === "env" ? s.env : s.releases[color].env)[envName])}; expected no ${DATABASE_ENV_PREFIX}* variable while connectDatabase is true: those come from the database's Secret`);
+                }
+            }
+        }
+        if (s.connectDatabase === true && !ctx.hasDatabase) {
+            out.push(`${key}.connectDatabase: received true; expected false when launchpad:cluster.kubeconfig is set: an existing cluster gets no Launchpad database`);
+        }
+        if (s.replicas < ctx.safety.minReplicas) {
+            out.push(`${key}.replicas: received ${show(s.replicas)}; expected at least ${ctx.safety.minReplicas} in a ${ctx.tier} stack: one pod cannot survive a node drain`);
+        }
+        const max = s.autoscaling.maxReplicas;
+        const floor = Math.max(s.replicas, s.idleReplicas ?? s.replicas);
+        if (max !== undefined && max < floor) {
+            out.push(`${key}.autoscaling.maxReplicas: received ${show(max)}; expected a number >= replicas and idleReplicas (${floor})`);
+        }
+        for (const kind of ["cpu", "memory"] as const) {
+            const req = s.resources.requests[kind];
+            const lim = s.resources.limits[kind];
+            if (quantityValue(req, kind) > quantityValue(lim, kind)) {
+                out.push(`${key}.resources.requests.${kind}: received ${show(req)}; expected at most the limit (${show(lim)})`);
+            }
+        }
+        if (s.expose.type === "LoadBalancer" && s.expose.ingress !== undefined) {
+            out.push(`${key}.expose.ingress: received ${show(s.expose.ingress)}; expected no ingress when expose.type is "LoadBalancer" (an Ingress fronts a ClusterIP Service)`);
+        }
+        out.push(...smokeProblems(`${key}.smoke`, s.smoke, ctx, show));
+        // The runner's own validator has the last word: the gate must never start with a policy it refuses.
+        const checked = validatePolicy(smokePolicy(s, ctx.safety));
+        if (!checked.ok) {
+            out.push(...checked.problems.map((p) => `${key}.smoke.${p}`));
+        }
+    }
+    // A service-wide setting is checked once per color: report it once.
+    return [...new Set(out)];
+}
+
+function smokeProblems(key: string, smoke: RawSmoke, ctx: ServiceRuleContext, show: (v: unknown) => string): string[] {
+    const out: string[] = [];
+    const t = { ...ctx.safety.smokeDefaults, ...smoke.thresholds };
+    const ceiling = ctx.safety.smokeCeilings;
+    if (t.p99Ms < t.p95Ms) {
+        out.push(`${key}.thresholds.p99Ms: received ${show(t.p99Ms)}; expected a number >= p95Ms (${t.p95Ms})`);
+    }
+    if (ceiling !== undefined) {
+        if (t.p95Ms > ceiling.p95Ms) {
+            out.push(`${key}.thresholds.p95Ms: received ${show(t.p95Ms)}; expected at most ${ceiling.p95Ms} in a ${ctx.tier} stack (the product's p95 target)`);
+        }
+        if (t.errorRate > ceiling.errorRate) {
+            out.push(`${key}.thresholds.errorRate: received ${show(t.errorRate)}; expected at most ${ceiling.errorRate} in a ${ctx.tier} stack (the product's error-rate target)`);
+        }
+    }
+    if (smoke.load !== undefined && !ctx.safety.allowSmokeLoad) {
+        out.push(`${key}.load: received ${show(smoke.load)}; expected no load profile in a ${ctx.tier} stack: the candidate shares the production database`);
+    }
+    return out;
+}
+
+/** The policy the runner gets: tier defaults filled in, a readiness check when none is given. */
+export function smokePolicy(s: RawService, safety: Safety): SmokePolicy {
+    const checks = s.smoke.checks ?? [{ path: s.health.readinessPath, method: "GET" as const, expectStatus: 200 }];
+    return {
+        checks: checks.map((c) => ({ ...c })),
+        requests: s.smoke.requests,
+        concurrency: s.smoke.concurrency,
+        timeoutMs: s.smoke.timeoutMs,
+        warmupRequests: s.smoke.warmupRequests,
+        thresholds: { ...safety.smokeDefaults, ...s.smoke.thresholds },
+        ...(s.smoke.load !== undefined ? { load: { ...s.smoke.load } } : {}),
+    };
+}
+
+export function buildServices(services: Readonly<Record<string, RawService>>, defaultColor: Color, safety: Safety, hasDatabase: boolean): ServiceConfig[] {
+    return Object.entries(services)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, s]) => {
+            const release = (c: Color): ReleaseConfig => ({ image: s.releases[c].image, env: { ...s.env, ...s.releases[c].env } });
+            return {
+                name,
+                port: s.port,
+                replicas: s.replicas,
+                idleReplicas: s.idleReplicas ?? s.replicas,
+                maxReplicas: s.autoscaling.maxReplicas ?? 3 * Math.max(s.replicas, s.idleReplicas ?? s.replicas),
+                targetCpuPercent: s.autoscaling.targetCpuPercent,
+                resources: s.resources,
+                health: s.health,
+                metricsPath: s.metricsPath,
+                connectDatabase: s.connectDatabase ?? hasDatabase,
+                expose: s.expose,
+                activeColor: s.activeColor ?? defaultColor,
+                releases: { blue: release("blue"), green: release("green") },
+                smoke: smokePolicy(s, safety),
+            };
+        });
+}

@@ -1,0 +1,170 @@
+/**
+ * npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>]
+ *
+ * Switches the live color through the Pulumi Automation API: sets `launchpad:activeColor` (or the
+ * one service's `activeColor`), then runs an update targeted at the live Service(s) only. Nothing
+ * else is touched: the other color is already running and passed its gate when it was released.
+ *
+ * Exit codes: 0 switched (or already live); 2 bad arguments or a name the stack does not have;
+ * 1 the update failed (the config already names the new color: run `pulumi up` again, or roll back).
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, parseConfig, type ServiceConfig } from "../config";
+import { OBJECT_KEYS } from "../config/schema";
+import { COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
+import { REPO_ROOT } from "../plan/engine";
+
+const USAGE = "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>]";
+
+/** The part of an Automation API `Stack` the rollback uses, so tests can hand in a fake. */
+export interface RollbackStack {
+    getAllConfig(): Promise<Record<string, { value: string; secret?: boolean }>>;
+    setConfig(key: string, value: { value: string; secret?: boolean }, path?: boolean): Promise<void>;
+    removeConfig(key: string, path?: boolean): Promise<void>;
+    exportStack(): Promise<{ deployment: { resources?: readonly StateResource[] } }>;
+    up(opts: { target: string[]; targetDependents: boolean; onOutput: (out: string) => void }): Promise<{ summary: { result: string } }>;
+}
+
+interface StateResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly inputs?: { readonly metadata?: { readonly labels?: Readonly<Record<string, string>> } };
+}
+
+export interface RollbackDeps {
+    /** Selects the stack in the project at `workDir` (a `LocalWorkspace`). */
+    selectStack(stackName: string, workDir: string): Promise<RollbackStack>;
+    /** Where `pulumi up`'s own output goes. @default - discarded */
+    onOutput?: (out: string) => void;
+}
+
+export interface CliResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+const PROJECT = "launchpad";
+
+/** The stack's services as the program resolves them, from the stack's own config. */
+async function servicesOf(stack: RollbackStack, stackName: string): Promise<readonly ServiceConfig[]> {
+    const all = await stack.getAllConfig();
+    const values: Record<string, unknown> = {};
+    const secretKeys = new Set<string>();
+    for (const [key, v] of Object.entries(all)) {
+        const name = key.slice(key.indexOf(":") + 1);
+        values[key] = key.startsWith("launchpad:") && OBJECT_KEYS.has(name) ? JSON.parse(v.value) : v.value;
+        if (v.secret === true) {
+            secretKeys.add(key);
+        }
+    }
+    return parseConfig({ project: PROJECT, stack: stackName, values, secretKeys }).services;
+}
+
+/** URNs of the live Services of `names`, from the stack's state. */
+export function liveServiceUrns(resources: readonly StateResource[], names: readonly string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const r of resources) {
+        const labels = r.inputs?.metadata?.labels ?? {};
+        if (r.type === "kubernetes:core/v1:Service" && labels[ROLE_LABEL] === ROLES.live && names.includes(labels[SELECTOR_LABELS.app])) {
+            out.set(labels[SELECTOR_LABELS.app], r.urn);
+        }
+    }
+    return out;
+}
+
+const other = (c: Color): Color => (c === "blue" ? "green" : "blue");
+
+export async function rollback(argv: readonly string[], deps: RollbackDeps): Promise<CliResult> {
+    let args;
+    try {
+        args = parseArgs({
+            args: [...argv],
+            options: { stack: { type: "string" }, service: { type: "string" }, to: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+            strict: true,
+            allowPositionals: false,
+        }).values;
+    } catch (e) {
+        return { code: 2, stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n` };
+    }
+    if (args.help) {
+        return { code: 0, stdout: `${USAGE}\n`, stderr: "" };
+    }
+    if (args.stack === undefined) {
+        return { code: 2, stdout: "", stderr: `--stack is required\n${USAGE}\n` };
+    }
+    if (args.to !== undefined && !(COLORS as readonly string[]).includes(args.to)) {
+        return { code: 2, stdout: "", stderr: `--to: received ${JSON.stringify(args.to)}; expected one of "blue", "green"\n` };
+    }
+    const to = args.to as Color | undefined;
+
+    const stack = await deps.selectStack(args.stack, REPO_ROOT);
+    let services: readonly ServiceConfig[];
+    try {
+        services = await servicesOf(stack, args.stack);
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            return { code: 2, stdout: "", stderr: `${e.message}\n` };
+        }
+        throw e;
+    }
+    const chosen = args.service === undefined ? services : services.filter((s) => s.name === args.service);
+    if (chosen.length === 0) {
+        return { code: 2, stdout: "", stderr: `--service: received ${JSON.stringify(args.service)}; expected one of ${services.map((s) => JSON.stringify(s.name)).join(", ")}\n` };
+    }
+    const colors = new Set(chosen.map((s) => s.activeColor));
+    if (to === undefined && colors.size > 1) {
+        const now = chosen.map((s) => `${s.name}: ${s.activeColor}`).join(", ");
+        return { code: 2, stdout: "", stderr: `the services are live on different colors (${now}); name --service or --to\n` };
+    }
+    const target: Color = to ?? other(chosen[0].activeColor);
+    const moving = chosen.filter((s) => s.activeColor !== target);
+    if (moving.length === 0) {
+        return { code: 0, stdout: `${chosen.map((s) => s.name).join(", ")}: already live on ${target}; nothing to do\n`, stderr: "" };
+    }
+
+    const state = await stack.exportStack();
+    const urns = liveServiceUrns(state.deployment.resources ?? [], moving.map((s) => s.name));
+    const missing = moving.filter((s) => !urns.has(s.name)).map((s) => s.name);
+    if (missing.length > 0) {
+        return { code: 1, stdout: "", stderr: `no live Service for ${missing.join(", ")} in stack ${args.stack}'s state: deploy it with pulumi up first\n` };
+    }
+
+    if (args.service !== undefined) {
+        await stack.setConfig(`launchpad:services.${args.service}.activeColor`, { value: target }, true);
+    } else {
+        await stack.setConfig("launchpad:activeColor", { value: target });
+        // Every service follows the stack-wide color again.
+        for (const s of services) {
+            await stack.removeConfig(`launchpad:services.${s.name}.activeColor`, true);
+        }
+    }
+    const lines = moving.map((s) => `${s.name}: ${s.activeColor} -> ${target}`);
+    try {
+        const result = await stack.up({ target: [...urns.values()], targetDependents: false, onOutput: deps.onOutput ?? (() => undefined) });
+        if (result.summary.result !== "succeeded") {
+            throw new Error(`the update ended with result "${result.summary.result}"`);
+        }
+    } catch (e) {
+        return {
+            code: 1,
+            stdout: `${lines.join("\n")}\n`,
+            stderr: `the targeted update of the live Service(s) failed: ${(e as Error).message}\nthe stack's config now names ${target}; run \`pulumi up --stack ${args.stack}\` again, or roll back to the previous color\n`,
+        };
+    }
+    return { code: 0, stdout: `${lines.join("\n")}\nlive Service(s) switched: ${[...urns.values()].join(", ")}\n`, stderr: "" };
+}
+
+if (require.main === module) {
+    void (async () => {
+        // Loaded here only: the Automation API drives the Pulumi CLI, which tests never need.
+        const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+        const r = await rollback(process.argv.slice(2), {
+            selectStack: (stackName, workDir) => LocalWorkspace.selectStack({ stackName, workDir }),
+            onOutput: (out) => process.stderr.write(out),
+        });
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        process.exitCode = r.code;
+    })();
+}

@@ -1,0 +1,266 @@
+/**
+ * Blue/green delivery under the plan engine: the objects per service and color, their selectors,
+ * probes and security, the gate Job and what the live Service waits for, and the blast radius of a
+ * color switch measured by diffing two real plans.
+ */
+import { describe, expect, it } from "vitest";
+import { gateDeadlineSeconds, releaseId, SMOKE_RUNNER_IMAGE } from "../components/blue-green-service";
+import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
+import { validatePolicy } from "../smoke/policy";
+import { loadConfigFor } from "./support/config";
+import { validateKubernetesObject } from "./support/k8s-schema";
+import { byUrn, input, named, planStack, type Plan, type PlannedResource } from "./support/plan";
+
+const DELIVERY_TYPES = [
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:core/v1:Service",
+    "kubernetes:policy/v1:PodDisruptionBudget",
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    "kubernetes:batch/v1:Job",
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:networking.k8s.io/v1:Ingress",
+];
+
+/** The children of the `api` BlueGreenService, by type. */
+function deliveryCounts(plan: Plan): Record<string, number> {
+    const parent = named(plan, `launchpad-${plan.stack}-api`).urn;
+    const out: Record<string, number> = {};
+    for (const r of plan.resources.filter((x) => x.parent === parent)) {
+        out[r.type] = (out[r.type] ?? 0) + 1;
+    }
+    return out;
+}
+
+const RESTRICTED_CONTAINER = (uid: number) => ({
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+});
+
+function labels(color: string, role: string, version: string, component = "server"): Record<string, string> {
+    return {
+        app: "api",
+        color,
+        "app.kubernetes.io/name": "api",
+        "app.kubernetes.io/instance": `api-${color}`,
+        "app.kubernetes.io/version": version,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": "launchpad",
+        "app.kubernetes.io/managed-by": "pulumi",
+        "launchpad.dev/role": role,
+    };
+}
+
+describe.each([
+    { stack: "staging", active: "green", replicas: 2, max: 6, spread: "ScheduleAnyway", resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } },
+    { stack: "production", active: "blue", replicas: 3, max: 12, spread: "DoNotSchedule", resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } } },
+])("the $stack stack's api service", ({ stack, active, replicas, max, spread, resources }) => {
+    const plan = () => planStack(stack);
+    const prefix = `launchpad-${stack}-api`;
+
+    it("has per color a Deployment, preview Service, PDB, HPA and gate Job, plus one live Service, Ingress and smoke ConfigMap", async () => {
+        expect(deliveryCounts(await plan())).toEqual({
+            "kubernetes:apps/v1:Deployment": 2,
+            "kubernetes:core/v1:Service": 3,
+            "kubernetes:policy/v1:PodDisruptionBudget": 2,
+            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 2,
+            "kubernetes:batch/v1:Job": 2,
+            "kubernetes:core/v1:ConfigMap": 1,
+            "kubernetes:networking.k8s.io/v1:Ingress": 1,
+        });
+    });
+
+    it.each(["blue", "green"])("runs the %s Deployment with a fixed {app, color} selector, probes, limits, spread and a hardened pod", async (color) => {
+        const d = named(await plan(), `${prefix}-${color}`);
+        const version = color === "blue" ? "1.4.2" : "1.5.0";
+        expect(input(d, "metadata")).toEqual({ name: `api-${color}`, namespace: `launchpad-${stack}`, labels: labels(color, "workload", version) });
+        expect(input(d, "spec.selector")).toEqual({ matchLabels: { app: "api", color } });
+        expect(input(d, "spec.replicas")).toBe(replicas);
+        expect(d.options.ignoreChanges).toEqual(["spec.replicas"]);
+        expect(input(d, "spec.strategy")).toEqual({ type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } });
+        const pod = input(d, "spec.template.spec") as Record<string, unknown>;
+        expect(pod.automountServiceAccountToken).toBe(false);
+        expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } });
+        expect(pod.topologySpreadConstraints).toEqual([
+            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: spread, labelSelector: { matchLabels: { app: "api", color } } },
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "api", color } } },
+        ]);
+        const [c] = pod.containers as Record<string, unknown>[];
+        expect(c.image).toBe(`ghcr.io/acme/api:${version}`);
+        expect(c.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+        expect(c.resources).toEqual(resources);
+        expect(c.readinessProbe).toEqual({ httpGet: { path: "/health/ready", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+        expect(c.livenessProbe).toEqual({ httpGet: { path: "/health/live", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
+        expect(c.startupProbe).toEqual({ httpGet: { path: "/health/live", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 24 });
+        expect(c.securityContext).toEqual(RESTRICTED_CONTAINER(10001));
+        expect(c.env).toEqual([
+            { name: "LOG_LEVEL", value: stack === "production" ? "warn" : "info" },
+            ...["host", "port", "database", "username", "password", "engine"].map((key) => ({
+                name: `DATABASE_${key.toUpperCase()}`,
+                valueFrom: { secretKeyRef: { name: "database-connection", key } },
+            })),
+        ]);
+    });
+
+    it("bounds each color with a PDB of one unavailable pod and an HPA from the replicas to the ceiling", async () => {
+        const p = await plan();
+        for (const color of ["blue", "green"]) {
+            expect(input(named(p, `${prefix}-${color}-pdb`), "spec")).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: "api", color } } });
+            expect(input(named(p, `${prefix}-${color}-hpa`), "spec")).toEqual({
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: `api-${color}` },
+                minReplicas: replicas,
+                maxReplicas: max,
+                metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+            });
+        }
+    });
+
+    it("gives each color a ClusterIP preview Service selecting only that color", async () => {
+        const p = await plan();
+        for (const color of ["blue", "green"]) {
+            expect(input(named(p, `${prefix}-${color}-preview`), "spec")).toEqual({
+                type: "ClusterIP",
+                selector: { app: "api", color },
+                ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+            });
+        }
+    });
+
+    it("selects the active color in the live Service, which waits for that color's Deployment and gate Job, with bounded timeouts", async () => {
+        const p = await plan();
+        const live = named(p, `${prefix}-live`);
+        expect(input(live, "spec")).toEqual({ type: "ClusterIP", selector: { app: "api", color: active }, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] });
+        expect(input(live, "metadata.name")).toBe("api");
+        expect(live.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-${active}`, `${prefix}-${active}-gate`]);
+        expect(live.options.customTimeouts).toEqual({ create: "5m", update: "3m" });
+        expect(input(named(p, `${prefix}-ingress`), "spec.rules")).toEqual([{
+            host: stack === "production" ? "api.example.com" : "api.staging.example.com",
+            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "api", port: { name: "http" } } } }] },
+        }]);
+    });
+
+    it.each(["blue", "green"])("runs the %s gate Job against that color's preview Service, named by its release, failing fast", async (color) => {
+        const p = await plan();
+        const config = await loadConfigFor(stack);
+        const service = config.services[0];
+        const job = named(p, `${prefix}-${color}-gate`);
+        const id = releaseId(service, color as "blue" | "green");
+        const deadline = gateDeadlineSeconds(service.smoke);
+        expect(deadline).toBe(stack === "staging" ? 204 : 184);
+        expect(input(job, "metadata.name")).toBe(`api-${color}-gate-${id}`);
+        expect(input(job, "metadata.annotations")).toEqual({
+            "pulumi.com/replaceUnready": "true",
+            "launchpad.dev/release-id": id,
+            "launchpad.dev/image": service.releases[color as "blue" | "green"].image,
+        });
+        expect(input(job, "spec.backoffLimit")).toBe(0);
+        expect(input(job, "spec.activeDeadlineSeconds")).toBe(deadline);
+        expect(input(job, "spec.template.metadata.annotations")).toEqual({ "launchpad.dev/release-id": id, "launchpad.dev/image": service.releases[color as "blue" | "green"].image });
+        expect(job.options.customTimeouts).toEqual({ create: `${deadline + 120}s`, update: `${deadline + 120}s` });
+        expect(job.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-${color}`, `${prefix}-${color}-preview`, `${prefix}-smoke`]);
+        const pod = input(job, "spec.template.spec") as { containers: Record<string, unknown>[]; restartPolicy: string; volumes: unknown };
+        expect(pod.restartPolicy).toBe("Never");
+        expect(pod.containers[0].image).toBe(SMOKE_RUNNER_IMAGE);
+        expect(pod.containers[0].command).toEqual(["node", "/smoke/runner.cjs", "--policy", "/smoke/policy.json", "--target", `http://api-${color}.launchpad-${stack}.svc.cluster.local:80`]);
+        expect(pod.containers[0].securityContext).toEqual(RESTRICTED_CONTAINER(1000));
+        expect(pod.volumes).toEqual([{ name: "smoke", configMap: { name: "api-smoke" } }]);
+    });
+
+    it("ships the service's smoke policy with the tier's thresholds in the smoke ConfigMap", async () => {
+        const data = input(named(await plan(), `${prefix}-smoke`), "data") as Record<string, string>;
+        const policy = JSON.parse(data["policy.json"]) as unknown;
+        expect(policy).toEqual(stack === "staging"
+            ? {
+                checks: [{ path: "/health/ready", method: "GET", expectStatus: 200 }, { path: "/api/v1/status", method: "GET", expectStatus: 200, bodyContains: '"status":"ok"', maxLatencyMs: 250 }],
+                requests: 200, concurrency: 10, timeoutMs: 2000, warmupRequests: 10,
+                thresholds: { p95Ms: 300, p99Ms: 1000, errorRate: 0.02 },
+                load: { users: 100, durationSeconds: 60 },
+            }
+            : {
+                checks: [{ path: "/health/ready", method: "GET", expectStatus: 200 }, { path: "/api/v1/status", method: "GET", expectStatus: 200, bodyContains: '"status":"ok"', maxLatencyMs: 200 }],
+                requests: 300, concurrency: 10, timeoutMs: 2000, warmupRequests: 10,
+                thresholds: { p95Ms: 200, p99Ms: 500, errorRate: 0.01 },
+            });
+    });
+
+    it("ships the bundled runner the gate Job runs, and a policy the runner accepts", async () => {
+        const data = input(named(await plan(), `${prefix}-smoke`), "data") as Record<string, string>;
+        expect(Object.keys(data).sort()).toEqual(["policy.json", RUNNER_FILE]);
+        expect(data[RUNNER_FILE]).toBe(bundleRunner());
+        expect(validatePolicy(JSON.parse(data["policy.json"]))).toEqual({ ok: true, policy: JSON.parse(data["policy.json"]) as unknown });
+    });
+
+    it("plans only Kubernetes objects that are valid against the Kubernetes schema", async () => {
+        const k8sObjects = (await plan()).resources.filter((r) => DELIVERY_TYPES.includes(r.type));
+        expect(k8sObjects.length).toBeGreaterThanOrEqual(13);
+        const invalid = k8sObjects.flatMap((r) => {
+            try {
+                validateKubernetesObject(r);
+                return [];
+            } catch (e) {
+                return [`${r.name}: ${(e as Error).message}`];
+            }
+        });
+        expect(invalid).toEqual([]);
+    });
+});
+
+/** Paths (dotted) where two JSON values differ. */
+function diffPaths(a: unknown, b: unknown, at = ""): string[] {
+    if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
+        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+        return [...keys].flatMap((k) => diffPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at === "" ? k : `${at}.${k}`));
+    }
+    return JSON.stringify(a) === JSON.stringify(b) ? [] : [at];
+}
+
+/** Every resource whose inputs or options differ between two plans, with the differing paths. */
+function planDiff(a: Plan, b: Plan): Record<string, string[]> {
+    const index = (p: Plan) => new Map(p.resources.map((r): [string, PlannedResource] => [r.urn, r]));
+    const ia = index(a);
+    const ib = index(b);
+    const out: Record<string, string[]> = {};
+    for (const urn of new Set([...ia.keys(), ...ib.keys()])) {
+        const ra = ia.get(urn);
+        const rb = ib.get(urn);
+        const paths = ra === undefined || rb === undefined ? ["(added or removed)"] : [...diffPaths(ra.inputs, rb.inputs), ...diffPaths(ra.options, rb.options).map((p) => `options.${p}`), ...(ra.protect === rb.protect ? [] : ["protect"])];
+        if (paths.length > 0) {
+            out[(ra ?? rb)?.name ?? urn] = paths;
+        }
+    }
+    return out;
+}
+
+describe("a color switch (rollback) changes exactly the live Service's selector", () => {
+    it.each(["staging", "production"])("%s: blue vs green differs only in spec.selector.color of the live Service", async (stack) => {
+        const blue = await planStack(stack, ["launchpad:activeColor=blue"]);
+        const green = await planStack(stack, ["launchpad:activeColor=green"]);
+        expect(planDiff(blue, green)).toEqual({ [`launchpad-${stack}-api-live`]: ["spec.selector.color"] });
+    });
+
+    it("a new image for the idle color changes that color's Deployment and gate Job only, not the live Service", async () => {
+        const before = await planStack("staging");
+        const after = await planStack("staging", ["launchpad:services.api.releases.blue.image=ghcr.io/acme/api:1.5.1"]);
+        const diff = planDiff(before, after);
+        expect(Object.keys(diff).sort()).toEqual(["launchpad-staging-api-blue", "launchpad-staging-api-blue-gate"]);
+        expect(diff["launchpad-staging-api-blue-gate"]).toContain("metadata.name");
+    });
+});
+
+describe("release ids", () => {
+    it("hash color, image, env and policy, and never the active color", async () => {
+        const config = await loadConfigFor("staging");
+        const s = config.services[0];
+        const flipped = { ...s, activeColor: s.activeColor === "blue" ? "green" : "blue" } as const;
+        expect(releaseId(flipped, "blue")).toBe(releaseId(s, "blue"));
+        expect(releaseId(s, "blue")).not.toBe(releaseId(s, "green"));
+        expect(releaseId({ ...s, releases: { ...s.releases, blue: { ...s.releases.blue, image: "ghcr.io/acme/api:9" } } }, "blue")).not.toBe(releaseId(s, "blue"));
+        expect(releaseId({ ...s, releases: { ...s.releases, blue: { ...s.releases.blue, env: { X: "1" } } } }, "blue")).not.toBe(releaseId(s, "blue"));
+        expect(releaseId({ ...s, smoke: { ...s.smoke, requests: 1 } }, "blue")).not.toBe(releaseId(s, "blue"));
+        expect(releaseId(s, "blue")).toMatch(/^[0-9a-f]{10}$/);
+    });
+});

@@ -1,0 +1,12 @@
+/**
+ * A committed stack's config, parsed exactly as the program parses it, for tests that compare
+ * planned objects with the values they were built from.
+ */
+import { parseConfig, type LaunchpadConfig } from "../../config";
+import { stackConfigFor } from "../../plan/engine";
+
+/** `Pulumi.<stack>.yaml` (with `--set` overrides) through the real parser. */
+export function loadConfigFor(stack: string, sets: readonly string[] = []): Promise<LaunchpadConfig> {
+    const sc = stackConfigFor({ stack, sets });
+    return Promise.resolve(parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys }));
+}
