@@ -58,7 +58,7 @@ const STAGING_COUNTS = {
     "aws:ec2/eip:Eip": 1,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
-    "aws:s3/bucketVersioning:BucketVersioning": 2,
+    "aws:s3/bucketVersioning:BucketVersioning": 4,
     "aws:ec2/flowLog:FlowLog": 1,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
     "aws:s3/bucketLogging:BucketLogging": 2,
@@ -105,7 +105,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(110);
+        expect(doc.resources).toHaveLength(112);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -115,8 +115,8 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 18.
-        expect(deps.length).toBe(29);
+        // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 20.
+        expect(deps.length).toBe(31);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -178,7 +178,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 110 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 112 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -203,7 +203,7 @@ describe("exit codes and human output", () => {
             spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(126);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(128);
         const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");
