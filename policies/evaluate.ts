@@ -12,7 +12,7 @@
 import type { PolicyPackConfig, PolicyProviderResource, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { SECRET_TEXT } from "../plan/values";
 import { POLICIES } from "./all";
-import { resolvePolicyConfig, type ResolvedPolicy } from "./config";
+import { packConfigPath, readPackConfig, resolvePolicyConfig, type ResolvedPolicy } from "./config";
 import type { LaunchpadPolicy, Level } from "./lib";
 
 /** One resource as the offline plan records it (the `--json` shape; extra fields are ignored). */
@@ -200,6 +200,17 @@ export async function evaluatePolicies(plan: PlanLike, packConfig: PolicyPackCon
     return violations;
 }
 
+/**
+ * Evaluates `plan` under its stack's committed pack config (`policies/config/<stack>.json`) or the
+ * file at `configPath`. Throws `MissingPolicyConfigError` or `PolicyConfigError`.
+ */
+export async function evaluatePlan(plan: PlanLike, configPath: string = packConfigPath(plan.stack)): Promise<Violation[]> {
+    return evaluatePolicies(plan, readPackConfig(configPath), { source: configPath });
+}
+
+/** The exit code of a plan with these violations: 3 when any is mandatory. */
+export const POLICY_EXIT_CODE = 3;
+
 /** True when any violation blocks: the CLIs exit 3. */
 export function hasMandatory(violations: readonly Violation[]): boolean {
     return violations.some((v) => v.level === "mandatory");
@@ -209,7 +220,7 @@ export function hasMandatory(violations: readonly Violation[]): boolean {
 export function renderViolations(violations: readonly Violation[]): string {
     const mandatory = violations.filter((v) => v.level === "mandatory");
     const advisory = violations.filter((v) => v.level === "advisory");
-    const lines = [`Policies: ${mandatory.length} mandatory, ${advisory.length} advisory violation${violations.length === 1 ? "" : "s"}`];
+    const lines = [`Policies: ${violations.length} violation${violations.length === 1 ? "" : "s"} (${mandatory.length} mandatory, ${advisory.length} advisory)`];
     for (const v of [...mandatory, ...advisory]) {
         lines.push(`  [${v.level}] ${v.policy}  ${v.urn}`, `      ${v.message}`);
     }
