@@ -272,14 +272,19 @@ export const backupPlanCoverage: LaunchpadResourcePolicy = {
     validateResource: validateResourceOfType(aws.backup.Plan, (plan, args, report) => {
         const c = args.getConfig<BackupPlanCoverageConfig>();
         const rules = arr(plan.rules).map(rec);
-        const kept = rules.map((r) => rec(r.lifecycle).deleteAfter).filter((d): d is number => typeof d === "number");
-        // Each tier needs its own rule: one rule kept 7 years does not make daily copies.
-        const used = new Set<number>();
+        // A continuous rule keeps point-in-time logs, not the tier's copies.
+        const kept = rules
+            .filter((r) => r.enableContinuousBackup !== true)
+            .map((r) => rec(r.lifecycle).deleteAfter)
+            .filter((d): d is number => typeof d === "number")
+            .sort((a, b) => a - b);
+        // Each tier needs its own rule (one rule kept 7 years does not make daily copies): longest
+        // tier first, each taking the shortest rule that still keeps long enough.
         const missing: number[] = [];
-        for (const days of [...c.retentionDays].sort((a, b) => a - b)) {
-            const i = kept.findIndex((k, idx) => !used.has(idx) && k >= days);
-            if (i === -1) missing.push(days);
-            else used.add(i);
+        for (const days of [...c.retentionDays].sort((a, b) => b - a)) {
+            const i = kept.findIndex((k) => k >= days);
+            if (i === -1) missing.unshift(days);
+            else kept.splice(i, 1);
         }
         if (missing.length > 0) {
             report(`Backup plan ${args.name} does not cover the retention tiers of ${listText(missing.map((d) => `${d} days`))}: add a rule per tier with lifecycle.deleteAfter of at least those days.`);
