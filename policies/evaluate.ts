@@ -78,7 +78,8 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
     return typeof t === "string" && t === type;
 }
 
-const props = (r: PlanResourceLike): Record<string, unknown> => structuredClone(r.inputs) as Record<string, unknown>;
+// A copy per call: a policy that mutates its props must not change what the next one sees.
+const props = (r: PlanResourceLike): Record<string, unknown> => structuredClone(r.inputs);
 
 /**
  * Runs one resource policy on one resource and returns its messages, in order. `config` is the
