@@ -350,7 +350,9 @@ export class BackupStorage extends pulumi.ComponentResource {
 
         // Log buckets: SSE-S3, because S3 server access logging delivers only to targets whose
         // default encryption is SSE-S3 (AES256); SSE-KMS targets are not supported. No Object Lock
-        // (logs cannot be delivered to a bucket with a default retention), no versioning needed.
+        // (logs cannot be delivered to a bucket with a default retention). Versioned, as the policy
+        // pack requires of every bucket, so an overwritten or deleted log stays recoverable for
+        // NONCURRENT_VERSION_DAYS; its noncurrent versions expire so the bucket does not grow forever.
         const logBucket = (role: string, suffix: string, region: string | undefined, source: aws.s3.Bucket): aws.s3.Bucket => {
             const bucket = new aws.s3.Bucket(`${name}-${role}`, {
                 bucketPrefix: `${args.bucketPrefix}-${suffix}`,
@@ -358,6 +360,11 @@ export class BackupStorage extends pulumi.ComponentResource {
                 region,
                 tags: childTags(tags, `${name}-${role}`),
             }, stateful);
+            const versioning = new aws.s3.BucketVersioning(`${name}-${role}-versioning`, {
+                bucket: bucket.bucket,
+                versioningConfiguration: { status: "Enabled" },
+                region,
+            }, parent);
             this.harden(`${name}-${role}`, bucket, region, { sseAlgorithm: "AES256" }, (arn) =>
                 pulumi.all([source.arn, account]).apply(([sourceArn, accountId]) => JSON.stringify(logBucketPolicy(arn, sourceArn, accountId))));
             new aws.s3.BucketLifecycleConfiguration(`${name}-${role}-lifecycle`, {
@@ -367,10 +374,11 @@ export class BackupStorage extends pulumi.ComponentResource {
                     status: "Enabled",
                     filter: {},
                     expiration: { days: safety.logRetentionDays },
+                    noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS },
                     abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_INCOMPLETE_UPLOAD_DAYS },
                 }],
                 region,
-            }, parent);
+            }, { parent: this, dependsOn: [versioning] });
             new aws.s3.BucketLogging(`${name}-${role.replace(/-logs$/, "")}-access-logging`, {
                 bucket: source.bucket,
                 targetBucket: bucket.bucket,

@@ -55,6 +55,8 @@ export interface BlueGreenServiceArgs {
      * @default - the service's active color, unconditionally
      */
     readonly liveColor?: pulumi.Output<Color>;
+    /** Annotations of the live Service (production's promotion mark). @default - none */
+    readonly liveAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /** What a color runs, as the gate and the promotion rules see it. */
@@ -343,7 +345,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
         this.liveColor = args.liveColor ?? pulumi.output(s.activeColor);
         const live = new k8s.core.v1.Service(`${name}-live`, {
-            metadata: { name: s.name, namespace: ns, labels: serviceLabels(s, args.project, ROLES.live) },
+            metadata: { name: s.name, namespace: ns, labels: serviceLabels(s, args.project, ROLES.live), annotations: args.liveAnnotations },
             spec: liveServiceSpec(s, this.liveColor),
         }, { ...child, dependsOn: [deployments[s.activeColor], gateJobs[s.activeColor]], customTimeouts: LIVE_SERVICE_TIMEOUTS });
         this.liveServiceName = live.metadata.name;

@@ -9,6 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LaunchpadConfig } from "../config";
+import { ANNOTATIONS } from "../lib/delivery";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName } from "./backup-plan";
 import { BlueGreenService } from "./blue-green-service";
@@ -81,6 +82,7 @@ export class Environment extends pulumi.ComponentResource {
             smokeRunner: runner,
             databaseSecretName: this.data?.database.connectionSecretName,
             liveColor: this.promotion?.liveColor(service),
+            liveAnnotations: this.promotion !== undefined ? { [ANNOTATIONS.promotion]: this.promotion.mark(service) } : undefined,
         }, child));
 
         this.outputs = { ...environmentOutputs(config, this.network, this.cluster, this.data), ...deliveryOutputs(this.services, config) };

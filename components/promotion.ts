@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type PromotionConfig, type ServiceConfig } from "../config";
-import type { Color } from "../lib/delivery";
+import { PROMOTION, type Color } from "../lib/delivery";
 import type { ReleaseInfo } from "./blue-green-service";
 
 /** The stack output holding, per service, the releases whose gate passed. */
@@ -62,8 +62,11 @@ export function breakGlassWarning(u: UnverifiedRelease, source: string): string 
 export class Promotion extends pulumi.ComponentResource {
     /** The source stack's verified releases per service. */
     public readonly sourceReleases: pulumi.Output<VerifiedReleases | undefined>;
-    /** Resolves once every live image is verified (or break glass is on); rejects with a `ConfigError` otherwise. */
-    public readonly checked: pulumi.Output<true>;
+    /**
+     * The live releases the source stack has not verified: empty, or break glass is on. Rejects with
+     * a `ConfigError` when one exists without break glass.
+     */
+    public readonly checked: pulumi.Output<UnverifiedRelease[]>;
 
     constructor(name: string, args: PromotionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:delivery:Promotion", name, {}, opts);
@@ -78,7 +81,7 @@ export class Promotion extends pulumi.ComponentResource {
             for (const u of unverified) {
                 void pulumi.log.warn(breakGlassWarning(u, source), this);
             }
-            return true as const;
+            return unverified;
         });
         this.registerOutputs({ sourceReleases: this.sourceReleases });
     }
@@ -86,5 +89,10 @@ export class Promotion extends pulumi.ComponentResource {
     /** The service's live color, available only once the promotion rule holds. */
     liveColor(service: ServiceConfig): pulumi.Output<Color> {
         return this.checked.apply(() => service.activeColor);
+    }
+
+    /** `verified`, or `unverified-allowed` under break glass: the live Service's promotion annotation. */
+    mark(service: ServiceConfig): pulumi.Output<string> {
+        return this.checked.apply((unverified) => (unverified.some((u) => u.service === service.name) ? PROMOTION.unverifiedAllowed : PROMOTION.verified));
     }
 }

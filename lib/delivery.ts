@@ -43,10 +43,8 @@ export const ROLES = {
 export const ANNOTATIONS = {
     /** Hash of color, image and smoke policy (never the active color): a new value re-runs the gate. */
     releaseId: "launchpad.dev/release-id",
-    /** The image a color runs (on its Deployment and gate Job), and the live image (on the live Service). */
+    /** The image a color runs (on its pod template and gate Job). */
     image: "launchpad.dev/image",
-    /** On the live Service: the color it selects. */
-    activeColor: "launchpad.dev/active-color",
     /**
      * On production's live Service: `verified` (staging's gate passed for this image) or
      * `unverified-allowed` (break-glass `launchpad:promotion.allowUnverified` was set).

@@ -87,9 +87,9 @@ export function renderTree(plan: Plan): string {
     return `${lines.join("\n")}\n`;
 }
 
-/** The `--json` document: exactly this, on stdout, nothing else. */
-export function renderJson(plan: Plan): string {
-    return `${JSON.stringify({
+/** The `--json` document as an object (`--policy` adds its `policy` key). */
+export function jsonDocument(plan: Plan): { stack: string; resources: object[]; outputs: Record<string, Json> } {
+    return {
         stack: plan.stack,
         resources: plan.resources.map((r) => ({
             urn: r.urn,
@@ -104,5 +104,10 @@ export function renderJson(plan: Plan): string {
             options: r.options,
         })),
         outputs: plan.outputs,
-    }, null, 2)}\n`;
+    };
+}
+
+/** The `--json` document: exactly this, on stdout, nothing else. */
+export function renderJson(plan: Plan, extra: Record<string, unknown> = {}): string {
+    return `${JSON.stringify({ ...jsonDocument(plan), ...extra }, null, 2)}\n`;
 }

@@ -1,16 +1,23 @@
 /**
- * npm run plan -- --stack <staging|production> [--json] [--set <key>=<value> ...]
+ * npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...]
  *
- * Exit codes: 0 planned; 2 invalid config (every problem on stderr, nothing on stdout);
- * 1 anything else (bad arguments, unknown stack, the program failed).
+ * `--policy` evaluates the policy pack on the plan (`policies/evaluate.ts`) under the stack's pack
+ * config, `policies/config/<stack>.json`: violations follow the tree, or go in the JSON document as
+ * `"policy": {"violations": [...]}`.
+ *
+ * Exit codes: 0 planned (and no mandatory violation); 3 a mandatory policy violation; 2 invalid
+ * config, stack or policy pack (every problem on stderr, nothing on stdout); 1 anything else (bad
+ * arguments, unknown stack, the program failed).
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
 import { runPlan, PlanError } from "../plan/engine";
 import { renderJson, renderTree } from "../plan/render";
 import { PlanInputError } from "../plan/stack-config";
+import { MissingPolicyConfigError, PolicyConfigError } from "../policies/config";
+import { evaluatePlan, hasMandatory, POLICY_EXIT_CODE, renderViolations } from "../policies/evaluate";
 
-const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--set <key>=<value> ...]";
+const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...]";
 
 export interface CliResult {
     readonly code: number;
@@ -27,6 +34,7 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
             options: {
                 stack: { type: "string", short: "s" },
                 json: { type: "boolean", default: false },
+                policy: { type: "boolean", default: false },
                 set: { type: "string", multiple: true, default: [] },
                 help: { type: "boolean", short: "h", default: false },
             },
@@ -45,12 +53,18 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
     try {
         const plan = await runPlan({ stack: args.stack, sets: args.set });
         const notes = plan.log.length > 0 ? `${plan.log.join("\n")}\n` : "";
-        return { code: 0, stdout: args.json ? renderJson(plan) : renderTree(plan), stderr: notes };
+        if (!args.policy) {
+            return { code: 0, stdout: args.json ? renderJson(plan) : renderTree(plan), stderr: notes };
+        }
+        const violations = await evaluatePlan(plan);
+        const code = hasMandatory(violations) ? POLICY_EXIT_CODE : 0;
+        const stdout = args.json ? renderJson(plan, { policy: { violations } }) : `${renderTree(plan)}\n${renderViolations(violations)}`;
+        return { code, stdout, stderr: notes };
     } catch (e) {
-        if (e instanceof ConfigError) {
+        if (e instanceof ConfigError || e instanceof PolicyConfigError) {
             return { code: 2, stdout: "", stderr: `${e.message}\n` };
         }
-        if (e instanceof PlanInputError || e instanceof PlanError) {
+        if (e instanceof PlanInputError || e instanceof PlanError || e instanceof MissingPolicyConfigError) {
             return { code: 1, stdout: "", stderr: `error: ${e.message}\n` };
         }
         return { code: 1, stdout: "", stderr: `error: ${(e as Error).stack ?? String(e)}\n` };

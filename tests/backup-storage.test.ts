@@ -170,14 +170,16 @@ describe.each(STACKS)("backup storage (%s)", (stack) => {
         expect(input(named(p, "bk-bucket"), "region")).toBeUndefined();
     });
 
-    it("versions both backup buckets and creates them with Object Lock enabled", async () => {
+    it("versions every bucket and creates the backup buckets with Object Lock enabled", async () => {
         const p = await plan(stack);
         for (const b of ["bk-bucket", "bk-replica"]) {
             expect(input(named(p, b), "objectLockEnabled")).toBe(true);
+        }
+        for (const b of BUCKETS) {
             expect(input(named(p, `${b}-versioning`), "versioningConfiguration")).toEqual({ status: "Enabled" });
             expect(input(named(p, `${b}-versioning`), "bucket")).toBe(stateOf(p, b, "bucket"));
         }
-        expect(ofType(p, "aws:s3/bucketVersioning:BucketVersioning")).toHaveLength(2);
+        expect(ofType(p, "aws:s3/bucketVersioning:BucketVersioning")).toHaveLength(4);
     });
 
     it("encrypts backup buckets with their region's KMS key and a bucket key, log buckets with SSE-S3", async () => {
@@ -315,7 +317,7 @@ describe.each(STACKS)("backup storage (%s)", (stack) => {
         const days = production ? 365 : 30;
         for (const b of ["bk-bucket-logs", "bk-replica-logs"]) {
             expect(input(named(p, `${b}-lifecycle`), "rules")).toEqual([
-                { id: `expire-${days}d`, status: "Enabled", filter: {}, expiration: { days }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+                { id: `expire-${days}d`, status: "Enabled", filter: {}, expiration: { days }, noncurrentVersionExpiration: { noncurrentDays: 7 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
             ]);
         }
     });

@@ -223,7 +223,7 @@ describe("AWS provider", () => {
         const providers = ofType(plan, "pulumi:providers:aws");
         expect(providers.map((p) => [p.name, input(p, "region")])).toEqual([["launchpad-production-aws", "us-east-1"]]);
         const awsResources = plan.resources.filter((r) => r.type.startsWith("aws:"));
-        expect(awsResources).toHaveLength(107);
+        expect(awsResources).toHaveLength(109);
         expect(new Set(awsResources.map((r) => r.provider))).toEqual(new Set([providers[0].urn]));
     });
 });

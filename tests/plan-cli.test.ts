@@ -58,7 +58,7 @@ const STAGING_COUNTS = {
     "aws:ec2/eip:Eip": 1,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
-    "aws:s3/bucketVersioning:BucketVersioning": 2,
+    "aws:s3/bucketVersioning:BucketVersioning": 4,
     "aws:ec2/flowLog:FlowLog": 1,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
     "aws:s3/bucketLogging:BucketLogging": 2,
@@ -112,7 +112,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(124);
+        expect(doc.resources).toHaveLength(126);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -122,9 +122,9 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 18, delivery 8 (each gate
+        // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 20, delivery 8 (each gate
         // Job on its Deployment, preview Service and ConfigMap; the live Service on the active pair).
-        expect(deps.length).toBe(37);
+        expect(deps.length).toBe(39);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -187,7 +187,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 124 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 126 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -204,7 +204,7 @@ describe("exit codes and human output", () => {
         expect(bad).toEqual({ code: 1, stdout: "", stderr: 'error: --set expects <key>=<value>, received "launchpad:tier"\n' });
         const none = await planCli([]);
         expect(none.code).toBe(1);
-        expect(none.stderr).toBe("--stack is required\nusage: npm run plan -- --stack <staging|production> [--json] [--set <key>=<value> ...]\n");
+        expect(none.stderr).toBe("--stack is required\nusage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...]\n");
     });
 
     it("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", () => {
@@ -212,7 +212,7 @@ describe("exit codes and human output", () => {
             spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(141);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(143);
         const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");

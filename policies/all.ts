@@ -1,0 +1,22 @@
+/**
+ * Every policy of the pack, in the order they report: the one list `index.ts` hands to
+ * `PolicyPack` and the offline evaluator runs.
+ */
+import { DATA_PROTECTION_POLICIES } from "./data-protection";
+import { DELIVERY_POLICIES } from "./delivery";
+import { HYGIENE_POLICIES } from "./hygiene";
+import type { LaunchpadPolicy } from "./lib";
+import { NETWORK_POLICIES } from "./network";
+import { SECRETS_POLICIES } from "./secrets";
+import { WORKLOAD_POLICIES } from "./workloads";
+
+export const PACK_NAME = "launchpad";
+
+export const POLICIES: readonly LaunchpadPolicy[] = [
+    ...DATA_PROTECTION_POLICIES,
+    ...NETWORK_POLICIES,
+    ...WORKLOAD_POLICIES,
+    ...DELIVERY_POLICIES,
+    ...SECRETS_POLICIES,
+    ...HYGIENE_POLICIES,
+];

@@ -1,0 +1,317 @@
+/**
+ * Data protection: the database, the S3 buckets and AWS Backup, each checked against what the
+ * product promised (issue 4): encrypted with our own keys, never public, kept long enough, locked
+ * in production, copied to another region.
+ */
+import * as aws from "@pulumi/aws";
+import { validateResourceOfType, type PolicyResource, type ReportViolation } from "@pulumi/policy";
+import { BACKUP_TIERS, RETENTION_DAYS } from "../lib/retention";
+import { arnRegion, arr, listText, rec, regionOf, resourcesOfType, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+
+// --- RDS --------------------------------------------------------------------------------------
+
+export const rdsEncryptedWithCmk: LaunchpadResourcePolicy = {
+    name: "rds-encrypted-with-cmk",
+    description: "RDS instances encrypt storage with a customer-managed KMS key.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        if (db.storageEncrypted !== true) {
+            report(`RDS instance ${args.name} stores data unencrypted: set storageEncrypted: true and kmsKeyId to a customer-managed KMS key.`);
+        } else if (typeof db.kmsKeyId !== "string" || db.kmsKeyId === "" || db.kmsKeyId.includes("alias/aws/")) {
+            // Without kmsKeyId RDS uses the AWS-managed aws/rds key, whose policy nobody can restrict.
+            report(`RDS instance ${args.name} is encrypted with the AWS-managed key: set kmsKeyId to a customer-managed KMS key.`);
+        }
+    }),
+};
+
+export const rdsNotPublic: LaunchpadResourcePolicy = {
+    name: "rds-not-public",
+    description: "RDS instances are never publicly accessible.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        if (db.publiclyAccessible === true) {
+            report(`RDS instance ${args.name} is publicly accessible: set publiclyAccessible: false and reach it from the cluster only.`);
+        }
+    }),
+};
+
+export interface RdsBackupRetentionConfig {
+    /** Days of automated backups (the point-in-time window) every tier must keep. @default 7 */
+    readonly minRetentionDays: number;
+    /** Days production must keep. @default 14 */
+    readonly minProductionRetentionDays: number;
+    readonly tier: TierConfig["tier"];
+}
+
+export const rdsBackupRetention: LaunchpadResourcePolicy = {
+    name: "rds-backup-retention",
+    description: "RDS automated backups are kept at least 7 days, 14 in production.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            minRetentionDays: { type: "integer", minimum: 1, maximum: 35, default: 7, description: "Minimum backupRetentionPeriod, days." },
+            minProductionRetentionDays: { type: "integer", minimum: 1, maximum: 35, default: 14, description: "Minimum backupRetentionPeriod in production, days." },
+            ...TIER_PROPERTY,
+        },
+    },
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        const c = args.getConfig<RdsBackupRetentionConfig>();
+        const min = c.tier === "production" ? c.minProductionRetentionDays : c.minRetentionDays;
+        // RDS's own default is 1 day (0 turns backups off), so an unset value is a violation too.
+        const days = typeof db.backupRetentionPeriod === "number" ? db.backupRetentionPeriod : undefined;
+        if (days === undefined || days < min) {
+            report(`RDS instance ${args.name} keeps automated backups ${days ?? "(unset)"} days; ${c.tier} requires at least ${min}: set backupRetentionPeriod >= ${min}.`);
+        }
+    }),
+};
+
+export const rdsProductionResilience: LaunchpadResourcePolicy = {
+    name: "rds-production-resilience",
+    description: "In production, RDS instances have deletion protection and Multi-AZ.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { ...TIER_PROPERTY } },
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        if (args.getConfig<TierConfig>().tier !== "production") return;
+        if (db.deletionProtection !== true) {
+            report(`RDS instance ${args.name} has no deletion protection in production: set deletionProtection: true.`);
+        }
+        if (db.multiAz !== true) {
+            report(`RDS instance ${args.name} runs in one availability zone in production: set multiAz: true.`);
+        }
+    }),
+};
+
+// --- S3 ---------------------------------------------------------------------------------------
+
+/**
+ * A bucket's settings are separate resources (aws 7) that name the bucket by its physical name.
+ * After creation that is the bucket's `bucket` output; during a preview or in the offline plan only
+ * its `bucket` or `bucketPrefix` input is known, and AWS appends a suffix without hyphens to the
+ * prefix (so `app-` never claims `app-logs-...`).
+ */
+export function bucketMatches(bucket: Record<string, unknown>, name: unknown): boolean {
+    if (typeof name !== "string" || name === "") return false;
+    if (typeof bucket.bucket === "string") return bucket.bucket === name;
+    const prefix = bucket.bucketPrefix;
+    return typeof prefix === "string" && name.startsWith(prefix) && /^[0-9a-z]+$/.test(name.slice(prefix.length));
+}
+
+/** The setting resources of `type` that belong to `bucket`. */
+function settingsOf(resources: readonly PolicyResource[], bucket: PolicyResource, type: string): PolicyResource[] {
+    return resourcesOfType(resources, type).filter((s) => bucketMatches(bucket.props, s.props.bucket));
+}
+
+const T = {
+    bucket: "aws:s3/bucket:Bucket",
+    publicAccess: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    policy: "aws:s3/bucketPolicy:BucketPolicy",
+    versioning: "aws:s3/bucketVersioning:BucketVersioning",
+    objectLock: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    logging: "aws:s3/bucketLogging:BucketLogging",
+} as const;
+
+/** Runs `check` for every bucket in the stack. */
+function eachBucket(check: (bucket: PolicyResource, resources: readonly PolicyResource[], report: ReportViolation) => void) {
+    return (args: { resources: PolicyResource[] }, report: ReportViolation): void => {
+        for (const bucket of resourcesOfType(args.resources, T.bucket)) check(bucket, args.resources, report);
+    };
+}
+
+const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
+
+export const s3PublicAccessBlocked: LaunchpadStackPolicy = {
+    name: "s3-public-access-blocked",
+    description: "Every S3 bucket has a public access block with all four settings on.",
+    enforcementLevel: "mandatory",
+    validateStack: eachBucket((bucket, resources, report) => {
+        const blocks = settingsOf(resources, bucket, T.publicAccess);
+        const on = (flag: string) => blocks.some((b) => b.props[flag] === true);
+        const off = PUBLIC_ACCESS_FLAGS.filter((f) => !on(f));
+        if (blocks.length === 0) {
+            report(`S3 bucket ${bucket.name} has no public access block: add an aws.s3.BucketPublicAccessBlock with ${listText([...PUBLIC_ACCESS_FLAGS])} all true.`, bucket.urn);
+        } else if (off.length > 0) {
+            report(`S3 bucket ${bucket.name} allows public access: set ${listText(off)} to true on its public access block.`, bucket.urn);
+        }
+    }),
+};
+
+/**
+ * Buckets that receive S3 server access logs: S3 delivers those logs only to buckets whose default
+ * encryption is SSE-S3, so SSE-S3 (never none) is the one allowed exception to SSE-KMS.
+ */
+function isAccessLogTarget(bucket: PolicyResource, resources: readonly PolicyResource[]): boolean {
+    return resourcesOfType(resources, T.logging).some((l) => bucketMatches(bucket.props, l.props.targetBucket));
+}
+
+export const s3SseKms: LaunchpadStackPolicy = {
+    name: "s3-sse-kms",
+    description: "Every S3 bucket encrypts by default with SSE-KMS (server access log targets: SSE-S3, the only encryption S3 log delivery supports).",
+    enforcementLevel: "mandatory",
+    validateStack: eachBucket((bucket, resources, report) => {
+        const algorithms = settingsOf(resources, bucket, T.encryption).flatMap((e) =>
+            arr(e.props.rules).map((r) => rec(rec(r).applyServerSideEncryptionByDefault)));
+        const kms = algorithms.some((a) => a.sseAlgorithm === "aws:kms" || a.sseAlgorithm === "aws:kms:dsse");
+        if (kms) return;
+        if (isAccessLogTarget(bucket, resources)) {
+            if (!algorithms.some((a) => a.sseAlgorithm === "AES256")) {
+                report(`S3 bucket ${bucket.name} receives access logs but has no default encryption: add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "AES256" (S3 log delivery supports only SSE-S3).`, bucket.urn);
+            }
+            return;
+        }
+        report(`S3 bucket ${bucket.name} is not encrypted with SSE-KMS: add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" and a customer-managed kmsMasterKeyId.`, bucket.urn);
+    }),
+};
+
+/** True when the policy document denies every request made without TLS. */
+export function deniesInsecureTransport(policy: unknown): boolean {
+    let doc: unknown = policy;
+    if (typeof policy === "string") {
+        try {
+            doc = JSON.parse(policy);
+        } catch {
+            return false;
+        }
+    }
+    const statements = rec(doc).Statement;
+    return (Array.isArray(statements) ? statements : [statements]).some((s) => {
+        const st = rec(s);
+        const principal = st.Principal === "*" || rec(st.Principal).AWS === "*";
+        const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
+        const secure = rec(rec(rec(st.Condition).Bool))["aws:SecureTransport"];
+        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && (secure === "false" || secure === false);
+    });
+}
+
+export const s3TlsOnly: LaunchpadStackPolicy = {
+    name: "s3-tls-only",
+    description: "Every S3 bucket's policy denies requests made without TLS.",
+    enforcementLevel: "mandatory",
+    validateStack: eachBucket((bucket, resources, report) => {
+        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesInsecureTransport(p.props.policy))) {
+            report(`S3 bucket ${bucket.name} accepts requests without TLS: add a bucket policy statement that denies s3:* to Principal "*" when aws:SecureTransport is "false".`, bucket.urn);
+        }
+    }),
+};
+
+export const s3Versioning: LaunchpadStackPolicy = {
+    name: "s3-versioning",
+    description: "Every S3 bucket has versioning enabled.",
+    enforcementLevel: "mandatory",
+    validateStack: eachBucket((bucket, resources, report) => {
+        const enabled = settingsOf(resources, bucket, T.versioning).some((v) => rec(v.props.versioningConfiguration).status === "Enabled");
+        if (!enabled) {
+            report(`S3 bucket ${bucket.name} is not versioned: add an aws.s3.BucketVersioning with versioningConfiguration.status "Enabled".`, bucket.urn);
+        }
+    }),
+};
+
+export interface BackupBucketObjectLockConfig {
+    /** Regular expression matched against the Pulumi name of each bucket that holds backups. @default "-backup-storage-(bucket|replica)$" */
+    readonly backupBucketPattern: string;
+    /** Object Lock mode production backups require. @default "COMPLIANCE" */
+    readonly productionMode: "COMPLIANCE" | "GOVERNANCE";
+    readonly tier: TierConfig["tier"];
+}
+
+export const s3BackupObjectLock: LaunchpadStackPolicy = {
+    name: "s3-backup-object-lock",
+    description: "In production, backup buckets have Object Lock with a default retention.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            backupBucketPattern: {
+                type: "string",
+                default: "-backup-storage-(bucket|replica)$",
+                description: "Regular expression matched against the Pulumi name of each bucket that holds backups.",
+            },
+            productionMode: { type: "string", enum: ["COMPLIANCE", "GOVERNANCE"], default: "COMPLIANCE", description: "Object Lock mode production backups require." },
+            ...TIER_PROPERTY,
+        },
+    },
+    validateStack: (args, report) => {
+        const c = args.getConfig<BackupBucketObjectLockConfig>();
+        if (c.tier !== "production") return;
+        const pattern = new RegExp(c.backupBucketPattern);
+        for (const bucket of resourcesOfType(args.resources, T.bucket).filter((b) => pattern.test(b.name))) {
+            const locks = settingsOf(args.resources, bucket, T.objectLock);
+            const retention = locks.map((l) => rec(rec(l.props.rule).defaultRetention)).find((r) => r.mode !== undefined);
+            if (bucket.props.objectLockEnabled !== true || retention === undefined) {
+                report(`Backup bucket ${bucket.name} has no Object Lock in production: create it with objectLockEnabled: true and add an aws.s3.BucketObjectLockConfiguration with a ${c.productionMode} default retention.`, bucket.urn);
+            } else if (retention.mode !== c.productionMode) {
+                report(`Backup bucket ${bucket.name} locks objects in ${String(retention.mode)} mode; production requires ${c.productionMode}: set rule.defaultRetention.mode to "${c.productionMode}".`, bucket.urn);
+            }
+        }
+    },
+};
+
+// --- AWS Backup -------------------------------------------------------------------------------
+
+export interface BackupPlanCoverageConfig {
+    /** Days each retention tier keeps its copies; every one needs a rule keeping at least that long. @default [30, 84, 365, 2555] */
+    readonly retentionDays: number[];
+    readonly tier: TierConfig["tier"];
+}
+
+export const backupPlanCoverage: LaunchpadResourcePolicy = {
+    name: "backup-plan-coverage",
+    description: "AWS Backup plans have a rule for every retention tier, and in production every rule copies to another region.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            retentionDays: {
+                type: "array",
+                items: { type: "integer", minimum: 1 },
+                minItems: 1,
+                default: BACKUP_TIERS.map((t) => RETENTION_DAYS[t]),
+                description: "Days each retention tier keeps its copies (daily, weekly, monthly, yearly).",
+            },
+            ...TIER_PROPERTY,
+        },
+    },
+    validateResource: validateResourceOfType(aws.backup.Plan, (plan, args, report) => {
+        const c = args.getConfig<BackupPlanCoverageConfig>();
+        const rules = arr(plan.rules).map(rec);
+        // A continuous rule keeps point-in-time logs, not the tier's copies.
+        const kept = rules
+            .filter((r) => r.enableContinuousBackup !== true)
+            .map((r) => rec(r.lifecycle).deleteAfter)
+            .filter((d): d is number => typeof d === "number")
+            .sort((a, b) => a - b);
+        // Each tier needs its own rule (one rule kept 7 years does not make daily copies): longest
+        // tier first, each taking the shortest rule that still keeps long enough.
+        const missing: number[] = [];
+        for (const days of [...c.retentionDays].sort((a, b) => b - a)) {
+            const i = kept.findIndex((k) => k >= days);
+            if (i === -1) missing.unshift(days);
+            else kept.splice(i, 1);
+        }
+        if (missing.length > 0) {
+            report(`Backup plan ${args.name} does not cover the retention tiers of ${listText(missing.map((d) => `${d} days`))}: add a rule per tier with lifecycle.deleteAfter of at least those days.`);
+        }
+        if (c.tier !== "production") return;
+        const region = regionOf(args.props, args.provider);
+        for (const r of rules) {
+            const crossRegion = arr(r.copyActions).some((a) => {
+                const dest = arnRegion(rec(a).destinationVaultArn);
+                return dest !== undefined && region !== undefined && dest !== region;
+            });
+            if (!crossRegion) {
+                report(`Backup plan ${args.name} rule ${String(r.ruleName)} keeps its copies in ${region ?? "one region"} only: add a copyAction whose destinationVaultArn is a vault in the DR region.`);
+            }
+        }
+    }),
+};
+
+export const DATA_PROTECTION_POLICIES = [
+    rdsEncryptedWithCmk,
+    rdsNotPublic,
+    rdsBackupRetention,
+    rdsProductionResilience,
+    s3PublicAccessBlocked,
+    s3SseKms,
+    s3TlsOnly,
+    s3Versioning,
+    s3BackupObjectLock,
+    backupPlanCoverage,
+] as const;

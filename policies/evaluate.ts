@@ -1,0 +1,229 @@
+/**
+ * Runs the pack's policies without the Pulumi CLI, against an offline plan (`plan/engine.ts`) or a
+ * saved `--json` plan: resource policies on every planned resource (type, inputs as props,
+ * options with `protect`, provider, URN, name), stack policies on the whole set (explicit
+ * `dependsOn` as dependencies, parents linked). Arguments are built the way the CLI's analyzer
+ * builds them, so one policy object serves both.
+ *
+ * Differences from the CLI, on purpose and visible: props are the planned inputs (the CLI's stack
+ * policies see outputs); a stack resource's dependencies are its explicit `dependsOn` only; secret
+ * values show as `"[secret]"`, which lets the secrets policy see them (see `policies/secrets.ts`).
+ */
+import type { PolicyPackConfig, PolicyProviderResource, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { SECRET_TEXT } from "../plan/values";
+import { POLICIES } from "./all";
+import { packConfigPath, readPackConfig, resolvePolicyConfig, type ResolvedPolicy } from "./config";
+import type { LaunchpadPolicy, Level } from "./lib";
+
+/** One resource as the offline plan records it (the `--json` shape; extra fields are ignored). */
+export interface PlanResourceLike {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent?: string | null;
+    readonly inputs: Readonly<Record<string, unknown>>;
+    /** URNs of explicit `dependsOn`. @default [] */
+    readonly dependsOn?: readonly string[];
+    /** @default false */
+    readonly protect?: boolean;
+    /** The provider's URN. @default none */
+    readonly provider?: string | null;
+    /** @default {} */
+    readonly options?: {
+        readonly ignoreChanges?: readonly string[];
+        readonly deleteBeforeReplace?: boolean;
+        readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
+    };
+}
+
+export interface PlanLike {
+    readonly stack: string;
+    readonly resources: readonly PlanResourceLike[];
+}
+
+export interface Violation {
+    readonly policy: string;
+    readonly level: Level;
+    /** The resource in violation; the stack's URN when a stack policy names none. */
+    readonly urn: string;
+    readonly message: string;
+}
+
+class NotApplicable extends Error {}
+
+/** `"5m"`, `"1h30m"`, `"90s"` as seconds (Pulumi's custom-timeout strings). */
+function seconds(text: string | undefined): number {
+    if (text === undefined) return 0;
+    let total = 0;
+    for (const m of text.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) total += Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2] as "h" | "m" | "s"];
+    return total;
+}
+
+function optionsOf(r: PlanResourceLike): PolicyResourceOptions {
+    const t = r.options?.customTimeouts;
+    return {
+        protect: r.protect ?? false,
+        ignoreChanges: [...(r.options?.ignoreChanges ?? [])],
+        deleteBeforeReplace: r.options?.deleteBeforeReplace,
+        aliases: [],
+        customTimeouts: { createSeconds: seconds(t?.create), updateSeconds: seconds(t?.update), deleteSeconds: seconds(t?.delete) },
+        additionalSecretOutputs: [],
+        ...(r.parent ? { parent: r.parent } : {}),
+    };
+}
+
+/** The CLI's type test: the class's registered Pulumi type. */
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+    const t = (resourceClass as { __pulumiType?: unknown } | undefined)?.__pulumiType;
+    return typeof t === "string" && t === type;
+}
+
+// A copy per call: a policy that mutates its props must not change what the next one sees.
+const props = (r: PlanResourceLike): Record<string, unknown> => structuredClone(r.inputs);
+
+/**
+ * Runs one resource policy on one resource and returns its messages, in order. `config` is the
+ * policy's resolved config (schema defaults plus the stack's settings).
+ */
+export async function runResourcePolicy(policy: LaunchpadPolicy, resource: PlanResourceLike, config: Record<string, unknown> = {}, provider?: PolicyProviderResource): Promise<string[]> {
+    if (!("validateResource" in policy) || policy.validateResource === undefined) return [];
+    const messages: string[] = [];
+    const p = props(resource);
+    const args: ResourceValidationArgs = {
+        type: resource.type,
+        props: p,
+        urn: resource.urn,
+        name: resource.name,
+        opts: optionsOf(resource),
+        ...(provider ? { provider } : {}),
+        stackTags: new Map(),
+        isType: (cls) => isTypeOf(resource.type, cls),
+        asType: <T extends import("@pulumi/pulumi").Resource, A>(cls: new (name: string, args: A, ...rest: never[]) => T) =>
+            (isTypeOf(resource.type, cls) ? p : undefined) as never,
+        getConfig: <T extends object>() => structuredClone(config) as T,
+        notApplicable: (reason?: string): never => {
+            throw new NotApplicable(reason);
+        },
+    };
+    const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    for (const validate of validations) {
+        try {
+            await validate(args, (message) => messages.push(message));
+        } catch (e) {
+            if (!(e instanceof NotApplicable)) throw e;
+        }
+    }
+    return messages;
+}
+
+/** Builds the stack policies' view: every resource with its parent and explicit dependencies linked. */
+export function policyResources(resources: readonly PlanResourceLike[]): PolicyResource[] {
+    const byUrn = new Map<string, PolicyResource>();
+    const out = resources.map((r) => {
+        const p = props(r);
+        const pr: PolicyResource = {
+            type: r.type,
+            props: p,
+            urn: r.urn,
+            name: r.name,
+            opts: optionsOf(r),
+            dependencies: [],
+            propertyDependencies: {},
+            isType: (cls) => isTypeOf(r.type, cls),
+            asType: (cls) => (isTypeOf(r.type, cls) ? p : undefined) as never,
+        };
+        byUrn.set(r.urn, pr);
+        return pr;
+    });
+    resources.forEach((r, i) => {
+        const parent = r.parent ? byUrn.get(r.parent) : undefined;
+        if (parent) out[i].parent = parent;
+        out[i].dependencies = (r.dependsOn ?? []).map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined);
+        const provider = r.provider ? byUrn.get(r.provider) : undefined;
+        if (provider) out[i].provider = { type: provider.type, props: provider.props, urn: provider.urn, name: provider.name };
+    });
+    return out;
+}
+
+/** Runs one stack policy on a set of resources; returns `[message, urn?]` pairs in order. */
+export async function runStackPolicy(policy: LaunchpadPolicy, resources: readonly PlanResourceLike[] | PolicyResource[], config: Record<string, unknown> = {}): Promise<{ message: string; urn?: string }[]> {
+    if (!("validateStack" in policy)) return [];
+    const list = resources.length > 0 && "dependencies" in resources[0] ? (resources as PolicyResource[]) : policyResources(resources as readonly PlanResourceLike[]);
+    const out: { message: string; urn?: string }[] = [];
+    const args: StackValidationArgs = {
+        resources: list,
+        stackTags: new Map(),
+        getConfig: <T extends object>() => structuredClone(config) as T,
+        notApplicable: (reason?: string): never => {
+            throw new NotApplicable(reason);
+        },
+    };
+    try {
+        await policy.validateStack(args, (message, urn) => out.push(urn === undefined ? { message } : { message, urn }));
+    } catch (e) {
+        if (!(e instanceof NotApplicable)) throw e;
+    }
+    return out;
+}
+
+/** The config the evaluator adds for every policy that declares it: how the plan shows secrets. */
+function withPlanFacts(config: Record<string, unknown>, policy: LaunchpadPolicy): Record<string, unknown> {
+    const declared = policy.configSchema?.properties ?? {};
+    return "secretPlaceholder" in declared && config.secretPlaceholder === undefined ? { ...config, secretPlaceholder: SECRET_TEXT } : config;
+}
+
+/**
+ * Every violation of the pack in `plan` under the stack's pack config: resource policies in pack
+ * order per resource, then stack policies. Disabled policies do not run. Throws
+ * `PolicyConfigError` when `packConfig` does not fit the policies' schemas.
+ */
+export async function evaluatePolicies(plan: PlanLike, packConfig: PolicyPackConfig, opts: { source?: string; policies?: readonly LaunchpadPolicy[] } = {}): Promise<Violation[]> {
+    const policies = opts.policies ?? POLICIES;
+    const resolved = resolvePolicyConfig(policies, packConfig, opts.source ?? `the ${plan.stack} policy config`);
+    const active = policies
+        .map((p) => ({ p, r: resolved.get(p.name) as ResolvedPolicy }))
+        .filter((x): x is { p: LaunchpadPolicy; r: ResolvedPolicy & { level: Level } } => x.r.level !== "disabled");
+    const stackUrn = plan.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? `urn:pulumi:${plan.stack}::unknown::pulumi:pulumi:Stack::unknown`;
+    const linked = policyResources(plan.resources);
+    const violations: Violation[] = [];
+    for (const [i, resource] of plan.resources.entries()) {
+        for (const { p, r } of active) {
+            for (const message of await runResourcePolicy(p, resource, withPlanFacts(r.config, p), linked[i].provider)) {
+                violations.push({ policy: p.name, level: r.level, urn: resource.urn, message });
+            }
+        }
+    }
+    for (const { p, r } of active) {
+        for (const v of await runStackPolicy(p, linked, withPlanFacts(r.config, p))) {
+            violations.push({ policy: p.name, level: r.level, urn: v.urn ?? stackUrn, message: v.message });
+        }
+    }
+    return violations;
+}
+
+/**
+ * Evaluates `plan` under its stack's committed pack config (`policies/config/<stack>.json`) or the
+ * file at `configPath`. Throws `MissingPolicyConfigError` or `PolicyConfigError`.
+ */
+export async function evaluatePlan(plan: PlanLike, configPath: string = packConfigPath(plan.stack)): Promise<Violation[]> {
+    return evaluatePolicies(plan, readPackConfig(configPath), { source: configPath });
+}
+
+/** The exit code of a plan with these violations: 3 when any is mandatory. */
+export const POLICY_EXIT_CODE = 3;
+
+/** True when any violation blocks: the CLIs exit 3. */
+export function hasMandatory(violations: readonly Violation[]): boolean {
+    return violations.some((v) => v.level === "mandatory");
+}
+
+/** The human report: a count line, then each violation, mandatory first. */
+export function renderViolations(violations: readonly Violation[]): string {
+    const mandatory = violations.filter((v) => v.level === "mandatory");
+    const advisory = violations.filter((v) => v.level === "advisory");
+    const lines = [`Policies: ${violations.length} violation${violations.length === 1 ? "" : "s"} (${mandatory.length} mandatory, ${advisory.length} advisory)`];
+    for (const v of [...mandatory, ...advisory]) {
+        lines.push(`  [${v.level}] ${v.policy}  ${v.urn}`, `      ${v.message}`);
+    }
+    return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,152 @@
+/**
+ * What every policy module shares: the policy shapes with a required enforcement level, the tier
+ * setting, small readers for untyped props, and the Kubernetes pod-spec walk.
+ *
+ * Only types and pure helpers live here. Nothing in `policies/` except `index.ts` constructs a
+ * `PolicyPack` (its constructor starts the analyzer's gRPC server), so tests and the offline
+ * evaluator import these modules freely.
+ */
+import type { EnforcementLevel, PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+
+/** The two levels Launchpad uses: mandatory blocks `pulumi preview`/`up` and the offline plan (exit 3). */
+export type Level = Extract<EnforcementLevel, "mandatory" | "advisory">;
+
+/** A resource policy with its level stated, never left to the pack's default. */
+export interface LaunchpadResourcePolicy extends ResourceValidationPolicy {
+    readonly enforcementLevel: Level;
+}
+
+/** A stack policy with its level stated. */
+export interface LaunchpadStackPolicy extends StackValidationPolicy {
+    readonly enforcementLevel: Level;
+}
+
+export type LaunchpadPolicy = LaunchpadResourcePolicy | LaunchpadStackPolicy;
+
+export const TIERS = ["staging", "production"] as const;
+export type Tier = (typeof TIERS)[number];
+
+/**
+ * The `tier` property of every tier-dependent policy's config. The default is production, so a
+ * stack whose pack config forgets the tier gets the strictest rules rather than the loosest.
+ */
+export const TIER_PROPERTY = {
+    tier: {
+        type: "string",
+        enum: [...TIERS],
+        default: "production",
+        description: "The stack's tier (launchpad:tier): production turns on the production-only rules.",
+    },
+} as const satisfies PolicyConfigSchema["properties"];
+
+export interface TierConfig {
+    readonly tier: Tier;
+}
+
+/** A record view of an untyped value (props are plain JSON once deserialized). */
+export function rec(v: unknown): Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+export function arr(v: unknown): unknown[] {
+    return Array.isArray(v) ? v : [];
+}
+
+export function strs(v: unknown): string[] {
+    return arr(v).filter((x): x is string => typeof x === "string");
+}
+
+/** `a, b and c` for messages. */
+export function listText(items: readonly string[]): string {
+    return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** The region an AWS resource lives in: its own `region` input (aws 7 allows one per resource), else its provider's. */
+export function regionOf(props: Record<string, unknown>, provider: { props: Record<string, unknown> } | undefined): string | undefined {
+    const own = props.region;
+    if (typeof own === "string" && own.length > 0) return own;
+    const fromProvider = provider?.props.region;
+    return typeof fromProvider === "string" && fromProvider.length > 0 ? fromProvider : undefined;
+}
+
+/** The region inside an ARN (`arn:aws:backup:us-west-2:...`), or undefined. */
+export function arnRegion(arn: unknown): string | undefined {
+    if (typeof arn !== "string") return undefined;
+    const parts = arn.split(":");
+    return parts.length >= 6 && parts[0] === "arn" && parts[3] !== "" ? parts[3] : undefined;
+}
+
+// --- Kubernetes -------------------------------------------------------------------------------
+
+/** Kinds that run pods, and where each keeps its pod spec. */
+const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
+    "kubernetes:core/v1:Pod": ["spec"],
+    "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
+    "kubernetes:apps/v1:StatefulSet": ["spec", "template", "spec"],
+    "kubernetes:apps/v1:DaemonSet": ["spec", "template", "spec"],
+    "kubernetes:apps/v1:ReplicaSet": ["spec", "template", "spec"],
+    "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
+    "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+};
+
+/** Kinds that run long-lived pods: probes apply to these, not to Jobs that run to completion. */
+export const LONG_RUNNING_KINDS: ReadonlySet<string> = new Set([
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:apps/v1:ReplicaSet",
+]);
+
+export function isWorkloadType(type: string): boolean {
+    return type in POD_SPEC_PATHS;
+}
+
+/** The pod spec of a workload's props, or undefined for other kinds. */
+export function podSpecOf(type: string, props: Record<string, unknown>): Record<string, unknown> | undefined {
+    const path = POD_SPEC_PATHS[type];
+    if (path === undefined) return undefined;
+    let cur: unknown = props;
+    for (const p of path) cur = rec(cur)[p];
+    return rec(cur);
+}
+
+export interface ContainerRef {
+    /** `container app` or `init container fetch`, for messages. */
+    readonly label: string;
+    readonly init: boolean;
+    readonly spec: Record<string, unknown>;
+}
+
+/** Every container and init container of a pod spec. */
+export function containersOf(podSpec: Record<string, unknown>): ContainerRef[] {
+    const out: ContainerRef[] = [];
+    for (const [key, init] of [["initContainers", true], ["containers", false]] as const) {
+        for (const c of arr(podSpec[key])) {
+            const spec = rec(c);
+            const name = typeof spec.name === "string" ? spec.name : "?";
+            out.push({ label: `${init ? "init container" : "container"} ${name}`, init, spec });
+        }
+    }
+    return out;
+}
+
+/** A Kubernetes object's labels or annotations. */
+export function labelsOf(props: Record<string, unknown>, field: "labels" | "annotations" = "labels"): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(rec(rec(props.metadata)[field]))) {
+        if (typeof v === "string") out[k] = v;
+    }
+    return out;
+}
+
+/** Kind and name for messages: `Deployment web-blue`, falling back to the Pulumi resource name. */
+export function k8sName(type: string, props: Record<string, unknown>, resourceName: string): string {
+    const kind = type.split(":").pop() ?? type;
+    const name = rec(props.metadata).name;
+    return `${kind} ${typeof name === "string" ? name : resourceName}`;
+}
+
+/** The resources of one type in a stack. */
+export function resourcesOfType(resources: readonly PolicyResource[], type: string): PolicyResource[] {
+    return resources.filter((r) => r.type === type);
+}

@@ -1,0 +1,190 @@
+/**
+ * Network and cluster: nothing reachable from the whole internet but the load balancer's HTTP(S)
+ * ports, and the EKS control plane encrypted, logged and reachable only from configured CIDRs.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import { validateResourceOfType, type ReportViolation } from "@pulumi/policy";
+import { contains, parseCidr } from "../lib/cidr";
+import { arr, k8sName, listText, rec, strs, type LaunchpadResourcePolicy } from "./lib";
+
+const WORLD = ["0.0.0.0/0", "::/0"];
+
+export interface NoWorldIngressConfig {
+    /** Ports a load balancer may open to the world. @default [80, 443] */
+    readonly publicPorts: number[];
+    /** Regular expressions matched against the Pulumi names of load balancer security groups. @default ["(^|-)(lb|alb|nlb)-sg$"] */
+    readonly loadBalancerSecurityGroups: string[];
+}
+
+interface IngressRule {
+    readonly cidrs: string[];
+    readonly protocol: string;
+    readonly fromPort: number | undefined;
+    readonly toPort: number | undefined;
+}
+
+/** True when the rule opens nothing but the given public ports over TCP. */
+function onlyPorts(rule: IngressRule, ports: readonly number[]): boolean {
+    const tcp = rule.protocol === "tcp" || rule.protocol === "6";
+    return tcp && rule.fromPort !== undefined && rule.fromPort === rule.toPort && ports.includes(rule.fromPort);
+}
+
+function portText(rule: IngressRule): string {
+    if (rule.protocol === "-1" || rule.protocol === "all") return "all traffic";
+    return rule.fromPort === rule.toPort ? `${rule.protocol} ${String(rule.fromPort)}` : `${rule.protocol} ${String(rule.fromPort)}-${String(rule.toPort)}`;
+}
+
+function checkIngress(kind: string, name: string, rules: readonly IngressRule[], config: NoWorldIngressConfig, report: ReportViolation): void {
+    const isLoadBalancer = config.loadBalancerSecurityGroups.some((p) => new RegExp(p).test(name));
+    for (const rule of rules) {
+        const open = rule.cidrs.filter((c) => WORLD.includes(c));
+        if (open.length === 0 || (isLoadBalancer && onlyPorts(rule, config.publicPorts))) continue;
+        const allowed = isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`;
+        report(`${kind} ${name} admits ${portText(rule)} from ${listText(open)}: ${allowed}; restrict the source to known CIDRs or security groups.`);
+    }
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+
+function inlineRules(ingress: unknown): IngressRule[] {
+    return arr(ingress).map((r) => {
+        const rule = rec(r);
+        return { cidrs: [...strs(rule.cidrBlocks), ...strs(rule.ipv6CidrBlocks)], protocol: String(rule.protocol), fromPort: num(rule.fromPort), toPort: num(rule.toPort) };
+    });
+}
+
+const INGRESS_CONFIG_SCHEMA = {
+    properties: {
+        publicPorts: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, default: [80, 443], description: "Ports a load balancer may open to the world." },
+        loadBalancerSecurityGroups: {
+            type: "array",
+            items: { type: "string" },
+            default: ["(^|-)(lb|alb|nlb)-sg$"],
+            description: "Regular expressions matched against the Pulumi names of load balancer security groups.",
+        },
+    },
+} as const;
+
+export const noWorldIngress: LaunchpadResourcePolicy = {
+    name: "no-world-ingress",
+    description: "No security group (or LoadBalancer Service) is open to 0.0.0.0/0 or ::/0, except a load balancer's 80/443.",
+    enforcementLevel: "mandatory",
+    configSchema: INGRESS_CONFIG_SCHEMA,
+    validateResource: [
+        validateResourceOfType(aws.ec2.SecurityGroup, (sg, args, report) => {
+            checkIngress("Security group", args.name, inlineRules(sg.ingress), args.getConfig<NoWorldIngressConfig>(), report);
+        }),
+        validateResourceOfType(aws.ec2.DefaultSecurityGroup, (sg, args, report) => {
+            checkIngress("Security group", args.name, inlineRules(sg.ingress), args.getConfig<NoWorldIngressConfig>(), report);
+        }),
+        validateResourceOfType(aws.ec2.SecurityGroupRule, (rule, args, report) => {
+            if (rule.type !== "ingress") return;
+            const r: IngressRule = { cidrs: [...strs(rule.cidrBlocks), ...strs(rule.ipv6CidrBlocks)], protocol: String(rule.protocol), fromPort: rule.fromPort, toPort: rule.toPort };
+            checkIngress("Security group rule", args.name, [r], args.getConfig<NoWorldIngressConfig>(), report);
+        }),
+        validateResourceOfType(aws.vpc.SecurityGroupIngressRule, (rule, args, report) => {
+            const cidrs = [rule.cidrIpv4, rule.cidrIpv6].filter((c): c is string => typeof c === "string");
+            const r: IngressRule = { cidrs, protocol: String(rule.ipProtocol), fromPort: rule.fromPort, toPort: rule.toPort };
+            checkIngress("Security group rule", args.name, [r], args.getConfig<NoWorldIngressConfig>(), report);
+        }),
+        // A LoadBalancer Service makes AWS open the load balancer's security group to its source
+        // ranges (everyone when none are set): the same rule applies to its ports.
+        validateResourceOfType(k8s.core.v1.Service, (svc, args, report) => {
+            if (svc.spec?.type !== "LoadBalancer") return;
+            const ranges = strs(svc.spec.loadBalancerSourceRanges);
+            const cidrs = ranges.length === 0 ? ["0.0.0.0/0"] : ranges;
+            const config = args.getConfig<NoWorldIngressConfig>();
+            for (const p of arr(svc.spec.ports).map(rec)) {
+                const port = num(p.port);
+                const rule: IngressRule = { cidrs, protocol: typeof p.protocol === "string" ? p.protocol.toLowerCase() : "tcp", fromPort: port, toPort: port };
+                if (cidrs.some((c) => WORLD.includes(c)) && !onlyPorts(rule, config.publicPorts)) {
+                    report(`${k8sName(args.type, args.props, args.name)} exposes ${portText(rule)} to ${listText(cidrs.filter((c) => WORLD.includes(c)))}: only ${listText(config.publicPorts.map(String))} may be public; set spec.loadBalancerSourceRanges or serve it on ${listText(config.publicPorts.map(String))}.`);
+                }
+            }
+        }),
+    ],
+};
+
+export const eksSecretsEncryption: LaunchpadResourcePolicy = {
+    name: "eks-secrets-encryption",
+    description: "EKS clusters encrypt Kubernetes Secrets with a KMS key (envelope encryption).",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(aws.eks.Cluster, (cluster, args, report) => {
+        const enc = cluster.encryptionConfig;
+        if (enc === undefined || !strs(enc.resources).includes("secrets") || typeof enc.provider?.keyArn !== "string" || enc.provider.keyArn === "") {
+            report(`EKS cluster ${args.name} does not encrypt Secrets: set encryptionConfig { resources: ["secrets"], provider: { keyArn: <KMS key ARN> } }.`);
+        }
+    }),
+};
+
+export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+export interface EksLoggingConfig {
+    /** Control-plane log types that must be on. @default all five */
+    readonly requiredLogTypes: string[];
+}
+
+export const eksControlPlaneLogging: LaunchpadResourcePolicy = {
+    name: "eks-control-plane-logging",
+    description: "EKS clusters ship control-plane logs to CloudWatch.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            requiredLogTypes: {
+                type: "array",
+                items: { type: "string", enum: [...EKS_LOG_TYPES] },
+                default: [...EKS_LOG_TYPES],
+                description: "Control-plane log types that must be enabled.",
+            },
+        },
+    },
+    validateResource: validateResourceOfType(aws.eks.Cluster, (cluster, args, report) => {
+        const on = strs(cluster.enabledClusterLogTypes);
+        const missing = args.getConfig<EksLoggingConfig>().requiredLogTypes.filter((t) => !on.includes(t));
+        if (missing.length > 0) {
+            report(`EKS cluster ${args.name} does not log ${listText(missing)}: add them to enabledClusterLogTypes.`);
+        }
+    }),
+};
+
+export interface EksPublicEndpointConfig {
+    /** CIDRs the public API endpoint may admit; each configured CIDR must lie inside one. @default [] (no public endpoint) */
+    readonly allowedCidrs: string[];
+}
+
+export const eksPublicEndpointRestricted: LaunchpadResourcePolicy = {
+    name: "eks-public-endpoint-restricted",
+    description: "The EKS public API endpoint is off, or open only to CIDRs on the pack's per-stack allow-list.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            allowedCidrs: { type: "array", items: { type: "string" }, default: [], description: "CIDRs the public API endpoint may admit." },
+        },
+    },
+    validateResource: validateResourceOfType(aws.eks.Cluster, (cluster, args, report) => {
+        const vpc = cluster.vpcConfig;
+        // EKS turns the public endpoint on when endpointPublicAccess is unset.
+        if (vpc?.endpointPublicAccess === false) return;
+        const cidrs = strs(vpc?.publicAccessCidrs);
+        const allowed = args.getConfig<EksPublicEndpointConfig>().allowedCidrs;
+        const fix = allowed.length === 0 ? "set vpcConfig.endpointPublicAccess: false" : `limit vpcConfig.publicAccessCidrs to ${listText(allowed)} (the pack's allowedCidrs for this stack)`;
+        if (cidrs.length === 0) {
+            // EKS's default for an empty list is 0.0.0.0/0.
+            report(`EKS cluster ${args.name} has a public API endpoint open to the world: ${fix}.`);
+            return;
+        }
+        const outside = cidrs.filter((c) => {
+            const inner = parseCidr(c);
+            return inner === undefined || !allowed.some((a) => {
+                const outer = parseCidr(a);
+                return outer !== undefined && contains(outer, inner);
+            });
+        });
+        if (outside.length > 0) {
+            report(`EKS cluster ${args.name} admits ${listText(outside)} to its public API endpoint: ${fix}.`);
+        }
+    }),
+};
+
+export const NETWORK_POLICIES = [noWorldIngress, eksSecretsEncryption, eksControlPlaneLogging, eksPublicEndpointRestricted] as const;

@@ -1,0 +1,133 @@
+/**
+ * Workloads: every container the stack runs (Deployments, Jobs, CronJobs, ...) is sized, probed
+ * where it runs long, unprivileged, and runs an image that cannot change under it.
+ */
+import type { ResourceValidationArgs } from "@pulumi/policy";
+import { arr, containersOf, k8sName, listText, LONG_RUNNING_KINDS, podSpecOf, rec, TIER_PROPERTY, type ContainerRef, type LaunchpadResourcePolicy, type TierConfig } from "./lib";
+
+/** Runs `check` on every container of a workload; other resources are not applicable. */
+function eachContainer(check: (c: ContainerRef, pod: Record<string, unknown>, who: string, args: ResourceValidationArgs, report: (m: string) => void) => void) {
+    return (args: ResourceValidationArgs, report: (m: string) => void): void => {
+        const pod = podSpecOf(args.type, args.props);
+        if (pod === undefined) {
+            args.notApplicable("Policy only applies to workloads that run pods");
+        }
+        const who = k8sName(args.type, args.props, args.name);
+        for (const c of containersOf(pod)) check(c, pod, who, args, report);
+    };
+}
+
+export interface ContainerResourcesConfig {
+    /** Resources every container must request. @default ["cpu", "memory"] */
+    readonly requests: string[];
+    /** Resources every container must limit. Memory only by default: a CPU limit throttles a pod that has idle CPU next to it. @default ["memory"] */
+    readonly limits: string[];
+}
+
+export const containerResources: LaunchpadResourcePolicy = {
+    name: "container-resources",
+    description: "Every container has resource requests and limits.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            requests: { type: "array", items: { type: "string" }, default: ["cpu", "memory"], description: "Resources every container must request." },
+            limits: { type: "array", items: { type: "string" }, default: ["memory"], description: "Resources every container must limit." },
+        },
+    },
+    validateResource: eachContainer((c, _pod, who, args, report) => {
+        const cfg = args.getConfig<ContainerResourcesConfig>();
+        const res = rec(c.spec.resources);
+        const missingRequests = cfg.requests.filter((r) => rec(res.requests)[r] === undefined);
+        const missingLimits = cfg.limits.filter((r) => rec(res.limits)[r] === undefined);
+        const parts = [
+            ...(missingRequests.length > 0 ? [`requests for ${listText(missingRequests)}`] : []),
+            ...(missingLimits.length > 0 ? [`limits for ${listText(missingLimits)}`] : []),
+        ];
+        if (parts.length > 0) {
+            report(`${who} ${c.label} has no ${parts.join(" and no ")}: set resources.requests and resources.limits.`);
+        }
+    }),
+};
+
+export const containerProbes: LaunchpadResourcePolicy = {
+    name: "container-probes",
+    description: "Every container of a long-running workload has readiness and liveness probes.",
+    enforcementLevel: "mandatory",
+    validateResource: eachContainer((c, _pod, who, args, report) => {
+        // Jobs and CronJobs run to completion: readiness means nothing there.
+        if (!LONG_RUNNING_KINDS.has(args.type) || c.init) return;
+        const missing = (["readinessProbe", "livenessProbe"] as const).filter((p) => c.spec[p] === undefined || c.spec[p] === null);
+        if (missing.length > 0) {
+            report(`${who} ${c.label} has no ${listText(missing)}: add them so traffic reaches only ready pods and hung ones restart.`);
+        }
+    }),
+};
+
+export const containerNonRoot: LaunchpadResourcePolicy = {
+    name: "container-non-root",
+    description: "Every container runs as non-root, unprivileged, without privilege escalation.",
+    enforcementLevel: "mandatory",
+    validateResource: eachContainer((c, pod, who, _args, report) => {
+        const sc = rec(c.spec.securityContext);
+        const podSc = rec(pod.securityContext);
+        // A container's own setting overrides the pod's.
+        const nonRoot = sc.runAsNonRoot ?? podSc.runAsNonRoot;
+        const user = sc.runAsUser ?? podSc.runAsUser;
+        const problems: string[] = [];
+        if (nonRoot !== true) problems.push("set securityContext.runAsNonRoot: true");
+        if (user === 0) problems.push("do not set runAsUser: 0");
+        if (sc.allowPrivilegeEscalation !== false) problems.push("set securityContext.allowPrivilegeEscalation: false");
+        if (sc.privileged === true) problems.push("remove securityContext.privileged");
+        if (problems.length > 0) {
+            report(`${who} ${c.label} may run as root or escalate privileges: ${problems.join("; ")}.`);
+        }
+    }),
+};
+
+export interface ImagePinningConfig {
+    /** Tags production accepts without a digest: releases that are never re-pushed. @default "^v?\\d+\\.\\d+\\.\\d+([-+][0-9A-Za-z.-]+)?$" */
+    readonly immutableTagPattern: string;
+    readonly tier: TierConfig["tier"];
+}
+
+/** Splits `registry/repo:tag@sha256:...` into its tag and digest. */
+export function parseImage(image: string): { tag: string | undefined; digest: string | undefined } {
+    const [ref, digest] = image.split("@", 2);
+    const last = ref.split("/").pop() ?? ref;
+    const colon = last.lastIndexOf(":");
+    return { tag: colon === -1 ? undefined : last.slice(colon + 1), digest };
+}
+
+export const imagesPinned: LaunchpadResourcePolicy = {
+    name: "images-pinned",
+    description: "No container runs `latest` (or no tag); in production every image is pinned by digest or an immutable release tag.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            immutableTagPattern: {
+                type: "string",
+                default: "^v?\\d+\\.\\d+\\.\\d+([-+][0-9A-Za-z.-]+)?$",
+                description: "Tags production accepts without a digest (full release versions, never re-pushed).",
+            },
+            ...TIER_PROPERTY,
+        },
+    },
+    validateResource: eachContainer((c, _pod, who, args, report) => {
+        const cfg = args.getConfig<ImagePinningConfig>();
+        const image = typeof c.spec.image === "string" ? c.spec.image : "";
+        const { tag, digest } = parseImage(image);
+        const pinned = digest !== undefined && /^sha256:[0-9a-f]{64}$/.test(digest);
+        if (!pinned && (tag === undefined || tag === "latest")) {
+            report(`${who} ${c.label} runs ${JSON.stringify(image)}, which follows latest: pin a release tag or a digest (image@sha256:...).`);
+        } else if (cfg.tier === "production" && !pinned && !new RegExp(cfg.immutableTagPattern).test(tag ?? "")) {
+            report(`${who} ${c.label} runs ${JSON.stringify(image)} in production, a tag that can move: pin it by digest (image@sha256:...) or a full release tag.`);
+        }
+    }),
+};
+
+/** Every env entry of a container, for the secrets module. */
+export function envOf(c: ContainerRef): Record<string, unknown>[] {
+    return arr(c.spec.env).map(rec);
+}
+
+export const WORKLOAD_POLICIES = [containerResources, containerProbes, containerNonRoot, imagesPinned] as const;

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { liveServiceGated, productionPromotionVerified, productionStatefulProtected } from "../policies/delivery";
+import { ANNOTATIONS, PROMOTION, ROLE_LABEL, ROLES } from "../lib/delivery";
+import { resource, stackViolations, withInput } from "./support/policy";
+
+/**
+ * One service's blue/green resources as `lib/delivery.ts` specifies them (the delivery component
+ * is built in parallel): a Deployment, a preview Service and a gate Job per color, and the live
+ * Service selecting blue, depending on blue's gate Job and Deployment.
+ */
+function blueGreen(app: string) {
+    const parts = (["blue", "green"] as const).flatMap((color) => {
+        const labels = { app, color };
+        return [
+            resource("kubernetes:apps/v1:Deployment", `${app}-${color}`, { metadata: { name: `${app}-${color}`, labels: { ...labels, [ROLE_LABEL]: ROLES.workload }, annotations: { [ANNOTATIONS.releaseId]: `${color}-r1` } } }),
+            resource("kubernetes:core/v1:Service", `${app}-${color}-preview`, { metadata: { name: `${app}-${color}`, labels: { ...labels, [ROLE_LABEL]: ROLES.preview } }, spec: { type: "ClusterIP", selector: labels } }),
+            resource("kubernetes:batch/v1:Job", `${app}-${color}-gate`, { metadata: { labels: { ...labels, [ROLE_LABEL]: ROLES.gate } } }),
+        ];
+    });
+    const dep = (name: string) => parts.find((p) => p.name === name)?.urn ?? "";
+    const live = resource("kubernetes:core/v1:Service", `${app}-live`, {
+        metadata: {
+            name: app,
+            labels: { app, [ROLE_LABEL]: ROLES.live },
+            annotations: { [ANNOTATIONS.promotion]: PROMOTION.verified },
+        },
+        spec: { type: "ClusterIP", selector: { app, color: "blue" } },
+    }, { dependsOn: [dep(`${app}-blue-gate`), dep(`${app}-blue`)] });
+    return { parts, live, all: [...parts, live] };
+}
+
+const WEB = blueGreen("web");
+const withLive = (change: (live: typeof WEB.live) => typeof WEB.live) => [...WEB.parts, change(WEB.live)];
+
+describe("live-service-gated", () => {
+    it("passes a live Service that depends on its active color's gate Job and Deployment", async () => {
+        expect(await stackViolations(liveServiceGated, WEB.all)).toEqual([]);
+    });
+
+    it("a live Service that does not wait for the gate", async () => {
+        const ungated = withLive((l) => ({ ...l, dependsOn: [WEB.parts.find((p) => p.name === "web-blue")?.urn ?? ""] }));
+        expect(await stackViolations(liveServiceGated, ungated)).toEqual([
+            { message: "live Service web does not depend on the blue smoke-gate Job of web: add them to its dependsOn so traffic moves only after the gate passed.", urn: WEB.live.urn },
+        ]);
+    });
+
+    it("a switch to green that still depends on blue's gate and Deployment", async () => {
+        const switched = withLive((l) => withInput(l, "spec.selector.color", "green"));
+        expect(await stackViolations(liveServiceGated, switched)).toEqual([
+            { message: "live Service web does not depend on the green smoke-gate Job and the green Deployment of web: add them to its dependsOn so traffic moves only after the gate passed.", urn: WEB.live.urn },
+        ]);
+    });
+
+    it("a selector without a color (it would send traffic to both colors)", async () => {
+        expect(await stackViolations(liveServiceGated, withLive((l) => withInput(l, "spec.selector", { app: "web" })))).toEqual([
+            { message: "live Service web does not select one color of one app: set spec.selector to {app: <service>, color: blue | green}.", urn: WEB.live.urn },
+        ]);
+    });
+
+    it("a selector with a color that is neither blue nor green", async () => {
+        expect(await stackViolations(liveServiceGated, withLive((l) => withInput(l, "spec.selector.color", "red")))).toEqual([
+            { message: "live Service web does not select one color of one app: set spec.selector to {app: <service>, color: blue | green}.", urn: WEB.live.urn },
+        ]);
+    });
+});
+
+describe("production-promotion-verified", () => {
+    const promotion = (mark: string | undefined) => withLive((l) => withInput(l, "metadata.annotations", mark === undefined ? {} : { [ANNOTATIONS.promotion]: mark }));
+
+    it("passes a verified release, and break-glass while the pack allows it", async () => {
+        expect(await stackViolations(productionPromotionVerified, WEB.all)).toEqual([]);
+        expect(await stackViolations(productionPromotionVerified, promotion(PROMOTION.unverifiedAllowed))).toEqual([]);
+    });
+
+    it("a production live Service with no promotion mark; staging needs none", async () => {
+        expect(await stackViolations(productionPromotionVerified, promotion(undefined))).toEqual([
+            {
+                message: "live Service web serves a release staging has not verified (launchpad.dev/promotion: missing): release an image whose gate passed in staging, or set launchpad:promotion.allowUnverified (break-glass).",
+                urn: WEB.live.urn,
+            },
+        ]);
+        expect(await stackViolations(productionPromotionVerified, promotion(undefined), { tier: "staging" })).toEqual([]);
+    });
+
+    it("break-glass when the stack's pack config forbids it", async () => {
+        expect(await stackViolations(productionPromotionVerified, promotion(PROMOTION.unverifiedAllowed), { allowBreakGlass: false })).toEqual([
+            {
+                message: "live Service web serves a release staging has not verified (launchpad.dev/promotion: unverified-allowed): break-glass is not allowed by this stack's policy config: release an image staging verified.",
+                urn: WEB.live.urn,
+            },
+        ]);
+    });
+});
+
+describe("production-stateful-protected", () => {
+    const DB = resource("aws:rds/instance:Instance", "db", {}, { protect: true });
+    const KEY = resource("aws:kms/key:Key", "db-key", {}, { protect: true });
+    const LOGS = resource("aws:cloudwatch/logGroup:LogGroup", "logs", {});
+
+    it("passes protected stateful resources (stateless ones need no protect)", async () => {
+        expect(await stackViolations(productionStatefulProtected, [DB, KEY, LOGS])).toEqual([]);
+    });
+
+    it("an unprotected database in production; staging may destroy it", async () => {
+        const unprotected = { ...DB, protect: false };
+        expect(await stackViolations(productionStatefulProtected, [unprotected, KEY])).toEqual([
+            { message: "aws:rds/instance:Instance db holds state in production but is not protected: pass { protect: true } so pulumi destroy or a replacement cannot delete it.", urn: DB.urn },
+        ]);
+        expect(await stackViolations(productionStatefulProtected, [unprotected, KEY], { tier: "staging" })).toEqual([]);
+    });
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { containerNonRoot, containerProbes, containerResources, imagesPinned, parseImage } from "../policies/workloads";
+import { resource, violations, withInput } from "./support/policy";
+
+const DIGEST = `sha256:${"ab".repeat(32)}`;
+
+/** A Deployment as the delivery component builds one: every workload policy passes. */
+const DEPLOYMENT = resource("kubernetes:apps/v1:Deployment", "web-blue", {
+    metadata: { name: "web-blue" },
+    spec: {
+        template: {
+            spec: {
+                securityContext: { runAsNonRoot: true },
+                containers: [{
+                    name: "app",
+                    image: "registry.example.com/web:1.4.2",
+                    resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "256Mi" } },
+                    readinessProbe: { httpGet: { path: "/health/ready", port: 8080 } },
+                    livenessProbe: { httpGet: { path: "/health/live", port: 8080 } },
+                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                }],
+            },
+        },
+    },
+});
+const C = "spec.template.spec.containers";
+const container = (change: Record<string, unknown>) => withInput(DEPLOYMENT, C, [{ ...(DEPLOYMENT.inputs as { spec: { template: { spec: { containers: object[] } } } }).spec.template.spec.containers[0], ...change }]);
+
+/** A CronJob (a pod template deeper down, no probes needed). */
+const CRONJOB = resource("kubernetes:batch/v1:CronJob", "dump", {
+    spec: {
+        jobTemplate: {
+            spec: {
+                template: {
+                    spec: {
+                        securityContext: { runAsNonRoot: true },
+                        initContainers: [{ name: "dump", image: `mysql:8.0.40@${DIGEST}`, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "128Mi" } }, securityContext: { allowPrivilegeEscalation: false } }],
+                        containers: [{ name: "upload", image: "public.ecr.aws/aws-cli/aws-cli:2.22.35", resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "128Mi" } }, securityContext: { allowPrivilegeEscalation: false } }],
+                    },
+                },
+            },
+        },
+    },
+});
+
+describe("workloads", () => {
+    it("passes a compliant Deployment and CronJob on every workload policy", async () => {
+        for (const p of [containerResources, containerProbes, containerNonRoot, imagesPinned]) {
+            expect(await violations(p, DEPLOYMENT)).toEqual([]);
+            expect(await violations(p, CRONJOB)).toEqual([]);
+        }
+    });
+
+    it("does not apply to resources that run no pods", async () => {
+        expect(await violations(containerResources, resource("kubernetes:core/v1:ConfigMap", "cm", { data: {} }))).toEqual([]);
+    });
+
+    it("container-resources: no CPU request and no memory limit", async () => {
+        expect(await violations(containerResources, container({ resources: { requests: { memory: "256Mi" } } }))).toEqual([
+            "Deployment web-blue container app has no requests for cpu and no limits for memory: set resources.requests and resources.limits.",
+        ]);
+    });
+
+    it("container-resources: the required limits come from the pack config", async () => {
+        expect(await violations(containerResources, DEPLOYMENT, { limits: ["cpu", "memory"] })).toEqual([
+            "Deployment web-blue container app has no limits for cpu: set resources.requests and resources.limits.",
+        ]);
+    });
+
+    it("container-resources: an init container of a CronJob without resources", async () => {
+        const init = withInput(CRONJOB, "spec.jobTemplate.spec.template.spec.initContainers", [{ name: "dump", image: "mysql:8.0.40", securityContext: { allowPrivilegeEscalation: false } }]);
+        expect(await violations(containerResources, init)).toEqual([
+            "CronJob dump init container dump has no requests for cpu and memory and no limits for memory: set resources.requests and resources.limits.",
+        ]);
+    });
+
+    it("container-probes: no liveness probe", async () => {
+        expect(await violations(containerProbes, container({ livenessProbe: undefined }))).toEqual([
+            "Deployment web-blue container app has no livenessProbe: add them so traffic reaches only ready pods and hung ones restart.",
+        ]);
+    });
+
+    it("container-non-root: the pod may run as root", async () => {
+        expect(await violations(containerNonRoot, withInput(DEPLOYMENT, "spec.template.spec.securityContext", {}))).toEqual([
+            "Deployment web-blue container app may run as root or escalate privileges: set securityContext.runAsNonRoot: true.",
+        ]);
+    });
+
+    it("container-non-root: privilege escalation allowed, privileged, uid 0", async () => {
+        expect(await violations(containerNonRoot, container({ securityContext: { privileged: true, runAsUser: 0 } }))).toEqual([
+            "Deployment web-blue container app may run as root or escalate privileges: do not set runAsUser: 0; set securityContext.allowPrivilegeEscalation: false; remove securityContext.privileged.",
+        ]);
+    });
+
+    it("images-pinned: latest, or no tag, anywhere", async () => {
+        expect(await violations(imagesPinned, container({ image: "registry.example.com/web:latest" }), { tier: "staging" })).toEqual([
+            'Deployment web-blue container app runs "registry.example.com/web:latest", which follows latest: pin a release tag or a digest (image@sha256:...).',
+        ]);
+        expect(await violations(imagesPinned, container({ image: "registry.example.com:5000/web" }), { tier: "staging" })).toEqual([
+            'Deployment web-blue container app runs "registry.example.com:5000/web", which follows latest: pin a release tag or a digest (image@sha256:...).',
+        ]);
+    });
+
+    it("images-pinned: a moving tag passes in staging, not in production; a digest passes everywhere", async () => {
+        const moving = container({ image: "registry.example.com/web:1.4" });
+        expect(await violations(imagesPinned, moving, { tier: "staging" })).toEqual([]);
+        expect(await violations(imagesPinned, moving)).toEqual([
+            'Deployment web-blue container app runs "registry.example.com/web:1.4" in production, a tag that can move: pin it by digest (image@sha256:...) or a full release tag.',
+        ]);
+        expect(await violations(imagesPinned, container({ image: `registry.example.com/web:main@${DIGEST}` }))).toEqual([]);
+    });
+
+    it("reads tag and digest, not a registry port, from an image reference", () => {
+        expect(parseImage("registry.example.com:5000/web")).toEqual({ tag: undefined, digest: undefined });
+        expect(parseImage(`web:1.2.3@${DIGEST}`)).toEqual({ tag: "1.2.3", digest: DIGEST });
+    });
+});
