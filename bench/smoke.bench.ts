@@ -30,6 +30,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -223,6 +224,8 @@ export interface ScenarioResult {
 }
 
 export interface SmokeBenchResult {
+    /** The 1-minute load average before and after measuring: how much else the machine was doing. */
+    readonly loadAverage: readonly [number, number];
     readonly concurrency: number;
     readonly runs: number;
     readonly scenarios: readonly ScenarioResult[];
@@ -267,15 +270,16 @@ function rows(r: ScenarioResult, f: Figures): string[][] {
 
 const HEADER = ["Scenario", "Client", "Median req/s", "Median p95", "vs autocannon (req/s / p95)", "Errors", "Each run"];
 
-function machineLine(m: Machine): string {
-    return `${m.cpuModel} × ${m.cpuCount} CPUs, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, ${m.platform}; Node ${m.node}; measured ${m.date}`;
+function machineLine(m: Machine, r: SmokeBenchResult): string {
+    const [before, after] = r.loadAverage.map((l) => l.toFixed(1));
+    return `${m.cpuModel} × ${m.cpuCount} CPUs, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, ${m.platform}; Node ${m.node}; measured ${m.date}; 1-minute load average ${before} before, ${after} after`;
 }
 
 export function formatSmokeTable(r: SmokeBenchResult, m: Machine): string {
     const table = [HEADER, ...r.scenarios.flatMap((s) => rows(s, figures(s)))];
     const widths = HEADER.map((_, i) => Math.max(...table.map((row) => row[i].length)));
     return [
-        `concurrency ${r.concurrency}, ${r.runs} runs per client and scenario; ${machineLine(m)}`,
+        `concurrency ${r.concurrency}, ${r.runs} runs per client and scenario; ${machineLine(m, r)}`,
         ...table.map((row) => row.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()),
         ...r.scenarios.flatMap((s) => verdictLines(s, figures(s))),
     ].join("\n");
@@ -285,7 +289,7 @@ export function formatSmokeMarkdown(r: SmokeBenchResult, m: Machine): string {
     return [
         `Runner against autocannon, measured with \`npm run bench:smoke\`: concurrency ${r.concurrency} against one local keep-alive server in its own process, median of ${r.runs} runs per client and scenario.`,
         "",
-        `Machine: ${machineLine(m)}.`,
+        `Machine: ${machineLine(m, r)}.`,
         "",
         `| ${HEADER.join(" | ")} |`,
         "| --- | --- | ---: | ---: | ---: | ---: | --- |",
@@ -295,7 +299,7 @@ export function formatSmokeMarkdown(r: SmokeBenchResult, m: Machine): string {
         "- 0 ms service time: the clients are the bottleneck, so this measures each client's own cost per request. In a closed loop latency is about concurrency / throughput, so p95 follows throughput there.",
         "- 10 ms service time: the server is the bottleneck, as a real endpoint is; this shows whether the runner reports the latency a reference tool sees.",
         "- p95 is nearest-rank over every measured response of each client; autocannon's from its per-response times.",
-        "- The machine's 2 cores were shared with other work while this ran, so the figures move between runs; the ratios are what matters.",
+        `- A load average above the machine's ${m.cpuCount} cores means other work shared them while this ran: the figures then move between runs (see each run).`,
     ].join("\n");
 }
 
@@ -330,6 +334,7 @@ async function main(argv: readonly string[]): Promise<number> {
             throw new UsageError(`--write: ${args.write} ${problem}; nothing was measured or written`);
         }
     }
+    const loadBefore = os.loadavg()[0];
     const scenarios: ScenarioResult[] = [];
     for (const { delayMs, requestShare } of SCENARIOS) {
         const requests = Math.max(1, Math.round(args.requests * requestShare));
@@ -350,7 +355,7 @@ async function main(argv: readonly string[]): Promise<number> {
         }
         scenarios.push({ delayMs, requests, samples });
     }
-    const result: SmokeBenchResult = { concurrency: args.concurrency, runs: args.runs, scenarios };
+    const result: SmokeBenchResult = { loadAverage: [loadBefore, os.loadavg()[0]], concurrency: args.concurrency, runs: args.runs, scenarios };
     const machine = describeMachine();
     const markdown = formatSmokeMarkdown(result, machine);
     process.stdout.write(`${args.markdown ? markdown : formatSmokeTable(result, machine)}\n`);

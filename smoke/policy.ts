@@ -157,6 +157,9 @@ const LOAD_FIELDS = ["users", "durationSeconds"] as const;
 
 type Record_ = Record<string, unknown>;
 
+/** RFC 9110 token: what fetch accepts as a header name. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 const isObject = (v: unknown): v is Record_ => typeof v === "object" && v !== null && !Array.isArray(v);
 const isInteger = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 const isPositive = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
@@ -219,8 +222,19 @@ function validateCheck(p: Problems, path: string, c: unknown): void {
     if (c.maxLatencyMs !== undefined) {
         checkPositive(p, `${path}.maxLatencyMs`, c.maxLatencyMs);
     }
-    if (c.headers !== undefined && !(isObject(c.headers) && Object.values(c.headers).every((h) => typeof h === "string"))) {
-        p.add(`${path}.headers`, c.headers, "an object of header names to string values");
+    if (c.headers !== undefined) {
+        if (!(isObject(c.headers) && Object.values(c.headers).every((h) => typeof h === "string"))) {
+            p.add(`${path}.headers`, c.headers, "an object of header names to string values");
+        } else {
+            // fetch would throw on every request instead: say so once, here.
+            for (const [name, value] of Object.entries(c.headers as Record<string, string>)) {
+                if (!HEADER_NAME.test(name)) {
+                    p.list.push(`${path}.headers: received the header name ${JSON.stringify(name)}; expected an HTTP token (letters, digits and !#$%&'*+.^_\`|~-)`);
+                } else if (/[\r\n\0]/.test(value)) {
+                    p.add(`${path}.headers.${name}`, value, "a header value without CR, LF or NUL");
+                }
+            }
+        }
     }
     if (c.body !== undefined) {
         const method = c.method ?? DEFAULT_METHOD;

@@ -52,7 +52,11 @@ export interface Counts {
      * the percentiles up instead of vanishing from them). Requests that never connected have none.
      */
     readonly latencyMs: LatencySummary;
-    /** Wall time of the phase (or of the check's measured requests), in milliseconds. */
+    /**
+     * Wall time in milliseconds: of a check's measured requests (warm-up excluded); of the smoke
+     * phase, the sum of its checks' (so requests / elapsedMs is its throughput); of the load phase
+     * and its checks, the whole phase (the checks ran interleaved).
+     */
     readonly elapsedMs: number;
 }
 

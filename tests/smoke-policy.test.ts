@@ -64,6 +64,8 @@ describe("validatePolicy", () => {
         ["empty body text", policy({ checks: [{ path: "/", bodyContains: "" }] }), ['checks[0].bodyContains: received ""; expected a non-empty string']],
         ["a zero latency bound", policy({ checks: [{ path: "/", maxLatencyMs: 0 }] }), ["checks[0].maxLatencyMs: received 0; expected a number > 0"]],
         ["a numeric header", policy({ checks: [{ path: "/", headers: { "x-n": 1 } }] }), ['checks[0].headers: received {"x-n":1}; expected an object of header names to string values']],
+        ["a header name with a space", policy({ checks: [{ path: "/", headers: { "x smoke": "1" } }] }), ['checks[0].headers: received the header name "x smoke"; expected an HTTP token (letters, digits and !#$%&\'*+.^_`|~-)']],
+        ["a header value with a newline", policy({ checks: [{ path: "/", headers: { "x-a": "1\r\nx-b: 2" } }] }), ['checks[0].headers.x-a: received "1\\r\\nx-b: 2"; expected a header value without CR, LF or NUL']],
         ["a body on GET", policy({ checks: [{ path: "/", body: "{}" }] }), ['checks[0].body: received "{}"; expected no body with method "GET": fetch sends none']],
         ["a body that is not a string", policy({ checks: [{ path: "/", method: "POST", body: { a: 1 } }] }), ['checks[0].body: received {"a":1}; expected a string']],
         [
