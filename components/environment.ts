@@ -15,6 +15,8 @@ import { Cluster } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
 import { LogicalBackup } from "./logical-backup";
 import { Network } from "./network";
+import { alertContext } from "../observability/alerts";
+import { Observability } from "./observability";
 
 export interface EnvironmentArgs {
     readonly config: LaunchpadConfig;
@@ -32,6 +34,7 @@ export class Environment extends pulumi.ComponentResource {
     public readonly network: Network | undefined;
     public readonly cluster: Cluster;
     public readonly data: DataProtection | undefined;
+    public readonly observability: Observability;
     public readonly outputs: Record<string, pulumi.Input<unknown>>;
 
     constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -61,9 +64,27 @@ export class Environment extends pulumi.ComponentResource {
             privateSubnetIds: this.network?.privateSubnetIds,
         }, child);
 
+        this.observability = new Observability(`${name}-observability`, {
+            config: config.observability,
+            alerts: alertContext(config),
+            identifier,
+            region: config.region,
+            tags: config.tags,
+            namespace: config.cluster.namespace,
+            k8sProvider: this.cluster.provider,
+            eks: this.network !== undefined && this.cluster.clusterName !== undefined && this.cluster.clusterArn !== undefined
+                ? {
+                      clusterName: this.cluster.clusterName,
+                      clusterArn: this.cluster.clusterArn,
+                      subnetIds: this.network.privateSubnetIds,
+                      securityGroupIds: [this.cluster.clusterSecurityGroupId as pulumi.Output<string>],
+                  }
+                : undefined,
+        }, child);
+
         this.data = this.network !== undefined ? this.createDataProtection(name, identifier, config, this.network, child) : undefined;
 
-        this.outputs = environmentOutputs(config, this.network, this.cluster, this.data);
+        this.outputs = environmentOutputs(config, this.network, this.cluster, this.data, this.observability);
         this.registerOutputs(this.outputs);
     }
 
@@ -102,13 +123,14 @@ export class Environment extends pulumi.ComponentResource {
             k8sProvider: cluster.provider,
             oidcProviderArn: cluster.oidcProviderArn as pulumi.Output<string>,
             oidcIssuerUrl: cluster.oidcIssuerUrl as pulumi.Output<string>,
+            pushgatewayUrl: this.observability.pushgatewayUrl,
         }, child);
         return { database, storage, plan, logicalBackup };
     }
 }
 
 /** The stack outputs: what a user or another stack needs to reach this environment. */
-export function environmentOutputs(config: LaunchpadConfig, network: Network | undefined, cluster: Cluster, data?: DataProtection): Record<string, pulumi.Input<unknown>> {
+export function environmentOutputs(config: LaunchpadConfig, network: Network | undefined, cluster: Cluster, data?: DataProtection, observability?: Observability): Record<string, pulumi.Input<unknown>> {
     const outputs: Record<string, pulumi.Input<unknown>> = {
         tier: config.tier,
         region: config.region,
@@ -144,6 +166,14 @@ export function environmentOutputs(config: LaunchpadConfig, network: Network | u
             restoreTestingPlan: data.plan.restoreTestingPlanName,
             dumpCronJob: data.logicalBackup.dumpCronJobName,
             verifyCronJob: data.logicalBackup.verifyCronJobName,
+        });
+    }
+    if (observability !== undefined) {
+        Object.assign(outputs, {
+            pushgatewayUrl: observability.pushgatewayUrl,
+            prometheusQueryUrl: observability.prometheusQueryUrl,
+            ...(observability.ampWorkspaceArn !== undefined ? { ampWorkspaceArn: observability.ampWorkspaceArn } : {}),
+            ...(observability.grafanaFolderUid !== undefined ? { grafanaFolderUid: observability.grafanaFolderUid } : {}),
         });
     }
     return outputs;
