@@ -171,7 +171,7 @@ export function environmentOutputs(config: LaunchpadConfig, network: Network | u
     if (observability !== undefined) {
         Object.assign(outputs, {
             pushgatewayUrl: observability.pushgatewayUrl,
-            prometheusQueryUrl: observability.prometheusQueryUrl,
+            ...(observability.prometheusQueryUrl !== undefined ? { prometheusQueryUrl: observability.prometheusQueryUrl } : {}),
             ...(observability.ampWorkspaceArn !== undefined ? { ampWorkspaceArn: observability.ampWorkspaceArn } : {}),
             ...(observability.grafanaFolderUid !== undefined ? { grafanaFolderUid: observability.grafanaFolderUid } : {}),
         });

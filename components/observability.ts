@@ -128,8 +128,8 @@ export function muteIntervals(windows: readonly MaintenanceWindow[]): grafana.ty
 export class Observability extends pulumi.ComponentResource {
     /** In-cluster URL of the Pushgateway. */
     public readonly pushgatewayUrl: pulumi.Output<string>;
-    /** The metrics query URL Grafana reads (AMP workspace endpoint or the configured URL). */
-    public readonly prometheusQueryUrl: pulumi.Output<string>;
+    /** The metrics query URL Grafana reads (AMP workspace endpoint or the configured URL); undefined with neither. */
+    public readonly prometheusQueryUrl: pulumi.Output<string> | undefined;
     /** Undefined without AMP. */
     public readonly ampWorkspaceArn: pulumi.Output<string> | undefined;
     /** Undefined without `grafana:url`. */
@@ -141,13 +141,14 @@ export class Observability extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: args.k8sProvider };
         const useAmp = config.backend.kind === "amp" && args.eks !== undefined;
 
-        let queryUrl: pulumi.Output<string>;
+        let queryUrl: pulumi.Output<string> | undefined;
         if (useAmp && args.eks !== undefined) {
             const amp = this.createAmp(name, args, args.eks);
             queryUrl = amp.workspace.prometheusEndpoint;
             this.ampWorkspaceArn = amp.workspace.arn;
         } else {
-            queryUrl = pulumi.output(config.backend.kind === "prometheus" ? config.backend.url : "");
+            // An existing cluster without prometheusUrl has no backend Launchpad knows of (config refuses that with grafana:url).
+            queryUrl = config.backend.kind === "prometheus" ? pulumi.output(config.backend.url) : undefined;
             this.ampWorkspaceArn = undefined;
         }
         this.prometheusQueryUrl = queryUrl;
@@ -174,7 +175,7 @@ export class Observability extends pulumi.ComponentResource {
         }, k8sOpts);
         this.pushgatewayUrl = pulumi.output(pushgatewayUrl(args.namespace));
 
-        this.grafanaFolderUid = config.grafana !== undefined ? this.createGrafana(name, args, config.grafana, queryUrl, useAmp) : undefined;
+        this.grafanaFolderUid = config.grafana !== undefined && queryUrl !== undefined ? this.createGrafana(name, args, config.grafana, queryUrl, useAmp) : undefined;
 
         this.registerOutputs({
             pushgatewayUrl: this.pushgatewayUrl,

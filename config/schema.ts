@@ -267,9 +267,9 @@ export const rawConfigSchema = z.strictObject({
     "launchpad:nodeGroup": nodeGroupSchema.default(nodeGroupSchema.parse({})),
     "launchpad:database": databaseSchema.default(databaseSchema.parse({})),
     "launchpad:backup": backupSchema.default(backupSchema.parse({})),
-    "launchpad:tags": tagsSchema,
     "launchpad:observability": observabilitySchema.default(observabilitySchema.parse({})),
     "launchpad:alerting": alertingSchema.default(alertingSchema.parse({})),
+    "launchpad:tags": tagsSchema,
     /** The Grafana provider's own keys: where dashboards, rules and contact points go. */
     "grafana:url": httpUrl("https://grafana.example.com").optional(),
     "grafana:auth": z.string().min(1).optional(),

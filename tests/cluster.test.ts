@@ -188,8 +188,13 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
             "launchpad:environment:Environment",
             "pulumi:providers:aws",
             "launchpad:cluster:Cluster",
+            // Observability on a cluster Launchpad does not own: no AMP (no EKS to scrape), the two
+            // exporters for the team's Prometheus, and no Grafana (this stack sets no grafana:url).
+            "launchpad:observability:Observability",
             K8S_PROVIDER,
             "kubernetes:core/v1:Namespace",
+            "kubernetes:helm.sh/v3:Release",
+            "kubernetes:helm.sh/v3:Release",
         ]);
     });
 
@@ -199,7 +204,14 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
         expect(input(provider, "kubeconfig")).toBe("[secret]");
         expect(input(ofType(p, "kubernetes:core/v1:Namespace")[0], "metadata.name")).toBe("shop-api");
         expect(ofType(p, "kubernetes:core/v1:Namespace")[0].provider).toBe(provider.urn);
-        expect(p.outputs).toEqual({ tier: "staging", region: "us-east-1", drRegion: "us-west-2", namespace: "shop-api", kubeconfig: "[secret]" });
+        expect(p.outputs).toEqual({
+            tier: "staging",
+            region: "us-east-1",
+            drRegion: "us-west-2",
+            namespace: "shop-api",
+            kubeconfig: "[secret]",
+            pushgatewayUrl: "http://pushgateway.shop-api.svc.cluster.local:9091",
+        });
         expect(JSON.stringify(p)).not.toContain(SECRET_PLACEHOLDER);
     });
 });
@@ -210,7 +222,7 @@ describe("AWS provider", () => {
         const providers = ofType(plan, "pulumi:providers:aws");
         expect(providers.map((p) => [p.name, input(p, "region")])).toEqual([["launchpad-production-aws", "us-east-1"]]);
         const awsResources = plan.resources.filter((r) => r.type.startsWith("aws:"));
-        expect(awsResources).toHaveLength(107);
+        expect(awsResources).toHaveLength(110);
         expect(new Set(awsResources.map((r) => r.provider))).toEqual(new Set([providers[0].urn]));
     });
 });

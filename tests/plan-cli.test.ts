@@ -84,6 +84,22 @@ const STAGING_COUNTS = {
     "kubernetes:core/v1:Secret": 1,
     "kubernetes:core/v1:ServiceAccount": 2,
     "kubernetes:batch/v1:CronJob": 2,
+    // Observability: AMP and its scraper's access, the exporters' charts, Grafana as code.
+    "launchpad:observability:Observability": 1,
+    "aws:amp/workspace:Workspace": 1,
+    "aws:amp/scraper:Scraper": 1,
+    "aws:eks/accessEntry:AccessEntry": 1,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 1,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 1,
+    "kubernetes:helm.sh/v3:Release": 2,
+    "pulumi:providers:grafana": 1,
+    "grafana:oss/folder:Folder": 1,
+    "grafana:oss/dataSource:DataSource": 2,
+    "grafana:oss/dashboard:Dashboard": 4,
+    "grafana:alerting/ruleGroup:RuleGroup": 3,
+    "grafana:alerting/contactPoint:ContactPoint": 2,
+    "grafana:alerting/muteTiming:MuteTiming": 1,
+    "grafana:alerting/notificationPolicy:NotificationPolicy": 1,
 };
 
 describe("npm run plan -- --json", () => {
@@ -105,7 +121,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(110);
+        expect(doc.resources).toHaveLength(133);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -115,8 +131,9 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 18.
-        expect(deps.length).toBe(29);
+        // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 18, observability 5
+        // (the scraper after its ClusterRoleBinding; the notification policy after the mute timing and 3 contact points).
+        expect(deps.length).toBe(34);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -178,7 +195,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 110 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 133 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -203,7 +220,7 @@ describe("exit codes and human output", () => {
             spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(126);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(150);
         const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");
@@ -232,6 +249,8 @@ describe("production", () => {
             "aws:kms/key:Key": 7,
             "aws:kms/alias:Alias": 3,
             "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 2,
+            // PagerDuty for pages, besides staging's e-mail and Slack.
+            "grafana:alerting/contactPoint:ContactPoint": 3,
         });
     });
 });
