@@ -256,15 +256,16 @@ export class Observability extends pulumi.ComponentResource {
             new grafana.oss.Dashboard(`${name}-dashboard-${key}`, { folder: folder.uid, configJson: toConfigJson(d), overwrite: true }, gOpts);
         }
 
-        for (const group of grafanaRuleGroups(alertGroups(args.alerts), {
+        const defs = alertGroups(args.alerts);
+        grafanaRuleGroups(defs, {
             stack,
             folderUid: uids.folder,
             prometheusUid: uids.prometheus,
             cloudwatchUid: hasData ? uids.cloudwatch : undefined,
             region: args.region,
-        })) {
-            new grafana.alerting.RuleGroup(`${name}-rules-${String(group.name)}`, { ...group, folderUid: folder.uid }, gOpts);
-        }
+        }).forEach((group, i) => {
+            new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, gOpts);
+        });
 
         const names = this.createContactPoints(name, stack, args.config.contactPoints, gOpts);
         const mute = new grafana.alerting.MuteTiming(`${name}-maintenance`, {

@@ -136,7 +136,7 @@ describe("the promtool scenarios", () => {
         for (const [name, cases] of Object.entries(CASES)) {
             const kinds = cases.map((c) => c.kind);
             const before = ALERTS.get(name)?.for === "0m" ? [] : ["silent before for"];
-            expect(kinds.filter((k) => k !== "fires when absent").sort(), name).toEqual(["fires", "silent below", ...before].sort());
+            expect({ name, kinds: kinds.filter((k) => k !== "fires when absent").sort() }).toEqual({ name, kinds: ["fires", "silent below", ...before].sort() });
         }
     });
 
