@@ -78,6 +78,7 @@ export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy
 interface EksParts {
     readonly kubeconfig: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
+    readonly clusterArn: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
     readonly oidcProviderArn: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
@@ -93,6 +94,7 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly kubeconfig: pulumi.Output<string>;
     /** Undefined when an existing cluster is used. */
     public readonly clusterName: pulumi.Output<string> | undefined;
+    public readonly clusterArn: pulumi.Output<string> | undefined;
     public readonly endpoint: pulumi.Output<string> | undefined;
     public readonly oidcProviderArn: pulumi.Output<string> | undefined;
     public readonly oidcIssuerUrl: pulumi.Output<string> | undefined;
@@ -104,6 +106,7 @@ export class Cluster extends pulumi.ComponentResource {
         const eks = args.config.mode === "eks" ? this.createEks(name, args, args.config) : undefined;
         this.kubeconfig = eks?.kubeconfig ?? (args.config as ExistingClusterConfig).kubeconfig;
         this.clusterName = eks?.clusterName;
+        this.clusterArn = eks?.clusterArn;
         this.endpoint = eks?.endpoint;
         this.oidcProviderArn = eks?.oidcProviderArn;
         this.oidcIssuerUrl = eks?.oidcIssuerUrl;
@@ -122,6 +125,7 @@ export class Cluster extends pulumi.ComponentResource {
             namespace: this.namespace,
             kubeconfig: this.kubeconfig,
             clusterName: this.clusterName,
+            clusterArn: this.clusterArn,
             endpoint: this.endpoint,
             oidcProviderArn: this.oidcProviderArn,
             oidcIssuerUrl: this.oidcIssuerUrl,
@@ -245,6 +249,7 @@ export class Cluster extends pulumi.ComponentResource {
         return {
             kubeconfig: pulumi.secret(kubeconfig),
             clusterName: cluster.name,
+            clusterArn: cluster.arn,
             endpoint: cluster.endpoint,
             oidcProviderArn: oidc.arn,
             oidcIssuerUrl: oidc.url,

@@ -19,6 +19,8 @@ import { CONNECTION_SECRET_NAME, Database } from "./database";
 import { LogicalBackup } from "./logical-backup";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
+import { alertContext } from "../observability/alerts";
+import { Observability } from "./observability";
 
 export interface EnvironmentArgs {
     readonly config: LaunchpadConfig;
@@ -38,6 +40,7 @@ export class Environment extends pulumi.ComponentResource {
     public readonly data: DataProtection | undefined;
     public readonly promotion: Promotion | undefined;
     public readonly services: readonly BlueGreenService[];
+    public readonly observability: Observability;
     public readonly outputs: Record<string, pulumi.Input<unknown>>;
 
     constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -67,6 +70,24 @@ export class Environment extends pulumi.ComponentResource {
             privateSubnetIds: this.network?.privateSubnetIds,
         }, child);
 
+        this.observability = new Observability(`${name}-observability`, {
+            config: config.observability,
+            alerts: alertContext(config),
+            identifier,
+            region: config.region,
+            tags: config.tags,
+            namespace: config.cluster.namespace,
+            k8sProvider: this.cluster.provider,
+            eks: this.network !== undefined && this.cluster.clusterName !== undefined && this.cluster.clusterArn !== undefined
+                ? {
+                      clusterName: this.cluster.clusterName,
+                      clusterArn: this.cluster.clusterArn,
+                      subnetIds: this.network.privateSubnetIds,
+                      securityGroupIds: [this.cluster.clusterSecurityGroupId as pulumi.Output<string>],
+                  }
+                : undefined,
+        }, child);
+
         this.data = this.network !== undefined ? this.createDataProtection(name, identifier, config, this.network, child) : undefined;
 
         this.promotion = config.promotion !== undefined
@@ -81,11 +102,13 @@ export class Environment extends pulumi.ComponentResource {
             zoneSpread: config.safety.zoneSpread,
             smokeRunner: runner,
             databaseSecretName: this.data?.database.connectionSecretName,
+            // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
+            pushgatewayUrl: this.observability.pushgatewayUrl,
             liveColor: this.promotion?.liveColor(service),
             liveAnnotations: this.promotion !== undefined ? { [ANNOTATIONS.promotion]: this.promotion.mark(service) } : undefined,
         }, child));
 
-        this.outputs = { ...environmentOutputs(config, this.network, this.cluster, this.data), ...deliveryOutputs(this.services, config) };
+        this.outputs = { ...environmentOutputs(config, this.network, this.cluster, this.data, this.observability), ...deliveryOutputs(this.services, config) };
         this.registerOutputs(this.outputs);
     }
 
@@ -124,6 +147,7 @@ export class Environment extends pulumi.ComponentResource {
             k8sProvider: cluster.provider,
             oidcProviderArn: cluster.oidcProviderArn as pulumi.Output<string>,
             oidcIssuerUrl: cluster.oidcIssuerUrl as pulumi.Output<string>,
+            pushgatewayUrl: this.observability.pushgatewayUrl,
         }, child);
         return { database, storage, plan, logicalBackup };
     }
@@ -144,7 +168,7 @@ export function deliveryOutputs(services: readonly BlueGreenService[], config: L
 }
 
 /** The stack outputs: what a user or another stack needs to reach this environment. */
-export function environmentOutputs(config: LaunchpadConfig, network: Network | undefined, cluster: Cluster, data?: DataProtection): Record<string, pulumi.Input<unknown>> {
+export function environmentOutputs(config: LaunchpadConfig, network: Network | undefined, cluster: Cluster, data?: DataProtection, observability?: Observability): Record<string, pulumi.Input<unknown>> {
     const outputs: Record<string, pulumi.Input<unknown>> = {
         tier: config.tier,
         region: config.region,
@@ -180,6 +204,14 @@ export function environmentOutputs(config: LaunchpadConfig, network: Network | u
             restoreTestingPlan: data.plan.restoreTestingPlanName,
             dumpCronJob: data.logicalBackup.dumpCronJobName,
             verifyCronJob: data.logicalBackup.verifyCronJobName,
+        });
+    }
+    if (observability !== undefined) {
+        Object.assign(outputs, {
+            pushgatewayUrl: observability.pushgatewayUrl,
+            ...(observability.prometheusQueryUrl !== undefined ? { prometheusQueryUrl: observability.prometheusQueryUrl } : {}),
+            ...(observability.ampWorkspaceArn !== undefined ? { ampWorkspaceArn: observability.ampWorkspaceArn } : {}),
+            ...(observability.grafanaFolderUid !== undefined ? { grafanaFolderUid: observability.grafanaFolderUid } : {}),
         });
     }
     return outputs;

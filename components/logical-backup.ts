@@ -10,7 +10,9 @@
  * Each job's pod runs under its own service account with an IAM role (IRSA) that can do only its
  * part: the dump may only write objects under the tier prefixes, the verify job may only read.
  * Both exit non-zero on any failure; kube-state-metrics exposes their last success
- * (`kube_cronjob_status_last_successful_time`) and job durations for the alerting work.
+ * (`kube_cronjob_status_last_successful_time`), and with a Pushgateway URL they push
+ * `launchpad_backup_*` (upload) and `launchpad_restore_verify_*` (a `report` container after a
+ * passed restore) for the alerts of `observability/alerts.ts`.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -78,6 +80,12 @@ export interface LogicalBackupArgs {
     readonly oidcProviderArn: pulumi.Input<string>;
     /** Issuer URL of the cluster (`https://oidc.eks...`), for the IRSA trust condition. */
     readonly oidcIssuerUrl: pulumi.Input<string>;
+    /**
+     * Where the jobs push their `launchpad_backup_*` and `launchpad_restore_verify_*` metrics. Set,
+     * the verify job gains a last `report` container that pushes a passed restore's metrics.
+     * @default - no metrics are pushed; kube-state-metrics still shows the jobs' state
+     */
+    readonly pushgatewayUrl?: pulumi.Input<string>;
 }
 
 /** Trust policy letting exactly one Kubernetes service account assume a role (IRSA). */
@@ -262,6 +270,17 @@ export class LogicalBackup extends pulumi.ComponentResource {
             { name: "AWS_REGION", value: args.region },
         ];
 
+        const push = args.pushgatewayUrl !== undefined ? [{ name: "PUSHGATEWAY_URL", value: args.pushgatewayUrl }] : [];
+        const restore = container("restore", dbImage, DB_IMAGE_UID, ["bash", "/scripts/verify.sh", "restore"], [
+            ...common,
+            { name: "CRITICAL_TABLES", value: args.criticalTables.join(",") },
+        ], { cpu: "500m", memory: "1Gi" });
+        const fetch = container("fetch", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "fetch"], common, { cpu: "100m", memory: "256Mi" });
+        // A passed restore is reported by a container after it: init containers run in order and stop the pod on failure.
+        const verifyContainers = args.pushgatewayUrl !== undefined
+            ? { initContainers: [fetch, restore], containers: [container("report", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "report"], [...common, ...push], { cpu: "50m", memory: "64Mi" })] }
+            : { initContainers: [fetch], containers: [restore] };
+
         const dump = new k8s.batch.v1.CronJob(`${name}-dump`, {
             metadata: { namespace: args.namespace, labels },
             spec: cronJobSpec({
@@ -276,7 +295,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
                     secretEnv("DB_USER", "username"),
                     secretEnv("DB_PASSWORD", "password"),
                 ], { cpu: "250m", memory: "512Mi" })],
-                containers: [container("upload", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "upload"], common, { cpu: "100m", memory: "256Mi" })],
+                containers: [container("upload", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "upload"], [...common, ...push], { cpu: "100m", memory: "256Mi" })],
             }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "dump" }),
         }, k8sOpts);
 
@@ -286,11 +305,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
                 schedule: args.backup.verifySchedule,
                 serviceAccountName: verifyId.sa.metadata.name,
                 activeDeadlineSeconds: 3 * 3600,
-                initContainers: [container("fetch", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "fetch"], common, { cpu: "100m", memory: "256Mi" })],
-                containers: [container("restore", dbImage, DB_IMAGE_UID, ["bash", "/scripts/verify.sh", "restore"], [
-                    ...common,
-                    { name: "CRITICAL_TABLES", value: args.criticalTables.join(",") },
-                ], { cpu: "500m", memory: "1Gi" })],
+                ...verifyContainers,
             }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "verify" }),
         }, k8sOpts);
 

@@ -10,7 +10,7 @@ import { parseConfig, type LaunchpadConfig } from "./parse";
 import { OBJECT_KEYS } from "./schema";
 
 /** Provider keys Launchpad reads besides its own namespace. */
-const PROVIDER_KEYS = ["aws:region"] as const;
+const PROVIDER_KEYS = ["aws:region", "grafana:url", "grafana:auth"] as const;
 
 // `isConfigSecret` is exported by the runtime module but left out of its typings.
 const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };

@@ -103,6 +103,54 @@ export interface PromotionConfig {
     readonly allowUnverified: boolean;
 }
 
+export interface AppMetricsConfig {
+    readonly requestsTotal: string;
+    readonly requestDurationSeconds: string;
+    readonly dbConnectionErrorsTotal: string;
+    readonly statusLabel: string;
+    readonly routeLabel: string;
+    readonly serviceLabel: string;
+    readonly colorLabel: string;
+}
+
+export interface ThresholdsConfig {
+    readonly errorRatio: number;
+    readonly latencyP95Seconds: number;
+    readonly freeStoragePercent: number;
+    /** Prometheus duration text, e.g. "26h". */
+    readonly backupMaxAge: string;
+    readonly restoreMaxDuration: string;
+    readonly sloObjective: number;
+    readonly sloWindow: string;
+}
+
+/** One weekly mute window, UTC. */
+export interface MaintenanceWindow {
+    readonly weekdays: readonly string[];
+    readonly start: string;
+    readonly end: string;
+}
+
+/** Where notifications go; the webhook and the key are secret Outputs. */
+export interface ContactPointsConfig {
+    readonly emailAddresses: readonly string[];
+    readonly slackWebhookUrl: pulumi.Output<string> | undefined;
+    readonly pagerDutyIntegrationKey: pulumi.Output<string> | undefined;
+}
+
+export interface ObservabilityConfig {
+    /** `amp`: a managed Prometheus workspace and scraper (EKS only); `prometheus`: an existing server's query URL. */
+    readonly backend: { readonly kind: "amp" } | { readonly kind: "prometheus"; readonly url: string };
+    readonly metrics: AppMetricsConfig;
+    readonly thresholds: ThresholdsConfig;
+    readonly maintenance: readonly MaintenanceWindow[];
+    /** Prefix of runbook links; default the repository-relative `docs/runbooks`. */
+    readonly runbookBaseUrl: string;
+    /** Undefined when `grafana:url` is not set: no Grafana resources. */
+    readonly grafana: { readonly url: string; readonly auth: pulumi.Output<string> | undefined } | undefined;
+    readonly contactPoints: ContactPointsConfig;
+}
+
 export interface LaunchpadConfig {
     readonly project: string;
     readonly stack: string;
@@ -115,6 +163,7 @@ export interface LaunchpadConfig {
     readonly nodeGroup: NodeGroupConfig;
     readonly database: DatabaseConfig;
     readonly backup: BackupConfig;
+    readonly observability: ObservabilityConfig;
     /** `project`, `environment`, `managed-by` and the stack's extra tags: on every taggable AWS resource. */
     readonly tags: Readonly<Record<string, string>>;
     /** The application's services, sorted by name. */
@@ -254,6 +303,75 @@ function crossFieldProblems(p: Parsed, input: ConfigInput): string[] {
     if (cluster !== undefined && cluster.namespace === undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(defaultNamespace(input))) {
         out.push(`launchpad:cluster.namespace: received nothing (the default ${JSON.stringify(defaultNamespace(input))} is not a DNS-1123 label); expected a namespace name set explicitly`);
     }
+    out.push(...observabilityProblems(p, input));
+    return out;
+}
+
+/** The store-as-secret hint for a secret path set in plain text. */
+const SECRET_HINTS: Readonly<Record<string, string>> = {
+    "launchpad:alerting.slackWebhookUrl": "pulumi config set --secret --path alerting.slackWebhookUrl <url>",
+    "launchpad:alerting.pagerDutyIntegrationKey": "pulumi config set --secret --path alerting.pagerDutyIntegrationKey <key>",
+    "grafana:auth": "pulumi config set --secret grafana:auth <token>",
+};
+
+/** Observability rules that span keys: secrets held as secrets, a metrics backend and a receiver where Grafana needs them. */
+function observabilityProblems(p: Parsed, input: ConfigInput): string[] {
+    const out: string[] = [];
+    const alerting = p["launchpad:alerting"];
+    const plain = (key: string, path: string): void => {
+        if (!input.secretKeys.has(key)) {
+            out.push(`${path}: received a plain-text value; expected a secret: set it with \`${SECRET_HINTS[path]}\``);
+        }
+    };
+    if (alerting?.slackWebhookUrl !== undefined) plain("launchpad:alerting", "launchpad:alerting.slackWebhookUrl");
+    if (alerting?.pagerDutyIntegrationKey !== undefined) plain("launchpad:alerting", "launchpad:alerting.pagerDutyIntegrationKey");
+    if (p["grafana:auth"] !== undefined) plain("grafana:auth", "grafana:auth");
+
+    const url = p["grafana:url"];
+    if (url === undefined && p["grafana:auth"] !== undefined) {
+        out.push("grafana:url: received nothing (the key is not set); expected the Grafana server's URL, since grafana:auth is set");
+    }
+    const obs = p["launchpad:observability"];
+    const cluster = p["launchpad:cluster"];
+    if (url !== undefined && obs !== undefined && cluster?.kubeconfig !== undefined && obs.prometheusUrl === undefined) {
+        out.push("launchpad:observability.prometheusUrl: received nothing (the key is not set); expected the query URL of the cluster's Prometheus: with an existing cluster (launchpad:cluster.kubeconfig) there is no EKS cluster for a managed scraper, and Grafana needs a metrics data source");
+    }
+    if (url !== undefined && alerting !== undefined && alerting.emailAddresses.length === 0 && alerting.slackWebhookUrl === undefined && alerting.pagerDutyIntegrationKey === undefined) {
+        out.push("launchpad:alerting: received no contact point; expected at least one of emailAddresses, slackWebhookUrl, pagerDutyIntegrationKey, since grafana:url is set (alerts would reach nobody)");
+    }
+    for (const [i, w] of (obs?.maintenance ?? []).entries()) {
+        if (w.end <= w.start) {
+            out.push(`launchpad:observability.maintenance[${i}].end: received ${describeValue(w.end, input.secretKeys.has("launchpad:observability"))}; expected a time after start (${describeValue(w.start, input.secretKeys.has("launchpad:observability"))}); split a window that crosses midnight in two`);
+        }
+    }
+    return out;
+}
+
+const DAY_NAMES: Readonly<Record<string, string>> = {
+    mon: "monday", tue: "tuesday", wed: "wednesday", thu: "thursday", fri: "friday", sat: "saturday", sun: "sunday",
+};
+const NEXT_DAY: Readonly<Record<string, string>> = { mon: "tue", tue: "wed", wed: "thu", thu: "fri", fri: "sat", sat: "sun", sun: "mon" };
+
+/**
+ * An RDS maintenance window (`sun:04:00-sun:05:00`, UTC) as weekly mute windows: one when it stays
+ * within a day, two when it crosses midnight, three or more when it spans whole days.
+ */
+export function maintenanceFromRdsWindow(window: string): MaintenanceWindow[] {
+    const m = /^(\w{3}):(\d{2}:\d{2})-(\w{3}):(\d{2}:\d{2})$/.exec(window);
+    if (m === null) {
+        throw new Error(`not an RDS maintenance window: ${window}`);
+    }
+    const [, d1, t1, d2, t2] = m;
+    if (d1 === d2 && t1 < t2) {
+        return [{ weekdays: [DAY_NAMES[d1]], start: t1, end: t2 }];
+    }
+    const out: MaintenanceWindow[] = [{ weekdays: [DAY_NAMES[d1]], start: t1, end: "24:00" }];
+    for (let d = NEXT_DAY[d1]; d !== d2; d = NEXT_DAY[d]) {
+        out.push({ weekdays: [DAY_NAMES[d]], start: "00:00", end: "24:00" });
+    }
+    if (t2 !== "00:00") {
+        out.push({ weekdays: [DAY_NAMES[d2]], start: "00:00", end: t2 });
+    }
     return out;
 }
 
@@ -359,6 +477,7 @@ function build(raw: RawConfig, input: ConfigInput): LaunchpadConfig {
                   : { kind: "pointInTime", sourceInstance: db.restore.sourceInstance ?? "", time: db.restore.time ?? "latest" },
         },
         backup: { ...raw["launchpad:backup"] },
+        observability: buildObservability(raw),
         tags: {
             ...raw["launchpad:tags"],
             project: input.project,
@@ -370,6 +489,26 @@ function build(raw: RawConfig, input: ConfigInput): LaunchpadConfig {
             ? { fromStack: promotion.fromStack ?? "staging", allowUnverified: promotion.allowUnverified }
             : undefined,
     });
+}
+
+function buildObservability(raw: RawConfig): ObservabilityConfig {
+    const obs = raw["launchpad:observability"];
+    const alerting = raw["launchpad:alerting"];
+    const url = raw["grafana:url"];
+    const auth = raw["grafana:auth"];
+    return {
+        backend: obs.prometheusUrl !== undefined ? { kind: "prometheus", url: obs.prometheusUrl } : { kind: "amp" },
+        metrics: { ...obs.metrics },
+        thresholds: { ...obs.thresholds },
+        maintenance: obs.maintenance?.map((w) => ({ ...w, weekdays: [...w.weekdays] })) ?? maintenanceFromRdsWindow(raw["launchpad:database"].maintenanceWindow),
+        runbookBaseUrl: (obs.runbookBaseUrl ?? "docs/runbooks").replace(/\/+$/, ""),
+        grafana: url !== undefined ? { url, auth: auth !== undefined ? pulumi.secret(auth) : undefined } : undefined,
+        contactPoints: {
+            emailAddresses: [...alerting.emailAddresses],
+            slackWebhookUrl: alerting.slackWebhookUrl !== undefined ? pulumi.secret(alerting.slackWebhookUrl) : undefined,
+            pagerDutyIntegrationKey: alerting.pagerDutyIntegrationKey !== undefined ? pulumi.secret(alerting.pagerDutyIntegrationKey) : undefined,
+        },
+    };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -169,6 +169,88 @@ export const backupSchema = z.strictObject({
     weeklyDay: z.int().min(1).max(7).default(7),
 });
 
+/** A Prometheus duration: one or more `<number><unit>` parts, units ms, s, m, h, d, w, y ("26h", "1h30m"). */
+export const PROMETHEUS_DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+$/;
+const duration = (example: string) =>
+    z.string({ error: `expected a Prometheus duration such as "${example}"` })
+        .regex(PROMETHEUS_DURATION_RE, { error: `expected a Prometheus duration such as "${example}"` })
+        .refine((v) => !/^(0+(ms|s|m|h|d|w|y))+$/.test(v), { error: `expected a duration longer than zero, such as "${example}"` });
+const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const metricName = (def: string) => z.string().regex(METRIC_NAME_RE, { error: "expected a Prometheus metric name (letters, digits, '_' and ':', not starting with a digit)" }).default(def);
+const labelName = (def: string) => z.string().regex(LABEL_NAME_RE, { error: "expected a Prometheus label name (letters, digits and '_', not starting with a digit)" }).default(def);
+const httpUrl = (example: string) => z.string().regex(/^https?:\/\/[^\s/$.?#][^\s]*$/, { error: `expected an http(s) URL such as "${example}"` });
+const ratio = z.number().gt(0).max(1);
+
+/** The application's metric names and labels: any app can be plugged in. Defaults follow the common Prometheus client conventions. */
+export const appMetricsSchema = z.strictObject({
+    /** Counter of HTTP requests, labelled with the numeric status. */
+    requestsTotal: metricName("http_requests_total"),
+    /** Histogram of request durations in seconds (its `_bucket`, `_sum`, `_count` series). */
+    requestDurationSeconds: metricName("http_request_duration_seconds"),
+    /** Counter the application increments when it cannot connect to its database. */
+    dbConnectionErrorsTotal: metricName("db_connection_errors_total"),
+    /** Label holding the numeric HTTP status. */
+    statusLabel: labelName("code"),
+    /** Label holding the route (path template). */
+    routeLabel: labelName("route"),
+    /** Label naming the service, attached at scrape time from the pods' `app` label. */
+    serviceLabel: labelName("service"),
+    /** Label naming the color, attached at scrape time from the pods' `color` label. */
+    colorLabel: labelName("color"),
+});
+
+/** Alert thresholds. */
+export const thresholdsSchema = z.strictObject({
+    /** 5xx share of requests above which the error alert fires, 0 < x <= 1. */
+    errorRatio: ratio.default(0.01),
+    /** p95 latency (seconds) above which the latency alert fires. */
+    latencyP95Seconds: z.number().gt(0).default(0.5),
+    /** RDS free storage, percent of the allocated storage, below which the storage alert fires. */
+    freeStoragePercent: z.number().gt(0).lt(100).default(10),
+    /** Age of the newest daily backup (and of the newest passed restore check) above which they alert. */
+    backupMaxAge: duration("26h").default("26h"),
+    /** A restore check slower than this misses the recovery time objective. */
+    restoreMaxDuration: duration("1h").default("1h"),
+    /** Availability objective of the service, 0 < x < 1. */
+    sloObjective: z.number().gt(0).lt(1).default(0.999),
+    /** The period the objective is measured over. */
+    sloWindow: duration("30d").default("30d"),
+});
+
+const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
+const HHMM_RE = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+
+/** A weekly maintenance window during which notifications are muted (a Grafana mute timing). */
+export const maintenanceSchema = z.strictObject({
+    weekdays: z.array(z.enum(WEEKDAYS)).min(1),
+    /** UTC `hh:mm`. */
+    start: z.string().regex(HHMM_RE, { error: "expected a UTC time such as \"04:00\"" }),
+    /** UTC `hh:mm`, after `start` (24:00 is the end of the day). */
+    end: z.string().regex(HHMM_RE, { error: "expected a UTC time such as \"05:00\"" }),
+});
+
+export const observabilitySchema = z.strictObject({
+    /** An existing Prometheus-compatible query URL; unset: an Amazon Managed Service for Prometheus workspace with a managed scraper. */
+    prometheusUrl: httpUrl("https://prometheus.example.com").optional(),
+    metrics: appMetricsSchema.default(appMetricsSchema.parse({})),
+    thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
+    /** Notification mute windows; default: the database's maintenance window. */
+    maintenance: z.array(maintenanceSchema).optional(),
+    /** Prefix of the runbook links in alerts (the repository's docs/runbooks/ as a browsable URL). */
+    runbookBaseUrl: httpUrl("https://github.com/acme/launchpad/blob/main/docs/runbooks").optional(),
+});
+
+/** Where notifications go. The Slack webhook and the PagerDuty key are secrets. */
+export const alertingSchema = z.strictObject({
+    /** Addresses that receive ticket-severity alerts when there is no Slack webhook. */
+    emailAddresses: z.array(z.email({ error: "expected an e-mail address" })).default([]),
+    /** Slack incoming-webhook URL (secret, so its form is not checked: an offline plan never decrypts it): ticket-severity alerts. */
+    slackWebhookUrl: z.string().min(1).optional(),
+    /** PagerDuty Events API v2 integration key (secret): page-severity alerts. */
+    pagerDutyIntegrationKey: z.string().min(1).optional(),
+});
+
 export const tagsSchema = z.record(
     z.string().min(1).max(128),
     z.string().max(256),
@@ -187,10 +269,15 @@ export const rawConfigSchema = z.strictObject({
     "launchpad:nodeGroup": nodeGroupSchema.default(nodeGroupSchema.parse({})),
     "launchpad:database": databaseSchema.default(databaseSchema.parse({})),
     "launchpad:backup": backupSchema.default(backupSchema.parse({})),
+    "launchpad:observability": observabilitySchema.default(observabilitySchema.parse({})),
+    "launchpad:alerting": alertingSchema.default(alertingSchema.parse({})),
     "launchpad:tags": tagsSchema,
     "launchpad:services": servicesSchema,
     "launchpad:activeColor": z.enum(COLORS).default("blue"),
     "launchpad:promotion": promotionSchema.default({ allowUnverified: false }),
+    /** The Grafana provider's own keys: where dashboards, rules and contact points go. */
+    "grafana:url": httpUrl("https://grafana.example.com").optional(),
+    "grafana:auth": z.string().min(1).optional(),
 });
 
 export type RawConfig = z.output<typeof rawConfigSchema>;
@@ -201,10 +288,15 @@ export const LAUNCHPAD_KEYS = Object.keys(rawConfigSchema.shape)
     .map((k) => k.slice("launchpad:".length));
 
 /** Keys whose value is a structured object (JSON in the runtime's config map). */
-export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "nodeGroup", "database", "backup", "tags", "services", "promotion"]);
+export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "nodeGroup", "database", "backup", "tags", "observability", "alerting", "services", "promotion"]);
 
 /** Config paths that must be set as secrets (`pulumi config set --secret --path ...`). */
-export const SECRET_PATHS = ["launchpad:cluster.kubeconfig"] as const;
+export const SECRET_PATHS = [
+    "launchpad:cluster.kubeconfig",
+    "launchpad:alerting.slackWebhookUrl",
+    "launchpad:alerting.pagerDutyIntegrationKey",
+    "grafana:auth",
+] as const;
 
 /** Graviton families carry a `g` after the generation digit (m7g, c7gn, r8g, t4g); `a1` is the first Graviton. */
 export function isArmInstanceType(instanceType: string): boolean {

@@ -171,6 +171,16 @@ const AWS_BUILDERS: Record<string, Builder> = {
         const name = text(c.inputs.name, autoName(c.name, c.seed).replace(/-/g, "_"));
         return { id: `${name}:${String(c.inputs.restoreTestingPlanName)}`, state: { name } };
     },
+    // Amazon Managed Service for Prometheus: workspace ids are `ws-<uuid>`, scrapers `s-<uuid>`; a
+    // scraper's role is the service-linked role AMP creates for it (under the aws-service-role path).
+    "aws:amp/workspace:Workspace": (c) => {
+        const id = `ws-${uuid(c.seed)}`;
+        return { id, state: { arn: arn(c, "aps", `workspace/${id}`), prometheusEndpoint: `https://aps-workspaces.${c.region}.amazonaws.com/workspaces/${id}/` } };
+    },
+    "aws:amp/scraper:Scraper": (c) => {
+        const id = `s-${uuid(c.seed)}`;
+        return { id, state: { arn: arn(c, "aps", `scraper/${id}`), roleArn: iamArn(`role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_${hex(c.seed, 14)}`) } };
+    },
     "aws:eks/cluster:Cluster": (c) => {
         const name = text(c.inputs.name, autoName(c.name, c.seed));
         const endpointId = hex(c.seed, 32).toUpperCase();

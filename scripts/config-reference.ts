@@ -46,6 +46,24 @@ export const PROVIDER_ROWS: readonly ReferenceRow[] = [
             "Region of every AWS resource of the stack, through the stack's explicit AWS provider. Must differ from launchpad:drRegion.",
         secret: false,
     },
+    {
+        key: "grafana:url",
+        type: "string",
+        hasDefault: true,
+        description:
+            "The Grafana provider's own key. The Grafana server (Amazon Managed Grafana or any Grafana 11+) that receives the stack's folder, " +
+            "data sources, dashboards, alert rules, contact points, notification policy and mute timing. Unset: no Grafana resources.",
+        secret: false,
+    },
+    {
+        key: "grafana:auth",
+        type: "string",
+        hasDefault: true,
+        description:
+            "The Grafana provider's own key: an API token or service-account token (`pulumi config set --secret grafana:auth <token>`). " +
+            "Unset: the provider reads GRAFANA_AUTH from the environment.",
+        secret: true,
+    },
 ];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -123,7 +141,8 @@ export function escapeCell(text: string): string {
 
 function row(r: ReferenceRow): string {
     const type = r.secret ? `${r.type} (secret)` : r.type;
-    const def = r.hasDefault ? code(JSON.stringify(r.default) ?? "null") : "required";
+    // A provider key that may stay unset has no value to show: "unset".
+    const def = r.hasDefault ? (r.default === undefined ? "unset" : code(JSON.stringify(r.default) ?? "null")) : "required";
     return `| ${code(r.key)} | ${type} | ${def} | ${escapeCell(r.description)} |`;
 }
 

@@ -189,9 +189,14 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
             "launchpad:environment:Environment",
             "pulumi:providers:aws",
             "launchpad:cluster:Cluster",
+            // Observability on a cluster Launchpad does not own: no AMP (no EKS to scrape), the two
+            // exporters for the team's Prometheus, and no Grafana (this stack sets no grafana:url).
+            "launchpad:observability:Observability",
             "launchpad:delivery:BlueGreenService",
             K8S_PROVIDER,
             "kubernetes:core/v1:Namespace",
+            "kubernetes:helm.sh/v3:Release",
+            "kubernetes:helm.sh/v3:Release",
         ]);
         // The service still ships blue/green, without database settings: there is no database here.
         expect(p.resources.filter((r) => r.parent === delivery)).toHaveLength(12);
@@ -206,7 +211,12 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
         expect(input(ofType(p, "kubernetes:core/v1:Namespace")[0], "metadata.name")).toBe("shop-api");
         expect(ofType(p, "kubernetes:core/v1:Namespace")[0].provider).toBe(provider.urn);
         expect(p.outputs).toEqual({
-            tier: "staging", region: "us-east-1", drRegion: "us-west-2", namespace: "shop-api", kubeconfig: "[secret]",
+            tier: "staging",
+            region: "us-east-1",
+            drRegion: "us-west-2",
+            namespace: "shop-api",
+            kubeconfig: "[secret]",
+            pushgatewayUrl: "http://pushgateway.shop-api.svc.cluster.local:9091",
             liveServices: { web: { service: "web", color: "blue" } },
             verifiedReleases: { web: [
                 { color: "blue", image: "ghcr.io/acme/web:1.0.0", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown },
@@ -223,7 +233,7 @@ describe("AWS provider", () => {
         const providers = ofType(plan, "pulumi:providers:aws");
         expect(providers.map((p) => [p.name, input(p, "region")])).toEqual([["launchpad-production-aws", "us-east-1"]]);
         const awsResources = plan.resources.filter((r) => r.type.startsWith("aws:"));
-        expect(awsResources).toHaveLength(109);
+        expect(awsResources).toHaveLength(112);
         expect(new Set(awsResources.map((r) => r.provider))).toEqual(new Set([providers[0].urn]));
     });
 });

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { promotionSchema } from "../config/services";
-import { LAUNCHPAD_KEYS, OBJECT_KEYS, backupSchema, clusterSchema, databaseSchema, networkSchema, nodeGroupSchema, rawConfigSchema, tagsSchema } from "../config/schema";
+import { LAUNCHPAD_KEYS, OBJECT_KEYS, alertingSchema, backupSchema, observabilitySchema, clusterSchema, databaseSchema, networkSchema, nodeGroupSchema, rawConfigSchema, tagsSchema } from "../config/schema";
 import {
     END_MARKER,
     GENERATED_NOTE,
@@ -70,6 +70,8 @@ const FIELD_DEFAULTS: Record<string, () => unknown> = {
     nodeGroup: () => nodeGroupSchema.parse({}),
     database: () => databaseSchema.parse({}),
     backup: () => backupSchema.parse({}),
+    observability: () => observabilitySchema.parse({}),
+    alerting: () => alertingSchema.parse({}),
     tags: () => tagsSchema.parse(undefined),
     promotion: () => promotionSchema.parse({}),
 };
@@ -96,9 +98,11 @@ describe("README.md configuration reference", () => {
 
     it("has one row per key, aws:region first, with the type and default of config/schema.ts", () => {
         const rows = tableRows(renderConfigReference(PROJECT_YAML));
-        expect(rows.map((r) => r.key)).toEqual(["aws:region", ...LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`)]);
-        expect(rows.map((r) => r.type)).toEqual(["string", ...LAUNCHPAD_KEYS.map((k) => pulumiTypeOf(rawConfigSchema.shape[fullKey(k)]))]);
-        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string", "object", "object", "object", "object", "object", "object", "object", "string", "object"]);
+        // The provider keys first: aws:region, then the Grafana provider's url and auth (a secret).
+        expect(rows.map((r) => r.key)).toEqual(["aws:region", "grafana:url", "grafana:auth", ...LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`)]);
+        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string (secret)", ...LAUNCHPAD_KEYS.map((k) => pulumiTypeOf(rawConfigSchema.shape[fullKey(k)]))]);
+        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string (secret)", "string", "string", "object", "object", "object", "object", "object", "object", "object", "object", "object", "string", "object"]);
+        expect(rows.filter((r) => r.default === "unset").map((r) => r.key)).toEqual(["grafana:url", "grafana:auth"]);
         expect(rows.filter((r) => r.default === "required").map((r) => r.key)).toEqual(["aws:region", "launchpad:tier", "launchpad:drRegion", "launchpad:services"]);
         const objectRows = rows.filter((r) => DEFAULTED_OBJECT_KEYS.includes(r.key.slice("launchpad:".length)));
         // Each default is one code span holding JSON (pipes escaped for the table).
@@ -113,7 +117,7 @@ describe("README.md configuration reference", () => {
 describe("Pulumi.yaml declarations", () => {
     it("declare exactly the launchpad keys of config/schema.ts, in its order, and no provider key", () => {
         expect(Object.keys(DECLARED)).toEqual(LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`));
-        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "network", "cluster", "nodeGroup", "database", "backup", "tags", "services", "activeColor", "promotion"]);
+        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "network", "cluster", "nodeGroup", "database", "backup", "observability", "alerting", "tags", "services", "activeColor", "promotion"]);
     });
 
     it("give every key the type its schema parses and a description", () => {
@@ -126,7 +130,7 @@ describe("Pulumi.yaml declarations", () => {
 
     it("declare `type: object` for exactly the keys the runtime decodes from JSON (OBJECT_KEYS)", () => {
         const objects = Object.entries(DECLARED).filter(([, d]) => d.type === "object").map(([k]) => k.slice("launchpad:".length));
-        expect(objects).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "tags", "services", "promotion"]);
+        expect(objects).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "observability", "alerting", "tags", "services", "promotion"]);
         expect([...OBJECT_KEYS].sort()).toEqual([...objects].sort());
     });
 
@@ -134,7 +138,7 @@ describe("Pulumi.yaml declarations", () => {
         const withDefault = LAUNCHPAD_KEYS.filter((k) => "default" in DECLARED[`launchpad:${k}`]);
         const optionalInSchema = LAUNCHPAD_KEYS.filter((k) => rawConfigSchema.shape[fullKey(k)].safeParse(undefined).success);
         expect(withDefault).toEqual(optionalInSchema);
-        expect(withDefault).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "tags", "activeColor", "promotion"]);
+        expect(withDefault).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "observability", "alerting", "tags", "activeColor", "promotion"]);
     });
 
     it("has the object defaults the field defaults of config/schema.ts yield for an absent value", () => {
@@ -167,6 +171,19 @@ describe("Pulumi.yaml declarations", () => {
             criticalTables: [],
         });
         expect(DECLARED["launchpad:backup"].default).toEqual({ objectLockDays: 30, dumpSchedule: "15 2 * * *", verifySchedule: "45 4 * * *", weeklyDay: 7 });
+        expect(DECLARED["launchpad:observability"].default).toEqual({
+            metrics: {
+                requestsTotal: "http_requests_total",
+                requestDurationSeconds: "http_request_duration_seconds",
+                dbConnectionErrorsTotal: "db_connection_errors_total",
+                statusLabel: "code",
+                routeLabel: "route",
+                serviceLabel: "service",
+                colorLabel: "color",
+            },
+            thresholds: { errorRatio: 0.01, latencyP95Seconds: 0.5, freeStoragePercent: 10, backupMaxAge: "26h", restoreMaxDuration: "1h", sloObjective: 0.999, sloWindow: "30d" },
+        });
+        expect(DECLARED["launchpad:alerting"].default).toEqual({ emailAddresses: [] });
         expect(DECLARED["launchpad:tags"].default).toEqual({});
     });
 });
@@ -201,6 +218,8 @@ describe("renderConfigReference", () => {
             "| Key | Type | Default | Description |",
             "| --- | --- | --- | --- |",
             expect.stringMatching(/^\| `aws:region` \| string \| required \| The AWS provider's own key/),
+            expect.stringMatching(/^\| `grafana:url` \| string \| unset \| The Grafana provider's own key/),
+            expect.stringMatching(/^\| `grafana:auth` \| string \(secret\) \| unset \| The Grafana provider's own key/),
             "| `demo:size` | integer | `3` | Nodes, 1\\|2 or &lt;n&gt;; see `a\\|b` &amp; more. |",
             "| `demo:zones` | array<string> | `[\"a\",\"b\\|c\"]` | Zones to use. |",
             "| `demo:token` | string (secret) | required | API token. |",

@@ -91,6 +91,22 @@ const STAGING_COUNTS = {
     "kubernetes:apps/v1:Deployment": 2,
     "kubernetes:batch/v1:Job": 2,
     "kubernetes:networking.k8s.io/v1:Ingress": 1,
+    // Observability: AMP and its scraper's access, the exporters' charts, Grafana as code.
+    "launchpad:observability:Observability": 1,
+    "aws:amp/workspace:Workspace": 1,
+    "aws:amp/scraper:Scraper": 1,
+    "aws:eks/accessEntry:AccessEntry": 1,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 1,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 1,
+    "kubernetes:helm.sh/v3:Release": 2,
+    "pulumi:providers:grafana": 1,
+    "grafana:oss/folder:Folder": 1,
+    "grafana:oss/dataSource:DataSource": 2,
+    "grafana:oss/dashboard:Dashboard": 4,
+    "grafana:alerting/ruleGroup:RuleGroup": 3,
+    "grafana:alerting/contactPoint:ContactPoint": 2,
+    "grafana:alerting/muteTiming:MuteTiming": 1,
+    "grafana:alerting/notificationPolicy:NotificationPolicy": 1,
 };
 
 describe("npm run plan -- --json", () => {
@@ -112,7 +128,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(126);
+        expect(doc.resources).toHaveLength(149);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -123,8 +139,10 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
         // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 20, delivery 8 (each gate
-        // Job on its Deployment, preview Service and ConfigMap; the live Service on the active pair).
-        expect(deps.length).toBe(39);
+        // Job on its Deployment, preview Service and ConfigMap; the live Service on the active pair),
+        // observability 5 (the scraper after its ClusterRoleBinding; the notification policy after
+        // the mute timing and 3 contact points).
+        expect(deps.length).toBe(44);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -187,7 +205,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 126 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 149 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -212,7 +230,7 @@ describe("exit codes and human output", () => {
             spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(143);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(167);
         const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");
@@ -243,6 +261,8 @@ describe("production", () => {
             "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 2,
             // Only staging-verified releases go live.
             "launchpad:delivery:Promotion": 1,
+            // PagerDuty for pages, besides staging's e-mail and Slack.
+            "grafana:alerting/contactPoint:ContactPoint": 3,
         });
     });
 });

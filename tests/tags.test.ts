@@ -76,7 +76,7 @@ describe("tags", () => {
                 "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                 "aws:s3/bucketVersioning:BucketVersioning",
             ].sort());
-            expect(taggable.length).toBe(stack === "staging" ? 47 : 55);
+            expect(taggable.length).toBe(stack === "staging" ? 50 : 58);
             for (const r of taggable) {
                 expect({ name: r.name, tags: r.inputs.tags }).toEqual({ name: r.name, tags: expectedTags(r, stack) });
             }

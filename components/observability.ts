@@ -1,0 +1,302 @@
+/**
+ * Observability: where metrics go, the exporters the alerts read, and Grafana as code.
+ *
+ * - Metrics backend: with EKS and no `prometheusUrl`, an Amazon Managed Service for Prometheus
+ *   workspace and a managed scraper of the cluster (no Prometheus runs in the cluster), mapped to
+ *   the documented `aps-collector-user` through an EKS access entry and a ClusterRole. Otherwise
+ *   the configured Prometheus-compatible URL, which scrapes the exporters itself.
+ * - In the cluster, pinned Helm charts: kube-state-metrics (Job, CronJob, Deployment state) and a
+ *   Pushgateway (backup, restore-check and smoke-gate results), exported as `pushgatewayUrl`.
+ * - With `grafana:url`: a provider, a folder, the data sources (fixed uids), the dashboards, the
+ *   rule groups, the contact points, the one notification policy and the maintenance mute timing.
+ *
+ * The builders (`alertGroups`, `grafanaRuleGroups`, `stackDashboards`, `notificationPolicyArgs`,
+ * ...) are pure and exported: the tests call them directly.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as grafana from "@pulumiverse/grafana";
+import type { ContactPointsConfig, MaintenanceWindow, ObservabilityConfig } from "../config";
+import { grafanaUids, stackDashboards, toConfigJson } from "../dashboards";
+import { childTags, type Tags } from "../lib/tags";
+import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
+import { alertGroups, type AlertContext } from "../observability/alerts";
+import { grafanaRuleGroups } from "../observability/grafana-rules";
+import { accessEntryPrincipal, EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeConfiguration } from "../observability/scrape-config";
+
+/** Pinned charts of the prometheus-community repository. */
+export const CHARTS = {
+    repo: "https://prometheus-community.github.io/helm-charts",
+    kubeStateMetrics: { chart: "kube-state-metrics", version: "5.27.0" },
+    pushgateway: { chart: "prometheus-pushgateway", version: "2.15.0" },
+} as const;
+
+export const PUSHGATEWAY_PORT = 9091;
+
+export interface ObservabilityArgs {
+    readonly config: ObservabilityConfig;
+    /** The alerts' and dashboards' view of the stack. */
+    readonly alerts: AlertContext;
+    /** `<project>-<stack>`: names the workspace. */
+    readonly identifier: string;
+    readonly region: string;
+    readonly tags: Tags;
+    /** The application namespace, as config names it (a plain string: scrape config and URLs hold it). */
+    readonly namespace: string;
+    readonly k8sProvider: k8s.Provider;
+    /** Present when Launchpad created EKS: what the managed scraper needs. */
+    readonly eks?: {
+        readonly clusterName: pulumi.Input<string>;
+        readonly clusterArn: pulumi.Input<string>;
+        readonly subnetIds: pulumi.Input<string[]>;
+        readonly securityGroupIds: pulumi.Input<string>[];
+    };
+}
+
+/** The Pushgateway's in-cluster URL, for the backup jobs and the smoke runner. */
+export function pushgatewayUrl(namespace: string): string {
+    return `http://${EXPORTER_SERVICES.pushgateway}.${namespace}.svc.cluster.local:${PUSHGATEWAY_PORT}`;
+}
+
+/** Restricted Pod Security for the charts' pods. */
+const RESTRICTED_CONTAINER = {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** kube-state-metrics values: the blue/green labels exposed as metric labels. */
+export function kubeStateMetricsValues(scrapeAnnotations: boolean): Record<string, unknown> {
+    return {
+        fullnameOverride: EXPORTER_SERVICES.kubeStateMetrics,
+        metricLabelsAllowlist: [`deployments=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`, `services=[${ROLE_LABEL}]`, "cronjobs=[*]", "jobs=[*]"],
+        securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+        containerSecurityContext: RESTRICTED_CONTAINER,
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+        ...(scrapeAnnotations ? { prometheusScrape: true } : {}),
+    };
+}
+
+/** Pushgateway values: persisted, so a restart does not turn every backup alert into "absent". */
+export function pushgatewayValues(scrapeAnnotations: boolean): Record<string, unknown> {
+    return {
+        fullnameOverride: EXPORTER_SERVICES.pushgateway,
+        persistentVolume: { enabled: true, size: "1Gi" },
+        extraArgs: ["--persistence.interval=1m"],
+        securityContext: { runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+        containerSecurityContext: RESTRICTED_CONTAINER,
+        resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        ...(scrapeAnnotations ? { podAnnotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(PUSHGATEWAY_PORT) } } : {}),
+    };
+}
+
+/** Receivers by name: page alerts to PagerDuty, else Slack, else e-mail; tickets to Slack, else e-mail, else PagerDuty. */
+export function routing(cp: { emailAddresses: readonly string[]; slack: boolean; pagerDuty: boolean }): { page: string; ticket: string; receivers: string[] } {
+    const receivers = [...(cp.pagerDuty ? ["pagerduty"] : []), ...(cp.slack ? ["slack"] : []), ...(cp.emailAddresses.length > 0 ? ["email"] : [])];
+    const first = (order: string[]): string => order.find((r) => receivers.includes(r)) ?? "email";
+    return { page: first(["pagerduty", "slack", "email"]), ticket: first(["slack", "email", "pagerduty"]), receivers };
+}
+
+/** The one notification policy of the Grafana org: `severity` routes, this stack's alerts only, muted in maintenance. */
+export function notificationPolicyArgs(stack: string, names: { page: string; ticket: string }, muteTiming: string): grafana.alerting.NotificationPolicyArgs {
+    const route = (severity: string, contactPoint: string, repeatInterval: string) => ({
+        contactPoint,
+        matchers: [{ label: "severity", match: "=", value: severity }, { label: "environment", match: "=", value: stack }],
+        groupBies: ["alertname", "environment", "service"],
+        muteTimings: [muteTiming],
+        repeatInterval,
+    });
+    return {
+        contactPoint: names.ticket,
+        groupBies: ["alertname", "environment"],
+        groupWait: "30s",
+        groupInterval: "5m",
+        repeatInterval: "4h",
+        policies: [route("page", names.page, "1h"), route("ticket", names.ticket, "12h")],
+    };
+}
+
+/** Mute timing intervals in Grafana's form, UTC. */
+export function muteIntervals(windows: readonly MaintenanceWindow[]): grafana.types.input.alerting.MuteTimingInterval[] {
+    return windows.map((w) => ({ weekdays: [...w.weekdays], times: [{ start: w.start, end: w.end }], location: "UTC" }));
+}
+
+export class Observability extends pulumi.ComponentResource {
+    /** In-cluster URL of the Pushgateway. */
+    public readonly pushgatewayUrl: pulumi.Output<string>;
+    /** The metrics query URL Grafana reads (AMP workspace endpoint or the configured URL); undefined with neither. */
+    public readonly prometheusQueryUrl: pulumi.Output<string> | undefined;
+    /** Undefined without AMP. */
+    public readonly ampWorkspaceArn: pulumi.Output<string> | undefined;
+    /** Undefined without `grafana:url`. */
+    public readonly grafanaFolderUid: pulumi.Output<string> | undefined;
+
+    constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:observability:Observability", name, {}, opts);
+        const { config } = args;
+        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const useAmp = config.backend.kind === "amp" && args.eks !== undefined;
+
+        let queryUrl: pulumi.Output<string> | undefined;
+        if (useAmp && args.eks !== undefined) {
+            const amp = this.createAmp(name, args, args.eks);
+            queryUrl = amp.workspace.prometheusEndpoint;
+            this.ampWorkspaceArn = amp.workspace.arn;
+        } else {
+            // An existing cluster without prometheusUrl has no backend Launchpad knows of (config refuses that with grafana:url).
+            queryUrl = config.backend.kind === "prometheus" ? pulumi.output(config.backend.url) : undefined;
+            this.ampWorkspaceArn = undefined;
+        }
+        this.prometheusQueryUrl = queryUrl;
+
+        // Without the managed scraper, the team's Prometheus finds the exporters by annotation.
+        const annotate = !useAmp;
+        new k8s.helm.v3.Release(`${name}-kube-state-metrics`, {
+            name: EXPORTER_SERVICES.kubeStateMetrics,
+            namespace: args.namespace,
+            chart: CHARTS.kubeStateMetrics.chart,
+            version: CHARTS.kubeStateMetrics.version,
+            repositoryOpts: { repo: CHARTS.repo },
+            values: kubeStateMetricsValues(annotate),
+            atomic: true,
+        }, k8sOpts);
+        new k8s.helm.v3.Release(`${name}-pushgateway`, {
+            name: EXPORTER_SERVICES.pushgateway,
+            namespace: args.namespace,
+            chart: CHARTS.pushgateway.chart,
+            version: CHARTS.pushgateway.version,
+            repositoryOpts: { repo: CHARTS.repo },
+            values: pushgatewayValues(annotate),
+            atomic: true,
+        }, k8sOpts);
+        this.pushgatewayUrl = pulumi.output(pushgatewayUrl(args.namespace));
+
+        this.grafanaFolderUid = config.grafana !== undefined && queryUrl !== undefined ? this.createGrafana(name, args, config.grafana, queryUrl, useAmp) : undefined;
+
+        this.registerOutputs({
+            pushgatewayUrl: this.pushgatewayUrl,
+            prometheusQueryUrl: this.prometheusQueryUrl,
+            ampWorkspaceArn: this.ampWorkspaceArn,
+            grafanaFolderUid: this.grafanaFolderUid,
+        });
+    }
+
+    /** The AMP workspace, the managed scraper and what lets the scraper read the cluster. */
+    private createAmp(name: string, args: ObservabilityArgs, eks: NonNullable<ObservabilityArgs["eks"]>): { workspace: aws.amp.Workspace } {
+        const workspace = new aws.amp.Workspace(`${name}-amp`, {
+            alias: args.identifier,
+            tags: childTags(args.tags, `${name}-amp`),
+        }, { parent: this });
+        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-scraper-role`, {
+            metadata: { name: "aps-collector-role" },
+            rules: SCRAPER_CLUSTER_ROLE_RULES,
+        }, k8sOpts);
+        const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-scraper-binding`, {
+            metadata: { name: "aps-collector-user-role-binding" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+            subjects: [{ kind: "User", name: SCRAPER_USER, apiGroup: "rbac.authorization.k8s.io" }],
+        }, k8sOpts);
+        const scraper = new aws.amp.Scraper(`${name}-scraper`, {
+            alias: args.identifier,
+            source: { eks: { clusterArn: eks.clusterArn, subnetIds: eks.subnetIds, securityGroupIds: eks.securityGroupIds } },
+            destination: { amp: { workspaceArn: workspace.arn } },
+            scrapeConfiguration: scrapeConfiguration(args.namespace, args.config.metrics),
+            tags: childTags(args.tags, `${name}-scraper`),
+        }, { parent: this, dependsOn: [binding] });
+        new aws.eks.AccessEntry(`${name}-scraper-access`, {
+            clusterName: eks.clusterName,
+            principalArn: scraper.roleArn.apply(accessEntryPrincipal),
+            userName: SCRAPER_USER,
+            type: "STANDARD",
+            tags: childTags(args.tags, `${name}-scraper-access`),
+        }, { parent: this });
+        return { workspace };
+    }
+
+    /** Grafana as code: provider, folder, data sources, dashboards, rules, contact points, policy, mute timing. */
+    private createGrafana(name: string, args: ObservabilityArgs, g: NonNullable<ObservabilityConfig["grafana"]>, queryUrl: pulumi.Output<string>, sigV4: boolean): pulumi.Output<string> {
+        const stack = args.alerts.stack;
+        const uids = grafanaUids(stack);
+        const provider = new grafana.Provider(`${name}-grafana`, { url: g.url, ...(g.auth !== undefined ? { auth: g.auth } : {}) }, { parent: this });
+        const gOpts = { parent: this, provider };
+        const folder = new grafana.oss.Folder(`${name}-folder`, { uid: uids.folder, title: `Launchpad ${stack}` }, gOpts);
+
+        new grafana.oss.DataSource(`${name}-prometheus`, {
+            uid: uids.prometheus,
+            name: `Launchpad ${stack} Prometheus`,
+            type: "prometheus",
+            url: queryUrl,
+            jsonDataEncoded: JSON.stringify(sigV4
+                ? { httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: args.region }
+                : { httpMethod: "POST" }),
+        }, gOpts);
+        const hasData = args.alerts.data !== undefined;
+        if (hasData) {
+            new grafana.oss.DataSource(`${name}-cloudwatch`, {
+                uid: uids.cloudwatch,
+                name: `Launchpad ${stack} CloudWatch`,
+                type: "cloudwatch",
+                jsonDataEncoded: JSON.stringify({ authType: "default", defaultRegion: args.region }),
+            }, gOpts);
+        }
+
+        const dashboards = stackDashboards({
+            stack,
+            region: args.region,
+            metrics: args.config.metrics,
+            thresholds: args.config.thresholds,
+            dbInstanceIdentifier: args.alerts.data?.dbInstanceIdentifier,
+        }, args.alerts.data?.allocatedStorageGb);
+        for (const [key, d] of Object.entries(dashboards)) {
+            new grafana.oss.Dashboard(`${name}-dashboard-${key}`, { folder: folder.uid, configJson: toConfigJson(d), overwrite: true }, gOpts);
+        }
+
+        const defs = alertGroups(args.alerts);
+        grafanaRuleGroups(defs, {
+            stack,
+            folderUid: uids.folder,
+            prometheusUid: uids.prometheus,
+            cloudwatchUid: hasData ? uids.cloudwatch : undefined,
+            region: args.region,
+        }).forEach((group, i) => {
+            new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, gOpts);
+        });
+
+        const names = this.createContactPoints(name, stack, args.config.contactPoints, gOpts);
+        const mute = new grafana.alerting.MuteTiming(`${name}-maintenance`, {
+            name: `launchpad-${stack}-maintenance`,
+            intervals: muteIntervals(args.config.maintenance),
+        }, gOpts);
+        new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(stack, names, `launchpad-${stack}-maintenance`), { ...gOpts, dependsOn: [mute, ...names.resources] });
+        return folder.uid;
+    }
+
+    private createContactPoints(name: string, stack: string, cp: ContactPointsConfig, gOpts: pulumi.CustomResourceOptions): { page: string; ticket: string; resources: pulumi.Resource[] } {
+        const r = routing({ emailAddresses: cp.emailAddresses, slack: cp.slackWebhookUrl !== undefined, pagerDuty: cp.pagerDutyIntegrationKey !== undefined });
+        const contactName = (receiver: string): string => `launchpad-${stack}-${receiver}`;
+        const resources: pulumi.Resource[] = [];
+        if (cp.pagerDutyIntegrationKey !== undefined) {
+            resources.push(new grafana.alerting.ContactPoint(`${name}-contact-pagerduty`, {
+                name: contactName("pagerduty"),
+                pagerduties: [{ integrationKey: cp.pagerDutyIntegrationKey, severity: "critical", summary: "{{ .CommonAnnotations.summary }}" }],
+            }, gOpts));
+        }
+        if (cp.slackWebhookUrl !== undefined) {
+            resources.push(new grafana.alerting.ContactPoint(`${name}-contact-slack`, {
+                name: contactName("slack"),
+                slacks: [{ url: cp.slackWebhookUrl, title: "{{ .CommonAnnotations.summary }}", text: "{{ .CommonAnnotations.description }}\n{{ .CommonAnnotations.runbook_url }}" }],
+            }, gOpts));
+        }
+        if (cp.emailAddresses.length > 0) {
+            resources.push(new grafana.alerting.ContactPoint(`${name}-contact-email`, {
+                name: contactName("email"),
+                emails: [{ addresses: [...cp.emailAddresses], singleEmail: true, subject: `[launchpad ${stack}] {{ .CommonAnnotations.summary }}` }],
+            }, gOpts));
+        }
+        return { page: contactName(r.page), ticket: contactName(r.ticket), resources };
+    }
+}

@@ -1,0 +1,125 @@
+/**
+ * The alerts as Grafana-managed rule groups (`grafana.alerting.RuleGroup` args).
+ *
+ * Each rule is three nodes, as Grafana's own editor builds them: A, the query (PromQL on the
+ * stack's Prometheus data source, or a CloudWatch metric); B, a `reduce` expression taking A to
+ * one number per series; C, a `threshold` expression on B, the rule's `condition`. Expressions run
+ * on the `__expr__` data source. Every `model` is a JSON string, as the provider requires.
+ */
+import type * as grafana from "@pulumiverse/grafana";
+import { createHash } from "node:crypto";
+import type { AlertDefinition, AlertGroup } from "./alerts";
+import { alertAnnotations, alertLabels } from "./prometheus-rules";
+
+/** Grafana's expression data source. */
+export const EXPRESSION_DATASOURCE_UID = "__expr__";
+
+export interface GrafanaRuleTargets {
+    readonly stack: string;
+    readonly folderUid: string;
+    readonly prometheusUid: string;
+    /** Absent: no CloudWatch data source, and CloudWatch-read alerts fall back to their PromQL. */
+    readonly cloudwatchUid?: string;
+    readonly region: string;
+}
+
+type RuleArgs = grafana.types.input.alerting.RuleGroupRule;
+type DataArgs = grafana.types.input.alerting.RuleGroupRuleData;
+
+/** A stable rule uid (Grafana allows 40 characters): the stack and the alert name, hashed. */
+export function ruleUid(stack: string, name: string): string {
+    return `lp-${createHash("sha256").update(`${stack}/${name}`).digest("hex").slice(0, 20)}`;
+}
+
+/** Grafana's `$value` is every node's value as text: templates read node B's number instead. */
+export function grafanaTemplate(text: string): string {
+    return text.replace(/\$value\b(?!s)/g, "$values.B.Value");
+}
+
+function queryNode(alert: AlertDefinition, t: GrafanaRuleTargets): DataArgs {
+    const cw = t.cloudwatchUid !== undefined ? alert.cloudwatch : undefined;
+    if (cw !== undefined && t.cloudwatchUid !== undefined) {
+        return {
+            refId: "A",
+            datasourceUid: t.cloudwatchUid,
+            queryType: "",
+            relativeTimeRange: { from: cw.lookback, to: 0 },
+            model: JSON.stringify({
+                refId: "A",
+                datasource: { type: "cloudwatch", uid: t.cloudwatchUid },
+                queryMode: "Metrics",
+                metricQueryType: 0,
+                metricEditorMode: 0,
+                region: t.region,
+                namespace: cw.namespace,
+                metricName: cw.metricName,
+                dimensions: Object.fromEntries(Object.entries(cw.dimensions).map(([k, v]) => [k, [v]])),
+                statistic: cw.statistic,
+                period: String(cw.period),
+                matchExact: true,
+                intervalMs: 60000,
+                maxDataPoints: 43200,
+            }),
+        };
+    }
+    return {
+        refId: "A",
+        datasourceUid: t.prometheusUid,
+        queryType: "",
+        relativeTimeRange: { from: 600, to: 0 },
+        model: JSON.stringify({
+            refId: "A",
+            datasource: { type: "prometheus", uid: t.prometheusUid },
+            expr: alert.query,
+            instant: true,
+            range: false,
+            intervalMs: 60000,
+            maxDataPoints: 43200,
+        }),
+    };
+}
+
+function expressionNode(refId: string, model: Record<string, unknown>): DataArgs {
+    return {
+        refId,
+        datasourceUid: EXPRESSION_DATASOURCE_UID,
+        queryType: "",
+        relativeTimeRange: { from: 0, to: 0 },
+        model: JSON.stringify({ refId, datasource: { type: "__expr__", uid: EXPRESSION_DATASOURCE_UID }, ...model }),
+    };
+}
+
+export function grafanaRule(alert: AlertDefinition, t: GrafanaRuleTargets): RuleArgs {
+    const reducer = t.cloudwatchUid !== undefined ? (alert.cloudwatch?.reducer ?? "last") : "last";
+    const annotations = Object.fromEntries(Object.entries(alertAnnotations(alert)).map(([k, v]) => [k, grafanaTemplate(v)]));
+    return {
+        uid: ruleUid(t.stack, alert.name),
+        name: alert.name,
+        for: alert.for,
+        condition: "C",
+        noDataState: alert.noData,
+        execErrState: "Error",
+        labels: alertLabels(alert, t.stack),
+        annotations,
+        isPaused: false,
+        datas: [
+            queryNode(alert, t),
+            expressionNode("B", { type: "reduce", expression: "A", reducer, settings: { mode: "dropNN" } }),
+            expressionNode("C", {
+                type: "threshold",
+                expression: "B",
+                conditions: [{ evaluator: { type: alert.op === ">" ? "gt" : "lt", params: [alert.threshold] } }],
+            }),
+        ],
+    };
+}
+
+/** One RuleGroup's args per alert group, in the stack's folder. */
+export function grafanaRuleGroups(groups: readonly AlertGroup[], t: GrafanaRuleTargets): grafana.alerting.RuleGroupArgs[] {
+    return groups.map((g) => ({
+        name: g.name,
+        folderUid: t.folderUid,
+        intervalSeconds: g.intervalSeconds,
+        rules: g.alerts.map((a) => grafanaRule(a, t)),
+    }));
+}

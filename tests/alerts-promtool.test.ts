@@ -1,0 +1,179 @@
+/**
+ * Every alert of the production rule file, proven by promtool: `check rules` on the generated file,
+ * and `test rules` with synthetic series per alert: it fires above its threshold once its `for` has
+ * passed, with the expected labels and annotations; it is silent below the threshold, and silent
+ * (pending) before its `for`. One promtool process checks, one runs every alert's test file.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { parseConfig } from "../config";
+import { REPO_ROOT } from "../plan/engine";
+import { loadStackConfig } from "../plan/stack-config";
+import { alertContext, alertGroups, type AlertDefinition } from "../observability/alerts";
+import { renderPrometheusRules } from "../observability/prometheus-rules";
+import { describeWithPromtool, promtool } from "./support/promtool";
+
+const sc = loadStackConfig({ root: REPO_ROOT, stack: "production" });
+const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys });
+const GROUPS = alertGroups(alertContext(config));
+const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
+
+interface Series { readonly series: string; readonly values: string }
+interface Case {
+    /** What the case shows. */
+    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent";
+    readonly series: readonly Series[];
+    readonly evalTime: string;
+    /** Labels of the firing alert (beside severity and environment); absent: no alert. */
+    readonly labels?: Record<string, string>;
+    /** The exact summary of the firing alert. */
+    readonly summary?: string;
+}
+
+/** `{{ $labels.x }}` filled in, for the description whose wording the summary tests already pin. */
+function fill(template: string, labels: Record<string, string>): string {
+    return template.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, l: string) => labels[l] ?? "");
+}
+
+const api = (color: string, code: string, values: string): Series => ({ series: `http_requests_total{service="api",color="${color}",code="${code}"}`, values });
+const bucket = (le: string, values: string): Series => ({ series: `http_request_duration_seconds_bucket{service="api",color="green",le="${le}"}`, values });
+const OTHER: Series = { series: 'up{job="unrelated"}', values: "1x320" };
+
+/** The synthetic scenarios, per alert: thresholds are production's (defaults: 1%, 0.5 s, 10% of 200 GiB, 26 h, 1 h, 99.9%). */
+const CASES: Record<string, readonly Case[]> = {
+    LaunchpadHighErrorRatio: [
+        { kind: "fires", series: [api("blue", "200", "0+588x30"), api("blue", "500", "0+12x30")], evalTime: "10m", labels: { service: "api", color: "blue" }, summary: "api (blue): 2% of requests fail" },
+        { kind: "silent before for", series: [api("blue", "200", "0+588x30"), api("blue", "500", "0+12x30")], evalTime: "4m" },
+        { kind: "silent below", series: [api("blue", "200", "0+597x30"), api("blue", "500", "0+3x30")], evalTime: "10m" },
+    ],
+    LaunchpadHighLatencyP95: [
+        { kind: "fires", series: [bucket("0.25", "0+10x40"), bucket("0.5", "0+20x40"), bucket("1", "0+100x40"), bucket("+Inf", "0+100x40")], evalTime: "15m", labels: { service: "api", color: "green" }, summary: "api (green): p95 latency is 968.8ms" },
+        { kind: "silent before for", series: [bucket("0.25", "0+10x40"), bucket("0.5", "0+20x40"), bucket("1", "0+100x40"), bucket("+Inf", "0+100x40")], evalTime: "8m" },
+        { kind: "silent below", series: [bucket("0.25", "0+10x40"), bucket("0.5", "0+99x40"), bucket("1", "0+100x40"), bucket("+Inf", "0+100x40")], evalTime: "15m" },
+    ],
+    LaunchpadDatabaseConnectionFailures: [
+        { kind: "fires", series: [{ series: 'db_connection_errors_total{service="api"}', values: "0+3x20" }], evalTime: "10m", labels: { service: "api" }, summary: "api cannot reach its database (15 failed connections in 5 minutes)" },
+        { kind: "silent before for", series: [{ series: 'db_connection_errors_total{service="api"}', values: "0+3x20" }], evalTime: "4m" },
+        { kind: "silent below", series: [{ series: 'db_connection_errors_total{service="api"}', values: "5x20" }], evalTime: "10m" },
+    ],
+    LaunchpadErrorBudgetBurnFast: [
+        { kind: "fires", series: [api("blue", "200", "0+950x60"), api("blue", "500", "0+50x60")], evalTime: "10m", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget fast" },
+        { kind: "silent before for", series: [api("blue", "200", "0+950x60"), api("blue", "500", "0+50x60")], evalTime: "2m" },
+        { kind: "silent below", series: [api("blue", "200", "0+995x60"), api("blue", "500", "0+5x60")], evalTime: "10m" },
+    ],
+    LaunchpadErrorBudgetBurnSlow: [
+        { kind: "fires", series: [api("green", "200", "0+996x60"), api("green", "500", "0+4x60")], evalTime: "30m", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget steadily" },
+        { kind: "silent before for", series: [api("green", "200", "0+996x60"), api("green", "500", "0+4x60")], evalTime: "10m" },
+        { kind: "silent below", series: [api("green", "200", "0+9995x60"), api("green", "500", "0+5x60")], evalTime: "30m" },
+    ],
+    LaunchpadSmokeGateFailed: [
+        { kind: "fires", series: [{ series: 'launchpad_smoke_gate_passed{job="launchpad-smoke-gate",service="api",color="green"}', values: "0x10" }], evalTime: "5m", labels: { service: "api", color: "green" }, summary: "The smoke gate of api (green) failed" },
+        { kind: "silent before for", series: [{ series: 'launchpad_smoke_gate_passed{job="launchpad-smoke-gate",service="api",color="green"}', values: "0x10" }], evalTime: "0m" },
+        { kind: "silent below", series: [{ series: 'launchpad_smoke_gate_passed{job="launchpad-smoke-gate",service="api",color="green"}', values: "1x10" }], evalTime: "5m" },
+    ],
+    LaunchpadDatabaseStorageLow: [
+        { kind: "fires", series: [{ series: 'aws_rds_free_storage_space_minimum{dimension_DBInstanceIdentifier="launchpad-production-db"}', values: "10737418240x40" }], evalTime: "20m", labels: { dimension_DBInstanceIdentifier: "launchpad-production-db" }, summary: "Database launchpad-production-db has 10GiB of storage left" },
+        { kind: "silent before for", series: [{ series: 'aws_rds_free_storage_space_minimum{dimension_DBInstanceIdentifier="launchpad-production-db"}', values: "10737418240x40" }], evalTime: "10m" },
+        { kind: "silent below", series: [{ series: 'aws_rds_free_storage_space_minimum{dimension_DBInstanceIdentifier="launchpad-production-db"}', values: "107374182400x40" }], evalTime: "20m" },
+    ],
+    LaunchpadBackupStale: [
+        { kind: "fires", series: [{ series: 'launchpad_backup_last_success_timestamp_seconds{job="launchpad-db-backup",tier="daily",database="app"}', values: "0x320" }], evalTime: "26h25m", labels: { database: "app" }, summary: "The newest daily backup of app is 1d 2h 25m 0s old" },
+        { kind: "silent before for", series: [{ series: 'launchpad_backup_last_success_timestamp_seconds{job="launchpad-db-backup",tier="daily",database="app"}', values: "0x320" }], evalTime: "26h5m" },
+        { kind: "silent below", series: [{ series: 'launchpad_backup_last_success_timestamp_seconds{job="launchpad-db-backup",tier="daily",database="app"}', values: "0x320" }], evalTime: "25h" },
+        { kind: "fires when absent", series: [OTHER], evalTime: "26h15m", labels: {}, summary: "The newest daily backup of the database is 1d 2h 15m 0s old" },
+    ],
+    LaunchpadRestoreVerifyStale: [
+        { kind: "fires", series: [{ series: 'launchpad_restore_verify_last_success_timestamp_seconds{job="launchpad-db-restore-verify",database="app"}', values: "0x320" }], evalTime: "26h25m", labels: { database: "app" }, summary: "No restore check of app has passed for 1d 2h 25m 0s" },
+        { kind: "silent before for", series: [{ series: 'launchpad_restore_verify_last_success_timestamp_seconds{job="launchpad-db-restore-verify",database="app"}', values: "0x320" }], evalTime: "26h5m" },
+        { kind: "silent below", series: [{ series: 'launchpad_restore_verify_last_success_timestamp_seconds{job="launchpad-db-restore-verify",database="app"}', values: "0x320" }], evalTime: "25h" },
+        { kind: "fires when absent", series: [OTHER], evalTime: "26h15m", labels: {}, summary: "No restore check of the database has passed for 1d 2h 15m 0s" },
+    ],
+    LaunchpadRestoreSlowerThanRto: [
+        { kind: "fires", series: [{ series: 'launchpad_restore_verify_duration_seconds{job="launchpad-db-restore-verify",database="app"}', values: "4000x10" }], evalTime: "5m", labels: { database: "app" }, summary: "Restoring app took 1h 6m 40s" },
+        { kind: "silent before for", series: [{ series: 'launchpad_restore_verify_duration_seconds{job="launchpad-db-restore-verify",database="app"}', values: "4000x10" }], evalTime: "0m" },
+        { kind: "silent below", series: [{ series: 'launchpad_restore_verify_duration_seconds{job="launchpad-db-restore-verify",database="app"}', values: "1200x10" }], evalTime: "5m" },
+    ],
+    LaunchpadRestoreDrillFailed: [
+        { kind: "fires", series: [{ series: 'aws_backup_number_of_restore_jobs_failed_sum{dimension_ResourceType="RDS"}', values: "1x5" }], evalTime: "2m", labels: {}, summary: "An AWS Backup restore of RDS failed (1 failed jobs)" },
+        { kind: "silent below", series: [{ series: 'aws_backup_number_of_restore_jobs_failed_sum{dimension_ResourceType="RDS"}', values: "0x5" }], evalTime: "2m" },
+    ],
+};
+
+/**
+ * Evaluation step per alert: 1 minute, but 5 for the day-long staleness scenarios (promtool
+ * evaluates every rule at every step up to the last eval_time: 26 hours at 1 m is slow).
+ */
+const STEP: Record<string, string> = { LaunchpadBackupStale: "5m", LaunchpadRestoreVerifyStale: "5m" };
+
+/** A promtool unit-test file for one alert: one test group per case. */
+function testFile(alert: AlertDefinition, rulesPath: string): string {
+    const step = STEP[alert.name] ?? "1m";
+    return stringify({
+        rule_files: [rulesPath],
+        evaluation_interval: step,
+        tests: CASES[alert.name].map((c) => ({
+            name: `${alert.name}: ${c.kind}`,
+            interval: step,
+            input_series: c.series.map((s) => ({ series: s.series, values: s.values })),
+            alert_rule_test: [{
+                eval_time: c.evalTime,
+                alertname: alert.name,
+                exp_alerts: c.labels === undefined ? [] : [{
+                    exp_labels: { ...c.labels, severity: alert.severity, environment: "production" },
+                    exp_annotations: { summary: c.summary, description: fill(alert.description, c.labels), runbook_url: alert.runbookUrl },
+                }],
+            }],
+        })),
+    }, { lineWidth: 0 });
+}
+
+describe("the promtool scenarios", () => {
+    it("cover every alert: firing, silent below, silent before its for (when it has one)", () => {
+        expect(Object.keys(CASES).sort()).toEqual([...ALERTS.keys()].sort());
+        for (const [name, cases] of Object.entries(CASES)) {
+            const kinds = cases.map((c) => c.kind);
+            const before = ALERTS.get(name)?.for === "0m" ? [] : ["silent before for"];
+            expect({ name, kinds: kinds.filter((k) => k !== "fires when absent").sort() }).toEqual({ name, kinds: ["fires", "silent below", ...before].sort() });
+        }
+    });
+
+    it("fire on a missing metric where silence means a job stopped", () => {
+        const absent = Object.entries(CASES).filter(([, cases]) => cases.some((c) => c.kind === "fires when absent")).map(([n]) => n);
+        expect(absent).toEqual([...ALERTS.values()].filter((a) => a.noData === "Alerting").map((a) => a.name));
+    });
+});
+
+describeWithPromtool("promtool", (bin) => {
+    let dir = "";
+    let rulesPath = "";
+    let tested: { code: number | null; stdout: string; stderr: string } | undefined;
+    beforeAll(async () => {
+        dir = mkdtempSync(join(tmpdir(), "launchpad-rules-"));
+        rulesPath = join(dir, "rules.yml");
+        writeFileSync(rulesPath, renderPrometheusRules(GROUPS, "production"));
+        const files = [...ALERTS.values()].map((a) => {
+            const f = join(dir, `${a.name}.test.yml`);
+            writeFileSync(f, testFile(a, rulesPath));
+            return f;
+        });
+        // One stream: promtool writes SUCCESS to stdout and failures to stderr.
+        tested = await promtool("sh", ["-c", '"$0" "$@" 2>&1', bin, "test", "rules", ...files]);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("check rules accepts the generated file", async () => {
+        const r = await promtool(bin, ["check", "rules", rulesPath]);
+        expect(r.stderr + r.stdout).toContain(`SUCCESS: ${ALERTS.size} rules found`);
+        expect(r.code).toBe(0);
+    });
+
+    it.each([...ALERTS.keys()])("test rules: %s fires and stays silent as specified", (name) => {
+        const out = `${tested?.stdout ?? ""}${tested?.stderr ?? ""}`;
+        // promtool prints "Unit Testing:  <file>" then SUCCESS or FAILED and the differences.
+        const section = out.split(/(?=Unit Testing:)/).find((s) => s.includes(`${name}.test.yml`)) ?? `no output for ${name}`;
+        expect(section.trim().split("\n").slice(1).join("\n").trim()).toBe("SUCCESS");
+    });
+});

@@ -1,0 +1,207 @@
+/**
+ * Observability: exact config errors for bad thresholds, the Grafana rule groups' structure, the
+ * dashboards' ids, uids, refIds and data sources, every PromQL string parsed by lezer-promql, the
+ * runbook links, and the component's resources under the plan engine per stack.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parser } from "@prometheus-io/lezer-promql";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../config";
+import { maintenanceFromRdsWindow } from "../config/parse";
+import { grafanaUids, stackDashboards } from "../dashboards";
+import { REPO_ROOT } from "../plan/engine";
+import { loadStackConfig } from "../plan/stack-config";
+import { alertContext, alertGroups } from "../observability/alerts";
+import { grafanaRuleGroups } from "../observability/grafana-rules";
+import { rulesCli } from "../scripts/rules";
+import { input, named, ofType, planStack } from "./support/plan";
+import { REQUIRED_CONFIG } from "./support/project";
+
+function configOf(stack: string, sets: string[] = []) {
+    const sc = loadStackConfig({ root: REPO_ROOT, stack, sets });
+    return parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys });
+}
+
+/** Error nodes lezer-promql finds in an expression (Grafana's `$__rate_interval` stands for a duration). */
+function promqlErrors(expr: string): string[] {
+    const text = expr.replaceAll("$__rate_interval", "5m").replaceAll("$service", "api");
+    const errors: string[] = [];
+    parser.parse(text).iterate({ enter: (n) => { if (n.type.isError) errors.push(`${expr} @${n.from}`); } });
+    return errors;
+}
+
+describe("threshold config", () => {
+    it.each([
+        { set: "launchpad:observability.thresholds.errorRatio=1.5", problem: "launchpad:observability.thresholds.errorRatio: received 1.5; expected a number <= 1" },
+        { set: "launchpad:observability.thresholds.errorRatio=-0.1", problem: "launchpad:observability.thresholds.errorRatio: received -0.1; expected a number > 0" },
+        { set: "launchpad:observability.thresholds.latencyP95Seconds=-1", problem: "launchpad:observability.thresholds.latencyP95Seconds: received -1; expected a number > 0" },
+        { set: "launchpad:observability.thresholds.freeStoragePercent=100", problem: "launchpad:observability.thresholds.freeStoragePercent: received 100; expected a number < 100" },
+        { set: "launchpad:observability.thresholds.backupMaxAge=26 hours", problem: 'launchpad:observability.thresholds.backupMaxAge: received "26 hours"; expected a Prometheus duration such as "26h"' },
+        { set: "launchpad:observability.thresholds.sloWindow=0d", problem: 'launchpad:observability.thresholds.sloWindow: received "0d"; expected a duration longer than zero, such as "30d"' },
+        { set: "launchpad:observability.thresholds.sloObjective=1", problem: "launchpad:observability.thresholds.sloObjective: received 1; expected a number < 1" },
+        { set: "launchpad:observability.metrics.statusLabel=status-code", problem: "launchpad:observability.metrics.statusLabel: received \"status-code\"; expected a Prometheus label name (letters, digits and '_', not starting with a digit)" },
+    ])("$set is refused with exit 2 and an exact message", ({ set, problem }) => {
+        expect(rulesCli(["--stack", "staging", "--set", set])).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "staging" (1 problem):\n  - ${problem}\n` });
+    });
+
+    it("refuses a plain-text PagerDuty key and Grafana token, and Grafana with nobody to notify", () => {
+        const base = { ...REQUIRED_CONFIG, "grafana:url": "https://grafana.example.com" };
+        const problems = (values: Record<string, unknown>): readonly string[] => {
+            try {
+                parseConfig({ project: "launchpad", stack: "s", values: { ...base, ...values }, secretKeys: new Set() });
+                return [];
+            } catch (e) {
+                return (e as { problems: readonly string[] }).problems;
+            }
+        };
+        expect(problems({ "grafana:auth": "token", "launchpad:alerting": { pagerDutyIntegrationKey: "k" } })).toEqual([
+            "launchpad:alerting.pagerDutyIntegrationKey: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path alerting.pagerDutyIntegrationKey <key>`",
+            "grafana:auth: received a plain-text value; expected a secret: set it with `pulumi config set --secret grafana:auth <token>`",
+        ]);
+        expect(problems({})).toEqual([
+            "launchpad:alerting: received no contact point; expected at least one of emailAddresses, slackWebhookUrl, pagerDutyIntegrationKey, since grafana:url is set (alerts would reach nobody)",
+        ]);
+    });
+
+    it("uses the defaults and the stack's overrides", () => {
+        expect(configOf("production").observability.thresholds).toEqual({ errorRatio: 0.01, latencyP95Seconds: 0.5, freeStoragePercent: 10, backupMaxAge: "26h", restoreMaxDuration: "1h", sloObjective: 0.999, sloWindow: "30d" });
+        expect(configOf("staging").observability.thresholds.errorRatio).toBe(0.05);
+    });
+
+    it("mutes notifications in the database's maintenance window by default", () => {
+        expect(configOf("production").observability.maintenance).toEqual([{ weekdays: ["sunday"], start: "04:00", end: "05:00" }]);
+        expect(maintenanceFromRdsWindow("sat:23:30-mon:00:30")).toEqual([
+            { weekdays: ["saturday"], start: "23:30", end: "24:00" },
+            { weekdays: ["sunday"], start: "00:00", end: "24:00" },
+            { weekdays: ["monday"], start: "00:00", end: "00:30" },
+        ]);
+    });
+});
+
+describe("npm run rules", () => {
+    it("prints the stack's rule file, the data alerts only where the stack has a database", () => {
+        const prod = rulesCli(["--stack", "production"]);
+        expect(prod.code).toBe(0);
+        expect(prod.stdout.split("\n")[0]).toBe('# Launchpad alert rules for stack "production", generated by `npm run rules -- --stack production` from observability/alerts.ts.');
+        expect([...prod.stdout.matchAll(/- alert: (\w+)/g)].map((m) => m[1])).toHaveLength(11);
+        const existing = rulesCli(["--stack", "staging", "--set", "launchpad:cluster.kubeconfig=x", "--set", "launchpad:observability.prometheusUrl=https://prom.example.com"]);
+        // A plain-text kubeconfig is refused like in the plan; the rule file is never printed then.
+        expect(existing.code).toBe(2);
+    });
+});
+
+describe("Grafana rule groups", () => {
+    const config = configOf("production");
+    const uids = grafanaUids("production");
+    const groups = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, cloudwatchUid: uids.cloudwatch, region: "us-east-1" });
+
+    it("have a query node A, then reduce B and threshold C on __expr__, C the condition", () => {
+        expect(groups.map((g) => g.name)).toEqual(["launchpad-service", "launchpad-delivery", "launchpad-data"]);
+        const rules = groups.flatMap((g) => g.rules as { name: string; condition: string; datas: { refId: string; datasourceUid: string; model: string; relativeTimeRange: { from: number; to: number } }[] }[]);
+        expect(rules).toHaveLength(11);
+        for (const r of rules) {
+            expect(r.condition).toBe("C");
+            expect(r.datas.map((d) => d.refId)).toEqual(["A", "B", "C"]);
+            expect(r.datas.slice(1).map((d) => d.datasourceUid)).toEqual(["__expr__", "__expr__"]);
+            const models = r.datas.map((d) => JSON.parse(d.model) as Record<string, unknown>);
+            expect(models.map((m) => m.refId)).toEqual(["A", "B", "C"]);
+            expect(models[1]).toMatchObject({ type: "reduce", expression: "A" });
+            expect(models[2]).toMatchObject({ type: "threshold", expression: "B" });
+        }
+        const stale = rules.find((r) => r.name === "LaunchpadBackupStale") as unknown as Record<string, unknown>;
+        expect(stale.noDataState).toBe("Alerting");
+        expect((stale.annotations as Record<string, string>).summary).toContain("{{ $values.B.Value | humanizeDuration }}");
+    });
+
+    it("read RDS storage and restore jobs from CloudWatch, the rest from Prometheus", () => {
+        const byName = Object.fromEntries(groups.flatMap((g) => g.rules as { name: string; datas: { datasourceUid: string; model: string }[] }[]).map((r) => [r.name, r.datas[0]]));
+        expect(byName.LaunchpadDatabaseStorageLow.datasourceUid).toBe("launchpad-production-cloudwatch");
+        expect(JSON.parse(byName.LaunchpadDatabaseStorageLow.model)).toMatchObject({ namespace: "AWS/RDS", metricName: "FreeStorageSpace", dimensions: { DBInstanceIdentifier: ["launchpad-production-db"] }, statistic: "Minimum" });
+        expect(byName.LaunchpadRestoreDrillFailed.datasourceUid).toBe("launchpad-production-cloudwatch");
+        expect(byName.LaunchpadHighErrorRatio.datasourceUid).toBe("launchpad-production-prometheus");
+    });
+});
+
+describe("dashboards", () => {
+    const config = configOf("production");
+    const ctx = { stack: "production", region: "us-east-1", metrics: config.observability.metrics, thresholds: config.observability.thresholds, dbInstanceIdentifier: "launchpad-production-db" };
+    const dashboards = stackDashboards(ctx, 200);
+    const uids = grafanaUids("production");
+    const known = new Set<string>([uids.prometheus, uids.cloudwatch]);
+    type Panel = { id: number; targets?: { refId?: string; datasource?: { uid?: string }; expr?: string }[] };
+
+    it("have fixed unique uids, unique panel ids, and every target a refId and a data source of the stack", () => {
+        expect(Object.values(dashboards).map((d) => d.uid)).toEqual([uids.dashboards.service, uids.dashboards.blueGreen, uids.dashboards.database, uids.dashboards.backups]);
+        for (const d of Object.values(dashboards)) {
+            const panels = (d.panels ?? []) as Panel[];
+            expect({ uid: d.uid, ids: new Set(panels.map((p) => p.id)).size }).toEqual({ uid: d.uid, ids: panels.length });
+            for (const p of panels) {
+                const targets = p.targets ?? [];
+                expect(targets.length).toBeGreaterThan(0);
+                expect(new Set(targets.map((t) => t.refId)).size).toBe(targets.length);
+                expect(targets.every((t) => typeof t.refId === "string" && known.has(t.datasource?.uid ?? ""))).toBe(true);
+            }
+        }
+    });
+
+    it("and the rules hold only PromQL lezer-promql parses without an error node", () => {
+        const exprs = Object.values(dashboards).flatMap((d) => ((d.panels ?? []) as Panel[]).flatMap((p) => (p.targets ?? []).map((t) => t.expr)).filter((e): e is string => e !== undefined));
+        const rules = alertGroups(alertContext(config)).flatMap((g) => g.alerts.map((a) => a.query));
+        expect(exprs.length).toBe(21);
+        expect([...exprs, ...rules].flatMap(promqlErrors)).toEqual([]);
+        expect(promqlErrors("sum(rate(x[5m])")).not.toEqual([]);
+    });
+
+    it("point every runbook link at a section of docs/runbooks/alerts.md", () => {
+        const doc = readFileSync(join(REPO_ROOT, "docs", "runbooks", "alerts.md"), "utf8");
+        const anchors = [...doc.matchAll(/^## (\w+)$/gm)].map((m) => `docs/runbooks/alerts.md#${m[1].toLowerCase()}`);
+        expect(alertGroups(alertContext(config)).flatMap((g) => g.alerts.map((a) => a.runbookUrl))).toEqual(anchors);
+    });
+});
+
+describe("the Observability component under the plan engine", () => {
+    it("production: AMP scraping the EKS cluster, pinned charts, Grafana wired to fixed uids, secrets never shown", async () => {
+        const plan = await planStack("production");
+        const ws = named(plan, "launchpad-production-observability-amp");
+        expect(input(ws, "alias")).toBe("launchpad-production");
+        const scraper = named(plan, "launchpad-production-observability-scraper");
+        expect(input(scraper, "source.eks.clusterArn")).toBe("arn:aws:eks:us-east-1:123456789012:cluster/launchpad-production");
+        expect(input(scraper, "destination.amp.workspaceArn")).toBe(ws.state.arn);
+        const access = named(plan, "launchpad-production-observability-scraper-access");
+        expect(input(access, "userName")).toBe("aps-collector-user");
+        expect(String(input(access, "principalArn"))).toMatch(/^arn:aws:iam::123456789012:role\/AWSServiceRoleForAmazonPrometheusScraper_[0-9a-f]{14}$/);
+        expect(ofType(plan, "kubernetes:helm.sh/v3:Release").map((r) => [input(r, "chart"), input(r, "version"), input(r, "repositoryOpts.repo")]).sort()).toEqual([
+            ["kube-state-metrics", "5.27.0", "https://prometheus-community.github.io/helm-charts"],
+            ["prometheus-pushgateway", "2.15.0", "https://prometheus-community.github.io/helm-charts"],
+        ]);
+        const ds = ofType(plan, "grafana:oss/dataSource:DataSource").sort((a, b) => String(input(b, "type")).localeCompare(String(input(a, "type"))));
+        expect(ds.map((d) => [input(d, "uid"), input(d, "type")])).toEqual([["launchpad-production-prometheus", "prometheus"], ["launchpad-production-cloudwatch", "cloudwatch"]]);
+        expect(input(ds[0], "url")).toBe(ws.state.prometheusEndpoint);
+        expect(JSON.parse(String(input(ds[0], "jsonDataEncoded")))).toEqual({ httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: "us-east-1" });
+        expect(input(named(plan, "launchpad-production-observability-grafana"), "auth")).toBe("[secret]");
+        expect(input(named(plan, "launchpad-production-observability-contact-pagerduty"), "pagerduties")).toEqual([{ integrationKey: "[secret]", severity: "critical", summary: "{{ .CommonAnnotations.summary }}" }]);
+        const policy = named(plan, "launchpad-production-observability-policy");
+        expect(input(policy, "contactPoint")).toBe("launchpad-production-slack");
+        expect((input(policy, "policies") as { contactPoint: string; matchers: unknown[]; muteTimings: string[] }[]).map((p) => [p.contactPoint, p.matchers, p.muteTimings])).toEqual([
+            ["launchpad-production-pagerduty", [{ label: "severity", match: "=", value: "page" }, { label: "environment", match: "=", value: "production" }], ["launchpad-production-maintenance"]],
+            ["launchpad-production-slack", [{ label: "severity", match: "=", value: "ticket" }, { label: "environment", match: "=", value: "production" }], ["launchpad-production-maintenance"]],
+        ]);
+        expect(input(named(plan, "launchpad-production-observability-maintenance"), "intervals")).toEqual([{ weekdays: ["sunday"], times: [{ start: "04:00", end: "05:00" }], location: "UTC" }]);
+        expect(plan.outputs.pushgatewayUrl).toBe("http://pushgateway.launchpad-production.svc.cluster.local:9091");
+        expect(JSON.stringify(plan)).not.toContain("placeholder");
+    });
+
+    it("wires the Pushgateway into the backup jobs: the upload pushes, a report container follows a passed restore", async () => {
+        const plan = await planStack("staging");
+        type Pod = { initContainers: { name: string; env: { name: string; value?: string }[] }[]; containers: { name: string; command: string[]; env: { name: string; value?: string }[] }[] };
+        const pod = (n: string) => (input(named(plan, n), "spec.jobTemplate.spec.template.spec") as Pod);
+        const url = "http://pushgateway.launchpad-staging.svc.cluster.local:9091";
+        expect(pod("launchpad-staging-logical-backup-dump").containers[0].env.find((e) => e.name === "PUSHGATEWAY_URL")?.value).toBe(url);
+        const verify = pod("launchpad-staging-logical-backup-verify");
+        expect(verify.initContainers.map((c) => c.name)).toEqual(["fetch", "restore"]);
+        expect(verify.containers.map((c) => [c.name, c.command])).toEqual([["report", ["bash", "/scripts/verify.sh", "report"]]]);
+        expect(verify.containers[0].env.find((e) => e.name === "PUSHGATEWAY_URL")?.value).toBe(url);
+        expect(ofType(plan, "grafana:alerting/contactPoint:ContactPoint").map((c) => c.name).sort()).toEqual(["launchpad-staging-observability-contact-email", "launchpad-staging-observability-contact-slack"]);
+    });
+});
