@@ -62,8 +62,8 @@ function failure(what: string, r: ChildResult): Error {
 }
 
 /** One run of the real CLI for `stack`. Throws when the plan itself fails: that is not a timing. */
-export async function measureCli(stack: string): Promise<CliSample> {
-    const r = await runChild(["--import", "tsx", "--import", "./bench/rss-probe.ts", "scripts/plan.ts", "--stack", stack, "--json"], {
+export async function measureCli(stack: string, sets: readonly string[] = []): Promise<CliSample> {
+    const r = await runChild(["--import", "tsx", "--import", "./bench/rss-probe.ts", "scripts/plan.ts", "--stack", stack, "--json", ...sets.flatMap((s) => ["--set", s])], {
         keepStdout: false,
         env: { LAUNCHPAD_BENCH_RSS_FD: String(RSS_FD) },
     });
@@ -78,8 +78,8 @@ export async function measureCli(stack: string): Promise<CliSample> {
 }
 
 /** One in-process `runPlan` for `stack`, in a fresh process. */
-export async function measureInProcess(stack: string): Promise<InProcessResult> {
-    const r = await runChild(["--import", "tsx", "bench/plan-once.ts", "--stack", stack], { keepStdout: true });
+export async function measureInProcess(stack: string, sets: readonly string[] = []): Promise<InProcessResult> {
+    const r = await runChild(["--import", "tsx", "bench/plan-once.ts", "--stack", stack, ...sets.flatMap((s) => ["--set", s])], { keepStdout: true });
     if (r.code !== 0) {
         throw failure(`bench/plan-once.ts --stack ${stack}`, r);
     }

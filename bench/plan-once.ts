@@ -1,6 +1,6 @@
 /**
  * One in-process plan for the benchmark's secondary figure:
- *   node --import tsx bench/plan-once.ts --stack <stack>
+ *   node --import tsx bench/plan-once.ts --stack <stack> [--set <key>=<value> ...]
  * Imports the program's modules first, then times `runPlan` alone (module loading excluded) and
  * prints one JSON line: `{ "stack", "resources", "planMs" }`.
  */
@@ -15,14 +15,14 @@ export interface InProcessResult {
 }
 
 async function main(): Promise<void> {
-    const { stack } = parseArgs({ options: { stack: { type: "string" } }, strict: true }).values;
+    const { stack, set } = parseArgs({ options: { stack: { type: "string" }, set: { type: "string", multiple: true, default: [] } }, strict: true }).values;
     if (stack === undefined) {
         throw new Error("usage: node --import tsx bench/plan-once.ts --stack <stack>");
     }
     // The specifier the engine's default program loader imports, so runPlan finds it already loaded.
     await import("../index");
     const start = performance.now();
-    const plan = await runPlan({ stack });
+    const plan = await runPlan({ stack, sets: set });
     const result: InProcessResult = { stack, resources: plan.resources.length, planMs: performance.now() - start };
     process.stdout.write(`${JSON.stringify(result)}\n`);
 }

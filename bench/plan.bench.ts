@@ -3,7 +3,8 @@
  *
  * Measures the offline plan of every committed stack (`Pulumi.<stack>.yaml`): wall time and peak
  * memory of the real CLI in a fresh process per run, plus `runPlan` alone as a secondary figure;
- * prints medians against the product's targets. Reports, never asserts: exit code 0 whatever the
+ * then the same for staging with a synthetic `launchpad:services` of 1, 4 and 16 services, to show
+ * how a plan grows with the application; prints medians against the product's targets. Reports, never asserts: exit code 0 whatever the
  * timings, 1 only when an argument is wrong, a plan fails, or `--write` cannot write.
  *
  * --runs N      runs per stack (default 5)
@@ -16,7 +17,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../plan/engine";
 import { measureCli, measureInProcess } from "./measure";
-import { describeMachine, formatMarkdown, formatTable, markerProblem, spliceSection, type StackResult } from "./report";
+import { describeMachine, formatMarkdown, formatTable, GROWTH_SERVICE_COUNTS, markerProblem, spliceSection, type StackResult } from "./report";
 
 const USAGE = "usage: npm run bench -- [--runs N] [--markdown] [--write] [--readme <path>]";
 const DEFAULT_RUNS = 5;
@@ -82,7 +83,25 @@ function checkReadme(file: string): void {
     }
 }
 
-async function benchStack(stack: string, runs: number): Promise<StackResult> {
+/** The stack the growth rows extend: the rehearsal stack, whose services carry every optional part. */
+const GROWTH_STACK = "staging";
+
+/** `n` services like the committed `api`, named `svc01`..: the `--set` that replaces the stack's services. */
+export function syntheticServices(n: number): string {
+    const services: Record<string, unknown> = {};
+    for (let i = 1; i <= n; i++) {
+        const name = `svc${String(i).padStart(2, "0")}`;
+        services[name] = {
+            env: { LOG_LEVEL: "info" },
+            expose: { type: "ClusterIP", ingress: { host: `${name}.staging.example.com`, className: "alb" } },
+            releases: { blue: { image: `ghcr.io/acme/${name}:1.0.0` }, green: { image: `ghcr.io/acme/${name}:1.1.0` } },
+        };
+    }
+    // JSON is YAML: --set reads its value as YAML.
+    return `launchpad:services=${JSON.stringify(services)}`;
+}
+
+async function benchStack(stack: string, runs: number, sets: readonly string[] = [], services?: number): Promise<StackResult> {
     const wallMs: number[] = [];
     const maxRssKb: number[] = [];
     const planMs: number[] = [];
@@ -91,15 +110,15 @@ async function benchStack(stack: string, runs: number): Promise<StackResult> {
         if (process.stderr.isTTY) {
             process.stderr.write(`  ${stack}: run ${i}/${runs}\r`);
         }
-        const cli = await measureCli(stack);
-        const inProcess = await measureInProcess(stack);
+        const cli = await measureCli(stack, sets);
+        const inProcess = await measureInProcess(stack, sets);
         wallMs.push(cli.wallMs);
         maxRssKb.push(cli.maxRssKb);
         planMs.push(inProcess.planMs);
         resources = inProcess.resources;
     }
-    process.stderr.write(`  ${stack}: ${runs} runs done\n`);
-    return { stack, resources, runs, wallMs, maxRssKb, planMs };
+    process.stderr.write(`  ${stack}${services === undefined ? "" : ` with ${services} services`}: ${runs} runs done\n`);
+    return { stack, resources, runs, wallMs, maxRssKb, planMs, services };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -120,9 +139,13 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const stack of stacks) {
         results.push(await benchStack(stack, args.runs));
     }
+    const growth: StackResult[] = [];
+    for (const n of GROWTH_SERVICE_COUNTS) {
+        growth.push(await benchStack(GROWTH_STACK, args.runs, [syntheticServices(n)], n));
+    }
     const machine = describeMachine();
-    const markdown = formatMarkdown(results, machine);
-    process.stdout.write(`${args.markdown ? markdown : formatTable(results, machine)}\n`);
+    const markdown = formatMarkdown(results, machine, growth);
+    process.stdout.write(`${args.markdown ? markdown : formatTable(results, machine, growth)}\n`);
     if (args.write !== undefined) {
         // Read again now: the README may have been edited while the bench ran.
         fs.writeFileSync(args.write, spliceSection(fs.readFileSync(args.write, "utf8"), markdown));

@@ -12,9 +12,8 @@ export const TARGETS = { wallMs: 3_000, peakRssBytes: 400_000_000, cores: 2 } as
 export const README_START = "<!-- bench:start -->";
 export const README_END = "<!-- bench:end -->";
 
-/** Printed instead of numbers until the program has services to grow. */
-export const GROWTH_PENDING =
-    "Growth with a synthetic environment of 1, 4 and 16 services: pending. Services do not exist in the program yet, so nothing is measured until they do.";
+/** Service counts of the synthetic environments the growth rows plan. */
+export const GROWTH_SERVICE_COUNTS = [1, 4, 16] as const;
 
 export interface StackResult {
     readonly stack: string;
@@ -23,6 +22,8 @@ export interface StackResult {
     readonly wallMs: readonly number[];
     readonly maxRssKb: readonly number[];
     readonly planMs: readonly number[];
+    /** Set for a growth row: the number of synthetic services replacing the stack's own. */
+    readonly services?: number;
 }
 
 export interface Machine {
@@ -102,7 +103,7 @@ function alignColumns(rows: readonly (readonly string[])[]): string {
 }
 
 /** The terminal report. */
-export function formatTable(results: readonly StackResult[], m: Machine): string {
+export function formatTable(results: readonly StackResult[], m: Machine, growth: readonly StackResult[] = []): string {
     const range = (xs: readonly number[], f: (x: number) => string): string => `${f(Math.min(...xs))}..${f(Math.max(...xs))}`;
     const header = ["stack", "resources", "runs", "wall median", "min..max", "target", "result", "peak RSS median", "min..max", "target", "result", "in-process median"];
     const rows = results.map((r) => {
@@ -132,12 +133,12 @@ export function formatTable(results: readonly StackResult[], m: Machine): string
         coresNote(m),
         "Benchmarks report; they do not fail on timing.",
         "",
-        GROWTH_PENDING,
+        ...growthLines(growth).map((l) => l.replace(/^\| /, "").replace(/ \|$/, "").replace(/ \| /g, "  ")),
     ].join("\n");
 }
 
 /** The README section: no heading of its own, so the README decides where it sits. */
-export function formatMarkdown(results: readonly StackResult[], m: Machine): string {
+export function formatMarkdown(results: readonly StackResult[], m: Machine, growth: readonly StackResult[] = []): string {
     const counts = [...new Set(results.map((r) => r.runs))];
     const runs = `${counts.join(", ")} ${counts.length === 1 && counts[0] === 1 ? "run" : "runs"}`;
     const rows = results.map((r) => {
@@ -157,8 +158,42 @@ export function formatMarkdown(results: readonly StackResult[], m: Machine): str
         ...METHOD.map((line) => `- ${line}`),
         `- ${coresNote(m)}`,
         "",
-        GROWTH_PENDING,
+        ...growthLines(growth),
     ].join("\n");
+}
+
+/**
+ * How the plan grows with the application: staging with 1, 4 and 16 synthetic services, and the
+ * cost of one more service (the slope between the smallest and the largest environment).
+ */
+export function growthLines(growth: readonly StackResult[]): string[] {
+    if (growth.length === 0) {
+        return [];
+    }
+    const rows = growth.map((r) => {
+        const v = verdict(r);
+        const target = `≤ ${seconds(TARGETS.wallMs)}: ${passFail(v.wallOk).toLowerCase()}; ≤ ${megabytes(TARGETS.peakRssBytes)}: ${passFail(v.rssOk).toLowerCase()}`;
+        return `| ${r.services ?? 0} | ${r.resources} | ${r.runs} | ${seconds(v.wallMs)} | ${megabytes(v.peakRssBytes)} | ${millis(v.planMs)} | ${target} |`;
+    });
+    const first = growth[0];
+    const last = growth[growth.length - 1];
+    const span = (last.services ?? 0) - (first.services ?? 0);
+    const per = (a: number, b: number): number => (span > 0 ? (b - a) / span : 0);
+    const slope = span > 0
+        ? `Each further service adds ${per(first.resources, last.resources).toFixed(0)} resources, ` +
+          `${millis(per(median(first.wallMs), median(last.wallMs)))} of wall time, ` +
+          `${megabytes(per(kbToBytes(median(first.maxRssKb)), kbToBytes(median(last.maxRssKb))))} of peak RSS and ` +
+          `${millis(per(median(first.planMs), median(last.planMs)))} in process (the slope from ${first.services ?? 0} to ${last.services ?? 0} services).`
+        : "";
+    return [
+        `Growth: the staging stack with its services replaced by ${growth.map((r) => r.services ?? 0).join(", ")} synthetic ones (each like \`api\`: two colors, gates, an Ingress), same method.`,
+        "",
+        "| Services | Resources | Runs | Median wall | Median peak RSS | In-process median | Target |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ...rows,
+        "",
+        slope,
+    ].filter((l, i, all) => !(l === "" && i === all.length - 1));
 }
 
 /** Why `text` cannot take the section, or undefined when both markers are there in order. */
