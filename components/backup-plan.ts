@@ -83,6 +83,13 @@ export interface PlanRuleParts {
     readonly drVaultArn: pulumi.Input<string>;
     /** ISO weekday of the weekly rule. @default 7 */
     readonly weeklyDay?: number;
+    /**
+     * Days the continuous rule keeps point-in-time recovery. AWS Backup sets the RDS instance's own
+     * backup retention to this once it manages the instance, so it must equal the retention the
+     * Database sets (the tier's `backupRetentionDays`), or the two would undo each other on every run.
+     * @default PITR_MAX_DAYS (35, the most either service allows)
+     */
+    readonly pitrDays?: number;
 }
 
 /** The plan's rules, as `aws.backup.Plan` takes them. */
@@ -99,7 +106,7 @@ export interface PlanRule {
 }
 
 /**
- * One continuous rule (point-in-time recovery for `PITR_MAX_DAYS`, the most AWS Backup allows) and
+ * One continuous rule (point-in-time recovery for `pitrDays`, at most `PITR_MAX_DAYS`) and
  * one snapshot rule per retention tier, each recovery point copied to the DR vault with the same
  * retention. All start at the same hour: when rules of one plan fall due together AWS Backup takes
  * one backup and keeps it for the longest retention among them, so a 1 January backup is kept 7 years
@@ -118,7 +125,7 @@ export function backupPlanRules(p: PlanRuleParts): PlanRule[] {
         copyActions: [{ destinationVaultArn: p.drVaultArn, lifecycle: { deleteAfter: days } }],
     });
     return [
-        rule("continuous", tierSchedule("daily"), PITR_MAX_DAYS, true),
+        rule("continuous", tierSchedule("daily"), Math.min(p.pitrDays ?? PITR_MAX_DAYS, PITR_MAX_DAYS), true),
         ...BACKUP_TIERS.map((tier) => rule(tier, tierSchedule(tier, p.weeklyDay), RETENTION_DAYS[tier], false)),
     ];
 }
@@ -217,7 +224,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         const primary = vault("vault", planName, undefined);
         const dr = vault("dr-vault", `${planName}-dr`, args.drRegion);
 
-        const rules = backupPlanRules({ vaultName: primary.name, drVaultArn: dr.arn, weeklyDay: args.weeklyDay });
+        const rules = backupPlanRules({ vaultName: primary.name, drVaultArn: dr.arn, weeklyDay: args.weeklyDay, pitrDays: args.safety.backupRetentionDays });
         if (safety.vaultLock) {
             // Compliance mode once the grace period ends: nobody, root included, deletes recovery points early.
             const bounds = vaultLockBounds(rules);

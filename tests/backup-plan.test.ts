@@ -134,9 +134,12 @@ describe.each(STACKS)("AWS Backup (%s)", (stack) => {
         const backupPlan = named(p, "bp-plan");
         expect(input(backupPlan, "name")).toBe(planName);
         const drVaultArn = named(p, "bp-dr-vault").state.arn as string;
-        expect(input(backupPlan, "rules")).toEqual(backupPlanRules({ vaultName: planName, drVaultArn, weeklyDay: 7 }));
+        // Point-in-time recovery as long as the database's own retention (7 in staging, 35 in production):
+        // AWS Backup sets the instance's retention to its rule's, so the two must agree.
+        const pitr = production ? 35 : 7;
+        expect(input(backupPlan, "rules")).toEqual(backupPlanRules({ vaultName: planName, drVaultArn, weeklyDay: 7, pitrDays: pitr }));
         expect(input(backupPlan, "rules")).toEqual([
-            { ...rule("continuous", "cron(0 5 ? * * *)", 35, true), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 35 } }] },
+            { ...rule("continuous", "cron(0 5 ? * * *)", pitr, true), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: pitr } }] },
             { ...rule("daily", "cron(0 5 ? * * *)", 30), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 30 } }] },
             { ...rule("weekly", "cron(0 5 ? * SUN *)", 84), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 84 } }] },
             { ...rule("monthly", "cron(0 5 1 * ? *)", 365), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 365 } }] },
