@@ -5,8 +5,10 @@
  * child process so it shares no event loop with the load generators), at the same concurrency and
  * the same number of requests: requests per second and p95 side by side, and their ratios against
  * the issue's targets (runner throughput >= 0.5x autocannon's; runner p95 within 10% of autocannon's,
- * i.e. at most 1.10x). A third row, Node's own `http.request` with a keep-alive Agent in the same
- * loop as the runner, tells how much of any gap is `fetch` itself rather than a JavaScript client.
+ * i.e. at most 1.10x). The runner sends over Node's own `http.request` with a keep-alive Agent; a
+ * third row runs a bare loop over the same transport (no timeout timer, no classification, no
+ * tallies), which tells how much of any gap is the runner's own bookkeeping rather than a
+ * JavaScript HTTP client.
  *
  * Two scenarios. "0 ms service time": the server answers at once, so the clients are the bottleneck
  * and the figures measure each client's own cost; in such a closed loop latency is about
@@ -113,8 +115,8 @@ type Tool = (typeof TOOLS)[number];
 
 const TOOL_NAMES: Record<Tool, string> = {
     autocannon: "autocannon 9 (reference)",
-    runner: "smoke runner (`fetch`)",
-    http: "`http.request`, keep-alive Agent (diagnostic)",
+    runner: "smoke runner (`http.request`)",
+    http: "bare `http.request` loop, keep-alive Agent (diagnostic)",
 };
 
 function p95(latencies: readonly number[]): number {
@@ -155,7 +157,7 @@ async function measureRunner(url: string, a: BenchArgs): Promise<Sample> {
     return { rps: (s.requests * 1000) / s.elapsedMs, p95Ms: s.latencyMs.p95 ?? NaN, errors: s.failures };
 }
 
-/** The same request loop as the runner's, over `http.request`: what a JavaScript client costs without fetch. */
+/** The runner's request loop stripped to the transport: what a JavaScript client costs without the runner's bookkeeping. */
 async function measureHttp(url: string, a: BenchArgs): Promise<Sample> {
     const agent = new http.Agent({ keepAlive: true, maxSockets: a.concurrency });
     const once = (): Promise<boolean> =>

@@ -1,3 +1,5 @@
+import { validateHeaderName, validateHeaderValue } from "node:http";
+
 /**
  * The smoke policy: what the gate asks of a release before traffic may move to it, as the JSON file
  * the runner reads (`--policy <file.json>`). The config layer writes exactly this shape into the gate's
@@ -56,12 +58,15 @@ export interface SmokeCheck {
      */
     readonly maxLatencyMs?: number;
     /**
-     * Request headers.
-     * @default - none besides what `fetch` sends
+     * Request headers. Names and values must be ones Node's `http.request` accepts (see
+     * `validatePolicy`), so a bad one is a policy problem rather than a failure of every request.
+     * @default - none besides what `http.request` sends: `Host`, `Connection: keep-alive`, and
+     *   `Content-Length` with a body (no `Accept-Encoding`, `User-Agent` or `Accept`)
      */
     readonly headers?: Readonly<Record<string, string>>;
     /**
-     * Request body; not allowed with GET or HEAD (`fetch` refuses a body on them).
+     * Request body, sent with its `Content-Length`; not allowed with GET or HEAD, where HTTP gives a
+     * body no meaning and servers may refuse it.
      * @default - no body
      */
     readonly body?: string;
@@ -157,8 +162,15 @@ const LOAD_FIELDS = ["users", "durationSeconds"] as const;
 
 type Record_ = Record<string, unknown>;
 
-/** RFC 9110 token: what fetch accepts as a header name. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Whether `http.request` would accept the header: it throws on every request otherwise. */
+function accepted(validate: () => void): boolean {
+    try {
+        validate();
+        return true;
+    } catch {
+        return false;
+    }
+}
 
 const isObject = (v: unknown): v is Record_ => typeof v === "object" && v !== null && !Array.isArray(v);
 const isInteger = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
@@ -226,12 +238,15 @@ function validateCheck(p: Problems, path: string, c: unknown): void {
         if (!(isObject(c.headers) && Object.values(c.headers).every((h) => typeof h === "string"))) {
             p.add(`${path}.headers`, c.headers, "an object of header names to string values");
         } else {
-            // fetch would throw on every request instead: say so once, here.
+            // http.request would throw on every request instead: say so once, here, with Node's own rules
+            // (a name is an RFC 9110 token; a value holds tab, space, visible ASCII and U+0080 to U+00FF).
             for (const [name, value] of Object.entries(c.headers as Record<string, string>)) {
-                if (!HEADER_NAME.test(name)) {
+                if (!accepted(() => validateHeaderName(name))) {
                     p.list.push(`${path}.headers: received the header name ${JSON.stringify(name)}; expected an HTTP token (letters, digits and !#$%&'*+.^_\`|~-)`);
                 } else if (/[\r\n\0]/.test(value)) {
                     p.add(`${path}.headers.${name}`, value, "a header value without CR, LF or NUL");
+                } else if (!accepted(() => validateHeaderValue(name, value))) {
+                    p.add(`${path}.headers.${name}`, value, "a header value of tab, space, visible ASCII and U+0080 to U+00FF only (no other control character)");
                 }
             }
         }
@@ -241,7 +256,7 @@ function validateCheck(p: Problems, path: string, c: unknown): void {
         if (typeof c.body !== "string") {
             p.add(`${path}.body`, c.body, "a string");
         } else if (method === "GET" || method === "HEAD") {
-            p.add(`${path}.body`, c.body, `no body with method ${JSON.stringify(method)}: fetch sends none`);
+            p.add(`${path}.body`, c.body, `no body with method ${JSON.stringify(method)} (HTTP gives a GET or HEAD body no meaning, and servers may refuse it)`);
         }
     }
 }

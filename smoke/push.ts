@@ -3,6 +3,7 @@
  * metric names are a contract with them: change one here and their queries find nothing.
  */
 import type { SmokeSummary } from "./runner";
+import { exchange } from "./transport";
 
 /** The Pushgateway job every gate run pushes under. */
 export const PUSH_JOB = "launchpad-smoke-gate";
@@ -69,26 +70,34 @@ export function renderMetrics(summary: SmokeSummary, timestampSeconds: number): 
 /** How long a push may take: the gate's verdict is already known, so a slow gateway must not hold the Job. */
 export const PUSH_TIMEOUT_MS = 5_000;
 
+/** An error's own message; for an AggregateError (several addresses tried), its first attempt's. */
+function errorMessage(e: unknown): string {
+    if (e instanceof AggregateError && e.errors.length > 0) {
+        return errorMessage(e.errors[0]);
+    }
+    return e instanceof Error ? e.message : String(e);
+}
+
 /**
- * PUTs the metrics (replacing the group's previous ones). Returns undefined on success, else a
- * sentence saying what went wrong; never throws.
+ * PUTs the metrics (replacing the group's previous ones) over a one-off connection. Returns
+ * undefined on success, else a sentence saying what went wrong; never throws.
  */
-export async function pushMetrics(url: string, body: string, doFetch: typeof fetch = globalThis.fetch): Promise<string | undefined> {
+export async function pushMetrics(url: string, body: string): Promise<string | undefined> {
     try {
-        const res = await doFetch(url, {
+        const res = await exchange(new URL(url), {
             method: "PUT",
             headers: { "content-type": "text/plain; version=0.0.4" },
             body,
-            signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
+            agent: false,
+            timeoutMs: PUSH_TIMEOUT_MS,
+            readBody: true,
         });
-        const text = await res.text();
+        const text = (res.body ?? "").trim();
         if (res.status < 200 || res.status >= 300) {
-            return `push to ${url} failed: HTTP ${res.status}${text.trim() === "" ? "" : `: ${text.trim().slice(0, 200)}`}`;
+            return `push to ${url} failed: HTTP ${res.status}${text === "" ? "" : `: ${text.slice(0, 200)}`}`;
         }
         return undefined;
     } catch (e) {
-        const cause = (e as { cause?: unknown }).cause;
-        const detail = cause instanceof Error ? cause.message : e instanceof Error ? e.message : String(e);
-        return `push to ${url} failed: ${detail}`;
+        return `push to ${url} failed: ${errorMessage(e)}`;
     }
 }

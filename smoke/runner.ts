@@ -1,15 +1,17 @@
 /**
- * Runs a smoke policy against a target and decides pass or fail. Node built-ins only (global
- * `fetch`, which keeps connections alive, `AbortSignal.timeout`, `perf_hooks`), so the bundle runs on
- * a stock Node image.
+ * Runs a smoke policy against a target and decides pass or fail. Node built-ins only (`node:http` and
+ * `node:https` through `./transport`, with one keep-alive Agent per run, and `perf_hooks`), so the
+ * bundle runs on a stock Node image.
  *
  * Phases, in order: per check, `warmupRequests` unmeasured requests then `requests` measured ones,
  * `concurrency` in flight at a time (checks one after another); then, when the policy has one, the
  * load phase. The verdict is "pass" only when every threshold and every `maxLatencyMs` bound holds in
  * every phase that ran.
  */
+import type { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
 import { resolveCheck, type ResolvedCheck, type SmokePolicy, type SmokeThresholds } from "./policy";
+import { exchange, keepAliveAgent, TimeoutError } from "./transport";
 
 /**
  * Why a request failed. Transport kinds first: no complete response arrived.
@@ -90,14 +92,6 @@ export interface SmokeSummary extends PhaseSummary {
     readonly load: LoadSummary | null;
 }
 
-export interface RunOptions {
-    /**
-     * The fetch to use; tests and the benchmark pass the global one.
-     * @default globalThis.fetch
-     */
-    readonly fetch?: typeof fetch;
-}
-
 /**
  * The nearest-rank percentile of an ascending array: the smallest value such that at least `p`% of
  * the values are at most it, i.e. `sorted[ceil(p/100 * n) - 1]`. No interpolation: every figure
@@ -136,20 +130,21 @@ function errorCode(e: unknown): string | undefined {
     if (typeof e !== "object" || e === null) {
         return undefined;
     }
-    const o = e as { code?: unknown; errors?: unknown[]; cause?: unknown };
+    const o = e as { code?: unknown; errors?: unknown[] };
     if (typeof o.code === "string") {
         return o.code;
     }
-    // Happy eyeballs (several addresses tried) reports an AggregateError of the attempts.
-    if (Array.isArray(o.errors) && o.errors.length > 0) {
-        return errorCode(o.errors[0]);
-    }
-    return o.cause === undefined ? undefined : errorCode(o.cause);
+    // Happy eyeballs (several addresses tried) may report an AggregateError of the attempts.
+    return Array.isArray(o.errors) && o.errors.length > 0 ? errorCode(o.errors[0]) : undefined;
 }
 
-/** What kind of transport failure an error thrown by fetch (or by reading its body) is. */
+/**
+ * What kind of transport failure an error of the exchange is: the runner's own `TimeoutError`, or
+ * Node's error by its `code` (a cut-off response is ECONNRESET; a malformed one, HPE_*, is
+ * `transport`).
+ */
 export function transportKind(e: unknown): TransportKind {
-    if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError")) {
+    if (e instanceof TimeoutError) {
         return "timeout";
     }
     switch (errorCode(e)) {
@@ -157,15 +152,12 @@ export function transportKind(e: unknown): TransportKind {
             return "connection-refused";
         case "ECONNRESET":
         case "EPIPE":
-        case "UND_ERR_SOCKET":
-        case "UND_ERR_CLOSED":
             return "connection-reset";
         case "ENOTFOUND":
         case "EAI_AGAIN":
             return "dns";
-        case "UND_ERR_CONNECT_TIMEOUT":
-        case "UND_ERR_HEADERS_TIMEOUT":
-        case "UND_ERR_BODY_TIMEOUT":
+        // The kernel gave up connecting.
+        case "ETIMEDOUT":
             return "timeout";
         default:
             return "transport";
@@ -173,23 +165,17 @@ export function transportKind(e: unknown): TransportKind {
 }
 
 /** Sends one request and classifies it; never throws. */
-async function probe(doFetch: typeof fetch, url: string, check: ResolvedCheck, timeoutMs: number): Promise<Outcome> {
+async function probe(agent: Agent, url: URL, check: ResolvedCheck, timeoutMs: number): Promise<Outcome> {
     const start = performance.now();
     try {
-        const res = await doFetch(url, {
-            method: check.method,
-            headers: check.headers,
-            body: check.body,
-            signal: AbortSignal.timeout(timeoutMs),
-        });
         // The whole body is read, always: the latency covers it, and an unread body keeps the connection from being reused.
-        const text = await res.text();
+        const res = await exchange(url, { method: check.method, headers: check.headers, body: check.body, agent, timeoutMs, readBody: check.bodyContains !== undefined });
         const latencyMs = performance.now() - start;
         const status = String(res.status);
         if (!check.expectStatus.includes(res.status)) {
             return { status, failure: "unexpected-status", latencyMs };
         }
-        if (check.bodyContains !== undefined && !text.includes(check.bodyContains)) {
+        if (check.bodyContains !== undefined && !(res.body ?? "").includes(check.bodyContains)) {
             return { status, failure: "body-mismatch", latencyMs };
         }
         return { status, failure: undefined, latencyMs };
@@ -365,13 +351,26 @@ async function runLoad(policy: SmokePolicy, checks: readonly ResolvedCheck[], se
  * and returns the summary. Never throws for the target's failures: they are counted. Throws a
  * TypeError for a target that is not an http(s) URL.
  */
-export async function runSmoke(policy: SmokePolicy, target: string, opts: RunOptions = {}): Promise<SmokeSummary> {
-    if (parseTarget(target) === undefined) {
+export async function runSmoke(policy: SmokePolicy, target: string): Promise<SmokeSummary> {
+    const base = parseTarget(target);
+    if (base === undefined) {
         throw new TypeError(`target: received ${JSON.stringify(target)}; ${TARGET_EXPECTED}`);
     }
-    const doFetch = opts.fetch ?? globalThis.fetch;
+    // One connection per request in flight: `concurrency` in the smoke phase, `users` in the load phase.
+    const agent = keepAliveAgent(base, Math.max(policy.concurrency, policy.load?.users ?? 0));
+    try {
+        return await runPhases(policy, target, agent);
+    } finally {
+        agent.destroy();
+    }
+}
+
+async function runPhases(policy: SmokePolicy, target: string, agent: Agent): Promise<SmokeSummary> {
     const checks = policy.checks.map(resolveCheck);
-    const send = (c: ResolvedCheck): Promise<Outcome> => probe(doFetch, checkUrl(target, c.path), c, policy.timeoutMs);
+    // Parsed once per check, not per request; a path appended to a valid base URL always parses, its spaces and non-ASCII percent-encoded.
+    const urls = new Map(checks.map((c) => [c, new URL(checkUrl(target, c.path))]));
+    const urlOf = (c: ResolvedCheck): URL => urls.get(c) ?? new URL(checkUrl(target, c.path));
+    const send = (c: ResolvedCheck): Promise<Outcome> => probe(agent, urlOf(c), c, policy.timeoutMs);
 
     let warmupFailures = 0;
     const tallies = checks.map(() => new Tally());

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { resolveCheck, validatePolicy, type SmokePolicy } from "../smoke/policy";
 import { PUSH_JOB, pushUrl, renderMetrics, SMOKE_METRICS } from "../smoke/push";
 import { latencySummary, nearestRank, parseTarget, transportKind, type SmokeSummary } from "../smoke/runner";
+import { TimeoutError } from "../smoke/transport";
 
 const VALID: SmokePolicy = {
     checks: [{ path: "/health/ready" }],
@@ -26,6 +27,7 @@ function problems(value: unknown): readonly string[] {
 const ROOT_ALLOWED = "checks, requests, concurrency, timeoutMs, warmupRequests, thresholds, load";
 const CHECK_ALLOWED = "name, path, method, expectStatus, bodyContains, maxLatencyMs, headers, body";
 const STATUS_EXPECTED = "expected an HTTP status (an integer from 100 to 599) or a non-empty list of them";
+const HEADER_VALUE_EXPECTED = "expected a header value of tab, space, visible ASCII and U+0080 to U+00FF only (no other control character)";
 
 describe("validatePolicy", () => {
     it("accepts the documented example, with every optional field, and returns a copy", () => {
@@ -66,7 +68,9 @@ describe("validatePolicy", () => {
         ["a numeric header", policy({ checks: [{ path: "/", headers: { "x-n": 1 } }] }), ['checks[0].headers: received {"x-n":1}; expected an object of header names to string values']],
         ["a header name with a space", policy({ checks: [{ path: "/", headers: { "x smoke": "1" } }] }), ['checks[0].headers: received the header name "x smoke"; expected an HTTP token (letters, digits and !#$%&\'*+.^_`|~-)']],
         ["a header value with a newline", policy({ checks: [{ path: "/", headers: { "x-a": "1\r\nx-b: 2" } }] }), ['checks[0].headers.x-a: received "1\\r\\nx-b: 2"; expected a header value without CR, LF or NUL']],
-        ["a body on GET", policy({ checks: [{ path: "/", body: "{}" }] }), ['checks[0].body: received "{}"; expected no body with method "GET": fetch sends none']],
+        ["a header value with another control character", policy({ checks: [{ path: "/", headers: { "x-a": "1\u0001" } }] }), [`checks[0].headers.x-a: received "1\\u0001"; ${HEADER_VALUE_EXPECTED}`]],
+        ["a header value beyond U+00FF", policy({ checks: [{ path: "/", headers: { "x-a": "5 €" } }] }), [`checks[0].headers.x-a: received "5 €"; ${HEADER_VALUE_EXPECTED}`]],
+        ["a body on GET", policy({ checks: [{ path: "/", body: "{}" }] }), ['checks[0].body: received "{}"; expected no body with method "GET" (HTTP gives a GET or HEAD body no meaning, and servers may refuse it)']],
         ["a body that is not a string", policy({ checks: [{ path: "/", method: "POST", body: { a: 1 } }] }), ['checks[0].body: received {"a":1}; expected a string']],
         [
             "two checks with one name",
@@ -203,16 +207,20 @@ describe("latencySummary", () => {
 });
 
 describe("transportKind", () => {
-    const withCause = (code: string): Error => Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(code), { code }) });
+    const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });
     it.each<[string, unknown, string]>([
-        ["AbortSignal.timeout", new DOMException("The operation was aborted due to timeout", "TimeoutError"), "timeout"],
-        ["ECONNREFUSED", withCause("ECONNREFUSED"), "connection-refused"],
-        ["happy eyeballs", Object.assign(new TypeError("fetch failed"), { cause: new AggregateError([Object.assign(new Error("x"), { code: "ECONNREFUSED" })]) }), "connection-refused"],
-        ["ECONNRESET", withCause("ECONNRESET"), "connection-reset"],
-        ["a socket closed by the server", withCause("UND_ERR_SOCKET"), "connection-reset"],
-        ["ENOTFOUND", withCause("ENOTFOUND"), "dns"],
-        ["a headers timeout", withCause("UND_ERR_HEADERS_TIMEOUT"), "timeout"],
-        ["anything else", new TypeError("fetch failed"), "transport"],
+        ["the exchange's own timeout", new TimeoutError("no complete response within 200 ms"), "timeout"],
+        ["ECONNREFUSED", coded("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1"), "connection-refused"],
+        ["happy eyeballs", new AggregateError([coded("ECONNREFUSED"), coded("ENETUNREACH")]), "connection-refused"],
+        ["a socket hang up", coded("ECONNRESET", "socket hang up"), "connection-reset"],
+        ["a response cut off mid-body", coded("ECONNRESET", "aborted"), "connection-reset"],
+        ["EPIPE", coded("EPIPE"), "connection-reset"],
+        ["ENOTFOUND", coded("ENOTFOUND", "getaddrinfo ENOTFOUND nonexistent.invalid"), "dns"],
+        ["EAI_AGAIN", coded("EAI_AGAIN"), "dns"],
+        ["a connect the kernel timed out", coded("ETIMEDOUT"), "timeout"],
+        ["a malformed response", coded("HPE_INVALID_STATUS", "Parse Error: Invalid status code"), "transport"],
+        ["a body that does not decompress", coded("Z_DATA_ERROR", "incorrect header check"), "transport"],
+        ["anything else", new Error("boom"), "transport"],
     ])("classifies %s", (_, error, kind) => {
         expect(transportKind(error)).toBe(kind);
     });

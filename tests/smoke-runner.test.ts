@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildRunner, bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { renderText, smokeCli, type CliResult } from "../smoke/cli";
@@ -180,6 +181,43 @@ describe("smoke runner against local servers", () => {
         expect(result.code).toBe(1);
         expect(summary.reasons).toEqual(["error rate 100% (3 of 3 requests failed: 3 body-mismatch) is not below the 1% threshold"]);
         expect(summary.statusHistogram).toEqual({ "200": 3 });
+    });
+
+    it("counts a response cut off mid-body as connection-reset, with no latency", async () => {
+        const server = await serve((_req, res) => {
+            res.writeHead(200, { "content-length": "100" });
+            res.write("rea");
+            setTimeout(() => res.socket?.destroy(), 20);
+        });
+        const { result, summary } = await smoke(smokePolicy({ requests: 3, concurrency: 3 }), server.url);
+        expect(result.code).toBe(1);
+        expect(summary.reasons).toEqual([
+            "error rate 100% (3 of 3 requests failed: 3 connection-reset) is not below the 1% threshold",
+            "p95 and p99 latency cannot be measured: no request got a response",
+        ]);
+        expect(summary.statusHistogram).toEqual({ "connection-reset": 3 });
+    });
+
+    it("checks a redirect's own status without following it, and decodes a gzip body for bodyContains", async () => {
+        const server = await serve((req, res) => {
+            if (req.url === "/old") {
+                res.writeHead(301, { location: "/health/ready" });
+                res.end();
+                return;
+            }
+            res.writeHead(200, { "content-encoding": "gzip" });
+            res.end(zlib.gzipSync("ready"));
+        });
+        const { result, summary } = await smoke(
+            smokePolicy({ requests: 2, checks: [{ path: "/old", expectStatus: 301 }, { path: "/health/ready", headers: { "accept-encoding": "gzip" }, bodyContains: "ready" }] }),
+            server.url,
+        );
+        expect(result.code).toBe(0);
+        expect(summary.checks.map((c) => [c.name, c.statusHistogram, c.failures])).toEqual([
+            ["GET /old", { "301": 2 }, 0],
+            ["GET /health/ready", { "200": 2 }, 0],
+        ]);
+        expect(server.count()).toBe(4);
     });
 
     it("sends the check's method, headers and body", async () => {
