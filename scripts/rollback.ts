@@ -152,7 +152,12 @@ export async function rollback(argv: readonly string[], deps: RollbackDeps): Pro
             stderr: `the targeted update of the live Service(s) failed: ${(e as Error).message}\nthe stack's config now names ${target}; run \`pulumi up --stack ${args.stack}\` again, or roll back to the previous color\n`,
         };
     }
-    return { code: 0, stdout: `${lines.join("\n")}\nlive Service(s) switched: ${[...urns.values()].join(", ")}\n`, stderr: "" };
+    return {
+        code: 0,
+        stdout: `${lines.join("\n")}\nlive Service(s) switched: ${[...urns.values()].join(", ")}\n` +
+            `commit Pulumi.${args.stack}.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
+        stderr: "",
+    };
 }
 
 if (require.main === module) {

@@ -54,7 +54,11 @@ describe("npm run rollback", () => {
         const fake = await fakeStack("staging");
         const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
         const r = await run(["--stack", "staging"], fake);
-        expect(r).toEqual({ code: 0, stdout: `api: green -> blue\nlive Service(s) switched: ${live}\n`, stderr: "" });
+        expect(r).toEqual({
+            code: 0,
+            stdout: `api: green -> blue\nlive Service(s) switched: ${live}\ncommit Pulumi.staging.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
+            stderr: "",
+        });
         expect(fake.recorded.calls).toEqual([
             "set launchpad:activeColor=blue",
             "rm launchpad:services.api.activeColor (path)",

@@ -107,11 +107,16 @@ describe("GitHub workflows", () => {
         expect(inputs.color.options).toEqual(["other", "blue", "green"]);
         const job = wf.jobs.rollback;
         expect(job.environment).toBe("${{ inputs.stack }}");
-        expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
-        const step = job.steps[job.steps.length - 1];
+        expect(job.permissions).toEqual({ contents: "write", "id-token": "write" });
+        const step = job.steps[job.steps.length - 2];
         // Inputs reach the shell through the environment, never spliced into the script.
         expect(step.env?.STACK).toBe("${{ inputs.stack }}");
         expect(step.run).not.toContain("${{");
         expect(step.run).toContain('npm run rollback -- "${args[@]}"');
+        // The new color is committed back, or the next deploy from main would undo the rollback.
+        const commit = job.steps[job.steps.length - 1];
+        expect(commit.run).toContain('git add "Pulumi.${STACK}.yaml"');
+        expect(commit.run).toContain("git push");
+        expect(commit.run).not.toContain("${{");
     });
 });
