@@ -12,7 +12,10 @@
  * Both exit non-zero on any failure; kube-state-metrics exposes their last success
  * (`kube_cronjob_status_last_successful_time`), and with a Pushgateway URL they push
  * `launchpad_backup_*` (upload) and `launchpad_restore_verify_*` (a `report` container after a
- * passed restore) for the alerts of `observability/alerts.ts`.
+ * passed restore) for the alerts of `observability/alerts.ts`. Every container gets the URL, so
+ * that the one that fails pushes the failure (`..._last_run_success 0`) before the pod stops:
+ * the AWS CLI image has curl; a DB image without curl pushes nothing, and the staleness alerts
+ * remain the backstop for its failures.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -82,7 +85,8 @@ export interface LogicalBackupArgs {
     readonly oidcIssuerUrl: pulumi.Input<string>;
     /**
      * Where the jobs push their `launchpad_backup_*` and `launchpad_restore_verify_*` metrics. Set,
-     * the verify job gains a last `report` container that pushes a passed restore's metrics.
+     * every container gets it (a failing one reports its failure) and the verify job gains a last
+     * `report` container that pushes a passed restore's metrics.
      * @default - no metrics are pushed; kube-state-metrics still shows the jobs' state
      */
     readonly pushgatewayUrl?: pulumi.Input<string>;
@@ -274,8 +278,9 @@ export class LogicalBackup extends pulumi.ComponentResource {
         const restore = container("restore", dbImage, DB_IMAGE_UID, ["bash", "/scripts/verify.sh", "restore"], [
             ...common,
             { name: "CRITICAL_TABLES", value: args.criticalTables.join(",") },
+            ...push,
         ], { cpu: "500m", memory: "1Gi" });
-        const fetch = container("fetch", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "fetch"], common, { cpu: "100m", memory: "256Mi" });
+        const fetch = container("fetch", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "fetch"], [...common, ...push], { cpu: "100m", memory: "256Mi" });
         // A passed restore is reported by a container after it: init containers run in order and stop the pod on failure.
         const verifyContainers = args.pushgatewayUrl !== undefined
             ? { initContainers: [fetch, restore], containers: [container("report", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "report"], [...common, ...push], { cpu: "50m", memory: "64Mi" })] }
@@ -294,6 +299,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
                     secretEnv("DB_PORT", "port"),
                     secretEnv("DB_USER", "username"),
                     secretEnv("DB_PASSWORD", "password"),
+                    ...push,
                 ], { cpu: "250m", memory: "512Mi" })],
                 containers: [container("upload", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "upload"], [...common, ...push], { cpu: "100m", memory: "256Mi" })],
             }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "dump" }),

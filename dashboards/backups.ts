@@ -1,6 +1,7 @@
 /**
- * Backups and DR: the age of the newest backup per tier, restore checks and drills against the RTO
- * target, and the point-in-time lag against the RPO target.
+ * Backups and DR: the age of the newest backup per tier, whether the last backup and restore check
+ * runs failed, restore checks and drills against the RTO target, and the point-in-time lag against
+ * the RPO target.
  */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
@@ -24,6 +25,11 @@ export function backupsDashboard(ctx: DashboardContext): Dashboard {
             stat(3, "Time since the last passed restore check", "s", 12, 4, 12).withTarget(
                 promTarget(stack, "A", `time() - max by (database) (launchpad_restore_verify_last_success_timestamp_seconds{job="${PUSH_JOBS.verify}"})`, "{{database}}"),
             ),
+        )
+        .withPanel(
+            stat(7, "Last run: 1 succeeded, 0 failed", "none", 12, 8, 12)
+                .withTarget(promTarget(stack, "A", `min by (tier) (launchpad_backup_last_run_success{job="${PUSH_JOBS.backup}"})`, "backup {{tier}}"))
+                .withTarget(promTarget(stack, "B", `min by (database) (launchpad_restore_verify_last_run_success{job="${PUSH_JOBS.verify}"})`, "restore check {{database}}")),
         )
         .withPanel(
             timeseries(4, "AWS Backup restore jobs (drills included): completed and failed", "short", 0, 12)

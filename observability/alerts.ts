@@ -247,6 +247,21 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             noData: "Alerting",
         },
         {
+            // dump.sh POSTs `last_run_success 0` to each tier of a failed run and PUTs 1 with a
+            // success. Only the daily group says how the last run went: every run has a daily
+            // tier, while a weekly, monthly or yearly group keeps a failure until its next day.
+            name: "LaunchpadBackupFailed",
+            query: `min by (database) (launchpad_backup_last_run_success{job="${PUSH_JOBS.backup}", tier="daily"})`,
+            op: "<",
+            threshold: 1,
+            for: "1m",
+            severity: "ticket",
+            summary: "The last backup run of {{ $labels.database }} failed",
+            description: `The last logical backup run of {{ $labels.database }} (dump, upload or metrics push) failed, and none has succeeded since. Point-in-time recovery still covers the recovery point; LaunchpadBackupStale pages once no backup has succeeded for ${t.backupMaxAge}.`,
+            runbookUrl: runbook("LaunchpadBackupFailed"),
+            noData: "OK",
+        },
+        {
             name: "LaunchpadRestoreVerifyStale",
             query: `(time() - max by (database) (launchpad_restore_verify_last_success_timestamp_seconds{job="${PUSH_JOBS.verify}"})) or on() vector(time())`,
             op: ">",
@@ -257,6 +272,20 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             description: `The daily restore check of the newest dump has not passed for more than ${t.backupMaxAge}: it failed, or it did not run. An untested backup is no backup.`,
             runbookUrl: runbook("LaunchpadRestoreVerifyStale"),
             noData: "Alerting",
+        },
+        {
+            // verify.sh POSTs `last_run_success 0` when a check fails (any phase, a signal
+            // included); the report of a passed check PUTs 1.
+            name: "LaunchpadRestoreVerifyFailed",
+            query: `min by (database) (launchpad_restore_verify_last_run_success{job="${PUSH_JOBS.verify}"})`,
+            op: "<",
+            threshold: 1,
+            for: "1m",
+            severity: "ticket",
+            summary: "The last restore check of {{ $labels.database }} failed",
+            description: "The last restore check of the newest dump of {{ $labels.database }} failed (a dump missing, corrupt, truncated or incomplete, an SQL error, a critical table missing or empty, or the check stopped), and none has passed since. An untested backup is no backup.",
+            runbookUrl: runbook("LaunchpadRestoreVerifyFailed"),
+            noData: "OK",
         },
         {
             name: "LaunchpadRestoreSlowerThanRto",

@@ -85,11 +85,30 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "silent below", series: [{ series: 'launchpad_backup_last_success_timestamp_seconds{job="launchpad-db-backup",tier="daily",database="app"}', values: "0x320" }], evalTime: "25h" },
         { kind: "fires when absent", series: [OTHER], evalTime: "26h15m", labels: {}, summary: "The newest daily backup of the database is 1d 2h 15m 0s old" },
     ],
+    LaunchpadBackupFailed: [
+        { kind: "fires", series: [{ series: 'launchpad_backup_last_run_success{job="launchpad-db-backup",tier="daily",database="app"}', values: "0x10" }], evalTime: "5m", labels: { database: "app" }, summary: "The last backup run of app failed" },
+        { kind: "silent before for", series: [{ series: 'launchpad_backup_last_run_success{job="launchpad-db-backup",tier="daily",database="app"}', values: "0x10" }], evalTime: "0m" },
+        // A failed run, then a good one; the weekly group keeps its failure until its next day, and does not count.
+        {
+            kind: "silent below",
+            series: [
+                { series: 'launchpad_backup_last_run_success{job="launchpad-db-backup",tier="daily",database="app"}', values: "0 0 1x8" },
+                { series: 'launchpad_backup_last_run_success{job="launchpad-db-backup",tier="weekly",database="app"}', values: "0x10" },
+            ],
+            evalTime: "5m",
+        },
+    ],
     LaunchpadRestoreVerifyStale: [
         { kind: "fires", series: [{ series: 'launchpad_restore_verify_last_success_timestamp_seconds{job="launchpad-db-restore-verify",database="app"}', values: "0x320" }], evalTime: "26h25m", labels: { database: "app" }, summary: "No restore check of app has passed for 1d 2h 25m 0s" },
         { kind: "silent before for", series: [{ series: 'launchpad_restore_verify_last_success_timestamp_seconds{job="launchpad-db-restore-verify",database="app"}', values: "0x320" }], evalTime: "26h5m" },
         { kind: "silent below", series: [{ series: 'launchpad_restore_verify_last_success_timestamp_seconds{job="launchpad-db-restore-verify",database="app"}', values: "0x320" }], evalTime: "25h" },
         { kind: "fires when absent", series: [OTHER], evalTime: "26h15m", labels: {}, summary: "No restore check of the database has passed for 1d 2h 15m 0s" },
+    ],
+    LaunchpadRestoreVerifyFailed: [
+        { kind: "fires", series: [{ series: 'launchpad_restore_verify_last_run_success{job="launchpad-db-restore-verify",database="app"}', values: "0x10" }], evalTime: "5m", labels: { database: "app" }, summary: "The last restore check of app failed" },
+        { kind: "silent before for", series: [{ series: 'launchpad_restore_verify_last_run_success{job="launchpad-db-restore-verify",database="app"}', values: "0x10" }], evalTime: "0m" },
+        // A failed check, then a passed one.
+        { kind: "silent below", series: [{ series: 'launchpad_restore_verify_last_run_success{job="launchpad-db-restore-verify",database="app"}', values: "0 0 1x8" }], evalTime: "5m" },
     ],
     LaunchpadRestoreSlowerThanRto: [
         { kind: "fires", series: [{ series: 'launchpad_restore_verify_duration_seconds{job="launchpad-db-restore-verify",database="app"}', values: "4000x10" }], evalTime: "5m", labels: { database: "app" }, summary: "Restoring app took 1h 6m 40s" },

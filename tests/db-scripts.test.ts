@@ -81,6 +81,35 @@ function stderrLines(r: RunResult): string[] {
     return r.stderr.split("\n").filter((l) => l !== "");
 }
 
+/** The 0/1 gauge of a run's outcome, as both scripts write it in every push. */
+const RUN_SUCCESS = {
+    backup: (v: 0 | 1): string =>
+        "# HELP launchpad_backup_last_run_success Whether the last backup run of this tier succeeded (1) or failed (0).\n" +
+        `# TYPE launchpad_backup_last_run_success gauge\nlaunchpad_backup_last_run_success ${v}\n`,
+    verify: (v: 0 | 1): string =>
+        "# HELP launchpad_restore_verify_last_run_success Whether the last restore check passed (1) or failed (0).\n" +
+        `# TYPE launchpad_restore_verify_last_run_success gauge\nlaunchpad_restore_verify_last_run_success ${v}\n`,
+};
+
+/** The exact bodies a failed run POSTs, `<t>` standing for the failure's timestamp (see `failurePushes`). */
+const FAILURE_BODY = {
+    backup: "# HELP launchpad_backup_last_failure_timestamp_seconds When the last failed backup run of this tier ended.\n" +
+        "# TYPE launchpad_backup_last_failure_timestamp_seconds gauge\nlaunchpad_backup_last_failure_timestamp_seconds <t>\n" + RUN_SUCCESS.backup(0),
+    verify: "# HELP launchpad_restore_verify_last_failure_timestamp_seconds When a restore check last failed.\n" +
+        "# TYPE launchpad_restore_verify_last_failure_timestamp_seconds gauge\nlaunchpad_restore_verify_last_failure_timestamp_seconds <t>\n" + RUN_SUCCESS.verify(0),
+};
+
+/**
+ * Pushes as "METHOD path\nbody", with a failure timestamp that lies within [from, to] (seconds)
+ * replaced by `<t>`; one outside it is left as it is, so the comparison shows it.
+ */
+function failurePushes(pushes: readonly Push[], from: number, to: number): string[] {
+    return pushes.map((p) => `${p.method} ${p.path}\n${p.body.replace(/^(launchpad_\w+_last_failure_timestamp_seconds) (\d+)$/m,
+        (line: string, name: string, at: string) => (Number(at) >= from && Number(at) <= to ? `${name} <t>` : line))}`);
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
 describe("dump.sh tiers: which retention prefixes a date gets", () => {
     let tmp = "";
     beforeAll(() => {
@@ -145,10 +174,16 @@ describe("dump.sh and verify.sh refuse bad configuration before touching anythin
 
 describe("dump.sh with stand-in dump clients: how the password travels, and dumps that must not be uploaded", () => {
     let tmp = "";
-    beforeAll(() => {
+    let push: FakePushgateway;
+    beforeAll(async () => {
         tmp = traversableTempDir("launchpad-db-stubs-");
+        push = await startFakePushgateway();
     });
-    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+    afterAll(async () => {
+        await push?.close();
+        rmSync(tmp, { recursive: true, force: true });
+    });
+    const curlMissing = missingTools(tools, ["curl"]);
 
     /**
      * A directory holding a fake `client` (mariadb-dump or pg_dump) that records its arguments, the
@@ -198,6 +233,50 @@ describe("dump.sh with stand-in dump clients: how the password travels, and dump
         mkdirSync(workDir);
         const r = await runScript(DUMP_SH, ["dump"], env(engine, bin, workDir), tmp);
         expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([1, "", `${line}\n`, [], []]);
+    });
+
+    describe("a failed run tells the Pushgateway, and its error stays exactly what it was", () => {
+        it.skipIf(skipForMissing("failure pushes (curl)", curlMissing))("a refused dump on Sunday 1 December POSTs the failure to its daily, weekly and monthly groups", async () => {
+            assertTools("curl", curlMissing);
+            const { bin } = stub("push-empty", "pg_dump", "", 0);
+            const workDir = join(tmp, "push-empty-work");
+            mkdirSync(workDir);
+            const from = nowSeconds();
+            const r = await runScript(DUMP_SH, ["dump"], { ...env("postgres", bin, workDir), PUSHGATEWAY_URL: `${push.url}/empty/` }, tmp);
+            expect([r.code, r.stdout, r.stderr, r.leftovers]).toEqual([1, "", "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing\n", []]);
+            expect(failurePushes(push.pushes.filter((p) => p.path.startsWith("/empty/")), from, nowSeconds())).toEqual(
+                ["daily", "weekly", "monthly"].map((t) => `POST /empty/metrics/job/launchpad-db-backup/database/shop/tier/${t}\n${FAILURE_BODY.backup}`),
+            );
+        });
+
+        it.skipIf(skipForMissing("failure pushes (curl)", curlMissing))("a configuration error (exit 2) before the tiers are known POSTs to the daily group, under PUSHGATEWAY_JOB", async () => {
+            assertTools("curl", curlMissing);
+            const from = nowSeconds();
+            const r = await runScript(DUMP_SH, ["upload"], { PUSHGATEWAY_URL: `${push.url}/config`, PUSHGATEWAY_JOB: "nightly-dump", DB_NAME: "shop" }, tmp);
+            expect([r.code, r.stdout, r.stderr]).toEqual([2, "", "dump.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION WORK_DIR\n"]);
+            expect(failurePushes(push.pushes.filter((p) => p.path.startsWith("/config/")), from, nowSeconds())).toEqual([
+                `POST /config/metrics/job/nightly-dump/database/shop/tier/daily\n${FAILURE_BODY.backup}`,
+            ]);
+        });
+
+        it("nothing is pushed without a usable DB_NAME, nor by the tiers helper, nor by an unknown phase", async () => {
+            const before = push.pushes.length;
+            const runs = await Promise.all([
+                runScript(DUMP_SH, ["upload"], { PUSHGATEWAY_URL: push.url, DB_NAME: "shop/../x" }, tmp),
+                runScript(DUMP_SH, ["tiers"], { PUSHGATEWAY_URL: push.url, DB_NAME: "shop", BACKUP_DATE: "2024-13-01" }, tmp),
+                runScript(DUMP_SH, ["backup"], { PUSHGATEWAY_URL: push.url, DB_NAME: "shop" }, tmp),
+            ]);
+            expect(runs.map((r) => r.code)).toEqual([2, 2, 2]);
+            expect(push.pushes.slice(before)).toEqual([]);
+        });
+
+        it("an unreachable Pushgateway changes neither the exit status nor the one error line", async () => {
+            const { bin } = stub("push-unreachable", "pg_dump", "-- PostgreSQL database dump complete\n", 3);
+            const workDir = join(tmp, "push-unreachable-work");
+            mkdirSync(workDir);
+            const r = await runScript(DUMP_SH, ["dump"], { ...env("postgres", bin, workDir), PUSHGATEWAY_URL: "http://127.0.0.1:9" }, tmp);
+            expect([r.code, r.stdout, r.stderr, r.leftovers]).toEqual([1, "", "dump.sh: dumping postgres database shop from db.internal:6000 failed\n", []]);
+        });
     });
 
     it("mysql: the password reaches mariadb-dump only through a 0600 option file, never argv or the environment", async () => {
@@ -262,7 +341,7 @@ interface RestoreCase {
     readonly tables?: Record<string, number | null>;
 }
 
-const s3Missing = missingTools(tools, ["aws"]);
+const s3Missing = missingTools(tools, ["aws", "curl"]);
 
 describeWithTools("verify.sh downloads from S3 and rejects broken dumps before starting any server", s3Missing, () => {
     let root = "";
@@ -323,13 +402,18 @@ describeWithTools("verify.sh downloads from S3 and rejects broken dumps before s
             PUSHGATEWAY_URL: push.url, PUSHGATEWAY_JOB: `verify-${c}`, DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: "orders",
             VERIFY_PREFIX: `broken/${c}/`,
         };
+        const from = nowSeconds();
         const r = await runScript(VERIFY_SH, [], env, root);
         const v = verdict(r);
         const key = c === "nothing" ? null : `broken/${c}/shop/2025/01/01/${name}`;
         expect([r.code, v.verdict, v.reason, v.key, v.restore_seconds, v.tables]).toEqual([1, "fail", reason, key, null, {}]);
         expect(v.message).toMatch(message);
         expect(stderrLines(r)).toEqual([`verify.sh: ${reason}: ${String(v.message)}`]);
-        expect([r.leftovers, r.survivors, push.pushes.filter((p) => p.path.includes(`verify-${c}`))]).toEqual([[], [], []]);
+        expect([r.leftovers, r.survivors]).toEqual([[], []]);
+        // Exactly the failure, POSTed so that the group's last success stays.
+        expect(failurePushes(push.pushes.filter((p) => p.path.includes(`verify-${c}`)), from, nowSeconds())).toEqual([
+            `POST /metrics/job/verify-${c}/database/shop\n${FAILURE_BODY.verify}`,
+        ]);
     });
 });
 
@@ -350,7 +434,7 @@ const ENGINES: readonly EngineSpec[] = [
     {
         engine: "mysql",
         title: "MariaDB",
-        needed: ["mariadbd", "mariadbInstallDb", "mariadb", "mariadbDump", "aws"],
+        needed: ["mariadbd", "mariadbInstallDb", "mariadb", "mariadbDump", "aws", "curl"],
         dumpHolds: [
             "CREATE TABLE `customers`",
             "CREATE TABLE `orders`",
@@ -367,7 +451,7 @@ const ENGINES: readonly EngineSpec[] = [
     {
         engine: "postgres",
         title: "PostgreSQL",
-        needed: ["pgBinDir", "aws", ...(isRoot ? (["runuser"] as const) : [])],
+        needed: ["pgBinDir", "aws", "curl", ...(isRoot ? (["runuser"] as const) : [])],
         dumpHolds: [
             "CREATE TABLE public.customers",
             "CREATE TABLE public.orders",
@@ -567,8 +651,19 @@ for (const spec of ENGINES.filter((s) => SELECTED_ENGINES.includes(s.engine))) {
                 for (const p of pushes) {
                     const s = parseExposition(p.body);
                     expect(Object.keys(s).sort()).toEqual([
-                        "launchpad_backup_duration_seconds", "launchpad_backup_last_success_timestamp_seconds", "launchpad_backup_size_bytes",
+                        "launchpad_backup_duration_seconds", "launchpad_backup_last_run_success", "launchpad_backup_last_success_timestamp_seconds",
+                        "launchpad_backup_size_bytes",
                     ]);
+                    expect(p.body.replace(/ \d+$/gm, " <n>")).toBe(
+                        "# HELP launchpad_backup_last_success_timestamp_seconds When the last backup of this tier was uploaded.\n" +
+                        "# TYPE launchpad_backup_last_success_timestamp_seconds gauge\nlaunchpad_backup_last_success_timestamp_seconds <n>\n" +
+                        "# HELP launchpad_backup_duration_seconds How long the last backup took, dump and upload.\n" +
+                        "# TYPE launchpad_backup_duration_seconds gauge\nlaunchpad_backup_duration_seconds <n>\n" +
+                        "# HELP launchpad_backup_size_bytes Compressed size of the last backup.\n" +
+                        "# TYPE launchpad_backup_size_bytes gauge\nlaunchpad_backup_size_bytes <n>\n" +
+                        RUN_SUCCESS.backup(1).replace(/ 1\n$/, " <n>\n"),
+                    );
+                    expect(s.launchpad_backup_last_run_success).toBe(1);
                     expect(s.launchpad_backup_size_bytes).toBe(size);
                     expect(s.launchpad_backup_last_success_timestamp_seconds).toBeGreaterThanOrEqual(window.from);
                     expect(s.launchpad_backup_last_success_timestamp_seconds).toBeLessThanOrEqual(window.to);
@@ -593,7 +688,17 @@ for (const spec of ENGINES.filter((s) => SELECTED_ENGINES.includes(s.engine))) {
             expect([r.leftovers, r.survivors]).toEqual([[], []]);
             expect(verified.pushes.map((p) => `${p.method} ${p.path}`)).toEqual(["PUT /verify/metrics/job/launchpad-db-restore-verify/database/shop"]);
             const s = parseExposition(verified.pushes[0].body);
-            expect(Object.keys(s).sort()).toEqual(["launchpad_restore_verify_duration_seconds", "launchpad_restore_verify_last_success_timestamp_seconds"]);
+            expect(Object.keys(s).sort()).toEqual([
+                "launchpad_restore_verify_duration_seconds", "launchpad_restore_verify_last_run_success", "launchpad_restore_verify_last_success_timestamp_seconds",
+            ]);
+            expect(verified.pushes[0].body.replace(/ \d+$/gm, " <n>")).toBe(
+                "# HELP launchpad_restore_verify_last_success_timestamp_seconds When a backup last restored and passed its checks.\n" +
+                "# TYPE launchpad_restore_verify_last_success_timestamp_seconds gauge\nlaunchpad_restore_verify_last_success_timestamp_seconds <n>\n" +
+                "# HELP launchpad_restore_verify_duration_seconds How long the last passed restore test took, download to checks.\n" +
+                "# TYPE launchpad_restore_verify_duration_seconds gauge\nlaunchpad_restore_verify_duration_seconds <n>\n" +
+                RUN_SUCCESS.verify(1).replace(/ 1\n$/, " <n>\n"),
+            );
+            expect(s.launchpad_restore_verify_last_run_success).toBe(1);
             expect(s.launchpad_restore_verify_last_success_timestamp_seconds).toBeGreaterThanOrEqual(verified.from);
             expect(s.launchpad_restore_verify_duration_seconds).toBeLessThanOrEqual(Math.ceil(r.ms / 1000));
         });
@@ -635,8 +740,10 @@ for (const spec of ENGINES.filter((s) => SELECTED_ENGINES.includes(s.engine))) {
                 { name: "a critical table that is not there", reason: "table_missing", critical: "orders,customers,invoices", tables: { orders: 5, customers: 3, invoices: null } },
                 { name: "a critical table with no rows", reason: "table_empty", critical: "orders,refunds", tables: { orders: 5, refunds: 0 } },
             ])("$name: $reason", async (c, { expect }) => {
-                const workDir = workDirWith(c.name.replace(/\W+/g, "-"), c.dump?.(), c.keepChecksum ?? false);
-                const env = verifyEnv({ WORK_DIR: workDir, ...(c.critical === undefined ? {} : { CRITICAL_TABLES: c.critical }) });
+                const slug = c.name.replace(/\W+/g, "-");
+                const workDir = workDirWith(slug, c.dump?.(), c.keepChecksum ?? false);
+                const env = verifyEnv({ WORK_DIR: workDir, PUSHGATEWAY_URL: `${push.url}/${slug}`, ...(c.critical === undefined ? {} : { CRITICAL_TABLES: c.critical }) });
+                const from = nowSeconds();
                 const r = await runScript(VERIFY_SH, ["restore"], env, root);
                 const v = verdict(r);
                 const restored = c.tables !== undefined;
@@ -644,16 +751,23 @@ for (const spec of ENGINES.filter((s) => SELECTED_ENGINES.includes(s.engine))) {
                 expect(typeof v.restore_seconds).toBe(restored ? "number" : "object");
                 expect(stderrLines(r)).toEqual([`verify.sh: ${c.reason}: ${String(v.message)}`]);
                 expect([r.leftovers, r.survivors]).toEqual([[], []]);
+                expect(failurePushes(push.pushes.filter((p) => p.path.startsWith(`/${slug}/`)), from, nowSeconds())).toEqual([
+                    `POST /${slug}/metrics/job/launchpad-db-restore-verify/database/shop\n${FAILURE_BODY.verify}`,
+                ]);
             });
 
             it("SIGTERM during the restore stops the throw-away server and removes its data at once", async () => {
                 const workDir = workDirWith("sigterm", withStatement(spec.sleepStatement));
                 const restoring = (tmp: string): boolean =>
                     readdirSync(tmp).some((d) => d.startsWith(`verify-${engine}.`) && existsSync(join(tmp, d, "restore.err")));
-                const r = await runScript(VERIFY_SH, ["restore"], verifyEnv({ WORK_DIR: workDir }), root, { signalWhen: restoring });
+                const from = nowSeconds();
+                const r = await runScript(VERIFY_SH, ["restore"], verifyEnv({ WORK_DIR: workDir, PUSHGATEWAY_URL: `${push.url}/sigterm` }), root, { signalWhen: restoring });
                 expect([r.code, verdict(r).verdict, verdict(r).reason, r.stderr]).toEqual([143, "fail", "interrupted", "verify.sh: interrupted: stopped by SIGTERM\n"]);
                 expect([r.leftovers, r.survivors]).toEqual([[], []]);
                 expect(r.ms).toBeLessThan(30_000);
+                expect(failurePushes(push.pushes.filter((p) => p.path.startsWith("/sigterm/")), from, nowSeconds())).toEqual([
+                    `POST /sigterm/metrics/job/launchpad-db-restore-verify/database/shop\n${FAILURE_BODY.verify}`,
+                ]);
             });
 
             it.runIf(isRoot)("as a non-root user, on a WORK_DIR whose files another user wrote (as the pod's containers do), the restore passes", async () => {
@@ -683,10 +797,15 @@ for (const spec of ENGINES.filter((s) => SELECTED_ENGINES.includes(s.engine))) {
         });
 
         it("DB_PASSWORD never appears in any output, pushed metric, or file left in WORK_DIR", async () => {
-            const wrong = await runScript(DUMP_SH, [], dumpEnv({ DB_PASSWORD: WRONG_PASSWORD }), root);
+            // Tuesday 3 December 2024: the daily tier only.
+            const from = nowSeconds();
+            const wrong = await runScript(DUMP_SH, [], dumpEnv({ DB_PASSWORD: WRONG_PASSWORD, BACKUP_DATE: "2024-12-03", PUSHGATEWAY_URL: `${push.url}/wrong` }), root);
             expect([wrong.code, stderrLines(wrong).length]).toEqual([1, 1]);
             expect(wrong.stderr).toMatch(new RegExp(`^dump\\.sh: dumping ${engine} database shop from 127\\.0\\.0\\.1:${db.port} failed: .*(Access denied for user 'app'|password authentication failed for user "app")`));
             expect(wrong.leftovers).toEqual([]);
+            expect(failurePushes(push.pushes.filter((p) => p.path.startsWith("/wrong/")), from, nowSeconds())).toEqual([
+                `POST /wrong/metrics/job/launchpad-db-backup/database/shop/tier/daily\n${FAILURE_BODY.backup}`,
+            ]);
 
             // Every run of dump.sh and verify.sh in this file so far (the tests' own setup passes the
             // password to the server on purpose, so only the scripts' runs are searched).

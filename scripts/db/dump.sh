@@ -19,8 +19,8 @@
 #   DB_PORT            default 3306 (mysql), 5432 (postgres)                        [dump]
 #   BACKUP_BUCKET, AWS_REGION                                                       [upload]
 #   S3_ENDPOINT_URL    optional, passed to the AWS CLI as --endpoint-url            [upload]
-#   PUSHGATEWAY_URL    optional: push launchpad_backup_* per tier (needs curl)      [upload]
-#   PUSHGATEWAY_JOB    the job label; default launchpad-db-backup                   [upload]
+#   PUSHGATEWAY_URL    optional: push launchpad_backup_* per tier (needs curl)      [upload; failures: all]
+#   PUSHGATEWAY_JOB    the job label; default launchpad-db-backup                   [upload; failures: all]
 #   BACKUP_DATE        YYYY-MM-DD the run is for; default today (UTC)               [dump, tiers]
 #   WEEKLY_DAY         ISO weekday of the weekly tier, 1 (Mon) to 7 (Sun); default 7 [dump, tiers]
 #   WORK_DIR           the directory the phases share; required for `dump` or `upload` alone
@@ -43,6 +43,13 @@
 # infrastructure code, so a restore must succeed as whichever user runs it; grants are reapplied
 # by the same code that made them.
 #
+# Metrics, per tier group job/<job>/database/<db>/tier/<tier> (when PUSHGATEWAY_URL is set):
+#   success (PUT, the whole group): launchpad_backup_last_success_timestamp_seconds,
+#     launchpad_backup_duration_seconds, launchpad_backup_size_bytes, launchpad_backup_last_run_success 1
+#   failure, of any phase but `tiers`, a signal included (POST, beside the last success's metrics):
+#     launchpad_backup_last_failure_timestamp_seconds, launchpad_backup_last_run_success 0
+#     for the tiers of the run once known (BACKUP_DATE resolved, or the dump's backup.env read), else daily
+#
 # Exit status: 0 on success, 1 on any failure, 2 on a configuration error; one line on stderr.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -50,6 +57,20 @@ source "$(dirname "$0")/lib.sh"
 strict_mode
 
 readonly META=backup.env
+
+# What a failure is reported for: set as the run learns the database and its tiers.
+run_db=""
+run_tiers=""
+report_failures=false
+
+# The 0/1 gauge both the success and the failure push carry (one HELP text for both: the
+# Pushgateway wants a metric's metadata the same in every push).
+run_success_metric() {
+    printf '%s\n' \
+        '# HELP launchpad_backup_last_run_success Whether the last backup run of this tier succeeded (1) or failed (0).' \
+        '# TYPE launchpad_backup_last_run_success gauge' \
+        "launchpad_backup_last_run_success $1"
+}
 
 # Prints the tiers for date $1 (YYYY-MM-DD) with the weekly tier on ISO weekday $2.
 tiers_for() {
@@ -139,6 +160,8 @@ phase_dump() {
     resolve_schedule
     tiers=$(tiers_for "$day" "$weekly" | tr '\n' ' ')
     tiers=${tiers% }
+    run_db=$DB_NAME
+    run_tiers=$tiers
     stamp="${day//-/}T$(date -u -d "@$start" +%H%M%S)Z"
     file="$DB_NAME-$stamp.sql.gz"
     partial="$WORK_DIR/$file.partial"
@@ -185,6 +208,8 @@ phase_upload() {
     local BACKUP_FILE BACKUP_DB BACKUP_DAY BACKUP_TIERS BACKUP_START
     # shellcheck source=/dev/null
     source "$WORK_DIR/$META"
+    run_db=$BACKUP_DB
+    run_tiers=$BACKUP_TIERS
     local src="$WORK_DIR/$BACKUP_FILE"
     [[ -s $src && -s $src.sha256 ]] || die "the dump $src or its .sha256 is missing or empty"
     command -v aws >/dev/null 2>&1 || die "the AWS CLI (aws) is not installed"
@@ -216,9 +241,27 @@ launchpad_backup_duration_seconds $((now - BACKUP_START))
 # HELP launchpad_backup_size_bytes Compressed size of the last backup.
 # TYPE launchpad_backup_size_bytes gauge
 launchpad_backup_size_bytes $size
+$(run_success_metric 1)
 EOF
     done
     printf 'pushed metrics for tiers: %s\n' "$BACKUP_TIERS"
+}
+
+# A failed run (any exit but 0, a signal included) tells the Pushgateway, per tier, when it
+# failed; quietly, so that the run's own error line and exit status are what remain.
+report_failure() {
+    local db=${run_db:-${DB_NAME:-}} tier now
+    [[ $db =~ $DB_NAME_PATTERN ]] || return 0
+    export -n DB_PASSWORD
+    now=$(date -u +%s)
+    for tier in ${run_tiers:-daily}; do
+        push_failure_metrics "job/${PUSHGATEWAY_JOB:-launchpad-db-backup}/database/$db/tier/$tier" <<EOF
+# HELP launchpad_backup_last_failure_timestamp_seconds When the last failed backup run of this tier ended.
+# TYPE launchpad_backup_last_failure_timestamp_seconds gauge
+launchpad_backup_last_failure_timestamp_seconds $now
+$(run_success_metric 0)
+EOF
+    done
 }
 
 cleanup_dirs=()
@@ -227,6 +270,8 @@ cleanup_dirs+=("$error_log")
 cleanup() {
     local status=$?
     trap - ERR
+    # `|| true` also turns errexit off inside: nothing in the report may change the exit status.
+    if [[ $status -ne 0 && $report_failures == true ]]; then report_failure || true; fi
     rm -rf ${cleanup_dirs[@]+"${cleanup_dirs[@]}"}
     exit "$status"
 }
@@ -236,6 +281,9 @@ trap 'exit 143' TERM
 
 main() {
     local phase=${1:-all}
+    case $phase in
+        dump | upload | all) report_failures=true ;;
+    esac
     case $phase in
         tiers)
             local day weekly

@@ -41,8 +41,9 @@ require_env() {
 }
 
 # Database names end up in S3 keys and Pushgateway URLs: keep them to a safe alphabet.
+readonly DB_NAME_PATTERN='^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$'
 require_db_name() {
-    [[ $DB_NAME =~ ^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$ ]] ||
+    [[ $DB_NAME =~ $DB_NAME_PATTERN ]] ||
         die "DB_NAME '$DB_NAME' is not allowed: use letters, digits, '_' and '-' (at most 63, not starting with '-')" 2
 }
 
@@ -107,4 +108,21 @@ push_metrics() {
         -X PUT -H 'Content-Type: text/plain; version=0.0.4' --data-binary @- \
         "${PUSHGATEWAY_URL%/}/metrics/$grouping" >/dev/null 2>"$error_log" ||
         die "pushing metrics to the Pushgateway (group $grouping) failed$(last_error)"
+}
+
+# POSTs the exposition on stdin to $PUSHGATEWAY_URL/metrics/<grouping path>, for a failed run.
+# POST, not PUT: the Pushgateway's POST replaces only the metrics of the same names in the group,
+# so the failure's own metrics land beside the last success's timestamp, duration and size, which
+# stay intact; a PUT would replace the whole group and erase them (and with them the age the
+# staleness alerts measure). A success still PUTs (push_metrics), which clears the failure's
+# timestamp again.
+# Runs while the script is already ending with its own error: it never fails, never writes to
+# stdout or stderr (the error line and exit status stay the script's), does nothing without
+# PUSHGATEWAY_URL or curl, and keeps its timeouts short for a pod that is being stopped.
+push_failure_metrics() {
+    local grouping=$1
+    if [[ -z ${PUSHGATEWAY_URL:-} ]] || ! command -v curl >/dev/null 2>&1; then return 0; fi
+    curl --fail --silent --max-time 5 --retry 1 \
+        -X POST -H 'Content-Type: text/plain; version=0.0.4' --data-binary @- \
+        "${PUSHGATEWAY_URL%/}/metrics/$grouping" >/dev/null 2>&1 || true
 }

@@ -30,14 +30,19 @@
 #                      (PostgreSQL refuses root); default postgres, else nobody       [restore]
 #   PG_BINDIR          postgres only: where initdb and pg_ctl are; default from PATH,
 #                      else the newest /usr/lib/postgresql/*/bin                      [restore]
-#   PUSHGATEWAY_URL    optional: push launchpad_restore_verify_* (needs curl)         [report]
-#   PUSHGATEWAY_JOB    the job label; default launchpad-db-restore-verify             [report]
+#   PUSHGATEWAY_URL    optional: push launchpad_restore_verify_* (needs curl)         [report; failures: all]
+#   PUSHGATEWAY_JOB    the job label; default launchpad-db-restore-verify             [report; failures: all]
 #   WORK_DIR           the directory the phases share; required for a phase alone
 #
 # Failure reasons: missing (no dump under the prefix), download_failed, checksum_missing,
 # empty, checksum_mismatch, truncated (gzip -t), incomplete (no "dump complete" trailer),
 # server (the throw-away server would not start), sql_error, table_missing, table_empty,
 # interrupted (SIGINT or SIGTERM; exit 130 or 143).
+# Metrics, in the group job/<job>/database/<DB_NAME> (when PUSHGATEWAY_URL is set):
+#   a passed restore (report; PUT, the whole group): launchpad_restore_verify_last_success_timestamp_seconds,
+#     launchpad_restore_verify_duration_seconds, launchpad_restore_verify_last_run_success 1
+#   a failure of any phase, a signal included (POST, beside the last success's metrics):
+#     launchpad_restore_verify_last_failure_timestamp_seconds, launchpad_restore_verify_last_run_success 0
 # Exit status: 0 verified, 1 failed verification, 2 configuration error.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -45,6 +50,17 @@ source "$(dirname "$0")/lib.sh"
 strict_mode
 
 readonly META=verify.env DUMP=dump.sql.gz
+
+# Set by main for the phases that are part of a run: their failures are pushed.
+report_failures=false
+
+# The 0/1 gauge both the success and the failure push carry, with one HELP text.
+run_success_metric() {
+    printf '%s\n' \
+        '# HELP launchpad_restore_verify_last_run_success Whether the last restore check passed (1) or failed (0).' \
+        '# TYPE launchpad_restore_verify_last_run_success gauge' \
+        "launchpad_restore_verify_last_run_success $1"
+}
 
 # What the JSON line reports; filled in as the phases learn it.
 result_key=""
@@ -418,6 +434,21 @@ launchpad_restore_verify_last_success_timestamp_seconds $now
 # HELP launchpad_restore_verify_duration_seconds How long the last passed restore test took, download to checks.
 # TYPE launchpad_restore_verify_duration_seconds gauge
 launchpad_restore_verify_duration_seconds $((now - verify_start))
+$(run_success_metric 1)
+EOF
+}
+
+# A failed check (any exit but 0, a signal included) tells the Pushgateway when it failed;
+# quietly, so that the JSON line, the error line and the exit status are what remain.
+report_failure() {
+    [[ ${DB_NAME:-} =~ $DB_NAME_PATTERN ]] || return 0
+    local now
+    now=$(date -u +%s)
+    push_failure_metrics "job/${PUSHGATEWAY_JOB:-launchpad-db-restore-verify}/database/$DB_NAME" <<EOF
+# HELP launchpad_restore_verify_last_failure_timestamp_seconds When a restore check last failed.
+# TYPE launchpad_restore_verify_last_failure_timestamp_seconds gauge
+launchpad_restore_verify_last_failure_timestamp_seconds $now
+$(run_success_metric 0)
 EOF
 }
 
@@ -429,6 +460,9 @@ cleanup() {
     trap - ERR
     stop_server
     reap_background
+    # After the server is down (a signal's exit stays prompt); `|| true` also turns errexit off
+    # inside: nothing in the report may change the exit status.
+    if [[ $status -ne 0 && $report_failures == true ]]; then report_failure || true; fi
     if [[ -n $server_dir ]]; then rm -rf "$server_dir"; fi
     rm -rf ${cleanup_dirs[@]+"${cleanup_dirs[@]}"}
     exit "$status"
@@ -447,6 +481,9 @@ main() {
     local phase=${1:-all}
     verify_start=""
     verify_verdict=""
+    case $phase in
+        fetch | restore | report | all) report_failures=true ;;
+    esac
     case $phase in
         fetch) phase_fetch ;;
         restore) phase_restore ;;

@@ -15,7 +15,7 @@ import { describe, it } from "vitest";
 export const IN_CI = process.env.CI === "true";
 
 /** What `.ci/run` installs; named in every skip and failure message. */
-export const APT_PACKAGES = "mariadb-server mariadb-client postgresql awscli shellcheck";
+export const APT_PACKAGES = "mariadb-server mariadb-client postgresql awscli shellcheck curl";
 
 function isExecutable(path: string): boolean {
     try {
@@ -57,6 +57,8 @@ export function findPostgresBinDir(): string | undefined {
 export interface DbTools {
     readonly aws?: string;
     readonly shellcheck?: string;
+    /** What the scripts push metrics with. */
+    readonly curl?: string;
     readonly runuser?: string;
     readonly mariadbd?: string;
     readonly mariadbInstallDb?: string;
@@ -69,6 +71,7 @@ export function findTools(): DbTools {
     return {
         aws: findAws(),
         shellcheck: which("shellcheck"),
+        curl: which("curl"),
         runuser: which("runuser"),
         mariadbd: which("mariadbd"),
         mariadbInstallDb: which("mariadb-install-db"),
