@@ -5,10 +5,11 @@
  * child process so it shares no event loop with the load generators), at the same concurrency and
  * the same number of requests: requests per second and p95 side by side, and their ratios against
  * the issue's targets (runner throughput >= 0.5x autocannon's; runner p95 within 10% of autocannon's,
- * i.e. at most 1.10x). The runner sends over Node's own `http.request` with a keep-alive Agent; a
- * third row runs a bare loop over the same transport (no timeout timer, no classification, no
- * tallies), which tells how much of any gap is the runner's own bookkeeping rather than a
- * JavaScript HTTP client.
+ * i.e. at most 1.10x). The runner sends `http:` requests with its own raw-socket client
+ * (`smoke/transport.ts`). Two diagnostic rows: a bare loop over that same transport (no
+ * classification, no tallies), which tells how much of any gap is the runner's own bookkeeping; and
+ * a bare loop over Node's `http.request` with a keep-alive Agent, the transport the runner used
+ * before, which tells what the raw client saves.
  *
  * Two scenarios. "0 ms service time": the server answers at once, so the clients are the bottleneck
  * and the figures measure each client's own cost; in such a closed loop latency is about
@@ -38,6 +39,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { runSmoke, nearestRank } from "../smoke/runner";
+import { openClient } from "../smoke/transport";
 import { describeMachine, median, type Machine } from "./report";
 
 const USAGE = "usage: npm run bench:smoke -- [--runs N] [--requests N] [--concurrency N] [--markdown] [--write] [--readme <path>]";
@@ -110,12 +112,13 @@ interface Sample {
     readonly errors: number;
 }
 
-const TOOLS = ["autocannon", "runner", "http"] as const;
+const TOOLS = ["autocannon", "runner", "transport", "http"] as const;
 type Tool = (typeof TOOLS)[number];
 
 const TOOL_NAMES: Record<Tool, string> = {
     autocannon: "autocannon 9 (reference)",
-    runner: "smoke runner (`http.request`)",
+    runner: "smoke runner (raw `net` client)",
+    transport: "bare loop over the runner's raw client (diagnostic)",
     http: "bare `http.request` loop, keep-alive Agent (diagnostic)",
 };
 
@@ -157,7 +160,45 @@ async function measureRunner(url: string, a: BenchArgs): Promise<Sample> {
     return { rps: (s.requests * 1000) / s.elapsedMs, p95Ms: s.latencyMs.p95 ?? NaN, errors: s.failures };
 }
 
-/** The runner's request loop stripped to the transport: what a JavaScript client costs without the runner's bookkeeping. */
+/** `n` requests, `concurrency` at a time, each timed; returns the errors (a false from `once`). */
+async function closedLoop(n: number, concurrency: number, once: () => Promise<boolean>, latencies: number[] | undefined): Promise<number> {
+    let started = 0;
+    let errors = 0;
+    await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+            while (started < n) {
+                started++;
+                const t = performance.now();
+                const ok = await once();
+                latencies?.push(performance.now() - t);
+                errors += ok ? 0 : 1;
+            }
+        }),
+    );
+    return errors;
+}
+
+/** The runner's request loop stripped to its transport: the raw client's own cost. */
+async function measureTransport(url: string, a: BenchArgs): Promise<Sample> {
+    const client = openClient(new URL(url), a.concurrency);
+    const request = client.prepare(new URL(url), { method: "GET" });
+    const once = (): Promise<boolean> =>
+        client.send(request, 10_000, true).then(
+            (res) => res.status === 200 && (res.body ?? "").includes("ready"),
+            () => false,
+        );
+    try {
+        await closedLoop(WARMUP, a.concurrency, once, undefined);
+        const latencies: number[] = [];
+        const start = performance.now();
+        const errors = await closedLoop(a.requests, a.concurrency, once, latencies);
+        return { rps: (a.requests * 1000) / (performance.now() - start), p95Ms: p95(latencies), errors };
+    } finally {
+        client.close();
+    }
+}
+
+/** The same loop over Node's own `http.request` with a keep-alive Agent, the transport the runner used before. */
 async function measureHttp(url: string, a: BenchArgs): Promise<Sample> {
     const agent = new http.Agent({ keepAlive: true, maxSockets: a.concurrency });
     const once = (): Promise<boolean> =>
@@ -170,32 +211,16 @@ async function measureHttp(url: string, a: BenchArgs): Promise<Sample> {
             });
             req.on("error", () => resolve(false));
         });
-    const loop = async (n: number, latencies: number[] | undefined): Promise<number> => {
-        let started = 0;
-        let errors = 0;
-        await Promise.all(
-            Array.from({ length: a.concurrency }, async () => {
-                while (started < n) {
-                    started++;
-                    const t = performance.now();
-                    const ok = await once();
-                    latencies?.push(performance.now() - t);
-                    errors += ok ? 0 : 1;
-                }
-            }),
-        );
-        return errors;
-    };
-    await loop(WARMUP, undefined);
+    await closedLoop(WARMUP, a.concurrency, once, undefined);
     const latencies: number[] = [];
     const start = performance.now();
-    const errors = await loop(a.requests, latencies);
+    const errors = await closedLoop(a.requests, a.concurrency, once, latencies);
     const wallMs = performance.now() - start;
     agent.destroy();
     return { rps: (a.requests * 1000) / wallMs, p95Ms: p95(latencies), errors };
 }
 
-const MEASURE: Record<Tool, (url: string, a: BenchArgs) => Promise<Sample>> = { autocannon: measureAutocannon, runner: measureRunner, http: measureHttp };
+const MEASURE: Record<Tool, (url: string, a: BenchArgs) => Promise<Sample>> = { autocannon: measureAutocannon, runner: measureRunner, transport: measureTransport, http: measureHttp };
 
 function startServer(delayMs: number): Promise<{ url: string; child: ChildProcess }> {
     return new Promise((resolve, reject) => {
@@ -342,7 +367,7 @@ async function main(argv: readonly string[]): Promise<number> {
         const requests = Math.max(1, Math.round(args.requests * requestShare));
         const { url, child } = await startServer(delayMs);
         child.removeAllListeners("exit");
-        const samples: Record<Tool, Sample[]> = { autocannon: [], runner: [], http: [] };
+        const samples: Record<Tool, Sample[]> = { autocannon: [], runner: [], transport: [], http: [] };
         try {
             for (let i = 0; i < args.runs; i++) {
                 // Rotate the order so no client always runs first (on a cooler or a hotter machine).

@@ -59,9 +59,11 @@ export interface SmokeCheck {
     readonly maxLatencyMs?: number;
     /**
      * Request headers. Names and values must be ones Node's `http.request` accepts (see
-     * `validatePolicy`), so a bad one is a policy problem rather than a failure of every request.
-     * @default - none besides what `http.request` sends: `Host`, `Connection: keep-alive`, and
-     *   `Content-Length` with a body (no `Accept-Encoding`, `User-Agent` or `Accept`)
+     * `validatePolicy`), so a bad one is a policy problem rather than a failure of every request
+     * (https) or bytes written as they are (the raw http client).
+     * @default - none besides what the transport sends: `Host`, `Connection: keep-alive`, and
+     *   `Content-Length` with a body or for POST, PUT and PATCH (no `Accept-Encoding`, `User-Agent`
+     *   or `Accept`)
      */
     readonly headers?: Readonly<Record<string, string>>;
     /**
@@ -162,7 +164,10 @@ const LOAD_FIELDS = ["users", "durationSeconds"] as const;
 
 type Record_ = Record<string, unknown>;
 
-/** Whether `http.request` would accept the header: it throws on every request otherwise. */
+/**
+ * Whether Node's header validators accept the header: `https.request` throws on every request
+ * otherwise, and the raw http client writes headers as they are (a CR or LF would inject one).
+ */
 function accepted(validate: () => void): boolean {
     try {
         validate();
@@ -238,7 +243,7 @@ function validateCheck(p: Problems, path: string, c: unknown): void {
         if (!(isObject(c.headers) && Object.values(c.headers).every((h) => typeof h === "string"))) {
             p.add(`${path}.headers`, c.headers, "an object of header names to string values");
         } else {
-            // http.request would throw on every request instead: say so once, here, with Node's own rules
+            // Refused once, here, with Node's own rules, rather than on every request or written raw
             // (a name is an RFC 9110 token; a value holds tab, space, visible ASCII and U+0080 to U+00FF).
             for (const [name, value] of Object.entries(c.headers as Record<string, string>)) {
                 if (!accepted(() => validateHeaderName(name))) {

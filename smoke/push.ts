@@ -88,7 +88,6 @@ export async function pushMetrics(url: string, body: string): Promise<string | u
             method: "PUT",
             headers: { "content-type": "text/plain; version=0.0.4" },
             body,
-            agent: false,
             timeoutMs: PUSH_TIMEOUT_MS,
             readBody: true,
         });

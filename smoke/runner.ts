@@ -1,17 +1,16 @@
 /**
- * Runs a smoke policy against a target and decides pass or fail. Node built-ins only (`node:http` and
- * `node:https` through `./transport`, with one keep-alive Agent per run, and `perf_hooks`), so the
- * bundle runs on a stock Node image.
+ * Runs a smoke policy against a target and decides pass or fail. Node built-ins only (`node:net`, or
+ * `node:https` for an https target, through `./transport`, with one pool of keep-alive connections
+ * per run, and `perf_hooks`), so the bundle runs on a stock Node image.
  *
  * Phases, in order: per check, `warmupRequests` unmeasured requests then `requests` measured ones,
  * `concurrency` in flight at a time (checks one after another); then, when the policy has one, the
  * load phase. The verdict is "pass" only when every threshold and every `maxLatencyMs` bound holds in
  * every phase that ran.
  */
-import type { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
 import { resolveCheck, type ResolvedCheck, type SmokePolicy, type SmokeThresholds } from "./policy";
-import { exchange, keepAliveAgent, TimeoutError } from "./transport";
+import { openClient, TimeoutError, type Client, type Prepared } from "./transport";
 
 /**
  * Why a request failed. Transport kinds first: no complete response arrived.
@@ -140,8 +139,8 @@ function errorCode(e: unknown): string | undefined {
 
 /**
  * What kind of transport failure an error of the exchange is: the runner's own `TimeoutError`, or
- * Node's error by its `code` (a cut-off response is ECONNRESET; a malformed one, HPE_*, is
- * `transport`).
+ * the error's `code`, Node's (the raw client passes on the socket's errors and uses Node's codes for
+ * its own): a cut-off response is ECONNRESET; a malformed one, HPE_*, is `transport`.
  */
 export function transportKind(e: unknown): TransportKind {
     if (e instanceof TimeoutError) {
@@ -165,11 +164,11 @@ export function transportKind(e: unknown): TransportKind {
 }
 
 /** Sends one request and classifies it; never throws. */
-async function probe(agent: Agent, url: URL, check: ResolvedCheck, timeoutMs: number): Promise<Outcome> {
+async function probe(client: Client, request: Prepared, check: ResolvedCheck, timeoutMs: number): Promise<Outcome> {
     const start = performance.now();
     try {
         // The whole body is read, always: the latency covers it, and an unread body keeps the connection from being reused.
-        const res = await exchange(url, { method: check.method, headers: check.headers, body: check.body, agent, timeoutMs, readBody: check.bodyContains !== undefined });
+        const res = await client.send(request, timeoutMs, check.bodyContains !== undefined);
         const latencyMs = performance.now() - start;
         const status = String(res.status);
         if (!check.expectStatus.includes(res.status)) {
@@ -357,20 +356,20 @@ export async function runSmoke(policy: SmokePolicy, target: string): Promise<Smo
         throw new TypeError(`target: received ${JSON.stringify(target)}; ${TARGET_EXPECTED}`);
     }
     // One connection per request in flight: `concurrency` in the smoke phase, `users` in the load phase.
-    const agent = keepAliveAgent(base, Math.max(policy.concurrency, policy.load?.users ?? 0));
+    const client = openClient(base, Math.max(policy.concurrency, policy.load?.users ?? 0));
     try {
-        return await runPhases(policy, target, agent);
+        return await runPhases(policy, target, client);
     } finally {
-        agent.destroy();
+        client.close();
     }
 }
 
-async function runPhases(policy: SmokePolicy, target: string, agent: Agent): Promise<SmokeSummary> {
+async function runPhases(policy: SmokePolicy, target: string, client: Client): Promise<SmokeSummary> {
     const checks = policy.checks.map(resolveCheck);
-    // Parsed once per check, not per request; a path appended to a valid base URL always parses, its spaces and non-ASCII percent-encoded.
-    const urls = new Map(checks.map((c) => [c, new URL(checkUrl(target, c.path))]));
-    const urlOf = (c: ResolvedCheck): URL => urls.get(c) ?? new URL(checkUrl(target, c.path));
-    const send = (c: ResolvedCheck): Promise<Outcome> => probe(agent, urlOf(c), c, policy.timeoutMs);
+    // Built once per check, not per request; a path appended to a valid base URL always parses, its spaces and non-ASCII percent-encoded.
+    const prepare = (c: ResolvedCheck): Prepared => client.prepare(new URL(checkUrl(target, c.path)), { method: c.method, headers: c.headers, body: c.body });
+    const requests = new Map(checks.map((c) => [c, prepare(c)]));
+    const send = (c: ResolvedCheck): Promise<Outcome> => probe(client, requests.get(c) ?? prepare(c), c, policy.timeoutMs);
 
     let warmupFailures = 0;
     const tallies = checks.map(() => new Tally());

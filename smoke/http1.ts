@@ -1,0 +1,317 @@
+/**
+ * HTTP/1.1 on the wire, for the raw-socket client of `./transport`: the request's bytes, built once
+ * per check, and an incremental parser of one response, fed the socket's chunks as they come.
+ *
+ * The parser knows what the client needs and no more: the status, `Content-Encoding`, whether the
+ * connection may be reused, and the body, delimited as RFC 9112 section 6.3 says (no body for a HEAD
+ * request or a 1xx, 204 or 304 status; else chunked, else `Content-Length`, else until the server
+ * closes). Interim 1xx responses other than 101 are skipped. A malformed response throws an
+ * `HttpParseError` whose `code` is the one Node's own parser (llhttp) would give, so errors classify
+ * alike whichever client sent the request.
+ */
+
+/** A response the parser refuses; `code` is an llhttp-style `HPE_*`. */
+export class HttpParseError extends Error {
+    override readonly name = "HttpParseError";
+    constructor(
+        readonly code: string,
+        message: string,
+    ) {
+        super(`Parse Error: ${message}`);
+    }
+}
+
+/** What a request is sent with, besides its URL. */
+export interface RequestSpec {
+    readonly method: string;
+    /** Names and values as `node:http` would accept them (the policy validates them so). */
+    readonly headers?: Readonly<Record<string, string>>;
+    /** UTF-8 text; sent with a `Content-Length`. */
+    readonly body?: string;
+}
+
+/** A request serialized once and written as is for every send. */
+export interface WireRequest {
+    readonly bytes: Buffer;
+    /** A HEAD request: its response has no body, whatever its headers say. */
+    readonly head: boolean;
+    /** The request itself asks for `Connection: close`: the connection is not reused after it. */
+    readonly close: boolean;
+}
+
+/** Methods whose request gets `Content-Length: 0` when it has no body, as `node:http` sends them. */
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+
+/**
+ * The request line and headers (Latin-1, as `node:http` writes them) and the body (UTF-8). Adds
+ * `Host` (the URL's host and non-default port), `Connection: keep-alive` and `Content-Length` unless
+ * the check sets them; a check's `Transfer-Encoding: chunked` gets its body sent as one chunk.
+ */
+export function serializeRequest(url: URL, spec: RequestSpec): WireRequest {
+    const headers = Object.entries(spec.headers ?? {});
+    const has = (name: string): string | undefined => headers.find(([k]) => k.toLowerCase() === name)?.[1];
+    const body = spec.body === undefined ? undefined : Buffer.from(spec.body, "utf8");
+    const chunked = /(^|,)\s*chunked\s*$/i.test(has("transfer-encoding") ?? "");
+    const lines = [`${spec.method} ${url.pathname}${url.search} HTTP/1.1`];
+    if (has("host") === undefined) {
+        lines.push(`Host: ${url.host}`);
+    }
+    for (const [name, value] of headers) {
+        lines.push(`${name}: ${value}`);
+    }
+    if (has("connection") === undefined) {
+        lines.push("Connection: keep-alive");
+    }
+    if (has("content-length") === undefined && !chunked && (body !== undefined || BODY_METHODS.has(spec.method))) {
+        lines.push(`Content-Length: ${body?.length ?? 0}`);
+    }
+    const head = Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
+    let payload: Buffer[] = [];
+    if (chunked) {
+        payload = body === undefined || body.length === 0 ? [Buffer.from("0\r\n\r\n")] : [Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from("\r\n0\r\n\r\n")];
+    } else if (body !== undefined) {
+        payload = [body];
+    }
+    return {
+        bytes: payload.length === 0 ? head : Buffer.concat([head, ...payload]),
+        head: spec.method === "HEAD",
+        close: /(^|,)\s*close\s*(,|$)/i.test(has("connection") ?? ""),
+    };
+}
+
+/** Node's default `--max-http-header-size`: a longer status line and headers is refused. */
+export const MAX_HEAD_BYTES = 16 * 1024;
+
+const CRLF = Buffer.from("\r\n");
+const HEAD_END = Buffer.from("\r\n\r\n");
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const enum State {
+    Head,
+    Length,
+    ChunkSize,
+    ChunkData,
+    ChunkEnd,
+    Trailers,
+    UntilClose,
+    Done,
+}
+
+/** One response, parsed as its bytes arrive. */
+export class ResponseParser {
+    status = 0;
+    /** The `Content-Encoding` header, several joined with ", "; undefined when absent. */
+    contentEncoding: string | undefined;
+    /** Whether the connection may carry another request once this response is complete. */
+    keepAlive = false;
+    /** The body's chunks as they came (not decoded), when `keepBody`; else empty. */
+    readonly body: Buffer[] = [];
+    /** Whether any byte of the response has arrived. */
+    started = false;
+    /** Bytes arrived after the response was complete (a server may not send unasked). */
+    extra = false;
+
+    private state = State.Head;
+    /** Bytes received but not consumed yet (a head or a chunk-size line split across packets). */
+    private pending: Buffer = Buffer.alloc(0);
+    /** Body bytes still expected: of the whole body (Length) or of the current chunk (ChunkData). */
+    private remaining = 0;
+
+    /**
+     * @param noBody the request was HEAD: no body follows any status
+     * @param keepBody keep the body's bytes in `body`; when false they are counted and dropped
+     */
+    constructor(
+        private readonly noBody: boolean,
+        private readonly keepBody: boolean,
+    ) {}
+
+    get done(): boolean {
+        return this.state === State.Done;
+    }
+
+    /**
+     * Feeds bytes; returns true once the response is complete. Bytes past its end set `extra`.
+     * Throws an `HttpParseError`.
+     */
+    push(chunk: Buffer): boolean {
+        if (chunk.length === 0) {
+            return this.done;
+        }
+        this.started = true;
+        if (this.done) {
+            this.extra = true;
+            return true;
+        }
+        let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+        let at = 0;
+        while (at < buf.length && this.state !== State.Done) {
+            at = this.step(buf, at);
+            if (at < 0) {
+                // The step needs more bytes than have arrived.
+                at = -at - 1;
+                break;
+            }
+        }
+        if (this.state === State.Done && at < buf.length) {
+            this.extra = true;
+        }
+        buf = buf.subarray(at);
+        this.pending = this.state === State.Done ? Buffer.alloc(0) : buf;
+        if (this.state === State.Head && this.pending.length > MAX_HEAD_BYTES) {
+            throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
+        }
+        return this.done;
+    }
+
+    /**
+     * The server closed the connection: true when that completes the response (a body delimited by
+     * the close), false when the response was cut off (or never started).
+     */
+    end(): boolean {
+        if (this.state === State.UntilClose) {
+            this.state = State.Done;
+        }
+        return this.done;
+    }
+
+    /** Consumes from `at`; returns the new offset, or -(offset + 1) when it needs more bytes. */
+    private step(buf: Buffer, at: number): number {
+        switch (this.state) {
+            case State.Head: {
+                const end = buf.indexOf(HEAD_END, at);
+                if (end < 0) {
+                    return -(at + 1);
+                }
+                this.head(buf.toString("latin1", at, end));
+                return end + 4;
+            }
+            case State.Length:
+            case State.ChunkData:
+            case State.UntilClose: {
+                const n = this.state === State.UntilClose ? buf.length - at : Math.min(this.remaining, buf.length - at);
+                if (this.keepBody && n > 0) {
+                    this.body.push(at === 0 && n === buf.length ? buf : buf.subarray(at, at + n));
+                }
+                if (this.state !== State.UntilClose) {
+                    this.remaining -= n;
+                    if (this.remaining === 0) {
+                        this.state = this.state === State.Length ? State.Done : State.ChunkEnd;
+                    }
+                }
+                return at + n;
+            }
+            case State.ChunkEnd: {
+                if (buf.length - at < 2) {
+                    return -(at + 1);
+                }
+                if (buf[at] !== 13 || buf[at + 1] !== 10) {
+                    throw new HttpParseError("HPE_STRICT", "Expected CRLF after chunk");
+                }
+                this.state = State.ChunkSize;
+                return at + 2;
+            }
+            case State.ChunkSize: {
+                const end = buf.indexOf(CRLF, at);
+                if (end < 0) {
+                    if (buf.length - at > 1024) {
+                        throw new HttpParseError("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size");
+                    }
+                    return -(at + 1);
+                }
+                const line = buf.toString("latin1", at, end);
+                const size = /^([0-9A-Fa-f]{1,12})[ \t]*(;.*)?$/.exec(line);
+                if (size === null) {
+                    throw new HttpParseError("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size");
+                }
+                this.remaining = parseInt(size[1], 16);
+                this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;
+                return end + 2;
+            }
+            case State.Trailers: {
+                const end = buf.indexOf(CRLF, at);
+                if (end < 0) {
+                    return -(at + 1);
+                }
+                // Trailer fields are read past; an empty line ends the message.
+                if (end === at) {
+                    this.state = State.Done;
+                }
+                return end + 2;
+            }
+            default:
+                return buf.length;
+        }
+    }
+
+    /** The status line and header fields, without the blank line. */
+    private head(text: string): void {
+        const lines = text.split("\r\n");
+        const status = STATUS_LINE.exec(lines[0]);
+        if (status === null) {
+            throw new HttpParseError(lines[0].startsWith("HTTP/") ? "HPE_INVALID_STATUS" : "HPE_INVALID_CONSTANT", `Invalid status line ${JSON.stringify(lines[0].slice(0, 40))}`);
+        }
+        let length: string | undefined;
+        let transferEncoding: string | undefined;
+        let connection = "";
+        const encodings: string[] = [];
+        for (let i = 1; i < lines.length; i++) {
+            const line = lines[i];
+            const colon = line.indexOf(":");
+            const name = colon > 0 ? line.slice(0, colon) : "";
+            if (!TOKEN.test(name)) {
+                throw new HttpParseError("HPE_INVALID_HEADER_TOKEN", `Invalid header field ${JSON.stringify(line.slice(0, 40))}`);
+            }
+            const value = line.slice(colon + 1).trim();
+            switch (name.toLowerCase()) {
+                case "content-length":
+                    if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== value)) {
+                        throw new HttpParseError(length === undefined ? "HPE_INVALID_CONTENT_LENGTH" : "HPE_UNEXPECTED_CONTENT_LENGTH", `Invalid Content-Length ${JSON.stringify(value)}`);
+                    }
+                    length = value;
+                    break;
+                case "transfer-encoding":
+                    transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+                    break;
+                case "connection":
+                    connection += `,${value.toLowerCase()}`;
+                    break;
+                case "content-encoding":
+                    encodings.push(value);
+                    break;
+            }
+        }
+        const code = Number(status[2]);
+        if (code >= 100 && code < 200 && code !== 101) {
+            // An interim response (100 Continue, 103 Early Hints): the real one follows.
+            return;
+        }
+        this.status = code;
+        this.contentEncoding = encodings.length === 0 ? undefined : encodings.join(", ");
+        const tokens = connection.split(",").map((t) => t.trim());
+        this.keepAlive = status[1] === "1" ? !tokens.includes("close") : tokens.includes("keep-alive");
+        if (this.noBody || code === 101 || code === 204 || code === 304) {
+            this.keepAlive &&= code !== 101;
+            this.state = State.Done;
+            return;
+        }
+        if (transferEncoding !== undefined) {
+            if (length !== undefined) {
+                throw new HttpParseError("HPE_UNEXPECTED_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding");
+            }
+            if (/(^|,)\s*chunked\s*$/i.test(transferEncoding)) {
+                this.state = State.ChunkSize;
+            } else {
+                this.state = State.UntilClose;
+                this.keepAlive = false;
+            }
+        } else if (length !== undefined) {
+            this.remaining = Number(length);
+            this.state = this.remaining === 0 ? State.Done : State.Length;
+        } else {
+            this.state = State.UntilClose;
+            this.keepAlive = false;
+        }
+    }
+}
