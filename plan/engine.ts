@@ -185,8 +185,32 @@ export function runPlan(opts: PlanOptions): Promise<Plan> {
     return run;
 }
 
+/** V8's own stack format, without source maps: cheap enough to run for every promise. */
+function plainStack(error: Error, frames: NodeJS.CallSite[]): string {
+    const at = (f: NodeJS.CallSite): string => `    at ${f.getFunctionName() ?? "<anonymous>"} (${f.getFileName() ?? "<unknown>"}:${f.getLineNumber() ?? 0}:${f.getColumnNumber() ?? 0})`;
+    return [`${error.name}: ${error.message}`, ...frames.map(at)].join("\n");
+}
+
 async function planOnce(opts: PlanOptions): Promise<Plan> {
-    return (await planWithOutputs(opts)).plan;
+    // Pulumi's runtime records a stack trace for every promise it makes (debuggable.js). Under tsx
+    // or vitest each one is mapped through source maps, about half of a plan's time. Plans report
+    // messages, not stacks, so while one runs stacks are unmapped and 4 frames deep (measured under
+    // vitest: 720 ms per staging plan before, 340 ms after).
+    const sourceMaps = process.sourceMapsEnabled;
+    // Saved only to be put back as it was; never called here.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const prepare = Error.prepareStackTrace;
+    process.setSourceMapsEnabled(false);
+    Error.prepareStackTrace = plainStack;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 4;
+    try {
+        return (await planWithOutputs(opts)).plan;
+    } finally {
+        process.setSourceMapsEnabled(sourceMaps);
+        Error.prepareStackTrace = prepare;
+        Error.stackTraceLimit = limit;
+    }
 }
 
 /** Raw stack outputs of the committed stacks other plans reference, planned once per process. */

@@ -22,8 +22,23 @@ interface JsonPlan {
     outputs: Record<string, unknown>;
 }
 
+/**
+ * `planCli` once per argument list in this file: each test asserts on the command's real output,
+ * and several read the same one (a plan takes about a second; the file stays fast).
+ */
+const runs = new Map<string, ReturnType<typeof planCli>>();
+function cli(argv: string[]): ReturnType<typeof planCli> {
+    const key = JSON.stringify(argv);
+    let r = runs.get(key);
+    if (r === undefined) {
+        r = planCli(argv);
+        runs.set(key, r);
+    }
+    return r;
+}
+
 async function planJson(stack: string, ...sets: string[]): Promise<JsonPlan> {
-    const r = await planCli(["--stack", stack, "--json", ...sets.flatMap((s) => ["--set", s])]);
+    const r = await cli(["--stack", stack, "--json", ...sets.flatMap((s) => ["--set", s])]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     return JSON.parse(r.stdout) as JsonPlan;
@@ -111,7 +126,7 @@ const STAGING_COUNTS = {
 
 describe("npm run plan -- --json", () => {
     it("prints exactly one JSON document with the documented shape", async () => {
-        const r = await planCli(["--stack", "staging", "--json"]);
+        const r = await cli(["--stack", "staging", "--json"]);
         expect(r.code).toBe(0);
         const doc = JSON.parse(r.stdout) as JsonPlan;
         expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs"]);
@@ -158,7 +173,8 @@ describe("npm run plan -- --json", () => {
     });
 
     it("is deterministic: two runs print the same document", async () => {
-        const a = await planCli(["--stack", "production", "--json"]);
+        // One run shared with the tests above, one fresh: two separate plans of the same stack.
+        const a = await cli(["--stack", "production", "--json"]);
         const b = await planCli(["--stack", "production", "--json"]);
         expect(a.stdout).toBe(b.stdout);
     });
