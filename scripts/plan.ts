@@ -15,7 +15,6 @@ import { runPlan, PlanError } from "../plan/engine";
 import { renderJson, renderTree } from "../plan/render";
 import { PlanInputError } from "../plan/stack-config";
 import { MissingPolicyConfigError, PolicyConfigError } from "../policies/config";
-import { evaluatePlan, hasMandatory, POLICY_EXIT_CODE, renderViolations } from "../policies/evaluate";
 
 const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...]";
 
@@ -56,6 +55,8 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
         if (!args.policy) {
             return { code: 0, stdout: args.json ? renderJson(plan) : renderTree(plan), stderr: notes };
         }
+        // Loaded only for --policy: @pulumi/policy and the pack add to every plain plan's start-up.
+        const { evaluatePlan, hasMandatory, POLICY_EXIT_CODE, renderViolations } = await import("../policies/evaluate");
         const violations = await evaluatePlan(plan);
         const code = hasMandatory(violations) ? POLICY_EXIT_CODE : 0;
         const stdout = args.json ? renderJson(plan, { policy: { violations } }) : `${renderTree(plan)}\n${renderViolations(violations)}`;
