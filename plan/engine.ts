@@ -14,6 +14,8 @@ import { loadStackConfig, toRuntimeConfig, type StackConfig } from "./stack-conf
 import { renderValue, type Json } from "./values";
 
 export interface ResourceOptionsRecord {
+    /** Set for a resource the program reads (a StackReference): the existing resource's id; nothing is created. */
+    readonly id?: string;
     readonly ignoreChanges?: readonly string[];
     readonly deleteBeforeReplace?: boolean;
     readonly retainOnDelete?: boolean;
@@ -92,6 +94,7 @@ async function defaultProgram(): Promise<Program> {
 
 interface MonitorLike {
     registerResource(req: RegisterRequest, cb: (err: unknown, resp: unknown) => void): unknown;
+    readResource(req: ReadRequest, cb: (err: unknown, resp: unknown) => void): unknown;
     registerResourceOutputs(req: OutputsRequest, cb: (err: unknown, resp: unknown) => void): unknown;
 }
 interface RegisterRequest {
@@ -109,6 +112,35 @@ interface RegisterRequest {
     hasCustomtimeouts(): boolean;
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
+interface ReadRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProvider(): string;
+    getId(): string;
+    getProperties(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+/** A read (`StackReference`, `Resource.get`) in the shape of a registration: custom, never protected, no options but its id. */
+function readAsRegistration(req: ReadRequest): RegisterRequest & { readonly readId: string } {
+    return {
+        readId: req.getId(),
+        getType: () => req.getType(),
+        getName: () => req.getName(),
+        getParent: () => req.getParent(),
+        getCustom: () => true,
+        getProtect: () => false,
+        getProvider: () => req.getProvider(),
+        getObject: () => req.getProperties(),
+        getIgnorechangesList: () => [],
+        getReplaceonchangesList: () => [],
+        getDeletebeforereplace: () => false,
+        getRetainondelete: () => false,
+        hasCustomtimeouts: () => false,
+        getCustomtimeouts: () => undefined,
+    };
+}
+
 interface OutputsRequest {
     getUrn(): string;
     getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
@@ -120,8 +152,9 @@ function urnOf(parent: string, type: string, name: string, project: string, stac
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-function optionsOf(req: RegisterRequest): ResourceOptionsRecord {
+function optionsOf(req: RegisterRequest & { readonly readId?: string }): ResourceOptionsRecord {
     const o: { -readonly [K in keyof ResourceOptionsRecord]: ResourceOptionsRecord[K] } = {};
+    if (req.readId !== undefined) o.id = req.readId;
     if (req.getIgnorechangesList().length > 0) o.ignoreChanges = req.getIgnorechangesList();
     if (req.getReplaceonchangesList().length > 0) o.replaceOnChanges = req.getReplaceonchangesList();
     if (req.getDeletebeforereplace()) o.deleteBeforeReplace = true;
@@ -252,7 +285,16 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     const outputsByUrn = new Map<string, Record<string, unknown>>();
     const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
     const register = monitor.registerResource.bind(monitor);
+    const read = monitor.readResource.bind(monitor);
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.readResource = (req, cb) => {
+        const entry: (typeof registered)[number] = { req: readAsRegistration(req), urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) };
+        registered.push(entry);
+        return read(req, (err, resp) => {
+            entry.state = (resp as { getProperties?(): { toJavaScript(): Record<string, unknown> } | undefined } | undefined)?.getProperties?.()?.toJavaScript();
+            cb(err, resp);
+        });
+    };
     monitor.registerResource = (req, cb) => {
         const entry: (typeof registered)[number] = { req, urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) };
         registered.push(entry);

@@ -43,10 +43,12 @@ const SUMMARIES: Record<string, Summary> = {
         return [kv("instances", list(i.instanceTypes).map(str).join(",")), `size=${str(s.minSize)}..${str(s.maxSize)} (desired ${str(s.desiredSize)})`, kv("capacity", i.capacityType), kv("ami", i.amiType)];
     },
     "kubernetes:core/v1:Namespace": (i) => [kv("name", obj(i.metadata).name)],
+    "pulumi:pulumi:StackReference": (i) => [kv("stack", i.name)],
 };
 
 export function summarize(r: PlannedResource): string {
     const parts = (SUMMARIES[r.type]?.(r.inputs) ?? []).filter((p): p is string => p !== undefined);
+    if (r.options.id !== undefined) parts.push("[read]");
     if (r.protect) parts.push("[protect]");
     if (r.dependsOn.length > 0) parts.push(`dependsOn=${r.dependsOn.length}`);
     if (r.options.ignoreChanges) parts.push(`ignoreChanges=${r.options.ignoreChanges.join(",")}`);

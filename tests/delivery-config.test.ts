@@ -82,6 +82,10 @@ describe("promotion: production makes live only releases staging verified", () =
         });
         const production = await planStack("production");
         expect(ofType(production, "launchpad:delivery:Promotion").map((r) => r.name)).toEqual(["launchpad-production-promotion"]);
+        // The plan shows the reference as a read of the staging stack: nothing is created.
+        const [ref] = ofType(production, "pulumi:pulumi:StackReference");
+        expect([ref.name, ref.inputs, ref.options, ref.custom]).toEqual(["launchpad-production-promotion-source", { name: "organization/launchpad/staging" }, { id: "organization/launchpad/staging" }, true]);
+        expect((ref.state.outputs as Record<string, unknown>).verifiedReleases).toEqual(staging.outputs.verifiedReleases);
         expect(ofType(staging, "launchpad:delivery:Promotion")).toEqual([]);
         expect(production.log).toEqual([]);
     });

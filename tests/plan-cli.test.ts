@@ -246,7 +246,7 @@ describe("exit codes and human output", () => {
             spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(167);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(168);
         const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");
@@ -275,8 +275,9 @@ describe("production", () => {
             "aws:kms/key:Key": 7,
             "aws:kms/alias:Alias": 3,
             "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 2,
-            // Only staging-verified releases go live.
+            // Only staging-verified releases go live: staging's outputs, read through a StackReference.
             "launchpad:delivery:Promotion": 1,
+            "pulumi:pulumi:StackReference": 1,
             // PagerDuty for pages, besides staging's e-mail and Slack.
             "grafana:alerting/contactPoint:ContactPoint": 3,
         });
