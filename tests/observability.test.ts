@@ -10,13 +10,13 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config";
 import { maintenanceFromRdsWindow } from "../config/parse";
 import { grafanaUids, stackDashboards } from "../dashboards";
-import { REPO_ROOT } from "../plan/engine";
+import { REPO_ROOT, runPlan } from "../plan/engine";
 import { loadStackConfig } from "../plan/stack-config";
 import { alertContext, alertGroups } from "../observability/alerts";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { rulesCli } from "../scripts/rules";
 import { input, named, ofType, planStack } from "./support/plan";
-import { REQUIRED_CONFIG } from "./support/project";
+import { REQUIRED_CONFIG, stagingConfig, tempProject } from "./support/project";
 
 function configOf(stack: string, sets: string[] = []) {
     const sc = loadStackConfig({ root: REPO_ROOT, stack, sets });
@@ -190,6 +190,29 @@ describe("the Observability component under the plan engine", () => {
         expect(input(named(plan, "launchpad-production-observability-maintenance"), "intervals")).toEqual([{ weekdays: ["sunday"], times: [{ start: "04:00", end: "05:00" }], location: "UTC" }]);
         expect(plan.outputs.pushgatewayUrl).toBe("http://pushgateway.launchpad-production.svc.cluster.local:9091");
         expect(JSON.stringify(plan)).not.toContain("placeholder");
+    });
+
+    it("an existing cluster with Grafana: the team's Prometheus as the data source, no AMP, no CloudWatch-only data alerts", async () => {
+        const project = tempProject("platform", stagingConfig({
+            "launchpad:cluster": { kubeconfig: { secure: "v1:a3ViZWNvbmZpZw==" }, namespace: "shop-api" },
+            "launchpad:observability": { prometheusUrl: "https://prometheus.shop.internal" },
+            "launchpad:alerting": { emailAddresses: ["oncall@example.com"] },
+            "grafana:url": "https://grafana.shop.internal",
+            "grafana:auth": { secure: "v1:dG9rZW4=" },
+        }));
+        try {
+            const plan = await runPlan({ stack: "platform", root: project.root });
+            const types = new Set(plan.resources.map((r) => r.type));
+            expect([...types].filter((t) => t.startsWith("aws:"))).toEqual([]);
+            expect(ofType(plan, "kubernetes:helm.sh/v3:Release").map((r) => input(r, "chart")).sort()).toEqual(["kube-state-metrics", "prometheus-pushgateway"]);
+            const ds = ofType(plan, "grafana:oss/dataSource:DataSource");
+            expect(ds.map((d) => [input(d, "uid"), input(d, "type"), input(d, "url")])).toContainEqual(["launchpad-platform-prometheus", "prometheus", "https://prometheus.shop.internal"]);
+            expect(input(named(plan, "launchpad-platform-observability-grafana"), "auth")).toBe("[secret]");
+            expect(ofType(plan, "grafana:alerting/contactPoint:ContactPoint")).toHaveLength(1);
+            expect(plan.outputs.prometheusQueryUrl).toBe("https://prometheus.shop.internal");
+        } finally {
+            project.dispose();
+        }
     });
 
     it("wires the Pushgateway into every container of the backup jobs: each reports its failure, the upload and a report container after a passed restore their success", async () => {
