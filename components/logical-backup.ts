@@ -14,8 +14,8 @@
  * `launchpad_backup_*` (upload) and `launchpad_restore_verify_*` (a `report` container after a
  * passed restore) for the alerts of `observability/alerts.ts`. Every container gets the URL, so
  * that the one that fails pushes the failure (`..._last_run_success 0`) before the pod stops:
- * the AWS CLI image has curl; a DB image without curl pushes nothing, and the staleness alerts
- * remain the backstop for its failures.
+ * the AWS CLI image with curl, a DB image without curl through bash's /dev/tcp (plain http, the
+ * in-cluster Pushgateway; `tests/db-push.test.ts`). The staleness alerts remain the backstop.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -119,10 +119,37 @@ push_metrics() {
 # Runs while the script is already ending with its own error: it never fails, never writes to
 # stdout or stderr (the error line and exit status stay the script's), does nothing without
 # PUSHGATEWAY_URL or curl, and keeps its timeouts short for a pod that is being stopped.
+# The database images (postgres, mysql) have no curl, and a dump or restore fails in them: there
+# the push goes through bash's own /dev/tcp (plain http:// only, the in-cluster Pushgateway).
 push_failure_metrics() {
     local grouping=$1
-    if [[ -z ${PUSHGATEWAY_URL:-} ]] || ! command -v curl >/dev/null 2>&1; then return 0; fi
-    curl --fail --silent --max-time 5 --retry 1 \
-        -X POST -H 'Content-Type: text/plain; version=0.0.4' --data-binary @- \
-        "${PUSHGATEWAY_URL%/}/metrics/$grouping" >/dev/null 2>&1 || true
+    if [[ -z ${PUSHGATEWAY_URL:-} ]]; then return 0; fi
+    local url="${PUSHGATEWAY_URL%/}/metrics/$grouping"
+    if command -v curl >/dev/null 2>&1; then
+        curl --fail --silent --max-time 5 --retry 1 \
+            -X POST -H 'Content-Type: text/plain; version=0.0.4' --data-binary @- \
+            "$url" >/dev/null 2>&1 || true
+    elif command -v timeout >/dev/null 2>&1; then
+        # timeout bounds the connect too, which /dev/tcp itself never gives up on.
+        timeout 5 bash -c "$(declare -f http_post_devtcp); http_post_devtcp \"\$1\"" _ "$url" >/dev/null 2>&1 || true
+    fi
+}
+
+# POSTs stdin to an http:// URL with bash's /dev/tcp; succeeds on a 2xx status. ASCII bodies only
+# (Content-Length counts characters), which an exposition of Launchpad's metrics is.
+http_post_devtcp() {
+    local url=$1 rest hostport path host port body status fd
+    [[ $url == http://* ]] || return 1
+    rest=${url#http://}
+    hostport=${rest%%/*}
+    path=/; [[ $rest == */* ]] && path=/${rest#*/}
+    host=${hostport%%:*}
+    port=80; [[ $hostport == *:* ]] && port=${hostport##*:}
+    body=$(cat; printf x); body=${body%x}
+    exec {fd}<>"/dev/tcp/$host/$port" || return 1
+    printf 'POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+        "$path" "$hostport" "${#body}" "$body" >&"$fd"
+    IFS=' ' read -r _ status _ <&"$fd" || status=""
+    exec {fd}>&-
+    [[ $status == 2* ]]
 }

@@ -1,0 +1,81 @@
+/**
+ * The failure push of scripts/db/lib.sh where the database images run it: no curl, so bash's own
+ * /dev/tcp carries the POST. Runs bash with a PATH holding only what those images surely have
+ * (bash, cat, basename, timeout), against a stand-in Pushgateway on this machine.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakePushgateway, type FakePushgateway } from "./support/db-s3";
+
+const LIB = join(__dirname, "..", "scripts", "db", "lib.sh");
+const BODY = 'launchpad_restore_verify_last_run_success 0\nlaunchpad_restore_verify_last_failure_timestamp_seconds 1795000000\n';
+
+let bin: string;
+let gateway: FakePushgateway;
+
+beforeAll(async () => {
+    bin = mkdtempSync(join(tmpdir(), "launchpad-nocurl-"));
+    for (const [name, target] of [["bash", "/bin/bash"], ["cat", "/bin/cat"], ["basename", "/usr/bin/basename"], ["timeout", "/usr/bin/timeout"]]) {
+        symlinkSync(target, join(bin, name));
+    }
+    gateway = await startFakePushgateway();
+});
+
+afterAll(async () => {
+    rmSync(bin, { recursive: true, force: true });
+    await gateway.close();
+});
+
+/** `push_failure_metrics <grouping>` with BODY on stdin, curl nowhere on PATH. */
+function pushFailure(url: string | undefined, grouping: string): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+    const script = `source "${LIB}"; command -v curl >/dev/null && exit 99; printf '%s' "$BODY" | push_failure_metrics "${grouping}"`;
+    const env: Record<string, string> = { PATH: bin, BODY };
+    if (url !== undefined) env.PUSHGATEWAY_URL = url;
+    const start = Date.now();
+    // Async spawn: the stand-in Pushgateway answers on this process's event loop. --norc: bash reads
+    // ~/.bashrc when its stdin looks like a network connection, as a pipe from Node can.
+    return new Promise((resolve) => {
+        const child = spawn(join(bin, "bash"), ["--norc", "--noprofile", "-c", script], { env });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("close", (status) => resolve({ status, stdout, stderr, ms: Date.now() - start }));
+    });
+}
+
+describe("push_failure_metrics without curl (the database images)", () => {
+    it("has no curl on the test PATH, as in those images", () => {
+        expect(spawnSync(join(bin, "bash"), ["--norc", "--noprofile", "-c", "command -v curl"], { env: { PATH: bin } }).status).toBe(1);
+    });
+
+    it("POSTs the exposition to the group through /dev/tcp, silently", async () => {
+        const before = gateway.pushes.length;
+        const r = await pushFailure(gateway.url, "job/launchpad-db-restore-verify/database/app");
+        expect(r).toMatchObject({ status: 0, stdout: "", stderr: "" });
+        expect(gateway.pushes.slice(before)).toEqual([{ method: "POST", path: "/metrics/job/launchpad-db-restore-verify/database/app", body: BODY }]);
+    });
+
+    it("never fails the script when nothing listens, and gives up quickly", async () => {
+        const closed = await new Promise<number>((resolve) => {
+            const s = createServer();
+            s.listen(0, "127.0.0.1", () => {
+                const a = s.address();
+                s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
+            });
+        });
+        const r = await pushFailure(`http://127.0.0.1:${closed}`, "job/launchpad-db-backup/database/app/tier/daily");
+        expect(r).toMatchObject({ status: 0, stdout: "", stderr: "" });
+        expect(r.ms).toBeLessThan(6000);
+    });
+
+    it("does nothing without PUSHGATEWAY_URL", async () => {
+        const before = gateway.pushes.length;
+        expect(await pushFailure(undefined, "job/x/database/app")).toMatchObject({ status: 0, stdout: "", stderr: "" });
+        expect(gateway.pushes.length).toBe(before);
+    });
+});
