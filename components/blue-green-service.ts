@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, SmokePolicy } from "../config";
 import { ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { imageVersion, parseImageRef } from "../lib/image";
+import { restrictedContainer } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
 
 /** Stock Node.js image the gate Job runs the bundled runner in: nothing to build or push. */
@@ -113,19 +114,6 @@ export function selectorOf(service: ServiceConfig, color: Color): Record<string,
     return { [SELECTOR_LABELS.app]: service.name, [SELECTOR_LABELS.color]: color };
 }
 
-/** Hardened container settings (Pod Security "restricted" and a read-only root). */
-export function containerSecurityContext(uid: number): k8s.types.input.core.v1.SecurityContext {
-    return {
-        runAsNonRoot: true,
-        runAsUser: uid,
-        runAsGroup: uid,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ["ALL"] },
-        seccompProfile: { type: "RuntimeDefault" },
-    };
-}
-
 /** `DATABASE_HOST`, `DATABASE_PORT`, ... each from the connection Secret's key of that name. */
 export function databaseEnv(secretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
     return CONNECTION_SECRET_KEYS.map((key) => ({
@@ -196,7 +184,7 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                     livenessProbe: { httpGet: httpGet(s.health.livenessPath), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
                     // Liveness waits until startup passed, so a slow start is not a restart loop.
                     startupProbe: { httpGet: httpGet(s.health.livenessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: Math.ceil(s.health.startupSeconds / 5) },
-                    securityContext: containerSecurityContext(APP_UID),
+                    securityContext: restrictedContainer(APP_UID),
                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                 }],
                 // The root filesystem is read-only; /tmp is the one writable place.
@@ -287,7 +275,7 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
                     command: ["node", `${SMOKE_MOUNT}/${g.runnerFile}`, "--policy", `${SMOKE_MOUNT}/${SMOKE_POLICY_FILE}`, "--target", target],
                     env,
                     resources: { requests: { cpu: "250m", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } },
-                    securityContext: containerSecurityContext(NODE_UID),
+                    securityContext: restrictedContainer(NODE_UID),
                     volumeMounts: [{ name: "smoke", mountPath: SMOKE_MOUNT, readOnly: true }],
                 }],
                 volumes: [{ name: "smoke", configMap: { name: g.configMapName } }],

@@ -24,6 +24,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../config";
 import type { DbEngine } from "../config/schema";
+import { restrictedContainer } from "../lib/pod-security";
 import { BACKUP_TIERS } from "../lib/retention";
 import { childTags, type Tags } from "../lib/tags";
 import type { CONNECTION_SECRET_KEYS } from "./database";
@@ -138,19 +139,6 @@ export function verifyPolicy(bucketArn: string, kmsKeyArn: string): object {
     };
 }
 
-/** Restricted Pod Security: non-root, no privilege escalation, no capabilities, read-only root. */
-export function containerSecurity(uid: number): k8s.types.input.core.v1.SecurityContext {
-    return {
-        runAsNonRoot: true,
-        runAsUser: uid,
-        runAsGroup: uid,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ["ALL"] },
-        seccompProfile: { type: "RuntimeDefault" },
-    };
-}
-
 /** The uid the stock DB images run their tools as (the `mysql` and `postgres` users). */
 export const DB_IMAGE_UID = 999;
 /** Any non-root uid works for the AWS CLI, given a writable HOME. */
@@ -221,7 +209,7 @@ function container(
         command,
         env: [{ name: "WORK_DIR", value: "/work" }, { name: "HOME", value: "/tmp" }, ...env],
         volumeMounts: MOUNTS,
-        securityContext: containerSecurity(uid),
+        securityContext: restrictedContainer(uid),
         resources: { requests: resources, limits: { memory: resources.memory } },
     };
 }

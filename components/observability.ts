@@ -21,6 +21,7 @@ import type { ContactPointsConfig, MaintenanceWindow, ObservabilityConfig } from
 import { grafanaUids, stackDashboards, toConfigJson } from "../dashboards";
 import { childTags, type Tags } from "../lib/tags";
 import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
+import { restrictedContainer } from "../lib/pod-security";
 import { alertGroups, type AlertContext } from "../observability/alerts";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { accessEntryPrincipal, EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeConfiguration } from "../observability/scrape-config";
@@ -59,22 +60,13 @@ export function pushgatewayUrl(namespace: string): string {
     return `http://${EXPORTER_SERVICES.pushgateway}.${namespace}.svc.cluster.local:${PUSHGATEWAY_PORT}`;
 }
 
-/** Restricted Pod Security for the charts' pods. */
-const RESTRICTED_CONTAINER = {
-    runAsNonRoot: true,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
 /** kube-state-metrics values: the blue/green labels exposed as metric labels. */
 export function kubeStateMetricsValues(scrapeAnnotations: boolean): Record<string, unknown> {
     return {
         fullnameOverride: EXPORTER_SERVICES.kubeStateMetrics,
         metricLabelsAllowlist: [`deployments=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`, `services=[${ROLE_LABEL}]`, "cronjobs=[*]", "jobs=[*]"],
         securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
-        containerSecurityContext: RESTRICTED_CONTAINER,
+        containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
         ...(scrapeAnnotations ? { prometheusScrape: true } : {}),
     };
@@ -87,7 +79,7 @@ export function pushgatewayValues(scrapeAnnotations: boolean): Record<string, un
         persistentVolume: { enabled: true, size: "1Gi" },
         extraArgs: ["--persistence.interval=1m"],
         securityContext: { runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
-        containerSecurityContext: RESTRICTED_CONTAINER,
+        containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "128Mi" } },
         ...(scrapeAnnotations ? { podAnnotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(PUSHGATEWAY_PORT) } } : {}),
     };

@@ -1,0 +1,17 @@
+import type * as k8s from "@pulumi/kubernetes";
+
+/**
+ * Pod Security "restricted" for one container, as every Launchpad workload runs: non-root, no
+ * privilege escalation, no capabilities, a read-only root filesystem, the runtime's seccomp profile.
+ * `uid` runs it as that user and group; leave it out where the image or chart picks its own user.
+ */
+export function restrictedContainer(uid?: number): k8s.types.input.core.v1.SecurityContext {
+    return {
+        runAsNonRoot: true,
+        ...(uid !== undefined ? { runAsUser: uid, runAsGroup: uid } : {}),
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
