@@ -11,8 +11,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { failed, parseFlags, runMain, type CliResult } from "./cli";
 
 export const START_MARKER = "<!-- config-reference:start -->";
 export const END_MARKER = "<!-- config-reference:end -->";
@@ -205,34 +205,20 @@ export const REPO_ROOT = path.resolve(__dirname, "..");
 
 const USAGE = "usage: tsx scripts/config-reference.ts [--write | --check]";
 
-export interface CliResult {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
+export type { CliResult };
 
 /** The whole command as a function of its arguments and the project directory, so tests run it in-process. */
 export function configReferenceCli(argv: readonly string[], root: string = REPO_ROOT): CliResult {
-    let args;
-    try {
-        args = parseArgs({
-            args: [...argv],
-            options: {
-                write: { type: "boolean", default: false },
-                check: { type: "boolean", default: false },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-            allowPositionals: false,
-        }).values;
-    } catch (e) {
-        return { code: 1, stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n` };
+    const parsed = parseFlags(argv, {
+        write: { type: "boolean", default: false },
+        check: { type: "boolean", default: false },
+    }, USAGE);
+    if ("result" in parsed) {
+        return parsed.result;
     }
-    if (args.help) {
-        return { code: 0, stdout: `${USAGE}\n`, stderr: "" };
-    }
+    const args = parsed.flags;
     if (args.write && args.check) {
-        return { code: 1, stdout: "", stderr: `--write and --check exclude each other\n${USAGE}\n` };
+        return failed(1, `--write and --check exclude each other\n${USAGE}\n`);
     }
     const readmePath = path.join(root, "README.md");
     try {
@@ -260,13 +246,10 @@ export function configReferenceCli(argv: readonly string[], root: string = REPO_
         writeFileSync(readmePath, replaceReferenceBlock(readme, block));
         return { code: 0, stdout: "README.md: the configuration reference was regenerated from Pulumi.yaml\n", stderr: "" };
     } catch (e) {
-        return { code: 1, stdout: "", stderr: `error: ${(e as Error).message}\n` };
+        return failed(1, `error: ${(e as Error).message}\n`);
     }
 }
 
 if (require.main === module) {
-    const r = configReferenceCli(process.argv.slice(2));
-    process.stdout.write(r.stdout);
-    process.stderr.write(r.stderr);
-    process.exitCode = r.code;
+    runMain((argv) => configReferenceCli(argv));
 }

@@ -9,45 +9,31 @@
  * config, stack or policy pack (every problem on stderr, nothing on stdout); 1 anything else (bad
  * arguments, unknown stack, the program failed).
  */
-import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
 import { runPlan, PlanError } from "../plan/engine";
 import { renderJson, renderTree } from "../plan/render";
 import { PlanInputError } from "../plan/stack-config";
+import { failed, parseFlags, runMain, unexpected, type CliResult } from "./cli";
 import { MissingPolicyConfigError, PolicyConfigError } from "../policies/config";
 
 const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...]";
 
-export interface CliResult {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
+export type { CliResult };
 
 /** The whole command as a function of its arguments, so tests run it in-process too. */
 export async function planCli(argv: readonly string[]): Promise<CliResult> {
-    let args;
-    try {
-        args = parseArgs({
-            args: [...argv],
-            options: {
-                stack: { type: "string", short: "s" },
-                json: { type: "boolean", default: false },
-                policy: { type: "boolean", default: false },
-                set: { type: "string", multiple: true, default: [] },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-            allowPositionals: false,
-        }).values;
-    } catch (e) {
-        return { code: 1, stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n` };
+    const parsed = parseFlags(argv, {
+        stack: { type: "string", short: "s" },
+        json: { type: "boolean", default: false },
+        policy: { type: "boolean", default: false },
+        set: { type: "string", multiple: true, default: [] },
+    }, USAGE);
+    if ("result" in parsed) {
+        return parsed.result;
     }
-    if (args.help) {
-        return { code: 0, stdout: `${USAGE}\n`, stderr: "" };
-    }
+    const args = parsed.flags;
     if (args.stack === undefined) {
-        return { code: 1, stdout: "", stderr: `--stack is required\n${USAGE}\n` };
+        return failed(1, `--stack is required\n${USAGE}\n`);
     }
     try {
         const plan = await runPlan({ stack: args.stack, sets: args.set });
@@ -63,23 +49,15 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
         return { code, stdout, stderr: notes };
     } catch (e) {
         if (e instanceof ConfigError || e instanceof PolicyConfigError) {
-            return { code: 2, stdout: "", stderr: `${e.message}\n` };
+            return failed(2, `${e.message}\n`);
         }
         if (e instanceof PlanInputError || e instanceof PlanError || e instanceof MissingPolicyConfigError) {
-            return { code: 1, stdout: "", stderr: `error: ${e.message}\n` };
+            return failed(1, `error: ${e.message}\n`);
         }
-        return { code: 1, stdout: "", stderr: `error: ${(e as Error).stack ?? String(e)}\n` };
+        return unexpected(e);
     }
 }
 
 if (require.main === module) {
-    // A reader that stops early (`| head`) is not an error of the plan.
-    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-        if (e.code !== "EPIPE") throw e;
-    });
-    void planCli(process.argv.slice(2)).then((r) => {
-        process.stdout.write(r.stdout);
-        process.stderr.write(r.stderr);
-        process.exitCode = r.code;
-    });
+    runMain(planCli);
 }

@@ -12,10 +12,9 @@
  * violation; 2 invalid policy pack config; 1 anything else (bad arguments, unreadable plan).
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { MissingPolicyConfigError, PolicyConfigError } from "../policies/config";
 import { evaluatePlan, hasMandatory, POLICY_EXIT_CODE, renderViolations, type PlanLike } from "../policies/evaluate";
-import type { CliResult } from "./plan";
+import { failed, parseFlags, runMain, unexpected, type CliResult } from "./cli";
 
 const USAGE = "usage: npm run policy -- --plan <plan.json> [--json] [--config <pack-config.json>]";
 
@@ -41,37 +40,27 @@ export function planDocumentProblems(doc: unknown): string[] {
 
 /** The whole command as a function of its arguments, so tests run it in-process. */
 export async function policyCli(argv: readonly string[]): Promise<CliResult> {
-    let args;
-    try {
-        args = parseArgs({
-            args: [...argv],
-            options: {
-                plan: { type: "string", short: "p" },
-                json: { type: "boolean", default: false },
-                config: { type: "string" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-            allowPositionals: false,
-        }).values;
-    } catch (e) {
-        return { code: 1, stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n` };
+    const parsed = parseFlags(argv, {
+        plan: { type: "string", short: "p" },
+        json: { type: "boolean", default: false },
+        config: { type: "string" },
+    }, USAGE);
+    if ("result" in parsed) {
+        return parsed.result;
     }
-    if (args.help) {
-        return { code: 0, stdout: `${USAGE}\n`, stderr: "" };
-    }
+    const args = parsed.flags;
     if (args.plan === undefined) {
-        return { code: 1, stdout: "", stderr: `--plan is required\n${USAGE}\n` };
+        return failed(1, `--plan is required\n${USAGE}\n`);
     }
     let doc: unknown;
     try {
         doc = JSON.parse(readFileSync(args.plan, "utf8"));
     } catch (e) {
-        return { code: 1, stdout: "", stderr: `error: cannot read the plan ${args.plan}: ${(e as Error).message}\n` };
+        return failed(1, `error: cannot read the plan ${args.plan}: ${(e as Error).message}\n`);
     }
     const problems = planDocumentProblems(doc);
     if (problems.length > 0) {
-        return { code: 1, stdout: "", stderr: `error: ${args.plan} is not a plan document:\n${problems.map((p) => `  - ${p}`).join("\n")}\n` };
+        return failed(1, `error: ${args.plan} is not a plan document:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
     }
     const plan = doc as PlanLike & Record<string, unknown>;
     try {
@@ -83,22 +72,15 @@ export async function policyCli(argv: readonly string[]): Promise<CliResult> {
         return { code, stdout, stderr: "" };
     } catch (e) {
         if (e instanceof PolicyConfigError) {
-            return { code: 2, stdout: "", stderr: `${e.message}\n` };
+            return failed(2, `${e.message}\n`);
         }
         if (e instanceof MissingPolicyConfigError) {
-            return { code: 1, stdout: "", stderr: `error: ${e.message}\n` };
+            return failed(1, `error: ${e.message}\n`);
         }
-        return { code: 1, stdout: "", stderr: `error: ${(e as Error).stack ?? String(e)}\n` };
+        return unexpected(e);
     }
 }
 
 if (require.main === module) {
-    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-        if (e.code !== "EPIPE") throw e;
-    });
-    void policyCli(process.argv.slice(2)).then((r) => {
-        process.stdout.write(r.stdout);
-        process.stderr.write(r.stderr);
-        process.exitCode = r.code;
-    });
+    runMain(policyCli);
 }

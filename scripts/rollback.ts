@@ -8,11 +8,11 @@
  * Exit codes: 0 switched (or already live); 2 bad arguments or a name the stack does not have;
  * 1 the update failed (the config already names the new color: run `pulumi up` again, or roll back).
  */
-import { parseArgs } from "node:util";
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
 import { OBJECT_KEYS } from "../config/schema";
 import { COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
+import { failed, parseFlags, runMain, type CliResult } from "./cli";
 
 const USAGE = "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>]";
 
@@ -38,11 +38,6 @@ export interface RollbackDeps {
     onOutput?: (out: string) => void;
 }
 
-export interface CliResult {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
 
 const PROJECT = "launchpad";
 
@@ -76,25 +71,16 @@ export function liveServiceUrns(resources: readonly StateResource[], names: read
 const other = (c: Color): Color => (c === "blue" ? "green" : "blue");
 
 export async function rollback(argv: readonly string[], deps: RollbackDeps): Promise<CliResult> {
-    let args;
-    try {
-        args = parseArgs({
-            args: [...argv],
-            options: { stack: { type: "string" }, service: { type: "string" }, to: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
-            strict: true,
-            allowPositionals: false,
-        }).values;
-    } catch (e) {
-        return { code: 2, stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n` };
+    const parsed = parseFlags(argv, { stack: { type: "string" }, service: { type: "string" }, to: { type: "string" } }, USAGE, 2);
+    if ("result" in parsed) {
+        return parsed.result;
     }
-    if (args.help) {
-        return { code: 0, stdout: `${USAGE}\n`, stderr: "" };
-    }
+    const args = parsed.flags;
     if (args.stack === undefined) {
-        return { code: 2, stdout: "", stderr: `--stack is required\n${USAGE}\n` };
+        return failed(2, `--stack is required\n${USAGE}\n`);
     }
     if (args.to !== undefined && !(COLORS as readonly string[]).includes(args.to)) {
-        return { code: 2, stdout: "", stderr: `--to: received ${JSON.stringify(args.to)}; expected one of "blue", "green"\n` };
+        return failed(2, `--to: received ${JSON.stringify(args.to)}; expected one of "blue", "green"\n`);
     }
     const to = args.to as Color | undefined;
 
@@ -104,18 +90,18 @@ export async function rollback(argv: readonly string[], deps: RollbackDeps): Pro
         services = await servicesOf(stack, args.stack);
     } catch (e) {
         if (e instanceof ConfigError) {
-            return { code: 2, stdout: "", stderr: `${e.message}\n` };
+            return failed(2, `${e.message}\n`);
         }
         throw e;
     }
     const chosen = args.service === undefined ? services : services.filter((s) => s.name === args.service);
     if (chosen.length === 0) {
-        return { code: 2, stdout: "", stderr: `--service: received ${JSON.stringify(args.service)}; expected one of ${services.map((s) => JSON.stringify(s.name)).join(", ")}\n` };
+        return failed(2, `--service: received ${JSON.stringify(args.service)}; expected one of ${services.map((s) => JSON.stringify(s.name)).join(", ")}\n`);
     }
     const colors = new Set(chosen.map((s) => s.activeColor));
     if (to === undefined && colors.size > 1) {
         const now = chosen.map((s) => `${s.name}: ${s.activeColor}`).join(", ");
-        return { code: 2, stdout: "", stderr: `the services are live on different colors (${now}); name --service or --to\n` };
+        return failed(2, `the services are live on different colors (${now}); name --service or --to\n`);
     }
     const target: Color = to ?? other(chosen[0].activeColor);
     const moving = chosen.filter((s) => s.activeColor !== target);
@@ -127,7 +113,7 @@ export async function rollback(argv: readonly string[], deps: RollbackDeps): Pro
     const urns = liveServiceUrns(state.deployment.resources ?? [], moving.map((s) => s.name));
     const missing = moving.filter((s) => !urns.has(s.name)).map((s) => s.name);
     if (missing.length > 0) {
-        return { code: 1, stdout: "", stderr: `no live Service for ${missing.join(", ")} in stack ${args.stack}'s state: deploy it with pulumi up first\n` };
+        return failed(1, `no live Service for ${missing.join(", ")} in stack ${args.stack}'s state: deploy it with pulumi up first\n`);
     }
 
     if (args.service !== undefined) {
@@ -161,15 +147,12 @@ export async function rollback(argv: readonly string[], deps: RollbackDeps): Pro
 }
 
 if (require.main === module) {
-    void (async () => {
+    runMain(async (argv) => {
         // Loaded here only: the Automation API drives the Pulumi CLI, which tests never need.
         const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-        const r = await rollback(process.argv.slice(2), {
+        return rollback(argv, {
             selectStack: (stackName, workDir) => LocalWorkspace.selectStack({ stackName, workDir }),
             onOutput: (out) => process.stderr.write(out),
         });
-        process.stdout.write(r.stdout);
-        process.stderr.write(r.stderr);
-        process.exitCode = r.code;
-    })();
+    });
 }

@@ -1,0 +1,65 @@
+/**
+ * The shell every `npm run <command>` script shares: a command is a function of its arguments that
+ * returns `{ code, stdout, stderr }` (so tests run it in-process), strict flag parsing with `--help`,
+ * and the entry point that writes the result and sets the exit code.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+export interface CliResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+type StrictConfig<O extends Options> = { args: string[]; options: O; strict: true; allowPositionals: false };
+export type Flags<O extends Options> = ReturnType<typeof parseArgs<StrictConfig<O>>>["values"];
+
+/** A command that ends before its work: exit `code`, `stderr`, nothing on stdout. */
+export function failed(code: number, stderr: string): CliResult {
+    return { code, stdout: "", stderr };
+}
+
+/** An error no command foresaw: exit 1 with its stack, so a bug never reads like bad input. */
+export function unexpected(e: unknown): CliResult {
+    return failed(1, `error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+}
+
+/**
+ * Parses `argv` strictly against `options` (no positionals) plus `--help`/`-h`. Returns the flags,
+ * or the result to return at once: the usage with exit 0 for `--help`; the parser's message and
+ * the usage with exit `badArgsCode` for anything it refuses.
+ */
+export function parseFlags<const O extends Options>(argv: readonly string[], options: O, usage: string, badArgsCode = 1): { flags: Flags<O> } | { result: CliResult } {
+    let values;
+    try {
+        values = parseArgs({
+            args: [...argv],
+            options: { ...options, help: { type: "boolean", short: "h", default: false } },
+            strict: true,
+            allowPositionals: false,
+        }).values;
+    } catch (e) {
+        return { result: failed(badArgsCode, `${(e as Error).message}\n${usage}\n`) };
+    }
+    if ((values as { help?: boolean }).help === true) {
+        return { result: { code: 0, stdout: `${usage}\n`, stderr: "" } };
+    }
+    return { flags: values as Flags<O> };
+}
+
+/** Runs `command` with the process's arguments, writes its output and sets the exit code. */
+export function runMain(command: (argv: readonly string[]) => CliResult | Promise<CliResult>): void {
+    // A reader that stops early (`| head`) is not an error of the command.
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code !== "EPIPE") throw e;
+    });
+    void Promise.resolve()
+        .then(() => command(process.argv.slice(2)))
+        .catch(unexpected)
+        .then((r) => {
+            process.stdout.write(r.stdout);
+            process.stderr.write(r.stderr);
+            process.exitCode = r.code;
+        });
+}

@@ -1,0 +1,60 @@
+/**
+ * The shell every command shares (scripts/cli.ts): strict flags with --help, and the exit codes a
+ * refused argument gets, checked on the helper and on each command that uses it.
+ */
+import { describe, expect, it } from "vitest";
+import { failed, parseFlags, unexpected } from "../scripts/cli";
+import { configReferenceCli } from "../scripts/config-reference";
+import { planCli } from "../scripts/plan";
+import { policyCli } from "../scripts/policy";
+import { rollback } from "../scripts/rollback";
+import { rulesCli } from "../scripts/rules";
+
+const USAGE = "usage: demo --name <n> [--loud]";
+const OPTIONS = { name: { type: "string" }, loud: { type: "boolean", default: false } } as const;
+
+describe("parseFlags", () => {
+    it("returns the flags, defaults filled in", () => {
+        expect(parseFlags(["--name", "x"], OPTIONS, USAGE)).toEqual({ flags: { name: "x", loud: false, help: false } });
+    });
+
+    it("answers --help and -h with the usage and exit 0", () => {
+        const help = { result: { code: 0, stdout: `${USAGE}\n`, stderr: "" } };
+        expect(parseFlags(["--help"], OPTIONS, USAGE)).toEqual(help);
+        expect(parseFlags(["-h", "--name", "x"], OPTIONS, USAGE)).toEqual(help);
+    });
+
+    it("refuses an unknown flag or a positional with the parser's message, the usage and the given exit code", () => {
+        expect(parseFlags(["--nme", "x"], OPTIONS, USAGE)).toEqual({ result: { code: 1, stdout: "", stderr: `Unknown option '--nme'\n${USAGE}\n` } });
+        expect(parseFlags(["extra"], OPTIONS, USAGE, 2)).toEqual({ result: { code: 2, stdout: "", stderr: `Unexpected argument 'extra'. This command does not take positional arguments\n${USAGE}\n` } });
+    });
+});
+
+describe("failed and unexpected", () => {
+    it("put the message on stderr and nothing on stdout; an unforeseen error keeps its stack", () => {
+        expect(failed(2, "bad\n")).toEqual({ code: 2, stdout: "", stderr: "bad\n" });
+        const e = new Error("boom");
+        expect(unexpected(e)).toEqual({ code: 1, stdout: "", stderr: `error: ${e.stack}\n` });
+        expect(unexpected("text")).toEqual({ code: 1, stdout: "", stderr: "error: text\n" });
+    });
+});
+
+describe("every command answers --help with its own usage and exit 0", () => {
+    it.each([
+        ["plan", () => planCli(["--help"]), "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...]"],
+        ["policy", () => policyCli(["-h"]), "usage: npm run policy -- --plan <plan.json> [--json] [--config <pack-config.json>]"],
+        ["rules", () => rulesCli(["--help"]), "usage: npm run rules -- --stack <staging|production> [--set <key>=<value> ...]"],
+        ["rollback", () => rollback(["--help"], { selectStack: () => Promise.reject(new Error("not reached")) }), "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>]"],
+        ["config-reference", () => configReferenceCli(["--help"]), "usage: tsx scripts/config-reference.ts [--write | --check]"],
+    ])("%s", async (_name, run, usage) => {
+        expect(await run()).toEqual({ code: 0, stdout: `${usage}\n`, stderr: "" });
+    });
+
+    it("rollback refuses a bad flag with exit 2, the others with exit 1", async () => {
+        expect((await rollback(["--bogus"], { selectStack: () => Promise.reject(new Error("not reached")) })).code).toBe(2);
+        expect((await planCli(["--bogus"])).code).toBe(1);
+        expect((await policyCli(["--bogus"])).code).toBe(1);
+        expect(rulesCli(["--bogus"]).code).toBe(1);
+        expect(configReferenceCli(["--bogus"]).code).toBe(1);
+    });
+});
