@@ -319,6 +319,9 @@ export class BackupStorage extends pulumi.ComponentResource {
         const primaryKey = key("key", undefined, `SSE-KMS of the ${args.bucketPrefix} backup bucket`);
         const replicaKey = key("replica-key", args.drRegion, `SSE-KMS of the ${args.bucketPrefix} backup replica bucket`);
 
+        const versioned = (role: string, bucket: aws.s3.Bucket, region: string | undefined): aws.s3.BucketVersioning =>
+            new aws.s3.BucketVersioning(`${name}-${role}-versioning`, { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" }, region }, parent);
+
         const lockedBucket = (role: string, suffix: string, region: string | undefined, kmsKey: aws.kms.Key): SecureBucket => {
             const bucket = new aws.s3.Bucket(`${name}-${role}`, {
                 bucketPrefix: `${args.bucketPrefix}-${suffix}`,
@@ -328,11 +331,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 tags: childTags(tags, `${name}-${role}`),
             }, stateful);
             // Object Lock turns versioning on at creation; declaring it keeps it visible and enforced.
-            const versioning = new aws.s3.BucketVersioning(`${name}-${role}-versioning`, {
-                bucket: bucket.bucket,
-                versioningConfiguration: { status: "Enabled" },
-                region,
-            }, parent);
+            const versioning = versioned(role, bucket, region);
             this.harden(`${name}-${role}`, bucket, region, { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKey.arn });
             new aws.s3.BucketObjectLockConfiguration(`${name}-${role}-object-lock`, {
                 bucket: bucket.bucket,
@@ -360,11 +359,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 region,
                 tags: childTags(tags, `${name}-${role}`),
             }, stateful);
-            const versioning = new aws.s3.BucketVersioning(`${name}-${role}-versioning`, {
-                bucket: bucket.bucket,
-                versioningConfiguration: { status: "Enabled" },
-                region,
-            }, parent);
+            const versioning = versioned(role, bucket, region);
             this.harden(`${name}-${role}`, bucket, region, { sseAlgorithm: "AES256" }, (arn) =>
                 pulumi.all([source.arn, account]).apply(([sourceArn, accountId]) => JSON.stringify(logBucketPolicy(arn, sourceArn, accountId))));
             new aws.s3.BucketLifecycleConfiguration(`${name}-${role}-lifecycle`, {
