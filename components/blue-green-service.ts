@@ -16,6 +16,7 @@ import { ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, ty
 import { imageVersion, parseImageRef } from "../lib/image";
 import { restrictedContainer } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
+import { ALB_INGRESS_CLASS } from "./platform";
 
 /** Stock Node.js image the gate Job runs the bundled runner in: nothing to build or push. */
 export const SMOKE_RUNNER_IMAGE = "node:20.19.5-alpine3.22";
@@ -56,6 +57,8 @@ export interface BlueGreenServiceArgs {
      * @default - the service's active color, unconditionally
      */
     readonly liveColor?: pulumi.Output<Color>;
+    /** The controller serving the Ingress class, which the Ingress waits for. @default - none (the cluster brings one) */
+    readonly ingressController?: pulumi.Resource;
     /** Annotations of the live Service (production's promotion mark). @default - none */
     readonly liveAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
 }
@@ -206,6 +209,47 @@ export function liveServiceSpec(service: ServiceConfig, liveColor: pulumi.Input<
     };
 }
 
+/** Seconds an ALB keeps sending in-flight requests to a target it is removing (a color switch, a scale-in). */
+export const ALB_DEREGISTRATION_DELAY_SECONDS = 30;
+
+/**
+ * The AWS Load Balancer Controller's annotations for an `alb` Ingress (controller docs,
+ * guide/ingress/annotations.md): pods as targets (`ip`, so the ClusterIP live Service works and
+ * readiness gates follow each pod), HTTPS with HTTP redirected to it, the readiness path as the
+ * health check, and a deregistration delay so a switch drains connections instead of cutting them.
+ */
+export function albIngressAnnotations(service: ServiceConfig): Record<string, string> {
+    const ingress = service.expose.ingress;
+    if (ingress === undefined) {
+        return {};
+    }
+    return {
+        "alb.ingress.kubernetes.io/scheme": ingress.scheme,
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/listen-ports": JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]),
+        "alb.ingress.kubernetes.io/ssl-redirect": "443",
+        ...(ingress.certificateArn !== undefined ? { "alb.ingress.kubernetes.io/certificate-arn": ingress.certificateArn } : {}),
+        "alb.ingress.kubernetes.io/healthcheck-path": service.health.readinessPath,
+        "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${ALB_DEREGISTRATION_DELAY_SECONDS}`,
+    };
+}
+
+/** The Ingress in front of the live Service; TLS names the host so the controller can find its ACM certificate (controller docs, guide/ingress/cert_discovery.md). */
+export function ingressSpec(service: ServiceConfig, liveServiceName: pulumi.Input<string>): k8s.types.input.networking.v1.IngressSpec | undefined {
+    const ingress = service.expose.ingress;
+    if (ingress === undefined) {
+        return undefined;
+    }
+    return {
+        ingressClassName: ingress.className,
+        tls: [{ hosts: [ingress.host] }],
+        rules: [{
+            host: ingress.host,
+            http: { paths: [{ path: ingress.path, pathType: "Prefix", backend: { service: { name: liveServiceName, port: { name: "http" } } } }] },
+        }],
+    };
+}
+
 export function hpaSpec(service: ServiceConfig, color: Color, deploymentName: string): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
     return {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName },
@@ -338,18 +382,18 @@ export class BlueGreenService extends pulumi.ComponentResource {
         }, { ...child, dependsOn: [deployments[s.activeColor], gateJobs[s.activeColor]], customTimeouts: LIVE_SERVICE_TIMEOUTS });
         this.liveServiceName = live.metadata.name;
 
-        const ingress = s.expose.ingress;
+        const ingress = ingressSpec(s, live.metadata.name);
         if (ingress !== undefined) {
             new k8s.networking.v1.Ingress(`${name}-ingress`, {
-                metadata: { name: s.name, namespace: ns, labels: serviceLabels(s, args.project, ROLES.live) },
-                spec: {
-                    ingressClassName: ingress.className,
-                    rules: [{
-                        host: ingress.host,
-                        http: { paths: [{ path: ingress.path, pathType: "Prefix", backend: { service: { name: live.metadata.name, port: { name: "http" } } } }] },
-                    }],
+                metadata: {
+                    name: s.name,
+                    namespace: ns,
+                    labels: serviceLabels(s, args.project, ROLES.live),
+                    annotations: s.expose.ingress?.className === ALB_INGRESS_CLASS ? albIngressAnnotations(s) : undefined,
                 },
-            }, child);
+                spec: ingress,
+            // The controller must exist first: pulumi-kubernetes waits for the Ingress's load balancer address.
+            }, { ...child, dependsOn: args.ingressController !== undefined ? [args.ingressController] : [] });
         }
 
         this.deployments = deployments;

@@ -10,8 +10,9 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
+import type { ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
+import { parse as parseYaml } from "yaml";
 import { childTags, type Tags } from "../lib/tags";
 
 export interface ClusterArgs {
@@ -61,21 +62,58 @@ export function buildKubeconfig(p: KubeconfigParts): object {
     };
 }
 
-/** Labels of the application namespace: Pod Security "restricted" is enforced, not just warned. */
-export function namespaceLabels(namespace: string): Record<string, string> {
+/**
+ * Labels of the application namespace: Pod Security "restricted" is enforced, not just warned.
+ * With the AWS Load Balancer Controller (`albReadinessGates`), its webhook injects a readiness gate
+ * into every new pod here, so a pod counts as ready only once its ALB target is healthy and a
+ * rollout or color switch never leaves the target group empty
+ * (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/pod_readiness_gate/).
+ */
+export function namespaceLabels(namespace: string, albReadinessGates = false): Record<string, string> {
     return {
         "app.kubernetes.io/name": namespace,
         "app.kubernetes.io/managed-by": "pulumi",
         "pod-security.kubernetes.io/enforce": "restricted",
         "pod-security.kubernetes.io/enforce-version": "latest",
         "pod-security.kubernetes.io/warn": "restricted",
+        ...(albReadinessGates ? { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } : {}),
     };
+}
+
+/** EKS access policies by access level: cluster-wide, and limited to namespaces (docs: "Review access policy permissions"). */
+export const ACCESS_POLICIES = {
+    admin: { cluster: "AmazonEKSClusterAdminPolicy", namespace: "AmazonEKSAdminPolicy" },
+    edit: { cluster: "AmazonEKSEditPolicy", namespace: "AmazonEKSEditPolicy" },
+    view: { cluster: "AmazonEKSViewPolicy", namespace: "AmazonEKSViewPolicy" },
+} as const;
+
+/** The access policy association of one access entry: policy ARN and scope. */
+export function accessPolicyAssociation(a: ClusterAccess, partition = "aws"): { policyArn: string; accessScope: { type: "cluster" | "namespace"; namespaces?: string[] } } {
+    const scoped = a.namespaces !== undefined;
+    const policy = ACCESS_POLICIES[a.access][scoped ? "namespace" : "cluster"];
+    return {
+        policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${policy}`,
+        accessScope: scoped ? { type: "namespace", namespaces: [...(a.namespaces ?? [])] } : { type: "cluster" },
+    };
+}
+
+/** A stable child-name suffix for an access entry: the role's name (unique per account), lower-cased. */
+export function accessEntrySuffix(principalArn: string): string {
+    return (principalArn.split("/").pop() ?? principalArn).toLowerCase().replace(/[^a-z0-9-]/g, "-");
+}
+
+/** The API server URL of a kubeconfig's current context: an existing cluster's identity for the Provider. */
+export function kubeconfigServer(kubeconfig: string): string {
+    const doc = (parseYaml(kubeconfig) ?? {}) as { "current-context"?: string; contexts?: { name: string; context?: { cluster?: string } }[]; clusters?: { name: string; cluster?: { server?: string } }[] };
+    const ctx = doc.contexts?.find((c) => c.name === doc["current-context"]) ?? doc.contexts?.[0];
+    const cluster = doc.clusters?.find((c) => c.name === ctx?.context?.cluster) ?? doc.clusters?.[0];
+    return cluster?.cluster?.server ?? "existing-cluster";
 }
 
 /** Managed policies the nodes' role needs (kubelet, VPC CNI, image pulls). */
 export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"] as const;
 
-interface EksParts {
+export interface EksParts {
     readonly kubeconfig: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
     readonly clusterArn: pulumi.Output<string>;
@@ -84,14 +122,20 @@ interface EksParts {
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly nodeRoleArn: pulumi.Output<string>;
     readonly clusterSecurityGroupId: pulumi.Output<string>;
+    /** What the Kubernetes API needs before any object goes in: nodes to run on, access for the deployer. */
+    readonly apiReady: pulumi.Resource[];
+    readonly nodeGroup: aws.eks.NodeGroup;
 }
 
 export class Cluster extends pulumi.ComponentResource {
     /** The Provider every Kubernetes resource of the stack must use. */
     public readonly provider: k8s.Provider;
+    /** The application namespace's name, read from the Namespace resource: using it makes an object depend on the Namespace. */
     public readonly namespace: pulumi.Output<string>;
     /** Secret. */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** Launchpad's EKS cluster; undefined when an existing cluster is used. */
+    public readonly eks: EksParts | undefined;
     /** Undefined when an existing cluster is used. */
     public readonly clusterName: pulumi.Output<string> | undefined;
     public readonly clusterArn: pulumi.Output<string> | undefined;
@@ -102,8 +146,11 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly clusterSecurityGroupId: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("launchpad:cluster:Cluster", name, {}, opts);
+        // What the cluster provides to the stack's objects beyond the plan's own resources: the
+        // deployability preflight (policies/deployability.ts) reads it from these props.
+        super("launchpad:cluster:Cluster", name, { provides: clusterProvides(args.config) }, opts);
         const eks = args.config.mode === "eks" ? this.createEks(name, args, args.config) : undefined;
+        this.eks = eks;
         this.kubeconfig = eks?.kubeconfig ?? (args.config as ExistingClusterConfig).kubeconfig;
         this.clusterName = eks?.clusterName;
         this.clusterArn = eks?.clusterArn;
@@ -115,13 +162,17 @@ export class Cluster extends pulumi.ComponentResource {
 
         this.provider = new k8s.Provider(`${name}-k8s`, {
             kubeconfig: this.kubeconfig,
-        }, { parent: this });
+            // Only a change of this identity replaces the Provider (and so every Kubernetes object):
+            // a new node group or a rotated token in the kubeconfig is an update.
+            clusterIdentifier: eks?.clusterArn ?? this.kubeconfig.apply(kubeconfigServer),
+        }, { parent: this, dependsOn: eks?.apiReady ?? [] });
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.config.namespace, labels: namespaceLabels(args.config.namespace) },
+            metadata: { name: args.config.namespace, labels: namespaceLabels(args.config.namespace, args.config.mode === "eks") },
         }, { parent: this, provider: this.provider });
         this.namespace = ns.metadata.name;
 
         this.registerOutputs({
+            provides: clusterProvides(args.config),
             namespace: this.namespace,
             kubeconfig: this.kubeconfig,
             clusterName: this.clusterName,
@@ -164,7 +215,7 @@ export class Cluster extends pulumi.ComponentResource {
             policyArn: managedPolicyArn("AmazonEKSClusterPolicy"),
         }, parent);
 
-        const publicCidrs = [...config.endpointPublicAccessCidrs];
+        const isPublic = config.endpointAccess === "public";
         const cluster = new aws.eks.Cluster(`${name}-eks`, {
             name: args.clusterName,
             version: config.version,
@@ -172,13 +223,15 @@ export class Cluster extends pulumi.ComponentResource {
             vpcConfig: {
                 subnetIds: args.privateSubnetIds,
                 endpointPrivateAccess: true,
-                // No allowed CIDRs: the API is reachable from inside the VPC only.
-                endpointPublicAccess: publicCidrs.length > 0,
-                publicAccessCidrs: publicCidrs.length > 0 ? publicCidrs : undefined,
+                // Private: the API is reachable from inside the VPC only (deploy runners run there).
+                endpointPublicAccess: isPublic,
+                publicAccessCidrs: isPublic ? [...config.endpointPublicAccessCidrs] : undefined,
             },
             enabledClusterLogTypes: [...config.logTypes],
             encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
-            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            // Access is config (`cluster.access`), creator included: an implicit creator entry would
+            // collide with the deploy role's listed one ("access entry already in use").
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
             // Standard support only: extended support costs six times as much and must be chosen on purpose.
             upgradePolicy: { supportType: "STANDARD" },
             deletionProtection: safety.deletionProtection,
@@ -240,9 +293,11 @@ export class Cluster extends pulumi.ComponentResource {
             ignoreChanges: ["scalingConfig.desiredSize"],
         });
 
-        // Reading the node group's id makes every Kubernetes resource wait until there are nodes to schedule on.
+        const access = this.createAccess(name, args, config, cluster.name);
+        // Nothing of the node group is in the kubeconfig: replacing the nodes must not replace the
+        // Provider. The Provider depends on the nodes and the access instead (see the constructor).
         const kubeconfig = pulumi
-            .all([cluster.name, cluster.endpoint, cluster.certificateAuthority, nodes.id])
+            .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
             .apply(([clusterName, endpoint, ca]) =>
                 JSON.stringify(buildKubeconfig({ clusterName, endpoint, certificateAuthority: ca.data ?? "", region: args.region })),
             );
@@ -255,6 +310,33 @@ export class Cluster extends pulumi.ComponentResource {
             oidcIssuerUrl: oidc.url,
             nodeRoleArn: nodeRole.arn,
             clusterSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+            apiReady: [nodes, ...access],
+            nodeGroup: nodes,
         };
     }
+
+    /** An access entry and its policy association per `cluster.access` principal. */
+    private createAccess(name: string, args: ClusterArgs, config: EksClusterConfig, clusterName: pulumi.Output<string>): aws.eks.AccessPolicyAssociation[] {
+        return config.access.map((a) => {
+            const child = `${name}-access-${accessEntrySuffix(a.principalArn)}`;
+            const entry = new aws.eks.AccessEntry(child, {
+                clusterName,
+                principalArn: a.principalArn,
+                type: "STANDARD",
+                tags: childTags(args.tags, child),
+            }, { parent: this });
+            return new aws.eks.AccessPolicyAssociation(`${child}-policy`, {
+                clusterName,
+                principalArn: entry.principalArn,
+                ...accessPolicyAssociation(a),
+            }, { parent: this });
+        });
+    }
+}
+
+/** The existing cluster's declaration; Launchpad's EKS declares nothing (its platform is in the plan). */
+export function clusterProvides(config: EksClusterConfig | ExistingClusterConfig): ClusterProvides {
+    return config.mode === "existing"
+        ? config.provides
+        : { ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false };
 }

@@ -21,6 +21,7 @@ import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
 import { alertContext } from "../observability/alerts";
 import { Observability } from "./observability";
+import { Platform, PLATFORM_NAMESPACE } from "./platform";
 
 export interface EnvironmentArgs {
     readonly config: LaunchpadConfig;
@@ -37,6 +38,8 @@ export interface DataProtection {
 export class Environment extends pulumi.ComponentResource {
     public readonly network: Network | undefined;
     public readonly cluster: Cluster;
+    /** Undefined on an existing cluster, which brings its own (declared in `cluster.provides`). */
+    public readonly platform: Platform | undefined;
     public readonly data: DataProtection | undefined;
     public readonly promotion: Promotion | undefined;
     public readonly services: readonly BlueGreenService[];
@@ -70,6 +73,23 @@ export class Environment extends pulumi.ComponentResource {
             privateSubnetIds: this.network?.privateSubnetIds,
         }, child);
 
+        // EKS gets what its objects need from the cluster (controllers, storage, metrics, logs).
+        this.platform = this.cluster.eks !== undefined && this.network !== undefined && config.cluster.mode === "eks"
+            ? new Platform(`${name}-platform`, {
+                clusterName: identifier,
+                kubernetesVersion: config.cluster.version,
+                region: config.region,
+                vpcId: this.network.vpcId,
+                oidcProviderArn: this.cluster.eks.oidcProviderArn,
+                oidcIssuerUrl: this.cluster.eks.oidcIssuerUrl,
+                k8sProvider: this.cluster.provider,
+                nodeGroup: this.cluster.eks.nodeGroup,
+                logNamespaces: [config.cluster.namespace, PLATFORM_NAMESPACE],
+                logRetentionDays: config.safety.logRetentionDays,
+                tags: config.tags,
+            }, child)
+            : undefined;
+
         this.observability = new Observability(`${name}-observability`, {
             config: config.observability,
             alerts: alertContext(config),
@@ -77,18 +97,24 @@ export class Environment extends pulumi.ComponentResource {
             region: config.region,
             tags: config.tags,
             namespace: config.cluster.namespace,
+            namespaceRef: this.cluster.namespace,
             k8sProvider: this.cluster.provider,
-            eks: this.network !== undefined && this.cluster.clusterName !== undefined && this.cluster.clusterArn !== undefined
+            eks: this.network !== undefined && this.cluster.eks !== undefined
                 ? {
-                      clusterName: this.cluster.clusterName,
-                      clusterArn: this.cluster.clusterArn,
+                      clusterName: this.cluster.eks.clusterName,
+                      clusterArn: this.cluster.eks.clusterArn,
                       subnetIds: this.network.privateSubnetIds,
-                      securityGroupIds: [this.cluster.clusterSecurityGroupId as pulumi.Output<string>],
+                      securityGroupIds: [this.cluster.eks.clusterSecurityGroupId],
                   }
                 : undefined,
         }, child);
 
-        this.data = this.network !== undefined ? this.createDataProtection(name, identifier, config, this.network, child) : undefined;
+        const placement = dataPlacement(config, this.network, this.cluster);
+        if (placement === undefined) {
+            // Said once, plainly, in every preview and in the offline plan.
+            void pulumi.log.warn("no data layer: an existing cluster (launchpad:cluster.kubeconfig) without launchpad:network.existing gets no database, no backups and no restore drills", this);
+        }
+        this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child) : undefined;
 
         this.promotion = config.promotion !== undefined
             ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services }, child)
@@ -104,6 +130,7 @@ export class Environment extends pulumi.ComponentResource {
             databaseSecretName: this.data?.database.connectionSecretName,
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
             pushgatewayUrl: this.observability.pushgatewayUrl,
+            ingressController: this.platform?.loadBalancerController,
             liveColor: this.promotion?.liveColor(service),
             liveAnnotations: this.promotion !== undefined ? { [ANNOTATIONS.promotion]: this.promotion.mark(service) } : undefined,
         }, child));
@@ -113,7 +140,7 @@ export class Environment extends pulumi.ComponentResource {
     }
 
     /** Database, backup storage, AWS Backup with restore drills, and the logical dump and verify jobs. */
-    private createDataProtection(name: string, identifier: string, config: LaunchpadConfig, network: Network, child: pulumi.ComponentResourceOptions): DataProtection {
+    private createDataProtection(name: string, identifier: string, config: LaunchpadConfig, placement: DataPlacement, child: pulumi.ComponentResourceOptions): DataProtection {
         const { cluster } = this;
         const common = { safety: config.safety, tags: config.tags, region: config.region, drRegion: config.drRegion };
         const plan = new BackupPlan(`${name}-backup-plan`, { ...common, planName: backupPlanName(config.project, config.stack), weeklyDay: config.backup.weeklyDay }, child);
@@ -123,10 +150,9 @@ export class Environment extends pulumi.ComponentResource {
             identifier,
             // Tagged for the plan's selection, so the plan and the database cannot disagree.
             backupPlanName: plan.selectionTagValue,
-            vpcId: network.vpcId,
-            privateSubnetIds: network.privateSubnetIds,
-            // EKS puts its cluster security group on every node and so on every pod's traffic.
-            clientSecurityGroupIds: [cluster.clusterSecurityGroupId as pulumi.Output<string>],
+            vpcId: placement.vpcId,
+            privateSubnetIds: placement.privateSubnetIds,
+            clientSecurityGroupIds: [placement.clientSecurityGroupId],
             k8sProvider: cluster.provider,
             namespace: cluster.namespace,
         }, child);
@@ -145,12 +171,54 @@ export class Environment extends pulumi.ComponentResource {
             connectionSecretName: database.connectionSecretName,
             namespace: cluster.namespace,
             k8sProvider: cluster.provider,
-            oidcProviderArn: cluster.oidcProviderArn as pulumi.Output<string>,
-            oidcIssuerUrl: cluster.oidcIssuerUrl as pulumi.Output<string>,
+            oidcProviderArn: placement.oidcProviderArn,
+            oidcIssuerUrl: placement.oidcIssuerUrl,
             pushgatewayUrl: this.observability.pushgatewayUrl,
         }, child);
         return { database, storage, plan, logicalBackup };
     }
+}
+
+/** Where the data layer goes: Launchpad's VPC and EKS, or the existing cluster's declared VPC. */
+export interface DataPlacement {
+    readonly vpcId: pulumi.Input<string>;
+    readonly privateSubnetIds: pulumi.Input<string[]>;
+    /** The security group on the pods' traffic, admitted to the database. */
+    readonly clientSecurityGroupId: pulumi.Input<string>;
+    /** The cluster's IAM OIDC provider, for the dump jobs' service-account roles. */
+    readonly oidcProviderArn: pulumi.Input<string>;
+    readonly oidcIssuerUrl: pulumi.Input<string>;
+}
+
+/** The data layer's placement, or undefined when the stack has none (an existing cluster without `network.existing`). */
+export function dataPlacement(config: LaunchpadConfig, network: Network | undefined, cluster: Cluster): DataPlacement | undefined {
+    if (config.cluster.mode === "existing") {
+        const net = config.cluster.network;
+        return net === undefined ? undefined : {
+            vpcId: net.vpcId,
+            privateSubnetIds: [...net.privateSubnetIds],
+            clientSecurityGroupId: net.nodeSecurityGroupId,
+            oidcProviderArn: net.oidcProviderArn,
+            oidcIssuerUrl: oidcIssuerFromProviderArn(net.oidcProviderArn),
+        };
+    }
+    const eks = cluster.eks;
+    if (network === undefined || eks === undefined) {
+        throw new pulumi.ResourceError("an EKS stack has a network and a cluster", cluster);
+    }
+    return {
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        // EKS puts its cluster security group on every node and so on every pod's traffic.
+        clientSecurityGroupId: eks.clusterSecurityGroupId,
+        oidcProviderArn: eks.oidcProviderArn,
+        oidcIssuerUrl: eks.oidcIssuerUrl,
+    };
+}
+
+/** `arn:aws:iam::<account>:oidc-provider/<host/path>` to the issuer URL `https://<host/path>` (the IAM ARN format). */
+export function oidcIssuerFromProviderArn(arn: string): string {
+    return `https://${arn.slice(arn.indexOf(":oidc-provider/") + ":oidc-provider/".length)}`;
 }
 
 /**

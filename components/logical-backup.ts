@@ -19,15 +19,15 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../config";
 import type { DbEngine } from "../config/schema";
 import { restrictedContainer } from "../lib/pod-security";
 import { BACKUP_TIERS } from "../lib/retention";
-import { childTags, type Tags } from "../lib/tags";
+import type { Tags } from "../lib/tags";
 import type { CONNECTION_SECRET_KEYS } from "./database";
+import { serviceAccountWithRole } from "./irsa";
 
 /** A key of the connection Secret, checked against what the Database component writes. */
 type ConnectionSecretKey = (typeof CONNECTION_SECRET_KEYS)[number];
@@ -91,25 +91,6 @@ export interface LogicalBackupArgs {
      * @default - no metrics are pushed; kube-state-metrics still shows the jobs' state
      */
     readonly pushgatewayUrl?: pulumi.Input<string>;
-}
-
-/** Trust policy letting exactly one Kubernetes service account assume a role (IRSA). */
-export function serviceAccountTrustPolicy(oidcProviderArn: string, issuerUrl: string, namespace: string, serviceAccount: string): object {
-    const issuer = issuerUrl.replace(/^https:\/\//, "");
-    return {
-        Version: "2012-10-17",
-        Statement: [{
-            Effect: "Allow",
-            Principal: { Federated: oidcProviderArn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-                StringEquals: {
-                    [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
-                    [`${issuer}:aud`]: "sts.amazonaws.com",
-                },
-            },
-        }],
-    };
 }
 
 /**
@@ -232,21 +213,17 @@ export class LogicalBackup extends pulumi.ComponentResource {
         }, k8sOpts);
 
         const identity = (role: "dump" | "verify", policy: (bucketArn: string, keyArn: string) => object) => {
-            const saName = `${name}-${role}`;
-            const iamRole = new aws.iam.Role(`${name}-${role}-role`, {
-                assumeRolePolicy: pulumi
-                    .all([args.oidcProviderArn, args.oidcIssuerUrl, args.namespace])
-                    .apply(([arn, url, ns]) => JSON.stringify(serviceAccountTrustPolicy(arn, url, ns, saName))),
-                tags: childTags(args.tags, `${name}-${role}-role`),
-            }, { parent: this });
-            new aws.iam.RolePolicy(`${name}-${role}-policy`, {
-                role: iamRole.id,
-                policy: pulumi.all([args.bucketArn, args.bucketKmsKeyArn]).apply(([b, k]) => JSON.stringify(policy(b, k))),
-            }, { parent: this });
-            const sa = new k8s.core.v1.ServiceAccount(`${name}-${role}-sa`, {
-                metadata: { name: saName, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": iamRole.arn } },
-            }, k8sOpts);
-            return { role: iamRole, sa };
+            const { role: iamRole, serviceAccount } = serviceAccountWithRole(this, `${name}-${role}`, {
+                oidcProviderArn: args.oidcProviderArn,
+                oidcIssuerUrl: args.oidcIssuerUrl,
+                namespace: args.namespace,
+                serviceAccountName: `${name}-${role}`,
+                inlinePolicy: pulumi.all([args.bucketArn, args.bucketKmsKeyArn]).apply(([b, k]) => JSON.stringify(policy(b, k))),
+                labels,
+                tags: args.tags,
+                k8sProvider: args.k8sProvider,
+            });
+            return { role: iamRole, sa: serviceAccount };
         };
         const dumpId = identity("dump", dumpPolicy);
         const verifyId = identity("verify", verifyPolicy);

@@ -45,6 +45,8 @@ export interface ObservabilityArgs {
     readonly tags: Tags;
     /** The application namespace, as config names it (a plain string: scrape config and URLs hold it). */
     readonly namespace: string;
+    /** The same name read from the Namespace resource: the Helm releases take it, so they depend on the Namespace. */
+    readonly namespaceRef: pulumi.Input<string>;
     readonly k8sProvider: k8s.Provider;
     /** Present when Launchpad created EKS: what the managed scraper needs. */
     readonly eks?: {
@@ -148,7 +150,7 @@ export class Observability extends pulumi.ComponentResource {
         const annotate = !useAmp;
         new k8s.helm.v3.Release(`${name}-kube-state-metrics`, {
             name: EXPORTER_SERVICES.kubeStateMetrics,
-            namespace: args.namespace,
+            namespace: args.namespaceRef,
             chart: CHARTS.kubeStateMetrics.chart,
             version: CHARTS.kubeStateMetrics.version,
             repositoryOpts: { repo: CHARTS.repo },
@@ -157,7 +159,7 @@ export class Observability extends pulumi.ComponentResource {
         }, k8sOpts);
         new k8s.helm.v3.Release(`${name}-pushgateway`, {
             name: EXPORTER_SERVICES.pushgateway,
-            namespace: args.namespace,
+            namespace: args.namespaceRef,
             chart: CHARTS.pushgateway.chart,
             version: CHARTS.pushgateway.version,
             repositoryOpts: { repo: CHARTS.repo },

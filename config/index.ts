@@ -1,7 +1,7 @@
 export { ConfigError } from "./errors";
 export { loadConfig, readRuntimeConfig } from "./load";
 export { maintenanceFromRdsWindow, parseConfig, windowMinutes } from "./parse";
-export type { AppMetricsConfig, ContactPointsConfig, MaintenanceWindow, ObservabilityConfig, ThresholdsConfig, BackupConfig, ConfigInput, DatabaseConfig, RestoreConfig, EksClusterConfig, ExistingClusterConfig, LaunchpadConfig, NetworkConfig, NodeGroupConfig, PromotionConfig } from "./parse";
+export type { AppMetricsConfig, ContactPointsConfig, MaintenanceWindow, ObservabilityConfig, ThresholdsConfig, BackupConfig, ConfigInput, DatabaseConfig, RestoreConfig, ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, ExistingNetworkConfig, LaunchpadConfig, NetworkConfig, NodeGroupConfig, PromotionConfig } from "./parse";
 export type { ReleaseConfig, ServiceConfig, SmokePolicy } from "./services";
 export type { Safety } from "./tier";
 export type { Tier } from "./schema";

@@ -10,9 +10,11 @@ import { ConfigError, describeValue, expectation, issuePath } from "./errors";
 import {
     DEFAULT_ENGINE_VERSIONS,
     RESERVED_TAG_KEYS,
+    clusterProvidesSchema,
     SECRET_PATHS,
     isArmInstanceType,
     rawConfigSchema,
+    type ClusterAccessLevel,
     type DbEngine,
     type NatMode,
     type RawConfig,
@@ -43,18 +45,47 @@ interface ClusterCommon {
     readonly namespace: string;
 }
 
+/** One IAM role's access to the Kubernetes API, as an EKS access entry. */
+export interface ClusterAccess {
+    readonly principalArn: string;
+    readonly access: ClusterAccessLevel;
+    /** Undefined: the whole cluster. */
+    readonly namespaces: readonly string[] | undefined;
+}
+
 /** Launchpad creates and owns an EKS cluster. */
 export interface EksClusterConfig extends ClusterCommon {
     readonly mode: "eks";
     readonly version: string;
+    readonly endpointAccess: "private" | "public";
     readonly endpointPublicAccessCidrs: readonly string[];
     readonly logTypes: readonly string[];
+    readonly access: readonly ClusterAccess[];
+}
+
+/** What an existing cluster provides to the stack's objects (declared, not checked live). */
+export interface ClusterProvides {
+    readonly ingressClasses: readonly string[];
+    readonly storageClasses: readonly string[];
+    readonly defaultStorageClass: boolean;
+    readonly metricsApi: boolean;
+}
+
+/** An existing cluster's VPC: where Launchpad puts the database, its backups and drills. */
+export interface ExistingNetworkConfig {
+    readonly vpcId: string;
+    readonly privateSubnetIds: readonly string[];
+    readonly nodeSecurityGroupId: string;
+    readonly oidcProviderArn: string;
 }
 
 /** The team brings its own cluster: no EKS resources, the Provider uses this kubeconfig. */
 export interface ExistingClusterConfig extends ClusterCommon {
     readonly mode: "existing";
     readonly kubeconfig: pulumi.Output<string>;
+    readonly provides: ClusterProvides;
+    /** Undefined: the stack has no data layer (no database, no backups). */
+    readonly network: ExistingNetworkConfig | undefined;
 }
 
 export interface NodeGroupConfig {
@@ -300,10 +331,49 @@ function crossFieldProblems(p: Parsed, input: ConfigInput): string[] {
     if (cluster?.kubeconfig !== undefined && !input.secretKeys.has("launchpad:cluster")) {
         out.push("launchpad:cluster.kubeconfig: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path cluster.kubeconfig < kubeconfig.yaml`");
     }
+    out.push(...clusterProblems(p, show));
     if (cluster !== undefined && cluster.namespace === undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(defaultNamespace(input))) {
         out.push(`launchpad:cluster.namespace: received nothing (the default ${JSON.stringify(defaultNamespace(input))} is not a DNS-1123 label); expected a namespace name set explicitly`);
     }
     out.push(...observabilityProblems(p, input));
+    return out;
+}
+
+/** Rules across the cluster's and the network's fields: who can reach and use the cluster, and what an existing one brings. */
+function clusterProblems(p: Parsed, show: (value: unknown, ...keys: string[]) => string): string[] {
+    const out: string[] = [];
+    const c = p["launchpad:cluster"];
+    const net = p["launchpad:network"];
+    if (c === undefined) {
+        return out;
+    }
+    const key = "launchpad:cluster";
+    if (c.kubeconfig === undefined) {
+        if (c.endpointAccess === "public" && c.endpointPublicAccessCidrs.length === 0) {
+            out.push(`${key}.endpointPublicAccessCidrs: received []; expected the egress CIDRs of whoever runs pulumi (the deploy runners) when endpointAccess is "public", or endpointAccess "private" with runners inside the VPC`);
+        }
+        if (c.endpointAccess === "private" && c.endpointPublicAccessCidrs.length > 0) {
+            out.push(`${key}.endpointAccess: received "private" with endpointPublicAccessCidrs ${show(c.endpointPublicAccessCidrs, key)}; expected "public" to admit those CIDRs, or no CIDRs`);
+        }
+        // The creator gets no implicit admin (bootstrapClusterCreatorAdminPermissions is off, so its
+        // entry cannot collide with a listed one): someone listed must be able to deploy.
+        if (!c.access.some((a) => a.access === "admin" && a.namespaces === undefined)) {
+            out.push(`${key}.access: received ${c.access.length === 0 ? "[]" : show(c.access, key)}; expected a cluster-wide { principalArn: <the deploy role's ARN>, access: admin } entry: without it nobody can create the stack's Kubernetes objects`);
+        }
+        const seen = new Set<string>();
+        c.access.forEach((a, i) => {
+            if (seen.has(a.principalArn)) {
+                out.push(`${key}.access[${i}].principalArn: received ${show(a.principalArn, key)} a second time; expected one entry per principal (EKS allows one access entry per principal)`);
+            }
+            seen.add(a.principalArn);
+        });
+        if (c.provides !== undefined) {
+            out.push(`${key}.provides: received ${show(c.provides, key)}; expected nothing: it declares what an existing cluster (cluster.kubeconfig) provides, while Launchpad installs the EKS cluster's platform itself`);
+        }
+        if (net?.existing !== undefined) {
+            out.push(`launchpad:network.existing: received ${show(net.existing, "launchpad:network")}; expected nothing without cluster.kubeconfig: Launchpad creates the VPC of its own EKS cluster`);
+        }
+    }
     return out;
 }
 
@@ -433,13 +503,21 @@ function build(raw: RawConfig, input: ConfigInput): LaunchpadConfig {
     const namespace = c.namespace ?? defaultNamespace(input);
     const cluster: EksClusterConfig | ExistingClusterConfig =
         c.kubeconfig !== undefined
-            ? { mode: "existing", namespace, kubeconfig: pulumi.secret(c.kubeconfig) }
+            ? {
+                  mode: "existing",
+                  namespace,
+                  kubeconfig: pulumi.secret(c.kubeconfig),
+                  provides: clusterProvidesSchema.parse(c.provides ?? {}),
+                  network: net.existing === undefined ? undefined : { ...net.existing, privateSubnetIds: [...net.existing.privateSubnetIds] },
+              }
             : {
                   mode: "eks",
                   namespace,
                   version: c.version,
+                  endpointAccess: c.endpointAccess,
                   endpointPublicAccessCidrs: Object.freeze([...c.endpointPublicAccessCidrs]),
                   logTypes: Object.freeze([...c.logTypes]),
+                  access: c.access.map((a) => ({ principalArn: a.principalArn, access: a.access, namespaces: a.namespaces === undefined ? undefined : [...a.namespaces] })),
               };
     return deepFreeze({
         project: input.project,

@@ -71,6 +71,20 @@ const publicCidr = z.string().check((ctx) => {
     }
 });
 
+const AWS_ID = (prefix: string, example: string) =>
+    z.string().regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), { error: `expected an id such as "${example}"` });
+
+/** A VPC Launchpad does not own (an existing cluster's): where the database and its drills go. */
+export const existingNetworkSchema = z.strictObject({
+    vpcId: AWS_ID("vpc", "vpc-0a1b2c3d4e5f60718"),
+    /** Private subnets in at least two AZs: the DB subnet group and the restore drills use them. */
+    privateSubnetIds: z.array(AWS_ID("subnet", "subnet-0a1b2c3d4e5f60718")).min(2),
+    /** The security group of the cluster's nodes (so of its pods' traffic): admitted to the database. */
+    nodeSecurityGroupId: AWS_ID("sg", "sg-0a1b2c3d4e5f60718"),
+    /** The cluster's IAM OIDC provider: the backup jobs' service accounts assume their roles through it. */
+    oidcProviderArn: z.string().regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:oidc-provider\/[^\s]+$/, { error: "expected an IAM OIDC provider ARN such as \"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE\"" }),
+});
+
 export const networkSchema = z.strictObject({
     /** VPC CIDR; subnets are carved from it by `planSubnets`. */
     cidr: vpcCidr.default("10.0.0.0/16"),
@@ -78,7 +92,38 @@ export const networkSchema = z.strictObject({
     azCount: z.int().min(2).max(6).default(2),
     /** `single`: one NAT gateway shared by all AZs; `perAz`: one per AZ. Defaults from the tier. */
     natGateways: z.enum(NAT_MODES).optional(),
+    /** With `launchpad:cluster.kubeconfig`: the existing cluster's VPC, for the data layer. @default - no data layer on an existing cluster */
+    existing: existingNetworkSchema.optional(),
 });
+
+/** What an EKS access entry grants: `admin`, `edit` or `view` (EKS access policies). */
+export const CLUSTER_ACCESS_LEVELS = ["admin", "edit", "view"] as const;
+export type ClusterAccessLevel = (typeof CLUSTER_ACCESS_LEVELS)[number];
+
+const IAM_ROLE_ARN_RE = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const k8sName = z.string().max(63).regex(K8S_NAME_RE, { error: "expected a DNS-1123 label (lower-case letters, digits, '-')" });
+
+/** One IAM principal's access to the cluster's Kubernetes API. */
+export const clusterAccessSchema = z.strictObject({
+    principalArn: z.string().regex(IAM_ROLE_ARN_RE, { error: "expected an IAM role ARN such as \"arn:aws:iam::111122223333:role/deploy\"" }),
+    access: z.enum(CLUSTER_ACCESS_LEVELS),
+    /** Limit the access to these namespaces. @default - the whole cluster */
+    namespaces: z.array(k8sName).min(1).optional(),
+});
+
+/** What an existing cluster provides that the stack's objects need (the preflight trusts this declaration). */
+export const clusterProvidesSchema = z.strictObject({
+    /** Ingress classes with a controller running. */
+    ingressClasses: z.array(z.string().min(1)).default([]),
+    /** StorageClass names that exist. */
+    storageClasses: z.array(k8sName).default([]),
+    /** A default StorageClass exists (a PVC without a class binds). */
+    defaultStorageClass: z.boolean().default(false),
+    /** The resource metrics API (metrics-server or equivalent) serves HPAs. */
+    metricsApi: z.boolean().default(false),
+});
+
+export const ENDPOINT_ACCESS = ["private", "public"] as const;
 
 export const clusterSchema = z.strictObject({
     /** Kubernetes minor version of the EKS control plane and node group. */
@@ -90,14 +135,23 @@ export const clusterSchema = z.strictObject({
             error: `expected 1.${MIN_KUBERNETES_MINOR} or newer (older versions are out of EKS standard support)`,
         })
         .default("1.33"),
-    /** CIDRs allowed to reach the public API endpoint; empty makes the endpoint private only. */
+    /**
+     * Who can reach the API endpoint: "private" (from inside the VPC only: the deploy runners must
+     * run there) or "public" (also from `endpointPublicAccessCidrs`, the runners' egress CIDRs).
+     */
+    endpointAccess: z.enum(ENDPOINT_ACCESS).default("private"),
+    /** CIDRs allowed to reach the public API endpoint; only with `endpointAccess: public`. */
     endpointPublicAccessCidrs: z.array(publicCidr).max(40).default([]),
+    /** IAM roles with access to the Kubernetes API (EKS access entries); the deploy role must be an admin. */
+    access: z.array(clusterAccessSchema).max(100).default([]),
     /** Control-plane log types shipped to CloudWatch. */
     logTypes: z.array(z.enum(EKS_LOG_TYPES)).default([...EKS_LOG_TYPES]),
     /** Application namespace; defaults to `<project>-<stack>` so stacks sharing a cluster never collide. */
-    namespace: z.string().max(63).regex(K8S_NAME_RE, { error: "expected a DNS-1123 label (lower-case letters, digits, '-')" }).optional(),
+    namespace: k8sName.optional(),
     /** Kubeconfig of an existing cluster (secret). When set, no EKS resources are created. */
     kubeconfig: z.string().min(1).optional(),
+    /** With `kubeconfig`: what the existing cluster provides. @default - nothing declared */
+    provides: clusterProvidesSchema.optional(),
 });
 
 export const nodeGroupSchema = z

@@ -124,6 +124,13 @@ export const serviceSchema = z.strictObject({
                     host: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, { error: "expected a DNS host name such as \"api.example.com\"" }),
                     className: z.string().min(1).optional(),
                     path: httpPath("/").default("/"),
+                    /** Who reaches the load balancer (with the "alb" class). @default "internet-facing" */
+                    scheme: z.enum(["internet-facing", "internal"]).default("internet-facing"),
+                    /**
+                     * ACM certificate of the HTTPS listener (with the "alb" class).
+                     * @default - discovered by the controller from ACM by the host name
+                     */
+                    certificateArn: z.string().regex(/^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, { error: "expected an ACM certificate ARN such as \"arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9\"" }).optional(),
                 })
                 .optional(),
         })

@@ -12,3 +12,22 @@ export function servicePrincipalPolicy(service: string, actions: readonly string
 export function managedPolicyArn(name: string, partition = "aws"): string {
     return `arn:${partition}:iam::aws:policy/${name}`;
 }
+
+/** Trust policy letting exactly one Kubernetes service account assume a role (IRSA), through the cluster's OIDC provider. */
+export function serviceAccountTrustPolicy(oidcProviderArn: string, issuerUrl: string, namespace: string, serviceAccount: string): object {
+    const issuer = issuerUrl.replace(/^https:\/\//, "");
+    return {
+        Version: "2012-10-17",
+        Statement: [{
+            Effect: "Allow",
+            Principal: { Federated: oidcProviderArn },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+                StringEquals: {
+                    [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+                    [`${issuer}:aud`]: "sts.amazonaws.com",
+                },
+            },
+        }],
+    };
+}

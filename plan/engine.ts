@@ -321,7 +321,9 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     };
     const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
     const capture = (level: string) => (...args: unknown[]): void => {
-        log.push(`${level}: ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}`);
+        const text = args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
+        // pulumi.log without an engine prints `<level>: [runtime] <message>` (log/index.js): keep one level.
+        log.push(/^(debug|info|warning|error): \[runtime\] /.test(text) ? text.replace(" [runtime]", "") : `${level}: ${text}`);
     };
     process.on("unhandledRejection", onRejection);
     Object.assign(console, { log: capture("info"), info: capture("info"), warn: capture("warning"), error: capture("error") });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { buildKubeconfig, controlPlaneLogGroupName, namespaceLabels } from "../components/cluster";
+import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, kubeconfigServer, namespaceLabels } from "../components/cluster";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
@@ -17,7 +17,7 @@ describe("EKS cluster, staging", () => {
         const key = named(plan, "launchpad-staging-cluster-secrets-key");
         expect(eks.inputs).toEqual({
             name: "launchpad-staging",
-            version: "1.34",
+            version: "1.35",
             roleArn: named(plan, "launchpad-staging-cluster-cluster-role").state.arn,
             vpcConfig: {
                 subnetIds: plan.outputs.privateSubnetIds,
@@ -27,7 +27,7 @@ describe("EKS cluster, staging", () => {
             },
             enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
             encryptionConfig: { provider: { keyArn: key.state.arn }, resources: ["secrets"] },
-            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
             upgradePolicy: { supportType: "STANDARD" },
             deletionProtection: false,
             tags: {
@@ -97,8 +97,11 @@ describe("EKS cluster, staging", () => {
     it("creates the stack's namespace with Pod Security 'restricted' enforced", async () => {
         const plan = await planStack("staging");
         const ns = ofType(plan, "kubernetes:core/v1:Namespace");
-        expect(ns.map((n) => input(n, "metadata"))).toEqual([{ name: "launchpad-staging", labels: namespaceLabels("launchpad-staging") }]);
+        expect(ns.map((n) => input(n, "metadata"))).toEqual([{ name: "launchpad-staging", labels: namespaceLabels("launchpad-staging", true) }]);
         expect(namespaceLabels("launchpad-staging")["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+        // The load balancer controller's webhook adds a target-health readiness gate to pods created here.
+        expect(namespaceLabels("launchpad-staging", true)["elbv2.k8s.aws/pod-readiness-gate-inject"]).toBe("enabled");
+        expect(namespaceLabels("launchpad-staging")).not.toHaveProperty("elbv2.k8s.aws/pod-readiness-gate-inject");
         expect(plan.outputs.namespace).toBe("launchpad-staging");
     });
 });
@@ -127,8 +130,8 @@ describe("EKS cluster, production", () => {
         expect(input(named(plan, "launchpad-staging-cluster-nodes"), "amiType")).toBe("AL2023_ARM_64_STANDARD");
     });
 
-    it("makes the API endpoint private when no public CIDR is allowed", async () => {
-        const plan = await planStack("staging", ["launchpad:cluster.endpointPublicAccessCidrs=[]"]);
+    it("makes the API endpoint private when the stack says so, and then admits no CIDR", async () => {
+        const plan = await planStack("staging", ["launchpad:cluster.endpointAccess=private", "launchpad:cluster.endpointPublicAccessCidrs=[]"]);
         expect(input(named(plan, "launchpad-staging-cluster-eks"), "vpcConfig")).toEqual({
             subnetIds: plan.outputs.privateSubnetIds,
             endpointPrivateAccess: true,
@@ -137,7 +140,56 @@ describe("EKS cluster, production", () => {
     });
 });
 
+describe("cluster access as config (EKS access entries)", () => {
+    it("gives each listed role an access entry and an access policy of its level, the creator nothing implicit", async () => {
+        const plan = await planStack("staging");
+        const entries = ofType(plan, "aws:eks/accessEntry:AccessEntry").filter((r) => r.name.startsWith("launchpad-staging-cluster-"));
+        expect(entries.map((e) => [e.name, input(e, "principalArn"), input(e, "type"), input(e, "clusterName")])).toEqual([
+            ["launchpad-staging-cluster-access-launchpad-staging-deploy", "arn:aws:iam::111122223333:role/launchpad-staging-deploy", "STANDARD", "launchpad-staging"],
+            ["launchpad-staging-cluster-access-launchpad-staging-preview", "arn:aws:iam::111122223333:role/launchpad-staging-preview", "STANDARD", "launchpad-staging"],
+        ]);
+        const policies = ofType(plan, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
+        expect(policies.map((p) => [p.name, input(p, "principalArn"), input(p, "policyArn"), input(p, "accessScope")])).toEqual([
+            ["launchpad-staging-cluster-access-launchpad-staging-deploy-policy", "arn:aws:iam::111122223333:role/launchpad-staging-deploy", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", { type: "cluster" }],
+            ["launchpad-staging-cluster-access-launchpad-staging-preview-policy", "arn:aws:iam::111122223333:role/launchpad-staging-preview", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", { type: "cluster" }],
+        ]);
+    });
+
+    it("maps levels and namespaces to the EKS access policies (docs: access-policy-permissions)", () => {
+        const arn = "arn:aws:iam::111122223333:role/r";
+        expect(accessPolicyAssociation({ principalArn: arn, access: "admin", namespaces: undefined })).toEqual({ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } });
+        expect(accessPolicyAssociation({ principalArn: arn, access: "admin", namespaces: ["a"] })).toEqual({ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy", accessScope: { type: "namespace", namespaces: ["a"] } });
+        expect(accessPolicyAssociation({ principalArn: arn, access: "edit", namespaces: ["a", "b"] })).toEqual({ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy", accessScope: { type: "namespace", namespaces: ["a", "b"] } });
+        expect(accessPolicyAssociation({ principalArn: arn, access: "view", namespaces: undefined })).toEqual({ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", accessScope: { type: "cluster" } });
+    });
+
+    it("makes the Kubernetes provider wait for the nodes and every access policy", async () => {
+        const plan = await planStack("staging");
+        const provider = named(plan, "launchpad-staging-cluster-k8s");
+        expect(provider.dependsOn).toEqual([
+            urnOfName(plan, "launchpad-staging-cluster-nodes"),
+            urnOfName(plan, "launchpad-staging-cluster-access-launchpad-staging-deploy-policy"),
+            urnOfName(plan, "launchpad-staging-cluster-access-launchpad-staging-preview-policy"),
+        ]);
+    });
+});
+
 describe("the Kubernetes provider", () => {
+    it("is identified by the cluster's ARN and its kubeconfig holds nothing of the node group, so new nodes replace no Kubernetes object", async () => {
+        const plan = await planStack("staging");
+        const provider = named(plan, "launchpad-staging-cluster-k8s");
+        // pulumi-kubernetes replaces a Provider (and every object it manages) only when clusterIdentifier changes (provider.d.ts).
+        expect(input(provider, "clusterIdentifier")).toBe(named(plan, "launchpad-staging-cluster-eks").state.arn);
+        const other = await planStack("staging", ["launchpad:nodeGroup.instanceTypes=[m6i.large]"]);
+        expect(named(other, "launchpad-staging-cluster-nodes").inputs).not.toEqual(named(plan, "launchpad-staging-cluster-nodes").inputs);
+        expect(named(other, "launchpad-staging-cluster-k8s").inputs).toEqual(provider.inputs);
+    });
+
+    it("identifies an existing cluster by its API server URL", () => {
+        const kubeconfig = "apiVersion: v1\nclusters:\n- name: a\n  cluster: {server: https://a.example}\n- name: b\n  cluster: {server: https://b.example}\ncontexts:\n- name: ctx\n  context: {cluster: b, user: u}\ncurrent-context: ctx\n";
+        expect(kubeconfigServer(kubeconfig)).toBe("https://b.example");
+    });
+
     for (const stack of ["staging", "production"]) {
         it(`is the one used by every Kubernetes resource (${stack}), and its kubeconfig is secret`, async () => {
             const plan = await planStack(stack);
@@ -188,11 +240,12 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
             "pulumi:pulumi:Stack",
             "launchpad:environment:Environment",
             "pulumi:providers:aws",
-            "launchpad:cluster:Cluster",
             // Observability on a cluster Launchpad does not own: no AMP (no EKS to scrape), the two
             // exporters for the team's Prometheus, and no Grafana (this stack sets no grafana:url).
             "launchpad:observability:Observability",
             "launchpad:delivery:BlueGreenService",
+            // Registered once its props (what the cluster provides) resolve; no Platform here.
+            "launchpad:cluster:Cluster",
             K8S_PROVIDER,
             "kubernetes:core/v1:Namespace",
             "kubernetes:helm.sh/v3:Release",
@@ -202,6 +255,12 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
         expect(p.resources.filter((r) => r.parent === delivery)).toHaveLength(12);
         const env = input(named(p, "launchpad-platform-web-blue"), "spec.template.spec.containers") as { env: unknown[] }[];
         expect(env[0].env).toEqual([]);
+    });
+
+    it("says plainly that it has no data layer, and declares that the cluster provides nothing", async () => {
+        const p = await plan;
+        expect(p.log).toEqual(["warning: no data layer: an existing cluster (launchpad:cluster.kubeconfig) without launchpad:network.existing gets no database, no backups and no restore drills"]);
+        expect(input(named(p, "launchpad-platform-cluster"), "provides")).toEqual({ ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false });
     });
 
     it("points the Provider at the secret kubeconfig and never shows it", async () => {
@@ -233,7 +292,52 @@ describe("AWS provider", () => {
         const providers = ofType(plan, "pulumi:providers:aws");
         expect(providers.map((p) => [p.name, input(p, "region")])).toEqual([["launchpad-production-aws", "us-east-1"]]);
         const awsResources = plan.resources.filter((r) => r.type.startsWith("aws:"));
-        expect(awsResources).toHaveLength(112);
+        expect(awsResources).toHaveLength(131);
         expect(new Set(awsResources.map((r) => r.provider))).toEqual(new Set([providers[0].urn]));
+    });
+});
+
+describe("an existing cluster with launchpad:network.existing: a real data layer", () => {
+    const existing = {
+        vpcId: "vpc-0a1b2c3d4e5f60718",
+        privateSubnetIds: ["subnet-0a1b2c3d4e5f60718", "subnet-1a1b2c3d4e5f60718"],
+        nodeSecurityGroupId: "sg-0a1b2c3d4e5f60718",
+        oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+    };
+    const project = tempProject("shared", stagingConfig({
+        "launchpad:cluster": {
+            kubeconfig: { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" },
+            namespace: "shop-api",
+            provides: { ingressClasses: ["nginx"], defaultStorageClass: true, metricsApi: true },
+        },
+        "launchpad:network": { existing },
+    }));
+    afterAll(() => project.dispose());
+    const plan = planStack("shared", [], { root: project.root });
+
+    it("puts the database in the declared VPC and subnets, open to the nodes' security group", async () => {
+        const p = await plan;
+        expect(p.log).toEqual([]);
+        expect(ofType(p, "aws:ec2/vpc:Vpc")).toEqual([]);
+        expect(ofType(p, "aws:eks/cluster:Cluster")).toEqual([]);
+        expect(input(named(p, "launchpad-shared-database-subnets"), "subnetIds")).toEqual(existing.privateSubnetIds);
+        expect(input(named(p, "launchpad-shared-database-sg"), "vpcId")).toBe(existing.vpcId);
+        expect((input(named(p, "launchpad-shared-database-sg"), "ingress") as { securityGroups: string[] }[]).map((r) => r.securityGroups)).toEqual([[existing.nodeSecurityGroupId]]);
+    });
+
+    it("backs it up and drills restores like an EKS stack, the dump jobs assuming roles through the declared OIDC provider", async () => {
+        const p = await plan;
+        expect(p.outputs).toMatchObject({ databaseIdentifier: "launchpad-shared-db", backupVault: "launchpad-shared", restoreTestingPlan: "launchpad_shared_restore_drill" });
+        const trust = JSON.parse(String(input(named(p, "launchpad-shared-logical-backup-dump-role"), "assumeRolePolicy"))) as { Statement: { Principal: { Federated: string }; Condition: { StringEquals: Record<string, string> } }[] };
+        expect(trust.Statement[0].Principal.Federated).toBe(existing.oidcProviderArn);
+        expect(trust.Statement[0].Condition.StringEquals).toEqual({
+            "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:shop-api:launchpad-shared-logical-backup-dump",
+            "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud": "sts.amazonaws.com",
+        });
+    });
+
+    it("records what the cluster was declared to provide, for the deployability preflight", async () => {
+        const p = await plan;
+        expect(input(named(p, "launchpad-shared-cluster"), "provides")).toEqual({ ingressClasses: ["nginx"], storageClasses: [], defaultStorageClass: true, metricsApi: true });
     });
 });

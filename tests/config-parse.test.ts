@@ -36,8 +36,8 @@ describe("parseConfig never echoes a value of a key the stack holds as a secret"
             name: "a secret under a misspelt field",
             values: { "launchpad:cluster": { kubeconfg: PLAINTEXT } },
             secret: "launchpad:cluster",
-            problem: "launchpad:cluster.kubeconfg: received [secret]; expected no such field (allowed: version, endpointPublicAccessCidrs, logTypes, namespace, kubeconfig)",
-            shown: `launchpad:cluster.kubeconfg: received ${JSON.stringify(PLAINTEXT)}; expected no such field (allowed: version, endpointPublicAccessCidrs, logTypes, namespace, kubeconfig)`,
+            problem: "launchpad:cluster.kubeconfg: received [secret]; expected no such field (allowed: version, endpointAccess, endpointPublicAccessCidrs, access, logTypes, namespace, kubeconfig, provides)",
+            shown: `launchpad:cluster.kubeconfg: received ${JSON.stringify(PLAINTEXT)}; expected no such field (allowed: version, endpointAccess, endpointPublicAccessCidrs, access, logTypes, namespace, kubeconfig, provides)`,
         },
         {
             name: "a secret where an object is expected",

@@ -155,7 +155,9 @@ describe("Pulumi.yaml declarations", () => {
         expect(DECLARED["launchpad:network"].default).toEqual({ cidr: "10.0.0.0/16", azCount: 2 });
         expect(DECLARED["launchpad:cluster"].default).toEqual({
             version: "1.33",
+            endpointAccess: "private",
             endpointPublicAccessCidrs: [],
+            access: [],
             logTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
         });
         expect(DECLARED["launchpad:nodeGroup"].default).toEqual({ instanceTypes: ["t3.large"], minSize: 2, maxSize: 4, diskSizeGb: 50, capacityType: "ON_DEMAND" });

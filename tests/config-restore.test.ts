@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, parseConfig, type ConfigInput } from "../config";
 import { planCli } from "../scripts/plan";
-import { MINIMAL_SERVICES } from "./support/project";
+import { DEPLOY_ACCESS, MINIMAL_SERVICES } from "./support/project";
 
 const FORMS = 'either { sourceInstance, time } (time an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest") or { snapshot }';
 const TIME = 'an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest"';
@@ -21,6 +21,7 @@ function restoreInput(restore: unknown, now: string): ConfigInput {
             "aws:region": "us-east-1",
             "launchpad:tier": "staging",
             "launchpad:drRegion": "us-west-2",
+            "launchpad:cluster": { access: DEPLOY_ACCESS },
             "launchpad:database": { restore },
             "launchpad:services": MINIMAL_SERVICES,
         },

@@ -283,7 +283,7 @@ describe("npm run plan refuses malformed config with exit code 2 and one exact m
     });
 
     it("reports a missing required key as not set", async () => {
-        const withoutTier = { "aws:region": REQUIRED["aws:region"], "launchpad:drRegion": REQUIRED["launchpad:drRegion"], "launchpad:services": REQUIRED["launchpad:services"] };
+        const withoutTier = { "aws:region": REQUIRED["aws:region"], "launchpad:drRegion": REQUIRED["launchpad:drRegion"], "launchpad:cluster": REQUIRED["launchpad:cluster"], "launchpad:services": REQUIRED["launchpad:services"] };
         const error = await configErrorOf(project("s", withoutTier));
         expect(error.message).toBe(
             'Invalid configuration for stack "s" (1 problem):\n  - launchpad:tier: received nothing (the key is not set); expected one of "staging", "production"',
@@ -316,7 +316,7 @@ describe("one run reports every problem at once", () => {
                 '  - launchpad:network.cidr: received "10.10.0.0/24"; expected a private (RFC 1918) block of size /16 to /20',
                 '  - launchpad:network.azCount: received "three"; expected a number',
                 '  - launchpad:cluster.version: received "1.28"; expected 1.30 or newer (older versions are out of EKS standard support)',
-                "  - launchpad:cluster.endpointPublicAcessCidrs: received []; expected no such field (allowed: version, endpointPublicAccessCidrs, logTypes, namespace, kubeconfig)",
+                "  - launchpad:cluster.endpointPublicAcessCidrs: received []; expected no such field (allowed: version, endpointAccess, endpointPublicAccessCidrs, access, logTypes, namespace, kubeconfig, provides)",
                 '  - launchpad:drRegion: received "us-east-1"; expected a region other than aws:region ("us-east-1"): a disaster-recovery copy in the same region is not off-site',
                 "  - launchpad:nodeGroup.minSize: received 20; expected a number <= launchpad:nodeGroup.maxSize (12)",
                 '  - launchpad:nodeGroup.instanceTypes: received ["m7g.xlarge","m6i.xlarge"]; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type',
@@ -401,7 +401,7 @@ describe("secrets", () => {
         {
             name: "a secret under a misspelt field",
             config: { "launchpad:cluster": { kubeconfg: SECURE } },
-            problem: "launchpad:cluster.kubeconfg: received [secret]; expected no such field (allowed: version, endpointPublicAccessCidrs, logTypes, namespace, kubeconfig)",
+            problem: "launchpad:cluster.kubeconfg: received [secret]; expected no such field (allowed: version, endpointAccess, endpointPublicAccessCidrs, access, logTypes, namespace, kubeconfig, provides)",
         },
         {
             name: "a secret where a number is expected",

@@ -8,10 +8,10 @@ import {
     SCRIPTS_DIR,
     dumpPolicy,
     engineImage,
-    serviceAccountTrustPolicy,
     verifyPolicy,
 } from "../components/logical-backup";
 import { loadConfig } from "../config";
+import { serviceAccountTrustPolicy } from "../lib/iam";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
 

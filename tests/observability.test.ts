@@ -171,7 +171,7 @@ describe("the Observability component under the plan engine", () => {
         const access = named(plan, "launchpad-production-observability-scraper-access");
         expect(input(access, "userName")).toBe("aps-collector-user");
         expect(String(input(access, "principalArn"))).toMatch(/^arn:aws:iam::123456789012:role\/AWSServiceRoleForAmazonPrometheusScraper_[0-9a-f]{14}$/);
-        expect(ofType(plan, "kubernetes:helm.sh/v3:Release").map((r) => [input(r, "chart"), input(r, "version"), input(r, "repositoryOpts.repo")]).sort()).toEqual([
+        expect(ofType(plan, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.includes("-observability-")).map((r) => [input(r, "chart"), input(r, "version"), input(r, "repositoryOpts.repo")]).sort()).toEqual([
             ["kube-state-metrics", "5.27.0", "https://prometheus-community.github.io/helm-charts"],
             ["prometheus-pushgateway", "2.15.0", "https://prometheus-community.github.io/helm-charts"],
         ]);
@@ -204,7 +204,7 @@ describe("the Observability component under the plan engine", () => {
             const plan = await runPlan({ stack: "platform", root: project.root });
             const types = new Set(plan.resources.map((r) => r.type));
             expect([...types].filter((t) => t.startsWith("aws:"))).toEqual([]);
-            expect(ofType(plan, "kubernetes:helm.sh/v3:Release").map((r) => input(r, "chart")).sort()).toEqual(["kube-state-metrics", "prometheus-pushgateway"]);
+            expect(ofType(plan, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.includes("-observability-")).map((r) => input(r, "chart")).sort()).toEqual(["kube-state-metrics", "prometheus-pushgateway"]);
             const ds = ofType(plan, "grafana:oss/dataSource:DataSource");
             expect(ds.map((d) => [input(d, "uid"), input(d, "type"), input(d, "url")])).toContainEqual(["launchpad-platform-prometheus", "prometheus", "https://prometheus.shop.internal"]);
             expect(input(named(plan, "launchpad-platform-observability-grafana"), "auth")).toBe("[secret]");

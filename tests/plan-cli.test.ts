@@ -54,20 +54,20 @@ const STAGING_COUNTS = {
     "launchpad:backup-storage:BackupStorage": 1,
     "launchpad:backup-plan:BackupPlan": 1,
     "launchpad:backup:LogicalBackup": 1,
-    "aws:cloudwatch/logGroup:LogGroup": 4,
-    "aws:iam/role:Role": 8,
+    "aws:cloudwatch/logGroup:LogGroup": 6,
+    "aws:iam/role:Role": 12,
     "aws:ec2/vpc:Vpc": 1,
     "aws:kms/key:Key": 6,
     "aws:rds/parameterGroup:ParameterGroup": 1,
     "aws:ec2/launchTemplate:LaunchTemplate": 1,
     "random:index/randomPassword:RandomPassword": 1,
     "aws:s3/bucket:Bucket": 4,
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 7,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 9,
     "aws:ec2/internetGateway:InternetGateway": 1,
     "aws:ec2/routeTable:RouteTable": 3,
     "aws:kms/alias:Alias": 2,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
-    "aws:iam/rolePolicy:RolePolicy": 4,
+    "aws:iam/rolePolicy:RolePolicy": 6,
     "aws:backup/vault:Vault": 2,
     "aws:ec2/subnet:Subnet": 4,
     "aws:ec2/eip:Eip": 1,
@@ -97,7 +97,7 @@ const STAGING_COUNTS = {
     "kubernetes:core/v1:Namespace": 1,
     "kubernetes:core/v1:ConfigMap": 2,
     "kubernetes:core/v1:Secret": 1,
-    "kubernetes:core/v1:ServiceAccount": 2,
+    "kubernetes:core/v1:ServiceAccount": 5,
     "kubernetes:batch/v1:CronJob": 2,
     "launchpad:delivery:BlueGreenService": 1,
     "kubernetes:core/v1:Service": 3,
@@ -108,12 +108,19 @@ const STAGING_COUNTS = {
     "kubernetes:networking.k8s.io/v1:Ingress": 1,
     // Observability: AMP and its scraper's access, the exporters' charts, Grafana as code.
     "launchpad:observability:Observability": 1,
+    // The platform baseline: add-ons, a default StorageClass, four charts with their IRSA roles, log groups;
+    // and the cluster's access entries (2 of the 3 above; the third is the scraper's).
+    "launchpad:platform:Platform": 1,
+    "aws:iam/policy:Policy": 1,
+    "aws:eks/addon:Addon": 4,
+    "kubernetes:storage.k8s.io/v1:StorageClass": 1,
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 2,
     "aws:amp/workspace:Workspace": 1,
     "aws:amp/scraper:Scraper": 1,
-    "aws:eks/accessEntry:AccessEntry": 1,
+    "aws:eks/accessEntry:AccessEntry": 3,
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 1,
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 1,
-    "kubernetes:helm.sh/v3:Release": 2,
+    "kubernetes:helm.sh/v3:Release": 6,
     "pulumi:providers:grafana": 1,
     "grafana:oss/folder:Folder": 1,
     "grafana:oss/dataSource:DataSource": 2,
@@ -143,7 +150,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(149);
+        expect(doc.resources).toHaveLength(177);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -153,11 +160,13 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // Network 6 (EIPs and NATs on the IGW), cluster 5, data protection 20, delivery 8 (each gate
-        // Job on its Deployment, preview Service and ConfigMap; the live Service on the active pair),
-        // observability 5 (the scraper after its ClusterRoleBinding; the notification policy after
-        // the mute timing and 3 contact points).
-        expect(deps.length).toBe(44);
+        // Network 6 (EIPs and NATs on the IGW), cluster 8 (the Kubernetes provider on the nodes and
+        // two access policies), data protection 20, delivery 9 (each gate Job on its Deployment,
+        // preview Service and ConfigMap; the live Service on the active pair; the Ingress on its
+        // controller), observability 5 (the scraper after its ClusterRoleBinding; the notification
+        // policy after the mute timing and 3 contact points), platform 9 (4 add-ons and 4 charts on
+        // the nodes, the StorageClass on the EBS driver).
+        expect(deps.length).toBe(57);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -221,11 +230,11 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 149 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 177 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
-        expect(lines).toContain("   │  ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes  instances=t3.large  size=2..4 (desired 2)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
+        expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes  instances=t3.large  size=2..4 (desired 2)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
         expect(lines).toContain("     4  aws:ec2/subnet:Subnet");
         expect(lines).toContain('  kubeconfig: "[secret]"');
         expect(r.stdout).not.toContain(SECRET_PLACEHOLDER);
@@ -246,7 +255,7 @@ describe("exit codes and human output", () => {
             spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(168);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(196);
         const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");

@@ -63,6 +63,7 @@ describe("tags", () => {
                 "aws:backup/selection:Selection",
                 "aws:ec2/route:Route",
                 "aws:ec2/routeTableAssociation:RouteTableAssociation",
+                "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
                 "aws:iam/rolePolicy:RolePolicy",
                 "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
                 "aws:kms/alias:Alias",
@@ -76,7 +77,7 @@ describe("tags", () => {
                 "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                 "aws:s3/bucketVersioning:BucketVersioning",
             ].sort());
-            expect(taggable.length).toBe(stack === "staging" ? 50 : 58);
+            expect(taggable.length).toBe(stack === "staging" ? 63 : 71);
             for (const r of taggable) {
                 expect({ name: r.name, tags: r.inputs.tags }).toEqual({ name: r.name, tags: expectedTags(r, stack) });
             }

@@ -26,11 +26,15 @@ export const MINIMAL_SERVICES = {
     web: { releases: { blue: { image: "ghcr.io/acme/web:1.0.0" }, green: { image: "ghcr.io/acme/web:1.0.1" } } },
 } as const;
 
+/** The one access entry an EKS stack needs: the role that deploys it, as a cluster-wide admin. */
+export const DEPLOY_ACCESS = [{ principalArn: "arn:aws:iam::111122223333:role/deploy", access: "admin" }] as const;
+
 /** The required keys of a valid staging stack; every other key takes its Pulumi.yaml default. */
 export const REQUIRED_CONFIG = {
     "aws:region": "us-east-1",
     "launchpad:tier": "staging",
     "launchpad:drRegion": "us-west-2",
+    "launchpad:cluster": { access: DEPLOY_ACCESS },
     "launchpad:services": MINIMAL_SERVICES,
 } as const;
 

@@ -1,0 +1,72 @@
+/**
+ * The one way a pod gets AWS permissions here: an IAM role that exactly one Kubernetes service
+ * account may assume through the cluster's OIDC provider (IRSA), and that service account. Nodes
+ * keep IMDS at one hop (components/cluster.ts), so a pod cannot borrow the node's role instead.
+ *
+ * A building block, not a component: the role and the service account are children of whichever
+ * component needs them, named `${name}-role` and `${name}-sa`.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceAccountTrustPolicy } from "../lib/iam";
+import { childTags, type Tags } from "../lib/tags";
+
+/** The annotation EKS's pod identity webhook reads to inject the role's web-identity credentials. */
+export const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
+
+export interface ServiceAccountRoleArgs {
+    readonly oidcProviderArn: pulumi.Input<string>;
+    /** `https://oidc.eks.<region>.amazonaws.com/id/<id>`. */
+    readonly oidcIssuerUrl: pulumi.Input<string>;
+    readonly namespace: pulumi.Input<string>;
+    readonly serviceAccountName: string;
+    /** AWS-managed or customer policy ARNs attached to the role. @default [] */
+    readonly policyArns?: readonly pulumi.Input<string>[];
+    /** An inline policy document (JSON). @default - none */
+    readonly inlinePolicy?: pulumi.Input<string>;
+    readonly tags: Tags;
+}
+
+export interface ServiceAccountWithRoleArgs extends ServiceAccountRoleArgs {
+    /** Labels of the ServiceAccount. @default {} */
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly k8sProvider: k8s.Provider;
+}
+
+export interface ServiceAccountWithRole {
+    readonly role: aws.iam.Role;
+    readonly serviceAccount: k8s.core.v1.ServiceAccount;
+}
+
+/** The role and its policies alone, for a service account someone else creates (an EKS add-on's). */
+export function serviceAccountRole(parent: pulumi.Resource, name: string, args: ServiceAccountRoleArgs): aws.iam.Role {
+    const opts = { parent };
+    const role = new aws.iam.Role(`${name}-role`, {
+        assumeRolePolicy: pulumi
+            .all([args.oidcProviderArn, args.oidcIssuerUrl, args.namespace])
+            .apply(([arn, url, ns]) => JSON.stringify(serviceAccountTrustPolicy(arn, url, ns, args.serviceAccountName))),
+        tags: childTags(args.tags, `${name}-role`),
+    }, opts);
+    (args.policyArns ?? []).forEach((policyArn, i) => {
+        new aws.iam.RolePolicyAttachment(`${name}-policy-${i}`, { role: role.name, policyArn }, opts);
+    });
+    if (args.inlinePolicy !== undefined) {
+        new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: args.inlinePolicy }, opts);
+    }
+    return role;
+}
+
+/** The role, its policies and the ServiceAccount annotated with it, as children of `parent`. */
+export function serviceAccountWithRole(parent: pulumi.Resource, name: string, args: ServiceAccountWithRoleArgs): ServiceAccountWithRole {
+    const role = serviceAccountRole(parent, name, args);
+    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
+        metadata: {
+            name: args.serviceAccountName,
+            namespace: args.namespace,
+            labels: { ...(args.labels ?? {}) },
+            annotations: { [IRSA_ROLE_ANNOTATION]: role.arn },
+        },
+    }, { parent, provider: args.k8sProvider });
+    return { role, serviceAccount };
+}

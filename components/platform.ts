@@ -1,0 +1,320 @@
+/**
+ * Platform: what a fresh EKS cluster lacks and the stack's own objects need (EKS mode only).
+ *
+ * A new EKS cluster runs pods and nothing more: no controller answers an `alb` Ingress, no CSI
+ * driver or default StorageClass binds a PersistentVolumeClaim, no metrics API feeds an HPA,
+ * nothing grows the node group, and a crashed pod's logs die with it. Per stack, pinned
+ * (`lib/versions.ts` says where each version was read):
+ *
+ * - the core EKS add-ons (vpc-cni, coredns, kube-proxy) as managed add-ons, and the EBS CSI
+ *   driver add-on with a default encrypted gp3 StorageClass;
+ * - the AWS Load Balancer Controller (Helm), its IAM policy vendored from its release;
+ * - metrics-server (Helm), the resource metrics API the HPAs read;
+ * - the Cluster Autoscaler (Helm) with auto-discovery of the managed node group, which EKS tags
+ *   for it (EKS user guide, managed-node-groups.adoc: "automatically tagged for auto-discovery");
+ * - Fluent Bit (AWS for Fluent Bit, Helm) shipping every container's log to CloudWatch Logs, one log
+ *   group per namespace with the tier's retention.
+ *
+ * Every AWS permission goes through IRSA to exactly one service account (`components/irsa.ts`).
+ * Everything that runs pods waits for the node group; the builders are pure and exported.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { managedPolicyArn } from "../lib/iam";
+import { restrictedContainer } from "../lib/pod-security";
+import { childTags, type Tags } from "../lib/tags";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_NAMES, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName, type HelmChartPin } from "../lib/versions";
+import { serviceAccountRole, serviceAccountWithRole } from "./irsa";
+
+/** Where the platform's own workloads run. */
+export const PLATFORM_NAMESPACE = "kube-system";
+
+/** The IngressClass the AWS Load Balancer Controller creates and serves. */
+export const ALB_INGRESS_CLASS = "alb";
+
+/** The default StorageClass: EBS gp3, encrypted. */
+export const DEFAULT_STORAGE_CLASS = "gp3";
+
+/** Service accounts of the platform's workloads (the EBS one is the add-on's own, fixed name). */
+export const PLATFORM_SERVICE_ACCOUNTS = {
+    loadBalancerController: "aws-load-balancer-controller",
+    clusterAutoscaler: "cluster-autoscaler",
+    fluentBit: "aws-for-fluent-bit",
+    ebsCsiController: "ebs-csi-controller-sa",
+} as const;
+
+const VENDOR = join(__dirname, "..", "vendor");
+
+/** The controller's IAM policy, verbatim from its release (vendor/aws-load-balancer-controller/SOURCE.md). */
+export function loadBalancerControllerPolicy(): object {
+    return JSON.parse(readFileSync(join(VENDOR, "aws-load-balancer-controller", "iam-policy.json"), "utf8")) as object;
+}
+
+interface PolicyStatement {
+    Effect: string;
+    Action: string[];
+    Resource: string[];
+    Condition?: Record<string, Record<string, string>>;
+}
+
+/**
+ * The autoscaler's recommended policy (vendor/cluster-autoscaler/SOURCE.md) with its second
+ * statement, the one that changes capacity, limited to this cluster's node groups by their
+ * auto-discovery tag, as the autoscaler's README asks ("only the second block of actions should be
+ * updated to restrict the resources/add conditionals").
+ */
+export function clusterAutoscalerPolicy(clusterName: string): object {
+    const doc = JSON.parse(readFileSync(join(VENDOR, "cluster-autoscaler", "iam-policy.json"), "utf8")) as { Version: string; Statement: PolicyStatement[] };
+    const [describe, change] = doc.Statement;
+    return {
+        Version: doc.Version,
+        Statement: [describe, { ...change, Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: "owned" } } }],
+    };
+}
+
+/** CloudWatch Logs group of one namespace's container logs. */
+export function containerLogGroupName(clusterName: string, namespace: string): string {
+    return `/aws/eks/${clusterName}/containers/${namespace}`;
+}
+
+/**
+ * Fluent Bit may write only to this cluster's container log groups. `logs:PutRetentionPolicy` is
+ * there because the chart's `logRetentionDays` makes Fluent Bit set it on groups it creates.
+ */
+export function fluentBitPolicy(logGroupArnPrefix: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [{
+            Effect: "Allow",
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:PutRetentionPolicy"],
+            Resource: [`${logGroupArnPrefix}*`, `${logGroupArnPrefix}*:log-stream:*`],
+        }],
+    };
+}
+
+/** The default StorageClass: EBS gp3 through the CSI driver, encrypted, bound where the pod lands. */
+export function storageClassArgs(): k8s.storage.v1.StorageClassArgs {
+    return {
+        metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+        provisioner: "ebs.csi.aws.com",
+        parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
+        // A volume is created in the zone of the pod that first uses it, never in another one.
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+        reclaimPolicy: "Delete",
+    };
+}
+
+export interface LoadBalancerControllerValuesArgs {
+    readonly clusterName: string;
+    readonly region: string;
+    readonly vpcId: string;
+}
+
+/**
+ * Values of the aws-load-balancer-controller chart (keys from its values.yaml at the pinned
+ * version). Region and VPC are given, not discovered: with IMDS at one hop the pod cannot read
+ * them from the node.
+ */
+export function loadBalancerControllerValues(a: LoadBalancerControllerValuesArgs): Record<string, unknown> {
+    return {
+        clusterName: a.clusterName,
+        region: a.region,
+        vpcId: a.vpcId,
+        replicaCount: 2,
+        serviceAccount: { create: false, name: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController },
+        ingressClass: ALB_INGRESS_CLASS,
+        createIngressClassResource: true,
+        // Pods are ALB targets themselves (target-type ip): a ClusterIP Service works, and readiness
+        // gates can follow each pod's target health.
+        defaultTargetType: "ip",
+        podDisruptionBudget: { maxUnavailable: 1 },
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+    };
+}
+
+/** Values of the metrics-server chart: two replicas behind a PDB, so HPAs never lose their metrics to one drain. */
+export function metricsServerValues(): Record<string, unknown> {
+    return {
+        replicas: 2,
+        podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+        securityContext: restrictedContainer(),
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    };
+}
+
+export interface ClusterAutoscalerValuesArgs {
+    readonly clusterName: string;
+    readonly region: string;
+    readonly kubernetesVersion: string;
+}
+
+/** Values of the cluster-autoscaler chart: auto-discovery by the node groups' EKS tags, the image of the cluster's minor. */
+export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs): Record<string, unknown> {
+    const tag = CLUSTER_AUTOSCALER_IMAGE_TAGS[a.kubernetesVersion];
+    if (tag === undefined) {
+        throw new Error(`no Cluster Autoscaler image is pinned for Kubernetes ${a.kubernetesVersion} (lib/versions.ts CLUSTER_AUTOSCALER_IMAGE_TAGS has ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")})`);
+    }
+    return {
+        cloudProvider: "aws",
+        awsRegion: a.region,
+        autoDiscovery: { clusterName: a.clusterName },
+        image: { tag },
+        rbac: { serviceAccount: { create: false, name: PLATFORM_SERVICE_ACCOUNTS.clusterAutoscaler } },
+        extraArgs: { "balance-similar-node-groups": true, expander: "least-waste", "skip-nodes-with-system-pods": false },
+        containerSecurityContext: restrictedContainer(),
+        resources: { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "600Mi" } },
+    };
+}
+
+export interface FluentBitValuesArgs {
+    readonly clusterName: string;
+    readonly region: string;
+    readonly retentionDays: number;
+}
+
+/**
+ * Values of the aws-for-fluent-bit chart: CloudWatch Logs only, one group per namespace
+ * (`logGroupTemplate`), streams per pod and container; the groups Launchpad does not create
+ * itself get the same retention from Fluent Bit.
+ */
+export function fluentBitValues(a: FluentBitValuesArgs): Record<string, unknown> {
+    return {
+        serviceAccount: { create: false, name: PLATFORM_SERVICE_ACCOUNTS.fluentBit },
+        cloudWatchLogs: {
+            enabled: true,
+            region: a.region,
+            logGroupName: containerLogGroupName(a.clusterName, "unknown"),
+            logGroupTemplate: `${containerLogGroupName(a.clusterName, "$kubernetes['namespace_name']")}`,
+            logStreamTemplate: "$kubernetes['pod_name'].$kubernetes['container_name']",
+            autoCreateGroup: true,
+            logRetentionDays: a.retentionDays,
+        },
+        firehose: { enabled: false },
+        kinesis: { enabled: false },
+        elasticsearch: { enabled: false },
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    };
+}
+
+/** The pinned add-on versions for a Kubernetes minor; fails loudly for a minor with no pins. */
+export function addonVersions(kubernetesVersion: string): Readonly<Record<EksAddonName, string>> {
+    const pins = EKS_ADDON_VERSIONS[kubernetesVersion];
+    if (pins === undefined) {
+        throw new Error(`no EKS add-on versions are pinned for Kubernetes ${kubernetesVersion} (lib/versions.ts EKS_ADDON_VERSIONS has ${Object.keys(EKS_ADDON_VERSIONS).join(", ")})`);
+    }
+    return pins;
+}
+
+export interface PlatformArgs {
+    /** The EKS cluster's fixed name (log groups and the autoscaler's tag are named after it). */
+    readonly clusterName: string;
+    /** The cluster's Kubernetes minor: picks the add-on versions and the autoscaler image. */
+    readonly kubernetesVersion: string;
+    readonly region: string;
+    readonly vpcId: pulumi.Input<string>;
+    readonly oidcProviderArn: pulumi.Input<string>;
+    readonly oidcIssuerUrl: pulumi.Input<string>;
+    readonly k8sProvider: k8s.Provider;
+    /** Nodes to run on: every add-on and chart that runs pods waits for them. */
+    readonly nodeGroup: pulumi.Resource;
+    /** Namespaces whose container log groups Launchpad creates (with `logRetentionDays`). */
+    readonly logNamespaces: readonly string[];
+    readonly logRetentionDays: number;
+    readonly tags: Tags;
+}
+
+export class Platform extends pulumi.ComponentResource {
+    /** The Ingress class the controller serves. */
+    public readonly ingressClass: string;
+    /** The controller's release: an Ingress depends on it, so the ALB is never asked of nobody. */
+    public readonly loadBalancerController: k8s.helm.v3.Release;
+    public readonly storageClassName: pulumi.Output<string>;
+
+    constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:platform:Platform", name, {}, opts);
+        const irsa = { oidcProviderArn: args.oidcProviderArn, oidcIssuerUrl: args.oidcIssuerUrl, namespace: PLATFORM_NAMESPACE, tags: args.tags };
+        const afterNodes = { parent: this, dependsOn: [args.nodeGroup] };
+        const k8sOpts = { parent: this, provider: args.k8sProvider };
+
+        const ebs = this.createAddons(name, args, irsa);
+        const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassArgs(), { ...k8sOpts, dependsOn: [ebs] });
+        this.storageClassName = storageClass.metadata.name;
+
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const { clusterName, region } = args;
+
+        const lbcPolicy = new aws.iam.Policy(`${name}-lbc-policy`, {
+            description: "AWS Load Balancer Controller (vendor/aws-load-balancer-controller)",
+            policy: JSON.stringify(loadBalancerControllerPolicy()),
+            tags: childTags(args.tags, `${name}-lbc-policy`),
+        }, { parent: this });
+        serviceAccountWithRole(this, `${name}-lbc`, { ...irsa, serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController, policyArns: [lbcPolicy.arn], k8sProvider: args.k8sProvider });
+        this.loadBalancerController = this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args, afterNodes);
+        this.ingressClass = ALB_INGRESS_CLASS;
+
+        this.release(`${name}-metrics-server`, HELM_CHARTS.metricsServer, metricsServerValues(), args, afterNodes);
+
+        serviceAccountWithRole(this, `${name}-autoscaler`, {
+            ...irsa,
+            serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.clusterAutoscaler,
+            inlinePolicy: JSON.stringify(clusterAutoscalerPolicy(clusterName)),
+            k8sProvider: args.k8sProvider,
+        });
+        this.release(`${name}-autoscaler`, HELM_CHARTS.clusterAutoscaler, clusterAutoscalerValues({ clusterName, region, kubernetesVersion: args.kubernetesVersion }), args, afterNodes);
+
+        for (const ns of args.logNamespaces) {
+            new aws.cloudwatch.LogGroup(`${name}-logs-${ns}`, {
+                name: containerLogGroupName(clusterName, ns),
+                retentionInDays: args.logRetentionDays,
+                tags: childTags(args.tags, `${name}-logs-${ns}`),
+            }, { parent: this });
+        }
+        serviceAccountWithRole(this, `${name}-fluent-bit`, {
+            ...irsa,
+            serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.fluentBit,
+            inlinePolicy: accountId.apply((account) => JSON.stringify(fluentBitPolicy(`arn:aws:logs:${region}:${account}:log-group:${containerLogGroupName(clusterName, "")}`))),
+            k8sProvider: args.k8sProvider,
+        });
+        this.release(`${name}-fluent-bit`, HELM_CHARTS.fluentBit, fluentBitValues({ clusterName, region, retentionDays: args.logRetentionDays }), args, afterNodes);
+
+        this.registerOutputs({ ingressClass: this.ingressClass, storageClassName: this.storageClassName });
+    }
+
+    /** The managed add-ons; returns the EBS CSI driver's, which the StorageClass needs. */
+    private createAddons(name: string, args: PlatformArgs, irsa: { oidcProviderArn: pulumi.Input<string>; oidcIssuerUrl: pulumi.Input<string>; namespace: string; tags: Tags }): aws.eks.Addon {
+        const versions = addonVersions(args.kubernetesVersion);
+        const ebsRole = serviceAccountRole(this, `${name}-ebs-csi`, {
+            ...irsa,
+            serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.ebsCsiController,
+            policyArns: [managedPolicyArn("service-role/AmazonEBSCSIDriverPolicy")],
+        });
+        const addons = EKS_ADDON_NAMES.map((addonName) => new aws.eks.Addon(`${name}-${addonName}`, {
+            clusterName: args.clusterName,
+            addonName,
+            addonVersion: versions[addonName],
+            // EKS installs vpc-cni, coredns and kube-proxy itself on a new cluster: adopt them.
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            ...(addonName === "aws-ebs-csi-driver" ? { serviceAccountRoleArn: ebsRole.arn } : {}),
+            tags: childTags(args.tags, `${name}-${addonName}`),
+        }, { parent: this, dependsOn: [args.nodeGroup] }));
+        return addons[EKS_ADDON_NAMES.indexOf("aws-ebs-csi-driver")];
+    }
+
+    /** A pinned chart in the platform namespace, atomic, after the nodes exist. */
+    private release(name: string, pin: HelmChartPin, values: pulumi.Input<Record<string, unknown>>, args: PlatformArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+        return new k8s.helm.v3.Release(name, {
+            name: pin.chart,
+            namespace: PLATFORM_NAMESPACE,
+            chart: pin.chart,
+            version: pin.version,
+            repositoryOpts: { repo: pin.repo },
+            values,
+            atomic: true,
+        }, { ...opts, provider: args.k8sProvider });
+    }
+}

@@ -1,0 +1,187 @@
+/**
+ * The cluster platform baseline of an EKS stack: what the stack's own objects need from the
+ * cluster. Exact inputs per stack; versions come from lib/versions.ts, which names their sources.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { albIngressAnnotations } from "../components/blue-green-service";
+import { clusterAutoscalerPolicy, containerLogGroupName, fluentBitPolicy, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
+import { REPO_ROOT } from "../plan/engine";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS } from "../lib/versions";
+import { validateKubernetesObject } from "./support/k8s-schema";
+import { input, named, ofType, planStack, type Plan } from "./support/plan";
+
+const STACKS = [
+    { stack: "staging", retention: 30 },
+    { stack: "production", retention: 365 },
+] as const;
+
+const TAGS = { project: "launchpad", "managed-by": "pulumi", "cost-center": "platform", owner: "team-platform" };
+
+function trustOf(plan: Plan, role: string): { sub: string; aud: string; federated: string } {
+    const doc = JSON.parse(String(input(named(plan, role), "assumeRolePolicy"))) as { Statement: { Principal: { Federated: string }; Condition: { StringEquals: Record<string, string> } }[] };
+    const cond = doc.Statement[0].Condition.StringEquals;
+    const key = (suffix: string) => Object.keys(cond).find((k) => k.endsWith(suffix)) ?? "";
+    return { sub: cond[key(":sub")], aud: cond[key(":aud")], federated: doc.Statement[0].Principal.Federated };
+}
+
+describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention }) => {
+    const name = `launchpad-${stack}-platform`;
+    const plan = planStack(stack);
+    const tags = (child: string) => ({ ...TAGS, environment: stack, Name: child });
+
+    it("adopts the core add-ons and installs the EBS CSI driver as EKS add-ons, pinned for the cluster's version, after the nodes", async () => {
+        const p = await plan;
+        const nodes = named(p, `launchpad-${stack}-cluster-nodes`).urn;
+        const pins = EKS_ADDON_VERSIONS["1.35"];
+        const addons = ofType(p, "aws:eks/addon:Addon");
+        expect(addons.map((a) => [a.name, input(a, "addonName"), input(a, "addonVersion")])).toEqual([
+            [`${name}-vpc-cni`, "vpc-cni", pins["vpc-cni"]],
+            [`${name}-coredns`, "coredns", pins.coredns],
+            [`${name}-kube-proxy`, "kube-proxy", pins["kube-proxy"]],
+            [`${name}-aws-ebs-csi-driver`, "aws-ebs-csi-driver", pins["aws-ebs-csi-driver"]],
+        ]);
+        for (const a of addons) {
+            expect(a.dependsOn).toEqual([nodes]);
+            expect(input(a, "clusterName")).toBe(`launchpad-${stack}`);
+            expect(input(a, "resolveConflictsOnCreate")).toBe("OVERWRITE");
+            expect(input(a, "tags")).toEqual(tags(a.name));
+        }
+        const ebs = named(p, `${name}-aws-ebs-csi-driver`);
+        expect(input(ebs, "serviceAccountRoleArn")).toBe(named(p, `${name}-ebs-csi-role`).state.arn);
+        expect(trustOf(p, `${name}-ebs-csi-role`).sub).toBe("system:serviceaccount:kube-system:ebs-csi-controller-sa");
+        expect(input(named(p, `${name}-ebs-csi-policy-0`), "policyArn")).toBe("arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
+    });
+
+    it("makes gp3 the default, encrypted StorageClass once the driver is there", async () => {
+        const p = await plan;
+        const sc = named(p, `${name}-gp3`);
+        validateKubernetesObject(sc);
+        expect(sc.inputs).toEqual({
+            apiVersion: "storage.k8s.io/v1",
+            kind: "StorageClass",
+            metadata: { name: "gp3", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+            provisioner: "ebs.csi.aws.com",
+            parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+            reclaimPolicy: "Delete",
+        });
+        expect(sc.dependsOn).toEqual([named(p, `${name}-aws-ebs-csi-driver`).urn]);
+        expect(ofType(p, "kubernetes:storage.k8s.io/v1:StorageClass")).toHaveLength(1);
+    });
+
+    it("installs four pinned charts in kube-system, atomically, after the nodes", async () => {
+        const p = await plan;
+        const nodes = named(p, `launchpad-${stack}-cluster-nodes`).urn;
+        const releases = ofType(p, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.startsWith(name));
+        expect(releases.map((r) => [r.name, input(r, "chart"), input(r, "version"), input(r, "repositoryOpts.repo"), input(r, "namespace"), input(r, "atomic")]).sort()).toEqual([
+            [`${name}-autoscaler`, "cluster-autoscaler", HELM_CHARTS.clusterAutoscaler.version, "https://kubernetes.github.io/autoscaler", "kube-system", true],
+            [`${name}-fluent-bit`, "aws-for-fluent-bit", HELM_CHARTS.fluentBit.version, "https://aws.github.io/eks-charts", "kube-system", true],
+            [`${name}-lbc`, "aws-load-balancer-controller", HELM_CHARTS.awsLoadBalancerController.version, "https://aws.github.io/eks-charts", "kube-system", true],
+            [`${name}-metrics-server`, "metrics-server", HELM_CHARTS.metricsServer.version, "https://kubernetes-sigs.github.io/metrics-server/", "kube-system", true],
+        ]);
+        for (const r of releases) {
+            expect(r.dependsOn).toEqual([nodes]);
+        }
+    });
+
+    it("runs the load balancer controller for this VPC and region, with its vendored IAM policy through IRSA", async () => {
+        const p = await plan;
+        expect(input(named(p, `${name}-lbc`), "values")).toEqual({
+            clusterName: `launchpad-${stack}`,
+            region: "us-east-1",
+            vpcId: p.outputs.vpcId,
+            replicaCount: 2,
+            serviceAccount: { create: false, name: "aws-load-balancer-controller" },
+            ingressClass: "alb",
+            createIngressClassResource: true,
+            defaultTargetType: "ip",
+            podDisruptionBudget: { maxUnavailable: 1 },
+            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+        });
+        const vendored = readFileSync(join(REPO_ROOT, "vendor", "aws-load-balancer-controller", "iam-policy.json"), "utf8");
+        expect(JSON.parse(String(input(named(p, `${name}-lbc-policy`), "policy")))).toEqual(JSON.parse(vendored));
+        expect(input(named(p, `${name}-lbc-policy-0`), "policyArn")).toBe(named(p, `${name}-lbc-policy`).state.arn);
+        expect(trustOf(p, `${name}-lbc-role`)).toEqual({
+            sub: "system:serviceaccount:kube-system:aws-load-balancer-controller",
+            aud: "sts.amazonaws.com",
+            federated: p.outputs.oidcProviderArn,
+        });
+        const sa = named(p, `${name}-lbc-sa`);
+        validateKubernetesObject(sa);
+        expect(input(sa, "metadata")).toEqual({
+            name: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController,
+            namespace: "kube-system",
+            labels: {},
+            annotations: { "eks.amazonaws.com/role-arn": named(p, `${name}-lbc-role`).state.arn },
+        });
+    });
+
+    it("scales the node group with the Cluster Autoscaler of the cluster's minor, allowed to resize only this cluster's groups", async () => {
+        const p = await plan;
+        expect(input(named(p, `${name}-autoscaler`), "values")).toMatchObject({
+            cloudProvider: "aws",
+            awsRegion: "us-east-1",
+            autoDiscovery: { clusterName: `launchpad-${stack}` },
+            image: { tag: CLUSTER_AUTOSCALER_IMAGE_TAGS["1.35"] },
+            rbac: { serviceAccount: { create: false, name: "cluster-autoscaler" } },
+        });
+        expect(JSON.parse(String(input(named(p, `${name}-autoscaler-policy`), "policy")))).toEqual(clusterAutoscalerPolicy(`launchpad-${stack}`));
+        expect(trustOf(p, `${name}-autoscaler-role`).sub).toBe("system:serviceaccount:kube-system:cluster-autoscaler");
+    });
+
+    it("ships container logs to one log group per namespace with the tier's retention", async () => {
+        const p = await plan;
+        const groups = ofType(p, "aws:cloudwatch/logGroup:LogGroup").filter((g) => g.name.startsWith(`${name}-logs-`));
+        expect(groups.map((g) => [input(g, "name"), input(g, "retentionInDays")])).toEqual([
+            [`/aws/eks/launchpad-${stack}/containers/launchpad-${stack}`, retention],
+            [`/aws/eks/launchpad-${stack}/containers/kube-system`, retention],
+        ]);
+        expect(input(named(p, `${name}-fluent-bit`), "values.cloudWatchLogs")).toEqual({
+            enabled: true,
+            region: "us-east-1",
+            logGroupName: containerLogGroupName(`launchpad-${stack}`, "unknown"),
+            logGroupTemplate: `/aws/eks/launchpad-${stack}/containers/$kubernetes['namespace_name']`,
+            logStreamTemplate: "$kubernetes['pod_name'].$kubernetes['container_name']",
+            autoCreateGroup: true,
+            logRetentionDays: retention,
+        });
+        expect(JSON.parse(String(input(named(p, `${name}-fluent-bit-policy`), "policy")))).toEqual(fluentBitPolicy(`arn:aws:logs:us-east-1:123456789012:log-group:/aws/eks/launchpad-${stack}/containers/`));
+        expect(trustOf(p, `${name}-fluent-bit-role`).sub).toBe("system:serviceaccount:kube-system:aws-for-fluent-bit");
+    });
+
+    it("puts the service behind an ALB: pod targets, HTTPS with a redirect, the readiness health check, a drain delay; after the controller", async () => {
+        const p = await plan;
+        const ingress = named(p, `launchpad-${stack}-api-ingress`);
+        validateKubernetesObject(ingress);
+        expect(input(ingress, "metadata.annotations")).toEqual({
+            "alb.ingress.kubernetes.io/scheme": "internet-facing",
+            "alb.ingress.kubernetes.io/target-type": "ip",
+            "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80},{"HTTPS":443}]',
+            "alb.ingress.kubernetes.io/ssl-redirect": "443",
+            "alb.ingress.kubernetes.io/healthcheck-path": "/health/ready",
+            "alb.ingress.kubernetes.io/target-group-attributes": "deregistration_delay.timeout_seconds=30",
+        });
+        expect(input(ingress, "spec.tls")).toEqual([{ hosts: [input(ingress, "spec.rules.0.host")] }]);
+        expect(ingress.dependsOn).toEqual([named(p, `${name}-lbc`).urn]);
+    });
+});
+
+describe("the ALB Ingress from config", () => {
+    it("takes the scheme and an ACM certificate when the service names them", async () => {
+        const p = await planStack("staging", [
+            "launchpad:services.api.expose.ingress.scheme=internal",
+            "launchpad:services.api.expose.ingress.certificateArn=arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+        ]);
+        expect(input(named(p, "launchpad-staging-api-ingress"), "metadata.annotations")).toMatchObject({
+            "alb.ingress.kubernetes.io/scheme": "internal",
+            "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+        });
+    });
+
+    it("adds no ALB annotations to a service without an Ingress", () => {
+        expect(albIngressAnnotations({ expose: { type: "ClusterIP" } } as Parameters<typeof albIngressAnnotations>[0])).toEqual({});
+    });
+});
