@@ -31,9 +31,10 @@ export interface BackupPlanArgs {
      */
     readonly weeklyDay?: number;
     /**
-     * Restore metadata the drill uses instead of what AWS Backup infers from the recovery point
-     * (e.g. `dbSubnetGroupName`, `vpcSecurityGroupIds`).
-     * @default - none: AWS Backup infers the restore settings from the backed-up instance
+     * Restore metadata the drill uses instead of what AWS Backup infers from the recovery point:
+     * build it with {@link rdsRestoreMetadataOverrides} from the Database.
+     * @default - none: AWS Backup infers the restore settings, e.g. the default VPC, where neither
+     *   the verify step nor anything else of the stack can reach the restored instance
      */
     readonly restoreMetadataOverrides?: Readonly<Record<string, pulumi.Input<string>>>;
 }
@@ -163,6 +164,32 @@ export const RESTORE_TEST_START_WINDOW_HOURS = 8;
 export const RESTORE_TEST_SELECTION_WINDOW_DAYS = 7;
 /** Hours the restored database stays up for validation (the verify job's checks) before AWS Backup deletes it. */
 export const RESTORE_VALIDATION_WINDOW_HOURS = 4;
+
+/** Where a drill's restored RDS instance goes: the database's own subnet group, security group and parameter group. */
+export interface RdsRestoreTarget {
+    readonly subnetGroupName: pulumi.Input<string>;
+    readonly securityGroupIds: pulumi.Input<string>[];
+    readonly parameterGroupName: pulumi.Input<string>;
+}
+
+/**
+ * The restore drill's RDS metadata overrides, so the restored instance lands in the database's
+ * private subnets, behind its security group (which admits the cluster, where the verify step
+ * runs) and with its parameter group (TLS required), instead of what AWS Backup would infer (the
+ * default VPC, which a Launchpad account may not have).
+ *
+ * Keys are the overridable RDS instance metadata of "Restore testing inferred metadata",
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-inferred-metadata.html
+ * (key names are not case sensitive there); `vpcSecurityGroupIds` is a JSON list in a string, as
+ * `RestoreMetadataOverrides` is a map of strings (`aws.backup.RestoreTestingSelection`).
+ */
+export function rdsRestoreMetadataOverrides(t: RdsRestoreTarget): Record<string, pulumi.Input<string>> {
+    return {
+        dbSubnetGroupName: t.subnetGroupName,
+        vpcSecurityGroupIds: pulumi.all(t.securityGroupIds).apply((ids) => JSON.stringify(ids)),
+        dbParameterGroupName: t.parameterGroupName,
+    };
+}
 
 /** Problems with the args, each naming the value received and what is allowed. */
 export function backupPlanProblems(args: Pick<BackupPlanArgs, "planName" | "region" | "drRegion" | "weeklyDay">): string[] {

@@ -317,6 +317,10 @@ export class Database extends pulumi.ComponentResource {
     /** The key encrypting storage, Performance Insights and exported logs. */
     public readonly kmsKeyArn: pulumi.Output<string>;
     public readonly securityGroupId: pulumi.Output<string>;
+    /** Name of the DB subnet group (private subnets only): where a restore drill must restore too. */
+    public readonly subnetGroupName: pulumi.Output<string>;
+    /** Name of the DB parameter group (TLS required): a restored copy must use it too. */
+    public readonly parameterGroupName: pulumi.Output<string>;
     /** Name of the Kubernetes Secret holding the connection settings, in the stack's namespace. */
     public readonly connectionSecretName: pulumi.Output<string>;
     /** ARN of the automated backups replicated to the DR region; undefined when the tier does not replicate. */
@@ -524,6 +528,8 @@ export class Database extends pulumi.ComponentResource {
         this.engine = instance.engine;
         this.kmsKeyArn = key.arn;
         this.securityGroupId = securityGroup.id;
+        this.subnetGroupName = subnetGroup.name;
+        this.parameterGroupName = parameterGroup.name;
         this.connectionSecretName = secret.metadata.name;
         this.drReplicationArn = replication?.id;
         this.backupPlanTag = backupPlanTag(args.backupPlanName);
@@ -536,6 +542,8 @@ export class Database extends pulumi.ComponentResource {
             engine: this.engine,
             kmsKeyArn: this.kmsKeyArn,
             securityGroupId: this.securityGroupId,
+            subnetGroupName: this.subnetGroupName,
+            parameterGroupName: this.parameterGroupName,
             connectionSecretName: this.connectionSecretName,
             drReplicationArn: this.drReplicationArn,
         });

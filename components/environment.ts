@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LaunchpadConfig } from "../config";
 import { ANNOTATIONS } from "../lib/delivery";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
-import { BackupPlan, backupPlanName } from "./backup-plan";
+import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
 import { Cluster } from "./cluster";
@@ -143,18 +143,29 @@ export class Environment extends pulumi.ComponentResource {
     private createDataProtection(name: string, identifier: string, config: LaunchpadConfig, placement: DataPlacement, child: pulumi.ComponentResourceOptions): DataProtection {
         const { cluster } = this;
         const common = { safety: config.safety, tags: config.tags, region: config.region, drRegion: config.drRegion };
-        const plan = new BackupPlan(`${name}-backup-plan`, { ...common, planName: backupPlanName(config.project, config.stack), weeklyDay: config.backup.weeklyDay }, child);
+        // One name for the plan and the database's tag, so the plan's selection cannot miss it.
+        const planName = backupPlanName(config.project, config.stack);
         const database = new Database(`${name}-database`, {
             ...common,
             config: config.database,
             identifier,
-            // Tagged for the plan's selection, so the plan and the database cannot disagree.
-            backupPlanName: plan.selectionTagValue,
+            backupPlanName: planName,
             vpcId: placement.vpcId,
             privateSubnetIds: placement.privateSubnetIds,
             clientSecurityGroupIds: [placement.clientSecurityGroupId],
             k8sProvider: cluster.provider,
             namespace: cluster.namespace,
+        }, child);
+        const plan = new BackupPlan(`${name}-backup-plan`, {
+            ...common,
+            planName,
+            weeklyDay: config.backup.weeklyDay,
+            // The drill restores where the verify step can reach it: the database's subnets, security group and parameters.
+            restoreMetadataOverrides: rdsRestoreMetadataOverrides({
+                subnetGroupName: database.subnetGroupName,
+                securityGroupIds: [database.securityGroupId],
+                parameterGroupName: database.parameterGroupName,
+            }),
         }, child);
         const storage = new BackupStorage(`${name}-backup-storage`, { ...common, backup: config.backup, bucketPrefix: identifier }, child);
         const logicalBackup = new LogicalBackup(`${name}-logical-backup`, {

@@ -74,12 +74,21 @@ export function kubeStateMetricsValues(scrapeAnnotations: boolean): Record<strin
     };
 }
 
-/** Pushgateway values: persisted, so a restart does not turn every backup alert into "absent". */
+/**
+ * Where the Pushgateway's volume is mounted: `persistentVolume.mountPath` of the
+ * prometheus-pushgateway chart 2.15.0 (values.yaml default `/data`; templates/_helpers.tpl mounts the
+ * `storage-volume` there), set explicitly so the file below cannot drift off the volume.
+ */
+export const PUSHGATEWAY_DATA_DIR = "/data";
+/** The file the Pushgateway saves its metrics to; without `--persistence.file` it keeps them in memory only. */
+export const PUSHGATEWAY_PERSISTENCE_FILE = `${PUSHGATEWAY_DATA_DIR}/pushgateway.data`;
+
+/** Pushgateway values: persisted to its volume, so a restart does not turn every backup alert into "absent". */
 export function pushgatewayValues(scrapeAnnotations: boolean): Record<string, unknown> {
     return {
         fullnameOverride: EXPORTER_SERVICES.pushgateway,
-        persistentVolume: { enabled: true, size: "1Gi" },
-        extraArgs: ["--persistence.interval=1m"],
+        persistentVolume: { enabled: true, size: "1Gi", mountPath: PUSHGATEWAY_DATA_DIR },
+        extraArgs: [`--persistence.file=${PUSHGATEWAY_PERSISTENCE_FILE}`, "--persistence.interval=1m"],
         securityContext: { runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "128Mi" } },

@@ -26,7 +26,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn } from "../lib/iam";
 import { restrictedContainer } from "../lib/pod-security";
 import { childTags, type Tags } from "../lib/tags";
-import { CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_NAMES, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName, type HelmChartPin } from "../lib/versions";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_NAMES, EKS_ADDON_UNVERIFIED, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName, type HelmChartPin } from "../lib/versions";
 import { serviceAccountRole, serviceAccountWithRole } from "./irsa";
 
 /** Where the platform's own workloads run. */
@@ -209,6 +209,11 @@ export function addonVersions(kubernetesVersion: string): Readonly<Record<EksAdd
     return pins;
 }
 
+/** True when the pinned add-on version was read as an exact EKS add-on version for that minor (lib/versions.ts). */
+export function isVerifiedAddonPin(kubernetesVersion: string, addon: EksAddonName): boolean {
+    return !EKS_ADDON_UNVERIFIED.some((u) => u.version === kubernetesVersion && u.addon === addon);
+}
+
 export interface PlatformArgs {
     /** The EKS cluster's fixed name (log groups and the autoscaler's tag are named after it). */
     readonly clusterName: string;
@@ -295,7 +300,11 @@ export class Platform extends pulumi.ComponentResource {
         const addons = EKS_ADDON_NAMES.map((addonName) => new aws.eks.Addon(`${name}-${addonName}`, {
             clusterName: args.clusterName,
             addonName,
-            addonVersion: versions[addonName],
+            addonVersion: isVerifiedAddonPin(args.kubernetesVersion, addonName)
+                ? versions[addonName]
+                // No source gave an exact `-eksbuild.N` version: take the one EKS itself names the
+                // default for this Kubernetes version (DescribeAddonVersions), which a preview shows.
+                : aws.eks.getAddonVersionOutput({ addonName, kubernetesVersion: args.kubernetesVersion }, { parent: this }).version,
             // EKS installs vpc-cni, coredns and kube-proxy itself on a new cluster: adopt them.
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "OVERWRITE",

@@ -6,12 +6,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { EKS_VERSIONS, RDS_MAJOR_VERSIONS, eksVersion, eksVersionsInStandardSupport, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
+import { runDate, utcDay } from "./clock";
 import { ConfigError, describeValue, expectation, issuePath } from "./errors";
 import {
     DEFAULT_ENGINE_VERSIONS,
     RESERVED_TAG_KEYS,
     clusterProvidesSchema,
     SECRET_PATHS,
+    clusterSchema,
+    databaseSchema,
     isArmInstanceType,
     rawConfigSchema,
     type ClusterAccessLevel,
@@ -30,7 +34,11 @@ export interface ConfigInput {
     readonly values: Readonly<Record<string, unknown>>;
     /** Full keys the stack holds as secrets (a key is secret when any value inside it is). */
     readonly secretKeys: ReadonlySet<string>;
-    /** The current time, for rules about times (a restore time may not be in the future). Default: now. */
+    /**
+     * The current time, for rules about times: a restore time may not be in the future, and the EKS
+     * and RDS versions must be in standard support on this (UTC) day.
+     * Default: `runDate()`, i.e. `LAUNCHPAD_TODAY` when set, else now.
+     */
     readonly now?: Date;
 }
 
@@ -263,10 +271,11 @@ function keyProblems(key: keyof Shape, value: unknown, issues: readonly z.core.$
 }
 
 /** Rules that span keys or fields; each runs only when the values it reads parsed. */
-function crossFieldProblems(p: Parsed, input: ConfigInput): string[] {
+function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] {
     const out: string[] = [];
     // A value of a key the stack holds as a secret is never echoed.
     const show = (value: unknown, ...keys: string[]): string => describeValue(value, keys.some((k) => input.secretKeys.has(k)));
+    out.push(...versionProblems(input, utcDay(now)));
     const region = p["aws:region"];
     const dr = p["launchpad:drRegion"];
     if (region !== undefined && dr !== undefined && region === dr) {
@@ -295,7 +304,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput): string[] {
             out.push(`launchpad:database.backupWindow: received ${show(db.backupWindow, "launchpad:database")}; expected a window of at least 30 minutes (an RDS rule)`);
         }
         if (db.restore !== undefined) {
-            out.push(...restoreProblems(db.restore, input.now ?? new Date(), input.secretKeys.has("launchpad:database")));
+            out.push(...restoreProblems(db.restore, now, input.secretKeys.has("launchpad:database")));
         }
     }
 
@@ -372,6 +381,84 @@ function clusterProblems(p: Parsed, show: (value: unknown, ...keys: string[]) =>
         }
         if (net?.existing !== undefined) {
             out.push(`launchpad:network.existing: received ${show(net.existing, "launchpad:network")}; expected nothing without cluster.kubeconfig: Launchpad creates the VPC of its own EKS cluster`);
+        }
+    }
+    return out;
+}
+
+/** `"1.36" or "1.35"`: allowed values as a message lists them. */
+function either(values: readonly string[]): string {
+    const quoted = values.map((v) => JSON.stringify(v));
+    if (quoted.length === 0) {
+        return "none is listed (lib/versions.ts needs the newer calendar)";
+    }
+    return quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
+}
+
+/** True when the stack sets `field` inside the object key `key` (as opposed to taking its default). */
+function isSet(input: ConfigInput, key: string, field: string): boolean {
+    const value = input.values[key];
+    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[field] !== undefined;
+}
+
+/**
+ * A field of an object key as the field's own schema reads it (its default applied when unset), so
+ * a rule on it runs even when another field of the same key is wrong. Undefined when the key is not
+ * an object or the field itself does not parse (its own problem is reported already).
+ */
+function fieldOf<T>(schema: z.ZodType<T>, input: ConfigInput, key: string, field: string): T | undefined {
+    const value = input.values[key] ?? {};
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        return undefined;
+    }
+    const parsed = schema.safeParse((value as Record<string, unknown>)[field]);
+    return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * The EKS version and the database engine version must be in standard support on the day of the
+ * run, per the calendars in `lib/versions.ts`: past it, EKS upgrades a cluster under upgradePolicy
+ * STANDARD on its own, and RDS enrolls a database in paid Extended Support. A default that has
+ * aged out is reported too (the calendar, and so the default, needs updating). A key held as a
+ * secret gets no reason: the reason would tell its value apart.
+ */
+function versionProblems(input: ConfigInput, today: string): string[] {
+    const out: string[] = [];
+    const clusterKey = "launchpad:cluster";
+    const version = fieldOf(clusterSchema.shape.version, input, clusterKey, "version");
+    if (version !== undefined) {
+        const secret = input.secretKeys.has(clusterKey);
+        const allowed = eksVersionsInStandardSupport(today);
+        const row = eksVersion(version);
+        if (row === undefined || !allowed.includes(version)) {
+            const received = isSet(input, clusterKey, "version") ? describeValue(version, secret) : `nothing (the default is ${JSON.stringify(version)})`;
+            const why = secret
+                ? ""
+                : row === undefined
+                  ? ` (EKS offers no Kubernetes ${version}: its calendar lists ${EKS_VERSIONS.map((v) => v.version).join(", ")})`
+                  : today < row.released
+                    ? ` (${version} is not released on EKS until ${row.released})`
+                    : ` (${version} left EKS standard support on ${row.endOfStandardSupport}: under upgradePolicy STANDARD, EKS upgrades it on its own)`;
+            out.push(`${clusterKey}.version: received ${received}; expected a version in EKS standard support on ${today}: ${either(allowed)}${why}`);
+        }
+    }
+    const dbKey = "launchpad:database";
+    const engine = fieldOf(databaseSchema.shape.engine, input, dbKey, "engine");
+    const engineVersion = fieldOf(databaseSchema.shape.engineVersion, input, dbKey, "engineVersion");
+    if (engine !== undefined && (engineVersion !== undefined || !isSet(input, dbKey, "engineVersion"))) {
+        const secret = input.secretKeys.has(dbKey);
+        const chosen = engineVersion ?? DEFAULT_ENGINE_VERSIONS[engine];
+        const major = rdsMajorOf(engine, chosen);
+        const allowed = rdsMajorsInStandardSupport(engine, today);
+        if (!allowed.includes(major)) {
+            const row = RDS_MAJOR_VERSIONS.find((m) => m.engine === engine && m.major === major);
+            const received = engineVersion !== undefined ? describeValue(engineVersion, secret) : `nothing (the default for ${engine} is ${JSON.stringify(chosen)})`;
+            const why = secret
+                ? ""
+                : row === undefined
+                  ? ` (RDS offers no ${engine} major ${major}: its calendar lists ${RDS_MAJOR_VERSIONS.filter((m) => m.engine === engine).map((m) => m.major).join(", ")})`
+                  : ` (${engine} ${major} left RDS standard support on ${row.endOfStandardSupport}: RDS enrolls it in paid Extended Support)`;
+            out.push(`${dbKey}.engineVersion: received ${received}; expected a ${engine} major version in RDS standard support on ${today}: ${either(allowed)}${why}`);
         }
     }
     return out;
@@ -624,7 +711,7 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
             problems.push(...keyProblems(key, value, result.error.issues, input.secretKeys.has(key)));
         }
     }
-    problems.push(...crossFieldProblems(parsed, input));
+    problems.push(...crossFieldProblems(parsed, input, input.now ?? runDate()));
     if (problems.length > 0) {
         throw new ConfigError(input.stack, problems);
     }

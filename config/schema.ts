@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { isPrivate, parseCidr } from "../lib/cidr";
 import { COLORS } from "../lib/delivery";
+import { DEFAULT_KUBERNETES_VERSION } from "../lib/versions";
 import { promotionSchema, servicesSchema } from "./services";
 
 export const TIERS = ["staging", "production"] as const;
@@ -24,9 +25,6 @@ export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
 
 /** Control-plane log types EKS can ship to CloudWatch. */
 export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
-
-/** Oldest Kubernetes minor version accepted: older ones are out of EKS standard support. */
-export const MIN_KUBERNETES_MINOR = 30;
 
 /** Tag keys Launchpad sets itself and a stack may not override. */
 export const RESERVED_TAG_KEYS = ["project", "environment", "managed-by", "Name"] as const;
@@ -126,15 +124,15 @@ export const clusterProvidesSchema = z.strictObject({
 export const ENDPOINT_ACCESS = ["private", "public"] as const;
 
 export const clusterSchema = z.strictObject({
-    /** Kubernetes minor version of the EKS control plane and node group. */
+    /**
+     * Kubernetes minor version of the EKS control plane and node group. Which versions are accepted
+     * follows the EKS calendar on the day of the run (`config/parse.ts`, `lib/versions.ts`).
+     */
     version: z
         // YAML reads an unquoted 1.30 as the number 1.3: say how to write it.
-        .string({ error: "expected a string such as \"1.33\" (quote it: unquoted YAML reads 1.30 as the number 1.3)" })
-        .regex(/^1\.\d{2}$/, { error: "expected a Kubernetes minor version such as \"1.33\"" })
-        .refine((v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR, {
-            error: `expected 1.${MIN_KUBERNETES_MINOR} or newer (older versions are out of EKS standard support)`,
-        })
-        .default("1.33"),
+        .string({ error: "expected a string such as \"1.36\" (quote it: unquoted YAML reads 1.30 as the number 1.3)" })
+        .regex(/^1\.\d{2}$/, { error: "expected a Kubernetes minor version such as \"1.36\"" })
+        .default(DEFAULT_KUBERNETES_VERSION),
     /**
      * Who can reach the API endpoint: "private" (from inside the VPC only: the deploy runners must
      * run there) or "public" (also from `endpointPublicAccessCidrs`, the runners' egress CIDRs).
@@ -168,8 +166,11 @@ export const nodeGroupSchema = z
 export const DB_ENGINES = ["mysql", "postgres"] as const;
 export type DbEngine = (typeof DB_ENGINES)[number];
 
-/** Engine version when the stack names none: MySQL 8.0 (the product's default) or PostgreSQL 16. */
-export const DEFAULT_ENGINE_VERSIONS: Readonly<Record<DbEngine, string>> = { mysql: "8.0", postgres: "16" };
+/**
+ * Engine version when the stack names none: MySQL 8.4 or PostgreSQL 17, both in RDS standard
+ * support on 2026-12-02 (`RDS_MAJOR_VERSIONS` in `lib/versions.ts`; MySQL 8.0 left it on 2026-07-31).
+ */
+export const DEFAULT_ENGINE_VERSIONS: Readonly<Record<DbEngine, string>> = { mysql: "8.4", postgres: "17" };
 
 const SQL_IDENTIFIER_RE = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_RE, { error: "expected a letter then letters, digits or '_' (at most 63)" });
@@ -188,8 +189,8 @@ export const restoreSchema = z.strictObject({
 
 export const databaseSchema = z.strictObject({
     engine: z.enum(DB_ENGINES).default("mysql"),
-    /** Major (or major.minor) version; defaults per engine. */
-    engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, { error: "expected an engine version such as \"8.0\" or \"16\" (quote it in YAML)" }).optional(),
+    /** Major (or major.minor) version; defaults per engine. Its major must be in RDS standard support on the day of the run. */
+    engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, { error: "expected an engine version such as \"8.4\" or \"17\" (quote it in YAML)" }).optional(),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as \"db.t4g.medium\"" }).default("db.t4g.medium"),
     allocatedStorageGb: z.int().min(20).max(65536).default(50),
     /** Storage autoscaling ceiling. */

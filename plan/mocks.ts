@@ -325,6 +325,9 @@ function callResult(token: string, inputs: State, region: string): State {
             return { id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/launchpad-plan/offline`, userId: "AROAOFFLINEPLAN:offline" };
         case "aws:index/getRegion:getRegion":
             return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+        case "aws:eks/getAddonVersion:getAddonVersion":
+            // The real answer is EKS's default version of the add-on for that Kubernetes minor: unknown offline, so named as such.
+            return { id: String(inputs.addonName), addonName: inputs.addonName, kubernetesVersion: inputs.kubernetesVersion, version: `eks-default-for-${String(inputs.kubernetesVersion)}` };
         case "aws:index/getPartition:getPartition":
             return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
         default:

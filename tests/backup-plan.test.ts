@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -6,12 +7,13 @@ import {
     backupPlanName,
     backupPlanProblems,
     backupPlanRules,
+    rdsRestoreMetadataOverrides,
     restoreTestingName,
     tierSchedule,
     vaultLockBounds,
 } from "../components/backup-plan";
 import { loadConfig } from "../config";
-import { input, named, ofType, planProgram, type Plan } from "./support/plan";
+import { input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
 
 const STACKS = ["staging", "production"] as const;
 
@@ -52,6 +54,49 @@ const rule = (ruleName: string, schedule: string, days: number, continuous = fal
     enableContinuousBackup: continuous,
     lifecycle: { deleteAfter: days },
     copyActions: [{ destinationVaultArn: "arn:dr", lifecycle: { deleteAfter: days } }],
+});
+
+describe("restore drill metadata overrides", () => {
+    it("restore into the database's subnet group, behind its security groups (a JSON list), with its parameter group", async () => {
+        const o = rdsRestoreMetadataOverrides({ subnetGroupName: "db-subnets", securityGroupIds: ["sg-1", pulumi.output("sg-2")], parameterGroupName: "db-params" });
+        expect(Object.keys(o)).toEqual(["dbSubnetGroupName", "vpcSecurityGroupIds", "dbParameterGroupName"]);
+        expect(await new Promise((resolve) => pulumi.output(o).apply(resolve))).toEqual({
+            dbSubnetGroupName: "db-subnets",
+            vpcSecurityGroupIds: '["sg-1","sg-2"]',
+            dbParameterGroupName: "db-params",
+        });
+    });
+
+    it("are passed to the drill's RDS selection as they are given", async () => {
+        const p = await planProgram(() => {
+            const c = loadConfig();
+            new BackupPlan("bp", {
+                safety: c.safety,
+                tags: c.tags,
+                planName: backupPlanName(c.project, c.stack),
+                region: c.region,
+                drRegion: c.drRegion,
+                restoreMetadataOverrides: rdsRestoreMetadataOverrides({ subnetGroupName: "db-subnets", securityGroupIds: ["sg-db"], parameterGroupName: "db-params" }),
+            });
+        }, "staging");
+        expect(named(p, "bp-restore-testing-database").inputs.restoreMetadataOverrides).toEqual({
+            dbSubnetGroupName: "db-subnets",
+            vpcSecurityGroupIds: '["sg-db"]',
+            dbParameterGroupName: "db-params",
+        });
+    });
+});
+
+describe("the stack's restore drill", () => {
+    it.each(STACKS)("%s: restores where the verify step can reach it, with the database's own subnet group, security group and parameter group", async (stack) => {
+        const p = await planStack(stack);
+        const db = (child: string) => named(p, `launchpad-${stack}-database-${child}`).state;
+        expect(named(p, `launchpad-${stack}-backup-plan-restore-testing-database`).inputs.restoreMetadataOverrides).toEqual({
+            dbSubnetGroupName: db("subnets").name,
+            vpcSecurityGroupIds: JSON.stringify([db("sg").id]),
+            dbParameterGroupName: db("params").name,
+        });
+    });
 });
 
 describe("backup plan builders (pure)", () => {

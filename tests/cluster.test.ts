@@ -17,7 +17,7 @@ describe("EKS cluster, staging", () => {
         const key = named(plan, "launchpad-staging-cluster-secrets-key");
         expect(eks.inputs).toEqual({
             name: "launchpad-staging",
-            version: "1.35",
+            version: "1.36",
             roleArn: named(plan, "launchpad-staging-cluster-cluster-role").state.arn,
             vpcConfig: {
                 subnetIds: plan.outputs.privateSubnetIds,

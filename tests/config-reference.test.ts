@@ -154,7 +154,7 @@ describe("Pulumi.yaml declarations", () => {
     it("spell those defaults out (a change here is a change to every stack that leaves a field unset)", () => {
         expect(DECLARED["launchpad:network"].default).toEqual({ cidr: "10.0.0.0/16", azCount: 2 });
         expect(DECLARED["launchpad:cluster"].default).toEqual({
-            version: "1.33",
+            version: "1.36",
             endpointAccess: "private",
             endpointPublicAccessCidrs: [],
             access: [],

@@ -108,7 +108,7 @@ describe("npm run plan refuses malformed config with exit code 2 and one exact m
             name: "wrong type: an unquoted Kubernetes version is a YAML number",
             stack: "staging",
             sets: ["launchpad:cluster.version=1.30"],
-            problem: 'launchpad:cluster.version: received 1.3; expected a string such as "1.33" (quote it: unquoted YAML reads 1.30 as the number 1.3)',
+            problem: 'launchpad:cluster.version: received 1.3; expected a string such as "1.36" (quote it: unquoted YAML reads 1.30 as the number 1.3)',
         },
         {
             name: "out of range: azCount above 6",
@@ -264,13 +264,13 @@ describe("npm run plan refuses malformed config with exit code 2 and one exact m
             name: "a Kubernetes version out of EKS standard support",
             stack: "production",
             sets: ["launchpad:cluster.version='1.29'"],
-            problem: 'launchpad:cluster.version: received "1.29"; expected 1.30 or newer (older versions are out of EKS standard support)',
+            problem: 'launchpad:cluster.version: received "1.29"; expected a version in EKS standard support on 2026-12-02: "1.36" or "1.35" (1.29 left EKS standard support on 2025-03-23: under upgradePolicy STANDARD, EKS upgrades it on its own)',
         },
         {
             name: "a Kubernetes version that is not a minor version",
             stack: "staging",
             sets: ["launchpad:cluster.version='1.33.2'"],
-            problem: 'launchpad:cluster.version: received "1.33.2"; expected a Kubernetes minor version such as "1.33"',
+            problem: 'launchpad:cluster.version: received "1.33.2"; expected a Kubernetes minor version such as "1.36"',
         },
         {
             name: "a namespace that is not a DNS-1123 label",
@@ -315,8 +315,8 @@ describe("one run reports every problem at once", () => {
                 '  - launchpad:tier: received "prod"; expected one of "staging", "production"',
                 '  - launchpad:network.cidr: received "10.10.0.0/24"; expected a private (RFC 1918) block of size /16 to /20',
                 '  - launchpad:network.azCount: received "three"; expected a number',
-                '  - launchpad:cluster.version: received "1.28"; expected 1.30 or newer (older versions are out of EKS standard support)',
                 "  - launchpad:cluster.endpointPublicAcessCidrs: received []; expected no such field (allowed: version, endpointAccess, endpointPublicAccessCidrs, access, logTypes, namespace, kubeconfig, provides)",
+                '  - launchpad:cluster.version: received "1.28"; expected a version in EKS standard support on 2026-12-02: "1.36" or "1.35" (EKS offers no Kubernetes 1.28: its calendar lists 1.36, 1.35, 1.34, 1.33, 1.32, 1.31, 1.30, 1.29)',
                 '  - launchpad:drRegion: received "us-east-1"; expected a region other than aws:region ("us-east-1"): a disaster-recovery copy in the same region is not off-site',
                 "  - launchpad:nodeGroup.minSize: received 20; expected a number <= launchpad:nodeGroup.maxSize (12)",
                 '  - launchpad:nodeGroup.instanceTypes: received ["m7g.xlarge","m6i.xlarge"]; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type',
@@ -421,7 +421,7 @@ describe("secrets", () => {
         {
             name: "any invalid value in a key that holds a secret (the runtime only knows the whole key is secret)",
             config: { "launchpad:cluster": { kubeconfig: SECURE, version: "1.29" } },
-            problem: "launchpad:cluster.version: received [secret]; expected 1.30 or newer (older versions are out of EKS standard support)",
+            problem: "launchpad:cluster.version: received [secret]; expected a version in EKS standard support on 2026-12-02: \"1.36\" or \"1.35\"",
         },
     ])("never echoes $name", async ({ config, problem }) => {
         const error = await configErrorOf(project("s", { ...REQUIRED, ...config }));

@@ -76,13 +76,13 @@ const instanceOf = (p: Plan): PlannedResource => named(p, `launchpad-${p.stack}-
 const stateOf = (p: Plan, name: string, key: string): unknown => named(p, name).state[key];
 
 describe("database, staging", () => {
-    it("creates an encrypted, private, IAM-auth MySQL 8.0 instance with 7 days of PITR and nothing that blocks a teardown", async () => {
+    it("creates an encrypted, private, IAM-auth MySQL 8.4 instance with 7 days of PITR and nothing that blocks a teardown", async () => {
         const p = await plan("staging");
         const key = named(p, "launchpad-staging-database-key");
         expect(instanceOf(p).inputs).toEqual({
             identifier: "launchpad-staging-db",
             engine: "mysql",
-            engineVersion: "8.0",
+            engineVersion: "8.4",
             instanceClass: "db.t4g.medium",
             allocatedStorage: 50,
             maxAllocatedStorage: 200,
@@ -323,7 +323,7 @@ describe("engines", () => {
     it("requires TLS on MySQL through the parameter group of the engine's family", async () => {
         const p = await plan("staging");
         const params = named(p, "launchpad-staging-database-params");
-        expect(input(params, "family")).toBe("mysql8.0");
+        expect(input(params, "family")).toBe("mysql8.4");
         expect(input(params, "parameters")).toEqual([
             { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
             { name: "slow_query_log", value: "1", applyMethod: "immediate" },

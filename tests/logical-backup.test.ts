@@ -80,7 +80,7 @@ describe("logical backup CronJobs", () => {
         expect(input(dump, "spec.timeZone")).toBe("Etc/UTC");
         const pod = podSpec(dump);
         expect(pod.serviceAccountName).toBe("lb-dump");
-        expect(pod.initContainers.map((c) => [c.name, c.image, c.command])).toEqual([["dump", engineImage("mysql", "8.0"), ["bash", "/scripts/dump.sh", "dump"]]]);
+        expect(pod.initContainers.map((c) => [c.name, c.image, c.command])).toEqual([["dump", engineImage("mysql", "8.4"), ["bash", "/scripts/dump.sh", "dump"]]]);
         expect(pod.containers.map((c) => [c.name, c.image, c.command])).toEqual([["upload", AWS_CLI_IMAGE, ["bash", "/scripts/dump.sh", "upload"]]]);
         const env = Object.fromEntries(pod.initContainers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
         expect(env).toEqual({
@@ -182,9 +182,9 @@ describe("engine images", () => {
     it.each([
         ["mysql", "8.0", "public.ecr.aws/docker/library/mysql:8.0.40"],
         ["mysql", "8.0.39", "public.ecr.aws/docker/library/mysql:8.0.40"],
-        ["mysql", "8.4", "public.ecr.aws/docker/library/mysql:8.4.3"],
+        ["mysql", "8.4", "public.ecr.aws/docker/library/mysql:8.4.11"],
         ["postgres", "16", "public.ecr.aws/docker/library/postgres:16.6"],
-        ["postgres", "17.2", "public.ecr.aws/docker/library/postgres:17.2"],
+        ["postgres", "17.2", "public.ecr.aws/docker/library/postgres:17.11"],
     ] as const)("%s %s -> %s", (engine, version, image) => {
         expect(engineImage(engine, version)).toBe(image);
     });

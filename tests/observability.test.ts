@@ -192,6 +192,13 @@ describe("the Observability component under the plan engine", () => {
         expect(JSON.stringify(plan)).not.toContain("placeholder");
     });
 
+    it("the Pushgateway saves its metrics to a file on its volume: --persistence.file under the chart's persistentVolume.mountPath", async () => {
+        const plan = await planStack("production");
+        const release = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => input(r, "chart") === "prometheus-pushgateway");
+        expect(input(release as NonNullable<typeof release>, "values.persistentVolume")).toEqual({ enabled: true, size: "1Gi", mountPath: "/data" });
+        expect(input(release as NonNullable<typeof release>, "values.extraArgs")).toEqual(["--persistence.file=/data/pushgateway.data", "--persistence.interval=1m"]);
+    });
+
     it("an existing cluster with Grafana: the team's Prometheus as the data source, no AMP, no CloudWatch-only data alerts", async () => {
         const project = tempProject("platform", stagingConfig({
             "launchpad:cluster": { kubeconfig: { secure: "v1:a3ViZWNvbmZpZw==" }, namespace: "shop-api" },

@@ -1,0 +1,294 @@
+/**
+ * Every pinned version Launchpad depends on, each next to the source it was read from.
+ *
+ * One owner: config rules (which EKS and RDS versions a stack may name), components (add-on and
+ * chart versions) and tests read these tables; nothing else spells a version. To move a pin, read
+ * the new value from its source, change it here, and update the source note beside it.
+ *
+ * Sources (read 2026-12-02; each row says which one it came from):
+ * - [EKS-CAL] AWS EKS user guide, "Amazon EKS Kubernetes release calendar",
+ *   awsdocs/amazon-eks-user-guide latest/ug/versioning/kubernetes-versions.adoc at commit
+ *   013856044148d6eeed4723027a45aa2180536bcb (rows 1.29 to 1.34).
+ * - [EOL-EKS] endoflife-date/release-data releases/amazon-eks.json at commit
+ *   f626bdef8bf9d1503707c05034905184c3a795d6 (2026-08-22): the same AWS table, scraped
+ *   ("release_table" of https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html,
+ *   per endoflife-date/endoflife.date products/amazon-eks.md), for 1.35 and 1.36, whose rows the
+ *   awsdocs snapshot predates. Their release dates are the first EKS platform version of the minor
+ *   in the same file (1.35-eks-3 on 2026-01-27, 1.36-eks-3 on 2026-06-02), scraped from
+ *   https://docs.aws.amazon.com/eks/latest/userguide/platform-versions.html; for 1.34 that rule
+ *   gives 2025-10-02, the calendar's own date.
+ * - [EKS-COREDNS] https://docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-coredns.md,
+ *   "CoreDNS versions" table (rows 1.36 .. 1.30).
+ * - [EKS-KUBEPROXY] https://docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-kube-proxy.md,
+ *   "kube-proxy versions" table (rows 1.36 .. 1.31).
+ * - [EKS-VPCCNI] https://docs.amazonaws.cn/eks/latest/userguide/managing-vpc-cni.md,
+ *   "Amazon VPC CNI versions" table (rows 1.35 .. 1.29, one version for every row).
+ * - [EBS-CSI] kubernetes-sigs/aws-ebs-csi-driver CHANGELOG.md at commit
+ *   429e202e589798e55c0f8ddcc81b2850b7f000d0 (2026-08-19): newest driver release v1.64.0; its
+ *   README says the driver supports every Kubernetes version EKS supports.
+ * - [RDS] endoflife-date/release-data releases/amazon-rds-mysql.json (commit dbf06c93, 2026-08-22)
+ *   and releases/amazon-rds-postgresql.json (commit e564d3d2, 2026-08-15), scraped from the AWS
+ *   "Supported MySQL major versions on Amazon RDS" and "Release calendar for Amazon RDS for
+ *   PostgreSQL" tables (column "RDS end of standard support date").
+ */
+
+/** One Kubernetes minor on EKS; dates are UTC `YYYY-MM-DD`. */
+export interface EksVersion {
+    readonly version: string;
+    /** "Amazon EKS release" date. */
+    readonly released: string;
+    /** The version is in extended support (paid) from the start of this day, UTC. */
+    readonly endOfStandardSupport: string;
+    /** EKS upgrades the control plane after this day. */
+    readonly endOfExtendedSupport: string;
+    /** Where the row was read ([EKS-CAL] or [EOL-EKS], see the file header). */
+    readonly source: string;
+}
+
+/** The AWS EKS Kubernetes version calendar, newest first. */
+export const EKS_VERSIONS: readonly EksVersion[] = [
+    { version: "1.36", released: "2026-06-02", endOfStandardSupport: "2027-08-02", endOfExtendedSupport: "2028-08-02", source: "EOL-EKS" },
+    { version: "1.35", released: "2026-01-27", endOfStandardSupport: "2027-03-27", endOfExtendedSupport: "2028-03-27", source: "EOL-EKS" },
+    // [EKS-CAL]: October 2, 2025 | December 2, 2026 | December 2, 2027
+    { version: "1.34", released: "2025-10-02", endOfStandardSupport: "2026-12-02", endOfExtendedSupport: "2027-12-02", source: "EKS-CAL" },
+    // [EKS-CAL]: May 29, 2025 | July 29, 2026 | July 29, 2027
+    { version: "1.33", released: "2025-05-29", endOfStandardSupport: "2026-07-29", endOfExtendedSupport: "2027-07-29", source: "EKS-CAL" },
+    // [EKS-CAL]: January 23, 2025 | March 23, 2026 | March 23, 2027
+    { version: "1.32", released: "2025-01-23", endOfStandardSupport: "2026-03-23", endOfExtendedSupport: "2027-03-23", source: "EKS-CAL" },
+    // [EKS-CAL]: September 26, 2024 | November 26, 2025 | November 26, 2026
+    { version: "1.31", released: "2024-09-26", endOfStandardSupport: "2025-11-26", endOfExtendedSupport: "2026-11-26", source: "EKS-CAL" },
+    // [EKS-CAL]: May 23, 2024 | July 23, 2025 | July 23, 2026
+    { version: "1.30", released: "2024-05-23", endOfStandardSupport: "2025-07-23", endOfExtendedSupport: "2026-07-23", source: "EKS-CAL" },
+    // [EKS-CAL]: January 23, 2024 | March 23, 2025 | March 23, 2026
+    { version: "1.29", released: "2024-01-23", endOfStandardSupport: "2025-03-23", endOfExtendedSupport: "2026-03-23", source: "EKS-CAL" },
+];
+
+/**
+ * True when `v` is released and not yet past standard support on the UTC day `on` (`YYYY-MM-DD`).
+ * AWS bills extended support "from the beginning of the day that the version reaches end of
+ * standard support" [EKS-CAL], so that day itself is no longer standard support.
+ */
+export function inStandardSupport(v: EksVersion, on: string): boolean {
+    return v.released <= on && on < v.endOfStandardSupport;
+}
+
+/** The calendar row of a minor, or undefined when EKS has no such version. */
+export function eksVersion(version: string): EksVersion | undefined {
+    return EKS_VERSIONS.find((v) => v.version === version);
+}
+
+/** Minors in standard support on the day `on`, newest first. */
+export function eksVersionsInStandardSupport(on: string): string[] {
+    return EKS_VERSIONS.filter((v) => inStandardSupport(v, on)).map((v) => v.version);
+}
+
+/** The EKS managed add-ons Launchpad installs. */
+export type EksAddonName = "vpc-cni" | "coredns" | "kube-proxy" | "aws-ebs-csi-driver";
+
+export const EKS_ADDON_NAMES: readonly EksAddonName[] = ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"];
+
+/**
+ * Pinned add-on versions per Kubernetes minor (every version in standard support on 2026-12-02).
+ *
+ * Not every value could be read as an exact EKS add-on version (`vX.Y.Z-eksbuild.N`) for its minor:
+ * those are listed in {@link EKS_ADDON_UNVERIFIED} with the reason. Check them with
+ * `aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>` (or resolve
+ * them with `aws.eks.getAddonVersion`) before a deploy relies on them.
+ */
+export const EKS_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<EksAddonName, string>>>> = {
+    "1.36": {
+        // [EKS-VPCCNI] lists v1.21.1-eksbuild.7 for every minor up to 1.35; 1.36 is not in that table (unverified).
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        // [EKS-COREDNS] row 1.36
+        coredns: "v1.14.3-eksbuild.3",
+        // [EKS-KUBEPROXY] row 1.36
+        "kube-proxy": "v1.36.0-eksbuild.14",
+        // [EBS-CSI] driver release; the eksbuild suffix is not published in any source read (unverified).
+        "aws-ebs-csi-driver": "v1.64.0",
+    },
+    "1.35": {
+        // [EKS-VPCCNI] row 1.35
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        // [EKS-COREDNS] row 1.35
+        coredns: "v1.14.3-eksbuild.3",
+        // [EKS-KUBEPROXY] row 1.35
+        "kube-proxy": "v1.35.3-eksbuild.13",
+        // [EBS-CSI] driver release; the eksbuild suffix is not published in any source read (unverified).
+        "aws-ebs-csi-driver": "v1.64.0",
+    },
+};
+
+/** Entries of {@link EKS_ADDON_VERSIONS} that are not an EKS add-on version read from AWS for that minor. */
+export const EKS_ADDON_UNVERIFIED: readonly { readonly version: string; readonly addon: EksAddonName; readonly reason: string }[] = [
+    { version: "1.36", addon: "vpc-cni", reason: "the AWS VPC CNI table read lists minors up to 1.35; its one version is assumed for 1.36" },
+    { version: "1.36", addon: "aws-ebs-csi-driver", reason: "upstream driver release; the EKS add-on build suffix (-eksbuild.N) was not in any source read" },
+    { version: "1.35", addon: "aws-ebs-csi-driver", reason: "upstream driver release; the EKS add-on build suffix (-eksbuild.N) was not in any source read" },
+];
+
+/**
+ * Default cluster version: the newest minor in standard support on 2026-12-02 that
+ * {@link EKS_ADDON_VERSIONS} covers (1.34 leaves standard support that very day).
+ */
+export const DEFAULT_KUBERNETES_VERSION: string = "1.36";
+
+/** A Helm chart pinned to one version, with the app version its Chart.yaml declares. */
+export interface HelmChartPin {
+    readonly repo: string;
+    readonly chart: string;
+    readonly version: string;
+    readonly appVersion: string;
+    /** Where the Chart.yaml at this version was read (repository, path, commit or tag). */
+    readonly source: string;
+}
+
+export const HELM_CHARTS: {
+    readonly awsLoadBalancerController: HelmChartPin;
+    readonly metricsServer: HelmChartPin;
+    readonly clusterAutoscaler: HelmChartPin;
+    readonly fluentBit: HelmChartPin;
+} = {
+    // aws/eks-charts stable/aws-load-balancer-controller/Chart.yaml at commit 5239609242f3430be50fb0b714a24d3ef2b47983
+    // ("aws-load-balancer-controller: v3.5.0 (#1354)", 2026-08-03); published in the gh-pages index.yaml
+    // (created 2026-08-03T22:57:26Z, digest 45051f634b33e10baccb3354d0681b7de787c60445e599fa276e0c9aedd4ccd5).
+    awsLoadBalancerController: {
+        repo: "https://aws.github.io/eks-charts",
+        chart: "aws-load-balancer-controller",
+        version: "3.5.0",
+        appVersion: "v3.5.0",
+        source: "aws/eks-charts stable/aws-load-balancer-controller/Chart.yaml @ 5239609242f3430be50fb0b714a24d3ef2b47983",
+    },
+    // kubernetes-sigs/metrics-server charts/metrics-server/Chart.yaml at tag metrics-server-helm-chart-3.13.1
+    // (commit 842dcc8c42f22cc19f10c7d5f2d32a9f4b6013b0); gh-pages index.yaml created 2026-06-11T10:23:35Z,
+    // digest 084e6edb680cf4e2acc30bd496568c53fdf663cbacf6e17876b25785c35b7a13.
+    metricsServer: {
+        repo: "https://kubernetes-sigs.github.io/metrics-server/",
+        chart: "metrics-server",
+        version: "3.13.1",
+        appVersion: "0.8.1",
+        source: "kubernetes-sigs/metrics-server charts/metrics-server/Chart.yaml @ metrics-server-helm-chart-3.13.1 (842dcc8c42f22cc19f10c7d5f2d32a9f4b6013b0)",
+    },
+    // kubernetes/autoscaler cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml at tag cluster-autoscaler-chart-9.59.0
+    // (commit 5a0b98e45f896e98132737240ac131a519d3b33d); gh-pages index.yaml created 2026-07-21T21:20:14Z,
+    // digest 90276dafe65cf5d4328ef8313baf6cfb9d130683e0c9f3c28a03b4d8a9ed8f6e. Its default image is v1.35.0:
+    // override image.tag with CLUSTER_AUTOSCALER_IMAGE_TAGS[<cluster minor>].
+    clusterAutoscaler: {
+        repo: "https://kubernetes.github.io/autoscaler",
+        chart: "cluster-autoscaler",
+        version: "9.59.0",
+        appVersion: "1.35.0",
+        source: "kubernetes/autoscaler cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml @ cluster-autoscaler-chart-9.59.0 (5a0b98e45f896e98132737240ac131a519d3b33d)",
+    },
+    // aws/eks-charts stable/aws-for-fluent-bit/Chart.yaml, last changed by commit 2942cdce0d98bd257822c64520779a05c25df2c2
+    // ("Upgrade aws-for-fluent-bit chart to v0.2.0 (AWS for Fluent Bit 3.2.1)", 2026-02-03); unchanged at
+    // 5239609242f3430be50fb0b714a24d3ef2b47983; gh-pages index.yaml digest 666c244b9cfca211be57cf97d9e224157f581d41f413eb89744575fbc9b8980c.
+    fluentBit: {
+        repo: "https://aws.github.io/eks-charts",
+        chart: "aws-for-fluent-bit",
+        version: "0.2.0",
+        appVersion: "3.2.1",
+        source: "aws/eks-charts stable/aws-for-fluent-bit/Chart.yaml @ 2942cdce0d98bd257822c64520779a05c25df2c2",
+    },
+};
+
+/** Values keys of a chart for the things every workload sets (dotted paths into the chart's values.yaml). */
+export interface ChartValueKeys {
+    readonly serviceAccountName: string;
+    readonly serviceAccountAnnotations: string;
+    readonly image: { readonly repository: string; readonly tag: string };
+    readonly resources: string;
+    readonly podSecurityContext: string;
+    readonly containerSecurityContext: string;
+}
+
+/** Read from each chart's values.yaml at the pinned version (same commits as {@link HELM_CHARTS}). */
+export const CHART_VALUE_KEYS: { readonly [K in keyof typeof HELM_CHARTS]: ChartValueKeys } = {
+    // values.yaml: serviceAccount.{create,annotations,name}, image.{repository,tag} (default
+    // public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0), podSecurityContext, securityContext, resources.
+    awsLoadBalancerController: {
+        serviceAccountName: "serviceAccount.name",
+        serviceAccountAnnotations: "serviceAccount.annotations",
+        image: { repository: "image.repository", tag: "image.tag" },
+        resources: "resources",
+        podSecurityContext: "podSecurityContext",
+        containerSecurityContext: "securityContext",
+    },
+    // values.yaml: serviceAccount.{create,annotations,name}, image.{repository,tag} (default
+    // registry.k8s.io/metrics-server/metrics-server, tag "" = appVersion), podSecurityContext, securityContext, resources.
+    metricsServer: {
+        serviceAccountName: "serviceAccount.name",
+        serviceAccountAnnotations: "serviceAccount.annotations",
+        image: { repository: "image.repository", tag: "image.tag" },
+        resources: "resources",
+        podSecurityContext: "podSecurityContext",
+        containerSecurityContext: "securityContext",
+    },
+    // values.yaml: the service account is under rbac: rbac.serviceAccount.{annotations,create,name};
+    // image.{repository,tag} (default registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0);
+    // securityContext is the pod's, containerSecurityContext the container's; resources.
+    clusterAutoscaler: {
+        serviceAccountName: "rbac.serviceAccount.name",
+        serviceAccountAnnotations: "rbac.serviceAccount.annotations",
+        image: { repository: "image.repository", tag: "image.tag" },
+        resources: "resources",
+        podSecurityContext: "securityContext",
+        containerSecurityContext: "containerSecurityContext",
+    },
+    // values.yaml: serviceAccount.{create,annotations,name}, image.{repository,tag} (default
+    // public.ecr.aws/aws-observability/aws-for-fluent-bit:3.2.1), podSecurityContext, containerSecurityContext, resources.
+    fluentBit: {
+        serviceAccountName: "serviceAccount.name",
+        serviceAccountAnnotations: "serviceAccount.annotations",
+        image: { repository: "image.repository", tag: "image.tag" },
+        resources: "resources",
+        podSecurityContext: "podSecurityContext",
+        containerSecurityContext: "containerSecurityContext",
+    },
+};
+
+/**
+ * Cluster Autoscaler's image tag must match the cluster's minor: per minor, from the autoscaler releases.
+ * Newest release tag of each minor in kubernetes/autoscaler (2026-08-22 snapshot):
+ * cluster-autoscaler-1.36.1 (commit 35e8a280425c76a4040f57ae0fa232a952c02024, 2026-07-22) and
+ * cluster-autoscaler-1.35.2 (commit 2d42588803c71fe9b35dcd9e3669ac6bb550ca22, 2026-07-22). The image
+ * tag is `v` + the release, as the chart's default `image.tag: v1.35.0` for appVersion 1.35.0 shows.
+ */
+export const CLUSTER_AUTOSCALER_IMAGE_TAGS: Readonly<Record<string, string>> = {
+    "1.36": "v1.36.1",
+    "1.35": "v1.35.2",
+};
+
+/** One RDS major engine version and the day its RDS standard support ends (UTC). */
+export interface RdsMajor {
+    readonly engine: "mysql" | "postgres";
+    readonly major: string;
+    /** From this day the instance is enrolled in (paid) RDS Extended Support. */
+    readonly endOfStandardSupport: string;
+}
+
+/** [RDS] "RDS end of standard support date" per major, newest first per engine. */
+export const RDS_MAJOR_VERSIONS: readonly RdsMajor[] = [
+    { engine: "mysql", major: "8.4", endOfStandardSupport: "2029-07-31" },
+    { engine: "mysql", major: "8.0", endOfStandardSupport: "2026-07-31" },
+    { engine: "postgres", major: "18", endOfStandardSupport: "2031-02-28" },
+    { engine: "postgres", major: "17", endOfStandardSupport: "2030-02-28" },
+    { engine: "postgres", major: "16", endOfStandardSupport: "2029-02-28" },
+    { engine: "postgres", major: "15", endOfStandardSupport: "2028-02-29" },
+    { engine: "postgres", major: "14", endOfStandardSupport: "2027-02-28" },
+    { engine: "postgres", major: "13", endOfStandardSupport: "2026-02-28" },
+];
+
+/** The major of an engine version: `8.4` for MySQL 8.4 or 8.4.7, `17` for PostgreSQL 17 or 17.6. */
+export function rdsMajorOf(engine: RdsMajor["engine"], engineVersion: string): string {
+    const parts = engineVersion.split(".");
+    return engine === "mysql" ? parts.slice(0, 2).join(".") : parts[0];
+}
+
+/** True when the major is known and not past RDS standard support on the UTC day `on`. */
+export function rdsInStandardSupport(m: RdsMajor, on: string): boolean {
+    return on < m.endOfStandardSupport;
+}
+
+/** Majors of an engine in standard support on the day `on`, newest first. */
+export function rdsMajorsInStandardSupport(engine: RdsMajor["engine"], on: string): string[] {
+    return RDS_MAJOR_VERSIONS.filter((m) => m.engine === engine && rdsInStandardSupport(m, on)).map((m) => m.major);
+}

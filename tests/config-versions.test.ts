@@ -1,0 +1,127 @@
+/**
+ * The version rules follow the EKS and RDS calendars of `lib/versions.ts` on the day of the run: the
+ * day is injected (`now`, or `LAUNCHPAD_TODAY`), so these cases hold whatever day the suite runs on.
+ */
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, type ConfigInput } from "../config";
+import { TODAY_ENV, runDate } from "../config/clock";
+import { DEFAULT_ENGINE_VERSIONS } from "../config/schema";
+import { DEFAULT_KUBERNETES_VERSION } from "../lib/versions";
+import { REQUIRED_CONFIG } from "./support/project";
+
+const EKS_ALLOWED = 'expected a version in EKS standard support on 2026-12-02: "1.36" or "1.35"';
+
+function input(values: Record<string, unknown>, day: string, secretKeys: readonly string[] = []): ConfigInput {
+    return { project: "launchpad", stack: "staging", values: { ...REQUIRED_CONFIG, ...values }, secretKeys: new Set(secretKeys), now: new Date(`${day}T12:00:00Z`) };
+}
+
+function problemsOf(config: ConfigInput): readonly string[] {
+    try {
+        parseConfig(config);
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            return e.problems;
+        }
+        throw e;
+    }
+    return [];
+}
+
+describe("launchpad:cluster.version follows the EKS calendar on the day of the run", () => {
+    it("defaults to 1.36 and MySQL 8.4 / PostgreSQL 17, all accepted on 2026-12-02", () => {
+        expect(DEFAULT_KUBERNETES_VERSION).toBe("1.36");
+        expect(DEFAULT_ENGINE_VERSIONS).toEqual({ mysql: "8.4", postgres: "17" });
+        const config = parseConfig(input({}, "2026-12-02"));
+        expect(config.cluster.mode === "eks" ? config.cluster.version : undefined).toBe("1.36");
+        expect(config.database.engineVersion).toBe("8.4");
+        expect(parseConfig(input({ "launchpad:database": { engine: "postgres" } }, "2026-12-02")).database.engineVersion).toBe("17");
+    });
+
+    it("accepts 1.34 the day before its standard support ends, and refuses it on that day", () => {
+        expect(problemsOf(input({ "launchpad:cluster": { version: "1.34" } }, "2026-12-01"))).toEqual([]);
+        expect(problemsOf(input({ "launchpad:cluster": { version: "1.34" } }, "2026-12-02"))).toEqual([
+            `launchpad:cluster.version: received "1.34"; ${EKS_ALLOWED} (1.34 left EKS standard support on 2026-12-02: under upgradePolicy STANDARD, EKS upgrades it on its own)`,
+        ]);
+    });
+
+    it.each([
+        ["1.35", []],
+        ["1.36", []],
+        ["1.33", [`launchpad:cluster.version: received "1.33"; ${EKS_ALLOWED} (1.33 left EKS standard support on 2026-07-29: under upgradePolicy STANDARD, EKS upgrades it on its own)`]],
+        ["1.37", [`launchpad:cluster.version: received "1.37"; ${EKS_ALLOWED} (EKS offers no Kubernetes 1.37: its calendar lists 1.36, 1.35, 1.34, 1.33, 1.32, 1.31, 1.30, 1.29)`]],
+    ])("on 2026-12-02, %s gives %j", (version, problems) => {
+        expect(problemsOf(input({ "launchpad:cluster": { version } }, "2026-12-02"))).toEqual(problems);
+    });
+
+    it("refuses a version not yet released on EKS on the day of the run", () => {
+        expect(problemsOf(input({ "launchpad:cluster": { version: "1.36" } }, "2026-06-01"))).toEqual([
+            'launchpad:cluster.version: received "1.36"; expected a version in EKS standard support on 2026-06-01: "1.35", "1.34" or "1.33" (1.36 is not released on EKS until 2026-06-02)',
+        ]);
+    });
+
+    it("reports an aged-out default as the default, naming the calendar to update", () => {
+        expect(problemsOf(input({}, "2027-08-02"))).toEqual([
+            'launchpad:cluster.version: received nothing (the default is "1.36"); expected a version in EKS standard support on 2027-08-02: none is listed (lib/versions.ts needs the newer calendar) (1.36 left EKS standard support on 2027-08-02: under upgradePolicy STANDARD, EKS upgrades it on its own)',
+        ]);
+    });
+
+    it("checks the version even when another field of the key is wrong", () => {
+        expect(problemsOf(input({ "launchpad:cluster": { version: "1.33", logTypes: ["everything"] } }, "2026-12-02"))).toEqual([
+            'launchpad:cluster.logTypes[0]: received "everything"; expected one of "api", "audit", "authenticator", "controllerManager", "scheduler"',
+            `launchpad:cluster.version: received "1.33"; ${EKS_ALLOWED} (1.33 left EKS standard support on 2026-07-29: under upgradePolicy STANDARD, EKS upgrades it on its own)`,
+        ]);
+    });
+
+    it("gives no reason for a key held as a secret: the reason would tell its value apart", () => {
+        expect(problemsOf(input({ "launchpad:cluster": { kubeconfig: "apiVersion: v1", version: "1.33" } }, "2026-12-02", ["launchpad:cluster"]))).toEqual([
+            `launchpad:cluster.version: received [secret]; ${EKS_ALLOWED}`,
+        ]);
+    });
+});
+
+describe("launchpad:database.engineVersion follows the RDS calendars on the day of the run", () => {
+    it("refuses MySQL 8.0 from 2026-07-31, when RDS enrolls it in paid Extended Support", () => {
+        expect(problemsOf(input({ "launchpad:database": { engineVersion: "8.0" } }, "2026-07-30"))).toEqual([]);
+        expect(problemsOf(input({ "launchpad:database": { engineVersion: "8.0.40" } }, "2026-12-02"))).toEqual([
+            'launchpad:database.engineVersion: received "8.0.40"; expected a mysql major version in RDS standard support on 2026-12-02: "8.4" (mysql 8.0 left RDS standard support on 2026-07-31: RDS enrolls it in paid Extended Support)',
+        ]);
+    });
+
+    it.each([
+        ["postgres", "17.6", []],
+        ["postgres", "13", ['launchpad:database.engineVersion: received "13"; expected a postgres major version in RDS standard support on 2026-12-02: "18", "17", "16", "15" or "14" (postgres 13 left RDS standard support on 2026-02-28: RDS enrolls it in paid Extended Support)']],
+        ["postgres", "12", ['launchpad:database.engineVersion: received "12"; expected a postgres major version in RDS standard support on 2026-12-02: "18", "17", "16", "15" or "14" (RDS offers no postgres major 12: its calendar lists 18, 17, 16, 15, 14, 13)']],
+        ["mysql", "8.4.7", []],
+    ])("%s %s on 2026-12-02 gives %j", (engine, engineVersion, problems) => {
+        expect(problemsOf(input({ "launchpad:database": { engine, engineVersion } }, "2026-12-02"))).toEqual(problems);
+    });
+
+    it("reports an aged-out default engine version as the default", () => {
+        expect(problemsOf(input({ "launchpad:database": { engine: "mysql" }, "launchpad:cluster": { version: "1.36" } }, "2029-07-31")).filter((p) => p.startsWith("launchpad:database"))).toEqual([
+            'launchpad:database.engineVersion: received nothing (the default for mysql is "8.4"); expected a mysql major version in RDS standard support on 2029-07-31: none is listed (lib/versions.ts needs the newer calendar) (mysql 8.4 left RDS standard support on 2029-07-31: RDS enrolls it in paid Extended Support)',
+        ]);
+    });
+});
+
+describe("runDate: the day of the run", () => {
+    it("is midnight UTC of LAUNCHPAD_TODAY when set (the suite pins 2026-12-02), else now", () => {
+        expect(process.env[TODAY_ENV]).toBe("2026-12-02");
+        expect(runDate().toISOString()).toBe("2026-12-02T00:00:00.000Z");
+        expect(runDate({ [TODAY_ENV]: "2027-01-15" }).toISOString()).toBe("2027-01-15T00:00:00.000Z");
+        const before = Date.now();
+        const now = runDate({}).getTime();
+        expect(now >= before && now <= Date.now()).toBe(true);
+    });
+
+    it.each(["2026-02-30", "02/12/2026", "2026-12-02T10:00:00Z"])("refuses LAUNCHPAD_TODAY=%s", (value) => {
+        expect(() => runDate({ [TODAY_ENV]: value })).toThrow(`LAUNCHPAD_TODAY: received ${JSON.stringify(value)}; expected a day such as "2026-12-02"`);
+    });
+
+    it("is what parseConfig uses when no now is given", () => {
+        const { now: _now, ...rest } = input({ "launchpad:cluster": { version: "1.34" } }, "2026-12-01");
+        void _now;
+        expect(problemsOf(rest)).toEqual([
+            `launchpad:cluster.version: received "1.34"; ${EKS_ALLOWED} (1.34 left EKS standard support on 2026-12-02: under upgradePolicy STANDARD, EKS upgrades it on its own)`,
+        ]);
+    });
+});

@@ -1,0 +1,203 @@
+/**
+ * The pinned-versions tables agree with themselves and with the vendored files: the default cluster
+ * version is in standard support on the day the pins were read, every add-on row is a calendar
+ * version, chart pins are exact, and each vendored IAM policy is a policy document of the pinned version.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+    CHART_VALUE_KEYS,
+    CLUSTER_AUTOSCALER_IMAGE_TAGS,
+    DEFAULT_KUBERNETES_VERSION,
+    EKS_ADDON_NAMES,
+    EKS_ADDON_UNVERIFIED,
+    EKS_ADDON_VERSIONS,
+    EKS_VERSIONS,
+    HELM_CHARTS,
+    RDS_MAJOR_VERSIONS,
+    eksVersion,
+    eksVersionsInStandardSupport,
+    inStandardSupport,
+    rdsMajorOf,
+    rdsMajorsInStandardSupport,
+    type EksVersion,
+} from "../lib/versions";
+
+/** The day the pins were read. */
+const PINNED_ON = "2026-12-02";
+const VENDOR = join(__dirname, "..", "vendor");
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+const SEMVER = /^\d+\.\d+\.\d+$/;
+
+describe("EKS_VERSIONS", () => {
+    it("is the calendar newest first, with valid, ordered dates per row", () => {
+        expect(EKS_VERSIONS.map((v) => v.version)).toEqual(["1.36", "1.35", "1.34", "1.33", "1.32", "1.31", "1.30", "1.29"]);
+        for (const v of EKS_VERSIONS) {
+            for (const day of [v.released, v.endOfStandardSupport, v.endOfExtendedSupport]) {
+                expect(day).toMatch(ISO_DAY);
+                expect(new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10)).toBe(day);
+            }
+            expect(v.released < v.endOfStandardSupport && v.endOfStandardSupport < v.endOfExtendedSupport).toBe(true);
+        }
+    });
+
+    it("puts 1.35 and 1.36 in standard support on 2026-12-02, and not 1.34, whose standard support ends that day", () => {
+        expect(eksVersionsInStandardSupport(PINNED_ON)).toEqual(["1.36", "1.35"]);
+        expect(inStandardSupport(eksVersion("1.34") as EksVersion, "2026-12-01")).toBe(true);
+        expect(inStandardSupport(eksVersion("1.34") as EksVersion, PINNED_ON)).toBe(false);
+    });
+
+    it.each([
+        ["before release", "2026-06-01", false],
+        ["on release day", "2026-06-02", true],
+        ["the day before standard support ends", "2027-08-01", true],
+        ["the day standard support ends", "2027-08-02", false],
+    ])("inStandardSupport(1.36) %s (%s) is %s", (_what, on, expected) => {
+        expect(inStandardSupport(eksVersion("1.36") as EksVersion, on)).toBe(expected);
+    });
+
+    it("knows no version EKS does not have", () => {
+        expect(eksVersion("1.99")).toBeUndefined();
+    });
+});
+
+describe("DEFAULT_KUBERNETES_VERSION", () => {
+    it("is 1.36: the newest version in standard support on 2026-12-02 that the add-on table covers", () => {
+        expect(DEFAULT_KUBERNETES_VERSION).toBe("1.36");
+        expect(inStandardSupport(eksVersion(DEFAULT_KUBERNETES_VERSION) as EksVersion, PINNED_ON)).toBe(true);
+        const covered = eksVersionsInStandardSupport(PINNED_ON).filter((v) => v in EKS_ADDON_VERSIONS);
+        expect(covered[0]).toBe(DEFAULT_KUBERNETES_VERSION);
+        expect(DEFAULT_KUBERNETES_VERSION in CLUSTER_AUTOSCALER_IMAGE_TAGS).toBe(true);
+    });
+});
+
+describe("EKS_ADDON_VERSIONS", () => {
+    it("has a row for every version in standard support on 2026-12-02, and every row is a calendar version", () => {
+        expect(Object.keys(EKS_ADDON_VERSIONS).sort()).toEqual(eksVersionsInStandardSupport(PINNED_ON).sort());
+        for (const version of Object.keys(EKS_ADDON_VERSIONS)) {
+            expect(eksVersion(version)).toBeDefined();
+        }
+    });
+
+    it("names all four add-ons per row; every value not listed as unverified is an exact EKS add-on version", () => {
+        for (const [version, row] of Object.entries(EKS_ADDON_VERSIONS)) {
+            expect(Object.keys(row).sort()).toEqual([...EKS_ADDON_NAMES].sort());
+            for (const addon of EKS_ADDON_NAMES) {
+                const unverified = EKS_ADDON_UNVERIFIED.some((u) => u.version === version && u.addon === addon);
+                expect(row[addon]).toMatch(unverified ? /^v\d+\.\d+\.\d+(-eksbuild\.\d+)?$/ : /^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+            }
+        }
+    });
+
+    it("pins kube-proxy to the cluster's own minor", () => {
+        for (const [version, row] of Object.entries(EKS_ADDON_VERSIONS)) {
+            expect(row["kube-proxy"].startsWith(`v${version}.`)).toBe(true);
+        }
+    });
+
+    it("lists unverified entries only for rows and add-ons the table has", () => {
+        for (const u of EKS_ADDON_UNVERIFIED) {
+            expect(EKS_ADDON_VERSIONS[u.version]?.[u.addon]).toBeDefined();
+            expect(u.reason.length).toBeGreaterThan(0);
+        }
+    });
+});
+
+describe("CLUSTER_AUTOSCALER_IMAGE_TAGS", () => {
+    it("has a tag of the cluster's own minor for every add-on table row", () => {
+        expect(Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).sort()).toEqual(Object.keys(EKS_ADDON_VERSIONS).sort());
+        for (const [minor, tag] of Object.entries(CLUSTER_AUTOSCALER_IMAGE_TAGS)) {
+            expect(tag).toMatch(new RegExp(`^v${minor.replace(".", "\\.")}\\.\\d+$`));
+        }
+    });
+});
+
+describe("HELM_CHARTS", () => {
+    it.each(Object.entries(HELM_CHARTS))("%s is pinned to an exact version of an https repository, with its source", (_name, pin) => {
+        expect(pin.version).toMatch(SEMVER);
+        expect(pin.appVersion).toMatch(/^v?\d+\.\d+\.\d+$/);
+        expect(pin.repo).toMatch(/^https:\/\//);
+        expect(pin.source.length).toBeGreaterThan(0);
+    });
+
+    it("pins the exact charts asked for", () => {
+        expect(Object.fromEntries(Object.entries(HELM_CHARTS).map(([k, p]) => [k, [p.repo, p.chart, p.version, p.appVersion]]))).toEqual({
+            awsLoadBalancerController: ["https://aws.github.io/eks-charts", "aws-load-balancer-controller", "3.5.0", "v3.5.0"],
+            metricsServer: ["https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1", "0.8.1"],
+            clusterAutoscaler: ["https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.59.0", "1.35.0"],
+            fluentBit: ["https://aws.github.io/eks-charts", "aws-for-fluent-bit", "0.2.0", "3.2.1"],
+        });
+    });
+
+    it("documents the values keys of every pinned chart", () => {
+        expect(Object.keys(CHART_VALUE_KEYS).sort()).toEqual(Object.keys(HELM_CHARTS).sort());
+        expect(CHART_VALUE_KEYS.clusterAutoscaler.serviceAccountAnnotations).toBe("rbac.serviceAccount.annotations");
+    });
+});
+
+describe("RDS_MAJOR_VERSIONS", () => {
+    it("has MySQL 8.4 and PostgreSQL 17 in standard support on 2026-12-02, and not MySQL 8.0", () => {
+        expect(rdsMajorsInStandardSupport("mysql", PINNED_ON)).toEqual(["8.4"]);
+        expect(rdsMajorsInStandardSupport("postgres", PINNED_ON)).toEqual(["18", "17", "16", "15", "14"]);
+        for (const m of RDS_MAJOR_VERSIONS) {
+            expect(m.endOfStandardSupport).toMatch(ISO_DAY);
+        }
+    });
+
+    it.each([
+        ["mysql", "8.4", "8.4"],
+        ["mysql", "8.4.7", "8.4"],
+        ["postgres", "17", "17"],
+        ["postgres", "17.6", "17"],
+    ] as const)("rdsMajorOf(%s, %s) is %s", (engine, version, major) => {
+        expect(rdsMajorOf(engine, version)).toBe(major);
+    });
+});
+
+/** A JSON IAM policy document: version 2012-10-17, every statement with Effect, Action and Resource. */
+function expectPolicyDocument(doc: unknown): void {
+    const policy = doc as { Version?: unknown; Statement?: unknown };
+    expect(policy.Version).toBe("2012-10-17");
+    expect(Array.isArray(policy.Statement)).toBe(true);
+    const statements = policy.Statement as Record<string, unknown>[];
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+        expect(["Allow", "Deny"]).toContain(s.Effect);
+        const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+        expect(actions.length).toBeGreaterThan(0);
+        for (const a of actions) {
+            expect(a).toMatch(/^[a-z0-9-]+:[A-Za-z0-9*]+$/);
+        }
+        const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+        expect(resources.length).toBeGreaterThan(0);
+        for (const r of resources) {
+            expect(typeof r).toBe("string");
+        }
+    }
+}
+
+describe("vendored IAM policies", () => {
+    it.each([
+        ["aws-load-balancer-controller", `Version: ${HELM_CHARTS.awsLoadBalancerController.appVersion}`, `| tag | ${HELM_CHARTS.awsLoadBalancerController.appVersion} |`],
+        ["cluster-autoscaler", `Version: ${HELM_CHARTS.clusterAutoscaler.version}`, `| tag | cluster-autoscaler-chart-${HELM_CHARTS.clusterAutoscaler.version} |`],
+    ])("%s: a valid policy document whose SOURCE.md names the pinned version", (dir, versionLine, tagRow) => {
+        expectPolicyDocument(JSON.parse(readFileSync(join(VENDOR, dir, "iam-policy.json"), "utf8")));
+        const source = readFileSync(join(VENDOR, dir, "SOURCE.md"), "utf8");
+        expect(source).toContain(versionLine);
+        expect(source).toContain(tagRow);
+        expect(source).toMatch(/\| commit \| [0-9a-f]{40} \|/);
+    });
+
+    it("the load balancer controller policy is the published one: 16 statements, starting with the ELB service-linked role", () => {
+        const policy = JSON.parse(readFileSync(join(VENDOR, "aws-load-balancer-controller", "iam-policy.json"), "utf8")) as { Statement: { Action: string[] }[] };
+        expect(policy.Statement).toHaveLength(16);
+        expect(policy.Statement[0].Action).toEqual(["iam:CreateServiceLinkedRole"]);
+    });
+
+    it("the autoscaler policy is the auto-discovery one: describe actions, then the two scaling actions", () => {
+        const policy = JSON.parse(readFileSync(join(VENDOR, "cluster-autoscaler", "iam-policy.json"), "utf8")) as { Statement: { Action: string[] }[] };
+        expect(policy.Statement.map((s) => s.Action.length)).toEqual([9, 2]);
+        expect(policy.Statement[1].Action).toEqual(["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]);
+    });
+});
