@@ -1,6 +1,10 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+    // One copy of each: after `cd policies && npm ci` (to publish the pack), policies/*.ts would
+    // otherwise load policies/node_modules' copies next to the program's, twice the import time
+    // and two Pulumi runtimes in one worker.
+    resolve: { dedupe: ["@pulumi/pulumi", "@pulumi/policy", "@pulumi/aws", "@pulumi/kubernetes"] },
     test: {
         include: ["tests/**/*.test.ts"],
         // Worker processes, not threads: Pulumi's runtime state is process-global, and the plan engine

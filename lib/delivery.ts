@@ -1,55 +1,6 @@
 /**
- * Names the blue/green parts agree on: the Kubernetes labels and annotations that the delivery
- * component writes, the policy pack reads, the dashboards query and the rollback command targets.
- * One module, so none of them can spell a label differently.
+ * The blue/green vocabulary of labels and annotations. Owned by the policy pack, which must publish
+ * it inside its own folder (`pulumi policy publish` packs `policies/` alone); components, dashboards
+ * and rollback read it from here.
  */
-
-/** The two releases a service always has; the live Service selects one of them. */
-export const COLORS = ["blue", "green"] as const;
-export type Color = (typeof COLORS)[number];
-
-/** Kubernetes' recommended labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/). */
-export const APP_LABELS = {
-    name: "app.kubernetes.io/name",
-    instance: "app.kubernetes.io/instance",
-    version: "app.kubernetes.io/version",
-    component: "app.kubernetes.io/component",
-    partOf: "app.kubernetes.io/part-of",
-    managedBy: "app.kubernetes.io/managed-by",
-} as const;
-
-/**
- * The two labels a Deployment's selector holds, `{app, color}`. They never change for a Deployment
- * (a changed selector replaces it), and the live Service selects `{app, color: <active>}`.
- */
-export const SELECTOR_LABELS = { app: "app", color: "color" } as const;
-
-/** Which part of the blue/green pair an object is. */
-export const ROLE_LABEL = "launchpad.dev/role";
-export const ROLES = {
-    /** A color's Deployment, PodDisruptionBudget and HorizontalPodAutoscaler. */
-    workload: "workload",
-    /** A color's own ClusterIP Service (Argo Rollouts' previewService). */
-    preview: "preview",
-    /** The Service (and Ingress) users reach; its selector names the active color. */
-    live: "live",
-    /** The Job that runs the smoke runner against one color before traffic may move to it. */
-    gate: "smoke-gate",
-    /** The ConfigMap with the bundled smoke runner and the service's smoke policy. */
-    smoke: "smoke-config",
-} as const;
-
-/** Annotations with what a reviewer, a policy or the rollback command needs to know. */
-export const ANNOTATIONS = {
-    /** Hash of color, image and smoke policy (never the active color): a new value re-runs the gate. */
-    releaseId: "launchpad.dev/release-id",
-    /** The image a color runs (on its pod template and gate Job). */
-    image: "launchpad.dev/image",
-    /**
-     * On production's live Service: `verified` (staging's gate passed for this image) or
-     * `unverified-allowed` (break-glass `launchpad:promotion.allowUnverified` was set).
-     */
-    promotion: "launchpad.dev/promotion",
-} as const;
-
-export const PROMOTION = { verified: "verified", unverifiedAllowed: "unverified-allowed" } as const;
+export * from "../policies/shared/delivery";

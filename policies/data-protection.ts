@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type PolicyResource, type ReportViolation } from "@pulumi/policy";
-import { BACKUP_TIERS, RETENTION_DAYS } from "../lib/retention";
+import { BACKUP_TIERS, RETENTION_DAYS } from "./shared/retention";
 import { arnRegion, arr, listText, rec, regionOf, resourcesOfType, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 // --- RDS --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
  * - Stateful resources in production carry Pulumi's `protect`.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { ANNOTATIONS, COLORS, PROMOTION, ROLE_LABEL, ROLES, SELECTOR_LABELS } from "../lib/delivery";
+import { ANNOTATIONS, COLORS, PROMOTION, ROLE_LABEL, ROLES, SELECTOR_LABELS } from "./shared/delivery";
 import { labelsOf, listText, rec, resourcesOfType, TIER_PROPERTY, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 const SERVICE = "kubernetes:core/v1:Service";

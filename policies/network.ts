@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ReportViolation } from "@pulumi/policy";
-import { contains, parseCidr } from "../lib/cidr";
+import { contains, parseCidr } from "./shared/cidr";
 import { arr, k8sName, listText, rec, strs, type LaunchpadResourcePolicy } from "./lib";
 
 const WORLD = ["0.0.0.0/0", "::/0"];
