@@ -1,5 +1,6 @@
 export { ConfigError } from "./errors";
-export { loadConfig, readRuntimeConfig } from "./load";
+export { declareOfflinePlan, isOfflinePlan, loadConfig, readRuntimeConfig } from "./load";
+export { OFFLINE_SECRET, type Placeholder } from "./placeholders";
 export { maintenanceFromRdsWindow, parseConfig, windowMinutes } from "./parse";
 export type { AppMetricsConfig, ContactPointsConfig, MaintenanceWindow, ObservabilityConfig, ThresholdsConfig, BackupConfig, ConfigInput, DatabaseConfig, RestoreConfig, ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, ExistingNetworkConfig, LaunchpadConfig, NetworkConfig, NodeGroupConfig, PromotionConfig } from "./parse";
 export type { ReleaseConfig, ServiceConfig, SmokePolicy } from "./services";

@@ -5,6 +5,7 @@
  * it. `index.ts` calls `loadConfig()` before it registers any resource.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { ConfigError } from "./errors";
 import { parseConfig, type LaunchpadConfig } from "./parse";
 import { OBJECT_KEYS } from "./schema";
@@ -46,10 +47,53 @@ function decodeJson(raw: string): unknown {
     }
 }
 
-/** Loads and validates the current stack's config; throws `ConfigError` listing every problem. */
+/**
+ * The monitor of the offline plan being run, as `plan/engine.ts` declared it. Not an environment
+ * variable or a flag a shell could leak into a real run: the declaration is one in-process call by
+ * the engine, and it counts only while the runtime's monitor is that same mock monitor.
+ */
+let offlineMonitor: unknown;
+
+/**
+ * Called by the offline plan engine right after `pulumi.runtime.setMocks`: until the returned
+ * function runs, `loadConfig` allows placeholders and stands in absent required secrets. Throws
+ * outside the mock runtime, so a real run cannot declare itself offline.
+ */
+export function declareOfflinePlan(): () => void {
+    const monitor = pulumi.runtime.getMonitor();
+    if (!(monitor instanceof MockMonitor)) {
+        throw new Error("declareOfflinePlan: only the offline plan engine, under pulumi.runtime.setMocks, runs offline");
+    }
+    offlineMonitor = monitor;
+    return () => {
+        if (offlineMonitor === monitor) {
+            offlineMonitor = undefined;
+        }
+    };
+}
+
+/** True while the offline plan engine runs the program: the runtime's monitor is the mock it declared. */
+export function isOfflinePlan(): boolean {
+    const monitor = pulumi.runtime.getMonitor();
+    return monitor !== undefined && monitor === offlineMonitor && monitor instanceof MockMonitor;
+}
+
+/**
+ * Loads and validates the current stack's config; throws `ConfigError` listing every problem. In a
+ * real preview or update (anything but the offline plan engine) every placeholder is one of them.
+ */
 export function loadConfig(): LaunchpadConfig {
     const { values, secretKeys } = readRuntimeConfig();
-    return parseConfig({ project: pulumi.getProject(), stack: pulumi.getStack(), values, secretKeys });
+    const offlinePlan = isOfflinePlan();
+    return parseConfig({
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        values,
+        secretKeys,
+        offlinePlan,
+        // The Grafana provider falls back to GRAFANA_AUTH in this process's environment; the offline plan reads none.
+        env: offlinePlan ? {} : { GRAFANA_AUTH: process.env.GRAFANA_AUTH },
+    });
 }
 
 export { ConfigError };

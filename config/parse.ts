@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { EKS_VERSIONS, RDS_MAJOR_VERSIONS, eksVersion, eksVersionsInStandardSupport, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { runDate, utcDay } from "./clock";
 import { ConfigError, describeValue, expectation, issuePath } from "./errors";
+import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
 import {
     DEFAULT_ENGINE_VERSIONS,
     RESERVED_TAG_KEYS,
@@ -40,6 +41,14 @@ export interface ConfigInput {
      * Default: `runDate()`, i.e. `LAUNCHPAD_TODAY` when set, else now.
      */
     readonly now?: Date;
+    /**
+     * True only for the offline plan (`plan/engine.ts`, and offline tools reading a stack file):
+     * placeholders are allowed and listed in `LaunchpadConfig.placeholders`, and an absent required
+     * secret is stood in by a secret. Unset, as in every real run, each placeholder is a problem.
+     */
+    readonly offlinePlan?: boolean;
+    /** Environment variables a provider reads in place of config (`GRAFANA_AUTH`). Default: none. */
+    readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface NetworkConfig {
@@ -209,6 +218,8 @@ export interface LaunchpadConfig {
     readonly services: readonly ServiceConfig[];
     /** Undefined: releases go live on this stack's own smoke gate alone. */
     readonly promotion: PromotionConfig | undefined;
+    /** What a real run would refuse (`config/placeholders.ts`); always empty outside the offline plan. */
+    readonly placeholders: readonly Placeholder[];
 }
 
 type Shape = typeof rawConfigSchema.shape;
@@ -483,6 +494,17 @@ function observabilityProblems(p: Parsed, input: ConfigInput): string[] {
     if (alerting?.slackWebhookUrl !== undefined) plain("launchpad:alerting", "launchpad:alerting.slackWebhookUrl");
     if (alerting?.pagerDutyIntegrationKey !== undefined) plain("launchpad:alerting", "launchpad:alerting.pagerDutyIntegrationKey");
     if (p["grafana:auth"] !== undefined) plain("grafana:auth", "grafana:auth");
+    const shown = (v: unknown): string => describeValue(v, input.secretKeys.has("launchpad:alerting"));
+    if (alerting?.slack === false && alerting.slackWebhookUrl !== undefined) {
+        out.push(`launchpad:alerting.slack: received ${shown(false)}; expected true or unset, since launchpad:alerting.slackWebhookUrl is set (to stop Slack, remove the webhook: \`pulumi config rm --path launchpad:alerting.slackWebhookUrl\`)`);
+    }
+    if (alerting?.pagerDuty === false && alerting.pagerDutyIntegrationKey !== undefined) {
+        out.push(`launchpad:alerting.pagerDuty: received ${shown(false)}; expected true or unset, since launchpad:alerting.pagerDutyIntegrationKey is set (to stop paging, remove the key: \`pulumi config rm --path launchpad:alerting.pagerDutyIntegrationKey\`)`);
+    }
+    const tier = p["launchpad:tier"];
+    if (alerting?.pagerDuty === false && tier !== undefined && safetyFor(tier).requirePaging && p["grafana:url"] !== undefined) {
+        out.push(`launchpad:alerting.pagerDuty: received ${shown(false)}; expected true or unset in a ${tier} stack with grafana:url: page alerts must reach a pager`);
+    }
 
     const url = p["grafana:url"];
     if (url === undefined && p["grafana:auth"] !== undefined) {
@@ -579,7 +601,7 @@ function defaultNamespace(input: ConfigInput): string {
     return `${input.project}-${input.stack}`;
 }
 
-function build(raw: RawConfig, input: ConfigInput): LaunchpadConfig {
+function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeholder[]): LaunchpadConfig {
     const tier = raw["launchpad:tier"];
     const safety = safetyFor(tier);
     const net = raw["launchpad:network"];
@@ -653,6 +675,7 @@ function build(raw: RawConfig, input: ConfigInput): LaunchpadConfig {
         promotion: safety.verifyPromotion || promotion.fromStack !== undefined
             ? { fromStack: promotion.fromStack ?? "staging", allowUnverified: promotion.allowUnverified }
             : undefined,
+        placeholders: [...placeholders],
     });
 }
 
@@ -688,7 +711,8 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * Validates every key and returns the typed config, or throws one `ConfigError` listing every
- * problem (unknown keys, shapes, ranges, enums, cross-field rules).
+ * problem (unknown keys, shapes, ranges, enums, cross-field rules and, unless `offlinePlan`, every
+ * placeholder).
  */
 export function parseConfig(input: ConfigInput): LaunchpadConfig {
     const problems: string[] = [];
@@ -712,8 +736,20 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         }
     }
     problems.push(...crossFieldProblems(parsed, input, input.now ?? runDate()));
+    const tier = parsed["launchpad:tier"];
+    const placeholders = findPlaceholders(parsed, known, {
+        stack: input.stack,
+        secretKeys: input.secretKeys,
+        safety: tier !== undefined ? safetyFor(tier) : undefined,
+        env: input.offlinePlan === true ? {} : (input.env ?? {}),
+        failedKeys: new Set(known.filter((k) => input.values[k] !== undefined && !(k in parsed))),
+    });
+    if (input.offlinePlan !== true) {
+        problems.push(...placeholders.map(placeholderProblem));
+    }
     if (problems.length > 0) {
         throw new ConfigError(input.stack, problems);
     }
-    return build(parsed as RawConfig, input);
+    // Offline only (a real run with a placeholder stopped above): the program builds what a real run builds.
+    return build(standInSecrets(parsed, placeholders) as RawConfig, input, placeholders);
 }

@@ -300,6 +300,16 @@ export const observabilitySchema = z.strictObject({
 export const alertingSchema = z.strictObject({
     /** Addresses that receive ticket-severity alerts when there is no Slack webhook. */
     emailAddresses: z.array(z.email({ error: "expected an e-mail address" })).default([]),
+    /**
+     * The stack sends alerts to Slack: with `grafana:url` set, `slackWebhookUrl` is then required (a
+     * stack file says so without holding the secret). @default - true when `slackWebhookUrl` is set
+     */
+    slack: z.boolean().optional(),
+    /**
+     * The stack pages through PagerDuty: with `grafana:url` set, `pagerDutyIntegrationKey` is then
+     * required. @default - the tier's `requirePaging` (production), else true when the key is set
+     */
+    pagerDuty: z.boolean().optional(),
     /** Slack incoming-webhook URL (secret, so its form is not checked: an offline plan never decrypts it): ticket-severity alerts. */
     slackWebhookUrl: z.string().min(1).optional(),
     /** PagerDuty Events API v2 integration key (secret): page-severity alerts. */

@@ -49,6 +49,8 @@ export interface Safety {
     readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
     /** Only images the promotion source stack verified may go live (from `staging` unless set). */
     readonly verifyPromotion: boolean;
+    /** Page-severity alerts must reach a pager: with Grafana (`grafana:url`), the PagerDuty integration key is required. */
+    readonly requirePaging: boolean;
 }
 
 const SAFETY: Record<Tier, Safety> = {
@@ -74,6 +76,7 @@ const SAFETY: Record<Tier, Safety> = {
         allowSmokeLoad: true,
         zoneSpread: "ScheduleAnyway",
         verifyPromotion: false,
+        requirePaging: false,
     },
     production: {
         protect: true,
@@ -97,6 +100,7 @@ const SAFETY: Record<Tier, Safety> = {
         allowSmokeLoad: false,
         zoneSpread: "DoNotSchedule",
         verifyPromotion: true,
+        requirePaging: true,
     },
 };
 

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig, parseConfig } from "../config";
+import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, type Placeholder } from "../config";
 import { PlanMocks, type StackOutputsLookup } from "./mocks";
 import { loadStackConfig, toRuntimeConfig, type StackConfig } from "./stack-config";
 import { renderValue, type Json } from "./values";
@@ -51,6 +51,8 @@ export interface Plan {
     readonly outputs: Record<string, Json>;
     /** Messages the program logged (pulumi.log, console), in order. */
     readonly log: readonly string[];
+    /** Values a real preview or update refuses until they are set (`config/placeholders.ts`), in config order. */
+    readonly placeholders: readonly Placeholder[];
 }
 
 export type Program = () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
@@ -254,7 +256,7 @@ const referencedOutputs = new Map<string, Promise<Record<string, unknown>>>();
  * offline plan when its `Pulumi.<stack>.yaml` is in the project; other names stay unanswered.
  */
 async function localStackOutputs(opts: PlanOptions, sc: StackConfig): Promise<StackOutputsLookup> {
-    const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys });
+    const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
     const source = config.promotion?.fromStack.split("/").pop();
     const root = opts.root ?? REPO_ROOT;
     if (source === undefined || source === sc.stack || !fs.existsSync(path.join(root, `Pulumi.${source}.yaml`))) {
@@ -277,9 +279,19 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     const mocks = new PlanMocks(region, stackOutputs);
     await pulumi.runtime.setMocks(mocks, sc.project, sc.stack, opts.preview ?? false, PLAN_ORGANIZATION);
     pulumi.runtime.setAllConfig(toRuntimeConfig(sc.values), [...sc.secretKeys]);
+    // The one place that tells the config loader it runs offline: placeholders are allowed and
+    // listed, absent required secrets stood in. A real run never gets here (config/load.ts).
+    const endOffline = declareOfflinePlan();
+    try {
+        return await planOffline(sc, opts);
+    } finally {
+        endOffline();
+    }
+}
 
+async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
     // Validate exactly as the program will, before anything registers: a bad config plans nothing.
-    loadConfig();
+    const { placeholders } = loadConfig();
 
     const registered: { req: RegisterRequest; urn: string; state?: Record<string, unknown> }[] = [];
     const outputsByUrn = new Map<string, Record<string, unknown>>();
@@ -389,5 +401,5 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     });
     const rawOutputs = (stackUrn !== undefined ? outputsByUrn.get(stackUrn) : undefined) ?? {};
     const outputs = renderValue(rawOutputs) as Record<string, Json>;
-    return { plan: { project: sc.project, stack: sc.stack, resources, outputs, log }, rawOutputs };
+    return { plan: { project: sc.project, stack: sc.stack, resources, outputs, log, placeholders }, rawOutputs };
 }

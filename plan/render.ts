@@ -2,6 +2,7 @@
  * The plan as people read it (a resource tree with each resource's key settings, counts by type,
  * outputs) and as machines read it (one JSON document).
  */
+import { placeholderLine, type Placeholder } from "../config/placeholders";
 import type { Plan, PlannedResource } from "./engine";
 import type { Json } from "./values";
 
@@ -86,11 +87,27 @@ export function renderTree(plan: Plan): string {
     for (const [type, n] of countsByType(plan.resources)) lines.push(`  ${String(n).padStart(4)}  ${type}`);
     lines.push("", "Outputs:");
     for (const [k, v] of Object.entries(plan.outputs)) lines.push(`  ${k}: ${JSON.stringify(v)}`);
+    return `${lines.join("\n")}\n\n${renderPlaceholders(plan.stack, plan.placeholders)}`;
+}
+
+/**
+ * The "Set before the first deploy" section: each placeholder, why a real run refuses it, and the
+ * command that replaces it. README.md shows production's (tests/placeholders.test.ts keeps it equal).
+ */
+export function renderPlaceholders(stack: string, placeholders: readonly Placeholder[]): string {
+    if (placeholders.length === 0) {
+        return "Set before the first deploy: nothing (no placeholder left)\n";
+    }
+    const n = placeholders.length;
+    const lines = [`Set before the first deploy: ${n} placeholder${n === 1 ? "" : "s"}, which a real pulumi preview or up of ${stack} refuses`];
+    for (const p of placeholders) {
+        lines.push(`  ${placeholderLine(p)}`, `    ${p.fix}`);
+    }
     return `${lines.join("\n")}\n`;
 }
 
 /** The `--json` document as an object (`--policy` adds its `policy` key). */
-export function jsonDocument(plan: Plan): { stack: string; resources: object[]; outputs: Record<string, Json> } {
+export function jsonDocument(plan: Plan): { stack: string; resources: object[]; outputs: Record<string, Json>; placeholders: readonly Placeholder[] } {
     return {
         stack: plan.stack,
         resources: plan.resources.map((r) => ({
@@ -106,6 +123,7 @@ export function jsonDocument(plan: Plan): { stack: string; resources: object[]; 
             options: r.options,
         })),
         outputs: plan.outputs,
+        placeholders: plan.placeholders.map((p) => ({ key: p.key, kind: p.kind, value: p.value, reason: p.reason, fix: p.fix })),
     };
 }
 

@@ -2,14 +2,18 @@
  * A stack's config as the Pulumi CLI would hand it to the program, computed without the CLI:
  * `Pulumi.<stack>.yaml` values, `Pulumi.yaml` defaults for absent keys (the CLI applies them, the
  * SDK does not), then `--set` overrides. Secure values are never decrypted: each becomes a
- * placeholder and its top-level key is marked secret, as the CLI marks a key holding a secret.
+ * stand-in text and its top-level key is marked secret, as the CLI marks a key holding a secret.
  */
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { OFFLINE_SECRET } from "../config/placeholders";
 
-/** What a secure value becomes: the program sees a secret, never the ciphertext or a plaintext. */
-export const SECRET_PLACEHOLDER = "offline-plan-secret-placeholder";
+/**
+ * What a secure value becomes: the program sees a secret, never the ciphertext or a plaintext. The
+ * same text stands in for a required secret that is not set (`config/placeholders.ts`).
+ */
+export const SECRET_PLACEHOLDER = OFFLINE_SECRET;
 
 /** A usage problem (bad `--set`, unknown stack): exit code 1, unlike invalid config values. */
 export class PlanInputError extends Error {
@@ -35,7 +39,7 @@ export interface ProjectFile {
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
-    /** Full key to decoded value (objects as objects), secrets replaced by placeholders. */
+    /** Full key to decoded value (objects as objects), secure values replaced by `SECRET_PLACEHOLDER`. */
     readonly values: Readonly<Record<string, unknown>>;
     readonly secretKeys: ReadonlySet<string>;
 }
@@ -66,7 +70,7 @@ export function readProjectFile(root: string): ProjectFile {
     return { name: doc.name, config };
 }
 
-/** Replaces every `{ secure: ... }` node by the placeholder; says whether it found any. */
+/** Replaces every `{ secure: ... }` node by `SECRET_PLACEHOLDER`; says whether it found any. */
 function stripSecure(value: unknown): { value: unknown; secret: boolean } {
     if (isRecord(value)) {
         if (Object.keys(value).length === 1 && typeof value.secure === "string") {

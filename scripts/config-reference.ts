@@ -61,7 +61,7 @@ export const PROVIDER_ROWS: readonly ReferenceRow[] = [
         hasDefault: true,
         description:
             "The Grafana provider's own key: an API token or service-account token (`pulumi config set --secret grafana:auth <token>`). " +
-            "Unset: the provider reads GRAFANA_AUTH from the environment.",
+            "Required when grafana:url is set, unless GRAFANA_AUTH is in the environment of the Pulumi run (the provider reads it then).",
         secret: true,
     },
 ];

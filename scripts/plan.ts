@@ -5,6 +5,9 @@
  * config, `policies/config/<stack>.json`: violations follow the tree, or go in the JSON document as
  * `"policy": {"violations": [...]}`.
  *
+ * The plan ends with "Set before the first deploy": the placeholders a real run refuses
+ * (`config/placeholders.ts`), each with the command that replaces it; offline they are no error.
+ *
  * Exit codes: 0 planned (and no mandatory violation); 3 a mandatory policy violation; 2 invalid
  * config, stack or policy pack (every problem on stderr, nothing on stdout); 1 anything else (bad
  * arguments, unknown stack, the program failed).

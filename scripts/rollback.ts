@@ -5,7 +5,8 @@
  * one service's `activeColor`), then runs an update targeted at the live Service(s) only. Nothing
  * else is touched: the other color is already running and passed its gate when it was released.
  *
- * Exit codes: 0 switched (or already live); 2 bad arguments or a name the stack does not have;
+ * Exit codes: 0 switched (or already live); 2 bad arguments, a name the stack does not have, or
+ * config the update would refuse (a placeholder or an unset required secret: config/placeholders.ts);
  * 1 the update failed (the config already names the new color: run `pulumi up` again, or roll back).
  */
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
@@ -41,7 +42,11 @@ export interface RollbackDeps {
 
 const PROJECT = "launchpad";
 
-/** The stack's services as the program resolves them, from the stack's own config. */
+/**
+ * The stack's services as the program resolves them, from the stack's own config, validated as the
+ * real run the targeted update is: a placeholder or an unset required secret fails here, before any
+ * config changes, with the command that fixes it (the update's program would refuse it anyway).
+ */
 async function servicesOf(stack: RollbackStack, stackName: string): Promise<readonly ServiceConfig[]> {
     const all = await stack.getAllConfig();
     const values: Record<string, unknown> = {};
@@ -53,7 +58,7 @@ async function servicesOf(stack: RollbackStack, stackName: string): Promise<read
             secretKeys.add(key);
         }
     }
-    return parseConfig({ project: PROJECT, stack: stackName, values, secretKeys }).services;
+    return parseConfig({ project: PROJECT, stack: stackName, values, secretKeys, env: { GRAFANA_AUTH: process.env.GRAFANA_AUTH } }).services;
 }
 
 /** URNs of the live Services of `names`, from the stack's state. */

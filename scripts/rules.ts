@@ -30,7 +30,8 @@ export function rulesCli(argv: readonly string[], root: string = REPO_ROOT): Cli
     }
     try {
         const sc = loadStackConfig({ root, stack: args.stack, sets: args.set });
-        const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys });
+        // Offline, as the plan reads it: a rule file deploys nothing, so placeholders are allowed.
+        const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
         return { code: 0, stdout: renderPrometheusRules(alertGroups(alertContext(config)), config.stack), stderr: "" };
     } catch (e) {
         if (e instanceof ConfigError) {

@@ -17,7 +17,7 @@ import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { describeWithPromtool, promtool } from "./support/promtool";
 
 const sc = loadStackConfig({ root: REPO_ROOT, stack: "production" });
-const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys });
+const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
 const GROUPS = alertGroups(alertContext(config));
 const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
 

@@ -278,8 +278,8 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
             pushgatewayUrl: "http://pushgateway.shop-api.svc.cluster.local:9091",
             liveServices: { web: { service: "web", color: "blue" } },
             verifiedReleases: { web: [
-                { color: "blue", image: "ghcr.io/acme/web:1.0.0", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown },
-                { color: "green", image: "ghcr.io/acme/web:1.0.1", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown },
+                { color: "blue", image: "ghcr.io/launchpad-test/web:1.0.0", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown },
+                { color: "green", image: "ghcr.io/launchpad-test/web:1.0.1", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown },
             ] },
         });
         expect(JSON.stringify(p)).not.toContain(SECRET_PLACEHOLDER);

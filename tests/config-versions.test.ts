@@ -12,7 +12,10 @@ import { REQUIRED_CONFIG } from "./support/project";
 const EKS_ALLOWED = 'expected a version in EKS standard support on 2026-12-02: "1.36" or "1.35"';
 
 function input(values: Record<string, unknown>, day: string, secretKeys: readonly string[] = []): ConfigInput {
-    return { project: "launchpad", stack: "staging", values: { ...REQUIRED_CONFIG, ...values }, secretKeys: new Set(secretKeys), now: new Date(`${day}T12:00:00Z`) };
+    // A cluster key set here keeps the required deploy-role access entry beside its own fields.
+    const cluster = values["launchpad:cluster"];
+    const merged = cluster !== null && typeof cluster === "object" && !Array.isArray(cluster) ? { "launchpad:cluster": { ...REQUIRED_CONFIG["launchpad:cluster"], ...cluster } } : {};
+    return { project: "launchpad", stack: "staging", values: { ...REQUIRED_CONFIG, ...values, ...merged }, secretKeys: new Set(secretKeys), now: new Date(`${day}T12:00:00Z`) };
 }
 
 function problemsOf(config: ConfigInput): readonly string[] {

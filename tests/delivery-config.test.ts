@@ -106,6 +106,6 @@ describe("promotion: production makes live only releases staging verified", () =
     it("lets break glass through with a warning in the plan", async () => {
         const r = await plan("production", "launchpad:activeColor=green", "launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0", "launchpad:promotion.allowUnverified=true");
         expect(r.code).toBe(0);
-        expect(r.stderr).toBe('warning: warning: [runtime] launchpad:promotion.allowUnverified is true: api goes live on green with "ghcr.io/acme/api:1.6.0", which stack "organization/launchpad/staging" has not verified\n');
+        expect(r.stderr).toBe('warning: launchpad:promotion.allowUnverified is true: api goes live on green with "ghcr.io/acme/api:1.6.0", which stack "organization/launchpad/staging" has not verified\n');
     });
 });

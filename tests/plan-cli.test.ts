@@ -20,6 +20,7 @@ interface JsonPlan {
         options: Record<string, unknown>;
     }[];
     outputs: Record<string, unknown>;
+    placeholders: { key: string; kind: string; value: string | null; reason: string; fix: string }[];
 }
 
 /**
@@ -136,7 +137,7 @@ describe("npm run plan -- --json", () => {
         const r = await cli(["--stack", "staging", "--json"]);
         expect(r.code).toBe(0);
         const doc = JSON.parse(r.stdout) as JsonPlan;
-        expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs"]);
+        expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs", "placeholders"]);
         expect(doc.stack).toBe("staging");
         for (const res of doc.resources) {
             expect(Object.keys(res)).toEqual(["urn", "type", "name", "parent", "inputs", "dependsOn", "protect", "provider", "custom", "options"]);

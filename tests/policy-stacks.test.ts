@@ -38,7 +38,7 @@ describe("npm run plan -- --policy", () => {
         const r = await planCli(["--stack", "staging", "--json", "--policy"]);
         expect(r.code).toBe(0);
         const doc = JSON.parse(r.stdout) as Record<string, unknown>;
-        expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs", "policy"]);
+        expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs", "placeholders", "policy"]);
         expect(doc.policy).toEqual({ violations: [] });
     });
 

@@ -1,12 +1,14 @@
 /**
- * `npm run rollback` against a fake Automation API workspace: the stack's config and state come
- * from the real staging stack file and its offline plan, and the fake records every config change
- * and the targeted update, so the test sees exactly what the command would ask Pulumi to do.
+ * `npm run rollback` against a fake Automation API workspace: the stack's config comes from the real
+ * stack file as a team deploys it (placeholders replaced, secrets set: tests/support/deployed.ts),
+ * its state from the offline plan, and the fake records every config change and the targeted update,
+ * so the test sees exactly what the command would ask Pulumi to do.
  */
 import { describe, expect, it } from "vitest";
 import { OBJECT_KEYS } from "../config/schema";
 import { stackConfigFor } from "../plan/engine";
 import { rollback, type RollbackStack } from "../scripts/rollback";
+import { deployedConfig, type CommittedStack } from "./support/deployed";
 import { named, planStack } from "./support/plan";
 
 interface Recorded {
@@ -14,15 +16,23 @@ interface Recorded {
     readonly targets: string[][];
 }
 
-/** A stack whose config is `Pulumi.<stack>.yaml` (with sets) and whose state is its offline plan. */
-async function fakeStack(stack: string, sets: string[] = [], upResult: "succeeded" | Error = "succeeded"): Promise<{ stack: RollbackStack; recorded: Recorded }> {
-    const sc = stackConfigFor({ stack, sets });
+/** `getAllConfig()`'s answer for these values: objects as JSON, each key marked secret or not. */
+function configMap(values: Record<string, unknown>, secretKeys: ReadonlySet<string>): Record<string, { value: string; secret: boolean }> {
+    return Object.fromEntries(Object.entries(values).map(([k, v]) => {
+        const name = k.slice(k.indexOf(":") + 1);
+        return [k, { value: k.startsWith("launchpad:") && OBJECT_KEYS.has(name) ? JSON.stringify(v) : String(v), secret: secretKeys.has(k) }];
+    }));
+}
+
+/**
+ * A deployed stack: its config is `Pulumi.<stack>.yaml` with the team's own values and secrets (and
+ * `sets`), or exactly the committed file with `asCommitted`; its state is the offline plan.
+ */
+async function fakeStack(stack: CommittedStack, sets: string[] = [], upResult: "succeeded" | Error = "succeeded", asCommitted = false): Promise<{ stack: RollbackStack; recorded: Recorded }> {
+    const { values, secretKeys } = asCommitted ? stackConfigFor({ stack, sets }) : deployedConfig(stack, sets);
     const plan = await planStack(stack, sets);
     const recorded: Recorded = { calls: [], targets: [] };
-    const config = Object.fromEntries(Object.entries(sc.values).map(([k, v]) => {
-        const name = k.slice(k.indexOf(":") + 1);
-        return [k, { value: k.startsWith("launchpad:") && OBJECT_KEYS.has(name) ? JSON.stringify(v) : String(v), secret: sc.secretKeys.has(k) }];
-    }));
+    const config = configMap({ ...values }, secretKeys);
     return {
         recorded,
         stack: {
@@ -109,8 +119,31 @@ describe("npm run rollback", () => {
     });
 
     it("asks for --service or --to when services are live on different colors", async () => {
-        const sets = ["launchpad:services.web={releases: {blue: {image: ghcr.io/acme/web:1}, green: {image: ghcr.io/acme/web:2}}, activeColor: blue}"];
+        const sets = ["launchpad:services.web={releases: {blue: {image: ghcr.io/launchpad-test/web:1}, green: {image: ghcr.io/launchpad-test/web:2}}, activeColor: blue}"];
         const fake = await fakeStack("staging", sets);
         expect(await run(["--stack", "staging"], fake)).toEqual({ code: 2, stdout: "", stderr: "the services are live on different colors (api: green, web: blue); name --service or --to\n" });
+    });
+
+    it("refuses the committed file as it is (placeholders, no secrets) with exit 2 and every fix, and changes nothing", async () => {
+        // The targeted update runs the program for real, which would refuse it: say so before any config changes.
+        const fake = await fakeStack("production", [], "succeeded", true);
+        const r = await run(["--stack", "production"], fake);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe("");
+        expect(r.stderr.split("\n").filter((l) => l.startsWith("  - ")).map((l) => l.slice(4).split(": received")[0])).toEqual([
+            "launchpad:cluster.endpointPublicAccessCidrs[0]",
+            "launchpad:cluster.access[0].principalArn",
+            "launchpad:cluster.access[1].principalArn",
+            "launchpad:alerting.emailAddresses[0]",
+            "launchpad:alerting.slackWebhookUrl",
+            "launchpad:alerting.pagerDutyIntegrationKey",
+            "launchpad:services.api.expose.ingress.host",
+            "launchpad:services.api.releases.blue.image",
+            "launchpad:services.api.releases.green.image",
+            "grafana:url",
+            "grafana:auth",
+        ]);
+        expect(r.stderr).toContain("  - grafana:auth: received nothing (the key is not set); expected a secret (required since grafana:url is set): set it with `pulumi config set --secret grafana:auth <service-account token> --stack production`\n");
+        expect(fake.recorded.calls).toEqual([]);
     });
 });

@@ -5,8 +5,8 @@
 import { parseConfig, type LaunchpadConfig } from "../../config";
 import { stackConfigFor } from "../../plan/engine";
 
-/** `Pulumi.<stack>.yaml` (with `--set` overrides) through the real parser. */
+/** `Pulumi.<stack>.yaml` (with `--set` overrides) through the real parser, as the offline plan runs it. */
 export function loadConfigFor(stack: string, sets: readonly string[] = []): Promise<LaunchpadConfig> {
     const sc = stackConfigFor({ stack, sets });
-    return Promise.resolve(parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys }));
+    return Promise.resolve(parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true }));
 }

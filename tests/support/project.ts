@@ -21,13 +21,16 @@ export function tempProject(stack: string, config: Record<string, unknown>): Tem
     return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** The smallest valid `launchpad:services`: one service, both releases named, every other field its default. */
+/**
+ * The smallest valid `launchpad:services`: one service, both releases named, every other field its
+ * default. Its images are no placeholders (`config/placeholders.ts`), so a real run accepts it too.
+ */
 export const MINIMAL_SERVICES = {
-    web: { releases: { blue: { image: "ghcr.io/acme/web:1.0.0" }, green: { image: "ghcr.io/acme/web:1.0.1" } } },
+    web: { releases: { blue: { image: "ghcr.io/launchpad-test/web:1.0.0" }, green: { image: "ghcr.io/launchpad-test/web:1.0.1" } } },
 } as const;
 
 /** The one access entry an EKS stack needs: the role that deploys it, as a cluster-wide admin. */
-export const DEPLOY_ACCESS = [{ principalArn: "arn:aws:iam::111122223333:role/deploy", access: "admin" }] as const;
+export const DEPLOY_ACCESS = [{ principalArn: "arn:aws:iam::210987654321:role/deploy", access: "admin" }] as const;
 
 /** The required keys of a valid staging stack; every other key takes its Pulumi.yaml default. */
 export const REQUIRED_CONFIG = {

@@ -1,0 +1,308 @@
+/**
+ * Placeholders: what lets the committed stacks plan offline from a fresh clone, but is nobody's real
+ * setting, so a real `pulumi preview` or `pulumi up` refuses it.
+ *
+ * - Documentation addresses (RFC 5737): 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, and any
+ *   block or address inside them. No real network uses them.
+ * - Reserved example domains (RFC 2606 and RFC 6761): example.com, example.net, example.org, their
+ *   subdomains and the `.example` top-level domain, as a host name, in a URL or in an e-mail address.
+ * - Images of the example organization `acme` (`ghcr.io/acme/api:1.4.2`, `acme/api:1`).
+ * - A secret the stack's own choices require (`grafana:auth` once `grafana:url` is set, say) that
+ *   nobody has set. Stack files hold no fake ciphertext: a `secure:` value that no secrets provider
+ *   encrypted stops the real CLI before the program runs (the passphrase provider answers "bad
+ *   value", pulumi/pulumi `sdk/go/common/resource/config/crypt.go`; Pulumi Cloud's base64 decoding
+ *   "illegal base64 data", `pkg/secrets/service/manager.go`).
+ *
+ * This module is the one place that knows them. Each placeholder names its config key as
+ * `pulumi config set --path` spells it and the exact command that replaces it.
+ */
+import { contains, parseCidr, type Cidr } from "../lib/cidr";
+import { parseImageRef } from "../lib/image";
+import { SECRET_PATHS, type RawConfig } from "./schema";
+import type { Safety } from "./tier";
+
+/** The value an absent required secret takes in the offline plan: always wrapped as a secret, never shown. */
+export const OFFLINE_SECRET = "offline-plan-secret-placeholder";
+
+/** RFC 5737: TEST-NET-1, -2 and -3, reserved for documentation. */
+export const DOCUMENTATION_RANGES: readonly Cidr[] = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"].map((t) => parseCidr(t) as Cidr);
+
+/** RFC 2606 section 3: second-level domains reserved for examples. */
+export const EXAMPLE_DOMAINS = ["example.com", "example.net", "example.org"] as const;
+
+/** RFC 2606 section 2: the top-level domain reserved for examples. */
+const EXAMPLE_TLD = "example";
+
+/** The organization the committed stacks' images use as an example. */
+export const EXAMPLE_IMAGE_ORG = "acme";
+
+/** Account IDs the AWS documentation writes its example ARNs with. */
+export const EXAMPLE_ACCOUNT_IDS = ["111122223333", "123456789012", "444455556666"] as const;
+
+export type PlaceholderKind = "secret" | "documentation-range" | "example-domain" | "example-image" | "example-account";
+
+export interface Placeholder {
+    /** The config key as `pulumi config set --path` spells it: `launchpad:cluster.endpointPublicAccessCidrs[0]`. */
+    readonly key: string;
+    readonly kind: PlaceholderKind;
+    /** The value the stack holds; `"[secret]"` inside a key the stack holds as a secret; null when a required secret is not set. */
+    readonly value: string | null;
+    /** Why a real run refuses it: "a documentation range (RFC 5737)", "required since grafana:url is set". */
+    readonly reason: string;
+    /** The exact command that replaces it, with `<what to put>` for the value. */
+    readonly fix: string;
+}
+
+export interface PlaceholderContext {
+    readonly stack: string;
+    /** Top-level keys the stack holds as secrets: no value inside them is shown. */
+    readonly secretKeys: ReadonlySet<string>;
+    /** The tier's rules; undefined when the tier did not parse (no tier-driven secret is then required). */
+    readonly safety: Safety | undefined;
+    /** Environment variables providers read in place of config: `GRAFANA_AUTH`. Empty offline. */
+    readonly env: Readonly<Record<string, string | undefined>>;
+    /** Keys the stack sets but that did not parse: their problems are reported already, so none of them is "not set". */
+    readonly failedKeys: ReadonlySet<string>;
+}
+
+type Parsed = Partial<RawConfig>;
+type PathPart = string | number;
+
+/** A path as `pulumi config set --path` takes it: `.field`, `[index]`, `["odd-field"]`. */
+export function configPath(key: string, parts: readonly PathPart[]): string {
+    let out = key;
+    for (const part of parts) {
+        out += typeof part === "number" ? `[${part}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(part) ? `.${part}` : `[${JSON.stringify(part)}]`;
+    }
+    return out;
+}
+
+/** The command that sets `key` to `value` in `stack`, quoted for a POSIX shell where the key needs it. */
+export function setCommand(key: string, value: string, stack: string, secret: boolean): string {
+    const path = key.includes(".") || key.includes("[");
+    const quoted = /^[A-Za-z0-9_:.-]+$/.test(key) ? key : `'${key}'`;
+    return `pulumi config set${secret ? " --secret" : ""}${path ? " --path" : ""} ${quoted} ${value} --stack ${stack}`;
+}
+
+/** True for a reserved example domain or a name under one (case and a trailing dot ignored). */
+export function isExampleDomain(host: string): boolean {
+    const h = host.toLowerCase().replace(/\.$/, "");
+    return h === EXAMPLE_TLD || h.endsWith(`.${EXAMPLE_TLD}`) || EXAMPLE_DOMAINS.some((d) => h === d || h.endsWith(`.${d}`));
+}
+
+const IPV4_RE = /^\d+\.\d+\.\d+\.\d+$/;
+
+/** True for an address or a block inside a documentation range. */
+export function isDocumentationAddress(text: string): boolean {
+    const block = parseCidr(IPV4_RE.test(text) ? `${text}/32` : text);
+    return block !== undefined && DOCUMENTATION_RANGES.some((r) => contains(r, block));
+}
+
+const HOST_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?\.?$/i;
+
+/** The host a value names: a URL's, an e-mail address's domain, or the value itself when it is a host name. */
+function hostOf(value: string): string | undefined {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+        try {
+            return new URL(value).hostname;
+        } catch {
+            return undefined;
+        }
+    }
+    const at = /^[^@\s]+@([^@\s]+)$/.exec(value);
+    if (at !== null) {
+        return at[1];
+    }
+    return HOST_RE.test(value) ? value : undefined;
+}
+
+/** Registry host and repository path of an image reference (Docker Hub when the first part is no host). */
+function imageParts(image: string): { registry: string | undefined; path: string[] } | undefined {
+    const ref = parseImageRef(image);
+    if (ref === undefined) {
+        return undefined;
+    }
+    const parts = ref.repository.split("/");
+    const hasRegistry = parts.length > 1 && (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost");
+    return hasRegistry ? { registry: parts[0].replace(/:\d+$/, ""), path: parts.slice(1) } : { registry: undefined, path: parts };
+}
+
+const DOCUMENTATION_REASON = "a documentation range (RFC 5737)";
+const EXAMPLE_DOMAIN_REASON = "a reserved example domain (RFC 2606)";
+const EXAMPLE_IMAGE_REASON = `an image of the example organization "${EXAMPLE_IMAGE_ORG}"`;
+const EXAMPLE_ACCOUNT_REASON = "an ARN in an example AWS account (the AWS documentation's)";
+
+/** An ARN (`arn:<partition>:<service>:<region>:<account>:...`) in one of the example accounts. */
+export function isExampleAccountArn(value: string): boolean {
+    const parts = value.split(":");
+    return parts.length >= 6 && parts[0] === "arn" && (EXAMPLE_ACCOUNT_IDS as readonly string[]).includes(parts[4]);
+}
+
+/** What a string value is a placeholder of, if anything. `field`: the field it sits in. */
+function classify(value: string, field: string | undefined): { kind: PlaceholderKind; reason: string } | undefined {
+    if (field === "image") {
+        const image = imageParts(value);
+        if (image?.registry !== undefined && isExampleDomain(image.registry)) {
+            return { kind: "example-domain", reason: EXAMPLE_DOMAIN_REASON };
+        }
+        return image !== undefined && image.path.length > 1 && image.path[0] === EXAMPLE_IMAGE_ORG ? { kind: "example-image", reason: EXAMPLE_IMAGE_REASON } : undefined;
+    }
+    if (isDocumentationAddress(value)) {
+        return { kind: "documentation-range", reason: DOCUMENTATION_REASON };
+    }
+    if (isExampleAccountArn(value)) {
+        return { kind: "example-account", reason: EXAMPLE_ACCOUNT_REASON };
+    }
+    const host = hostOf(value);
+    if (host !== undefined && isExampleDomain(host)) {
+        return { kind: "example-domain", reason: EXAMPLE_DOMAIN_REASON };
+    }
+    if (host !== undefined && isDocumentationAddress(host)) {
+        return { kind: "documentation-range", reason: DOCUMENTATION_REASON };
+    }
+    return undefined;
+}
+
+/** What to put in place of a placeholder, by the field it sits in, else by its kind. */
+const FIELD_HINTS: Readonly<Record<string, string>> = {
+    endpointPublicAccessCidrs: "<your runners' egress CIDR>",
+    principalArn: "<the IAM role's ARN>",
+    certificateArn: "<your ACM certificate's ARN>",
+    oidcProviderArn: "<the cluster's IAM OIDC provider ARN>",
+    emailAddresses: "<your team's e-mail address>",
+    host: "<your host name>",
+    image: "<your image>",
+    prometheusUrl: "<your Prometheus query URL>",
+    runbookBaseUrl: "<your runbooks' URL>",
+    "grafana:url": "<your Grafana URL>",
+};
+
+function hint(field: string | undefined, kind: PlaceholderKind): string {
+    return (field !== undefined ? FIELD_HINTS[field] : undefined) ?? (kind === "documentation-range" ? "<your CIDR>" : "<your value>");
+}
+
+function isSecretPath(path: string): boolean {
+    return SECRET_PATHS.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
+}
+
+/** Every placeholder value inside one key, in the order the key holds them. */
+function valuePlaceholders(key: string, value: unknown, ctx: PlaceholderContext): Placeholder[] {
+    const out: Placeholder[] = [];
+    const walk = (v: unknown, parts: PathPart[]): void => {
+        const path = configPath(key, parts);
+        if (isSecretPath(path)) {
+            return;
+        }
+        if (typeof v === "string") {
+            const field = [key, ...parts].filter((x): x is string => typeof x === "string").pop();
+            const found = classify(v, field);
+            if (found !== undefined) {
+                out.push({
+                    key: path,
+                    kind: found.kind,
+                    value: ctx.secretKeys.has(key) ? "[secret]" : v,
+                    reason: found.reason,
+                    fix: setCommand(path, hint(field, found.kind), ctx.stack, false),
+                });
+            }
+        } else if (Array.isArray(v)) {
+            v.forEach((item, i) => walk(item, [...parts, i]));
+        } else if (v !== null && typeof v === "object") {
+            for (const [k, item] of Object.entries(v)) {
+                walk(item, [...parts, k]);
+            }
+        }
+    };
+    walk(value, []);
+    return out;
+}
+
+interface RequiredSecret {
+    readonly key: string;
+    readonly present: boolean;
+    readonly reason: string;
+    readonly hint: string;
+}
+
+/**
+ * Secrets the stack's choices require, by top-level key. They are used only by Grafana's provider
+ * and contact points, so none is required without `grafana:url`:
+ *
+ * - `grafana:auth`, unless `GRAFANA_AUTH` is in the environment (the provider's own fallback);
+ * - `launchpad:alerting.slackWebhookUrl` when `launchpad:alerting.slack` is true;
+ * - `launchpad:alerting.pagerDutyIntegrationKey` when `launchpad:alerting.pagerDuty` is true or the
+ *   tier requires paging (`Safety.requirePaging`: production).
+ */
+function requiredSecrets(p: Parsed, ctx: PlaceholderContext): ReadonlyMap<string, readonly RequiredSecret[]> {
+    const out = new Map<string, RequiredSecret[]>();
+    const add = (key: string, s: RequiredSecret): void => {
+        out.set(key, [...(out.get(key) ?? []), s]);
+    };
+    if (p["grafana:url"] === undefined) {
+        return out;
+    }
+    const alerting = p["launchpad:alerting"];
+    if (alerting?.slack === true) {
+        add("launchpad:alerting", { key: "launchpad:alerting.slackWebhookUrl", present: alerting.slackWebhookUrl !== undefined, reason: "required since launchpad:alerting.slack is true", hint: "<Slack incoming-webhook URL>" });
+    }
+    if (alerting !== undefined && (alerting.pagerDuty ?? ctx.safety?.requirePaging) === true) {
+        const reason = alerting.pagerDuty === true
+            ? "required since launchpad:alerting.pagerDuty is true"
+            : `required since the ${p["launchpad:tier"] ?? ""} tier pages through PagerDuty when grafana:url is set`;
+        add("launchpad:alerting", { key: "launchpad:alerting.pagerDutyIntegrationKey", present: alerting.pagerDutyIntegrationKey !== undefined, reason, hint: "<PagerDuty integration key>" });
+    }
+    const envAuth = ctx.env.GRAFANA_AUTH;
+    add("grafana:auth", { key: "grafana:auth", present: p["grafana:auth"] !== undefined || (envAuth !== undefined && envAuth !== ""), reason: "required since grafana:url is set", hint: "<service-account token>" });
+    return out;
+}
+
+/**
+ * Every placeholder of a parsed config, key by key in schema order: the placeholder values inside a
+ * key, then the required secrets it lacks. Keys that did not parse are skipped (their problems are
+ * reported already).
+ */
+export function findPlaceholders(p: Parsed, keys: readonly string[], ctx: PlaceholderContext): Placeholder[] {
+    const secrets = requiredSecrets(p, ctx);
+    const out: Placeholder[] = [];
+    for (const key of keys) {
+        const value = (p as Record<string, unknown>)[key];
+        if (value !== undefined) {
+            out.push(...valuePlaceholders(key, value, ctx));
+        }
+        for (const s of secrets.get(key) ?? []) {
+            if (!s.present && !ctx.failedKeys.has(key)) {
+                out.push({ key: s.key, kind: "secret", value: null, reason: s.reason, fix: setCommand(s.key, s.hint, ctx.stack, true) });
+            }
+        }
+    }
+    return out;
+}
+
+/** A real run's config problem: `<key>: received <value>; expected <what>: set it with <command>`. */
+export function placeholderProblem(p: Placeholder): string {
+    if (p.value === null) {
+        return `${p.key}: received nothing (the key is not set); expected a secret (${p.reason}): set it with \`${p.fix}\``;
+    }
+    const received = p.value === "[secret]" ? p.value : JSON.stringify(p.value);
+    return `${p.key}: received ${received}; expected a value of your own, not ${p.reason}: set it with \`${p.fix}\``;
+}
+
+/** One line of the offline plan's list: `<key>: <value>, <reason>`. */
+export function placeholderLine(p: Placeholder): string {
+    const value = p.value === null ? "not set" : p.value === "[secret]" ? p.value : JSON.stringify(p.value);
+    return `${p.key}: ${value}, ${p.reason}`;
+}
+
+/**
+ * The parsed config with every absent required secret stood in by `OFFLINE_SECRET`, for the offline
+ * plan only: the program then builds what a real run builds, and the secret renders as `[secret]`.
+ */
+export function standInSecrets(p: Parsed, placeholders: readonly Placeholder[]): Parsed {
+    const out: Record<string, unknown> = { ...p };
+    for (const ph of placeholders.filter((x) => x.kind === "secret")) {
+        // A required secret is a top-level key (`grafana:auth`) or one field of one (`launchpad:alerting.slackWebhookUrl`).
+        const [key, field] = ph.key.split(".", 2);
+        out[key] = field === undefined ? OFFLINE_SECRET : { ...(out[key] as object), [field]: OFFLINE_SECRET };
+    }
+    return out;
+}
