@@ -338,7 +338,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
     const cluster = p["launchpad:cluster"];
     const services = p["launchpad:services"];
     if (services !== undefined && tier !== undefined && cluster !== undefined) {
-        out.push(...serviceProblems(services, { safety: safetyFor(tier), tier, hasDatabase: cluster.kubeconfig === undefined, secret: input.secretKeys.has("launchpad:services") }));
+        out.push(...serviceProblems(services, { safety: safetyFor(tier), tier, hasDatabase: cluster.kubeconfig === undefined || p["launchpad:network"]?.existing !== undefined, secret: input.secretKeys.has("launchpad:services") }));
     }
     const promotion = p["launchpad:promotion"];
     if (promotion !== undefined && tier !== undefined) {
@@ -671,7 +671,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
             environment: input.stack,
             "managed-by": "pulumi",
         },
-        services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, c.kubeconfig === undefined),
+        services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, c.kubeconfig === undefined || net.existing !== undefined),
         promotion: safety.verifyPromotion || promotion.fromStack !== undefined
             ? { fromStack: promotion.fromStack ?? "staging", allowUnverified: promotion.allowUnverified }
             : undefined,

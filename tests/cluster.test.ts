@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, kubeconfigServer, namespaceLabels } from "../components/cluster";
+import { CONNECTION_SECRET_KEYS } from "../components/database";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
@@ -334,6 +335,12 @@ describe("an existing cluster with launchpad:network.existing: a real data layer
             "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:shop-api:launchpad-shared-logical-backup-dump",
             "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud": "sts.amazonaws.com",
         });
+    });
+
+    it("connects the services to that database by default", async () => {
+        const p = await plan;
+        const env = (input(named(p, "launchpad-shared-web-blue"), "spec.template.spec.containers") as { env: { name: string }[] }[])[0].env.map((e) => e.name);
+        expect(env.filter((n) => n.startsWith("DATABASE_"))).toEqual(CONNECTION_SECRET_KEYS.map((k) => `DATABASE_${k.toUpperCase()}`));
     });
 
     it("records what the cluster was declared to provide, for the deployability preflight", async () => {
