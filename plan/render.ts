@@ -104,6 +104,10 @@ export function jsonDocument(plan: Plan): { stack: string; resources: object[]; 
             provider: r.provider,
             custom: r.custom,
             options: r.options,
+            dependencies: r.dependencies,
+            propertyDependencies: r.propertyDependencies,
+            id: r.id,
+            arn: r.arn,
         })),
         outputs: plan.outputs,
     };

@@ -98,9 +98,11 @@ describe("npm run policy -- --plan", () => {
 
     it("catches a live Service edited to no longer wait for its gate: exit 3", async () => {
         const file = await savedPlan((doc) => {
-            const live = (doc.resources as { name?: string; dependsOn?: string[] }[]).find((x) => x.name === "launchpad-staging-api-live");
-            if (live?.dependsOn === undefined) throw new Error("no live Service in the staging plan");
+            const live = (doc.resources as { name?: string; dependsOn?: string[]; dependencies?: string[] }[]).find((x) => x.name === "launchpad-staging-api-live");
+            if (live?.dependsOn === undefined || live.dependencies === undefined) throw new Error("no live Service in the staging plan");
+            // Stack policies see every dependency (explicit and from inputs), as under the CLI: drop it from both.
             live.dependsOn = live.dependsOn.filter((u) => !u.endsWith("-gate"));
+            live.dependencies = live.dependencies.filter((u) => !u.endsWith("-gate"));
         });
         const r = await policyCli(["--plan", file]);
         expect(r.code).toBe(3);
