@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, type Placeholder } from "../config";
 import { PlanMocks, type StackOutputsLookup } from "./mocks";
 import { loadStackConfig, toRuntimeConfig, type StackConfig } from "./stack-config";
-import { renderValue, type Json } from "./values";
+import { renderValue, SECRET_TEXT, UNKNOWN_TEXT, type Json } from "./values";
 
 export interface ResourceOptionsRecord {
     /** Set for a resource the program reads (a StackReference): the existing resource's id; nothing is created. */
@@ -33,6 +33,14 @@ export interface PlannedResource {
     readonly inputs: Record<string, Json>;
     /** URNs of the explicit `dependsOn` resources (not the implicit ones from inputs). */
     readonly dependsOn: readonly string[];
+    /**
+     * URNs of every direct dependency, as the register request carries them and the CLI hands them
+     * to stack policies (`PolicyResource.dependencies`): the explicit `dependsOn` (a component counts
+     * as its custom children) and every resource an input was taken from. Sorted.
+     */
+    readonly dependencies: readonly string[];
+    /** Per input property, the URNs of the resources it was taken from (sorted); inputs with none are left out. */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
     readonly protect: boolean;
     /** `<provider urn>` for custom resources with an explicit or inherited provider, else null. */
     readonly provider: string | null;
@@ -40,6 +48,10 @@ export interface PlannedResource {
     readonly custom: boolean;
     /** The mocked provider's answer (ids, ARNs, endpoints), secrets `"[secret]"`; not in `--json`. */
     readonly state: Record<string, Json>;
+    /** The (mocked) provider id: a Kubernetes object's `<namespace>/<name>`, a role's name; null for components. */
+    readonly id: string | null;
+    /** The (mocked) ARN from `state.arn`; null when the resource has none or it is secret. */
+    readonly arn: string | null;
     readonly options: ResourceOptionsRecord;
 }
 
@@ -107,12 +119,20 @@ interface RegisterRequest {
     getProtect(): boolean;
     getProvider(): string;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    /** Every direct dependency: explicit `dependsOn` (a component as its custom children) and each input's. */
+    getDependenciesList(): string[];
+    /** The dependencies of each input property; undefined for a read. */
+    getPropertydependenciesMap(): JspbMap<{ getUrnsList(): string[] }> | undefined;
     getIgnorechangesList(): string[];
     getReplaceonchangesList(): string[];
     getDeletebeforereplace(): boolean;
     getRetainondelete(): boolean;
     hasCustomtimeouts(): boolean;
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+}
+/** The part of google-protobuf's `jspb.Map` the engine reads. */
+interface JspbMap<V> {
+    forEach(callback: (value: V, key: string) => void): void;
 }
 interface ReadRequest {
     getType(): string;
@@ -121,6 +141,7 @@ interface ReadRequest {
     getProvider(): string;
     getId(): string;
     getProperties(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getDependenciesList(): string[];
 }
 
 /** A read (`StackReference`, `Resource.get`) in the shape of a registration: custom, never protected, no options but its id. */
@@ -134,6 +155,8 @@ function readAsRegistration(req: ReadRequest): RegisterRequest & { readonly read
         getProtect: () => false,
         getProvider: () => req.getProvider(),
         getObject: () => req.getProperties(),
+        getDependenciesList: () => req.getDependenciesList(),
+        getPropertydependenciesMap: () => undefined,
         getIgnorechangesList: () => [],
         getReplaceonchangesList: () => [],
         getDeletebeforereplace: () => false,
@@ -170,6 +193,21 @@ function optionsOf(req: RegisterRequest & { readonly readId?: string }): Resourc
         };
     }
     return o;
+}
+
+/** Each input's dependencies, sorted; inputs with none left out. */
+function propertyDependenciesOf(req: RegisterRequest): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    req.getPropertydependenciesMap()?.forEach((deps, key) => {
+        const urns = [...new Set(deps.getUrnsList())].sort();
+        if (urns.length > 0) out[key] = urns;
+    });
+    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** A rendered value that is plain, known text, else null (no id, a secret, an unknown). */
+function plainText(value: unknown): string | null {
+    return typeof value === "string" && value !== "" && value !== SECRET_TEXT && value !== UNKNOWN_TEXT ? value : null;
 }
 
 /** The value of an Output (the engine reads resolved mocks, so it always settles), or the value itself. */
@@ -293,7 +331,7 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
     // Validate exactly as the program will, before anything registers: a bad config plans nothing.
     const { placeholders } = loadConfig();
 
-    const registered: { req: RegisterRequest; urn: string; state?: Record<string, unknown> }[] = [];
+    const registered: { req: RegisterRequest; urn: string; state?: Record<string, unknown>; id?: string }[] = [];
     const outputsByUrn = new Map<string, Record<string, unknown>>();
     const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
     const register = monitor.registerResource.bind(monitor);
@@ -304,6 +342,7 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
         registered.push(entry);
         return read(req, (err, resp) => {
             entry.state = (resp as { getProperties?(): { toJavaScript(): Record<string, unknown> } | undefined } | undefined)?.getProperties?.()?.toJavaScript();
+            entry.id = req.getId();
             cb(err, resp);
         });
     };
@@ -311,7 +350,9 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
         const entry: (typeof registered)[number] = { req, urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) };
         registered.push(entry);
         return register(req, (err, resp) => {
-            entry.state = (resp as { getObject?(): { toJavaScript(): Record<string, unknown> } | undefined } | undefined)?.getObject?.()?.toJavaScript();
+            const r = resp as { getObject?(): { toJavaScript(): Record<string, unknown> } | undefined; getId?(): string } | undefined;
+            entry.state = r?.getObject?.()?.toJavaScript();
+            entry.id = r?.getId?.();
             cb(err, resp);
         });
     };
@@ -383,8 +424,9 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
     }
 
     const stackUrn = registered.find((r) => r.req.getType() === "pulumi:pulumi:Stack")?.urn;
-    const resources = registered.map(({ req, urn, state }): PlannedResource => {
+    const resources = registered.map(({ req, urn, state, id }): PlannedResource => {
         const provider = req.getProvider();
+        const rendered = renderValue(state ?? {}) as Record<string, Json>;
         return {
             urn,
             type: req.getType(),
@@ -392,11 +434,16 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
             parent: req.getParent() || null,
             inputs: renderValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, Json>,
             dependsOn: depsByUrn.get(urn) ?? [],
+            dependencies: [...new Set(req.getDependenciesList())].sort(),
+            propertyDependencies: propertyDependenciesOf(req),
             protect: req.getProtect(),
             provider: provider ? provider.split("::").slice(0, -1).join("::") : null,
             custom: req.getCustom(),
-            state: renderValue(state ?? {}) as Record<string, Json>,
+            state: rendered,
             options: optionsOf(req),
+            // The mock answers components with an id too; the engine gives them none.
+            id: req.getCustom() ? plainText(id) : null,
+            arn: plainText(rendered.arn),
         };
     });
     const rawOutputs = (stackUrn !== undefined ? outputsByUrn.get(stackUrn) : undefined) ?? {};

@@ -1,6 +1,10 @@
 /**
  * Turns Pulumi's wire format (as the resource monitor receives it) into plain JSON for the plan:
  * secrets become "[secret]", resource references their URN, unknowns "[unknown]", assets a label.
+ *
+ * A secret map shows its keys, each value "[secret]": `@pulumi/kubernetes` wraps a Secret's whole
+ * `data` and `stringData` in one secret (`core/v1/secret.js`), and the keys are what a pod's
+ * `secretKeyRef` must name (the deployability preflight checks them). Values never show.
  */
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -16,6 +20,18 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export const SECRET_TEXT = "[secret]";
 export const UNKNOWN_TEXT = "[unknown]";
+
+/** A secret's rendering: a plain map as its sorted keys with every value "[secret]"; anything else "[secret]". */
+function secretText(value: unknown): Json {
+    if (value === null || typeof value !== "object" || Array.isArray(value) || SIG_KEY in value) {
+        return SECRET_TEXT;
+    }
+    const out: { [key: string]: Json } = {};
+    for (const key of Object.keys(value).sort()) {
+        if ((value as Record<string, unknown>)[key] !== undefined) out[key] = SECRET_TEXT;
+    }
+    return out;
+}
 
 export function renderValue(value: unknown): Json {
     if (value === undefined || value === null) {
@@ -34,11 +50,11 @@ export function renderValue(value: unknown): Json {
         const obj = value as Record<string, unknown>;
         switch (obj[SIG_KEY]) {
             case SECRET_SIG:
-                return SECRET_TEXT;
+                return secretText(obj.value);
             case RESOURCE_SIG:
                 return typeof obj.urn === "string" ? obj.urn : UNKNOWN_TEXT;
             case OUTPUT_SIG:
-                return obj.secret === true ? SECRET_TEXT : "value" in obj ? renderValue(obj.value) : UNKNOWN_TEXT;
+                return obj.secret === true ? ("value" in obj ? secretText(obj.value) : SECRET_TEXT) : "value" in obj ? renderValue(obj.value) : UNKNOWN_TEXT;
             case ASSET_SIG:
                 return `[asset ${typeof obj.path === "string" ? obj.path : typeof obj.uri === "string" ? obj.uri : "text"}]`;
             case ARCHIVE_SIG:

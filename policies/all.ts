@@ -4,6 +4,7 @@
  */
 import { DATA_PROTECTION_POLICIES } from "./data-protection";
 import { DELIVERY_POLICIES } from "./delivery";
+import { DEPLOYABILITY_POLICIES } from "./deployability";
 import { HYGIENE_POLICIES } from "./hygiene";
 import type { LaunchpadPolicy } from "./lib";
 import { NETWORK_POLICIES } from "./network";
@@ -18,5 +19,6 @@ export const POLICIES: readonly LaunchpadPolicy[] = [
     ...WORKLOAD_POLICIES,
     ...DELIVERY_POLICIES,
     ...SECRETS_POLICIES,
+    ...DEPLOYABILITY_POLICIES,
     ...HYGIENE_POLICIES,
 ];

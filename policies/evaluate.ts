@@ -1,19 +1,27 @@
 /**
  * Runs the pack's policies without the Pulumi CLI, against an offline plan (`plan/engine.ts`) or a
  * saved `--json` plan: resource policies on every planned resource (type, inputs as props,
- * options with `protect`, provider, URN, name), stack policies on the whole set (explicit
- * `dependsOn` as dependencies, parents linked). Arguments are built the way the CLI's analyzer
+ * options with `protect`, provider, URN, name), stack policies on the whole set (parents,
+ * dependencies and property dependencies linked). Arguments are built the way the CLI's analyzer
  * builds them, so one policy object serves both.
  *
+ * Dependencies are what the CLI gives stack policies: every direct dependency the program's
+ * register request carried, explicit and from inputs (pulumi/pulumi
+ * `pkg/resource/deploy/step_generator.go`, `AnalyzeResources`: `Dependencies: v.Dependencies`;
+ * pulumi-policy `sdk/nodejs/policy/server.ts`: `r.getDependenciesList()`). A document saved before
+ * the plan recorded `dependencies` falls back to its explicit `dependsOn`.
+ *
  * Differences from the CLI, on purpose and visible: props are the planned inputs (the CLI's stack
- * policies see outputs); a stack resource's dependencies are its explicit `dependsOn` only; secret
- * values show as `"[secret]"`, which lets the secrets policy see them (see `policies/secrets.ts`).
+ * policies see outputs), to which stack policies get the two outputs they match resources by when
+ * the inputs lack them: an AWS resource's `arn` and a Kubernetes object's generated
+ * `metadata.name`, from the plan's (mocked) `arn` and `id`. Secret values show as `"[secret]"`,
+ * which lets the secrets policy see them (see `policies/secrets.ts`).
  */
 import type { PolicyPackConfig, PolicyProviderResource, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { SECRET_TEXT } from "../plan/values";
 import { POLICIES } from "./all";
 import { packConfigPath, readPackConfig, resolvePolicyConfig, type ResolvedPolicy } from "./config";
-import type { LaunchpadPolicy, Level } from "./lib";
+import { isKubernetesObjectType, rec, type LaunchpadPolicy, type Level } from "./lib";
 
 /** One resource as the offline plan records it (the `--json` shape; extra fields are ignored). */
 export interface PlanResourceLike {
@@ -24,6 +32,14 @@ export interface PlanResourceLike {
     readonly inputs: Readonly<Record<string, unknown>>;
     /** URNs of explicit `dependsOn`. @default [] */
     readonly dependsOn?: readonly string[];
+    /** URNs of every direct dependency, explicit and from inputs. @default - `dependsOn` */
+    readonly dependencies?: readonly string[];
+    /** Per input, the URNs it was taken from. @default {} */
+    readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+    /** The (mocked) provider id. @default none */
+    readonly id?: string | null;
+    /** The (mocked) ARN. @default none */
+    readonly arn?: string | null;
     /** @default false */
     readonly protect?: boolean;
     /** The provider's URN. @default none */
@@ -116,11 +132,26 @@ export async function runResourcePolicy(policy: LaunchpadPolicy, resource: PlanR
     return messages;
 }
 
-/** Builds the stack policies' view: every resource with its parent and explicit dependencies linked. */
+/**
+ * A stack policy's props: the inputs, plus the outputs the CLI would show that policies match
+ * resources by, when the inputs lack them: `arn`, and a Kubernetes object's generated name
+ * (its id is `<namespace>/<name>` or `<name>`).
+ */
+function stackProps(r: PlanResourceLike): Record<string, unknown> {
+    const p = props(r);
+    if (typeof r.arn === "string" && p.arn === undefined) p.arn = r.arn;
+    if (typeof r.id === "string" && isKubernetesObjectType(r.type)) {
+        const metadata = rec(p.metadata);
+        if (metadata.name === undefined) p.metadata = { ...metadata, name: r.id.split("/").pop() };
+    }
+    return p;
+}
+
+/** Builds the stack policies' view: every resource with its parent, dependencies and property dependencies linked. */
 export function policyResources(resources: readonly PlanResourceLike[]): PolicyResource[] {
     const byUrn = new Map<string, PolicyResource>();
     const out = resources.map((r) => {
-        const p = props(r);
+        const p = stackProps(r);
         const pr: PolicyResource = {
             type: r.type,
             props: p,
@@ -138,7 +169,9 @@ export function policyResources(resources: readonly PlanResourceLike[]): PolicyR
     resources.forEach((r, i) => {
         const parent = r.parent ? byUrn.get(r.parent) : undefined;
         if (parent) out[i].parent = parent;
-        out[i].dependencies = (r.dependsOn ?? []).map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined);
+        const linked = (urns: readonly string[]) => urns.map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined);
+        out[i].dependencies = linked(r.dependencies ?? r.dependsOn ?? []);
+        out[i].propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, urns]) => [k, linked(urns)]));
         const provider = r.provider ? byUrn.get(r.provider) : undefined;
         if (provider) out[i].provider = { type: provider.type, props: provider.props, urn: provider.urn, name: provider.name };
     });

@@ -78,6 +78,18 @@ export function arnRegion(arn: unknown): string | undefined {
 
 // --- Kubernetes -------------------------------------------------------------------------------
 
+/**
+ * True for a Kubernetes object the provider creates as such (`kubernetes:<group>/<version>:<Kind>`):
+ * not a Helm release or chart, a YAML or kustomize group, a `...List` or a `...Patch` (which
+ * changes an object that already exists).
+ */
+export function isKubernetesObjectType(type: string): boolean {
+    const [pkg, module, kind] = type.split(":");
+    if (pkg !== "kubernetes" || module === undefined || kind === undefined || !module.includes("/")) return false;
+    const group = module.split("/")[0];
+    return !["helm.sh", "yaml", "kustomize"].includes(group) && !kind.endsWith("List") && !kind.endsWith("Patch");
+}
+
 /** Kinds that run pods, and where each keeps its pod spec. */
 const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
     "kubernetes:core/v1:Pod": ["spec"],

@@ -415,7 +415,8 @@ describe("credentials", () => {
                 labels: { "app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "pulumi" },
             },
             type: "Opaque",
-            stringData: "[secret]",
+            // The keys show (the pods' secretKeyRefs name them), never a value.
+            stringData: { database: "[secret]", engine: "[secret]", host: "[secret]", password: "[secret]", port: "[secret]", username: "[secret]" },
         });
         expect(secret.state.stringData).toBe("[secret]");
         expect(secret.provider).toBe(named(p, "test-k8s").urn);

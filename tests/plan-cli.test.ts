@@ -18,6 +18,10 @@ interface JsonPlan {
         provider: string | null;
         custom: boolean;
         options: Record<string, unknown>;
+        dependencies: string[];
+        propertyDependencies: Record<string, string[]>;
+        id: string | null;
+        arn: string | null;
     }[];
     outputs: Record<string, unknown>;
     placeholders: { key: string; kind: string; value: string | null; reason: string; fix: string }[];
@@ -140,7 +144,7 @@ describe("npm run plan -- --json", () => {
         expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs", "placeholders"]);
         expect(doc.stack).toBe("staging");
         for (const res of doc.resources) {
-            expect(Object.keys(res)).toEqual(["urn", "type", "name", "parent", "inputs", "dependsOn", "protect", "provider", "custom", "options"]);
+            expect(Object.keys(res)).toEqual(["urn", "type", "name", "parent", "inputs", "dependsOn", "protect", "provider", "custom", "options", "dependencies", "propertyDependencies", "id", "arn"]);
         }
         expect(r.stdout.trim().split("\n")[0]).toBe("{");
         expect(r.stdout.endsWith("}\n")).toBe(true);

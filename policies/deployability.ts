@@ -1,0 +1,684 @@
+/**
+ * Deployability preflight: for every Kubernetes object in the plan, what the cluster must provide
+ * for it is provided by the plan itself, or declared by the existing-cluster config. A plan can be
+ * perfectly valid and still never become ready: an Ingress no controller serves, a claim no storage
+ * class binds, an HPA with no metrics API, an object created before its namespace, a pod reading a
+ * Secret key nobody writes, a role its service account cannot assume, a chart that moves. Each
+ * policy below is one of those gaps, checked offline without a cloud account; each violation names
+ * the object and what it lacks.
+ *
+ * Stack policies, because each gap is between two resources (or a resource and the cluster). Under
+ * the CLI a stack policy that reads a value unknown during preview is skipped with an advisory
+ * ("can't run policy ... during preview"; pulumi-policy `sdk/nodejs/policy/server.ts`), so the checks
+ * are split by gap: an unknown in one does not hide the others. The offline plan has no unknowns.
+ *
+ * What the cluster provides:
+ * - the plan's own resources: Helm charts (the provider tables below), EKS add-ons, StorageClasses,
+ *   IngressClasses, Namespaces, Secrets, ConfigMaps, ServiceAccounts, IAM roles, the OIDC provider;
+ * - on an existing cluster, the `launchpad:cluster:Cluster` component's `provides` (ingress classes,
+ *   storage classes, whether one is the default, whether the metrics API is served), declared in
+ *   config. The offline plan reads it from the component's inputs; under the CLI a stack policy sees a
+ *   component's registered outputs (`pkg/resource/deploy/step_generator.go`, `AnalyzeResources`), so
+ *   the component must register `provides` as an output too (`registerOutputs`).
+ *
+ * Dependencies are every direct dependency, explicit or from an input, as the CLI gives them to
+ * stack policies (see `policies/evaluate.ts`); an object depends on its Namespace directly or
+ * through another resource.
+ */
+import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
+import { arr, containersOf, isKubernetesObjectType, labelsOf, listText, podSpecOf, rec, strs, type LaunchpadStackPolicy } from "./lib";
+
+// --- Provider tables --------------------------------------------------------------------------
+
+/** Ingress controllers shipped as Helm charts: the controller they run and the IngressClass they create. */
+export const INGRESS_CONTROLLER_CHARTS: Readonly<Record<string, { readonly controller: string; readonly ingressClass: (values: Record<string, unknown>) => { name: string; isDefault: boolean } | undefined }>> = {
+    // aws/eks-charts stable/aws-load-balancer-controller: `ingressClass: alb`, `createIngressClassResource: true`,
+    // `ingressClassConfig.default: false`; the IngressClass's controller is `ingress.k8s.aws/alb`.
+    "aws-load-balancer-controller": {
+        controller: "ingress.k8s.aws/alb",
+        ingressClass: (v) => (v.createIngressClassResource === false ? undefined : { name: text(v.ingressClass) ?? "alb", isDefault: rec(v.ingressClassConfig).default === true }),
+    },
+    // kubernetes/ingress-nginx: `controller.ingressClassResource` {name: nginx, enabled: true, default: false}.
+    "ingress-nginx": {
+        controller: "k8s.io/ingress-nginx",
+        ingressClass: (v) => {
+            const c = rec(rec(v.controller).ingressClassResource);
+            return c.enabled === false ? undefined : { name: text(c.name) ?? "nginx", isDefault: c.default === true };
+        },
+    },
+};
+
+/** The aggregated APIs an HPA reads, and what serves each (a chart, or an EKS add-on). */
+export const METRICS_API_PROVIDERS: Readonly<Record<MetricsApi, { readonly charts: readonly string[]; readonly addons: readonly string[] }>> = {
+    "metrics.k8s.io": { charts: ["metrics-server"], addons: ["metrics-server"] },
+    "custom.metrics.k8s.io": { charts: ["prometheus-adapter"], addons: [] },
+    "external.metrics.k8s.io": { charts: ["keda"], addons: [] },
+};
+type MetricsApi = "metrics.k8s.io" | "custom.metrics.k8s.io" | "external.metrics.k8s.io";
+
+/** EKS add-ons that take an IRSA role (`serviceAccountRoleArn`), and the service account each runs as. */
+export const ADDON_SERVICE_ACCOUNTS: Readonly<Record<string, { readonly namespace: string; readonly name: string }>> = {
+    "aws-ebs-csi-driver": { namespace: "kube-system", name: "ebs-csi-controller-sa" },
+    "aws-efs-csi-driver": { namespace: "kube-system", name: "efs-csi-controller-sa" },
+    "vpc-cni": { namespace: "kube-system", name: "aws-node" },
+};
+
+/** CSI provisioners and what installs their driver. The in-tree EBS provisioner is migrated to the EBS CSI driver. */
+export const CSI_DRIVERS: Readonly<Record<string, { readonly addon: string; readonly chart: string }>> = {
+    "ebs.csi.aws.com": { addon: "aws-ebs-csi-driver", chart: "aws-ebs-csi-driver" },
+    "kubernetes.io/aws-ebs": { addon: "aws-ebs-csi-driver", chart: "aws-ebs-csi-driver" },
+    "efs.csi.aws.com": { addon: "aws-efs-csi-driver", chart: "aws-efs-csi-driver" },
+};
+
+/**
+ * Helm charts that create PersistentVolumeClaims, and the value paths that say so, so a chart's
+ * claim is checked like a plain one. A storage class of `-` means `storageClassName: ""` (the
+ * charts' convention); an existing claim means the chart creates none.
+ */
+export const CHART_VOLUME_CLAIMS: Readonly<Record<string, { readonly enabled: string; readonly storageClass: string; readonly existingClaim: string }>> = {
+    "prometheus-pushgateway": { enabled: "persistentVolume.enabled", storageClass: "persistentVolume.storageClass", existingClaim: "persistentVolume.existingClaim" },
+};
+
+/** Namespaces every cluster has: objects in them need no Namespace resource. */
+export const BUILT_IN_NAMESPACES: readonly string[] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** Built-in kinds that live outside namespaces. */
+const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
+    "Namespace", "Node", "PersistentVolume", "StorageClass", "IngressClass", "ClusterRole", "ClusterRoleBinding",
+    "CustomResourceDefinition", "PriorityClass", "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "APIService", "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration",
+]);
+
+const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
+const DEFAULT_STORAGE_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
+const DEFAULT_INGRESS_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
+const STS_AUDIENCE = "sts.amazonaws.com";
+const WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity";
+
+const TYPES = {
+    namespace: "kubernetes:core/v1:Namespace",
+    secret: "kubernetes:core/v1:Secret",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+    pv: "kubernetes:core/v1:PersistentVolume",
+    storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
+    ingressClass: "kubernetes:networking.k8s.io/v1:IngressClass",
+    statefulSet: "kubernetes:apps/v1:StatefulSet",
+    helmRelease: "kubernetes:helm.sh/v3:Release",
+    helmChart: "kubernetes:helm.sh/v4:Chart",
+    addon: "aws:eks/addon:Addon",
+    role: "aws:iam/role:Role",
+    oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    cluster: "launchpad:cluster:Cluster",
+} as const;
+
+// --- Reading the plan -------------------------------------------------------------------------
+
+function text(v: unknown): string | undefined {
+    return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+/** A nested value by dotted path. */
+function at(obj: Record<string, unknown>, path: string): unknown {
+    let cur: unknown = obj;
+    for (const p of path.split(".")) cur = rec(cur)[p];
+    return cur;
+}
+
+/** `kubernetes:apps/v1:Deployment` -> `Deployment`. */
+function kindOf(type: string): string {
+    return type.split(":").pop() ?? type;
+}
+
+function nameOf(r: PolicyResource): string {
+    return text(rec(r.props.metadata).name) ?? r.name;
+}
+
+/** The namespace a namespaced object (or a Helm chart) goes to: its own, else its provider's default, else `default`. */
+function namespaceOf(r: PolicyResource): string {
+    const own: unknown = isChart(r) ? r.props.namespace : rec(r.props.metadata).namespace;
+    return text(own) ?? text(r.provider?.props.namespace) ?? "default";
+}
+
+function isNamespaced(r: PolicyResource): boolean {
+    return isChart(r) || (isKubernetesObjectType(r.type) && !CLUSTER_SCOPED_KINDS.has(kindOf(r.type)));
+}
+
+/** `Deployment launchpad-staging/api-blue`, `StorageClass gp3`, `Helm release pushgateway (chart prometheus-pushgateway)`. */
+function who(r: PolicyResource): string {
+    if (isChart(r)) return `Helm ${r.type === TYPES.helmChart ? "chart" : "release"} ${text(r.props.name) ?? r.name} (chart ${text(r.props.chart) ?? "?"})`;
+    return isNamespaced(r) ? `${kindOf(r.type)} ${namespaceOf(r)}/${nameOf(r)}` : `${kindOf(r.type)} ${nameOf(r)}`;
+}
+
+function isChart(r: PolicyResource): boolean {
+    return r.type === TYPES.helmRelease || r.type === TYPES.helmChart;
+}
+
+/** A chart's name without its repository: `eks/aws-load-balancer-controller`, `oci://.../metrics-server` -> the last segment. */
+function chartName(r: PolicyResource): string {
+    return (text(r.props.chart) ?? "").split("/").pop() ?? "";
+}
+
+function charts(resources: readonly PolicyResource[]): PolicyResource[] {
+    return resources.filter(isChart);
+}
+
+function addonNames(resources: readonly PolicyResource[]): Set<string> {
+    return new Set(resources.filter((r) => r.type === TYPES.addon).map((r) => text(r.props.addonName) ?? ""));
+}
+
+function ofType(resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] {
+    return resources.filter((r) => types.includes(r.type));
+}
+
+function byKind(resources: readonly PolicyResource[], kind: string): PolicyResource[] {
+    return resources.filter((r) => isKubernetesObjectType(r.type) && kindOf(r.type) === kind);
+}
+
+/** What an existing cluster declares it provides (`launchpad:cluster:Cluster`'s `provides`); all empty when nothing is declared. */
+export interface DeclaredProvides {
+    readonly ingressClasses: readonly string[];
+    readonly storageClasses: readonly string[];
+    readonly defaultStorageClass: boolean;
+    readonly metricsApi: boolean;
+}
+
+export function declaredProvides(resources: readonly PolicyResource[]): DeclaredProvides {
+    const all = ofType(resources, TYPES.cluster).map((c) => rec(c.props.provides));
+    return {
+        ingressClasses: all.flatMap((p) => strs(p.ingressClasses)),
+        storageClasses: all.flatMap((p) => strs(p.storageClasses)),
+        defaultStorageClass: all.some((p) => p.defaultStorageClass === true),
+        metricsApi: all.some((p) => p.metricsApi === true),
+    };
+}
+
+/** Every resource `r` depends on, directly or through others. */
+function dependencyClosure(r: PolicyResource): Set<string> {
+    const seen = new Set<string>();
+    const stack = [...r.dependencies];
+    while (stack.length > 0) {
+        const d = stack.pop() as PolicyResource;
+        if (seen.has(d.urn)) continue;
+        seen.add(d.urn);
+        stack.push(...d.dependencies);
+    }
+    return seen;
+}
+
+// --- Ingress ----------------------------------------------------------------------------------
+
+interface IngressClassOffer {
+    readonly isDefault: boolean;
+}
+
+/**
+ * Every ingress class with a controller (charts' own classes, planned IngressClasses a planned
+ * controller serves, declared ones), and the controller charts the plan installs.
+ */
+function ingressClasses(resources: readonly PolicyResource[]): { offered: Map<string, IngressClassOffer>; controllerCharts: Set<string> } {
+    const offered = new Map<string, IngressClassOffer>();
+    const controllers = new Set<string>();
+    const controllerCharts = new Set<string>();
+    for (const c of charts(resources)) {
+        const entry = INGRESS_CONTROLLER_CHARTS[chartName(c)];
+        if (entry === undefined) continue;
+        controllers.add(entry.controller);
+        controllerCharts.add(chartName(c));
+        const cls = entry.ingressClass(rec(c.props.values));
+        if (cls !== undefined) offered.set(cls.name, { isDefault: cls.isDefault });
+    }
+    for (const ic of byKind(resources, "IngressClass")) {
+        if (controllers.has(text(rec(ic.props.spec).controller) ?? "")) {
+            offered.set(nameOf(ic), { isDefault: labelsOf(ic.props, "annotations")[DEFAULT_INGRESS_CLASS_ANNOTATION] === "true" });
+        }
+    }
+    for (const name of declaredProvides(resources).ingressClasses) {
+        if (!offered.has(name)) offered.set(name, { isDefault: false });
+    }
+    return { offered, controllerCharts };
+}
+
+/** The fix for a class nobody provides: the chart whose default class it is, installed or not. */
+function ingressFix(cls: string, installed: ReadonlySet<string>): string {
+    const chart = Object.entries(INGRESS_CONTROLLER_CHARTS).find(([, e]) => e.ingressClass({})?.name === cls);
+    if (chart === undefined) return "install a controller for it";
+    return installed.has(chart[0])
+        ? `let the ${chart[0]} chart create the IngressClass, or add an IngressClass ${cls} with spec.controller ${chart[1].controller}`
+        : `install its controller (the ${chart[0]} chart provides ${cls})`;
+}
+
+export const preflightIngressController: LaunchpadStackPolicy = {
+    name: "preflight-ingress-controller",
+    description: "Every Ingress's class has a controller: a controller chart in the plan, or a class the existing cluster declares.",
+    enforcementLevel: "mandatory",
+    validateStack: (args: StackValidationArgs, report) => {
+        const { offered, controllerCharts } = ingressClasses(args.resources);
+        const known = [...offered.keys()].sort();
+        const available = known.length > 0
+            ? `available: ${listText(known)}`
+            : controllerCharts.size > 0 ? "the plan's ingress controllers create no IngressClass" : "the plan installs no ingress controller and the existing cluster declares no class";
+        for (const ing of byKind(args.resources, "Ingress")) {
+            const cls = text(rec(ing.props.spec).ingressClassName) ?? labelsOf(ing.props, "annotations")["kubernetes.io/ingress.class"];
+            if (cls === undefined) {
+                if (![...offered.values()].some((o) => o.isDefault)) {
+                    report(`${who(ing)} names no ingress class and no IngressClass is the default, so no controller serves it: set spec.ingressClassName (${available}).`, ing.urn);
+                }
+                continue;
+            }
+            if (!offered.has(cls)) {
+                report(`${who(ing)} uses ingress class ${cls}, which no controller in the plan or the existing cluster provides (${available}): ${ingressFix(cls, controllerCharts)}, or declare it in the cluster's provides.ingressClasses.`, ing.urn);
+            }
+        }
+    },
+};
+
+// --- Storage ----------------------------------------------------------------------------------
+
+interface ClaimRequest {
+    readonly owner: PolicyResource;
+    /** The claim, as the subject of a message: `PersistentVolumeClaim ns/data`, `StatefulSet ns/db volumeClaimTemplate data`, `Helm release ... creates a PersistentVolumeClaim (...) that`. */
+    readonly what: string;
+    /** The requested class; undefined asks for the default; "" asks for none. */
+    readonly storageClass: string | undefined;
+}
+
+/** Every claim the plan makes: plain PVCs, StatefulSets' claim templates, the PVCs charts create. */
+function claims(resources: readonly PolicyResource[]): ClaimRequest[] {
+    const out: ClaimRequest[] = [];
+    for (const r of resources) {
+        if (r.type === TYPES.pvc) {
+            const sc = rec(r.props.spec).storageClassName;
+            out.push({ owner: r, what: who(r), storageClass: typeof sc === "string" ? sc : undefined });
+        } else if (r.type === TYPES.statefulSet) {
+            for (const t of arr(rec(r.props.spec).volumeClaimTemplates).map(rec)) {
+                const sc = rec(t.spec).storageClassName;
+                out.push({ owner: r, what: `${who(r)} volumeClaimTemplate ${text(rec(t.metadata).name) ?? "?"}`, storageClass: typeof sc === "string" ? sc : undefined });
+            }
+        } else if (isChart(r)) {
+            const entry = CHART_VOLUME_CLAIMS[chartName(r)];
+            const values = rec(r.props.values);
+            if (entry === undefined || at(values, entry.enabled) !== true || text(at(values, entry.existingClaim)) !== undefined) continue;
+            const sc = text(at(values, entry.storageClass));
+            out.push({ owner: r, what: `${who(r)} creates a PersistentVolumeClaim (${entry.enabled}) that`, storageClass: sc === "-" ? "" : sc });
+        }
+    }
+    return out;
+}
+
+export const preflightStorageClass: LaunchpadStackPolicy = {
+    name: "preflight-storage-class",
+    description: "Every PersistentVolumeClaim (plain, a StatefulSet's, a chart's) names a storage class that exists, or there is a default one; a planned class's CSI driver is installed.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const declared = declaredProvides(args.resources);
+        const planned = new Map(byKind(args.resources, "StorageClass").map((sc) => [nameOf(sc), sc]));
+        const defaults = [...planned.values()].filter((sc) => labelsOf(sc.props, "annotations")[DEFAULT_STORAGE_CLASS_ANNOTATION] === "true");
+        const addons = addonNames(args.resources);
+        const chartNames = new Set(charts(args.resources).map(chartName));
+        const hasVolumes = ofType(args.resources, TYPES.pv).length > 0;
+        const known = [...new Set([...planned.keys(), ...declared.storageClasses])].sort();
+        const available = known.length > 0 ? `available: ${listText(known)}` : "the plan creates no StorageClass and the existing cluster declares none";
+        for (const c of claims(args.resources)) {
+            const subject = c.what;
+            if (c.storageClass === "") {
+                if (!hasVolumes) report(`${subject} asks for no storage class (storageClassName ""), so it binds only to a pre-provisioned PersistentVolume, and the plan has none: name a storage class (${available}).`, c.owner.urn);
+                continue;
+            }
+            let cls: PolicyResource | undefined;
+            if (c.storageClass === undefined) {
+                if (defaults.length === 0 && !declared.defaultStorageClass) {
+                    report(`${subject} asks for the default storage class, and there is none: mark a StorageClass ${DEFAULT_STORAGE_CLASS_ANNOTATION}: "true", declare the cluster's provides.defaultStorageClass, or set storageClassName (${available}).`, c.owner.urn);
+                    continue;
+                }
+                cls = defaults[0];
+            } else {
+                cls = planned.get(c.storageClass);
+                if (cls === undefined && !declared.storageClasses.includes(c.storageClass)) {
+                    report(`${subject} uses storage class ${c.storageClass}, which neither the plan nor the existing cluster provides (${available}): create the StorageClass or declare it in the cluster's provides.storageClasses.`, c.owner.urn);
+                    continue;
+                }
+            }
+            const provisioner = cls === undefined ? undefined : text(cls.props.provisioner);
+            const driver = provisioner === undefined ? undefined : CSI_DRIVERS[provisioner];
+            if (cls !== undefined && driver !== undefined && !addons.has(driver.addon) && !chartNames.has(driver.chart)) {
+                report(`${subject} uses storage class ${nameOf(cls)}, which provisions through ${provisioner}, and nothing in the plan installs that CSI driver: add the ${driver.addon} EKS add-on (or the ${driver.chart} chart).`, c.owner.urn);
+            }
+        }
+    },
+};
+
+// --- Metrics API ------------------------------------------------------------------------------
+
+/** The APIs an HPA's metrics need (autoscaling/v1 and a v2 HPA without metrics scale on CPU). */
+function metricsApisOf(hpa: PolicyResource): Map<MetricsApi, string[]> {
+    const spec = rec(hpa.props.spec);
+    const out = new Map<MetricsApi, string[]>();
+    const add = (api: MetricsApi, metric: string) => out.set(api, [...(out.get(api) ?? []), metric]);
+    const metrics = arr(spec.metrics).map(rec);
+    if (metrics.length === 0) add("metrics.k8s.io", "cpu");
+    for (const m of metrics) {
+        const type = text(m.type) ?? "";
+        const source = rec(m[type.charAt(0).toLowerCase() + type.slice(1)]);
+        const name = text(source.name) ?? text(rec(source.metric).name) ?? type;
+        if (type === "Resource" || type === "ContainerResource") add("metrics.k8s.io", name);
+        else if (type === "Pods" || type === "Object") add("custom.metrics.k8s.io", name);
+        else if (type === "External") add("external.metrics.k8s.io", name);
+    }
+    return out;
+}
+
+export const preflightMetricsApi: LaunchpadStackPolicy = {
+    name: "preflight-metrics-api",
+    description: "Every HorizontalPodAutoscaler has the metrics API its metrics need: metrics-server (chart or EKS add-on) for resource metrics, or the existing cluster declares it.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const chartNames = new Set(charts(args.resources).map(chartName));
+        const addons = addonNames(args.resources);
+        const served = (api: MetricsApi): boolean =>
+            METRICS_API_PROVIDERS[api].charts.some((c) => chartNames.has(c)) ||
+            METRICS_API_PROVIDERS[api].addons.some((a) => addons.has(a)) ||
+            (api === "metrics.k8s.io" && declaredProvides(args.resources).metricsApi);
+        for (const hpa of byKind(args.resources, "HorizontalPodAutoscaler")) {
+            for (const [api, metrics] of metricsApisOf(hpa)) {
+                if (served(api)) continue;
+                const { charts: cs, addons: as } = METRICS_API_PROVIDERS[api];
+                const install = [...cs.map((c) => `the ${c} chart`), ...as.map((a) => `the ${a} EKS add-on`)];
+                const declare = api === "metrics.k8s.io" ? ", or declare the cluster's provides.metricsApi" : "";
+                report(`${who(hpa)} scales on ${listText(metrics)}, which needs the ${api} API, and nothing in the plan or the existing cluster serves it: install ${install.join(" or ")}${declare}.`, hpa.urn);
+            }
+        }
+    },
+};
+
+// --- Namespaces -------------------------------------------------------------------------------
+
+export const preflightNamespace: LaunchpadStackPolicy = {
+    name: "preflight-namespace",
+    description: "Every namespaced object (Helm releases by their namespace) is in a built-in namespace, or in a Namespace of the plan it depends on.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const namespaces = new Map(ofType(args.resources, TYPES.namespace).map((n) => [nameOf(n), n]));
+        for (const r of args.resources) {
+            if (!isNamespaced(r)) continue;
+            const ns = namespaceOf(r);
+            // helm install --create-namespace: the release makes its own.
+            if (BUILT_IN_NAMESPACES.includes(ns) || (isChart(r) && r.props.createNamespace === true)) continue;
+            const namespace = namespaces.get(ns);
+            if (namespace === undefined) {
+                report(`${who(r)} is in namespace ${ns}, which is neither built in nor created by the plan: add a Namespace ${ns} and take the namespace from its metadata.name.`, r.urn);
+            } else if (!dependencyClosure(r).has(namespace.urn)) {
+                const field = isChart(r) ? "namespace" : "metadata.namespace";
+                report(`${who(r)} is in namespace ${ns} but does not depend on its Namespace (${namespace.name}), so it may be created before the namespace exists and deleted after it: take ${field} from the Namespace's metadata.name, or add the Namespace to dependsOn.`, r.urn);
+            }
+        }
+    },
+};
+
+// --- Pod references ---------------------------------------------------------------------------
+
+interface Reference {
+    readonly kind: "Secret" | "ConfigMap" | "ServiceAccount";
+    readonly name: string;
+    /** Keys the reference reads; empty for a whole object (envFrom, a volume without items). */
+    readonly keys: readonly string[];
+    /** Where in the pod spec, for messages: `container app env DATABASE_PASSWORD`. */
+    readonly where: string;
+}
+
+/** Every reference a pod spec makes that must resolve; `optional: true` ones are left out. */
+function podReferences(pod: Record<string, unknown>): Reference[] {
+    const out: Reference[] = [];
+    const push = (kind: Reference["kind"], ref: Record<string, unknown>, nameKey: string, keys: string[], where: string) => {
+        const name = text(ref[nameKey]);
+        if (name !== undefined && ref.optional !== true) out.push({ kind, name, keys, where });
+    };
+    for (const c of containersOf(pod)) {
+        for (const e of arr(c.spec.env).map(rec)) {
+            const from = rec(e.valueFrom);
+            const where = `${c.label} env ${text(e.name) ?? "?"}`;
+            for (const [field, kind] of [["secretKeyRef", "Secret"], ["configMapKeyRef", "ConfigMap"]] as const) {
+                const ref = rec(from[field]);
+                if (Object.keys(ref).length > 0) push(kind, ref, "name", strs([ref.key]), where);
+            }
+        }
+        for (const e of arr(c.spec.envFrom).map(rec)) {
+            if (Object.keys(rec(e.secretRef)).length > 0) push("Secret", rec(e.secretRef), "name", [], `${c.label} envFrom`);
+            if (Object.keys(rec(e.configMapRef)).length > 0) push("ConfigMap", rec(e.configMapRef), "name", [], `${c.label} envFrom`);
+        }
+    }
+    const itemKeys = (v: Record<string, unknown>) => strs(arr(v.items).map((i) => rec(i).key));
+    for (const v of arr(pod.volumes).map(rec)) {
+        const where = `volume ${text(v.name) ?? "?"}`;
+        if (Object.keys(rec(v.secret)).length > 0) push("Secret", rec(v.secret), "secretName", itemKeys(rec(v.secret)), where);
+        if (Object.keys(rec(v.configMap)).length > 0) push("ConfigMap", rec(v.configMap), "name", itemKeys(rec(v.configMap)), where);
+        for (const s of arr(rec(v.projected).sources).map(rec)) {
+            if (Object.keys(rec(s.secret)).length > 0) push("Secret", rec(s.secret), "name", itemKeys(rec(s.secret)), where);
+            if (Object.keys(rec(s.configMap)).length > 0) push("ConfigMap", rec(s.configMap), "name", itemKeys(rec(s.configMap)), where);
+        }
+    }
+    const sa = text(pod.serviceAccountName) ?? text(pod.serviceAccount);
+    if (sa !== undefined && sa !== "default") out.push({ kind: "ServiceAccount", name: sa, keys: [], where: "serviceAccountName" });
+    return out;
+}
+
+/** A Secret's or ConfigMap's keys; undefined when the plan shows a whole map as one secret (keys unknown). */
+function keysOf(r: PolicyResource): Set<string> | undefined {
+    const fields = r.type === TYPES.secret ? ["data", "stringData"] : ["data", "binaryData"];
+    const keys = new Set<string>();
+    for (const f of fields) {
+        const v: unknown = r.props[f];
+        if (v === undefined || v === null) continue;
+        if (typeof v !== "object" || Array.isArray(v)) return undefined;
+        for (const k of Object.keys(v)) keys.add(k);
+    }
+    // The token controller fills these in (kubernetes.io/service-account-token Secrets).
+    if (r.props.type === "kubernetes.io/service-account-token") for (const k of ["token", "ca.crt", "namespace"]) keys.add(k);
+    return keys;
+}
+
+const REFERENCE_TYPES = { Secret: TYPES.secret, ConfigMap: TYPES.configMap, ServiceAccount: TYPES.serviceAccount } as const;
+
+export const preflightPodReferences: LaunchpadStackPolicy = {
+    name: "preflight-pod-references",
+    description: "Every Secret, ConfigMap (and key) and ServiceAccount a pod spec names (env valueFrom, envFrom, volumes, serviceAccountName) is in the plan, in the pod's namespace, unless the reference is optional.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const objects = new Map<string, PolicyResource>();
+        for (const r of ofType(args.resources, ...Object.values(REFERENCE_TYPES))) objects.set(`${r.type}|${namespaceOf(r)}|${nameOf(r)}`, r);
+        for (const w of args.resources) {
+            const pod = podSpecOf(w.type, w.props);
+            if (pod === undefined) continue;
+            const ns = namespaceOf(w);
+            // One message per object: what is missing, and every place that reads it.
+            const grouped = new Map<string, Reference[]>();
+            for (const ref of podReferences(pod)) {
+                const key = `${ref.kind}|${ref.name}`;
+                grouped.set(key, [...(grouped.get(key) ?? []), ref]);
+            }
+            for (const refs of grouped.values()) {
+                const { kind, name } = refs[0];
+                const target = objects.get(`${REFERENCE_TYPES[kind]}|${ns}|${name}`);
+                const places = listText([...new Set(refs.map((r) => r.where))]);
+                if (target === undefined) {
+                    const optional = kind === "ServiceAccount" ? "" : ", or mark the reference optional";
+                    report(`${who(w)} reads ${kind} ${name} (${places}), which the plan does not create in namespace ${ns}: create it in the plan${optional}.`, w.urn);
+                    continue;
+                }
+                const keys = kind === "ServiceAccount" ? undefined : keysOf(target);
+                if (keys === undefined) continue;
+                const missing = [...new Set(refs.flatMap((r) => r.keys))].filter((k) => !keys.has(k));
+                if (missing.length > 0) {
+                    const readers = listText([...new Set(refs.filter((r) => r.keys.some((k) => missing.includes(k))).map((r) => r.where))]);
+                    report(`${who(w)} reads key${missing.length === 1 ? "" : "s"} ${listText(missing)} of ${kind} ${ns}/${name} (${readers}), which it does not have (it has ${keys.size > 0 ? listText([...keys].sort()) : "no keys"}): name an existing key, add it to the ${kind}, or mark the reference optional.`, w.urn);
+                }
+            }
+        }
+    },
+};
+
+// --- IRSA -------------------------------------------------------------------------------------
+
+interface Statement {
+    readonly Effect?: unknown;
+    readonly Action?: unknown;
+    readonly Principal?: unknown;
+    readonly Condition?: unknown;
+}
+
+function oneOrMany(v: unknown): string[] {
+    return typeof v === "string" ? [v] : strs(v);
+}
+
+/** The statements of a trust policy (a JSON string under both the plan and the CLI), or undefined when it is not one. */
+function statementsOf(policy: unknown): Statement[] | undefined {
+    let doc: unknown = policy;
+    if (typeof policy === "string") {
+        try {
+            doc = JSON.parse(policy);
+        } catch {
+            return undefined;
+        }
+    }
+    const s = rec(doc).Statement;
+    if (s === undefined) return undefined;
+    return (Array.isArray(s) ? s : [s]).map((x) => rec(x) as Statement);
+}
+
+/** `oidc.eks.<region>.amazonaws.com/id/<ID>` from an OIDC provider's ARN. */
+function issuerOf(oidcArn: string): string {
+    return oidcArn.split(":oidc-provider/").pop() ?? oidcArn;
+}
+
+/**
+ * Why a trust policy does not let exactly `subject` assume the role through one of `providers`,
+ * or undefined when it does: every web-identity statement names a planned provider and holds
+ * StringEquals `<issuer>:sub` = `subject` (one value) and `<issuer>:aud` = `sts.amazonaws.com`.
+ */
+export function trustProblem(policy: unknown, providers: readonly string[], subject: string): string | undefined {
+    const statements = statementsOf(policy);
+    if (statements === undefined) return "its assume-role policy is not a policy document";
+    const web = statements.filter((s) => s.Effect === "Allow" && oneOrMany(s.Action).some((a) => a === WEB_IDENTITY_ACTION || a === "sts:*" || a === "*"));
+    if (web.length === 0) return "it has no sts:AssumeRoleWithWebIdentity statement";
+    const grants: string[] = [];
+    let exact = true;
+    for (const s of web) {
+        const federated = oneOrMany(rec(s.Principal).Federated);
+        const provider = federated.find((f) => providers.includes(f));
+        if (provider === undefined) {
+            grants.push(`Federated ${federated.length > 0 ? federated.join(", ") : "(none)"}, not this cluster's OIDC provider`);
+            exact = false;
+            continue;
+        }
+        const issuer = issuerOf(provider);
+        const cond = rec(s.Condition);
+        const equals = rec(cond.StringEquals);
+        const subs = oneOrMany(equals[`${issuer}:sub`]);
+        const auds = oneOrMany(equals[`${issuer}:aud`]);
+        const loose = Object.entries(cond).filter(([op, v]) => op !== "StringEquals" && rec(v)[`${issuer}:sub`] !== undefined).map(([op, v]) => `${op} ${oneOrMany(rec(v)[`${issuer}:sub`]).join(", ")}`);
+        const parts: string[] = [];
+        if (loose.length > 0) parts.push(...loose);
+        if (subs.length === 0 && loose.length === 0) parts.push("any service account (no StringEquals :sub)");
+        if (subs.length > 0) parts.push(subs.join(", "));
+        if (auds.length !== 1 || auds[0] !== STS_AUDIENCE) parts.push(auds.length === 0 ? "no :aud condition" : `aud ${auds.join(", ")}`);
+        grants.push(parts.join(" with "));
+        if (loose.length > 0 || subs.length !== 1 || subs[0] !== subject || auds.length !== 1 || auds[0] !== STS_AUDIENCE) exact = false;
+    }
+    return exact ? undefined : `it trusts ${listText(grants)}`;
+}
+
+interface IrsaUser {
+    readonly resource: PolicyResource;
+    readonly description: string;
+    readonly roleArn: string;
+    readonly namespace: string;
+    readonly serviceAccount: string;
+}
+
+export const preflightIrsaTrust: LaunchpadStackPolicy = {
+    name: "preflight-irsa-trust",
+    description: "Every IAM role a service account assumes (eks.amazonaws.com/role-arn, an EKS add-on's serviceAccountRoleArn) is in the plan and trusts exactly that namespace:name through the cluster's OIDC provider.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const roles = new Map(ofType(args.resources, TYPES.role).map((r) => [text(r.props.arn) ?? "", r]));
+        const providers = ofType(args.resources, TYPES.oidcProvider).map((p) => text(p.props.arn)).filter((a): a is string => a !== undefined);
+        const users: IrsaUser[] = [];
+        for (const sa of ofType(args.resources, TYPES.serviceAccount)) {
+            const roleArn = labelsOf(sa.props, "annotations")[IRSA_ANNOTATION];
+            if (roleArn !== undefined) users.push({ resource: sa, description: `${who(sa)} (annotation ${IRSA_ANNOTATION})`, roleArn, namespace: namespaceOf(sa), serviceAccount: nameOf(sa) });
+        }
+        for (const addon of ofType(args.resources, TYPES.addon)) {
+            const roleArn = text(addon.props.serviceAccountRoleArn);
+            if (roleArn === undefined) continue;
+            const name = text(addon.props.addonName) ?? addon.name;
+            const sa = ADDON_SERVICE_ACCOUNTS[name] as { namespace: string; name: string } | undefined;
+            if (sa === undefined) {
+                report(`EKS add-on ${name} takes role ${roleArn}, but the preflight does not know which service account the add-on runs as, so it cannot check the role's trust: add the add-on to ADDON_SERVICE_ACCOUNTS in policies/deployability.ts.`, addon.urn);
+                continue;
+            }
+            users.push({ resource: addon, description: `EKS add-on ${name} (service account ${sa.namespace}/${sa.name})`, roleArn, namespace: sa.namespace, serviceAccount: sa.name });
+        }
+        for (const u of users) {
+            const role = roles.get(u.roleArn);
+            const subject = `system:serviceaccount:${u.namespace}:${u.serviceAccount}`;
+            if (role === undefined) {
+                report(`${u.description} assumes role ${u.roleArn}, which the plan does not create, so its trust cannot be checked: create the role in the plan, trusting ${subject} through the cluster's OIDC provider.`, u.resource.urn);
+                continue;
+            }
+            if (providers.length === 0) {
+                report(`${u.description} assumes role ${role.name} through IRSA, but the plan has no IAM OIDC provider for the cluster: add an aws.iam.OpenIdConnectProvider for the cluster's issuer.`, u.resource.urn);
+                continue;
+            }
+            const problem = trustProblem(role.props.assumeRolePolicy, providers, subject);
+            if (problem !== undefined) {
+                const issuer = issuerOf(providers[0]);
+                report(
+                    `${u.description} assumes role ${role.name}, whose trust policy does not let exactly ${subject} assume it through the cluster's OIDC provider (${problem}): ` +
+                        `allow ${WEB_IDENTITY_ACTION} for Federated ${providers[0]} with StringEquals ${issuer}:sub = ${subject} and ${issuer}:aud = ${STS_AUDIENCE}, and nothing broader.`,
+                    u.resource.urn,
+                );
+            }
+        }
+    },
+};
+
+// --- Helm -------------------------------------------------------------------------------------
+
+/** One exact SemVer 2 version (an optional leading `v`): no ranges, no wildcards. */
+const EXACT_VERSION = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+
+export const preflightHelmPinned: LaunchpadStackPolicy = {
+    name: "preflight-helm-pinned",
+    description: "Every Helm release installs one exact chart version from a named repository (repositoryOpts.repo or an oci:// chart); a local chart is pinned by the repository itself.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        for (const c of charts(args.resources)) {
+            const chart = text(c.props.chart) ?? "";
+            if (/^(\.{0,2}\/)/.test(chart)) continue;
+            const gaps: string[] = [];
+            const fixes: string[] = [];
+            const version: unknown = c.props.version;
+            if (typeof version !== "string" || version === "" || !EXACT_VERSION.test(version)) {
+                gaps.push(typeof version === "string" && version !== "" ? `version ${JSON.stringify(version)} is not one exact chart version` : "it has no version");
+                fixes.push("set version to one chart release (say 1.2.3)");
+            }
+            if (!chart.startsWith("oci://") && text(rec(c.props.repositoryOpts).repo) === undefined) {
+                gaps.push("it names no chart repository");
+                fixes.push("set repositoryOpts.repo (or use an oci:// chart) rather than a repository alias of the machine that runs pulumi");
+            }
+            if (gaps.length > 0) report(`${who(c)} is not pinned: ${gaps.join(" and ")}: ${fixes.join("; ")}.`, c.urn);
+        }
+    },
+};
+
+export const DEPLOYABILITY_POLICIES = [
+    preflightIngressController,
+    preflightStorageClass,
+    preflightMetricsApi,
+    preflightNamespace,
+    preflightPodReferences,
+    preflightIrsaTrust,
+    preflightHelmPinned,
+] as const;

@@ -1,0 +1,114 @@
+/**
+ * What the offline plan records for the policies that run on it, as the Pulumi CLI gives it to
+ * them: every dependency (explicit and from inputs) and each input's dependencies, the provider's
+ * id and ARN, a component's inputs, and a Secret's keys without its values.
+ *
+ * The CLI's stack policies get each resource's `dependencies` from the engine's state
+ * (pulumi/pulumi pkg/resource/deploy/step_generator.go, AnalyzeResources), which records the
+ * register request's `dependencies` (pkg/resource/deploy/source_eval.go); the Node SDK fills that
+ * with the explicit dependsOn (a component as its custom children) and every input's
+ * dependencies (@pulumi/pulumi runtime/resource.js, prepareResource: allDirectDependencyURNs).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { CONNECTION_SECRET_KEYS } from "../components/database";
+import { renderJson } from "../plan/render";
+import { renderValue } from "../plan/values";
+import { named, planProgram, planStack } from "./support/plan";
+
+const NS = "launchpad-staging-cluster-namespace";
+
+describe("dependencies", () => {
+    it("records the implicit dependency of an input taken from another resource: a Deployment on its Namespace and Secret", async () => {
+        const p = await planStack("staging");
+        const blue = named(p, "launchpad-staging-api-blue");
+        expect(blue.dependsOn).toEqual([]);
+        expect(blue.dependencies).toEqual([named(p, NS).urn, named(p, "launchpad-staging-database-connection").urn]);
+        expect(blue.propertyDependencies).toEqual({ metadata: [named(p, NS).urn], spec: [named(p, "launchpad-staging-database-connection").urn] });
+    });
+
+    it("keeps dependsOn the explicit ones only; dependencies holds them too, with the inputs' ones", async () => {
+        const p = await planStack("staging");
+        const live = named(p, "launchpad-staging-api-live");
+        expect(live.dependsOn.map((u) => u.split("::").pop())).toEqual(["launchpad-staging-api-green", "launchpad-staging-api-green-gate"]);
+        expect(live.dependencies.map((u) => u.split("::").pop()).sort()).toEqual([NS, "launchpad-staging-api-green", "launchpad-staging-api-green-gate"].sort());
+        // An explicit dependency on a custom resource is always among them (one on a component counts as its children).
+        const custom = new Set(p.resources.filter((r) => r.custom).map((r) => r.urn));
+        expect(p.resources.flatMap((r) => r.dependsOn.filter((d) => custom.has(d) && !r.dependencies.includes(d)))).toEqual([]);
+    });
+
+    it("is in the --json document, every URN a planned resource", async () => {
+        const doc = JSON.parse(renderJson(await planStack("staging"))) as { resources: { urn: string; dependencies: string[]; propertyDependencies: Record<string, string[]> }[] };
+        const urns = new Set(doc.resources.map((r) => r.urn));
+        const all = doc.resources.flatMap((r) => [...r.dependencies, ...Object.values(r.propertyDependencies).flat()]);
+        expect(all.length).toBeGreaterThan(0);
+        expect(all.filter((u) => !urns.has(u))).toEqual([]);
+    });
+});
+
+describe("id and arn", () => {
+    it("carry the (mocked) provider's answer: a role's ARN is the one its service account names", async () => {
+        const p = await planStack("staging");
+        const role = named(p, "launchpad-staging-logical-backup-dump-role");
+        expect(role.arn).toBe(role.state.arn);
+        expect(role.arn).toMatch(/^arn:aws:iam::123456789012:role\/launchpad-staging-logical-backup-dump-role-[0-9a-f]{7}$/);
+        expect((named(p, "launchpad-staging-logical-backup-dump-sa").inputs.metadata as { annotations: Record<string, string> }).annotations["eks.amazonaws.com/role-arn"]).toBe(role.arn);
+    });
+
+    it("give an auto-named Kubernetes object's name (its id is namespace/name), and components none", async () => {
+        const p = await planStack("staging");
+        const scripts = named(p, "launchpad-staging-logical-backup-scripts");
+        expect(scripts.inputs.metadata).toEqual(expect.not.objectContaining({ name: expect.anything() as unknown }));
+        expect(scripts.id).toMatch(/^launchpad-staging\/launchpad-staging-logical-backup-scripts-[0-9a-f]{8}$/);
+        expect(named(p, "launchpad-staging-cluster").id).toBeNull();
+        expect(named(p, "launchpad-staging-cluster").arn).toBeNull();
+    });
+});
+
+describe("a component's inputs", () => {
+    const program = () => {
+        new pulumi.ComponentResource("test:index:Cluster", "existing", { provides: { ingressClasses: ["nginx"], storageClasses: ["standard"], defaultStorageClass: true, metricsApi: true } });
+    };
+
+    it("are the props the program passed to the ComponentResource (the register request's object)", async () => {
+        const p = await planProgram(program, "staging");
+        expect(named(p, "existing")).toMatchObject({
+            custom: false,
+            inputs: { provides: { ingressClasses: ["nginx"], storageClasses: ["standard"], defaultStorageClass: true, metricsApi: true } },
+        });
+    });
+});
+
+describe("a Secret's keys", () => {
+    const PLAIN = "hunter2-plain-value";
+    const program = () => {
+        // @pulumi/kubernetes wraps the whole map in one secret (core/v1/secret.js): plain or not, no value may show.
+        new k8s.core.v1.Secret("creds", { metadata: { name: "creds" }, stringData: { user: "app", password: PLAIN }, data: { token: pulumi.secret("dG9rZW4=") } });
+    };
+
+    it("show, each value [secret], and no value leaks into the plan or its JSON", async () => {
+        const p = await planProgram(program, "staging");
+        const secret = named(p, "creds");
+        expect(secret.inputs.stringData).toEqual({ password: "[secret]", user: "[secret]" });
+        expect(secret.inputs.data).toEqual({ token: "[secret]" });
+        const text = JSON.stringify(p) + renderJson(p);
+        expect(text).not.toContain(PLAIN);
+        expect(text).not.toContain("dG9rZW4=");
+        expect(text).not.toContain('"app"');
+    });
+
+    it("of the database connection Secret are the ones the workloads read", async () => {
+        const p = await planStack("staging");
+        expect(named(p, "launchpad-staging-database-connection").inputs.stringData).toEqual(Object.fromEntries([...CONNECTION_SECRET_KEYS].sort().map((k) => [k, "[secret]"])));
+    });
+
+    it("renderValue: a secret map shows its keys; any other secret value is [secret]", () => {
+        const SIG = "4dabf18193072939515e22adb298388d";
+        const secret = (value: unknown) => ({ [SIG]: "1b47061264138c4ac30d75fd1eb44270", value });
+        expect(renderValue(secret({ b: "x", a: { deep: "y" } }))).toEqual({ a: "[secret]", b: "[secret]" });
+        expect(renderValue(secret("text"))).toBe("[secret]");
+        expect(renderValue(secret(["a", "b"]))).toBe("[secret]");
+        expect(renderValue({ [SIG]: "d0e6a833031e9bbcd3f4e8bde6ca49a4", secret: true, value: { k: "v" } })).toEqual({ k: "[secret]" });
+    });
+});

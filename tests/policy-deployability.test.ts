@@ -1,0 +1,354 @@
+/**
+ * The deployability preflight (policies/deployability.ts), check by check: every policy passes
+ * the compliant cluster of tests/support/preflight-fixture.ts, and each test changes one thing and
+ * asserts the exact violations (the object named, what it lacks, the fix).
+ */
+import { describe, expect, it } from "vitest";
+import {
+    DEPLOYABILITY_POLICIES,
+    preflightHelmPinned,
+    preflightIngressController,
+    preflightIrsaTrust,
+    preflightMetricsApi,
+    preflightNamespace,
+    preflightPodReferences,
+    preflightStorageClass,
+    trustProblem,
+} from "../policies/deployability";
+import type { PlanResourceLike } from "../policies/evaluate";
+import { resource, stackViolations, withInput } from "./support/policy";
+import { APP_ROLE_ARN, CLUSTER as C, cluster, existingCluster, OIDC_ARN, trustFor } from "./support/preflight-fixture";
+
+const ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC";
+const NOTHING_DECLARED = { ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false };
+const violation = (r: PlanResourceLike, message: string) => ({ message, urn: r.urn });
+/** A trust policy of one web-identity statement through the fixture's OIDC provider with these conditions. */
+const trustWith = (condition: Record<string, unknown>) =>
+    JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: OIDC_ARN }, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition }] });
+
+describe("the compliant cluster", () => {
+    it.each(DEPLOYABILITY_POLICIES.map((p) => [p.name, p] as const))("passes %s", async (_name, policy) => {
+        expect(await stackViolations(policy, cluster())).toEqual([]);
+    });
+
+    it("is a set of mandatory stack policies", () => {
+        expect(DEPLOYABILITY_POLICIES.map((p) => [p.name, p.enforcementLevel, "validateStack" in p])).toEqual([
+            ["preflight-ingress-controller", "mandatory", true],
+            ["preflight-storage-class", "mandatory", true],
+            ["preflight-metrics-api", "mandatory", true],
+            ["preflight-namespace", "mandatory", true],
+            ["preflight-pod-references", "mandatory", true],
+            ["preflight-irsa-trust", "mandatory", true],
+            ["preflight-helm-pinned", "mandatory", true],
+        ]);
+    });
+});
+
+describe("preflight-ingress-controller", () => {
+    it("an Ingress whose class no controller provides: the AWS Load Balancer Controller chart is gone", async () => {
+        expect(await stackViolations(preflightIngressController, cluster({ alb: undefined }))).toEqual([
+            violation(C.ingress, "Ingress shop/app uses ingress class alb, which no controller in the plan or the existing cluster provides (the plan installs no ingress controller and the existing cluster declares no class): install its controller (the aws-load-balancer-controller chart provides alb), or declare it in the cluster's provides.ingressClasses."),
+        ]);
+    });
+
+    it("an Ingress of another controller's class (nginx) while only alb is served", async () => {
+        expect(await stackViolations(preflightIngressController, cluster({ ingress: withInput(C.ingress, "spec.ingressClassName", "nginx") }))).toEqual([
+            violation(C.ingress, "Ingress shop/app uses ingress class nginx, which no controller in the plan or the existing cluster provides (available: alb): install its controller (the ingress-nginx chart provides nginx), or declare it in the cluster's provides.ingressClasses."),
+        ]);
+    });
+
+    it("an Ingress of a class no known chart provides", async () => {
+        expect(await stackViolations(preflightIngressController, cluster({ ingress: withInput(C.ingress, "spec.ingressClassName", "traefik") }))).toEqual([
+            violation(C.ingress, "Ingress shop/app uses ingress class traefik, which no controller in the plan or the existing cluster provides (available: alb): install a controller for it, or declare it in the cluster's provides.ingressClasses."),
+        ]);
+    });
+
+    it("an Ingress with no class needs a default IngressClass; the chart's ingressClassConfig.default makes alb one", async () => {
+        const classless = withInput(C.ingress, "spec", {});
+        expect(await stackViolations(preflightIngressController, cluster({ ingress: classless }))).toEqual([
+            violation(C.ingress, "Ingress shop/app names no ingress class and no IngressClass is the default, so no controller serves it: set spec.ingressClassName (available: alb)."),
+        ]);
+        expect(await stackViolations(preflightIngressController, cluster({ ingress: classless, alb: withInput(C.alb, "values.ingressClassConfig", { default: true }) }))).toEqual([]);
+    });
+
+    it("reads the deprecated kubernetes.io/ingress.class annotation as the class", async () => {
+        const annotated = withInput(withInput(C.ingress, "spec", {}), "metadata.annotations", { "kubernetes.io/ingress.class": "alb" });
+        expect(await stackViolations(preflightIngressController, cluster({ ingress: annotated }))).toEqual([]);
+    });
+
+    it("createIngressClassResource: false leaves the controller without its class until the plan adds the IngressClass", async () => {
+        const alb = withInput(C.alb, "values.createIngressClassResource", false);
+        expect(await stackViolations(preflightIngressController, cluster({ alb }))).toEqual([
+            violation(C.ingress, "Ingress shop/app uses ingress class alb, which no controller in the plan or the existing cluster provides (the plan's ingress controllers create no IngressClass): let the aws-load-balancer-controller chart create the IngressClass, or add an IngressClass alb with spec.controller ingress.k8s.aws/alb, or declare it in the cluster's provides.ingressClasses."),
+        ]);
+        const ingressClass = resource("kubernetes:networking.k8s.io/v1:IngressClass", "alb-class", { metadata: { name: "alb" }, spec: { controller: "ingress.k8s.aws/alb" } });
+        expect(await stackViolations(preflightIngressController, cluster({ alb }, [ingressClass]))).toEqual([]);
+    });
+
+    it("an existing cluster that declares the class provides it", async () => {
+        const nginx = withInput(C.ingress, "spec.ingressClassName", "nginx");
+        expect(await stackViolations(preflightIngressController, cluster({ alb: undefined, ingress: nginx }, [existingCluster({ ...NOTHING_DECLARED, ingressClasses: ["nginx"] })]))).toEqual([]);
+    });
+});
+
+describe("preflight-storage-class", () => {
+    it("no default StorageClass: the PVC and the Pushgateway chart's claim that ask for the default", async () => {
+        const message = 'asks for the default storage class, and there is none: mark a StorageClass storageclass.kubernetes.io/is-default-class: "true", declare the cluster\'s provides.defaultStorageClass, or set storageClassName (available: gp3).';
+        expect(await stackViolations(preflightStorageClass, cluster({ gp3: withInput(C.gp3, "metadata.annotations", {}) }))).toEqual([
+            violation(C.pvc, `PersistentVolumeClaim shop/data ${message}`),
+            violation(C.pushgateway, `Helm release pushgateway (chart prometheus-pushgateway) creates a PersistentVolumeClaim (persistentVolume.enabled) that ${message}`),
+        ]);
+    });
+
+    it("a PVC of a class neither the plan nor the existing cluster provides; declared, it passes", async () => {
+        const gp2 = withInput(C.pvc, "spec.storageClassName", "gp2");
+        expect(await stackViolations(preflightStorageClass, cluster({ pvc: gp2 }))).toEqual([
+            violation(C.pvc, "PersistentVolumeClaim shop/data uses storage class gp2, which neither the plan nor the existing cluster provides (available: gp3): create the StorageClass or declare it in the cluster's provides.storageClasses."),
+        ]);
+        expect(await stackViolations(preflightStorageClass, cluster({ pvc: gp2 }, [existingCluster({ ...NOTHING_DECLARED, storageClasses: ["gp2"] })]))).toEqual([]);
+    });
+
+    it("an existing cluster that declares a default class serves claims without a planned StorageClass", async () => {
+        expect(await stackViolations(preflightStorageClass, cluster({ gp3: undefined }, [existingCluster({ ...NOTHING_DECLARED, defaultStorageClass: true })]))).toEqual([]);
+    });
+
+    it("gp3 provisions through the EBS CSI driver: without the add-on nothing binds", async () => {
+        const message = "uses storage class gp3, which provisions through ebs.csi.aws.com, and nothing in the plan installs that CSI driver: add the aws-ebs-csi-driver EKS add-on (or the aws-ebs-csi-driver chart).";
+        expect(await stackViolations(preflightStorageClass, cluster({ ebs: undefined }))).toEqual([
+            violation(C.pvc, `PersistentVolumeClaim shop/data ${message}`),
+            violation(C.pushgateway, `Helm release pushgateway (chart prometheus-pushgateway) creates a PersistentVolumeClaim (persistentVolume.enabled) that ${message}`),
+        ]);
+    });
+
+    it('storageClassName "" binds only to a pre-provisioned PersistentVolume', async () => {
+        expect(await stackViolations(preflightStorageClass, cluster({ pvc: withInput(C.pvc, "spec.storageClassName", "") }))).toEqual([
+            violation(C.pvc, 'PersistentVolumeClaim shop/data asks for no storage class (storageClassName ""), so it binds only to a pre-provisioned PersistentVolume, and the plan has none: name a storage class (available: gp3).'),
+        ]);
+    });
+
+    it("a StatefulSet's volumeClaimTemplates are claims too", async () => {
+        const db = resource("kubernetes:apps/v1:StatefulSet", "db", { metadata: { name: "db", namespace: "shop" }, spec: { volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { storageClassName: "fast" } }] } });
+        expect(await stackViolations(preflightStorageClass, cluster({}, [db]))).toEqual([
+            violation(db, "StatefulSet shop/db volumeClaimTemplate data uses storage class fast, which neither the plan nor the existing cluster provides (available: gp3): create the StorageClass or declare it in the cluster's provides.storageClasses."),
+        ]);
+    });
+
+    it('a chart value of "-" means storageClassName "" (the charts\' convention); an existing claim means the chart makes none', async () => {
+        expect(await stackViolations(preflightStorageClass, cluster({ pushgateway: withInput(C.pushgateway, "values.persistentVolume.storageClass", "-") }))).toEqual([
+            violation(C.pushgateway, 'Helm release pushgateway (chart prometheus-pushgateway) creates a PersistentVolumeClaim (persistentVolume.enabled) that asks for no storage class (storageClassName ""), so it binds only to a pre-provisioned PersistentVolume, and the plan has none: name a storage class (available: gp3).'),
+        ]);
+        expect(await stackViolations(preflightStorageClass, cluster({ gp3: undefined, pvc: undefined, pushgateway: withInput(C.pushgateway, "values.persistentVolume.existingClaim", "data") }))).toEqual([]);
+    });
+});
+
+describe("preflight-metrics-api", () => {
+    const NO_METRICS_API = "HorizontalPodAutoscaler shop/app scales on cpu, which needs the metrics.k8s.io API, and nothing in the plan or the existing cluster serves it: install the metrics-server chart or the metrics-server EKS add-on, or declare the cluster's provides.metricsApi.";
+
+    it("an HPA on CPU without metrics-server", async () => {
+        expect(await stackViolations(preflightMetricsApi, cluster({ metrics: undefined }))).toEqual([violation(C.hpa, NO_METRICS_API)]);
+    });
+
+    it("an HPA with no metrics scales on CPU (the autoscaling/v2 default), so it needs metrics-server too", async () => {
+        expect(await stackViolations(preflightMetricsApi, cluster({ metrics: undefined, hpa: withInput(C.hpa, "spec.metrics", undefined) }))).toEqual([violation(C.hpa, NO_METRICS_API)]);
+    });
+
+    it("the metrics-server EKS add-on, or an existing cluster that declares the API, serves it", async () => {
+        const addon = resource("aws:eks/addon:Addon", "metrics-server", { addonName: "metrics-server", clusterName: "shop" });
+        expect(await stackViolations(preflightMetricsApi, cluster({ metrics: undefined }, [addon]))).toEqual([]);
+        expect(await stackViolations(preflightMetricsApi, cluster({ metrics: undefined }, [existingCluster({ ...NOTHING_DECLARED, metricsApi: true })]))).toEqual([]);
+    });
+
+    it("an External metric needs the external metrics API, which metrics-server does not serve", async () => {
+        const external = withInput(C.hpa, "spec.metrics", [{ type: "External", external: { metric: { name: "sqs_messages_visible" }, target: { type: "AverageValue", averageValue: "30" } } }]);
+        expect(await stackViolations(preflightMetricsApi, cluster({ hpa: external }))).toEqual([
+            violation(C.hpa, "HorizontalPodAutoscaler shop/app scales on sqs_messages_visible, which needs the external.metrics.k8s.io API, and nothing in the plan or the existing cluster serves it: install the keda chart."),
+        ]);
+    });
+});
+
+describe("preflight-namespace", () => {
+    it("an object in a planned namespace that does not depend on its Namespace", async () => {
+        expect(await stackViolations(preflightNamespace, cluster({ hpa: { ...C.hpa, dependencies: [] } }))).toEqual([
+            violation(C.hpa, "HorizontalPodAutoscaler shop/app is in namespace shop but does not depend on its Namespace (shop-ns), so it may be created before the namespace exists and deleted after it: take metadata.namespace from the Namespace's metadata.name, or add the Namespace to dependsOn."),
+        ]);
+    });
+
+    it("a dependency through another resource orders it after the Namespace too", async () => {
+        expect(await stackViolations(preflightNamespace, cluster({ deployment: { ...C.deployment, dependencies: [C.secret.urn] } }))).toEqual([]);
+    });
+
+    it("a Helm release goes by its namespace input", async () => {
+        expect(await stackViolations(preflightNamespace, cluster({ pushgateway: { ...C.pushgateway, dependencies: [] } }))).toEqual([
+            violation(C.pushgateway, "Helm release pushgateway (chart prometheus-pushgateway) is in namespace shop but does not depend on its Namespace (shop-ns), so it may be created before the namespace exists and deleted after it: take namespace from the Namespace's metadata.name, or add the Namespace to dependsOn."),
+        ]);
+    });
+
+    it("every object of a namespace the plan does not create; built-in namespaces need none", async () => {
+        const gap = (r: PlanResourceLike, what: string) => violation(r, `${what} is in namespace shop, which is neither built in nor created by the plan: add a Namespace shop and take the namespace from its metadata.name.`);
+        expect(await stackViolations(preflightNamespace, cluster({ ns: undefined }))).toEqual([
+            gap(C.sa, "ServiceAccount shop/app"),
+            gap(C.secret, "Secret shop/db"),
+            gap(C.settings, "ConfigMap shop/settings"),
+            gap(C.deployment, "Deployment shop/app"),
+            gap(C.ingress, "Ingress shop/app"),
+            gap(C.hpa, "HorizontalPodAutoscaler shop/app"),
+            gap(C.pvc, "PersistentVolumeClaim shop/data"),
+            gap(C.pushgateway, "Helm release pushgateway (chart prometheus-pushgateway)"),
+        ]);
+    });
+
+    it("a Helm release with createNamespace makes its own; an object with no namespace goes to default", async () => {
+        const fluentBit = resource("kubernetes:helm.sh/v3:Release", "fluent-bit", { name: "fluent-bit", chart: "aws-for-fluent-bit", version: "0.1.34", namespace: "logging", createNamespace: true, repositoryOpts: { repo: "https://aws.github.io/eks-charts" } });
+        const loose = resource("kubernetes:core/v1:ConfigMap", "loose", { metadata: { name: "loose" } });
+        expect(await stackViolations(preflightNamespace, cluster({}, [fluentBit, loose]))).toEqual([]);
+    });
+});
+
+describe("preflight-pod-references", () => {
+    it("a secretKeyRef to a key the Secret does not have", async () => {
+        const deployment = withInput(C.deployment, "spec.template.spec.containers.0.env.1.valueFrom.secretKeyRef.key", "passwd");
+        expect(await stackViolations(preflightPodReferences, cluster({ deployment }))).toEqual([
+            violation(C.deployment, "Deployment shop/app reads key passwd of Secret shop/db (container app env DB_PASSWORD), which it does not have (it has host and password): name an existing key, add it to the Secret, or mark the reference optional."),
+        ]);
+    });
+
+    it("a Secret the plan does not create, or creates in another namespace: one violation listing every reader", async () => {
+        const missing = violation(C.deployment, "Deployment shop/app reads Secret db (container app env DB_HOST and container app env DB_PASSWORD), which the plan does not create in namespace shop: create it in the plan, or mark the reference optional.");
+        expect(await stackViolations(preflightPodReferences, cluster({ secret: undefined }))).toEqual([missing]);
+        expect(await stackViolations(preflightPodReferences, cluster({ secret: withInput(C.secret, "metadata.namespace", "default") }))).toEqual([missing]);
+    });
+
+    it("a configMap volume item whose key the ConfigMap lacks", async () => {
+        expect(await stackViolations(preflightPodReferences, cluster({ settings: withInput(C.settings, "data", { "other.yaml": "x" }) }))).toEqual([
+            violation(C.deployment, "Deployment shop/app reads key app.yaml of ConfigMap shop/settings (volume settings), which it does not have (it has other.yaml): name an existing key, add it to the ConfigMap, or mark the reference optional."),
+        ]);
+    });
+
+    it("envFrom a missing Secret; an optional configMapRef is fine", async () => {
+        const deployment = withInput(C.deployment, "spec.template.spec.containers.0.envFrom", [{ secretRef: { name: "extra" } }, { configMapRef: { name: "opt", optional: true } }]);
+        expect(await stackViolations(preflightPodReferences, cluster({ deployment }))).toEqual([
+            violation(C.deployment, "Deployment shop/app reads Secret extra (container app envFrom), which the plan does not create in namespace shop: create it in the plan, or mark the reference optional."),
+        ]);
+    });
+
+    it("a projected volume's Secret items", async () => {
+        const deployment = withInput(C.deployment, "spec.template.spec.volumes", [{ name: "all", projected: { sources: [{ secret: { name: "db", items: [{ key: "token", path: "t" }] } }, { serviceAccountToken: { path: "x" } }] } }]);
+        expect(await stackViolations(preflightPodReferences, cluster({ deployment }))).toEqual([
+            violation(C.deployment, "Deployment shop/app reads key token of Secret shop/db (volume all), which it does not have (it has host and password): name an existing key, add it to the Secret, or mark the reference optional."),
+        ]);
+    });
+
+    it("a serviceAccountName the plan does not create", async () => {
+        expect(await stackViolations(preflightPodReferences, cluster({ sa: undefined }))).toEqual([
+            violation(C.deployment, "Deployment shop/app reads ServiceAccount app (serviceAccountName), which the plan does not create in namespace shop: create it in the plan."),
+        ]);
+    });
+
+    it("cannot check the keys of a Secret whose whole map is one secret (a plan saved before keys showed), and does not guess", async () => {
+        expect(await stackViolations(preflightPodReferences, cluster({ secret: withInput(C.secret, "stringData", "[secret]") }))).toEqual([]);
+    });
+});
+
+describe("preflight-irsa-trust", () => {
+    const FIX = `allow sts:AssumeRoleWithWebIdentity for Federated ${OIDC_ARN} with StringEquals ${ISSUER}:sub = system:serviceaccount:shop:app and ${ISSUER}:aud = sts.amazonaws.com, and nothing broader.`;
+    const untrusted = (found: string) => violation(C.sa, `ServiceAccount shop/app (annotation eks.amazonaws.com/role-arn) assumes role app-role, whose trust policy does not let exactly system:serviceaccount:shop:app assume it through the cluster's OIDC provider (${found}): ${FIX}`);
+    const withTrust = (policy: string) => cluster({ appRole: withInput(C.appRole, "assumeRolePolicy", policy) });
+
+    it("a role that trusts another service account", async () => {
+        expect(await stackViolations(preflightIrsaTrust, withTrust(trustFor("shop", "other")))).toEqual([untrusted("it trusts system:serviceaccount:shop:other")]);
+    });
+
+    it("a StringLike wildcard on :sub", async () => {
+        const policy = trustWith({ StringLike: { [`${ISSUER}:sub`]: "system:serviceaccount:shop:*" }, StringEquals: { [`${ISSUER}:aud`]: "sts.amazonaws.com" } });
+        expect(await stackViolations(preflightIrsaTrust, withTrust(policy))).toEqual([untrusted("it trusts StringLike system:serviceaccount:shop:*")]);
+    });
+
+    it("no :aud condition", async () => {
+        expect(await stackViolations(preflightIrsaTrust, withTrust(trustWith({ StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:shop:app" } })))).toEqual([
+            untrusted("it trusts system:serviceaccount:shop:app with no :aud condition"),
+        ]);
+    });
+
+    it("a second statement for another identity provider", async () => {
+        const exact = (JSON.parse(trustFor("shop", "app")) as { Statement: unknown[] }).Statement[0];
+        const github = { Effect: "Allow", Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }, Action: "sts:AssumeRoleWithWebIdentity" };
+        expect(await stackViolations(preflightIrsaTrust, withTrust(JSON.stringify({ Version: "2012-10-17", Statement: [exact, github] })))).toEqual([
+            untrusted("it trusts system:serviceaccount:shop:app and Federated arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com, not this cluster's OIDC provider"),
+        ]);
+    });
+
+    it("a trust policy with no web-identity statement, or not a policy at all", async () => {
+        const ec2 = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+        expect(await stackViolations(preflightIrsaTrust, withTrust(ec2))).toEqual([untrusted("it has no sts:AssumeRoleWithWebIdentity statement")]);
+        expect(await stackViolations(preflightIrsaTrust, withTrust("{"))).toEqual([untrusted("its assume-role policy is not a policy document")]);
+    });
+
+    it("a role the plan does not create cannot be checked", async () => {
+        expect(await stackViolations(preflightIrsaTrust, cluster({ appRole: undefined }))).toEqual([
+            violation(C.sa, `ServiceAccount shop/app (annotation eks.amazonaws.com/role-arn) assumes role ${APP_ROLE_ARN}, which the plan does not create, so its trust cannot be checked: create the role in the plan, trusting system:serviceaccount:shop:app through the cluster's OIDC provider.`),
+        ]);
+    });
+
+    it("no OIDC provider in the plan: neither the service account nor the add-on can assume anything", async () => {
+        const fix = "but the plan has no IAM OIDC provider for the cluster: add an aws.iam.OpenIdConnectProvider for the cluster's issuer.";
+        expect(await stackViolations(preflightIrsaTrust, cluster({ oidc: undefined }))).toEqual([
+            violation(C.sa, `ServiceAccount shop/app (annotation eks.amazonaws.com/role-arn) assumes role app-role through IRSA, ${fix}`),
+            violation(C.ebs, `EKS add-on aws-ebs-csi-driver (service account kube-system/ebs-csi-controller-sa) assumes role ebs-csi-role through IRSA, ${fix}`),
+        ]);
+    });
+
+    it("an EKS add-on's role is checked against the add-on's fixed service account", async () => {
+        const ebsRole = withInput(C.ebsRole, "assumeRolePolicy", trustFor("kube-system", "ebs-csi-node-sa"));
+        expect(await stackViolations(preflightIrsaTrust, cluster({ ebsRole }))).toEqual([
+            violation(C.ebs, `EKS add-on aws-ebs-csi-driver (service account kube-system/ebs-csi-controller-sa) assumes role ebs-csi-role, whose trust policy does not let exactly system:serviceaccount:kube-system:ebs-csi-controller-sa assume it through the cluster's OIDC provider (it trusts system:serviceaccount:kube-system:ebs-csi-node-sa): allow sts:AssumeRoleWithWebIdentity for Federated ${OIDC_ARN} with StringEquals ${ISSUER}:sub = system:serviceaccount:kube-system:ebs-csi-controller-sa and ${ISSUER}:aud = sts.amazonaws.com, and nothing broader.`),
+        ]);
+    });
+
+    it("an add-on whose service account the preflight does not know is reported, not skipped", async () => {
+        const adot = resource("aws:eks/addon:Addon", "adot", { addonName: "adot", serviceAccountRoleArn: APP_ROLE_ARN });
+        expect(await stackViolations(preflightIrsaTrust, cluster({}, [adot]))).toEqual([
+            violation(adot, `EKS add-on adot takes role ${APP_ROLE_ARN}, but the preflight does not know which service account the add-on runs as, so it cannot check the role's trust: add the add-on to ADDON_SERVICE_ACCOUNTS in policies/deployability.ts.`),
+        ]);
+    });
+
+    it("trustProblem: a statement with one exact subject passes; a list of subjects does not", () => {
+        expect(trustProblem(trustFor("shop", "app"), [OIDC_ARN], "system:serviceaccount:shop:app")).toBeUndefined();
+        const two = trustWith({ StringEquals: { [`${ISSUER}:sub`]: ["system:serviceaccount:shop:app", "system:serviceaccount:shop:other"], [`${ISSUER}:aud`]: "sts.amazonaws.com" } });
+        expect(trustProblem(two, [OIDC_ARN], "system:serviceaccount:shop:app")).toBe("it trusts system:serviceaccount:shop:app, system:serviceaccount:shop:other");
+        expect(trustProblem(trustWith({}), [OIDC_ARN], "system:serviceaccount:shop:app")).toBe("it trusts any service account (no StringEquals :sub) with no :aud condition");
+    });
+});
+
+describe("preflight-helm-pinned", () => {
+    it("a version range", async () => {
+        expect(await stackViolations(preflightHelmPinned, cluster({ metrics: withInput(C.metrics, "version", "^3.12.0") }))).toEqual([
+            violation(C.metrics, 'Helm release metrics-server (chart metrics-server) is not pinned: version "^3.12.0" is not one exact chart version: set version to one chart release (say 1.2.3).'),
+        ]);
+    });
+
+    it("no version", async () => {
+        expect(await stackViolations(preflightHelmPinned, cluster({ metrics: withInput(C.metrics, "version", undefined) }))).toEqual([
+            violation(C.metrics, "Helm release metrics-server (chart metrics-server) is not pinned: it has no version: set version to one chart release (say 1.2.3)."),
+        ]);
+    });
+
+    it("a repository alias of the machine that runs pulumi instead of a repository", async () => {
+        const aliased = withInput(withInput(C.metrics, "chart", "metrics-server/metrics-server"), "repositoryOpts", undefined);
+        expect(await stackViolations(preflightHelmPinned, cluster({ metrics: aliased }))).toEqual([
+            violation(C.metrics, "Helm release metrics-server (chart metrics-server/metrics-server) is not pinned: it names no chart repository: set repositoryOpts.repo (or use an oci:// chart) rather than a repository alias of the machine that runs pulumi."),
+        ]);
+    });
+
+    it("both gaps in one violation", async () => {
+        expect(await stackViolations(preflightHelmPinned, cluster({ metrics: withInput(withInput(C.metrics, "version", "3.x"), "repositoryOpts", {}) }))).toEqual([
+            violation(C.metrics, 'Helm release metrics-server (chart metrics-server) is not pinned: version "3.x" is not one exact chart version and it names no chart repository: set version to one chart release (say 1.2.3); set repositoryOpts.repo (or use an oci:// chart) rather than a repository alias of the machine that runs pulumi.'),
+        ]);
+    });
+
+    it("an oci:// chart carries its repository; a chart in this repository is pinned by it", async () => {
+        const oci = withInput(withInput(C.metrics, "chart", "oci://public.ecr.aws/acme/metrics-server"), "repositoryOpts", undefined);
+        const local = withInput(withInput(withInput(C.metrics, "chart", "./charts/metrics-server"), "repositoryOpts", undefined), "version", undefined);
+        expect(await stackViolations(preflightHelmPinned, cluster({ metrics: oci }))).toEqual([]);
+        expect(await stackViolations(preflightHelmPinned, cluster({ metrics: local }))).toEqual([]);
+    });
+});

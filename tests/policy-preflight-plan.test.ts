@@ -1,0 +1,158 @@
+/**
+ * The deployability preflight on saved plans (`npm run policy -- --plan`): the committed staging
+ * plan, platform baseline included, passes; each edit of issue 11's list is caught with
+ * exit 3, naming the object. And a saved plan is judged exactly as `npm run plan -- --policy`
+ * judges the same plan: the document carries what the preflight reads (dependencies, ARNs, ids).
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Violation } from "../policies/evaluate";
+import { planCli } from "../scripts/plan";
+import { policyCli } from "../scripts/policy";
+
+/** The `npm run plan -- --json` document, as far as these tests read and edit it. */
+interface PlanDocument {
+    stack: string;
+    resources: DocResource[];
+    [key: string]: unknown;
+}
+
+interface DocResource {
+    urn: string;
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    dependencies: string[];
+    arn: string | null;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "launchpad-preflight-"));
+const STAGING = "urn:pulumi:staging::launchpad::";
+const URNS = {
+    ingress: `${STAGING}launchpad:delivery:BlueGreenService$kubernetes:networking.k8s.io/v1:Ingress::launchpad-staging-api-ingress`,
+    pushgateway: `${STAGING}launchpad:observability:Observability$kubernetes:helm.sh/v3:Release::launchpad-staging-observability-pushgateway`,
+    blueHpa: `${STAGING}launchpad:delivery:BlueGreenService$kubernetes:autoscaling/v2:HorizontalPodAutoscaler::launchpad-staging-api-blue-hpa`,
+    greenHpa: `${STAGING}launchpad:delivery:BlueGreenService$kubernetes:autoscaling/v2:HorizontalPodAutoscaler::launchpad-staging-api-green-hpa`,
+    blue: `${STAGING}launchpad:delivery:BlueGreenService$kubernetes:apps/v1:Deployment::launchpad-staging-api-blue`,
+    dumpSa: `${STAGING}launchpad:backup:LogicalBackup$kubernetes:core/v1:ServiceAccount::launchpad-staging-logical-backup-dump-sa`,
+    namespace: `${STAGING}launchpad:cluster:Cluster$kubernetes:core/v1:Namespace::launchpad-staging-cluster-namespace`,
+};
+
+let base: PlanDocument;
+beforeAll(async () => {
+    const r = await planCli(["--stack", "staging", "--json"]);
+    if (r.code !== 0) throw new Error(`the staging plan failed (exit ${r.code}): ${r.stderr}`);
+    base = JSON.parse(r.stdout) as PlanDocument;
+});
+
+/** The base with `edit` applied, saved, and checked by `npm run policy -- --plan <file> --json`. */
+async function check(edit: (doc: PlanDocument) => void = () => undefined): Promise<{ code: number; violations: Violation[] }> {
+    const doc = structuredClone(base);
+    edit(doc);
+    const file = join(dir, `plan-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(doc));
+    const r = await policyCli(["--plan", file, "--json"]);
+    expect(r.stderr).toBe("");
+    return { code: r.code, violations: (JSON.parse(r.stdout) as { policy: { violations: Violation[] } }).policy.violations };
+}
+
+const byUrn = (doc: PlanDocument, urn: string): DocResource => {
+    const r = doc.resources.find((x) => x.urn === urn);
+    if (r === undefined) throw new Error(`no ${urn} in the plan`);
+    return r;
+};
+const withoutChart = (chart: string) => (doc: PlanDocument) => {
+    doc.resources = doc.resources.filter((r) => r.inputs.chart !== chart);
+};
+const mandatory = (policy: string, urn: string, message: string): Violation => ({ policy, level: "mandatory", urn, message });
+
+describe("the committed staging plan", () => {
+    it("has the Pushgateway's release depend on the Namespace through its namespace input", () => {
+        expect(byUrn(base, URNS.pushgateway).dependencies).toContain(URNS.namespace);
+    });
+});
+
+describe("npm run policy -- --plan: the preflight on the staging plan with the platform", () => {
+    it("passes: exit 0, no violation of any policy", async () => {
+        expect(await check()).toEqual({ code: 0, violations: [] });
+    });
+
+    it("catches an Ingress without a controller (the AWS Load Balancer Controller chart removed): exit 3", async () => {
+        expect(await check(withoutChart("aws-load-balancer-controller"))).toEqual({
+            code: 3,
+            violations: [mandatory("preflight-ingress-controller", URNS.ingress, "Ingress launchpad-staging/api uses ingress class alb, which no controller in the plan or the existing cluster provides (the plan installs no ingress controller and the existing cluster declares no class): install its controller (the aws-load-balancer-controller chart provides alb), or declare it in the cluster's provides.ingressClasses.")],
+        });
+    });
+
+    it("catches a PVC without a class (gp3 no longer the default: the Pushgateway's claim asks for the default): exit 3", async () => {
+        const result = await check((doc) => {
+            const gp3 = doc.resources.find((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass");
+            (gp3?.inputs.metadata as { annotations: Record<string, string> }).annotations = {};
+        });
+        expect(result).toEqual({
+            code: 3,
+            violations: [mandatory("preflight-storage-class", URNS.pushgateway, 'Helm release pushgateway (chart prometheus-pushgateway) creates a PersistentVolumeClaim (persistentVolume.enabled) that asks for the default storage class, and there is none: mark a StorageClass storageclass.kubernetes.io/is-default-class: "true", declare the cluster\'s provides.defaultStorageClass, or set storageClassName (available: gp3).')],
+        });
+    });
+
+    it("catches an HPA without metrics-server (the chart removed): exit 3, both colors' HPAs", async () => {
+        const message = (color: string) => `HorizontalPodAutoscaler launchpad-staging/api-${color} scales on cpu, which needs the metrics.k8s.io API, and nothing in the plan or the existing cluster serves it: install the metrics-server chart or the metrics-server EKS add-on, or declare the cluster's provides.metricsApi.`;
+        expect(await check(withoutChart("metrics-server"))).toEqual({
+            code: 3,
+            violations: [mandatory("preflight-metrics-api", URNS.blueHpa, message("blue")), mandatory("preflight-metrics-api", URNS.greenHpa, message("green"))],
+        });
+    });
+
+    it("catches a Helm release not depending on the Namespace: exit 3", async () => {
+        const result = await check((doc) => {
+            const pushgateway = byUrn(doc, URNS.pushgateway);
+            pushgateway.dependencies = pushgateway.dependencies.filter((u) => u !== URNS.namespace);
+        });
+        expect(result).toEqual({
+            code: 3,
+            violations: [mandatory("preflight-namespace", URNS.pushgateway, "Helm release pushgateway (chart prometheus-pushgateway) is in namespace launchpad-staging but does not depend on its Namespace (launchpad-staging-cluster-namespace), so it may be created before the namespace exists and deleted after it: take namespace from the Namespace's metadata.name, or add the Namespace to dependsOn.")],
+        });
+    });
+
+    it("catches a secretKeyRef to a missing key of the database connection Secret: exit 3", async () => {
+        const result = await check((doc) => {
+            const container = ((byUrn(doc, URNS.blue).inputs.spec as { template: { spec: { containers: { env: { name: string; valueFrom?: { secretKeyRef: { key: string } } }[] }[] } } }).template.spec.containers[0]);
+            const password = container.env.find((e) => e.name === "DATABASE_PASSWORD");
+            if (password?.valueFrom === undefined) throw new Error("api-blue reads no DATABASE_PASSWORD");
+            password.valueFrom.secretKeyRef.key = "passwd";
+        });
+        expect(result).toEqual({
+            code: 3,
+            violations: [mandatory("preflight-pod-references", URNS.blue, "Deployment launchpad-staging/api-blue reads key passwd of Secret launchpad-staging/database-connection (container app env DATABASE_PASSWORD), which it does not have (it has database, engine, host, password, port and username): name an existing key, add it to the Secret, or mark the reference optional.")],
+        });
+    });
+
+    it("catches an IRSA trust for the wrong service account (the dump role trusting the verify job's): exit 3", async () => {
+        const result = await check((doc) => {
+            const role = doc.resources.find((r) => r.name === "launchpad-staging-logical-backup-dump-role");
+            if (role === undefined) throw new Error("no dump role in the plan");
+            role.inputs.assumeRolePolicy = String(role.inputs.assumeRolePolicy).replace(":launchpad-staging-logical-backup-dump\"", ":launchpad-staging-logical-backup-verify\"");
+        });
+        const oidc = base.resources.find((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider")?.arn ?? "";
+        const issuer = oidc.split(":oidc-provider/")[1];
+        const subject = "system:serviceaccount:launchpad-staging:launchpad-staging-logical-backup-dump";
+        expect(result).toEqual({
+            code: 3,
+            violations: [mandatory("preflight-irsa-trust", URNS.dumpSa, `ServiceAccount launchpad-staging/launchpad-staging-logical-backup-dump (annotation eks.amazonaws.com/role-arn) assumes role launchpad-staging-logical-backup-dump-role, whose trust policy does not let exactly ${subject} assume it through the cluster's OIDC provider (it trusts system:serviceaccount:launchpad-staging:launchpad-staging-logical-backup-verify): allow sts:AssumeRoleWithWebIdentity for Federated ${oidc} with StringEquals ${issuer}:sub = ${subject} and ${issuer}:aud = sts.amazonaws.com, and nothing broader.`)],
+        });
+    });
+});
+
+describe("a saved plan is judged as the plan it was saved from", () => {
+    it.each(["staging", "production"])("%s: npm run policy -- --plan reports what npm run plan -- --policy reports", async (stack) => {
+        const planned = await planCli(["--stack", stack, "--json", "--policy"]);
+        const { policy, ...doc } = JSON.parse(planned.stdout) as PlanDocument & { policy: unknown };
+        const file = join(dir, `${stack}.json`);
+        writeFileSync(file, JSON.stringify(doc));
+        const saved = await policyCli(["--plan", file, "--json"]);
+        expect(saved.code).toBe(planned.code);
+        expect((JSON.parse(saved.stdout) as { policy: unknown }).policy).toEqual(policy);
+    });
+});
