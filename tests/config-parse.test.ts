@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, type ConfigInput } from "../config";
 import { isArmInstanceType } from "../config/schema";
 import { REQUIRED_CONFIG } from "./support/project";
+import { problemsOf } from "./support/config";
 
 const REQUIRED = REQUIRED_CONFIG;
 
@@ -17,18 +18,6 @@ function input(values: Record<string, unknown>, secretKeys: readonly string[] = 
     return { project: "launchpad", stack: "staging", values: { ...REQUIRED, ...values }, secretKeys: new Set(secretKeys) };
 }
 
-/** The problems `parseConfig` throws for this input. */
-function problemsOf(config: ConfigInput): readonly string[] {
-    try {
-        parseConfig(config);
-    } catch (e) {
-        if (e instanceof ConfigError) {
-            return e.problems;
-        }
-        throw e;
-    }
-    throw new Error("expected parseConfig to throw a ConfigError");
-}
 
 describe("parseConfig never echoes a value of a key the stack holds as a secret", () => {
     it.each([

@@ -3,11 +3,12 @@
  * day is injected (`now`, or `LAUNCHPAD_TODAY`), so these cases hold whatever day the suite runs on.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, type ConfigInput } from "../config";
+import { parseConfig, type ConfigInput } from "../config";
 import { TODAY_ENV, runDate } from "../config/clock";
 import { DEFAULT_ENGINE_VERSIONS } from "../config/schema";
 import { DEFAULT_KUBERNETES_VERSION } from "../lib/versions";
 import { REQUIRED_CONFIG } from "./support/project";
+import { problemsOf } from "./support/config";
 
 const EKS_ALLOWED = 'expected a version in EKS standard support on 2026-12-02: "1.36" or "1.35"';
 
@@ -18,17 +19,6 @@ function input(values: Record<string, unknown>, day: string, secretKeys: readonl
     return { project: "launchpad", stack: "staging", values: { ...REQUIRED_CONFIG, ...values, ...merged }, secretKeys: new Set(secretKeys), now: new Date(`${day}T12:00:00Z`) };
 }
 
-function problemsOf(config: ConfigInput): readonly string[] {
-    try {
-        parseConfig(config);
-    } catch (e) {
-        if (e instanceof ConfigError) {
-            return e.problems;
-        }
-        throw e;
-    }
-    return [];
-}
 
 describe("launchpad:cluster.version follows the EKS calendar on the day of the run", () => {
     it("defaults to 1.36 and MySQL 8.4 / PostgreSQL 17, all accepted on 2026-12-02", () => {

@@ -14,7 +14,7 @@ import { REPO_ROOT, runPlan, stackConfigFor } from "../plan/engine";
 import { renderJson, renderPlaceholders, renderTree } from "../plan/render";
 import { toRuntimeConfig } from "../plan/stack-config";
 import { planCli } from "../scripts/plan";
-import { loadConfigFor } from "./support/config";
+import { loadConfigFor, problemsOf } from "./support/config";
 import { deployedConfig, deployedStackFile, OWN_VALUES } from "./support/deployed";
 import { input, named, planStack } from "./support/plan";
 import { REQUIRED_CONFIG, stagingConfig, tempProject } from "./support/project";
@@ -95,18 +95,6 @@ function committed(stack: "staging" | "production"): Placeholder[] {
     ];
 }
 
-/** The problems `parseConfig` throws, or [] when it accepts the input. */
-function problemsOf(config: ConfigInput): readonly string[] {
-    try {
-        parseConfig(config);
-        return [];
-    } catch (e) {
-        if (e instanceof ConfigError) {
-            return e.problems;
-        }
-        throw e;
-    }
-}
 
 /** A committed stack's config exactly as the CLI would hand it to a real run (nothing decrypted: there is nothing to decrypt). */
 function asRealRun(stack: "staging" | "production", sets: string[] = [], env: Record<string, string> = {}): ConfigInput {

@@ -2,11 +2,24 @@
  * A committed stack's config, parsed exactly as the program parses it, for tests that compare
  * planned objects with the values they were built from.
  */
-import { parseConfig, type LaunchpadConfig } from "../../config";
+import { ConfigError, parseConfig, type ConfigInput, type LaunchpadConfig } from "../../config";
 import { stackConfigFor } from "../../plan/engine";
 
 /** `Pulumi.<stack>.yaml` (with `--set` overrides) through the real parser, as the offline plan runs it. */
 export function loadConfigFor(stack: string, sets: readonly string[] = []): Promise<LaunchpadConfig> {
     const sc = stackConfigFor({ stack, sets });
     return Promise.resolve(parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true }));
+}
+
+/** The problems `parseConfig` reports for this input, in order; [] when it accepts the input. */
+export function problemsOf(config: ConfigInput): readonly string[] {
+    try {
+        parseConfig(config);
+        return [];
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            return e.problems;
+        }
+        throw e;
+    }
 }
