@@ -5,10 +5,17 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ReportViolation } from "@pulumi/policy";
-import { contains, parseCidr } from "./shared/cidr";
+import { openToEveryone, parseRange, rangeContains, type IpRange } from "./shared/ip-range";
 import { arr, k8sName, listText, rec, strs, type LaunchpadResourcePolicy } from "./lib";
 
-const WORLD = ["0.0.0.0/0", "::/0"];
+/** The rule's CIDRs that make it open to everyone: those of each family whose union is that family's whole space. */
+function worldCidrs(cidrs: readonly string[]): string[] {
+    const families = openToEveryone(cidrs);
+    return cidrs.filter((c) => {
+        const r = parseRange(c);
+        return r !== undefined && families.includes(r.family);
+    });
+}
 
 export interface NoWorldIngressConfig {
     /** Ports a load balancer may open to the world. @default [80, 443] */
@@ -38,7 +45,8 @@ function portText(rule: IngressRule): string {
 function checkIngress(kind: string, name: string, rules: readonly IngressRule[], config: NoWorldIngressConfig, report: ReportViolation): void {
     const isLoadBalancer = config.loadBalancerSecurityGroups.some((p) => new RegExp(p).test(name));
     for (const rule of rules) {
-        const open = rule.cidrs.filter((c) => WORLD.includes(c));
+        // Judged by the addresses admitted, not the spelling: 0.0.0.0/1 with 128.0.0.0/1, or ::0/0, is the world.
+        const open = worldCidrs(rule.cidrs);
         if (open.length === 0 || (isLoadBalancer && onlyPorts(rule, config.publicPorts))) continue;
         const allowed = isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`;
         report(`${kind} ${name} admits ${portText(rule)} from ${listText(open)}: ${allowed}; restrict the source to known CIDRs or security groups.`);
@@ -98,8 +106,9 @@ export const noWorldIngress: LaunchpadResourcePolicy = {
             for (const p of arr(svc.spec.ports).map(rec)) {
                 const port = num(p.port);
                 const rule: IngressRule = { cidrs, protocol: typeof p.protocol === "string" ? p.protocol.toLowerCase() : "tcp", fromPort: port, toPort: port };
-                if (cidrs.some((c) => WORLD.includes(c)) && !onlyPorts(rule, config.publicPorts)) {
-                    report(`${k8sName(args.type, args.props, args.name)} exposes ${portText(rule)} to ${listText(cidrs.filter((c) => WORLD.includes(c)))}: only ${listText(config.publicPorts.map(String))} may be public; set spec.loadBalancerSourceRanges or serve it on ${listText(config.publicPorts.map(String))}.`);
+                const open = worldCidrs(cidrs);
+                if (open.length > 0 && !onlyPorts(rule, config.publicPorts)) {
+                    report(`${k8sName(args.type, args.props, args.name)} exposes ${portText(rule)} to ${listText(open)}: only ${listText(config.publicPorts.map(String))} may be public; set spec.loadBalancerSourceRanges or serve it on ${listText(config.publicPorts.map(String))}.`);
                 }
             }
         }),
@@ -174,12 +183,11 @@ export const eksPublicEndpointRestricted: LaunchpadResourcePolicy = {
             report(`EKS cluster ${args.name} has a public API endpoint open to the world: ${fix}.`);
             return;
         }
+        // Containment of parsed ranges (IPv4 and IPv6), so no spelling of a CIDR slips past the allow-list.
+        const allowedRanges = allowed.map(parseRange).filter((r): r is IpRange => r !== undefined);
         const outside = cidrs.filter((c) => {
-            const inner = parseCidr(c);
-            return inner === undefined || !allowed.some((a) => {
-                const outer = parseCidr(a);
-                return outer !== undefined && contains(outer, inner);
-            });
+            const inner = parseRange(c);
+            return inner === undefined || !allowedRanges.some((outer) => rangeContains(outer, inner));
         });
         if (outside.length > 0) {
             report(`EKS cluster ${args.name} admits ${listText(outside)} to its public API endpoint: ${fix}.`);

@@ -40,6 +40,26 @@ describe("no-world-ingress", () => {
         ]);
     });
 
+    // Issue 13: CIDRs were compared as text, so these spellings of "everyone" got through.
+    it.each([
+        { name: "two halves of IPv4", cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"], ipv6CidrBlocks: [], open: "0.0.0.0/1 and 128.0.0.0/1" },
+        { name: "four quarters and a private range", cidrBlocks: ["10.0.0.0/8", "0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"], ipv6CidrBlocks: [], open: "10.0.0.0/8, 0.0.0.0/2, 64.0.0.0/2, 128.0.0.0/2 and 192.0.0.0/2" },
+        { name: "IPv6 everything spelled ::0/0", cidrBlocks: [], ipv6CidrBlocks: ["::0/0"], open: "::0/0" },
+        { name: "IPv6 everything spelled 0:0:0:0:0:0:0:0/0", cidrBlocks: [], ipv6CidrBlocks: ["0:0:0:0:0:0:0:0/0"], open: "0:0:0:0:0:0:0:0/0" },
+        { name: "IPv6 halves", cidrBlocks: [], ipv6CidrBlocks: ["::/1", "8000::/1"], open: "::/1 and 8000::/1" },
+        { name: "host bits set on the world", cidrBlocks: ["1.2.3.4/0"], ipv6CidrBlocks: [], open: "1.2.3.4/0" },
+    ])("an application group open to everyone through $name", async ({ cidrBlocks, ipv6CidrBlocks, open }) => {
+        const rule = { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks, ipv6CidrBlocks };
+        expect(await violations(noWorldIngress, withInput(SG, "ingress", [rule]))).toEqual([
+            `Security group app-sg admits tcp 22 from ${open}: only a load balancer's security group may be open to the world, on 80 and 443; restrict the source to known CIDRs or security groups.`,
+        ]);
+    });
+
+    it("passes ranges that leave addresses out, whatever their size", async () => {
+        const rule = { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1", "128.0.0.0/2"], ipv6CidrBlocks: ["2001:db8::/32"] };
+        expect(await violations(noWorldIngress, withInput(SG, "ingress", [rule]))).toEqual([]);
+    });
+
     it("a LoadBalancer Service with no source ranges on a port other than 80/443", async () => {
         const svc = resource("kubernetes:core/v1:Service", "web-admin", { metadata: { name: "admin" }, spec: { type: "LoadBalancer", ports: [{ port: 443 }, { port: 8080, protocol: "TCP" }] } });
         expect(await violations(noWorldIngress, svc)).toEqual([
@@ -79,6 +99,19 @@ describe("EKS", () => {
     it("eks-public-endpoint-restricted: open to the world", async () => {
         expect(await violations(eksPublicEndpointRestricted, withInput(EKS, "vpcConfig.publicAccessCidrs", ["0.0.0.0/0"]), ALLOWED)).toEqual([
             "EKS cluster eks admits 0.0.0.0/0 to its public API endpoint: limit vpcConfig.publicAccessCidrs to 203.0.113.0/24 (the pack's allowedCidrs for this stack).",
+        ]);
+    });
+
+    it.each([
+        { cidrs: ["203.0.113.0/25", "203.0.113.128/25"], outside: [] },
+        // Host bits set: the firewall admits the whole /24, which the allow-list holds.
+        { cidrs: ["203.0.113.7/24"], outside: [] },
+        { cidrs: ["203.0.112.0/23"], outside: ["203.0.112.0/23"] },
+        { cidrs: ["::/0"], outside: ["::/0"] },
+        { cidrs: ["not-a-cidr"], outside: ["not-a-cidr"] },
+    ])("eks-public-endpoint-restricted: judges $cidrs by the addresses, not the text", async ({ cidrs, outside }) => {
+        expect(await violations(eksPublicEndpointRestricted, withInput(EKS, "vpcConfig.publicAccessCidrs", cidrs), ALLOWED)).toEqual(outside.length === 0 ? [] : [
+            `EKS cluster eks admits ${outside.join(", ")} to its public API endpoint: limit vpcConfig.publicAccessCidrs to 203.0.113.0/24 (the pack's allowedCidrs for this stack).`,
         ]);
     });
 
