@@ -5,8 +5,9 @@
  * stand-in text and its top-level key is marked secret, as the CLI marks a key holding a secret.
  */
 import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { basename, join } from "node:path";
+import { parse as parseYaml, YAMLError } from "yaml";
+import { ConfigError } from "../config/errors";
 import { OFFLINE_SECRET } from "../config/placeholders";
 
 /**
@@ -44,8 +45,29 @@ export interface StackConfig {
     readonly secretKeys: ReadonlySet<string>;
 }
 
-function readYaml(path: string): unknown {
-    return parseYaml(readFileSync(path, "utf8")) as unknown;
+/** Aliases a stack file may use: enough for any real config, far too few for an alias bomb. */
+export const MAX_YAML_ALIASES = 50;
+
+/**
+ * A stack or project file as YAML. A file the CLI could not read either (bad syntax, tabs, duplicate
+ * keys, too many aliases) is a config problem, exit 2: the file, line and column, never a stack trace.
+ */
+function readYaml(path: string, stack: string): unknown {
+    try {
+        return parseYaml(readFileSync(path, "utf8"), { uniqueKeys: true, maxAliasCount: MAX_YAML_ALIASES }) as unknown;
+    } catch (e) {
+        if (e instanceof YAMLError) {
+            const at = e.linePos?.[0];
+            const where = at !== undefined ? ` line ${at.line}, column ${at.col}` : "";
+            const reason = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+            throw new ConfigError(stack, [`${basename(path)}${where}: received YAML that does not parse (${reason}); expected a YAML mapping (spaces for indentation, each key once, at most ${MAX_YAML_ALIASES} aliases)`]);
+        }
+        if (e instanceof ReferenceError || e instanceof RangeError) {
+            // yaml throws these for alias expansion beyond maxAliasCount.
+            throw new ConfigError(stack, [`${basename(path)}: received YAML that does not parse (${e.message}); expected at most ${MAX_YAML_ALIASES} aliases`]);
+        }
+        throw e;
+    }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -58,7 +80,7 @@ export function fullKey(key: string, project: string): string {
 }
 
 export function readProjectFile(root: string): ProjectFile {
-    const doc = readYaml(join(root, "Pulumi.yaml"));
+    const doc = readYaml(join(root, "Pulumi.yaml"), "(project)");
     if (!isRecord(doc) || typeof doc.name !== "string") {
         throw new PlanInputError("Pulumi.yaml: expected a mapping with a `name`");
     }
@@ -170,7 +192,7 @@ export function loadStackConfig(opts: LoadStackOptions): StackConfig {
     if (!/^[A-Za-z0-9_.-]+$/.test(opts.stack) || !existsSync(stackPath)) {
         throw new PlanInputError(`unknown stack ${JSON.stringify(opts.stack)}: no Pulumi.${opts.stack}.yaml in ${opts.root}`);
     }
-    const doc = readYaml(stackPath);
+    const doc = readYaml(stackPath, opts.stack);
     const raw = isRecord(doc) && isRecord(doc.config) ? doc.config : {};
     const values: Record<string, unknown> = {};
     const secretKeys = new Set<string>();

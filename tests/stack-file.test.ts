@@ -1,0 +1,46 @@
+/**
+ * A stack file the Pulumi CLI could not read either is a config problem (exit 2 from npm run plan):
+ * the file, line and column, no stack trace (issue 13).
+ */
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../config";
+import { REPO_ROOT, runPlan } from "../plan/engine";
+
+const roots: string[] = [];
+afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+async function refusal(text: string): Promise<string> {
+    const root = mkdtempSync(join(tmpdir(), "launchpad-stack-file-"));
+    roots.push(root);
+    copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+    writeFileSync(join(root, "Pulumi.s.yaml"), text);
+    const error: unknown = await runPlan({ stack: "s", root }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+}
+
+const header = 'Invalid configuration for stack "s" (1 problem):\n  - ';
+const expected = "expected a YAML mapping (spaces for indentation, each key once, at most 50 aliases)";
+
+function aliasBomb(): string {
+    const lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]`);
+    return `config:\n  launchpad:tags:\n${lines.map((l) => `    ${l}`).join("\n")}\n`;
+}
+
+describe("a stack file that is not valid YAML", () => {
+    it.each([
+        { name: "tab indentation", text: "config:\n\taws:region: us-east-1\n", problem: `Pulumi.s.yaml line 2, column 1: received YAML that does not parse (Tabs are not allowed as indentation); ${expected}` },
+        { name: "a duplicate key", text: "config:\n  aws:region: us-east-1\n  launchpad:tier: staging\n  launchpad:tier: production\n", problem: `Pulumi.s.yaml line 4, column 3: received YAML that does not parse (Map keys must be unique); ${expected}` },
+        { name: "an unclosed flow sequence", text: "config:\n  aws:region: [us-east-1\n", problem: `Pulumi.s.yaml line 3, column 1: received YAML that does not parse (Flow sequence in block collection must be sufficiently indented and end with a ]); ${expected}` },
+    ])("$name: one problem naming the file, line and column", async ({ text, problem }) => {
+        expect(await refusal(text)).toBe(`${header}${problem}`);
+    });
+
+    it("an alias bomb: refused before it expands", async () => {
+        expect(await refusal(aliasBomb())).toBe(`${header}Pulumi.s.yaml: received YAML that does not parse (Excessive alias count indicates a resource exhaustion attack); expected at most 50 aliases`);
+    });
+});
