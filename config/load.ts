@@ -10,8 +10,21 @@ import { ConfigError } from "./errors";
 import { parseConfig, type LaunchpadConfig } from "./parse";
 import { OBJECT_KEYS } from "./schema";
 
-/** Provider keys Launchpad reads besides its own namespace. */
-const PROVIDER_KEYS = ["aws:region", "grafana:url", "grafana:auth"] as const;
+/**
+ * Provider namespaces whose every key reaches the schema: Launchpad's AWS and Grafana providers are
+ * explicit and read only the keys the schema allows (`aws:region`, `grafana:url`, `grafana:auth`),
+ * so any other key there (`aws:regoin`, `aws:profile`) would be silently ignored: it is refused.
+ */
+const PROVIDER_NAMESPACES = ["aws", "grafana"] as const;
+
+/** Namespaces the Pulumi CLI itself reads: never warned about. */
+const CLI_NAMESPACES = ["pulumi"] as const;
+
+/** Config keys in a namespace nothing in this program reads (`launchpd:tier`), to warn about. */
+export function ignoredKeys(keys: readonly string[]): string[] {
+    const read = ["launchpad", ...PROVIDER_NAMESPACES, ...CLI_NAMESPACES] as readonly string[];
+    return keys.filter((k) => !read.includes(k.slice(0, k.indexOf(":")))).sort();
+}
 
 // `isConfigSecret` is exported by the runtime module but left out of its typings.
 const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
@@ -26,7 +39,7 @@ export function readRuntimeConfig(): { values: Record<string, unknown>; secretKe
     const values: Record<string, unknown> = {};
     const secretKeys = new Set<string>();
     for (const [key, raw] of Object.entries(all)) {
-        const isOurs = key.startsWith(`launchpad:`) || (PROVIDER_KEYS as readonly string[]).includes(key);
+        const isOurs = key.startsWith(`launchpad:`) || (PROVIDER_NAMESPACES as readonly string[]).includes(key.slice(0, key.indexOf(":")));
         if (!isOurs) {
             continue;
         }
@@ -82,8 +95,11 @@ export function isOfflinePlan(): boolean {
  * Loads and validates the current stack's config; throws `ConfigError` listing every problem. In a
  * real preview or update (anything but the offline plan engine) every placeholder is one of them.
  */
-export function loadConfig(): LaunchpadConfig {
+export function loadConfig(opts: { /** Log the ignored keys. @default true */ readonly warn?: boolean } = {}): LaunchpadConfig {
     const { values, secretKeys } = readRuntimeConfig();
+    for (const key of (opts.warn ?? true) ? ignoredKeys(Object.keys(pulumi.runtime.allConfig())) : []) {
+        void pulumi.log.warn(`${key} is ignored: nothing in this program reads the "${key.slice(0, key.indexOf(":"))}" namespace (Launchpad's own keys are launchpad:*)`);
+    }
     const offlinePlan = isOfflinePlan();
     return parseConfig({
         project: pulumi.getProject(),

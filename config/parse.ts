@@ -721,9 +721,12 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
     const known = Object.keys(shape);
 
     for (const key of Object.keys(input.values).sort()) {
-        if (key.startsWith("launchpad:") && !known.includes(key)) {
-            const allowed = known.filter((k) => k.startsWith("launchpad:")).join(", ");
-            problems.push(`${key}: received ${describeValue(input.values[key], input.secretKeys.has(key))}; expected no such key (allowed: ${allowed})`);
+        const namespace = key.slice(0, key.indexOf(":") + 1);
+        if (["launchpad:", "aws:", "grafana:"].includes(namespace) && !known.includes(key)) {
+            const allowed = known.filter((k) => k.startsWith(namespace)).join(", ");
+            // The stack's AWS and Grafana providers are explicit: they read no other key of their namespace.
+            const why = namespace === "launchpad:" ? "" : `: Launchpad's ${namespace.slice(0, -1)} provider is explicit and reads no other ${namespace}* key`;
+            problems.push(`${key}: received ${describeValue(input.values[key], input.secretKeys.has(key))}; expected no such key (allowed: ${allowed})${why}`);
         }
     }
     for (const key of known as (keyof Shape)[]) {

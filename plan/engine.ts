@@ -329,7 +329,8 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
 
 async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
     // Validate exactly as the program will, before anything registers: a bad config plans nothing.
-    const { placeholders } = loadConfig();
+    // Its warnings are the program's to log, once, when it runs.
+    const { placeholders } = loadConfig({ warn: false });
 
     const registered: { req: RegisterRequest; urn: string; state?: Record<string, unknown>; id?: string }[] = [];
     const outputsByUrn = new Map<string, Record<string, unknown>>();

@@ -428,3 +428,19 @@ describe("secrets", () => {
         expect(error.message).toBe(`Invalid configuration for stack "s" (1 problem):\n  - ${problem}`);
     });
 });
+
+describe("keys in other namespaces (issue 13)", () => {
+    it.each([
+        { key: "aws:regoin=us-east-2", problem: 'aws:regoin: received "us-east-2"; expected no such key (allowed: aws:region): Launchpad\'s aws provider is explicit and reads no other aws:* key' },
+        { key: "aws:profile=prod", problem: 'aws:profile: received "prod"; expected no such key (allowed: aws:region): Launchpad\'s aws provider is explicit and reads no other aws:* key' },
+        { key: "grafana:urll=https://g.shop.internal", problem: 'grafana:urll: received "https://g.shop.internal"; expected no such key (allowed: grafana:url, grafana:auth): Launchpad\'s grafana provider is explicit and reads no other grafana:* key' },
+    ])("refuses $key: the explicit provider would silently ignore it", async ({ key, problem }) => {
+        expect(await plan("staging", key)).toEqual(refused("staging", problem));
+    });
+
+    it("warns about a key in a namespace nothing reads (a misspelt launchpad:), and plans", async () => {
+        const r = await plan("staging", "launchpd:activeColor=blue");
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe('warning: launchpd:activeColor is ignored: nothing in this program reads the "launchpd" namespace (Launchpad\'s own keys are launchpad:*)\n');
+    });
+});
