@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Safety } from "../config";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS, type BackupTier } from "../lib/retention";
+import { stackIdentifier } from "../lib/stack-name";
 import { childTags, type Tags } from "../lib/tags";
 
 export interface BackupPlanArgs {
@@ -44,7 +45,7 @@ export const BACKUP_PLAN_TAG_KEY = "backup-plan";
 
 /** The plan name (and selection tag value) of a stack: `launchpad-staging`. */
 export function backupPlanName(project: string, stack: string): string {
-    return `${project}-${stack}`;
+    return stackIdentifier(project, stack);
 }
 
 /** Backups start at 05:00 UTC: after the RDS backup window (03:00-03:30) and Sunday maintenance (04:00-05:00). */

@@ -10,6 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LaunchpadConfig } from "../config";
 import { ANNOTATIONS } from "../lib/delivery";
+import { stackIdentifier } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService } from "./blue-green-service";
@@ -52,7 +53,7 @@ export class Environment extends pulumi.ComponentResource {
         const awsProvider = new aws.Provider(`${name}-aws`, { region: config.region }, { parent: this });
         const child = { parent: this, providers: [awsProvider] };
         // The prefix of the stack's named resources: the EKS cluster, the database, the buckets.
-        const identifier = `${config.project}-${config.stack}`;
+        const identifier = stackIdentifier(config.project, config.stack);
 
         // A team's existing cluster brings its own network: Launchpad creates no VPC for it.
         this.network = config.cluster.mode === "eks"

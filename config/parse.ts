@@ -27,6 +27,7 @@ import {
 } from "./schema";
 import { buildServices, serviceProblems, type ServiceConfig } from "./services";
 import { safetyFor, type Safety } from "./tier";
+import { stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
 
 export interface ConfigInput {
     readonly project: string;
@@ -598,7 +599,7 @@ function restoreProblems(r: NonNullable<z.output<typeof rawConfigSchema.shape["l
 }
 
 function defaultNamespace(input: ConfigInput): string {
-    return `${input.project}-${input.stack}`;
+    return stackIdentifier(input.project, input.stack);
 }
 
 function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeholder[]): LaunchpadConfig {
@@ -737,6 +738,11 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         } else {
             problems.push(...keyProblems(key, value, result.error.issues, input.secretKeys.has(key)));
         }
+    }
+    // The stack's name is config too: it prefixes names AWS limits, so a long one is refused here, not deep in a component.
+    const identifierProblem = stackIdentifierProblem(input.project, input.stack);
+    if (identifierProblem !== undefined) {
+        problems.push(identifierProblem);
     }
     problems.push(...crossFieldProblems(parsed, input, input.now ?? runDate()));
     const tier = parsed["launchpad:tier"];

@@ -11,6 +11,7 @@
 import type { LaunchpadConfig, ObservabilityConfig } from "../config";
 import { databaseInstanceIdentifier } from "../components/database";
 import { RTO_TARGET_MINUTES } from "../lib/retention";
+import { stackIdentifier } from "../lib/stack-name";
 import { cleanNumber, durationSeconds } from "./duration";
 
 export type Severity = "page" | "ticket";
@@ -74,9 +75,10 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
         stack: config.stack,
         region: config.region,
         observability: config.observability,
-        data: config.cluster.mode === "eks"
+        // A data layer exists with Launchpad's EKS, or on an existing cluster with network.existing.
+        data: config.cluster.mode === "eks" || config.cluster.network !== undefined
             ? {
-                  dbInstanceIdentifier: databaseInstanceIdentifier(`${config.project}-${config.stack}`, config.database.restore),
+                  dbInstanceIdentifier: databaseInstanceIdentifier(stackIdentifier(config.project, config.stack), config.database.restore),
                   databaseName: config.database.name,
                   allocatedStorageGb: config.database.allocatedStorageGb,
               }

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, kubeconfigServer, namespaceLabels } from "../components/cluster";
 import { CONNECTION_SECRET_KEYS } from "../components/database";
+import { parseConfig } from "../config";
+import { alertContext } from "../observability/alerts";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
@@ -341,6 +343,17 @@ describe("an existing cluster with launchpad:network.existing: a real data layer
         const p = await plan;
         const env = (input(named(p, "launchpad-shared-web-blue"), "spec.template.spec.containers") as { env: { name: string }[] }[])[0].env.map((e) => e.name);
         expect(env.filter((n) => n.startsWith("DATABASE_"))).toEqual(CONNECTION_SECRET_KEYS.map((k) => `DATABASE_${k.toUpperCase()}`));
+    });
+
+    it("gives the alerts their data-layer rules too (the database's identifier)", () => {
+        const config = parseConfig({
+            project: "launchpad",
+            stack: "shared",
+            values: stagingConfig({ "launchpad:cluster": { kubeconfig: "apiVersion: v1" }, "launchpad:network": { existing } }),
+            secretKeys: new Set(["launchpad:cluster"]),
+            offlinePlan: true,
+        });
+        expect(alertContext(config).data?.dbInstanceIdentifier).toBe("launchpad-shared-db");
     });
 
     it("records what the cluster was declared to provide, for the deployability preflight", async () => {

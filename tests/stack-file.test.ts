@@ -1,12 +1,14 @@
 /**
  * A stack file the Pulumi CLI could not read either is a config problem (exit 2 from npm run plan):
- * the file, line and column, no stack trace (issue 13).
+ * the file, line and column, no stack trace; so is a stack name too long to prefix its resources (issue 13).
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { MAX_BUCKET_PREFIX_LENGTH } from "../components/backup-storage";
 import { ConfigError } from "../config";
+import { MAX_STACK_IDENTIFIER_LENGTH, stackIdentifierProblem } from "../lib/stack-name";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 
 const roots: string[] = [];
@@ -42,5 +44,29 @@ describe("a stack file that is not valid YAML", () => {
 
     it("an alias bomb: refused before it expands", async () => {
         expect(await refusal(aliasBomb())).toBe(`${header}Pulumi.s.yaml: received YAML that does not parse (Excessive alias count indicates a resource exhaustion attack); expected at most 50 aliases`);
+    });
+});
+
+describe("the stack's name", () => {
+    it("keeps the backup buckets' prefix limit as the one identifier limit", () => {
+        expect(MAX_STACK_IDENTIFIER_LENGTH).toBe(MAX_BUCKET_PREFIX_LENGTH);
+    });
+
+    it.each([
+        ["staging-abc", undefined],
+        ["staging-abcd", 'pulumi stack: received "staging-abcd" (the resources\' prefix "launchpad-staging-abcd", 22 characters); expected a stack name of lower-case letters, digits and \'-\' of at most 11 characters, so that "<project>-<stack>" fits the 21 characters the backup buckets\' names leave it: create the stack under a shorter name (pulumi stack init)'],
+        ["Staging", 'pulumi stack: received "Staging" (the resources\' prefix "launchpad-Staging", 17 characters); expected a stack name of lower-case letters, digits and \'-\' of at most 11 characters, so that "<project>-<stack>" fits the 21 characters the backup buckets\' names leave it: create the stack under a shorter name (pulumi stack init)'],
+    ])("%s", (stack, problem) => {
+        expect(stackIdentifierProblem("launchpad", stack)).toBe(problem);
+    });
+
+    it("is refused as config before any resource exists, not deep inside a component", async () => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-stack-file-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        copyFileSync(join(REPO_ROOT, "Pulumi.staging.yaml"), join(root, "Pulumi.staging-eu-west.yaml"));
+        const error: unknown = await runPlan({ stack: "staging-eu-west", root }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual([stackIdentifierProblem("launchpad", "staging-eu-west")]);
     });
 });
