@@ -289,6 +289,31 @@ describe("the compatibility rule, in staging with green live", () => {
     });
 });
 
+describe("a restore that names a recorded restore point", () => {
+    const sets = [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { version: 3, supports: [3, 4] })];
+    const rp = { snapshot: "launchpad-staging-db-pre-api-blue-0123456789", time: "2026-12-01T10:15:03Z" };
+    const record = {
+        version: 4,
+        migrations: [
+            { color: "green" as const, releaseId: "aaaaaaaaaa", image: "ghcr.io/acme/api:1.4.0", fromVersion: 2, toVersion: 3, at: "2026-11-20T09:00:00Z" },
+            { color: "blue" as const, releaseId: "0123456789", image: "ghcr.io/acme/api:1.5.0", fromVersion: 3, toVersion: 4, at: rp.time, restorePoint: rp },
+        ],
+    };
+
+    it.each([
+        { form: "its snapshot", restore: { kind: "snapshot" as const, snapshot: rp.snapshot } },
+        { form: "its point-in-time timestamp", restore: { kind: "pointInTime" as const, sourceInstance: "launchpad-staging-db", time: rp.time } },
+    ])("by $form: the version before it is current again, and the migrations after it are undone", async ({ restore }) => {
+        const service = (await loadConfigFor("staging", sets)).services[0];
+        expect(schemaStep(service, record, restore)).toEqual({ service: "api", current: 3, migration: undefined, target: 3, standing: [record.migrations[0]] });
+    });
+
+    it("any other restore leaves the record's version", async () => {
+        const service = (await loadConfigFor("staging", sets)).services[0];
+        expect(schemaStep(service, record, { kind: "snapshot", snapshot: "some-other-snapshot" })).toMatchObject({ current: 4, target: 4 });
+    });
+});
+
 describe("config", () => {
     it.each([
         { sets: [`${S}.blue.migrate={command: ["./migrate"]}`], problem: 'launchpad:services.api.releases.blue.migrate: received {"command":["./migrate"]}; expected schema: { version, supports: [min, max] } next to it, so the plan can check the migration against the other color' },
