@@ -9,6 +9,7 @@
  * moves. Nothing but the live Service reads the active color: a rollback changes its selector only.
  */
 import { createHash } from "node:crypto";
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, SmokePolicy } from "../config";
@@ -16,6 +17,7 @@ import { ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, ty
 import { imageVersion, parseImageRef } from "../lib/image";
 import { restrictedContainer } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
+import { restorePointIdentifier } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 
 /** Stock Node.js image the gate Job runs the bundled runner in: nothing to build or push. */
@@ -61,6 +63,28 @@ export interface BlueGreenServiceArgs {
     readonly ingressController?: pulumi.Resource;
     /** Annotations of the live Service (production's promotion mark). @default - none */
     readonly liveAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
+    /**
+     * The schema rule's verdict for this service: resolves to the version each migration brings the
+     * database to, rejects (a config error) when the rule fails, so no migration Job or restore point
+     * is registered then. Required when a release declares `migrate`.
+     * @default - no migration
+     */
+    readonly schemaChecked?: pulumi.Output<unknown>;
+    /**
+     * Take a manual RDS snapshot of this database before each migration (production).
+     * @default - no restore point
+     */
+    readonly restorePoint?: RestorePointArgs;
+}
+
+export interface RestorePointArgs {
+    /** The DB instance the snapshot is taken of (the Database component's identifier output). */
+    readonly instanceIdentifier: pulumi.Input<string>;
+    /** The same identifier as a plain string, to name the snapshot: no name from an Output. */
+    readonly identifierPrefix: string;
+    readonly tags: Readonly<Record<string, string>>;
+    /** Keep the snapshot in AWS when Pulumi drops it (a newer release replaces it). */
+    readonly retainOnDelete: boolean;
 }
 
 /** What a color runs, as the gate and the promotion rules see it. */
@@ -77,7 +101,12 @@ export interface ReleaseInfo {
 export function releaseId(service: ServiceConfig, color: Color): string {
     const r = service.releases[color];
     const env = Object.fromEntries(Object.entries(r.env).sort(([a], [b]) => a.localeCompare(b)));
-    const text = JSON.stringify({ color, image: r.image, env, policy: service.smoke });
+    // Migration and schema contract only when declared, so a release without them keeps its id.
+    const text = JSON.stringify({
+        color, image: r.image, env, policy: service.smoke,
+        ...(r.migrate !== undefined ? { migrate: r.migrate } : {}),
+        ...(r.schema !== undefined ? { schema: r.schema } : {}),
+    });
     return createHash("sha256").update(text).digest("hex").slice(0, 10);
 }
 
@@ -328,6 +357,65 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
     };
 }
 
+/** Longest a migration may run before Kubernetes stops it (DeadlineExceeded): 30 minutes. */
+export const MIGRATION_DEADLINE_SECONDS = 1800;
+/**
+ * Pulumi's wait for the migration Job: its deadline plus five minutes to pull the image and report.
+ * pulumi-kubernetes waits for a Job to succeed and fails the update when it fails (its Job await
+ * logic; the pulumi/examples k8s-ts-wait README shows "Waiting for Job ... to succeed").
+ */
+export const MIGRATION_TIMEOUTS = { create: `${MIGRATION_DEADLINE_SECONDS + 300}s`, update: `${MIGRATION_DEADLINE_SECONDS + 300}s` } as const;
+
+export interface MigrationJobInputs {
+    readonly service: ServiceConfig;
+    readonly color: Color;
+    readonly project: string;
+    readonly databaseSecretName: pulumi.Input<string>;
+}
+
+/**
+ * The migration Job of one color's release: the release's command in its image (or `migrate.image`),
+ * the connection settings from the database Secret exactly as the Deployment gets them, one try
+ * (`backoffLimit: 0`: a half-applied migration is not retried blindly), bounded by a deadline, and
+ * the restricted security context every Launchpad pod runs with.
+ */
+export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v1.JobSpec {
+    const { service: s, color } = m;
+    const release = s.releases[color];
+    if (release.migrate === undefined) {
+        throw new Error(`service ${s.name} release ${color} declares no migration`);
+    }
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        ...Object.entries(release.env).map(([name, value]) => ({ name, value })),
+        ...databaseEnv(m.databaseSecretName),
+    ];
+    return {
+        backoffLimit: 0,
+        activeDeadlineSeconds: MIGRATION_DEADLINE_SECONDS,
+        template: {
+            metadata: {
+                labels: colorLabels(s, color, m.project, ROLES.migration),
+                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: release.migrate.image },
+            },
+            spec: {
+                restartPolicy: "Never",
+                automountServiceAccountToken: false,
+                securityContext: { runAsNonRoot: true, runAsUser: APP_UID, runAsGroup: APP_UID, fsGroup: APP_UID, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [{
+                    name: "migrate",
+                    image: release.migrate.image,
+                    command: [...release.migrate.command],
+                    env,
+                    resources: { requests: { ...s.resources.requests }, limits: { ...s.resources.limits } },
+                    securityContext: restrictedContainer(APP_UID),
+                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                }],
+                volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+            },
+        },
+    };
+}
+
 export class BlueGreenService extends pulumi.ComponentResource {
     /** Name of the Service users reach. */
     public readonly liveServiceName: pulumi.Output<string>;
@@ -337,6 +425,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
     public readonly verifiedReleases: pulumi.Output<ReleaseInfo[]>;
     public readonly deployments: Readonly<Record<Color, k8s.apps.v1.Deployment>>;
     public readonly gateJobs: Readonly<Record<Color, k8s.batch.v1.Job>>;
+    /** Per color whose release declares `migrate`: its migration Job. */
+    public readonly migrationJobs: Readonly<Partial<Record<Color, k8s.batch.v1.Job>>>;
+    /** Per color with a migration in a stack that takes restore points: the snapshot taken before it. */
+    public readonly restorePoints: Readonly<Partial<Record<Color, aws.rds.Snapshot>>>;
 
     constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:delivery:BlueGreenService", name, {}, opts);
@@ -351,13 +443,23 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
         const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
         const gateJobs = {} as Record<Color, k8s.batch.v1.Job>;
+        const migrationJobs: Partial<Record<Color, k8s.batch.v1.Job>> = {};
+        const restorePoints: Partial<Record<Color, aws.rds.Snapshot>> = {};
         for (const color of COLORS) {
             const objectName = `${s.name}-${color}`;
             const meta = (role: string) => ({ name: objectName, namespace: ns, labels: colorLabels(s, color, args.project, role, false) });
+            const migration = this.migration(name, args, color, { parent: this });
+            if (migration !== undefined) {
+                migrationJobs[color] = migration.job;
+                if (migration.restorePoint !== undefined) {
+                    restorePoints[color] = migration.restorePoint;
+                }
+            }
             const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
                 metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
                 spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName }),
-            }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */ });
+            // The new pods start only after the color's migration succeeded.
+            }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: migration !== undefined ? [migration.job] : [] });
             const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
             new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName) }, child);
@@ -371,7 +473,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                     annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
                 },
                 spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl }),
-            }, { ...child, dependsOn: [deployment, preview, smoke], customTimeouts: gateTimeouts(s.smoke) });
+            }, { ...child, dependsOn: [deployment, preview, smoke, ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
             deployments[color] = deployment;
         }
 
@@ -398,11 +500,54 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
         this.deployments = deployments;
         this.gateJobs = gateJobs;
+        this.migrationJobs = migrationJobs;
+        this.restorePoints = restorePoints;
         this.verifiedReleases = pulumi
             .all(COLORS.map((color) => gateJobs[color].status.apply((st) => ((st?.succeeded ?? 0) >= 1 ? color : undefined))))
             .apply((passed) => passed
                 .filter((c): c is Color => c !== undefined)
                 .map((color) => ({ color, image: s.releases[color].image, releaseId: releaseId(s, color) })));
         this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
+    }
+
+    /** The color's restore point (when the stack takes them) and migration Job, or undefined without `migrate`. */
+    private migration(name: string, args: BlueGreenServiceArgs, color: Color, parent: pulumi.CustomResourceOptions): { job: k8s.batch.v1.Job; restorePoint?: aws.rds.Snapshot } | undefined {
+        const s = args.service;
+        const release = s.releases[color];
+        if (release.migrate === undefined || release.schema === undefined) {
+            return undefined;
+        }
+        if (args.databaseSecretName === undefined || args.schemaChecked === undefined) {
+            throw new pulumi.ResourceError(`service ${s.name} release ${color} declares a migration, but no database Secret or schema check was given`, this);
+        }
+        const id = releaseId(s, color);
+        const version = String(release.schema.version);
+        // Registered only once the schema rule held: a refused migration leaves no Job and no snapshot.
+        const checkedVersion = args.schemaChecked.apply(() => version);
+        const restorePoint = args.restorePoint !== undefined
+            ? new aws.rds.Snapshot(`${name}-${color}-restore-point`, {
+                dbInstanceIdentifier: args.restorePoint.instanceIdentifier,
+                dbSnapshotIdentifier: restorePointIdentifier(args.restorePoint.identifierPrefix, s.name, color, id),
+                tags: { ...args.restorePoint.tags, Name: restorePointIdentifier(args.restorePoint.identifierPrefix, s.name, color, id), [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.schemaVersion]: checkedVersion },
+            // The provider's create returns once the snapshot is "available" (terraform-provider-aws
+            // aws_db_snapshot: create waits for the snapshot, timeouts.create); large databases take a while.
+            }, { ...parent, retainOnDelete: args.restorePoint.retainOnDelete, customTimeouts: { create: "60m" } })
+            : undefined;
+        const job = new k8s.batch.v1.Job(`${name}-${color}-migrate`, {
+            metadata: {
+                // A new release is a new Job, run once: its name carries the release id.
+                name: `${s.name}-${color}-migrate-${id}`,
+                namespace: args.namespace,
+                labels: colorLabels(s, color, args.project, ROLES.migration),
+                annotations: {
+                    "pulumi.com/replaceUnready": "true",
+                    [ANNOTATIONS.releaseId]: id,
+                    [ANNOTATIONS.image]: release.migrate.image,
+                    [ANNOTATIONS.schemaVersion]: checkedVersion,
+                },
+            },
+            spec: migrationJobSpec({ service: s, color, project: args.project, databaseSecretName: args.databaseSecretName }),
+        }, { ...parent, provider: args.k8sProvider, dependsOn: restorePoint !== undefined ? [restorePoint] : [], customTimeouts: MIGRATION_TIMEOUTS });
+        return { job, restorePoint };
     }
 }

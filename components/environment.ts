@@ -18,6 +18,7 @@ import { BackupStorage } from "./backup-storage";
 import { Cluster } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
 import { LogicalBackup } from "./logical-backup";
+import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
 import { alertContext } from "../observability/alerts";
@@ -43,6 +44,8 @@ export class Environment extends pulumi.ComponentResource {
     public readonly platform: Platform | undefined;
     public readonly data: DataProtection | undefined;
     public readonly promotion: Promotion | undefined;
+    /** Present when a service declares a migration or schema contract. */
+    public readonly schema: SchemaGuard | undefined;
     public readonly services: readonly BlueGreenService[];
     public readonly observability: Observability;
     public readonly outputs: Record<string, pulumi.Input<unknown>>;
@@ -120,6 +123,10 @@ export class Environment extends pulumi.ComponentResource {
         this.promotion = config.promotion !== undefined
             ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services }, child)
             : undefined;
+        const schema = config.services.some(usesSchema)
+            ? new SchemaGuard(`${name}-schema`, { config, identifier, database: this.data?.database }, child)
+            : undefined;
+        this.schema = schema;
         const runner = { file: RUNNER_FILE, source: bundleRunner() };
         this.services = config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
             service,
@@ -132,11 +139,17 @@ export class Environment extends pulumi.ComponentResource {
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
             pushgatewayUrl: this.observability.pushgatewayUrl,
             ingressController: this.platform?.loadBalancerController,
-            liveColor: this.promotion?.liveColor(service),
+            liveColor: schema !== undefined ? schema.liveColor(service, this.promotion?.liveColor(service)) : this.promotion?.liveColor(service),
+            schemaChecked: schema?.checked(service),
+            restorePoint: schema?.restorePoint(),
             liveAnnotations: this.promotion !== undefined ? { [ANNOTATIONS.promotion]: this.promotion.mark(service) } : undefined,
         }, child));
 
-        this.outputs = { ...environmentOutputs(config, this.network, this.cluster, this.data, this.observability), ...deliveryOutputs(this.services, config) };
+        this.outputs = {
+            ...environmentOutputs(config, this.network, this.cluster, this.data, this.observability),
+            ...deliveryOutputs(this.services, config),
+            ...(schema !== undefined ? schema.outputs(this.services) : {}),
+        };
         this.registerOutputs(this.outputs);
     }
 

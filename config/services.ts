@@ -31,11 +31,32 @@ const image = z.string({ error: IMAGE_EXPECTED }).check((ctx) => {
     }
 });
 
+/** A schema version: the integer a migration brings the database to. */
+const schemaVersion = z.int().min(0).max(1_000_000);
+
+export const migrateSchema = z.strictObject({
+    /** The migration command, run once per release before the color's Deployment rolls out (e.g. `["./migrate", "up"]`). */
+    command: z.array(z.string().min(1)).min(1),
+    /** Image the command runs in. @default the release's own image */
+    image: image.optional(),
+});
+
+export const releaseSchemaContract = z.strictObject({
+    /** The schema version this release's migration brings the database to (or, without `migrate`, expects). */
+    version: schemaVersion,
+    /** `[min, max]`: the schema versions this release's code runs against, both included. */
+    supports: z.tuple([schemaVersion, schemaVersion]),
+});
+
 export const releaseSchema = z.strictObject({
     /** The image this color runs. Production requires a digest or a tag other than `latest`. */
     image,
     /** Environment variables of this release only, over the service's `env`. */
     env: envMap.default({}),
+    /** The release's migration Job. Requires `schema` and a database connection. @default - no migration */
+    migrate: migrateSchema.optional(),
+    /** The release's schema contract, which the plan checks against the other color. @default - no contract: the release runs against any version */
+    schema: releaseSchemaContract.optional(),
 });
 
 const status = z.int().min(100).max(599);
@@ -165,10 +186,25 @@ export type { SmokePolicy };
 export type RawService = z.output<typeof serviceSchema>;
 export type RawSmoke = z.output<typeof smokeSchema>;
 
+export interface MigrationConfig {
+    readonly command: readonly string[];
+    /** The release's image unless `migrate.image` names another. */
+    readonly image: string;
+}
+
+export interface SchemaContract {
+    readonly version: number;
+    readonly supports: readonly [number, number];
+}
+
 export interface ReleaseConfig {
     readonly image: string;
     /** The service's env with this release's overrides applied. */
     readonly env: Readonly<Record<string, string>>;
+    /** Undefined: this release runs no migration. */
+    readonly migrate?: MigrationConfig;
+    /** Undefined: this release declares no schema contract. */
+    readonly schema?: SchemaContract;
 }
 
 export interface ServiceConfig {
@@ -228,6 +264,9 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
                 }
             }
         }
+        for (const color of COLORS) {
+            out.push(...releaseSchemaProblems(`${key}.releases.${color}`, s.releases[color], s.connectDatabase ?? ctx.hasDatabase, ctx, show));
+        }
         if (s.connectDatabase === true && !ctx.hasDatabase) {
             out.push(`${key}.connectDatabase: received true; expected false when launchpad:cluster.kubeconfig is set: an existing cluster gets no Launchpad database`);
         }
@@ -258,6 +297,33 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
     }
     // A service-wide setting is checked once per color: report it once.
     return [...new Set(out)];
+}
+
+/** A release's migration and schema contract, on their own: the rule across colors is `schemaCompatibilityProblems`. */
+function releaseSchemaProblems(key: string, r: RawService["releases"]["blue"], connects: boolean, ctx: ServiceRuleContext, show: (v: unknown) => string): string[] {
+    const out: string[] = [];
+    if (r.schema !== undefined) {
+        const [min, max] = r.schema.supports;
+        if (min > max) {
+            out.push(`${key}.schema.supports: received ${show(r.schema.supports)}; expected [min, max] with min <= max`);
+        } else if (r.schema.version < min || r.schema.version > max) {
+            out.push(`${key}.schema.version: received ${show(r.schema.version)}; expected a version within supports [${min}, ${max}]: a release must run against the schema it migrates to`);
+        }
+    }
+    if (r.migrate !== undefined) {
+        if (r.schema === undefined) {
+            out.push(`${key}.migrate: received ${show(r.migrate)}; expected schema: { version, supports: [min, max] } next to it, so the plan can check the migration against the other color`);
+        }
+        if (!connects) {
+            out.push(`${key}.migrate: received ${show(r.migrate)}; expected no migration while the service does not connect to the database (connectDatabase is false, or the stack has no Launchpad database)`);
+        }
+        const img = r.migrate.image;
+        const ref = img !== undefined ? parseImageRef(img) : undefined;
+        if (img !== undefined && ctx.safety.requireImmutableImages && ref !== undefined && !isImmutableRef(ref)) {
+            out.push(`${key}.migrate.image: received ${show(img)}; expected a digest (@sha256:...) or a tag other than "latest" in a ${ctx.tier} stack: a mutable tag can change under a verified release`);
+        }
+    }
+    return out;
 }
 
 function smokeProblems(key: string, smoke: RawSmoke, ctx: ServiceRuleContext, show: (v: unknown) => string): string[] {
@@ -299,7 +365,15 @@ export function buildServices(services: Readonly<Record<string, RawService>>, de
     return Object.entries(services)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, s]) => {
-            const release = (c: Color): ReleaseConfig => ({ image: s.releases[c].image, env: { ...s.env, ...s.releases[c].env } });
+            const release = (c: Color): ReleaseConfig => {
+                const r = s.releases[c];
+                return {
+                    image: r.image,
+                    env: { ...s.env, ...r.env },
+                    ...(r.migrate !== undefined ? { migrate: { command: [...r.migrate.command], image: r.migrate.image ?? r.image } } : {}),
+                    ...(r.schema !== undefined ? { schema: { version: r.schema.version, supports: [r.schema.supports[0], r.schema.supports[1]] as const } } : {}),
+                };
+            };
             return {
                 name,
                 port: s.port,

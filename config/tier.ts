@@ -51,6 +51,8 @@ export interface Safety {
     readonly verifyPromotion: boolean;
     /** Page-severity alerts must reach a pager: with Grafana (`grafana:url`), the PagerDuty integration key is required. */
     readonly requirePaging: boolean;
+    /** A manual RDS snapshot, named after the release, is taken and completed before each schema migration runs. */
+    readonly restorePointBeforeMigration: boolean;
 }
 
 const SAFETY: Record<Tier, Safety> = {
@@ -77,6 +79,7 @@ const SAFETY: Record<Tier, Safety> = {
         zoneSpread: "ScheduleAnyway",
         verifyPromotion: false,
         requirePaging: false,
+        restorePointBeforeMigration: false,
     },
     production: {
         protect: true,
@@ -101,6 +104,7 @@ const SAFETY: Record<Tier, Safety> = {
         zoneSpread: "DoNotSchedule",
         verifyPromotion: true,
         requirePaging: true,
+        restorePointBeforeMigration: true,
     },
 };
 

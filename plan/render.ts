@@ -45,6 +45,8 @@ const SUMMARIES: Record<string, Summary> = {
     },
     "kubernetes:core/v1:Namespace": (i) => [kv("name", obj(i.metadata).name)],
     "pulumi:pulumi:StackReference": (i) => [kv("stack", i.name)],
+    "aws:rds/snapshot:Snapshot": (i) => [kv("snapshot", i.dbSnapshotIdentifier), kv("of", i.dbInstanceIdentifier)],
+    "kubernetes:batch/v1:Job": (i) => [kv("name", obj(i.metadata).name)],
 };
 
 export function summarize(r: PlannedResource): string {

@@ -1,5 +1,8 @@
 /**
- * npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...]
+ * npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--previous-outputs <file.json>]
+ *
+ * `--previous-outputs` gives the stack's last outputs (`pulumi stack output --json --show-secrets`),
+ * which the program reads back through a reference to its own stack: the schema record.
  *
  * `--policy` evaluates the policy pack on the plan (`policies/evaluate.ts`) under the stack's pack
  * config, `policies/config/<stack>.json`: violations follow the tree, or go in the JSON document as
@@ -12,6 +15,7 @@
  * config, stack or policy pack (every problem on stderr, nothing on stdout); 1 anything else (bad
  * arguments, unknown stack, the program failed).
  */
+import * as fs from "node:fs";
 import { ConfigError } from "../config";
 import { runPlan, PlanError } from "../plan/engine";
 import { renderJson, renderTree } from "../plan/render";
@@ -19,7 +23,7 @@ import { PlanInputError } from "../plan/stack-config";
 import { failed, parseFlags, runMain, unexpected, type CliResult } from "./cli";
 import { MissingPolicyConfigError, PolicyConfigError } from "../policies/config";
 
-const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...]";
+const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--previous-outputs <file.json>]";
 
 export type { CliResult };
 
@@ -30,6 +34,7 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
         json: { type: "boolean", default: false },
         policy: { type: "boolean", default: false },
         set: { type: "string", multiple: true, default: [] },
+        "previous-outputs": { type: "string" },
     }, USAGE);
     if ("result" in parsed) {
         return parsed.result;
@@ -39,7 +44,8 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
         return failed(1, `--stack is required\n${USAGE}\n`);
     }
     try {
-        const plan = await runPlan({ stack: args.stack, sets: args.set });
+        const previousOutputs = args["previous-outputs"] !== undefined ? readPreviousOutputs(args["previous-outputs"]) : undefined;
+        const plan = await runPlan({ stack: args.stack, sets: args.set, previousOutputs });
         const notes = plan.log.length > 0 ? `${plan.log.join("\n")}\n` : "";
         if (!args.policy) {
             return { code: 0, stdout: args.json ? renderJson(plan) : renderTree(plan), stderr: notes };
@@ -59,6 +65,20 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
         }
         return unexpected(e);
     }
+}
+
+/** `pulumi stack output --json --show-secrets` of the stack's last update: what its self-reference reads (the schema record). */
+function readPreviousOutputs(file: string): Record<string, unknown> {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new PlanInputError(`--previous-outputs ${file}: ${(e as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw new PlanInputError(`--previous-outputs ${file}: expected a JSON object of stack outputs (pulumi stack output --json)`);
+    }
+    return parsed as Record<string, unknown>;
 }
 
 if (require.main === module) {

@@ -40,6 +40,8 @@ export const ROLES = {
     gate: "smoke-gate",
     /** The ConfigMap with the bundled smoke runner and the service's smoke policy. */
     smoke: "smoke-config",
+    /** The Job that runs a release's schema migration before its color's Deployment rolls out. */
+    migration: "schema-migration",
 } as const;
 
 /** Annotations with what a reviewer, a policy or the rollback command needs to know. */
@@ -53,6 +55,8 @@ export const ANNOTATIONS = {
      * `unverified-allowed` (break-glass `launchpad:promotion.allowUnverified` was set).
      */
     promotion: "launchpad.dev/promotion",
+    /** On a migration Job and its restore point: the schema version the release migrates to. */
+    schemaVersion: "launchpad.dev/schema-version",
 } as const;
 
 export const PROMOTION = { verified: "verified", unverifiedAllowed: "unverified-allowed" } as const;

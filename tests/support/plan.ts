@@ -22,7 +22,7 @@ export function planStack(stack: string, sets: readonly string[] = [], extra: Om
     if (extra.program !== undefined || extra.root !== undefined) {
         return runPlan({ stack, sets, ...extra });
     }
-    const key = JSON.stringify([stack, sets, extra.preview ?? false]);
+    const key = JSON.stringify([stack, sets, extra.preview ?? false, extra.previousOutputs ?? null]);
     let p = cache.get(key);
     if (p === undefined) {
         p = runPlan({ stack, sets, ...extra }).then(frozen);

@@ -1,0 +1,348 @@
+/**
+ * Schema migrations in the release flow: the stack's record of the migrations it ran, the
+ * compatibility rule every update is checked against, and the "undo a migration" settings.
+ *
+ * One database serves both colors, so a migration runs while the other color still serves (or
+ * stands by to serve) traffic. The rule: a release may migrate the schema to version V only if every
+ * release running during and after the step, the live color's included, declares `schema.supports`
+ * including V; and no color may go live on a release that does not support the current version.
+ *
+ * The current version comes from this stack's own record, the `schemaVersions` stack output of its
+ * last update, read back through a StackReference to the stack itself (a pattern Pulumi's maintainers
+ * describe in https://github.com/pulumi/pulumi/issues/3722: an output of one update read into the
+ * same stack on the next). A stack with no record (first deploy) has no current version.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, type LaunchpadConfig, type RestoreConfig, type ServiceConfig } from "../config";
+import { runDate } from "../config/clock";
+import { COLORS, type Color } from "../lib/delivery";
+import { releaseId, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
+import { databaseInstanceIdentifier, type Database } from "./database";
+import { restorePointIdentifier, restorePointTime } from "./restore-point";
+
+/** The stack output holding, per service, the schema version and the migrations that brought it there. */
+export const SCHEMA_RECORD_OUTPUT = "schemaVersions";
+/** Migrations kept per service in the record, newest last; older ones fall off. */
+export const MAX_RECORDED_MIGRATIONS = 20;
+
+/** Where to go back to: the manual snapshot taken before the migration, and the time just before it started. */
+export interface RestorePointRecord {
+    /** The manual RDS snapshot identifier, named after the release. */
+    readonly snapshot: string;
+    /** ISO-8601 UTC: a point-in-time restore to this moment gives the schema before the migration. */
+    readonly time: string;
+}
+
+/** One migration this stack ran. */
+export interface MigrationRecord {
+    readonly color: Color;
+    readonly releaseId: string;
+    readonly image: string;
+    /** The version before it; null when the stack had no record. */
+    readonly fromVersion: number | null;
+    readonly toVersion: number;
+    /** ISO-8601 UTC time of the update that ran it. */
+    readonly at: string;
+    /** Production only: the restore point taken before it. */
+    readonly restorePoint?: RestorePointRecord;
+}
+
+export interface ServiceSchemaRecord {
+    /** The schema version the database is at; null before the first migration. */
+    readonly version: number | null;
+    readonly migrations: readonly MigrationRecord[];
+}
+
+export type SchemaRecord = Readonly<Record<string, ServiceSchemaRecord>>;
+
+/** What one update does to one service's schema. */
+export interface SchemaStep {
+    readonly service: string;
+    /** The version before this update: the record's, or a restore point's when `database.restore` names one. */
+    readonly current: number | undefined;
+    /** The migration this update runs, if any. */
+    readonly migration: { readonly color: Color; readonly releaseId: string; readonly image: string; readonly version: number } | undefined;
+    /** The version after this update. */
+    readonly target: number | undefined;
+    /** Recorded migrations that still stand (those after a restored point are undone). */
+    readonly standing: readonly MigrationRecord[];
+}
+
+/** Whether a restore config names this migration's restore point (its snapshot, or its time on any source). */
+function restores(restore: RestoreConfig | undefined, m: MigrationRecord): boolean {
+    if (restore === undefined || m.restorePoint === undefined) {
+        return false;
+    }
+    return restore.kind === "snapshot" ? restore.snapshot === m.restorePoint.snapshot : restore.time === m.restorePoint.time;
+}
+
+/** A service declares schema or migration settings: only then does the stack read and keep a record. */
+export function usesSchema(service: ServiceConfig): boolean {
+    return COLORS.some((c) => service.releases[c].migrate !== undefined || service.releases[c].schema !== undefined);
+}
+
+/**
+ * The step one update takes, from the service's config and its record. A migration "runs" when its
+ * release id is not among the standing recorded ones: an unchanged release re-runs nothing.
+ */
+export function schemaStep(service: ServiceConfig, record: ServiceSchemaRecord | undefined, restore?: RestoreConfig): SchemaStep {
+    const recorded = record?.migrations ?? [];
+    const restoredAt = recorded.findIndex((m) => restores(restore, m));
+    const standing = restoredAt >= 0 ? recorded.slice(0, restoredAt) : recorded;
+    const current = restoredAt >= 0 ? (recorded[restoredAt].fromVersion ?? undefined) : (record?.version ?? undefined);
+    const pending = COLORS.flatMap((color) => {
+        const r = service.releases[color];
+        const id = releaseId(service, color);
+        return r.migrate !== undefined && r.schema !== undefined && !standing.some((m) => m.releaseId === id)
+            ? [{ color, releaseId: id, image: r.image, version: r.schema.version }]
+            : [];
+    });
+    // Two pending migrations are refused by `schemaProblems`; the step shows the first.
+    const migration = pending[0];
+    return { service: service.name, current, migration, target: migration?.version ?? current, standing };
+}
+
+const range = (s: readonly [number, number]): string => `[${s[0]}, ${s[1]}]`;
+const supports = (s: readonly [number, number], v: number): boolean => v >= s[0] && v <= s[1];
+
+/** One release as the messages name it: `releases.blue (live, "ghcr.io/acme/api:1.4.2")`. */
+function who(service: ServiceConfig, color: Color): string {
+    return `releases.${color} (${color === service.activeColor ? "live" : "idle"}, ${JSON.stringify(service.releases[color].image)})`;
+}
+
+const TWO_STEPS = (v: number, other: string) =>
+    `Two steps: expand first (a migration to a version ${other} also supports, adding only what the new code needs), ` +
+    `then contract after the old code is gone (once ${other} runs a release whose schema.supports includes ${v})`;
+
+/**
+ * The compatibility rule for one service's step, each problem in the project's
+ * `<key>: received <value>; expected <allowed>` shape. `previousLive` is the live color the stack's
+ * last update recorded (to tell a rollback from a standing mismatch).
+ */
+export function schemaProblems(service: ServiceConfig, step: SchemaStep, previousLive?: Color): string[] {
+    const key = `launchpad:services.${service.name}`;
+    const out: string[] = [];
+    const pending = COLORS.filter((c) => {
+        const r = service.releases[c];
+        const id = releaseId(service, c);
+        return r.migrate !== undefined && r.schema !== undefined && !step.standing.some((m) => m.releaseId === id);
+    });
+    if (pending.length > 1) {
+        out.push(`${key}.releases: received migrations in both blue and green; expected one migration per update: ` +
+            "deploy one color's migration, then the other's, so the plan can check each against the release that keeps running");
+        return out;
+    }
+    const m = step.migration;
+    for (const color of COLORS) {
+        if (m !== undefined && color === m.color) {
+            continue;
+        }
+        const schema = service.releases[color].schema;
+        if (m !== undefined) {
+            const mover = `releases.${m.color}`;
+            if (schema === undefined) {
+                out.push(`${key}.releases.${color}.schema: received nothing; expected a schema contract whose supports includes ${m.version}: ` +
+                    `${mover} migrates to ${m.version} while ${who(service, color)} runs, and a release without schema.supports is assumed to support no other version. ` +
+                    TWO_STEPS(m.version, `releases.${color}`));
+            } else if (!supports(schema.supports, m.version)) {
+                out.push(`${key}.releases.${m.color}.schema.version: received ${m.version}; expected a version every release running during and after the migration supports: ` +
+                    `${who(service, color)} supports ${range(schema.supports)}, ${who(service, m.color)} supports ${range(service.releases[m.color].schema?.supports ?? [m.version, m.version])}. ` +
+                    TWO_STEPS(m.version, `releases.${color}`));
+            }
+            continue;
+        }
+        const current = step.current;
+        if (schema === undefined || current === undefined || supports(schema.supports, current)) {
+            continue;
+        }
+        const last = step.standing.at(-1);
+        const by = last !== undefined ? ` (migrated by releases.${last.color} ${JSON.stringify(last.image)})` : "";
+        if (color === service.activeColor && previousLive !== undefined && previousLive !== color) {
+            out.push(`${key}.activeColor: received ${JSON.stringify(color)}; expected a color whose release supports the current schema version ${current}${by}: ` +
+                `${who(service, color)} supports ${range(schema.supports)}. Undo the migration first (docs/runbooks/database-corruption.md, "Undo a migration": ` +
+                `restore to the restore point before version ${current}), or give ${color} a release whose schema.supports includes ${current}`);
+        } else {
+            out.push(`${key}.releases.${color}.schema.supports: received ${JSON.stringify(schema.supports)}; expected a range that includes the current schema version ${current}${by}: ` +
+                `${who(service, color)} would run against a schema it does not support. Deploy a release that supports ${current}, or undo the migration ` +
+                `(docs/runbooks/database-corruption.md, "Undo a migration")`);
+        }
+    }
+    return out;
+}
+
+/** The record after this update: the migration appended once its Job succeeded. */
+export function nextRecord(step: SchemaStep, migrated: boolean, at: string, restorePoint?: RestorePointRecord): ServiceSchemaRecord {
+    const m = step.migration;
+    if (m === undefined || !migrated) {
+        return { version: step.current ?? null, migrations: step.standing.slice(-MAX_RECORDED_MIGRATIONS) };
+    }
+    const entry: MigrationRecord = {
+        color: m.color,
+        releaseId: m.releaseId,
+        image: m.image,
+        fromVersion: step.current ?? null,
+        toVersion: m.version,
+        at,
+        ...(restorePoint !== undefined ? { restorePoint } : {}),
+    };
+    return { version: m.version, migrations: [...step.standing, entry].slice(-MAX_RECORDED_MIGRATIONS) };
+}
+
+/**
+ * The restore-as-code settings that undo a migration (`--set` / `pulumi config set --path` form):
+ * the database from the restore point, traffic on the other color, and the migrated color given the
+ * other color's release (so its migration does not run again on the restored database).
+ */
+export function undoSettings(service: ServiceConfig, m: MigrationRecord, rawOtherRelease: unknown): string[] {
+    if (m.restorePoint === undefined) {
+        return [];
+    }
+    const other: Color = m.color === "blue" ? "green" : "blue";
+    return [
+        `launchpad:database.restore.snapshot=${m.restorePoint.snapshot}`,
+        `launchpad:services.${service.name}.activeColor=${other}`,
+        `launchpad:services.${service.name}.releases.${m.color}=${JSON.stringify(rawOtherRelease)}`,
+    ];
+}
+
+/** Throws the problems as one config error (exit 2), as every config rule does. */
+export function assertSchemaRule(stack: string, problems: readonly string[]): void {
+    if (problems.length > 0) {
+        throw new ConfigError(stack, problems);
+    }
+}
+
+/** Reads this stack's own last record: a StackReference to itself. */
+export function previousRecord(name: string, parent: pulumi.Resource): { record: pulumi.Output<SchemaRecord | undefined>; liveServices: pulumi.Output<Record<string, { color?: Color }> | undefined> } {
+    const self = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+    const ref = new pulumi.StackReference(name, { name: self }, { parent });
+    return {
+        record: ref.getOutput(SCHEMA_RECORD_OUTPUT) as pulumi.Output<SchemaRecord | undefined>,
+        liveServices: ref.getOutput("liveServices") as pulumi.Output<Record<string, { color?: Color }> | undefined>,
+    };
+}
+
+/** What the plan and the outputs show per service: the versions, the migration and its restore point. */
+export interface SchemaSummary {
+    readonly current: number | null;
+    readonly target: number | null;
+    readonly migration: { readonly color: Color; readonly releaseId: string; readonly version: number } | null;
+    readonly restorePoint: RestorePointRecord | null;
+    /** `--set` / `pulumi config set --path` settings that undo the newest migration with a restore point. */
+    readonly undo: readonly string[];
+}
+
+export interface SchemaGuardArgs {
+    readonly config: LaunchpadConfig;
+    /** `<project>-<stack>`: the database's identifier prefix. */
+    readonly identifier: string;
+    /** The stack's database; restore points are taken only where there is one and the tier asks for them. */
+    readonly database?: Database;
+}
+
+/**
+ * Reads this stack's schema record, checks each service's step against the compatibility rule (a
+ * `ConfigError`, exit 2, when it fails) and produces the next record. Built only when a service
+ * declares `migrate` or `schema`.
+ */
+export class SchemaGuard extends pulumi.ComponentResource {
+    private readonly steps = new Map<string, pulumi.Output<SchemaStep>>();
+    private readonly at: string;
+    private readonly args: SchemaGuardArgs;
+
+    constructor(name: string, args: SchemaGuardArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:delivery:SchemaGuard", name, {}, opts);
+        this.args = args;
+        this.at = restorePointTime(runDate());
+        const previous = previousRecord(`${name}-record`, this);
+        for (const service of args.config.services) {
+            this.steps.set(service.name, pulumi.all([previous.record, previous.liveServices]).apply(([record, live]) => {
+                const step = schemaStep(service, record?.[service.name], args.config.database.restore);
+                assertSchemaRule(args.config.stack, schemaProblems(service, step, live?.[service.name]?.color));
+                return step;
+            }));
+        }
+        this.registerOutputs({});
+    }
+
+    /** The service's step once the rule holds; rejects with the rule's config error otherwise. */
+    checked(service: ServiceConfig): pulumi.Output<SchemaStep> {
+        const step = this.steps.get(service.name);
+        if (step === undefined) {
+            throw new pulumi.ResourceError(`no schema step for service ${service.name}`, this);
+        }
+        return step;
+    }
+
+    /** The live color, available only once the rule holds (a refused rollback registers no selector). */
+    liveColor(service: ServiceConfig, base?: pulumi.Output<Color>): pulumi.Output<Color> {
+        return pulumi.all([this.checked(service), base ?? service.activeColor]).apply(([, color]) => color);
+    }
+
+    /** Where the tier takes restore points and the stack has a database: the snapshot's inputs. */
+    restorePoint(): RestorePointArgs | undefined {
+        const { config, database, identifier } = this.args;
+        if (!config.safety.restorePointBeforeMigration || database === undefined) {
+            return undefined;
+        }
+        return {
+            instanceIdentifier: database.instanceIdentifier,
+            identifierPrefix: databaseInstanceIdentifier(identifier, config.database.restore),
+            tags: config.tags,
+            // Pulumi drops a restore point when a newer release replaces it; AWS keeps it (see the README, Schema changes).
+            retainOnDelete: true,
+        };
+    }
+
+    /** The restore point of a migration this update runs, by name and time. */
+    private restorePointOf(service: ServiceConfig, m: NonNullable<SchemaStep["migration"]>): RestorePointRecord | undefined {
+        const rp = this.restorePoint();
+        return rp === undefined ? undefined : { snapshot: restorePointIdentifier(rp.identifierPrefix, service.name, m.color, m.releaseId), time: this.at };
+    }
+
+    /**
+     * The stack outputs: `schemaVersions` (the record the next update reads) and `schemaMigrations`
+     * (per service: versions, the migration, its restore point and the undo settings). Each plan logs
+     * the same summary.
+     */
+    outputs(services: readonly BlueGreenService[]): Record<string, pulumi.Input<unknown>> {
+        const rows = this.args.config.services.map((service, i) => {
+            const migrated = pulumi.all(COLORS.map((c) => services[i].migrationJobs[c]?.status.apply((st) => (st?.succeeded ?? 0) >= 1) ?? false));
+            return pulumi.all([this.checked(service), migrated]).apply(([step, done]) => {
+                const m = step.migration;
+                const ran = m !== undefined && done[COLORS.indexOf(m.color)];
+                const restorePoint = m !== undefined ? this.restorePointOf(service, m) : undefined;
+                const record = nextRecord(step, ran, this.at, restorePoint);
+                const newest = [...record.migrations].reverse().find((r) => r.restorePoint !== undefined);
+                const other = newest !== undefined ? service.releases[newest.color === "blue" ? "green" : "blue"] : undefined;
+                const summary: SchemaSummary = {
+                    current: step.current ?? null,
+                    target: step.target ?? null,
+                    migration: m !== undefined ? { color: m.color, releaseId: m.releaseId, version: m.version } : null,
+                    restorePoint: restorePoint ?? null,
+                    undo: newest !== undefined && other !== undefined
+                        ? undoSettings(service, newest, { image: other.image, env: other.env, ...(other.schema !== undefined ? { schema: { version: other.schema.version, supports: [...other.schema.supports] } } : {}) })
+                        : [],
+                };
+                void pulumi.log.info(summaryLine(service.name, summary), this);
+                return { name: service.name, record, summary };
+            });
+        });
+        const all = pulumi.all(rows);
+        return {
+            [SCHEMA_RECORD_OUTPUT]: all.apply((rs) => Object.fromEntries(rs.map((r) => [r.name, r.record]))),
+            [SCHEMA_MIGRATIONS_OUTPUT]: all.apply((rs) => Object.fromEntries(rs.map((r) => [r.name, r.summary]))),
+        };
+    }
+}
+
+/** The stack output with what this update does to each service's schema. */
+export const SCHEMA_MIGRATIONS_OUTPUT = "schemaMigrations";
+
+/** `schema api: version 3 -> 4 (releases.green migrates); restore point <id> (point in time <t>)`. */
+export function summaryLine(service: string, s: SchemaSummary): string {
+    const from = s.current === null ? "no recorded version" : `version ${s.current}`;
+    const step = s.migration !== null ? `${from} -> ${s.migration.version} (releases.${s.migration.color} migrates)` : `${from}, no migration`;
+    const rp = s.restorePoint !== null ? `; restore point ${s.restorePoint.snapshot} (point in time ${s.restorePoint.time})` : "";
+    return `schema ${service}: ${step}${rp}`;
+}

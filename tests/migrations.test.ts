@@ -1,0 +1,345 @@
+/**
+ * Schema migrations under the plan engine: the migration Job's exact spec and its place in the
+ * graph, the restore point before it in production (none in staging), the compatibility rule as a
+ * table of real plans with their exact messages and exit codes, and the "undo a migration" settings
+ * planned back in.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
+import { schemaStep } from "../components/migrations";
+import { planCli } from "../scripts/plan";
+import { loadConfigFor } from "./support/config";
+import { evaluatePlan } from "../policies/evaluate";
+import { validateKubernetesObject } from "./support/k8s-schema";
+import { byUrn, input, named, ofType, planStack, type Plan } from "./support/plan";
+
+const S = "launchpad:services.api.releases";
+/** `--set` lines for one color's release. */
+function release(color: "blue" | "green", r: { image?: string; migrate?: boolean; version: number; supports: [number, number] }): string[] {
+    return [
+        ...(r.image !== undefined ? [`${S}.${color}.image=${r.image}`] : []),
+        ...(r.migrate === true ? [`${S}.${color}.migrate={command: ["./migrate", "up"]}`] : []),
+        `${S}.${color}.schema={version: ${r.version}, supports: [${r.supports[0]}, ${r.supports[1]}]}`,
+    ];
+}
+
+/** The outputs a stack's last update left: its schema record (and the live color it served). */
+function previous(version: number, liveColor?: "blue" | "green"): Record<string, unknown> {
+    return {
+        schemaVersions: { api: { version, migrations: [] } },
+        ...(liveColor !== undefined ? { liveServices: { api: { service: "api", color: liveColor } } } : {}),
+    };
+}
+
+const RESTRICTED = {
+    runAsNonRoot: true,
+    runAsUser: 10001,
+    runAsGroup: 10001,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+const DATABASE_ENV = ["host", "port", "database", "username", "password", "engine"];
+
+// Production, blue live on 1.4.2 (old code, runs 3 and the additive 4); green 1.5.0 migrates to 4.
+const EXPAND = [...release("blue", { version: 3, supports: [3, 4] }), ...release("green", { migrate: true, version: 4, supports: [4, 5] })];
+
+describe("the migration Job and its restore point (production, green migrates 3 -> 4 while blue serves)", () => {
+    const plan = () => planStack("production", EXPAND, { previousOutputs: previous(3, "blue") });
+    const prefix = "launchpad-production-api";
+
+    it("runs the release's command once, named by its release id, with the database Secret, a deadline, no retry and a restricted pod", async () => {
+        const p = await plan();
+        const config = await loadConfigFor("production", EXPAND);
+        const service = config.services[0];
+        const id = releaseId(service, "green");
+        const job = named(p, `${prefix}-green-migrate`);
+        expect(input(job, "metadata")).toEqual({
+            name: `api-green-migrate-${id}`,
+            namespace: "launchpad-production",
+            labels: {
+                app: "api",
+                color: "green",
+                "app.kubernetes.io/name": "api",
+                "app.kubernetes.io/instance": "api-green",
+                "app.kubernetes.io/version": "1.5.0",
+                "app.kubernetes.io/component": "server",
+                "app.kubernetes.io/part-of": "launchpad",
+                "app.kubernetes.io/managed-by": "pulumi",
+                "launchpad.dev/role": "schema-migration",
+            },
+            annotations: {
+                "pulumi.com/replaceUnready": "true",
+                "launchpad.dev/release-id": id,
+                "launchpad.dev/image": "ghcr.io/acme/api:1.5.0",
+                "launchpad.dev/schema-version": "4",
+            },
+        });
+        expect(input(job, "spec.backoffLimit")).toBe(0);
+        expect(input(job, "spec.activeDeadlineSeconds")).toBe(MIGRATION_DEADLINE_SECONDS);
+        expect(input(job, "spec.template.spec.restartPolicy")).toBe("Never");
+        expect(input(job, "spec.template.spec.automountServiceAccountToken")).toBe(false);
+        const containers = input(job, "spec.template.spec.containers") as Record<string, unknown>[];
+        expect(containers).toHaveLength(1);
+        expect(containers[0].name).toBe("migrate");
+        expect(containers[0].image).toBe("ghcr.io/acme/api:1.5.0");
+        expect(containers[0].command).toEqual(["./migrate", "up"]);
+        expect(containers[0].securityContext).toEqual(RESTRICTED);
+        const secret = named(p, "launchpad-production-database-connection");
+        const secretName = input(secret, "metadata.name");
+        expect(containers[0].env).toEqual([
+            { name: "LOG_LEVEL", value: "warn" },
+            ...DATABASE_ENV.map((key) => ({ name: `DATABASE_${key.toUpperCase()}`, valueFrom: { secretKeyRef: { name: secretName, key } } })),
+        ]);
+        expect(job.options.customTimeouts).toEqual({ create: `${MIGRATION_DEADLINE_SECONDS + 300}s`, update: `${MIGRATION_DEADLINE_SECONDS + 300}s` });
+        expect(() => validateKubernetesObject(job)).not.toThrow();
+    });
+
+    it("comes after the restore point, and before the green Deployment and gate; the live Service does not change", async () => {
+        const p = await plan();
+        const job = named(p, `${prefix}-green-migrate`);
+        const snapshot = named(p, `${prefix}-green-restore-point`);
+        expect(job.dependsOn).toEqual([snapshot.urn]);
+        expect(named(p, `${prefix}-green`).dependsOn).toEqual([job.urn]);
+        expect(named(p, `${prefix}-green-gate`).dependsOn).toContain(job.urn);
+        // The live color's objects neither wait for nor change with green's migration.
+        expect(named(p, `${prefix}-blue`).dependsOn).toEqual([]);
+        const base = await planStack("production", [], {});
+        const liveNow = named(p, `${prefix}-live`);
+        const liveBefore = named(base, `${prefix}-live`);
+        expect(liveNow.inputs).toEqual(liveBefore.inputs);
+        expect(liveNow.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-blue`, `${prefix}-blue-gate`]);
+        expect(ofType(p, "kubernetes:batch/v1:Job").map((r) => r.name).sort()).toEqual([`${prefix}-blue-gate`, `${prefix}-green-gate`, `${prefix}-green-migrate`]);
+    });
+
+    it("takes a manual snapshot named after the release, of the stack's database, kept when Pulumi drops it", async () => {
+        const p = await plan();
+        const id = releaseId((await loadConfigFor("production", EXPAND)).services[0], "green");
+        const snapshot = named(p, `${prefix}-green-restore-point`);
+        const db = named(p, "launchpad-production-database-instance");
+        expect(snapshot.type).toBe("aws:rds/snapshot:Snapshot");
+        expect(input(snapshot, "dbSnapshotIdentifier")).toBe(`launchpad-production-db-pre-api-green-${id}`);
+        expect(input(snapshot, "dbInstanceIdentifier")).toBe(input(db, "identifier"));
+        expect(input(snapshot, "tags")).toMatchObject({
+            Name: `launchpad-production-db-pre-api-green-${id}`,
+            "launchpad.dev/release-id": id,
+            "launchpad.dev/schema-version": "4",
+        });
+        expect(snapshot.options.retainOnDelete).toBe(true);
+        expect(snapshot.options.customTimeouts).toEqual({ create: "60m" });
+        expect(ofType(p, "aws:rds/snapshot:Snapshot")).toHaveLength(1);
+    });
+
+    it("shows the current and next version, the restore point and its point-in-time timestamp in the outputs and the plan's log", async () => {
+        const p = await plan();
+        const id = releaseId((await loadConfigFor("production", EXPAND)).services[0], "green");
+        const snapshotId = `launchpad-production-db-pre-api-green-${id}`;
+        const summary = (p.outputs.schemaMigrations as Record<string, unknown>).api;
+        expect(summary).toEqual({
+            current: 3,
+            target: 4,
+            migration: { color: "green", releaseId: id, version: 4 },
+            restorePoint: { snapshot: snapshotId, time: "2026-12-02T00:00:00Z" },
+            undo: [
+                `launchpad:database.restore.snapshot=${snapshotId}`,
+                "launchpad:services.api.activeColor=blue",
+                `launchpad:services.api.releases.green=${JSON.stringify({ image: "ghcr.io/acme/api:1.4.2", env: { LOG_LEVEL: "warn" }, schema: { version: 3, supports: [3, 4] } })}`,
+            ],
+        });
+        expect((p.outputs.schemaVersions as Record<string, unknown>).api).toEqual({
+            version: 4,
+            migrations: [{ color: "green", releaseId: id, image: "ghcr.io/acme/api:1.5.0", fromVersion: 3, toVersion: 4, at: "2026-12-02T00:00:00Z", restorePoint: { snapshot: snapshotId, time: "2026-12-02T00:00:00Z" } }],
+        });
+        expect(p.log).toContain(`info: schema api: version 3 -> 4 (releases.green migrates); restore point ${snapshotId} (point in time 2026-12-02T00:00:00Z)`);
+    });
+
+    it("the undo settings it prints plan cleanly: the database from that snapshot, traffic on blue, version 3 again", async () => {
+        const p = await plan();
+        const undo = ((p.outputs.schemaMigrations as Record<string, { undo: string[] }>).api).undo;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-undo-"));
+        const file = path.join(dir, "outputs.json");
+        fs.writeFileSync(file, JSON.stringify({ schemaVersions: p.outputs.schemaVersions, liveServices: p.outputs.liveServices }));
+        const r = await planCli(["--stack", "production", "--json", "--previous-outputs", file, ...EXPAND.flatMap((s) => ["--set", s]), ...undo.flatMap((s) => ["--set", s])]);
+        expect(r.stderr).not.toContain("Invalid configuration");
+        expect(r.code).toBe(0);
+        const doc = JSON.parse(r.stdout) as { resources: { name: string; type: string; inputs: Record<string, unknown> }[]; outputs: Record<string, unknown> };
+        const db = doc.resources.find((x) => x.name === "launchpad-production-database-instance");
+        const snapshotId = (undo[0] ?? "").split("=")[1];
+        expect(db?.inputs.snapshotIdentifier).toBe(snapshotId);
+        expect(doc.resources.filter((x) => x.type === "aws:rds/snapshot:Snapshot" || x.name.endsWith("-migrate"))).toEqual([]);
+        expect((doc.outputs.schemaMigrations as Record<string, unknown>).api).toMatchObject({ current: 3, target: 3, migration: null });
+    });
+});
+
+describe("the migration in staging", () => {
+    it("runs the Job without a restore point: staging takes none", async () => {
+        const p = await planStack("staging", [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })], { previousOutputs: previous(3) });
+        expect(ofType(p, "aws:rds/snapshot:Snapshot")).toEqual([]);
+        const job = named(p, "launchpad-staging-api-blue-migrate");
+        expect(job.dependsOn).toEqual([]);
+        expect(named(p, "launchpad-staging-api-blue").dependsOn).toEqual([job.urn]);
+        expect((p.outputs.schemaMigrations as Record<string, { restorePoint: unknown; undo: unknown }>).api).toMatchObject({ current: 3, target: 4, restorePoint: null, undo: [] });
+    });
+});
+
+describe("no migration", () => {
+    it.each(["staging", "production"])("%s as committed: no Job but the gates, no snapshot, no schema record", async (stack) => {
+        const p = await planStack(stack);
+        expect(ofType(p, "kubernetes:batch/v1:Job").map((r) => r.name).sort()).toEqual([`launchpad-${stack}-api-blue-gate`, `launchpad-${stack}-api-green-gate`]);
+        expect(ofType(p, "aws:rds/snapshot:Snapshot")).toEqual([]);
+        expect(ofType(p, "pulumi:pulumi:StackReference").map((r) => r.name)).toEqual(stack === "production" ? ["launchpad-production-promotion-source"] : []);
+        expect(p.outputs.schemaVersions).toBeUndefined();
+    });
+
+    it("a schema contract without migrate: the record is read and kept, nothing runs", async () => {
+        const p: Plan = await planStack("production", [...release("blue", { version: 3, supports: [3, 4] }), ...release("green", { version: 3, supports: [3, 4] })], { previousOutputs: previous(3, "blue") });
+        expect(p.resources.filter((r) => r.name.endsWith("-migrate") || r.type === "aws:rds/snapshot:Snapshot")).toEqual([]);
+        expect((p.outputs.schemaVersions as Record<string, unknown>).api).toEqual({ version: 3, migrations: [] });
+    });
+});
+
+/** Plans staging through the CLI with a previous record; returns the exit code and the problems. */
+async function staging(sets: readonly string[], prev: Record<string, unknown>): Promise<{ code: number; stderr: string }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-schema-"));
+    const file = path.join(dir, "outputs.json");
+    fs.writeFileSync(file, JSON.stringify(prev));
+    const r = await planCli(["--stack", "staging", "--previous-outputs", file, ...sets.flatMap((s) => ["--set", s])]);
+    return { code: r.code, stderr: r.stderr };
+}
+
+const problem = (text: string) => `Invalid configuration for stack "staging" (1 problem):\n  - ${text}\n`;
+
+// Staging: green is live. v4 adds a column (expand), v5 drops the old one (contract).
+describe("the compatibility rule, in staging with green live", () => {
+    it.each([
+        {
+            name: "expand allowed: blue migrates to 4, which green's code (live) also runs against",
+            sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })],
+            prev: previous(3, "green"),
+            code: 0,
+            stderr: "info: schema api: version 3 -> 4 (releases.blue migrates)",
+        },
+        {
+            name: "contract refused while the old code runs on green",
+            sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { image: "ghcr.io/acme/api:1.5.1", migrate: true, version: 5, supports: [4, 5] })],
+            prev: previous(4, "green"),
+            code: 2,
+            stderr: problem('launchpad:services.api.releases.blue.schema.version: received 5; expected a version every release running during and after the migration supports: ' +
+                'releases.green (live, "ghcr.io/acme/api:1.5.0") supports [3, 4], releases.blue (idle, "ghcr.io/acme/api:1.5.1") supports [4, 5]. ' +
+                "Two steps: expand first (a migration to a version releases.green also supports, adding only what the new code needs), " +
+                "then contract after the old code is gone (once releases.green runs a release whose schema.supports includes 5)"),
+        },
+        {
+            name: "contract allowed once both colors support it",
+            sets: [...release("green", { version: 4, supports: [4, 5] }), ...release("blue", { image: "ghcr.io/acme/api:1.5.1", migrate: true, version: 5, supports: [4, 5] })],
+            prev: previous(4, "green"),
+            code: 0,
+            stderr: "info: schema api: version 4 -> 5 (releases.blue migrates)",
+        },
+        {
+            name: "a migration while the other color declares no contract",
+            sets: release("blue", { migrate: true, version: 4, supports: [4, 5] }),
+            prev: previous(3, "green"),
+            code: 2,
+            stderr: problem('launchpad:services.api.releases.green.schema: received nothing; expected a schema contract whose supports includes 4: releases.blue migrates to 4 while releases.green (live, "ghcr.io/acme/api:1.5.0") runs, ' +
+                "and a release without schema.supports is assumed to support no other version. " +
+                "Two steps: expand first (a migration to a version releases.green also supports, adding only what the new code needs), " +
+                "then contract after the old code is gone (once releases.green runs a release whose schema.supports includes 4)"),
+        },
+        {
+            name: "rollback refused: green goes live again, but its release does not support the current version 5",
+            sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { version: 5, supports: [4, 5] })],
+            prev: previous(5, "blue"),
+            code: 2,
+            stderr: problem('launchpad:services.api.activeColor: received "green"; expected a color whose release supports the current schema version 5: ' +
+                'releases.green (live, "ghcr.io/acme/api:1.5.0") supports [3, 4]. Undo the migration first (docs/runbooks/database-corruption.md, "Undo a migration": ' +
+                "restore to the restore point before version 5), or give green a release whose schema.supports includes 5"),
+        },
+        {
+            name: "both colors migrating in one update",
+            sets: [...release("green", { migrate: true, version: 4, supports: [4, 5] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })],
+            prev: previous(3, "green"),
+            code: 2,
+            stderr: problem("launchpad:services.api.releases: received migrations in both blue and green; expected one migration per update: " +
+                "deploy one color's migration, then the other's, so the plan can check each against the release that keeps running"),
+        },
+    ])("$name (exit $code)", async ({ sets, prev, code, stderr }) => {
+        const r = await staging(sets, prev);
+        expect(r.code).toBe(code);
+        // Refused: exactly the problem. Planned: the plan's schema line among its notes.
+        expect(r.code === 2 ? r.stderr : r.stderr.split("\n").find((l) => l.startsWith("info: schema api:"))).toBe(stderr);
+    });
+
+    it("a refused migration registers no Job (the rule gates its inputs)", async () => {
+        await expect(planStack("staging", [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 5, supports: [5, 5] })], { previousOutputs: previous(4, "green") }))
+            .rejects.toThrow(/releases\.blue\.schema\.version: received 5/);
+    });
+
+    it("a migration already recorded does not run again; the record's version stands", async () => {
+        const sets = [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })];
+        const service = (await loadConfigFor("staging", sets)).services[0];
+        const id = releaseId(service, "blue");
+        const record = { version: 4, migrations: [{ color: "blue" as const, releaseId: id, image: "ghcr.io/acme/api:1.4.2", fromVersion: 3, toVersion: 4, at: "2026-12-01T00:00:00Z" }] };
+        expect(schemaStep(service, record)).toEqual({ service: "api", current: 4, migration: undefined, target: 4, standing: record.migrations });
+    });
+});
+
+describe("a restore that names a recorded restore point", () => {
+    const sets = [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { version: 3, supports: [3, 4] })];
+    const rp = { snapshot: "launchpad-staging-db-pre-api-blue-0123456789", time: "2026-12-01T10:15:03Z" };
+    const record = {
+        version: 4,
+        migrations: [
+            { color: "green" as const, releaseId: "aaaaaaaaaa", image: "ghcr.io/acme/api:1.4.0", fromVersion: 2, toVersion: 3, at: "2026-11-20T09:00:00Z" },
+            { color: "blue" as const, releaseId: "0123456789", image: "ghcr.io/acme/api:1.5.0", fromVersion: 3, toVersion: 4, at: rp.time, restorePoint: rp },
+        ],
+    };
+
+    it.each([
+        { form: "its snapshot", restore: { kind: "snapshot" as const, snapshot: rp.snapshot } },
+        { form: "its point-in-time timestamp", restore: { kind: "pointInTime" as const, sourceInstance: "launchpad-staging-db", time: rp.time } },
+    ])("by $form: the version before it is current again, and the migrations after it are undone", async ({ restore }) => {
+        const service = (await loadConfigFor("staging", sets)).services[0];
+        expect(schemaStep(service, record, restore)).toEqual({ service: "api", current: 3, migration: undefined, target: 3, standing: [record.migrations[0]] });
+    });
+
+    it("any other restore leaves the record's version", async () => {
+        const service = (await loadConfigFor("staging", sets)).services[0];
+        expect(schemaStep(service, record, { kind: "snapshot", snapshot: "some-other-snapshot" })).toMatchObject({ current: 4, target: 4 });
+    });
+});
+
+describe("config", () => {
+    it.each([
+        { sets: [`${S}.blue.migrate={command: ["./migrate"]}`], problem: 'launchpad:services.api.releases.blue.migrate: received {"command":["./migrate"]}; expected schema: { version, supports: [min, max] } next to it, so the plan can check the migration against the other color' },
+        { sets: [`${S}.blue.schema={version: 2, supports: [3, 4]}`], problem: "launchpad:services.api.releases.blue.schema.version: received 2; expected a version within supports [3, 4]: a release must run against the schema it migrates to" },
+        { sets: [`${S}.blue.schema={version: 4, supports: [5, 3]}`], problem: "launchpad:services.api.releases.blue.schema.supports: received [5,3]; expected [min, max] with min <= max" },
+    ])("refuses $sets with its exact message (exit 2)", async ({ sets, problem: text }) => {
+        const r = await planCli(["--stack", "staging", ...sets.flatMap((s) => ["--set", s])]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toBe(problem(text));
+    });
+
+    it("defaults the migration image to the release's own and keeps the command", async () => {
+        const config = await loadConfigFor("staging", EXPAND);
+        expect(config.services[0].releases.green.migrate).toEqual({ command: ["./migrate", "up"], image: "ghcr.io/acme/api:1.5.0" });
+        expect(config.services[0].releases.green.schema).toEqual({ version: 4, supports: [4, 5] });
+        expect(config.services[0].releases.blue.migrate).toBeUndefined();
+    });
+});
+
+describe("the policy pack with a migration", () => {
+    it.each([
+        { stack: "production", sets: EXPAND, prev: previous(3, "blue") },
+        { stack: "staging", sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })], prev: previous(3, "green") },
+    ])("$stack: the migration Job and restore point pass every policy, the deployability preflight included (staging: the Job alone)", async ({ stack, sets, prev }) => {
+        const p = await planStack(stack, sets, { previousOutputs: prev });
+        expect(p.resources.some((r) => r.name.endsWith("-migrate"))).toBe(true);
+        expect(await evaluatePlan(p)).toEqual([]);
+    });
+});
