@@ -86,6 +86,20 @@ const CRLF = Buffer.from("\r\n");
 const HEAD_END = Buffer.from("\r\n\r\n");
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** The start of a chunk-size line: hex digits, then optional whitespace and an extension. A lone trailing CR may be the line's end. */
+const CHUNK_SIZE_PREFIX = /^(?:[0-9A-Fa-f]{1,12}(?:[ \t;][^\r\n]*)?)?\r?$/;
+
+/**
+ * Throws when `buf[from, to)` holds an LF not preceded by a CR: RFC 9112 allows a recipient to
+ * accept a bare LF, but Node's parser (and so the https client) refuses it, and so does this one.
+ */
+function bareLf(buf: Buffer, from: number, to: number, code: string, message: string): void {
+    for (let i = buf.indexOf(10, from); i >= 0 && i < to; i = buf.indexOf(10, i + 1)) {
+        if (i === from || buf[i - 1] !== 13) {
+            throw new HttpParseError(code, message);
+        }
+    }
+}
 
 const enum State {
     Head,
@@ -181,8 +195,13 @@ export class ResponseParser {
         switch (this.state) {
             case State.Head: {
                 const end = buf.indexOf(HEAD_END, at);
+                // A head with a bare LF never ends in CRLF CRLF: refuse it now rather than wait for the timeout.
+                bareLf(buf, at, end < 0 ? buf.length : end, "HPE_CR_EXPECTED", "Missing expected CR after header line");
                 if (end < 0) {
                     return -(at + 1);
+                }
+                if (end + 4 - at > MAX_HEAD_BYTES) {
+                    throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
                 }
                 this.head(buf.toString("latin1", at, end));
                 return end + 4;
@@ -214,8 +233,10 @@ export class ResponseParser {
             }
             case State.ChunkSize: {
                 const end = buf.indexOf(CRLF, at);
+                bareLf(buf, at, end < 0 ? buf.length : end, "HPE_CR_EXPECTED", "Missing expected CR after chunk size");
                 if (end < 0) {
-                    if (buf.length - at > 1024) {
+                    // A partial size line that cannot become a valid one is refused at once, not after the timeout.
+                    if (buf.length - at > 1024 || !CHUNK_SIZE_PREFIX.test(buf.toString("latin1", at, Math.min(buf.length, at + 16)))) {
                         throw new HttpParseError("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size");
                     }
                     return -(at + 1);

@@ -13,7 +13,7 @@
 import * as https from "node:https";
 import * as net from "node:net";
 import * as zlib from "node:zlib";
-import { ResponseParser, serializeRequest, type RequestSpec, type WireRequest } from "./http1";
+import { MAX_HEAD_BYTES, ResponseParser, serializeRequest, type RequestSpec, type WireRequest } from "./http1";
 
 export type { RequestSpec } from "./http1";
 
@@ -349,7 +349,8 @@ class HttpsClient implements Client {
                 }
             };
             const { method, headers, body } = request.spec;
-            const req = https.request(request.url, { method, headers, agent: this.agent }, (res) => {
+            // The raw client's head limit, stated rather than inherited from --max-http-header-size, so both refuse alike.
+            const req = https.request(request.url, { method, headers, agent: this.agent, maxHeaderSize: MAX_HEAD_BYTES }, (res) => {
                 const chunks: Buffer[] | undefined = readBody ? [] : undefined;
                 if (chunks === undefined) {
                     res.resume();
