@@ -121,6 +121,8 @@ export class ResponseParser {
     keepAlive = false;
     /** The body's chunks as they came (not decoded), when `keepBody`; else empty. */
     readonly body: Buffer[] = [];
+    /** Body bytes kept in `body` so far. */
+    bodyBytes = 0;
     /** Whether any byte of the response has arrived. */
     started = false;
     /** Bytes arrived after the response was complete (a server may not send unasked). */
@@ -212,6 +214,7 @@ export class ResponseParser {
                 const n = this.state === State.UntilClose ? buf.length - at : Math.min(this.remaining, buf.length - at);
                 if (this.keepBody && n > 0) {
                     this.body.push(at === 0 && n === buf.length ? buf : buf.subarray(at, at + n));
+                    this.bodyBytes += n;
                 }
                 if (this.state !== State.UntilClose) {
                     this.remaining -= n;

@@ -167,8 +167,9 @@ export function transportKind(e: unknown): TransportKind {
 async function probe(client: Client, request: Prepared, check: ResolvedCheck, timeoutMs: number): Promise<Outcome> {
     const start = performance.now();
     try {
-        // The whole body is read, always: the latency covers it, and an unread body keeps the connection from being reused.
-        const res = await client.send(request, timeoutMs, check.bodyContains !== undefined);
+        // The body is read to its end (the latency covers it, and an unread body keeps the connection from being reused),
+        // except with bodyContains, where reading stops at the first match or at the transport's size cap.
+        const res = await client.send(request, timeoutMs, false, check.bodyContains);
         const latencyMs = performance.now() - start;
         const status = String(res.status);
         if (!check.expectStatus.includes(res.status)) {
