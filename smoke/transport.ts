@@ -10,6 +10,7 @@
  * answer. A body sent with `Content-Encoding: gzip`, `deflate` or `br` is decoded before it is
  * returned as text (UTF-8, a leading BOM dropped, invalid bytes as U+FFFD).
  */
+import type * as http from "node:http";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as zlib from "node:zlib";
@@ -192,6 +193,10 @@ interface Job {
     readonly readBody: boolean;
     /** Set with `find`: the body is searched as it comes. */
     readonly search: BodySearch | undefined;
+    /** The request's bytes, for the one retry. */
+    readonly bytes: Buffer;
+    /** Whether the request was already sent again on a fresh connection. */
+    retried: boolean;
     readonly timer: NodeJS.Timeout;
     readonly resolve: (e: Exchange) => void;
     readonly reject: (e: Error) => void;
@@ -201,6 +206,8 @@ interface Job {
 class Connection {
     readonly socket: net.Socket;
     job: Job | undefined;
+    /** Responses this connection completed: a request after the first reuses it. */
+    private served = 0;
     private dead = false;
 
     constructor(
@@ -212,7 +219,7 @@ class Connection {
         this.socket.on("data", (chunk: Buffer) => this.data(chunk));
         this.socket.on("end", () => this.closed());
         this.socket.on("close", () => this.closed());
-        this.socket.on("error", (e: Error) => this.fail(e));
+        this.socket.on("error", (e: Error) => this.fail(e, true));
     }
 
     start(job: Job, bytes: Buffer): void {
@@ -263,13 +270,14 @@ class Connection {
         if (job !== undefined && job.parser.end()) {
             this.complete(job);
         } else if (job !== undefined) {
-            this.fail(coded("ECONNRESET", job.parser.started ? "aborted" : "socket hang up"));
+            this.fail(coded("ECONNRESET", job.parser.started ? "aborted" : "socket hang up"), true);
         }
         this.destroy();
     }
 
     private complete(job: Job): void {
         this.job = undefined;
+        this.served++;
         clearTimeout(job.timer);
         const p = job.parser;
         // Returned to the pool before the caller hears back, so its next request reuses this socket.
@@ -288,10 +296,21 @@ class Connection {
         job.resolve({ status: p.status, body });
     }
 
-    /** Fails the request in flight, if any, and destroys the socket. */
-    fail(e: Error): void {
+    /**
+     * Fails the request in flight, if any, and destroys the socket. A request that failed on a reused
+     * connection before any byte of its response (`network`: the socket failed or closed, not the
+     * parser or the timeout) is sent once more, on a fresh connection: the server may have closed the
+     * idle connection just as the request went out.
+     */
+    fail(e: Error, network = false): void {
         const job = this.job;
         this.job = undefined;
+        if (job !== undefined && network && this.served > 0 && !job.parser.started && !job.retried) {
+            job.retried = true;
+            this.client.retry(job);
+            this.destroy();
+            return;
+        }
         this.destroy();
         if (job !== undefined) {
             clearTimeout(job.timer);
@@ -349,6 +368,8 @@ class RawClient implements Client {
                 close: wire.close,
                 readBody: keep,
                 search: find === undefined ? undefined : new BodySearch(find),
+                bytes: wire.bytes,
+                retried: false,
                 timer: setTimeout(() => this.timeout(job, timeoutMs), timeoutMs),
                 resolve,
                 reject,
@@ -401,6 +422,13 @@ class RawClient implements Client {
         }
     }
 
+    /** Sends a request again on a new connection, in the room of the one it failed on (forgotten right after). */
+    retry(job: Job): void {
+        const conn = new Connection(this, this.host, this.port);
+        this.open.add(conn);
+        conn.start(job, job.bytes);
+    }
+
     /** A connection whose response is complete and which may carry another request. */
     release(conn: Connection): void {
         const next = this.waiting.shift();
@@ -436,7 +464,7 @@ class HttpsClient implements Client {
     constructor(
         private readonly base: URL,
         sockets: number,
-        tls: TlsOptions,
+        private readonly tls: TlsOptions,
     ) {
         this.bodyCap = bodyCapBytes(sockets);
         this.agent = new https.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, ca: tls.ca });
@@ -459,69 +487,87 @@ class HttpsClient implements Client {
                 }
             };
             const { method, headers, body } = request.spec;
-            // The raw client's head limit, stated rather than inherited from --max-http-header-size, so both refuse alike.
-            const req = https.request(request.url, { method, headers, agent: this.agent, maxHeaderSize: MAX_HEAD_BYTES }, (res) => {
-                const chunks: Buffer[] | undefined = keep ? [] : undefined;
-                const status = res.statusCode ?? 0;
-                if (chunks === undefined) {
-                    res.resume();
-                } else {
-                    const codings = contentCodings(res.headers["content-encoding"]);
-                    const search = find === undefined || codings.length > 0 ? undefined : new BodySearch(find);
-                    let bytes = 0;
-                    let stopping = false;
-                    res.on("data", (c: Buffer) => {
-                        chunks.push(c);
-                        bytes += c.length;
-                        if (stopping || settled || res.complete) {
-                            return;
-                        }
-                        const found = search?.found(chunks) ?? false;
-                        if (!found && bytes < this.bodyCap) {
-                            return;
-                        }
-                        // Stop here: the rest is not read, and destroying the request closes its connection. After a
-                        // match, only once the response has not ended in this same turn (the connection is then kept).
-                        stopping = true;
-                        const read = chunks.length;
-                        const stop = (): void => {
-                            if (settled) {
+            let req: http.ClientRequest;
+            let responded = false;
+            /** `fresh`: the one retry, on a connection of its own (no agent), closed after it. */
+            const attempt = (fresh: boolean): void => {
+                let received = -1;
+                // The raw client's head limit, stated rather than inherited from --max-http-header-size, so both refuse alike.
+                const options: https.RequestOptions = { method, headers, agent: fresh ? false : this.agent, ca: this.tls.ca, maxHeaderSize: MAX_HEAD_BYTES };
+                req = https.request(request.url, options, (res) => {
+                    responded = true;
+                    const chunks: Buffer[] | undefined = keep ? [] : undefined;
+                    const status = res.statusCode ?? 0;
+                    if (chunks === undefined) {
+                        res.resume();
+                    } else {
+                        const codings = contentCodings(res.headers["content-encoding"]);
+                        const search = find === undefined || codings.length > 0 ? undefined : new BodySearch(find);
+                        let bytes = 0;
+                        let stopping = false;
+                        res.on("data", (c: Buffer) => {
+                            chunks.push(c);
+                            bytes += c.length;
+                            if (stopping || settled || res.complete) {
                                 return;
                             }
-                            settled = true;
-                            clearTimeout(timer);
-                            req.destroy();
-                            const body = codings.length === 0 ? decodeBody(chunks.slice(0, read), undefined) : "";
-                            resolve(found ? { status, body } : { status, body, stopped: stoppedAt(this.bodyCap, codings) });
-                        };
-                        if (found) {
-                            setImmediate(stop);
-                        } else {
-                            stop();
+                            const found = search?.found(chunks) ?? false;
+                            if (!found && bytes < this.bodyCap) {
+                                return;
+                            }
+                            // Stop here: the rest is not read, and destroying the request closes its connection. After a
+                            // match, only once the response has not ended in this same turn (the connection is then kept).
+                            stopping = true;
+                            const read = chunks.length;
+                            const stop = (): void => {
+                                if (settled) {
+                                    return;
+                                }
+                                settled = true;
+                                clearTimeout(timer);
+                                req.destroy();
+                                const body = codings.length === 0 ? decodeBody(chunks.slice(0, read), undefined) : "";
+                                resolve(found ? { status, body } : { status, body, stopped: stoppedAt(this.bodyCap, codings) });
+                            };
+                            if (found) {
+                                setImmediate(stop);
+                            } else {
+                                stop();
+                            }
+                        });
+                    }
+                    res.on("error", fail);
+                    res.on("end", () => {
+                        if (settled) {
+                            return;
+                        }
+                        settled = true;
+                        clearTimeout(timer);
+                        try {
+                            resolve({ status, body: chunks === undefined ? undefined : decodeBody(chunks, res.headers["content-encoding"], this.bodyCap) });
+                        } catch (e) {
+                            reject(e instanceof Error ? e : new Error(String(e)));
                         }
                     });
-                }
-                res.on("error", fail);
-                res.on("end", () => {
-                    if (settled) {
+                });
+                req.on("socket", (socket) => (received = socket.bytesRead));
+                req.on("error", (e: Error & { code?: string }) => {
+                    // As the raw client: a request that failed on a reused connection before any byte of its response is sent again.
+                    const quiet = received >= 0 && req.socket?.bytesRead === received;
+                    if (!fresh && !settled && !responded && req.reusedSocket && quiet && (e.code === "ECONNRESET" || e.code === "EPIPE")) {
+                        attempt(true);
                         return;
                     }
-                    settled = true;
-                    clearTimeout(timer);
-                    try {
-                        resolve({ status, body: chunks === undefined ? undefined : decodeBody(chunks, res.headers["content-encoding"], this.bodyCap) });
-                    } catch (e) {
-                        reject(e instanceof Error ? e : new Error(String(e)));
-                    }
+                    fail(e);
                 });
-            });
+                req.end(body);
+            };
             // Destroying the request frees its connection; whatever it emits afterwards is ignored.
             const timer = setTimeout(() => {
                 fail(new TimeoutError(`no complete response within ${timeoutMs} ms`));
                 req.destroy();
             }, timeoutMs);
-            req.on("error", fail);
-            req.end(body);
+            attempt(false);
         });
     }
 

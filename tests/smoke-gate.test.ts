@@ -35,7 +35,7 @@ type Outcome = { status: number; body: string | undefined; stopped?: string } | 
 /** Sends GET / over `c`, looking for `find`; the outcome as a value (the error's code or name when it rejects). */
 async function send(c: Client, url: string, find: string | undefined, timeoutMs = 5_000): Promise<Outcome> {
     try {
-        return await c.send(c.prepare(new URL(`${url}/`), { method: "GET" }), timeoutMs, false, find);
+        return await c.send(c.prepare(new URL(`${url}/`), { method: "GET" }), timeoutMs, true, find);
     } catch (e) {
         const err = e as Error & { code?: string };
         return { error: err.code ?? err.name, message: err.message };
@@ -76,7 +76,9 @@ describe.each(PROTOCOLS)("bounded body reads over %s", (protocol) => {
             setTimeout(() => socket.write("2\r\ndy\r\n"), 20);
             setTimeout(() => writeForever(socket, `4000\r\n${KIB16}\r\n`), 40);
         });
-        expect(await send(client(server.url), server.url, "ready")).toEqual({ status: 200, body: "xxready" });
+        const got = await send(client(server.url), server.url, "ready");
+        // The body is what was read up to the packet of the match (a busy machine may join the server's writes).
+        expect("status" in got ? [got.status, got.stopped, got.body?.startsWith("xxready"), (got.body?.length ?? 0) < 256 * 1024] : got).toEqual([200, undefined, true, true]);
         // The rest was not read: the connection is closed.
         await new Promise((r) => setTimeout(r, 50));
         expect([server.connections(), server.closed()]).toEqual([1, 1]);
@@ -124,5 +126,42 @@ describe.each(PROTOCOLS)("bounded body reads over %s", (protocol) => {
             }
         });
         expect(await send(client(server.url), server.url, "prêt")).toEqual({ status: 200, body: "état: prêt!" });
+    });
+});
+
+describe.each(PROTOCOLS)("one retry on a fresh connection over %s", (protocol) => {
+    const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    // Each server answers or cuts off by the request's number on the server; the client sends three requests in turn.
+    // node:https says "socket hang up" for a head cut off, where the raw client says "aborted" (both connection-reset);
+    // its retry runs on a connection of its own, closed after it.
+    const cutInHead = protocol === "http" ? "aborted" : "socket hang up";
+    const retryOwn = protocol === "http" ? 0 : 1;
+    it.each<[string, (socket: net.Socket, n: number) => void, Outcome[], number]>([
+        ["a reused connection closed before any byte: sent again, on a fresh one", (socket, n) => (n === 2 ? socket.destroy() : socket.write(OK)), [{ status: 200, body: "ok" }, { status: 200, body: "ok" }, { status: 200, body: "ok" }], 2 + retryOwn],
+        ["a reused connection closed after part of the head: not sent again", (socket, n) => (n === 2 ? socket.end("HTTP/1.1 200 OK\r\nContent-Le") : socket.write(OK)), [{ status: 200, body: "ok" }, { error: "ECONNRESET", message: cutInHead }, { status: 200, body: "ok" }], 2],
+        ["a fresh connection closed before any byte: not sent again", (socket, n) => (n === 1 ? socket.destroy() : socket.write(OK)), [{ error: "ECONNRESET", message: "socket hang up" }, { status: 200, body: "ok" }, { status: 200, body: "ok" }], 2],
+        ["the retry cut off too: one retry only", (socket, n) => (n === 2 || n === 3 ? socket.destroy() : socket.write(OK)), [{ status: 200, body: "ok" }, { error: "ECONNRESET", message: "socket hang up" }, { status: 200, body: "ok" }], 3],
+    ])("%s", async (_, answer, want, connections) => {
+        const server = await serve(protocol, (socket, _head, n) => answer(socket, n));
+        const c = client(server.url);
+        const got: Outcome[] = [];
+        for (let i = 0; i < 3; i++) {
+            got.push(await send(c, server.url, undefined));
+        }
+        expect(got).toEqual(want);
+        expect(server.connections()).toBe(connections);
+    });
+
+    it("has no false errors against a server that closes after every response without saying so", async () => {
+        const server = await serve(protocol, (socket) => {
+            socket.write(OK);
+            setImmediate(() => socket.end());
+        });
+        const c = client(server.url);
+        const got: Outcome[] = [];
+        for (let i = 0; i < 50; i++) {
+            got.push(await send(c, server.url, undefined));
+        }
+        expect(got).toEqual(Array.from({ length: 50 }, () => ({ status: 200, body: "ok" })));
     });
 });
