@@ -3,10 +3,17 @@
  * 127.0.0.1 that write exactly the bytes each case names, over http (the raw client) and https
  * (`node:https`) alike, each case with its exact outcome.
  */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import type * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
+import { smokeCli } from "../smoke/cli";
+import { redactCredentials, type SmokeSummary } from "../smoke/runner";
 import { bodyCapBytes, openClient, type Client } from "../smoke/transport";
+import { closedPort } from "./support/http-server";
 import { rawServer, testCertificate, writeForever, type OnRequest, type RawServer } from "./support/raw-server";
 
 const servers: RawServer[] = [];
@@ -164,4 +171,99 @@ describe.each(PROTOCOLS)("one retry on a fresh connection over %s", (protocol) =
         }
         expect(got).toEqual(Array.from({ length: 50 }, () => ({ status: 200, body: "ok" })));
     });
+});
+
+let policies = 0;
+/** A policy file of `requests` GETs of `/`, one at a time, loose latency thresholds. */
+function policyFile(patch: Record<string, unknown> = {}): string {
+    const file = path.join(os.tmpdir(), `smoke-gate-${process.pid}-${++policies}.json`);
+    fs.writeFileSync(file, JSON.stringify({ checks: [{ path: "/" }], requests: 2, concurrency: 1, timeoutMs: 3_000, warmupRequests: 0, thresholds: { p95Ms: 5_000, p99Ms: 10_000, errorRate: 0.01 }, ...patch }));
+    return file;
+}
+
+const NO_LATENCY = "p95 and p99 latency cannot be measured: no request got a response";
+const rate = (kinds: string): string => `error rate 100% (2 of 2 requests failed: ${kinds}) is not below the 1% threshold`;
+
+describe("verdicts that keep the cause, through the CLI", () => {
+    it.each<[string, "http" | "https", OnRequest, Record<string, unknown>, string[]]>([
+        ["a bare-LF response", "http", (s) => s.write("HTTP/1.1 200 OK\nContent-Length: 2\n\nok"), {}, [rate("2 transport (first: HPE_CR_EXPECTED: Parse Error: Missing expected CR after header line)"), NO_LATENCY]],
+        ["a garbage status line", "http", (s) => s.write("ICY 200 OK\r\n\r\n"), {}, [rate('2 transport (first: HPE_INVALID_CONSTANT: Parse Error: Invalid status line "ICY 200 OK")'), NO_LATENCY]],
+        ["a bad chunk size", "http", (s) => s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"), {}, [rate("2 transport (first: HPE_INVALID_CHUNK_SIZE: Parse Error: Invalid character in chunk size)"), NO_LATENCY]],
+        ["a gzip body that does not decode", "http", (s) => s.write("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nready"), { checks: [{ path: "/", bodyContains: "ready" }] }, [rate("2 transport (first: Z_DATA_ERROR: incorrect header check)"), NO_LATENCY]],
+        ["a gzip bomb", "http", (s) => {
+            const bomb = zlib.gzipSync(Buffer.alloc(4 * CAP));
+            s.write(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${bomb.length}\r\n\r\n`);
+            s.write(bomb);
+        }, { checks: [{ path: "/", bodyContains: "ready" }] }, [rate(`2 transport (first: ERR_BODY_TOO_LARGE: the gzip body decodes to more than ${CAP} bytes)`), NO_LATENCY]],
+        ["an endless body without the text", "http", (s) => {
+            s.write("HTTP/1.1 200 OK\r\n\r\n");
+            writeForever(s, KIB16);
+        }, { checks: [{ path: "/", bodyContains: "ready" }] }, [rate(`2 body-mismatch (first: "ready" not found before reading stopped at the ${CAP}-byte cap)`)]],
+        ["a head cut off on a fresh connection", "http", (s) => s.end("HTTP/1.1 200 OK\r\nContent-Le"), {}, [rate("2 connection-reset (first: ECONNRESET: aborted)"), NO_LATENCY]],
+        ["a certificate the client does not trust", "https", (s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), {}, [rate("2 transport (first: DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate)"), NO_LATENCY]],
+    ])("%s (%s)", async (_, protocol, onRequest, patch, reasons) => {
+        const server = await serve(protocol, onRequest);
+        const start = Date.now();
+        const result = await smokeCli(["--policy", policyFile(patch), "--target", server.url, "--json"], {});
+        const summary = JSON.parse(result.stdout) as SmokeSummary;
+        expect([result.code, summary.verdict, summary.reasons]).toEqual([1, "fail", reasons]);
+        // A clear verdict, not a timeout: both requests together took far less than one timeoutMs.
+        expect(Date.now() - start).toBeLessThan(3_000);
+    });
+
+    it("passes, without a false error, against a server that closes after every response without saying so", async () => {
+        const server = await serve("http", (socket) => {
+            socket.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nready");
+            setImmediate(() => socket.end());
+        });
+        const result = await smokeCli(["--policy", policyFile({ requests: 100, concurrency: 4, checks: [{ path: "/", bodyContains: "ready" }] }), "--target", server.url, "--json"], {});
+        const summary = JSON.parse(result.stdout) as SmokeSummary;
+        expect([result.code, summary.failures, summary.statusHistogram]).toEqual([0, 0, { "200": 100 }]);
+    });
+});
+
+describe("credentials in URLs are never printed", () => {
+    it.each([
+        ["http://user:s3cret@127.0.0.1:1/base", "http://***@127.0.0.1:1/base"],
+        ["https://s3cret@h.example/", "https://***@h.example/"],
+        ["push to http://a:s3cret@gw:9091/metrics failed: x@y", "push to http://***@gw:9091/metrics failed: x@y"],
+        ["http://h.example/no-credentials", "http://h.example/no-credentials"],
+    ])("masks %s", (text, masked) => {
+        expect(redactCredentials(text)).toBe(masked);
+    });
+
+    it("in the summary, the readable lines, a push warning and an invalid target", async () => {
+        const server = await serve("http", (s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        const target = server.url.replace("http://", "http://gate:s3cret@");
+        const gateway = `http://push:s3cret@127.0.0.1:${await closedPort()}`;
+        const run = await smokeCli(["--policy", policyFile(), "--target", target, "--push", gateway, "--service", "api", "--color", "blue"], {});
+        const invalid = await smokeCli(["--policy", policyFile(), "--target", `${target}/?x=1`], {});
+        expect(run.code).toBe(0);
+        expect(run.stdout.split("\n")[0]).toBe(`smoke gate against ${server.url.replace("http://", "http://***@")}`);
+        expect(run.stderr).toBe(`warning: push to ${gateway.replace("push:s3cret", "***")}/metrics/job/launchpad-smoke-gate/service/api/color/blue failed: connect ECONNREFUSED ${gateway.slice("http://push:s3cret@".length)}; the verdict stands\n`);
+        expect(invalid.stderr.split("\n")[0]).toBe(`--target: received "${server.url.replace("http://", "http://***@")}/?x=1"; expected an http:// or https:// base URL without query or fragment`);
+        expect([run.stdout, run.stderr, invalid.stderr].filter((out) => out.includes("s3cret"))).toEqual([]);
+    });
+});
+
+/** Runs `npm run smoke` for real, as CI would. */
+function npmSmoke(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        execFile("npm", ["run", "--silent", "smoke", "--", ...args], { cwd: path.resolve(__dirname, "..") }, (error, stdout, stderr) => {
+            resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
+        });
+    });
+}
+
+describe("npm run smoke", () => {
+    it("ends an endless body with a body-mismatch verdict, exit 1, and prints no credential", async () => {
+        const server = await serve("http", (s) => {
+            s.write("HTTP/1.1 200 OK\r\n\r\n");
+            writeForever(s, KIB16);
+        });
+        const target = server.url.replace("http://", "http://gate:s3cret@");
+        const r = await npmSmoke(["--policy", policyFile({ checks: [{ path: "/", bodyContains: "ready" }], timeoutMs: 20_000 }), "--target", target]);
+        const summary = JSON.parse(r.stdout.trimEnd().split("\n").pop() ?? "") as SmokeSummary;
+        expect([r.code, summary.target, summary.reasons, r.stdout.includes("s3cret")]).toEqual([1, server.url.replace("http://", "http://***@"), [rate(`2 body-mismatch (first: "ready" not found before reading stopped at the ${CAP}-byte cap)`)], false]);
+    }, 30_000);
 });
