@@ -44,8 +44,8 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 /**
  * The request line and headers (Latin-1, as `node:http` writes them) and the body (UTF-8). Adds
- * `Host` (the URL's host and non-default port), `Connection: keep-alive` and `Content-Length` unless
- * the check sets them; a check's `Transfer-Encoding: chunked` gets its body sent as one chunk.
+ * `Host` (the URL's host and non-default port), `Authorization: Basic` from the URL's user
+ * information, `Connection: keep-alive` and `Content-Length` unless the check sets them; a check's `Transfer-Encoding: chunked` gets its body sent as one chunk.
  */
 export function serializeRequest(url: URL, spec: RequestSpec): WireRequest {
     const headers = Object.entries(spec.headers ?? {});
@@ -55,6 +55,11 @@ export function serializeRequest(url: URL, spec: RequestSpec): WireRequest {
     const lines = [`${spec.method} ${url.pathname}${url.search} HTTP/1.1`];
     if (has("host") === undefined) {
         lines.push(`Host: ${url.host}`);
+    }
+    if (url.username !== "" && has("authorization") === undefined) {
+        // As node:https sends a URL's user information: Basic, percent-decoded.
+        const auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+        lines.push(`Authorization: Basic ${Buffer.from(auth, "utf8").toString("base64")}`);
     }
     for (const [name, value] of headers) {
         lines.push(`${name}: ${value}`);

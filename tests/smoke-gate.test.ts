@@ -267,3 +267,31 @@ describe("npm run smoke", () => {
         expect([r.code, summary.target, summary.reasons, r.stdout.includes("s3cret")]).toEqual([1, server.url.replace("http://", "http://***@"), [rate(`2 body-mismatch (first: "ready" not found before reading stopped at the ${CAP}-byte cap)`)], false]);
     }, 30_000);
 });
+
+describe.each(PROTOCOLS)("head size limit over %s", (protocol) => {
+    const head = (bytes: number): string => {
+        const start = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: ";
+        return `${start}${"a".repeat(bytes - start.length - 4)}\r\n\r\n`;
+    };
+    it.each<[string, number, Outcome]>([
+        ["a 15 KiB head is read", 15 * 1024, { status: 200, body: "ok" }],
+        ["a 17 KiB head is refused", 17 * 1024, { error: "HPE_HEADER_OVERFLOW", message: "Parse Error: Header overflow" }],
+        ["a 64 KiB head is refused", 64 * 1024, { error: "HPE_HEADER_OVERFLOW", message: "Parse Error: Header overflow" }],
+    ])("%s", async (_, bytes, want) => {
+        const server = await serve(protocol, (socket) => socket.write(`${head(bytes)}ok`));
+        expect(await send(client(server.url), server.url, undefined)).toEqual(want);
+    });
+});
+
+describe.each(PROTOCOLS)("a target's user information over %s", (protocol) => {
+    it("is sent as Basic authorization, alike for both clients", async () => {
+        const heads: string[] = [];
+        const server = await serve(protocol, (socket, head) => {
+            heads.push(head);
+            socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        const url = server.url.replace("://", "://gate:s%40cret@");
+        expect(await send(client(url), url, undefined)).toEqual({ status: 200, body: "ok" });
+        expect(heads.map((h) => h.split("\r\n").find((l) => /^authorization:/i.test(l)))).toEqual([`Authorization: Basic ${Buffer.from("gate:s@cret").toString("base64")}`]);
+    });
+});

@@ -125,6 +125,11 @@ describe("serializeRequest", () => {
         expect(text("http://h/items", { method: "PUT" })).toBe("PUT /items HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
     });
 
+    it("sends a URL's user information as Basic authorization, as node:https does, unless the check sets its own", () => {
+        expect(text("http://gate:s%40cret@h/x", { method: "GET" })).toBe(`GET /x HTTP/1.1\r\nHost: h\r\nAuthorization: Basic ${Buffer.from("gate:s@cret").toString("base64")}\r\nConnection: keep-alive\r\n\r\n`);
+        expect(text("http://gate:x@h/x", { method: "GET", headers: { authorization: "Bearer t" } })).toBe("GET /x HTTP/1.1\r\nHost: h\r\nauthorization: Bearer t\r\nConnection: keep-alive\r\n\r\n");
+    });
+
     it("keeps the check's own Host, Connection and Transfer-Encoding, and notes Connection: close", () => {
         const wire = serializeRequest(new URL("http://h/x"), { method: "POST", headers: { Host: "other", Connection: "close", "Transfer-Encoding": "chunked" }, body: "abc" });
         expect(wire.bytes.toString()).toBe("POST /x HTTP/1.1\r\nHost: other\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
