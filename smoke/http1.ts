@@ -44,8 +44,8 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 /**
  * The request line and headers (Latin-1, as `node:http` writes them) and the body (UTF-8). Adds
- * `Host` (the URL's host and non-default port), `Connection: keep-alive` and `Content-Length` unless
- * the check sets them; a check's `Transfer-Encoding: chunked` gets its body sent as one chunk.
+ * `Host` (the URL's host and non-default port), `Authorization: Basic` from the URL's user
+ * information, `Connection: keep-alive` and `Content-Length` unless the check sets them; a check's `Transfer-Encoding: chunked` gets its body sent as one chunk.
  */
 export function serializeRequest(url: URL, spec: RequestSpec): WireRequest {
     const headers = Object.entries(spec.headers ?? {});
@@ -55,6 +55,11 @@ export function serializeRequest(url: URL, spec: RequestSpec): WireRequest {
     const lines = [`${spec.method} ${url.pathname}${url.search} HTTP/1.1`];
     if (has("host") === undefined) {
         lines.push(`Host: ${url.host}`);
+    }
+    if (url.username !== "" && has("authorization") === undefined) {
+        // As node:https sends a URL's user information: Basic, percent-decoded.
+        const auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+        lines.push(`Authorization: Basic ${Buffer.from(auth, "utf8").toString("base64")}`);
     }
     for (const [name, value] of headers) {
         lines.push(`${name}: ${value}`);
@@ -86,6 +91,20 @@ const CRLF = Buffer.from("\r\n");
 const HEAD_END = Buffer.from("\r\n\r\n");
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** The start of a chunk-size line: hex digits, then optional whitespace and an extension. A lone trailing CR may be the line's end. */
+const CHUNK_SIZE_PREFIX = /^(?:[0-9A-Fa-f]{1,12}(?:[ \t;][^\r\n]*)?)?\r?$/;
+
+/**
+ * Throws when `buf[from, to)` holds an LF not preceded by a CR: RFC 9112 allows a recipient to
+ * accept a bare LF, but Node's parser (and so the https client) refuses it, and so does this one.
+ */
+function bareLf(buf: Buffer, from: number, to: number, code: string, message: string): void {
+    for (let i = buf.indexOf(10, from); i >= 0 && i < to; i = buf.indexOf(10, i + 1)) {
+        if (i === from || buf[i - 1] !== 13) {
+            throw new HttpParseError(code, message);
+        }
+    }
+}
 
 const enum State {
     Head,
@@ -107,6 +126,8 @@ export class ResponseParser {
     keepAlive = false;
     /** The body's chunks as they came (not decoded), when `keepBody`; else empty. */
     readonly body: Buffer[] = [];
+    /** Body bytes kept in `body` so far. */
+    bodyBytes = 0;
     /** Whether any byte of the response has arrived. */
     started = false;
     /** Bytes arrived after the response was complete (a server may not send unasked). */
@@ -181,8 +202,13 @@ export class ResponseParser {
         switch (this.state) {
             case State.Head: {
                 const end = buf.indexOf(HEAD_END, at);
+                // A head with a bare LF never ends in CRLF CRLF: refuse it now rather than wait for the timeout.
+                bareLf(buf, at, end < 0 ? buf.length : end, "HPE_CR_EXPECTED", "Missing expected CR after header line");
                 if (end < 0) {
                     return -(at + 1);
+                }
+                if (end + 4 - at > MAX_HEAD_BYTES) {
+                    throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
                 }
                 this.head(buf.toString("latin1", at, end));
                 return end + 4;
@@ -193,6 +219,7 @@ export class ResponseParser {
                 const n = this.state === State.UntilClose ? buf.length - at : Math.min(this.remaining, buf.length - at);
                 if (this.keepBody && n > 0) {
                     this.body.push(at === 0 && n === buf.length ? buf : buf.subarray(at, at + n));
+                    this.bodyBytes += n;
                 }
                 if (this.state !== State.UntilClose) {
                     this.remaining -= n;
@@ -214,8 +241,10 @@ export class ResponseParser {
             }
             case State.ChunkSize: {
                 const end = buf.indexOf(CRLF, at);
+                bareLf(buf, at, end < 0 ? buf.length : end, "HPE_CR_EXPECTED", "Missing expected CR after chunk size");
                 if (end < 0) {
-                    if (buf.length - at > 1024) {
+                    // A partial size line that cannot become a valid one is refused at once, not after the timeout.
+                    if (buf.length - at > 1024 || !CHUNK_SIZE_PREFIX.test(buf.toString("latin1", at, Math.min(buf.length, at + 16)))) {
                         throw new HttpParseError("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size");
                     }
                     return -(at + 1);

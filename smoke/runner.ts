@@ -43,6 +43,13 @@ export interface Counts {
     /** Failures by kind; kinds with no failure are left out. */
     readonly failuresByKind: Readonly<Partial<Record<FailureKind, number>>>;
     /**
+     * The cause of the first failure of each kind that has one: the error's code and message
+     * (`HPE_CR_EXPECTED: Parse Error: ...`, `DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate`,
+     * `ECONNRESET: socket hang up`), or why the body did not match. `timeout`,
+     * `connection-refused` and `unexpected-status` have none: the kind and the histogram say it all.
+     */
+    readonly failureCauses: Readonly<Partial<Record<FailureKind, string>>>;
+    /**
      * What came back: the HTTP status of each complete response (as a string, e.g. "200"), or the
      * transport kind ("timeout", "connection-refused", ...) of each request without one.
      */
@@ -83,7 +90,7 @@ export interface SmokeSummary extends PhaseSummary {
     readonly verdict: "pass" | "fail";
     /** Why the verdict is "fail", one sentence per broken threshold or bound; empty on "pass". */
     readonly reasons: readonly string[];
-    /** The base URL the checks' paths were appended to. */
+    /** The base URL the checks' paths were appended to, any credentials in it masked (`http://***@host`). */
     readonly target: string;
     /** Unmeasured requests sent before each check's measured ones; their outcomes count nowhere else. */
     readonly warmup: { readonly requests: number; readonly failures: number };
@@ -122,6 +129,8 @@ interface Outcome {
     /** The histogram key: the status, or the transport kind. */
     readonly status: string;
     readonly failure: FailureKind | undefined;
+    /** What went wrong, for the kinds that say more than their name. */
+    readonly cause?: string;
     readonly latencyMs: number | undefined;
 }
 
@@ -163,24 +172,44 @@ export function transportKind(e: unknown): TransportKind {
     }
 }
 
+/** Kinds whose name says all there is: no cause is kept. */
+const SELF_EXPLAINED: ReadonlySet<FailureKind> = new Set(["timeout", "connection-refused", "unexpected-status"]);
+
+/** The longest cause kept: a server's garbage is quoted, not copied. */
+const MAX_CAUSE = 200;
+
+/**
+ * An error as a cause: its code (of the first attempt, for happy eyeballs) and its message on one
+ * line, any URL credentials masked.
+ */
+export function errorCause(e: unknown): string {
+    const first = e instanceof AggregateError && e.errors.length > 0 ? (e.errors[0] as unknown) : e;
+    const code = errorCode(first);
+    const message = redactCredentials((first instanceof Error ? first.message : String(first)).replace(/\s+/g, " ").trim());
+    const text = code === undefined || message.startsWith(code) ? message : `${code}: ${message}`;
+    return text.length > MAX_CAUSE ? `${text.slice(0, MAX_CAUSE - 1)}…` : text;
+}
+
 /** Sends one request and classifies it; never throws. */
 async function probe(client: Client, request: Prepared, check: ResolvedCheck, timeoutMs: number): Promise<Outcome> {
     const start = performance.now();
     try {
-        // The whole body is read, always: the latency covers it, and an unread body keeps the connection from being reused.
-        const res = await client.send(request, timeoutMs, check.bodyContains !== undefined);
+        // The body is read to its end (the latency covers it, and an unread body keeps the connection from being reused),
+        // except with bodyContains, where reading stops at the first match or at the transport's size cap.
+        const res = await client.send(request, timeoutMs, false, check.bodyContains);
         const latencyMs = performance.now() - start;
         const status = String(res.status);
         if (!check.expectStatus.includes(res.status)) {
             return { status, failure: "unexpected-status", latencyMs };
         }
         if (check.bodyContains !== undefined && !(res.body ?? "").includes(check.bodyContains)) {
-            return { status, failure: "body-mismatch", latencyMs };
+            const where = res.stopped === undefined ? "in the body" : `before ${res.stopped}`;
+            return { status, failure: "body-mismatch", cause: `${JSON.stringify(check.bodyContains)} not found ${where}`, latencyMs };
         }
         return { status, failure: undefined, latencyMs };
     } catch (e) {
         const kind = transportKind(e);
-        return { status: kind, failure: kind, latencyMs: kind === "timeout" ? performance.now() - start : undefined };
+        return { status: kind, failure: kind, cause: SELF_EXPLAINED.has(kind) ? undefined : errorCause(e), latencyMs: kind === "timeout" ? performance.now() - start : undefined };
     }
 }
 
@@ -189,6 +218,8 @@ class Tally {
     requests = 0;
     failures = 0;
     readonly byKind = new Map<FailureKind, number>();
+    /** The first cause of each kind. */
+    readonly causes = new Map<FailureKind, string>();
     readonly histogram = new Map<string, number>();
     readonly latencies: number[] = [];
     elapsedMs = 0;
@@ -199,6 +230,9 @@ class Tally {
         if (o.failure !== undefined) {
             this.failures++;
             this.byKind.set(o.failure, (this.byKind.get(o.failure) ?? 0) + 1);
+            if (o.cause !== undefined && !this.causes.has(o.failure)) {
+                this.causes.set(o.failure, o.cause);
+            }
         }
         if (o.latencyMs !== undefined) {
             this.latencies.push(o.latencyMs);
@@ -220,10 +254,15 @@ function counts(tallies: readonly Tally[], elapsedMs: number): Counts {
     const requests = tallies.reduce((n, t) => n + t.requests, 0);
     const failures = tallies.reduce((n, t) => n + t.failures, 0);
     const byKind: Partial<Record<FailureKind, number>> = {};
+    const causes: Partial<Record<FailureKind, string>> = {};
     for (const kind of FAILURE_KINDS) {
         const n = tallies.reduce((sum, t) => sum + (t.byKind.get(kind) ?? 0), 0);
         if (n > 0) {
             byKind[kind] = n;
+        }
+        const cause = tallies.find((t) => t.causes.has(kind))?.causes.get(kind);
+        if (cause !== undefined) {
+            causes[kind] = cause;
         }
     }
     const histogram = new Map<string, number>();
@@ -237,6 +276,7 @@ function counts(tallies: readonly Tally[], elapsedMs: number): Counts {
         failures,
         errorRate: requests === 0 ? 0 : failures / requests,
         failuresByKind: byKind,
+        failureCauses: causes,
         statusHistogram: sortedHistogram(histogram),
         latencyMs: latencySummary(tallies.flatMap((t) => t.latencies)),
         elapsedMs: Math.round(elapsedMs * 1000) / 1000,
@@ -283,9 +323,9 @@ const percent = (rate: number): string => `${Number((rate * 100).toFixed(2))}%`;
 /** Milliseconds as the reasons print them: one decimal. */
 export const formatMs = (ms: number): string => `${ms.toFixed(1)} ms`;
 
-function failureList(byKind: Partial<Record<FailureKind, number>>): string {
-    return FAILURE_KINDS.filter((k) => byKind[k] !== undefined)
-        .map((k) => `${byKind[k]} ${k}`)
+function failureList(c: Counts): string {
+    return FAILURE_KINDS.filter((k) => c.failuresByKind[k] !== undefined)
+        .map((k) => `${c.failuresByKind[k]} ${k}${c.failureCauses[k] === undefined ? "" : ` (first: ${c.failureCauses[k]})`}`)
         .join(", ");
 }
 
@@ -300,7 +340,7 @@ export function phaseReasons(phase: PhaseSummary, t: SmokeThresholds, prefix = "
         return [`${prefix}no request was sent, so nothing was measured`];
     }
     if (!(phase.errorRate < t.errorRate)) {
-        out.push(`${prefix}error rate ${percent(phase.errorRate)} (${phase.failures} of ${phase.requests} requests failed: ${failureList(phase.failuresByKind)}) is not below the ${percent(t.errorRate)} threshold`);
+        out.push(`${prefix}error rate ${percent(phase.errorRate)} (${phase.failures} of ${phase.requests} requests failed: ${failureList(phase)}) is not below the ${percent(t.errorRate)} threshold`);
     }
     const { p95, p99 } = phase.latencyMs;
     if (p95 === null || p99 === null) {
@@ -391,7 +431,7 @@ async function runPhases(policy: SmokePolicy, target: string, client: Client): P
     return {
         verdict: reasons.length === 0 ? "pass" : "fail",
         reasons,
-        target,
+        target: redactCredentials(target),
         warmup: { requests: policy.warmupRequests * checks.length, failures: warmupFailures },
         ...smoke,
         load,
@@ -413,4 +453,13 @@ export function parseTarget(target: string): URL | undefined {
     }
     const httpish = url.protocol === "http:" || url.protocol === "https:";
     return httpish && url.search === "" && url.hash === "" && !target.includes("?") && !target.includes("#") ? url : undefined;
+}
+
+/**
+ * Masks the user information of every URL in `text` (`https://user:secret@host/` becomes
+ * `https://***@host/`): a target or a Pushgateway URL may carry credentials, and nothing the gate
+ * prints (summary, reasons, warnings, errors) may show them.
+ */
+export function redactCredentials(text: string): string {
+    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@");
 }

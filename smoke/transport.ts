@@ -10,10 +10,11 @@
  * answer. A body sent with `Content-Encoding: gzip`, `deflate` or `br` is decoded before it is
  * returned as text (UTF-8, a leading BOM dropped, invalid bytes as U+FFFD).
  */
+import type * as http from "node:http";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as zlib from "node:zlib";
-import { ResponseParser, serializeRequest, type RequestSpec, type WireRequest } from "./http1";
+import { MAX_HEAD_BYTES, ResponseParser, serializeRequest, type RequestSpec, type WireRequest } from "./http1";
 
 export type { RequestSpec } from "./http1";
 
@@ -24,8 +25,29 @@ export class TimeoutError extends Error {
 
 export interface Exchange {
     readonly status: number;
-    /** The decoded body when `readBody` was set, else undefined. */
+    /**
+     * The decoded body when `readBody` was set, else undefined: whole, or up to the first match of
+     * `find`, or what was read before the cap (see `stopped`).
+     */
     readonly body: string | undefined;
+    /** Why the body was not read to its end without a match: reading stopped at the size cap. */
+    readonly stopped?: string;
+}
+
+/** Body bytes a request may hold when its sockets are few: a health body is far smaller. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Body bytes all requests in flight may hold together, well inside the gate pod's 256 Mi limit. */
+export const BODY_BUDGET_BYTES = 64 * 1024 * 1024;
+/** The least cap, however many sockets. */
+export const MIN_BODY_BYTES = 64 * 1024;
+
+/**
+ * The body bytes one request of a client with `sockets` connections may read (and, decoded, hold):
+ * `MAX_BODY_BYTES`, lowered so that all sockets together stay within `BODY_BUDGET_BYTES`, but
+ * never below `MIN_BODY_BYTES`.
+ */
+export function bodyCapBytes(sockets: number): number {
+    return Math.max(MIN_BODY_BYTES, Math.min(MAX_BODY_BYTES, Math.floor(BODY_BUDGET_BYTES / Math.max(1, sockets))));
 }
 
 /** A request prepared once (per check) and sent any number of times. */
@@ -45,45 +67,105 @@ export interface Client {
      * after `timeoutMs` (from the call to the last byte of the body; the connection is then
      * destroyed), or with an error whose `code` says what failed: ECONNREFUSED, ECONNRESET (also a
      * connection closed before the response was complete), EPIPE, ENOTFOUND, EAI_AGAIN, HPE_* (a
-     * malformed response), Z_* (a body that does not decode). `readBody` false: the body is read to
-     * the end and dropped.
+     * malformed response), Z_* (a body that does not decode), ERR_BODY_TOO_LARGE (a body that
+     * decodes to more than the cap). `readBody` false: the body is read to the end and dropped.
+     * `readBody` true: it is kept, up to the client's cap (`bodyCapBytes`); past the cap, reading
+     * stops and the exchange resolves with what was read and `stopped`. With `find` (implies
+     * `readBody`), reading also stops at the first occurrence of `find` in a body that is not
+     * content-coded; the exchange resolves then, its latency cut there.
      */
-    send(request: Prepared, timeoutMs: number, readBody: boolean): Promise<Exchange>;
+    send(request: Prepared, timeoutMs: number, readBody: boolean, find?: string): Promise<Exchange>;
     /** Closes every connection, idle or busy. */
     close(): void;
 }
 
 const utf8 = new TextDecoder();
 
-const DECODERS: Readonly<Record<string, (b: Buffer) => Buffer>> = {
-    gzip: zlib.gunzipSync,
-    "x-gzip": zlib.gunzipSync,
-    deflate: zlib.inflateSync,
-    br: zlib.brotliDecompressSync,
+const DECODERS: Readonly<Record<string, (b: Buffer, maxOutputLength: number) => Buffer>> = {
+    gzip: (b, maxOutputLength) => zlib.gunzipSync(b, { maxOutputLength }),
+    "x-gzip": (b, maxOutputLength) => zlib.gunzipSync(b, { maxOutputLength }),
+    deflate: (b, maxOutputLength) => zlib.inflateSync(b, { maxOutputLength }),
+    br: (b, maxOutputLength) => zlib.brotliDecompressSync(b, { maxOutputLength }),
 };
 
 /**
  * The body as text. Content codings are undone last-applied first; with an unknown one the body is
  * left as it came. A body that does not decode throws zlib's error (a `Z_*` code).
  */
-export function decodeBody(chunks: readonly Buffer[], contentEncoding: string | undefined): string {
+export function decodeBody(chunks: readonly Buffer[], contentEncoding: string | undefined, maxBytes = MAX_BODY_BYTES): string {
     let body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-    const codings = (contentEncoding ?? "")
-        .split(",")
-        .map((c) => c.trim().toLowerCase())
-        .filter((c) => c !== "" && c !== "identity")
-        .reverse();
+    const codings = contentCodings(contentEncoding);
     if (body.length > 0 && codings.every((c) => DECODERS[c] !== undefined)) {
         for (const c of codings) {
-            body = DECODERS[c](body);
+            try {
+                body = DECODERS[c](body, maxBytes);
+            } catch (e) {
+                if ((e as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") {
+                    throw coded("ERR_BODY_TOO_LARGE", `the ${c} body decodes to more than ${maxBytes} bytes`);
+                }
+                throw e;
+            }
         }
     }
     return utf8.decode(body);
 }
 
+/** The content codings to undo, last applied first; empty for none or identity. */
+function contentCodings(contentEncoding: string | undefined): string[] {
+    if (contentEncoding === undefined) {
+        return [];
+    }
+    return contentEncoding
+        .split(",")
+        .map((c) => c.trim().toLowerCase())
+        .filter((c) => c !== "" && c !== "identity")
+        .reverse();
+}
+
+/**
+ * Looks for a needle across the body's chunks as they come, keeping only the needle's length less
+ * one byte of the previous chunks. Matches bytes, so it is used on bodies that are not
+ * content-coded only; the UTF-8 bytes of the text match exactly where the decoded text would.
+ */
+class BodySearch {
+    private readonly needle: Buffer;
+    private tail: Buffer = Buffer.alloc(0);
+    /** Chunks of the body already searched. */
+    private searched = 0;
+
+    constructor(find: string) {
+        this.needle = Buffer.from(find, "utf8");
+    }
+
+    /** Searches the chunks not searched yet; true at the first match. */
+    found(chunks: readonly Buffer[]): boolean {
+        for (; this.searched < chunks.length; this.searched++) {
+            const c = chunks[this.searched];
+            const hay = this.tail.length === 0 ? c : Buffer.concat([this.tail, c]);
+            if (hay.indexOf(this.needle) >= 0) {
+                return true;
+            }
+            this.tail = Buffer.from(hay.subarray(Math.max(0, hay.length - this.needle.length + 1)));
+        }
+        return false;
+    }
+}
+
+const stoppedAt = (cap: number, codings: readonly string[]): string =>
+    `reading stopped at the ${cap}-byte cap${codings.length === 0 ? "" : ` (${[...codings].reverse().join(", ")}-coded, not decoded)`}`;
+
+/** How an https client verifies the server. */
+export interface TlsOptions {
+    /**
+     * PEM certificates trusted instead of Node's bundled CAs (a private CA; the tests' own).
+     * @default - Node's bundled CAs
+     */
+    readonly ca?: string;
+}
+
 /** A client for `base`'s origin holding at most `sockets` connections, busy or idle. */
-export function openClient(base: URL, sockets: number): Client {
-    return base.protocol === "https:" ? new HttpsClient(base, sockets) : new RawClient(base, sockets);
+export function openClient(base: URL, sockets: number, tls: TlsOptions = {}): Client {
+    return base.protocol === "https:" ? new HttpsClient(base, sockets, tls) : new RawClient(base, sockets);
 }
 
 /** One request over a client of its own, closed afterwards (the Pushgateway push). */
@@ -109,6 +191,12 @@ interface Job {
     readonly parser: ResponseParser;
     readonly close: boolean;
     readonly readBody: boolean;
+    /** Set with `find`: the body is searched as it comes. */
+    readonly search: BodySearch | undefined;
+    /** The request's bytes, for the one retry. */
+    readonly bytes: Buffer;
+    /** Whether the request was already sent again on a fresh connection. */
+    retried: boolean;
     readonly timer: NodeJS.Timeout;
     readonly resolve: (e: Exchange) => void;
     readonly reject: (e: Error) => void;
@@ -118,6 +206,8 @@ interface Job {
 class Connection {
     readonly socket: net.Socket;
     job: Job | undefined;
+    /** Responses this connection completed: a request after the first reuses it. */
+    private served = 0;
     private dead = false;
 
     constructor(
@@ -129,7 +219,7 @@ class Connection {
         this.socket.on("data", (chunk: Buffer) => this.data(chunk));
         this.socket.on("end", () => this.closed());
         this.socket.on("close", () => this.closed());
-        this.socket.on("error", (e: Error) => this.fail(e));
+        this.socket.on("error", (e: Error) => this.fail(e, true));
     }
 
     start(job: Job, bytes: Buffer): void {
@@ -153,7 +243,25 @@ class Connection {
         }
         if (done) {
             this.complete(job);
+        } else if (job.readBody && job.parser.bodyBytes > 0) {
+            this.bound(job);
         }
+    }
+
+    /** A body still coming: stops at the first match of `find`, or at the cap. */
+    private bound(job: Job): void {
+        const p = job.parser;
+        const codings = contentCodings(p.contentEncoding);
+        const found = job.search !== undefined && codings.length === 0 && job.search.found(p.body);
+        if (!found && p.bodyBytes < this.client.bodyCap) {
+            return;
+        }
+        // The rest of the body is not read: the connection cannot carry another request.
+        this.job = undefined;
+        clearTimeout(job.timer);
+        this.destroy();
+        const body = codings.length === 0 ? decodeBody(p.body, undefined) : "";
+        job.resolve(found ? { status: p.status, body } : { status: p.status, body, stopped: stoppedAt(this.client.bodyCap, codings) });
     }
 
     /** The server closed its side, or the socket closed. */
@@ -162,13 +270,14 @@ class Connection {
         if (job !== undefined && job.parser.end()) {
             this.complete(job);
         } else if (job !== undefined) {
-            this.fail(coded("ECONNRESET", job.parser.started ? "aborted" : "socket hang up"));
+            this.fail(coded("ECONNRESET", job.parser.started ? "aborted" : "socket hang up"), true);
         }
         this.destroy();
     }
 
     private complete(job: Job): void {
         this.job = undefined;
+        this.served++;
         clearTimeout(job.timer);
         const p = job.parser;
         // Returned to the pool before the caller hears back, so its next request reuses this socket.
@@ -179,7 +288,7 @@ class Connection {
         }
         let body: string | undefined;
         try {
-            body = job.readBody ? decodeBody(p.body, p.contentEncoding) : undefined;
+            body = job.readBody ? decodeBody(p.body, p.contentEncoding, this.client.bodyCap) : undefined;
         } catch (e) {
             job.reject(e as Error);
             return;
@@ -187,10 +296,21 @@ class Connection {
         job.resolve({ status: p.status, body });
     }
 
-    /** Fails the request in flight, if any, and destroys the socket. */
-    fail(e: Error): void {
+    /**
+     * Fails the request in flight, if any, and destroys the socket. A request that failed on a reused
+     * connection before any byte of its response (`network`: the socket failed or closed, not the
+     * parser or the timeout) is sent once more, on a fresh connection: the server may have closed the
+     * idle connection just as the request went out.
+     */
+    fail(e: Error, network = false): void {
         const job = this.job;
         this.job = undefined;
+        if (job !== undefined && network && this.served > 0 && !job.parser.started && !job.retried) {
+            job.retried = true;
+            this.client.retry(job);
+            this.destroy();
+            return;
+        }
         this.destroy();
         if (job !== undefined) {
             clearTimeout(job.timer);
@@ -221,11 +341,14 @@ class RawClient implements Client {
     private readonly open = new Set<Connection>();
     private readonly waiting: Waiting[] = [];
     private closing = false;
+    /** Body bytes one request may read. */
+    readonly bodyCap: number;
 
     constructor(
         private readonly base: URL,
         private readonly sockets: number,
     ) {
+        this.bodyCap = bodyCapBytes(sockets);
         // An IPv6 literal's hostname keeps its brackets; net.connect wants the address alone.
         this.host = base.hostname.replace(/^\[(.*)\]$/, "$1");
         this.port = base.port === "" ? 80 : Number(base.port);
@@ -236,13 +359,17 @@ class RawClient implements Client {
         return { url, spec, wire: serializeRequest(url, spec) };
     }
 
-    send(request: Prepared, timeoutMs: number, readBody: boolean): Promise<Exchange> {
+    send(request: Prepared, timeoutMs: number, readBody: boolean, find?: string): Promise<Exchange> {
         const wire = request.wire ?? serializeRequest(request.url, request.spec);
+        const keep = readBody || find !== undefined;
         return new Promise((resolve, reject) => {
             const job: Job = {
-                parser: new ResponseParser(wire.head, readBody),
+                parser: new ResponseParser(wire.head, keep),
                 close: wire.close,
-                readBody,
+                readBody: keep,
+                search: find === undefined ? undefined : new BodySearch(find),
+                bytes: wire.bytes,
+                retried: false,
                 timer: setTimeout(() => this.timeout(job, timeoutMs), timeoutMs),
                 resolve,
                 reject,
@@ -295,6 +422,13 @@ class RawClient implements Client {
         }
     }
 
+    /** Sends a request again on a new connection, in the room of the one it failed on (forgotten right after). */
+    retry(job: Job): void {
+        const conn = new Connection(this, this.host, this.port);
+        this.open.add(conn);
+        conn.start(job, job.bytes);
+    }
+
     /** A connection whose response is complete and which may carry another request. */
     release(conn: Connection): void {
         const next = this.waiting.shift();
@@ -325,12 +459,15 @@ class RawClient implements Client {
 /** `node:https` on a keep-alive Agent, for `https:` targets. */
 class HttpsClient implements Client {
     private readonly agent: https.Agent;
+    private readonly bodyCap: number;
 
     constructor(
         private readonly base: URL,
         sockets: number,
+        private readonly tls: TlsOptions,
     ) {
-        this.agent = new https.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+        this.bodyCap = bodyCapBytes(sockets);
+        this.agent = new https.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, ca: tls.ca });
     }
 
     prepare(url: URL, spec: RequestSpec): Prepared {
@@ -338,7 +475,8 @@ class HttpsClient implements Client {
         return { url, spec, wire: undefined };
     }
 
-    send(request: Prepared, timeoutMs: number, readBody: boolean): Promise<Exchange> {
+    send(request: Prepared, timeoutMs: number, readBody: boolean, find?: string): Promise<Exchange> {
+        const keep = readBody || find !== undefined;
         return new Promise((resolve, reject) => {
             let settled = false;
             const fail = (e: Error): void => {
@@ -349,34 +487,87 @@ class HttpsClient implements Client {
                 }
             };
             const { method, headers, body } = request.spec;
-            const req = https.request(request.url, { method, headers, agent: this.agent }, (res) => {
-                const chunks: Buffer[] | undefined = readBody ? [] : undefined;
-                if (chunks === undefined) {
-                    res.resume();
-                } else {
-                    res.on("data", (c: Buffer) => chunks.push(c));
-                }
-                res.on("error", fail);
-                res.on("end", () => {
-                    if (settled) {
+            let req: http.ClientRequest;
+            let responded = false;
+            /** `fresh`: the one retry, on a connection of its own (no agent), closed after it. */
+            const attempt = (fresh: boolean): void => {
+                let received = -1;
+                // The raw client's head limit, stated rather than inherited from --max-http-header-size, so both refuse alike.
+                const options: https.RequestOptions = { method, headers, agent: fresh ? false : this.agent, ca: this.tls.ca, maxHeaderSize: MAX_HEAD_BYTES };
+                req = https.request(request.url, options, (res) => {
+                    responded = true;
+                    const chunks: Buffer[] | undefined = keep ? [] : undefined;
+                    const status = res.statusCode ?? 0;
+                    if (chunks === undefined) {
+                        res.resume();
+                    } else {
+                        const codings = contentCodings(res.headers["content-encoding"]);
+                        const search = find === undefined || codings.length > 0 ? undefined : new BodySearch(find);
+                        let bytes = 0;
+                        let stopping = false;
+                        res.on("data", (c: Buffer) => {
+                            chunks.push(c);
+                            bytes += c.length;
+                            if (stopping || settled || res.complete) {
+                                return;
+                            }
+                            const found = search?.found(chunks) ?? false;
+                            if (!found && bytes < this.bodyCap) {
+                                return;
+                            }
+                            // Stop here: the rest is not read, and destroying the request closes its connection. After a
+                            // match, only once the response has not ended in this same turn (the connection is then kept).
+                            stopping = true;
+                            const read = chunks.length;
+                            const stop = (): void => {
+                                if (settled) {
+                                    return;
+                                }
+                                settled = true;
+                                clearTimeout(timer);
+                                req.destroy();
+                                const body = codings.length === 0 ? decodeBody(chunks.slice(0, read), undefined) : "";
+                                resolve(found ? { status, body } : { status, body, stopped: stoppedAt(this.bodyCap, codings) });
+                            };
+                            if (found) {
+                                setImmediate(stop);
+                            } else {
+                                stop();
+                            }
+                        });
+                    }
+                    res.on("error", fail);
+                    res.on("end", () => {
+                        if (settled) {
+                            return;
+                        }
+                        settled = true;
+                        clearTimeout(timer);
+                        try {
+                            resolve({ status, body: chunks === undefined ? undefined : decodeBody(chunks, res.headers["content-encoding"], this.bodyCap) });
+                        } catch (e) {
+                            reject(e instanceof Error ? e : new Error(String(e)));
+                        }
+                    });
+                });
+                req.on("socket", (socket) => (received = socket.bytesRead));
+                req.on("error", (e: Error & { code?: string }) => {
+                    // As the raw client: a request that failed on a reused connection before any byte of its response is sent again.
+                    const quiet = received >= 0 && req.socket?.bytesRead === received;
+                    if (!fresh && !settled && !responded && req.reusedSocket && quiet && (e.code === "ECONNRESET" || e.code === "EPIPE")) {
+                        attempt(true);
                         return;
                     }
-                    settled = true;
-                    clearTimeout(timer);
-                    try {
-                        resolve({ status: res.statusCode ?? 0, body: chunks === undefined ? undefined : decodeBody(chunks, res.headers["content-encoding"]) });
-                    } catch (e) {
-                        reject(e instanceof Error ? e : new Error(String(e)));
-                    }
+                    fail(e);
                 });
-            });
+                req.end(body);
+            };
             // Destroying the request frees its connection; whatever it emits afterwards is ignored.
             const timer = setTimeout(() => {
                 fail(new TimeoutError(`no complete response within ${timeoutMs} ms`));
                 req.destroy();
             }, timeoutMs);
-            req.on("error", fail);
-            req.end(body);
+            attempt(false);
         });
     }
 

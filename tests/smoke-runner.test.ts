@@ -179,7 +179,7 @@ describe("smoke runner against local servers", () => {
         const server = await serve((_req, res) => res.end("starting"));
         const { result, summary } = await smoke(smokePolicy({ requests: 3, checks: [{ path: "/health/ready", bodyContains: "ready" }] }), server.url);
         expect(result.code).toBe(1);
-        expect(summary.reasons).toEqual(["error rate 100% (3 of 3 requests failed: 3 body-mismatch) is not below the 1% threshold"]);
+        expect(summary.reasons).toEqual(['error rate 100% (3 of 3 requests failed: 3 body-mismatch (first: "ready" not found in the body)) is not below the 1% threshold']);
         expect(summary.statusHistogram).toEqual({ "200": 3 });
     });
 
@@ -192,7 +192,7 @@ describe("smoke runner against local servers", () => {
         const { result, summary } = await smoke(smokePolicy({ requests: 3, concurrency: 3 }), server.url);
         expect(result.code).toBe(1);
         expect(summary.reasons).toEqual([
-            "error rate 100% (3 of 3 requests failed: 3 connection-reset) is not below the 1% threshold",
+            "error rate 100% (3 of 3 requests failed: 3 connection-reset (first: ECONNRESET: aborted)) is not below the 1% threshold",
             "p95 and p99 latency cannot be measured: no request got a response",
         ]);
         expect(summary.statusHistogram).toEqual({ "connection-reset": 3 });

@@ -87,7 +87,18 @@ describe("ResponseParser", () => {
         ["Content-Length with chunked", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", "HPE_UNEXPECTED_CONTENT_LENGTH"],
         ["a bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HPE_INVALID_CHUNK_SIZE"],
         ["a chunk without its CRLF", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n", "HPE_STRICT"],
-        ["a head over 16 KiB", `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(17 * 1024)}`, "HPE_HEADER_OVERFLOW"],
+        ["a head over 16 KiB, still coming", `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(17 * 1024)}`, "HPE_HEADER_OVERFLOW"],
+        ["a head over 16 KiB, arrived whole", `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(17 * 1024)}\r\nContent-Length: 2\r\n\r\nok`, "HPE_HEADER_OVERFLOW"],
+        ["a bare LF after the status line", "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", "HPE_CR_EXPECTED"],
+        ["a bare LF after a header, the head unfinished", "HTTP/1.1 200 OK\r\nContent-Length: 2\n", "HPE_CR_EXPECTED"],
+        ["a bare LF at the end of the head", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\nok", "HPE_CR_EXPECTED"],
+        ["a bare LF after a chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nok\r\n0\r\n\r\n", "HPE_CR_EXPECTED"],
+        ["a chunk size that cannot become one, the line unfinished", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz", "HPE_INVALID_CHUNK_SIZE"],
+        ["a negative chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", "HPE_INVALID_CHUNK_SIZE"],
+        ["a chunk size over 12 hex digits", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000\r\n", "HPE_INVALID_CHUNK_SIZE"],
+        ["a garbage status line", "HELLO\r\n\r\n", "HPE_INVALID_CONSTANT"],
+        ["a status line without a code", "HTTP/1.1 OK\r\n\r\n", "HPE_INVALID_STATUS"],
+        ["HTTP/2 bytes", "\x00\x00\x12\x04\x00\x00\x00\x00\x00\r\n\r\n", "HPE_INVALID_CONSTANT"],
     ])("refuses %s with an HPE_ code, which classifies as transport", (_, raw, code) => {
         let error: unknown;
         try {
@@ -112,6 +123,11 @@ describe("serializeRequest", () => {
     it("sends a UTF-8 body with its byte length, and Content-Length 0 for a POST without one", () => {
         expect(text("http://h/items", { method: "POST", body: '{"a":"é"}' })).toBe(`POST /items HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nContent-Length: 10\r\n\r\n${Buffer.from('{"a":"é"}').toString("latin1")}`);
         expect(text("http://h/items", { method: "PUT" })).toBe("PUT /items HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
+    });
+
+    it("sends a URL's user information as Basic authorization, as node:https does, unless the check sets its own", () => {
+        expect(text("http://gate:s%40cret@h/x", { method: "GET" })).toBe(`GET /x HTTP/1.1\r\nHost: h\r\nAuthorization: Basic ${Buffer.from("gate:s@cret").toString("base64")}\r\nConnection: keep-alive\r\n\r\n`);
+        expect(text("http://gate:x@h/x", { method: "GET", headers: { authorization: "Bearer t" } })).toBe("GET /x HTTP/1.1\r\nHost: h\r\nauthorization: Bearer t\r\nConnection: keep-alive\r\n\r\n");
     });
 
     it("keeps the check's own Host, Connection and Transfer-Encoding, and notes Connection: close", () => {
@@ -275,6 +291,18 @@ describe("the raw client against raw servers", () => {
     it("reports a malformed response by its HPE_ code", async () => {
         const server = await rawServer((socket) => socket.write("HTTP/1.1 abc\r\n\r\n"));
         expect(await send(client(server.url), `${server.url}/`)).toEqual({ error: "HPE_INVALID_STATUS", message: 'Parse Error: Invalid status line "HTTP/1.1 abc"' });
+    });
+
+    it.each<[string, string, { error: string; message: string }]>([
+        ["a bare-LF response", "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", { error: "HPE_CR_EXPECTED", message: "Parse Error: Missing expected CR after header line" }],
+        ["a garbage status line", "ICY 200 OK\r\n\r\n", { error: "HPE_INVALID_CONSTANT", message: 'Parse Error: Invalid status line "ICY 200 OK"' }],
+        ["a chunk size that is not hex", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nready", { error: "HPE_INVALID_CHUNK_SIZE", message: "Parse Error: Invalid character in chunk size" }],
+        ["a head over 16 KiB in one write", `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(17 * 1024)}\r\nContent-Length: 2\r\n\r\nok`, { error: "HPE_HEADER_OVERFLOW", message: "Parse Error: Header overflow" }],
+    ])("refuses %s at once, on a connection the server keeps open, instead of timing out", async (_, raw, want) => {
+        const server = await rawServer((socket) => socket.write(raw));
+        const start = Date.now();
+        expect(await send(client(server.url), `${server.url}/`, "GET", 5_000)).toEqual(want);
+        expect(Date.now() - start).toBeLessThan(1_000);
     });
 
     it("reports refused connections and unknown hosts by Node's codes", async () => {
