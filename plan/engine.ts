@@ -85,6 +85,11 @@ export interface PlanOptions {
      * (say production's to staging) is answered with the outputs of that stack's own offline plan.
      */
     readonly stackOutputs?: StackOutputsLookup;
+    /**
+     * The stack's own outputs from its previous update, which its release history reads back
+     * through a StackReference to itself. @default - none: a first update, an empty history
+     */
+    readonly previousOutputs?: Record<string, unknown>;
 }
 
 /** The organization the offline plan runs in (the self-managed backend's fixed one). */
@@ -312,7 +317,10 @@ async function localStackOutputs(opts: PlanOptions, sc: StackConfig): Promise<St
 
 async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
     const sc = stackConfigFor(opts);
-    const stackOutputs = opts.stackOutputs ?? (await localStackOutputs(opts, sc));
+    const others = opts.stackOutputs ?? (await localStackOutputs(opts, sc));
+    // The stack's reference to itself reads its previous outputs (components/release-history.ts).
+    const self = `${PLAN_ORGANIZATION}/${sc.project}/${sc.stack}`;
+    const stackOutputs: StackOutputsLookup = (name) => (name === self ? (opts.previousOutputs ?? {}) : others(name));
     const region = typeof sc.values["aws:region"] === "string" ? sc.values["aws:region"] : "us-east-1";
     const mocks = new PlanMocks(region, stackOutputs);
     await pulumi.runtime.setMocks(mocks, sc.project, sc.stack, opts.preview ?? false, PLAN_ORGANIZATION);
