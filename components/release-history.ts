@@ -13,7 +13,8 @@
  * yet) reads nothing: an empty history.
  *
  * An entry is recorded only once the live Service's update completed (the output waits on it), so
- * a failed switch adds nothing.
+ * a failed switch adds nothing: since pulumi/pulumi#14621 (merged March 2024), an update that did not run
+ * to completion keeps the stack outputs it did not resolve as they were.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS } from "../lib/delivery";
