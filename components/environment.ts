@@ -21,6 +21,9 @@ import { LogicalBackup } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
+import { nextHistory, previousHistory, RELEASE_HISTORY_OUTPUT, selfStackName, type ReleaseHistory } from "./release-history";
+import { releaseId } from "./blue-green-service";
+import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
 import { Observability } from "./observability";
 import { Platform, PLATFORM_NAMESPACE } from "./platform";
@@ -120,8 +123,10 @@ export class Environment extends pulumi.ComponentResource {
         }
         this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child) : undefined;
 
+        // The stack's own previous release history, from its state (never its config).
+        const history = previousHistory(name, selfStackName(pulumi.getOrganization(), config.project, config.stack), { parent: this });
         this.promotion = config.promotion !== undefined
-            ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services }, child)
+            ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services, history }, child)
             : undefined;
         const schema = config.services.some(usesSchema)
             ? new SchemaGuard(`${name}-schema`, { config, identifier, database: this.data?.database }, child)
@@ -147,7 +152,7 @@ export class Environment extends pulumi.ComponentResource {
 
         this.outputs = {
             ...environmentOutputs(config, this.network, this.cluster, this.data, this.observability),
-            ...deliveryOutputs(this.services, config),
+            ...deliveryOutputs(this.services, config, history),
             ...(schema !== undefined ? schema.outputs(this.services) : {}),
         };
         this.registerOutputs(this.outputs);
@@ -247,12 +252,19 @@ export function oidcIssuerFromProviderArn(arn: string): string {
 }
 
 /**
- * Per service: the live Service and color, and the releases whose gate passed, which production's
- * promotion rule reads from staging through a StackReference.
+ * Per service: the live Service and color, the releases whose gate passed, which production's
+ * promotion rule reads from staging through a StackReference, and the stack's release history.
  */
-export function deliveryOutputs(services: readonly BlueGreenService[], config: LaunchpadConfig): Record<string, pulumi.Input<unknown>> {
+export function deliveryOutputs(services: readonly BlueGreenService[], config: LaunchpadConfig, history: pulumi.Input<ReleaseHistory> = {}): Record<string, pulumi.Input<unknown>> {
     const names = config.services.map((s) => s.name);
+    // Resolves once every live Service's update completed: a failed switch records nothing.
+    const live = pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor]))).apply((rows) =>
+        rows.map(([, color], i) => {
+            const svc = config.services[i];
+            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color) };
+        }));
     return {
+        [RELEASE_HISTORY_OUTPUT]: pulumi.all([history, live]).apply(([previous, now]) => nextHistory(previous, now, runDate().toISOString(), config.releaseHistoryLength)),
         liveServices: pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor]))).apply((rows) =>
             Object.fromEntries(rows.map(([svc, color], i) => [names[i], { service: svc, color }]))),
         [VERIFIED_RELEASES_OUTPUT]: pulumi.all(services.map((s) => s.verifiedReleases)).apply((rows) =>

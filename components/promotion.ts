@@ -1,6 +1,8 @@
 /**
  * Promotion: production makes live only images whose smoke gate passed in the source stack
- * (staging), read through a StackReference to its `verifiedReleases` output.
+ * (staging), read through a StackReference to its `verifiedReleases` output, or images production
+ * itself made live before (its own `releaseHistory`, read from its state: a rollback never needs
+ * staging to still report the old release).
  *
  * The rule is checked when the reference's outputs arrive (in preview too). Each live Service takes
  * its selector from `liveColor()`, so when the rule fails no selector is ever registered: traffic
@@ -10,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type PromotionConfig, type ServiceConfig } from "../config";
 import { PROMOTION, type Color } from "../lib/delivery";
 import type { ReleaseInfo } from "./blue-green-service";
+import { historyImages, type ReleaseHistory } from "./release-history";
 
 /** The stack output holding, per service, the releases whose gate passed. */
 export const VERIFIED_RELEASES_OUTPUT = "verifiedReleases";
@@ -22,6 +25,8 @@ export interface PromotionArgs {
     readonly stack: string;
     readonly organization: string;
     readonly services: readonly ServiceConfig[];
+    /** This stack's own release history, from its state (`components/release-history.ts`). */
+    readonly history: pulumi.Input<ReleaseHistory>;
 }
 
 /** `staging` -> `<org>/<project>/staging`; `project/stack` -> `<org>/project/stack`; a full name as is. */
@@ -30,69 +35,100 @@ export function qualifiedStackName(fromStack: string, organization: string, proj
     return parts.length === 3 ? fromStack : parts.length === 2 ? `${organization}/${fromStack}` : `${organization}/${project}/${fromStack}`;
 }
 
-/** A live image the source stack has not verified. */
+/** The rule that admitted a live release, as the live Service's promotion annotation shows it. */
+export type PromotionRule = (typeof PROMOTION)[keyof typeof PROMOTION];
+
+/** A live image the source stack has not verified and this stack never made live. */
 export interface UnverifiedRelease {
     readonly service: string;
     readonly color: Color;
     readonly image: string;
     /** Images of this service the source stack did verify. */
     readonly verified: readonly string[];
+    /** Images of this service this stack made live before, newest first. */
+    readonly history: readonly string[];
 }
 
-export function unverifiedReleases(services: readonly ServiceConfig[], verified: VerifiedReleases | undefined): UnverifiedRelease[] {
-    return services.flatMap((s) => {
+/** Per service, the rule that admits its live release, or undefined when none does. */
+export interface Admission {
+    readonly service: string;
+    readonly rule: PromotionRule | undefined;
+    readonly release: UnverifiedRelease;
+}
+
+/**
+ * The promotion rule table, first match wins: the source stack verified the live image
+ * (`verified`); this stack made it live before (`history`); break glass is on (`unverified-allowed`,
+ * with a warning); otherwise nothing admits it.
+ */
+export function admit(services: readonly ServiceConfig[], verified: VerifiedReleases | undefined, history: ReleaseHistory, allowUnverified: boolean): Admission[] {
+    return services.map((s) => {
         const image = s.releases[s.activeColor].image;
         const images = [...new Set((verified?.[s.name] ?? []).map((r) => r.image))];
-        return images.includes(image) ? [] : [{ service: s.name, color: s.activeColor, image, verified: images }];
+        const ran = historyImages(history, s.name);
+        const rule = images.includes(image) ? PROMOTION.verified
+            : ran.includes(image) ? PROMOTION.history
+            : allowUnverified ? PROMOTION.unverifiedAllowed
+            : undefined;
+        return { service: s.name, rule, release: { service: s.name, color: s.activeColor, image, verified: images, history: ran } };
     });
+}
+
+/** The live releases neither verified by the source stack nor in this stack's history. */
+export function unverifiedReleases(services: readonly ServiceConfig[], verified: VerifiedReleases | undefined, history: ReleaseHistory = {}): UnverifiedRelease[] {
+    return admit(services, verified, history, false).filter((a) => a.rule === undefined).map((a) => a.release);
 }
 
 /** The config error's line for one unverified release. */
 export function promotionProblem(u: UnverifiedRelease, source: string): string {
     const seen = u.verified.length > 0 ? `verified there: ${u.verified.map((i) => JSON.stringify(i)).join(", ")}` : `it verified no release of ${u.service}`;
+    const ran = u.history.length > 0 ? `this stack's release history: ${u.history.map((i) => JSON.stringify(i)).join(", ")}` : "this stack's release history has none";
     return `launchpad:services.${u.service}.releases.${u.color}.image: received ${JSON.stringify(u.image)}; ` +
-        `expected an image whose smoke gate passed in stack "${source}" (${seen}), or launchpad:promotion.allowUnverified set to true`;
+        `expected an image whose smoke gate passed in stack "${source}" (${seen}), an image this stack made live before (${ran}), ` +
+        "or launchpad:promotion.allowUnverified set to true";
 }
 
 /** The warning every plan prints while break glass lets an unverified release go live. */
 export function breakGlassWarning(u: UnverifiedRelease, source: string): string {
-    return `launchpad:promotion.allowUnverified is true: ${u.service} goes live on ${u.color} with ${JSON.stringify(u.image)}, which stack "${source}" has not verified`;
+    return `launchpad:promotion.allowUnverified is true: ${u.service} goes live on ${u.color} with ${JSON.stringify(u.image)}, which stack "${source}" has not verified and this stack never made live`;
 }
 
 export class Promotion extends pulumi.ComponentResource {
     /** The source stack's verified releases per service. */
     public readonly sourceReleases: pulumi.Output<VerifiedReleases | undefined>;
     /**
-     * The live releases the source stack has not verified: empty, or break glass is on. Rejects with
-     * a `ConfigError` when one exists without break glass.
+     * Per service, the rule that admitted its live release. Rejects with a `ConfigError` when a live
+     * release is admitted by none.
      */
-    public readonly checked: pulumi.Output<UnverifiedRelease[]>;
+    public readonly admissions: pulumi.Output<Admission[]>;
 
     constructor(name: string, args: PromotionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:delivery:Promotion", name, {}, opts);
         const source = qualifiedStackName(args.config.fromStack, args.organization, args.project);
         const ref = new pulumi.StackReference(`${name}-source`, { name: source }, { parent: this });
         this.sourceReleases = ref.getOutput(VERIFIED_RELEASES_OUTPUT) as pulumi.Output<VerifiedReleases | undefined>;
-        this.checked = this.sourceReleases.apply((verified) => {
-            const unverified = unverifiedReleases(args.services, verified);
-            if (unverified.length > 0 && !args.config.allowUnverified) {
-                throw new ConfigError(args.stack, unverified.map((u) => promotionProblem(u, source)));
+        this.admissions = pulumi.all([this.sourceReleases, args.history]).apply(([verified, history]) => {
+            const admissions = admit(args.services, verified, history, args.config.allowUnverified);
+            const refused = admissions.filter((a) => a.rule === undefined);
+            if (refused.length > 0) {
+                throw new ConfigError(args.stack, refused.map((a) => promotionProblem(a.release, source)));
             }
-            for (const u of unverified) {
-                void pulumi.log.warn(breakGlassWarning(u, source), this);
+            for (const a of admissions.filter((x) => x.rule === PROMOTION.unverifiedAllowed)) {
+                void pulumi.log.warn(breakGlassWarning(a.release, source), this);
             }
-            return unverified;
+            return admissions;
         });
         this.registerOutputs({ sourceReleases: this.sourceReleases });
     }
 
     /** The service's live color, available only once the promotion rule holds. */
     liveColor(service: ServiceConfig): pulumi.Output<Color> {
-        return this.checked.apply(() => service.activeColor);
+        return this.admissions.apply(() => service.activeColor);
     }
 
-    /** `verified`, or `unverified-allowed` under break glass: the live Service's promotion annotation. */
+    /** The rule that admitted the service's live release: the live Service's promotion annotation. */
     mark(service: ServiceConfig): pulumi.Output<string> {
-        return this.checked.apply((unverified) => (unverified.some((u) => u.service === service.name) ? PROMOTION.unverifiedAllowed : PROMOTION.verified));
+        // Every service has an admission with a rule once `admissions` resolves: a refusal rejects it.
+        return this.admissions.apply((all) => all.find((a) => a.service === service.name)?.rule as PromotionRule);
     }
 }

@@ -219,6 +219,8 @@ export interface LaunchpadConfig {
     readonly services: readonly ServiceConfig[];
     /** Undefined: releases go live on this stack's own smoke gate alone. */
     readonly promotion: PromotionConfig | undefined;
+    /** Releases per service the stack's `releaseHistory` output keeps (`launchpad:promotion.historyLength`). */
+    readonly releaseHistoryLength: number;
     /** What a real run would refuse (`config/placeholders.ts`); always empty outside the offline plan. */
     readonly placeholders: readonly Placeholder[];
 }
@@ -676,6 +678,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
         promotion: safety.verifyPromotion || promotion.fromStack !== undefined
             ? { fromStack: promotion.fromStack ?? "staging", allowUnverified: promotion.allowUnverified }
             : undefined,
+        releaseHistoryLength: promotion.historyLength,
         placeholders: [...placeholders],
     });
 }

@@ -180,6 +180,12 @@ export const promotionSchema = z.strictObject({
     fromStack: z.string().regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, { error: "expected a stack name such as \"staging\" or \"acme/launchpad/staging\"" }).optional(),
     /** Break glass: make live an image the source stack has not verified (the plan warns). */
     allowUnverified: z.boolean().default(false),
+    /**
+     * How many releases per service this stack remembers making live (its `releaseHistory` output,
+     * read back from its own state); production may make any of them live again without the source
+     * stack's verification. @default 10
+     */
+    historyLength: z.int({ error: "expected a whole number of releases from 1 to 100" }).min(1, { error: "expected a whole number of releases from 1 to 100" }).max(100, { error: "expected a whole number of releases from 1 to 100" }).default(10),
 });
 
 export type { SmokePolicy };

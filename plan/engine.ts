@@ -86,8 +86,8 @@ export interface PlanOptions {
      */
     readonly stackOutputs?: StackOutputsLookup;
     /**
-     * This stack's outputs from its last update, which a reference to the stack itself reads (the
-     * schema record). Default: none, as on a first deploy.
+     * The stack's own outputs from its previous update, which a reference to the stack itself reads
+     * back (the release history and the schema record). @default - none: a first update
      */
     readonly previousOutputs?: Record<string, unknown>;
 }
@@ -318,8 +318,8 @@ async function localStackOutputs(opts: PlanOptions, sc: StackConfig): Promise<St
 async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
     const sc = stackConfigFor(opts);
     const others = opts.stackOutputs ?? (await localStackOutputs(opts, sc));
+    // The stack's reference to itself reads its previous outputs (release history, schema record).
     const self = `${PLAN_ORGANIZATION}/${sc.project}/${sc.stack}`;
-    // A reference to the stack itself reads its last update's outputs (the schema record).
     const stackOutputs: StackOutputsLookup = (name) => (name === self ? (opts.previousOutputs ?? {}) : others(name));
     const region = typeof sc.values["aws:region"] === "string" ? sc.values["aws:region"] : "us-east-1";
     const mocks = new PlanMocks(region, stackOutputs);

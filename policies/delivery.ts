@@ -68,7 +68,7 @@ export interface PromotionConfig {
 
 export const productionPromotionVerified: LaunchpadStackPolicy = {
     name: "production-promotion-verified",
-    description: "In production every live Service serves a release verified in staging, unless break-glass is set.",
+    description: "In production every live Service serves a release verified in staging or one production made live before (its own release history), unless break-glass is set.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -85,7 +85,7 @@ export const productionPromotionVerified: LaunchpadStackPolicy = {
         if (c.tier !== "production") return;
         for (const svc of liveServices(args.resources)) {
             const mark = labelsOf(svc.props, "annotations")[ANNOTATIONS.promotion];
-            if (mark === PROMOTION.verified || (mark === PROMOTION.unverifiedAllowed && c.allowBreakGlass)) continue;
+            if (mark === PROMOTION.verified || mark === PROMOTION.history || (mark === PROMOTION.unverifiedAllowed && c.allowBreakGlass)) continue;
             const fix = mark === PROMOTION.unverifiedAllowed
                 ? "break-glass is not allowed by this stack's policy config: release an image staging verified"
                 : "release an image whose gate passed in staging, or set launchpad:promotion.allowUnverified (break-glass)";

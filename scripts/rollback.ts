@@ -1,21 +1,30 @@
 /**
- * npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>]
+ * npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>] [--dry-run]
  *
  * Switches the live color through the Pulumi Automation API: sets `launchpad:activeColor` (or the
- * one service's `activeColor`), then runs an update targeted at the live Service(s) only. Nothing
- * else is touched: the other color is already running and passed its gate when it was released.
+ * one service's `activeColor`), then runs an update with the policy pack, targeted at exactly what a
+ * switch changes: the live Service(s) (the selector) and, where `idleReplicas` differs from
+ * `replicas`, both colors' HorizontalPodAutoscalers (`minReplicas` follows the active color).
  *
- * Exit codes: 0 switched (or already live); 2 bad arguments, a name the stack does not have, or
- * config the update would refuse (a placeholder or an unset required secret: config/placeholders.ts);
- * 1 the update failed (the config already names the new color: run `pulumi up` again, or roll back).
+ * Before any config changes it checks, from the stack's state, that the target color's gate Job for
+ * the release it runs now succeeded; a refusal names what failed and the fix. `--dry-run` prints the
+ * switch and the targeted list and changes nothing.
+ *
+ * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a name the stack does not
+ * have, or config the update would refuse (a placeholder or an unset required secret:
+ * config/placeholders.ts); 1 a precondition failed (nothing changed) or the update failed (the config
+ * already names the new color: run `pulumi up` again, or roll back).
  */
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
 import { OBJECT_KEYS } from "../config/schema";
-import { COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { releaseId } from "../components/blue-green-service";
+import { ANNOTATIONS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 
-const USAGE = "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>]";
+const USAGE = "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>] [--dry-run]";
 
 /** The part of an Automation API `Stack` the rollback uses, so tests can hand in a fake. */
 export interface RollbackStack {
@@ -23,13 +32,29 @@ export interface RollbackStack {
     setConfig(key: string, value: { value: string; secret?: boolean }, path?: boolean): Promise<void>;
     removeConfig(key: string, path?: boolean): Promise<void>;
     exportStack(): Promise<{ deployment: { resources?: readonly StateResource[] } }>;
-    up(opts: { target: string[]; targetDependents: boolean; onOutput: (out: string) => void }): Promise<{ summary: { result: string } }>;
+    up(opts: RollbackUpOptions): Promise<{ summary: { result: string } }>;
 }
 
-interface StateResource {
+/** The subset of the Automation API's `UpOptions` a rollback passes (automation/stack.ts in pulumi/pulumi). */
+export interface RollbackUpOptions {
+    target: string[];
+    targetDependents: boolean;
+    /** The policy pack runs on the targeted update too: a rollback never skips it. */
+    policyPacks: string[];
+    policyPackConfigs: string[];
+    onOutput: (out: string) => void;
+}
+
+interface StateMetadata {
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface StateResource {
     readonly urn: string;
     readonly type: string;
-    readonly inputs?: { readonly metadata?: { readonly labels?: Readonly<Record<string, string>> } };
+    readonly inputs?: { readonly metadata?: StateMetadata };
+    readonly outputs?: { readonly metadata?: StateMetadata; readonly status?: { readonly succeeded?: number; readonly failed?: number } };
 }
 
 export interface RollbackDeps {
@@ -75,8 +100,46 @@ export function liveServiceUrns(resources: readonly StateResource[], names: read
 
 const other = (c: Color): Color => (c === "blue" ? "green" : "blue");
 
+const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+const JOB_TYPE = "kubernetes:batch/v1:Job";
+
+const labelsOf = (r: StateResource): Readonly<Record<string, string>> => r.inputs?.metadata?.labels ?? {};
+
+/**
+ * URNs of the colors' HorizontalPodAutoscalers whose `minReplicas` a switch changes: both colors of
+ * each moving service whose `idleReplicas` differs from `replicas`, none otherwise.
+ */
+export function hpaUrns(resources: readonly StateResource[], moving: readonly ServiceConfig[]): string[] {
+    const resized = new Set(moving.filter((s) => s.idleReplicas !== s.replicas).map((s) => s.name));
+    return resources.filter((r) => r.type === HPA_TYPE && resized.has(labelsOf(r)[SELECTOR_LABELS.app])).map((r) => r.urn);
+}
+
+/**
+ * Why the target color cannot take traffic, from the stack's state: its gate Job for the release it
+ * runs now (the release id in the Job's annotation) is missing or has not succeeded. Undefined: fine.
+ */
+export function gateProblem(resources: readonly StateResource[], service: ServiceConfig, target: Color, stackName: string): string | undefined {
+    const id = releaseId(service, target);
+    const jobs = resources.filter((r) => r.type === JOB_TYPE && labelsOf(r)[SELECTOR_LABELS.app] === service.name && labelsOf(r)[SELECTOR_LABELS.color] === target && labelsOf(r)[ROLE_LABEL] === ROLES.gate);
+    const job = jobs.find((r) => r.inputs?.metadata?.annotations?.[ANNOTATIONS.releaseId] === id);
+    const fix = `run \`pulumi up --stack ${stackName}\` so the gate tests ${service.name}'s ${target} release (${JSON.stringify(service.releases[target].image)}), or roll back to a color whose gate passed`;
+    if (job === undefined) {
+        const seen = jobs.map((r) => r.inputs?.metadata?.annotations?.[ANNOTATIONS.releaseId]).filter((x) => x !== undefined);
+        return `${service.name}: no gate Job of the ${target} color for its release ${id} in the stack's state` +
+            `${seen.length > 0 ? ` (the state has release ${seen.join(", ")})` : ""}: ${fix}`;
+    }
+    const succeeded = job.outputs?.status?.succeeded ?? 0;
+    return succeeded >= 1 ? undefined : `${service.name}: the ${target} color's gate Job for release ${id} has not succeeded (status.succeeded ${succeeded}, status.failed ${job.outputs?.status?.failed ?? 0}): ${fix}`;
+}
+
+/** The policy pack and this stack's pack config, as the deploy workflow passes them. */
+export function policyOptions(root: string, stackName: string): Pick<RollbackUpOptions, "policyPacks" | "policyPackConfigs"> {
+    const config = path.join(root, "policies", "config", `${stackName}.json`);
+    return { policyPacks: [path.join(root, "policies")], policyPackConfigs: fs.existsSync(config) ? [config] : [] };
+}
+
 export async function rollback(argv: readonly string[], deps: RollbackDeps): Promise<CliResult> {
-    const parsed = parseFlags(argv, { stack: { type: "string" }, service: { type: "string" }, to: { type: "string" } }, USAGE, 2);
+    const parsed = parseFlags(argv, { stack: { type: "string" }, service: { type: "string" }, to: { type: "string" }, "dry-run": { type: "boolean" } }, USAGE, 2);
     if ("result" in parsed) {
         return parsed.result;
     }
@@ -115,10 +178,21 @@ export async function rollback(argv: readonly string[], deps: RollbackDeps): Pro
     }
 
     const state = await stack.exportStack();
-    const urns = liveServiceUrns(state.deployment.resources ?? [], moving.map((s) => s.name));
+    const resources = state.deployment.resources ?? [];
+    const urns = liveServiceUrns(resources, moving.map((s) => s.name));
     const missing = moving.filter((s) => !urns.has(s.name)).map((s) => s.name);
     if (missing.length > 0) {
         return failed(1, `no live Service for ${missing.join(", ")} in stack ${args.stack}'s state: deploy it with pulumi up first\n`);
+    }
+    // Every precondition before any config is written: a refusal leaves the stack as it was.
+    const problems = moving.map((s) => gateProblem(resources, s, target, args.stack as string)).filter((p): p is string => p !== undefined);
+    if (problems.length > 0) {
+        return failed(1, `refused before any change: the ${target} color cannot take traffic\n${problems.map((p) => `  - ${p}\n`).join("")}`);
+    }
+    const targets = [...urns.values(), ...hpaUrns(resources, moving)];
+    const lines = moving.map((s) => `${s.name}: ${s.activeColor} -> ${target}`);
+    if (args["dry-run"] === true) {
+        return { code: 0, stdout: `${lines.join("\n")}\ndry run: nothing changed; the targeted update would be:\n${targets.map((u) => `  ${u}\n`).join("")}`, stderr: "" };
     }
 
     if (args.service !== undefined) {
@@ -130,9 +204,8 @@ export async function rollback(argv: readonly string[], deps: RollbackDeps): Pro
             await stack.removeConfig(`launchpad:services.${s.name}.activeColor`, true);
         }
     }
-    const lines = moving.map((s) => `${s.name}: ${s.activeColor} -> ${target}`);
     try {
-        const result = await stack.up({ target: [...urns.values()], targetDependents: false, onOutput: deps.onOutput ?? (() => undefined) });
+        const result = await stack.up({ target: targets, targetDependents: false, ...policyOptions(REPO_ROOT, args.stack), onOutput: deps.onOutput ?? (() => undefined) });
         if (result.summary.result !== "succeeded") {
             throw new Error(`the update ended with result "${result.summary.result}"`);
         }
@@ -145,7 +218,7 @@ export async function rollback(argv: readonly string[], deps: RollbackDeps): Pro
     }
     return {
         code: 0,
-        stdout: `${lines.join("\n")}\nlive Service(s) switched: ${[...urns.values()].join(", ")}\n` +
+        stdout: `${lines.join("\n")}\nswitched, with the policy pack: ${targets.join(", ")}\n` +
             `commit Pulumi.${args.stack}.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
         stderr: "",
     };

@@ -242,6 +242,8 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
         expect(p.resources.filter((r) => r.parent !== delivery).map((r) => r.type)).toEqual([
             "pulumi:pulumi:Stack",
             "launchpad:environment:Environment",
+            // The stack's release history, read back from its own previous outputs.
+            "pulumi:pulumi:StackReference",
             "pulumi:providers:aws",
             // Observability on a cluster Launchpad does not own: no AMP (no EKS to scrape), the two
             // exporters for the team's Prometheus, and no Grafana (this stack sets no grafana:url).
@@ -279,6 +281,8 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
             namespace: "shop-api",
             kubeconfig: "[secret]",
             pushgatewayUrl: "http://pushgateway.shop-api.svc.cluster.local:9091",
+            // A first update: no previous outputs, so the history holds the live release alone.
+            releaseHistory: { web: [{ color: "blue", image: "ghcr.io/launchpad-test/web:1.0.0", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown, time: "2026-12-02T00:00:00.000Z" }] },
             liveServices: { web: { service: "web", color: "blue" } },
             verifiedReleases: { web: [
                 { color: "blue", image: "ghcr.io/launchpad-test/web:1.0.0", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown },

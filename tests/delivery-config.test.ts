@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { runPlan } from "../plan/engine";
 import { planCli, type CliResult } from "../scripts/plan";
-import { ofType, planStack } from "./support/plan";
+import { named, ofType, planStack } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
 
 function plan(stack: string, ...sets: string[]): Promise<CliResult> {
@@ -83,7 +83,7 @@ describe("promotion: production makes live only releases staging verified", () =
         const production = await planStack("production");
         expect(ofType(production, "launchpad:delivery:Promotion").map((r) => r.name)).toEqual(["launchpad-production-promotion"]);
         // The plan shows the reference as a read of the staging stack: nothing is created.
-        const [ref] = ofType(production, "pulumi:pulumi:StackReference");
+        const ref = named(production, "launchpad-production-promotion-source");
         expect([ref.name, ref.inputs, ref.options, ref.custom]).toEqual(["launchpad-production-promotion-source", { name: "organization/launchpad/staging" }, { id: "organization/launchpad/staging" }, true]);
         expect((ref.state.outputs as Record<string, unknown>).verifiedReleases).toEqual(staging.outputs.verifiedReleases);
         expect(ofType(staging, "launchpad:delivery:Promotion")).toEqual([]);
@@ -93,7 +93,7 @@ describe("promotion: production makes live only releases staging verified", () =
     it("refuses to make live an image staging has not verified, naming what it did verify", async () => {
         expect(await plan("production", "launchpad:activeColor=green", "launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0")).toEqual(refused(
             "production",
-            'launchpad:services.api.releases.green.image: received "ghcr.io/acme/api:1.6.0"; expected an image whose smoke gate passed in stack "organization/launchpad/staging" (verified there: "ghcr.io/acme/api:1.4.2", "ghcr.io/acme/api:1.5.0"), or launchpad:promotion.allowUnverified set to true',
+            'launchpad:services.api.releases.green.image: received "ghcr.io/acme/api:1.6.0"; expected an image whose smoke gate passed in stack "organization/launchpad/staging" (verified there: "ghcr.io/acme/api:1.4.2", "ghcr.io/acme/api:1.5.0"), an image this stack made live before (this stack\'s release history has none), or launchpad:promotion.allowUnverified set to true',
         ));
     });
 
@@ -106,6 +106,6 @@ describe("promotion: production makes live only releases staging verified", () =
     it("lets break glass through with a warning in the plan", async () => {
         const r = await plan("production", "launchpad:activeColor=green", "launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0", "launchpad:promotion.allowUnverified=true");
         expect(r.code).toBe(0);
-        expect(r.stderr).toBe('warning: launchpad:promotion.allowUnverified is true: api goes live on green with "ghcr.io/acme/api:1.6.0", which stack "organization/launchpad/staging" has not verified\n');
+        expect(r.stderr).toBe('warning: launchpad:promotion.allowUnverified is true: api goes live on green with "ghcr.io/acme/api:1.6.0", which stack "organization/launchpad/staging" has not verified and this stack never made live\n');
     });
 });

@@ -51,6 +51,8 @@ async function planJson(stack: string, ...sets: string[]): Promise<JsonPlan> {
 
 const STAGING_COUNTS = {
     "pulumi:pulumi:Stack": 1,
+    // The stack's own previous outputs (its release history), read through a StackReference to itself.
+    "pulumi:pulumi:StackReference": 1,
     "launchpad:environment:Environment": 1,
     "pulumi:providers:aws": 1,
     "launchpad:network:Network": 1,
@@ -155,7 +157,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(177);
+        expect(doc.resources).toHaveLength(178);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -235,7 +237,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 177 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 178 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -260,7 +262,7 @@ describe("exit codes and human output", () => {
             spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(196);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(197);
         const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");
@@ -289,9 +291,9 @@ describe("production", () => {
             "aws:kms/key:Key": 7,
             "aws:kms/alias:Alias": 3,
             "aws:backup/vaultLockConfiguration:VaultLockConfiguration": 2,
-            // Only staging-verified releases go live: staging's outputs, read through a StackReference.
+            // Only staging-verified releases (or its own history) go live: staging's outputs, read through a second StackReference.
             "launchpad:delivery:Promotion": 1,
-            "pulumi:pulumi:StackReference": 1,
+            "pulumi:pulumi:StackReference": 2,
             // PagerDuty for pages, besides staging's e-mail and Slack.
             "grafana:alerting/contactPoint:ContactPoint": 3,
         });

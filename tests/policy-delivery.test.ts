@@ -67,8 +67,9 @@ describe("live-service-gated", () => {
 describe("production-promotion-verified", () => {
     const promotion = (mark: string | undefined) => withLive((l) => withInput(l, "metadata.annotations", mark === undefined ? {} : { [ANNOTATIONS.promotion]: mark }));
 
-    it("passes a verified release, and break-glass while the pack allows it", async () => {
+    it("passes a verified release, one from production's own history (a rollback), and break-glass while the pack allows it", async () => {
         expect(await stackViolations(productionPromotionVerified, WEB.all)).toEqual([]);
+        expect(await stackViolations(productionPromotionVerified, promotion(PROMOTION.history), { allowBreakGlass: false })).toEqual([]);
         expect(await stackViolations(productionPromotionVerified, promotion(PROMOTION.unverifiedAllowed))).toEqual([]);
     });
 

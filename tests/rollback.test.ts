@@ -5,15 +5,18 @@
  * so the test sees exactly what the command would ask Pulumi to do.
  */
 import { describe, expect, it } from "vitest";
+import * as path from "node:path";
 import { OBJECT_KEYS } from "../config/schema";
-import { stackConfigFor } from "../plan/engine";
-import { rollback, type RollbackStack } from "../scripts/rollback";
-import { deployedConfig, type CommittedStack } from "./support/deployed";
+import { ANNOTATIONS } from "../lib/delivery";
+import { REPO_ROOT, stackConfigFor } from "../plan/engine";
+import { rollback, type RollbackStack, type RollbackUpOptions, type StateResource } from "../scripts/rollback";
+import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { named, planStack } from "./support/plan";
 
 interface Recorded {
     readonly calls: string[];
     readonly targets: string[][];
+    readonly ups: Omit<RollbackUpOptions, "onOutput">[];
 }
 
 /** `getAllConfig()`'s answer for these values: objects as JSON, each key marked secret or not. */
@@ -28,10 +31,22 @@ function configMap(values: Record<string, unknown>, secretKeys: ReadonlySet<stri
  * A deployed stack: its config is `Pulumi.<stack>.yaml` with the team's own values and secrets (and
  * `sets`), or exactly the committed file with `asCommitted`; its state is the offline plan.
  */
-async function fakeStack(stack: CommittedStack, sets: string[] = [], upResult: "succeeded" | Error = "succeeded", asCommitted = false): Promise<{ stack: RollbackStack; recorded: Recorded }> {
+async function fakeStack(
+    stack: CommittedStack,
+    sets: string[] = [],
+    upResult: "succeeded" | Error = "succeeded",
+    asCommitted = false,
+    state: (resources: StateResource[]) => StateResource[] = (r) => r,
+): Promise<{ stack: RollbackStack; recorded: Recorded }> {
     const { values, secretKeys } = asCommitted ? stackConfigFor({ stack, sets }) : deployedConfig(stack, sets);
-    const plan = await planStack(stack, sets);
-    const recorded: Recorded = { calls: [], targets: [] };
+    // The state is what the last update made of this same config: its gate Jobs carry its release ids.
+    // Staging, as production's StackReference reads it, verified those same images.
+    const stagingVerified = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
+    const plan = asCommitted
+        ? await planStack(stack, sets)
+        : await planStack(stack, [...OWN_VALUES[stack], ...sets], { stackOutputs: (name) => (name.endsWith("/staging") ? { verifiedReleases: stagingVerified } : undefined) });
+    const recorded: Recorded = { calls: [], targets: [], ups: [] };
+    const resources = state(plan.resources.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs as never, outputs: r.state as never })));
     const config = configMap({ ...values }, secretKeys);
     return {
         recorded,
@@ -45,10 +60,11 @@ async function fakeStack(stack: CommittedStack, sets: string[] = [], upResult: "
                 recorded.calls.push(`rm ${key}${path === true ? " (path)" : ""}`);
                 return Promise.resolve();
             },
-            exportStack: () => Promise.resolve({ deployment: { resources: plan.resources.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs as never })) } }),
+            exportStack: () => Promise.resolve({ deployment: { resources } }),
             up: (opts) => {
                 recorded.calls.push(`up targetDependents=${String(opts.targetDependents)}`);
                 recorded.targets.push(opts.target);
+                recorded.ups.push({ target: opts.target, targetDependents: opts.targetDependents, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs });
                 return upResult instanceof Error ? Promise.reject(upResult) : Promise.resolve({ summary: { result: upResult } });
             },
         },
@@ -66,7 +82,7 @@ describe("npm run rollback", () => {
         const r = await run(["--stack", "staging"], fake);
         expect(r).toEqual({
             code: 0,
-            stdout: `api: green -> blue\nlive Service(s) switched: ${live}\ncommit Pulumi.staging.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
+            stdout: `api: green -> blue\nswitched, with the policy pack: ${live}\ncommit Pulumi.staging.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
             stderr: "",
         });
         expect(fake.recorded.calls).toEqual([
@@ -75,6 +91,13 @@ describe("npm run rollback", () => {
             "up targetDependents=false",
         ]);
         expect(fake.recorded.targets).toEqual([[live]]);
+        // The policy pack runs on the rollback's update too, with the stack's own pack config.
+        expect(fake.recorded.ups).toEqual([{
+            target: [live],
+            targetDependents: false,
+            policyPacks: [path.join(REPO_ROOT, "policies")],
+            policyPackConfigs: [path.join(REPO_ROOT, "policies", "config", "staging.json")],
+        }]);
     });
 
     it("sets one service's color by path with --service and --to", async () => {
@@ -145,5 +168,75 @@ describe("npm run rollback", () => {
         ]);
         expect(r.stderr).toContain("  - grafana:auth: received nothing (the key is not set); expected a secret (required since grafana:url is set): set it with `pulumi config set --secret grafana:auth <service-account token> --stack production`\n");
         expect(fake.recorded.calls).toEqual([]);
+    });
+});
+
+/** The state's gate Job of `color` for api, changed by `edit`. */
+function editGate(color: string, edit: (job: StateResource) => StateResource): (resources: StateResource[]) => StateResource[] {
+    return (resources) => resources.map((r) => (r.type === "kubernetes:batch/v1:Job" && r.inputs?.metadata?.labels?.color === color && r.inputs.metadata.labels.app === "api" ? edit(r) : r));
+}
+
+describe("npm run rollback: preconditions, checked before any config is written", () => {
+    it("refuses a target color whose gate Job did not succeed, naming it and the fix", async () => {
+        const fake = await fakeStack("staging", [], "succeeded", false, editGate("blue", (job) => ({ ...job, outputs: { ...job.outputs, status: { succeeded: 0, failed: 1 } } })));
+        const id = named(await planStack("staging", [...OWN_VALUES.staging]), "launchpad-staging-api-blue-gate").inputs.metadata as { annotations: Record<string, string> };
+        const r = await run(["--stack", "staging"], fake);
+        expect(r).toEqual({
+            code: 1,
+            stdout: "",
+            stderr: "refused before any change: the blue color cannot take traffic\n" +
+                `  - api: the blue color's gate Job for release ${id.annotations[ANNOTATIONS.releaseId]} has not succeeded (status.succeeded 0, status.failed 1): ` +
+                'run `pulumi up --stack staging` so the gate tests api\'s blue release ("ghcr.io/launchpad-test/api:1.4.2"), or roll back to a color whose gate passed\n',
+        });
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("refuses a target color whose release in config never had a gate in the state (the image changed, no pulumi up since)", async () => {
+        const fake = await fakeStack("staging", [], "succeeded", false, editGate("blue", (job) => ({
+            ...job,
+            inputs: { metadata: { ...job.inputs?.metadata, annotations: { ...job.inputs?.metadata?.annotations, [ANNOTATIONS.releaseId]: "0123456789" } } },
+        })));
+        const r = await run(["--stack", "staging"], fake);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/^refused before any change: the blue color cannot take traffic\n {2}- api: no gate Job of the blue color for its release [0-9a-f]{10} in the stack's state \(the state has release 0123456789\): run `pulumi up --stack staging`/);
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("--dry-run prints the switch and the targeted list and changes nothing", async () => {
+        const fake = await fakeStack("staging");
+        const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        expect(await run(["--stack", "staging", "--dry-run"], fake)).toEqual({
+            code: 0,
+            stdout: `api: green -> blue\ndry run: nothing changed; the targeted update would be:\n  ${live}\n`,
+            stderr: "",
+        });
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("with idleReplicas below replicas, targets both colors' autoscalers too: exactly the plan diff of the two colors", async () => {
+        const sets = ["launchpad:services.api.idleReplicas=1"];
+        const before = await planStack("staging", sets);
+        const after = await planStack("staging", [...sets, "launchpad:activeColor=blue"]);
+        // The Deployments' spec.replicas differs too, but the component ignores it (`ignoreChanges`:
+        // the autoscaler owns the count), so the update does not touch them.
+        const comparable = (r: { type: string; inputs: Record<string, unknown> }): string => {
+            if (r.type !== "kubernetes:apps/v1:Deployment") return JSON.stringify(r.inputs);
+            const spec = { ...(r.inputs.spec as Record<string, unknown>) };
+            delete spec.replicas;
+            return JSON.stringify({ ...r.inputs, spec });
+        };
+        const diff = after.resources.filter((r) => {
+            const b = before.resources.find((x) => x.urn === r.urn);
+            return b === undefined || comparable(b) !== comparable(r);
+        }).map((r) => r.urn);
+        expect(diff).toEqual([
+            named(before, "launchpad-staging-api-blue-hpa").urn,
+            named(before, "launchpad-staging-api-green-hpa").urn,
+            named(before, "launchpad-staging-api-live").urn,
+        ]);
+        const fake = await fakeStack("staging", sets);
+        const r = await run(["--stack", "staging"], fake);
+        expect(r.code).toBe(0);
+        expect([...fake.recorded.targets[0]].sort()).toEqual([...diff].sort());
     });
 });

