@@ -192,7 +192,8 @@ describe("no migration", () => {
         const p = await planStack(stack);
         expect(ofType(p, "kubernetes:batch/v1:Job").map((r) => r.name).sort()).toEqual([`launchpad-${stack}-api-blue-gate`, `launchpad-${stack}-api-green-gate`]);
         expect(ofType(p, "aws:rds/snapshot:Snapshot")).toEqual([]);
-        expect(ofType(p, "pulumi:pulumi:StackReference").map((r) => r.name)).toEqual(stack === "production" ? ["launchpad-production-promotion-source"] : []);
+        // The release history's reference to the stack itself, and production's to staging; no schema record's.
+        expect(ofType(p, "pulumi:pulumi:StackReference").map((r) => r.name).sort()).toEqual(stack === "production" ? ["launchpad-production-history", "launchpad-production-promotion-source"] : ["launchpad-staging-history"]);
         expect(p.outputs.schemaVersions).toBeUndefined();
     });
 
