@@ -4,13 +4,12 @@
  * servers that write exactly the bytes a test names, including the awkward ones (chunked bodies,
  * split packets, a close mid-body, `Connection: close`, bodiless statuses).
  */
-import * as net from "node:net";
-import type { AddressInfo } from "node:net";
 import * as zlib from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpParseError, ResponseParser, serializeRequest } from "../smoke/http1";
 import { TimeoutError, openClient, type Client } from "../smoke/transport";
 import { transportKind } from "../smoke/runner";
+import { rawServer as startRawServer, type OnRequest, type RawServer } from "./support/raw-server";
 
 /** Parses `raw` fed in the given pieces; returns what the parser saw. */
 function parse(pieces: readonly string[], opts: { head?: boolean } = {}): { done: boolean; status: number; body: string; keepAlive: boolean; extra: boolean; encoding: string | undefined } {
@@ -137,14 +136,6 @@ describe("serializeRequest", () => {
     });
 });
 
-/** A raw server: `onRequest` gets the socket and the request's head each time a whole head has arrived. */
-interface RawServer {
-    readonly url: string;
-    /** Connections accepted so far. */
-    readonly connections: () => number;
-    readonly close: () => Promise<void>;
-}
-
 const rawServers: RawServer[] = [];
 const clients: Client[] = [];
 afterEach(async () => {
@@ -152,36 +143,9 @@ afterEach(async () => {
     await Promise.all(rawServers.splice(0).map((s) => s.close()));
 });
 
-async function rawServer(onRequest: (socket: net.Socket, head: string, n: number) => void): Promise<RawServer> {
-    let connections = 0;
-    let requests = 0;
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((socket) => {
-        connections++;
-        sockets.add(socket);
-        socket.on("close", () => sockets.delete(socket));
-        socket.on("error", () => undefined);
-        let pending = "";
-        socket.on("data", (c: Buffer) => {
-            pending += c.toString("latin1");
-            let end: number;
-            while ((end = pending.indexOf("\r\n\r\n")) >= 0) {
-                const head = pending.slice(0, end);
-                pending = pending.slice(end + 4);
-                onRequest(socket, head, ++requests);
-            }
-        });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const s: RawServer = {
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        connections: () => connections,
-        close: () =>
-            new Promise<void>((resolve) => {
-                sockets.forEach((socket) => socket.destroy());
-                server.close(() => resolve());
-            }),
-    };
+/** A raw http server (tests/support/raw-server.ts), closed after each test. */
+async function rawServer(onRequest: OnRequest): Promise<RawServer> {
+    const s = await startRawServer(onRequest);
     rawServers.push(s);
     return s;
 }
