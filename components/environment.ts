@@ -21,7 +21,7 @@ import { LogicalBackup } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { nextHistory, previousHistory, RELEASE_HISTORY_OUTPUT, selfStackName, type ReleaseHistory } from "./release-history";
+import { nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, selfStackName, type ReleaseHistory } from "./release-history";
 import { releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
@@ -124,12 +124,13 @@ export class Environment extends pulumi.ComponentResource {
         this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child) : undefined;
 
         // The stack's own previous release history, from its state (never its config).
-        const history = previousHistory(name, selfStackName(pulumi.getOrganization(), config.project, config.stack), { parent: this });
+        const previous = previousOutputs(name, selfStackName(pulumi.getOrganization(), config.project, config.stack), { parent: this });
+        const history = previousHistory(previous);
         this.promotion = config.promotion !== undefined
             ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services, history }, child)
             : undefined;
         const schema = config.services.some(usesSchema)
-            ? new SchemaGuard(`${name}-schema`, { config, identifier, database: this.data?.database }, child)
+            ? new SchemaGuard(`${name}-schema`, { config, identifier, database: this.data?.database, previous }, child)
             : undefined;
         this.schema = schema;
         const runner = { file: RUNNER_FILE, source: bundleRunner() };

@@ -212,10 +212,8 @@ export function assertSchemaRule(stack: string, problems: readonly string[]): vo
     }
 }
 
-/** Reads this stack's own last record: a StackReference to itself. */
-export function previousRecord(name: string, parent: pulumi.Resource): { record: pulumi.Output<SchemaRecord | undefined>; liveServices: pulumi.Output<Record<string, { color?: Color }> | undefined> } {
-    const self = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
-    const ref = new pulumi.StackReference(name, { name: self }, { parent });
+/** This stack's own last record, from its previous outputs (the reference to itself the Environment holds). */
+export function previousRecord(ref: pulumi.StackReference): { record: pulumi.Output<SchemaRecord | undefined>; liveServices: pulumi.Output<Record<string, { color?: Color }> | undefined> } {
     return {
         record: ref.getOutput(SCHEMA_RECORD_OUTPUT) as pulumi.Output<SchemaRecord | undefined>,
         liveServices: ref.getOutput("liveServices") as pulumi.Output<Record<string, { color?: Color }> | undefined>,
@@ -238,6 +236,8 @@ export interface SchemaGuardArgs {
     readonly identifier: string;
     /** The stack's database; restore points are taken only where there is one and the tier asks for them. */
     readonly database?: Database;
+    /** The stack's own previous outputs (components/release-history.ts `previousOutputs`). */
+    readonly previous: pulumi.StackReference;
 }
 
 /**
@@ -254,7 +254,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
         super("launchpad:delivery:SchemaGuard", name, {}, opts);
         this.args = args;
         this.at = restorePointTime(runDate());
-        const previous = previousRecord(`${name}-record`, this);
+        const previous = previousRecord(args.previous);
         for (const service of args.config.services) {
             this.steps.set(service.name, pulumi.all([previous.record, previous.liveServices]).apply(([record, live]) => {
                 const step = schemaStep(service, record?.[service.name], args.config.database.restore);

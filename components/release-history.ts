@@ -76,8 +76,15 @@ export function selfStackName(organization: string, project: string, stack: stri
     return `${organization}/${project}/${stack}`;
 }
 
-/** Reads the stack's previous `releaseHistory` from its own state (a read, nothing is created). */
-export function previousHistory(name: string, stackName: string, opts: pulumi.CustomResourceOptions): pulumi.Output<ReleaseHistory> {
-    const ref = new pulumi.StackReference(`${name}-history`, { name: stackName }, opts);
-    return ref.getOutput(RELEASE_HISTORY_OUTPUT).apply(parseHistory);
+/**
+ * The stack's own previous outputs, from its state (a read, nothing is created): the one reference
+ * every reader of them shares (the release history here, the schema record in migrations.ts).
+ */
+export function previousOutputs(name: string, stackName: string, opts: pulumi.CustomResourceOptions): pulumi.StackReference {
+    return new pulumi.StackReference(`${name}-history`, { name: stackName }, opts);
+}
+
+/** The stack's previous `releaseHistory`, read from its previous outputs. */
+export function previousHistory(previous: pulumi.StackReference): pulumi.Output<ReleaseHistory> {
+    return previous.getOutput(RELEASE_HISTORY_OUTPUT).apply(parseHistory);
 }

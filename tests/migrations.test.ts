@@ -53,6 +53,10 @@ describe("the migration Job and its restore point (production, green migrates 3 
     const plan = () => planStack("production", EXPAND, { previousOutputs: previous(3, "blue") });
     const prefix = "launchpad-production-api";
 
+    it("reads the schema record through the one reference to the stack's own previous outputs, the release history's", async () => {
+        expect(ofType(await plan(), "pulumi:pulumi:StackReference").map((r) => r.name).sort()).toEqual(["launchpad-production-history", "launchpad-production-promotion-source"]);
+    });
+
     it("runs the release's command once, named by its release id, with the database Secret, a deadline, no retry and a restricted pod", async () => {
         const p = await plan();
         const config = await loadConfigFor("production", EXPAND);
