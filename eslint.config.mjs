@@ -32,6 +32,24 @@ export default tseslint.config(
         },
     },
     {
+        // Plain CommonJS launchers and preloads (they run before any TypeScript can): no type
+        // information, Node's globals.
+        files: ["**/*.cjs"],
+        ...tseslint.configs.disableTypeChecked,
+        languageOptions: {
+            ...tseslint.configs.disableTypeChecked.languageOptions,
+            sourceType: "commonjs",
+            globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly" },
+        },
+        rules: {
+            ...tseslint.configs.disableTypeChecked.rules,
+            "@typescript-eslint/no-require-imports": "off",
+            // Pulumi's rules need type information; no Output reaches these files.
+            "@pulumi/no-output-in-template-literal": "off",
+            "@pulumi/no-output-instance-in-template-literal": "off",
+        },
+    },
+    {
         files: ["tests/**/*.ts"],
         plugins: { vitest },
         rules: {

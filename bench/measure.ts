@@ -1,7 +1,10 @@
 /**
  * The two measurements, each in a fresh child process so every run pays startup as a user does:
- * - `measureCli`: the real CLI, `node --import tsx scripts/plan.ts --stack <s> --json`, stdout
- *   discarded; wall time from spawn to exit, peak RSS reported by `rss-probe.ts` at exit.
+ * - `measureCli`: the real CLI as `npm run plan` runs it, `node scripts/compiled.cjs plan --stack <s>
+ *   --json` (the precompiled bundle), stdout discarded; wall time from spawn to exit, peak RSS
+ *   reported by `rss-probe.cjs` at exit.
+ * - `measureBaseline`: `node -e 'require("@pulumi/pulumi")'` the same way, the floor any Pulumi
+ *   program pays: the plan's start-up is reported as a ratio to it, measured in the same run.
  * - `measureInProcess`: `plan-once.ts`, `runPlan` alone with the program's modules already loaded.
  */
 import { spawn } from "node:child_process";
@@ -17,7 +20,10 @@ export interface CliSample {
 }
 
 /** The command the wall time measures, as shown in the report. */
-export const CLI_COMMAND = "node --import tsx scripts/plan.ts --stack <stack> --json";
+export const CLI_COMMAND = "node scripts/compiled.cjs plan --stack <stack> --json";
+
+/** The baseline the ratio divides by. */
+export const BASELINE_COMMAND = `node -e 'require("@pulumi/pulumi")'`;
 
 const RSS_FD = 3;
 
@@ -63,18 +69,31 @@ function failure(what: string, r: ChildResult): Error {
 
 /** One run of the real CLI for `stack`. Throws when the plan itself fails: that is not a timing. */
 export async function measureCli(stack: string, sets: readonly string[] = []): Promise<CliSample> {
-    const r = await runChild(["--import", "tsx", "--import", "./bench/rss-probe.ts", "scripts/plan.ts", "--stack", stack, "--json", ...sets.flatMap((s) => ["--set", s])], {
+    const r = await runChild(["-r", "./bench/rss-probe.cjs", "scripts/compiled.cjs", "plan", "--stack", stack, "--json", ...sets.flatMap((s) => ["--set", s])], {
         keepStdout: false,
         env: { LAUNCHPAD_BENCH_RSS_FD: String(RSS_FD) },
     });
     if (r.code !== 0) {
         throw failure(`npm run plan -- --stack ${stack} --json`, r);
     }
+    return { wallMs: r.wallMs, maxRssKb: probedRss(r) };
+}
+
+/** One run of the baseline: loading the Pulumi SDK and nothing else. */
+export async function measureBaseline(): Promise<CliSample> {
+    const r = await runChild(["-r", "./bench/rss-probe.cjs", "-e", 'require("@pulumi/pulumi")'], { keepStdout: false, env: { LAUNCHPAD_BENCH_RSS_FD: String(RSS_FD) } });
+    if (r.code !== 0) {
+        throw failure(BASELINE_COMMAND, r);
+    }
+    return { wallMs: r.wallMs, maxRssKb: probedRss(r) };
+}
+
+function probedRss(r: ChildResult): number {
     const probe = JSON.parse(r.fd3) as { maxRssKb?: unknown };
     if (typeof probe.maxRssKb !== "number") {
         throw new Error(`the RSS probe reported nothing usable: ${JSON.stringify(r.fd3)}`);
     }
-    return { wallMs: r.wallMs, maxRssKb: probe.maxRssKb };
+    return probe.maxRssKb;
 }
 
 /** One in-process `runPlan` for `stack`, in a fresh process. */

@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../plan/engine";
-import { measureCli, measureInProcess } from "./measure";
+import { measureBaseline, measureCli, measureInProcess } from "./measure";
 import { describeMachine, formatMarkdown, formatTable, GROWTH_SERVICE_COUNTS, markerProblem, spliceSection, type StackResult } from "./report";
 
 const USAGE = "usage: npm run bench -- [--runs N] [--markdown] [--write] [--readme <path>]";
@@ -105,11 +105,17 @@ async function benchStack(stack: string, runs: number, sets: readonly string[] =
     const wallMs: number[] = [];
     const maxRssKb: number[] = [];
     const planMs: number[] = [];
+    const baselineMs: number[] = [];
     let resources = 0;
+    // One unmeasured run: builds the precompiled bundle if a source changed, as the first
+    // `npm run plan` after an edit does; the figures are for the runs after it.
+    await measureCli(stack, sets);
     for (let i = 1; i <= runs; i++) {
         if (process.stderr.isTTY) {
             process.stderr.write(`  ${stack}: run ${i}/${runs}\r`);
         }
+        // The baseline right next to each run, so both see the same machine load.
+        baselineMs.push((await measureBaseline()).wallMs);
         const cli = await measureCli(stack, sets);
         const inProcess = await measureInProcess(stack, sets);
         wallMs.push(cli.wallMs);
@@ -118,7 +124,7 @@ async function benchStack(stack: string, runs: number, sets: readonly string[] =
         resources = inProcess.resources;
     }
     process.stderr.write(`  ${stack}${services === undefined ? "" : ` with ${services} services`}: ${runs} runs done\n`);
-    return { stack, resources, runs, wallMs, maxRssKb, planMs, services };
+    return { stack, resources, runs, wallMs, maxRssKb, planMs, baselineMs, services };
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -16,11 +16,18 @@ export const RUNNER_FILE = "runner.cjs";
 /** The repository root: esbuild's working directory, so the paths in the bundle's comments are relative. */
 const ROOT = path.resolve(__dirname, "..");
 
+/**
+ * The runner, built with the program by `scripts/compiled.cjs` (the precompiled CLIs), from the same
+ * sources and options as `buildRunner`: esbuild replaces this name with the text. Undeclared under
+ * tsx, vitest and `pulumi up`, which build it here.
+ */
+declare const __LAUNCHPAD_PREBUILT_RUNNER__: string | undefined;
+
 let cached: string | undefined;
 
 /** The bundled runner's source text, built once per process. */
 export function bundleRunner(): string {
-    cached ??= buildRunner();
+    cached ??= typeof __LAUNCHPAD_PREBUILT_RUNNER__ === "string" ? __LAUNCHPAD_PREBUILT_RUNNER__ : buildRunner();
     return cached;
 }
 

@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../plan/engine";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { planCli } from "../scripts/plan";
@@ -31,6 +33,10 @@ interface JsonPlan {
  * `planCli` once per argument list in this file: each test asserts on the command's real output,
  * and several read the same one (a plan takes about a second; the file stays fast).
  */
+// Inside the repository, as bin/ is: the bundle resolves its packages from node_modules.
+const compiledDir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-test-"));
+afterAll(() => fs.rmSync(compiledDir, { recursive: true, force: true }));
+
 const runs = new Map<string, ReturnType<typeof planCli>>();
 function cli(argv: string[]): ReturnType<typeof planCli> {
     const key = JSON.stringify(argv);
@@ -258,11 +264,22 @@ describe("exit codes and human output", () => {
     });
 
     it("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", () => {
+        // `npm run plan` runs the precompiled bundle (scripts/compiled.cjs), built here into a scratch
+        // bin/ so the test neither races nor trusts the developer's copy.
         const run = (...args: string[]) =>
-            spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+            spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", ...args], {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+                timeout: 60_000,
+                env: { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir },
+            });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
         expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(197);
+        // The bundle plans what the sources plan (tsx): the same document, byte for byte.
+        const fromSources = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "production", "--json"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+        expect(fromSources.status).toBe(0);
+        expect(ok.stdout).toBe(fromSources.stdout);
         const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");
@@ -270,6 +287,40 @@ describe("exit codes and human output", () => {
             'Invalid configuration for stack "production" (1 problem):\n' +
                 "  - launchpad:nodeGroup.minSize: received 20; expected a number <= launchpad:nodeGroup.maxSize (12)\n",
         );
+    });
+});
+
+describe("the precompiled CLI (scripts/compiled.cjs)", () => {
+    it("rebuilds when any file the bundle was built from changed, and only then", () => {
+        const dir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-test-"));
+        try {
+            const help = () =>
+                spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", "--help"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000, env: { ...process.env, LAUNCHPAD_COMPILED_DIR: dir } });
+            expect(help().stdout).toContain("usage: npm run plan -- --stack");
+            const bundle = path.join(dir, "plan.cjs");
+            const inputsFile = path.join(dir, "plan.inputs.json");
+            const { inputs } = JSON.parse(fs.readFileSync(inputsFile, "utf8")) as { inputs: Record<string, [number, number]> };
+            // The program and the gate runner inlined into it are both inputs.
+            expect(Object.keys(inputs)).toEqual(expect.arrayContaining(["scripts/plan.ts", "plan/engine.ts", "index.ts", "smoke/cli.ts", "smoke/runner.ts"]));
+            // Packages stay external and load from node_modules as under tsx (the Grafana SDK's
+            // subpaths, mapped by tsconfig paths, are the one exception: bundled, so tracked).
+            expect(Object.keys(inputs).filter((f) => f.startsWith("node_modules/@pulumi/"))).toEqual([]);
+            const built = fs.statSync(bundle).mtimeMs;
+            help();
+            expect(fs.statSync(bundle).mtimeMs).toBe(built);
+            // A source edited since the build (here: its recorded size no longer matches) rebuilds.
+            inputs["smoke/runner.ts"] = [inputs["smoke/runner.ts"][0] + 1, inputs["smoke/runner.ts"][1]];
+            fs.writeFileSync(inputsFile, JSON.stringify({ inputs }));
+            fs.utimesSync(bundle, new Date(0), new Date(0));
+            expect(help().status).toBe(0);
+            expect(fs.statSync(bundle).mtimeMs).toBeGreaterThan(0);
+            expect((JSON.parse(fs.readFileSync(inputsFile, "utf8")) as { inputs: Record<string, [number, number]> }).inputs["smoke/runner.ts"]).toEqual([
+                fs.statSync(path.join(REPO_ROOT, "smoke/runner.ts")).size,
+                fs.statSync(path.join(REPO_ROOT, "smoke/runner.ts")).mtimeMs,
+            ]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
