@@ -11,6 +11,7 @@ import type { Safety } from "../config";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS, type BackupTier } from "../lib/retention";
 import { stackIdentifier } from "../lib/stack-name";
+import { encryptionKey } from "../lib/kms";
 import { childTags, type Tags } from "../lib/tags";
 
 export interface BackupPlanArgs {
@@ -232,13 +233,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         const stateful = { parent: this, protect: safety.protect };
 
         const vault = (role: string, vaultName: string, region: string | undefined): aws.backup.Vault => {
-            const key = new aws.kms.Key(`${name}-${role}-key`, {
-                description: `Recovery points in AWS Backup vault ${vaultName}`,
-                enableKeyRotation: true,
-                deletionWindowInDays: safety.kmsDeletionWindowDays,
-                region,
-                tags: childTags(tags, `${name}-${role}-key`),
-            }, stateful);
+            const key = encryptionKey(`${name}-${role}-key`, { description: `Recovery points in AWS Backup vault ${vaultName}`, ...(region !== undefined ? { region } : {}) }, { parent: this, safety, tags });
             const v = new aws.backup.Vault(`${name}-${role}`, {
                 name: vaultName,
                 kmsKeyArn: key.arn,

@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig, Safety } from "../config";
 import { servicePrincipalPolicy } from "../lib/iam";
 import { BACKUP_TIERS, RETENTION_DAYS, type BackupTier } from "../lib/retention";
+import { encryptionKey } from "../lib/kms";
 import { childTags, type Tags } from "../lib/tags";
 
 export interface BackupStorageArgs {
@@ -308,16 +309,9 @@ export class BackupStorage extends pulumi.ComponentResource {
         const stateful = { parent: this, protect: safety.protect };
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
 
-        const key = (role: string, region: string | undefined, description: string): aws.kms.Key =>
-            new aws.kms.Key(`${name}-${role}`, {
-                description,
-                enableKeyRotation: true,
-                deletionWindowInDays: safety.kmsDeletionWindowDays,
-                region,
-                tags: childTags(tags, `${name}-${role}`),
-            }, stateful);
-        const primaryKey = key("key", undefined, `SSE-KMS of the ${args.bucketPrefix} backup bucket`);
-        const replicaKey = key("replica-key", args.drRegion, `SSE-KMS of the ${args.bucketPrefix} backup replica bucket`);
+        const keys = { parent: this, safety, tags };
+        const primaryKey = encryptionKey(`${name}-key`, { description: `SSE-KMS of the ${args.bucketPrefix} backup bucket` }, keys);
+        const replicaKey = encryptionKey(`${name}-replica-key`, { region: args.drRegion, description: `SSE-KMS of the ${args.bucketPrefix} backup replica bucket` }, keys);
 
         const versioned = (role: string, bucket: aws.s3.Bucket, region: string | undefined): aws.s3.BucketVersioning =>
             new aws.s3.BucketVersioning(`${name}-${role}-versioning`, { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" }, region }, parent);

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, SmokePolicy } from "../config";
 import { ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { imageVersion, parseImageRef } from "../lib/image";
-import { restrictedContainer } from "../lib/pod-security";
+import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
 import { restorePointIdentifier } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
@@ -201,7 +201,7 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
             },
             spec: {
                 automountServiceAccountToken: false,
-                securityContext: { runAsNonRoot: true, runAsUser: APP_UID, runAsGroup: APP_UID, fsGroup: APP_UID, seccompProfile: { type: "RuntimeDefault" } },
+                securityContext: restrictedPod({ uid: APP_UID, fsGroup: APP_UID }),
                 topologySpreadConstraints: [
                     { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: d.zoneSpread, labelSelector: { matchLabels: selector } },
                     { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
@@ -341,7 +341,7 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
             spec: {
                 restartPolicy: "Never",
                 automountServiceAccountToken: false,
-                securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: "RuntimeDefault" } },
+                securityContext: restrictedPod({ uid: NODE_UID }),
                 containers: [{
                     name: "smoke",
                     image: SMOKE_RUNNER_IMAGE,
@@ -400,7 +400,7 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
             spec: {
                 restartPolicy: "Never",
                 automountServiceAccountToken: false,
-                securityContext: { runAsNonRoot: true, runAsUser: APP_UID, runAsGroup: APP_UID, fsGroup: APP_UID, seccompProfile: { type: "RuntimeDefault" } },
+                securityContext: restrictedPod({ uid: APP_UID, fsGroup: APP_UID }),
                 containers: [{
                     name: "migrate",
                     image: release.migrate.image,

@@ -12,6 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
+import { encryptionKey } from "../lib/kms";
 import { parse as parseYaml } from "yaml";
 import { childTags, type Tags } from "../lib/tags";
 
@@ -192,13 +193,10 @@ export class Cluster extends pulumi.ComponentResource {
             throw new pulumi.ResourceError("an EKS cluster needs privateSubnetIds", this);
         }
 
-        const secretsKey = new aws.kms.Key(`${name}-secrets-key`, {
+        const secretsKey = encryptionKey(`${name}-secrets-key`, {
             description: `Envelope encryption of Kubernetes secrets in EKS cluster ${args.clusterName}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: safety.kmsDeletionWindowDays,
-            tags: childTags(tags, `${name}-secrets-key`),
-        }, { parent: this, protect: safety.protect });
-        new aws.kms.Alias(`${name}-secrets-key-alias`, { name: `alias/${args.clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId }, parent);
+            alias: `alias/${args.clusterName}-eks-secrets`,
+        }, { parent: this, safety, tags });
 
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane-logs`, {
             name: controlPlaneLogGroupName(args.clusterName),

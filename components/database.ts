@@ -16,6 +16,7 @@ import * as random from "@pulumi/random";
 import type { DatabaseConfig, RestoreConfig, Safety } from "../config";
 import type { DbEngine } from "../config/schema";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
+import { encryptionKey } from "../lib/kms";
 import { childTags, type Tags } from "../lib/tags";
 import { BACKUP_PLAN_TAG_KEY } from "./backup-plan";
 
@@ -359,15 +360,12 @@ export class Database extends pulumi.ComponentResource {
 
         const caller = aws.getCallerIdentityOutput({}, parent);
         const partition = aws.getPartitionOutput({}, parent);
-        const key = new aws.kms.Key(`${name}-key`, {
+        const key = encryptionKey(`${name}-key`, {
             description: `Encryption at rest of RDS instance ${instanceIdentifier} (storage, Performance Insights, logs)`,
-            enableKeyRotation: true,
-            deletionWindowInDays: safety.kmsDeletionWindowDays,
             policy: pulumi.all([partition.partition, caller.accountId]).apply(([p, accountId]) =>
                 JSON.stringify(databaseKeyPolicy({ partition: p, accountId, region: args.region, instanceIdentifier }))),
-            tags: childTags(tags, `${name}-key`),
-        }, { parent: this, protect: safety.protect });
-        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${instanceIdentifier}`, targetKeyId: key.keyId }, parent);
+            alias: `alias/${instanceIdentifier}`,
+        }, { parent: this, safety, tags });
 
         const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, {
             description: `Private subnets of RDS instance ${instanceIdentifier}`,
@@ -485,14 +483,11 @@ export class Database extends pulumi.ComponentResource {
 
         let replication: aws.rds.InstanceAutomatedBackupsReplication | undefined;
         if (safety.replicateBackupsToDr) {
-            const drKey = new aws.kms.Key(`${name}-dr-key`, {
+            const drKey = encryptionKey(`${name}-dr-key`, {
                 region: args.drRegion,
                 description: `Replicated automated backups of RDS instance ${instanceIdentifier} (from ${args.region})`,
-                enableKeyRotation: true,
-                deletionWindowInDays: safety.kmsDeletionWindowDays,
-                tags: childTags(tags, `${name}-dr-key`),
-            }, { parent: this, protect: safety.protect });
-            new aws.kms.Alias(`${name}-dr-key-alias`, { region: args.drRegion, name: `alias/${instanceIdentifier}-dr`, targetKeyId: drKey.keyId }, parent);
+                alias: `alias/${instanceIdentifier}-dr`,
+            }, { parent: this, safety, tags });
             // Snapshots and transaction logs: a point-in-time restore is possible in the DR region.
             // Deleting this deletes the replicated backups, so it is protected like the database.
             replication = new aws.rds.InstanceAutomatedBackupsReplication(`${name}-dr-backups`, {

@@ -23,7 +23,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../config";
 import type { DbEngine } from "../config/schema";
-import { restrictedContainer } from "../lib/pod-security";
+import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
 import type { CONNECTION_SECRET_KEYS } from "./database";
@@ -162,7 +162,7 @@ export function cronJobSpec(job: JobSpec, scriptsConfigMap: pulumi.Input<string>
                         restartPolicy: "Never",
                         serviceAccountName: job.serviceAccountName,
                         automountServiceAccountToken: true,
-                        securityContext: { runAsNonRoot: true, fsGroup: DB_IMAGE_UID, seccompProfile: { type: "RuntimeDefault" } },
+                        securityContext: restrictedPod({ fsGroup: DB_IMAGE_UID }),
                         initContainers: job.initContainers,
                         containers: job.containers,
                         volumes: [

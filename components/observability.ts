@@ -21,7 +21,10 @@ import type { ContactPointsConfig, MaintenanceWindow, ObservabilityConfig } from
 import { grafanaUids, stackDashboards, toConfigJson } from "../dashboards";
 import { childTags, type Tags } from "../lib/tags";
 import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
-import { restrictedContainer } from "../lib/pod-security";
+import { restrictedContainer, restrictedPod } from "../lib/pod-security";
+
+/** `nobody`, the user both exporters' images run as. */
+const NOBODY = 65534;
 import { alertGroups, type AlertContext } from "../observability/alerts";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { accessEntryPrincipal, EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeConfiguration } from "../observability/scrape-config";
@@ -67,7 +70,7 @@ export function kubeStateMetricsValues(scrapeAnnotations: boolean): Record<strin
     return {
         fullnameOverride: EXPORTER_SERVICES.kubeStateMetrics,
         metricLabelsAllowlist: [`deployments=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`, `services=[${ROLE_LABEL}]`, "cronjobs=[*]", "jobs=[*]"],
-        securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: restrictedPod({ uid: NOBODY, fsGroup: NOBODY }),
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
         ...(scrapeAnnotations ? { prometheusScrape: true } : {}),
@@ -89,7 +92,8 @@ export function pushgatewayValues(scrapeAnnotations: boolean): Record<string, un
         fullnameOverride: EXPORTER_SERVICES.pushgateway,
         persistentVolume: { enabled: true, size: "1Gi", mountPath: PUSHGATEWAY_DATA_DIR },
         extraArgs: [`--persistence.file=${PUSHGATEWAY_PERSISTENCE_FILE}`, "--persistence.interval=1m"],
-        securityContext: { runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+        // runAsGroup too, as kube-state-metrics: the chart's own default pod context sets both.
+        securityContext: restrictedPod({ uid: NOBODY, fsGroup: NOBODY }),
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "128Mi" } },
         ...(scrapeAnnotations ? { podAnnotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(PUSHGATEWAY_PORT) } } : {}),

@@ -15,3 +15,17 @@ export function restrictedContainer(uid?: number): k8s.types.input.core.v1.Secur
         seccompProfile: { type: "RuntimeDefault" },
     };
 }
+
+/**
+ * Pod Security "restricted" for a pod, the companion of `restrictedContainer`: non-root and the
+ * runtime's seccomp profile always; `uid` runs every container as that user and group (both, so the
+ * group cannot drift from the user); `fsGroup` owns the mounted volumes.
+ */
+export function restrictedPod(opts: { readonly uid?: number; readonly fsGroup?: number } = {}): k8s.types.input.core.v1.PodSecurityContext {
+    return {
+        runAsNonRoot: true,
+        ...(opts.uid !== undefined ? { runAsUser: opts.uid, runAsGroup: opts.uid } : {}),
+        ...(opts.fsGroup !== undefined ? { fsGroup: opts.fsGroup } : {}),
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
