@@ -4,8 +4,9 @@
  * Either an EKS cluster Launchpad owns (control plane with envelope-encrypted secrets and full
  * control-plane logging, a managed node group in the private subnets, the IAM OIDC provider for
  * service-account roles), or, when `launchpad:cluster.kubeconfig` is set, an existing cluster reached
- * through that kubeconfig and no EKS resources at all. Either way it yields one
- * `@pulumi/kubernetes` Provider that every Kubernetes resource uses, and the stack's namespace.
+ * through that kubeconfig and no EKS resources at all: `EksCluster` and `ExistingCluster`. Either way
+ * it is a `KubernetesTarget`: one `@pulumi/kubernetes` Provider that every Kubernetes resource uses,
+ * the stack's namespace, and what the cluster provides.
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
@@ -15,18 +16,6 @@ import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
 import { parse as parseYaml } from "yaml";
 import { childTags, type Tags } from "../lib/tags";
-
-export interface ClusterArgs {
-    readonly config: EksClusterConfig | ExistingClusterConfig;
-    readonly nodeGroup: NodeGroupConfig;
-    /** EKS cluster name: fixed (not auto-named) because the control-plane log group is named after it. */
-    readonly clusterName: string;
-    readonly region: string;
-    readonly safety: Safety;
-    readonly tags: Tags;
-    /** Private subnets for the control-plane ENIs and the nodes. Required in `eks` mode. */
-    readonly privateSubnetIds?: pulumi.Input<string[]>;
-}
 
 /** Control-plane logs land here; EKS would otherwise create it with no retention limit. */
 export function controlPlaneLogGroupName(clusterName: string): string {
@@ -128,52 +117,96 @@ export interface EksParts {
     readonly nodeGroup: aws.eks.NodeGroup;
 }
 
-export class Cluster extends pulumi.ComponentResource {
+/** Where the stack's Kubernetes objects go, whichever cluster that is: the one thing the rest of the stack asks of it. */
+export interface KubernetesTarget {
     /** The Provider every Kubernetes resource of the stack must use. */
-    public readonly provider: k8s.Provider;
+    readonly provider: k8s.Provider;
     /** The application namespace's name, read from the Namespace resource: using it makes an object depend on the Namespace. */
-    public readonly namespace: pulumi.Output<string>;
+    readonly namespace: pulumi.Output<string>;
     /** Secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** What the cluster brings beyond the plan's own resources (the deployability preflight reads it). */
+    readonly provides: ClusterProvides;
+}
+
+/**
+ * Both kinds of cluster register as this one type: the state keeps one cluster component whichever
+ * kind a stack uses, and the deployability preflight finds it (and its `provides`) by this type.
+ */
+export const CLUSTER_TYPE = "launchpad:cluster:Cluster";
+
+/** The Provider and the application Namespace on a cluster reached through `kubeconfig`. */
+function kubernetesTarget(
+    parent: pulumi.ComponentResource,
+    name: string,
+    args: { kubeconfig: pulumi.Output<string>; clusterIdentifier: pulumi.Input<string>; apiReady: pulumi.Resource[]; namespace: string; albReadinessGates: boolean },
+): { provider: k8s.Provider; namespace: pulumi.Output<string> } {
+    const provider = new k8s.Provider(`${name}-k8s`, {
+        kubeconfig: args.kubeconfig,
+        // Only a change of this identity replaces the Provider (and so every Kubernetes object):
+        // a new node group or a rotated token in the kubeconfig is an update.
+        clusterIdentifier: args.clusterIdentifier,
+    }, { parent, dependsOn: args.apiReady });
+    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
+        metadata: { name: args.namespace, labels: namespaceLabels(args.namespace, args.albReadinessGates) },
+    }, { parent, provider });
+    return { provider, namespace: ns.metadata.name };
+}
+
+export interface EksClusterArgs {
+    readonly config: EksClusterConfig;
+    readonly nodeGroup: NodeGroupConfig;
+    /** EKS cluster name: fixed (not auto-named) because the control-plane log group is named after it. */
+    readonly clusterName: string;
+    readonly region: string;
+    readonly safety: Safety;
+    readonly tags: Tags;
+    /** Private subnets for the control-plane ENIs and the nodes. */
+    readonly privateSubnetIds: pulumi.Input<string[]>;
+}
+
+/** Launchpad's own EKS cluster and, on it, the Provider and the application namespace. */
+export class EksCluster extends pulumi.ComponentResource implements KubernetesTarget, Omit<EksParts, "apiReady"> {
+    public readonly provider: k8s.Provider;
+    public readonly namespace: pulumi.Output<string>;
     public readonly kubeconfig: pulumi.Output<string>;
-    /** Launchpad's EKS cluster; undefined when an existing cluster is used. */
-    public readonly eks: EksParts | undefined;
-    /** Undefined when an existing cluster is used. */
-    public readonly clusterName: pulumi.Output<string> | undefined;
-    public readonly clusterArn: pulumi.Output<string> | undefined;
-    public readonly endpoint: pulumi.Output<string> | undefined;
-    public readonly oidcProviderArn: pulumi.Output<string> | undefined;
-    public readonly oidcIssuerUrl: pulumi.Output<string> | undefined;
-    public readonly nodeRoleArn: pulumi.Output<string> | undefined;
-    public readonly clusterSecurityGroupId: pulumi.Output<string> | undefined;
+    public readonly provides: ClusterProvides;
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly clusterArn: pulumi.Output<string>;
+    public readonly endpoint: pulumi.Output<string>;
+    public readonly oidcProviderArn: pulumi.Output<string>;
+    public readonly oidcIssuerUrl: pulumi.Output<string>;
+    public readonly nodeRoleArn: pulumi.Output<string>;
+    public readonly clusterSecurityGroupId: pulumi.Output<string>;
+    public readonly nodeGroup: aws.eks.NodeGroup;
 
-    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        // What the cluster provides to the stack's objects beyond the plan's own resources: the
-        // deployability preflight (policies/deployability.ts) reads it from these props.
-        super("launchpad:cluster:Cluster", name, { provides: clusterProvides(args.config) }, opts);
-        const eks = args.config.mode === "eks" ? this.createEks(name, args, args.config) : undefined;
-        this.eks = eks;
-        this.kubeconfig = eks?.kubeconfig ?? (args.config as ExistingClusterConfig).kubeconfig;
-        this.clusterName = eks?.clusterName;
-        this.clusterArn = eks?.clusterArn;
-        this.endpoint = eks?.endpoint;
-        this.oidcProviderArn = eks?.oidcProviderArn;
-        this.oidcIssuerUrl = eks?.oidcIssuerUrl;
-        this.nodeRoleArn = eks?.nodeRoleArn;
-        this.clusterSecurityGroupId = eks?.clusterSecurityGroupId;
-
-        this.provider = new k8s.Provider(`${name}-k8s`, {
+    constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        const provides = clusterProvides(args.config);
+        super(CLUSTER_TYPE, name, { provides }, opts);
+        this.provides = provides;
+        const eks = this.createEks(name, args, args.config);
+        ({
             kubeconfig: this.kubeconfig,
-            // Only a change of this identity replaces the Provider (and so every Kubernetes object):
-            // a new node group or a rotated token in the kubeconfig is an update.
-            clusterIdentifier: eks?.clusterArn ?? this.kubeconfig.apply(kubeconfigServer),
-        }, { parent: this, dependsOn: eks?.apiReady ?? [] });
-        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.config.namespace, labels: namespaceLabels(args.config.namespace, args.config.mode === "eks") },
-        }, { parent: this, provider: this.provider });
-        this.namespace = ns.metadata.name;
+            clusterName: this.clusterName,
+            clusterArn: this.clusterArn,
+            endpoint: this.endpoint,
+            oidcProviderArn: this.oidcProviderArn,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            nodeRoleArn: this.nodeRoleArn,
+            clusterSecurityGroupId: this.clusterSecurityGroupId,
+            nodeGroup: this.nodeGroup,
+        } = eks);
+        ({ provider: this.provider, namespace: this.namespace } = kubernetesTarget(this, name, {
+            kubeconfig: eks.kubeconfig,
+            clusterIdentifier: eks.clusterArn,
+            apiReady: eks.apiReady,
+            namespace: args.config.namespace,
+            // The AWS Load Balancer Controller runs here (components/platform.ts).
+            albReadinessGates: true,
+        }));
 
         this.registerOutputs({
-            provides: clusterProvides(args.config),
+            provides,
             namespace: this.namespace,
             kubeconfig: this.kubeconfig,
             clusterName: this.clusterName,
@@ -186,12 +219,9 @@ export class Cluster extends pulumi.ComponentResource {
         });
     }
 
-    private createEks(name: string, args: ClusterArgs, config: EksClusterConfig): EksParts {
+    private createEks(name: string, args: EksClusterArgs, config: EksClusterConfig): EksParts {
         const { tags, safety, nodeGroup: ng } = args;
         const parent = { parent: this };
-        if (args.privateSubnetIds === undefined) {
-            throw new pulumi.ResourceError("an EKS cluster needs privateSubnetIds", this);
-        }
 
         const secretsKey = encryptionKey(`${name}-secrets-key`, {
             description: `Envelope encryption of Kubernetes secrets in EKS cluster ${args.clusterName}`,
@@ -314,7 +344,7 @@ export class Cluster extends pulumi.ComponentResource {
     }
 
     /** An access entry and its policy association per `cluster.access` principal. */
-    private createAccess(name: string, args: ClusterArgs, config: EksClusterConfig, clusterName: pulumi.Output<string>): aws.eks.AccessPolicyAssociation[] {
+    private createAccess(name: string, args: EksClusterArgs, config: EksClusterConfig, clusterName: pulumi.Output<string>): aws.eks.AccessPolicyAssociation[] {
         return config.access.map((a) => {
             const child = `${name}-access-${accessEntrySuffix(a.principalArn)}`;
             const entry = new aws.eks.AccessEntry(child, {
@@ -329,6 +359,33 @@ export class Cluster extends pulumi.ComponentResource {
                 ...accessPolicyAssociation(a),
             }, { parent: this });
         });
+    }
+}
+
+export interface ExistingClusterArgs {
+    readonly config: ExistingClusterConfig;
+}
+
+/** A team's existing cluster, reached through its kubeconfig: no cloud resources, only the Provider and the namespace. */
+export class ExistingCluster extends pulumi.ComponentResource implements KubernetesTarget {
+    public readonly provider: k8s.Provider;
+    public readonly namespace: pulumi.Output<string>;
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly provides: ClusterProvides;
+
+    constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        const provides = clusterProvides(args.config);
+        super(CLUSTER_TYPE, name, { provides }, opts);
+        this.provides = provides;
+        this.kubeconfig = args.config.kubeconfig;
+        ({ provider: this.provider, namespace: this.namespace } = kubernetesTarget(this, name, {
+            kubeconfig: this.kubeconfig,
+            clusterIdentifier: this.kubeconfig.apply(kubeconfigServer),
+            apiReady: [],
+            namespace: args.config.namespace,
+            albReadinessGates: false,
+        }));
+        this.registerOutputs({ provides, namespace: this.namespace, kubeconfig: this.kubeconfig });
     }
 }
 

@@ -8,14 +8,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { LaunchpadConfig } from "../config";
+import type { EksClusterConfig, ExistingClusterConfig, LaunchpadConfig } from "../config";
 import { ANNOTATIONS } from "../lib/delivery";
 import { stackIdentifier } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
-import { Cluster } from "./cluster";
+import { EksCluster, ExistingCluster, type KubernetesTarget } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
 import { LogicalBackup } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
@@ -25,11 +25,29 @@ import { nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, 
 import { releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
-import { Observability } from "./observability";
+import { Observability, type ObservabilityArgs } from "./observability";
 import { Platform, PLATFORM_NAMESPACE } from "./platform";
 
 export interface EnvironmentArgs {
     readonly config: LaunchpadConfig;
+}
+
+/**
+ * The one place the stack asks "our EKS or an existing cluster?": what each kind brings. Everything
+ * after it reads these fields, never the config's mode.
+ */
+export interface ClusterSide {
+    /** Launchpad's VPC; undefined on an existing cluster, which brings its own network. */
+    readonly network: Network | undefined;
+    readonly cluster: KubernetesTarget;
+    /** Undefined on an existing cluster, which brings its own (declared in `cluster.provides`). */
+    readonly platform: Platform | undefined;
+    /** What the AMP scraper needs of Launchpad's EKS; undefined on an existing cluster. */
+    readonly scrapeTarget: ObservabilityArgs["eks"];
+    /** Where the data layer goes; undefined for an existing cluster without `network.existing`. */
+    readonly placement: DataPlacement | undefined;
+    /** The EKS cluster's outputs (name, endpoint, OIDC provider); none for an existing cluster. */
+    readonly outputs: Record<string, pulumi.Input<unknown>>;
 }
 
 /** The data layer: only where Launchpad owns the network and the cluster (see the README). */
@@ -42,7 +60,7 @@ export interface DataProtection {
 
 export class Environment extends pulumi.ComponentResource {
     public readonly network: Network | undefined;
-    public readonly cluster: Cluster;
+    public readonly cluster: KubernetesTarget;
     /** Undefined on an existing cluster, which brings its own (declared in `cluster.provides`). */
     public readonly platform: Platform | undefined;
     public readonly data: DataProtection | undefined;
@@ -61,41 +79,12 @@ export class Environment extends pulumi.ComponentResource {
         // The prefix of the stack's named resources: the EKS cluster, the database, the buckets.
         const identifier = stackIdentifier(config.project, config.stack);
 
-        // A team's existing cluster brings its own network: Launchpad creates no VPC for it.
-        this.network = config.cluster.mode === "eks"
-            ? new Network(`${name}-network`, {
-                config: config.network,
-                tags: config.tags,
-                flowLogRetentionDays: config.safety.logRetentionDays,
-            }, child)
-            : undefined;
-
-        this.cluster = new Cluster(`${name}-cluster`, {
-            config: config.cluster,
-            nodeGroup: config.nodeGroup,
-            clusterName: identifier,
-            region: config.region,
-            safety: config.safety,
-            tags: config.tags,
-            privateSubnetIds: this.network?.privateSubnetIds,
-        }, child);
-
-        // EKS gets what its objects need from the cluster (controllers, storage, metrics, logs).
-        this.platform = this.cluster.eks !== undefined && this.network !== undefined && config.cluster.mode === "eks"
-            ? new Platform(`${name}-platform`, {
-                clusterName: identifier,
-                kubernetesVersion: config.cluster.version,
-                region: config.region,
-                vpcId: this.network.vpcId,
-                oidcProviderArn: this.cluster.eks.oidcProviderArn,
-                oidcIssuerUrl: this.cluster.eks.oidcIssuerUrl,
-                k8sProvider: this.cluster.provider,
-                nodeGroup: this.cluster.eks.nodeGroup,
-                logNamespaces: [config.cluster.namespace, PLATFORM_NAMESPACE],
-                logRetentionDays: config.safety.logRetentionDays,
-                tags: config.tags,
-            }, child)
-            : undefined;
+        const side = config.cluster.mode === "eks"
+            ? this.ownCluster(name, identifier, config, config.cluster, child)
+            : this.existingCluster(name, config.cluster, child);
+        this.network = side.network;
+        this.cluster = side.cluster;
+        this.platform = side.platform;
 
         this.observability = new Observability(`${name}-observability`, {
             config: config.observability,
@@ -106,17 +95,10 @@ export class Environment extends pulumi.ComponentResource {
             namespace: config.cluster.namespace,
             namespaceRef: this.cluster.namespace,
             k8sProvider: this.cluster.provider,
-            eks: this.network !== undefined && this.cluster.eks !== undefined
-                ? {
-                      clusterName: this.cluster.eks.clusterName,
-                      clusterArn: this.cluster.eks.clusterArn,
-                      subnetIds: this.network.privateSubnetIds,
-                      securityGroupIds: [this.cluster.eks.clusterSecurityGroupId],
-                  }
-                : undefined,
+            eks: side.scrapeTarget,
         }, child);
 
-        const placement = dataPlacement(config, this.network, this.cluster);
+        const placement = side.placement;
         if (placement === undefined) {
             // Said once, plainly, in every preview and in the offline plan.
             void pulumi.log.warn("no data layer: an existing cluster (launchpad:cluster.kubeconfig) without launchpad:network.existing gets no database, no backups and no restore drills", this);
@@ -152,11 +134,73 @@ export class Environment extends pulumi.ComponentResource {
         }, child));
 
         this.outputs = {
-            ...environmentOutputs(config, this.network, this.cluster, this.data, this.observability),
+            ...environmentOutputs(config, side, this.data, this.observability),
             ...deliveryOutputs(this.services, config, history),
             ...(schema !== undefined ? schema.outputs(this.services) : {}),
         };
         this.registerOutputs(this.outputs);
+    }
+
+    /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */
+    private ownCluster(name: string, identifier: string, config: LaunchpadConfig, cluster: EksClusterConfig, child: pulumi.ComponentResourceOptions): ClusterSide {
+        const network = new Network(`${name}-network`, {
+            config: config.network,
+            tags: config.tags,
+            flowLogRetentionDays: config.safety.logRetentionDays,
+        }, child);
+        const eks = new EksCluster(`${name}-cluster`, {
+            config: cluster,
+            nodeGroup: config.nodeGroup,
+            clusterName: identifier,
+            region: config.region,
+            safety: config.safety,
+            tags: config.tags,
+            privateSubnetIds: network.privateSubnetIds,
+        }, child);
+        // EKS gets what its objects need from the cluster (controllers, storage, metrics, logs).
+        const platform = new Platform(`${name}-platform`, {
+            clusterName: identifier,
+            kubernetesVersion: cluster.version,
+            region: config.region,
+            vpcId: network.vpcId,
+            oidcProviderArn: eks.oidcProviderArn,
+            oidcIssuerUrl: eks.oidcIssuerUrl,
+            k8sProvider: eks.provider,
+            nodeGroup: eks.nodeGroup,
+            logNamespaces: [cluster.namespace, PLATFORM_NAMESPACE],
+            logRetentionDays: config.safety.logRetentionDays,
+            tags: config.tags,
+        }, child);
+        return {
+            network,
+            cluster: eks,
+            platform,
+            scrapeTarget: { clusterName: eks.clusterName, clusterArn: eks.clusterArn, subnetIds: network.privateSubnetIds, securityGroupIds: [eks.clusterSecurityGroupId] },
+            placement: {
+                vpcId: network.vpcId,
+                privateSubnetIds: network.privateSubnetIds,
+                // EKS puts its cluster security group on every node and so on every pod's traffic.
+                clientSecurityGroupId: eks.clusterSecurityGroupId,
+                oidcProviderArn: eks.oidcProviderArn,
+                oidcIssuerUrl: eks.oidcIssuerUrl,
+            },
+            outputs: {
+                vpcId: network.vpcId,
+                availabilityZones: network.availabilityZones,
+                publicSubnetIds: network.publicSubnetIds,
+                privateSubnetIds: network.privateSubnetIds,
+                natPublicIps: network.natPublicIps,
+                clusterName: eks.clusterName,
+                clusterEndpoint: eks.endpoint,
+                oidcProviderArn: eks.oidcProviderArn,
+            },
+        };
+    }
+
+    /** A team's existing cluster: no VPC, no platform; the data layer only where `network.existing` says where. */
+    private existingCluster(name: string, cluster: ExistingClusterConfig, child: pulumi.ComponentResourceOptions): ClusterSide {
+        const existing = new ExistingCluster(`${name}-cluster`, { config: cluster }, child);
+        return { network: undefined, cluster: existing, platform: undefined, scrapeTarget: undefined, placement: existingPlacement(cluster), outputs: {} };
     }
 
     /** Database, backup storage, AWS Backup with restore drills, and the logical dump and verify jobs. */
@@ -221,29 +265,15 @@ export interface DataPlacement {
     readonly oidcIssuerUrl: pulumi.Input<string>;
 }
 
-/** The data layer's placement, or undefined when the stack has none (an existing cluster without `network.existing`). */
-export function dataPlacement(config: LaunchpadConfig, network: Network | undefined, cluster: Cluster): DataPlacement | undefined {
-    if (config.cluster.mode === "existing") {
-        const net = config.cluster.network;
-        return net === undefined ? undefined : {
-            vpcId: net.vpcId,
-            privateSubnetIds: [...net.privateSubnetIds],
-            clientSecurityGroupId: net.nodeSecurityGroupId,
-            oidcProviderArn: net.oidcProviderArn,
-            oidcIssuerUrl: oidcIssuerFromProviderArn(net.oidcProviderArn),
-        };
-    }
-    const eks = cluster.eks;
-    if (network === undefined || eks === undefined) {
-        throw new pulumi.ResourceError("an EKS stack has a network and a cluster", cluster);
-    }
-    return {
-        vpcId: network.vpcId,
-        privateSubnetIds: network.privateSubnetIds,
-        // EKS puts its cluster security group on every node and so on every pod's traffic.
-        clientSecurityGroupId: eks.clusterSecurityGroupId,
-        oidcProviderArn: eks.oidcProviderArn,
-        oidcIssuerUrl: eks.oidcIssuerUrl,
+/** An existing cluster's data-layer placement (`network.existing`), or undefined when it declares none. */
+export function existingPlacement(cluster: ExistingClusterConfig): DataPlacement | undefined {
+    const net = cluster.network;
+    return net === undefined ? undefined : {
+        vpcId: net.vpcId,
+        privateSubnetIds: [...net.privateSubnetIds],
+        clientSecurityGroupId: net.nodeSecurityGroupId,
+        oidcProviderArn: net.oidcProviderArn,
+        oidcIssuerUrl: oidcIssuerFromProviderArn(net.oidcProviderArn),
     };
 }
 
@@ -274,30 +304,15 @@ export function deliveryOutputs(services: readonly BlueGreenService[], config: L
 }
 
 /** The stack outputs: what a user or another stack needs to reach this environment. */
-export function environmentOutputs(config: LaunchpadConfig, network: Network | undefined, cluster: Cluster, data?: DataProtection, observability?: Observability): Record<string, pulumi.Input<unknown>> {
+export function environmentOutputs(config: LaunchpadConfig, side: Pick<ClusterSide, "cluster" | "outputs">, data?: DataProtection, observability?: Observability): Record<string, pulumi.Input<unknown>> {
     const outputs: Record<string, pulumi.Input<unknown>> = {
         tier: config.tier,
         region: config.region,
         drRegion: config.drRegion,
-        namespace: cluster.namespace,
-        kubeconfig: cluster.kubeconfig,
+        namespace: side.cluster.namespace,
+        kubeconfig: side.cluster.kubeconfig,
+        ...side.outputs,
     };
-    if (network !== undefined) {
-        Object.assign(outputs, {
-            vpcId: network.vpcId,
-            availabilityZones: network.availabilityZones,
-            publicSubnetIds: network.publicSubnetIds,
-            privateSubnetIds: network.privateSubnetIds,
-            natPublicIps: network.natPublicIps,
-        });
-    }
-    if (cluster.clusterName !== undefined) {
-        Object.assign(outputs, {
-            clusterName: cluster.clusterName,
-            clusterEndpoint: cluster.endpoint,
-            oidcProviderArn: cluster.oidcProviderArn,
-        });
-    }
     if (data !== undefined) {
         Object.assign(outputs, {
             databaseIdentifier: data.database.instanceIdentifier,
