@@ -154,6 +154,38 @@ export function databaseEnv(secretName: pulumi.Input<string>): k8s.types.input.c
     }));
 }
 
+/** Name of the Secret holding one color's env when the services config is secret. */
+export function envSecretName(service: ServiceConfig, color: Color): string {
+    return `${service.name}-${color}-env`;
+}
+
+/** Name of the Secret holding the smoke policy when the services config is secret. */
+export function smokePolicySecretName(service: ServiceConfig): string {
+    return `${service.name}-smoke-policy`;
+}
+
+/**
+ * A color's own env vars, sorted. From secret config (`service.fromSecret`) each is a `secretKeyRef`
+ * into the color's env Secret (`envSecret`), so no value is a literal in the pod spec; otherwise
+ * each is a literal.
+ */
+export function releaseEnv(service: ServiceConfig, color: Color, envSecret?: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+    const names = Object.keys(service.releases[color].env).sort((a, b) => a.localeCompare(b));
+    if (!service.fromSecret) {
+        return names.map((name) => ({ name, value: service.releases[color].env[name] }));
+    }
+    if (names.length > 0 && envSecret === undefined) {
+        throw new Error(`service ${service.name} takes its env from secret config, but no env Secret was given for ${color}`);
+    }
+    return names.map((name) => ({ name, valueFrom: { secretKeyRef: { name: envSecret as pulumi.Input<string>, key: name } } }));
+}
+
+/** The data of a color's env Secret: its env as one Pulumi secret. Undefined when it needs none. */
+export function envSecretData(service: ServiceConfig, color: Color): pulumi.Output<Record<string, string>> | undefined {
+    const env = service.releases[color].env;
+    return service.fromSecret && Object.keys(env).length > 0 ? pulumi.secret({ ...env }) : undefined;
+}
+
 /** Pods a color keeps when idle or active; equal by default, so a color switch changes no replica count. */
 export function colorReplicas(service: ServiceConfig, color: Color): number {
     return color === service.activeColor ? service.replicas : service.idleReplicas;
@@ -165,15 +197,15 @@ export interface DeploymentInputs {
     readonly project: string;
     readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
     readonly databaseSecretName?: pulumi.Input<string>;
+    /** The color's env Secret; required when the service's env comes from secret config. @default - none */
+    readonly envSecretName?: pulumi.Input<string>;
 }
 
 export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.DeploymentSpec {
     const { service: s, color } = d;
     const selector = selectorOf(s, color);
     const release = s.releases[color];
-    const env: k8s.types.input.core.v1.EnvVar[] = Object.entries(release.env)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, value]) => ({ name, value }));
+    const env = releaseEnv(s, color, d.envSecretName);
     if (s.connectDatabase) {
         if (d.databaseSecretName === undefined) {
             throw new Error(`service ${s.name} connects to the database, but no database Secret was given`);
@@ -315,8 +347,35 @@ export interface GateJobInputs {
     readonly project: string;
     readonly namespace: pulumi.Input<string>;
     readonly configMapName: pulumi.Input<string>;
+    /**
+     * The Secret holding the smoke policy (its headers may carry credentials) when the services
+     * config is secret; the gate then mounts the runner's ConfigMap and this Secret as one volume.
+     * @default - the policy is in the ConfigMap
+     */
+    readonly policySecretName?: pulumi.Input<string>;
     readonly runnerFile: string;
     readonly pushgatewayUrl?: pulumi.Input<string>;
+}
+
+/** The gate's /smoke volume: the ConfigMap, or the ConfigMap and the policy's Secret projected together. */
+export function smokeVolume(g: Pick<GateJobInputs, "service" | "configMapName" | "policySecretName">): k8s.types.input.core.v1.Volume {
+    if (!g.service.fromSecret) {
+        return { name: "smoke", configMap: { name: g.configMapName } };
+    }
+    if (g.policySecretName === undefined) {
+        throw new Error(`service ${g.service.name} takes its smoke policy from secret config, but no policy Secret was given`);
+    }
+    return { name: "smoke", projected: { sources: [{ configMap: { name: g.configMapName } }, { secret: { name: g.policySecretName } }] } };
+}
+
+/** The smoke ConfigMap's data: the runner, and the policy unless it came from secret config. */
+export function smokeConfigMapData(service: ServiceConfig, runner: SmokeRunner): Record<string, string> {
+    return { [runner.file]: runner.source, ...(service.fromSecret ? {} : { [SMOKE_POLICY_FILE]: smokePolicyText(service) }) };
+}
+
+/** The policy file the runner reads. */
+export function smokePolicyText(service: ServiceConfig): string {
+    return `${JSON.stringify(service.smoke, null, 2)}\n`;
 }
 
 export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec {
@@ -351,7 +410,7 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
                     securityContext: restrictedContainer(NODE_UID),
                     volumeMounts: [{ name: "smoke", mountPath: SMOKE_MOUNT, readOnly: true }],
                 }],
-                volumes: [{ name: "smoke", configMap: { name: g.configMapName } }],
+                volumes: [smokeVolume(g)],
             },
         },
     };
@@ -371,6 +430,8 @@ export interface MigrationJobInputs {
     readonly color: Color;
     readonly project: string;
     readonly databaseSecretName: pulumi.Input<string>;
+    /** The color's env Secret; required when the service's env comes from secret config. @default - none */
+    readonly envSecretName?: pulumi.Input<string>;
 }
 
 /**
@@ -386,7 +447,7 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
         throw new Error(`service ${s.name} release ${color} declares no migration`);
     }
     const env: k8s.types.input.core.v1.EnvVar[] = [
-        ...Object.entries(release.env).map(([name, value]) => ({ name, value })),
+        ...releaseEnv(s, color, m.envSecretName),
         ...databaseEnv(m.databaseSecretName),
     ];
     return {
@@ -438,8 +499,15 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
         const smoke = new k8s.core.v1.ConfigMap(`${name}-smoke`, {
             metadata: { name: `${s.name}-smoke`, namespace: ns, labels: serviceLabels(s, args.project, ROLES.smoke) },
-            data: { [args.smokeRunner.file]: args.smokeRunner.source, [SMOKE_POLICY_FILE]: `${JSON.stringify(s.smoke, null, 2)}\n` },
+            data: smokeConfigMapData(s, args.smokeRunner),
         }, child);
+        // From secret config the policy (headers, bodies) goes to a Secret, never the ConfigMap.
+        const smokePolicy = s.fromSecret
+            ? new k8s.core.v1.Secret(`${name}-smoke-policy`, {
+                  metadata: { name: smokePolicySecretName(s), namespace: ns, labels: serviceLabels(s, args.project, ROLES.smoke) },
+                  stringData: pulumi.secret({ [SMOKE_POLICY_FILE]: smokePolicyText(s) }),
+              }, child)
+            : undefined;
 
         const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
         const gateJobs = {} as Record<Color, k8s.batch.v1.Job>;
@@ -448,7 +516,11 @@ export class BlueGreenService extends pulumi.ComponentResource {
         for (const color of COLORS) {
             const objectName = `${s.name}-${color}`;
             const meta = (role: string) => ({ name: objectName, namespace: ns, labels: colorLabels(s, color, args.project, role, false) });
-            const migration = this.migration(name, args, color, { parent: this });
+            const envData = envSecretData(s, color);
+            const envSecret = envData !== undefined
+                ? new k8s.core.v1.Secret(`${name}-${color}-env`, { metadata: { ...meta(ROLES.workload), name: envSecretName(s, color) }, stringData: envData }, child)
+                : undefined;
+            const migration = this.migration(name, args, color, { parent: this }, envSecret?.metadata.name);
             if (migration !== undefined) {
                 migrationJobs[color] = migration.job;
                 if (migration.restorePoint !== undefined) {
@@ -457,7 +529,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             }
             const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
                 metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
-                spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName }),
+                spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name }),
             // The new pods start only after the color's migration succeeded.
             }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: migration !== undefined ? [migration.job] : [] });
             const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
@@ -472,8 +544,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
                     labels: colorLabels(s, color, args.project, ROLES.gate),
                     annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
                 },
-                spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl }),
-            }, { ...child, dependsOn: [deployment, preview, smoke, ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
+                spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl }),
+            }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
             deployments[color] = deployment;
         }
 
@@ -511,7 +583,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     }
 
     /** The color's restore point (when the stack takes them) and migration Job, or undefined without `migrate`. */
-    private migration(name: string, args: BlueGreenServiceArgs, color: Color, parent: pulumi.CustomResourceOptions): { job: k8s.batch.v1.Job; restorePoint?: aws.rds.Snapshot } | undefined {
+    private migration(name: string, args: BlueGreenServiceArgs, color: Color, parent: pulumi.CustomResourceOptions, envSecret?: pulumi.Output<string>): { job: k8s.batch.v1.Job; restorePoint?: aws.rds.Snapshot } | undefined {
         const s = args.service;
         const release = s.releases[color];
         if (release.migrate === undefined || release.schema === undefined) {
@@ -546,7 +618,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                     [ANNOTATIONS.schemaVersion]: checkedVersion,
                 },
             },
-            spec: migrationJobSpec({ service: s, color, project: args.project, databaseSecretName: args.databaseSecretName }),
+            spec: migrationJobSpec({ service: s, color, project: args.project, databaseSecretName: args.databaseSecretName, envSecretName: envSecret }),
         }, { ...parent, provider: args.k8sProvider, dependsOn: restorePoint !== undefined ? [restorePoint] : [], customTimeouts: MIGRATION_TIMEOUTS });
         return { job, restorePoint };
     }

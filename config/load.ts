@@ -66,21 +66,25 @@ function decodeJson(raw: string): unknown {
  * the engine, and it counts only while the runtime's monitor is that same mock monitor.
  */
 let offlineMonitor: unknown;
+/** The secure leaves of the offline plan's stack file, which the runtime's whole-key marking loses. */
+let offlineSecretPaths: ReadonlySet<string> | undefined;
 
 /**
  * Called by the offline plan engine right after `pulumi.runtime.setMocks`: until the returned
  * function runs, `loadConfig` allows placeholders and stands in absent required secrets. Throws
  * outside the mock runtime, so a real run cannot declare itself offline.
  */
-export function declareOfflinePlan(): () => void {
+export function declareOfflinePlan(secretPaths?: ReadonlySet<string>): () => void {
     const monitor = pulumi.runtime.getMonitor();
     if (!(monitor instanceof MockMonitor)) {
         throw new Error("declareOfflinePlan: only the offline plan engine, under pulumi.runtime.setMocks, runs offline");
     }
     offlineMonitor = monitor;
+    offlineSecretPaths = secretPaths;
     return () => {
         if (offlineMonitor === monitor) {
             offlineMonitor = undefined;
+            offlineSecretPaths = undefined;
         }
     };
 }
@@ -106,6 +110,7 @@ export function loadConfig(opts: { /** Log the ignored keys. @default true */ re
         stack: pulumi.getStack(),
         values,
         secretKeys,
+        secretPaths: offlinePlan ? offlineSecretPaths : undefined,
         offlinePlan,
         // The Grafana provider falls back to GRAFANA_AUTH in this process's environment; the offline plan reads none.
         env: offlinePlan ? {} : { GRAFANA_AUTH: process.env.GRAFANA_AUTH },

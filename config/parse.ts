@@ -37,6 +37,12 @@ export interface ConfigInput {
     /** Full keys the stack holds as secrets (a key is secret when any value inside it is). */
     readonly secretKeys: ReadonlySet<string>;
     /**
+     * The secure leaves (`launchpad:alerting.slackWebhookUrl`), where the caller knows them: the
+     * offline plan reads the stack file; a real run's runtime marks whole keys only.
+     * @default - unknown: a leaf counts as secure when its key is secret
+     */
+    readonly secretPaths?: ReadonlySet<string>;
+    /**
      * The current time, for rules about times: a restore time may not be in the future, and the EKS
      * and RDS versions must be in standard support on this (UTC) day.
      * Default: `runDate()`, i.e. `LAUNCHPAD_TODAY` when set, else now.
@@ -331,6 +337,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
         }
     }
 
+    out.push(...secretTagProblems(input));
     const tags = p["launchpad:tags"];
     for (const reserved of RESERVED_TAG_KEYS) {
         if (tags !== undefined && Object.prototype.hasOwnProperty.call(tags, reserved)) {
@@ -478,6 +485,20 @@ function versionProblems(input: ConfigInput, today: string): string[] {
     return out;
 }
 
+const TAGS_IN_CLEAR = "expected a plain-text tag value: AWS keeps tags in clear (state, consoles, billing reports), so a secret never goes in a tag";
+
+/** Secure values in `launchpad:tags`: each secure leaf where the leaves are known, else the key. */
+function secretTagProblems(input: ConfigInput): string[] {
+    if (!input.secretKeys.has("launchpad:tags")) return [];
+    if (input.secretPaths === undefined) return [`launchpad:tags: received [secret]; ${TAGS_IN_CLEAR}`];
+    // A reserved key is refused on its own (one problem per tag).
+    const reserved = new Set<string>(RESERVED_TAG_KEYS.flatMap((k) => [`launchpad:tags.${k}`, `launchpad:tags[${JSON.stringify(k)}]`]));
+    return [...input.secretPaths]
+        .filter((p) => (p === "launchpad:tags" || p.startsWith("launchpad:tags.") || p.startsWith("launchpad:tags[")) && !reserved.has(p))
+        .sort()
+        .map((p) => `${p}: received [secret]; ${TAGS_IN_CLEAR}`);
+}
+
 /** The store-as-secret hint for a secret path set in plain text. */
 const SECRET_HINTS: Readonly<Record<string, string>> = {
     "launchpad:alerting.slackWebhookUrl": "pulumi config set --secret --path alerting.slackWebhookUrl <url>",
@@ -490,7 +511,8 @@ function observabilityProblems(p: Parsed, input: ConfigInput): string[] {
     const out: string[] = [];
     const alerting = p["launchpad:alerting"];
     const plain = (key: string, path: string): void => {
-        if (!input.secretKeys.has(key)) {
+        // Per leaf where the leaves are known: a secure sibling does not make a plain value secret.
+        if (!(input.secretPaths !== undefined ? input.secretPaths.has(path) || input.secretPaths.has(key) : input.secretKeys.has(key))) {
             out.push(`${path}: received a plain-text value; expected a secret: set it with \`${SECRET_HINTS[path]}\``);
         }
     };
@@ -674,7 +696,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
             environment: input.stack,
             "managed-by": "pulumi",
         },
-        services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, c.kubeconfig === undefined || net.existing !== undefined),
+        services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, c.kubeconfig === undefined || net.existing !== undefined, input.secretKeys.has("launchpad:services")),
         promotion: safety.verifyPromotion || promotion.fromStack !== undefined
             ? { fromStack: promotion.fromStack ?? "staging", allowUnverified: promotion.allowUnverified }
             : undefined,

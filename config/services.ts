@@ -228,6 +228,13 @@ export interface ServiceConfig {
     readonly activeColor: Color;
     readonly releases: Readonly<Record<Color, ReleaseConfig>>;
     readonly smoke: SmokePolicy;
+    /**
+     * The stack holds `launchpad:services` as a secret. The runtime marks whole keys, never which
+     * value inside one is secure, so every value that may carry a credential (env values, smoke
+     * headers and bodies) is treated as a secret: it goes to a Kubernetes Secret, never a pod
+     * spec literal or a ConfigMap.
+     */
+    readonly fromSecret: boolean;
 }
 
 /** Environment variables the database's connection settings arrive in; a service may not set them itself. */
@@ -367,7 +374,7 @@ export function smokePolicy(s: RawService, safety: Safety): SmokePolicy {
     };
 }
 
-export function buildServices(services: Readonly<Record<string, RawService>>, defaultColor: Color, safety: Safety, hasDatabase: boolean): ServiceConfig[] {
+export function buildServices(services: Readonly<Record<string, RawService>>, defaultColor: Color, safety: Safety, hasDatabase: boolean, fromSecret = false): ServiceConfig[] {
     return Object.entries(services)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, s]) => {
@@ -395,6 +402,7 @@ export function buildServices(services: Readonly<Record<string, RawService>>, de
                 activeColor: s.activeColor ?? defaultColor,
                 releases: { blue: release("blue"), green: release("green") },
                 smoke: smokePolicy(s, safety),
+                fromSecret,
             };
         });
 }

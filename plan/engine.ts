@@ -74,6 +74,8 @@ export interface PlanOptions {
     readonly stack: string;
     /** `key=value` overrides, as `pulumi config set --path` takes them; values are YAML. */
     readonly sets?: readonly string[];
+    /** `key=value` overrides held as secrets, as `pulumi config set --secret --path` takes them. @default none */
+    readonly secretSets?: readonly string[];
     /** Project directory. Default: the repository root. */
     readonly root?: string;
     /** The program to run. Default: the real one, `index.ts`. */
@@ -249,8 +251,8 @@ function settleWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Config for `stack` as the program would see it; throws `ConfigError` or `PlanInputError`. */
-export function stackConfigFor(opts: Pick<PlanOptions, "stack" | "sets" | "root">): StackConfig {
-    return loadStackConfig({ root: opts.root ?? REPO_ROOT, stack: opts.stack, sets: opts.sets });
+export function stackConfigFor(opts: Pick<PlanOptions, "stack" | "sets" | "secretSets" | "root">): StackConfig {
+    return loadStackConfig({ root: opts.root ?? REPO_ROOT, stack: opts.stack, sets: opts.sets, secretSets: opts.secretSets });
 }
 
 /**
@@ -300,7 +302,7 @@ const referencedOutputs = new Map<string, Promise<Record<string, unknown>>>();
  * offline plan when its `Pulumi.<stack>.yaml` is in the project; other names stay unanswered.
  */
 async function localStackOutputs(opts: PlanOptions, sc: StackConfig): Promise<StackOutputsLookup> {
-    const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+    const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, secretPaths: sc.secretPaths, offlinePlan: true });
     const source = config.promotion?.fromStack.split("/").pop();
     const root = opts.root ?? REPO_ROOT;
     if (source === undefined || source === sc.stack || !fs.existsSync(path.join(root, `Pulumi.${source}.yaml`))) {
@@ -328,7 +330,7 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     pulumi.runtime.setAllConfig(toRuntimeConfig(sc.values), [...sc.secretKeys]);
     // The one place that tells the config loader it runs offline: placeholders are allowed and
     // listed, absent required secrets stood in. A real run never gets here (config/load.ts).
-    const endOffline = declareOfflinePlan();
+    const endOffline = declareOfflinePlan(sc.secretPaths);
     try {
         return await planOffline(sc, opts);
     } finally {

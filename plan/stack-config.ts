@@ -43,6 +43,11 @@ export interface StackConfig {
     /** Full key to decoded value (objects as objects), secure values replaced by `SECRET_PLACEHOLDER`. */
     readonly values: Readonly<Record<string, unknown>>;
     readonly secretKeys: ReadonlySet<string>;
+    /**
+     * Paths of the secure leaves (`launchpad:alerting.slackWebhookUrl`, `launchpad:tags["cost center"]`
+     * in `configPath` form): what the runtime cannot tell, since it marks whole keys.
+     */
+    readonly secretPaths: ReadonlySet<string>;
 }
 
 /** Aliases a stack file may use: enough for any real config, far too few for an alias bomb. */
@@ -92,26 +97,31 @@ export function readProjectFile(root: string): ProjectFile {
     return { name: doc.name, config };
 }
 
-/** Replaces every `{ secure: ... }` node by `SECRET_PLACEHOLDER`; says whether it found any. */
-function stripSecure(value: unknown): { value: unknown; secret: boolean } {
+/** Replaces every `{ secure: ... }` node by `SECRET_PLACEHOLDER`, adding each one's path to `secrets`. */
+function stripSecure(value: unknown, path: string, secrets: Set<string>): unknown {
     if (isRecord(value)) {
         if (Object.keys(value).length === 1 && typeof value.secure === "string") {
-            return { value: SECRET_PLACEHOLDER, secret: true };
+            secrets.add(path);
+            return SECRET_PLACEHOLDER;
         }
-        let secret = false;
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(value)) {
-            const r = stripSecure(v);
-            out[k] = r.value;
-            secret ||= r.secret;
+            out[k] = stripSecure(v, configPath(path, [k]), secrets);
         }
-        return { value: out, secret };
+        return out;
     }
     if (Array.isArray(value)) {
-        const items = value.map(stripSecure);
-        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+        return value.map((v, i) => stripSecure(v, configPath(path, [i]), secrets));
     }
-    return { value, secret: false };
+    return value;
+}
+
+/** `value` with every scalar leaf a secret (`pulumi config set --secret` of a list or map), each path recorded. */
+function secureLeaves(value: unknown, path: string, secrets: Set<string>): unknown {
+    if (Array.isArray(value)) return value.map((v, i) => secureLeaves(v, configPath(path, [i]), secrets));
+    if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secureLeaves(v, configPath(path, [k]), secrets)]));
+    secrets.add(path);
+    return SECRET_PLACEHOLDER;
 }
 
 type PathPart = string | number;
@@ -139,6 +149,16 @@ export function parseConfigPath(path: string, project: string): [string, ...Path
     return [fullKey(head[0], project), ...parts];
 }
 
+/** A leaf's path as `--set` writes it: `.field` where the field is a plain word, `["field"]` otherwise, `[index]`. */
+export function configPath(key: string, path: readonly PathPart[]): string {
+    return key + path.map((p) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join("");
+}
+
+/** True when `path` is `prefix` or lies inside it. */
+function within(path: string, prefix: string): boolean {
+    return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+}
+
 /** Sets `value` at `path` inside `root`, creating objects and lists on the way as the CLI does. */
 function setPath(root: Record<string, unknown>, key: string, path: readonly PathPart[], value: unknown): void {
     if (path.length === 0) {
@@ -150,7 +170,8 @@ function setPath(root: Record<string, unknown>, key: string, path: readonly Path
         const part = path[i];
         const last = i === path.length - 1;
         if (typeof part === "number" ? !Array.isArray(container) : !isRecord(container)) {
-            throw new PlanInputError(`--set ${key}: ${JSON.stringify(part)} does not fit the value there (${JSON.stringify(container)})`);
+            // The value there is not shown: it may be a secret.
+            throw new PlanInputError(`--set ${key}: ${JSON.stringify(part)} does not fit the value there (${Array.isArray(container) ? "a list" : container === null || typeof container !== "object" ? "a plain value" : "an object"})`);
         }
         const slot: Record<string | number, unknown> = container;
         if (last) {
@@ -181,8 +202,13 @@ export function parseSet(text: string, project: string): { key: string; path: Pa
 export interface LoadStackOptions {
     readonly root: string;
     readonly stack: string;
-    /** `key=value` overrides, applied in order after defaults. */
+    /** `key=value` overrides, applied in order after defaults; each leaves the value it sets plain. */
     readonly sets?: readonly string[];
+    /**
+     * `key=value` overrides held as secrets (`pulumi config set --secret --path`), applied after
+     * `sets`: each value becomes `SECRET_PLACEHOLDER` and its path secret. @default none
+     */
+    readonly secretSets?: readonly string[];
 }
 
 /** The config the CLI would give the program for this stack, plus the overrides. */
@@ -195,25 +221,28 @@ export function loadStackConfig(opts: LoadStackOptions): StackConfig {
     const doc = readYaml(stackPath, opts.stack);
     const raw = isRecord(doc) && isRecord(doc.config) ? doc.config : {};
     const values: Record<string, unknown> = {};
-    const secretKeys = new Set<string>();
+    const secretPaths = new Set<string>();
     for (const [key, value] of Object.entries(raw)) {
         const k = fullKey(key, project.name);
-        const stripped = stripSecure(value);
-        values[k] = stripped.value;
-        if (stripped.secret) {
-            secretKeys.add(k);
-        }
+        values[k] = stripSecure(value, k, secretPaths);
     }
     for (const [key, decl] of Object.entries(project.config)) {
         if (!(key in values) && decl.default !== undefined) {
             values[key] = structuredClone(decl.default);
         }
     }
-    for (const text of opts.sets ?? []) {
+    const overrides = [...(opts.sets ?? []).map((text) => ({ text, secret: false })), ...(opts.secretSets ?? []).map((text) => ({ text, secret: true }))];
+    for (const { text, secret } of overrides) {
         const { key, path, value } = parseSet(text, project.name);
-        setPath(values, key, path, value);
+        const at = configPath(key, path);
+        // What was secret at or under this path is replaced: it keeps no secret marking.
+        for (const p of [...secretPaths]) {
+            if (within(p, at)) secretPaths.delete(p);
+        }
+        setPath(values, key, path, secret ? secureLeaves(value, at, secretPaths) : value);
     }
-    return { project: project.name, stack: opts.stack, values, secretKeys };
+    const secretKeys = new Set([...secretPaths].map((p) => /^[^.[\]]+/.exec(p)?.[0] ?? p));
+    return { project: project.name, stack: opts.stack, values, secretKeys, secretPaths };
 }
 
 /** The runtime's view: every value a string, objects and lists as JSON (as the CLI passes them). */

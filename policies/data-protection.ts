@@ -6,18 +6,23 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type PolicyResource, type ReportViolation } from "@pulumi/policy";
 import { BACKUP_TIERS, RETENTION_DAYS } from "./shared/retention";
-import { arnRegion, arr, listText, rec, regionOf, resourcesOfType, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+import { arnRegion, arr, flag, listText, num, rec, regionOf, resourcesOfType, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 // --- RDS --------------------------------------------------------------------------------------
+
+/** A KMS key id, ARN or alias of a customer-managed key: set, and not an AWS-managed `alias/aws/...` one. */
+export function isCustomerKey(key: unknown): boolean {
+    return typeof key === "string" && key.trim() !== "" && !key.includes("alias/aws/");
+}
 
 export const rdsEncryptedWithCmk: LaunchpadResourcePolicy = {
     name: "rds-encrypted-with-cmk",
     description: "RDS instances encrypt storage with a customer-managed KMS key.",
     enforcementLevel: "mandatory",
     validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
-        if (db.storageEncrypted !== true) {
+        if (flag(db.storageEncrypted) !== true) {
             report(`RDS instance ${args.name} stores data unencrypted: set storageEncrypted: true and kmsKeyId to a customer-managed KMS key.`);
-        } else if (typeof db.kmsKeyId !== "string" || db.kmsKeyId === "" || db.kmsKeyId.includes("alias/aws/")) {
+        } else if (!isCustomerKey(db.kmsKeyId)) {
             // Without kmsKeyId RDS uses the AWS-managed aws/rds key, whose policy nobody can restrict.
             report(`RDS instance ${args.name} is encrypted with the AWS-managed key: set kmsKeyId to a customer-managed KMS key.`);
         }
@@ -29,7 +34,7 @@ export const rdsNotPublic: LaunchpadResourcePolicy = {
     description: "RDS instances are never publicly accessible.",
     enforcementLevel: "mandatory",
     validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
-        if (db.publiclyAccessible === true) {
+        if (flag(db.publiclyAccessible) === true) {
             report(`RDS instance ${args.name} is publicly accessible: set publiclyAccessible: false and reach it from the cluster only.`);
         }
     }),
@@ -58,7 +63,7 @@ export const rdsBackupRetention: LaunchpadResourcePolicy = {
         const c = args.getConfig<RdsBackupRetentionConfig>();
         const min = c.tier === "production" ? c.minProductionRetentionDays : c.minRetentionDays;
         // RDS's own default is 1 day (0 turns backups off), so an unset value is a violation too.
-        const days = typeof db.backupRetentionPeriod === "number" ? db.backupRetentionPeriod : undefined;
+        const days = num(db.backupRetentionPeriod);
         if (days === undefined || days < min) {
             report(`RDS instance ${args.name} keeps automated backups ${days ?? "(unset)"} days; ${c.tier} requires at least ${min}: set backupRetentionPeriod >= ${min}.`);
         }
@@ -72,10 +77,10 @@ export const rdsProductionResilience: LaunchpadResourcePolicy = {
     configSchema: { properties: { ...TIER_PROPERTY } },
     validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
         if (args.getConfig<TierConfig>().tier !== "production") return;
-        if (db.deletionProtection !== true) {
+        if (flag(db.deletionProtection) !== true) {
             report(`RDS instance ${args.name} has no deletion protection in production: set deletionProtection: true.`);
         }
-        if (db.multiAz !== true) {
+        if (flag(db.multiAz) !== true) {
             report(`RDS instance ${args.name} runs in one availability zone in production: set multiAz: true.`);
         }
     }),
@@ -126,7 +131,7 @@ export const s3PublicAccessBlocked: LaunchpadStackPolicy = {
     enforcementLevel: "mandatory",
     validateStack: eachBucket((bucket, resources, report) => {
         const blocks = settingsOf(resources, bucket, T.publicAccess);
-        const on = (flag: string) => blocks.some((b) => b.props[flag] === true);
+        const on = (setting: string) => blocks.some((b) => flag(b.props[setting]) === true);
         const off = PUBLIC_ACCESS_FLAGS.filter((f) => !on(f));
         if (blocks.length === 0) {
             report(`S3 bucket ${bucket.name} has no public access block: add an aws.s3.BucketPublicAccessBlock with ${listText([...PUBLIC_ACCESS_FLAGS])} all true.`, bucket.urn);
@@ -151,8 +156,13 @@ export const s3SseKms: LaunchpadStackPolicy = {
     validateStack: eachBucket((bucket, resources, report) => {
         const algorithms = settingsOf(resources, bucket, T.encryption).flatMap((e) =>
             arr(e.props.rules).map((r) => rec(rec(r).applyServerSideEncryptionByDefault)));
-        const kms = algorithms.some((a) => a.sseAlgorithm === "aws:kms" || a.sseAlgorithm === "aws:kms:dsse");
-        if (kms) return;
+        const kms = algorithms.filter((a) => a.sseAlgorithm === "aws:kms" || a.sseAlgorithm === "aws:kms:dsse");
+        if (kms.some((a) => isCustomerKey(a.kmsMasterKeyId))) return;
+        if (kms.length > 0) {
+            // Without kmsMasterKeyId S3 uses the AWS-managed aws/s3 key, whose policy nobody can restrict.
+            report(`S3 bucket ${bucket.name} encrypts with SSE-KMS under the AWS-managed key: set kmsMasterKeyId to a customer-managed KMS key.`, bucket.urn);
+            return;
+        }
         if (isAccessLogTarget(bucket, resources)) {
             if (!algorithms.some((a) => a.sseAlgorithm === "AES256")) {
                 report(`S3 bucket ${bucket.name} receives access logs but has no default encryption: add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "AES256" (S3 log delivery supports only SSE-S3).`, bucket.urn);
@@ -179,7 +189,7 @@ export function deniesInsecureTransport(policy: unknown): boolean {
         const principal = st.Principal === "*" || rec(st.Principal).AWS === "*";
         const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
         const secure = rec(rec(rec(st.Condition).Bool))["aws:SecureTransport"];
-        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && (secure === "false" || secure === false);
+        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && flag(secure) === false;
     });
 }
 
@@ -236,7 +246,7 @@ export const s3BackupObjectLock: LaunchpadStackPolicy = {
         for (const bucket of resourcesOfType(args.resources, T.bucket).filter((b) => pattern.test(b.name))) {
             const locks = settingsOf(args.resources, bucket, T.objectLock);
             const retention = locks.map((l) => rec(rec(l.props.rule).defaultRetention)).find((r) => r.mode !== undefined);
-            if (bucket.props.objectLockEnabled !== true || retention === undefined) {
+            if (flag(bucket.props.objectLockEnabled) !== true || retention === undefined) {
                 report(`Backup bucket ${bucket.name} has no Object Lock in production: create it with objectLockEnabled: true and add an aws.s3.BucketObjectLockConfiguration with a ${c.productionMode} default retention.`, bucket.urn);
             } else if (retention.mode !== c.productionMode) {
                 report(`Backup bucket ${bucket.name} locks objects in ${String(retention.mode)} mode; production requires ${c.productionMode}: set rule.defaultRetention.mode to "${c.productionMode}".`, bucket.urn);
@@ -274,9 +284,10 @@ export const backupPlanCoverage: LaunchpadResourcePolicy = {
         const rules = arr(plan.rules).map(rec);
         // A continuous rule keeps point-in-time logs, not the tier's copies.
         const kept = rules
-            .filter((r) => r.enableContinuousBackup !== true)
+            .filter((r) => flag(r.enableContinuousBackup) !== true)
             .map((r) => rec(r.lifecycle).deleteAfter)
-            .filter((d): d is number => typeof d === "number")
+            .map(num)
+            .filter((d): d is number => d !== undefined)
             .sort((a, b) => a - b);
         // Each tier needs its own rule (one rule kept 7 years does not make daily copies): longest
         // tier first, each taking the shortest rule that still keeps long enough.

@@ -48,6 +48,26 @@ export function rec(v: unknown): Record<string, unknown> {
     return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
+/**
+ * A boolean input as the provider reads it: `true`/`false`, or their text (`"true"`, `"False"`, `"1"`,
+ * as Go's `strconv.ParseBool` reads it, which Pulumi's Terraform bridge uses to coerce a string into a
+ * boolean field). Anything else is undefined. Policies compare `flag(x) === true`, so a boolean sent
+ * as text is judged as the boolean it becomes, never waved through because it is not `true`.
+ */
+export function flag(v: unknown): boolean | undefined {
+    if (typeof v === "boolean") return v;
+    if (typeof v !== "string") return undefined;
+    if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
+    if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
+    return undefined;
+}
+
+/** A number input as the provider reads it: a number, or its decimal text (`"3"`). Anything else is undefined. */
+export function num(v: unknown): number | undefined {
+    if (typeof v === "number" && Number.isFinite(v)) return v;
+    return typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : undefined;
+}
+
 export function arr(v: unknown): unknown[] {
     return Array.isArray(v) ? v : [];
 }

@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ReportViolation } from "@pulumi/policy";
 import { openToEveryone, parseRange, rangeContains, type IpRange } from "./shared/ip-range";
-import { arr, k8sName, listText, rec, strs, type LaunchpadResourcePolicy } from "./lib";
+import { arr, flag, k8sName, listText, rec, strs, type LaunchpadResourcePolicy } from "./lib";
 
 /** The rule's CIDRs that make it open to everyone: those of each family whose union is that family's whole space. */
 function worldCidrs(cidrs: readonly string[]): string[] {
@@ -174,7 +174,7 @@ export const eksPublicEndpointRestricted: LaunchpadResourcePolicy = {
     validateResource: validateResourceOfType(aws.eks.Cluster, (cluster, args, report) => {
         const vpc = cluster.vpcConfig;
         // EKS turns the public endpoint on when endpointPublicAccess is unset.
-        if (vpc?.endpointPublicAccess === false) return;
+        if (flag(vpc?.endpointPublicAccess) === false) return;
         const cidrs = strs(vpc?.publicAccessCidrs);
         const allowed = args.getConfig<EksPublicEndpointConfig>().allowedCidrs;
         const fix = allowed.length === 0 ? "set vpcConfig.endpointPublicAccess: false" : `limit vpcConfig.publicAccessCidrs to ${listText(allowed)} (the pack's allowedCidrs for this stack)`;

@@ -1,5 +1,5 @@
 /**
- * Secrets: a credential never travels as plain text. Two checks:
+ * Secrets: a credential never travels as plain text. Three checks:
  *
  * - A Kubernetes Secret holds only Pulumi secrets. A plain value in it came from non-secret config
  *   (or a literal), so it sits unencrypted in the state and the plan. Whether a value is a secret is
@@ -9,10 +9,12 @@
  * - A container environment variable whose name says credential takes its value from a Secret
  *   (`valueFrom.secretKeyRef`), never inline: an inline value is plain text in the pod spec for
  *   anyone who can read Deployments, whichever config it came from. This half runs everywhere.
+ * - `secrets-stay-secret`: any input the plan marked secret lies in a field kept as a secret
+ *   (`SECRET_FIELDS`), whatever the field's name. Offline only, as the first check.
  */
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ResourceValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, k8sName, listText, podSpecOf, rec, type LaunchpadResourcePolicy } from "./lib";
+import { arr, containersOf, isKubernetesObjectType, k8sName, listText, podSpecOf, rec, type LaunchpadResourcePolicy } from "./lib";
 
 export interface SecretsConfig {
     /** Regular expression (case-insensitive) for environment variable names that hold credentials. */
@@ -75,4 +77,71 @@ export const secretsNotPlain: LaunchpadResourcePolicy = {
     ],
 };
 
-export const SECRETS_POLICIES = [secretsNotPlain] as const;
+/**
+ * Per resource type, the input fields whose provider keeps the value as a secret (the rest of a
+ * resource's inputs land in clear: a pod spec, a ConfigMap, an AWS tag, a console). Sources:
+ * - the SDKs' own `additionalSecretOutputs` (`@pulumi/kubernetes` `core/v1/secret.js`: data,
+ *   stringData; `@pulumi/aws` `rds/instance.js`: password; `secretsmanager/secretVersion.js`:
+ *   secretString, secretBinary; `ssm/parameter.js`: value; `@pulumiverse/grafana` `provider.js`: auth);
+ * - Grafana's notifier schema, which marks the Slack `url` and PagerDuty `integrationKey` `Secure: true`
+ *   (grafana/grafana `pkg/services/ngalert/notifier/channels_config/available_channels.go`);
+ * - provider configuration (a kubeconfig), which reaches only the provider process.
+ * `[]` stands for any list index.
+ */
+export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
+    "kubernetes:core/v1:Secret": ["data", "stringData"],
+    "pulumi:providers:kubernetes": ["kubeconfig"],
+    "pulumi:providers:grafana": ["auth"],
+    "aws:rds/instance:Instance": ["password"],
+    "aws:rds/cluster:Cluster": ["masterPassword"],
+    "aws:secretsmanager/secretVersion:SecretVersion": ["secretString", "secretBinary"],
+    "aws:ssm/parameter:Parameter": ["value"],
+    "grafana:alerting/contactPoint:ContactPoint": ["slacks[].url", "slacks[].token", "pagerduties[].integrationKey", "webhooks[].password", "webhooks[].authorizationCredentials"],
+};
+
+/** Every path in `value` (`a.b[0].c`) whose value is the placeholder: where the plan marked a secret. */
+export function secretPaths(value: unknown, placeholder: string, at = "", depth = 0): string[] {
+    if (value === placeholder) return [at];
+    // Plans are shallow; a deeper document is not one npm run plan wrote (scripts/policy.ts refuses it).
+    if (depth > 64) return [];
+    if (Array.isArray(value)) return value.flatMap((v, i) => secretPaths(v, placeholder, `${at}[${i}]`, depth + 1));
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => secretPaths(v, placeholder, at === "" ? k : `${at}.${k}`, depth + 1));
+    }
+    return [];
+}
+
+/** True when `path` is one of the type's secret fields or lies inside one. */
+export function inSecretField(type: string, path: string): boolean {
+    const general = path.replace(/\[\d+\]/g, "[]");
+    return (SECRET_FIELDS[type] ?? []).some((f) => general === f || general.startsWith(`${f}.`) || general.startsWith(`${f}[`));
+}
+
+/**
+ * A value the plan marked secret lands only in a field its provider keeps secret. Pulumi's state
+ * encrypts a secret wherever it goes, but the destination does not: an env literal sits in the pod
+ * spec, a ConfigMap is readable by every pod's service account with read access, a tag is shown in
+ * clear by every AWS console and API. Offline only, like the Secret half of `secrets-not-plain`:
+ * under the CLI policies get secrets decrypted and cannot tell them apart.
+ */
+export const secretsStaySecret: LaunchpadResourcePolicy = {
+    name: "secrets-stay-secret",
+    description: "A value from a secret goes only into fields kept as secrets (a Kubernetes Secret, a password), never a pod spec literal, a ConfigMap or a tag.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            secretPlaceholder: { type: "string", description: "How secret values appear to the policy (the offline evaluator sets \"[secret]\")." },
+        },
+    },
+    validateResource: (args, report) => {
+        const placeholder = args.getConfig<SecretsConfig>().secretPlaceholder;
+        if (placeholder === undefined || args.type === "pulumi:pulumi:Stack") return;
+        const leaked = secretPaths(args.props, placeholder).filter((p) => !inSecretField(args.type, p));
+        if (leaked.length > 0) {
+            const what = isKubernetesObjectType(args.type) ? k8sName(args.type, args.props, args.name) : `${args.type} ${args.name}`;
+            report(`${what} puts a secret in plain-text ${listText(leaked)}: keep it where the provider keeps secrets (a Kubernetes Secret read with secretKeyRef, a password field), never a literal, a ConfigMap or a tag.`);
+        }
+    },
+};
+
+export const SECRETS_POLICIES = [secretsNotPlain, secretsStaySecret] as const;

@@ -1,5 +1,8 @@
 /**
- * npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--previous-outputs <file.json>]
+ * npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]
+ *
+ * `--set` overrides a value as plain text (`pulumi config set --path`); `--set-secret` as a secret
+ * (`pulumi config set --secret --path`): the plan sees it as the CLI would, never its text.
  *
  * `--previous-outputs` gives the stack's last outputs (`pulumi stack output --json --show-secrets`),
  * which the program reads back through a reference to its own stack: the schema record.
@@ -23,7 +26,7 @@ import { PlanInputError } from "../plan/stack-config";
 import { failed, parseFlags, runMain, unexpected, type CliResult } from "./cli";
 import { MissingPolicyConfigError, PolicyConfigError } from "../policies/config";
 
-const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--previous-outputs <file.json>]";
+const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]";
 
 export type { CliResult };
 
@@ -34,6 +37,7 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
         json: { type: "boolean", default: false },
         policy: { type: "boolean", default: false },
         set: { type: "string", multiple: true, default: [] },
+        "set-secret": { type: "string", multiple: true, default: [] },
         "previous-outputs": { type: "string" },
     }, USAGE);
     if ("result" in parsed) {
@@ -45,7 +49,7 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
     }
     try {
         const previousOutputs = args["previous-outputs"] !== undefined ? readPreviousOutputs(args["previous-outputs"]) : undefined;
-        const plan = await runPlan({ stack: args.stack, sets: args.set, previousOutputs });
+        const plan = await runPlan({ stack: args.stack, sets: args.set, secretSets: args["set-secret"], previousOutputs });
         const notes = plan.log.length > 0 ? `${plan.log.join("\n")}\n` : "";
         if (!args.policy) {
             return { code: 0, stdout: args.json ? renderJson(plan) : renderTree(plan), stderr: notes };

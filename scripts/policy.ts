@@ -14,28 +14,107 @@
 import { readFileSync } from "node:fs";
 import { MissingPolicyConfigError, PolicyConfigError } from "../policies/config";
 import { evaluatePlan, hasMandatory, POLICY_EXIT_CODE, renderViolations, type PlanLike } from "../policies/evaluate";
-import { failed, parseFlags, runMain, unexpected, type CliResult } from "./cli";
+import { failed, parseFlags, runMain, type CliResult } from "./cli";
 
 const USAGE = "usage: npm run policy -- --plan <plan.json> [--json] [--config <pack-config.json>]";
 
-/** Problems with a document that should be a `--json` plan; empty when it is one. */
+/** Deepest nesting a plan's inputs reach (Kubernetes pod specs: about 15); deeper is not a plan npm run plan wrote. */
+export const MAX_PLAN_DEPTH = 64;
+/** Problems listed for one document, at most: the rest are counted. */
+const MAX_PROBLEMS = 20;
+
+/** How deep `value` nests, counted without recursion (a hostile document must not overflow the stack). */
+function depthOf(value: unknown, limit: number): number {
+    let deepest = 0;
+    const stack: [unknown, number][] = [[value, 0]];
+    while (stack.length > 0) {
+        const [v, d] = stack.pop() as [unknown, number];
+        deepest = Math.max(deepest, d);
+        if (deepest > limit) return deepest;
+        if (v !== null && typeof v === "object") for (const child of Object.values(v)) stack.push([child, d + 1]);
+    }
+    return deepest;
+}
+
+const isStr = (v: unknown): v is string => typeof v === "string";
+const isStrList = (v: unknown): boolean => Array.isArray(v) && v.every(isStr);
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const shown = (v: unknown): string => {
+    const text = JSON.stringify(v) ?? String(v);
+    return text.length > 240 ? `${text.slice(0, 237)}...` : text;
+};
+
+/** Problems of one planned resource's fields (the `--json` shape), each `resources[i].<field>: received ...; expected ...`. */
+function resourceProblems(res: Record<string, unknown>, at: string, stack: string | undefined): string[] {
+    const out: string[] = [];
+    const field = (name: string, ok: boolean, expected: string): void => {
+        if (!ok) out.push(`${at}.${name}: received ${shown(res[name])}; expected ${expected}`);
+    };
+    field("type", isStr(res.type) && res.type !== "", "a resource type");
+    field("name", isStr(res.name) && res.name !== "", "a resource name");
+    field("inputs", isObj(res.inputs), "an object");
+    if (isStr(res.type) && isStr(res.name) && stack !== undefined) {
+        // The URN names the stack, the type and the name: a plan cannot be moved to another stack's rules by its `stack` field alone.
+        const m = isStr(res.urn) ? /^urn:pulumi:([^:]+)::([^:]+)::(.+)::(.+)$/.exec(res.urn) : null;
+        const ok = m !== null && m[1] === stack && m[3].split("$").pop() === res.type && m[4] === res.name;
+        field("urn", ok, `urn:pulumi:${stack}::<project>::<parent types$>${res.type}::${res.name} (the stack, type and name of this document)`);
+    } else {
+        field("urn", isStr(res.urn), "a URN");
+    }
+    const optional = (name: string, ok: (v: unknown) => boolean, expected: string): void => field(name, res[name] === undefined || ok(res[name]), expected);
+    optional("parent", (v) => v === null || isStr(v), "a URN or null");
+    optional("provider", (v) => v === null || isStr(v), "a URN or null");
+    optional("id", (v) => v === null || isStr(v), "a string or null");
+    optional("arn", (v) => v === null || isStr(v), "a string or null");
+    optional("protect", (v) => typeof v === "boolean", "true or false");
+    optional("custom", (v) => typeof v === "boolean", "true or false");
+    optional("dependsOn", isStrList, "a list of URNs");
+    optional("dependencies", isStrList, "a list of URNs");
+    optional("propertyDependencies", (v) => isObj(v) && Object.values(v).every(isStrList), "an object of input name to a list of URNs");
+    optional("options", (v) => {
+        if (!isObj(v)) return false;
+        const t = v.customTimeouts;
+        return (v.ignoreChanges === undefined || isStrList(v.ignoreChanges))
+            && (v.deleteBeforeReplace === undefined || typeof v.deleteBeforeReplace === "boolean")
+            && (t === undefined || (isObj(t) && Object.values(t).every(isStr)));
+    }, "an object of resource options (ignoreChanges: a list of strings, deleteBeforeReplace: true or false, customTimeouts: strings)");
+    return out;
+}
+
+/**
+ * Problems with a document that should be a `--json` plan; empty when it is one. Every field the
+ * evaluator reads is checked for its type, so a hand-edited plan fails here with a message rather
+ * than crashing a policy or being judged with violations that name the wrong thing.
+ */
 export function planDocumentProblems(doc: unknown): string[] {
-    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) return ["expected a JSON object from npm run plan -- --json"];
-    const d = doc as Record<string, unknown>;
+    if (!isObj(doc)) return ["expected a JSON object from npm run plan -- --json"];
+    // Before anything reads or prints a value (JSON.stringify and structuredClone recurse).
+    if (depthOf(doc, MAX_PLAN_DEPTH + 3) > MAX_PLAN_DEPTH + 3) {
+        const i = Array.isArray(doc.resources) ? doc.resources.findIndex((r) => depthOf(r, MAX_PLAN_DEPTH + 1) > MAX_PLAN_DEPTH + 1) : -1;
+        return [`${i >= 0 ? `resources[${i}]` : "the document"}: received values nested deeper than ${MAX_PLAN_DEPTH} levels; expected a plan as npm run plan -- --json writes it`];
+    }
     const out: string[] = [];
     // The name picks policies/config/<stack>.json: a path in it must not pick another file.
-    if (typeof d.stack !== "string" || !/^[A-Za-z0-9_.-]+$/.test(d.stack) || d.stack.startsWith(".")) out.push(`stack: received ${JSON.stringify(d.stack)}; expected the stack's name`);
-    if (!Array.isArray(d.resources)) {
+    const stackOk = isStr(doc.stack) && /^[A-Za-z0-9_.-]+$/.test(doc.stack) && !doc.stack.startsWith(".");
+    if (!stackOk) out.push(`stack: received ${shown(doc.stack)}; expected the stack's name`);
+    if (!Array.isArray(doc.resources)) {
         out.push("resources: expected a list");
     } else {
-        d.resources.forEach((r, i) => {
-            const res = r as Record<string, unknown> | null;
-            if (res === null || typeof res !== "object" || typeof res.urn !== "string" || typeof res.type !== "string" || typeof res.name !== "string" || res.inputs === null || typeof res.inputs !== "object") {
+        const seen = new Map<string, number>();
+        doc.resources.forEach((r: unknown, i) => {
+            if (!isObj(r)) {
                 out.push(`resources[${i}]: expected urn, type, name (strings) and inputs (an object)`);
+                return;
+            }
+            out.push(...resourceProblems(r, `resources[${i}]`, stackOk ? (doc.stack as string) : undefined));
+            if (isStr(r.urn)) {
+                const first = seen.get(r.urn);
+                if (first !== undefined) out.push(`resources[${i}].urn: received the URN of resources[${first}]; expected each resource once`);
+                else seen.set(r.urn, i);
             }
         });
     }
-    return out;
+    return out.length > MAX_PROBLEMS ? [...out.slice(0, MAX_PROBLEMS), `... and ${out.length - MAX_PROBLEMS} more`] : out;
 }
 
 /** The whole command as a function of its arguments, so tests run it in-process. */
@@ -56,7 +135,9 @@ export async function policyCli(argv: readonly string[]): Promise<CliResult> {
     try {
         doc = JSON.parse(readFileSync(args.plan, "utf8"));
     } catch (e) {
-        return failed(1, `error: cannot read the plan ${args.plan}: ${(e as Error).message}\n`);
+        // Nesting deep enough to exhaust JSON.parse's stack is no plan either; never a stack trace.
+        const why = e instanceof RangeError ? "nested too deeply to be a plan" : (e as Error).message;
+        return failed(1, `error: cannot read the plan ${args.plan}: ${why}\n`);
     }
     const problems = planDocumentProblems(doc);
     if (problems.length > 0) {
@@ -77,7 +158,8 @@ export async function policyCli(argv: readonly string[]): Promise<CliResult> {
         if (e instanceof MissingPolicyConfigError) {
             return failed(1, `error: ${e.message}\n`);
         }
-        return unexpected(e);
+        // A document that passed the checks above but still breaks a policy: the reason, not a trace.
+        return failed(1, `error: the policies could not judge ${args.plan}: ${e instanceof Error ? e.message : String(e)}\n`);
     }
 }
 

@@ -19,6 +19,8 @@ function input(values: Record<string, unknown>, secretKeys: readonly string[] = 
 }
 
 
+const SECRET_TAGS = "launchpad:tags: received [secret]; expected a plain-text tag value: AWS keeps tags in clear (state, consoles, billing reports), so a secret never goes in a tag";
+
 describe("parseConfig never echoes a value of a key the stack holds as a secret", () => {
     it.each([
         {
@@ -40,6 +42,8 @@ describe("parseConfig never echoes a value of a key the stack holds as a secret"
             values: { "launchpad:tags": { Name: "s3cr3t-token" } },
             secret: "launchpad:tags",
             problem: "launchpad:tags.Name: received [secret]; expected no such tag: Launchpad sets project, environment, managed-by, Name itself",
+            // A real run knows only that the key is secret: the secret tag itself is refused too.
+            before: [SECRET_TAGS],
             shown: 'launchpad:tags.Name: received "s3cr3t-token"; expected no such tag: Launchpad sets project, environment, managed-by, Name itself',
         },
         {
@@ -47,6 +51,7 @@ describe("parseConfig never echoes a value of a key the stack holds as a secret"
             values: { "launchpad:tags": { ["s3cr3t-".repeat(20)]: "x" } },
             secret: "launchpad:tags",
             problem: "launchpad:tags: received the key [secret]; expected a non-empty key of at most 128 characters",
+            after: [SECRET_TAGS],
             shown: `launchpad:tags: received the key ${JSON.stringify("s3cr3t-".repeat(20)).slice(0, 77)}...; expected a non-empty key of at most 128 characters`,
         },
         {
@@ -63,8 +68,8 @@ describe("parseConfig never echoes a value of a key the stack holds as a secret"
             problem: "launchpad:drRegion: received [secret]; expected a region other than aws:region ([secret]): a disaster-recovery copy in the same region is not off-site",
             shown: 'launchpad:drRegion: received "us-east-1"; expected a region other than aws:region ("us-east-1"): a disaster-recovery copy in the same region is not off-site',
         },
-    ])("hides $name, and shows the same value when the key is not secret", ({ values, secret, problem, shown }) => {
-        expect(problemsOf(input(values, [secret]))).toEqual([problem]);
+    ] as { name: string; values: Record<string, unknown>; secret: string; problem: string; shown: string; before?: string[]; after?: string[] }[])("hides $name, and shows the same value when the key is not secret", ({ values, secret, problem, shown, before, after }) => {
+        expect(problemsOf(input(values, [secret]))).toEqual([...(before ?? []), problem, ...(after ?? [])]);
         expect(problemsOf(input(values))).toEqual([shown]);
     });
 

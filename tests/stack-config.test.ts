@@ -75,7 +75,7 @@ describe("a stack's config without the CLI", () => {
 
     it("refuses a --set path that does not fit the value there", () => {
         expect(() => loadStackConfig({ root: REPO_ROOT, stack: "staging", sets: ["launchpad:tier.x=1"] })).toThrow(
-            new PlanInputError('--set launchpad:tier: "x" does not fit the value there ("staging")'),
+            new PlanInputError('--set launchpad:tier: "x" does not fit the value there (a plain value)'),
         );
     });
 });

@@ -1,0 +1,90 @@
+/**
+ * Issue 13, class 3: a saved plan edited by hand into something npm run plan never writes fails
+ * `npm run policy` with a clear message and exit 1, no stack trace, and is never judged: wrong
+ * types, deep nesting, not JSON, duplicate resources, and a `stack` field rewritten to pick
+ * another stack's rules (the URNs name the stack the plan was made for).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planCli } from "../scripts/plan";
+import { MAX_PLAN_DEPTH, policyCli } from "../scripts/policy";
+
+interface Doc { stack: string; resources: Record<string, unknown>[] }
+
+const dir = mkdtempSync(join(tmpdir(), "launchpad-plan-doc-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let base: Doc;
+beforeAll(async () => {
+    const r = await planCli(["--stack", "staging", "--json"]);
+    if (r.code !== 0) throw new Error(`the staging plan failed (exit ${r.code}): ${r.stderr}`);
+    base = JSON.parse(r.stdout) as Doc;
+});
+
+let n = 0;
+async function policyOfText(text: string): Promise<{ code: number; stdout: string; stderr: string; file: string }> {
+    const file = join(dir, `plan-${n++}.json`);
+    writeFileSync(file, text);
+    return { ...(await policyCli(["--plan", file])), file };
+}
+async function policyOf(edit: (doc: Doc) => void): Promise<{ code: number; stdout: string; stderr: string; file: string }> {
+    const doc = structuredClone(base);
+    edit(doc);
+    return policyOfText(JSON.stringify(doc));
+}
+const deep = (levels: number): unknown => {
+    let v: unknown = "x";
+    for (let i = 0; i < levels; i++) v = { a: v };
+    return v;
+};
+const dbIndex = (doc: Doc) => doc.resources.findIndex((r) => r.type === "aws:rds/instance:Instance");
+
+describe("npm run policy refuses a malformed saved plan: exit 1, the problems, no trace, no verdict", () => {
+    it.each([
+        ["inputs a string", (d: Doc) => { d.resources[dbIndex(d)].inputs = "publiclyAccessible"; }, (i: number) => [`resources[${i}].inputs: received "publiclyAccessible"; expected an object`]],
+        ["protect a string", (d: Doc) => { d.resources[dbIndex(d)].protect = "true"; }, (i: number) => [`resources[${i}].protect: received "true"; expected true or false`]],
+        ["dependencies not a list", (d: Doc) => { d.resources[dbIndex(d)].dependencies = "urn:x"; }, (i: number) => [`resources[${i}].dependencies: received "urn:x"; expected a list of URNs`]],
+        ["options.ignoreChanges not a list", (d: Doc) => { d.resources[dbIndex(d)].options = { ignoreChanges: "password" }; }, (i: number) => [`resources[${i}].options: received {"ignoreChanges":"password"}; expected an object of resource options (ignoreChanges: a list of strings, deleteBeforeReplace: true or false, customTimeouts: strings)`]],
+        ["a URN for another name (a violation would name the wrong resource)", (d: Doc) => { d.resources[dbIndex(d)].name = "renamed"; }, (i: number) => [`resources[${i}].urn: received "urn:pulumi:staging::launchpad::launchpad:database:Database$aws:rds/instance:Instance::launchpad-staging-database-instance"; expected urn:pulumi:staging::<project>::<parent types$>aws:rds/instance:Instance::renamed (the stack, type and name of this document)`]],
+        ["a resource twice", (d: Doc) => { d.resources.push(d.resources[dbIndex(d)]); }, (i: number) => [`resources[${base.resources.length}].urn: received the URN of resources[${i}]; expected each resource once`]],
+        ["inputs nested too deep", (d: Doc) => { (d.resources[dbIndex(d)].inputs as Record<string, unknown>).tags = deep(1_000); }, (i: number) => [`resources[${i}]: received values nested deeper than ${MAX_PLAN_DEPTH} levels; expected a plan as npm run plan -- --json writes it`]],
+    ])("%s", async (_what, edit, problems) => {
+        const r = await policyOf(edit);
+        expect(r).toEqual({ code: 1, stdout: "", stderr: `error: ${r.file} is not a plan document:\n${problems(dbIndex(base)).map((p) => `  - ${p}`).join("\n")}\n`, file: r.file });
+    });
+
+    it("a stack field rewritten to pick staging's rules for a production plan: every URN disagrees, 20 listed", async () => {
+        const prod = JSON.parse((await planCli(["--stack", "production", "--json"])).stdout) as Doc;
+        prod.stack = "staging";
+        const r = await policyOfText(JSON.stringify(prod));
+        const lines = r.stderr.split("\n");
+        expect(r.code).toBe(1);
+        expect(lines[0]).toBe(`error: ${r.file} is not a plan document:`);
+        expect(lines[1]).toMatch(/^ {2}- resources\[0\]\.urn: received "urn:pulumi:production::launchpad::pulumi:pulumi:Stack::launchpad-production"; expected urn:pulumi:staging::/);
+        expect(lines[21]).toBe(`  - ... and ${prod.resources.length - 20} more`);
+        expect(r.stdout).toBe("");
+    });
+
+    it.each([
+        ["not JSON", "{", `Expected property name or '}' in JSON at position 1`],
+        ["empty", "", "Unexpected end of JSON input"],
+    ])("%s: cannot read it", async (_what, text, reason) => {
+        const r = await policyOfText(text);
+        expect(r.stderr.startsWith(`error: cannot read the plan ${r.file}: ${reason}`)).toBe(true);
+        expect(r.code).toBe(1);
+    });
+
+    it("a document nested 200,000 levels deep: one line, no trace", async () => {
+        const r = await policyOfText(`${"[".repeat(200_000)}${"]".repeat(200_000)}`);
+        expect(r).toEqual({ code: 1, stdout: "", stderr: `error: ${r.file} is not a plan document:\n  - expected a JSON object from npm run plan -- --json\n`, file: r.file });
+        const s = await policyOfText(`{"stack":"staging","resources":${"[".repeat(200_000)}${"]".repeat(200_000)}}`);
+        expect(s.stderr).toBe(`error: ${s.file} is not a plan document:\n  - resources[0]: received values nested deeper than ${MAX_PLAN_DEPTH} levels; expected a plan as npm run plan -- --json writes it\n`);
+    });
+
+    it("the unedited plan is judged: exit 0", async () => {
+        const r = await policyOf(() => undefined);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+    });
+});
