@@ -79,6 +79,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
     let prometheus: ChildProcess;
     let url: string;
     let t0: number;
+    let restartAt = Number.POSITIVE_INFINITY;
 
     beforeAll(async () => {
         if (PROMETHEUS === undefined) {
@@ -95,7 +96,8 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
                 // A Job pod of the same color growing fast: it must not count.
                 `container_memory_working_set_bytes{${pod("api-blue-gate-abc12-xyz12")}} ${Math.round(100 * MIB + t * 50 * MIB)}`,
                 `kube_pod_container_status_restarts_total{${pod("api-blue-5d8f7c9b6-abcde")}} 0`,
-                `kube_pod_container_status_restarts_total{${pod("api-green-5d8f7c9b6-fghij")}} ${t > 6 ? 1 : 0}`, // after the first scrapes, which start once Prometheus is up
+                // The restart comes after Prometheus's third scrape, so its scrapes see the counter before and after.
+                `kube_pod_container_status_restarts_total{${pod("api-green-5d8f7c9b6-fghij")}} ${Date.now() > restartAt ? 1 : 0}`,
                 `pg_stat_activity_count{datname="app",state="active"} 12`,
                 "",
             ].join("\n"));
@@ -116,14 +118,19 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
             `--storage.tsdb.path=${path.join(dir, "data")}`,
             `--web.listen-address=127.0.0.1:${port}`,
         ], { stdio: "ignore" });
-        // Ready, then eight seconds of 1 s scrapes: enough points for a slope after a 2 s warm-up.
-        for (let i = 0; i < 100; i++) {
-            const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
-            if (ready) break;
-            await new Promise((r) => setTimeout(r, 100));
-        }
-        await new Promise((r) => setTimeout(r, 8_000));
-    }, 30_000);
+        // Count scrapes rather than wait fixed times: a busy machine starts Prometheus and its first scrape late.
+        const scrapes = async (): Promise<number> => {
+            const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent('count_over_time(up{job="exporter"}[10m])')}`).then((x) => x.json() as Promise<{ data?: { result?: { value: [number, string] }[] } }>, () => undefined);
+            return Number(r?.data?.result?.[0]?.value[1] ?? 0);
+        };
+        const until = async (n: number): Promise<void> => {
+            for (let i = 0; i < 300 && (await scrapes()) < n; i++) await new Promise((r) => setTimeout(r, 100));
+        };
+        // Three scrapes before the restart, eight after: points on both sides, and for a slope after the 2 s warm-up.
+        await until(3);
+        restartAt = Date.now();
+        await until(11);
+    }, 60_000);
 
     afterAll(async () => {
         prometheus?.kill("SIGTERM");
