@@ -92,6 +92,8 @@ export interface ReleaseInfo {
     readonly color: Color;
     readonly image: string;
     readonly releaseId: string;
+    /** "pass" when this image's load scenario passed in this stack (`performance.loadPassed`); absent otherwise. */
+    readonly load?: "pass";
 }
 
 /**
@@ -578,7 +580,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
             .all(COLORS.map((color) => gateJobs[color].status.apply((st) => ((st?.succeeded ?? 0) >= 1 ? color : undefined))))
             .apply((passed) => passed
                 .filter((c): c is Color => c !== undefined)
-                .map((color) => ({ color, image: s.releases[color].image, releaseId: releaseId(s, color) })));
+                .map((color) => ({
+                    color, image: s.releases[color].image, releaseId: releaseId(s, color),
+                    ...(s.performance?.loadPassed.includes(s.releases[color].image) === true ? { load: "pass" as const } : {}),
+                })));
         this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
     }
 

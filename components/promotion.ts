@@ -58,13 +58,14 @@ export interface Admission {
 
 /**
  * The promotion rule table, first match wins: the source stack verified the live image
- * (`verified`); this stack made it live before (`history`); break glass is on (`unverified-allowed`,
- * with a warning); otherwise nothing admits it.
+ * (`verified`; with `requireLoad`, only a verification whose load scenario passed too counts); this
+ * stack made it live before (`history`); break glass is on (`unverified-allowed`, with a warning);
+ * otherwise nothing admits it.
  */
-export function admit(services: readonly ServiceConfig[], verified: VerifiedReleases | undefined, history: ReleaseHistory, allowUnverified: boolean): Admission[] {
+export function admit(services: readonly ServiceConfig[], verified: VerifiedReleases | undefined, history: ReleaseHistory, allowUnverified: boolean, requireLoad = false): Admission[] {
     return services.map((s) => {
         const image = s.releases[s.activeColor].image;
-        const images = [...new Set((verified?.[s.name] ?? []).map((r) => r.image))];
+        const images = [...new Set((verified?.[s.name] ?? []).filter((r) => !requireLoad || r.load === "pass").map((r) => r.image))];
         const ran = historyImages(history, s.name);
         const rule = images.includes(image) ? PROMOTION.verified
             : ran.includes(image) ? PROMOTION.history
@@ -75,16 +76,16 @@ export function admit(services: readonly ServiceConfig[], verified: VerifiedRele
 }
 
 /** The live releases neither verified by the source stack nor in this stack's history. */
-export function unverifiedReleases(services: readonly ServiceConfig[], verified: VerifiedReleases | undefined, history: ReleaseHistory = {}): UnverifiedRelease[] {
-    return admit(services, verified, history, false).filter((a) => a.rule === undefined).map((a) => a.release);
+export function unverifiedReleases(services: readonly ServiceConfig[], verified: VerifiedReleases | undefined, history: ReleaseHistory = {}, requireLoad = false): UnverifiedRelease[] {
+    return admit(services, verified, history, false, requireLoad).filter((a) => a.rule === undefined).map((a) => a.release);
 }
 
 /** The config error's line for one unverified release. */
-export function promotionProblem(u: UnverifiedRelease, source: string): string {
+export function promotionProblem(u: UnverifiedRelease, source: string, requireLoad = false): string {
     const seen = u.verified.length > 0 ? `verified there: ${u.verified.map((i) => JSON.stringify(i)).join(", ")}` : `it verified no release of ${u.service}`;
     const ran = u.history.length > 0 ? `this stack's release history: ${u.history.map((i) => JSON.stringify(i)).join(", ")}` : "this stack's release history has none";
     return `launchpad:services.${u.service}.releases.${u.color}.image: received ${JSON.stringify(u.image)}; ` +
-        `expected an image whose smoke gate passed in stack "${source}" (${seen}), an image this stack made live before (${ran}), ` +
+        `expected an image whose smoke gate${requireLoad ? " and load scenario" : ""} passed in stack "${source}" (${seen}), an image this stack made live before (${ran}), ` +
         "or launchpad:promotion.allowUnverified set to true";
 }
 
@@ -108,10 +109,10 @@ export class Promotion extends pulumi.ComponentResource {
         const ref = new pulumi.StackReference(`${name}-source`, { name: source }, { parent: this });
         this.sourceReleases = ref.getOutput(VERIFIED_RELEASES_OUTPUT) as pulumi.Output<VerifiedReleases | undefined>;
         this.admissions = pulumi.all([this.sourceReleases, args.history]).apply(([verified, history]) => {
-            const admissions = admit(args.services, verified, history, args.config.allowUnverified);
+            const admissions = admit(args.services, verified, history, args.config.allowUnverified, args.config.requireLoad);
             const refused = admissions.filter((a) => a.rule === undefined);
             if (refused.length > 0) {
-                throw new ConfigError(args.stack, refused.map((a) => promotionProblem(a.release, source)));
+                throw new ConfigError(args.stack, refused.map((a) => promotionProblem(a.release, source, args.config.requireLoad)));
             }
             for (const a of admissions.filter((x) => x.rule === PROMOTION.unverifiedAllowed)) {
                 void pulumi.log.warn(breakGlassWarning(a.release, source), this);

@@ -156,6 +156,8 @@ export interface PromotionConfig {
     readonly fromStack: string;
     /** Break glass: unverified images may go live (the plan warns). */
     readonly allowUnverified: boolean;
+    /** Verification counts only with the release's load scenario passed too (`launchpad:promotion.requireLoad`). */
+    readonly requireLoad: boolean;
 }
 
 export interface AppMetricsConfig {
@@ -698,7 +700,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
         },
         services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, c.kubeconfig === undefined || net.existing !== undefined, input.secretKeys.has("launchpad:services")),
         promotion: safety.verifyPromotion || promotion.fromStack !== undefined
-            ? { fromStack: promotion.fromStack ?? "staging", allowUnverified: promotion.allowUnverified }
+            ? { fromStack: promotion.fromStack ?? "staging", allowUnverified: promotion.allowUnverified, requireLoad: promotion.requireLoad }
             : undefined,
         releaseHistoryLength: promotion.historyLength,
         placeholders: [...placeholders],

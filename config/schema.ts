@@ -339,7 +339,7 @@ export const rawConfigSchema = z.strictObject({
     "launchpad:tags": tagsSchema,
     "launchpad:services": servicesSchema,
     "launchpad:activeColor": z.enum(COLORS).default("blue"),
-    "launchpad:promotion": promotionSchema.default({ allowUnverified: false, historyLength: 10 }),
+    "launchpad:promotion": promotionSchema.default({ allowUnverified: false, requireLoad: false, historyLength: 10 }),
     /** The Grafana provider's own keys: where dashboards, rules and contact points go. */
     "grafana:url": httpUrl("https://grafana.example.com").optional(),
     "grafana:auth": z.string().min(1).optional(),

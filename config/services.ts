@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { COLORS, type Color } from "../lib/delivery";
 import { isImmutableRef, parseImageRef } from "../lib/image";
+import { performanceSchema, resolveScenario, resolveServerBounds, SCENARIOS, scenarioProblems, type RawPerformance, type Scenario, type ScenarioName, type ServerBounds } from "../loadtest/profile";
 import { HTTP_METHODS, validatePolicy, type SmokePolicy } from "../smoke/policy";
 import { describeValue } from "./errors";
 import type { Safety } from "./tier";
@@ -160,6 +161,12 @@ export const serviceSchema = z.strictObject({
     activeColor: z.enum(COLORS).optional(),
     releases: z.strictObject({ blue: releaseSchema, green: releaseSchema }),
     smoke: smokeSchema.default(smokeSchema.parse({})),
+    /**
+     * Staging only: the performance suite's scenarios (k6-style stages, think time, weighted checks,
+     * thresholds), server-side bounds, and the images whose load scenario passed.
+     * @default - the users' four scenarios (load, stress, soak, spike) with the default bounds
+     */
+    performance: performanceSchema.optional(),
 });
 
 const SERVICES_EXPECTED = "expected at least one service: a map of service name to its settings (port, releases, smoke, ...)";
@@ -185,6 +192,11 @@ export const promotionSchema = z.strictObject({
      * read back from its own state); production may make any of them live again without the source
      * stack's verification. @default 10
      */
+    /**
+     * Only images whose load scenario also passed in the source stack may go live by its
+     * verification (`verifiedReleases` entries with `load: "pass"`). @default false
+     */
+    requireLoad: z.boolean().default(false),
     historyLength: z.int({ error: "expected a whole number of releases from 1 to 100" }).min(1, { error: "expected a whole number of releases from 1 to 100" }).max(100, { error: "expected a whole number of releases from 1 to 100" }).default(10),
 });
 
@@ -213,6 +225,14 @@ export interface ReleaseConfig {
     readonly schema?: SchemaContract;
 }
 
+/** A service's performance suite, resolved (`loadtest/profile.ts`). */
+export interface PerformanceConfig {
+    readonly scenarios: Readonly<Record<ScenarioName, Scenario>>;
+    readonly server: ServerBounds;
+    /** Images whose load scenario passed in this stack. */
+    readonly loadPassed: readonly string[];
+}
+
 export interface ServiceConfig {
     readonly name: string;
     readonly port: number;
@@ -235,6 +255,8 @@ export interface ServiceConfig {
      * spec literal or a ConfigMap.
      */
     readonly fromSecret: boolean;
+    /** Undefined where the tier runs no performance tests (production). */
+    readonly performance: PerformanceConfig | undefined;
 }
 
 /** Environment variables the database's connection settings arrive in; a service may not set them itself. */
@@ -302,6 +324,7 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
             out.push(`${key}.expose.ingress: received ${show(s.expose.ingress)}; expected no ingress when expose.type is "LoadBalancer" (an Ingress fronts a ClusterIP Service)`);
         }
         out.push(...smokeProblems(`${key}.smoke`, s.smoke, ctx, show));
+        out.push(...performanceProblems(`${key}.performance`, s, ctx, show));
         // The runner's own validator has the last word: the gate must never start with a policy it refuses.
         const checked = validatePolicy(smokePolicy(s, ctx.safety));
         if (!checked.ok) {
@@ -360,6 +383,20 @@ function smokeProblems(key: string, smoke: RawSmoke, ctx: ServiceRuleContext, sh
     return out;
 }
 
+function performanceProblems(key: string, s: RawService, ctx: ServiceRuleContext, show: (v: unknown) => string): string[] {
+    if (s.performance !== undefined && !ctx.safety.allowPerformanceTests) {
+        return [`${key}: received ${show(s.performance)}; expected no performance profile in a ${ctx.tier} stack: load, stress, soak and spike run in staging, against a color's preview Service`];
+    }
+    const perf = performanceConfig(s.performance, s.health.readinessPath);
+    return SCENARIOS.flatMap((name) => scenarioProblems(`${key}.scenarios.${name}`, perf.scenarios[name]));
+}
+
+/** The service's performance suite: the four scenarios with their defaults, the bounds, the verified images. */
+export function performanceConfig(raw: RawPerformance | undefined, readinessPath: string): PerformanceConfig {
+    const scenarios = Object.fromEntries(SCENARIOS.map((n) => [n, resolveScenario(n, raw?.scenarios?.[n], readinessPath)])) as Record<ScenarioName, Scenario>;
+    return { scenarios, server: resolveServerBounds(raw?.server), loadPassed: [...(raw?.loadPassed ?? [])] };
+}
+
 /** The policy the runner gets: tier defaults filled in, a readiness check when none is given. */
 export function smokePolicy(s: RawService, safety: Safety): SmokePolicy {
     const checks = s.smoke.checks ?? [{ path: s.health.readinessPath, method: "GET" as const, expectStatus: 200 }];
@@ -403,6 +440,7 @@ export function buildServices(services: Readonly<Record<string, RawService>>, de
                 releases: { blue: release("blue"), green: release("green") },
                 smoke: smokePolicy(s, safety),
                 fromSecret,
+                performance: safety.allowPerformanceTests ? performanceConfig(s.performance, s.health.readinessPath) : undefined,
             };
         });
 }

@@ -45,6 +45,8 @@ export interface Safety {
     readonly smokeCeilings: { readonly p95Ms: number; readonly errorRate: number } | undefined;
     /** A smoke policy may carry a load profile (not where the candidate shares production's database). */
     readonly allowSmokeLoad: boolean;
+    /** Services may carry performance profiles (`performance`: load, stress, soak, spike), run by `npm run loadtest`. */
+    readonly allowPerformanceTests: boolean;
     /** Zone spread of pods: `DoNotSchedule` holds a pod back rather than stack a zone. */
     readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
     /** Only images the promotion source stack verified may go live (from `staging` unless set). */
@@ -76,6 +78,7 @@ const SAFETY: Record<Tier, Safety> = {
         smokeDefaults: { p95Ms: 300, p99Ms: 1000, errorRate: 0.02 },
         smokeCeilings: undefined,
         allowSmokeLoad: true,
+        allowPerformanceTests: true,
         zoneSpread: "ScheduleAnyway",
         verifyPromotion: false,
         requirePaging: false,
@@ -101,6 +104,7 @@ const SAFETY: Record<Tier, Safety> = {
         smokeDefaults: { p95Ms: 200, p99Ms: 500, errorRate: 0.01 },
         smokeCeilings: { p95Ms: 200, errorRate: 0.01 },
         allowSmokeLoad: false,
+        allowPerformanceTests: false,
         zoneSpread: "DoNotSchedule",
         verifyPromotion: true,
         requirePaging: true,

@@ -125,7 +125,8 @@ export function latencySummary(samples: readonly number[]): LatencySummary {
     return { p50: at(50), p95: at(95), p99: at(99) };
 }
 
-interface Outcome {
+/** One request's result; the load test's stage runner tallies the same outcomes. */
+export interface Outcome {
     /** The histogram key: the status, or the transport kind. */
     readonly status: string;
     readonly failure: FailureKind | undefined;
@@ -191,7 +192,7 @@ export function errorCause(e: unknown): string {
 }
 
 /** Sends one request and classifies it; never throws. */
-async function probe(client: Client, request: Prepared, check: ResolvedCheck, timeoutMs: number): Promise<Outcome> {
+export async function probe(client: Client, request: Prepared, check: ResolvedCheck, timeoutMs: number): Promise<Outcome> {
     const start = performance.now();
     try {
         // The body is read to its end (the latency covers it, and an unread body keeps the connection from being reused),

@@ -164,7 +164,7 @@ describe("production's history through the offline plan", () => {
         const sets = ["launchpad:promotion.history={api: [ghcr.io/acme/api:1.3.0]}"];
         const refusal = await runPlan({ stack: "production", sets }).then(() => undefined, (e: unknown) => e);
         expect(refusal).toBeInstanceOf(ConfigError);
-        expect((refusal as ConfigError).problems).toEqual(['launchpad:promotion.history: received {"api":["ghcr.io/acme/api:1.3.0"]}; expected no such field (allowed: fromStack, allowUnverified, historyLength)']);
+        expect((refusal as ConfigError).problems).toEqual(['launchpad:promotion.history: received {"api":["ghcr.io/acme/api:1.3.0"]}; expected no such field (allowed: fromStack, allowUnverified, requireLoad, historyLength)']);
     });
 
     it("keeps launchpad:promotion.historyLength releases", async () => {

@@ -42,6 +42,8 @@ export const ROLES = {
     smoke: "smoke-config",
     /** The Job that runs a release's schema migration before its color's Deployment rolls out. */
     migration: "schema-migration",
+    /** The Job (and ConfigMap) of one performance run against a color, applied by an operator (`npm run loadtest`). */
+    loadtest: "loadtest",
 } as const;
 
 /** Annotations with what a reviewer, a policy or the rollback command needs to know. */

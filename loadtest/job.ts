@@ -1,0 +1,80 @@
+/**
+ * The Kubernetes objects of one performance run in staging: a ConfigMap with the bundled runner and
+ * the run's spec, and a Job that runs it against the color's preview Service. `npm run loadtest`
+ * prints them for `kubectl apply -f -`: a run is an operator's act, not part of `pulumi up`, so a
+ * 70-minute soak never holds a deployment.
+ */
+import { colorLabels, NODE_UID, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../components/blue-green-service";
+import type { ServiceConfig } from "../config";
+import { APP_LABELS, ROLES, type Color } from "../lib/delivery";
+import { restrictedContainer } from "../lib/pod-security";
+import { LOADTEST_RUNNER_FILE } from "./bundle";
+import type { RunSpec } from "./main";
+import type { ScenarioName } from "./profile";
+
+export const LOADTEST_MOUNT = "/loadtest";
+export const LOADTEST_SPEC_FILE = "spec.json";
+
+/** `<service>-<color>-loadtest-<scenario>`: one run of a scenario per color at a time. */
+export function loadtestName(service: string, color: Color, scenario: ScenarioName): string {
+    return `${service}-${color}-loadtest-${scenario}`;
+}
+
+/** The color's preview Service, in-cluster. */
+export function previewTarget(service: string, color: Color, namespace: string): string {
+    return `http://${service}-${color}.${namespace}.svc.cluster.local:${SERVICE_PORT}`;
+}
+
+/** The whole scenario, plus every request timing out once, plus five minutes to start and report. */
+export function loadtestDeadlineSeconds(spec: RunSpec): number {
+    const stages = spec.scenario.stages.reduce((n, s) => n + s.durationMs, 0);
+    return Math.ceil((stages + spec.scenario.timeoutMs) / 1000) + 300;
+}
+
+export interface LoadtestObjects {
+    readonly configMap: Record<string, unknown>;
+    readonly job: Record<string, unknown>;
+}
+
+export function loadtestObjects(s: ServiceConfig, color: Color, project: string, spec: RunSpec, runner: string): LoadtestObjects {
+    const name = loadtestName(s.name, color, spec.scenario.name);
+    const labels = { ...colorLabels(s, color, project, ROLES.loadtest, false), [APP_LABELS.component]: "loadtest" };
+    const maxUsers = Math.max(...spec.scenario.stages.map((st) => st.target));
+    return {
+        configMap: {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name, namespace: spec.namespace, labels },
+            data: { [LOADTEST_RUNNER_FILE]: runner, [LOADTEST_SPEC_FILE]: `${JSON.stringify(spec, null, 2)}\n` },
+        },
+        job: {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            metadata: { name, namespace: spec.namespace, labels },
+            spec: {
+                // A failed run is a verdict: no retry.
+                backoffLimit: 0,
+                activeDeadlineSeconds: loadtestDeadlineSeconds(spec),
+                ttlSecondsAfterFinished: 86_400,
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        restartPolicy: "Never",
+                        automountServiceAccountToken: false,
+                        securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: "RuntimeDefault" } },
+                        containers: [{
+                            name: "loadtest",
+                            image: SMOKE_RUNNER_IMAGE,
+                            command: ["node", `${LOADTEST_MOUNT}/${LOADTEST_RUNNER_FILE}`, "--spec", `${LOADTEST_MOUNT}/${LOADTEST_SPEC_FILE}`],
+                            // One socket per user; a second CPU past a few hundred users.
+                            resources: { requests: { cpu: maxUsers > 200 ? "1" : "500m", memory: "128Mi" }, limits: { cpu: "2", memory: "256Mi" } },
+                            securityContext: restrictedContainer(NODE_UID),
+                            volumeMounts: [{ name: "loadtest", mountPath: LOADTEST_MOUNT, readOnly: true }],
+                        }],
+                        volumes: [{ name: "loadtest", configMap: { name } }],
+                    },
+                },
+            },
+        },
+    };
+}

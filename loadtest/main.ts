@@ -1,0 +1,191 @@
+/**
+ * The performance runner's entry: runs one scenario from a spec file and prints the verdict. Bundled
+ * by `loadtest/bundle.ts` into the Job that `npm run loadtest -- --stack staging` prints (node
+ * built-ins only at run time), and called in-process by `npm run loadtest -- --target`.
+ *
+ *     node runner.cjs --spec <spec.json> [--target <base-url>] [--json]
+ *
+ * Exit codes: 0 pass; 1 fail; 2 invalid spec or arguments (nothing was sent). Output: readable
+ * lines then one JSON line (the last line of stdout); with `--json`, that line alone. A failed push
+ * or Prometheus query is reported on stderr; a missing server judgement fails the soak (no leak
+ * check) and is a warning for the other scenarios.
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { FAILURE_KINDS, parseTarget, redactCredentials, TARGET_EXPECTED } from "../smoke/runner";
+import type { Scenario, ServerBounds } from "./profile";
+import { loadtestPushUrl, pushMetrics, renderLoadtestMetrics } from "./push";
+import { runScenario, type Figures, type RunOptions, type RunReport } from "./runner";
+import { judgeServer, type ServerFinding } from "./server";
+import { parseThresholds } from "./thresholds";
+import { judge, type Verdict } from "./verdict";
+
+/** What one run needs; `npm run loadtest` writes it from the stack's config. */
+export interface RunSpec {
+    readonly service: string;
+    readonly color: string;
+    readonly namespace: string;
+    /** The color's preview Service, unless `--target` overrides it. */
+    readonly target: string;
+    /** The image the color runs, for the record line. */
+    readonly image: string;
+    readonly scenario: Scenario;
+    readonly server: ServerBounds;
+    /** Prometheus query URL. @default - no server-side judgement */
+    readonly prometheus?: string;
+    /** Pushgateway URL. @default - no push */
+    readonly pushgateway?: string;
+    /**
+     * The command that records a passed load scenario in the stack's config, printed on a pass.
+     * @default - nothing to record (a run against a local `--target` verifies no release)
+     */
+    readonly record?: string;
+}
+
+export interface CliResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+export const EXIT = { pass: 0, fail: 1, invalid: 2 } as const;
+const USAGE = "usage: node runner.cjs --spec <spec.json> [--target <base-url>] [--json]";
+
+/** The full result, the last line of stdout. */
+export interface LoadtestSummary extends Verdict {
+    readonly service: string;
+    readonly color: string;
+    readonly image: string;
+    readonly run: RunReport;
+    /** Null when no Prometheus was given. */
+    readonly server: readonly ServerFinding[] | null;
+}
+
+/** The spec's problems, in the config's wording; empty when it can run. */
+export function specProblems(spec: RunSpec): string[] {
+    const out: string[] = [];
+    if (parseTarget(spec.target) === undefined) out.push(`target: received ${JSON.stringify(redactCredentials(String(spec.target)))}; ${TARGET_EXPECTED}`);
+    const s = spec.scenario as Partial<Scenario> | undefined;
+    const stages: unknown = s?.stages;
+    const isStage = (st: unknown): boolean => {
+        const o = st as { durationMs?: unknown; target?: unknown } | null;
+        return o !== null && typeof o === "object" && Number.isFinite(o.durationMs) && Number.isInteger(o.target) && (o.target as number) >= 0;
+    };
+    if (!Array.isArray(stages) || stages.length === 0 || !stages.every(isStage)) {
+        out.push("scenario.stages: expected a list of { duration, durationMs, target }");
+    }
+    if (s === undefined || !Array.isArray(s.checks) || s.checks.length === 0) {
+        out.push("scenario.checks: expected at least one check");
+    }
+    try {
+        parseThresholds(s?.thresholds ?? {});
+    } catch (e) {
+        out.push(`scenario.${(e as Error).message}`);
+    }
+    return out;
+}
+
+const ms = (v: number | null): string => (v === null ? "n/a" : `${v.toFixed(1)} ms`);
+const pct = (r: number): string => `${Number((r * 100).toFixed(2))}%`;
+const errs = (f: Figures): string => FAILURE_KINDS.filter((k) => f.errorsByKind[k] !== undefined).map((k) => `${f.errorsByKind[k]} ${k}`).join(", ") || "none";
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+    return cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+}
+
+/** The readable report, without the JSON line. */
+export function renderReport(s: LoadtestSummary, record?: string): string {
+    const r = s.run;
+    const lines = [`loadtest ${r.scenario} of ${s.service} (${s.color}) against ${r.target}: ${r.model} model, ${r.stages.length} stages`];
+    const widths = [5, 9, 8, 8, 9, 10, 10, 10, 7, 30];
+    lines.push(row(["stage", "users", "duration", "requests", "req/s", "p50", "p95", "p99", "errors", "thresholds"], widths));
+    for (const st of r.stages) {
+        const th = st.thresholds.map((t) => `${t.expression} ${t.ok ? "✓" : "✗"}`).join(" ");
+        lines.push(row([String(st.stage), `${st.fromUsers}→${st.toUsers}`, st.duration, String(st.requests), st.reqPerSec.toFixed(1), ms(st.latencyMs.p50), ms(st.latencyMs.p95), ms(st.latencyMs.p99), pct(st.errorRate), th], widths));
+    }
+    const o = r.overall;
+    lines.push(row(["all", "", `${(r.elapsedMs / 1000).toFixed(1)}s`, String(o.requests), o.reqPerSec.toFixed(1), ms(o.latencyMs.p50), ms(o.latencyMs.p95), ms(o.latencyMs.p99), pct(o.errorRate), o.thresholds.map((t) => `${t.expression} ${t.ok ? "✓" : "✗"}`).join(" ")], widths));
+    lines.push(`errors by kind: ${errs(o)}`);
+    lines.push(`breaking point: ${r.breakingPoint === null ? "none (every stage held its thresholds)" : `stage ${r.breakingPoint.stage} (${r.breakingPoint.users} users)`}`);
+    if (r.recovery !== null) {
+        lines.push(`recovery after the spike (stage ${r.recovery.spikeStage}, ${r.recovery.windowMs} ms windows): ${r.recovery.seconds === null ? "not recovered" : `${r.recovery.seconds} s`}`);
+    }
+    if (s.server === null) {
+        lines.push("server: not judged (no Prometheus)");
+    } else {
+        for (const f of s.server) lines.push(`server ${f.check}: ${f.ok ? "ok" : "FAIL"}: ${f.detail}`);
+    }
+    lines.push(`verdict: ${s.verdict}`);
+    for (const reason of s.reasons) lines.push(`  - ${reason}`);
+    if (s.verdict === "pass" && record !== undefined) {
+        lines.push(`record it, so production may promote ${s.image} (launchpad:promotion.requireLoad):`, `  ${record}`);
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+/** Runs the spec: the scenario, the server judgement, the verdict, the push. */
+export async function runSpec(spec: RunSpec, json = false, options: RunOptions = {}): Promise<CliResult> {
+    const problems = specProblems(spec);
+    if (problems.length > 0) {
+        return { code: EXIT.invalid, stdout: "", stderr: `Invalid run spec (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}\n` };
+    }
+    let stderr = "";
+    const start = Date.now() / 1000;
+    const run = await runScenario(spec.scenario, spec.target, options);
+    const end = Date.now() / 1000;
+    let server: ServerFinding[] | null = null;
+    if (spec.prometheus !== undefined) {
+        try {
+            server = await judgeServer({ prometheus: spec.prometheus, namespace: spec.namespace, service: spec.service, color: spec.color }, start, end, spec.server, spec.scenario.name === "soak");
+        } catch (e) {
+            stderr += `warning: server-side judgement failed: ${redactCredentials((e as Error).message)}\n`;
+        }
+    }
+    const verdict = judge(spec.scenario, run, spec.server, server);
+    const reasons = [...verdict.reasons];
+    if (server === null && spec.scenario.name === "soak") {
+        // "Zero memory leaks detected" cannot be claimed without the memory series.
+        reasons.push("server: the soak's leak check needs Prometheus (no memory series was read)");
+    }
+    const summary: LoadtestSummary = { verdict: reasons.length === 0 ? "pass" : "fail", reasons, service: spec.service, color: spec.color, image: spec.image, run, server };
+    if (spec.pushgateway !== undefined) {
+        const problem = await pushMetrics(loadtestPushUrl(spec.pushgateway, spec.service, spec.color, spec.scenario.name), renderLoadtestMetrics(run, summary, end));
+        if (problem !== undefined) stderr += `warning: ${redactCredentials(problem)}; the verdict stands\n`;
+    }
+    const line = `${JSON.stringify(summary)}\n`;
+    return { code: summary.verdict === "pass" ? EXIT.pass : EXIT.fail, stdout: json ? line : renderReport(summary, spec.record) + line, stderr };
+}
+
+/** The Job's command. */
+export async function mainCli(argv: readonly string[]): Promise<CliResult> {
+    let flags;
+    try {
+        flags = parseArgs({ args: [...argv], options: { spec: { type: "string" }, target: { type: "string" }, json: { type: "boolean", default: false } }, strict: true, allowPositionals: false }).values;
+    } catch (e) {
+        return { code: EXIT.invalid, stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n` };
+    }
+    if (flags.spec === undefined) {
+        return { code: EXIT.invalid, stdout: "", stderr: `--spec is required\n${USAGE}\n` };
+    }
+    let spec: RunSpec;
+    try {
+        spec = JSON.parse(await readFile(flags.spec, "utf8")) as RunSpec;
+    } catch (e) {
+        return { code: EXIT.invalid, stdout: "", stderr: `--spec: cannot read ${flags.spec}: ${(e as Error).message}\n` };
+    }
+    return runSpec(flags.target === undefined ? spec : { ...spec, target: flags.target }, flags.json);
+}
+
+if (require.main === module) {
+    mainCli(process.argv.slice(2)).then(
+        (r) => {
+            process.stdout.write(r.stdout);
+            process.stderr.write(r.stderr);
+            process.exitCode = r.code;
+        },
+        (e: unknown) => {
+            process.stderr.write(`error: ${redactCredentials(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+            process.exitCode = EXIT.fail;
+        },
+    );
+}

@@ -1,0 +1,242 @@
+/**
+ * Performance profiles: per service, staging only, the four scenarios of the users' performance
+ * plan as k6 describes a test (k6 `options.stages`, `sleep()` think time, `options.thresholds`),
+ * plus the server-side bounds judged from Prometheus.
+ *
+ * Config: `launchpad:services.<svc>.performance`. Every field is optional; a scenario given replaces
+ * only the fields it sets of that scenario's default (`DEFAULT_SCENARIOS`).
+ */
+import { z } from "zod";
+import { HTTP_METHODS } from "../smoke/policy";
+import { parseThreshold, THRESHOLD_EXPECTED, THRESHOLD_METRICS, type ThresholdMetric } from "./thresholds";
+
+export const SCENARIOS = ["load", "stress", "soak", "spike"] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** k6 durations: units h, m, s, ms, largest first, each at most once ("30s", "1m30s", "2h", "500ms"). */
+const DURATION_RE = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
+export const DURATION_EXPECTED = "expected a duration as k6 writes it, such as \"30s\", \"1m30s\", \"2h\" or \"500ms\"";
+
+/** Milliseconds of a k6 duration, or undefined when it is not one (or is empty). */
+export function parseDuration(text: string): number | undefined {
+    const m = DURATION_RE.exec(text);
+    if (m === null || text === "") {
+        return undefined;
+    }
+    const [h, min, s, ms] = m.slice(1).map((x) => Number(x ?? 0));
+    return ((h * 60 + min) * 60 + s) * 1000 + ms;
+}
+
+/** The most virtual users one stage may ask for: one runner pod's sockets, well under its file limit. */
+export const MAX_TARGET = 5_000;
+/** The longest scenario, so every run ends by itself. */
+export const MAX_SCENARIO_MS = 4 * 3_600_000;
+
+const duration = z.string({ error: DURATION_EXPECTED }).check((ctx) => {
+    if (parseDuration(ctx.value) === undefined) {
+        ctx.issues.push({ code: "custom", input: ctx.value, message: DURATION_EXPECTED });
+    }
+});
+
+const stageSchema = z.strictObject({
+    /** How long the ramp to `target` takes (k6 duration). */
+    duration,
+    /** Virtual users at the stage's end; the count moves linearly from the previous stage's target (0 at first). */
+    target: z.int().min(0).max(MAX_TARGET),
+});
+
+const status = z.int().min(100).max(599);
+
+const weightedCheckSchema = z.strictObject({
+    /** Shown in the report. @default "<method> <path>" */
+    name: z.string().min(1).max(100).optional(),
+    path: z.string().regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, { error: "expected an absolute URL path such as \"/api/items\"" }),
+    method: z.enum(HTTP_METHODS).default("GET"),
+    /** Status (or statuses) that count as success. @default 200 */
+    expectStatus: z.union([status, z.array(status).min(1)]).default(200),
+    /** Text the body must contain. @default - any body */
+    bodyContains: z.string().min(1).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.string().optional(),
+    /** Share of the iterations: a check of weight 3 runs three times as often as one of weight 1. @default 1 */
+    weight: z.int().min(1).max(1000).default(1),
+});
+
+const thresholdList = (metric: ThresholdMetric) =>
+    z.array(z.string().check((ctx) => {
+        if (typeof parseThreshold(metric, ctx.value) === "string") {
+            ctx.issues.push({ code: "custom", input: ctx.value, message: THRESHOLD_EXPECTED[metric] });
+        }
+    })).min(1);
+
+export const thresholdsSchema = z.strictObject({
+    http_req_duration: thresholdList("http_req_duration").optional(),
+    http_req_failed: thresholdList("http_req_failed").optional(),
+});
+
+export const scenarioSchema = z.strictObject({
+    /** k6 ramping-vus stages. @default the scenario's (see DEFAULT_SCENARIOS) */
+    stages: z.array(stageSchema).min(1).max(100).optional(),
+    /** Pause of each virtual user between its requests, ms (k6 `sleep`). @default 1000 */
+    thinkTimeMs: z.int().min(0).max(60_000).optional(),
+    /** What the users request, mixed by weight. @default one GET of the readiness path */
+    checks: z.array(weightedCheckSchema).min(1).max(50).optional(),
+    /** k6 thresholds. @default {"http_req_duration": ["p(95)<200"], "http_req_failed": ["rate<0.01"]} */
+    thresholds: thresholdsSchema.optional(),
+    /** Per-request timeout, ms. @default 10000 */
+    timeoutMs: z.int().min(100).max(120_000).optional(),
+    /**
+     * Stress only: the verdict fails when a stage at or under this many users breaks the thresholds.
+     * @default 100 (the users' "system handles 100 concurrent users")
+     */
+    mustHoldUsers: z.int().min(1).max(MAX_TARGET).optional(),
+    /** Spike only: the window, ms, in which recovery is judged (a window whose p95 and error rate hold). @default 1000 */
+    recoveryWindowMs: z.int().min(100).max(60_000).optional(),
+});
+
+export const serverBoundsSchema = z.strictObject({
+    /** Memory samples before this many seconds into the run are left out of the leak slope (JIT, caches, pools filling). @default 300 */
+    warmupSeconds: z.int().min(0).max(3_600).optional(),
+    /** A leak: the target color's summed memory working set grows faster than this, MiB per hour, after warm-up. @default 32 */
+    maxMemorySlopeMiBPerHour: z.number().min(0).max(1_000_000).optional(),
+    /** Container restarts of the target color allowed during a run. @default 0 */
+    maxRestarts: z.int().min(0).max(1_000).optional(),
+    /** Most database connections allowed at any sample of the run (the pool stays bounded). @default 100 */
+    maxDbConnections: z.int().min(1).max(100_000).optional(),
+    /** PromQL for the database's open connections. @default "sum(pg_stat_activity_count)" (postgres_exporter) */
+    dbConnectionsQuery: z.string().min(1).optional(),
+    /** Spike: most seconds from the spike's start until p95 and error rate hold again. @default 60 */
+    maxRecoverySeconds: z.int().min(0).max(3_600).optional(),
+});
+
+export const performanceSchema = z.strictObject({
+    /** Overrides of the four scenarios, by name. @default - the users' four scenarios as they are */
+    scenarios: z.strictObject({ load: scenarioSchema.optional(), stress: scenarioSchema.optional(), soak: scenarioSchema.optional(), spike: scenarioSchema.optional() }).optional(),
+    /** Server-side bounds judged from Prometheus. @default - the defaults of each bound */
+    server: serverBoundsSchema.optional(),
+    /**
+     * Images whose `load` scenario passed in this stack (`npm run loadtest` prints the command that
+     * records one). A release whose image is listed is reported load-verified in `verifiedReleases`.
+     * @default []
+     */
+    loadPassed: z.array(z.string().min(1)).max(100).optional(),
+});
+
+export type RawScenario = z.output<typeof scenarioSchema>;
+export type RawPerformance = z.output<typeof performanceSchema>;
+
+export interface Stage {
+    /** As written, for the report. */
+    readonly duration: string;
+    readonly durationMs: number;
+    readonly target: number;
+}
+
+export interface WeightedCheck {
+    readonly name?: string;
+    readonly path: string;
+    readonly method: (typeof HTTP_METHODS)[number];
+    readonly expectStatus: number | readonly number[];
+    readonly bodyContains?: string;
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly body?: string;
+    readonly weight: number;
+}
+
+/** A scenario with every default filled in, as the runner takes it (and the Job's JSON carries it). */
+export interface Scenario {
+    readonly name: ScenarioName;
+    /**
+     * Closed model (k6 ramping-vus): each virtual user sends a request, waits for its answer, thinks,
+     * and goes again; a slow server therefore gets fewer requests, which is how users behave.
+     */
+    readonly model: "closed";
+    readonly stages: readonly Stage[];
+    readonly thinkTimeMs: number;
+    readonly checks: readonly WeightedCheck[];
+    /** Raw k6 expressions per metric, kept as written so the Job's JSON is the config. */
+    readonly thresholds: Readonly<Partial<Record<ThresholdMetric, readonly string[]>>>;
+    readonly timeoutMs: number;
+    readonly mustHoldUsers: number;
+    readonly recoveryWindowMs: number;
+}
+
+export interface ServerBounds {
+    readonly warmupSeconds: number;
+    readonly maxMemorySlopeMiBPerHour: number;
+    readonly maxRestarts: number;
+    readonly maxDbConnections: number;
+    readonly dbConnectionsQuery: string;
+    readonly maxRecoverySeconds: number;
+}
+
+export const DEFAULT_SERVER_BOUNDS: ServerBounds = {
+    warmupSeconds: 300,
+    maxMemorySlopeMiBPerHour: 32,
+    maxRestarts: 0,
+    maxDbConnections: 100,
+    dbConnectionsQuery: "sum(pg_stat_activity_count)",
+    maxRecoverySeconds: 60,
+};
+
+/** The users' targets: p95 under 200 ms, under 1% errors. */
+export const DEFAULT_THRESHOLDS = { http_req_duration: ["p(95)<200"], http_req_failed: ["rate<0.01"] } as const;
+
+const stages = (...s: [string, number][]): RawScenario["stages"] => s.map(([d, target]) => ({ duration: d, target }));
+
+/** The users' performance plan, scenario by scenario. */
+export const DEFAULT_SCENARIOS: Readonly<Record<ScenarioName, RawScenario>> = {
+    // 10 -> 50 -> 100 users with think time, each level held.
+    load: { stages: stages(["1m", 10], ["3m", 10], ["1m", 50], ["3m", 50], ["1m", 100], ["5m", 100], ["1m", 0]) },
+    // Up by 100 users every 5 minutes to 600: the first stage that breaks a threshold is the breaking point.
+    stress: {
+        stages: stages(
+            ["2m", 100], ["3m", 100], ["2m", 200], ["3m", 200], ["2m", 300], ["3m", 300],
+            ["2m", 400], ["3m", 400], ["2m", 500], ["3m", 500], ["2m", 600], ["3m", 600], ["2m", 0],
+        ),
+    },
+    // 50 users for an hour: the leak and pool checks need the length.
+    soak: { stages: stages(["5m", 50], ["1h", 50], ["5m", 0]) },
+    // From 10 users to 200 in 10 seconds, held, then back: errors during the spike, time to recover.
+    spike: { stages: stages(["1m", 10], ["10s", 200], ["3m", 200], ["10s", 10], ["3m", 10], ["10s", 0]) },
+};
+
+/** The scenario with its defaults; `readinessPath` is the default check. */
+export function resolveScenario(name: ScenarioName, raw: RawScenario | undefined, readinessPath: string): Scenario {
+    const base = DEFAULT_SCENARIOS[name];
+    const s = { ...base, ...raw };
+    return {
+        name,
+        model: "closed",
+        stages: (s.stages ?? []).map((st) => ({ duration: st.duration, durationMs: parseDuration(st.duration) ?? 0, target: st.target })),
+        thinkTimeMs: s.thinkTimeMs ?? 1000,
+        checks: (s.checks ?? [{ path: readinessPath, method: "GET", expectStatus: 200, weight: 1 }]).map((c) => ({ ...c })),
+        thresholds: { ...(s.thresholds ?? DEFAULT_THRESHOLDS) },
+        timeoutMs: s.timeoutMs ?? 10_000,
+        mustHoldUsers: s.mustHoldUsers ?? 100,
+        recoveryWindowMs: s.recoveryWindowMs ?? 1000,
+    };
+}
+
+export function resolveServerBounds(raw: RawPerformance["server"]): ServerBounds {
+    return { ...DEFAULT_SERVER_BOUNDS, ...raw };
+}
+
+/** Rules across a scenario's fields, as `<key>: received <value>; expected <allowed>`. */
+export function scenarioProblems(key: string, s: Scenario): string[] {
+    const out: string[] = [];
+    const total = s.stages.reduce((n, st) => n + st.durationMs, 0);
+    if (total > MAX_SCENARIO_MS) {
+        out.push(`${key}.stages: received ${s.stages.map((st) => st.duration).join(" + ")}; expected at most 4h in all, so every run ends by itself`);
+    }
+    if (total === 0) {
+        out.push(`${key}.stages: received stages of no duration; expected at least one stage longer than 0s`);
+    }
+    if (s.stages.every((st) => st.target === 0)) {
+        out.push(`${key}.stages: received no stage with users; expected at least one stage whose target is over 0`);
+    }
+    if (THRESHOLD_METRICS.every((m) => (s.thresholds[m] ?? []).length === 0)) {
+        out.push(`${key}.thresholds: received {}; expected at least one threshold (e.g. http_req_duration: ["p(95)<200"])`);
+    }
+    return out;
+}

@@ -1,0 +1,136 @@
+/**
+ * Server-side judgement from the stack's Prometheus: what the client cannot see. For the target
+ * color's pods over the run: the memory working set's slope after warm-up (a leak), container
+ * restarts, and the database's open connections (the pool stays bounded).
+ *
+ * Metric sources: cAdvisor's `container_memory_working_set_bytes` (what the kubelet evicts on),
+ * kube-state-metrics' `kube_pod_container_status_restarts_total`, and the configured query for
+ * database connections (postgres_exporter's `pg_stat_activity_count` by default). Queries go through
+ * Prometheus's HTTP API (`/api/v1/query_range`, `/api/v1/query`; docs: prometheus.io/docs/prometheus/latest/querying/api/).
+ */
+import type { ServerBounds } from "./profile";
+
+/** A color's pods: `<service>-<color>-<replicaset hash>-<suffix>`, not its gate or migration Job pods. */
+export function podSelector(namespace: string, service: string, color: string): string {
+    return `namespace="${namespace}", pod=~"${service}-${color}-[a-z0-9]{5,10}-[a-z0-9]{5}", container!="", container!="POD"`;
+}
+
+export function memoryQuery(selector: string): string {
+    return `sum(container_memory_working_set_bytes{${selector}})`;
+}
+
+export function restartsQuery(selector: string, seconds: number): string {
+    return `sum(increase(kube_pod_container_status_restarts_total{${selector}}[${Math.max(1, Math.ceil(seconds))}s])) or vector(0)`;
+}
+
+export type Sample = readonly [seconds: number, value: number];
+
+/** Least-squares slope of the samples, per second; null with fewer than two distinct times. */
+export function slopePerSecond(samples: readonly Sample[]): number | null {
+    const n = samples.length;
+    if (n < 2) return null;
+    const mt = samples.reduce((a, [t]) => a + t, 0) / n;
+    const mv = samples.reduce((a, [, v]) => a + v, 0) / n;
+    let num = 0;
+    let den = 0;
+    for (const [t, v] of samples) {
+        num += (t - mt) * (v - mv);
+        den += (t - mt) ** 2;
+    }
+    return den === 0 ? null : num / den;
+}
+
+export interface ServerFinding {
+    readonly check: "memory-slope" | "restarts" | "db-connections";
+    readonly ok: boolean;
+    /** The measured figure, null when Prometheus had none. */
+    readonly value: number | null;
+    readonly bound: number;
+    readonly detail: string;
+}
+
+const MIB = 1024 * 1024;
+
+/** The leak rule: after warm-up, the working set's slope, MiB per hour, must not exceed the bound. */
+export function judgeMemory(samples: readonly Sample[], runStart: number, bounds: ServerBounds): ServerFinding {
+    const after = samples.filter(([t]) => t >= runStart + bounds.warmupSeconds);
+    const slope = slopePerSecond(after);
+    const bound = bounds.maxMemorySlopeMiBPerHour;
+    if (slope === null) {
+        return { check: "memory-slope", ok: false, value: null, bound, detail: `no memory samples after the ${bounds.warmupSeconds} s warm-up (${samples.length} in all): the leak check cannot hold without them` };
+    }
+    const perHour = (slope * 3600) / MIB;
+    const value = Math.round(perHour * 100) / 100;
+    return {
+        check: "memory-slope",
+        ok: perHour <= bound,
+        value,
+        bound,
+        detail: `working set slope ${value} MiB/h over ${after.length} samples after warm-up (bound ${bound} MiB/h)${perHour > bound ? ": a leak" : ""}`,
+    };
+}
+
+export function judgeRestarts(restarts: number | null, bounds: ServerBounds): ServerFinding {
+    const ok = restarts !== null && restarts <= bounds.maxRestarts;
+    return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? "no restart figure from Prometheus" : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
+}
+
+export function judgeDbConnections(samples: readonly Sample[], bounds: ServerBounds): ServerFinding {
+    if (samples.length === 0) {
+        return { check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: `no samples of ${bounds.dbConnectionsQuery}` };
+    }
+    const peak = Math.max(...samples.map(([, v]) => v));
+    return { check: "db-connections", ok: peak <= bounds.maxDbConnections, value: peak, bound: bounds.maxDbConnections, detail: `at most ${peak} database connection(s) (bound ${bounds.maxDbConnections})` };
+}
+
+interface PromResponse {
+    readonly status: string;
+    readonly error?: string;
+    readonly data?: { readonly resultType: string; readonly result: readonly { readonly values?: readonly [number, string][]; readonly value?: [number, string] }[] };
+}
+
+async function api(base: string, path: string, params: Record<string, string>): Promise<PromResponse> {
+    const url = `${base.replace(/\/+$/, "")}${path}?${new URLSearchParams(params).toString()}`;
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const body = (await res.json()) as PromResponse;
+    if (body.status !== "success") {
+        throw new Error(`Prometheus ${path} failed: ${body.error ?? res.status}`);
+    }
+    return body;
+}
+
+/** A range query's single series (summed queries have one), as samples. */
+export async function queryRange(base: string, query: string, start: number, end: number, stepSeconds: number): Promise<Sample[]> {
+    const body = await api(base, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
+    const series = body.data?.result[0];
+    return (series?.values ?? []).map(([t, v]) => [t, Number(v)] as const).filter(([, v]) => Number.isFinite(v));
+}
+
+export async function queryScalar(base: string, query: string, at: number): Promise<number | null> {
+    const body = await api(base, "/api/v1/query", { query, time: String(at) });
+    const v = body.data?.result[0]?.value;
+    return v === undefined ? null : Number(v[1]);
+}
+
+export interface ServerTarget {
+    readonly prometheus: string;
+    readonly namespace: string;
+    readonly service: string;
+    readonly color: string;
+}
+
+/**
+ * Judges the run's span [start, end] (Unix seconds). `leak` asks for the memory-slope check (the
+ * soak; shorter runs have too few samples after warm-up to say anything).
+ */
+export async function judgeServer(t: ServerTarget, start: number, end: number, bounds: ServerBounds, leak: boolean): Promise<ServerFinding[]> {
+    const selector = podSelector(t.namespace, t.service, t.color);
+    const step = Math.max(1, Math.round((end - start) / 500));
+    const out: ServerFinding[] = [];
+    if (leak) {
+        out.push(judgeMemory(await queryRange(t.prometheus, memoryQuery(selector), start, end, step), start, bounds));
+    }
+    out.push(judgeRestarts(await queryScalar(t.prometheus, restartsQuery(selector, end - start), end), bounds));
+    out.push(judgeDbConnections(await queryRange(t.prometheus, bounds.dbConnectionsQuery, start, end, step), bounds));
+    return out;
+}

@@ -1,0 +1,127 @@
+/**
+ * Thresholds written as k6 writes them: per metric, a list of `aggregation operator value`
+ * expressions, e.g. `http_req_duration: ["p(95)<200"]`, `http_req_failed: ["rate<0.01"]`.
+ *
+ * The grammar is k6's own (grafana/k6 `metrics/thresholds_parser.go`, `parseThresholdExpression`):
+ * operators `>`, `>=`, `<=`, `<`, `==`, `===`, `!=`; a trend takes `avg`, `min`, `max`, `med` or
+ * `p(N)`; a rate takes `rate`. Of k6's built-in metrics the suite measures two: `http_req_duration`
+ * (a trend, in ms) and `http_req_failed` (a rate of failed requests, 0..1).
+ */
+
+export const THRESHOLD_METRICS = ["http_req_duration", "http_req_failed"] as const;
+export type ThresholdMetric = (typeof THRESHOLD_METRICS)[number];
+
+/** Longer operators first: `<=` must not be read as `<` followed by `=200`. */
+const OPERATORS = ["<=", "<", ">=", ">", "===", "==", "!="] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+const TREND_METHODS = ["avg", "min", "max", "med"] as const;
+export type Aggregation = { readonly method: (typeof TREND_METHODS)[number] | "rate" } | { readonly method: "p"; readonly percentile: number };
+
+export interface Threshold {
+    readonly metric: ThresholdMetric;
+    /** The expression as written. */
+    readonly source: string;
+    readonly aggregation: Aggregation;
+    readonly operator: Operator;
+    readonly value: number;
+}
+
+const FLOAT = /^\d+(\.\d+)?$/;
+
+/** What each metric accepts, for the error messages. */
+export const THRESHOLD_EXPECTED: Readonly<Record<ThresholdMetric, string>> = {
+    http_req_duration: "expected `<avg|min|max|med|p(N)> <op> <ms>` with <op> one of <, <=, >, >=, ==, ===, != and 0 < N <= 100, such as \"p(95)<200\"",
+    http_req_failed: "expected `rate <op> <0..1>` with <op> one of <, <=, >, >=, ==, ===, !=, such as \"rate<0.01\"",
+};
+
+/** Parses one expression of a metric; a string is the reason it does not parse. */
+export function parseThreshold(metric: ThresholdMetric, expression: string): Threshold | string {
+    const op = OPERATORS.find((o) => expression.includes(o));
+    if (op === undefined) {
+        return THRESHOLD_EXPECTED[metric];
+    }
+    const at = expression.indexOf(op);
+    const left = expression.slice(0, at).trim();
+    const right = expression.slice(at + op.length).trim();
+    if (!FLOAT.test(right)) {
+        return THRESHOLD_EXPECTED[metric];
+    }
+    const value = Number(right);
+    let aggregation: Aggregation;
+    if (metric === "http_req_failed") {
+        if (left !== "rate" || value > 1) {
+            return THRESHOLD_EXPECTED[metric];
+        }
+        aggregation = { method: "rate" };
+    } else {
+        const p = /^p\((\d+(\.\d+)?)\)$/.exec(left);
+        if (p !== null) {
+            const percentile = Number(p[1]);
+            if (!(percentile > 0 && percentile <= 100)) {
+                return THRESHOLD_EXPECTED[metric];
+            }
+            aggregation = { method: "p", percentile };
+        } else if ((TREND_METHODS as readonly string[]).includes(left)) {
+            aggregation = { method: left as (typeof TREND_METHODS)[number] };
+        } else {
+            return THRESHOLD_EXPECTED[metric];
+        }
+    }
+    return { metric, source: expression, aggregation, operator: op, value };
+}
+
+/** What a threshold is judged on: a trend of latencies and the rate of failed requests. */
+export interface MetricValues {
+    /** The trend's aggregate, null when no request has a latency. */
+    readonly duration: (a: Aggregation) => number | null;
+    /** Failed / sent, null when nothing was sent. */
+    readonly failedRate: number | null;
+}
+
+export function compare(actual: number, op: Operator, value: number): boolean {
+    switch (op) {
+        case "<":
+            return actual < value;
+        case "<=":
+            return actual <= value;
+        case ">":
+            return actual > value;
+        case ">=":
+            return actual >= value;
+        case "==":
+        case "===":
+            return actual === value;
+        case "!=":
+            return actual !== value;
+    }
+}
+
+export interface ThresholdResult {
+    readonly metric: ThresholdMetric;
+    readonly expression: string;
+    /** The measured aggregate (ms for durations, 0..1 for the rate), null when nothing was measured. */
+    readonly actual: number | null;
+    /** Nothing measured fails: a run that sent nothing proves nothing. */
+    readonly ok: boolean;
+}
+
+export function evaluate(thresholds: readonly Threshold[], values: MetricValues): ThresholdResult[] {
+    return thresholds.map((t) => {
+        const actual = t.metric === "http_req_failed" ? values.failedRate : values.duration(t.aggregation);
+        return { metric: t.metric, expression: t.source, actual, ok: actual !== null && compare(actual, t.operator, t.value) };
+    });
+}
+
+/** Parses every expression of a thresholds map (validated already: a bad one throws). */
+export function parseThresholds(map: Readonly<Partial<Record<ThresholdMetric, readonly string[]>>>): Threshold[] {
+    return THRESHOLD_METRICS.flatMap((metric) =>
+        (map[metric] ?? []).map((e) => {
+            const t = parseThreshold(metric, e);
+            if (typeof t === "string") {
+                throw new RangeError(`thresholds.${metric}: received ${JSON.stringify(e)}; ${t}`);
+            }
+            return t;
+        }),
+    );
+}

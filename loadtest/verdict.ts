@@ -1,0 +1,58 @@
+/**
+ * The scenario's verdict from the run's report and the server's findings, one reason per broken rule.
+ *
+ * - load and soak: every threshold over the whole run (as k6 judges a run);
+ * - stress: every stage of at most `mustHoldUsers` users holds its thresholds; the breaking point
+ *   (the first stage that fails) is reported, and is expected, further up;
+ * - spike: the thresholds hold again, window by window, within `maxRecoverySeconds` of the spike's
+ *   start (the errors during the spike are reported, not judged: a spike is allowed to hurt);
+ * - every scenario: each server-side finding holds (restarts, database connections, and for the
+ *   soak the memory slope).
+ */
+import type { Scenario, ServerBounds } from "./profile";
+import type { Figures, RunReport } from "./runner";
+import type { ServerFinding } from "./server";
+
+export interface Verdict {
+    readonly verdict: "pass" | "fail";
+    readonly reasons: readonly string[];
+}
+
+const fmt = (v: number | null, metric: string): string => (v === null ? "nothing measured" : metric === "http_req_failed" ? `${Number((v * 100).toFixed(3))}%` : `${v.toFixed(1)} ms`);
+
+function thresholdReasons(f: Figures, where: string): string[] {
+    return f.thresholds.filter((t) => !t.ok).map((t) => `${where}: ${t.metric} ${JSON.stringify(t.expression)} failed (${fmt(t.actual, t.metric)})`);
+}
+
+export function judge(scenario: Scenario, run: RunReport, bounds: ServerBounds, server: readonly ServerFinding[] | null): Verdict {
+    const reasons: string[] = [];
+    if (run.overall.requests === 0) {
+        reasons.push("no request was sent, so nothing was measured");
+    }
+    switch (scenario.name) {
+        case "load":
+        case "soak":
+            reasons.push(...thresholdReasons(run.overall, "whole run"));
+            break;
+        case "stress":
+            for (const s of run.stages) {
+                if (Math.max(s.fromUsers, s.toUsers) <= scenario.mustHoldUsers) {
+                    reasons.push(...thresholdReasons(s, `stage ${s.stage} (${s.fromUsers}→${s.toUsers} users, within mustHoldUsers ${scenario.mustHoldUsers})`));
+                }
+            }
+            break;
+        case "spike": {
+            const r = run.recovery;
+            if (r === null || r.seconds === null) {
+                reasons.push(`spike: the thresholds did not hold again before the run ended (windows of ${scenario.recoveryWindowMs} ms from stage ${r?.spikeStage ?? "?"})`);
+            } else if (r.seconds > bounds.maxRecoverySeconds) {
+                reasons.push(`spike: recovery took ${r.seconds} s, over the ${bounds.maxRecoverySeconds} s bound`);
+            }
+            break;
+        }
+    }
+    for (const f of server ?? []) {
+        if (!f.ok) reasons.push(`server: ${f.detail}`);
+    }
+    return { verdict: reasons.length === 0 ? "pass" : "fail", reasons };
+}

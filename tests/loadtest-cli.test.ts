@@ -1,0 +1,165 @@
+/**
+ * `npm run loadtest` in-process: argument and stack problems, the Job it prints for staging (the
+ * color's preview Service, the bundled runner, the record line), a real run against a local server
+ * with `--target` (short stages through `--set`), the push to a stand-in Pushgateway, and the Job's
+ * bundle run by `node` from a directory without node_modules.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { loadtestCli, recordCommand, USAGE } from "../loadtest/cli";
+import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
+import type { LoadtestSummary, RunSpec } from "../loadtest/main";
+import { LOADTEST_METRICS } from "../loadtest/push";
+import { startServer, type TestServer } from "./support/http-server";
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function serve(status = 200): Promise<TestServer> {
+    const s = await startServer((_req, res) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end('{"status":"ok"}');
+    });
+    servers.push(s);
+    return s;
+}
+
+/** A two-second load scenario: short stages through config, as a test should. */
+const SHORT = 'launchpad:services.api.performance={"scenarios":{"load":{"stages":[{"duration":"500ms","target":3},{"duration":"500ms","target":3}],"thinkTimeMs":10}}}';
+
+/** The fields of the printed objects the test reads. */
+interface Manifest {
+    kind: string;
+    metadata: { name: string; namespace: string };
+    data: Record<string, string>;
+    spec: {
+        backoffLimit: number;
+        activeDeadlineSeconds: number;
+        template: { spec: { containers: { command: string[] }[]; securityContext: { runAsNonRoot: boolean } } };
+    };
+}
+
+const lastJson = (stdout: string): LoadtestSummary => JSON.parse(stdout.trimEnd().split("\n").at(-1) as string) as LoadtestSummary;
+
+describe("npm run loadtest: arguments and stacks", () => {
+    it("reports every bad flag at once with the usage, exit 2", async () => {
+        const r = await loadtestCli(["--stack", "staging", "--scenario", "smoke", "--color", "red", "--target", "ftp://x"], {});
+        expect(r).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: [
+                "--service: received nothing; expected a value (it is required)",
+                '--scenario: received "smoke"; expected one of "load", "stress", "soak", "spike"',
+                '--color: received "red"; expected one of "blue", "green"',
+                '--target: received "ftp://x"; expected an http:// or https:// base URL without query or fragment',
+                USAGE,
+                "",
+            ].join("\n"),
+        });
+    });
+
+    it("refuses production and an unknown service", async () => {
+        expect(await loadtestCli(["--stack", "production", "--service", "api", "--scenario", "load"], {})).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: '--stack: received "production"; expected a stack whose tier runs performance tests (staging): a production stack carries no profiles, and its candidate shares its database\n',
+        });
+        expect((await loadtestCli(["--stack", "staging", "--service", "web", "--scenario", "load"], {})).stderr).toBe('--service: received "web"; expected one of "api"\n');
+    });
+});
+
+describe("npm run loadtest: the Job for staging", () => {
+    it("prints a ConfigMap and a Job that run the scenario against the color's preview Service", async () => {
+        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--color", "blue"], {});
+        expect(r.code).toBe(0);
+        const [cm, job] = parseAllDocuments(r.stdout).map((d) => d.toJS() as Manifest);
+        expect([cm.kind, cm.metadata.name, job.kind, job.metadata.name, job.metadata.namespace]).toEqual(["ConfigMap", "api-blue-loadtest-load", "Job", "api-blue-loadtest-load", "launchpad-staging"]);
+        const spec = JSON.parse(cm.data["spec.json"]) as RunSpec;
+        expect(spec.target).toBe("http://api-blue.launchpad-staging.svc.cluster.local:80");
+        expect(spec.image).toBe("ghcr.io/acme/api:1.4.2");
+        expect(spec.pushgateway).toMatch(/^http:\/\/.+\.launchpad-staging\.svc\.cluster\.local:9091$/);
+        expect(spec.record).toBe(recordCommand("staging", "api", 0, "ghcr.io/acme/api:1.4.2"));
+        expect(spec.scenario.stages.map((s) => s.target)).toEqual([10, 10, 50, 50, 100, 100, 0]);
+        expect(cm.data[LOADTEST_RUNNER_FILE]).toBe(bundleLoadtestRunner());
+        const pod = job.spec.template.spec;
+        expect(pod.containers[0].command).toEqual(["node", "/loadtest/runner.cjs", "--spec", "/loadtest/spec.json"]);
+        expect(pod.securityContext.runAsNonRoot).toBe(true);
+        expect(job.spec.backoffLimit).toBe(0);
+        // 15 minutes of stages, one 10 s timeout, five minutes to start and report.
+        expect(job.spec.activeDeadlineSeconds).toBe(15 * 60 + 10 + 300);
+        expect(r.stderr).toContain("| kubectl apply -f -");
+    });
+
+    it("the bundle is self-contained: node runs it without node_modules against a local server", async () => {
+        const s = await serve();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loadtest-bundle-"));
+        try {
+            fs.writeFileSync(path.join(dir, LOADTEST_RUNNER_FILE), bundleLoadtestRunner());
+            const spec: RunSpec = {
+                service: "api", color: "blue", namespace: "ns", target: s.url, image: "ghcr.io/acme/api:1.4.2",
+                scenario: { name: "load", model: "closed", stages: [{ duration: "300ms", durationMs: 300, target: 2 }], thinkTimeMs: 10, checks: [{ path: "/", method: "GET", expectStatus: 200, weight: 1 }], thresholds: { http_req_failed: ["rate<0.5"] }, timeoutMs: 2000, mustHoldUsers: 100, recoveryWindowMs: 1000 },
+                server: { warmupSeconds: 0, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, dbConnectionsQuery: "x", maxRecoverySeconds: 60 },
+                record: "pulumi config set ...",
+            };
+            fs.writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
+            const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
+                execFile(process.execPath, [path.join(dir, LOADTEST_RUNNER_FILE), "--spec", path.join(dir, "spec.json")], { cwd: dir, timeout: 20_000 }, (e, stdout) => resolve({ code: e === null ? 0 : (e.code as number), stdout }));
+            });
+            expect(out.code).toBe(0);
+            expect(lastJson(out.stdout).verdict).toBe("pass");
+            expect(out.stdout).toContain("record it, so production may promote ghcr.io/acme/api:1.4.2 (launchpad:promotion.requireLoad):\n  pulumi config set ...\n");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("npm run loadtest --target: a run here", () => {
+    it("runs the stack's scenario against a local server, prints the report and the verdict, exit 0", async () => {
+        const s = await serve();
+        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--target", s.url, "--set", SHORT], {});
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        const lines = r.stdout.split("\n");
+        expect(lines[0]).toBe(`loadtest load of api (green) against ${s.url}: closed model, 2 stages`);
+        expect(lines[1]).toMatch(/^stage\s+users\s+duration\s+requests\s+req\/s\s+p50\s+p95\s+p99\s+errors\s+thresholds$/);
+        expect(lines[2]).toMatch(/^1\s+0→3\s+500ms\s+\d+\s+[\d.]+\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+ ms\s+0%\s+p\(95\)<200 ✓ rate<0\.01 ✓$/);
+        expect(r.stdout).toContain("breaking point: none (every stage held its thresholds)\nserver: not judged (no Prometheus)\nverdict: pass\n");
+        // A local target verifies no release: nothing to record.
+        expect(r.stdout).not.toContain("record it");
+        const summary = lastJson(r.stdout);
+        expect([summary.verdict, summary.run.stages.length, summary.run.overall.requests > 0]).toEqual(["pass", 2, true]);
+    });
+
+    it("a failing server fails the verdict, exit 1, and the push carries it under job, service, color and scenario", async () => {
+        const s = await serve(503);
+        const pushed: { method: string; url: string; body: string }[] = [];
+        const gateway = await startServer((req, res) => {
+            let body = "";
+            req.on("data", (c: Buffer) => (body += c.toString()));
+            req.on("end", () => {
+                pushed.push({ method: req.method ?? "", url: req.url ?? "", body });
+                res.writeHead(200);
+                res.end();
+            });
+        });
+        servers.push(gateway);
+        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--color", "blue", "--target", s.url, "--push", gateway.url, "--set", SHORT, "--json"], {});
+        expect(r.code).toBe(1);
+        const summary = lastJson(r.stdout);
+        expect(r.stdout.split("\n").length).toBe(2); // --json: the line alone
+        expect(summary.reasons).toEqual(['whole run: http_req_failed "rate<0.01" failed (100%)']);
+        expect(summary.run.breakingPoint).toEqual({ stage: 1, users: 3 });
+        expect(pushed.map((p) => [p.method, p.url])).toEqual([["PUT", "/metrics/job/launchpad-loadtest/service/api/color/blue/scenario/load"]]);
+        expect(pushed[0].body).toContain(`${LOADTEST_METRICS.passed} 0\n`);
+        expect(pushed[0].body).toContain(`${LOADTEST_METRICS.errorRatio} 1\n`);
+        expect(pushed[0].body).toContain(`${LOADTEST_METRICS.breakingPointUsers} 3\n`);
+        expect(pushed[0].body).toContain(`${LOADTEST_METRICS.recoverySeconds} NaN\n`);
+    });
+});

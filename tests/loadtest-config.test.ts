@@ -1,0 +1,135 @@
+/**
+ * Performance profiles as config: the k6 threshold parser as a table (k6's own documented
+ * examples, `grafana/k6` `metrics/thresholds_parser.go` grammar), k6 durations, the users' four
+ * scenarios as defaults, every problem reported as `<key>: received <value>; expected <allowed>`,
+ * and production refusing profiles.
+ */
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../config";
+import { DEFAULT_SCENARIOS, DURATION_EXPECTED, parseDuration } from "../loadtest/profile";
+import { compare, parseThreshold, THRESHOLD_EXPECTED } from "../loadtest/thresholds";
+import { stackConfigFor } from "../plan/engine";
+import { problemsOf } from "./support/config";
+
+describe("parseThreshold: k6's syntax", () => {
+    // The examples of k6's threshold documentation ("Thresholds": http_req_failed ['rate<0.01'],
+    // http_req_duration ['p(95)<200'], ['p(90) < 400', 'p(95) < 800', 'p(99.9) < 2000'], ['avg<200'], ...).
+    it.each([
+        ["http_req_failed", "rate<0.01", { method: "rate" }, "<", 0.01],
+        ["http_req_duration", "p(95)<200", { method: "p", percentile: 95 }, "<", 200],
+        ["http_req_duration", "p(90) < 400", { method: "p", percentile: 90 }, "<", 400],
+        ["http_req_duration", "p(99.9) < 2000", { method: "p", percentile: 99.9 }, "<", 2000],
+        ["http_req_duration", "avg<200", { method: "avg" }, "<", 200],
+        ["http_req_duration", "med<=150", { method: "med" }, "<=", 150],
+        ["http_req_duration", "max < 3000", { method: "max" }, "<", 3000],
+        ["http_req_duration", "min>=0.5", { method: "min" }, ">=", 0.5],
+        ["http_req_duration", "p(99)===1", { method: "p", percentile: 99 }, "===", 1],
+        ["http_req_failed", "rate == 0", { method: "rate" }, "==", 0],
+        ["http_req_failed", "rate != 1", { method: "rate" }, "!=", 1],
+        ["http_req_failed", "rate>0.5", { method: "rate" }, ">", 0.5],
+    ] as const)("%s %j", (metric, source, aggregation, operator, value) => {
+        expect(parseThreshold(metric, source)).toEqual({ metric, source, aggregation, operator, value });
+    });
+
+    it.each([
+        ["http_req_duration", "p95<200"], // k6 needs p(N)
+        ["http_req_duration", "p(0)<200"],
+        ["http_req_duration", "p(101)<200"],
+        ["http_req_duration", "rate<0.01"], // a trend has no rate
+        ["http_req_duration", "count>10"], // a counter's aggregation
+        ["http_req_duration", "p(95)<"],
+        ["http_req_duration", "p(95)<-1"],
+        ["http_req_duration", "p(95)<1e3"], // k6's float: digits, optional fraction
+        ["http_req_duration", "p(95)=200"],
+        ["http_req_failed", "p(95)<200"],
+        ["http_req_failed", "rate<1.5"], // a rate is 0..1
+        ["http_req_failed", ""],
+    ] as const)("refuses %s %j with what the metric accepts", (metric, source) => {
+        expect(parseThreshold(metric, source)).toBe(THRESHOLD_EXPECTED[metric]);
+    });
+
+    it.each([
+        [199.9, "<", 200, true], [200, "<", 200, false], [200, "<=", 200, true], [201, ">", 200, true],
+        [200, ">=", 200, true], [200, "==", 200, true], [200, "===", 200, true], [200, "!=", 200, false],
+    ] as const)("compare(%d %s %d) is %s", (a, op, b, want) => {
+        expect(compare(a, op, b)).toBe(want);
+    });
+});
+
+describe("parseDuration: k6 durations", () => {
+    it.each([["30s", 30_000], ["1m30s", 90_000], ["2h", 7_200_000], ["500ms", 500], ["1h5m", 3_900_000], ["0s", 0], ["10s250ms", 10_250]])("%s is %d ms", (text, ms) => {
+        expect(parseDuration(text)).toBe(ms);
+    });
+    it.each(["", "30", "1.5m", "30s1m", "1d", "m", "-1s"])("refuses %j", (text) => {
+        expect(parseDuration(text)).toBeUndefined();
+    });
+});
+
+const stagingInput = (sets: string[]) => {
+    const sc = stackConfigFor({ stack: "staging", sets });
+    return { project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true };
+};
+
+describe("launchpad:services.<svc>.performance", () => {
+    it("defaults to the users' four scenarios: load 10 → 50 → 100 users with think time, stress past 500, soak 50 users for an hour, spike to 200", () => {
+        const api = parseConfig(stagingInput([])).services.find((s) => s.name === "api");
+        const perf = api?.performance;
+        const users = (n: "load" | "stress" | "soak" | "spike") => perf?.scenarios[n].stages.map((s) => [s.duration, s.target]);
+        expect(users("load")).toEqual([["1m", 10], ["3m", 10], ["1m", 50], ["3m", 50], ["1m", 100], ["5m", 100], ["1m", 0]]);
+        expect(users("stress")?.map(([, t]) => t)).toEqual([100, 100, 200, 200, 300, 300, 400, 400, 500, 500, 600, 600, 0]);
+        expect(users("soak")).toEqual([["5m", 50], ["1h", 50], ["5m", 0]]);
+        expect(users("spike")).toEqual([["1m", 10], ["10s", 200], ["3m", 200], ["10s", 10], ["3m", 10], ["10s", 0]]);
+        expect(perf?.scenarios.load).toMatchObject({
+            model: "closed",
+            thinkTimeMs: 1000,
+            thresholds: { http_req_duration: ["p(95)<200"], http_req_failed: ["rate<0.01"] },
+            checks: [{ path: "/health/ready", method: "GET", expectStatus: 200, weight: 1 }],
+            mustHoldUsers: 100,
+        });
+        expect(perf?.server).toEqual({ warmupSeconds: 300, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, dbConnectionsQuery: "sum(pg_stat_activity_count)", maxRecoverySeconds: 60 });
+        expect(perf?.loadPassed).toEqual([]);
+        expect(Object.keys(DEFAULT_SCENARIOS)).toEqual(["load", "stress", "soak", "spike"]);
+    });
+
+    it("a scenario given replaces only the fields it sets", () => {
+        const sets = ['launchpad:services.api.performance={"scenarios":{"load":{"thinkTimeMs":250,"checks":[{"path":"/api/items","weight":3},{"path":"/health/ready"}]}}}'];
+        const load = parseConfig(stagingInput(sets)).services.find((s) => s.name === "api")?.performance?.scenarios.load;
+        expect(load?.thinkTimeMs).toBe(250);
+        expect(load?.checks.map((c) => [c.path, c.weight])).toEqual([["/api/items", 3], ["/health/ready", 1]]);
+        expect(load?.stages.length).toBe(7);
+    });
+
+    it("reports every problem at once, each with the value received and what is allowed", () => {
+        const perf = {
+            scenarios: {
+                load: { stages: [{ duration: "90", target: 10 }], thresholds: { http_req_duration: ["p95<200"], http_req_failed: ["rate<2"] } },
+                stress: { stages: [{ duration: "5h", target: 10 }] },
+                spike: { stages: [{ duration: "1m", target: 0 }], thresholds: {} },
+            },
+            server: { maxRestarts: -1 },
+        };
+        expect(problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`]))).toEqual([
+            `launchpad:services.api.performance.scenarios.load.stages[0].duration: received "90"; ${DURATION_EXPECTED}`,
+            `launchpad:services.api.performance.scenarios.load.thresholds.http_req_duration[0]: received "p95<200"; ${THRESHOLD_EXPECTED.http_req_duration}`,
+            `launchpad:services.api.performance.scenarios.load.thresholds.http_req_failed[0]: received "rate<2"; ${THRESHOLD_EXPECTED.http_req_failed}`,
+            "launchpad:services.api.performance.server.maxRestarts: received -1; expected a number >= 0",
+        ]);
+        // Shapes first; the rules across fields once the shapes hold.
+        const rules = { scenarios: { stress: perf.scenarios.stress, spike: perf.scenarios.spike } };
+        expect(problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify(rules)}`]))).toEqual([
+            "launchpad:services.api.performance.scenarios.stress.stages: received 5h; expected at most 4h in all, so every run ends by itself",
+            "launchpad:services.api.performance.scenarios.spike.stages: received no stage with users; expected at least one stage whose target is over 0",
+            "launchpad:services.api.performance.scenarios.spike.thresholds: received {}; expected at least one threshold (e.g. http_req_duration: [\"p(95)<200\"])",
+        ]);
+    });
+
+    it("production refuses a profile, and resolves none", () => {
+        const sc = stackConfigFor({ stack: "production", sets: ['launchpad:services.api.performance={"server":{"maxRestarts":1}}'] });
+        expect(problemsOf({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true })).toEqual([
+            'launchpad:services.api.performance: received {"server":{"maxRestarts":1}}; expected no performance profile in a production stack: load, stress, soak and spike run in staging, against a color\'s preview Service',
+        ]);
+        const plain = stackConfigFor({ stack: "production" });
+        const api = parseConfig({ project: plain.project, stack: plain.stack, values: plain.values, secretKeys: plain.secretKeys, offlinePlan: true }).services[0];
+        expect(api.performance).toBeUndefined();
+    });
+});

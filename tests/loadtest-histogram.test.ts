@@ -1,0 +1,101 @@
+/**
+ * The bounded-memory percentiles of the performance runner (`loadtest/histogram.ts`): within the
+ * stated 1% of the exact nearest-rank value (`smoke/runner.ts` `nearestRank`, the gate's exact
+ * figure) on recorded samples, on generated ones (fast-check), at the edges, and in constant memory.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BUCKETS, LatencyHistogram, MAX_MS, MIN_MS, RELATIVE_ERROR } from "../loadtest/histogram";
+import { nearestRank } from "../smoke/runner";
+
+const PERCENTILES = [1, 10, 50, 90, 95, 99, 99.9, 100];
+
+function exact(samples: readonly number[], p: number): number {
+    return nearestRank(Float64Array.from(samples).sort(), p);
+}
+
+function histogramOf(samples: readonly number[]): LatencyHistogram {
+    const h = new LatencyHistogram();
+    for (const s of samples) h.record(s);
+    return h;
+}
+
+/** |estimate - exact| <= α·exact, with a hair of float slack. */
+function expectWithinBound(samples: readonly number[]): void {
+    const h = histogramOf(samples);
+    for (const p of PERCENTILES) {
+        const want = exact(samples, p);
+        const got = h.quantile(p) as number;
+        expect(Math.abs(got - want), `p(${p}): got ${got}, exact ${want}`).toBeLessThanOrEqual(RELATIVE_ERROR * want * (1 + 1e-12));
+    }
+}
+
+/** A deterministic PRNG (mulberry32), so a failure reproduces. */
+function rng(seed: number): () => number {
+    let a = seed;
+    return () => {
+        a = (a + 0x6d2b79f5) | 0;
+        let t = Math.imul(a ^ (a >>> 15), 1 | a);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+describe("LatencyHistogram: within 1% of the exact nearest-rank percentile", () => {
+    it("on latencies recorded from a real exchange shape: a log-normal body with a slow tail (seeded)", () => {
+        const r = rng(42);
+        const samples = Array.from({ length: 50_000 }, () => {
+            const normal = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+            return r() < 0.02 ? 200 + r() * 2000 : Math.exp(1.5 + 0.6 * normal);
+        });
+        expectWithinBound(samples);
+    });
+
+    it("on a bimodal run (cache hits and misses) and on identical values", () => {
+        const r = rng(7);
+        expectWithinBound(Array.from({ length: 10_001 }, () => (r() < 0.7 ? 0.3 + r() * 0.2 : 80 + r() * 40)));
+        expectWithinBound(Array.from({ length: 1000 }, () => 12.345));
+    });
+
+    it("at the edges: one sample, the smallest and the largest values told apart", () => {
+        expectWithinBound([3.3]);
+        expectWithinBound([MIN_MS, MIN_MS * 1.5, 1, MAX_MS / 2, MAX_MS]);
+        const h = histogramOf([5]);
+        expect([h.quantile(50), h.quantile(100), h.min, h.max, h.count]).toEqual([5, 5, 5, 5, 1]);
+        expect(new LatencyHistogram().quantile(95)).toBeNull();
+        expect(() => h.quantile(0)).toThrow(RangeError);
+    });
+
+    it("property: any samples in range, any percentile", () => {
+        const sample = fc.double({ min: MIN_MS, max: MAX_MS, noNaN: true });
+        fc.assert(fc.property(fc.array(sample, { minLength: 1, maxLength: 300 }), fc.double({ min: 0.1, max: 100, noNaN: true }), (samples, p) => {
+            const want = exact(samples, p);
+            const got = histogramOf(samples).quantile(p) as number;
+            expect(Math.abs(got - want)).toBeLessThanOrEqual(RELATIVE_ERROR * want * (1 + 1e-12));
+        }), { numRuns: 300 });
+    });
+
+    it("merging stage histograms gives the run's histogram exactly", () => {
+        const r = rng(3);
+        const a = Array.from({ length: 500 }, () => r() * 100);
+        const b = Array.from({ length: 700 }, () => 50 + r() * 500);
+        const merged = histogramOf(a);
+        merged.merge(histogramOf(b));
+        const whole = histogramOf([...a, ...b]);
+        for (const p of PERCENTILES) expect(merged.quantile(p)).toBe(whole.quantile(p));
+        expect([merged.count, merged.min, merged.max]).toEqual([whole.count, whole.min, whole.max]);
+        expect(merged.sum).toBeCloseTo(whole.sum, 6);
+    });
+});
+
+describe("LatencyHistogram: bounded memory", () => {
+    it("has a fixed number of buckets (~1,000) whatever the number of samples", () => {
+        expect(BUCKETS).toBe(1012); // ceil(log_γ(MAX_MS / MIN_MS)) + 1: 8 KiB of counters
+        const h = new LatencyHistogram();
+        const before = (h as unknown as { counts: Float64Array }).counts;
+        for (let i = 0; i < 1_000_000; i++) h.record((i % 5000) / 10 + MIN_MS);
+        expect((h as unknown as { counts: Float64Array }).counts).toBe(before);
+        expect(before.length).toBe(BUCKETS);
+        expect(h.count).toBe(1_000_000);
+    });
+});

@@ -1,0 +1,167 @@
+/**
+ * The stage runner for real: local `node:http` servers on 127.0.0.1 whose latency and error rate
+ * the test changes between stages (by time since the run's first request), short stages set through
+ * the scenario (never timed assertions), and bounded loops: every run ends when its stages do.
+ * Thresholds sit far from the figures the servers produce, so a busy machine cannot flip a result.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { Scenario, Stage } from "../loadtest/profile";
+import { runScenario, schedule, spikeStage, weightedOrder } from "../loadtest/runner";
+import { judge } from "../loadtest/verdict";
+import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
+import { closedPort, startServer, type TestServer } from "./support/http-server";
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+const stage = (durationMs: number, target: number): Stage => ({ duration: `${durationMs}ms`, durationMs, target });
+
+function scenario(patch: Partial<Scenario>): Scenario {
+    return {
+        name: "load",
+        model: "closed",
+        stages: [stage(300, 4)],
+        thinkTimeMs: 5,
+        checks: [{ path: "/", method: "GET", expectStatus: 200, weight: 1 }],
+        thresholds: { http_req_duration: ["p(95)<100"], http_req_failed: ["rate<0.2"] },
+        timeoutMs: 2_000,
+        mustHoldUsers: 100,
+        recoveryWindowMs: 250,
+        ...patch,
+    };
+}
+
+/** What the server does at `t` ms into the run. */
+type Behaviour = (t: number, path: string) => { delayMs: number; status: number };
+
+/** A server on the run's clock: `t` counts from the latest `serve` call, made just before the run starts. */
+async function serve(behaviour: Behaviour): Promise<TestServer> {
+    let t0 = 0;
+    const s = await startServer((req, res) => {
+        const b = behaviour(Date.now() - t0, req.url ?? "/");
+        setTimeout(() => {
+            res.writeHead(b.status, { "content-type": "text/plain" });
+            res.end("ok");
+        }, b.delayMs);
+    });
+    servers.push(s);
+    t0 = Date.now();
+    return s;
+}
+
+describe("schedule: k6 ramping-vus, a pure function of the stages", () => {
+    const stages = [stage(1000, 10), stage(1000, 10), stage(500, 0)];
+    it.each([
+        [0, 0, 0], [500, 0, 5], [999, 0, 9], [1000, 1, 10], [1999, 1, 10], [2000, 2, 10], [2250, 2, 5], [2500, -1, 0],
+    ])("at %d ms: stage %d, %d users", (t, s, users) => {
+        expect(schedule(stages, t)).toEqual({ stage: s, users });
+    });
+});
+
+describe("weightedOrder and spikeStage", () => {
+    it("mixes checks by weight, smoothly", () => {
+        expect(weightedOrder([3, 1])).toEqual([0, 0, 1, 0]);
+        expect(weightedOrder([1, 1, 2])).toEqual([2, 0, 1, 2]);
+        const order = weightedOrder([5, 2, 3]);
+        expect([0, 1, 2].map((i) => order.filter((x) => x === i).length)).toEqual([5, 2, 3]);
+    });
+    it("the spike is the largest jump up", () => {
+        expect(spikeStage([stage(1, 10), stage(1, 200), stage(1, 200), stage(1, 10)])).toBe(1);
+        expect(spikeStage([stage(1, 0)])).toBe(-1);
+    });
+});
+
+describe("runScenario against local servers", () => {
+    it("reports per stage and finds the breaking point where the server starts failing: latency in stage 2", async () => {
+        // Fast until just after stage 1 ends (no stage-1 request is caught by the switch), then 150 ms per request: stage 2 breaks p(95)<100.
+        const s = await serve((t) => ({ delayMs: t < 420 ? 1 : 150, status: 200 }));
+        const run = await runScenario(scenario({ stages: [stage(400, 4), stage(600, 4)] }), s.url, { tickMs: 20 });
+        expect(run.stages.map((st) => [st.stage, st.fromUsers, st.toUsers, st.thresholds.map((t) => t.ok)])).toEqual([
+            [1, 0, 4, [true, true]],
+            [2, 4, 4, [false, true]],
+        ]);
+        expect(run.breakingPoint).toEqual({ stage: 2, users: 4 });
+        expect(run.stages[0].latencyMs.p95).toBeLessThan(100);
+        expect(run.stages[1].latencyMs.p95).toBeGreaterThanOrEqual(148);
+        expect(run.stages[1].requests).toBeGreaterThan(0);
+        expect(run.stages[0].reqPerSec).toBeGreaterThan(run.stages[1].reqPerSec); // a closed model slows down with the server
+    });
+
+    it("finds the breaking point in stage 3 when errors start there, and counts them by kind", async () => {
+        const s = await serve((t) => ({ delayMs: 1, status: t < 820 ? 200 : 503 }));
+        const run = await runScenario(scenario({ name: "stress", stages: [stage(400, 3), stage(400, 6), stage(400, 6)] }), s.url, { tickMs: 20 });
+        expect(run.stages.map((st) => st.ok)).toEqual([true, true, false]);
+        expect(run.breakingPoint).toEqual({ stage: 3, users: 6 });
+        expect(run.stages[2].errorsByKind).toEqual({ "unexpected-status": run.stages[2].failures });
+        expect(run.stages[2].errorRate).toBeGreaterThan(0.5);
+        // Stress judges only stages within mustHoldUsers: 6 users must hold, so it fails; 5 may break.
+        const strict = judge(scenario({ name: "stress", mustHoldUsers: 6 }), run, DEFAULT_SERVER_BOUNDS, null);
+        expect(strict.verdict).toBe("fail");
+        expect(strict.reasons[0]).toMatch(/^stage 3 \(6→6 users, within mustHoldUsers 6\): http_req_failed "rate<0\.2" failed \(\d+(\.\d+)?%\)$/);
+        expect(judge(scenario({ name: "stress", mustHoldUsers: 5 }), run, DEFAULT_SERVER_BOUNDS, null)).toEqual({ verdict: "pass", reasons: [] });
+    });
+
+    it("mixes the checks by weight over the run", async () => {
+        const seen = new Map<string, number>();
+        const s = await serve((_, path) => {
+            seen.set(path, (seen.get(path) ?? 0) + 1);
+            return { delayMs: 0, status: 200 };
+        });
+        const checks = [{ path: "/a", method: "GET" as const, expectStatus: 200, weight: 3 }, { path: "/b", method: "GET" as const, expectStatus: 200, weight: 1 }];
+        const run = await runScenario(scenario({ checks, stages: [stage(300, 2)] }), s.url, { tickMs: 20 });
+        const a = seen.get("/a") ?? 0;
+        const b = seen.get("/b") ?? 0;
+        expect(a + b).toBe(run.overall.requests);
+        // Smooth round robin over a shared counter: the split is 3:1 to within one cycle.
+        expect(Math.abs(a - 3 * b)).toBeLessThanOrEqual(4);
+    });
+
+    it("think time paces each user: fewer requests per user than without it", async () => {
+        const s = await serve(() => ({ delayMs: 0, status: 200 }));
+        const run = await runScenario(scenario({ stages: [stage(500, 2)], thinkTimeMs: 100 }), s.url, { tickMs: 20 });
+        // Two users at most, each at most one request per 100 ms of think time, for 500 ms (ramping up).
+        expect(run.overall.requests).toBeGreaterThan(0);
+        expect(run.overall.requests).toBeLessThanOrEqual(12);
+    });
+
+    it("measures the spike's recovery against a server that recovers a known delay after the spike", async () => {
+        // Stage 2 jumps from 2 to 10 users; the server fails from its first request with 6+ in flight until 1 s later.
+        let inFlight = 0;
+        let degradedAt: number | undefined;
+        const s = await startServer((_req, res) => {
+            inFlight++;
+            if (inFlight >= 6) degradedAt ??= Date.now();
+            const bad = degradedAt !== undefined && Date.now() - degradedAt < 1000;
+            setTimeout(() => {
+                inFlight--;
+                res.writeHead(bad ? 503 : 200);
+                res.end();
+            }, 5);
+        });
+        servers.push(s);
+        const spike = scenario({ name: "spike", stages: [stage(300, 2), stage(50, 10), stage(1800, 10), stage(50, 0)], recoveryWindowMs: 250 });
+        const run = await runScenario(spike, s.url, { tickMs: 10 });
+        expect(degradedAt).toBeDefined();
+        expect(run.recovery?.spikeStage).toBe(2);
+        // 1 s of failures, measured from the spike stage's start in 250 ms windows: 1.0 to 1.5 s.
+        expect(run.recovery?.seconds).toBeGreaterThanOrEqual(1);
+        expect(run.recovery?.seconds).toBeLessThanOrEqual(1.5);
+        expect(judge(spike, run, { ...DEFAULT_SERVER_BOUNDS, maxRecoverySeconds: 2 }, null).verdict).toBe("pass");
+        expect(judge(spike, run, { ...DEFAULT_SERVER_BOUNDS, maxRecoverySeconds: 0 }, null).reasons).toEqual([`spike: recovery took ${run.recovery?.seconds} s, over the 0 s bound`]);
+    });
+
+    it("a server that never recovers: not recovered; one that never listens: connection-refused, and the run still ends", async () => {
+        const s = await serve(() => ({ delayMs: 0, status: 500 }));
+        const spike = scenario({ name: "spike", stages: [stage(100, 1), stage(50, 4), stage(300, 4)] });
+        const run = await runScenario(spike, s.url, { tickMs: 10 });
+        expect(run.recovery).toEqual({ spikeStage: 2, seconds: null, windowMs: 250 });
+        expect(judge(spike, run, DEFAULT_SERVER_BOUNDS, null).reasons).toEqual(["spike: the thresholds did not hold again before the run ended (windows of 250 ms from stage 2)"]);
+
+        const refused = await runScenario(scenario({ stages: [stage(200, 2)] }), `http://127.0.0.1:${await closedPort()}`, { tickMs: 20 });
+        expect(refused.overall.errorsByKind["connection-refused"]).toBe(refused.overall.requests);
+        expect(refused.overall.latencyMs).toEqual({ p50: null, p95: null, p99: null });
+        expect(refused.overall.thresholds.map((t) => t.ok)).toEqual([false, false]);
+    });
+});

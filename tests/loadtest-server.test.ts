@@ -1,0 +1,166 @@
+/**
+ * Server-side judgement (`loadtest/server.ts`): the pure rules as tables, then the queries against a
+ * REAL Prometheus (Debian's `prometheus`, started here on 127.0.0.1 with its own scrape config)
+ * scraping a local exporter this test controls: a flat and a growing memory series, a restart, a
+ * database connection gauge, and a Job pod that must not count.
+ *
+ * The real-server suite takes ~15 s, so it runs under CI=true (.ci/run) and `npm run
+ * test:prometheus`; a local `npm test` skips it with a loud message.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
+import { judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, podSelector, slopePerSecond, type Sample } from "../loadtest/server";
+import { IN_CI, which } from "./support/db-tools";
+import { closedPort, startServer, type TestServer } from "./support/http-server";
+
+const MIB = 1024 * 1024;
+const bounds = { ...DEFAULT_SERVER_BOUNDS, warmupSeconds: 60, maxMemorySlopeMiBPerHour: 32 };
+
+describe("the rules, on samples", () => {
+    it("slope: least squares, per second", () => {
+        expect(slopePerSecond([[0, 5], [10, 25], [20, 45]])).toBe(2);
+        expect(slopePerSecond([[0, 5], [10, 5]])).toBe(0);
+        expect(slopePerSecond([[0, 5]])).toBeNull();
+        expect(slopePerSecond([[3, 5], [3, 6]])).toBeNull();
+    });
+
+    const series = (perSecond: number, from = 0, to = 600): Sample[] => Array.from({ length: (to - from) / 15 + 1 }, (_, i) => [from + i * 15, 300 * MIB + perSecond * i * 15] as const);
+
+    it.each([
+        { name: "flat after warm-up: no leak", samples: series(0), ok: true, value: 0 },
+        { name: "growing 64 MiB/h: a leak", samples: series((64 * MIB) / 3600), ok: false, value: 64 },
+        { name: "growing 16 MiB/h: within 32", samples: series((16 * MIB) / 3600), ok: true, value: 16 },
+        {
+            name: "a steep warm-up then flat: the warm-up is left out",
+            samples: [...Array.from({ length: 4 }, (_, i) => [i * 15, 100 * MIB + i * 50 * MIB] as const), ...series(0, 60, 600)],
+            ok: true,
+            value: 0,
+        },
+    ])("memory: $name", ({ samples, ok, value }) => {
+        const f = judgeMemory(samples, 0, bounds);
+        expect([f.ok, f.value]).toEqual([ok, value]);
+    });
+
+    it("memory with no sample after warm-up fails: a leak check that saw nothing proves nothing", () => {
+        expect(judgeMemory([[0, 1], [30, 2]], 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (2 in all): the leak check cannot hold without them" });
+    });
+
+    it("restarts and database connections against their bounds", () => {
+        expect(judgeRestarts(0, bounds)).toMatchObject({ ok: true, value: 0 });
+        expect(judgeRestarts(1, bounds)).toMatchObject({ ok: false, detail: "1 container restart(s) during the run (bound 0)" });
+        expect(judgeRestarts(null, bounds).ok).toBe(false);
+        expect(judgeDbConnections([[0, 10], [15, 40], [30, 12]], { ...bounds, maxDbConnections: 40 })).toMatchObject({ ok: true, value: 40 });
+        expect(judgeDbConnections([[0, 10], [15, 41]], { ...bounds, maxDbConnections: 40 })).toMatchObject({ ok: false, value: 41 });
+        expect(judgeDbConnections([], bounds).ok).toBe(false);
+    });
+
+    it("selects a color's Deployment pods, not its Job pods", () => {
+        const re = new RegExp(`^${/pod=~"([^"]+)"/.exec(podSelector("ns", "api", "green"))?.[1]}$`);
+        expect(["api-green-5d8f7c9b6-abcde", "api-green-7c9b6d8f-x1y2z"].every((p) => re.test(p))).toBe(true);
+        expect(["api-green-gate-abc12-xyz12", "api-green-migrate-0123456789-ab12c", "api-blue-5d8f7c9b6-abcde", "api-green-5d8f7c9b6-abcde-extra"].some((p) => re.test(p))).toBe(false);
+    });
+});
+
+const PROMETHEUS = which("prometheus");
+const RUN = IN_CI || process.env.LAUNCHPAD_PROMETHEUS_TEST === "1";
+if (!RUN) {
+    const bar = "!".repeat(100);
+    console.warn(`\n${bar}\n*** loadtest-server: SKIPPING the real-Prometheus suite (about 15 s). Run it with \`npm run test:prometheus\`; CI runs it.\n${bar}\n`);
+}
+
+describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
+    const NS = "launchpad-staging";
+    let dir: string;
+    let exporter: TestServer;
+    let prometheus: ChildProcess;
+    let url: string;
+    let t0: number;
+    let restartAt = Number.POSITIVE_INFINITY;
+
+    beforeAll(async () => {
+        if (PROMETHEUS === undefined) {
+            throw new Error("prometheus not found; CI must install it: apt-get install -y prometheus");
+        }
+        t0 = Date.now() / 1000;
+        exporter = await startServer((_req, res) => {
+            const t = Date.now() / 1000 - t0;
+            const pod = (name: string) => `namespace="${NS}",pod="${name}",container="api"`;
+            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+            res.end([
+                `container_memory_working_set_bytes{${pod("api-blue-5d8f7c9b6-abcde")}} ${200 * MIB}`,
+                `container_memory_working_set_bytes{${pod("api-green-5d8f7c9b6-fghij")}} ${Math.round(200 * MIB + t * MIB)}`,
+                // A Job pod of the same color growing fast: it must not count.
+                `container_memory_working_set_bytes{${pod("api-blue-gate-abc12-xyz12")}} ${Math.round(100 * MIB + t * 50 * MIB)}`,
+                `kube_pod_container_status_restarts_total{${pod("api-blue-5d8f7c9b6-abcde")}} 0`,
+                // The restart comes after Prometheus's third scrape, so its scrapes see the counter before and after.
+                `kube_pod_container_status_restarts_total{${pod("api-green-5d8f7c9b6-fghij")}} ${Date.now() > restartAt ? 1 : 0}`,
+                `pg_stat_activity_count{datname="app",state="active"} 12`,
+                "",
+            ].join("\n"));
+        });
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "loadtest-prom-"));
+        const port = await closedPort();
+        url = `http://127.0.0.1:${port}`;
+        fs.writeFileSync(path.join(dir, "prometheus.yml"), [
+            "global: { scrape_interval: 1s, evaluation_interval: 1s }",
+            "scrape_configs:",
+            "  - job_name: exporter",
+            "    honor_labels: true",
+            `    static_configs: [{ targets: ["${new URL(exporter.url).host}"] }]`,
+            "",
+        ].join("\n"));
+        prometheus = spawn(PROMETHEUS, [
+            `--config.file=${path.join(dir, "prometheus.yml")}`,
+            `--storage.tsdb.path=${path.join(dir, "data")}`,
+            `--web.listen-address=127.0.0.1:${port}`,
+        ], { stdio: "ignore" });
+        // Count scrapes rather than wait fixed times: a busy machine starts Prometheus and its first scrape late.
+        const scrapes = async (): Promise<number> => {
+            const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent('count_over_time(up{job="exporter"}[10m])')}`).then((x) => x.json() as Promise<{ data?: { result?: { value: [number, string] }[] } }>, () => undefined);
+            return Number(r?.data?.result?.[0]?.value[1] ?? 0);
+        };
+        const until = async (n: number): Promise<void> => {
+            for (let i = 0; i < 300 && (await scrapes()) < n; i++) await new Promise((r) => setTimeout(r, 100));
+        };
+        // Three scrapes before the restart, eight after: points on both sides, and for a slope after the 2 s warm-up.
+        await until(3);
+        restartAt = Date.now();
+        await until(11);
+    }, 60_000);
+
+    afterAll(async () => {
+        prometheus?.kill("SIGTERM");
+        await exporter?.close();
+        if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const serverBounds = { ...DEFAULT_SERVER_BOUNDS, warmupSeconds: 2, maxDbConnections: 20 };
+
+    it("a flat working set is no leak; no restart; connections within bounds", async () => {
+        const end = Date.now() / 1000;
+        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "blue" }, t0, end, serverBounds, true);
+        expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true]]);
+        expect(findings[0].value).toBe(0);
+        expect(findings[2].value).toBe(12);
+    });
+
+    it("a working set growing 1 MiB/s is a leak (3,600 MiB/h), and the restart is seen", async () => {
+        const end = Date.now() / 1000;
+        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green" }, t0, end, serverBounds, true);
+        expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true]]);
+        // Scrapes land within the second, so the measured slope is near, not at, 3,600 MiB/h.
+        expect(findings[0].value).toBeGreaterThan(3_000);
+        expect(findings[0].value).toBeLessThan(4_200);
+        expect(findings[1].value).toBeGreaterThanOrEqual(1);
+    });
+
+    it("the connection bound is judged on the configured query", async () => {
+        const end = Date.now() / 1000;
+        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "blue" }, t0, end, { ...serverBounds, maxDbConnections: 10 }, false);
+        expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["restarts", true, 0], ["db-connections", false, 12]]);
+    });
+});
