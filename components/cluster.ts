@@ -338,5 +338,5 @@ export class Cluster extends pulumi.ComponentResource {
 export function clusterProvides(config: EksClusterConfig | ExistingClusterConfig): ClusterProvides {
     return config.mode === "existing"
         ? config.provides
-        : { ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false };
+        : { ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false, containerMetrics: false };
 }

@@ -18,7 +18,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import type { ContactPointsConfig, MaintenanceWindow, ObservabilityConfig } from "../config";
-import { grafanaUids, stackDashboards, toConfigJson } from "../dashboards";
+import { alertPanel, grafanaUids, stackDashboards, toConfigJson } from "../dashboards";
 import { childTags, type Tags } from "../lib/tags";
 import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
 import { restrictedContainer } from "../lib/pod-security";
@@ -66,7 +66,14 @@ export function pushgatewayUrl(namespace: string): string {
 export function kubeStateMetricsValues(scrapeAnnotations: boolean): Record<string, unknown> {
     return {
         fullnameOverride: EXPORTER_SERVICES.kubeStateMetrics,
-        metricLabelsAllowlist: [`deployments=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`, `services=[${ROLE_LABEL}]`, "cronjobs=[*]", "jobs=[*]"],
+        // Pods' app and color: the per-color CPU and memory panels join cAdvisor's series through kube_pod_labels.
+        metricLabelsAllowlist: [
+            `deployments=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`,
+            `pods=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color}]`,
+            `services=[${ROLE_LABEL}]`,
+            "cronjobs=[*]",
+            "jobs=[*]",
+        ],
         securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
@@ -253,7 +260,9 @@ export class Observability extends pulumi.ComponentResource {
             metrics: args.config.metrics,
             thresholds: args.config.thresholds,
             dbInstanceIdentifier: args.alerts.data?.dbInstanceIdentifier,
-        }, args.alerts.data?.allocatedStorageGb);
+            containerMetrics: args.alerts.containerMetrics,
+            drReplication: args.alerts.data?.drReplication ?? false,
+        });
         for (const [key, d] of Object.entries(dashboards)) {
             new grafana.oss.Dashboard(`${name}-dashboard-${key}`, { folder: folder.uid, configJson: toConfigJson(d), overwrite: true }, gOpts);
         }
@@ -263,8 +272,7 @@ export class Observability extends pulumi.ComponentResource {
             stack,
             folderUid: uids.folder,
             prometheusUid: uids.prometheus,
-            cloudwatchUid: hasData ? uids.cloudwatch : undefined,
-            region: args.region,
+            panelOf: (alertName) => alertPanel(stack, alertName),
         }).forEach((group, i) => {
             new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, gOpts);
         });
