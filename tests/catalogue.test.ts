@@ -24,9 +24,10 @@ import {
     type Producer,
 } from "../observability/catalogue";
 import { renderMetrics } from "../smoke/push";
+import { stagingConfig, tempProject } from "./support/project";
 
-function contextOf(stack: string): AlertContext {
-    const sc = loadStackConfig({ root: REPO_ROOT, stack, sets: [] });
+function contextOf(stack: string, root = REPO_ROOT): AlertContext {
+    const sc = loadStackConfig({ root, stack, sets: [] });
     return alertContext(parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true }));
 }
 
@@ -124,11 +125,42 @@ describe("every metric of every rule, panel, annotation and variable has a deplo
         expect(problems(ctx)).toEqual([]);
     });
 
-    it("an existing cluster with its own Prometheus and no database: no data rules or panels, no CPU or memory panels without cAdvisor", () => {
-        const ctx: AlertContext = { ...production, data: undefined, containerMetrics: false };
+    /** An existing cluster with the team's Prometheus, as its stack file would say. */
+    function existingContext(cluster: Record<string, unknown>, extra: Record<string, unknown> = {}): AlertContext {
+        const project = tempProject("shared", stagingConfig({
+            "launchpad:cluster": { kubeconfig: { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" }, namespace: "shop-api", ...cluster },
+            "launchpad:observability": { prometheusUrl: "https://prometheus.shop.internal" },
+            ...extra,
+        }));
+        try {
+            return contextOf("shared", project.root);
+        } finally {
+            project.dispose();
+        }
+    }
+    const metricsOf = (ctx: AlertContext) => new Set(promqlOf(ctx).flatMap(({ expr }) => selectors(expr).map((s) => s.metric)));
+
+    it("an existing cluster, its own Prometheus, no database, no cAdvisor declared: no data rules or panels, no CPU or memory panels", () => {
+        const ctx = existingContext({});
+        expect({ data: ctx.data, containerMetrics: ctx.containerMetrics }).toEqual({ data: undefined, containerMetrics: false });
         expect(problems(ctx)).toEqual([]);
-        const metrics = new Set(promqlOf(ctx).flatMap(({ expr }) => selectors(expr).map((s) => s.metric)));
-        expect([...metrics].filter((m) => m.startsWith("container_") || m.startsWith("launchpad_rds_") || m.startsWith("launchpad_backup_"))).toEqual([]);
+        expect([...metricsOf(ctx)].filter((m) => m.startsWith("container_") || m.startsWith("launchpad_rds_") || m.startsWith("launchpad_backup_"))).toEqual([]);
+    });
+
+    it("an existing cluster declaring cAdvisor (cluster.provides.containerMetrics) with network.existing: CPU, memory and the data layer's metrics", () => {
+        const ctx = existingContext({ provides: { containerMetrics: true } }, {
+            "launchpad:network": {
+                existing: {
+                    vpcId: "vpc-0a1b2c3d4e5f60718",
+                    privateSubnetIds: ["subnet-0a1b2c3d4e5f60718", "subnet-1a1b2c3d4e5f60718"],
+                    nodeSecurityGroupId: "sg-0a1b2c3d4e5f60718",
+                    oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+                },
+            },
+        });
+        expect({ data: ctx.data !== undefined, containerMetrics: ctx.containerMetrics }).toEqual({ data: true, containerMetrics: true });
+        expect(problems(ctx)).toEqual([]);
+        expect([...metricsOf(ctx)].filter((m) => m.startsWith("container_")).sort()).toEqual(["container_cpu_usage_seconds_total", "container_memory_working_set_bytes"]);
     });
 
     it("the check fails for a producer the path does not deploy, and for a label the producer lacks", () => {

@@ -174,6 +174,33 @@ describe("dashboards", () => {
         expect(promqlErrors("sum(rate(x[5m])")).not.toEqual([]);
     });
 
+    it("offer $datasource (the stack's Prometheus by default), $namespace, $service and $color, and mark gate verdicts and color switches", () => {
+        type Json = { templating: { list: { name: string; type: string; current?: { value: string } }[] }; annotations: { list: { name: string; expr: string }[] } };
+        for (const d of Object.values(dashboards) as unknown as Json[]) {
+            expect(d.templating.list.map((v) => [v.name, v.type])).toEqual([["datasource", "datasource"], ["namespace", "query"], ["service", "query"], ["color", "query"]]);
+            expect(d.templating.list[0].current?.value).toBe(uids.prometheus);
+            expect(d.annotations.list.map((a) => a.name)).toEqual(["Gate passed", "Gate failed", "Color switch"]);
+        }
+        const annotations = (dashboards.service as unknown as Json).annotations.list;
+        expect(annotations[1].expr).toBe('(launchpad_smoke_gate_passed{job="launchpad-smoke-gate"} == 0) and on (service, color) (changes(launchpad_smoke_gate_last_run_timestamp_seconds{job="launchpad-smoke-gate"}[2m]) > 0)');
+    });
+
+    it("fix what the issue found: in-flight requests, CPU and memory joined to the color, 0 rather than No data, storage percent of the allocated size", () => {
+        const exprs = (key: string, id: number): string[] =>
+            (((dashboards[key].panels ?? []) as Panel[]).find((p) => p.id === id)?.targets ?? []).map((t) => t.expr ?? "");
+        const sel = 'namespace="$namespace", service="$service", color=~"$color"';
+        expect(exprs("service", 5)).toEqual([`sum by (color) (http_requests_in_flight{${sel}}) or on() vector(0)`]);
+        const join = 'on (namespace, pod) group_left (label_color) max by (namespace, pod, label_color) (kube_pod_labels{namespace="$namespace", label_app="$service", label_color=~"$color"})';
+        expect(exprs("service", 4)).toEqual([`sum by (label_color) (rate(container_cpu_usage_seconds_total{namespace="$namespace", container!="", container!="POD"}[$__rate_interval]) * ${join})`]);
+        expect(exprs("service", 6)).toEqual([`sum by (label_color) (container_memory_working_set_bytes{namespace="$namespace", container!="", container!="POD"} * ${join})`]);
+        const all = `rate(http_requests_total{${sel}}[$__rate_interval])`;
+        expect(exprs("service", 2)).toEqual([`(sum by (color) (rate(http_requests_total{${sel}, code=~"5.."}[$__rate_interval])) or sum by (color) (${all}) * 0) / sum by (color) (${all})`]);
+        expect(exprs("database", 3)[0]).toBe('min by (db_instance) (launchpad_rds_free_storage_bytes{job="launchpad-dr-metrics", db_instance="launchpad-production-db"} / launchpad_rds_allocated_storage_bytes{job="launchpad-dr-metrics", db_instance="launchpad-production-db"}) * 100');
+        // Without cAdvisor (an existing cluster that does not declare it) there is no CPU or memory panel.
+        const bare = stackDashboards({ ...dashboardContext(config, "production"), containerMetrics: false });
+        expect(((bare.service.panels ?? []) as Panel[]).map((p) => p.id).sort()).toEqual([1, 2, 3, 5, 7, 8]);
+    });
+
     it("point every runbook link at a section of docs/runbooks/alerts.md", () => {
         const doc = readFileSync(join(REPO_ROOT, "docs", "runbooks", "alerts.md"), "utf8");
         const anchors = [...doc.matchAll(/^## (\w+)$/gm)].map((m) => `docs/runbooks/alerts.md#${m[1].toLowerCase()}`);
@@ -211,6 +238,18 @@ describe("the Observability component under the plan engine", () => {
         expect(input(named(plan, "launchpad-production-observability-maintenance"), "intervals")).toEqual([{ weekdays: ["sunday"], times: [{ start: "04:00", end: "05:00" }], location: "UTC" }]);
         expect(plan.outputs.pushgatewayUrl).toBe("http://pushgateway.launchpad-production.svc.cluster.local:9091");
         expect(JSON.stringify(plan)).not.toContain(SECRET_PLACEHOLDER);
+    });
+
+    it("kube-state-metrics exports the pods' app and color labels: the per-color CPU and memory panels join through kube_pod_labels", async () => {
+        const plan = await planStack("production");
+        const release = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => input(r, "chart") === "kube-state-metrics");
+        expect(input(release as NonNullable<typeof release>, "values.metricLabelsAllowlist")).toEqual([
+            "deployments=[app,color,launchpad.dev/role]",
+            "pods=[app,color]",
+            "services=[launchpad.dev/role]",
+            "cronjobs=[*]",
+            "jobs=[*]",
+        ]);
     });
 
     it("the Pushgateway saves its metrics to a file on its volume: --persistence.file under the chart's persistentVolume.mountPath", async () => {
