@@ -221,6 +221,8 @@ export class BackupPlan extends pulumi.ComponentResource {
     public readonly selectionTagKey: string;
     public readonly selectionTagValue: string;
     public readonly restoreTestingPlanName: pulumi.Output<string>;
+    /** The drill's restore testing plan: scripts/db/dr-metrics.sh lists its restore jobs. */
+    public readonly restoreTestingPlanArn: pulumi.Output<string>;
 
     constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:backup-plan:BackupPlan", name, {}, opts);
@@ -319,6 +321,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         this.selectionTagKey = BACKUP_PLAN_TAG_KEY;
         this.selectionTagValue = planName;
         this.restoreTestingPlanName = drill.name;
+        this.restoreTestingPlanArn = drill.arn;
         this.registerOutputs({
             vaultName: this.vaultName,
             vaultArn: this.vaultArn,
@@ -330,6 +333,7 @@ export class BackupPlan extends pulumi.ComponentResource {
             selectionTagKey: this.selectionTagKey,
             selectionTagValue: this.selectionTagValue,
             restoreTestingPlanName: this.restoreTestingPlanName,
+            restoreTestingPlanArn: this.restoreTestingPlanArn,
         });
     }
 }

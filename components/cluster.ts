@@ -393,5 +393,5 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
 export function clusterProvides(config: EksClusterConfig | ExistingClusterConfig): ClusterProvides {
     return config.mode === "existing"
         ? config.provides
-        : { ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false };
+        : { ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false, containerMetrics: false };
 }

@@ -249,6 +249,12 @@ export class Environment extends pulumi.ComponentResource {
             oidcProviderArn: placement.oidcProviderArn,
             oidcIssuerUrl: placement.oidcIssuerUrl,
             pushgatewayUrl: this.observability.pushgatewayUrl,
+            recoveryMetrics: {
+                dbInstanceIdentifier: database.instanceIdentifier,
+                dbInstanceArn: database.arn,
+                restoreTestingPlanArn: plan.restoreTestingPlanArn,
+                dr: database.drReplicationArn !== undefined ? { region: config.drRegion, backupsArn: database.drReplicationArn } : undefined,
+            },
         }, child);
         return { database, storage, plan, logicalBackup };
     }

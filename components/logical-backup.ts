@@ -34,7 +34,7 @@ type ConnectionSecretKey = (typeof CONNECTION_SECRET_KEYS)[number];
 
 /** Where the scripts live in the repository. */
 export const SCRIPTS_DIR = join(__dirname, "..", "scripts", "db");
-export const SCRIPT_FILES = ["lib.sh", "dump.sh", "verify.sh"] as const;
+export const SCRIPT_FILES = ["lib.sh", "dump.sh", "verify.sh", "dr-metrics.sh"] as const;
 
 /** The AWS CLI image of the upload and fetch phases, pinned. */
 export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
@@ -98,6 +98,41 @@ export interface LogicalBackupArgs {
      * @default - no metrics are pushed; kube-state-metrics still shows the jobs' state
      */
     readonly pushgatewayUrl?: pulumi.Input<string>;
+    /**
+     * What the recovery metrics job (scripts/db/dr-metrics.sh) reads. Given with `pushgatewayUrl`,
+     * a CronJob pushes the point-in-time recovery lag, the DR copy's lag, the storage allocated and
+     * free, and the last restore drill's result and duration every `RECOVERY_METRICS_SCHEDULE`.
+     * @default - no recovery metrics job: the RPO, drill and storage alerts have no data
+     */
+    readonly recoveryMetrics?: RecoveryMetricsTargets;
+}
+
+/** The AWS objects the recovery metrics job reads. */
+export interface RecoveryMetricsTargets {
+    readonly dbInstanceIdentifier: pulumi.Input<string>;
+    readonly dbInstanceArn: pulumi.Input<string>;
+    readonly restoreTestingPlanArn: pulumi.Input<string>;
+    /** The automated backups replicated to the DR region. @default - not replicated: no DR lag */
+    readonly dr?: { readonly region: string; readonly backupsArn: pulumi.Input<string> };
+}
+
+/** Every five minutes: RDS uploads transaction logs every five minutes, finer shows nothing new. */
+export const RECOVERY_METRICS_SCHEDULE = "*/5 * * * *";
+
+/**
+ * The recovery metrics job may only describe this instance and its replicated backups. CloudWatch's
+ * GetMetricStatistics and AWS Backup's ListRestoreJobs take no resource-level permission (the
+ * Service Authorization Reference lists no resource type for them), hence `*`.
+ */
+export function recoveryMetricsPolicy(dbInstanceArn: string, drBackupsArn: string | undefined): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: [dbInstanceArn] },
+            ...(drBackupsArn !== undefined ? [{ Effect: "Allow", Action: ["rds:DescribeDBInstanceAutomatedBackups"], Resource: [drBackupsArn] }] : []),
+            { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"], Resource: ["*"] },
+        ],
+    };
 }
 
 /**
@@ -207,6 +242,8 @@ export class LogicalBackup extends pulumi.ComponentResource {
     public readonly verifyCronJobName: pulumi.Output<string>;
     public readonly dumpRoleArn: pulumi.Output<string>;
     public readonly verifyRoleArn: pulumi.Output<string>;
+    /** Undefined without `recoveryMetrics` and `pushgatewayUrl`. */
+    public readonly recoveryMetricsCronJobName: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: LogicalBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:backup:LogicalBackup", name, {}, opts);
@@ -287,6 +324,10 @@ export class LogicalBackup extends pulumi.ComponentResource {
             }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "verify" }),
         }, k8sOpts);
 
+        this.recoveryMetricsCronJobName = args.recoveryMetrics !== undefined && args.pushgatewayUrl !== undefined
+            ? this.createRecoveryMetrics(name, args, args.recoveryMetrics, args.pushgatewayUrl, scripts.metadata.name, labels)
+            : undefined;
+
         this.dumpCronJobName = dump.metadata.name;
         this.verifyCronJobName = verify.metadata.name;
         this.dumpRoleArn = dumpId.role.arn;
@@ -296,6 +337,46 @@ export class LogicalBackup extends pulumi.ComponentResource {
             verifyCronJobName: this.verifyCronJobName,
             dumpRoleArn: this.dumpRoleArn,
             verifyRoleArn: this.verifyRoleArn,
+            recoveryMetricsCronJobName: this.recoveryMetricsCronJobName,
         });
+    }
+
+    /** The recovery metrics CronJob, under its own read-only role. */
+    private createRecoveryMetrics(
+        name: string,
+        args: LogicalBackupArgs,
+        targets: RecoveryMetricsTargets,
+        pushgatewayUrl: pulumi.Input<string>,
+        scripts: pulumi.Input<string>,
+        labels: Record<string, string>,
+    ): pulumi.Output<string> {
+        const { serviceAccount } = serviceAccountWithRole(this, `${name}-recovery-metrics`, {
+            oidcProviderArn: args.oidcProviderArn,
+            oidcIssuerUrl: args.oidcIssuerUrl,
+            namespace: args.namespace,
+            serviceAccountName: `${name}-recovery-metrics`,
+            inlinePolicy: pulumi.all([targets.dbInstanceArn, targets.dr?.backupsArn]).apply(([db, dr]) => JSON.stringify(recoveryMetricsPolicy(db, dr))),
+            labels,
+            tags: args.tags,
+            k8sProvider: args.k8sProvider,
+        });
+        const env: k8s.types.input.core.v1.EnvVar[] = [
+            { name: "AWS_REGION", value: args.region },
+            { name: "DB_INSTANCE_ID", value: targets.dbInstanceIdentifier },
+            { name: "RESTORE_TESTING_PLAN_ARN", value: targets.restoreTestingPlanArn },
+            ...(targets.dr !== undefined ? [{ name: "DR_REGION", value: targets.dr.region }, { name: "DR_BACKUPS_ARN", value: targets.dr.backupsArn }] : []),
+            { name: "PUSHGATEWAY_URL", value: pushgatewayUrl },
+        ];
+        const job = new k8s.batch.v1.CronJob(`${name}-recovery-metrics`, {
+            metadata: { namespace: args.namespace, labels },
+            spec: cronJobSpec({
+                schedule: RECOVERY_METRICS_SCHEDULE,
+                serviceAccountName: serviceAccount.metadata.name,
+                activeDeadlineSeconds: 240,
+                initContainers: [],
+                containers: [container("recovery-metrics", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dr-metrics.sh"], env, { cpu: "50m", memory: "128Mi" })],
+            }, scripts, { ...labels, "app.kubernetes.io/component": "recovery-metrics" }),
+        }, { parent: this, provider: args.k8sProvider });
+        return job.metadata.name;
     }
 }

@@ -18,16 +18,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import type { ContactPointsConfig, MaintenanceWindow, ObservabilityConfig } from "../config";
-import { grafanaUids, stackDashboards, toConfigJson } from "../dashboards";
+import { alertPanel, grafanaUids, stackDashboards, toConfigJson } from "../dashboards";
 import { childTags, type Tags } from "../lib/tags";
 import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
-
-/** `nobody`, the user both exporters' images run as. */
-const NOBODY = 65534;
 import { alertGroups, type AlertContext } from "../observability/alerts";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { accessEntryPrincipal, EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeConfiguration } from "../observability/scrape-config";
+
+/** `nobody`, the user both exporters' images run as. */
+const NOBODY = 65534;
 
 /** Pinned charts of the prometheus-community repository. */
 export const CHARTS = {
@@ -69,7 +69,14 @@ export function pushgatewayUrl(namespace: string): string {
 export function kubeStateMetricsValues(scrapeAnnotations: boolean): Record<string, unknown> {
     return {
         fullnameOverride: EXPORTER_SERVICES.kubeStateMetrics,
-        metricLabelsAllowlist: [`deployments=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`, `services=[${ROLE_LABEL}]`, "cronjobs=[*]", "jobs=[*]"],
+        // Pods' app and color: the per-color CPU and memory panels join cAdvisor's series through kube_pod_labels.
+        metricLabelsAllowlist: [
+            `deployments=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`,
+            `pods=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color}]`,
+            `services=[${ROLE_LABEL}]`,
+            "cronjobs=[*]",
+            "jobs=[*]",
+        ],
         securityContext: restrictedPod({ uid: NOBODY, fsGroup: NOBODY }),
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
@@ -257,7 +264,9 @@ export class Observability extends pulumi.ComponentResource {
             metrics: args.config.metrics,
             thresholds: args.config.thresholds,
             dbInstanceIdentifier: args.alerts.data?.dbInstanceIdentifier,
-        }, args.alerts.data?.allocatedStorageGb);
+            containerMetrics: args.alerts.containerMetrics,
+            drReplication: args.alerts.data?.drReplication ?? false,
+        });
         for (const [key, d] of Object.entries(dashboards)) {
             new grafana.oss.Dashboard(`${name}-dashboard-${key}`, { folder: folder.uid, configJson: toConfigJson(d), overwrite: true }, gOpts);
         }
@@ -267,8 +276,7 @@ export class Observability extends pulumi.ComponentResource {
             stack,
             folderUid: uids.folder,
             prometheusUid: uids.prometheus,
-            cloudwatchUid: hasData ? uids.cloudwatch : undefined,
-            region: args.region,
+            panelOf: (alertName) => alertPanel(stack, alertName),
         }).forEach((group, i) => {
             new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, gOpts);
         });

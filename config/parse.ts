@@ -93,6 +93,7 @@ export interface ClusterProvides {
     readonly storageClasses: readonly string[];
     readonly defaultStorageClass: boolean;
     readonly metricsApi: boolean;
+    readonly containerMetrics: boolean;
 }
 
 /** An existing cluster's VPC: where Launchpad puts the database, its backups and drills. */
@@ -164,6 +165,10 @@ export interface AppMetricsConfig {
     readonly requestsTotal: string;
     readonly requestDurationSeconds: string;
     readonly dbConnectionErrorsTotal: string;
+    readonly requestsInFlight: string;
+    readonly dbPoolConnectionsInUse: string;
+    readonly dbPoolConnectionsMax: string;
+    readonly queueDepth: string;
     readonly statusLabel: string;
     readonly routeLabel: string;
     readonly serviceLabel: string;
@@ -176,7 +181,10 @@ export interface ThresholdsConfig {
     readonly freeStoragePercent: number;
     /** Prometheus duration text, e.g. "26h". */
     readonly backupMaxAge: string;
+    /** The recovery time objective. */
     readonly restoreMaxDuration: string;
+    /** The recovery point objective. */
+    readonly rpoTarget: string;
     readonly sloObjective: number;
     readonly sloWindow: string;
 }

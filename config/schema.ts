@@ -119,6 +119,8 @@ export const clusterProvidesSchema = z.strictObject({
     defaultStorageClass: z.boolean().default(false),
     /** The resource metrics API (metrics-server or equivalent) serves HPAs. */
     metricsApi: z.boolean().default(false),
+    /** The team's Prometheus scrapes the kubelets' cAdvisor (`container_*` metrics): the CPU and memory panels need it. */
+    containerMetrics: z.boolean().default(false),
 });
 
 export const ENDPOINT_ACCESS = ["private", "public"] as const;
@@ -245,6 +247,14 @@ export const appMetricsSchema = z.strictObject({
     requestDurationSeconds: metricName("http_request_duration_seconds"),
     /** Counter the application increments when it cannot connect to its database. */
     dbConnectionErrorsTotal: metricName("db_connection_errors_total"),
+    /** Gauge of requests being served right now. */
+    requestsInFlight: metricName("http_requests_in_flight"),
+    /** Gauge of the database pool's connections in use. */
+    dbPoolConnectionsInUse: metricName("db_pool_connections_in_use"),
+    /** Gauge of the database pool's maximum size. */
+    dbPoolConnectionsMax: metricName("db_pool_connections_max"),
+    /** Gauge of jobs waiting in the application's queue(s), labelled `queue`. */
+    queueDepth: metricName("queue_depth"),
     /** Label holding the numeric HTTP status. */
     statusLabel: labelName("code"),
     /** Label holding the route (path template). */
@@ -267,6 +277,8 @@ export const thresholdsSchema = z.strictObject({
     backupMaxAge: duration("26h").default("26h"),
     /** A restore check slower than this misses the recovery time objective. */
     restoreMaxDuration: duration("1h").default("1h"),
+    /** Recovery point objective: a point-in-time recovery lag (or the DR region's) above this alerts. */
+    rpoTarget: duration("15m").default("15m"),
     /** Availability objective of the service, 0 < x < 1. */
     sloObjective: z.number().gt(0).lt(1).default(0.999),
     /** The period the objective is measured over. */

@@ -1,50 +1,87 @@
 /**
  * Backups and DR: the age of the newest backup per tier, whether the last backup and restore check
- * runs failed, restore checks and drills against the RTO target, and the point-in-time lag against
- * the RPO target.
+ * runs failed, restore checks and drills against the RTO target, and the point-in-time and DR
+ * lags against the RPO target.
  */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
-import { PUSH_JOBS } from "../observability/alerts";
+import { durationSeconds } from "../observability/duration";
+import { BACKUP_METRICS, DR_METRICS, PUSH_JOBS, VERIFY_METRICS } from "../observability/catalogue";
 import { cloudwatchTarget, dashboard, grafanaUids, promTarget, stat, timeseries, type DashboardContext } from "./common";
 
-export function backupsDashboard(ctx: DashboardContext): Dashboard {
-    const { stack } = ctx;
-    return dashboard(grafanaUids(stack).dashboards.backups, `Launchpad ${stack}: backups and DR`, stack)
+/** Panel ids, for the alerts' links (dashboards/alert-panels.ts). */
+export const BACKUPS_PANELS = {
+    backupAge: 1,
+    restoreCheckDuration: 2,
+    restoreCheckAge: 3,
+    awsRestoreJobs: 4,
+    awsBackupJobs: 5,
+    backupDuration: 6,
+    lastRuns: 7,
+    recoveryPointLag: 8,
+    drillResult: 9,
+    drillDuration: 10,
+} as const;
+
+export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: string): Dashboard {
+    const { stack, thresholds: t } = ctx;
+    const P = BACKUPS_PANELS;
+    const backup = (metric: string) => `${metric}{job="${PUSH_JOBS.backup}"}`;
+    const verify = (metric: string) => `${metric}{job="${PUSH_JOBS.verify}"}`;
+    const dr = (metric: string) => `${metric}{job="${PUSH_JOBS.dr}", db_instance="${dbInstanceIdentifier}"}`;
+    const rto = durationSeconds(t.restoreMaxDuration);
+    const rpo = durationSeconds(t.rpoTarget);
+    const lag = timeseries(P.recoveryPointLag, `Recovery point lag: point-in-time recovery${ctx.drReplication ? " and the DR region" : ""} (RPO target ${t.rpoTarget})`, "s", 0, 28, 24)
+        .withTarget(promTarget("A", `time() - max by (db_instance) (${dr(DR_METRICS.latestRestorable)})`, "point-in-time recovery"))
+        .withTarget(promTarget("C", `vector(${rpo})`, "RPO target"));
+    if (ctx.drReplication) {
+        lag.withTarget(promTarget("B", `time() - max by (db_instance) (${dr(DR_METRICS.drLatestRestorable)})`, "DR region"));
+    }
+    return dashboard(grafanaUids(stack).dashboards.backups, `Launchpad ${stack}: backups and DR`, stack, ctx.metrics)
         .withPanel(
-            stat(1, "Age of the newest logical backup per tier", "s", 0, 0, 24).withTarget(
-                promTarget(stack, "A", `time() - max by (tier) (launchpad_backup_last_success_timestamp_seconds{job="${PUSH_JOBS.backup}"})`, "{{tier}}"),
+            stat(P.backupAge, "Age of the newest logical backup per tier", "s", 0, 0, 24).withTarget(
+                promTarget("A", `time() - max by (tier) (${backup(BACKUP_METRICS.lastSuccessTimestamp)})`, "{{tier}}"),
             ),
         )
         .withPanel(
-            timeseries(2, `Restore check duration (RTO target ${RTO_TARGET_MINUTES} min)`, "s", 0, 4)
-                .withTarget(promTarget(stack, "A", `max by (database) (launchpad_restore_verify_duration_seconds{job="${PUSH_JOBS.verify}"})`, "{{database}}"))
-                .withTarget(promTarget(stack, "B", `vector(${RTO_TARGET_MINUTES * 60})`, "RTO target")),
+            timeseries(P.restoreCheckDuration, `Restore check duration (RTO target ${t.restoreMaxDuration})`, "s", 0, 4)
+                .withTarget(promTarget("A", `max by (database) (${verify(VERIFY_METRICS.duration)})`, "{{database}}"))
+                .withTarget(promTarget("B", `vector(${rto})`, "RTO target")),
         )
         .withPanel(
-            stat(3, "Time since the last passed restore check", "s", 12, 4, 12).withTarget(
-                promTarget(stack, "A", `time() - max by (database) (launchpad_restore_verify_last_success_timestamp_seconds{job="${PUSH_JOBS.verify}"})`, "{{database}}"),
+            stat(P.restoreCheckAge, "Time since the last passed restore check", "s", 12, 4, 12).withTarget(
+                promTarget("A", `time() - max by (database) (${verify(VERIFY_METRICS.lastSuccessTimestamp)})`, "{{database}}"),
             ),
         )
         .withPanel(
-            stat(7, "Last run: 1 succeeded, 0 failed", "none", 12, 8, 12)
-                .withTarget(promTarget(stack, "A", `min by (tier) (launchpad_backup_last_run_success{job="${PUSH_JOBS.backup}"})`, "backup {{tier}}"))
-                .withTarget(promTarget(stack, "B", `min by (database) (launchpad_restore_verify_last_run_success{job="${PUSH_JOBS.verify}"})`, "restore check {{database}}")),
+            stat(P.lastRuns, "Last run: 1 succeeded, 0 failed", "none", 12, 8, 12)
+                .withTarget(promTarget("A", `min by (tier) (${backup(BACKUP_METRICS.lastRunSuccess)})`, "backup {{tier}}"))
+                .withTarget(promTarget("B", `min by (database) (${verify(VERIFY_METRICS.lastRunSuccess)})`, "restore check {{database}}")),
         )
         .withPanel(
-            timeseries(4, "AWS Backup restore jobs (drills included): completed and failed", "short", 0, 12)
+            timeseries(P.awsRestoreJobs, "AWS Backup restore jobs (drills included): completed and failed", "short", 0, 12)
                 .withTarget(cloudwatchTarget(ctx, "A", "AWS/Backup", "NumberOfRestoreJobsCompleted", { ResourceType: "RDS" }, "Sum"))
                 .withTarget(cloudwatchTarget(ctx, "B", "AWS/Backup", "NumberOfRestoreJobsFailed", { ResourceType: "RDS" }, "Sum")),
         )
         .withPanel(
-            timeseries(5, "AWS Backup jobs: completed and failed", "short", 12, 12)
+            timeseries(P.awsBackupJobs, "AWS Backup jobs: completed and failed", "short", 12, 12)
                 .withTarget(cloudwatchTarget(ctx, "A", "AWS/Backup", "NumberOfBackupJobsCompleted", { ResourceType: "RDS" }, "Sum"))
                 .withTarget(cloudwatchTarget(ctx, "B", "AWS/Backup", "NumberOfBackupJobsFailed", { ResourceType: "RDS" }, "Sum")),
         )
         .withPanel(
-            timeseries(6, `Logical backup duration per tier (RPO target ${RPO_TARGET_MINUTES} min is met by point-in-time recovery)`, "s", 0, 20, 24).withTarget(
-                promTarget(stack, "A", `max by (tier) (launchpad_backup_duration_seconds{job="${PUSH_JOBS.backup}"})`, "{{tier}}"),
+            timeseries(P.backupDuration, "Logical backup duration per tier", "s", 0, 20, 24).withTarget(
+                promTarget("A", `max by (tier) (${backup(BACKUP_METRICS.duration)})`, "{{tier}}"),
             ),
+        )
+        .withPanel(lag)
+        .withPanel(
+            stat(P.drillResult, "Last AWS Backup restore drill: 1 completed, 0 failed", "none", 0, 36, 12)
+                .withTarget(promTarget("A", `min by (db_instance) (${dr(DR_METRICS.drillLastRunSuccess)})`, "drill"))
+                .withTarget(promTarget("B", `time() - max by (db_instance) (${dr(DR_METRICS.drillLastCompletionTimestamp)})`, "seconds since")),
+        )
+        .withPanel(
+            timeseries(P.drillDuration, `Restore drill duration (RTO target ${t.restoreMaxDuration})`, "s", 12, 36)
+                .withTarget(promTarget("A", `max by (db_instance) (${dr(DR_METRICS.drillDuration)})`, "drill"))
+                .withTarget(promTarget("B", `vector(${rto})`, "RTO target")),
         )
         .build();
 }

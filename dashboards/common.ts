@@ -2,12 +2,20 @@
  * What every Launchpad dashboard shares: the data sources by fixed uid, panel sizes, the one way
  * to make a PromQL or CloudWatch target (each with its `refId`: the SDK sets none), and fixed uids.
  */
-import { DashboardBuilder, type Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
+import {
+    AnnotationQueryBuilder,
+    DashboardBuilder,
+    DatasourceVariableBuilder,
+    QueryVariableBuilder,
+    VariableRefresh,
+    type Dashboard,
+} from "@grafana/grafana-foundation-sdk/dashboard";
 import { MetricsQueryBuilder } from "@grafana/grafana-foundation-sdk/cloudwatch";
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
 import type { AppMetricsConfig, ThresholdsConfig } from "../config";
+import { PUSH_JOBS, SMOKE_METRICS } from "../observability/catalogue";
 
 /** Fixed uids of a stack's Grafana objects, so dashboards and rules can name them. */
 export function grafanaUids(stack: string) {
@@ -31,14 +39,71 @@ export interface DashboardContext {
     readonly thresholds: ThresholdsConfig;
     /** The RDS instance, where the stack has one. */
     readonly dbInstanceIdentifier?: string;
+    /** cAdvisor is scraped: the CPU and memory panels exist. */
+    readonly containerMetrics: boolean;
+    /** Automated backups are replicated to the DR region: the DR lag is plotted. */
+    readonly drReplication: boolean;
 }
 
-export const prometheusRef = (stack: string) => ({ type: "prometheus", uid: grafanaUids(stack).prometheus });
 export const cloudwatchRef = (stack: string) => ({ type: "cloudwatch", uid: grafanaUids(stack).cloudwatch });
 
-/** A PromQL target with its refId and data source. */
-export function promTarget(stack: string, refId: string, expr: string, legend: string): DataqueryBuilder {
-    return new DataqueryBuilder().refId(refId).datasource(prometheusRef(stack)).expr(expr).legendFormat(legend).range();
+/** What panels query: the `$datasource` variable, which defaults to the stack's Prometheus. */
+export const DATASOURCE_VARIABLE = { type: "prometheus", uid: "${datasource}" } as const;
+
+/** A PromQL target with its refId, on the `$datasource` variable. */
+export function promTarget(refId: string, expr: string, legend: string): DataqueryBuilder {
+    return new DataqueryBuilder().refId(refId).datasource(DATASOURCE_VARIABLE).expr(expr).legendFormat(legend).range();
+}
+
+/** The application's label selector for the chosen namespace, service and colors. */
+export function appSelector(m: AppMetricsConfig): string {
+    return `namespace="$namespace", ${m.serviceLabel}="$service", ${m.colorLabel}=~"$color"`;
+}
+
+/**
+ * The `$datasource` (any Prometheus, the stack's by default), `$namespace`, `$service` and `$color`
+ * variables, each read from the application's request counter.
+ */
+export function variables(stack: string, m: AppMetricsConfig): (DatasourceVariableBuilder | QueryVariableBuilder)[] {
+    const query = (name: string, label: string, expr: string) =>
+        new QueryVariableBuilder(name).label(label).datasource(DATASOURCE_VARIABLE).query(expr).refresh(VariableRefresh.OnTimeRangeChanged);
+    return [
+        new DatasourceVariableBuilder("datasource").label("Data source").type("prometheus")
+            .current({ text: `Launchpad ${stack} Prometheus`, value: grafanaUids(stack).prometheus }),
+        query("namespace", "Namespace", `label_values(${m.requestsTotal}, namespace)`),
+        query("service", "Service", `label_values(${m.requestsTotal}{namespace="$namespace"}, ${m.serviceLabel})`),
+        query("color", "Color", `label_values(${m.requestsTotal}{namespace="$namespace", ${m.serviceLabel}="$service"}, ${m.colorLabel})`)
+            .multi(true).includeAll(true).allValue(".*"),
+    ];
+}
+
+/** Traffic share of each color of each service. */
+export function trafficShare(m: AppMetricsConfig, window: string, offset = ""): string {
+    const rate = `rate(${m.requestsTotal}{namespace="$namespace"}[${window}]${offset})`;
+    return `sum by (${m.serviceLabel}, ${m.colorLabel}) (${rate}) / on (${m.serviceLabel}) group_left sum by (${m.serviceLabel}) (${rate})`;
+}
+
+/**
+ * Annotations: each gate verdict (a new `last_run_timestamp` of the smoke gate's push, passed or
+ * failed) and each color switch (a color taking most of a service's traffic, which it did not
+ * five minutes earlier: the live Service's selector is all that moves, and nothing exports it).
+ */
+export function deliveryAnnotations(m: AppMetricsConfig): AnnotationQueryBuilder[] {
+    const gate = (metric: string) => `${metric}{job="${PUSH_JOBS.smoke}"}`;
+    const verdict = (passed: 0 | 1) =>
+        `(${gate(SMOKE_METRICS.passed)} == ${passed}) and on (service, color) (changes(${gate(SMOKE_METRICS.lastRunTimestamp)}[2m]) > 0)`;
+    const annotation = (name: string, color: string, expr: string, title: string) =>
+        new AnnotationQueryBuilder().name(name).datasource(DATASOURCE_VARIABLE).enable(true).iconColor(color).expr(expr).titleFormat(title).step("60s");
+    return [
+        annotation("Gate passed", "green", verdict(1), "Gate passed: {{service}} {{color}}"),
+        annotation("Gate failed", "red", verdict(0), "Gate failed: {{service}} {{color}}"),
+        annotation(
+            "Color switch",
+            "blue",
+            `(${trafficShare(m, "2m")} > 0.5) unless (${trafficShare(m, "2m", " offset 5m")} > 0.5)`,
+            `Switch: {{${m.serviceLabel}}} to {{${m.colorLabel}}}`,
+        ),
+    ];
 }
 
 /** A CloudWatch metric target with its refId and data source. */
@@ -65,9 +130,16 @@ export function stat(id: number, title: string, unit: string, x: number, y: numb
     return new StatPanel().id(id).title(title).unit(unit).gridPos({ x, y, w, h: 4 });
 }
 
-/** A dashboard with the shared defaults: UTC, last 6 hours, refresh every minute, tagged launchpad. */
-export function dashboard(uid: string, title: string, stack: string): DashboardBuilder {
-    return new DashboardBuilder(title).uid(uid).tags(["launchpad", stack]).timezone("utc").time({ from: "now-6h", to: "now" }).refresh("1m").readonly();
+/**
+ * A dashboard with the shared defaults: UTC, last 6 hours, refresh every minute, tagged launchpad,
+ * the data source, namespace, service and color variables, and the delivery annotations.
+ */
+export function dashboard(uid: string, title: string, stack: string, m: AppMetricsConfig): DashboardBuilder {
+    const d = new DashboardBuilder(title).uid(uid).tags(["launchpad", stack]).timezone("utc").time({ from: "now-6h", to: "now" }).refresh("1m").readonly();
+    for (const v of variables(stack, m)) {
+        d.withVariable(v);
+    }
+    return d.annotations(deliveryAnnotations(m));
 }
 
 /** The JSON the Grafana provider takes (`configJson`). */

@@ -1,23 +1,33 @@
-/** The database, from CloudWatch (AWS/RDS): CPU, connections, free storage percent, latency, replica lag. */
+/**
+ * The database: CPU, connections, latency and replica lag from CloudWatch (AWS/RDS); free storage
+ * in percent of what is allocated now, from scripts/db/dr-metrics.sh's push (the same series the
+ * storage alert reads, so the panel and the alert cannot disagree).
+ */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { cloudwatchTarget, dashboard, grafanaUids, timeseries, type DashboardContext } from "./common";
+import { DR_METRICS, PUSH_JOBS } from "../observability/catalogue";
+import { cloudwatchTarget, dashboard, grafanaUids, promTarget, timeseries, type DashboardContext } from "./common";
 
-export function databaseDashboard(ctx: DashboardContext, allocatedStorageGb: number): Dashboard {
-    const id = ctx.dbInstanceIdentifier ?? "";
+/** Panel ids, for the alerts' links (dashboards/alert-panels.ts). */
+export const DATABASE_PANELS = { cpu: 1, connections: 2, freeStorage: 3, latency: 4, replicaLag: 5 } as const;
+
+export function databaseDashboard(ctx: DashboardContext, dbInstanceIdentifier: string): Dashboard {
+    const id = dbInstanceIdentifier;
+    const P = DATABASE_PANELS;
     const rds = (refId: string, metric: string, statistic = "Average") => cloudwatchTarget(ctx, refId, "AWS/RDS", metric, { DBInstanceIdentifier: id }, statistic);
-    return dashboard(grafanaUids(ctx.stack).dashboards.database, `Launchpad ${ctx.stack}: database`, ctx.stack)
-        .withPanel(timeseries(1, "CPU utilization", "percent", 0, 0).withTarget(rds("A", "CPUUtilization")))
-        .withPanel(timeseries(2, "Connections", "short", 12, 0).withTarget(rds("A", "DatabaseConnections")))
+    const dr = (metric: string) => `${metric}{job="${PUSH_JOBS.dr}", db_instance="${id}"}`;
+    return dashboard(grafanaUids(ctx.stack).dashboards.database, `Launchpad ${ctx.stack}: database`, ctx.stack, ctx.metrics)
+        .withPanel(timeseries(P.cpu, "CPU utilization", "percent", 0, 0).withTarget(rds("A", "CPUUtilization")))
+        .withPanel(timeseries(P.connections, "Connections", "short", 12, 0).withTarget(rds("A", "DatabaseConnections")))
         .withPanel(
-            timeseries(3, `Free storage, percent of ${allocatedStorageGb} GiB allocated`, "percent", 0, 8)
-                .withTarget(rds("A", "FreeStorageSpace", "Minimum").hide(true))
-                .withTarget(cloudwatchTarget(ctx, "B", "AWS/RDS", "FreeStorageSpace", { DBInstanceIdentifier: id }, "Minimum").expression(`A / ${allocatedStorageGb * 2 ** 30} * 100`).id("b")),
+            timeseries(P.freeStorage, `Free storage, percent of the allocated storage (alert below ${ctx.thresholds.freeStoragePercent}%)`, "percent", 0, 8)
+                .withTarget(promTarget("A", `min by (db_instance) (${dr(DR_METRICS.freeStorage)} / ${dr(DR_METRICS.allocatedStorage)}) * 100`, "free %"))
+                .withTarget(promTarget("B", `max by (db_instance) (${dr(DR_METRICS.allocatedStorage)})`, "allocated bytes").hide(true)),
         )
         .withPanel(
-            timeseries(4, "Read / write latency", "s", 12, 8)
+            timeseries(P.latency, "Read / write latency", "s", 12, 8)
                 .withTarget(rds("A", "ReadLatency"))
                 .withTarget(rds("B", "WriteLatency")),
         )
-        .withPanel(timeseries(5, "Replica lag", "s", 0, 16).withTarget(rds("A", "ReplicaLag", "Maximum")))
+        .withPanel(timeseries(P.replicaLag, "Replica lag", "s", 0, 16).withTarget(rds("A", "ReplicaLag", "Maximum")))
         .build();
 }

@@ -7,12 +7,13 @@ import { databaseDashboard } from "./database";
 import { serviceOverview } from "./service-overview";
 
 export { grafanaUids, toConfigJson, type DashboardContext } from "./common";
+export { alertPanel } from "./alert-panels";
 
-export function stackDashboards(ctx: DashboardContext, allocatedStorageGb?: number): Record<string, Dashboard> {
+export function stackDashboards(ctx: DashboardContext): Record<string, Dashboard> {
     const out: Record<string, Dashboard> = { service: serviceOverview(ctx), "blue-green": blueGreen(ctx) };
-    if (ctx.dbInstanceIdentifier !== undefined && allocatedStorageGb !== undefined) {
-        out.database = databaseDashboard(ctx, allocatedStorageGb);
-        out.backups = backupsDashboard(ctx);
+    if (ctx.dbInstanceIdentifier !== undefined) {
+        out.database = databaseDashboard(ctx, ctx.dbInstanceIdentifier);
+        out.backups = backupsDashboard(ctx, ctx.dbInstanceIdentifier);
     }
     return out;
 }

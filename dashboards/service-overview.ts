@@ -1,43 +1,72 @@
-/** Service overview, one service at a time (`service` variable): traffic, errors, latency by color, saturation. */
-import { QueryVariableBuilder, VariableRefresh, type Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { dashboard, grafanaUids, promTarget, prometheusRef, timeseries, type DashboardContext } from "./common";
+/**
+ * Service overview, one service at a time (`$service`, `$color`): traffic, errors, latency, and
+ * saturation per color (CPU, memory, requests in flight, database pool, queue depth).
+ */
+import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
+import { SELECTOR_LABELS } from "../lib/delivery";
+import { CADVISOR_METRICS, KSM_METRICS } from "../observability/catalogue";
+import { ksmName } from "./blue-green";
+import { appSelector, dashboard, grafanaUids, promTarget, timeseries, type DashboardContext } from "./common";
+
+/** Panel ids, for the alerts' links (dashboards/alert-panels.ts). */
+export const SERVICE_PANELS = { requestRate: 1, errorRatio: 2, latency: 3, cpu: 4, inFlight: 5, memory: 6, database: 7, queue: 8 } as const;
+
+/**
+ * A cAdvisor metric per color: cAdvisor has no `color` label, so each container series is joined
+ * through kube-state-metrics' `kube_pod_labels` (pod labels allowed in `metricLabelsAllowlist`).
+ */
+export function perColor(metric: string, rate: boolean): string {
+    const color = ksmName("label", SELECTOR_LABELS.color);
+    const app = ksmName("label", SELECTOR_LABELS.app);
+    const series = `${metric}{namespace="$namespace", container!="", container!="POD"}`;
+    const value = rate ? `rate(${series}[$__rate_interval])` : series;
+    const labels = `max by (namespace, pod, ${color}) (${KSM_METRICS.podLabels}{namespace="$namespace", ${app}="$service", ${color}=~"$color"})`;
+    return `sum by (${color}) (${value} * on (namespace, pod) group_left (${color}) ${labels})`;
+}
 
 export function serviceOverview(ctx: DashboardContext): Dashboard {
     const { metrics: m, stack } = ctx;
-    const sel = `${m.serviceLabel}="$service"`;
+    const sel = appSelector(m);
     const by = m.colorLabel;
+    const P = SERVICE_PANELS;
     const rate = (extra: string) => `rate(${m.requestsTotal}{${sel}${extra}}[$__rate_interval])`;
     const quantile = (q: number) =>
         `histogram_quantile(${q}, sum by (${by}, le) (rate(${m.requestDurationSeconds}_bucket{${sel}}[$__rate_interval])))`;
-    return dashboard(grafanaUids(stack).dashboards.service, `Launchpad ${stack}: service overview`, stack)
-        .withVariable(
-            new QueryVariableBuilder("service")
-                .label("Service")
-                .datasource(prometheusRef(stack))
-                .query(`label_values(${m.requestsTotal}, ${m.serviceLabel})`)
-                .refresh(VariableRefresh.OnTimeRangeChanged),
-        )
-        .withPanel(timeseries(1, "Request rate by color", "reqps", 0, 0).withTarget(promTarget(stack, "A", `sum by (${by}) (${rate("")})`, `{{${by}}}`)))
+    // A healthy color has no 5xx series at all: its zero rate stands in, so the panel shows 0, not "No data".
+    const errors = `(sum by (${by}) (${rate(`, ${m.statusLabel}=~"5.."`)}) or sum by (${by}) (${rate("")}) * 0)`;
+    const color = ksmName("label", SELECTOR_LABELS.color);
+    const d = dashboard(grafanaUids(stack).dashboards.service, `Launchpad ${stack}: service overview`, stack, m)
+        .withPanel(timeseries(P.requestRate, "Request rate by color", "reqps", 0, 0).withTarget(promTarget("A", `sum by (${by}) (${rate("")})`, `{{${by}}}`)))
         .withPanel(
-            timeseries(2, "Error ratio (5xx) by color", "percentunit", 12, 0).withTarget(
-                promTarget(stack, "A", `sum by (${by}) (${rate(`, ${m.statusLabel}=~"5.."`)}) / sum by (${by}) (${rate("")})`, `{{${by}}}`),
+            timeseries(P.errorRatio, "Error ratio (5xx) by color", "percentunit", 12, 0).withTarget(
+                promTarget("A", `${errors} / sum by (${by}) (${rate("")})`, `{{${by}}}`),
             ),
         )
         .withPanel(
-            timeseries(3, "Latency p50 / p95 / p99 by color", "s", 0, 8, 24)
-                .withTarget(promTarget(stack, "A", quantile(0.5), `p50 {{${by}}}`))
-                .withTarget(promTarget(stack, "B", quantile(0.95), `p95 {{${by}}}`))
-                .withTarget(promTarget(stack, "C", quantile(0.99), `p99 {{${by}}}`)),
+            timeseries(P.latency, "Latency p50 / p95 / p99 by color", "s", 0, 8, 24)
+                .withTarget(promTarget("A", quantile(0.5), `p50 {{${by}}}`))
+                .withTarget(promTarget("B", quantile(0.95), `p95 {{${by}}}`))
+                .withTarget(promTarget("C", quantile(0.99), `p99 {{${by}}}`)),
         )
         .withPanel(
-            timeseries(4, "Saturation: CPU of the service's pods, cores", "short", 0, 16).withTarget(
-                promTarget(stack, "A", `sum by (${by}) (rate(container_cpu_usage_seconds_total{container!="", pod=~"$service-.*"}[$__rate_interval]))`, `{{${by}}}`),
+            timeseries(P.inFlight, "Requests in flight by color", "short", 12, 16).withTarget(
+                promTarget("A", `sum by (${by}) (${m.requestsInFlight}{${sel}}) or on() vector(0)`, `{{${by}}}`),
             ),
         )
         .withPanel(
-            timeseries(5, "Saturation: requests in flight by route", "short", 12, 16).withTarget(
-                promTarget(stack, "A", `topk(10, sum by (${m.routeLabel}) (${rate("")}))`, `{{${m.routeLabel}}}`),
-            ),
+            timeseries(P.database, "Database: pool connections in use and maximum, failed connections", "short", 0, 24)
+                .withTarget(promTarget("A", `sum by (${by}) (${m.dbPoolConnectionsInUse}{${sel}}) or on() vector(0)`, `in use {{${by}}}`))
+                .withTarget(promTarget("B", `sum by (${by}) (${m.dbPoolConnectionsMax}{${sel}})`, `max {{${by}}}`))
+                .withTarget(promTarget("C", `sum by (${by}) (increase(${m.dbConnectionErrorsTotal}{${sel}}[$__rate_interval])) or on() vector(0)`, `failed {{${by}}}`)),
         )
-        .build();
+        .withPanel(
+            timeseries(P.queue, "Queue depth", "short", 12, 24).withTarget(
+                promTarget("A", `sum by (queue) (${m.queueDepth}{${sel}}) or on() vector(0)`, "{{queue}}"),
+            ),
+        );
+    if (ctx.containerMetrics) {
+        d.withPanel(timeseries(P.cpu, "CPU by color, cores", "short", 0, 16).withTarget(promTarget("A", perColor(CADVISOR_METRICS.cpuSeconds, true), `{{${color}}}`)))
+            .withPanel(timeseries(P.memory, "Memory (working set) by color", "bytes", 0, 32).withTarget(promTarget("A", perColor(CADVISOR_METRICS.memoryWorkingSet, false), `{{${color}}}`)));
+    }
+    return d.build();
 }

@@ -10,25 +10,12 @@
  */
 import type { LaunchpadConfig, ObservabilityConfig } from "../config";
 import { databaseInstanceIdentifier } from "../components/database";
-import { RTO_TARGET_MINUTES } from "../lib/retention";
+import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
 import { stackIdentifier } from "../lib/stack-name";
+import { BACKUP_METRICS, DR_METRICS, PUSH_JOBS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
 import { cleanNumber, durationSeconds } from "./duration";
 
 export type Severity = "page" | "ticket";
-
-/** The same alert read from CloudWatch, for Grafana's CloudWatch data source. */
-export interface CloudWatchQuery {
-    readonly namespace: string;
-    readonly metricName: string;
-    readonly dimensions: Readonly<Record<string, string>>;
-    readonly statistic: "Minimum" | "Maximum" | "Sum" | "Average";
-    /** Seconds per data point. */
-    readonly period: number;
-    /** How far back Grafana reads, seconds. */
-    readonly lookback: number;
-    /** How Grafana reduces the points read to one value. */
-    readonly reducer: "last" | "max" | "min" | "sum";
-}
 
 export interface AlertDefinition {
     /** Alert name, PascalCase, unique in the stack. */
@@ -46,8 +33,6 @@ export interface AlertDefinition {
     readonly runbookUrl: string;
     /** Grafana's state when the query returns nothing: `Alerting` where silence means something stopped. */
     readonly noData: "OK" | "Alerting";
-    /** Read from CloudWatch in Grafana (the Prometheus file uses YACE's names for the same metric). */
-    readonly cloudwatch?: CloudWatchQuery;
 }
 
 export interface AlertGroup {
@@ -66,8 +51,11 @@ export interface AlertContext {
     readonly data?: {
         readonly dbInstanceIdentifier: string;
         readonly databaseName: string;
-        readonly allocatedStorageGb: number;
+        /** Automated backups are replicated to the DR region (the tier's `replicateBackupsToDr`): their lag is alerted too. */
+        readonly drReplication: boolean;
     };
+    /** cAdvisor is scraped (the managed scraper, or `cluster.provides.containerMetrics`): the CPU and memory panels. */
+    readonly containerMetrics: boolean;
 }
 
 export function alertContext(config: LaunchpadConfig): AlertContext {
@@ -80,14 +68,17 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
             ? {
                   dbInstanceIdentifier: databaseInstanceIdentifier(stackIdentifier(config.project, config.stack), config.database.restore),
                   databaseName: config.database.name,
-                  allocatedStorageGb: config.database.allocatedStorageGb,
+                  drReplication: config.safety.replicateBackupsToDr,
               }
             : undefined,
+        containerMetrics: config.cluster.mode === "eks"
+            ? config.observability.backend.kind === "amp"
+            : config.cluster.provides.containerMetrics,
     };
 }
 
-/** Pushgateway grouping `job` labels, as scripts/db/dump.sh, verify.sh and the smoke runner push them. */
-export const PUSH_JOBS = { backup: "launchpad-db-backup", verify: "launchpad-db-restore-verify", smoke: "launchpad-smoke-gate" } as const;
+/** Pushgateway grouping `job` labels: owned by the producer catalogue. */
+export { PUSH_JOBS } from "./catalogue";
 
 /** The multi-window, multi-burn-rate pairs of the SRE workbook (chapter 5) for a 30-day objective. */
 export const BURN_RATES = {
@@ -186,7 +177,7 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
     const delivery: AlertDefinition[] = [
         {
             name: "LaunchpadSmokeGateFailed",
-            query: `min by (${by}) (launchpad_smoke_gate_passed{job="${PUSH_JOBS.smoke}"})`,
+            query: `min by (${by}) (${SMOKE_METRICS.passed}{job="${PUSH_JOBS.smoke}"})`,
             op: "<",
             threshold: 1,
             for: "1m",
@@ -211,34 +202,61 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
 function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, runbook: (name: string) => string): AlertDefinition[] {
     const t = ctx.observability.thresholds;
     const maxAge = durationSeconds(t.backupMaxAge);
-    const freeBytes = Math.round((t.freeStoragePercent / 100) * data.allocatedStorageGb * 2 ** 30);
     const rto = durationSeconds(t.restoreMaxDuration);
+    const rpo = durationSeconds(t.rpoTarget);
     const db = data.dbInstanceIdentifier;
-    return [
+    const backup = (metric: string, extra = "") => `${metric}{job="${PUSH_JOBS.backup}"${extra}}`;
+    const verify = (metric: string) => `${metric}{job="${PUSH_JOBS.verify}"}`;
+    const dr = (metric: string) => `${metric}{job="${PUSH_JOBS.dr}", db_instance="${db}"}`;
+    const rpoText = `${t.rpoTarget}, the recovery point objective (${RPO_TARGET_MINUTES} minutes by default)`;
+    const rtoText = `${t.restoreMaxDuration}, the recovery time objective (${RTO_TARGET_MINUTES} minutes by default)`;
+    const alerts: AlertDefinition[] = [
         {
+            // In percent of what is allocated now (scripts/db/dr-metrics.sh reads both): after
+            // storage autoscaling the threshold grows with the disk instead of staying at the
+            // initial size's bytes.
             name: "LaunchpadDatabaseStorageLow",
-            query: `min by (dimension_DBInstanceIdentifier) (aws_rds_free_storage_space_minimum{dimension_DBInstanceIdentifier="${db}"})`,
+            query: `min by (db_instance) (${dr(DR_METRICS.freeStorage)} / ${dr(DR_METRICS.allocatedStorage)}) * 100`,
             op: "<",
-            threshold: freeBytes,
+            threshold: t.freeStoragePercent,
             for: "15m",
             severity: "page",
-            summary: `Database ${db} has {{ $value | humanize1024 }}B of storage left`,
-            description: `Free storage of ${db} is below ${t.freeStoragePercent}% of its ${data.allocatedStorageGb} GiB; storage autoscaling may be at its ceiling.`,
+            summary: `Database ${db} has {{ $value | humanize }}% of its allocated storage free`,
+            description: `Free storage of ${db} is below ${t.freeStoragePercent}% of its currently allocated storage; storage autoscaling may be at its ceiling (max allocated storage).`,
             runbookUrl: runbook("LaunchpadDatabaseStorageLow"),
             noData: "OK",
-            cloudwatch: {
-                namespace: "AWS/RDS",
-                metricName: "FreeStorageSpace",
-                dimensions: { DBInstanceIdentifier: db },
-                statistic: "Minimum",
-                period: 300,
-                lookback: 900,
-                reducer: "last",
-            },
         },
         {
+            // The latest restorable time trails the present by about five minutes (RDS uploads the
+            // transaction logs every five minutes); a silent pusher grows the lag too.
+            name: "LaunchpadPitrLagAboveRpo",
+            query: `(time() - max by (db_instance) (${dr(DR_METRICS.latestRestorable)})) or on() vector(time())`,
+            op: ">",
+            threshold: rpo,
+            for: "10m",
+            severity: "page",
+            summary: `Point-in-time recovery of ${db} lags {{ $value | humanizeDuration }} behind`,
+            description: `The latest restorable time of ${db} is older than ${rpoText}, or it was never recorded: a restore now would lose more than that.`,
+            runbookUrl: runbook("LaunchpadPitrLagAboveRpo"),
+            noData: "Alerting",
+        },
+        ...(data.drReplication
+            ? [{
+                  name: "LaunchpadDrBackupLagAboveRpo",
+                  query: `(time() - max by (db_instance) (${dr(DR_METRICS.drLatestRestorable)})) or on() vector(time())`,
+                  op: ">",
+                  threshold: rpo,
+                  for: "30m",
+                  severity: "ticket",
+                  summary: `The DR copy of ${db}'s backups lags {{ $value | humanizeDuration }} behind`,
+                  description: `The latest restorable time of ${db}'s automated backups replicated to the DR region is older than ${rpoText}, or it was never recorded: a restore after losing the region would lose more than that.`,
+                  runbookUrl: runbook("LaunchpadDrBackupLagAboveRpo"),
+                  noData: "Alerting",
+              } satisfies AlertDefinition]
+            : []),
+        {
             name: "LaunchpadBackupStale",
-            query: `(time() - max by (database) (launchpad_backup_last_success_timestamp_seconds{job="${PUSH_JOBS.backup}", tier="daily"})) or on() vector(time())`,
+            query: `(time() - max by (database) (${backup(BACKUP_METRICS.lastSuccessTimestamp, ', tier="daily"')})) or on() vector(time())`,
             op: ">",
             threshold: maxAge,
             for: "10m",
@@ -253,7 +271,7 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             // success. Only the daily group says how the last run went: every run has a daily
             // tier, while a weekly, monthly or yearly group keeps a failure until its next day.
             name: "LaunchpadBackupFailed",
-            query: `min by (database) (launchpad_backup_last_run_success{job="${PUSH_JOBS.backup}", tier="daily"})`,
+            query: `min by (database) (${backup(BACKUP_METRICS.lastRunSuccess, ', tier="daily"')})`,
             op: "<",
             threshold: 1,
             for: "1m",
@@ -265,7 +283,7 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
         },
         {
             name: "LaunchpadRestoreVerifyStale",
-            query: `(time() - max by (database) (launchpad_restore_verify_last_success_timestamp_seconds{job="${PUSH_JOBS.verify}"})) or on() vector(time())`,
+            query: `(time() - max by (database) (${verify(VERIFY_METRICS.lastSuccessTimestamp)})) or on() vector(time())`,
             op: ">",
             threshold: maxAge,
             for: "10m",
@@ -279,7 +297,7 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             // verify.sh POSTs `last_run_success 0` when a check fails (any phase, a signal
             // included); the report of a passed check PUTs 1.
             name: "LaunchpadRestoreVerifyFailed",
-            query: `min by (database) (launchpad_restore_verify_last_run_success{job="${PUSH_JOBS.verify}"})`,
+            query: `min by (database) (${verify(VERIFY_METRICS.lastRunSuccess)})`,
             op: "<",
             threshold: 1,
             for: "1m",
@@ -291,36 +309,42 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
         },
         {
             name: "LaunchpadRestoreSlowerThanRto",
-            query: `max by (database) (launchpad_restore_verify_duration_seconds{job="${PUSH_JOBS.verify}"})`,
+            query: `max by (database) (${verify(VERIFY_METRICS.duration)})`,
             op: ">",
             threshold: rto,
             for: "1m",
             severity: "ticket",
             summary: "Restoring {{ $labels.database }} took {{ $value | humanizeDuration }}",
-            description: `The last passed restore check took longer than ${t.restoreMaxDuration}, the recovery time objective (${RTO_TARGET_MINUTES} minutes by default).`,
+            description: `The last passed restore check took longer than ${rtoText}.`,
             runbookUrl: runbook("LaunchpadRestoreSlowerThanRto"),
             noData: "OK",
         },
         {
+            // AWS Backup's own record of the monthly drill (ListRestoreJobs of the restore testing
+            // plan), read by scripts/db/dr-metrics.sh.
             name: "LaunchpadRestoreDrillFailed",
-            query: `sum(aws_backup_number_of_restore_jobs_failed_sum{dimension_ResourceType="RDS"})`,
-            op: ">",
-            threshold: 0,
-            for: "0m",
+            query: `min by (db_instance) (${dr(DR_METRICS.drillLastRunSuccess)})`,
+            op: "<",
+            threshold: 1,
+            for: "1m",
             severity: "ticket",
-            summary: "An AWS Backup restore of RDS failed ({{ $value | humanize }} failed jobs)",
-            description: "AWS Backup reported a failed RDS restore job: the monthly restore drill (or a manual restore) did not complete.",
+            summary: `The last AWS Backup restore drill of ${db} failed`,
+            description: `The newest finished restore job of ${db}'s restore testing plan ended FAILED or ABORTED: the monthly drill did not restore the database.`,
             runbookUrl: runbook("LaunchpadRestoreDrillFailed"),
             noData: "OK",
-            cloudwatch: {
-                namespace: "AWS/Backup",
-                metricName: "NumberOfRestoreJobsFailed",
-                dimensions: { ResourceType: "RDS" },
-                statistic: "Sum",
-                period: 3600,
-                lookback: 86400,
-                reducer: "sum",
-            },
+        },
+        {
+            name: "LaunchpadRestoreDrillSlowerThanRto",
+            query: `max by (db_instance) (${dr(DR_METRICS.drillDuration)})`,
+            op: ">",
+            threshold: rto,
+            for: "1m",
+            severity: "ticket",
+            summary: `The last AWS Backup restore drill of ${db} took {{ $value | humanizeDuration }}`,
+            description: `The newest completed restore job of ${db}'s restore testing plan took longer than ${rtoText}: restoring the whole instance after a loss would too.`,
+            runbookUrl: runbook("LaunchpadRestoreDrillSlowerThanRto"),
+            noData: "OK",
         },
     ];
+    return alerts;
 }

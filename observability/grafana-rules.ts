@@ -2,7 +2,7 @@
  * The alerts as Grafana-managed rule groups (`grafana.alerting.RuleGroup` args).
  *
  * Each rule is three nodes, as Grafana's own editor builds them: A, the query (PromQL on the
- * stack's Prometheus data source, or a CloudWatch metric); B, a `reduce` expression taking A to
+ * stack's Prometheus data source); B, a `reduce` expression taking A to
  * one number per series; C, a `threshold` expression on B, the rule's `condition`. Expressions run
  * on the `__expr__` data source. Every `model` is a JSON string, as the provider requires.
  */
@@ -18,9 +18,11 @@ export interface GrafanaRuleTargets {
     readonly stack: string;
     readonly folderUid: string;
     readonly prometheusUid: string;
-    /** Absent: no CloudWatch data source, and CloudWatch-read alerts fall back to their PromQL. */
-    readonly cloudwatchUid?: string;
-    readonly region: string;
+    /**
+     * The dashboard panel that shows an alert's query, by alert name: Grafana links the alert to it
+     * through the `__dashboardUid__` and `__panelId__` annotations.
+     */
+    readonly panelOf: (alertName: string) => { readonly dashboardUid: string; readonly panelId: number } | undefined;
 }
 
 type RuleArgs = grafana.types.input.alerting.RuleGroupRule;
@@ -37,31 +39,6 @@ export function grafanaTemplate(text: string): string {
 }
 
 function queryNode(alert: AlertDefinition, t: GrafanaRuleTargets): DataArgs {
-    const cw = t.cloudwatchUid !== undefined ? alert.cloudwatch : undefined;
-    if (cw !== undefined && t.cloudwatchUid !== undefined) {
-        return {
-            refId: "A",
-            datasourceUid: t.cloudwatchUid,
-            queryType: "",
-            relativeTimeRange: { from: cw.lookback, to: 0 },
-            model: JSON.stringify({
-                refId: "A",
-                datasource: { type: "cloudwatch", uid: t.cloudwatchUid },
-                queryMode: "Metrics",
-                metricQueryType: 0,
-                metricEditorMode: 0,
-                region: t.region,
-                namespace: cw.namespace,
-                metricName: cw.metricName,
-                dimensions: Object.fromEntries(Object.entries(cw.dimensions).map(([k, v]) => [k, [v]])),
-                statistic: cw.statistic,
-                period: String(cw.period),
-                matchExact: true,
-                intervalMs: 60000,
-                maxDataPoints: 43200,
-            }),
-        };
-    }
     return {
         refId: "A",
         datasourceUid: t.prometheusUid,
@@ -90,8 +67,11 @@ function expressionNode(refId: string, model: Record<string, unknown>): DataArgs
 }
 
 export function grafanaRule(alert: AlertDefinition, t: GrafanaRuleTargets): RuleArgs {
-    const reducer = t.cloudwatchUid !== undefined ? (alert.cloudwatch?.reducer ?? "last") : "last";
-    const annotations = Object.fromEntries(Object.entries(alertAnnotations(alert)).map(([k, v]) => [k, grafanaTemplate(v)]));
+    const panel = t.panelOf(alert.name);
+    const annotations = {
+        ...Object.fromEntries(Object.entries(alertAnnotations(alert)).map(([k, v]) => [k, grafanaTemplate(v)])),
+        ...(panel !== undefined ? { __dashboardUid__: panel.dashboardUid, __panelId__: String(panel.panelId) } : {}),
+    };
     return {
         uid: ruleUid(t.stack, alert.name),
         name: alert.name,
@@ -104,7 +84,7 @@ export function grafanaRule(alert: AlertDefinition, t: GrafanaRuleTargets): Rule
         isPaused: false,
         datas: [
             queryNode(alert, t),
-            expressionNode("B", { type: "reduce", expression: "A", reducer, settings: { mode: "dropNN" } }),
+            expressionNode("B", { type: "reduce", expression: "A", reducer: "last", settings: { mode: "dropNN" } }),
             expressionNode("C", {
                 type: "threshold",
                 expression: "B",

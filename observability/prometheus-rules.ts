@@ -1,7 +1,8 @@
 /**
- * The alerts as a Prometheus rule file: what promtool checks and unit-tests, and what a user of
- * plain Prometheus, Mimir or Amazon Managed Service for Prometheus can load as it is
- * (`npm run rules -- --stack <name>` prints it).
+ * The alerts as a Prometheus rule file: what promtool checks and unit-tests, and what a team's own
+ * Prometheus (the existing-cluster path) can load as it is (`npm run rules -- --stack <name>`
+ * prints it). The stack itself does not load it anywhere: its alerts are evaluated by Grafana
+ * (grafana-rules.ts), also on the AMP path, where a rule group namespace would evaluate them twice.
  */
 import { stringify } from "yaml";
 import type { AlertDefinition, AlertGroup } from "./alerts";

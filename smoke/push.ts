@@ -1,26 +1,16 @@
 /**
  * Optional push of a run's result to a Prometheus Pushgateway, for the dashboards and alerts. The
- * metric names are a contract with them: change one here and their queries find nothing.
+ * metric names come from the producer catalogue (observability/catalogue.ts), which they read too.
  */
+import { PUSH_JOBS, SMOKE_METRICS } from "../observability/catalogue";
 import type { SmokeSummary } from "./runner";
 import { exchange } from "./transport";
 
 /** The Pushgateway job every gate run pushes under. */
-export const PUSH_JOB = "launchpad-smoke-gate";
+export const PUSH_JOB = PUSH_JOBS.smoke;
 
-/** The metric names the dashboards and alerts query, exactly. */
-export const SMOKE_METRICS = {
-    /** Unix time in seconds at which the run finished. */
-    lastRunTimestamp: "launchpad_smoke_gate_last_run_timestamp_seconds",
-    /** 1 when the verdict is "pass", else 0. */
-    passed: "launchpad_smoke_gate_passed",
-    /** The smoke phase's latency percentiles, label `quantile` = "0.5", "0.95", "0.99". */
-    latency: "launchpad_smoke_gate_latency_seconds",
-    /** The smoke phase's failed / measured requests. */
-    errorRatio: "launchpad_smoke_gate_error_ratio",
-    /** The smoke phase's measured requests in this run. */
-    requestsTotal: "launchpad_smoke_gate_requests_total",
-} as const;
+/** The metric names the dashboards and alerts query, exactly: the producer catalogue's. */
+export { SMOKE_METRICS };
 
 /** Service and Kubernetes names allowed in the grouping key: DNS-1123 labels need no URL escaping. */
 const LABEL_VALUE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

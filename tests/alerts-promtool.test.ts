@@ -42,7 +42,7 @@ const api = (color: string, code: string, values: string): Series => ({ series: 
 const bucket = (le: string, values: string): Series => ({ series: `http_request_duration_seconds_bucket{service="api",color="green",le="${le}"}`, values });
 const OTHER: Series = { series: 'up{job="unrelated"}', values: "1x320" };
 
-/** The synthetic scenarios, per alert: thresholds are production's (defaults: 1%, 0.5 s, 10% of 200 GiB, 26 h, 1 h, 99.9%). */
+/** The synthetic scenarios, per alert: thresholds are production's (defaults: 1%, 0.5 s, 10% of the allocated storage, 26 h, 1 h, 15 min, 99.9%). */
 const CASES: Record<string, readonly Case[]> = {
     LaunchpadHighErrorRatio: [
         { kind: "fires", series: [api("blue", "200", "0+588x30"), api("blue", "500", "0+12x30")], evalTime: "10m", labels: { service: "api", color: "blue" }, summary: "api (blue): 2% of requests fail" },
@@ -74,10 +74,25 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "silent before for", series: [{ series: 'launchpad_smoke_gate_passed{job="launchpad-smoke-gate",service="api",color="green"}', values: "0x10" }], evalTime: "0m" },
         { kind: "silent below", series: [{ series: 'launchpad_smoke_gate_passed{job="launchpad-smoke-gate",service="api",color="green"}', values: "1x10" }], evalTime: "5m" },
     ],
+    // As scripts/db/dr-metrics.sh pushes them. After autoscaling to 500 GiB, 40 GiB free is 8%: the
+    // old rule (10% of the initial 200 GiB, in bytes) would have stayed silent down to 20 GiB.
     LaunchpadDatabaseStorageLow: [
-        { kind: "fires", series: [{ series: 'aws_rds_free_storage_space_minimum{dimension_DBInstanceIdentifier="launchpad-production-db"}', values: "10737418240x40" }], evalTime: "20m", labels: { dimension_DBInstanceIdentifier: "launchpad-production-db" }, summary: "Database launchpad-production-db has 10GiB of storage left" },
-        { kind: "silent before for", series: [{ series: 'aws_rds_free_storage_space_minimum{dimension_DBInstanceIdentifier="launchpad-production-db"}', values: "10737418240x40" }], evalTime: "10m" },
-        { kind: "silent below", series: [{ series: 'aws_rds_free_storage_space_minimum{dimension_DBInstanceIdentifier="launchpad-production-db"}', values: "107374182400x40" }], evalTime: "20m" },
+        { kind: "fires", series: [{ series: 'launchpad_rds_free_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "42949672960x40" }, { series: 'launchpad_rds_allocated_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "536870912000x40" }], evalTime: "20m", labels: { db_instance: "launchpad-production-db" }, summary: "Database launchpad-production-db has 8% of its allocated storage free" },
+        { kind: "silent before for", series: [{ series: 'launchpad_rds_free_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "42949672960x40" }, { series: 'launchpad_rds_allocated_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "536870912000x40" }], evalTime: "10m" },
+        { kind: "silent below", series: [{ series: 'launchpad_rds_free_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "107374182400x40" }, { series: 'launchpad_rds_allocated_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "536870912000x40" }], evalTime: "20m" },
+    ],
+    // The latest restorable time keeps pace with the clock ("0+60x..", seconds at 1-minute steps), then stalls at 10 minutes.
+    LaunchpadPitrLagAboveRpo: [
+        { kind: "fires", series: [{ series: 'launchpad_rds_latest_restorable_timestamp_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "0+60x10 600x50" }], evalTime: "40m", labels: { db_instance: "launchpad-production-db" }, summary: "Point-in-time recovery of launchpad-production-db lags 30m 0s behind" },
+        { kind: "silent before for", series: [{ series: 'launchpad_rds_latest_restorable_timestamp_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "0+60x10 600x50" }], evalTime: "30m" },
+        { kind: "silent below", series: [{ series: 'launchpad_rds_latest_restorable_timestamp_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "0+60x60" }], evalTime: "40m" },
+        { kind: "fires when absent", series: [OTHER], evalTime: "30m", labels: {}, summary: "Point-in-time recovery of launchpad-production-db lags 30m 0s behind" },
+    ],
+    LaunchpadDrBackupLagAboveRpo: [
+        { kind: "fires", series: [{ series: 'launchpad_rds_dr_latest_restorable_timestamp_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "0+60x10 600x80" }], evalTime: "60m", labels: { db_instance: "launchpad-production-db" }, summary: "The DR copy of launchpad-production-db's backups lags 50m 0s behind" },
+        { kind: "silent before for", series: [{ series: 'launchpad_rds_dr_latest_restorable_timestamp_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "0+60x10 600x80" }], evalTime: "50m" },
+        { kind: "silent below", series: [{ series: 'launchpad_rds_dr_latest_restorable_timestamp_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "0+60x80" }], evalTime: "60m" },
+        { kind: "fires when absent", series: [OTHER], evalTime: "50m", labels: {}, summary: "The DR copy of launchpad-production-db's backups lags 50m 0s behind" },
     ],
     LaunchpadBackupStale: [
         { kind: "fires", series: [{ series: 'launchpad_backup_last_success_timestamp_seconds{job="launchpad-db-backup",tier="daily",database="app"}', values: "0x320" }], evalTime: "26h25m", labels: { database: "app" }, summary: "The newest daily backup of app is 1d 2h 25m 0s old" },
@@ -116,8 +131,14 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "silent below", series: [{ series: 'launchpad_restore_verify_duration_seconds{job="launchpad-db-restore-verify",database="app"}', values: "1200x10" }], evalTime: "5m" },
     ],
     LaunchpadRestoreDrillFailed: [
-        { kind: "fires", series: [{ series: 'aws_backup_number_of_restore_jobs_failed_sum{dimension_ResourceType="RDS"}', values: "1x5" }], evalTime: "2m", labels: {}, summary: "An AWS Backup restore of RDS failed (1 failed jobs)" },
-        { kind: "silent below", series: [{ series: 'aws_backup_number_of_restore_jobs_failed_sum{dimension_ResourceType="RDS"}', values: "0x5" }], evalTime: "2m" },
+        { kind: "fires", series: [{ series: 'launchpad_restore_drill_last_run_success{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "0x10" }], evalTime: "5m", labels: { db_instance: "launchpad-production-db" }, summary: "The last AWS Backup restore drill of launchpad-production-db failed" },
+        { kind: "silent before for", series: [{ series: 'launchpad_restore_drill_last_run_success{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "0x10" }], evalTime: "0m" },
+        { kind: "silent below", series: [{ series: 'launchpad_restore_drill_last_run_success{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "1x10" }], evalTime: "5m" },
+    ],
+    LaunchpadRestoreDrillSlowerThanRto: [
+        { kind: "fires", series: [{ series: 'launchpad_restore_drill_duration_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "4350x10" }], evalTime: "5m", labels: { db_instance: "launchpad-production-db" }, summary: "The last AWS Backup restore drill of launchpad-production-db took 1h 12m 30s" },
+        { kind: "silent before for", series: [{ series: 'launchpad_restore_drill_duration_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "4350x10" }], evalTime: "0m" },
+        { kind: "silent below", series: [{ series: 'launchpad_restore_drill_duration_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "2400x10" }], evalTime: "5m" },
     ],
 };
 

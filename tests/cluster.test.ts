@@ -265,7 +265,7 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
     it("says plainly that it has no data layer, and declares that the cluster provides nothing", async () => {
         const p = await plan;
         expect(p.log).toEqual(["warning: no data layer: an existing cluster (launchpad:cluster.kubeconfig) without launchpad:network.existing gets no database, no backups and no restore drills"]);
-        expect(input(named(p, "launchpad-platform-cluster"), "provides")).toEqual({ ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false });
+        expect(input(named(p, "launchpad-platform-cluster"), "provides")).toEqual({ ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false, containerMetrics: false });
     });
 
     it("points the Provider at the secret kubeconfig and never shows it", async () => {
@@ -299,7 +299,7 @@ describe("AWS provider", () => {
         const providers = ofType(plan, "pulumi:providers:aws");
         expect(providers.map((p) => [p.name, input(p, "region")])).toEqual([["launchpad-production-aws", "us-east-1"]]);
         const awsResources = plan.resources.filter((r) => r.type.startsWith("aws:"));
-        expect(awsResources).toHaveLength(131);
+        expect(awsResources).toHaveLength(133);
         expect(new Set(awsResources.map((r) => r.provider))).toEqual(new Set([providers[0].urn]));
     });
 });
@@ -362,6 +362,6 @@ describe("an existing cluster with launchpad:network.existing: a real data layer
 
     it("records what the cluster was declared to provide, for the deployability preflight", async () => {
         const p = await plan;
-        expect(input(named(p, "launchpad-shared-cluster"), "provides")).toEqual({ ingressClasses: ["nginx"], storageClasses: [], defaultStorageClass: true, metricsApi: true });
+        expect(input(named(p, "launchpad-shared-cluster"), "provides")).toEqual({ ingressClasses: ["nginx"], storageClasses: [], defaultStorageClass: true, metricsApi: true, containerMetrics: false });
     });
 });

@@ -178,12 +178,16 @@ describe("Pulumi.yaml declarations", () => {
                 requestsTotal: "http_requests_total",
                 requestDurationSeconds: "http_request_duration_seconds",
                 dbConnectionErrorsTotal: "db_connection_errors_total",
+                requestsInFlight: "http_requests_in_flight",
+                dbPoolConnectionsInUse: "db_pool_connections_in_use",
+                dbPoolConnectionsMax: "db_pool_connections_max",
+                queueDepth: "queue_depth",
                 statusLabel: "code",
                 routeLabel: "route",
                 serviceLabel: "service",
                 colorLabel: "color",
             },
-            thresholds: { errorRatio: 0.01, latencyP95Seconds: 0.5, freeStoragePercent: 10, backupMaxAge: "26h", restoreMaxDuration: "1h", sloObjective: 0.999, sloWindow: "30d" },
+            thresholds: { errorRatio: 0.01, latencyP95Seconds: 0.5, freeStoragePercent: 10, backupMaxAge: "26h", restoreMaxDuration: "1h", rpoTarget: "15m", sloObjective: 0.999, sloWindow: "30d" },
         });
         expect(DECLARED["launchpad:alerting"].default).toEqual({ emailAddresses: [] });
         expect(DECLARED["launchpad:tags"].default).toEqual({});

@@ -316,14 +316,14 @@ describe("dump.sh with stand-in dump clients: how the password travels, and dump
 describe("the scripts are shellcheck-clean and executable", () => {
     const missing = missingTools(tools, ["shellcheck"]);
 
-    it("dump.sh and verify.sh are executable by everyone (lib.sh is only sourced)", () => {
-        const exec = ["dump.sh", "verify.sh", "lib.sh"].map((f) => (statSync(join(SCRIPTS, f)).mode & 0o111).toString(8));
-        expect(exec).toEqual(["111", "111", "0"]);
+    it("dump.sh, verify.sh and dr-metrics.sh are executable by everyone (lib.sh is only sourced)", () => {
+        const exec = ["dump.sh", "verify.sh", "dr-metrics.sh", "lib.sh"].map((f) => (statSync(join(SCRIPTS, f)).mode & 0o111).toString(8));
+        expect(exec).toEqual(["111", "111", "111", "0"]);
     });
 
     it.skipIf(skipForMissing("shellcheck", missing))("passes shellcheck -x with no finding", async () => {
         assertTools("shellcheck", missing);
-        const r = await run(tools.shellcheck ?? "shellcheck", ["-x", "dump.sh", "verify.sh", "lib.sh"], { cwd: SCRIPTS });
+        const r = await run(tools.shellcheck ?? "shellcheck", ["-x", "dump.sh", "verify.sh", "dr-metrics.sh", "lib.sh"], { cwd: SCRIPTS });
         expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: "", stderr: "" });
     });
 });

@@ -8,6 +8,8 @@ import {
     SCRIPTS_DIR,
     dumpPolicy,
     engineImage,
+    RECOVERY_METRICS_SCHEDULE,
+    recoveryMetricsPolicy,
     verifyPolicy,
 } from "../components/logical-backup";
 import { loadConfig } from "../config";
@@ -69,6 +71,7 @@ describe("logical backup CronJobs", () => {
             "lib.sh": readFileSync(join(SCRIPTS_DIR, "lib.sh"), "utf8"),
             "dump.sh": readFileSync(join(SCRIPTS_DIR, "dump.sh"), "utf8"),
             "verify.sh": readFileSync(join(SCRIPTS_DIR, "verify.sh"), "utf8"),
+            "dr-metrics.sh": readFileSync(join(SCRIPTS_DIR, "dr-metrics.sh"), "utf8"),
         });
     });
 
@@ -191,5 +194,44 @@ describe("engine images", () => {
 
     it("refuses a version it has no pinned image for", () => {
         expect(() => engineImage("postgres", "12")).toThrow("no pinned postgres image for version 12 (known: 14, 15, 16, 17)");
+    });
+});
+
+describe("the recovery metrics CronJob (scripts/db/dr-metrics.sh)", () => {
+    it("production: every 5 minutes in the AWS CLI image, reading this instance, its DR copy and its drill, pushing to the Pushgateway", async () => {
+        const plan = await planStack("production");
+        const job = named(plan, "launchpad-production-logical-backup-recovery-metrics");
+        expect(input(job, "spec.schedule")).toBe(RECOVERY_METRICS_SCHEDULE);
+        expect(input(job, "spec.concurrencyPolicy")).toBe("Forbid");
+        type Container = { name: string; image: string; command: string[]; env: { name: string; value?: string }[] };
+        const pod = input(job, "spec.jobTemplate.spec.template.spec") as { serviceAccountName: string; initContainers: unknown[]; containers: Container[] };
+        expect(pod.serviceAccountName).toBe("launchpad-production-logical-backup-recovery-metrics");
+        expect(pod.initContainers).toEqual([]);
+        expect(pod.containers.map((c) => [c.name, c.image, c.command])).toEqual([["recovery-metrics", AWS_CLI_IMAGE, ["bash", "/scripts/dr-metrics.sh"]]]);
+        const env = Object.fromEntries(pod.containers[0].env.map((e) => [e.name, e.value]));
+        expect(Object.keys(env).sort()).toEqual(["AWS_REGION", "DB_INSTANCE_ID", "DR_BACKUPS_ARN", "DR_REGION", "HOME", "PUSHGATEWAY_URL", "RESTORE_TESTING_PLAN_ARN", "WORK_DIR"]);
+        expect([env.AWS_REGION, env.DR_REGION, env.PUSHGATEWAY_URL]).toEqual(["us-east-1", "us-west-2", "http://pushgateway.launchpad-production.svc.cluster.local:9091"]);
+        expect(() => validateKubernetesObject(job)).not.toThrow();
+    });
+
+    it("staging replicates no backups to the DR region: no DR variables, no DR permission", async () => {
+        const plan = await planStack("staging");
+        const pod = input(named(plan, "launchpad-staging-logical-backup-recovery-metrics"), "spec.jobTemplate.spec.template.spec") as { containers: { env: { name: string }[] }[] };
+        expect(pod.containers[0].env.map((e) => e.name).filter((n) => n.startsWith("DR_"))).toEqual([]);
+        const policy = JSON.parse(String(input(named(plan, "launchpad-staging-logical-backup-recovery-metrics-policy"), "policy"))) as { Statement: { Action: string[] }[] };
+        expect(policy.Statement.flatMap((st) => st.Action)).toEqual(["rds:DescribeDBInstances", "cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"]);
+    });
+
+    it("may only describe its instance and its replicated backups; the two read APIs without resource-level permissions get *", () => {
+        const db = "arn:aws:rds:us-east-1:123456789012:db:launchpad-production-db";
+        const dr = "arn:aws:rds:us-west-2:123456789012:auto-backup:ab-EXAMPLE";
+        expect(recoveryMetricsPolicy(db, dr)).toEqual({
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: [db] },
+                { Effect: "Allow", Action: ["rds:DescribeDBInstanceAutomatedBackups"], Resource: [dr] },
+                { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"], Resource: ["*"] },
+            ],
+        });
     });
 });

@@ -68,7 +68,7 @@ const STAGING_COUNTS = {
     "launchpad:backup-plan:BackupPlan": 1,
     "launchpad:backup:LogicalBackup": 1,
     "aws:cloudwatch/logGroup:LogGroup": 6,
-    "aws:iam/role:Role": 12,
+    "aws:iam/role:Role": 13,
     "aws:ec2/vpc:Vpc": 1,
     "aws:kms/key:Key": 6,
     "aws:rds/parameterGroup:ParameterGroup": 1,
@@ -80,7 +80,7 @@ const STAGING_COUNTS = {
     "aws:ec2/routeTable:RouteTable": 3,
     "aws:kms/alias:Alias": 2,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
-    "aws:iam/rolePolicy:RolePolicy": 6,
+    "aws:iam/rolePolicy:RolePolicy": 7,
     "aws:backup/vault:Vault": 2,
     "aws:ec2/subnet:Subnet": 4,
     "aws:ec2/eip:Eip": 1,
@@ -110,8 +110,8 @@ const STAGING_COUNTS = {
     "kubernetes:core/v1:Namespace": 1,
     "kubernetes:core/v1:ConfigMap": 2,
     "kubernetes:core/v1:Secret": 1,
-    "kubernetes:core/v1:ServiceAccount": 5,
-    "kubernetes:batch/v1:CronJob": 2,
+    "kubernetes:core/v1:ServiceAccount": 6,
+    "kubernetes:batch/v1:CronJob": 3,
     "launchpad:delivery:BlueGreenService": 1,
     "kubernetes:core/v1:Service": 3,
     "kubernetes:policy/v1:PodDisruptionBudget": 2,
@@ -163,7 +163,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(178);
+        expect(doc.resources).toHaveLength(182);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -243,7 +243,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 178 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 182 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -275,7 +275,7 @@ describe("exit codes and human output", () => {
             });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(197);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(201);
         // The bundle plans what the sources plan (tsx): the same document, byte for byte.
         const fromSources = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "production", "--json"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         expect(fromSources.status).toBe(0);

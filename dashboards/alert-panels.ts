@@ -1,0 +1,37 @@
+/**
+ * The panel that shows each alert's query: Grafana links an alert rule to it through the
+ * `__dashboardUid__` and `__panelId__` annotations (set together, per @pulumiverse/grafana's
+ * `RuleGroupRule.annotations` documentation).
+ */
+import { BACKUPS_PANELS } from "./backups";
+import { BLUE_GREEN_PANELS } from "./blue-green";
+import { grafanaUids } from "./common";
+import { DATABASE_PANELS } from "./database";
+import { SERVICE_PANELS } from "./service-overview";
+
+type DashboardKey = keyof ReturnType<typeof grafanaUids>["dashboards"];
+
+export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: DashboardKey; readonly panelId: number }>> = {
+    LaunchpadHighErrorRatio: { dashboard: "service", panelId: SERVICE_PANELS.errorRatio },
+    LaunchpadHighLatencyP95: { dashboard: "service", panelId: SERVICE_PANELS.latency },
+    LaunchpadDatabaseConnectionFailures: { dashboard: "service", panelId: SERVICE_PANELS.database },
+    LaunchpadErrorBudgetBurnFast: { dashboard: "service", panelId: SERVICE_PANELS.errorRatio },
+    LaunchpadErrorBudgetBurnSlow: { dashboard: "service", panelId: SERVICE_PANELS.errorRatio },
+    LaunchpadSmokeGateFailed: { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.gate },
+    LaunchpadDatabaseStorageLow: { dashboard: "database", panelId: DATABASE_PANELS.freeStorage },
+    LaunchpadPitrLagAboveRpo: { dashboard: "backups", panelId: BACKUPS_PANELS.recoveryPointLag },
+    LaunchpadDrBackupLagAboveRpo: { dashboard: "backups", panelId: BACKUPS_PANELS.recoveryPointLag },
+    LaunchpadBackupStale: { dashboard: "backups", panelId: BACKUPS_PANELS.backupAge },
+    LaunchpadBackupFailed: { dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns },
+    LaunchpadRestoreVerifyStale: { dashboard: "backups", panelId: BACKUPS_PANELS.restoreCheckAge },
+    LaunchpadRestoreVerifyFailed: { dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns },
+    LaunchpadRestoreSlowerThanRto: { dashboard: "backups", panelId: BACKUPS_PANELS.restoreCheckDuration },
+    LaunchpadRestoreDrillFailed: { dashboard: "backups", panelId: BACKUPS_PANELS.drillResult },
+    LaunchpadRestoreDrillSlowerThanRto: { dashboard: "backups", panelId: BACKUPS_PANELS.drillDuration },
+};
+
+/** The dashboard uid and panel id of an alert in a stack; undefined for an alert with no panel. */
+export function alertPanel(stack: string, alertName: string): { dashboardUid: string; panelId: number } | undefined {
+    const p = ALERT_PANELS[alertName];
+    return p === undefined ? undefined : { dashboardUid: grafanaUids(stack).dashboards[p.dashboard], panelId: p.panelId };
+}

@@ -1,0 +1,161 @@
+/**
+ * The producer catalogue: every metric an alert or a dashboard reads, who produces it and with
+ * which labels. The one place a metric name is spelled: the alerts, the dashboards and the smoke
+ * gate's push code read the names from here, and tests check that
+ * - every metric in every rule and panel (parsed with lezer-promql) is in this catalogue, and its
+ *   producer is deployed in that stack's path (`deployedProducers`);
+ * - the shell pushers of scripts/db/ push exactly the names listed for them (a test greps them).
+ *
+ * Its only runtime import is the constants of lib/delivery: the smoke runner's bundle includes it.
+ */
+import type { AppMetricsConfig } from "../config";
+import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
+
+/** kube-state-metrics exposes a Kubernetes label as `label_<name>`, non-alphanumerics as `_`. */
+export function ksmLabel(name: string): string {
+    return `label_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+}
+
+/** Who produces a metric. */
+export type Producer =
+    /** The application, per the metric contract of `observability.metrics`, scraped from its pods. */
+    | "app"
+    /** kube-state-metrics, the pinned chart of components/observability.ts. */
+    | "kube-state-metrics"
+    /** The kubelets' cAdvisor: the managed scraper's `kubernetes-cadvisor` job, or the team's Prometheus (declared in `cluster.provides.containerMetrics`). */
+    | "cadvisor"
+    /** The smoke gate runner (smoke/push.ts), through the Pushgateway. */
+    | "smoke-gate"
+    /** scripts/db/dump.sh, through the Pushgateway. */
+    | "db-backup"
+    /** scripts/db/verify.sh, through the Pushgateway. */
+    | "db-restore-verify"
+    /** scripts/db/dr-metrics.sh (RDS, CloudWatch and AWS Backup read with the AWS CLI), through the Pushgateway. */
+    | "dr-metrics";
+
+/** Pushgateway grouping `job` labels, one per pusher. */
+export const PUSH_JOBS = {
+    backup: "launchpad-db-backup",
+    verify: "launchpad-db-restore-verify",
+    smoke: "launchpad-smoke-gate",
+    dr: "launchpad-dr-metrics",
+} as const;
+
+/** The pusher behind each push job. */
+export const PUSH_JOB_PRODUCERS: Readonly<Record<keyof typeof PUSH_JOBS, Producer>> = {
+    backup: "db-backup",
+    verify: "db-restore-verify",
+    smoke: "smoke-gate",
+    dr: "dr-metrics",
+};
+
+/** smoke/push.ts: grouping labels `service`, `color`. */
+export const SMOKE_METRICS = {
+    /** Unix time in seconds at which the run finished. */
+    lastRunTimestamp: "launchpad_smoke_gate_last_run_timestamp_seconds",
+    /** 1 when the verdict is "pass", else 0. */
+    passed: "launchpad_smoke_gate_passed",
+    /** The smoke phase's latency percentiles, label `quantile` = "0.5", "0.95", "0.99". */
+    latency: "launchpad_smoke_gate_latency_seconds",
+    /** The smoke phase's failed / measured requests. */
+    errorRatio: "launchpad_smoke_gate_error_ratio",
+    /** The smoke phase's measured requests in this run. */
+    requestsTotal: "launchpad_smoke_gate_requests_total",
+} as const;
+
+/** scripts/db/dump.sh: grouping labels `database`, `tier`. */
+export const BACKUP_METRICS = {
+    lastSuccessTimestamp: "launchpad_backup_last_success_timestamp_seconds",
+    duration: "launchpad_backup_duration_seconds",
+    size: "launchpad_backup_size_bytes",
+    lastRunSuccess: "launchpad_backup_last_run_success",
+    lastFailureTimestamp: "launchpad_backup_last_failure_timestamp_seconds",
+} as const;
+
+/** scripts/db/verify.sh: grouping label `database`. */
+export const VERIFY_METRICS = {
+    lastSuccessTimestamp: "launchpad_restore_verify_last_success_timestamp_seconds",
+    duration: "launchpad_restore_verify_duration_seconds",
+    lastRunSuccess: "launchpad_restore_verify_last_run_success",
+    lastFailureTimestamp: "launchpad_restore_verify_last_failure_timestamp_seconds",
+} as const;
+
+/** scripts/db/dr-metrics.sh: grouping label `db_instance`. */
+export const DR_METRICS = {
+    /** DescribeDBInstances `LatestRestorableTime`: the point-in-time recovery lag is `time()` minus this. */
+    latestRestorable: "launchpad_rds_latest_restorable_timestamp_seconds",
+    /** The DR region's replicated automated backups, `RestoreWindow.LatestTime`: the DR lag is `time()` minus this. */
+    drLatestRestorable: "launchpad_rds_dr_latest_restorable_timestamp_seconds",
+    /** DescribeDBInstances `AllocatedStorage` (GiB) in bytes: what is allocated now, after any autoscaling. */
+    allocatedStorage: "launchpad_rds_allocated_storage_bytes",
+    /** CloudWatch AWS/RDS `FreeStorageSpace`, the newest 5-minute Minimum. */
+    freeStorage: "launchpad_rds_free_storage_bytes",
+    /** The newest finished restore job of the restore testing plan (the monthly drill): 1 COMPLETED, 0 FAILED or ABORTED. */
+    drillLastRunSuccess: "launchpad_restore_drill_last_run_success",
+    /** That job's `CompletionDate` minus `CreationDate`. */
+    drillDuration: "launchpad_restore_drill_duration_seconds",
+    /** That job's `CompletionDate`. */
+    drillLastCompletionTimestamp: "launchpad_restore_drill_last_completion_timestamp_seconds",
+} as const;
+
+/** kube-state-metrics series the dashboards read. */
+export const KSM_METRICS = {
+    deploymentReplicasReady: "kube_deployment_status_replicas_ready",
+    deploymentLabels: "kube_deployment_labels",
+    /** `label_<name>` per label allowed by `metricLabelsAllowlist` (pods: app and color). */
+    podLabels: "kube_pod_labels",
+} as const;
+
+/** cAdvisor series the dashboards read. */
+export const CADVISOR_METRICS = {
+    cpuSeconds: "container_cpu_usage_seconds_total",
+    memoryWorkingSet: "container_memory_working_set_bytes",
+} as const;
+
+export interface MetricSpec {
+    readonly producer: Producer;
+    /** Labels the producer attaches (beyond the scrape's `job`, `instance`). */
+    readonly labels: readonly string[];
+}
+
+/** Every metric by name, the application's names taken from its metric contract. */
+export function metricCatalogue(m: AppMetricsConfig): Readonly<Record<string, MetricSpec>> {
+    const app = (labels: string[]): MetricSpec => ({ producer: "app", labels: [m.serviceLabel, m.colorLabel, "namespace", "pod", ...labels] });
+    const of = (names: Readonly<Record<string, string>>, producer: Producer, labels: string[]) =>
+        Object.fromEntries(Object.values(names).map((n) => [n, { producer, labels }]));
+    return {
+        [m.requestsTotal]: app([m.statusLabel, m.routeLabel]),
+        // A histogram: the rules and panels read its `_bucket` series.
+        [`${m.requestDurationSeconds}_bucket`]: app([m.routeLabel, "le"]),
+        [m.requestsInFlight]: app([]),
+        [m.dbConnectionErrorsTotal]: app([]),
+        [m.dbPoolConnectionsInUse]: app([]),
+        [m.dbPoolConnectionsMax]: app([]),
+        [m.queueDepth]: app(["queue"]),
+        ...of(SMOKE_METRICS, "smoke-gate", ["service", "color", "quantile"]),
+        ...of(BACKUP_METRICS, "db-backup", ["database", "tier"]),
+        ...of(VERIFY_METRICS, "db-restore-verify", ["database"]),
+        ...of(DR_METRICS, "dr-metrics", ["db_instance"]),
+        ...of(KSM_METRICS, "kube-state-metrics", ["namespace", "deployment", "pod", ...[SELECTOR_LABELS.app, SELECTOR_LABELS.color, ROLE_LABEL].map(ksmLabel)]),
+        ...of(CADVISOR_METRICS, "cadvisor", ["namespace", "pod", "container"]),
+    };
+}
+
+/** What a stack's path deploys (or, on an existing cluster, declares). */
+export interface ProducerContext {
+    /** The stack has a database (with its backup jobs and the DR metrics job). */
+    readonly data: boolean;
+    /** cAdvisor is scraped: the managed scraper's job, or `cluster.provides.containerMetrics` on an existing cluster. */
+    readonly containerMetrics: boolean;
+}
+
+/** The producers a stack runs: the app, kube-state-metrics and the smoke gate always. */
+export function deployedProducers(ctx: ProducerContext): ReadonlySet<Producer> {
+    return new Set<Producer>([
+        "app",
+        "kube-state-metrics",
+        "smoke-gate",
+        ...(ctx.containerMetrics ? (["cadvisor"] as const) : []),
+        ...(ctx.data ? (["db-backup", "db-restore-verify", "dr-metrics"] as const) : []),
+    ]);
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Recovery point and recovery time, as AWS records them, pushed to the Pushgateway for the alerts
+# of observability/alerts.ts (LaunchpadPitrLagAboveRpo, LaunchpadDrBackupLagAboveRpo,
+# LaunchpadDatabaseStorageLow, LaunchpadRestoreDrill*). Run every few minutes by a CronJob in the
+# AWS CLI image (components/logical-backup.ts). What it reads, with the AWS CLI's own JMESPath
+# (`--query`, `--output text`: the image has no jq):
+#   rds describe-db-instances            DBInstances[0].LatestRestorableTime, .AllocatedStorage (GiB)
+#                                        https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html
+#   cloudwatch get-metric-statistics     AWS/RDS FreeStorageSpace, Minimum per 5 minutes, the newest point
+#                                        https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
+#   rds describe-db-instance-automated-backups (DR region, the replicated backups' ARN)
+#                                        DBInstanceAutomatedBackups[0].RestoreWindow.LatestTime
+#                                        https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstanceAutomatedBackup.html
+#   backup list-restore-jobs --by-restore-testing-plan-arn (the monthly drill)
+#                                        RestoreJobs[].Status (COMPLETED | FAILED | ABORTED when finished),
+#                                        .CreationDate, .CompletionDate
+#                                        https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListRestoreJobs.html
+#
+# Environment:
+#   AWS_REGION                 the database's region                                   required
+#   DB_INSTANCE_ID             the RDS instance identifier                             required
+#   PUSHGATEWAY_URL            where to push (needs curl)                              required
+#   DR_REGION, DR_BACKUPS_ARN  the replicated automated backups (both or neither)      optional
+#   RESTORE_TESTING_PLAN_ARN   the AWS Backup restore testing plan of the drill        optional
+#   DRILL_LOOKBACK_DAYS        how far back to look for the newest drill (default 40: a monthly drill is always in it)
+#
+# Pushes (PUT, the whole group job/launchpad-dr-metrics/db_instance/<id>):
+#   launchpad_rds_latest_restorable_timestamp_seconds, launchpad_rds_allocated_storage_bytes,
+#   launchpad_rds_free_storage_bytes (when CloudWatch has a point in the last 15 minutes),
+#   launchpad_rds_dr_latest_restorable_timestamp_seconds (with DR_REGION),
+#   launchpad_restore_drill_last_run_success, launchpad_restore_drill_last_completion_timestamp_seconds,
+#   launchpad_restore_drill_duration_seconds (a completed drill only; with RESTORE_TESTING_PLAN_ARN, once a drill has finished).
+# The alerts compute the lags at evaluation time (`time() - ...`), so a job that stops pushing
+# shows as a growing lag, never as a frozen healthy one.
+# Any AWS or push failure ends the run with one line on stderr and exit 1, pushing nothing.
+
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+strict_mode
+
+# Seconds since the epoch of an ISO 8601 timestamp as the AWS CLI prints it.
+epoch() {
+    date -u -d "$1" +%s 2>/dev/null || die "cannot read the timestamp '$1' returned by AWS"
+}
+
+# AWS prints None for a JMESPath null.
+is_null() {
+    [[ -z $1 || $1 == None || $1 == null ]]
+}
+
+main() {
+    require_env AWS_REGION DB_INSTANCE_ID PUSHGATEWAY_URL
+    if [[ -n ${DR_REGION:-} || -n ${DR_BACKUPS_ARN:-} ]]; then require_env DR_REGION DR_BACKUPS_ARN; fi
+    open_error_log
+    trap 'rm -f "$error_log"' EXIT
+    local now out latest allocated free dr_latest status created completed body
+    now=$(date -u +%s)
+
+    out=$(aws_cli rds describe-db-instances --db-instance-identifier "$DB_INSTANCE_ID" \
+        --query 'DBInstances[0].[LatestRestorableTime,AllocatedStorage]' --output text 2>"$error_log") ||
+        die "describing the DB instance $DB_INSTANCE_ID failed$(last_error)"
+    read -r latest allocated <<<"$out"
+    if is_null "$latest" || is_null "$allocated"; then
+        die "the DB instance $DB_INSTANCE_ID has no latest restorable time or allocated storage (is it still being created?)"
+    fi
+    body="# HELP ${M_LATEST} Latest time the DB instance can be restored to (point-in-time recovery).
+# TYPE ${M_LATEST} gauge
+${M_LATEST} $(epoch "$latest")
+# HELP ${M_ALLOCATED} Storage allocated to the DB instance now (after any autoscaling).
+# TYPE ${M_ALLOCATED} gauge
+${M_ALLOCATED} $((allocated * 1073741824))
+"
+
+    free=$(aws_cli cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name FreeStorageSpace \
+        --dimensions "Name=DBInstanceIdentifier,Value=$DB_INSTANCE_ID" \
+        --start-time "$(date -u -d "@$((now - 900))" +%Y-%m-%dT%H:%M:%SZ)" --end-time "$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)" \
+        --period 300 --statistics Minimum --query 'sort_by(Datapoints, &Timestamp)[-1].Minimum' --output text 2>"$error_log") ||
+        die "reading FreeStorageSpace of $DB_INSTANCE_ID from CloudWatch failed$(last_error)"
+    if is_null "$free"; then
+        printf '%s: no FreeStorageSpace point for %s in the last 15 minutes: free storage not pushed\n' "$PROG" "$DB_INSTANCE_ID" >&2
+    else
+        body+="# HELP ${M_FREE} Free storage of the DB instance (CloudWatch FreeStorageSpace, 5-minute minimum).
+# TYPE ${M_FREE} gauge
+${M_FREE} ${free%.*}
+"
+    fi
+
+    if [[ -n ${DR_REGION:-} ]]; then
+        dr_latest=$(aws rds describe-db-instance-automated-backups --region "$DR_REGION" --db-instance-automated-backups-arn "$DR_BACKUPS_ARN" \
+            --query 'DBInstanceAutomatedBackups[0].RestoreWindow.LatestTime' --output text 2>"$error_log") ||
+            die "describing the replicated automated backups in $DR_REGION failed$(last_error)"
+        is_null "$dr_latest" && die "the replicated automated backups in $DR_REGION have no restore window yet"
+        body+="# HELP ${M_DR_LATEST} Latest time the DB instance can be restored to in the DR region (replicated automated backups).
+# TYPE ${M_DR_LATEST} gauge
+${M_DR_LATEST} $(epoch "$dr_latest")
+"
+    fi
+
+    if [[ -n ${RESTORE_TESTING_PLAN_ARN:-} ]]; then
+        out=$(aws_cli backup list-restore-jobs --by-restore-testing-plan-arn "$RESTORE_TESTING_PLAN_ARN" \
+            --by-created-after "$(date -u -d "@$((now - ${DRILL_LOOKBACK_DAYS:-40} * 86400))" +%Y-%m-%dT%H:%M:%SZ)" \
+            --query "sort_by(RestoreJobs[?Status=='COMPLETED' || Status=='FAILED' || Status=='ABORTED'], &CreationDate)[-1].[Status,CreationDate,CompletionDate]" \
+            --output text 2>"$error_log") ||
+            die "listing the restore jobs of the restore testing plan failed$(last_error)"
+        read -r status created completed <<<"$out"
+        if is_null "$status"; then
+            printf '%s: no finished restore drill in the last %s days: drill metrics not pushed\n' "$PROG" "${DRILL_LOOKBACK_DAYS:-40}" >&2
+        else
+            is_null "$completed" && completed=$created
+            body+="# HELP ${M_DRILL_OK} Whether the newest finished restore drill completed (1) or failed or was aborted (0).
+# TYPE ${M_DRILL_OK} gauge
+${M_DRILL_OK} $([[ $status == COMPLETED ]] && echo 1 || echo 0)
+# HELP ${M_DRILL_DONE} When the newest finished restore drill ended.
+# TYPE ${M_DRILL_DONE} gauge
+${M_DRILL_DONE} $(epoch "$completed")
+"
+            if [[ $status == COMPLETED ]]; then
+                body+="# HELP ${M_DRILL_DURATION} How long the newest completed restore drill took, creation to completion.
+# TYPE ${M_DRILL_DURATION} gauge
+${M_DRILL_DURATION} $(($(epoch "$completed") - $(epoch "$created")))
+"
+            fi
+        fi
+    fi
+
+    push_metrics "job/${PUSHGATEWAY_JOB:-launchpad-dr-metrics}/db_instance/$DB_INSTANCE_ID" <<<"$body"
+    printf 'pushed recovery metrics of %s\n' "$DB_INSTANCE_ID"
+}
+
+# The metric names: observability/catalogue.ts DR_METRICS (tests/catalogue.test.ts compares them).
+readonly M_LATEST=launchpad_rds_latest_restorable_timestamp_seconds
+readonly M_DR_LATEST=launchpad_rds_dr_latest_restorable_timestamp_seconds
+readonly M_ALLOCATED=launchpad_rds_allocated_storage_bytes
+readonly M_FREE=launchpad_rds_free_storage_bytes
+readonly M_DRILL_OK=launchpad_restore_drill_last_run_success
+readonly M_DRILL_DURATION=launchpad_restore_drill_duration_seconds
+readonly M_DRILL_DONE=launchpad_restore_drill_last_completion_timestamp_seconds
+
+main "$@"

@@ -1,0 +1,202 @@
+/**
+ * scripts/db/dr-metrics.sh, run for real with bash and curl, against a stub `aws` on PATH that
+ * answers with the JSON the AWS APIs document and applies the script's `--query` with jmespath,
+ * the library the AWS CLI itself evaluates `--query` with (Debian's awscli depends on
+ * python3-jmespath), printing `--output text` as the CLI does (tab-separated, `None` for null).
+ * The push goes to the stand-in Pushgateway of tests/support/db-s3.ts.
+ *
+ * Documented shapes:
+ * - DescribeDBInstances: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html
+ *   (`LatestRestorableTime`, `AllocatedStorage` in GiB)
+ * - GetMetricStatistics: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
+ *   (`Datapoints[].Timestamp`, `.Minimum`, `.Unit`)
+ * - DescribeDBInstanceAutomatedBackups: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstanceAutomatedBackup.html
+ *   (`RestoreWindow.EarliestTime`, `.LatestTime`)
+ * - ListRestoreJobs: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListRestoreJobs.html
+ *   (`RestoreJobs[].Status` PENDING | RUNNING | COMPLETED | ABORTED | FAILED, `.CreationDate`, `.CompletionDate`)
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DR_METRICS, PUSH_JOBS } from "../observability/catalogue";
+import { parseExposition, startFakePushgateway, type FakePushgateway } from "./support/db-s3";
+import { IN_CI } from "./support/db-tools";
+
+const SCRIPT = join(__dirname, "..", "scripts", "db", "dr-metrics.sh");
+const DB = "launchpad-production-db";
+
+const STUB = `#!/usr/bin/env python3
+import json, os, sys
+import jmespath
+args = sys.argv[1:]
+positional, opts, i = [], {}, 0
+while i < len(args):
+    if args[i].startswith("--"):
+        opts[args[i]] = args[i + 1]
+        i += 2
+    else:
+        positional.append(args[i])
+        i += 1
+d = os.environ["AWS_STUB_DIR"]
+with open(os.path.join(d, "calls.log"), "a") as log:
+    log.write(json.dumps(args) + "\\n")
+name = os.path.join(d, positional[0] + "-" + positional[1])
+if os.path.exists(name + ".fail"):
+    sys.stderr.write(open(name + ".fail").read())
+    sys.exit(254)
+value = jmespath.search(opts["--query"], json.load(open(name + ".json"))) if "--query" in opts else json.load(open(name + ".json"))
+def text(v):
+    if v is None:
+        return "None"
+    if isinstance(v, list):
+        return "\\t".join(text(x) for x in v)
+    return str(v)
+print(text(value))
+`;
+
+function hasJmespath(): boolean {
+    return spawnSync("python3", ["-c", "import jmespath"]).status === 0;
+}
+const missing = [...(hasJmespath() ? [] : ["python3 with jmespath (python3-jmespath)"]), ...(spawnSync("curl", ["--version"]).status === 0 ? [] : ["curl"])];
+if (missing.length > 0 && !IN_CI) {
+    console.warn(`\n${"!".repeat(100)}\nSKIPPING tests/dr-metrics.test.ts: not found: ${missing.join(", ")}. Install: apt-get install -y awscli curl\n${"!".repeat(100)}\n`);
+}
+
+let dir: string;
+let gateway: FakePushgateway;
+
+const epoch = (iso: string): number => Date.parse(iso) / 1000;
+
+/** The documented responses of a healthy production database. */
+function writeHealthy(): void {
+    const files: Record<string, unknown> = {
+        "rds-describe-db-instances": {
+            DBInstances: [{ DBInstanceIdentifier: DB, DBInstanceStatus: "available", AllocatedStorage: 120, MaxAllocatedStorage: 500, LatestRestorableTime: "2026-12-06T01:05:00+00:00", Engine: "postgres" }],
+        },
+        "cloudwatch-get-metric-statistics": {
+            Label: "FreeStorageSpace",
+            Datapoints: [
+                { Timestamp: "2026-12-06T01:00:00+00:00", Minimum: 30000000000.0, Unit: "Bytes" },
+                { Timestamp: "2026-12-06T01:05:00+00:00", Minimum: 25769803776.0, Unit: "Bytes" },
+                { Timestamp: "2026-12-06T00:55:00+00:00", Minimum: 31000000000.0, Unit: "Bytes" },
+            ],
+        },
+        "rds-describe-db-instance-automated-backups": {
+            DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: DB, Status: "replicating", Region: "us-east-1", RestoreWindow: { EarliestTime: "2026-11-29T01:00:00+00:00", LatestTime: "2026-12-06T00:58:00+00:00" } }],
+        },
+        "backup-list-restore-jobs": {
+            RestoreJobs: [
+                { RestoreJobId: "r1", Status: "COMPLETED", ResourceType: "RDS", CreationDate: "2026-10-15T06:00:00+00:00", CompletionDate: "2026-10-15T06:50:00+00:00" },
+                { RestoreJobId: "r2", Status: "COMPLETED", ResourceType: "RDS", CreationDate: "2026-11-15T06:00:00+00:00", CompletionDate: "2026-11-15T07:12:30+00:00" },
+                { RestoreJobId: "r3", Status: "RUNNING", ResourceType: "RDS", CreationDate: "2026-12-06T00:30:00+00:00" },
+            ],
+        },
+    };
+    for (const [name, body] of Object.entries(files)) {
+        writeFileSync(join(dir, `${name}.json`), JSON.stringify(body));
+    }
+}
+
+function run(env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn("bash", [SCRIPT], {
+            env: { PATH: `${dir}:${process.env.PATH ?? ""}`, AWS_STUB_DIR: dir, AWS_REGION: "us-east-1", DB_INSTANCE_ID: DB, PUSHGATEWAY_URL: gateway.url, ...env },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+}
+
+const DRILL = { RESTORE_TESTING_PLAN_ARN: "arn:aws:backup:us-east-1:123456789012:restore-testing-plan:launchpad_production_restore_drill-abc" };
+const DR = { DR_REGION: "us-west-2", DR_BACKUPS_ARN: "arn:aws:rds:us-west-2:123456789012:auto-backup:ab-EXAMPLE" };
+
+describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a stub aws and a stand-in Pushgateway", () => {
+    beforeAll(async () => {
+        gateway = await startFakePushgateway();
+    });
+    afterAll(async () => {
+        await gateway.close();
+    });
+    beforeEach(() => {
+        if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+        dir = mkdtempSync(join(tmpdir(), "launchpad-dr-metrics-"));
+        writeFileSync(join(dir, "aws"), STUB, { mode: 0o755 });
+        writeHealthy();
+        gateway.pushes.length = 0;
+    });
+
+    it("has what it needs (CI installs it)", () => {
+        expect(missing).toEqual([]);
+    });
+
+    it("PUTs the point-in-time and DR restorable times, allocated and free storage, and the newest finished drill", async () => {
+        const r = await run({ ...DRILL, ...DR });
+        expect(r).toEqual({ status: 0, stdout: `pushed recovery metrics of ${DB}\n`, stderr: "" });
+        expect(gateway.pushes.map((p) => [p.method, p.path])).toEqual([["PUT", `/metrics/job/${PUSH_JOBS.dr}/db_instance/${DB}`]]);
+        expect(parseExposition(gateway.pushes[0].body)).toEqual({
+            [DR_METRICS.latestRestorable]: epoch("2026-12-06T01:05:00Z"),
+            [DR_METRICS.allocatedStorage]: 120 * 2 ** 30,
+            // The newest datapoint, whatever the order CloudWatch returns them in.
+            [DR_METRICS.freeStorage]: 25769803776,
+            [DR_METRICS.drLatestRestorable]: epoch("2026-12-06T00:58:00Z"),
+            // r2: the newest finished job (r3 still runs), 1 h 12 min 30 s.
+            [DR_METRICS.drillLastRunSuccess]: 1,
+            [DR_METRICS.drillLastCompletionTimestamp]: epoch("2026-11-15T07:12:30Z"),
+            [DR_METRICS.drillDuration]: 4350,
+        });
+        const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
+        // The drill's own plan, the DR region for the replicated backups.
+        expect(calls.find((c) => c.includes("list-restore-jobs"))).toEqual(expect.arrayContaining(["--by-restore-testing-plan-arn", DRILL.RESTORE_TESTING_PLAN_ARN]));
+        expect(calls.find((c) => c.includes("describe-db-instance-automated-backups"))).toEqual(expect.arrayContaining(["--region", "us-west-2", "--db-instance-automated-backups-arn", DR.DR_BACKUPS_ARN]));
+    });
+
+    it("a failed newest drill: success 0, its end time, no duration", async () => {
+        writeFileSync(join(dir, "backup-list-restore-jobs.json"), JSON.stringify({
+            RestoreJobs: [
+                { RestoreJobId: "r1", Status: "COMPLETED", CreationDate: "2026-10-15T06:00:00+00:00", CompletionDate: "2026-10-15T06:50:00+00:00" },
+                { RestoreJobId: "r2", Status: "FAILED", StatusMessage: "Insufficient capacity", CreationDate: "2026-11-15T06:00:00+00:00", CompletionDate: "2026-11-15T06:20:00+00:00" },
+            ],
+        }));
+        const r = await run(DRILL);
+        expect(r.status).toBe(0);
+        const pushed = parseExposition(gateway.pushes[0].body);
+        expect([pushed[DR_METRICS.drillLastRunSuccess], pushed[DR_METRICS.drillLastCompletionTimestamp], pushed[DR_METRICS.drillDuration]]).toEqual([0, epoch("2026-11-15T06:20:00Z"), undefined]);
+        // Without DR_REGION no DR lag is read or pushed.
+        expect(pushed[DR_METRICS.drLatestRestorable]).toBeUndefined();
+    });
+
+    it("no finished drill yet and no CloudWatch point: says so on stderr and pushes the rest", async () => {
+        writeFileSync(join(dir, "backup-list-restore-jobs.json"), JSON.stringify({ RestoreJobs: [] }));
+        writeFileSync(join(dir, "cloudwatch-get-metric-statistics.json"), JSON.stringify({ Label: "FreeStorageSpace", Datapoints: [] }));
+        const r = await run(DRILL);
+        expect(r.status).toBe(0);
+        expect(r.stderr).toBe([
+            `dr-metrics.sh: no FreeStorageSpace point for ${DB} in the last 15 minutes: free storage not pushed`,
+            "dr-metrics.sh: no finished restore drill in the last 40 days: drill metrics not pushed",
+            "",
+        ].join("\n"));
+        expect(Object.keys(parseExposition(gateway.pushes[0].body)).sort()).toEqual([DR_METRICS.allocatedStorage, DR_METRICS.latestRestorable].sort());
+    });
+
+    it("an AWS error: one line naming the call and AWS's reason, exit 1, nothing pushed (the lag alert then grows)", async () => {
+        writeFileSync(join(dir, "rds-describe-db-instances.fail"), "\nAn error occurred (AccessDenied) when calling the DescribeDBInstances operation: User is not authorized\n");
+        const r = await run(DRILL);
+        expect(r).toEqual({
+            status: 1,
+            stdout: "",
+            stderr: `dr-metrics.sh: describing the DB instance ${DB} failed: An error occurred (AccessDenied) when calling the DescribeDBInstances operation: User is not authorized\n`,
+        });
+        expect(gateway.pushes).toEqual([]);
+    });
+
+    it("refuses to start without its environment, or with half of the DR pair", async () => {
+        expect(await run({ PUSHGATEWAY_URL: "", DB_INSTANCE_ID: "" })).toEqual({ status: 2, stdout: "", stderr: "dr-metrics.sh: missing required environment variable(s): DB_INSTANCE_ID PUSHGATEWAY_URL\n" });
+        expect(await run({ DR_REGION: "us-west-2" })).toEqual({ status: 2, stdout: "", stderr: "dr-metrics.sh: missing required environment variable(s): DR_BACKUPS_ARN\n" });
+        expect(gateway.pushes).toEqual([]);
+    });
+});
