@@ -1,33 +1,19 @@
 /**
- * `npm run rollback` against a fake Automation API workspace: the stack's config comes from the real
- * stack file as a team deploys it (placeholders replaced, secrets set: tests/support/deployed.ts),
- * its state from the offline plan, and the fake records every config change and the targeted update,
- * so the test sees exactly what the command would ask Pulumi to do.
+ * `npm run rollback` against a fake Automation API workspace (tests/support/fake-stack.ts): the
+ * stack's config comes from the real stack file as a team deploys it, its state from the offline
+ * plan, and the fake records every config change and the targeted update, so the test sees exactly
+ * what the command would ask Pulumi to do.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
-import { OBJECT_KEYS } from "../config/schema";
 import { ANNOTATIONS } from "../lib/delivery";
-import { REPO_ROOT, stackConfigFor } from "../plan/engine";
-import { rollback, type RollbackStack, type RollbackUpOptions, type StateResource } from "../scripts/rollback";
-import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
+import { REPO_ROOT } from "../plan/engine";
+import { rollback, type RollbackStack, type StateResource } from "../scripts/rollback";
+import { OWN_VALUES, type CommittedStack } from "./support/deployed";
+import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
 import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./support/kube-api";
 import { named, planStack } from "./support/plan";
-
-interface Recorded {
-    readonly calls: string[];
-    readonly targets: string[][];
-    readonly ups: Omit<RollbackUpOptions, "onOutput">[];
-}
-
-/** `getAllConfig()`'s answer for these values: objects as JSON, each key marked secret or not. */
-function configMap(values: Record<string, unknown>, secretKeys: ReadonlySet<string>): Record<string, { value: string; secret: boolean }> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) => {
-        const name = k.slice(k.indexOf(":") + 1);
-        return [k, { value: k.startsWith("launchpad:") && OBJECT_KEYS.has(name) ? JSON.stringify(v) : String(v), secret: secretKeys.has(k) }];
-    }));
-}
 
 /** The cluster the stacks' kubeconfig points at: the real client reads Deployments from it. */
 let kube: KubeApi;
@@ -38,71 +24,15 @@ afterAll(async () => {
     await kube.close();
 });
 
-type Dep = { metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: { replicas: number } };
-
-/** Deployments as pulumi-kubernetes records them once its await saw them ready: status at spec.replicas. */
-function withDeploymentStatus(r: StateResource): StateResource {
-    if (r.type !== "kubernetes:apps/v1:Deployment") return r;
-    const replicas = (r.inputs as unknown as Dep).spec.replicas;
-    return { ...r, outputs: { ...r.outputs, status: { observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas } } };
-}
-
-/** The cluster as the state says it is: every Deployment at its spec's count, all available. */
-function clusterFromState(resources: readonly StateResource[]): void {
-    kube.objects.clear();
-    for (const r of resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment")) {
-        const m = r.outputs?.metadata as { name: string; namespace: string };
-        const replicas = (r.inputs as unknown as Dep).spec.replicas;
-        kube.objects.set(`deployments/${m.namespace}/${m.name}`, deploymentJson(m.namespace, m.name, replicas, replicas));
-    }
-}
-
-/**
- * A deployed stack: its config is `Pulumi.<stack>.yaml` with the team's own values and secrets (and
- * `sets`), or exactly the committed file with `asCommitted`; its state is the offline plan.
- */
-async function fakeStack(
+function fakeStack(
     stack: CommittedStack,
     sets: string[] = [],
     upResult: "succeeded" | Error = "succeeded",
     asCommitted = false,
     state: (resources: StateResource[]) => StateResource[] = (r) => r,
-    outputs: Record<string, unknown> = { kubeconfig: kube.kubeconfig },
-): Promise<{ stack: RollbackStack; recorded: Recorded; resources: StateResource[] }> {
-    const { values, secretKeys } = asCommitted ? stackConfigFor({ stack, sets }) : deployedConfig(stack, sets);
-    // The state is what the last update made of this same config: its gate Jobs carry its release ids.
-    // Staging, as production's StackReference reads it, verified those same images.
-    const stagingVerified = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
-    const plan = asCommitted
-        ? await planStack(stack, sets)
-        : await planStack(stack, [...OWN_VALUES[stack], ...sets], { stackOutputs: (name) => (name.endsWith("/staging") ? { verifiedReleases: stagingVerified } : undefined) });
-    const recorded: Recorded = { calls: [], targets: [], ups: [] };
-    const resources = state(plan.resources.map((r) => withDeploymentStatus({ urn: r.urn, type: r.type, inputs: r.inputs, outputs: r.state })));
-    clusterFromState(resources);
-    const config = configMap({ ...values }, secretKeys);
-    return {
-        recorded,
-        resources,
-        stack: {
-            getAllConfig: () => Promise.resolve(config),
-            setConfig: (key, value, path) => {
-                recorded.calls.push(`set ${key}=${value.value}${path === true ? " (path)" : ""}`);
-                return Promise.resolve();
-            },
-            removeConfig: (key, path) => {
-                recorded.calls.push(`rm ${key}${path === true ? " (path)" : ""}`);
-                return Promise.resolve();
-            },
-            exportStack: () => Promise.resolve({ deployment: { resources } }),
-            outputs: () => Promise.resolve(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, secret: k === "kubeconfig" }]))),
-            up: (opts) => {
-                recorded.calls.push(`up targetDependents=${String(opts.targetDependents)}`);
-                recorded.targets.push(opts.target);
-                recorded.ups.push({ target: opts.target, targetDependents: opts.targetDependents, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs });
-                return upResult instanceof Error ? Promise.reject(upResult) : Promise.resolve({ summary: { result: upResult } });
-            },
-        },
-    };
+    outputs?: Record<string, unknown>,
+): Promise<FakeStack> {
+    return sharedFakeStack(kube, stack, { sets, upResult, asCommitted, state, outputs });
 }
 
 async function run(argv: string[], fake: { stack: RollbackStack }): Promise<Awaited<ReturnType<typeof rollback>>> {
