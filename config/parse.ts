@@ -214,6 +214,8 @@ export interface ObservabilityConfig {
     /** Undefined when `grafana:url` is not set: no Grafana resources. */
     readonly grafana: { readonly url: string; readonly auth: pulumi.Output<string> | undefined } | undefined;
     readonly contactPoints: ContactPointsConfig;
+    /** `npm run promote`'s post-switch analysis: window and interval as Prometheus durations. */
+    readonly analysis: { readonly window: string; readonly interval: string; readonly minRequests: number };
 }
 
 export interface LaunchpadConfig {
@@ -699,7 +701,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
                   : { kind: "pointInTime", sourceInstance: db.restore.sourceInstance ?? "", time: db.restore.time ?? "latest" },
         },
         backup: { ...raw["launchpad:backup"] },
-        observability: buildObservability(raw),
+        observability: buildObservability(raw, safety),
         tags: {
             ...raw["launchpad:tags"],
             project: input.project,
@@ -715,7 +717,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
     });
 }
 
-function buildObservability(raw: RawConfig): ObservabilityConfig {
+function buildObservability(raw: RawConfig, safety: Safety): ObservabilityConfig {
     const obs = raw["launchpad:observability"];
     const alerting = raw["launchpad:alerting"];
     const url = raw["grafana:url"];
@@ -731,6 +733,11 @@ function buildObservability(raw: RawConfig): ObservabilityConfig {
             emailAddresses: [...alerting.emailAddresses],
             slackWebhookUrl: alerting.slackWebhookUrl !== undefined ? pulumi.secret(alerting.slackWebhookUrl) : undefined,
             pagerDutyIntegrationKey: alerting.pagerDutyIntegrationKey !== undefined ? pulumi.secret(alerting.pagerDutyIntegrationKey) : undefined,
+        },
+        analysis: {
+            window: obs.analysis?.window ?? safety.analysisWindow,
+            interval: obs.analysis?.interval ?? "30s",
+            minRequests: obs.analysis?.minRequests ?? 100,
         },
     };
 }

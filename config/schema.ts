@@ -306,6 +306,15 @@ export const observabilitySchema = z.strictObject({
     maintenance: z.array(maintenanceSchema).optional(),
     /** Prefix of the runbook links in alerts (the repository's docs/runbooks/ as a browsable URL). */
     runbookBaseUrl: httpUrl("https://github.com/acme/launchpad/blob/main/docs/runbooks").optional(),
+    /** `npm run promote`'s post-switch analysis. */
+    analysis: z.strictObject({
+        /** How long the analysis watches the new live color. @default - the tier's `analysisWindow` (production 10m, staging 3m) */
+        window: duration("10m").optional(),
+        /** Time between two checks. @default "30s" */
+        interval: duration("30s").default("30s"),
+        /** Requests (over the alerts' 5-minute rate window) a check needs to judge; below it the check judges nothing. @default 100 */
+        minRequests: z.int().min(0).default(100),
+    }).optional(),
 });
 
 /** Where notifications go. The Slack webhook and the PagerDuty key are secrets. */

@@ -55,6 +55,8 @@ export interface Safety {
     readonly requirePaging: boolean;
     /** A manual RDS snapshot, named after the release, is taken and completed before each schema migration runs. */
     readonly restorePointBeforeMigration: boolean;
+    /** How long `npm run promote` watches a newly live color before calling it good (a Prometheus duration). */
+    readonly analysisWindow: string;
 }
 
 const SAFETY: Record<Tier, Safety> = {
@@ -83,6 +85,7 @@ const SAFETY: Record<Tier, Safety> = {
         verifyPromotion: false,
         requirePaging: false,
         restorePointBeforeMigration: false,
+        analysisWindow: "3m",
     },
     production: {
         protect: true,
@@ -109,6 +112,7 @@ const SAFETY: Record<Tier, Safety> = {
         verifyPromotion: true,
         requirePaging: true,
         restorePointBeforeMigration: true,
+        analysisWindow: "10m",
     },
 };
 

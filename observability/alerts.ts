@@ -8,7 +8,7 @@
  * yields a value when the metric is absent (`or on() vector(time())`: an age since the epoch), so
  * Prometheus and Grafana both fire, and Grafana's NoData state is set to Alerting besides.
  */
-import type { LaunchpadConfig, ObservabilityConfig } from "../config";
+import type { AppMetricsConfig, LaunchpadConfig, ObservabilityConfig } from "../config";
 import { databaseInstanceIdentifier } from "../components/database";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
 import { stackIdentifier } from "../lib/stack-name";
@@ -86,6 +86,25 @@ export const BURN_RATES = {
     slow: [{ factor: 3, long: "1d", short: "2h" }, { factor: 1, long: "3d", short: "6h" }],
 } as const;
 
+/** The rate window of the per-color error-ratio and latency alerts (and of promote's analysis, which reads the same queries). */
+export const ALERT_RATE_WINDOW = "5m";
+
+/** `service, color`: the labels the per-color queries sum by. */
+export function serviceColorLabels(m: AppMetricsConfig): string {
+    return `${m.serviceLabel}, ${m.colorLabel}`;
+}
+
+/** The 5xx share of requests over `window`, summed by `labels` (LaunchpadHighErrorRatio, the burn-rate alerts). */
+export function errorRatioQuery(m: AppMetricsConfig, window: string, labels: string): string {
+    const errors = `${m.requestsTotal}{${m.statusLabel}=~"5.."}`;
+    return `sum by (${labels}) (rate(${errors}[${window}])) / sum by (${labels}) (rate(${m.requestsTotal}[${window}]))`;
+}
+
+/** The 95th percentile of request duration over `window`, per service and color (LaunchpadHighLatencyP95). */
+export function latencyP95Query(m: AppMetricsConfig, window: string): string {
+    return `histogram_quantile(0.95, sum by (${serviceColorLabels(m)}, le) (rate(${m.requestDurationSeconds}_bucket[${window}])))`;
+}
+
 /** The anchor GitHub gives a `## Name` heading in docs/runbooks/alerts.md. */
 export function runbookAnchor(name: string): string {
     return name.toLowerCase();
@@ -96,9 +115,7 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
     const { metrics: m, thresholds: t } = ctx.observability;
     const runbook = (name: string): string => `${ctx.observability.runbookBaseUrl}/alerts.md#${runbookAnchor(name)}`;
     const by = `${m.serviceLabel}, ${m.colorLabel}`;
-    const errors = `${m.requestsTotal}{${m.statusLabel}=~"5.."}`;
-    const errorRatio = (window: string, labels: string): string =>
-        `sum by (${labels}) (rate(${errors}[${window}])) / sum by (${labels}) (rate(${m.requestsTotal}[${window}]))`;
+    const errorRatio = (window: string, labels: string): string => errorRatioQuery(m, window, labels);
     const budget = 1 - t.sloObjective;
     const burn = (pairs: readonly { factor: number; long: string; short: string }[]): string =>
         pairs
@@ -114,7 +131,7 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
     const service: AlertDefinition[] = [
         {
             name: "LaunchpadHighErrorRatio",
-            query: errorRatio("5m", by),
+            query: errorRatioQuery(m, ALERT_RATE_WINDOW, serviceColorLabels(m)),
             op: ">",
             threshold: t.errorRatio,
             for: "5m",
@@ -126,7 +143,7 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
         },
         {
             name: "LaunchpadHighLatencyP95",
-            query: `histogram_quantile(0.95, sum by (${by}, le) (rate(${m.requestDurationSeconds}_bucket[5m])))`,
+            query: latencyP95Query(m, ALERT_RATE_WINDOW),
             op: ">",
             threshold: t.latencyP95Seconds,
             for: "10m",

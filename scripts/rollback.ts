@@ -6,23 +6,30 @@
  * switch changes: the live Service(s) (the selector) and, where `idleReplicas` differs from
  * `replicas`, both colors' HorizontalPodAutoscalers (`minReplicas` follows the active color).
  *
- * Before any config changes it checks, from the stack's state, that the target color's gate Job for
- * the release it runs now succeeded; a refusal names what failed and the fix. `--dry-run` prints the
- * switch and the targeted list and changes nothing.
+ * Before any config changes it checks that the target color's gate Job for the release it runs now
+ * succeeded (from the stack's state); that its Deployment is fully available at the live replica
+ * count (live through the Kubernetes API with the stack's `kubeconfig` output, scripts/readiness.ts;
+ * from the state with a warning when the cluster cannot be read); and that its release supports the
+ * schema version the stack's record says the database is at (the compatibility rule of
+ * components/migrations.ts). A refusal names what failed and the fix. `--dry-run` prints the switch
+ * and the targeted list and changes nothing.
  *
  * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a name the stack does not
- * have, or config the update would refuse (a placeholder or an unset required secret:
- * config/placeholders.ts); 1 a precondition failed (nothing changed) or the update failed (the config
+ * have, config the update would refuse (a placeholder or an unset required secret:
+ * config/placeholders.ts), or a target release that does not support the current schema version;
+ * 1 a precondition failed (nothing changed) or the update failed (the config
  * already names the new color: run `pulumi up` again, or roll back).
  */
-import { ConfigError, parseConfig, type ServiceConfig } from "../config";
+import { ConfigError, parseConfig, type LaunchpadConfig, type ServiceConfig } from "../config";
 import { OBJECT_KEYS } from "../config/schema";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { releaseId } from "../components/blue-green-service";
 import { ANNOTATIONS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
+import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } from "../components/migrations";
 import { REPO_ROOT } from "../plan/engine";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
+import { checkReadiness, kubernetesReader, type DeploymentReader } from "./readiness";
 
 const USAGE = "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>] [--dry-run]";
 
@@ -32,6 +39,8 @@ export interface RollbackStack {
     setConfig(key: string, value: { value: string; secret?: boolean }, path?: boolean): Promise<void>;
     removeConfig(key: string, path?: boolean): Promise<void>;
     exportStack(): Promise<{ deployment: { resources?: readonly StateResource[] } }>;
+    /** The outputs of the stack's last update (Automation API `Stack.outputs()`): kubeconfig, schema record. */
+    outputs(): Promise<Record<string, { value: unknown; secret?: boolean }>>;
     up(opts: RollbackUpOptions): Promise<{ summary: { result: string } }>;
 }
 
@@ -54,7 +63,7 @@ export interface StateResource {
     readonly urn: string;
     readonly type: string;
     readonly inputs?: { readonly metadata?: StateMetadata };
-    readonly outputs?: { readonly metadata?: StateMetadata; readonly status?: { readonly succeeded?: number; readonly failed?: number } };
+    readonly outputs?: { readonly metadata?: StateMetadata; readonly status?: { readonly succeeded?: number; readonly failed?: number } & Readonly<Record<string, unknown>> } & Readonly<Record<string, unknown>>;
 }
 
 export interface RollbackDeps {
@@ -62,17 +71,22 @@ export interface RollbackDeps {
     selectStack(stackName: string, workDir: string): Promise<RollbackStack>;
     /** Where `pulumi up`'s own output goes. @default - discarded */
     onOutput?: (out: string) => void;
+    /**
+     * Reads Deployments live with the stack's kubeconfig.
+     * @default - `kubernetesReader` (`@kubernetes/client-node`)
+     */
+    deploymentReader?: (kubeconfig: string) => DeploymentReader;
 }
 
 
 const PROJECT = "launchpad";
 
 /**
- * The stack's services as the program resolves them, from the stack's own config, validated as the
+ * The stack's config as the program resolves it, from the stack's own config values, validated as the
  * real run the targeted update is: a placeholder or an unset required secret fails here, before any
  * config changes, with the command that fixes it (the update's program would refuse it anyway).
  */
-async function servicesOf(stack: RollbackStack, stackName: string): Promise<readonly ServiceConfig[]> {
+async function configOf(stack: RollbackStack, stackName: string): Promise<LaunchpadConfig> {
     const all = await stack.getAllConfig();
     const values: Record<string, unknown> = {};
     const secretKeys = new Set<string>();
@@ -83,7 +97,7 @@ async function servicesOf(stack: RollbackStack, stackName: string): Promise<read
             secretKeys.add(key);
         }
     }
-    return parseConfig({ project: PROJECT, stack: stackName, values, secretKeys, env: { GRAFANA_AUTH: process.env.GRAFANA_AUTH } }).services;
+    return parseConfig({ project: PROJECT, stack: stackName, values, secretKeys, env: { GRAFANA_AUTH: process.env.GRAFANA_AUTH } });
 }
 
 /** URNs of the live Services of `names`, from the stack's state. */
@@ -138,40 +152,80 @@ export function policyOptions(root: string, stackName: string): Pick<RollbackUpO
     return { policyPacks: [path.join(root, "policies")], policyPackConfigs: fs.existsSync(config) ? [config] : [] };
 }
 
-export async function rollback(argv: readonly string[], deps: RollbackDeps): Promise<CliResult> {
-    const parsed = parseFlags(argv, { stack: { type: "string" }, service: { type: "string" }, to: { type: "string" }, "dry-run": { type: "boolean" } }, USAGE, 2);
-    if ("result" in parsed) {
-        return parsed.result;
-    }
-    const args = parsed.flags;
-    if (args.stack === undefined) {
-        return failed(2, `--stack is required\n${USAGE}\n`);
-    }
-    if (args.to !== undefined && !(COLORS as readonly string[]).includes(args.to)) {
-        return failed(2, `--to: received ${JSON.stringify(args.to)}; expected one of "blue", "green"\n`);
-    }
-    const to = args.to as Color | undefined;
+/** A switch every precondition admitted: what moves where, and exactly what the targeted update touches. */
+export interface SwitchPlan {
+    readonly stackName: string;
+    readonly stack: RollbackStack;
+    /** The stack's config as the program resolves it. */
+    readonly config: LaunchpadConfig;
+    /** Every service of the stack (a stack-wide switch resets their own colors). */
+    readonly services: readonly ServiceConfig[];
+    readonly moving: readonly ServiceConfig[];
+    /** `--service`, when one service moves by itself. */
+    readonly service: string | undefined;
+    readonly target: Color;
+    /** URNs of the targeted update: the live Services and, where sizes differ, both colors' autoscalers. */
+    readonly targets: readonly string[];
+    /** One line per moving service: `api: green -> blue`. */
+    readonly lines: readonly string[];
+    /** Checks that fell back to the state (an unreachable cluster). */
+    readonly warnings: readonly string[];
+}
 
-    const stack = await deps.selectStack(args.stack, REPO_ROOT);
-    let services: readonly ServiceConfig[];
+/** Flags both rollback and promote take. */
+export interface SwitchFlags {
+    readonly stack: string;
+    readonly service?: string;
+    readonly to?: Color;
+}
+
+/** The stack's schema record from its outputs; undefined where it keeps none. */
+function schemaRecordOf(outputs: Record<string, { value: unknown }>): SchemaRecord | undefined {
+    const v = outputs[SCHEMA_RECORD_OUTPUT]?.value;
+    return v !== null && typeof v === "object" ? (v as SchemaRecord) : undefined;
+}
+
+/**
+ * The compatibility rule of components/migrations.ts applied to the switch: the target color's
+ * release must support the schema version the stack's record says the database is at. Only the
+ * `activeColor` problem is the switch's; the idle color's range is the next `pulumi up`'s concern.
+ */
+export function schemaSwitchProblems(moving: readonly ServiceConfig[], target: Color, record: SchemaRecord | undefined): string[] {
+    return moving.flatMap((s) => {
+        const switched: ServiceConfig = { ...s, activeColor: target };
+        // A targeted update runs no migration: the step is the record's version as it stands.
+        const step = { ...schemaStep(switched, record?.[s.name]), migration: undefined };
+        const key = `launchpad:services.${s.name}.activeColor:`;
+        return schemaProblems(switched, { ...step, target: step.current }, s.activeColor).filter((p) => p.startsWith(key));
+    });
+}
+
+/**
+ * Everything before the switch: the stack's config, the moving services, and each precondition
+ * (gate, live readiness, schema), all before any config is written. A `CliResult` is a refusal.
+ */
+export async function prepareSwitch(flags: SwitchFlags, deps: RollbackDeps): Promise<SwitchPlan | CliResult> {
+    const stack = await deps.selectStack(flags.stack, REPO_ROOT);
+    let config: LaunchpadConfig;
     try {
-        services = await servicesOf(stack, args.stack);
+        config = await configOf(stack, flags.stack);
     } catch (e) {
         if (e instanceof ConfigError) {
             return failed(2, `${e.message}\n`);
         }
         throw e;
     }
-    const chosen = args.service === undefined ? services : services.filter((s) => s.name === args.service);
+    const services = config.services;
+    const chosen = flags.service === undefined ? services : services.filter((s) => s.name === flags.service);
     if (chosen.length === 0) {
-        return failed(2, `--service: received ${JSON.stringify(args.service)}; expected one of ${services.map((s) => JSON.stringify(s.name)).join(", ")}\n`);
+        return failed(2, `--service: received ${JSON.stringify(flags.service)}; expected one of ${services.map((s) => JSON.stringify(s.name)).join(", ")}\n`);
     }
     const colors = new Set(chosen.map((s) => s.activeColor));
-    if (to === undefined && colors.size > 1) {
+    if (flags.to === undefined && colors.size > 1) {
         const now = chosen.map((s) => `${s.name}: ${s.activeColor}`).join(", ");
         return failed(2, `the services are live on different colors (${now}); name --service or --to\n`);
     }
-    const target: Color = to ?? other(chosen[0].activeColor);
+    const target: Color = flags.to ?? other(chosen[0].activeColor);
     const moving = chosen.filter((s) => s.activeColor !== target);
     if (moving.length === 0) {
         return { code: 0, stdout: `${chosen.map((s) => s.name).join(", ")}: already live on ${target}; nothing to do\n`, stderr: "" };
@@ -182,45 +236,103 @@ export async function rollback(argv: readonly string[], deps: RollbackDeps): Pro
     const urns = liveServiceUrns(resources, moving.map((s) => s.name));
     const missing = moving.filter((s) => !urns.has(s.name)).map((s) => s.name);
     if (missing.length > 0) {
-        return failed(1, `no live Service for ${missing.join(", ")} in stack ${args.stack}'s state: deploy it with pulumi up first\n`);
+        return failed(1, `no live Service for ${missing.join(", ")} in stack ${flags.stack}'s state: deploy it with pulumi up first\n`);
+    }
+    const outputs = await stack.outputs();
+    // The compatibility rule refuses as every config rule does: exit 2, the project's message shape.
+    const schema = schemaSwitchProblems(moving, target, schemaRecordOf(outputs));
+    if (schema.length > 0) {
+        return failed(2, `refused before any change: ${new ConfigError(flags.stack, schema).message}\n`);
     }
     // Every precondition before any config is written: a refusal leaves the stack as it was.
-    const problems = moving.map((s) => gateProblem(resources, s, target, args.stack as string)).filter((p): p is string => p !== undefined);
+    const problems = moving.map((s) => gateProblem(resources, s, target, flags.stack)).filter((p): p is string => p !== undefined);
+    const kubeconfig = outputs.kubeconfig?.value;
+    const reader = typeof kubeconfig === "string" && kubeconfig !== "" ? (deps.deploymentReader ?? kubernetesReader)(kubeconfig) : undefined;
+    const readiness = await checkReadiness(resources, moving, target, reader, "the stack has no kubeconfig output");
+    problems.push(...readiness.problems);
+    const warnings = readiness.warnings.map((w) => `${w}\n`);
     if (problems.length > 0) {
-        return failed(1, `refused before any change: the ${target} color cannot take traffic\n${problems.map((p) => `  - ${p}\n`).join("")}`);
+        return failed(1, `${warnings.join("")}refused before any change: the ${target} color cannot take traffic\n${problems.map((p) => `  - ${p}\n`).join("")}`);
     }
-    const targets = [...urns.values(), ...hpaUrns(resources, moving)];
-    const lines = moving.map((s) => `${s.name}: ${s.activeColor} -> ${target}`);
-    if (args["dry-run"] === true) {
-        return { code: 0, stdout: `${lines.join("\n")}\ndry run: nothing changed; the targeted update would be:\n${targets.map((u) => `  ${u}\n`).join("")}`, stderr: "" };
-    }
+    return {
+        stackName: flags.stack,
+        stack,
+        config,
+        services,
+        moving,
+        service: flags.service,
+        target,
+        targets: [...urns.values(), ...hpaUrns(resources, moving)],
+        lines: moving.map((s) => `${s.name}: ${s.activeColor} -> ${target}`),
+        warnings,
+    };
+}
 
-    if (args.service !== undefined) {
-        await stack.setConfig(`launchpad:services.${args.service}.activeColor`, { value: target }, true);
+/**
+ * Writes the color into the stack's config and runs the targeted update with the policy pack;
+ * throws when the update does not succeed (the config then already names `color`).
+ */
+export async function applySwitch(plan: SwitchPlan, color: Color, onOutput: (out: string) => void): Promise<void> {
+    const { stack } = plan;
+    if (plan.service !== undefined) {
+        await stack.setConfig(`launchpad:services.${plan.service}.activeColor`, { value: color }, true);
     } else {
-        await stack.setConfig("launchpad:activeColor", { value: target });
+        await stack.setConfig("launchpad:activeColor", { value: color });
         // Every service follows the stack-wide color again.
-        for (const s of services) {
+        for (const s of plan.services) {
             await stack.removeConfig(`launchpad:services.${s.name}.activeColor`, true);
         }
     }
+    const result = await stack.up({ target: [...plan.targets], targetDependents: false, ...policyOptions(REPO_ROOT, plan.stackName), onOutput });
+    if (result.summary.result !== "succeeded") {
+        throw new Error(`the update ended with result "${result.summary.result}"`);
+    }
+}
+
+/** Parses `--stack`, `--service`, `--to` (shared with promote); a `CliResult` is a usage error. */
+export function switchFlags(flags: { stack?: string; service?: string; to?: string }, usage: string): SwitchFlags | CliResult {
+    if (flags.stack === undefined) {
+        return failed(2, `--stack is required\n${usage}\n`);
+    }
+    if (flags.to !== undefined && !(COLORS as readonly string[]).includes(flags.to)) {
+        return failed(2, `--to: received ${JSON.stringify(flags.to)}; expected one of "blue", "green"\n`);
+    }
+    return { stack: flags.stack, service: flags.service, to: flags.to as Color | undefined };
+}
+
+export const isResult = (x: object): x is CliResult => "code" in x && "stdout" in x;
+
+export async function rollback(argv: readonly string[], deps: RollbackDeps): Promise<CliResult> {
+    const parsed = parseFlags(argv, { stack: { type: "string" }, service: { type: "string" }, to: { type: "string" }, "dry-run": { type: "boolean" } }, USAGE, 2);
+    if ("result" in parsed) {
+        return parsed.result;
+    }
+    const flags = switchFlags(parsed.flags, USAGE);
+    if (isResult(flags)) {
+        return flags;
+    }
+    const plan = await prepareSwitch(flags, deps);
+    if (isResult(plan)) {
+        return plan;
+    }
+    const { lines, targets, target, warnings } = plan;
+    if (parsed.flags["dry-run"] === true) {
+        return { code: 0, stdout: `${lines.join("\n")}\ndry run: nothing changed; the targeted update would be:\n${targets.map((u) => `  ${u}\n`).join("")}`, stderr: warnings.join("") };
+    }
     try {
-        const result = await stack.up({ target: targets, targetDependents: false, ...policyOptions(REPO_ROOT, args.stack), onOutput: deps.onOutput ?? (() => undefined) });
-        if (result.summary.result !== "succeeded") {
-            throw new Error(`the update ended with result "${result.summary.result}"`);
-        }
+        await applySwitch(plan, target, deps.onOutput ?? (() => undefined));
     } catch (e) {
         return {
             code: 1,
             stdout: `${lines.join("\n")}\n`,
-            stderr: `the targeted update of the live Service(s) failed: ${(e as Error).message}\nthe stack's config now names ${target}; run \`pulumi up --stack ${args.stack}\` again, or roll back to the previous color\n`,
+            stderr: `${warnings.join("")}the targeted update of the live Service(s) failed: ${(e as Error).message}\nthe stack's config now names ${target}; run \`pulumi up --stack ${flags.stack}\` again, or roll back to the previous color\n`,
         };
     }
     return {
         code: 0,
         stdout: `${lines.join("\n")}\nswitched, with the policy pack: ${targets.join(", ")}\n` +
-            `commit Pulumi.${args.stack}.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
-        stderr: "",
+            `commit Pulumi.${flags.stack}.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
+        stderr: warnings.join(""),
     };
 }
 

@@ -1,74 +1,38 @@
 /**
- * `npm run rollback` against a fake Automation API workspace: the stack's config comes from the real
- * stack file as a team deploys it (placeholders replaced, secrets set: tests/support/deployed.ts),
- * its state from the offline plan, and the fake records every config change and the targeted update,
- * so the test sees exactly what the command would ask Pulumi to do.
+ * `npm run rollback` against a fake Automation API workspace (tests/support/fake-stack.ts): the
+ * stack's config comes from the real stack file as a team deploys it, its state from the offline
+ * plan, and the fake records every config change and the targeted update, so the test sees exactly
+ * what the command would ask Pulumi to do.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
-import { OBJECT_KEYS } from "../config/schema";
 import { ANNOTATIONS } from "../lib/delivery";
-import { REPO_ROOT, stackConfigFor } from "../plan/engine";
-import { rollback, type RollbackStack, type RollbackUpOptions, type StateResource } from "../scripts/rollback";
-import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
+import { REPO_ROOT } from "../plan/engine";
+import { rollback, type RollbackStack, type StateResource } from "../scripts/rollback";
+import { OWN_VALUES, type CommittedStack } from "./support/deployed";
+import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
+import { closedPort } from "./support/http-server";
+import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./support/kube-api";
 import { named, planStack } from "./support/plan";
 
-interface Recorded {
-    readonly calls: string[];
-    readonly targets: string[][];
-    readonly ups: Omit<RollbackUpOptions, "onOutput">[];
-}
+/** The cluster the stacks' kubeconfig points at: the real client reads Deployments from it. */
+let kube: KubeApi;
+beforeAll(async () => {
+    kube = await startKubeApi();
+});
+afterAll(async () => {
+    await kube.close();
+});
 
-/** `getAllConfig()`'s answer for these values: objects as JSON, each key marked secret or not. */
-function configMap(values: Record<string, unknown>, secretKeys: ReadonlySet<string>): Record<string, { value: string; secret: boolean }> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) => {
-        const name = k.slice(k.indexOf(":") + 1);
-        return [k, { value: k.startsWith("launchpad:") && OBJECT_KEYS.has(name) ? JSON.stringify(v) : String(v), secret: secretKeys.has(k) }];
-    }));
-}
-
-/**
- * A deployed stack: its config is `Pulumi.<stack>.yaml` with the team's own values and secrets (and
- * `sets`), or exactly the committed file with `asCommitted`; its state is the offline plan.
- */
-async function fakeStack(
+function fakeStack(
     stack: CommittedStack,
     sets: string[] = [],
     upResult: "succeeded" | Error = "succeeded",
     asCommitted = false,
     state: (resources: StateResource[]) => StateResource[] = (r) => r,
-): Promise<{ stack: RollbackStack; recorded: Recorded }> {
-    const { values, secretKeys } = asCommitted ? stackConfigFor({ stack, sets }) : deployedConfig(stack, sets);
-    // The state is what the last update made of this same config: its gate Jobs carry its release ids.
-    // Staging, as production's StackReference reads it, verified those same images.
-    const stagingVerified = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
-    const plan = asCommitted
-        ? await planStack(stack, sets)
-        : await planStack(stack, [...OWN_VALUES[stack], ...sets], { stackOutputs: (name) => (name.endsWith("/staging") ? { verifiedReleases: stagingVerified } : undefined) });
-    const recorded: Recorded = { calls: [], targets: [], ups: [] };
-    const resources = state(plan.resources.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs as never, outputs: r.state as never })));
-    const config = configMap({ ...values }, secretKeys);
-    return {
-        recorded,
-        stack: {
-            getAllConfig: () => Promise.resolve(config),
-            setConfig: (key, value, path) => {
-                recorded.calls.push(`set ${key}=${value.value}${path === true ? " (path)" : ""}`);
-                return Promise.resolve();
-            },
-            removeConfig: (key, path) => {
-                recorded.calls.push(`rm ${key}${path === true ? " (path)" : ""}`);
-                return Promise.resolve();
-            },
-            exportStack: () => Promise.resolve({ deployment: { resources } }),
-            up: (opts) => {
-                recorded.calls.push(`up targetDependents=${String(opts.targetDependents)}`);
-                recorded.targets.push(opts.target);
-                recorded.ups.push({ target: opts.target, targetDependents: opts.targetDependents, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs });
-                return upResult instanceof Error ? Promise.reject(upResult) : Promise.resolve({ summary: { result: upResult } });
-            },
-        },
-    };
+    outputs?: Record<string, unknown>,
+): Promise<FakeStack> {
+    return sharedFakeStack(kube, stack, { sets, upResult, asCommitted, state, outputs });
 }
 
 async function run(argv: string[], fake: { stack: RollbackStack }): Promise<Awaited<ReturnType<typeof rollback>>> {
@@ -235,8 +199,115 @@ describe("npm run rollback: preconditions, checked before any config is written"
             named(before, "launchpad-staging-api-live").urn,
         ]);
         const fake = await fakeStack("staging", sets);
+        // The idle blue color runs idleReplicas pods; scaled up to the live count first, it may take traffic.
+        const blue = deploymentIn(fake.resources, "blue");
+        kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 2, 2));
         const r = await run(["--stack", "staging"], fake);
         expect(r.code).toBe(0);
         expect([...fake.recorded.targets[0]].sort()).toEqual([...diff].sort());
+    });
+});
+
+/** Where api's Deployment of `color` lives, from the state. */
+function deploymentIn(resources: readonly StateResource[], color: string): { name: string; namespace: string } {
+    const r = resources.find((x) => x.type === "kubernetes:apps/v1:Deployment" && x.inputs?.metadata?.labels?.color === color && x.inputs.metadata.labels.app === "api");
+    return r?.outputs?.metadata as { name: string; namespace: string };
+}
+
+describe("npm run rollback: the target color's Deployment, read live through the Kubernetes API (@kubernetes/client-node)", () => {
+    it("refuses a target whose Deployment has fewer available pods than the live replica count, before any config write", async () => {
+        const fake = await fakeStack("staging");
+        const blue = deploymentIn(fake.resources, "blue");
+        kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 2, 1));
+        kube.requests.length = 0;
+        const r = await run(["--stack", "staging"], fake);
+        expect(r).toEqual({
+            code: 1,
+            stdout: "",
+            stderr: "refused before any change: the blue color cannot take traffic\n" +
+                `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 1 of the live replica count 2 pods available (read live from the cluster): ` +
+                `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again\n`,
+        });
+        // The real client asked the API server for exactly that Deployment.
+        expect(kube.requests).toEqual([`GET /apis/apps/v1/namespaces/${blue.namespace}/deployments/${blue.name}`]);
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("refuses a Deployment the cluster does not have (404), naming the fix", async () => {
+        const fake = await fakeStack("staging");
+        const blue = deploymentIn(fake.resources, "blue");
+        kube.objects.delete(`deployments/${blue.namespace}/${blue.name}`);
+        const r = await run(["--stack", "staging"], fake);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe("refused before any change: the blue color cannot take traffic\n" +
+            `  - api: the blue Deployment ${blue.namespace}/${blue.name} is in the stack's state but not in the cluster (404, read live): run \`pulumi refresh\` and \`pulumi up\` to recreate it\n`);
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("accepts a ready target: the live read passes and the switch goes ahead, with no warning", async () => {
+        const fake = await fakeStack("staging");
+        const blue = deploymentIn(fake.resources, "blue");
+        kube.requests.length = 0;
+        const r = await run(["--stack", "staging"], fake);
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe("");
+        expect(kube.requests).toEqual([`GET /apis/apps/v1/namespaces/${blue.namespace}/deployments/${blue.name}`]);
+        expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=blue", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
+    });
+
+    it("an unreachable cluster: warns and decides from the state (ready there: switches)", async () => {
+        const port = await closedPort();
+        const fake = await fakeStack("staging", [], "succeeded", false, (r) => r, { kubeconfig: kubeconfigFor(`http://127.0.0.1:${port}`) });
+        const r = await run(["--stack", "staging"], fake);
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe(`warning: api: the cluster could not be read (request to http://127.0.0.1:${port}/apis/apps/v1/namespaces/${deploymentIn(fake.resources, "blue").namespace}/deployments/${deploymentIn(fake.resources, "blue").name} failed, reason: connect ECONNREFUSED 127.0.0.1:${port}); ` +
+            "the blue Deployment's readiness comes from the stack's state, which may be stale\n");
+        expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=blue", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
+    });
+
+    it("an unreachable cluster and a state that records the target short of pods: warns and refuses", async () => {
+        const port = await closedPort();
+        const short = (rs: StateResource[]): StateResource[] => rs.map((x) => (x.type === "kubernetes:apps/v1:Deployment" && x.inputs?.metadata?.labels?.color === "blue"
+            ? { ...x, outputs: { ...x.outputs, status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 0 } } }
+            : x));
+        const fake = await fakeStack("staging", [], "succeeded", false, short, { kubeconfig: kubeconfigFor(`http://127.0.0.1:${port}`) });
+        const blue = deploymentIn(fake.resources, "blue");
+        const r = await run(["--stack", "staging"], fake);
+        expect(r.code).toBe(1);
+        expect(r.stderr.split("\n").slice(1)).toEqual([
+            "refused before any change: the blue color cannot take traffic",
+            `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 0 of the live replica count 2 pods available (from the stack's state): ` +
+                `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again`,
+            "",
+        ]);
+        expect(r.stderr).toMatch(/^warning: api: the cluster could not be read \(.*ECONNREFUSED.*\); the blue Deployment's readiness comes from the stack's state, which may be stale\n/);
+        expect(fake.recorded.calls).toEqual([]);
+    });
+});
+
+describe("npm run rollback: the schema compatibility rule (issue 14)", () => {
+    const S = "launchpad:services.api.releases";
+    const schemaSets = [`${S}.blue.schema={version: 3, supports: [2, 3]}`, `${S}.green.schema={version: 4, supports: [4, 5]}`];
+    const record = (version: number): Record<string, unknown> => ({ kubeconfig: kube.kubeconfig, schemaVersions: { api: { version, migrations: [] } } });
+
+    it("refuses a rollback to a color whose release does not support the current schema version: exit 2, the rule's message, nothing written", async () => {
+        const fake = await fakeStack("staging", schemaSets, "succeeded", false, (r) => r, record(4));
+        const r = await run(["--stack", "staging"], fake);
+        expect(r).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: 'refused before any change: Invalid configuration for stack "staging" (1 problem):\n' +
+                '  - launchpad:services.api.activeColor: received "blue"; expected a color whose release supports the current schema version 4: ' +
+                'releases.blue (live, "ghcr.io/launchpad-test/api:1.4.2") supports [2, 3]. Undo the migration first (docs/runbooks/database-corruption.md, "Undo a migration": ' +
+                "restore to the restore point before version 4), or give blue a release whose schema.supports includes 4\n",
+        });
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("allows it once the target's release supports the current version", async () => {
+        const fake = await fakeStack("staging", schemaSets, "succeeded", false, (r) => r, record(3));
+        const r = await run(["--stack", "staging", "--dry-run"], fake);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toMatch(/^api: green -> blue\ndry run/);
     });
 });

@@ -80,7 +80,7 @@ describe("GitHub workflows", () => {
         });
     });
 
-    it("deploy: on push to main, staging up, then production up in the protected environment only after staging", () => {
+    it("deploy: on push to main, staging up, then production in the protected environment only after staging, its switches through npm run promote", () => {
         const wf = load("deploy");
         expect(wf.on).toEqual({ push: { branches: ["main"] } });
         expect(wf.concurrency.group).toBe("deploy");
@@ -91,19 +91,33 @@ describe("GitHub workflows", () => {
         for (const stack of ["staging", "production"] as const) {
             const job = wf.jobs[stack];
             expect(job.permissions).toEqual({ contents: "read", "pull-requests": "read", "id-token": "write" });
-            expect(job.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", 'bash scripts/unmerged-rollback.sh "$STACK"', `npm run --silent plan -- --stack ${stack} --policy`]);
-            // The unmerged-rollback check comes before anything that could update the stack.
+            expect(job.steps.map((s) => s.run).filter(Boolean).slice(0, 3)).toEqual(["npm ci", 'bash scripts/unmerged-rollback.sh "$STACK"', `npm run --silent plan -- --stack ${stack} --policy`]);
             const guard = job.steps.findIndex((s) => s.run?.startsWith("bash scripts/unmerged-rollback.sh") === true);
             expect(job.steps[guard].env).toEqual({ GH_TOKEN: "${{ github.token }}", STACK: stack });
-            expect(guard).toBeLessThan(job.steps.indexOf(pulumiSteps(job)[0]));
-            expect(pulumiSteps(job)[0].with).toEqual({
-                command: "up",
-                "stack-name": stack,
-                "cloud-url": "${{ secrets.PULUMI_CLOUD_URL }}",
-                policyPacks: "policies",
-                policyPackConfigs: `policies/config/${stack}.json`,
-            });
         }
+        const staging = wf.jobs.staging;
+        // The unmerged-rollback check comes before anything that could update the stack.
+        expect(staging.steps.findIndex((s) => s.run?.startsWith("bash scripts/unmerged-rollback.sh") === true)).toBeLessThan(staging.steps.indexOf(pulumiSteps(staging)[0]));
+        expect(pulumiSteps(staging)[0].with).toEqual({
+            command: "up",
+            "stack-name": "staging",
+            "cloud-url": "${{ secrets.PULUMI_CLOUD_URL }}",
+            policyPacks: "policies",
+            policyPackConfigs: "policies/config/staging.json",
+        });
+        // Production: the update holds traffic on the live colors (with the pack), then npm run promote
+        // makes each switch the commit asks for, with post-switch analysis.
+        const production = wf.jobs.production;
+        const runs = production.steps.map((s) => s.run ?? "");
+        const up = runs.findIndex((r) => r.includes("pulumi up"));
+        const promoteStep = runs.findIndex((r) => r.includes("npm run promote"));
+        expect(runs.findIndex((r) => r.startsWith("bash scripts/unmerged-rollback.sh"))).toBeLessThan(up);
+        expect(up).toBeLessThan(promoteStep);
+        expect(runs[up]).toContain('pulumi up --yes --skip-preview --stack "$STACK" --policy-pack policies --policy-pack-config "policies/config/${STACK}.json"');
+        expect(runs[up]).toContain('npm run --silent pending-switches -- --stack "$STACK"');
+        expect(runs[promoteStep]).toContain('npm run promote -- --stack "$STACK" --service "$service" --to "$color"');
+        expect(production.steps[up].env?.STACK).toBe("production");
+        expect(pulumiSteps(production)).toEqual([]);
     });
 
     it("rollback: by hand with stack, service and color; runs the rollback command in the stack's environment", () => {

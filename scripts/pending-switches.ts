@@ -1,0 +1,52 @@
+/**
+ * npm run --silent pending-switches -- --stack <name> --live <liveServices.json>
+ *
+ * The switches a deploy would make: one line `<service> <live color> <color the stack file names>`
+ * per service whose color in `Pulumi.<stack>.yaml` (its `activeColor`, else `launchpad:activeColor`)
+ * differs from the color it is live on now (`pulumi stack output liveServices --json`). deploy.yml
+ * holds each such service on its live color for `pulumi up` (which then only rolls out and gates
+ * the idle color), and makes each switch with `npm run promote` (post-switch analysis, switch back
+ * on a breach). A first deploy (no outputs yet) has nothing live: nothing to promote.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { REPO_ROOT } from "../plan/engine";
+import { failed, parseFlags, runMain, type CliResult } from "./cli";
+
+const USAGE = "usage: npm run --silent pending-switches -- --stack <name> --live <liveServices.json>";
+
+interface StackFile {
+    config?: Record<string, unknown>;
+}
+
+/** `<service> <live> <wanted>` per service the stack file moves off its live color. */
+export function pendingSwitches(stackFile: StackFile, live: Readonly<Record<string, { color?: string }>> | null): string[] {
+    const config = stackFile.config ?? {};
+    const stackColor = config["launchpad:activeColor"] as string | undefined;
+    const services = (config["launchpad:services"] ?? {}) as Record<string, { activeColor?: string }>;
+    return Object.entries(services).flatMap(([name, s]) => {
+        const want = s.activeColor ?? stackColor ?? "blue";
+        const now = live?.[name]?.color;
+        return now !== undefined && now !== want ? [`${name} ${now} ${want}`] : [];
+    });
+}
+
+export function main(argv: readonly string[], root = REPO_ROOT): CliResult {
+    const parsed = parseFlags(argv, { stack: { type: "string" }, live: { type: "string" } }, USAGE, 2);
+    if ("result" in parsed) {
+        return parsed.result;
+    }
+    const { stack, live } = parsed.flags;
+    if (stack === undefined || live === undefined) {
+        return failed(2, `--stack and --live are required\n${USAGE}\n`);
+    }
+    const file = parseYaml(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as StackFile;
+    const text = fs.existsSync(live) ? fs.readFileSync(live, "utf8").trim() : "";
+    const lines = pendingSwitches(file, text === "" ? null : (JSON.parse(text) as Record<string, { color?: string }> | null));
+    return { code: 0, stdout: lines.map((l) => `${l}\n`).join(""), stderr: "" };
+}
+
+if (require.main === module) {
+    runMain((argv) => Promise.resolve(main(argv)));
+}

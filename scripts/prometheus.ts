@@ -1,0 +1,92 @@
+/**
+ * Instant queries against the stack's Prometheus: its own Amazon Managed Service for Prometheus
+ * workspace (requests signed with SigV4 by the AWS SDK's signer, `@smithy/signature-v4`, with
+ * credentials from the SDK's default chain: "the requests must be signed with the AWS Signature
+ * Version 4 signing process", service `aps`: https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-onboard-query-APIs.html
+ * and AMP-compatible-APIs.html), or `launchpad:observability.prometheusUrl` as it is.
+ *
+ * The HTTP API is Prometheus' own `GET <base>/api/v1/query?query=...` (prometheus/prometheus
+ * `web/api/v1/api.go`): `{"status":"success","data":{"resultType":"vector","result":[{metric, value:[t,"v"]}]}}`.
+ */
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { SignatureV4 } from "@smithy/signature-v4";
+
+/** Credentials or a credential provider, as the signer takes them. */
+type Credentials = ConstructorParameters<typeof SignatureV4>[0]["credentials"];
+
+/** One series of an instant vector: its labels and value. */
+export interface Sample {
+    readonly metric: Readonly<Record<string, string>>;
+    readonly value: number;
+}
+
+/** Answers an instant query; throws when Prometheus cannot be reached or refuses the query. */
+export type PrometheusQuery = (expr: string) => Promise<Sample[]>;
+
+/** How long one query may take. */
+export const QUERY_TIMEOUT_MS = 15_000;
+
+/** Where to send queries and whether to sign them. */
+export interface PrometheusTarget {
+    /** Base URL; the API path is appended (`<url>/api/v1/query`). */
+    readonly url: string;
+    /** Sign with SigV4 for AMP (service `aps`) in this region. */
+    readonly sigV4Region?: string;
+}
+
+/** Turns a `/api/v1/query` answer into samples, or throws its error. */
+export function parseQueryResponse(status: number, body: string): Sample[] {
+    let doc: { status?: string; error?: string; data?: { resultType?: string; result?: { metric?: Record<string, string>; value?: [number, string] }[] } };
+    try {
+        doc = JSON.parse(body) as typeof doc;
+    } catch {
+        throw new Error(`HTTP ${status}: not a Prometheus API answer: ${body.slice(0, 200)}`);
+    }
+    if (status !== 200 || doc.status !== "success") {
+        throw new Error(`HTTP ${status}: ${doc.error ?? body.slice(0, 200)}`);
+    }
+    if (doc.data?.resultType !== "vector") {
+        throw new Error(`expected an instant vector, received resultType ${JSON.stringify(doc.data?.resultType)}`);
+    }
+    return (doc.data.result ?? []).map((r) => ({ metric: r.metric ?? {}, value: Number(r.value?.[1]) }));
+}
+
+/** A SigV4 signer for AMP queries; credentials default to the SDK's chain (env, profile, web identity, IMDS). */
+export function ampSigner(region: string, credentials: Credentials = fromNodeProviderChain()): SignatureV4 {
+    return new SignatureV4({ service: "aps", region, credentials, sha256: Sha256 });
+}
+
+/** The signed GET of one query (the headers to send), as the AWS SDK's signer makes it. */
+export async function signedQuery(signer: SignatureV4, url: URL): Promise<Record<string, string>> {
+    const query: Record<string, string> = {};
+    url.searchParams.forEach((v, k) => {
+        query[k] = v;
+    });
+    const signed = await signer.sign({
+        method: "GET",
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port === "" ? undefined : Number(url.port),
+        path: url.pathname,
+        query,
+        headers: { host: url.host },
+    });
+    return signed.headers;
+}
+
+/** A query function for this target, over `fetch`. */
+export function prometheusQuery(target: PrometheusTarget, signer: SignatureV4 | undefined = target.sigV4Region !== undefined ? ampSigner(target.sigV4Region) : undefined): PrometheusQuery {
+    return async (expr) => {
+        const url = new URL(`${target.url.replace(/\/+$/, "")}/api/v1/query`);
+        url.searchParams.set("query", expr);
+        const headers = signer !== undefined ? await signedQuery(signer, url) : {};
+        const res = await fetch(url, { headers, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+        return parseQueryResponse(res.status, await res.text());
+    };
+}
+
+/** The value of the series whose labels include all of `labels`; undefined when there is none. */
+export function valueFor(samples: readonly Sample[], labels: Readonly<Record<string, string>>): number | undefined {
+    return samples.find((s) => Object.entries(labels).every(([k, v]) => s.metric[k] === v))?.value;
+}

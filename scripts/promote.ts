@@ -1,0 +1,239 @@
+/**
+ * npm run promote -- --stack <name> --service <svc> [--to <blue|green>] [--analysis <duration>]
+ *
+ * The switch of `npm run rollback` (same preconditions, same targeted update with the policy pack),
+ * then a post-switch analysis, as Argo Rollouts' blueGreen `postPromotionAnalysis` does without a
+ * controller: every interval for the analysis window it queries the stack's Prometheus for the live
+ * color's error ratio and p95 latency, with the alert catalogue's own queries
+ * (observability/alerts.ts) and the stack's alert thresholds.
+ *
+ * Verdicts and exit codes:
+ * - 0 passed: no check breached; the release stays live and is in the stack's release history.
+ * - 1 failed: a check breached; the same targeted update switched back; both measured values are
+ *   printed. Also 1 when Prometheus cannot be queried: before the switch nothing changes; after it,
+ *   the switch goes back (an analysis that cannot run does not pass, as Argo's errored analysis
+ *   aborts), and a switch back that fails is reported as such, never as a success.
+ * - 3 inconclusive: no check saw the minimum request count (`observability.analysis.minRequests`).
+ *   Traffic stays on the new color (it passed its smoke gate and nothing measured harms it), but
+ *   the release is not called verified: the job fails for a human to decide (accept, or
+ *   `npm run rollback`), as Argo pauses on an inconclusive analysis.
+ * - 2 bad arguments or config, as rollback.
+ */
+import type { LaunchpadConfig } from "../config";
+import { RELEASE_HISTORY_OUTPUT, parseHistory } from "../components/release-history";
+import { releaseId } from "../components/blue-green-service";
+import type { Color } from "../lib/delivery";
+import { ALERT_RATE_WINDOW, errorRatioQuery, latencyP95Query, serviceColorLabels } from "../observability/alerts";
+import { durationSeconds } from "../observability/duration";
+import { failed, parseFlags, runMain, type CliResult } from "./cli";
+import { prometheusQuery, valueFor, type PrometheusQuery, type PrometheusTarget } from "./prometheus";
+import { applySwitch, isResult, prepareSwitch, switchFlags, type RollbackDeps, type SwitchPlan } from "./rollback";
+
+const USAGE = "usage: npm run promote -- --stack <name> --service <svc> [--to <blue|green>] [--analysis <duration>]";
+
+/** The exit code of an inconclusive analysis (too little traffic to judge). */
+export const INCONCLUSIVE_EXIT = 3;
+
+export interface AnalysisSettings {
+    readonly windowSeconds: number;
+    readonly intervalSeconds: number;
+    readonly minRequests: number;
+    /** Breach above these: the alert catalogue's thresholds (`observability.thresholds`). */
+    readonly errorRatio: number;
+    readonly latencyP95Seconds: number;
+}
+
+export interface Measurement {
+    /** Requests of the live color over the alert's rate window. */
+    readonly requests: number;
+    readonly errorRatio: number | undefined;
+    readonly p95Seconds: number | undefined;
+}
+
+export type Verdict = "passed" | "failed" | "inconclusive";
+
+export interface AnalysisResult {
+    readonly verdict: Verdict;
+    /** The breaching check, or the last one. */
+    readonly measurement: Measurement | undefined;
+    readonly checks: number;
+}
+
+/** The three queries of one check: the alert catalogue's error ratio and p95, and the request count over the same window. */
+export function analysisQueries(config: LaunchpadConfig): { requests: string; errorRatio: string; p95: string } {
+    const m = config.observability.metrics;
+    return {
+        requests: `sum by (${serviceColorLabels(m)}) (increase(${m.requestsTotal}[${ALERT_RATE_WINDOW}]))`,
+        errorRatio: errorRatioQuery(m, ALERT_RATE_WINDOW, serviceColorLabels(m)),
+        p95: latencyP95Query(m, ALERT_RATE_WINDOW),
+    };
+}
+
+/** One check of the live color: its request count, error ratio and p95. Throws when Prometheus fails. */
+export async function measure(query: PrometheusQuery, config: LaunchpadConfig, service: string, color: Color): Promise<Measurement> {
+    const q = analysisQueries(config);
+    const m = config.observability.metrics;
+    const labels = { [m.serviceLabel]: service, [m.colorLabel]: color };
+    const [requests, errorRatio, p95] = await Promise.all([query(q.requests), query(q.errorRatio), query(q.p95)]);
+    const finite = (v: number | undefined): number | undefined => (v !== undefined && Number.isFinite(v) ? v : undefined);
+    return { requests: valueFor(requests, labels) ?? 0, errorRatio: finite(valueFor(errorRatio, labels)), p95Seconds: finite(valueFor(p95, labels)) };
+}
+
+/** A breach, by the alerts' own comparison (`>` the threshold); undefined when the check is within bounds. */
+export function breach(m: Measurement, s: AnalysisSettings): boolean {
+    return (m.errorRatio ?? 0) > s.errorRatio || (m.p95Seconds ?? 0) > s.latencyP95Seconds;
+}
+
+export const describeMeasurement = (m: Measurement, s: AnalysisSettings): string =>
+    `error ratio ${m.errorRatio === undefined ? "none" : m.errorRatio.toFixed(4)} (threshold ${s.errorRatio}), ` +
+    `p95 ${m.p95Seconds === undefined ? "none" : `${m.p95Seconds.toFixed(3)} s`} (threshold ${s.latencyP95Seconds} s), ${Math.round(m.requests)} requests in ${ALERT_RATE_WINDOW}`;
+
+/**
+ * Checks every interval until the window is over; stops at the first breach. A check below the
+ * minimum request count judges nothing; when none reached it, the verdict is inconclusive.
+ */
+export async function analyse(
+    check: () => Promise<Measurement>,
+    s: AnalysisSettings,
+    sleep: (ms: number) => Promise<void>,
+    log: (line: string) => void,
+): Promise<AnalysisResult> {
+    const checks = Math.max(1, Math.floor(s.windowSeconds / s.intervalSeconds));
+    let judged = 0;
+    let last: Measurement | undefined;
+    for (let i = 1; i <= checks; i++) {
+        await sleep(s.intervalSeconds * 1000);
+        last = await check();
+        const enough = last.requests >= s.minRequests;
+        log(`check ${i}/${checks}: ${describeMeasurement(last, s)}${enough ? "" : ` (below the minimum of ${s.minRequests}: not judged)`}`);
+        if (!enough) continue;
+        judged++;
+        if (breach(last, s)) {
+            return { verdict: "failed", measurement: last, checks: i };
+        }
+    }
+    return { verdict: judged > 0 ? "passed" : "inconclusive", measurement: last, checks };
+}
+
+/** The stack's Prometheus: `observability.prometheusUrl` as it is, or its own AMP workspace (the `prometheusQueryUrl` output), signed. */
+export function prometheusTarget(config: LaunchpadConfig, outputs: Record<string, { value: unknown }>): PrometheusTarget | undefined {
+    const backend = config.observability.backend;
+    if (backend.kind === "prometheus") {
+        return { url: backend.url };
+    }
+    const url = outputs.prometheusQueryUrl?.value;
+    return typeof url === "string" && url !== "" ? { url, sigV4Region: config.region } : undefined;
+}
+
+export interface PromoteDeps extends RollbackDeps {
+    /** @default - `prometheusQuery` over fetch (SigV4 for AMP) */
+    prometheus?: (target: PrometheusTarget) => PrometheusQuery;
+    /** @default - setTimeout */
+    sleep?: (ms: number) => Promise<void>;
+}
+
+export async function promote(argv: readonly string[], deps: PromoteDeps): Promise<CliResult> {
+    const parsed = parseFlags(argv, { stack: { type: "string" }, service: { type: "string" }, to: { type: "string" }, analysis: { type: "string" } }, USAGE, 2);
+    if ("result" in parsed) {
+        return parsed.result;
+    }
+    if (parsed.flags.service === undefined) {
+        return failed(2, `--service is required: promote analyses one service's live color\n${USAGE}\n`);
+    }
+    let windowOverride: number | undefined;
+    if (parsed.flags.analysis !== undefined) {
+        try {
+            windowOverride = durationSeconds(parsed.flags.analysis);
+        } catch {
+            windowOverride = Number.NaN;
+        }
+        if (!Number.isFinite(windowOverride) || windowOverride <= 0) {
+            return failed(2, `--analysis: received ${JSON.stringify(parsed.flags.analysis)}; expected a Prometheus duration longer than zero, such as "10m"\n`);
+        }
+    }
+    const flags = switchFlags(parsed.flags, USAGE);
+    if (isResult(flags)) {
+        return flags;
+    }
+    const plan = await prepareSwitch(flags, deps);
+    if (isResult(plan)) {
+        return plan;
+    }
+    const service = plan.moving[0];
+    const from = service.activeColor;
+    const to = plan.target;
+    const analysis = plan.config.observability.analysis;
+    const settings: AnalysisSettings = {
+        windowSeconds: windowOverride ?? durationSeconds(analysis.window),
+        intervalSeconds: Math.min(durationSeconds(analysis.interval), windowOverride ?? Number.POSITIVE_INFINITY),
+        minRequests: analysis.minRequests,
+        errorRatio: plan.config.observability.thresholds.errorRatio,
+        latencyP95Seconds: plan.config.observability.thresholds.latencyP95Seconds,
+    };
+    const outputs = await plan.stack.outputs();
+    const target = prometheusTarget(plan.config, outputs);
+    if (target === undefined) {
+        return failed(1, `${plan.warnings.join("")}refused before any change: stack ${plan.stackName} has no Prometheus to analyse with (no prometheusQueryUrl output and no launchpad:observability.prometheusUrl): deploy the stack with pulumi up first\n`);
+    }
+    const query = (deps.prometheus ?? prometheusQuery)(target);
+    const out: string[] = [...plan.lines];
+    const err: string[] = [...plan.warnings];
+    // Prometheus must answer before anything moves: an analysis that cannot run must not start.
+    try {
+        await measure(query, plan.config, service.name, from);
+    } catch (e) {
+        return failed(1, `${err.join("")}refused before any change: Prometheus at ${target.url} cannot be queried (${(e as Error).message}): the analysis could not run\n`);
+    }
+    const onOutput = deps.onOutput ?? (() => undefined);
+    try {
+        await applySwitch(plan, to, onOutput);
+    } catch (e) {
+        return { code: 1, stdout: `${out.join("\n")}\n`, stderr: `${err.join("")}the targeted update failed: ${(e as Error).message}\nthe stack's config now names ${to}; run \`pulumi up --stack ${plan.stackName}\` again, or roll back\n` };
+    }
+    out.push(`switched ${service.name} to ${to}; analysing for ${settings.windowSeconds} s, every ${settings.intervalSeconds} s`);
+    let result: AnalysisResult;
+    try {
+        result = await analyse(() => measure(query, plan.config, service.name, to), settings, deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), (l) => out.push(l));
+    } catch (e) {
+        err.push(`Prometheus at ${target.url} could not be queried during the analysis (${(e as Error).message}): the analysis did not pass\n`);
+        return switchBack(plan, from, onOutput, out, err);
+    }
+    const m = result.measurement;
+    if (result.verdict === "failed" && m !== undefined) {
+        err.push(`analysis failed for ${service.name} on ${to}: error ratio ${m.errorRatio ?? "none"} (threshold ${settings.errorRatio}), p95 ${m.p95Seconds ?? "none"} s (threshold ${settings.latencyP95Seconds} s)\n`);
+        return switchBack(plan, from, onOutput, out, err);
+    }
+    if (result.verdict === "inconclusive") {
+        out.push(`inconclusive: fewer than ${settings.minRequests} requests in every check; traffic stays on ${to}, not verified: accept it, or run \`npm run rollback -- --stack ${plan.stackName} --service ${service.name}\``);
+        return { code: INCONCLUSIVE_EXIT, stdout: `${out.join("\n")}\n`, stderr: err.join("") };
+    }
+    const history = parseHistory((await plan.stack.outputs())[RELEASE_HISTORY_OUTPUT]?.value)[service.name] ?? [];
+    const id = releaseId(service, to);
+    const recorded = history[0]?.releaseId === id && history[0].color === to;
+    out.push(`passed: ${service.name} ${JSON.stringify(service.releases[to].image)} (release ${id}) stays live on ${to}; ` +
+        (recorded ? `recorded in the stack's ${RELEASE_HISTORY_OUTPUT}` : `not yet in the stack's ${RELEASE_HISTORY_OUTPUT}: the next pulumi up records it`));
+    out.push(`commit Pulumi.${plan.stackName}.yaml: it now names the live color`);
+    return { code: 0, stdout: `${out.join("\n")}\n`, stderr: err.join("") };
+}
+
+/** The same targeted update back to `from`; exit 1 either way, and a failed switch back says so. */
+async function switchBack(plan: SwitchPlan, from: Color, onOutput: (out: string) => void, out: string[], err: string[]): Promise<CliResult> {
+    try {
+        await applySwitch(plan, from, onOutput);
+        out.push(`switched back to ${from}`);
+    } catch (e) {
+        err.push(`the switch back to ${from} FAILED: ${(e as Error).message}; traffic may still be on ${plan.target}: run \`npm run rollback -- --stack ${plan.stackName} --service ${plan.moving[0].name} --to ${from}\` now\n`);
+    }
+    return { code: 1, stdout: `${out.join("\n")}\n`, stderr: err.join("") };
+}
+
+if (require.main === module) {
+    runMain(async (argv) => {
+        // Loaded here only: the Automation API drives the Pulumi CLI, which tests never need.
+        const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+        return promote(argv, {
+            selectStack: (stackName, workDir) => LocalWorkspace.selectStack({ stackName, workDir }),
+            onOutput: (o) => process.stderr.write(o),
+        });
+    });
+}

@@ -1,0 +1,142 @@
+/**
+ * Is the color a switch makes live ready to take traffic? Its Deployment, read live through the
+ * Kubernetes API with the stack's own kubeconfig (`@kubernetes/client-node`), must have rolled out
+ * and have at least the live replica count available. Where the cluster cannot be read, the stack's
+ * state answers instead (the Deployment's last recorded status), with a warning.
+ */
+import * as k8s from "@kubernetes/client-node";
+import type { ServiceConfig } from "../config";
+import { SELECTOR_LABELS, type Color } from "../lib/delivery";
+import type { StateResource } from "./rollback";
+
+/** The fields of a Deployment's `status` (and spec) the check reads: apps/v1 DeploymentStatus. */
+export interface DeploymentStatus {
+    readonly generation?: number;
+    readonly specReplicas?: number;
+    readonly observedGeneration?: number;
+    readonly replicas?: number;
+    readonly updatedReplicas?: number;
+    readonly availableReplicas?: number;
+}
+
+/** Reads one Deployment live; undefined when the cluster answers 404. Throws when it cannot be read. */
+export type DeploymentReader = (namespace: string, name: string) => Promise<DeploymentStatus | undefined>;
+
+/** How long a live read may take before the cluster counts as unreachable. */
+export const LIVE_READ_TIMEOUT_MS = 10_000;
+
+/** A reader through `@kubernetes/client-node` with this kubeconfig (exec auth such as `aws eks get-token` included). */
+export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEOUT_MS): DeploymentReader {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(kubeconfig);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    return async (namespace, name) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+        });
+        try {
+            const d = await Promise.race([apps.readNamespacedDeployment({ name, namespace }), timeout]);
+            return {
+                generation: d.metadata?.generation,
+                specReplicas: d.spec?.replicas,
+                observedGeneration: d.status?.observedGeneration,
+                replicas: d.status?.replicas,
+                updatedReplicas: d.status?.updatedReplicas,
+                availableReplicas: d.status?.availableReplicas,
+            };
+        } catch (e) {
+            if (e instanceof k8s.ApiException && e.code === 404) {
+                return undefined;
+            }
+            throw e;
+        } finally {
+            clearTimeout(timer);
+        }
+    };
+}
+
+type Meta = { name?: string; namespace?: string; generation?: number };
+
+/** The color's Deployment in the stack's state: its name and namespace, and its last recorded status. */
+export function deploymentOf(resources: readonly StateResource[], service: string, color: Color): { name: string; namespace: string; recorded: DeploymentStatus | undefined } | undefined {
+    const r = resources.find((x) => x.type === "kubernetes:apps/v1:Deployment" &&
+        x.inputs?.metadata?.labels?.[SELECTOR_LABELS.app] === service && x.inputs.metadata.labels[SELECTOR_LABELS.color] === color);
+    if (r === undefined) {
+        return undefined;
+    }
+    const out = (r.outputs ?? {}) as { metadata?: Meta; spec?: { replicas?: number }; status?: DeploymentStatus & Record<string, unknown> };
+    const status = out.status;
+    return {
+        name: out.metadata?.name ?? "",
+        namespace: out.metadata?.namespace ?? "default",
+        recorded: status === undefined ? undefined : {
+            generation: out.metadata?.generation,
+            specReplicas: out.spec?.replicas,
+            observedGeneration: status.observedGeneration,
+            replicas: status.replicas,
+            updatedReplicas: status.updatedReplicas,
+            availableReplicas: status.availableReplicas,
+        },
+    };
+}
+
+/**
+ * Why this status cannot take the live replica count (`service.replicas`, the live color's
+ * autoscaler minimum), or undefined. A rollout still in progress (a newer generation not yet
+ * observed, or old pods not yet replaced) counts as not ready, as `kubectl rollout status` does.
+ */
+export function readinessProblem(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, status: DeploymentStatus, source: "live" | "state"): string | undefined {
+    const available = status.availableReplicas ?? 0;
+    const rolling = (status.generation !== undefined && status.observedGeneration !== undefined && status.observedGeneration < status.generation) ||
+        (status.specReplicas !== undefined && (status.updatedReplicas ?? 0) < status.specReplicas);
+    if (available >= service.replicas && !rolling) {
+        return undefined;
+    }
+    const fix = `wait for it (\`kubectl -n ${where.namespace} rollout status deployment/${where.name}\`) and try again` +
+        (service.idleReplicas < service.replicas ? `, or keep the idle color warm (idleReplicas ${service.idleReplicas} < replicas ${service.replicas}: set idleReplicas to ${service.replicas} and run pulumi up first)` : "");
+    return `${service.name}: the ${color} Deployment ${where.namespace}/${where.name} has ${available} of the live replica count ${service.replicas} pods available` +
+        `${rolling ? " and its rollout has not finished" : ""} (${source === "live" ? "read live from the cluster" : "from the stack's state"}): ${fix}`;
+}
+
+export interface ReadinessResult {
+    readonly problems: string[];
+    readonly warnings: string[];
+}
+
+/**
+ * Checks each moving service's target color: live when `reader` is given and answers, otherwise
+ * from the state with a warning naming why the cluster could not be read.
+ */
+export async function checkReadiness(resources: readonly StateResource[], moving: readonly ServiceConfig[], target: Color, reader: DeploymentReader | undefined, noReaderWhy: string): Promise<ReadinessResult> {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    for (const s of moving) {
+        const d = deploymentOf(resources, s.name, target);
+        if (d === undefined) {
+            problems.push(`${s.name}: no ${target} Deployment in the stack's state: run \`pulumi up\` so the ${target} color exists`);
+            continue;
+        }
+        let why = noReaderWhy;
+        if (reader !== undefined) {
+            try {
+                const live = await reader(d.namespace, d.name);
+                if (live === undefined) {
+                    problems.push(`${s.name}: the ${target} Deployment ${d.namespace}/${d.name} is in the stack's state but not in the cluster (404, read live): run \`pulumi refresh\` and \`pulumi up\` to recreate it`);
+                    continue;
+                }
+                const p = readinessProblem(s, target, d, live, "live");
+                if (p !== undefined) problems.push(p);
+                continue;
+            } catch (e) {
+                why = `the cluster could not be read (${(e as Error).message})`;
+            }
+        }
+        warnings.push(`warning: ${s.name}: ${why}; the ${target} Deployment's readiness comes from the stack's state, which may be stale`);
+        const p = d.recorded === undefined
+            ? `${s.name}: the ${target} Deployment ${d.namespace}/${d.name} has no recorded status in the stack's state and the cluster could not be read: run \`pulumi refresh\` where the cluster is reachable, then try again`
+            : readinessProblem(s, target, d, d.recorded, "state");
+        if (p !== undefined) problems.push(p);
+    }
+    return { problems, warnings };
+}

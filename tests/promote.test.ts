@@ -1,0 +1,166 @@
+/**
+ * `npm run promote`: the analysis's queries are the alert catalogue's own, its verdicts, its
+ * arguments, and the SigV4 signing of AMP queries, verified by a local server that checks each
+ * request's signature with the same library (`@smithy/signature-v4`). The runs against a real
+ * Prometheus are in tests/promote-prometheus.test.ts (CI, or `npm run test:promote`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { parseConfig } from "../config";
+import { alertContext, alertGroups } from "../observability/alerts";
+import { analyse, analysisQueries, INCONCLUSIVE_EXIT, promote, prometheusTarget, type AnalysisSettings, type Measurement } from "../scripts/promote";
+import { pendingSwitches } from "../scripts/pending-switches";
+import { ampSigner, prometheusQuery } from "../scripts/prometheus";
+import { deployedConfig } from "./support/deployed";
+import { fakeStack } from "./support/fake-stack";
+import { closedPort, startServer, type TestServer } from "./support/http-server";
+import { startKubeApi, type KubeApi } from "./support/kube-api";
+
+const staging = () => {
+    const { values, secretKeys } = deployedConfig("staging", []);
+    return parseConfig({ project: "launchpad", stack: "staging", values, secretKeys, env: {} });
+};
+
+describe("the analysis reads the alert catalogue's queries and thresholds", () => {
+    it("error ratio and p95 are LaunchpadHighErrorRatio's and LaunchpadHighLatencyP95's queries, verbatim", () => {
+        const config = staging();
+        const alerts = alertGroups(alertContext(config)).flatMap((g) => g.alerts);
+        const q = analysisQueries(config);
+        expect(q.errorRatio).toBe(alerts.find((a) => a.name === "LaunchpadHighErrorRatio")?.query);
+        expect(q.p95).toBe(alerts.find((a) => a.name === "LaunchpadHighLatencyP95")?.query);
+        expect(q.requests).toBe("sum by (service, color) (increase(http_requests_total[5m]))");
+    });
+
+    it("the window follows the tier (staging 3m, production 10m) unless config sets it", () => {
+        expect(staging().observability.analysis).toEqual({ window: "3m", interval: "30s", minRequests: 100 });
+        const { values, secretKeys } = deployedConfig("production", []);
+        expect(parseConfig({ project: "launchpad", stack: "production", values, secretKeys, env: {} }).observability.analysis.window).toBe("10m");
+        const set = deployedConfig("staging", ["launchpad:observability.analysis={window: 5m, minRequests: 20}"]);
+        expect(parseConfig({ project: "launchpad", stack: "staging", values: set.values, secretKeys: set.secretKeys, env: {} }).observability.analysis).toEqual({ window: "5m", interval: "30s", minRequests: 20 });
+    });
+
+    it("AMP is queried at the stack's prometheusQueryUrl output, signed for the stack's region; prometheusUrl as it is", () => {
+        const config = staging();
+        expect(prometheusTarget(config, { prometheusQueryUrl: { value: "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/" } }))
+            .toEqual({ url: "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/", sigV4Region: config.region });
+        const { values, secretKeys } = deployedConfig("staging", ["launchpad:observability.prometheusUrl=http://prom.internal:9090"]);
+        expect(prometheusTarget(parseConfig({ project: "launchpad", stack: "staging", values, secretKeys, env: {} }), {})).toEqual({ url: "http://prom.internal:9090" });
+    });
+});
+
+describe("verdicts", () => {
+    const s: AnalysisSettings = { windowSeconds: 90, intervalSeconds: 30, minRequests: 100, errorRatio: 0.01, latencyP95Seconds: 0.5 };
+    const run = async (ms: Measurement[]) => {
+        const log: string[] = [];
+        let i = 0;
+        const r = await analyse(() => Promise.resolve(ms[i++]), s, () => Promise.resolve(), (l) => log.push(l));
+        return { ...r, log };
+    };
+    const ok: Measurement = { requests: 500, errorRatio: 0.001, p95Seconds: 0.1 };
+
+    it.each([
+        ["every check within bounds", [ok, ok, ok], "passed", 3],
+        ["the second check's error ratio over the threshold stops there", [ok, { ...ok, errorRatio: 0.2 }, ok], "failed", 2],
+        ["a p95 over the threshold", [{ ...ok, p95Seconds: 0.9 }, ok, ok], "failed", 1],
+        ["too little traffic in every check", [{ ...ok, requests: 10 }, { ...ok, requests: 99, errorRatio: 1 }, { ...ok, requests: 0, errorRatio: undefined, p95Seconds: undefined }], "inconclusive", 3],
+        ["one judged check is enough to pass", [{ ...ok, requests: 10 }, ok, { ...ok, requests: 10 }], "passed", 3],
+    ] as const)("%s: %s", async (_, ms, verdict, checks) => {
+        const r = await run([...ms]);
+        expect(r.verdict).toBe(verdict);
+        expect(r.checks).toBe(checks);
+    });
+
+    it("logs each check with both values and their thresholds", async () => {
+        const r = await run([ok, ok, { ...ok, requests: 10 }]);
+        expect(r.log).toEqual([
+            "check 1/3: error ratio 0.0010 (threshold 0.01), p95 0.100 s (threshold 0.5 s), 500 requests in 5m",
+            "check 2/3: error ratio 0.0010 (threshold 0.01), p95 0.100 s (threshold 0.5 s), 500 requests in 5m",
+            "check 3/3: error ratio 0.0010 (threshold 0.01), p95 0.100 s (threshold 0.5 s), 10 requests in 5m (below the minimum of 100: not judged)",
+        ]);
+    });
+
+    it("inconclusive has its own exit code", () => {
+        expect(INCONCLUSIVE_EXIT).toBe(3);
+    });
+});
+
+describe("npm run promote: arguments and refusals before any change", () => {
+    let kube: KubeApi;
+    beforeAll(async () => {
+        kube = await startKubeApi();
+    });
+    afterAll(async () => {
+        await kube.close();
+    });
+
+    it("requires --service and a valid --analysis", async () => {
+        const fake = await fakeStack(kube, "staging");
+        const deps = { selectStack: () => Promise.resolve(fake.stack) };
+        expect((await promote(["--stack", "staging"], deps)).code).toBe(2);
+        expect(await promote(["--stack", "staging", "--service", "api", "--analysis", "soon"], deps)).toEqual({ code: 2, stdout: "", stderr: '--analysis: received "soon"; expected a Prometheus duration longer than zero, such as "10m"\n' });
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("Prometheus unreachable before the switch: exit 1, nothing changed", async () => {
+        const port = await closedPort();
+        const fake = await fakeStack(kube, "staging", { sets: [`launchpad:observability.prometheusUrl=http://127.0.0.1:${port}`] });
+        const r = await promote(["--stack", "staging", "--service", "api"], { selectStack: () => Promise.resolve(fake.stack) });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`^refused before any change: Prometheus at http://127.0.0.1:${port} cannot be queried \\(.*\\): the analysis could not run\\n$`));
+        expect(fake.recorded.calls).toEqual([]);
+    });
+});
+
+describe("SigV4 signing of AMP queries (the AWS SDK's signer), checked by a server with the same library", () => {
+    const credentials = { accessKeyId: "AKIDLAUNCHPADTEST", secretAccessKey: "launchpad-test-secret-key" };
+    let server: TestServer;
+    const verdicts: string[] = [];
+    beforeAll(async () => {
+        // The server re-signs what it received, at the request's own X-Amz-Date, with the
+        // credentials it knows, and answers 403 unless the Authorization header matches.
+        const verifier = new SignatureV4({ service: "aps", region: "eu-west-1", credentials, sha256: Sha256 });
+        server = await startServer((req, res) => {
+            const url = new URL(req.url ?? "/", "http://x");
+            const query: Record<string, string> = {};
+            url.searchParams.forEach((v, k) => {
+                query[k] = v;
+            });
+            const amzDate = String(req.headers["x-amz-date"]);
+            const date = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+            void verifier.sign({ method: req.method ?? "GET", protocol: "http:", hostname: "127.0.0.1", port: Number(req.headers.host?.split(":")[1]), path: url.pathname, query, headers: { host: String(req.headers.host) } }, { signingDate: date }).then((expected) => {
+                const good = expected.headers.authorization === req.headers.authorization;
+                verdicts.push(good ? "valid" : "invalid");
+                res.statusCode = good ? 200 : 403;
+                res.setHeader("content-type", "application/json");
+                res.end(good ? JSON.stringify({ status: "success", data: { resultType: "vector", result: [{ metric: { service: "api" }, value: [1, "0.5"] }] } }) : JSON.stringify({ status: "error", error: "signature mismatch" }));
+            });
+        });
+    });
+    afterAll(async () => {
+        await server.close();
+    });
+
+    it("a query signed with the right key passes the check; the answer is parsed", async () => {
+        const query = prometheusQuery({ url: `${server.url}/workspaces/ws-1/`, sigV4Region: "eu-west-1" }, ampSigner("eu-west-1", credentials));
+        expect(await query('sum by (service) (rate(http_requests_total{code=~"5.."}[5m]))')).toEqual([{ metric: { service: "api" }, value: 0.5 }]);
+        expect(verdicts.at(-1)).toBe("valid");
+    });
+
+    it("a wrong secret, or another region, fails the check: the signature covers them", async () => {
+        await expect(prometheusQuery({ url: server.url }, ampSigner("eu-west-1", { ...credentials, secretAccessKey: "wrong" }))("up")).rejects.toThrow("HTTP 403: signature mismatch");
+        await expect(prometheusQuery({ url: server.url }, ampSigner("us-east-1", credentials))("up")).rejects.toThrow("HTTP 403: signature mismatch");
+        expect(verdicts.slice(-2)).toEqual(["invalid", "invalid"]);
+    });
+});
+
+describe("npm run pending-switches (deploy.yml: the switches production makes through promote)", () => {
+    it.each([
+        ["the stack file moves api off its live color", { "launchpad:activeColor": "green", "launchpad:services": { api: {} } }, { api: { color: "blue" } }, ["api blue green"]],
+        ["a service's own color wins over the stack's", { "launchpad:activeColor": "green", "launchpad:services": { api: { activeColor: "blue" } } }, { api: { color: "blue" } }, []],
+        ["a first deploy has nothing live", { "launchpad:services": { api: {} } }, null, []],
+        ["a service not live yet", { "launchpad:activeColor": "green", "launchpad:services": { api: {}, web: {} } }, { api: { color: "green" } }, []],
+    ] as const)("%s", (_, config, live, expected) => {
+        expect(pendingSwitches({ config }, live)).toEqual(expected);
+    });
+});

@@ -1,0 +1,118 @@
+/**
+ * A fake Automation API stack for `npm run rollback` and `npm run promote`: its config is the real
+ * stack file as a team deploys it (placeholders replaced, secrets set: ./deployed.ts), or the
+ * committed file as it is; its state is the offline plan of that config; it records every config
+ * change and each targeted update. With `replan`, each update plans the stack again with the config
+ * the command set and the previous outputs, and keeps that plan's outputs (the release history
+ * included), as the real program would.
+ */
+import { OBJECT_KEYS } from "../../config/schema";
+import { stackConfigFor } from "../../plan/engine";
+import type { RollbackStack, RollbackUpOptions, StateResource } from "../../scripts/rollback";
+import { deployedConfig, OWN_VALUES, type CommittedStack } from "./deployed";
+import { deploymentJson, type KubeApi } from "./kube-api";
+import { planStack } from "./plan";
+
+export interface Recorded {
+    readonly calls: string[];
+    readonly targets: string[][];
+    readonly ups: Omit<RollbackUpOptions, "onOutput">[];
+}
+
+/** `getAllConfig()`'s answer for these values: objects as JSON, each key marked secret or not. */
+function configMap(values: Record<string, unknown>, secretKeys: ReadonlySet<string>): Record<string, { value: string; secret: boolean }> {
+    return Object.fromEntries(Object.entries(values).map(([k, v]) => {
+        const name = k.slice(k.indexOf(":") + 1);
+        return [k, { value: k.startsWith("launchpad:") && OBJECT_KEYS.has(name) ? JSON.stringify(v) : String(v), secret: secretKeys.has(k) }];
+    }));
+}
+
+type Dep = { metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: { replicas: number } };
+
+/** Deployments as pulumi-kubernetes records them once its await saw them ready: status at spec.replicas. */
+function withDeploymentStatus(r: StateResource): StateResource {
+    if (r.type !== "kubernetes:apps/v1:Deployment") return r;
+    const replicas = (r.inputs as unknown as Dep).spec.replicas;
+    return { ...r, outputs: { ...r.outputs, status: { observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas } } };
+}
+
+/** The cluster as the state says it is: every Deployment at its spec's count, all available. */
+function clusterFromState(kube: KubeApi, resources: readonly StateResource[]): void {
+    kube.objects.clear();
+    for (const r of resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment")) {
+        const m = r.outputs?.metadata as { name: string; namespace: string };
+        const replicas = (r.inputs as unknown as Dep).spec.replicas;
+        kube.objects.set(`deployments/${m.namespace}/${m.name}`, deploymentJson(m.namespace, m.name, replicas, replicas));
+    }
+}
+
+export interface FakeStackOptions {
+    readonly sets?: string[];
+    readonly upResult?: "succeeded" | Error;
+    /** Exactly the committed file (placeholders, no secrets). */
+    readonly asCommitted?: boolean;
+    readonly state?: (resources: StateResource[]) => StateResource[];
+    /** The stack's outputs. @default - `{ kubeconfig }` of `kube` */
+    readonly outputs?: Record<string, unknown>;
+    /** Each update plans the stack again and keeps its outputs. */
+    readonly replan?: boolean;
+}
+
+export interface FakeStack {
+    readonly stack: RollbackStack;
+    readonly recorded: Recorded;
+    readonly resources: StateResource[];
+    /** The outputs now (after any update). */
+    readonly outputs: () => Record<string, unknown>;
+}
+
+export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeStackOptions = {}): Promise<FakeStack> {
+    const sets = o.sets ?? [];
+    const { values, secretKeys } = o.asCommitted === true ? stackConfigFor({ stack, sets }) : deployedConfig(stack, sets);
+    // The state is what the last update made of this same config: its gate Jobs carry its release ids.
+    // Staging, as production's StackReference reads it, verified those same images.
+    const stagingVerified = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
+    const stackOutputs = (name: string): Record<string, unknown> | undefined => (name.endsWith("/staging") ? { verifiedReleases: stagingVerified } : undefined);
+    const baseSets = o.asCommitted === true ? sets : [...OWN_VALUES[stack], ...sets];
+    const plan = o.asCommitted === true ? await planStack(stack, sets) : await planStack(stack, baseSets, { stackOutputs });
+    const recorded: Recorded = { calls: [], targets: [], ups: [] };
+    const resources = (o.state ?? ((r) => r))(plan.resources.map((r) => withDeploymentStatus({ urn: r.urn, type: r.type, inputs: r.inputs, outputs: r.state })));
+    clusterFromState(kube, resources);
+    const config = configMap({ ...values }, secretKeys);
+    let outputs: Record<string, unknown> = o.outputs ?? { kubeconfig: kube.kubeconfig };
+    // Config the command set since, in `--set` form, in order.
+    const changed = new Map<string, string>();
+    return {
+        recorded,
+        resources,
+        outputs: () => outputs,
+        stack: {
+            getAllConfig: () => Promise.resolve(config),
+            setConfig: (key, value, path) => {
+                recorded.calls.push(`set ${key}=${value.value}${path === true ? " (path)" : ""}`);
+                changed.set(key, value.value);
+                return Promise.resolve();
+            },
+            removeConfig: (key, path) => {
+                recorded.calls.push(`rm ${key}${path === true ? " (path)" : ""}`);
+                changed.delete(key);
+                return Promise.resolve();
+            },
+            exportStack: () => Promise.resolve({ deployment: { resources } }),
+            outputs: () => Promise.resolve(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, secret: k === "kubeconfig" }]))),
+            up: async (opts) => {
+                recorded.calls.push(`up targetDependents=${String(opts.targetDependents)}`);
+                recorded.targets.push(opts.target);
+                recorded.ups.push({ target: opts.target, targetDependents: opts.targetDependents, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs });
+                if (o.upResult instanceof Error) {
+                    throw o.upResult;
+                }
+                if (o.replan === true) {
+                    const after = await planStack(stack, [...baseSets, ...[...changed].map(([k, v]) => `${k}=${v}`)], { stackOutputs, previousOutputs: outputs });
+                    outputs = { ...outputs, ...after.outputs, kubeconfig: outputs.kubeconfig };
+                }
+                return { summary: { result: o.upResult ?? "succeeded" } };
+            },
+        },
+    };
+}

@@ -1,0 +1,58 @@
+/**
+ * A stand-in Kubernetes API server on 127.0.0.1 for the real `@kubernetes/client-node` client: it
+ * answers `GET /apis/apps/v1/namespaces/<ns>/deployments/<name>` and `GET /apis/batch/v1/namespaces/<ns>/jobs/<name>`
+ * with the objects a test puts in it, as apps/v1 Deployment and batch/v1 Job JSON, and anything
+ * else with the API server's 404 `Status` object.
+ */
+import { startServer, type TestServer } from "./http-server";
+
+export interface KubeApi extends TestServer {
+    /** Objects by path, `deployments/<ns>/<name>` or `jobs/<ns>/<name>`; edit it between requests. */
+    readonly objects: Map<string, Record<string, unknown>>;
+    /** A kubeconfig for this server (plain HTTP: the client requires insecure-skip-tls-verify for it). */
+    readonly kubeconfig: string;
+    /** Request paths seen, in order. */
+    readonly requests: string[];
+}
+
+/** A Deployment as the API returns it, with `available` of `replicas` pods available. */
+export function deploymentJson(namespace: string, name: string, replicas: number, available: number): Record<string, unknown> {
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name, namespace, generation: 2, uid: "5b1f2c9e-0d7a-4a52-9c3e-1f2e3d4c5b6a" },
+        spec: { replicas, selector: { matchLabels: {} }, template: { metadata: {}, spec: { containers: [] } } },
+        status: { observedGeneration: 2, replicas, updatedReplicas: replicas, readyReplicas: available, availableReplicas: available, ...(available < replicas ? { unavailableReplicas: replicas - available } : {}) },
+    };
+}
+
+/** A kubeconfig whose current context points at `server` (what the stack's `kubeconfig` output is to the real client). */
+export function kubeconfigFor(server: string): string {
+    return [
+        "apiVersion: v1",
+        "kind: Config",
+        `clusters: [{name: test, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]`,
+        "users: [{name: test, user: {token: test-token}}]",
+        "contexts: [{name: test, context: {cluster: test, user: test}}]",
+        "current-context: test",
+        "",
+    ].join("\n");
+}
+
+export async function startKubeApi(): Promise<KubeApi> {
+    const objects = new Map<string, Record<string, unknown>>();
+    const requests: string[] = [];
+    const server = await startServer((req, res) => {
+        requests.push(`${req.method ?? ""} ${req.url ?? ""}`);
+        const m = /^\/apis\/(?:apps|batch)\/v1\/namespaces\/([^/]+)\/(deployments|jobs)\/([^/?]+)/.exec(req.url ?? "");
+        const obj = m !== null && req.method === "GET" ? objects.get(`${m[2]}/${m[1]}/${m[3]}`) : undefined;
+        res.setHeader("content-type", "application/json");
+        if (obj === undefined) {
+            res.statusCode = 404;
+            res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: `${m?.[2] ?? "resource"} "${m?.[3] ?? ""}" not found`, reason: "NotFound", details: { name: m?.[3], kind: m?.[2] }, code: 404 }));
+            return;
+        }
+        res.end(JSON.stringify(obj));
+    });
+    return { ...server, objects, requests, kubeconfig: kubeconfigFor(server.url) };
+}
