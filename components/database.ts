@@ -8,7 +8,6 @@
  * the DR region where the tier asks for it; and the application's connection settings in a
  * Kubernetes Secret, never in config, outputs or the plan. Every safety switch is read from `Safety`.
  */
-import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,6 +16,7 @@ import type { DatabaseConfig, RestoreConfig, Safety } from "../config";
 import type { DbEngine } from "../config/schema";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
+import { databaseInstanceIdentifier } from "../lib/stack-name";
 import { childTags, type Tags } from "../lib/tags";
 import { BACKUP_PLAN_TAG_KEY } from "./backup-plan";
 
@@ -52,9 +52,6 @@ export interface DatabaseArgs {
     readonly namespace: pulumi.Input<string>;
 }
 
-// The tag the AWS Backup selection matches is owned by the backup plan.
-export { BACKUP_PLAN_TAG_KEY };
-
 /** The tag that puts a resource in the backup plan `planName`, as `{ key, value }`. */
 export function backupPlanTag(planName: string): { readonly key: typeof BACKUP_PLAN_TAG_KEY; readonly value: string } {
     return { key: BACKUP_PLAN_TAG_KEY, value: planName };
@@ -89,25 +86,6 @@ export const PASSWORD_SPECIAL_CHARS = "!#$%&*()-_=+[]{}<>:?.,^~";
 
 /** Length of the generated master password (RDS allows up to 41 for MySQL, 99 for PostgreSQL). */
 export const PASSWORD_LENGTH = 32;
-
-/**
- * The RDS instance identifier: `<identifier>-db` for a fresh database, `<identifier>-db-r<hash>` for
- * one restored from `restore` (a hash of the restore source and time).
- *
- * A restore is a new instance beside the old one, never the old one overwritten: setting the restore
- * key creates the restored instance first, moves the connection Secret to it, and only then deletes
- * the old one (which production's `protect` and deletion protection refuse, so the old database is
- * kept for inspection until someone removes it on purpose). The restore key stays in config for the
- * life of the restored database: removing it names the fresh, empty identifier again, and
- * `pulumi preview` shows the instance being replaced.
- */
-export function databaseInstanceIdentifier(identifier: string, restore?: RestoreConfig): string {
-    if (restore === undefined) {
-        return `${identifier}-db`;
-    }
-    const origin = restore.kind === "snapshot" ? `snapshot:${restore.snapshot}` : `pit:${restore.sourceInstance}@${restore.time}`;
-    return `${identifier}-db-r${createHash("sha256").update(origin).digest("hex").slice(0, 8)}`;
-}
 
 /** The log group RDS writes an exported log to; created beforehand so it carries retention and encryption. */
 export function rdsLogGroupName(instanceIdentifier: string, logType: string): string {

@@ -17,7 +17,8 @@ import { ConfigError, type LaunchpadConfig, type RestoreConfig, type ServiceConf
 import { runDate } from "../config/clock";
 import { COLORS, type Color } from "../lib/delivery";
 import { releaseId, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
-import { databaseInstanceIdentifier, type Database } from "./database";
+import { databaseInstanceIdentifier } from "../lib/stack-name";
+import type { Database } from "./database";
 import { restorePointIdentifier, restorePointTime } from "./restore-point";
 
 /** The stack output holding, per service, the schema version and the migrations that brought it there. */

@@ -9,9 +9,8 @@
  * Prometheus and Grafana both fire, and Grafana's NoData state is set to Alerting besides.
  */
 import type { AppMetricsConfig, LaunchpadConfig, ObservabilityConfig } from "../config";
-import { databaseInstanceIdentifier } from "../components/database";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
-import { stackIdentifier } from "../lib/stack-name";
+import { databaseInstanceIdentifier, stackIdentifier } from "../lib/stack-name";
 import { BACKUP_METRICS, DR_METRICS, PUSH_JOBS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
 import { cleanNumber, durationSeconds } from "./duration";
 

@@ -2,14 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { BACKUP_PLAN_TAG_KEY } from "../components/backup-plan";
 import {
-    BACKUP_PLAN_TAG_KEY,
     CONNECTION_SECRET_KEYS,
     Database,
     backupPlanTag,
     connectionSettings,
     databaseArgsProblems,
-    databaseInstanceIdentifier,
     databaseKeyPolicy,
     finalSnapshotIdentifier,
     finalSnapshotSettings,
@@ -21,6 +20,7 @@ import {
     INSTANCE_TIMEOUTS,
 } from "../components/database";
 import { loadConfig } from "../config";
+import { databaseInstanceIdentifier } from "../lib/stack-name";
 import { input, named, ofType, planProgram, type Plan, type PlannedResource } from "./support/plan";
 
 const VPC_ID = "vpc-0123456789abcdef0";
