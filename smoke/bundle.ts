@@ -8,7 +8,6 @@
  * change only when the runner does.
  */
 import * as path from "node:path";
-import { buildSync } from "esbuild";
 
 /** The file name of the bundle inside the ConfigMap and the gate pod's mount. */
 export const RUNNER_FILE = "runner.cjs";
@@ -33,6 +32,9 @@ export function bundleRunner(): string {
 
 /** Builds the bundle afresh; `bundleRunner` is the memoized one callers want. */
 export function buildRunner(): string {
+    // Loaded here, not at the top: a precompiled plan has the runner inlined and never starts esbuild.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildSync } = require("esbuild") as typeof import("esbuild");
     const result = buildSync({
         absWorkingDir: ROOT,
         entryPoints: ["smoke/cli.ts"],
