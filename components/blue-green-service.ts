@@ -13,11 +13,12 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, SmokePolicy } from "../config";
+import { runDate } from "../config/clock";
 import { ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { imageVersion, parseImageRef } from "../lib/image";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
-import { restorePointIdentifier } from "./restore-point";
+import { DELETE_SNAPSHOT_TARGET, restorePointExpiry, restorePointExpiryName, restorePointIdentifier } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 
 /** Stock Node.js image the gate Job runs the bundled runner in: nothing to build or push. */
@@ -85,6 +86,12 @@ export interface RestorePointArgs {
     readonly tags: Readonly<Record<string, string>>;
     /** Keep the snapshot in AWS when Pulumi drops it (a newer release replaces it). */
     readonly retainOnDelete: boolean;
+    /**
+     * Delete the snapshot `afterDays` after it was taken, by a one-time EventBridge Scheduler
+     * schedule that assumes `roleArn`.
+     * @default - kept until deleted by hand
+     */
+    readonly expiry?: { readonly roleArn: pulumi.Input<string>; readonly afterDays: number };
 }
 
 /** What a color runs, as the gate and the promotion rules see it. */
@@ -587,6 +594,30 @@ export class BlueGreenService extends pulumi.ComponentResource {
         this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
     }
 
+    /**
+     * The restore point's expiry: a one-time schedule, the tier's retention after the run that takes
+     * the snapshot, that calls RDS DeleteDBSnapshot, then deletes itself. Kept when Pulumi drops
+     * it (as the snapshot is), so a restore point outlives its release in config and still expires.
+     */
+    private restorePointExpiry(name: string, service: string, color: Color, snapshot: aws.rds.Snapshot, snapshotId: string, id: string, expiry: NonNullable<RestorePointArgs["expiry"]>, parent: pulumi.CustomResourceOptions): aws.scheduler.Schedule {
+        return new aws.scheduler.Schedule(`${name}-${color}-restore-point-expiry`, {
+            name: restorePointExpiryName(service, color, id),
+            description: `Deletes the restore point ${snapshotId} after ${expiry.afterDays} days (the tier's backup retention)`,
+            // From the run that takes the snapshot (the schedule is created with it); later runs
+            // leave the date alone (ignoreChanges below), so it never moves forward.
+            scheduleExpression: restorePointExpiry(runDate(), expiry.afterDays),
+            scheduleExpressionTimezone: "UTC",
+            flexibleTimeWindow: { mode: "OFF" },
+            actionAfterCompletion: "DELETE",
+            target: {
+                arn: DELETE_SNAPSHOT_TARGET,
+                roleArn: expiry.roleArn,
+                input: JSON.stringify({ DbSnapshotIdentifier: snapshotId }),
+                retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86_400 },
+            },
+        }, { ...parent, retainOnDelete: true, dependsOn: [snapshot], ignoreChanges: ["scheduleExpression"] });
+    }
+
     /** The color's restore point (when the stack takes them) and migration Job, or undefined without `migrate`. */
     private migration(name: string, args: BlueGreenServiceArgs, color: Color, parent: pulumi.CustomResourceOptions, envSecret?: pulumi.Output<string>): { job: k8s.batch.v1.Job; restorePoint?: aws.rds.Snapshot } | undefined {
         const s = args.service;
@@ -610,6 +641,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
             // aws_db_snapshot: create waits for the snapshot, timeouts.create); large databases take a while.
             }, { ...parent, retainOnDelete: args.restorePoint.retainOnDelete, customTimeouts: { create: "60m" } })
             : undefined;
+        if (restorePoint !== undefined && args.restorePoint?.expiry !== undefined) {
+            this.restorePointExpiry(name, s.name, color, restorePoint, restorePointIdentifier(args.restorePoint.identifierPrefix, s.name, color, id), id, args.restorePoint.expiry, parent);
+        }
         const job = new k8s.batch.v1.Job(`${name}-${color}-migrate`, {
             metadata: {
                 // A new release is a new Job, run once: its name carries the release id.

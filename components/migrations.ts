@@ -12,14 +12,16 @@
  * describe in https://github.com/pulumi/pulumi/issues/3722: an output of one update read into the
  * same stack on the next). A stack with no record (first deploy) has no current version.
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { schedulerTrustPolicy } from "../lib/iam";
 import { ConfigError, type LaunchpadConfig, type RestoreConfig, type ServiceConfig } from "../config";
 import { runDate } from "../config/clock";
 import { COLORS, type Color } from "../lib/delivery";
 import { releaseId, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import type { Database } from "./database";
-import { restorePointIdentifier, restorePointTime } from "./restore-point";
+import { restorePointExpiryPolicy, restorePointIdentifier, restorePointTime } from "./restore-point";
 
 /** The stack output holding, per service, the schema version and the migrations that brought it there. */
 export const SCHEMA_RECORD_OUTPUT = "schemaVersions";
@@ -250,6 +252,8 @@ export class SchemaGuard extends pulumi.ComponentResource {
     private readonly steps = new Map<string, pulumi.Output<SchemaStep>>();
     private readonly at: string;
     private readonly args: SchemaGuardArgs;
+    /** The role EventBridge Scheduler assumes to delete expired restore points; only where restore points are taken. */
+    private readonly expiryRole: aws.iam.Role | undefined;
 
     constructor(name: string, args: SchemaGuardArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:delivery:SchemaGuard", name, {}, opts);
@@ -263,7 +267,31 @@ export class SchemaGuard extends pulumi.ComponentResource {
                 return step;
             }));
         }
+        this.expiryRole = args.config.safety.restorePointBeforeMigration && args.database !== undefined ? this.createExpiryRole(name, args) : undefined;
         this.registerOutputs({});
+    }
+
+    /**
+     * Restore points expire after the tier's backup retention (the point-in-time window: past it,
+     * the snapshot is the only way back, and a schema that old is not one to go back to). A
+     * one-time EventBridge Scheduler schedule per snapshot calls RDS DeleteDBSnapshot with this
+     * role, which may delete this database's restore points and nothing else. AWS Backup would
+     * expire them by itself, but an on-demand backup job is an API call, not a resource Pulumi
+     * declares; a schedule is, and needs no function or cluster job.
+     */
+    private createExpiryRole(name: string, args: SchemaGuardArgs): aws.iam.Role {
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const prefix = databaseInstanceIdentifier(args.identifier, args.config.database.restore);
+        const role = new aws.iam.Role(`${name}-restore-point-expiry`, {
+            description: `EventBridge Scheduler deletes ${prefix}'s restore points after ${args.config.safety.backupRetentionDays} days`,
+            assumeRolePolicy: account.apply((id) => JSON.stringify(schedulerTrustPolicy(id))),
+            tags: { ...args.config.tags, Name: `${name}-restore-point-expiry` },
+        }, { parent: this });
+        new aws.iam.RolePolicy(`${name}-restore-point-expiry-delete`, {
+            role: role.id,
+            policy: account.apply((id) => JSON.stringify(restorePointExpiryPolicy(args.config.region, id, prefix))),
+        }, { parent: this });
+        return role;
     }
 
     /** The service's step once the rule holds; rejects with the rule's config error otherwise. */
@@ -290,8 +318,9 @@ export class SchemaGuard extends pulumi.ComponentResource {
             instanceIdentifier: database.instanceIdentifier,
             identifierPrefix: databaseInstanceIdentifier(identifier, config.database.restore),
             tags: config.tags,
-            // Pulumi drops a restore point when a newer release replaces it; AWS keeps it (see the README, Schema changes).
+            // Pulumi drops a restore point when a newer release replaces it; AWS keeps it until it expires (see the README, Schema changes).
             retainOnDelete: true,
+            expiry: this.expiryRole !== undefined ? { roleArn: this.expiryRole.arn, afterDays: config.safety.backupRetentionDays } : undefined,
         };
     }
 

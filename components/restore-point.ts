@@ -14,3 +14,32 @@ export function restorePointTime(now: Date): string {
     return `${now.toISOString().slice(0, 19)}Z`;
 }
 
+
+/**
+ * The EventBridge Scheduler universal target that deletes a manual DB snapshot: RDS's
+ * DeleteDBSnapshot called by the scheduler itself, no function to run ("Arn – ... in the format
+ * `arn:aws:scheduler:::aws-sdk:{service}:{apiAction}`", with the API's parameters as the JSON
+ * input: https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html).
+ */
+export const DELETE_SNAPSHOT_TARGET = "arn:aws:scheduler:::aws-sdk:rds:deleteDBSnapshot";
+
+/** A one-time schedule expression, `at(yyyy-mm-ddThh:mm:ss)` (UTC with `scheduleExpressionTimezone: "UTC"`), `days` after `taken`. */
+export function restorePointExpiry(taken: Date, days: number): string {
+    return `at(${new Date(taken.getTime() + days * 86_400_000).toISOString().slice(0, 19)})`;
+}
+
+/** The schedule's name: at most 64 characters, one per restore point (the release id is in it). */
+export function restorePointExpiryName(service: string, color: Color, id: string): string {
+    return `restore-point-expiry-${color}-${id}-${service}`.slice(0, 64).replace(/-$/, "");
+}
+
+/**
+ * The policy of the role the scheduler assumes: delete this stack's restore points (snapshots named
+ * `<database>-pre-...`), nothing else.
+ */
+export function restorePointExpiryPolicy(region: string, accountId: string, databaseIdentifier: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["rds:DeleteDBSnapshot"], Resource: [`arn:aws:rds:${region}:${accountId}:snapshot:${databaseIdentifier}-pre-*`] }],
+    };
+}

@@ -8,6 +8,17 @@ export function servicePrincipalPolicy(service: string, actions: readonly string
     };
 }
 
+/**
+ * Trust policy for EventBridge Scheduler, limited to schedules of this account (the confused-deputy
+ * guard: https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role).
+ */
+export function schedulerTrustPolicy(accountId: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: ["sts:AssumeRole"], Condition: { StringEquals: { "aws:SourceAccount": accountId } } }],
+    };
+}
+
 /** ARN of an AWS-managed policy. */
 export function managedPolicyArn(name: string, partition = "aws"): string {
     return `arn:${partition}:iam::aws:policy/${name}`;

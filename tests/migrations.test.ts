@@ -139,6 +139,39 @@ describe("the migration Job and its restore point (production, green migrates 3 
         expect(ofType(p, "aws:rds/snapshot:Snapshot")).toHaveLength(1);
     });
 
+    it("expires the snapshot after the tier's retention: a one-time EventBridge Scheduler call of RDS DeleteDBSnapshot, with a role that may delete only restore points", async () => {
+        const p = await plan();
+        const id = releaseId((await loadConfigFor("production", EXPAND)).services[0], "green");
+        const snapshot = named(p, `${prefix}-green-restore-point`);
+        const schedule = named(p, `${prefix}-green-restore-point-expiry`);
+        expect(schedule.type).toBe("aws:scheduler/schedule:Schedule");
+        // LAUNCHPAD_TODAY is 2026-12-02: production keeps point-in-time recovery 35 days.
+        expect(input(schedule, "scheduleExpression")).toBe("at(2027-01-06T00:00:00)");
+        expect(input(schedule, "scheduleExpressionTimezone")).toBe("UTC");
+        expect(input(schedule, "actionAfterCompletion")).toBe("DELETE");
+        expect(input(schedule, "name")).toBe(`restore-point-expiry-green-${id}-api`);
+        const role = named(p, "launchpad-production-schema-restore-point-expiry");
+        expect(input(schedule, "target")).toEqual({
+            arn: "arn:aws:scheduler:::aws-sdk:rds:deleteDBSnapshot",
+            roleArn: role.state.arn,
+            input: JSON.stringify({ DbSnapshotIdentifier: `launchpad-production-db-pre-api-green-${id}` }),
+            retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86400 },
+        });
+        // It outlives its release in config, as the snapshot does, and waits for it.
+        expect(schedule.options.retainOnDelete).toBe(true);
+        expect(schedule.options.ignoreChanges).toEqual(["scheduleExpression"]);
+        expect(schedule.dependsOn).toEqual([snapshot.urn]);
+        const trust = JSON.parse(input(role, "assumeRolePolicy") as string) as { Statement: { Condition: { StringEquals: Record<string, string> } }[] };
+        const account = trust.Statement[0].Condition.StringEquals["aws:SourceAccount"];
+        expect(account).toMatch(/^\d{12}$/);
+        expect(trust).toEqual({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: ["sts:AssumeRole"], Condition: { StringEquals: { "aws:SourceAccount": account } } }],
+        });
+        const policy = JSON.parse(input(named(p, "launchpad-production-schema-restore-point-expiry-delete"), "policy") as string) as { Statement: { Action: string[]; Resource: string[] }[] };
+        expect(policy.Statement).toEqual([{ Effect: "Allow", Action: ["rds:DeleteDBSnapshot"], Resource: [`arn:aws:rds:us-east-1:${account}:snapshot:launchpad-production-db-pre-*`] }]);
+    });
+
     it("shows the current and next version, the restore point and its point-in-time timestamp in the outputs and the plan's log", async () => {
         const p = await plan();
         const id = releaseId((await loadConfigFor("production", EXPAND)).services[0], "green");
