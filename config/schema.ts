@@ -13,6 +13,8 @@ import { z } from "zod";
 import { isPrivate, parseCidr } from "../lib/cidr";
 import { COLORS } from "../lib/delivery";
 import { DEFAULT_KUBERNETES_VERSION } from "../lib/versions";
+import { runDate } from "./clock";
+import { kubernetesScheduleProblem } from "./cron";
 import { promotionSchema, servicesSchema } from "./services";
 
 export const TIERS = ["staging", "production"] as const;
@@ -203,15 +205,23 @@ export const databaseSchema = z.strictObject({
     backupWindow: z.string().regex(new RegExp(`^${HHMM}-${HHMM}$`), { error: "expected a UTC window such as \"03:00-03:30\"" }).default("03:00-03:30"),
     /** Weekly maintenance window, UTC `ddd:hh:mm-ddd:hh:mm`. */
     maintenanceWindow: z.string().regex(new RegExp(`^${DAY}:${HHMM}-${DAY}:${HHMM}$`), { error: "expected a UTC window such as \"sun:04:00-sun:05:00\"" }).default("sun:04:00-sun:05:00"),
-    /** Tables a restore must bring back with rows; the verify job and restore drills check them. */
+    /**
+     * Tables a restore must bring back with rows; the verify job and restore drills check them.
+     * @default - none: the verify job checks that the newest dump restores, and no table's rows
+     */
     criticalTables: z.array(sqlIdentifier).default([]),
     /** Create the database from a point in time or a snapshot instead of empty. */
     restore: restoreSchema.optional(),
 });
 
-const CRON_FIELD = "(\\*|\\d+(-\\d+)?(,\\d+(-\\d+)?)*)(\\/\\d+)?";
+/** A Kubernetes CronJob schedule the API server accepts and that fires (`config/cron.ts`). */
 const cron = (example: string) =>
-    z.string().regex(new RegExp(`^${CRON_FIELD}( ${CRON_FIELD}){4}$`), { error: `expected a five-field cron schedule (UTC) such as "${example}"` });
+    z.string().check((ctx) => {
+        const problem = kubernetesScheduleProblem(ctx.value, runDate());
+        if (problem !== undefined) {
+            ctx.issues.push({ code: "custom", input: ctx.value, message: `expected a five-field Kubernetes CronJob schedule (UTC) such as "${example}": ${problem}` });
+        }
+    });
 
 export const backupSchema = z.strictObject({
     /** Default Object Lock retention of backup objects, days. */
