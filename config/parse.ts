@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { isPrivate, parseCidr } from "../lib/cidr";
-import { masterUsernameProblem } from "../lib/sql-names";
+import { masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
 import { tagProblems } from "../lib/tags";
 import { EKS_VERSIONS, RDS_MAJOR_VERSIONS, eksVersion, eksVersionsInStandardSupport, pinnedEngineMajors, pinnedKubernetesVersions, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { runDate, utcDay } from "./clock";
@@ -329,6 +329,10 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
         }
         if (!backupShort && !maintenanceShort && windowsOverlap(db.backupWindow, db.maintenanceWindow)) {
             out.push(`launchpad:database.backupWindow: received ${show(db.backupWindow, "launchpad:database")}; expected a daily window that does not overlap launchpad:database.maintenanceWindow (${show(db.maintenanceWindow, "launchpad:database")}) (an RDS rule)`);
+        }
+        const nameProblem = reservedWordProblem(db.engine, db.name, "the database name");
+        if (nameProblem !== undefined) {
+            out.push(`launchpad:database.name: received ${show(db.name, "launchpad:database")}; ${nameProblem}`);
         }
         const userProblem = masterUsernameProblem(db.engine, db.username);
         if (userProblem !== undefined) {

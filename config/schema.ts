@@ -102,6 +102,8 @@ export type ClusterAccessLevel = (typeof CLUSTER_ACCESS_LEVELS)[number];
 
 const IAM_ROLE_ARN_RE = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const k8sName = z.string().max(63).regex(K8S_NAME_RE, { error: "expected a DNS-1123 label (lower-case letters, digits, '-')" });
+/** A Kubernetes object name that is a DNS-1123 subdomain (IngressClass): dot-separated labels, at most 253 characters. */
+export const k8sSubdomain = z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "expected a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')" });
 
 /** One IAM principal's access to the cluster's Kubernetes API. */
 export const clusterAccessSchema = z.strictObject({
@@ -114,7 +116,7 @@ export const clusterAccessSchema = z.strictObject({
 /** What an existing cluster provides that the stack's objects need (the preflight trusts this declaration). */
 export const clusterProvidesSchema = z.strictObject({
     /** Ingress classes with a controller running. */
-    ingressClasses: z.array(z.string().min(1)).default([]),
+    ingressClasses: z.array(k8sSubdomain).default([]),
     /** StorageClass names that exist. */
     storageClasses: z.array(k8sName).default([]),
     /** A default StorageClass exists (a PVC without a class binds). */

@@ -156,7 +156,8 @@ export const serviceSchema = z.strictObject({
             ingress: z
                 .strictObject({
                     host: dnsHost,
-                    className: z.string().min(1).optional(),
+                    /** The IngressClass (a DNS-1123 subdomain). @default - the cluster's default class */
+                    className: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "expected an IngressClass name: a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')" }).optional(),
                     path: httpPath("/").default("/"),
                     /** Who reaches the load balancer (with the "alb" class). @default "internet-facing" */
                     scheme: z.enum(["internet-facing", "internal"]).default("internet-facing"),

@@ -78,9 +78,17 @@ export function masterUsernameProblem(engine: "mysql" | "postgres", name: string
     if (engine === "postgres" && lower.startsWith("pg_")) {
         return 'expected a name not starting with "pg_": PostgreSQL reserves those role names';
     }
+    return reservedWordProblem(engine, name, "the master user");
+}
+
+/**
+ * Why RDS would refuse `name` as `what` (the master user, the database) for being a reserved word of
+ * `engine` (CreateDBInstance DBName: "Can't be a word reserved by the specified database engine").
+ */
+export function reservedWordProblem(engine: "mysql" | "postgres", name: string, what: string): string | undefined {
     const words = engine === "mysql" ? MYSQL_RESERVED_WORDS : POSTGRES_RESERVED_WORDS;
-    if (words.has(lower)) {
-        return `expected a name that is not a ${engine === "mysql" ? "MySQL" : "PostgreSQL"} reserved word (RDS refuses one as the master user)`;
+    if (words.has(name.toLowerCase())) {
+        return `expected a name that is not a ${engine === "mysql" ? "MySQL" : "PostgreSQL"} reserved word (RDS refuses one as ${what})`;
     }
     return undefined;
 }
