@@ -406,6 +406,26 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect(calls()).toEqual(["s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz.sha256", "s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz"]);
     });
 
+    it("SIGTERM during an upload: one error line at once, exit 143, the AWS CLI stopped, and only a checksum may be there", async () => {
+        const { env, calls } = await uploadFixture("upload-sigterm", undefined);
+        const bin = env.PATH.split(":")[0];
+        const pidFile = join(bin, "aws.pid");
+        // This stand-in records the call, then hangs as a stalled upload would.
+        writeFileSync(join(bin, "aws"), [
+            "#!/bin/sh",
+            `for a in "$@"; do case $a in s3://*) dest=$a;; esac; done`,
+            `echo "$dest" >>"${join(bin, "aws.log")}"`,
+            `echo $$ >"${pidFile}"`,
+            "exec sleep 60",
+            "",
+        ].join("\n"), { mode: 0o755 });
+        const r = await runScript(DUMP_SH, ["upload"], env, tmp, { signalWhen: () => existsSync(pidFile) });
+        expect([r.code, r.stdout, r.stderr, r.leftovers]).toEqual([143, "", "dump.sh: interrupted: stopped by SIGTERM\n", []]);
+        expect(r.ms).toBeLessThan(10_000);
+        expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
+        expect(calls()).toEqual(["s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz.sha256"]);
+    });
+
     it.skipIf(skipForMissing("push after upload (curl)", missingTools(tools, ["curl"])))("a Pushgateway outage after a complete upload is a warning and exit 0: no retry uploads a second dump", async () => {
         const { env, calls } = await uploadFixture("push-down", undefined);
         const r = await runScript(DUMP_SH, ["upload"], { ...env, PUSHGATEWAY_URL: "http://127.0.0.1:9" }, tmp);

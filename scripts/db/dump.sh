@@ -275,6 +275,18 @@ phase_dump() {
     printf 'dumped %s (%s bytes compressed)\n' "$file" "$(wc -c <"$WORK_DIR/$file" | tr -d ' ')"
 }
 
+# One AWS CLI call in the background, waited for: bash runs a signal's trap only once a foreground
+# command has ended, so an upload in the foreground would hold SIGTERM (and its error line) until it
+# finished or the pod was killed. The exit trap stops the call.
+aws_interruptible() {
+    local status=0
+    aws_cli_exec "$@" &
+    aws_pid=$!
+    wait "$aws_pid" || status=$?
+    aws_pid=""
+    return "$status"
+}
+
 phase_upload() {
     require_env BACKUP_BUCKET AWS_REGION WORK_DIR
     [[ -f $WORK_DIR/$META ]] || die "no dump in WORK_DIR '$WORK_DIR': run the dump phase first"
@@ -295,9 +307,9 @@ phase_upload() {
         key="$tier/$BACKUP_DB/$date_path/$BACKUP_FILE"
         # The checksum first: a dump object then never exists without its .sha256 (a failed or
         # stopped upload leaves at most a .sha256 with no dump, which no reader takes for a dump).
-        aws_cli s3 cp --only-show-errors --content-type text/plain "$src.sha256" "s3://$BACKUP_BUCKET/$key.sha256" 2>"$error_log" ||
+        aws_interruptible s3 cp --only-show-errors --content-type text/plain "$src.sha256" "s3://$BACKUP_BUCKET/$key.sha256" 2>"$error_log" ||
             die "uploading s3://$BACKUP_BUCKET/$key.sha256 failed$(last_error)"
-        aws_cli s3 cp --only-show-errors --content-type application/gzip "$src" "s3://$BACKUP_BUCKET/$key" 2>"$error_log" ||
+        aws_interruptible s3 cp --only-show-errors --content-type application/gzip "$src" "s3://$BACKUP_BUCKET/$key" 2>"$error_log" ||
             die "uploading s3://$BACKUP_BUCKET/$key failed$(last_error)"
         printf 'uploaded s3://%s/%s\n' "$BACKUP_BUCKET" "$key"
     done
@@ -354,9 +366,10 @@ EOF
 }
 
 cleanup_dirs=()
-# The dump client and its gzip while they run: an exit (a signal included) stops them.
+# The dump client, its gzip and an upload while they run: an exit (a signal included) stops them.
 dump_pid=""
 gzip_pid=""
+aws_pid=""
 # The unfinished dump file: an exit before it is complete (a signal included) removes it.
 dump_partial=""
 open_error_log
@@ -366,7 +379,7 @@ cleanup() {
     trap - ERR
     # `|| true` also turns errexit off inside: nothing in the report may change the exit status.
     local pid
-    for pid in "$dump_pid" "$gzip_pid"; do
+    for pid in "$dump_pid" "$gzip_pid" "$aws_pid"; do
         if [[ -n $pid ]]; then
             kill "$pid" 2>/dev/null || true
             wait "$pid" 2>/dev/null || true
@@ -378,9 +391,12 @@ cleanup() {
     exit "$status"
 }
 trap cleanup EXIT
-# A signal gets its one error line too; the exit trap then reports the failure and cleans up.
+# A signal gets its one error line too; the exit trap then reports the failure and cleans up. The
+# line goes to the script's own stderr, kept here: the trap may run inside a call whose stderr is
+# redirected to the error log (an upload).
+exec {script_stderr}>&2
 on_signal() {
-    printf '%s: interrupted: stopped by SIG%s\n' "$PROG" "$1" >&2
+    printf '%s: interrupted: stopped by SIG%s\n' "$PROG" "$1" >&"$script_stderr"
     exit "$2"
 }
 trap 'on_signal INT 130' INT
