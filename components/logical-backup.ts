@@ -26,6 +26,7 @@ import type { DbEngine } from "../config/schema";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
+import { ENGINE_IMAGES } from "../lib/versions";
 import type { CONNECTION_SECRET_KEYS } from "./database";
 import { serviceAccountWithRole } from "./irsa";
 
@@ -39,26 +40,8 @@ export const SCRIPT_FILES = ["lib.sh", "dump.sh", "verify.sh", "dr-metrics.sh"] 
 /** The AWS CLI image of the upload and fetch phases, pinned. */
 export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
 
-/**
- * Pinned images with the client and server of each engine version: the client must be at least
- * the server's version (pg_dump refuses a newer server), the verify server of the same major.
- *
- * The defaults' images (MySQL 8.4, PostgreSQL 17) are the newest patch tags of those majors in
- * docker-library/official-images at commit 37079fb336f572a88700cf32e5e1f6be54a04e8f (2026-08-21):
- * library/mysql "Tags: 8.4.11, 8.4, 8, ..." (Oracle Linux 9, bash and mysqldump inside) and
- * library/postgres "Tags: 17.11, 17, 17.11-trixie, 17-trixie" (Debian, bash and pg_dump inside).
- * The older majors' tags were first published by commits 9817b5d2 (mysql 8.0.40, 2024-10-14) and
- * fb1de64d (postgres 16.6, 2024-11-21) of the same repository.
- */
-export const ENGINE_IMAGES: Readonly<Record<DbEngine, Readonly<Record<string, string>>>> = {
-    mysql: { "8.0": "public.ecr.aws/docker/library/mysql:8.0.40", "8.4": "public.ecr.aws/docker/library/mysql:8.4.11" },
-    postgres: {
-        "14": "public.ecr.aws/docker/library/postgres:14.15",
-        "15": "public.ecr.aws/docker/library/postgres:15.10",
-        "16": "public.ecr.aws/docker/library/postgres:16.6",
-        "17": "public.ecr.aws/docker/library/postgres:17.11",
-    },
-};
+/** Pinned per engine major in `lib/versions.ts`, which config checks too (an unpinned version is a config error). */
+export { ENGINE_IMAGES };
 
 /** The image for an engine version (`8.0.39` -> the `8.0` image, `16.4` -> the `16` image). */
 export function engineImage(engine: DbEngine, version: string): string {

@@ -6,7 +6,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { EKS_VERSIONS, RDS_MAJOR_VERSIONS, eksVersion, eksVersionsInStandardSupport, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
+import { isPrivate, parseCidr } from "../lib/cidr";
+import { masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
+import { tagProblems } from "../lib/tags";
+import { EKS_VERSIONS, RDS_MAJOR_VERSIONS, eksVersion, eksVersionsInStandardSupport, pinnedEngineMajors, pinnedKubernetesVersions, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { runDate, utcDay } from "./clock";
 import { ConfigError, describeValue, expectation, issuePath } from "./errors";
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
@@ -332,8 +335,27 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
         if (db.maxAllocatedStorageGb < db.allocatedStorageGb) {
             out.push(`launchpad:database.maxAllocatedStorageGb: received ${show(db.maxAllocatedStorageGb, "launchpad:database")}; expected a number >= launchpad:database.allocatedStorageGb (${show(db.allocatedStorageGb, "launchpad:database")})`);
         }
-        if (windowMinutes(db.backupWindow) < 30) {
+        // RDS CreateDBInstance, PreferredBackupWindow and PreferredMaintenanceWindow: each "Must be at
+        // least 30 minutes" and "Must not conflict with" the other (API_CreateDBInstance.html).
+        const backupShort = windowMinutes(db.backupWindow) < 30;
+        const maintenanceShort = weeklyWindowMinutes(db.maintenanceWindow) < 30;
+        if (backupShort) {
             out.push(`launchpad:database.backupWindow: received ${show(db.backupWindow, "launchpad:database")}; expected a window of at least 30 minutes (an RDS rule)`);
+        }
+        if (maintenanceShort) {
+            out.push(`launchpad:database.maintenanceWindow: received ${show(db.maintenanceWindow, "launchpad:database")}; expected a window of at least 30 minutes (an RDS rule)`);
+        }
+        if (!backupShort && !maintenanceShort && windowsOverlap(db.backupWindow, db.maintenanceWindow)) {
+            out.push(`launchpad:database.backupWindow: received ${show(db.backupWindow, "launchpad:database")}; expected a daily window that does not overlap launchpad:database.maintenanceWindow (${show(db.maintenanceWindow, "launchpad:database")}) (an RDS rule)`);
+        }
+        const nameProblem = reservedWordProblem(db.engine, db.name, "the database name");
+        if (nameProblem !== undefined) {
+            out.push(`launchpad:database.name: received ${show(db.name, "launchpad:database")}; ${nameProblem}`);
+        }
+        const userProblem = masterUsernameProblem(db.engine, db.username);
+        if (userProblem !== undefined) {
+            const received = isSet(input, "launchpad:database", "username") ? show(db.username, "launchpad:database") : `nothing (the default is ${JSON.stringify(db.username)})`;
+            out.push(`launchpad:database.username: received ${received}; ${userProblem}`);
         }
         if (db.restore !== undefined) {
             out.push(...restoreProblems(db.restore, now, input.secretKeys.has("launchpad:database")));
@@ -351,6 +373,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
 
     out.push(...secretTagProblems(input));
     const tags = p["launchpad:tags"];
+    out.push(...tagProblems("launchpad:tags", tags ?? {}, (v) => show(v, "launchpad:tags")));
     for (const reserved of RESERVED_TAG_KEYS) {
         if (tags !== undefined && Object.prototype.hasOwnProperty.call(tags, reserved)) {
             out.push(`launchpad:tags.${reserved}: received ${show(tags[reserved], "launchpad:tags")}; expected no such tag: Launchpad sets ${RESERVED_TAG_KEYS.join(", ")} itself`);
@@ -374,8 +397,9 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
         out.push("launchpad:cluster.kubeconfig: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path cluster.kubeconfig < kubeconfig.yaml`");
     }
     out.push(...clusterProblems(p, show));
-    if (cluster !== undefined && cluster.namespace === undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(defaultNamespace(input))) {
-        out.push(`launchpad:cluster.namespace: received nothing (the default ${JSON.stringify(defaultNamespace(input))} is not a DNS-1123 label); expected a namespace name set explicitly`);
+    const namespace = cluster?.namespace;
+    if (namespace !== undefined && (namespace === "default" || namespace.startsWith("kube-"))) {
+        out.push(`launchpad:cluster.namespace: received ${show(namespace, "launchpad:cluster")}; expected a namespace of the stack's own, not "default" or a "kube-" one: those belong to Kubernetes, and the stack creates (and on destroy deletes) its namespace`);
     }
     out.push(...observabilityProblems(p, input));
     return out;
@@ -394,6 +418,12 @@ function clusterProblems(p: Parsed, show: (value: unknown, ...keys: string[]) =>
         if (c.endpointAccess === "public" && c.endpointPublicAccessCidrs.length === 0) {
             out.push(`${key}.endpointPublicAccessCidrs: received []; expected the egress CIDRs of whoever runs pulumi (the deploy runners) when endpointAccess is "public", or endpointAccess "private" with runners inside the VPC`);
         }
+        c.endpointPublicAccessCidrs.forEach((text, i) => {
+            const cidr = parseCidr(text);
+            if (cidr !== undefined && isPrivate(cidr)) {
+                out.push(`${key}.endpointPublicAccessCidrs[${i}]: received ${show(text, key)}; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")`);
+            }
+        });
         if (c.endpointAccess === "private" && c.endpointPublicAccessCidrs.length > 0) {
             out.push(`${key}.endpointAccess: received "private" with endpointPublicAccessCidrs ${show(c.endpointPublicAccessCidrs, key)}; expected "public" to admit those CIDRs, or no CIDRs`);
         }
@@ -473,6 +503,11 @@ function versionProblems(input: ConfigInput, today: string): string[] {
                     ? ` (${version} is not released on EKS until ${row.released})`
                     : ` (${version} left EKS standard support on ${row.endOfStandardSupport}: under upgradePolicy STANDARD, EKS upgrades it on its own)`;
             out.push(`${clusterKey}.version: received ${received}; expected a version in EKS standard support on ${today}: ${either(allowed)}${why}`);
+        } else if (!pinnedKubernetesVersions().includes(version) && fieldOf(clusterSchema.shape.kubeconfig, input, clusterKey, "kubeconfig") === undefined) {
+            // An existing cluster (kubeconfig) installs no add-ons: its version is not read.
+            const received = isSet(input, clusterKey, "version") ? describeValue(version, secret) : `nothing (the default is ${JSON.stringify(version)})`;
+            const pinned = allowed.filter((v) => pinnedKubernetesVersions().includes(v));
+            out.push(`${clusterKey}.version: received ${received}; expected a version with pinned EKS add-ons and Cluster Autoscaler image (lib/versions.ts): ${either(pinned)}`);
         }
     }
     const dbKey = "launchpad:database";
@@ -492,6 +527,11 @@ function versionProblems(input: ConfigInput, today: string): string[] {
                   ? ` (RDS offers no ${engine} major ${major}: its calendar lists ${RDS_MAJOR_VERSIONS.filter((m) => m.engine === engine).map((m) => m.major).join(", ")})`
                   : ` (${engine} ${major} left RDS standard support on ${row.endOfStandardSupport}: RDS enrolls it in paid Extended Support)`;
             out.push(`${dbKey}.engineVersion: received ${received}; expected a ${engine} major version in RDS standard support on ${today}: ${either(allowed)}${why}`);
+        } else if (!pinnedEngineMajors(engine).includes(major)) {
+            // The logical backup jobs run the engine's own client image: an unpinned major has none.
+            const received = engineVersion !== undefined ? describeValue(engineVersion, secret) : `nothing (the default for ${engine} is ${JSON.stringify(chosen)})`;
+            const pinned = allowed.filter((m) => pinnedEngineMajors(engine).includes(m));
+            out.push(`${dbKey}.engineVersion: received ${received}; expected a ${engine} major version with a pinned dump image (ENGINE_IMAGES in lib/versions.ts): ${either(pinned)}`);
         }
     }
     return out;
@@ -578,6 +618,10 @@ export function maintenanceFromRdsWindow(window: string): MaintenanceWindow[] {
         throw new Error(`not an RDS maintenance window: ${window}`);
     }
     const [, d1, t1, d2, t2] = m;
+    if (d1 === d2 && t1 === t2) {
+        // Read as a whole week it would mute every alert: config refuses it, and so does this.
+        throw new Error(`a zero-length RDS maintenance window mutes nothing: ${window}`);
+    }
     if (d1 === d2 && t1 < t2) {
         return [{ weekdays: [DAY_NAMES[d1]], start: t1, end: t2 }];
     }
@@ -589,6 +633,39 @@ export function maintenanceFromRdsWindow(window: string): MaintenanceWindow[] {
         out.push({ weekdays: [DAY_NAMES[d2]], start: "00:00", end: t2 });
     }
     return out;
+}
+
+const WEEK_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+const MINUTES_PER_WEEK = 7 * 24 * 60;
+
+/** Minute of the week (Monday 00:00 is 0) of `ddd:hh:mm`. */
+function minuteOfWeek(dayTime: string): number {
+    const [day, hh, mm] = dayTime.split(":");
+    return WEEK_DAYS.indexOf(day as (typeof WEEK_DAYS)[number]) * 24 * 60 + Number(hh) * 60 + Number(mm);
+}
+
+/** Minutes in a UTC `ddd:hh:mm-ddd:hh:mm` weekly window that may wrap past Sunday midnight (0 when it starts where it ends). */
+export function weeklyWindowMinutes(window: string): number {
+    const [a, b] = window.split("-").map(minuteOfWeek);
+    return (b - a + MINUTES_PER_WEEK) % MINUTES_PER_WEEK;
+}
+
+/** True when the daily `hh:mm-hh:mm` backup window shares a minute with the weekly maintenance window on any day. */
+export function windowsOverlap(daily: string, weekly: string): boolean {
+    const inWeekly = new Uint8Array(MINUTES_PER_WEEK);
+    const start = minuteOfWeek(weekly.split("-")[0]);
+    for (let m = 0; m < weeklyWindowMinutes(weekly); m++) {
+        inWeekly[(start + m) % MINUTES_PER_WEEK] = 1;
+    }
+    const dailyStart = Number(daily.slice(0, 2)) * 60 + Number(daily.slice(3, 5));
+    for (let day = 0; day < 7; day++) {
+        for (let m = 0; m < windowMinutes(daily); m++) {
+            if (inWeekly[(day * 24 * 60 + dailyStart + m) % MINUTES_PER_WEEK] === 1) {
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 /** Minutes in a UTC `hh:mm-hh:mm` window that may wrap past midnight. */

@@ -13,6 +13,8 @@ import { z } from "zod";
 import { isPrivate, parseCidr } from "../lib/cidr";
 import { COLORS } from "../lib/delivery";
 import { DEFAULT_KUBERNETES_VERSION } from "../lib/versions";
+import { runDate } from "./clock";
+import { kubernetesScheduleProblem } from "./cron";
 import { promotionSchema, servicesSchema } from "./services";
 
 export const TIERS = ["staging", "production"] as const;
@@ -100,6 +102,8 @@ export type ClusterAccessLevel = (typeof CLUSTER_ACCESS_LEVELS)[number];
 
 const IAM_ROLE_ARN_RE = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const k8sName = z.string().max(63).regex(K8S_NAME_RE, { error: "expected a DNS-1123 label (lower-case letters, digits, '-')" });
+/** A Kubernetes object name that is a DNS-1123 subdomain (IngressClass): dot-separated labels, at most 253 characters. */
+export const k8sSubdomain = z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "expected a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')" });
 
 /** One IAM principal's access to the cluster's Kubernetes API. */
 export const clusterAccessSchema = z.strictObject({
@@ -112,7 +116,7 @@ export const clusterAccessSchema = z.strictObject({
 /** What an existing cluster provides that the stack's objects need (the preflight trusts this declaration). */
 export const clusterProvidesSchema = z.strictObject({
     /** Ingress classes with a controller running. */
-    ingressClasses: z.array(z.string().min(1)).default([]),
+    ingressClasses: z.array(k8sSubdomain).default([]),
     /** StorageClass names that exist. */
     storageClasses: z.array(k8sName).default([]),
     /** A default StorageClass exists (a PVC without a class binds). */
@@ -205,15 +209,23 @@ export const databaseSchema = z.strictObject({
     backupWindow: z.string().regex(new RegExp(`^${HHMM}-${HHMM}$`), { error: "expected a UTC window such as \"03:00-03:30\"" }).default("03:00-03:30"),
     /** Weekly maintenance window, UTC `ddd:hh:mm-ddd:hh:mm`. */
     maintenanceWindow: z.string().regex(new RegExp(`^${DAY}:${HHMM}-${DAY}:${HHMM}$`), { error: "expected a UTC window such as \"sun:04:00-sun:05:00\"" }).default("sun:04:00-sun:05:00"),
-    /** Tables a restore must bring back with rows; the verify job and restore drills check them. */
+    /**
+     * Tables a restore must bring back with rows; the verify job and restore drills check them.
+     * @default - none: the verify job checks that the newest dump restores, and no table's rows
+     */
     criticalTables: z.array(sqlIdentifier).default([]),
     /** Create the database from a point in time or a snapshot instead of empty. */
     restore: restoreSchema.optional(),
 });
 
-const CRON_FIELD = "(\\*|\\d+(-\\d+)?(,\\d+(-\\d+)?)*)(\\/\\d+)?";
+/** A Kubernetes CronJob schedule the API server accepts and that fires (`config/cron.ts`). */
 const cron = (example: string) =>
-    z.string().regex(new RegExp(`^${CRON_FIELD}( ${CRON_FIELD}){4}$`), { error: `expected a five-field cron schedule (UTC) such as "${example}"` });
+    z.string().check((ctx) => {
+        const problem = kubernetesScheduleProblem(ctx.value, runDate());
+        if (problem !== undefined) {
+            ctx.issues.push({ code: "custom", input: ctx.value, message: `expected a five-field Kubernetes CronJob schedule (UTC) such as "${example}": ${problem}` });
+        }
+    });
 
 export const backupSchema = z.strictObject({
     /** Default Object Lock retention of backup objects, days. */

@@ -25,6 +25,19 @@ const envMap = z.record(z.string().regex(ENV_NAME_RE, { error: "expected an envi
 const cpu = z.string().regex(CPU_RE, { error: "expected a CPU quantity such as \"250m\" or \"1\"" });
 const memory = z.string().regex(MEMORY_RE, { error: "expected a memory quantity such as \"256Mi\" or \"1Gi\"" });
 
+/**
+ * An Ingress host: an RFC 1123 DNS name, each label at most 63 characters and the whole at most 253
+ * (Kubernetes validates `spec.rules[].host` as a DNS-1123 subdomain).
+ */
+const DNS_HOST_EXPECTED = "expected a DNS host name such as \"api.example.com\" (lower-case labels of at most 63 characters, at most 253 in all)";
+const dnsHost = z.string().check((ctx) => {
+    const v = ctx.value;
+    const ok = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) && v.length <= 253 && v.split(".").every((label) => label.length <= 63);
+    if (!ok) {
+        ctx.issues.push({ code: "custom", input: v, message: DNS_HOST_EXPECTED });
+    }
+});
+
 const IMAGE_EXPECTED = "expected an image reference such as \"ghcr.io/acme/api:1.4.2\" or \"ghcr.io/acme/api@sha256:<64 hex digits>\"";
 const image = z.string({ error: IMAGE_EXPECTED }).check((ctx) => {
     if (parseImageRef(ctx.value) === undefined) {
@@ -143,8 +156,9 @@ export const serviceSchema = z.strictObject({
             type: z.enum(["ClusterIP", "LoadBalancer"]).default("ClusterIP"),
             ingress: z
                 .strictObject({
-                    host: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, { error: "expected a DNS host name such as \"api.example.com\"" }),
-                    className: z.string().min(1).optional(),
+                    host: dnsHost,
+                    /** The IngressClass (a DNS-1123 subdomain). @default - the cluster's default class */
+                    className: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "expected an IngressClass name: a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')" }).optional(),
                     path: httpPath("/").default("/"),
                     /** Who reaches the load balancer (with the "alb" class). @default "internet-facing" */
                     scheme: z.enum(["internet-facing", "internal"]).default("internet-facing"),

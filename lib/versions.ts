@@ -292,3 +292,39 @@ export function rdsInStandardSupport(m: RdsMajor, on: string): boolean {
 export function rdsMajorsInStandardSupport(engine: RdsMajor["engine"], on: string): string[] {
     return RDS_MAJOR_VERSIONS.filter((m) => m.engine === engine && rdsInStandardSupport(m, on)).map((m) => m.major);
 }
+
+/**
+ * Pinned images with the client and server of each engine version: the client must be at least
+ * the server's version (pg_dump refuses a newer server), the verify server of the same major.
+ *
+ * The defaults' images (MySQL 8.4, PostgreSQL 17) are the newest patch tags of those majors in
+ * docker-library/official-images at commit 37079fb336f572a88700cf32e5e1f6be54a04e8f (2026-08-21):
+ * library/mysql "Tags: 8.4.11, 8.4, 8, ..." (Oracle Linux 9, bash and mysqldump inside) and
+ * library/postgres "Tags: 17.11, 17, 17.11-trixie, 17-trixie" (Debian, bash and pg_dump inside).
+ * The older majors' tags were first published by commits 9817b5d2 (mysql 8.0.40, 2024-10-14) and
+ * fb1de64d (postgres 16.6, 2024-11-21) of the same repository.
+ */
+export const ENGINE_IMAGES: Readonly<Record<RdsMajor["engine"], Readonly<Record<string, string>>>> = {
+    mysql: { "8.0": "public.ecr.aws/docker/library/mysql:8.0.40", "8.4": "public.ecr.aws/docker/library/mysql:8.4.11" },
+    postgres: {
+        "14": "public.ecr.aws/docker/library/postgres:14.15",
+        "15": "public.ecr.aws/docker/library/postgres:15.10",
+        "16": "public.ecr.aws/docker/library/postgres:16.6",
+        "17": "public.ecr.aws/docker/library/postgres:17.11",
+    },
+};
+
+/** Majors of an engine that have a pinned dump image (`ENGINE_IMAGES`), oldest first. */
+export function pinnedEngineMajors(engine: RdsMajor["engine"]): string[] {
+    return Object.keys(ENGINE_IMAGES[engine]);
+}
+
+/**
+ * Kubernetes minors Launchpad can build an EKS cluster of: add-on versions and a Cluster Autoscaler
+ * image pinned for each (`EKS_ADDON_VERSIONS`, `CLUSTER_AUTOSCALER_IMAGE_TAGS`), newest first.
+ * Config refuses any other minor, so a missing pin is a config error and never a failure deep in
+ * `components/platform.ts`.
+ */
+export function pinnedKubernetesVersions(): string[] {
+    return EKS_VERSIONS.map((v) => v.version).filter((v) => EKS_ADDON_VERSIONS[v] !== undefined && CLUSTER_AUTOSCALER_IMAGE_TAGS[v] !== undefined);
+}

@@ -30,8 +30,10 @@ describe("launchpad:cluster.version follows the EKS calendar on the day of the r
         expect(parseConfig(input({ "launchpad:database": { engine: "postgres" } }, "2026-12-02")).database.engineVersion).toBe("17");
     });
 
-    it("accepts 1.34 the day before its standard support ends, and refuses it on that day", () => {
-        expect(problemsOf(input({ "launchpad:cluster": { version: "1.34" } }, "2026-12-01"))).toEqual([]);
+    it("refuses 1.34 the day before its standard support ends for want of pinned add-ons, and on that day for the calendar", () => {
+        expect(problemsOf(input({ "launchpad:cluster": { version: "1.34" } }, "2026-12-01"))).toEqual([
+            'launchpad:cluster.version: received "1.34"; expected a version with pinned EKS add-ons and Cluster Autoscaler image (lib/versions.ts): "1.36" or "1.35"',
+        ]);
         expect(problemsOf(input({ "launchpad:cluster": { version: "1.34" } }, "2026-12-02"))).toEqual([
             `launchpad:cluster.version: received "1.34"; ${EKS_ALLOWED} (1.34 left EKS standard support on 2026-12-02: under upgradePolicy STANDARD, EKS upgrades it on its own)`,
         ]);

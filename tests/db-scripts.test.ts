@@ -7,13 +7,14 @@
  */
 import { createHash } from "node:crypto";
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsEnv, parseExposition, S3Client, startFakePushgateway, startLocalS3, type FakePushgateway, type LocalS3, type ObjectInfo, type Push } from "./support/db-s3";
 import { startDatabase, type Engine, type TestDatabase } from "./support/db-servers";
 import {
-    assertTools, describeWithTools, findTools, isRoot, missingTools, processesMentioning, run, runOk, skipForMissing, transcript,
+    assertTools, describeWithTools, findTools, isRoot, missingTools, processesMentioning, run, runOk, skipForMissing, transcript, which,
     traversableTempDir, type DbTools, type RunResult,
 } from "./support/db-tools";
 
@@ -165,7 +166,6 @@ describe("dump.sh and verify.sh refuse bad configuration before touching anythin
             script: "verify.sh", args: ["restore"], env: { DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: "orders,cust omers;x", WORK_DIR: "/tmp" },
             line: "verify.sh: CRITICAL_TABLES entry 'customers;x' is not a plain table name",
         },
-        { script: "verify.sh", args: ["restore"], env: { DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: " , ", WORK_DIR: "/tmp" }, line: "verify.sh: CRITICAL_TABLES names no table" },
     ])("$script $args: $line", async ({ script, args, env, line }) => {
         const r = await runScript(join(SCRIPTS, script), args, env, tmp);
         expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr: `${line}\n` });
@@ -313,6 +313,184 @@ describe("dump.sh with stand-in dump clients: how the password travels, and dump
     });
 });
 
+/** True while a process with this pid exists. */
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+describe("dump.sh fails closed and fast: deadlines on the client, an error line for a signal, the checksum before the dump", () => {
+    let tmp = "";
+    beforeAll(() => {
+        tmp = traversableTempDir("launchpad-db-deadlines-");
+    });
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+    /** A stand-in `client` that writes `output`, records its pid, then waits forever (a stalled server). */
+    const stallingClient = (name: string, client: string, output: string): { bin: string; pidFile: string; workDir: string } => {
+        const bin = join(tmp, name);
+        mkdirSync(bin);
+        const pidFile = join(bin, "pid");
+        writeFileSync(join(bin, client), ["#!/bin/sh", `printf '%s' '${output}'`, `echo $$ >"${pidFile}"`, "exec sleep 60", ""].join("\n"), { mode: 0o755 });
+        const workDir = join(tmp, `${name}-work`);
+        mkdirSync(workDir);
+        return { bin, pidFile, workDir };
+    };
+    const dumpEnv = (engine: Engine, bin: string, workDir: string): Record<string, string> => ({
+        PATH: `${bin}:/usr/bin:/bin`, DB_ENGINE: engine, DB_HOST: "db.internal", DB_PORT: "6000", DB_NAME: "shop", DB_USER: "app",
+        DB_PASSWORD, WORK_DIR: workDir, BACKUP_DATE: "2024-12-01",
+    });
+
+    it.each<{ engine: Engine; client: string }>([
+        { engine: "mysql", client: "mariadb-dump" },
+        { engine: "postgres", client: "pg_dump" },
+    ])("$engine: a dump that stops sending mid-way is stopped after DB_READ_TIMEOUT, with one line and nothing to upload", async ({ engine, client }) => {
+        const { bin, pidFile, workDir } = stallingClient(`stall-${engine}`, client, "-- the first bytes of a dump\n");
+        const r = await runScript(DUMP_SH, ["dump"], { ...dumpEnv(engine, bin, workDir), DB_READ_TIMEOUT: "1" }, tmp);
+        expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([
+            1, "", `dump.sh: dumping ${engine} database shop from db.internal:6000 failed: no data from the server for 1s (DB_READ_TIMEOUT)\n`, [], [],
+        ]);
+        expect(r.ms).toBeLessThan(10_000);
+        expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
+    });
+
+    it("SIGTERM during the dump: one error line, exit 143, the client stopped and nothing left", async () => {
+        const { bin, pidFile, workDir } = stallingClient("sigterm", "mariadb-dump", "-- the first bytes\n");
+        const r = await runScript(DUMP_SH, ["dump"], dumpEnv("mysql", bin, workDir), tmp, { signalWhen: () => existsSync(pidFile) });
+        expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([143, "", "dump.sh: interrupted: stopped by SIGTERM\n", [], []]);
+        expect(r.ms).toBeLessThan(10_000);
+        expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
+    });
+
+    it.each([
+        ["DB_CONNECT_TIMEOUT", "0", "dump.sh: DB_CONNECT_TIMEOUT '0' is not a number of seconds from 1 to 99999"],
+        ["DB_READ_TIMEOUT", "10m", "dump.sh: DB_READ_TIMEOUT '10m' is not a number of seconds from 1 to 99999"],
+    ])("%s=%s is a configuration error (exit 2)", async (name, value, line) => {
+        const { bin, workDir } = stallingClient(`bad-${name}`, "mariadb-dump", "");
+        const r = await runScript(DUMP_SH, ["dump"], { ...dumpEnv("mysql", bin, workDir), [name]: value }, tmp);
+        expect([r.code, r.stdout, r.stderr]).toEqual([2, "", `${line}\n`]);
+    });
+
+    /** A WORK_DIR with a finished dump (stand-in client) and a stand-in `aws` that logs each call and fails on `failOn`. */
+    const uploadFixture = async (name: string, failOn: string | undefined): Promise<{ env: Record<string, string>; calls: () => string[] }> => {
+        const bin = join(tmp, name);
+        mkdirSync(bin);
+        writeFileSync(join(bin, "mariadb-dump"), "#!/bin/sh\nprintf -- '-- Dump completed on 2024-12-01\\n'\n", { mode: 0o755 });
+        const log = join(bin, "aws.log");
+        writeFileSync(join(bin, "aws"), [
+            "#!/bin/sh",
+            `for a in "$@"; do case $a in s3://*) dest=$a;; esac; done`,
+            `echo "$dest" >>"${log}"`,
+            ...(failOn === undefined ? [] : [`case $dest in *${failOn}) echo "upload failed: Connection was closed" >&2; exit 1;; esac`]),
+            "exit 0",
+            "",
+        ].join("\n"), { mode: 0o755 });
+        const workDir = join(tmp, `${name}-work`);
+        mkdirSync(workDir);
+        const env = { ...dumpEnv("mysql", bin, workDir), BACKUP_BUCKET: "b", AWS_REGION: "us-east-1" };
+        const dumped = await runScript(DUMP_SH, ["dump"], env, tmp);
+        expect([dumped.code, dumped.stderr]).toEqual([0, ""]);
+        return { env, calls: () => readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => l.replace(/\d{8}T\d{6}Z/, "<stamp>")) };
+    };
+
+    it("uploads each tier's .sha256 before its dump: a dump upload that fails leaves no dump without its checksum", async () => {
+        const { env, calls } = await uploadFixture("order", ".sql.gz");
+        const r = await runScript(DUMP_SH, ["upload"], env, tmp);
+        expect([r.code, r.stdout, r.stderr.replace(/\d{8}T\d{6}Z/, "<stamp>")]).toEqual([
+            1, "", "dump.sh: uploading s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz failed: upload failed: Connection was closed\n",
+        ]);
+        expect(calls()).toEqual(["s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz.sha256", "s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz"]);
+    });
+
+    it("SIGTERM during an upload: one error line at once, exit 143, the AWS CLI stopped, and only a checksum may be there", async () => {
+        const { env, calls } = await uploadFixture("upload-sigterm", undefined);
+        const bin = env.PATH.split(":")[0];
+        const pidFile = join(bin, "aws.pid");
+        // This stand-in records the call, then hangs as a stalled upload would.
+        writeFileSync(join(bin, "aws"), [
+            "#!/bin/sh",
+            `for a in "$@"; do case $a in s3://*) dest=$a;; esac; done`,
+            `echo "$dest" >>"${join(bin, "aws.log")}"`,
+            `echo $$ >"${pidFile}"`,
+            "exec sleep 60",
+            "",
+        ].join("\n"), { mode: 0o755 });
+        const r = await runScript(DUMP_SH, ["upload"], env, tmp, { signalWhen: () => existsSync(pidFile) });
+        expect([r.code, r.stdout, r.stderr, r.leftovers]).toEqual([143, "", "dump.sh: interrupted: stopped by SIGTERM\n", []]);
+        expect(r.ms).toBeLessThan(10_000);
+        expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
+        expect(calls()).toEqual(["s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz.sha256"]);
+    });
+
+    it.skipIf(skipForMissing("push after upload (curl)", missingTools(tools, ["curl"])))("a Pushgateway outage after a complete upload is a warning and exit 0: no retry uploads a second dump", async () => {
+        const { env, calls } = await uploadFixture("push-down", undefined);
+        const r = await runScript(DUMP_SH, ["upload"], { ...env, PUSHGATEWAY_URL: "http://127.0.0.1:9" }, tmp);
+        expect(r.code).toBe(0);
+        expect(r.stdout.replace(/\d{8}T\d{6}Z/g, "<stamp>")).toBe(["daily", "weekly", "monthly"].map((t) => `uploaded s3://b/${t}/shop/2024/12/01/shop-<stamp>.sql.gz\n`).join(""));
+        expect(r.stderr).toMatch(/^dump\.sh: warning: pushing metrics to the Pushgateway \(group job\/launchpad-db-backup\/database\/shop\/tier\/daily\) failed: curl: \(7\) .+; the backup itself is complete, so the run succeeds \(a retry would upload a second dump\)\n$/);
+        expect(calls()).toHaveLength(6);
+    });
+});
+
+describe("the runbooks' newest-complete-dump query", () => {
+    const awkMissing = which("awk") === undefined ? ["awk"] : [];
+    it.skipIf(skipForMissing("runbook query (awk)", awkMissing)).each(["README.md", "region-failure.md"])("docs/runbooks/%s takes the newest .sql.gz that has its .sha256, never an unfinished upload", async (page) => {
+        const doc = readFileSync(join(SCRIPTS, "..", "..", "docs", "runbooks", page), "utf8");
+        const program = /awk '([^']+)'/.exec(doc)?.[1];
+        expect(program).toContain("\\.sql\\.gz\\.sha256$");
+        const keys = [
+            "daily/app/2026/11/01/app-20261101T021500Z.sql.gz", "daily/app/2026/11/01/app-20261101T021500Z.sql.gz.sha256",
+            "daily/app/2026/11/02/app-20261102T021500Z.sql.gz", "daily/app/2026/11/02/app-20261102T021500Z.sql.gz.sha256",
+            "daily/app/2026/11/03/app-20261103T021500Z.sql.gz",
+        ];
+        assertTools("runbook query", awkMissing);
+        const r = await run(which("awk") ?? "awk", [program ?? ""], { input: `${keys.join("\n")}\n` });
+        expect([r.code, r.stdout]).toEqual([0, "daily/app/2026/11/02/app-20261102T021500Z.sql.gz\n"]);
+    });
+});
+
+describe("dump.sh against a server that accepts TCP and never speaks: fails within DB_CONNECT_TIMEOUT", () => {
+    const missing = missingTools(tools, ["mariadbDump", "pgBinDir"]);
+    let server: Server | undefined;
+    let port = 0;
+    let tmp = "";
+    const sockets: Socket[] = [];
+    beforeAll(async () => {
+        tmp = traversableTempDir("launchpad-db-silent-");
+        server = createServer((socket) => {
+            sockets.push(socket); // accepted, never written to
+        });
+        await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+        port = (server.address() as AddressInfo).port;
+    });
+    afterAll(async () => {
+        sockets.forEach((s) => s.destroy());
+        await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+        rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it.skipIf(skipForMissing("silent server (mariadb-dump, pg_dump)", missing)).each<{ engine: Engine; reason: (port: number) => string }>([
+        { engine: "mysql", reason: () => "no reply from the server within 2s (DB_CONNECT_TIMEOUT)" },
+        { engine: "postgres", reason: (p) => `pg_dump: error: connection to server at "127.0.0.1", port ${p} failed: timeout expired` },
+    ])("$engine: the real client is stopped, one line, nothing left", async ({ engine, reason }) => {
+        assertTools("silent server", missing);
+        const workDir = join(tmp, `${engine}-work`);
+        mkdirSync(workDir);
+        const r = await runScript(DUMP_SH, ["dump"], {
+            DB_ENGINE: engine, DB_HOST: "127.0.0.1", DB_PORT: String(port), DB_NAME: "shop", DB_USER: "app", DB_PASSWORD,
+            WORK_DIR: workDir, DB_CONNECT_TIMEOUT: "2",
+        }, tmp);
+        expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers, r.survivors]).toEqual([
+            1, "", `dump.sh: dumping ${engine} database shop from 127.0.0.1:${port} failed: ${reason(port)}\n`, [], [], [],
+        ]);
+        expect(r.ms).toBeLessThan(8_000);
+    });
+});
+
 describe("the scripts are shellcheck-clean and executable", () => {
     const missing = missingTools(tools, ["shellcheck"]);
 
@@ -339,6 +517,8 @@ interface RestoreCase {
     readonly keepChecksum?: boolean;
     readonly critical?: string;
     readonly tables?: Record<string, number | null>;
+    /** What the failure's message must say. @default - any message */
+    readonly message?: RegExp;
 }
 
 const s3Missing = missingTools(tools, ["aws", "curl"]);
@@ -374,6 +554,8 @@ describeWithTools("verify.sh downloads from S3 and rejects broken dumps before s
         put("truncated", half, `${sha256(half)}  ${name}\n`);
         put("empty", Buffer.alloc(0), `${sha256(Buffer.alloc(0))}  ${name}\n`);
         put("unsigned", good);
+        put("orphan", flipped, `${sha256(good)}  ${name}\n`);
+        writeFileSync(join(tree, "orphan", "shop", "2025", "01", "01", "shop-20250101T010000Z.sql.gz"), good);
         await new S3Client(tools.aws ?? "aws", s3, { PATH: process.env.PATH ?? "", HOME: home, ...awsEnv(home) }).putTree(tree, "broken/");
     }, 60_000);
 
@@ -393,8 +575,11 @@ describeWithTools("verify.sh downloads from S3 and rejects broken dumps before s
         {
             c: "unsigned",
             reason: "checksum_missing",
-            message: /^s3:\/\/launchpad-backups-broken\/broken\/unsigned\/.+\.sql\.gz\.sha256 is missing or unreadable, so the upload did not finish: .*\(404\).*$/,
+            message: /^s3:\/\/launchpad-backups-broken\/broken\/unsigned\/shop\/2025\/01\/01\/shop-20250101T000000Z\.sql\.gz\.sha256 is missing, so the upload did not finish, and no older dump under s3:\/\/launchpad-backups-broken\/broken\/unsigned\/ is complete$/,
         },
+        // The newest complete dump needs both objects: a newer dump without its .sha256 (an upload
+        // that stopped) is passed over for the older complete one, here corrupt so no server starts.
+        { c: "orphan", reason: "checksum_mismatch", message: /^broken\/orphan\/shop\/2025\/01\/01\/shop-20250101T000000Z\.sql\.gz has sha256 [0-9a-f]{64}, its \.sha256 says [0-9a-f]{64}$/ },
         { c: "nothing", reason: "missing", message: /^no \.sql\.gz dump under s3:\/\/launchpad-backups-broken\/broken\/nothing\/$/ },
     ])("$c: $reason", async ({ c, reason, message }, { expect }) => {
         const env = {
@@ -426,6 +611,8 @@ interface EngineSpec {
     readonly dumpLacks: readonly string[];
     /** A statement the restore must reject, spliced into an otherwise good dump. */
     readonly badStatement: string;
+    /** The restore's error message for `badStatement`. */
+    readonly restoreError: RegExp;
     /** A statement that keeps the restore busy for a minute. */
     readonly sleepStatement: string;
 }
@@ -446,6 +633,7 @@ const ENGINES: readonly EngineSpec[] = [
         ],
         dumpLacks: ["CREATE DATABASE", "USE `shop`"],
         badStatement: "INSERT INTO no_such_table VALUES (1);",
+        restoreError: /^restoring daily\/shop\/.+\.sql\.gz failed: ERROR 1146 \(42S02\) at line \d+: Table 'shop\.no_such_table' doesn't exist$/,
         sleepStatement: "SELECT SLEEP(60);",
     },
     {
@@ -463,6 +651,7 @@ const ENGINES: readonly EngineSpec[] = [
         ],
         dumpLacks: ["OWNER TO", "GRANT ", "CREATE DATABASE"],
         badStatement: "INSERT INTO no_such_table VALUES (1);",
+        restoreError: /^restoring daily\/shop\/.+\.sql\.gz failed: ERROR:  relation "no_such_table" does not exist$/,
         sleepStatement: "SELECT pg_sleep(60);",
     },
 ];
@@ -736,6 +925,8 @@ for (const spec of ENGINES.filter((s) => SELECTED_ENGINES.includes(s.engine))) {
                     name: "SQL the server rejects",
                     reason: "sql_error",
                     dump: (): Buffer => withStatement(spec.badStatement),
+                    // The client's own error line, never a rule of dashes ("failed: ------").
+                    message: spec.restoreError,
                 },
                 { name: "a critical table that is not there", reason: "table_missing", critical: "orders,customers,invoices", tables: { orders: 5, customers: 3, invoices: null } },
                 { name: "a critical table with no rows", reason: "table_empty", critical: "orders,refunds", tables: { orders: 5, refunds: 0 } },
@@ -750,6 +941,7 @@ for (const spec of ENGINES.filter((s) => SELECTED_ENGINES.includes(s.engine))) {
                 expect([r.code, v.verdict, v.reason, v.key, v.tables]).toEqual([1, "fail", c.reason, `daily/shop/2025/01/01/shop-${newYear.stamp}.sql.gz`, c.tables ?? {}]);
                 expect(typeof v.restore_seconds).toBe(restored ? "number" : "object");
                 expect(stderrLines(r)).toEqual([`verify.sh: ${c.reason}: ${String(v.message)}`]);
+                expect(String(v.message)).toMatch(c.message ?? /^\S/);
                 expect([r.leftovers, r.survivors]).toEqual([[], []]);
                 expect(failurePushes(push.pushes.filter((p) => p.path.startsWith(`/${slug}/`)), from, nowSeconds())).toEqual([
                     `POST /${slug}/metrics/job/launchpad-db-restore-verify/database/shop\n${FAILURE_BODY.verify}`,
@@ -777,6 +969,13 @@ for (const spec of ENGINES.filter((s) => SELECTED_ENGINES.includes(s.engine))) {
                 expect([r.code, r.stderr, verdict(r).verdict, verdict(r).tables]).toEqual([0, "", "ok", { orders: 5, customers: 3 }]);
                 const postgresUid = Number((await runOk("id", ["-u", "postgres"])).stdout.trim());
                 expect(statSync(join(workDir, "verify.env")).uid).toBe(postgresUid);
+                expect([r.leftovers, r.survivors]).toEqual([[], []]);
+            });
+
+            it("with no critical table named (the config default), a good dump passes on the restore alone: no job fails by construction", async () => {
+                const workDir = workDirWith("no-critical");
+                const r = await runScript(VERIFY_SH, ["restore"], { ...verifyEnv({ WORK_DIR: workDir }), CRITICAL_TABLES: " , ", PUSHGATEWAY_URL: "" }, root);
+                expect([r.code, r.stderr, verdict(r).verdict, verdict(r).tables]).toEqual([0, "verify.sh: CRITICAL_TABLES names no table: checking only that the dump restores\n", "ok", {}]);
                 expect([r.leftovers, r.survivors]).toEqual([[], []]);
             });
 

@@ -3,7 +3,8 @@
 #   s3://$BACKUP_BUCKET/<tier>/<db>/<YYYY>/<MM>/<DD>/<db>-<YYYYMMDD>T<HHMMSS>Z.sql.gz (+ .sha256)
 # Tier `daily` every run, `weekly` on WEEKLY_DAY, `monthly` on day 1, `yearly` on 1 January; the
 # bucket's lifecycle rules by prefix (daily/ 30 d, weekly/ 84 d, monthly/ 365 d, yearly/ 2555 d)
-# do the expiry. The .sha256 is written after its dump, so a dump without one is an unfinished upload.
+# do the expiry. The .sha256 is uploaded before its dump, so every dump object has one; a .sha256
+# alone is an unfinished upload, and the newest complete dump is the newest .sql.gz with its .sha256.
 # The upload needs s3:PutObject on <tier>/* only (plus kms:GenerateDataKey and kms:Decrypt for an
 # SSE-KMS bucket: S3 needs Decrypt to complete a multipart upload); it never reads the bucket.
 #
@@ -17,6 +18,8 @@
 #   DB_ENGINE          mysql | postgres                                             [dump]
 #   DB_HOST, DB_NAME, DB_USER, DB_PASSWORD                                          [dump]
 #   DB_PORT            default 3306 (mysql), 5432 (postgres)                        [dump]
+#   DB_CONNECT_TIMEOUT seconds the server may take to answer at all; default 15     [dump]
+#   DB_READ_TIMEOUT    seconds the dump may go without a byte; default 600          [dump]
 #   BACKUP_BUCKET, AWS_REGION                                                       [upload]
 #   S3_ENDPOINT_URL    optional, passed to the AWS CLI as --endpoint-url            [upload]
 #   PUSHGATEWAY_URL    optional: push launchpad_backup_* per tier (needs curl)      [upload; failures: all]
@@ -116,23 +119,87 @@ prepare_client() {
     esac
 }
 
-# Streams the uncompressed dump of $DB_NAME to stdout (in a pipeline: no die in here).
+# Streams the uncompressed dump of $DB_NAME to stdout. Run in the background: the client replaces
+# the subshell (exec), so $! is the client itself, which the deadlines below can watch and stop.
 dump_stream() {
     local secrets=$1
     case $DB_ENGINE in
         mysql)
-            "$dump_client" --defaults-extra-file="$secrets/client.cnf" --protocol=TCP \
+            exec "$dump_client" --defaults-extra-file="$secrets/client.cnf" --protocol=TCP \
                 --host="$DB_HOST" --port="$DB_PORT" --user="$DB_USER" \
                 --single-transaction --routines --triggers --events \
                 --hex-blob --no-tablespaces --default-character-set=utf8mb4 \
                 "$DB_NAME" 2>"$error_log"
             ;;
         postgres)
-            PGPASSWORD=$db_password PGCONNECT_TIMEOUT=15 "$dump_client" --no-password \
+            PGPASSWORD=$db_password PGCONNECT_TIMEOUT=$connect_timeout exec "$dump_client" --no-password \
                 --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" --dbname="$DB_NAME" \
                 --format=plain --no-owner --no-privileges 2>"$error_log"
             ;;
     esac
+}
+
+# Bytes the process $1 has written so far (/proc/<pid>/io wchar), else the size of file $2.
+written_by() {
+    local line
+    if [[ -r /proc/$1/io ]]; then
+        while read -r line; do
+            if [[ $line == wchar:* ]]; then printf '%s' "${line#wchar: }"; return 0; fi
+        done <"/proc/$1/io"
+    fi
+    wc -c <"$2" 2>/dev/null | tr -d ' ' || printf 0
+}
+
+# Runs the dump client into gzip and stops both when the client writes nothing: for
+# DB_CONNECT_TIMEOUT seconds before mysqldump's first byte (a server that accepts TCP and never
+# greets: mariadb-dump and mysqldump have no connect timeout of their own), or for DB_READ_TIMEOUT
+# seconds at any other point (a server that stalls mid-dump; neither client has a read timeout).
+# Returns the client's exit status, or 1 with `dump_stall` set to the reason.
+dump_with_deadlines() {
+    local secrets=$1 partial=$2 fifo="$1/stream" written last=0 idle=0 limit status=0 gzip_status=0
+    mkfifo "$fifo"
+    gzip -6 <"$fifo" >"$partial" &
+    gzip_pid=$!
+    dump_stream "$secrets" >"$fifo" &
+    dump_pid=$!
+    # Before the first byte: mysqldump writes its header as soon as it is connected, so silence is
+    # a server that never answered. pg_dump has its own connect timeout (PGCONNECT_TIMEOUT) and
+    # writes nothing until it has read the whole catalogue, so it gets the read deadline.
+    if [[ $DB_ENGINE == mysql ]]; then limit=$((connect_timeout * 5)); else limit=$((read_timeout * 5)); fi
+    dump_stall=""
+    # Five looks a second: a dump that ends at once costs a fifth of a second, not one.
+    while kill -0 "$dump_pid" 2>/dev/null; do
+        sleep 0.2
+        written=$(written_by "$dump_pid" "$partial")
+        if [[ $written =~ ^[0-9]+$ && $written -gt $last ]]; then
+            last=$written idle=0 limit=$((read_timeout * 5))
+            continue
+        fi
+        idle=$((idle + 1))
+        if [[ $idle -ge $limit ]]; then
+            if [[ $last -eq 0 && $DB_ENGINE == mysql ]]; then
+                dump_stall="no reply from the server within ${connect_timeout}s (DB_CONNECT_TIMEOUT)"
+            else
+                dump_stall="no data from the server for ${read_timeout}s (DB_READ_TIMEOUT)"
+            fi
+            kill "$dump_pid" "$gzip_pid" 2>/dev/null || true
+            break
+        fi
+    done
+    wait "$dump_pid" || status=$?
+    wait "$gzip_pid" || gzip_status=$?
+    dump_pid="" gzip_pid=""
+    if [[ -n $dump_stall ]]; then return 1; fi
+    if [[ $status -ne 0 ]]; then return "$status"; fi
+    return "$gzip_status"
+}
+
+# Sets `connect_timeout` and `read_timeout` (seconds, whole and positive), or exits 2.
+resolve_timeouts() {
+    connect_timeout=${DB_CONNECT_TIMEOUT:-15}
+    read_timeout=${DB_READ_TIMEOUT:-600}
+    [[ $connect_timeout =~ ^[1-9][0-9]{0,4}$ ]] || die "DB_CONNECT_TIMEOUT '$connect_timeout' is not a number of seconds from 1 to 99999" 2
+    [[ $read_timeout =~ ^[1-9][0-9]{0,4}$ ]] || die "DB_READ_TIMEOUT '$read_timeout' is not a number of seconds from 1 to 99999" 2
 }
 
 completion_marker() {
@@ -155,9 +222,10 @@ phase_dump() {
         postgres) DB_PORT=${DB_PORT:-5432} ;;
     esac
 
-    local start day weekly tiers stamp file partial trailer marker secrets dump_client
+    local start day weekly tiers stamp file partial trailer marker secrets dump_client connect_timeout read_timeout dump_stall
     start=$(date -u +%s)
     resolve_schedule
+    resolve_timeouts
     tiers=$(tiers_for "$day" "$weekly" | tr '\n' ' ')
     tiers=${tiers% }
     run_db=$DB_NAME
@@ -165,14 +233,18 @@ phase_dump() {
     stamp="${day//-/}T$(date -u -d "@$start" +%H%M%S)Z"
     file="$DB_NAME-$stamp.sql.gz"
     partial="$WORK_DIR/$file.partial"
+    dump_partial=$partial
 
     secrets=$(mktemp -d "${TMPDIR:-/tmp}/dump-secrets.XXXXXX")
     chmod 700 "$secrets"
     cleanup_dirs+=("$secrets")
     prepare_client "$secrets"
 
-    if ! dump_stream "$secrets" | gzip -6 >"$partial"; then
+    if ! dump_with_deadlines "$secrets" "$partial"; then
         rm -f "$partial"
+        if [[ -n $dump_stall ]]; then
+            die "dumping $DB_ENGINE database $DB_NAME from $DB_HOST:$DB_PORT failed: $dump_stall"
+        fi
         die "dumping $DB_ENGINE database $DB_NAME from $DB_HOST:$DB_PORT failed$(last_error)"
     fi
     rm -rf "$secrets"
@@ -190,6 +262,7 @@ phase_dump() {
         die "the dump of $DB_NAME is incomplete: it does not end with '$marker'"
     fi
     mv "$partial" "$WORK_DIR/$file"
+    dump_partial=""
     (cd "$WORK_DIR" && sha256sum -- "$file") >"$WORK_DIR/$file.sha256"
 
     {
@@ -200,6 +273,18 @@ phase_dump() {
         printf 'BACKUP_START=%q\n' "$start"
     } >"$WORK_DIR/$META"
     printf 'dumped %s (%s bytes compressed)\n' "$file" "$(wc -c <"$WORK_DIR/$file" | tr -d ' ')"
+}
+
+# One AWS CLI call in the background, waited for: bash runs a signal's trap only once a foreground
+# command has ended, so an upload in the foreground would hold SIGTERM (and its error line) until it
+# finished or the pod was killed. The exit trap stops the call.
+aws_interruptible() {
+    local status=0
+    aws_cli_exec "$@" &
+    aws_pid=$!
+    wait "$aws_pid" || status=$?
+    aws_pid=""
+    return "$status"
 }
 
 phase_upload() {
@@ -220,18 +305,27 @@ phase_upload() {
     # object: a copy would need read access to the bucket, and the dump's role can only write.
     for tier in $BACKUP_TIERS; do
         key="$tier/$BACKUP_DB/$date_path/$BACKUP_FILE"
-        aws_cli s3 cp --only-show-errors --content-type application/gzip "$src" "s3://$BACKUP_BUCKET/$key" 2>"$error_log" ||
-            die "uploading s3://$BACKUP_BUCKET/$key failed$(last_error)"
-        aws_cli s3 cp --only-show-errors --content-type text/plain "$src.sha256" "s3://$BACKUP_BUCKET/$key.sha256" 2>"$error_log" ||
+        # The checksum first: a dump object then never exists without its .sha256 (a failed or
+        # stopped upload leaves at most a .sha256 with no dump, which no reader takes for a dump).
+        aws_interruptible s3 cp --only-show-errors --content-type text/plain "$src.sha256" "s3://$BACKUP_BUCKET/$key.sha256" 2>"$error_log" ||
             die "uploading s3://$BACKUP_BUCKET/$key.sha256 failed$(last_error)"
+        aws_interruptible s3 cp --only-show-errors --content-type application/gzip "$src" "s3://$BACKUP_BUCKET/$key" 2>"$error_log" ||
+            die "uploading s3://$BACKUP_BUCKET/$key failed$(last_error)"
         printf 'uploaded s3://%s/%s\n' "$BACKUP_BUCKET" "$key"
     done
 
+    # The backup is complete from here: nothing below may fail the job, whose retry would upload
+    # a second dump. A metrics push that fails is a warning on stderr, and the run exits 0.
+    report_failures=false
     if [[ -z ${PUSHGATEWAY_URL:-} ]]; then return 0; fi
     size=$(wc -c <"$src" | tr -d ' ')
     now=$(date -u +%s)
+    local push_errors
+    push_errors=$(mktemp "${TMPDIR:-/tmp}/$PROG-push.XXXXXX")
+    cleanup_dirs+=("$push_errors")
     for tier in $BACKUP_TIERS; do
-        push_metrics "job/${PUSHGATEWAY_JOB:-launchpad-db-backup}/database/$BACKUP_DB/tier/$tier" <<EOF
+        # In a subshell: push_metrics dies on failure, which here must end only the push.
+        (push_metrics "job/${PUSHGATEWAY_JOB:-launchpad-db-backup}/database/$BACKUP_DB/tier/$tier" <<EOF
 # HELP launchpad_backup_last_success_timestamp_seconds When the last backup of this tier was uploaded.
 # TYPE launchpad_backup_last_success_timestamp_seconds gauge
 launchpad_backup_last_success_timestamp_seconds $now
@@ -243,8 +337,15 @@ launchpad_backup_duration_seconds $((now - BACKUP_START))
 launchpad_backup_size_bytes $size
 $(run_success_metric 1)
 EOF
+        ) 2>>"$push_errors" || true
     done
-    printf 'pushed metrics for tiers: %s\n' "$BACKUP_TIERS"
+    if [[ ! -s $push_errors ]]; then
+        printf 'pushed metrics for tiers: %s\n' "$BACKUP_TIERS"
+    else
+        local reason
+        reason=$(head -n 1 "$push_errors")
+        printf '%s: warning: %s; the backup itself is complete, so the run succeeds (a retry would upload a second dump)\n' "$PROG" "${reason#"$PROG: "}" >&2
+    fi
 }
 
 # A failed run (any exit but 0, a signal included) tells the Pushgateway, per tier, when it
@@ -265,19 +366,41 @@ EOF
 }
 
 cleanup_dirs=()
+# The dump client, its gzip and an upload while they run: an exit (a signal included) stops them.
+dump_pid=""
+gzip_pid=""
+aws_pid=""
+# The unfinished dump file: an exit before it is complete (a signal included) removes it.
+dump_partial=""
 open_error_log
 cleanup_dirs+=("$error_log")
 cleanup() {
     local status=$?
     trap - ERR
     # `|| true` also turns errexit off inside: nothing in the report may change the exit status.
+    local pid
+    for pid in "$dump_pid" "$gzip_pid" "$aws_pid"; do
+        if [[ -n $pid ]]; then
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
+    if [[ -n $dump_partial ]]; then rm -f "$dump_partial"; fi
     if [[ $status -ne 0 && $report_failures == true ]]; then report_failure || true; fi
     rm -rf ${cleanup_dirs[@]+"${cleanup_dirs[@]}"}
     exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# A signal gets its one error line too; the exit trap then reports the failure and cleans up. The
+# line goes to the script's own stderr, kept here: the trap may run inside a call whose stderr is
+# redirected to the error log (an upload).
+exec {script_stderr}>&2
+on_signal() {
+    printf '%s: interrupted: stopped by SIG%s\n' "$PROG" "$1" >&"$script_stderr"
+    exit "$2"
+}
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
 
 main() {
     local phase=${1:-all}

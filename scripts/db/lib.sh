@@ -91,11 +91,18 @@ last_error() {
     printf '%s' "${line:+: $line}"
 }
 
-# The AWS CLI with this run's region and, for tests, S3_ENDPOINT_URL as --endpoint-url.
+# The AWS CLI with this run's region and, for tests, S3_ENDPOINT_URL as --endpoint-url. Its
+# connect and read timeouts are explicit (seconds; the CLI's own defaults are 60 each, retried):
+# an endpoint that accepts and never answers fails the call, not the job's deadline.
 aws_cli() {
+    (aws_cli_exec "$@")
+}
+
+# aws_cli in place of the calling (sub)shell: `aws_cli_exec ... &` makes $! the AWS CLI itself.
+aws_cli_exec() {
     local endpoint=()
     if [[ -n ${S3_ENDPOINT_URL:-} ]]; then endpoint=(--endpoint-url "$S3_ENDPOINT_URL"); fi
-    aws ${endpoint[@]+"${endpoint[@]}"} --region "$AWS_REGION" "$@"
+    exec aws ${endpoint[@]+"${endpoint[@]}"} --cli-connect-timeout 15 --cli-read-timeout 60 --region "$AWS_REGION" "$@"
 }
 
 # PUTs the Prometheus text exposition on stdin to $PUSHGATEWAY_URL/metrics/<grouping path>.

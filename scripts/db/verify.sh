@@ -23,7 +23,8 @@
 #   VERIFY_PREFIX      where to look for dumps; default daily/$DB_NAME/               [fetch]
 #   S3_ENDPOINT_URL    optional, passed to the AWS CLI as --endpoint-url              [fetch]
 #   DB_ENGINE          mysql | postgres                                               [restore]
-#   CRITICAL_TABLES    comma-separated tables that must exist and have rows           [restore]
+#   CRITICAL_TABLES    comma-separated tables that must exist and have rows; empty or
+#                      unset: only that the dump restores is checked                   [restore]
 #                      (postgres: optionally schema-qualified, e.g. public.orders)
 #   VERIFY_START_TIMEOUT  seconds to wait for the throw-away server; default 60       [restore]
 #   VERIFY_RUN_AS      postgres only, when run as root: the user that runs the server
@@ -125,6 +126,29 @@ load_meta() {
     verify_verdict=$VERIFY_VERDICT
 }
 
+# Sets `result_key` to the newest dump in the listing $1 (keys separated by tabs or newlines)
+# that has its .sha256 beside it: a complete upload (dump.sh writes the checksum first). Keys embed
+# the UTC date and time, so the newest is the last in byte order. Sets `newest_partial` to the
+# newest .sql.gz without one when no dump is complete. Plain bash: the AWS CLI image has no awk.
+newest_complete_dump() {
+    local keys key i
+    local -A has_sum=()
+    mapfile -t keys < <(tr '\t' '\n' <<<"$1" | LC_ALL=C sort)
+    for key in ${keys[@]+"${keys[@]}"}; do
+        if [[ $key == *.sql.gz.sha256 ]]; then has_sum[${key%.sha256}]=1; fi
+    done
+    result_key="" newest_partial=""
+    for ((i = ${#keys[@]} - 1; i >= 0; i--)); do
+        key=${keys[i]}
+        [[ $key == *.sql.gz ]] || continue
+        if [[ -n ${has_sum[$key]:-} ]]; then
+            result_key=$key
+            return 0
+        fi
+        if [[ -z $newest_partial ]]; then newest_partial=$key; fi
+    done
+}
+
 phase_fetch() {
     require_env BACKUP_BUCKET AWS_REGION DB_NAME WORK_DIR
     require_db_name
@@ -136,9 +160,12 @@ phase_fetch() {
     listing=$(aws_cli s3api list-objects-v2 --bucket "$BACKUP_BUCKET" --prefix "$prefix" \
         --query 'Contents[].Key' --output text 2>"$error_log") ||
         fail download_failed "listing s3://$BACKUP_BUCKET/$prefix failed$(last_error)"
-    # Keys embed the UTC date and time, so the newest dump is the last one in byte order.
-    result_key=$(tr '\t' '\n' <<<"$listing" | { grep -E '\.sql\.gz$' || true; } | LC_ALL=C sort | tail -n 1)
-    [[ -n $result_key ]] || fail missing "no .sql.gz dump under s3://$BACKUP_BUCKET/$prefix"
+    newest_complete_dump "$listing"
+    if [[ -z $result_key ]]; then
+        [[ -n $newest_partial ]] || fail missing "no .sql.gz dump under s3://$BACKUP_BUCKET/$prefix"
+        result_key=$newest_partial
+        fail checksum_missing "s3://$BACKUP_BUCKET/$result_key.sha256 is missing, so the upload did not finish, and no older dump under s3://$BACKUP_BUCKET/$prefix is complete"
+    fi
 
     aws_cli s3 cp --only-show-errors "s3://$BACKUP_BUCKET/$result_key" "$WORK_DIR/$DUMP" 2>"$error_log" ||
         fail download_failed "downloading s3://$BACKUP_BUCKET/$result_key failed$(last_error)"
@@ -176,14 +203,17 @@ parse_tables() {
     local raw name pattern='^[A-Za-z_][A-Za-z0-9_$]*$'
     if [[ $DB_ENGINE == postgres ]]; then pattern='^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$'; fi
     tables=()
-    IFS=, read -r -a raw <<<"$CRITICAL_TABLES"
-    for name in "${raw[@]}"; do
+    IFS=, read -r -a raw <<<"${CRITICAL_TABLES:-}"
+    for name in ${raw[@]+"${raw[@]}"}; do
         name=${name//[[:space:]]/}
         if [[ -z $name ]]; then continue; fi
         [[ $name =~ $pattern ]] || die "CRITICAL_TABLES entry '$name' is not a plain table name" 2
         tables+=("$name")
     done
-    [[ ${#tables[@]} -gt 0 ]] || die "CRITICAL_TABLES names no table" 2
+    # No table named (the config default): the check proves the dump restores, and counts no rows.
+    if [[ ${#tables[@]} -eq 0 ]]; then
+        printf '%s: CRITICAL_TABLES names no table: checking only that the dump restores\n' "$PROG" >&2
+    fi
 }
 
 # --- the throw-away server --------------------------------------------------------------------
@@ -271,7 +301,17 @@ mysql_sql() {
 restore_mysql() {
     mysql_sql -e "CREATE DATABASE \`$DB_NAME\`" || fail server "could not create database $DB_NAME"
     run_interruptible restore_stream_mysql ||
-        fail sql_error "restoring $result_key failed: $(head -n 1 "$server_dir/restore.err")"
+        fail sql_error "restoring $result_key failed: $(restore_error "$server_dir/restore.err")"
+}
+
+# The line of a restore's stderr that says what failed: the client's "ERROR ..." line, else the
+# first line that is not blank or a rule of dashes (the mysql client frames a failed statement with
+# "--------------" lines, which alone say nothing).
+restore_error() {
+    local line
+    line=$(grep -m 1 -E '^(ERROR|psql:.*ERROR)' "$1") ||
+        line=$(grep -m 1 -v -E '^[[:space:]]*(-+[[:space:]]*)?$' "$1") || line="the client gave no reason"
+    printf '%s' "$line"
 }
 
 restore_stream_mysql() {
@@ -378,7 +418,7 @@ stop_server() {
 }
 
 phase_restore() {
-    require_env DB_ENGINE DB_NAME CRITICAL_TABLES WORK_DIR
+    require_env DB_ENGINE DB_NAME WORK_DIR
     require_engine
     require_db_name
     local tables marker name rows t0 missing_tables="" empty_tables="" ms
@@ -395,7 +435,7 @@ phase_restore() {
     t0=$(now_ms)
     "restore_$DB_ENGINE"
 
-    for name in "${tables[@]}"; do
+    for name in ${tables[@]+"${tables[@]}"}; do
         if ! rows=$("count_$DB_ENGINE" "$name") || [[ -n $rows && ! $rows =~ ^[0-9]+$ ]]; then
             fail sql_error "counting the rows of $name failed$(last_error)"
         fi

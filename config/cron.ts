@@ -1,0 +1,65 @@
+/**
+ * Kubernetes CronJob schedules as the API server reads them, so a schedule it would refuse, or one
+ * that would never start a job, is a config problem.
+ *
+ * Kubernetes validates `CronJob.spec.schedule` with robfig/cron v3 `ParseStandard`: five fields
+ * (minute, hour, day of month, month, day of week), `*`, `?`, ranges, lists, steps, month and day
+ * names (`jan`, `sun`, any case) and the `@yearly` .. `@hourly` descriptors; day of week is 0..6
+ * (robfig/cron parser.go: `dow = bounds{0, 6, ...}`), and a day of month and a day of week both
+ * restricted match either (Vixie cron). It has no `L`, `W` or `#`, and a `TZ=` prefix is refused by
+ * the CronJob validation: schedules here are UTC. croner, a maintained parser with the same field
+ * grammar and OR rule, reads ranges and tells whether the schedule ever fires; what it accepts
+ * beyond robfig's grammar is refused first.
+ */
+import { Cron } from "croner";
+
+/** robfig/cron v3's descriptors (parser.go `parseDescriptor`), less `@every`, which needs seconds. */
+const DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"] as const;
+const FIELDS = ["minute", "hour", "day of month", "month", "day of week"] as const;
+const MONTH_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+/** Each field's bounds in robfig/cron v3 (parser.go `minutes`, `hours`, `dom`, `months`, `dow`). */
+const BOUNDS: readonly (readonly [number, number])[] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
+
+/** Why Kubernetes would refuse `schedule`, or never run it; undefined when it fires. */
+export function kubernetesScheduleProblem(schedule: string, now: Date): string | undefined {
+    const text = schedule.trim();
+    if (text.startsWith("@")) {
+        return (DESCRIPTORS as readonly string[]).includes(text) ? undefined : `${JSON.stringify(text)} is not one of ${DESCRIPTORS.join(", ")}`;
+    }
+    const fields = text.split(/\s+/);
+    if (fields.length !== 5) {
+        return `${fields.length} field${fields.length === 1 ? "" : "s"} where a CronJob takes five (${FIELDS.join(", ")})`;
+    }
+    for (const [i, field] of fields.entries()) {
+        const names = i === 3 ? MONTH_NAMES : i === 4 ? DAY_NAMES : [];
+        for (const part of field.split(",")) {
+            const [range, step] = part.split("/");
+            for (const bound of range.split("-")) {
+                if (/^\d+$/.test(bound)) {
+                    const [min, max] = BOUNDS[i];
+                    if (Number(bound) < min || Number(bound) > max) {
+                        return `${FIELDS[i]} ${bound} is out of range ${min}-${max}${i === 4 ? " (0 is Sunday; Kubernetes has no 7)" : ""}`;
+                    }
+                    continue;
+                }
+                if (bound === "*" || bound === "?" || names.includes(bound.toLowerCase())) {
+                    continue;
+                }
+                return `${JSON.stringify(bound)} is not a value of the ${FIELDS[i]} field`;
+            }
+            if (step !== undefined && !/^\d+$/.test(step)) {
+                return `${JSON.stringify(part)} has no whole-number step`;
+            }
+        }
+    }
+    let cron: Cron;
+    try {
+        cron = new Cron(text, { paused: true, timezone: "UTC", mode: "5-part", domAndDow: false, sloppyRanges: true });
+    } catch (e) {
+        return (e as Error).message.replace(/^CronPattern: /, "");
+    }
+    const next = cron.nextRun(now);
+    cron.stop();
+    return next === null ? "it matches no date, so the job would never run" : undefined;
+}

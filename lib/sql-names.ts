@@ -1,0 +1,94 @@
+/**
+ * What RDS accepts as the master user name of each engine, with the sources of the word lists.
+ *
+ * RDS CreateDBInstance, MasterUsername (docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html,
+ * and the RDS for PostgreSQL guide "Understanding PostgreSQL roles and permissions"): "Must be 1 to 16
+ * letters, numbers, or underscores. First character must be a letter. Can't be a reserved word for the
+ * chosen database engine." RDS itself owns the `rdsadmin` user on both engines; PostgreSQL reserves
+ * every role name starting with `pg_` (CREATE ROLE refuses it: "role name ... is reserved").
+ */
+
+/** RDS: 1 to 16 letters, digits or underscores, a letter first (both engines). */
+export const MAX_MASTER_USERNAME_LENGTH = 16;
+
+/** Names RDS keeps for its own administration user. */
+export const RDS_RESERVED_USERS: readonly string[] = ["rdsadmin"];
+
+/**
+ * MySQL's reserved words: the rows with RESERVED = 1 of INFORMATION_SCHEMA.KEYWORDS, as recorded in
+ * mysql/mysql-server mysql-test/r/information_schema_keywords.result at commit
+ * 0418d9344790e4601fb5a86d5b68a3f2800bcc88 (MySQL 8.0), lower-cased. MySQL compares them without case.
+ */
+export const MYSQL_RESERVED_WORDS: ReadonlySet<string> = new Set([
+    "accessible", "add", "all", "alter", "analyze", "and", "array", "as", "asc", "asensitive", "before",
+    "between", "bigint", "binary", "blob", "both", "by", "call", "cascade", "case", "change", "char",
+    "character", "check", "collate", "column", "condition", "constraint", "continue", "convert", "create",
+    "cross", "cube", "cume_dist", "current_date", "current_time", "current_timestamp", "current_user", "cursor",
+    "database", "databases", "day_hour", "day_microsecond", "day_minute", "day_second", "dec", "decimal",
+    "declare", "default", "delayed", "delete", "dense_rank", "desc", "describe", "deterministic", "distinct",
+    "distinctrow", "div", "double", "drop", "dual", "each", "else", "elseif", "empty", "enclosed", "escaped",
+    "except", "exists", "exit", "explain", "false", "fetch", "first_value", "float", "float4", "float8", "for",
+    "force", "foreign", "from", "fulltext", "function", "generated", "get", "grant", "group", "grouping",
+    "groups", "having", "high_priority", "hour_microsecond", "hour_minute", "hour_second", "if", "ignore", "in",
+    "index", "infile", "inner", "inout", "insensitive", "insert", "int", "int1", "int2", "int3", "int4", "int8",
+    "integer", "interval", "into", "io_after_gtids", "io_before_gtids", "is", "iterate", "join", "json_table",
+    "key", "keys", "kill", "lag", "last_value", "lateral", "lead", "leading", "leave", "left", "like", "limit",
+    "linear", "lines", "load", "localtime", "localtimestamp", "lock", "long", "longblob", "longtext", "loop",
+    "low_priority", "master_bind", "master_ssl_verify_server_cert", "match", "maxvalue", "mediumblob",
+    "mediumint", "mediumtext", "member", "middleint", "minute_microsecond", "minute_second", "mod", "modifies",
+    "natural", "not", "no_write_to_binlog", "nth_value", "ntile", "null", "numeric", "of", "on", "optimize",
+    "optimizer_costs", "option", "optionally", "or", "order", "out", "outer", "outfile", "over", "partition",
+    "percent_rank", "precision", "primary", "procedure", "purge", "range", "rank", "read", "reads", "read_write",
+    "real", "recursive", "references", "regexp", "release", "rename", "repeat", "replace", "require", "resignal",
+    "restrict", "return", "revoke", "right", "rlike", "row", "rows", "row_number", "schema", "schemas",
+    "second_microsecond", "select", "sensitive", "separator", "set", "show", "signal", "smallint", "spatial",
+    "specific", "sql", "sqlexception", "sqlstate", "sqlwarning", "sql_big_result", "sql_calc_found_rows",
+    "sql_small_result", "ssl", "starting", "stored", "straight_join", "system", "table", "terminated", "then",
+    "tinyblob", "tinyint", "tinytext", "to", "trailing", "trigger", "true", "undo", "union", "unique", "unlock",
+    "unsigned", "update", "usage", "use", "using", "utc_date", "utc_time", "utc_timestamp", "values",
+    "varbinary", "varchar", "varcharacter", "varying", "virtual", "when", "where", "while", "window", "with",
+    "write", "xor", "year_month", "zerofill",
+]);
+
+/**
+ * PostgreSQL's reserved key words: `SELECT word FROM pg_get_keywords() WHERE catcode = 'R'` run on
+ * PostgreSQL 15.18 (Debian 15.18-0+deb12u1), the catalogue of src/include/parser/kwlist.h entries
+ * marked RESERVED_KEYWORD.
+ */
+export const POSTGRES_RESERVED_WORDS: ReadonlySet<string> = new Set([
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
+    "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
+    "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
+    "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
+    "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+    "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
+    "session_user", "some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user",
+    "using", "variadic", "when", "where", "window", "with",
+]);
+
+/** Why RDS would refuse `name` as the master user of `engine`, or undefined when it would not. */
+export function masterUsernameProblem(engine: "mysql" | "postgres", name: string): string | undefined {
+    if (name.length > MAX_MASTER_USERNAME_LENGTH) {
+        return `expected at most ${MAX_MASTER_USERNAME_LENGTH} characters (an RDS limit for the master user, ${name.length} given)`;
+    }
+    const lower = name.toLowerCase();
+    if (RDS_RESERVED_USERS.includes(lower)) {
+        return `expected a name other than "${lower}", which RDS keeps for its own administration user`;
+    }
+    if (engine === "postgres" && lower.startsWith("pg_")) {
+        return 'expected a name not starting with "pg_": PostgreSQL reserves those role names';
+    }
+    return reservedWordProblem(engine, name, "the master user");
+}
+
+/**
+ * Why RDS would refuse `name` as `what` (the master user, the database) for being a reserved word of
+ * `engine` (CreateDBInstance DBName: "Can't be a word reserved by the specified database engine").
+ */
+export function reservedWordProblem(engine: "mysql" | "postgres", name: string, what: string): string | undefined {
+    const words = engine === "mysql" ? MYSQL_RESERVED_WORDS : POSTGRES_RESERVED_WORDS;
+    if (words.has(name.toLowerCase())) {
+        return `expected a name that is not a ${engine === "mysql" ? "MySQL" : "PostgreSQL"} reserved word (RDS refuses one as ${what})`;
+    }
+    return undefined;
+}

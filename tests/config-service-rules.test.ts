@@ -1,0 +1,161 @@
+/**
+ * Config refuses what AWS, RDS, EKS and Kubernetes would refuse at `pulumi up` (issue 13, class 2),
+ * through the real CLI: `npm run plan -- --stack <name> --set ...` (its `planCli`, in-process, and
+ * once as a real process), exit 2, nothing on stdout, the exact `<key>: received <value>; expected
+ * <allowed>` line on stderr. The rules' sources are cited where they are written: config/cron.ts
+ * (Kubernetes CronJob schedules), config/parse.ts (RDS windows), lib/sql-names.ts (RDS master user),
+ * lib/tags.ts (AWS tags), config/services.ts (DNS names).
+ */
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { kubernetesScheduleProblem } from "../config/cron";
+import { maintenanceFromRdsWindow, weeklyWindowMinutes, windowsOverlap } from "../config/parse";
+import { masterUsernameProblem, MYSQL_RESERVED_WORDS, POSTGRES_RESERVED_WORDS } from "../lib/sql-names";
+import { REPO_ROOT } from "../plan/engine";
+import { planCli } from "../scripts/plan";
+import { thrown } from "./support/values";
+
+const CRON = 'expected a five-field Kubernetes CronJob schedule (UTC) such as "15 2 * * *"';
+const VERIFY_CRON = 'expected a five-field Kubernetes CronJob schedule (UTC) such as "45 4 * * *"';
+const TAG_CHARS = "letters, digits, spaces and _ . : / = + - @";
+const LONG_LABEL = "a".repeat(64);
+
+/** One `--set` and the one problem `npm run plan` reports for it. */
+const REFUSED: readonly { stack: string; sets: readonly string[]; problem: string }[] = [
+    // Cron schedules: robfig/cron's grammar and bounds, and a schedule that never fires.
+    { stack: "staging", sets: ["launchpad:backup.dumpSchedule=0 24 * * *"], problem: `launchpad:backup.dumpSchedule: received "0 24 * * *"; ${CRON}: hour 24 is out of range 0-23` },
+    { stack: "staging", sets: ["launchpad:backup.dumpSchedule=75 2 * * *"], problem: `launchpad:backup.dumpSchedule: received "75 2 * * *"; ${CRON}: minute 75 is out of range 0-59` },
+    { stack: "staging", sets: ["launchpad:backup.dumpSchedule=0 2 0 * *"], problem: `launchpad:backup.dumpSchedule: received "0 2 0 * *"; ${CRON}: day of month 0 is out of range 1-31` },
+    { stack: "staging", sets: ["launchpad:backup.dumpSchedule=0 2 * 13 *"], problem: `launchpad:backup.dumpSchedule: received "0 2 * 13 *"; ${CRON}: month 13 is out of range 1-12` },
+    { stack: "staging", sets: ["launchpad:backup.dumpSchedule=0 2 * * 7"], problem: `launchpad:backup.dumpSchedule: received "0 2 * * 7"; ${CRON}: day of week 7 is out of range 0-6 (0 is Sunday; Kubernetes has no 7)` },
+    { stack: "staging", sets: ["launchpad:backup.verifySchedule=0 4 30 2 *"], problem: `launchpad:backup.verifySchedule: received "0 4 30 2 *"; ${VERIFY_CRON}: it matches no date, so the job would never run` },
+    { stack: "staging", sets: ["launchpad:backup.verifySchedule=0 4 31 4,6,9,11 *"], problem: `launchpad:backup.verifySchedule: received "0 4 31 4,6,9,11 *"; ${VERIFY_CRON}: it matches no date, so the job would never run` },
+    { stack: "staging", sets: ["launchpad:backup.dumpSchedule=0 2 L * *"], problem: `launchpad:backup.dumpSchedule: received "0 2 L * *"; ${CRON}: "L" is not a value of the day of month field` },
+    { stack: "staging", sets: ["launchpad:backup.dumpSchedule=0 0 2 * * *"], problem: `launchpad:backup.dumpSchedule: received "0 0 2 * * *"; ${CRON}: 6 fields where a CronJob takes five (minute, hour, day of month, month, day of week)` },
+    { stack: "staging", sets: ['launchpad:backup.dumpSchedule="@every 1h"'], problem: `launchpad:backup.dumpSchedule: received "@every 1h"; ${CRON}: "@every 1h" is not one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly` },
+    { stack: "staging", sets: ['launchpad:backup.dumpSchedule="*/0 2 * * *"'], problem: `launchpad:backup.dumpSchedule: received "*/0 2 * * *"; ${CRON}: Syntax error, illegal stepping: 0` },
+    // RDS windows: at least 30 minutes each, and never overlapping.
+    { stack: "staging", sets: ["launchpad:database.backupWindow=03:00-03:00"], problem: 'launchpad:database.backupWindow: received "03:00-03:00"; expected a window of at least 30 minutes (an RDS rule)' },
+    { stack: "staging", sets: ["launchpad:database.backupWindow=03:00-03:29"], problem: 'launchpad:database.backupWindow: received "03:00-03:29"; expected a window of at least 30 minutes (an RDS rule)' },
+    { stack: "staging", sets: ["launchpad:database.maintenanceWindow=sun:04:00-sun:04:00"], problem: 'launchpad:database.maintenanceWindow: received "sun:04:00-sun:04:00"; expected a window of at least 30 minutes (an RDS rule)' },
+    { stack: "staging", sets: ["launchpad:database.maintenanceWindow=sat:23:50-sun:00:10"], problem: 'launchpad:database.maintenanceWindow: received "sat:23:50-sun:00:10"; expected a window of at least 30 minutes (an RDS rule)' },
+    { stack: "staging", sets: ["launchpad:database.backupWindow=04:30-05:30"], problem: 'launchpad:database.backupWindow: received "04:30-05:30"; expected a daily window that does not overlap launchpad:database.maintenanceWindow ("sun:04:00-sun:05:00") (an RDS rule)' },
+    { stack: "staging", sets: ["launchpad:database.maintenanceWindow=sat:23:00-sun:03:01"], problem: 'launchpad:database.backupWindow: received "03:00-03:30"; expected a daily window that does not overlap launchpad:database.maintenanceWindow ("sat:23:00-sun:03:01") (an RDS rule)' },
+    // The RDS master user: 16 characters, no reserved word of the engine, not RDS's own.
+    { stack: "staging", sets: ["launchpad:database.username=launchpad_admin_x"], problem: 'launchpad:database.username: received "launchpad_admin_x"; expected at most 16 characters (an RDS limit for the master user, 17 given)' },
+    { stack: "staging", sets: ["launchpad:database.username=Select"], problem: 'launchpad:database.username: received "Select"; expected a name that is not a MySQL reserved word (RDS refuses one as the master user)' },
+    { stack: "staging", sets: ["launchpad:database.username=rdsadmin"], problem: 'launchpad:database.username: received "rdsadmin"; expected a name other than "rdsadmin", which RDS keeps for its own administration user' },
+    { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', "launchpad:database.username=user"], problem: 'launchpad:database.username: received "user"; expected a name that is not a PostgreSQL reserved word (RDS refuses one as the master user)' },
+    { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', "launchpad:database.username=pg_admin"], problem: 'launchpad:database.username: received "pg_admin"; expected a name not starting with "pg_": PostgreSQL reserves those role names' },
+    { stack: "staging", sets: ["launchpad:database.name=order"], problem: 'launchpad:database.name: received "order"; expected a name that is not a MySQL reserved word (RDS refuses one as the database name)' },
+    // Engine versions need a pinned dump image, not only RDS standard support.
+    { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="18"'], problem: 'launchpad:database.engineVersion: received "18"; expected a postgres major version with a pinned dump image (ENGINE_IMAGES in lib/versions.ts): "17", "16", "15" or "14"' },
+    // AWS tags.
+    { stack: "staging", sets: ["launchpad:tags.aws:team=platform"], problem: 'launchpad:tags: received the key "aws:team"; expected a tag key not starting with "aws:" (AWS reserves that prefix)' },
+    { stack: "staging", sets: ["launchpad:tags.AWS:Team=platform"], problem: 'launchpad:tags: received the key "AWS:Team"; expected a tag key not starting with "aws:" (AWS reserves that prefix)' },
+    { stack: "staging", sets: ["launchpad:tags.team#1=platform"], problem: `launchpad:tags: received the key "team#1"; expected a tag key of ${TAG_CHARS}` },
+    { stack: "staging", sets: ["launchpad:tags.owner=<platform>"], problem: `launchpad:tags.owner: received "<platform>"; expected a tag value of ${TAG_CHARS}` },
+    { stack: "staging", sets: [`launchpad:tags.owner=${"x".repeat(257)}`], problem: `launchpad:tags.owner: received "${"x".repeat(76)}...; expected at most 256 characters` },
+    // Kubernetes names: reserved namespaces, DNS labels.
+    { stack: "staging", sets: ["launchpad:cluster.namespace=kube-system"], problem: 'launchpad:cluster.namespace: received "kube-system"; expected a namespace of the stack\'s own, not "default" or a "kube-" one: those belong to Kubernetes, and the stack creates (and on destroy deletes) its namespace' },
+    { stack: "staging", sets: ["launchpad:cluster.namespace=default"], problem: 'launchpad:cluster.namespace: received "default"; expected a namespace of the stack\'s own, not "default" or a "kube-" one: those belong to Kubernetes, and the stack creates (and on destroy deletes) its namespace' },
+    { stack: "staging", sets: ["launchpad:cluster.namespace=kube-node-lease"], problem: 'launchpad:cluster.namespace: received "kube-node-lease"; expected a namespace of the stack\'s own, not "default" or a "kube-" one: those belong to Kubernetes, and the stack creates (and on destroy deletes) its namespace' },
+    { stack: "staging", sets: [`launchpad:cluster.namespace=${LONG_LABEL}`], problem: `launchpad:cluster.namespace: received "${LONG_LABEL}"; expected at most 63 characters` },
+    { stack: "production", sets: [`launchpad:services.api.expose.ingress.host=${LONG_LABEL}.example.com`], problem: `launchpad:services.api.expose.ingress.host: received "${LONG_LABEL}.example.com"; expected a DNS host name such as "api.example.com" (lower-case labels of at most 63 characters, at most 253 in all)` },
+    { stack: "production", sets: ["launchpad:services.api.expose.ingress.className=ALB_internal"], problem: `launchpad:services.api.expose.ingress.className: received "ALB_internal"; expected an IngressClass name: a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')` },
+    // EKS: the public endpoint admits public ranges only.
+    { stack: "production", sets: ["launchpad:cluster.endpointPublicAccessCidrs[1]=10.0.0.0/8"], problem: 'launchpad:cluster.endpointPublicAccessCidrs[1]: received "10.0.0.0/8"; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")' },
+    { stack: "production", sets: ["launchpad:cluster.endpointPublicAccessCidrs[0]=192.168.4.0/24"], problem: 'launchpad:cluster.endpointPublicAccessCidrs[0]: received "192.168.4.0/24"; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")' },
+];
+
+describe("npm run plan refuses config the services would refuse: exit 2, one exact line", () => {
+    it.each(REFUSED)("$stack $sets", async ({ stack, sets, problem }) => {
+        expect(await planCli(["--stack", stack, ...sets.flatMap((s) => ["--set", s])])).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: `Invalid configuration for stack "${stack}" (1 problem):\n  - ${problem}\n`,
+        });
+    });
+
+    it("accepts what the services accept: a named weekday, a descriptor, adjacent windows", async () => {
+        const r = await planCli([
+            "--stack", "staging",
+            "--set", "launchpad:backup.dumpSchedule=15 2 * * sun",
+            "--set", 'launchpad:backup.verifySchedule="@daily"',
+            "--set", "launchpad:database.backupWindow=03:30-04:00",
+            "--set", "launchpad:database.username=admin_2",
+            "--set", "launchpad:tags.team=platform/db @ eu+1",
+        ]);
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    });
+
+    it("reports every problem of one run at once, as a real process", () => {
+        const run = spawnSync(process.execPath, [
+            "--import", "tsx", "scripts/plan.ts", "--stack", "production",
+            "--set", "launchpad:backup.dumpSchedule=0 2 * * 7",
+            "--set", "launchpad:database.maintenanceWindow=sun:03:15-sun:03:15",
+            "--set", "launchpad:cluster.namespace=kube-public",
+            "--set", "launchpad:tags.aws:cost=platform",
+        ], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+        expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
+            status: 2,
+            stdout: "",
+            stderr:
+                'Invalid configuration for stack "production" (4 problems):\n' +
+                `  - launchpad:backup.dumpSchedule: received "0 2 * * 7"; ${CRON}: day of week 7 is out of range 0-6 (0 is Sunday; Kubernetes has no 7)\n` +
+                '  - launchpad:database.maintenanceWindow: received "sun:03:15-sun:03:15"; expected a window of at least 30 minutes (an RDS rule)\n' +
+                '  - launchpad:tags: received the key "aws:cost"; expected a tag key not starting with "aws:" (AWS reserves that prefix)\n' +
+                '  - launchpad:cluster.namespace: received "kube-public"; expected a namespace of the stack\'s own, not "default" or a "kube-" one: those belong to Kubernetes, and the stack creates (and on destroy deletes) its namespace\n',
+        });
+    });
+});
+
+describe("the rules' building blocks", () => {
+    const now = new Date("2026-12-06T00:00:00Z");
+
+    it.each([
+        ["15 2 * * *", undefined],
+        ["15 2 * * SUN", undefined],
+        ["15 2 * jan-mar mon-fri", undefined],
+        ["0 0 29 2 *", undefined],
+        ["5/15 * * * *", undefined],
+        ["0 0 ? * *", undefined],
+        ["@hourly", undefined],
+        ["0 0 * * 5#2", '"5#2" is not a value of the day of week field'],
+        ["0 0 * * sunday", '"sunday" is not a value of the day of week field'],
+        ["10-5 * * * *", "From value is larger than to value: '10-5'"],
+    ])("schedule %j: %s", (schedule, problem) => {
+        expect(kubernetesScheduleProblem(schedule, now)).toBe(problem);
+    });
+
+    it.each([
+        ["sun:04:00-sun:05:00", 60],
+        ["sun:23:45-mon:00:15", 30],
+        ["mon:00:00-mon:00:00", 0],
+        ["sat:22:00-sun:02:00", 240],
+    ])("weekly window %s lasts %d minutes", (window, minutes) => {
+        expect(weeklyWindowMinutes(window)).toBe(minutes);
+    });
+
+    it.each([
+        ["03:00-03:30", "sun:04:00-sun:05:00", false],
+        ["03:30-04:00", "sun:04:00-sun:05:00", false],
+        ["03:30-04:01", "sun:04:00-sun:05:00", true],
+        ["23:50-00:20", "mon:00:10-mon:01:00", true],
+        ["23:50-00:20", "sun:23:00-sun:23:50", false],
+    ])("daily %s against weekly %s overlaps: %s", (daily, weekly, overlaps) => {
+        expect(windowsOverlap(daily, weekly)).toBe(overlaps);
+    });
+
+    it("never turns a zero-length maintenance window into a week-long mute timing", () => {
+        expect(thrown(() => maintenanceFromRdsWindow("sun:04:00-sun:04:00"))).toEqual({ type: "Error", message: "a zero-length RDS maintenance window mutes nothing: sun:04:00-sun:04:00" });
+    });
+
+    it("keeps the engines' reserved words apart: a MySQL word may be a PostgreSQL name and back", () => {
+        expect([MYSQL_RESERVED_WORDS.has("select"), POSTGRES_RESERVED_WORDS.has("select")]).toEqual([true, true]);
+        expect(masterUsernameProblem("postgres", "database")).toBeUndefined();
+        expect(masterUsernameProblem("mysql", "database")).toBe("expected a name that is not a MySQL reserved word (RDS refuses one as the master user)");
+        expect(masterUsernameProblem("mysql", "user")).toBeUndefined();
+        expect(masterUsernameProblem("mysql", "launchpad_admin")).toBeUndefined();
+    });
+});
