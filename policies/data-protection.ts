@@ -314,6 +314,88 @@ export const backupPlanCoverage: LaunchpadResourcePolicy = {
     }),
 };
 
+// --- Production promises: DR copies that outlive a region, locks that outlive an operator ---
+
+/** True when `dependent`'s input `field` names `target`: by value, or by the dependency the program recorded for it. */
+function refersTo(dependent: PolicyResource, field: string, target: PolicyResource, value: unknown): boolean {
+    return (value !== undefined && value !== null && dependent.props[field] === value) || (dependent.propertyDependencies[field] ?? []).some((d) => d.urn === target.urn);
+}
+
+export interface RdsDrReplicationConfig {
+    /** Days the DR region keeps the replicated automated backups. @default 35 */
+    readonly minRetentionDays: number;
+    readonly tier: TierConfig["tier"];
+}
+
+export const rdsDrReplication: LaunchpadStackPolicy = {
+    name: "rds-dr-replication",
+    description: "In production, every RDS instance's automated backups are replicated to another region and kept there.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            minRetentionDays: { type: "integer", minimum: 1, maximum: 35, default: 35, description: "Minimum retentionPeriod of the DR replication, days." },
+            ...TIER_PROPERTY,
+        },
+    },
+    validateStack: (args, report) => {
+        const c = args.getConfig<RdsDrReplicationConfig>();
+        if (c.tier !== "production") return;
+        const replications = resourcesOfType(args.resources, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication");
+        for (const db of resourcesOfType(args.resources, "aws:rds/instance:Instance")) {
+            const home = regionOf(db.props, db.provider);
+            const mine = replications.filter((r) => refersTo(r, "sourceDbInstanceArn", db, db.props.arn));
+            const offsite = mine.filter((r) => {
+                const region = regionOf(r.props, r.provider);
+                return region !== undefined && region !== home;
+            });
+            if (offsite.length === 0) {
+                report(`RDS instance ${db.name} has no automated backups outside ${home ?? "its region"} in production: add an aws.rds.InstanceAutomatedBackupsReplication of it in the DR region.`, db.urn);
+            } else if (!offsite.some((r) => (num(r.props.retentionPeriod) ?? 7) >= c.minRetentionDays)) {
+                // RDS keeps replicated backups 7 days unless retentionPeriod says otherwise.
+                report(`RDS instance ${db.name} keeps its DR backups ${String(num(offsite[0].props.retentionPeriod) ?? 7)} days; production requires at least ${c.minRetentionDays}: set retentionPeriod >= ${c.minRetentionDays}.`, db.urn);
+            }
+        }
+    },
+};
+
+export interface BackupVaultLockConfig {
+    /** The shortest retention the lock must enforce, days. @default 30 */
+    readonly minRetentionDays: number;
+    readonly tier: TierConfig["tier"];
+}
+
+export const backupVaultLock: LaunchpadStackPolicy = {
+    name: "backup-vault-lock",
+    description: "In production, every AWS Backup vault has a Vault Lock in compliance mode with a minimum retention.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            minRetentionDays: { type: "integer", minimum: 1, default: RETENTION_DAYS.daily, description: "Minimum minRetentionDays of the Vault Lock, days." },
+            ...TIER_PROPERTY,
+        },
+    },
+    validateStack: (args, report) => {
+        const c = args.getConfig<BackupVaultLockConfig>();
+        if (c.tier !== "production") return;
+        const locks = resourcesOfType(args.resources, "aws:backup/vaultLockConfiguration:VaultLockConfiguration");
+        for (const vault of resourcesOfType(args.resources, "aws:backup/vault:Vault")) {
+            const lock = locks.find((l) => refersTo(l, "backupVaultName", vault, vault.props.name));
+            if (lock === undefined) {
+                report(`Backup vault ${vault.name} has no Vault Lock in production: add an aws.backup.VaultLockConfiguration with changeableForDays and minRetentionDays >= ${c.minRetentionDays}.`, vault.urn);
+                continue;
+            }
+            const problems: string[] = [];
+            // Without changeableForDays the lock stays in governance mode: anyone with the right IAM permission removes it.
+            if (num(lock.props.changeableForDays) === undefined) problems.push("set changeableForDays (compliance mode)");
+            const min = num(lock.props.minRetentionDays);
+            if (min === undefined || min < c.minRetentionDays) problems.push(`set minRetentionDays >= ${c.minRetentionDays} (received ${String(lock.props.minRetentionDays ?? "nothing")})`);
+            if (problems.length > 0) {
+                report(`Backup vault ${vault.name}'s Vault Lock does not hold in production: ${problems.join("; ")}.`, vault.urn);
+            }
+        }
+    },
+};
+
 export const DATA_PROTECTION_POLICIES = [
     rdsEncryptedWithCmk,
     rdsNotPublic,
@@ -325,4 +407,6 @@ export const DATA_PROTECTION_POLICIES = [
     s3Versioning,
     s3BackupObjectLock,
     backupPlanCoverage,
+    rdsDrReplication,
+    backupVaultLock,
 ] as const;
