@@ -87,3 +87,22 @@ describe("npm run policy: a mandatory policy per production promise", () => {
         expect(await judged(() => undefined)).toEqual({ code: 0, violations: [] });
     });
 });
+
+describe("npm run policy: a live Service is found by what it selects, not by its label", () => {
+    it("the production live Service relabelled as a preview and no longer waiting for its gate: exit 3", async () => {
+        const live = `${P}-api-live`;
+        const r = await judged((d) => {
+            const svc = byName(d, live) as Res & { dependsOn: string[]; dependencies: string[] };
+            (svc.inputs.metadata as { labels: Record<string, string> }).labels["launchpad.dev/role"] = "preview";
+            svc.dependsOn = svc.dependsOn.filter((u) => !u.endsWith("-gate"));
+            svc.dependencies = svc.dependencies.filter((u) => !u.endsWith("-gate"));
+        });
+        expect(r.violations).toEqual([{
+            policy: "live-service-gated",
+            level: "mandatory",
+            urn: byName(base, live).urn,
+            message: "live Service api does not depend on the blue smoke-gate Job of api: add them to its dependsOn so traffic moves only after the gate passed.",
+        }]);
+        expect(r.code).toBe(3);
+    });
+});
