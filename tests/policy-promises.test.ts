@@ -30,6 +30,7 @@ const VAULT = `${P}-backup-plan-vault`;
 const DR_VAULT = `${P}-backup-plan-dr-vault`;
 const REPLICATION = `${P}-database-dr-backups`;
 const BLUE = `${P}-api-blue`;
+const BUCKET = `${P}-backup-storage-bucket`;
 const byName = (doc: Doc, name: string, type?: string): Res => {
     const r = doc.resources.find((x) => x.name === name && (type === undefined || x.type === type));
     if (r === undefined) throw new Error(`no ${name}`);
@@ -60,6 +61,16 @@ const CASES: [string, (doc: Doc) => void, string, string, string][] = [
         `Backup vault ${VAULT} has no Vault Lock in production: add an aws.backup.VaultLockConfiguration with changeableForDays and minRetentionDays >= 30.`],
     ["Vault Lock in governance mode with 1 day", (d) => { const l = byName(d, `${DR_VAULT}-lock`).inputs; delete l.changeableForDays; l.minRetentionDays = 1; }, "backup-vault-lock", DR_VAULT,
         `Backup vault ${DR_VAULT}'s Vault Lock does not hold in production: set changeableForDays (compliance mode); set minRetentionDays >= 30 (received 1).`],
+    ["backup bucket replication removed", (d) => { d.resources = d.resources.filter((r) => r.name !== `${P}-backup-storage-replication`); }, "s3-backup-replication", BUCKET,
+        `Backup bucket ${BUCKET} is not replicated out of us-east-1 in production: add an aws.s3.BucketReplicationConfig with an Enabled rule to a bucket in the DR region.`],
+    ["backup bucket replication without Replication Time Control", (d) => { ((byName(d, `${P}-backup-storage-replication`).inputs.rules as { destination: Record<string, unknown> }[])[0].destination).replicationTime = { status: "Disabled" }; }, "s3-backup-replication", BUCKET,
+        `Backup bucket ${BUCKET} replicates without Replication Time Control in production: set destination.replicationTime.status "Enabled" (15 minutes) on its replication rule.`],
+    ["Object Lock kept 7 days", (d) => { ((byName(d, `${BUCKET}-object-lock`).inputs.rule as { defaultRetention: Record<string, unknown> }).defaultRetention).days = 7; }, "s3-backup-object-lock", BUCKET,
+        `Backup bucket ${BUCKET} locks objects 7 days; production requires at least 30 days: set rule.defaultRetention.days >= 30.`],
+    ["a lifecycle rule that expires daily copies after 7 days", (d) => { ((byName(d, `${BUCKET}-lifecycle`).inputs.rules as { expiration: Record<string, unknown> }[])[0].expiration).days = 7; }, "s3-backup-lifecycle", BUCKET,
+        `Backup bucket ${BUCKET} lifecycle rule daily-expire-30d expires daily copies after 7 days; daily requires at least 30: set expiration.days >= 30.`],
+    ["a lifecycle rule for every prefix that expires after a year", (d) => { const r = (byName(d, `${BUCKET}-lifecycle`).inputs.rules as Record<string, unknown>[])[1]; r.filter = {}; (r.expiration as Record<string, unknown>).days = 365; }, "s3-backup-lifecycle", BUCKET,
+        `Backup bucket ${BUCKET} lifecycle rule weekly-expire-84d expires every copy after 365 days; the longest tier (yearly) requires at least 2555: set expiration.days >= 2555.`],
     ["an added capability", (d) => { securityContext(d).capabilities = { drop: ["ALL"], add: ["SYS_ADMIN", "NET_BIND_SERVICE"] }; }, "container-capabilities", BLUE,
         "Deployment api-blue container app keeps Linux capabilities: remove SYS_ADMIN from securityContext.capabilities.add (only NET_BIND_SERVICE may be added) (Pod Security Standards, Restricted)."],
     ["capabilities not dropped", (d) => { securityContext(d).capabilities = {}; }, "container-capabilities", BLUE,
@@ -78,13 +89,31 @@ describe("npm run policy: a mandatory policy per production promise", () => {
         expect(r.code).toBe(3);
     });
 
-    it.each(CASES.filter(([, , policy]) => policy === "rds-dr-replication" || policy === "backup-vault-lock"))("under staging's pack config, not a violation: %s", async (_what, edit, policy) => {
+    it.each(CASES.filter(([, , policy]) => ["rds-dr-replication", "backup-vault-lock", "s3-backup-replication", "s3-backup-object-lock"].includes(policy)))("under staging's pack config, not a violation: %s", async (_what, edit, policy) => {
         const r = await judged(edit, packConfigPath("staging"));
         expect(r.violations.filter((v) => v.policy === policy)).toEqual([]);
     });
 
     it("the committed production plan keeps every promise", async () => {
         expect(await judged(() => undefined)).toEqual({ code: 0, violations: [] });
+    });
+});
+
+describe("npm run policy: a backup bucket is found by what writes to it, not by its name", () => {
+    it("the backup bucket renamed (Pulumi name and URN) and its Object Lock removed: still judged, exit 3", async () => {
+        const r = await judged((d) => {
+            const bucket = byName(d, BUCKET, "aws:s3/bucket:Bucket");
+            bucket.urn = bucket.urn.replace(/::[^:]+$/, "::archive");
+            bucket.name = "archive";
+            delete bucket.inputs.objectLockEnabled;
+        });
+        expect(r.violations.filter((v) => v.policy === "s3-backup-object-lock")).toEqual([{
+            policy: "s3-backup-object-lock",
+            level: "mandatory",
+            urn: byName(base, BUCKET, "aws:s3/bucket:Bucket").urn.replace(/::[^:]+$/, "::archive"),
+            message: "Backup bucket archive has no Object Lock in production: create it with objectLockEnabled: true and add an aws.s3.BucketObjectLockConfiguration with a COMPLIANCE default retention.",
+        }]);
+        expect(r.code).toBe(3);
     });
 });
 
