@@ -5,8 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type PolicyResource, type ReportViolation } from "@pulumi/policy";
-import { BACKUP_TIERS, RETENTION_DAYS } from "./shared/retention";
-import { arnRegion, arr, flag, listText, num, rec, regionOf, resourcesOfType, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+import { BACKUP_TIERS, RETENTION_DAYS, type BackupTier } from "./shared/retention";
+import { arnRegion, arr, containersOf, flag, listText, num, podSpecOf, rec, regionOf, resourcesOfType, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 // --- RDS --------------------------------------------------------------------------------------
 
@@ -216,40 +216,137 @@ export const s3Versioning: LaunchpadStackPolicy = {
     }),
 };
 
+/** The physical bucket name in an S3 bucket ARN (`arn:aws:s3:::name`), or the text itself. */
+function bucketNameOf(v: unknown): unknown {
+    return typeof v === "string" ? v.replace(/^arn:aws[a-z-]*:s3:::/, "") : v;
+}
+
+/** Every env value of every container of every workload: where a backup job learns its bucket. */
+function workloadEnvValues(resources: readonly PolicyResource[]): string[] {
+    return resources.flatMap((r) => {
+        const pod = podSpecOf(r.type, r.props);
+        return pod === undefined ? [] : containersOf(pod).flatMap((c) => arr(c.spec.env).map((e) => rec(e).value).filter((v): v is string => typeof v === "string"));
+    });
+}
+
+const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
+
+/** The buckets a replication rule of `config` copies to, by physical name. */
+function replicationDestinations(config: PolicyResource): unknown[] {
+    return arr(config.props.rules).map((r) => bucketNameOf(rec(rec(r).destination).bucket));
+}
+
+/**
+ * Backup buckets, by their role in the graph rather than their Pulumi name: a bucket a workload is
+ * handed in its env (the dump job's `BACKUP_BUCKET`), and every bucket replication copies it to.
+ */
+export function backupBuckets(resources: readonly PolicyResource[]): { primary: PolicyResource[]; all: PolicyResource[] } {
+    const buckets = resourcesOfType(resources, T.bucket);
+    const env = workloadEnvValues(resources);
+    const primary = buckets.filter((b) => env.some((v) => bucketMatches(b.props, v)));
+    const configs = resourcesOfType(resources, REPLICATION);
+    const all = new Set(primary);
+    // Follow replication chains (a replica of a replica is a backup too).
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const c of configs.filter((c) => [...all].some((b) => bucketMatches(b.props, c.props.bucket)))) {
+            for (const b of buckets.filter((b) => !all.has(b) && replicationDestinations(c).some((d) => bucketMatches(b.props, d)))) {
+                all.add(b);
+                grew = true;
+            }
+        }
+    }
+    return { primary, all: buckets.filter((b) => all.has(b)) };
+}
+
 export interface BackupBucketObjectLockConfig {
-    /** Regular expression matched against the Pulumi name of each bucket that holds backups. @default "-backup-storage-(bucket|replica)$" */
-    readonly backupBucketPattern: string;
     /** Object Lock mode production backups require. @default "COMPLIANCE" */
     readonly productionMode: "COMPLIANCE" | "GOVERNANCE";
+    /** Shortest default retention production backups require, days. @default 30 */
+    readonly minRetentionDays: number;
     readonly tier: TierConfig["tier"];
 }
 
 export const s3BackupObjectLock: LaunchpadStackPolicy = {
     name: "s3-backup-object-lock",
-    description: "In production, backup buckets have Object Lock with a default retention.",
+    description: "In production, backup buckets (by role: a workload writes to it, or replication copies one there) have Object Lock with a default retention.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
-            backupBucketPattern: {
-                type: "string",
-                default: "-backup-storage-(bucket|replica)$",
-                description: "Regular expression matched against the Pulumi name of each bucket that holds backups.",
-            },
             productionMode: { type: "string", enum: ["COMPLIANCE", "GOVERNANCE"], default: "COMPLIANCE", description: "Object Lock mode production backups require." },
+            minRetentionDays: { type: "integer", minimum: 1, default: RETENTION_DAYS.daily, description: "Shortest Object Lock default retention of production backups, days." },
             ...TIER_PROPERTY,
         },
     },
     validateStack: (args, report) => {
         const c = args.getConfig<BackupBucketObjectLockConfig>();
         if (c.tier !== "production") return;
-        const pattern = new RegExp(c.backupBucketPattern);
-        for (const bucket of resourcesOfType(args.resources, T.bucket).filter((b) => pattern.test(b.name))) {
+        for (const bucket of backupBuckets(args.resources).all) {
             const locks = settingsOf(args.resources, bucket, T.objectLock);
             const retention = locks.map((l) => rec(rec(l.props.rule).defaultRetention)).find((r) => r.mode !== undefined);
             if (flag(bucket.props.objectLockEnabled) !== true || retention === undefined) {
                 report(`Backup bucket ${bucket.name} has no Object Lock in production: create it with objectLockEnabled: true and add an aws.s3.BucketObjectLockConfiguration with a ${c.productionMode} default retention.`, bucket.urn);
             } else if (retention.mode !== c.productionMode) {
                 report(`Backup bucket ${bucket.name} locks objects in ${String(retention.mode)} mode; production requires ${c.productionMode}: set rule.defaultRetention.mode to "${c.productionMode}".`, bucket.urn);
+            } else if ((num(retention.days) ?? (num(retention.years) ?? 0) * 365) < c.minRetentionDays) {
+                report(`Backup bucket ${bucket.name} locks objects ${String(retention.days ?? retention.years)} ${retention.days !== undefined ? "days" : "years"}; production requires at least ${c.minRetentionDays} days: set rule.defaultRetention.days >= ${c.minRetentionDays}.`, bucket.urn);
+            }
+        }
+    },
+};
+
+export const s3BackupReplication: LaunchpadStackPolicy = {
+    name: "s3-backup-replication",
+    description: "In production, every bucket a workload writes backups to replicates every object to a bucket in another region, with Replication Time Control.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { ...TIER_PROPERTY } },
+    validateStack: (args, report) => {
+        if (args.getConfig<TierConfig>().tier !== "production") return;
+        const buckets = resourcesOfType(args.resources, T.bucket);
+        for (const bucket of backupBuckets(args.resources).primary) {
+            const home = regionOf(bucket.props, bucket.provider);
+            const rules = resourcesOfType(args.resources, REPLICATION)
+                .filter((c) => bucketMatches(bucket.props, c.props.bucket))
+                .flatMap((c) => arr(c.props.rules).map(rec))
+                .filter((r) => r.status === "Enabled");
+            const offsite = rules.filter((r) => {
+                const dest = buckets.find((b) => bucketMatches(b.props, bucketNameOf(rec(r.destination).bucket)));
+                const region = dest === undefined ? undefined : regionOf(dest.props, dest.provider);
+                return region !== undefined && region !== home;
+            });
+            if (offsite.length === 0) {
+                report(`Backup bucket ${bucket.name} is not replicated out of ${home ?? "its region"} in production: add an aws.s3.BucketReplicationConfig with an Enabled rule to a bucket in the DR region.`, bucket.urn);
+            } else if (!offsite.some((r) => rec(rec(r.destination).replicationTime).status === "Enabled")) {
+                report(`Backup bucket ${bucket.name} replicates without Replication Time Control in production: set destination.replicationTime.status "Enabled" (15 minutes) on its replication rule.`, bucket.urn);
+            }
+        }
+    },
+};
+
+/** The retention tier a lifecycle rule's prefix holds (`daily/` ...), or undefined for a rule that covers every prefix. */
+function tierOfPrefix(prefix: unknown): BackupTier | undefined {
+    return BACKUP_TIERS.find((t) => typeof prefix === "string" && prefix.startsWith(`${t}/`));
+}
+
+export const s3BackupLifecycle: LaunchpadStackPolicy = {
+    name: "s3-backup-lifecycle",
+    description: "No lifecycle rule of a backup bucket expires a tier's copies before the tier's retention (daily 30, weekly 84, monthly 365, yearly 2555 days).",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const lifecycles = resourcesOfType(args.resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+        for (const bucket of backupBuckets(args.resources).all) {
+            for (const l of lifecycles.filter((l) => bucketMatches(bucket.props, l.props.bucket))) {
+                for (const r of arr(l.props.rules).map(rec).filter((r) => r.status === "Enabled")) {
+                    const days = num(rec(r.expiration).days);
+                    if (days === undefined) continue;
+                    const prefix = rec(r.filter).prefix ?? r.prefix ?? rec(rec(r.filter).and).prefix;
+                    const tier = tierOfPrefix(prefix);
+                    // A rule for no tier's prefix expires every tier's copies: it must wait for the longest.
+                    const min = tier !== undefined ? RETENTION_DAYS[tier] : Math.max(...BACKUP_TIERS.map((t) => RETENTION_DAYS[t]));
+                    if (days < min) {
+                        report(`Backup bucket ${bucket.name} lifecycle rule ${typeof r.id === "string" ? r.id : "(unnamed)"} expires ${tier !== undefined ? `${tier} copies` : "every copy"} after ${days} days; ${tier ?? "the longest tier (yearly)"} requires at least ${min}: set expiration.days >= ${min}.`, bucket.urn);
+                    }
+                }
             }
         }
     },
@@ -314,6 +411,88 @@ export const backupPlanCoverage: LaunchpadResourcePolicy = {
     }),
 };
 
+// --- Production promises: DR copies that outlive a region, locks that outlive an operator ---
+
+/** True when `dependent`'s input `field` names `target`: by value, or by the dependency the program recorded for it. */
+function refersTo(dependent: PolicyResource, field: string, target: PolicyResource, value: unknown): boolean {
+    return (value !== undefined && value !== null && dependent.props[field] === value) || (dependent.propertyDependencies[field] ?? []).some((d) => d.urn === target.urn);
+}
+
+export interface RdsDrReplicationConfig {
+    /** Days the DR region keeps the replicated automated backups. @default 35 */
+    readonly minRetentionDays: number;
+    readonly tier: TierConfig["tier"];
+}
+
+export const rdsDrReplication: LaunchpadStackPolicy = {
+    name: "rds-dr-replication",
+    description: "In production, every RDS instance's automated backups are replicated to another region and kept there.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            minRetentionDays: { type: "integer", minimum: 1, maximum: 35, default: 35, description: "Minimum retentionPeriod of the DR replication, days." },
+            ...TIER_PROPERTY,
+        },
+    },
+    validateStack: (args, report) => {
+        const c = args.getConfig<RdsDrReplicationConfig>();
+        if (c.tier !== "production") return;
+        const replications = resourcesOfType(args.resources, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication");
+        for (const db of resourcesOfType(args.resources, "aws:rds/instance:Instance")) {
+            const home = regionOf(db.props, db.provider);
+            const mine = replications.filter((r) => refersTo(r, "sourceDbInstanceArn", db, db.props.arn));
+            const offsite = mine.filter((r) => {
+                const region = regionOf(r.props, r.provider);
+                return region !== undefined && region !== home;
+            });
+            if (offsite.length === 0) {
+                report(`RDS instance ${db.name} has no automated backups outside ${home ?? "its region"} in production: add an aws.rds.InstanceAutomatedBackupsReplication of it in the DR region.`, db.urn);
+            } else if (!offsite.some((r) => (num(r.props.retentionPeriod) ?? 7) >= c.minRetentionDays)) {
+                // RDS keeps replicated backups 7 days unless retentionPeriod says otherwise.
+                report(`RDS instance ${db.name} keeps its DR backups ${String(num(offsite[0].props.retentionPeriod) ?? 7)} days; production requires at least ${c.minRetentionDays}: set retentionPeriod >= ${c.minRetentionDays}.`, db.urn);
+            }
+        }
+    },
+};
+
+export interface BackupVaultLockConfig {
+    /** The shortest retention the lock must enforce, days. @default 30 */
+    readonly minRetentionDays: number;
+    readonly tier: TierConfig["tier"];
+}
+
+export const backupVaultLock: LaunchpadStackPolicy = {
+    name: "backup-vault-lock",
+    description: "In production, every AWS Backup vault has a Vault Lock in compliance mode with a minimum retention.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            minRetentionDays: { type: "integer", minimum: 1, default: RETENTION_DAYS.daily, description: "Minimum minRetentionDays of the Vault Lock, days." },
+            ...TIER_PROPERTY,
+        },
+    },
+    validateStack: (args, report) => {
+        const c = args.getConfig<BackupVaultLockConfig>();
+        if (c.tier !== "production") return;
+        const locks = resourcesOfType(args.resources, "aws:backup/vaultLockConfiguration:VaultLockConfiguration");
+        for (const vault of resourcesOfType(args.resources, "aws:backup/vault:Vault")) {
+            const lock = locks.find((l) => refersTo(l, "backupVaultName", vault, vault.props.name));
+            if (lock === undefined) {
+                report(`Backup vault ${vault.name} has no Vault Lock in production: add an aws.backup.VaultLockConfiguration with changeableForDays and minRetentionDays >= ${c.minRetentionDays}.`, vault.urn);
+                continue;
+            }
+            const problems: string[] = [];
+            // Without changeableForDays the lock stays in governance mode: anyone with the right IAM permission removes it.
+            if (num(lock.props.changeableForDays) === undefined) problems.push("set changeableForDays (compliance mode)");
+            const min = num(lock.props.minRetentionDays);
+            if (min === undefined || min < c.minRetentionDays) problems.push(`set minRetentionDays >= ${c.minRetentionDays} (received ${String(lock.props.minRetentionDays ?? "nothing")})`);
+            if (problems.length > 0) {
+                report(`Backup vault ${vault.name}'s Vault Lock does not hold in production: ${problems.join("; ")}.`, vault.urn);
+            }
+        }
+    },
+};
+
 export const DATA_PROTECTION_POLICIES = [
     rdsEncryptedWithCmk,
     rdsNotPublic,
@@ -324,5 +503,9 @@ export const DATA_PROTECTION_POLICIES = [
     s3TlsOnly,
     s3Versioning,
     s3BackupObjectLock,
+    s3BackupReplication,
+    s3BackupLifecycle,
     backupPlanCoverage,
+    rdsDrReplication,
+    backupVaultLock,
 ] as const;

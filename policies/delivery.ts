@@ -8,30 +8,64 @@
  * - Stateful resources in production carry Pulumi's `protect`.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { ANNOTATIONS, COLORS, PROMOTION, ROLE_LABEL, ROLES, SELECTOR_LABELS } from "./shared/delivery";
-import { labelsOf, listText, rec, resourcesOfType, TIER_PROPERTY, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+import { ANNOTATIONS, COLORS, PROMOTION, SELECTOR_LABELS } from "./shared/delivery";
+import { arr, containersOf, labelsOf, listText, podSpecOf, rec, resourcesOfType, strs, TIER_PROPERTY, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 const SERVICE = "kubernetes:core/v1:Service";
 const JOB = "kubernetes:batch/v1:Job";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 
-/** Live Services: the ones users reach, labelled with the live role. */
+function namespaceOf(r: PolicyResource): string {
+    const ns = rec(r.props.metadata).namespace;
+    return typeof ns === "string" && ns !== "" ? ns : "default";
+}
+
+/** True when the Service's selector picks the Deployment's pods: same namespace, every selector pair among the pod template's labels. */
+export function selects(svc: PolicyResource, deployment: PolicyResource): boolean {
+    const selector = rec(rec(svc.props.spec).selector);
+    const labels = rec(rec(rec(rec(deployment.props.spec).template).metadata).labels);
+    const keys = Object.keys(selector);
+    return keys.length > 0 && namespaceOf(svc) === namespaceOf(deployment) && keys.every((k) => typeof selector[k] === "string" && labels[k] === selector[k]);
+}
+
+/** True when one of the Job's containers calls the Service by its cluster DNS name (`http://<name>.<namespace>.svc...`) in its command, args or env. */
+export function targets(job: PolicyResource, svc: PolicyResource): boolean {
+    const pod = podSpecOf(job.type, job.props);
+    const name = rec(svc.props.metadata).name;
+    if (pod === undefined || typeof name !== "string") return false;
+    const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const url = new RegExp(`^[a-z][a-z0-9+.-]*://${esc(name)}(\\.${esc(namespaceOf(svc))}(\\.svc(\\.cluster\\.local)?)?)?(:\\d+)?(/|$)`);
+    const texts = containersOf(pod).flatMap((c) => [...strs(c.spec.command), ...strs(c.spec.args), ...arr(c.spec.env).map((e) => rec(e).value).filter((v): v is string => typeof v === "string")]);
+    return texts.some((t) => url.test(t));
+}
+
+/**
+ * Live Services, by their role in the graph rather than a label or a name: every Service that
+ * selects a Deployment's pods or that an Ingress routes to, except a preview Service, which is one a Job both calls and depends
+ * on (the gate's shape: it tests the color through it before any traffic moves).
+ */
 function liveServices(resources: readonly PolicyResource[]): PolicyResource[] {
-    return resourcesOfType(resources, SERVICE).filter((s) => labelsOf(s.props)[ROLE_LABEL] === ROLES.live);
+    const deployments = resourcesOfType(resources, DEPLOYMENT);
+    const jobs = resourcesOfType(resources, JOB);
+    const routed = new Set(resourcesOfType(resources, INGRESS).flatMap((i) => ingressBackends(i).map((name) => `${namespaceOf(i)}/${name}`)));
+    return resourcesOfType(resources, SERVICE).filter((svc) => {
+        const preview = jobs.some((j) => j.dependencies.some((d) => d.urn === svc.urn) && targets(j, svc));
+        return !preview && (deployments.some((d) => selects(svc, d)) || routed.has(`${namespaceOf(svc)}/${String(rec(svc.props.metadata).name)}`));
+    });
+}
+
+/** The Service names an Ingress routes to: its default backend and every rule's paths. */
+function ingressBackends(ingress: PolicyResource): string[] {
+    const spec = rec(ingress.props.spec);
+    const backends = [rec(spec.defaultBackend), ...arr(spec.rules).flatMap((r) => arr(rec(rec(r).http).paths).map((p) => rec(rec(p).backend)))];
+    return backends.map((b) => rec(b.service).name).filter((n): n is string => typeof n === "string");
 }
 
 /** `Service web` for messages. */
 function serviceName(s: PolicyResource): string {
     const name = rec(s.props.metadata).name;
     return `live Service ${typeof name === "string" ? name : s.name}`;
-}
-
-/** The first resource of `type` with the role and labels `{app, color}`. */
-function findPart(deps: readonly PolicyResource[], type: string, role: string, app: string, color: string): PolicyResource | undefined {
-    return deps.find((d) => {
-        const l = labelsOf(d.props);
-        return d.type === type && l[ROLE_LABEL] === role && l[SELECTOR_LABELS.app] === app && l[SELECTOR_LABELS.color] === color;
-    });
 }
 
 export const liveServiceGated: LaunchpadStackPolicy = {
@@ -51,8 +85,12 @@ export const liveServiceGated: LaunchpadStackPolicy = {
             }
             // Explicit dependsOn is what orders the update after the gate; the plan records it as URNs.
             const missing: string[] = [];
-            if (findPart(svc.dependencies, JOB, ROLES.gate, app, active) === undefined) missing.push(`the ${active} smoke-gate Job`);
-            if (findPart(svc.dependencies, DEPLOYMENT, ROLES.workload, app, active) === undefined) missing.push(`the ${active} Deployment`);
+            // By the graph: the Deployment the Service selects, and a Job that calls a Service selecting the same pods.
+            const selected = svc.dependencies.filter((d) => d.type === DEPLOYMENT && selects(svc, d));
+            const services = resourcesOfType(args.resources, SERVICE).filter((s) => s.urn !== svc.urn);
+            const gated = svc.dependencies.some((j) => j.type === JOB && services.some((s) => targets(j, s) && selected.some((d) => selects(s, d))));
+            if (!gated) missing.push(`the ${active} smoke-gate Job`);
+            if (selected.length === 0) missing.push(`the ${active} Deployment`);
             if (missing.length > 0) {
                 report(`${who} does not depend on ${listText(missing)} of ${app}: add them to its dependsOn so traffic moves only after the gate passed.`, svc.urn);
             }

@@ -84,6 +84,53 @@ export const containerNonRoot: LaunchpadResourcePolicy = {
     }),
 };
 
+/**
+ * The Kubernetes Pod Security Standards (kubernetes/website
+ * `content/en/docs/concepts/security/pod-security-standards.md`): Baseline disallows sharing the
+ * host namespaces (`hostNetwork`, `hostPID`, `hostIPC`) and host ports; Restricted requires every
+ * container to drop `ALL` capabilities and add back at most `NET_BIND_SERVICE`.
+ */
+export const ADDABLE_CAPABILITIES: readonly string[] = ["NET_BIND_SERVICE"];
+
+export const podHostNamespaces: LaunchpadResourcePolicy = {
+    name: "pod-host-namespaces",
+    description: "No pod shares the host's network, PID or IPC namespace, or binds a host port.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+        const pod = podSpecOf(args.type, args.props);
+        if (pod === undefined) return;
+        const who = k8sName(args.type, args.props, args.name);
+        const shared = (["hostNetwork", "hostPID", "hostIPC"] as const).filter((f) => pod[f] !== undefined && pod[f] !== null && flag(pod[f]) !== false);
+        const ports = containersOf(pod).filter((c) => arr(c.spec.ports).some((p) => rec(p).hostPort !== undefined && rec(p).hostPort !== null && num(rec(p).hostPort) !== 0));
+        if (shared.length > 0) {
+            report(`${who} shares the host's namespaces: remove ${listText(shared.map((f) => `${f}: ${JSON.stringify(pod[f])}`))} (Pod Security Standards, Baseline).`);
+        }
+        for (const c of ports) {
+            report(`${who} ${c.label} binds a host port: remove ports[].hostPort and reach the pod through a Service (Pod Security Standards, Baseline).`);
+        }
+    },
+};
+
+export const containerCapabilities: LaunchpadResourcePolicy = {
+    name: "container-capabilities",
+    description: "Every container drops ALL capabilities and adds back at most NET_BIND_SERVICE.",
+    enforcementLevel: "mandatory",
+    validateResource: eachContainer((c, _pod, who, _args, report) => {
+        const caps = rec(rec(c.spec.securityContext).capabilities);
+        // Capability names are case-sensitive in the API, with or without the CAP_ prefix in the runtime: compare both ways.
+        const name = (v: unknown) => String(v).toUpperCase().replace(/^CAP_/, "");
+        const added = arr(caps.add).map(name).filter((a) => !ADDABLE_CAPABILITIES.includes(a));
+        const dropsAll = arr(caps.drop).map(name).includes("ALL");
+        const problems = [
+            ...(added.length > 0 ? [`remove ${listText(added)} from securityContext.capabilities.add (only ${listText([...ADDABLE_CAPABILITIES])} may be added)`] : []),
+            ...(dropsAll ? [] : ['set securityContext.capabilities.drop: ["ALL"]']),
+        ];
+        if (problems.length > 0) {
+            report(`${who} ${c.label} keeps Linux capabilities: ${problems.join("; ")} (Pod Security Standards, Restricted).`);
+        }
+    }),
+};
+
 export interface ImagePinningConfig {
     /** Tags production accepts without a digest: releases that are never re-pushed. @default "^v?\\d+\\.\\d+\\.\\d+([-+][0-9A-Za-z.-]+)?$" */
     readonly immutableTagPattern: string;
@@ -130,4 +177,4 @@ export function envOf(c: ContainerRef): Record<string, unknown>[] {
     return arr(c.spec.env).map(rec);
 }
 
-export const WORKLOAD_POLICIES = [containerResources, containerProbes, containerNonRoot, imagesPinned] as const;
+export const WORKLOAD_POLICIES = [containerResources, containerProbes, containerNonRoot, containerCapabilities, podHostNamespaces, imagesPinned] as const;

@@ -122,8 +122,10 @@ const BUCKETS = [
     resource(S3.bucket, "store-logs", { bucketPrefix: "backup-logs-" }),
     ...hardened("store-logs", LOGS, { sseAlgorithm: "AES256" }),
     resource(S3.logging, "store-access-logging", { bucket: BACKUP, targetBucket: LOGS, targetPrefix: "s3-access/" }),
+    // What makes store-backup a backup bucket: the dump job is handed its name (never the bucket's Pulumi name).
+    resource("kubernetes:batch/v1:CronJob", "dump", { spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: "dump", env: [{ name: "BACKUP_BUCKET", value: BACKUP }] }] } } } } } }),
 ];
-const LOCK_CONFIG = { backupBucketPattern: "-backup$" };
+const LOCK_CONFIG = {};
 
 /** BUCKETS with the resource named `name` replaced by `change(it)`, or removed when it returns undefined. */
 function changed(name: string, change: (r: (typeof BUCKETS)[number]) => (typeof BUCKETS)[number] | undefined) {

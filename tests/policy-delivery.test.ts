@@ -11,10 +11,18 @@ import { resource, stackViolations, withInput } from "./support/policy";
 function blueGreen(app: string) {
     const parts = (["blue", "green"] as const).flatMap((color) => {
         const labels = { app, color };
+        const preview = resource("kubernetes:core/v1:Service", `${app}-${color}-preview`, { metadata: { name: `${app}-${color}`, labels: { ...labels, [ROLE_LABEL]: ROLES.preview } }, spec: { type: "ClusterIP", selector: labels } });
         return [
-            resource("kubernetes:apps/v1:Deployment", `${app}-${color}`, { metadata: { name: `${app}-${color}`, labels: { ...labels, [ROLE_LABEL]: ROLES.workload }, annotations: { [ANNOTATIONS.releaseId]: `${color}-r1` } } }),
-            resource("kubernetes:core/v1:Service", `${app}-${color}-preview`, { metadata: { name: `${app}-${color}`, labels: { ...labels, [ROLE_LABEL]: ROLES.preview } }, spec: { type: "ClusterIP", selector: labels } }),
-            resource("kubernetes:batch/v1:Job", `${app}-${color}-gate`, { metadata: { labels: { ...labels, [ROLE_LABEL]: ROLES.gate } } }),
+            resource("kubernetes:apps/v1:Deployment", `${app}-${color}`, {
+                metadata: { name: `${app}-${color}`, labels: { ...labels, [ROLE_LABEL]: ROLES.workload }, annotations: { [ANNOTATIONS.releaseId]: `${color}-r1` } },
+                spec: { selector: { matchLabels: labels }, template: { metadata: { labels: { ...labels, [ROLE_LABEL]: ROLES.workload } }, spec: { containers: [{ name: "app", image: "web:1" }] } } },
+            }),
+            preview,
+            // The gate calls its color's preview Service and depends on it: what makes that Service a preview, whatever its labels.
+            resource("kubernetes:batch/v1:Job", `${app}-${color}-gate`, {
+                metadata: { labels: { ...labels, [ROLE_LABEL]: ROLES.gate } },
+                spec: { template: { spec: { containers: [{ name: "smoke", command: ["node", "runner.cjs", "--target", `http://${app}-${color}.default.svc.cluster.local:80`] }] } } },
+            }, { dependsOn: [preview.urn] }),
         ];
     });
     const dep = (name: string) => parts.find((p) => p.name === name)?.urn ?? "";
@@ -44,6 +52,23 @@ describe("live-service-gated", () => {
         ]);
     });
 
+    it.each([
+        ["labelled as a preview Service", (l: typeof WEB.live) => withInput(l, `metadata.labels`, { app: "web", [ROLE_LABEL]: ROLES.preview })],
+        ["with no labels and another Pulumi name", (l: typeof WEB.live) => ({ ...withInput(l, "metadata.labels", {}), name: "front-door", urn: l.urn.replace(/web-live$/, "front-door") })],
+    ])("an ungated live Service %s is still judged as live (by what it selects)", async (_what, disguise) => {
+        const ungated = withLive((l) => disguise({ ...l, dependsOn: [WEB.parts.find((p) => p.name === "web-blue")?.urn ?? ""] }));
+        const live = ungated[ungated.length - 1];
+        expect(await stackViolations(liveServiceGated, ungated)).toEqual([
+            { message: "live Service web does not depend on the blue smoke-gate Job of web: add them to its dependsOn so traffic moves only after the gate passed.", urn: live.urn },
+        ]);
+    });
+
+    it("a Job that calls a Service but is not its gate does not make it a preview", async () => {
+        const caller = resource("kubernetes:batch/v1:Job", "load-test", { spec: { template: { spec: { containers: [{ name: "k6", args: ["http://web.default.svc:80/"] }] } } } });
+        const ungated = [...withLive((l) => ({ ...l, dependsOn: [WEB.parts.find((p) => p.name === "web-blue")?.urn ?? ""] })), caller];
+        expect((await stackViolations(liveServiceGated, ungated)).map((v) => v.urn)).toEqual([WEB.live.urn]);
+    });
+
     it("a switch to green that still depends on blue's gate and Deployment", async () => {
         const switched = withLive((l) => withInput(l, "spec.selector.color", "green"));
         expect(await stackViolations(liveServiceGated, switched)).toEqual([
@@ -57,8 +82,9 @@ describe("live-service-gated", () => {
         ]);
     });
 
-    it("a selector with a color that is neither blue nor green", async () => {
-        expect(await stackViolations(liveServiceGated, withLive((l) => withInput(l, "spec.selector.color", "red")))).toEqual([
+    it("a selector with a color that is neither blue nor green, on a Service an Ingress routes to", async () => {
+        const ingress = resource("kubernetes:networking.k8s.io/v1:Ingress", "web-ingress", { metadata: { name: "web" }, spec: { rules: [{ http: { paths: [{ path: "/", backend: { service: { name: "web", port: { number: 80 } } } }] } }] } });
+        expect(await stackViolations(liveServiceGated, [...withLive((l) => withInput(l, "spec.selector.color", "red")), ingress])).toEqual([
             { message: "live Service web does not select one color of one app: set spec.selector to {app: <service>, color: blue | green}.", urn: WEB.live.urn },
         ]);
     });

@@ -27,7 +27,7 @@ describe("the committed stacks", () => {
             const values = (parseYaml(readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
             const resolved = resolvePolicyConfig(POLICIES, readPackConfig(packConfigPath(stack)), stack);
             const tiers = [...resolved].filter(([, r]) => "tier" in r.config).map(([, r]) => r.config.tier);
-            expect(tiers.length).toBe(7);
+            expect(tiers.length).toBe(10);
             expect(new Set(tiers)).toEqual(new Set([values["launchpad:tier"]]));
             expect(resolved.get("eks-public-endpoint-restricted")?.config.allowedCidrs).toEqual((values["launchpad:cluster"] as { endpointPublicAccessCidrs: string[] }).endpointPublicAccessCidrs);
         }
@@ -73,6 +73,9 @@ describe("npm run plan -- --policy", () => {
             "rds-backup-retention": 1,
             "rds-production-resilience": 2,
             "s3-backup-object-lock": 2,
+            // Staging's tier replicates no backups and locks no vault.
+            "rds-dr-replication": 1,
+            "backup-vault-lock": 2,
             // 6 KMS keys, 4 buckets, 2 vaults, the database.
             "production-stateful-protected": 13,
         });
