@@ -96,6 +96,7 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
             scenario,
             server: service.performance.server,
             ...(prometheus !== undefined ? { prometheus } : {}),
+            appMetrics: { ...config.observability.metrics },
         };
         if (f.target === undefined) {
             const record = f.scenario === "load" ? recordCommand(config.stack, service.name, service.performance.loadPassed.length, base.image) : undefined;

@@ -156,7 +156,7 @@ describe("runScenario against local servers", () => {
         const s = await serve(() => ({ delayMs: 0, status: 500 }));
         const spike = scenario({ name: "spike", stages: [stage(100, 1), stage(50, 4), stage(300, 4)] });
         const run = await runScenario(spike, s.url, { tickMs: 10 });
-        expect(run.recovery).toEqual({ spikeStage: 2, seconds: null, windowMs: 250 });
+        expect(run.recovery).toEqual({ spikeStage: 2, spikeStartMs: 100, seconds: null, windowMs: 250 });
         expect(judge(spike, run, DEFAULT_SERVER_BOUNDS, null).reasons).toEqual(["spike: the thresholds did not hold again before the run ended (windows of 250 ms from stage 2)"]);
 
         const refused = await runScenario(scenario({ stages: [stage(200, 2)] }), `http://127.0.0.1:${await closedPort()}`, { tickMs: 20 });
