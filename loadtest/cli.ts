@@ -12,9 +12,9 @@
  *   it pushes the verdict to the stack's Pushgateway. Exit 0.
  * Exit 2: the config or the arguments are invalid (a production stack refuses: no profiles there).
  *
- * `--color` defaults to the service's live color in the stack. `--prometheus` defaults to the
- * stack's `launchpad:observability.prometheusUrl` (none with a managed workspace: its API needs
- * SigV4, so give a reachable query URL); `--push` defaults to PUSHGATEWAY_URL, and in the Job to the
+ * `--color` defaults to the service's live color in the stack. `--prometheus` defaults, in the Job,
+ * to the stack's `launchpad:observability.prometheusUrl` (none with a managed workspace: its API
+ * needs SigV4, so give a reachable query URL), and with `--target` to none; `--push` defaults to PUSHGATEWAY_URL, and in the Job to the
  * stack's in-cluster Pushgateway.
  */
 import { stringify } from "yaml";
@@ -86,7 +86,9 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
         const color = (f.color as Color | undefined) ?? service.activeColor;
         const scenario = service.performance.scenarios[f.scenario as ScenarioName];
         const namespace = config.cluster.namespace;
-        const prometheus = f.prometheus ?? (config.observability.backend.kind === "prometheus" ? config.observability.backend.url : undefined);
+        // The stack's Prometheus watches the stack's pods: a run against a local --target judges the server only when asked.
+        const stackPrometheus = config.observability.backend.kind === "prometheus" && f.target === undefined ? config.observability.backend.url : undefined;
+        const prometheus = f.prometheus ?? stackPrometheus;
         const base: RunSpec = {
             service: service.name,
             color,
@@ -96,6 +98,7 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
             scenario,
             server: service.performance.server,
             ...(prometheus !== undefined ? { prometheus } : {}),
+            appMetrics: { ...config.observability.metrics },
         };
         if (f.target === undefined) {
             const record = f.scenario === "load" ? recordCommand(config.stack, service.name, service.performance.loadPassed.length, base.image) : undefined;

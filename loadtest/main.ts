@@ -16,8 +16,8 @@ import { FAILURE_KINDS, parseTarget, redactCredentials, TARGET_EXPECTED } from "
 import type { Scenario, ServerBounds } from "./profile";
 import { loadtestPushUrl, pushMetrics, renderLoadtestMetrics } from "./push";
 import { runScenario, type Figures, type RunOptions, type RunReport } from "./runner";
-import { judgeServer, type ServerFinding } from "./server";
-import { parseThresholds } from "./thresholds";
+import { judgeServer, type AppMetrics, type ServerFinding, type SpikeJudgement } from "./server";
+import { parseThresholds, type Threshold } from "./thresholds";
 import { judge, type Verdict } from "./verdict";
 
 /** What one run needs; `npm run loadtest` writes it from the stack's config. */
@@ -33,6 +33,8 @@ export interface RunSpec {
     readonly server: ServerBounds;
     /** Prometheus query URL. @default - no server-side judgement */
     readonly prometheus?: string;
+    /** The application's request metrics, for the spike's server-side recovery. @default - the client's recovery only */
+    readonly appMetrics?: AppMetrics;
     /** Pushgateway URL. @default - no push */
     readonly pushgateway?: string;
     /**
@@ -123,6 +125,26 @@ export function renderReport(s: LoadtestSummary, record?: string): string {
     return `${lines.join("\n")}\n`;
 }
 
+/** The bound a `<` or `<=` threshold sets on `p(95)` or `rate`, if the scenario has one. */
+function upperBound(thresholds: readonly Threshold[], pick: (t: Threshold) => boolean): number | undefined {
+    return thresholds.find((t) => pick(t) && (t.operator === "<" || t.operator === "<="))?.value;
+}
+
+/** The spike's server-side judgement, when the run is a spike and the app's metrics are known. */
+export function spikeJudgement(spec: RunSpec, run: RunReport, startSeconds: number): SpikeJudgement | undefined {
+    if (run.recovery === null || spec.appMetrics === undefined) {
+        return undefined;
+    }
+    const thresholds = parseThresholds(spec.scenario.thresholds);
+    const p95Ms = upperBound(thresholds, (t) => t.aggregation.method === "p" && t.aggregation.percentile === 95);
+    return {
+        metrics: spec.appMetrics,
+        start: startSeconds + run.recovery.spikeStartMs / 1000,
+        p95BoundSeconds: p95Ms === undefined ? undefined : p95Ms / 1000,
+        errorBound: upperBound(thresholds, (t) => t.aggregation.method === "rate"),
+    };
+}
+
 /** Runs the spec: the scenario, the server judgement, the verdict, the push. */
 export async function runSpec(spec: RunSpec, json = false, options: RunOptions = {}): Promise<CliResult> {
     const problems = specProblems(spec);
@@ -136,7 +158,7 @@ export async function runSpec(spec: RunSpec, json = false, options: RunOptions =
     let server: ServerFinding[] | null = null;
     if (spec.prometheus !== undefined) {
         try {
-            server = await judgeServer({ prometheus: spec.prometheus, namespace: spec.namespace, service: spec.service, color: spec.color }, start, end, spec.server, spec.scenario.name === "soak");
+            server = await judgeServer({ prometheus: spec.prometheus, namespace: spec.namespace, service: spec.service, color: spec.color }, start, end, spec.server, spec.scenario.name === "soak", spikeJudgement(spec, run, start));
         } catch (e) {
             stderr += `warning: server-side judgement failed: ${redactCredentials((e as Error).message)}\n`;
         }

@@ -53,6 +53,8 @@ export interface StageReport extends Figures {
 export interface Recovery {
     /** The stage whose jump is the spike (1-based). */
     readonly spikeStage: number;
+    /** Milliseconds from the run's start to the spike stage's start. */
+    readonly spikeStartMs: number;
     /**
      * Seconds from the spike's start to the end of its last window that broke a threshold (0 when
      * none did); null when the last window with requests still broke one: not recovered.
@@ -283,14 +285,11 @@ export async function runScenario(scenario: Scenario, target: string, options: R
     if (spike >= 0) closeWindow();
 
     let from = 0;
-    let begin = 0;
     const stages: StageReport[] = scenario.stages.map((s, i) => {
         const r: StageReport = { stage: i + 1, duration: s.duration, fromUsers: from, toUsers: s.target, ...stageTallies[i].figures(thresholds, s.durationMs) };
         from = s.target;
-        begin += s.durationMs;
         return r;
     });
-    void begin;
     const broken = stages.find((s) => s.requests > 0 && !s.ok);
     return {
         scenario: scenario.name,
@@ -299,7 +298,7 @@ export async function runScenario(scenario: Scenario, target: string, options: R
         stages,
         overall: overall.figures(thresholds, elapsedMs),
         breakingPoint: broken === undefined ? null : { stage: broken.stage, users: Math.max(broken.fromUsers, broken.toUsers) },
-        recovery: spike < 0 ? null : { spikeStage: spike + 1, seconds: lastWindowBad ? null : (lastBadEnd ?? 0) / 1000, windowMs: scenario.recoveryWindowMs },
+        recovery: spike < 0 ? null : { spikeStage: spike + 1, spikeStartMs, seconds: lastWindowBad ? null : (lastBadEnd ?? 0) / 1000, windowMs: scenario.recoveryWindowMs },
         elapsedMs: Math.round(elapsedMs),
     };
 }

@@ -41,7 +41,7 @@ export function slopePerSecond(samples: readonly Sample[]): number | null {
 }
 
 export interface ServerFinding {
-    readonly check: "memory-slope" | "restarts" | "db-connections";
+    readonly check: "memory-slope" | "restarts" | "db-connections" | "spike-recovery";
     readonly ok: boolean;
     /** The measured figure, null when Prometheus had none. */
     readonly value: number | null;
@@ -83,6 +83,52 @@ export function judgeDbConnections(samples: readonly Sample[], bounds: ServerBou
     return { check: "db-connections", ok: peak <= bounds.maxDbConnections, value: peak, bound: bounds.maxDbConnections, detail: `at most ${peak} database connection(s) (bound ${bounds.maxDbConnections})` };
 }
 
+/** The application's request metrics, as `launchpad:observability.metrics` names them. */
+export interface AppMetrics {
+    readonly requestsTotal: string;
+    readonly requestDurationSeconds: string;
+    readonly statusLabel: string;
+    readonly serviceLabel: string;
+    readonly colorLabel: string;
+}
+
+/** The color's p95 in seconds and its 5xx ratio as the server counts them, over 30 s windows. */
+export function recoveryQueries(m: AppMetrics, service: string, color: string): { p95: string; errors: string } {
+    const sel = `${m.serviceLabel}="${service}", ${m.colorLabel}="${color}"`;
+    return {
+        p95: `histogram_quantile(0.95, sum by (le) (rate(${m.requestDurationSeconds}_bucket{${sel}}[30s])))`,
+        errors: `sum(rate(${m.requestsTotal}{${sel}, ${m.statusLabel}=~"5.."}[30s])) / sum(rate(${m.requestsTotal}{${sel}}[30s]))`,
+    };
+}
+
+/**
+ * Seconds from the spike's start until the server's own p95 and 5xx ratio are back within bounds
+ * for good: the end of the last sample at or after the start that broke one (0 when none did);
+ * null when the last sample still breaks one, or there is none. A missing error sample (no traffic
+ * in the window) breaks nothing.
+ */
+export function serverRecoverySeconds(p95: readonly Sample[], errors: readonly Sample[], spikeStart: number, p95BoundSeconds: number | undefined, errorBound: number | undefined): number | null {
+    const bad = new Map<number, boolean>();
+    for (const [t, v] of p95) if (t >= spikeStart) bad.set(t, (bad.get(t) ?? false) || (p95BoundSeconds !== undefined && !(v < p95BoundSeconds)));
+    for (const [t, v] of errors) if (t >= spikeStart) bad.set(t, (bad.get(t) ?? false) || (errorBound !== undefined && !(v < errorBound)));
+    const times = [...bad.keys()].sort((a, b) => a - b);
+    if (times.length === 0 || bad.get(times[times.length - 1]) === true) {
+        return null;
+    }
+    const lastBad = times.filter((t) => bad.get(t) === true).at(-1);
+    return lastBad === undefined ? 0 : Math.round((lastBad - spikeStart) * 10) / 10;
+}
+
+export function judgeServerRecovery(seconds: number | null, bounds: ServerBounds): ServerFinding {
+    return {
+        check: "spike-recovery",
+        ok: seconds !== null && seconds <= bounds.maxRecoverySeconds,
+        value: seconds,
+        bound: bounds.maxRecoverySeconds,
+        detail: seconds === null ? "the server's own p95 or 5xx ratio was still over its bound at the end of the run" : `the server's own p95 and 5xx ratio held again ${seconds} s after the spike (bound ${bounds.maxRecoverySeconds} s)`,
+    };
+}
+
 interface PromResponse {
     readonly status: string;
     readonly error?: string;
@@ -119,11 +165,20 @@ export interface ServerTarget {
     readonly color: string;
 }
 
+/** The spike's start (Unix seconds) and the bounds its recovery is judged on, from the scenario's thresholds. */
+export interface SpikeJudgement {
+    readonly metrics: AppMetrics;
+    readonly start: number;
+    readonly p95BoundSeconds: number | undefined;
+    readonly errorBound: number | undefined;
+}
+
 /**
  * Judges the run's span [start, end] (Unix seconds). `leak` asks for the memory-slope check (the
- * soak; shorter runs have too few samples after warm-up to say anything).
+ * soak; shorter runs have too few samples after warm-up to say anything); `spike`, for the
+ * server's own recovery (the client measures its own too).
  */
-export async function judgeServer(t: ServerTarget, start: number, end: number, bounds: ServerBounds, leak: boolean): Promise<ServerFinding[]> {
+export async function judgeServer(t: ServerTarget, start: number, end: number, bounds: ServerBounds, leak: boolean, spike?: SpikeJudgement): Promise<ServerFinding[]> {
     const selector = podSelector(t.namespace, t.service, t.color);
     const step = Math.max(1, Math.round((end - start) / 500));
     const out: ServerFinding[] = [];
@@ -132,5 +187,11 @@ export async function judgeServer(t: ServerTarget, start: number, end: number, b
     }
     out.push(judgeRestarts(await queryScalar(t.prometheus, restartsQuery(selector, end - start), end), bounds));
     out.push(judgeDbConnections(await queryRange(t.prometheus, bounds.dbConnectionsQuery, start, end, step), bounds));
+    if (spike !== undefined) {
+        const q = recoveryQueries(spike.metrics, t.service, t.color);
+        // 1 s steps over the spike: recovery is a matter of seconds.
+        const [p95, errors] = await Promise.all([queryRange(t.prometheus, q.p95, spike.start, end, 1), queryRange(t.prometheus, q.errors, spike.start, end, 1)]);
+        out.push(judgeServerRecovery(serverRecoverySeconds(p95, errors, spike.start, spike.p95BoundSeconds, spike.errorBound), bounds));
+    }
     return out;
 }

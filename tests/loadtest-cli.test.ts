@@ -133,6 +133,16 @@ describe("npm run loadtest --target: a run here", () => {
         expect(r.stdout).toContain("breaking point: none (every stage held its thresholds)\nserver: not judged (no Prometheus)\nverdict: pass\n");
         // A local target verifies no release: nothing to record.
         expect(r.stdout).not.toContain("record it");
+
+        // The stack's own Prometheus goes into the Job's spec, never into a run against a local target.
+        const withProm = ["--stack", "staging", "--service", "api", "--scenario", "load", "--set", "launchpad:observability.prometheusUrl=http://127.0.0.1:9/prometheus"];
+        const job = await loadtestCli(withProm, {});
+        expect(job.code).toBe(0);
+        const [cm] = parseAllDocuments(job.stdout).map((d) => d.toJS() as Manifest);
+        expect((JSON.parse(cm.data["spec.json"]) as RunSpec).prometheus).toBe("http://127.0.0.1:9/prometheus");
+        const local = await loadtestCli([...withProm, "--target", s.url, "--set", SHORT], {});
+        expect([local.code, local.stderr]).toEqual([0, ""]);
+        expect(local.stdout).toContain("server: not judged (no Prometheus)\n");
         const summary = lastJson(r.stdout);
         expect([summary.verdict, summary.run.stages.length, summary.run.overall.requests > 0]).toEqual(["pass", 2, true]);
     });

@@ -75,27 +75,31 @@ describe("weightedOrder and spikeStage", () => {
 
 describe("runScenario against local servers", () => {
     it("reports per stage and finds the breaking point where the server starts failing: latency in stage 2", async () => {
-        // Fast until just after stage 1 ends (no stage-1 request is caught by the switch), then 150 ms per request: stage 2 breaks p(95)<100.
-        const s = await serve((t) => ({ delayMs: t < 420 ? 1 : 150, status: 200 }));
-        const run = await runScenario(scenario({ stages: [stage(400, 4), stage(600, 4)] }), s.url, { tickMs: 20 });
+        // Fast until 100 ms into stage 2 (a margin so that no stage-1 request, however late the event loop, is caught by
+        // the switch), then 400 ms per request: stage 2 breaks p(95)<300, which a busy machine's lag does not reach.
+        const s = await serve((t) => ({ delayMs: t < 500 ? 1 : 400, status: 200 }));
+        const thresholds = { http_req_duration: ["p(95)<300"], http_req_failed: ["rate<0.2"] };
+        const run = await runScenario(scenario({ stages: [stage(400, 4), stage(800, 4)], thresholds }), s.url, { tickMs: 20 });
         expect(run.stages.map((st) => [st.stage, st.fromUsers, st.toUsers, st.thresholds.map((t) => t.ok)])).toEqual([
             [1, 0, 4, [true, true]],
             [2, 4, 4, [false, true]],
         ]);
         expect(run.breakingPoint).toEqual({ stage: 2, users: 4 });
-        expect(run.stages[0].latencyMs.p95).toBeLessThan(100);
-        expect(run.stages[1].latencyMs.p95).toBeGreaterThanOrEqual(148);
+        expect(run.stages[0].latencyMs.p95).toBeLessThan(300);
+        expect(run.stages[1].latencyMs.p95).toBeGreaterThanOrEqual(396); // 400 ms, less the histogram's 1%
         expect(run.stages[1].requests).toBeGreaterThan(0);
         expect(run.stages[0].reqPerSec).toBeGreaterThan(run.stages[1].reqPerSec); // a closed model slows down with the server
     });
 
     it("finds the breaking point in stage 3 when errors start there, and counts them by kind", async () => {
-        const s = await serve((t) => ({ delayMs: 1, status: t < 820 ? 200 : 503 }));
-        const run = await runScenario(scenario({ name: "stress", stages: [stage(400, 3), stage(400, 6), stage(400, 6)] }), s.url, { tickMs: 20 });
+        // Errors from 100 ms into stage 3, for its last three quarters.
+        const s = await serve((t) => ({ delayMs: 1, status: t < 900 ? 200 : 503 }));
+        const run = await runScenario(scenario({ name: "stress", stages: [stage(400, 3), stage(400, 6), stage(400, 6)], thresholds: { http_req_failed: ["rate<0.2"] } }), s.url, { tickMs: 20 });
         expect(run.stages.map((st) => st.ok)).toEqual([true, true, false]);
+        expect(run.stages.map((st) => st.thresholds.map((t) => t.expression))).toEqual([["rate<0.2"], ["rate<0.2"], ["rate<0.2"]]);
         expect(run.breakingPoint).toEqual({ stage: 3, users: 6 });
         expect(run.stages[2].errorsByKind).toEqual({ "unexpected-status": run.stages[2].failures });
-        expect(run.stages[2].errorRate).toBeGreaterThan(0.5);
+        expect(run.stages[2].errorRate).toBeGreaterThan(0.4);
         // Stress judges only stages within mustHoldUsers: 6 users must hold, so it fails; 5 may break.
         const strict = judge(scenario({ name: "stress", mustHoldUsers: 6 }), run, DEFAULT_SERVER_BOUNDS, null);
         expect(strict.verdict).toBe("fail");
@@ -127,12 +131,13 @@ describe("runScenario against local servers", () => {
     });
 
     it("measures the spike's recovery against a server that recovers a known delay after the spike", async () => {
-        // Stage 2 jumps from 2 to 10 users; the server fails from its first request with 6+ in flight until 1 s later.
+        // Stage 2 jumps from 2 to 10 users; the server fails from its first request with 3+ in flight (only the spike has
+        // more than 2 users) until 1 s later.
         let inFlight = 0;
         let degradedAt: number | undefined;
         const s = await startServer((_req, res) => {
             inFlight++;
-            if (inFlight >= 6) degradedAt ??= Date.now();
+            if (inFlight >= 3) degradedAt ??= Date.now();
             const bad = degradedAt !== undefined && Date.now() - degradedAt < 1000;
             setTimeout(() => {
                 inFlight--;
@@ -141,11 +146,13 @@ describe("runScenario against local servers", () => {
             }, 5);
         });
         servers.push(s);
-        const spike = scenario({ name: "spike", stages: [stage(300, 2), stage(50, 10), stage(1800, 10), stage(50, 0)], recoveryWindowMs: 250 });
+        // Judged on errors alone: a window's latency on a busy machine is no part of what this test puts in place.
+        const spike = scenario({ name: "spike", stages: [stage(300, 2), stage(50, 10), stage(1800, 10), stage(50, 0)], recoveryWindowMs: 250, thresholds: { http_req_failed: ["rate<0.2"] } });
         const run = await runScenario(spike, s.url, { tickMs: 10 });
         expect(degradedAt).toBeDefined();
         expect(run.recovery?.spikeStage).toBe(2);
-        // 1 s of failures, measured from the spike stage's start in 250 ms windows: 1.0 to 1.5 s.
+        // 1 s of failures, measured from the spike stage's start in 250 ms windows: 1.0 s, or up to two windows more
+        // for the trigger's delay and a busy event loop.
         expect(run.recovery?.seconds).toBeGreaterThanOrEqual(1);
         expect(run.recovery?.seconds).toBeLessThanOrEqual(1.5);
         expect(judge(spike, run, { ...DEFAULT_SERVER_BOUNDS, maxRecoverySeconds: 2 }, null).verdict).toBe("pass");
@@ -156,7 +163,7 @@ describe("runScenario against local servers", () => {
         const s = await serve(() => ({ delayMs: 0, status: 500 }));
         const spike = scenario({ name: "spike", stages: [stage(100, 1), stage(50, 4), stage(300, 4)] });
         const run = await runScenario(spike, s.url, { tickMs: 10 });
-        expect(run.recovery).toEqual({ spikeStage: 2, seconds: null, windowMs: 250 });
+        expect(run.recovery).toEqual({ spikeStage: 2, spikeStartMs: 100, seconds: null, windowMs: 250 });
         expect(judge(spike, run, DEFAULT_SERVER_BOUNDS, null).reasons).toEqual(["spike: the thresholds did not hold again before the run ended (windows of 250 ms from stage 2)"]);
 
         const refused = await runScenario(scenario({ stages: [stage(200, 2)] }), `http://127.0.0.1:${await closedPort()}`, { tickMs: 20 });

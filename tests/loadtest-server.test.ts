@@ -13,7 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
-import { judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, podSelector, slopePerSecond, type Sample } from "../loadtest/server";
+import { parser } from "@prometheus-io/lezer-promql";
+import { judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, type Sample } from "../loadtest/server";
 import { IN_CI, which } from "./support/db-tools";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
 
@@ -56,6 +57,33 @@ describe("the rules, on samples", () => {
         expect(judgeDbConnections([[0, 10], [15, 40], [30, 12]], { ...bounds, maxDbConnections: 40 })).toMatchObject({ ok: true, value: 40 });
         expect(judgeDbConnections([[0, 10], [15, 41]], { ...bounds, maxDbConnections: 40 })).toMatchObject({ ok: false, value: 41 });
         expect(judgeDbConnections([], bounds).ok).toBe(false);
+    });
+
+    it.each([
+        { name: "never over its bounds: recovered at once", p95: [[100, 0.05], [101, 0.05]], err: [[100, 0], [101, 0]], want: 0 },
+        { name: "p95 over 0.2 s until 103, errors until 104: the later one counts", p95: [[100, 0.5], [103, 0.3], [104, 0.1], [105, 0.1]], err: [[100, 0.2], [104, 0.05], [105, 0]], want: 4 },
+        { name: "still over at the end: not recovered", p95: [[100, 0.05], [101, 0.5]], err: [], want: null },
+        { name: "samples before the spike do not count", p95: [[90, 9], [100, 0.05]], err: [[90, 1]], want: 0 },
+        { name: "no sample at all: not recovered", p95: [], err: [], want: null },
+    ] as { name: string; p95: Sample[]; err: Sample[]; want: number | null }[])("server-side spike recovery: $name", ({ p95, err, want }) => {
+        expect(serverRecoverySeconds(p95, err, 100, 0.2, 0.01)).toBe(want);
+    });
+
+    it("server-side spike recovery against its bound", () => {
+        expect(judgeServerRecovery(4, { ...bounds, maxRecoverySeconds: 5 })).toMatchObject({ ok: true, detail: "the server's own p95 and 5xx ratio held again 4 s after the spike (bound 5 s)" });
+        expect(judgeServerRecovery(6, { ...bounds, maxRecoverySeconds: 5 }).ok).toBe(false);
+        expect(judgeServerRecovery(null, bounds).ok).toBe(false);
+    });
+
+    it("every query is PromQL that lezer-promql parses without an error node", () => {
+        const sel = podSelector("launchpad-staging", "api", "blue");
+        const q = recoveryQueries({ requestsTotal: "http_requests_total", requestDurationSeconds: "http_request_duration_seconds", statusLabel: "code", serviceLabel: "service", colorLabel: "color" }, "api", "blue");
+        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), q.p95, q.errors, DEFAULT_SERVER_BOUNDS.dbConnectionsQuery]) {
+            const errors: string[] = [];
+            parser.parse(expr).iterate({ enter: (n) => { if (n.type.isError) errors.push(`${expr} @${n.from}`); } });
+            expect(errors).toEqual([]);
+        }
+        expect(q.errors).toBe('sum(rate(http_requests_total{service="api", color="blue", code=~"5.."}[30s])) / sum(rate(http_requests_total{service="api", color="blue"}[30s]))');
     });
 
     it("selects a color's Deployment pods, not its Job pods", () => {
