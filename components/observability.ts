@@ -114,8 +114,15 @@ export function routing(cp: { emailAddresses: readonly string[]; slack: boolean;
     return { page: first(["pagerduty", "slack", "email"]), ticket: first(["slack", "email", "pagerduty"]), receivers };
 }
 
-/** The one notification policy of the Grafana org: `severity` routes, this stack's alerts only, muted in maintenance. */
-export function notificationPolicyArgs(stack: string, names: { page: string; ticket: string }, muteTiming: string): grafana.alerting.NotificationPolicyArgs {
+/** How often the Watchdog reaches the heartbeat: well inside the period heartbeat services expect. */
+export const HEARTBEAT_REPEAT_INTERVAL = "5m";
+
+/**
+ * The one notification policy of the Grafana org: `severity` routes, this stack's alerts only, muted
+ * in maintenance; with a heartbeat, `severity=none` (the Watchdog) to it alone, never muted, since a
+ * muted heartbeat reads as a dead pipeline.
+ */
+export function notificationPolicyArgs(stack: string, names: { page: string; ticket: string; heartbeat?: string }, muteTiming: string): grafana.alerting.NotificationPolicyArgs {
     const route = (severity: string, contactPoint: string, repeatInterval: string) => ({
         contactPoint,
         matchers: [{ label: "severity", match: "=", value: severity }, { label: "environment", match: "=", value: stack }],
@@ -129,7 +136,20 @@ export function notificationPolicyArgs(stack: string, names: { page: string; tic
         groupWait: "30s",
         groupInterval: "5m",
         repeatInterval: "4h",
-        policies: [route("page", names.page, "1h"), route("ticket", names.ticket, "12h")],
+        policies: [
+            ...(names.heartbeat !== undefined
+                ? [{
+                      contactPoint: names.heartbeat,
+                      matchers: [{ label: "severity", match: "=", value: "none" }, { label: "environment", match: "=", value: stack }],
+                      groupBies: ["alertname", "environment"],
+                      groupWait: "0s",
+                      groupInterval: "1m",
+                      repeatInterval: HEARTBEAT_REPEAT_INTERVAL,
+                  }]
+                : []),
+            route("page", names.page, "1h"),
+            route("ticket", names.ticket, "12h"),
+        ],
     };
 }
 
@@ -277,6 +297,7 @@ export class Observability extends pulumi.ComponentResource {
             folderUid: uids.folder,
             prometheusUid: uids.prometheus,
             panelOf: (alertName) => alertPanel(stack, alertName),
+            heartbeat: args.config.contactPoints.heartbeatUrl !== undefined,
         }).forEach((group, i) => {
             new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, gOpts);
         });
@@ -290,7 +311,7 @@ export class Observability extends pulumi.ComponentResource {
         return folder.uid;
     }
 
-    private createContactPoints(name: string, stack: string, cp: ContactPointsConfig, gOpts: pulumi.CustomResourceOptions): { page: string; ticket: string; resources: pulumi.Resource[] } {
+    private createContactPoints(name: string, stack: string, cp: ContactPointsConfig, gOpts: pulumi.CustomResourceOptions): { page: string; ticket: string; heartbeat?: string; resources: pulumi.Resource[] } {
         const r = routing({ emailAddresses: cp.emailAddresses, slack: cp.slackWebhookUrl !== undefined, pagerDuty: cp.pagerDutyIntegrationKey !== undefined });
         const contactName = (receiver: string): string => `launchpad-${stack}-${receiver}`;
         const resources: pulumi.Resource[] = [];
@@ -312,6 +333,13 @@ export class Observability extends pulumi.ComponentResource {
                 emails: [{ addresses: [...cp.emailAddresses], singleEmail: true, subject: `[launchpad ${stack}] {{ .CommonAnnotations.summary }}` }],
             }, gOpts));
         }
-        return { page: contactName(r.page), ticket: contactName(r.ticket), resources };
+        if (cp.heartbeatUrl !== undefined) {
+            // The heartbeat service only counts arrivals: a plain webhook POST is all it needs.
+            resources.push(new grafana.alerting.ContactPoint(`${name}-contact-heartbeat`, {
+                name: contactName("heartbeat"),
+                webhooks: [{ url: cp.heartbeatUrl, httpMethod: "POST" }],
+            }, gOpts));
+        }
+        return { page: contactName(r.page), ticket: contactName(r.ticket), ...(cp.heartbeatUrl !== undefined ? { heartbeat: contactName("heartbeat") } : {}), resources };
     }
 }

@@ -15,6 +15,7 @@ import { ConfigError, describeValue, expectation, issuePath } from "./errors";
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
 import {
     DEFAULT_ENGINE_VERSIONS,
+    DEFAULT_RUNBOOK_BASE_URL,
     RESERVED_TAG_KEYS,
     clusterProvidesSchema,
     SECRET_PATHS,
@@ -190,6 +191,10 @@ export interface ThresholdsConfig {
     readonly rpoTarget: string;
     readonly sloObjective: number;
     readonly sloWindow: string;
+    /** Requests per second below which a color's ratio and latency alerts stay silent. */
+    readonly minRequestRate: number;
+    /** Prometheus duration text: how long a smoke-gate verdict keeps alerting. */
+    readonly gateVerdictMaxAge: string;
 }
 
 /** One weekly mute window, UTC. */
@@ -204,6 +209,8 @@ export interface ContactPointsConfig {
     readonly emailAddresses: readonly string[];
     readonly slackWebhookUrl: pulumi.Output<string> | undefined;
     readonly pagerDutyIntegrationKey: pulumi.Output<string> | undefined;
+    /** The Watchdog's webhook: undefined, no heartbeat contact point. */
+    readonly heartbeatUrl: pulumi.Output<string> | undefined;
 }
 
 export interface ObservabilityConfig {
@@ -212,7 +219,7 @@ export interface ObservabilityConfig {
     readonly metrics: AppMetricsConfig;
     readonly thresholds: ThresholdsConfig;
     readonly maintenance: readonly MaintenanceWindow[];
-    /** Prefix of runbook links; default the repository-relative `docs/runbooks`. */
+    /** Absolute prefix of runbook links, no trailing slash; default the repository's docs/runbooks on GitHub. */
     readonly runbookBaseUrl: string;
     /** Undefined when `grafana:url` is not set: no Grafana resources. */
     readonly grafana: { readonly url: string; readonly auth: pulumi.Output<string> | undefined } | undefined;
@@ -570,6 +577,10 @@ function observabilityProblems(p: Parsed, input: ConfigInput): string[] {
     };
     if (alerting?.slackWebhookUrl !== undefined) plain("launchpad:alerting", "launchpad:alerting.slackWebhookUrl");
     if (alerting?.pagerDutyIntegrationKey !== undefined) plain("launchpad:alerting", "launchpad:alerting.pagerDutyIntegrationKey");
+    if (alerting?.heartbeatUrl !== undefined && input.secretPaths?.has("launchpad:alerting.heartbeatUrl") === true) {
+        // A secret would end up in clear in Grafana's webhook settings (config/schema.ts, SECRET_PATHS).
+        out.push("launchpad:alerting.heartbeatUrl: received [secret]; expected plain text, since Grafana keeps a webhook URL as a plain setting and a secret must stay secret: set it with `pulumi config set --path alerting.heartbeatUrl <url>`");
+    }
     if (p["grafana:auth"] !== undefined) plain("grafana:auth", "grafana:auth");
     const shown = (v: unknown): string => describeValue(v, input.secretKeys.has("launchpad:alerting"));
     if (alerting?.slack === false && alerting.slackWebhookUrl !== undefined) {
@@ -804,12 +815,13 @@ function buildObservability(raw: RawConfig, safety: Safety): ObservabilityConfig
         metrics: { ...obs.metrics },
         thresholds: { ...obs.thresholds },
         maintenance: obs.maintenance?.map((w) => ({ ...w, weekdays: [...w.weekdays] })) ?? maintenanceFromRdsWindow(raw["launchpad:database"].maintenanceWindow),
-        runbookBaseUrl: (obs.runbookBaseUrl ?? "docs/runbooks").replace(/\/+$/, ""),
+        runbookBaseUrl: (obs.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL).replace(/\/+$/, ""),
         grafana: url !== undefined ? { url, auth: auth !== undefined ? pulumi.secret(auth) : undefined } : undefined,
         contactPoints: {
             emailAddresses: [...alerting.emailAddresses],
             slackWebhookUrl: alerting.slackWebhookUrl !== undefined ? pulumi.secret(alerting.slackWebhookUrl) : undefined,
             pagerDutyIntegrationKey: alerting.pagerDutyIntegrationKey !== undefined ? pulumi.secret(alerting.pagerDutyIntegrationKey) : undefined,
+            heartbeatUrl: alerting.heartbeatUrl !== undefined ? pulumi.output(alerting.heartbeatUrl) : undefined,
         },
         analysis: {
             window: obs.analysis?.window ?? safety.analysisWindow,

@@ -24,6 +24,9 @@ import type { Safety } from "./tier";
 /** The value an absent required secret takes in the offline plan: always wrapped as a secret, never shown. */
 export const OFFLINE_SECRET = "offline-plan-secret-placeholder";
 
+/** The offline plan's stand-in for a required plain value that is not set (a real run refuses it). */
+export const OFFLINE_REQUIRED = "https://not-set.invalid/required-before-the-first-deploy";
+
 /** RFC 5737: TEST-NET-1, -2 and -3, reserved for documentation. */
 export const DOCUMENTATION_RANGES: readonly Cidr[] = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"].map((t) => parseCidr(t) as Cidr);
 
@@ -39,7 +42,7 @@ export const EXAMPLE_IMAGE_ORG = "acme";
 /** Account IDs the AWS documentation writes its example ARNs with. */
 export const EXAMPLE_ACCOUNT_IDS = ["111122223333", "123456789012", "444455556666"] as const;
 
-export type PlaceholderKind = "secret" | "documentation-range" | "example-domain" | "example-image" | "example-account";
+export type PlaceholderKind = "secret" | "required" | "documentation-range" | "example-domain" | "example-image" | "example-account";
 
 export interface Placeholder {
     /** The config key as `pulumi config set --path` spells it: `launchpad:cluster.endpointPublicAccessCidrs[0]`. */
@@ -174,6 +177,7 @@ const FIELD_HINTS: Readonly<Record<string, string>> = {
     image: "<your image>",
     prometheusUrl: "<your Prometheus query URL>",
     runbookBaseUrl: "<your runbooks' URL>",
+    heartbeatUrl: "<heartbeat ping URL>",
     "grafana:url": "<your Grafana URL>",
 };
 
@@ -185,12 +189,19 @@ function isSecretPath(path: string): boolean {
     return SECRET_PATHS.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
 }
 
+/**
+ * Secrets that are URLs a real run still checks for an example host (shown as `[secret]`): a
+ * heartbeat pinging `hc-ping.example.com` would leave the alerting pipeline unwatched in silence.
+ */
+const CHECKED_SECRET_URLS: ReadonlySet<string> = new Set<string>([]);
+
 /** Every placeholder value inside one key, in the order the key holds them. */
 function valuePlaceholders(key: string, value: unknown, ctx: PlaceholderContext): Placeholder[] {
     const out: Placeholder[] = [];
     const walk = (v: unknown, parts: PathPart[]): void => {
         const path = configPath(key, parts);
-        if (isSecretPath(path)) {
+        const secret = isSecretPath(path);
+        if (secret && !CHECKED_SECRET_URLS.has(path)) {
             return;
         }
         if (typeof v === "string") {
@@ -200,9 +211,9 @@ function valuePlaceholders(key: string, value: unknown, ctx: PlaceholderContext)
                 out.push({
                     key: path,
                     kind: found.kind,
-                    value: ctx.secretKeys.has(key) ? "[secret]" : v,
+                    value: secret || ctx.secretKeys.has(key) ? "[secret]" : v,
                     reason: found.reason,
-                    fix: setCommand(path, hint(field, found.kind), ctx.stack, false),
+                    fix: setCommand(path, hint(field, found.kind), ctx.stack, secret),
                 });
             }
         } else if (Array.isArray(v)) {
@@ -222,6 +233,11 @@ interface RequiredSecret {
     readonly present: boolean;
     readonly reason: string;
     readonly hint: string;
+    /**
+     * Set as a secret.
+     * @default true
+     */
+    readonly secret?: boolean;
 }
 
 /**
@@ -231,7 +247,9 @@ interface RequiredSecret {
  * - `grafana:auth`, unless `GRAFANA_AUTH` is in the environment (the provider's own fallback);
  * - `launchpad:alerting.slackWebhookUrl` when `launchpad:alerting.slack` is true;
  * - `launchpad:alerting.pagerDutyIntegrationKey` when `launchpad:alerting.pagerDuty` is true or the
- *   tier requires paging (`Safety.requirePaging`: production).
+ *   tier requires paging (`Safety.requirePaging`: production);
+ * - `launchpad:alerting.heartbeatUrl` when the tier requires a heartbeat (`Safety.requireHeartbeat`:
+ *   production).
  */
 function requiredSecrets(p: Parsed, ctx: PlaceholderContext): ReadonlyMap<string, readonly RequiredSecret[]> {
     const out = new Map<string, RequiredSecret[]>();
@@ -250,6 +268,11 @@ function requiredSecrets(p: Parsed, ctx: PlaceholderContext): ReadonlyMap<string
             ? "required since launchpad:alerting.pagerDuty is true"
             : `required since the ${p["launchpad:tier"] ?? ""} tier pages through PagerDuty when grafana:url is set`;
         add("launchpad:alerting", { key: "launchpad:alerting.pagerDutyIntegrationKey", present: alerting.pagerDutyIntegrationKey !== undefined, reason, hint: "<PagerDuty integration key>" });
+    }
+    if (alerting !== undefined && ctx.safety?.requireHeartbeat === true) {
+        const reason = `required since the ${p["launchpad:tier"] ?? ""} tier watches its alerting pipeline (LaunchpadWatchdog) when grafana:url is set`;
+        // Plain text: Grafana keeps a webhook URL as a plain setting (see SECRET_PATHS in config/schema.ts).
+        add("launchpad:alerting", { key: "launchpad:alerting.heartbeatUrl", present: alerting.heartbeatUrl !== undefined, reason, hint: "<heartbeat ping URL>", secret: false });
     }
     const envAuth = ctx.env.GRAFANA_AUTH;
     add("grafana:auth", { key: "grafana:auth", present: p["grafana:auth"] !== undefined || (envAuth !== undefined && envAuth !== ""), reason: "required since grafana:url is set", hint: "<service-account token>" });
@@ -271,7 +294,8 @@ export function findPlaceholders(p: Parsed, keys: readonly string[], ctx: Placeh
         }
         for (const s of secrets.get(key) ?? []) {
             if (!s.present && !ctx.failedKeys.has(key)) {
-                out.push({ key: s.key, kind: "secret", value: null, reason: s.reason, fix: setCommand(s.key, s.hint, ctx.stack, true) });
+                const secret = s.secret ?? true;
+                out.push({ key: s.key, kind: secret ? "secret" : "required", value: null, reason: s.reason, fix: setCommand(s.key, s.hint, ctx.stack, secret) });
             }
         }
     }
@@ -281,7 +305,7 @@ export function findPlaceholders(p: Parsed, keys: readonly string[], ctx: Placeh
 /** A real run's config problem: `<key>: received <value>; expected <what>: set it with <command>`. */
 export function placeholderProblem(p: Placeholder): string {
     if (p.value === null) {
-        return `${p.key}: received nothing (the key is not set); expected a secret (${p.reason}): set it with \`${p.fix}\``;
+        return `${p.key}: received nothing (the key is not set); expected ${p.kind === "secret" ? "a secret" : "a value"} (${p.reason}): set it with \`${p.fix}\``;
     }
     const received = p.value === "[secret]" ? p.value : JSON.stringify(p.value);
     return `${p.key}: received ${received}; expected a value of your own, not ${p.reason}: set it with \`${p.fix}\``;
@@ -299,10 +323,12 @@ export function placeholderLine(p: Placeholder): string {
  */
 export function standInSecrets(p: Parsed, placeholders: readonly Placeholder[]): Parsed {
     const out: Record<string, unknown> = { ...p };
-    for (const ph of placeholders.filter((x) => x.kind === "secret")) {
+    for (const ph of placeholders.filter((x) => x.kind === "secret" || x.kind === "required")) {
         // A required secret is a top-level key (`grafana:auth`) or one field of one (`launchpad:alerting.slackWebhookUrl`).
+        // A required plain value (the heartbeat URL) is stood in by a text that says what it is.
+        const standIn = ph.kind === "secret" ? OFFLINE_SECRET : OFFLINE_REQUIRED;
         const [key, field] = ph.key.split(".", 2);
-        out[key] = field === undefined ? OFFLINE_SECRET : { ...(out[key] as object), [field]: OFFLINE_SECRET };
+        out[key] = field === undefined ? standIn : { ...(out[key] as object), [field]: standIn };
     }
     return out;
 }

@@ -295,6 +295,13 @@ export const thresholdsSchema = z.strictObject({
     sloObjective: z.number().gt(0).lt(1).default(0.999),
     /** The period the objective is measured over. */
     sloWindow: duration("30d").default("30d"),
+    /**
+     * Requests per second a color must serve before its error-ratio or latency alert may fire: an
+     * idle color (probe traffic only) cannot page on a handful of requests. @default 1
+     */
+    minRequestRate: z.number().min(0).default(1),
+    /** A smoke-gate verdict older than this no longer alerts (the color was since fixed or removed). @default "24h" */
+    gateVerdictMaxAge: duration("24h").default("24h"),
 });
 
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
@@ -309,6 +316,13 @@ export const maintenanceSchema = z.strictObject({
     end: z.string().regex(HHMM_RE, { error: "expected a UTC time such as \"05:00\"" }),
 });
 
+/**
+ * Where this repository's runbooks are browsable: the default `runbookBaseUrl`. A fork or a mirror
+ * sets `launchpad:observability.runbookBaseUrl` to its own.
+ */
+export const REPOSITORY_URL = "https://github.com/acme/launchpad";
+export const DEFAULT_RUNBOOK_BASE_URL = `${REPOSITORY_URL}/blob/main/docs/runbooks`;
+
 export const observabilitySchema = z.strictObject({
     /** An existing Prometheus-compatible query URL; unset: an Amazon Managed Service for Prometheus workspace with a managed scraper. */
     prometheusUrl: httpUrl("https://prometheus.example.com").optional(),
@@ -316,7 +330,11 @@ export const observabilitySchema = z.strictObject({
     thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
     /** Notification mute windows; default: the database's maintenance window. */
     maintenance: z.array(maintenanceSchema).optional(),
-    /** Prefix of the runbook links in alerts (the repository's docs/runbooks/ as a browsable URL). */
+    /**
+     * Prefix of the runbook links in alerts (the repository's docs/runbooks/ as a browsable URL):
+     * absolute, since a notification is read outside the repository.
+     * @default DEFAULT_RUNBOOK_BASE_URL (this repository's docs/runbooks on GitHub)
+     */
     runbookBaseUrl: httpUrl("https://github.com/acme/launchpad/blob/main/docs/runbooks").optional(),
     /** `npm run promote`'s post-switch analysis. */
     analysis: z.strictObject({
@@ -347,6 +365,14 @@ export const alertingSchema = z.strictObject({
     slackWebhookUrl: z.string().min(1).optional(),
     /** PagerDuty Events API v2 integration key (secret): page-severity alerts. */
     pagerDutyIntegrationKey: z.string().min(1).optional(),
+    /**
+     * Heartbeat (dead man's switch) URL that receives the always-firing LaunchpadWatchdog as a
+     * webhook: a healthchecks.io, Dead Man's Snitch or similar ping URL. Plain text, never a secret:
+     * Grafana keeps it as a plain setting (see SECRET_PATHS), and a ping URL can do nothing but ping.
+     * With `grafana:url`, required where the tier says so (`requireHeartbeat`: production).
+     * @default - no heartbeat contact point, and Grafana leaves the Watchdog out
+     */
+    heartbeatUrl: z.string().min(1).optional(),
 });
 
 export const tagsSchema = z.record(
@@ -388,7 +414,13 @@ export const LAUNCHPAD_KEYS = Object.keys(rawConfigSchema.shape)
 /** Keys whose value is a structured object (JSON in the runtime's config map). */
 export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "nodeGroup", "database", "backup", "tags", "observability", "alerting", "services", "promotion"]);
 
-/** Config paths that must be set as secrets (`pulumi config set --secret --path ...`). */
+/**
+ * Config paths that must be set as secrets (`pulumi config set --secret --path ...`). Not
+ * `alerting.heartbeatUrl`: Grafana keeps a webhook contact point's URL as a plain setting (only
+ * `password` and `authorization_credentials` are secure: grafana/grafana
+ * pkg/services/ngalert/notifier/channels_config/available_channels.go), so a secret would end up in
+ * clear there; a heartbeat ping URL can do nothing but ping, and config refuses it as a secret.
+ */
 export const SECRET_PATHS = [
     "launchpad:cluster.kubeconfig",
     "launchpad:alerting.slackWebhookUrl",

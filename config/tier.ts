@@ -53,6 +53,8 @@ export interface Safety {
     readonly verifyPromotion: boolean;
     /** Page-severity alerts must reach a pager: with Grafana (`grafana:url`), the PagerDuty integration key is required. */
     readonly requirePaging: boolean;
+    /** The alerting pipeline itself is watched: with Grafana, the Watchdog's heartbeat URL is required. */
+    readonly requireHeartbeat: boolean;
     /** A manual RDS snapshot, named after the release, is taken and completed before each schema migration runs. */
     readonly restorePointBeforeMigration: boolean;
     /** How long `npm run promote` watches a newly live color before calling it good (a Prometheus duration). */
@@ -84,6 +86,7 @@ const SAFETY: Record<Tier, Safety> = {
         zoneSpread: "ScheduleAnyway",
         verifyPromotion: false,
         requirePaging: false,
+        requireHeartbeat: false,
         restorePointBeforeMigration: false,
         analysisWindow: "3m",
     },
@@ -111,6 +114,7 @@ const SAFETY: Record<Tier, Safety> = {
         zoneSpread: "DoNotSchedule",
         verifyPromotion: true,
         requirePaging: true,
+        requireHeartbeat: true,
         restorePointBeforeMigration: true,
         analysisWindow: "10m",
     },

@@ -28,6 +28,11 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
     LaunchpadRestoreSlowerThanRto: { dashboard: "backups", panelId: BACKUPS_PANELS.restoreCheckDuration },
     LaunchpadRestoreDrillFailed: { dashboard: "backups", panelId: BACKUPS_PANELS.drillResult },
     LaunchpadRestoreDrillSlowerThanRto: { dashboard: "backups", panelId: BACKUPS_PANELS.drillDuration },
+    // The watchers: the panel that goes blank when what they watch is gone. The Watchdog has none.
+    LaunchpadTargetDown: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
+    LaunchpadRequestMetricAbsent: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
+    LaunchpadPushJobAbsent: { dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns },
+    LaunchpadPushedJobRenamed: { dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns },
 };
 
 /** The dashboard uid and panel id of an alert in a stack; undefined for an alert with no panel. */

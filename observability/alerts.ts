@@ -11,10 +11,14 @@
 import type { AppMetricsConfig, LaunchpadConfig, ObservabilityConfig } from "../config";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
 import { databaseInstanceIdentifier, stackIdentifier } from "../lib/stack-name";
-import { BACKUP_METRICS, DR_METRICS, PUSH_JOBS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
+import { BACKUP_METRICS, DR_METRICS, PROMETHEUS_METRICS, PUSH_JOBS, PUSHGATEWAY_METRICS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
 import { cleanNumber, durationSeconds } from "./duration";
 
-export type Severity = "page" | "ticket";
+/**
+ * `page` wakes someone, `ticket` waits for working hours; `none` is the Watchdog's alone: it always
+ * fires and goes to the heartbeat contact point only (kube-prometheus gives its Watchdog `none` too).
+ */
+export type Severity = "page" | "ticket" | "none";
 
 export interface AlertDefinition {
     /** Alert name, PascalCase, unique in the stack. */
@@ -46,6 +50,8 @@ export interface AlertContext {
     readonly stack: string;
     readonly region: string;
     readonly observability: ObservabilityConfig;
+    /** The application's service names: each one's request metric must exist. */
+    readonly services: readonly string[];
     /** The data layer, when the stack has one (Launchpad creates EKS and the database). */
     readonly data?: {
         readonly dbInstanceIdentifier: string;
@@ -62,6 +68,7 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
         stack: config.stack,
         region: config.region,
         observability: config.observability,
+        services: config.services.map((s) => s.name),
         // A data layer exists with Launchpad's EKS, or on an existing cluster with network.existing.
         data: config.cluster.mode === "eks" || config.cluster.network !== undefined
             ? {
@@ -114,6 +121,8 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
     const { metrics: m, thresholds: t } = ctx.observability;
     const runbook = (name: string): string => `${ctx.observability.runbookBaseUrl}/alerts.md#${runbookAnchor(name)}`;
     const by = `${m.serviceLabel}, ${m.colorLabel}`;
+    // A color serving fewer requests than this has too few for a ratio or a percentile to mean anything.
+    const busy = (counter: string): string => `sum by (${by}) (rate(${counter}[${ALERT_RATE_WINDOW}])) >= ${t.minRequestRate}`;
     const errorRatio = (window: string, labels: string): string => errorRatioQuery(m, window, labels);
     const budget = 1 - t.sloObjective;
     const burn = (pairs: readonly { factor: number; long: string; short: string }[]): string =>
@@ -130,19 +139,19 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
     const service: AlertDefinition[] = [
         {
             name: "LaunchpadHighErrorRatio",
-            query: errorRatioQuery(m, ALERT_RATE_WINDOW, serviceColorLabels(m)),
+            query: `(${errorRatioQuery(m, ALERT_RATE_WINDOW, serviceColorLabels(m))}) and on (${by}) (${busy(m.requestsTotal)})`,
             op: ">",
             threshold: t.errorRatio,
             for: "5m",
             severity: "page",
             summary: `${svc} (${color}): {{ $value | humanizePercentage }} of requests fail`,
-            description: `More than ${cleanNumber(t.errorRatio * 100)}% of ${svc}'s requests on the ${color} release returned a 5xx status over the last 5 minutes.`,
+            description: `More than ${cleanNumber(t.errorRatio * 100)}% of ${svc}'s requests on the ${color} release returned a 5xx status over the last 5 minutes (it serves at least ${t.minRequestRate} requests per second).`,
             runbookUrl: runbook("LaunchpadHighErrorRatio"),
             noData: "OK",
         },
         {
             name: "LaunchpadHighLatencyP95",
-            query: latencyP95Query(m, ALERT_RATE_WINDOW),
+            query: `${latencyP95Query(m, ALERT_RATE_WINDOW)} and on (${by}) (${busy(`${m.requestDurationSeconds}_count`)})`,
             op: ">",
             threshold: t.latencyP95Seconds,
             for: "10m",
@@ -193,13 +202,14 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
     const delivery: AlertDefinition[] = [
         {
             name: "LaunchpadSmokeGateFailed",
-            query: `min by (${by}) (${SMOKE_METRICS.passed}{job="${PUSH_JOBS.smoke}"})`,
+            // Only a recent verdict counts: a color fixed by a later release, or removed, stops alerting.
+            query: `min by (${by}) (${SMOKE_METRICS.passed}{job="${PUSH_JOBS.smoke}"} and on (${by}) (time() - ${SMOKE_METRICS.lastRunTimestamp}{job="${PUSH_JOBS.smoke}"} < ${durationSeconds(t.gateVerdictMaxAge)}))`,
             op: "<",
             threshold: 1,
             for: "1m",
             severity: "ticket",
             summary: `The smoke gate of ${svc} (${color}) failed`,
-            description: `The last smoke run against ${svc}'s ${color} release did not pass: traffic stays on the other color until a new release passes.`,
+            description: `The last smoke run against ${svc}'s ${color} release, less than ${t.gateVerdictMaxAge} ago, did not pass: traffic stays on the other color until a new release passes.`,
             runbookUrl: runbook("LaunchpadSmokeGateFailed"),
             noData: "OK",
         },
@@ -212,7 +222,91 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
     if (ctx.data !== undefined) {
         groups.push({ name: "launchpad-data", intervalSeconds: 60, alerts: dataAlerts(ctx, ctx.data, runbook) });
     }
+    groups.push({ name: "launchpad-meta", intervalSeconds: 60, alerts: metaAlerts(ctx, runbook) });
     return groups;
+}
+
+/** The push jobs the stack runs: the smoke gate always; the backup, the restore check and the DR metrics with a database. */
+export function pushJobs(ctx: AlertContext): string[] {
+    return ctx.data !== undefined ? [PUSH_JOBS.smoke, PUSH_JOBS.backup, PUSH_JOBS.verify, PUSH_JOBS.dr] : [PUSH_JOBS.smoke];
+}
+
+/**
+ * Who watches the watchers, after kube-prometheus's `general.rules` (prometheus-operator/kube-prometheus,
+ * jsonnet/kube-prometheus/components/mixin/alerts/general.libsonnet): `TargetDown` per scrape job and
+ * a `Watchdog` on `vector(1)` that always fires, so a heartbeat receiver notices when alerts stop
+ * arriving. Besides, `absent()` of each service's request metric and of each push job's group, and
+ * a check that the pushed `job` label survived the scrape (`honor_labels`).
+ */
+function metaAlerts(ctx: AlertContext, runbook: (name: string) => string): AlertDefinition[] {
+    const m = ctx.observability.metrics;
+    const absentEach = (selectors: readonly string[]): string => selectors.map((s) => `absent(${s})`).join(" or ");
+    const jobs = pushJobs(ctx);
+    const svc = `{{ $labels.${m.serviceLabel} }}`;
+    return [
+        {
+            name: "LaunchpadWatchdog",
+            query: "vector(1)",
+            op: ">",
+            threshold: 0,
+            for: "0m",
+            severity: "none",
+            summary: "The alerting pipeline of the stack works (this alert always fires)",
+            description: "Always firing, to the heartbeat contact point only: when the heartbeat service stops receiving it, Prometheus, Grafana or the notification path is down.",
+            runbookUrl: runbook("LaunchpadWatchdog"),
+            noData: "OK",
+        },
+        {
+            name: "LaunchpadTargetDown",
+            query: `count by (job) (${PROMETHEUS_METRICS.up} == 0)`,
+            op: ">",
+            threshold: 0,
+            for: "10m",
+            severity: "ticket",
+            summary: "{{ $value }} target(s) of scrape job {{ $labels.job }} are down",
+            description: "Prometheus cannot scrape one or more targets of job {{ $labels.job }}: the alerts that read their metrics see nothing and stay silent.",
+            runbookUrl: runbook("LaunchpadTargetDown"),
+            noData: "OK",
+        },
+        {
+            // absent() carries the selector's equality labels: one series per missing service.
+            name: "LaunchpadRequestMetricAbsent",
+            query: absentEach(ctx.services.map((s) => `${m.requestsTotal}{${m.serviceLabel}="${s}"}`)),
+            op: ">",
+            threshold: 0,
+            for: "10m",
+            severity: "page",
+            summary: `No ${m.requestsTotal} series of ${svc}`,
+            description: `Prometheus holds no ${m.requestsTotal} series of ${svc}: its error, latency and budget alerts are blind.`,
+            runbookUrl: runbook("LaunchpadRequestMetricAbsent"),
+            noData: "OK",
+        },
+        {
+            name: "LaunchpadPushJobAbsent",
+            query: absentEach(jobs.map((j) => `${PUSHGATEWAY_METRICS.pushTime}{job="${j}"}`)),
+            op: ">",
+            threshold: 0,
+            for: "30m",
+            severity: "ticket",
+            summary: "The Pushgateway holds nothing of job {{ $labels.job }}",
+            description: "No group of push job {{ $labels.job }} is in the Pushgateway (never pushed, or lost on a restart without persistence): the alerts on its results see nothing.",
+            runbookUrl: runbook("LaunchpadPushJobAbsent"),
+            noData: "OK",
+        },
+        {
+            // A scrape job without honor_labels keeps its own `job` and renames the pushed one.
+            name: "LaunchpadPushedJobRenamed",
+            query: `count by (exported_job) (${PUSHGATEWAY_METRICS.pushTime}{exported_job=~"${jobs.join("|")}"})`,
+            op: ">",
+            threshold: 0,
+            for: "5m",
+            severity: "ticket",
+            summary: "Pushed job {{ $labels.exported_job }} arrives as exported_job: the Pushgateway scrape lacks honor_labels",
+            description: "The scrape job of the Pushgateway renames the pushed job label to exported_job, so every push alert misses it: set `honor_labels: true` on that scrape job.",
+            runbookUrl: runbook("LaunchpadPushedJobRenamed"),
+            noData: "OK",
+        },
+    ];
 }
 
 function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, runbook: (name: string) => string): AlertDefinition[] {

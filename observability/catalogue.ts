@@ -31,7 +31,11 @@ export type Producer =
     /** scripts/db/verify.sh, through the Pushgateway. */
     | "db-restore-verify"
     /** scripts/db/dr-metrics.sh (RDS, CloudWatch and AWS Backup read with the AWS CLI), through the Pushgateway. */
-    | "dr-metrics";
+    | "dr-metrics"
+    /** The Pushgateway itself: its per-group gauges. */
+    | "pushgateway"
+    /** Prometheus itself: the synthetic series of every scrape. */
+    | "prometheus";
 
 /** Pushgateway grouping `job` labels, one per pusher. */
 export const PUSH_JOBS = {
@@ -98,6 +102,19 @@ export const DR_METRICS = {
     drillLastCompletionTimestamp: "launchpad_restore_drill_last_completion_timestamp_seconds",
 } as const;
 
+/**
+ * The Pushgateway's own per-group gauge: when the group was last pushed (pushgateway
+ * `storage/diskmetricstore.go`, `pushMetricName`); carries the group's `job`.
+ */
+export const PUSHGATEWAY_METRICS = {
+    pushTime: "push_time_seconds",
+} as const;
+
+/** What Prometheus records of every scrape (docs: "Jobs and instances", automatically generated series). */
+export const PROMETHEUS_METRICS = {
+    up: "up",
+} as const;
+
 /** kube-state-metrics series the dashboards read. */
 export const KSM_METRICS = {
     deploymentReplicasReady: "kube_deployment_status_replicas_ready",
@@ -127,6 +144,7 @@ export function metricCatalogue(m: AppMetricsConfig): Readonly<Record<string, Me
         [m.requestsTotal]: app([m.statusLabel, m.routeLabel]),
         // A histogram: the rules and panels read its `_bucket` series.
         [`${m.requestDurationSeconds}_bucket`]: app([m.routeLabel, "le"]),
+        [`${m.requestDurationSeconds}_count`]: app([m.routeLabel]),
         [m.requestsInFlight]: app([]),
         [m.dbConnectionErrorsTotal]: app([]),
         [m.dbPoolConnectionsInUse]: app([]),
@@ -138,6 +156,9 @@ export function metricCatalogue(m: AppMetricsConfig): Readonly<Record<string, Me
         ...of(DR_METRICS, "dr-metrics", ["db_instance"]),
         ...of(KSM_METRICS, "kube-state-metrics", ["namespace", "deployment", "pod", ...[SELECTOR_LABELS.app, SELECTOR_LABELS.color, ROLE_LABEL].map(ksmLabel)]),
         ...of(CADVISOR_METRICS, "cadvisor", ["namespace", "pod", "container"]),
+        // `exported_job` where a scrape without honor_labels renamed the pushed `job` (the alert that catches it).
+        ...of(PUSHGATEWAY_METRICS, "pushgateway", ["job", "exported_job"]),
+        ...of(PROMETHEUS_METRICS, "prometheus", ["job", "instance"]),
     };
 }
 
@@ -149,10 +170,12 @@ export interface ProducerContext {
     readonly containerMetrics: boolean;
 }
 
-/** The producers a stack runs: the app, kube-state-metrics and the smoke gate always. */
+/** The producers a stack runs: the app, kube-state-metrics, the smoke gate, the Pushgateway and Prometheus always. */
 export function deployedProducers(ctx: ProducerContext): ReadonlySet<Producer> {
     return new Set<Producer>([
         "app",
+        "pushgateway",
+        "prometheus",
         "kube-state-metrics",
         "smoke-gate",
         ...(ctx.containerMetrics ? (["cadvisor"] as const) : []),

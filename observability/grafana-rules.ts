@@ -23,6 +23,12 @@ export interface GrafanaRuleTargets {
      * through the `__dashboardUid__` and `__panelId__` annotations.
      */
     readonly panelOf: (alertName: string) => { readonly dashboardUid: string; readonly panelId: number } | undefined;
+    /**
+     * A heartbeat contact point receives `severity=none`. Without one the Watchdog is left out: it
+     * always fires, and the default route would bring it to people at every repeat interval.
+     * @default false
+     */
+    readonly heartbeat?: boolean;
 }
 
 type RuleArgs = grafana.types.input.alerting.RuleGroupRule;
@@ -100,6 +106,6 @@ export function grafanaRuleGroups(groups: readonly AlertGroup[], t: GrafanaRuleT
         name: g.name,
         folderUid: t.folderUid,
         intervalSeconds: g.intervalSeconds,
-        rules: g.alerts.map((a) => grafanaRule(a, t)),
+        rules: g.alerts.filter((a) => a.severity !== "none" || (t.heartbeat ?? false)).map((a) => grafanaRule(a, t)),
     }));
 }

@@ -24,7 +24,7 @@ const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
 interface Series { readonly series: string; readonly values: string }
 interface Case {
     /** What the case shows. */
-    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent";
+    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale";
     readonly series: readonly Series[];
     readonly evalTime: string;
     /** Labels of the firing alert (beside severity and environment); absent: no alert. */
@@ -41,6 +41,22 @@ function fill(template: string, labels: Record<string, string>): string {
 const api = (color: string, code: string, values: string): Series => ({ series: `http_requests_total{service="api",color="${color}",code="${code}"}`, values });
 const bucket = (le: string, values: string): Series => ({ series: `http_request_duration_seconds_bucket{service="api",color="green",le="${le}"}`, values });
 const OTHER: Series = { series: 'up{job="unrelated"}', values: "1x320" };
+/**
+ * A group as the Pushgateway exposes it and a scrape with honor_labels keeps it: the grouping key
+ * (job and the path's labels) on every pushed metric, and the Pushgateway's own push_time_seconds.
+ */
+const pushed = (metric: string, job: string, labels: Record<string, string>, values: string): Series => ({
+    series: `${metric}{${Object.entries({ job, ...labels }).map(([k, v]) => `${k}="${v}"`).join(",")}}`,
+    values,
+});
+/** The smoke runner's push (smoke/push.ts): the verdict beside the run's finishing time, in seconds. */
+const gate = (color: string, passed: string, finishedAt: string): Series[] => [
+    pushed("launchpad_smoke_gate_passed", "launchpad-smoke-gate", { service: "api", color }, passed),
+    pushed("launchpad_smoke_gate_last_run_timestamp_seconds", "launchpad-smoke-gate", { service: "api", color }, finishedAt),
+    pushed("push_time_seconds", "launchpad-smoke-gate", { service: "api", color }, finishedAt),
+];
+const pushTime = (job: string, labels: Record<string, string>): Series => pushed("push_time_seconds", job, labels, "1x60");
+const ALL_PUSH_GROUPS = [pushTime("launchpad-smoke-gate", { service: "api", color: "blue" }), pushTime("launchpad-db-backup", { database: "app", tier: "daily" }), pushTime("launchpad-db-restore-verify", { database: "app" }), pushTime("launchpad-dr-metrics", { db_instance: "launchpad-production-db" })];
 
 /** The synthetic scenarios, per alert: thresholds are production's (defaults: 1%, 0.5 s, 10% of the allocated storage, 26 h, 1 h, 15 min, 99.9%). */
 const CASES: Record<string, readonly Case[]> = {
@@ -48,11 +64,18 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "fires", series: [api("blue", "200", "0+588x30"), api("blue", "500", "0+12x30")], evalTime: "10m", labels: { service: "api", color: "blue" }, summary: "api (blue): 2% of requests fail" },
         { kind: "silent before for", series: [api("blue", "200", "0+588x30"), api("blue", "500", "0+12x30")], evalTime: "4m" },
         { kind: "silent below", series: [api("blue", "200", "0+597x30"), api("blue", "500", "0+3x30")], evalTime: "10m" },
+        // Half the requests fail, but 4 a minute are probe traffic, below thresholds.minRequestRate (1/s).
+        { kind: "silent when idle", series: [api("blue", "200", "0+2x30"), api("blue", "500", "0+2x30")], evalTime: "10m" },
     ],
     LaunchpadHighLatencyP95: [
-        { kind: "fires", series: [bucket("0.25", "0+10x40"), bucket("0.5", "0+20x40"), bucket("1", "0+100x40"), bucket("+Inf", "0+100x40")], evalTime: "15m", labels: { service: "api", color: "green" }, summary: "api (green): p95 latency is 968.8ms" },
-        { kind: "silent before for", series: [bucket("0.25", "0+10x40"), bucket("0.5", "0+20x40"), bucket("1", "0+100x40"), bucket("+Inf", "0+100x40")], evalTime: "8m" },
+        { kind: "fires", series: [bucket("0.25", "0+10x40"), bucket("0.5", "0+20x40"), bucket("1", "0+100x40"), bucket("+Inf", "0+100x40"), { series: 'http_request_duration_seconds_count{service="api",color="green"}', values: "0+100x40" }], evalTime: "15m", labels: { service: "api", color: "green" }, summary: "api (green): p95 latency is 968.8ms" },
+        { kind: "silent before for", series: [bucket("0.25", "0+10x40"), bucket("0.5", "0+20x40"), bucket("1", "0+100x40"), bucket("+Inf", "0+100x40"), { series: 'http_request_duration_seconds_count{service="api",color="green"}', values: "0+100x40" }], evalTime: "8m" },
         { kind: "silent below", series: [bucket("0.25", "0+10x40"), bucket("0.5", "0+99x40"), bucket("1", "0+100x40"), bucket("+Inf", "0+100x40")], evalTime: "15m" },
+        {
+            kind: "silent when idle",
+            series: [bucket("0.25", "0+0x40"), bucket("0.5", "0+0x40"), bucket("1", "0+2x40"), bucket("+Inf", "0+2x40"), { series: 'http_request_duration_seconds_count{service="api",color="green"}', values: "0+2x40" }],
+            evalTime: "15m",
+        },
     ],
     LaunchpadDatabaseConnectionFailures: [
         { kind: "fires", series: [{ series: 'db_connection_errors_total{service="api"}', values: "0+3x20" }], evalTime: "10m", labels: { service: "api" }, summary: "api cannot reach its database (15 failed connections in 5 minutes)" },
@@ -70,9 +93,11 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "silent below", series: [api("green", "200", "0+9995x60"), api("green", "500", "0+5x60")], evalTime: "30m" },
     ],
     LaunchpadSmokeGateFailed: [
-        { kind: "fires", series: [{ series: 'launchpad_smoke_gate_passed{job="launchpad-smoke-gate",service="api",color="green"}', values: "0x10" }], evalTime: "5m", labels: { service: "api", color: "green" }, summary: "The smoke gate of api (green) failed" },
-        { kind: "silent before for", series: [{ series: 'launchpad_smoke_gate_passed{job="launchpad-smoke-gate",service="api",color="green"}', values: "0x10" }], evalTime: "0m" },
-        { kind: "silent below", series: [{ series: 'launchpad_smoke_gate_passed{job="launchpad-smoke-gate",service="api",color="green"}', values: "1x10" }], evalTime: "5m" },
+        { kind: "fires", series: gate("green", "0x400", "0x400"), evalTime: "5m", labels: { service: "api", color: "green" }, summary: "The smoke gate of api (green) failed" },
+        { kind: "silent before for", series: gate("green", "0x400", "0x400"), evalTime: "0m" },
+        { kind: "silent below", series: gate("green", "1x400", "0x400"), evalTime: "5m" },
+        // The failed verdict of a run 25 hours ago (beyond thresholds.gateVerdictMaxAge, 24 h) no longer alerts.
+        { kind: "silent when stale", series: gate("green", "0x400", "0x400"), evalTime: "25h" },
     ],
     // As scripts/db/dr-metrics.sh pushes them. After autoscaling to 500 GiB, 40 GiB free is 8%: the
     // old rule (10% of the initial 200 GiB, in bytes) would have stayed silent down to 20 GiB.
@@ -140,13 +165,40 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "silent before for", series: [{ series: 'launchpad_restore_drill_duration_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "4350x10" }], evalTime: "0m" },
         { kind: "silent below", series: [{ series: 'launchpad_restore_drill_duration_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "2400x10" }], evalTime: "5m" },
     ],
+    LaunchpadWatchdog: [
+        { kind: "fires", series: [OTHER], evalTime: "1m", labels: {}, summary: "The alerting pipeline of the stack works (this alert always fires)" },
+    ],
+    LaunchpadTargetDown: [
+        { kind: "fires", series: [{ series: 'up{job="kubernetes-pods",instance="10.0.1.7:8080"}', values: "0x20" }, { series: 'up{job="kubernetes-pods",instance="10.0.1.8:8080"}', values: "1x20" }], evalTime: "15m", labels: { job: "kubernetes-pods" }, summary: "1 target(s) of scrape job kubernetes-pods are down" },
+        { kind: "silent before for", series: [{ series: 'up{job="kubernetes-pods",instance="10.0.1.7:8080"}', values: "0x20" }], evalTime: "5m" },
+        { kind: "silent below", series: [{ series: 'up{job="kubernetes-pods",instance="10.0.1.7:8080"}', values: "1x20" }], evalTime: "15m" },
+    ],
+    LaunchpadRequestMetricAbsent: [
+        { kind: "fires", series: [OTHER], evalTime: "15m", labels: { service: "api" }, summary: "No http_requests_total series of api" },
+        { kind: "silent before for", series: [OTHER], evalTime: "5m" },
+        { kind: "silent below", series: [api("blue", "200", "0+10x20")], evalTime: "15m" },
+    ],
+    LaunchpadPushJobAbsent: [
+        { kind: "fires", series: ALL_PUSH_GROUPS.filter((_, i) => i !== 2), evalTime: "40m", labels: { job: "launchpad-db-restore-verify" }, summary: "The Pushgateway holds nothing of job launchpad-db-restore-verify" },
+        { kind: "silent before for", series: ALL_PUSH_GROUPS.filter((_, i) => i !== 2), evalTime: "20m" },
+        { kind: "silent below", series: ALL_PUSH_GROUPS, evalTime: "40m" },
+    ],
+    LaunchpadPushedJobRenamed: [
+        // What a scrape job without honor_labels makes of the smoke runner's group.
+        { kind: "fires", series: [pushed("push_time_seconds", "pushgateway", { exported_job: "launchpad-smoke-gate", service: "api", color: "blue" }, "1x20")], evalTime: "10m", labels: { exported_job: "launchpad-smoke-gate" }, summary: "Pushed job launchpad-smoke-gate arrives as exported_job: the Pushgateway scrape lacks honor_labels" },
+        { kind: "silent before for", series: [pushed("push_time_seconds", "pushgateway", { exported_job: "launchpad-smoke-gate", service: "api", color: "blue" }, "1x20")], evalTime: "3m" },
+        { kind: "silent below", series: ALL_PUSH_GROUPS, evalTime: "10m" },
+    ],
 };
+
+/** Alerts that fire whatever the data: no "silent" case can exist. */
+const ALWAYS_FIRING = new Set(["LaunchpadWatchdog"]);
 
 /**
  * Evaluation step per alert: 1 minute, but 5 for the day-long staleness scenarios (promtool
  * evaluates every rule at every step up to the last eval_time: 26 hours at 1 m is slow).
  */
-const STEP: Record<string, string> = { LaunchpadBackupStale: "5m", LaunchpadRestoreVerifyStale: "5m" };
+const STEP: Record<string, string> = { LaunchpadBackupStale: "5m", LaunchpadRestoreVerifyStale: "5m", LaunchpadSmokeGateFailed: "5m" };
 
 /** A promtool unit-test file for one alert: one test group per case. */
 function testFile(alert: AlertDefinition, rulesPath: string): string {
@@ -176,7 +228,9 @@ describe("the promtool scenarios", () => {
         for (const [name, cases] of Object.entries(CASES)) {
             const kinds = cases.map((c) => c.kind);
             const before = ALERTS.get(name)?.for === "0m" ? [] : ["silent before for"];
-            expect({ name, kinds: kinds.filter((k) => k !== "fires when absent").sort() }).toEqual({ name, kinds: ["fires", "silent below", ...before].sort() });
+            const expected = ALWAYS_FIRING.has(name) ? ["fires"] : ["fires", "silent below", ...before];
+            const extra = new Set(["fires when absent", "silent when idle", "silent when stale"]);
+            expect({ name, kinds: kinds.filter((k) => !extra.has(k)).sort() }).toEqual({ name, kinds: expected.sort() });
         }
     });
 

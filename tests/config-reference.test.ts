@@ -187,7 +187,7 @@ describe("Pulumi.yaml declarations", () => {
                 serviceLabel: "service",
                 colorLabel: "color",
             },
-            thresholds: { errorRatio: 0.01, latencyP95Seconds: 0.5, freeStoragePercent: 10, backupMaxAge: "26h", restoreMaxDuration: "1h", rpoTarget: "15m", sloObjective: 0.999, sloWindow: "30d" },
+            thresholds: { errorRatio: 0.01, latencyP95Seconds: 0.5, freeStoragePercent: 10, backupMaxAge: "26h", restoreMaxDuration: "1h", rpoTarget: "15m", sloObjective: 0.999, sloWindow: "30d", minRequestRate: 1, gateVerdictMaxAge: "24h" },
         });
         expect(DECLARED["launchpad:alerting"].default).toEqual({ emailAddresses: [] });
         expect(DECLARED["launchpad:tags"].default).toEqual({});

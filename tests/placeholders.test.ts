@@ -62,6 +62,13 @@ function committed(stack: "staging" | "production"): Placeholder[] {
                 value: null,
                 reason: "required since the production tier pages through PagerDuty when grafana:url is set",
                 fix: fix("launchpad:alerting.pagerDutyIntegrationKey", "<PagerDuty integration key>", stack, "--secret --path"),
+            }, {
+                key: "launchpad:alerting.heartbeatUrl",
+                // Plain text: Grafana keeps a webhook URL in clear (config/schema.ts, SECRET_PATHS).
+                kind: "required" as const,
+                value: null,
+                reason: "required since the production tier watches its alerting pipeline (LaunchpadWatchdog) when grafana:url is set",
+                fix: fix("launchpad:alerting.heartbeatUrl", "<heartbeat ping URL>", stack, "--path"),
             }]
             : []),
         {
@@ -135,7 +142,7 @@ describe("a fresh clone", () => {
         const section = renderPlaceholders("production", (await planStack("production")).placeholders);
         // On a difference, paste the section `npm run plan -- --stack production` prints into README.md.
         expect(block?.[1]).toBe(section);
-        expect(section.split("\n")[0]).toBe("Set before the first deploy: 11 placeholders, which a real pulumi preview or up of production refuses");
+        expect(section.split("\n")[0]).toBe("Set before the first deploy: 12 placeholders, which a real pulumi preview or up of production refuses");
     });
 });
 
@@ -179,7 +186,7 @@ describe("a real run of the same config", () => {
         }
         expect(thrown).toBeInstanceOf(ConfigError);
         expect((thrown as ConfigError).problems).toEqual(committed("production").map(placeholderProblem));
-        expect((thrown as ConfigError).message.split("\n")[0]).toBe('Invalid configuration for stack "production" (11 problems):');
+        expect((thrown as ConfigError).message.split("\n")[0]).toBe('Invalid configuration for stack "production" (12 problems):');
         expect(registered).toBe(0);
     });
 
@@ -278,8 +285,9 @@ describe("which secrets are required: the stack's own choices and the tier", () 
             "launchpad:alerting.slackWebhookUrl",
             "launchpad:alerting.pagerDutyIntegrationKey",
         ]);
-        expect(keys(real({ "launchpad:alerting": { emailAddresses: ["oncall@shop.internal"] } }, "production"))).toEqual(["launchpad:alerting.pagerDutyIntegrationKey"]);
-        expect(real({ "launchpad:alerting": { pagerDutyIntegrationKey: "k" } }, "production")).toEqual([]);
+        // Production's tier also watches its alerting pipeline: the Watchdog's heartbeat.
+        expect(keys(real({ "launchpad:alerting": { emailAddresses: ["oncall@shop.internal"] } }, "production"))).toEqual(["launchpad:alerting.pagerDutyIntegrationKey", "launchpad:alerting.heartbeatUrl"]);
+        expect(real({ "launchpad:alerting": { pagerDutyIntegrationKey: "k", heartbeatUrl: "https://hc-ping.com/0b1c" } }, "production")).toEqual([]);
     });
 
     it("nothing is required without grafana:url: no contact point exists", () => {
@@ -294,7 +302,7 @@ describe("which secrets are required: the stack's own choices and the tier", () 
     });
 
     it("refuses pagerDuty: false in production with Grafana, and a flag that contradicts a set secret", () => {
-        expect(real({ "launchpad:alerting": { emailAddresses: ["oncall@shop.internal"], pagerDuty: false } }, "production")).toEqual([
+        expect(real({ "launchpad:alerting": { emailAddresses: ["oncall@shop.internal"], pagerDuty: false, heartbeatUrl: "https://hc-ping.com/0b1c" } }, "production")).toEqual([
             "launchpad:alerting.pagerDuty: received [secret]; expected true or unset in a production stack with grafana:url: page alerts must reach a pager",
         ]);
         expect(real({ "launchpad:alerting": { slack: false, slackWebhookUrl: "https://hooks.slack.com/x" } })).toEqual([

@@ -138,7 +138,7 @@ const STAGING_COUNTS = {
     "grafana:oss/folder:Folder": 1,
     "grafana:oss/dataSource:DataSource": 2,
     "grafana:oss/dashboard:Dashboard": 4,
-    "grafana:alerting/ruleGroup:RuleGroup": 3,
+    "grafana:alerting/ruleGroup:RuleGroup": 4,
     "grafana:alerting/contactPoint:ContactPoint": 2,
     "grafana:alerting/muteTiming:MuteTiming": 1,
     "grafana:alerting/notificationPolicy:NotificationPolicy": 1,
@@ -163,7 +163,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(182);
+        expect(doc.resources).toHaveLength(183);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -176,10 +176,10 @@ describe("npm run plan -- --json", () => {
         // Network 6 (EIPs and NATs on the IGW), cluster 8 (the Kubernetes provider on the nodes and
         // two access policies), data protection 20, delivery 9 (each gate Job on its Deployment,
         // preview Service and ConfigMap; the live Service on the active pair; the Ingress on its
-        // controller), observability 5 (the scraper after its ClusterRoleBinding; the notification
-        // policy after the mute timing and 3 contact points), platform 9 (4 add-ons and 4 charts on
-        // the nodes, the StorageClass on the EBS driver).
-        expect(deps.length).toBe(57);
+        // controller), observability 6 (the scraper after its ClusterRoleBinding; the notification
+        // policy after the mute timing and 4 contact points, the heartbeat included), platform 9 (4
+        // add-ons and 4 charts on the nodes, the StorageClass on the EBS driver).
+        expect(deps.length).toBe(58);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -243,7 +243,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 182 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 183 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -275,7 +275,7 @@ describe("exit codes and human output", () => {
             });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(201);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(203);
         // The bundle plans what the sources plan (tsx): the same document, byte for byte.
         const fromSources = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "production", "--json"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         expect(fromSources.status).toBe(0);
@@ -345,8 +345,8 @@ describe("production", () => {
             // Only staging-verified releases (or its own history) go live: staging's outputs, read through a second StackReference.
             "launchpad:delivery:Promotion": 1,
             "pulumi:pulumi:StackReference": 2,
-            // PagerDuty for pages, besides staging's e-mail and Slack.
-            "grafana:alerting/contactPoint:ContactPoint": 3,
+            // PagerDuty for pages and the Watchdog's heartbeat, besides staging's e-mail and Slack.
+            "grafana:alerting/contactPoint:ContactPoint": 4,
         });
     });
 });

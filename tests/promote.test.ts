@@ -27,8 +27,9 @@ describe("the analysis reads the alert catalogue's queries and thresholds", () =
         const config = staging();
         const alerts = alertGroups(alertContext(config)).flatMap((g) => g.alerts);
         const q = analysisQueries(config);
-        expect(q.errorRatio).toBe(alerts.find((a) => a.name === "LaunchpadHighErrorRatio")?.query);
-        expect(q.p95).toBe(alerts.find((a) => a.name === "LaunchpadHighLatencyP95")?.query);
+        // The alerts gate the same expressions by thresholds.minRequestRate; promote has its own minimum (minRequests).
+        expect(alerts.find((a) => a.name === "LaunchpadHighErrorRatio")?.query.startsWith(`(${q.errorRatio}) and on (service, color) `)).toBe(true);
+        expect(alerts.find((a) => a.name === "LaunchpadHighLatencyP95")?.query.startsWith(`${q.p95} and on (service, color) `)).toBe(true);
         expect(q.requests).toBe("sum by (service, color) (increase(http_requests_total[5m]))");
     });
 

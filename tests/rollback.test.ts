@@ -124,6 +124,7 @@ describe("npm run rollback", () => {
             "launchpad:alerting.emailAddresses[0]",
             "launchpad:alerting.slackWebhookUrl",
             "launchpad:alerting.pagerDutyIntegrationKey",
+            "launchpad:alerting.heartbeatUrl",
             "launchpad:services.api.expose.ingress.host",
             "launchpad:services.api.releases.blue.image",
             "launchpad:services.api.releases.green.image",

@@ -54,7 +54,7 @@ describe("npm run plan: secret config that would land in clear is a config error
         [
             "an unknown field beside a secret: the key's values are not echoed",
             [...SLACK_SECRET, ...PD_SECRET, "--set", "launchpad:alerting.slackWebhookURL=hunter2-field"],
-            "launchpad:alerting.slackWebhookURL: received [secret]; expected no such field (allowed: emailAddresses, slack, pagerDuty, slackWebhookUrl, pagerDutyIntegrationKey)",
+            "launchpad:alerting.slackWebhookURL: received [secret]; expected no such field (allowed: emailAddresses, slack, pagerDuty, slackWebhookUrl, pagerDutyIntegrationKey, heartbeatUrl)",
         ],
     ])("%s", async (_what, args, message) => {
         const r = await planCli([...PROD, ...args]);

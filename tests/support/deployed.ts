@@ -25,6 +25,8 @@ export const OWN_VALUES: Readonly<Record<CommittedStack, readonly string[]>> = {
         "launchpad:cluster.access[0].principalArn=arn:aws:iam::210987654321:role/launchpad-production-deploy",
         "launchpad:cluster.access[1].principalArn=arn:aws:iam::210987654321:role/launchpad-production-preview",
         "launchpad:alerting.emailAddresses[0]=platform-oncall@shop.internal",
+        // Plain text, not a secret: Grafana keeps a webhook URL in clear (config/schema.ts, SECRET_PATHS).
+        "launchpad:alerting.heartbeatUrl=https://hc-ping.com/5f2b0c1e-production",
         "launchpad:services.api.expose.ingress.host=api.shop.internal",
         "launchpad:services.api.releases.blue.image=ghcr.io/launchpad-test/api:1.4.2",
         "launchpad:services.api.releases.green.image=ghcr.io/launchpad-test/api:1.5.0",

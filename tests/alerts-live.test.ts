@@ -1,0 +1,545 @@
+/**
+ * The alert rules on a real engine: Debian's `prometheus` and `prometheus-pushgateway` on 127.0.0.1
+ * (random free ports, temporary directories), loading the production stack's rendered rule file
+ * with the test-only timings of `renderPrometheusRules` (every group evaluated each second, every
+ * `for` a few seconds). A local exporter stands in for the application (the metric names and labels
+ * of `launchpad:observability.metrics`, one target per color, the color and service attached as
+ * target labels like the scrape config's relabelling does), and the project's own pushers feed the
+ * Pushgateway: the smoke gate's push code (smoke/push.ts) and the push code of scripts/db/dump.sh and
+ * verify.sh, run for real with curl. Every assertion reads Prometheus's HTTP API.
+ *
+ * Slow (about a minute and a half) and needs both servers: it runs under CI=true (`.ci/run`), or with
+ * `npm run test:alerts`; otherwise it is skipped with a loud message.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { parseConfig } from "../config";
+import { pushgatewayValues, PUSHGATEWAY_PERSISTENCE_FILE } from "../components/observability";
+import { alertContext, alertGroups, PUSH_JOBS } from "../observability/alerts";
+import { DR_METRICS } from "../observability/catalogue";
+import { grafanaRuleGroups } from "../observability/grafana-rules";
+import { renderPrometheusRules } from "../observability/prometheus-rules";
+import { scrapeConfiguration } from "../observability/scrape-config";
+import { REPO_ROOT } from "../plan/engine";
+import { loadStackConfig } from "../plan/stack-config";
+import { pushMetrics, pushUrl, renderMetrics } from "../smoke/push";
+import type { SmokeSummary } from "../smoke/runner";
+import { freePort, IN_CI, run, which } from "./support/db-tools";
+
+/** `npm run test:alerts` sets it; CI=true runs the suite anyway. */
+const WANTED = IN_CI || process.env.LAUNCHPAD_ALERTS_TEST === "1";
+const PROMETHEUS = which("prometheus");
+const PUSHGATEWAY = which("prometheus-pushgateway");
+const CURL = which("curl");
+const PACKAGES = "prometheus prometheus-pushgateway curl";
+
+const sc = loadStackConfig({ root: REPO_ROOT, stack: "production" });
+const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+const CTX = alertContext(config);
+const GROUPS = alertGroups(CTX);
+const M = config.observability.metrics;
+const SERVICE = CTX.services[0];
+const DB = CTX.data?.databaseName ?? "app";
+const DB_INSTANCE = CTX.data?.dbInstanceIdentifier ?? "launchpad-production-db";
+/** Test-only timings: each rule evaluated every second, every non-zero `for` 5 s. */
+const TIMING = { interval: "1s", for: "5s" } as const;
+/** How long any alert may take to show up: a few scrapes, evaluations and its `for`. */
+const BOUND_MS = 45_000;
+
+// ---------------------------------------------------------------------------------------------
+// The stand-in application: cumulative counters and a histogram that grow with wall time.
+
+interface ColorState {
+    /** Requests per second. */
+    rps: number;
+    /** Share of them answered 5xx. */
+    errorShare: number;
+    /** Every request takes 2 s instead of 50 ms. */
+    slow: boolean;
+}
+
+const BUCKETS = ["0.1", "0.25", "0.5", "1", "2.5", "+Inf"] as const;
+
+/** One color's /metrics, as the application's Prometheus client would expose it. */
+class AppExporter {
+    // Busy: rate() over the rules' 5-minute windows divides by the whole window, so in the test's
+    // first seconds a color must serve hundreds per second to be above thresholds.minRequestRate.
+    readonly state: ColorState = { rps: 500, errorShare: 0, slow: false };
+    private ok = 0;
+    private failed = 0;
+    private readonly buckets = new Map<string, number>(BUCKETS.map((b) => [b, 0]));
+    private sum = 0;
+    private last = Date.now();
+    private server: Server | undefined;
+    port = 0;
+
+    async start(): Promise<void> {
+        this.port = await freePort();
+        this.server = createServer((_req, res) => {
+            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+            res.end(this.exposition());
+        });
+        await new Promise<void>((resolve) => this.server?.listen(this.port, "127.0.0.1", resolve));
+    }
+
+    async stop(): Promise<void> {
+        const server = this.server;
+        this.server = undefined;
+        if (server !== undefined) {
+            server.closeAllConnections();
+            await new Promise<void>((resolve) => server.close(() => resolve()));
+        }
+    }
+
+    private advance(): void {
+        const now = Date.now();
+        const n = (this.state.rps * (now - this.last)) / 1000;
+        this.last = now;
+        this.failed += n * this.state.errorShare;
+        this.ok += n * (1 - this.state.errorShare);
+        const latency = this.state.slow ? 2 : 0.05;
+        for (const b of BUCKETS) {
+            if (b === "+Inf" || latency <= Number(b)) this.buckets.set(b, (this.buckets.get(b) ?? 0) + n);
+        }
+        this.sum += n * latency;
+    }
+
+    private exposition(): string {
+        this.advance();
+        const h = M.requestDurationSeconds;
+        const count = this.buckets.get("+Inf") ?? 0;
+        return [
+            `# TYPE ${M.requestsTotal} counter`,
+            `${M.requestsTotal}{${M.statusLabel}="200",${M.routeLabel}="/orders"} ${this.ok}`,
+            `${M.requestsTotal}{${M.statusLabel}="500",${M.routeLabel}="/orders"} ${this.failed}`,
+            `# TYPE ${h} histogram`,
+            ...BUCKETS.map((b) => `${h}_bucket{le="${b}"} ${this.buckets.get(b) ?? 0}`),
+            `${h}_sum ${this.sum}`,
+            `${h}_count ${count}`,
+            `# TYPE ${M.dbConnectionErrorsTotal} counter`,
+            `${M.dbConnectionErrorsTotal} 0`,
+            "",
+        ].join("\n");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two servers.
+
+interface Daemon {
+    readonly port: number;
+    child: ChildProcess;
+    log: string;
+}
+
+function spawnDaemon(bin: string, args: readonly string[], port: number): Daemon {
+    const d: Daemon = { port, child: spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] }), log: "" };
+    const keep = (b: Buffer): void => {
+        d.log = (d.log + b.toString()).slice(-20_000);
+    };
+    d.child.stdout?.on("data", keep);
+    d.child.stderr?.on("data", keep);
+    return d;
+}
+
+async function stopDaemon(d: Daemon | undefined, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    if (d === undefined || d.child.exitCode !== null || d.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => d.child.once("exit", () => resolve()));
+    d.child.kill(signal);
+    await exited;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, boundMs = BOUND_MS): Promise<T> {
+    const deadline = Date.now() + boundMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+        try {
+            const v = await probe();
+            if (v !== undefined) return v;
+        } catch (e) {
+            last = e;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`timed out after ${boundMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
+}
+
+async function ready(port: number): Promise<true | undefined> {
+    const r = await fetch(`http://127.0.0.1:${port}/-/ready`);
+    return r.ok ? true : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prometheus's HTTP API.
+
+interface Alert { readonly labels: Record<string, string>; readonly state: "firing" | "pending" | "inactive"; readonly value: string }
+interface Sample { readonly metric: Record<string, string>; readonly value: [number, string] }
+
+let prometheus: Daemon | undefined;
+let pushgateway: Daemon | undefined;
+
+async function api<T>(path: string): Promise<T> {
+    const r = await fetch(`http://127.0.0.1:${prometheus?.port ?? 0}${path}`);
+    const body = (await r.json()) as { status: string; data: T; error?: string };
+    if (body.status !== "success") throw new Error(`${path}: ${body.error ?? body.status}`);
+    return body.data;
+}
+
+async function alerts(): Promise<Alert[]> {
+    return (await api<{ alerts: Alert[] }>("/api/v1/alerts")).alerts;
+}
+
+async function query(promql: string): Promise<Sample[]> {
+    const data = await api<{ resultType: string; result: Sample[] }>(`/api/v1/query?query=${encodeURIComponent(promql)}`);
+    return data.result;
+}
+
+const firing = (list: readonly Alert[], name: string, labels: Record<string, string> = {}): Alert[] =>
+    list.filter((a) => a.state === "firing" && a.labels.alertname === name && Object.entries(labels).every(([k, v]) => a.labels[k] === v));
+
+/**
+ * Alerts firing, the Watchdog left out. Pending ones are not counted: on a loaded CI machine one
+ * slow scrape may make an alert pending for a second, never for its whole `for`.
+ */
+const raised = (list: readonly Alert[]): string[] => list.filter((a) => a.state === "firing" && a.labels.alertname !== "LaunchpadWatchdog").map((a) => `${a.labels.alertname}${JSON.stringify(a.labels)}`);
+
+async function waitFiring(name: string, labels: Record<string, string> = {}): Promise<Alert[]> {
+    return waitFor(`${name} ${JSON.stringify(labels)} firing`, async () => {
+        const f = firing(await alerts(), name, labels);
+        return f.length > 0 ? f : undefined;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The project's pushers.
+
+function summary(verdict: "pass" | "fail"): SmokeSummary {
+    const failures = verdict === "pass" ? 0 : 40;
+    return {
+        verdict,
+        reasons: verdict === "pass" ? [] : ["error rate 40% above the 1% budget"],
+        target: "http://api-green.launchpad.svc.cluster.local:8080",
+        warmup: { requests: 5, failures: 0 },
+        load: null,
+        checks: [],
+        requests: 100,
+        failures,
+        errorRate: failures / 100,
+        failuresByKind: verdict === "pass" ? {} : { "unexpected-status": failures },
+        failureCauses: {},
+        statusHistogram: verdict === "pass" ? { "200": 100 } : { "200": 60, "503": 40 },
+        latencyMs: { p50: 12, p95: 40, p99: 80 },
+        elapsedMs: 2_000,
+    };
+}
+
+/** The smoke runner's push, as the gate Job makes it after a run against `color`. */
+async function pushGate(color: string, verdict: "pass" | "fail"): Promise<void> {
+    const error = await pushMetrics(pushUrl(`http://127.0.0.1:${pushgateway?.port ?? 0}`, SERVICE, color), renderMetrics(summary(verdict), Date.now() / 1000));
+    expect(error).toBeUndefined();
+}
+
+let dir = "";
+/** A PATH whose `aws` accepts every upload: the dump's S3 side is tests/db-scripts.test.ts's business. */
+let fakeBin = "";
+const SCRIPTS = join(REPO_ROOT, "scripts", "db");
+
+function scriptEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+    return { PATH: `${fakeBin}:/usr/bin:/bin`, HOME: dir, PUSHGATEWAY_URL: `http://127.0.0.1:${pushgateway?.port ?? 0}`, ...extra };
+}
+
+/** dump.sh's upload phase after a dump of today: every tier uploaded, its success pushed. */
+async function dumpSucceeds(): Promise<void> {
+    const work = mkdtempSync(join(dir, "dump-"));
+    writeFileSync(join(work, "app.sql.gz"), "dump");
+    writeFileSync(join(work, "app.sql.gz.sha256"), "0".repeat(64));
+    const day = new Date().toISOString().slice(0, 10);
+    writeFileSync(join(work, "backup.env"), `BACKUP_FILE=app.sql.gz\nBACKUP_DB=${DB}\nBACKUP_DAY=${day}\nBACKUP_TIERS=daily\nBACKUP_START=${Math.floor(Date.now() / 1000) - 30}\n`);
+    const r = await run("bash", [join(SCRIPTS, "dump.sh"), "upload"], { env: scriptEnv({ BACKUP_BUCKET: "b", AWS_REGION: "us-east-1", WORK_DIR: work }) });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(r.stdout).toContain("pushed metrics for tiers: daily");
+}
+
+/** dump.sh's upload phase failing (no dump in WORK_DIR): its exit trap POSTs the failure. */
+async function dumpFails(): Promise<void> {
+    const work = mkdtempSync(join(dir, "dump-"));
+    const r = await run("bash", [join(SCRIPTS, "dump.sh"), "upload"], { env: scriptEnv({ BACKUP_BUCKET: "b", AWS_REGION: "us-east-1", WORK_DIR: work, DB_NAME: DB }) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no dump in WORK_DIR");
+}
+
+/** verify.sh's report phase after a passed restore: the success pushed. */
+async function verifySucceeds(): Promise<void> {
+    const work = mkdtempSync(join(dir, "verify-"));
+    writeFileSync(join(work, "verify.env"), `VERIFY_KEY=daily/${DB}/x.sql.gz\nVERIFY_START=${Math.floor(Date.now() / 1000) - 120}\nVERIFY_RESTORE_SECONDS=90\nVERIFY_VERDICT=ok\n`);
+    const r = await run("bash", [join(SCRIPTS, "verify.sh"), "report"], { env: scriptEnv({ DB_NAME: DB, WORK_DIR: work }) });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+}
+
+/** verify.sh's report phase with no restore behind it: a failed check, its failure POSTed. */
+async function verifyFails(): Promise<void> {
+    const work = mkdtempSync(join(dir, "verify-"));
+    const r = await run("bash", [join(SCRIPTS, "verify.sh"), "report"], { env: scriptEnv({ DB_NAME: DB, WORK_DIR: work }) });
+    expect(r.code).toBe(1);
+}
+
+/**
+ * scripts/db/dr-metrics.sh's push of a healthy database, through its real push code (lib.sh's
+ * `push_metrics`, the same grouping path): the AWS reads it makes are tests/dr-metrics.test.ts's
+ * business. Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill
+ * passed in 20 min yesterday.
+ */
+async function drMetricsHealthy(): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    const gib = 2 ** 30;
+    const body = [
+        `${DR_METRICS.latestRestorable} ${now - 60}`,
+        `${DR_METRICS.drLatestRestorable} ${now - 300}`,
+        `${DR_METRICS.allocatedStorage} ${100 * gib}`,
+        `${DR_METRICS.freeStorage} ${50 * gib}`,
+        `${DR_METRICS.drillLastRunSuccess} 1`,
+        `${DR_METRICS.drillDuration} 1200`,
+        `${DR_METRICS.drillLastCompletionTimestamp} ${now - 86_400}`,
+    ].join("\n");
+    const script = `set -euo pipefail; PROG=dr-metrics; source ${JSON.stringify(join(SCRIPTS, "lib.sh"))}; push_metrics "job/${PUSH_JOBS.dr}/db_instance/${DB_INSTANCE}" <<<"$BODY"`;
+    const r = await run("bash", ["-c", script], { env: scriptEnv({ BODY: `${body}\n` }) });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+}
+
+/** The Pushgateway's groups, as its own API lists them (labels and every metric's samples). */
+async function pushedGroups(): Promise<unknown> {
+    const r = await fetch(`http://127.0.0.1:${pushgateway?.port ?? 0}/api/v1/metrics`);
+    const body = (await r.json()) as { data: { labels: Record<string, string>; [metric: string]: unknown }[] };
+    return body.data
+        .map((g) => Object.fromEntries(Object.entries(g).filter(([k]) => k !== "push_time_seconds" && k !== "push_failure_time_seconds")))
+        .sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const exporters = { blue: new AppExporter(), green: new AppExporter() };
+let promConfigPath = "";
+let pushgatewayArgs: string[] = [];
+
+/** The Pushgateway scrape job of the project's own scrape configuration (honor_labels included). */
+function projectPushgatewayJob(): Record<string, unknown> {
+    const jobs = (parse(scrapeConfiguration("launchpad", M)) as { scrape_configs: Record<string, unknown>[] }).scrape_configs;
+    const job = jobs.find((j) => j.job_name === "pushgateway");
+    if (job === undefined) throw new Error("the scrape configuration has no pushgateway job");
+    return job;
+}
+
+function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = []): string {
+    const pg = projectPushgatewayJob();
+    return stringify({
+        global: { scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "1s" },
+        rule_files: [join(dir, "rules.yml")],
+        scrape_configs: [
+            {
+                // The scrape configuration's kubernetes-pods job attaches these from the pods' labels.
+                job_name: "kubernetes-pods",
+                static_configs: (["blue", "green"] as const).map((color) => ({
+                    targets: [`127.0.0.1:${exporters[color].port}`],
+                    labels: { [M.serviceLabel]: SERVICE, [M.colorLabel]: color },
+                })),
+            },
+            { job_name: pg.job_name, honor_labels: pg.honor_labels, static_configs: [{ targets: [`127.0.0.1:${pushgateway?.port ?? 0}`] }] },
+            ...extraJobs,
+        ],
+    }, { lineWidth: 0 });
+}
+
+function startPushgateway(port: number): Daemon {
+    return spawnDaemon(PUSHGATEWAY ?? "prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`, ...pushgatewayArgs], port);
+}
+
+const missing = [["prometheus", PROMETHEUS], ["prometheus-pushgateway", PUSHGATEWAY], ["curl", CURL]].filter(([, p]) => p === undefined).map(([n]) => n as string);
+
+function skipLoudly(): boolean {
+    if (WANTED) return false;
+    const bar = "!".repeat(100);
+    console.warn(`\n${bar}\n*** alerts on a live Prometheus: SKIPPING tests/alerts-live.test.ts (slow: real Prometheus and Pushgateway).\n` +
+        `Run it with: npm run test:alerts   (needs apt-get install -y ${PACKAGES}; CI=true always runs it)\n${bar}\n`);
+    return true;
+}
+
+describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () => {
+    beforeAll(async () => {
+        if (missing.length > 0) return;
+        dir = mkdtempSync(join(tmpdir(), "launchpad-alerts-live-"));
+        fakeBin = join(dir, "bin");
+        mkdirSync(fakeBin);
+        writeFileSync(join(fakeBin, "aws"), "#!/bin/sh\nexit 0\n");
+        chmodSync(join(fakeBin, "aws"), 0o755);
+        writeFileSync(join(dir, "rules.yml"), renderPrometheusRules(GROUPS, "production", { testTiming: TIMING }));
+
+        // The chart's own arguments, the persistence file moved from the volume to the temp dir.
+        const values = pushgatewayValues(false) as { extraArgs: string[] };
+        pushgatewayArgs = values.extraArgs.map((a) => a.replace(PUSHGATEWAY_PERSISTENCE_FILE, join(dir, "pushgateway.data")));
+        pushgateway = startPushgateway(await freePort());
+        await waitFor("the Pushgateway to be ready", () => ready(pushgateway?.port ?? 0), 20_000);
+        // Every push job has pushed a success before Prometheus starts, as on a healthy stack (pushed
+        // later, the staleness alerts would rightly fire in the meantime).
+        await pushGate("blue", "pass");
+        await pushGate("green", "pass");
+        await dumpSucceeds();
+        await verifySucceeds();
+        await drMetricsHealthy();
+        await exporters.blue.start();
+        await exporters.green.start();
+        promConfigPath = join(dir, "prometheus.yml");
+        writeFileSync(promConfigPath, prometheusConfig());
+        const port = await freePort();
+        prometheus = spawnDaemon(PROMETHEUS ?? "prometheus", [
+            `--config.file=${promConfigPath}`,
+            `--storage.tsdb.path=${join(dir, "tsdb")}`,
+            `--web.listen-address=127.0.0.1:${port}`,
+            "--web.enable-lifecycle",
+        ], port);
+        await waitFor("Prometheus to be ready", () => ready(port), 30_000);
+    }, 90_000);
+
+    afterAll(async () => {
+        await stopDaemon(prometheus);
+        await stopDaemon(pushgateway);
+        await exporters.blue.stop();
+        await exporters.green.stop();
+        if (dir !== "") rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("has the programs it needs", () => {
+        expect(missing, `install them: apt-get install -y ${PACKAGES}`).toEqual([]);
+    });
+
+    it("healthy: nothing fires but the Watchdog, over 10 evaluations", async () => {
+        // Both colors scraped and every pushed group in, then long enough for any `for` to pass.
+        await waitFor("every target up", async () => {
+            const up = await query("up");
+            return up.length === 3 && up.every((s) => s.value[1] === "1") ? true : undefined;
+        });
+        await waitFor("every push job's group scraped", async () => {
+            const jobs = new Set((await query("push_time_seconds")).map((s) => s.metric.job));
+            return [PUSH_JOBS.smoke, PUSH_JOBS.backup, PUSH_JOBS.verify].every((j) => jobs.has(j)) ? true : undefined;
+        });
+        await waitFiring("LaunchpadWatchdog");
+        // Rules run from Prometheus's first second, scrapes only once discovery hands over the targets
+        // (up to 5 s, discovery/manager.go's update throttle): the staleness alerts rightly fire for
+        // that gap with a 5 s `for`. Healthy means they resolve, then nothing fires.
+        await waitFor("the start-up gap's alerts to resolve", async () => (raised(await alerts()).length === 0 ? true : undefined), 20_000);
+        for (let i = 0; i < 10; i++) {
+            expect(raised(await alerts())).toEqual([]);
+            await new Promise((r) => setTimeout(r, 1_000));
+        }
+    }, 120_000);
+
+    it("the Grafana rule groups' PromQL parses on Prometheus and returns the expected series", async () => {
+        const rules = grafanaRuleGroups(GROUPS, { stack: "production", folderUid: "f", prometheusUid: "p", panelOf: () => undefined, heartbeat: true })
+            .flatMap((g) => g.rules as { name: string; datas: { refId: string; model: string }[] }[]);
+        expect(rules.map((r) => r.name).sort()).toEqual(GROUPS.flatMap((g) => g.alerts.map((a) => a.name)).sort());
+        const results: Record<string, Record<string, string>[]> = {};
+        for (const r of rules) {
+            const model = JSON.parse(r.datas[0].model) as { expr: string };
+            results[r.name] = (await query(model.expr)).map((s) => s.metric).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+        }
+        expect(results.LaunchpadWatchdog).toEqual([{}]);
+        expect(results.LaunchpadHighErrorRatio).toEqual([{ color: "blue", service: SERVICE }, { color: "green", service: SERVICE }]);
+        expect(results.LaunchpadHighLatencyP95).toEqual([{ color: "blue", service: SERVICE }, { color: "green", service: SERVICE }]);
+        expect(results.LaunchpadSmokeGateFailed).toEqual([{ color: "blue", service: SERVICE }, { color: "green", service: SERVICE }]);
+        expect(results.LaunchpadBackupStale).toEqual([{ database: DB }]);
+        expect(results.LaunchpadBackupFailed).toEqual([{ database: DB }]);
+        expect(results.LaunchpadRestoreVerifyStale).toEqual([{ database: DB }]);
+        expect(results.LaunchpadRestoreVerifyFailed).toEqual([{ database: DB }]);
+        expect(results.LaunchpadRestoreSlowerThanRto).toEqual([{ database: DB }]);
+        expect(results.LaunchpadDatabaseConnectionFailures).toEqual([{ service: SERVICE }]);
+        // Nothing down, nothing absent, nothing renamed: the meta alerts' queries are empty.
+        for (const name of ["LaunchpadTargetDown", "LaunchpadRequestMetricAbsent", "LaunchpadPushJobAbsent", "LaunchpadPushedJobRenamed"]) {
+            expect({ name, series: results[name] }).toEqual({ name, series: [] });
+        }
+    });
+
+    // Kubernetes stops a pod with SIGTERM: the Pushgateway's DiskMetricStore.Shutdown drains its write
+    // queue and persists (prometheus/pushgateway storage/diskmetricstore.go); it also persists every
+    // --persistence.interval, which bounds what a SIGKILL loses (1 minute with the chart's values).
+    it("a Pushgateway restart: no alert, and every pushed group still there", async () => {
+        const before = await pushedGroups();
+        await stopDaemon(pushgateway);
+        pushgateway = startPushgateway(pushgateway?.port ?? 0);
+        await waitFor("the restarted Pushgateway", () => ready(pushgateway?.port ?? 0), 20_000);
+        expect(await pushedGroups()).toEqual(before);
+        await waitFor("the restarted Pushgateway scraped", async () => ((await query('up{job="pushgateway"}'))[0]?.value[1] === "1" ? true : undefined));
+        // The push alerts' `for` (5 s here) passed several times over: any of them would be firing.
+        for (let i = 0; i < 10; i++) {
+            expect((await alerts()).filter((a) => a.state === "firing").map((a) => a.labels.alertname)).toEqual(["LaunchpadWatchdog"]);
+            await new Promise((r) => setTimeout(r, 1_000));
+        }
+    }, 60_000);
+
+    it("5xx over the threshold on green: the error alert for green only", async () => {
+        exporters.green.state.errorShare = 0.5;
+        await waitFiring("LaunchpadHighErrorRatio", { color: "green" });
+        expect(firing(await alerts(), "LaunchpadHighErrorRatio", { color: "blue" })).toEqual([]);
+        exporters.green.state.errorShare = 0;
+    }, 60_000);
+
+    it("p95 over the threshold on blue: the latency alert", async () => {
+        exporters.blue.state.slow = true;
+        const [a] = await waitFiring("LaunchpadHighLatencyP95", { color: "blue" });
+        expect(Number(a.value)).toBeGreaterThan(config.observability.thresholds.latencyP95Seconds);
+        exporters.blue.state.slow = false;
+    }, 60_000);
+
+    it("a failed gate, a failed dump and a failed restore check: their alerts", async () => {
+        await pushGate("green", "fail");
+        await dumpFails();
+        await verifyFails();
+        await waitFiring("LaunchpadSmokeGateFailed", { service: SERVICE, color: "green" });
+        await waitFiring("LaunchpadBackupFailed", { database: DB });
+        await waitFiring("LaunchpadRestoreVerifyFailed", { database: DB });
+        const list = await alerts();
+        expect(firing(list, "LaunchpadSmokeGateFailed", { color: "blue" })).toEqual([]);
+        // A failure POSTs beside the last success: the staleness alerts stay silent.
+        expect(firing(list, "LaunchpadBackupStale")).toEqual([]);
+        expect(firing(list, "LaunchpadRestoreVerifyStale")).toEqual([]);
+    }, 60_000);
+
+    it("a Pushgateway restart keeps the failures: their alerts still fire, no staleness alert", async () => {
+        const before = await pushedGroups();
+        await stopDaemon(pushgateway);
+        pushgateway = startPushgateway(pushgateway?.port ?? 0);
+        await waitFor("the restarted Pushgateway", () => ready(pushgateway?.port ?? 0), 20_000);
+        expect(await pushedGroups()).toEqual(before);
+        await waitFor("the restarted Pushgateway scraped", async () => ((await query('up{job="pushgateway"}'))[0]?.value[1] === "1" ? true : undefined));
+        await new Promise((r) => setTimeout(r, 8_000));
+        const list = await alerts();
+        expect(firing(list, "LaunchpadSmokeGateFailed", { color: "green" })).toHaveLength(1);
+        expect(firing(list, "LaunchpadBackupFailed", { database: DB })).toHaveLength(1);
+        expect(firing(list, "LaunchpadRestoreVerifyFailed", { database: DB })).toHaveLength(1);
+        for (const name of ["LaunchpadBackupStale", "LaunchpadRestoreVerifyStale", "LaunchpadPushJobAbsent", "LaunchpadTargetDown"]) {
+            expect({ name, firing: firing(list, name) }).toEqual({ name, firing: [] });
+        }
+    }, 60_000);
+
+    it("a killed exporter: target down for its scrape job", async () => {
+        await exporters.green.stop();
+        const [a] = await waitFiring("LaunchpadTargetDown", { job: "kubernetes-pods" });
+        expect(Number(a.value)).toBe(1);
+    }, 60_000);
+
+    it("a Pushgateway scraped without honor_labels: the renamed-job alert", async () => {
+        // An annotation-based pod job of an existing Prometheus, which keeps its own job label.
+        writeFileSync(promConfigPath, prometheusConfig([{ job_name: "annotated-pods", static_configs: [{ targets: [`127.0.0.1:${pushgateway?.port ?? 0}`] }] }]));
+        const reload = await fetch(`http://127.0.0.1:${prometheus?.port ?? 0}/-/reload`, { method: "POST" });
+        expect(reload.status).toBe(200);
+        const renamed = await waitFiring("LaunchpadPushedJobRenamed");
+        expect(renamed.map((a) => a.labels.exported_job).sort()).toEqual([PUSH_JOBS.backup, PUSH_JOBS.verify, PUSH_JOBS.smoke, PUSH_JOBS.dr].sort());
+    }, 60_000);
+
+    it("the Watchdog fires throughout", async () => {
+        expect(firing(await alerts(), "LaunchpadWatchdog")).toHaveLength(1);
+    });
+});
