@@ -184,7 +184,8 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
         const provides = clusterProvides(args.config);
         super(CLUSTER_TYPE, name, { provides }, opts);
         this.provides = provides;
-        const eks = this.createEks(name, args, args.config);
+        const { apiReady, nodeGroup, ...parts } = this.createEks(name, args, args.config);
+        this.nodeGroup = nodeGroup;
         ({
             kubeconfig: this.kubeconfig,
             clusterName: this.clusterName,
@@ -194,29 +195,16 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             oidcIssuerUrl: this.oidcIssuerUrl,
             nodeRoleArn: this.nodeRoleArn,
             clusterSecurityGroupId: this.clusterSecurityGroupId,
-            nodeGroup: this.nodeGroup,
-        } = eks);
+        } = parts);
         ({ provider: this.provider, namespace: this.namespace } = kubernetesTarget(this, name, {
-            kubeconfig: eks.kubeconfig,
-            clusterIdentifier: eks.clusterArn,
-            apiReady: eks.apiReady,
+            kubeconfig: parts.kubeconfig,
+            clusterIdentifier: parts.clusterArn,
+            apiReady,
             namespace: args.config.namespace,
             // The AWS Load Balancer Controller runs here (components/platform.ts).
             albReadinessGates: true,
         }));
-
-        this.registerOutputs({
-            provides,
-            namespace: this.namespace,
-            kubeconfig: this.kubeconfig,
-            clusterName: this.clusterName,
-            clusterArn: this.clusterArn,
-            endpoint: this.endpoint,
-            oidcProviderArn: this.oidcProviderArn,
-            oidcIssuerUrl: this.oidcIssuerUrl,
-            nodeRoleArn: this.nodeRoleArn,
-            clusterSecurityGroupId: this.clusterSecurityGroupId,
-        });
+        this.registerOutputs({ provides, namespace: this.namespace, ...parts });
     }
 
     private createEks(name: string, args: EksClusterArgs, config: EksClusterConfig): EksParts {

@@ -84,22 +84,8 @@ async function build(script, bundle, inputsFile) {
     const esbuild = require("esbuild");
     const started = Date.now();
     // The same options as smoke/bundle.ts's buildRunner, so the inlined text is the same bytes.
-    const runner = await esbuild.build({
-        absWorkingDir: ROOT,
-        entryPoints: ["smoke/cli.ts"],
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        format: "cjs",
-        write: false,
-        outfile: "runner.cjs",
-        sourcemap: false,
-        legalComments: "none",
-        charset: "utf8",
-        logLevel: "silent",
-        metafile: true,
-        banner: { js: "// Launchpad smoke runner, bundled from smoke/cli.ts by smoke/bundle.ts. Do not edit: edit smoke/ and plan again." },
-    });
+    // The options smoke/bundle.ts's buildRunner uses (one file for both), so the inlined text is the same bytes.
+    const runner = await esbuild.build({ ...require("../smoke/runner-build.json"), absWorkingDir: ROOT, write: false, metafile: true });
     const program = await esbuild.build({
         absWorkingDir: ROOT,
         entryPoints: [`scripts/${script}.ts`],
@@ -117,7 +103,7 @@ async function build(script, bundle, inputsFile) {
         plugins: [ownDirname],
     });
     // The recipe is an input too: this file, the compiler options it reads, and esbuild's version.
-    const recipe = ["scripts/compiled.cjs", "tsconfig.json", "node_modules/esbuild/package.json"];
+    const recipe = ["scripts/compiled.cjs", "smoke/runner-build.json", "tsconfig.json", "node_modules/esbuild/package.json"];
     const inputs = [...new Set([...recipe, ...Object.keys(runner.metafile.inputs), ...Object.keys(program.metafile.inputs)])].sort();
     // Written aside and renamed: two plans started at once never load a half-written bundle.
     writeAtomically(bundle, program.outputFiles[0].contents);

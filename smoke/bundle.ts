@@ -8,9 +8,11 @@
  * change only when the runner does.
  */
 import * as path from "node:path";
+import type { BuildOptions } from "esbuild";
+import RUNNER_BUILD from "./runner-build.json";
 
 /** The file name of the bundle inside the ConfigMap and the gate pod's mount. */
-export const RUNNER_FILE = "runner.cjs";
+export const RUNNER_FILE = RUNNER_BUILD.outfile;
 
 /** The repository root: esbuild's working directory, so the paths in the bundle's comments are relative. */
 const ROOT = path.resolve(__dirname, "..");
@@ -35,21 +37,8 @@ export function buildRunner(): string {
     // Loaded here, not at the top: a precompiled plan has the runner inlined and never starts esbuild.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { buildSync } = require("esbuild") as typeof import("esbuild");
-    const result = buildSync({
-        absWorkingDir: ROOT,
-        entryPoints: ["smoke/cli.ts"],
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        format: "cjs",
-        write: false,
-        outfile: RUNNER_FILE,
-        sourcemap: false,
-        legalComments: "none",
-        charset: "utf8",
-        logLevel: "silent",
-        banner: { js: "// Launchpad smoke runner, bundled from smoke/cli.ts by smoke/bundle.ts. Do not edit: edit smoke/ and plan again." },
-    });
+    // The options live in runner-build.json, which scripts/compiled.cjs reads too: the same bytes either way.
+    const result = buildSync({ ...(RUNNER_BUILD as BuildOptions), absWorkingDir: ROOT, write: false });
     if (result.errors.length > 0 || result.outputFiles.length !== 1) {
         throw new Error(`bundling the smoke runner failed: ${result.errors.map((e) => e.text).join("; ")}`);
     }
