@@ -11,7 +11,9 @@
  * count (live through the Kubernetes API with the stack's `kubeconfig` output, scripts/readiness.ts;
  * from the state with a warning when the cluster cannot be read); and that its release supports the
  * schema version the stack's record says the database is at (the compatibility rule of
- * components/migrations.ts). A refusal names what failed and the fix. `--dry-run` prints the switch
+ * components/migrations.ts); and that the policy pack's mandatory policies pass on the offline plan
+ * of the stack file with the switch applied (the targeted update runs the pack again). A refusal
+ * names what failed and the fix. `--dry-run` prints the switch
  * and the targeted list and changes nothing.
  *
  * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a name the stack does not
@@ -76,6 +78,29 @@ export interface RollbackDeps {
      * @default - `kubernetesReader` (`@kubernetes/client-node`)
      */
     deploymentReader?: (kubeconfig: string) => DeploymentReader;
+    /**
+     * The mandatory policy violations of the stack as it will be after the switch, checked before
+     * any config is written.
+     * @default - `switchedPlanViolations`: the offline plan of the stack file with the switch set, evaluated by the policy pack
+     */
+    policyCheck?: (stackName: string, moving: readonly ServiceConfig[], target: Color) => Promise<string[]>;
+}
+
+/**
+ * The policy pack's mandatory violations on the offline plan of `Pulumi.<stack>.yaml` with the
+ * switch applied (each moving service's `activeColor` set to `target`): the same pack the targeted
+ * update runs, judged before anything moves. A stack without a stack file here is checked by the
+ * update alone.
+ */
+export async function switchedPlanViolations(stackName: string, moving: readonly ServiceConfig[], target: Color): Promise<string[]> {
+    if (!fs.existsSync(path.join(REPO_ROOT, `Pulumi.${stackName}.yaml`))) {
+        return [];
+    }
+    // Loaded only here: the plan engine and the pack are not needed to refuse bad arguments.
+    const { runPlan } = await import("../plan/engine");
+    const { evaluatePlan } = await import("../policies/evaluate");
+    const plan = await runPlan({ stack: stackName, sets: moving.map((s) => `launchpad:services.${s.name}.activeColor=${target}`) });
+    return (await evaluatePlan(plan)).filter((v) => v.level === "mandatory").map((v) => `[mandatory] ${v.policy} ${v.urn}: ${v.message}`);
 }
 
 
@@ -253,6 +278,10 @@ export async function prepareSwitch(flags: SwitchFlags, deps: RollbackDeps): Pro
     const warnings = readiness.warnings.map((w) => `${w}\n`);
     if (problems.length > 0) {
         return failed(1, `${warnings.join("")}refused before any change: the ${target} color cannot take traffic\n${problems.map((p) => `  - ${p}\n`).join("")}`);
+    }
+    const violations = await (deps.policyCheck ?? switchedPlanViolations)(flags.stack, moving, target);
+    if (violations.length > 0) {
+        return failed(1, `${warnings.join("")}refused before any change: the policy pack refuses the stack with ${moving.map((s) => s.name).join(", ")} on ${target} (fix the stack, or run npm run plan -- --stack ${flags.stack} --policy to see it)\n${violations.map((v) => `  - ${v}\n`).join("")}`);
     }
     return {
         stackName: flags.stack,

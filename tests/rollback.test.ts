@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
 import { ANNOTATIONS } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
-import { rollback, type RollbackStack, type StateResource } from "../scripts/rollback";
+import type { ServiceConfig } from "../config";
+import { rollback, switchedPlanViolations, type RollbackStack, type StateResource } from "../scripts/rollback";
 import { OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
@@ -154,6 +155,34 @@ describe("npm run rollback: preconditions, checked before any config is written"
                 'run `pulumi up --stack staging` so the gate tests api\'s blue release ("ghcr.io/launchpad-test/api:1.4.2"), or roll back to a color whose gate passed\n',
         });
         expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("refuses a switch the policy pack refuses, before any config write, naming each mandatory violation", async () => {
+        const fake = await fakeStack("staging");
+        const seen: string[] = [];
+        const r = await rollback(["--stack", "staging"], {
+            selectStack: () => Promise.resolve(fake.stack),
+            policyCheck: (stack, moving, target) => {
+                seen.push(`${stack}: ${moving.map((s) => s.name).join(",")} -> ${target}`);
+                return Promise.resolve(["[mandatory] deployability-ingress-controller urn:x: no controller serves IngressClass alb"]);
+            },
+        });
+        expect(seen).toEqual(["staging: api -> blue"]);
+        expect(r).toEqual({
+            code: 1,
+            stdout: "",
+            stderr: "refused before any change: the policy pack refuses the stack with api on blue (fix the stack, or run npm run plan -- --stack staging --policy to see it)\n" +
+                "  - [mandatory] deployability-ingress-controller urn:x: no controller serves IngressClass alb\n",
+        });
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("the default policy check plans the stack file with the switch applied: the committed stacks pass either way", async () => {
+        const api = { name: "api" };
+        expect(await switchedPlanViolations("staging", [api as ServiceConfig], "blue")).toEqual([]);
+        expect(await switchedPlanViolations("production", [api as ServiceConfig], "green")).toEqual([]);
+        // No stack file here: the targeted update's own policy run is the check.
+        expect(await switchedPlanViolations("qa", [api as ServiceConfig], "green")).toEqual([]);
     });
 
     it("refuses a target color whose release in config never had a gate in the state (the image changed, no pulumi up since)", async () => {
