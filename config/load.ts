@@ -9,6 +9,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { ConfigError } from "./errors";
 import { parseConfig, type LaunchpadConfig } from "./parse";
 import { OBJECT_KEYS } from "./schema";
+import { stackFileSecretPaths } from "./stack-file";
 
 /**
  * Provider namespaces whose every key reaches the schema: Launchpad's AWS and Grafana providers are
@@ -110,7 +111,8 @@ export function loadConfig(opts: { /** Log the ignored keys. @default true */ re
         stack: pulumi.getStack(),
         values,
         secretKeys,
-        secretPaths: offlinePlan ? offlineSecretPaths : undefined,
+        // A real run reads the per-leaf marks from the stack file the CLI read (config/stack-file.ts).
+        secretPaths: offlinePlan ? offlineSecretPaths : stackFileSecretPaths(process.cwd(), pulumi.getProject(), pulumi.getStack(), secretKeys),
         offlinePlan,
         // The Grafana provider falls back to GRAFANA_AUTH in this process's environment; the offline plan reads none.
         env: offlinePlan ? {} : { GRAFANA_AUTH: process.env.GRAFANA_AUTH },
