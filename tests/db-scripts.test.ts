@@ -426,6 +426,27 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect(calls()).toEqual(["s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz.sha256"]);
     });
 
+    it("verify.sh: SIGTERM during the download: one error line at once, exit 143, the AWS CLI stopped", async () => {
+        const bin = join(tmp, "download-sigterm");
+        mkdirSync(bin);
+        const pidFile = join(bin, "aws.pid");
+        // Lists one complete dump, then hangs on the download as a stalled transfer would.
+        writeFileSync(join(bin, "aws"), [
+            "#!/bin/sh",
+            `case "$*" in *list-objects-v2*) printf 'daily/shop/shop-1.sql.gz\\tdaily/shop/shop-1.sql.gz.sha256\\n'; exit 0;; esac`,
+            `echo $$ >"${pidFile}"`,
+            "exec sleep 60",
+            "",
+        ].join("\n"), { mode: 0o755 });
+        const workDir = join(tmp, "download-sigterm-work");
+        mkdirSync(workDir);
+        const env = { PATH: `${bin}:/usr/bin:/bin`, BACKUP_BUCKET: "b", AWS_REGION: "us-east-1", DB_NAME: "shop", WORK_DIR: workDir };
+        const r = await runScript(VERIFY_SH, ["fetch"], env, tmp, { signalWhen: () => existsSync(pidFile) });
+        expect([r.code, r.stderr, verdict(r).reason]).toEqual([143, "verify.sh: interrupted: stopped by SIGTERM\n", "interrupted"]);
+        expect(r.ms).toBeLessThan(10_000);
+        expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
+    });
+
     it.skipIf(skipForMissing("push after upload (curl)", missingTools(tools, ["curl"])))("a Pushgateway outage after a complete upload is a warning and exit 0: no retry uploads a second dump", async () => {
         const { env, calls } = await uploadFixture("push-down", undefined);
         const r = await runScript(DUMP_SH, ["upload"], { ...env, PUSHGATEWAY_URL: "http://127.0.0.1:9" }, tmp);

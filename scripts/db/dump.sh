@@ -275,18 +275,6 @@ phase_dump() {
     printf 'dumped %s (%s bytes compressed)\n' "$file" "$(wc -c <"$WORK_DIR/$file" | tr -d ' ')"
 }
 
-# One AWS CLI call in the background, waited for: bash runs a signal's trap only once a foreground
-# command has ended, so an upload in the foreground would hold SIGTERM (and its error line) until it
-# finished or the pod was killed. The exit trap stops the call.
-aws_interruptible() {
-    local status=0
-    aws_cli_exec "$@" &
-    aws_pid=$!
-    wait "$aws_pid" || status=$?
-    aws_pid=""
-    return "$status"
-}
-
 phase_upload() {
     require_env BACKUP_BUCKET AWS_REGION WORK_DIR
     [[ -f $WORK_DIR/$META ]] || die "no dump in WORK_DIR '$WORK_DIR': run the dump phase first"

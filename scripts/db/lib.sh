@@ -105,6 +105,28 @@ aws_cli_exec() {
     exec aws ${endpoint[@]+"${endpoint[@]}"} --cli-connect-timeout 15 --cli-read-timeout 60 --region "$AWS_REGION" "$@"
 }
 
+# One AWS CLI call in the background, waited for: bash runs a signal's trap only once a foreground
+# command has ended, so a transfer in the foreground would hold SIGTERM (and its error line) until it
+# finished or the pod was killed. The caller's exit trap stops it (stop_aws).
+aws_pid=""
+aws_interruptible() {
+    local status=0
+    aws_cli_exec "$@" &
+    aws_pid=$!
+    wait "$aws_pid" || status=$?
+    aws_pid=""
+    return "$status"
+}
+
+# Stops the AWS CLI call aws_interruptible is waiting for, if any: for exit traps.
+stop_aws() {
+    if [[ -n $aws_pid ]]; then
+        kill "$aws_pid" 2>/dev/null || true
+        wait "$aws_pid" 2>/dev/null || true
+        aws_pid=""
+    fi
+}
+
 # PUTs the Prometheus text exposition on stdin to $PUSHGATEWAY_URL/metrics/<grouping path>.
 # The labels live in the grouping path only: the Pushgateway rejects bodies that repeat them.
 # PUT replaces the whole group, so a later push never leaves a stale metric beside a fresh one.

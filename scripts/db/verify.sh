@@ -167,9 +167,9 @@ phase_fetch() {
         fail checksum_missing "s3://$BACKUP_BUCKET/$result_key.sha256 is missing, so the upload did not finish, and no older dump under s3://$BACKUP_BUCKET/$prefix is complete"
     fi
 
-    aws_cli s3 cp --only-show-errors "s3://$BACKUP_BUCKET/$result_key" "$WORK_DIR/$DUMP" 2>"$error_log" ||
+    aws_interruptible s3 cp --only-show-errors "s3://$BACKUP_BUCKET/$result_key" "$WORK_DIR/$DUMP" 2>"$error_log" ||
         fail download_failed "downloading s3://$BACKUP_BUCKET/$result_key failed$(last_error)"
-    aws_cli s3 cp --only-show-errors "s3://$BACKUP_BUCKET/$result_key.sha256" "$WORK_DIR/$DUMP.sha256" 2>"$error_log" ||
+    aws_interruptible s3 cp --only-show-errors "s3://$BACKUP_BUCKET/$result_key.sha256" "$WORK_DIR/$DUMP.sha256" 2>"$error_log" ||
         fail checksum_missing "s3://$BACKUP_BUCKET/$result_key.sha256 is missing or unreadable, so the upload did not finish$(last_error)"
     save_meta
 }
@@ -498,6 +498,7 @@ cleanup_dirs+=("$error_log")
 cleanup() {
     local status=$?
     trap - ERR
+    stop_aws
     stop_server
     reap_background
     # After the server is down (a signal's exit stays prompt); `|| true` also turns errexit off
@@ -507,10 +508,13 @@ cleanup() {
     rm -rf ${cleanup_dirs[@]+"${cleanup_dirs[@]}"}
     exit "$status"
 }
-# A signal still gets its JSON line and its one stderr line; the exit trap then cleans up.
+# A signal still gets its JSON line and its one stderr line; the exit trap then cleans up. The line
+# goes to the script's own stderr, kept here: the trap may run inside a call whose stderr is
+# redirected to the error log (a download).
+exec {script_stderr}>&2
 on_signal() {
     emit_result fail interrupted "stopped by SIG$1"
-    printf '%s: interrupted: stopped by SIG%s\n' "$PROG" "$1" >&2
+    printf '%s: interrupted: stopped by SIG%s\n' "$PROG" "$1" >&"$script_stderr"
     exit "$2"
 }
 trap cleanup EXIT
