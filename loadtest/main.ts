@@ -12,7 +12,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { FAILURE_KINDS, parseTarget, redactCredentials, TARGET_EXPECTED } from "../smoke/runner";
+import { FAILURE_KINDS, parseTarget, redactCredentials, runAsMain, TARGET_EXPECTED } from "../smoke/runner";
 import type { Scenario, ServerBounds } from "./profile";
 import { loadtestPushUrl, pushMetrics, renderLoadtestMetrics } from "./push";
 import { runScenario, type Figures, type RunOptions, type RunReport } from "./runner";
@@ -199,15 +199,5 @@ export async function mainCli(argv: readonly string[]): Promise<CliResult> {
 }
 
 if (require.main === module) {
-    mainCli(process.argv.slice(2)).then(
-        (r) => {
-            process.stdout.write(r.stdout);
-            process.stderr.write(r.stderr);
-            process.exitCode = r.code;
-        },
-        (e: unknown) => {
-            process.stderr.write(`error: ${redactCredentials(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
-            process.exitCode = EXIT.fail;
-        },
-    );
+    runAsMain(mainCli);
 }

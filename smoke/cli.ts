@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { COLORS } from "../lib/delivery";
 import { validatePolicy } from "./policy";
 import { isGroupingValue, pushMetrics, pushUrl, renderMetrics } from "./push";
-import { FAILURE_KINDS, formatMs, parseTarget, redactCredentials, runSmoke, TARGET_EXPECTED, type Counts, type SmokeSummary } from "./runner";
+import { FAILURE_KINDS, formatMs, parseTarget, redactCredentials, runAsMain, runSmoke, TARGET_EXPECTED, type Counts, type SmokeSummary } from "./runner";
 
 const USAGE =
     "usage: npm run smoke -- --policy <file.json> --target <base-url> [--json] [--push <pushgateway-url> --service <name> --color <blue|green>]";
@@ -159,20 +159,5 @@ export async function smokeCli(argv: readonly string[], env: NodeJS.ProcessEnv =
 }
 
 if (require.main === module) {
-    // A reader that stops early (`| head`) is not an error of the gate.
-    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-        if (e.code !== "EPIPE") throw e;
-    });
-    smokeCli(process.argv.slice(2)).then(
-        (r) => {
-            process.stdout.write(r.stdout);
-            process.stderr.write(r.stderr);
-            process.exitCode = r.code;
-        },
-        (e: unknown) => {
-            // A bug of the runner itself: exit 1 so the gate fails closed rather than passing.
-            process.stderr.write(`error: ${redactCredentials(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
-            process.exitCode = EXIT.fail;
-        },
-    );
+    runAsMain(smokeCli);
 }

@@ -464,3 +464,26 @@ export function parseTarget(target: string): URL | undefined {
 export function redactCredentials(text: string): string {
     return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@");
 }
+
+/**
+ * Runs a command as the process: its stdout, stderr and exit code. A throw is a bug of the tool
+ * itself: exit 1 (so a gate or a load run fails closed rather than passing) with the stack, any URL
+ * credentials masked. A reader that stops early (`| head`) is not an error. The gate runner and the
+ * load runner, both bundled alone, share it.
+ */
+export function runAsMain(command: (argv: readonly string[]) => Promise<{ code: number; stdout: string; stderr: string }>): void {
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code !== "EPIPE") throw e;
+    });
+    command(process.argv.slice(2)).then(
+        (r) => {
+            process.stdout.write(r.stdout);
+            process.stderr.write(r.stderr);
+            process.exitCode = r.code;
+        },
+        (e: unknown) => {
+            process.stderr.write(`error: ${redactCredentials(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+            process.exitCode = 1;
+        },
+    );
+}
