@@ -4,43 +4,28 @@
  * customer key is the AWS-managed key. Through `npm run policy` on a saved production plan edited
  * by hand, and through the pack's own evaluation of one resource.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rdsEncryptedWithCmk, rdsNotPublic, rdsProductionResilience } from "../policies/data-protection";
 import type { Violation } from "../policies/evaluate";
 import { flag, num } from "../policies/lib";
 import { containerNonRoot } from "../policies/workloads";
-import { planCli } from "../scripts/plan";
-import { policyCli } from "../scripts/policy";
+import { productionPlanJudge } from "./support/plan-judge";
 import { resource, violations } from "./support/policy";
 
-interface Doc { stack: string; resources: { urn: string; type: string; name: string; inputs: Record<string, unknown> }[] }
-
-const dir = mkdtempSync(join(tmpdir(), "launchpad-normalised-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let base: Doc;
-beforeAll(async () => {
-    const r = await planCli(["--stack", "production", "--json"]);
-    if (r.code !== 0) throw new Error(`the production plan failed (exit ${r.code}): ${r.stderr}`);
-    base = JSON.parse(r.stdout) as Doc;
-});
+const { base: plan, judged: judgedPlan } = productionPlanJudge("normalised");
 
 const DB = "launchpad-production-database-instance";
 const ENCRYPTION = "launchpad-production-backup-storage-bucket-encryption";
 const BLUE = "launchpad-production-api-blue";
-const urnOf = (name: string) => base.resources.find((r) => r.name === name && r.type !== "kubernetes:core/v1:Secret")?.urn;
+const urnOf = (name: string) => plan().resources.find((r) => r.name === name && r.type !== "kubernetes:core/v1:Secret")?.urn;
 
-async function judged(name: string, edit: (inputs: Record<string, unknown>) => void): Promise<{ code: number; violations: Violation[] }> {
-    const doc = structuredClone(base);
-    const r = doc.resources.find((x) => x.name === name);
-    if (r === undefined) throw new Error(`no ${name}`);
-    edit(r.inputs);
-    const file = join(dir, `${name}-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(file, JSON.stringify(doc));
-    const out = await policyCli(["--plan", file, "--json"]);
-    return { code: out.code, violations: (JSON.parse(out.stdout) as { policy: { violations: Violation[] } }).policy.violations };
+/** The production plan with one resource's inputs edited, through `npm run policy`. */
+function judged(name: string, edit: (inputs: Record<string, unknown>) => void): Promise<{ code: number; violations: Violation[] }> {
+    return judgedPlan((doc) => {
+        const r = doc.resources.find((x) => x.name === name);
+        if (r === undefined) throw new Error(`no ${name}`);
+        edit(r.inputs);
+    });
 }
 const podSpec = (i: Record<string, unknown>) => (i.spec as { template: { spec: { containers: { securityContext: Record<string, unknown> }[] } } }).template.spec;
 

@@ -3,26 +3,14 @@
  * the production plan, breaks one promise by hand and runs `npm run policy` (exit 3, the exact
  * violation); the same edits under staging's pack config are not violations of these policies.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { packConfigPath } from "../policies/config";
-import type { Violation } from "../policies/evaluate";
-import { planCli } from "../scripts/plan";
-import { policyCli } from "../scripts/policy";
+import { productionPlanJudge, type PlanDoc, type PlanDocResource } from "./support/plan-judge";
 
-interface Res { urn: string; type: string; name: string; inputs: Record<string, unknown> }
-interface Doc { stack: string; resources: Res[] }
+type Res = PlanDocResource;
+type Doc = PlanDoc;
 
-const dir = mkdtempSync(join(tmpdir(), "launchpad-promises-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let base: Doc;
-beforeAll(async () => {
-    const r = await planCli(["--stack", "production", "--json"]);
-    if (r.code !== 0) throw new Error(`the production plan failed (exit ${r.code}): ${r.stderr}`);
-    base = JSON.parse(r.stdout) as Doc;
-});
+const { base: plan, judged } = productionPlanJudge("promises");
 
 const P = "launchpad-production";
 const DB = `${P}-database-instance`;
@@ -38,17 +26,6 @@ const byName = (doc: Doc, name: string, type?: string): Res => {
 };
 const app = (doc: Doc) => ((byName(doc, BLUE, "kubernetes:apps/v1:Deployment").inputs.spec as { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } }).template.spec);
 const securityContext = (doc: Doc) => app(doc).containers[0].securityContext as Record<string, unknown>;
-
-/** The production plan with `edit` applied, judged under `config` (default: production's). */
-async function judged(edit: (doc: Doc) => void, config?: string): Promise<{ code: number; violations: Violation[] }> {
-    const doc = structuredClone(base);
-    edit(doc);
-    const file = join(dir, `plan-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(file, JSON.stringify(doc));
-    const out = await policyCli(["--plan", file, "--json", ...(config !== undefined ? ["--config", config] : [])]);
-    if (out.stdout === "") throw new Error(`npm run policy failed (exit ${out.code}): ${out.stderr}`);
-    return { code: out.code, violations: (JSON.parse(out.stdout) as { policy: { violations: Violation[] } }).policy.violations };
-}
 
 const CASES: [string, (doc: Doc) => void, string, string, string][] = [
     ["RDS DR replication removed", (d) => { d.resources = d.resources.filter((r) => r.name !== REPLICATION); }, "rds-dr-replication", DB,
@@ -84,7 +61,7 @@ const CASES: [string, (doc: Doc) => void, string, string, string][] = [
 describe("npm run policy: a mandatory policy per production promise", () => {
     it.each(CASES)("%s", async (_what, edit, policy, name, message) => {
         const r = await judged(edit);
-        const urn = base.resources.find((x) => x.name === name && !x.type.startsWith("kubernetes:core/v1:Secret"))?.urn;
+        const urn = plan().resources.find((x) => x.name === name && !x.type.startsWith("kubernetes:core/v1:Secret"))?.urn;
         expect(r.violations).toEqual([{ policy, level: "mandatory", urn, message }]);
         expect(r.code).toBe(3);
     });
@@ -110,7 +87,7 @@ describe("npm run policy: a backup bucket is found by what writes to it, not by 
         expect(r.violations.filter((v) => v.policy === "s3-backup-object-lock")).toEqual([{
             policy: "s3-backup-object-lock",
             level: "mandatory",
-            urn: byName(base, BUCKET, "aws:s3/bucket:Bucket").urn.replace(/::[^:]+$/, "::archive"),
+            urn: byName(plan(), BUCKET, "aws:s3/bucket:Bucket").urn.replace(/::[^:]+$/, "::archive"),
             message: "Backup bucket archive has no Object Lock in production: create it with objectLockEnabled: true and add an aws.s3.BucketObjectLockConfiguration with a COMPLIANCE default retention.",
         }]);
         expect(r.code).toBe(3);
@@ -129,7 +106,7 @@ describe("npm run policy: a live Service is found by what it selects, not by its
         expect(r.violations).toEqual([{
             policy: "live-service-gated",
             level: "mandatory",
-            urn: byName(base, live).urn,
+            urn: byName(plan(), live).urn,
             message: "live Service api does not depend on the blue smoke-gate Job of api: add them to its dependsOn so traffic moves only after the gate passed.",
         }]);
         expect(r.code).toBe(3);
