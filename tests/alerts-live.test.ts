@@ -311,6 +311,16 @@ async function drMetricsHealthy(): Promise<void> {
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
 }
 
+/** Stops the Pushgateway (SIGTERM) and starts it on the same port and file: every group must come back as it was, and be scraped again. */
+async function restartPushgateway(): Promise<void> {
+    const before = await pushedGroups();
+    await stopDaemon(pushgateway);
+    pushgateway = startPushgateway(pushgateway?.port ?? 0);
+    await waitFor("the restarted Pushgateway", () => ready(pushgateway?.port ?? 0), 20_000);
+    expect(await pushedGroups()).toEqual(before);
+    await waitFor("the restarted Pushgateway scraped", async () => ((await query('up{job="pushgateway"}'))[0]?.value[1] === "1" ? true : undefined));
+}
+
 /** The Pushgateway's groups, as its own API lists them (labels and every metric's samples). */
 async function pushedGroups(): Promise<unknown> {
     const r = await fetch(`http://127.0.0.1:${pushgateway?.port ?? 0}/api/v1/metrics`);
@@ -466,12 +476,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
     // queue and persists (prometheus/pushgateway storage/diskmetricstore.go); it also persists every
     // --persistence.interval, which bounds what a SIGKILL loses (1 minute with the chart's values).
     it("a Pushgateway restart: no alert, and every pushed group still there", async () => {
-        const before = await pushedGroups();
-        await stopDaemon(pushgateway);
-        pushgateway = startPushgateway(pushgateway?.port ?? 0);
-        await waitFor("the restarted Pushgateway", () => ready(pushgateway?.port ?? 0), 20_000);
-        expect(await pushedGroups()).toEqual(before);
-        await waitFor("the restarted Pushgateway scraped", async () => ((await query('up{job="pushgateway"}'))[0]?.value[1] === "1" ? true : undefined));
+        await restartPushgateway();
         // The push alerts' `for` (5 s here) passed several times over: any of them would be firing.
         for (let i = 0; i < 10; i++) {
             expect((await alerts()).filter((a) => a.state === "firing").map((a) => a.labels.alertname)).toEqual(["LaunchpadWatchdog"]);
@@ -508,12 +513,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
     }, 60_000);
 
     it("a Pushgateway restart keeps the failures: their alerts still fire, no staleness alert", async () => {
-        const before = await pushedGroups();
-        await stopDaemon(pushgateway);
-        pushgateway = startPushgateway(pushgateway?.port ?? 0);
-        await waitFor("the restarted Pushgateway", () => ready(pushgateway?.port ?? 0), 20_000);
-        expect(await pushedGroups()).toEqual(before);
-        await waitFor("the restarted Pushgateway scraped", async () => ((await query('up{job="pushgateway"}'))[0]?.value[1] === "1" ? true : undefined));
+        await restartPushgateway();
         await new Promise((r) => setTimeout(r, 8_000));
         const list = await alerts();
         expect(firing(list, "LaunchpadSmokeGateFailed", { color: "green" })).toHaveLength(1);
