@@ -189,19 +189,14 @@ function isSecretPath(path: string): boolean {
     return SECRET_PATHS.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
 }
 
-/**
- * Secrets that are URLs a real run still checks for an example host (shown as `[secret]`): a
- * heartbeat pinging `hc-ping.example.com` would leave the alerting pipeline unwatched in silence.
- */
-const CHECKED_SECRET_URLS: ReadonlySet<string> = new Set<string>([]);
 
 /** Every placeholder value inside one key, in the order the key holds them. */
 function valuePlaceholders(key: string, value: unknown, ctx: PlaceholderContext): Placeholder[] {
     const out: Placeholder[] = [];
     const walk = (v: unknown, parts: PathPart[]): void => {
         const path = configPath(key, parts);
-        const secret = isSecretPath(path);
-        if (secret && !CHECKED_SECRET_URLS.has(path)) {
+        // A secret's value is never shown or judged here; an unset required one is (requiredSecrets).
+        if (isSecretPath(path)) {
             return;
         }
         if (typeof v === "string") {
@@ -211,9 +206,9 @@ function valuePlaceholders(key: string, value: unknown, ctx: PlaceholderContext)
                 out.push({
                     key: path,
                     kind: found.kind,
-                    value: secret || ctx.secretKeys.has(key) ? "[secret]" : v,
+                    value: ctx.secretKeys.has(key) ? "[secret]" : v,
                     reason: found.reason,
-                    fix: setCommand(path, hint(field, found.kind), ctx.stack, secret),
+                    fix: setCommand(path, hint(field, found.kind), ctx.stack, false),
                 });
             }
         } else if (Array.isArray(v)) {
