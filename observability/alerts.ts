@@ -83,9 +83,6 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
     };
 }
 
-/** Pushgateway grouping `job` labels: owned by the producer catalogue. */
-export { PUSH_JOBS } from "./catalogue";
-
 /** The multi-window, multi-burn-rate pairs of the SRE workbook (chapter 5) for a 30-day objective. */
 export const BURN_RATES = {
     fast: [{ factor: 14.4, long: "1h", short: "5m" }, { factor: 6, long: "6h", short: "30m" }],
