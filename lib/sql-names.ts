@@ -51,6 +51,16 @@ export const MYSQL_RESERVED_WORDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Words MySQL 8.4 reserves that 8.0 did not, so the 8.0 list above misses them: MANUAL, PARALLEL,
+ * QUALIFY and TABLESAMPLE (MySQL bug #114874, bugs.mysql.com/bug.php?id=114874, "In MySQL 8.4.0, four
+ * new reserved words were added": `CREATE TABLE manual (id int)` fails with ER_PARSE_ERROR). 8.4's
+ * INFORMATION_SCHEMA.KEYWORDS marks them RESERVED = 0 by mistake (the same bug), so that table
+ * cannot be the source for 8.4. Both lists apply to every MySQL version: a name reserved by a later
+ * major would break the engine upgrade.
+ */
+export const MYSQL_84_RESERVED_WORDS: ReadonlySet<string> = new Set(["manual", "parallel", "qualify", "tablesample"]);
+
+/**
  * PostgreSQL's reserved key words: `SELECT word FROM pg_get_keywords() WHERE catcode = 'R'` run on
  * PostgreSQL 15.18 (Debian 15.18-0+deb12u1), the catalogue of src/include/parser/kwlist.h entries
  * marked RESERVED_KEYWORD.
@@ -86,8 +96,9 @@ export function masterUsernameProblem(engine: "mysql" | "postgres", name: string
  * `engine` (CreateDBInstance DBName: "Can't be a word reserved by the specified database engine").
  */
 export function reservedWordProblem(engine: "mysql" | "postgres", name: string, what: string): string | undefined {
-    const words = engine === "mysql" ? MYSQL_RESERVED_WORDS : POSTGRES_RESERVED_WORDS;
-    if (words.has(name.toLowerCase())) {
+    const lower = name.toLowerCase();
+    const reserved = engine === "mysql" ? MYSQL_RESERVED_WORDS.has(lower) || MYSQL_84_RESERVED_WORDS.has(lower) : POSTGRES_RESERVED_WORDS.has(lower);
+    if (reserved) {
         return `expected a name that is not a ${engine === "mysql" ? "MySQL" : "PostgreSQL"} reserved word (RDS refuses one as ${what})`;
     }
     return undefined;

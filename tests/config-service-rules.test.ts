@@ -158,4 +158,11 @@ describe("the rules' building blocks", () => {
         expect(masterUsernameProblem("mysql", "user")).toBeUndefined();
         expect(masterUsernameProblem("mysql", "launchpad_admin")).toBeUndefined();
     });
+
+    // MySQL bug #114874: 8.4.0 reserves MANUAL, PARALLEL, QUALIFY and TABLESAMPLE, which 8.0's list lacks.
+    it.each(["manual", "Parallel", "QUALIFY", "tablesample"])("refuses %s, reserved since MySQL 8.4 (bug #114874), as a MySQL master user", (word) => {
+        expect(MYSQL_RESERVED_WORDS.has(word.toLowerCase())).toBe(false);
+        expect(masterUsernameProblem("mysql", word)).toBe("expected a name that is not a MySQL reserved word (RDS refuses one as the master user)");
+        expect(masterUsernameProblem("postgres", word)).toBeUndefined();
+    });
 });
