@@ -8,9 +8,9 @@
  * timings, 1 only when an argument is wrong, a plan fails, or `--write` cannot write.
  *
  * --runs N      runs per stack (default 5)
- * --markdown    print the README section instead of the table
- * --write       also replace the text between the bench markers in the README
- * --readme P    the file `--write` edits (default: README.md at the repository root)
+ * --markdown    print the docs/operations.md section instead of the table
+ * --write       also replace the text between the bench markers in docs/operations.md
+ * --readme P    the file `--write` edits (default: docs/operations.md, under Benchmarks)
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -60,7 +60,7 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
     if (values.readme !== undefined && !values.write) {
         throw new UsageError("--readme only applies with --write");
     }
-    return { runs, markdown: values.markdown, write: values.write ? path.resolve(values.readme ?? path.join(REPO_ROOT, "README.md")) : undefined };
+    return { runs, markdown: values.markdown, write: values.write ? path.resolve(values.readme ?? path.join(REPO_ROOT, "docs", "operations.md")) : undefined };
 }
 
 /** Stacks with a committed `Pulumi.<stack>.yaml` at the repository root, by name. */

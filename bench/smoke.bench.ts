@@ -26,9 +26,9 @@
  * --runs N         runs per tool and scenario (default 5); medians are reported
  * --requests N     measured requests per run (default 10000)
  * --concurrency N  connections / requests in flight (default 10)
- * --markdown       print the README section instead of the table
- * --write          also replace the text between the smoke-bench markers in the README
- * --readme P       the file `--write` edits (default: README.md at the repository root)
+ * --markdown       print the docs/delivery.md section instead of the table
+ * --write          also replace the text between the smoke-bench markers in docs/delivery.md
+ * --readme P       the file `--write` edits (default: docs/delivery.md, under Runner benchmark)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -102,7 +102,7 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
         requests: wholeNumber("--requests", v.requests, 10_000, 10_000_000),
         concurrency: wholeNumber("--concurrency", v.concurrency, 10, 10_000),
         markdown: v.markdown,
-        write: v.write ? path.resolve(v.readme ?? path.join(ROOT, "README.md")) : undefined,
+        write: v.write ? path.resolve(v.readme ?? path.join(ROOT, "docs", "delivery.md")) : undefined,
     };
 }
 

@@ -50,7 +50,7 @@ export interface ClusterSide {
     readonly outputs: Record<string, pulumi.Input<unknown>>;
 }
 
-/** The data layer: only where Launchpad owns the network and the cluster (see the README). */
+/** The data layer: only where Launchpad owns the network and the cluster (see docs/data-protection.md, The data layer). */
 export interface DataProtection {
     readonly database: Database;
     readonly storage: BackupStorage;

@@ -318,7 +318,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
             instanceIdentifier: database.instanceIdentifier,
             identifierPrefix: databaseInstanceIdentifier(identifier, config.database.restore),
             tags: config.tags,
-            // Pulumi drops a restore point when a newer release replaces it; AWS keeps it until it expires (see the README, Schema changes).
+            // Pulumi drops a restore point when a newer release replaces it; AWS keeps it until it expires (see docs/delivery.md, Schema changes).
             retainOnDelete: true,
             expiry: this.expiryRole !== undefined ? { roleArn: this.expiryRole.arn, afterDays: config.safety.backupRetentionDays } : undefined,
         };

@@ -406,7 +406,7 @@ export const rawConfigSchema = z.strictObject({
 
 export type RawConfig = z.output<typeof rawConfigSchema>;
 
-/** Keys read from the `launchpad` namespace, in the order the README lists them. */
+/** Keys read from the `launchpad` namespace, in the order docs/configuration.md lists them. */
 export const LAUNCHPAD_KEYS = Object.keys(rawConfigSchema.shape)
     .filter((k) => k.startsWith("launchpad:"))
     .map((k) => k.slice("launchpad:".length));

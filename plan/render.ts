@@ -94,7 +94,7 @@ export function renderTree(plan: Plan): string {
 
 /**
  * The "Set before the first deploy" section: each placeholder, why a real run refuses it, and the
- * command that replaces it. README.md shows production's (tests/placeholders.test.ts keeps it equal).
+ * command that replaces it. docs/operations.md shows production's (tests/placeholders.test.ts keeps it equal).
  */
 export function renderPlaceholders(stack: string, placeholders: readonly Placeholder[]): string {
     if (placeholders.length === 0) {

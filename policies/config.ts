@@ -32,7 +32,7 @@ export class PolicyConfigError extends Error {
 /** No pack config for the stack: a usage problem, exit code 1. */
 export class MissingPolicyConfigError extends Error {
     constructor(readonly path: string) {
-        super(`no policy pack configuration at ${path}: every stack needs one (see README, "Policies")`);
+        super(`no policy pack configuration at ${path}: every stack needs one (see docs/policies.md)`);
         this.name = "MissingPolicyConfigError";
     }
 }

@@ -203,6 +203,9 @@ function firstDifference(actual: string, expected: string): string {
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
+/** The file that holds the reference, relative to the project directory. */
+export const REFERENCE_DOC = path.join("docs", "configuration.md");
+
 const USAGE = "usage: tsx scripts/config-reference.ts [--write | --check]";
 
 export type { CliResult };
@@ -220,7 +223,7 @@ export function configReferenceCli(argv: readonly string[], root: string = REPO_
     if (args.write && args.check) {
         return failed(1, `--write and --check exclude each other\n${USAGE}\n`);
     }
-    const readmePath = path.join(root, "README.md");
+    const readmePath = path.join(root, REFERENCE_DOC);
     try {
         const block = renderConfigReference(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
         if (!args.write && !args.check) {

@@ -2,10 +2,10 @@
  * The configuration reference and the two places config defaults live.
  *
  * Pulumi.yaml declares every `launchpad:*` key (type, description, default); config/schema.ts
- * validates them and holds the field defaults; README.md shows a table generated from Pulumi.yaml.
+ * validates them and holds the field defaults; docs/configuration.md shows a table generated from Pulumi.yaml.
  * These tests keep the three in step: pure, no plan engine needed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import { LAUNCHPAD_KEYS, OBJECT_KEYS, alertingSchema, backupSchema, observabilit
 import {
     END_MARKER,
     GENERATED_NOTE,
+    REFERENCE_DOC,
     START_MARKER,
     configReferenceCli,
     escapeCell,
@@ -26,7 +27,7 @@ import {
 
 const ROOT = path.resolve(__dirname, "..");
 const PROJECT_YAML = readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
-const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
+const README = readFileSync(path.join(ROOT, REFERENCE_DOC), "utf8");
 
 interface Declaration {
     type?: unknown;
@@ -91,7 +92,7 @@ function tableRows(markdown: string): { key: string; type: string; default: stri
         });
 }
 
-describe("README.md configuration reference", () => {
+describe("docs/configuration.md configuration reference", () => {
     it("is exactly what scripts/config-reference.ts renders from Pulumi.yaml (run `npm run docs:config` after editing Pulumi.yaml)", () => {
         expect(readReferenceBlock(README)).toBe(renderConfigReference(PROJECT_YAML));
     });
@@ -275,11 +276,12 @@ describe("config-reference command", () => {
         const dir = mkdtempSync(path.join(tmpdir(), "launchpad-config-reference-"));
         dirs.push(dir);
         writeFileSync(path.join(dir, "Pulumi.yaml"), PROJECT_YAML);
-        writeFileSync(path.join(dir, "README.md"), readme);
+        mkdirSync(path.join(dir, "docs"));
+        writeFileSync(path.join(dir, REFERENCE_DOC), readme);
         return dir;
     }
 
-    it("--check passes on the repository's README", () => {
+    it("--check passes on the repository's docs/configuration.md", () => {
         expect(configReferenceCli(["--check"], ROOT)).toEqual({ code: 0, stdout: "README.md: the configuration reference matches Pulumi.yaml\n", stderr: "" });
     });
 
@@ -297,7 +299,7 @@ describe("config-reference command", () => {
         );
 
         expect(configReferenceCli(["--write"], dir)).toEqual({ code: 0, stdout: "README.md: the configuration reference was regenerated from Pulumi.yaml\n", stderr: "" });
-        expect(readFileSync(path.join(dir, "README.md"), "utf8")).toBe(`# Launchpad\n\n${START_MARKER}\n${renderConfigReference(PROJECT_YAML)}\n${END_MARKER}\n`);
+        expect(readFileSync(path.join(dir, REFERENCE_DOC), "utf8")).toBe(`# Launchpad\n\n${START_MARKER}\n${renderConfigReference(PROJECT_YAML)}\n${END_MARKER}\n`);
         expect(configReferenceCli(["--check"], dir).code).toBe(0);
         expect(configReferenceCli(["--write"], dir).stdout).toBe("README.md: the configuration reference is already up to date\n");
     });

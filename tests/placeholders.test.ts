@@ -136,11 +136,11 @@ describe("a fresh clone", () => {
         expect(r.stdout.endsWith(`\n${renderPlaceholders("production", committed("production"))}`)).toBe(true);
     });
 
-    it("prints production's section as README.md shows it under Before the first deploy", async () => {
-        const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+    it("prints production's section as docs/operations.md shows it under Before the first deploy", async () => {
+        const readme = readFileSync(join(REPO_ROOT, "docs", "operations.md"), "utf8");
         const block = /<!-- placeholders:start -->\n```text\n([\s\S]*?)```\n<!-- placeholders:end -->/.exec(readme);
         const section = renderPlaceholders("production", (await planStack("production")).placeholders);
-        // On a difference, paste the section `npm run plan -- --stack production` prints into README.md.
+        // On a difference, paste the section `npm run plan -- --stack production` prints into docs/operations.md.
         expect(block?.[1]).toBe(section);
         expect(section.split("\n")[0]).toBe("Set before the first deploy: 12 placeholders, which a real pulumi preview or up of production refuses");
     });

@@ -31,7 +31,7 @@ describe("the policy pack", () => {
     it("is a Node.js pack the CLI can load: PulumiPolicy.yaml and a package.json with a version", () => {
         expect(parseYaml(readFileSync(join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8"))).toEqual({
             runtime: "nodejs",
-            description: "Launchpad's guardrails for staging and production (see README, \"Policies\").",
+            description: "Launchpad's guardrails for staging and production (see docs/policies.md).",
         });
         expect(JSON.parse(readFileSync(join(POLICY_DIR, "package.json"), "utf8"))).toMatchObject({ version: "0.1.0", main: "index.ts" });
     });

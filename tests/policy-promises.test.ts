@@ -1,5 +1,5 @@
 /**
- * Issue 13, class 3: every production promise of the README has a mandatory policy. Each row takes
+ * Issue 13, class 3: every production promise of the docs (docs/) has a mandatory policy. Each row takes
  * the production plan, breaks one promise by hand and runs `npm run policy` (exit 3, the exact
  * violation); the same edits under staging's pack config are not violations of these policies.
  */

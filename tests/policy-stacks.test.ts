@@ -168,7 +168,7 @@ describe("npm run policy -- --plan", () => {
         expect(await policyCli(["--plan", qa])).toEqual({
             code: 1,
             stdout: "",
-            stderr: `error: no policy pack configuration at ${packConfigPath("qa")}: every stack needs one (see README, "Policies")\n`,
+            stderr: `error: no policy pack configuration at ${packConfigPath("qa")}: every stack needs one (see docs/policies.md)\n`,
         });
     });
 });

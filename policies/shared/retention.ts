@@ -21,6 +21,6 @@ export const RETENTION_DAYS: Readonly<Record<BackupTier, number>> = {
 /** The longest point-in-time window RDS automated backups and AWS Backup continuous backups allow. */
 export const PITR_MAX_DAYS = 35;
 
-/** Recovery targets from the product's users, in minutes; the README and runbooks cite them. */
+/** Recovery targets from the product's users, in minutes; docs/data-protection.md and the runbooks cite them. */
 export const RPO_TARGET_MINUTES = 15;
 export const RTO_TARGET_MINUTES = 60;

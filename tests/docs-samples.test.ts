@@ -1,0 +1,63 @@
+/**
+ * What the README and docs/ quote from the offline plan is what the plan prints today: the staging
+ * sample of `npm run plan -- --stack staging` (its lines, in order, `...` standing for the rest) and
+ * the end points of the one config value docs/architecture.md traces from stack file to resource.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../plan/engine";
+import { renderTree } from "../plan/render";
+import { input, named, planStack } from "./support/plan";
+
+const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
+
+/** The text block right after the first ```sh block that runs `command`. */
+function sampleAfter(markdown: string, command: string): string[] {
+    const at = markdown.indexOf(`\`\`\`sh\n${command}\n\`\`\`\n\n\`\`\`text\n`);
+    expect(at, `a sample after ${command}`).toBeGreaterThanOrEqual(0);
+    const start = markdown.indexOf("```text\n", at) + "```text\n".length;
+    return markdown.slice(start, markdown.indexOf("\n```", start)).split("\n");
+}
+
+/** The sample's lines that are not blank or elisions (`...`, `│  ...`), each found in `printed` after the one before it. */
+function missingInOrder(sample: readonly string[], printed: readonly string[]): string[] {
+    let from = 0;
+    const missing: string[] = [];
+    for (const line of sample.filter((l) => !/^[\s│]*(\.\.\.)?$/.test(l))) {
+        const i = printed.indexOf(line, from);
+        if (i < 0) {
+            missing.push(line);
+        } else {
+            from = i + 1;
+        }
+    }
+    return missing;
+}
+
+describe("the staging plan quoted in the docs", () => {
+    it.each(["README.md", "docs/operations.md"])("%s quotes lines npm run plan -- --stack staging prints, in its order", async (file) => {
+        const printed = renderTree(await planStack("staging")).split("\n");
+        const sample = sampleAfter(read(file), "npm run plan -- --stack staging");
+        expect(sample[0]).toBe(printed[0]);
+        expect(sample.length).toBeGreaterThan(5);
+        expect(missingInOrder(sample, printed)).toEqual([]);
+    });
+});
+
+describe("docs/architecture.md's trace of launchpad:database.backupWindow", () => {
+    it("ends where the production plan ends: the RDS instance's window and retention, the Grafana mute timing", async () => {
+        const plan = await planStack("production");
+        const doc = read("docs/architecture.md");
+        const instance = named(plan, "launchpad-production-database-instance");
+        expect(instance.type).toBe("aws:rds/instance:Instance");
+        expect(input(instance, "backupWindow")).toBe("03:00-03:30");
+        expect(input(instance, "backupRetentionPeriod")).toBe(35);
+        expect(doc).toContain('`launchpad-production-database-instance`\nhas `inputs.backupWindow` `"03:00-03:30"` and `backupRetentionPeriod` 35');
+        const mute = named(plan, "launchpad-production-observability-maintenance");
+        expect(mute.type).toBe("grafana:alerting/muteTiming:MuteTiming");
+        expect(input(mute, "intervals")).toEqual([{ location: "UTC", times: [{ start: "04:00", end: "05:00" }], weekdays: ["sunday"] }]);
+        expect(doc).toContain("`launchpad-production-observability-maintenance` mutes Sunday 04:00-05:00 UTC");
+        expect(read("Pulumi.production.yaml")).toContain('    backupWindow: "03:00-03:30"\n');
+    });
+});
