@@ -1,8 +1,9 @@
 /**
  * The Kubernetes objects of one performance run in staging: a ConfigMap with the bundled runner and
  * the run's spec, and a Job that runs it against the color's preview Service. `npm run loadtest`
- * prints them for `kubectl apply -f -`: a run is an operator's act, not part of `pulumi up`, so a
- * 70-minute soak never holds a deployment.
+ * creates them through the Kubernetes API (loadtest/cluster.ts), or with `--print` prints them for
+ * `kubectl apply -f -`: a run is an operator's act, not part of `pulumi up`, so a 70-minute soak
+ * never holds a deployment.
  */
 import { colorLabels, NODE_UID, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../components/blue-green-service";
 import type { ServiceConfig } from "../config";

@@ -1,6 +1,6 @@
 /**
  * The performance runner's entry: runs one scenario from a spec file and prints the verdict. Bundled
- * by `loadtest/bundle.ts` into the Job that `npm run loadtest -- --stack staging` prints (node
+ * by `loadtest/bundle.ts` into the Job that `npm run loadtest -- --stack staging` runs (node
  * built-ins only at run time), and called in-process by `npm run loadtest -- --target`.
  *
  *     node runner.cjs --spec <spec.json> [--target <base-url>] [--json]

@@ -1,5 +1,5 @@
 /**
- * `npm run loadtest` in-process: argument and stack problems, the Job it prints for staging (the
+ * `npm run loadtest` in-process: argument and stack problems, the Job `--print` prints for staging (the
  * color's preview Service, the bundled runner, the record line), a real run against a local server
  * with `--target` (short stages through `--set`), the push to a stand-in Pushgateway, and the Job's
  * bundle run by `node` from a directory without node_modules.
@@ -74,9 +74,9 @@ describe("npm run loadtest: arguments and stacks", () => {
     });
 });
 
-describe("npm run loadtest: the Job for staging", () => {
+describe("npm run loadtest --print: the Job for staging", () => {
     it("prints a ConfigMap and a Job that run the scenario against the color's preview Service", async () => {
-        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--color", "blue"], {});
+        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--color", "blue", "--print"], {});
         expect(r.code).toBe(0);
         const [cm, job] = parseAllDocuments(r.stdout).map((d) => d.toJS() as Manifest);
         expect([cm.kind, cm.metadata.name, job.kind, job.metadata.name, job.metadata.namespace]).toEqual(["ConfigMap", "api-blue-loadtest-load", "Job", "api-blue-loadtest-load", "launchpad-staging"]);
@@ -136,7 +136,7 @@ describe("npm run loadtest --target: a run here", () => {
 
         // The stack's own Prometheus goes into the Job's spec, never into a run against a local target.
         const withProm = ["--stack", "staging", "--service", "api", "--scenario", "load", "--set", "launchpad:observability.prometheusUrl=http://127.0.0.1:9/prometheus"];
-        const job = await loadtestCli(withProm, {});
+        const job = await loadtestCli([...withProm, "--print"], {});
         expect(job.code).toBe(0);
         const [cm] = parseAllDocuments(job.stdout).map((d) => d.toJS() as Manifest);
         expect((JSON.parse(cm.data["spec.json"]) as RunSpec).prometheus).toBe("http://127.0.0.1:9/prometheus");
