@@ -44,11 +44,6 @@ export const USAGE =
 
 const quote = (v: string): string => JSON.stringify(v);
 
-/** The line that records a passed load scenario for the promotion rule (`launchpad:promotion.requireLoad`). */
-export function recordCommand(stack: string, service: string, index: number, image: string): string {
-    return `pulumi config set --stack ${stack} --path 'launchpad:services.${service}.performance.loadPassed[${index}]' '${image}'`;
-}
-
 export interface LoadtestDeps {
     /**
      * The stack's `kubeconfig` output, or undefined when the stack has none or its outputs cannot be read.
@@ -152,8 +147,8 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
             appMetrics: { ...config.observability.metrics },
         };
         if (f.target === undefined) {
-            const record = f.scenario === "load" ? recordCommand(config.stack, service.name, service.performance.loadPassed.length, base.image) : undefined;
-            const spec: RunSpec = { ...base, pushgateway: f.push ?? pushgatewayUrl(namespace), ...(record !== undefined ? { record } : {}) };
+            // An operator's run informs; it verifies no release (the load gate does: performance.loadGate).
+            const spec: RunSpec = { ...base, pushgateway: f.push ?? pushgatewayUrl(namespace) };
             if (f.print) {
                 return { code: 0, stdout: jobManifest(service, color, config.project, spec), stderr: jobNote(argv, service, color, f.scenario as string, namespace) };
             }

@@ -230,7 +230,7 @@ export async function runInCluster(kc: k8s.KubeConfig, objects: { configMap: Rec
         const line = `${JSON.stringify(summary)}\n`;
         return {
             code: summary.verdict === "pass" ? 0 : 1,
-            stdout: options.json === true ? line : renderReport(summary, spec.record) + line,
+            stdout: options.json === true ? line : renderReport(summary) + line,
             stderr: `${warnings.map((w) => `${w}\n`).join("")}${kept}`,
         };
     } catch (e) {
