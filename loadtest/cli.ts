@@ -152,7 +152,13 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
             if (f.print) {
                 return { code: 0, stdout: jobManifest(service, color, config.project, spec), stderr: jobNote(argv, service, color, f.scenario as string, namespace) };
             }
-            const kube = await kubeConfigFor(config.stack, f.kubeconfig, env, deps);
+            let kube: Awaited<ReturnType<typeof kubeConfigFor>>;
+            try {
+                kube = await kubeConfigFor(config.stack, f.kubeconfig, env, deps);
+            } catch (e) {
+                // A missing or malformed file: the client's own message names it.
+                return failed(2, `the kubeconfig cannot be read: ${(e as Error).message}\n`);
+            }
             if (typeof kube === "string") {
                 return failed(2, `${kube}\n`);
             }

@@ -212,6 +212,13 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         });
     });
 
+    it("a kubeconfig file that cannot be read: exit 2, naming it", async () => {
+        const missing = path.join(os.tmpdir(), "launchpad-no-such-kubeconfig");
+        const r = await loadtestCli([...ARGS, "--kubeconfig", missing], {});
+        expect([r.code, r.stdout]).toEqual([2, ""]);
+        expect(r.stderr).toMatch(new RegExp(`^the kubeconfig cannot be read: ENOENT: no such file or directory, open '${missing}'\n$`));
+    });
+
     it("--target, --print and --kubeconfig are modes: at most one", async () => {
         const r = await loadtestCli([...ARGS, "--print", "--target", "http://127.0.0.1:9"], {});
         expect(r.code).toBe(2);
