@@ -7,6 +7,8 @@
  * against the preview Service whenever the color's release changes. The live Service depends on the
  * active color's Deployment and gate Job, so a failed gate fails `pulumi up` before its selector
  * moves. Nothing but the live Service reads the active color: a rollback changes its selector only.
+ * With `performance.loadGate` (staging), a load gate Job per color runs the load scenario after the
+ * smoke gate; its completion, recorded in the stack's state, marks the release load-verified.
  */
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
@@ -20,6 +22,10 @@ import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
 import { DELETE_SNAPSHOT_TARGET, restorePointExpiry, restorePointExpiryName, restorePointIdentifier } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
+import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
+import { loadtestDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
+import type { RunSpec } from "../loadtest/main";
+import type { AppMetrics } from "../loadtest/server";
 
 /** Stock Node.js image the gate Job runs the bundled runner in: nothing to build or push. */
 export const SMOKE_RUNNER_IMAGE = "node:20.19.5-alpine3.22";
@@ -62,6 +68,12 @@ export interface BlueGreenServiceArgs {
     readonly liveColor?: pulumi.Output<Color>;
     /** The controller serving the Ingress class, which the Ingress waits for. @default - none (the cluster brings one) */
     readonly ingressController?: pulumi.Resource;
+    /**
+     * What the load gate needs (the bundled performance runner, the server-side judgement's inputs).
+     * Required when the service sets `performance.loadGate`.
+     * @default - no load gate
+     */
+    readonly loadGate?: LoadGateArgs;
     /** Annotations of the live Service (production's promotion mark). @default - none */
     readonly liveAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
     /**
@@ -76,6 +88,15 @@ export interface BlueGreenServiceArgs {
      * @default - no restore point
      */
     readonly restorePoint?: RestorePointArgs;
+}
+
+export interface LoadGateArgs {
+    /** The bundled performance runner (`loadtest/bundle.ts`). */
+    readonly runner: string;
+    /** Prometheus query URL for the server-side judgement. @default - the client's figures only */
+    readonly prometheus?: string;
+    /** The application's request metrics, for the spike's server-side recovery. */
+    readonly appMetrics: AppMetrics;
 }
 
 export interface RestorePointArgs {
@@ -99,7 +120,7 @@ export interface ReleaseInfo {
     readonly color: Color;
     readonly image: string;
     readonly releaseId: string;
-    /** "pass" when this image's load scenario passed in this stack (`performance.loadPassed`); absent otherwise. */
+    /** "pass" when this release's load gate Job completed in this stack (`performance.loadGate`); absent otherwise. */
     readonly load?: "pass";
 }
 
@@ -486,6 +507,44 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
     };
 }
 
+/** The load gate's id: the release and the load scenario and bounds it is judged by; a change of either re-runs it. */
+export function loadGateId(service: ServiceConfig, color: Color): string {
+    const perf = service.performance;
+    const text = JSON.stringify({ release: releaseId(service, color), scenario: perf?.scenarios.load, server: perf?.server });
+    return createHash("sha256").update(text).digest("hex").slice(0, 10);
+}
+
+/** The load gate's run: the load scenario against the color's preview Service, as `npm run loadtest` writes it. */
+export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, gate: LoadGateArgs, pushgateway?: string): RunSpec {
+    const perf = s.performance;
+    if (perf === undefined) {
+        throw new Error(`service ${s.name} has no performance suite, so no load gate`);
+    }
+    return {
+        service: s.name,
+        color,
+        namespace,
+        target: previewTarget(s.name, color, namespace),
+        image: s.releases[color].image,
+        scenario: perf.scenarios.load,
+        server: perf.server,
+        ...(gate.prometheus !== undefined ? { prometheus: gate.prometheus } : {}),
+        appMetrics: { ...gate.appMetrics },
+        ...(pushgateway !== undefined ? { pushgateway } : {}),
+    };
+}
+
+/**
+ * Pulumi's wait for the load gate Job: its deadline plus two minutes. pulumi-kubernetes waits 10
+ * minutes for a Job unless `customTimeouts` say otherwise, and fails the update at once on the
+ * Job's `Failed` condition (`DefaultJobTimeoutMins`, `jobInitAwaiter` in provider/pkg/await/job.go).
+ */
+export function loadGateTimeouts(service: ServiceConfig): { create: string; update: string } {
+    const scenario = service.performance?.scenarios.load;
+    const t = `${(scenario === undefined ? 0 : loadtestDeadlineSeconds({ scenario })) + 120}s`;
+    return { create: t, update: t };
+}
+
 export class BlueGreenService extends pulumi.ComponentResource {
     /** Name of the Service users reach. */
     public readonly liveServiceName: pulumi.Output<string>;
@@ -495,6 +554,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
     public readonly verifiedReleases: pulumi.Output<ReleaseInfo[]>;
     public readonly deployments: Readonly<Record<Color, k8s.apps.v1.Deployment>>;
     public readonly gateJobs: Readonly<Record<Color, k8s.batch.v1.Job>>;
+    /** Per color, with `performance.loadGate`: the Job that runs the load scenario after the smoke gate. */
+    public readonly loadJobs: Readonly<Partial<Record<Color, k8s.batch.v1.Job>>>;
     /** Per color whose release declares `migrate`: its migration Job. */
     public readonly migrationJobs: Readonly<Partial<Record<Color, k8s.batch.v1.Job>>>;
     /** Per color with a migration in a stack that takes restore points: the snapshot taken before it. */
@@ -520,6 +581,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
         const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
         const gateJobs = {} as Record<Color, k8s.batch.v1.Job>;
+        const loadJobs: Partial<Record<Color, k8s.batch.v1.Job>> = {};
         const migrationJobs: Partial<Record<Color, k8s.batch.v1.Job>> = {};
         const restorePoints: Partial<Record<Color, aws.rds.Snapshot>> = {};
         for (const color of COLORS) {
@@ -555,6 +617,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 },
                 spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl }),
             }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
+            if (s.performance?.loadGate === true) {
+                loadJobs[color] = this.loadGate(name, args, color, gateJobs[color], child);
+            }
             deployments[color] = deployment;
         }
 
@@ -581,15 +646,18 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
         this.deployments = deployments;
         this.gateJobs = gateJobs;
+        this.loadJobs = loadJobs;
         this.migrationJobs = migrationJobs;
         this.restorePoints = restorePoints;
+        // Both verdicts come from the Jobs' status in the stack's state, never from config a change could edit.
+        const succeeded = (job: k8s.batch.v1.Job | undefined): pulumi.Output<boolean> => (job === undefined ? pulumi.output(false) : job.status.apply((st) => (st?.succeeded ?? 0) >= 1));
         this.verifiedReleases = pulumi
-            .all(COLORS.map((color) => gateJobs[color].status.apply((st) => ((st?.succeeded ?? 0) >= 1 ? color : undefined))))
+            .all(COLORS.map((color) => pulumi.all([succeeded(gateJobs[color]), succeeded(loadJobs[color])]).apply(([smoked, loaded]) => (smoked ? { color, loaded } : undefined))))
             .apply((passed) => passed
-                .filter((c): c is Color => c !== undefined)
-                .map((color) => ({
+                .filter((p): p is { color: Color; loaded: boolean } => p !== undefined)
+                .map(({ color, loaded }) => ({
                     color, image: s.releases[color].image, releaseId: releaseId(s, color),
-                    ...(s.performance?.loadPassed.includes(s.releases[color].image) === true ? { load: "pass" as const } : {}),
+                    ...(loaded ? { load: "pass" as const } : {}),
                 })));
         this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
     }
@@ -616,6 +684,37 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86_400 },
             },
         }, { ...parent, retainOnDelete: true, dependsOn: [snapshot], ignoreChanges: ["scheduleExpression"] });
+    }
+
+    /**
+     * The color's load gate: a ConfigMap with the performance runner and the load scenario's spec,
+     * and a Job that runs it against the preview Service once the smoke gate passed. Both are named
+     * by `loadGateId`, so a new release or scenario is a new run. No TTL: the Job is Pulumi's, and its
+     * status in the state is the verdict production's promotion reads.
+     */
+    private loadGate(name: string, args: BlueGreenServiceArgs, color: Color, smokeGate: k8s.batch.v1.Job, child: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
+        const s = args.service;
+        const gate = args.loadGate;
+        if (gate === undefined || s.performance === undefined) {
+            throw new pulumi.ResourceError(`service ${s.name} sets performance.loadGate, but no performance runner was given (BlueGreenServiceArgs.loadGate)`, this);
+        }
+        const objectName = `${s.name}-${color}-load-${loadGateId(s, color)}`;
+        const labels = loadtestLabels(s, color, args.project);
+        const data = pulumi.all([args.namespace, args.pushgatewayUrl]).apply(([ns, push]) => ({
+            [LOADTEST_RUNNER_FILE]: gate.runner,
+            [LOADTEST_SPEC_FILE]: `${JSON.stringify(loadGateSpec(s, color, ns, gate, push), null, 2)}\n`,
+        }));
+        const config = new k8s.core.v1.ConfigMap(`${name}-${color}-load-spec`, { metadata: { name: objectName, namespace: args.namespace, labels }, data }, child);
+        const id = releaseId(s, color);
+        return new k8s.batch.v1.Job(`${name}-${color}-load`, {
+            metadata: {
+                name: objectName,
+                namespace: args.namespace,
+                labels,
+                annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
+            },
+            spec: loadtestJobSpec(labels, config.metadata.name, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image }),
+        }, { ...child, dependsOn: [smokeGate, config], customTimeouts: loadGateTimeouts(s) });
     }
 
     /** The color's restore point (when the stack takes them) and migration Job, or undefined without `migrate`. */

@@ -25,6 +25,7 @@ import { nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, 
 import { releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
+import { bundleLoadtestRunner } from "../loadtest/bundle";
 import { Observability, type ObservabilityArgs } from "./observability";
 import { Platform, PLATFORM_NAMESPACE } from "./platform";
 
@@ -123,6 +124,12 @@ export class Environment extends pulumi.ComponentResource {
             k8sProvider: this.cluster.provider,
             zoneSpread: config.safety.zoneSpread,
             smokeRunner: runner,
+            loadGate: service.performance?.loadGate === true ? {
+                runner: bundleLoadtestRunner(),
+                // The stack's Prometheus, when it has a query URL (a managed workspace needs SigV4).
+                ...(config.observability.backend.kind === "prometheus" ? { prometheus: config.observability.backend.url } : {}),
+                appMetrics: { ...config.observability.metrics },
+            } : undefined,
             databaseSecretName: this.data?.database.connectionSecretName,
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
             pushgatewayUrl: this.observability.pushgatewayUrl,

@@ -207,8 +207,8 @@ export const promotionSchema = z.strictObject({
      * stack's verification. @default 10
      */
     /**
-     * Only images whose load scenario also passed in the source stack may go live by its
-     * verification (`verifiedReleases` entries with `load: "pass"`). @default false
+     * Only images whose load gate Job (`performance.loadGate`) also completed in the source stack
+     * may go live by its verification (`verifiedReleases` entries with `load: "pass"`). @default false
      */
     requireLoad: z.boolean().default(false),
     historyLength: z.int({ error: "expected a whole number of releases from 1 to 100" }).min(1, { error: "expected a whole number of releases from 1 to 100" }).max(100, { error: "expected a whole number of releases from 1 to 100" }).default(10),
@@ -243,8 +243,8 @@ export interface ReleaseConfig {
 export interface PerformanceConfig {
     readonly scenarios: Readonly<Record<ScenarioName, Scenario>>;
     readonly server: ServerBounds;
-    /** Images whose load scenario passed in this stack. */
-    readonly loadPassed: readonly string[];
+    /** Run the load scenario as a Pulumi-managed Job per color and release (`performance.loadGate`). */
+    readonly loadGate: boolean;
 }
 
 export interface ServiceConfig {
@@ -405,10 +405,10 @@ function performanceProblems(key: string, s: RawService, ctx: ServiceRuleContext
     return SCENARIOS.flatMap((name) => scenarioProblems(`${key}.scenarios.${name}`, perf.scenarios[name]));
 }
 
-/** The service's performance suite: the four scenarios with their defaults, the bounds, the verified images. */
+/** The service's performance suite: the four scenarios with their defaults, the bounds, the load gate. */
 export function performanceConfig(raw: RawPerformance | undefined, readinessPath: string): PerformanceConfig {
     const scenarios = Object.fromEntries(SCENARIOS.map((n) => [n, resolveScenario(n, raw?.scenarios?.[n], readinessPath)])) as Record<ScenarioName, Scenario>;
-    return { scenarios, server: resolveServerBounds(raw?.server), loadPassed: [...(raw?.loadPassed ?? [])] };
+    return { scenarios, server: resolveServerBounds(raw?.server), loadGate: raw?.loadGate ?? false };
 }
 
 /** The policy the runner gets: tier defaults filled in, a readiness check when none is given. */

@@ -1,22 +1,30 @@
 /**
  * npm run loadtest -- --stack staging --service <svc> --scenario <load|stress|soak|spike>
- *                     [--color <blue|green>] [--target <base-url>] [--prometheus <url>] [--push <url>]
- *                     [--json] [--set <key>=<value> ...]
+ *                     [--color <blue|green>] [--target <base-url> | --print | --kubeconfig <file>]
+ *                     [--prometheus <url>] [--push <url>] [--json] [--set <key>=<value> ...]
  *
  * Reads the stack's config offline (as `npm run plan` does) and the service's scenario
- * (`launchpad:services.<svc>.performance`). Two modes:
- * - `--target <url>`: runs the scenario here against that URL (a local server, a port-forward) and
- *   prints the verdict; exit 0 pass, 1 fail.
- * - no `--target`: prints the ConfigMap and Job that run it in the stack's namespace against the
- *   color's preview Service, for `kubectl apply -f -`; the Job's log ends with the same report, and
- *   it pushes the verdict to the stack's Pushgateway. Exit 0.
- * Exit 2: the config or the arguments are invalid (a production stack refuses: no profiles there).
+ * (`launchpad:services.<svc>.performance`). Three modes:
+ * - default: runs the scenario as a Job in the stack's namespace against the color's preview
+ *   Service, through the Kubernetes API (loadtest/cluster.ts), waits for it (bounded by the
+ *   scenario's stages plus margins), and prints the verdict from the pod's log as a local run
+ *   prints it; the Job pushes it to the stack's Pushgateway. The kubeconfig: `--kubeconfig <file>`,
+ *   else the stack's `kubeconfig` output (Automation API, as `npm run rollback` reads it), else
+ *   `KUBECONFIG`.
+ * - `--print`: prints the ConfigMap and the Job instead, for `kubectl apply -f -`. Exit 0.
+ * - `--target <url>`: runs the scenario here against that URL (a local server, a port-forward).
+ * Exit codes: 0 pass; 1 fail; 2 the config or the arguments are invalid (a production stack
+ * refuses: no profiles there), or no kubeconfig; 3 inconclusive: the Job could not run (namespace
+ * missing, access refused, cluster unreachable, a run of the same scenario and color in progress)
+ * or its verdict cannot be read (it did not finish in time, its log holds no verdict).
  *
  * `--color` defaults to the service's live color in the stack. `--prometheus` defaults, in the Job,
  * to the stack's `launchpad:observability.prometheusUrl` (none with a managed workspace: its API
  * needs SigV4, so give a reachable query URL), and with `--target` to none; `--push` defaults to PUSHGATEWAY_URL, and in the Job to the
  * stack's in-cluster Pushgateway.
  */
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
 import { pushgatewayUrl } from "../components/observability";
@@ -26,21 +34,53 @@ import { loadStackConfig, PlanInputError } from "../plan/stack-config";
 import { failed, parseFlags, runMain, unexpected, type CliResult } from "../scripts/cli";
 import { parseTarget, TARGET_EXPECTED, redactCredentials } from "../smoke/runner";
 import { bundleLoadtestRunner } from "./bundle";
-import { loadtestObjects, previewTarget } from "./job";
+import { runInCluster, type ClusterRunOptions } from "./cluster";
+import { loadtestName, loadtestObjects, previewTarget } from "./job";
 import { runSpec, type RunSpec } from "./main";
 import { SCENARIOS, type ScenarioName } from "./profile";
 
 export const USAGE =
-    "usage: npm run loadtest -- --stack <stack> --service <svc> --scenario <load|stress|soak|spike> [--color <blue|green>] [--target <base-url>] [--prometheus <url>] [--push <pushgateway-url>] [--json] [--set <key>=<value> ...]";
+    "usage: npm run loadtest -- --stack <stack> --service <svc> --scenario <load|stress|soak|spike> [--color <blue|green>] [--target <base-url> | --print | --kubeconfig <file>] [--prometheus <url>] [--push <pushgateway-url>] [--json] [--set <key>=<value> ...]";
 
 const quote = (v: string): string => JSON.stringify(v);
 
-/** The line that records a passed load scenario for the promotion rule (`launchpad:promotion.requireLoad`). */
-export function recordCommand(stack: string, service: string, index: number, image: string): string {
-    return `pulumi config set --stack ${stack} --path 'launchpad:services.${service}.performance.loadPassed[${index}]' '${image}'`;
+export interface LoadtestDeps {
+    /**
+     * The stack's `kubeconfig` output, or undefined when the stack has none or its outputs cannot be read.
+     * @default - none: `KUBECONFIG` or `--kubeconfig` only (the entry point reads it with the Automation API)
+     */
+    readonly stackKubeconfig?: (stack: string) => Promise<string | undefined>;
+    /** Polling and time bounds of the in-cluster run. @default - `runInCluster`'s */
+    readonly cluster?: Omit<ClusterRunOptions, "json">;
 }
 
-export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, root: string = REPO_ROOT): Promise<CliResult> {
+/** The kubeconfig of the run: `--kubeconfig`, else the stack's output, else `KUBECONFIG`; a string is the reason there is none. */
+async function kubeConfigFor(stack: string, file: string | undefined, env: NodeJS.ProcessEnv, deps: LoadtestDeps): Promise<{ kc: k8s.KubeConfig; from: string } | string> {
+    const kc = new k8s.KubeConfig();
+    if (file !== undefined) {
+        kc.loadFromFile(file);
+        return { kc, from: `--kubeconfig ${file}` };
+    }
+    const output = await deps.stackKubeconfig?.(stack);
+    if (output !== undefined && output !== "") {
+        kc.loadFromString(output);
+        return { kc, from: `stack ${stack}'s kubeconfig output` };
+    }
+    const files = (env.KUBECONFIG ?? "").split(path.delimiter).filter((p) => p !== "");
+    if (files.length > 0) {
+        // As kubectl merges a list: the first file's current context, the others' entries added.
+        kc.loadFromFile(files[0]);
+        for (const file of files.slice(1)) {
+            const more = new k8s.KubeConfig();
+            more.loadFromFile(file);
+            kc.mergeConfig(more, true);
+        }
+        return { kc, from: `KUBECONFIG ${files.join(path.delimiter)}` };
+    }
+    return `no kubeconfig: stack ${stack} has no readable kubeconfig output (pulumi login, and pulumi up the stack) and KUBECONFIG is not set; give --kubeconfig <file>, or --print to apply the Job yourself, or --target <url> to run here`;
+}
+
+export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, root: string = REPO_ROOT, deps: LoadtestDeps = {}): Promise<CliResult> {
     const parsed = parseFlags(argv, {
         stack: { type: "string", short: "s" },
         service: { type: "string" },
@@ -49,6 +89,8 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
         target: { type: "string" },
         prometheus: { type: "string" },
         push: { type: "string" },
+        print: { type: "boolean", default: false },
+        kubeconfig: { type: "string" },
         json: { type: "boolean", default: false },
         set: { type: "string", multiple: true, default: [] },
     }, USAGE, 2);
@@ -69,6 +111,10 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
     for (const flag of ["target", "prometheus", "push"] as const) {
         const v = f[flag];
         if (v !== undefined && parseTarget(v) === undefined) problems.push(`--${flag}: received ${quote(redactCredentials(v))}; ${TARGET_EXPECTED}`);
+    }
+    const modes = (["target", "print", "kubeconfig"] as const).filter((m) => f[m] !== undefined && f[m] !== false);
+    if (modes.length > 1) {
+        problems.push(`${modes.map((m) => `--${m}`).join(", ")}: received together; expected at most one (--target runs here, --print prints the Job, --kubeconfig runs it in the cluster)`);
     }
     if (problems.length > 0) {
         return failed(2, `${problems.join("\n")}\n${USAGE}\n`);
@@ -101,9 +147,24 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
             appMetrics: { ...config.observability.metrics },
         };
         if (f.target === undefined) {
-            const record = f.scenario === "load" ? recordCommand(config.stack, service.name, service.performance.loadPassed.length, base.image) : undefined;
-            const spec: RunSpec = { ...base, pushgateway: f.push ?? pushgatewayUrl(namespace), ...(record !== undefined ? { record } : {}) };
-            return { code: 0, stdout: jobManifest(service, color, config.project, spec), stderr: jobNote(argv, service, color, f.scenario as string, namespace) };
+            // An operator's run informs; it verifies no release (the load gate does: performance.loadGate).
+            const spec: RunSpec = { ...base, pushgateway: f.push ?? pushgatewayUrl(namespace) };
+            if (f.print) {
+                return { code: 0, stdout: jobManifest(service, color, config.project, spec), stderr: jobNote(argv, service, color, f.scenario as string, namespace) };
+            }
+            let kube: Awaited<ReturnType<typeof kubeConfigFor>>;
+            try {
+                kube = await kubeConfigFor(config.stack, f.kubeconfig, env, deps);
+            } catch (e) {
+                // A missing or malformed file: the client's own message names it.
+                return failed(2, `the kubeconfig cannot be read: ${(e as Error).message}\n`);
+            }
+            if (typeof kube === "string") {
+                return failed(2, `${kube}\n`);
+            }
+            const objects = loadtestObjects(service, color, config.project, spec, bundleLoadtestRunner());
+            const r = await runInCluster(kube.kc, objects, spec, { ...deps.cluster, json: f.json });
+            return { ...r, stderr: `# the ${f.scenario} scenario of ${service.name} as job/${loadtestName(service.name, color, scenario.name)} in ${namespace} against the ${color} preview Service (kubeconfig: ${kube.from})\n${r.stderr}` };
         }
         const push = f.push ?? (env.PUSHGATEWAY_URL === "" ? undefined : env.PUSHGATEWAY_URL);
         const result = await runSpec({ ...base, target: f.target, ...(push !== undefined ? { pushgateway: push } : {}) }, f.json);
@@ -134,5 +195,18 @@ function jobNote(argv: readonly string[], service: ServiceConfig, color: Color, 
 }
 
 if (require.main === module) {
-    runMain((argv) => loadtestCli(argv));
+    runMain((argv) => loadtestCli(argv, process.env, REPO_ROOT, {
+        stackKubeconfig: async (stack) => {
+            // Loaded here only: the Automation API drives the Pulumi CLI, which tests never need.
+            try {
+                const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+                const outputs = await (await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT })).outputs();
+                const v: unknown = outputs.kubeconfig?.value;
+                return typeof v === "string" ? v : undefined;
+            } catch {
+                // No Pulumi CLI, no login, no such stack: KUBECONFIG or --kubeconfig may still reach the cluster.
+                return undefined;
+            }
+        },
+    }));
 }

@@ -1,16 +1,19 @@
 /**
  * The Kubernetes objects of one performance run in staging: a ConfigMap with the bundled runner and
  * the run's spec, and a Job that runs it against the color's preview Service. `npm run loadtest`
- * prints them for `kubectl apply -f -`: a run is an operator's act, not part of `pulumi up`, so a
- * 70-minute soak never holds a deployment.
+ * creates them through the Kubernetes API (loadtest/cluster.ts), or with `--print` prints them for
+ * `kubectl apply -f -`: a run is an operator's act, not part of `pulumi up`, so a 70-minute soak
+ * never holds a deployment.
  */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { colorLabels, NODE_UID, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../components/blue-green-service";
 import type { ServiceConfig } from "../config";
 import { APP_LABELS, ROLES, type Color } from "../lib/delivery";
 import { restrictedContainer } from "../lib/pod-security";
 import { LOADTEST_RUNNER_FILE } from "./bundle";
 import type { RunSpec } from "./main";
-import type { ScenarioName } from "./profile";
+import type { Scenario, ScenarioName } from "./profile";
 
 export const LOADTEST_MOUNT = "/loadtest";
 export const LOADTEST_SPEC_FILE = "spec.json";
@@ -26,9 +29,45 @@ export function previewTarget(service: string, color: Color, namespace: string):
 }
 
 /** The whole scenario, plus every request timing out once, plus five minutes to start and report. */
-export function loadtestDeadlineSeconds(spec: RunSpec): number {
+export function loadtestDeadlineSeconds(spec: Pick<RunSpec, "scenario">): number {
     const stages = spec.scenario.stages.reduce((n, s) => n + s.durationMs, 0);
     return Math.ceil((stages + spec.scenario.timeoutMs) / 1000) + 300;
+}
+
+/** The labels of a performance run's objects. */
+export function loadtestLabels(s: ServiceConfig, color: Color, project: string): Record<string, string> {
+    return { ...colorLabels(s, color, project, ROLES.loadtest, false), [APP_LABELS.component]: "loadtest" };
+}
+
+/**
+ * The Job spec of a run: the bundled runner on the spec, both mounted from ConfigMap
+ * `configMapName`, no retry (a failed run is a verdict), ended by its deadline.
+ */
+export function loadtestJobSpec(labels: Record<string, string>, configMapName: pulumi.Input<string>, scenario: Scenario, annotations?: Record<string, string>): k8s.types.input.batch.v1.JobSpec {
+    const maxUsers = Math.max(...scenario.stages.map((st) => st.target));
+    return {
+        // A failed run is a verdict: no retry.
+        backoffLimit: 0,
+        activeDeadlineSeconds: loadtestDeadlineSeconds({ scenario }),
+        template: {
+            metadata: { labels, ...(annotations !== undefined ? { annotations } : {}) },
+            spec: {
+                restartPolicy: "Never",
+                automountServiceAccountToken: false,
+                securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [{
+                    name: "loadtest",
+                    image: SMOKE_RUNNER_IMAGE,
+                    command: ["node", `${LOADTEST_MOUNT}/${LOADTEST_RUNNER_FILE}`, "--spec", `${LOADTEST_MOUNT}/${LOADTEST_SPEC_FILE}`],
+                    // One socket per user; a second CPU past a few hundred users.
+                    resources: { requests: { cpu: maxUsers > 200 ? "1" : "500m", memory: "128Mi" }, limits: { cpu: "2", memory: "256Mi" } },
+                    securityContext: restrictedContainer(NODE_UID),
+                    volumeMounts: [{ name: "loadtest", mountPath: LOADTEST_MOUNT, readOnly: true }],
+                }],
+                volumes: [{ name: "loadtest", configMap: { name: configMapName } }],
+            },
+        },
+    };
 }
 
 export interface LoadtestObjects {
@@ -36,10 +75,10 @@ export interface LoadtestObjects {
     readonly job: Record<string, unknown>;
 }
 
+/** The objects of an operator's run (`npm run loadtest`): kept a day after it finishes, for its log. */
 export function loadtestObjects(s: ServiceConfig, color: Color, project: string, spec: RunSpec, runner: string): LoadtestObjects {
     const name = loadtestName(s.name, color, spec.scenario.name);
-    const labels = { ...colorLabels(s, color, project, ROLES.loadtest, false), [APP_LABELS.component]: "loadtest" };
-    const maxUsers = Math.max(...spec.scenario.stages.map((st) => st.target));
+    const labels = loadtestLabels(s, color, project);
     return {
         configMap: {
             apiVersion: "v1",
@@ -51,30 +90,7 @@ export function loadtestObjects(s: ServiceConfig, color: Color, project: string,
             apiVersion: "batch/v1",
             kind: "Job",
             metadata: { name, namespace: spec.namespace, labels },
-            spec: {
-                // A failed run is a verdict: no retry.
-                backoffLimit: 0,
-                activeDeadlineSeconds: loadtestDeadlineSeconds(spec),
-                ttlSecondsAfterFinished: 86_400,
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        restartPolicy: "Never",
-                        automountServiceAccountToken: false,
-                        securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: "RuntimeDefault" } },
-                        containers: [{
-                            name: "loadtest",
-                            image: SMOKE_RUNNER_IMAGE,
-                            command: ["node", `${LOADTEST_MOUNT}/${LOADTEST_RUNNER_FILE}`, "--spec", `${LOADTEST_MOUNT}/${LOADTEST_SPEC_FILE}`],
-                            // One socket per user; a second CPU past a few hundred users.
-                            resources: { requests: { cpu: maxUsers > 200 ? "1" : "500m", memory: "128Mi" }, limits: { cpu: "2", memory: "256Mi" } },
-                            securityContext: restrictedContainer(NODE_UID),
-                            volumeMounts: [{ name: "loadtest", mountPath: LOADTEST_MOUNT, readOnly: true }],
-                        }],
-                        volumes: [{ name: "loadtest", configMap: { name } }],
-                    },
-                },
-            },
+            spec: { ...loadtestJobSpec(labels, name, spec.scenario), ttlSecondsAfterFinished: 86_400 },
         },
     };
 }

@@ -1,6 +1,6 @@
 /**
  * The performance runner's entry: runs one scenario from a spec file and prints the verdict. Bundled
- * by `loadtest/bundle.ts` into the Job that `npm run loadtest -- --stack staging` prints (node
+ * by `loadtest/bundle.ts` into the Job that `npm run loadtest -- --stack staging` runs (node
  * built-ins only at run time), and called in-process by `npm run loadtest -- --target`.
  *
  *     node runner.cjs --spec <spec.json> [--target <base-url>] [--json]
@@ -27,7 +27,7 @@ export interface RunSpec {
     readonly namespace: string;
     /** The color's preview Service, unless `--target` overrides it. */
     readonly target: string;
-    /** The image the color runs, for the record line. */
+    /** The image the color runs, for the report. */
     readonly image: string;
     readonly scenario: Scenario;
     readonly server: ServerBounds;
@@ -37,11 +37,6 @@ export interface RunSpec {
     readonly appMetrics?: AppMetrics;
     /** Pushgateway URL. @default - no push */
     readonly pushgateway?: string;
-    /**
-     * The command that records a passed load scenario in the stack's config, printed on a pass.
-     * @default - nothing to record (a run against a local `--target` verifies no release)
-     */
-    readonly record?: string;
 }
 
 export interface CliResult {
@@ -96,7 +91,7 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 }
 
 /** The readable report, without the JSON line. */
-export function renderReport(s: LoadtestSummary, record?: string): string {
+export function renderReport(s: LoadtestSummary): string {
     const r = s.run;
     const lines = [`loadtest ${r.scenario} of ${s.service} (${s.color}) against ${r.target}: ${r.model} model, ${r.stages.length} stages`];
     const widths = [5, 9, 8, 8, 9, 10, 10, 10, 7, 30];
@@ -119,9 +114,6 @@ export function renderReport(s: LoadtestSummary, record?: string): string {
     }
     lines.push(`verdict: ${s.verdict}`);
     for (const reason of s.reasons) lines.push(`  - ${reason}`);
-    if (s.verdict === "pass" && record !== undefined) {
-        lines.push(`record it, so production may promote ${s.image} (launchpad:promotion.requireLoad):`, `  ${record}`);
-    }
     return `${lines.join("\n")}\n`;
 }
 
@@ -175,7 +167,7 @@ export async function runSpec(spec: RunSpec, json = false, options: RunOptions =
         if (problem !== undefined) stderr += `warning: ${redactCredentials(problem)}; the verdict stands\n`;
     }
     const line = `${JSON.stringify(summary)}\n`;
-    return { code: summary.verdict === "pass" ? EXIT.pass : EXIT.fail, stdout: json ? line : renderReport(summary, spec.record) + line, stderr };
+    return { code: summary.verdict === "pass" ? EXIT.pass : EXIT.fail, stdout: json ? line : renderReport(summary) + line, stderr };
 }
 
 /** The Job's command. */

@@ -115,11 +115,13 @@ export const performanceSchema = z.strictObject({
     /** Server-side bounds judged from Prometheus. @default - the defaults of each bound */
     server: serverBoundsSchema.optional(),
     /**
-     * Images whose `load` scenario passed in this stack (`npm run loadtest` prints the command that
-     * records one). A release whose image is listed is reported load-verified in `verifiedReleases`.
-     * @default []
+     * Run the `load` scenario as a Pulumi-managed Job per color and release, after its smoke gate, so
+     * a release's load verdict is in the stack's state: a release whose load Job completed is reported
+     * with `load: "pass"` in `verifiedReleases` (what production's `promotion.requireLoad` reads). It
+     * holds `pulumi up` for the scenario's length (about 16 minutes by default) when a release changes.
+     * @default false
      */
-    loadPassed: z.array(z.string().min(1)).max(100).optional(),
+    loadGate: z.boolean().optional(),
 });
 
 export type RawScenario = z.output<typeof scenarioSchema>;

@@ -1,6 +1,6 @@
 /**
- * `npm run loadtest` in-process: argument and stack problems, the Job it prints for staging (the
- * color's preview Service, the bundled runner, the record line), a real run against a local server
+ * `npm run loadtest` in-process: argument and stack problems, the Job `--print` prints for staging (the
+ * color's preview Service, the bundled runner), a real run against a local server
  * with `--target` (short stages through `--set`), the push to a stand-in Pushgateway, and the Job's
  * bundle run by `node` from a directory without node_modules.
  */
@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { loadtestCli, recordCommand, USAGE } from "../loadtest/cli";
+import { loadtestCli, USAGE } from "../loadtest/cli";
 import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import type { LoadtestSummary, RunSpec } from "../loadtest/main";
 import { LOADTEST_METRICS } from "../loadtest/push";
@@ -74,9 +74,9 @@ describe("npm run loadtest: arguments and stacks", () => {
     });
 });
 
-describe("npm run loadtest: the Job for staging", () => {
+describe("npm run loadtest --print: the Job for staging", () => {
     it("prints a ConfigMap and a Job that run the scenario against the color's preview Service", async () => {
-        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--color", "blue"], {});
+        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--color", "blue", "--print"], {});
         expect(r.code).toBe(0);
         const [cm, job] = parseAllDocuments(r.stdout).map((d) => d.toJS() as Manifest);
         expect([cm.kind, cm.metadata.name, job.kind, job.metadata.name, job.metadata.namespace]).toEqual(["ConfigMap", "api-blue-loadtest-load", "Job", "api-blue-loadtest-load", "launchpad-staging"]);
@@ -84,7 +84,8 @@ describe("npm run loadtest: the Job for staging", () => {
         expect(spec.target).toBe("http://api-blue.launchpad-staging.svc.cluster.local:80");
         expect(spec.image).toBe("ghcr.io/acme/api:1.4.2");
         expect(spec.pushgateway).toMatch(/^http:\/\/.+\.launchpad-staging\.svc\.cluster\.local:9091$/);
-        expect(spec.record).toBe(recordCommand("staging", "api", 0, "ghcr.io/acme/api:1.4.2"));
+        // An operator's run verifies no release: no line that records one.
+        expect(Object.keys(spec)).not.toContain("record");
         expect(spec.scenario.stages.map((s) => s.target)).toEqual([10, 10, 50, 50, 100, 100, 0]);
         expect(cm.data[LOADTEST_RUNNER_FILE]).toBe(bundleLoadtestRunner());
         const pod = job.spec.template.spec;
@@ -105,7 +106,6 @@ describe("npm run loadtest: the Job for staging", () => {
                 service: "api", color: "blue", namespace: "ns", target: s.url, image: "ghcr.io/acme/api:1.4.2",
                 scenario: { name: "load", model: "closed", stages: [{ duration: "300ms", durationMs: 300, target: 2 }], thinkTimeMs: 10, checks: [{ path: "/", method: "GET", expectStatus: 200, weight: 1 }], thresholds: { http_req_failed: ["rate<0.5"] }, timeoutMs: 2000, mustHoldUsers: 100, recoveryWindowMs: 1000 },
                 server: { warmupSeconds: 0, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, dbConnectionsQuery: "x", maxRecoverySeconds: 60 },
-                record: "pulumi config set ...",
             };
             fs.writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
             const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
@@ -113,7 +113,7 @@ describe("npm run loadtest: the Job for staging", () => {
             });
             expect(out.code).toBe(0);
             expect(lastJson(out.stdout).verdict).toBe("pass");
-            expect(out.stdout).toContain("record it, so production may promote ghcr.io/acme/api:1.4.2 (launchpad:promotion.requireLoad):\n  pulumi config set ...\n");
+            expect(out.stdout).toContain("\nverdict: pass\n{");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -131,12 +131,10 @@ describe("npm run loadtest --target: a run here", () => {
         expect(lines[1]).toMatch(/^stage\s+users\s+duration\s+requests\s+req\/s\s+p50\s+p95\s+p99\s+errors\s+thresholds$/);
         expect(lines[2]).toMatch(/^1\s+0→3\s+500ms\s+\d+\s+[\d.]+\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+ ms\s+0%\s+p\(95\)<200 ✓ rate<0\.01 ✓$/);
         expect(r.stdout).toContain("breaking point: none (every stage held its thresholds)\nserver: not judged (no Prometheus)\nverdict: pass\n");
-        // A local target verifies no release: nothing to record.
-        expect(r.stdout).not.toContain("record it");
 
         // The stack's own Prometheus goes into the Job's spec, never into a run against a local target.
         const withProm = ["--stack", "staging", "--service", "api", "--scenario", "load", "--set", "launchpad:observability.prometheusUrl=http://127.0.0.1:9/prometheus"];
-        const job = await loadtestCli(withProm, {});
+        const job = await loadtestCli([...withProm, "--print"], {});
         expect(job.code).toBe(0);
         const [cm] = parseAllDocuments(job.stdout).map((d) => d.toJS() as Manifest);
         expect((JSON.parse(cm.data["spec.json"]) as RunSpec).prometheus).toBe("http://127.0.0.1:9/prometheus");

@@ -87,7 +87,7 @@ describe("launchpad:services.<svc>.performance", () => {
             mustHoldUsers: 100,
         });
         expect(perf?.server).toEqual({ warmupSeconds: 300, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, dbConnectionsQuery: "sum(pg_stat_activity_count)", maxRecoverySeconds: 60 });
-        expect(perf?.loadPassed).toEqual([]);
+        expect(perf?.loadGate).toBe(false);
         expect(Object.keys(DEFAULT_SCENARIOS)).toEqual(["load", "stress", "soak", "spike"]);
     });
 

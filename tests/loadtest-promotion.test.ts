@@ -1,15 +1,19 @@
 /**
- * The load verdict in promotion: staging reports a release load-verified when its image's load
- * scenario passed there (`performance.loadPassed`, recorded by the line `npm run loadtest` prints),
+ * The load verdict in promotion: staging reports a release load-verified when its load gate Job
+ * (`performance.loadGate`) completed there, as the stack's state records it,
  * and production's rule, with `launchpad:promotion.requireLoad`, admits by staging's verification
  * only such releases. Rule table on `admit`, then end to end through the offline plans.
  */
 import { describe, expect, it } from "vitest";
+import { loadGateId, releaseId } from "../components/blue-green-service";
 import { admit, type VerifiedReleases } from "../components/promotion";
 import { ConfigError, parseConfig } from "../config";
 import { PROMOTION } from "../lib/delivery";
 import { deployedConfig } from "./support/deployed";
-import { planStack } from "./support/plan";
+import { evaluatePlan } from "../policies/evaluate";
+import { bundleLoadtestRunner } from "../loadtest/bundle";
+import type { RunSpec } from "../loadtest/main";
+import { named, ofType, planStack } from "./support/plan";
 
 const IMAGE = "ghcr.io/launchpad-test/api:1.4.2"; // production's live image under deployedConfig
 const verified = (load: boolean): VerifiedReleases => ({ api: [{ color: "blue", image: IMAGE, releaseId: "r0", ...(load ? { load: "pass" as const } : {}) }] });
@@ -31,25 +35,73 @@ describe("the promotion rule table with the load verdict", () => {
     });
 });
 
-describe("end to end: staging's verifiedReleases and production's requireLoad", () => {
-    const LOAD_PASSED = 'launchpad:services.api.performance={"loadPassed":["ghcr.io/acme/api:1.4.2"]}';
+describe("end to end: staging's load gate and production's requireLoad", () => {
+    const LOAD_GATE = 'launchpad:services.api.performance={"loadGate":true}';
 
-    it("staging marks the release whose load scenario passed, and only it", async () => {
-        const staging = await planStack("staging", [LOAD_PASSED]);
+    it("staging with the load gate marks each release whose load Job completed (the mocks complete every Job, as pulumi-kubernetes returns one only then)", async () => {
+        const staging = await planStack("staging", [LOAD_GATE]);
         const api = (staging.outputs.verifiedReleases as unknown as VerifiedReleases).api;
-        expect(api.map((r) => [r.color, r.image, r.load])).toEqual([["blue", "ghcr.io/acme/api:1.4.2", "pass"], ["green", "ghcr.io/acme/api:1.5.0", undefined]]);
+        expect(api.map((r) => [r.color, r.image, r.load])).toEqual([["blue", "ghcr.io/acme/api:1.4.2", "pass"], ["green", "ghcr.io/acme/api:1.5.0", "pass"]]);
+        const off = await planStack("staging");
+        expect((off.outputs.verifiedReleases as unknown as VerifiedReleases).api.map((r) => r.load)).toEqual([undefined, undefined]);
     });
 
-    it("production with requireLoad makes live the load-verified image, and refuses the one that never passed load", async () => {
-        const staging = await planStack("staging", [LOAD_PASSED]);
-        const source = (name: string) => (name === "organization/launchpad/staging" ? staging.outputs : undefined);
-        const ok = await planStack("production", ["launchpad:promotion.requireLoad=true"], { stackOutputs: source });
+    it("per color: a ConfigMap with the runner and the load scenario's spec, and a Job after the smoke gate, waited for as long as its deadline; every policy passes", async () => {
+        const staging = await planStack("staging", [LOAD_GATE]);
+        const jobs = ofType(staging, "kubernetes:batch/v1:Job").filter((j) => j.name.endsWith("-load"));
+        expect(jobs.map((j) => j.name)).toEqual(["launchpad-staging-api-blue-load", "launchpad-staging-api-green-load"]);
+        for (const [color, job] of [["blue", jobs[0]], ["green", jobs[1]]] as const) {
+            const meta = job.inputs.metadata as { name: string; annotations: Record<string, string> };
+            expect(meta.name).toMatch(new RegExp(`^api-${color}-load-[0-9a-f]{10}$`));
+            expect(meta.annotations["pulumi.com/replaceUnready"]).toBe("true");
+            expect(job.dependsOn).toContain(named(staging, `launchpad-staging-api-${color}-gate`).urn);
+            expect(job.dependsOn).toContain(named(staging, `launchpad-staging-api-${color}-load-spec`).urn);
+            const spec = job.inputs.spec as { backoffLimit: number; activeDeadlineSeconds: number; ttlSecondsAfterFinished?: number };
+            // The default load scenario: 15 minutes of stages, a 10 s request timeout, five minutes to start and report.
+            expect([spec.backoffLimit, spec.activeDeadlineSeconds, spec.ttlSecondsAfterFinished]).toEqual([0, 15 * 60 + 10 + 300, undefined]);
+            // pulumi-kubernetes waits 10 minutes for a Job unless told otherwise (provider/pkg/await/job.go): the deadline plus two minutes.
+            expect(job.options.customTimeouts).toEqual({ create: `${15 * 60 + 10 + 300 + 120}s`, update: `${15 * 60 + 10 + 300 + 120}s` });
+            const cm = named(staging, `launchpad-staging-api-${color}-load-spec`);
+            const data = cm.inputs.data as Record<string, string>;
+            expect((cm.inputs.metadata as { name: string }).name).toBe(meta.name);
+            expect(data["runner.cjs"]).toBe(bundleLoadtestRunner());
+            const run = JSON.parse(data["spec.json"]) as RunSpec;
+            expect([run.target, run.image, run.scenario.name]).toEqual([`http://api-${color}.launchpad-staging.svc.cluster.local:80`, color === "blue" ? "ghcr.io/acme/api:1.4.2" : "ghcr.io/acme/api:1.5.0", "load"]);
+            expect(run.pushgateway).toMatch(/^http:\/\/.+\.launchpad-staging\.svc\.cluster\.local:9091$/);
+        }
+        expect(await evaluatePlan(staging)).toEqual([]);
+    });
+
+    it("the load gate's id follows the release and the load scenario: either change is a new run", () => {
+        const { values, secretKeys } = deployedConfig("staging");
+        const api = (sets: Record<string, unknown>) => parseConfig({ project: "launchpad", stack: "staging", values: { ...values, ...sets }, secretKeys, env: { GRAFANA_AUTH: "x" } }).services[0];
+        const services = values["launchpad:services"] as Record<string, Record<string, unknown>>;
+        const withPerf = (performance: unknown) => api({ "launchpad:services": { ...services, api: { ...services.api, performance } } });
+        const base = withPerf({ loadGate: true });
+        const slower = withPerf({ loadGate: true, scenarios: { load: { thinkTimeMs: 2000 } } });
+        expect(loadGateId(base, "blue")).toMatch(/^[0-9a-f]{10}$/);
+        expect(loadGateId(base, "blue")).not.toBe(loadGateId(base, "green"));
+        expect(loadGateId(slower, "blue")).not.toBe(loadGateId(base, "blue"));
+        // The scenario is not part of the release: the smoke gate and the Deployment stay as they are.
+        expect(releaseId(slower, "blue")).toBe(releaseId(base, "blue"));
+    });
+
+    it("production with requireLoad makes live an image staging load-verified, and refuses one staging never ran the load gate for", async () => {
+        const gated = await planStack("staging", [LOAD_GATE]);
+        const ok = await planStack("production", ["launchpad:promotion.requireLoad=true", "launchpad:activeColor=green"], { stackOutputs: (name) => (name === "organization/launchpad/staging" ? gated.outputs : undefined) });
         expect(ok.log).toEqual([]);
-        const refusal = await planStack("production", ["launchpad:promotion.requireLoad=true", "launchpad:activeColor=green"], { stackOutputs: source }).then(() => undefined, (e: unknown) => e);
+        const ungated = await planStack("staging");
+        const refusal = await planStack("production", ["launchpad:promotion.requireLoad=true", "launchpad:activeColor=green"], { stackOutputs: (name) => (name === "organization/launchpad/staging" ? ungated.outputs : undefined) }).then(() => undefined, (e: unknown) => e);
         expect(refusal).toBeInstanceOf(ConfigError);
         expect((refusal as ConfigError).problems).toEqual([
             'launchpad:services.api.releases.green.image: received "ghcr.io/acme/api:1.5.0"; expected an image whose smoke gate and load scenario passed in stack "organization/launchpad/staging" ' +
-            '(verified there: "ghcr.io/acme/api:1.4.2"), an image this stack made live before (this stack\'s release history has none), or launchpad:promotion.allowUnverified set to true',
+            '(it verified no release of api), an image this stack made live before (this stack\'s release history has none), or launchpad:promotion.allowUnverified set to true',
         ]);
+    });
+
+    it("a load verdict cannot come from config: performance.loadPassed is no longer a key", () => {
+        const { values, secretKeys } = deployedConfig("staging");
+        const perf = { ...(values["launchpad:services"] as Record<string, unknown>) };
+        expect(() => parseConfig({ project: "launchpad", stack: "staging", values: { ...values, "launchpad:services": { ...perf, api: { ...(perf.api as object), performance: { loadPassed: ["ghcr.io/acme/api:1.5.0"] } } } }, secretKeys, env: { GRAFANA_AUTH: "x" } })).toThrow(/loadPassed/);
     });
 });

@@ -42,7 +42,7 @@ export const ROLES = {
     smoke: "smoke-config",
     /** The Job that runs a release's schema migration before its color's Deployment rolls out. */
     migration: "schema-migration",
-    /** The Job (and ConfigMap) of one performance run against a color, applied by an operator (`npm run loadtest`). */
+    /** The Job (and ConfigMap) of one performance run against a color, created by an operator's `npm run loadtest`. */
     loadtest: "loadtest",
 } as const;
 
