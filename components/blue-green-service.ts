@@ -17,8 +17,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, SmokePolicy } from "../config";
 import { runDate } from "../config/clock";
 import { ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
-import { imageVersion, parseImageRef } from "../lib/image";
-import { restrictedContainer, restrictedPod } from "../lib/pod-security";
+import { colorLabels, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
 import { DELETE_SNAPSHOT_TARGET, restorePointExpiry, restorePointExpiryName, restorePointIdentifier } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
@@ -27,17 +27,11 @@ import { loadtestDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC
 import type { RunSpec } from "../loadtest/main";
 import type { AppMetrics } from "../loadtest/server";
 
-/** Stock Node.js image the gate Job runs the bundled runner in: nothing to build or push. */
-export const SMOKE_RUNNER_IMAGE = "node:20.19.5-alpine3.22";
 /** Where the smoke ConfigMap is mounted in the gate pod. */
 export const SMOKE_MOUNT = "/smoke";
 export const SMOKE_POLICY_FILE = "policy.json";
 /** Non-root uid of application pods (images that run as root are refused by Pod Security "restricted" anyway). */
 export const APP_UID = 10001;
-/** The `node` user of the official Node.js images. */
-export const NODE_UID = 1000;
-/** Port the Services expose; the pods' own port is the service's `port`. */
-export const SERVICE_PORT = 80;
 /** Longest a live Service update may wait for its selected pods: the idle color is already up, so minutes mean trouble. */
 export const LIVE_SERVICE_TIMEOUTS = { create: "5m", update: "3m" } as const;
 
@@ -138,25 +132,6 @@ export function releaseId(service: ServiceConfig, color: Color): string {
         ...(r.schema !== undefined ? { schema: r.schema } : {}),
     });
     return createHash("sha256").update(text).digest("hex").slice(0, 10);
-}
-
-/**
- * The labels every object of one color carries; the first two are its selector. `version` (the
- * image's tag) goes only on what runs the image, so a release touches no PDB, HPA or Service.
- */
-export function colorLabels(service: ServiceConfig, color: Color, project: string, role: string, version = true): Record<string, string> {
-    const ref = parseImageRef(service.releases[color].image);
-    return {
-        [SELECTOR_LABELS.app]: service.name,
-        [SELECTOR_LABELS.color]: color,
-        [APP_LABELS.name]: service.name,
-        [APP_LABELS.instance]: `${service.name}-${color}`,
-        ...(version ? { [APP_LABELS.version]: ref === undefined ? "unknown" : imageVersion(ref).replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63) } : {}),
-        [APP_LABELS.component]: role === ROLES.gate ? "smoke-gate" : "server",
-        [APP_LABELS.partOf]: project,
-        [APP_LABELS.managedBy]: "pulumi",
-        [ROLE_LABEL]: role,
-    };
 }
 
 /** Labels of the service-wide objects (live Service, Ingress, smoke ConfigMap). */

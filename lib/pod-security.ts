@@ -1,5 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 
+/** The `node` user of the official Node.js images. */
+export const NODE_UID = 1000;
+
 /**
  * Pod Security "restricted" for one container, as every Launchpad workload runs: non-root, no
  * privilege escalation, no capabilities, a read-only root filesystem, the runtime's seccomp profile.

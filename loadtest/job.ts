@@ -7,10 +7,10 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { colorLabels, NODE_UID, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../components/blue-green-service";
+import { colorLabels, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import type { ServiceConfig } from "../config";
 import { APP_LABELS, ROLES, type Color } from "../lib/delivery";
-import { restrictedContainer } from "../lib/pod-security";
+import { NODE_UID, restrictedContainer } from "../lib/pod-security";
 import { LOADTEST_RUNNER_FILE } from "./bundle";
 import type { RunSpec } from "./main";
 import type { Scenario, ScenarioName } from "./profile";

@@ -4,7 +4,8 @@
  * color switch measured by diffing two real plans.
  */
 import { describe, expect, it } from "vitest";
-import { gateDeadlineSeconds, releaseId, SMOKE_RUNNER_IMAGE } from "../components/blue-green-service";
+import { gateDeadlineSeconds, releaseId } from "../components/blue-green-service";
+import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { validatePolicy } from "../smoke/policy";
 import { loadConfigFor } from "./support/config";

@@ -1,0 +1,39 @@
+/**
+ * What the BlueGreenService component and the load test's Job (loadtest/job.ts) build their pods
+ * from alike: the runner image, the Services' port and the labels of one color's objects. Here, not
+ * in either of them, so neither imports the other; not in lib/delivery.ts, whose constants the
+ * smoke runner's bundle carries.
+ */
+import { APP_LABELS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "./delivery";
+import { imageVersion, parseImageRef } from "./image";
+
+/** Stock Node.js image the gate and load Jobs run their bundled runners in: nothing to build or push. */
+export const SMOKE_RUNNER_IMAGE = "node:20.19.5-alpine3.22";
+
+/** Port the Services expose; the pods' own port is the service's `port`. */
+export const SERVICE_PORT = 80;
+
+/** What {@link colorLabels} reads of a service: its name and each color's image (a `ServiceConfig` fits). */
+export interface LabelledService {
+    readonly name: string;
+    readonly releases: Readonly<Record<Color, { readonly image: string }>>;
+}
+
+/**
+ * The labels every object of one color carries; the first two are its selector. `version` (the
+ * image's tag) goes only on what runs the image, so a release touches no PDB, HPA or Service.
+ */
+export function colorLabels(service: LabelledService, color: Color, project: string, role: string, version = true): Record<string, string> {
+    const ref = parseImageRef(service.releases[color].image);
+    return {
+        [SELECTOR_LABELS.app]: service.name,
+        [SELECTOR_LABELS.color]: color,
+        [APP_LABELS.name]: service.name,
+        [APP_LABELS.instance]: `${service.name}-${color}`,
+        ...(version ? { [APP_LABELS.version]: ref === undefined ? "unknown" : imageVersion(ref).replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63) } : {}),
+        [APP_LABELS.component]: role === ROLES.gate ? "smoke-gate" : "server",
+        [APP_LABELS.partOf]: project,
+        [APP_LABELS.managedBy]: "pulumi",
+        [ROLE_LABEL]: role,
+    };
+}
