@@ -1,5 +1,5 @@
 /**
- * The schema of `launchpad:services`, `launchpad:activeColor` and `launchpad:promotion`: the
+ * The schema of `launchpad:services` and `launchpad:activeColor`: the
  * application's services, their blue and green releases and their smoke-test policies.
  *
  * Shapes, ranges and defaults that do not depend on the tier live here; the rules that do (immutable
@@ -195,24 +195,6 @@ export const servicesSchema = z
             ctx.issues.push({ code: "custom", input: ctx.value, message: SERVICES_EXPECTED });
         }
     });
-
-export const promotionSchema = z.strictObject({
-    /** Stack whose verified releases this one may make live. @default "staging" in production, none in staging */
-    fromStack: z.string().regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, { error: "expected a stack name such as \"staging\" or \"acme/launchpad/staging\"" }).optional(),
-    /** Break glass: make live an image the source stack has not verified (the plan warns). */
-    allowUnverified: z.boolean().default(false),
-    /**
-     * How many releases per service this stack remembers making live (its `releaseHistory` output,
-     * read back from its own state); production may make any of them live again without the source
-     * stack's verification. @default 10
-     */
-    /**
-     * Only images whose load scenario also passed in the source stack may go live by its
-     * verification (`verifiedReleases` entries with `load: "pass"`). @default false
-     */
-    requireLoad: z.boolean().default(false),
-    historyLength: z.int({ error: "expected a whole number of releases from 1 to 100" }).min(1, { error: "expected a whole number of releases from 1 to 100" }).max(100, { error: "expected a whole number of releases from 1 to 100" }).default(10),
-});
 
 export type { SmokePolicy };
 export type RawService = z.output<typeof serviceSchema>;

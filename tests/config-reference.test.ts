@@ -11,8 +11,15 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { promotionSchema } from "../config/services";
-import { LAUNCHPAD_KEYS, OBJECT_KEYS, alertingSchema, backupSchema, observabilitySchema, clusterSchema, databaseSchema, networkSchema, nodeGroupSchema, rawConfigSchema, tagsSchema } from "../config/schema";
+import { backupSchema } from "../config/backup";
+import { clusterSchema } from "../config/cluster";
+import { databaseSchema } from "../config/database";
+import { networkSchema } from "../config/network";
+import { nodeGroupSchema } from "../config/node-group";
+import { alertingSchema, observabilitySchema } from "../config/observability";
+import { promotionSchema } from "../config/promotion";
+import { LAUNCHPAD_KEYS, OBJECT_KEYS, rawConfigSchema } from "../config/schema";
+import { tagsSchema } from "../config/tags";
 import {
     END_MARKER,
     GENERATED_NOTE,
