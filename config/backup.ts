@@ -23,6 +23,13 @@ export const backupSchema = z.strictObject({
     verifySchedule: cron("45 4 * * *").default("45 4 * * *"),
     /** ISO weekday (1 = Monday .. 7 = Sunday) whose dump is also kept as the weekly copy. */
     weeklyDay: z.int().min(1).max(7).default(7),
+}).meta({
+    description:
+        "Backups beyond RDS. objectLockDays: default Object Lock retention of backup objects, 1..3650 (default 30); " +
+        "dumpSchedule and verifySchedule: five-field UTC Kubernetes CronJob schedules (day of week 0-6 or sun..sat; " +
+        "one that never fires is refused) of the logical dump and of its restore check (default \"15 2 * * *\" and " +
+        "\"45 4 * * *\"); weeklyDay: ISO weekday whose dump is also the weekly copy, 1 = Monday .. 7 = Sunday " +
+        "(default 7).",
 });
 
 export type RawBackup = z.output<typeof backupSchema>;

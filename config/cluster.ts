@@ -82,6 +82,19 @@ export const clusterSchema = z.strictObject({
     kubeconfig: z.string().min(1).optional(),
     /** With `kubeconfig`: what the existing cluster provides. @default - nothing declared */
     provides: clusterProvidesSchema.optional(),
+}).meta({
+    description:
+        "EKS control plane. version: Kubernetes minor version in EKS standard support on the day of the run, per " +
+        "the EKS version calendar in lib/versions.ts (default \"1.36\"); endpointAccess: \"private\" (the API from " +
+        "inside the VPC only: deploy runners run there) or \"public\" (also from endpointPublicAccessCidrs, the " +
+        "runners' egress CIDRs) (default \"private\"); endpointPublicAccessCidrs: public (not RFC 1918) CIDRs " +
+        "allowed to reach the public API endpoint (default []); access: IAM roles with Kubernetes API access as EKS " +
+        "access entries, [{ principalArn, access: \"admin\", \"edit\" or \"view\", namespaces (default the whole " +
+        "cluster) }], at least one cluster-wide admin, the deploy role (default []); logTypes: control-plane logs " +
+        "(default all five); namespace: the application namespace, never \"default\" or \"kube-*\" (default " +
+        "\"<project>-<stack>\"); kubeconfig (secret): use an existing cluster instead of creating EKS, with " +
+        "provides: what it already runs { ingressClasses, storageClasses, defaultStorageClass, metricsApi, " +
+        "containerMetrics (the team's Prometheus scrapes cAdvisor: the CPU and memory panels) } (default nothing).",
 });
 
 export type RawCluster = z.output<typeof clusterSchema>;

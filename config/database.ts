@@ -55,6 +55,18 @@ export const databaseSchema = z.strictObject({
     criticalTables: z.array(sqlIdentifier).default([]),
     /** Create the database from a point in time or a snapshot instead of empty. */
     restore: restoreSchema.optional(),
+}).meta({
+    description:
+        "The RDS database. engine: \"mysql\" (default) or \"postgres\"; engineVersion: a major in RDS standard " +
+        "support on the day of the run (lib/versions.ts), default \"8.4\" for mysql, \"17\" for postgres; " +
+        "instanceClass (default \"db.t4g.medium\"); allocatedStorageGb 20..65536 (default 50) and " +
+        "maxAllocatedStorageGb, the autoscaling ceiling (default 200); name (default \"app\") and username, the " +
+        "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); " +
+        "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (at least 30 min, never " +
+        "overlapping the backup window, default \"sun:04:00-sun:05:00\"); criticalTables, the tables restore checks " +
+        "require rows in (default none: the nightly check then proves only that the newest dump restores); restore: " +
+        "{ sourceInstance, time } (time ISO-8601 UTC or \"latest\") or { snapshot } creates the database from that " +
+        "point or snapshot.",
 });
 
 export type RawDatabase = z.output<typeof databaseSchema>;

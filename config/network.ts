@@ -58,6 +58,12 @@ export const networkSchema = z.strictObject({
     natGateways: z.enum(NAT_MODES).optional(),
     /** With `launchpad:cluster.kubeconfig`: the existing cluster's VPC, for the data layer. @default - no data layer on an existing cluster */
     existing: existingNetworkSchema.optional(),
+}).meta({
+    description:
+        "VPC layout. cidr: private /16../20 (default 10.0.0.0/16); azCount: 2..6 (default 2); natGateways: " +
+        "\"single\" or \"perAz\" (default from the tier; production requires \"perAz\"); existing: with " +
+        "cluster.kubeconfig, the existing cluster's VPC { vpcId, privateSubnetIds, nodeSecurityGroupId, " +
+        "oidcProviderArn } where the database and its backups go (default none: no data layer).",
 });
 
 export type RawNetwork = z.output<typeof networkSchema>;

@@ -8,16 +8,20 @@ export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
 
 const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
-export const nodeGroupSchema = z
-    .strictObject({
-        /** EC2 instance types of the managed node group, all of one CPU architecture. */
-        instanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, { error: "expected an EC2 instance type such as \"m6i.large\"" })).min(1).default(["t3.large"]),
-        minSize: z.int().min(0).max(450).default(2),
-        desiredSize: z.int().min(0).max(450).optional(),
-        maxSize: z.int().min(1).max(450).default(4),
-        diskSizeGb: z.int().min(20).max(16384).default(50),
-        capacityType: z.enum(CAPACITY_TYPES).default("ON_DEMAND"),
-    });
+export const nodeGroupSchema = z.strictObject({
+    /** EC2 instance types of the managed node group, all of one CPU architecture. */
+    instanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, { error: "expected an EC2 instance type such as \"m6i.large\"" })).min(1).default(["t3.large"]),
+    minSize: z.int().min(0).max(450).default(2),
+    desiredSize: z.int().min(0).max(450).optional(),
+    maxSize: z.int().min(1).max(450).default(4),
+    diskSizeGb: z.int().min(20).max(16384).default(50),
+    capacityType: z.enum(CAPACITY_TYPES).default("ON_DEMAND"),
+}).meta({
+    description:
+        "Managed node group in the private subnets. instanceTypes: one CPU architecture (default [\"t3.large\"]); " +
+        "minSize and desiredSize 0..450, maxSize 1..450, min <= desired <= max (default 2, minSize, 4); diskSizeGb: " +
+        "20..16384 (default 50); capacityType: \"ON_DEMAND\" or \"SPOT\" (default \"ON_DEMAND\").",
+});
 
 export type RawNodeGroup = z.output<typeof nodeGroupSchema>;
 

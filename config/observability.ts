@@ -115,6 +115,24 @@ export const observabilitySchema = z.strictObject({
         /** Requests (over the alerts' 5-minute rate window) a check needs to judge; below it the check judges nothing. @default 100 */
         minRequests: z.int().min(0).default(100),
     }).optional(),
+}).meta({
+    description:
+        "Metrics, dashboards and alerts. prometheusUrl: query URL of an existing Prometheus-compatible server " +
+        "(required with an existing cluster when grafana:url is set); unset, an Amazon Managed Service for " +
+        "Prometheus workspace with a managed scraper of the EKS cluster; metrics: the application's metric names " +
+        "and labels (default http_requests_total with status label \"code\", http_request_duration_seconds, " +
+        "db_connection_errors_total, http_requests_in_flight, db_pool_connections_in_use, db_pool_connections_max, " +
+        "queue_depth, labels \"route\", \"service\", \"color\"); thresholds: errorRatio 0 < x <= 1 (default 0.01), " +
+        "latencyP95Seconds > 0 (default 0.5), freeStoragePercent 0 < x < 100 of the storage allocated now (default " +
+        "10), backupMaxAge (default \"26h\"), restoreMaxDuration, the RTO (default \"1h\"), rpoTarget, the RPO " +
+        "(default \"15m\"), sloObjective 0 < x < 1 (default 0.999), sloWindow (default \"30d\"), minRequestRate >= " +
+        "0 requests per second a color must serve before its error-ratio or latency alert may fire (default 1), " +
+        "gateVerdictMaxAge: age after which a smoke gate verdict stops alerting (default \"24h\"), durations in " +
+        "Prometheus form; maintenance: weekly UTC windows [{ weekdays, start, end }] muting notifications (default " +
+        "the database's maintenance window); runbookBaseUrl: absolute prefix of alerts' runbook links (default " +
+        "\"https://github.com/acme/launchpad/blob/main/docs/runbooks\"); analysis: npm run promote's post-switch " +
+        "analysis, window (default the tier's: production \"10m\", staging \"3m\"), interval (default \"30s\"), " +
+        "minRequests a check needs to judge (default 100).",
 });
 
 /** Where notifications go. The Slack webhook and the PagerDuty key are secrets. */
@@ -143,10 +161,34 @@ export const alertingSchema = z.strictObject({
      * @default - no heartbeat contact point, and Grafana leaves the Watchdog out
      */
     heartbeatUrl: z.string().min(1).optional(),
+}).meta({
+    description:
+        "Grafana contact points. emailAddresses: receive ticket alerts when there is no Slack webhook (default " +
+        "none); slackWebhookUrl (secret): ticket alerts; pagerDutyIntegrationKey (secret): page alerts. With " +
+        "grafana:url set, at least one is required. Page alerts go to PagerDuty, else Slack, else e-mail; ticket " +
+        "alerts to Slack, else e-mail, else PagerDuty. slack: true says the stack uses Slack without committing the " +
+        "webhook, and pagerDuty: true likewise for PagerDuty (default: whether the secret is set; pagerDuty true in " +
+        "production): with grafana:url set, the secret is then required, listed by the offline plan and refused " +
+        "absent by a real run. heartbeatUrl (plain text, not a secret: Grafana keeps webhook URLs in clear): a dead " +
+        "man's switch ping URL (healthchecks.io, Dead Man's Snitch) that receives the always-firing " +
+        "LaunchpadWatchdog as a webhook every 5 minutes, never muted; required with grafana:url in production; an " +
+        "example host is refused by a real run.",
 });
 
 /** The Grafana provider's own keys: where dashboards, rules and contact points go. */
-export const grafanaUrlSchema = httpUrl("https://grafana.example.com");
+export const grafanaUrlSchema = httpUrl("https://grafana.example.com").meta({
+    description:
+        "The Grafana provider's own key. The Grafana server (Amazon Managed Grafana or any Grafana 11+) that " +
+        "receives the stack's folder, data sources, dashboards, alert rules, contact points, notification policy " +
+        "and mute timing. Unset: no Grafana resources.",
+});
+
+export const grafanaAuthSchema = z.string().min(1).meta({
+    description:
+        "The Grafana provider's own key: an API token or service-account token (`pulumi config set --secret " +
+        "grafana:auth <token>`). Required when grafana:url is set, unless GRAFANA_AUTH is in the environment of the " +
+        "Pulumi run (the provider reads it then).",
+});
 
 export type RawObservability = z.output<typeof observabilitySchema>;
 export type RawAlerting = z.output<typeof alertingSchema>;

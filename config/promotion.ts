@@ -22,6 +22,16 @@ export const promotionSchema = z.strictObject({
      * stack's verification. @default 10
      */
     historyLength: z.int({ error: "expected a whole number of releases from 1 to 100" }).min(1, { error: "expected a whole number of releases from 1 to 100" }).max(100, { error: "expected a whole number of releases from 1 to 100" }).default(10),
+}).meta({
+    description:
+        "Which stack's smoke-gate results this one trusts. fromStack: the stack whose verified releases may go live " +
+        "here (default \"staging\" in production, none in staging; a short name is qualified with this organization " +
+        "and project); allowUnverified: break glass, make live an image that stack has not verified, with a warning " +
+        "in every plan (default false); requireLoad: count that stack's verification only for releases whose load " +
+        "scenario (npm run loadtest) also passed there (default false); historyLength: how many releases per " +
+        "service this stack remembers making live, in its releaseHistory output read back from its own state " +
+        "(default 10); production makes any of them live again without the source stack's verification (a " +
+        "rollback).",
 });
 
 export type RawPromotion = z.output<typeof promotionSchema>;

@@ -7,33 +7,32 @@
  * issue of one parse at once; `config/errors.ts` turns its issues into messages that name the key,
  * the value received and what is allowed.
  *
- * Field defaults inside objects are declared in the domain schemas. `Pulumi.yaml` repeats them as
- * each object key's `default` (the CLI applies those when a key is absent);
- * `tests/config-reference.test.ts` proves the two agree, so a partially-set object and an absent one
- * resolve the same way.
+ * Each key's description (`.meta({ description })`) and defaults live in its domain schema, the one
+ * source of both: `npm run docs:config` (scripts/config-reference.ts) generates Pulumi.yaml's
+ * `config:` block (the CLI applies an object key's `default` when the key is absent) and the
+ * configuration reference from them, so a partially-set object and an absent one resolve the same way.
  */
 import { z } from "zod";
-import { COLORS } from "../lib/delivery";
 import { backupSchema } from "./backup";
 import { clusterSchema } from "./cluster";
 import { databaseSchema } from "./database";
 import { networkSchema } from "./network";
 import { nodeGroupSchema } from "./node-group";
-import { alertingSchema, grafanaUrlSchema, observabilitySchema } from "./observability";
+import { alertingSchema, grafanaAuthSchema, grafanaUrlSchema, observabilitySchema } from "./observability";
 import { promotionSchema } from "./promotion";
-import { regionSchema } from "./region";
-import { servicesSchema } from "./services";
+import { awsRegionSchema, drRegionSchema } from "./region";
+import { activeColorSchema, servicesSchema } from "./services";
 import { tagsSchema } from "./tags";
-import { TIERS } from "./tier";
+import { tierSchema } from "./tier";
 
 /**
  * The raw config as read from the stack: keys are full config keys so issue paths name them.
  * Secrets are plain strings here; each domain's build wraps them with `pulumi.secret` after validation.
  */
 export const rawConfigSchema = z.strictObject({
-    "aws:region": regionSchema,
-    "launchpad:tier": z.enum(TIERS),
-    "launchpad:drRegion": regionSchema,
+    "aws:region": awsRegionSchema,
+    "launchpad:tier": tierSchema,
+    "launchpad:drRegion": drRegionSchema,
     "launchpad:network": networkSchema.default(networkSchema.parse({})),
     "launchpad:cluster": clusterSchema.default(clusterSchema.parse({})),
     "launchpad:nodeGroup": nodeGroupSchema.default(nodeGroupSchema.parse({})),
@@ -43,11 +42,11 @@ export const rawConfigSchema = z.strictObject({
     "launchpad:alerting": alertingSchema.default(alertingSchema.parse({})),
     "launchpad:tags": tagsSchema,
     "launchpad:services": servicesSchema,
-    "launchpad:activeColor": z.enum(COLORS).default("blue"),
+    "launchpad:activeColor": activeColorSchema,
     "launchpad:promotion": promotionSchema.default(promotionSchema.parse({})),
     /** The Grafana provider's own keys: where dashboards, rules and contact points go. */
     "grafana:url": grafanaUrlSchema.optional(),
-    "grafana:auth": z.string().min(1).optional(),
+    "grafana:auth": grafanaAuthSchema.optional(),
 });
 
 export type RawConfig = z.output<typeof rawConfigSchema>;

@@ -183,6 +183,12 @@ export const serviceSchema = z.strictObject({
     performance: performanceSchema.optional(),
 });
 
+export const activeColorSchema = z.enum(COLORS).default("blue").meta({
+    description:
+        "The live color of every service without its own activeColor: \"blue\" (default) or \"green\". Rolling back " +
+        "is setting it to the other color and running pulumi up (npm run rollback).",
+});
+
 const SERVICES_EXPECTED = "expected at least one service: a map of service name to its settings (port, releases, smoke, ...)";
 export const servicesSchema = z
     .record(
@@ -194,6 +200,22 @@ export const servicesSchema = z
         if (Object.keys(ctx.value).length === 0) {
             ctx.issues.push({ code: "custom", input: ctx.value, message: SERVICES_EXPECTED });
         }
+    })
+    .meta({
+        description:
+            "The application's services (required, at least one): a map of a name (DNS label, at most 32 characters) to " +
+            "its settings. port (default 8080); replicas, the active color's pods (default 2, production at least 2) " +
+            "and idleReplicas, the idle color's (default replicas); autoscaling { maxReplicas (default 3 x replicas), " +
+            "targetCpuPercent (default 70) }; resources { requests, limits } (default 250m/256Mi, 1/512Mi); health { " +
+            "readinessPath \"/health/ready\", livenessPath \"/health/live\", startupSeconds 120 }; metricsPath (default " +
+            "\"/metrics\"); env; connectDatabase (default true where Launchpad creates the database, false on an " +
+            "existing cluster: DATABASE_* from its Secret); expose { type \"ClusterIP\" (default) or \"LoadBalancer\", " +
+            "ingress { host, className, path } }; activeColor (default launchpad:activeColor); releases { blue, green " +
+            "}, each { image, env }, production requiring a digest or a tag other than \"latest\"; smoke, the gate's " +
+            "policy: checks [{ path, method, expectStatus, bodyContains, maxLatencyMs, headers, body }] (default a GET " +
+            "of the readiness path), requests (100), concurrency (10), timeoutMs (2000), warmupRequests (10), " +
+            "thresholds { p95Ms, p99Ms, errorRate } (default 300/1000/0.02 in staging, 200/500/0.01 in production, " +
+            "which allows none looser), load { users, durationSeconds } (staging only).",
     });
 
 export type { SmokePolicy };

@@ -12,7 +12,12 @@ export const RESERVED_TAG_KEYS = ["project", "environment", "managed-by", "Name"
 export const tagsSchema = z.record(
     z.string().min(1).max(128),
     z.string().max(256),
-).default({});
+).default({}).meta({
+    description:
+        "Extra tags for every taggable AWS resource, on top of project, environment, managed-by=pulumi and Name " +
+        "(which may not be overridden); AWS tag rules apply (no \"aws:\" prefix, keys up to 128 and values up to " +
+        "256 letters, digits, spaces and _ . : / = + - @). Default none.",
+});
 
 export type RawTags = z.output<typeof tagsSchema>;
 
