@@ -135,6 +135,8 @@ export const observabilitySchema = z.strictObject({
         "minRequests a check needs to judge (default 100).",
 });
 
+export type RawObservability = z.output<typeof observabilitySchema>;
+
 /** Where notifications go. The Slack webhook and the PagerDuty key are secrets. */
 export const alertingSchema = z.strictObject({
     /** Addresses that receive ticket-severity alerts when there is no Slack webhook. */
@@ -175,6 +177,8 @@ export const alertingSchema = z.strictObject({
         "example host is refused by a real run.",
 });
 
+export type RawAlerting = z.output<typeof alertingSchema>;
+
 /** The Grafana provider's own keys: where dashboards, rules and contact points go. */
 export const grafanaUrlSchema = httpUrl("https://grafana.example.com").meta({
     description:
@@ -189,9 +193,6 @@ export const grafanaAuthSchema = z.string().min(1).meta({
         "grafana:auth <token>`). Required when grafana:url is set, unless GRAFANA_AUTH is in the environment of the " +
         "Pulumi run (the provider reads it then).",
 });
-
-export type RawObservability = z.output<typeof observabilitySchema>;
-export type RawAlerting = z.output<typeof alertingSchema>;
 
 export interface AppMetricsConfig {
     readonly requestsTotal: string;

@@ -28,6 +28,7 @@ import {
     REFERENCE_FILE,
     configReferenceCli,
     escapeCell,
+    pulumiTypeOf,
     readConfigBlock,
     readReferenceBlock,
     referenceRows,
@@ -50,26 +51,6 @@ const DECLARED = (parseYaml(PROJECT_YAML) as { config: Record<string, Declaratio
 
 type Shape = typeof rawConfigSchema.shape;
 const fullKey = (key: string): keyof Shape => `launchpad:${key}` as keyof Shape;
-
-/** The Pulumi.yaml type of a zod schema: wrappers (default, optional) peeled, objects and records as `object`. */
-function pulumiTypeOf(schema: z.ZodType): string {
-    let def = schema.def as { type: string; innerType?: z.ZodType; format?: string };
-    while ((def.type === "default" || def.type === "optional") && def.innerType !== undefined) {
-        def = def.innerType.def;
-    }
-    switch (def.type) {
-        case "string":
-        case "enum":
-            return "string";
-        case "number":
-            return def.format === "safeint" ? "integer" : "number";
-        case "object":
-        case "record":
-            return "object";
-        default:
-            return def.type;
-    }
-}
 
 /** A parsed value as plain data: fields holding `undefined` dropped, as YAML cannot hold them. */
 function withoutUndefined(value: unknown): unknown {
@@ -337,6 +318,21 @@ describe("config-reference command", () => {
         return dir;
     }
 
+    /** `--check`'s answer when one file's generated part is stale at a line. */
+    function staleCheck(file: string, what: string, line: number, written: string, generated: string): { code: number; stdout: string; stderr: string } {
+        const label = `${file}: `;
+        return {
+            code: 1,
+            stdout: "",
+            stderr:
+                `${file}: ${what} is stale (it does not match the config schema).\n` +
+                `Run \`npm run docs:config\` and commit ${file}.\n` +
+                `first difference at line ${line} of the block:\n` +
+                `  ${label}${written}\n` +
+                `  ${"schema: ".padEnd(label.length)}${generated}\n`,
+        };
+    }
+
     it("--check passes on the repository's Pulumi.yaml and README", () => {
         expect(configReferenceCli(["--check"], ROOT)).toEqual({
             code: 0,
@@ -347,16 +343,7 @@ describe("config-reference command", () => {
 
     it("--check exits 1 on a stale README, says how to fix it and where it differs; --write fixes it", () => {
         const dir = project(`# Launchpad\n\n${START_MARKER}\n${GENERATED_NOTE}\n\nstale\n${END_MARKER}\n`);
-        const stale = configReferenceCli(["--check"], dir);
-        expect(stale.code).toBe(1);
-        expect(stale.stdout).toBe("");
-        expect(stale.stderr).toBe(
-            "README.md: the configuration reference is stale (it does not match the config schema).\n" +
-                "Run `npm run docs:config` and commit README.md.\n" +
-                "first difference at line 3 of the block:\n" +
-                "  README.md: stale\n" +
-                "  schema:    | Key | Type | Default | Description |\n",
-        );
+        expect(configReferenceCli(["--check"], dir)).toEqual(staleCheck("README.md", "the configuration reference", 3, "stale", "| Key | Type | Default | Description |"));
 
         expect(configReferenceCli(["--write"], dir)).toEqual({
             code: 0,
@@ -372,16 +359,8 @@ describe("config-reference command", () => {
         const dir = project(README);
         const edited = PROJECT_YAML.replace("    type: object\n", "    type: string\n");
         writeFileSync(path.join(dir, "Pulumi.yaml"), edited);
-        const stale = configReferenceCli(["--check"], dir);
-        expect(stale.code).toBe(1);
-        expect(stale.stdout).toBe("");
-        expect(stale.stderr).toBe(
-            "Pulumi.yaml: the config block is stale (it does not match the config schema).\n" +
-                "Run `npm run docs:config` and commit Pulumi.yaml.\n" +
-                `first difference at line ${readConfigBlock(PROJECT_YAML).split("\n").indexOf("    type: object") + 1} of the block:\n` +
-                "  Pulumi.yaml:     type: string\n" +
-                "  schema:          type: object\n",
-        );
+        const line = readConfigBlock(PROJECT_YAML).split("\n").indexOf("    type: object") + 1;
+        expect(configReferenceCli(["--check"], dir)).toEqual(staleCheck("Pulumi.yaml", "the config block", line, "    type: string", "    type: object"));
         expect(configReferenceCli(["--write"], dir).stdout).toBe("Pulumi.yaml: the config block was regenerated from the config schema\nREADME.md: the configuration reference is already up to date\n");
         expect(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).toBe(PROJECT_YAML);
     });
