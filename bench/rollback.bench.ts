@@ -9,7 +9,7 @@
  * own work (config parse, state scan, preconditions), not the plan that stands in for the state.
  */
 import { performance } from "node:perf_hooks";
-import { OBJECT_KEYS } from "../config/schema";
+import { encodeConfig } from "../config";
 import { runPlan } from "../plan/engine";
 import { rollback, type RollbackStack } from "../scripts/rollback";
 import { deployedConfig, OWN_VALUES } from "../tests/support/deployed";
@@ -28,10 +28,7 @@ async function fakeStack(sets: string[]): Promise<{ stack: RollbackStack; resour
     const { values, secretKeys } = deployedConfig("staging", sets);
     const plan = await runPlan({ stack: "staging", sets: [...OWN_VALUES.staging, ...sets] });
     const resources = plan.resources.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs as never, outputs: r.state as never }));
-    const config = Object.fromEntries(Object.entries(values).map(([k, v]) => {
-        const name = k.slice(k.indexOf(":") + 1);
-        return [k, { value: k.startsWith("launchpad:") && OBJECT_KEYS.has(name) ? JSON.stringify(v) : String(v), secret: secretKeys.has(k) }];
-    }));
+    const config = encodeConfig(values, secretKeys);
     return {
         resources: resources.length,
         stack: {

@@ -13,7 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig, RestoreConfig, Safety } from "../config";
-import type { DbEngine } from "../config/schema";
+import type { DbEngine } from "../config/database";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
 import { databaseInstanceIdentifier } from "../lib/stack-name";

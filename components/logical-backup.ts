@@ -22,7 +22,7 @@ import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../config";
-import type { DbEngine } from "../config/schema";
+import type { DbEngine } from "../config/database";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";

@@ -30,27 +30,57 @@ export function ignoredKeys(keys: readonly string[]): string[] {
 // `isConfigSecret` is exported by the runtime module but left out of its typings.
 const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
 
+/** One config value as the Pulumi runtime or the Automation API holds it: text, and whether it is secret. */
+export interface StoredConfigValue {
+    readonly value: string;
+    /** @default false */
+    readonly secret?: boolean;
+}
+
 /**
- * The runtime's config as `ConfigInput` values: `launchpad:*` and the provider keys, objects decoded.
+ * Stored config values as `ConfigInput` values: `launchpad:*` and the provider keys, objects decoded.
  * A value that should be an object but is not JSON is passed on as the raw string, so the schema
- * reports it with the key's name like any other wrong type.
+ * reports it with the key's name like any other wrong type. Every reader of a stack's config (the
+ * program, `npm run rollback`) decodes through here.
  */
-export function readRuntimeConfig(): { values: Record<string, unknown>; secretKeys: Set<string> } {
-    const all = pulumi.runtime.allConfig();
+export function decodeConfig(stored: Readonly<Record<string, StoredConfigValue>>): { values: Record<string, unknown>; secretKeys: Set<string> } {
     const values: Record<string, unknown> = {};
     const secretKeys = new Set<string>();
-    for (const [key, raw] of Object.entries(all)) {
+    for (const [key, { value, secret }] of Object.entries(stored)) {
         const isOurs = key.startsWith(`launchpad:`) || (PROVIDER_NAMESPACES as readonly string[]).includes(key.slice(0, key.indexOf(":")));
         if (!isOurs) {
             continue;
         }
-        const name = key.slice(key.indexOf(":") + 1);
-        values[key] = key.startsWith("launchpad:") && OBJECT_KEYS.has(name) ? decodeJson(raw) : raw;
-        if (runtime.isConfigSecret?.(key) === true) {
+        values[key] = isObjectKey(key) ? decodeJson(value) : value;
+        if (secret === true) {
             secretKeys.add(key);
         }
     }
     return { values, secretKeys };
+}
+
+/** The runtime's view: every value a string, objects and lists as JSON (as the CLI passes them). */
+export function toRuntimeConfig(values: Readonly<Record<string, unknown>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) {
+        out[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return out;
+}
+
+/** The inverse of `decodeConfig`: values as the Automation API returns them, for tools and tests that play a stack. */
+export function encodeConfig(values: Readonly<Record<string, unknown>>, secretKeys: ReadonlySet<string>): Record<string, Required<StoredConfigValue>> {
+    return Object.fromEntries(Object.entries(toRuntimeConfig(values)).map(([key, value]) => [key, { value, secret: secretKeys.has(key) }]));
+}
+
+function isObjectKey(key: string): boolean {
+    return key.startsWith("launchpad:") && OBJECT_KEYS.has(key.slice("launchpad:".length));
+}
+
+/** The runtime's config as `ConfigInput` values (`decodeConfig`). */
+export function readRuntimeConfig(): { values: Record<string, unknown>; secretKeys: Set<string> } {
+    const stored = Object.entries(pulumi.runtime.allConfig()).map(([key, value]) => [key, { value, secret: runtime.isConfigSecret?.(key) === true }] as const);
+    return decodeConfig(Object.fromEntries(stored));
 }
 
 function decodeJson(raw: string): unknown {

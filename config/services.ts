@@ -1,5 +1,5 @@
 /**
- * The schema of `launchpad:services`, `launchpad:activeColor` and `launchpad:promotion`: the
+ * The schema of `launchpad:services` and `launchpad:activeColor`: the
  * application's services, their blue and green releases and their smoke-test policies.
  *
  * Shapes, ranges and defaults that do not depend on the tier live here; the rules that do (immutable
@@ -183,6 +183,12 @@ export const serviceSchema = z.strictObject({
     performance: performanceSchema.optional(),
 });
 
+export const activeColorSchema = z.enum(COLORS).default("blue").meta({
+    description:
+        "The live color of every service without its own activeColor: \"blue\" (default) or \"green\". Rolling back " +
+        "is setting it to the other color and running pulumi up (npm run rollback).",
+});
+
 const SERVICES_EXPECTED = "expected at least one service: a map of service name to its settings (port, releases, smoke, ...)";
 export const servicesSchema = z
     .record(
@@ -194,25 +200,23 @@ export const servicesSchema = z
         if (Object.keys(ctx.value).length === 0) {
             ctx.issues.push({ code: "custom", input: ctx.value, message: SERVICES_EXPECTED });
         }
+    })
+    .meta({
+        description:
+            "The application's services (required, at least one): a map of a name (DNS label, at most 32 characters) to " +
+            "its settings. port (default 8080); replicas, the active color's pods (default 2, production at least 2) " +
+            "and idleReplicas, the idle color's (default replicas); autoscaling { maxReplicas (default 3 x replicas), " +
+            "targetCpuPercent (default 70) }; resources { requests, limits } (default 250m/256Mi, 1/512Mi); health { " +
+            "readinessPath \"/health/ready\", livenessPath \"/health/live\", startupSeconds 120 }; metricsPath (default " +
+            "\"/metrics\"); env; connectDatabase (default true where Launchpad creates the database, false on an " +
+            "existing cluster: DATABASE_* from its Secret); expose { type \"ClusterIP\" (default) or \"LoadBalancer\", " +
+            "ingress { host, className, path } }; activeColor (default launchpad:activeColor); releases { blue, green " +
+            "}, each { image, env }, production requiring a digest or a tag other than \"latest\"; smoke, the gate's " +
+            "policy: checks [{ path, method, expectStatus, bodyContains, maxLatencyMs, headers, body }] (default a GET " +
+            "of the readiness path), requests (100), concurrency (10), timeoutMs (2000), warmupRequests (10), " +
+            "thresholds { p95Ms, p99Ms, errorRate } (default 300/1000/0.02 in staging, 200/500/0.01 in production, " +
+            "which allows none looser), load { users, durationSeconds } (staging only).",
     });
-
-export const promotionSchema = z.strictObject({
-    /** Stack whose verified releases this one may make live. @default "staging" in production, none in staging */
-    fromStack: z.string().regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, { error: "expected a stack name such as \"staging\" or \"acme/launchpad/staging\"" }).optional(),
-    /** Break glass: make live an image the source stack has not verified (the plan warns). */
-    allowUnverified: z.boolean().default(false),
-    /**
-     * How many releases per service this stack remembers making live (its `releaseHistory` output,
-     * read back from its own state); production may make any of them live again without the source
-     * stack's verification. @default 10
-     */
-    /**
-     * Only images whose load gate Job (`performance.loadGate`) also completed in the source stack
-     * may go live by its verification (`verifiedReleases` entries with `load: "pass"`). @default false
-     */
-    requireLoad: z.boolean().default(false),
-    historyLength: z.int({ error: "expected a whole number of releases from 1 to 100" }).min(1, { error: "expected a whole number of releases from 1 to 100" }).max(100, { error: "expected a whole number of releases from 1 to 100" }).default(10),
-});
 
 export type { SmokePolicy };
 export type RawService = z.output<typeof serviceSchema>;

@@ -4,7 +4,21 @@
  * Components never ask "is this production?": they read the field of `Safety` that says what to do.
  * A later change to what production means is a change to this table only.
  */
-import type { NatMode, Tier } from "./schema";
+import { z } from "zod";
+
+/** The tiers a stack may declare (`launchpad:tier`): the keys of the safety table below. */
+export const TIERS = ["staging", "production"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const tierSchema = z.enum(TIERS).meta({
+    description:
+        "Production safety for the whole stack, decided in one place: \"staging\" or \"production\". Production " +
+        "turns on protect, deletion protection, long log retention, a NAT gateway per AZ.",
+});
+
+/** NAT layouts (`launchpad:network.natGateways`); here because the table picks and limits them per tier. */
+export const NAT_MODES = ["single", "perAz"] as const;
+export type NatMode = (typeof NAT_MODES)[number];
 
 export interface Safety {
     /** Pulumi `protect` on stateful resources (keys, databases, buckets, vaults). */

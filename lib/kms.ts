@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Safety } from "../config";
+import type { Safety } from "../config/tier";
 import { childTags, type Tags } from "./tags";
 
 export interface EncryptionKeyArgs {

@@ -5,7 +5,7 @@
  * alerts select its metrics, the migrations name its snapshots).
  */
 import { createHash } from "node:crypto";
-import type { RestoreConfig } from "../config";
+import type { RestoreConfig } from "../config/database";
 
 /**
  * Longest identifier every name built from it fits: the backup buckets' S3 `bucketPrefix`

@@ -2,7 +2,7 @@
  * Prometheus durations (`26h`, `1h30m`, `30d`) as seconds: the config holds them as text, the
  * thresholds that compare ages and durations need numbers.
  */
-import { PROMETHEUS_DURATION_RE } from "../config/schema";
+import { PROMETHEUS_DURATION_RE } from "../config/observability";
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 

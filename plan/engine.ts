@@ -8,9 +8,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, type Placeholder } from "../config";
+import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type Placeholder } from "../config";
 import { PlanMocks, type StackOutputsLookup } from "./mocks";
-import { loadStackConfig, toRuntimeConfig, type StackConfig } from "./stack-config";
+import { loadStackConfig, type StackConfig } from "./stack-config";
 import { renderValue, SECRET_TEXT, UNKNOWN_TEXT, type Json } from "./values";
 
 export interface ResourceOptionsRecord {

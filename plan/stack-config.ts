@@ -244,12 +244,3 @@ export function loadStackConfig(opts: LoadStackOptions): StackConfig {
     const secretKeys = new Set([...secretPaths].map((p) => /^[^.[\]]+/.exec(p)?.[0] ?? p));
     return { project: project.name, stack: opts.stack, values, secretKeys, secretPaths };
 }
-
-/** The runtime's view: every value a string, objects and lists as JSON (as the CLI passes them). */
-export function toRuntimeConfig(values: Readonly<Record<string, unknown>>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(values)) {
-        out[k] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return out;
-}

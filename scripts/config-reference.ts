@@ -1,119 +1,123 @@
 /**
- * The README's configuration reference, generated from Pulumi.yaml so the two cannot drift.
+ * The `config:` block of Pulumi.yaml and the configuration reference, both generated from the zod
+ * schema (`config/schema.ts` and the domain files it assembles): each key's description is its
+ * schema's `.meta({ description })`, its default what the schema yields for an absent key, so the
+ * three cannot drift.
  *
- *     npm run docs:config                          rewrite the block in README.md (--write)
- *     tsx scripts/config-reference.ts --check      exit 1 when README.md's block is stale
- *     tsx scripts/config-reference.ts              print the block
+ *     npm run docs:config                          rewrite both (--write)
+ *     tsx scripts/config-reference.ts --check      exit 1 when either is stale
+ *     tsx scripts/config-reference.ts              print the reference block
  *
- * The block is every `config:` key of Pulumi.yaml (key, type, default, description) plus the
- * provider keys Launchpad reads but Pulumi.yaml does not declare (`aws:region`). It sits between
- * `<!-- config-reference:start -->` and `<!-- config-reference:end -->` in README.md.
+ * Pulumi.yaml's other content (name, runtime, description, comments) stays hand-written: only the
+ * lines from `config:` to the next top-level line are generated. The reference is every key (type,
+ * default, description), provider keys (`aws:region`, `grafana:*`) first, between
+ * `<!-- config-reference:start -->` and `<!-- config-reference:end -->` in `REFERENCE_FILE`.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { Document, isSeq, visit } from "yaml";
+import { z } from "zod";
+import { SECRET_PATHS, rawConfigSchema } from "../config/schema";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
+
+/** The file holding the generated configuration reference, relative to the repository root. */
+export const REFERENCE_FILE = "docs/configuration.md";
+const PROJECT_FILE = "Pulumi.yaml";
 
 export const START_MARKER = "<!-- config-reference:start -->";
 export const END_MARKER = "<!-- config-reference:end -->";
 
 /** First line of the block: tells a reader where the table comes from. */
-export const GENERATED_NOTE = "<!-- Generated from Pulumi.yaml by `npm run docs:config`. Edit Pulumi.yaml, not this table. -->";
+export const GENERATED_NOTE = "<!-- Generated from the config schema (config/) by `npm run docs:config`. Edit the schema's descriptions and defaults, not this table. -->";
 
-/** Types a Pulumi.yaml config declaration may carry. */
-const PULUMI_TYPES = ["string", "integer", "boolean", "array", "object"] as const;
+/** The project whose keys Pulumi.yaml declares; the other namespaces are providers'. */
+const PROJECT = "launchpad";
 
 export interface ReferenceRow {
     /** Full key: `launchpad:network`, `aws:region`. */
     readonly key: string;
-    /** The declared type; arrays as `array<item type>`. */
+    /** The Pulumi.yaml type: string, integer, number, boolean, array or object. */
     readonly type: string;
-    /** True when the declaration has a `default`; otherwise the stack must set the key. */
+    /** True when the schema accepts the key absent; otherwise the stack must set it. */
     readonly hasDefault: boolean;
+    /** What the schema yields for an absent key, as plain data; undefined: the key stays unset. */
     readonly default?: unknown;
     readonly description: string;
     readonly secret: boolean;
 }
 
-/** Keys Launchpad reads from a provider's namespace: Pulumi.yaml declares only the project's own. */
-export const PROVIDER_ROWS: readonly ReferenceRow[] = [
-    {
-        key: "aws:region",
-        type: "string",
-        hasDefault: false,
-        description:
-            "The AWS provider's own key, so not declared in Pulumi.yaml; set per stack (`pulumi config set aws:region us-east-1`). " +
-            "Region of every AWS resource of the stack, through the stack's explicit AWS provider. Must differ from launchpad:drRegion.",
-        secret: false,
-    },
-    {
-        key: "grafana:url",
-        type: "string",
-        hasDefault: true,
-        description:
-            "The Grafana provider's own key. The Grafana server (Amazon Managed Grafana or any Grafana 11+) that receives the stack's folder, " +
-            "data sources, dashboards, alert rules, contact points, notification policy and mute timing. Unset: no Grafana resources.",
-        secret: false,
-    },
-    {
-        key: "grafana:auth",
-        type: "string",
-        hasDefault: true,
-        description:
-            "The Grafana provider's own key: an API token or service-account token (`pulumi config set --secret grafana:auth <token>`). " +
-            "Required when grafana:url is set, unless GRAFANA_AUTH is in the environment of the Pulumi run (the provider reads it then).",
-        secret: true,
-    },
-];
+type Node = { readonly def: { readonly type: string; readonly innerType?: Node; readonly format?: string } };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return v !== null && typeof v === "object" && !Array.isArray(v);
+/** The schema under `.default()` and `.optional()`. */
+function unwrapped(schema: Node): Node {
+    let node = schema;
+    while ((node.def.type === "default" || node.def.type === "optional") && node.def.innerType !== undefined) {
+        node = node.def.innerType;
+    }
+    return node;
+}
+
+/** The description of a key's schema: on the key's own schema or one it wraps. */
+export function descriptionOf(schema: z.ZodType): string | undefined {
+    let node: Node | undefined = schema;
+    while (node !== undefined) {
+        const description = z.globalRegistry.get(node as unknown as z.ZodType)?.description;
+        if (description !== undefined) {
+            return description;
+        }
+        node = node.def.innerType;
+    }
+    return undefined;
+}
+
+/** The Pulumi.yaml type of a zod schema: wrappers (default, optional) peeled, objects and records as `object`. */
+export function pulumiTypeOf(schema: z.ZodType): string {
+    const def = unwrapped(schema).def;
+    switch (def.type) {
+        case "string":
+        case "enum":
+            return "string";
+        case "number":
+            return def.format === "safeint" ? "integer" : "number";
+        case "object":
+        case "record":
+            return "object";
+        default:
+            return def.type;
+    }
+}
+
+/** A parsed value as plain data: fields holding `undefined` dropped, as YAML cannot hold them. */
+function plain(value: unknown): unknown {
+    return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown);
 }
 
 /**
- * The rows of the reference: provider keys first, then Pulumi.yaml's `config:` keys in file order.
- * Throws one error listing every declaration that lacks a known `type` or a `description`.
+ * The rows of the reference from a schema's keys: provider keys first, then the project's, each in
+ * schema order. Throws one error listing every key without a description.
  */
-export function referenceRows(projectYamlText: string): ReferenceRow[] {
-    const doc = parseYaml(projectYamlText) as unknown;
-    if (!isRecord(doc) || typeof doc.name !== "string") {
-        throw new Error("Pulumi.yaml: expected a mapping with a `name`");
-    }
-    const config = doc.config ?? {};
-    if (!isRecord(config)) {
-        throw new Error(`Pulumi.yaml: expected \`config\` to be a mapping, received ${JSON.stringify(config)}`);
-    }
+export function referenceRows(shape: Readonly<Record<string, z.ZodType>> = rawConfigSchema.shape, secretPaths: readonly string[] = SECRET_PATHS): ReferenceRow[] {
     const problems: string[] = [];
-    const rows: ReferenceRow[] = [];
-    for (const [rawKey, decl] of Object.entries(config)) {
-        // Project keys may be written without their namespace.
-        const key = rawKey.includes(":") ? rawKey : `${doc.name}:${rawKey}`;
-        if (!isRecord(decl)) {
-            problems.push(`${key}: received a bare value ${JSON.stringify(decl)}; expected a declaration with \`type\` and \`description\``);
-            continue;
+    const rows = Object.entries(shape).map(([key, schema]): ReferenceRow => {
+        const description = descriptionOf(schema);
+        if (description === undefined || description.trim() === "") {
+            problems.push(`${key}: received no description; expected one in the schema: .meta({ description: "..." })`);
         }
-        const type = decl.type;
-        if (typeof type !== "string" || !(PULUMI_TYPES as readonly string[]).includes(type)) {
-            problems.push(`${key}.type: received ${JSON.stringify(type)}; expected one of ${PULUMI_TYPES.join(", ")}`);
-        }
-        const description = decl.description;
-        if (typeof description !== "string" || description.trim() === "") {
-            problems.push(`${key}.description: received ${JSON.stringify(description)}; expected a non-empty string`);
-        }
-        const items = isRecord(decl.items) && typeof decl.items.type === "string" ? decl.items.type : undefined;
-        rows.push({
+        const absent = schema.safeParse(undefined);
+        return {
             key,
-            type: type === "array" && items !== undefined ? `array<${items}>` : String(type),
-            hasDefault: "default" in decl,
-            default: decl.default,
-            description: typeof description === "string" ? description : "",
-            secret: decl.secret === true,
-        });
-    }
+            type: pulumiTypeOf(schema),
+            hasDefault: absent.success,
+            default: absent.success ? plain(absent.data) : undefined,
+            description: description ?? "",
+            secret: secretPaths.includes(key),
+        };
+    });
     if (problems.length > 0) {
-        throw new Error(`Pulumi.yaml: cannot document the config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        throw new Error(`config schema: cannot document the config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     }
-    return [...PROVIDER_ROWS, ...rows];
+    const isProject = (r: ReferenceRow): boolean => r.key.startsWith(`${PROJECT}:`);
+    return [...rows.filter((r) => !isProject(r)), ...rows.filter(isProject)];
 }
 
 /** A code span holding `text`, with pipes escaped so the table keeps its columns. */
@@ -141,20 +145,83 @@ export function escapeCell(text: string): string {
 
 function row(r: ReferenceRow): string {
     const type = r.secret ? `${r.type} (secret)` : r.type;
-    // A provider key that may stay unset has no value to show: "unset".
+    // A key that may stay unset has no value to show: "unset".
     const def = r.hasDefault ? (r.default === undefined ? "unset" : code(JSON.stringify(r.default) ?? "null")) : "required";
     return `| ${code(r.key)} | ${type} | ${def} | ${escapeCell(r.description)} |`;
 }
 
-/** The Markdown block (generated note and table) for a Pulumi.yaml; no trailing newline. */
-export function renderConfigReference(projectYamlText: string): string {
-    return [
-        GENERATED_NOTE,
-        "",
-        "| Key | Type | Default | Description |",
-        "| --- | --- | --- | --- |",
-        ...referenceRows(projectYamlText).map(row),
-    ].join("\n");
+/** The Markdown block (generated note and table) for these rows; no trailing newline. */
+export function renderConfigReference(rows: readonly ReferenceRow[] = referenceRows()): string {
+    return [GENERATED_NOTE, "", "| Key | Type | Default | Description |", "| --- | --- | --- | --- |", ...rows.map(row)].join("\n");
+}
+
+/** Width Pulumi.yaml's folded descriptions wrap at. */
+const YAML_WIDTH = 100;
+
+/** A description as a folded (`>-`) block scalar: words wrapped, read back as the same one-line text. */
+function foldedLines(text: string, indent: string): string[] {
+    const lines: string[] = [];
+    let line = "";
+    for (const word of text.split(" ")) {
+        if (line !== "" && indent.length + line.length + 1 + word.length > YAML_WIDTH) {
+            lines.push(`${indent}${line}`);
+            line = word;
+        } else {
+            line = line === "" ? word : `${line} ${word}`;
+        }
+    }
+    lines.push(`${indent}${line}`);
+    return lines;
+}
+
+/** A default as YAML under `default:`: mappings in block style, sequences in flow style. */
+function defaultLines(value: unknown, indent: string): string[] {
+    const doc = new Document(value);
+    visit(doc, { Seq: (_, node) => void (isSeq(node) && (node.flow = true)) });
+    const text = doc.toString({ lineWidth: 0, flowCollectionPadding: false }).replace(/\n$/, "");
+    if (!text.includes("\n") && (typeof value !== "object" || value === null || Object.keys(value).length === 0 || Array.isArray(value))) {
+        return [`${indent}default: ${text}`];
+    }
+    return [`${indent}default:`, ...text.split("\n").map((l) => `${indent}  ${l}`)];
+}
+
+/** Pulumi.yaml's `config:` block for these rows: the project's keys only (providers declare their own). */
+export function renderConfigBlock(rows: readonly ReferenceRow[] = referenceRows()): string {
+    const lines = ["config:"];
+    for (const r of rows.filter((x) => x.key.startsWith(`${PROJECT}:`))) {
+        lines.push(`  ${r.key}:`, `    type: ${r.type}`);
+        if (r.secret) {
+            lines.push("    secret: true");
+        }
+        lines.push("    description: >-", ...foldedLines(r.description, "      "));
+        if (r.hasDefault && r.default !== undefined) {
+            lines.push(...defaultLines(r.default, "    "));
+        }
+    }
+    return lines.join("\n");
+}
+
+/** Where Pulumi.yaml's `config:` block starts and ends (the next top-level line, or the end). */
+function configBlockPositions(projectYaml: string): { start: number; end: number } {
+    const start = /^config:[ \t]*$/m.exec(projectYaml);
+    if (start === null) {
+        throw new Error(`${PROJECT_FILE}: cannot find the \`config:\` block: expected a line \`config:\``);
+    }
+    const after = start.index + start[0].length;
+    const next = /\n(?=[^\s])/.exec(projectYaml.slice(after));
+    return { start: start.index, end: next === null ? projectYaml.replace(/\n*$/, "").length : after + next.index };
+}
+
+/** Pulumi.yaml's `config:` block as written, without a trailing newline. */
+export function readConfigBlock(projectYaml: string): string {
+    const { start, end } = configBlockPositions(projectYaml);
+    return projectYaml.slice(start, end);
+}
+
+/** Pulumi.yaml with its `config:` block replaced by `block`. */
+export function replaceConfigBlock(projectYaml: string, block: string): string {
+    const { start, end } = configBlockPositions(projectYaml);
+    return `${projectYaml.slice(0, start)}${block}${projectYaml.slice(end)}`;
 }
 
 function markerPositions(readme: string): { start: number; end: number } {
@@ -171,7 +238,7 @@ function markerPositions(readme: string): { start: number; end: number } {
         problems.push(`expected ${START_MARKER} before ${END_MARKER}`);
     }
     if (problems.length > 0) {
-        throw new Error(`README.md: cannot find the configuration reference: ${problems.join("; ")}`);
+        throw new Error(`${REFERENCE_FILE}: cannot find the configuration reference: ${problems.join("; ")}`);
     }
     return { start: start + START_MARKER.length, end };
 }
@@ -182,20 +249,20 @@ export function readReferenceBlock(readme: string): string {
     return readme.slice(start, end).replace(/^\n/, "").replace(/\n$/, "");
 }
 
-/** README text with the block between the markers replaced by `block`. */
+/** Reference file text with the block between the markers replaced by `block`. */
 export function replaceReferenceBlock(readme: string, block: string): string {
     const { start, end } = markerPositions(readme);
     return `${readme.slice(0, start)}\n${block}\n${readme.slice(end)}`;
 }
 
 /** First line where two texts differ, for the `--check` message. */
-function firstDifference(actual: string, expected: string): string {
+function firstDifference(file: string, actual: string, expected: string): string {
     const a = actual.split("\n");
     const e = expected.split("\n");
     for (let i = 0; i < Math.max(a.length, e.length); i++) {
         if (a[i] !== e[i]) {
             const show = (line: string | undefined): string => line ?? "(no line)";
-            return `first difference at line ${i + 1} of the block:\n  README.md:   ${show(a[i])}\n  Pulumi.yaml: ${show(e[i])}`;
+            return `first difference at line ${i + 1} of the block:\n  ${file}: ${show(a[i])}\n  schema:${" ".repeat(Math.max(1, file.length - 5))}${show(e[i])}`;
         }
     }
     return "";
@@ -203,15 +270,21 @@ function firstDifference(actual: string, expected: string): string {
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
-/** The file that holds the reference, relative to the project directory. */
-export const REFERENCE_DOC = path.join("docs", "configuration.md");
-
 const USAGE = "usage: tsx scripts/config-reference.ts [--write | --check]";
 
 export type { CliResult };
 
+/** One generated part of a file: what it is, how to read it, how to replace it. */
+interface Target {
+    readonly file: string;
+    readonly what: string;
+    readonly generated: string;
+    readonly read: (text: string) => string;
+    readonly replace: (text: string, block: string) => string;
+}
+
 /** The whole command as a function of its arguments and the project directory, so tests run it in-process. */
-export function configReferenceCli(argv: readonly string[], root: string = REPO_ROOT): CliResult {
+export function configReferenceCli(argv: readonly string[], root: string = REPO_ROOT, rows?: readonly ReferenceRow[]): CliResult {
     const parsed = parseFlags(argv, {
         write: { type: "boolean", default: false },
         check: { type: "boolean", default: false },
@@ -223,31 +296,39 @@ export function configReferenceCli(argv: readonly string[], root: string = REPO_
     if (args.write && args.check) {
         return failed(1, `--write and --check exclude each other\n${USAGE}\n`);
     }
-    const readmePath = path.join(root, REFERENCE_DOC);
     try {
-        const block = renderConfigReference(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+        const schemaRows = rows ?? referenceRows();
+        const reference = renderConfigReference(schemaRows);
         if (!args.write && !args.check) {
-            return { code: 0, stdout: `${block}\n`, stderr: "" };
+            return { code: 0, stdout: `${reference}\n`, stderr: "" };
         }
-        const readme = readFileSync(readmePath, "utf8");
-        const current = readReferenceBlock(readme);
-        if (args.check) {
-            return current === block
-                ? { code: 0, stdout: "README.md: the configuration reference matches Pulumi.yaml\n", stderr: "" }
-                : {
-                      code: 1,
-                      stdout: "",
-                      stderr:
-                          "README.md: the configuration reference is stale (it does not match Pulumi.yaml).\n" +
-                          "Run `npm run docs:config` and commit README.md.\n" +
-                          `${firstDifference(current, block)}\n`,
-                  };
+        const targets: Target[] = [
+            { file: PROJECT_FILE, what: "the config block", generated: renderConfigBlock(schemaRows), read: readConfigBlock, replace: replaceConfigBlock },
+            { file: REFERENCE_FILE, what: "the configuration reference", generated: reference, read: readReferenceBlock, replace: replaceReferenceBlock },
+        ];
+        let stdout = "";
+        let stderr = "";
+        for (const t of targets) {
+            const full = path.join(root, t.file);
+            const text = readFileSync(full, "utf8");
+            const current = t.read(text);
+            if (args.check) {
+                if (current === t.generated) {
+                    stdout += `${t.file}: ${t.what} matches the config schema\n`;
+                } else {
+                    stderr +=
+                        `${t.file}: ${t.what} is stale (it does not match the config schema).\n` +
+                        `Run \`npm run docs:config\` and commit ${t.file}.\n` +
+                        `${firstDifference(t.file, current, t.generated)}\n`;
+                }
+            } else if (current === t.generated) {
+                stdout += `${t.file}: ${t.what} is already up to date\n`;
+            } else {
+                writeFileSync(full, t.replace(text, t.generated));
+                stdout += `${t.file}: ${t.what} was regenerated from the config schema\n`;
+            }
         }
-        if (current === block) {
-            return { code: 0, stdout: "README.md: the configuration reference is already up to date\n", stderr: "" };
-        }
-        writeFileSync(readmePath, replaceReferenceBlock(readme, block));
-        return { code: 0, stdout: "README.md: the configuration reference was regenerated from Pulumi.yaml\n", stderr: "" };
+        return { code: stderr === "" ? 0 : 1, stdout: stderr === "" ? stdout : "", stderr };
     } catch (e) {
         return failed(1, `error: ${(e as Error).message}\n`);
     }

@@ -22,8 +22,7 @@
  * 1 a precondition failed (nothing changed) or the update failed (the config
  * already names the new color: run `pulumi up` again, or roll back).
  */
-import { ConfigError, parseConfig, type LaunchpadConfig, type ServiceConfig } from "../config";
-import { OBJECT_KEYS } from "../config/schema";
+import { ConfigError, decodeConfig, parseConfig, type LaunchpadConfig, type ServiceConfig } from "../config";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { releaseId } from "../components/blue-green-service";
@@ -112,16 +111,7 @@ const PROJECT = "launchpad";
  * config changes, with the command that fixes it (the update's program would refuse it anyway).
  */
 async function configOf(stack: RollbackStack, stackName: string): Promise<LaunchpadConfig> {
-    const all = await stack.getAllConfig();
-    const values: Record<string, unknown> = {};
-    const secretKeys = new Set<string>();
-    for (const [key, v] of Object.entries(all)) {
-        const name = key.slice(key.indexOf(":") + 1);
-        values[key] = key.startsWith("launchpad:") && OBJECT_KEYS.has(name) ? JSON.parse(v.value) : v.value;
-        if (v.secret === true) {
-            secretKeys.add(key);
-        }
-    }
+    const { values, secretKeys } = decodeConfig(await stack.getAllConfig());
     return parseConfig({ project: PROJECT, stack: stackName, values, secretKeys, env: { GRAFANA_AUTH: process.env.GRAFANA_AUTH } });
 }
 

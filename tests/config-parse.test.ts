@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, type ConfigInput } from "../config";
-import { isArmInstanceType } from "../config/schema";
+import { isArmInstanceType } from "../config/node-group";
 import { REQUIRED_CONFIG } from "./support/project";
 import { problemsOf } from "./support/config";
 

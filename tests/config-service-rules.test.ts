@@ -3,13 +3,14 @@
  * through the real CLI: `npm run plan -- --stack <name> --set ...` (its `planCli`, in-process, and
  * once as a real process), exit 2, nothing on stdout, the exact `<key>: received <value>; expected
  * <allowed>` line on stderr. The rules' sources are cited where they are written: config/cron.ts
- * (Kubernetes CronJob schedules), config/parse.ts (RDS windows), lib/sql-names.ts (RDS master user),
+ * (Kubernetes CronJob schedules), config/database.ts (RDS windows), lib/sql-names.ts (RDS master user),
  * lib/tags.ts (AWS tags), config/services.ts (DNS names).
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { kubernetesScheduleProblem } from "../config/cron";
-import { maintenanceFromRdsWindow, weeklyWindowMinutes, windowsOverlap } from "../config/parse";
+import { weeklyWindowMinutes, windowsOverlap } from "../config/database";
+import { maintenanceFromRdsWindow } from "../config/observability";
 import { masterUsernameProblem, MYSQL_RESERVED_WORDS, POSTGRES_RESERVED_WORDS } from "../lib/sql-names";
 import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig, type ConfigInput } from "../config";
 import { TODAY_ENV, runDate } from "../config/clock";
-import { DEFAULT_ENGINE_VERSIONS } from "../config/schema";
+import { DEFAULT_ENGINE_VERSIONS } from "../config/database";
 import { DEFAULT_KUBERNETES_VERSION } from "../lib/versions";
 import { REQUIRED_CONFIG } from "./support/project";
 import { problemsOf } from "./support/config";

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { PlanInputError, SECRET_PLACEHOLDER, loadStackConfig, parseConfigPath, parseSet, toRuntimeConfig } from "../plan/stack-config";
+import { toRuntimeConfig } from "../config";
+import { PlanInputError, SECRET_PLACEHOLDER, loadStackConfig, parseConfigPath, parseSet } from "../plan/stack-config";
 import { REPO_ROOT } from "../plan/engine";
 import { stagingConfig, tempProject } from "./support/project";
 
@@ -43,7 +44,7 @@ describe("a stack's config without the CLI", () => {
         try {
             const sc = loadStackConfig({ root: project.root, stack: "bare" });
             // An object key the stack sets replaces the project default whole, as the CLI does;
-            // config/schema.ts fills the missing fields with the same defaults.
+            // The domain schemas (config/network.ts, ...) fill the missing fields with the same defaults.
             expect(sc.values["launchpad:nodeGroup"]).toEqual({ maxSize: 9 });
             expect(sc.values["launchpad:network"]).toEqual({ cidr: "10.0.0.0/16", azCount: 2 });
             expect(sc.values["launchpad:tags"]).toEqual({});

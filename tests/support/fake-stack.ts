@@ -6,7 +6,7 @@
  * the command set and the previous outputs, and keeps that plan's outputs (the release history
  * included), as the real program would.
  */
-import { OBJECT_KEYS } from "../../config/schema";
+import { encodeConfig } from "../../config";
 import { stackConfigFor } from "../../plan/engine";
 import type { RollbackStack, RollbackUpOptions, StateResource } from "../../scripts/rollback";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./deployed";
@@ -17,14 +17,6 @@ export interface Recorded {
     readonly calls: string[];
     readonly targets: string[][];
     readonly ups: Omit<RollbackUpOptions, "onOutput">[];
-}
-
-/** `getAllConfig()`'s answer for these values: objects as JSON, each key marked secret or not. */
-function configMap(values: Record<string, unknown>, secretKeys: ReadonlySet<string>): Record<string, { value: string; secret: boolean }> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) => {
-        const name = k.slice(k.indexOf(":") + 1);
-        return [k, { value: k.startsWith("launchpad:") && OBJECT_KEYS.has(name) ? JSON.stringify(v) : String(v), secret: secretKeys.has(k) }];
-    }));
 }
 
 type Dep = { metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: { replicas: number } };
@@ -78,7 +70,7 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
     const recorded: Recorded = { calls: [], targets: [], ups: [] };
     const resources = (o.state ?? ((r) => r))(plan.resources.map((r) => withDeploymentStatus({ urn: r.urn, type: r.type, inputs: r.inputs, outputs: r.state })));
     clusterFromState(kube, resources);
-    const config = configMap({ ...values }, secretKeys);
+    const config = encodeConfig({ ...values }, secretKeys);
     let outputs: Record<string, unknown> = o.outputs ?? { kubeconfig: kube.kubeconfig };
     // Config the command set since, in `--set` form, in order.
     const changed = new Map<string, string>();

@@ -1,0 +1,253 @@
+/**
+ * `launchpad:cluster`: the EKS cluster Launchpad creates, or an existing cluster's kubeconfig and
+ * what that cluster provides.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { isPrivate, parseCidr } from "../lib/cidr";
+import { stackIdentifier } from "../lib/stack-name";
+import { DEFAULT_KUBERNETES_VERSION, EKS_VERSIONS, eksVersion, eksVersionsInStandardSupport, pinnedKubernetesVersions } from "../lib/versions";
+import { describeValue } from "./errors";
+import { either, fieldOf, isSet, type ConfigInput, type Show } from "./input";
+import { buildExistingNetwork, cidrProblem, type ExistingNetworkConfig, type RawNetwork } from "./network";
+
+/** Control-plane log types EKS can ship to CloudWatch. */
+export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+/** What an EKS access entry grants: `admin`, `edit` or `view` (EKS access policies). */
+export const CLUSTER_ACCESS_LEVELS = ["admin", "edit", "view"] as const;
+export type ClusterAccessLevel = (typeof CLUSTER_ACCESS_LEVELS)[number];
+
+const K8S_NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const IAM_ROLE_ARN_RE = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const k8sName = z.string().max(63).regex(K8S_NAME_RE, { error: "expected a DNS-1123 label (lower-case letters, digits, '-')" });
+/** A Kubernetes object name that is a DNS-1123 subdomain (IngressClass): dot-separated labels, at most 253 characters. */
+export const k8sSubdomain = z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "expected a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')" });
+
+const publicCidr = z.string().check((ctx) => {
+    const problem = cidrProblem(ctx.value, "203.0.113.0/24");
+    if (problem !== undefined) {
+        ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
+    }
+});
+
+/** One IAM principal's access to the cluster's Kubernetes API. */
+export const clusterAccessSchema = z.strictObject({
+    principalArn: z.string().regex(IAM_ROLE_ARN_RE, { error: "expected an IAM role ARN such as \"arn:aws:iam::111122223333:role/deploy\"" }),
+    access: z.enum(CLUSTER_ACCESS_LEVELS),
+    /** Limit the access to these namespaces. @default - the whole cluster */
+    namespaces: z.array(k8sName).min(1).optional(),
+});
+
+/** What an existing cluster provides that the stack's objects need (the preflight trusts this declaration). */
+export const clusterProvidesSchema = z.strictObject({
+    /** Ingress classes with a controller running. */
+    ingressClasses: z.array(k8sSubdomain).default([]),
+    /** StorageClass names that exist. */
+    storageClasses: z.array(k8sName).default([]),
+    /** A default StorageClass exists (a PVC without a class binds). */
+    defaultStorageClass: z.boolean().default(false),
+    /** The resource metrics API (metrics-server or equivalent) serves HPAs. */
+    metricsApi: z.boolean().default(false),
+    /** The team's Prometheus scrapes the kubelets' cAdvisor (`container_*` metrics): the CPU and memory panels need it. */
+    containerMetrics: z.boolean().default(false),
+});
+
+export const ENDPOINT_ACCESS = ["private", "public"] as const;
+
+export const clusterSchema = z.strictObject({
+    /**
+     * Kubernetes minor version of the EKS control plane and node group. Which versions are accepted
+     * follows the EKS calendar on the day of the run (`clusterVersionProblems`, `lib/versions.ts`).
+     */
+    version: z
+        // YAML reads an unquoted 1.30 as the number 1.3: say how to write it.
+        .string({ error: "expected a string such as \"1.36\" (quote it: unquoted YAML reads 1.30 as the number 1.3)" })
+        .regex(/^1\.\d{2}$/, { error: "expected a Kubernetes minor version such as \"1.36\"" })
+        .default(DEFAULT_KUBERNETES_VERSION),
+    /**
+     * Who can reach the API endpoint: "private" (from inside the VPC only: the deploy runners must
+     * run there) or "public" (also from `endpointPublicAccessCidrs`, the runners' egress CIDRs).
+     */
+    endpointAccess: z.enum(ENDPOINT_ACCESS).default("private"),
+    /** CIDRs allowed to reach the public API endpoint; only with `endpointAccess: public`. */
+    endpointPublicAccessCidrs: z.array(publicCidr).max(40).default([]),
+    /** IAM roles with access to the Kubernetes API (EKS access entries); the deploy role must be an admin. */
+    access: z.array(clusterAccessSchema).max(100).default([]),
+    /** Control-plane log types shipped to CloudWatch. */
+    logTypes: z.array(z.enum(EKS_LOG_TYPES)).default([...EKS_LOG_TYPES]),
+    /** Application namespace; defaults to `<project>-<stack>` so stacks sharing a cluster never collide. */
+    namespace: k8sName.optional(),
+    /** Kubeconfig of an existing cluster (secret). When set, no EKS resources are created. */
+    kubeconfig: z.string().min(1).optional(),
+    /** With `kubeconfig`: what the existing cluster provides. @default - nothing declared */
+    provides: clusterProvidesSchema.optional(),
+}).meta({
+    description:
+        "EKS control plane. version: Kubernetes minor version in EKS standard support on the day of the run, per " +
+        "the EKS version calendar in lib/versions.ts (default \"1.36\"); endpointAccess: \"private\" (the API from " +
+        "inside the VPC only: deploy runners run there) or \"public\" (also from endpointPublicAccessCidrs, the " +
+        "runners' egress CIDRs) (default \"private\"); endpointPublicAccessCidrs: public (not RFC 1918) CIDRs " +
+        "allowed to reach the public API endpoint (default []); access: IAM roles with Kubernetes API access as EKS " +
+        "access entries, [{ principalArn, access: \"admin\", \"edit\" or \"view\", namespaces (default the whole " +
+        "cluster) }], at least one cluster-wide admin, the deploy role (default []); logTypes: control-plane logs " +
+        "(default all five); namespace: the application namespace, never \"default\" or \"kube-*\" (default " +
+        "\"<project>-<stack>\"); kubeconfig (secret): use an existing cluster instead of creating EKS, with " +
+        "provides: what it already runs { ingressClasses, storageClasses, defaultStorageClass, metricsApi, " +
+        "containerMetrics (the team's Prometheus scrapes cAdvisor: the CPU and memory panels) } (default nothing).",
+});
+
+export type RawCluster = z.output<typeof clusterSchema>;
+
+interface ClusterCommon {
+    /** Application namespace, one per stack. */
+    readonly namespace: string;
+}
+
+/** One IAM role's access to the Kubernetes API, as an EKS access entry. */
+export interface ClusterAccess {
+    readonly principalArn: string;
+    readonly access: ClusterAccessLevel;
+    /** Undefined: the whole cluster. */
+    readonly namespaces: readonly string[] | undefined;
+}
+
+/** Launchpad creates and owns an EKS cluster. */
+export interface EksClusterConfig extends ClusterCommon {
+    readonly mode: "eks";
+    readonly version: string;
+    readonly endpointAccess: "private" | "public";
+    readonly endpointPublicAccessCidrs: readonly string[];
+    readonly logTypes: readonly string[];
+    readonly access: readonly ClusterAccess[];
+}
+
+/** What an existing cluster provides to the stack's objects (declared, not checked live). */
+export interface ClusterProvides {
+    readonly ingressClasses: readonly string[];
+    readonly storageClasses: readonly string[];
+    readonly defaultStorageClass: boolean;
+    readonly metricsApi: boolean;
+    readonly containerMetrics: boolean;
+}
+
+/** The team brings its own cluster: no EKS resources, the Provider uses this kubeconfig. */
+export interface ExistingClusterConfig extends ClusterCommon {
+    readonly mode: "existing";
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provides: ClusterProvides;
+    /** Undefined: the stack has no data layer (no database, no backups). */
+    readonly network: ExistingNetworkConfig | undefined;
+}
+
+/**
+ * The EKS version must be in standard support on the day of the run, per the calendar in
+ * `lib/versions.ts`: past it, EKS upgrades a cluster under upgradePolicy STANDARD on its own. A
+ * default that has aged out is reported too (the calendar, and so the default, needs updating). A
+ * key held as a secret gets no reason: the reason would tell its value apart.
+ */
+export function clusterVersionProblems(input: ConfigInput, today: string): string[] {
+    const out: string[] = [];
+    const clusterKey = "launchpad:cluster";
+    const version = fieldOf(clusterSchema.shape.version, input, clusterKey, "version");
+    if (version !== undefined) {
+        const secret = input.secretKeys.has(clusterKey);
+        const allowed = eksVersionsInStandardSupport(today);
+        const row = eksVersion(version);
+        if (row === undefined || !allowed.includes(version)) {
+            const received = isSet(input, clusterKey, "version") ? describeValue(version, secret) : `nothing (the default is ${JSON.stringify(version)})`;
+            const why = secret
+                ? ""
+                : row === undefined
+                  ? ` (EKS offers no Kubernetes ${version}: its calendar lists ${EKS_VERSIONS.map((v) => v.version).join(", ")})`
+                  : today < row.released
+                    ? ` (${version} is not released on EKS until ${row.released})`
+                    : ` (${version} left EKS standard support on ${row.endOfStandardSupport}: under upgradePolicy STANDARD, EKS upgrades it on its own)`;
+            out.push(`${clusterKey}.version: received ${received}; expected a version in EKS standard support on ${today}: ${either(allowed)}${why}`);
+        } else if (!pinnedKubernetesVersions().includes(version) && fieldOf(clusterSchema.shape.kubeconfig, input, clusterKey, "kubeconfig") === undefined) {
+            // An existing cluster (kubeconfig) installs no add-ons: its version is not read.
+            const received = isSet(input, clusterKey, "version") ? describeValue(version, secret) : `nothing (the default is ${JSON.stringify(version)})`;
+            const pinned = allowed.filter((v) => pinnedKubernetesVersions().includes(v));
+            out.push(`${clusterKey}.version: received ${received}; expected a version with pinned EKS add-ons and Cluster Autoscaler image (lib/versions.ts): ${either(pinned)}`);
+        }
+    }
+    return out;
+}
+
+/**
+ * Rules across the cluster's and the network's fields: the kubeconfig held as a secret, who can
+ * reach and use the cluster, what an existing one brings, and a namespace of the stack's own.
+ */
+export function clusterProblems(c: RawCluster | undefined, net: RawNetwork | undefined, secretKeys: ReadonlySet<string>, show: Show): string[] {
+    const out: string[] = [];
+    if (c === undefined) {
+        return out;
+    }
+    const key = "launchpad:cluster";
+    if (c.kubeconfig !== undefined && !secretKeys.has(key)) {
+        out.push("launchpad:cluster.kubeconfig: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path cluster.kubeconfig < kubeconfig.yaml`");
+    }
+    if (c.kubeconfig === undefined) {
+        if (c.endpointAccess === "public" && c.endpointPublicAccessCidrs.length === 0) {
+            out.push(`${key}.endpointPublicAccessCidrs: received []; expected the egress CIDRs of whoever runs pulumi (the deploy runners) when endpointAccess is "public", or endpointAccess "private" with runners inside the VPC`);
+        }
+        c.endpointPublicAccessCidrs.forEach((text, i) => {
+            const cidr = parseCidr(text);
+            if (cidr !== undefined && isPrivate(cidr)) {
+                out.push(`${key}.endpointPublicAccessCidrs[${i}]: received ${show(text, key)}; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")`);
+            }
+        });
+        if (c.endpointAccess === "private" && c.endpointPublicAccessCidrs.length > 0) {
+            out.push(`${key}.endpointAccess: received "private" with endpointPublicAccessCidrs ${show(c.endpointPublicAccessCidrs, key)}; expected "public" to admit those CIDRs, or no CIDRs`);
+        }
+        // The creator gets no implicit admin (bootstrapClusterCreatorAdminPermissions is off, so its
+        // entry cannot collide with a listed one): someone listed must be able to deploy.
+        if (!c.access.some((a) => a.access === "admin" && a.namespaces === undefined)) {
+            out.push(`${key}.access: received ${c.access.length === 0 ? "[]" : show(c.access, key)}; expected a cluster-wide { principalArn: <the deploy role's ARN>, access: admin } entry: without it nobody can create the stack's Kubernetes objects`);
+        }
+        const seen = new Set<string>();
+        c.access.forEach((a, i) => {
+            if (seen.has(a.principalArn)) {
+                out.push(`${key}.access[${i}].principalArn: received ${show(a.principalArn, key)} a second time; expected one entry per principal (EKS allows one access entry per principal)`);
+            }
+            seen.add(a.principalArn);
+        });
+        if (c.provides !== undefined) {
+            out.push(`${key}.provides: received ${show(c.provides, key)}; expected nothing: it declares what an existing cluster (cluster.kubeconfig) provides, while Launchpad installs the EKS cluster's platform itself`);
+        }
+        if (net?.existing !== undefined) {
+            out.push(`launchpad:network.existing: received ${show(net.existing, "launchpad:network")}; expected nothing without cluster.kubeconfig: Launchpad creates the VPC of its own EKS cluster`);
+        }
+    }
+    const namespace = c.namespace;
+    if (namespace !== undefined && (namespace === "default" || namespace.startsWith("kube-"))) {
+        out.push(`launchpad:cluster.namespace: received ${show(namespace, "launchpad:cluster")}; expected a namespace of the stack's own, not "default" or a "kube-" one: those belong to Kubernetes, and the stack creates (and on destroy deletes) its namespace`);
+    }
+    return out;
+}
+
+/** The stack has a data layer: its own EKS cluster's VPC, or an existing cluster with `network.existing`. */
+export function hasDatabase(c: RawCluster, net: RawNetwork | undefined): boolean {
+    return c.kubeconfig === undefined || net?.existing !== undefined;
+}
+
+export function buildCluster(c: RawCluster, net: RawNetwork, project: string, stack: string): EksClusterConfig | ExistingClusterConfig {
+    const namespace = c.namespace ?? stackIdentifier(project, stack);
+    return c.kubeconfig !== undefined
+        ? {
+              mode: "existing",
+              namespace,
+              kubeconfig: pulumi.secret(c.kubeconfig),
+              provides: clusterProvidesSchema.parse(c.provides ?? {}),
+              network: net.existing === undefined ? undefined : buildExistingNetwork(net.existing),
+          }
+        : {
+              mode: "eks",
+              namespace,
+              version: c.version,
+              endpointAccess: c.endpointAccess,
+              endpointPublicAccessCidrs: Object.freeze([...c.endpointPublicAccessCidrs]),
+              logTypes: Object.freeze([...c.logTypes]),
+              access: c.access.map((a) => ({ principalArn: a.principalArn, access: a.access, namespaces: a.namespaces === undefined ? undefined : [...a.namespaces] })),
+          };
+}

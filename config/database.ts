@@ -1,0 +1,260 @@
+/**
+ * `launchpad:database`: the RDS instance (engine, version, size, windows, names), and where a
+ * restored one comes from.
+ */
+import { z } from "zod";
+import { masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
+import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
+import { describeValue } from "./errors";
+import { either, fieldOf, isSet, type ConfigInput, type Show } from "./input";
+
+export const DB_ENGINES = ["mysql", "postgres"] as const;
+export type DbEngine = (typeof DB_ENGINES)[number];
+
+/**
+ * Engine version when the stack names none: MySQL 8.4 or PostgreSQL 17, both in RDS standard
+ * support on 2026-12-02 (`RDS_MAJOR_VERSIONS` in `lib/versions.ts`; MySQL 8.0 left it on 2026-07-31).
+ */
+export const DEFAULT_ENGINE_VERSIONS: Readonly<Record<DbEngine, string>> = { mysql: "8.4", postgres: "17" };
+
+const SQL_IDENTIFIER_RE = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
+const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_RE, { error: "expected a letter then letters, digits or '_' (at most 63)" });
+const DAY = "(mon|tue|wed|thu|fri|sat|sun)";
+const HHMM = "([01]\\d|2[0-3]):[0-5]\\d";
+
+/** Point-in-time or snapshot restore. Which form, and whether the time is sane, is checked in `restoreProblems`. */
+export const restoreSchema = z.strictObject({
+    /** DB instance identifier (or ARN) to restore from, at `time`. */
+    sourceInstance: z.string().optional(),
+    /** ISO-8601 UTC time (`2026-11-20T13:45:00Z`) or `latest` (the latest restorable time). */
+    time: z.string().optional(),
+    /** DB snapshot identifier or ARN to restore from. */
+    snapshot: z.string().optional(),
+});
+
+export const databaseSchema = z.strictObject({
+    engine: z.enum(DB_ENGINES).default("mysql"),
+    /** Major (or major.minor) version; defaults per engine. Its major must be in RDS standard support on the day of the run. */
+    engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, { error: "expected an engine version such as \"8.4\" or \"17\" (quote it in YAML)" }).optional(),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as \"db.t4g.medium\"" }).default("db.t4g.medium"),
+    allocatedStorageGb: z.int().min(20).max(65536).default(50),
+    /** Storage autoscaling ceiling. */
+    maxAllocatedStorageGb: z.int().min(20).max(65536).default(200),
+    /** Database created in the instance, used by the application and the logical backups. */
+    name: sqlIdentifier.default("app"),
+    /** Master user name; its password is generated and kept in state as a secret. */
+    username: sqlIdentifier.default("launchpad_admin"),
+    /** Daily automated-backup window, UTC `hh:mm-hh:mm`. */
+    backupWindow: z.string().regex(new RegExp(`^${HHMM}-${HHMM}$`), { error: "expected a UTC window such as \"03:00-03:30\"" }).default("03:00-03:30"),
+    /** Weekly maintenance window, UTC `ddd:hh:mm-ddd:hh:mm`. */
+    maintenanceWindow: z.string().regex(new RegExp(`^${DAY}:${HHMM}-${DAY}:${HHMM}$`), { error: "expected a UTC window such as \"sun:04:00-sun:05:00\"" }).default("sun:04:00-sun:05:00"),
+    /**
+     * Tables a restore must bring back with rows; the verify job and restore drills check them.
+     * @default - none: the verify job checks that the newest dump restores, and no table's rows
+     */
+    criticalTables: z.array(sqlIdentifier).default([]),
+    /** Create the database from a point in time or a snapshot instead of empty. */
+    restore: restoreSchema.optional(),
+}).meta({
+    description:
+        "The RDS database. engine: \"mysql\" (default) or \"postgres\"; engineVersion: a major in RDS standard " +
+        "support on the day of the run (lib/versions.ts), default \"8.4\" for mysql, \"17\" for postgres; " +
+        "instanceClass (default \"db.t4g.medium\"); allocatedStorageGb 20..65536 (default 50) and " +
+        "maxAllocatedStorageGb, the autoscaling ceiling (default 200); name (default \"app\") and username, the " +
+        "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); " +
+        "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (at least 30 min, never " +
+        "overlapping the backup window, default \"sun:04:00-sun:05:00\"); criticalTables, the tables restore checks " +
+        "require rows in (default none: the nightly check then proves only that the newest dump restores); restore: " +
+        "{ sourceInstance, time } (time ISO-8601 UTC or \"latest\") or { snapshot } creates the database from that " +
+        "point or snapshot.",
+});
+
+export type RawDatabase = z.output<typeof databaseSchema>;
+
+/** Where a restored database comes from. */
+export type RestoreConfig =
+    | { readonly kind: "pointInTime"; readonly sourceInstance: string; /** ISO-8601 UTC, or "latest". */ readonly time: string }
+    | { readonly kind: "snapshot"; readonly snapshot: string };
+
+export interface DatabaseConfig {
+    readonly engine: DbEngine;
+    readonly engineVersion: string;
+    readonly instanceClass: string;
+    readonly allocatedStorageGb: number;
+    readonly maxAllocatedStorageGb: number;
+    readonly name: string;
+    readonly username: string;
+    readonly backupWindow: string;
+    readonly maintenanceWindow: string;
+    readonly criticalTables: readonly string[];
+    /** Undefined: a fresh, empty database. */
+    readonly restore: RestoreConfig | undefined;
+}
+
+/**
+ * The database engine version must be in standard support on the day of the run, per the calendar
+ * in `lib/versions.ts`: past it, RDS enrolls a database in paid Extended Support. A default that has
+ * aged out is reported too (the calendar, and so the default, needs updating). A key held as a
+ * secret gets no reason: the reason would tell its value apart.
+ */
+export function engineVersionProblems(input: ConfigInput, today: string): string[] {
+    const out: string[] = [];
+    const dbKey = "launchpad:database";
+    const engine = fieldOf(databaseSchema.shape.engine, input, dbKey, "engine");
+    const engineVersion = fieldOf(databaseSchema.shape.engineVersion, input, dbKey, "engineVersion");
+    if (engine !== undefined && (engineVersion !== undefined || !isSet(input, dbKey, "engineVersion"))) {
+        const secret = input.secretKeys.has(dbKey);
+        const chosen = engineVersion ?? DEFAULT_ENGINE_VERSIONS[engine];
+        const major = rdsMajorOf(engine, chosen);
+        const allowed = rdsMajorsInStandardSupport(engine, today);
+        if (!allowed.includes(major)) {
+            const row = RDS_MAJOR_VERSIONS.find((m) => m.engine === engine && m.major === major);
+            const received = engineVersion !== undefined ? describeValue(engineVersion, secret) : `nothing (the default for ${engine} is ${JSON.stringify(chosen)})`;
+            const why = secret
+                ? ""
+                : row === undefined
+                  ? ` (RDS offers no ${engine} major ${major}: its calendar lists ${RDS_MAJOR_VERSIONS.filter((m) => m.engine === engine).map((m) => m.major).join(", ")})`
+                  : ` (${engine} ${major} left RDS standard support on ${row.endOfStandardSupport}: RDS enrolls it in paid Extended Support)`;
+            out.push(`${dbKey}.engineVersion: received ${received}; expected a ${engine} major version in RDS standard support on ${today}: ${either(allowed)}${why}`);
+        } else if (!pinnedEngineMajors(engine).includes(major)) {
+            // The logical backup jobs run the engine's own client image: an unpinned major has none.
+            const received = engineVersion !== undefined ? describeValue(engineVersion, secret) : `nothing (the default for ${engine} is ${JSON.stringify(chosen)})`;
+            const pinned = allowed.filter((m) => pinnedEngineMajors(engine).includes(m));
+            out.push(`${dbKey}.engineVersion: received ${received}; expected a ${engine} major version with a pinned dump image (ENGINE_IMAGES in lib/versions.ts): ${either(pinned)}`);
+        }
+    }
+    return out;
+}
+
+/** Sizes, RDS's window rules, names the engine accepts, and a restore's source. */
+export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput, now: Date, show: Show): string[] {
+    const out: string[] = [];
+    if (db === undefined) {
+        return out;
+    }
+    if (db.maxAllocatedStorageGb < db.allocatedStorageGb) {
+        out.push(`launchpad:database.maxAllocatedStorageGb: received ${show(db.maxAllocatedStorageGb, "launchpad:database")}; expected a number >= launchpad:database.allocatedStorageGb (${show(db.allocatedStorageGb, "launchpad:database")})`);
+    }
+    // RDS CreateDBInstance, PreferredBackupWindow and PreferredMaintenanceWindow: each "Must be at
+    // least 30 minutes" and "Must not conflict with" the other (API_CreateDBInstance.html).
+    const backupShort = windowMinutes(db.backupWindow) < 30;
+    const maintenanceShort = weeklyWindowMinutes(db.maintenanceWindow) < 30;
+    if (backupShort) {
+        out.push(`launchpad:database.backupWindow: received ${show(db.backupWindow, "launchpad:database")}; expected a window of at least 30 minutes (an RDS rule)`);
+    }
+    if (maintenanceShort) {
+        out.push(`launchpad:database.maintenanceWindow: received ${show(db.maintenanceWindow, "launchpad:database")}; expected a window of at least 30 minutes (an RDS rule)`);
+    }
+    if (!backupShort && !maintenanceShort && windowsOverlap(db.backupWindow, db.maintenanceWindow)) {
+        out.push(`launchpad:database.backupWindow: received ${show(db.backupWindow, "launchpad:database")}; expected a daily window that does not overlap launchpad:database.maintenanceWindow (${show(db.maintenanceWindow, "launchpad:database")}) (an RDS rule)`);
+    }
+    const nameProblem = reservedWordProblem(db.engine, db.name, "the database name");
+    if (nameProblem !== undefined) {
+        out.push(`launchpad:database.name: received ${show(db.name, "launchpad:database")}; ${nameProblem}`);
+    }
+    const userProblem = masterUsernameProblem(db.engine, db.username);
+    if (userProblem !== undefined) {
+        const received = isSet(input, "launchpad:database", "username") ? show(db.username, "launchpad:database") : `nothing (the default is ${JSON.stringify(db.username)})`;
+        out.push(`launchpad:database.username: received ${received}; ${userProblem}`);
+    }
+    if (db.restore !== undefined) {
+        out.push(...restoreProblems(db.restore, now, input.secretKeys.has("launchpad:database")));
+    }
+    return out;
+}
+
+const WEEK_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+const MINUTES_PER_WEEK = 7 * 24 * 60;
+
+/** Minute of the week (Monday 00:00 is 0) of `ddd:hh:mm`. */
+function minuteOfWeek(dayTime: string): number {
+    const [day, hh, mm] = dayTime.split(":");
+    return WEEK_DAYS.indexOf(day as (typeof WEEK_DAYS)[number]) * 24 * 60 + Number(hh) * 60 + Number(mm);
+}
+
+/** Minutes in a UTC `ddd:hh:mm-ddd:hh:mm` weekly window that may wrap past Sunday midnight (0 when it starts where it ends). */
+export function weeklyWindowMinutes(window: string): number {
+    const [a, b] = window.split("-").map(minuteOfWeek);
+    return (b - a + MINUTES_PER_WEEK) % MINUTES_PER_WEEK;
+}
+
+/** True when the daily `hh:mm-hh:mm` backup window shares a minute with the weekly maintenance window on any day. */
+export function windowsOverlap(daily: string, weekly: string): boolean {
+    const inWeekly = new Uint8Array(MINUTES_PER_WEEK);
+    const start = minuteOfWeek(weekly.split("-")[0]);
+    for (let m = 0; m < weeklyWindowMinutes(weekly); m++) {
+        inWeekly[(start + m) % MINUTES_PER_WEEK] = 1;
+    }
+    const dailyStart = Number(daily.slice(0, 2)) * 60 + Number(daily.slice(3, 5));
+    for (let day = 0; day < 7; day++) {
+        for (let m = 0; m < windowMinutes(daily); m++) {
+            if (inWeekly[(day * 24 * 60 + dailyStart + m) % MINUTES_PER_WEEK] === 1) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/** Minutes in a UTC `hh:mm-hh:mm` window that may wrap past midnight. */
+export function windowMinutes(window: string): number {
+    const [a, b] = window.split("-").map((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5)));
+    return (b - a + 24 * 60) % (24 * 60);
+}
+
+const ISO_UTC_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const RESTORE_FORMS = 'either { sourceInstance, time } (time an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest") or { snapshot }';
+
+/** A restore names exactly one source, and a point in time that is real and past. */
+function restoreProblems(r: NonNullable<RawDatabase["restore"]>, now: Date, secret: boolean): string[] {
+    const key = "launchpad:database.restore";
+    const show = (v: unknown): string => describeValue(v, secret);
+    const pit = r.sourceInstance !== undefined || r.time !== undefined;
+    if (pit && r.snapshot !== undefined) {
+        const fields = Object.entries(r).filter(([, v]) => v !== undefined).map(([k]) => k);
+        return [`${key}: received the fields ${fields.join(", ")}; expected ${RESTORE_FORMS}, not both`];
+    }
+    if (!pit && r.snapshot === undefined) {
+        return [`${key}: received ${show(r)}; expected ${RESTORE_FORMS}`];
+    }
+    const out: string[] = [];
+    if (r.snapshot !== undefined && r.snapshot.trim() === "") {
+        out.push(`${key}.snapshot: received ${show(r.snapshot)}; expected a DB snapshot identifier or ARN`);
+    }
+    if (pit) {
+        if (r.sourceInstance === undefined || r.sourceInstance.trim() === "") {
+            out.push(`${key}.sourceInstance: received ${r.sourceInstance === undefined ? "nothing (required)" : show(r.sourceInstance)}; expected the identifier or ARN of the DB instance to restore from`);
+        }
+        if (r.time === undefined) {
+            out.push(`${key}.time: received nothing (required); expected an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest"`);
+        } else if (r.time !== "latest") {
+            const t = Date.parse(r.time);
+            if (!ISO_UTC_RE.test(r.time) || Number.isNaN(t) || new Date(t).toISOString().slice(0, 19) !== r.time.slice(0, 19)) {
+                out.push(`${key}.time: received ${show(r.time)}; expected an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest"`);
+            } else if (t > now.getTime()) {
+                out.push(`${key}.time: received ${show(r.time)}; expected a time in the past (now is ${now.toISOString().slice(0, 19)}Z)`);
+            }
+        }
+    }
+    return out;
+}
+
+export function buildDatabase(db: RawDatabase): DatabaseConfig {
+    return {
+        engine: db.engine,
+        engineVersion: db.engineVersion ?? DEFAULT_ENGINE_VERSIONS[db.engine],
+        instanceClass: db.instanceClass,
+        allocatedStorageGb: db.allocatedStorageGb,
+        maxAllocatedStorageGb: db.maxAllocatedStorageGb,
+        name: db.name,
+        username: db.username,
+        backupWindow: db.backupWindow,
+        maintenanceWindow: db.maintenanceWindow,
+        criticalTables: [...db.criticalTables],
+        restore: db.restore === undefined
+            ? undefined
+            : db.restore.snapshot !== undefined
+              ? { kind: "snapshot", snapshot: db.restore.snapshot }
+              : { kind: "pointInTime", sourceInstance: db.restore.sourceInstance ?? "", time: db.restore.time ?? "latest" },
+    };
+}

@@ -1,0 +1,67 @@
+/**
+ * `launchpad:promotion`: which stack's smoke gates verify releases before this one makes them live,
+ * and how many releases the stack remembers.
+ */
+import { z } from "zod";
+import type { Show } from "./input";
+import { safetyFor, type Safety, type Tier } from "./tier";
+
+export const promotionSchema = z.strictObject({
+    /** Stack whose verified releases this one may make live. @default "staging" in production, none in staging */
+    fromStack: z.string().regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, { error: "expected a stack name such as \"staging\" or \"acme/launchpad/staging\"" }).optional(),
+    /** Break glass: make live an image the source stack has not verified (the plan warns). */
+    allowUnverified: z.boolean().default(false),
+    /**
+     * Only images whose load gate Job (`performance.loadGate`) also completed in the source stack
+     * may go live by its verification (`verifiedReleases` entries with `load: "pass"`). @default false
+     */
+    requireLoad: z.boolean().default(false),
+    /**
+     * How many releases per service this stack remembers making live (its `releaseHistory` output,
+     * read back from its own state); production may make any of them live again without the source
+     * stack's verification. @default 10
+     */
+    historyLength: z.int({ error: "expected a whole number of releases from 1 to 100" }).min(1, { error: "expected a whole number of releases from 1 to 100" }).max(100, { error: "expected a whole number of releases from 1 to 100" }).default(10),
+}).meta({
+    description:
+        "Which stack's smoke-gate results this one trusts. fromStack: the stack whose verified releases may go live " +
+        "here (default \"staging\" in production, none in staging; a short name is qualified with this organization " +
+        "and project); allowUnverified: break glass, make live an image that stack has not verified, with a warning " +
+        "in every plan (default false); requireLoad: count that stack's verification only for releases whose load " +
+        "gate Job (performance.loadGate) also completed there (default false); historyLength: how many releases per " +
+        "service this stack remembers making live, in its releaseHistory output read back from its own state " +
+        "(default 10); production makes any of them live again without the source stack's verification (a " +
+        "rollback).",
+});
+
+export type RawPromotion = z.output<typeof promotionSchema>;
+
+/** Where production's releases must have passed their smoke gate first. */
+export interface PromotionConfig {
+    /** Stack name as given: `staging`, or `org/project/stack`; the component qualifies a short one. */
+    readonly fromStack: string;
+    /** Break glass: unverified images may go live (the plan warns). */
+    readonly allowUnverified: boolean;
+    /** Verification counts only with the release's load gate Job completed too (`launchpad:promotion.requireLoad`). */
+    readonly requireLoad: boolean;
+}
+
+/** The source stack is another stack. */
+export function promotionProblems(promotion: RawPromotion | undefined, tier: Tier | undefined, stack: string, show: Show): string[] {
+    if (promotion === undefined || tier === undefined) {
+        return [];
+    }
+    const from = promotion.fromStack ?? (safetyFor(tier).verifyPromotion ? "staging" : undefined);
+    if (from !== undefined && from.split("/").pop() === stack) {
+        const received = promotion.fromStack !== undefined ? show(from, "launchpad:promotion") : `nothing (the default in a ${tier} stack is ${JSON.stringify(from)})`;
+        return [`launchpad:promotion.fromStack: received ${received}; expected a stack other than "${stack}" itself, whose smoke gates verify releases before this one makes them live`];
+    }
+    return [];
+}
+
+/** Undefined: releases go live on this stack's own smoke gate alone. */
+export function buildPromotion(promotion: RawPromotion, safety: Pick<Safety, "verifyPromotion">): PromotionConfig | undefined {
+    return safety.verifyPromotion || promotion.fromStack !== undefined
+        ? { fromStack: promotion.fromStack ?? "staging", allowUnverified: promotion.allowUnverified, requireLoad: promotion.requireLoad }
+        : undefined;
+}
