@@ -7,7 +7,7 @@
 import * as k8s from "@kubernetes/client-node";
 import type { ServiceConfig } from "../config";
 import { SELECTOR_LABELS, type Color } from "../lib/delivery";
-import type { StateResource } from "./rollback";
+import type { StateResource } from "./state";
 
 /** The fields of a Deployment's `status` (and spec) the check reads: apps/v1 DeploymentStatus. */
 export interface DeploymentStatus {

@@ -31,6 +31,7 @@ import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } f
 import { REPO_ROOT } from "../plan/engine";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { checkReadiness, kubernetesReader, type DeploymentReader } from "./readiness";
+import type { StateResource } from "./state";
 
 const USAGE = "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>] [--dry-run]";
 
@@ -53,18 +54,6 @@ export interface RollbackUpOptions {
     policyPacks: string[];
     policyPackConfigs: string[];
     onOutput: (out: string) => void;
-}
-
-interface StateMetadata {
-    readonly labels?: Readonly<Record<string, string>>;
-    readonly annotations?: Readonly<Record<string, string>>;
-}
-
-export interface StateResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly inputs?: { readonly metadata?: StateMetadata };
-    readonly outputs?: { readonly metadata?: StateMetadata; readonly status?: { readonly succeeded?: number; readonly failed?: number } & Readonly<Record<string, unknown>> } & Readonly<Record<string, unknown>>;
 }
 
 export interface RollbackDeps {

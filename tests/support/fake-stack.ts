@@ -8,7 +8,8 @@
  */
 import { encodeConfig } from "../../config";
 import { stackConfigFor } from "../../plan/engine";
-import type { RollbackStack, RollbackUpOptions, StateResource } from "../../scripts/rollback";
+import type { RollbackStack, RollbackUpOptions } from "../../scripts/rollback";
+import type { StateResource } from "../../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./deployed";
 import { deploymentJson, type KubeApi } from "./kube-api";
 import { planStack } from "./plan";

@@ -1,0 +1,17 @@
+/**
+ * The part of a stack's exported state (`pulumi stack export`, the Automation API's `exportStack`)
+ * that the rollback and its readiness check read: each resource's URN, type, labels and annotations,
+ * and a Job's or Deployment's status. Its own module so both read one shape without importing each
+ * other.
+ */
+export interface StateMetadata {
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface StateResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly inputs?: { readonly metadata?: StateMetadata };
+    readonly outputs?: { readonly metadata?: StateMetadata; readonly status?: { readonly succeeded?: number; readonly failed?: number } & Readonly<Record<string, unknown>> } & Readonly<Record<string, unknown>>;
+}
