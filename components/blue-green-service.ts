@@ -503,6 +503,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
     constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:delivery:BlueGreenService", name, {}, opts);
         const s = args.service;
+        // The specs below assume it; fail here, naming the component, rather than inside a builder.
+        if (s.connectDatabase && args.databaseSecretName === undefined) {
+            throw new pulumi.ResourceError(`BlueGreenService ${name}: service ${s.name} connects to the database, but no databaseSecretName was given`, this);
+        }
         const child = { parent: this, provider: args.k8sProvider };
         const ns = args.namespace;
 
