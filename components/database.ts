@@ -336,13 +336,19 @@ export interface InstanceParts {
     readonly safety: Pick<DatabaseSafety, "multiAz" | "backupRetentionDays" | "keepAutomatedBackups" | "deletionProtection">;
     readonly tags: Tags;
     readonly instanceIdentifier: string;
+    /** The instance is tagged into this AWS Backup plan. */
     readonly backupPlanName: string;
+    /** Encrypts storage and Performance Insights. */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /** The master password (a secret). */
     readonly password: pulumi.Input<string>;
-    readonly subnetGroupName: pulumi.Input<string>;
-    readonly securityGroupId: pulumi.Input<string>;
-    readonly parameterGroupName: pulumi.Input<string>;
-    readonly monitoringRoleArn: pulumi.Input<string>;
+    /** Names and ids of the sibling children the instance is placed in and watched by. */
+    readonly siblings: {
+        readonly subnetGroupName: pulumi.Input<string>;
+        readonly securityGroupId: pulumi.Input<string>;
+        readonly parameterGroupName: pulumi.Input<string>;
+        readonly monitoringRoleArn: pulumi.Input<string>;
+    };
     readonly finalSnapshot: ReturnType<typeof finalSnapshotSettings>;
 }
 
@@ -369,9 +375,9 @@ export function instanceArgs(p: InstanceParts): aws.rds.InstanceArgs {
         username: restoring ? undefined : config.username,
         password: p.password,
         port: DB_PORTS[config.engine],
-        dbSubnetGroupName: p.subnetGroupName,
-        vpcSecurityGroupIds: [p.securityGroupId],
-        parameterGroupName: p.parameterGroupName,
+        dbSubnetGroupName: p.siblings.subnetGroupName,
+        vpcSecurityGroupIds: [p.siblings.securityGroupId],
+        parameterGroupName: p.siblings.parameterGroupName,
         publiclyAccessible: false,
         iamDatabaseAuthenticationEnabled: true,
         multiAz: safety.multiAz,
@@ -389,7 +395,7 @@ export function instanceArgs(p: InstanceParts): aws.rds.InstanceArgs {
         performanceInsightsKmsKeyId: p.kmsKeyArn,
         performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
         monitoringInterval: MONITORING_INTERVAL_SECONDS,
-        monitoringRoleArn: p.monitoringRoleArn,
+        monitoringRoleArn: p.siblings.monitoringRoleArn,
         ...restoreArgs(config.restore),
         tags: childTags(p.tags, p.instanceIdentifier, { [BACKUP_PLAN_TAG_KEY]: p.backupPlanName }),
     };
@@ -553,10 +559,7 @@ export class Database extends pulumi.ComponentResource {
             backupPlanName: args.backupPlanName,
             kmsKeyArn: key.arn,
             password: masterPassword,
-            subnetGroupName: subnetGroup.name,
-            securityGroupId: securityGroup.id,
-            parameterGroupName: parameterGroup.name,
-            monitoringRoleArn: monitoring.role.arn,
+            siblings: { subnetGroupName: subnetGroup.name, securityGroupId: securityGroup.id, parameterGroupName: parameterGroup.name, monitoringRoleArn: monitoring.role.arn },
             finalSnapshot: finalSnapshot(ctx),
         }), {
             parent: this,

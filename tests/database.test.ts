@@ -589,10 +589,7 @@ describe("child specs (pure builders the constructor delegates to)", () => {
         backupPlanName: "lp",
         kmsKeyArn: "arn:key",
         password: "pw",
-        subnetGroupName: "subnets",
-        securityGroupId: "sg-1",
-        parameterGroupName: "params",
-        monitoringRoleArn: "arn:role",
+        siblings: { subnetGroupName: "subnets", securityGroupId: "sg-1", parameterGroupName: "params", monitoringRoleArn: "arn:role" },
         finalSnapshot: { skipFinalSnapshot: false, finalSnapshotIdentifier: "lp-db-final-00" },
     };
 
