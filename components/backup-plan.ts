@@ -15,7 +15,7 @@ import { encryptionKey } from "../lib/kms";
 import { childTags, type Tags } from "../lib/tags";
 
 export interface BackupPlanArgs {
-    readonly safety: Safety;
+    readonly safety: BackupPlanSafety;
     /** Base tags for every taggable child; each adds its own `Name`. */
     readonly tags: Tags;
     /**
@@ -209,6 +209,106 @@ export function backupPlanProblems(args: Pick<BackupPlanArgs, "planName" | "regi
     return out;
 }
 
+/** The tier's switches BackupPlan reads. */
+type BackupPlanSafety = Pick<Safety, "protect" | "kmsDeletionWindowDays" | "forceDestroy" | "backupRetentionDays" | "vaultLock">;
+
+/** The tag selection: every resource tagged `BACKUP_PLAN_TAG_KEY: <planName>`. */
+export function selectionArgs(planName: string, planId: pulumi.Input<string>, iamRoleArn: pulumi.Input<string>): aws.backup.SelectionArgs {
+    return {
+        name: `${planName}-by-tag`,
+        planId,
+        iamRoleArn,
+        selectionTags: [{ type: "STRINGEQUALS", key: BACKUP_PLAN_TAG_KEY, value: planName }],
+    };
+}
+
+/** The monthly restore drill: the latest snapshot of the last week in the primary vault. */
+export function restoreTestingPlanArgs(planName: string, vaultArn: pulumi.Input<string>, tags: Record<string, pulumi.Input<string>>): aws.backup.RestoreTestingPlanArgs {
+    return {
+        name: restoreTestingName(`${planName}_restore_drill`),
+        scheduleExpression: RESTORE_TEST_SCHEDULE,
+        scheduleExpressionTimezone: "Etc/UTC",
+        startWindowHours: RESTORE_TEST_START_WINDOW_HOURS,
+        recoveryPointSelection: {
+            algorithm: "LATEST_WITHIN_WINDOW",
+            includeVaults: [vaultArn],
+            // Snapshots: what a restore after losing the instance (or the region, from a copy) starts from.
+            recoveryPointTypes: ["SNAPSHOT"],
+            selectionWindowDays: RESTORE_TEST_SELECTION_WINDOW_DAYS,
+        },
+        tags,
+    };
+}
+
+/** What the drill restores: every RDS instance carrying this plan's tag. */
+export function restoreTestingSelectionArgs(
+    planName: string,
+    restoreTestingPlanName: pulumi.Input<string>,
+    iamRoleArn: pulumi.Input<string>,
+    restoreMetadataOverrides: BackupPlanArgs["restoreMetadataOverrides"],
+): aws.backup.RestoreTestingSelectionArgs {
+    return {
+        name: restoreTestingName(`${planName}_database`),
+        restoreTestingPlanName,
+        protectedResourceType: "RDS",
+        iamRoleArn,
+        // "*" with conditions: every RDS instance carrying this plan's tag (AWS Backup API rule).
+        protectedResourceArns: ["*"],
+        protectedResourceConditions: { stringEquals: [{ key: `aws:ResourceTag/${BACKUP_PLAN_TAG_KEY}`, value: planName }] },
+        validationWindowHours: RESTORE_VALIDATION_WINDOW_HOURS,
+        restoreMetadataOverrides,
+    };
+}
+
+/** What the BackupPlan's child-creating steps share. */
+interface PlanContext {
+    readonly parent: BackupPlan;
+    readonly name: string;
+    readonly args: BackupPlanArgs;
+}
+
+/** A vault (child `${name}-${role}`) under its own key, protected like the data. */
+function vault(ctx: PlanContext, role: string, vaultName: string, region: string | undefined): aws.backup.Vault {
+    const { parent, name, args: { safety, tags } } = ctx;
+    const key = encryptionKey(`${name}-${role}-key`, { description: `Recovery points in AWS Backup vault ${vaultName}`, ...(region !== undefined ? { region } : {}) }, { parent, safety, tags });
+    return new aws.backup.Vault(`${name}-${role}`, {
+        name: vaultName,
+        kmsKeyArn: key.arn,
+        // Staging: `pulumi destroy` deletes the recovery points with the vault.
+        forceDestroy: safety.forceDestroy,
+        region,
+        tags: childTags(tags, `${name}-${role}`),
+    }, { parent, protect: safety.protect });
+}
+
+/** Compliance-mode Vault Lock on both vaults once the grace period ends: nobody, root included, deletes recovery points early. */
+function vaultLocks(ctx: PlanContext, rules: readonly PlanRule[], vaults: readonly (readonly [string, aws.backup.Vault, string | undefined])[]): void {
+    const bounds = vaultLockBounds(rules);
+    for (const [role, v, region] of vaults) {
+        new aws.backup.VaultLockConfiguration(`${ctx.name}-${role}-lock`, {
+            backupVaultName: v.name,
+            ...bounds,
+            changeableForDays: VAULT_LOCK_CHANGEABLE_DAYS,
+            region,
+        }, { parent: ctx.parent, protect: ctx.args.safety.protect });
+    }
+}
+
+/** The role AWS Backup assumes, with the two managed policies for backups and restores. */
+function serviceRole(ctx: PlanContext): { role: aws.iam.Role; policies: aws.iam.RolePolicyAttachment[] } {
+    const { parent, name } = ctx;
+    const role = new aws.iam.Role(`${name}-role`, {
+        assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("backup.amazonaws.com")),
+        tags: childTags(ctx.args.tags, `${name}-role`),
+    }, { parent });
+    const policies = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map((policy) =>
+        new aws.iam.RolePolicyAttachment(`${name}-${policy}`, {
+            role: role.name,
+            policyArn: managedPolicyArn(`service-role/${policy}`),
+        }, { parent }));
+    return { role, policies };
+}
+
 export class BackupPlan extends pulumi.ComponentResource {
     public readonly vaultName: pulumi.Output<string>;
     public readonly vaultArn: pulumi.Output<string>;
@@ -230,86 +330,24 @@ export class BackupPlan extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`invalid BackupPlan args:\n  - ${problems.join("\n  - ")}`, this);
         }
-        const { safety, tags, planName } = args;
-        const parent = { parent: this };
-        const stateful = { parent: this, protect: safety.protect };
-
-        const vault = (role: string, vaultName: string, region: string | undefined): aws.backup.Vault => {
-            const key = encryptionKey(`${name}-${role}-key`, { description: `Recovery points in AWS Backup vault ${vaultName}`, ...(region !== undefined ? { region } : {}) }, { parent: this, safety, tags });
-            const v = new aws.backup.Vault(`${name}-${role}`, {
-                name: vaultName,
-                kmsKeyArn: key.arn,
-                // Staging: `pulumi destroy` deletes the recovery points with the vault.
-                forceDestroy: safety.forceDestroy,
-                region,
-                tags: childTags(tags, `${name}-${role}`),
-            }, stateful);
-            return v;
-        };
-        const primary = vault("vault", planName, undefined);
-        const dr = vault("dr-vault", `${planName}-dr`, args.drRegion);
-
+        const { tags, planName } = args;
+        const ctx: PlanContext = { parent: this, name, args };
+        const primary = vault(ctx, "vault", planName, undefined);
+        const dr = vault(ctx, "dr-vault", `${planName}-dr`, args.drRegion);
         const rules = backupPlanRules({ vaultName: primary.name, drVaultArn: dr.arn, weeklyDay: args.weeklyDay, pitrDays: args.safety.backupRetentionDays });
-        if (safety.vaultLock) {
-            // Compliance mode once the grace period ends: nobody, root included, deletes recovery points early.
-            const bounds = vaultLockBounds(rules);
-            for (const [role, v, region] of [["vault", primary, undefined], ["dr-vault", dr, args.drRegion]] as const) {
-                new aws.backup.VaultLockConfiguration(`${name}-${role}-lock`, {
-                    backupVaultName: v.name,
-                    ...bounds,
-                    changeableForDays: VAULT_LOCK_CHANGEABLE_DAYS,
-                    region,
-                }, stateful);
-            }
+        if (args.safety.vaultLock) {
+            vaultLocks(ctx, rules, [["vault", primary, undefined], ["dr-vault", dr, args.drRegion]]);
         }
-
-        const role = new aws.iam.Role(`${name}-role`, {
-            assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("backup.amazonaws.com")),
-            tags: childTags(tags, `${name}-role`),
-        }, parent);
-        const policies = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map((policy) =>
-            new aws.iam.RolePolicyAttachment(`${name}-${policy}`, {
-                role: role.name,
-                policyArn: managedPolicyArn(`service-role/${policy}`),
-            }, parent));
-
+        const { role, policies } = serviceRole(ctx);
         const plan = new aws.backup.Plan(`${name}-plan`, {
             name: planName,
             rules: rules.map((r) => ({ ...r, copyActions: [...r.copyActions] })),
             tags: childTags(tags, `${name}-plan`),
-        }, parent);
-        new aws.backup.Selection(`${name}-selection`, {
-            name: `${planName}-by-tag`,
-            planId: plan.id,
-            iamRoleArn: role.arn,
-            selectionTags: [{ type: "STRINGEQUALS", key: BACKUP_PLAN_TAG_KEY, value: planName }],
-        }, { parent: this, dependsOn: policies });
-
-        const drill = new aws.backup.RestoreTestingPlan(`${name}-restore-testing`, {
-            name: restoreTestingName(`${planName}_restore_drill`),
-            scheduleExpression: RESTORE_TEST_SCHEDULE,
-            scheduleExpressionTimezone: "Etc/UTC",
-            startWindowHours: RESTORE_TEST_START_WINDOW_HOURS,
-            recoveryPointSelection: {
-                algorithm: "LATEST_WITHIN_WINDOW",
-                includeVaults: [primary.arn],
-                // Snapshots: what a restore after losing the instance (or the region, from a copy) starts from.
-                recoveryPointTypes: ["SNAPSHOT"],
-                selectionWindowDays: RESTORE_TEST_SELECTION_WINDOW_DAYS,
-            },
-            tags: childTags(tags, `${name}-restore-testing`),
-        }, parent);
-        new aws.backup.RestoreTestingSelection(`${name}-restore-testing-database`, {
-            name: restoreTestingName(`${planName}_database`),
-            restoreTestingPlanName: drill.name,
-            protectedResourceType: "RDS",
-            iamRoleArn: role.arn,
-            // "*" with conditions: every RDS instance carrying this plan's tag (AWS Backup API rule).
-            protectedResourceArns: ["*"],
-            protectedResourceConditions: { stringEquals: [{ key: `aws:ResourceTag/${BACKUP_PLAN_TAG_KEY}`, value: planName }] },
-            validationWindowHours: RESTORE_VALIDATION_WINDOW_HOURS,
-            restoreMetadataOverrides: args.restoreMetadataOverrides,
-        }, { parent: this, dependsOn: policies });
+        }, { parent: this });
+        new aws.backup.Selection(`${name}-selection`, selectionArgs(planName, plan.id, role.arn), { parent: this, dependsOn: policies });
+        const drill = new aws.backup.RestoreTestingPlan(`${name}-restore-testing`, restoreTestingPlanArgs(planName, primary.arn, childTags(tags, `${name}-restore-testing`)), { parent: this });
+        new aws.backup.RestoreTestingSelection(`${name}-restore-testing-database`,
+            restoreTestingSelectionArgs(planName, drill.name, role.arn, args.restoreMetadataOverrides), { parent: this, dependsOn: policies });
 
         this.vaultName = primary.name;
         this.vaultArn = primary.arn;

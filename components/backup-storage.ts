@@ -15,10 +15,11 @@ import { servicePrincipalPolicy } from "../lib/iam";
 import { BACKUP_TIERS, RETENTION_DAYS, type BackupTier } from "../lib/retention";
 import { encryptionKey } from "../lib/kms";
 import { childTags, type Tags } from "../lib/tags";
+import { SecureBucket, tlsOnlyStatements } from "./secure-bucket";
 
 export interface BackupStorageArgs {
-    readonly safety: Safety;
-    readonly backup: BackupConfig;
+    readonly safety: Pick<Safety, "protect" | "forceDestroy" | "kmsDeletionWindowDays" | "objectLockMode" | "logRetentionDays">;
+    readonly backup: Pick<BackupConfig, "objectLockDays">;
     /** Base tags for every child; each child adds its own `Name`. */
     readonly tags: Tags;
     /** Start of every bucket name (S3 appends a unique suffix), e.g. `launchpad-staging`. */
@@ -122,34 +123,6 @@ export function lifecycleRules(retention: Readonly<Record<BackupTier, number>> =
             abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_INCOMPLETE_UPLOAD_DAYS },
         },
     ];
-}
-
-/** Denies every request that is not HTTPS, or uses TLS older than 1.2, on the bucket and its objects. */
-export function tlsOnlyStatements(bucketArn: string): object[] {
-    const resources = [bucketArn, `${bucketArn}/*`];
-    return [
-        {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: resources,
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-        {
-            Sid: "DenyOutdatedTls",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: resources,
-            Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
-        },
-    ];
-}
-
-/** The bucket policy of a backup bucket: TLS only. */
-export function tlsOnlyPolicy(bucketArn: string): object {
-    return { Version: "2012-10-17", Statement: tlsOnlyStatements(bucketArn) };
 }
 
 /** Prefix of the access logs of `bucketName` inside a log bucket. */
@@ -280,9 +253,91 @@ export function backupStorageProblems(args: Pick<BackupStorageArgs, "bucketPrefi
     return out;
 }
 
-interface SecureBucket {
-    readonly bucket: aws.s3.Bucket;
-    readonly versioning: aws.s3.BucketVersioning;
+/** What the backup buckets and their log buckets share. */
+interface BucketContext {
+    readonly parent: BackupStorage;
+    readonly name: string;
+    readonly args: BackupStorageArgs;
+}
+
+/** Log buckets keep logs the tier's log retention; overwritten or deleted logs stay `NONCURRENT_VERSION_DAYS`. */
+export function logLifecycleRules(logRetentionDays: number): LifecycleRule[] {
+    return [{
+        id: `expire-${logRetentionDays}d`,
+        status: "Enabled",
+        filter: {},
+        expiration: { days: logRetentionDays },
+        noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_INCOMPLETE_UPLOAD_DAYS },
+    }];
+}
+
+/** A backup bucket (child `${name}-${role}`): SSE-KMS under `kmsKey`, Object Lock, lifecycle by retention tier. */
+function backupBucket(ctx: BucketContext, role: string, suffix: string, region: string | undefined, kmsKey: aws.kms.Key): SecureBucket {
+    const { safety, backup, tags, bucketPrefix } = ctx.args;
+    return new SecureBucket(`${ctx.name}-${role}`, {
+        safety,
+        tags,
+        bucketPrefix: `${bucketPrefix}-${suffix}`,
+        region,
+        encryption: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKey.arn },
+        objectLock: { mode: safety.objectLockMode, days: backup.objectLockDays },
+        lifecycleRules: lifecycleRules(),
+        movedFrom: ctx.parent,
+    }, { parent: ctx.parent });
+}
+
+/**
+ * A log bucket (child `${name}-${role}`) and the access logging of `source` into it. SSE-S3,
+ * because S3 server access logging delivers only to targets whose default encryption is SSE-S3
+ * (AES256); SSE-KMS targets are not supported. No Object Lock (logs cannot be delivered to a bucket
+ * with a default retention). Versioned, as the policy pack requires of every bucket, with its
+ * noncurrent versions expiring so the bucket does not grow forever.
+ */
+function logBucket(ctx: BucketContext, role: string, suffix: string, region: string | undefined, source: SecureBucket, account: pulumi.Output<string>): SecureBucket {
+    const { safety, tags, bucketPrefix } = ctx.args;
+    const logs = new SecureBucket(`${ctx.name}-${role}`, {
+        safety,
+        tags,
+        bucketPrefix: `${bucketPrefix}-${suffix}`,
+        region,
+        encryption: { sseAlgorithm: "AES256" },
+        lifecycleRules: logLifecycleRules(safety.logRetentionDays),
+        policy: (arn) => pulumi.all([source.arn, account]).apply(([sourceArn, accountId]) => JSON.stringify(logBucketPolicy(arn, sourceArn, accountId))),
+        movedFrom: ctx.parent,
+    }, { parent: ctx.parent });
+    new aws.s3.BucketLogging(`${ctx.name}-${role.replace(/-logs$/, "")}-access-logging`, {
+        bucket: source.bucketName,
+        targetBucket: logs.bucketName,
+        targetPrefix: ACCESS_LOG_PREFIX,
+        targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
+        region,
+    }, { parent: ctx.parent });
+    return logs;
+}
+
+/** The replication role, its policy and the replication of `primary` to `replica` (children of the component). */
+function replication(ctx: BucketContext, primary: SecureBucket, replica: SecureBucket, primaryKey: aws.kms.Key, replicaKey: aws.kms.Key): void {
+    const { name, args } = ctx;
+    const parent = { parent: ctx.parent };
+    const replicationRole = new aws.iam.Role(`${name}-replication-role`, {
+        assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("s3.amazonaws.com")),
+        tags: childTags(args.tags, `${name}-replication-role`),
+    }, parent);
+    const replicationRolePolicy = new aws.iam.RolePolicy(`${name}-replication-policy`, {
+        role: replicationRole.id,
+        policy: pulumi.all([primary.arn, replica.arn, primaryKey.arn, replicaKey.arn]).apply(([sourceBucketArn, replicaBucketArn, sourceKeyArn, replicaKeyArn]) =>
+            JSON.stringify(replicationPolicy({ sourceBucketArn, replicaBucketArn, sourceKeyArn, replicaKeyArn, region: args.region, drRegion: args.drRegion }))),
+    }, parent);
+    new aws.s3.BucketReplicationConfig(`${name}-replication`, {
+        bucket: primary.bucketName,
+        role: replicationRole.arn,
+        rules: [replicationRule(replica.arn, replicaKey.arn)],
+    }, {
+        parent: ctx.parent,
+        // S3 refuses replication until both sides are versioned; the role must be able to act.
+        dependsOn: [primary.versioning, replica.versioning, replicationRolePolicy],
+    });
 }
 
 export class BackupStorage extends pulumi.ComponentResource {
@@ -301,115 +356,29 @@ export class BackupStorage extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`invalid BackupStorage args:\n  - ${problems.join("\n  - ")}`, this);
         }
-        const { safety, backup, tags } = args;
-        if (backup.objectLockDays > RETENTION_DAYS.daily) {
-            void pulumi.log.warn(`launchpad:backup.objectLockDays (${backup.objectLockDays}) exceeds the daily retention (${RETENTION_DAYS.daily} days): daily copies are kept (and billed) until their lock ends`, this);
+        if (args.backup.objectLockDays > RETENTION_DAYS.daily) {
+            void pulumi.log.warn(`launchpad:backup.objectLockDays (${args.backup.objectLockDays}) exceeds the daily retention (${RETENTION_DAYS.daily} days): daily copies are kept (and billed) until their lock ends`, this);
         }
-        const parent = { parent: this };
-        const stateful = { parent: this, protect: safety.protect };
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
-
-        const keys = { parent: this, safety, tags };
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const keys = { parent: this, safety: args.safety, tags: args.tags };
         const primaryKey = encryptionKey(`${name}-key`, { description: `SSE-KMS of the ${args.bucketPrefix} backup bucket` }, keys);
         const replicaKey = encryptionKey(`${name}-replica-key`, { region: args.drRegion, description: `SSE-KMS of the ${args.bucketPrefix} backup replica bucket` }, keys);
 
-        const versioned = (role: string, bucket: aws.s3.Bucket, region: string | undefined): aws.s3.BucketVersioning =>
-            new aws.s3.BucketVersioning(`${name}-${role}-versioning`, { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" }, region }, parent);
+        const ctx: BucketContext = { parent: this, name, args };
+        const primary = backupBucket(ctx, "bucket", "backup-", undefined, primaryKey);
+        const replica = backupBucket(ctx, "replica", "backup-dr-", args.drRegion, replicaKey);
+        const primaryLogs = logBucket(ctx, "bucket-logs", "backup-logs-", undefined, primary, account);
+        const replicaLogs = logBucket(ctx, "replica-logs", "backup-dr-logs-", args.drRegion, replica, account);
+        replication(ctx, primary, replica, primaryKey, replicaKey);
 
-        const lockedBucket = (role: string, suffix: string, region: string | undefined, kmsKey: aws.kms.Key): SecureBucket => {
-            const bucket = new aws.s3.Bucket(`${name}-${role}`, {
-                bucketPrefix: `${args.bucketPrefix}-${suffix}`,
-                objectLockEnabled: true,
-                forceDestroy: safety.forceDestroy,
-                region,
-                tags: childTags(tags, `${name}-${role}`),
-            }, stateful);
-            // Object Lock turns versioning on at creation; declaring it keeps it visible and enforced.
-            const versioning = versioned(role, bucket, region);
-            this.harden(`${name}-${role}`, bucket, region, { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKey.arn });
-            new aws.s3.BucketObjectLockConfiguration(`${name}-${role}-object-lock`, {
-                bucket: bucket.bucket,
-                objectLockEnabled: "Enabled",
-                rule: { defaultRetention: { mode: safety.objectLockMode, days: backup.objectLockDays } },
-                region,
-            }, { parent: this, dependsOn: [versioning] });
-            new aws.s3.BucketLifecycleConfiguration(`${name}-${role}-lifecycle`, {
-                bucket: bucket.bucket,
-                rules: lifecycleRules(),
-                region,
-            }, { parent: this, dependsOn: [versioning] });
-            return { bucket, versioning };
-        };
-
-        // Log buckets: SSE-S3, because S3 server access logging delivers only to targets whose
-        // default encryption is SSE-S3 (AES256); SSE-KMS targets are not supported. No Object Lock
-        // (logs cannot be delivered to a bucket with a default retention). Versioned, as the policy
-        // pack requires of every bucket, so an overwritten or deleted log stays recoverable for
-        // NONCURRENT_VERSION_DAYS; its noncurrent versions expire so the bucket does not grow forever.
-        const logBucket = (role: string, suffix: string, region: string | undefined, source: aws.s3.Bucket): aws.s3.Bucket => {
-            const bucket = new aws.s3.Bucket(`${name}-${role}`, {
-                bucketPrefix: `${args.bucketPrefix}-${suffix}`,
-                forceDestroy: safety.forceDestroy,
-                region,
-                tags: childTags(tags, `${name}-${role}`),
-            }, stateful);
-            const versioning = versioned(role, bucket, region);
-            this.harden(`${name}-${role}`, bucket, region, { sseAlgorithm: "AES256" }, (arn) =>
-                pulumi.all([source.arn, account]).apply(([sourceArn, accountId]) => JSON.stringify(logBucketPolicy(arn, sourceArn, accountId))));
-            new aws.s3.BucketLifecycleConfiguration(`${name}-${role}-lifecycle`, {
-                bucket: bucket.bucket,
-                rules: [{
-                    id: `expire-${safety.logRetentionDays}d`,
-                    status: "Enabled",
-                    filter: {},
-                    expiration: { days: safety.logRetentionDays },
-                    noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS },
-                    abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_INCOMPLETE_UPLOAD_DAYS },
-                }],
-                region,
-            }, { parent: this, dependsOn: [versioning] });
-            new aws.s3.BucketLogging(`${name}-${role.replace(/-logs$/, "")}-access-logging`, {
-                bucket: source.bucket,
-                targetBucket: bucket.bucket,
-                targetPrefix: ACCESS_LOG_PREFIX,
-                targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
-                region,
-            }, parent);
-            return bucket;
-        };
-
-        const primary = lockedBucket("bucket", "backup-", undefined, primaryKey);
-        const replica = lockedBucket("replica", "backup-dr-", args.drRegion, replicaKey);
-        const primaryLogs = logBucket("bucket-logs", "backup-logs-", undefined, primary.bucket);
-        const replicaLogs = logBucket("replica-logs", "backup-dr-logs-", args.drRegion, replica.bucket);
-
-        const replicationRole = new aws.iam.Role(`${name}-replication-role`, {
-            assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("s3.amazonaws.com")),
-            tags: childTags(tags, `${name}-replication-role`),
-        }, parent);
-        const replicationRolePolicy = new aws.iam.RolePolicy(`${name}-replication-policy`, {
-            role: replicationRole.id,
-            policy: pulumi.all([primary.bucket.arn, replica.bucket.arn, primaryKey.arn, replicaKey.arn]).apply(([sourceBucketArn, replicaBucketArn, sourceKeyArn, replicaKeyArn]) =>
-                JSON.stringify(replicationPolicy({ sourceBucketArn, replicaBucketArn, sourceKeyArn, replicaKeyArn, region: args.region, drRegion: args.drRegion }))),
-        }, parent);
-        new aws.s3.BucketReplicationConfig(`${name}-replication`, {
-            bucket: primary.bucket.bucket,
-            role: replicationRole.arn,
-            rules: [replicationRule(replica.bucket.arn, replicaKey.arn)],
-        }, {
-            parent: this,
-            // S3 refuses replication until both sides are versioned; the role must be able to act.
-            dependsOn: [primary.versioning, replica.versioning, replicationRolePolicy],
-        });
-
-        this.bucketName = primary.bucket.bucket;
-        this.bucketArn = primary.bucket.arn;
-        this.replicaBucketName = replica.bucket.bucket;
-        this.replicaBucketArn = replica.bucket.arn;
+        this.bucketName = primary.bucketName;
+        this.bucketArn = primary.arn;
+        this.replicaBucketName = replica.bucketName;
+        this.replicaBucketArn = replica.arn;
         this.kmsKeyArn = primaryKey.arn;
         this.replicaKmsKeyArn = replicaKey.arn;
-        this.logBucketName = primaryLogs.bucket;
-        this.replicaLogBucketName = replicaLogs.bucket;
+        this.logBucketName = primaryLogs.bucketName;
+        this.replicaLogBucketName = replicaLogs.bucketName;
         this.registerOutputs({
             bucketName: this.bucketName,
             bucketArn: this.bucketArn,
@@ -420,43 +389,5 @@ export class BackupStorage extends pulumi.ComponentResource {
             logBucketName: this.logBucketName,
             replicaLogBucketName: this.replicaLogBucketName,
         });
-    }
-
-    /**
-     * What every bucket gets: default encryption (with a bucket key when it is KMS), all four
-     * public-access blocks and a TLS-only policy (or `policy` built from the bucket's ARN).
-     */
-    private harden(
-        childName: string,
-        bucket: aws.s3.Bucket,
-        region: string | undefined,
-        sse: { sseAlgorithm: "aws:kms"; kmsMasterKeyId: pulumi.Input<string> } | { sseAlgorithm: "AES256" },
-        policy?: (arn: string) => pulumi.Output<string>,
-    ): void {
-        const parent = { parent: this };
-        new aws.s3.BucketServerSideEncryptionConfiguration(`${childName}-encryption`, {
-            bucket: bucket.bucket,
-            rules: [{
-                applyServerSideEncryptionByDefault: sse,
-                // Bucket keys cut KMS requests (and cost) by orders of magnitude; no effect with SSE-S3.
-                bucketKeyEnabled: sse.sseAlgorithm === "aws:kms",
-            }],
-            region,
-        }, parent);
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${childName}-public-access`, {
-            bucket: bucket.bucket,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-            region,
-        }, parent);
-        new aws.s3.BucketPolicy(`${childName}-policy`, {
-            bucket: bucket.bucket,
-            policy: policy !== undefined
-                ? bucket.arn.apply(policy)
-                : bucket.arn.apply((arn) => JSON.stringify(tlsOnlyPolicy(arn))),
-            region,
-        }, { parent: this, dependsOn: [publicAccess] });
     }
 }

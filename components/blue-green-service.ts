@@ -50,7 +50,10 @@ export interface BlueGreenServiceArgs {
     readonly k8sProvider: k8s.Provider;
     readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
     readonly smokeRunner: SmokeRunner;
-    /** Secret with the database connection settings; required when the service connects to the database. */
+    /**
+     * Secret with the database connection settings; required when the service connects to the database.
+     * @default - none: the pods get no DATABASE_* variables (refused when `service.connectDatabase`)
+     */
     readonly databaseSecretName?: pulumi.Input<string>;
     /** Pushgateway the gate pushes its result to. @default - no push */
     readonly pushgatewayUrl?: pulumi.Input<string>;
@@ -201,6 +204,7 @@ export interface DeploymentInputs {
     readonly color: Color;
     readonly project: string;
     readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
+    /** The database connection Secret; required when the service connects to the database. @default - none */
     readonly databaseSecretName?: pulumi.Input<string>;
     /** The color's env Secret; required when the service's env comes from secret config. @default - none */
     readonly envSecretName?: pulumi.Input<string>;
@@ -359,6 +363,7 @@ export interface GateJobInputs {
      */
     readonly policySecretName?: pulumi.Input<string>;
     readonly runnerFile: string;
+    /** Pushgateway the gate pushes its result to. @default - no push */
     readonly pushgatewayUrl?: pulumi.Input<string>;
 }
 
@@ -539,6 +544,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
     constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:delivery:BlueGreenService", name, {}, opts);
         const s = args.service;
+        // The specs below assume it; fail here, naming the component, rather than inside a builder.
+        if (s.connectDatabase && args.databaseSecretName === undefined) {
+            throw new pulumi.ResourceError(`BlueGreenService ${name}: service ${s.name} connects to the database, but no databaseSecretName was given`, this);
+        }
         const child = { parent: this, provider: args.k8sProvider };
         const ns = args.namespace;
 
@@ -560,42 +569,18 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const migrationJobs: Partial<Record<Color, k8s.batch.v1.Job>> = {};
         const restorePoints: Partial<Record<Color, aws.rds.Snapshot>> = {};
         for (const color of COLORS) {
-            const objectName = `${s.name}-${color}`;
-            const meta = (role: string) => ({ name: objectName, namespace: ns, labels: colorLabels(s, color, args.project, role, false) });
-            const envData = envSecretData(s, color);
-            const envSecret = envData !== undefined
-                ? new k8s.core.v1.Secret(`${name}-${color}-env`, { metadata: { ...meta(ROLES.workload), name: envSecretName(s, color) }, stringData: envData }, child)
-                : undefined;
-            const migration = this.migration(name, args, color, { parent: this }, envSecret?.metadata.name);
-            if (migration !== undefined) {
-                migrationJobs[color] = migration.job;
-                if (migration.restorePoint !== undefined) {
-                    restorePoints[color] = migration.restorePoint;
+            const c = this.createColor(name, args, color, smoke, smokePolicy);
+            deployments[color] = c.deployment;
+            gateJobs[color] = c.gateJob;
+            if (s.performance?.loadGate === true) {
+                loadJobs[color] = this.loadGate(name, args, color, c.gateJob, child);
+            }
+            if (c.migration !== undefined) {
+                migrationJobs[color] = c.migration.job;
+                if (c.migration.restorePoint !== undefined) {
+                    restorePoints[color] = c.migration.restorePoint;
                 }
             }
-            const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
-                metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
-                spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name }),
-            // The new pods start only after the color's migration succeeded.
-            }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: migration !== undefined ? [migration.job] : [] });
-            const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
-            new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName) }, child);
-            const id = releaseId(s, color);
-            gateJobs[color] = new k8s.batch.v1.Job(`${name}-${color}-gate`, {
-                metadata: {
-                    // A new release is a new Job: its name carries the release id.
-                    name: `${objectName}-gate-${id}`,
-                    namespace: ns,
-                    labels: colorLabels(s, color, args.project, ROLES.gate),
-                    annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
-                },
-                spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl }),
-            }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
-            if (s.performance?.loadGate === true) {
-                loadJobs[color] = this.loadGate(name, args, color, gateJobs[color], child);
-            }
-            deployments[color] = deployment;
         }
 
         this.liveColor = args.liveColor ?? pulumi.output(s.activeColor);
@@ -605,19 +590,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         }, { ...child, dependsOn: [deployments[s.activeColor], gateJobs[s.activeColor]], customTimeouts: LIVE_SERVICE_TIMEOUTS });
         this.liveServiceName = live.metadata.name;
 
-        const ingress = ingressSpec(s, live.metadata.name);
-        if (ingress !== undefined) {
-            new k8s.networking.v1.Ingress(`${name}-ingress`, {
-                metadata: {
-                    name: s.name,
-                    namespace: ns,
-                    labels: serviceLabels(s, args.project, ROLES.live),
-                    annotations: s.expose.ingress?.className === ALB_INGRESS_CLASS ? albIngressAnnotations(s) : undefined,
-                },
-                spec: ingress,
-            // The controller must exist first: pulumi-kubernetes waits for the Ingress's load balancer address.
-            }, { ...child, dependsOn: args.ingressController !== undefined ? [args.ingressController] : [] });
-        }
+        this.createIngress(name, args, live);
 
         this.deployments = deployments;
         this.gateJobs = gateJobs;
@@ -635,6 +608,69 @@ export class BlueGreenService extends pulumi.ComponentResource {
                     ...(loaded ? { load: "pass" as const } : {}),
                 })));
         this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
+    }
+
+    /**
+     * One color: its env Secret (from secret config), its migration, the Deployment (started only
+     * after the migration), the preview Service, PodDisruptionBudget, HorizontalPodAutoscaler and
+     * the gate Job, a new Job per release, that must pass before the live Service may select it.
+     */
+    private createColor(
+        name: string,
+        args: BlueGreenServiceArgs,
+        color: Color,
+        smoke: k8s.core.v1.ConfigMap,
+        smokePolicy: k8s.core.v1.Secret | undefined,
+    ): { deployment: k8s.apps.v1.Deployment; gateJob: k8s.batch.v1.Job; migration: ReturnType<BlueGreenService["migration"]> } {
+        const s = args.service;
+        const ns = args.namespace;
+        const child = { parent: this, provider: args.k8sProvider };
+        const objectName = `${s.name}-${color}`;
+        const meta = (role: string) => ({ name: objectName, namespace: ns, labels: colorLabels(s, color, args.project, role, false) });
+        const envData = envSecretData(s, color);
+        const envSecret = envData !== undefined
+            ? new k8s.core.v1.Secret(`${name}-${color}-env`, { metadata: { ...meta(ROLES.workload), name: envSecretName(s, color) }, stringData: envData }, child)
+            : undefined;
+        const migration = this.migration(name, args, color, { parent: this }, envSecret?.metadata.name);
+        const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
+            metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
+            spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name }),
+        // The new pods start only after the color's migration succeeded.
+        }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: migration !== undefined ? [migration.job] : [] });
+        const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName) }, child);
+        const id = releaseId(s, color);
+        const gateJob = new k8s.batch.v1.Job(`${name}-${color}-gate`, {
+            metadata: {
+                // A new release is a new Job: its name carries the release id.
+                name: `${objectName}-gate-${id}`,
+                namespace: ns,
+                labels: colorLabels(s, color, args.project, ROLES.gate),
+                annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
+            },
+            spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl }),
+        }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
+        return { deployment, gateJob, migration };
+    }
+
+    /** The service's Ingress, when it asks for one, in front of the live Service. */
+    private createIngress(name: string, args: BlueGreenServiceArgs, live: k8s.core.v1.Service): void {
+        const s = args.service;
+        const ingress = ingressSpec(s, live.metadata.name);
+        if (ingress === undefined) {
+            return;
+        }
+        new k8s.networking.v1.Ingress(`${name}-ingress`, {
+            metadata: {
+                name: s.name,
+                namespace: args.namespace,
+                labels: serviceLabels(s, args.project, ROLES.live),
+                annotations: s.expose.ingress?.className === ALB_INGRESS_CLASS ? albIngressAnnotations(s) : undefined,
+            },
+            spec: ingress,
+        // The controller must exist first: pulumi-kubernetes waits for the Ingress's load balancer address.
+        }, { parent: this, provider: args.k8sProvider, dependsOn: args.ingressController !== undefined ? [args.ingressController] : [] });
     }
 
     /**

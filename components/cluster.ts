@@ -153,13 +153,99 @@ function kubernetesTarget(
     return { provider, namespace: ns.metadata.name };
 }
 
+export interface EksClusterParts {
+    readonly config: Pick<EksClusterConfig, "version" | "endpointAccess" | "endpointPublicAccessCidrs" | "logTypes">;
+    readonly clusterName: string;
+    readonly roleArn: pulumi.Input<string>;
+    readonly subnetIds: pulumi.Input<string[]>;
+    readonly secretsKeyArn: pulumi.Input<string>;
+    readonly deletionProtection: boolean;
+    readonly tags: Record<string, pulumi.Input<string>>;
+}
+
+/**
+ * The control plane: private endpoint always, public only when config says so and then only for
+ * its CIDRs; every log type config lists; secrets envelope-encrypted under the cluster's key.
+ */
+export function eksClusterArgs(p: EksClusterParts): aws.eks.ClusterArgs {
+    const isPublic = p.config.endpointAccess === "public";
+    return {
+        name: p.clusterName,
+        version: p.config.version,
+        roleArn: p.roleArn,
+        vpcConfig: {
+            subnetIds: p.subnetIds,
+            endpointPrivateAccess: true,
+            // Private: the API is reachable from inside the VPC only (deploy runners run there).
+            endpointPublicAccess: isPublic,
+            publicAccessCidrs: isPublic ? [...p.config.endpointPublicAccessCidrs] : undefined,
+        },
+        enabledClusterLogTypes: [...p.config.logTypes],
+        encryptionConfig: { provider: { keyArn: p.secretsKeyArn }, resources: ["secrets"] },
+        // Access is config (`cluster.access`), creator included: an implicit creator entry would
+        // collide with the deploy role's listed one ("access entry already in use").
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+        // Standard support only: extended support costs six times as much and must be chosen on purpose.
+        upgradePolicy: { supportType: "STANDARD" },
+        deletionProtection: p.deletionProtection,
+        tags: p.tags,
+    };
+}
+
+/** The nodes' launch template (child `${name}-node-template`): encrypted gp3 root volume, IMDSv2 only. */
+export function nodeLaunchTemplateArgs(clusterName: string, diskSizeGb: number, tags: Tags, name: string): aws.ec2.LaunchTemplateArgs {
+    return {
+        description: `Nodes of EKS cluster ${clusterName}`,
+        blockDeviceMappings: [{
+            deviceName: "/dev/xvda",
+            ebs: { volumeSize: diskSizeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+        }],
+        // IMDSv2 only, one hop: pods cannot borrow the node's role and must use IRSA.
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        tagSpecifications: ["instance", "volume"].map((resourceType) => ({
+            resourceType,
+            tags: childTags(tags, `${name}-node`),
+        })),
+        tags: childTags(tags, `${name}-node-template`),
+    };
+}
+
+export interface NodeGroupParts {
+    readonly clusterName: pulumi.Input<string>;
+    readonly version: pulumi.Input<string>;
+    readonly nodeRoleArn: pulumi.Input<string>;
+    readonly subnetIds: pulumi.Input<string[]>;
+    readonly launchTemplateId: pulumi.Input<string>;
+    readonly launchTemplateVersion: pulumi.Input<string>;
+    readonly tags: Record<string, pulumi.Input<string>>;
+}
+
+/** The managed node group: config's instance types, capacity and bounds; a third replaced at a time; node repair on. */
+export function nodeGroupArgs(ng: NodeGroupConfig, p: NodeGroupParts): aws.eks.NodeGroupArgs {
+    return {
+        clusterName: p.clusterName,
+        version: p.version,
+        nodeRoleArn: p.nodeRoleArn,
+        subnetIds: p.subnetIds,
+        instanceTypes: [...ng.instanceTypes],
+        capacityType: ng.capacityType,
+        amiType: ng.amiType,
+        scalingConfig: { minSize: ng.minSize, desiredSize: ng.desiredSize, maxSize: ng.maxSize },
+        updateConfig: { maxUnavailablePercentage: 33 },
+        nodeRepairConfig: { enabled: true },
+        launchTemplate: { id: p.launchTemplateId, version: p.launchTemplateVersion },
+        tags: p.tags,
+    };
+}
+
 export interface EksClusterArgs {
     readonly config: EksClusterConfig;
     readonly nodeGroup: NodeGroupConfig;
     /** EKS cluster name: fixed (not auto-named) because the control-plane log group is named after it. */
     readonly clusterName: string;
     readonly region: string;
-    readonly safety: Safety;
+    /** The tier's switches the cluster reads: protection and deletion window of its key, log retention, deletion protection. */
+    readonly safety: Pick<Safety, "protect" | "kmsDeletionWindowDays" | "logRetentionDays" | "deletionProtection">;
     readonly tags: Tags;
     /** Private subnets for the control-plane ENIs and the nodes. */
     readonly privateSubnetIds: pulumi.Input<string[]>;
@@ -231,28 +317,15 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             policyArn: managedPolicyArn("AmazonEKSClusterPolicy"),
         }, parent);
 
-        const isPublic = config.endpointAccess === "public";
-        const cluster = new aws.eks.Cluster(`${name}-eks`, {
-            name: args.clusterName,
-            version: config.version,
+        const cluster = new aws.eks.Cluster(`${name}-eks`, eksClusterArgs({
+            config,
+            clusterName: args.clusterName,
             roleArn: clusterRole.arn,
-            vpcConfig: {
-                subnetIds: args.privateSubnetIds,
-                endpointPrivateAccess: true,
-                // Private: the API is reachable from inside the VPC only (deploy runners run there).
-                endpointPublicAccess: isPublic,
-                publicAccessCidrs: isPublic ? [...config.endpointPublicAccessCidrs] : undefined,
-            },
-            enabledClusterLogTypes: [...config.logTypes],
-            encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
-            // Access is config (`cluster.access`), creator included: an implicit creator entry would
-            // collide with the deploy role's listed one ("access entry already in use").
-            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
-            // Standard support only: extended support costs six times as much and must be chosen on purpose.
-            upgradePolicy: { supportType: "STANDARD" },
+            subnetIds: args.privateSubnetIds,
+            secretsKeyArn: secretsKey.arn,
             deletionProtection: safety.deletionProtection,
             tags: childTags(tags, `${name}-eks`),
-        }, {
+        }), {
             parent: this,
             // The log group is found by name and the role's policy must outlive the cluster on delete.
             dependsOn: [logGroup, clusterPolicy],
@@ -273,35 +346,17 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             policyArn: managedPolicyArn(policy),
         }, parent));
 
-        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-node-template`, {
-            description: `Nodes of EKS cluster ${args.clusterName}`,
-            blockDeviceMappings: [{
-                deviceName: "/dev/xvda",
-                ebs: { volumeSize: ng.diskSizeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
-            }],
-            // IMDSv2 only, one hop: pods cannot borrow the node's role and must use IRSA.
-            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-            tagSpecifications: ["instance", "volume"].map((resourceType) => ({
-                resourceType,
-                tags: childTags(tags, `${name}-node`),
-            })),
-            tags: childTags(tags, `${name}-node-template`),
-        }, parent);
+        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-node-template`, nodeLaunchTemplateArgs(args.clusterName, ng.diskSizeGb, tags, name), parent);
 
-        const nodes = new aws.eks.NodeGroup(`${name}-nodes`, {
+        const nodes = new aws.eks.NodeGroup(`${name}-nodes`, nodeGroupArgs(ng, {
             clusterName: cluster.name,
             version: cluster.version,
             nodeRoleArn: nodeRole.arn,
             subnetIds: args.privateSubnetIds,
-            instanceTypes: [...ng.instanceTypes],
-            capacityType: ng.capacityType,
-            amiType: ng.amiType,
-            scalingConfig: { minSize: ng.minSize, desiredSize: ng.desiredSize, maxSize: ng.maxSize },
-            updateConfig: { maxUnavailablePercentage: 33 },
-            nodeRepairConfig: { enabled: true },
-            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+            launchTemplateId: launchTemplate.id,
+            launchTemplateVersion: launchTemplate.latestVersion.apply(String),
             tags: childTags(tags, `${name}-nodes`),
-        }, {
+        }), {
             parent: this,
             // Nodes cannot join before their role can; on delete the policies must outlive the nodes.
             dependsOn: nodePolicies,

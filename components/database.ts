@@ -24,7 +24,7 @@ export interface DatabaseArgs {
     /** Engine, size, windows, and an optional restore source. */
     readonly config: DatabaseConfig;
     /** The tier's safety switches: retention, Multi-AZ, protection, final snapshot, DR replication. */
-    readonly safety: Safety;
+    readonly safety: DatabaseSafety;
     /** Base tags for every AWS child; each child adds its own `Name`. */
     readonly tags: Tags;
     /**
@@ -283,6 +283,225 @@ export function databaseArgsProblems(args: Pick<DatabaseArgs, "clientSecurityGro
     return out;
 }
 
+/** The child resources' arguments, from the stack's database settings and the tier. */
+type DatabaseSafety = Pick<Safety, "protect" | "kmsDeletionWindowDays" | "logRetentionDays" | "multiAz" | "backupRetentionDays"
+    | "keepAutomatedBackups" | "deletionProtection" | "finalSnapshot" | "replicateBackupsToDr">;
+
+/** The master password: RDS-safe special characters only, every class present. */
+export const MASTER_PASSWORD_SPEC = {
+    length: PASSWORD_LENGTH,
+    special: true,
+    overrideSpecial: PASSWORD_SPECIAL_CHARS,
+    minLower: 1,
+    minUpper: 1,
+    minNumeric: 1,
+} as const;
+
+/** The instance's security group: the engine's port from `clientSecurityGroupIds` only, no egress. */
+export function securityGroupArgs(engine: DbEngine, instanceIdentifier: string, vpcId: pulumi.Input<string>, clientSecurityGroupIds: pulumi.Input<string>[], tags: Record<string, pulumi.Input<string>>): aws.ec2.SecurityGroupArgs {
+    const port = DB_PORTS[engine];
+    return {
+        description: `RDS instance ${instanceIdentifier}: the engine port from the cluster only`,
+        vpcId,
+        ingress: [{
+            description: `${engine} from the cluster`,
+            protocol: "tcp",
+            fromPort: port,
+            toPort: port,
+            securityGroups: clientSecurityGroupIds,
+        }],
+        // The database opens no connections.
+        egress: [],
+        tags,
+    };
+}
+
+/** The parameter group: the engine version's family, TLS required, slow-query log. */
+export function parameterGroupArgs(config: Pick<DatabaseConfig, "engine" | "engineVersion">, instanceIdentifier: string, tags: Tags, childName: string): aws.rds.ParameterGroupArgs {
+    return {
+        description: `RDS instance ${instanceIdentifier}: TLS required, slow-query log`,
+        family: parameterGroupFamily(config.engine, config.engineVersion),
+        parameters: parameterGroupParameters(config.engine),
+        tags: childTags(tags, childName),
+    };
+}
+
+/** A log group RDS exports `logType` to, created first so it is encrypted and expires. */
+export function logGroupArgs(instanceIdentifier: string, logType: string, retentionInDays: number, kmsKeyId: pulumi.Input<string>, tags: Record<string, pulumi.Input<string>>): aws.cloudwatch.LogGroupArgs {
+    return { name: rdsLogGroupName(instanceIdentifier, logType), retentionInDays, kmsKeyId, tags };
+}
+
+export interface InstanceParts {
+    readonly config: DatabaseConfig;
+    readonly safety: Pick<DatabaseSafety, "multiAz" | "backupRetentionDays" | "keepAutomatedBackups" | "deletionProtection">;
+    readonly tags: Tags;
+    readonly instanceIdentifier: string;
+    /** The instance is tagged into this AWS Backup plan. */
+    readonly backupPlanName: string;
+    /** Encrypts storage and Performance Insights. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The master password (a secret). */
+    readonly password: pulumi.Input<string>;
+    /** Names and ids of the sibling children the instance is placed in and watched by. */
+    readonly siblings: {
+        readonly subnetGroupName: pulumi.Input<string>;
+        readonly securityGroupId: pulumi.Input<string>;
+        readonly parameterGroupName: pulumi.Input<string>;
+        readonly monitoringRoleArn: pulumi.Input<string>;
+    };
+    readonly finalSnapshot: ReturnType<typeof finalSnapshotSettings>;
+}
+
+/**
+ * The RDS instance: gp3, encrypted under the instance key (storage, Performance Insights), private,
+ * IAM authentication, the tier's Multi-AZ, retention and deletion protection, logs exported, enhanced
+ * monitoring, tagged for the backup plan. On a restore the user and database come from the source.
+ */
+export function instanceArgs(p: InstanceParts): aws.rds.InstanceArgs {
+    const { config, safety } = p;
+    const restoring = config.restore !== undefined;
+    return {
+        identifier: p.instanceIdentifier,
+        engine: config.engine,
+        engineVersion: config.engineVersion,
+        instanceClass: config.instanceClass,
+        allocatedStorage: config.allocatedStorageGb,
+        maxAllocatedStorage: config.maxAllocatedStorageGb,
+        storageType: "gp3",
+        storageEncrypted: true,
+        kmsKeyId: p.kmsKeyArn,
+        // From the source on a restore.
+        dbName: restoring ? undefined : config.name,
+        username: restoring ? undefined : config.username,
+        password: p.password,
+        port: DB_PORTS[config.engine],
+        dbSubnetGroupName: p.siblings.subnetGroupName,
+        vpcSecurityGroupIds: [p.siblings.securityGroupId],
+        parameterGroupName: p.siblings.parameterGroupName,
+        publiclyAccessible: false,
+        iamDatabaseAuthenticationEnabled: true,
+        multiAz: safety.multiAz,
+        backupRetentionPeriod: safety.backupRetentionDays,
+        backupWindow: config.backupWindow,
+        maintenanceWindow: config.maintenanceWindow,
+        copyTagsToSnapshot: true,
+        deleteAutomatedBackups: !safety.keepAutomatedBackups,
+        deletionProtection: safety.deletionProtection,
+        skipFinalSnapshot: p.finalSnapshot.skipFinalSnapshot,
+        finalSnapshotIdentifier: p.finalSnapshot.finalSnapshotIdentifier,
+        autoMinorVersionUpgrade: true,
+        enabledCloudwatchLogsExports: [...LOG_EXPORTS[config.engine]],
+        performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: p.kmsKeyArn,
+        performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+        monitoringInterval: MONITORING_INTERVAL_SECONDS,
+        monitoringRoleArn: p.siblings.monitoringRoleArn,
+        ...restoreArgs(config.restore),
+        tags: childTags(p.tags, p.instanceIdentifier, { [BACKUP_PLAN_TAG_KEY]: p.backupPlanName }),
+    };
+}
+
+/** The Kubernetes Secret the application reads its connection settings from. */
+export function connectionSecretArgs(namespace: pulumi.Input<string>, stringData: Record<string, pulumi.Input<string>>): k8s.core.v1.SecretArgs {
+    return {
+        metadata: {
+            name: CONNECTION_SECRET_NAME,
+            namespace,
+            labels: { "app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "pulumi" },
+        },
+        type: "Opaque",
+        stringData,
+    };
+}
+
+/** What the Database's child-creating steps share. */
+interface DatabaseContext {
+    readonly parent: Database;
+    readonly name: string;
+    readonly args: DatabaseArgs;
+    readonly instanceIdentifier: string;
+}
+
+/** The instance's customer-managed key (child `${name}-key`, alias `alias/<instance>`), usable by CloudWatch Logs for its log groups. */
+function instanceKey(ctx: DatabaseContext): aws.kms.Key {
+    const { parent, name, args, instanceIdentifier } = ctx;
+    const caller = aws.getCallerIdentityOutput({}, { parent });
+    const partition = aws.getPartitionOutput({}, { parent });
+    return encryptionKey(`${name}-key`, {
+        description: `Encryption at rest of RDS instance ${instanceIdentifier} (storage, Performance Insights, logs)`,
+        policy: pulumi.all([partition.partition, caller.accountId]).apply(([p, accountId]) =>
+            JSON.stringify(databaseKeyPolicy({ partition: p, accountId, region: args.region, instanceIdentifier }))),
+        alias: `alias/${instanceIdentifier}`,
+    }, { parent, safety: args.safety, tags: args.tags });
+}
+
+/** The subnet group of the private subnets (at least two, checked when they resolve) and the security group. */
+function isolation(ctx: DatabaseContext): { subnetGroup: aws.rds.SubnetGroup; securityGroup: aws.ec2.SecurityGroup } {
+    const { parent, name, args, instanceIdentifier } = ctx;
+    // Known ids were checked by databaseArgsProblems; ids known only later are checked when they resolve.
+    const subnetIds = pulumi.output(args.privateSubnetIds).apply((ids) => {
+        const problem = subnetCountProblem(ids);
+        if (problem !== undefined) {
+            throw new pulumi.ResourceError(`Database ${name}: ${problem}`, parent);
+        }
+        return ids;
+    });
+    const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, {
+        description: `Private subnets of RDS instance ${instanceIdentifier}`,
+        subnetIds,
+        tags: childTags(args.tags, `${name}-subnets`),
+    }, { parent });
+    const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`,
+        securityGroupArgs(args.config.engine, instanceIdentifier, args.vpcId, args.clientSecurityGroupIds, childTags(args.tags, `${name}-sg`)), { parent });
+    return { subnetGroup, securityGroup };
+}
+
+/** The enhanced-monitoring role and its one managed policy. */
+function enhancedMonitoring(ctx: DatabaseContext): { role: aws.iam.Role; policy: aws.iam.RolePolicyAttachment } {
+    const { parent, name, args } = ctx;
+    const role = new aws.iam.Role(`${name}-monitoring-role`, {
+        assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("monitoring.rds.amazonaws.com")),
+        tags: childTags(args.tags, `${name}-monitoring-role`),
+    }, { parent });
+    const policy = new aws.iam.RolePolicyAttachment(`${name}-monitoring-policy`, {
+        role: role.name,
+        policyArn: managedPolicyArn("service-role/AmazonRDSEnhancedMonitoringRole"),
+    }, { parent });
+    return { role, policy };
+}
+
+/** The final-snapshot settings; with a new suffix whenever what the instance is created from changes, i.e. with every new instance. */
+function finalSnapshot(ctx: DatabaseContext): ReturnType<typeof finalSnapshotSettings> {
+    const { parent, name, args, instanceIdentifier } = ctx;
+    const suffix = args.safety.finalSnapshot
+        ? new random.RandomId(`${name}-final-snapshot-suffix`, {
+            byteLength: 4,
+            keepers: { instance: instanceIdentifier, source: JSON.stringify(args.config.restore ?? null) },
+        }, { parent })
+        : undefined;
+    return finalSnapshotSettings(args.safety.finalSnapshot, suffix?.hex.apply((s) => finalSnapshotIdentifier(instanceIdentifier, s)));
+}
+
+/**
+ * Snapshots and transaction logs replicated to the DR region under a key there: a point-in-time
+ * restore is possible in the DR region. Deleting this deletes the replicated backups, so it is
+ * protected like the database.
+ */
+function drBackups(ctx: DatabaseContext, instance: aws.rds.Instance): aws.rds.InstanceAutomatedBackupsReplication {
+    const { parent, name, args, instanceIdentifier } = ctx;
+    const drKey = encryptionKey(`${name}-dr-key`, {
+        region: args.drRegion,
+        description: `Replicated automated backups of RDS instance ${instanceIdentifier} (from ${args.region})`,
+        alias: `alias/${instanceIdentifier}-dr`,
+    }, { parent, safety: args.safety, tags: args.tags });
+    return new aws.rds.InstanceAutomatedBackupsReplication(`${name}-dr-backups`, {
+        region: args.drRegion,
+        sourceDbInstanceArn: instance.arn,
+        kmsKeyId: drKey.arn,
+        retentionPeriod: args.safety.backupRetentionDays,
+    }, { parent, protect: args.safety.protect });
+}
+
 export class Database extends pulumi.ComponentResource {
     /** The RDS instance identifier, `<identifier>-db`. */
     public readonly instanceIdentifier: pulumi.Output<string>;
@@ -317,181 +536,49 @@ export class Database extends pulumi.ComponentResource {
      */
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:database:Database", name, {}, opts);
-        const { config, safety, tags } = args;
-        const parent = { parent: this };
         const problems = databaseArgsProblems(args);
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`Database ${name}: ${problems.join("; ")}`, this);
         }
-        const instanceIdentifier = databaseInstanceIdentifier(args.identifier, config.restore);
-        const port = DB_PORTS[config.engine];
-        const logExports = [...LOG_EXPORTS[config.engine]];
-        const restoring = config.restore !== undefined;
-        // Known ids were checked above; ids known only later are checked when they resolve.
-        const subnetIds = pulumi.output(args.privateSubnetIds).apply((ids) => {
-            const problem = subnetCountProblem(ids);
-            if (problem !== undefined) {
-                throw new pulumi.ResourceError(`Database ${name}: ${problem}`, this);
-            }
-            return ids;
-        });
-
-        const caller = aws.getCallerIdentityOutput({}, parent);
-        const partition = aws.getPartitionOutput({}, parent);
-        const key = encryptionKey(`${name}-key`, {
-            description: `Encryption at rest of RDS instance ${instanceIdentifier} (storage, Performance Insights, logs)`,
-            policy: pulumi.all([partition.partition, caller.accountId]).apply(([p, accountId]) =>
-                JSON.stringify(databaseKeyPolicy({ partition: p, accountId, region: args.region, instanceIdentifier }))),
-            alias: `alias/${instanceIdentifier}`,
-        }, { parent: this, safety, tags });
-
-        const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, {
-            description: `Private subnets of RDS instance ${instanceIdentifier}`,
-            subnetIds,
-            tags: childTags(tags, `${name}-subnets`),
-        }, parent);
-
-        const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
-            description: `RDS instance ${instanceIdentifier}: the engine port from the cluster only`,
-            vpcId: args.vpcId,
-            ingress: [{
-                description: `${config.engine} from the cluster`,
-                protocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                securityGroups: args.clientSecurityGroupIds,
-            }],
-            // The database opens no connections.
-            egress: [],
-            tags: childTags(tags, `${name}-sg`),
-        }, parent);
-
-        const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, {
-            description: `RDS instance ${instanceIdentifier}: TLS required, slow-query log`,
-            family: parameterGroupFamily(config.engine, config.engineVersion),
-            parameters: parameterGroupParameters(config.engine),
-            tags: childTags(tags, `${name}-params`),
-        }, parent);
-
-        const monitoringRole = new aws.iam.Role(`${name}-monitoring-role`, {
-            assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("monitoring.rds.amazonaws.com")),
-            tags: childTags(tags, `${name}-monitoring-role`),
-        }, parent);
-        const monitoringPolicy = new aws.iam.RolePolicyAttachment(`${name}-monitoring-policy`, {
-            role: monitoringRole.name,
-            policyArn: managedPolicyArn("service-role/AmazonRDSEnhancedMonitoringRole"),
-        }, parent);
-
-        const logGroups = logExports.map((logType) => new aws.cloudwatch.LogGroup(`${name}-log-${logType}`, {
-            name: rdsLogGroupName(instanceIdentifier, logType),
-            retentionInDays: safety.logRetentionDays,
-            kmsKeyId: key.arn,
-            tags: childTags(tags, `${name}-log-${logType}`),
-        }, parent));
-
-        const password = new random.RandomPassword(`${name}-master-password`, {
-            length: PASSWORD_LENGTH,
-            special: true,
-            overrideSpecial: PASSWORD_SPECIAL_CHARS,
-            minLower: 1,
-            minUpper: 1,
-            minNumeric: 1,
-        }, parent);
+        const { config, safety } = args;
+        const ctx: DatabaseContext = { parent: this, name, args, instanceIdentifier: databaseInstanceIdentifier(args.identifier, config.restore) };
+        const key = instanceKey(ctx);
+        const { subnetGroup, securityGroup } = isolation(ctx);
+        const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, parameterGroupArgs(config, ctx.instanceIdentifier, args.tags, `${name}-params`), { parent: this });
+        const monitoring = enhancedMonitoring(ctx);
+        const logGroups = LOG_EXPORTS[config.engine].map((logType) =>
+            new aws.cloudwatch.LogGroup(`${name}-log-${logType}`, logGroupArgs(ctx.instanceIdentifier, logType, safety.logRetentionDays, key.arn, childTags(args.tags, `${name}-log-${logType}`)), { parent: this }));
+        const password = new random.RandomPassword(`${name}-master-password`, MASTER_PASSWORD_SPEC, { parent: this });
         const masterPassword = pulumi.secret(password.result);
 
-        // A new suffix whenever what the instance is created from changes, i.e. with every new instance.
-        const snapshotSuffix = safety.finalSnapshot
-            ? new random.RandomId(`${name}-final-snapshot-suffix`, {
-                byteLength: 4,
-                keepers: { instance: instanceIdentifier, source: JSON.stringify(config.restore ?? null) },
-            }, parent)
-            : undefined;
-        const finalSnapshot = finalSnapshotSettings(
-            safety.finalSnapshot,
-            snapshotSuffix?.hex.apply((suffix) => finalSnapshotIdentifier(instanceIdentifier, suffix)),
-        );
-
-        const instance = new aws.rds.Instance(`${name}-instance`, {
-            identifier: instanceIdentifier,
-            engine: config.engine,
-            engineVersion: config.engineVersion,
-            instanceClass: config.instanceClass,
-            allocatedStorage: config.allocatedStorageGb,
-            maxAllocatedStorage: config.maxAllocatedStorageGb,
-            storageType: "gp3",
-            storageEncrypted: true,
-            kmsKeyId: key.arn,
-            // From the source on a restore.
-            dbName: restoring ? undefined : config.name,
-            username: restoring ? undefined : config.username,
+        const instance = new aws.rds.Instance(`${name}-instance`, instanceArgs({
+            config,
+            safety,
+            tags: args.tags,
+            instanceIdentifier: ctx.instanceIdentifier,
+            backupPlanName: args.backupPlanName,
+            kmsKeyArn: key.arn,
             password: masterPassword,
-            port,
-            dbSubnetGroupName: subnetGroup.name,
-            vpcSecurityGroupIds: [securityGroup.id],
-            parameterGroupName: parameterGroup.name,
-            publiclyAccessible: false,
-            iamDatabaseAuthenticationEnabled: true,
-            multiAz: safety.multiAz,
-            backupRetentionPeriod: safety.backupRetentionDays,
-            backupWindow: config.backupWindow,
-            maintenanceWindow: config.maintenanceWindow,
-            copyTagsToSnapshot: true,
-            deleteAutomatedBackups: !safety.keepAutomatedBackups,
-            deletionProtection: safety.deletionProtection,
-            skipFinalSnapshot: finalSnapshot.skipFinalSnapshot,
-            finalSnapshotIdentifier: finalSnapshot.finalSnapshotIdentifier,
-            autoMinorVersionUpgrade: true,
-            enabledCloudwatchLogsExports: logExports,
-            performanceInsightsEnabled: true,
-            performanceInsightsKmsKeyId: key.arn,
-            performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-            monitoringInterval: MONITORING_INTERVAL_SECONDS,
-            monitoringRoleArn: monitoringRole.arn,
-            ...restoreArgs(config.restore),
-            tags: childTags(tags, instanceIdentifier, { [BACKUP_PLAN_TAG_KEY]: args.backupPlanName }),
-        }, {
+            siblings: { subnetGroupName: subnetGroup.name, securityGroupId: securityGroup.id, parameterGroupName: parameterGroup.name, monitoringRoleArn: monitoring.role.arn },
+            finalSnapshot: finalSnapshot(ctx),
+        }), {
             parent: this,
             protect: safety.protect,
             // RDS would create the log groups itself (unencrypted, kept forever); monitoring needs its role's policy.
-            dependsOn: [...logGroups, monitoringPolicy],
+            dependsOn: [...logGroups, monitoring.policy],
             ignoreChanges: restoreIgnoreChanges(config.restore),
             // A restore of a large database, or a Multi-AZ conversion, outlasts the provider's 40-minute default.
             customTimeouts: INSTANCE_TIMEOUTS,
         });
-
-        let replication: aws.rds.InstanceAutomatedBackupsReplication | undefined;
-        if (safety.replicateBackupsToDr) {
-            const drKey = encryptionKey(`${name}-dr-key`, {
-                region: args.drRegion,
-                description: `Replicated automated backups of RDS instance ${instanceIdentifier} (from ${args.region})`,
-                alias: `alias/${instanceIdentifier}-dr`,
-            }, { parent: this, safety, tags });
-            // Snapshots and transaction logs: a point-in-time restore is possible in the DR region.
-            // Deleting this deletes the replicated backups, so it is protected like the database.
-            replication = new aws.rds.InstanceAutomatedBackupsReplication(`${name}-dr-backups`, {
-                region: args.drRegion,
-                sourceDbInstanceArn: instance.arn,
-                kmsKeyId: drKey.arn,
-                retentionPeriod: safety.backupRetentionDays,
-            }, { parent: this, protect: safety.protect });
-        }
-
-        const secret = new k8s.core.v1.Secret(`${name}-connection`, {
-            metadata: {
-                name: CONNECTION_SECRET_NAME,
-                namespace: args.namespace,
-                labels: { "app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "pulumi" },
-            },
-            type: "Opaque",
-            stringData: connectionSettings({
-                host: instance.address,
-                port: instance.port,
-                database: instance.dbName,
-                username: instance.username,
-                password: masterPassword,
-                engine: config.engine,
-            }),
-        }, { parent: this, provider: args.k8sProvider });
+        const replication = safety.replicateBackupsToDr ? drBackups(ctx, instance) : undefined;
+        const secret = new k8s.core.v1.Secret(`${name}-connection`, connectionSecretArgs(args.namespace, connectionSettings({
+            host: instance.address,
+            port: instance.port,
+            database: instance.dbName,
+            username: instance.username,
+            password: masterPassword,
+            engine: config.engine,
+        })), { parent: this, provider: args.k8sProvider });
 
         this.instanceIdentifier = instance.identifier;
         this.arn = instance.arn;

@@ -116,8 +116,23 @@ export class Environment extends pulumi.ComponentResource {
             ? new SchemaGuard(`${name}-schema`, { config, identifier, database: this.data?.database, previous }, child)
             : undefined;
         this.schema = schema;
+        this.services = this.createServices(name, config, schema, child);
+
+        this.outputs = {
+            ...environmentOutputs(config, side, this.data, this.observability),
+            ...deliveryOutputs(this.services, config, history),
+            ...(schema !== undefined ? schema.outputs(this.services) : {}),
+        };
+        this.registerOutputs(this.outputs);
+    }
+
+    /**
+     * One BlueGreenService per configured service, in the cluster's namespace, gated by the schema
+     * rule and the promotion check where the stack has them.
+     */
+    private createServices(name: string, config: LaunchpadConfig, schema: SchemaGuard | undefined, child: pulumi.ComponentResourceOptions): BlueGreenService[] {
         const runner = { file: RUNNER_FILE, source: bundleRunner() };
-        this.services = config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
+        return config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
             service,
             project: config.project,
             namespace: this.cluster.namespace,
@@ -139,13 +154,6 @@ export class Environment extends pulumi.ComponentResource {
             restorePoint: schema?.restorePoint(),
             liveAnnotations: this.promotion !== undefined ? { [ANNOTATIONS.promotion]: this.promotion.mark(service) } : undefined,
         }, child));
-
-        this.outputs = {
-            ...environmentOutputs(config, side, this.data, this.observability),
-            ...deliveryOutputs(this.services, config, history),
-            ...(schema !== undefined ? schema.outputs(this.services) : {}),
-        };
-        this.registerOutputs(this.outputs);
     }
 
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */

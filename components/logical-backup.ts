@@ -43,13 +43,24 @@ export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
 /** Pinned per engine major in `lib/versions.ts`, which config checks too (an unpinned version is a config error). */
 export { ENGINE_IMAGES };
 
+/** The pinned image's key for an engine version (`8.0.39` -> `8.0`, `16.4` -> `16`). */
+function engineMajor(engine: DbEngine, version: string): string {
+    const parts = version.split(".");
+    return engine === "mysql" ? parts.slice(0, 2).join(".") : parts[0];
+}
+
+/** Why `engineImage` would refuse this version, or undefined. */
+export function engineImageProblem(engine: DbEngine, version: string): string | undefined {
+    return ENGINE_IMAGES[engine][engineMajor(engine, version)] === undefined
+        ? `no pinned ${engine} image for version ${version} (known: ${Object.keys(ENGINE_IMAGES[engine]).join(", ")})`
+        : undefined;
+}
+
 /** The image for an engine version (`8.0.39` -> the `8.0` image, `16.4` -> the `16` image). */
 export function engineImage(engine: DbEngine, version: string): string {
-    const parts = version.split(".");
-    const major = engine === "mysql" ? parts.slice(0, 2).join(".") : parts[0];
-    const image = ENGINE_IMAGES[engine][major];
+    const image = ENGINE_IMAGES[engine][engineMajor(engine, version)];
     if (image === undefined) {
-        throw new Error(`no pinned ${engine} image for version ${version} (known: ${Object.keys(ENGINE_IMAGES[engine]).join(", ")})`);
+        throw new RangeError(engineImageProblem(engine, version));
     }
     return image;
 }
@@ -220,6 +231,93 @@ function container(
     };
 }
 
+/** What the dump and verify containers are built from. */
+export type JobContainerParts = Pick<LogicalBackupArgs, "engine" | "databaseName" | "bucketName" | "region" | "criticalTables" | "connectionSecretName" | "pushgatewayUrl">
+    & { readonly backup: Pick<BackupConfig, "weeklyDay">; readonly dbImage: string };
+
+interface JobContainers {
+    readonly initContainers: k8s.types.input.core.v1.Container[];
+    readonly containers: k8s.types.input.core.v1.Container[];
+}
+
+/** The environment every backup container shares. */
+function commonEnv(p: JobContainerParts): k8s.types.input.core.v1.EnvVar[] {
+    return [
+        { name: "DB_ENGINE", value: p.engine },
+        { name: "DB_NAME", value: p.databaseName },
+        { name: "BACKUP_BUCKET", value: p.bucketName },
+        { name: "AWS_REGION", value: p.region },
+    ];
+}
+
+/** PUSHGATEWAY_URL for every container when metrics are pushed, so a failing one reports its failure. */
+function pushEnv(p: JobContainerParts): k8s.types.input.core.v1.EnvVar[] {
+    return p.pushgatewayUrl !== undefined ? [{ name: "PUSHGATEWAY_URL", value: p.pushgatewayUrl }] : [];
+}
+
+/** The dump job: the engine's client dumps (credentials from the connection Secret), the AWS CLI uploads. */
+export function dumpJobContainers(p: JobContainerParts): JobContainers {
+    const common = commonEnv(p);
+    const push = pushEnv(p);
+    const secretEnv = (envName: string, key: ConnectionSecretKey): k8s.types.input.core.v1.EnvVar => ({
+        name: envName,
+        valueFrom: { secretKeyRef: { name: p.connectionSecretName, key } },
+    });
+    return {
+        initContainers: [container("dump", p.dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
+            ...common,
+            { name: "WEEKLY_DAY", value: String(p.backup.weeklyDay) },
+            secretEnv("DB_HOST", "host"),
+            secretEnv("DB_PORT", "port"),
+            secretEnv("DB_USER", "username"),
+            secretEnv("DB_PASSWORD", "password"),
+            ...push,
+        ], { cpu: "250m", memory: "512Mi" })],
+        containers: [container("upload", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "upload"], [...common, ...push], { cpu: "100m", memory: "256Mi" })],
+    };
+}
+
+/**
+ * The verify job: fetch the latest dump, restore it into a scratch server and check the critical
+ * tables. A passed restore is reported by a container after it (when metrics are pushed): init
+ * containers run in order and stop the pod on failure.
+ */
+export function verifyJobContainers(p: JobContainerParts): JobContainers {
+    const common = commonEnv(p);
+    const push = pushEnv(p);
+    const restore = container("restore", p.dbImage, DB_IMAGE_UID, ["bash", "/scripts/verify.sh", "restore"], [
+        ...common,
+        { name: "CRITICAL_TABLES", value: p.criticalTables.join(",") },
+        ...push,
+    ], { cpu: "500m", memory: "1Gi" });
+    const fetch = container("fetch", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "fetch"], [...common, ...push], { cpu: "100m", memory: "256Mi" });
+    return p.pushgatewayUrl !== undefined
+        ? { initContainers: [fetch, restore], containers: [container("report", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "report"], [...common, ...push], { cpu: "50m", memory: "64Mi" })] }
+        : { initContainers: [fetch], containers: [restore] };
+}
+
+/** A job's IRSA role (`${name}-${role}`) with `policy` on the bucket and its key, and its service account. */
+function identity(
+    parent: LogicalBackup,
+    name: string,
+    args: LogicalBackupArgs,
+    labels: Record<string, string>,
+    role: "dump" | "verify",
+    policy: (bucketArn: string, keyArn: string) => object,
+): { role: ReturnType<typeof serviceAccountWithRole>["role"]; sa: k8s.core.v1.ServiceAccount } {
+    const { role: iamRole, serviceAccount } = serviceAccountWithRole(parent, `${name}-${role}`, {
+        oidcProviderArn: args.oidcProviderArn,
+        oidcIssuerUrl: args.oidcIssuerUrl,
+        namespace: args.namespace,
+        serviceAccountName: `${name}-${role}`,
+        inlinePolicy: pulumi.all([args.bucketArn, args.bucketKmsKeyArn]).apply(([b, k]) => JSON.stringify(policy(b, k))),
+        labels,
+        tags: args.tags,
+        k8sProvider: args.k8sProvider,
+    });
+    return { role: iamRole, sa: serviceAccount };
+}
+
 export class LogicalBackup extends pulumi.ComponentResource {
     public readonly dumpCronJobName: pulumi.Output<string>;
     public readonly verifyCronJobName: pulumi.Output<string>;
@@ -230,53 +328,20 @@ export class LogicalBackup extends pulumi.ComponentResource {
 
     constructor(name: string, args: LogicalBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:backup:LogicalBackup", name, {}, opts);
+        const problem = engineImageProblem(args.engine, args.engineVersion);
+        if (problem !== undefined) {
+            throw new pulumi.ResourceError(`LogicalBackup ${name}: ${problem}`, this);
+        }
         const k8sOpts = { parent: this, provider: args.k8sProvider };
         const labels = { "app.kubernetes.io/name": "launchpad-db-backup", "app.kubernetes.io/instance": name, "app.kubernetes.io/managed-by": "pulumi" };
-        const dbImage = engineImage(args.engine, args.engineVersion);
+        const parts: JobContainerParts = { ...args, dbImage: engineImage(args.engine, args.engineVersion) };
 
         const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
             metadata: { namespace: args.namespace, labels },
             data: Object.fromEntries(SCRIPT_FILES.map((f) => [f, readFileSync(join(SCRIPTS_DIR, f), "utf8")])),
         }, k8sOpts);
-
-        const identity = (role: "dump" | "verify", policy: (bucketArn: string, keyArn: string) => object) => {
-            const { role: iamRole, serviceAccount } = serviceAccountWithRole(this, `${name}-${role}`, {
-                oidcProviderArn: args.oidcProviderArn,
-                oidcIssuerUrl: args.oidcIssuerUrl,
-                namespace: args.namespace,
-                serviceAccountName: `${name}-${role}`,
-                inlinePolicy: pulumi.all([args.bucketArn, args.bucketKmsKeyArn]).apply(([b, k]) => JSON.stringify(policy(b, k))),
-                labels,
-                tags: args.tags,
-                k8sProvider: args.k8sProvider,
-            });
-            return { role: iamRole, sa: serviceAccount };
-        };
-        const dumpId = identity("dump", dumpPolicy);
-        const verifyId = identity("verify", verifyPolicy);
-
-        const secretEnv = (envName: string, key: ConnectionSecretKey): k8s.types.input.core.v1.EnvVar => ({
-            name: envName,
-            valueFrom: { secretKeyRef: { name: args.connectionSecretName, key } },
-        });
-        const common = [
-            { name: "DB_ENGINE", value: args.engine },
-            { name: "DB_NAME", value: args.databaseName },
-            { name: "BACKUP_BUCKET", value: args.bucketName },
-            { name: "AWS_REGION", value: args.region },
-        ];
-
-        const push = args.pushgatewayUrl !== undefined ? [{ name: "PUSHGATEWAY_URL", value: args.pushgatewayUrl }] : [];
-        const restore = container("restore", dbImage, DB_IMAGE_UID, ["bash", "/scripts/verify.sh", "restore"], [
-            ...common,
-            { name: "CRITICAL_TABLES", value: args.criticalTables.join(",") },
-            ...push,
-        ], { cpu: "500m", memory: "1Gi" });
-        const fetch = container("fetch", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "fetch"], [...common, ...push], { cpu: "100m", memory: "256Mi" });
-        // A passed restore is reported by a container after it: init containers run in order and stop the pod on failure.
-        const verifyContainers = args.pushgatewayUrl !== undefined
-            ? { initContainers: [fetch, restore], containers: [container("report", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "report"], [...common, ...push], { cpu: "50m", memory: "64Mi" })] }
-            : { initContainers: [fetch], containers: [restore] };
+        const dumpId = identity(this, name, args, labels, "dump", dumpPolicy);
+        const verifyId = identity(this, name, args, labels, "verify", verifyPolicy);
 
         const dump = new k8s.batch.v1.CronJob(`${name}-dump`, {
             metadata: { namespace: args.namespace, labels },
@@ -284,26 +349,16 @@ export class LogicalBackup extends pulumi.ComponentResource {
                 schedule: args.backup.dumpSchedule,
                 serviceAccountName: dumpId.sa.metadata.name,
                 activeDeadlineSeconds: 3 * 3600,
-                initContainers: [container("dump", dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
-                    ...common,
-                    { name: "WEEKLY_DAY", value: String(args.backup.weeklyDay) },
-                    secretEnv("DB_HOST", "host"),
-                    secretEnv("DB_PORT", "port"),
-                    secretEnv("DB_USER", "username"),
-                    secretEnv("DB_PASSWORD", "password"),
-                    ...push,
-                ], { cpu: "250m", memory: "512Mi" })],
-                containers: [container("upload", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "upload"], [...common, ...push], { cpu: "100m", memory: "256Mi" })],
+                ...dumpJobContainers(parts),
             }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "dump" }),
         }, k8sOpts);
-
         const verify = new k8s.batch.v1.CronJob(`${name}-verify`, {
             metadata: { namespace: args.namespace, labels },
             spec: cronJobSpec({
                 schedule: args.backup.verifySchedule,
                 serviceAccountName: verifyId.sa.metadata.name,
                 activeDeadlineSeconds: 3 * 3600,
-                ...verifyContainers,
+                ...verifyJobContainers(parts),
             }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "verify" }),
         }, k8sOpts);
 

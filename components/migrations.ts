@@ -237,7 +237,10 @@ export interface SchemaGuardArgs {
     readonly config: LaunchpadConfig;
     /** `<project>-<stack>`: the database's identifier prefix. */
     readonly identifier: string;
-    /** The stack's database; restore points are taken only where there is one and the tier asks for them. */
+    /**
+     * The stack's database; restore points are taken only where there is one and the tier asks for them.
+     * @default - none (the stack creates no database): no restore points
+     */
     readonly database?: Database;
     /** The stack's own previous outputs (components/release-history.ts `previousOutputs`). */
     readonly previous: pulumi.StackReference;

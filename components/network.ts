@@ -57,6 +57,115 @@ export function natAssignments(mode: NetworkConfig["natGateways"], azCount: numb
     return mode === "perAz" ? { natCount: azCount, natForAz: azs } : { natCount: 1, natForAz: azs.map(() => 0) };
 }
 
+/** Regular AZs only: opt-in zones (Local Zones, Wavelength) lack services EKS and RDS need. */
+export const AVAILABILITY_ZONES_QUERY = {
+    state: "available",
+    filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+};
+
+/** The tags that tell the AWS Load Balancer Controller where each kind of load balancer goes. */
+export const SUBNET_ROLE_TAGS = {
+    public: { "kubernetes.io/role/elb": "1", tier: "public" },
+    private: { "kubernetes.io/role/internal-elb": "1", tier: "private" },
+} as const;
+
+export type SubnetKind = keyof typeof SUBNET_ROLE_TAGS;
+
+/** A subnet of `kind` in one AZ, named after its AZ; no public IPs on launch, even in a public subnet. */
+export function subnetArgs(kind: SubnetKind, vpcId: pulumi.Input<string>, cidrBlock: string, availabilityZone: pulumi.Input<string>, tags: Tags, tagName: pulumi.Input<string>): aws.ec2.SubnetArgs {
+    return {
+        vpcId,
+        cidrBlock,
+        availabilityZone,
+        mapPublicIpOnLaunch: false,
+        tags: childTags(tags, tagName, SUBNET_ROLE_TAGS[kind]),
+    };
+}
+
+/** The VPC flow log: all traffic, into its log group, aggregated every minute. */
+export function flowLogArgs(vpcId: pulumi.Input<string>, logDestination: pulumi.Input<string>, iamRoleArn: pulumi.Input<string>, tags: Record<string, pulumi.Input<string>>): aws.ec2.FlowLogArgs {
+    return {
+        vpcId,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination,
+        iamRoleArn,
+        maxAggregationInterval: 60,
+        tags,
+    };
+}
+
+/** What the Network's child-creating steps share. */
+interface NetworkContext {
+    readonly parent: Network;
+    readonly name: string;
+    readonly tags: Tags;
+    readonly vpc: aws.ec2.Vpc;
+}
+
+/** Subnet `i` of `kind` for each block, each in AZ `i`. */
+function subnets(ctx: NetworkContext, kind: SubnetKind, cidrs: readonly string[], azName: (i: number) => pulumi.Output<string>): aws.ec2.Subnet[] {
+    const { parent, name } = ctx;
+    return cidrs.map((cidrBlock, i) => new aws.ec2.Subnet(`${name}-${kind}-${i}`,
+        subnetArgs(kind, ctx.vpc.id, cidrBlock, azName(i), ctx.tags, pulumi.interpolate`${name}-${kind}-${azName(i)}`), { parent }));
+}
+
+/** One public route table, its default route to the internet gateway, and its associations. */
+function publicRouting(ctx: NetworkContext, igw: aws.ec2.InternetGateway, publicSubnets: readonly aws.ec2.Subnet[]): void {
+    const { parent, name, tags } = ctx;
+    const routeTable = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: ctx.vpc.id, tags: childTags(tags, `${name}-public-rt`) }, { parent });
+    new aws.ec2.Route(`${name}-public-default-route`, { routeTableId: routeTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, { parent });
+    publicSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-rta-${i}`, { subnetId: s.id, routeTableId: routeTable.id }, { parent }));
+}
+
+/** NAT gateway `k` (with its EIP) in public subnet `k`. */
+function natGateways(ctx: NetworkContext, count: number, igw: aws.ec2.InternetGateway, publicSubnets: readonly aws.ec2.Subnet[]): { eip: aws.ec2.Eip; gw: aws.ec2.NatGateway }[] {
+    const { parent, name, tags } = ctx;
+    return [...Array(count).keys()].map((k) => {
+        // A NAT gateway's EIP needs the VPC attached to an internet gateway first (AWS docs).
+        const eip = new aws.ec2.Eip(`${name}-nat-eip-${k}`, { domain: "vpc", tags: childTags(tags, `${name}-nat-eip-${k}`) }, { parent, dependsOn: [igw] });
+        const gw = new aws.ec2.NatGateway(`${name}-nat-${k}`, {
+            allocationId: eip.id,
+            subnetId: publicSubnets[k].id,
+            connectivityType: "public",
+            tags: childTags(tags, `${name}-nat-${k}`),
+        }, { parent, dependsOn: [igw] });
+        return { eip, gw };
+    });
+}
+
+/** Per AZ: a private route table whose default route goes to that AZ's NAT gateway (`natForAz`). */
+function privateRouting(ctx: NetworkContext, privateSubnets: readonly aws.ec2.Subnet[], nats: readonly aws.ec2.NatGateway[], natForAz: readonly number[]): void {
+    const { parent, name, tags } = ctx;
+    privateSubnets.forEach((s, i) => {
+        const rt = new aws.ec2.RouteTable(`${name}-private-rt-${i}`, { vpcId: ctx.vpc.id, tags: childTags(tags, `${name}-private-rt-${i}`) }, { parent });
+        new aws.ec2.Route(`${name}-private-default-route-${i}`, {
+            routeTableId: rt.id,
+            destinationCidrBlock: "0.0.0.0/0",
+            natGatewayId: nats[natForAz[i]].id,
+        }, { parent });
+        new aws.ec2.RouteTableAssociation(`${name}-private-rta-${i}`, { subnetId: s.id, routeTableId: rt.id }, { parent });
+    });
+}
+
+/** VPC flow logs into a log group kept `retentionDays`, written by a role that may write only there. */
+function flowLogs(ctx: NetworkContext, retentionDays: number): void {
+    const { parent, name, tags } = ctx;
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
+        retentionInDays: retentionDays,
+        tags: childTags(tags, `${name}-flow-logs`),
+    }, { parent });
+    const role = new aws.iam.Role(`${name}-flow-logs-role`, {
+        assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("vpc-flow-logs.amazonaws.com")),
+        tags: childTags(tags, `${name}-flow-logs-role`),
+    }, { parent });
+    new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
+        role: role.id,
+        policy: logGroup.arn.apply((arn) => JSON.stringify(flowLogWritePolicy(arn))),
+    }, { parent });
+    new aws.ec2.FlowLog(`${name}-flow-log`, flowLogArgs(ctx.vpc.id, logGroup.arn, role.arn, childTags(tags, `${name}-flow-log`)), { parent });
+}
+
 export class Network extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
     public readonly vpcCidr: pulumi.Output<string>;
@@ -78,20 +187,11 @@ export class Network extends pulumi.ComponentResource {
             enableDnsSupport: true,
             tags: childTags(tags, `${name}-vpc`),
         }, parent);
-
+        const ctx: NetworkContext = { parent: this, name, tags, vpc };
         // The default security group admits all traffic between its members; nothing should use it.
-        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, {
-            vpcId: vpc.id,
-            ingress: [],
-            egress: [],
-            tags: childTags(tags, `${name}-default-sg`),
-        }, parent);
+        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, ingress: [], egress: [], tags: childTags(tags, `${name}-default-sg`) }, parent);
 
-        // Opt-in zones (Local Zones, Wavelength) lack services EKS and RDS need.
-        const zones = aws.getAvailabilityZonesOutput({
-            state: "available",
-            filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
-        }, parent);
+        const zones = aws.getAvailabilityZonesOutput(AVAILABILITY_ZONES_QUERY, parent);
         const azName = (i: number): pulumi.Output<string> =>
             zones.names.apply((names) => {
                 if (names.length <= i) {
@@ -101,76 +201,19 @@ export class Network extends pulumi.ComponentResource {
             });
 
         const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: childTags(tags, `${name}-igw`) }, parent);
-
-        const publicSubnets = plan.public.map((cidrBlock, i) => new aws.ec2.Subnet(`${name}-public-${i}`, {
-            vpcId: vpc.id,
-            cidrBlock,
-            availabilityZone: azName(i),
-            mapPublicIpOnLaunch: false,
-            tags: childTags(tags, pulumi.interpolate`${name}-public-${azName(i)}`, { "kubernetes.io/role/elb": "1", tier: "public" }),
-        }, parent));
-        const privateSubnets = plan.private.map((cidrBlock, i) => new aws.ec2.Subnet(`${name}-private-${i}`, {
-            vpcId: vpc.id,
-            cidrBlock,
-            availabilityZone: azName(i),
-            mapPublicIpOnLaunch: false,
-            tags: childTags(tags, pulumi.interpolate`${name}-private-${azName(i)}`, { "kubernetes.io/role/internal-elb": "1", tier: "private" }),
-        }, parent));
-
-        const publicRouteTable = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: vpc.id, tags: childTags(tags, `${name}-public-rt`) }, parent);
-        new aws.ec2.Route(`${name}-public-default-route`, { routeTableId: publicRouteTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, parent);
-        publicSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-rta-${i}`, { subnetId: s.id, routeTableId: publicRouteTable.id }, parent));
-
-        const natGateways = [...Array(nat.natCount).keys()].map((k) => {
-            // A NAT gateway's EIP needs the VPC attached to an internet gateway first (AWS docs).
-            const eip = new aws.ec2.Eip(`${name}-nat-eip-${k}`, { domain: "vpc", tags: childTags(tags, `${name}-nat-eip-${k}`) }, { parent: this, dependsOn: [igw] });
-            const gw = new aws.ec2.NatGateway(`${name}-nat-${k}`, {
-                allocationId: eip.id,
-                subnetId: publicSubnets[k].id,
-                connectivityType: "public",
-                tags: childTags(tags, `${name}-nat-${k}`),
-            }, { parent: this, dependsOn: [igw] });
-            return { eip, gw };
-        });
-
-        privateSubnets.forEach((s, i) => {
-            const rt = new aws.ec2.RouteTable(`${name}-private-rt-${i}`, { vpcId: vpc.id, tags: childTags(tags, `${name}-private-rt-${i}`) }, parent);
-            new aws.ec2.Route(`${name}-private-default-route-${i}`, {
-                routeTableId: rt.id,
-                destinationCidrBlock: "0.0.0.0/0",
-                natGatewayId: natGateways[nat.natForAz[i]].gw.id,
-            }, parent);
-            new aws.ec2.RouteTableAssociation(`${name}-private-rta-${i}`, { subnetId: s.id, routeTableId: rt.id }, parent);
-        });
-
-        const flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
-            retentionInDays: args.flowLogRetentionDays,
-            tags: childTags(tags, `${name}-flow-logs`),
-        }, parent);
-        const flowLogRole = new aws.iam.Role(`${name}-flow-logs-role`, {
-            assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("vpc-flow-logs.amazonaws.com")),
-            tags: childTags(tags, `${name}-flow-logs-role`),
-        }, parent);
-        new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
-            role: flowLogRole.id,
-            policy: flowLogGroup.arn.apply((arn) => JSON.stringify(flowLogWritePolicy(arn))),
-        }, parent);
-        new aws.ec2.FlowLog(`${name}-flow-log`, {
-            vpcId: vpc.id,
-            trafficType: "ALL",
-            logDestinationType: "cloud-watch-logs",
-            logDestination: flowLogGroup.arn,
-            iamRoleArn: flowLogRole.arn,
-            maxAggregationInterval: 60,
-            tags: childTags(tags, `${name}-flow-log`),
-        }, parent);
+        const publicSubnets = subnets(ctx, "public", plan.public, azName);
+        const privateSubnets = subnets(ctx, "private", plan.private, azName);
+        publicRouting(ctx, igw, publicSubnets);
+        const nats = natGateways(ctx, nat.natCount, igw, publicSubnets);
+        privateRouting(ctx, privateSubnets, nats.map((n) => n.gw), nat.natForAz);
+        flowLogs(ctx, args.flowLogRetentionDays);
 
         this.vpcId = vpc.id;
         this.vpcCidr = vpc.cidrBlock;
         this.availabilityZones = pulumi.all(plan.private.map((_, i) => azName(i)));
         this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
         this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
-        this.natPublicIps = pulumi.all(natGateways.map((n) => n.eip.publicIp));
+        this.natPublicIps = pulumi.all(nats.map((n) => n.eip.publicIp));
         this.registerOutputs({
             vpcId: this.vpcId,
             vpcCidr: this.vpcCidr,

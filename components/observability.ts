@@ -51,7 +51,10 @@ export interface ObservabilityArgs {
     /** The same name read from the Namespace resource: the Helm releases take it, so they depend on the Namespace. */
     readonly namespaceRef: pulumi.Input<string>;
     readonly k8sProvider: k8s.Provider;
-    /** Present when Launchpad created EKS: what the managed scraper needs. */
+    /**
+     * Present when Launchpad created EKS: what the managed scraper needs.
+     * @default - no AMP workspace or managed scraper: the exporters are annotated for the team's Prometheus
+     */
     readonly eks?: {
         readonly clusterName: pulumi.Input<string>;
         readonly clusterArn: pulumi.Input<string>;

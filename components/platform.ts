@@ -152,11 +152,27 @@ export interface ClusterAutoscalerValuesArgs {
     readonly kubernetesVersion: string;
 }
 
+function autoscalerPinProblem(kubernetesVersion: string): string {
+    return `no Cluster Autoscaler image is pinned for Kubernetes ${kubernetesVersion} (lib/versions.ts CLUSTER_AUTOSCALER_IMAGE_TAGS has ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")})`;
+}
+
+function addonPinProblem(kubernetesVersion: string): string {
+    return `no EKS add-on versions are pinned for Kubernetes ${kubernetesVersion} (lib/versions.ts EKS_ADDON_VERSIONS has ${Object.keys(EKS_ADDON_VERSIONS).join(", ")})`;
+}
+
+/** What the Platform cannot install on this Kubernetes minor: every missing pin, at once. */
+export function platformPinProblems(kubernetesVersion: string): string[] {
+    return [
+        ...(EKS_ADDON_VERSIONS[kubernetesVersion] === undefined ? [addonPinProblem(kubernetesVersion)] : []),
+        ...(CLUSTER_AUTOSCALER_IMAGE_TAGS[kubernetesVersion] === undefined ? [autoscalerPinProblem(kubernetesVersion)] : []),
+    ];
+}
+
 /** Values of the cluster-autoscaler chart: auto-discovery by the node groups' EKS tags, the image of the cluster's minor. */
 export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs): Record<string, unknown> {
     const tag = CLUSTER_AUTOSCALER_IMAGE_TAGS[a.kubernetesVersion];
     if (tag === undefined) {
-        throw new Error(`no Cluster Autoscaler image is pinned for Kubernetes ${a.kubernetesVersion} (lib/versions.ts CLUSTER_AUTOSCALER_IMAGE_TAGS has ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")})`);
+        throw new RangeError(autoscalerPinProblem(a.kubernetesVersion));
     }
     return {
         cloudProvider: "aws",
@@ -204,7 +220,7 @@ export function fluentBitValues(a: FluentBitValuesArgs): Record<string, unknown>
 export function addonVersions(kubernetesVersion: string): Readonly<Record<EksAddonName, string>> {
     const pins = EKS_ADDON_VERSIONS[kubernetesVersion];
     if (pins === undefined) {
-        throw new Error(`no EKS add-on versions are pinned for Kubernetes ${kubernetesVersion} (lib/versions.ts EKS_ADDON_VERSIONS has ${Object.keys(EKS_ADDON_VERSIONS).join(", ")})`);
+        throw new RangeError(addonPinProblem(kubernetesVersion));
     }
     return pins;
 }
@@ -241,6 +257,10 @@ export class Platform extends pulumi.ComponentResource {
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:platform:Platform", name, {}, opts);
+        const problems = platformPinProblems(args.kubernetesVersion);
+        if (problems.length > 0) {
+            throw new pulumi.ResourceError(`Platform ${name}: ${problems.join("; ")}`, this);
+        }
         const irsa = { oidcProviderArn: args.oidcProviderArn, oidcIssuerUrl: args.oidcIssuerUrl, namespace: PLATFORM_NAMESPACE, tags: args.tags };
         const afterNodes = { parent: this, dependsOn: [args.nodeGroup] };
         const k8sOpts = { parent: this, provider: args.k8sProvider };

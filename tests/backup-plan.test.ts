@@ -9,6 +9,9 @@ import {
     backupPlanRules,
     rdsRestoreMetadataOverrides,
     restoreTestingName,
+    restoreTestingPlanArgs,
+    restoreTestingSelectionArgs,
+    selectionArgs,
     tierSchedule,
     vaultLockBounds,
 } from "../components/backup-plan";
@@ -275,5 +278,37 @@ describe.each(STACKS)("AWS Backup (%s)", (stack) => {
         expect(p.resources.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(
             production ? ["bp-dr-vault", "bp-dr-vault-key", "bp-dr-vault-lock", "bp-vault", "bp-vault-key", "bp-vault-lock"] : [],
         );
+    });
+});
+
+describe("backup plan child specs (pure builders the constructor delegates to)", () => {
+    it("selects by the plan's tag", () => {
+        expect(selectionArgs("lp", "plan-1", "arn:role")).toEqual({
+            name: "lp-by-tag",
+            planId: "plan-1",
+            iamRoleArn: "arn:role",
+            selectionTags: [{ type: "STRINGEQUALS", key: "backup-plan", value: "lp" }],
+        });
+    });
+
+    it("drills monthly on the latest snapshot of the primary vault, restoring every tagged RDS instance", () => {
+        expect(restoreTestingPlanArgs("lp-x", "arn:vault", { Name: "d" })).toEqual({
+            name: "lp_x_restore_drill",
+            scheduleExpression: "cron(0 6 15 * ? *)",
+            scheduleExpressionTimezone: "Etc/UTC",
+            startWindowHours: 8,
+            recoveryPointSelection: { algorithm: "LATEST_WITHIN_WINDOW", includeVaults: ["arn:vault"], recoveryPointTypes: ["SNAPSHOT"], selectionWindowDays: 7 },
+            tags: { Name: "d" },
+        });
+        expect(restoreTestingSelectionArgs("lp-x", "drill", "arn:role", { dbSubnetGroupName: "subnets" })).toEqual({
+            name: "lp_x_database",
+            restoreTestingPlanName: "drill",
+            protectedResourceType: "RDS",
+            iamRoleArn: "arn:role",
+            protectedResourceArns: ["*"],
+            protectedResourceConditions: { stringEquals: [{ key: "aws:ResourceTag/backup-plan", value: "lp-x" }] },
+            validationWindowHours: 4,
+            restoreMetadataOverrides: { dbSubnetGroupName: "subnets" },
+        });
     });
 });

@@ -9,12 +9,12 @@ import {
     lifecycleRules,
     logBucketPolicy,
     replicationPolicy,
-    tlsOnlyPolicy,
     transitionsFor,
 } from "../components/backup-storage";
+import { tlsOnlyPolicy } from "../components/secure-bucket";
 import { loadConfig } from "../config";
 import { ACCOUNT_ID } from "../plan/mocks";
-import { input, named, ofType, planProgram, type Plan } from "./support/plan";
+import { input, named, ofType, planProgram, type Plan, type PlannedResource } from "./support/plan";
 
 const STACKS = ["staging", "production"] as const;
 
@@ -48,7 +48,15 @@ function plan(stack: string, sets: readonly string[] = []): Promise<Plan> {
     return planProgram(PROGRAM, stack, sets);
 }
 
-const stateOf = (p: Plan, name: string, key: string): string => named(p, name).state[key] as string;
+/** The one S3 bucket of that name (its SecureBucket component shares the name). */
+function bucketNamed(p: Plan, name: string): PlannedResource {
+    const found = ofType(p, "aws:s3/bucket:Bucket").filter((r) => r.name === name);
+    expect(found).toHaveLength(1);
+    return found[0];
+}
+/** A bucket's state (`bucket`, `arn`, ...) or another resource's. */
+const stateOf = (p: Plan, name: string, key: string): string =>
+    ((BUCKETS as readonly string[]).includes(name) ? bucketNamed(p, name) : named(p, name)).state[key] as string;
 const BUCKETS = ["bk-bucket", "bk-replica", "bk-bucket-logs", "bk-replica-logs"] as const;
 
 describe("lifecycle rules (pure)", () => {
@@ -164,16 +172,16 @@ describe.each(STACKS)("backup storage (%s)", (stack) => {
 
     it("puts the primary in the stack's region and the replica and its log bucket in the DR region", async () => {
         const p = await plan(stack);
-        expect(BUCKETS.map((b) => named(p, b).state.region)).toEqual(["us-east-1", "us-west-2", "us-east-1", "us-west-2"]);
-        expect(input(named(p, "bk-replica"), "region")).toBe("us-west-2");
+        expect(BUCKETS.map((b) => bucketNamed(p, b).state.region)).toEqual(["us-east-1", "us-west-2", "us-east-1", "us-west-2"]);
+        expect(input(bucketNamed(p, "bk-replica"), "region")).toBe("us-west-2");
         expect(input(named(p, "bk-replica-key"), "region")).toBe("us-west-2");
-        expect(input(named(p, "bk-bucket"), "region")).toBeUndefined();
+        expect(input(bucketNamed(p, "bk-bucket"), "region")).toBeUndefined();
     });
 
     it("versions every bucket and creates the backup buckets with Object Lock enabled", async () => {
         const p = await plan(stack);
         for (const b of ["bk-bucket", "bk-replica"]) {
-            expect(input(named(p, b), "objectLockEnabled")).toBe(true);
+            expect(input(bucketNamed(p, b), "objectLockEnabled")).toBe(true);
         }
         for (const b of BUCKETS) {
             expect(input(named(p, `${b}-versioning`), "versioningConfiguration")).toEqual({ status: "Enabled" });
@@ -302,7 +310,7 @@ describe.each(STACKS)("backup storage (%s)", (stack) => {
             targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
             region: "us-west-2",
         });
-        expect(input(named(p, "bk-bucket-logs"), "objectLockEnabled")).toBeUndefined();
+        expect(input(bucketNamed(p, "bk-bucket-logs"), "objectLockEnabled")).toBeUndefined();
     });
 
     it("expires backups by prefix on both buckets and logs after the tier's log retention", async () => {
@@ -327,12 +335,12 @@ describe.each(STACKS)("backup storage (%s)", (stack) => {
         expect(p.resources.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(
             production ? ["bk-bucket", "bk-bucket-logs", "bk-key", "bk-replica", "bk-replica-key", "bk-replica-logs"] : [],
         );
-        expect(BUCKETS.map((b) => input(named(p, b), "forceDestroy"))).toEqual(BUCKETS.map(() => !production));
+        expect(BUCKETS.map((b) => input(bucketNamed(p, b), "forceDestroy"))).toEqual(BUCKETS.map(() => !production));
     });
 
     it("tags every bucket with the stack's tags and its Name", async () => {
         const p = await plan(stack);
-        expect(input(named(p, "bk-replica"), "tags")).toEqual({
+        expect(input(bucketNamed(p, "bk-replica"), "tags")).toEqual({
             project: "launchpad",
             environment: stack,
             "managed-by": "pulumi",

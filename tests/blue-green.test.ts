@@ -4,13 +4,13 @@
  * color switch measured by diffing two real plans.
  */
 import { describe, expect, it } from "vitest";
-import { gateDeadlineSeconds, releaseId } from "../components/blue-green-service";
+import { BlueGreenService, gateDeadlineSeconds, releaseId } from "../components/blue-green-service";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { validatePolicy } from "../smoke/policy";
 import { loadConfigFor } from "./support/config";
 import { validateKubernetesObject } from "./support/k8s-schema";
-import { byUrn, input, named, planStack, type Plan, type PlannedResource } from "./support/plan";
+import { byUrn, input, named, planProgram, planStack, type Plan, type PlannedResource } from "./support/plan";
 
 const DELIVERY_TYPES = [
     "kubernetes:apps/v1:Deployment",
@@ -263,5 +263,17 @@ describe("release ids", () => {
         expect(releaseId({ ...s, releases: { ...s.releases, blue: { ...s.releases.blue, env: { X: "1" } } } }, "blue")).not.toBe(releaseId(s, "blue"));
         expect(releaseId({ ...s, smoke: { ...s.smoke, requests: 1 } }, "blue")).not.toBe(releaseId(s, "blue"));
         expect(releaseId(s, "blue")).toMatch(/^[0-9a-f]{10}$/);
+    });
+});
+
+describe("BlueGreenService args", () => {
+    it("fails as a ResourceError of the component when the service connects to the database and no Secret is given", async () => {
+        const config = await loadConfigFor("staging");
+        const service = { ...config.services[0], connectDatabase: true };
+        const program = () => {
+            new BlueGreenService("svc", { service } as unknown as ConstructorParameters<typeof BlueGreenService>[1]);
+            return {};
+        };
+        await expect(planProgram(program, "staging")).rejects.toThrow(`BlueGreenService svc: service ${service.name} connects to the database, but no databaseSecretName was given`);
     });
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, kubeconfigServer, namespaceLabels } from "../components/cluster";
+import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, nodeGroupArgs, nodeLaunchTemplateArgs } from "../components/cluster";
 import { CONNECTION_SECRET_KEYS } from "../components/database";
 import { parseConfig } from "../config";
 import { alertContext } from "../observability/alerts";
@@ -363,5 +363,59 @@ describe("an existing cluster with launchpad:network.existing: a real data layer
     it("records what the cluster was declared to provide, for the deployability preflight", async () => {
         const p = await plan;
         expect(input(named(p, "launchpad-shared-cluster"), "provides")).toEqual({ ingressClasses: ["nginx"], storageClasses: [], defaultStorageClass: true, metricsApi: true, containerMetrics: false });
+    });
+});
+
+describe("EKS child specs (pure builders the constructor delegates to)", () => {
+    const config = { version: "1.33", endpointAccess: "public", endpointPublicAccessCidrs: ["203.0.113.0/24"], logTypes: ["api", "audit"] } as const;
+    const parts = { config, clusterName: "lp", roleArn: "arn:role", subnetIds: ["s-1", "s-2"], secretsKeyArn: "arn:key", deletionProtection: true, tags: { Name: "lp-eks" } };
+
+    it("opens the public endpoint only to config's CIDRs, and not at all when private", () => {
+        expect(eksClusterArgs(parts)).toEqual({
+            name: "lp",
+            version: "1.33",
+            roleArn: "arn:role",
+            vpcConfig: { subnetIds: ["s-1", "s-2"], endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] },
+            enabledClusterLogTypes: ["api", "audit"],
+            encryptionConfig: { provider: { keyArn: "arn:key" }, resources: ["secrets"] },
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+            upgradePolicy: { supportType: "STANDARD" },
+            deletionProtection: true,
+            tags: { Name: "lp-eks" },
+        });
+        expect(eksClusterArgs({ ...parts, config: { ...config, endpointAccess: "private" } }).vpcConfig).toEqual({
+            subnetIds: ["s-1", "s-2"], endpointPrivateAccess: true, endpointPublicAccess: false, publicAccessCidrs: undefined,
+        });
+    });
+
+    it("gives nodes an encrypted gp3 root volume and IMDSv2 with one hop", () => {
+        expect(nodeLaunchTemplateArgs("lp", 50, { project: "p" }, "c")).toEqual({
+            description: "Nodes of EKS cluster lp",
+            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            tagSpecifications: [
+                { resourceType: "instance", tags: { project: "p", Name: "c-node" } },
+                { resourceType: "volume", tags: { project: "p", Name: "c-node" } },
+            ],
+            tags: { project: "p", Name: "c-node-template" },
+        });
+    });
+
+    it("sizes the node group from config and replaces a third of it at a time", () => {
+        const ng = { instanceTypes: ["m7g.large"], minSize: 2, desiredSize: 3, maxSize: 6, diskSizeGb: 50, capacityType: "ON_DEMAND", amiType: "AL2023_ARM_64_STANDARD" } as const;
+        expect(nodeGroupArgs(ng, { clusterName: "lp", version: "1.33", nodeRoleArn: "arn:node", subnetIds: ["s-1"], launchTemplateId: "lt-1", launchTemplateVersion: "4", tags: { Name: "lp-nodes" } })).toEqual({
+            clusterName: "lp",
+            version: "1.33",
+            nodeRoleArn: "arn:node",
+            subnetIds: ["s-1"],
+            instanceTypes: ["m7g.large"],
+            capacityType: "ON_DEMAND",
+            amiType: "AL2023_ARM_64_STANDARD",
+            scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 },
+            updateConfig: { maxUnavailablePercentage: 33 },
+            nodeRepairConfig: { enabled: true },
+            launchTemplate: { id: "lt-1", version: "4" },
+            tags: { Name: "lp-nodes" },
+        });
     });
 });

@@ -18,6 +18,12 @@ import {
     restoreArgs,
     restoreIgnoreChanges,
     INSTANCE_TIMEOUTS,
+    MASTER_PASSWORD_SPEC,
+    connectionSecretArgs,
+    instanceArgs,
+    logGroupArgs,
+    parameterGroupArgs,
+    securityGroupArgs,
 } from "../components/database";
 import { loadConfig } from "../config";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
@@ -558,5 +564,112 @@ describe("pure helpers", () => {
     it("takes a final snapshot only when the tier asks for one", () => {
         expect(finalSnapshotSettings(true, "db-final-1")).toEqual({ skipFinalSnapshot: false, finalSnapshotIdentifier: "db-final-1" });
         expect(finalSnapshotSettings(false, "db-final-1")).toEqual({ skipFinalSnapshot: true, finalSnapshotIdentifier: undefined });
+    });
+});
+
+describe("child specs (pure builders the constructor delegates to)", () => {
+    const config = {
+        engine: "postgres",
+        engineVersion: "16.4",
+        instanceClass: "db.t4g.micro",
+        allocatedStorageGb: 20,
+        maxAllocatedStorageGb: 100,
+        name: "app",
+        username: "app_admin",
+        backupWindow: "03:00-04:00",
+        maintenanceWindow: "sun:05:00-sun:06:00",
+        criticalTables: [],
+        restore: undefined,
+    } as const;
+    const parts = {
+        config,
+        safety: { multiAz: true, backupRetentionDays: 35, keepAutomatedBackups: true, deletionProtection: true },
+        tags: { project: "launchpad" },
+        instanceIdentifier: "lp-db",
+        backupPlanName: "lp",
+        kmsKeyArn: "arn:key",
+        password: "pw",
+        siblings: { subnetGroupName: "subnets", securityGroupId: "sg-1", parameterGroupName: "params", monitoringRoleArn: "arn:role" },
+        finalSnapshot: { skipFinalSnapshot: false, finalSnapshotIdentifier: "lp-db-final-00" },
+    };
+
+    it("builds the instance from the config, the tier and its siblings, private and encrypted", () => {
+        expect(instanceArgs(parts)).toEqual({
+            identifier: "lp-db",
+            engine: "postgres",
+            engineVersion: "16.4",
+            instanceClass: "db.t4g.micro",
+            allocatedStorage: 20,
+            maxAllocatedStorage: 100,
+            storageType: "gp3",
+            storageEncrypted: true,
+            kmsKeyId: "arn:key",
+            dbName: "app",
+            username: "app_admin",
+            password: "pw",
+            port: 5432,
+            dbSubnetGroupName: "subnets",
+            vpcSecurityGroupIds: ["sg-1"],
+            parameterGroupName: "params",
+            publiclyAccessible: false,
+            iamDatabaseAuthenticationEnabled: true,
+            multiAz: true,
+            backupRetentionPeriod: 35,
+            backupWindow: "03:00-04:00",
+            maintenanceWindow: "sun:05:00-sun:06:00",
+            copyTagsToSnapshot: true,
+            deleteAutomatedBackups: false,
+            deletionProtection: true,
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: "lp-db-final-00",
+            autoMinorVersionUpgrade: true,
+            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: "arn:key",
+            performanceInsightsRetentionPeriod: 7,
+            monitoringInterval: 60,
+            monitoringRoleArn: "arn:role",
+            tags: { project: "launchpad", Name: "lp-db", [BACKUP_PLAN_TAG_KEY]: "lp" },
+        });
+    });
+
+    it("leaves the user and database to the source on a restore", () => {
+        const restore = { kind: "pointInTime", sourceInstance: "old-db", time: "latest" } as const;
+        const restored = instanceArgs({ ...parts, config: { ...config, restore } });
+        expect(restored.dbName).toBeUndefined();
+        expect(restored.username).toBeUndefined();
+        expect(restored.restoreToPointInTime).toEqual(restoreArgs(restore).restoreToPointInTime);
+        expect(restored.restoreToPointInTime).toBeDefined();
+    });
+
+    it("admits the engine's port from the client groups only and opens nothing outbound", () => {
+        expect(securityGroupArgs("mysql", "lp-db", "vpc-1", ["sg-cluster"], { Name: "lp-sg" })).toEqual({
+            description: "RDS instance lp-db: the engine port from the cluster only",
+            vpcId: "vpc-1",
+            ingress: [{ description: "mysql from the cluster", protocol: "tcp", fromPort: 3306, toPort: 3306, securityGroups: ["sg-cluster"] }],
+            egress: [],
+            tags: { Name: "lp-sg" },
+        });
+    });
+
+    it("builds the parameter group, the log groups, the password and the connection Secret", () => {
+        expect(parameterGroupArgs(config, "lp-db", { project: "launchpad" }, "lp-params")).toEqual({
+            description: "RDS instance lp-db: TLS required, slow-query log",
+            family: "postgres16",
+            parameters: parameterGroupParameters("postgres"),
+            tags: { project: "launchpad", Name: "lp-params" },
+        });
+        expect(logGroupArgs("lp-db", "error", 365, "arn:key", { Name: "lp-log-error" })).toEqual({
+            name: "/aws/rds/instance/lp-db/error",
+            retentionInDays: 365,
+            kmsKeyId: "arn:key",
+            tags: { Name: "lp-log-error" },
+        });
+        expect(MASTER_PASSWORD_SPEC).toEqual({ length: 32, special: true, overrideSpecial: "!#$%&*()-_=+[]{}<>:?.,^~", minLower: 1, minUpper: 1, minNumeric: 1 });
+        expect(connectionSecretArgs("shop", { host: "h" })).toEqual({
+            metadata: { name: "database-connection", namespace: "shop", labels: { "app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "pulumi" } },
+            type: "Opaque",
+            stringData: { host: "h" },
+        });
     });
 });

@@ -6,8 +6,11 @@ import {
     AWS_CLI_IMAGE,
     LogicalBackup,
     SCRIPTS_DIR,
+    dumpJobContainers,
     dumpPolicy,
     engineImage,
+    engineImageProblem,
+    verifyJobContainers,
     RECOVERY_METRICS_SCHEDULE,
     recoveryMetricsPolicy,
     verifyPolicy,
@@ -15,7 +18,7 @@ import {
 import { loadConfig } from "../config";
 import { serviceAccountTrustPolicy } from "../lib/iam";
 import { validateKubernetesObject } from "./support/k8s-schema";
-import { input, named, ofType, planStack, type Plan } from "./support/plan";
+import { input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
 
 const BUCKET_ARN = "arn:aws:s3:::launchpad-staging-backups";
 const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-a444-555555555555";
@@ -233,5 +236,57 @@ describe("the recovery metrics CronJob (scripts/db/dr-metrics.sh)", () => {
                 { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"], Resource: ["*"] },
             ],
         });
+    });
+});
+
+describe("job containers (pure builders the constructor delegates to)", () => {
+    const parts = {
+        engine: "postgres",
+        databaseName: "app",
+        bucketName: "b",
+        region: "us-east-1",
+        criticalTables: ["orders", "users"],
+        connectionSecretName: "database-connection",
+        backup: { weeklyDay: 7 },
+        dbImage: "postgres:16",
+    } as const;
+    const common = Object.entries({ WORK_DIR: "/work", HOME: "/tmp", DB_ENGINE: "postgres", DB_NAME: "app", BACKUP_BUCKET: "b", AWS_REGION: "us-east-1" })
+        .map(([name, value]) => ({ name, value }));
+    const envOf = (c: { env?: unknown }) => c.env;
+
+    it("dumps with the engine's image and the Secret's credentials, then uploads with the AWS CLI", () => {
+        const jobs = dumpJobContainers(parts);
+        expect(jobs.initContainers.map((c) => [c.name, c.image, c.command])).toEqual([["dump", "postgres:16", ["bash", "/scripts/dump.sh", "dump"]]]);
+        expect(envOf(jobs.initContainers[0])).toEqual([
+            ...common,
+            { name: "WEEKLY_DAY", value: "7" },
+            ...[["DB_HOST", "host"], ["DB_PORT", "port"], ["DB_USER", "username"], ["DB_PASSWORD", "password"]].map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: "database-connection", key } } })),
+        ]);
+        expect(jobs.containers.map((c) => [c.name, c.image])).toEqual([["upload", "public.ecr.aws/aws-cli/aws-cli:2.22.35"]]);
+        expect(envOf(jobs.containers[0])).toEqual(common);
+    });
+
+    it("verifies by fetch then restore; with a Pushgateway a report container follows and every container gets its URL", () => {
+        const plain = verifyJobContainers(parts);
+        expect([plain.initContainers.map((c) => c.name), plain.containers.map((c) => c.name)]).toEqual([["fetch"], ["restore"]]);
+        expect(envOf(plain.containers[0])).toEqual([...common, { name: "CRITICAL_TABLES", value: "orders,users" }]);
+        const pushed = verifyJobContainers({ ...parts, pushgatewayUrl: "http://pg:9091" });
+        expect([pushed.initContainers.map((c) => c.name), pushed.containers.map((c) => c.name)]).toEqual([["fetch", "restore"], ["report"]]);
+        for (const c of [...pushed.initContainers, ...pushed.containers]) {
+            expect(envOf(c)).toContainEqual({ name: "PUSHGATEWAY_URL", value: "http://pg:9091" });
+        }
+    });
+
+    it("names the missing pin before any image is looked up", () => {
+        expect(engineImageProblem("postgres", "16.4")).toBeUndefined();
+        expect(engineImageProblem("postgres", "12")).toBe("no pinned postgres image for version 12 (known: 14, 15, 16, 17)");
+    });
+
+    it("fails as a ResourceError of the component for a version with no pinned image", async () => {
+        const program = () => {
+            new LogicalBackup("lb", { engine: "postgres", engineVersion: "12" } as unknown as ConstructorParameters<typeof LogicalBackup>[1]);
+            return {};
+        };
+        await expect(planProgram(program, "staging")).rejects.toThrow("LogicalBackup lb: no pinned postgres image for version 12 (known: 14, 15, 16, 17)");
     });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AVAILABILITY_ZONES_QUERY, SUBNET_ROLE_TAGS, flowLogArgs, subnetArgs } from "../components/network";
 import { input, named, ofType, planStack } from "./support/plan";
 
 describe("network, staging", () => {
@@ -58,5 +59,32 @@ describe("network, production", () => {
         expect(input(flow, "trafficType")).toBe("ALL");
         expect(input(flow, "logDestinationType")).toBe("cloud-watch-logs");
         expect(input(flow, "logDestination")).toMatch(/^arn:aws:logs:us-east-1:123456789012:log-group:launchpad-production-network-flow-logs-[0-9a-f]{7}$/);
+    });
+});
+
+describe("network child specs (pure builders the constructor delegates to)", () => {
+    it("tags public subnets for internet-facing and private ones for internal load balancers, and maps no public IP", () => {
+        expect(subnetArgs("public", "vpc-1", "10.0.224.0/22", "us-east-1a", { project: "p" }, "n-public-us-east-1a")).toEqual({
+            vpcId: "vpc-1",
+            cidrBlock: "10.0.224.0/22",
+            availabilityZone: "us-east-1a",
+            mapPublicIpOnLaunch: false,
+            tags: { project: "p", "kubernetes.io/role/elb": "1", tier: "public", Name: "n-public-us-east-1a" },
+        });
+        expect(subnetArgs("private", "vpc-1", "10.0.0.0/19", "us-east-1b", {}, "n-private-us-east-1b").tags).toEqual({ "kubernetes.io/role/internal-elb": "1", tier: "private", Name: "n-private-us-east-1b" });
+        expect(SUBNET_ROLE_TAGS.private).toEqual({ "kubernetes.io/role/internal-elb": "1", tier: "private" });
+    });
+
+    it("asks only for regular AZs and logs all traffic every minute", () => {
+        expect(AVAILABILITY_ZONES_QUERY).toEqual({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] });
+        expect(flowLogArgs("vpc-1", "arn:logs", "arn:role", { Name: "n-flow-log" })).toEqual({
+            vpcId: "vpc-1",
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: "arn:logs",
+            iamRoleArn: "arn:role",
+            maxAggregationInterval: 60,
+            tags: { Name: "n-flow-log" },
+        });
     });
 });

@@ -65,6 +65,8 @@ const STAGING_COUNTS = {
     "launchpad:cluster:Cluster": 1,
     "launchpad:database:Database": 1,
     "launchpad:backup-storage:BackupStorage": 1,
+    // The four backup buckets, each a SecureBucket (its children keep their names; aliases keep their old URNs).
+    "launchpad:storage:SecureBucket": 4,
     "launchpad:backup-plan:BackupPlan": 1,
     "launchpad:backup:LogicalBackup": 1,
     "aws:cloudwatch/logGroup:LogGroup": 6,
@@ -163,7 +165,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(183);
+        expect(doc.resources).toHaveLength(187);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -243,7 +245,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 183 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 187 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -275,7 +277,7 @@ describe("exit codes and human output", () => {
             });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(203);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(207);
         // The bundle plans what the sources plan (tsx): the same document, byte for byte.
         const fromSources = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "production", "--json"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         expect(fromSources.status).toBe(0);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { albIngressAnnotations } from "../components/blue-green-service";
-import { clusterAutoscalerPolicy, containerLogGroupName, fluentBitPolicy, isVerifiedAddonPin, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
+import { clusterAutoscalerPolicy, containerLogGroupName, fluentBitPolicy, isVerifiedAddonPin, PLATFORM_SERVICE_ACCOUNTS, platformPinProblems } from "../components/platform";
 import { REPO_ROOT } from "../plan/engine";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName } from "../lib/versions";
 import { validateKubernetesObject } from "./support/k8s-schema";
@@ -186,5 +186,17 @@ describe("the ALB Ingress from config", () => {
 
     it("adds no ALB annotations to a service without an Ingress", () => {
         expect(albIngressAnnotations({ expose: { type: "ClusterIP" } } as Parameters<typeof albIngressAnnotations>[0])).toEqual({});
+    });
+});
+
+describe("pins checked before anything is created", () => {
+    it("reports every missing pin for a Kubernetes minor at once, and none for a pinned one", () => {
+        const pinned = Object.keys(EKS_ADDON_VERSIONS).filter((v) => CLUSTER_AUTOSCALER_IMAGE_TAGS[v] !== undefined);
+        expect(pinned.length).toBeGreaterThan(0);
+        for (const v of pinned) expect(platformPinProblems(v)).toEqual([]);
+        expect(platformPinProblems("1.0")).toEqual([
+            `no EKS add-on versions are pinned for Kubernetes 1.0 (lib/versions.ts EKS_ADDON_VERSIONS has ${Object.keys(EKS_ADDON_VERSIONS).join(", ")})`,
+            `no Cluster Autoscaler image is pinned for Kubernetes 1.0 (lib/versions.ts CLUSTER_AUTOSCALER_IMAGE_TAGS has ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")})`,
+        ]);
     });
 });

@@ -17,7 +17,8 @@ const { base: plan, judged: judgedPlan } = productionPlanJudge("normalised");
 const DB = "launchpad-production-database-instance";
 const ENCRYPTION = "launchpad-production-backup-storage-bucket-encryption";
 const BLUE = "launchpad-production-api-blue";
-const urnOf = (name: string) => plan().resources.find((r) => r.name === name && r.type !== "kubernetes:core/v1:Secret")?.urn;
+/** A Secret shares a Deployment's name, a SecureBucket component its bucket's: the policies name the other. */
+const urnOf = (name: string) => plan().resources.find((r) => r.name === name && r.type !== "kubernetes:core/v1:Secret" && r.type !== "launchpad:storage:SecureBucket")?.urn;
 
 /** The production plan with one resource's inputs edited, through `npm run policy`. */
 function judged(name: string, edit: (inputs: Record<string, unknown>) => void): Promise<{ code: number; violations: Violation[] }> {
