@@ -28,7 +28,7 @@ import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
 import { ENGINE_IMAGES } from "../lib/versions";
 import type { CONNECTION_SECRET_KEYS } from "./database";
-import { serviceAccountWithRole } from "./irsa";
+import { serviceAccountWithRole, type ServiceAccountWithRole } from "./irsa";
 
 /** A key of the connection Secret, checked against what the Database component writes. */
 type ConnectionSecretKey = (typeof CONNECTION_SECRET_KEYS)[number];
@@ -44,12 +44,12 @@ export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
 export { ENGINE_IMAGES };
 
 /** The image for an engine version (`8.0.39` -> the `8.0` image, `16.4` -> the `16` image). */
-export function engineImage(engine: DbEngine, version: string): string {
+export function engineImage(engine: DbEngine, version: string, component?: pulumi.Resource): string {
     const parts = version.split(".");
     const major = engine === "mysql" ? parts.slice(0, 2).join(".") : parts[0];
     const image = ENGINE_IMAGES[engine][major];
     if (image === undefined) {
-        throw new Error(`no pinned ${engine} image for version ${version} (known: ${Object.keys(ENGINE_IMAGES[engine]).join(", ")})`);
+        throw new pulumi.ResourceError(`no pinned ${engine} image for version ${version} (known: ${Object.keys(ENGINE_IMAGES[engine]).join(", ")})`, component);
     }
     return image;
 }
@@ -220,6 +220,85 @@ function container(
     };
 }
 
+/** The labels of every object of one LogicalBackup's jobs. */
+export function backupLabels(name: string): Record<string, string> {
+    return { "app.kubernetes.io/name": "launchpad-db-backup", "app.kubernetes.io/instance": name, "app.kubernetes.io/managed-by": "pulumi" };
+}
+
+/** What the dump and verify containers are given: the database, the bucket, the Pushgateway. */
+export type JobContainersArgs = Pick<LogicalBackupArgs, "engine" | "databaseName" | "criticalTables" | "bucketName" | "region" | "connectionSecretName" | "pushgatewayUrl"> & {
+    /** The DB image of the dump and restore phases (`engineImage`). */
+    readonly dbImage: string;
+    /** The day whose dump also goes under `weekly/` (`backup.weeklyDay`). */
+    readonly weeklyDay: number;
+};
+
+type JobContainers = Pick<JobSpec, "initContainers" | "containers">;
+
+/** The environment every backup container shares, and the Pushgateway URL when there is one. */
+function jobEnv(a: JobContainersArgs): { common: k8s.types.input.core.v1.EnvVar[]; push: k8s.types.input.core.v1.EnvVar[] } {
+    return {
+        common: [
+            { name: "DB_ENGINE", value: a.engine },
+            { name: "DB_NAME", value: a.databaseName },
+            { name: "BACKUP_BUCKET", value: a.bucketName },
+            { name: "AWS_REGION", value: a.region },
+        ],
+        push: a.pushgatewayUrl !== undefined ? [{ name: "PUSHGATEWAY_URL", value: a.pushgatewayUrl }] : [],
+    };
+}
+
+/** The dump job: the DB image dumps with the connection Secret's credentials (init), the AWS CLI uploads. */
+export function dumpContainers(a: JobContainersArgs): JobContainers {
+    const { common, push } = jobEnv(a);
+    const secretEnv = (envName: string, key: ConnectionSecretKey): k8s.types.input.core.v1.EnvVar => ({
+        name: envName,
+        valueFrom: { secretKeyRef: { name: a.connectionSecretName, key } },
+    });
+    return {
+        initContainers: [container("dump", a.dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
+            ...common,
+            { name: "WEEKLY_DAY", value: String(a.weeklyDay) },
+            secretEnv("DB_HOST", "host"),
+            secretEnv("DB_PORT", "port"),
+            secretEnv("DB_USER", "username"),
+            secretEnv("DB_PASSWORD", "password"),
+            ...push,
+        ], { cpu: "250m", memory: "512Mi" })],
+        containers: [container("upload", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "upload"], [...common, ...push], { cpu: "100m", memory: "256Mi" })],
+    };
+}
+
+/**
+ * The verify job: the AWS CLI fetches the newest dump, the DB image restores it and checks the
+ * critical tables; with a Pushgateway, a `report` container after them pushes a passed restore.
+ */
+export function verifyContainers(a: JobContainersArgs): JobContainers {
+    const { common, push } = jobEnv(a);
+    const restore = container("restore", a.dbImage, DB_IMAGE_UID, ["bash", "/scripts/verify.sh", "restore"], [
+        ...common,
+        { name: "CRITICAL_TABLES", value: a.criticalTables.join(",") },
+        ...push,
+    ], { cpu: "500m", memory: "1Gi" });
+    const fetch = container("fetch", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "fetch"], [...common, ...push], { cpu: "100m", memory: "256Mi" });
+    // A passed restore is reported by a container after it: init containers run in order and stop the pod on failure.
+    return a.pushgatewayUrl !== undefined
+        ? { initContainers: [fetch, restore], containers: [container("report", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "report"], [...common, ...push], { cpu: "50m", memory: "64Mi" })] }
+        : { initContainers: [fetch], containers: [restore] };
+}
+
+/** The recovery metrics job's one container, reading `targets` and pushing to `pushgatewayUrl`. */
+export function recoveryMetricsContainers(region: string, targets: RecoveryMetricsTargets, pushgatewayUrl: pulumi.Input<string>): JobContainers {
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        { name: "AWS_REGION", value: region },
+        { name: "DB_INSTANCE_ID", value: targets.dbInstanceIdentifier },
+        { name: "RESTORE_TESTING_PLAN_ARN", value: targets.restoreTestingPlanArn },
+        ...(targets.dr !== undefined ? [{ name: "DR_REGION", value: targets.dr.region }, { name: "DR_BACKUPS_ARN", value: targets.dr.backupsArn }] : []),
+        { name: "PUSHGATEWAY_URL", value: pushgatewayUrl },
+    ];
+    return { initContainers: [], containers: [container("recovery-metrics", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dr-metrics.sh"], env, { cpu: "50m", memory: "128Mi" })] };
+}
+
 export class LogicalBackup extends pulumi.ComponentResource {
     public readonly dumpCronJobName: pulumi.Output<string>;
     public readonly verifyCronJobName: pulumi.Output<string>;
@@ -230,83 +309,28 @@ export class LogicalBackup extends pulumi.ComponentResource {
 
     constructor(name: string, args: LogicalBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:backup:LogicalBackup", name, {}, opts);
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
-        const labels = { "app.kubernetes.io/name": "launchpad-db-backup", "app.kubernetes.io/instance": name, "app.kubernetes.io/managed-by": "pulumi" };
-        const dbImage = engineImage(args.engine, args.engineVersion);
+        const labels = backupLabels(name);
+        const jobs: JobContainersArgs = { ...args, dbImage: engineImage(args.engine, args.engineVersion, this), weeklyDay: args.backup.weeklyDay };
 
         const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
             metadata: { namespace: args.namespace, labels },
             data: Object.fromEntries(SCRIPT_FILES.map((f) => [f, readFileSync(join(SCRIPTS_DIR, f), "utf8")])),
-        }, k8sOpts);
+        }, { parent: this, provider: args.k8sProvider });
+        const dumpId = this.identity(`${name}-dump`, args, labels, this.bucketPolicy(args, dumpPolicy));
+        const verifyId = this.identity(`${name}-verify`, args, labels, this.bucketPolicy(args, verifyPolicy));
 
-        const identity = (role: "dump" | "verify", policy: (bucketArn: string, keyArn: string) => object) => {
-            const { role: iamRole, serviceAccount } = serviceAccountWithRole(this, `${name}-${role}`, {
-                oidcProviderArn: args.oidcProviderArn,
-                oidcIssuerUrl: args.oidcIssuerUrl,
-                namespace: args.namespace,
-                serviceAccountName: `${name}-${role}`,
-                inlinePolicy: pulumi.all([args.bucketArn, args.bucketKmsKeyArn]).apply(([b, k]) => JSON.stringify(policy(b, k))),
-                labels,
-                tags: args.tags,
-                k8sProvider: args.k8sProvider,
-            });
-            return { role: iamRole, sa: serviceAccount };
-        };
-        const dumpId = identity("dump", dumpPolicy);
-        const verifyId = identity("verify", verifyPolicy);
-
-        const secretEnv = (envName: string, key: ConnectionSecretKey): k8s.types.input.core.v1.EnvVar => ({
-            name: envName,
-            valueFrom: { secretKeyRef: { name: args.connectionSecretName, key } },
+        const dump = this.cronJob(name, "dump", args, labels, scripts.metadata.name, {
+            schedule: args.backup.dumpSchedule,
+            serviceAccountName: dumpId.serviceAccount.metadata.name,
+            activeDeadlineSeconds: 3 * 3600,
+            ...dumpContainers(jobs),
         });
-        const common = [
-            { name: "DB_ENGINE", value: args.engine },
-            { name: "DB_NAME", value: args.databaseName },
-            { name: "BACKUP_BUCKET", value: args.bucketName },
-            { name: "AWS_REGION", value: args.region },
-        ];
-
-        const push = args.pushgatewayUrl !== undefined ? [{ name: "PUSHGATEWAY_URL", value: args.pushgatewayUrl }] : [];
-        const restore = container("restore", dbImage, DB_IMAGE_UID, ["bash", "/scripts/verify.sh", "restore"], [
-            ...common,
-            { name: "CRITICAL_TABLES", value: args.criticalTables.join(",") },
-            ...push,
-        ], { cpu: "500m", memory: "1Gi" });
-        const fetch = container("fetch", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "fetch"], [...common, ...push], { cpu: "100m", memory: "256Mi" });
-        // A passed restore is reported by a container after it: init containers run in order and stop the pod on failure.
-        const verifyContainers = args.pushgatewayUrl !== undefined
-            ? { initContainers: [fetch, restore], containers: [container("report", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/verify.sh", "report"], [...common, ...push], { cpu: "50m", memory: "64Mi" })] }
-            : { initContainers: [fetch], containers: [restore] };
-
-        const dump = new k8s.batch.v1.CronJob(`${name}-dump`, {
-            metadata: { namespace: args.namespace, labels },
-            spec: cronJobSpec({
-                schedule: args.backup.dumpSchedule,
-                serviceAccountName: dumpId.sa.metadata.name,
-                activeDeadlineSeconds: 3 * 3600,
-                initContainers: [container("dump", dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
-                    ...common,
-                    { name: "WEEKLY_DAY", value: String(args.backup.weeklyDay) },
-                    secretEnv("DB_HOST", "host"),
-                    secretEnv("DB_PORT", "port"),
-                    secretEnv("DB_USER", "username"),
-                    secretEnv("DB_PASSWORD", "password"),
-                    ...push,
-                ], { cpu: "250m", memory: "512Mi" })],
-                containers: [container("upload", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "upload"], [...common, ...push], { cpu: "100m", memory: "256Mi" })],
-            }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "dump" }),
-        }, k8sOpts);
-
-        const verify = new k8s.batch.v1.CronJob(`${name}-verify`, {
-            metadata: { namespace: args.namespace, labels },
-            spec: cronJobSpec({
-                schedule: args.backup.verifySchedule,
-                serviceAccountName: verifyId.sa.metadata.name,
-                activeDeadlineSeconds: 3 * 3600,
-                ...verifyContainers,
-            }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "verify" }),
-        }, k8sOpts);
-
+        const verify = this.cronJob(name, "verify", args, labels, scripts.metadata.name, {
+            schedule: args.backup.verifySchedule,
+            serviceAccountName: verifyId.serviceAccount.metadata.name,
+            activeDeadlineSeconds: 3 * 3600,
+            ...verifyContainers(jobs),
+        });
         this.recoveryMetricsCronJobName = args.recoveryMetrics !== undefined && args.pushgatewayUrl !== undefined
             ? this.createRecoveryMetrics(name, args, args.recoveryMetrics, args.pushgatewayUrl, scripts.metadata.name, labels)
             : undefined;
@@ -324,6 +348,33 @@ export class LogicalBackup extends pulumi.ComponentResource {
         });
     }
 
+    /** A bucket policy builder's document for this bucket and key. */
+    private bucketPolicy(args: LogicalBackupArgs, policy: (bucketArn: string, keyArn: string) => object): pulumi.Output<string> {
+        return pulumi.all([args.bucketArn, args.bucketKmsKeyArn]).apply(([b, k]) => JSON.stringify(policy(b, k)));
+    }
+
+    /** A job's own service account (named `name`) and the IAM role only it may assume (IRSA). */
+    private identity(name: string, args: LogicalBackupArgs, labels: Record<string, string>, inlinePolicy: pulumi.Input<string>): ServiceAccountWithRole {
+        return serviceAccountWithRole(this, name, {
+            oidcProviderArn: args.oidcProviderArn,
+            oidcIssuerUrl: args.oidcIssuerUrl,
+            namespace: args.namespace,
+            serviceAccountName: name,
+            inlinePolicy,
+            labels,
+            tags: args.tags,
+            k8sProvider: args.k8sProvider,
+        });
+    }
+
+    /** The CronJob `<name>-<component>` running `job` with the scripts ConfigMap. */
+    private cronJob(name: string, component: string, args: LogicalBackupArgs, labels: Record<string, string>, scripts: pulumi.Input<string>, job: JobSpec): k8s.batch.v1.CronJob {
+        return new k8s.batch.v1.CronJob(`${name}-${component}`, {
+            metadata: { namespace: args.namespace, labels },
+            spec: cronJobSpec(job, scripts, { ...labels, "app.kubernetes.io/component": component }),
+        }, { parent: this, provider: args.k8sProvider });
+    }
+
     /** The recovery metrics CronJob, under its own read-only role. */
     private createRecoveryMetrics(
         name: string,
@@ -333,33 +384,14 @@ export class LogicalBackup extends pulumi.ComponentResource {
         scripts: pulumi.Input<string>,
         labels: Record<string, string>,
     ): pulumi.Output<string> {
-        const { serviceAccount } = serviceAccountWithRole(this, `${name}-recovery-metrics`, {
-            oidcProviderArn: args.oidcProviderArn,
-            oidcIssuerUrl: args.oidcIssuerUrl,
-            namespace: args.namespace,
-            serviceAccountName: `${name}-recovery-metrics`,
-            inlinePolicy: pulumi.all([targets.dbInstanceArn, targets.dr?.backupsArn]).apply(([db, dr]) => JSON.stringify(recoveryMetricsPolicy(db, dr))),
-            labels,
-            tags: args.tags,
-            k8sProvider: args.k8sProvider,
+        const policy = pulumi.all([targets.dbInstanceArn, targets.dr?.backupsArn]).apply(([db, dr]) => JSON.stringify(recoveryMetricsPolicy(db, dr)));
+        const { serviceAccount } = this.identity(`${name}-recovery-metrics`, args, labels, policy);
+        const job = this.cronJob(name, "recovery-metrics", args, labels, scripts, {
+            schedule: RECOVERY_METRICS_SCHEDULE,
+            serviceAccountName: serviceAccount.metadata.name,
+            activeDeadlineSeconds: 240,
+            ...recoveryMetricsContainers(args.region, targets, pushgatewayUrl),
         });
-        const env: k8s.types.input.core.v1.EnvVar[] = [
-            { name: "AWS_REGION", value: args.region },
-            { name: "DB_INSTANCE_ID", value: targets.dbInstanceIdentifier },
-            { name: "RESTORE_TESTING_PLAN_ARN", value: targets.restoreTestingPlanArn },
-            ...(targets.dr !== undefined ? [{ name: "DR_REGION", value: targets.dr.region }, { name: "DR_BACKUPS_ARN", value: targets.dr.backupsArn }] : []),
-            { name: "PUSHGATEWAY_URL", value: pushgatewayUrl },
-        ];
-        const job = new k8s.batch.v1.CronJob(`${name}-recovery-metrics`, {
-            metadata: { namespace: args.namespace, labels },
-            spec: cronJobSpec({
-                schedule: RECOVERY_METRICS_SCHEDULE,
-                serviceAccountName: serviceAccount.metadata.name,
-                activeDeadlineSeconds: 240,
-                initContainers: [],
-                containers: [container("recovery-metrics", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dr-metrics.sh"], env, { cpu: "50m", memory: "128Mi" })],
-            }, scripts, { ...labels, "app.kubernetes.io/component": "recovery-metrics" }),
-        }, { parent: this, provider: args.k8sProvider });
         return job.metadata.name;
     }
 }

@@ -2,9 +2,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
 import {
     AWS_CLI_IMAGE,
+    backupLabels,
+    DB_IMAGE_UID,
+    dumpContainers,
+    type JobContainersArgs,
     LogicalBackup,
+    recoveryMetricsContainers,
+    verifyContainers,
     SCRIPTS_DIR,
     dumpPolicy,
     engineImage,
@@ -192,8 +199,9 @@ describe("engine images", () => {
         expect(engineImage(engine, version)).toBe(image);
     });
 
-    it("refuses a version it has no pinned image for", () => {
+    it("refuses a version it has no pinned image for, as a ResourceError", () => {
         expect(() => engineImage("postgres", "12")).toThrow("no pinned postgres image for version 12 (known: 14, 15, 16, 17)");
+        expect(() => engineImage("postgres", "12")).toThrow(pulumi.ResourceError);
     });
 });
 
@@ -233,5 +241,61 @@ describe("the recovery metrics CronJob (scripts/db/dr-metrics.sh)", () => {
                 { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"], Resource: ["*"] },
             ],
         });
+    });
+});
+
+describe("the job builders, called directly", () => {
+    const JOBS: JobContainersArgs = {
+        engine: "postgres",
+        databaseName: "app",
+        criticalTables: ["users", "orders"],
+        bucketName: "b",
+        region: "us-east-1",
+        connectionSecretName: "db-connection",
+        dbImage: "db:1",
+        weeklyDay: 0,
+    };
+    const envOf = (c: { env?: unknown }) => Object.fromEntries((c.env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+    const names = (cs: unknown) => (cs as { name: string }[]).map((c) => c.name);
+
+    it("labels every object with the instance it belongs to", () => {
+        expect(backupLabels("lb")).toEqual({ "app.kubernetes.io/name": "launchpad-db-backup", "app.kubernetes.io/instance": "lb", "app.kubernetes.io/managed-by": "pulumi" });
+    });
+
+    it("dump: credentials only in the dump container, from the connection Secret; the upload has none", () => {
+        const { initContainers, containers } = dumpContainers(JOBS);
+        expect(names(initContainers)).toEqual(["dump"]);
+        expect(names(containers)).toEqual(["upload"]);
+        const dump = initContainers[0] as { image: string; env: { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[]; securityContext: unknown };
+        expect(dump.image).toBe("db:1");
+        expect(dump.securityContext).toMatchObject({ runAsUser: DB_IMAGE_UID, runAsGroup: DB_IMAGE_UID });
+        expect(dump.env.filter((e) => e.valueFrom !== undefined).map((e) => [e.name, e.valueFrom?.secretKeyRef.key]))
+            .toEqual([["DB_HOST", "host"], ["DB_PORT", "port"], ["DB_USER", "username"], ["DB_PASSWORD", "password"]]);
+        expect(envOf(dump)).toMatchObject({ DB_ENGINE: "postgres", DB_NAME: "app", BACKUP_BUCKET: "b", AWS_REGION: "us-east-1", WEEKLY_DAY: "0" });
+        expect(Object.keys(envOf(containers[0]))).toEqual(["WORK_DIR", "HOME", "DB_ENGINE", "DB_NAME", "BACKUP_BUCKET", "AWS_REGION"]);
+    });
+
+    it("verify without a Pushgateway: fetch, then restore as the last container; nothing pushes", () => {
+        const { initContainers, containers } = verifyContainers(JOBS);
+        expect(names(initContainers)).toEqual(["fetch"]);
+        expect(names(containers)).toEqual(["restore"]);
+        expect(envOf(containers[0]).CRITICAL_TABLES).toBe("users,orders");
+        expect([...initContainers, ...containers].some((c) => "PUSHGATEWAY_URL" in envOf(c))).toBe(false);
+    });
+
+    it("verify with a Pushgateway: fetch and restore first, a report container after them; every container pushes", () => {
+        const { initContainers, containers } = verifyContainers({ ...JOBS, pushgatewayUrl: "http://pg:9091" });
+        expect(names(initContainers)).toEqual(["fetch", "restore"]);
+        expect(names(containers)).toEqual(["report"]);
+        expect([...initContainers, ...containers].map((c) => envOf(c).PUSHGATEWAY_URL)).toEqual(["http://pg:9091", "http://pg:9091", "http://pg:9091"]);
+    });
+
+    it("recovery metrics: DR variables only with a DR copy", () => {
+        const targets = { dbInstanceIdentifier: "db", dbInstanceArn: "arn:db", restoreTestingPlanArn: "arn:plan" };
+        const without = recoveryMetricsContainers("us-east-1", targets, "http://pg:9091");
+        expect(without.initContainers).toEqual([]);
+        expect(envOf(without.containers[0])).toEqual({ WORK_DIR: "/work", HOME: "/tmp", AWS_REGION: "us-east-1", DB_INSTANCE_ID: "db", RESTORE_TESTING_PLAN_ARN: "arn:plan", PUSHGATEWAY_URL: "http://pg:9091" });
+        const withDr = recoveryMetricsContainers("us-east-1", { ...targets, dr: { region: "us-west-2", backupsArn: "arn:dr" } }, "http://pg:9091");
+        expect(envOf(withDr.containers[0])).toMatchObject({ DR_REGION: "us-west-2", DR_BACKUPS_ARN: "arn:dr" });
     });
 });
