@@ -51,7 +51,10 @@ export interface ObservabilityArgs {
     /** The same name read from the Namespace resource: the Helm releases take it, so they depend on the Namespace. */
     readonly namespaceRef: pulumi.Input<string>;
     readonly k8sProvider: k8s.Provider;
-    /** Present when Launchpad created EKS: what the managed scraper needs. */
+    /**
+     * Present when Launchpad created EKS: what the managed scraper needs.
+     * @default - no managed scraper and no AMP workspace: metrics go to `prometheusUrl`, which finds the exporters by annotation
+     */
     readonly eks?: {
         readonly clusterName: pulumi.Input<string>;
         readonly clusterArn: pulumi.Input<string>;
@@ -171,43 +174,21 @@ export class Observability extends pulumi.ComponentResource {
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:observability:Observability", name, {}, opts);
         const { config } = args;
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
         const useAmp = config.backend.kind === "amp" && args.eks !== undefined;
 
-        let queryUrl: pulumi.Output<string> | undefined;
-        if (useAmp && args.eks !== undefined) {
-            const amp = this.createAmp(name, args, args.eks);
-            queryUrl = amp.workspace.prometheusEndpoint;
-            this.ampWorkspaceArn = amp.workspace.arn;
-        } else {
-            // An existing cluster without prometheusUrl has no backend Launchpad knows of (config refuses that with grafana:url).
-            queryUrl = config.backend.kind === "prometheus" ? pulumi.output(config.backend.url) : undefined;
-            this.ampWorkspaceArn = undefined;
-        }
-        this.prometheusQueryUrl = queryUrl;
+        const amp = useAmp && args.eks !== undefined ? this.createAmp(name, args, args.eks) : undefined;
+        this.ampWorkspaceArn = amp?.workspace.arn;
+        // An existing cluster without prometheusUrl has no backend Launchpad knows of (config refuses that with grafana:url).
+        this.prometheusQueryUrl = amp !== undefined ? amp.workspace.prometheusEndpoint
+            : config.backend.kind === "prometheus" ? pulumi.output(config.backend.url) : undefined;
 
         // Without the managed scraper, the team's Prometheus finds the exporters by annotation.
         const annotate = !useAmp;
-        new k8s.helm.v3.Release(`${name}-kube-state-metrics`, {
-            name: EXPORTER_SERVICES.kubeStateMetrics,
-            namespace: args.namespaceRef,
-            chart: CHARTS.kubeStateMetrics.chart,
-            version: CHARTS.kubeStateMetrics.version,
-            repositoryOpts: { repo: CHARTS.repo },
-            values: kubeStateMetricsValues(annotate),
-            atomic: true,
-        }, k8sOpts);
-        new k8s.helm.v3.Release(`${name}-pushgateway`, {
-            name: EXPORTER_SERVICES.pushgateway,
-            namespace: args.namespaceRef,
-            chart: CHARTS.pushgateway.chart,
-            version: CHARTS.pushgateway.version,
-            repositoryOpts: { repo: CHARTS.repo },
-            values: pushgatewayValues(annotate),
-            atomic: true,
-        }, k8sOpts);
+        this.exporter(`${name}-kube-state-metrics`, args, EXPORTER_SERVICES.kubeStateMetrics, CHARTS.kubeStateMetrics, kubeStateMetricsValues(annotate));
+        this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, CHARTS.pushgateway, pushgatewayValues(annotate));
         this.pushgatewayUrl = pulumi.output(pushgatewayUrl(args.namespace));
 
+        const queryUrl = this.prometheusQueryUrl;
         this.grafanaFolderUid = config.grafana !== undefined && queryUrl !== undefined ? this.createGrafana(name, args, config.grafana, queryUrl, useAmp) : undefined;
 
         this.registerOutputs({
@@ -216,6 +197,19 @@ export class Observability extends pulumi.ComponentResource {
             ampWorkspaceArn: this.ampWorkspaceArn,
             grafanaFolderUid: this.grafanaFolderUid,
         });
+    }
+
+    /** A pinned prometheus-community chart in the application namespace, released as `release`. */
+    private exporter(name: string, args: ObservabilityArgs, release: string, pin: { readonly chart: string; readonly version: string }, values: Record<string, unknown>): k8s.helm.v3.Release {
+        return new k8s.helm.v3.Release(name, {
+            name: release,
+            namespace: args.namespaceRef,
+            chart: pin.chart,
+            version: pin.version,
+            repositoryOpts: { repo: CHARTS.repo },
+            values,
+            atomic: true,
+        }, { parent: this, provider: args.k8sProvider });
     }
 
     /** The AMP workspace, the managed scraper and what lets the scraper read the cluster. */
