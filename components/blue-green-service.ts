@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig, SmokePolicy } from "../config";
+import type { Safety, ServiceConfig, SmokePolicy } from "../config";
 import { runDate } from "../config/clock";
 import { ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { imageVersion, parseImageRef } from "../lib/image";
@@ -48,9 +48,13 @@ export interface BlueGreenServiceArgs {
     readonly project: string;
     readonly namespace: pulumi.Input<string>;
     readonly k8sProvider: k8s.Provider;
-    readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
+    /** The tier's say on how pods spread over zones (config/tier.ts `zoneSpread`): the one safety field a service reads. */
+    readonly safety: Pick<Safety, "zoneSpread">;
     readonly smokeRunner: SmokeRunner;
-    /** Secret with the database connection settings; required when the service connects to the database. */
+    /**
+     * Secret with the database connection settings; required when the service connects to the database.
+     * @default - none: a service with `connectDatabase` fails as a ResourceError
+     */
     readonly databaseSecretName?: pulumi.Input<string>;
     /** Pushgateway the gate pushes its result to. @default - no push */
     readonly pushgatewayUrl?: pulumi.Input<string>;
@@ -178,13 +182,13 @@ export function smokePolicySecretName(service: ServiceConfig): string {
  * into the color's env Secret (`envSecret`), so no value is a literal in the pod spec; otherwise
  * each is a literal.
  */
-export function releaseEnv(service: ServiceConfig, color: Color, envSecret?: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+export function releaseEnv(service: ServiceConfig, color: Color, envSecret?: pulumi.Input<string>, component?: pulumi.Resource): k8s.types.input.core.v1.EnvVar[] {
     const names = Object.keys(service.releases[color].env).sort((a, b) => a.localeCompare(b));
     if (!service.fromSecret) {
         return names.map((name) => ({ name, value: service.releases[color].env[name] }));
     }
     if (names.length > 0 && envSecret === undefined) {
-        throw new Error(`service ${service.name} takes its env from secret config, but no env Secret was given for ${color}`);
+        throw new pulumi.ResourceError(`service ${service.name} takes its env from secret config, but no env Secret was given for ${color}`, component);
     }
     return names.map((name) => ({ name, valueFrom: { secretKeyRef: { name: envSecret as pulumi.Input<string>, key: name } } }));
 }
@@ -204,20 +208,23 @@ export interface DeploymentInputs {
     readonly service: ServiceConfig;
     readonly color: Color;
     readonly project: string;
-    readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
+    readonly zoneSpread: Safety["zoneSpread"];
+    /** Secret with the database connection settings; required when the service connects to the database. @default - none */
     readonly databaseSecretName?: pulumi.Input<string>;
     /** The color's env Secret; required when the service's env comes from secret config. @default - none */
     readonly envSecretName?: pulumi.Input<string>;
+    /** The component the spec is for: a failure is a ResourceError naming it. @default - none (a test calling the builder directly) */
+    readonly component?: pulumi.Resource;
 }
 
 export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.DeploymentSpec {
     const { service: s, color } = d;
     const selector = selectorOf(s, color);
     const release = s.releases[color];
-    const env = releaseEnv(s, color, d.envSecretName);
+    const env = releaseEnv(s, color, d.envSecretName, d.component);
     if (s.connectDatabase) {
         if (d.databaseSecretName === undefined) {
-            throw new Error(`service ${s.name} connects to the database, but no database Secret was given`);
+            throw new pulumi.ResourceError(`service ${s.name} connects to the database, but no database Secret was given`, d.component);
         }
         env.push(...databaseEnv(d.databaseSecretName));
     }
@@ -363,16 +370,19 @@ export interface GateJobInputs {
      */
     readonly policySecretName?: pulumi.Input<string>;
     readonly runnerFile: string;
+    /** Pushgateway the gate pushes its result to. @default - no push */
     readonly pushgatewayUrl?: pulumi.Input<string>;
+    /** The component the spec is for: a failure is a ResourceError naming it. @default - none (a test calling the builder directly) */
+    readonly component?: pulumi.Resource;
 }
 
 /** The gate's /smoke volume: the ConfigMap, or the ConfigMap and the policy's Secret projected together. */
-export function smokeVolume(g: Pick<GateJobInputs, "service" | "configMapName" | "policySecretName">): k8s.types.input.core.v1.Volume {
+export function smokeVolume(g: Pick<GateJobInputs, "service" | "configMapName" | "policySecretName" | "component">): k8s.types.input.core.v1.Volume {
     if (!g.service.fromSecret) {
         return { name: "smoke", configMap: { name: g.configMapName } };
     }
     if (g.policySecretName === undefined) {
-        throw new Error(`service ${g.service.name} takes its smoke policy from secret config, but no policy Secret was given`);
+        throw new pulumi.ResourceError(`service ${g.service.name} takes its smoke policy from secret config, but no policy Secret was given`, g.component);
     }
     return { name: "smoke", projected: { sources: [{ configMap: { name: g.configMapName } }, { secret: { name: g.policySecretName } }] } };
 }
@@ -441,6 +451,8 @@ export interface MigrationJobInputs {
     readonly databaseSecretName: pulumi.Input<string>;
     /** The color's env Secret; required when the service's env comes from secret config. @default - none */
     readonly envSecretName?: pulumi.Input<string>;
+    /** The component the spec is for: a failure is a ResourceError naming it. @default - none (a test calling the builder directly) */
+    readonly component?: pulumi.Resource;
 }
 
 /**
@@ -453,10 +465,10 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
     const { service: s, color } = m;
     const release = s.releases[color];
     if (release.migrate === undefined) {
-        throw new Error(`service ${s.name} release ${color} declares no migration`);
+        throw new pulumi.ResourceError(`service ${s.name} release ${color} declares no migration`, m.component);
     }
     const env: k8s.types.input.core.v1.EnvVar[] = [
-        ...releaseEnv(s, color, m.envSecretName),
+        ...releaseEnv(s, color, m.envSecretName, m.component),
         ...databaseEnv(m.databaseSecretName),
     ];
     return {
@@ -486,6 +498,47 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
     };
 }
 
+/** What one color creates that the rest of the service waits on or exports. */
+interface ColorObjects {
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly gateJob: k8s.batch.v1.Job;
+    /** Undefined when the color's release declares no `migrate`. */
+    readonly migration: { readonly job: k8s.batch.v1.Job; readonly restorePoint?: aws.rds.Snapshot } | undefined;
+}
+
+/** The smoke runner's ConfigMap and, from secret config, the policy's Secret. */
+interface SmokeObjects {
+    readonly configMap: k8s.core.v1.ConfigMap;
+    readonly policy: k8s.core.v1.Secret | undefined;
+}
+
+function mapColors<T, U>(byColor: Readonly<Record<Color, T>>, f: (t: T) => U): Record<Color, U> {
+    return Object.fromEntries(COLORS.map((c) => [c, f(byColor[c])])) as Record<Color, U>;
+}
+
+/** Per color, `f`'s value where it has one (a color without a migration has no Job). */
+function someColors<T, U>(byColor: Readonly<Record<Color, T>>, f: (t: T) => U | undefined): Partial<Record<Color, U>> {
+    const out: Partial<Record<Color, U>> = {};
+    for (const c of COLORS) {
+        const u = f(byColor[c]);
+        if (u !== undefined) {
+            out[c] = u;
+        }
+    }
+    return out;
+}
+
+/**
+ * The releases whose gate passed, as the promotion rule reads them: image and release id per
+ * color, and `load: "pass"` when the image's load scenario passed in this stack.
+ */
+export function verifiedReleaseInfo(s: ServiceConfig, passed: readonly Color[]): ReleaseInfo[] {
+    return passed.map((color) => ({
+        color, image: s.releases[color].image, releaseId: releaseId(s, color),
+        ...(s.performance?.loadPassed.includes(s.releases[color].image) === true ? { load: "pass" as const } : {}),
+    }));
+}
+
 export class BlueGreenService extends pulumi.ComponentResource {
     /** Name of the Service users reach. */
     public readonly liveServiceName: pulumi.Output<string>;
@@ -503,95 +556,100 @@ export class BlueGreenService extends pulumi.ComponentResource {
     constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:delivery:BlueGreenService", name, {}, opts);
         const s = args.service;
-        const child = { parent: this, provider: args.k8sProvider };
-        const ns = args.namespace;
+        const smoke = this.createSmoke(name, args);
+        const colors = Object.fromEntries(COLORS.map((color) => [color, this.createColor(name, args, color, smoke)])) as Record<Color, ColorObjects>;
 
-        const smoke = new k8s.core.v1.ConfigMap(`${name}-smoke`, {
-            metadata: { name: `${s.name}-smoke`, namespace: ns, labels: serviceLabels(s, args.project, ROLES.smoke) },
+        this.liveColor = args.liveColor ?? pulumi.output(s.activeColor);
+        this.liveServiceName = this.createLive(name, args, colors[s.activeColor]).metadata.name;
+        this.createIngress(name, args, this.liveServiceName);
+
+        this.deployments = mapColors(colors, (c) => c.deployment);
+        this.gateJobs = mapColors(colors, (c) => c.gateJob);
+        this.migrationJobs = someColors(colors, (c) => c.migration?.job);
+        this.restorePoints = someColors(colors, (c) => c.migration?.restorePoint);
+        this.verifiedReleases = pulumi
+            .all(COLORS.map((color) => this.gateJobs[color].status.apply((st) => ((st?.succeeded ?? 0) >= 1 ? color : undefined))))
+            .apply((passed) => verifiedReleaseInfo(s, passed.filter((c): c is Color => c !== undefined)));
+        this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
+    }
+
+    /** The smoke runner's ConfigMap and, from secret config, the policy's Secret (headers, bodies: never the ConfigMap). */
+    private createSmoke(name: string, args: BlueGreenServiceArgs): SmokeObjects {
+        const s = args.service;
+        const child = { parent: this, provider: args.k8sProvider };
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-smoke`, {
+            metadata: { name: `${s.name}-smoke`, namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.smoke) },
             data: smokeConfigMapData(s, args.smokeRunner),
         }, child);
-        // From secret config the policy (headers, bodies) goes to a Secret, never the ConfigMap.
-        const smokePolicy = s.fromSecret
+        const policy = s.fromSecret
             ? new k8s.core.v1.Secret(`${name}-smoke-policy`, {
-                  metadata: { name: smokePolicySecretName(s), namespace: ns, labels: serviceLabels(s, args.project, ROLES.smoke) },
+                  metadata: { name: smokePolicySecretName(s), namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.smoke) },
                   stringData: pulumi.secret({ [SMOKE_POLICY_FILE]: smokePolicyText(s) }),
               }, child)
             : undefined;
+        return { configMap, policy };
+    }
 
-        const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
-        const gateJobs = {} as Record<Color, k8s.batch.v1.Job>;
-        const migrationJobs: Partial<Record<Color, k8s.batch.v1.Job>> = {};
-        const restorePoints: Partial<Record<Color, aws.rds.Snapshot>> = {};
-        for (const color of COLORS) {
-            const objectName = `${s.name}-${color}`;
-            const meta = (role: string) => ({ name: objectName, namespace: ns, labels: colorLabels(s, color, args.project, role, false) });
-            const envData = envSecretData(s, color);
-            const envSecret = envData !== undefined
-                ? new k8s.core.v1.Secret(`${name}-${color}-env`, { metadata: { ...meta(ROLES.workload), name: envSecretName(s, color) }, stringData: envData }, child)
-                : undefined;
-            const migration = this.migration(name, args, color, { parent: this }, envSecret?.metadata.name);
-            if (migration !== undefined) {
-                migrationJobs[color] = migration.job;
-                if (migration.restorePoint !== undefined) {
-                    restorePoints[color] = migration.restorePoint;
-                }
-            }
-            const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
-                metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
-                spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name }),
-            // The new pods start only after the color's migration succeeded.
-            }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: migration !== undefined ? [migration.job] : [] });
-            const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
-            new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName) }, child);
-            const id = releaseId(s, color);
-            gateJobs[color] = new k8s.batch.v1.Job(`${name}-${color}-gate`, {
-                metadata: {
-                    // A new release is a new Job: its name carries the release id.
-                    name: `${objectName}-gate-${id}`,
-                    namespace: ns,
-                    labels: colorLabels(s, color, args.project, ROLES.gate),
-                    annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
-                },
-                spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl }),
-            }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
-            deployments[color] = deployment;
-        }
+    /** One color: its env Secret, migration, Deployment, preview Service, PDB, HPA and smoke gate Job. */
+    private createColor(name: string, args: BlueGreenServiceArgs, color: Color, smoke: SmokeObjects): ColorObjects {
+        const s = args.service;
+        const ns = args.namespace;
+        const child = { parent: this, provider: args.k8sProvider };
+        const objectName = `${s.name}-${color}`;
+        const meta = (role: string) => ({ name: objectName, namespace: ns, labels: colorLabels(s, color, args.project, role, false) });
+        const envData = envSecretData(s, color);
+        const envSecret = envData !== undefined
+            ? new k8s.core.v1.Secret(`${name}-${color}-env`, { metadata: { ...meta(ROLES.workload), name: envSecretName(s, color) }, stringData: envData }, child)
+            : undefined;
+        const migration = this.migration(name, args, color, { parent: this }, envSecret?.metadata.name);
+        const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
+            metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
+            spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.safety.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, component: this }),
+        // The new pods start only after the color's migration succeeded.
+        }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: migration !== undefined ? [migration.job] : [] });
+        const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName) }, child);
+        const id = releaseId(s, color);
+        const gateJob = new k8s.batch.v1.Job(`${name}-${color}-gate`, {
+            metadata: {
+                // A new release is a new Job: its name carries the release id.
+                name: `${objectName}-gate-${id}`,
+                namespace: ns,
+                labels: colorLabels(s, color, args.project, ROLES.gate),
+                annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
+            },
+            spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.configMap.metadata.name, policySecretName: smoke.policy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl, component: this }),
+        }, { ...child, dependsOn: [deployment, preview, smoke.configMap, ...(smoke.policy !== undefined ? [smoke.policy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
+        return { deployment, gateJob, migration };
+    }
 
-        this.liveColor = args.liveColor ?? pulumi.output(s.activeColor);
-        const live = new k8s.core.v1.Service(`${name}-live`, {
-            metadata: { name: s.name, namespace: ns, labels: serviceLabels(s, args.project, ROLES.live), annotations: args.liveAnnotations },
+    /** The Service users reach, selecting the live color once its Deployment and gate are through. */
+    private createLive(name: string, args: BlueGreenServiceArgs, active: ColorObjects): k8s.core.v1.Service {
+        const s = args.service;
+        return new k8s.core.v1.Service(`${name}-live`, {
+            metadata: { name: s.name, namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.live), annotations: args.liveAnnotations },
             spec: liveServiceSpec(s, this.liveColor),
-        }, { ...child, dependsOn: [deployments[s.activeColor], gateJobs[s.activeColor]], customTimeouts: LIVE_SERVICE_TIMEOUTS });
-        this.liveServiceName = live.metadata.name;
+        }, { parent: this, provider: args.k8sProvider, dependsOn: [active.deployment, active.gateJob], customTimeouts: LIVE_SERVICE_TIMEOUTS });
+    }
 
-        const ingress = ingressSpec(s, live.metadata.name);
-        if (ingress !== undefined) {
-            new k8s.networking.v1.Ingress(`${name}-ingress`, {
-                metadata: {
-                    name: s.name,
-                    namespace: ns,
-                    labels: serviceLabels(s, args.project, ROLES.live),
-                    annotations: s.expose.ingress?.className === ALB_INGRESS_CLASS ? albIngressAnnotations(s) : undefined,
-                },
-                spec: ingress,
-            // The controller must exist first: pulumi-kubernetes waits for the Ingress's load balancer address.
-            }, { ...child, dependsOn: args.ingressController !== undefined ? [args.ingressController] : [] });
+    /** The Ingress to the live Service, when the service is exposed through one. */
+    private createIngress(name: string, args: BlueGreenServiceArgs, liveServiceName: pulumi.Output<string>): void {
+        const s = args.service;
+        const ingress = ingressSpec(s, liveServiceName);
+        if (ingress === undefined) {
+            return;
         }
-
-        this.deployments = deployments;
-        this.gateJobs = gateJobs;
-        this.migrationJobs = migrationJobs;
-        this.restorePoints = restorePoints;
-        this.verifiedReleases = pulumi
-            .all(COLORS.map((color) => gateJobs[color].status.apply((st) => ((st?.succeeded ?? 0) >= 1 ? color : undefined))))
-            .apply((passed) => passed
-                .filter((c): c is Color => c !== undefined)
-                .map((color) => ({
-                    color, image: s.releases[color].image, releaseId: releaseId(s, color),
-                    ...(s.performance?.loadPassed.includes(s.releases[color].image) === true ? { load: "pass" as const } : {}),
-                })));
-        this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
+        new k8s.networking.v1.Ingress(`${name}-ingress`, {
+            metadata: {
+                name: s.name,
+                namespace: args.namespace,
+                labels: serviceLabels(s, args.project, ROLES.live),
+                annotations: s.expose.ingress?.className === ALB_INGRESS_CLASS ? albIngressAnnotations(s) : undefined,
+            },
+            spec: ingress,
+        // The controller must exist first: pulumi-kubernetes waits for the Ingress's load balancer address.
+        }, { parent: this, provider: args.k8sProvider, dependsOn: args.ingressController !== undefined ? [args.ingressController] : [] });
     }
 
     /**
@@ -657,7 +715,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                     [ANNOTATIONS.schemaVersion]: checkedVersion,
                 },
             },
-            spec: migrationJobSpec({ service: s, color, project: args.project, databaseSecretName: args.databaseSecretName, envSecretName: envSecret }),
+            spec: migrationJobSpec({ service: s, color, project: args.project, databaseSecretName: args.databaseSecretName, envSecretName: envSecret, component: this }),
         }, { ...parent, provider: args.k8sProvider, dependsOn: restorePoint !== undefined ? [restorePoint] : [], customTimeouts: MIGRATION_TIMEOUTS });
         return { job, restorePoint };
     }

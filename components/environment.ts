@@ -160,7 +160,7 @@ export class Environment extends pulumi.ComponentResource {
             project: config.project,
             namespace: this.cluster.namespace,
             k8sProvider: this.cluster.provider,
-            zoneSpread: config.safety.zoneSpread,
+            safety: config.safety,
             smokeRunner: runner,
             databaseSecretName: this.data?.database.connectionSecretName,
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.

@@ -3,8 +3,9 @@
  * probes and security, the gate Job and what the live Service waits for, and the blast radius of a
  * color switch measured by diffing two real plans.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { gateDeadlineSeconds, releaseId, SMOKE_RUNNER_IMAGE } from "../components/blue-green-service";
+import { deploymentSpec, gateDeadlineSeconds, migrationJobSpec, releaseEnv, releaseId, SMOKE_RUNNER_IMAGE, smokeVolume, verifiedReleaseInfo } from "../components/blue-green-service";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { validatePolicy } from "../smoke/policy";
 import { loadConfigFor } from "./support/config";
@@ -262,5 +263,41 @@ describe("release ids", () => {
         expect(releaseId({ ...s, releases: { ...s.releases, blue: { ...s.releases.blue, env: { X: "1" } } } }, "blue")).not.toBe(releaseId(s, "blue"));
         expect(releaseId({ ...s, smoke: { ...s.smoke, requests: 1 } }, "blue")).not.toBe(releaseId(s, "blue"));
         expect(releaseId(s, "blue")).toMatch(/^[0-9a-f]{10}$/);
+    });
+});
+
+describe("the builders' failures and the verified releases, called directly", () => {
+    it("a service that connects to the database but is given no database Secret fails as a ResourceError", async () => {
+        const api = (await loadConfigFor("staging")).services[0];
+        const service = { ...api, connectDatabase: true };
+        const build = () => deploymentSpec({ service, color: "blue", project: "launchpad", zoneSpread: "ScheduleAnyway" });
+        expect(build).toThrow(pulumi.ResourceError);
+        expect(build).toThrow(`service ${api.name} connects to the database, but no database Secret was given`);
+    });
+
+    it("env or a smoke policy from secret config with no Secret to read them from fails as a ResourceError", async () => {
+        const api = (await loadConfigFor("staging")).services[0];
+        const secret = { ...api, fromSecret: true, releases: { ...api.releases, blue: { ...api.releases.blue, env: { A: "1" } } } };
+        expect(() => releaseEnv(secret, "blue")).toThrow(pulumi.ResourceError);
+        expect(() => releaseEnv(secret, "blue")).toThrow(`service ${api.name} takes its env from secret config, but no env Secret was given for blue`);
+        expect(() => smokeVolume({ service: secret, configMapName: "cm" })).toThrow(pulumi.ResourceError);
+        expect(() => smokeVolume({ service: secret, configMapName: "cm" })).toThrow(`service ${api.name} takes its smoke policy from secret config, but no policy Secret was given`);
+    });
+
+    it("a migration Job for a release that declares no migration fails as a ResourceError", async () => {
+        const api = (await loadConfigFor("staging")).services[0];
+        const service = { ...api, releases: { ...api.releases, green: { ...api.releases.green, migrate: undefined } } };
+        const build = () => migrationJobSpec({ service, color: "green", project: "launchpad", databaseSecretName: "db" });
+        expect(build).toThrow(pulumi.ResourceError);
+        expect(build).toThrow(`service ${api.name} release green declares no migration`);
+    });
+
+    it("verified releases carry image and release id per passed color, and load: pass only for an image whose load scenario passed", async () => {
+        const api = (await loadConfigFor("staging", ['launchpad:services.api.performance={"loadPassed":["ghcr.io/acme/api:1.4.2"]}'])).services[0];
+        expect(verifiedReleaseInfo(api, [])).toEqual([]);
+        expect(verifiedReleaseInfo(api, ["blue", "green"])).toEqual([
+            { color: "blue", image: "ghcr.io/acme/api:1.4.2", releaseId: releaseId(api, "blue"), load: "pass" },
+            { color: "green", image: "ghcr.io/acme/api:1.5.0", releaseId: releaseId(api, "green") },
+        ]);
     });
 });
