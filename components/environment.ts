@@ -51,6 +51,14 @@ export interface ClusterSide {
     readonly outputs: Record<string, pulumi.Input<unknown>>;
 }
 
+/** What delivery adds: the release history read from state, the promotion and schema rules, the services. */
+interface Delivery {
+    readonly history: pulumi.Output<ReleaseHistory>;
+    readonly promotion: Promotion | undefined;
+    readonly schema: SchemaGuard | undefined;
+    readonly services: readonly BlueGreenService[];
+}
+
 /** The data layer: only where Launchpad owns the network and the cluster (see docs/data-protection.md, The data layer). */
 export interface DataProtection {
     readonly database: Database;
@@ -87,17 +95,7 @@ export class Environment extends pulumi.ComponentResource {
         this.cluster = side.cluster;
         this.platform = side.platform;
 
-        this.observability = new Observability(`${name}-observability`, {
-            config: config.observability,
-            alerts: alertContext(config),
-            identifier,
-            region: config.region,
-            tags: config.tags,
-            namespace: config.cluster.namespace,
-            namespaceRef: this.cluster.namespace,
-            k8sProvider: this.cluster.provider,
-            eks: side.scrapeTarget,
-        }, child);
+        this.observability = this.createObservability(name, identifier, config, side, child);
 
         const placement = side.placement;
         if (placement === undefined) {
@@ -106,33 +104,59 @@ export class Environment extends pulumi.ComponentResource {
         }
         this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child) : undefined;
 
-        // The stack's own previous release history, from its state (never its config).
-        const previous = previousOutputs(name, selfStackName(pulumi.getOrganization(), config.project, config.stack), { parent: this });
-        const history = previousHistory(previous);
-        this.promotion = config.promotion !== undefined
-            ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services, history }, child)
-            : undefined;
-        const schema = config.services.some(usesSchema)
-            ? new SchemaGuard(`${name}-schema`, { config, identifier, database: this.data?.database, previous }, child)
-            : undefined;
-        this.schema = schema;
-        this.services = this.createServices(name, config, schema, child);
+        const delivery = this.createDelivery(name, identifier, config, child);
+        this.promotion = delivery.promotion;
+        this.schema = delivery.schema;
+        this.services = delivery.services;
 
         this.outputs = {
             ...environmentOutputs(config, side, this.data, this.observability),
-            ...deliveryOutputs(this.services, config, history),
-            ...(schema !== undefined ? schema.outputs(this.services) : {}),
+            ...deliveryOutputs(this.services, config, delivery.history),
+            ...(this.schema !== undefined ? this.schema.outputs(this.services) : {}),
         };
         this.registerOutputs(this.outputs);
     }
 
+    /** Metrics backend, exporters and Grafana, reading the cluster this stack deploys to. */
+    private createObservability(name: string, identifier: string, config: LaunchpadConfig, side: ClusterSide, child: pulumi.ComponentResourceOptions): Observability {
+        return new Observability(`${name}-observability`, {
+            config: config.observability,
+            alerts: alertContext(config),
+            identifier,
+            region: config.region,
+            tags: config.tags,
+            namespace: config.cluster.namespace,
+            namespaceRef: side.cluster.namespace,
+            k8sProvider: side.cluster.provider,
+            eks: side.scrapeTarget,
+        }, child);
+    }
+
     /**
-     * One BlueGreenService per configured service, in the cluster's namespace, gated by the schema
-     * rule and the promotion check where the stack has them.
+     * Delivery: the stack's own release history (from its state, never its config), the promotion
+     * rule, the schema rule, and one blue/green service per configured service.
      */
-    private createServices(name: string, config: LaunchpadConfig, schema: SchemaGuard | undefined, child: pulumi.ComponentResourceOptions): BlueGreenService[] {
+    private createDelivery(name: string, identifier: string, config: LaunchpadConfig, child: pulumi.ComponentResourceOptions): Delivery {
+        const previous = previousOutputs(name, selfStackName(pulumi.getOrganization(), config.project, config.stack), { parent: this });
+        const history = previousHistory(previous);
+        const promotion = config.promotion !== undefined
+            ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services, history }, child)
+            : undefined;
+        const schema = config.services.some(usesSchema)
+            ? new SchemaGuard(`${name}-schema`, {
+                stack: config.stack,
+                region: config.region,
+                tags: config.tags,
+                services: config.services,
+                restore: config.database.restore,
+                safety: config.safety,
+                identifier,
+                database: this.data?.database,
+                previous,
+            }, child)
+            : undefined;
         const runner = { file: RUNNER_FILE, source: bundleRunner() };
-        return config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
+        const services = config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
             service,
             project: config.project,
             namespace: this.cluster.namespace,
@@ -149,11 +173,12 @@ export class Environment extends pulumi.ComponentResource {
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
             pushgatewayUrl: this.observability.pushgatewayUrl,
             ingressController: this.platform?.loadBalancerController,
-            liveColor: schema !== undefined ? schema.liveColor(service, this.promotion?.liveColor(service)) : this.promotion?.liveColor(service),
+            liveColor: schema !== undefined ? schema.liveColor(service, promotion?.liveColor(service)) : promotion?.liveColor(service),
             schemaChecked: schema?.checked(service),
             restorePoint: schema?.restorePoint(),
-            liveAnnotations: this.promotion !== undefined ? { [ANNOTATIONS.promotion]: this.promotion.mark(service) } : undefined,
+            liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
         }, child));
+        return { history, promotion, schema, services };
     }
 
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */

@@ -15,7 +15,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { schedulerTrustPolicy } from "../lib/iam";
-import { ConfigError, type LaunchpadConfig, type RestoreConfig, type ServiceConfig } from "../config";
+import { ConfigError, type RestoreConfig, type Safety, type ServiceConfig } from "../config";
 import { runDate } from "../config/clock";
 import { COLORS, type Color } from "../lib/delivery";
 import { releaseId, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
@@ -234,12 +234,24 @@ export interface SchemaSummary {
 }
 
 export interface SchemaGuardArgs {
-    readonly config: LaunchpadConfig;
+    /** The stack's name: the config errors name it. */
+    readonly stack: string;
+    /** The stack's region: the restore points' ARNs. */
+    readonly region: string;
+    readonly tags: Readonly<Record<string, string>>;
+    readonly services: readonly ServiceConfig[];
+    /**
+     * `database.restore`: a restore that names a migration's restore point undoes that migration.
+     * @default - no restore: the record stands as it is
+     */
+    readonly restore?: RestoreConfig;
+    /** The tier's say on restore points: whether to take them, and how long they stay (the point-in-time window). */
+    readonly safety: Pick<Safety, "restorePointBeforeMigration" | "backupRetentionDays">;
     /** `<project>-<stack>`: the database's identifier prefix. */
     readonly identifier: string;
     /**
      * The stack's database; restore points are taken only where there is one and the tier asks for them.
-     * @default - none (the stack creates no database): no restore points
+     * @default - no database: no restore points
      */
     readonly database?: Database;
     /** The stack's own previous outputs (components/release-history.ts `previousOutputs`). */
@@ -263,14 +275,14 @@ export class SchemaGuard extends pulumi.ComponentResource {
         this.args = args;
         this.at = restorePointTime(runDate());
         const previous = previousRecord(args.previous);
-        for (const service of args.config.services) {
+        for (const service of args.services) {
             this.steps.set(service.name, pulumi.all([previous.record, previous.liveServices]).apply(([record, live]) => {
-                const step = schemaStep(service, record?.[service.name], args.config.database.restore);
-                assertSchemaRule(args.config.stack, schemaProblems(service, step, live?.[service.name]?.color));
+                const step = schemaStep(service, record?.[service.name], args.restore);
+                assertSchemaRule(args.stack, schemaProblems(service, step, live?.[service.name]?.color));
                 return step;
             }));
         }
-        this.expiryRole = args.config.safety.restorePointBeforeMigration && args.database !== undefined ? this.createExpiryRole(name, args) : undefined;
+        this.expiryRole = args.safety.restorePointBeforeMigration && args.database !== undefined ? this.createExpiryRole(name, args) : undefined;
         this.registerOutputs({});
     }
 
@@ -284,15 +296,15 @@ export class SchemaGuard extends pulumi.ComponentResource {
      */
     private createExpiryRole(name: string, args: SchemaGuardArgs): aws.iam.Role {
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const prefix = databaseInstanceIdentifier(args.identifier, args.config.database.restore);
+        const prefix = databaseInstanceIdentifier(args.identifier, args.restore);
         const role = new aws.iam.Role(`${name}-restore-point-expiry`, {
-            description: `EventBridge Scheduler deletes ${prefix}'s restore points after ${args.config.safety.backupRetentionDays} days`,
+            description: `EventBridge Scheduler deletes ${prefix}'s restore points after ${args.safety.backupRetentionDays} days`,
             assumeRolePolicy: account.apply((id) => JSON.stringify(schedulerTrustPolicy(id))),
-            tags: { ...args.config.tags, Name: `${name}-restore-point-expiry` },
+            tags: { ...args.tags, Name: `${name}-restore-point-expiry` },
         }, { parent: this });
         new aws.iam.RolePolicy(`${name}-restore-point-expiry-delete`, {
             role: role.id,
-            policy: account.apply((id) => JSON.stringify(restorePointExpiryPolicy(args.config.region, id, prefix))),
+            policy: account.apply((id) => JSON.stringify(restorePointExpiryPolicy(args.region, id, prefix))),
         }, { parent: this });
         return role;
     }
@@ -313,17 +325,17 @@ export class SchemaGuard extends pulumi.ComponentResource {
 
     /** Where the tier takes restore points and the stack has a database: the snapshot's inputs. */
     restorePoint(): RestorePointArgs | undefined {
-        const { config, database, identifier } = this.args;
-        if (!config.safety.restorePointBeforeMigration || database === undefined) {
+        const { safety, database, identifier } = this.args;
+        if (!safety.restorePointBeforeMigration || database === undefined) {
             return undefined;
         }
         return {
             instanceIdentifier: database.instanceIdentifier,
-            identifierPrefix: databaseInstanceIdentifier(identifier, config.database.restore),
-            tags: config.tags,
+            identifierPrefix: databaseInstanceIdentifier(identifier, this.args.restore),
+            tags: this.args.tags,
             // Pulumi drops a restore point when a newer release replaces it; AWS keeps it until it expires (see docs/delivery.md, Schema changes).
             retainOnDelete: true,
-            expiry: this.expiryRole !== undefined ? { roleArn: this.expiryRole.arn, afterDays: config.safety.backupRetentionDays } : undefined,
+            expiry: this.expiryRole !== undefined ? { roleArn: this.expiryRole.arn, afterDays: safety.backupRetentionDays } : undefined,
         };
     }
 
@@ -339,7 +351,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
      * the same summary.
      */
     outputs(services: readonly BlueGreenService[]): Record<string, pulumi.Input<unknown>> {
-        const rows = this.args.config.services.map((service, i) => {
+        const rows = this.args.services.map((service, i) => {
             const migrated = pulumi.all(COLORS.map((c) => services[i].migrationJobs[c]?.status.apply((st) => (st?.succeeded ?? 0) >= 1) ?? false));
             return pulumi.all([this.checked(service), migrated]).apply(([step, done]) => {
                 const m = step.migration;

@@ -53,7 +53,7 @@ export interface ObservabilityArgs {
     readonly k8sProvider: k8s.Provider;
     /**
      * Present when Launchpad created EKS: what the managed scraper needs.
-     * @default - no AMP workspace or managed scraper: the exporters are annotated for the team's Prometheus
+     * @default - no managed scraper and no AMP workspace: metrics go to `prometheusUrl`, which finds the exporters by annotation
      */
     readonly eks?: {
         readonly clusterName: pulumi.Input<string>;
@@ -161,6 +161,60 @@ export function muteIntervals(windows: readonly MaintenanceWindow[]): grafana.ty
     return windows.map((w) => ({ weekdays: [...w.weekdays], times: [{ start: w.start, end: w.end }], location: "UTC" }));
 }
 
+/**
+ * Grafana's data sources, fixed uids (`grafanaUids`): the stack's Prometheus (SigV4-signed for AMP)
+ * and, with a data layer, CloudWatch; each with the key that names its child.
+ */
+export function dataSources(d: { stack: string; region: string; queryUrl: pulumi.Input<string>; sigV4: boolean; cloudWatch: boolean }): { key: string; args: grafana.oss.DataSourceArgs }[] {
+    const uids = grafanaUids(d.stack);
+    return [
+        {
+            key: "prometheus",
+            args: {
+                uid: uids.prometheus,
+                name: `Launchpad ${d.stack} Prometheus`,
+                type: "prometheus",
+                url: d.queryUrl,
+                jsonDataEncoded: JSON.stringify(d.sigV4
+                    ? { httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: d.region }
+                    : { httpMethod: "POST" }),
+            },
+        },
+        ...(d.cloudWatch
+            ? [{
+                  key: "cloudwatch",
+                  args: { uid: uids.cloudwatch, name: `Launchpad ${d.stack} CloudWatch`, type: "cloudwatch", jsonDataEncoded: JSON.stringify({ authType: "default", defaultRegion: d.region }) },
+              }]
+            : []),
+    ];
+}
+
+/** A contact point's name in Grafana: `launchpad-<stack>-<receiver>`. */
+export function contactPointName(stack: string, receiver: string): string {
+    return `launchpad-${stack}-${receiver}`;
+}
+
+/**
+ * The contact points the configured receivers make, in a fixed order (PagerDuty, Slack, e-mail,
+ * the heartbeat), each with the receiver that names its child.
+ */
+export function contactPoints(stack: string, cp: ContactPointsConfig): { receiver: string; args: grafana.alerting.ContactPointArgs }[] {
+    const name = (receiver: string): string => contactPointName(stack, receiver);
+    return [
+        ...(cp.pagerDutyIntegrationKey !== undefined
+            ? [{ receiver: "pagerduty", args: { name: name("pagerduty"), pagerduties: [{ integrationKey: cp.pagerDutyIntegrationKey, severity: "critical", summary: "{{ .CommonAnnotations.summary }}" }] } }]
+            : []),
+        ...(cp.slackWebhookUrl !== undefined
+            ? [{ receiver: "slack", args: { name: name("slack"), slacks: [{ url: cp.slackWebhookUrl, title: "{{ .CommonAnnotations.summary }}", text: "{{ .CommonAnnotations.description }}\n{{ .CommonAnnotations.runbook_url }}" }] } }]
+            : []),
+        ...(cp.emailAddresses.length > 0
+            ? [{ receiver: "email", args: { name: name("email"), emails: [{ addresses: [...cp.emailAddresses], singleEmail: true, subject: `[launchpad ${stack}] {{ .CommonAnnotations.summary }}` }] } }]
+            : []),
+        // The heartbeat service only counts arrivals: a plain webhook POST is all it needs.
+        ...(cp.heartbeatUrl !== undefined ? [{ receiver: "heartbeat", args: { name: name("heartbeat"), webhooks: [{ url: cp.heartbeatUrl, httpMethod: "POST" }] } }] : []),
+    ];
+}
+
 export class Observability extends pulumi.ComponentResource {
     /** In-cluster URL of the Pushgateway. */
     public readonly pushgatewayUrl: pulumi.Output<string>;
@@ -174,43 +228,21 @@ export class Observability extends pulumi.ComponentResource {
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:observability:Observability", name, {}, opts);
         const { config } = args;
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
         const useAmp = config.backend.kind === "amp" && args.eks !== undefined;
 
-        let queryUrl: pulumi.Output<string> | undefined;
-        if (useAmp && args.eks !== undefined) {
-            const amp = this.createAmp(name, args, args.eks);
-            queryUrl = amp.workspace.prometheusEndpoint;
-            this.ampWorkspaceArn = amp.workspace.arn;
-        } else {
-            // An existing cluster without prometheusUrl has no backend Launchpad knows of (config refuses that with grafana:url).
-            queryUrl = config.backend.kind === "prometheus" ? pulumi.output(config.backend.url) : undefined;
-            this.ampWorkspaceArn = undefined;
-        }
-        this.prometheusQueryUrl = queryUrl;
+        const amp = useAmp && args.eks !== undefined ? this.createAmp(name, args, args.eks) : undefined;
+        this.ampWorkspaceArn = amp?.workspace.arn;
+        // An existing cluster without prometheusUrl has no backend Launchpad knows of (config refuses that with grafana:url).
+        this.prometheusQueryUrl = amp !== undefined ? amp.workspace.prometheusEndpoint
+            : config.backend.kind === "prometheus" ? pulumi.output(config.backend.url) : undefined;
 
         // Without the managed scraper, the team's Prometheus finds the exporters by annotation.
         const annotate = !useAmp;
-        new k8s.helm.v3.Release(`${name}-kube-state-metrics`, {
-            name: EXPORTER_SERVICES.kubeStateMetrics,
-            namespace: args.namespaceRef,
-            chart: CHARTS.kubeStateMetrics.chart,
-            version: CHARTS.kubeStateMetrics.version,
-            repositoryOpts: { repo: CHARTS.repo },
-            values: kubeStateMetricsValues(annotate),
-            atomic: true,
-        }, k8sOpts);
-        new k8s.helm.v3.Release(`${name}-pushgateway`, {
-            name: EXPORTER_SERVICES.pushgateway,
-            namespace: args.namespaceRef,
-            chart: CHARTS.pushgateway.chart,
-            version: CHARTS.pushgateway.version,
-            repositoryOpts: { repo: CHARTS.repo },
-            values: pushgatewayValues(annotate),
-            atomic: true,
-        }, k8sOpts);
+        this.exporter(`${name}-kube-state-metrics`, args, EXPORTER_SERVICES.kubeStateMetrics, CHARTS.kubeStateMetrics, kubeStateMetricsValues(annotate));
+        this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, CHARTS.pushgateway, pushgatewayValues(annotate));
         this.pushgatewayUrl = pulumi.output(pushgatewayUrl(args.namespace));
 
+        const queryUrl = this.prometheusQueryUrl;
         this.grafanaFolderUid = config.grafana !== undefined && queryUrl !== undefined ? this.createGrafana(name, args, config.grafana, queryUrl, useAmp) : undefined;
 
         this.registerOutputs({
@@ -219,6 +251,19 @@ export class Observability extends pulumi.ComponentResource {
             ampWorkspaceArn: this.ampWorkspaceArn,
             grafanaFolderUid: this.grafanaFolderUid,
         });
+    }
+
+    /** A pinned prometheus-community chart in the application namespace, released as `release`. */
+    private exporter(name: string, args: ObservabilityArgs, release: string, pin: { readonly chart: string; readonly version: string }, values: Record<string, unknown>): k8s.helm.v3.Release {
+        return new k8s.helm.v3.Release(name, {
+            name: release,
+            namespace: args.namespaceRef,
+            chart: pin.chart,
+            version: pin.version,
+            repositoryOpts: { repo: CHARTS.repo },
+            values,
+            atomic: true,
+        }, { parent: this, provider: args.k8sProvider });
     }
 
     /** The AMP workspace, the managed scraper and what lets the scraper read the cluster. */
@@ -262,23 +307,8 @@ export class Observability extends pulumi.ComponentResource {
         const gOpts = { parent: this, provider };
         const folder = new grafana.oss.Folder(`${name}-folder`, { uid: uids.folder, title: `Launchpad ${stack}` }, gOpts);
 
-        new grafana.oss.DataSource(`${name}-prometheus`, {
-            uid: uids.prometheus,
-            name: `Launchpad ${stack} Prometheus`,
-            type: "prometheus",
-            url: queryUrl,
-            jsonDataEncoded: JSON.stringify(sigV4
-                ? { httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: args.region }
-                : { httpMethod: "POST" }),
-        }, gOpts);
-        const hasData = args.alerts.data !== undefined;
-        if (hasData) {
-            new grafana.oss.DataSource(`${name}-cloudwatch`, {
-                uid: uids.cloudwatch,
-                name: `Launchpad ${stack} CloudWatch`,
-                type: "cloudwatch",
-                jsonDataEncoded: JSON.stringify({ authType: "default", defaultRegion: args.region }),
-            }, gOpts);
+        for (const d of dataSources({ stack, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined })) {
+            new grafana.oss.DataSource(`${name}-${d.key}`, d.args, gOpts);
         }
 
         const dashboards = stackDashboards({
@@ -305,44 +335,23 @@ export class Observability extends pulumi.ComponentResource {
             new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, gOpts);
         });
 
-        const names = this.createContactPoints(name, stack, args.config.contactPoints, gOpts);
+        this.createNotifications(name, stack, args.config, gOpts);
+        return folder.uid;
+    }
+
+    /** Where alerts go: the contact points, the maintenance mute timing and the one notification policy. */
+    private createNotifications(name: string, stack: string, config: ObservabilityConfig, gOpts: pulumi.CustomResourceOptions): void {
+        const names = this.createContactPoints(name, stack, config.contactPoints, gOpts);
         const mute = new grafana.alerting.MuteTiming(`${name}-maintenance`, {
             name: `launchpad-${stack}-maintenance`,
-            intervals: muteIntervals(args.config.maintenance),
+            intervals: muteIntervals(config.maintenance),
         }, gOpts);
         new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(stack, names, `launchpad-${stack}-maintenance`), { ...gOpts, dependsOn: [mute, ...names.resources] });
-        return folder.uid;
     }
 
     private createContactPoints(name: string, stack: string, cp: ContactPointsConfig, gOpts: pulumi.CustomResourceOptions): { page: string; ticket: string; heartbeat?: string; resources: pulumi.Resource[] } {
         const r = routing({ emailAddresses: cp.emailAddresses, slack: cp.slackWebhookUrl !== undefined, pagerDuty: cp.pagerDutyIntegrationKey !== undefined });
-        const contactName = (receiver: string): string => `launchpad-${stack}-${receiver}`;
-        const resources: pulumi.Resource[] = [];
-        if (cp.pagerDutyIntegrationKey !== undefined) {
-            resources.push(new grafana.alerting.ContactPoint(`${name}-contact-pagerduty`, {
-                name: contactName("pagerduty"),
-                pagerduties: [{ integrationKey: cp.pagerDutyIntegrationKey, severity: "critical", summary: "{{ .CommonAnnotations.summary }}" }],
-            }, gOpts));
-        }
-        if (cp.slackWebhookUrl !== undefined) {
-            resources.push(new grafana.alerting.ContactPoint(`${name}-contact-slack`, {
-                name: contactName("slack"),
-                slacks: [{ url: cp.slackWebhookUrl, title: "{{ .CommonAnnotations.summary }}", text: "{{ .CommonAnnotations.description }}\n{{ .CommonAnnotations.runbook_url }}" }],
-            }, gOpts));
-        }
-        if (cp.emailAddresses.length > 0) {
-            resources.push(new grafana.alerting.ContactPoint(`${name}-contact-email`, {
-                name: contactName("email"),
-                emails: [{ addresses: [...cp.emailAddresses], singleEmail: true, subject: `[launchpad ${stack}] {{ .CommonAnnotations.summary }}` }],
-            }, gOpts));
-        }
-        if (cp.heartbeatUrl !== undefined) {
-            // The heartbeat service only counts arrivals: a plain webhook POST is all it needs.
-            resources.push(new grafana.alerting.ContactPoint(`${name}-contact-heartbeat`, {
-                name: contactName("heartbeat"),
-                webhooks: [{ url: cp.heartbeatUrl, httpMethod: "POST" }],
-            }, gOpts));
-        }
-        return { page: contactName(r.page), ticket: contactName(r.ticket), ...(cp.heartbeatUrl !== undefined ? { heartbeat: contactName("heartbeat") } : {}), resources };
+        const resources = contactPoints(stack, cp).map((c) => new grafana.alerting.ContactPoint(`${name}-contact-${c.receiver}`, c.args, gOpts));
+        return { page: contactPointName(stack, r.page), ticket: contactPointName(stack, r.ticket), ...(cp.heartbeatUrl !== undefined ? { heartbeat: contactPointName(stack, "heartbeat") } : {}), resources };
     }
 }

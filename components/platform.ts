@@ -27,7 +27,7 @@ import { managedPolicyArn } from "../lib/iam";
 import { restrictedContainer } from "../lib/pod-security";
 import { childTags, type Tags } from "../lib/tags";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_NAMES, EKS_ADDON_UNVERIFIED, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName, type HelmChartPin } from "../lib/versions";
-import { serviceAccountRole, serviceAccountWithRole } from "./irsa";
+import { serviceAccountRole, serviceAccountWithRole, type ServiceAccountRoleArgs } from "./irsa";
 
 /** Where the platform's own workloads run. */
 export const PLATFORM_NAMESPACE = "kube-system";
@@ -152,27 +152,11 @@ export interface ClusterAutoscalerValuesArgs {
     readonly kubernetesVersion: string;
 }
 
-function autoscalerPinProblem(kubernetesVersion: string): string {
-    return `no Cluster Autoscaler image is pinned for Kubernetes ${kubernetesVersion} (lib/versions.ts CLUSTER_AUTOSCALER_IMAGE_TAGS has ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")})`;
-}
-
-function addonPinProblem(kubernetesVersion: string): string {
-    return `no EKS add-on versions are pinned for Kubernetes ${kubernetesVersion} (lib/versions.ts EKS_ADDON_VERSIONS has ${Object.keys(EKS_ADDON_VERSIONS).join(", ")})`;
-}
-
-/** What the Platform cannot install on this Kubernetes minor: every missing pin, at once. */
-export function platformPinProblems(kubernetesVersion: string): string[] {
-    return [
-        ...(EKS_ADDON_VERSIONS[kubernetesVersion] === undefined ? [addonPinProblem(kubernetesVersion)] : []),
-        ...(CLUSTER_AUTOSCALER_IMAGE_TAGS[kubernetesVersion] === undefined ? [autoscalerPinProblem(kubernetesVersion)] : []),
-    ];
-}
-
 /** Values of the cluster-autoscaler chart: auto-discovery by the node groups' EKS tags, the image of the cluster's minor. */
-export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs): Record<string, unknown> {
+export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs, component?: pulumi.Resource): Record<string, unknown> {
     const tag = CLUSTER_AUTOSCALER_IMAGE_TAGS[a.kubernetesVersion];
     if (tag === undefined) {
-        throw new RangeError(autoscalerPinProblem(a.kubernetesVersion));
+        throw new pulumi.ResourceError(`no Cluster Autoscaler image is pinned for Kubernetes ${a.kubernetesVersion} (lib/versions.ts CLUSTER_AUTOSCALER_IMAGE_TAGS has ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")})`, component);
     }
     return {
         cloudProvider: "aws",
@@ -217,10 +201,10 @@ export function fluentBitValues(a: FluentBitValuesArgs): Record<string, unknown>
 }
 
 /** The pinned add-on versions for a Kubernetes minor; fails loudly for a minor with no pins. */
-export function addonVersions(kubernetesVersion: string): Readonly<Record<EksAddonName, string>> {
+export function addonVersions(kubernetesVersion: string, component?: pulumi.Resource): Readonly<Record<EksAddonName, string>> {
     const pins = EKS_ADDON_VERSIONS[kubernetesVersion];
     if (pins === undefined) {
-        throw new RangeError(addonPinProblem(kubernetesVersion));
+        throw new pulumi.ResourceError(`no EKS add-on versions are pinned for Kubernetes ${kubernetesVersion} (lib/versions.ts EKS_ADDON_VERSIONS has ${Object.keys(EKS_ADDON_VERSIONS).join(", ")})`, component);
     }
     return pins;
 }
@@ -257,40 +241,59 @@ export class Platform extends pulumi.ComponentResource {
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:platform:Platform", name, {}, opts);
-        const problems = platformPinProblems(args.kubernetesVersion);
-        if (problems.length > 0) {
-            throw new pulumi.ResourceError(`Platform ${name}: ${problems.join("; ")}`, this);
-        }
-        const irsa = { oidcProviderArn: args.oidcProviderArn, oidcIssuerUrl: args.oidcIssuerUrl, namespace: PLATFORM_NAMESPACE, tags: args.tags };
-        const afterNodes = { parent: this, dependsOn: [args.nodeGroup] };
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        // Pins first: an unpinned Kubernetes minor fails here, naming this component, before anything is created.
+        const versions = addonVersions(args.kubernetesVersion, this);
+        const autoscalerValues = clusterAutoscalerValues({ clusterName: args.clusterName, region: args.region, kubernetesVersion: args.kubernetesVersion }, this);
 
-        const ebs = this.createAddons(name, args, irsa);
-        const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassArgs(), { ...k8sOpts, dependsOn: [ebs] });
-        this.storageClassName = storageClass.metadata.name;
-
+        const ebs = this.createAddons(name, args, versions);
+        this.storageClassName = this.createStorageClass(name, args, ebs);
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const { clusterName, region } = args;
+        this.loadBalancerController = this.createLoadBalancerController(name, args);
+        this.ingressClass = ALB_INGRESS_CLASS;
+        this.release(`${name}-metrics-server`, HELM_CHARTS.metricsServer, metricsServerValues(), args);
+        this.createAutoscaler(name, args, autoscalerValues);
+        this.createContainerLogs(name, args, accountId);
 
+        this.registerOutputs({ ingressClass: this.ingressClass, storageClassName: this.storageClassName });
+    }
+
+    /** IRSA for a platform service account in the platform namespace. */
+    private irsa(args: PlatformArgs): Omit<ServiceAccountRoleArgs, "serviceAccountName"> {
+        return { oidcProviderArn: args.oidcProviderArn, oidcIssuerUrl: args.oidcIssuerUrl, namespace: PLATFORM_NAMESPACE, tags: args.tags };
+    }
+
+    /** The default gp3 StorageClass, once the EBS CSI driver that provisions it is there. */
+    private createStorageClass(name: string, args: PlatformArgs, ebs: aws.eks.Addon): pulumi.Output<string> {
+        const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassArgs(), { parent: this, provider: args.k8sProvider, dependsOn: [ebs] });
+        return storageClass.metadata.name;
+    }
+
+    /** The AWS Load Balancer Controller: its vendored IAM policy, its IRSA service account, its chart. */
+    private createLoadBalancerController(name: string, args: PlatformArgs): k8s.helm.v3.Release {
+        const { clusterName, region } = args;
         const lbcPolicy = new aws.iam.Policy(`${name}-lbc-policy`, {
             description: "AWS Load Balancer Controller (vendor/aws-load-balancer-controller)",
             policy: JSON.stringify(loadBalancerControllerPolicy()),
             tags: childTags(args.tags, `${name}-lbc-policy`),
         }, { parent: this });
-        serviceAccountWithRole(this, `${name}-lbc`, { ...irsa, serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController, policyArns: [lbcPolicy.arn], k8sProvider: args.k8sProvider });
-        this.loadBalancerController = this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args, afterNodes);
-        this.ingressClass = ALB_INGRESS_CLASS;
+        serviceAccountWithRole(this, `${name}-lbc`, { ...this.irsa(args), serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController, policyArns: [lbcPolicy.arn], k8sProvider: args.k8sProvider });
+        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args);
+    }
 
-        this.release(`${name}-metrics-server`, HELM_CHARTS.metricsServer, metricsServerValues(), args, afterNodes);
-
+    /** The Cluster Autoscaler: its IRSA service account limited to this cluster's node groups, its chart. */
+    private createAutoscaler(name: string, args: PlatformArgs, values: Record<string, unknown>): void {
         serviceAccountWithRole(this, `${name}-autoscaler`, {
-            ...irsa,
+            ...this.irsa(args),
             serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.clusterAutoscaler,
-            inlinePolicy: JSON.stringify(clusterAutoscalerPolicy(clusterName)),
+            inlinePolicy: JSON.stringify(clusterAutoscalerPolicy(args.clusterName)),
             k8sProvider: args.k8sProvider,
         });
-        this.release(`${name}-autoscaler`, HELM_CHARTS.clusterAutoscaler, clusterAutoscalerValues({ clusterName, region, kubernetesVersion: args.kubernetesVersion }), args, afterNodes);
+        this.release(`${name}-autoscaler`, HELM_CHARTS.clusterAutoscaler, values, args);
+    }
 
+    /** Container logs: the log groups Launchpad owns (with the tier's retention) and Fluent Bit shipping to them. */
+    private createContainerLogs(name: string, args: PlatformArgs, accountId: pulumi.Output<string>): void {
+        const { clusterName, region } = args;
         for (const ns of args.logNamespaces) {
             new aws.cloudwatch.LogGroup(`${name}-logs-${ns}`, {
                 name: containerLogGroupName(clusterName, ns),
@@ -299,21 +302,18 @@ export class Platform extends pulumi.ComponentResource {
             }, { parent: this });
         }
         serviceAccountWithRole(this, `${name}-fluent-bit`, {
-            ...irsa,
+            ...this.irsa(args),
             serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.fluentBit,
             inlinePolicy: accountId.apply((account) => JSON.stringify(fluentBitPolicy(`arn:aws:logs:${region}:${account}:log-group:${containerLogGroupName(clusterName, "")}`))),
             k8sProvider: args.k8sProvider,
         });
-        this.release(`${name}-fluent-bit`, HELM_CHARTS.fluentBit, fluentBitValues({ clusterName, region, retentionDays: args.logRetentionDays }), args, afterNodes);
-
-        this.registerOutputs({ ingressClass: this.ingressClass, storageClassName: this.storageClassName });
+        this.release(`${name}-fluent-bit`, HELM_CHARTS.fluentBit, fluentBitValues({ clusterName, region, retentionDays: args.logRetentionDays }), args);
     }
 
     /** The managed add-ons; returns the EBS CSI driver's, which the StorageClass needs. */
-    private createAddons(name: string, args: PlatformArgs, irsa: { oidcProviderArn: pulumi.Input<string>; oidcIssuerUrl: pulumi.Input<string>; namespace: string; tags: Tags }): aws.eks.Addon {
-        const versions = addonVersions(args.kubernetesVersion);
+    private createAddons(name: string, args: PlatformArgs, versions: Readonly<Record<EksAddonName, string>>): aws.eks.Addon {
         const ebsRole = serviceAccountRole(this, `${name}-ebs-csi`, {
-            ...irsa,
+            ...this.irsa(args),
             serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.ebsCsiController,
             policyArns: [managedPolicyArn("service-role/AmazonEBSCSIDriverPolicy")],
         });
@@ -335,7 +335,7 @@ export class Platform extends pulumi.ComponentResource {
     }
 
     /** A pinned chart in the platform namespace, atomic, after the nodes exist. */
-    private release(name: string, pin: HelmChartPin, values: pulumi.Input<Record<string, unknown>>, args: PlatformArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+    private release(name: string, pin: HelmChartPin, values: pulumi.Input<Record<string, unknown>>, args: PlatformArgs): k8s.helm.v3.Release {
         return new k8s.helm.v3.Release(name, {
             name: pin.chart,
             namespace: PLATFORM_NAMESPACE,
@@ -344,6 +344,6 @@ export class Platform extends pulumi.ComponentResource {
             repositoryOpts: { repo: pin.repo },
             values,
             atomic: true,
-        }, { ...opts, provider: args.k8sProvider });
+        }, { parent: this, dependsOn: [args.nodeGroup], provider: args.k8sProvider });
     }
 }

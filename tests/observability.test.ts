@@ -6,12 +6,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config";
 import { OFFLINE_REQUIRED } from "../config/placeholders";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
 import { alertPanel, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
+import { contactPointName, contactPoints, dataSources } from "../components/observability";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
 import { alertContext, alertGroups } from "../observability/alerts";
@@ -338,5 +340,37 @@ describe("the Observability component under the plan engine", () => {
         expect(verify.containers.map((c) => [c.name, c.command])).toEqual([["report", ["bash", "/scripts/verify.sh", "report"]]]);
         expect(pushTo(verify)).toEqual([["fetch", url], ["restore", url], ["report", url]]);
         expect(ofType(plan, "grafana:alerting/contactPoint:ContactPoint").map((c) => c.name).sort()).toEqual(["launchpad-staging-observability-contact-email", "launchpad-staging-observability-contact-slack"]);
+    });
+});
+
+describe("the Grafana builders, called directly", () => {
+    const none = { emailAddresses: [] as string[], slackWebhookUrl: undefined, pagerDutyIntegrationKey: undefined, heartbeatUrl: undefined };
+
+    it("names a contact point launchpad-<stack>-<receiver>", () => {
+        expect(contactPointName("production", "pagerduty")).toBe("launchpad-production-pagerduty");
+    });
+
+    it("makes one contact point per configured receiver, in the fixed order PagerDuty, Slack, e-mail, heartbeat", () => {
+        expect(contactPoints("s", none)).toEqual([]);
+        const all = contactPoints("s", {
+            emailAddresses: ["ops@example.com"],
+            slackWebhookUrl: pulumi.output("https://hooks.slack.com/x"),
+            pagerDutyIntegrationKey: pulumi.output("key"),
+            heartbeatUrl: pulumi.output("https://hb.example.com"),
+        });
+        expect(all.map((c) => [c.receiver, c.args.name])).toEqual([
+            ["pagerduty", "launchpad-s-pagerduty"], ["slack", "launchpad-s-slack"], ["email", "launchpad-s-email"], ["heartbeat", "launchpad-s-heartbeat"],
+        ]);
+        expect(all[2].args.emails).toEqual([{ addresses: ["ops@example.com"], singleEmail: true, subject: "[launchpad s] {{ .CommonAnnotations.summary }}" }]);
+    });
+
+    it("signs Prometheus queries with SigV4 only for AMP, and adds CloudWatch only with a data layer", () => {
+        const plain = dataSources({ stack: "s", region: "us-east-1", queryUrl: "http://prom", sigV4: false, cloudWatch: false });
+        expect(plain.map((d) => [d.key, d.args.uid, d.args.type])).toEqual([["prometheus", grafanaUids("s").prometheus, "prometheus"]]);
+        expect(JSON.parse(plain[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST" });
+        const amp = dataSources({ stack: "s", region: "eu-west-1", queryUrl: "https://aps", sigV4: true, cloudWatch: true });
+        expect(amp.map((d) => d.key)).toEqual(["prometheus", "cloudwatch"]);
+        expect(JSON.parse(amp[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: "eu-west-1" });
+        expect(JSON.parse(amp[1].args.jsonDataEncoded as string)).toEqual({ authType: "default", defaultRegion: "eu-west-1" });
     });
 });

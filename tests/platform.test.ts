@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { albIngressAnnotations } from "../components/blue-green-service";
-import { clusterAutoscalerPolicy, containerLogGroupName, fluentBitPolicy, isVerifiedAddonPin, PLATFORM_SERVICE_ACCOUNTS, platformPinProblems } from "../components/platform";
+import * as pulumi from "@pulumi/pulumi";
+import { addonVersions, clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, isVerifiedAddonPin, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
 import { REPO_ROOT } from "../plan/engine";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName } from "../lib/versions";
 import { validateKubernetesObject } from "./support/k8s-schema";
@@ -189,14 +190,22 @@ describe("the ALB Ingress from config", () => {
     });
 });
 
-describe("pins checked before anything is created", () => {
-    it("reports every missing pin for a Kubernetes minor at once, and none for a pinned one", () => {
-        const pinned = Object.keys(EKS_ADDON_VERSIONS).filter((v) => CLUSTER_AUTOSCALER_IMAGE_TAGS[v] !== undefined);
-        expect(pinned.length).toBeGreaterThan(0);
-        for (const v of pinned) expect(platformPinProblems(v)).toEqual([]);
-        expect(platformPinProblems("1.0")).toEqual([
-            `no EKS add-on versions are pinned for Kubernetes 1.0 (lib/versions.ts EKS_ADDON_VERSIONS has ${Object.keys(EKS_ADDON_VERSIONS).join(", ")})`,
-            `no Cluster Autoscaler image is pinned for Kubernetes 1.0 (lib/versions.ts CLUSTER_AUTOSCALER_IMAGE_TAGS has ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")})`,
-        ]);
+describe("pins the platform cannot do without", () => {
+    it("a Kubernetes minor with no add-on pins fails as a ResourceError naming what is pinned", () => {
+        const pinned = Object.keys(EKS_ADDON_VERSIONS).join(", ");
+        expect(() => addonVersions("1.20")).toThrow(pulumi.ResourceError);
+        expect(() => addonVersions("1.20")).toThrow(`no EKS add-on versions are pinned for Kubernetes 1.20 (lib/versions.ts EKS_ADDON_VERSIONS has ${pinned})`);
+    });
+
+    it("a Kubernetes minor with no autoscaler image fails as a ResourceError naming what is pinned", () => {
+        const a = { clusterName: "c", region: "us-east-1", kubernetesVersion: "1.20" };
+        const pinned = Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ");
+        expect(() => clusterAutoscalerValues(a)).toThrow(pulumi.ResourceError);
+        expect(() => clusterAutoscalerValues(a)).toThrow(`no Cluster Autoscaler image is pinned for Kubernetes 1.20 (lib/versions.ts CLUSTER_AUTOSCALER_IMAGE_TAGS has ${pinned})`);
+    });
+
+    it("a pinned minor gets its autoscaler image tag", () => {
+        const [minor, tag] = Object.entries(CLUSTER_AUTOSCALER_IMAGE_TAGS)[0];
+        expect(clusterAutoscalerValues({ clusterName: "c", region: "us-east-1", kubernetesVersion: minor })).toMatchObject({ image: { tag }, autoDiscovery: { clusterName: "c" }, awsRegion: "us-east-1" });
     });
 });
