@@ -130,6 +130,8 @@ async function main() {
     if (!upToDate(bundle, inputsFile)) {
         await build(script, bundle, inputsFile);
     }
+    // The SDK without its Automation API and closure serializer until something reads them.
+    require("./lean-sdk.cjs").install(ROOT);
     // Run as the main module, so `require.main === module` holds in it and process.argv.slice(2) are
     // its own arguments, as under tsx.
     process.argv.splice(1, 2, bundle);
