@@ -104,7 +104,7 @@ async function build(script, bundle, inputsFile) {
         sourcemap: false,
         logLevel: "error",
         metafile: true,
-        define: { __LAUNCHPAD_PREBUILT_RUNNER__: JSON.stringify(runner.outputFiles[0].text) },
+        define: { __LAUNCHPAD_PREBUILT_RUNNER__: JSON.stringify(runner.outputFiles[0].text), __LAUNCHPAD_BUNDLE__: "true" },
         plugins: [ownDirname],
     });
     // The recipe is an input too: this file, the compiler options it reads, and esbuild's version.
