@@ -116,7 +116,7 @@ function coresNote(m: Machine): string {
 
 /** What each figure measures, one line each. */
 const METHOD: readonly string[] = [
-    `Wall: from spawning \`${CLI_COMMAND}\` (what \`npm run plan\` runs; stdout discarded) until it exits, so Node startup, the staleness check of the precompiled bundle and module loading all count; npm's own startup is not measured. A first unmeasured run builds the bundle when a source changed.`,
+    `Wall: from spawning \`${CLI_COMMAND}\` (what \`npm run plan\` runs; stdout discarded) until it exits, so Node startup, the staleness check of the precompiled bundle and module loading all count; npm's own startup is not measured. A first unmeasured run builds the bundle when a source changed, fills V8's code cache (\`bin/plan.v8cache\`) and keeps the outputs production's plan reads from staging (\`bin/references/\`), as the first \`npm run plan\` after an edit does.`,
     `Ratio: median wall over the median of \`${BASELINE_COMMAND}\`, run next to each plan in the same session (targets: ${Object.entries(RATIO_TARGETS).map(([s, t]) => `${s} ≤ ${t.toFixed(1)}`).join(", ")}).`,
     "Peak RSS: that same process's `process.resourceUsage().maxRSS` at exit, reported by a preload (`bench/rss-probe.cjs`); 1 MB = 10^6 bytes.",
     "In-process: `runPlan` alone, in a separate fresh process whose program modules are already imported.",

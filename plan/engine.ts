@@ -5,10 +5,12 @@
  *
  * `npm run plan`, `npm run bench` and every test use this one engine.
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type Placeholder } from "../config";
+import { runDate, utcDay } from "../config/clock";
 import { PlanMocks, type StackOutputsLookup } from "./mocks";
 import { loadStackConfig, type StackConfig } from "./stack-config";
 import { renderValue, SECRET_TEXT, UNKNOWN_TEXT, type Json } from "./values";
@@ -92,6 +94,23 @@ export interface PlanOptions {
      * back (the release history and the schema record). @default - none: a first update
      */
     readonly previousOutputs?: Record<string, unknown>;
+    /**
+     * Keeps the outputs of plain plans (no overrides) between processes, so a plan that references
+     * another stack of the project (production's promotion reads staging) reads them instead of
+     * planning that stack again. @default - none: a referenced stack is planned in this process
+     */
+    readonly referenceCache?: ReferenceCache;
+}
+
+/**
+ * Outputs of plain plans, kept between processes by stack name. An entry is used only under the
+ * same fingerprint: the stack's config as loaded and the day of the run (`referenceFingerprint`);
+ * the cache adds the program's own identity (scripts/plan.ts: the bundle's bytes and the installed
+ * packages).
+ */
+export interface ReferenceCache {
+    read(stack: string, fingerprint: string): Record<string, unknown> | undefined;
+    write(stack: string, fingerprint: string, outputs: Record<string, unknown>): void;
 }
 
 /** The organization the offline plan runs in (the self-managed backend's fixed one). */
@@ -308,14 +327,40 @@ async function localStackOutputs(opts: PlanOptions, sc: StackConfig): Promise<St
     if (source === undefined || source === sc.stack || !fs.existsSync(path.join(root, `Pulumi.${source}.yaml`))) {
         return () => undefined;
     }
+    // With a cache, the cache is the memory: every plan asks it.
     const key = `${root}\0${source}`;
-    let pending = referencedOutputs.get(key);
+    let pending = opts.referenceCache === undefined ? referencedOutputs.get(key) : plainOutputs(source, root, opts.referenceCache);
     if (pending === undefined) {
-        pending = planWithOutputs({ stack: source, root }).then((r) => r.rawOutputs);
+        pending = plainOutputs(source, root, undefined);
         referencedOutputs.set(key, pending);
     }
     const outputs = await pending;
     return (name) => (name.split("/").pop() === source ? outputs : undefined);
+}
+
+/**
+ * What a plain plan of `sc` depends on besides the program: the stack's config as loaded and the
+ * day of the run. The day, not the instant: a reference reads the outputs of the stack's last plan
+ * that day (the release history's timestamp among them), as a real one reads its last update's.
+ */
+export function referenceFingerprint(sc: StackConfig, root: string): string {
+    const material = [root, sc.project, sc.stack, sc.values, [...sc.secretKeys].sort(), [...sc.secretPaths].sort(), utcDay(runDate())];
+    return crypto.createHash("sha256").update(JSON.stringify(material)).digest("hex");
+}
+
+/** A plan with nothing but its stack file: the only kind a reference reads and the cache keeps. */
+function isPlain(opts: PlanOptions): boolean {
+    return (opts.sets ?? []).length === 0 && (opts.secretSets ?? []).length === 0 && opts.program === undefined && opts.stackOutputs === undefined && opts.previousOutputs === undefined && opts.preview !== true;
+}
+
+/** The raw outputs of a plain plan of `stack`: from the cache when it holds them, else planned (and kept). */
+async function plainOutputs(stack: string, root: string, cache: ReferenceCache | undefined): Promise<Record<string, unknown>> {
+    const fingerprint = cache === undefined ? undefined : referenceFingerprint(stackConfigFor({ stack, root }), root);
+    const kept = fingerprint === undefined ? undefined : cache?.read(stack, fingerprint);
+    if (kept !== undefined) {
+        return kept;
+    }
+    return (await planWithOutputs({ stack, root, referenceCache: cache })).rawOutputs;
 }
 
 async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
@@ -331,11 +376,16 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     // The one place that tells the config loader it runs offline: placeholders are allowed and
     // listed, absent required secrets stood in. A real run never gets here (config/load.ts).
     const endOffline = declareOfflinePlan(sc.secretPaths);
+    let result;
     try {
-        return await planOffline(sc, opts);
+        result = await planOffline(sc, opts);
     } finally {
         endOffline();
     }
+    if (opts.referenceCache !== undefined && isPlain(opts)) {
+        opts.referenceCache.write(sc.stack, referenceFingerprint(sc, opts.root ?? REPO_ROOT), result.rawOutputs);
+    }
+    return result;
 }
 
 async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {

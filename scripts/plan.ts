@@ -20,7 +20,9 @@
  */
 import * as fs from "node:fs";
 import { ConfigError } from "../config";
-import { runPlan, PlanError } from "../plan/engine";
+import * as path from "node:path";
+import { runPlan, PlanError, REPO_ROOT, type ReferenceCache } from "../plan/engine";
+import { bundleProgramId, fileReferenceCache } from "../plan/reference-cache";
 import { renderJson, renderTree } from "../plan/render";
 import { PlanInputError } from "../plan/stack-config";
 import { failed, parseFlags, runMain, unexpected, type CliResult } from "./cli";
@@ -30,8 +32,11 @@ const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--p
 
 export type { CliResult };
 
-/** The whole command as a function of its arguments, so tests run it in-process too. */
-export async function planCli(argv: readonly string[]): Promise<CliResult> {
+/**
+ * The whole command as a function of its arguments, so tests run it in-process too. `referenceCache`
+ * keeps plain plans' outputs between runs (the precompiled CLI's own, below).
+ */
+export async function planCli(argv: readonly string[], referenceCache?: ReferenceCache): Promise<CliResult> {
     const parsed = parseFlags(argv, {
         stack: { type: "string", short: "s" },
         json: { type: "boolean", default: false },
@@ -49,7 +54,7 @@ export async function planCli(argv: readonly string[]): Promise<CliResult> {
     }
     try {
         const previousOutputs = args["previous-outputs"] !== undefined ? readPreviousOutputs(args["previous-outputs"]) : undefined;
-        const plan = await runPlan({ stack: args.stack, sets: args.set, secretSets: args["set-secret"], previousOutputs });
+        const plan = await runPlan({ stack: args.stack, sets: args.set, secretSets: args["set-secret"], previousOutputs, referenceCache });
         const notes = plan.log.length > 0 ? `${plan.log.join("\n")}\n` : "";
         if (!args.policy) {
             return { code: 0, stdout: args.json ? renderJson(plan) : renderTree(plan), stderr: notes };
@@ -85,6 +90,23 @@ function readPreviousOutputs(file: string): Record<string, unknown> {
     return parsed as Record<string, unknown>;
 }
 
+/** Defined by scripts/compiled.cjs in the bundle it builds: this code then runs as one precompiled program. */
+declare const __LAUNCHPAD_BUNDLE__: boolean | undefined;
+
+/**
+ * The precompiled CLI keeps plain plans' outputs beside its bundle: production's plan reads
+ * staging's from the last staging plan of the same program, config and day instead of planning
+ * staging again. Only there is the program one file whose bytes identify it.
+ */
+function bundledReferenceCache(): ReferenceCache | undefined {
+    const bundle = require.main?.filename;
+    if (typeof __LAUNCHPAD_BUNDLE__ !== "boolean" || bundle === undefined) {
+        return undefined;
+    }
+    const programId = bundleProgramId(bundle, REPO_ROOT);
+    return programId === undefined ? undefined : fileReferenceCache(path.join(path.dirname(bundle), "references"), programId);
+}
+
 if (require.main === module) {
-    runMain(planCli);
+    runMain((argv) => planCli(argv, bundledReferenceCache()));
 }
