@@ -136,6 +136,7 @@ interface MonitorLike {
     registerResource(req: RegisterRequest, cb: (err: unknown, resp: unknown) => void): unknown;
     readResource(req: ReadRequest, cb: (err: unknown, resp: unknown) => void): unknown;
     registerResourceOutputs(req: OutputsRequest, cb: (err: unknown, resp: unknown) => void): unknown;
+    newUrn(parent: string, type: string, name: string): string;
 }
 interface RegisterRequest {
     getType(): string;
@@ -197,9 +198,16 @@ interface OutputsRequest {
     getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
-function urnOf(parent: string, type: string, name: string, project: string, stack: string): string {
-    // The same rule the mock monitor uses: a child's type is qualified by its parent's.
-    const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+/**
+ * A resource's URN as the Pulumi engine makes it: the type is qualified by the parent's whole
+ * qualified type (`Environment$Database$aws:rds/instance:Instance`), never by the Stack's. The
+ * SDK's own `createUrn` (@pulumi/pulumi resource.js, the rule aliases are computed with) follows
+ * the engine's `NewURN`; Pulumi's MockMonitor (runtime/mocks.js `newUrn`) does not: it keeps only
+ * the parent's last type and prefixes the Stack's, so offline URNs would match no real state.
+ */
+export function urnOf(parent: string, type: string, name: string, project: string, stack: string): string {
+    const parentType = parent ? parent.split("::")[2] : "";
+    const qualified = parentType !== "" && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
@@ -399,6 +407,8 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
     const register = monitor.registerResource.bind(monitor);
     const read = monitor.readResource.bind(monitor);
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    // Every URN the mocks hand out (responses, parents, dependencies) in the engine's form.
+    monitor.newUrn = (parent, type, name) => urnOf(parent, type, name, sc.project, sc.stack);
     monitor.readResource = (req, cb) => {
         const entry: (typeof registered)[number] = { req: readAsRegistration(req), urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) };
         registered.push(entry);

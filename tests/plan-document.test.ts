@@ -112,3 +112,28 @@ describe("a Secret's keys", () => {
         expect(renderValue({ [SIG]: "d0e6a833031e9bbcd3f4e8bde6ca49a4", secret: true, value: { k: "v" } })).toEqual({ k: "[secret]" });
     });
 });
+
+describe("URNs", () => {
+    // The engine's NewURN qualifies a child's type by its parent's whole qualified type and never by
+    // the Stack's; the SDK's own createUrn (@pulumi/pulumi resource.js, used for aliases) follows
+    // it. Pulumi's MockMonitor does not (runtime/mocks.js newUrn keeps the parent's last type only):
+    // the plan engine replaces that rule, so a plan's URNs are the ones a real stack's state has.
+    it("are the SDK's createUrn of each resource's name, type and parent, through every level", async () => {
+        const p = await planStack("staging");
+        const resolve = (o: pulumi.Output<string>) => new Promise<string>((r) => o.apply(r));
+        const byUrn = new Map(p.resources.map((r) => [r.urn, r]));
+        let deepest = 0;
+        for (const r of p.resources) {
+            const expected = await resolve(pulumi.createUrn(r.name, r.type, r.parent ?? undefined, "launchpad", "staging"));
+            expect(r.urn).toBe(expected);
+            let depth = 0;
+            for (let q: string | null | undefined = r.parent; q !== null && q !== undefined; q = byUrn.get(q)?.parent) depth++;
+            deepest = Math.max(deepest, depth);
+        }
+        expect(named(p, "launchpad-staging-database-instance").urn).toBe(
+            "urn:pulumi:staging::launchpad::launchpad:environment:Environment$launchpad:database:Database$aws:rds/instance:Instance::launchpad-staging-database-instance",
+        );
+        // Stack > Environment > BackupStorage > SecureBucket > bucket: the chain is really walked.
+        expect(deepest).toBeGreaterThanOrEqual(4);
+    });
+});

@@ -29,7 +29,8 @@ interface DocResource {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "launchpad-preflight-"));
-const STAGING = "urn:pulumi:staging::launchpad::";
+// Every resource below is under the Environment component: the engine qualifies the type by the whole chain.
+const STAGING = "urn:pulumi:staging::launchpad::launchpad:environment:Environment$";
 const URNS = {
     ingress: `${STAGING}launchpad:delivery:BlueGreenService$kubernetes:networking.k8s.io/v1:Ingress::launchpad-staging-api-ingress`,
     pushgateway: `${STAGING}launchpad:observability:Observability$kubernetes:helm.sh/v3:Release::launchpad-staging-observability-pushgateway`,

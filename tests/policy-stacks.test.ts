@@ -49,7 +49,7 @@ describe("npm run plan -- --policy", () => {
         expect(r.stdout.endsWith(`\n${renderViolations([{
             policy: "eks-public-endpoint-restricted",
             level: "mandatory",
-            urn: "urn:pulumi:production::launchpad::launchpad:cluster:Cluster$aws:eks/cluster:Cluster::launchpad-production-cluster-eks",
+            urn: "urn:pulumi:production::launchpad::launchpad:environment:Environment$launchpad:cluster:Cluster$aws:eks/cluster:Cluster::launchpad-production-cluster-eks",
             message: "EKS cluster launchpad-production-cluster-eks admits 0.0.0.0/0 to its public API endpoint: limit vpcConfig.publicAccessCidrs to 203.0.113.0/24 (the pack's allowedCidrs for this stack).",
         }])}`)).toBe(true);
     });
@@ -60,7 +60,7 @@ describe("npm run plan -- --policy", () => {
         expect(r.stdout.endsWith(`\n${renderViolations([{
             policy: "images-pinned",
             level: "mandatory",
-            urn: "urn:pulumi:staging::launchpad::launchpad:delivery:BlueGreenService$kubernetes:apps/v1:Deployment::launchpad-staging-api-green",
+            urn: "urn:pulumi:staging::launchpad::launchpad:environment:Environment$launchpad:delivery:BlueGreenService$kubernetes:apps/v1:Deployment::launchpad-staging-api-green",
             message: 'Deployment api-green container app runs "ghcr.io/acme/api:latest", which follows latest: pin a release tag or a digest (image@sha256:...).',
         }])}`)).toBe(true);
     });
@@ -82,7 +82,7 @@ describe("npm run plan -- --policy", () => {
         expect(violations[0]).toEqual({
             policy: "rds-backup-retention",
             level: "mandatory",
-            urn: "urn:pulumi:production::launchpad::launchpad:database:Database$aws:rds/instance:Instance::launchpad-production-database-instance",
+            urn: "urn:pulumi:production::launchpad::launchpad:environment:Environment$launchpad:database:Database$aws:rds/instance:Instance::launchpad-production-database-instance",
             message: "RDS instance launchpad-production-database-instance keeps automated backups 7 days; production requires at least 14: set backupRetentionPeriod >= 14.",
         });
     });
@@ -122,7 +122,7 @@ describe("npm run policy -- --plan", () => {
 
     it("catches a plan edited by hand to make the database public and keep backups 3 days: exit 3", async () => {
         const file = await savedPlan(editDb);
-        const urn = "urn:pulumi:staging::launchpad::launchpad:database:Database$aws:rds/instance:Instance::launchpad-staging-database-instance";
+        const urn = "urn:pulumi:staging::launchpad::launchpad:environment:Environment$launchpad:database:Database$aws:rds/instance:Instance::launchpad-staging-database-instance";
         const r = await policyCli(["--plan", file, "--json"]);
         expect(r.code).toBe(3);
         expect((JSON.parse(r.stdout) as { policy: unknown }).policy).toEqual({

@@ -193,7 +193,7 @@ describe("npm run policy: secrets-stay-secret flags a secret input in a non-secr
         ],
     ])("%s", async (_what, name, edit, urnTail, message) => {
         const r = await policyOf(name, edit);
-        expect(r.lines).toEqual([`  [mandatory] secrets-stay-secret  urn:pulumi:production::launchpad::${urnTail}`, `      ${message}`]);
+        expect(r.lines).toEqual([`  [mandatory] secrets-stay-secret  urn:pulumi:production::launchpad::launchpad:environment:Environment$${urnTail}`, `      ${message}`]);
         expect(r.code).toBe(3);
     });
 
