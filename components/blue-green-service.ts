@@ -112,6 +112,23 @@ export interface RestorePointArgs {
     readonly expiry?: { readonly roleArn: pulumi.Input<string>; readonly afterDays: number };
 }
 
+/** What one color's verdicts say: its smoke gate Job and its load gate Job (if any) succeeded. */
+export interface ColorVerdict {
+    readonly color: Color;
+    readonly smoked: boolean;
+    readonly loaded: boolean;
+}
+
+/**
+ * The releases this stack verified: each color whose smoke gate passed, with `load: "pass"` when
+ * its load gate Job completed too. Only the Jobs' status in the state decides, never config.
+ */
+export function verifiedReleaseInfo(service: ServiceConfig, verdicts: readonly ColorVerdict[]): ReleaseInfo[] {
+    return verdicts
+        .filter((v) => v.smoked)
+        .map(({ color, loaded }) => ({ color, image: service.releases[color].image, releaseId: releaseId(service, color), ...(loaded ? { load: "pass" as const } : {}) }));
+}
+
 /** What a color runs, as the gate and the promotion rules see it. */
 export interface ReleaseInfo {
     readonly color: Color;
@@ -525,6 +542,23 @@ export function loadGateTimeouts(service: ServiceConfig): { create: string; upda
     return { create: t, update: t };
 }
 
+/** What createColor makes for one color. */
+interface ColorObjects {
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly gateJob: k8s.batch.v1.Job;
+    readonly loadJob: k8s.batch.v1.Job | undefined;
+    readonly migration: { readonly job: k8s.batch.v1.Job; readonly restorePoint?: aws.rds.Snapshot } | undefined;
+}
+
+const pickColors = <T>(colors: Record<Color, ColorObjects>, f: (c: ColorObjects) => T): Record<Color, T> =>
+    Object.fromEntries(COLORS.map((color) => [color, f(colors[color])])) as Record<Color, T>;
+
+const someColors = <T>(colors: Record<Color, ColorObjects>, f: (c: ColorObjects) => T | undefined): Partial<Record<Color, T>> =>
+    Object.fromEntries(COLORS.flatMap((color) => { const v = f(colors[color]); return v === undefined ? [] : [[color, v]]; }));
+
+const succeeded = (job: k8s.batch.v1.Job | undefined): pulumi.Output<boolean> =>
+    job === undefined ? pulumi.output(false) : job.status.apply((st) => (st?.succeeded ?? 0) >= 1);
+
 export class BlueGreenService extends pulumi.ComponentResource {
     /** Name of the Service users reach. */
     public readonly liveServiceName: pulumi.Output<string>;
@@ -548,66 +582,52 @@ export class BlueGreenService extends pulumi.ComponentResource {
         if (s.connectDatabase && args.databaseSecretName === undefined) {
             throw new pulumi.ResourceError(`BlueGreenService ${name}: service ${s.name} connects to the database, but no databaseSecretName was given`, this);
         }
-        const child = { parent: this, provider: args.k8sProvider };
-        const ns = args.namespace;
+        const { configMap: smoke, policy: smokePolicy } = this.createSmoke(name, args);
+        const colors = {} as Record<Color, ColorObjects>;
+        for (const color of COLORS) {
+            colors[color] = this.createColor(name, args, color, smoke, smokePolicy);
+        }
+        this.liveColor = args.liveColor ?? pulumi.output(s.activeColor);
+        const live = this.createLive(name, args, colors[s.activeColor]);
+        this.liveServiceName = live.metadata.name;
+        this.createIngress(name, args, live);
 
-        const smoke = new k8s.core.v1.ConfigMap(`${name}-smoke`, {
-            metadata: { name: `${s.name}-smoke`, namespace: ns, labels: serviceLabels(s, args.project, ROLES.smoke) },
+        this.deployments = pickColors(colors, (c) => c.deployment);
+        this.gateJobs = pickColors(colors, (c) => c.gateJob);
+        this.loadJobs = someColors(colors, (c) => c.loadJob);
+        this.migrationJobs = someColors(colors, (c) => c.migration?.job);
+        this.restorePoints = someColors(colors, (c) => c.migration?.restorePoint);
+        // Both verdicts come from the Jobs' status in the stack's state, never from config a change could edit.
+        this.verifiedReleases = pulumi
+            .all(COLORS.map((color) => pulumi.all([succeeded(this.gateJobs[color]), succeeded(this.loadJobs[color])]).apply(([smoked, loaded]) => ({ color, smoked, loaded }))))
+            .apply((verdicts) => verifiedReleaseInfo(s, verdicts));
+        this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
+    }
+
+    /** The smoke runner's ConfigMap and, from secret config, the policy's Secret (headers and bodies never go to the ConfigMap). */
+    private createSmoke(name: string, args: BlueGreenServiceArgs): { configMap: k8s.core.v1.ConfigMap; policy: k8s.core.v1.Secret | undefined } {
+        const s = args.service;
+        const child = { parent: this, provider: args.k8sProvider };
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-smoke`, {
+            metadata: { name: `${s.name}-smoke`, namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.smoke) },
             data: smokeConfigMapData(s, args.smokeRunner),
         }, child);
-        // From secret config the policy (headers, bodies) goes to a Secret, never the ConfigMap.
-        const smokePolicy = s.fromSecret
+        const policy = s.fromSecret
             ? new k8s.core.v1.Secret(`${name}-smoke-policy`, {
-                  metadata: { name: smokePolicySecretName(s), namespace: ns, labels: serviceLabels(s, args.project, ROLES.smoke) },
+                  metadata: { name: smokePolicySecretName(s), namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.smoke) },
                   stringData: pulumi.secret({ [SMOKE_POLICY_FILE]: smokePolicyText(s) }),
               }, child)
             : undefined;
+        return { configMap, policy };
+    }
 
-        const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
-        const gateJobs = {} as Record<Color, k8s.batch.v1.Job>;
-        const loadJobs: Partial<Record<Color, k8s.batch.v1.Job>> = {};
-        const migrationJobs: Partial<Record<Color, k8s.batch.v1.Job>> = {};
-        const restorePoints: Partial<Record<Color, aws.rds.Snapshot>> = {};
-        for (const color of COLORS) {
-            const c = this.createColor(name, args, color, smoke, smokePolicy);
-            deployments[color] = c.deployment;
-            gateJobs[color] = c.gateJob;
-            if (s.performance?.loadGate === true) {
-                loadJobs[color] = this.loadGate(name, args, color, c.gateJob, child);
-            }
-            if (c.migration !== undefined) {
-                migrationJobs[color] = c.migration.job;
-                if (c.migration.restorePoint !== undefined) {
-                    restorePoints[color] = c.migration.restorePoint;
-                }
-            }
-        }
-
-        this.liveColor = args.liveColor ?? pulumi.output(s.activeColor);
-        const live = new k8s.core.v1.Service(`${name}-live`, {
-            metadata: { name: s.name, namespace: ns, labels: serviceLabels(s, args.project, ROLES.live), annotations: args.liveAnnotations },
+    /** The live Service: it selects the live color only once that color's Deployment is up and its gate passed. */
+    private createLive(name: string, args: BlueGreenServiceArgs, active: ColorObjects): k8s.core.v1.Service {
+        const s = args.service;
+        return new k8s.core.v1.Service(`${name}-live`, {
+            metadata: { name: s.name, namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.live), annotations: args.liveAnnotations },
             spec: liveServiceSpec(s, this.liveColor),
-        }, { ...child, dependsOn: [deployments[s.activeColor], gateJobs[s.activeColor]], customTimeouts: LIVE_SERVICE_TIMEOUTS });
-        this.liveServiceName = live.metadata.name;
-
-        this.createIngress(name, args, live);
-
-        this.deployments = deployments;
-        this.gateJobs = gateJobs;
-        this.loadJobs = loadJobs;
-        this.migrationJobs = migrationJobs;
-        this.restorePoints = restorePoints;
-        // Both verdicts come from the Jobs' status in the stack's state, never from config a change could edit.
-        const succeeded = (job: k8s.batch.v1.Job | undefined): pulumi.Output<boolean> => (job === undefined ? pulumi.output(false) : job.status.apply((st) => (st?.succeeded ?? 0) >= 1));
-        this.verifiedReleases = pulumi
-            .all(COLORS.map((color) => pulumi.all([succeeded(gateJobs[color]), succeeded(loadJobs[color])]).apply(([smoked, loaded]) => (smoked ? { color, loaded } : undefined))))
-            .apply((passed) => passed
-                .filter((p): p is { color: Color; loaded: boolean } => p !== undefined)
-                .map(({ color, loaded }) => ({
-                    color, image: s.releases[color].image, releaseId: releaseId(s, color),
-                    ...(loaded ? { load: "pass" as const } : {}),
-                })));
-        this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
+        }, { parent: this, provider: args.k8sProvider, dependsOn: [active.deployment, active.gateJob], customTimeouts: LIVE_SERVICE_TIMEOUTS });
     }
 
     /**
@@ -621,7 +641,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         color: Color,
         smoke: k8s.core.v1.ConfigMap,
         smokePolicy: k8s.core.v1.Secret | undefined,
-    ): { deployment: k8s.apps.v1.Deployment; gateJob: k8s.batch.v1.Job; migration: ReturnType<BlueGreenService["migration"]> } {
+    ): ColorObjects {
         const s = args.service;
         const ns = args.namespace;
         const child = { parent: this, provider: args.k8sProvider };
@@ -651,7 +671,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
             },
             spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl }),
         }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
-        return { deployment, gateJob, migration };
+        const loadJob = s.performance?.loadGate === true ? this.loadGate(name, args, color, gateJob, child) : undefined;
+        return { deployment, gateJob, loadJob, migration };
     }
 
     /** The service's Ingress, when it asks for one, in front of the live Service. */

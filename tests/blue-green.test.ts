@@ -4,7 +4,7 @@
  * color switch measured by diffing two real plans.
  */
 import { describe, expect, it } from "vitest";
-import { BlueGreenService, gateDeadlineSeconds, releaseId } from "../components/blue-green-service";
+import { BlueGreenService, gateDeadlineSeconds, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { validatePolicy } from "../smoke/policy";
@@ -275,5 +275,18 @@ describe("BlueGreenService args", () => {
             return {};
         };
         await expect(planProgram(program, "staging")).rejects.toThrow(`BlueGreenService svc: service ${service.name} connects to the database, but no databaseSecretName was given`);
+    });
+});
+
+describe("verifiedReleaseInfo", () => {
+    it("lists each color whose smoke gate passed, marked load-verified only when its load gate Job completed too", async () => {
+        const api = (await loadConfigFor("staging")).services[0];
+        const release = (color: "blue" | "green") => ({ color, image: api.releases[color].image, releaseId: releaseId(api, color) });
+        expect(verifiedReleaseInfo(api, [{ color: "blue", smoked: true, loaded: false }, { color: "green", smoked: true, loaded: true }])).toEqual([
+            release("blue"),
+            { ...release("green"), load: "pass" },
+        ]);
+        // A load gate that completed for a color whose smoke gate did not pass verifies nothing.
+        expect(verifiedReleaseInfo(api, [{ color: "blue", smoked: false, loaded: true }, { color: "green", smoked: false, loaded: false }])).toEqual([]);
     });
 });
