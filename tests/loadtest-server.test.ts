@@ -2,10 +2,12 @@
  * Server-side judgement (`loadtest/server.ts`): the pure rules as tables, then the queries against a
  * REAL Prometheus (Debian's `prometheus`, started here on 127.0.0.1 with its own scrape config)
  * scraping a local exporter this test controls: a flat and a growing memory series, a restart, a
- * database connection gauge, and a Job pod that must not count.
+ * database connection gauge, a Job pod that must not count, and the app's request metrics through
+ * a spike with a bad spell of known length (the server-side recovery time).
  *
- * The real-server suite takes ~15 s, so it runs under CI=true (.ci/run) and `npm run
- * test:prometheus`; a local `npm test` skips it with a loud message.
+ * The real-server suite takes about a minute (the spike's 30 s windows must slide past it), so it
+ * runs under CI=true (.ci/run) and `npm run test:prometheus`; a local `npm test` skips it with a
+ * loud message.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -93,11 +95,33 @@ describe("the rules, on samples", () => {
     });
 });
 
+/**
+ * The app's own request metrics for api/green, as counters of time since the start: 100 fast
+ * (10 ms) 200s a second throughout, and during the spike's bad spell [SPIKE_AT, SPIKE_AT + BAD_FOR]
+ * 50 more a second, each a slow (500 ms) 500. Prometheus derives p95 and the 5xx ratio from them.
+ */
+const SPIKE_AT = 4;
+const BAD_FOR = 5;
+function appMetrics(t: number): string[] {
+    const ok = 100 * t;
+    const bad = 50 * Math.min(Math.max(t - SPIKE_AT, 0), BAD_FOR);
+    const sel = 'service="api",color="green"';
+    return [
+        `http_requests_total{${sel},code="200"} ${ok}`,
+        `http_requests_total{${sel},code="500"} ${bad}`,
+        `http_request_duration_seconds_bucket{${sel},le="0.05"} ${ok}`,
+        `http_request_duration_seconds_bucket{${sel},le="1"} ${ok + bad}`,
+        `http_request_duration_seconds_bucket{${sel},le="+Inf"} ${ok + bad}`,
+        `http_request_duration_seconds_count{${sel}} ${ok + bad}`,
+        `http_request_duration_seconds_sum{${sel}} ${ok * 0.01 + bad * 0.5}`,
+    ];
+}
+
 const PROMETHEUS = which("prometheus");
 const RUN = IN_CI || process.env.LAUNCHPAD_PROMETHEUS_TEST === "1";
 if (!RUN) {
     const bar = "!".repeat(100);
-    console.warn(`\n${bar}\n*** loadtest-server: SKIPPING the real-Prometheus suite (about 15 s). Run it with \`npm run test:prometheus\`; CI runs it.\n${bar}\n`);
+    console.warn(`\n${bar}\n*** loadtest-server: SKIPPING the real-Prometheus suite (about a minute). Run it with \`npm run test:prometheus\`; CI runs it.\n${bar}\n`);
 }
 
 describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
@@ -127,6 +151,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
                 // The restart comes after Prometheus's third scrape, so its scrapes see the counter before and after.
                 `kube_pod_container_status_restarts_total{${pod("api-green-5d8f7c9b6-fghij")}} ${Date.now() > restartAt ? 1 : 0}`,
                 `pg_stat_activity_count{datname="app",state="active"} 12`,
+                ...appMetrics(Date.now() / 1000 - t0),
                 "",
             ].join("\n"));
         });
@@ -185,6 +210,25 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(findings[0].value).toBeLessThan(4_200);
         expect(findings[1].value).toBeGreaterThanOrEqual(1);
     });
+
+    it("spike recovery: the server's own p95 and 5xx ratio, over their 30 s windows, hold again about 30 s after a 5 s bad spell", async () => {
+        // The windows must slide past the bad spell: wait for Prometheus's scrapes up to 12 s after it.
+        const spikeStart = t0 + SPIKE_AT;
+        while (Date.now() / 1000 < spikeStart + BAD_FOR + 30 + 12) await new Promise((r) => setTimeout(r, 250));
+        const end = Date.now() / 1000;
+        const metrics = { requestsTotal: "http_requests_total", requestDurationSeconds: "http_request_duration_seconds", statusLabel: "code", serviceLabel: "service", colorLabel: "color" };
+        const spike = { metrics, start: spikeStart, p95BoundSeconds: 0.2, errorBound: 0.01 };
+        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green" }, t0, end, { ...serverBounds, maxRecoverySeconds: 60 }, false, spike);
+        const recovery = findings.find((f) => f.check === "spike-recovery");
+        // With 3,000 good requests per window, the 5xx ratio is under 1% once less than ~0.6 s of the
+        // bad spell is left in the window, p95 under 200 ms once less than ~3 s is: about BAD_FOR + 29.4 s
+        // after the spike started, give or take Prometheus's scrape timing and rate() extrapolation.
+        expect(recovery?.ok).toBe(true);
+        expect(recovery?.value).toBeGreaterThan(BAD_FOR + 24);
+        expect(recovery?.value).toBeLessThan(BAD_FOR + 36);
+        const strict = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green" }, t0, end, { ...serverBounds, maxRecoverySeconds: 20 }, false, spike);
+        expect(strict.find((f) => f.check === "spike-recovery")?.ok).toBe(false);
+    }, 90_000);
 
     it("the connection bound is judged on the configured query", async () => {
         const end = Date.now() / 1000;
