@@ -14,7 +14,7 @@ import { loadtestCli, USAGE } from "../loadtest/cli";
 import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import type { LoadtestSummary, RunSpec } from "../loadtest/main";
 import { LOADTEST_METRICS } from "../loadtest/push";
-import { startServer, type TestServer } from "./support/http-server";
+import { recordingServer, startServer, type TestServer } from "./support/http-server";
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -147,16 +147,8 @@ describe("npm run loadtest --target: a run here", () => {
 
     it("a failing server fails the verdict, exit 1, and the push carries it under job, service, color and scenario", async () => {
         const s = await serve(503);
-        const pushed: { method: string; url: string; body: string }[] = [];
-        const gateway = await startServer((req, res) => {
-            let body = "";
-            req.on("data", (c: Buffer) => (body += c.toString()));
-            req.on("end", () => {
-                pushed.push({ method: req.method ?? "", url: req.url ?? "", body });
-                res.writeHead(200);
-                res.end();
-            });
-        });
+        const gateway = await recordingServer();
+        const pushed = gateway.received;
         servers.push(gateway);
         const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--color", "blue", "--target", s.url, "--push", gateway.url, "--set", SHORT, "--json"], {});
         expect(r.code).toBe(1);

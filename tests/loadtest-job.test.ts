@@ -13,7 +13,7 @@ import { loadtestCli, type LoadtestDeps } from "../loadtest/cli";
 import { EXIT_INCONCLUSIVE, loadtestWaitMs, terminalCondition, verdictFromLog, WAIT_MARGIN_SECONDS } from "../loadtest/cluster";
 import { renderReport, type LoadtestSummary, type RunSpec } from "../loadtest/main";
 import { LOADTEST_METRICS } from "../loadtest/push";
-import { closedPort, startServer, type TestServer } from "./support/http-server";
+import { closedPort, recordingServer, startServer, type RecordedRequest, type TestServer } from "./support/http-server";
 import { kubeconfigFor } from "./support/kube-api";
 import { startKubeJobsApi, type KubeJobsApi } from "./support/kube-jobs";
 
@@ -40,19 +40,10 @@ async function serve(status: number): Promise<TestServer> {
 }
 
 /** A Pushgateway stand-in recording each push. */
-async function gateway(): Promise<{ url: string; pushed: { method: string; url: string; body: string }[] }> {
-    const pushed: { method: string; url: string; body: string }[] = [];
-    const s = await startServer((req, res) => {
-        let body = "";
-        req.on("data", (c: Buffer) => (body += c.toString()));
-        req.on("end", () => {
-            pushed.push({ method: req.method ?? "", url: req.url ?? "", body });
-            res.writeHead(200);
-            res.end();
-        });
-    });
+async function gateway(): Promise<{ url: string; pushed: RecordedRequest[] }> {
+    const s = await recordingServer();
     servers.push(s);
-    return { url: s.url, pushed };
+    return { url: s.url, pushed: s.received };
 }
 
 /** A cluster whose preview Service answers `status`, reached through the stack's kubeconfig output. */

@@ -47,3 +47,25 @@ export async function closedPort(): Promise<number> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     return port;
 }
+
+/** One request a {@link recordingServer} received. */
+export interface RecordedRequest {
+    readonly method: string;
+    readonly url: string;
+    readonly body: string;
+}
+
+/** A server that answers 200 to everything and records each request (a Pushgateway stand-in). */
+export async function recordingServer(): Promise<TestServer & { readonly received: RecordedRequest[] }> {
+    const received: RecordedRequest[] = [];
+    const server = await startServer((req, res) => {
+        let body = "";
+        req.on("data", (c: Buffer) => (body += c.toString()));
+        req.on("end", () => {
+            received.push({ method: req.method ?? "", url: req.url ?? "", body });
+            res.writeHead(200);
+            res.end();
+        });
+    });
+    return Object.assign(server, { received });
+}
