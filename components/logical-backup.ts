@@ -343,24 +343,13 @@ export class LogicalBackup extends pulumi.ComponentResource {
         const dumpId = identity(this, name, args, labels, "dump", dumpPolicy);
         const verifyId = identity(this, name, args, labels, "verify", verifyPolicy);
 
-        const dump = new k8s.batch.v1.CronJob(`${name}-dump`, {
-            metadata: { namespace: args.namespace, labels },
-            spec: cronJobSpec({
-                schedule: args.backup.dumpSchedule,
-                serviceAccountName: dumpId.sa.metadata.name,
-                activeDeadlineSeconds: 3 * 3600,
-                ...dumpJobContainers(parts),
-            }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "dump" }),
-        }, k8sOpts);
-        const verify = new k8s.batch.v1.CronJob(`${name}-verify`, {
-            metadata: { namespace: args.namespace, labels },
-            spec: cronJobSpec({
-                schedule: args.backup.verifySchedule,
-                serviceAccountName: verifyId.sa.metadata.name,
-                activeDeadlineSeconds: 3 * 3600,
-                ...verifyJobContainers(parts),
-            }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": "verify" }),
-        }, k8sOpts);
+        const backupJob = (role: "dump" | "verify", schedule: string, serviceAccountName: pulumi.Input<string>, containers: Pick<JobSpec, "initContainers" | "containers">) =>
+            new k8s.batch.v1.CronJob(`${name}-${role}`, {
+                metadata: { namespace: args.namespace, labels },
+                spec: cronJobSpec({ schedule, serviceAccountName, activeDeadlineSeconds: 3 * 3600, ...containers }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": role }),
+            }, k8sOpts);
+        const dump = backupJob("dump", args.backup.dumpSchedule, dumpId.sa.metadata.name, dumpJobContainers(parts));
+        const verify = backupJob("verify", args.backup.verifySchedule, verifyId.sa.metadata.name, verifyJobContainers(parts));
 
         this.recoveryMetricsCronJobName = args.recoveryMetrics !== undefined && args.pushgatewayUrl !== undefined
             ? this.createRecoveryMetrics(name, args, args.recoveryMetrics, args.pushgatewayUrl, scripts.metadata.name, labels)
