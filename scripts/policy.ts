@@ -1,10 +1,12 @@
 /**
- * npm run policy -- --plan <plan.json> [--json] [--config <pack-config.json>]
+ * npm run policy -- --plan <plan.json> --stack <name> [--json] [--config <pack-config.json>]
  *
  * Evaluates the policy pack against a saved `npm run plan -- --json` document: one CI saved, or one
- * edited by hand to try a change. The stack's rules come from the stack named in the document:
- * its committed pack config, `policies/config/<stack>.json` (the file `pulumi preview
- * --policy-pack-config` takes), unless `--config` names another. The plan itself carries every
+ * edited by hand to try a change. The rules are those of the stack the caller names with `--stack`,
+ * never of whatever the document says: its committed pack config, `policies/config/<stack>.json`
+ * (the file `pulumi preview --policy-pack-config` takes), unless `--config` names another. A
+ * document of another stack (its `stack` field and every URN agree on it) is refused, so a plan
+ * rewritten to look like staging's is not judged by staging's rules. The plan itself carries every
  * input the policies read, so neither the program nor Pulumi.<stack>.yaml is needed.
  *
  * Output as `npm run plan -- --policy`: the violation report, or with `--json` the plan document
@@ -16,7 +18,7 @@ import { MissingPolicyConfigError, PolicyConfigError } from "../policies/config"
 import { evaluatePlan, hasMandatory, POLICY_EXIT_CODE, renderViolations, type PlanLike } from "../policies/evaluate";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 
-const USAGE = "usage: npm run policy -- --plan <plan.json> [--json] [--config <pack-config.json>]";
+const USAGE = "usage: npm run policy -- --plan <plan.json> --stack <name> [--json] [--config <pack-config.json>]";
 
 /** Deepest nesting a plan's inputs reach (Kubernetes pod specs: about 15); deeper is not a plan npm run plan wrote. */
 export const MAX_PLAN_DEPTH = 64;
@@ -121,6 +123,7 @@ export function planDocumentProblems(doc: unknown): string[] {
 export async function policyCli(argv: readonly string[]): Promise<CliResult> {
     const parsed = parseFlags(argv, {
         plan: { type: "string", short: "p" },
+        stack: { type: "string", short: "s" },
         json: { type: "boolean", default: false },
         config: { type: "string" },
     }, USAGE);
@@ -128,8 +131,9 @@ export async function policyCli(argv: readonly string[]): Promise<CliResult> {
         return parsed.result;
     }
     const args = parsed.flags;
-    if (args.plan === undefined) {
-        return failed(1, `--plan is required\n${USAGE}\n`);
+    if (args.plan === undefined || args.stack === undefined) {
+        const missing = [args.plan === undefined ? "--plan" : undefined, args.stack === undefined ? "--stack" : undefined].filter((f) => f !== undefined);
+        return failed(1, `${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} required (the rules are the named stack's, never the document's)\n${USAGE}\n`);
     }
     let doc: unknown;
     try {
@@ -144,6 +148,9 @@ export async function policyCli(argv: readonly string[]): Promise<CliResult> {
         return failed(1, `error: ${args.plan} is not a plan document:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
     }
     const plan = doc as PlanLike & Record<string, unknown>;
+    if (plan.stack !== args.stack) {
+        return failed(1, `error: ${args.plan} is a plan of stack ${JSON.stringify(plan.stack)}, not ${JSON.stringify(args.stack)}: it is judged only by the rules of the stack it was planned for\n`);
+    }
     try {
         const violations = await evaluatePlan(plan, args.config);
         const code = hasMandatory(violations) ? POLICY_EXIT_CODE : 0;

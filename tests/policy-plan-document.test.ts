@@ -26,7 +26,7 @@ let n = 0;
 async function policyOfText(text: string): Promise<{ code: number; stdout: string; stderr: string; file: string }> {
     const file = join(dir, `plan-${n++}.json`);
     writeFileSync(file, text);
-    return { ...(await policyCli(["--plan", file])), file };
+    return { ...(await policyCli(["--plan", file, "--stack", "staging"])), file };
 }
 async function policyOf(edit: (doc: Doc) => void): Promise<{ code: number; stdout: string; stderr: string; file: string }> {
     const doc = structuredClone(base);
@@ -64,6 +64,28 @@ describe("npm run policy refuses a malformed saved plan: exit 1, the problems, n
         expect(lines[1]).toMatch(/^ {2}- resources\[0\]\.urn: received "urn:pulumi:production::launchpad::pulumi:pulumi:Stack::launchpad-production"; expected urn:pulumi:staging::/);
         expect(lines[21]).toBe(`  - ... and ${prod.resources.length - 20} more`);
         expect(r.stdout).toBe("");
+    });
+
+    it("a production plan rewritten throughout (stack and every URN) to look like staging's is still judged by the rules the caller names: refused", async () => {
+        const prod = JSON.parse((await planCli(["--stack", "production", "--json"])).stdout) as Doc;
+        const text = JSON.stringify(prod).replaceAll("urn:pulumi:production::", "urn:pulumi:staging::").replace('"stack":"production"', '"stack":"staging"');
+        const file = join(dir, `plan-${n++}.json`);
+        writeFileSync(file, text);
+        // A consistent document of stack staging: as staging's it would pass where production's rules refuse it.
+        expect(await policyCli(["--plan", file, "--stack", "production"])).toEqual({
+            code: 1,
+            stdout: "",
+            stderr: `error: ${file} is a plan of stack "staging", not "production": it is judged only by the rules of the stack it was planned for\n`,
+        });
+        expect((await policyCli(["--plan", file, "--stack", "staging"])).code).toBe(0);
+    });
+
+    it("--stack is required: the rules are the caller's choice, never the document's", async () => {
+        const file = join(dir, `plan-${n++}.json`);
+        writeFileSync(file, JSON.stringify(base));
+        const r = await policyCli(["--plan", file]);
+        expect([r.code, r.stderr.split("\n")[0]]).toEqual([1, "--stack is required (the rules are the named stack's, never the document's)"]);
+        expect((await policyCli(["--plan", file, "--stack", "staging"])).code).toBe(0);
     });
 
     it.each([

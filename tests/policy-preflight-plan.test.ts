@@ -54,7 +54,7 @@ async function check(edit: (doc: PlanDocument) => void = () => undefined): Promi
     edit(doc);
     const file = join(dir, `plan-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, JSON.stringify(doc));
-    const r = await policyCli(["--plan", file, "--json"]);
+    const r = await policyCli(["--plan", file, "--stack", "staging", "--json"]);
     expect(r.stderr).toBe("");
     return { code: r.code, violations: (JSON.parse(r.stdout) as { policy: { violations: Violation[] } }).policy.violations };
 }
@@ -152,7 +152,7 @@ describe("a saved plan is judged as the plan it was saved from", () => {
         const { policy, ...doc } = JSON.parse(planned.stdout) as PlanDocument & { policy: unknown };
         const file = join(dir, `${stack}.json`);
         writeFileSync(file, JSON.stringify(doc));
-        const saved = await policyCli(["--plan", file, "--json"]);
+        const saved = await policyCli(["--plan", file, "--stack", stack, "--json"]);
         expect(saved.code).toBe(planned.code);
         expect((JSON.parse(saved.stdout) as { policy: unknown }).policy).toEqual(policy);
     });

@@ -110,20 +110,20 @@ describe("npm run policy -- --plan", () => {
             live.dependsOn = live.dependsOn.filter((u) => !u.endsWith("-gate"));
             live.dependencies = live.dependencies.filter((u) => !u.endsWith("-gate"));
         });
-        const r = await policyCli(["--plan", file]);
+        const r = await policyCli(["--plan", file, "--stack", "staging"]);
         expect(r.code).toBe(3);
         expect(r.stdout).toContain("live Service api does not depend on the green smoke-gate Job of api: add them to its dependsOn so traffic moves only after the gate passed.\n");
     });
 
     it("passes the saved staging plan: exit 0", async () => {
         const file = await savedPlan();
-        expect(await policyCli(["--plan", file])).toEqual({ code: 0, stdout: `Policy check of ${file} (stack staging, 187 resources)\n\nPolicies: 0 violations (0 mandatory, 0 advisory)\n`, stderr: "" });
+        expect(await policyCli(["--plan", file, "--stack", "staging"])).toEqual({ code: 0, stdout: `Policy check of ${file} (stack staging, 187 resources)\n\nPolicies: 0 violations (0 mandatory, 0 advisory)\n`, stderr: "" });
     });
 
     it("catches a plan edited by hand to make the database public and keep backups 3 days: exit 3", async () => {
         const file = await savedPlan(editDb);
         const urn = "urn:pulumi:staging::launchpad::launchpad:environment:Environment$launchpad:database:Database$aws:rds/instance:Instance::launchpad-staging-database-instance";
-        const r = await policyCli(["--plan", file, "--json"]);
+        const r = await policyCli(["--plan", file, "--stack", "staging", "--json"]);
         expect(r.code).toBe(3);
         expect((JSON.parse(r.stdout) as { policy: unknown }).policy).toEqual({
             violations: [
@@ -135,7 +135,7 @@ describe("npm run policy -- --plan", () => {
 
     it("runs as a real process with the same exit code", async () => {
         const file = await savedPlan(editDb);
-        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/policy.ts", "--plan", file], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/policy.ts", "--plan", file, "--stack", "staging"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         expect(run.status).toBe(3);
         expect(run.stdout.split("\n").slice(0, 3)).toEqual([`Policy check of ${file} (stack staging, 187 resources)`, "", "Policies: 2 violations (2 mandatory, 0 advisory)"]);
     });
@@ -144,7 +144,7 @@ describe("npm run policy -- --plan", () => {
         const file = await savedPlan();
         const config = join(dir, "bad-config.json");
         writeFileSync(config, JSON.stringify({ "rds-backup-retention": { tier: "prod", minRetentionDays: 0 }, "s3-versionning": "mandatory" }));
-        expect(await policyCli(["--plan", file, "--config", config])).toEqual({
+        expect(await policyCli(["--plan", file, "--stack", "staging", "--config", config])).toEqual({
             code: 2,
             stdout: "",
             stderr:
@@ -158,14 +158,14 @@ describe("npm run policy -- --plan", () => {
     it("exits 1 for a file that is not a plan, and for a stack with no pack config", async () => {
         const notPlan = join(dir, "not-a-plan.json");
         writeFileSync(notPlan, JSON.stringify({ stack: "../Pulumi", resources: {} }));
-        expect(await policyCli(["--plan", notPlan])).toEqual({
+        expect(await policyCli(["--plan", notPlan, "--stack", "staging"])).toEqual({
             code: 1,
             stdout: "",
             stderr: `error: ${notPlan} is not a plan document:\n  - stack: received "../Pulumi"; expected the stack's name\n  - resources: expected a list\n`,
         });
         const qa = join(dir, "qa.json");
         writeFileSync(qa, JSON.stringify({ stack: "qa", resources: [] }));
-        expect(await policyCli(["--plan", qa])).toEqual({
+        expect(await policyCli(["--plan", qa, "--stack", "qa"])).toEqual({
             code: 1,
             stdout: "",
             stderr: `error: no policy pack configuration at ${packConfigPath("qa")}: every stack needs one (see docs/policies.md)\n`,

@@ -165,7 +165,7 @@ describe("npm run policy: secrets-stay-secret flags a secret input in a non-secr
         edit(r.inputs);
         const file = join(dir, `${name}.json`);
         writeFileSync(file, JSON.stringify(doc));
-        const out = await policyCli(["--plan", file]);
+        const out = await policyCli(["--plan", file, "--stack", "production"]);
         return { code: out.code, lines: out.stdout.split("\n").filter((l) => l.includes("secrets-stay-secret") || l.includes("puts a secret")) };
     }
 

@@ -41,7 +41,7 @@ export function productionPlanJudge(prefix: string): {
             edit(edited);
             const file = join(dir, `plan-${Math.random().toString(36).slice(2)}.json`);
             writeFileSync(file, JSON.stringify(edited));
-            const out = await policyCli(["--plan", file, "--json", ...(config !== undefined ? ["--config", config] : [])]);
+            const out = await policyCli(["--plan", file, "--stack", "production", "--json", ...(config !== undefined ? ["--config", config] : [])]);
             if (out.stdout === "") throw new Error(`npm run policy failed (exit ${out.code}): ${out.stderr}`);
             return { code: out.code, violations: (JSON.parse(out.stdout) as { policy: { violations: Violation[] } }).policy.violations };
         },
