@@ -194,13 +194,13 @@ export function smokePolicySecretName(service: ServiceConfig): string {
  * into the color's env Secret (`envSecret`), so no value is a literal in the pod spec; otherwise
  * each is a literal.
  */
-export function releaseEnv(service: ServiceConfig, color: Color, envSecret?: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+export function releaseEnv(service: ServiceConfig, color: Color, envSecret?: pulumi.Input<string>, owner?: pulumi.Resource): k8s.types.input.core.v1.EnvVar[] {
     const names = Object.keys(service.releases[color].env).sort((a, b) => a.localeCompare(b));
     if (!service.fromSecret) {
         return names.map((name) => ({ name, value: service.releases[color].env[name] }));
     }
     if (names.length > 0 && envSecret === undefined) {
-        throw new Error(`service ${service.name} takes its env from secret config, but no env Secret was given for ${color}`);
+        throw new pulumi.ResourceError(`service ${service.name} takes its env from secret config, but no env Secret was given for ${color}`, owner);
     }
     return names.map((name) => ({ name, valueFrom: { secretKeyRef: { name: envSecret as pulumi.Input<string>, key: name } } }));
 }
@@ -225,16 +225,18 @@ export interface DeploymentInputs {
     readonly databaseSecretName?: pulumi.Input<string>;
     /** The color's env Secret; required when the service's env comes from secret config. @default - none */
     readonly envSecretName?: pulumi.Input<string>;
+    /** The component a failure is reported against. @default - none (a builder called on its own) */
+    readonly owner?: pulumi.Resource;
 }
 
 export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.DeploymentSpec {
     const { service: s, color } = d;
     const selector = selectorOf(s, color);
     const release = s.releases[color];
-    const env = releaseEnv(s, color, d.envSecretName);
+    const env = releaseEnv(s, color, d.envSecretName, d.owner);
     if (s.connectDatabase) {
         if (d.databaseSecretName === undefined) {
-            throw new Error(`service ${s.name} connects to the database, but no database Secret was given`);
+            throw new pulumi.ResourceError(`service ${s.name} connects to the database, but no database Secret was given`, d.owner);
         }
         env.push(...databaseEnv(d.databaseSecretName));
     }
@@ -382,15 +384,17 @@ export interface GateJobInputs {
     readonly runnerFile: string;
     /** Pushgateway the gate pushes its result to. @default - no push */
     readonly pushgatewayUrl?: pulumi.Input<string>;
+    /** The component a failure is reported against. @default - none (a builder called on its own) */
+    readonly owner?: pulumi.Resource;
 }
 
 /** The gate's /smoke volume: the ConfigMap, or the ConfigMap and the policy's Secret projected together. */
-export function smokeVolume(g: Pick<GateJobInputs, "service" | "configMapName" | "policySecretName">): k8s.types.input.core.v1.Volume {
+export function smokeVolume(g: Pick<GateJobInputs, "service" | "configMapName" | "policySecretName" | "owner">): k8s.types.input.core.v1.Volume {
     if (!g.service.fromSecret) {
         return { name: "smoke", configMap: { name: g.configMapName } };
     }
     if (g.policySecretName === undefined) {
-        throw new Error(`service ${g.service.name} takes its smoke policy from secret config, but no policy Secret was given`);
+        throw new pulumi.ResourceError(`service ${g.service.name} takes its smoke policy from secret config, but no policy Secret was given`, g.owner);
     }
     return { name: "smoke", projected: { sources: [{ configMap: { name: g.configMapName } }, { secret: { name: g.policySecretName } }] } };
 }
@@ -459,6 +463,8 @@ export interface MigrationJobInputs {
     readonly databaseSecretName: pulumi.Input<string>;
     /** The color's env Secret; required when the service's env comes from secret config. @default - none */
     readonly envSecretName?: pulumi.Input<string>;
+    /** The component a failure is reported against. @default - none (a builder called on its own) */
+    readonly owner?: pulumi.Resource;
 }
 
 /**
@@ -471,10 +477,10 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
     const { service: s, color } = m;
     const release = s.releases[color];
     if (release.migrate === undefined) {
-        throw new Error(`service ${s.name} release ${color} declares no migration`);
+        throw new pulumi.ResourceError(`service ${s.name} release ${color} declares no migration`, m.owner);
     }
     const env: k8s.types.input.core.v1.EnvVar[] = [
-        ...releaseEnv(s, color, m.envSecretName),
+        ...releaseEnv(s, color, m.envSecretName, m.owner),
         ...databaseEnv(m.databaseSecretName),
     ];
     return {
@@ -512,10 +518,10 @@ export function loadGateId(service: ServiceConfig, color: Color): string {
 }
 
 /** The load gate's run: the load scenario against the color's preview Service, as `npm run loadtest` writes it. */
-export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, gate: LoadGateArgs, pushgateway?: string): RunSpec {
+export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, gate: LoadGateArgs, pushgateway?: string, owner?: pulumi.Resource): RunSpec {
     const perf = s.performance;
     if (perf === undefined) {
-        throw new Error(`service ${s.name} has no performance suite, so no load gate`);
+        throw new pulumi.ResourceError(`service ${s.name} has no performance suite, so no load gate`, owner);
     }
     return {
         service: s.name,
@@ -654,7 +660,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const migration = this.migration(name, args, color, { parent: this }, envSecret?.metadata.name);
         const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
             metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
-            spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name }),
+            spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, owner: this }),
         // The new pods start only after the color's migration succeeded.
         }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: migration !== undefined ? [migration.job] : [] });
         const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
@@ -669,7 +675,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 labels: colorLabels(s, color, args.project, ROLES.gate),
                 annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
             },
-            spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl }),
+            spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl, owner: this }),
         }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
         const loadJob = s.performance?.loadGate === true ? this.loadGate(name, args, color, gateJob, child) : undefined;
         return { deployment, gateJob, loadJob, migration };
@@ -734,7 +740,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const labels = loadtestLabels(s, color, args.project);
         const data = pulumi.all([args.namespace, args.pushgatewayUrl]).apply(([ns, push]) => ({
             [LOADTEST_RUNNER_FILE]: gate.runner,
-            [LOADTEST_SPEC_FILE]: `${JSON.stringify(loadGateSpec(s, color, ns, gate, push), null, 2)}\n`,
+            [LOADTEST_SPEC_FILE]: `${JSON.stringify(loadGateSpec(s, color, ns, gate, push, this), null, 2)}\n`,
         }));
         const config = new k8s.core.v1.ConfigMap(`${name}-${color}-load-spec`, { metadata: { name: objectName, namespace: args.namespace, labels }, data }, child);
         const id = releaseId(s, color);
@@ -788,7 +794,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                     [ANNOTATIONS.schemaVersion]: checkedVersion,
                 },
             },
-            spec: migrationJobSpec({ service: s, color, project: args.project, databaseSecretName: args.databaseSecretName, envSecretName: envSecret }),
+            spec: migrationJobSpec({ service: s, color, project: args.project, databaseSecretName: args.databaseSecretName, envSecretName: envSecret, owner: this }),
         }, { ...parent, provider: args.k8sProvider, dependsOn: restorePoint !== undefined ? [restorePoint] : [], customTimeouts: MIGRATION_TIMEOUTS });
         return { job, restorePoint };
     }

@@ -4,7 +4,8 @@
  * color switch measured by diffing two real plans.
  */
 import { describe, expect, it } from "vitest";
-import { BlueGreenService, gateDeadlineSeconds, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
+import * as pulumi from "@pulumi/pulumi";
+import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { validatePolicy } from "../smoke/policy";
@@ -288,5 +289,23 @@ describe("verifiedReleaseInfo", () => {
         ]);
         // A load gate that completed for a color whose smoke gate did not pass verifies nothing.
         expect(verifiedReleaseInfo(api, [{ color: "blue", smoked: false, loaded: true }, { color: "green", smoked: false, loaded: false }])).toEqual([]);
+    });
+});
+
+describe("builder failures", () => {
+    it("are ResourceErrors against the component that called the builder", async () => {
+        const api = (await loadConfigFor("staging")).services[0];
+        const owner = { name: "the component" } as unknown as pulumi.Resource;
+        const caught = (f: () => unknown): unknown => {
+            try {
+                f();
+            } catch (e) {
+                return e;
+            }
+            throw new Error("expected a failure");
+        };
+        const e = caught(() => deploymentSpec({ service: { ...api, connectDatabase: true }, color: "blue", project: "launchpad", zoneSpread: "ScheduleAnyway", owner }));
+        expect(e).toBeInstanceOf(pulumi.ResourceError);
+        expect([(e as pulumi.ResourceError).message, (e as pulumi.ResourceError).resource]).toEqual([`service ${api.name} connects to the database, but no database Secret was given`, owner]);
     });
 });
