@@ -27,7 +27,7 @@ import { ALERT_RATE_WINDOW, errorRatioQuery, latencyP95Query, serviceColorLabels
 import { durationSeconds } from "../observability/duration";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { prometheusQuery, valueFor, type PrometheusQuery, type PrometheusTarget } from "./prometheus";
-import { applySwitch, isResult, prepareSwitch, switchFlags, type RollbackDeps, type SwitchPlan } from "./rollback";
+import { applySwitch, isResult, prepareSwitch, type RollbackDeps, type SwitchPlan } from "./rollback";
 
 const USAGE = "usage: npm run promote -- --stack <name> --service <svc> [--to <blue|green>] [--analysis <duration>]";
 
@@ -151,11 +151,7 @@ export async function promote(argv: readonly string[], deps: PromoteDeps): Promi
             return failed(2, `--analysis: received ${JSON.stringify(parsed.flags.analysis)}; expected a Prometheus duration longer than zero, such as "10m"\n`);
         }
     }
-    const flags = switchFlags(parsed.flags, USAGE);
-    if (isResult(flags)) {
-        return flags;
-    }
-    const plan = await prepareSwitch(flags, deps);
+    const plan = await prepareSwitch(parsed.flags, USAGE, deps);
     if (isResult(plan)) {
         return plan;
     }

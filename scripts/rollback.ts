@@ -205,10 +205,15 @@ export function schemaSwitchProblems(moving: readonly ServiceConfig[], target: C
 }
 
 /**
- * Everything before the switch: the stack's config, the moving services, and each precondition
- * (gate, live readiness, schema), all before any config is written. A `CliResult` is a refusal.
+ * Everything before the switch, from the command's `--stack`, `--service` and `--to` (shared with
+ * promote): the stack's config, the moving services, and each precondition (gate, live readiness,
+ * schema), all before any config is written. A `CliResult` is a usage error or a refusal.
  */
-export async function prepareSwitch(flags: SwitchFlags, deps: RollbackDeps): Promise<SwitchPlan | CliResult> {
+export async function prepareSwitch(raw: { stack?: string; service?: string; to?: string }, usage: string, deps: RollbackDeps): Promise<SwitchPlan | CliResult> {
+    const flags = switchFlags(raw, usage);
+    if (isResult(flags)) {
+        return flags;
+    }
     const stack = await deps.selectStack(flags.stack, REPO_ROOT);
     let config: LaunchpadConfig;
     try {
@@ -297,8 +302,8 @@ export async function applySwitch(plan: SwitchPlan, color: Color, onOutput: (out
     }
 }
 
-/** Parses `--stack`, `--service`, `--to` (shared with promote); a `CliResult` is a usage error. */
-export function switchFlags(flags: { stack?: string; service?: string; to?: string }, usage: string): SwitchFlags | CliResult {
+/** Parses `--stack`, `--service`, `--to`; a `CliResult` is a usage error. */
+function switchFlags(flags: { stack?: string; service?: string; to?: string }, usage: string): SwitchFlags | CliResult {
     if (flags.stack === undefined) {
         return failed(2, `--stack is required\n${usage}\n`);
     }
@@ -315,11 +320,7 @@ export async function rollback(argv: readonly string[], deps: RollbackDeps): Pro
     if ("result" in parsed) {
         return parsed.result;
     }
-    const flags = switchFlags(parsed.flags, USAGE);
-    if (isResult(flags)) {
-        return flags;
-    }
-    const plan = await prepareSwitch(flags, deps);
+    const plan = await prepareSwitch(parsed.flags, USAGE, deps);
     if (isResult(plan)) {
         return plan;
     }
@@ -333,13 +334,13 @@ export async function rollback(argv: readonly string[], deps: RollbackDeps): Pro
         return {
             code: 1,
             stdout: `${lines.join("\n")}\n`,
-            stderr: `${warnings.join("")}the targeted update of the live Service(s) failed: ${(e as Error).message}\nthe stack's config now names ${target}; run \`pulumi up --stack ${flags.stack}\` again, or roll back to the previous color\n`,
+            stderr: `${warnings.join("")}the targeted update of the live Service(s) failed: ${(e as Error).message}\nthe stack's config now names ${target}; run \`pulumi up --stack ${plan.stackName}\` again, or roll back to the previous color\n`,
         };
     }
     return {
         code: 0,
         stdout: `${lines.join("\n")}\nswitched, with the policy pack: ${targets.join(", ")}\n` +
-            `commit Pulumi.${flags.stack}.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
+            `commit Pulumi.${plan.stackName}.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
         stderr: warnings.join(""),
     };
 }
