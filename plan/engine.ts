@@ -200,10 +200,12 @@ interface OutputsRequest {
 
 /**
  * A resource's URN as the Pulumi engine makes it: the type is qualified by the parent's whole
- * qualified type (`Environment$Database$aws:rds/instance:Instance`), never by the Stack's. The
- * SDK's own `createUrn` (@pulumi/pulumi resource.js, the rule aliases are computed with) follows
- * the engine's `NewURN`; Pulumi's MockMonitor (runtime/mocks.js `newUrn`) does not: it keeps only
- * the parent's last type and prefixes the Stack's, so offline URNs would match no real state.
+ * qualified type (`Environment$Database$aws:rds/instance:Instance`), never by the Stack's: pulumi/pulumi
+ * sdk/go/common/resource/urn.go `NewURN` (`if parentType != "" && parentType != RootStackType`
+ * then `parentType + "$" + type`). The SDK's own `createUrn` (@pulumi/pulumi resource.js, the rule
+ * aliases are computed with) follows it, and tests/plan-document.test.ts checks every URN against
+ * it; Pulumi's MockMonitor (runtime/mocks.js `newUrn`) does not: it keeps only the parent's last
+ * type and prefixes the Stack's, so offline URNs would match no real state.
  */
 export function urnOf(parent: string, type: string, name: string, project: string, stack: string): string {
     const parentType = parent ? parent.split("::")[2] : "";
