@@ -291,7 +291,8 @@ function backupBucket(ctx: BucketContext, role: string, suffix: string, region: 
  * A log bucket (child `${name}-${role}`) and the access logging of `source` into it. SSE-S3,
  * because S3 server access logging delivers only to targets whose default encryption is SSE-S3
  * (AES256); SSE-KMS targets are not supported. No Object Lock (logs cannot be delivered to a bucket
- * with a default retention). Versioned, as the policy pack requires of every bucket, with its
+ * with a default retention). Both from the S3 User Guide, "Enabling Amazon S3 server access logging"
+ * (docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html). Versioned, as the policy pack requires of every bucket, with its
  * noncurrent versions expiring so the bucket does not grow forever.
  */
 function logBucket(ctx: BucketContext, role: string, suffix: string, region: string | undefined, source: SecureBucket, account: pulumi.Output<string>): SecureBucket {
