@@ -128,12 +128,14 @@ export function parameterGroupParameters(engine: DbEngine): DbParameter[] {
 
 /** The restore arguments of `aws.rds.Instance`. */
 export interface RestoreArgs {
+    /** Restore from the source's point-in-time backups. @default - not a point-in-time restore */
     readonly restoreToPointInTime?: {
         readonly sourceDbInstanceIdentifier?: string;
         readonly sourceDbInstanceAutomatedBackupsArn?: string;
         readonly restoreTime?: string;
         readonly useLatestRestorableTime?: boolean;
     };
+    /** Restore from this snapshot. @default - not a snapshot restore */
     readonly snapshotIdentifier?: string;
 }
 

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "../config";
-import { formatCidr, parseCidr, subnet } from "../lib/cidr";
+import { type Cidr, formatCidr, parseCidr, subnet } from "../lib/cidr";
 import { servicePrincipalPolicy } from "../lib/iam";
 import { childTags, type Tags } from "../lib/tags";
 
@@ -32,14 +32,23 @@ export const MAX_AZS = 6;
  * growth (e.g. dedicated database subnets); block 7 is split in eight again for the public subnets.
  * A /16 gives /19 private and /22 public subnets; a /20 gives /23 and /26.
  */
-export function planSubnets(vpcCidr: string, azCount: number): SubnetPlan {
-    const vpc = parseCidr(vpcCidr);
-    if (!vpc) {
-        throw new RangeError(`not a CIDR: ${vpcCidr}`);
+/** Why {@link planSubnets} cannot plan `vpcCidr` over `azCount` AZs, or undefined when it can. */
+export function subnetPlanProblem(vpcCidr: string, azCount: number): string | undefined {
+    if (parseCidr(vpcCidr) === undefined) {
+        return `cidr: received ${JSON.stringify(vpcCidr)}; expected an IPv4 CIDR such as 10.0.0.0/16`;
     }
     if (!Number.isInteger(azCount) || azCount < 1 || azCount > MAX_AZS) {
-        throw new RangeError(`azCount must be 1..${MAX_AZS}, got ${azCount}`);
+        return `azCount: received ${azCount}; expected a whole number from 1 to ${MAX_AZS}`;
     }
+    return undefined;
+}
+
+export function planSubnets(vpcCidr: string, azCount: number): SubnetPlan {
+    const problem = subnetPlanProblem(vpcCidr, azCount);
+    if (problem !== undefined) {
+        throw new RangeError(problem);
+    }
+    const vpc = parseCidr(vpcCidr) as Cidr;
     const publicBlock = subnet(vpc, 3, 7);
     const azs = [...Array(azCount).keys()];
     return {
@@ -178,6 +187,10 @@ export class Network extends pulumi.ComponentResource {
         super("launchpad:network:Network", name, {}, opts);
         const { config, tags } = args;
         const parent = { parent: this };
+        const problem = subnetPlanProblem(config.cidr, config.azCount);
+        if (problem !== undefined) {
+            throw new pulumi.ResourceError(`Network ${name}: ${problem}`, this);
+        }
         const plan = planSubnets(config.cidr, config.azCount);
         const nat = natAssignments(config.natGateways, config.azCount);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AVAILABILITY_ZONES_QUERY, SUBNET_ROLE_TAGS, flowLogArgs, subnetArgs } from "../components/network";
-import { input, named, ofType, planStack } from "./support/plan";
+import { AVAILABILITY_ZONES_QUERY, Network, SUBNET_ROLE_TAGS, flowLogArgs, subnetArgs } from "../components/network";
+import { input, named, ofType, planProgram, planStack } from "./support/plan";
 
 describe("network, staging", () => {
     it("spreads one public and one private subnet over each of the two AZs, with the planned CIDRs", async () => {
@@ -86,5 +86,18 @@ describe("network child specs (pure builders the constructor delegates to)", () 
             maxAggregationInterval: 60,
             tags: { Name: "n-flow-log" },
         });
+    });
+});
+
+describe("Network, args it cannot plan", () => {
+    it.each([
+        [{ cidr: "10.0.0.1/16", azCount: 2 }, 'Network net: cidr: received "10.0.0.1/16"; expected an IPv4 CIDR such as 10.0.0.0/16'],
+        [{ cidr: "10.0.0.0/16", azCount: 7 }, "Network net: azCount: received 7; expected a whole number from 1 to 6"],
+    ])("%j fails as a ResourceError of the component (named in the message), not a RangeError of planSubnets", async (config, message) => {
+        const program = () => {
+            new Network("net", { config, tags: {} } as unknown as ConstructorParameters<typeof Network>[1]);
+            return {};
+        };
+        await expect(planProgram(program, "staging")).rejects.toThrow(message);
     });
 });

@@ -45,17 +45,17 @@ describe("planSubnets, exact tables", () => {
 
 describe("planSubnets, errors", () => {
     it.each([
-        ["10.0.0.0/16", 0, "azCount must be 1..6, got 0"],
-        ["10.0.0.0/16", 7, "azCount must be 1..6, got 7"],
-        ["10.0.0.0/16", -1, "azCount must be 1..6, got -1"],
-        ["10.0.0.0/16", 2.5, "azCount must be 1..6, got 2.5"],
-        ["10.0.0.0/16", Number.NaN, "azCount must be 1..6, got NaN"],
-        ["10.0.0.1/16", 2, "not a CIDR: 10.0.0.1/16"],
-        ["10.0.0.0/33", 2, "not a CIDR: 10.0.0.0/33"],
-        ["10.0.0.0", 2, "not a CIDR: 10.0.0.0"],
-        ["", 2, "not a CIDR: "],
+        ["10.0.0.0/16", 0, "azCount: received 0; expected a whole number from 1 to 6"],
+        ["10.0.0.0/16", 7, "azCount: received 7; expected a whole number from 1 to 6"],
+        ["10.0.0.0/16", -1, "azCount: received -1; expected a whole number from 1 to 6"],
+        ["10.0.0.0/16", 2.5, "azCount: received 2.5; expected a whole number from 1 to 6"],
+        ["10.0.0.0/16", Number.NaN, "azCount: received NaN; expected a whole number from 1 to 6"],
+        ["10.0.0.1/16", 2, String.raw`cidr: received "10.0.0.1/16"; expected an IPv4 CIDR such as 10.0.0.0/16`],
+        ["10.0.0.0/33", 2, String.raw`cidr: received "10.0.0.0/33"; expected an IPv4 CIDR such as 10.0.0.0/16`],
+        ["10.0.0.0", 2, String.raw`cidr: received "10.0.0.0"; expected an IPv4 CIDR such as 10.0.0.0/16`],
+        ["", 2, String.raw`cidr: received ""; expected an IPv4 CIDR such as 10.0.0.0/16`],
         // The CIDR is checked first: with both wrong, the message names the CIDR.
-        ["banana", 0, "not a CIDR: banana"],
+        ["banana", 0, String.raw`cidr: received "banana"; expected an IPv4 CIDR such as 10.0.0.0/16`],
     ])("planSubnets(%j, %d) throws RangeError: %s", (vpc, azCount, message) => {
         expect(thrown(() => planSubnets(vpc, azCount))).toEqual({ type: "RangeError", message });
     });

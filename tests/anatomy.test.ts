@@ -1,0 +1,147 @@
+/**
+ * The component anatomy STYLE.md asks for, checked on the source with TypeScript's own parser rather
+ * than by reading: every ComponentResource in components/ has a `launchpad:<module>:<Type>` token and
+ * registers its outputs; every optional field of an `*Args` interface documents its `@default`; no
+ * resource is created inside `apply()` (Pulumi's docs: resources created in an apply do not appear
+ * in previews, https://www.pulumi.com/docs/iac/concepts/inputs-outputs/apply/); and a component fails
+ * only with `pulumi.ResourceError` (or the config's `ConfigError`), never a bare `Error`.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function sources(dir: string): ts.SourceFile[] {
+    return readdirSync(path.join(ROOT, dir))
+        .filter((f) => f.endsWith(".ts"))
+        .sort()
+        .map((f) => ts.createSourceFile(`${dir}/${f}`, readFileSync(path.join(ROOT, dir, f), "utf8"), ts.ScriptTarget.Latest, true));
+}
+
+function walk(node: ts.Node, visit: (n: ts.Node) => void): void {
+    visit(node);
+    ts.forEachChild(node, (child) => walk(child, visit));
+}
+
+function where(n: ts.Node): string {
+    const sf = n.getSourceFile();
+    return `${sf.fileName}:${sf.getLineAndCharacterOfPosition(n.getStart()).line + 1}`;
+}
+
+const COMPONENTS = sources("components");
+
+/** Classes that extend `pulumi.ComponentResource`, with their constructor. */
+function componentClasses(): { cls: ts.ClassDeclaration; ctor: ts.ConstructorDeclaration }[] {
+    const found: { cls: ts.ClassDeclaration; ctor: ts.ConstructorDeclaration }[] = [];
+    for (const sf of COMPONENTS) {
+        walk(sf, (n) => {
+            if (!ts.isClassDeclaration(n)) {
+                return;
+            }
+            const extendsComponent = n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword && h.types.some((t) => t.expression.getText() === "pulumi.ComponentResource"));
+            const ctor = n.members.find(ts.isConstructorDeclaration);
+            if (extendsComponent === true && ctor !== undefined) {
+                found.push({ cls: n, ctor });
+            }
+        });
+    }
+    return found;
+}
+
+/** The string a `super(token, ...)` call passes: a literal, or a `const` of this file holding one. */
+function superToken(ctor: ts.ConstructorDeclaration): string | undefined {
+    const call = ctor.body?.statements
+        .filter(ts.isExpressionStatement)
+        .map((s) => s.expression)
+        .find((e): e is ts.CallExpression => ts.isCallExpression(e) && e.expression.kind === ts.SyntaxKind.SuperKeyword);
+    const arg = call?.arguments[0];
+    if (arg === undefined) {
+        return undefined;
+    }
+    if (ts.isStringLiteral(arg)) {
+        return arg.text;
+    }
+    let value: string | undefined;
+    walk(ctor.getSourceFile(), (n) => {
+        if (ts.isVariableDeclaration(n) && n.name.getText() === arg.getText() && n.initializer !== undefined && ts.isStringLiteral(n.initializer)) {
+            value = n.initializer.text;
+        }
+    });
+    return value;
+}
+
+describe("component anatomy (STYLE.md), read with the TypeScript parser", () => {
+    const classes = componentClasses();
+
+    it("finds the components it checks", () => {
+        expect(classes.map((c) => c.cls.name?.text)).toEqual(expect.arrayContaining(["Database", "BlueGreenService", "EksCluster", "ExistingCluster", "Network", "SecureBucket"]));
+    });
+
+    it("every ComponentResource has a launchpad:<module>:<Type> token and calls registerOutputs in its constructor", () => {
+        const problems: string[] = [];
+        for (const { cls, ctor } of classes) {
+            const token = superToken(ctor);
+            if (token === undefined || !/^launchpad:[a-z][a-z-]*:[A-Z][A-Za-z]*$/.test(token)) {
+                problems.push(`${where(cls)} ${cls.name?.text}: type token ${JSON.stringify(token)}`);
+            }
+            if (!ctor.body?.getText().includes("this.registerOutputs(")) {
+                problems.push(`${where(cls)} ${cls.name?.text}: no registerOutputs`);
+            }
+        }
+        expect(problems).toEqual([]);
+    });
+
+    it("every optional field of an *Args interface documents its @default", () => {
+        const missing: string[] = [];
+        for (const sf of COMPONENTS) {
+            walk(sf, (n) => {
+                if (!ts.isInterfaceDeclaration(n) || !n.name.text.endsWith("Args")) {
+                    return;
+                }
+                for (const m of n.members) {
+                    if (ts.isPropertySignature(m) && m.questionToken !== undefined && !ts.getJSDocTags(m).some((t) => t.tagName.text === "default")) {
+                        missing.push(`${where(m)} ${n.name.text}.${m.name.getText()}`);
+                    }
+                }
+            });
+        }
+        expect(missing).toEqual([]);
+    });
+
+    it("no resource is created inside an apply() or then() callback", () => {
+        // Errors, collections and values may be built there; anything else constructed is a resource.
+        const allowed = /^(pulumi\.ResourceError|ConfigError|Error|RangeError|Map|Set|Date|RegExp|URL)$/;
+        const found: string[] = [];
+        for (const sf of [...COMPONENTS, ...sources("observability"), ...sources("dashboards")]) {
+            walk(sf, (n) => {
+                if (!ts.isNewExpression(n) || allowed.test(n.expression.getText())) {
+                    return;
+                }
+                for (let p: ts.Node | undefined = n.parent; p !== undefined; p = p.parent) {
+                    const call = p.parent;
+                    if ((ts.isArrowFunction(p) || ts.isFunctionExpression(p)) && call !== undefined && ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && ["apply", "then"].includes(call.expression.name.text)) {
+                        found.push(`${where(n)} new ${n.expression.getText()}`);
+                        break;
+                    }
+                }
+            });
+        }
+        expect(found).toEqual([]);
+    });
+
+    it("constructors and methods of a component fail only with ResourceError or ConfigError", () => {
+        // Exported pure builders may throw a RangeError for a caller outside a component (tests, tools);
+        // a constructor checks the same precondition first and reports it against itself.
+        const bare: string[] = [];
+        for (const { cls } of classes) {
+            walk(cls, (n) => {
+                if (ts.isThrowStatement(n) && !/^new (pulumi\.ResourceError|ConfigError)\(/.test(n.expression.getText())) {
+                    bare.push(`${where(n)} ${n.expression.getText().slice(0, 60)}`);
+                }
+            });
+        }
+        expect(bare).toEqual([]);
+    });
+});
