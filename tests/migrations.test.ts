@@ -169,7 +169,12 @@ describe("the migration Job and its restore point (production, green migrates 3 
             Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: ["sts:AssumeRole"], Condition: { StringEquals: { "aws:SourceAccount": account } } }],
         });
         const policy = JSON.parse(input(named(p, "launchpad-production-schema-restore-point-expiry-delete"), "policy") as string) as { Statement: { Action: string[]; Resource: string[] }[] };
-        expect(policy.Statement).toEqual([{ Effect: "Allow", Action: ["rds:DeleteDBSnapshot"], Resource: [`arn:aws:rds:us-east-1:${account}:snapshot:launchpad-production-db-pre-*`] }]);
+        // The restore points of this instance, and of one restored from it (database.restore renames it -r<hash>).
+        expect(policy.Statement).toEqual([{
+            Effect: "Allow",
+            Action: ["rds:DeleteDBSnapshot"],
+            Resource: [`arn:aws:rds:us-east-1:${account}:snapshot:launchpad-production-db-pre-*`, `arn:aws:rds:us-east-1:${account}:snapshot:launchpad-production-db-r*-pre-*`],
+        }]);
     });
 
     it("shows the current and next version, the restore point and its point-in-time timestamp in the outputs and the plan's log", async () => {
@@ -209,6 +214,12 @@ describe("the migration Job and its restore point (production, green migrates 3 
         const snapshotId = (undo[0] ?? "").split("=")[1];
         expect(db?.inputs.snapshotIdentifier).toBe(snapshotId);
         expect(doc.resources.filter((x) => x.type === "aws:rds/snapshot:Snapshot" || x.name.endsWith("-migrate"))).toEqual([]);
+        // The restore point's schedule, still pending, must still be allowed to delete it from the restored stack.
+        const policy = JSON.parse(doc.resources.find((x) => x.name === "launchpad-production-schema-restore-point-expiry-delete")?.inputs.policy as string) as { Statement: { Resource: string[] }[] };
+        const allowed = policy.Statement[0].Resource.map((arn) => new RegExp(`^${arn.split(":snapshot:")[1].replace(/\*/g, ".*")}$`));
+        expect(allowed.some((re) => re.test(snapshotId))).toBe(true);
+        expect(String(db?.inputs.identifier)).toMatch(/^launchpad-production-db-r[0-9a-f]{8}$/);
+        expect(allowed.some((re) => re.test(`${String(db?.inputs.identifier)}-pre-api-blue-0123456789`))).toBe(true);
         expect((doc.outputs.schemaMigrations as Record<string, unknown>).api).toMatchObject({ current: 3, target: 3, migration: null });
     });
 });
