@@ -790,7 +790,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const job = new k8s.batch.v1.Job(`${name}-${color}-migrate`, {
             metadata: {
                 // A new release is a new Job, run once: its name carries the release id, so a
-                // release change replaces the (immutable) Job with a new one, awaited like any create.
+                // release change replaces the (immutable) Job with a new one, awaited like any create
+                // (pulumi-kubernetes provider.go Diff: `.metadata.name` is a force-new field).
                 // replaceUnready: a Job that failed is replaced on the next update, i.e. retried
                 // (pulumi-kubernetes provider.go Diff: a Job whose checker is not Ready is replaced).
                 name: `${s.name}-${color}-migrate-${id}`,
