@@ -451,8 +451,12 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
 export const MIGRATION_DEADLINE_SECONDS = 1800;
 /**
  * Pulumi's wait for the migration Job: its deadline plus five minutes to pull the image and report.
- * pulumi-kubernetes waits for a Job to succeed and fails the update when it fails (its Job await
- * logic; the pulumi/examples k8s-ts-wait README shows "Waiting for Job ... to succeed").
+ * pulumi-kubernetes awaits every created Job (provider/pkg/await/awaiters.go `jobAwaiter`, run by
+ * await.go `Creation` with `customTimeouts` as its timeout, 10 minutes without) until its `Complete`
+ * condition, and fails the step at once on its `Failed` condition (checker/job/check.go
+ * `jobComplete`), which `backoffLimit: 0` or the deadline set. After a failed step the engine starts
+ * no new one, and even with `--continue-on-error` none that depends on it (pulumi/docs
+ * content/blog/continue-on-error), so the color's Deployment and gate keep their old spec.
  */
 export const MIGRATION_TIMEOUTS = { create: `${MIGRATION_DEADLINE_SECONDS + 300}s`, update: `${MIGRATION_DEADLINE_SECONDS + 300}s` } as const;
 
@@ -774,8 +778,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 dbInstanceIdentifier: args.restorePoint.instanceIdentifier,
                 dbSnapshotIdentifier: restorePointIdentifier(args.restorePoint.identifierPrefix, s.name, color, id),
                 tags: { ...args.restorePoint.tags, Name: restorePointIdentifier(args.restorePoint.identifierPrefix, s.name, color, id), [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.schemaVersion]: checkedVersion },
-            // The provider's create returns once the snapshot is "available" (terraform-provider-aws
-            // aws_db_snapshot: create waits for the snapshot, timeouts.create); large databases take a while.
+            // The provider's create returns once the snapshot is "available": terraform-provider-aws
+            // internal/service/rds/snapshot.go, resourceSnapshotCreate -> waitDBSnapshotCreated
+            // (pending "creating", target "available", the create timeout, 20 minutes by default).
+            // Large databases take longer, hence 60.
             }, { ...parent, retainOnDelete: args.restorePoint.retainOnDelete, customTimeouts: { create: "60m" } })
             : undefined;
         if (restorePoint !== undefined && args.restorePoint?.expiry !== undefined) {
@@ -783,7 +789,11 @@ export class BlueGreenService extends pulumi.ComponentResource {
         }
         const job = new k8s.batch.v1.Job(`${name}-${color}-migrate`, {
             metadata: {
-                // A new release is a new Job, run once: its name carries the release id.
+                // A new release is a new Job, run once: its name carries the release id, so a
+                // release change replaces the (immutable) Job with a new one, awaited like any create
+                // (pulumi-kubernetes provider.go Diff: `.metadata.name` is a force-new field).
+                // replaceUnready: a Job that failed is replaced on the next update, i.e. retried
+                // (pulumi-kubernetes provider.go Diff: a Job whose checker is not Ready is replaced).
                 name: `${s.name}-${color}-migrate-${id}`,
                 namespace: args.namespace,
                 labels: colorLabels(s, color, args.project, ROLES.migration),

@@ -296,9 +296,10 @@ export class SchemaGuard extends pulumi.ComponentResource {
      */
     private createExpiryRole(name: string, args: SchemaGuardArgs): aws.iam.Role {
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const prefix = databaseInstanceIdentifier(args.identifier, args.restore);
+        // Not the restored instance's name: the restore points of the instance before a restore expire too.
+        const prefix = databaseInstanceIdentifier(args.identifier);
         const role = new aws.iam.Role(`${name}-restore-point-expiry`, {
-            description: `EventBridge Scheduler deletes ${prefix}'s restore points after ${args.safety.backupRetentionDays} days`,
+            description: `EventBridge Scheduler deletes ${prefix}'s restore points (and a restored ${prefix}-r*'s) after ${args.safety.backupRetentionDays} days`,
             assumeRolePolicy: account.apply((id) => JSON.stringify(schedulerTrustPolicy(id))),
             tags: { ...args.tags, Name: `${name}-restore-point-expiry` },
         }, { parent: this });

@@ -34,12 +34,17 @@ export function restorePointExpiryName(service: string, color: Color, id: string
 }
 
 /**
- * The policy of the role the scheduler assumes: delete this stack's restore points (snapshots named
- * `<database>-pre-...`), nothing else.
+ * The policy of the role the scheduler assumes: delete this stack's restore points, nothing else.
+ * `stackDatabase` is the stack's database identifier without a restore (`<project>-<stack>-db`): a
+ * restore (the "undo a migration" runbook) renames the instance `<stackDatabase>-r<hash>` and with
+ * it every later restore point, while the schedules of the earlier ones, named after the old
+ * instance, are still pending. Both names stay deletable, so a restore point expires whichever
+ * instance the stack runs when its day comes.
  */
-export function restorePointExpiryPolicy(region: string, accountId: string, databaseIdentifier: string): object {
+export function restorePointExpiryPolicy(region: string, accountId: string, stackDatabase: string): object {
+    const snapshot = (pattern: string) => `arn:aws:rds:${region}:${accountId}:snapshot:${pattern}`;
     return {
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: ["rds:DeleteDBSnapshot"], Resource: [`arn:aws:rds:${region}:${accountId}:snapshot:${databaseIdentifier}-pre-*`] }],
+        Statement: [{ Effect: "Allow", Action: ["rds:DeleteDBSnapshot"], Resource: [snapshot(`${stackDatabase}-pre-*`), snapshot(`${stackDatabase}-r*-pre-*`)] }],
     };
 }

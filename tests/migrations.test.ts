@@ -2,14 +2,16 @@
  * Schema migrations under the plan engine: the migration Job's exact spec and its place in the
  * graph, the restore point before it in production (none in staging), the compatibility rule as a
  * table of real plans with their exact messages and exit codes, and the "undo a migration" settings
- * planned back in.
+ * planned back in; the refusals and the undo also through `npm run plan` itself, a process of its own.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
 import { schemaStep } from "../components/migrations";
+import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
 import { loadConfigFor } from "./support/config";
 import { evaluatePlan } from "../policies/evaluate";
@@ -169,7 +171,12 @@ describe("the migration Job and its restore point (production, green migrates 3 
             Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: ["sts:AssumeRole"], Condition: { StringEquals: { "aws:SourceAccount": account } } }],
         });
         const policy = JSON.parse(input(named(p, "launchpad-production-schema-restore-point-expiry-delete"), "policy") as string) as { Statement: { Action: string[]; Resource: string[] }[] };
-        expect(policy.Statement).toEqual([{ Effect: "Allow", Action: ["rds:DeleteDBSnapshot"], Resource: [`arn:aws:rds:us-east-1:${account}:snapshot:launchpad-production-db-pre-*`] }]);
+        // The restore points of this instance, and of one restored from it (database.restore renames it -r<hash>).
+        expect(policy.Statement).toEqual([{
+            Effect: "Allow",
+            Action: ["rds:DeleteDBSnapshot"],
+            Resource: [`arn:aws:rds:us-east-1:${account}:snapshot:launchpad-production-db-pre-*`, `arn:aws:rds:us-east-1:${account}:snapshot:launchpad-production-db-r*-pre-*`],
+        }]);
     });
 
     it("shows the current and next version, the restore point and its point-in-time timestamp in the outputs and the plan's log", async () => {
@@ -209,6 +216,12 @@ describe("the migration Job and its restore point (production, green migrates 3 
         const snapshotId = (undo[0] ?? "").split("=")[1];
         expect(db?.inputs.snapshotIdentifier).toBe(snapshotId);
         expect(doc.resources.filter((x) => x.type === "aws:rds/snapshot:Snapshot" || x.name.endsWith("-migrate"))).toEqual([]);
+        // The restore point's schedule, still pending, must still be allowed to delete it from the restored stack.
+        const policy = JSON.parse(doc.resources.find((x) => x.name === "launchpad-production-schema-restore-point-expiry-delete")?.inputs.policy as string) as { Statement: { Resource: string[] }[] };
+        const allowed = policy.Statement[0].Resource.map((arn) => new RegExp(`^${arn.split(":snapshot:")[1].replace(/\*/g, ".*")}$`));
+        expect(allowed.some((re) => re.test(snapshotId))).toBe(true);
+        expect(String(db?.inputs.identifier)).toMatch(/^launchpad-production-db-r[0-9a-f]{8}$/);
+        expect(allowed.some((re) => re.test(`${String(db?.inputs.identifier)}-pre-api-blue-0123456789`))).toBe(true);
         expect((doc.outputs.schemaMigrations as Record<string, unknown>).api).toMatchObject({ current: 3, target: 3, migration: null });
     });
 });
@@ -253,60 +266,62 @@ async function staging(sets: readonly string[], prev: Record<string, unknown>): 
 const problem = (text: string) => `Invalid configuration for stack "staging" (1 problem):\n  - ${text}\n`;
 
 // Staging: green is live. v4 adds a column (expand), v5 drops the old one (contract).
+const COMPATIBILITY = [
+    {
+        name: "expand allowed: blue migrates to 4, which green's code (live) also runs against",
+        sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })],
+        prev: previous(3, "green"),
+        code: 0,
+        stderr: "info: schema api: version 3 -> 4 (releases.blue migrates)",
+    },
+    {
+        name: "contract refused while the old code runs on green",
+        sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { image: "ghcr.io/acme/api:1.5.1", migrate: true, version: 5, supports: [4, 5] })],
+        prev: previous(4, "green"),
+        code: 2,
+        stderr: problem('launchpad:services.api.releases.blue.schema.version: received 5; expected a version every release running during and after the migration supports: ' +
+            'releases.green (live, "ghcr.io/acme/api:1.5.0") supports [3, 4], releases.blue (idle, "ghcr.io/acme/api:1.5.1") supports [4, 5]. ' +
+            "Two steps: expand first (a migration to a version releases.green also supports, adding only what the new code needs), " +
+            "then contract after the old code is gone (once releases.green runs a release whose schema.supports includes 5)"),
+    },
+    {
+        name: "contract allowed once both colors support it",
+        sets: [...release("green", { version: 4, supports: [4, 5] }), ...release("blue", { image: "ghcr.io/acme/api:1.5.1", migrate: true, version: 5, supports: [4, 5] })],
+        prev: previous(4, "green"),
+        code: 0,
+        stderr: "info: schema api: version 4 -> 5 (releases.blue migrates)",
+    },
+    {
+        name: "a migration while the other color declares no contract",
+        sets: release("blue", { migrate: true, version: 4, supports: [4, 5] }),
+        prev: previous(3, "green"),
+        code: 2,
+        stderr: problem('launchpad:services.api.releases.green.schema: received nothing; expected a schema contract whose supports includes 4: releases.blue migrates to 4 while releases.green (live, "ghcr.io/acme/api:1.5.0") runs, ' +
+            "and a release without schema.supports is assumed to support no other version. " +
+            "Two steps: expand first (a migration to a version releases.green also supports, adding only what the new code needs), " +
+            "then contract after the old code is gone (once releases.green runs a release whose schema.supports includes 4)"),
+    },
+    {
+        name: "rollback refused: green goes live again, but its release does not support the current version 5",
+        sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { version: 5, supports: [4, 5] })],
+        prev: previous(5, "blue"),
+        code: 2,
+        stderr: problem('launchpad:services.api.activeColor: received "green"; expected a color whose release supports the current schema version 5: ' +
+            'releases.green (live, "ghcr.io/acme/api:1.5.0") supports [3, 4]. Undo the migration first (docs/runbooks/database-corruption.md, "Undo a migration": ' +
+            "restore to the restore point before version 5), or give green a release whose schema.supports includes 5"),
+    },
+    {
+        name: "both colors migrating in one update",
+        sets: [...release("green", { migrate: true, version: 4, supports: [4, 5] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })],
+        prev: previous(3, "green"),
+        code: 2,
+        stderr: problem("launchpad:services.api.releases: received migrations in both blue and green; expected one migration per update: " +
+            "deploy one color's migration, then the other's, so the plan can check each against the release that keeps running"),
+    },
+];
+
 describe("the compatibility rule, in staging with green live", () => {
-    it.each([
-        {
-            name: "expand allowed: blue migrates to 4, which green's code (live) also runs against",
-            sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })],
-            prev: previous(3, "green"),
-            code: 0,
-            stderr: "info: schema api: version 3 -> 4 (releases.blue migrates)",
-        },
-        {
-            name: "contract refused while the old code runs on green",
-            sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { image: "ghcr.io/acme/api:1.5.1", migrate: true, version: 5, supports: [4, 5] })],
-            prev: previous(4, "green"),
-            code: 2,
-            stderr: problem('launchpad:services.api.releases.blue.schema.version: received 5; expected a version every release running during and after the migration supports: ' +
-                'releases.green (live, "ghcr.io/acme/api:1.5.0") supports [3, 4], releases.blue (idle, "ghcr.io/acme/api:1.5.1") supports [4, 5]. ' +
-                "Two steps: expand first (a migration to a version releases.green also supports, adding only what the new code needs), " +
-                "then contract after the old code is gone (once releases.green runs a release whose schema.supports includes 5)"),
-        },
-        {
-            name: "contract allowed once both colors support it",
-            sets: [...release("green", { version: 4, supports: [4, 5] }), ...release("blue", { image: "ghcr.io/acme/api:1.5.1", migrate: true, version: 5, supports: [4, 5] })],
-            prev: previous(4, "green"),
-            code: 0,
-            stderr: "info: schema api: version 4 -> 5 (releases.blue migrates)",
-        },
-        {
-            name: "a migration while the other color declares no contract",
-            sets: release("blue", { migrate: true, version: 4, supports: [4, 5] }),
-            prev: previous(3, "green"),
-            code: 2,
-            stderr: problem('launchpad:services.api.releases.green.schema: received nothing; expected a schema contract whose supports includes 4: releases.blue migrates to 4 while releases.green (live, "ghcr.io/acme/api:1.5.0") runs, ' +
-                "and a release without schema.supports is assumed to support no other version. " +
-                "Two steps: expand first (a migration to a version releases.green also supports, adding only what the new code needs), " +
-                "then contract after the old code is gone (once releases.green runs a release whose schema.supports includes 4)"),
-        },
-        {
-            name: "rollback refused: green goes live again, but its release does not support the current version 5",
-            sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { version: 5, supports: [4, 5] })],
-            prev: previous(5, "blue"),
-            code: 2,
-            stderr: problem('launchpad:services.api.activeColor: received "green"; expected a color whose release supports the current schema version 5: ' +
-                'releases.green (live, "ghcr.io/acme/api:1.5.0") supports [3, 4]. Undo the migration first (docs/runbooks/database-corruption.md, "Undo a migration": ' +
-                "restore to the restore point before version 5), or give green a release whose schema.supports includes 5"),
-        },
-        {
-            name: "both colors migrating in one update",
-            sets: [...release("green", { migrate: true, version: 4, supports: [4, 5] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })],
-            prev: previous(3, "green"),
-            code: 2,
-            stderr: problem("launchpad:services.api.releases: received migrations in both blue and green; expected one migration per update: " +
-                "deploy one color's migration, then the other's, so the plan can check each against the release that keeps running"),
-        },
-    ])("$name (exit $code)", async ({ sets, prev, code, stderr }) => {
+    it.each(COMPATIBILITY)("$name (exit $code)", async ({ sets, prev, code, stderr }) => {
         const r = await staging(sets, prev);
         expect(r.code).toBe(code);
         // Refused: exactly the problem. Planned: the plan's schema line among its notes.
@@ -380,4 +395,39 @@ describe("the policy pack with a migration", () => {
         expect(p.resources.some((r) => r.name.endsWith("-migrate"))).toBe(true);
         expect(await evaluatePlan(p)).toEqual([]);
     });
+});
+
+describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs plan, a process of its own)", () => {
+    // Built into a scratch directory, as tests/plan-cli.test.ts does: neither racing nor trusting bin/.
+    const compiledDir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-migrations-"));
+    afterAll(() => fs.rmSync(compiledDir, { recursive: true, force: true }));
+    const run = (args: readonly string[]) =>
+        spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000, env: { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir } });
+    const previousFile = (outputs: Record<string, unknown>): string => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-schema-")), "outputs.json");
+        fs.writeFileSync(file, JSON.stringify(outputs));
+        return file;
+    };
+
+    // The two refusals the issue names (contract while the old code runs, rollback to an incompatible color); the rest of the table runs in-process above.
+    it.each(COMPATIBILITY.filter((c) => c.name.startsWith("contract refused") || c.name.startsWith("rollback refused")))("$name: exit 2, exactly the problem on stderr, nothing on stdout", ({ sets, prev, stderr }) => {
+        const r = run(["--stack", "staging", "--previous-outputs", previousFile(prev), ...sets.flatMap((s) => ["--set", s])]);
+        expect(r.status).toBe(2);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toBe(stderr);
+    }, 200_000);
+
+    it("the undo settings a production migration prints: exit 0, the database restored from the snapshot they name", async () => {
+        const p = await planStack("production", EXPAND, { previousOutputs: previous(3, "blue") });
+        const undo = (p.outputs.schemaMigrations as Record<string, { undo: string[] }>).api.undo;
+        const snapshotId = `launchpad-production-db-pre-api-green-${releaseId((await loadConfigFor("production", EXPAND)).services[0], "green")}`;
+        expect(undo[0]).toBe(`launchpad:database.restore.snapshot=${snapshotId}`);
+        const file = previousFile({ schemaVersions: p.outputs.schemaVersions, liveServices: p.outputs.liveServices });
+        const r = run(["--stack", "production", "--json", "--previous-outputs", file, ...[...EXPAND, ...undo].flatMap((s) => ["--set", s])]);
+        expect(r.stderr).not.toContain("Invalid configuration");
+        expect(r.status).toBe(0);
+        const doc = JSON.parse(r.stdout) as { resources: { name: string; inputs: Record<string, unknown> }[]; outputs: Record<string, unknown> };
+        expect(doc.resources.find((x) => x.name === "launchpad-production-database-instance")?.inputs.snapshotIdentifier).toBe(snapshotId);
+        expect((doc.outputs.schemaMigrations as Record<string, unknown>).api).toMatchObject({ current: 3, target: 3, migration: null });
+    }, 200_000);
 });
