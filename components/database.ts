@@ -504,6 +504,52 @@ function drBackups(ctx: DatabaseContext, instance: aws.rds.Instance): aws.rds.In
     }, { parent, protect: args.safety.protect });
 }
 
+/**
+ * The RDS instance, with what it needs first: its log groups (else RDS creates them itself,
+ * unencrypted and kept forever), its enhanced-monitoring role with the policy attached, and its
+ * generated master password (a secret everywhere).
+ */
+function rdsInstance(ctx: DatabaseContext, key: aws.kms.Key, siblings: Omit<InstanceParts["siblings"], "monitoringRoleArn">): { instance: aws.rds.Instance; masterPassword: pulumi.Output<string> } {
+    const { parent, name, args, instanceIdentifier } = ctx;
+    const { config, safety } = args;
+    const monitoring = enhancedMonitoring(ctx);
+    const logGroups = LOG_EXPORTS[config.engine].map((logType) =>
+        new aws.cloudwatch.LogGroup(`${name}-log-${logType}`, logGroupArgs(instanceIdentifier, logType, safety.logRetentionDays, key.arn, childTags(args.tags, `${name}-log-${logType}`)), { parent }));
+    const masterPassword = pulumi.secret(new random.RandomPassword(`${name}-master-password`, MASTER_PASSWORD_SPEC, { parent }).result);
+    const instance = new aws.rds.Instance(`${name}-instance`, instanceArgs({
+        config,
+        safety,
+        tags: args.tags,
+        instanceIdentifier,
+        backupPlanName: args.backupPlanName,
+        kmsKeyArn: key.arn,
+        password: masterPassword,
+        siblings: { ...siblings, monitoringRoleArn: monitoring.role.arn },
+        finalSnapshot: finalSnapshot(ctx),
+    }), {
+        parent,
+        protect: safety.protect,
+        dependsOn: [...logGroups, monitoring.policy],
+        ignoreChanges: restoreIgnoreChanges(config.restore),
+        // A restore of a large database, or a Multi-AZ conversion, outlasts the provider's 40-minute default.
+        customTimeouts: INSTANCE_TIMEOUTS,
+    });
+    return { instance, masterPassword };
+}
+
+/** The Kubernetes Secret with the connection settings (keys {@link CONNECTION_SECRET_KEYS}), as RDS reports them. */
+function connectionSecret(ctx: DatabaseContext, instance: aws.rds.Instance, password: pulumi.Output<string>): k8s.core.v1.Secret {
+    const { parent, name, args } = ctx;
+    return new k8s.core.v1.Secret(`${name}-connection`, connectionSecretArgs(args.namespace, connectionSettings({
+        host: instance.address,
+        port: instance.port,
+        database: instance.dbName,
+        username: instance.username,
+        password,
+        engine: args.config.engine,
+    })), { parent, provider: args.k8sProvider });
+}
+
 export class Database extends pulumi.ComponentResource {
     /** The RDS instance identifier, `<identifier>-db`. */
     public readonly instanceIdentifier: pulumi.Output<string>;
@@ -542,45 +588,14 @@ export class Database extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`Database ${name}: ${problems.join("; ")}`, this);
         }
-        const { config, safety } = args;
+        const { config } = args;
         const ctx: DatabaseContext = { parent: this, name, args, instanceIdentifier: databaseInstanceIdentifier(args.identifier, config.restore) };
         const key = instanceKey(ctx);
         const { subnetGroup, securityGroup } = isolation(ctx);
         const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, parameterGroupArgs(config, ctx.instanceIdentifier, args.tags, `${name}-params`), { parent: this });
-        const monitoring = enhancedMonitoring(ctx);
-        const logGroups = LOG_EXPORTS[config.engine].map((logType) =>
-            new aws.cloudwatch.LogGroup(`${name}-log-${logType}`, logGroupArgs(ctx.instanceIdentifier, logType, safety.logRetentionDays, key.arn, childTags(args.tags, `${name}-log-${logType}`)), { parent: this }));
-        const password = new random.RandomPassword(`${name}-master-password`, MASTER_PASSWORD_SPEC, { parent: this });
-        const masterPassword = pulumi.secret(password.result);
-
-        const instance = new aws.rds.Instance(`${name}-instance`, instanceArgs({
-            config,
-            safety,
-            tags: args.tags,
-            instanceIdentifier: ctx.instanceIdentifier,
-            backupPlanName: args.backupPlanName,
-            kmsKeyArn: key.arn,
-            password: masterPassword,
-            siblings: { subnetGroupName: subnetGroup.name, securityGroupId: securityGroup.id, parameterGroupName: parameterGroup.name, monitoringRoleArn: monitoring.role.arn },
-            finalSnapshot: finalSnapshot(ctx),
-        }), {
-            parent: this,
-            protect: safety.protect,
-            // RDS would create the log groups itself (unencrypted, kept forever); monitoring needs its role's policy.
-            dependsOn: [...logGroups, monitoring.policy],
-            ignoreChanges: restoreIgnoreChanges(config.restore),
-            // A restore of a large database, or a Multi-AZ conversion, outlasts the provider's 40-minute default.
-            customTimeouts: INSTANCE_TIMEOUTS,
-        });
-        const replication = safety.replicateBackupsToDr ? drBackups(ctx, instance) : undefined;
-        const secret = new k8s.core.v1.Secret(`${name}-connection`, connectionSecretArgs(args.namespace, connectionSettings({
-            host: instance.address,
-            port: instance.port,
-            database: instance.dbName,
-            username: instance.username,
-            password: masterPassword,
-            engine: config.engine,
-        })), { parent: this, provider: args.k8sProvider });
+        const { instance, masterPassword } = rdsInstance(ctx, key, { subnetGroupName: subnetGroup.name, securityGroupId: securityGroup.id, parameterGroupName: parameterGroup.name });
+        const replication = args.safety.replicateBackupsToDr ? drBackups(ctx, instance) : undefined;
+        const secret = connectionSecret(ctx, instance, masterPassword);
 
         this.instanceIdentifier = instance.identifier;
         this.arn = instance.arn;
