@@ -722,6 +722,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
             target: {
                 arn: DELETE_SNAPSHOT_TARGET,
                 roleArn: expiry.roleArn,
+                // Universal targets take the request as the AWS SDK shapes it (Scheduler User Guide,
+                // managing-targets-universal.html): `DbSnapshotIdentifier`, as public schedules call
+                // aws-sdk:rds:stopDBInstance with `DbInstanceIdentifier`, not the Query API's `DB...`.
                 input: JSON.stringify({ DbSnapshotIdentifier: snapshotId }),
                 retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86_400 },
             },
