@@ -76,7 +76,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         expect(ofType(p, "kubernetes:storage.k8s.io/v1:StorageClass")).toHaveLength(1);
     });
 
-    it("installs four pinned charts in kube-system, atomically, after the nodes", async () => {
+    it("installs four pinned charts in kube-system, atomically, after the nodes (Fluent Bit also after its log groups)", async () => {
         const p = await plan;
         const nodes = named(p, `launchpad-${stack}-cluster-nodes`).urn;
         const releases = ofType(p, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.startsWith(name));
@@ -86,8 +86,11 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             [`${name}-lbc`, "aws-load-balancer-controller", HELM_CHARTS.awsLoadBalancerController.version, "https://aws.github.io/eks-charts", "kube-system", true],
             [`${name}-metrics-server`, "metrics-server", HELM_CHARTS.metricsServer.version, "https://kubernetes-sigs.github.io/metrics-server/", "kube-system", true],
         ]);
+        const logGroups = ofType(p, "aws:cloudwatch/logGroup:LogGroup").filter((g) => g.name.startsWith(`${name}-logs-`)).map((g) => g.urn);
+        expect(logGroups).toHaveLength(2);
         for (const r of releases) {
-            expect(r.dependsOn).toEqual([nodes]);
+            // Fluent Bit also waits for the log groups it writes to (it would create a missing one itself).
+            expect(r.dependsOn).toEqual(r.name === `${name}-fluent-bit` ? [nodes, ...logGroups] : [nodes]);
         }
     });
 
@@ -102,6 +105,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             ingressClass: "alb",
             createIngressClassResource: true,
             defaultTargetType: "ip",
+            serviceMutatorWebhookConfig: { failurePolicy: "Ignore" },
             podDisruptionBudget: { maxUnavailable: 1 },
             resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
         });
@@ -183,6 +187,15 @@ describe("the ALB Ingress from config", () => {
             "alb.ingress.kubernetes.io/scheme": "internal",
             "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
         });
+    });
+
+    it("creates a LoadBalancer live Service only after the controller, whose webhook gives it the controller's class; a ClusterIP one does not wait", async () => {
+        const lb = await planStack("staging", ["launchpad:services.api.expose={type: LoadBalancer}"]);
+        const live = named(lb, "launchpad-staging-api-live");
+        expect(input(live, "spec.type")).toBe("LoadBalancer");
+        expect(live.dependsOn).toContain(named(lb, "launchpad-staging-platform-lbc").urn);
+        const clusterIp = await planStack("staging");
+        expect(named(clusterIp, "launchpad-staging-api-live").dependsOn).not.toContain(named(clusterIp, "launchpad-staging-platform-lbc").urn);
     });
 
     it("adds no ALB annotations to a service without an Ingress", () => {
