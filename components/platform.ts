@@ -285,19 +285,19 @@ export class Platform extends pulumi.ComponentResource {
             policy: JSON.stringify(loadBalancerControllerPolicy()),
             tags: childTags(args.tags, `${name}-lbc-policy`),
         }, { parent: this });
-        serviceAccountWithRole(this, `${name}-lbc`, { ...this.irsa(args), serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController, policyArns: [lbcPolicy.arn], k8sProvider: args.k8sProvider });
-        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args);
+        const account = serviceAccountWithRole(this, `${name}-lbc`, { ...this.irsa(args), serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController, policyArns: [lbcPolicy.arn], k8sProvider: args.k8sProvider });
+        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args, account.ready);
     }
 
     /** The Cluster Autoscaler: its IRSA service account limited to this cluster's node groups, its chart. */
     private createAutoscaler(name: string, args: PlatformArgs, values: Record<string, unknown>): void {
-        serviceAccountWithRole(this, `${name}-autoscaler`, {
+        const account = serviceAccountWithRole(this, `${name}-autoscaler`, {
             ...this.irsa(args),
             serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.clusterAutoscaler,
             inlinePolicy: JSON.stringify(clusterAutoscalerPolicy(args.clusterName)),
             k8sProvider: args.k8sProvider,
         });
-        this.release(`${name}-autoscaler`, HELM_CHARTS.clusterAutoscaler, values, args);
+        this.release(`${name}-autoscaler`, HELM_CHARTS.clusterAutoscaler, values, args, account.ready);
     }
 
     /** Container logs: the log groups Launchpad owns (with the tier's retention) and Fluent Bit shipping to them. */
@@ -308,7 +308,7 @@ export class Platform extends pulumi.ComponentResource {
             retentionInDays: args.logRetentionDays,
             tags: childTags(args.tags, `${name}-logs-${ns}`),
         }, { parent: this }));
-        serviceAccountWithRole(this, `${name}-fluent-bit`, {
+        const account = serviceAccountWithRole(this, `${name}-fluent-bit`, {
             ...this.irsa(args),
             serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.fluentBit,
             inlinePolicy: accountId.apply((account) => JSON.stringify(fluentBitPolicy(`arn:aws:logs:${region}:${account}:log-group:${containerLogGroupName(clusterName, "")}`))),
@@ -317,7 +317,7 @@ export class Platform extends pulumi.ComponentResource {
         // After the groups Launchpad owns, and removed before them: Fluent Bit creates any group it
         // writes to that is missing (`autoCreateGroup`), which would take the name from Pulumi's
         // create ("ResourceAlreadyExistsException") or outlive Pulumi's delete.
-        this.release(`${name}-fluent-bit`, HELM_CHARTS.fluentBit, fluentBitValues({ clusterName, region, retentionDays: args.logRetentionDays }), args, groups);
+        this.release(`${name}-fluent-bit`, HELM_CHARTS.fluentBit, fluentBitValues({ clusterName, region, retentionDays: args.logRetentionDays }), args, [...account.ready, ...groups]);
     }
 
     /** The managed add-ons; returns the EBS CSI driver's, which the StorageClass needs. */
@@ -344,7 +344,10 @@ export class Platform extends pulumi.ComponentResource {
         return addons[EKS_ADDON_NAMES.indexOf("aws-ebs-csi-driver")];
     }
 
-    /** A pinned chart in the platform namespace, atomic, after the nodes exist (and `after`). */
+    /**
+     * A pinned chart in the platform namespace, atomic, after the nodes exist and `after` (its IRSA
+     * service account and grants: the chart's pods name an account it does not create).
+     */
     private release(name: string, pin: HelmChartPin, values: pulumi.Input<Record<string, unknown>>, args: PlatformArgs, after: readonly pulumi.Resource[] = []): k8s.helm.v3.Release {
         return new k8s.helm.v3.Release(name, {
             name: pin.chart,

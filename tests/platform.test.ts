@@ -76,7 +76,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         expect(ofType(p, "kubernetes:storage.k8s.io/v1:StorageClass")).toHaveLength(1);
     });
 
-    it("installs four pinned charts in kube-system, atomically, after the nodes (Fluent Bit also after its log groups)", async () => {
+    it("installs four pinned charts in kube-system, atomically, after the nodes, their IRSA accounts and grants (Fluent Bit also after its log groups)", async () => {
         const p = await plan;
         const nodes = named(p, `launchpad-${stack}-cluster-nodes`).urn;
         const releases = ofType(p, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.startsWith(name));
@@ -88,10 +88,16 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         ]);
         const logGroups = ofType(p, "aws:cloudwatch/logGroup:LogGroup").filter((g) => g.name.startsWith(`${name}-logs-`)).map((g) => g.urn);
         expect(logGroups).toHaveLength(2);
-        for (const r of releases) {
-            // Fluent Bit also waits for the log groups it writes to (it would create a missing one itself).
-            expect(r.dependsOn).toEqual(r.name === `${name}-fluent-bit` ? [nodes, ...logGroups] : [nodes]);
-        }
+        // A chart whose pods name an IRSA account waits for the account (a pod naming a missing one is
+        // refused) and the role's grants; Fluent Bit also for the log groups it writes to (it would
+        // create a missing one itself).
+        const account = (prefix: string, grant: string) => [named(p, `${prefix}-sa`).urn, named(p, grant).urn];
+        expect(Object.fromEntries(releases.map((r) => [r.name, r.dependsOn]))).toEqual({
+            [`${name}-lbc`]: [nodes, ...account(`${name}-lbc`, `${name}-lbc-policy-0`)],
+            [`${name}-autoscaler`]: [nodes, ...account(`${name}-autoscaler`, `${name}-autoscaler-policy`)],
+            [`${name}-fluent-bit`]: [nodes, ...account(`${name}-fluent-bit`, `${name}-fluent-bit-policy`), ...logGroups],
+            [`${name}-metrics-server`]: [nodes],
+        });
     });
 
     it("runs the load balancer controller for this VPC and region, with its vendored IAM policy through IRSA", async () => {
