@@ -133,6 +133,48 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         });
     });
 
+    it("gives each of the four charts exactly these inputs (keys of each chart's values.yaml at the pinned version)", async () => {
+        const p = await plan;
+        // The restricted container context every platform chart's own container gets (lib/pod-security.ts).
+        const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
+        const release = (chart: string, version: string, repo: string, values: Record<string, unknown>) =>
+            ({ name: chart, namespace: "kube-system", chart, version, repositoryOpts: { repo }, values, atomic: true, compat: "true" });
+        expect(named(p, `${name}-metrics-server`).inputs).toEqual(release("metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/", {
+            replicas: 2,
+            podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+            securityContext: restricted,
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+        }));
+        expect(named(p, `${name}-autoscaler`).inputs).toEqual(release("cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler", {
+            cloudProvider: "aws",
+            awsRegion: "us-east-1",
+            autoDiscovery: { clusterName: `launchpad-${stack}` },
+            image: { tag: minor === "1.36" ? "v1.36.1" : "v1.35.2" },
+            rbac: { serviceAccount: { create: false, name: "cluster-autoscaler" } },
+            extraArgs: { "balance-similar-node-groups": true, expander: "least-waste", "skip-nodes-with-system-pods": false },
+            containerSecurityContext: restricted,
+            resources: { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "600Mi" } },
+        }));
+        expect(named(p, `${name}-fluent-bit`).inputs).toEqual(release("aws-for-fluent-bit", "0.2.0", "https://aws.github.io/eks-charts", {
+            serviceAccount: { create: false, name: "aws-for-fluent-bit" },
+            cloudWatchLogs: {
+                enabled: true,
+                region: "us-east-1",
+                logGroupName: `/aws/eks/launchpad-${stack}/containers/unknown`,
+                logGroupTemplate: `/aws/eks/launchpad-${stack}/containers/$kubernetes['namespace_name']`,
+                logStreamTemplate: "$kubernetes['pod_name'].$kubernetes['container_name']",
+                autoCreateGroup: true,
+                logRetentionDays: retention,
+            },
+            firehose: { enabled: false },
+            kinesis: { enabled: false },
+            elasticsearch: { enabled: false },
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+        }));
+        // The controller's values are asserted exactly in "runs the load balancer controller …" above.
+        expect(named(p, `${name}-lbc`).inputs).toEqual(release("aws-load-balancer-controller", "3.5.0", "https://aws.github.io/eks-charts", input(named(p, `${name}-lbc`), "values") as Record<string, unknown>));
+    });
+
     it("scales the node group with the Cluster Autoscaler of the cluster's minor, allowed to resize only this cluster's groups", async () => {
         const p = await plan;
         expect(input(named(p, `${name}-autoscaler`), "values")).toMatchObject({
