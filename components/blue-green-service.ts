@@ -63,7 +63,7 @@ export interface BlueGreenServiceArgs {
      * @default - the service's active color, unconditionally
      */
     readonly liveColor?: pulumi.Output<Color>;
-    /** The controller serving the Ingress class, which the Ingress waits for. @default - none (the cluster brings one) */
+    /** The controller serving the Ingress class (and, through its webhook, LoadBalancer Services), which the Ingress or a LoadBalancer live Service waits for. @default - none (the cluster brings one) */
     readonly ingressController?: pulumi.Resource;
     /**
      * What the load gate needs (the bundled performance runner, the server-side judgement's inputs).
@@ -637,7 +637,13 @@ export class BlueGreenService extends pulumi.ComponentResource {
         return new k8s.core.v1.Service(`${name}-live`, {
             metadata: { name: s.name, namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.live), annotations: args.liveAnnotations },
             spec: liveServiceSpec(s, this.liveColor),
-        }, { parent: this, provider: args.k8sProvider, dependsOn: [active.deployment, active.gateJob], customTimeouts: LIVE_SERVICE_TIMEOUTS });
+        }, {
+            parent: this,
+            provider: args.k8sProvider,
+            // A LoadBalancer Service gets the controller's class from its webhook only once it runs (components/platform.ts).
+            dependsOn: [active.deployment, active.gateJob, ...(s.expose.type === "LoadBalancer" && args.ingressController !== undefined ? [args.ingressController] : [])],
+            customTimeouts: LIVE_SERVICE_TIMEOUTS,
+        });
     }
 
     /**

@@ -54,10 +54,16 @@ export function buildKubeconfig(p: KubeconfigParts): object {
 
 /**
  * Labels of the application namespace: Pod Security "restricted" is enforced, not just warned.
- * With the AWS Load Balancer Controller (`albReadinessGates`), its webhook injects a readiness gate
- * into every new pod here, so a pod counts as ready only once its ALB target is healthy and a
- * rollout or color switch never leaves the target group empty
- * (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/pod_readiness_gate/).
+ *
+ * With the AWS Load Balancer Controller (`albReadinessGates`), the label lets its webhook add a
+ * target-health readiness gate to a pod, so that pod counts as ready only once its ALB target is
+ * healthy and a rolling update of the live color never leaves the target group without a healthy
+ * target. The controller adds it only at the pod's creation, and only when a Service selecting the
+ * pod is already bound to a target group (controller docs, docs/deploy/pod_readiness_gate.md at
+ * v3.5.0: "There exists at least one target group binding that refers to the matching service").
+ * So it covers the live color's pods, not the idle color's (the live Service selects the other color
+ * while they start) nor the first deploy's (created before their Ingress): a color switch is covered
+ * by the target group's deregistration delay, which drains the old color's connections, not by this.
  */
 export function namespaceLabels(namespace: string, albReadinessGates = false): Record<string, string> {
     return {
@@ -144,7 +150,9 @@ function kubernetesTarget(
     const provider = new k8s.Provider(`${name}-k8s`, {
         kubeconfig: args.kubeconfig,
         // Only a change of this identity replaces the Provider (and so every Kubernetes object):
-        // a new node group or a rotated token in the kubeconfig is an update.
+        // a new node group or a rotated token in the kubeconfig is an update. pulumi-kubernetes
+        // provider/pkg/provider/provider.go, DiffConfig: an updated clusterIdentifier is a replace;
+        // an unchanged, set one clears every other replacement (kubeconfig included).
         clusterIdentifier: args.clusterIdentifier,
     }, { parent, dependsOn: args.apiReady });
     const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {

@@ -37,10 +37,19 @@ export interface ServiceAccountWithRoleArgs extends ServiceAccountRoleArgs {
 export interface ServiceAccountWithRole {
     readonly role: aws.iam.Role;
     readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    /**
+     * What a workload using the account must wait for: the account (a pod naming a missing one is
+     * refused) and the role's policies (its first AWS call needs them).
+     */
+    readonly ready: readonly pulumi.Resource[];
 }
 
 /** The role and its policies alone, for a service account someone else creates (an EKS add-on's). */
 export function serviceAccountRole(parent: pulumi.Resource, name: string, args: ServiceAccountRoleArgs): aws.iam.Role {
+    return roleWithPolicies(parent, name, args).role;
+}
+
+function roleWithPolicies(parent: pulumi.Resource, name: string, args: ServiceAccountRoleArgs): { role: aws.iam.Role; policies: pulumi.Resource[] } {
     const opts = { parent };
     const role = new aws.iam.Role(`${name}-role`, {
         assumeRolePolicy: pulumi
@@ -48,18 +57,17 @@ export function serviceAccountRole(parent: pulumi.Resource, name: string, args: 
             .apply(([arn, url, ns]) => JSON.stringify(serviceAccountTrustPolicy(arn, url, ns, args.serviceAccountName))),
         tags: childTags(args.tags, `${name}-role`),
     }, opts);
-    (args.policyArns ?? []).forEach((policyArn, i) => {
-        new aws.iam.RolePolicyAttachment(`${name}-policy-${i}`, { role: role.name, policyArn }, opts);
-    });
+    const policies: pulumi.Resource[] = (args.policyArns ?? []).map((policyArn, i) =>
+        new aws.iam.RolePolicyAttachment(`${name}-policy-${i}`, { role: role.name, policyArn }, opts));
     if (args.inlinePolicy !== undefined) {
-        new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: args.inlinePolicy }, opts);
+        policies.push(new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: args.inlinePolicy }, opts));
     }
-    return role;
+    return { role, policies };
 }
 
 /** The role, its policies and the ServiceAccount annotated with it, as children of `parent`. */
 export function serviceAccountWithRole(parent: pulumi.Resource, name: string, args: ServiceAccountWithRoleArgs): ServiceAccountWithRole {
-    const role = serviceAccountRole(parent, name, args);
+    const { role, policies } = roleWithPolicies(parent, name, args);
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
         metadata: {
             name: args.serviceAccountName,
@@ -68,5 +76,5 @@ export function serviceAccountWithRole(parent: pulumi.Resource, name: string, ar
             annotations: { [IRSA_ROLE_ANNOTATION]: role.arn },
         },
     }, { parent, provider: args.k8sProvider });
-    return { role, serviceAccount };
+    return { role, serviceAccount, ready: [serviceAccount, ...policies] };
 }

@@ -131,6 +131,15 @@ export function loadBalancerControllerValues(a: LoadBalancerControllerValuesArgs
         // Pods are ALB targets themselves (target-type ip): a ClusterIP Service works, and readiness
         // gates can follow each pod's target health.
         defaultTargetType: "ip",
+        // The chart registers `mservice.elbv2.k8s.aws` (enableServiceMutatorWebhook, default true) on
+        // the CREATE of every Service in the cluster with failurePolicy Fail (templates/webhook.yaml,
+        // values.yaml serviceMutatorWebhookConfig). Until the controller's pods are ready, every
+        // Service create then fails with "no endpoints available for service
+        // aws-load-balancer-webhook-service" (kubernetes-sigs/aws-load-balancer-controller#4140,
+        // aws/eks-charts#1058): on the first deploy, the Services of the charts installed alongside
+        // this one. Ignore lets them through; the webhook only gives `type: LoadBalancer` Services
+        // this controller's class, and the one such Service Launchpad makes waits for this release.
+        serviceMutatorWebhookConfig: { failurePolicy: "Ignore" },
         podDisruptionBudget: { maxUnavailable: 1 },
         resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
     };
@@ -276,38 +285,39 @@ export class Platform extends pulumi.ComponentResource {
             policy: JSON.stringify(loadBalancerControllerPolicy()),
             tags: childTags(args.tags, `${name}-lbc-policy`),
         }, { parent: this });
-        serviceAccountWithRole(this, `${name}-lbc`, { ...this.irsa(args), serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController, policyArns: [lbcPolicy.arn], k8sProvider: args.k8sProvider });
-        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args);
+        const account = serviceAccountWithRole(this, `${name}-lbc`, { ...this.irsa(args), serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController, policyArns: [lbcPolicy.arn], k8sProvider: args.k8sProvider });
+        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args, account.ready);
     }
 
     /** The Cluster Autoscaler: its IRSA service account limited to this cluster's node groups, its chart. */
     private createAutoscaler(name: string, args: PlatformArgs, values: Record<string, unknown>): void {
-        serviceAccountWithRole(this, `${name}-autoscaler`, {
+        const account = serviceAccountWithRole(this, `${name}-autoscaler`, {
             ...this.irsa(args),
             serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.clusterAutoscaler,
             inlinePolicy: JSON.stringify(clusterAutoscalerPolicy(args.clusterName)),
             k8sProvider: args.k8sProvider,
         });
-        this.release(`${name}-autoscaler`, HELM_CHARTS.clusterAutoscaler, values, args);
+        this.release(`${name}-autoscaler`, HELM_CHARTS.clusterAutoscaler, values, args, account.ready);
     }
 
     /** Container logs: the log groups Launchpad owns (with the tier's retention) and Fluent Bit shipping to them. */
     private createContainerLogs(name: string, args: PlatformArgs, accountId: pulumi.Output<string>): void {
         const { clusterName, region } = args;
-        for (const ns of args.logNamespaces) {
-            new aws.cloudwatch.LogGroup(`${name}-logs-${ns}`, {
-                name: containerLogGroupName(clusterName, ns),
-                retentionInDays: args.logRetentionDays,
-                tags: childTags(args.tags, `${name}-logs-${ns}`),
-            }, { parent: this });
-        }
-        serviceAccountWithRole(this, `${name}-fluent-bit`, {
+        const groups = args.logNamespaces.map((ns) => new aws.cloudwatch.LogGroup(`${name}-logs-${ns}`, {
+            name: containerLogGroupName(clusterName, ns),
+            retentionInDays: args.logRetentionDays,
+            tags: childTags(args.tags, `${name}-logs-${ns}`),
+        }, { parent: this }));
+        const account = serviceAccountWithRole(this, `${name}-fluent-bit`, {
             ...this.irsa(args),
             serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.fluentBit,
             inlinePolicy: accountId.apply((account) => JSON.stringify(fluentBitPolicy(`arn:aws:logs:${region}:${account}:log-group:${containerLogGroupName(clusterName, "")}`))),
             k8sProvider: args.k8sProvider,
         });
-        this.release(`${name}-fluent-bit`, HELM_CHARTS.fluentBit, fluentBitValues({ clusterName, region, retentionDays: args.logRetentionDays }), args);
+        // After the groups Launchpad owns, and removed before them: Fluent Bit creates any group it
+        // writes to that is missing (`autoCreateGroup`), which would take the name from Pulumi's
+        // create ("ResourceAlreadyExistsException") or outlive Pulumi's delete.
+        this.release(`${name}-fluent-bit`, HELM_CHARTS.fluentBit, fluentBitValues({ clusterName, region, retentionDays: args.logRetentionDays }), args, [...account.ready, ...groups]);
     }
 
     /** The managed add-ons; returns the EBS CSI driver's, which the StorageClass needs. */
@@ -334,8 +344,11 @@ export class Platform extends pulumi.ComponentResource {
         return addons[EKS_ADDON_NAMES.indexOf("aws-ebs-csi-driver")];
     }
 
-    /** A pinned chart in the platform namespace, atomic, after the nodes exist. */
-    private release(name: string, pin: HelmChartPin, values: pulumi.Input<Record<string, unknown>>, args: PlatformArgs): k8s.helm.v3.Release {
+    /**
+     * A pinned chart in the platform namespace, atomic, after the nodes exist and `after` (its IRSA
+     * service account and grants: the chart's pods name an account it does not create).
+     */
+    private release(name: string, pin: HelmChartPin, values: pulumi.Input<Record<string, unknown>>, args: PlatformArgs, after: readonly pulumi.Resource[] = []): k8s.helm.v3.Release {
         return new k8s.helm.v3.Release(name, {
             name: pin.chart,
             namespace: PLATFORM_NAMESPACE,
@@ -344,6 +357,6 @@ export class Platform extends pulumi.ComponentResource {
             repositoryOpts: { repo: pin.repo },
             values,
             atomic: true,
-        }, { parent: this, dependsOn: [args.nodeGroup], provider: args.k8sProvider });
+        }, { parent: this, dependsOn: [args.nodeGroup, ...after], provider: args.k8sProvider });
     }
 }

@@ -88,7 +88,8 @@ export const maintenanceSchema = z.strictObject({
 
 /**
  * Where this repository's runbooks are browsable: the default `runbookBaseUrl`. A fork or a mirror
- * sets `launchpad:observability.runbookBaseUrl` to its own.
+ * sets `launchpad:observability.runbookBaseUrl` to its own. `acme` is the example organization: the
+ * offline plan lists this default and a real run with `grafana:url` refuses it (config/placeholders.ts).
  */
 export const REPOSITORY_URL = "https://github.com/acme/launchpad";
 export const DEFAULT_RUNBOOK_BASE_URL = `${REPOSITORY_URL}/blob/main/docs/runbooks`;

@@ -6,7 +6,10 @@
  *   block or address inside them. No real network uses them.
  * - Reserved example domains (RFC 2606 and RFC 6761): example.com, example.net, example.org, their
  *   subdomains and the `.example` top-level domain, as a host name, in a URL or in an e-mail address.
- * - Images of the example organization `acme` (`ghcr.io/acme/api:1.4.2`, `acme/api:1`).
+ * - Images of the example organization `acme` (`ghcr.io/acme/api:1.4.2`, `acme/api:1`), and its
+ *   repositories on a public code host (`https://github.com/acme/launchpad/...`), the default
+ *   `launchpad:observability.runbookBaseUrl` included: once `grafana:url` is set every alert links
+ *   its runbook there.
  * - A secret the stack's own choices require (`grafana:auth` once `grafana:url` is set, say) that
  *   nobody has set. Stack files hold no fake ciphertext: a `secure:` value that no secrets provider
  *   encrypted stops the real CLI before the program runs (the passphrase provider answers "bad
@@ -18,6 +21,7 @@
  */
 import { contains, parseCidr, type Cidr } from "../lib/cidr";
 import { parseImageRef } from "../lib/image";
+import { DEFAULT_RUNBOOK_BASE_URL } from "./observability";
 import { SECRET_PATHS, type RawConfig } from "./schema";
 import type { Safety } from "./tier";
 
@@ -39,10 +43,13 @@ const EXAMPLE_TLD = "example";
 /** The organization the committed stacks' images use as an example. */
 export const EXAMPLE_IMAGE_ORG = "acme";
 
+/** Public code hosts whose first path segment is the owner: `https://github.com/acme/...` is the example organization's. */
+export const CODE_HOSTS = ["github.com", "gitlab.com", "bitbucket.org"] as const;
+
 /** Account IDs the AWS documentation writes its example ARNs with. */
 export const EXAMPLE_ACCOUNT_IDS = ["111122223333", "123456789012", "444455556666"] as const;
 
-export type PlaceholderKind = "secret" | "required" | "documentation-range" | "example-domain" | "example-image" | "example-account";
+export type PlaceholderKind = "secret" | "required" | "documentation-range" | "example-domain" | "example-image" | "example-repository" | "example-account";
 
 export interface Placeholder {
     /** The config key as `pulumi config set --path` spells it: `launchpad:cluster.endpointPublicAccessCidrs[0]`. */
@@ -134,6 +141,20 @@ const DOCUMENTATION_REASON = "a documentation range (RFC 5737)";
 const EXAMPLE_DOMAIN_REASON = "a reserved example domain (RFC 2606)";
 const EXAMPLE_IMAGE_REASON = `an image of the example organization "${EXAMPLE_IMAGE_ORG}"`;
 const EXAMPLE_ACCOUNT_REASON = "an ARN in an example AWS account (the AWS documentation's)";
+const EXAMPLE_REPOSITORY_REASON = `a repository of the example organization "${EXAMPLE_IMAGE_ORG}"`;
+
+/** A URL into a repository of the example organization on a public code host (`https://github.com/acme/launchpad`). */
+export function isExampleRepositoryUrl(value: string): boolean {
+    if (!/^https?:\/\//i.test(value)) {
+        return false;
+    }
+    try {
+        const url = new URL(value);
+        return (CODE_HOSTS as readonly string[]).includes(url.hostname.toLowerCase()) && url.pathname.split("/")[1]?.toLowerCase() === EXAMPLE_IMAGE_ORG;
+    } catch {
+        return false;
+    }
+}
 
 /** An ARN (`arn:<partition>:<service>:<region>:<account>:...`) in one of the example accounts. */
 export function isExampleAccountArn(value: string): boolean {
@@ -155,6 +176,9 @@ function classify(value: string, field: string | undefined): { kind: Placeholder
     }
     if (isExampleAccountArn(value)) {
         return { kind: "example-account", reason: EXAMPLE_ACCOUNT_REASON };
+    }
+    if (isExampleRepositoryUrl(value)) {
+        return { kind: "example-repository", reason: EXAMPLE_REPOSITORY_REASON };
     }
     const host = hostOf(value);
     if (host !== undefined && isExampleDomain(host)) {
@@ -275,17 +299,42 @@ function requiredSecrets(p: Parsed, ctx: PlaceholderContext): ReadonlyMap<string
 }
 
 /**
+ * Defaults that are placeholders, by top-level key: a key left unset takes them. Only
+ * `launchpad:observability.runbookBaseUrl`, whose default is this repository's runbooks under the
+ * example organization (config/observability.ts `DEFAULT_RUNBOOK_BASE_URL`); its links are in the
+ * Grafana alert rules only, so it matters once `grafana:url` is set, like the secrets above.
+ */
+function defaultPlaceholders(p: Parsed, ctx: PlaceholderContext): ReadonlyMap<string, readonly Placeholder[]> {
+    const out = new Map<string, Placeholder[]>();
+    if (p["grafana:url"] !== undefined && p["launchpad:observability"]?.runbookBaseUrl === undefined && isExampleRepositoryUrl(DEFAULT_RUNBOOK_BASE_URL)) {
+        const key = "launchpad:observability.runbookBaseUrl";
+        out.set("launchpad:observability", [{
+            key,
+            kind: "example-repository",
+            value: DEFAULT_RUNBOOK_BASE_URL,
+            reason: `the default, ${EXAMPLE_REPOSITORY_REASON} (alerts link their runbooks there)`,
+            fix: setCommand(key, hint("runbookBaseUrl", "example-repository"), ctx.stack, false),
+        }]);
+    }
+    return out;
+}
+
+/**
  * Every placeholder of a parsed config, key by key in schema order: the placeholder values inside a
- * key, then the required secrets it lacks. Keys that did not parse are skipped (their problems are
- * reported already).
+ * key, the placeholder defaults it takes, then the required secrets it lacks. Keys that did not
+ * parse are skipped (their problems are reported already).
  */
 export function findPlaceholders(p: Parsed, keys: readonly string[], ctx: PlaceholderContext): Placeholder[] {
     const secrets = requiredSecrets(p, ctx);
+    const defaults = defaultPlaceholders(p, ctx);
     const out: Placeholder[] = [];
     for (const key of keys) {
         const value = (p as Record<string, unknown>)[key];
         if (value !== undefined) {
             out.push(...valuePlaceholders(key, value, ctx));
+        }
+        if (!ctx.failedKeys.has(key)) {
+            out.push(...(defaults.get(key) ?? []));
         }
         for (const s of secrets.get(key) ?? []) {
             if (!s.present && !ctx.failedKeys.has(key)) {

@@ -52,6 +52,9 @@ function promqlErrors(expr: string): string[] {
 /** Production's alerts: service, delivery, data (with its DR replication) and the meta group. */
 const RULE_COUNT_PRODUCTION = 21;
 
+/** A runbook URL of the team's own (the default is the example organization's: a placeholder once grafana:url is set). */
+const OWN_RUNBOOKS = "https://git.shop.internal/platform/launchpad/-/blob/main/docs/runbooks";
+
 describe("threshold config", () => {
     it.each([
         { set: "launchpad:observability.thresholds.errorRatio=1.5", problem: "launchpad:observability.thresholds.errorRatio: received 1.5; expected a number <= 1" },
@@ -67,7 +70,8 @@ describe("threshold config", () => {
     });
 
     it("refuses a plain-text PagerDuty key and Grafana token, and Grafana with nobody to notify", () => {
-        const base = { ...REQUIRED_CONFIG, "grafana:url": "https://grafana.shop.internal" };
+        // The team's own runbooks: with grafana:url the acme default is a placeholder (config/placeholders.ts).
+        const base = { ...REQUIRED_CONFIG, "grafana:url": "https://grafana.shop.internal", "launchpad:observability": { runbookBaseUrl: OWN_RUNBOOKS } };
         const problems = (values: Record<string, unknown>): readonly string[] => {
             try {
                 parseConfig({ project: "launchpad", stack: "s", values: { ...base, ...values }, secretKeys: new Set() });
@@ -90,7 +94,7 @@ describe("threshold config", () => {
     it("takes the heartbeat URL in plain text, refuses it as a secret (Grafana keeps webhook URLs in clear), and in production with Grafana a real run requires one", () => {
         const problems = (values: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set(), secretPaths?: ReadonlySet<string>): readonly string[] => {
             try {
-                parseConfig({ project: "launchpad", stack: "s", values: { ...REQUIRED_CONFIG, "grafana:url": "https://grafana.shop.internal", ...values }, secretKeys, ...(secretPaths !== undefined ? { secretPaths } : {}) });
+                parseConfig({ project: "launchpad", stack: "s", values: { ...REQUIRED_CONFIG, "grafana:url": "https://grafana.shop.internal", "launchpad:observability": { runbookBaseUrl: OWN_RUNBOOKS }, ...values }, secretKeys, ...(secretPaths !== undefined ? { secretPaths } : {}) });
                 return [];
             } catch (e) {
                 return (e as { problems: readonly string[] }).problems;

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ConfigError, OFFLINE_SECRET, declareOfflinePlan, isOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type ConfigInput, type Placeholder } from "../config";
-import { isDocumentationAddress, isExampleDomain, placeholderProblem } from "../config/placeholders";
+import { isDocumentationAddress, isExampleDomain, isExampleRepositoryUrl, placeholderProblem } from "../config/placeholders";
 import { REPO_ROOT, runPlan, stackConfigFor } from "../plan/engine";
 import { renderJson, renderPlaceholders, renderTree } from "../plan/render";
 import { planCli } from "../scripts/plan";
@@ -40,6 +40,14 @@ function committed(stack: "staging" | "production"): Placeholder[] {
             reason: "an ARN in an example AWS account (the AWS documentation's)",
             fix: fix(`'launchpad:cluster.access[${i}].principalArn'`, "<the IAM role's ARN>", stack),
         })),
+        {
+            // Not in the stack file: the default, listed because grafana:url is set (alerts link their runbooks there).
+            key: "launchpad:observability.runbookBaseUrl",
+            kind: "example-repository",
+            value: "https://github.com/acme/launchpad/blob/main/docs/runbooks",
+            reason: 'the default, a repository of the example organization "acme" (alerts link their runbooks there)',
+            fix: fix("launchpad:observability.runbookBaseUrl", "<your runbooks' URL>", stack),
+        },
         {
             key: "launchpad:alerting.emailAddresses[0]",
             kind: "example-domain",
@@ -141,7 +149,7 @@ describe("a fresh clone", () => {
         const section = renderPlaceholders("production", (await planStack("production")).placeholders);
         // On a difference, paste the section `npm run plan -- --stack production` prints into docs/operations.md.
         expect(block?.[1]).toBe(section);
-        expect(section.split("\n")[0]).toBe("Set before the first deploy: 12 placeholders, which a real pulumi preview or up of production refuses");
+        expect(section.split("\n")[0]).toBe("Set before the first deploy: 13 placeholders, which a real pulumi preview or up of production refuses");
     });
 });
 
@@ -185,7 +193,7 @@ describe("a real run of the same config", () => {
         }
         expect(thrown).toBeInstanceOf(ConfigError);
         expect((thrown as ConfigError).problems).toEqual(committed("production").map(placeholderProblem));
-        expect((thrown as ConfigError).message.split("\n")[0]).toBe('Invalid configuration for stack "production" (12 problems):');
+        expect((thrown as ConfigError).message.split("\n")[0]).toBe('Invalid configuration for stack "production" (13 problems):');
         expect(registered).toBe(0);
     });
 
@@ -270,7 +278,8 @@ describe("a secret stood in offline", () => {
 });
 
 describe("which secrets are required: the stack's own choices and the tier", () => {
-    const grafana = { ...REQUIRED_CONFIG, "grafana:url": "https://grafana.shop.internal", "grafana:auth": "t" };
+    // With grafana:url the alerts link their runbooks: the team's own runbook URL, not the acme default.
+    const grafana = { ...REQUIRED_CONFIG, "grafana:url": "https://grafana.shop.internal", "grafana:auth": "t", "launchpad:observability": { runbookBaseUrl: "https://git.shop.internal/platform/launchpad/-/blob/main/docs/runbooks" } };
     const real = (values: Record<string, unknown>, tier: "staging" | "production" = "staging"): readonly string[] =>
         problemsOf({ project: "launchpad", stack: "s", values: { ...grafana, "launchpad:tier": tier, ...(tier === "production" ? { "launchpad:network": { natGateways: "perAz" }, "launchpad:promotion": { fromStack: "staging" } } : {}), ...values }, secretKeys: new Set(["grafana:auth", "launchpad:alerting"]) });
 
@@ -335,6 +344,57 @@ describe("what counts as a placeholder", () => {
         ["shop.internal", false],
     ])("example domain %s: %s", (host, expected) => {
         expect(isExampleDomain(host)).toBe(expected);
+    });
+
+    it.each([
+        ["https://github.com/acme/launchpad/blob/main/docs/runbooks", true],
+        ["https://GitHub.com/Acme/launchpad", true],
+        ["https://gitlab.com/acme/platform/launchpad/-/blob/main/docs", true],
+        ["https://bitbucket.org/acme/launchpad/src/main/docs", true],
+        ["https://github.com/acmecorp/launchpad", false],
+        ["https://github.com/team/acme", false],
+        ["https://git.shop.internal/acme/launchpad", false],
+        ["github.com/acme/launchpad", false],
+    ])("example organization's repository %s: %s", (url, expected) => {
+        expect(isExampleRepositoryUrl(url)).toBe(expected);
+    });
+
+    describe("the default runbook URL (github.com/acme/launchpad), which every alert links once grafana:url is set", () => {
+        const withGrafana = (observability?: Record<string, unknown>): Record<string, unknown> =>
+            stagingConfig({ "grafana:url": "https://grafana.shop.internal", "grafana:auth": "t", "launchpad:alerting": { emailAddresses: ["oncall@shop.internal"] }, ...(observability !== undefined ? { "launchpad:observability": observability } : {}) });
+        const runbookEntries = (values: Record<string, unknown>) =>
+            parseConfig({ project: "launchpad", stack: "qa", values, secretKeys: new Set(["grafana:auth"]), offlinePlan: true }).placeholders.filter((p) => p.key.startsWith("launchpad:observability"));
+        const fixCommand = "pulumi config set --path launchpad:observability.runbookBaseUrl <your runbooks' URL> --stack qa";
+
+        it("is listed offline when the key is not set, and a real run refuses it with the key and the command", () => {
+            const listed = {
+                key: "launchpad:observability.runbookBaseUrl",
+                kind: "example-repository",
+                value: "https://github.com/acme/launchpad/blob/main/docs/runbooks",
+                reason: 'the default, a repository of the example organization "acme" (alerts link their runbooks there)',
+                fix: fixCommand,
+            };
+            expect(runbookEntries(withGrafana())).toEqual([listed]);
+            expect(runbookEntries(withGrafana({ thresholds: { errorRatio: 0.05 } }))).toEqual([listed]);
+            expect(problemsOf({ project: "launchpad", stack: "qa", values: withGrafana(), secretKeys: new Set(["grafana:auth"]) })).toEqual([
+                `launchpad:observability.runbookBaseUrl: received "https://github.com/acme/launchpad/blob/main/docs/runbooks"; expected a value of your own, not the default, a repository of the example organization "acme" (alerts link their runbooks there): set it with \`${fixCommand}\``,
+            ]);
+        });
+
+        it("is listed when set to a URL of the example organization, and not at all once set to the team's own", () => {
+            expect(runbookEntries(withGrafana({ runbookBaseUrl: "https://github.com/acme/launchpad/tree/main/docs/runbooks" }))).toEqual([{
+                key: "launchpad:observability.runbookBaseUrl",
+                kind: "example-repository",
+                value: "https://github.com/acme/launchpad/tree/main/docs/runbooks",
+                reason: 'a repository of the example organization "acme"',
+                fix: fixCommand,
+            }]);
+            expect(problemsOf({ project: "launchpad", stack: "qa", values: withGrafana({ runbookBaseUrl: "https://github.com/shop/launchpad/blob/main/docs/runbooks" }), secretKeys: new Set(["grafana:auth"]) })).toEqual([]);
+        });
+
+        it("is no placeholder without grafana:url: no alert rule links it", () => {
+            expect(problemsOf({ project: "launchpad", stack: "qa", values: stagingConfig(), secretKeys: new Set() })).toEqual([]);
+        });
     });
 
     it("finds them anywhere a stack holds text, by path, and leaves the rest alone", () => {

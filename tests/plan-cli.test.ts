@@ -179,9 +179,10 @@ describe("npm run plan -- --json", () => {
         // two access policies), data protection 20, delivery 9 (each gate Job on its Deployment,
         // preview Service and ConfigMap; the live Service on the active pair; the Ingress on its
         // controller), observability 6 (the scraper after its ClusterRoleBinding; the notification
-        // policy after the mute timing and 4 contact points, the heartbeat included), platform 9 (4
-        // add-ons and 4 charts on the nodes, the StorageClass on the EBS driver).
-        expect(deps.length).toBe(58);
+        // policy after the mute timing and 4 contact points, the heartbeat included), platform 17 (4
+        // add-ons and 4 charts on the nodes, the StorageClass on the EBS driver, 3 charts on their
+        // IRSA account and its grant, Fluent Bit on its 2 log groups).
+        expect(deps.length).toBe(66);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 

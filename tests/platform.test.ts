@@ -76,7 +76,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         expect(ofType(p, "kubernetes:storage.k8s.io/v1:StorageClass")).toHaveLength(1);
     });
 
-    it("installs four pinned charts in kube-system, atomically, after the nodes", async () => {
+    it("installs four pinned charts in kube-system, atomically, after the nodes, their IRSA accounts and grants (Fluent Bit also after its log groups)", async () => {
         const p = await plan;
         const nodes = named(p, `launchpad-${stack}-cluster-nodes`).urn;
         const releases = ofType(p, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.startsWith(name));
@@ -86,9 +86,18 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             [`${name}-lbc`, "aws-load-balancer-controller", HELM_CHARTS.awsLoadBalancerController.version, "https://aws.github.io/eks-charts", "kube-system", true],
             [`${name}-metrics-server`, "metrics-server", HELM_CHARTS.metricsServer.version, "https://kubernetes-sigs.github.io/metrics-server/", "kube-system", true],
         ]);
-        for (const r of releases) {
-            expect(r.dependsOn).toEqual([nodes]);
-        }
+        const logGroups = ofType(p, "aws:cloudwatch/logGroup:LogGroup").filter((g) => g.name.startsWith(`${name}-logs-`)).map((g) => g.urn);
+        expect(logGroups).toHaveLength(2);
+        // A chart whose pods name an IRSA account waits for the account (a pod naming a missing one is
+        // refused) and the role's grants; Fluent Bit also for the log groups it writes to (it would
+        // create a missing one itself).
+        const account = (prefix: string, grant: string) => [named(p, `${prefix}-sa`).urn, named(p, grant).urn];
+        expect(Object.fromEntries(releases.map((r) => [r.name, r.dependsOn]))).toEqual({
+            [`${name}-lbc`]: [nodes, ...account(`${name}-lbc`, `${name}-lbc-policy-0`)],
+            [`${name}-autoscaler`]: [nodes, ...account(`${name}-autoscaler`, `${name}-autoscaler-policy`)],
+            [`${name}-fluent-bit`]: [nodes, ...account(`${name}-fluent-bit`, `${name}-fluent-bit-policy`), ...logGroups],
+            [`${name}-metrics-server`]: [nodes],
+        });
     });
 
     it("runs the load balancer controller for this VPC and region, with its vendored IAM policy through IRSA", async () => {
@@ -102,6 +111,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             ingressClass: "alb",
             createIngressClassResource: true,
             defaultTargetType: "ip",
+            serviceMutatorWebhookConfig: { failurePolicy: "Ignore" },
             podDisruptionBudget: { maxUnavailable: 1 },
             resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
         });
@@ -121,6 +131,48 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             labels: {},
             annotations: { "eks.amazonaws.com/role-arn": named(p, `${name}-lbc-role`).state.arn },
         });
+    });
+
+    it("gives each of the four charts exactly these inputs (keys of each chart's values.yaml at the pinned version)", async () => {
+        const p = await plan;
+        // The restricted container context every platform chart's own container gets (lib/pod-security.ts).
+        const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
+        const release = (chart: string, version: string, repo: string, values: Record<string, unknown>) =>
+            ({ name: chart, namespace: "kube-system", chart, version, repositoryOpts: { repo }, values, atomic: true, compat: "true" });
+        expect(named(p, `${name}-metrics-server`).inputs).toEqual(release("metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/", {
+            replicas: 2,
+            podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+            securityContext: restricted,
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+        }));
+        expect(named(p, `${name}-autoscaler`).inputs).toEqual(release("cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler", {
+            cloudProvider: "aws",
+            awsRegion: "us-east-1",
+            autoDiscovery: { clusterName: `launchpad-${stack}` },
+            image: { tag: minor === "1.36" ? "v1.36.1" : "v1.35.2" },
+            rbac: { serviceAccount: { create: false, name: "cluster-autoscaler" } },
+            extraArgs: { "balance-similar-node-groups": true, expander: "least-waste", "skip-nodes-with-system-pods": false },
+            containerSecurityContext: restricted,
+            resources: { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "600Mi" } },
+        }));
+        expect(named(p, `${name}-fluent-bit`).inputs).toEqual(release("aws-for-fluent-bit", "0.2.0", "https://aws.github.io/eks-charts", {
+            serviceAccount: { create: false, name: "aws-for-fluent-bit" },
+            cloudWatchLogs: {
+                enabled: true,
+                region: "us-east-1",
+                logGroupName: `/aws/eks/launchpad-${stack}/containers/unknown`,
+                logGroupTemplate: `/aws/eks/launchpad-${stack}/containers/$kubernetes['namespace_name']`,
+                logStreamTemplate: "$kubernetes['pod_name'].$kubernetes['container_name']",
+                autoCreateGroup: true,
+                logRetentionDays: retention,
+            },
+            firehose: { enabled: false },
+            kinesis: { enabled: false },
+            elasticsearch: { enabled: false },
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+        }));
+        // The controller's values are asserted exactly in "runs the load balancer controller …" above.
+        expect(named(p, `${name}-lbc`).inputs).toEqual(release("aws-load-balancer-controller", "3.5.0", "https://aws.github.io/eks-charts", input(named(p, `${name}-lbc`), "values") as Record<string, unknown>));
     });
 
     it("scales the node group with the Cluster Autoscaler of the cluster's minor, allowed to resize only this cluster's groups", async () => {
@@ -183,6 +235,15 @@ describe("the ALB Ingress from config", () => {
             "alb.ingress.kubernetes.io/scheme": "internal",
             "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
         });
+    });
+
+    it("creates a LoadBalancer live Service only after the controller, whose webhook gives it the controller's class; a ClusterIP one does not wait", async () => {
+        const lb = await planStack("staging", ["launchpad:services.api.expose={type: LoadBalancer}"]);
+        const live = named(lb, "launchpad-staging-api-live");
+        expect(input(live, "spec.type")).toBe("LoadBalancer");
+        expect(live.dependsOn).toContain(named(lb, "launchpad-staging-platform-lbc").urn);
+        const clusterIp = await planStack("staging");
+        expect(named(clusterIp, "launchpad-staging-api-live").dependsOn).not.toContain(named(clusterIp, "launchpad-staging-platform-lbc").urn);
     });
 
     it("adds no ALB annotations to a service without an Ingress", () => {

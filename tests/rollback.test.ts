@@ -123,6 +123,7 @@ describe("npm run rollback", () => {
             "launchpad:cluster.endpointPublicAccessCidrs[0]",
             "launchpad:cluster.access[0].principalArn",
             "launchpad:cluster.access[1].principalArn",
+            "launchpad:observability.runbookBaseUrl",
             "launchpad:alerting.emailAddresses[0]",
             "launchpad:alerting.slackWebhookUrl",
             "launchpad:alerting.pagerDutyIntegrationKey",

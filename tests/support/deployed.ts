@@ -14,6 +14,7 @@ export const OWN_VALUES: Readonly<Record<CommittedStack, readonly string[]>> = {
         "launchpad:cluster.endpointPublicAccessCidrs[0]=18.204.20.0/24",
         "launchpad:cluster.access[0].principalArn=arn:aws:iam::210987654321:role/launchpad-staging-deploy",
         "launchpad:cluster.access[1].principalArn=arn:aws:iam::210987654321:role/launchpad-staging-preview",
+        "launchpad:observability.runbookBaseUrl=https://git.shop.internal/platform/launchpad/-/blob/main/docs/runbooks",
         "launchpad:alerting.emailAddresses[0]=platform-alerts-staging@shop.internal",
         "launchpad:services.api.expose.ingress.host=api.staging.shop.internal",
         "launchpad:services.api.releases.blue.image=ghcr.io/launchpad-test/api:1.4.2",
@@ -24,6 +25,7 @@ export const OWN_VALUES: Readonly<Record<CommittedStack, readonly string[]>> = {
         "launchpad:cluster.endpointPublicAccessCidrs[0]=18.204.20.0/24",
         "launchpad:cluster.access[0].principalArn=arn:aws:iam::210987654321:role/launchpad-production-deploy",
         "launchpad:cluster.access[1].principalArn=arn:aws:iam::210987654321:role/launchpad-production-preview",
+        "launchpad:observability.runbookBaseUrl=https://git.shop.internal/platform/launchpad/-/blob/main/docs/runbooks",
         "launchpad:alerting.emailAddresses[0]=platform-oncall@shop.internal",
         // Plain text, not a secret: Grafana keeps a webhook URL in clear (config/schema.ts, SECRET_PATHS).
         "launchpad:alerting.heartbeatUrl=https://hc-ping.com/5f2b0c1e-production",
