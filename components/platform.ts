@@ -15,8 +15,10 @@
  * - Fluent Bit (AWS for Fluent Bit, Helm) shipping every container's log to CloudWatch Logs, one log
  *   group per namespace with the tier's retention.
  *
- * Every AWS permission goes through IRSA to exactly one service account (`components/irsa.ts`).
- * Everything that runs pods waits for the node group; the builders are pure and exported.
+ * Every AWS permission of these charts and of the EBS driver goes through IRSA to exactly one
+ * service account (`components/irsa.ts`); the VPC CNI keeps the node role's policy, which nodes need
+ * to join before any add-on exists. Everything that runs pods waits for the node group; the
+ * builders are pure and exported.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
