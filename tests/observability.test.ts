@@ -300,8 +300,18 @@ describe("the Observability component under the plan engine", () => {
     it("the Pushgateway saves its metrics to a file on its volume: --persistence.file under the chart's persistentVolume.mountPath", async () => {
         const plan = await planStack("production");
         const release = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => input(r, "chart") === "prometheus-pushgateway");
-        expect(input(release as NonNullable<typeof release>, "values.persistentVolume")).toEqual({ enabled: true, size: "1Gi", mountPath: "/data" });
+        expect(input(release as NonNullable<typeof release>, "values.persistentVolume")).toEqual({ enabled: true, size: "1Gi", mountPath: "/data", storageClass: "gp3" });
         expect(input(release as NonNullable<typeof release>, "values.extraArgs")).toEqual(["--persistence.file=/data/pushgateway.data", "--persistence.interval=1m"]);
+    });
+
+    // Helm waits (atomic) for the Pushgateway, whose claim binds only once a class and its CSI driver
+    // exist: on Launchpad's EKS the Platform's gp3 StorageClass, created after the EBS CSI add-on.
+    it("the Pushgateway's claim names the Platform's StorageClass, so its release waits for it and a destroy deletes the claim first", async () => {
+        const plan = await planStack("production");
+        const release = named(plan, "launchpad-production-observability-pushgateway");
+        const storageClass = named(plan, "launchpad-production-platform-gp3");
+        expect(release.dependencies).toContain(storageClass.urn);
+        expect(input(release, "values.persistentVolume.storageClass")).toBe(input(storageClass, "metadata.name"));
     });
 
     it("an existing cluster with Grafana: the team's Prometheus as the data source, no AMP, no CloudWatch-only data alerts", async () => {
