@@ -5,7 +5,8 @@
  * `for` a few seconds). A local exporter stands in for the application (the metric names and labels
  * of `launchpad:observability.metrics`, one target per color, the color and service attached as
  * target labels like the scrape config's relabelling does), and the project's own pushers feed the
- * Pushgateway: the smoke gate's push code (smoke/push.ts) and the push code of scripts/db/dump.sh and
+ * Pushgateway: the bundled smoke gate runner (smoke/bundle.ts, the file the gate Job runs with node)
+ * judging a local target and pushing its verdict, and the push code of scripts/db/dump.sh and
  * verify.sh, run for real with curl. Every assertion reads Prometheus's HTTP API.
  *
  * Slow (about a minute and a half) and needs both servers: it runs under CI=true (`.ci/run`), or with
@@ -27,9 +28,10 @@ import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { scrapeConfiguration } from "../observability/scrape-config";
 import { REPO_ROOT } from "../plan/engine";
 import { loadStackConfig } from "../plan/stack-config";
-import { pushMetrics, pushUrl, renderMetrics } from "../smoke/push";
-import type { SmokeSummary } from "../smoke/runner";
+import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
+import type { SmokePolicy } from "../smoke/policy";
 import { freePort, IN_CI, run, which } from "./support/db-tools";
+import { closedPort, startServer, type TestServer } from "./support/http-server";
 
 /** `npm run test:alerts` sets it; CI=true runs the suite anyway. */
 const WANTED = IN_CI || process.env.LAUNCHPAD_ALERTS_TEST === "1";
@@ -218,30 +220,31 @@ async function waitFiring(name: string, labels: Record<string, string> = {}): Pr
 // ---------------------------------------------------------------------------------------------
 // The project's pushers.
 
-function summary(verdict: "pass" | "fail"): SmokeSummary {
-    const failures = verdict === "pass" ? 0 : 40;
-    return {
-        verdict,
-        reasons: verdict === "pass" ? [] : ["error rate 40% above the 1% budget"],
-        target: "http://api-green.launchpad.svc.cluster.local:8080",
-        warmup: { requests: 5, failures: 0 },
-        load: null,
-        checks: [],
-        requests: 100,
-        failures,
-        errorRate: failures / 100,
-        failuresByKind: verdict === "pass" ? {} : { "unexpected-status": failures },
-        failureCauses: {},
-        statusHistogram: verdict === "pass" ? { "200": 100 } : { "200": 60, "503": 40 },
-        latencyMs: { p50: 12, p95: 40, p99: 80 },
-        elapsedMs: 2_000,
-    };
-}
+/** The gate's policy: a readiness check, a few requests, the runner's own thresholds. */
+const GATE_POLICY: SmokePolicy = {
+    checks: [{ path: "/health/ready" }],
+    requests: 10,
+    concurrency: 2,
+    timeoutMs: 2_000,
+    warmupRequests: 0,
+    thresholds: { p95Ms: 5_000, p99Ms: 10_000, errorRate: 0.01 },
+};
 
-/** The smoke runner's push, as the gate Job makes it after a run against `color`. */
+/** The release a passing gate judges: ready on every request. */
+let gateTarget: TestServer | undefined;
+
+/**
+ * The bundled runner as the gate Job runs it (`node /smoke/runner.cjs --policy ... --target ...`),
+ * pushing its verdict for `color`: against the ready target it passes, against a closed port every
+ * request is refused and it fails.
+ */
 async function pushGate(color: string, verdict: "pass" | "fail"): Promise<void> {
-    const error = await pushMetrics(pushUrl(`http://127.0.0.1:${pushgateway?.port ?? 0}`, SERVICE, color), renderMetrics(summary(verdict), Date.now() / 1000));
-    expect(error).toBeUndefined();
+    const target = verdict === "pass" ? gateTarget?.url ?? "" : `http://127.0.0.1:${await closedPort()}`;
+    const r = await run(process.execPath, [
+        join(dir, RUNNER_FILE), "--policy", join(dir, "gate-policy.json"), "--target", target, "--json",
+        "--push", `http://127.0.0.1:${pushgateway?.port ?? 0}`, "--service", SERVICE, "--color", color,
+    ], { env: { PATH: process.env.PATH ?? "" } });
+    expect({ code: r.code, stderr: r.stderr, verdict: (JSON.parse(r.stdout) as { verdict: string }).verdict }).toEqual({ code: verdict === "pass" ? 0 : 1, stderr: "", verdict });
 }
 
 let dir = "";
@@ -314,11 +317,21 @@ async function drMetricsHealthy(): Promise<void> {
 /** Stops the Pushgateway (SIGTERM) and starts it on the same port and file: every group must come back as it was, and be scraped again. */
 async function restartPushgateway(): Promise<void> {
     const before = await pushedGroups();
+    const scrapedBefore = await pushedSeries();
+    expect(scrapedBefore.length).toBeGreaterThan(0);
     await stopDaemon(pushgateway);
     pushgateway = startPushgateway(pushgateway?.port ?? 0);
     await waitFor("the restarted Pushgateway", () => ready(pushgateway?.port ?? 0), 20_000);
     expect(await pushedGroups()).toEqual(before);
     await waitFor("the restarted Pushgateway scraped", async () => ((await query('up{job="pushgateway"}'))[0]?.value[1] === "1" ? true : undefined));
+    // What Prometheus reads after the restart: the same verdicts, timestamps and durations as before it.
+    expect(await pushedSeries()).toEqual(scrapedBefore);
+}
+
+/** Every pushed result series as Prometheus holds it now (name, labels, value), sorted. */
+async function pushedSeries(): Promise<string[]> {
+    const jobs = Object.values(PUSH_JOBS).join("|");
+    return (await query(`{job=~"${jobs}", __name__=~"launchpad_.+"}`)).map((s) => `${JSON.stringify(s.metric)} ${s.value[1]}`).sort();
 }
 
 /** The Pushgateway's groups, as its own API lists them (labels and every metric's samples). */
@@ -387,6 +400,9 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         writeFileSync(join(fakeBin, "aws"), "#!/bin/sh\nexit 0\n");
         chmodSync(join(fakeBin, "aws"), 0o755);
         writeFileSync(join(dir, "rules.yml"), renderPrometheusRules(GROUPS, "production", { testTiming: TIMING }));
+        writeFileSync(join(dir, RUNNER_FILE), bundleRunner());
+        writeFileSync(join(dir, "gate-policy.json"), JSON.stringify(GATE_POLICY));
+        gateTarget = await startServer((_req, res) => res.end("ready"));
 
         // The chart's own arguments, the persistence file moved from the volume to the temp dir.
         const values = pushgatewayValues(false) as { extraArgs: string[] };
@@ -419,6 +435,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await stopDaemon(pushgateway);
         await exporters.blue.stop();
         await exporters.green.stop();
+        await gateTarget?.close();
         if (dir !== "") rmSync(dir, { recursive: true, force: true });
     });
 
