@@ -218,6 +218,37 @@ async function waitFiring(name: string, labels: Record<string, string> = {}): Pr
 }
 
 // ---------------------------------------------------------------------------------------------
+// The Grafana rules, evaluated as Grafana does against the same Prometheus.
+
+type GrafanaRule = { name: string; condition: string; datas: { refId: string; model: string }[] };
+const GRAFANA_RULES = grafanaRuleGroups(GROUPS, { stack: "production", folderUid: "f", prometheusUid: "p", panelOf: () => undefined, heartbeat: true })
+    .flatMap((g) => g.rules as GrafanaRule[]);
+
+interface GrafanaSeries { readonly labels: Record<string, string>; readonly holds: boolean }
+
+/**
+ * A rule is query A (instant), B = reduce(A, last) and C = threshold(B), the condition
+ * (observability/grafana-rules.ts): on an instant query B is A's value, so C is its evaluator
+ * applied to each sample of A, which Prometheus's /api/v1/query returns.
+ */
+async function grafanaEvaluate(name: string): Promise<GrafanaSeries[]> {
+    const rule = GRAFANA_RULES.find((r) => r.name === name);
+    if (rule === undefined) throw new Error(`no Grafana rule ${name}`);
+    const node = (refId: string) => JSON.parse(rule.datas.find((d) => d.refId === refId)?.model ?? "{}") as Record<string, unknown>;
+    expect([rule.condition, node("B").reducer, node("B").expression, node("C").expression]).toEqual(["C", "last", "A", "B"]);
+    const ev = (node("C").conditions as { evaluator: { type: "gt" | "lt"; params: [number] } }[])[0].evaluator;
+    const holds = (v: number): boolean => (ev.type === "gt" ? v > ev.params[0] : v < ev.params[0]);
+    return (await query(String(node("A").expr)))
+        .map((s) => ({ labels: s.metric, holds: holds(Number(s.value[1])) }))
+        .sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
+}
+
+/** The series for which a Grafana rule's condition holds. */
+async function grafanaHolding(name: string): Promise<Record<string, string>[]> {
+    return (await grafanaEvaluate(name)).filter((s) => s.holds).map((s) => s.labels);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The project's pushers.
 
 /** The gate's policy: a readiness check, a few requests, the runner's own thresholds. */
@@ -464,29 +495,41 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         }
     }, 120_000);
 
-    it("the Grafana rule groups' PromQL parses on Prometheus and returns the expected series", async () => {
-        const rules = grafanaRuleGroups(GROUPS, { stack: "production", folderUid: "f", prometheusUid: "p", panelOf: () => undefined, heartbeat: true })
-            .flatMap((g) => g.rules as { name: string; datas: { refId: string; model: string }[] }[]);
-        expect(rules.map((r) => r.name).sort()).toEqual(GROUPS.flatMap((g) => g.alerts.map((a) => a.name)).sort());
-        const results: Record<string, Record<string, string>[]> = {};
-        for (const r of rules) {
-            const model = JSON.parse(r.datas[0].model) as { expr: string };
-            results[r.name] = (await query(model.expr)).map((s) => s.metric).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    it("the Grafana rule groups' PromQL on the same Prometheus: every rule's series, and only the Watchdog's condition holds", async () => {
+        expect(GRAFANA_RULES.map((r) => r.name).sort()).toEqual(GROUPS.flatMap((g) => g.alerts.map((a) => a.name)).sort());
+        const results: Record<string, GrafanaSeries[]> = {};
+        for (const r of GRAFANA_RULES) {
+            results[r.name] = await grafanaEvaluate(r.name);
         }
-        expect(results.LaunchpadWatchdog).toEqual([{}]);
-        expect(results.LaunchpadHighErrorRatio).toEqual([{ color: "blue", service: SERVICE }, { color: "green", service: SERVICE }]);
-        expect(results.LaunchpadHighLatencyP95).toEqual([{ color: "blue", service: SERVICE }, { color: "green", service: SERVICE }]);
-        expect(results.LaunchpadSmokeGateFailed).toEqual([{ color: "blue", service: SERVICE }, { color: "green", service: SERVICE }]);
-        expect(results.LaunchpadBackupStale).toEqual([{ database: DB }]);
-        expect(results.LaunchpadBackupFailed).toEqual([{ database: DB }]);
-        expect(results.LaunchpadRestoreVerifyStale).toEqual([{ database: DB }]);
-        expect(results.LaunchpadRestoreVerifyFailed).toEqual([{ database: DB }]);
-        expect(results.LaunchpadRestoreSlowerThanRto).toEqual([{ database: DB }]);
-        expect(results.LaunchpadDatabaseConnectionFailures).toEqual([{ service: SERVICE }]);
-        // Nothing down, nothing absent, nothing renamed: the meta alerts' queries are empty.
-        for (const name of ["LaunchpadTargetDown", "LaunchpadRequestMetricAbsent", "LaunchpadPushJobAbsent", "LaunchpadPushedJobRenamed"]) {
-            expect({ name, series: results[name] }).toEqual({ name, series: [] });
-        }
+        const quiet = (...labels: Record<string, string>[]) => labels.map((l) => ({ labels: l, holds: false }));
+        const colors = quiet({ color: "blue", service: SERVICE }, { color: "green", service: SERVICE });
+        const database = quiet({ database: DB });
+        const instance = quiet({ db_instance: DB_INSTANCE });
+        expect(results).toEqual({
+            LaunchpadWatchdog: [{ labels: {}, holds: true }],
+            LaunchpadHighErrorRatio: colors,
+            LaunchpadHighLatencyP95: colors,
+            LaunchpadDatabaseConnectionFailures: quiet({ service: SERVICE }),
+            // No 5xx at all: the burn-rate comparisons inside the query leave nothing.
+            LaunchpadErrorBudgetBurnFast: [],
+            LaunchpadErrorBudgetBurnSlow: [],
+            LaunchpadSmokeGateFailed: colors,
+            LaunchpadDatabaseStorageLow: instance,
+            LaunchpadPitrLagAboveRpo: instance,
+            ...(CTX.data?.drReplication === true ? { LaunchpadDrBackupLagAboveRpo: instance } : {}),
+            LaunchpadBackupStale: database,
+            LaunchpadBackupFailed: database,
+            LaunchpadRestoreVerifyStale: database,
+            LaunchpadRestoreVerifyFailed: database,
+            LaunchpadRestoreSlowerThanRto: database,
+            LaunchpadRestoreDrillFailed: instance,
+            LaunchpadRestoreDrillSlowerThanRto: instance,
+            // Nothing down, nothing absent, nothing renamed: the meta alerts' queries are empty.
+            LaunchpadTargetDown: [],
+            LaunchpadRequestMetricAbsent: [],
+            LaunchpadPushJobAbsent: [],
+            LaunchpadPushedJobRenamed: [],
+        });
     });
 
     // Kubernetes stops a pod with SIGTERM: the Pushgateway's DiskMetricStore.Shutdown drains its write
@@ -505,6 +548,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         exporters.green.state.errorShare = 0.5;
         await waitFiring("LaunchpadHighErrorRatio", { color: "green" });
         expect(firing(await alerts(), "LaunchpadHighErrorRatio", { color: "blue" })).toEqual([]);
+        expect(await grafanaHolding("LaunchpadHighErrorRatio")).toEqual([{ color: "green", service: SERVICE }]);
         exporters.green.state.errorShare = 0;
     }, 60_000);
 
@@ -512,6 +556,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         exporters.blue.state.slow = true;
         const [a] = await waitFiring("LaunchpadHighLatencyP95", { color: "blue" });
         expect(Number(a.value)).toBeGreaterThan(config.observability.thresholds.latencyP95Seconds);
+        expect(await grafanaHolding("LaunchpadHighLatencyP95")).toEqual([{ color: "blue", service: SERVICE }]);
         exporters.blue.state.slow = false;
     }, 60_000);
 
@@ -524,6 +569,9 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await waitFiring("LaunchpadRestoreVerifyFailed", { database: DB });
         const list = await alerts();
         expect(firing(list, "LaunchpadSmokeGateFailed", { color: "blue" })).toEqual([]);
+        expect(await grafanaHolding("LaunchpadSmokeGateFailed")).toEqual([{ color: "green", service: SERVICE }]);
+        expect(await grafanaHolding("LaunchpadBackupFailed")).toEqual([{ database: DB }]);
+        expect(await grafanaHolding("LaunchpadRestoreVerifyFailed")).toEqual([{ database: DB }]);
         // A failure POSTs beside the last success: the staleness alerts stay silent.
         expect(firing(list, "LaunchpadBackupStale")).toEqual([]);
         expect(firing(list, "LaunchpadRestoreVerifyStale")).toEqual([]);
@@ -545,6 +593,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await exporters.green.stop();
         const [a] = await waitFiring("LaunchpadTargetDown", { job: "kubernetes-pods" });
         expect(Number(a.value)).toBe(1);
+        expect(await grafanaHolding("LaunchpadTargetDown")).toEqual([{ job: "kubernetes-pods" }]);
     }, 60_000);
 
     it("a Pushgateway scraped without honor_labels: the renamed-job alert", async () => {
