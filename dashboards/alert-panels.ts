@@ -1,7 +1,9 @@
 /**
  * The panel that shows each alert's query: Grafana links an alert rule to it through the
  * `__dashboardUid__` and `__panelId__` annotations (set together, per @pulumiverse/grafana's
- * `RuleGroupRule.annotations` documentation).
+ * `RuleGroupRule.annotations` documentation; Grafana's pkg/services/ngalert/models/alert_rule.go,
+ * `SetDashboardAndPanelFromAnnotations`, refuses one without the other and a panel id that is not
+ * an integer).
  */
 import { BACKUPS_PANELS } from "./backups";
 import { BLUE_GREEN_PANELS } from "./blue-green";
