@@ -35,6 +35,7 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
     LaunchpadRequestMetricAbsent: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
     LaunchpadPushJobAbsent: { dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns },
     LaunchpadPushedJobRenamed: { dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns },
+    LaunchpadStateMetricsLabelsRenamed: { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.replicas },
 };
 
 /** The dashboard uid and panel id of an alert in a stack; undefined for an alert with no panel. */

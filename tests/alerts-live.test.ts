@@ -529,6 +529,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             LaunchpadRequestMetricAbsent: [],
             LaunchpadPushJobAbsent: [],
             LaunchpadPushedJobRenamed: [],
+            LaunchpadStateMetricsLabelsRenamed: [],
         });
     });
 

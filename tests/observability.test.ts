@@ -50,7 +50,7 @@ function promqlErrors(expr: string): string[] {
 }
 
 /** Production's alerts: service, delivery, data (with its DR replication) and the meta group. */
-const RULE_COUNT_PRODUCTION = 21;
+const RULE_COUNT_PRODUCTION = 22;
 
 describe("threshold config", () => {
     it.each([
@@ -278,7 +278,7 @@ describe("the Observability component under the plan engine", () => {
         expect((input(policy, "policies") as { repeatInterval: string }[])[0].repeatInterval).toBe("5m");
         const meta = ofType(plan, "grafana:alerting/ruleGroup:RuleGroup").find((g) => input(g, "name") === "launchpad-meta");
         expect((input(meta as NonNullable<typeof meta>, "rules") as { name: string; labels: Record<string, string> }[]).map((r) => [r.name, r.labels.severity])).toEqual([
-            ["LaunchpadWatchdog", "none"], ["LaunchpadTargetDown", "ticket"], ["LaunchpadRequestMetricAbsent", "page"], ["LaunchpadPushJobAbsent", "ticket"], ["LaunchpadPushedJobRenamed", "ticket"],
+            ["LaunchpadWatchdog", "none"], ["LaunchpadTargetDown", "ticket"], ["LaunchpadRequestMetricAbsent", "page"], ["LaunchpadPushJobAbsent", "ticket"], ["LaunchpadPushedJobRenamed", "ticket"], ["LaunchpadStateMetricsLabelsRenamed", "ticket"],
         ]);
         expect(input(named(plan, "launchpad-production-observability-maintenance"), "intervals")).toEqual([{ weekdays: ["sunday"], times: [{ start: "04:00", end: "05:00" }], location: "UTC" }]);
         expect(plan.outputs.pushgatewayUrl).toBe("http://pushgateway.launchpad-production.svc.cluster.local:9091");
