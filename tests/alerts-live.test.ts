@@ -22,7 +22,7 @@ import { parse, stringify } from "yaml";
 import { parseConfig } from "../config";
 import { pushgatewayValues, PUSHGATEWAY_PERSISTENCE_FILE } from "../components/observability";
 import { alertContext, alertGroups } from "../observability/alerts";
-import { DR_METRICS, PUSH_JOBS } from "../observability/catalogue";
+import { DR_METRICS, KSM_METRICS, PUSH_JOBS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { scrapeConfiguration } from "../observability/scrape-config";
@@ -380,16 +380,22 @@ const exporters = { blue: new AppExporter(), green: new AppExporter() };
 let promConfigPath = "";
 let pushgatewayArgs: string[] = [];
 
-/** The Pushgateway scrape job of the project's own scrape configuration (honor_labels included). */
-function projectPushgatewayJob(): Record<string, unknown> {
+/** A scrape job of the project's own scrape configuration (its name and honor_labels). */
+function projectJob(name: string): Record<string, unknown> {
     const jobs = (parse(scrapeConfiguration("launchpad", M)) as { scrape_configs: Record<string, unknown>[] }).scrape_configs;
-    const job = jobs.find((j) => j.job_name === "pushgateway");
-    if (job === undefined) throw new Error("the scrape configuration has no pushgateway job");
+    const job = jobs.find((j) => j.job_name === name);
+    if (job === undefined) throw new Error(`the scrape configuration has no ${name} job`);
     return job;
 }
 
+/** kube-state-metrics' series of one application pod, its app and color allowed as labels. */
+const KSM_EXPOSITION = `# TYPE ${KSM_METRICS.podLabels} gauge\n${KSM_METRICS.podLabels}{namespace="launchpad-production",pod="${SERVICE}-blue-5c4f",uid="0b1c",label_app="${SERVICE}",label_color="blue"} 1\n`;
+/** A stand-in kube-state-metrics serving KSM_EXPOSITION. */
+let ksm: TestServer | undefined;
+
 function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = []): string {
-    const pg = projectPushgatewayJob();
+    const pg = projectJob("pushgateway");
+    const state = projectJob("kube-state-metrics");
     return stringify({
         global: { scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "1s" },
         rule_files: [join(dir, "rules.yml")],
@@ -403,6 +409,7 @@ function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = []): s
                 })),
             },
             { job_name: pg.job_name, honor_labels: pg.honor_labels, static_configs: [{ targets: [`127.0.0.1:${pushgateway?.port ?? 0}`] }] },
+            { job_name: state.job_name, honor_labels: state.honor_labels, static_configs: [{ targets: [new URL(ksm?.url ?? "http://127.0.0.1:1").host] }] },
             ...extraJobs,
         ],
     }, { lineWidth: 0 });
@@ -434,6 +441,10 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         writeFileSync(join(dir, RUNNER_FILE), bundleRunner());
         writeFileSync(join(dir, "gate-policy.json"), JSON.stringify(GATE_POLICY));
         gateTarget = await startServer((_req, res) => res.end("ready"));
+        ksm = await startServer((_req, res) => {
+            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+            res.end(KSM_EXPOSITION);
+        });
 
         // The chart's own arguments, the persistence file moved from the volume to the temp dir.
         const values = pushgatewayValues(false) as { extraArgs: string[] };
@@ -467,6 +478,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await exporters.blue.stop();
         await exporters.green.stop();
         await gateTarget?.close();
+        await ksm?.close();
         if (dir !== "") rmSync(dir, { recursive: true, force: true });
     });
 
@@ -478,7 +490,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         // Both colors scraped and every pushed group in, then long enough for any `for` to pass.
         await waitFor("every target up", async () => {
             const up = await query("up");
-            return up.length === 3 && up.every((s) => s.value[1] === "1") ? true : undefined;
+            return up.length === 4 && up.every((s) => s.value[1] === "1") ? true : undefined;
         });
         await waitFor("every push job's group scraped", async () => {
             const jobs = new Set((await query("push_time_seconds")).map((s) => s.metric.job));
@@ -597,13 +609,20 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         expect(await grafanaHolding("LaunchpadTargetDown")).toEqual([{ job: "kubernetes-pods" }]);
     }, 60_000);
 
-    it("a Pushgateway scraped without honor_labels: the renamed-job alert", async () => {
-        // An annotation-based pod job of an existing Prometheus, which keeps its own job label.
-        writeFileSync(promConfigPath, prometheusConfig([{ job_name: "annotated-pods", static_configs: [{ targets: [`127.0.0.1:${pushgateway?.port ?? 0}`] }] }]));
+    it("the Pushgateway and kube-state-metrics scraped without honor_labels: the two renamed-label alerts", async () => {
+        // Jobs of an existing Prometheus without honor_labels: an annotation-based pod job (its own
+        // job label) and a service-endpoints job attaching the target's namespace and pod.
+        writeFileSync(promConfigPath, prometheusConfig([
+            { job_name: "annotated-pods", static_configs: [{ targets: [`127.0.0.1:${pushgateway?.port ?? 0}`] }] },
+            { job_name: "annotated-services", static_configs: [{ targets: [new URL(ksm?.url ?? "http://127.0.0.1:1").host], labels: { namespace: "launchpad-production", pod: "kube-state-metrics-7d9f" } }] },
+        ]));
         const reload = await fetch(`http://127.0.0.1:${prometheus?.port ?? 0}/-/reload`, { method: "POST" });
         expect(reload.status).toBe(200);
         const renamed = await waitFiring("LaunchpadPushedJobRenamed");
         expect(renamed.map((a) => a.labels.exported_job).sort()).toEqual([PUSH_JOBS.backup, PUSH_JOBS.verify, PUSH_JOBS.smoke, PUSH_JOBS.dr].sort());
+        const [ksmRenamed] = await waitFiring("LaunchpadStateMetricsLabelsRenamed");
+        expect(ksmRenamed.labels.job).toBe("annotated-services");
+        expect(await grafanaHolding("LaunchpadStateMetricsLabelsRenamed")).toEqual([{ job: "annotated-services" }]);
     }, 60_000);
 
     it("the Watchdog fires throughout", async () => {
