@@ -22,6 +22,7 @@ import { parse, stringify } from "yaml";
 import { parseConfig } from "../config";
 import { pushgatewayValues, PUSHGATEWAY_PERSISTENCE_FILE } from "../components/observability";
 import { alertContext, alertGroups } from "../observability/alerts";
+import { durationSeconds } from "../observability/duration";
 import { DR_METRICS, KSM_METRICS, PUSH_JOBS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
@@ -322,22 +323,32 @@ async function verifyFails(): Promise<void> {
     expect(r.code).toBe(1);
 }
 
+/** What scripts/db/dr-metrics.sh reads of the database: ages in seconds, storage in GiB of 100 allocated. */
+interface DrState {
+    readonly recoveryPointAge: number;
+    readonly drRecoveryPointAge: number;
+    readonly freeGiB: number;
+    readonly drillDuration: number;
+}
+
+/** Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill passed in 20 min. */
+const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200 };
+
 /**
- * scripts/db/dr-metrics.sh's push of a healthy database, through its real push code (lib.sh's
- * `push_metrics`, the same grouping path): the AWS reads it makes are tests/dr-metrics.test.ts's
- * business. Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill
- * passed in 20 min yesterday.
+ * scripts/db/dr-metrics.sh's push (a completed drill finished yesterday), through its real push
+ * code (lib.sh's `push_metrics`, the same grouping path): the AWS reads it makes are
+ * tests/dr-metrics.test.ts's business.
  */
-async function drMetricsHealthy(): Promise<void> {
+async function drMetrics(state: DrState): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     const gib = 2 ** 30;
     const body = [
-        `${DR_METRICS.latestRestorable} ${now - 60}`,
-        `${DR_METRICS.drLatestRestorable} ${now - 300}`,
+        `${DR_METRICS.latestRestorable} ${now - state.recoveryPointAge}`,
+        `${DR_METRICS.drLatestRestorable} ${now - state.drRecoveryPointAge}`,
         `${DR_METRICS.allocatedStorage} ${100 * gib}`,
-        `${DR_METRICS.freeStorage} ${50 * gib}`,
+        `${DR_METRICS.freeStorage} ${state.freeGiB * gib}`,
         `${DR_METRICS.drillLastRunSuccess} 1`,
-        `${DR_METRICS.drillDuration} 1200`,
+        `${DR_METRICS.drillDuration} ${state.drillDuration}`,
         `${DR_METRICS.drillLastCompletionTimestamp} ${now - 86_400}`,
     ].join("\n");
     const script = `set -euo pipefail; PROG=dr-metrics; source ${JSON.stringify(join(SCRIPTS, "lib.sh"))}; push_metrics "job/${PUSH_JOBS.dr}/db_instance/${DB_INSTANCE}" <<<"$BODY"`;
@@ -457,7 +468,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await pushGate("green", "pass");
         await dumpSucceeds();
         await verifySucceeds();
-        await drMetricsHealthy();
+        await drMetrics(HEALTHY_DR);
         await exporters.blue.start();
         await exporters.green.start();
         promConfigPath = join(dir, "prometheus.yml");
@@ -589,6 +600,27 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         expect(firing(list, "LaunchpadBackupStale")).toEqual([]);
         expect(firing(list, "LaunchpadRestoreVerifyStale")).toEqual([]);
     }, 60_000);
+
+    it("recovery point older than the RPO, storage low, a drill slower than the RTO: their alerts", async () => {
+        const t = config.observability.thresholds;
+        // An hour behind (RPO 15 min), 5% free (threshold 10%), a two-hour drill (RTO 1 h).
+        await drMetrics({ recoveryPointAge: 3_600, drRecoveryPointAge: 3_600, freeGiB: 5, drillDuration: 7_200 });
+        const names = ["LaunchpadPitrLagAboveRpo", ...(CTX.data?.drReplication === true ? ["LaunchpadDrBackupLagAboveRpo"] : []), "LaunchpadDatabaseStorageLow", "LaunchpadRestoreDrillSlowerThanRto"];
+        const values: Record<string, number> = {};
+        for (const name of names) {
+            const [a] = await waitFiring(name, { db_instance: DB_INSTANCE });
+            values[name] = Number(a.value);
+            expect(await grafanaHolding(name)).toEqual([{ db_instance: DB_INSTANCE }]);
+        }
+        for (const name of names.filter((n) => n.endsWith("AboveRpo"))) {
+            expect(values[name]).toBeGreaterThan(durationSeconds(t.rpoTarget));
+        }
+        expect(values.LaunchpadDatabaseStorageLow).toBeCloseTo(5, 6);
+        expect(values.LaunchpadRestoreDrillSlowerThanRto).toBe(7_200);
+        expect(values.LaunchpadRestoreDrillSlowerThanRto).toBeGreaterThan(durationSeconds(t.restoreMaxDuration));
+        await drMetrics(HEALTHY_DR);
+        await waitFor("the recovery alerts to resolve", async () => ((await alerts()).some((a) => names.includes(a.labels.alertname) && a.state === "firing") ? undefined : true));
+    }, 90_000);
 
     it("a Pushgateway restart keeps the failures: their alerts still fire, no staleness alert", async () => {
         await restartPushgateway();
