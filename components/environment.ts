@@ -128,6 +128,7 @@ export class Environment extends pulumi.ComponentResource {
             namespace: config.cluster.namespace,
             namespaceRef: side.cluster.namespace,
             k8sProvider: side.cluster.provider,
+            storageClassName: side.platform?.storageClassName,
             eks: side.scrapeTarget,
         }, child);
     }

@@ -52,6 +52,13 @@ export interface ObservabilityArgs {
     readonly namespaceRef: pulumi.Input<string>;
     readonly k8sProvider: k8s.Provider;
     /**
+     * The StorageClass the Pushgateway's volume claims, read from the resource that creates it (the
+     * Platform's gp3 class on Launchpad's EKS): the release then waits for the class, and a destroy
+     * removes the claim before the class and its CSI driver, which must delete the EBS volume.
+     * @default - the cluster's default StorageClass (an existing cluster declares one in `cluster.provides`)
+     */
+    readonly storageClassName?: pulumi.Input<string>;
+    /**
      * Present when Launchpad created EKS: what the managed scraper needs.
      * @default - no managed scraper and no AMP workspace: metrics go to `prometheusUrl`, which finds the exporters by annotation
      */
@@ -96,11 +103,15 @@ export const PUSHGATEWAY_DATA_DIR = "/data";
 /** The file the Pushgateway saves its metrics to; without `--persistence.file` it keeps them in memory only. */
 export const PUSHGATEWAY_PERSISTENCE_FILE = `${PUSHGATEWAY_DATA_DIR}/pushgateway.data`;
 
-/** Pushgateway values: persisted to its volume, so a restart does not turn every backup alert into "absent". */
-export function pushgatewayValues(scrapeAnnotations: boolean): Record<string, unknown> {
+/**
+ * Pushgateway values: persisted to its volume, so a restart does not turn every backup alert into
+ * "absent". `storageClass` is the chart's `persistentVolume.storageClass` (values.yaml of 2.15.0:
+ * unset, the claim asks for the cluster's default class).
+ */
+export function pushgatewayValues(scrapeAnnotations: boolean, storageClass?: pulumi.Input<string>): Record<string, unknown> {
     return {
         fullnameOverride: EXPORTER_SERVICES.pushgateway,
-        persistentVolume: { enabled: true, size: "1Gi", mountPath: PUSHGATEWAY_DATA_DIR },
+        persistentVolume: { enabled: true, size: "1Gi", mountPath: PUSHGATEWAY_DATA_DIR, ...(storageClass !== undefined ? { storageClass } : {}) },
         extraArgs: [`--persistence.file=${PUSHGATEWAY_PERSISTENCE_FILE}`, "--persistence.interval=1m"],
         // runAsGroup too, as kube-state-metrics: the chart's own default pod context sets both.
         securityContext: restrictedPod({ uid: NOBODY, fsGroup: NOBODY }),
@@ -239,7 +250,7 @@ export class Observability extends pulumi.ComponentResource {
         // Without the managed scraper, the team's Prometheus finds the exporters by annotation.
         const annotate = !useAmp;
         this.exporter(`${name}-kube-state-metrics`, args, EXPORTER_SERVICES.kubeStateMetrics, CHARTS.kubeStateMetrics, kubeStateMetricsValues(annotate));
-        this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, CHARTS.pushgateway, pushgatewayValues(annotate));
+        this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, CHARTS.pushgateway, pushgatewayValues(annotate, args.storageClassName));
         this.pushgatewayUrl = pulumi.output(pushgatewayUrl(args.namespace));
 
         const queryUrl = this.prometheusQueryUrl;

@@ -1,7 +1,9 @@
 /**
  * The panel that shows each alert's query: Grafana links an alert rule to it through the
  * `__dashboardUid__` and `__panelId__` annotations (set together, per @pulumiverse/grafana's
- * `RuleGroupRule.annotations` documentation).
+ * `RuleGroupRule.annotations` documentation; Grafana's pkg/services/ngalert/models/alert_rule.go,
+ * `SetDashboardAndPanelFromAnnotations`, refuses one without the other and a panel id that is not
+ * an integer).
  */
 import { BACKUPS_PANELS } from "./backups";
 import { BLUE_GREEN_PANELS } from "./blue-green";
@@ -33,6 +35,7 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
     LaunchpadRequestMetricAbsent: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
     LaunchpadPushJobAbsent: { dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns },
     LaunchpadPushedJobRenamed: { dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns },
+    LaunchpadStateMetricsLabelsRenamed: { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.replicas },
 };
 
 /** The dashboard uid and panel id of an alert in a stack; undefined for an alert with no panel. */

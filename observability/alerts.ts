@@ -11,7 +11,7 @@
 import type { AppMetricsConfig, LaunchpadConfig, ObservabilityConfig } from "../config";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
 import { databaseInstanceIdentifier, stackIdentifier } from "../lib/stack-name";
-import { BACKUP_METRICS, DR_METRICS, PROMETHEUS_METRICS, PUSH_JOBS, PUSHGATEWAY_METRICS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
+import { BACKUP_METRICS, DR_METRICS, KSM_METRICS, PROMETHEUS_METRICS, PUSH_JOBS, PUSHGATEWAY_METRICS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
 import { cleanNumber, durationSeconds } from "./duration";
 
 /**
@@ -233,7 +233,8 @@ export function pushJobs(ctx: AlertContext): string[] {
  * jsonnet/kube-prometheus/components/mixin/alerts/general.libsonnet): `TargetDown` per scrape job and
  * a `Watchdog` on `vector(1)` that always fires, so a heartbeat receiver notices when alerts stop
  * arriving. Besides, `absent()` of each service's request metric and of each push job's group, and
- * a check that the pushed `job` label survived the scrape (`honor_labels`).
+ * checks that the pushed `job` label and kube-state-metrics' `namespace` and `pod` labels survived
+ * the scrape (`honor_labels`).
  */
 function metaAlerts(ctx: AlertContext, runbook: (name: string) => string): AlertDefinition[] {
     const m = ctx.observability.metrics;
@@ -301,6 +302,20 @@ function metaAlerts(ctx: AlertContext, runbook: (name: string) => string): Alert
             summary: "Pushed job {{ $labels.exported_job }} arrives as exported_job: the Pushgateway scrape lacks honor_labels",
             description: "The scrape job of the Pushgateway renames the pushed job label to exported_job, so every push alert misses it: set `honor_labels: true` on that scrape job.",
             runbookUrl: runbook("LaunchpadPushedJobRenamed"),
+            noData: "OK",
+        },
+        {
+            // Likewise for kube-state-metrics, whose series name the namespace and pod they describe:
+            // a job attaching its own target labels of those names moves them to exported_*.
+            name: "LaunchpadStateMetricsLabelsRenamed",
+            query: `count by (job) (${KSM_METRICS.podLabels}{exported_namespace!=""} or ${KSM_METRICS.podLabels}{exported_pod!=""})`,
+            op: ">",
+            threshold: 0,
+            for: "5m",
+            severity: "ticket",
+            summary: "kube-state-metrics' namespace and pod labels arrive as exported_*: scrape job {{ $labels.job }} lacks honor_labels",
+            description: "The scrape job {{ $labels.job }} attaches its own namespace or pod label to kube-state-metrics' series and renames theirs to exported_namespace or exported_pod, so the CPU and memory panels cannot join a container to its color: set `honor_labels: true` on that scrape job.",
+            runbookUrl: runbook("LaunchpadStateMetricsLabelsRenamed"),
             noData: "OK",
         },
     ];

@@ -154,7 +154,8 @@ export function metricCatalogue(m: AppMetricsConfig): Readonly<Record<string, Me
         ...of(BACKUP_METRICS, "db-backup", ["database", "tier"]),
         ...of(VERIFY_METRICS, "db-restore-verify", ["database"]),
         ...of(DR_METRICS, "dr-metrics", ["db_instance"]),
-        ...of(KSM_METRICS, "kube-state-metrics", ["namespace", "deployment", "pod", ...[SELECTOR_LABELS.app, SELECTOR_LABELS.color, ROLE_LABEL].map(ksmLabel)]),
+        // `exported_*` where a scrape without honor_labels renamed them (the alert that catches it).
+        ...of(KSM_METRICS, "kube-state-metrics", ["namespace", "deployment", "pod", "exported_namespace", "exported_pod", ...[SELECTOR_LABELS.app, SELECTOR_LABELS.color, ROLE_LABEL].map(ksmLabel)]),
         ...of(CADVISOR_METRICS, "cadvisor", ["namespace", "pod", "container"]),
         // `exported_job` where a scrape without honor_labels renamed the pushed `job` (the alert that catches it).
         ...of(PUSHGATEWAY_METRICS, "pushgateway", ["job", "exported_job"]),

@@ -2,7 +2,9 @@
  * What the AMP managed scraper collects, as the Prometheus scrape configuration it takes, and the
  * cluster permissions it needs (AWS's documented `aps-collector-role` for the user
  * `aps-collector-user`). The scraper reaches targets through Kubernetes service discovery, never
- * cluster DNS: it runs outside the cluster, in the VPC.
+ * cluster DNS: it runs outside the cluster, in the VPC. The fields used below beyond plain scrape
+ * jobs (`honor_labels`, `bearer_token_file`, a cAdvisor job through the API server's node proxy)
+ * all appear in the AWS provider's own `aws.amp.Scraper` example (@pulumi/aws amp/scraper.d.ts).
  */
 import { stringify } from "yaml";
 import type { AppMetricsConfig } from "../config";

@@ -5,7 +5,8 @@
  * `for` a few seconds). A local exporter stands in for the application (the metric names and labels
  * of `launchpad:observability.metrics`, one target per color, the color and service attached as
  * target labels like the scrape config's relabelling does), and the project's own pushers feed the
- * Pushgateway: the smoke gate's push code (smoke/push.ts) and the push code of scripts/db/dump.sh and
+ * Pushgateway: the bundled smoke gate runner (smoke/bundle.ts, the file the gate Job runs with node)
+ * judging a local target and pushing its verdict, and the push code of scripts/db/dump.sh and
  * verify.sh, run for real with curl. Every assertion reads Prometheus's HTTP API.
  *
  * Slow (about a minute and a half) and needs both servers: it runs under CI=true (`.ci/run`), or with
@@ -21,15 +22,17 @@ import { parse, stringify } from "yaml";
 import { parseConfig } from "../config";
 import { pushgatewayValues, PUSHGATEWAY_PERSISTENCE_FILE } from "../components/observability";
 import { alertContext, alertGroups } from "../observability/alerts";
-import { DR_METRICS, PUSH_JOBS } from "../observability/catalogue";
+import { durationSeconds } from "../observability/duration";
+import { DR_METRICS, KSM_METRICS, PUSH_JOBS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { scrapeConfiguration } from "../observability/scrape-config";
 import { REPO_ROOT } from "../plan/engine";
 import { loadStackConfig } from "../plan/stack-config";
-import { pushMetrics, pushUrl, renderMetrics } from "../smoke/push";
-import type { SmokeSummary } from "../smoke/runner";
+import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
+import type { SmokePolicy } from "../smoke/policy";
 import { freePort, IN_CI, run, which } from "./support/db-tools";
+import { closedPort, startServer, type TestServer } from "./support/http-server";
 
 /** `npm run test:alerts` sets it; CI=true runs the suite anyway. */
 const WANTED = IN_CI || process.env.LAUNCHPAD_ALERTS_TEST === "1";
@@ -216,32 +219,64 @@ async function waitFiring(name: string, labels: Record<string, string> = {}): Pr
 }
 
 // ---------------------------------------------------------------------------------------------
-// The project's pushers.
+// The Grafana rules, evaluated as Grafana does against the same Prometheus.
 
-function summary(verdict: "pass" | "fail"): SmokeSummary {
-    const failures = verdict === "pass" ? 0 : 40;
-    return {
-        verdict,
-        reasons: verdict === "pass" ? [] : ["error rate 40% above the 1% budget"],
-        target: "http://api-green.launchpad.svc.cluster.local:8080",
-        warmup: { requests: 5, failures: 0 },
-        load: null,
-        checks: [],
-        requests: 100,
-        failures,
-        errorRate: failures / 100,
-        failuresByKind: verdict === "pass" ? {} : { "unexpected-status": failures },
-        failureCauses: {},
-        statusHistogram: verdict === "pass" ? { "200": 100 } : { "200": 60, "503": 40 },
-        latencyMs: { p50: 12, p95: 40, p99: 80 },
-        elapsedMs: 2_000,
-    };
+type GrafanaRule = { name: string; condition: string; datas: { refId: string; model: string }[] };
+const GRAFANA_RULES = grafanaRuleGroups(GROUPS, { stack: "production", folderUid: "f", prometheusUid: "p", panelOf: () => undefined, heartbeat: true })
+    .flatMap((g) => g.rules as GrafanaRule[]);
+
+interface GrafanaSeries { readonly labels: Record<string, string>; readonly holds: boolean }
+
+/**
+ * A rule is query A (instant), B = reduce(A, last) and C = threshold(B), the condition
+ * (observability/grafana-rules.ts): on an instant query B is A's value, so C is its evaluator
+ * applied to each sample of A, which Prometheus's /api/v1/query returns.
+ */
+async function grafanaEvaluate(name: string): Promise<GrafanaSeries[]> {
+    const rule = GRAFANA_RULES.find((r) => r.name === name);
+    if (rule === undefined) throw new Error(`no Grafana rule ${name}`);
+    const node = (refId: string) => JSON.parse(rule.datas.find((d) => d.refId === refId)?.model ?? "{}") as Record<string, unknown>;
+    expect([rule.condition, node("B").reducer, node("B").expression, node("C").expression]).toEqual(["C", "last", "A", "B"]);
+    const ev = (node("C").conditions as { evaluator: { type: "gt" | "lt"; params: [number] } }[])[0].evaluator;
+    const holds = (v: number): boolean => (ev.type === "gt" ? v > ev.params[0] : v < ev.params[0]);
+    return (await query(String(node("A").expr)))
+        .map((s) => ({ labels: s.metric, holds: holds(Number(s.value[1])) }))
+        .sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
 }
 
-/** The smoke runner's push, as the gate Job makes it after a run against `color`. */
+/** The series for which a Grafana rule's condition holds. */
+async function grafanaHolding(name: string): Promise<Record<string, string>[]> {
+    return (await grafanaEvaluate(name)).filter((s) => s.holds).map((s) => s.labels);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The project's pushers.
+
+/** The gate's policy: a readiness check, a few requests, the runner's own thresholds. */
+const GATE_POLICY: SmokePolicy = {
+    checks: [{ path: "/health/ready" }],
+    requests: 10,
+    concurrency: 2,
+    timeoutMs: 2_000,
+    warmupRequests: 0,
+    thresholds: { p95Ms: 5_000, p99Ms: 10_000, errorRate: 0.01 },
+};
+
+/** The release a passing gate judges: ready on every request. */
+let gateTarget: TestServer | undefined;
+
+/**
+ * The bundled runner as the gate Job runs it (`node /smoke/runner.cjs --policy ... --target ...`),
+ * pushing its verdict for `color`: against the ready target it passes, against a closed port every
+ * request is refused and it fails.
+ */
 async function pushGate(color: string, verdict: "pass" | "fail"): Promise<void> {
-    const error = await pushMetrics(pushUrl(`http://127.0.0.1:${pushgateway?.port ?? 0}`, SERVICE, color), renderMetrics(summary(verdict), Date.now() / 1000));
-    expect(error).toBeUndefined();
+    const target = verdict === "pass" ? gateTarget?.url ?? "" : `http://127.0.0.1:${await closedPort()}`;
+    const r = await run(process.execPath, [
+        join(dir, RUNNER_FILE), "--policy", join(dir, "gate-policy.json"), "--target", target, "--json",
+        "--push", `http://127.0.0.1:${pushgateway?.port ?? 0}`, "--service", SERVICE, "--color", color,
+    ], { env: { PATH: process.env.PATH ?? "" } });
+    expect({ code: r.code, stderr: r.stderr, verdict: (JSON.parse(r.stdout) as { verdict: string }).verdict }).toEqual({ code: verdict === "pass" ? 0 : 1, stderr: "", verdict });
 }
 
 let dir = "";
@@ -288,22 +323,32 @@ async function verifyFails(): Promise<void> {
     expect(r.code).toBe(1);
 }
 
+/** What scripts/db/dr-metrics.sh reads of the database: ages in seconds, storage in GiB of 100 allocated. */
+interface DrState {
+    readonly recoveryPointAge: number;
+    readonly drRecoveryPointAge: number;
+    readonly freeGiB: number;
+    readonly drillDuration: number;
+}
+
+/** Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill passed in 20 min. */
+const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200 };
+
 /**
- * scripts/db/dr-metrics.sh's push of a healthy database, through its real push code (lib.sh's
- * `push_metrics`, the same grouping path): the AWS reads it makes are tests/dr-metrics.test.ts's
- * business. Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill
- * passed in 20 min yesterday.
+ * scripts/db/dr-metrics.sh's push (a completed drill finished yesterday), through its real push
+ * code (lib.sh's `push_metrics`, the same grouping path): the AWS reads it makes are
+ * tests/dr-metrics.test.ts's business.
  */
-async function drMetricsHealthy(): Promise<void> {
+async function drMetrics(state: DrState): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     const gib = 2 ** 30;
     const body = [
-        `${DR_METRICS.latestRestorable} ${now - 60}`,
-        `${DR_METRICS.drLatestRestorable} ${now - 300}`,
+        `${DR_METRICS.latestRestorable} ${now - state.recoveryPointAge}`,
+        `${DR_METRICS.drLatestRestorable} ${now - state.drRecoveryPointAge}`,
         `${DR_METRICS.allocatedStorage} ${100 * gib}`,
-        `${DR_METRICS.freeStorage} ${50 * gib}`,
+        `${DR_METRICS.freeStorage} ${state.freeGiB * gib}`,
         `${DR_METRICS.drillLastRunSuccess} 1`,
-        `${DR_METRICS.drillDuration} 1200`,
+        `${DR_METRICS.drillDuration} ${state.drillDuration}`,
         `${DR_METRICS.drillLastCompletionTimestamp} ${now - 86_400}`,
     ].join("\n");
     const script = `set -euo pipefail; PROG=dr-metrics; source ${JSON.stringify(join(SCRIPTS, "lib.sh"))}; push_metrics "job/${PUSH_JOBS.dr}/db_instance/${DB_INSTANCE}" <<<"$BODY"`;
@@ -314,11 +359,21 @@ async function drMetricsHealthy(): Promise<void> {
 /** Stops the Pushgateway (SIGTERM) and starts it on the same port and file: every group must come back as it was, and be scraped again. */
 async function restartPushgateway(): Promise<void> {
     const before = await pushedGroups();
+    const scrapedBefore = await pushedSeries();
+    expect(scrapedBefore.length).toBeGreaterThan(0);
     await stopDaemon(pushgateway);
     pushgateway = startPushgateway(pushgateway?.port ?? 0);
     await waitFor("the restarted Pushgateway", () => ready(pushgateway?.port ?? 0), 20_000);
     expect(await pushedGroups()).toEqual(before);
     await waitFor("the restarted Pushgateway scraped", async () => ((await query('up{job="pushgateway"}'))[0]?.value[1] === "1" ? true : undefined));
+    // What Prometheus reads after the restart: the same verdicts, timestamps and durations as before it.
+    expect(await pushedSeries()).toEqual(scrapedBefore);
+}
+
+/** Every pushed result series as Prometheus holds it now (name, labels, value), sorted. */
+async function pushedSeries(): Promise<string[]> {
+    const jobs = Object.values(PUSH_JOBS).join("|");
+    return (await query(`{job=~"${jobs}", __name__=~"launchpad_.+"}`)).map((s) => `${JSON.stringify(s.metric)} ${s.value[1]}`).sort();
 }
 
 /** The Pushgateway's groups, as its own API lists them (labels and every metric's samples). */
@@ -336,16 +391,22 @@ const exporters = { blue: new AppExporter(), green: new AppExporter() };
 let promConfigPath = "";
 let pushgatewayArgs: string[] = [];
 
-/** The Pushgateway scrape job of the project's own scrape configuration (honor_labels included). */
-function projectPushgatewayJob(): Record<string, unknown> {
+/** A scrape job of the project's own scrape configuration (its name and honor_labels). */
+function projectJob(name: string): Record<string, unknown> {
     const jobs = (parse(scrapeConfiguration("launchpad", M)) as { scrape_configs: Record<string, unknown>[] }).scrape_configs;
-    const job = jobs.find((j) => j.job_name === "pushgateway");
-    if (job === undefined) throw new Error("the scrape configuration has no pushgateway job");
+    const job = jobs.find((j) => j.job_name === name);
+    if (job === undefined) throw new Error(`the scrape configuration has no ${name} job`);
     return job;
 }
 
+/** kube-state-metrics' series of one application pod, its app and color allowed as labels. */
+const KSM_EXPOSITION = `# TYPE ${KSM_METRICS.podLabels} gauge\n${KSM_METRICS.podLabels}{namespace="launchpad-production",pod="${SERVICE}-blue-5c4f",uid="0b1c",label_app="${SERVICE}",label_color="blue"} 1\n`;
+/** A stand-in kube-state-metrics serving KSM_EXPOSITION. */
+let ksm: TestServer | undefined;
+
 function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = []): string {
-    const pg = projectPushgatewayJob();
+    const pg = projectJob("pushgateway");
+    const state = projectJob("kube-state-metrics");
     return stringify({
         global: { scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "1s" },
         rule_files: [join(dir, "rules.yml")],
@@ -359,6 +420,7 @@ function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = []): s
                 })),
             },
             { job_name: pg.job_name, honor_labels: pg.honor_labels, static_configs: [{ targets: [`127.0.0.1:${pushgateway?.port ?? 0}`] }] },
+            { job_name: state.job_name, honor_labels: state.honor_labels, static_configs: [{ targets: [new URL(ksm?.url ?? "http://127.0.0.1:1").host] }] },
             ...extraJobs,
         ],
     }, { lineWidth: 0 });
@@ -387,6 +449,13 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         writeFileSync(join(fakeBin, "aws"), "#!/bin/sh\nexit 0\n");
         chmodSync(join(fakeBin, "aws"), 0o755);
         writeFileSync(join(dir, "rules.yml"), renderPrometheusRules(GROUPS, "production", { testTiming: TIMING }));
+        writeFileSync(join(dir, RUNNER_FILE), bundleRunner());
+        writeFileSync(join(dir, "gate-policy.json"), JSON.stringify(GATE_POLICY));
+        gateTarget = await startServer((_req, res) => res.end("ready"));
+        ksm = await startServer((_req, res) => {
+            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+            res.end(KSM_EXPOSITION);
+        });
 
         // The chart's own arguments, the persistence file moved from the volume to the temp dir.
         const values = pushgatewayValues(false) as { extraArgs: string[] };
@@ -399,7 +468,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await pushGate("green", "pass");
         await dumpSucceeds();
         await verifySucceeds();
-        await drMetricsHealthy();
+        await drMetrics(HEALTHY_DR);
         await exporters.blue.start();
         await exporters.green.start();
         promConfigPath = join(dir, "prometheus.yml");
@@ -419,6 +488,8 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await stopDaemon(pushgateway);
         await exporters.blue.stop();
         await exporters.green.stop();
+        await gateTarget?.close();
+        await ksm?.close();
         if (dir !== "") rmSync(dir, { recursive: true, force: true });
     });
 
@@ -430,7 +501,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         // Both colors scraped and every pushed group in, then long enough for any `for` to pass.
         await waitFor("every target up", async () => {
             const up = await query("up");
-            return up.length === 3 && up.every((s) => s.value[1] === "1") ? true : undefined;
+            return up.length === 4 && up.every((s) => s.value[1] === "1") ? true : undefined;
         });
         await waitFor("every push job's group scraped", async () => {
             const jobs = new Set((await query("push_time_seconds")).map((s) => s.metric.job));
@@ -447,29 +518,42 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         }
     }, 120_000);
 
-    it("the Grafana rule groups' PromQL parses on Prometheus and returns the expected series", async () => {
-        const rules = grafanaRuleGroups(GROUPS, { stack: "production", folderUid: "f", prometheusUid: "p", panelOf: () => undefined, heartbeat: true })
-            .flatMap((g) => g.rules as { name: string; datas: { refId: string; model: string }[] }[]);
-        expect(rules.map((r) => r.name).sort()).toEqual(GROUPS.flatMap((g) => g.alerts.map((a) => a.name)).sort());
-        const results: Record<string, Record<string, string>[]> = {};
-        for (const r of rules) {
-            const model = JSON.parse(r.datas[0].model) as { expr: string };
-            results[r.name] = (await query(model.expr)).map((s) => s.metric).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    it("the Grafana rule groups' PromQL on the same Prometheus: every rule's series, and only the Watchdog's condition holds", async () => {
+        expect(GRAFANA_RULES.map((r) => r.name).sort()).toEqual(GROUPS.flatMap((g) => g.alerts.map((a) => a.name)).sort());
+        const results: Record<string, GrafanaSeries[]> = {};
+        for (const r of GRAFANA_RULES) {
+            results[r.name] = await grafanaEvaluate(r.name);
         }
-        expect(results.LaunchpadWatchdog).toEqual([{}]);
-        expect(results.LaunchpadHighErrorRatio).toEqual([{ color: "blue", service: SERVICE }, { color: "green", service: SERVICE }]);
-        expect(results.LaunchpadHighLatencyP95).toEqual([{ color: "blue", service: SERVICE }, { color: "green", service: SERVICE }]);
-        expect(results.LaunchpadSmokeGateFailed).toEqual([{ color: "blue", service: SERVICE }, { color: "green", service: SERVICE }]);
-        expect(results.LaunchpadBackupStale).toEqual([{ database: DB }]);
-        expect(results.LaunchpadBackupFailed).toEqual([{ database: DB }]);
-        expect(results.LaunchpadRestoreVerifyStale).toEqual([{ database: DB }]);
-        expect(results.LaunchpadRestoreVerifyFailed).toEqual([{ database: DB }]);
-        expect(results.LaunchpadRestoreSlowerThanRto).toEqual([{ database: DB }]);
-        expect(results.LaunchpadDatabaseConnectionFailures).toEqual([{ service: SERVICE }]);
-        // Nothing down, nothing absent, nothing renamed: the meta alerts' queries are empty.
-        for (const name of ["LaunchpadTargetDown", "LaunchpadRequestMetricAbsent", "LaunchpadPushJobAbsent", "LaunchpadPushedJobRenamed"]) {
-            expect({ name, series: results[name] }).toEqual({ name, series: [] });
-        }
+        const quiet = (...labels: Record<string, string>[]) => labels.map((l) => ({ labels: l, holds: false }));
+        const colors = quiet({ color: "blue", service: SERVICE }, { color: "green", service: SERVICE });
+        const database = quiet({ database: DB });
+        const instance = quiet({ db_instance: DB_INSTANCE });
+        expect(results).toEqual({
+            LaunchpadWatchdog: [{ labels: {}, holds: true }],
+            LaunchpadHighErrorRatio: colors,
+            LaunchpadHighLatencyP95: colors,
+            LaunchpadDatabaseConnectionFailures: quiet({ service: SERVICE }),
+            // No 5xx at all: the burn-rate comparisons inside the query leave nothing.
+            LaunchpadErrorBudgetBurnFast: [],
+            LaunchpadErrorBudgetBurnSlow: [],
+            LaunchpadSmokeGateFailed: colors,
+            LaunchpadDatabaseStorageLow: instance,
+            LaunchpadPitrLagAboveRpo: instance,
+            ...(CTX.data?.drReplication === true ? { LaunchpadDrBackupLagAboveRpo: instance } : {}),
+            LaunchpadBackupStale: database,
+            LaunchpadBackupFailed: database,
+            LaunchpadRestoreVerifyStale: database,
+            LaunchpadRestoreVerifyFailed: database,
+            LaunchpadRestoreSlowerThanRto: database,
+            LaunchpadRestoreDrillFailed: instance,
+            LaunchpadRestoreDrillSlowerThanRto: instance,
+            // Nothing down, nothing absent, nothing renamed: the meta alerts' queries are empty.
+            LaunchpadTargetDown: [],
+            LaunchpadRequestMetricAbsent: [],
+            LaunchpadPushJobAbsent: [],
+            LaunchpadPushedJobRenamed: [],
+            LaunchpadStateMetricsLabelsRenamed: [],
+        });
     });
 
     // Kubernetes stops a pod with SIGTERM: the Pushgateway's DiskMetricStore.Shutdown drains its write
@@ -488,6 +572,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         exporters.green.state.errorShare = 0.5;
         await waitFiring("LaunchpadHighErrorRatio", { color: "green" });
         expect(firing(await alerts(), "LaunchpadHighErrorRatio", { color: "blue" })).toEqual([]);
+        expect(await grafanaHolding("LaunchpadHighErrorRatio")).toEqual([{ color: "green", service: SERVICE }]);
         exporters.green.state.errorShare = 0;
     }, 60_000);
 
@@ -495,6 +580,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         exporters.blue.state.slow = true;
         const [a] = await waitFiring("LaunchpadHighLatencyP95", { color: "blue" });
         expect(Number(a.value)).toBeGreaterThan(config.observability.thresholds.latencyP95Seconds);
+        expect(await grafanaHolding("LaunchpadHighLatencyP95")).toEqual([{ color: "blue", service: SERVICE }]);
         exporters.blue.state.slow = false;
     }, 60_000);
 
@@ -507,10 +593,34 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await waitFiring("LaunchpadRestoreVerifyFailed", { database: DB });
         const list = await alerts();
         expect(firing(list, "LaunchpadSmokeGateFailed", { color: "blue" })).toEqual([]);
+        expect(await grafanaHolding("LaunchpadSmokeGateFailed")).toEqual([{ color: "green", service: SERVICE }]);
+        expect(await grafanaHolding("LaunchpadBackupFailed")).toEqual([{ database: DB }]);
+        expect(await grafanaHolding("LaunchpadRestoreVerifyFailed")).toEqual([{ database: DB }]);
         // A failure POSTs beside the last success: the staleness alerts stay silent.
         expect(firing(list, "LaunchpadBackupStale")).toEqual([]);
         expect(firing(list, "LaunchpadRestoreVerifyStale")).toEqual([]);
     }, 60_000);
+
+    it("recovery point older than the RPO, storage low, a drill slower than the RTO: their alerts", async () => {
+        const t = config.observability.thresholds;
+        // An hour behind (RPO 15 min), 5% free (threshold 10%), a two-hour drill (RTO 1 h).
+        await drMetrics({ recoveryPointAge: 3_600, drRecoveryPointAge: 3_600, freeGiB: 5, drillDuration: 7_200 });
+        const names = ["LaunchpadPitrLagAboveRpo", ...(CTX.data?.drReplication === true ? ["LaunchpadDrBackupLagAboveRpo"] : []), "LaunchpadDatabaseStorageLow", "LaunchpadRestoreDrillSlowerThanRto"];
+        const values: Record<string, number> = {};
+        for (const name of names) {
+            const [a] = await waitFiring(name, { db_instance: DB_INSTANCE });
+            values[name] = Number(a.value);
+            expect(await grafanaHolding(name)).toEqual([{ db_instance: DB_INSTANCE }]);
+        }
+        for (const name of names.filter((n) => n.endsWith("AboveRpo"))) {
+            expect(values[name]).toBeGreaterThan(durationSeconds(t.rpoTarget));
+        }
+        expect(values.LaunchpadDatabaseStorageLow).toBeCloseTo(5, 6);
+        expect(values.LaunchpadRestoreDrillSlowerThanRto).toBe(7_200);
+        expect(values.LaunchpadRestoreDrillSlowerThanRto).toBeGreaterThan(durationSeconds(t.restoreMaxDuration));
+        await drMetrics(HEALTHY_DR);
+        await waitFor("the recovery alerts to resolve", async () => ((await alerts()).some((a) => names.includes(a.labels.alertname) && a.state === "firing") ? undefined : true));
+    }, 90_000);
 
     it("a Pushgateway restart keeps the failures: their alerts still fire, no staleness alert", async () => {
         await restartPushgateway();
@@ -528,15 +638,23 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await exporters.green.stop();
         const [a] = await waitFiring("LaunchpadTargetDown", { job: "kubernetes-pods" });
         expect(Number(a.value)).toBe(1);
+        expect(await grafanaHolding("LaunchpadTargetDown")).toEqual([{ job: "kubernetes-pods" }]);
     }, 60_000);
 
-    it("a Pushgateway scraped without honor_labels: the renamed-job alert", async () => {
-        // An annotation-based pod job of an existing Prometheus, which keeps its own job label.
-        writeFileSync(promConfigPath, prometheusConfig([{ job_name: "annotated-pods", static_configs: [{ targets: [`127.0.0.1:${pushgateway?.port ?? 0}`] }] }]));
+    it("the Pushgateway and kube-state-metrics scraped without honor_labels: the two renamed-label alerts", async () => {
+        // Jobs of an existing Prometheus without honor_labels: an annotation-based pod job (its own
+        // job label) and a service-endpoints job attaching the target's namespace and pod.
+        writeFileSync(promConfigPath, prometheusConfig([
+            { job_name: "annotated-pods", static_configs: [{ targets: [`127.0.0.1:${pushgateway?.port ?? 0}`] }] },
+            { job_name: "annotated-services", static_configs: [{ targets: [new URL(ksm?.url ?? "http://127.0.0.1:1").host], labels: { namespace: "launchpad-production", pod: "kube-state-metrics-7d9f" } }] },
+        ]));
         const reload = await fetch(`http://127.0.0.1:${prometheus?.port ?? 0}/-/reload`, { method: "POST" });
         expect(reload.status).toBe(200);
         const renamed = await waitFiring("LaunchpadPushedJobRenamed");
         expect(renamed.map((a) => a.labels.exported_job).sort()).toEqual([PUSH_JOBS.backup, PUSH_JOBS.verify, PUSH_JOBS.smoke, PUSH_JOBS.dr].sort());
+        const [ksmRenamed] = await waitFiring("LaunchpadStateMetricsLabelsRenamed");
+        expect(ksmRenamed.labels.job).toBe("annotated-services");
+        expect(await grafanaHolding("LaunchpadStateMetricsLabelsRenamed")).toEqual([{ job: "annotated-services" }]);
     }, 60_000);
 
     it("the Watchdog fires throughout", async () => {

@@ -189,6 +189,13 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "silent before for", series: [pushed("push_time_seconds", "pushgateway", { exported_job: "launchpad-smoke-gate", service: "api", color: "blue" }, "1x20")], evalTime: "3m" },
         { kind: "silent below", series: ALL_PUSH_GROUPS, evalTime: "10m" },
     ],
+    LaunchpadStateMetricsLabelsRenamed: [
+        // kube-state-metrics read by a pod job without honor_labels: the job's own namespace and pod labels win.
+        { kind: "fires", series: [{ series: 'kube_pod_labels{job="kubernetes-pods",namespace="launchpad-production",pod="kube-state-metrics-7d9f",exported_namespace="launchpad-production",exported_pod="api-blue-5c4f",label_app="api",label_color="blue"}', values: "1x20" }], evalTime: "10m", labels: { job: "kubernetes-pods" }, summary: "kube-state-metrics' namespace and pod labels arrive as exported_*: scrape job kubernetes-pods lacks honor_labels" },
+        { kind: "silent before for", series: [{ series: 'kube_pod_labels{job="kubernetes-pods",namespace="launchpad-production",pod="kube-state-metrics-7d9f",exported_namespace="launchpad-production",exported_pod="api-blue-5c4f",label_app="api",label_color="blue"}', values: "1x20" }], evalTime: "3m" },
+        // As the managed scraper's kube-state-metrics job (honor_labels) keeps them.
+        { kind: "silent below", series: [{ series: 'kube_pod_labels{job="kube-state-metrics",namespace="launchpad-production",pod="api-blue-5c4f",label_app="api",label_color="blue"}', values: "1x20" }], evalTime: "10m" },
+    ],
 };
 
 /** Alerts that fire whatever the data: no "silent" case can exist. */

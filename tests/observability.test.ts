@@ -50,7 +50,7 @@ function promqlErrors(expr: string): string[] {
 }
 
 /** Production's alerts: service, delivery, data (with its DR replication) and the meta group. */
-const RULE_COUNT_PRODUCTION = 21;
+const RULE_COUNT_PRODUCTION = 22;
 
 /** A runbook URL of the team's own (the default is the example organization's: a placeholder once grafana:url is set). */
 const OWN_RUNBOOKS = "https://git.shop.internal/platform/launchpad/-/blob/main/docs/runbooks";
@@ -282,7 +282,7 @@ describe("the Observability component under the plan engine", () => {
         expect((input(policy, "policies") as { repeatInterval: string }[])[0].repeatInterval).toBe("5m");
         const meta = ofType(plan, "grafana:alerting/ruleGroup:RuleGroup").find((g) => input(g, "name") === "launchpad-meta");
         expect((input(meta as NonNullable<typeof meta>, "rules") as { name: string; labels: Record<string, string> }[]).map((r) => [r.name, r.labels.severity])).toEqual([
-            ["LaunchpadWatchdog", "none"], ["LaunchpadTargetDown", "ticket"], ["LaunchpadRequestMetricAbsent", "page"], ["LaunchpadPushJobAbsent", "ticket"], ["LaunchpadPushedJobRenamed", "ticket"],
+            ["LaunchpadWatchdog", "none"], ["LaunchpadTargetDown", "ticket"], ["LaunchpadRequestMetricAbsent", "page"], ["LaunchpadPushJobAbsent", "ticket"], ["LaunchpadPushedJobRenamed", "ticket"], ["LaunchpadStateMetricsLabelsRenamed", "ticket"],
         ]);
         expect(input(named(plan, "launchpad-production-observability-maintenance"), "intervals")).toEqual([{ weekdays: ["sunday"], times: [{ start: "04:00", end: "05:00" }], location: "UTC" }]);
         expect(plan.outputs.pushgatewayUrl).toBe("http://pushgateway.launchpad-production.svc.cluster.local:9091");
@@ -304,8 +304,18 @@ describe("the Observability component under the plan engine", () => {
     it("the Pushgateway saves its metrics to a file on its volume: --persistence.file under the chart's persistentVolume.mountPath", async () => {
         const plan = await planStack("production");
         const release = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => input(r, "chart") === "prometheus-pushgateway");
-        expect(input(release as NonNullable<typeof release>, "values.persistentVolume")).toEqual({ enabled: true, size: "1Gi", mountPath: "/data" });
+        expect(input(release as NonNullable<typeof release>, "values.persistentVolume")).toEqual({ enabled: true, size: "1Gi", mountPath: "/data", storageClass: "gp3" });
         expect(input(release as NonNullable<typeof release>, "values.extraArgs")).toEqual(["--persistence.file=/data/pushgateway.data", "--persistence.interval=1m"]);
+    });
+
+    // Helm waits (atomic) for the Pushgateway, whose claim binds only once a class and its CSI driver
+    // exist: on Launchpad's EKS the Platform's gp3 StorageClass, created after the EBS CSI add-on.
+    it("the Pushgateway's claim names the Platform's StorageClass, so its release waits for it and a destroy deletes the claim first", async () => {
+        const plan = await planStack("production");
+        const release = named(plan, "launchpad-production-observability-pushgateway");
+        const storageClass = named(plan, "launchpad-production-platform-gp3");
+        expect(release.dependencies).toContain(storageClass.urn);
+        expect(input(release, "values.persistentVolume.storageClass")).toBe(input(storageClass, "metadata.name"));
     });
 
     it("an existing cluster with Grafana: the team's Prometheus as the data source, no AMP, no CloudWatch-only data alerts", async () => {
