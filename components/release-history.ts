@@ -13,8 +13,14 @@
  * yet) reads nothing: an empty history.
  *
  * An entry is recorded only once the live Service's update completed (the output waits on it), so
- * a failed switch adds nothing: since pulumi/pulumi#14621 (merged March 2024), an update that did not run
- * to completion keeps the stack outputs it did not resolve as they were.
+ * a failed switch adds nothing: since pulumi/pulumi#15754 (fixing #14621, merged March 2024), the
+ * engine holds the Stack's registered outputs until the deployment ends and, when it did not run to
+ * completion, keeps the outputs it did not resolve as they were (`pkg/resource/deploy/step_executor.go`).
+ *
+ * A rollback's targeted update (`--target`) records too: the engine treats the root Stack as
+ * implicitly targeted and never filters reads (StackReferences) by `--target`
+ * (`pkg/resource/deploy/step_generator.go`: `isImplicitlyTargetedResource` includes
+ * `RootStackType`; `GenerateReadSteps` has no `isIncludedInOperation` check).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS } from "../lib/delivery";

@@ -5,6 +5,10 @@
  * one service's `activeColor`), then runs an update with the policy pack, targeted at exactly what a
  * switch changes: the live Service(s) (the selector) and, where `idleReplicas` differs from
  * `replicas`, both colors' HorizontalPodAutoscalers (`minReplicas` follows the active color).
+ * The promotion rule still holds in that update, and the release history still records: the engine
+ * never filters reads (the StackReferences to staging and to the stack itself) by `--target`, and
+ * always updates the root Stack's outputs (pulumi/pulumi `pkg/resource/deploy/step_generator.go`:
+ * `GenerateReadSteps` has no `isIncludedInOperation` check; `isImplicitlyTargetedResource`).
  *
  * Before any config changes it checks that the target color's gate Job for the release it runs now
  * succeeded (from the stack's state); that its Deployment is fully available at the live replica
