@@ -208,10 +208,12 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect(fake.recorded.calls).toEqual([]);
     });
 
-    it("with idleReplicas below replicas, targets both colors' autoscalers too: exactly the plan diff of the two colors", async () => {
+    it("with idleReplicas below replicas, targets the new live color's autoscaler too: exactly the plan diff of the two colors (the old color stays warm)", async () => {
         const sets = ["launchpad:services.api.idleReplicas=1"];
-        const before = await planStack("staging", sets);
-        const after = await planStack("staging", [...sets, "launchpad:activeColor=blue"]);
+        // The outputs of the stack's last update: green live, the head of its release history.
+        const { outputs } = await planStack("staging", sets);
+        const before = await planStack("staging", sets, { previousOutputs: outputs });
+        const after = await planStack("staging", [...sets, "launchpad:activeColor=blue"], { previousOutputs: outputs });
         // The Deployments' spec.replicas differs too, but the component ignores it (`ignoreChanges`:
         // the autoscaler owns the count), so the update does not touch them.
         const comparable = (r: { type: string; inputs: Record<string, unknown> }): string => {
@@ -226,16 +228,33 @@ describe("npm run rollback: preconditions, checked before any config is written"
         }).map((r) => r.urn);
         expect(diff).toEqual([
             named(before, "launchpad-staging-api-blue-hpa").urn,
-            named(before, "launchpad-staging-api-green-hpa").urn,
             named(before, "launchpad-staging-api-live").urn,
         ]);
-        const fake = await fakeStack("staging", sets);
+        const fake = await fakeStack("staging", sets, "succeeded", false, (r) => r, { kubeconfig: kube.kubeconfig, releaseHistory: outputs.releaseHistory });
         // The idle blue color runs idleReplicas pods; scaled up to the live count first, it may take traffic.
         const blue = deploymentIn(fake.resources, "blue");
         kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 2, 2));
         const r = await run(["--stack", "staging"], fake);
         expect(r.code).toBe(0);
         expect([...fake.recorded.targets[0]].sort()).toEqual([...diff].sort());
+    });
+
+    it("a switch straight back (promote's, after a failed analysis) finds the old color still warm: only the live Service moves", async () => {
+        const sets = ["launchpad:services.api.idleReplicas=1", "launchpad:activeColor=blue"];
+        const history = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0123456789", time: "2026-12-02T00:00:00.000Z" }] };
+        // The switch to blue kept green's autoscaler at the live count (2) and its pods.
+        const warm = (rs: StateResource[]): StateResource[] => rs.map((x) => (x.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && x.inputs?.metadata?.labels?.color === "green"
+            ? { ...x, inputs: { ...x.inputs, spec: { ...x.inputs.spec, minReplicas: 2 } } }
+            : x));
+        const fake = await fakeStack("staging", sets, "succeeded", false, warm, { kubeconfig: kube.kubeconfig, releaseHistory: history });
+        const green = deploymentIn(fake.resources, "green");
+        kube.objects.set(`deployments/${green.namespace}/${green.name}`, deploymentJson(green.namespace, green.name, 2, 2));
+        const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        expect(await run(["--stack", "staging", "--dry-run"], fake)).toEqual({
+            code: 0,
+            stdout: `api: blue -> green\ndry run: nothing changed; the targeted update would be:\n  ${live}\n`,
+            stderr: "",
+        });
     });
 });
 
