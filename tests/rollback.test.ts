@@ -15,7 +15,8 @@ import { OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
 import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./support/kube-api";
-import { named, planStack } from "./support/plan";
+import { named, planStack, type PlannedResource } from "./support/plan";
+import { validateKubernetesObject } from "./support/k8s-schema";
 
 /** The cluster the stacks' kubeconfig points at: the real client reads Deployments from it. */
 let kube: KubeApi;
@@ -265,6 +266,15 @@ function deploymentIn(resources: readonly StateResource[], color: string): { nam
 }
 
 describe("npm run rollback: the target color's Deployment, read live through the Kubernetes API (@kubernetes/client-node)", () => {
+    it("the stand-in API server's Deployment is valid apps/v1 Deployment JSON (the Kubernetes OpenAPI schema, kubernetes-models)", () => {
+        for (const available of [2, 1, 0]) {
+            expect(() => validateKubernetesObject({ type: "kubernetes:apps/v1:Deployment", inputs: deploymentJson("apps", "api-blue", 2, available) } as unknown as PlannedResource)).not.toThrow();
+        }
+        // The check is real: a status field of the wrong type fails it.
+        const bad = deploymentJson("apps", "api-blue", 2, 2);
+        expect(() => validateKubernetesObject({ type: "kubernetes:apps/v1:Deployment", inputs: { ...bad, status: { availableReplicas: "two" } } } as unknown as PlannedResource)).toThrow();
+    });
+
     it("refuses a target whose Deployment has fewer available pods than the live replica count, before any config write", async () => {
         const fake = await fakeStack("staging");
         const blue = deploymentIn(fake.resources, "blue");
