@@ -122,6 +122,17 @@ export function liveServiceUrns(resources: readonly StateResource[], names: read
     return out;
 }
 
+/**
+ * The color `service`'s live Service selects in the state: its recorded object (`outputs`, what the
+ * provider last read back, a partly failed update included), else its inputs; undefined without one.
+ */
+export function liveColorIn(resources: readonly StateResource[], service: string): Color | undefined {
+    const urn = liveServiceUrns(resources, [service]).get(service);
+    const r = resources.find((x) => x.urn === urn);
+    const color = r?.outputs?.spec?.selector?.[SELECTOR_LABELS.color] ?? r?.inputs?.spec?.selector?.[SELECTOR_LABELS.color];
+    return (COLORS as readonly string[]).includes(color ?? "") ? (color as Color) : undefined;
+}
+
 const other = (c: Color): Color => (c === "blue" ? "green" : "blue");
 
 const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
@@ -238,10 +249,15 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         throw e;
     }
     const services = config.services;
-    const chosen = flags.service === undefined ? services : services.filter((s) => s.name === flags.service);
-    if (chosen.length === 0) {
+    const named = flags.service === undefined ? services : services.filter((s) => s.name === flags.service);
+    if (named.length === 0) {
         return failed(2, `--service: received ${JSON.stringify(flags.service)}; expected one of ${services.map((s) => JSON.stringify(s.name)).join(", ")}\n`);
     }
+    const state = await stack.exportStack();
+    const resources = state.deployment.resources ?? [];
+    // Traffic is where the state's live Service points, which the config may not say: after a failed
+    // update it already names the new color, and "already live" would then be false comfort.
+    const chosen = named.map((s) => ({ ...s, activeColor: liveColorIn(resources, s.name) ?? s.activeColor }));
     const colors = new Set(chosen.map((s) => s.activeColor));
     if (flags.to === undefined && colors.size > 1) {
         const now = chosen.map((s) => `${s.name}: ${s.activeColor}`).join(", ");
@@ -253,8 +269,6 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         return { code: 0, stdout: `${chosen.map((s) => s.name).join(", ")}: already live on ${target}; nothing to do\n`, stderr: "" };
     }
 
-    const state = await stack.exportStack();
-    const resources = state.deployment.resources ?? [];
     const urns = liveServiceUrns(resources, moving.map((s) => s.name));
     const missing = moving.filter((s) => !urns.has(s.name)).map((s) => s.name);
     if (missing.length > 0) {

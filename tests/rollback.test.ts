@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
-import { ANNOTATIONS } from "../lib/delivery";
+import { ANNOTATIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import type { ServiceConfig } from "../config";
 import { rollback, switchedPlanViolations, type RollbackStack } from "../scripts/rollback";
@@ -106,6 +106,22 @@ describe("npm run rollback", () => {
             stderr: "the targeted update of the live Service(s) failed: timed out waiting for Service api to become ready\n" +
                 "the stack's config now names blue; run `pulumi up --stack staging` again, or roll back to the previous color\n",
         });
+    });
+
+    it("after a failed update the config already names the new color, but traffic is where the state says: a rerun still switches", async () => {
+        // The failed run wrote activeColor blue; the live Service in the state still selects green.
+        const stillGreen = (rs: StateResource[]): StateResource[] => rs.map((x) => (x.type === "kubernetes:core/v1:Service" && x.inputs?.metadata?.labels?.[ROLE_LABEL] === ROLES.live
+            ? { ...x, inputs: { ...x.inputs, spec: { ...x.inputs.spec, selector: { app: "api", color: "green" } } }, outputs: { ...x.outputs, spec: { ...x.outputs?.spec, selector: { app: "api", color: "green" } } } }
+            : x));
+        const fake = await fakeStack("staging", ["launchpad:activeColor=blue"], "succeeded", false, stillGreen);
+        const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        const r = await run(["--stack", "staging", "--to", "blue"], fake);
+        expect(r.code).toBe(0);
+        expect(r.stdout.split("\n")[0]).toBe("api: green -> blue");
+        expect(fake.recorded.targets).toEqual([[live]]);
+        // Where the state agrees with the config, there is nothing to do.
+        const agreed = await fakeStack("staging", ["launchpad:activeColor=blue"]);
+        expect(await run(["--stack", "staging", "--to", "blue"], agreed)).toEqual({ code: 0, stdout: "api: already live on blue; nothing to do\n", stderr: "" });
     });
 
     it("asks for --service or --to when services are live on different colors", async () => {
