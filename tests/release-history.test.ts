@@ -12,6 +12,7 @@ import { nextHistory, parseHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, t
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
 import { ANNOTATIONS, PROMOTION } from "../lib/delivery";
 import { runPlan } from "../plan/engine";
+import { summarize } from "../plan/render";
 import { deployedConfig } from "./support/deployed";
 import { named, planStack, type Plan } from "./support/plan";
 
@@ -141,6 +142,8 @@ describe("production's history through the offline plan", () => {
         const live = named(plan, "launchpad-production-api-live");
         expect((live.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ [ANNOTATIONS.promotion]: PROMOTION.history });
         expect((live.inputs.spec as { selector: Record<string, string> }).selector.color).toBe("green");
+        // `npm run plan` prints it on the live Service's line.
+        expect(summarize(live)).toBe("selects=green  promotion=history  dependsOn=2");
         expect(plan.log).toEqual([]);
         const history = (plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api;
         expect(history.map((e) => [e.color, e.image, e.time])).toEqual([
