@@ -63,6 +63,13 @@ export interface BlueGreenServiceArgs {
      * @default - the service's active color, unconditionally
      */
     readonly liveColor?: pulumi.Output<Color>;
+    /**
+     * The color the service was live on when this update started (the head of the stack's release
+     * history, from its state). That color's autoscaler keeps the live count through a switch
+     * (`hpaMinReplicas`).
+     * @default - none: only the active color's autoscaler keeps the live count
+     */
+    readonly previousLiveColor?: pulumi.Input<Color | undefined>;
     /** The controller serving the Ingress class (and, through its webhook, LoadBalancer Services), which the Ingress or a LoadBalancer live Service waits for. @default - none (the cluster brings one) */
     readonly ingressController?: pulumi.Resource;
     /**
@@ -339,10 +346,29 @@ export function ingressSpec(service: ServiceConfig, liveServiceName: pulumi.Inpu
     };
 }
 
-export function hpaSpec(service: ServiceConfig, color: Color, deploymentName: string): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
+/**
+ * The autoscaler's minimum of a color: the live count (`replicas`) for the active color and for the
+ * color that was live when this update started (`previousLive`), `idleReplicas` otherwise. So a
+ * switch raises only the new live color's minimum and the old color stays warm until the next
+ * update that does not switch, as Argo Rollouts' `scaleDownDelaySeconds` keeps it: an autoscaler
+ * lowered in the switch would shrink the old color within its default scale-down stabilization
+ * window of 300 s (autoscaling/v2 `HPAScalingRules.stabilizationWindowSeconds`), inside promote's
+ * 10-minute analysis, and its switch back would land on `idleReplicas` pods.
+ */
+export function hpaMinReplicas(service: ServiceConfig, color: Color, previousLive: Color | undefined): number {
+    return color === service.activeColor || color === previousLive ? service.replicas : service.idleReplicas;
+}
+
+/**
+ * A color's autoscaler. `previousLive` matters only where `idleReplicas` differs from `replicas`
+ * (`hpaMinReplicas`); elsewhere the minimum is the plain number.
+ */
+export function hpaSpec(service: ServiceConfig, color: Color, deploymentName: string, previousLive?: pulumi.Input<Color | undefined>): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
     return {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName },
-        minReplicas: colorReplicas(service, color),
+        minReplicas: service.idleReplicas === service.replicas || previousLive === undefined
+            ? colorReplicas(service, color)
+            : pulumi.output(previousLive).apply((p) => hpaMinReplicas(service, color, p)),
         maxReplicas: service.maxReplicas,
         metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: service.targetCpuPercent } } }],
     };
@@ -675,7 +701,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: migration !== undefined ? [migration.job] : [] });
         const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
-        new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName) }, child);
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName, args.previousLiveColor) }, child);
         const id = releaseId(s, color);
         const gateJob = new k8s.batch.v1.Job(`${name}-${color}-gate`, {
             metadata: {

@@ -175,6 +175,7 @@ export class Environment extends pulumi.ComponentResource {
             pushgatewayUrl: this.observability.pushgatewayUrl,
             ingressController: this.platform?.loadBalancerController,
             liveColor: schema !== undefined ? schema.liveColor(service, promotion?.liveColor(service)) : promotion?.liveColor(service),
+            previousLiveColor: history.apply((h) => h[service.name]?.[0]?.color),
             schemaChecked: schema?.checked(service),
             restorePoint: schema?.restorePoint(),
             liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,

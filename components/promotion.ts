@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type PromotionConfig, type ServiceConfig } from "../config";
 import { PROMOTION, type Color } from "../lib/delivery";
 import type { ReleaseInfo } from "./blue-green-service";
-import { historyImages, type ReleaseHistory } from "./release-history";
+import { historyImages, revertedImages, type ReleaseHistory } from "./release-history";
 
 /** The stack output holding, per service, the releases whose gate passed. */
 export const VERIFIED_RELEASES_OUTPUT = "verifiedReleases";
@@ -47,6 +47,8 @@ export interface UnverifiedRelease {
     readonly verified: readonly string[];
     /** Images of this service this stack made live before, newest first. */
     readonly history: readonly string[];
+    /** Images of this service this stack switched back from (in its history, admitting nothing). */
+    readonly reverted: readonly string[];
 }
 
 /** Per service, the rule that admits its live release, or undefined when none does. */
@@ -71,7 +73,7 @@ export function admit(services: readonly ServiceConfig[], verified: VerifiedRele
             : ran.includes(image) ? PROMOTION.history
             : allowUnverified ? PROMOTION.unverifiedAllowed
             : undefined;
-        return { service: s.name, rule, release: { service: s.name, color: s.activeColor, image, verified: images, history: ran } };
+        return { service: s.name, rule, release: { service: s.name, color: s.activeColor, image, verified: images, history: ran, reverted: revertedImages(history, s.name) } };
     });
 }
 
@@ -83,7 +85,8 @@ export function unverifiedReleases(services: readonly ServiceConfig[], verified:
 /** The config error's line for one unverified release. */
 export function promotionProblem(u: UnverifiedRelease, source: string, requireLoad = false): string {
     const seen = u.verified.length > 0 ? `verified there: ${u.verified.map((i) => JSON.stringify(i)).join(", ")}` : `it verified no release of ${u.service}`;
-    const ran = u.history.length > 0 ? `this stack's release history: ${u.history.map((i) => JSON.stringify(i)).join(", ")}` : "this stack's release history has none";
+    const back = u.reverted.length > 0 ? `; switched back from, so not counted: ${u.reverted.map((i) => JSON.stringify(i)).join(", ")}` : "";
+    const ran = `${u.history.length > 0 ? `this stack's release history: ${u.history.map((i) => JSON.stringify(i)).join(", ")}` : "this stack's release history has none"}${back}`;
     return `launchpad:services.${u.service}.releases.${u.color}.image: received ${JSON.stringify(u.image)}; ` +
         `expected an image whose smoke gate${requireLoad ? " and load scenario" : ""} passed in stack "${source}" (${seen}), an image this stack made live before (${ran}), ` +
         "or launchpad:promotion.allowUnverified set to true";

@@ -13,8 +13,14 @@
  * yet) reads nothing: an empty history.
  *
  * An entry is recorded only once the live Service's update completed (the output waits on it), so
- * a failed switch adds nothing: since pulumi/pulumi#14621 (merged March 2024), an update that did not run
- * to completion keeps the stack outputs it did not resolve as they were.
+ * a failed switch adds nothing: since pulumi/pulumi#15754 (fixing #14621, merged March 2024), the
+ * engine holds the Stack's registered outputs until the deployment ends and, when it did not run to
+ * completion, keeps the outputs it did not resolve as they were (`pkg/resource/deploy/step_executor.go`).
+ *
+ * A rollback's targeted update (`--target`) records too: the engine treats the root Stack as
+ * implicitly targeted and never filters reads (StackReferences) by `--target`
+ * (`pkg/resource/deploy/step_generator.go`: `isImplicitlyTargetedResource` includes
+ * `RootStackType`; `GenerateReadSteps` has no `isIncludedInOperation` check).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS } from "../lib/delivery";
@@ -26,6 +32,13 @@ export const RELEASE_HISTORY_OUTPUT = "releaseHistory";
 export interface HistoryEntry extends ReleaseInfo {
     /** When the release first went live in this stack (ISO 8601, the run's time). */
     readonly time: string;
+    /**
+     * When this stack switched straight back from it to the release live before it (a rollback, or
+     * `npm run promote`'s switch back after a failed analysis); absent while it never was. A
+     * reverted entry admits nothing: making that release live again needs the source stack's
+     * verification (or break glass).
+     */
+    readonly reverted?: string;
 }
 
 export type ReleaseHistory = Readonly<Record<string, readonly HistoryEntry[]>>;
@@ -39,7 +52,7 @@ const isEntry = (e: unknown): e is HistoryEntry => {
     if (e === null || typeof e !== "object") return false;
     const r = e as Record<string, unknown>;
     return typeof r.image === "string" && typeof r.releaseId === "string" && typeof r.time === "string" &&
-        (COLORS as readonly unknown[]).includes(r.color);
+        (COLORS as readonly unknown[]).includes(r.color) && (r.reverted === undefined || typeof r.reverted === "string");
 };
 
 /**
@@ -51,24 +64,38 @@ export function parseHistory(raw: unknown): ReleaseHistory {
     return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([svc, list]) => [svc, Array.isArray(list) ? list.filter(isEntry) : []]));
 }
 
+const sameRelease = (e: HistoryEntry | undefined, l: ReleaseInfo): boolean => e !== undefined && e.releaseId === l.releaseId && e.color === l.color;
+
 /**
  * The history after this update: each service's live release goes first unless it already is the
  * newest entry (same release id and color: an update that switched nothing records nothing), then
- * the list is cut to `limit`. Services no longer in the stack are dropped.
+ * the list is cut to `limit`. A switch straight back to the entry below the newest (a rollback,
+ * promote's switch back) marks the newest `reverted`: the switch's own update recorded it before
+ * its analysis, and a release switched back from must not later pass as one this stack ran well.
+ * Services no longer in the stack are dropped.
  */
 export function nextHistory(previous: ReleaseHistory, live: readonly LiveRelease[], time: string, limit: number): ReleaseHistory {
     return Object.fromEntries(live.map((l) => {
         const before = previous[l.service] ?? [];
-        const head = before[0];
+        const [head, below] = before;
+        if (head !== undefined && sameRelease(head, l)) {
+            return [l.service, before.slice(0, limit)];
+        }
         const entry: HistoryEntry = { color: l.color, image: l.image, releaseId: l.releaseId, time };
-        const list = head !== undefined && head.releaseId === l.releaseId && head.color === l.color ? before : [entry, ...before];
-        return [l.service, list.slice(0, limit)];
+        const older = head !== undefined && sameRelease(below, l) ? [{ ...head, reverted: head.reverted ?? time }, ...before.slice(1)] : before;
+        return [l.service, [entry, ...older].slice(0, limit)];
     }));
 }
 
-/** The images of a service this stack made live, newest first, without repeats. */
+/** The images of a service this stack made live and did not switch back from, newest first, without repeats. */
 export function historyImages(history: ReleaseHistory, service: string): string[] {
-    return [...new Set((history[service] ?? []).map((e) => e.image))];
+    return [...new Set((history[service] ?? []).filter((e) => e.reverted === undefined).map((e) => e.image))];
+}
+
+/** Images of a service this stack switched back from and never otherwise kept live (they admit nothing). */
+export function revertedImages(history: ReleaseHistory, service: string): string[] {
+    const kept = historyImages(history, service);
+    return [...new Set((history[service] ?? []).filter((e) => e.reverted !== undefined && !kept.includes(e.image)).map((e) => e.image))];
 }
 
 /** `org/project/stack` of the stack itself, which its history reference reads. */

@@ -19,7 +19,7 @@ export const promotionSchema = z.strictObject({
     /**
      * How many releases per service this stack remembers making live (its `releaseHistory` output,
      * read back from its own state); production may make any of them live again without the source
-     * stack's verification. @default 10
+     * stack's verification, except one it switched straight back from (`reverted`). @default 10
      */
     historyLength: z.int({ error: "expected a whole number of releases from 1 to 100" }).min(1, { error: "expected a whole number of releases from 1 to 100" }).max(100, { error: "expected a whole number of releases from 1 to 100" }).default(10),
 }).meta({
@@ -31,7 +31,7 @@ export const promotionSchema = z.strictObject({
         "gate Job (performance.loadGate) also completed there (default false); historyLength: how many releases per " +
         "service this stack remembers making live, in its releaseHistory output read back from its own state " +
         "(default 10); production makes any of them live again without the source stack's verification (a " +
-        "rollback).",
+        "rollback), except one it switched straight back from (marked reverted).",
 });
 
 export type RawPromotion = z.output<typeof promotionSchema>;

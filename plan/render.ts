@@ -3,6 +3,7 @@
  * outputs) and as machines read it (one JSON document).
  */
 import { placeholderLine, type Placeholder } from "../config/placeholders";
+import { ANNOTATIONS, SELECTOR_LABELS } from "../lib/delivery";
 import type { Plan, PlannedResource } from "./engine";
 import type { Json } from "./values";
 
@@ -47,6 +48,8 @@ const SUMMARIES: Record<string, Summary> = {
     "pulumi:pulumi:StackReference": (i) => [kv("stack", i.name)],
     "aws:rds/snapshot:Snapshot": (i) => [kv("snapshot", i.dbSnapshotIdentifier), kv("of", i.dbInstanceIdentifier)],
     "kubernetes:batch/v1:Job": (i) => [kv("name", obj(i.metadata).name)],
+    // A live Service: the color it selects and the promotion rule that admitted that color's release.
+    "kubernetes:core/v1:Service": (i) => [kv("selects", obj(obj(i.spec).selector)[SELECTOR_LABELS.color]), kv("promotion", obj(obj(i.metadata).annotations)[ANNOTATIONS.promotion])],
 };
 
 export function summarize(r: PlannedResource): string {

@@ -9,8 +9,8 @@
  *
  * Verdicts and exit codes:
  * - 0 passed: no check breached; the release stays live and is in the stack's release history.
- * - 1 failed: a check breached; the same targeted update switched back; both measured values are
- *   printed. Also 1 when Prometheus cannot be queried: before the switch nothing changes; after it,
+ * - 1 failed: a check breached; the same targeted update switched back (which marks the release
+ *   `reverted` in the history: it admits nothing there); both measured values are printed. Also 1 when Prometheus cannot be queried: before the switch nothing changes; after it,
  *   the switch goes back (an analysis that cannot run does not pass, as Argo's errored analysis
  *   aborts), and a switch back that fails is reported as such, never as a success.
  * - 3 inconclusive: no check saw the minimum request count (`observability.analysis.minRequests`).

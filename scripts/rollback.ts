@@ -4,7 +4,12 @@
  * Switches the live color through the Pulumi Automation API: sets `launchpad:activeColor` (or the
  * one service's `activeColor`), then runs an update with the policy pack, targeted at exactly what a
  * switch changes: the live Service(s) (the selector) and, where `idleReplicas` differs from
- * `replicas`, both colors' HorizontalPodAutoscalers (`minReplicas` follows the active color).
+ * `replicas`, the autoscalers whose `minReplicas` the switch changes (`hpaUrns`: the new live
+ * color's; the old color stays warm until the next update that does not switch).
+ * The promotion rule still holds in that update, and the release history still records: the engine
+ * never filters reads (the StackReferences to staging and to the stack itself) by `--target`, and
+ * always updates the root Stack's outputs (pulumi/pulumi `pkg/resource/deploy/step_generator.go`:
+ * `GenerateReadSteps` has no `isIncludedInOperation` check; `isImplicitlyTargetedResource`).
  *
  * Before any config changes it checks that the target color's gate Job for the release it runs now
  * succeeded (from the stack's state); that its Deployment is fully available at the live replica
@@ -25,7 +30,8 @@
 import { ConfigError, decodeConfig, parseConfig, type LaunchpadConfig, type ServiceConfig } from "../config";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { releaseId } from "../components/blue-green-service";
+import { hpaMinReplicas, releaseId } from "../components/blue-green-service";
+import { parseHistory, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
 import { ANNOTATIONS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } from "../components/migrations";
 import { REPO_ROOT } from "../plan/engine";
@@ -116,6 +122,17 @@ export function liveServiceUrns(resources: readonly StateResource[], names: read
     return out;
 }
 
+/**
+ * The color `service`'s live Service selects in the state: its recorded object (`outputs`, what the
+ * provider last read back, a partly failed update included), else its inputs; undefined without one.
+ */
+export function liveColorIn(resources: readonly StateResource[], service: string): Color | undefined {
+    const urn = liveServiceUrns(resources, [service]).get(service);
+    const r = resources.find((x) => x.urn === urn);
+    const color = r?.outputs?.spec?.selector?.[SELECTOR_LABELS.color] ?? r?.inputs?.spec?.selector?.[SELECTOR_LABELS.color];
+    return (COLORS as readonly string[]).includes(color ?? "") ? (color as Color) : undefined;
+}
+
 const other = (c: Color): Color => (c === "blue" ? "green" : "blue");
 
 const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
@@ -124,12 +141,19 @@ const JOB_TYPE = "kubernetes:batch/v1:Job";
 const labelsOf = (r: StateResource): Readonly<Record<string, string>> => r.inputs?.metadata?.labels ?? {};
 
 /**
- * URNs of the colors' HorizontalPodAutoscalers whose `minReplicas` a switch changes: both colors of
- * each moving service whose `idleReplicas` differs from `replicas`, none otherwise.
+ * URNs of the colors' HorizontalPodAutoscalers whose `minReplicas` the switch to `target` changes:
+ * the program's own rule (`hpaMinReplicas`, with the color live when the update starts, the head
+ * of the stack's release history) against each autoscaler's minimum in the state. Normally the new
+ * live color's alone, and only where `idleReplicas` differs from `replicas`: the old color stays
+ * warm until the next update that does not switch.
  */
-export function hpaUrns(resources: readonly StateResource[], moving: readonly ServiceConfig[]): string[] {
-    const resized = new Set(moving.filter((s) => s.idleReplicas !== s.replicas).map((s) => s.name));
-    return resources.filter((r) => r.type === HPA_TYPE && resized.has(labelsOf(r)[SELECTOR_LABELS.app])).map((r) => r.urn);
+export function hpaUrns(resources: readonly StateResource[], moving: readonly ServiceConfig[], target: Color, history: ReleaseHistory): string[] {
+    const byName = new Map(moving.filter((s) => s.idleReplicas !== s.replicas).map((s) => [s.name, s]));
+    return resources.filter((r) => {
+        const s = r.type === HPA_TYPE ? byName.get(labelsOf(r)[SELECTOR_LABELS.app]) : undefined;
+        const color = labelsOf(r)[SELECTOR_LABELS.color] as Color;
+        return s !== undefined && hpaMinReplicas({ ...s, activeColor: target }, color, history[s.name]?.[0]?.color) !== r.inputs?.spec?.minReplicas;
+    }).map((r) => r.urn);
 }
 
 /**
@@ -168,7 +192,7 @@ export interface SwitchPlan {
     /** `--service`, when one service moves by itself. */
     readonly service: string | undefined;
     readonly target: Color;
-    /** URNs of the targeted update: the live Services and, where sizes differ, both colors' autoscalers. */
+    /** URNs of the targeted update: the live Services and, where sizes differ, the autoscalers whose minimum changes. */
     readonly targets: readonly string[];
     /** One line per moving service: `api: green -> blue`. */
     readonly lines: readonly string[];
@@ -225,10 +249,15 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         throw e;
     }
     const services = config.services;
-    const chosen = flags.service === undefined ? services : services.filter((s) => s.name === flags.service);
-    if (chosen.length === 0) {
+    const named = flags.service === undefined ? services : services.filter((s) => s.name === flags.service);
+    if (named.length === 0) {
         return failed(2, `--service: received ${JSON.stringify(flags.service)}; expected one of ${services.map((s) => JSON.stringify(s.name)).join(", ")}\n`);
     }
+    const state = await stack.exportStack();
+    const resources = state.deployment.resources ?? [];
+    // Traffic is where the state's live Service points, which the config may not say: after a failed
+    // update it already names the new color, and "already live" would then be false comfort.
+    const chosen = named.map((s) => ({ ...s, activeColor: liveColorIn(resources, s.name) ?? s.activeColor }));
     const colors = new Set(chosen.map((s) => s.activeColor));
     if (flags.to === undefined && colors.size > 1) {
         const now = chosen.map((s) => `${s.name}: ${s.activeColor}`).join(", ");
@@ -240,8 +269,6 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         return { code: 0, stdout: `${chosen.map((s) => s.name).join(", ")}: already live on ${target}; nothing to do\n`, stderr: "" };
     }
 
-    const state = await stack.exportStack();
-    const resources = state.deployment.resources ?? [];
     const urns = liveServiceUrns(resources, moving.map((s) => s.name));
     const missing = moving.filter((s) => !urns.has(s.name)).map((s) => s.name);
     if (missing.length > 0) {
@@ -275,7 +302,7 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         moving,
         service: flags.service,
         target,
-        targets: [...urns.values(), ...hpaUrns(resources, moving)],
+        targets: [...urns.values(), ...hpaUrns(resources, moving, target, parseHistory(outputs[RELEASE_HISTORY_OUTPUT]?.value))],
         lines: moving.map((s) => `${s.name}: ${s.activeColor} -> ${target}`),
         warnings,
     };

@@ -1,7 +1,7 @@
 /**
  * The part of a stack's exported state (`pulumi stack export`, the Automation API's `exportStack`)
  * that the rollback and its readiness check read: each resource's URN, type, labels and annotations,
- * and a Job's or Deployment's status. Its own module so both read one shape without importing each
+ * an autoscaler's minimum, a Service's selector, and a Job's or Deployment's status. Its own module so both read one shape without importing each
  * other.
  */
 export interface StateMetadata {
@@ -9,9 +9,15 @@ export interface StateMetadata {
     readonly annotations?: Readonly<Record<string, string>>;
 }
 
+export interface StateSpec {
+    readonly minReplicas?: number;
+    readonly selector?: Readonly<Record<string, string>>;
+}
+
 export interface StateResource {
     readonly urn: string;
     readonly type: string;
-    readonly inputs?: { readonly metadata?: StateMetadata };
-    readonly outputs?: { readonly metadata?: StateMetadata; readonly status?: { readonly succeeded?: number; readonly failed?: number } & Readonly<Record<string, unknown>> } & Readonly<Record<string, unknown>>;
+    /** `spec.minReplicas`: an autoscaler's minimum, which a switch may change; `spec.selector`: a Service's. */
+    readonly inputs?: { readonly metadata?: StateMetadata; readonly spec?: StateSpec };
+    readonly outputs?: { readonly metadata?: StateMetadata; readonly spec?: StateSpec; readonly status?: { readonly succeeded?: number; readonly failed?: number } & Readonly<Record<string, unknown>> } & Readonly<Record<string, unknown>>;
 }

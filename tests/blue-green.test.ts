@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
+import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, hpaMinReplicas, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
+import type { ServiceConfig } from "../config";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { validatePolicy } from "../smoke/policy";
@@ -250,6 +251,31 @@ describe("a color switch (rollback) changes exactly the live Service's selector"
         const diff = planDiff(before, after);
         expect(Object.keys(diff).sort()).toEqual(["launchpad-staging-api-blue", "launchpad-staging-api-blue-gate"]);
         expect(diff["launchpad-staging-api-blue-gate"]).toContain("metadata.name");
+    });
+});
+
+describe("autoscaler minimums with idleReplicas below replicas: the old color stays warm through a switch (Argo's scaleDownDelaySeconds)", () => {
+    const api = { activeColor: "blue", replicas: 4, idleReplicas: 1 } as ServiceConfig;
+    it.each([
+        ["the active color", "blue", "blue", 4],
+        ["the idle color, live on neither side of the update", "green", "blue", 1],
+        ["the color live when the update started, switched away from in it", "green", "green", 4],
+        ["the idle color of a first update (no history)", "green", undefined, 1],
+    ] as const)("%s: %s with previous live %s -> %i", (_, color, previous, min) => {
+        expect(hpaMinReplicas(api, color, previous)).toBe(min);
+    });
+
+    const sets = ["launchpad:services.api.replicas=3", "launchpad:services.api.idleReplicas=1"];
+    const mins = (p: Plan) => ["blue", "green"].map((c) => (input(named(p, `launchpad-staging-api-${c}-hpa`), "spec") as { minReplicas: number }).minReplicas);
+
+    it("through the program: the switch raises the new live color's minimum and keeps the old one's; the next update that does not switch lowers it", async () => {
+        // Staging's api is live on green; its last update recorded that in the release history.
+        const deployed = await planStack("staging", sets);
+        expect(mins(deployed)).toEqual([1, 3]);
+        const switched = await planStack("staging", [...sets, "launchpad:activeColor=blue"], { previousOutputs: deployed.outputs });
+        expect(mins(switched)).toEqual([3, 3]);
+        const next = await planStack("staging", [...sets, "launchpad:activeColor=blue"], { previousOutputs: switched.outputs });
+        expect(mins(next)).toEqual([3, 1]);
     });
 });
 

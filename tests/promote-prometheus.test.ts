@@ -74,6 +74,13 @@ describe.skipIf(!RUN)("npm run promote: post-switch analysis against a real Prom
             "set launchpad:services.api.activeColor=green (path)", "up targetDependents=false",
         ]);
         expect(fake.recorded.targets[1]).toEqual(fake.recorded.targets[0]);
+        // The release that failed its analysis stays in the history, marked reverted: it admits nothing.
+        const history = (fake.outputs().releaseHistory as Record<string, { color: string; image: string; reverted?: string }[]>).api;
+        expect(history.slice(0, 3).map((e) => [e.color, e.image, e.reverted])).toEqual([
+            ["green", "ghcr.io/launchpad-test/api:1.5.0", undefined],
+            ["blue", "ghcr.io/launchpad-test/api:1.4.2", "2026-12-02T00:00:00.000Z"],
+            ["green", "ghcr.io/launchpad-test/api:1.5.0", undefined],
+        ]);
     });
 
     it("latency over the threshold: switched back, exit 1, the p95 printed", async () => {

@@ -12,6 +12,7 @@ import { nextHistory, parseHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, t
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
 import { ANNOTATIONS, PROMOTION } from "../lib/delivery";
 import { runPlan } from "../plan/engine";
+import { summarize } from "../plan/render";
 import { deployedConfig } from "./support/deployed";
 import { named, planStack, type Plan } from "./support/plan";
 
@@ -37,9 +38,14 @@ describe("nextHistory", () => {
             expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)],
         },
         {
-            name: "a rollback to a release seen before is recorded again, newest first",
+            name: "a switch straight back to the release live before (a rollback, promote's switch back) records it again and marks the newest reverted",
             previous: { api: [entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)] },
-            expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)],
+            expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), { ...entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), reverted: NOW }, entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)],
+        },
+        {
+            name: "a switch to an older release than the one live before marks nothing",
+            previous: { api: [entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.3.0", "cccccccccc", T0), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)] },
+            expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.3.0", "cccccccccc", T0), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)],
         },
     ])("$name", ({ previous, expected }) => {
         expect(nextHistory(previous as ReleaseHistory, [live], NOW, 10)).toEqual({ api: expected });
@@ -64,7 +70,11 @@ describe("nextHistory", () => {
             expect(after.length).toBeLessThanOrEqual(limit);
             expect([after[0].color, after[0].releaseId]).toEqual([c, rid]);
             const rest = after[0].time === NOW ? after.slice(1) : after;
-            expect(rest).toEqual(before.slice(0, rest.length));
+            // Only a switch straight back to the entry below the newest marks the newest reverted.
+            const reverted = rest.filter((e) => e.reverted !== undefined);
+            const back = rest !== after && rest.length > 0 && before.length > 1 && before[1].color === c && before[1].releaseId === rid;
+            expect(reverted).toEqual(back ? [{ ...before[0], reverted: NOW }] : []);
+            expect(rest.map(({ reverted: _, ...e }) => e)).toEqual(before.slice(0, rest.length));
         }));
     });
 });
@@ -104,6 +114,8 @@ describe("the promotion rule table (production's live api runs ghcr.io/launchpad
         { name: "staging is unreachable (no outputs), production ran it", verified: undefined, history: history("ghcr.io/launchpad-test/api:1.4.2"), allow: false, rule: PROMOTION.history },
         { name: "never run, not verified, break glass on", verified: verified("ghcr.io/launchpad-test/api:1.6.0"), history: history("ghcr.io/launchpad-test/api:1.5.0"), allow: true, rule: PROMOTION.unverifiedAllowed },
         { name: "never run, not verified: refused", verified: verified("ghcr.io/launchpad-test/api:1.6.0"), history: history("ghcr.io/launchpad-test/api:1.5.0"), allow: false, rule: undefined },
+        { name: "switched back from (reverted), not verified: refused", verified: verified("ghcr.io/launchpad-test/api:1.6.0"), history: { api: [entry("green", "ghcr.io/launchpad-test/api:1.5.0", "bbbbbbbbbb", T1), { ...entry("blue", "ghcr.io/launchpad-test/api:1.4.2", "aaaaaaaaaa", T0), reverted: T1 }] }, allow: false, rule: undefined },
+        { name: "switched back from once, but also kept live earlier: its earlier entry admits it", verified: verified(), history: { api: [{ ...entry("blue", "ghcr.io/launchpad-test/api:1.4.2", "aaaaaaaaaa", T1), reverted: T1 }, entry("blue", "ghcr.io/launchpad-test/api:1.4.2", "aaaaaaaaaa", T0)] }, allow: false, rule: PROMOTION.history },
         { name: "another service's history does not count", verified: verified(), history: { web: [entry("blue", "ghcr.io/launchpad-test/api:1.4.2", "aaaaaaaaaa", T0)] }, allow: false, rule: undefined },
     ])("$name", ({ verified: v, history: h, allow, rule }) => {
         expect(admit(services, v, h, allow).map((a) => [a.service, a.rule])).toEqual([["api", rule]]);
@@ -130,6 +142,8 @@ describe("production's history through the offline plan", () => {
         const live = named(plan, "launchpad-production-api-live");
         expect((live.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ [ANNOTATIONS.promotion]: PROMOTION.history });
         expect((live.inputs.spec as { selector: Record<string, string> }).selector.color).toBe("green");
+        // `npm run plan` prints it on the live Service's line.
+        expect(summarize(live)).toBe("selects=green  promotion=history  dependsOn=2");
         expect(plan.log).toEqual([]);
         const history = (plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api;
         expect(history.map((e) => [e.color, e.image, e.time])).toEqual([
@@ -149,6 +163,17 @@ describe("production's history through the offline plan", () => {
             'launchpad:services.api.releases.green.image: received "ghcr.io/acme/api:1.3.0"; expected an image whose smoke gate passed in stack "organization/launchpad/staging" ' +
             '(verified there: "ghcr.io/acme/api:1.6.0", "ghcr.io/acme/api:1.7.0"), an image this stack made live before (this stack\'s release history: "ghcr.io/acme/api:1.4.2", "ghcr.io/acme/api:1.5.0"), ' +
             "or launchpad:promotion.allowUnverified set to true",
+        ]);
+    });
+
+    it("refuses a release it switched back from (a failed analysis, a rollback), naming it, once staging moved on", async () => {
+        const ran: ReleaseHistory = { api: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T1), { ...entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0), reverted: T1 }] };
+        const refusal = await productionAfterStagingMovedOn([], ran).then(() => undefined, (e: unknown) => e);
+        expect(refusal).toBeInstanceOf(ConfigError);
+        expect((refusal as ConfigError).problems).toEqual([
+            'launchpad:services.api.releases.blue.image: received "ghcr.io/acme/api:1.4.2"; expected an image whose smoke gate passed in stack "organization/launchpad/staging" ' +
+            '(verified there: "ghcr.io/acme/api:1.6.0", "ghcr.io/acme/api:1.7.0"), an image this stack made live before (this stack\'s release history: "ghcr.io/acme/api:1.5.0"; ' +
+            'switched back from, so not counted: "ghcr.io/acme/api:1.4.2"), or launchpad:promotion.allowUnverified set to true',
         ]);
     });
 

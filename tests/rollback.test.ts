@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
-import { ANNOTATIONS } from "../lib/delivery";
+import { ANNOTATIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import type { ServiceConfig } from "../config";
 import { rollback, switchedPlanViolations, type RollbackStack } from "../scripts/rollback";
@@ -15,7 +15,8 @@ import { OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
 import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./support/kube-api";
-import { named, planStack } from "./support/plan";
+import { named, planStack, type PlannedResource } from "./support/plan";
+import { validateKubernetesObject } from "./support/k8s-schema";
 
 /** The cluster the stacks' kubeconfig points at: the real client reads Deployments from it. */
 let kube: KubeApi;
@@ -105,6 +106,22 @@ describe("npm run rollback", () => {
             stderr: "the targeted update of the live Service(s) failed: timed out waiting for Service api to become ready\n" +
                 "the stack's config now names blue; run `pulumi up --stack staging` again, or roll back to the previous color\n",
         });
+    });
+
+    it("after a failed update the config already names the new color, but traffic is where the state says: a rerun still switches", async () => {
+        // The failed run wrote activeColor blue; the live Service in the state still selects green.
+        const stillGreen = (rs: StateResource[]): StateResource[] => rs.map((x) => (x.type === "kubernetes:core/v1:Service" && x.inputs?.metadata?.labels?.[ROLE_LABEL] === ROLES.live
+            ? { ...x, inputs: { ...x.inputs, spec: { ...x.inputs.spec, selector: { app: "api", color: "green" } } }, outputs: { ...x.outputs, spec: { ...x.outputs?.spec, selector: { app: "api", color: "green" } } } }
+            : x));
+        const fake = await fakeStack("staging", ["launchpad:activeColor=blue"], "succeeded", false, stillGreen);
+        const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        const r = await run(["--stack", "staging", "--to", "blue"], fake);
+        expect(r.code).toBe(0);
+        expect(r.stdout.split("\n")[0]).toBe("api: green -> blue");
+        expect(fake.recorded.targets).toEqual([[live]]);
+        // Where the state agrees with the config, there is nothing to do.
+        const agreed = await fakeStack("staging", ["launchpad:activeColor=blue"]);
+        expect(await run(["--stack", "staging", "--to", "blue"], agreed)).toEqual({ code: 0, stdout: "api: already live on blue; nothing to do\n", stderr: "" });
     });
 
     it("asks for --service or --to when services are live on different colors", async () => {
@@ -209,10 +226,12 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect(fake.recorded.calls).toEqual([]);
     });
 
-    it("with idleReplicas below replicas, targets both colors' autoscalers too: exactly the plan diff of the two colors", async () => {
+    it("with idleReplicas below replicas, targets the new live color's autoscaler too: exactly the plan diff of the two colors (the old color stays warm)", async () => {
         const sets = ["launchpad:services.api.idleReplicas=1"];
-        const before = await planStack("staging", sets);
-        const after = await planStack("staging", [...sets, "launchpad:activeColor=blue"]);
+        // The outputs of the stack's last update: green live, the head of its release history.
+        const { outputs } = await planStack("staging", sets);
+        const before = await planStack("staging", sets, { previousOutputs: outputs });
+        const after = await planStack("staging", [...sets, "launchpad:activeColor=blue"], { previousOutputs: outputs });
         // The Deployments' spec.replicas differs too, but the component ignores it (`ignoreChanges`:
         // the autoscaler owns the count), so the update does not touch them.
         const comparable = (r: { type: string; inputs: Record<string, unknown> }): string => {
@@ -227,16 +246,33 @@ describe("npm run rollback: preconditions, checked before any config is written"
         }).map((r) => r.urn);
         expect(diff).toEqual([
             named(before, "launchpad-staging-api-blue-hpa").urn,
-            named(before, "launchpad-staging-api-green-hpa").urn,
             named(before, "launchpad-staging-api-live").urn,
         ]);
-        const fake = await fakeStack("staging", sets);
+        const fake = await fakeStack("staging", sets, "succeeded", false, (r) => r, { kubeconfig: kube.kubeconfig, releaseHistory: outputs.releaseHistory });
         // The idle blue color runs idleReplicas pods; scaled up to the live count first, it may take traffic.
         const blue = deploymentIn(fake.resources, "blue");
         kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 2, 2));
         const r = await run(["--stack", "staging"], fake);
         expect(r.code).toBe(0);
         expect([...fake.recorded.targets[0]].sort()).toEqual([...diff].sort());
+    });
+
+    it("a switch straight back (promote's, after a failed analysis) finds the old color still warm: only the live Service moves", async () => {
+        const sets = ["launchpad:services.api.idleReplicas=1", "launchpad:activeColor=blue"];
+        const history = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0123456789", time: "2026-12-02T00:00:00.000Z" }] };
+        // The switch to blue kept green's autoscaler at the live count (2) and its pods.
+        const warm = (rs: StateResource[]): StateResource[] => rs.map((x) => (x.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && x.inputs?.metadata?.labels?.color === "green"
+            ? { ...x, inputs: { ...x.inputs, spec: { ...x.inputs.spec, minReplicas: 2 } } }
+            : x));
+        const fake = await fakeStack("staging", sets, "succeeded", false, warm, { kubeconfig: kube.kubeconfig, releaseHistory: history });
+        const green = deploymentIn(fake.resources, "green");
+        kube.objects.set(`deployments/${green.namespace}/${green.name}`, deploymentJson(green.namespace, green.name, 2, 2));
+        const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        expect(await run(["--stack", "staging", "--dry-run"], fake)).toEqual({
+            code: 0,
+            stdout: `api: blue -> green\ndry run: nothing changed; the targeted update would be:\n  ${live}\n`,
+            stderr: "",
+        });
     });
 });
 
@@ -247,6 +283,15 @@ function deploymentIn(resources: readonly StateResource[], color: string): { nam
 }
 
 describe("npm run rollback: the target color's Deployment, read live through the Kubernetes API (@kubernetes/client-node)", () => {
+    it("the stand-in API server's Deployment is valid apps/v1 Deployment JSON (the Kubernetes OpenAPI schema, kubernetes-models)", () => {
+        for (const available of [2, 1, 0]) {
+            expect(() => validateKubernetesObject({ type: "kubernetes:apps/v1:Deployment", inputs: deploymentJson("apps", "api-blue", 2, available) } as unknown as PlannedResource)).not.toThrow();
+        }
+        // The check is real: a status field of the wrong type fails it.
+        const bad = deploymentJson("apps", "api-blue", 2, 2);
+        expect(() => validateKubernetesObject({ type: "kubernetes:apps/v1:Deployment", inputs: { ...bad, status: { availableReplicas: "two" } } } as unknown as PlannedResource)).toThrow();
+    });
+
     it("refuses a target whose Deployment has fewer available pods than the live replica count, before any config write", async () => {
         const fake = await fakeStack("staging");
         const blue = deploymentIn(fake.resources, "blue");
