@@ -3,8 +3,9 @@
  *
  * Switches the live color through the Pulumi Automation API: sets `launchpad:activeColor` (or the
  * one service's `activeColor`), then runs an update with the policy pack, targeted at exactly what a
- * switch changes: the live Service(s) (the selector) and, where `idleReplicas` differs from
- * `replicas`, both colors' HorizontalPodAutoscalers (`minReplicas` follows the active color).
+ * switch changes: the live Service(s) (the selector), an `alb` Ingress's weighted action (the
+ * colors' weights) and, where `idleReplicas` differs from `replicas`, both colors'
+ * HorizontalPodAutoscalers (`minReplicas` follows the active color).
  *
  * Before any config changes it checks that the target color's gate Job for the release it runs now
  * succeeded (from the stack's state); that its Deployment is fully available at the live replica
@@ -26,7 +27,7 @@ import { ConfigError, decodeConfig, parseConfig, type LaunchpadConfig, type Serv
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { releaseId } from "../components/blue-green-service";
-import { ANNOTATIONS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
+import { ALB_ACTIONS, ANNOTATIONS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } from "../components/migrations";
 import { REPO_ROOT } from "../plan/engine";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
@@ -116,6 +117,17 @@ export function liveServiceUrns(resources: readonly StateResource[], names: read
     return out;
 }
 
+const INGRESS_TYPE = "kubernetes:networking.k8s.io/v1:Ingress";
+
+/** URNs of the live Ingresses of `names` whose weighted ALB action a switch rewrites (an Ingress of another class does not change). */
+export function weightedIngressUrns(resources: readonly StateResource[], names: readonly string[]): string[] {
+    return resources.filter((r) => {
+        const meta = r.inputs?.metadata;
+        return r.type === INGRESS_TYPE && meta?.labels?.[ROLE_LABEL] === ROLES.live && names.includes(meta.labels[SELECTOR_LABELS.app]) &&
+            Object.keys(meta.annotations ?? {}).some((k) => k.startsWith(ALB_ACTIONS.annotationPrefix));
+    }).map((r) => r.urn);
+}
+
 const other = (c: Color): Color => (c === "blue" ? "green" : "blue");
 
 const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
@@ -168,7 +180,7 @@ export interface SwitchPlan {
     /** `--service`, when one service moves by itself. */
     readonly service: string | undefined;
     readonly target: Color;
-    /** URNs of the targeted update: the live Services and, where sizes differ, both colors' autoscalers. */
+    /** URNs of the targeted update: the live Services, their weighted `alb` Ingresses and, where sizes differ, both colors' autoscalers. */
     readonly targets: readonly string[];
     /** One line per moving service: `api: green -> blue`. */
     readonly lines: readonly string[];
@@ -275,7 +287,7 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         moving,
         service: flags.service,
         target,
-        targets: [...urns.values(), ...hpaUrns(resources, moving)],
+        targets: [...urns.values(), ...weightedIngressUrns(resources, moving.map((s) => s.name)), ...hpaUrns(resources, moving)],
         lines: moving.map((s) => `${s.name}: ${s.activeColor} -> ${target}`),
         warnings,
     };

@@ -139,10 +139,23 @@ describe.each([
         expect(input(live, "metadata.name")).toBe("api");
         expect(live.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-${active}`, `${prefix}-${active}-gate`]);
         expect(live.options.customTimeouts).toEqual({ create: "5m", update: "3m" });
-        expect(input(named(p, `${prefix}-ingress`), "spec.rules")).toEqual([{
+    });
+
+    it("routes its alb Ingress to a weighted action over both colors' preview Services: the live color 100, the idle one 0, after the same gate as the live Service", async () => {
+        const p = await plan();
+        const ingress = named(p, `${prefix}-ingress`);
+        expect(input(ingress, "spec.rules")).toEqual([{
             host: stack === "production" ? "api.example.com" : "api.staging.example.com",
-            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "api", port: { name: "http" } } } }] },
+            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "api-colors", port: { name: "use-annotation" } } } }] },
         }]);
+        const idle = active === "blue" ? "green" : "blue";
+        const weights = { [active]: 100, [idle]: 0 };
+        expect(input(ingress, "metadata.annotations")).toMatchObject({
+            "alb.ingress.kubernetes.io/actions.api-colors":
+                `{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"api-blue","servicePort":"http","weight":${weights.blue}},{"serviceName":"api-green","servicePort":"http","weight":${weights.green}}]}}`,
+        });
+        // Both preview Services exist first (the controller fails an action naming a missing one); traffic moves after the active color's gate.
+        expect(ingress.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`launchpad-${stack}-platform-lbc`, `${prefix}-${active}`, `${prefix}-${active}-gate`, `${prefix}-blue-preview`, `${prefix}-green-preview`]);
     });
 
     it.each(["blue", "green"])("runs the %s gate Job against that color's preview Service, named by its release, failing fast", async (color) => {
@@ -237,11 +250,17 @@ function planDiff(a: Plan, b: Plan): Record<string, string[]> {
     return out;
 }
 
-describe("a color switch (rollback) changes exactly the live Service's selector", () => {
-    it.each(["staging", "production"])("%s: blue vs green differs only in spec.selector.color of the live Service", async (stack) => {
+describe("a color switch (rollback) changes exactly the live Service's selector and the alb Ingress's weights", () => {
+    it.each(["staging", "production"])("%s: blue vs green differs only in spec.selector.color of the live Service and the Ingress's weighted action", async (stack) => {
         const blue = await planStack(stack, ["launchpad:activeColor=blue"]);
         const green = await planStack(stack, ["launchpad:activeColor=green"]);
-        expect(planDiff(blue, green)).toEqual({ [`launchpad-${stack}-api-live`]: ["spec.selector.color"] });
+        expect(planDiff(blue, green)).toEqual({
+            [`launchpad-${stack}-api-live`]: ["spec.selector.color"],
+            [`launchpad-${stack}-api-ingress`]: ["metadata.annotations.alb.ingress.kubernetes.io/actions.api-colors"],
+        });
+        const action = (p: Plan) => JSON.parse((input(named(p, `launchpad-${stack}-api-ingress`), "metadata.annotations") as Record<string, string>)["alb.ingress.kubernetes.io/actions.api-colors"]) as unknown;
+        expect(action(blue)).toEqual({ type: "forward", forwardConfig: { targetGroups: [{ serviceName: "api-blue", servicePort: "http", weight: 100 }, { serviceName: "api-green", servicePort: "http", weight: 0 }] } });
+        expect(action(green)).toEqual({ type: "forward", forwardConfig: { targetGroups: [{ serviceName: "api-blue", servicePort: "http", weight: 0 }, { serviceName: "api-green", servicePort: "http", weight: 100 }] } });
     });
 
     it("a new image for the idle color changes that color's Deployment and gate Job only, not the live Service", async () => {

@@ -42,13 +42,14 @@ async function run(argv: string[], fake: { stack: RollbackStack }): Promise<Awai
 }
 
 describe("npm run rollback", () => {
-    it("switches every service to the other color and updates only the live Service", async () => {
+    it("switches every service to the other color and updates only the live Service and the alb Ingress's weights", async () => {
         const fake = await fakeStack("staging");
         const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        const ingress = named(await planStack("staging"), "launchpad-staging-api-ingress").urn;
         const r = await run(["--stack", "staging"], fake);
         expect(r).toEqual({
             code: 0,
-            stdout: `api: green -> blue\nswitched, with the policy pack: ${live}\ncommit Pulumi.staging.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
+            stdout: `api: green -> blue\nswitched, with the policy pack: ${live}, ${ingress}\ncommit Pulumi.staging.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
             stderr: "",
         });
         expect(fake.recorded.calls).toEqual([
@@ -56,10 +57,10 @@ describe("npm run rollback", () => {
             "rm launchpad:services.api.activeColor (path)",
             "up targetDependents=false",
         ]);
-        expect(fake.recorded.targets).toEqual([[live]]);
+        expect(fake.recorded.targets).toEqual([[live, ingress]]);
         // The policy pack runs on the rollback's update too, with the stack's own pack config.
         expect(fake.recorded.ups).toEqual([{
-            target: [live],
+            target: [live, ingress],
             targetDependents: false,
             policyPacks: [path.join(REPO_ROOT, "policies")],
             policyPackConfigs: [path.join(REPO_ROOT, "policies", "config", "staging.json")],
@@ -69,17 +70,18 @@ describe("npm run rollback", () => {
     it("sets one service's color by path with --service and --to", async () => {
         const fake = await fakeStack("production");
         const live = named(await planStack("production"), "launchpad-production-api-live").urn;
+        const ingress = named(await planStack("production"), "launchpad-production-api-ingress").urn;
         const r = await run(["--stack", "production", "--service", "api", "--to", "green"], fake);
         expect(r.code).toBe(0);
         expect(fake.recorded.calls).toEqual(["set launchpad:services.api.activeColor=green (path)", "up targetDependents=false"]);
-        expect(fake.recorded.targets).toEqual([[live]]);
+        expect(fake.recorded.targets).toEqual([[live, ingress]]);
     });
 
-    it("the config it sets plans as a change to the live selector only: the URN it targets", async () => {
+    it("the config it sets plans as a change to the live selector and the alb Ingress's weights only: the URNs it targets", async () => {
         const before = await planStack("staging");
         const after = await planStack("staging", ["launchpad:activeColor=blue"]);
         const changed = after.resources.filter((r) => JSON.stringify(r.inputs) !== JSON.stringify(before.resources.find((b) => b.urn === r.urn)?.inputs));
-        expect(changed.map((r) => r.urn)).toEqual([named(before, "launchpad-staging-api-live").urn]);
+        expect(changed.map((r) => r.urn)).toEqual([named(before, "launchpad-staging-api-live").urn, named(before, "launchpad-staging-api-ingress").urn]);
     });
 
     it("does nothing when the service is already live on that color", async () => {
@@ -200,9 +202,10 @@ describe("npm run rollback: preconditions, checked before any config is written"
     it("--dry-run prints the switch and the targeted list and changes nothing", async () => {
         const fake = await fakeStack("staging");
         const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        const ingress = named(await planStack("staging"), "launchpad-staging-api-ingress").urn;
         expect(await run(["--stack", "staging", "--dry-run"], fake)).toEqual({
             code: 0,
-            stdout: `api: green -> blue\ndry run: nothing changed; the targeted update would be:\n  ${live}\n`,
+            stdout: `api: green -> blue\ndry run: nothing changed; the targeted update would be:\n  ${live}\n  ${ingress}\n`,
             stderr: "",
         });
         expect(fake.recorded.calls).toEqual([]);
@@ -228,6 +231,7 @@ describe("npm run rollback: preconditions, checked before any config is written"
             named(before, "launchpad-staging-api-blue-hpa").urn,
             named(before, "launchpad-staging-api-green-hpa").urn,
             named(before, "launchpad-staging-api-live").urn,
+            named(before, "launchpad-staging-api-ingress").urn,
         ]);
         const fake = await fakeStack("staging", sets);
         // The idle blue color runs idleReplicas pods; scaled up to the live count first, it may take traffic.
