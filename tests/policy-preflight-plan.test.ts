@@ -87,6 +87,22 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         });
     });
 
+    it("catches the alb Ingress's weighted action naming a Service the plan lacks, and a weight past 999: exit 3", async () => {
+        const key = "alb.ingress.kubernetes.io/actions.api-colors";
+        const result = await check((doc) => {
+            const annotations = (byUrn(doc, URNS.ingress).inputs.metadata as { annotations: Record<string, string> }).annotations;
+            annotations[key] = annotations[key].replace('"api-green"', '"api-gren"').replace('"weight":100', '"weight":1000');
+        });
+        const at = "Ingress launchpad-staging/api rule api.staging.example.com path / (action api-colors, port use-annotation)";
+        expect(result).toEqual({
+            code: 3,
+            violations: [
+                mandatory("preflight-ingress-backends", URNS.ingress, `${at}: forwardConfig.targetGroups[1] weight: received 1000; expected an integer from 0 to 999.`),
+                mandatory("preflight-ingress-backends", URNS.ingress, `${at}: forwardConfig.targetGroups[1] forwards to Service launchpad-staging/api-gren, which the plan does not create: create it in namespace launchpad-staging or name one the plan has.`),
+            ],
+        });
+    });
+
     it("catches a PVC without a class (gp3 no longer the default: the Pushgateway's claim asks for the default): exit 3", async () => {
         const result = await check((doc) => {
             const gp3 = doc.resources.find((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass");
