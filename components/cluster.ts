@@ -55,9 +55,10 @@ export function buildKubeconfig(p: KubeconfigParts): object {
 /**
  * Labels of the application namespace: Pod Security "restricted" is enforced, not just warned.
  * With the AWS Load Balancer Controller (`albReadinessGates`), its webhook injects a readiness gate
- * into every new pod here, so a pod counts as ready only once its ALB target is healthy and a
- * rollout or color switch never leaves the target group empty
- * (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/pod_readiness_gate/).
+ * into each pod created here while a TargetGroupBinding's Service selects it (both colors' preview
+ * Services, through the `alb` Ingress's weighted action: blue-green-service.ts albForwardAction),
+ * so such a pod counts as ready only once its ALB target is healthy and a rollout never leaves the
+ * target group without a healthy target (controller v3.5.0 docs/deploy/pod_readiness_gate.md).
  */
 export function namespaceLabels(namespace: string, albReadinessGates = false): Record<string, string> {
     return {
