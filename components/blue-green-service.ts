@@ -357,7 +357,9 @@ export function previewServiceName(service: ServiceConfig, color: Color): string
  * every target group a listener rule names, weight 0 included (ELB user guide,
  * target-group-health-checks.md "Target health status": a target is health-checked once its
  * target group is "specified in a listener rule"). So both colors' pods carry the gate, a release
- * becomes Available only once the ALB sees it healthy, and a switch is a weight change at the
+ * becomes Available only once the ALB sees it healthy (a pod is Ready only when its readiness gates
+ * are True, and pulumi-kubernetes waits for the Deployment's Available and NewReplicaSetAvailable
+ * conditions: provider/pkg/await/deployment.go), and a switch is a weight change at the
  * listener: new requests go to the already-healthy color, in-flight ones on the other finish
  * within the deregistration delay. `servicePort` is the port's name, which the controller looks up
  * by name (intstr.Parse keeps "http" a string; pkg/k8s/service_utils.go LookupServicePort).

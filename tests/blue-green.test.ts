@@ -3,12 +3,15 @@
  * probes and security, the gate Job and what the live Service waits for, and the blast radius of a
  * color switch measured by diffing two real plans.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
+import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, ingressAnnotations, ingressSpec, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { validatePolicy } from "../smoke/policy";
+import { REPO_ROOT } from "../plan/engine";
 import { loadConfigFor } from "./support/config";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { byUrn, input, named, planProgram, planStack, type Plan, type PlannedResource } from "./support/plan";
@@ -269,6 +272,24 @@ describe("a color switch (rollback) changes exactly the live Service's selector 
         const diff = planDiff(before, after);
         expect(Object.keys(diff).sort()).toEqual(["launchpad-staging-api-blue", "launchpad-staging-api-blue-gate"]);
         expect(diff["launchpad-staging-api-blue-gate"]).toContain("metadata.name");
+    });
+});
+
+describe("an Ingress of another class", () => {
+    it("keeps the live Service as its backend and gets no ALB annotations: use-annotation actions are the ALB controller's alone", async () => {
+        const s = (await loadConfigFor("staging")).services[0];
+        const nginx = { ...s, expose: { ...s.expose, ingress: { ...(s.expose.ingress as NonNullable<typeof s.expose.ingress>), className: "nginx" } } };
+        expect((ingressSpec(nginx, "api")?.rules as unknown[])[0]).toEqual({ host: "api.staging.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "api", port: { name: "http" } } } }] } });
+        expect(ingressAnnotations(nginx, "green")).toBeUndefined();
+    });
+});
+
+describe("docs/delivery.md's weighted action", () => {
+    it("is the staging plan's alb Ingress annotation, green live", async () => {
+        const doc = readFileSync(join(REPO_ROOT, "docs", "delivery.md"), "utf8");
+        const sample = /```json\n(\{"type":"forward".*\})\n```/.exec(doc)?.[1];
+        const planned = (input(named(await planStack("staging"), "launchpad-staging-api-ingress"), "metadata.annotations") as Record<string, string>)["alb.ingress.kubernetes.io/actions.api-colors"];
+        expect(sample).toBe(planned);
     });
 });
 
