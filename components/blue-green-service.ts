@@ -328,7 +328,11 @@ export function albIngressAnnotations(service: ServiceConfig): Record<string, st
 /** Weight of the live color's target group; the idle one gets 0. The ELBv2 API takes 0 to 999 per target group. */
 export const ALB_LIVE_WEIGHT = 100;
 
-/** The action's name: the `alb` Ingress backend's service name, never a real Service (`<svc>-colors`). */
+/**
+ * The action's name: the `alb` Ingress backend's service name, never a real Service (`<svc>-colors`).
+ * With service names of at most 32 characters, `actions.<svc>-colors` stays within the 63 characters
+ * of an annotation key's name part.
+ */
 export function albActionName(service: ServiceConfig): string {
     return `${service.name}-colors`;
 }
