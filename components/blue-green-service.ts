@@ -6,7 +6,8 @@
  * PodDisruptionBudget, a HorizontalPodAutoscaler and a gate Job that runs the bundled smoke runner
  * against the preview Service whenever the color's release changes. The live Service depends on the
  * active color's Deployment and gate Job, so a failed gate fails `pulumi up` before its selector
- * moves. Nothing but the live Service reads the active color: a rollback changes its selector only.
+ * moves. Nothing but the live Service and an `alb` Ingress's color weights read the active color:
+ * a rollback changes the selector and the weights only (and the autoscalers' minimums where sizes differ).
  * With `performance.loadGate` (staging), a load gate Job per color runs the load scenario after the
  * smoke gate; its completion, recorded in the stack's state, marks the release load-verified.
  */
@@ -16,7 +17,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, SmokePolicy } from "../config";
 import { runDate } from "../config/clock";
-import { ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
+import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { colorLabels, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
@@ -310,9 +311,10 @@ export const ALB_DEREGISTRATION_DELAY_SECONDS = 30;
 
 /**
  * The AWS Load Balancer Controller's annotations for an `alb` Ingress (controller docs,
- * guide/ingress/annotations.md): pods as targets (`ip`, so the ClusterIP live Service works and
- * readiness gates follow each pod), HTTPS with HTTP redirected to it, the readiness path as the
- * health check, and a deregistration delay so a switch drains connections instead of cutting them.
+ * guide/ingress/annotations.md): pods as targets (`ip`, so ClusterIP Services work and readiness
+ * gates follow each pod), HTTPS with HTTP redirected to it, the readiness path as the health check,
+ * and a deregistration delay so a switch drains connections instead of cutting them. The weighted
+ * action that picks the color is `albForwardAction`, added by the component once the live color is known.
  */
 export function albIngressAnnotations(service: ServiceConfig): Record<string, string> {
     const ingress = service.expose.ingress;
@@ -330,20 +332,91 @@ export function albIngressAnnotations(service: ServiceConfig): Record<string, st
     };
 }
 
-/** The Ingress in front of the live Service; TLS names the host so the controller can find its ACM certificate (controller docs, guide/ingress/cert_discovery.md). */
+/** Weight of the live color's target group; the idle one gets 0. The ELBv2 API takes 0 to 999 per target group. */
+export const ALB_LIVE_WEIGHT = 100;
+
+/**
+ * The action's name: the `alb` Ingress backend's service name, never a real Service (`<svc>-colors`).
+ * With service names of at most 32 characters, `actions.<svc>-colors` stays within the 63 characters
+ * of an annotation key's name part.
+ */
+export function albActionName(service: ServiceConfig): string {
+    return `${service.name}-colors`;
+}
+
+/** The action's annotation key on the Ingress. */
+export function albActionAnnotation(service: ServiceConfig): string {
+    return `${ALB_ACTIONS.annotationPrefix}${albActionName(service)}`;
+}
+
+/** A color's preview Service name (`<svc>-<color>`), the one its gate tests and its ALB target group binds to. */
+export function previewServiceName(service: ServiceConfig, color: Color): string {
+    return `${service.name}-${color}`;
+}
+
+/**
+ * The `alb` Ingress's forward action: one target group per color's preview Service, weight
+ * ALB_LIVE_WEIGHT for the live color and 0 for the idle one. Why not the live Service: the
+ * controller injects its readiness gate only into pods created while a TargetGroupBinding's
+ * Service selects them (v3.5.0 pkg/inject/pod_readiness/pod_readiness_gate.go:65-99;
+ * docs/deploy/pod_readiness_gate.md), and a selector switch deregisters one color and registers the
+ * other in the `initial` state, so the ALB would have no healthy target for a health-check period.
+ * Here both target groups exist all the time: the controller builds a target group and its
+ * TargetGroupBinding for every Service in the action, whatever its weight
+ * (pkg/ingress/model_build_actions.go:112-143 calls buildTargetGroup for each tuple and copies the
+ * weight untouched; model_build_target_group.go:29-52), and the ALB health-checks the targets of
+ * every target group a listener rule names, weight 0 included (ELB user guide,
+ * target-group-health-checks.md "Target health status": a target is health-checked once its
+ * target group is "specified in a listener rule"). So both colors' pods carry the gate, a release
+ * becomes Available only once the ALB sees it healthy (a pod is Ready only when its readiness gates
+ * are True, and pulumi-kubernetes waits for the Deployment's Available and NewReplicaSetAvailable
+ * conditions: provider/pkg/await/deployment.go), and a switch is a weight change at the
+ * listener: new requests go to the already-healthy color, in-flight ones on the other finish
+ * within the deregistration delay. `servicePort` is the port's name, which the controller looks up
+ * by name (intstr.Parse keeps "http" a string; pkg/k8s/service_utils.go LookupServicePort).
+ */
+export function albForwardAction(service: ServiceConfig, liveColor: Color): { type: "forward"; forwardConfig: { targetGroups: { serviceName: string; servicePort: string; weight: number }[] } } {
+    return {
+        type: "forward",
+        forwardConfig: {
+            targetGroups: COLORS.map((color) => ({ serviceName: previewServiceName(service, color), servicePort: "http", weight: color === liveColor ? ALB_LIVE_WEIGHT : 0 })),
+        },
+    };
+}
+
+/** True when the service's Ingress is served by the AWS Load Balancer Controller (weighted colors, ALB annotations). */
+export function isAlbIngress(service: ServiceConfig): boolean {
+    return service.expose.ingress?.className === ALB_INGRESS_CLASS;
+}
+
+/**
+ * The Ingress: TLS names the host so the controller can find its ACM certificate (controller docs,
+ * guide/ingress/cert_discovery.md). An `alb` Ingress routes to the weighted action over both colors
+ * (`albForwardAction`); any other class routes to the live Service, whose selector picks the color,
+ * since `use-annotation` actions are the ALB controller's own and another controller would look for
+ * a Service of that name.
+ */
 export function ingressSpec(service: ServiceConfig, liveServiceName: pulumi.Input<string>): k8s.types.input.networking.v1.IngressSpec | undefined {
     const ingress = service.expose.ingress;
     if (ingress === undefined) {
         return undefined;
     }
+    const backend = isAlbIngress(service)
+        ? { service: { name: albActionName(service), port: { name: ALB_ACTIONS.useAnnotation } } }
+        : { service: { name: liveServiceName, port: { name: "http" } } };
     return {
         ingressClassName: ingress.className,
         tls: [{ hosts: [ingress.host] }],
-        rules: [{
-            host: ingress.host,
-            http: { paths: [{ path: ingress.path, pathType: "Prefix", backend: { service: { name: liveServiceName, port: { name: "http" } } } }] },
-        }],
+        rules: [{ host: ingress.host, http: { paths: [{ path: ingress.path, pathType: "Prefix", backend }] } }],
     };
+}
+
+/** The Ingress's annotations: for `alb`, the controller's settings and the weighted action for `liveColor`. */
+export function ingressAnnotations(service: ServiceConfig, liveColor: Color): Record<string, string> | undefined {
+    if (!isAlbIngress(service)) {
+        return undefined;
+    }
+    return { ...albIngressAnnotations(service), [albActionAnnotation(service)]: JSON.stringify(albForwardAction(service, liveColor)) };
 }
 
 /**
@@ -581,6 +654,7 @@ export function loadGateTimeouts(service: ServiceConfig): { create: string; upda
 /** What createColor makes for one color. */
 interface ColorObjects {
     readonly deployment: k8s.apps.v1.Deployment;
+    readonly preview: k8s.core.v1.Service;
     readonly gateJob: k8s.batch.v1.Job;
     readonly loadJob: k8s.batch.v1.Job | undefined;
     readonly migration: { readonly job: k8s.batch.v1.Job; readonly restorePoint?: aws.rds.Snapshot } | undefined;
@@ -626,7 +700,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         this.liveColor = args.liveColor ?? pulumi.output(s.activeColor);
         const live = this.createLive(name, args, colors[s.activeColor]);
         this.liveServiceName = live.metadata.name;
-        this.createIngress(name, args, live);
+        this.createIngress(name, args, live, colors);
 
         this.deployments = pickColors(colors, (c) => c.deployment);
         this.gateJobs = pickColors(colors, (c) => c.gateJob);
@@ -687,7 +761,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const s = args.service;
         const ns = args.namespace;
         const child = { parent: this, provider: args.k8sProvider };
-        const objectName = `${s.name}-${color}`;
+        const objectName = previewServiceName(s, color);
         const meta = (role: string) => ({ name: objectName, namespace: ns, labels: colorLabels(s, color, args.project, role, false) });
         const envData = envSecretData(s, color);
         const envSecret = envData !== undefined
@@ -714,26 +788,34 @@ export class BlueGreenService extends pulumi.ComponentResource {
             spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl, owner: this }),
         }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
         const loadJob = s.performance?.loadGate === true ? this.loadGate(name, args, color, gateJob, child) : undefined;
-        return { deployment, gateJob, loadJob, migration };
+        return { deployment, preview, gateJob, loadJob, migration };
     }
 
-    /** The service's Ingress, when it asks for one, in front of the live Service. */
-    private createIngress(name: string, args: BlueGreenServiceArgs, live: k8s.core.v1.Service): void {
+    /**
+     * The service's Ingress, when it asks for one. An `alb` Ingress weights both colors' preview
+     * Services by the live color, so it moves traffic only as the live Service does: after the active
+     * color's Deployment and gate Job, and with the same (promotion-checked) live color.
+     */
+    private createIngress(name: string, args: BlueGreenServiceArgs, live: k8s.core.v1.Service, colors: Record<Color, ColorObjects>): void {
         const s = args.service;
         const ingress = ingressSpec(s, live.metadata.name);
         if (ingress === undefined) {
             return;
         }
+        const active = colors[s.activeColor];
+        // The controller must exist first: pulumi-kubernetes waits for the Ingress's load balancer address.
+        const controller = args.ingressController !== undefined ? [args.ingressController] : [];
+        // The controller fails the whole Ingress while a Service of a weighted action is missing (pkg/ingress/enhanced_backend_builder.go loadBackendServices).
+        const weighted = isAlbIngress(s) ? [active.deployment, active.gateJob, ...COLORS.map((c) => colors[c].preview)] : [];
         new k8s.networking.v1.Ingress(`${name}-ingress`, {
             metadata: {
                 name: s.name,
                 namespace: args.namespace,
                 labels: serviceLabels(s, args.project, ROLES.live),
-                annotations: s.expose.ingress?.className === ALB_INGRESS_CLASS ? albIngressAnnotations(s) : undefined,
+                annotations: isAlbIngress(s) ? this.liveColor.apply((c) => ingressAnnotations(s, c)) : undefined,
             },
             spec: ingress,
-        // The controller must exist first: pulumi-kubernetes waits for the Ingress's load balancer address.
-        }, { parent: this, provider: args.k8sProvider, dependsOn: args.ingressController !== undefined ? [args.ingressController] : [] });
+        }, { parent: this, provider: args.k8sProvider, dependsOn: [...controller, ...weighted] });
     }
 
     /**

@@ -54,16 +54,11 @@ export function buildKubeconfig(p: KubeconfigParts): object {
 
 /**
  * Labels of the application namespace: Pod Security "restricted" is enforced, not just warned.
- *
- * With the AWS Load Balancer Controller (`albReadinessGates`), the label lets its webhook add a
- * target-health readiness gate to a pod, so that pod counts as ready only once its ALB target is
- * healthy and a rolling update of the live color never leaves the target group without a healthy
- * target. The controller adds it only at the pod's creation, and only when a Service selecting the
- * pod is already bound to a target group (controller docs, docs/deploy/pod_readiness_gate.md at
- * v3.5.0: "There exists at least one target group binding that refers to the matching service").
- * So it covers the live color's pods, not the idle color's (the live Service selects the other color
- * while they start) nor the first deploy's (created before their Ingress): a color switch is covered
- * by the target group's deregistration delay, which drains the old color's connections, not by this.
+ * With the AWS Load Balancer Controller (`albReadinessGates`), its webhook injects a readiness gate
+ * into each pod created here while a TargetGroupBinding's Service selects it (both colors' preview
+ * Services, through the `alb` Ingress's weighted action: blue-green-service.ts albForwardAction),
+ * so such a pod counts as ready only once its ALB target is healthy and a rollout never leaves the
+ * target group without a healthy target (controller v3.5.0 docs/deploy/pod_readiness_gate.md).
  */
 export function namespaceLabels(namespace: string, albReadinessGates = false): Record<string, string> {
     return {

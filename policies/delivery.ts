@@ -3,12 +3,14 @@
  * `lib/delivery.ts` (labels, annotations and roles the delivery component writes).
  *
  * - Traffic moves only through a gate: each live Service depends on its active color's smoke-gate
- *   Job and Deployment, so a failed gate fails `pulumi up` before the selector changes.
+ *   Job and Deployment, so a failed gate fails `pulumi up` before the selector changes; an Ingress
+ *   that weights the colors itself (an ALB forward action) sends traffic to the color the live
+ *   Service selects, and after that color's gate, so the two paths never disagree.
  * - Production makes live only releases staging verified, unless break-glass was set.
  * - Stateful resources in production carry Pulumi's `protect`.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { ANNOTATIONS, COLORS, PROMOTION, SELECTOR_LABELS } from "./shared/delivery";
+import { ALB_ACTIONS, ANNOTATIONS, COLORS, PROMOTION, SELECTOR_LABELS } from "./shared/delivery";
 import { arr, containersOf, labelsOf, listText, podSpecOf, rec, resourcesOfType, strs, TIER_PROPERTY, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 const SERVICE = "kubernetes:core/v1:Service";
@@ -98,6 +100,80 @@ export const liveServiceGated: LaunchpadStackPolicy = {
     },
 };
 
+/** A forward action's target groups that name a Service, with their weight (the ALB's default 1 when a lone group has none). */
+interface WeightedService {
+    readonly name: string;
+    readonly weight: number;
+}
+
+/** The Service target groups of every `use-annotation` forward action of an Ingress; malformed actions are the preflight's to report. */
+function weightedActions(ingress: PolicyResource): { action: string; groups: WeightedService[] }[] {
+    const spec = rec(ingress.props.spec);
+    const backends = [rec(spec.defaultBackend), ...arr(spec.rules).flatMap((r) => arr(rec(rec(r).http).paths).map((p) => rec(rec(p).backend)))].map((b) => rec(b.service));
+    const annotations = labelsOf(ingress.props, "annotations");
+    const out: { action: string; groups: WeightedService[] }[] = [];
+    for (const b of backends) {
+        const action = b.name;
+        if (typeof action !== "string" || rec(b.port).name !== ALB_ACTIONS.useAnnotation) continue;
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(annotations[`${ALB_ACTIONS.annotationPrefix}${action}`] ?? "null");
+        } catch {
+            continue;
+        }
+        const groups = arr(rec(rec(parsed).forwardConfig).targetGroups).map(rec);
+        const named = groups.flatMap((g) => (typeof g.serviceName === "string" ? [{ name: g.serviceName, weight: typeof g.weight === "number" ? g.weight : groups.length === 1 ? 1 : 0 }] : []));
+        if (named.length > 0 && !out.some((o) => o.action === action)) out.push({ action, groups: named });
+    }
+    return out;
+}
+
+export const ingressWeightsFollowLive: LaunchpadStackPolicy = {
+    name: "ingress-weights-follow-live",
+    description: "An Ingress that weights the colors itself (an ALB forward action over Services) sends traffic only to the color its app's live Service selects, and depends on that color's smoke-gate Job and Deployment.",
+    enforcementLevel: "mandatory",
+    validateStack: (args: StackValidationArgs, report) => {
+        const services = resourcesOfType(args.resources, SERVICE);
+        const live = liveServices(args.resources);
+        for (const ing of resourcesOfType(args.resources, INGRESS)) {
+            const ns = namespaceOf(ing);
+            const own = rec(ing.props.metadata).name;
+            const name = typeof own === "string" ? own : ing.name;
+            for (const { action, groups } of weightedActions(ing)) {
+                const resolved = groups.flatMap((g) => {
+                    const svc = services.find((s) => namespaceOf(s) === ns && rec(s.props.metadata).name === g.name);
+                    return svc === undefined ? [] : [{ ...g, svc, selector: rec(rec(svc.props.spec).selector) }];
+                });
+                const apps = new Set(resolved.map((r) => r.selector[SELECTOR_LABELS.app]).filter((a): a is string => typeof a === "string"));
+                for (const app of apps) {
+                    const ofApp = resolved.filter((r) => r.selector[SELECTOR_LABELS.app] === app);
+                    const sending = ofApp.filter((r) => r.weight > 0);
+                    const liveSvc = live.find((l) => namespaceOf(l) === ns && rec(rec(l.props.spec).selector)[SELECTOR_LABELS.app] === app);
+                    const liveColor = liveSvc === undefined ? undefined : rec(rec(liveSvc.props.spec).selector)[SELECTOR_LABELS.color];
+                    const shown = groups.map((g) => `${g.name} ${g.weight}`).join(", ");
+                    if (typeof liveColor === "string") {
+                        const wrong = sending.filter((r) => r.selector[SELECTOR_LABELS.color] !== liveColor);
+                        if (wrong.length > 0 || sending.length === 0) {
+                            report(`Ingress ${name} action ${action} weights ${app}'s colors ${shown}, but ${serviceName(liveSvc as PolicyResource)} selects ${liveColor}: give the ${liveColor} Service all the weight and the other 0, as a color switch sets them.`, ing.urn);
+                            continue;
+                        }
+                    }
+                    // Traffic through the Ingress moves after the gate too: the weighted color's Deployment and a Job testing it.
+                    const deployments = resourcesOfType(args.resources, DEPLOYMENT).filter((d) => sending.some((r) => selects(r.svc, d)));
+                    const missing: string[] = [];
+                    const color = sending.map((r) => { const c = r.selector[SELECTOR_LABELS.color]; return typeof c === "string" ? c : "?"; }).join(" and ");
+                    const gated = ing.dependencies.some((j) => j.type === JOB && services.some((s) => targets(j, s) && deployments.some((d) => selects(s, d))));
+                    if (!gated) missing.push(`the ${color} smoke-gate Job`);
+                    if (deployments.length === 0 || !deployments.every((d) => ing.dependencies.some((x) => x.urn === d.urn))) missing.push(`the ${color} Deployment`);
+                    if (missing.length > 0) {
+                        report(`Ingress ${name} sends ${app}'s traffic to ${color} (action ${action}) but does not depend on ${listText(missing)}: add them to its dependsOn so traffic moves only after the gate passed.`, ing.urn);
+                    }
+                }
+            }
+        }
+    },
+};
+
 export interface PromotionConfig {
     /** Accept `unverified-allowed` (break-glass `launchpad:promotion.allowUnverified`) in production. @default true */
     readonly allowBreakGlass: boolean;
@@ -171,4 +247,4 @@ export const productionStatefulProtected: LaunchpadStackPolicy = {
     },
 };
 
-export const DELIVERY_POLICIES = [liveServiceGated, productionPromotionVerified, productionStatefulProtected] as const;
+export const DELIVERY_POLICIES = [liveServiceGated, ingressWeightsFollowLive, productionPromotionVerified, productionStatefulProtected] as const;

@@ -27,6 +27,7 @@
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { arr, containersOf, isKubernetesObjectType, labelsOf, listText, podSpecOf, rec, strs, type LaunchpadStackPolicy } from "./lib";
+import { ALB_ACTIONS } from "./shared/delivery";
 
 // --- Provider tables --------------------------------------------------------------------------
 
@@ -98,6 +99,7 @@ const WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity";
 
 const TYPES = {
     namespace: "kubernetes:core/v1:Namespace",
+    service: "kubernetes:core/v1:Service",
     secret: "kubernetes:core/v1:Secret",
     configMap: "kubernetes:core/v1:ConfigMap",
     serviceAccount: "kubernetes:core/v1:ServiceAccount",
@@ -270,6 +272,107 @@ export const preflightIngressController: LaunchpadStackPolicy = {
             }
             if (!offered.has(cls)) {
                 report(`${who(ing)} uses ingress class ${cls}, which no controller in the plan or the existing cluster provides (${available}): ${ingressFix(cls, controllerCharts)}, or declare it in the cluster's provides.ingressClasses.`, ing.urn);
+            }
+        }
+    },
+};
+
+/** One backend of an Ingress: where it is (`rule api.example.com path /`, `defaultBackend`) and its `service`. */
+interface IngressBackend {
+    readonly where: string;
+    readonly name: string | undefined;
+    readonly port: Record<string, unknown>;
+}
+
+function ingressBackendsOf(ing: PolicyResource): IngressBackend[] {
+    const spec = rec(ing.props.spec);
+    const one = (where: string, b: Record<string, unknown>): IngressBackend[] => {
+        const svc = rec(b.service);
+        return Object.keys(svc).length === 0 ? [] : [{ where, name: text(svc.name), port: rec(svc.port) }];
+    };
+    return [
+        ...one("defaultBackend", rec(spec.defaultBackend)),
+        ...arr(spec.rules).map(rec).flatMap((r) => arr(rec(r.http).paths).map(rec).flatMap((p) => one(`rule ${text(r.host) ?? "*"} path ${text(p.path) ?? "/"}`, rec(p.backend)))),
+    ];
+}
+
+/** A port reference as the controller reads it: a number, or a numeric string (intstr.Parse), is a port number; any other string is a port name. */
+function portRef(v: unknown): { number: number } | { name: string } | undefined {
+    if (typeof v === "number") return { number: v };
+    if (typeof v !== "string" || v === "") return undefined;
+    return /^\d+$/.test(v) ? { number: Number(v) } : { name: v };
+}
+
+/** What is wrong with a Service reference `name`/`port` in namespace `ns`; undefined when the plan has that Service and port. */
+function serviceProblem(services: ReadonlyMap<string, PolicyResource>, ns: string, name: string, port: { number: number } | { name: string } | undefined): string | undefined {
+    const svc = services.get(`${ns}/${name}`);
+    if (svc === undefined) return `Service ${ns}/${name}, which the plan does not create`;
+    if (port === undefined) return `Service ${ns}/${name} without a port`;
+    const ports = arr(rec(svc.props.spec).ports).map(rec);
+    const found = "name" in port ? ports.some((p) => p.name === port.name) : ports.some((p) => p.port === port.number);
+    const shown = "name" in port ? `port ${port.name}` : `port ${port.number}`;
+    return found ? undefined : `${shown} of Service ${ns}/${name}, which it does not have (it has ${listText(ports.map((p) => text(p.name) ?? String(p.port)))})`;
+}
+
+/**
+ * The problems of one `use-annotation` backend: the action annotation exists, parses, and its
+ * forward target groups name Services of the plan with integer weights 0..999 (each weighted when
+ * there are several), as the controller's Action.validate and loadBackendServices require
+ * (pkg/ingress/config_types.go:86-135, :173-205; enhanced_backend_builder.go:271-300, where a
+ * missing Service among several target groups fails the whole Ingress).
+ */
+function actionProblems(ing: PolicyResource, b: IngressBackend, services: ReadonlyMap<string, PolicyResource>): string[] {
+    const key = `${ALB_ACTIONS.annotationPrefix}${b.name ?? ""}`;
+    const raw = labelsOf(ing.props, "annotations")[key];
+    const at = `${who(ing)} ${b.where} (action ${b.name ?? "?"}, port ${ALB_ACTIONS.useAnnotation})`;
+    if (raw === undefined) return [`${at} has no annotation ${key}: add the action, or route to a Service by its port.`];
+    let action: Record<string, unknown>;
+    try {
+        action = rec(JSON.parse(raw));
+    } catch (e) {
+        return [`${at}: annotation ${key} is not JSON (${(e as Error).message}): write the action as JSON.`];
+    }
+    const type = action.type;
+    if (type === "fixed-response" || type === "redirect") return [];
+    if (type !== "forward") return [`${at}: annotation ${key} has type ${JSON.stringify(type)}; expected "forward", "fixed-response" or "redirect".`];
+    if (text(action.targetGroupARN) !== undefined || text(action.targetGroupName) !== undefined) return [];
+    const groups = arr(rec(action.forwardConfig).targetGroups).map(rec);
+    if (groups.length === 0) return [`${at}: annotation ${key} forwards to no target group: list forwardConfig.targetGroups.`];
+    const out: string[] = [];
+    const ns = namespaceOf(ing);
+    groups.forEach((g, i) => {
+        const tg = `forwardConfig.targetGroups[${i}]`;
+        const w = g.weight;
+        if (w === undefined && groups.length > 1) out.push(`${at}: ${tg} has no weight, which every target group needs when there are several: set weight (0 to ${ALB_ACTIONS.maxWeight}).`);
+        if (w !== undefined && !(typeof w === "number" && Number.isInteger(w) && w >= 0 && w <= ALB_ACTIONS.maxWeight)) {
+            out.push(`${at}: ${tg} weight: received ${JSON.stringify(w)}; expected an integer from 0 to ${ALB_ACTIONS.maxWeight}.`);
+        }
+        if (text(g.targetGroupARN) !== undefined || text(g.targetGroupName) !== undefined) return;
+        const name = text(g.serviceName);
+        if (name === undefined) {
+            out.push(`${at}: ${tg} names no serviceName (nor targetGroupARN/targetGroupName): name a Service of the plan.`);
+            return;
+        }
+        const problem = serviceProblem(services, ns, name, portRef(g.servicePort));
+        if (problem !== undefined) out.push(`${at}: ${tg} forwards to ${problem}: create it in namespace ${ns} or name one the plan has.`);
+    });
+    return out;
+}
+
+export const preflightIngressBackends: LaunchpadStackPolicy = {
+    name: "preflight-ingress-backends",
+    description: "Every Ingress backend reaches a Service of the plan, in the Ingress's namespace, by a port it has; a `use-annotation` backend (AWS Load Balancer Controller) has its action annotation, valid JSON whose forward target groups name such Services with integer weights 0..999.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const services = new Map(ofType(args.resources, TYPES.service).map((s) => [`${namespaceOf(s)}/${nameOf(s)}`, s]));
+        for (const ing of byKind(args.resources, "Ingress")) {
+            for (const b of ingressBackendsOf(ing)) {
+                if (b.port.name === ALB_ACTIONS.useAnnotation) {
+                    for (const p of actionProblems(ing, b, services)) report(p, ing.urn);
+                    continue;
+                }
+                const problem = b.name === undefined ? "a Service with no name" : serviceProblem(services, namespaceOf(ing), b.name, portRef(b.port.name ?? b.port.number));
+                if (problem !== undefined) report(`${who(ing)} ${b.where} routes to ${problem}: create it in namespace ${namespaceOf(ing)} or route to one the plan has.`, ing.urn);
             }
         }
     },
@@ -675,6 +778,7 @@ export const preflightHelmPinned: LaunchpadStackPolicy = {
 
 export const DEPLOYABILITY_POLICIES = [
     preflightIngressController,
+    preflightIngressBackends,
     preflightStorageClass,
     preflightMetricsApi,
     preflightNamespace,

@@ -3,9 +3,10 @@
  *
  * Switches the live color through the Pulumi Automation API: sets `launchpad:activeColor` (or the
  * one service's `activeColor`), then runs an update with the policy pack, targeted at exactly what a
- * switch changes: the live Service(s) (the selector) and, where `idleReplicas` differs from
- * `replicas`, the autoscalers whose `minReplicas` the switch changes (`hpaUrns`: the new live
- * color's; the old color stays warm until the next update that does not switch).
+ * switch changes: the live Service(s) (the selector), an `alb` Ingress's weighted action (the
+ * colors' weights) and, where `idleReplicas` differs from `replicas`, the autoscalers whose
+ * `minReplicas` the switch changes (`hpaUrns`: the new live color's; the old color stays warm until
+ * the next update that does not switch).
  * The promotion rule still holds in that update, and the release history still records: the engine
  * never filters reads (the StackReferences to staging and to the stack itself) by `--target`, and
  * always updates the root Stack's outputs (pulumi/pulumi `pkg/resource/deploy/step_generator.go`:
@@ -32,7 +33,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { hpaMinReplicas, releaseId } from "../components/blue-green-service";
 import { parseHistory, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
-import { ANNOTATIONS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
+import { ALB_ACTIONS, ANNOTATIONS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } from "../components/migrations";
 import { REPO_ROOT } from "../plan/engine";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
@@ -133,6 +134,17 @@ export function liveColorIn(resources: readonly StateResource[], service: string
     return (COLORS as readonly string[]).includes(color ?? "") ? (color as Color) : undefined;
 }
 
+const INGRESS_TYPE = "kubernetes:networking.k8s.io/v1:Ingress";
+
+/** URNs of the live Ingresses of `names` whose weighted ALB action a switch rewrites (an Ingress of another class does not change). */
+export function weightedIngressUrns(resources: readonly StateResource[], names: readonly string[]): string[] {
+    return resources.filter((r) => {
+        const meta = r.inputs?.metadata;
+        return r.type === INGRESS_TYPE && meta?.labels?.[ROLE_LABEL] === ROLES.live && names.includes(meta.labels[SELECTOR_LABELS.app]) &&
+            Object.keys(meta.annotations ?? {}).some((k) => k.startsWith(ALB_ACTIONS.annotationPrefix));
+    }).map((r) => r.urn);
+}
+
 const other = (c: Color): Color => (c === "blue" ? "green" : "blue");
 
 const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
@@ -192,7 +204,7 @@ export interface SwitchPlan {
     /** `--service`, when one service moves by itself. */
     readonly service: string | undefined;
     readonly target: Color;
-    /** URNs of the targeted update: the live Services and, where sizes differ, the autoscalers whose minimum changes. */
+    /** URNs of the targeted update: the live Services, their weighted `alb` Ingresses and, where sizes differ, the autoscalers whose minimum changes. */
     readonly targets: readonly string[];
     /** One line per moving service: `api: green -> blue`. */
     readonly lines: readonly string[];
@@ -302,7 +314,7 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         moving,
         service: flags.service,
         target,
-        targets: [...urns.values(), ...hpaUrns(resources, moving, target, parseHistory(outputs[RELEASE_HISTORY_OUTPUT]?.value))],
+        targets: [...urns.values(), ...weightedIngressUrns(resources, moving.map((s) => s.name)), ...hpaUrns(resources, moving, target, parseHistory(outputs[RELEASE_HISTORY_OUTPUT]?.value))],
         lines: moving.map((s) => `${s.name}: ${s.activeColor} -> ${target}`),
         warnings,
     };

@@ -3,13 +3,16 @@
  * probes and security, the gate Job and what the live Service waits for, and the blast radius of a
  * color switch measured by diffing two real plans.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, hpaMinReplicas, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
+import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, hpaMinReplicas, ingressAnnotations, ingressSpec, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
 import type { ServiceConfig } from "../config";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { validatePolicy } from "../smoke/policy";
+import { REPO_ROOT } from "../plan/engine";
 import { loadConfigFor } from "./support/config";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { byUrn, input, named, planProgram, planStack, type Plan, type PlannedResource } from "./support/plan";
@@ -140,10 +143,23 @@ describe.each([
         expect(input(live, "metadata.name")).toBe("api");
         expect(live.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-${active}`, `${prefix}-${active}-gate`]);
         expect(live.options.customTimeouts).toEqual({ create: "5m", update: "3m" });
-        expect(input(named(p, `${prefix}-ingress`), "spec.rules")).toEqual([{
+    });
+
+    it("routes its alb Ingress to a weighted action over both colors' preview Services: the live color 100, the idle one 0, after the same gate as the live Service", async () => {
+        const p = await plan();
+        const ingress = named(p, `${prefix}-ingress`);
+        expect(input(ingress, "spec.rules")).toEqual([{
             host: stack === "production" ? "api.example.com" : "api.staging.example.com",
-            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "api", port: { name: "http" } } } }] },
+            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "api-colors", port: { name: "use-annotation" } } } }] },
         }]);
+        const idle = active === "blue" ? "green" : "blue";
+        const weights = { [active]: 100, [idle]: 0 };
+        expect(input(ingress, "metadata.annotations")).toMatchObject({
+            "alb.ingress.kubernetes.io/actions.api-colors":
+                `{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"api-blue","servicePort":"http","weight":${weights.blue}},{"serviceName":"api-green","servicePort":"http","weight":${weights.green}}]}}`,
+        });
+        // Both preview Services exist first (the controller fails an action naming a missing one); traffic moves after the active color's gate.
+        expect(ingress.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`launchpad-${stack}-platform-lbc`, `${prefix}-${active}`, `${prefix}-${active}-gate`, `${prefix}-blue-preview`, `${prefix}-green-preview`]);
     });
 
     it.each(["blue", "green"])("runs the %s gate Job against that color's preview Service, named by its release, failing fast", async (color) => {
@@ -238,11 +254,17 @@ function planDiff(a: Plan, b: Plan): Record<string, string[]> {
     return out;
 }
 
-describe("a color switch (rollback) changes exactly the live Service's selector", () => {
-    it.each(["staging", "production"])("%s: blue vs green differs only in spec.selector.color of the live Service", async (stack) => {
+describe("a color switch (rollback) changes exactly the live Service's selector and the alb Ingress's weights", () => {
+    it.each(["staging", "production"])("%s: blue vs green differs only in spec.selector.color of the live Service and the Ingress's weighted action", async (stack) => {
         const blue = await planStack(stack, ["launchpad:activeColor=blue"]);
         const green = await planStack(stack, ["launchpad:activeColor=green"]);
-        expect(planDiff(blue, green)).toEqual({ [`launchpad-${stack}-api-live`]: ["spec.selector.color"] });
+        expect(planDiff(blue, green)).toEqual({
+            [`launchpad-${stack}-api-live`]: ["spec.selector.color"],
+            [`launchpad-${stack}-api-ingress`]: ["metadata.annotations.alb.ingress.kubernetes.io/actions.api-colors"],
+        });
+        const action = (p: Plan) => JSON.parse((input(named(p, `launchpad-${stack}-api-ingress`), "metadata.annotations") as Record<string, string>)["alb.ingress.kubernetes.io/actions.api-colors"]) as unknown;
+        expect(action(blue)).toEqual({ type: "forward", forwardConfig: { targetGroups: [{ serviceName: "api-blue", servicePort: "http", weight: 100 }, { serviceName: "api-green", servicePort: "http", weight: 0 }] } });
+        expect(action(green)).toEqual({ type: "forward", forwardConfig: { targetGroups: [{ serviceName: "api-blue", servicePort: "http", weight: 0 }, { serviceName: "api-green", servicePort: "http", weight: 100 }] } });
     });
 
     it("a new image for the idle color changes that color's Deployment and gate Job only, not the live Service", async () => {
@@ -276,6 +298,24 @@ describe("autoscaler minimums with idleReplicas below replicas: the old color st
         expect(mins(switched)).toEqual([3, 3]);
         const next = await planStack("staging", [...sets, "launchpad:activeColor=blue"], { previousOutputs: switched.outputs });
         expect(mins(next)).toEqual([3, 1]);
+    });
+});
+
+describe("an Ingress of another class", () => {
+    it("keeps the live Service as its backend and gets no ALB annotations: use-annotation actions are the ALB controller's alone", async () => {
+        const s = (await loadConfigFor("staging")).services[0];
+        const nginx = { ...s, expose: { ...s.expose, ingress: { ...(s.expose.ingress as NonNullable<typeof s.expose.ingress>), className: "nginx" } } };
+        expect((ingressSpec(nginx, "api")?.rules as unknown[])[0]).toEqual({ host: "api.staging.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "api", port: { name: "http" } } } }] } });
+        expect(ingressAnnotations(nginx, "green")).toBeUndefined();
+    });
+});
+
+describe("docs/delivery.md's weighted action", () => {
+    it("is the staging plan's alb Ingress annotation, green live", async () => {
+        const doc = readFileSync(join(REPO_ROOT, "docs", "delivery.md"), "utf8");
+        const sample = /```json\n(\{"type":"forward".*\})\n```/.exec(doc)?.[1];
+        const planned = (input(named(await planStack("staging"), "launchpad-staging-api-ingress"), "metadata.annotations") as Record<string, string>)["alb.ingress.kubernetes.io/actions.api-colors"];
+        expect(sample).toBe(planned);
     });
 });
 

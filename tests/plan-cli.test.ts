@@ -176,13 +176,13 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
         // Network 6 (EIPs and NATs on the IGW), cluster 8 (the Kubernetes provider on the nodes and
-        // two access policies), data protection 20, delivery 9 (each gate Job on its Deployment,
-        // preview Service and ConfigMap; the live Service on the active pair; the Ingress on its
-        // controller), observability 6 (the scraper after its ClusterRoleBinding; the notification
-        // policy after the mute timing and 4 contact points, the heartbeat included), platform 17 (4
-        // add-ons and 4 charts on the nodes, the StorageClass on the EBS driver, 3 charts on their
-        // IRSA account and its grant, Fluent Bit on its 2 log groups).
-        expect(deps.length).toBe(66);
+        // two access policies), data protection 20, delivery 13 (each gate Job on its Deployment,
+        // preview Service and ConfigMap; the live Service on the active pair; the alb Ingress on its
+        // controller, the active pair and both preview Services), observability 6 (the scraper after
+        // its ClusterRoleBinding; the notification policy after the mute timing and 4 contact points,
+        // the heartbeat included), platform 17 (4 add-ons and 4 charts on the nodes, the StorageClass
+        // on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on its 2 log groups).
+        expect(deps.length).toBe(70);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 

@@ -219,9 +219,13 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             "alb.ingress.kubernetes.io/ssl-redirect": "443",
             "alb.ingress.kubernetes.io/healthcheck-path": "/health/ready",
             "alb.ingress.kubernetes.io/target-group-attributes": "deregistration_delay.timeout_seconds=30",
+            // The live color (staging green, production blue) takes all traffic; both target groups exist (components/blue-green-service.ts albForwardAction).
+            "alb.ingress.kubernetes.io/actions.api-colors": stack === "staging"
+                ? '{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"api-blue","servicePort":"http","weight":0},{"serviceName":"api-green","servicePort":"http","weight":100}]}}'
+                : '{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"api-blue","servicePort":"http","weight":100},{"serviceName":"api-green","servicePort":"http","weight":0}]}}',
         });
         expect(input(ingress, "spec.tls")).toEqual([{ hosts: [input(ingress, "spec.rules.0.host")] }]);
-        expect(ingress.dependsOn).toEqual([named(p, `${name}-lbc`).urn]);
+        expect(ingress.dependsOn[0]).toBe(named(p, `${name}-lbc`).urn);
     });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { liveServiceGated, productionPromotionVerified, productionStatefulProtected } from "../policies/delivery";
+import { ingressWeightsFollowLive, liveServiceGated, productionPromotionVerified, productionStatefulProtected } from "../policies/delivery";
 import { ANNOTATIONS, PROMOTION, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { resource, stackViolations, withInput } from "./support/policy";
 
@@ -86,6 +86,47 @@ describe("live-service-gated", () => {
         const ingress = resource("kubernetes:networking.k8s.io/v1:Ingress", "web-ingress", { metadata: { name: "web" }, spec: { rules: [{ http: { paths: [{ path: "/", backend: { service: { name: "web", port: { number: 80 } } } }] } }] } });
         expect(await stackViolations(liveServiceGated, [...withLive((l) => withInput(l, "spec.selector.color", "red")), ingress])).toEqual([
             { message: "live Service web does not select one color of one app: set spec.selector to {app: <service>, color: blue | green}.", urn: WEB.live.urn },
+        ]);
+    });
+});
+
+describe("ingress-weights-follow-live", () => {
+    const urn = (name: string) => WEB.parts.find((p) => p.name === name)?.urn ?? "";
+    /** The alb Ingress as components/blue-green-service.ts writes it: web-colors over both colors' preview Services. */
+    const weighted = (weights: { blue: number; green: number }, dependsOn = [urn("web-blue"), urn("web-blue-gate"), urn("web-blue-preview"), urn("web-green-preview")]) =>
+        resource("kubernetes:networking.k8s.io/v1:Ingress", "web-ingress", {
+            metadata: {
+                name: "web",
+                annotations: { "alb.ingress.kubernetes.io/actions.web-colors": JSON.stringify({ type: "forward", forwardConfig: { targetGroups: [{ serviceName: "web-blue", servicePort: "http", weight: weights.blue }, { serviceName: "web-green", servicePort: "http", weight: weights.green }] } }) },
+            },
+            spec: { ingressClassName: "alb", rules: [{ http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web-colors", port: { name: "use-annotation" } } } }] } }] },
+        }, { dependsOn });
+
+    it("passes weights that send everything to the live color, after that color's gate and Deployment", async () => {
+        expect(await stackViolations(ingressWeightsFollowLive, [...WEB.all, weighted({ blue: 100, green: 0 })])).toEqual([]);
+    });
+
+    it("weights that send traffic to the idle color while the live Service selects blue", async () => {
+        const ingress = weighted({ blue: 0, green: 100 });
+        expect(await stackViolations(ingressWeightsFollowLive, [...WEB.all, ingress])).toEqual([
+            { message: "Ingress web action web-colors weights web's colors web-blue 0, web-green 100, but live Service web selects blue: give the blue Service all the weight and the other 0, as a color switch sets them.", urn: ingress.urn },
+        ]);
+        const split = weighted({ blue: 50, green: 50 });
+        expect((await stackViolations(ingressWeightsFollowLive, [...WEB.all, split])).map((v) => v.urn)).toEqual([split.urn]);
+    });
+
+    it("weights on the live color without waiting for its gate", async () => {
+        const ingress = weighted({ blue: 100, green: 0 }, [urn("web-blue-preview"), urn("web-green-preview")]);
+        expect(await stackViolations(ingressWeightsFollowLive, [...WEB.all, ingress])).toEqual([
+            { message: "Ingress web sends web's traffic to blue (action web-colors) but does not depend on the blue smoke-gate Job and the blue Deployment: add them to its dependsOn so traffic moves only after the gate passed.", urn: ingress.urn },
+        ]);
+    });
+
+    it("a switch to green whose Ingress still waits for blue's gate", async () => {
+        const switched = withLive((l) => ({ ...withInput(l, "spec.selector.color", "green"), dependsOn: [urn("web-green-gate"), urn("web-green")] }));
+        const ingress = weighted({ blue: 0, green: 100 });
+        expect(await stackViolations(ingressWeightsFollowLive, [...switched, ingress])).toEqual([
+            { message: "Ingress web sends web's traffic to green (action web-colors) but does not depend on the green smoke-gate Job and the green Deployment: add them to its dependsOn so traffic moves only after the gate passed.", urn: ingress.urn },
         ]);
     });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
     DEPLOYABILITY_POLICIES,
     preflightHelmPinned,
+    preflightIngressBackends,
     preflightIngressController,
     preflightIrsaTrust,
     preflightMetricsApi,
@@ -34,6 +35,7 @@ describe("the compliant cluster", () => {
     it("is a set of mandatory stack policies", () => {
         expect(DEPLOYABILITY_POLICIES.map((p) => [p.name, p.enforcementLevel, "validateStack" in p])).toEqual([
             ["preflight-ingress-controller", "mandatory", true],
+            ["preflight-ingress-backends", "mandatory", true],
             ["preflight-storage-class", "mandatory", true],
             ["preflight-metrics-api", "mandatory", true],
             ["preflight-namespace", "mandatory", true],
@@ -88,6 +90,88 @@ describe("preflight-ingress-controller", () => {
     it("an existing cluster that declares the class provides it", async () => {
         const nginx = withInput(C.ingress, "spec.ingressClassName", "nginx");
         expect(await stackViolations(preflightIngressController, cluster({ alb: undefined, ingress: nginx }, [existingCluster({ ...NOTHING_DECLARED, ingressClasses: ["nginx"] })]))).toEqual([]);
+    });
+});
+
+/** Two colors' Services in shop, each with port http (80), and an alb Ingress whose backend is the weighted action `app-colors`. */
+const colorService = (color: string) => resource("kubernetes:core/v1:Service", `app-${color}`, { metadata: { name: `app-${color}`, namespace: "shop" }, spec: { selector: { app: "app", color }, ports: [{ name: "http", port: 80, targetPort: "http" }] } });
+const BLUE_SVC = colorService("blue");
+const GREEN_SVC = colorService("green");
+const ACTION_KEY = "alb.ingress.kubernetes.io/actions.app-colors";
+const forward = (groups: unknown[]) => JSON.stringify({ type: "forward", forwardConfig: { targetGroups: groups } });
+const WEIGHTED = forward([{ serviceName: "app-blue", servicePort: "http", weight: 100 }, { serviceName: "app-green", servicePort: "http", weight: 0 }]);
+const weightedIngress = (annotations: Record<string, string> = { [ACTION_KEY]: WEIGHTED }, backendName = "app-colors") => withInput(withInput(C.ingress, "metadata.annotations", annotations), "spec.rules", [
+    { host: "shop.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: backendName, port: { name: "use-annotation" } } } }] } },
+]);
+const withBackends = (ingress = weightedIngress(), services = [BLUE_SVC, GREEN_SVC]) => cluster({ ingress }, services);
+const AT = "Ingress shop/app rule shop.example.com path / (action app-colors, port use-annotation)";
+
+describe("preflight-ingress-backends", () => {
+    it("passes the weighted action over two Services of the plan (the shape components/blue-green-service.ts albForwardAction writes), and a Service backend by port name or number", async () => {
+        expect(await stackViolations(preflightIngressBackends, withBackends())).toEqual([]);
+        const byService = (port: Record<string, unknown>) => withInput(C.ingress, "spec.defaultBackend", { service: { name: "app-blue", port } });
+        expect(await stackViolations(preflightIngressBackends, cluster({ ingress: byService({ name: "http" }) }, [BLUE_SVC]))).toEqual([]);
+        expect(await stackViolations(preflightIngressBackends, cluster({ ingress: byService({ number: 80 }) }, [BLUE_SVC]))).toEqual([]);
+        // The controller reads a numeric servicePort string as a port number (intstr.Parse).
+        expect(await stackViolations(preflightIngressBackends, withBackends(weightedIngress({ [ACTION_KEY]: forward([{ serviceName: "app-blue", servicePort: "80", weight: 1 }, { serviceName: "app-green", servicePort: 80, weight: 999 }]) })))).toEqual([]);
+    });
+
+    it("a weighted action naming a Service the plan does not create in the Ingress's namespace", async () => {
+        const ingress = weightedIngress();
+        expect(await stackViolations(preflightIngressBackends, withBackends(ingress, [BLUE_SVC]))).toEqual([
+            violation(ingress, `${AT}: forwardConfig.targetGroups[1] forwards to Service shop/app-green, which the plan does not create: create it in namespace shop or name one the plan has.`),
+        ]);
+        const elsewhere = withInput(GREEN_SVC, "metadata.namespace", "other");
+        expect(await stackViolations(preflightIngressBackends, withBackends(ingress, [BLUE_SVC, elsewhere]))).toEqual([
+            violation(ingress, `${AT}: forwardConfig.targetGroups[1] forwards to Service shop/app-green, which the plan does not create: create it in namespace shop or name one the plan has.`),
+        ]);
+    });
+
+    it("a servicePort the Service does not have", async () => {
+        const ingress = weightedIngress({ [ACTION_KEY]: forward([{ serviceName: "app-blue", servicePort: "web", weight: 100 }, { serviceName: "app-green", servicePort: 8080, weight: 0 }]) });
+        expect(await stackViolations(preflightIngressBackends, withBackends(ingress))).toEqual([
+            violation(ingress, `${AT}: forwardConfig.targetGroups[0] forwards to port web of Service shop/app-blue, which it does not have (it has http): create it in namespace shop or name one the plan has.`),
+            violation(ingress, `${AT}: forwardConfig.targetGroups[1] forwards to port 8080 of Service shop/app-green, which it does not have (it has http): create it in namespace shop or name one the plan has.`),
+        ]);
+    });
+
+    it("weights that are not integers from 0 to 999 (the ELBv2 bound), or missing with several target groups", async () => {
+        const ingress = weightedIngress({ [ACTION_KEY]: forward([{ serviceName: "app-blue", servicePort: "http", weight: 1000 }, { serviceName: "app-green", servicePort: "http", weight: 0.5 }, { serviceName: "app-green", servicePort: "http", weight: "50" }, { serviceName: "app-blue", servicePort: "http" }]) });
+        expect(await stackViolations(preflightIngressBackends, withBackends(ingress))).toEqual([
+            violation(ingress, `${AT}: forwardConfig.targetGroups[0] weight: received 1000; expected an integer from 0 to 999.`),
+            violation(ingress, `${AT}: forwardConfig.targetGroups[1] weight: received 0.5; expected an integer from 0 to 999.`),
+            violation(ingress, `${AT}: forwardConfig.targetGroups[2] weight: received "50"; expected an integer from 0 to 999.`),
+            violation(ingress, `${AT}: forwardConfig.targetGroups[3] has no weight, which every target group needs when there are several: set weight (0 to 999).`),
+        ]);
+    });
+
+    it("a use-annotation backend whose action annotation is missing (another name) or is not JSON", async () => {
+        const renamed = weightedIngress(undefined, "app-weighted");
+        expect(await stackViolations(preflightIngressBackends, withBackends(renamed))).toEqual([
+            violation(renamed, "Ingress shop/app rule shop.example.com path / (action app-weighted, port use-annotation) has no annotation alb.ingress.kubernetes.io/actions.app-weighted: add the action, or route to a Service by its port."),
+        ]);
+        const broken = weightedIngress({ [ACTION_KEY]: "{type: forward" });
+        const [v] = await stackViolations(preflightIngressBackends, withBackends(broken));
+        expect(v.urn).toBe(broken.urn);
+        expect(v.message).toMatch(new RegExp(`^${AT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: annotation alb\\.ingress\\.kubernetes\\.io/actions\\.app-colors is not JSON \\(.+\\): write the action as JSON\\.$`));
+    });
+
+    it("an action of an unknown type, or a forward to nothing", async () => {
+        const odd = weightedIngress({ [ACTION_KEY]: JSON.stringify({ type: "rewrite" }) });
+        expect(await stackViolations(preflightIngressBackends, withBackends(odd))).toEqual([
+            violation(odd, `${AT}: annotation ${ACTION_KEY} has type "rewrite"; expected "forward", "fixed-response" or "redirect".`),
+        ]);
+        const empty = weightedIngress({ [ACTION_KEY]: forward([]) });
+        expect(await stackViolations(preflightIngressBackends, withBackends(empty))).toEqual([
+            violation(empty, `${AT}: annotation ${ACTION_KEY} forwards to no target group: list forwardConfig.targetGroups.`),
+        ]);
+    });
+
+    it("a plain backend naming a Service the plan does not have", async () => {
+        const ingress = withInput(C.ingress, "spec.defaultBackend", { service: { name: "app", port: { name: "http" } } });
+        expect(await stackViolations(preflightIngressBackends, cluster({ ingress }))).toEqual([
+            violation(ingress, "Ingress shop/app defaultBackend routes to Service shop/app, which the plan does not create: create it in namespace shop or route to one the plan has."),
+        ]);
     });
 });
 

@@ -87,6 +87,24 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         });
     });
 
+    it("catches the alb Ingress's weighted action naming a Service the plan lacks, and a weight past 999: exit 3", async () => {
+        const key = "alb.ingress.kubernetes.io/actions.api-colors";
+        const result = await check((doc) => {
+            const annotations = (byUrn(doc, URNS.ingress).inputs.metadata as { annotations: Record<string, string> }).annotations;
+            annotations[key] = annotations[key].replace('"api-green"', '"api-gren"').replace('"weight":100', '"weight":1000');
+        });
+        const at = "Ingress launchpad-staging/api rule api.staging.example.com path / (action api-colors, port use-annotation)";
+        expect(result).toEqual({
+            code: 3,
+            violations: [
+                // Traffic to a Service that does not exist is traffic the live color does not get.
+                mandatory("ingress-weights-follow-live", URNS.ingress, "Ingress api action api-colors weights api's colors api-blue 0, api-gren 1000, but live Service api selects green: give the green Service all the weight and the other 0, as a color switch sets them."),
+                mandatory("preflight-ingress-backends", URNS.ingress, `${at}: forwardConfig.targetGroups[1] weight: received 1000; expected an integer from 0 to 999.`),
+                mandatory("preflight-ingress-backends", URNS.ingress, `${at}: forwardConfig.targetGroups[1] forwards to Service launchpad-staging/api-gren, which the plan does not create: create it in namespace launchpad-staging or name one the plan has.`),
+            ],
+        });
+    });
+
     it("catches a PVC without a class (the Pushgateway's claim asking for the default, gp3 no longer the default): exit 3", async () => {
         const result = await check((doc) => {
             const gp3 = doc.resources.find((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass");
@@ -144,6 +162,20 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         expect(result).toEqual({
             code: 3,
             violations: [mandatory("preflight-irsa-trust", URNS.dumpSa, `ServiceAccount launchpad-staging/launchpad-staging-logical-backup-dump (annotation eks.amazonaws.com/role-arn) assumes role launchpad-staging-logical-backup-dump-role, whose trust policy does not let exactly ${subject} assume it through the cluster's OIDC provider (it trusts system:serviceaccount:launchpad-staging:launchpad-staging-logical-backup-verify): allow sts:AssumeRoleWithWebIdentity for Federated ${oidc} with StringEquals ${issuer}:sub = ${subject} and ${issuer}:aud = sts.amazonaws.com, and nothing broader.`)],
+        });
+    });
+});
+
+describe("npm run policy -- --plan: the alb Ingress's weights follow the live Service", () => {
+    it("catches the weights flipped to the idle color without the live Service's selector: exit 3", async () => {
+        const key = "alb.ingress.kubernetes.io/actions.api-colors";
+        const result = await check((doc) => {
+            const annotations = (byUrn(doc, URNS.ingress).inputs.metadata as { annotations: Record<string, string> }).annotations;
+            annotations[key] = annotations[key].replace('"weight":0', '"weight":X').replace('"weight":100', '"weight":0').replace('"weight":X', '"weight":100');
+        });
+        expect(result).toEqual({
+            code: 3,
+            violations: [mandatory("ingress-weights-follow-live", URNS.ingress, "Ingress api action api-colors weights api's colors api-blue 100, api-green 0, but live Service api selects green: give the green Service all the weight and the other 0, as a color switch sets them.")],
         });
     });
 });

@@ -43,13 +43,14 @@ async function run(argv: string[], fake: { stack: RollbackStack }): Promise<Awai
 }
 
 describe("npm run rollback", () => {
-    it("switches every service to the other color and updates only the live Service", async () => {
+    it("switches every service to the other color and updates only the live Service and the alb Ingress's weights", async () => {
         const fake = await fakeStack("staging");
         const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        const ingress = named(await planStack("staging"), "launchpad-staging-api-ingress").urn;
         const r = await run(["--stack", "staging"], fake);
         expect(r).toEqual({
             code: 0,
-            stdout: `api: green -> blue\nswitched, with the policy pack: ${live}\ncommit Pulumi.staging.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
+            stdout: `api: green -> blue\nswitched, with the policy pack: ${live}, ${ingress}\ncommit Pulumi.staging.yaml: it now names the live color, and a deploy from an older copy would switch back\n`,
             stderr: "",
         });
         expect(fake.recorded.calls).toEqual([
@@ -57,10 +58,10 @@ describe("npm run rollback", () => {
             "rm launchpad:services.api.activeColor (path)",
             "up targetDependents=false",
         ]);
-        expect(fake.recorded.targets).toEqual([[live]]);
+        expect(fake.recorded.targets).toEqual([[live, ingress]]);
         // The policy pack runs on the rollback's update too, with the stack's own pack config.
         expect(fake.recorded.ups).toEqual([{
-            target: [live],
+            target: [live, ingress],
             targetDependents: false,
             policyPacks: [path.join(REPO_ROOT, "policies")],
             policyPackConfigs: [path.join(REPO_ROOT, "policies", "config", "staging.json")],
@@ -70,17 +71,18 @@ describe("npm run rollback", () => {
     it("sets one service's color by path with --service and --to", async () => {
         const fake = await fakeStack("production");
         const live = named(await planStack("production"), "launchpad-production-api-live").urn;
+        const ingress = named(await planStack("production"), "launchpad-production-api-ingress").urn;
         const r = await run(["--stack", "production", "--service", "api", "--to", "green"], fake);
         expect(r.code).toBe(0);
         expect(fake.recorded.calls).toEqual(["set launchpad:services.api.activeColor=green (path)", "up targetDependents=false"]);
-        expect(fake.recorded.targets).toEqual([[live]]);
+        expect(fake.recorded.targets).toEqual([[live, ingress]]);
     });
 
-    it("the config it sets plans as a change to the live selector only: the URN it targets", async () => {
+    it("the config it sets plans as a change to the live selector and the alb Ingress's weights only: the URNs it targets", async () => {
         const before = await planStack("staging");
         const after = await planStack("staging", ["launchpad:activeColor=blue"]);
         const changed = after.resources.filter((r) => JSON.stringify(r.inputs) !== JSON.stringify(before.resources.find((b) => b.urn === r.urn)?.inputs));
-        expect(changed.map((r) => r.urn)).toEqual([named(before, "launchpad-staging-api-live").urn]);
+        expect(changed.map((r) => r.urn)).toEqual([named(before, "launchpad-staging-api-live").urn, named(before, "launchpad-staging-api-ingress").urn]);
     });
 
     it("does nothing when the service is already live on that color", async () => {
@@ -114,11 +116,12 @@ describe("npm run rollback", () => {
             ? { ...x, inputs: { ...x.inputs, spec: { ...x.inputs.spec, selector: { app: "api", color: "green" } } }, outputs: { ...x.outputs, spec: { ...x.outputs?.spec, selector: { app: "api", color: "green" } } } }
             : x));
         const fake = await fakeStack("staging", ["launchpad:activeColor=blue"], "succeeded", false, stillGreen);
-        const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        const plan = await planStack("staging");
+        const [live, ingress] = [named(plan, "launchpad-staging-api-live").urn, named(plan, "launchpad-staging-api-ingress").urn];
         const r = await run(["--stack", "staging", "--to", "blue"], fake);
         expect(r.code).toBe(0);
         expect(r.stdout.split("\n")[0]).toBe("api: green -> blue");
-        expect(fake.recorded.targets).toEqual([[live]]);
+        expect(fake.recorded.targets).toEqual([[live, ingress]]);
         // Where the state agrees with the config, there is nothing to do.
         const agreed = await fakeStack("staging", ["launchpad:activeColor=blue"]);
         expect(await run(["--stack", "staging", "--to", "blue"], agreed)).toEqual({ code: 0, stdout: "api: already live on blue; nothing to do\n", stderr: "" });
@@ -218,9 +221,10 @@ describe("npm run rollback: preconditions, checked before any config is written"
     it("--dry-run prints the switch and the targeted list and changes nothing", async () => {
         const fake = await fakeStack("staging");
         const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        const ingress = named(await planStack("staging"), "launchpad-staging-api-ingress").urn;
         expect(await run(["--stack", "staging", "--dry-run"], fake)).toEqual({
             code: 0,
-            stdout: `api: green -> blue\ndry run: nothing changed; the targeted update would be:\n  ${live}\n`,
+            stdout: `api: green -> blue\ndry run: nothing changed; the targeted update would be:\n  ${live}\n  ${ingress}\n`,
             stderr: "",
         });
         expect(fake.recorded.calls).toEqual([]);
@@ -247,6 +251,7 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect(diff).toEqual([
             named(before, "launchpad-staging-api-blue-hpa").urn,
             named(before, "launchpad-staging-api-live").urn,
+            named(before, "launchpad-staging-api-ingress").urn,
         ]);
         const fake = await fakeStack("staging", sets, "succeeded", false, (r) => r, { kubeconfig: kube.kubeconfig, releaseHistory: outputs.releaseHistory });
         // The idle blue color runs idleReplicas pods; scaled up to the live count first, it may take traffic.
@@ -257,7 +262,7 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect([...fake.recorded.targets[0]].sort()).toEqual([...diff].sort());
     });
 
-    it("a switch straight back (promote's, after a failed analysis) finds the old color still warm: only the live Service moves", async () => {
+    it("a switch straight back (promote's, after a failed analysis) finds the old color still warm: only the live Service and the alb Ingress's weights move", async () => {
         const sets = ["launchpad:services.api.idleReplicas=1", "launchpad:activeColor=blue"];
         const history = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0123456789", time: "2026-12-02T00:00:00.000Z" }] };
         // The switch to blue kept green's autoscaler at the live count (2) and its pods.
@@ -267,10 +272,11 @@ describe("npm run rollback: preconditions, checked before any config is written"
         const fake = await fakeStack("staging", sets, "succeeded", false, warm, { kubeconfig: kube.kubeconfig, releaseHistory: history });
         const green = deploymentIn(fake.resources, "green");
         kube.objects.set(`deployments/${green.namespace}/${green.name}`, deploymentJson(green.namespace, green.name, 2, 2));
-        const live = named(await planStack("staging"), "launchpad-staging-api-live").urn;
+        const plan = await planStack("staging");
+        const [live, ingress] = [named(plan, "launchpad-staging-api-live").urn, named(plan, "launchpad-staging-api-ingress").urn];
         expect(await run(["--stack", "staging", "--dry-run"], fake)).toEqual({
             code: 0,
-            stdout: `api: blue -> green\ndry run: nothing changed; the targeted update would be:\n  ${live}\n`,
+            stdout: `api: blue -> green\ndry run: nothing changed; the targeted update would be:\n  ${live}\n  ${ingress}\n`,
             stderr: "",
         });
     });

@@ -63,3 +63,18 @@ export const ANNOTATIONS = {
 } as const;
 
 export const PROMOTION = { verified: "verified", history: "history", unverifiedAllowed: "unverified-allowed" } as const;
+
+/**
+ * The AWS Load Balancer Controller's weighted actions (v3.5.0), which an `alb` Ingress uses to move
+ * traffic between the colors: a backend whose port is named `use-annotation` reads its action from
+ * the annotation `alb.ingress.kubernetes.io/actions.<backend service name>`
+ * (pkg/ingress/enhanced_backend_builder.go:21, :130, :201-220). A forward action's target group
+ * weights are 0 to 999 (ELB user guide, load-balancer-listeners.md "Forward actions": "Each target
+ * group weight is a value from 0 to 999"; the controller's NLB twin checks the same bound,
+ * pkg/service/config_types.go:40).
+ */
+export const ALB_ACTIONS = {
+    useAnnotation: "use-annotation",
+    annotationPrefix: "alb.ingress.kubernetes.io/actions.",
+    maxWeight: 999,
+} as const;
