@@ -4,10 +4,13 @@
  * restarts, and the database's open connections (the pool stays bounded).
  *
  * Metric sources: cAdvisor's `container_memory_working_set_bytes` (what the kubelet evicts on),
- * kube-state-metrics' `kube_pod_container_status_restarts_total`, and the configured query for
- * database connections (postgres_exporter's `pg_stat_activity_count` by default). Queries go through
+ * kube-state-metrics' `kube_pod_container_status_restarts_total`, and for database connections the
+ * application's own pool gauge (`observability.metrics.dbPoolConnectionsInUse`, a producer every
+ * stack has: the stack runs no postgres_exporter, and RDS exposes no Prometheus endpoint) unless
+ * `performance.server.dbConnectionsQuery` names another query. Queries go through
  * Prometheus's HTTP API (`/api/v1/query_range`, `/api/v1/query`; docs: prometheus.io/docs/prometheus/latest/querying/api/).
  */
+import { CADVISOR_METRICS } from "../observability/catalogue";
 import type { ServerBounds } from "./profile";
 
 /** A color's pods: `<service>-<color>-<replicaset hash>-<suffix>`, not its gate or migration Job pods. */
@@ -16,7 +19,7 @@ export function podSelector(namespace: string, service: string, color: string): 
 }
 
 export function memoryQuery(selector: string): string {
-    return `sum(container_memory_working_set_bytes{${selector}})`;
+    return `sum(${CADVISOR_METRICS.memoryWorkingSet}{${selector}})`;
 }
 
 export function restartsQuery(selector: string, seconds: number): string {
@@ -75,26 +78,41 @@ export function judgeRestarts(restarts: number | null, bounds: ServerBounds): Se
     return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? "no restart figure from Prometheus" : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
 }
 
-export function judgeDbConnections(samples: readonly Sample[], bounds: ServerBounds): ServerFinding {
+export function judgeDbConnections(samples: readonly Sample[], query: string, bounds: ServerBounds): ServerFinding {
     if (samples.length === 0) {
-        return { check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: `no samples of ${bounds.dbConnectionsQuery}` };
+        return { check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: `no samples of ${query}` };
     }
     const peak = Math.max(...samples.map(([, v]) => v));
     return { check: "db-connections", ok: peak <= bounds.maxDbConnections, value: peak, bound: bounds.maxDbConnections, detail: `at most ${peak} database connection(s) (bound ${bounds.maxDbConnections})` };
 }
 
-/** The application's request metrics, as `launchpad:observability.metrics` names them. */
+/** The application's metrics the suite reads, as `launchpad:observability.metrics` names them. */
 export interface AppMetrics {
     readonly requestsTotal: string;
     readonly requestDurationSeconds: string;
+    readonly dbPoolConnectionsInUse: string;
     readonly statusLabel: string;
     readonly serviceLabel: string;
     readonly colorLabel: string;
 }
 
+/**
+ * A color's series of the application's metrics. The namespace too (the scrape attaches it, see
+ * observability/scrape-config.ts): a Prometheus that also scrapes another stack sees the same
+ * service and color there.
+ */
+function appSelector(m: AppMetrics, namespace: string, service: string, color: string): string {
+    return `namespace="${namespace}", ${m.serviceLabel}="${service}", ${m.colorLabel}="${color}"`;
+}
+
+/** The query the connection bound is judged on: the configured one, else the color's pool in use. */
+export function dbConnectionsQuery(bounds: ServerBounds, m: AppMetrics, namespace: string, service: string, color: string): string {
+    return bounds.dbConnectionsQuery ?? `sum(${m.dbPoolConnectionsInUse}{${appSelector(m, namespace, service, color)}})`;
+}
+
 /** The color's p95 in seconds and its 5xx ratio as the server counts them, over 30 s windows. */
-export function recoveryQueries(m: AppMetrics, service: string, color: string): { p95: string; errors: string } {
-    const sel = `${m.serviceLabel}="${service}", ${m.colorLabel}="${color}"`;
+export function recoveryQueries(m: AppMetrics, namespace: string, service: string, color: string): { p95: string; errors: string } {
+    const sel = appSelector(m, namespace, service, color);
     return {
         p95: `histogram_quantile(0.95, sum by (le) (rate(${m.requestDurationSeconds}_bucket{${sel}}[30s])))`,
         errors: `sum(rate(${m.requestsTotal}{${sel}, ${m.statusLabel}=~"5.."}[30s])) / sum(rate(${m.requestsTotal}{${sel}}[30s]))`,
@@ -163,6 +181,8 @@ export interface ServerTarget {
     readonly namespace: string;
     readonly service: string;
     readonly color: string;
+    /** The application's metric names. @default - none: the connection bound needs `dbConnectionsQuery` then */
+    readonly metrics?: AppMetrics;
 }
 
 /** The spike's start (Unix seconds) and the bounds its recovery is judged on, from the scenario's thresholds. */
@@ -186,9 +206,12 @@ export async function judgeServer(t: ServerTarget, start: number, end: number, b
         out.push(judgeMemory(await queryRange(t.prometheus, memoryQuery(selector), start, end, step), start, bounds));
     }
     out.push(judgeRestarts(await queryScalar(t.prometheus, restartsQuery(selector, end - start), end), bounds));
-    out.push(judgeDbConnections(await queryRange(t.prometheus, bounds.dbConnectionsQuery, start, end, step), bounds));
+    const db = t.metrics === undefined ? bounds.dbConnectionsQuery : dbConnectionsQuery(bounds, t.metrics, t.namespace, t.service, t.color);
+    out.push(db === undefined
+        ? { check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: "no query for the database connections: the run's spec names no application metrics and performance.server.dbConnectionsQuery is not set" }
+        : judgeDbConnections(await queryRange(t.prometheus, db, start, end, step), db, bounds));
     if (spike !== undefined) {
-        const q = recoveryQueries(spike.metrics, t.service, t.color);
+        const q = recoveryQueries(spike.metrics, t.namespace, t.service, t.color);
         // 1 s steps over the spike: recovery is a matter of seconds.
         const [p95, errors] = await Promise.all([queryRange(t.prometheus, q.p95, spike.start, end, 1), queryRange(t.prometheus, q.errors, spike.start, end, 1)]);
         out.push(judgeServerRecovery(serverRecoverySeconds(p95, errors, spike.start, spike.p95BoundSeconds, spike.errorBound), bounds));
