@@ -138,18 +138,24 @@ class Tally {
 export interface Position {
     /** 0-based stage, or -1 once every stage is over. */
     readonly stage: number;
-    /** Users wanted now (k6 ramping-vus: linear within the stage, rounded down). */
+    /** Users wanted now (k6 ramping-vus: linear within the stage; see `schedule`). */
     readonly users: number;
 }
 
-/** The stage and user count at `t` ms: a pure function of the schedule, tested on its own. */
+/**
+ * The stage and user count at `t` ms: a pure function of the schedule, tested on its own. As k6's
+ * ramping-vus steps (grafana/k6 `lib/executor/ramping_vus.go`, `getRawExecutionSteps`): a ramp up
+ * adds user n when the line reaches n (rounded down), a ramp down stops a user "on the next
+ * unscaled VU's time", when the line reaches the count below it (rounded up). One difference: the
+ * first stage starts from 0 users, as k6 with `startVUs: 0` (its default is 1).
+ */
 export function schedule(stages: readonly { readonly durationMs: number; readonly target: number }[], t: number): Position {
     let from = 0;
     let start = 0;
     for (const [i, s] of stages.entries()) {
         if (t < start + s.durationMs) {
-            const progress = s.durationMs === 0 ? 1 : (t - start) / s.durationMs;
-            return { stage: i, users: Math.floor(from + (s.target - from) * progress) };
+            const line = from + (s.target - from) * ((t - start) / s.durationMs);
+            return { stage: i, users: s.target >= from ? Math.floor(line) : Math.ceil(line) };
         }
         from = s.target;
         start += s.durationMs;

@@ -63,7 +63,10 @@ describe("LatencyHistogram: within 1% of the exact nearest-rank percentile", () 
         const h = histogramOf([5]);
         expect([h.quantile(50), h.quantile(100), h.min, h.max, h.count]).toEqual([5, 5, 5, 5, 1]);
         expect(new LatencyHistogram().quantile(95)).toBeNull();
-        expect(() => h.quantile(0)).toThrow(RangeError);
+        // k6's p(0) is the minimum (grafana/k6 metrics/sink.go TrendSink.P): exact, not a bucket's representative.
+        expect(histogramOf([3.3, 1.234, 7]).quantile(0)).toBe(1.234);
+        expect(() => h.quantile(-1)).toThrow(RangeError);
+        expect(() => h.quantile(100.5)).toThrow(RangeError);
     });
 
     it("property: any samples in range, any percentile", () => {

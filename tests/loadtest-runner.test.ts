@@ -52,11 +52,21 @@ async function serve(behaviour: Behaviour): Promise<TestServer> {
 }
 
 describe("schedule: k6 ramping-vus, a pure function of the stages", () => {
-    const stages = [stage(1000, 10), stage(1000, 10), stage(500, 0)];
+    // A zero-length stage jumps at once, as k6's (getRawExecutionSteps: stageDuration == 0).
+    const stages = [stage(1000, 10), stage(1000, 10), stage(500, 0), stage(0, 4), stage(400, 4)];
     it.each([
-        [0, 0, 0], [500, 0, 5], [999, 0, 9], [1000, 1, 10], [1999, 1, 10], [2000, 2, 10], [2250, 2, 5], [2500, -1, 0],
+        [0, 0, 0], [500, 0, 5], [999, 0, 9], [1000, 1, 10], [1999, 1, 10], [2000, 2, 10], [2250, 2, 5], [2500, 4, 4], [2900, -1, 0],
     ])("at %d ms: stage %d, %d users", (t, s, users) => {
         expect(schedule(stages, t)).toEqual({ stage: s, users });
+    });
+
+    it("steps as k6's getRawExecutionSteps: up when the line reaches a user, down when it reaches the one below", () => {
+        // k6, 0 -> 4 VUs over 4 s then 4 -> 0 over 4 s (startVUs 0): 1, 2, 3, 4 VUs at 1, 2, 3, 4 s; 3, 2, 1, 0 at 5, 6, 7, 8 s.
+        // Ramping down, a VU stops "on the next unscaled VU's time": 4 until 5 s, not 3 from 4.5 s.
+        const updown = [stage(4000, 4), stage(4000, 0)];
+        const at = (t: number) => schedule(updown, t).users;
+        expect([999, 1000, 3999, 4000, 4500, 4999, 5000, 5999, 6000, 7999].map(at)).toEqual([0, 1, 3, 4, 4, 4, 3, 3, 2, 1]);
+        expect(schedule(updown, 8000)).toEqual({ stage: -1, users: 0 });
     });
 });
 
