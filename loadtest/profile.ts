@@ -95,9 +95,9 @@ export const scenarioSchema = z.strictObject({
 });
 
 export const serverBoundsSchema = z.strictObject({
-    /** Memory samples before this many seconds into the run are left out of the leak slope (JIT, caches, pools filling). @default 300 */
+    /** Memory samples of a pod's first this many seconds in the run are left out of its leak slope (JIT, caches, pools filling). @default 300 */
     warmupSeconds: z.int().min(0).max(3_600).optional(),
-    /** A leak: the target color's summed memory working set grows faster than this, MiB per hour, after warm-up. @default 32 */
+    /** A leak: a pod of the target color has its memory working set grow faster than this, MiB per hour, after warm-up. @default 32 */
     maxMemorySlopeMiBPerHour: z.number().min(0).max(1_000_000).optional(),
     /** Container restarts of the target color allowed during a run. @default 0 */
     maxRestarts: z.int().min(0).max(1_000).optional(),

@@ -1,6 +1,6 @@
 /**
  * Server-side judgement from the stack's Prometheus: what the client cannot see. For the target
- * color's pods over the run: the memory working set's slope after warm-up (a leak), container
+ * color's pods over the run: each pod's memory working set slope after warm-up (a leak), container
  * restarts, and the database's open connections (the pool stays bounded).
  *
  * Metric sources: cAdvisor's `container_memory_working_set_bytes` (what the kubelet evicts on),
@@ -18,8 +18,9 @@ export function podSelector(namespace: string, service: string, color: string): 
     return `namespace="${namespace}", pod=~"${service}-${color}-[a-z0-9]{5,10}-[a-z0-9]{5}", container!="", container!="POD"`;
 }
 
+/** Per pod: the HPA may add pods to the color during a run, and a sum would read each one as a leak. */
 export function memoryQuery(selector: string): string {
-    return `sum(${CADVISOR_METRICS.memoryWorkingSet}{${selector}})`;
+    return `sum by (pod) (${CADVISOR_METRICS.memoryWorkingSet}{${selector}})`;
 }
 
 export function restartsQuery(selector: string, seconds: number): string {
@@ -54,22 +55,34 @@ export interface ServerFinding {
 
 const MIB = 1024 * 1024;
 
-/** The leak rule: after warm-up, the working set's slope, MiB per hour, must not exceed the bound. */
-export function judgeMemory(samples: readonly Sample[], runStart: number, bounds: ServerBounds): ServerFinding {
-    const after = samples.filter(([t]) => t >= runStart + bounds.warmupSeconds);
-    const slope = slopePerSecond(after);
+/**
+ * The leak rule: after warm-up, no pod's working set grows faster than the bound, MiB per hour. Each
+ * pod warms up from its own first sample (a pod the HPA added mid-run fills its caches then too); the
+ * figure is the steepest pod's slope, since a leak grows in every pod that serves.
+ */
+export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, runStart: number, bounds: ServerBounds): ServerFinding {
     const bound = bounds.maxMemorySlopeMiBPerHour;
-    if (slope === null) {
-        return { check: "memory-slope", ok: false, value: null, bound, detail: `no memory samples after the ${bounds.warmupSeconds} s warm-up (${samples.length} in all): the leak check cannot hold without them` };
+    let steepest: { pod: string; slope: number; samples: number } | undefined;
+    let all = 0;
+    for (const [pod, samples] of Object.entries(pods)) {
+        all += samples.length;
+        const first = Math.max(runStart, Math.min(...samples.map(([t]) => t)));
+        const after = samples.filter(([t]) => t >= first + bounds.warmupSeconds);
+        const slope = slopePerSecond(after);
+        if (slope !== null && (steepest === undefined || slope > steepest.slope)) steepest = { pod, slope, samples: after.length };
     }
-    const perHour = (slope * 3600) / MIB;
+    if (steepest === undefined) {
+        return { check: "memory-slope", ok: false, value: null, bound, detail: `no memory samples after the ${bounds.warmupSeconds} s warm-up (${all} in all): the leak check cannot hold without them` };
+    }
+    const perHour = (steepest.slope * 3600) / MIB;
     const value = Math.round(perHour * 100) / 100;
+    const count = Object.keys(pods).length;
     return {
         check: "memory-slope",
         ok: perHour <= bound,
         value,
         bound,
-        detail: `working set slope ${value} MiB/h over ${after.length} samples after warm-up (bound ${bound} MiB/h)${perHour > bound ? ": a leak" : ""}`,
+        detail: `working set slope ${value} MiB/h in pod ${steepest.pod}, the steepest of ${count} pod(s), over ${steepest.samples} samples after warm-up (bound ${bound} MiB/h)${perHour > bound ? ": a leak" : ""}`,
     };
 }
 
@@ -150,7 +163,7 @@ export function judgeServerRecovery(seconds: number | null, bounds: ServerBounds
 interface PromResponse {
     readonly status: string;
     readonly error?: string;
-    readonly data?: { readonly resultType: string; readonly result: readonly { readonly values?: readonly [number, string][]; readonly value?: [number, string] }[] };
+    readonly data?: { readonly resultType: string; readonly result: readonly { readonly metric?: Readonly<Record<string, string>>; readonly values?: readonly [number, string][]; readonly value?: [number, string] }[] };
 }
 
 async function api(base: string, path: string, params: Record<string, string>): Promise<PromResponse> {
@@ -163,11 +176,19 @@ async function api(base: string, path: string, params: Record<string, string>): 
     return body;
 }
 
+const samplesOf = (values: readonly [number, string][] | undefined): Sample[] =>
+    (values ?? []).map(([t, v]) => [t, Number(v)] as const).filter(([, v]) => Number.isFinite(v));
+
 /** A range query's single series (summed queries have one), as samples. */
 export async function queryRange(base: string, query: string, start: number, end: number, stepSeconds: number): Promise<Sample[]> {
     const body = await api(base, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
-    const series = body.data?.result[0];
-    return (series?.values ?? []).map(([t, v]) => [t, Number(v)] as const).filter(([, v]) => Number.isFinite(v));
+    return samplesOf(body.data?.result[0]?.values);
+}
+
+/** A range query's series by the value of `label` (a `sum by (label)` query), as samples. */
+export async function queryRangeBy(base: string, query: string, label: string, start: number, end: number, stepSeconds: number): Promise<Record<string, Sample[]>> {
+    const body = await api(base, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
+    return Object.fromEntries((body.data?.result ?? []).map((r) => [r.metric?.[label] ?? "", samplesOf(r.values)]));
 }
 
 export async function queryScalar(base: string, query: string, at: number): Promise<number | null> {
@@ -203,7 +224,7 @@ export async function judgeServer(t: ServerTarget, start: number, end: number, b
     const step = Math.max(1, Math.round((end - start) / 500));
     const out: ServerFinding[] = [];
     if (leak) {
-        out.push(judgeMemory(await queryRange(t.prometheus, memoryQuery(selector), start, end, step), start, bounds));
+        out.push(judgeMemory(await queryRangeBy(t.prometheus, memoryQuery(selector), "pod", start, end, step), start, bounds));
     }
     out.push(judgeRestarts(await queryScalar(t.prometheus, restartsQuery(selector, end - start), end), bounds));
     const db = t.metrics === undefined ? bounds.dbConnectionsQuery : dbConnectionsQuery(bounds, t.metrics, t.namespace, t.service, t.color);

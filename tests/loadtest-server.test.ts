@@ -48,12 +48,29 @@ describe("the rules, on samples", () => {
             value: 0,
         },
     ])("memory: $name", ({ samples, ok, value }) => {
-        const f = judgeMemory(samples, 0, bounds);
+        const f = judgeMemory({ "api-blue-5d8f7c9b6-abcde": samples }, 0, bounds);
         expect([f.ok, f.value]).toEqual([ok, value]);
     });
 
+    it("memory per pod: a pod the HPA adds mid-run is no leak (a sum of the pods would read it as one), a leaking pod is named", () => {
+        const flat = series(0);
+        // A second pod from 300 s on, with its own steep warm-up then flat: summed, the color would grow ~400 MiB in
+        // 5 minutes, which is 4,800 MiB/h.
+        const added = [[300, 100 * MIB], [315, 250 * MIB], [330, 300 * MIB], ...series(0, 360, 600)] as Sample[];
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": flat, "api-blue-5d8f7c9b6-klmno": added }, 0, bounds)).toMatchObject({ ok: true, value: 0 });
+        const leaking = series((64 * MIB) / 3600);
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": flat, "api-blue-5d8f7c9b6-klmno": leaking }, 0, bounds)).toEqual({
+            check: "memory-slope",
+            ok: false,
+            value: 64,
+            bound: 32,
+            detail: "working set slope 64 MiB/h in pod api-blue-5d8f7c9b6-klmno, the steepest of 2 pod(s), over 37 samples after warm-up (bound 32 MiB/h): a leak",
+        });
+    });
+
     it("memory with no sample after warm-up fails: a leak check that saw nothing proves nothing", () => {
-        expect(judgeMemory([[0, 1], [30, 2]], 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (2 in all): the leak check cannot hold without them" });
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": [[0, 1], [30, 2]] }, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (2 in all): the leak check cannot hold without them" });
+        expect(judgeMemory({}, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (0 in all): the leak check cannot hold without them" });
     });
 
     it("restarts and database connections against their bounds", () => {
@@ -159,6 +176,8 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
             res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
             res.end([
                 `container_memory_working_set_bytes{${pod("api-blue-5d8f7c9b6-abcde")}} ${200 * MIB}`,
+                // A second blue pod, flat at 300 MiB, that the HPA "adds" with the restart: no leak, though the sum jumps.
+                ...(Date.now() > restartAt ? [`container_memory_working_set_bytes{${pod("api-blue-5d8f7c9b6-klmno")}} ${300 * MIB}`] : []),
                 `container_memory_working_set_bytes{${pod("api-green-5d8f7c9b6-fghij")}} ${Math.round(200 * MIB + t * MIB)}`,
                 // A Job pod of the same color growing fast: it must not count.
                 `container_memory_working_set_bytes{${pod("api-blue-gate-abc12-xyz12")}} ${Math.round(100 * MIB + t * 50 * MIB)}`,
@@ -218,7 +237,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         const end = Date.now() / 1000;
         const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "blue", metrics: APP }, t0, end, serverBounds, true);
         expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true]]);
-        expect(findings[0].value).toBe(0);
+        expect(findings[0]).toMatchObject({ value: 0, detail: expect.stringContaining("the steepest of 2 pod(s)") as unknown });
         // The blue pool's two pods, 5 + 7, not production's 90 nor green's 3.
         expect(findings[2]).toMatchObject({ value: 12, detail: "at most 12 database connection(s) (bound 20)" });
     });
