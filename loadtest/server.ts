@@ -23,8 +23,13 @@ export function memoryQuery(selector: string): string {
     return `sum by (pod) (${CADVISOR_METRICS.memoryWorkingSet}{${selector}})`;
 }
 
+/**
+ * No `or vector(0)`: a color with running pods always has the series (0 when nothing restarted), so
+ * no series means kube-state-metrics is not scraped or the color ran no pods, and must not read as
+ * "no restart".
+ */
 export function restartsQuery(selector: string, seconds: number): string {
-    return `sum(increase(kube_pod_container_status_restarts_total{${selector}}[${Math.max(1, Math.ceil(seconds))}s])) or vector(0)`;
+    return `sum(increase(kube_pod_container_status_restarts_total{${selector}}[${Math.max(1, Math.ceil(seconds))}s]))`;
 }
 
 export type Sample = readonly [seconds: number, value: number];
@@ -88,7 +93,7 @@ export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, r
 
 export function judgeRestarts(restarts: number | null, bounds: ServerBounds): ServerFinding {
     const ok = restarts !== null && restarts <= bounds.maxRestarts;
-    return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? "no restart figure from Prometheus" : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
+    return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? "no kube_pod_container_status_restarts_total series for the color's pods over the run: kube-state-metrics is not scraped, or the color ran no pods" : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
 }
 
 export function judgeDbConnections(samples: readonly Sample[], query: string, bounds: ServerBounds): ServerFinding {

@@ -76,7 +76,7 @@ describe("the rules, on samples", () => {
     it("restarts and database connections against their bounds", () => {
         expect(judgeRestarts(0, bounds)).toMatchObject({ ok: true, value: 0 });
         expect(judgeRestarts(1, bounds)).toMatchObject({ ok: false, detail: "1 container restart(s) during the run (bound 0)" });
-        expect(judgeRestarts(null, bounds).ok).toBe(false);
+        expect(judgeRestarts(null, bounds)).toMatchObject({ ok: false, value: null });
         expect(judgeDbConnections([[0, 10], [15, 40], [30, 12]], "q", { ...bounds, maxDbConnections: 40 })).toMatchObject({ ok: true, value: 40 });
         expect(judgeDbConnections([[0, 10], [15, 41]], "q", { ...bounds, maxDbConnections: 40 })).toMatchObject({ ok: false, value: 41 });
         expect(judgeDbConnections([], "q", bounds)).toMatchObject({ ok: false, detail: "no samples of q" });
@@ -278,5 +278,11 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(configured.map((f) => [f.check, f.ok, f.value])).toEqual([["restarts", true, 0], ["db-connections", false, 30]]);
         const pool = await judgeServer(target, t0, end, { ...serverBounds, maxDbConnections: 10 }, false);
         expect(pool.map((f) => [f.check, f.ok, f.value])).toEqual([["restarts", true, 0], ["db-connections", false, 12]]);
+    });
+
+    it("a color with no pods in Prometheus fails every check: no series is not \"no restart\"", async () => {
+        const end = Date.now() / 1000;
+        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "worker", color: "blue", metrics: APP }, t0, end, serverBounds, true);
+        expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, null], ["restarts", false, null], ["db-connections", false, null]]);
     });
 });
