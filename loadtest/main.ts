@@ -105,7 +105,9 @@ export function renderReport(s: LoadtestSummary): string {
     lines.push(`errors by kind: ${errs(o)}`);
     lines.push(`breaking point: ${r.breakingPoint === null ? "none (every stage held its thresholds)" : `stage ${r.breakingPoint.stage} (${r.breakingPoint.users} users)`}`);
     if (r.recovery !== null) {
+        const [first, last] = r.recovery.spikeStages;
         lines.push(`recovery after the spike (stage ${r.recovery.spikeStage}, ${r.recovery.windowMs} ms windows): ${r.recovery.seconds === null ? "not recovered" : `${r.recovery.seconds} s`}`);
+        lines.push(`errors during the spike (stage${first === last ? ` ${first}` : `s ${first}-${last}`}): ${r.recovery.errorRate === null ? "n/a" : pct(r.recovery.errorRate)}`);
     }
     if (s.server === null) {
         lines.push("server: not judged (no Prometheus)");

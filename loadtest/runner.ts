@@ -61,6 +61,20 @@ export interface Recovery {
      */
     readonly seconds: number | null;
     readonly windowMs: number;
+    /**
+     * The error rate during the spike: failed over sent requests that started in the spike's stages
+     * (the jump, and the stages after it that hold at least its users); null when none was sent.
+     */
+    readonly errorRate: number | null;
+    /** Those stages, 1-based, first and last. */
+    readonly spikeStages: readonly [number, number];
+}
+
+/** The spike's stages (0-based, first and last): the jump, then every stage that keeps its users. */
+export function spikeSpan(stages: readonly { readonly target: number }[], spike: number): [number, number] {
+    let last = spike;
+    while (last + 1 < stages.length && stages[last + 1].target >= stages[spike].target) last++;
+    return [spike, last];
 }
 
 export interface RunReport {
@@ -297,6 +311,9 @@ export async function runScenario(scenario: Scenario, target: string, options: R
         return r;
     });
     const broken = stages.find((s) => s.requests > 0 && !s.ok);
+    const span = spike < 0 ? undefined : spikeSpan(scenario.stages, spike);
+    const during = span === undefined ? [] : stages.slice(span[0], span[1] + 1);
+    const sent = during.reduce((n, st) => n + st.requests, 0);
     return {
         scenario: scenario.name,
         model: "closed",
@@ -304,7 +321,14 @@ export async function runScenario(scenario: Scenario, target: string, options: R
         stages,
         overall: overall.figures(thresholds, elapsedMs),
         breakingPoint: broken === undefined ? null : { stage: broken.stage, users: Math.max(broken.fromUsers, broken.toUsers) },
-        recovery: spike < 0 ? null : { spikeStage: spike + 1, spikeStartMs, seconds: lastWindowBad ? null : (lastBadEnd ?? 0) / 1000, windowMs: scenario.recoveryWindowMs },
+        recovery: span === undefined ? null : {
+            spikeStage: spike + 1,
+            spikeStartMs,
+            seconds: lastWindowBad ? null : (lastBadEnd ?? 0) / 1000,
+            windowMs: scenario.recoveryWindowMs,
+            errorRate: sent === 0 ? null : during.reduce((n, st) => n + st.failures, 0) / sent,
+            spikeStages: [span[0] + 1, span[1] + 1],
+        },
         elapsedMs: Math.round(elapsedMs),
     };
 }
