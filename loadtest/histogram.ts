@@ -76,14 +76,18 @@ export class LatencyHistogram {
 
     /**
      * The nearest-rank `p`th percentile (p in (0, 100]), within RELATIVE_ERROR of the exact one; null
-     * with no samples. Clamped to the exact min and max, which only moves it closer.
+     * with no samples. Clamped to the exact min and max, which only moves it closer. `p` 0 is the
+     * exact minimum, as k6's `p(0)` is (grafana/k6 `metrics/sink.go` `TrendSink.P(0)`: the first sorted value).
      */
     quantile(p: number): number | null {
         if (this.count === 0) {
             return null;
         }
-        if (!(p > 0 && p <= 100)) {
-            throw new RangeError(`percentile ${p} is not in (0, 100]`);
+        if (!(p >= 0 && p <= 100)) {
+            throw new RangeError(`percentile ${p} is not in [0, 100]`);
+        }
+        if (p === 0) {
+            return this.min;
         }
         const rank = Math.max(1, Math.ceil((p * this.count) / 100));
         let seen = 0;

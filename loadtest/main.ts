@@ -33,7 +33,7 @@ export interface RunSpec {
     readonly server: ServerBounds;
     /** Prometheus query URL. @default - no server-side judgement */
     readonly prometheus?: string;
-    /** The application's request metrics, for the spike's server-side recovery. @default - the client's recovery only */
+    /** The application's metrics, for the pool's connections and the spike's server-side recovery. @default - the client's recovery only, and no connection bound without `server.dbConnectionsQuery` */
     readonly appMetrics?: AppMetrics;
     /** Pushgateway URL. @default - no push */
     readonly pushgateway?: string;
@@ -105,7 +105,9 @@ export function renderReport(s: LoadtestSummary): string {
     lines.push(`errors by kind: ${errs(o)}`);
     lines.push(`breaking point: ${r.breakingPoint === null ? "none (every stage held its thresholds)" : `stage ${r.breakingPoint.stage} (${r.breakingPoint.users} users)`}`);
     if (r.recovery !== null) {
+        const [first, last] = r.recovery.spikeStages;
         lines.push(`recovery after the spike (stage ${r.recovery.spikeStage}, ${r.recovery.windowMs} ms windows): ${r.recovery.seconds === null ? "not recovered" : `${r.recovery.seconds} s`}`);
+        lines.push(`errors during the spike (stage${first === last ? ` ${first}` : `s ${first}-${last}`}): ${r.recovery.errorRate === null ? "n/a" : pct(r.recovery.errorRate)}`);
     }
     if (s.server === null) {
         lines.push("server: not judged (no Prometheus)");
@@ -150,7 +152,7 @@ export async function runSpec(spec: RunSpec, json = false, options: RunOptions =
     let server: ServerFinding[] | null = null;
     if (spec.prometheus !== undefined) {
         try {
-            server = await judgeServer({ prometheus: spec.prometheus, namespace: spec.namespace, service: spec.service, color: spec.color }, start, end, spec.server, spec.scenario.name === "soak", spikeJudgement(spec, run, start));
+            server = await judgeServer({ prometheus: spec.prometheus, namespace: spec.namespace, service: spec.service, color: spec.color, ...(spec.appMetrics !== undefined ? { metrics: spec.appMetrics } : {}) }, start, end, spec.server, spec.scenario.name === "soak", spikeJudgement(spec, run, start));
         } catch (e) {
             stderr += `warning: server-side judgement failed: ${redactCredentials((e as Error).message)}\n`;
         }

@@ -95,15 +95,21 @@ export const scenarioSchema = z.strictObject({
 });
 
 export const serverBoundsSchema = z.strictObject({
-    /** Memory samples before this many seconds into the run are left out of the leak slope (JIT, caches, pools filling). @default 300 */
+    /** Memory samples of a pod's first this many seconds in the run are left out of its leak slope (JIT, caches, pools filling). @default 300 */
     warmupSeconds: z.int().min(0).max(3_600).optional(),
-    /** A leak: the target color's summed memory working set grows faster than this, MiB per hour, after warm-up. @default 32 */
+    /** A leak: a pod of the target color has its memory working set grow faster than this, MiB per hour, after warm-up. @default 32 */
     maxMemorySlopeMiBPerHour: z.number().min(0).max(1_000_000).optional(),
     /** Container restarts of the target color allowed during a run. @default 0 */
     maxRestarts: z.int().min(0).max(1_000).optional(),
     /** Most database connections allowed at any sample of the run (the pool stays bounded). @default 100 */
     maxDbConnections: z.int().min(1).max(100_000).optional(),
-    /** PromQL for the database's open connections. @default "sum(pg_stat_activity_count)" (postgres_exporter) */
+    /**
+     * PromQL for the database connections the run is judged on, when they are counted elsewhere (a
+     * postgres_exporter's `sum(pg_stat_activity_count)`, say: the stack deploys none, and RDS has no
+     * Prometheus endpoint).
+     * @default - the target color's pool: the sum over its pods of the application's
+     * `launchpad:observability.metrics.dbPoolConnectionsInUse` gauge
+     */
     dbConnectionsQuery: z.string().min(1).optional(),
     /** Spike: most seconds from the spike's start until p95 and error rate hold again. @default 60 */
     maxRecoverySeconds: z.int().min(0).max(3_600).optional(),
@@ -168,7 +174,8 @@ export interface ServerBounds {
     readonly maxMemorySlopeMiBPerHour: number;
     readonly maxRestarts: number;
     readonly maxDbConnections: number;
-    readonly dbConnectionsQuery: string;
+    /** @default - the color's pool gauge (`loadtest/server.ts` `dbConnectionsQuery`) */
+    readonly dbConnectionsQuery?: string;
     readonly maxRecoverySeconds: number;
 }
 
@@ -177,7 +184,6 @@ export const DEFAULT_SERVER_BOUNDS: ServerBounds = {
     maxMemorySlopeMiBPerHour: 32,
     maxRestarts: 0,
     maxDbConnections: 100,
-    dbConnectionsQuery: "sum(pg_stat_activity_count)",
     maxRecoverySeconds: 60,
 };
 

@@ -25,6 +25,8 @@ export const LOADTEST_METRICS = {
     breakingPointUsers: "launchpad_loadtest_breaking_point_users",
     /** Spike: seconds until the thresholds held again; NaN for other scenarios or when it never did. */
     recoverySeconds: "launchpad_loadtest_recovery_seconds",
+    /** Spike: failed over sent requests in the spike's stages; NaN for other scenarios. */
+    spikeErrorRatio: "launchpad_loadtest_spike_error_ratio",
 } as const;
 
 /** `<gateway>/metrics/job/launchpad-loadtest/service/<service>/color/<color>/scenario/<scenario>`. */
@@ -55,6 +57,7 @@ export function renderLoadtestMetrics(run: RunReport, verdict: Verdict, timestam
         `${m.requestsTotal} ${run.overall.requests}`,
         ...gauge(m.breakingPointUsers, "Users of the first stage that broke a threshold; NaN when none did.", `${m.breakingPointUsers} ${num(run.breakingPoint?.users)}`),
         ...gauge(m.recoverySeconds, "Spike: seconds until the thresholds held again; NaN otherwise.", `${m.recoverySeconds} ${num(run.recovery?.seconds)}`),
+        ...gauge(m.spikeErrorRatio, "Spike: failed over sent requests in the spike's stages; NaN otherwise.", `${m.spikeErrorRatio} ${num(run.recovery?.errorRate)}`),
         "",
     ].join("\n");
 }

@@ -61,6 +61,20 @@ export interface Recovery {
      */
     readonly seconds: number | null;
     readonly windowMs: number;
+    /**
+     * The error rate during the spike: failed over sent requests that started in the spike's stages
+     * (the jump, and the stages after it that hold at least its users); null when none was sent.
+     */
+    readonly errorRate: number | null;
+    /** Those stages, 1-based, first and last. */
+    readonly spikeStages: readonly [number, number];
+}
+
+/** The spike's stages (0-based, first and last): the jump, then every stage that keeps its users. */
+export function spikeSpan(stages: readonly { readonly target: number }[], spike: number): [number, number] {
+    let last = spike;
+    while (last + 1 < stages.length && stages[last + 1].target >= stages[spike].target) last++;
+    return [spike, last];
 }
 
 export interface RunReport {
@@ -138,18 +152,24 @@ class Tally {
 export interface Position {
     /** 0-based stage, or -1 once every stage is over. */
     readonly stage: number;
-    /** Users wanted now (k6 ramping-vus: linear within the stage, rounded down). */
+    /** Users wanted now (k6 ramping-vus: linear within the stage; see `schedule`). */
     readonly users: number;
 }
 
-/** The stage and user count at `t` ms: a pure function of the schedule, tested on its own. */
+/**
+ * The stage and user count at `t` ms: a pure function of the schedule, tested on its own. As k6's
+ * ramping-vus steps (grafana/k6 `lib/executor/ramping_vus.go`, `getRawExecutionSteps`): a ramp up
+ * adds user n when the line reaches n (rounded down), a ramp down stops a user "on the next
+ * unscaled VU's time", when the line reaches the count below it (rounded up). One difference: the
+ * first stage starts from 0 users, as k6 with `startVUs: 0` (its default is 1).
+ */
 export function schedule(stages: readonly { readonly durationMs: number; readonly target: number }[], t: number): Position {
     let from = 0;
     let start = 0;
     for (const [i, s] of stages.entries()) {
         if (t < start + s.durationMs) {
-            const progress = s.durationMs === 0 ? 1 : (t - start) / s.durationMs;
-            return { stage: i, users: Math.floor(from + (s.target - from) * progress) };
+            const line = from + (s.target - from) * ((t - start) / s.durationMs);
+            return { stage: i, users: s.target >= from ? Math.floor(line) : Math.ceil(line) };
         }
         from = s.target;
         start += s.durationMs;
@@ -291,6 +311,9 @@ export async function runScenario(scenario: Scenario, target: string, options: R
         return r;
     });
     const broken = stages.find((s) => s.requests > 0 && !s.ok);
+    const span = spike < 0 ? undefined : spikeSpan(scenario.stages, spike);
+    const during = span === undefined ? [] : stages.slice(span[0], span[1] + 1);
+    const sent = during.reduce((n, st) => n + st.requests, 0);
     return {
         scenario: scenario.name,
         model: "closed",
@@ -298,7 +321,14 @@ export async function runScenario(scenario: Scenario, target: string, options: R
         stages,
         overall: overall.figures(thresholds, elapsedMs),
         breakingPoint: broken === undefined ? null : { stage: broken.stage, users: Math.max(broken.fromUsers, broken.toUsers) },
-        recovery: spike < 0 ? null : { spikeStage: spike + 1, spikeStartMs, seconds: lastWindowBad ? null : (lastBadEnd ?? 0) / 1000, windowMs: scenario.recoveryWindowMs },
+        recovery: span === undefined ? null : {
+            spikeStage: spike + 1,
+            spikeStartMs,
+            seconds: lastWindowBad ? null : (lastBadEnd ?? 0) / 1000,
+            windowMs: scenario.recoveryWindowMs,
+            errorRate: sent === 0 ? null : during.reduce((n, st) => n + st.failures, 0) / sent,
+            spikeStages: [span[0] + 1, span[1] + 1],
+        },
         elapsedMs: Math.round(elapsedMs),
     };
 }

@@ -1,13 +1,16 @@
 /**
  * Server-side judgement from the stack's Prometheus: what the client cannot see. For the target
- * color's pods over the run: the memory working set's slope after warm-up (a leak), container
+ * color's pods over the run: each pod's memory working set slope after warm-up (a leak), container
  * restarts, and the database's open connections (the pool stays bounded).
  *
  * Metric sources: cAdvisor's `container_memory_working_set_bytes` (what the kubelet evicts on),
- * kube-state-metrics' `kube_pod_container_status_restarts_total`, and the configured query for
- * database connections (postgres_exporter's `pg_stat_activity_count` by default). Queries go through
+ * kube-state-metrics' `kube_pod_container_status_restarts_total`, and for database connections the
+ * application's own pool gauge (`observability.metrics.dbPoolConnectionsInUse`, a producer every
+ * stack has: the stack runs no postgres_exporter, and RDS exposes no Prometheus endpoint) unless
+ * `performance.server.dbConnectionsQuery` names another query. Queries go through
  * Prometheus's HTTP API (`/api/v1/query_range`, `/api/v1/query`; docs: prometheus.io/docs/prometheus/latest/querying/api/).
  */
+import { CADVISOR_METRICS } from "../observability/catalogue";
 import type { ServerBounds } from "./profile";
 
 /** A color's pods: `<service>-<color>-<replicaset hash>-<suffix>`, not its gate or migration Job pods. */
@@ -15,12 +18,18 @@ export function podSelector(namespace: string, service: string, color: string): 
     return `namespace="${namespace}", pod=~"${service}-${color}-[a-z0-9]{5,10}-[a-z0-9]{5}", container!="", container!="POD"`;
 }
 
+/** Per pod: the HPA may add pods to the color during a run, and a sum would read each one as a leak. */
 export function memoryQuery(selector: string): string {
-    return `sum(container_memory_working_set_bytes{${selector}})`;
+    return `sum by (pod) (${CADVISOR_METRICS.memoryWorkingSet}{${selector}})`;
 }
 
+/**
+ * No `or vector(0)`: a color with running pods always has the series (0 when nothing restarted), so
+ * no series means kube-state-metrics is not scraped or the color ran no pods, and must not read as
+ * "no restart".
+ */
 export function restartsQuery(selector: string, seconds: number): string {
-    return `sum(increase(kube_pod_container_status_restarts_total{${selector}}[${Math.max(1, Math.ceil(seconds))}s])) or vector(0)`;
+    return `sum(increase(kube_pod_container_status_restarts_total{${selector}}[${Math.max(1, Math.ceil(seconds))}s]))`;
 }
 
 export type Sample = readonly [seconds: number, value: number];
@@ -51,50 +60,77 @@ export interface ServerFinding {
 
 const MIB = 1024 * 1024;
 
-/** The leak rule: after warm-up, the working set's slope, MiB per hour, must not exceed the bound. */
-export function judgeMemory(samples: readonly Sample[], runStart: number, bounds: ServerBounds): ServerFinding {
-    const after = samples.filter(([t]) => t >= runStart + bounds.warmupSeconds);
-    const slope = slopePerSecond(after);
+/**
+ * The leak rule: after warm-up, no pod's working set grows faster than the bound, MiB per hour. Each
+ * pod warms up from its own first sample (a pod the HPA added mid-run fills its caches then too); the
+ * figure is the steepest pod's slope, since a leak grows in every pod that serves.
+ */
+export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, runStart: number, bounds: ServerBounds): ServerFinding {
     const bound = bounds.maxMemorySlopeMiBPerHour;
-    if (slope === null) {
-        return { check: "memory-slope", ok: false, value: null, bound, detail: `no memory samples after the ${bounds.warmupSeconds} s warm-up (${samples.length} in all): the leak check cannot hold without them` };
+    let steepest: { pod: string; slope: number; samples: number } | undefined;
+    let all = 0;
+    for (const [pod, samples] of Object.entries(pods)) {
+        all += samples.length;
+        const first = Math.max(runStart, Math.min(...samples.map(([t]) => t)));
+        const after = samples.filter(([t]) => t >= first + bounds.warmupSeconds);
+        const slope = slopePerSecond(after);
+        if (slope !== null && (steepest === undefined || slope > steepest.slope)) steepest = { pod, slope, samples: after.length };
     }
-    const perHour = (slope * 3600) / MIB;
+    if (steepest === undefined) {
+        return { check: "memory-slope", ok: false, value: null, bound, detail: `no memory samples after the ${bounds.warmupSeconds} s warm-up (${all} in all): the leak check cannot hold without them` };
+    }
+    const perHour = (steepest.slope * 3600) / MIB;
     const value = Math.round(perHour * 100) / 100;
+    const count = Object.keys(pods).length;
     return {
         check: "memory-slope",
         ok: perHour <= bound,
         value,
         bound,
-        detail: `working set slope ${value} MiB/h over ${after.length} samples after warm-up (bound ${bound} MiB/h)${perHour > bound ? ": a leak" : ""}`,
+        detail: `working set slope ${value} MiB/h in pod ${steepest.pod}, the steepest of ${count} pod(s), over ${steepest.samples} samples after warm-up (bound ${bound} MiB/h)${perHour > bound ? ": a leak" : ""}`,
     };
 }
 
 export function judgeRestarts(restarts: number | null, bounds: ServerBounds): ServerFinding {
     const ok = restarts !== null && restarts <= bounds.maxRestarts;
-    return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? "no restart figure from Prometheus" : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
+    return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? "no kube_pod_container_status_restarts_total series for the color's pods over the run: kube-state-metrics is not scraped, or the color ran no pods" : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
 }
 
-export function judgeDbConnections(samples: readonly Sample[], bounds: ServerBounds): ServerFinding {
+export function judgeDbConnections(samples: readonly Sample[], query: string, bounds: ServerBounds): ServerFinding {
     if (samples.length === 0) {
-        return { check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: `no samples of ${bounds.dbConnectionsQuery}` };
+        return { check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: `no samples of ${query}` };
     }
     const peak = Math.max(...samples.map(([, v]) => v));
     return { check: "db-connections", ok: peak <= bounds.maxDbConnections, value: peak, bound: bounds.maxDbConnections, detail: `at most ${peak} database connection(s) (bound ${bounds.maxDbConnections})` };
 }
 
-/** The application's request metrics, as `launchpad:observability.metrics` names them. */
+/** The application's metrics the suite reads, as `launchpad:observability.metrics` names them. */
 export interface AppMetrics {
     readonly requestsTotal: string;
     readonly requestDurationSeconds: string;
+    readonly dbPoolConnectionsInUse: string;
     readonly statusLabel: string;
     readonly serviceLabel: string;
     readonly colorLabel: string;
 }
 
+/**
+ * A color's series of the application's metrics. The namespace too (the scrape attaches it, see
+ * observability/scrape-config.ts): a Prometheus that also scrapes another stack sees the same
+ * service and color there.
+ */
+function appSelector(m: AppMetrics, namespace: string, service: string, color: string): string {
+    return `namespace="${namespace}", ${m.serviceLabel}="${service}", ${m.colorLabel}="${color}"`;
+}
+
+/** The query the connection bound is judged on: the configured one, else the color's pool in use. */
+export function dbConnectionsQuery(bounds: ServerBounds, m: AppMetrics, namespace: string, service: string, color: string): string {
+    return bounds.dbConnectionsQuery ?? `sum(${m.dbPoolConnectionsInUse}{${appSelector(m, namespace, service, color)}})`;
+}
+
 /** The color's p95 in seconds and its 5xx ratio as the server counts them, over 30 s windows. */
-export function recoveryQueries(m: AppMetrics, service: string, color: string): { p95: string; errors: string } {
-    const sel = `${m.serviceLabel}="${service}", ${m.colorLabel}="${color}"`;
+export function recoveryQueries(m: AppMetrics, namespace: string, service: string, color: string): { p95: string; errors: string } {
+    const sel = appSelector(m, namespace, service, color);
     return {
         p95: `histogram_quantile(0.95, sum by (le) (rate(${m.requestDurationSeconds}_bucket{${sel}}[30s])))`,
         errors: `sum(rate(${m.requestsTotal}{${sel}, ${m.statusLabel}=~"5.."}[30s])) / sum(rate(${m.requestsTotal}{${sel}}[30s]))`,
@@ -132,7 +168,7 @@ export function judgeServerRecovery(seconds: number | null, bounds: ServerBounds
 interface PromResponse {
     readonly status: string;
     readonly error?: string;
-    readonly data?: { readonly resultType: string; readonly result: readonly { readonly values?: readonly [number, string][]; readonly value?: [number, string] }[] };
+    readonly data?: { readonly resultType: string; readonly result: readonly { readonly metric?: Readonly<Record<string, string>>; readonly values?: readonly [number, string][]; readonly value?: [number, string] }[] };
 }
 
 async function api(base: string, path: string, params: Record<string, string>): Promise<PromResponse> {
@@ -145,11 +181,19 @@ async function api(base: string, path: string, params: Record<string, string>): 
     return body;
 }
 
+const samplesOf = (values: readonly [number, string][] | undefined): Sample[] =>
+    (values ?? []).map(([t, v]) => [t, Number(v)] as const).filter(([, v]) => Number.isFinite(v));
+
 /** A range query's single series (summed queries have one), as samples. */
 export async function queryRange(base: string, query: string, start: number, end: number, stepSeconds: number): Promise<Sample[]> {
     const body = await api(base, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
-    const series = body.data?.result[0];
-    return (series?.values ?? []).map(([t, v]) => [t, Number(v)] as const).filter(([, v]) => Number.isFinite(v));
+    return samplesOf(body.data?.result[0]?.values);
+}
+
+/** A range query's series by the value of `label` (a `sum by (label)` query), as samples. */
+export async function queryRangeBy(base: string, query: string, label: string, start: number, end: number, stepSeconds: number): Promise<Record<string, Sample[]>> {
+    const body = await api(base, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
+    return Object.fromEntries((body.data?.result ?? []).map((r) => [r.metric?.[label] ?? "", samplesOf(r.values)]));
 }
 
 export async function queryScalar(base: string, query: string, at: number): Promise<number | null> {
@@ -163,6 +207,8 @@ export interface ServerTarget {
     readonly namespace: string;
     readonly service: string;
     readonly color: string;
+    /** The application's metric names. @default - none: the connection bound needs `dbConnectionsQuery` then */
+    readonly metrics?: AppMetrics;
 }
 
 /** The spike's start (Unix seconds) and the bounds its recovery is judged on, from the scenario's thresholds. */
@@ -183,12 +229,15 @@ export async function judgeServer(t: ServerTarget, start: number, end: number, b
     const step = Math.max(1, Math.round((end - start) / 500));
     const out: ServerFinding[] = [];
     if (leak) {
-        out.push(judgeMemory(await queryRange(t.prometheus, memoryQuery(selector), start, end, step), start, bounds));
+        out.push(judgeMemory(await queryRangeBy(t.prometheus, memoryQuery(selector), "pod", start, end, step), start, bounds));
     }
     out.push(judgeRestarts(await queryScalar(t.prometheus, restartsQuery(selector, end - start), end), bounds));
-    out.push(judgeDbConnections(await queryRange(t.prometheus, bounds.dbConnectionsQuery, start, end, step), bounds));
+    const db = t.metrics === undefined ? bounds.dbConnectionsQuery : dbConnectionsQuery(bounds, t.metrics, t.namespace, t.service, t.color);
+    out.push(db === undefined
+        ? { check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: "no query for the database connections: the run's spec names no application metrics and performance.server.dbConnectionsQuery is not set" }
+        : judgeDbConnections(await queryRange(t.prometheus, db, start, end, step), db, bounds));
     if (spike !== undefined) {
-        const q = recoveryQueries(spike.metrics, t.service, t.color);
+        const q = recoveryQueries(spike.metrics, t.namespace, t.service, t.color);
         // 1 s steps over the spike: recovery is a matter of seconds.
         const [p95, errors] = await Promise.all([queryRange(t.prometheus, q.p95, spike.start, end, 1), queryRange(t.prometheus, q.errors, spike.start, end, 1)]);
         out.push(judgeServerRecovery(serverRecoverySeconds(p95, errors, spike.start, spike.p95BoundSeconds, spike.errorBound), bounds));

@@ -3,9 +3,14 @@
  * expressions, e.g. `http_req_duration: ["p(95)<200"]`, `http_req_failed: ["rate<0.01"]`.
  *
  * The grammar is k6's own (grafana/k6 `metrics/thresholds_parser.go`, `parseThresholdExpression`):
- * operators `>`, `>=`, `<=`, `<`, `==`, `===`, `!=`; a trend takes `avg`, `min`, `max`, `med` or
- * `p(N)`; a rate takes `rate`. Of k6's built-in metrics the suite measures two: `http_req_duration`
- * (a trend, in ms) and `http_req_failed` (a rate of failed requests, 0..1).
+ * operators `>`, `>=`, `<=`, `<`, `==`, `===`, `!=`, scanned in that file's order; a trend takes
+ * `avg`, `min`, `max`, `med` or `p(N)` with 0 <= N <= 100 (`parseThresholdAggregationMethod`
+ * refuses NaN and values outside 0..100; k6 docs "Thresholds": "a number between 0.0 and 100"), a
+ * rate takes `rate` (`metrics/metric_type.go` `supportedAggregationMethods`). Of k6's built-in
+ * metrics the suite measures two: `http_req_duration` (a trend, in ms) and `http_req_failed` (a
+ * rate of failed requests). Two rules are stricter than k6's: the value is the grammar's
+ * `digit+ ("." digit+)?` (k6's code takes anything Go's ParseFloat does, such as "1e3"), and a
+ * rate's value is at most 1 (k6 accepts `rate<50`, which can never fail).
  */
 
 export const THRESHOLD_METRICS = ["http_req_duration", "http_req_failed"] as const;
@@ -31,7 +36,7 @@ const FLOAT = /^\d+(\.\d+)?$/;
 
 /** What each metric accepts, for the error messages. */
 export const THRESHOLD_EXPECTED: Readonly<Record<ThresholdMetric, string>> = {
-    http_req_duration: "expected `<avg|min|max|med|p(N)> <op> <ms>` with <op> one of <, <=, >, >=, ==, ===, != and 0 < N <= 100, such as \"p(95)<200\"",
+    http_req_duration: "expected `<avg|min|max|med|p(N)> <op> <ms>` with <op> one of <, <=, >, >=, ==, ===, != and 0 <= N <= 100, such as \"p(95)<200\"",
     http_req_failed: "expected `rate <op> <0..1>` with <op> one of <, <=, >, >=, ==, ===, !=, such as \"rate<0.01\"",
 };
 
@@ -58,7 +63,7 @@ export function parseThreshold(metric: ThresholdMetric, expression: string): Thr
         const p = /^p\((\d+(\.\d+)?)\)$/.exec(left);
         if (p !== null) {
             const percentile = Number(p[1]);
-            if (!(percentile > 0 && percentile <= 100)) {
+            if (!(percentile >= 0 && percentile <= 100)) {
                 return THRESHOLD_EXPECTED[metric];
             }
             aggregation = { method: "p", percentile };

@@ -12,8 +12,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadtestCli, USAGE } from "../loadtest/cli";
 import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
-import type { LoadtestSummary, RunSpec } from "../loadtest/main";
+import { renderReport, type LoadtestSummary, type RunSpec } from "../loadtest/main";
 import { LOADTEST_METRICS } from "../loadtest/push";
+import { judge } from "../loadtest/verdict";
+import { parseConfig } from "../config";
+import { REPO_ROOT, stackConfigFor } from "../plan/engine";
 import { recordingServer, startServer, type TestServer } from "./support/http-server";
 
 const servers: TestServer[] = [];
@@ -105,7 +108,7 @@ describe("npm run loadtest --print: the Job for staging", () => {
             const spec: RunSpec = {
                 service: "api", color: "blue", namespace: "ns", target: s.url, image: "ghcr.io/acme/api:1.4.2",
                 scenario: { name: "load", model: "closed", stages: [{ duration: "300ms", durationMs: 300, target: 2 }], thinkTimeMs: 10, checks: [{ path: "/", method: "GET", expectStatus: 200, weight: 1 }], thresholds: { http_req_failed: ["rate<0.5"] }, timeoutMs: 2000, mustHoldUsers: 100, recoveryWindowMs: 1000 },
-                server: { warmupSeconds: 0, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, dbConnectionsQuery: "x", maxRecoverySeconds: 60 },
+                server: { warmupSeconds: 0, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, maxRecoverySeconds: 60 },
             };
             fs.writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
             const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
@@ -161,5 +164,30 @@ describe("npm run loadtest --target: a run here", () => {
         expect(pushed[0].body).toContain(`${LOADTEST_METRICS.errorRatio} 1\n`);
         expect(pushed[0].body).toContain(`${LOADTEST_METRICS.breakingPointUsers} 3\n`);
         expect(pushed[0].body).toContain(`${LOADTEST_METRICS.recoverySeconds} NaN\n`);
+    });
+});
+
+describe("docs/delivery.md and the README: the recorded run", () => {
+    it("is a real run's output: its JSON line renders to its table lines, and the verdict follows from its stages", () => {
+        const doc = fs.readFileSync(path.join(REPO_ROOT, "docs", "delivery.md"), "utf8");
+        const at = doc.indexOf("**Reading a run.**");
+        const block = doc.slice(doc.indexOf("```\n$ npm run loadtest", at) + 4, doc.indexOf("\n```", doc.indexOf("```\n$ npm run loadtest", at) + 4)).split("\n");
+        const json = block.findIndex((l) => l.startsWith('{"verdict"'));
+        const summary = JSON.parse(block[json]) as LoadtestSummary;
+        const report = block.slice(block.findIndex((l) => l.startsWith("loadtest ")), json);
+        expect(report).toEqual(renderReport(summary).trimEnd().split("\n"));
+        // The README's performance section quotes lines of the same report, in its order.
+        const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+        const quoted = readme.indexOf("```text\n", readme.indexOf("## Performance")) + "```text\n".length;
+        const lines = readme.slice(quoted, readme.indexOf("\n```", quoted)).split("\n");
+        expect(lines.length).toBeGreaterThanOrEqual(4);
+        expect(lines.map((l) => report.indexOf(l))).toEqual(lines.map((l) => report.indexOf(l)).filter((i) => i >= 0).sort((x, y) => x - y));
+        // The stress rule with the --set of the command: the stages of at most mustHoldUsers (50) held.
+        const set = /--set '([^=]+)=(.+)'$/.exec(block[1].trim());
+        const sc = stackConfigFor({ stack: "staging", sets: [`${set?.[1]}=${set?.[2]}`] });
+        const perf = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true }).services[0].performance;
+        if (perf === undefined) throw new Error("staging's api has no performance suite");
+        expect(perf.scenarios.stress.stages.map((st) => st.target)).toEqual(summary.run.stages.map((st) => st.toUsers));
+        expect(judge(perf.scenarios.stress, summary.run, perf.server, summary.server)).toEqual({ verdict: summary.verdict, reasons: summary.reasons });
     });
 });

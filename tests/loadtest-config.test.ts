@@ -1,6 +1,6 @@
 /**
- * Performance profiles as config: the k6 threshold parser as a table (k6's own documented
- * examples, `grafana/k6` `metrics/thresholds_parser.go` grammar), k6 durations, the users' four
+ * Performance profiles as config: the k6 threshold parser as a table (the expressions of k6's
+ * "Thresholds" page, and the cases of `grafana/k6` `metrics/thresholds_parser_test.go`), k6 durations, the users' four
  * scenarios as defaults, every problem reported as `<key>: received <value>; expected <allowed>`,
  * and production refusing profiles.
  */
@@ -12,37 +12,58 @@ import { stackConfigFor } from "../plan/engine";
 import { problemsOf } from "./support/config";
 
 describe("parseThreshold: k6's syntax", () => {
-    // The examples of k6's threshold documentation ("Thresholds": http_req_failed ['rate<0.01'],
-    // http_req_duration ['p(95)<200'], ['p(90) < 400', 'p(95) < 800', 'p(99.9) < 2000'], ['avg<200'], ...).
+    // The expressions of k6's "Thresholds" page (grafana/k6-docs docs/sources/k6/next/using-k6/thresholds.md) that
+    // apply to a trend or a rate, each on the metric of that type this suite measures.
     it.each([
-        ["http_req_failed", "rate<0.01", { method: "rate" }, "<", 0.01],
-        ["http_req_duration", "p(95)<200", { method: "p", percentile: 95 }, "<", 200],
-        ["http_req_duration", "p(90) < 400", { method: "p", percentile: 90 }, "<", 400],
-        ["http_req_duration", "p(99.9) < 2000", { method: "p", percentile: 99.9 }, "<", 2000],
+        ["http_req_failed", "rate<0.01", { method: "rate" }, "<", 0.01], // "Thresholds example for HTTP errors"
+        ["http_req_duration", "p(95)<200", { method: "p", percentile: 95 }, "<", 200], // same example
+        ["http_req_duration", "avg < 200", { method: "avg" }, "<", 200], // "Threshold expression syntax"
+        ["http_req_duration", "p(90) < 300", { method: "p", percentile: 90 }, "<", 300], // same
+        ["http_req_duration", "p(99)<300", { method: "p", percentile: 99 }, "<", 300], // "Aggregation methods by type", RTT
+        ["http_req_duration", "p(70)<250", { method: "p", percentile: 70 }, "<", 250],
         ["http_req_duration", "avg<200", { method: "avg" }, "<", 200],
-        ["http_req_duration", "med<=150", { method: "med" }, "<=", 150],
-        ["http_req_duration", "max < 3000", { method: "max" }, "<", 3000],
-        ["http_req_duration", "min>=0.5", { method: "min" }, ">=", 0.5],
+        ["http_req_duration", "med<150", { method: "med" }, "<", 150],
+        ["http_req_duration", "min<100", { method: "min" }, "<", 100],
+        ["http_req_duration", "p(90) < 400", { method: "p", percentile: 90 }, "<", 400], // "A percentile ...", "Multiple thresholds on a single metric"
+        ["http_req_duration", "p(95) < 800", { method: "p", percentile: 95 }, "<", 800],
+        ["http_req_duration", "p(99.9) < 2000", { method: "p", percentile: 99.9 }, "<", 2000],
+        ["http_req_duration", "p(99) < 10", { method: "p", percentile: 99 }, "<", 10], // "Abort a test when a threshold is crossed"
+        ["http_req_failed", "rate>0.9", { method: "rate" }, ">", 0.9], // "Fail a load test using checks"
+        // k6's parser tests (metrics/thresholds_parser_test.go): p(0) and p(100) parse, every operator scans, spaces trim.
+        ["http_req_duration", "p(0)<200", { method: "p", percentile: 0 }, "<", 200],
+        ["http_req_duration", "p(100)<=150", { method: "p", percentile: 100 }, "<=", 150],
+        ["http_req_duration", "  max  >=3000  ", { method: "max" }, ">=", 3000],
         ["http_req_duration", "p(99)===1", { method: "p", percentile: 99 }, "===", 1],
         ["http_req_failed", "rate == 0", { method: "rate" }, "==", 0],
         ["http_req_failed", "rate != 1", { method: "rate" }, "!=", 1],
-        ["http_req_failed", "rate>0.5", { method: "rate" }, ">", 0.5],
     ] as const)("%s %j", (metric, source, aggregation, operator, value) => {
         expect(parseThreshold(metric, source)).toEqual({ metric, source, aggregation, operator, value });
     });
 
     it.each([
-        ["http_req_duration", "p95<200"], // k6 needs p(N)
-        ["http_req_duration", "p(0)<200"],
-        ["http_req_duration", "p(101)<200"],
+        // The docs' expressions of other metric types ("Aggregation methods by type"): k6 refuses them on a trend or a rate (metric_type.go supportedAggregationMethods).
+        ["http_req_duration", "count >= 500"], // a counter's
+        ["http_req_duration", "count<100"],
+        ["http_req_duration", "value<4000"], // a gauge's
         ["http_req_duration", "rate<0.01"], // a trend has no rate
-        ["http_req_duration", "count>10"], // a counter's aggregation
+        ["http_req_failed", "p(95)<200"], // a rate has no percentile
+        // k6's parser refusals (thresholds_parser_test.go): unknown operator, unknown method, non-numeric value,
+        // empty, incomplete, negative, over 100 and NaN percentiles.
+        ["http_req_duration", "max!20"],
+        ["http_req_duration", "foo>20"],
+        ["http_req_duration", "max>abc"],
+        ["http_req_duration", "p()<200"],
+        ["http_req_duration", "p(99<200"],
+        ["http_req_duration", "p(-1)<200"],
+        ["http_req_duration", "p(101)<200"],
+        ["http_req_duration", "p(NaN)<200"],
+        ["http_req_duration", "p95<200"], // k6 needs p(N)
         ["http_req_duration", "p(95)<"],
-        ["http_req_duration", "p(95)<-1"],
-        ["http_req_duration", "p(95)<1e3"], // k6's float: digits, optional fraction
         ["http_req_duration", "p(95)=200"],
-        ["http_req_failed", "p(95)<200"],
-        ["http_req_failed", "rate<1.5"], // a rate is 0..1
+        // Stricter than k6's code, as the grammar in its comment: digits with an optional fraction, a rate at most 1.
+        ["http_req_duration", "p(95)<-1"],
+        ["http_req_duration", "p(95)<1e3"],
+        ["http_req_failed", "rate<1.5"],
         ["http_req_failed", ""],
     ] as const)("refuses %s %j with what the metric accepts", (metric, source) => {
         expect(parseThreshold(metric, source)).toBe(THRESHOLD_EXPECTED[metric]);
@@ -86,7 +107,7 @@ describe("launchpad:services.<svc>.performance", () => {
             checks: [{ path: "/health/ready", method: "GET", expectStatus: 200, weight: 1 }],
             mustHoldUsers: 100,
         });
-        expect(perf?.server).toEqual({ warmupSeconds: 300, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, dbConnectionsQuery: "sum(pg_stat_activity_count)", maxRecoverySeconds: 60 });
+        expect(perf?.server).toEqual({ warmupSeconds: 300, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, maxRecoverySeconds: 60 });
         expect(perf?.loadGate).toBe(false);
         expect(Object.keys(DEFAULT_SCENARIOS)).toEqual(["load", "stress", "soak", "spike"]);
     });

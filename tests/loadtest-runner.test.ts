@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Scenario, Stage } from "../loadtest/profile";
-import { runScenario, schedule, spikeStage, weightedOrder } from "../loadtest/runner";
+import { runScenario, schedule, spikeSpan, spikeStage, weightedOrder } from "../loadtest/runner";
 import { judge } from "../loadtest/verdict";
 import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
@@ -52,11 +52,21 @@ async function serve(behaviour: Behaviour): Promise<TestServer> {
 }
 
 describe("schedule: k6 ramping-vus, a pure function of the stages", () => {
-    const stages = [stage(1000, 10), stage(1000, 10), stage(500, 0)];
+    // A zero-length stage jumps at once, as k6's (getRawExecutionSteps: stageDuration == 0).
+    const stages = [stage(1000, 10), stage(1000, 10), stage(500, 0), stage(0, 4), stage(400, 4)];
     it.each([
-        [0, 0, 0], [500, 0, 5], [999, 0, 9], [1000, 1, 10], [1999, 1, 10], [2000, 2, 10], [2250, 2, 5], [2500, -1, 0],
+        [0, 0, 0], [500, 0, 5], [999, 0, 9], [1000, 1, 10], [1999, 1, 10], [2000, 2, 10], [2250, 2, 5], [2500, 4, 4], [2900, -1, 0],
     ])("at %d ms: stage %d, %d users", (t, s, users) => {
         expect(schedule(stages, t)).toEqual({ stage: s, users });
+    });
+
+    it("steps as k6's getRawExecutionSteps: up when the line reaches a user, down when it reaches the one below", () => {
+        // k6, 0 -> 4 VUs over 4 s then 4 -> 0 over 4 s (startVUs 0): 1, 2, 3, 4 VUs at 1, 2, 3, 4 s; 3, 2, 1, 0 at 5, 6, 7, 8 s.
+        // Ramping down, a VU stops "on the next unscaled VU's time": 4 until 5 s, not 3 from 4.5 s.
+        const updown = [stage(4000, 4), stage(4000, 0)];
+        const at = (t: number) => schedule(updown, t).users;
+        expect([999, 1000, 3999, 4000, 4500, 4999, 5000, 5999, 6000, 7999].map(at)).toEqual([0, 1, 3, 4, 4, 4, 3, 3, 2, 1]);
+        expect(schedule(updown, 8000)).toEqual({ stage: -1, users: 0 });
     });
 });
 
@@ -67,9 +77,13 @@ describe("weightedOrder and spikeStage", () => {
         const order = weightedOrder([5, 2, 3]);
         expect([0, 1, 2].map((i) => order.filter((x) => x === i).length)).toEqual([5, 2, 3]);
     });
-    it("the spike is the largest jump up", () => {
+    it("the spike is the largest jump up; its span, the stages that keep its users", () => {
         expect(spikeStage([stage(1, 10), stage(1, 200), stage(1, 200), stage(1, 10)])).toBe(1);
         expect(spikeStage([stage(1, 0)])).toBe(-1);
+        // The default spike: 10, then 200 in 10 s, held 3 minutes, back to 10: stages 2 and 3.
+        expect(spikeSpan([stage(60_000, 10), stage(10_000, 200), stage(180_000, 200), stage(10_000, 10), stage(180_000, 10), stage(10_000, 0)], 1)).toEqual([1, 2]);
+        expect(spikeSpan([stage(1, 10), stage(1, 200)], 1)).toEqual([1, 1]);
+        expect(spikeSpan([stage(1, 200), stage(1, 250), stage(1, 100)], 0)).toEqual([0, 1]);
     });
 });
 
@@ -151,6 +165,11 @@ describe("runScenario against local servers", () => {
         const run = await runScenario(spike, s.url, { tickMs: 10 });
         expect(degradedAt).toBeDefined();
         expect(run.recovery?.spikeStage).toBe(2);
+        // The error rate during the spike: stages 2 (the jump) and 3 (holding 10 users), not stage 4's ramp down.
+        expect(run.recovery?.spikeStages).toEqual([2, 3]);
+        const during = run.stages.slice(1, 3);
+        expect(run.recovery?.errorRate).toBe(during.reduce((n, st) => n + st.failures, 0) / during.reduce((n, st) => n + st.requests, 0));
+        expect(run.recovery?.errorRate).toBeGreaterThan(0);
         // 1 s of failures, measured from the spike stage's start in 250 ms windows: 1.0 s, or up to two windows more
         // for the trigger's delay and a busy event loop.
         expect(run.recovery?.seconds).toBeGreaterThanOrEqual(1);
@@ -163,7 +182,8 @@ describe("runScenario against local servers", () => {
         const s = await serve(() => ({ delayMs: 0, status: 500 }));
         const spike = scenario({ name: "spike", stages: [stage(100, 1), stage(50, 4), stage(300, 4)] });
         const run = await runScenario(spike, s.url, { tickMs: 10 });
-        expect(run.recovery).toEqual({ spikeStage: 2, spikeStartMs: 100, seconds: null, windowMs: 250 });
+        // Every request failed, in the spike's stages too (2, and 3 holding its 4 users).
+        expect(run.recovery).toEqual({ spikeStage: 2, spikeStartMs: 100, seconds: null, windowMs: 250, errorRate: 1, spikeStages: [2, 3] });
         expect(judge(spike, run, DEFAULT_SERVER_BOUNDS, null).reasons).toEqual(["spike: the thresholds did not hold again before the run ended (windows of 250 ms from stage 2)"]);
 
         const refused = await runScenario(scenario({ stages: [stage(200, 2)] }), `http://127.0.0.1:${await closedPort()}`, { tickMs: 20 });

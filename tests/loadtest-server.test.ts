@@ -16,11 +16,15 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
 import { parser } from "@prometheus-io/lezer-promql";
-import { judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, type Sample } from "../loadtest/server";
+import { dbConnectionsQuery, judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, type Sample } from "../loadtest/server";
+import { metricCatalogue } from "../observability/catalogue";
+import { parseConfig } from "../config";
+import { stackConfigFor } from "../plan/engine";
 import { IN_CI, which } from "./support/db-tools";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
 
 const MIB = 1024 * 1024;
+const APP = { requestsTotal: "http_requests_total", requestDurationSeconds: "http_request_duration_seconds", dbPoolConnectionsInUse: "db_pool_connections_in_use", statusLabel: "code", serviceLabel: "service", colorLabel: "color" };
 const bounds = { ...DEFAULT_SERVER_BOUNDS, warmupSeconds: 60, maxMemorySlopeMiBPerHour: 32 };
 
 describe("the rules, on samples", () => {
@@ -44,21 +48,38 @@ describe("the rules, on samples", () => {
             value: 0,
         },
     ])("memory: $name", ({ samples, ok, value }) => {
-        const f = judgeMemory(samples, 0, bounds);
+        const f = judgeMemory({ "api-blue-5d8f7c9b6-abcde": samples }, 0, bounds);
         expect([f.ok, f.value]).toEqual([ok, value]);
     });
 
+    it("memory per pod: a pod the HPA adds mid-run is no leak (a sum of the pods would read it as one), a leaking pod is named", () => {
+        const flat = series(0);
+        // A second pod from 300 s on, with its own steep warm-up then flat: summed, the color would grow ~400 MiB in
+        // 5 minutes, which is 4,800 MiB/h.
+        const added = [[300, 100 * MIB], [315, 250 * MIB], [330, 300 * MIB], ...series(0, 360, 600)] as Sample[];
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": flat, "api-blue-5d8f7c9b6-klmno": added }, 0, bounds)).toMatchObject({ ok: true, value: 0 });
+        const leaking = series((64 * MIB) / 3600);
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": flat, "api-blue-5d8f7c9b6-klmno": leaking }, 0, bounds)).toEqual({
+            check: "memory-slope",
+            ok: false,
+            value: 64,
+            bound: 32,
+            detail: "working set slope 64 MiB/h in pod api-blue-5d8f7c9b6-klmno, the steepest of 2 pod(s), over 37 samples after warm-up (bound 32 MiB/h): a leak",
+        });
+    });
+
     it("memory with no sample after warm-up fails: a leak check that saw nothing proves nothing", () => {
-        expect(judgeMemory([[0, 1], [30, 2]], 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (2 in all): the leak check cannot hold without them" });
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": [[0, 1], [30, 2]] }, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (2 in all): the leak check cannot hold without them" });
+        expect(judgeMemory({}, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (0 in all): the leak check cannot hold without them" });
     });
 
     it("restarts and database connections against their bounds", () => {
         expect(judgeRestarts(0, bounds)).toMatchObject({ ok: true, value: 0 });
         expect(judgeRestarts(1, bounds)).toMatchObject({ ok: false, detail: "1 container restart(s) during the run (bound 0)" });
-        expect(judgeRestarts(null, bounds).ok).toBe(false);
-        expect(judgeDbConnections([[0, 10], [15, 40], [30, 12]], { ...bounds, maxDbConnections: 40 })).toMatchObject({ ok: true, value: 40 });
-        expect(judgeDbConnections([[0, 10], [15, 41]], { ...bounds, maxDbConnections: 40 })).toMatchObject({ ok: false, value: 41 });
-        expect(judgeDbConnections([], bounds).ok).toBe(false);
+        expect(judgeRestarts(null, bounds)).toMatchObject({ ok: false, value: null });
+        expect(judgeDbConnections([[0, 10], [15, 40], [30, 12]], "q", { ...bounds, maxDbConnections: 40 })).toMatchObject({ ok: true, value: 40 });
+        expect(judgeDbConnections([[0, 10], [15, 41]], "q", { ...bounds, maxDbConnections: 40 })).toMatchObject({ ok: false, value: 41 });
+        expect(judgeDbConnections([], "q", bounds)).toMatchObject({ ok: false, detail: "no samples of q" });
     });
 
     it.each([
@@ -79,13 +100,24 @@ describe("the rules, on samples", () => {
 
     it("every query is PromQL that lezer-promql parses without an error node", () => {
         const sel = podSelector("launchpad-staging", "api", "blue");
-        const q = recoveryQueries({ requestsTotal: "http_requests_total", requestDurationSeconds: "http_request_duration_seconds", statusLabel: "code", serviceLabel: "service", colorLabel: "color" }, "api", "blue");
-        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), q.p95, q.errors, DEFAULT_SERVER_BOUNDS.dbConnectionsQuery]) {
+        const q = recoveryQueries(APP, "launchpad-staging", "api", "blue");
+        const db = dbConnectionsQuery(DEFAULT_SERVER_BOUNDS, APP, "launchpad-staging", "api", "blue");
+        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), q.p95, q.errors, db]) {
             const errors: string[] = [];
             parser.parse(expr).iterate({ enter: (n) => { if (n.type.isError) errors.push(`${expr} @${n.from}`); } });
             expect(errors).toEqual([]);
         }
-        expect(q.errors).toBe('sum(rate(http_requests_total{service="api", color="blue", code=~"5.."}[30s])) / sum(rate(http_requests_total{service="api", color="blue"}[30s]))');
+        expect(q.errors).toBe('sum(rate(http_requests_total{namespace="launchpad-staging", service="api", color="blue", code=~"5.."}[30s])) / sum(rate(http_requests_total{namespace="launchpad-staging", service="api", color="blue"}[30s]))');
+    });
+
+    it("database connections: by default the color's pool gauge of the application's metric contract, a metric every stack produces", () => {
+        // The stack deploys no postgres_exporter (RDS has no Prometheus endpoint): a pg_stat_activity_count default had
+        // no producer, so every server-judged run failed "no samples". The app's pool gauge is in the catalogue as "app".
+        const metrics = parseConfig((({ project, stack, values, secretKeys }) => ({ project, stack, values, secretKeys, offlinePlan: true }))(stackConfigFor({ stack: "staging" }))).observability.metrics;
+        const db = dbConnectionsQuery(DEFAULT_SERVER_BOUNDS, metrics, "launchpad-staging", "api", "green");
+        expect(db).toBe('sum(db_pool_connections_in_use{namespace="launchpad-staging", service="api", color="green"})');
+        expect(metricCatalogue(metrics)[metrics.dbPoolConnectionsInUse]).toMatchObject({ producer: "app" });
+        expect(dbConnectionsQuery({ ...DEFAULT_SERVER_BOUNDS, dbConnectionsQuery: "sum(pg_stat_activity_count)" }, metrics, "ns", "api", "green")).toBe("sum(pg_stat_activity_count)");
     });
 
     it("selects a color's Deployment pods, not its Job pods", () => {
@@ -105,7 +137,7 @@ const BAD_FOR = 5;
 function appMetrics(t: number): string[] {
     const ok = 100 * t;
     const bad = 50 * Math.min(Math.max(t - SPIKE_AT, 0), BAD_FOR);
-    const sel = 'service="api",color="green"';
+    const sel = 'namespace="launchpad-staging",service="api",color="green"';
     return [
         `http_requests_total{${sel},code="200"} ${ok}`,
         `http_requests_total{${sel},code="500"} ${bad}`,
@@ -144,13 +176,21 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
             res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
             res.end([
                 `container_memory_working_set_bytes{${pod("api-blue-5d8f7c9b6-abcde")}} ${200 * MIB}`,
+                // A second blue pod, flat at 300 MiB, that the HPA "adds" with the restart: no leak, though the sum jumps.
+                ...(Date.now() > restartAt ? [`container_memory_working_set_bytes{${pod("api-blue-5d8f7c9b6-klmno")}} ${300 * MIB}`] : []),
                 `container_memory_working_set_bytes{${pod("api-green-5d8f7c9b6-fghij")}} ${Math.round(200 * MIB + t * MIB)}`,
                 // A Job pod of the same color growing fast: it must not count.
                 `container_memory_working_set_bytes{${pod("api-blue-gate-abc12-xyz12")}} ${Math.round(100 * MIB + t * 50 * MIB)}`,
                 `kube_pod_container_status_restarts_total{${pod("api-blue-5d8f7c9b6-abcde")}} 0`,
                 // The restart comes after Prometheus's third scrape, so its scrapes see the counter before and after.
                 `kube_pod_container_status_restarts_total{${pod("api-green-5d8f7c9b6-fghij")}} ${Date.now() > restartAt ? 1 : 0}`,
-                `pg_stat_activity_count{datname="app",state="active"} 12`,
+                // The pool gauge of the app's metric contract, per pod: blue holds 5 + 7, green 3; production's blue
+                // (another namespace, as a shared Prometheus sees it) must not count.
+                `db_pool_connections_in_use{namespace="${NS}",service="api",color="blue",pod="api-blue-5d8f7c9b6-abcde"} 5`,
+                `db_pool_connections_in_use{namespace="${NS}",service="api",color="blue",pod="api-blue-5d8f7c9b6-klmno"} 7`,
+                `db_pool_connections_in_use{namespace="${NS}",service="api",color="green",pod="api-green-5d8f7c9b6-fghij"} 3`,
+                'db_pool_connections_in_use{namespace="launchpad-production",service="api",color="blue",pod="api-blue-6f7d8c9b5-pqrst"} 90',
+                `pg_stat_activity_count{datname="app",state="active"} 30`,
                 ...appMetrics(Date.now() / 1000 - t0),
                 "",
             ].join("\n"));
@@ -195,20 +235,22 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
 
     it("a flat working set is no leak; no restart; connections within bounds", async () => {
         const end = Date.now() / 1000;
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "blue" }, t0, end, serverBounds, true);
+        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "blue", metrics: APP }, t0, end, serverBounds, true);
         expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true]]);
-        expect(findings[0].value).toBe(0);
-        expect(findings[2].value).toBe(12);
+        expect(findings[0]).toMatchObject({ value: 0, detail: expect.stringContaining("the steepest of 2 pod(s)") as unknown });
+        // The blue pool's two pods, 5 + 7, not production's 90 nor green's 3.
+        expect(findings[2]).toMatchObject({ value: 12, detail: "at most 12 database connection(s) (bound 20)" });
     });
 
     it("a working set growing 1 MiB/s is a leak (3,600 MiB/h), and the restart is seen", async () => {
         const end = Date.now() / 1000;
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green" }, t0, end, serverBounds, true);
+        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
         expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true]]);
         // Scrapes land within the second, so the measured slope is near, not at, 3,600 MiB/h.
         expect(findings[0].value).toBeGreaterThan(3_000);
         expect(findings[0].value).toBeLessThan(4_200);
         expect(findings[1].value).toBeGreaterThanOrEqual(1);
+        expect(findings[2].value).toBe(3);
     });
 
     it("spike recovery: the server's own p95 and 5xx ratio, over their 30 s windows, hold again about 30 s after a 5 s bad spell", async () => {
@@ -216,9 +258,8 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         const spikeStart = t0 + SPIKE_AT;
         while (Date.now() / 1000 < spikeStart + BAD_FOR + 30 + 12) await new Promise((r) => setTimeout(r, 250));
         const end = Date.now() / 1000;
-        const metrics = { requestsTotal: "http_requests_total", requestDurationSeconds: "http_request_duration_seconds", statusLabel: "code", serviceLabel: "service", colorLabel: "color" };
-        const spike = { metrics, start: spikeStart, p95BoundSeconds: 0.2, errorBound: 0.01 };
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green" }, t0, end, { ...serverBounds, maxRecoverySeconds: 60 }, false, spike);
+        const spike = { metrics: APP, start: spikeStart, p95BoundSeconds: 0.2, errorBound: 0.01 };
+        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 60 }, false, spike);
         const recovery = findings.find((f) => f.check === "spike-recovery");
         // With 3,000 good requests per window, the 5xx ratio is under 1% once less than ~0.6 s of the
         // bad spell is left in the window, p95 under 200 ms once less than ~3 s is: about BAD_FOR + 29.4 s
@@ -226,13 +267,22 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(recovery?.ok).toBe(true);
         expect(recovery?.value).toBeGreaterThan(BAD_FOR + 24);
         expect(recovery?.value).toBeLessThan(BAD_FOR + 36);
-        const strict = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green" }, t0, end, { ...serverBounds, maxRecoverySeconds: 20 }, false, spike);
+        const strict = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 20 }, false, spike);
         expect(strict.find((f) => f.check === "spike-recovery")?.ok).toBe(false);
     }, 90_000);
 
-    it("the connection bound is judged on the configured query", async () => {
+    it("the connection bound is judged on the configured query when one is set, and on the pool otherwise", async () => {
         const end = Date.now() / 1000;
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "blue" }, t0, end, { ...serverBounds, maxDbConnections: 10 }, false);
-        expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["restarts", true, 0], ["db-connections", false, 12]]);
+        const target = { prometheus: url, namespace: NS, service: "api", color: "blue", metrics: APP };
+        const configured = await judgeServer(target, t0, end, { ...serverBounds, dbConnectionsQuery: "sum(pg_stat_activity_count)" }, false);
+        expect(configured.map((f) => [f.check, f.ok, f.value])).toEqual([["restarts", true, 0], ["db-connections", false, 30]]);
+        const pool = await judgeServer(target, t0, end, { ...serverBounds, maxDbConnections: 10 }, false);
+        expect(pool.map((f) => [f.check, f.ok, f.value])).toEqual([["restarts", true, 0], ["db-connections", false, 12]]);
+    });
+
+    it("a color with no pods in Prometheus fails every check: no series is not \"no restart\"", async () => {
+        const end = Date.now() / 1000;
+        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "worker", color: "blue", metrics: APP }, t0, end, serverBounds, true);
+        expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, null], ["restarts", false, null], ["db-connections", false, null]]);
     });
 });
