@@ -69,15 +69,24 @@ function isSecretPath(path: string): boolean {
     return SECRET_PATHS.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
 }
 
-/** The fields an object schema allows at `path` inside `key` (through `.optional()` and `.default()`). */
+/**
+ * The fields an object schema allows at `path` inside `key`, through wrappers (`.optional()`,
+ * `.default()`, pipes), map values (`services.<name>`) and list items (`smoke.checks[0]`).
+ */
 function fieldsOf(key: keyof Shape, path: readonly PropertyKey[]): string[] {
-    type Node = { unwrap?: () => Node; shape?: Record<string, Node> };
-    const unwrap = (n: Node | undefined): Node | undefined => (n?.unwrap ? unwrap(n.unwrap()) : n);
-    let node = unwrap(rawConfigSchema.shape[key] as unknown as Node);
+    type Def = { type?: string; innerType?: Node; in?: Node; valueType?: Node; element?: Node; shape?: Record<string, Node> };
+    type Node = { _zod?: { def?: Def } };
+    const unwrap = (n: Node | undefined): Node | undefined => {
+        const def = n?._zod?.def;
+        const inner = def?.innerType ?? (def?.type === "pipe" ? def.in : undefined);
+        return inner !== undefined ? unwrap(inner) : n;
+    };
+    let node = unwrap(rawConfigSchema.shape[key]);
     for (const part of path) {
-        node = unwrap(node?.shape?.[String(part)]);
+        const def = node?._zod?.def;
+        node = unwrap(def?.type === "record" ? def.valueType : def?.type === "array" ? def.element : def?.shape?.[String(part)]);
     }
-    return Object.keys(node?.shape ?? {});
+    return Object.keys(node?._zod?.def?.shape ?? {});
 }
 
 /**

@@ -111,6 +111,28 @@ describe("npm run plan refuses config the services would refuse: exit 2, one exa
     });
 });
 
+/** A misspelt field at each depth and container kind: the message lists the fields allowed there, never an empty list. */
+const MISSPELT: readonly { set: string; problem: string }[] = [
+    { set: "launchpad:database.engin=mysql", problem: "launchpad:database.engin: received \"mysql\"; expected no such field (allowed: engine, engineVersion, instanceClass, allocatedStorageGb, maxAllocatedStorageGb, name, username, backupWindow, maintenanceWindow, criticalTables, restore)" },
+    { set: "launchpad:database.restore.snapshotId=snap-1", problem: "launchpad:database.restore.snapshotId: received \"snap-1\"; expected no such field (allowed: sourceInstance, time, snapshot)" },
+    // Inside a map of services, then objects and lists below it.
+    { set: "launchpad:services.api.replica=3", problem: "launchpad:services.api.replica: received 3; expected no such field (allowed: port, replicas, idleReplicas, autoscaling, resources, health, metricsPath, env, connectDatabase, expose, activeColor, releases, smoke, performance)" },
+    { set: "launchpad:services.api.expose.ingress.hostname=api.example.com", problem: "launchpad:services.api.expose.ingress.hostname: received \"api.example.com\"; expected no such field (allowed: host, className, path, scheme, certificateArn)" },
+    { set: "launchpad:services.api.releases.blue.img=ghcr.io/acme/api:1", problem: "launchpad:services.api.releases.blue.img: received \"ghcr.io/acme/api:1\"; expected no such field (allowed: image, env, migrate, schema)" },
+    { set: "launchpad:services.api.smoke.checks[0].status=200", problem: "launchpad:services.api.smoke.checks[0].status: received 200; expected no such field (allowed: name, path, method, expectStatus, bodyContains, maxLatencyMs, headers, body)" },
+    { set: "launchpad:cluster.access[0].role=admin", problem: "launchpad:cluster.access[0].role: received \"admin\"; expected no such field (allowed: principalArn, access, namespaces)" },
+];
+
+describe("npm run plan names the allowed fields of a misspelt one wherever it sits (maps and lists included)", () => {
+    it.each(MISSPELT)("$set", async ({ set, problem }) => {
+        expect(await planCli(["--stack", "staging", "--set", set])).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: `Invalid configuration for stack "staging" (1 problem):\n  - ${problem}\n`,
+        });
+    });
+});
+
 describe("the rules' building blocks", () => {
     const now = new Date("2026-12-06T00:00:00Z");
 
