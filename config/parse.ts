@@ -21,7 +21,7 @@ import { buildObservability, observabilityProblems, type ObservabilityConfig } f
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
 import { buildPromotion, promotionProblems, type PromotionConfig } from "./promotion";
 import { regionProblems } from "./region";
-import { SECRET_PATHS, rawConfigSchema, type RawConfig } from "./schema";
+import { SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
 import { buildServices, serviceProblems, type ServiceConfig } from "./services";
 import { buildTags, tagsProblems } from "./tags";
 import { safetyFor, type Safety, type Tier } from "./tier";
@@ -226,6 +226,10 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         problems.push(identifierProblem);
     }
     problems.push(...crossFieldProblems(parsed, input, input.now ?? runDate()));
+    // A secure leaf where its value would land in clear (an image, a user name, a namespace) is
+    // refused, once: a leaf already refused for its value (or its name) keeps that one problem.
+    const refused = (m: string): boolean => problems.some((q) => q.startsWith(m.slice(0, m.indexOf(": ") + 2)));
+    problems.push(...secretPlacementProblems(input.secretPaths).filter((m) => !refused(m)));
     const tier = parsed["launchpad:tier"];
     const placeholders = findPlaceholders(parsed, known, {
         stack: input.stack,
