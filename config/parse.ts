@@ -21,7 +21,7 @@ import { buildObservability, observabilityProblems, type ObservabilityConfig } f
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
 import { buildPromotion, promotionProblems, type PromotionConfig } from "./promotion";
 import { regionProblems } from "./region";
-import { SECRET_PATHS, rawConfigSchema, type RawConfig } from "./schema";
+import { SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
 import { buildServices, serviceProblems, type ServiceConfig } from "./services";
 import { buildTags, tagsProblems } from "./tags";
 import { safetyFor, type Safety, type Tier } from "./tier";
@@ -69,15 +69,24 @@ function isSecretPath(path: string): boolean {
     return SECRET_PATHS.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
 }
 
-/** The fields an object schema allows at `path` inside `key` (through `.optional()` and `.default()`). */
+/**
+ * The fields an object schema allows at `path` inside `key`, through wrappers (`.optional()`,
+ * `.default()`, pipes), map values (`services.<name>`) and list items (`smoke.checks[0]`).
+ */
 function fieldsOf(key: keyof Shape, path: readonly PropertyKey[]): string[] {
-    type Node = { unwrap?: () => Node; shape?: Record<string, Node> };
-    const unwrap = (n: Node | undefined): Node | undefined => (n?.unwrap ? unwrap(n.unwrap()) : n);
-    let node = unwrap(rawConfigSchema.shape[key] as unknown as Node);
+    type Def = { type?: string; innerType?: Node; in?: Node; valueType?: Node; element?: Node; shape?: Record<string, Node> };
+    type Node = { _zod?: { def?: Def } };
+    const unwrap = (n: Node | undefined): Node | undefined => {
+        const def = n?._zod?.def;
+        const inner = def?.innerType ?? (def?.type === "pipe" ? def.in : undefined);
+        return inner !== undefined ? unwrap(inner) : n;
+    };
+    let node = unwrap(rawConfigSchema.shape[key]);
     for (const part of path) {
-        node = unwrap(node?.shape?.[String(part)]);
+        const def = node?._zod?.def;
+        node = unwrap(def?.type === "record" ? def.valueType : def?.type === "array" ? def.element : def?.shape?.[String(part)]);
     }
-    return Object.keys(node?.shape ?? {});
+    return Object.keys(node?._zod?.def?.shape ?? {});
 }
 
 /**
@@ -217,6 +226,10 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         problems.push(identifierProblem);
     }
     problems.push(...crossFieldProblems(parsed, input, input.now ?? runDate()));
+    // A secure leaf where its value would land in clear (an image, a user name, a namespace) is
+    // refused, once: a leaf already refused for its value (or its name) keeps that one problem.
+    const refused = (m: string): boolean => problems.some((q) => q.startsWith(m.slice(0, m.indexOf(": ") + 2)));
+    problems.push(...secretPlacementProblems(input.secretPaths).filter((m) => !refused(m)));
     const tier = parsed["launchpad:tier"];
     const placeholders = findPlaceholders(parsed, known, {
         stack: input.stack,

@@ -1,12 +1,20 @@
 /**
  * `aws:region` and `launchpad:drRegion`: where the stack runs and where its disaster-recovery copies go.
  */
+import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
 import type { Show } from "./input";
 
-const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/**
+ * The regions the AWS provider accepts: it checks `region` against its own static list unless
+ * `skipRegionValidation` is set ("Skip static validation of region name", @pulumi/aws provider.d.ts),
+ * which Launchpad's provider never sets. The SDK's `Region` enum is that list as the package ships it,
+ * so "us-east-9" fails here rather than at `pulumi up`, and a new region (eusc-de-east-1) comes with
+ * a provider upgrade instead of a pattern edit.
+ */
+export const AWS_REGIONS: readonly string[] = Object.values(Region);
 
-const regionSchema = z.string().regex(REGION_RE, { error: "expected an AWS region name such as \"us-east-1\"" });
+const regionSchema = z.string().refine((r) => AWS_REGIONS.includes(r), { error: "expected an AWS region name such as \"us-east-1\" (one the AWS provider knows: the Region list of @pulumi/aws)" });
 
 export const awsRegionSchema = regionSchema.meta({
     description:

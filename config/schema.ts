@@ -72,3 +72,37 @@ export const SECRET_PATHS = [
     "launchpad:alerting.pagerDutyIntegrationKey",
     "grafana:auth",
 ] as const;
+
+/**
+ * The leaves a secret may be set at: where Launchpad keeps it a secret end to end. A service's env
+ * values go into a Kubernetes Secret read with `secretKeyRef`, a smoke check's headers and body into
+ * the gate's policy Secret (config/services.ts `fromSecret`), and the SECRET_PATHS into provider
+ * settings their providers keep secret. Any other leaf lands in clear somewhere (a pod spec, an AWS
+ * setting or tag, a Grafana setting), so a secure value there is refused (`secretPlacementProblems`).
+ */
+export const SECRET_CAPABLE_PATHS: readonly RegExp[] = [
+    ...SECRET_PATHS.map((p) => new RegExp(`^${p.replace(/[.]/g, "\\.")}$`)),
+    /^launchpad:services\.[^.[]+\.(releases\.[^.[]+\.)?env(\.|\[)/,
+    /^launchpad:services\.[^.[]+\.smoke\.checks\[\d+\]\.(headers(\.|\[)|body$)/,
+];
+
+/** Secure leaves refused by a rule of their own (tags, alerting.heartbeatUrl), not again here. */
+const SECRET_REFUSED_ELSEWHERE: readonly RegExp[] = [/^launchpad:tags(\.|\[|$)/, /^launchpad:alerting\.heartbeatUrl$/];
+
+/**
+ * Each secure leaf of a known key that no SECRET_CAPABLE_PATHS admits. Only where the leaves are
+ * known (`secretPaths`: the stack file, the offline plan); the runtime alone marks whole keys.
+ */
+export function secretPlacementProblems(secretPaths: ReadonlySet<string> | undefined): string[] {
+    const known = Object.keys(rawConfigSchema.shape);
+    return [...(secretPaths ?? [])]
+        .filter((p) => known.includes(/^[^.[]+/.exec(p)?.[0] ?? p))
+        .filter((p) => ![...SECRET_CAPABLE_PATHS, ...SECRET_REFUSED_ELSEWHERE].some((re) => re.test(p)))
+        .sort()
+        .map((p) =>
+            `${p}: received [secret]; expected plain text: Launchpad writes this value where it is kept in clear (a pod spec, ` +
+            "an AWS setting, a ConfigMap), so a secret goes only in a service's env values, a smoke check's headers or body, " +
+            `or one of ${SECRET_PATHS.map((s) => s.replace(/^launchpad:/, "")).join(", ")}`,
+        );
+}
+

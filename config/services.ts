@@ -344,7 +344,8 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
         out.push(...smokeProblems(`${key}.smoke`, s.smoke, ctx, show));
         out.push(...performanceProblems(`${key}.performance`, s, ctx, show));
         // The runner's own validator has the last word: the gate must never start with a policy it refuses.
-        const checked = validatePolicy(smokePolicy(s, ctx.safety));
+        // Its messages quote values: under a secret key they would print the decrypted secret.
+        const checked = validatePolicy(smokePolicy(s, ctx.safety), { secret: ctx.secret });
         if (!checked.ok) {
             out.push(...checked.problems.map((p) => `${key}.smoke.${p}`));
         }

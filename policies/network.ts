@@ -45,11 +45,18 @@ function portText(rule: IngressRule): string {
 function checkIngress(kind: string, name: string, rules: readonly IngressRule[], config: NoWorldIngressConfig, report: ReportViolation): void {
     const isLoadBalancer = config.loadBalancerSecurityGroups.some((p) => new RegExp(p).test(name));
     for (const rule of rules) {
+        if (isLoadBalancer && onlyPorts(rule, config.publicPorts)) continue;
+        const allowed = isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`;
         // Judged by the addresses admitted, not the spelling: 0.0.0.0/1 with 128.0.0.0/1, or ::0/0, is the world.
         const open = worldCidrs(rule.cidrs);
-        if (open.length === 0 || (isLoadBalancer && onlyPorts(rule, config.publicPorts))) continue;
-        const allowed = isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`;
-        report(`${kind} ${name} admits ${portText(rule)} from ${listText(open)}: ${allowed}; restrict the source to known CIDRs or security groups.`);
+        if (open.length > 0) {
+            report(`${kind} ${name} admits ${portText(rule)} from ${listText(open)}: ${allowed}; restrict the source to known CIDRs or security groups.`);
+        }
+        // A source this policy cannot read (00.0.0.0/00, 10.1/8) might admit anything: refused, not skipped.
+        const unreadable = rule.cidrs.filter((c) => parseRange(c) === undefined);
+        if (unreadable.length > 0) {
+            report(`${kind} ${name} admits ${portText(rule)} from ${listText(unreadable.map((c) => JSON.stringify(c)))}, which this policy cannot read as a CIDR, so it may be the world: write each source as a dotted-decimal IPv4 CIDR (a.b.c.d/n) or an IPv6 CIDR.`);
+        }
     }
 }
 

@@ -4,7 +4,9 @@
  * - A Kubernetes Secret holds only Pulumi secrets. A plain value in it came from non-secret config
  *   (or a literal), so it sits unencrypted in the state and the plan. Whether a value is a secret is
  *   visible only where secrets are marked: the offline plan renders each as `"[secret]"` and its
- *   evaluator sets `secretPlaceholder`. Under the Pulumi CLI policies receive secrets decrypted,
+ *   evaluator sets `secretPlaceholder`. Under the Pulumi CLI policies receive secrets decrypted
+ *   (@pulumi/policy 1.21.0 `deserialize.js`: secrets "must be fully unpacked into plain-old-JSON";
+ *   `server.js` calls `deserializeProperties(..., false)` for validateResource and validateStack),
  *   so this half runs offline only (every PR runs it: `npm run plan -- --policy`).
  * - A container environment variable whose name says credential takes its value from a Secret
  *   (`valueFrom.secretKeyRef`), never inline: an inline value is plain text in the pod spec for

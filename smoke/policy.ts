@@ -186,8 +186,11 @@ const isStatus = (v: unknown): v is number => isInteger(v) && v >= 100 && v <= 5
 class Problems {
     readonly list: string[] = [];
 
+    /** `secret`: the policy was built from secret config, so no value it holds is echoed. */
+    constructor(readonly secret: boolean) {}
+
     add(path: string, value: unknown, expected: string): void {
-        this.list.push(`${path}: received ${describeValue(value)}; expected ${expected}`);
+        this.list.push(`${path}: received ${this.secret && value !== undefined ? "[secret]" : describeValue(value)}; expected ${expected}`);
     }
 
     /** Unknown keys, one problem each, so a typo is named rather than silently ignored. */
@@ -247,7 +250,7 @@ function validateCheck(p: Problems, path: string, c: unknown): void {
             // (a name is an RFC 9110 token; a value holds tab, space, visible ASCII and U+0080 to U+00FF).
             for (const [name, value] of Object.entries(c.headers as Record<string, string>)) {
                 if (!accepted(() => validateHeaderName(name))) {
-                    p.list.push(`${path}.headers: received the header name ${JSON.stringify(name)}; expected an HTTP token (letters, digits and !#$%&'*+.^_\`|~-)`);
+                    p.list.push(`${path}.headers: received the header name ${p.secret ? "[secret]" : JSON.stringify(name)}; expected an HTTP token (letters, digits and !#$%&'*+.^_\`|~-)`);
                 } else if (/[\r\n\0]/.test(value)) {
                     p.add(`${path}.headers.${name}`, value, "a header value without CR, LF or NUL");
                 } else if (!accepted(() => validateHeaderValue(name, value))) {
@@ -283,7 +286,7 @@ function validateChecks(p: Problems, checks: unknown): void {
         if (first === undefined) {
             seen.set(name, i);
         } else {
-            p.add(`checks[${i}]`, name, `a name no other check has (checks[${first}] is also ${JSON.stringify(name)}); set "name" to tell them apart`);
+            p.add(`checks[${i}]`, name, `a name no other check has (checks[${first}] is also ${p.secret ? "[secret]" : JSON.stringify(name)}); set "name" to tell them apart`);
         }
     });
 }
@@ -293,8 +296,8 @@ function validateChecks(p: Problems, checks: unknown): void {
  * `resolveCheck`) or every problem found, each naming its JSON path, the value received and what is
  * allowed. Unknown keys are problems too.
  */
-export function validatePolicy(value: unknown): PolicyResult {
-    const p = new Problems();
+export function validatePolicy(value: unknown, opts: { /** The policy came from secret config: values are shown as [secret]. @default false */ readonly secret?: boolean } = {}): PolicyResult {
+    const p = new Problems(opts.secret ?? false);
     if (!isObject(value)) {
         p.add("policy", value, "an object with checks, requests, concurrency, timeoutMs, warmupRequests and thresholds");
         return { ok: false, problems: p.list };

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, type ConfigInput } from "../config";
 import { isArmInstanceType } from "../config/node-group";
-import { REQUIRED_CONFIG } from "./support/project";
+import { MINIMAL_SERVICES, REQUIRED_CONFIG } from "./support/project";
 import { problemsOf } from "./support/config";
 
 const REQUIRED = REQUIRED_CONFIG;
@@ -67,6 +67,21 @@ describe("parseConfig never echoes a value of a key the stack holds as a secret"
             secret: "launchpad:drRegion",
             problem: "launchpad:drRegion: received [secret]; expected a region other than aws:region ([secret]): a disaster-recovery copy in the same region is not off-site",
             shown: 'launchpad:drRegion: received "us-east-1"; expected a region other than aws:region ("us-east-1"): a disaster-recovery copy in the same region is not off-site',
+        },
+        {
+            // Issue 13: the gate's own validator (smoke/policy.ts) has the last word on a smoke policy; its messages quoted values too.
+            name: "a secret smoke body on a GET check, judged by the gate's own validator",
+            values: { "launchpad:services": { web: { ...MINIMAL_SERVICES.web, smoke: { checks: [{ path: "/", body: PLAINTEXT }] } } } },
+            secret: "launchpad:services",
+            problem: 'launchpad:services.web.smoke.checks[0].body: received [secret]; expected no body with method "GET" (HTTP gives a GET or HEAD body no meaning, and servers may refuse it)',
+            shown: `launchpad:services.web.smoke.checks[0].body: received ${JSON.stringify(PLAINTEXT)}; expected no body with method "GET" (HTTP gives a GET or HEAD body no meaning, and servers may refuse it)`,
+        },
+        {
+            name: "two smoke checks of one secret name, judged by the gate's own validator",
+            values: { "launchpad:services": { web: { ...MINIMAL_SERVICES.web, smoke: { checks: [{ name: "s3cr3t", path: "/a" }, { name: "s3cr3t", path: "/b" }] } } } },
+            secret: "launchpad:services",
+            problem: 'launchpad:services.web.smoke.checks[1]: received [secret]; expected a name no other check has (checks[0] is also [secret]); set "name" to tell them apart',
+            shown: 'launchpad:services.web.smoke.checks[1]: received "s3cr3t"; expected a name no other check has (checks[0] is also "s3cr3t"); set "name" to tell them apart',
         },
     ] as { name: string; values: Record<string, unknown>; secret: string; problem: string; shown: string; before?: string[]; after?: string[] }[])("hides $name, and shows the same value when the key is not secret", ({ values, secret, problem, shown, before, after }) => {
         expect(problemsOf(input(values, [secret]))).toEqual([...(before ?? []), problem, ...(after ?? [])]);

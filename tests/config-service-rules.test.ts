@@ -64,6 +64,9 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
     { stack: "staging", sets: [`launchpad:cluster.namespace=${LONG_LABEL}`], problem: `launchpad:cluster.namespace: received "${LONG_LABEL}"; expected at most 63 characters` },
     { stack: "production", sets: [`launchpad:services.api.expose.ingress.host=${LONG_LABEL}.example.com`], problem: `launchpad:services.api.expose.ingress.host: received "${LONG_LABEL}.example.com"; expected a DNS host name such as "api.example.com" (lower-case labels of at most 63 characters, at most 253 in all)` },
     { stack: "production", sets: ["launchpad:services.api.expose.ingress.className=ALB_internal"], problem: `launchpad:services.api.expose.ingress.className: received "ALB_internal"; expected an IngressClass name: a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')` },
+    // Regions: the AWS provider validates the name against its own list (no skipRegionValidation), a pattern is not enough.
+    { stack: "staging", sets: ["aws:region=us-east-9"], problem: 'aws:region: received "us-east-9"; expected an AWS region name such as "us-east-1" (one the AWS provider knows: the Region list of @pulumi/aws)' },
+    { stack: "production", sets: ["launchpad:drRegion=eu-central-3"], problem: 'launchpad:drRegion: received "eu-central-3"; expected an AWS region name such as "us-east-1" (one the AWS provider knows: the Region list of @pulumi/aws)' },
     // EKS: the public endpoint admits public ranges only.
     { stack: "production", sets: ["launchpad:cluster.endpointPublicAccessCidrs[1]=10.0.0.0/8"], problem: 'launchpad:cluster.endpointPublicAccessCidrs[1]: received "10.0.0.0/8"; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")' },
     { stack: "production", sets: ["launchpad:cluster.endpointPublicAccessCidrs[0]=192.168.4.0/24"], problem: 'launchpad:cluster.endpointPublicAccessCidrs[0]: received "192.168.4.0/24"; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")' },
@@ -107,6 +110,28 @@ describe("npm run plan refuses config the services would refuse: exit 2, one exa
                 '  - launchpad:database.maintenanceWindow: received "sun:03:15-sun:03:15"; expected a window of at least 30 minutes (an RDS rule)\n' +
                 '  - launchpad:tags: received the key "aws:cost"; expected a tag key not starting with "aws:" (AWS reserves that prefix)\n' +
                 '  - launchpad:cluster.namespace: received "kube-public"; expected a namespace of the stack\'s own, not "default" or a "kube-" one: those belong to Kubernetes, and the stack creates (and on destroy deletes) its namespace\n',
+        });
+    });
+});
+
+/** A misspelt field at each depth and container kind: the message lists the fields allowed there, never an empty list. */
+const MISSPELT: readonly { set: string; problem: string }[] = [
+    { set: "launchpad:database.engin=mysql", problem: "launchpad:database.engin: received \"mysql\"; expected no such field (allowed: engine, engineVersion, instanceClass, allocatedStorageGb, maxAllocatedStorageGb, name, username, backupWindow, maintenanceWindow, criticalTables, restore)" },
+    { set: "launchpad:database.restore.snapshotId=snap-1", problem: "launchpad:database.restore.snapshotId: received \"snap-1\"; expected no such field (allowed: sourceInstance, time, snapshot)" },
+    // Inside a map of services, then objects and lists below it.
+    { set: "launchpad:services.api.replica=3", problem: "launchpad:services.api.replica: received 3; expected no such field (allowed: port, replicas, idleReplicas, autoscaling, resources, health, metricsPath, env, connectDatabase, expose, activeColor, releases, smoke, performance)" },
+    { set: "launchpad:services.api.expose.ingress.hostname=api.example.com", problem: "launchpad:services.api.expose.ingress.hostname: received \"api.example.com\"; expected no such field (allowed: host, className, path, scheme, certificateArn)" },
+    { set: "launchpad:services.api.releases.blue.img=ghcr.io/acme/api:1", problem: "launchpad:services.api.releases.blue.img: received \"ghcr.io/acme/api:1\"; expected no such field (allowed: image, env, migrate, schema)" },
+    { set: "launchpad:services.api.smoke.checks[0].status=200", problem: "launchpad:services.api.smoke.checks[0].status: received 200; expected no such field (allowed: name, path, method, expectStatus, bodyContains, maxLatencyMs, headers, body)" },
+    { set: "launchpad:cluster.access[0].role=admin", problem: "launchpad:cluster.access[0].role: received \"admin\"; expected no such field (allowed: principalArn, access, namespaces)" },
+];
+
+describe("npm run plan names the allowed fields of a misspelt one wherever it sits (maps and lists included)", () => {
+    it.each(MISSPELT)("$set", async ({ set, problem }) => {
+        expect(await planCli(["--stack", "staging", "--set", set])).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: `Invalid configuration for stack "staging" (1 problem):\n  - ${problem}\n`,
         });
     });
 });

@@ -192,7 +192,7 @@ describe("npm run plan refuses malformed config with exit code 2 and one exact m
             name: "bad region name",
             stack: "staging",
             sets: ["aws:region=mars"],
-            problem: 'aws:region: received "mars"; expected an AWS region name such as "us-east-1"',
+            problem: 'aws:region: received "mars"; expected an AWS region name such as "us-east-1" (one the AWS provider knows: the Region list of @pulumi/aws)',
         },
         {
             name: "DR region equal to aws:region",

@@ -164,7 +164,12 @@ describe("dump.sh and verify.sh refuse bad configuration before touching anythin
         { script: "verify.sh", args: ["fetch"], env: {}, line: "verify.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION DB_NAME WORK_DIR" },
         {
             script: "verify.sh", args: ["restore"], env: { DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: "orders,cust omers;x", WORK_DIR: "/tmp" },
-            line: "verify.sh: CRITICAL_TABLES entry 'customers;x' is not a plain table name",
+            line: "verify.sh: CRITICAL_TABLES entry 'cust omers;x' is not a plain table name",
+        },
+        {
+            // A blank inside a name was squeezed out, so "cust omers" checked another table, customers.
+            script: "verify.sh", args: ["restore"], env: { DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: " orders , cust omers ", WORK_DIR: "/tmp" },
+            line: "verify.sh: CRITICAL_TABLES entry 'cust omers' is not a plain table name",
         },
     ])("$script $args: $line", async ({ script, args, env, line }) => {
         const r = await runScript(join(SCRIPTS, script), args, env, tmp);

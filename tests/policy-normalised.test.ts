@@ -17,6 +17,7 @@ const { base: plan, judged: judgedPlan } = productionPlanJudge("normalised");
 const DB = "launchpad-production-database-instance";
 const ENCRYPTION = "launchpad-production-backup-storage-bucket-encryption";
 const BLUE = "launchpad-production-api-blue";
+const SG = "launchpad-production-database-sg";
 /** A Secret shares a Deployment's name, a SecureBucket component its bucket's: the policies name the other. */
 const urnOf = (name: string) => plan().resources.find((r) => r.name === name && r.type !== "kubernetes:core/v1:Secret" && r.type !== "launchpad:storage:SecureBucket")?.urn;
 
@@ -37,6 +38,9 @@ describe("npm run policy judges values as the provider reads them", () => {
         ["backupRetentionPeriod as \"3\"", DB, (i: Record<string, unknown>) => { i.backupRetentionPeriod = "3"; }, "rds-backup-retention", `RDS instance ${DB} keeps automated backups 3 days; production requires at least 14: set backupRetentionPeriod >= 14.`],
         ["privileged as \"True\"", BLUE, (i: Record<string, unknown>) => { podSpec(i).containers[0].securityContext.privileged = "True"; }, "container-non-root", "Deployment api-blue container app may run as root or escalate privileges: remove securityContext.privileged."],
         ["SSE-KMS without a customer key", ENCRYPTION, (i: Record<string, unknown>) => { ((i.rules as Record<string, Record<string, unknown>>[])[0].applyServerSideEncryptionByDefault).kmsMasterKeyId = undefined; }, "s3-sse-kms", "S3 bucket launchpad-production-backup-storage-bucket encrypts with SSE-KMS under the AWS-managed key: set kmsMasterKeyId to a customer-managed KMS key."],
+        // A source the policy cannot parse is refused rather than skipped: it might be the world.
+        ["an ingress source that is no readable CIDR", SG, (i: Record<string, unknown>) => { (i.ingress as Record<string, unknown>[])[0].cidrBlocks = ["00.0.0.0/00"]; }, "no-world-ingress", `Security group ${SG} admits tcp 3306 from "00.0.0.0/00", which this policy cannot read as a CIDR, so it may be the world: write each source as a dotted-decimal IPv4 CIDR (a.b.c.d/n) or an IPv6 CIDR.`],
+        ["an ingress source in legacy short IPv4", SG, (i: Record<string, unknown>) => { (i.ingress as Record<string, unknown>[])[0].cidrBlocks = ["0/0"]; }, "no-world-ingress", `Security group ${SG} admits tcp 3306 from "0/0", which this policy cannot read as a CIDR, so it may be the world: write each source as a dotted-decimal IPv4 CIDR (a.b.c.d/n) or an IPv6 CIDR.`],
         ["SSE-KMS under the aws/s3 alias", ENCRYPTION, (i: Record<string, unknown>) => { ((i.rules as Record<string, Record<string, unknown>>[])[0].applyServerSideEncryptionByDefault).kmsMasterKeyId = "alias/aws/s3"; }, "s3-sse-kms", "S3 bucket launchpad-production-backup-storage-bucket encrypts with SSE-KMS under the AWS-managed key: set kmsMasterKeyId to a customer-managed KMS key."],
     ])("%s: a mandatory violation, exit 3", async (_what, name, edit, policy, message) => {
         const r = await judged(name, edit);

@@ -23,6 +23,7 @@ const PROD = ["--stack", "production"];
 const SLACK_SECRET = ["--set-secret", "launchpad:alerting.slackWebhookUrl=https://hooks.slack.com/services/T0/B0/xyz"];
 const PD_SECRET = ["--set-secret", "launchpad:alerting.pagerDutyIntegrationKey=0123456789abcdef0123456789abcdef"];
 const INVALID = 'Invalid configuration for stack "production" (1 problem):\n  - ';
+const IN_CLEAR = "received [secret]; expected plain text: Launchpad writes this value where it is kept in clear (a pod spec, an AWS setting, a ConfigMap), so a secret goes only in a service's env values, a smoke check's headers or body, or one of cluster.kubeconfig, alerting.slackWebhookUrl, alerting.pagerDutyIntegrationKey, grafana:auth";
 
 describe("npm run plan: secret config that would land in clear is a config error (exit 2, exact message)", () => {
     it.each([
@@ -47,6 +48,16 @@ describe("npm run plan: secret config that would land in clear is a config error
             "launchpad:tags.owner: received [secret]; expected a plain-text tag value: AWS keeps tags in clear (state, consoles, billing reports), so a secret never goes in a tag",
         ],
         [
+            "a secure namespace: it names every object in clear",
+            ["--set-secret", "launchpad:cluster.namespace=team-hunter2"],
+            `launchpad:cluster.namespace: ${IN_CLEAR}`,
+        ],
+        [
+            "a secure smoke bodyContains: the gate reports it in its verdict",
+            ["--set-secret", "launchpad:services.api.smoke.checks[0].bodyContains=hunter2"],
+            `launchpad:services.api.smoke.checks[0].bodyContains: ${IN_CLEAR}`,
+        ],
+        [
             "an unknown key holding a secret: its value is not echoed",
             ["--set-secret", "launchpad:slackWebhook=hunter2-top-level"],
             "launchpad:slackWebhook: received [secret]; expected no such key (allowed: launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:observability, launchpad:alerting, launchpad:tags, launchpad:services, launchpad:activeColor, launchpad:promotion)",
@@ -67,6 +78,18 @@ describe("npm run plan: secret config that would land in clear is a config error
         const r = await planCli([...PROD, ...SLACK_SECRET, ...PD_SECRET]);
         expect(r.stderr).not.toContain("Invalid configuration");
         expect(r.code).toBe(0);
+    });
+
+    it("secure values where Launchpad keeps them secret: a service's and a release's env, a smoke header and body: accepted", async () => {
+        const r = await planCli([
+            "--stack", "staging",
+            "--set-secret", "launchpad:services.api.env.API_TOKEN=t0k3n",
+            "--set-secret", "launchpad:services.api.releases.green.env.FEATURE_KEY=k3y",
+            "--set-secret", "launchpad:services.api.smoke.checks[0].headers.Authorization=Bearer t0k3n",
+            "--set", "launchpad:services.api.smoke.checks[1].method=POST",
+            "--set-secret", "launchpad:services.api.smoke.checks[1].body=s3cr3t",
+        ]);
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     });
 });
 

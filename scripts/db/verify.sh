@@ -205,7 +205,9 @@ parse_tables() {
     tables=()
     IFS=, read -r -a raw <<<"${CRITICAL_TABLES:-}"
     for name in ${raw[@]+"${raw[@]}"}; do
-        name=${name//[[:space:]]/}
+        # Blanks around an entry are padding; a blank inside one makes it no table name (never squeezed out).
+        name=${name#"${name%%[![:space:]]*}"}
+        name=${name%"${name##*[![:space:]]}"}
         if [[ -z $name ]]; then continue; fi
         [[ $name =~ $pattern ]] || die "CRITICAL_TABLES entry '$name' is not a plain table name" 2
         tables+=("$name")
