@@ -46,7 +46,8 @@ export function describeValue(value: unknown, secret = false): string {
     if (secret) {
         return "[secret]";
     }
-    const text = JSON.stringify(value) ?? typeof value;
+    // A password in a URL's user info (`https://user:pass@host`) is never echoed, secret config or not.
+    const text = (JSON.stringify(value) ?? typeof value).replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s"]*@/gi, "$1***@");
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

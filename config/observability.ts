@@ -181,7 +181,17 @@ export const alertingSchema = z.strictObject({
 export type RawAlerting = z.output<typeof alertingSchema>;
 
 /** The Grafana provider's own keys: where dashboards, rules and contact points go. */
-export const grafanaUrlSchema = httpUrl("https://grafana.example.com").meta({
+/**
+ * The provider sends `grafana:auth` (an admin-scoped token) with every request to this URL: over
+ * plain http only to this machine, and never with credentials in the URL itself (they would sit in
+ * the stack file and the state in clear; `grafana:auth` is the secret).
+ */
+export const grafanaUrlSchema = httpUrl("https://grafana.example.com")
+    .refine((url) => !/^https?:\/\/[^/?#]*@/.test(url), { error: "expected a URL without user:password@ (put the token in grafana:auth, as a secret)" })
+    .refine((url) => url.startsWith("https://") || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(url), {
+        error: "expected an https URL (the Grafana token travels with every request; http only to localhost)",
+    })
+    .meta({
     description:
         "The Grafana provider's own key. The Grafana server (Amazon Managed Grafana or any Grafana 11+) that " +
         "receives the stack's folder, data sources, dashboards, alert rules, contact points, notification policy " +

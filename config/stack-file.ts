@@ -53,7 +53,8 @@ export function stackFileSecretPaths(dir: string, project: string, stack: string
     }
     let paths: Set<string>;
     try {
-        paths = secureLeafPaths(parseYaml(readFileSync(file, "utf8")), project);
+        // Merge keys resolved, as the CLI's gopkg.in/yaml.v3 resolves them.
+        paths = secureLeafPaths(parseYaml(readFileSync(file, "utf8"), { merge: true }), project);
     } catch {
         return undefined;
     }

@@ -59,7 +59,9 @@ export const MAX_YAML_ALIASES = 50;
  */
 function readYaml(path: string, stack: string): unknown {
     try {
-        return parseYaml(readFileSync(path, "utf8"), { uniqueKeys: true, maxAliasCount: MAX_YAML_ALIASES }) as unknown;
+        // The CLI reads stack files with gopkg.in/yaml.v3 (pulumi/pulumi sdk/go/common/encoding/marshal.go),
+        // which resolves `<<` merge keys: so does this reading.
+        return parseYaml(readFileSync(path, "utf8"), { uniqueKeys: true, maxAliasCount: MAX_YAML_ALIASES, merge: true }) as unknown;
     } catch (e) {
         if (e instanceof YAMLError) {
             const at = e.linePos?.[0];
@@ -73,6 +75,11 @@ function readYaml(path: string, stack: string): unknown {
         }
         throw e;
     }
+}
+
+/** What a YAML node is, for a message: a list, a text, a number. */
+function describeYaml(v: unknown): string {
+    return Array.isArray(v) ? "a list" : typeof v === "string" ? `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}` : `the ${typeof v} ${JSON.stringify(v)}`;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -194,7 +201,8 @@ export function parseSet(text: string, project: string): { key: string; path: Pa
     try {
         value = parseYaml(text.slice(eq + 1)) as unknown;
     } catch (e) {
-        throw new PlanInputError(`--set ${text.slice(0, eq)}: the value is not YAML (${(e as Error).message.split("\n")[0]})`);
+        // `*`, `&`, `!`, `{`, `[`, `:` and friends start YAML syntax; a text beginning with one is quoted.
+        throw new PlanInputError(`--set ${text.slice(0, eq)}: received ${JSON.stringify(text.slice(eq + 1))}, which is not YAML (${(e as Error).message.split("\n")[0]}); expected a YAML value: quote a text, as in --set '${text.slice(0, eq)}="${text.slice(eq + 1).replace(/"/g, '\\"')}"'`);
     }
     return { key, path, value: value ?? null };
 }
@@ -219,6 +227,15 @@ export function loadStackConfig(opts: LoadStackOptions): StackConfig {
         throw new PlanInputError(`unknown stack ${JSON.stringify(opts.stack)}: no Pulumi.${opts.stack}.yaml in ${opts.root}`);
     }
     const doc = readYaml(stackPath, opts.stack);
+    // The CLI unmarshals the file into a ProjectStack whose `config` is a map (pulumi/pulumi
+    // sdk/go/common/workspace/loaders.go LoadProjectStackBytes): anything else it refuses; an empty file is no config.
+    const problems = [
+        ...(doc !== null && doc !== undefined && !isRecord(doc) ? [`Pulumi.${opts.stack}.yaml: received ${describeYaml(doc)}; expected a mapping (a \`config:\` key holding the stack's settings)`] : []),
+        ...(isRecord(doc) && doc.config !== undefined && doc.config !== null && !isRecord(doc.config) ? [`Pulumi.${opts.stack}.yaml config: received ${describeYaml(doc.config)}; expected a mapping of config keys to values`] : []),
+    ];
+    if (problems.length > 0) {
+        throw new ConfigError(opts.stack, problems);
+    }
     const raw = isRecord(doc) && isRecord(doc.config) ? doc.config : {};
     const values: Record<string, unknown> = {};
     const secretPaths = new Set<string>();

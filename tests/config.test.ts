@@ -429,6 +429,19 @@ describe("secrets", () => {
     });
 });
 
+describe("grafana:url carries the Grafana token: https, no credentials in it, never echoed", () => {
+    it.each([
+        { key: "grafana:url=http://grafana.acme.io", problem: 'grafana:url: received "http://grafana.acme.io"; expected an https URL (the Grafana token travels with every request; http only to localhost)' },
+        { key: "grafana:url=https://admin:hunter2@grafana.acme.io", problem: 'grafana:url: received "https://***@grafana.acme.io"; expected a URL without user:password@ (put the token in grafana:auth, as a secret)' },
+    ])("refuses $key", async ({ key, problem }) => {
+        expect(await plan("staging", key)).toEqual(refused("staging", problem));
+    });
+
+    it("takes http to this machine (a local Grafana)", async () => {
+        expect((await plan("staging", "grafana:url=http://localhost:3000")).code).toBe(0);
+    });
+});
+
 describe("keys in other namespaces (issue 13)", () => {
     it.each([
         { key: "aws:regoin=us-east-2", problem: 'aws:regoin: received "us-east-2"; expected no such key (allowed: aws:region): Launchpad\'s aws provider is explicit and reads no other aws:* key' },

@@ -36,6 +36,13 @@ describe("--set values are YAML", () => {
     ])("%s", (text, value) => {
         expect(parseSet(text, "launchpad").value).toEqual(value);
     });
+
+    it("a value that starts YAML syntax (an alias) is refused with the quoted form to use", () => {
+        expect(() => parseSet("services.api.expose.ingress.host=*.example.com", "launchpad")).toThrow(new PlanInputError(
+            `--set services.api.expose.ingress.host: received "*.example.com", which is not YAML (Unresolved alias (the anchor must be set before the alias): .example.com); expected a YAML value: quote a text, as in --set 'services.api.expose.ingress.host="*.example.com"'`,
+        ));
+        expect(parseSet('services.api.expose.ingress.host="*.example.com"', "launchpad").value).toBe("*.example.com");
+    });
 });
 
 describe("a stack's config without the CLI", () => {

@@ -10,6 +10,7 @@ import { MAX_BUCKET_PREFIX_LENGTH } from "../components/backup-storage";
 import { ConfigError } from "../config";
 import { MAX_STACK_IDENTIFIER_LENGTH, stackIdentifierProblem } from "../lib/stack-name";
 import { REPO_ROOT, runPlan } from "../plan/engine";
+import { loadStackConfig } from "../plan/stack-config";
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
@@ -44,6 +45,26 @@ describe("a stack file that is not valid YAML", () => {
 
     it("an alias bomb: refused before it expands", async () => {
         expect(await refusal(aliasBomb())).toBe(`${header}Pulumi.s.yaml: received YAML that does not parse (Excessive alias count indicates a resource exhaustion attack); expected at most 50 aliases`);
+    });
+});
+
+describe("a stack file whose shape the CLI would refuse (LoadProjectStackBytes unmarshals a map)", () => {
+    it.each([
+        { name: "config as a list", text: "config:\n  - aws:region\n", problem: "Pulumi.s.yaml config: received a list; expected a mapping of config keys to values" },
+        { name: "config as a text", text: "config: us-east-1\n", problem: 'Pulumi.s.yaml config: received the text "us-east-1"; expected a mapping of config keys to values' },
+        { name: "the file as a list", text: "- config\n", problem: "Pulumi.s.yaml: received a list; expected a mapping (a `config:` key holding the stack's settings)" },
+    ])("$name: refused, not read as empty config", async ({ text, problem }) => {
+        expect(await refusal(text)).toBe(`${header}${problem}`);
+    });
+
+    it("resolves a `<<` merge key as the CLI's yaml.v3 does, instead of keeping a literal `<<` key", () => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-stack-file-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        // A shared block of tags merged into launchpad:tags beside a key of its own.
+        writeFileSync(join(root, "Pulumi.s.yaml"), "x-shared: &shared\n  cost-center: platform\nconfig:\n  launchpad:tags:\n    <<: *shared\n    team: api\n");
+        const sc = loadStackConfig({ root, stack: "s" });
+        expect(sc.values["launchpad:tags"]).toEqual({ "cost-center": "platform", team: "api" });
     });
 });
 
