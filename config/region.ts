@@ -1,6 +1,7 @@
 /**
  * `aws:region` and `launchpad:drRegion`: where the stack runs and where its disaster-recovery copies go.
  */
+import { partition } from "@aws-sdk/core/client";
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
 import type { Show } from "./input";
@@ -28,10 +29,29 @@ export const drRegionSchema = regionSchema.meta({
         "AWS region for disaster-recovery copies (backups, replicas); must differ from aws:region.",
 });
 
-/** The DR region is off-site: not the primary region. */
+/**
+ * The AWS partition of a region (aws, aws-cn, aws-us-gov, aws-eusc, ...), from the AWS SDK's own
+ * partitions table (the `partition` endpoint function of @aws-sdk/core, the regionRegex of each).
+ */
+export function awsPartition(region: string): string {
+    return partition(region).name;
+}
+
+/**
+ * The DR region is off-site: not the primary region, but in its partition, since AWS Backup copies,
+ * S3 replication and RDS backup replication do not cross partitions (each partition has its own
+ * accounts and IAM; the ARNs they exchange carry the partition).
+ */
 export function regionProblems(region: string | undefined, dr: string | undefined, show: Show): string[] {
-    if (region !== undefined && dr !== undefined && region === dr) {
-        return [`launchpad:drRegion: received ${show(dr, "launchpad:drRegion", "aws:region")}; expected a region other than aws:region (${show(region, "launchpad:drRegion", "aws:region")}): a disaster-recovery copy in the same region is not off-site`];
+    if (region === undefined || dr === undefined) {
+        return [];
+    }
+    const at = (v: string) => show(v, "launchpad:drRegion", "aws:region");
+    if (region === dr) {
+        return [`launchpad:drRegion: received ${at(dr)}; expected a region other than aws:region (${at(region)}): a disaster-recovery copy in the same region is not off-site`];
+    }
+    if (AWS_REGIONS.includes(region) && AWS_REGIONS.includes(dr) && awsPartition(region) !== awsPartition(dr)) {
+        return [`launchpad:drRegion: received ${at(dr)} (partition ${awsPartition(dr)}); expected a region of aws:region's partition, ${awsPartition(region)}: copies and replication do not cross AWS partitions`];
     }
     return [];
 }

@@ -442,6 +442,20 @@ describe("grafana:url carries the Grafana token: https, no credentials in it, ne
     });
 });
 
+describe("launchpad:drRegion stays in aws:region's partition (the AWS SDK's partitions table)", () => {
+    it.each([
+        ["cn-north-1", "aws-cn"],
+        ["us-gov-west-1", "aws-us-gov"],
+        ["eusc-de-east-1", "aws-eusc"],
+    ])("refuses %s (%s) beside us-east-1", async (dr, partition) => {
+        expect(await plan("staging", `launchpad:drRegion=${dr}`)).toEqual(refused("staging", `launchpad:drRegion: received "${dr}" (partition ${partition}); expected a region of aws:region's partition, aws: copies and replication do not cross AWS partitions`));
+    });
+
+    it("takes another region of the same partition", async () => {
+        expect((await plan("staging", "launchpad:drRegion=eu-west-1")).code).toBe(0);
+    });
+});
+
 describe("keys in other namespaces (issue 13)", () => {
     it.each([
         { key: "aws:regoin=us-east-2", problem: 'aws:regoin: received "us-east-2"; expected no such key (allowed: aws:region): Launchpad\'s aws provider is explicit and reads no other aws:* key' },
