@@ -6,9 +6,11 @@
  *     node runner.cjs --spec <spec.json> [--target <base-url>] [--json]
  *
  * Exit codes: 0 pass; 1 fail; 2 invalid spec or arguments (nothing was sent). Output: readable
- * lines then one JSON line (the last line of stdout); with `--json`, that line alone. A failed push
- * or Prometheus query is reported on stderr; a missing server judgement fails the soak (no leak
- * check) and is a warning for the other scenarios.
+ * lines then one JSON line (the last line of stdout); with `--json`, that line alone. With a
+ * Prometheus, one progress line per poll goes to stderr while the stages run (`./watch`), and a
+ * check failed for good stops the run early. A failed push or Prometheus query is reported on
+ * stderr; a missing server judgement fails the soak (no leak check) and is a warning for the other
+ * scenarios.
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
@@ -16,9 +18,10 @@ import { FAILURE_KINDS, parseTarget, redactCredentials, runAsMain, TARGET_EXPECT
 import type { Scenario, ServerBounds } from "./profile";
 import { loadtestPushUrl, pushMetrics, renderLoadtestMetrics } from "./push";
 import { runScenario, type Figures, type RunOptions, type RunReport } from "./runner";
-import { judgeServer, type AppMetrics, type ServerFinding, type SpikeJudgement } from "./server";
+import { dbConnectionsQuery, judgeServer, type AppMetrics, type ServerFinding, type SpikeJudgement } from "./server";
 import { parseThresholds, type Threshold } from "./thresholds";
 import { judge, type Verdict } from "./verdict";
+import { prometheusQueries, watchRun, type EarlyStop } from "./watch";
 
 /** What one run needs; `npm run loadtest` writes it from the stack's config. */
 export interface RunSpec {
@@ -56,6 +59,15 @@ export interface LoadtestSummary extends Verdict {
     readonly run: RunReport;
     /** Null when no Prometheus was given. */
     readonly server: readonly ServerFinding[] | null;
+    /** The server-side watch stopped the run: when and on which finding. Absent from runs before the watch. @default null */
+    readonly stoppedEarly?: EarlyStop | null;
+}
+
+export interface RunSpecOptions extends RunOptions {
+    /** Seconds between the watch's polls. @default WATCH_INTERVAL_SECONDS (30, the stack's scrape interval) */
+    readonly watchIntervalSeconds?: number;
+    /** Where progress lines and per-poll warnings go, as they happen. @default - stderr */
+    readonly progress?: (line: string) => void;
 }
 
 /** The spec's problems, in the config's wording; empty when it can run. */
@@ -140,30 +152,50 @@ export function spikeJudgement(spec: RunSpec, run: RunReport, startSeconds: numb
 }
 
 /** Runs the spec: the scenario, the server judgement, the verdict, the push. */
-export async function runSpec(spec: RunSpec, json = false, options: RunOptions = {}): Promise<CliResult> {
+export async function runSpec(spec: RunSpec, json = false, options: RunSpecOptions = {}): Promise<CliResult> {
     const problems = specProblems(spec);
     if (problems.length > 0) {
         return { code: EXIT.invalid, stdout: "", stderr: `Invalid run spec (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}\n` };
     }
     let stderr = "";
     const start = Date.now() / 1000;
-    const run = await runScenario(spec.scenario, spec.target, options);
+    const stop = new AbortController();
+    const done = new AbortController();
+    const target = spec.prometheus === undefined ? undefined : { prometheus: spec.prometheus, namespace: spec.namespace, service: spec.service, color: spec.color, ...(spec.appMetrics !== undefined ? { metrics: spec.appMetrics } : {}) };
+    const totalSeconds = spec.scenario.stages.reduce((n, st) => n + st.durationMs, 0) / 1000;
+    let watching: Promise<EarlyStop | undefined> = Promise.resolve(undefined);
+    if (target !== undefined) {
+        const dbQuery = target.metrics === undefined ? spec.server.dbConnectionsQuery : dbConnectionsQuery(spec.server, target.metrics, target.namespace, target.service, target.color);
+        const line = options.progress ?? ((l: string): void => void process.stderr.write(`${l}\n`));
+        const queries = prometheusQueries({ ...target, start, stepSeconds: Math.max(1, Math.round(totalSeconds / 500)), dbQuery, memory: spec.scenario.name === "soak" });
+        watching = watchRun(queries, { start, totalSeconds, bounds: spec.server, dbQuery, done: done.signal, line: (l) => line(redactCredentials(l)), ...(options.watchIntervalSeconds !== undefined ? { intervalSeconds: options.watchIntervalSeconds } : {}) })
+            .then((s) => {
+                if (s !== undefined) stop.abort();
+                return s;
+            });
+    }
+    const run = await runScenario(spec.scenario, spec.target, { ...options, signal: stop.signal });
+    done.abort();
+    const stopped = (await watching) ?? null;
     const end = Date.now() / 1000;
     let server: ServerFinding[] | null = null;
-    if (spec.prometheus !== undefined) {
+    if (target !== undefined) {
         try {
-            server = await judgeServer({ prometheus: spec.prometheus, namespace: spec.namespace, service: spec.service, color: spec.color, ...(spec.appMetrics !== undefined ? { metrics: spec.appMetrics } : {}) }, start, end, spec.server, spec.scenario.name === "soak", spikeJudgement(spec, run, start));
+            // Stopped early, a soak's window is too short for a slope: the stop is its verdict.
+            server = await judgeServer(target, start, end, spec.server, spec.scenario.name === "soak" && stopped === null, spikeJudgement(spec, run, start));
         } catch (e) {
             stderr += `warning: server-side judgement failed: ${redactCredentials((e as Error).message)}\n`;
         }
     }
-    const verdict = judge(spec.scenario, run, spec.server, server);
+    const verdict = judge(spec.scenario, run, spec.server, server, stopped !== null);
     const reasons = [...verdict.reasons];
-    if (server === null && spec.scenario.name === "soak") {
+    if (stopped !== null) {
+        reasons.unshift(`stopped early, ${stopped.atSeconds} s into ${totalSeconds} s of stages, by the server-side watch: ${stopped.finding.detail}`);
+    } else if (server === null && spec.scenario.name === "soak") {
         // "Zero memory leaks detected" cannot be claimed without the memory series.
         reasons.push("server: the soak's leak check needs Prometheus (no memory series was read)");
     }
-    const summary: LoadtestSummary = { verdict: reasons.length === 0 ? "pass" : "fail", reasons, service: spec.service, color: spec.color, image: spec.image, run, server };
+    const summary: LoadtestSummary = { verdict: reasons.length === 0 ? "pass" : "fail", reasons, service: spec.service, color: spec.color, image: spec.image, run, server, stoppedEarly: stopped };
     if (spec.pushgateway !== undefined) {
         const problem = await pushMetrics(loadtestPushUrl(spec.pushgateway, spec.service, spec.color, spec.scenario.name), renderLoadtestMetrics(run, summary, end));
         if (problem !== undefined) stderr += `warning: ${redactCredentials(problem)}; the verdict stands\n`;

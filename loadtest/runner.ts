@@ -10,7 +10,8 @@
  * Memory is bounded whatever the duration: per stage, fixed counters and one `LatencyHistogram`
  * (~8 KiB); the spike recovery keeps one window's histogram and two numbers.
  *
- * Termination: no request starts after the last stage ends; those in flight end within `timeoutMs`.
+ * Termination: no request starts after the last stage ends, or after `signal` aborts; those in
+ * flight end within `timeoutMs`.
  */
 import { performance } from "node:perf_hooks";
 import { resolveCheck, type ResolvedCheck } from "../smoke/policy";
@@ -214,6 +215,8 @@ export function spikeStage(stages: readonly { readonly target: number }[]): numb
 export interface RunOptions {
     /** How often the user count is adjusted, ms. @default 100 */
     readonly tickMs?: number;
+    /** Stops the run early (the server-side watch's verdict): no request starts after it aborts. @default - the run ends with its last stage */
+    readonly signal?: AbortSignal;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -288,7 +291,7 @@ export async function runScenario(scenario: Scenario, target: string, options: R
     try {
         for (;;) {
             const pos = schedule(scenario.stages, now());
-            if (pos.stage < 0) break;
+            if (pos.stage < 0 || options.signal?.aborted === true) break;
             wanted = pos.users;
             for (let id = 0; id < wanted; id++) {
                 if (alive[id] !== true) users.push(user(id));

@@ -91,7 +91,14 @@ export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, r
     };
 }
 
-export function judgeRestarts(restarts: number | null, bounds: ServerBounds): ServerFinding {
+/**
+ * `restarts` is `increase()`, which Prometheus extrapolates to the window's ends
+ * (prometheus/prometheus promql/functions.go `extrapolatedRate`: the sampled delta times the
+ * window over the sampled span, never less than the delta), so one restart may read 1.2. Restarts
+ * are whole: rounded, and a counted restart stays at least 1.
+ */
+export function judgeRestarts(measured: number | null, bounds: ServerBounds): ServerFinding {
+    const restarts = measured === null ? null : Math.round(measured);
     const ok = restarts !== null && restarts <= bounds.maxRestarts;
     return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? "no kube_pod_container_status_restarts_total series for the color's pods over the run: kube-state-metrics is not scraped, or the color ran no pods" : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
 }

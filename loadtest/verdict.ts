@@ -24,7 +24,8 @@ function thresholdReasons(f: Figures, where: string): string[] {
     return f.thresholds.filter((t) => !t.ok).map((t) => `${where}: ${t.metric} ${JSON.stringify(t.expression)} failed (${fmt(t.actual, t.metric)})`);
 }
 
-export function judge(scenario: Scenario, run: RunReport, bounds: ServerBounds, server: readonly ServerFinding[] | null): Verdict {
+/** `stoppedEarly`: the server-side watch stopped the run, so stages it never reached are not judged. */
+export function judge(scenario: Scenario, run: RunReport, bounds: ServerBounds, server: readonly ServerFinding[] | null, stoppedEarly = false): Verdict {
     const reasons: string[] = [];
     if (run.overall.requests === 0) {
         reasons.push("no request was sent, so nothing was measured");
@@ -36,7 +37,7 @@ export function judge(scenario: Scenario, run: RunReport, bounds: ServerBounds, 
             break;
         case "stress":
             for (const s of run.stages) {
-                if (Math.max(s.fromUsers, s.toUsers) <= scenario.mustHoldUsers) {
+                if (Math.max(s.fromUsers, s.toUsers) <= scenario.mustHoldUsers && !(stoppedEarly && s.requests === 0)) {
                     reasons.push(...thresholdReasons(s, `stage ${s.stage} (${s.fromUsers}→${s.toUsers} users, within mustHoldUsers ${scenario.mustHoldUsers})`));
                 }
             }

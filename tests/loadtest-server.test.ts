@@ -18,6 +18,8 @@ import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dbConnectionsQuery, judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, type Sample } from "../loadtest/server";
 import { metricCatalogue } from "../observability/catalogue";
+import { runSpec, type LoadtestSummary, type RunSpec } from "../loadtest/main";
+import type { Scenario } from "../loadtest/profile";
 import { parseConfig } from "../config";
 import { stackConfigFor } from "../plan/engine";
 import { IN_CI, which } from "./support/db-tools";
@@ -164,6 +166,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
     let url: string;
     let t0: number;
     let restartAt = Number.POSITIVE_INFINITY;
+    let ordersRestarts = 0;
 
     beforeAll(async () => {
         if (PROMETHEUS === undefined) {
@@ -191,6 +194,11 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
                 `db_pool_connections_in_use{namespace="${NS}",service="api",color="green",pod="api-green-5d8f7c9b6-fghij"} 3`,
                 'db_pool_connections_in_use{namespace="launchpad-production",service="api",color="blue",pod="api-blue-6f7d8c9b5-pqrst"} 90',
                 `pg_stat_activity_count{datname="app",state="active"} 30`,
+                // The watch's run: orders/green's restart counter the test bumps mid-run; orders/blue stays healthy.
+                `kube_pod_container_status_restarts_total{${pod("orders-green-5d8f7c9b6-qrstu")}} ${ordersRestarts}`,
+                `kube_pod_container_status_restarts_total{${pod("orders-blue-5d8f7c9b6-vwxyz")}} 0`,
+                `db_pool_connections_in_use{namespace="${NS}",service="orders",color="green",pod="orders-green-5d8f7c9b6-qrstu"} 4`,
+                `db_pool_connections_in_use{namespace="${NS}",service="orders",color="blue",pod="orders-blue-5d8f7c9b6-vwxyz"} 4`,
                 ...appMetrics(Date.now() / 1000 - t0),
                 "",
             ].join("\n"));
@@ -284,5 +292,62 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         const end = Date.now() / 1000;
         const findings = await judgeServer({ prometheus: url, namespace: NS, service: "worker", color: "blue", metrics: APP }, t0, end, serverBounds, true);
         expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, null], ["restarts", false, null], ["db-connections", false, null]]);
+    });
+
+    describe("the watch during the run", () => {
+        let app: TestServer;
+        beforeAll(async () => {
+            app = await startServer((_req, res) => res.end("ok"));
+        });
+        afterAll(async () => {
+            await app?.close();
+        });
+        const scenario = (seconds: number): Scenario => ({
+            name: "load",
+            model: "closed",
+            stages: [{ duration: "1s", durationMs: 1_000, target: 2 }, { duration: `${seconds - 1}s`, durationMs: (seconds - 1) * 1_000, target: 2 }],
+            thinkTimeMs: 50,
+            checks: [{ path: "/", method: "GET", expectStatus: 200, weight: 1 }],
+            thresholds: { http_req_duration: ["p(95)<5000"], http_req_failed: ["rate<0.5"] },
+            timeoutMs: 2_000,
+            mustHoldUsers: 2,
+            recoveryWindowMs: 1_000,
+        });
+        const spec = (color: string, seconds: number): RunSpec => ({ service: "orders", color, namespace: NS, target: app.url, image: "ghcr.io/acme/orders:1.0.0", scenario: scenario(seconds), server: serverBounds, prometheus: url, appMetrics: APP });
+        const summaryOf = (stdout: string): LoadtestSummary => JSON.parse(stdout.trimEnd().split("\n").at(-1) ?? "") as LoadtestSummary;
+        const POLL = /^poll \d+ at \d+ s of (60|6) s: restarts (0|no series yet) \(bound 0\), db connections (4|no series yet) \(bound 20\)$/;
+
+        it("a restart mid-run stops a 60 s run within seconds, with a failing verdict that says so", async () => {
+            const lines: string[] = [];
+            const bump = setTimeout(() => { ordersRestarts = 1; }, 3_000);
+            const t = Date.now();
+            const r = await runSpec(spec("green", 60), true, { watchIntervalSeconds: 2, progress: (l) => lines.push(l) });
+            clearTimeout(bump);
+            const s = summaryOf(r.stdout);
+            // Bump at 3 s, Prometheus scrapes every 1 s, the watch polls every 2 s: a stop by about 6 s; 30 s allows a busy machine.
+            expect(Date.now() - t).toBeLessThan(30_000);
+            expect(s.run.elapsedMs).toBeLessThan(30_000);
+            expect(r.code).toBe(1);
+            expect(s.verdict).toBe("fail");
+            expect(s.stoppedEarly?.finding).toEqual({ check: "restarts", ok: false, value: 1, bound: 0, detail: "1 container restart(s) during the run (bound 0)" });
+            expect(s.reasons).toEqual([
+                `stopped early, ${s.stoppedEarly?.atSeconds} s into 60 s of stages, by the server-side watch: 1 container restart(s) during the run (bound 0)`,
+                "server: 1 container restart(s) during the run (bound 0)",
+            ]);
+            expect(s.stoppedEarly?.atSeconds).toBeGreaterThanOrEqual(3);
+            expect(lines.at(-1)).toBe(`poll ${lines.length} at ${s.stoppedEarly?.atSeconds} s of 60 s: restarts 1 (bound 0), db connections 4 (bound 20)`);
+            expect(lines.slice(0, -1).every((l) => POLL.test(l))).toBe(true);
+        }, 60_000);
+
+        it("a healthy color runs every stage, a progress line per poll, and passes", async () => {
+            const lines: string[] = [];
+            const r = await runSpec(spec("blue", 6), true, { watchIntervalSeconds: 2, progress: (l) => lines.push(l) });
+            const s = summaryOf(r.stdout);
+            expect([r.code, s.verdict, s.reasons, s.stoppedEarly]).toEqual([0, "pass", [], null]);
+            expect(s.run.elapsedMs).toBeGreaterThanOrEqual(6_000);
+            expect(lines.length).toBeGreaterThanOrEqual(2);
+            expect(lines.filter((l) => !POLL.test(l))).toEqual([]);
+            expect(s.server?.map((f) => [f.check, f.ok, f.value])).toEqual([["restarts", true, 0], ["db-connections", true, 4]]);
+        }, 60_000);
     });
 });
