@@ -408,8 +408,9 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
      * only), created before the nodes: "before compute", as pulumi-eks does (nodejs/eks/nodes/nodegroup.ts,
      * createNodeGroupV2: the node group depends on `core.vpcCni`) and terraform-aws-modules/eks
      * (`aws_eks_addon.before_compute`). The create waits for ACTIVE (terraform-provider-aws
-     * internal/service/eks, waitAddonCreated: CREATING and DEGRADED pending, ACTIVE target), which a
-     * DaemonSet reaches with no node; OVERWRITE adopts the aws-node EKS installed with the cluster.
+     * internal/service/eks, waitAddonCreated: CREATING and DEGRADED pending, ACTIVE target), so
+     * pulumi-eks's ordering shows the add-on gets there with no node; OVERWRITE adopts the aws-node
+     * EKS installed with the cluster.
      */
     private createVpcCni(name: string, args: EksClusterArgs, clusterName: pulumi.Output<string>, oidc: aws.iam.OpenIdConnectProvider): aws.eks.Addon {
         const addonName = "vpc-cni";

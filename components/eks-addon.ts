@@ -2,7 +2,7 @@
  * EKS managed add-ons: the pinned versions (lib/versions.ts) and the one way an add-on is declared,
  * shared by the two components that create them. The cluster creates the VPC CNI before its nodes
  * (a node gets pod IPs only once aws-node runs with the CNI role); the platform creates the rest
- * after the nodes (they run Deployments, which stay DEGRADED until a node exists).
+ * after the nodes (coredns and the EBS CSI controller are Deployments, whose pods need a node).
  *
  * A building block, not a component: each add-on is a child of whichever component needs it.
  */
