@@ -16,6 +16,8 @@ import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
 import { parse as parseYaml } from "yaml";
 import { childTags, type Tags } from "../lib/tags";
+import { addonVersion, addonVersions, eksAddonArgs } from "./eks-addon";
+import { serviceAccountRole } from "./irsa";
 
 /** Control-plane logs land here; EKS would otherwise create it with no retention limit. */
 export function controlPlaneLogGroupName(clusterName: string): string {
@@ -101,8 +103,17 @@ export function kubeconfigServer(kubeconfig: string): string {
     return cluster?.cluster?.server ?? "existing-cluster";
 }
 
-/** Managed policies the nodes' role needs (kubelet, VPC CNI, image pulls). */
-export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"] as const;
+/**
+ * Managed policies the nodes' role needs (kubelet, image pulls). Not the VPC CNI's
+ * `AmazonEKS_CNI_Policy`: that goes to the aws-node service account through IRSA
+ * ({@link VPC_CNI_SERVICE_ACCOUNT}), as the EKS user guide recommends (awsdocs/amazon-eks-user-guide,
+ * latest/ug/networking/eks-networking-add-ons.adoc, "Configure Amazon VPC CNI plugin to use IRSA",
+ * Step 3 "Remove the CNI policy from the node IAM role").
+ */
+export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"] as const;
+
+/** The service account the VPC CNI add-on's aws-node DaemonSet runs as (same user guide section, Step 1). */
+export const VPC_CNI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "aws-node" } as const;
 
 export interface EksParts {
     readonly kubeconfig: pulumi.Output<string>;
@@ -340,6 +351,8 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             tags: childTags(tags, `${name}-oidc`),
         }, parent);
 
+        const vpcCni = this.createVpcCni(name, args, cluster.name, oidc);
+
         const nodeRole = new aws.iam.Role(`${name}-node-role`, {
             assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("ec2.amazonaws.com")),
             tags: childTags(tags, `${name}-node-role`),
@@ -361,8 +374,9 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             tags: childTags(tags, `${name}-nodes`),
         }), {
             parent: this,
-            // Nodes cannot join before their role can; on delete the policies must outlive the nodes.
-            dependsOn: nodePolicies,
+            // Nodes cannot join before their role can, nor get pod IPs before aws-node runs with
+            // its IRSA role (the node role has no CNI policy); on delete both must outlive the nodes.
+            dependsOn: [...nodePolicies, vpcCni],
             // The cluster autoscaler owns the current size; config sets only its bounds.
             ignoreChanges: ["scalingConfig.desiredSize"],
         });
@@ -387,6 +401,35 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             apiReady: [nodes, ...access],
             nodeGroup: nodes,
         };
+    }
+
+    /**
+     * The VPC CNI add-on with its own IRSA role (`AmazonEKS_CNI_Policy`, trusted by kube-system:aws-node
+     * only), created before the nodes: "before compute", as pulumi-eks does (nodejs/eks/nodes/nodegroup.ts,
+     * createNodeGroupV2: the node group depends on `core.vpcCni`) and terraform-aws-modules/eks
+     * (`aws_eks_addon.before_compute`). The create waits for ACTIVE (terraform-provider-aws
+     * internal/service/eks, waitAddonCreated: CREATING and DEGRADED pending, ACTIVE target), so
+     * pulumi-eks's ordering shows the add-on gets there with no node; OVERWRITE adopts the aws-node
+     * EKS installed with the cluster.
+     */
+    private createVpcCni(name: string, args: EksClusterArgs, clusterName: pulumi.Output<string>, oidc: aws.iam.OpenIdConnectProvider): aws.eks.Addon {
+        const addonName = "vpc-cni";
+        const cni = serviceAccountRole(this, `${name}-${addonName}`, {
+            oidcProviderArn: oidc.arn,
+            oidcIssuerUrl: oidc.url,
+            namespace: VPC_CNI_SERVICE_ACCOUNT.namespace,
+            serviceAccountName: VPC_CNI_SERVICE_ACCOUNT.name,
+            policyArns: [managedPolicyArn("AmazonEKS_CNI_Policy")],
+            tags: args.tags,
+        });
+        addonVersions(args.config.version, this);
+        return new aws.eks.Addon(`${name}-${addonName}`, eksAddonArgs({
+            clusterName,
+            addonName,
+            addonVersion: addonVersion(this, args.config.version, addonName),
+            serviceAccountRoleArn: cni.role.arn,
+            tags: childTags(args.tags, `${name}-${addonName}`),
+        }), { parent: this, dependsOn: [...cni.ready] });
     }
 
     /** An access entry and its policy association per `cluster.access` principal. */

@@ -44,9 +44,16 @@ export interface ServiceAccountWithRole {
     readonly ready: readonly pulumi.Resource[];
 }
 
+export interface ServiceAccountRole {
+    readonly role: aws.iam.Role;
+    /** The role's policies: whatever hands the role to a workload waits for them (its first AWS call needs them). */
+    readonly ready: readonly pulumi.Resource[];
+}
+
 /** The role and its policies alone, for a service account someone else creates (an EKS add-on's). */
-export function serviceAccountRole(parent: pulumi.Resource, name: string, args: ServiceAccountRoleArgs): aws.iam.Role {
-    return roleWithPolicies(parent, name, args).role;
+export function serviceAccountRole(parent: pulumi.Resource, name: string, args: ServiceAccountRoleArgs): ServiceAccountRole {
+    const { role, policies } = roleWithPolicies(parent, name, args);
+    return { role, ready: policies };
 }
 
 function roleWithPolicies(parent: pulumi.Resource, name: string, args: ServiceAccountRoleArgs): { role: aws.iam.Role; policies: pulumi.Resource[] } {

@@ -6,8 +6,9 @@
  * nothing grows the node group, and a crashed pod's logs die with it. Per stack, pinned
  * (`lib/versions.ts` says where each version was read):
  *
- * - the core EKS add-ons (vpc-cni, coredns, kube-proxy) as managed add-ons, and the EBS CSI
- *   driver add-on with a default encrypted gp3 StorageClass;
+ * - the core EKS add-ons coredns and kube-proxy as managed add-ons (vpc-cni, the third, comes with
+ *   the cluster, before its nodes: components/cluster.ts), and the EBS CSI driver add-on with a
+ *   default encrypted gp3 StorageClass;
  * - the AWS Load Balancer Controller (Helm), its IAM policy vendored from its release;
  * - metrics-server (Helm), the resource metrics API the HPAs read;
  * - the Cluster Autoscaler (Helm) with auto-discovery of the managed node group, which EKS tags
@@ -16,9 +17,8 @@
  *   group per namespace with the tier's retention.
  *
  * Every AWS permission of these charts and of the EBS driver goes through IRSA to exactly one
- * service account (`components/irsa.ts`); the VPC CNI keeps the node role's policy, which nodes need
- * to join before any add-on exists. Everything that runs pods waits for the node group; the
- * builders are pure and exported.
+ * service account (`components/irsa.ts`), as the VPC CNI's does in the cluster. Everything that
+ * runs pods waits for the node group; the builders are pure and exported.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,7 +28,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn } from "../lib/iam";
 import { restrictedContainer } from "../lib/pod-security";
 import { childTags, type Tags } from "../lib/tags";
-import { CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_NAMES, EKS_ADDON_UNVERIFIED, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName, type HelmChartPin } from "../lib/versions";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS, HELM_CHARTS, type HelmChartPin } from "../lib/versions";
+import { addonVersion, addonVersions, AFTER_NODES_ADDONS, eksAddonArgs } from "./eks-addon";
 import { serviceAccountRole, serviceAccountWithRole, type ServiceAccountRoleArgs } from "./irsa";
 
 /** Where the platform's own workloads run. */
@@ -211,20 +212,6 @@ export function fluentBitValues(a: FluentBitValuesArgs): Record<string, unknown>
     };
 }
 
-/** The pinned add-on versions for a Kubernetes minor; fails loudly for a minor with no pins. */
-export function addonVersions(kubernetesVersion: string, component?: pulumi.Resource): Readonly<Record<EksAddonName, string>> {
-    const pins = EKS_ADDON_VERSIONS[kubernetesVersion];
-    if (pins === undefined) {
-        throw new pulumi.ResourceError(`no EKS add-on versions are pinned for Kubernetes ${kubernetesVersion} (lib/versions.ts EKS_ADDON_VERSIONS has ${Object.keys(EKS_ADDON_VERSIONS).join(", ")})`, component);
-    }
-    return pins;
-}
-
-/** True when the pinned add-on version was read as an exact EKS add-on version for that minor (lib/versions.ts). */
-export function isVerifiedAddonPin(kubernetesVersion: string, addon: EksAddonName): boolean {
-    return !EKS_ADDON_UNVERIFIED.some((u) => u.version === kubernetesVersion && u.addon === addon);
-}
-
 export interface PlatformArgs {
     /** The EKS cluster's fixed name (log groups and the autoscaler's tag are named after it). */
     readonly clusterName: string;
@@ -253,10 +240,10 @@ export class Platform extends pulumi.ComponentResource {
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:platform:Platform", name, {}, opts);
         // Pins first: an unpinned Kubernetes minor fails here, naming this component, before anything is created.
-        const versions = addonVersions(args.kubernetesVersion, this);
+        addonVersions(args.kubernetesVersion, this);
         const autoscalerValues = clusterAutoscalerValues({ clusterName: args.clusterName, region: args.region, kubernetesVersion: args.kubernetesVersion }, this);
 
-        const ebs = this.createAddons(name, args, versions);
+        const ebs = this.createAddons(name, args);
         this.storageClassName = this.createStorageClass(name, args, ebs);
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
         this.loadBalancerController = this.createLoadBalancerController(name, args);
@@ -322,28 +309,28 @@ export class Platform extends pulumi.ComponentResource {
         this.release(`${name}-fluent-bit`, HELM_CHARTS.fluentBit, fluentBitValues({ clusterName, region, retentionDays: args.logRetentionDays }), args, [...account.ready, ...groups]);
     }
 
-    /** The managed add-ons; returns the EBS CSI driver's, which the StorageClass needs. */
-    private createAddons(name: string, args: PlatformArgs, versions: Readonly<Record<EksAddonName, string>>): aws.eks.Addon {
-        const ebsRole = serviceAccountRole(this, `${name}-ebs-csi`, {
+    /**
+     * The managed add-ons that run on nodes (the VPC CNI comes with the cluster, before them);
+     * returns the EBS CSI driver's, which the StorageClass needs.
+     */
+    private createAddons(name: string, args: PlatformArgs): aws.eks.Addon {
+        const ebs = serviceAccountRole(this, `${name}-ebs-csi`, {
             ...this.irsa(args),
             serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.ebsCsiController,
             policyArns: [managedPolicyArn("service-role/AmazonEBSCSIDriverPolicy")],
         });
-        const addons = EKS_ADDON_NAMES.map((addonName) => new aws.eks.Addon(`${name}-${addonName}`, {
+        const addons = AFTER_NODES_ADDONS.map((addonName) => new aws.eks.Addon(`${name}-${addonName}`, eksAddonArgs({
             clusterName: args.clusterName,
             addonName,
-            addonVersion: isVerifiedAddonPin(args.kubernetesVersion, addonName)
-                ? versions[addonName]
-                // No source gave an exact `-eksbuild.N` version: take the one EKS itself names the
-                // default for this Kubernetes version (DescribeAddonVersions), which a preview shows.
-                : aws.eks.getAddonVersionOutput({ addonName, kubernetesVersion: args.kubernetesVersion }, { parent: this }).version,
-            // EKS installs vpc-cni, coredns and kube-proxy itself on a new cluster: adopt them.
-            resolveConflictsOnCreate: "OVERWRITE",
-            resolveConflictsOnUpdate: "OVERWRITE",
-            ...(addonName === "aws-ebs-csi-driver" ? { serviceAccountRoleArn: ebsRole.arn } : {}),
+            addonVersion: addonVersion(this, args.kubernetesVersion, addonName),
+            ...(addonName === "aws-ebs-csi-driver" ? { serviceAccountRoleArn: ebs.role.arn } : {}),
             tags: childTags(args.tags, `${name}-${addonName}`),
-        }, { parent: this, dependsOn: [args.nodeGroup] }));
-        return addons[EKS_ADDON_NAMES.indexOf("aws-ebs-csi-driver")];
+        }), {
+            parent: this,
+            // The driver's controller calls EC2 as soon as it runs: after its role's policy too.
+            dependsOn: [args.nodeGroup, ...(addonName === "aws-ebs-csi-driver" ? ebs.ready : [])],
+        }));
+        return addons[AFTER_NODES_ADDONS.indexOf("aws-ebs-csi-driver")];
     }
 
     /**

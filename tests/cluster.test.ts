@@ -1,5 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, nodeGroupArgs, nodeLaunchTemplateArgs } from "../components/cluster";
+import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, NODE_POLICIES, nodeGroupArgs, nodeLaunchTemplateArgs, VPC_CNI_SERVICE_ACCOUNT } from "../components/cluster";
+import { isVerifiedAddonPin } from "../components/eks-addon";
+import { ADDON_SERVICE_ACCOUNTS } from "../policies/deployability";
+import { EKS_ADDON_VERSIONS } from "../lib/versions";
 import { CONNECTION_SECRET_KEYS } from "../components/database";
 import { parseConfig } from "../config";
 import { alertContext } from "../observability/alerts";
@@ -76,8 +79,8 @@ describe("EKS cluster, staging", () => {
         expect(nodes.options).toEqual({ ignoreChanges: ["scalingConfig.desiredSize"] });
         expect(nodes.dependsOn).toEqual([
             urnOfName(plan, "launchpad-staging-cluster-node-AmazonEKSWorkerNodePolicy"),
-            urnOfName(plan, "launchpad-staging-cluster-node-AmazonEKS_CNI_Policy"),
             urnOfName(plan, "launchpad-staging-cluster-node-AmazonEC2ContainerRegistryPullOnly"),
+            urnOfName(plan, "launchpad-staging-cluster-vpc-cni"),
         ]);
         const template = named(plan, "launchpad-staging-cluster-node-template");
         expect(input(template, "metadataOptions")).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
@@ -106,6 +109,93 @@ describe("EKS cluster, staging", () => {
         expect(namespaceLabels("launchpad-staging", true)["elbv2.k8s.aws/pod-readiness-gate-inject"]).toBe("enabled");
         expect(namespaceLabels("launchpad-staging")).not.toHaveProperty("elbv2.k8s.aws/pod-readiness-gate-inject");
         expect(plan.outputs.namespace).toBe("launchpad-staging");
+    });
+});
+
+/**
+ * The VPC CNI through IRSA, as the EKS user guide recommends (awsdocs/amazon-eks-user-guide,
+ * latest/ug/networking/eks-networking-add-ons.adoc, "Configure Amazon VPC CNI plugin to use IRSA":
+ * a role for kube-system:aws-node with AmazonEKS_CNI_Policy; Step 3, remove that policy from the node
+ * role), created before the nodes as pulumi-eks does (nodes/nodegroup.ts: the node group depends on
+ * `core.vpcCni`; the add-on's create waits for ACTIVE, terraform-provider-aws waitAddonCreated).
+ */
+describe.each([
+    { stack: "staging", minor: "1.36" },
+    { stack: "production", minor: "1.35" },
+] as const)("the VPC CNI through IRSA, $stack", ({ stack, minor }) => {
+    const name = `launchpad-${stack}-cluster`;
+    const plan = planStack(stack);
+    const tags = (child: string) => ({ project: "launchpad", environment: stack, "managed-by": "pulumi", "cost-center": "platform", owner: "team-platform", Name: child });
+
+    it("gives aws-node its own role: AmazonEKS_CNI_Policy, trusted by exactly kube-system:aws-node through the cluster's OIDC provider", async () => {
+        const p = await plan;
+        const oidc = named(p, `${name}-oidc`);
+        const issuer = String(input(oidc, "url")).replace(/^https:\/\//, "");
+        const role = named(p, `${name}-vpc-cni-role`);
+        expect(Object.keys(role.inputs).sort()).toEqual(["assumeRolePolicy", "tags"]);
+        expect(JSON.parse(String(input(role, "assumeRolePolicy")))).toEqual({
+            Version: "2012-10-17",
+            Statement: [{
+                Effect: "Allow",
+                Principal: { Federated: oidc.state.arn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: { StringEquals: { [`${issuer}:sub`]: "system:serviceaccount:kube-system:aws-node", [`${issuer}:aud`]: "sts.amazonaws.com" } },
+            }],
+        });
+        expect(VPC_CNI_SERVICE_ACCOUNT).toEqual({ namespace: "kube-system", name: "aws-node" });
+        // The self-contained policy pack keeps its own copy: the preflight checks this trust against it.
+        expect(ADDON_SERVICE_ACCOUNTS["vpc-cni"]).toEqual(VPC_CNI_SERVICE_ACCOUNT);
+        expect(input(role, "tags")).toEqual(tags(`${name}-vpc-cni-role`));
+        const grants = p.resources.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && input(r, "role") === role.state.name);
+        expect(grants.map((g) => [g.name, g.inputs])).toEqual([
+            [`${name}-vpc-cni-policy-0`, { role: role.state.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy" }],
+        ]);
+        expect(p.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && input(r, "role") === role.state.id)).toEqual([]);
+    });
+
+    it("hands the role to the vpc-cni add-on, pinned for the cluster's version, once the role's policy is attached", async () => {
+        const p = await plan;
+        const addon = named(p, `${name}-vpc-cni`);
+        expect(addon.parent).toBe(named(p, name).urn);
+        expect(addon.inputs).toEqual({
+            clusterName: `launchpad-${stack}`,
+            addonName: "vpc-cni",
+            // 1.36 has no vpc-cni pin read from AWS (lib/versions.ts EKS_ADDON_UNVERIFIED): EKS's default, mocked offline.
+            addonVersion: isVerifiedAddonPin(minor, "vpc-cni") ? EKS_ADDON_VERSIONS[minor]["vpc-cni"] : `eks-default-for-${minor}`,
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            serviceAccountRoleArn: named(p, `${name}-vpc-cni-role`).state.arn,
+            tags: tags(`${name}-vpc-cni`),
+        });
+        expect(input(addon, "addonVersion")).toBe(stack === "production" ? "v1.21.1-eksbuild.7" : "eks-default-for-1.36");
+        expect(addon.dependsOn).toEqual([urnOfName(p, `${name}-vpc-cni-policy-0`)]);
+        // It takes the cluster's name from the cluster: created once the control plane is.
+        expect(addon.dependencies).toContain(urnOfName(p, `${name}-eks`));
+    });
+
+    it("creates the add-on before the node group, and the node group after it; the node role has no CNI policy", async () => {
+        const p = await plan;
+        const nodes = named(p, `${name}-nodes`);
+        const addon = named(p, `${name}-vpc-cni`);
+        expect(nodes.dependsOn).toContain(addon.urn);
+        // Nothing the add-on waits for, however indirectly, is the node group.
+        const seen = new Set<string>();
+        const walk = (urn: string): void => {
+            if (seen.has(urn)) return;
+            seen.add(urn);
+            for (const d of p.resources.find((r) => r.urn === urn)?.dependencies ?? []) walk(d);
+        };
+        walk(addon.urn);
+        expect(seen.has(nodes.urn)).toBe(false);
+        expect(seen.has(urnOfName(p, `${name}-vpc-cni-role`))).toBe(true);
+        const nodeRole = named(p, `${name}-node-role`);
+        const nodeGrants = p.resources.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && input(r, "role") === nodeRole.state.name);
+        expect(nodeGrants.map((g) => input(g, "policyArn"))).toEqual([
+            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+        ]);
+        expect(NODE_POLICIES).not.toContain("AmazonEKS_CNI_Policy");
+        expect(p.resources.filter((r) => input(r, "policyArn") === "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy").map((r) => r.name)).toEqual([`${name}-vpc-cni-policy-0`]);
     });
 });
 
@@ -299,7 +389,7 @@ describe("AWS provider", () => {
         const providers = ofType(plan, "pulumi:providers:aws");
         expect(providers.map((p) => [p.name, input(p, "region")])).toEqual([["launchpad-production-aws", "us-east-1"]]);
         const awsResources = plan.resources.filter((r) => r.type.startsWith("aws:"));
-        expect(awsResources).toHaveLength(133);
+        expect(awsResources).toHaveLength(134);
         expect(new Set(awsResources.map((r) => r.provider))).toEqual(new Set([providers[0].urn]));
     });
 });

@@ -70,7 +70,7 @@ const STAGING_COUNTS = {
     "launchpad:backup-plan:BackupPlan": 1,
     "launchpad:backup:LogicalBackup": 1,
     "aws:cloudwatch/logGroup:LogGroup": 6,
-    "aws:iam/role:Role": 13,
+    "aws:iam/role:Role": 14,
     "aws:ec2/vpc:Vpc": 1,
     "aws:kms/key:Key": 6,
     "aws:rds/parameterGroup:ParameterGroup": 1,
@@ -165,7 +165,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(187);
+        expect(doc.resources).toHaveLength(188);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -175,14 +175,17 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // Network 6 (EIPs and NATs on the IGW), cluster 8 (the Kubernetes provider on the nodes and
-        // two access policies), data protection 20, delivery 13 (each gate Job on its Deployment,
-        // preview Service and ConfigMap; the live Service on the active pair; the alb Ingress on its
-        // controller, the active pair and both preview Services), observability 6 (the scraper after
-        // its ClusterRoleBinding; the notification policy after the mute timing and 4 contact points,
-        // the heartbeat included), platform 17 (4 add-ons and 4 charts on the nodes, the StorageClass
-        // on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on its 2 log groups).
-        expect(deps.length).toBe(70);
+        // Network 6 (EIPs and NATs on the IGW), cluster 9 (the control plane on its log group and
+        // role policy; the nodes on 2 node-role policies and the vpc-cni add-on; that add-on on its
+        // IRSA grant; the Kubernetes provider on the nodes and two access policies), data protection
+        // 20, delivery 13 (each gate Job on its Deployment, preview Service and ConfigMap; the live
+        // Service on the active pair; the alb Ingress on its controller, the active pair and both
+        // preview Services), observability 6 (the scraper after its ClusterRoleBinding; the
+        // notification policy after the mute timing and 4 contact points, the heartbeat included),
+        // platform 17 (3 add-ons and 4 charts on the nodes, the EBS driver on its IRSA grant, the
+        // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
+        // its 2 log groups).
+        expect(deps.length).toBe(71);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -246,7 +249,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 187 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 188 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -278,7 +281,7 @@ describe("exit codes and human output", () => {
             });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(207);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(208);
         // The bundle plans what the sources plan (tsx): the same document, byte for byte.
         const fromSources = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "production", "--json"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         expect(fromSources.status).toBe(0);

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { albIngressAnnotations } from "../components/blue-green-service";
 import * as pulumi from "@pulumi/pulumi";
-import { addonVersions, clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, isVerifiedAddonPin, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
+import { addonVersions, isVerifiedAddonPin } from "../components/eks-addon";
+import { clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
 import { REPO_ROOT } from "../plan/engine";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName } from "../lib/versions";
 import { validateKubernetesObject } from "./support/k8s-schema";
@@ -32,22 +33,30 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
     const plan = planStack(stack);
     const tags = (child: string) => ({ ...TAGS, environment: stack, Name: child });
 
-    it("adopts the core add-ons and installs the EBS CSI driver as EKS add-ons, pinned for the cluster's version, after the nodes", async () => {
+    it("adopts coredns and kube-proxy and installs the EBS CSI driver as EKS add-ons, pinned for the cluster's version, after the nodes (vpc-cni is the cluster's, before them)", async () => {
         const p = await plan;
         const nodes = named(p, `launchpad-${stack}-cluster-nodes`).urn;
         const pins = EKS_ADDON_VERSIONS[minor];
         // A pin no source gave as an exact EKS add-on version is EKS's own default for the minor (mocked offline).
         const version = (addon: EksAddonName) => (isVerifiedAddonPin(minor, addon) ? pins[addon] : `eks-default-for-${minor}`);
-        const addons = ofType(p, "aws:eks/addon:Addon");
+        const platformUrn = named(p, name).urn;
+        const addons = ofType(p, "aws:eks/addon:Addon").filter((a) => a.parent === platformUrn);
         expect(addons.map((a) => [a.name, input(a, "addonName"), input(a, "addonVersion")]).sort()).toEqual([
-            [`${name}-aws-ebs-csi-driver`, "aws-ebs-csi-driver", `eks-default-for-${minor}`],
-            [`${name}-coredns`, "coredns", pins.coredns],
-            [`${name}-kube-proxy`, "kube-proxy", pins["kube-proxy"]],
-            [`${name}-vpc-cni`, "vpc-cni", version("vpc-cni")],
+            [`${name}-aws-ebs-csi-driver`, "aws-ebs-csi-driver", version("aws-ebs-csi-driver")],
+            [`${name}-coredns`, "coredns", version("coredns")],
+            [`${name}-kube-proxy`, "kube-proxy", version("kube-proxy")],
         ]);
-        expect(isVerifiedAddonPin(minor, "aws-ebs-csi-driver")).toBe(false);
+        expect(version("aws-ebs-csi-driver")).toBe(`eks-default-for-${minor}`);
+        expect([version("coredns"), version("kube-proxy")]).toEqual([pins.coredns, pins["kube-proxy"]]);
+        // Every add-on of the plan: these three and the cluster's vpc-cni.
+        expect(ofType(p, "aws:eks/addon:Addon").map((a) => input(a, "addonName")).sort()).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+        // The driver's controller calls EC2 as soon as it runs: it also waits for its role's policy.
+        expect(Object.fromEntries(addons.map((a) => [a.name, a.dependsOn]))).toEqual({
+            [`${name}-aws-ebs-csi-driver`]: [nodes, named(p, `${name}-ebs-csi-policy-0`).urn],
+            [`${name}-coredns`]: [nodes],
+            [`${name}-kube-proxy`]: [nodes],
+        });
         for (const a of addons) {
-            expect(a.dependsOn).toEqual([nodes]);
             expect(input(a, "clusterName")).toBe(`launchpad-${stack}`);
             expect(input(a, "resolveConflictsOnCreate")).toBe("OVERWRITE");
             expect(input(a, "tags")).toEqual(tags(a.name));

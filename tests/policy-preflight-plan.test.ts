@@ -38,6 +38,7 @@ const URNS = {
     greenHpa: `${STAGING}launchpad:delivery:BlueGreenService$kubernetes:autoscaling/v2:HorizontalPodAutoscaler::launchpad-staging-api-green-hpa`,
     blue: `${STAGING}launchpad:delivery:BlueGreenService$kubernetes:apps/v1:Deployment::launchpad-staging-api-blue`,
     dumpSa: `${STAGING}launchpad:backup:LogicalBackup$kubernetes:core/v1:ServiceAccount::launchpad-staging-logical-backup-dump-sa`,
+    vpcCni: `${STAGING}launchpad:cluster:Cluster$aws:eks/addon:Addon::launchpad-staging-cluster-vpc-cni`,
     namespace: `${STAGING}launchpad:cluster:Cluster$kubernetes:core/v1:Namespace::launchpad-staging-cluster-namespace`,
 };
 
@@ -162,6 +163,31 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         expect(result).toEqual({
             code: 3,
             violations: [mandatory("preflight-irsa-trust", URNS.dumpSa, `ServiceAccount launchpad-staging/launchpad-staging-logical-backup-dump (annotation eks.amazonaws.com/role-arn) assumes role launchpad-staging-logical-backup-dump-role, whose trust policy does not let exactly ${subject} assume it through the cluster's OIDC provider (it trusts system:serviceaccount:launchpad-staging:launchpad-staging-logical-backup-verify): allow sts:AssumeRoleWithWebIdentity for Federated ${oidc} with StringEquals ${issuer}:sub = ${subject} and ${issuer}:aud = sts.amazonaws.com, and nothing broader.`)],
+        });
+    });
+});
+
+describe("npm run policy -- --plan: the VPC CNI's IRSA role (issue 11: no AWS permission through the node role)", () => {
+    it("passes the committed role: AmazonEKS_CNI_Policy trusted by exactly kube-system:aws-node", async () => {
+        const addon = byUrn(base, URNS.vpcCni);
+        const role = base.resources.find((r) => r.arn === addon.inputs.serviceAccountRoleArn);
+        expect(role?.name).toBe("launchpad-staging-cluster-vpc-cni-role");
+        expect(String(role?.inputs.assumeRolePolicy)).toContain(":sub\":\"system:serviceaccount:kube-system:aws-node\"");
+        expect(await check()).toEqual({ code: 0, violations: [] });
+    });
+
+    it("catches the role trusting another kube-system account (the EBS driver's): exit 3, the add-on named", async () => {
+        const result = await check((doc) => {
+            const role = doc.resources.find((r) => r.name === "launchpad-staging-cluster-vpc-cni-role");
+            if (role === undefined) throw new Error("no vpc-cni role in the plan");
+            role.inputs.assumeRolePolicy = String(role.inputs.assumeRolePolicy).replace(":kube-system:aws-node\"", ":kube-system:ebs-csi-controller-sa\"");
+        });
+        const oidc = base.resources.find((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider")?.arn ?? "";
+        const issuer = oidc.split(":oidc-provider/")[1];
+        const subject = "system:serviceaccount:kube-system:aws-node";
+        expect(result).toEqual({
+            code: 3,
+            violations: [mandatory("preflight-irsa-trust", URNS.vpcCni, `EKS add-on vpc-cni (service account kube-system/aws-node) assumes role launchpad-staging-cluster-vpc-cni-role, whose trust policy does not let exactly ${subject} assume it through the cluster's OIDC provider (it trusts system:serviceaccount:kube-system:ebs-csi-controller-sa): allow sts:AssumeRoleWithWebIdentity for Federated ${oidc} with StringEquals ${issuer}:sub = ${subject} and ${issuer}:aud = sts.amazonaws.com, and nothing broader.`)],
         });
     });
 });

@@ -1,0 +1,64 @@
+/**
+ * EKS managed add-ons: the pinned versions (lib/versions.ts) and the one way an add-on is declared,
+ * shared by the two components that create them. The cluster creates the VPC CNI before its nodes
+ * (a node gets pod IPs only once aws-node runs with the CNI role); the platform creates the rest
+ * after the nodes (coredns and the EBS CSI controller are Deployments, whose pods need a node).
+ *
+ * A building block, not a component: each add-on is a child of whichever component needs it.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { EKS_ADDON_NAMES, EKS_ADDON_UNVERIFIED, EKS_ADDON_VERSIONS, type EksAddonName } from "../lib/versions";
+
+/** Add-ons the cluster creates with itself, before any node (components/cluster.ts). */
+export const BEFORE_NODES_ADDONS: readonly EksAddonName[] = ["vpc-cni"];
+
+/** Add-ons the platform creates once the nodes exist (components/platform.ts). */
+export const AFTER_NODES_ADDONS: readonly EksAddonName[] = EKS_ADDON_NAMES.filter((a) => !BEFORE_NODES_ADDONS.includes(a));
+
+/** The pinned add-on versions for a Kubernetes minor; fails loudly for a minor with no pins. */
+export function addonVersions(kubernetesVersion: string, component?: pulumi.Resource): Readonly<Record<EksAddonName, string>> {
+    const pins = EKS_ADDON_VERSIONS[kubernetesVersion];
+    if (pins === undefined) {
+        throw new pulumi.ResourceError(`no EKS add-on versions are pinned for Kubernetes ${kubernetesVersion} (lib/versions.ts EKS_ADDON_VERSIONS has ${Object.keys(EKS_ADDON_VERSIONS).join(", ")})`, component);
+    }
+    return pins;
+}
+
+/** True when the pinned add-on version was read as an exact EKS add-on version for that minor (lib/versions.ts). */
+export function isVerifiedAddonPin(kubernetesVersion: string, addon: EksAddonName): boolean {
+    return !EKS_ADDON_UNVERIFIED.some((u) => u.version === kubernetesVersion && u.addon === addon);
+}
+
+export interface EksAddonParts {
+    readonly clusterName: pulumi.Input<string>;
+    readonly addonName: EksAddonName;
+    readonly addonVersion: pulumi.Input<string>;
+    /** The IRSA role of the add-on's service account. @default - none: the add-on needs no AWS permission */
+    readonly serviceAccountRoleArn?: pulumi.Input<string>;
+    readonly tags: Record<string, pulumi.Input<string>>;
+}
+
+/** One managed add-on, adopting what EKS itself installed on a new cluster. */
+export function eksAddonArgs(p: EksAddonParts): aws.eks.AddonArgs {
+    return {
+        clusterName: p.clusterName,
+        addonName: p.addonName,
+        addonVersion: p.addonVersion,
+        // EKS installs vpc-cni, coredns and kube-proxy itself on a new cluster: adopt them.
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+        ...(p.serviceAccountRoleArn !== undefined ? { serviceAccountRoleArn: p.serviceAccountRoleArn } : {}),
+        tags: p.tags,
+    };
+}
+
+/**
+ * The version to ask for: the pin when a source gave it exactly, else the one EKS itself names the
+ * default for this Kubernetes version (DescribeAddonVersions), which a preview shows.
+ */
+export function addonVersion(parent: pulumi.Resource, kubernetesVersion: string, addonName: EksAddonName): pulumi.Input<string> {
+    return isVerifiedAddonPin(kubernetesVersion, addonName)
+        ? addonVersions(kubernetesVersion, parent)[addonName]
+        : aws.eks.getAddonVersionOutput({ addonName, kubernetesVersion }, { parent }).version;
+}
