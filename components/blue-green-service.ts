@@ -71,6 +71,13 @@ export interface BlueGreenServiceArgs {
      * @default - none: only the active color's autoscaler keeps the live count
      */
     readonly previousLiveColor?: pulumi.Input<Color | undefined>;
+    /**
+     * Resolves when this update may change the colors' releases (the color live when it started keeps
+     * its image: `inPlaceReleaseProblems`); rejects with that rule's `ConfigError` otherwise. Every
+     * Deployment and migration waits for it, so a refused update rolls no pod and migrates nothing.
+     * @default - no such check
+     */
+    readonly releaseChecked?: pulumi.Output<unknown>;
     /** The controller serving the Ingress class (and, through its webhook, LoadBalancer Services), which the Ingress or a LoadBalancer live Service waits for. @default - none (the cluster brings one) */
     readonly ingressController?: pulumi.Resource;
     /**
@@ -235,6 +242,12 @@ export interface DeploymentInputs {
     readonly envSecretName?: pulumi.Input<string>;
     /** The component a failure is reported against. @default - none (a builder called on its own) */
     readonly owner?: pulumi.Resource;
+    /**
+     * Resolves once this update may roll the color (`BlueGreenServiceArgs.releaseChecked`); the pod
+     * template's release annotation waits for it, so a refused update registers no Deployment.
+     * @default - no wait
+     */
+    readonly releaseChecked?: pulumi.Output<unknown>;
 }
 
 export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.DeploymentSpec {
@@ -260,7 +273,7 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
             metadata: {
                 labels: colorLabels(s, color, d.project, ROLES.workload),
                 annotations: {
-                    [ANNOTATIONS.releaseId]: releaseId(s, color),
+                    [ANNOTATIONS.releaseId]: d.releaseChecked !== undefined ? d.releaseChecked.apply(() => releaseId(s, color)) : releaseId(s, color),
                     [ANNOTATIONS.image]: release.image,
                     "prometheus.io/scrape": "true",
                     "prometheus.io/port": String(s.port),
@@ -770,7 +783,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const migration = this.migration(name, args, color, { parent: this }, envSecret?.metadata.name);
         const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
             metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
-            spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, owner: this }),
+            spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, owner: this, releaseChecked: args.releaseChecked }),
         // The new pods start only after the color's migration succeeded.
         }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: migration !== undefined ? [migration.job] : [] });
         const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
@@ -889,7 +902,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const id = releaseId(s, color);
         const version = String(release.schema.version);
         // Registered only once the schema rule held: a refused migration leaves no Job and no snapshot.
-        const checkedVersion = args.schemaChecked.apply(() => version);
+        const checkedVersion = pulumi.all([args.schemaChecked, args.releaseChecked]).apply(() => version);
         const restorePoint = args.restorePoint !== undefined
             ? new aws.rds.Snapshot(`${name}-${color}-restore-point`, {
                 dbInstanceIdentifier: args.restorePoint.instanceIdentifier,

@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { EksClusterConfig, ExistingClusterConfig, LaunchpadConfig } from "../config";
+import { ConfigError, type EksClusterConfig, type ExistingClusterConfig, type LaunchpadConfig } from "../config";
 import { ANNOTATIONS } from "../lib/delivery";
 import { stackIdentifier } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
@@ -21,7 +21,7 @@ import { LogicalBackup } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, selfStackName, type ReleaseHistory } from "./release-history";
+import { inPlaceReleaseProblems, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, selfStackName, type ReleaseHistory } from "./release-history";
 import { releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
@@ -156,6 +156,13 @@ export class Environment extends pulumi.ComponentResource {
                 previous,
             }, child)
             : undefined;
+        const releaseChecked = history.apply((h) => {
+            const problems = inPlaceReleaseProblems(config.services, h);
+            if (problems.length > 0) {
+                throw new ConfigError(config.stack, problems);
+            }
+            return true;
+        });
         const runner = { file: RUNNER_FILE, source: bundleRunner() };
         const services = config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
             service,
@@ -176,6 +183,7 @@ export class Environment extends pulumi.ComponentResource {
             ingressController: this.platform?.loadBalancerController,
             liveColor: schema !== undefined ? schema.liveColor(service, promotion?.liveColor(service)) : promotion?.liveColor(service),
             previousLiveColor: history.apply((h) => h[service.name]?.[0]?.color),
+            releaseChecked,
             schemaChecked: schema?.checked(service),
             restorePoint: schema?.restorePoint(),
             liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,

@@ -23,6 +23,7 @@
  * `RootStackType`; `GenerateReadSteps` has no `isIncludedInOperation` check).
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "../config";
 import { COLORS } from "../lib/delivery";
 import type { ReleaseInfo } from "./blue-green-service";
 
@@ -114,4 +115,24 @@ export function previousOutputs(name: string, stackName: string, opts: pulumi.Cu
 /** The stack's previous `releaseHistory`, read from its previous outputs. */
 export function previousHistory(previous: pulumi.StackReference): pulumi.Output<ReleaseHistory> {
     return previous.getOutput(RELEASE_HISTORY_OUTPUT).apply(parseHistory);
+}
+
+/**
+ * Blue/green's one rule the config alone cannot check: the color live when this update started (the
+ * head of the history) keeps its image. A new image there would roll its pods in place, under live
+ * traffic and before any gate (the Deployment updates before its gate Job runs; Argo Rollouts'
+ * blueGreen likewise never updates the active ReplicaSet, it makes a new preview one). One line per
+ * service whose live color's image changed; none on a first update (no history).
+ */
+export function inPlaceReleaseProblems(services: readonly ServiceConfig[], history: ReleaseHistory): string[] {
+    return services.flatMap((s) => {
+        const head = history[s.name]?.[0];
+        if (head === undefined || s.releases[head.color].image === head.image) {
+            return [];
+        }
+        const idle = head.color === "blue" ? "green" : "blue";
+        return [`launchpad:services.${s.name}.releases.${head.color}.image: received ${JSON.stringify(s.releases[head.color].image)}; expected ${JSON.stringify(head.image)}, ` +
+            `the image ${head.color} serves now: ${head.color} was live when this update started (the stack's release history), and a new image there would roll its pods ` +
+            `in place under live traffic, before any gate. Put the new image on ${idle}, the idle color, and make ${idle} live (activeColor) once its gate passed`];
+    });
 }

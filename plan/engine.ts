@@ -266,6 +266,8 @@ async function urnsOf(deps: unknown): Promise<string[]> {
 
 /** How long a successful program's registrations may take to finish. */
 const DRAIN_TIMEOUT_MS = 30_000;
+/** How long a plan waits for the program after its first failure (the rest of that turn's rejections). */
+const FAILURE_GRACE_MS = 1_000;
 
 /** True when `p` settles within `ms`. */
 function settleWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -440,11 +442,16 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
     // A config rule checked on values that arrive while the program runs (a StackReference's outputs).
     const configProblems: string[] = [];
     const log: string[] = [];
+    let failed: () => void = () => undefined;
+    const firstFailure = new Promise<void>((r) => {
+        failed = r;
+    });
     const onRejection = (reason: unknown): void => {
         if (reason instanceof ConfigError) {
             configProblems.push(...reason.problems);
         }
         failures.push(reason instanceof Error ? reason.message : String(reason));
+        failed();
     };
     const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
     const capture = (level: string) => (...args: unknown[]): void => {
@@ -456,7 +463,13 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
     Object.assign(console, { log: capture("info"), info: capture("info"), warn: capture("warning"), error: capture("error") });
     try {
         const program = opts.program ?? (await defaultProgram());
-        await pulumi.runtime.runInPulumiStack(async () => {
+        // A resource whose inputs failed never registers, and whatever depends on it waits forever
+        // (the SDK resolves its URN only after the RPC). The language host ends the program on the
+        // first unhandled error (pulumi/pulumi sdk/nodejs/cmd/run/run.ts, uncaughtHandler; the
+        // process exits when its event loop empties): so does the plan, after a grace period for
+        // the rejections of the same turn.
+        const stopped = firstFailure.then(() => settleWithin(new Promise(() => undefined), FAILURE_GRACE_MS));
+        await Promise.race([stopped, pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
                 if (args.opts.dependsOn !== undefined) {
                     explicitDeps.push({ resource: args.resource, dependsOn: args.opts.dependsOn });
@@ -464,7 +477,7 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
                 return undefined;
             });
             return (await program()) ?? undefined;
-        });
+        })]);
     } catch (e) {
         if (e instanceof ConfigError) {
             configProblems.push(...e.problems);

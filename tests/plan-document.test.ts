@@ -20,12 +20,14 @@ import { named, planProgram, planStack } from "./support/plan";
 const NS = "launchpad-staging-cluster-namespace";
 
 describe("dependencies", () => {
-    it("records the implicit dependency of an input taken from another resource: a Deployment on its Namespace and Secret", async () => {
+    it("records the implicit dependency of an input taken from another resource: a Deployment on its Namespace, Secret and the stack's own history", async () => {
         const p = await planStack("staging");
         const blue = named(p, "launchpad-staging-api-blue");
+        const inputs = [named(p, "launchpad-staging-database-connection").urn, named(p, "launchpad-staging-history").urn];
         expect(blue.dependsOn).toEqual([]);
-        expect(blue.dependencies).toEqual([named(p, NS).urn, named(p, "launchpad-staging-database-connection").urn]);
-        expect(blue.propertyDependencies).toEqual({ metadata: [named(p, NS).urn], spec: [named(p, "launchpad-staging-database-connection").urn] });
+        expect(blue.dependencies).toEqual([named(p, NS).urn, ...inputs]);
+        // The pod template's release annotation waits for the in-place rule, read from the history reference.
+        expect(blue.propertyDependencies).toEqual({ metadata: [named(p, NS).urn], spec: inputs });
     });
 
     it("keeps dependsOn the explicit ones only; dependencies holds them too, with the inputs' ones", async () => {

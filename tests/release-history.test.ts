@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { admit, type VerifiedReleases } from "../components/promotion";
-import { nextHistory, parseHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
+import { inPlaceReleaseProblems, nextHistory, parseHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
 import { ANNOTATIONS, PROMOTION } from "../lib/delivery";
 import { runPlan } from "../plan/engine";
@@ -195,5 +195,45 @@ describe("production's history through the offline plan", () => {
     it("keeps launchpad:promotion.historyLength releases", async () => {
         const plan = await productionAfterStagingMovedOn(["launchpad:activeColor=green", "launchpad:promotion.historyLength=2"], PRODUCTION_RAN);
         expect((plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api.map((e) => e.image)).toEqual(["ghcr.io/acme/api:1.5.0", "ghcr.io/acme/api:1.4.2"]);
+    });
+});
+
+describe("the color live when an update starts keeps its image (blue/green's in-place rule, from the history)", () => {
+    const services = productionServices(); // blue ghcr.io/launchpad-test/api:1.4.2, green ...:1.5.0, blue live
+    const message = (color: string, received: string, expected: string, idle: string) =>
+        `launchpad:services.api.releases.${color}.image: received ${JSON.stringify(received)}; expected ${JSON.stringify(expected)}, the image ${color} serves now: ` +
+        `${color} was live when this update started (the stack's release history), and a new image there would roll its pods in place under live traffic, before any gate. ` +
+        `Put the new image on ${idle}, the idle color, and make ${idle} live (activeColor) once its gate passed`;
+
+    it.each([
+        { name: "a first update (no history)", history: {}, problems: [] },
+        { name: "the live color keeps its image", history: { api: [entry("blue", "ghcr.io/launchpad-test/api:1.4.2", "aaaaaaaaaa", T1)] }, problems: [] },
+        { name: "the idle color changed (the normal deploy)", history: { api: [entry("green", "ghcr.io/launchpad-test/api:1.5.0", "bbbbbbbbbb", T1)] }, problems: [] },
+        {
+            name: "the live color's image changed",
+            history: { api: [entry("blue", "ghcr.io/launchpad-test/api:1.3.0", "aaaaaaaaaa", T1)] },
+            problems: [message("blue", "ghcr.io/launchpad-test/api:1.4.2", "ghcr.io/launchpad-test/api:1.3.0", "green")],
+        },
+        { name: "another service's history does not count", history: { web: [entry("blue", "ghcr.io/launchpad-test/web:1", "aaaaaaaaaa", T1)] }, problems: [] },
+    ] as { name: string; history: ReleaseHistory; problems: string[] }[])("$name", ({ history: h, problems }) => {
+        expect(inPlaceReleaseProblems(services, h)).toEqual(problems);
+    });
+
+    it("through the offline plan: refused with exit 2 and the exact message, also while switching away from that color; the normal deploy plans", async () => {
+        // Production ran 1.4.2 on blue last; its config keeps blue on 1.4.2 and green on 1.5.0.
+        const ran: ReleaseHistory = { api: [entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1)] };
+        const moves = [
+            ["launchpad:services.api.releases.blue.image=ghcr.io/acme/api:1.6.0"],
+            // Switching to green (staging verified its image) does not make blue's new image safe: blue serves until the switch.
+            ["launchpad:activeColor=green", "launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.7.0", "launchpad:services.api.releases.blue.image=ghcr.io/acme/api:1.6.0"],
+        ];
+        for (const sets of moves) {
+            const refusal = await productionAfterStagingMovedOn(sets, ran).then(() => undefined, (e: unknown) => e);
+            expect(refusal).toBeInstanceOf(ConfigError);
+            expect((refusal as ConfigError).problems).toEqual([message("blue", "ghcr.io/acme/api:1.6.0", "ghcr.io/acme/api:1.4.2", "green")]);
+        }
+        // The new image on the idle color, made live in the same update: staging verified it.
+        const plan = await productionAfterStagingMovedOn(["launchpad:activeColor=green", "launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0"], ran);
+        expect((named(plan, "launchpad-production-api-live").inputs.spec as { selector: Record<string, string> }).selector.color).toBe("green");
     });
 });
