@@ -18,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, SmokePolicy } from "../config";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
-import { colorLabels, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
 import { DELETE_SNAPSHOT_TARGET, restorePointExpiry, restorePointExpiryName, restorePointIdentifier } from "./restore-point";
@@ -362,11 +362,6 @@ export function albActionAnnotation(service: ServiceConfig): string {
     return `${ALB_ACTIONS.annotationPrefix}${albActionName(service)}`;
 }
 
-/** A color's preview Service name (`<svc>-<color>`), the one its gate tests and its ALB target group binds to. */
-export function previewServiceName(service: ServiceConfig, color: Color): string {
-    return `${service.name}-${color}`;
-}
-
 /**
  * The `alb` Ingress's forward action: one target group per color's preview Service, weight
  * ALB_LIVE_WEIGHT for the live color and 0 for the idle one. Why not the live Service: the
@@ -392,7 +387,7 @@ export function albForwardAction(service: ServiceConfig, liveColor: Color): { ty
     return {
         type: "forward",
         forwardConfig: {
-            targetGroups: COLORS.map((color) => ({ serviceName: previewServiceName(service, color), servicePort: "http", weight: color === liveColor ? ALB_LIVE_WEIGHT : 0 })),
+            targetGroups: COLORS.map((color) => ({ serviceName: previewServiceName(service.name, color), servicePort: "http", weight: color === liveColor ? ALB_LIVE_WEIGHT : 0 })),
         },
     };
 }
@@ -523,7 +518,7 @@ export function smokePolicyText(service: ServiceConfig): string {
 
 export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec {
     const { service: s, color } = g;
-    const target = pulumi.interpolate`http://${s.name}-${color}.${g.namespace}.svc.cluster.local:${SERVICE_PORT}`;
+    const target = pulumi.output(g.namespace).apply((ns) => previewTarget(s.name, color, ns));
     const env: k8s.types.input.core.v1.EnvVar[] = [
         { name: "SMOKE_SERVICE", value: s.name },
         { name: "SMOKE_COLOR", value: color },
@@ -774,7 +769,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const s = args.service;
         const ns = args.namespace;
         const child = { parent: this, provider: args.k8sProvider };
-        const objectName = previewServiceName(s, color);
+        const objectName = previewServiceName(s.name, color);
         const meta = (role: string) => ({ name: objectName, namespace: ns, labels: colorLabels(s, color, args.project, role, false) });
         const envData = envSecretData(s, color);
         const envSecret = envData !== undefined

@@ -21,7 +21,7 @@ import { LogicalBackup } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { inPlaceReleaseProblems, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, selfStackName, type ReleaseHistory } from "./release-history";
+import { inPlaceReleaseProblems, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, selfStackName, type ReleaseHistory } from "./release-history";
 import { releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
@@ -182,7 +182,7 @@ export class Environment extends pulumi.ComponentResource {
             pushgatewayUrl: this.observability.pushgatewayUrl,
             ingressController: this.platform?.loadBalancerController,
             liveColor: schema !== undefined ? schema.liveColor(service, promotion?.liveColor(service)) : promotion?.liveColor(service),
-            previousLiveColor: history.apply((h) => h[service.name]?.[0]?.color),
+            previousLiveColor: history.apply((h) => liveWhenStarted(h, service.name)?.color),
             releaseChecked,
             schemaChecked: schema?.checked(service),
             restorePoint: schema?.restorePoint(),

@@ -17,7 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { schedulerTrustPolicy } from "../lib/iam";
 import { ConfigError, type RestoreConfig, type Safety, type ServiceConfig } from "../config";
 import { runDate } from "../config/clock";
-import { COLORS, type Color } from "../lib/delivery";
+import { COLORS, otherColor, type Color } from "../lib/delivery";
 import { releaseId, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import type { Database } from "./database";
@@ -200,7 +200,7 @@ export function undoSettings(service: ServiceConfig, m: MigrationRecord, rawOthe
     if (m.restorePoint === undefined) {
         return [];
     }
-    const other: Color = m.color === "blue" ? "green" : "blue";
+    const other = otherColor(m.color);
     return [
         `launchpad:database.restore.snapshot=${m.restorePoint.snapshot}`,
         `launchpad:services.${service.name}.activeColor=${other}`,
@@ -360,7 +360,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
                 const restorePoint = m !== undefined ? this.restorePointOf(service, m) : undefined;
                 const record = nextRecord(step, ran, this.at, restorePoint);
                 const newest = [...record.migrations].reverse().find((r) => r.restorePoint !== undefined);
-                const other = newest !== undefined ? service.releases[newest.color === "blue" ? "green" : "blue"] : undefined;
+                const other = newest !== undefined ? service.releases[otherColor(newest.color)] : undefined;
                 const summary: SchemaSummary = {
                     current: step.current ?? null,
                     target: step.target ?? null,

@@ -24,7 +24,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../config";
-import { COLORS } from "../lib/delivery";
+import { COLORS, otherColor } from "../lib/delivery";
 import type { ReleaseInfo } from "./blue-green-service";
 
 /** The stack output holding, per service, the releases it made live, newest first. */
@@ -117,6 +117,11 @@ export function previousHistory(previous: pulumi.StackReference): pulumi.Output<
     return previous.getOutput(RELEASE_HISTORY_OUTPUT).apply(parseHistory);
 }
 
+/** The release `service` was live on when this update started: the newest entry of the history (none before a first update). */
+export function liveWhenStarted(history: ReleaseHistory, service: string): HistoryEntry | undefined {
+    return history[service]?.[0];
+}
+
 /**
  * Blue/green's one rule the config alone cannot check: the color live when this update started (the
  * head of the history) keeps its image. A new image there would roll its pods in place, under live
@@ -126,11 +131,11 @@ export function previousHistory(previous: pulumi.StackReference): pulumi.Output<
  */
 export function inPlaceReleaseProblems(services: readonly ServiceConfig[], history: ReleaseHistory): string[] {
     return services.flatMap((s) => {
-        const head = history[s.name]?.[0];
+        const head = liveWhenStarted(history, s.name);
         if (head === undefined || s.releases[head.color].image === head.image) {
             return [];
         }
-        const idle = head.color === "blue" ? "green" : "blue";
+        const idle = otherColor(head.color);
         return [`launchpad:services.${s.name}.releases.${head.color}.image: received ${JSON.stringify(s.releases[head.color].image)}; expected ${JSON.stringify(head.image)}, ` +
             `the image ${head.color} serves now: ${head.color} was live when this update started (the stack's release history), and a new image there would roll its pods ` +
             `in place under live traffic, before any gate. Put the new image on ${idle}, the idle color, and make ${idle} live (activeColor) once its gate passed`];

@@ -13,6 +13,11 @@ export const SMOKE_RUNNER_IMAGE = "node:20.19.5-alpine3.22";
 /** Port the Services expose; the pods' own port is the service's `port`. */
 export const SERVICE_PORT = 80;
 
+/** A color's preview Service (`<svc>-<color>`): what its gate and load Jobs test and its ALB target group binds to. */
+export function previewServiceName(service: string, color: Color): string {
+    return `${service}-${color}`;
+}
+
 /** What {@link colorLabels} reads of a service: its name and each color's image (a `ServiceConfig` fits). */
 export interface LabelledService {
     readonly name: string;

@@ -7,7 +7,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { colorLabels, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import type { ServiceConfig } from "../config";
 import { APP_LABELS, ROLES, type Color } from "../lib/delivery";
 import { NODE_UID, restrictedContainer } from "../lib/pod-security";
@@ -25,7 +25,7 @@ export function loadtestName(service: string, color: Color, scenario: ScenarioNa
 
 /** The color's preview Service, in-cluster. */
 export function previewTarget(service: string, color: Color, namespace: string): string {
-    return `http://${service}-${color}.${namespace}.svc.cluster.local:${SERVICE_PORT}`;
+    return `http://${previewServiceName(service, color)}.${namespace}.svc.cluster.local:${SERVICE_PORT}`;
 }
 
 /** The whole scenario, plus every request timing out once, plus five minutes to start and report. */

@@ -32,8 +32,8 @@ import { ConfigError, decodeConfig, parseConfig, type LaunchpadConfig, type Serv
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { hpaMinReplicas, releaseId } from "../components/blue-green-service";
-import { parseHistory, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
-import { ALB_ACTIONS, ANNOTATIONS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
+import { liveWhenStarted, parseHistory, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
+import { ALB_ACTIONS, ANNOTATIONS, COLORS, otherColor, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } from "../components/migrations";
 import { REPO_ROOT } from "../plan/engine";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
@@ -145,8 +145,6 @@ export function weightedIngressUrns(resources: readonly StateResource[], names: 
     }).map((r) => r.urn);
 }
 
-const other = (c: Color): Color => (c === "blue" ? "green" : "blue");
-
 const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const JOB_TYPE = "kubernetes:batch/v1:Job";
 
@@ -164,7 +162,7 @@ export function hpaUrns(resources: readonly StateResource[], moving: readonly Se
     return resources.filter((r) => {
         const s = r.type === HPA_TYPE ? byName.get(labelsOf(r)[SELECTOR_LABELS.app]) : undefined;
         const color = labelsOf(r)[SELECTOR_LABELS.color] as Color;
-        return s !== undefined && hpaMinReplicas({ ...s, activeColor: target }, color, history[s.name]?.[0]?.color) !== r.inputs?.spec?.minReplicas;
+        return s !== undefined && hpaMinReplicas({ ...s, activeColor: target }, color, liveWhenStarted(history, s.name)?.color) !== r.inputs?.spec?.minReplicas;
     }).map((r) => r.urn);
 }
 
@@ -275,7 +273,7 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         const now = chosen.map((s) => `${s.name}: ${s.activeColor}`).join(", ");
         return failed(2, `the services are live on different colors (${now}); name --service or --to\n`);
     }
-    const target: Color = flags.to ?? other(chosen[0].activeColor);
+    const target: Color = flags.to ?? otherColor(chosen[0].activeColor);
     const moving = chosen.filter((s) => s.activeColor !== target);
     if (moving.length === 0) {
         return { code: 0, stdout: `${chosen.map((s) => s.name).join(", ")}: already live on ${target}; nothing to do\n`, stderr: "" };

@@ -11,6 +11,11 @@
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
 
+/** The color that is not `c`: the idle one when `c` is live. */
+export function otherColor(c: Color): Color {
+    return c === "blue" ? "green" : "blue";
+}
+
 /** Kubernetes' recommended labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/). */
 export const APP_LABELS = {
     name: "app.kubernetes.io/name",
