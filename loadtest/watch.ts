@@ -10,6 +10,7 @@
  * judgement decides. A check with no series yet decides nothing either: the first scrape of a
  * series may come late. Memory: each poll's figures are printed and dropped; nothing accumulates.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { CADVISOR_METRICS } from "../observability/catalogue";
 import type { ServerBounds } from "./profile";
 import { judgeDbConnections, judgeRestarts, podSelector, queryRange, queryScalar, restartsQuery, type ServerFinding } from "./server";
@@ -58,11 +59,12 @@ export function prometheusQueries(o: { prometheus: string; namespace: string; se
 
 /** The finding that fails for good on this poll's figures, if any: restarts first, then connections. */
 export function earlyStop(p: PollFigures, bounds: ServerBounds, dbQuery: string | undefined): ServerFinding | undefined {
-    if (p.restarts !== null && !judgeRestarts(p.restarts, bounds).ok) return judgeRestarts(p.restarts, bounds);
-    if (p.dbConnections !== null && dbQuery !== undefined && p.dbConnections > bounds.maxDbConnections) {
-        return judgeDbConnections([[0, p.dbConnections]], dbQuery, bounds);
-    }
-    return undefined;
+    // The after-run judgements themselves, on this poll's figures; "no series yet" decides nothing.
+    const findings = [
+        p.restarts !== null ? judgeRestarts(p.restarts, bounds) : undefined,
+        p.dbConnections !== null && dbQuery !== undefined ? judgeDbConnections([[0, p.dbConnections]], dbQuery, bounds) : undefined,
+    ];
+    return findings.find((f) => f !== undefined && !f.ok);
 }
 
 const fig = (v: number | null | undefined): string => (v === null || v === undefined ? "no series yet" : String(Math.round(v * 100) / 100));
@@ -100,17 +102,9 @@ export interface WatchOptions {
     readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
+/** Node's own abortable timer; an abort ends the wait early instead of failing it. */
 function timer(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-        if (signal.aborted) return resolve();
-        const t = setTimeout(done, ms);
-        function done(): void {
-            clearTimeout(t);
-            signal.removeEventListener("abort", done);
-            resolve();
-        }
-        signal.addEventListener("abort", done);
-    });
+    return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /**

@@ -443,6 +443,8 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
     const configProblems: string[] = [];
     const log: string[] = [];
     let failed: () => void = () => undefined;
+    let grace: NodeJS.Timeout | undefined;
+    let over = false;
     const firstFailure = new Promise<void>((r) => {
         failed = r;
     });
@@ -468,7 +470,9 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
         // first unhandled error (pulumi/pulumi sdk/nodejs/cmd/run/run.ts, uncaughtHandler; the
         // process exits when its event loop empties): so does the plan, after a grace period for
         // the rejections of the same turn.
-        const stopped = firstFailure.then(() => settleWithin(new Promise(() => undefined), FAILURE_GRACE_MS));
+        const stopped = firstFailure.then(() => new Promise<void>((r) => {
+            grace = over ? undefined : setTimeout(r, FAILURE_GRACE_MS);
+        }));
         await Promise.race([stopped, pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
                 if (args.opts.dependsOn !== undefined) {
@@ -483,6 +487,10 @@ async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: 
             configProblems.push(...e.problems);
         }
         failures.unshift(e instanceof Error ? e.message : String(e));
+    } finally {
+        // A program that finished first (or within the grace period) leaves no timer to hold the process.
+        over = true;
+        clearTimeout(grace);
     }
     try {
         // Drain every registration this plan started, so none of them (or their errors) spill into

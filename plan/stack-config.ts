@@ -229,14 +229,15 @@ export function loadStackConfig(opts: LoadStackOptions): StackConfig {
     const doc = readYaml(stackPath, opts.stack);
     // The CLI unmarshals the file into a ProjectStack whose `config` is a map (pulumi/pulumi
     // sdk/go/common/workspace/loaders.go LoadProjectStackBytes): anything else it refuses; an empty file is no config.
-    const problems = [
-        ...(doc !== null && doc !== undefined && !isRecord(doc) ? [`Pulumi.${opts.stack}.yaml: received ${describeYaml(doc)}; expected a mapping (a \`config:\` key holding the stack's settings)`] : []),
-        ...(isRecord(doc) && doc.config !== undefined && doc.config !== null && !isRecord(doc.config) ? [`Pulumi.${opts.stack}.yaml config: received ${describeYaml(doc.config)}; expected a mapping of config keys to values`] : []),
-    ];
-    if (problems.length > 0) {
-        throw new ConfigError(opts.stack, problems);
+    const file = `Pulumi.${opts.stack}.yaml`;
+    if (doc !== null && doc !== undefined && !isRecord(doc)) {
+        throw new ConfigError(opts.stack, [`${file}: received ${describeYaml(doc)}; expected a mapping (a \`config:\` key holding the stack's settings)`]);
     }
-    const raw = isRecord(doc) && isRecord(doc.config) ? doc.config : {};
+    const config = doc?.config;
+    if (config !== undefined && config !== null && !isRecord(config)) {
+        throw new ConfigError(opts.stack, [`${file} config: received ${describeYaml(config)}; expected a mapping of config keys to values`]);
+    }
+    const raw = config ?? {};
     const values: Record<string, unknown> = {};
     const secretPaths = new Set<string>();
     for (const [key, value] of Object.entries(raw)) {

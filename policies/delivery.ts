@@ -11,7 +11,7 @@
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { ALB_ACTIONS, ANNOTATIONS, COLORS, PROMOTION, SELECTOR_LABELS } from "./shared/delivery";
-import { arr, containersOf, labelsOf, listText, podSpecOf, rec, resourcesOfType, strs, TIER_PROPERTY, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+import { arr, containersOf, ingressBackendsOf, labelsOf, listText, podSpecOf, rec, resourcesOfType, strs, TIER_PROPERTY, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 const SERVICE = "kubernetes:core/v1:Service";
 const JOB = "kubernetes:batch/v1:Job";
@@ -108,13 +108,11 @@ interface WeightedService {
 
 /** The Service target groups of every `use-annotation` forward action of an Ingress; malformed actions are the preflight's to report. */
 function weightedActions(ingress: PolicyResource): { action: string; groups: WeightedService[] }[] {
-    const spec = rec(ingress.props.spec);
-    const backends = [rec(spec.defaultBackend), ...arr(spec.rules).flatMap((r) => arr(rec(rec(r).http).paths).map((p) => rec(rec(p).backend)))].map((b) => rec(b.service));
     const annotations = labelsOf(ingress.props, "annotations");
     const out: { action: string; groups: WeightedService[] }[] = [];
-    for (const b of backends) {
+    for (const b of ingressBackendsOf(ingress.props)) {
         const action = b.name;
-        if (typeof action !== "string" || rec(b.port).name !== ALB_ACTIONS.useAnnotation) continue;
+        if (action === undefined || b.port.name !== ALB_ACTIONS.useAnnotation) continue;
         let parsed: unknown;
         try {
             parsed = JSON.parse(annotations[`${ALB_ACTIONS.annotationPrefix}${action}`] ?? "null");

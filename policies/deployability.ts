@@ -26,7 +26,7 @@
  * through another resource.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, isKubernetesObjectType, labelsOf, listText, podSpecOf, rec, strs, type LaunchpadStackPolicy } from "./lib";
+import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, labelsOf, listText, podSpecOf, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
 import { ALB_ACTIONS } from "./shared/delivery";
 
 // --- Provider tables --------------------------------------------------------------------------
@@ -277,25 +277,6 @@ export const preflightIngressController: LaunchpadStackPolicy = {
     },
 };
 
-/** One backend of an Ingress: where it is (`rule api.example.com path /`, `defaultBackend`) and its `service`. */
-interface IngressBackend {
-    readonly where: string;
-    readonly name: string | undefined;
-    readonly port: Record<string, unknown>;
-}
-
-function ingressBackendsOf(ing: PolicyResource): IngressBackend[] {
-    const spec = rec(ing.props.spec);
-    const one = (where: string, b: Record<string, unknown>): IngressBackend[] => {
-        const svc = rec(b.service);
-        return Object.keys(svc).length === 0 ? [] : [{ where, name: text(svc.name), port: rec(svc.port) }];
-    };
-    return [
-        ...one("defaultBackend", rec(spec.defaultBackend)),
-        ...arr(spec.rules).map(rec).flatMap((r) => arr(rec(r.http).paths).map(rec).flatMap((p) => one(`rule ${text(r.host) ?? "*"} path ${text(p.path) ?? "/"}`, rec(p.backend)))),
-    ];
-}
-
 /** A port reference as the controller reads it: a number, or a numeric string (intstr.Parse), is a port number; any other string is a port name. */
 function portRef(v: unknown): { number: number } | { name: string } | undefined {
     if (typeof v === "number") return { number: v };
@@ -366,7 +347,7 @@ export const preflightIngressBackends: LaunchpadStackPolicy = {
     validateStack: (args, report) => {
         const services = new Map(ofType(args.resources, TYPES.service).map((s) => [`${namespaceOf(s)}/${nameOf(s)}`, s]));
         for (const ing of byKind(args.resources, "Ingress")) {
-            for (const b of ingressBackendsOf(ing)) {
+            for (const b of ingressBackendsOf(ing.props)) {
                 if (b.port.name === ALB_ACTIONS.useAnnotation) {
                     for (const p of actionProblems(ing, b, services)) report(p, ing.urn);
                     continue;

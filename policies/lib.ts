@@ -162,6 +162,27 @@ export function containersOf(podSpec: Record<string, unknown>): ContainerRef[] {
     return out;
 }
 
+/** One `service` backend of an Ingress: where it is (`defaultBackend`, `rule <host> path <path>`), the Service's name and its `port`. */
+export interface IngressBackend {
+    readonly where: string;
+    readonly name: string | undefined;
+    readonly port: Record<string, unknown>;
+}
+
+/** Every `service` backend of an Ingress (its default backend and each rule's paths), in spec order. */
+export function ingressBackendsOf(props: Record<string, unknown>): IngressBackend[] {
+    const spec = rec(props.spec);
+    const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+    const one = (where: string, b: Record<string, unknown>): IngressBackend[] => {
+        const svc = rec(b.service);
+        return Object.keys(svc).length === 0 ? [] : [{ where, name: text(svc.name), port: rec(svc.port) }];
+    };
+    return [
+        ...one("defaultBackend", rec(spec.defaultBackend)),
+        ...arr(spec.rules).map(rec).flatMap((r) => arr(rec(r.http).paths).map(rec).flatMap((p) => one(`rule ${text(r.host) ?? "*"} path ${text(p.path) ?? "/"}`, rec(p.backend)))),
+    ];
+}
+
 /** A Kubernetes object's labels or annotations. */
 export function labelsOf(props: Record<string, unknown>, field: "labels" | "annotations" = "labels"): Record<string, string> {
     const out: Record<string, string> = {};
