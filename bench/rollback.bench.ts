@@ -1,23 +1,37 @@
 /**
  * npm run bench:rollback: what a rollback's targeted update touches, and how long preparing it
  * takes, for stacks of 1, 4 and 16 services (the offline plan engine is the state; a fake
- * Automation API workspace answers config and state; a stub cluster reader says every Deployment is
- * ready). Per stack size: switching every service, and switching one. Target: the targeted set
- * grows with the services switched, not with the stack, at most 2 resources per switched service
- * (the live Service and, with idleReplicas below replicas, the new live color's autoscaler).
+ * Automation API workspace answers config and state). Per stack size: switching every service, and
+ * switching one. Target: the targeted set grows with the services switched, not with the stack, at
+ * most 2 resources per switched service.
  *
- * Prints one Markdown table (the README's figures). Wall time (median of five) is `npm run rollback --dry-run`'s
- * own work (config parse, state scan, preconditions), not the plan that stands in for the state nor
- * the policy pre-check's offline plan.
+ * With `idleReplicas` below `replicas` the state matters, so it is measured three ways, each a
+ * state the program itself produced:
+ * - after a switch: the update before made the live color live, so the old color is still warm
+ *   (its autoscaler at the live count: `hpaMinReplicas`). The rollback this command exists for.
+ * - idle color cold: a later update that did not switch lowered its autoscaler to idleReplicas.
+ *   The stand-in cluster runs every Deployment at its autoscaler's minimum, as a quiet cluster does,
+ *   so the readiness precondition refuses (nothing is targeted).
+ * - cold, pods up: the same state, with the stand-in cluster reporting the idle color at the live
+ *   count anyway (scaled by hand, or inside the autoscaler's 300 s scale-down window): the switch
+ *   must also raise that color's autoscaler minimum, or it shrinks under live traffic.
+ *
+ * Prints one Markdown table (docs/operations.md's figures). Wall time (median of five) is
+ * `npm run rollback --dry-run`'s own work (config parse, state scan, preconditions), not the plan
+ * that stands in for the state nor the policy pre-check's offline plan.
  */
 import { performance } from "node:perf_hooks";
 import { encodeConfig } from "../config";
 import { runPlan } from "../plan/engine";
 import { rollback, type RollbackStack } from "../scripts/rollback";
+import type { DeploymentReader } from "../scripts/readiness";
 import { deployedConfig, OWN_VALUES } from "../tests/support/deployed";
 import { GROWTH_SERVICE_COUNTS } from "./report";
 
 const MAX_PER_SERVICE = 2;
+
+type State = "idle = replicas" | "after a switch" | "idle color cold" | "cold, pods up";
+const STATES: readonly State[] = ["idle = replicas", "after a switch", "idle color cold", "cold, pods up"];
 
 /** N-1 more services beside api, each with two releases. */
 function extraServices(n: number, idleBelow: boolean): string[] {
@@ -26,13 +40,31 @@ function extraServices(n: number, idleBelow: boolean): string[] {
     return idleBelow ? ["launchpad:services.api.idleReplicas=1", ...sets] : sets;
 }
 
-async function fakeStack(sets: string[]): Promise<{ stack: RollbackStack; resources: number }> {
+interface Fake { stack: RollbackStack; resources: number; reader: DeploymentReader }
+
+async function fakeStack(sets: string[], state: State): Promise<Fake> {
     const { values, secretKeys } = deployedConfig("staging", sets);
-    const plan = await runPlan({ stack: "staging", sets: [...OWN_VALUES.staging, ...sets] });
+    const all = [...OWN_VALUES.staging, ...sets];
+    // "After a switch": the previous update started with the other color live (the head of the
+    // history it read), so it kept that color's autoscaler at the live count.
+    const before = state === "after a switch"
+        ? (await runPlan({ stack: "staging", sets: [...all, `launchpad:activeColor=${values["launchpad:activeColor"] === "blue" ? "green" : "blue"}`] })).outputs
+        : undefined;
+    const plan = await runPlan({ stack: "staging", sets: all, previousOutputs: before });
     const resources = plan.resources.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs as never, outputs: r.state as never }));
+    // Each Deployment's pod count in a quiet cluster: its autoscaler's minimum.
+    const minimum = new Map(plan.resources.filter((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").map((r) => {
+        const inputs = r.inputs as { spec: { minReplicas: number; scaleTargetRef: { name: string } } };
+        return [inputs.spec.scaleTargetRef.name, inputs.spec.minReplicas];
+    }));
+    const reader: DeploymentReader = (_namespace, name) => {
+        const n = state === "cold, pods up" ? 100 : (minimum.get(name) ?? 0);
+        return Promise.resolve({ availableReplicas: n, updatedReplicas: n, specReplicas: n, replicas: n });
+    };
     const config = encodeConfig(values, secretKeys);
     return {
         resources: resources.length,
+        reader,
         stack: {
             getAllConfig: () => Promise.resolve(config),
             setConfig: () => Promise.resolve(),
@@ -45,15 +77,14 @@ async function fakeStack(sets: string[]): Promise<{ stack: RollbackStack; resour
     };
 }
 
-interface Row { services: number; idleBelow: boolean; stackResources: number; switched: number; targeted: number; ms: number }
+interface Row { services: number; state: State; stackResources: number; switched: number; targeted: number | "refused"; ms: number }
 
-async function measure(n: number, idleBelow: boolean, one: boolean): Promise<Row> {
-    const fake = await fakeStack(extraServices(n, idleBelow));
+async function measure(n: number, state: State, one: boolean): Promise<Row> {
+    const fake = await fakeStack(extraServices(n, state !== "idle = replicas"), state);
     const argv = ["--stack", "staging", "--dry-run", ...(one ? ["--service", "api"] : [])];
     const deps = {
         selectStack: () => Promise.resolve(fake.stack),
-        // A stub cluster: every Deployment ready at any count.
-        deploymentReader: () => () => Promise.resolve({ availableReplicas: 100, updatedReplicas: 100, specReplicas: 100 }),
+        deploymentReader: () => fake.reader,
         // The policy pre-check plans the committed stack file (one offline plan, about a second),
         // which lacks the services added here: left out, it is the plan engine's time, not this command's.
         policyCheck: () => Promise.resolve([]),
@@ -68,25 +99,34 @@ async function measure(n: number, idleBelow: boolean, one: boolean): Promise<Row
     }
     // The median of five runs: one run on a shared machine is mostly noise.
     const ms = times.sort((a, b) => a - b)[2];
-    if (r.code !== 0) {
-        throw new Error(`rollback --dry-run failed: ${r.stderr}`);
+    const refused = state === "idle color cold";
+    if (refused ? r.code !== 1 || !r.stderr.includes("of the live replica count") : r.code !== 0) {
+        throw new Error(`rollback --dry-run in state "${state}": exit ${r.code}: ${r.stderr}`);
     }
-    const targeted = r.stdout.split("\n").filter((l) => l.startsWith("  urn:")).length;
-    return { services: n, idleBelow, stackResources: fake.resources, switched: one ? 1 : n, targeted, ms };
+    const targeted = refused ? "refused" : r.stdout.split("\n").filter((l) => l.startsWith("  urn:")).length;
+    return { services: n, state, stackResources: fake.resources, switched: one ? 1 : n, targeted, ms };
+}
+
+function perService(r: Row): string {
+    if (r.targeted === "refused") {
+        return "-";
+    }
+    const x = r.targeted / r.switched;
+    return `${x.toFixed(1)}${x > MAX_PER_SERVICE ? " (over 2)" : ""}`;
 }
 
 async function main(): Promise<void> {
     const rows: Row[] = [];
-    for (const idleBelow of [false, true]) {
+    for (const state of STATES) {
         for (const n of GROWTH_SERVICE_COUNTS) {
-            rows.push(await measure(n, idleBelow, false));
-            if (n > 1) rows.push(await measure(n, idleBelow, true));
+            rows.push(await measure(n, state, false));
+            if (n > 1) rows.push(await measure(n, state, true));
         }
     }
     const lines = [
-        "| services in stack | idleReplicas | stack resources | services switched | targeted resources | per switched service | wall time (ms) |",
+        "| services in stack | state | stack resources | services switched | targeted resources | per switched service | wall time (ms) |",
         "|---:|---|---:|---:|---:|---:|---:|",
-        ...rows.map((r) => `| ${r.services} | ${r.idleBelow ? "< replicas" : "= replicas"} | ${r.stackResources} | ${r.switched} | ${r.targeted} | ${(r.targeted / r.switched).toFixed(1)}${r.targeted / r.switched > MAX_PER_SERVICE ? " (over 2)" : ""} | ${r.ms.toFixed(0)} |`),
+        ...rows.map((r) => `| ${r.services} | ${r.state} | ${r.stackResources} | ${r.switched} | ${r.targeted === "refused" ? "refused: target at idleReplicas" : r.targeted} | ${perService(r)} | ${r.ms.toFixed(0)} |`),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
 }

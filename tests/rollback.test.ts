@@ -236,14 +236,6 @@ describe("npm run rollback: preconditions, checked before any config is written"
         const { outputs } = await planStack("staging", sets);
         const before = await planStack("staging", sets, { previousOutputs: outputs });
         const after = await planStack("staging", [...sets, "launchpad:activeColor=blue"], { previousOutputs: outputs });
-        // The Deployments' spec.replicas differs too, but the component ignores it (`ignoreChanges`:
-        // the autoscaler owns the count), so the update does not touch them.
-        const comparable = (r: { type: string; inputs: Record<string, unknown> }): string => {
-            if (r.type !== "kubernetes:apps/v1:Deployment") return JSON.stringify(r.inputs);
-            const spec = { ...(r.inputs.spec as Record<string, unknown>) };
-            delete spec.replicas;
-            return JSON.stringify({ ...r.inputs, spec });
-        };
         const diff = after.resources.filter((r) => {
             const b = before.resources.find((x) => x.urn === r.urn);
             return b === undefined || comparable(b) !== comparable(r);
@@ -262,25 +254,46 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect([...fake.recorded.targets[0]].sort()).toEqual([...diff].sort());
     });
 
-    it("a switch straight back (promote's, after a failed analysis) finds the old color still warm: only the live Service and the alb Ingress's weights move", async () => {
-        const sets = ["launchpad:services.api.idleReplicas=1", "launchpad:activeColor=blue"];
-        const history = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0123456789", time: "2026-12-02T00:00:00.000Z" }] };
-        // The switch to blue kept green's autoscaler at the live count (2) and its pods.
-        const warm = (rs: StateResource[]): StateResource[] => rs.map((x) => (x.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && x.inputs?.metadata?.labels?.color === "green"
-            ? { ...x, inputs: { ...x.inputs, spec: { ...x.inputs.spec, minReplicas: 2 } } }
-            : x));
-        const fake = await fakeStack("staging", sets, "succeeded", false, warm, { kubeconfig: kube.kubeconfig, releaseHistory: history });
+    it("a switch straight back (promote's, after a failed analysis) finds the old color still warm: only the live Service and the alb Ingress's weights move, exactly the plan diff", async () => {
+        const idle = "launchpad:services.api.idleReplicas=1";
+        // Three updates, each planned with the outputs of the one before (its release history): green
+        // live; the switch to blue, which keeps green's autoscaler at the live count; the switch back.
+        const greenLive = await planStack("staging", [...OWN_VALUES.staging, idle, "launchpad:activeColor=green"]);
+        const fake = await sharedFakeStack(kube, "staging", { sets: [idle, "launchpad:activeColor=blue"], previousOutputs: greenLive.outputs });
+        const switchedBack = await planStack("staging", [...OWN_VALUES.staging, idle, "launchpad:activeColor=green"], { previousOutputs: fake.plan.outputs });
+        const minimum = (plan: typeof greenLive, color: string): unknown => named(plan, `launchpad-staging-api-${color}-hpa`).inputs.spec;
+        expect(minimum(fake.plan, "green")).toMatchObject({ minReplicas: 2 });
+        expect(minimum(fake.plan, "blue")).toMatchObject({ minReplicas: 2 });
+        const diff = switchedBack.resources.filter((r) => {
+            const b = fake.plan.resources.find((x) => x.urn === r.urn);
+            return b === undefined || comparable(b) !== comparable(r);
+        }).map((r) => r.urn);
+        const [live, ingress] = [named(fake.plan, "launchpad-staging-api-live").urn, named(fake.plan, "launchpad-staging-api-ingress").urn];
+        expect(diff).toEqual([live, ingress]);
+        // The cluster runs green at its autoscaler's minimum, the live count (the Deployment's own
+        // spec.replicas is the autoscaler's to change: the state keeps the count it was created with).
         const green = deploymentIn(fake.resources, "green");
         kube.objects.set(`deployments/${green.namespace}/${green.name}`, deploymentJson(green.namespace, green.name, 2, 2));
-        const plan = await planStack("staging");
-        const [live, ingress] = [named(plan, "launchpad-staging-api-live").urn, named(plan, "launchpad-staging-api-ingress").urn];
-        expect(await run(["--stack", "staging", "--dry-run"], fake)).toEqual({
+        const withHistory = { stack: { ...fake.stack, outputs: () => Promise.resolve({ kubeconfig: { value: kube.kubeconfig, secret: true }, releaseHistory: { value: fake.plan.outputs.releaseHistory } }) } };
+        expect(await run(["--stack", "staging", "--dry-run"], withHistory)).toEqual({
             code: 0,
             stdout: `api: blue -> green\ndry run: nothing changed; the targeted update would be:\n  ${live}\n  ${ingress}\n`,
             stderr: "",
         });
     });
 });
+
+/**
+ * A resource's inputs as an update compares them. The Deployments' spec.replicas differs between
+ * colors too, but the component ignores it (`ignoreChanges`: the autoscaler owns the count), so an
+ * update does not touch them.
+ */
+function comparable(r: { type: string; inputs: Record<string, unknown> }): string {
+    if (r.type !== "kubernetes:apps/v1:Deployment") return JSON.stringify(r.inputs);
+    const spec = { ...(r.inputs.spec as Record<string, unknown>) };
+    delete spec.replicas;
+    return JSON.stringify({ ...r.inputs, spec });
+}
 
 /** Where api's Deployment of `color` lives, from the state. */
 function deploymentIn(resources: readonly StateResource[], color: string): { name: string; namespace: string } {

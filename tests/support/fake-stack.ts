@@ -49,6 +49,8 @@ export interface FakeStackOptions {
     readonly outputs?: Record<string, unknown>;
     /** Each update plans the stack again and keeps its outputs. */
     readonly replan?: boolean;
+    /** The outputs of the update before the one whose plan is the state (its release history). @default - none: a first update */
+    readonly previousOutputs?: Record<string, unknown>;
 }
 
 export interface FakeStack {
@@ -57,6 +59,8 @@ export interface FakeStack {
     readonly resources: StateResource[];
     /** The outputs now (after any update). */
     readonly outputs: () => Record<string, unknown>;
+    /** The plan whose resources are the state. */
+    readonly plan: Awaited<ReturnType<typeof planStack>>;
 }
 
 export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeStackOptions = {}): Promise<FakeStack> {
@@ -67,7 +71,7 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
     const stagingVerified = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
     const stackOutputs = (name: string): Record<string, unknown> | undefined => (name.endsWith("/staging") ? { verifiedReleases: stagingVerified } : undefined);
     const baseSets = o.asCommitted === true ? sets : [...OWN_VALUES[stack], ...sets];
-    const plan = o.asCommitted === true ? await planStack(stack, sets) : await planStack(stack, baseSets, { stackOutputs });
+    const plan = o.asCommitted === true ? await planStack(stack, sets) : await planStack(stack, baseSets, { stackOutputs, previousOutputs: o.previousOutputs });
     const recorded: Recorded = { calls: [], targets: [], ups: [] };
     const resources = (o.state ?? ((r) => r))(plan.resources.map((r) => withDeploymentStatus({ urn: r.urn, type: r.type, inputs: r.inputs, outputs: r.state })));
     clusterFromState(kube, resources);
@@ -77,6 +81,7 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
     // Config the command set since, in `--set` form, in order.
     const changed = new Map<string, string>();
     return {
+        plan,
         recorded,
         resources,
         outputs: () => outputs,
