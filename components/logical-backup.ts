@@ -114,6 +114,25 @@ export interface RecoveryMetricsTargets {
 export const RECOVERY_METRICS_SCHEDULE = "*/5 * * * *";
 
 /**
+ * The longest name the API server creates a CronJob with: its Jobs are named `<cronjob>-<11
+ * characters>` within 63 (kubernetes pkg/apis/batch/validation/validation.go, ValidateCronJobCreate:
+ * "must be no more than 52 characters").
+ */
+export const CRONJOB_NAME_MAX = 52;
+
+/** What pulumi-kubernetes appends to an auto-named object: `-` and 8 characters (provider/pkg/metadata/naming.go, AssignNameIfAutonamable, NewUniqueName with its default length). */
+export const AUTONAME_SUFFIX_LENGTH = 9;
+
+/**
+ * The recovery metrics CronJob's name, set explicitly: auto-named from `${name}-recovery-metrics` it
+ * would be 61 characters in production and be refused on create. `${name}-metrics` stays within
+ * CRONJOB_NAME_MAX for the longest stack identifier (lib/stack-name.ts).
+ */
+export function recoveryMetricsCronJobName(name: string): string {
+    return `${name}-metrics`;
+}
+
+/**
  * The recovery metrics job may only describe this instance and its replicated backups. CloudWatch's
  * GetMetricStatistics and AWS Backup's ListRestoreJobs take no resource-level permission (the
  * Service Authorization Reference lists no resource type for them), hence `*`.
@@ -395,7 +414,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
             { name: "PUSHGATEWAY_URL", value: pushgatewayUrl },
         ];
         const job = new k8s.batch.v1.CronJob(`${name}-recovery-metrics`, {
-            metadata: { namespace: args.namespace, labels },
+            metadata: { name: recoveryMetricsCronJobName(name), namespace: args.namespace, labels },
             spec: cronJobSpec({
                 schedule: RECOVERY_METRICS_SCHEDULE,
                 serviceAccountName: serviceAccount.metadata.name,

@@ -2,12 +2,16 @@
  * What the README and docs/ quote from the offline plan is what the plan prints today: the staging
  * sample of `npm run plan -- --stack staging` (its lines, in order, `...` standing for the rest) and
  * the end points of the one config value docs/architecture.md traces from stack file to resource.
+ * Every alert the docs name is one the stacks define.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../config";
+import { alertContext, alertGroups } from "../observability/alerts";
 import { REPO_ROOT } from "../plan/engine";
 import { renderTree } from "../plan/render";
+import { loadStackConfig } from "../plan/stack-config";
 import { input, named, planStack } from "./support/plan";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
@@ -59,5 +63,24 @@ describe("docs/architecture.md's trace of launchpad:database.backupWindow", () =
         expect(input(mute, "intervals")).toEqual([{ location: "UTC", times: [{ start: "04:00", end: "05:00" }], weekdays: ["sunday"] }]);
         expect(doc).toContain("`launchpad-production-observability-maintenance` mutes Sunday 04:00-05:00 UTC");
         expect(read("Pulumi.production.yaml")).toContain('    backupWindow: "03:00-03:30"\n');
+    });
+});
+
+describe("the alerts the docs name", () => {
+    // A runbook that names an alert no stack defines sends the on-call engineer looking for a page
+    // that never comes (the disaster runbooks once named LaunchpadErrorRatioHigh).
+    const defined = new Set(["staging", "production"].flatMap((stack) => {
+        const sc = loadStackConfig({ root: REPO_ROOT, stack });
+        const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+        return alertGroups(alertContext(config)).flatMap((g) => g.alerts.map((a) => a.name));
+    }));
+    // Code names the docs quote that share the prefix.
+    const notAlerts = new Set(["LaunchpadConfig"]);
+    const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
+
+    it.each(docs)("%s names only alerts observability/alerts.ts defines", (file) => {
+        const named = [...read(file).matchAll(/\bLaunchpad[A-Z][A-Za-z0-9]+\b/g)].map((m) => m[0]);
+        expect(defined.size).toBeGreaterThan(20);
+        expect([...new Set(named)].filter((n) => !defined.has(n) && !notAlerts.has(n))).toEqual([]);
     });
 });

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import {
+    AUTONAME_SUFFIX_LENGTH,
     AWS_CLI_IMAGE,
+    CRONJOB_NAME_MAX,
     LogicalBackup,
     SCRIPTS_DIR,
     dumpJobContainers,
@@ -12,11 +14,13 @@ import {
     engineImageProblem,
     verifyJobContainers,
     RECOVERY_METRICS_SCHEDULE,
+    recoveryMetricsCronJobName,
     recoveryMetricsPolicy,
     verifyPolicy,
 } from "../components/logical-backup";
 import { loadConfig } from "../config";
 import { serviceAccountTrustPolicy } from "../lib/iam";
+import { MAX_STACK_IDENTIFIER_LENGTH } from "../lib/stack-name";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
 
@@ -288,5 +292,26 @@ describe("job containers (pure builders the constructor delegates to)", () => {
             return {};
         };
         await expect(planProgram(program, "staging")).rejects.toThrow("LogicalBackup lb: no pinned postgres image for version 12 (known: 14, 15, 16, 17)");
+    });
+});
+
+describe("CronJob names the API server accepts (at most 52 characters)", () => {
+    // The name Kubernetes receives: the explicit one, else pulumi-kubernetes' auto-name.
+    const kubernetesName = (r: Plan["resources"][number]): string =>
+        (input(r, "metadata.name") as string | undefined) ?? `${r.name}-${"x".repeat(AUTONAME_SUFFIX_LENGTH - 1)}`;
+
+    it.each(["staging", "production"])("%s: every CronJob of the plan", async (stack) => {
+        const names = ofType(await planStack(stack), "kubernetes:batch/v1:CronJob").map(kubernetesName);
+        expect(names).toHaveLength(3);
+        expect(names.filter((n) => n.length > CRONJOB_NAME_MAX)).toEqual([]);
+        expect(names).toContain(`launchpad-${stack}-logical-backup-metrics`);
+    });
+
+    it("the longest stack identifier still fits: dump and verify auto-named, the recovery metrics job named", () => {
+        const component = `${"x".repeat(MAX_STACK_IDENTIFIER_LENGTH)}-logical-backup`;
+        const lengths = [`${component}-dump`.length + AUTONAME_SUFFIX_LENGTH, `${component}-verify`.length + AUTONAME_SUFFIX_LENGTH, recoveryMetricsCronJobName(component).length];
+        expect(lengths).toEqual([50, 52, 44]);
+        // What the recovery metrics job was before: auto-named from its resource name, refused on create.
+        expect(`launchpad-production-logical-backup-recovery-metrics`.length + AUTONAME_SUFFIX_LENGTH).toBeGreaterThan(CRONJOB_NAME_MAX);
     });
 });
