@@ -17,7 +17,7 @@
  *   must also raise that color's autoscaler minimum, or it shrinks under live traffic.
  *
  * Prints one Markdown table (docs/operations.md's figures). Wall time (median of five) is
- * `npm run rollback --dry-run`'s own work (config parse, state scan, preconditions), not the plan
+ * `npm run rollback -- --dry-run`'s own work (config parse, state scan, preconditions), not the plan
  * that stands in for the state nor the policy pre-check's offline plan.
  */
 import { performance } from "node:perf_hooks";
