@@ -216,7 +216,7 @@ export class Environment extends pulumi.ComponentResource {
             oidcProviderArn: eks.oidcProviderArn,
             oidcIssuerUrl: eks.oidcIssuerUrl,
             k8sProvider: eks.provider,
-            nodeGroup: eks.nodeGroup,
+            nodeGroups: eks.nodeGroups,
             logNamespaces: [cluster.namespace, PLATFORM_NAMESPACE],
             logRetentionDays: config.safety.logRetentionDays,
             tags: config.tags,
