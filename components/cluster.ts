@@ -234,30 +234,15 @@ export function nodeGroupChildName(name: string, zone: number): string {
     return zone === 0 ? `${name}-nodes` : `${name}-nodes-${zone}`;
 }
 
-/**
- * Zone `zone`'s private subnet, alone: a managed node group's Auto Scaling group spans every subnet it
- * is given (awsdocs/amazon-eks-user-guide latest/ug/nodes/managed-node-groups.adoc), and the
- * autoscaler must know which group adds a node in which zone. Private subnet `i` is in AZ `i`
- * (components/network.ts).
- */
-export function zoneSubnetIds(privateSubnetIds: pulumi.Input<string[]>, zone: number): pulumi.Output<string[]> {
-    return pulumi.output(privateSubnetIds).apply((ids) => subnetOfZone(ids, zone));
-}
-
-/** {@link zoneSubnetIds} on known ids: zone `zone`'s subnet alone, or a loud error when there is none. */
-export function subnetOfZone(ids: readonly string[], zone: number): string[] {
-    const id = ids[zone];
-    if (id === undefined) {
-        throw new Error(`no private subnet for zone ${zone}: ${ids.length} private subnets for the node groups' zones`);
-    }
-    return [id];
-}
-
 export interface NodeGroupParts {
     readonly clusterName: pulumi.Input<string>;
     readonly version: pulumi.Input<string>;
     readonly nodeRoleArn: pulumi.Input<string>;
-    /** One zone's private subnet ({@link zoneSubnetIds}). */
+    /**
+     * One zone's private subnet, alone: a managed node group's Auto Scaling group spans every subnet
+     * it is given (awsdocs/amazon-eks-user-guide latest/ug/nodes/managed-node-groups.adoc), and the
+     * autoscaler must know which group adds a node in which zone.
+     */
     readonly subnetIds: pulumi.Input<string[]>;
     readonly launchTemplateId: pulumi.Input<string>;
     readonly launchTemplateVersion: pulumi.Input<string>;
@@ -299,8 +284,10 @@ export interface EksClusterArgs {
     /** The tier's switches the cluster reads: protection and deletion window of its key, log retention, deletion protection. */
     readonly safety: Pick<Safety, "protect" | "kmsDeletionWindowDays" | "logRetentionDays" | "deletionProtection">;
     readonly tags: Tags;
-    /** Private subnets for the control-plane ENIs and the nodes, one per zone in zone order (`nodeGroup.zones` of them). */
+    /** Private subnets for the control-plane ENIs. */
     readonly privateSubnetIds: pulumi.Input<string[]>;
+    /** The same subnets one by one, in zone order: one node group in each (`nodeGroup.zones` of them). */
+    readonly zoneSubnetIds: readonly pulumi.Input<string>[];
 }
 
 /** Launchpad's own EKS cluster and, on it, the Provider and the application namespace. */
@@ -400,6 +387,9 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             policyArn: managedPolicyArn(policy),
         }, parent));
 
+        if (args.zoneSubnetIds.length !== ng.zones) {
+            throw new pulumi.ResourceError(`${args.zoneSubnetIds.length} private subnets for ${ng.zones} zones' node groups: one subnet per zone (launchpad:network.azCount)`, this);
+        }
         const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-node-template`, nodeLaunchTemplateArgs(args.clusterName, ng.diskSizeGb, tags, name), parent);
 
         // One group per zone: with one Auto Scaling group across zones, the autoscaler cannot add a
@@ -412,7 +402,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             clusterName: cluster.name,
             version: cluster.version,
             nodeRoleArn: nodeRole.arn,
-            subnetIds: zoneSubnetIds(args.privateSubnetIds, zone),
+            subnetIds: pulumi.all([args.zoneSubnetIds[zone]]),
             launchTemplateId: launchTemplate.id,
             launchTemplateVersion: launchTemplate.latestVersion.apply(String),
             tags: childTags(tags, nodeGroupChildName(name, zone)),

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, NODE_POLICIES, nodeGroupArgs, nodeGroupChildName, nodeLaunchTemplateArgs, subnetOfZone, VPC_CNI_SERVICE_ACCOUNT } from "../components/cluster";
+import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, NODE_POLICIES, nodeGroupArgs, nodeGroupChildName, nodeLaunchTemplateArgs, VPC_CNI_SERVICE_ACCOUNT } from "../components/cluster";
 import { isVerifiedAddonPin } from "../components/eks-addon";
 import { ADDON_SERVICE_ACCOUNTS } from "../policies/deployability";
 import { EKS_ADDON_VERSIONS } from "../lib/versions";
@@ -542,9 +542,9 @@ describe("node groups per zone", () => {
         expect([0, 1, 2].map((zone) => nodeGroupChildName("c", zone))).toEqual(["c-nodes", "c-nodes-1", "c-nodes-2"]);
     });
 
-    it("gives each zone's group that zone's private subnet alone, and fails loudly for a zone with none", () => {
-        const ids = ["subnet-a", "subnet-b", "subnet-c"];
-        expect([0, 1, 2].map((zone) => subnetOfZone(ids, zone))).toEqual([["subnet-a"], ["subnet-b"], ["subnet-c"]]);
-        expect(() => subnetOfZone(ids, 3)).toThrow("no private subnet for zone 3: 3 private subnets for the node groups' zones");
+    it("gives each zone's group that zone's private subnet alone: its subnetIds depend on that subnet only", async () => {
+        const plan = await planStack("production");
+        const subnets = [0, 1, 2].map((i) => named(plan, `launchpad-production-network-private-${i}`));
+        expect(ofType(plan, "aws:eks/nodeGroup:NodeGroup").map((g) => g.propertyDependencies.subnetIds)).toEqual(subnets.map((s) => [s.urn]));
     });
 });
