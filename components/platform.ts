@@ -3,7 +3,7 @@
  *
  * A new EKS cluster runs pods and nothing more: no controller answers an `alb` Ingress, no CSI
  * driver or default StorageClass binds a PersistentVolumeClaim, no metrics API feeds an HPA,
- * nothing grows the node group, and a crashed pod's logs die with it. Per stack, pinned
+ * nothing grows the node groups, and a crashed pod's logs die with it. Per stack, pinned
  * (`lib/versions.ts` says where each version was read):
  *
  * - the core EKS add-ons coredns and kube-proxy as managed add-ons (vpc-cni, the third, comes with

@@ -303,6 +303,10 @@ describe("the Kubernetes provider", () => {
         expect(named(other, "launchpad-staging-cluster-nodes").inputs).not.toEqual(named(plan, "launchpad-staging-cluster-nodes").inputs);
         expect(named(other, "launchpad-staging-cluster-nodes-1").inputs).not.toEqual(named(plan, "launchpad-staging-cluster-nodes-1").inputs);
         expect(named(other, "launchpad-staging-cluster-k8s").inputs).toEqual(provider.inputs);
+        // A third zone adds a node group, and the Provider (so every Kubernetes object) stays as it is.
+        const threeZones = await planStack("staging", ["launchpad:network.azCount=3", "launchpad:nodeGroup={minSize: 3, maxSize: 6}"]);
+        expect(ofType(threeZones, "aws:eks/nodeGroup:NodeGroup").map((g) => g.name)).toEqual(["launchpad-staging-cluster-nodes", "launchpad-staging-cluster-nodes-1", "launchpad-staging-cluster-nodes-2"]);
+        expect(named(threeZones, "launchpad-staging-cluster-k8s").inputs).toEqual(provider.inputs);
     });
 
     it("identifies an existing cluster by its API server URL", () => {
