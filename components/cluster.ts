@@ -2,7 +2,7 @@
  * Cluster: where the application's Kubernetes resources go.
  *
  * Either an EKS cluster Launchpad owns (control plane with envelope-encrypted secrets and full
- * control-plane logging, a managed node group in the private subnets, the IAM OIDC provider for
+ * control-plane logging, one managed node group per private subnet's zone, the IAM OIDC provider for
  * service-account roles), or, when `launchpad:cluster.kubeconfig` is set, an existing cluster reached
  * through that kubeconfig and no EKS resources at all: `EksCluster` and `ExistingCluster`. Either way
  * it is a `KubernetesTarget`: one `@pulumi/kubernetes` Provider that every Kubernetes resource uses,
@@ -126,7 +126,8 @@ export interface EksParts {
     readonly clusterSecurityGroupId: pulumi.Output<string>;
     /** What the Kubernetes API needs before any object goes in: nodes to run on, access for the deployer. */
     readonly apiReady: pulumi.Resource[];
-    readonly nodeGroup: aws.eks.NodeGroup;
+    /** One per zone, in zone order: {@link nodeGroupChildName}. */
+    readonly nodeGroups: aws.eks.NodeGroup[];
 }
 
 /** Where the stack's Kubernetes objects go, whichever cluster that is: the one thing the rest of the stack asks of it. */
@@ -224,17 +225,39 @@ export function nodeLaunchTemplateArgs(clusterName: string, diskSizeGb: number, 
     };
 }
 
+/**
+ * Child name of zone `zone`'s node group. Zone 0 keeps the name the single cross-zone group had, so
+ * an existing stack's state entry carries over; it is replaced all the same (its subnets cannot change
+ * in place: terraform-provider-aws internal/service/eks/node_group.go, `subnet_ids` is ForceNew).
+ */
+export function nodeGroupChildName(name: string, zone: number): string {
+    return zone === 0 ? `${name}-nodes` : `${name}-nodes-${zone}`;
+}
+
 export interface NodeGroupParts {
     readonly clusterName: pulumi.Input<string>;
     readonly version: pulumi.Input<string>;
     readonly nodeRoleArn: pulumi.Input<string>;
+    /**
+     * One zone's private subnet, alone: a managed node group's Auto Scaling group spans every subnet
+     * it is given (awsdocs/amazon-eks-user-guide latest/ug/nodes/managed-node-groups.adoc), and the
+     * autoscaler must know which group adds a node in which zone.
+     */
     readonly subnetIds: pulumi.Input<string[]>;
     readonly launchTemplateId: pulumi.Input<string>;
     readonly launchTemplateVersion: pulumi.Input<string>;
     readonly tags: Record<string, pulumi.Input<string>>;
 }
 
-/** The managed node group: config's instance types, capacity and bounds; a third replaced at a time; node repair on. */
+/**
+ * One zone's managed node group: config's instance types and capacity, the zone's share of the bounds;
+ * a third replaced at a time; node repair on. Every zone's group gets the same arguments but its subnet
+ * and Name tag, and no label of its own: the autoscaler balances only groups whose nodes look alike
+ * (`--balance-similar-node-groups`; kubernetes/autoscaler cluster-autoscaler/FAQ.md, "I'm running
+ * cluster with nodes in multiple zones for HA purposes": a custom label opts a group out), and the EKS
+ * best-practices guide asks for groups "configured with identical settings except for different
+ * availability zones" (aws/aws-eks-best-practices latest/bpg/autoscaling/cluster-autoscaler.adoc, "EBS Volumes").
+ */
 export function nodeGroupArgs(ng: NodeGroupConfig, p: NodeGroupParts): aws.eks.NodeGroupArgs {
     return {
         clusterName: p.clusterName,
@@ -244,7 +267,7 @@ export function nodeGroupArgs(ng: NodeGroupConfig, p: NodeGroupParts): aws.eks.N
         instanceTypes: [...ng.instanceTypes],
         capacityType: ng.capacityType,
         amiType: ng.amiType,
-        scalingConfig: { minSize: ng.minSize, desiredSize: ng.desiredSize, maxSize: ng.maxSize },
+        scalingConfig: { minSize: ng.perZone.minSize, desiredSize: ng.perZone.desiredSize, maxSize: ng.perZone.maxSize },
         updateConfig: { maxUnavailablePercentage: 33 },
         nodeRepairConfig: { enabled: true },
         launchTemplate: { id: p.launchTemplateId, version: p.launchTemplateVersion },
@@ -261,8 +284,10 @@ export interface EksClusterArgs {
     /** The tier's switches the cluster reads: protection and deletion window of its key, log retention, deletion protection. */
     readonly safety: Pick<Safety, "protect" | "kmsDeletionWindowDays" | "logRetentionDays" | "deletionProtection">;
     readonly tags: Tags;
-    /** Private subnets for the control-plane ENIs and the nodes. */
+    /** Private subnets for the control-plane ENIs. */
     readonly privateSubnetIds: pulumi.Input<string[]>;
+    /** The same subnets one by one, in zone order: one node group in each (`nodeGroup.zones` of them). */
+    readonly zoneSubnetIds: readonly pulumi.Input<string>[];
 }
 
 /** Launchpad's own EKS cluster and, on it, the Provider and the application namespace. */
@@ -278,14 +303,14 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
     public readonly oidcIssuerUrl: pulumi.Output<string>;
     public readonly nodeRoleArn: pulumi.Output<string>;
     public readonly clusterSecurityGroupId: pulumi.Output<string>;
-    public readonly nodeGroup: aws.eks.NodeGroup;
+    public readonly nodeGroups: aws.eks.NodeGroup[];
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const provides = clusterProvides(args.config);
         super(CLUSTER_TYPE, name, { provides }, opts);
         this.provides = provides;
-        const { apiReady, nodeGroup, ...parts } = this.createEks(name, args, args.config);
-        this.nodeGroup = nodeGroup;
+        const { apiReady, nodeGroups, ...parts } = this.createEks(name, args, args.config);
+        this.nodeGroups = nodeGroups;
         ({
             kubeconfig: this.kubeconfig,
             clusterName: this.clusterName,
@@ -362,16 +387,25 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             policyArn: managedPolicyArn(policy),
         }, parent));
 
+        if (args.zoneSubnetIds.length !== ng.zones) {
+            throw new pulumi.ResourceError(`${args.zoneSubnetIds.length} private subnets for ${ng.zones} zones' node groups: one subnet per zone (launchpad:network.azCount)`, this);
+        }
         const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-node-template`, nodeLaunchTemplateArgs(args.clusterName, ng.diskSizeGb, tags, name), parent);
 
-        const nodes = new aws.eks.NodeGroup(`${name}-nodes`, nodeGroupArgs(ng, {
+        // One group per zone: with one Auto Scaling group across zones, the autoscaler cannot add a
+        // node in the zone of a pending pod's EBS volume (the Pushgateway's), "rather than relying on
+        // the cloud provider choosing a zone for a new node in a multi-zone node group"
+        // (kubernetes/autoscaler cluster-autoscaler/FAQ.md, "I have a couple of pending pods, but there
+        // was no scale-up?"; cloudprovider/aws/README.md: "an ASG-per-AZ while enabling
+        // --balance-similar-node-groups"; the EKS user guide's managed-node-groups.adoc says the same).
+        const nodes = [...Array(ng.zones).keys()].map((zone) => new aws.eks.NodeGroup(nodeGroupChildName(name, zone), nodeGroupArgs(ng, {
             clusterName: cluster.name,
             version: cluster.version,
             nodeRoleArn: nodeRole.arn,
-            subnetIds: args.privateSubnetIds,
+            subnetIds: pulumi.all([args.zoneSubnetIds[zone]]),
             launchTemplateId: launchTemplate.id,
             launchTemplateVersion: launchTemplate.latestVersion.apply(String),
-            tags: childTags(tags, `${name}-nodes`),
+            tags: childTags(tags, nodeGroupChildName(name, zone)),
         }), {
             parent: this,
             // Nodes cannot join before their role can, nor get pod IPs before aws-node runs with
@@ -379,11 +413,11 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             dependsOn: [...nodePolicies, vpcCni],
             // The cluster autoscaler owns the current size; config sets only its bounds.
             ignoreChanges: ["scalingConfig.desiredSize"],
-        });
+        }));
 
         const access = this.createAccess(name, args, config, cluster.name);
-        // Nothing of the node group is in the kubeconfig: replacing the nodes must not replace the
-        // Provider. The Provider depends on the nodes and the access instead (see the constructor).
+        // Nothing of the node groups is in the kubeconfig: replacing nodes must not replace the
+        // Provider. The Provider depends on every zone's nodes and the access instead (see the constructor).
         const kubeconfig = pulumi
             .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
             .apply(([clusterName, endpoint, ca]) =>
@@ -398,8 +432,8 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             oidcIssuerUrl: oidc.url,
             nodeRoleArn: nodeRole.arn,
             clusterSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
-            apiReady: [nodes, ...access],
-            nodeGroup: nodes,
+            apiReady: [...nodes, ...access],
+            nodeGroups: nodes,
         };
     }
 

@@ -206,6 +206,7 @@ export class Environment extends pulumi.ComponentResource {
             safety: config.safety,
             tags: config.tags,
             privateSubnetIds: network.privateSubnetIds,
+            zoneSubnetIds: network.privateSubnetIdsByZone,
         }, child);
         // EKS gets what its objects need from the cluster (controllers, storage, metrics, logs).
         const platform = new Platform(`${name}-platform`, {
@@ -216,7 +217,7 @@ export class Environment extends pulumi.ComponentResource {
             oidcProviderArn: eks.oidcProviderArn,
             oidcIssuerUrl: eks.oidcIssuerUrl,
             k8sProvider: eks.provider,
-            nodeGroup: eks.nodeGroup,
+            nodeGroups: eks.nodeGroups,
             logNamespaces: [cluster.namespace, PLATFORM_NAMESPACE],
             logRetentionDays: config.safety.logRetentionDays,
             tags: config.tags,

@@ -181,6 +181,8 @@ export class Network extends pulumi.ComponentResource {
     public readonly availabilityZones: pulumi.Output<string[]>;
     public readonly publicSubnetIds: pulumi.Output<string[]>;
     public readonly privateSubnetIds: pulumi.Output<string[]>;
+    /** The same, one Output per AZ in AZ order: an input taken from one depends on that subnet alone (a node group per zone). */
+    public readonly privateSubnetIdsByZone: pulumi.Output<string>[];
     public readonly natPublicIps: pulumi.Output<string[]>;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -225,7 +227,8 @@ export class Network extends pulumi.ComponentResource {
         this.vpcCidr = vpc.cidrBlock;
         this.availabilityZones = pulumi.all(plan.private.map((_, i) => azName(i)));
         this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
-        this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
+        this.privateSubnetIdsByZone = privateSubnets.map((s) => s.id);
+        this.privateSubnetIds = pulumi.all(this.privateSubnetIdsByZone);
         this.natPublicIps = pulumi.all(nats.map((n) => n.eip.publicIp));
         this.registerOutputs({
             vpcId: this.vpcId,

@@ -3,7 +3,7 @@
  *
  * A new EKS cluster runs pods and nothing more: no controller answers an `alb` Ingress, no CSI
  * driver or default StorageClass binds a PersistentVolumeClaim, no metrics API feeds an HPA,
- * nothing grows the node group, and a crashed pod's logs die with it. Per stack, pinned
+ * nothing grows the node groups, and a crashed pod's logs die with it. Per stack, pinned
  * (`lib/versions.ts` says where each version was read):
  *
  * - the core EKS add-ons coredns and kube-proxy as managed add-ons (vpc-cni, the third, comes with
@@ -11,14 +11,15 @@
  *   default encrypted gp3 StorageClass;
  * - the AWS Load Balancer Controller (Helm), its IAM policy vendored from its release;
  * - metrics-server (Helm), the resource metrics API the HPAs read;
- * - the Cluster Autoscaler (Helm) with auto-discovery of the managed node group, which EKS tags
- *   for it (EKS user guide, managed-node-groups.adoc: "automatically tagged for auto-discovery");
+ * - the Cluster Autoscaler (Helm) with auto-discovery of the managed node groups (one per zone),
+ *   which EKS tags for it (EKS user guide, managed-node-groups.adoc: "automatically tagged for
+ *   auto-discovery"), balancing them (`--balance-similar-node-groups`);
  * - Fluent Bit (AWS for Fluent Bit, Helm) shipping every container's log to CloudWatch Logs, one log
  *   group per namespace with the tier's retention.
  *
  * Every AWS permission of these charts and of the EBS driver goes through IRSA to exactly one
  * service account (`components/irsa.ts`), as the VPC CNI's does in the cluster. Everything that
- * runs pods waits for the node group; the builders are pure and exported.
+ * runs pods waits for every zone's node group; the builders are pure and exported.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -164,7 +165,19 @@ export interface ClusterAutoscalerValuesArgs {
     readonly kubernetesVersion: string;
 }
 
-/** Values of the cluster-autoscaler chart: auto-discovery by the node groups' EKS tags, the image of the cluster's minor. */
+/**
+ * Values of the cluster-autoscaler chart: auto-discovery by the node groups' EKS tags (the chart's
+ * default `autoDiscovery.tags`, k8s.io/cluster-autoscaler/enabled and k8s.io/cluster-autoscaler/<clusterName>,
+ * become `--node-group-auto-discovery=asg:tag=...`: charts/cluster-autoscaler values.yaml and
+ * templates/deployment.yaml at the pinned chart), the image of the cluster's minor.
+ * `balance-similar-node-groups` keeps the one-per-zone groups (components/cluster.ts) even on
+ * scale-up, as the autoscaler's AWS README ("an ASG-per-AZ while enabling
+ * --balance-similar-node-groups"), the EKS user guide (managed-node-groups.adoc) and the EKS
+ * best-practices guide (autoscaling/cluster-autoscaler.adoc, "EBS Volumes") ask; the AWS comparator
+ * ignores the labels that differ between such groups (eks.amazonaws.com/nodegroup,
+ * topology.ebs.csi.aws.com/zone: processors/nodegroupset/aws_nodegroups.go), the zone labels too
+ * (compare_nodegroups.go BasicIgnoredLabels).
+ */
 export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs, component?: pulumi.Resource): Record<string, unknown> {
     const tag = CLUSTER_AUTOSCALER_IMAGE_TAGS[a.kubernetesVersion];
     if (tag === undefined) {
@@ -222,8 +235,8 @@ export interface PlatformArgs {
     readonly oidcProviderArn: pulumi.Input<string>;
     readonly oidcIssuerUrl: pulumi.Input<string>;
     readonly k8sProvider: k8s.Provider;
-    /** Nodes to run on: every add-on and chart that runs pods waits for them. */
-    readonly nodeGroup: pulumi.Resource;
+    /** Nodes to run on, every zone's group: every add-on and chart that runs pods waits for them all. */
+    readonly nodeGroups: readonly pulumi.Resource[];
     /** Namespaces whose container log groups Launchpad creates (with `logRetentionDays`). */
     readonly logNamespaces: readonly string[];
     readonly logRetentionDays: number;
@@ -328,7 +341,7 @@ export class Platform extends pulumi.ComponentResource {
         }), {
             parent: this,
             // The driver's controller calls EC2 as soon as it runs: after its role's policy too.
-            dependsOn: [args.nodeGroup, ...(addonName === "aws-ebs-csi-driver" ? ebs.ready : [])],
+            dependsOn: [...args.nodeGroups, ...(addonName === "aws-ebs-csi-driver" ? ebs.ready : [])],
         }));
         return addons[AFTER_NODES_ADDONS.indexOf("aws-ebs-csi-driver")];
     }
@@ -346,6 +359,6 @@ export class Platform extends pulumi.ComponentResource {
             repositoryOpts: { repo: pin.repo },
             values,
             atomic: true,
-        }, { parent: this, dependsOn: [args.nodeGroup, ...after], provider: args.k8sProvider });
+        }, { parent: this, dependsOn: [...args.nodeGroups, ...after], provider: args.k8sProvider });
     }
 }

@@ -133,7 +133,11 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
         ...clusterVersionProblems(input, today),
         ...engineVersionProblems(input, today),
         ...regionProblems(p["aws:region"], p["launchpad:drRegion"], show),
-        ...nodeGroupProblems(p["launchpad:nodeGroup"], show),
+        ...nodeGroupProblems(p["launchpad:nodeGroup"], show, {
+            // An existing cluster's nodes are not Launchpad's: no node group, nothing to split.
+            azCount: cluster !== undefined && cluster.kubeconfig === undefined ? network?.azCount : undefined,
+            safety: tier !== undefined ? safetyFor(tier) : undefined,
+        }),
         ...databaseProblems(p["launchpad:database"], input, now, show),
         ...networkProblems(network, tier, show),
         ...tagsProblems(p["launchpad:tags"], input, show),
@@ -169,7 +173,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
         safety,
         network: buildNetwork(network, safety),
         cluster: buildCluster(cluster, network, input.project, input.stack),
-        nodeGroup: buildNodeGroup(raw["launchpad:nodeGroup"]),
+        nodeGroup: buildNodeGroup(raw["launchpad:nodeGroup"], network.azCount),
         database: buildDatabase(database),
         backup: buildBackup(raw["launchpad:backup"]),
         observability: buildObservability(raw["launchpad:observability"], raw["launchpad:alerting"], { url: raw["grafana:url"], auth: raw["grafana:auth"] }, database.maintenanceWindow, safety),

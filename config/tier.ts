@@ -61,6 +61,12 @@ export interface Safety {
     readonly allowSmokeLoad: boolean;
     /** Services may carry performance profiles (`performance`: load, stress, soak, spike), run by `npm run loadtest`. */
     readonly allowPerformanceTests: boolean;
+    /**
+     * Fewest nodes each zone's node group keeps (`launchpad:nodeGroup.minSize` is at least this times
+     * the zones): production keeps a node in every zone, so a zone's EBS volumes and a
+     * `DoNotSchedule` spread never wait for the autoscaler to add the first one.
+     */
+    readonly minNodesPerZone: number;
     /** Zone spread of pods: `DoNotSchedule` holds a pod back rather than stack a zone. */
     readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
     /** Only images the promotion source stack verified may go live (from `staging` unless set). */
@@ -97,6 +103,7 @@ const SAFETY: Record<Tier, Safety> = {
         smokeCeilings: undefined,
         allowSmokeLoad: true,
         allowPerformanceTests: true,
+        minNodesPerZone: 0,
         zoneSpread: "ScheduleAnyway",
         verifyPromotion: false,
         requirePaging: false,
@@ -125,6 +132,7 @@ const SAFETY: Record<Tier, Safety> = {
         smokeCeilings: { p95Ms: 200, errorRate: 0.01 },
         allowSmokeLoad: false,
         allowPerformanceTests: false,
+        minNodesPerZone: 1,
         zoneSpread: "DoNotSchedule",
         verifyPromotion: true,
         requirePaging: true,

@@ -111,6 +111,8 @@ const TYPES = {
     helmRelease: "kubernetes:helm.sh/v3:Release",
     helmChart: "kubernetes:helm.sh/v4:Chart",
     addon: "aws:eks/addon:Addon",
+    nodeGroup: "aws:eks/nodeGroup:NodeGroup",
+    subnet: "aws:ec2/subnet:Subnet",
     role: "aws:iam/role:Role",
     oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
     cluster: "launchpad:cluster:Cluster",
@@ -430,6 +432,66 @@ export const preflightStorageClass: LaunchpadStackPolicy = {
             if (cls !== undefined && driver !== undefined && !addons.has(driver.addon) && !chartNames.has(driver.chart)) {
                 report(`${subject} uses storage class ${nameOf(cls)}, which provisions through ${provisioner}, and nothing in the plan installs that CSI driver: add the ${driver.addon} EKS add-on (or the ${driver.chart} chart).`, c.owner.urn);
             }
+        }
+    },
+};
+
+// --- Zonal volumes and node groups ------------------------------------------------------------
+
+/** Provisioners whose volumes live in one availability zone (an EBS volume attaches only in its zone). */
+export const ZONAL_PROVISIONERS: readonly string[] = ["ebs.csi.aws.com", "kubernetes.io/aws-ebs"];
+
+/** The node autoscaler chart whose scale-ups this policy is about, and its balancing flag. */
+const CLUSTER_AUTOSCALER_CHART = "cluster-autoscaler";
+const BALANCE_FLAG = "balance-similar-node-groups";
+
+/** Names of the planned storage classes of zonal provisioners that the plan's claims use (directly or as the default). */
+function zonalClassesClaimed(resources: readonly PolicyResource[]): string[] {
+    const planned = new Map(byKind(resources, "StorageClass").map((sc) => [nameOf(sc), sc]));
+    const defaults = [...planned.values()].filter((sc) => labelsOf(sc.props, "annotations")[DEFAULT_STORAGE_CLASS_ANNOTATION] === "true");
+    const out = new Set<string>();
+    for (const c of claims(resources)) {
+        const cls = c.storageClass === undefined ? defaults[0] : c.storageClass === "" ? undefined : planned.get(c.storageClass);
+        if (cls !== undefined && ZONAL_PROVISIONERS.includes(text(cls.props.provisioner) ?? "")) out.add(nameOf(cls));
+    }
+    return [...out].sort();
+}
+
+/**
+ * The zones a node group's subnets are in, read from the subnets of the plan its `subnetIds` come
+ * from; where one is not a planned subnet with a known zone, each subnet id counts as a zone of its own.
+ */
+function nodeGroupZones(ng: PolicyResource): string[] {
+    const ids = strs(ng.props.subnetIds);
+    const subnets = (ng.propertyDependencies.subnetIds ?? []).filter((d) => d.type === TYPES.subnet);
+    const zones = subnets.map((s) => text(s.props.availabilityZone)).filter((z): z is string => z !== undefined);
+    return subnets.length === ids.length && zones.length === ids.length ? [...new Set(zones)].sort() : ids;
+}
+
+export const preflightZonalVolumes: LaunchpadStackPolicy = {
+    name: "preflight-zonal-volumes",
+    description: "Where the Cluster Autoscaler scales EKS node groups and a claim binds a zonal (EBS) volume, each node group is in one zone and the autoscaler balances them.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        // kubernetes/autoscaler cluster-autoscaler/FAQ.md, "I have a couple of pending pods, but there was
+        // no scale-up?": a pod bound to a zonal volume needs a node in that zone, and the autoscaler cannot
+        // choose the zone of a node it adds to a multi-zone group; cloudprovider/aws/README.md: "an
+        // ASG-per-AZ while enabling --balance-similar-node-groups" (the EKS user guide's
+        // managed-node-groups.adoc says the same for managed node groups).
+        const autoscaler = charts(args.resources).find((c) => chartName(c) === CLUSTER_AUTOSCALER_CHART);
+        const groups = ofType(args.resources, TYPES.nodeGroup);
+        const classes = zonalClassesClaimed(args.resources);
+        if (autoscaler === undefined || groups.length === 0 || classes.length === 0) return;
+        const volumes = `claims of storage class ${listText(classes)} bind zonal EBS volumes`;
+        for (const ng of groups) {
+            const zones = nodeGroupZones(ng);
+            if (zones.length > 1) {
+                report(`Node group ${ng.name} spans ${zones.length} zones (${listText(zones)}) and ${who(autoscaler)} scales it, while ${volumes}: the autoscaler cannot choose the zone of a node it adds to a multi-zone group, so a pod bound to its volume's zone can stay Pending. Make one node group per zone, each with that zone's subnets only.`, ng.urn);
+            }
+        }
+        const flag = rec(autoscaler.props.values).extraArgs === undefined ? undefined : rec(rec(autoscaler.props.values).extraArgs)[BALANCE_FLAG];
+        if (groups.length > 1 && flag !== true && flag !== "true") {
+            report(`${who(autoscaler)} scales ${groups.length} node groups while ${volumes}, without ${BALANCE_FLAG}: set values.extraArgs.${BALANCE_FLAG}: true, so it adds nodes to the zones' groups evenly.`, autoscaler.urn);
         }
     },
 };
@@ -761,6 +823,7 @@ export const DEPLOYABILITY_POLICIES = [
     preflightIngressController,
     preflightIngressBackends,
     preflightStorageClass,
+    preflightZonalVolumes,
     preflightMetricsApi,
     preflightNamespace,
     preflightPodReferences,

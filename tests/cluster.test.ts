@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, NODE_POLICIES, nodeGroupArgs, nodeLaunchTemplateArgs, VPC_CNI_SERVICE_ACCOUNT } from "../components/cluster";
+import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, NODE_POLICIES, nodeGroupArgs, nodeGroupChildName, nodeLaunchTemplateArgs, VPC_CNI_SERVICE_ACCOUNT } from "../components/cluster";
 import { isVerifiedAddonPin } from "../components/eks-addon";
 import { ADDON_SERVICE_ACCOUNTS } from "../policies/deployability";
 import { EKS_ADDON_VERSIONS } from "../lib/versions";
@@ -67,21 +67,28 @@ describe("EKS cluster, staging", () => {
         expect(key.protect).toBe(false);
     });
 
-    it("runs a managed node group of the configured size in the private subnets, IMDSv2 only", async () => {
+    it("runs one managed node group per zone, each in its zone's private subnet with half the configured totals, IMDSv2 only (autoscaler cloudprovider/aws/README.md: an ASG per AZ for EBS volumes)", async () => {
         const plan = await planStack("staging");
-        const nodes = named(plan, "launchpad-staging-cluster-nodes");
-        expect(input(nodes, "scalingConfig")).toEqual({ minSize: 2, desiredSize: 2, maxSize: 4 });
-        expect(input(nodes, "instanceTypes")).toEqual(["t3.large"]);
-        expect(input(nodes, "capacityType")).toBe("ON_DEMAND");
-        expect(input(nodes, "amiType")).toBe("AL2023_x86_64_STANDARD");
-        expect(input(nodes, "subnetIds")).toEqual(plan.outputs.privateSubnetIds);
-        expect(input(nodes, "clusterName")).toBe("launchpad-staging");
-        expect(nodes.options).toEqual({ ignoreChanges: ["scalingConfig.desiredSize"] });
-        expect(nodes.dependsOn).toEqual([
-            urnOfName(plan, "launchpad-staging-cluster-node-AmazonEKSWorkerNodePolicy"),
-            urnOfName(plan, "launchpad-staging-cluster-node-AmazonEC2ContainerRegistryPullOnly"),
-            urnOfName(plan, "launchpad-staging-cluster-vpc-cni"),
-        ]);
+        const groups = ofType(plan, "aws:eks/nodeGroup:NodeGroup");
+        expect(groups.map((g) => g.name)).toEqual(["launchpad-staging-cluster-nodes", "launchpad-staging-cluster-nodes-1"]);
+        const subnets = plan.outputs.privateSubnetIds as string[];
+        expect(subnets).toHaveLength(2);
+        groups.forEach((nodes, zone) => {
+            expect(input(nodes, "subnetIds")).toEqual([subnets[zone]]);
+            // Totals 2/2/4 (Pulumi.staging.yaml) over 2 zones.
+            expect(input(nodes, "scalingConfig")).toEqual({ minSize: 1, desiredSize: 1, maxSize: 2 });
+            expect(input(nodes, "instanceTypes")).toEqual(["t3.large"]);
+            expect(input(nodes, "capacityType")).toBe("ON_DEMAND");
+            expect(input(nodes, "amiType")).toBe("AL2023_x86_64_STANDARD");
+            expect(input(nodes, "clusterName")).toBe("launchpad-staging");
+            expect(input(nodes, "tags.Name")).toBe(nodes.name);
+            expect(nodes.options).toEqual({ ignoreChanges: ["scalingConfig.desiredSize"] });
+            expect(nodes.dependsOn).toEqual([
+                urnOfName(plan, "launchpad-staging-cluster-node-AmazonEKSWorkerNodePolicy"),
+                urnOfName(plan, "launchpad-staging-cluster-node-AmazonEC2ContainerRegistryPullOnly"),
+                urnOfName(plan, "launchpad-staging-cluster-vpc-cni"),
+            ]);
+        });
         const template = named(plan, "launchpad-staging-cluster-node-template");
         expect(input(template, "metadataOptions")).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
         expect(input(template, "blockDeviceMappings")).toEqual([
@@ -173,11 +180,14 @@ describe.each([
         expect(addon.dependencies).toContain(urnOfName(p, `${name}-eks`));
     });
 
-    it("creates the add-on before the node group, and the node group after it; the node role has no CNI policy", async () => {
+    it("creates the add-on before the node groups, and every zone's group after it; the node role has no CNI policy", async () => {
         const p = await plan;
-        const nodes = named(p, `${name}-nodes`);
+        const groups = ofType(p, "aws:eks/nodeGroup:NodeGroup");
         const addon = named(p, `${name}-vpc-cni`);
-        expect(nodes.dependsOn).toContain(addon.urn);
+        expect(groups.length).toBeGreaterThanOrEqual(2);
+        for (const nodes of groups) {
+            expect(nodes.dependsOn).toContain(addon.urn);
+        }
         // Nothing the add-on waits for, however indirectly, is the node group.
         const seen = new Set<string>();
         const walk = (urn: string): void => {
@@ -186,7 +196,7 @@ describe.each([
             for (const d of p.resources.find((r) => r.urn === urn)?.dependencies ?? []) walk(d);
         };
         walk(addon.urn);
-        expect(seen.has(nodes.urn)).toBe(false);
+        expect(groups.filter((nodes) => seen.has(nodes.urn))).toEqual([]);
         expect(seen.has(urnOfName(p, `${name}-vpc-cni-role`))).toBe(true);
         const nodeRole = named(p, `${name}-node-role`);
         const nodeGrants = p.resources.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && input(r, "role") === nodeRole.state.name);
@@ -210,17 +220,32 @@ describe("EKS cluster, production", () => {
         expect(plan.resources.filter((r) => r.protect && r.parent === clusterUrn).map((r) => r.name)).toEqual(["launchpad-production-cluster-secrets-key"]);
     });
 
-    it("sizes the node group from the production stack", async () => {
+    it("splits the production stack's node totals over its three zones' groups", async () => {
         const plan = await planStack("production");
-        const nodes = named(plan, "launchpad-production-cluster-nodes");
-        expect(input(nodes, "scalingConfig")).toEqual({ minSize: 3, desiredSize: 3, maxSize: 12 });
-        expect(input(nodes, "instanceTypes")).toEqual(["m6i.xlarge", "m6a.xlarge"]);
+        const groups = ofType(plan, "aws:eks/nodeGroup:NodeGroup");
+        expect(groups.map((g) => g.name)).toEqual(["launchpad-production-cluster-nodes", "launchpad-production-cluster-nodes-1", "launchpad-production-cluster-nodes-2"]);
+        expect(groups.map((g) => input(g, "subnetIds"))).toEqual((plan.outputs.privateSubnetIds as string[]).map((id) => [id]));
+        for (const nodes of groups) {
+            // Totals 3/3/12 (Pulumi.production.yaml) over 3 zones: a node in every zone at least.
+            expect(input(nodes, "scalingConfig")).toEqual({ minSize: 1, desiredSize: 1, maxSize: 4 });
+            expect(input(nodes, "instanceTypes")).toEqual(["m6i.xlarge", "m6a.xlarge"]);
+        }
         expect(input(named(plan, "launchpad-production-cluster-node-template"), "blockDeviceMappings.0.ebs.volumeSize")).toBe(100);
     });
 
     it("picks the Graviton AMI when every instance type is Graviton", async () => {
         const plan = await planStack("staging", ["launchpad:nodeGroup.instanceTypes=[m7g.large, c7g.large]"]);
-        expect(input(named(plan, "launchpad-staging-cluster-nodes"), "amiType")).toBe("AL2023_ARM_64_STANDARD");
+        expect(ofType(plan, "aws:eks/nodeGroup:NodeGroup").map((g) => input(g, "amiType"))).toEqual(["AL2023_ARM_64_STANDARD", "AL2023_ARM_64_STANDARD"]);
+    });
+
+    it("gives the zones' groups the same inputs but subnet and Name, so the autoscaler balances them (autoscaler FAQ.md: a custom label opts a group out; aws-eks-best-practices cluster-autoscaler.adoc \"EBS Volumes\": identical except AZ)", async () => {
+        const plan = await planStack("production");
+        const [first, ...others] = ofType(plan, "aws:eks/nodeGroup:NodeGroup").map((g) => ({ ...g.inputs, subnetIds: undefined, tags: { ...(g.inputs.tags as Record<string, unknown>), Name: undefined } }));
+        expect(others).toHaveLength(2);
+        for (const other of others) {
+            expect(other).toEqual(first);
+        }
+        expect(first).not.toHaveProperty("labels");
     });
 
     it("makes the API endpoint private when the stack says so, and then admits no CIDR", async () => {
@@ -261,6 +286,7 @@ describe("cluster access as config (EKS access entries)", () => {
         const provider = named(plan, "launchpad-staging-cluster-k8s");
         expect(provider.dependsOn).toEqual([
             urnOfName(plan, "launchpad-staging-cluster-nodes"),
+            urnOfName(plan, "launchpad-staging-cluster-nodes-1"),
             urnOfName(plan, "launchpad-staging-cluster-access-launchpad-staging-deploy-policy"),
             urnOfName(plan, "launchpad-staging-cluster-access-launchpad-staging-preview-policy"),
         ]);
@@ -268,14 +294,19 @@ describe("cluster access as config (EKS access entries)", () => {
 });
 
 describe("the Kubernetes provider", () => {
-    it("is identified by the cluster's ARN and its kubeconfig holds nothing of the node group, so new nodes replace no Kubernetes object", async () => {
+    it("is identified by the cluster's ARN and its kubeconfig holds nothing of the node groups, so new nodes replace no Kubernetes object", async () => {
         const plan = await planStack("staging");
         const provider = named(plan, "launchpad-staging-cluster-k8s");
         // pulumi-kubernetes replaces a Provider (and every object it manages) only when clusterIdentifier changes (provider.d.ts).
         expect(input(provider, "clusterIdentifier")).toBe(named(plan, "launchpad-staging-cluster-eks").state.arn);
         const other = await planStack("staging", ["launchpad:nodeGroup.instanceTypes=[m6i.large]"]);
         expect(named(other, "launchpad-staging-cluster-nodes").inputs).not.toEqual(named(plan, "launchpad-staging-cluster-nodes").inputs);
+        expect(named(other, "launchpad-staging-cluster-nodes-1").inputs).not.toEqual(named(plan, "launchpad-staging-cluster-nodes-1").inputs);
         expect(named(other, "launchpad-staging-cluster-k8s").inputs).toEqual(provider.inputs);
+        // A third zone adds a node group, and the Provider (so every Kubernetes object) stays as it is.
+        const threeZones = await planStack("staging", ["launchpad:network.azCount=3", "launchpad:nodeGroup={minSize: 3, maxSize: 6}"]);
+        expect(ofType(threeZones, "aws:eks/nodeGroup:NodeGroup").map((g) => g.name)).toEqual(["launchpad-staging-cluster-nodes", "launchpad-staging-cluster-nodes-1", "launchpad-staging-cluster-nodes-2"]);
+        expect(named(threeZones, "launchpad-staging-cluster-k8s").inputs).toEqual(provider.inputs);
     });
 
     it("identifies an existing cluster by its API server URL", () => {
@@ -389,7 +420,7 @@ describe("AWS provider", () => {
         const providers = ofType(plan, "pulumi:providers:aws");
         expect(providers.map((p) => [p.name, input(p, "region")])).toEqual([["launchpad-production-aws", "us-east-1"]]);
         const awsResources = plan.resources.filter((r) => r.type.startsWith("aws:"));
-        expect(awsResources).toHaveLength(134);
+        expect(awsResources).toHaveLength(136);
         expect(new Set(awsResources.map((r) => r.provider))).toEqual(new Set([providers[0].urn]));
     });
 });
@@ -491,8 +522,8 @@ describe("EKS child specs (pure builders the constructor delegates to)", () => {
         });
     });
 
-    it("sizes the node group from config and replaces a third of it at a time", () => {
-        const ng = { instanceTypes: ["m7g.large"], minSize: 2, desiredSize: 3, maxSize: 6, diskSizeGb: 50, capacityType: "ON_DEMAND", amiType: "AL2023_ARM_64_STANDARD" } as const;
+    it("sizes a zone's node group with its share of config's totals and replaces a third of it at a time", () => {
+        const ng = { instanceTypes: ["m7g.large"], minSize: 6, desiredSize: 9, maxSize: 18, zones: 3, perZone: { minSize: 2, desiredSize: 3, maxSize: 6 }, diskSizeGb: 50, capacityType: "ON_DEMAND", amiType: "AL2023_ARM_64_STANDARD" } as const;
         expect(nodeGroupArgs(ng, { clusterName: "lp", version: "1.33", nodeRoleArn: "arn:node", subnetIds: ["s-1"], launchTemplateId: "lt-1", launchTemplateVersion: "4", tags: { Name: "lp-nodes" } })).toEqual({
             clusterName: "lp",
             version: "1.33",
@@ -507,5 +538,17 @@ describe("EKS child specs (pure builders the constructor delegates to)", () => {
             launchTemplate: { id: "lt-1", version: "4" },
             tags: { Name: "lp-nodes" },
         });
+    });
+});
+
+describe("node groups per zone", () => {
+    it("keeps the single group's child name for zone 0, so an existing stack's state entry carries over", () => {
+        expect([0, 1, 2].map((zone) => nodeGroupChildName("c", zone))).toEqual(["c-nodes", "c-nodes-1", "c-nodes-2"]);
+    });
+
+    it("gives each zone's group that zone's private subnet alone: its subnetIds depend on that subnet only", async () => {
+        const plan = await planStack("production");
+        const subnets = [0, 1, 2].map((i) => named(plan, `launchpad-production-network-private-${i}`));
+        expect(ofType(plan, "aws:eks/nodeGroup:NodeGroup").map((g) => g.propertyDependencies.subnetIds)).toEqual(subnets.map((s) => [s.urn]));
     });
 });

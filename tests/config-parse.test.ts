@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, type ConfigInput } from "../config";
-import { isArmInstanceType } from "../config/node-group";
+import { isArmInstanceType, nodeGroupProblems, nodeGroupSchema } from "../config/node-group";
+import { safetyFor } from "../config/tier";
 import { MINIMAL_SERVICES, REQUIRED_CONFIG } from "./support/project";
 import { problemsOf } from "./support/config";
 
@@ -56,10 +57,17 @@ describe("parseConfig never echoes a value of a key the stack holds as a secret"
         },
         {
             name: "the sizes of a secret node group",
-            values: { "launchpad:nodeGroup": { minSize: 5, maxSize: 3 } },
+            values: { "launchpad:nodeGroup": { minSize: 6, maxSize: 4 } },
             secret: "launchpad:nodeGroup",
             problem: "launchpad:nodeGroup.minSize: received [secret]; expected a number <= launchpad:nodeGroup.maxSize ([secret])",
-            shown: "launchpad:nodeGroup.minSize: received 5; expected a number <= launchpad:nodeGroup.maxSize (3)",
+            shown: "launchpad:nodeGroup.minSize: received 6; expected a number <= launchpad:nodeGroup.maxSize (4)",
+        },
+        {
+            name: "a secret node group's size that does not split over the zones",
+            values: { "launchpad:nodeGroup": { maxSize: 5 } },
+            secret: "launchpad:nodeGroup",
+            problem: "launchpad:nodeGroup.maxSize: received [secret]; expected a multiple of launchpad:network.azCount (2): the total is split evenly over one node group per zone",
+            shown: "launchpad:nodeGroup.maxSize: received 5; expected a multiple of launchpad:network.azCount (2): the total is split evenly over one node group per zone",
         },
         {
             name: "a secret DR region equal to aws:region (showing aws:region would show it too)",
@@ -133,5 +141,36 @@ describe("CPU architecture of instance types", () => {
         ["g5.xlarge", false],
     ])("%s is Graviton: %s", (instanceType, arm) => {
         expect(isArmInstanceType(instanceType)).toBe(arm);
+    });
+});
+
+describe("node group sizes are the cluster's totals, split evenly over one managed node group per zone", () => {
+    const show = (value: unknown): string => JSON.stringify(value);
+    const sizes = (raw: Record<string, unknown>) => nodeGroupSchema.parse(raw);
+
+    it("builds each zone's share of the totals", () => {
+        const config = parseConfig(input({ "launchpad:network": { azCount: 3 }, "launchpad:nodeGroup": { minSize: 3, desiredSize: 6, maxSize: 12 } }));
+        expect(config.nodeGroup).toMatchObject({ minSize: 3, desiredSize: 6, maxSize: 12, zones: 3, perZone: { minSize: 1, desiredSize: 2, maxSize: 4 } });
+    });
+
+    it("reports every total that is not a whole share per zone, at once", () => {
+        expect(problemsOf(input({ "launchpad:network": { azCount: 3 }, "launchpad:nodeGroup": { minSize: 2, desiredSize: 4, maxSize: 4 } }))).toEqual([
+            "launchpad:nodeGroup.minSize: received 2; expected a multiple of launchpad:network.azCount (3): the total is split evenly over one node group per zone",
+            "launchpad:nodeGroup.desiredSize: received 4; expected a multiple of launchpad:network.azCount (3): the total is split evenly over one node group per zone",
+            "launchpad:nodeGroup.maxSize: received 4; expected a multiple of launchpad:network.azCount (3): the total is split evenly over one node group per zone",
+        ]);
+    });
+
+    it("holds production to a node in every zone (config/tier.ts minNodesPerZone), staging to none", () => {
+        const production = { azCount: 3, safety: safetyFor("production") };
+        expect(nodeGroupProblems(sizes({ minSize: 0, maxSize: 12 }), show, production)).toEqual([
+            "launchpad:nodeGroup.minSize: received 0; expected at least 3 in this tier (1 node per zone, launchpad:network.azCount 3)",
+        ]);
+        expect(nodeGroupProblems(sizes({ minSize: 3, maxSize: 12 }), show, production)).toEqual([]);
+        expect(nodeGroupProblems(sizes({ minSize: 0, maxSize: 12 }), show, { azCount: 3, safety: safetyFor("staging") })).toEqual([]);
+    });
+
+    it("splits nothing for an existing cluster, whose nodes are not Launchpad's", () => {
+        expect(problemsOf(input({ "launchpad:cluster": { kubeconfig: PLAINTEXT }, "launchpad:network": { azCount: 3 }, "launchpad:nodeGroup": { minSize: 2, maxSize: 4 } }, ["launchpad:cluster"]))).toEqual([]);
     });
 });

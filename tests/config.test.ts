@@ -203,20 +203,32 @@ describe("npm run plan refuses malformed config with exit code 2 and one exact m
         {
             name: "nodeGroup minSize above maxSize",
             stack: "staging",
-            sets: ["launchpad:nodeGroup.minSize=5"],
-            problem: "launchpad:nodeGroup.minSize: received 5; expected a number <= launchpad:nodeGroup.maxSize (4)",
+            sets: ["launchpad:nodeGroup.minSize=6"],
+            problem: "launchpad:nodeGroup.minSize: received 6; expected a number <= launchpad:nodeGroup.maxSize (4)",
         },
         {
             name: "nodeGroup desiredSize above maxSize",
             stack: "staging",
-            sets: ["launchpad:nodeGroup.desiredSize=9"],
-            problem: "launchpad:nodeGroup.desiredSize: received 9; expected a number from launchpad:nodeGroup.minSize (2) to launchpad:nodeGroup.maxSize (4)",
+            sets: ["launchpad:nodeGroup.desiredSize=10"],
+            problem: "launchpad:nodeGroup.desiredSize: received 10; expected a number from launchpad:nodeGroup.minSize (2) to launchpad:nodeGroup.maxSize (4)",
         },
         {
             name: "nodeGroup desiredSize below minSize",
             stack: "production",
-            sets: ["launchpad:nodeGroup.desiredSize=2"],
-            problem: "launchpad:nodeGroup.desiredSize: received 2; expected a number from launchpad:nodeGroup.minSize (3) to launchpad:nodeGroup.maxSize (12)",
+            sets: ["launchpad:nodeGroup.desiredSize=0"],
+            problem: "launchpad:nodeGroup.desiredSize: received 0; expected a number from launchpad:nodeGroup.minSize (3) to launchpad:nodeGroup.maxSize (12)",
+        },
+        {
+            name: "nodeGroup total that one node group per zone cannot split evenly",
+            stack: "production",
+            sets: ["launchpad:nodeGroup.maxSize=10"],
+            problem: "launchpad:nodeGroup.maxSize: received 10; expected a multiple of launchpad:network.azCount (3): the total is split evenly over one node group per zone",
+        },
+        {
+            name: "production nodeGroup without a node in every zone",
+            stack: "production",
+            sets: ["launchpad:nodeGroup.minSize=0", "launchpad:nodeGroup.desiredSize=0"],
+            problem: "launchpad:nodeGroup.minSize: received 0; expected at least 3 in this tier (1 node per zone, launchpad:network.azCount 3)",
         },
         {
             name: "Graviton and x86 instance types mixed in one node group",
@@ -364,12 +376,12 @@ describe("an invalid config registers nothing", () => {
         expect(result.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
     });
 
-    it("prints no plan on stdout: the same override one step inside the bounds prints the whole plan", async () => {
+    it("prints no plan on stdout: the same override one zone's share inside the bounds prints the whole plan", async () => {
         const valid = await plan("production", "launchpad:nodeGroup.desiredSize=12");
         expect(valid.code).toBe(0);
         expect(valid.stdout.split("\n")[0]).toMatch(/^Offline plan for launchpad\/production: \d+ resources /);
-        expect(await plan("production", "launchpad:nodeGroup.desiredSize=13")).toEqual(
-            refused("production", "launchpad:nodeGroup.desiredSize: received 13; expected a number from launchpad:nodeGroup.minSize (3) to launchpad:nodeGroup.maxSize (12)"),
+        expect(await plan("production", "launchpad:nodeGroup.desiredSize=15")).toEqual(
+            refused("production", "launchpad:nodeGroup.desiredSize: received 15; expected a number from launchpad:nodeGroup.minSize (3) to launchpad:nodeGroup.maxSize (12)"),
         );
     });
 });

@@ -167,8 +167,8 @@ describe("a real run of the same config", () => {
     });
 
     it("reports placeholders together with every other problem, in one error", () => {
-        const problems = problemsOf(asRealRun("staging", ["launchpad:nodeGroup.minSize=9"]));
-        expect(problems[0]).toBe("launchpad:nodeGroup.minSize: received 9; expected a number <= launchpad:nodeGroup.maxSize (4)");
+        const problems = problemsOf(asRealRun("staging", ["launchpad:nodeGroup.minSize=10"]));
+        expect(problems[0]).toBe("launchpad:nodeGroup.minSize: received 10; expected a number <= launchpad:nodeGroup.maxSize (4)");
         expect(problems.slice(1)).toEqual(committed("staging").map(placeholderProblem));
     });
 

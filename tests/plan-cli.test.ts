@@ -106,7 +106,8 @@ const STAGING_COUNTS = {
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
     "aws:ec2/securityGroup:SecurityGroup": 1,
     "aws:backup/selection:Selection": 1,
-    "aws:eks/nodeGroup:NodeGroup": 1,
+    // One managed node group per AZ (components/cluster.ts).
+    "aws:eks/nodeGroup:NodeGroup": 2,
     "aws:rds/instance:Instance": 1,
     "pulumi:providers:kubernetes": 1,
     "kubernetes:core/v1:Namespace": 1,
@@ -165,7 +166,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(188);
+        expect(doc.resources).toHaveLength(189);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -175,17 +176,18 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // Network 6 (EIPs and NATs on the IGW), cluster 9 (the control plane on its log group and
-        // role policy; the nodes on 2 node-role policies and the vpc-cni add-on; that add-on on its
-        // IRSA grant; the Kubernetes provider on the nodes and two access policies), data protection
+        // Network 6 (EIPs and NATs on the IGW), cluster 17 (the control plane on its log group and
+        // role policy; each of the 3 zones' node groups on 2 node-role policies and the vpc-cni
+        // add-on; that add-on on its IRSA grant; the Kubernetes provider on the 3 node groups and two
+        // access policies), data protection
         // 20, delivery 13 (each gate Job on its Deployment, preview Service and ConfigMap; the live
         // Service on the active pair; the alb Ingress on its controller, the active pair and both
         // preview Services), observability 6 (the scraper after its ClusterRoleBinding; the
         // notification policy after the mute timing and 4 contact points, the heartbeat included),
-        // platform 17 (3 add-ons and 4 charts on the nodes, the EBS driver on its IRSA grant, the
+        // platform 31 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
         // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
         // its 2 log groups).
-        expect(deps.length).toBe(71);
+        expect(deps.length).toBe(93);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -210,10 +212,11 @@ describe("npm run plan -- --json", () => {
 
 describe("--set", () => {
     it("sets one field inside an object key, leaving its siblings as the stack has them", async () => {
-        const doc = await planJson("staging", "launchpad:nodeGroup.maxSize=5");
-        const ng = doc.resources.find((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
-        expect(ng?.inputs.scalingConfig).toEqual({ minSize: 2, desiredSize: 2, maxSize: 5 });
-        expect(ng?.inputs.instanceTypes).toEqual(["t3.large"]);
+        const doc = await planJson("staging", "launchpad:nodeGroup.maxSize=6");
+        const groups = doc.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+        // Totals 2/2/6 over the stack's 2 zones' groups.
+        expect(groups.map((ng) => ng.inputs.scalingConfig)).toEqual([{ minSize: 1, desiredSize: 1, maxSize: 3 }, { minSize: 1, desiredSize: 1, maxSize: 3 }]);
+        expect(groups.map((ng) => ng.inputs.instanceTypes)).toEqual([["t3.large"], ["t3.large"]]);
     });
 
     it("reads the value as YAML and the key as a path with indexes and quoted fields", async () => {
@@ -222,11 +225,14 @@ describe("--set", () => {
             "launchpad:cluster.endpointPublicAccessCidrs[1]=198.51.100.0/24",
             'launchpad:tags["cost-center"]=ops',
             "launchpad:network.azCount=3",
+            // Node totals split evenly over the zones: 3 zones need multiples of 3.
+            "launchpad:nodeGroup={minSize: 3, maxSize: 6}",
         );
         const eks = doc.resources.find((r) => r.type === "aws:eks/cluster:Cluster");
         expect((eks?.inputs.vpcConfig as Record<string, unknown>).publicAccessCidrs).toEqual(["203.0.113.0/24", "198.51.100.0/24"]);
         expect((eks?.inputs.tags as Record<string, unknown>)["cost-center"]).toBe("ops");
         expect(doc.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet")).toHaveLength(6);
+        expect(doc.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => r.inputs.scalingConfig)).toEqual(Array(3).fill({ minSize: 1, desiredSize: 1, maxSize: 2 }));
     });
 
     it("overrides a whole key, including the tier, and the plan follows the tier", async () => {
@@ -249,11 +255,12 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 188 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 189 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
-        expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes  instances=t3.large  size=2..4 (desired 2)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
+        expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes  instances=t3.large  size=1..2 (desired 1)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
+        expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes-1  instances=t3.large  size=1..2 (desired 1)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
         expect(lines).toContain("     4  aws:ec2/subnet:Subnet");
         expect(lines).toContain('  kubeconfig: "[secret]"');
         expect(r.stdout).not.toContain(SECRET_PLACEHOLDER);
@@ -281,17 +288,17 @@ describe("exit codes and human output", () => {
             });
         const ok = run("--stack", "production", "--json");
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(208);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(210);
         // The bundle plans what the sources plan (tsx): the same document, byte for byte.
         const fromSources = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "production", "--json"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         expect(fromSources.status).toBe(0);
         expect(ok.stdout).toBe(fromSources.stdout);
-        const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=20");
+        const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=21");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");
         expect(invalid.stderr).toBe(
             'Invalid configuration for stack "production" (1 problem):\n' +
-                "  - launchpad:nodeGroup.minSize: received 20; expected a number <= launchpad:nodeGroup.maxSize (12)\n",
+                "  - launchpad:nodeGroup.minSize: received 21; expected a number <= launchpad:nodeGroup.maxSize (12)\n",
         );
     });
 });
@@ -341,6 +348,7 @@ describe("production", () => {
             "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
             "aws:ec2/eip:Eip": 3,
             "aws:ec2/natGateway:NatGateway": 3,
+            "aws:eks/nodeGroup:NodeGroup": 3,
             // Production only: the final snapshot's unique suffix, DR backup replication and its
             // key, and Vault Lock on both vaults.
             "random:index/randomId:RandomId": 1,

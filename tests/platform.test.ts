@@ -33,9 +33,11 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
     const plan = planStack(stack);
     const tags = (child: string) => ({ ...TAGS, environment: stack, Name: child });
 
-    it("adopts coredns and kube-proxy and installs the EBS CSI driver as EKS add-ons, pinned for the cluster's version, after the nodes (vpc-cni is the cluster's, before them)", async () => {
+    it("adopts coredns and kube-proxy and installs the EBS CSI driver as EKS add-ons, pinned for the cluster's version, after every zone's nodes (vpc-cni is the cluster's, before them)", async () => {
         const p = await plan;
-        const nodes = named(p, `launchpad-${stack}-cluster-nodes`).urn;
+        // Every zone's node group: one per private subnet.
+        const nodes = ofType(p, "aws:eks/nodeGroup:NodeGroup").map((g) => g.urn);
+        expect(nodes).toHaveLength((p.outputs.privateSubnetIds as string[]).length);
         const pins = EKS_ADDON_VERSIONS[minor];
         // A pin no source gave as an exact EKS add-on version is EKS's own default for the minor (mocked offline).
         const version = (addon: EksAddonName) => (isVerifiedAddonPin(minor, addon) ? pins[addon] : `eks-default-for-${minor}`);
@@ -52,9 +54,9 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         expect(ofType(p, "aws:eks/addon:Addon").map((a) => input(a, "addonName")).sort()).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
         // The driver's controller calls EC2 as soon as it runs: it also waits for its role's policy.
         expect(Object.fromEntries(addons.map((a) => [a.name, a.dependsOn]))).toEqual({
-            [`${name}-aws-ebs-csi-driver`]: [nodes, named(p, `${name}-ebs-csi-policy-0`).urn],
-            [`${name}-coredns`]: [nodes],
-            [`${name}-kube-proxy`]: [nodes],
+            [`${name}-aws-ebs-csi-driver`]: [...nodes, named(p, `${name}-ebs-csi-policy-0`).urn],
+            [`${name}-coredns`]: [...nodes],
+            [`${name}-kube-proxy`]: [...nodes],
         });
         for (const a of addons) {
             expect(input(a, "clusterName")).toBe(`launchpad-${stack}`);
@@ -85,9 +87,11 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         expect(ofType(p, "kubernetes:storage.k8s.io/v1:StorageClass")).toHaveLength(1);
     });
 
-    it("installs four pinned charts in kube-system, atomically, after the nodes, their IRSA accounts and grants (Fluent Bit also after its log groups)", async () => {
+    it("installs four pinned charts in kube-system, atomically, after every zone's nodes, their IRSA accounts and grants (Fluent Bit also after its log groups)", async () => {
         const p = await plan;
-        const nodes = named(p, `launchpad-${stack}-cluster-nodes`).urn;
+        // Every zone's node group: one per private subnet.
+        const nodes = ofType(p, "aws:eks/nodeGroup:NodeGroup").map((g) => g.urn);
+        expect(nodes).toHaveLength((p.outputs.privateSubnetIds as string[]).length);
         const releases = ofType(p, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.startsWith(name));
         expect(releases.map((r) => [r.name, input(r, "chart"), input(r, "version"), input(r, "repositoryOpts.repo"), input(r, "namespace"), input(r, "atomic")]).sort()).toEqual([
             [`${name}-autoscaler`, "cluster-autoscaler", HELM_CHARTS.clusterAutoscaler.version, "https://kubernetes.github.io/autoscaler", "kube-system", true],
@@ -102,10 +106,10 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         // create a missing one itself).
         const account = (prefix: string, grant: string) => [named(p, `${prefix}-sa`).urn, named(p, grant).urn];
         expect(Object.fromEntries(releases.map((r) => [r.name, r.dependsOn]))).toEqual({
-            [`${name}-lbc`]: [nodes, ...account(`${name}-lbc`, `${name}-lbc-policy-0`)],
-            [`${name}-autoscaler`]: [nodes, ...account(`${name}-autoscaler`, `${name}-autoscaler-policy`)],
-            [`${name}-fluent-bit`]: [nodes, ...account(`${name}-fluent-bit`, `${name}-fluent-bit-policy`), ...logGroups],
-            [`${name}-metrics-server`]: [nodes],
+            [`${name}-lbc`]: [...nodes, ...account(`${name}-lbc`, `${name}-lbc-policy-0`)],
+            [`${name}-autoscaler`]: [...nodes, ...account(`${name}-autoscaler`, `${name}-autoscaler-policy`)],
+            [`${name}-fluent-bit`]: [...nodes, ...account(`${name}-fluent-bit`, `${name}-fluent-bit-policy`), ...logGroups],
+            [`${name}-metrics-server`]: [...nodes],
         });
     });
 

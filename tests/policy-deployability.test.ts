@@ -14,6 +14,7 @@ import {
     preflightNamespace,
     preflightPodReferences,
     preflightStorageClass,
+    preflightZonalVolumes,
     trustProblem,
 } from "../policies/deployability";
 import type { PlanResourceLike } from "../policies/evaluate";
@@ -37,6 +38,7 @@ describe("the compliant cluster", () => {
             ["preflight-ingress-controller", "mandatory", true],
             ["preflight-ingress-backends", "mandatory", true],
             ["preflight-storage-class", "mandatory", true],
+            ["preflight-zonal-volumes", "mandatory", true],
             ["preflight-metrics-api", "mandatory", true],
             ["preflight-namespace", "mandatory", true],
             ["preflight-pod-references", "mandatory", true],
@@ -222,6 +224,51 @@ describe("preflight-storage-class", () => {
             violation(C.pushgateway, 'Helm release pushgateway (chart prometheus-pushgateway) creates a PersistentVolumeClaim (persistentVolume.enabled) that asks for no storage class (storageClassName ""), so it binds only to a pre-provisioned PersistentVolume, and the plan has none: name a storage class (available: gp3).'),
         ]);
         expect(await stackViolations(preflightStorageClass, cluster({ gp3: undefined, pvc: undefined, pushgateway: withInput(C.pushgateway, "values.persistentVolume.existingClaim", "data") }))).toEqual([]);
+    });
+});
+
+describe("preflight-zonal-volumes (kubernetes/autoscaler cluster-autoscaler/FAQ.md and cloudprovider/aws/README.md: an ASG per AZ, balanced, for EBS volumes)", () => {
+    const subnet = (zone: string) => resource("aws:ec2/subnet:Subnet", `private-${zone}`, { availabilityZone: `us-east-1${zone}`, cidrBlock: "10.0.0.0/19" });
+    const [a, b] = [subnet("a"), subnet("b")];
+    const nodeGroup = (name: string, subnets: readonly PlanResourceLike[]) =>
+        resource("aws:eks/nodeGroup:NodeGroup", name, { clusterName: "shop", subnetIds: subnets.map((s) => `subnet-${s.name}`) }, { propertyDependencies: { subnetIds: subnets.map((s) => s.urn) } });
+    const autoscaler = (extraArgs: Record<string, unknown> | undefined) =>
+        resource("kubernetes:helm.sh/v3:Release", "cluster-autoscaler", { name: "cluster-autoscaler", chart: "cluster-autoscaler", version: "9.59.0", namespace: "kube-system", repositoryOpts: { repo: "https://kubernetes.github.io/autoscaler" }, values: { cloudProvider: "aws", autoDiscovery: { clusterName: "shop" }, ...(extraArgs === undefined ? {} : { extraArgs }) } });
+    const balanced = autoscaler({ "balance-similar-node-groups": true });
+
+    it("passes one node group per zone, balanced (the shape components/cluster.ts makes)", async () => {
+        expect(await stackViolations(preflightZonalVolumes, cluster({}, [a, b, nodeGroup("nodes-a", [a]), nodeGroup("nodes-b", [b]), balanced]))).toEqual([]);
+    });
+
+    it("a node group across two zones' subnets that the autoscaler scales, while the PVC and the Pushgateway's claim use the EBS class gp3", async () => {
+        const wide = nodeGroup("nodes", [a, b]);
+        expect(await stackViolations(preflightZonalVolumes, cluster({}, [a, b, wide, balanced]))).toEqual([
+            violation(wide, "Node group nodes spans 2 zones (us-east-1a and us-east-1b) and Helm release cluster-autoscaler (chart cluster-autoscaler) scales it, while claims of storage class gp3 bind zonal EBS volumes: the autoscaler cannot choose the zone of a node it adds to a multi-zone group, so a pod bound to its volume's zone can stay Pending. Make one node group per zone, each with that zone's subnets only."),
+        ]);
+    });
+
+    it("two subnets of one zone are one zone; subnets the plan does not create count one zone each", async () => {
+        const a2 = resource("aws:ec2/subnet:Subnet", "private-a2", { availabilityZone: "us-east-1a", cidrBlock: "10.0.32.0/19" });
+        expect(await stackViolations(preflightZonalVolumes, cluster({}, [a, a2, nodeGroup("nodes", [a, a2]), balanced]))).toEqual([]);
+        const existing = resource("aws:eks/nodeGroup:NodeGroup", "nodes", { clusterName: "shop", subnetIds: ["subnet-0a", "subnet-0b"] });
+        expect(await stackViolations(preflightZonalVolumes, cluster({}, [existing, balanced]))).toEqual([
+            violation(existing, "Node group nodes spans 2 zones (subnet-0a and subnet-0b) and Helm release cluster-autoscaler (chart cluster-autoscaler) scales it, while claims of storage class gp3 bind zonal EBS volumes: the autoscaler cannot choose the zone of a node it adds to a multi-zone group, so a pod bound to its volume's zone can stay Pending. Make one node group per zone, each with that zone's subnets only."),
+        ]);
+    });
+
+    it("per-zone node groups the autoscaler does not balance", async () => {
+        for (const unbalanced of [autoscaler(undefined), autoscaler({ "balance-similar-node-groups": false })]) {
+            expect(await stackViolations(preflightZonalVolumes, cluster({}, [a, b, nodeGroup("nodes-a", [a]), nodeGroup("nodes-b", [b]), unbalanced]))).toEqual([
+                violation(unbalanced, "Helm release cluster-autoscaler (chart cluster-autoscaler) scales 2 node groups while claims of storage class gp3 bind zonal EBS volumes, without balance-similar-node-groups: set values.extraArgs.balance-similar-node-groups: true, so it adds nodes to the zones' groups evenly."),
+            ]);
+        }
+    });
+
+    it("has nothing to say without the autoscaler, or without a claim of a zonal class", async () => {
+        const wide = nodeGroup("nodes", [a, b]);
+        expect(await stackViolations(preflightZonalVolumes, cluster({}, [a, b, wide]))).toEqual([]);
+        const efs = withInput(withInput(C.gp3, "provisioner", "efs.csi.aws.com"), "parameters", {});
+        expect(await stackViolations(preflightZonalVolumes, cluster({ gp3: efs }, [a, b, wide, balanced]))).toEqual([]);
     });
 });
 

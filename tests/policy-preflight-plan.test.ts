@@ -25,6 +25,7 @@ interface DocResource {
     name: string;
     inputs: Record<string, unknown>;
     dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
     arn: string | null;
 }
 
@@ -40,6 +41,9 @@ const URNS = {
     dumpSa: `${STAGING}launchpad:backup:LogicalBackup$kubernetes:core/v1:ServiceAccount::launchpad-staging-logical-backup-dump-sa`,
     vpcCni: `${STAGING}launchpad:cluster:Cluster$aws:eks/addon:Addon::launchpad-staging-cluster-vpc-cni`,
     namespace: `${STAGING}launchpad:cluster:Cluster$kubernetes:core/v1:Namespace::launchpad-staging-cluster-namespace`,
+    nodes: `${STAGING}launchpad:cluster:Cluster$aws:eks/nodeGroup:NodeGroup::launchpad-staging-cluster-nodes`,
+    nodes1: `${STAGING}launchpad:cluster:Cluster$aws:eks/nodeGroup:NodeGroup::launchpad-staging-cluster-nodes-1`,
+    autoscaler: `${STAGING}launchpad:platform:Platform$kubernetes:helm.sh/v3:Release::launchpad-staging-platform-autoscaler`,
 };
 
 let base: PlanDocument;
@@ -193,6 +197,36 @@ describe("npm run policy -- --plan: the VPC CNI's IRSA role (issue 11: no AWS pe
 });
 
 describe("npm run policy -- --plan: the alb Ingress's weights follow the live Service", () => {
+    it("catches the node groups spanning both zones, as the single group did before one per zone (kubernetes/autoscaler cluster-autoscaler/FAQ.md): exit 3, each group named", async () => {
+        const result = await check((doc) => {
+            const groups = [byUrn(doc, URNS.nodes), byUrn(doc, URNS.nodes1)];
+            const subnetIds = groups.flatMap((g) => g.inputs.subnetIds as string[]);
+            const subnets = groups.flatMap((g) => g.propertyDependencies.subnetIds);
+            for (const g of groups) {
+                g.inputs.subnetIds = subnetIds;
+                g.propertyDependencies.subnetIds = subnets;
+            }
+        });
+        const message = (name: string) => `Node group ${name} spans 2 zones (us-east-1a and us-east-1b) and Helm release cluster-autoscaler (chart cluster-autoscaler) scales it, while claims of storage class gp3 bind zonal EBS volumes: the autoscaler cannot choose the zone of a node it adds to a multi-zone group, so a pod bound to its volume's zone can stay Pending. Make one node group per zone, each with that zone's subnets only.`;
+        expect(result).toEqual({
+            code: 3,
+            violations: [
+                mandatory("preflight-zonal-volumes", URNS.nodes, message("launchpad-staging-cluster-nodes")),
+                mandatory("preflight-zonal-volumes", URNS.nodes1, message("launchpad-staging-cluster-nodes-1")),
+            ],
+        });
+    });
+
+    it("catches the autoscaler not balancing the zones' node groups: exit 3", async () => {
+        const result = await check((doc) => {
+            delete (byUrn(doc, URNS.autoscaler).inputs.values as { extraArgs: Record<string, unknown> }).extraArgs["balance-similar-node-groups"];
+        });
+        expect(result).toEqual({
+            code: 3,
+            violations: [mandatory("preflight-zonal-volumes", URNS.autoscaler, "Helm release cluster-autoscaler (chart cluster-autoscaler) scales 2 node groups while claims of storage class gp3 bind zonal EBS volumes, without balance-similar-node-groups: set values.extraArgs.balance-similar-node-groups: true, so it adds nodes to the zones' groups evenly.")],
+        });
+    });
+
     it("catches the weights flipped to the idle color without the live Service's selector: exit 3", async () => {
         const key = "alb.ingress.kubernetes.io/actions.api-colors";
         const result = await check((doc) => {
