@@ -68,14 +68,18 @@ interface PolicyStatement {
  * The autoscaler's recommended policy (vendor/cluster-autoscaler/SOURCE.md) with its second
  * statement, the one that changes capacity, limited to this cluster's node groups by their
  * auto-discovery tag, as the autoscaler's README asks ("only the second block of actions should be
- * updated to restrict the resources/add conditionals").
+ * updated to restrict the resources/add conditionals"). The condition asks for the tag's key, not
+ * a value: auto-discovery matches keys only ("any value will be ignored and will be arbitrary - only
+ * the tag name matters", cluster-autoscaler/cloudprovider/aws/README.md, Auto-Discovery Setup), and
+ * the EKS user guide says managed node groups are tagged for it without documenting the value, so a
+ * condition on one ("owned") would refuse every scale-up wherever EKS writes another.
  */
 export function clusterAutoscalerPolicy(clusterName: string): object {
     const doc = JSON.parse(readFileSync(join(VENDOR, "cluster-autoscaler", "iam-policy.json"), "utf8")) as { Version: string; Statement: PolicyStatement[] };
     const [describe, change] = doc.Statement;
     return {
         Version: doc.Version,
-        Statement: [describe, { ...change, Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: "owned" } } }],
+        Statement: [describe, { ...change, Condition: { Null: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: "false" } } }],
     };
 }
 

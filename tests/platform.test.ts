@@ -197,7 +197,13 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             image: { tag: CLUSTER_AUTOSCALER_IMAGE_TAGS[minor] },
             rbac: { serviceAccount: { create: false, name: "cluster-autoscaler" } },
         });
-        expect(JSON.parse(String(input(named(p, `${name}-autoscaler-policy`), "policy")))).toEqual(clusterAutoscalerPolicy(`launchpad-${stack}`));
+        const policy = JSON.parse(String(input(named(p, `${name}-autoscaler-policy`), "policy"))) as { Statement: { Action: string[]; Condition?: unknown }[] };
+        expect(policy).toEqual(clusterAutoscalerPolicy(`launchpad-${stack}`));
+        // Resizing needs the cluster's auto-discovery tag on the group, with any value (the key is
+        // what auto-discovery matches: cluster-autoscaler/cloudprovider/aws/README.md).
+        expect(policy.Statement[1].Action).toContain("autoscaling:SetDesiredCapacity");
+        expect(policy.Statement[1].Condition).toEqual({ Null: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/launchpad-${stack}`]: "false" } });
+        expect(policy.Statement[0].Condition).toBeUndefined();
         expect(trustOf(p, `${name}-autoscaler-role`).sub).toBe("system:serviceaccount:kube-system:cluster-autoscaler");
     });
 
