@@ -11,10 +11,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import fc from "fast-check";
 import { parseDocument, type YAMLMap } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { renamedAliases } from "../components/irsa";
-import { MAX_STACK_IDENTIFIER_LENGTH, stackIdentifier } from "../lib/stack-name";
+import { databaseInstanceIdentifier, MAX_STACK_IDENTIFIER_LENGTH, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
 import { REPO_ROOT, runPlan, stackConfigFor, type Program } from "../plan/engine";
 import { nameProblem, physicalNames, unruledTypes, type PhysicalName } from "./support/physical-names";
 import { planProgram, planStack, type Plan } from "./support/plan";
@@ -169,5 +170,32 @@ describe("the recovery metrics role, renamed to fit", () => {
         const sa = plan.resources.find((r) => r.name === "launchpad-staging-logical-backup-metrics-sa");
         expect((sa?.inputs.metadata as { name?: string } | undefined)?.name).toBe("launchpad-staging-logical-backup-recovery-metrics");
         expect(renamedAliases(undefined, "role")).toEqual([]);
+    });
+});
+
+describe("every stack name config accepts", () => {
+    const resource = (type: string, name: string, inputs: Record<string, unknown>) => ({ type, name, inputs }) as unknown as Plan["resources"][number];
+    /** The names built from the identifier under the RDS rules, the strictest on its characters. */
+    const rdsProblems = (stack: string): string[] => {
+        const id = stackIdentifier(PROJECT, stack);
+        return [
+            resource("aws:rds/instance:Instance", `${id}-database-instance`, { identifier: databaseInstanceIdentifier(id) }),
+            resource("aws:rds/parameterGroup:ParameterGroup", `${id}-database-params`, {}),
+            resource("aws:s3/bucket:Bucket", `${id}-backup-storage-replica-logs`, { bucketPrefix: `${id}-backup-dr-logs-` }),
+        ].flatMap(physicalNames).map(nameProblem).filter((p): p is string => p !== undefined);
+    };
+
+    // Config accepted "staging-" and "a--b": `launchpad-staging--db` is an identifier RDS refuses.
+    it("refuses a trailing or doubled '-', which RDS refuses in `<identifier>-db`", () => {
+        expect(rdsProblems("staging-")).toHaveLength(2);
+        expect(stackIdentifierProblem(PROJECT, "staging-")).toBeDefined();
+        expect(stackIdentifierProblem(PROJECT, "a--b")).toBeDefined();
+        expect(stackIdentifierProblem(PROJECT, "eu-west-1")).toBeUndefined();
+    });
+
+    it("gives names RDS and S3 accept (property)", () => {
+        expect(rdsProblems("eu-west-1")).toEqual([]);
+        const accepted = fc.stringMatching(/^[a-z0-9-]{1,12}$/).filter((stack) => stackIdentifierProblem(PROJECT, stack) === undefined);
+        fc.assert(fc.property(accepted, (stack) => rdsProblems(stack).length === 0), { numRuns: 500 });
     });
 });
