@@ -104,11 +104,17 @@ describe("the name table", () => {
         );
     });
 
-    it("refuses a Kubernetes auto-name past its kind's limit and a label value past 63", () => {
-        const cronJob = { name: "x".repeat(44), type: "kubernetes:batch/v1:CronJob", inputs: { metadata: { labels: { a: "y".repeat(64) } } } } as unknown as Plan["resources"][number];
+    it("refuses a Kubernetes auto-name past its kind's limit, a label value past 63 and an annotation key's name part past 63", () => {
+        const action = `alb.ingress.kubernetes.io/actions.${"z".repeat(56)}`;
+        const cronJob = { name: "x".repeat(44), type: "kubernetes:batch/v1:CronJob", inputs: { metadata: { labels: { a: "y".repeat(64) }, annotations: { [action]: "{}" } } } } as unknown as Plan["resources"][number];
         const names = physicalNames(cronJob);
-        expect(names.map((n) => [n.field, n.value.length, n.max])).toEqual([["metadata.name (auto-named)", 53, 52], ["metadata.labels[\"a\"]", 64, 63]]);
-        expect(names.map((n) => nameProblem(n) !== undefined)).toEqual([true, true]);
+        expect(names.map((n) => [n.field, n.value.length, n.max, nameProblem(n) !== undefined])).toEqual([
+            ["metadata.name (auto-named)", 53, 52, true],
+            ["metadata.labels[\"a\"]", 64, 63, true],
+            ["metadata.labels[\"a\"] key name", 1, 63, false],
+            [`metadata.annotations["${action}"] key name`, 64, 63, true],
+            [`metadata.annotations["${action}"] key prefix`, 25, 253, false],
+        ]);
     });
 });
 
@@ -138,6 +144,9 @@ describe.each(TIERS)("%s: every physical name is one AWS and Kubernetes accept",
         expect(plan.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").map((r) => r.name).sort()).toEqual(
             [`${id}-${LONGEST_SERVICE}-blue-env`, `${id}-${LONGEST_SERVICE}-green-env`, `${id}-${LONGEST_SERVICE}-smoke-policy`, `${id}-database-connection`].sort(),
         );
+        // The ALB controller's action carries the service name in an annotation key and an Ingress backend.
+        const action = namesOf(plan).filter((n) => n.type === "kubernetes:networking.k8s.io/v1:Ingress" && (n.field.endsWith("service.name") || n.value.startsWith("actions.")));
+        expect(action.map((n) => [n.value, n.max])).toEqual([[`actions.${LONGEST_SERVICE}-colors`, 63], [`${LONGEST_SERVICE}-colors`, 63]]);
         expect(problemsOf(plan)).toEqual([]);
     });
 });

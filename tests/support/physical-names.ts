@@ -4,8 +4,9 @@
  * of the plans, each with its source; a type with no row fails tests/physical-names.test.ts, so a
  * new kind of resource cannot slip past unchecked.
  *
- * Versions read: pulumi/pulumi-aws provider/resources.go (the v6 provider's, commit 00ba5ea; the
- * rows below are unchanged in the @pulumi/aws 7.48.0 SDK's docs where those state a limit),
+ * Versions read: pulumi/pulumi-aws provider/resources.go (the newest copy the search index holds,
+ * the v6 provider's, commit 00ba5ea; the project runs @pulumi/aws 7.48.0, whose own docs are cited
+ * where they state a limit),
  * pulumi/pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go, pulumi/pulumi
  * sdk/go/common/resource/resource_id.go, pulumi/pulumi-kubernetes (the local mirror, HEAD
  * 9497796) provider/pkg/metadata/naming.go, kubernetes/kubernetes validation, helm/helm
@@ -297,6 +298,20 @@ function kubernetesNames(r: PlannedResource, rule: K8sRule): PhysicalName[] {
     for (const [path, value] of labelValues(r.inputs)) {
         out.push({ resource: r.name, type: r.type, field: path, value, max: 63, pattern: LABEL_VALUE, source: `${APIMACHINERY} IsValidLabelValue: LabelValueMaxLength = 63` });
     }
+    // Label and annotation keys are qualified names, `[prefix/]name`: the name part at most 63 (the
+    // ALB controller's `actions.<name>` annotation carries a service-derived name there).
+    for (const [path, key] of metadataKeys(r.inputs)) {
+        const slash = key.lastIndexOf("/");
+        const prefix = slash < 0 ? undefined : key.slice(0, slash);
+        out.push({ resource: r.name, type: r.type, field: `${path} key name`, value: key.slice(slash + 1), max: 63, pattern: LABEL_VALUE, source: `${APIMACHINERY} IsQualifiedName: qualifiedNameMaxLength = 63` });
+        if (prefix !== undefined) {
+            out.push({ resource: r.name, type: r.type, field: `${path} key prefix`, value: prefix, max: 253, pattern: DNS1123_SUBDOMAIN, source: `${APIMACHINERY} IsQualifiedName: the prefix is a DNS-1123 subdomain` });
+        }
+    }
+    // An Ingress backend names a Service (or the ALB controller's action, which it reads as one).
+    for (const [path, value] of backendServices(r.inputs)) {
+        out.push({ resource: r.name, type: r.type, field: path, value, max: 63, pattern: DNS1035_LABEL, source: "kubernetes pkg/apis/networking/validation/validation.go: an Ingress backend's service name is validated with NameIsDNS1035Label" });
+    }
     for (const [path, value] of podNames(r.inputs)) {
         const port = path.endsWith(".name") && path.includes(".ports[");
         out.push(port
@@ -320,6 +335,41 @@ function labelValues(value: unknown, path = ""): [string, string][] {
             }
         } else {
             out.push(...labelValues(v, p));
+        }
+    }
+    return out;
+}
+
+/** Every key of a `labels`, `matchLabels` or `annotations` map, with the map's path. */
+function metadataKeys(value: unknown, path = ""): [string, string][] {
+    if (value === null || typeof value !== "object") {
+        return [];
+    }
+    const out: [string, string][] = [];
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        const p = path === "" ? key : Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+        if ((key === "labels" || key === "matchLabels" || key === "annotations") && v !== null && typeof v === "object" && !Array.isArray(v)) {
+            out.push(...Object.keys(v).map((k): [string, string] => [`${p}["${k}"]`, k]));
+        } else {
+            out.push(...metadataKeys(v, p));
+        }
+    }
+    return out;
+}
+
+/** The `service.name` of every `backend` and `defaultBackend` under `value`. */
+function backendServices(value: unknown, path = ""): [string, string][] {
+    if (value === null || typeof value !== "object") {
+        return [];
+    }
+    const out: [string, string][] = [];
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        const p = path === "" ? key : Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+        const name = key === "backend" || key === "defaultBackend" ? at(v, "service.name") : undefined;
+        if (typeof name === "string") {
+            out.push([`${p}.service.name`, name]);
+        } else {
+            out.push(...backendServices(v, p));
         }
     }
     return out;
