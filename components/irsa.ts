@@ -26,6 +26,12 @@ export interface ServiceAccountRoleArgs {
     /** An inline policy document (JSON). @default - none */
     readonly inlinePolicy?: pulumi.Input<string>;
     readonly tags: Tags;
+    /**
+     * The `name` these children had before a rename: each is aliased to its old name
+     * (`${previousName}-role` and so on), so `pulumi up` renames it in place instead of replacing
+     * it, and an auto-named role keeps the name it was created with. @default - none: never renamed
+     */
+    readonly previousName?: string;
 }
 
 export interface ServiceAccountWithRoleArgs extends ServiceAccountRoleArgs {
@@ -56,18 +62,23 @@ export function serviceAccountRole(parent: pulumi.Resource, name: string, args: 
     return { role, ready: policies };
 }
 
+/** `{ name }` alone: the old URN under the same parent and type (`Alias` in @pulumi/pulumi resource.d.ts). */
+export function renamedAliases(previousName: string | undefined, role: string): pulumi.Alias[] {
+    return previousName === undefined ? [] : [{ name: `${previousName}-${role}` }];
+}
+
 function roleWithPolicies(parent: pulumi.Resource, name: string, args: ServiceAccountRoleArgs): { role: aws.iam.Role; policies: pulumi.Resource[] } {
-    const opts = { parent };
+    const opts = (role: string) => ({ parent, aliases: renamedAliases(args.previousName, role) });
     const role = new aws.iam.Role(`${name}-role`, {
         assumeRolePolicy: pulumi
             .all([args.oidcProviderArn, args.oidcIssuerUrl, args.namespace])
             .apply(([arn, url, ns]) => JSON.stringify(serviceAccountTrustPolicy(arn, url, ns, args.serviceAccountName))),
         tags: childTags(args.tags, `${name}-role`),
-    }, opts);
+    }, opts("role"));
     const policies: pulumi.Resource[] = (args.policyArns ?? []).map((policyArn, i) =>
-        new aws.iam.RolePolicyAttachment(`${name}-policy-${i}`, { role: role.name, policyArn }, opts));
+        new aws.iam.RolePolicyAttachment(`${name}-policy-${i}`, { role: role.name, policyArn }, opts(`policy-${i}`)));
     if (args.inlinePolicy !== undefined) {
-        policies.push(new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: args.inlinePolicy }, opts));
+        policies.push(new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: args.inlinePolicy }, opts("policy")));
     }
     return { role, policies };
 }
@@ -82,6 +93,6 @@ export function serviceAccountWithRole(parent: pulumi.Resource, name: string, ar
             labels: { ...(args.labels ?? {}) },
             annotations: { [IRSA_ROLE_ANNOTATION]: role.arn },
         },
-    }, { parent, provider: args.k8sProvider });
+    }, { parent, provider: args.k8sProvider, aliases: renamedAliases(args.previousName, "sa") });
     return { role, serviceAccount, ready: [serviceAccount, ...policies] };
 }

@@ -396,11 +396,16 @@ export class LogicalBackup extends pulumi.ComponentResource {
         scripts: pulumi.Input<string>,
         labels: Record<string, string>,
     ): pulumi.Output<string> {
-        const { serviceAccount } = serviceAccountWithRole(this, `${name}-recovery-metrics`, {
+        // `${name}-metrics`: pulumi-aws auto-names the role `<name>-role-<7 random>` within 64
+        // (provider/resources.go "aws_iam_role": AutoName("name", 64, "-")), which
+        // `${name}-recovery-metrics-role` overran (65 in production). The aliases keep existing
+        // stacks' children, and the service account keeps its name, so its trust policy is unchanged.
+        const { serviceAccount } = serviceAccountWithRole(this, `${name}-metrics`, {
             oidcProviderArn: args.oidcProviderArn,
             oidcIssuerUrl: args.oidcIssuerUrl,
             namespace: args.namespace,
             serviceAccountName: `${name}-recovery-metrics`,
+            previousName: `${name}-recovery-metrics`,
             inlinePolicy: pulumi.all([targets.dbInstanceArn, targets.dr?.backupsArn]).apply(([db, dr]) => JSON.stringify(recoveryMetricsPolicy(db, dr))),
             labels,
             tags: args.tags,

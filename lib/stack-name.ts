@@ -13,7 +13,13 @@ import type { RestoreConfig } from "../config/database";
  */
 export const MAX_STACK_IDENTIFIER_LENGTH = 21;
 
-const IDENTIFIER_RE = /^[a-z0-9][a-z0-9-]*$/;
+/**
+ * Lower-case words of letters and digits joined by single hyphens: `<identifier>-db` is an RDS
+ * instance identifier, which "can't end with a hyphen or contain two consecutive hyphens" (RDS API
+ * CreateDBInstance DBInstanceIdentifier), and so are the parameter group's auto-name
+ * (terraform-provider-aws internal/service/rds/validate.go validParamGroupName).
+ */
+const IDENTIFIER_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 /** `launchpad-staging`. */
 export function stackIdentifier(project: string, stack: string): string {
@@ -27,7 +33,7 @@ export function stackIdentifierProblem(project: string, stack: string): string |
         return undefined;
     }
     const room = MAX_STACK_IDENTIFIER_LENGTH - project.length - 1;
-    return `pulumi stack: received ${JSON.stringify(stack)} (the resources' prefix ${JSON.stringify(id)}, ${id.length} characters); expected a stack name of lower-case letters, digits and '-' of at most ${room} characters, so that "<project>-<stack>" fits the ${MAX_STACK_IDENTIFIER_LENGTH} characters the backup buckets' names leave it: create the stack under a shorter name (pulumi stack init)`;
+    return `pulumi stack: received ${JSON.stringify(stack)} (the resources' prefix ${JSON.stringify(id)}, ${id.length} characters); expected a stack name of lower-case letters and digits, words joined by single '-' (none at either end), of at most ${room} characters, so that "<project>-<stack>" fits the ${MAX_STACK_IDENTIFIER_LENGTH} characters the backup buckets' names leave it: create the stack under a shorter name (pulumi stack init)`;
 }
 
 /**

@@ -225,7 +225,7 @@ describe("the recovery metrics CronJob (scripts/db/dr-metrics.sh)", () => {
         const plan = await planStack("staging");
         const pod = input(named(plan, "launchpad-staging-logical-backup-recovery-metrics"), "spec.jobTemplate.spec.template.spec") as { containers: { env: { name: string }[] }[] };
         expect(pod.containers[0].env.map((e) => e.name).filter((n) => n.startsWith("DR_"))).toEqual([]);
-        const policy = JSON.parse(String(input(named(plan, "launchpad-staging-logical-backup-recovery-metrics-policy"), "policy"))) as { Statement: { Action: string[] }[] };
+        const policy = JSON.parse(String(input(named(plan, "launchpad-staging-logical-backup-metrics-policy"), "policy"))) as { Statement: { Action: string[] }[] };
         expect(policy.Statement.flatMap((st) => st.Action)).toEqual(["rds:DescribeDBInstances", "cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"]);
     });
 

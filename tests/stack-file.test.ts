@@ -75,8 +75,9 @@ describe("the stack's name", () => {
 
     it.each([
         ["staging-abc", undefined],
-        ["staging-abcd", 'pulumi stack: received "staging-abcd" (the resources\' prefix "launchpad-staging-abcd", 22 characters); expected a stack name of lower-case letters, digits and \'-\' of at most 11 characters, so that "<project>-<stack>" fits the 21 characters the backup buckets\' names leave it: create the stack under a shorter name (pulumi stack init)'],
-        ["Staging", 'pulumi stack: received "Staging" (the resources\' prefix "launchpad-Staging", 17 characters); expected a stack name of lower-case letters, digits and \'-\' of at most 11 characters, so that "<project>-<stack>" fits the 21 characters the backup buckets\' names leave it: create the stack under a shorter name (pulumi stack init)'],
+        ["staging-abcd", 'pulumi stack: received "staging-abcd" (the resources\' prefix "launchpad-staging-abcd", 22 characters); expected a stack name of lower-case letters and digits, words joined by single \'-\' (none at either end), of at most 11 characters, so that "<project>-<stack>" fits the 21 characters the backup buckets\' names leave it: create the stack under a shorter name (pulumi stack init)'],
+        ["staging-", 'pulumi stack: received "staging-" (the resources\' prefix "launchpad-staging-", 18 characters); expected a stack name of lower-case letters and digits, words joined by single \'-\' (none at either end), of at most 11 characters, so that "<project>-<stack>" fits the 21 characters the backup buckets\' names leave it: create the stack under a shorter name (pulumi stack init)'],
+        ["Staging", 'pulumi stack: received "Staging" (the resources\' prefix "launchpad-Staging", 17 characters); expected a stack name of lower-case letters and digits, words joined by single \'-\' (none at either end), of at most 11 characters, so that "<project>-<stack>" fits the 21 characters the backup buckets\' names leave it: create the stack under a shorter name (pulumi stack init)'],
     ])("%s", (stack, problem) => {
         expect(stackIdentifierProblem("launchpad", stack)).toBe(problem);
     });
