@@ -22,19 +22,13 @@ import { alertPanel, grafanaUids, stackDashboards, toConfigJson } from "../dashb
 import { childTags, type Tags } from "../lib/tags";
 import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
+import { HELM_CHARTS, type HelmChartPin } from "../lib/versions";
 import { alertGroups, type AlertContext } from "../observability/alerts";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { accessEntryPrincipal, EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeConfiguration } from "../observability/scrape-config";
 
 /** `nobody`, the user both exporters' images run as. */
 const NOBODY = 65534;
-
-/** Pinned charts of the prometheus-community repository. */
-export const CHARTS = {
-    repo: "https://prometheus-community.github.io/helm-charts",
-    kubeStateMetrics: { chart: "kube-state-metrics", version: "5.27.0" },
-    pushgateway: { chart: "prometheus-pushgateway", version: "2.15.0" },
-} as const;
 
 export const PUSHGATEWAY_PORT = 9091;
 
@@ -249,8 +243,8 @@ export class Observability extends pulumi.ComponentResource {
 
         // Without the managed scraper, the team's Prometheus finds the exporters by annotation.
         const annotate = !useAmp;
-        this.exporter(`${name}-kube-state-metrics`, args, EXPORTER_SERVICES.kubeStateMetrics, CHARTS.kubeStateMetrics, kubeStateMetricsValues(annotate));
-        this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, CHARTS.pushgateway, pushgatewayValues(annotate, args.storageClassName));
+        this.exporter(`${name}-kube-state-metrics`, args, EXPORTER_SERVICES.kubeStateMetrics, HELM_CHARTS.kubeStateMetrics, kubeStateMetricsValues(annotate));
+        this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, HELM_CHARTS.pushgateway, pushgatewayValues(annotate, args.storageClassName));
         this.pushgatewayUrl = pulumi.output(pushgatewayUrl(args.namespace));
 
         const queryUrl = this.prometheusQueryUrl;
@@ -264,14 +258,14 @@ export class Observability extends pulumi.ComponentResource {
         });
     }
 
-    /** A pinned prometheus-community chart in the application namespace, released as `release`. */
-    private exporter(name: string, args: ObservabilityArgs, release: string, pin: { readonly chart: string; readonly version: string }, values: Record<string, unknown>): k8s.helm.v3.Release {
+    /** A chart pinned in lib/versions.ts, in the application namespace, released as `release`. */
+    private exporter(name: string, args: ObservabilityArgs, release: string, pin: HelmChartPin, values: Record<string, unknown>): k8s.helm.v3.Release {
         return new k8s.helm.v3.Release(name, {
             name: release,
             namespace: args.namespaceRef,
             chart: pin.chart,
             version: pin.version,
-            repositoryOpts: { repo: CHARTS.repo },
+            repositoryOpts: { repo: pin.repo },
             values,
             atomic: true,
         }, { parent: this, provider: args.k8sProvider });

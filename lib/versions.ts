@@ -146,6 +146,8 @@ export const HELM_CHARTS: {
     readonly metricsServer: HelmChartPin;
     readonly clusterAutoscaler: HelmChartPin;
     readonly fluentBit: HelmChartPin;
+    readonly kubeStateMetrics: HelmChartPin;
+    readonly pushgateway: HelmChartPin;
 } = {
     // aws/eks-charts stable/aws-load-balancer-controller/Chart.yaml at commit 5239609242f3430be50fb0b714a24d3ef2b47983
     // ("aws-load-balancer-controller: v3.5.0 (#1354)", 2026-08-03); published in the gh-pages index.yaml
@@ -187,6 +189,24 @@ export const HELM_CHARTS: {
         version: "0.2.0",
         appVersion: "3.2.1",
         source: "aws/eks-charts stable/aws-for-fluent-bit/Chart.yaml @ 2942cdce0d98bd257822c64520779a05c25df2c2",
+    },
+    // prometheus-community/helm-charts charts/kube-state-metrics/Chart.yaml at tag kube-state-metrics-5.27.0
+    // (commit e5dcb613f0e40b21659d6a9a4f4feb969811d1e5, "[kube-state-metrics] bump to 2.14.0 (#4982)", 2024-11-09).
+    kubeStateMetrics: {
+        repo: "https://prometheus-community.github.io/helm-charts",
+        chart: "kube-state-metrics",
+        version: "5.27.0",
+        appVersion: "2.14.0",
+        source: "prometheus-community/helm-charts charts/kube-state-metrics/Chart.yaml @ kube-state-metrics-5.27.0 (e5dcb613f0e40b21659d6a9a4f4feb969811d1e5)",
+    },
+    // prometheus-community/helm-charts charts/prometheus-pushgateway/Chart.yaml at tag prometheus-pushgateway-2.15.0
+    // (commit 91576ef6567c803a79b47873fd19e69eb2894b08, "[prometheus-pushgateway] bump to 1.10.0 (#4887)", 2024-10-02).
+    pushgateway: {
+        repo: "https://prometheus-community.github.io/helm-charts",
+        chart: "prometheus-pushgateway",
+        version: "2.15.0",
+        appVersion: "v1.10.0",
+        source: "prometheus-community/helm-charts charts/prometheus-pushgateway/Chart.yaml @ prometheus-pushgateway-2.15.0 (91576ef6567c803a79b47873fd19e69eb2894b08)",
     },
 };
 
@@ -241,6 +261,29 @@ export const CHART_VALUE_KEYS: { readonly [K in keyof typeof HELM_CHARTS]: Chart
         image: { repository: "image.repository", tag: "image.tag" },
         resources: "resources",
         podSecurityContext: "podSecurityContext",
+        containerSecurityContext: "containerSecurityContext",
+    },
+    // values.yaml: serviceAccount.{create,name,annotations}; image.{registry,repository,tag} (default
+    // registry.k8s.io + kube-state-metrics/kube-state-metrics, tag "" = v + appVersion); securityContext is
+    // the pod's (with a chart-only `enabled: true`, omitted from the rendered pod), containerSecurityContext
+    // the container's; resources.
+    kubeStateMetrics: {
+        serviceAccountName: "serviceAccount.name",
+        serviceAccountAnnotations: "serviceAccount.annotations",
+        image: { repository: "image.repository", tag: "image.tag" },
+        resources: "resources",
+        podSecurityContext: "securityContext",
+        containerSecurityContext: "containerSecurityContext",
+    },
+    // values.yaml: serviceAccount.{create,name} (templates/serviceaccount.yaml also reads
+    // serviceAccount.annotations); image.{repository,tag} (default quay.io/prometheus/pushgateway, tag "" =
+    // appVersion); securityContext is the pod's, containerSecurityContext the container's; resources.
+    pushgateway: {
+        serviceAccountName: "serviceAccount.name",
+        serviceAccountAnnotations: "serviceAccount.annotations",
+        image: { repository: "image.repository", tag: "image.tag" },
+        resources: "resources",
+        podSecurityContext: "securityContext",
         containerSecurityContext: "containerSecurityContext",
     },
 };

@@ -14,6 +14,7 @@ import { maintenanceFromRdsWindow } from "../config/observability";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
 import { alertPanel, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
 import { contactPointName, contactPoints, dataSources } from "../components/observability";
+import { HELM_CHARTS } from "../lib/versions";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
 import { alertContext, alertGroups } from "../observability/alerts";
@@ -260,8 +261,8 @@ describe("the Observability component under the plan engine", () => {
         expect(input(access, "userName")).toBe("aps-collector-user");
         expect(String(input(access, "principalArn"))).toMatch(/^arn:aws:iam::123456789012:role\/AWSServiceRoleForAmazonPrometheusScraper_[0-9a-f]{14}$/);
         expect(ofType(plan, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.includes("-observability-")).map((r) => [input(r, "chart"), input(r, "version"), input(r, "repositoryOpts.repo")]).sort()).toEqual([
-            ["kube-state-metrics", "5.27.0", "https://prometheus-community.github.io/helm-charts"],
-            ["prometheus-pushgateway", "2.15.0", "https://prometheus-community.github.io/helm-charts"],
+            [HELM_CHARTS.kubeStateMetrics.chart, HELM_CHARTS.kubeStateMetrics.version, HELM_CHARTS.kubeStateMetrics.repo],
+            [HELM_CHARTS.pushgateway.chart, HELM_CHARTS.pushgateway.version, HELM_CHARTS.pushgateway.repo],
         ]);
         const ds = ofType(plan, "grafana:oss/dataSource:DataSource").sort((a, b) => String(input(b, "type")).localeCompare(String(input(a, "type"))));
         expect(ds.map((d) => [input(d, "uid"), input(d, "type")])).toEqual([["launchpad-production-prometheus", "prometheus"], ["launchpad-production-cloudwatch", "cloudwatch"]]);

@@ -127,6 +127,8 @@ describe("HELM_CHARTS", () => {
             metricsServer: ["https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1", "0.8.1"],
             clusterAutoscaler: ["https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.59.0", "1.35.0"],
             fluentBit: ["https://aws.github.io/eks-charts", "aws-for-fluent-bit", "0.2.0", "3.2.1"],
+            kubeStateMetrics: ["https://prometheus-community.github.io/helm-charts", "kube-state-metrics", "5.27.0", "2.14.0"],
+            pushgateway: ["https://prometheus-community.github.io/helm-charts", "prometheus-pushgateway", "2.15.0", "v1.10.0"],
         });
     });
 
