@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { parseConfig } from "../config";
 import { OFFLINE_REQUIRED } from "../config/placeholders";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
 import { alertPanel, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
-import { contactPointName, contactPoints, dataSources } from "../components/observability";
-import { HELM_CHARTS } from "../lib/versions";
+import { contactPointName, contactPoints, dataSources, kubeStateMetricsValues, pushgatewayValues } from "../components/observability";
+import { CHART_VALUE_KEYS, HELM_CHARTS } from "../lib/versions";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
 import { alertContext, alertGroups } from "../observability/alerts";
@@ -355,6 +356,70 @@ describe("the Observability component under the plan engine", () => {
         expect(verify.containers.map((c) => [c.name, c.command])).toEqual([["report", ["bash", "/scripts/verify.sh", "report"]]]);
         expect(pushTo(verify)).toEqual([["fetch", url], ["restore", url], ["report", url]]);
         expect(ofType(plan, "grafana:alerting/contactPoint:ContactPoint").map((c) => c.name).sort()).toEqual(["launchpad-staging-observability-contact-email", "launchpad-staging-observability-contact-slack"]);
+    });
+});
+
+/**
+ * A vendored chart's values.yaml (vendor/<chart>/, a verbatim copy at the pinned tag): `has(path)` when
+ * the dotted path is a key of it, or a second-level key the chart documents commented out
+ * (`persistentVolume:` ... `  # storageClass: "-"`), as optional keys are written there.
+ */
+function chartValues(dir: string): { defaults: Record<string, unknown>; has: (path: string) => boolean } {
+    const text = readFileSync(join(REPO_ROOT, "vendor", dir, "values.yaml"), "utf8");
+    const defaults = parse(text) as Record<string, unknown>;
+    const has = (path: string): boolean => {
+        const keys = path.split(".");
+        let node: unknown = defaults;
+        for (const [i, key] of keys.entries()) {
+            if (node !== null && typeof node === "object" && key in node) {
+                node = (node as Record<string, unknown>)[key];
+                continue;
+            }
+            if (i !== 1) {
+                return false;
+            }
+            const section = text.slice(text.indexOf(`\n${keys[0]}:\n`) + 1).split(/\n(?=\S)/)[0];
+            return new RegExp(`^ {2}# ${key}:`, "m").test(section);
+        }
+        return true;
+    };
+    return { defaults, has };
+}
+
+describe("the exporters' values against the pinned charts' values.yaml (vendor/)", () => {
+    const kind = (v: unknown): string => (Array.isArray(v) ? "array" : v === null ? "null" : typeof v);
+
+    it.each([
+        ["kube-state-metrics", [kubeStateMetricsValues(true), kubeStateMetricsValues(false)]],
+        ["prometheus-pushgateway", [pushgatewayValues(true, "gp3"), pushgatewayValues(false)]],
+    ] as const)("%s: every key Launchpad sets is one of the chart's, of the chart's type", (dir, sets) => {
+        const chart = chartValues(dir);
+        for (const values of sets) {
+            for (const [key, value] of Object.entries(values)) {
+                expect(chart.has(key), `${dir} values.yaml has no ${key}`).toBe(true);
+                expect([key, kind(value)]).toEqual([key, kind(chart.defaults[key])]);
+            }
+        }
+    });
+
+    it("the Pushgateway's volume keys are the chart's persistentVolume keys (storageClass documented commented out)", () => {
+        const chart = chartValues("prometheus-pushgateway");
+        const volume = (pushgatewayValues(false, "gp3") as { persistentVolume: Record<string, unknown> }).persistentVolume;
+        expect(Object.keys(volume).filter((k) => !chart.has(`persistentVolume.${k}`))).toEqual([]);
+        expect(chart.has("persistentVolume.storageClassName")).toBe(false);
+    });
+
+    // prometheus-pushgateway 2.15.0 templates/serviceaccount.yaml reads serviceAccount.annotations,
+    // which its values.yaml does not list.
+    const TEMPLATE_ONLY: Readonly<Record<string, readonly string[]>> = { "prometheus-pushgateway": ["serviceAccount.annotations"] };
+
+    it.each([
+        ["kube-state-metrics", CHART_VALUE_KEYS.kubeStateMetrics],
+        ["prometheus-pushgateway", CHART_VALUE_KEYS.pushgateway],
+    ] as const)("%s: CHART_VALUE_KEYS names keys of the chart", (dir, keys) => {
+        const chart = chartValues(dir);
+        const paths = [keys.serviceAccountName, keys.serviceAccountAnnotations, keys.image.repository, keys.image.tag, keys.resources, keys.podSecurityContext, keys.containerSecurityContext];
+        expect(paths.filter((p) => !chart.has(p))).toEqual(TEMPLATE_ONLY[dir] ?? []);
     });
 });
 
