@@ -69,10 +69,24 @@ export function pushgatewayUrl(namespace: string): string {
     return `http://${EXPORTER_SERVICES.pushgateway}.${namespace}.svc.cluster.local:${PUSHGATEWAY_PORT}`;
 }
 
-/** kube-state-metrics values: the blue/green labels exposed as metric labels. */
-export function kubeStateMetricsValues(scrapeAnnotations: boolean): Record<string, unknown> {
+/** The resources kube-state-metrics watches: those whose labels `metricLabelsAllowlist` exposes, all namespaced. */
+export const KUBE_STATE_METRICS_COLLECTORS = ["cronjobs", "deployments", "jobs", "pods", "services"] as const;
+
+/**
+ * kube-state-metrics values: the blue/green labels exposed as metric labels, and only the application
+ * namespace watched. The chart's default is a ClusterRole (`rbac.useClusterRole: true`, chart 8.4.0
+ * templates/role.yaml) over 28 collectors, `list` on every Secret of the cluster among them, named
+ * `kube-state-metrics` cluster-wide, which a second stack or a team's own release of that name on the
+ * same cluster collides with. `useClusterRole: false` makes it a Role and RoleBinding in `namespaces`,
+ * with `--namespaces` and `--resources` to match: the upstream README's "Limited privileges
+ * environment" set-up (kubernetes/kube-state-metrics README.md at v2.20.0).
+ */
+export function kubeStateMetricsValues(scrapeAnnotations: boolean, namespace: string): Record<string, unknown> {
     return {
         fullnameOverride: EXPORTER_SERVICES.kubeStateMetrics,
+        collectors: [...KUBE_STATE_METRICS_COLLECTORS],
+        namespaces: namespace,
+        rbac: { useClusterRole: false },
         // Pods' app and color: the per-color CPU and memory panels join cAdvisor's series through kube_pod_labels.
         metricLabelsAllowlist: [
             `deployments=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`,
@@ -243,7 +257,7 @@ export class Observability extends pulumi.ComponentResource {
 
         // Without the managed scraper, the team's Prometheus finds the exporters by annotation.
         const annotate = !useAmp;
-        this.exporter(`${name}-kube-state-metrics`, args, EXPORTER_SERVICES.kubeStateMetrics, HELM_CHARTS.kubeStateMetrics, kubeStateMetricsValues(annotate));
+        this.exporter(`${name}-kube-state-metrics`, args, EXPORTER_SERVICES.kubeStateMetrics, HELM_CHARTS.kubeStateMetrics, kubeStateMetricsValues(annotate, args.namespace));
         this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, HELM_CHARTS.pushgateway, pushgatewayValues(annotate, args.storageClassName));
         this.pushgatewayUrl = pulumi.output(pushgatewayUrl(args.namespace));
 

@@ -14,11 +14,12 @@ import { OFFLINE_REQUIRED } from "../config/placeholders";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
 import { alertPanel, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
-import { contactPointName, contactPoints, dataSources, kubeStateMetricsValues, pushgatewayValues } from "../components/observability";
+import { contactPointName, contactPoints, dataSources, KUBE_STATE_METRICS_COLLECTORS, kubeStateMetricsValues, pushgatewayValues } from "../components/observability";
 import { CHART_VALUE_KEYS, HELM_CHARTS } from "../lib/versions";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
 import { alertContext, alertGroups } from "../observability/alerts";
+import { KSM_METRICS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { rulesCli } from "../scripts/rules";
 import { input, named, ofType, planStack } from "./support/plan";
@@ -303,6 +304,21 @@ describe("the Observability component under the plan engine", () => {
         ]);
     });
 
+    it("kube-state-metrics watches the application namespace only, through a Role: no ClusterRole, no cluster-wide Secret access", async () => {
+        const plan = await planStack("production");
+        const release = named(plan, "launchpad-production-observability-kube-state-metrics");
+        expect(input(release, "namespace")).toBe("launchpad-production");
+        expect([input(release, "values.namespaces"), input(release, "values.rbac"), input(release, "values.collectors")]).toEqual([
+            "launchpad-production",
+            { useClusterRole: false },
+            ["cronjobs", "deployments", "jobs", "pods", "services"],
+        ]);
+        // Every watched resource is one whose labels are allowed, and the catalogue's series come from watched ones.
+        const allowlisted = (input(release, "values.metricLabelsAllowlist") as string[]).map((e) => e.split("=")[0]);
+        expect(allowlisted.sort()).toEqual([...KUBE_STATE_METRICS_COLLECTORS]);
+        expect(Object.values(KSM_METRICS).map((m) => `${m.split("_")[1]}s`).filter((r) => !allowlisted.includes(r))).toEqual([]);
+    });
+
     it("the Pushgateway saves its metrics to a file on its volume: --persistence.file under the chart's persistentVolume.mountPath", async () => {
         const plan = await planStack("production");
         const release = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => input(r, "chart") === "prometheus-pushgateway");
@@ -390,7 +406,7 @@ describe("the exporters' values against the pinned charts' values.yaml (vendor/)
     const kind = (v: unknown): string => (Array.isArray(v) ? "array" : v === null ? "null" : typeof v);
 
     it.each([
-        ["kube-state-metrics", [kubeStateMetricsValues(true), kubeStateMetricsValues(false)]],
+        ["kube-state-metrics", [kubeStateMetricsValues(true, "shop"), kubeStateMetricsValues(false, "shop")]],
         ["prometheus-pushgateway", [pushgatewayValues(true, "gp3"), pushgatewayValues(false)]],
     ] as const)("%s: every key Launchpad sets is one of the chart's, of the chart's type", (dir, sets) => {
         const chart = chartValues(dir);
