@@ -98,7 +98,9 @@ export function kubeStateMetricsValues(scrapeAnnotations: boolean, namespace: st
         securityContext: restrictedPod({ uid: NOBODY, fsGroup: NOBODY }),
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-        ...(scrapeAnnotations ? { prometheusScrape: true } : {}),
+        // Always set: the chart's default is `prometheusScrape: true` (values.yaml), so leaving it out
+        // under the managed scraper still annotated the Service.
+        prometheusScrape: scrapeAnnotations,
     };
 }
 

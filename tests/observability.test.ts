@@ -418,6 +418,12 @@ describe("the exporters' values against the pinned charts' values.yaml (vendor/)
         }
     });
 
+    // templates/service.yaml: `{{- if .Values.prometheusScrape }}` puts prometheus.io/scrape on the Service.
+    it("kube-state-metrics' Service is annotated for scraping only without the managed scraper, against the chart's default of true", () => {
+        expect(chartValues("kube-state-metrics").defaults.prometheusScrape).toBe(true);
+        expect([kubeStateMetricsValues(true, "shop").prometheusScrape, kubeStateMetricsValues(false, "shop").prometheusScrape]).toEqual([true, false]);
+    });
+
     it("the Pushgateway's volume keys are the chart's persistentVolume keys (storageClass documented commented out)", () => {
         const chart = chartValues("prometheus-pushgateway");
         const volume = (pushgatewayValues(false, "gp3") as { persistentVolume: Record<string, unknown> }).persistentVolume;
