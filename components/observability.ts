@@ -110,7 +110,10 @@ export function kubeStateMetricsValues(scrapeAnnotations: boolean, namespace: st
  * `storage-volume` there), set explicitly so the file below cannot drift off the volume.
  */
 export const PUSHGATEWAY_DATA_DIR = "/data";
-/** The file the Pushgateway saves its metrics to; without `--persistence.file` it keeps them in memory only. */
+/**
+ * The file the Pushgateway saves its metrics to: `--persistence.file`, "File to persist metrics. If
+ * empty, metrics are only kept in memory." (prometheus/pushgateway main.go at v1.10.0, the chart's app).
+ */
 export const PUSHGATEWAY_PERSISTENCE_FILE = `${PUSHGATEWAY_DATA_DIR}/pushgateway.data`;
 
 /**

@@ -206,7 +206,7 @@ export const HELM_CHARTS: {
     // prometheus-community/helm-charts charts/prometheus-pushgateway/Chart.yaml at tag prometheus-pushgateway-2.15.0
     // (commit 91576ef6567c803a79b47873fd19e69eb2894b08, "[prometheus-pushgateway] bump to 1.10.0 (#4887)", 2024-10-02).
     // Kept, unlike kube-state-metrics: the Pushgateway never talks to the Kubernetes API (prometheus/pushgateway
-    // go.mod has no k8s.io module), and the chart picks its PodDisruptionBudget, Ingress and NetworkPolicy API
+    // go.mod at tag v1.10.0, commit 17dd0704c6595396b8ca2550884bd9f0d66990bb, has no k8s.io module), and the chart picks its PodDisruptionBudget, Ingress and NetworkPolicy API
     // versions from .Capabilities (templates/_helpers.tpl) and otherwise renders apps/v1 and v1 objects only,
     // all served by 1.35 and 1.36. Newer charts (3.x, app v1.11) are a feature move, not a compatibility one.
     pushgateway: {
