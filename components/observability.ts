@@ -22,19 +22,13 @@ import { alertPanel, grafanaUids, stackDashboards, toConfigJson } from "../dashb
 import { childTags, type Tags } from "../lib/tags";
 import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
+import { HELM_CHARTS, type HelmChartPin } from "../lib/versions";
 import { alertGroups, type AlertContext } from "../observability/alerts";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { accessEntryPrincipal, EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeConfiguration } from "../observability/scrape-config";
 
 /** `nobody`, the user both exporters' images run as. */
 const NOBODY = 65534;
-
-/** Pinned charts of the prometheus-community repository. */
-export const CHARTS = {
-    repo: "https://prometheus-community.github.io/helm-charts",
-    kubeStateMetrics: { chart: "kube-state-metrics", version: "5.27.0" },
-    pushgateway: { chart: "prometheus-pushgateway", version: "2.15.0" },
-} as const;
 
 export const PUSHGATEWAY_PORT = 9091;
 
@@ -75,10 +69,24 @@ export function pushgatewayUrl(namespace: string): string {
     return `http://${EXPORTER_SERVICES.pushgateway}.${namespace}.svc.cluster.local:${PUSHGATEWAY_PORT}`;
 }
 
-/** kube-state-metrics values: the blue/green labels exposed as metric labels. */
-export function kubeStateMetricsValues(scrapeAnnotations: boolean): Record<string, unknown> {
+/** The resources kube-state-metrics watches: those whose labels `metricLabelsAllowlist` exposes, all namespaced. */
+export const KUBE_STATE_METRICS_COLLECTORS = ["cronjobs", "deployments", "jobs", "pods", "services"] as const;
+
+/**
+ * kube-state-metrics values: the blue/green labels exposed as metric labels, and only the application
+ * namespace watched. The chart's default is a ClusterRole (`rbac.useClusterRole: true`, chart 8.4.0
+ * templates/role.yaml) over 28 collectors, `list` on every Secret of the cluster among them, named
+ * `kube-state-metrics` cluster-wide, which a second stack or a team's own release of that name on the
+ * same cluster collides with. `useClusterRole: false` makes it a Role and RoleBinding in `namespaces`,
+ * with `--namespaces` and `--resources` to match: the upstream README's "Limited privileges
+ * environment" set-up (kubernetes/kube-state-metrics README.md at v2.20.0).
+ */
+export function kubeStateMetricsValues(scrapeAnnotations: boolean, namespace: string): Record<string, unknown> {
     return {
         fullnameOverride: EXPORTER_SERVICES.kubeStateMetrics,
+        collectors: [...KUBE_STATE_METRICS_COLLECTORS],
+        namespaces: namespace,
+        rbac: { useClusterRole: false },
         // Pods' app and color: the per-color CPU and memory panels join cAdvisor's series through kube_pod_labels.
         metricLabelsAllowlist: [
             `deployments=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`,
@@ -90,7 +98,9 @@ export function kubeStateMetricsValues(scrapeAnnotations: boolean): Record<strin
         securityContext: restrictedPod({ uid: NOBODY, fsGroup: NOBODY }),
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-        ...(scrapeAnnotations ? { prometheusScrape: true } : {}),
+        // Always set: the chart's default is `prometheusScrape: true` (values.yaml), so leaving it out
+        // under the managed scraper still annotated the Service.
+        prometheusScrape: scrapeAnnotations,
     };
 }
 
@@ -100,7 +110,10 @@ export function kubeStateMetricsValues(scrapeAnnotations: boolean): Record<strin
  * `storage-volume` there), set explicitly so the file below cannot drift off the volume.
  */
 export const PUSHGATEWAY_DATA_DIR = "/data";
-/** The file the Pushgateway saves its metrics to; without `--persistence.file` it keeps them in memory only. */
+/**
+ * The file the Pushgateway saves its metrics to: `--persistence.file`, "File to persist metrics. If
+ * empty, metrics are only kept in memory." (prometheus/pushgateway main.go at v1.10.0, the chart's app).
+ */
 export const PUSHGATEWAY_PERSISTENCE_FILE = `${PUSHGATEWAY_DATA_DIR}/pushgateway.data`;
 
 /**
@@ -249,8 +262,8 @@ export class Observability extends pulumi.ComponentResource {
 
         // Without the managed scraper, the team's Prometheus finds the exporters by annotation.
         const annotate = !useAmp;
-        this.exporter(`${name}-kube-state-metrics`, args, EXPORTER_SERVICES.kubeStateMetrics, CHARTS.kubeStateMetrics, kubeStateMetricsValues(annotate));
-        this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, CHARTS.pushgateway, pushgatewayValues(annotate, args.storageClassName));
+        this.exporter(`${name}-kube-state-metrics`, args, EXPORTER_SERVICES.kubeStateMetrics, HELM_CHARTS.kubeStateMetrics, kubeStateMetricsValues(annotate, args.namespace));
+        this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, HELM_CHARTS.pushgateway, pushgatewayValues(annotate, args.storageClassName));
         this.pushgatewayUrl = pulumi.output(pushgatewayUrl(args.namespace));
 
         const queryUrl = this.prometheusQueryUrl;
@@ -264,14 +277,14 @@ export class Observability extends pulumi.ComponentResource {
         });
     }
 
-    /** A pinned prometheus-community chart in the application namespace, released as `release`. */
-    private exporter(name: string, args: ObservabilityArgs, release: string, pin: { readonly chart: string; readonly version: string }, values: Record<string, unknown>): k8s.helm.v3.Release {
+    /** A chart pinned in lib/versions.ts, in the application namespace, released as `release`. */
+    private exporter(name: string, args: ObservabilityArgs, release: string, pin: HelmChartPin, values: Record<string, unknown>): k8s.helm.v3.Release {
         return new k8s.helm.v3.Release(name, {
             name: release,
             namespace: args.namespaceRef,
             chart: pin.chart,
             version: pin.version,
-            repositoryOpts: { repo: CHARTS.repo },
+            repositoryOpts: { repo: pin.repo },
             values,
             atomic: true,
         }, { parent: this, provider: args.k8sProvider });

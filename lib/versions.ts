@@ -146,6 +146,8 @@ export const HELM_CHARTS: {
     readonly metricsServer: HelmChartPin;
     readonly clusterAutoscaler: HelmChartPin;
     readonly fluentBit: HelmChartPin;
+    readonly kubeStateMetrics: HelmChartPin;
+    readonly pushgateway: HelmChartPin;
 } = {
     // aws/eks-charts stable/aws-load-balancer-controller/Chart.yaml at commit 5239609242f3430be50fb0b714a24d3ef2b47983
     // ("aws-load-balancer-controller: v3.5.0 (#1354)", 2026-08-03); published in the gh-pages index.yaml
@@ -187,6 +189,32 @@ export const HELM_CHARTS: {
         version: "0.2.0",
         appVersion: "3.2.1",
         source: "aws/eks-charts stable/aws-for-fluent-bit/Chart.yaml @ 2942cdce0d98bd257822c64520779a05c25df2c2",
+    },
+    // prometheus-community/helm-charts charts/kube-state-metrics/Chart.yaml at tag kube-state-metrics-8.4.0
+    // (commit 1982f1c5828920f5d4ea5d04956169e81f8c5129, "Update dependency kubernetes/kube-state-metrics to
+    // v2.20.0 (#7197)", 2026-08-18), the only chart of app 2.20.0 and the newest in the 2026-08-22 snapshot.
+    // kube-state-metrics is bound to the cluster's minor: see KUBE_STATE_METRICS_CLIENT_GO. Chart majors
+    // passed since 5.27.0 (README "Upgrading"): 6.0.0 drops PodSecurityPolicy, 7.0.0 collects endpointslices
+    // instead of endpoints, 8.0.0 drops CiliumNetworkPolicy; none touches a value Launchpad sets.
+    kubeStateMetrics: {
+        repo: "https://prometheus-community.github.io/helm-charts",
+        chart: "kube-state-metrics",
+        version: "8.4.0",
+        appVersion: "2.20.0",
+        source: "prometheus-community/helm-charts charts/kube-state-metrics/Chart.yaml @ kube-state-metrics-8.4.0 (1982f1c5828920f5d4ea5d04956169e81f8c5129)",
+    },
+    // prometheus-community/helm-charts charts/prometheus-pushgateway/Chart.yaml at tag prometheus-pushgateway-2.15.0
+    // (commit 91576ef6567c803a79b47873fd19e69eb2894b08, "[prometheus-pushgateway] bump to 1.10.0 (#4887)", 2024-10-02).
+    // Kept, unlike kube-state-metrics: the Pushgateway never talks to the Kubernetes API (prometheus/pushgateway
+    // go.mod at tag v1.10.0, commit 17dd0704c6595396b8ca2550884bd9f0d66990bb, has no k8s.io module), and the chart picks its PodDisruptionBudget, Ingress and NetworkPolicy API
+    // versions from .Capabilities (templates/_helpers.tpl) and otherwise renders apps/v1 and v1 objects only,
+    // all served by 1.35 and 1.36. Newer charts (3.x, app v1.11) are a feature move, not a compatibility one.
+    pushgateway: {
+        repo: "https://prometheus-community.github.io/helm-charts",
+        chart: "prometheus-pushgateway",
+        version: "2.15.0",
+        appVersion: "v1.10.0",
+        source: "prometheus-community/helm-charts charts/prometheus-pushgateway/Chart.yaml @ prometheus-pushgateway-2.15.0 (91576ef6567c803a79b47873fd19e69eb2894b08)",
     },
 };
 
@@ -243,6 +271,50 @@ export const CHART_VALUE_KEYS: { readonly [K in keyof typeof HELM_CHARTS]: Chart
         podSecurityContext: "podSecurityContext",
         containerSecurityContext: "containerSecurityContext",
     },
+    // values.yaml at kube-state-metrics-8.4.0 (vendor/kube-state-metrics): serviceAccount.{create,name,annotations};
+    // image.{registry,repository,tag} (default registry.k8s.io + kube-state-metrics/kube-state-metrics, tag "" =
+    // v + appVersion); securityContext is the pod's (with a chart-only `enabled: true`, omitted from the
+    // rendered pod), containerSecurityContext the container's; resources.
+    kubeStateMetrics: {
+        serviceAccountName: "serviceAccount.name",
+        serviceAccountAnnotations: "serviceAccount.annotations",
+        image: { repository: "image.repository", tag: "image.tag" },
+        resources: "resources",
+        podSecurityContext: "securityContext",
+        containerSecurityContext: "containerSecurityContext",
+    },
+    // values.yaml at prometheus-pushgateway-2.15.0 (vendor/prometheus-pushgateway): serviceAccount.{create,name} (templates/serviceaccount.yaml also reads
+    // serviceAccount.annotations); image.{repository,tag} (default quay.io/prometheus/pushgateway, tag "" =
+    // appVersion); securityContext is the pod's, containerSecurityContext the container's; resources.
+    pushgateway: {
+        serviceAccountName: "serviceAccount.name",
+        serviceAccountAnnotations: "serviceAccount.annotations",
+        image: { repository: "image.repository", tag: "image.tag" },
+        resources: "resources",
+        podSecurityContext: "securityContext",
+        containerSecurityContext: "containerSecurityContext",
+    },
+};
+
+/**
+ * The client-go minor each kube-state-metrics release is built with: kubernetes/kube-state-metrics
+ * README.md "Compatibility matrix" at tag v2.20.0 (commit 4ffeda2ef866b0fef372849825a803296483b336,
+ * 2026-08-17), rows v2.16.0 .. v2.20.0; v2.14.0's own README (commit
+ * e763ea2aa37e7fa507775a8506387aaa95ff17d1) gives v1.31 for it. The README: "The supported Kubernetes
+ * cluster version is determined by client-go ... All additional compatibility is only best effort",
+ * and "the maintainers will only support the latest release". client-go's README (kubernetes/kubernetes
+ * staging/src/k8s.io/client-go/README.md, "Compatibility matrix") marks only its own minor as exactly
+ * matching; with an older cluster it is "+" (the client knows APIs the server may lack; "everything
+ * they have in common (i.e., most APIs) will work"). So the pinned release is built for the default
+ * minor and is no older than any minor Launchpad builds (tests/versions.test.ts).
+ */
+export const KUBE_STATE_METRICS_CLIENT_GO: Readonly<Record<string, string>> = {
+    "2.14.0": "1.31",
+    "2.16.0": "1.32",
+    "2.17.0": "1.33",
+    "2.18.0": "1.34",
+    "2.19.0": "1.35",
+    "2.20.0": "1.36",
 };
 
 /**

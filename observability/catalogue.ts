@@ -115,7 +115,11 @@ export const PROMETHEUS_METRICS = {
     up: "up",
 } as const;
 
-/** kube-state-metrics series the dashboards read. */
+/**
+ * kube-state-metrics series the dashboards read: names and labels as kubernetes/kube-state-metrics
+ * docs/metrics/workload/{deployment,pod}-metrics.md list them at v2.20.0 (the pinned chart's app,
+ * lib/versions.ts), all STABLE and unchanged since v2.14.0.
+ */
 export const KSM_METRICS = {
     deploymentReplicasReady: "kube_deployment_status_replicas_ready",
     deploymentLabels: "kube_deployment_labels",

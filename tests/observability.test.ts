@@ -8,15 +8,18 @@ import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { parseConfig } from "../config";
 import { OFFLINE_REQUIRED } from "../config/placeholders";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
 import { alertPanel, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
-import { contactPointName, contactPoints, dataSources } from "../components/observability";
+import { contactPointName, contactPoints, dataSources, KUBE_STATE_METRICS_COLLECTORS, kubeStateMetricsValues, pushgatewayValues } from "../components/observability";
+import { CHART_VALUE_KEYS, HELM_CHARTS } from "../lib/versions";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
 import { alertContext, alertGroups } from "../observability/alerts";
+import { KSM_METRICS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { rulesCli } from "../scripts/rules";
 import { input, named, ofType, planStack } from "./support/plan";
@@ -260,8 +263,8 @@ describe("the Observability component under the plan engine", () => {
         expect(input(access, "userName")).toBe("aps-collector-user");
         expect(String(input(access, "principalArn"))).toMatch(/^arn:aws:iam::123456789012:role\/AWSServiceRoleForAmazonPrometheusScraper_[0-9a-f]{14}$/);
         expect(ofType(plan, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.includes("-observability-")).map((r) => [input(r, "chart"), input(r, "version"), input(r, "repositoryOpts.repo")]).sort()).toEqual([
-            ["kube-state-metrics", "5.27.0", "https://prometheus-community.github.io/helm-charts"],
-            ["prometheus-pushgateway", "2.15.0", "https://prometheus-community.github.io/helm-charts"],
+            [HELM_CHARTS.kubeStateMetrics.chart, HELM_CHARTS.kubeStateMetrics.version, HELM_CHARTS.kubeStateMetrics.repo],
+            [HELM_CHARTS.pushgateway.chart, HELM_CHARTS.pushgateway.version, HELM_CHARTS.pushgateway.repo],
         ]);
         const ds = ofType(plan, "grafana:oss/dataSource:DataSource").sort((a, b) => String(input(b, "type")).localeCompare(String(input(a, "type"))));
         expect(ds.map((d) => [input(d, "uid"), input(d, "type")])).toEqual([["launchpad-production-prometheus", "prometheus"], ["launchpad-production-cloudwatch", "cloudwatch"]]);
@@ -299,6 +302,21 @@ describe("the Observability component under the plan engine", () => {
             "cronjobs=[*]",
             "jobs=[*]",
         ]);
+    });
+
+    it("kube-state-metrics watches the application namespace only, through a Role: no ClusterRole, no cluster-wide Secret access", async () => {
+        const plan = await planStack("production");
+        const release = named(plan, "launchpad-production-observability-kube-state-metrics");
+        expect(input(release, "namespace")).toBe("launchpad-production");
+        expect([input(release, "values.namespaces"), input(release, "values.rbac"), input(release, "values.collectors")]).toEqual([
+            "launchpad-production",
+            { useClusterRole: false },
+            ["cronjobs", "deployments", "jobs", "pods", "services"],
+        ]);
+        // Every watched resource is one whose labels are allowed, and the catalogue's series come from watched ones.
+        const allowlisted = (input(release, "values.metricLabelsAllowlist") as string[]).map((e) => e.split("=")[0]);
+        expect(allowlisted.sort()).toEqual([...KUBE_STATE_METRICS_COLLECTORS]);
+        expect(Object.values(KSM_METRICS).map((m) => `${m.split("_")[1]}s`).filter((r) => !allowlisted.includes(r))).toEqual([]);
     });
 
     it("the Pushgateway saves its metrics to a file on its volume: --persistence.file under the chart's persistentVolume.mountPath", async () => {
@@ -354,6 +372,76 @@ describe("the Observability component under the plan engine", () => {
         expect(verify.containers.map((c) => [c.name, c.command])).toEqual([["report", ["bash", "/scripts/verify.sh", "report"]]]);
         expect(pushTo(verify)).toEqual([["fetch", url], ["restore", url], ["report", url]]);
         expect(ofType(plan, "grafana:alerting/contactPoint:ContactPoint").map((c) => c.name).sort()).toEqual(["launchpad-staging-observability-contact-email", "launchpad-staging-observability-contact-slack"]);
+    });
+});
+
+/**
+ * A vendored chart's values.yaml (vendor/<chart>/, a verbatim copy at the pinned tag): `has(path)` when
+ * the dotted path is a key of it, or a second-level key the chart documents commented out
+ * (`persistentVolume:` ... `  # storageClass: "-"`), as optional keys are written there.
+ */
+function chartValues(dir: string): { defaults: Record<string, unknown>; has: (path: string) => boolean } {
+    const text = readFileSync(join(REPO_ROOT, "vendor", dir, "values.yaml"), "utf8");
+    const defaults = parse(text) as Record<string, unknown>;
+    const has = (path: string): boolean => {
+        const keys = path.split(".");
+        let node: unknown = defaults;
+        for (const [i, key] of keys.entries()) {
+            if (node !== null && typeof node === "object" && key in node) {
+                node = (node as Record<string, unknown>)[key];
+                continue;
+            }
+            if (i !== 1) {
+                return false;
+            }
+            const section = text.slice(text.indexOf(`\n${keys[0]}:\n`) + 1).split(/\n(?=\S)/)[0];
+            return new RegExp(`^ {2}# ${key}:`, "m").test(section);
+        }
+        return true;
+    };
+    return { defaults, has };
+}
+
+describe("the exporters' values against the pinned charts' values.yaml (vendor/)", () => {
+    const kind = (v: unknown): string => (Array.isArray(v) ? "array" : v === null ? "null" : typeof v);
+
+    it.each([
+        ["kube-state-metrics", [kubeStateMetricsValues(true, "shop"), kubeStateMetricsValues(false, "shop")]],
+        ["prometheus-pushgateway", [pushgatewayValues(true, "gp3"), pushgatewayValues(false)]],
+    ] as const)("%s: every key Launchpad sets is one of the chart's, of the chart's type", (dir, sets) => {
+        const chart = chartValues(dir);
+        for (const values of sets) {
+            for (const [key, value] of Object.entries(values)) {
+                expect(chart.has(key), `${dir} values.yaml has no ${key}`).toBe(true);
+                expect([key, kind(value)]).toEqual([key, kind(chart.defaults[key])]);
+            }
+        }
+    });
+
+    // templates/service.yaml: `{{- if .Values.prometheusScrape }}` puts prometheus.io/scrape on the Service.
+    it("kube-state-metrics' Service is annotated for scraping only without the managed scraper, against the chart's default of true", () => {
+        expect(chartValues("kube-state-metrics").defaults.prometheusScrape).toBe(true);
+        expect([kubeStateMetricsValues(true, "shop").prometheusScrape, kubeStateMetricsValues(false, "shop").prometheusScrape]).toEqual([true, false]);
+    });
+
+    it("the Pushgateway's volume keys are the chart's persistentVolume keys (storageClass documented commented out)", () => {
+        const chart = chartValues("prometheus-pushgateway");
+        const volume = (pushgatewayValues(false, "gp3") as { persistentVolume: Record<string, unknown> }).persistentVolume;
+        expect(Object.keys(volume).filter((k) => !chart.has(`persistentVolume.${k}`))).toEqual([]);
+        expect(chart.has("persistentVolume.storageClassName")).toBe(false);
+    });
+
+    // prometheus-pushgateway 2.15.0 templates/serviceaccount.yaml reads serviceAccount.annotations,
+    // which its values.yaml does not list.
+    const TEMPLATE_ONLY: Readonly<Record<string, readonly string[]>> = { "prometheus-pushgateway": ["serviceAccount.annotations"] };
+
+    it.each([
+        ["kube-state-metrics", CHART_VALUE_KEYS.kubeStateMetrics],
+        ["prometheus-pushgateway", CHART_VALUE_KEYS.pushgateway],
+    ] as const)("%s: CHART_VALUE_KEYS names keys of the chart", (dir, keys) => {
+        const chart = chartValues(dir);
+        const paths = [keys.serviceAccountName, keys.serviceAccountAnnotations, keys.image.repository, keys.image.tag, keys.resources, keys.podSecurityContext, keys.containerSecurityContext];
+        expect(paths.filter((p) => !chart.has(p))).toEqual(TEMPLATE_ONLY[dir] ?? []);
     });
 });
 

@@ -3,9 +3,11 @@
  * version is in standard support on the day the pins were read, every add-on row is a calendar
  * version, chart pins are exact, and each vendored IAM policy is a policy document of the pinned version.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import {
     CHART_VALUE_KEYS,
     CLUSTER_AUTOSCALER_IMAGE_TAGS,
@@ -15,10 +17,12 @@ import {
     EKS_ADDON_VERSIONS,
     EKS_VERSIONS,
     HELM_CHARTS,
+    KUBE_STATE_METRICS_CLIENT_GO,
     RDS_MAJOR_VERSIONS,
     eksVersion,
     eksVersionsInStandardSupport,
     inStandardSupport,
+    pinnedKubernetesVersions,
     rdsMajorOf,
     rdsMajorsInStandardSupport,
     type EksVersion,
@@ -127,12 +131,51 @@ describe("HELM_CHARTS", () => {
             metricsServer: ["https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1", "0.8.1"],
             clusterAutoscaler: ["https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.59.0", "1.35.0"],
             fluentBit: ["https://aws.github.io/eks-charts", "aws-for-fluent-bit", "0.2.0", "3.2.1"],
+            kubeStateMetrics: ["https://prometheus-community.github.io/helm-charts", "kube-state-metrics", "8.4.0", "2.20.0"],
+            pushgateway: ["https://prometheus-community.github.io/helm-charts", "prometheus-pushgateway", "2.15.0", "v1.10.0"],
         });
     });
 
     it("documents the values keys of every pinned chart", () => {
         expect(Object.keys(CHART_VALUE_KEYS).sort()).toEqual(Object.keys(HELM_CHARTS).sort());
         expect(CHART_VALUE_KEYS.clusterAutoscaler.serviceAccountAnnotations).toBe("rbac.serviceAccount.annotations");
+    });
+});
+
+describe("kube-state-metrics and the clusters Launchpad builds", () => {
+    const minor = (v: string): number => Number(v.split(".")[1]);
+    const clientGo = KUBE_STATE_METRICS_CLIENT_GO[HELM_CHARTS.kubeStateMetrics.appVersion];
+
+    // kube-state-metrics README "Compatibility matrix" (v2.20.0): the supported cluster is client-go's.
+    it("the pinned release is built with the client-go of the default minor", () => {
+        expect(clientGo).toBe(DEFAULT_KUBERNETES_VERSION);
+    });
+
+    // client-go README "Compatibility matrix": a client newer than the cluster is the "+" case (common
+    // APIs work); an older client cannot see the cluster's newer APIs. One minor ahead at most.
+    it.each(pinnedKubernetesVersions())("a %s cluster: client-go is the same minor or one newer", (version) => {
+        expect(minor(clientGo) - minor(version)).toBeGreaterThanOrEqual(0);
+        expect(minor(clientGo) - minor(version)).toBeLessThanOrEqual(1);
+    });
+});
+
+/** Git's blob id of a file, as SOURCE.md records it for a verbatim copy. */
+function gitBlobId(bytes: Buffer): string {
+    return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+describe("vendored chart files", () => {
+    it.each([
+        ["kube-state-metrics", HELM_CHARTS.kubeStateMetrics],
+        ["prometheus-pushgateway", HELM_CHARTS.pushgateway],
+    ] as const)("%s: Chart.yaml is the pinned version, and both copies are the blobs SOURCE.md names", (dir, pin) => {
+        const chart = parse(readFileSync(join(VENDOR, dir, "Chart.yaml"), "utf8")) as { name: string; version: string; appVersion: string };
+        expect([chart.name, chart.version, chart.appVersion]).toEqual([pin.chart, pin.version, pin.appVersion]);
+        const source = readFileSync(join(VENDOR, dir, "SOURCE.md"), "utf8");
+        expect(source).toContain(`| tag | ${pin.chart}-${pin.version} |`);
+        expect(pin.source).toContain(`@ ${pin.chart}-${pin.version} (`);
+        const blobs = /\| blob \| Chart\.yaml ([0-9a-f]{40}), values\.yaml ([0-9a-f]{40}) \|/.exec(source);
+        expect(blobs?.slice(1)).toEqual(["Chart.yaml", "values.yaml"].map((f) => gitBlobId(readFileSync(join(VENDOR, dir, f)))));
     });
 });
 
