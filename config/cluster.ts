@@ -85,7 +85,7 @@ export const clusterSchema = z.strictObject({
 }).meta({
     description:
         "EKS control plane. version: Kubernetes minor version in EKS standard support on the day of the run, per " +
-        "the EKS version calendar in lib/versions.ts (default \"1.36\"); endpointAccess: \"private\" (the API from " +
+        `the EKS version calendar in lib/versions.ts (default ${JSON.stringify(DEFAULT_KUBERNETES_VERSION)}); endpointAccess: "private" (the API from ` +
         "inside the VPC only: deploy runners run there) or \"public\" (also from endpointPublicAccessCidrs, the " +
         "runners' egress CIDRs) (default \"private\"); endpointPublicAccessCidrs: public (not RFC 1918) CIDRs " +
         "allowed to reach the public API endpoint (default []); access: IAM roles with Kubernetes API access as EKS " +

@@ -131,8 +131,8 @@ export const observabilitySchema = z.strictObject({
         "gateVerdictMaxAge: age after which a smoke gate verdict stops alerting (default \"24h\"), durations in " +
         "Prometheus form; maintenance: weekly UTC windows [{ weekdays, start, end }] muting notifications (default " +
         "the database's maintenance window); runbookBaseUrl: absolute prefix of alerts' runbook links (default " +
-        "\"https://github.com/acme/launchpad/blob/main/docs/runbooks\"); analysis: npm run promote's post-switch " +
-        "analysis, window (default the tier's: production \"10m\", staging \"3m\"), interval (default \"30s\"), " +
+        `${JSON.stringify(DEFAULT_RUNBOOK_BASE_URL)}); analysis: npm run promote's post-switch ` +
+        `analysis, window (default the tier's: production ${JSON.stringify(safetyFor("production").analysisWindow)}, staging ${JSON.stringify(safetyFor("staging").analysisWindow)}), interval (default "30s"), ` +
         "minRequests a check needs to judge (default 100).",
 });
 
