@@ -318,6 +318,26 @@ function identity(
     return { role: iamRole, sa: serviceAccount };
 }
 
+/** One of the two CronJobs (child `${name}-${role}`), running the scripts ConfigMap's `role` step as `serviceAccountName`. */
+function backupCronJob(
+    parent: LogicalBackup,
+    name: string,
+    args: Pick<LogicalBackupArgs, "namespace" | "k8sProvider">,
+    job: {
+        readonly role: "dump" | "verify";
+        readonly schedule: string;
+        readonly serviceAccountName: pulumi.Input<string>;
+        readonly scriptsConfigMap: pulumi.Input<string>;
+        readonly labels: Record<string, string>;
+        readonly containers: Pick<JobSpec, "initContainers" | "containers">;
+    },
+): k8s.batch.v1.CronJob {
+    return new k8s.batch.v1.CronJob(`${name}-${job.role}`, {
+        metadata: { namespace: args.namespace, labels: job.labels },
+        spec: cronJobSpec({ schedule: job.schedule, serviceAccountName: job.serviceAccountName, activeDeadlineSeconds: 3 * 3600, ...job.containers }, job.scriptsConfigMap, { ...job.labels, "app.kubernetes.io/component": job.role }),
+    }, { parent, provider: args.k8sProvider });
+}
+
 export class LogicalBackup extends pulumi.ComponentResource {
     public readonly dumpCronJobName: pulumi.Output<string>;
     public readonly verifyCronJobName: pulumi.Output<string>;
@@ -343,13 +363,9 @@ export class LogicalBackup extends pulumi.ComponentResource {
         const dumpId = identity(this, name, args, labels, "dump", dumpPolicy);
         const verifyId = identity(this, name, args, labels, "verify", verifyPolicy);
 
-        const backupJob = (role: "dump" | "verify", schedule: string, serviceAccountName: pulumi.Input<string>, containers: Pick<JobSpec, "initContainers" | "containers">) =>
-            new k8s.batch.v1.CronJob(`${name}-${role}`, {
-                metadata: { namespace: args.namespace, labels },
-                spec: cronJobSpec({ schedule, serviceAccountName, activeDeadlineSeconds: 3 * 3600, ...containers }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": role }),
-            }, k8sOpts);
-        const dump = backupJob("dump", args.backup.dumpSchedule, dumpId.sa.metadata.name, dumpJobContainers(parts));
-        const verify = backupJob("verify", args.backup.verifySchedule, verifyId.sa.metadata.name, verifyJobContainers(parts));
+        const common = { scriptsConfigMap: scripts.metadata.name, labels };
+        const dump = backupCronJob(this, name, args, { ...common, role: "dump", schedule: args.backup.dumpSchedule, serviceAccountName: dumpId.sa.metadata.name, containers: dumpJobContainers(parts) });
+        const verify = backupCronJob(this, name, args, { ...common, role: "verify", schedule: args.backup.verifySchedule, serviceAccountName: verifyId.sa.metadata.name, containers: verifyJobContainers(parts) });
 
         this.recoveryMetricsCronJobName = args.recoveryMetrics !== undefined && args.pushgatewayUrl !== undefined
             ? this.createRecoveryMetrics(name, args, args.recoveryMetrics, args.pushgatewayUrl, scripts.metadata.name, labels)
