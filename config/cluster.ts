@@ -226,9 +226,31 @@ export function clusterProblems(c: RawCluster | undefined, net: RawNetwork | und
     return out;
 }
 
+/** The stack uses a team's existing cluster (`cluster.kubeconfig`) instead of creating EKS: the raw config's fork, asked here only. */
+export function usesExistingCluster(c: RawCluster): boolean {
+    return c.kubeconfig !== undefined;
+}
+
 /** The stack has a data layer: its own EKS cluster's VPC, or an existing cluster with `network.existing`. */
 export function hasDatabase(c: RawCluster, net: RawNetwork | undefined): boolean {
     return c.kubeconfig === undefined || net?.existing !== undefined;
+}
+
+/**
+ * `hasDatabase` on the built config: the one answer the alerts, the dashboards and the tools read
+ * (the Environment's data placement is undefined exactly when this is false).
+ */
+export function hasDataLayer(cluster: EksClusterConfig | ExistingClusterConfig): boolean {
+    return cluster.mode === "eks" || cluster.network !== undefined;
+}
+
+/**
+ * cAdvisor is scraped, so the CPU and memory panels have data: by the managed scraper Launchpad gives
+ * its own EKS cluster with an AMP backend, or by the team's Prometheus where an existing cluster
+ * declares it (`cluster.provides.containerMetrics`).
+ */
+export function scrapesContainerMetrics(cluster: EksClusterConfig | ExistingClusterConfig, backend: { readonly kind: "amp" | "prometheus" }): boolean {
+    return cluster.mode === "eks" ? backend.kind === "amp" : cluster.provides.containerMetrics;
 }
 
 export function buildCluster(c: RawCluster, net: RawNetwork, project: string, stack: string): EksClusterConfig | ExistingClusterConfig {
