@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig, RestoreConfig, Safety } from "../config";
 import type { DbEngine } from "../config/database";
+import { APP_LABELS } from "../lib/delivery";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
 import { databaseInstanceIdentifier, rdsInstanceIdentifierProblem } from "../lib/stack-name";
@@ -415,7 +416,7 @@ export function connectionSecretArgs(namespace: pulumi.Input<string>, stringData
         metadata: {
             name: CONNECTION_SECRET_NAME,
             namespace,
-            labels: { "app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "pulumi" },
+            labels: { [APP_LABELS.component]: "database", [APP_LABELS.managedBy]: "pulumi" },
         },
         type: "Opaque",
         stringData,

@@ -23,6 +23,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../config";
 import type { DbEngine } from "../config/database";
+import { APP_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
@@ -334,7 +335,7 @@ function backupCronJob(
 ): k8s.batch.v1.CronJob {
     return new k8s.batch.v1.CronJob(`${name}-${job.role}`, {
         metadata: { namespace: args.namespace, labels: job.labels },
-        spec: cronJobSpec({ schedule: job.schedule, serviceAccountName: job.serviceAccountName, activeDeadlineSeconds: 3 * 3600, ...job.containers }, job.scriptsConfigMap, { ...job.labels, "app.kubernetes.io/component": job.role }),
+        spec: cronJobSpec({ schedule: job.schedule, serviceAccountName: job.serviceAccountName, activeDeadlineSeconds: 3 * 3600, ...job.containers }, job.scriptsConfigMap, { ...job.labels, [APP_LABELS.component]: job.role }),
     }, { parent, provider: args.k8sProvider });
 }
 
@@ -353,7 +354,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`LogicalBackup ${name}: ${problem}`, this);
         }
         const k8sOpts = { parent: this, provider: args.k8sProvider };
-        const labels = { "app.kubernetes.io/name": "launchpad-db-backup", "app.kubernetes.io/instance": name, "app.kubernetes.io/managed-by": "pulumi" };
+        const labels = { [APP_LABELS.name]: "launchpad-db-backup", [APP_LABELS.instance]: name, [APP_LABELS.managedBy]: "pulumi" };
         const parts: JobContainerParts = { ...args, dbImage: engineImage(args.engine, args.engineVersion) };
 
         const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
@@ -418,7 +419,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
                 activeDeadlineSeconds: 240,
                 initContainers: [],
                 containers: [container("recovery-metrics", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dr-metrics.sh"], env, { cpu: "50m", memory: "128Mi" })],
-            }, scripts, { ...labels, "app.kubernetes.io/component": "recovery-metrics" }),
+            }, scripts, { ...labels, [APP_LABELS.component]: "recovery-metrics" }),
         }, { parent: this, provider: args.k8sProvider });
         return job.metadata.name;
     }
