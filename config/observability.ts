@@ -109,7 +109,7 @@ export const observabilitySchema = z.strictObject({
     runbookBaseUrl: httpUrl("https://github.com/acme/launchpad/blob/main/docs/runbooks").optional(),
     /** `npm run promote`'s post-switch analysis. */
     analysis: z.strictObject({
-        /** How long the analysis watches the new live color. @default - the tier's `analysisWindow` (production 10m, staging 3m) */
+        /** How long the analysis watches the new live color. @default - the tier's `analysisWindow` (config/tier.ts) */
         window: duration("10m").optional(),
         /** Time between two checks. @default "30s" */
         interval: duration("30s").default("30s"),

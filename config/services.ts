@@ -101,7 +101,7 @@ export const smokeSchema = z.strictObject({
     timeoutMs: z.int().min(100).max(60_000).default(2000),
     /** Requests per check sent first and not counted (JIT, caches, connection pools). */
     warmupRequests: z.int().min(0).max(10_000).default(10),
-    /** Pass requires p95 < p95Ms, p99 < p99Ms and error rate < errorRate. @default from the tier */
+    /** Pass requires p95 < p95Ms, p99 < p99Ms and error rate < errorRate. @default - from the tier */
     thresholds: z
         .strictObject({
             p95Ms: z.int().min(1).max(60_000).optional(),

@@ -5,8 +5,12 @@
  * wrappers, nested objects, map values (`services.<name>`) and list items, and require the prose to
  * state that very value, so a default changed in one place and not the other fails here. Defaults
  * held elsewhere (the EKS and RDS calendars' defaults, the tier table, the runbook URL) are written
- * into the prose from their constants, which the last test checks.
+ * into the prose from their constants, which a test checks too; and where a schema field's TSDoc
+ * also names its `@default`, that tag says what its `.default(...)` holds.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ENGINE_VERSIONS } from "../config/database";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
@@ -122,5 +126,36 @@ describe("defaults written once: each key's description states the defaults its 
         expect(descriptionOf("launchpad:observability")).toContain(`window (default the tier's: production ${JSON.stringify(prod.analysisWindow)}, staging ${JSON.stringify(stg.analysisWindow)})`);
         expect(descriptionOf("launchpad:observability")).toContain(`(default ${JSON.stringify(DEFAULT_RUNBOOK_BASE_URL)})`);
         expect(descriptionOf("launchpad:promotion")).toContain(`(default ${JSON.stringify(DEFAULT_PROMOTION_SOURCE)} in production, none in staging`);
+    });
+});
+
+describe("a schema field's TSDoc @default and its .default(...) agree", () => {
+    /** Each field of config/ with both: the tag's text and the literal the code passes. */
+    function tagged(): { where: string; tag: string; code: string }[] {
+        const dir = path.resolve(__dirname, "..", "config");
+        const out: { where: string; tag: string; code: string }[] = [];
+        for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts")).sort()) {
+            const sf = ts.createSourceFile(file, readFileSync(path.join(dir, file), "utf8"), ts.ScriptTarget.Latest, true);
+            const visit = (n: ts.Node): void => {
+                if (ts.isPropertyAssignment(n)) {
+                    const code = /\.default\(([^()]*)\)\s*$/.exec(n.initializer.getText())?.[1];
+                    const tag = ts.getJSDocTags(n).find((t) => t.tagName.text === "default");
+                    if (code !== undefined && tag !== undefined) {
+                        out.push({ where: `config/${file} ${n.name.getText()}`, tag: ts.getTextOfJSDocComment(tag.comment) ?? "", code });
+                    }
+                }
+                ts.forEachChild(n, visit);
+            };
+            visit(sf);
+        }
+        return out;
+    }
+
+    it("finds the fields that carry both", () => {
+        expect(tagged().map((t) => t.where)).toEqual(expect.arrayContaining(["config/observability.ts minRequests", "config/promotion.ts historyLength", "config/services.ts scheme"]));
+    });
+
+    it("has each tag that names a value (not the `@default - <what happens>` form) name the very value the code applies", () => {
+        expect(tagged().filter((t) => !t.tag.startsWith("- ") && t.tag.trim() !== t.code.trim()).map((t) => `${t.where}: @default ${t.tag} but .default(${t.code})`)).toEqual([]);
     });
 });
