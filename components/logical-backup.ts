@@ -41,9 +41,6 @@ export const SCRIPT_FILES = ["lib.sh", "dump.sh", "verify.sh", "dr-metrics.sh"] 
 /** The AWS CLI image of the upload and fetch phases, pinned. */
 export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
 
-/** Pinned per engine major in `lib/versions.ts`, which config checks too (an unpinned version is a config error). */
-export { ENGINE_IMAGES };
-
 /** The pinned image's key for an engine version (`8.0.39` -> `8.0`, `16.4` -> `16`). */
 function engineMajor(engine: DbEngine, version: string): string {
     const parts = version.split(".");
