@@ -113,7 +113,6 @@ export function pushgatewayValues(scrapeAnnotations: boolean, storageClass?: pul
         fullnameOverride: EXPORTER_SERVICES.pushgateway,
         persistentVolume: { enabled: true, size: "1Gi", mountPath: PUSHGATEWAY_DATA_DIR, ...(storageClass !== undefined ? { storageClass } : {}) },
         extraArgs: [`--persistence.file=${PUSHGATEWAY_PERSISTENCE_FILE}`, "--persistence.interval=1m"],
-        // runAsGroup too, as kube-state-metrics: the chart's own default pod context sets both.
         securityContext: restrictedPod({ uid: NOBODY, fsGroup: NOBODY }),
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "128Mi" } },
