@@ -141,7 +141,7 @@ describe("component anatomy (STYLE.md), read with the TypeScript parser", () => 
         // Errors, collections and values may be built there; anything else constructed is a resource.
         const allowed = /^(pulumi\.ResourceError|ConfigError|Error|RangeError|Map|Set|Date|RegExp|URL)$/;
         const found: string[] = [];
-        for (const sf of [...COMPONENTS, ...sources("observability"), ...sources("dashboards")]) {
+        for (const sf of [...COMPONENTS, ...sources("lib"), ...sources("observability"), ...sources("dashboards")]) {
             walk(sf, (n) => {
                 if (!ts.isNewExpression(n) || allowed.test(n.expression.getText())) {
                     return;
