@@ -161,7 +161,7 @@ export function formatTable(results: readonly StackResult[], m: Machine, growth:
         coresNote(m),
         "Benchmarks report; they do not fail on timing.",
         "",
-        ...growthLines(growth).map((l) => l.replace(/^\| /, "").replace(/ \|$/, "").replace(/ \| /g, "  ")),
+        ...growthText(growth),
     ].join("\n");
 }
 
@@ -191,18 +191,22 @@ export function formatMarkdown(results: readonly StackResult[], m: Machine, grow
     ].join("\n");
 }
 
+/** The growth table's header, as both the terminal and the Markdown show it. */
+const GROWTH_HEADER = ["Services", "Resources", "Runs", "Median wall", "Median peak RSS", "In-process median", "Target"] as const;
+
 /**
  * How the plan grows with the application: staging with 1, 4 and 16 synthetic services, and the
- * cost of one more service (the slope between the smallest and the largest environment).
+ * cost of one more service (the slope between the smallest and the largest environment). The
+ * table's cells, its introduction and the slope sentence; `growthLines` and `formatTable` lay them out.
  */
-export function growthLines(growth: readonly StackResult[]): string[] {
+export function growthTable(growth: readonly StackResult[]): { intro: string; rows: string[][]; slope: string } | undefined {
     if (growth.length === 0) {
-        return [];
+        return undefined;
     }
     const rows = growth.map((r) => {
         const v = verdict(r);
         const target = `≤ ${seconds(TARGETS.wallMs)}: ${passFail(v.wallOk).toLowerCase()}; ≤ ${megabytes(TARGETS.peakRssBytes)}: ${passFail(v.rssOk).toLowerCase()}`;
-        return `| ${r.services ?? 0} | ${r.resources} | ${r.runs} | ${seconds(v.wallMs)} | ${megabytes(v.peakRssBytes)} | ${millis(v.planMs)} | ${target} |`;
+        return [String(r.services ?? 0), String(r.resources), String(r.runs), seconds(v.wallMs), megabytes(v.peakRssBytes), millis(v.planMs), target];
     });
     const first = growth[0];
     const last = growth[growth.length - 1];
@@ -214,15 +218,30 @@ export function growthLines(growth: readonly StackResult[]): string[] {
           `${megabytes(per(kbToBytes(median(first.maxRssKb)), kbToBytes(median(last.maxRssKb))))} of peak RSS and ` +
           `${millis(per(median(first.planMs), median(last.planMs)))} in process (the slope from ${first.services ?? 0} to ${last.services ?? 0} services).`
         : "";
+    const intro = `Growth: the staging stack with its services replaced by ${growth.map((r) => r.services ?? 0).join(", ")} synthetic ones (each like \`api\`: two colors, gates, an Ingress), same method.`;
+    return { intro, rows, slope };
+}
+
+/** The growth section in Markdown (the docs' bench section). */
+export function growthLines(growth: readonly StackResult[]): string[] {
+    const t = growthTable(growth);
+    if (t === undefined) {
+        return [];
+    }
     return [
-        `Growth: the staging stack with its services replaced by ${growth.map((r) => r.services ?? 0).join(", ")} synthetic ones (each like \`api\`: two colors, gates, an Ingress), same method.`,
+        t.intro,
         "",
-        "| Services | Resources | Runs | Median wall | Median peak RSS | In-process median | Target |",
+        `| ${GROWTH_HEADER.join(" | ")} |`,
         "| ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-        ...rows,
-        "",
-        slope,
-    ].filter((l, i, all) => !(l === "" && i === all.length - 1));
+        ...t.rows.map((cells) => `| ${cells.join(" | ")} |`),
+        ...(t.slope !== "" ? ["", t.slope] : []),
+    ];
+}
+
+/** The growth section for the terminal: the same cells, aligned in columns, no Markdown. */
+function growthText(growth: readonly StackResult[]): string[] {
+    const t = growthTable(growth);
+    return t === undefined ? [] : [t.intro, "", alignColumns([[...GROWTH_HEADER], ...t.rows]), ...(t.slope !== "" ? ["", t.slope] : [])];
 }
 
 /** Why `text` cannot take the section, or undefined when both markers are there in order. */

@@ -14,9 +14,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig, RestoreConfig, Safety } from "../config";
 import type { DbEngine } from "../config/database";
+import { APP_LABELS } from "../lib/delivery";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
-import { databaseInstanceIdentifier } from "../lib/stack-name";
+import { databaseInstanceIdentifier, rdsInstanceIdentifierProblem } from "../lib/stack-name";
 import { childTags, type Tags } from "../lib/tags";
 import { BACKUP_PLAN_TAG_KEY } from "./backup-plan";
 
@@ -270,8 +271,14 @@ function subnetCountProblem(ids: readonly unknown[]): string | undefined {
  * client security group (nothing could reach the database), fewer than two private subnets when the
  * ids are already known.
  */
-export function databaseArgsProblems(args: Pick<DatabaseArgs, "clientSecurityGroupIds" | "privateSubnetIds">): string[] {
+export function databaseArgsProblems(args: Pick<DatabaseArgs, "clientSecurityGroupIds" | "privateSubnetIds">, instanceIdentifier: string): string[] {
     const out: string[] = [];
+    // Checked here, against the component, so the final snapshot's name (built from it inside an
+    // apply, `finalSnapshotIdentifier`) can never fail there without a resource to report it on.
+    const identifierProblem = rdsInstanceIdentifierProblem(instanceIdentifier);
+    if (identifierProblem !== undefined) {
+        out.push(identifierProblem);
+    }
     if (args.clientSecurityGroupIds.length === 0) {
         out.push("clientSecurityGroupIds: received none; expected at least one security group (e.g. the EKS cluster security group), or nothing could reach the database");
     }
@@ -409,7 +416,7 @@ export function connectionSecretArgs(namespace: pulumi.Input<string>, stringData
         metadata: {
             name: CONNECTION_SECRET_NAME,
             namespace,
-            labels: { "app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "pulumi" },
+            labels: { [APP_LABELS.component]: "database", [APP_LABELS.managedBy]: "pulumi" },
         },
         type: "Opaque",
         stringData,
@@ -584,12 +591,13 @@ export class Database extends pulumi.ComponentResource {
      */
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:database:Database", name, {}, opts);
-        const problems = databaseArgsProblems(args);
+        const { config } = args;
+        const instanceIdentifier = databaseInstanceIdentifier(args.identifier, config.restore);
+        const problems = databaseArgsProblems(args, instanceIdentifier);
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`Database ${name}: ${problems.join("; ")}`, this);
         }
-        const { config } = args;
-        const ctx: DatabaseContext = { parent: this, name, args, instanceIdentifier: databaseInstanceIdentifier(args.identifier, config.restore) };
+        const ctx: DatabaseContext = { parent: this, name, args, instanceIdentifier };
         const key = instanceKey(ctx);
         const { subnetGroup, securityGroup } = isolation(ctx);
         const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, parameterGroupArgs(config, ctx.instanceIdentifier, args.tags, `${name}-params`), { parent: this });

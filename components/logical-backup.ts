@@ -23,6 +23,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../config";
 import type { DbEngine } from "../config/database";
+import { APP_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
@@ -39,9 +40,6 @@ export const SCRIPT_FILES = ["lib.sh", "dump.sh", "verify.sh", "dr-metrics.sh"] 
 
 /** The AWS CLI image of the upload and fetch phases, pinned. */
 export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
-
-/** Pinned per engine major in `lib/versions.ts`, which config checks too (an unpinned version is a config error). */
-export { ENGINE_IMAGES };
 
 /** The pinned image's key for an engine version (`8.0.39` -> `8.0`, `16.4` -> `16`). */
 function engineMajor(engine: DbEngine, version: string): string {
@@ -337,6 +335,26 @@ function identity(
     return { role: iamRole, sa: serviceAccount };
 }
 
+/** One of the two CronJobs (child `${name}-${role}`), running the scripts ConfigMap's `role` step as `serviceAccountName`. */
+function backupCronJob(
+    parent: LogicalBackup,
+    name: string,
+    args: Pick<LogicalBackupArgs, "namespace" | "k8sProvider">,
+    job: {
+        readonly role: "dump" | "verify";
+        readonly schedule: string;
+        readonly serviceAccountName: pulumi.Input<string>;
+        readonly scriptsConfigMap: pulumi.Input<string>;
+        readonly labels: Record<string, string>;
+        readonly containers: Pick<JobSpec, "initContainers" | "containers">;
+    },
+): k8s.batch.v1.CronJob {
+    return new k8s.batch.v1.CronJob(`${name}-${job.role}`, {
+        metadata: { namespace: args.namespace, labels: job.labels },
+        spec: cronJobSpec({ schedule: job.schedule, serviceAccountName: job.serviceAccountName, activeDeadlineSeconds: 3 * 3600, ...job.containers }, job.scriptsConfigMap, { ...job.labels, [APP_LABELS.component]: job.role }),
+    }, { parent, provider: args.k8sProvider });
+}
+
 export class LogicalBackup extends pulumi.ComponentResource {
     public readonly dumpCronJobName: pulumi.Output<string>;
     public readonly verifyCronJobName: pulumi.Output<string>;
@@ -352,7 +370,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`LogicalBackup ${name}: ${problem}`, this);
         }
         const k8sOpts = { parent: this, provider: args.k8sProvider };
-        const labels = { "app.kubernetes.io/name": "launchpad-db-backup", "app.kubernetes.io/instance": name, "app.kubernetes.io/managed-by": "pulumi" };
+        const labels = { [APP_LABELS.name]: "launchpad-db-backup", [APP_LABELS.instance]: name, [APP_LABELS.managedBy]: "pulumi" };
         const parts: JobContainerParts = { ...args, dbImage: engineImage(args.engine, args.engineVersion) };
 
         const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
@@ -362,13 +380,9 @@ export class LogicalBackup extends pulumi.ComponentResource {
         const dumpId = identity(this, name, args, labels, "dump", dumpPolicy);
         const verifyId = identity(this, name, args, labels, "verify", verifyPolicy);
 
-        const backupJob = (role: "dump" | "verify", schedule: string, serviceAccountName: pulumi.Input<string>, containers: Pick<JobSpec, "initContainers" | "containers">) =>
-            new k8s.batch.v1.CronJob(`${name}-${role}`, {
-                metadata: { namespace: args.namespace, labels },
-                spec: cronJobSpec({ schedule, serviceAccountName, activeDeadlineSeconds: 3 * 3600, ...containers }, scripts.metadata.name, { ...labels, "app.kubernetes.io/component": role }),
-            }, k8sOpts);
-        const dump = backupJob("dump", args.backup.dumpSchedule, dumpId.sa.metadata.name, dumpJobContainers(parts));
-        const verify = backupJob("verify", args.backup.verifySchedule, verifyId.sa.metadata.name, verifyJobContainers(parts));
+        const common = { scriptsConfigMap: scripts.metadata.name, labels };
+        const dump = backupCronJob(this, name, args, { ...common, role: "dump", schedule: args.backup.dumpSchedule, serviceAccountName: dumpId.sa.metadata.name, containers: dumpJobContainers(parts) });
+        const verify = backupCronJob(this, name, args, { ...common, role: "verify", schedule: args.backup.verifySchedule, serviceAccountName: verifyId.sa.metadata.name, containers: verifyJobContainers(parts) });
 
         this.recoveryMetricsCronJobName = args.recoveryMetrics !== undefined && args.pushgatewayUrl !== undefined
             ? this.createRecoveryMetrics(name, args, args.recoveryMetrics, args.pushgatewayUrl, scripts.metadata.name, labels)
@@ -426,7 +440,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
                 activeDeadlineSeconds: 240,
                 initContainers: [],
                 containers: [container("recovery-metrics", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dr-metrics.sh"], env, { cpu: "50m", memory: "128Mi" })],
-            }, scripts, { ...labels, "app.kubernetes.io/component": "recovery-metrics" }),
+            }, scripts, { ...labels, [APP_LABELS.component]: "recovery-metrics" }),
         }, { parent: this, provider: args.k8sProvider });
         return job.metadata.name;
     }

@@ -112,11 +112,31 @@ interface NetworkContext {
     readonly vpc: aws.ec2.Vpc;
 }
 
+/**
+ * The name of the region's `i`-th available AZ (`zones`: the AVAILABILITY_ZONES_QUERY result), failing
+ * against the Network when the region has fewer than `azCount`: known only once the query resolves.
+ */
+export function azNameAt(zones: pulumi.Output<string[]>, i: number, azCount: number, owner: pulumi.Resource): pulumi.Output<string> {
+    return zones.apply((names) => {
+        if (names.length <= i) {
+            throw new pulumi.ResourceError(`launchpad:network.azCount is ${azCount} but the region has ${names.length} AZs available`, owner);
+        }
+        return names[i];
+    });
+}
+
+/** The region's available AZs and how many the config asks for. */
+interface AzContext {
+    readonly names: pulumi.Output<string[]>;
+    readonly azCount: number;
+}
+
 /** Subnet `i` of `kind` for each block, each in AZ `i`. */
-function subnets(ctx: NetworkContext, kind: SubnetKind, cidrs: readonly string[], azName: (i: number) => pulumi.Output<string>): aws.ec2.Subnet[] {
+function subnets(ctx: NetworkContext, kind: SubnetKind, cidrs: readonly string[], zones: AzContext): aws.ec2.Subnet[] {
     const { parent, name } = ctx;
+    const az = (i: number): pulumi.Output<string> => azNameAt(zones.names, i, zones.azCount, parent);
     return cidrs.map((cidrBlock, i) => new aws.ec2.Subnet(`${name}-${kind}-${i}`,
-        subnetArgs(kind, ctx.vpc.id, cidrBlock, azName(i), ctx.tags, pulumi.interpolate`${name}-${kind}-${azName(i)}`), { parent }));
+        subnetArgs(kind, ctx.vpc.id, cidrBlock, az(i), ctx.tags, pulumi.interpolate`${name}-${kind}-${az(i)}`), { parent }));
 }
 
 /** One public route table, its default route to the internet gateway, and its associations. */
@@ -207,17 +227,11 @@ export class Network extends pulumi.ComponentResource {
         new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, ingress: [], egress: [], tags: childTags(tags, `${name}-default-sg`) }, parent);
 
         const zones = aws.getAvailabilityZonesOutput(AVAILABILITY_ZONES_QUERY, parent);
-        const azName = (i: number): pulumi.Output<string> =>
-            zones.names.apply((names) => {
-                if (names.length <= i) {
-                    throw new pulumi.ResourceError(`launchpad:network.azCount is ${config.azCount} but the region has ${names.length} AZs available`, this);
-                }
-                return names[i];
-            });
+        const azs: AzContext = { names: zones.names, azCount: config.azCount };
 
         const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: childTags(tags, `${name}-igw`) }, parent);
-        const publicSubnets = subnets(ctx, "public", plan.public, azName);
-        const privateSubnets = subnets(ctx, "private", plan.private, azName);
+        const publicSubnets = subnets(ctx, "public", plan.public, azs);
+        const privateSubnets = subnets(ctx, "private", plan.private, azs);
         publicRouting(ctx, igw, publicSubnets);
         const nats = natGateways(ctx, nat.natCount, igw, publicSubnets);
         privateRouting(ctx, privateSubnets, nats.map((n) => n.gw), nat.natForAz);
@@ -225,7 +239,7 @@ export class Network extends pulumi.ComponentResource {
 
         this.vpcId = vpc.id;
         this.vpcCidr = vpc.cidrBlock;
-        this.availabilityZones = pulumi.all(plan.private.map((_, i) => azName(i)));
+        this.availabilityZones = pulumi.all(plan.private.map((_, i) => azNameAt(zones.names, i, config.azCount, this)));
         this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
         this.privateSubnetIdsByZone = privateSubnets.map((s) => s.id);
         this.privateSubnetIds = pulumi.all(this.privateSubnetIdsByZone);

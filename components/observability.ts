@@ -126,7 +126,6 @@ export function pushgatewayValues(scrapeAnnotations: boolean, storageClass?: pul
         fullnameOverride: EXPORTER_SERVICES.pushgateway,
         persistentVolume: { enabled: true, size: "1Gi", mountPath: PUSHGATEWAY_DATA_DIR, ...(storageClass !== undefined ? { storageClass } : {}) },
         extraArgs: [`--persistence.file=${PUSHGATEWAY_PERSISTENCE_FILE}`, "--persistence.interval=1m"],
-        // runAsGroup too, as kube-state-metrics: the chart's own default pod context sets both.
         securityContext: restrictedPod({ uid: NOBODY, fsGroup: NOBODY }),
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "128Mi" } },
@@ -213,9 +212,14 @@ export function dataSources(d: { stack: string; region: string; queryUrl: pulumi
     ];
 }
 
-/** A contact point's name in Grafana: `launchpad-<stack>-<receiver>`. */
+/** A contact point's name in Grafana: `launchpad-<stack>-<receiver>`, under the stack's Grafana prefix (`grafanaUids`). */
 export function contactPointName(stack: string, receiver: string): string {
-    return `launchpad-${stack}-${receiver}`;
+    return `${grafanaUids(stack).folder}-${receiver}`;
+}
+
+/** The maintenance mute timing's name in Grafana, which the notification policy names too: `launchpad-<stack>-maintenance`. */
+export function muteTimingName(stack: string): string {
+    return `${grafanaUids(stack).folder}-maintenance`;
 }
 
 /**
@@ -367,10 +371,10 @@ export class Observability extends pulumi.ComponentResource {
     private createNotifications(name: string, stack: string, config: ObservabilityConfig, gOpts: pulumi.CustomResourceOptions): void {
         const names = this.createContactPoints(name, stack, config.contactPoints, gOpts);
         const mute = new grafana.alerting.MuteTiming(`${name}-maintenance`, {
-            name: `launchpad-${stack}-maintenance`,
+            name: muteTimingName(stack),
             intervals: muteIntervals(config.maintenance),
         }, gOpts);
-        new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(stack, names, `launchpad-${stack}-maintenance`), { ...gOpts, dependsOn: [mute, ...names.resources] });
+        new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(stack, names, muteTimingName(stack)), { ...gOpts, dependsOn: [mute, ...names.resources] });
     }
 
     private createContactPoints(name: string, stack: string, cp: ContactPointsConfig, gOpts: pulumi.CustomResourceOptions): { page: string; ticket: string; heartbeat?: string; resources: pulumi.Resource[] } {

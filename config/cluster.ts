@@ -85,7 +85,7 @@ export const clusterSchema = z.strictObject({
 }).meta({
     description:
         "EKS control plane. version: Kubernetes minor version in EKS standard support on the day of the run, per " +
-        "the EKS version calendar in lib/versions.ts (default \"1.36\"); endpointAccess: \"private\" (the API from " +
+        `the EKS version calendar in lib/versions.ts (default ${JSON.stringify(DEFAULT_KUBERNETES_VERSION)}); endpointAccess: "private" (the API from ` +
         "inside the VPC only: deploy runners run there) or \"public\" (also from endpointPublicAccessCidrs, the " +
         "runners' egress CIDRs) (default \"private\"); endpointPublicAccessCidrs: public (not RFC 1918) CIDRs " +
         "allowed to reach the public API endpoint (default []); access: IAM roles with Kubernetes API access as EKS " +
@@ -226,9 +226,31 @@ export function clusterProblems(c: RawCluster | undefined, net: RawNetwork | und
     return out;
 }
 
+/** The stack uses a team's existing cluster (`cluster.kubeconfig`) instead of creating EKS: the raw config's fork, asked here only. */
+export function usesExistingCluster(c: RawCluster): boolean {
+    return c.kubeconfig !== undefined;
+}
+
 /** The stack has a data layer: its own EKS cluster's VPC, or an existing cluster with `network.existing`. */
 export function hasDatabase(c: RawCluster, net: RawNetwork | undefined): boolean {
     return c.kubeconfig === undefined || net?.existing !== undefined;
+}
+
+/**
+ * `hasDatabase` on the built config: the one answer the alerts, the dashboards and the tools read
+ * (the Environment's data placement is undefined exactly when this is false).
+ */
+export function hasDataLayer(cluster: EksClusterConfig | ExistingClusterConfig): boolean {
+    return cluster.mode === "eks" || cluster.network !== undefined;
+}
+
+/**
+ * cAdvisor is scraped, so the CPU and memory panels have data: by the managed scraper Launchpad gives
+ * its own EKS cluster with an AMP backend, or by the team's Prometheus where an existing cluster
+ * declares it (`cluster.provides.containerMetrics`).
+ */
+export function scrapesContainerMetrics(cluster: EksClusterConfig | ExistingClusterConfig, backend: { readonly kind: "amp" | "prometheus" }): boolean {
+    return cluster.mode === "eks" ? backend.kind === "amp" : cluster.provides.containerMetrics;
 }
 
 export function buildCluster(c: RawCluster, net: RawNetwork, project: string, stack: string): EksClusterConfig | ExistingClusterConfig {

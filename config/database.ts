@@ -58,7 +58,7 @@ export const databaseSchema = z.strictObject({
 }).meta({
     description:
         "The RDS database. engine: \"mysql\" (default) or \"postgres\"; engineVersion: a major in RDS standard " +
-        "support on the day of the run (lib/versions.ts), default \"8.4\" for mysql, \"17\" for postgres; " +
+        `support on the day of the run (lib/versions.ts), default ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.mysql)} for mysql, ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.postgres)} for postgres; ` +
         "instanceClass (default \"db.t4g.medium\"); allocatedStorageGb 20..65536 (default 50) and " +
         "maxAllocatedStorageGb, the autoscaling ceiling (default 200); name (default \"app\") and username, the " +
         "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); " +

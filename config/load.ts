@@ -6,7 +6,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { ConfigError } from "./errors";
 import { parseConfig, type LaunchpadConfig } from "./parse";
 import { OBJECT_KEYS } from "./schema";
 import { stackFileSecretPaths } from "./stack-file";
@@ -148,5 +147,3 @@ export function loadConfig(opts: { /** Log the ignored keys. @default true */ re
         env: offlinePlan ? {} : { GRAFANA_AUTH: process.env.GRAFANA_AUTH },
     });
 }
-
-export { ConfigError };

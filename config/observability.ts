@@ -109,7 +109,7 @@ export const observabilitySchema = z.strictObject({
     runbookBaseUrl: httpUrl("https://github.com/acme/launchpad/blob/main/docs/runbooks").optional(),
     /** `npm run promote`'s post-switch analysis. */
     analysis: z.strictObject({
-        /** How long the analysis watches the new live color. @default - the tier's `analysisWindow` (production 10m, staging 3m) */
+        /** How long the analysis watches the new live color. @default - the tier's `analysisWindow` (config/tier.ts) */
         window: duration("10m").optional(),
         /** Time between two checks. @default "30s" */
         interval: duration("30s").default("30s"),
@@ -131,8 +131,8 @@ export const observabilitySchema = z.strictObject({
         "gateVerdictMaxAge: age after which a smoke gate verdict stops alerting (default \"24h\"), durations in " +
         "Prometheus form; maintenance: weekly UTC windows [{ weekdays, start, end }] muting notifications (default " +
         "the database's maintenance window); runbookBaseUrl: absolute prefix of alerts' runbook links (default " +
-        "\"https://github.com/acme/launchpad/blob/main/docs/runbooks\"); analysis: npm run promote's post-switch " +
-        "analysis, window (default the tier's: production \"10m\", staging \"3m\"), interval (default \"30s\"), " +
+        `${JSON.stringify(DEFAULT_RUNBOOK_BASE_URL)}); analysis: npm run promote's post-switch ` +
+        `analysis, window (default the tier's: production ${JSON.stringify(safetyFor("production").analysisWindow)}, staging ${JSON.stringify(safetyFor("staging").analysisWindow)}), interval (default "30s"), ` +
         "minRequests a check needs to judge (default 100).",
 });
 

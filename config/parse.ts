@@ -11,7 +11,7 @@ import type { z } from "zod";
 import { stackIdentifierProblem } from "../lib/stack-name";
 import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
-import { buildCluster, clusterProblems, clusterVersionProblems, hasDatabase, type EksClusterConfig, type ExistingClusterConfig } from "./cluster";
+import { buildCluster, clusterProblems, clusterVersionProblems, hasDatabase, usesExistingCluster, type EksClusterConfig, type ExistingClusterConfig } from "./cluster";
 import { buildDatabase, databaseProblems, engineVersionProblems, type DatabaseConfig } from "./database";
 import { ConfigError, describeValue, expectation, issuePath } from "./errors";
 import type { ConfigInput } from "./input";
@@ -119,7 +119,6 @@ function keyProblems(key: keyof Shape, value: unknown, issues: readonly z.core.$
     return out;
 }
 
-/** Rules that span keys or fields; each runs only when the values it reads parsed. */
 /** Each domain's rules, in one fixed order; each runs only on the values it reads that parsed. */
 function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] {
     // A value of a key the stack holds as a secret is never echoed.
@@ -152,7 +151,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
             grafanaUrl: p["grafana:url"],
             grafanaAuth: p["grafana:auth"],
             tier,
-            existingCluster: cluster?.kubeconfig !== undefined,
+            existingCluster: cluster !== undefined && usesExistingCluster(cluster),
         }, input),
     ];
 }

@@ -6,6 +6,9 @@ import { z } from "zod";
 import type { Show } from "./input";
 import { safetyFor, type Safety, type Tier } from "./tier";
 
+/** The stack a tier that verifies promotion (`Safety.verifyPromotion`) trusts when `fromStack` is unset. */
+export const DEFAULT_PROMOTION_SOURCE = "staging";
+
 export const promotionSchema = z.strictObject({
     /** Stack whose verified releases this one may make live. @default "staging" in production, none in staging */
     fromStack: z.string().regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, { error: "expected a stack name such as \"staging\" or \"acme/launchpad/staging\"" }).optional(),
@@ -25,7 +28,7 @@ export const promotionSchema = z.strictObject({
 }).meta({
     description:
         "Which stack's smoke-gate results this one trusts. fromStack: the stack whose verified releases may go live " +
-        "here (default \"staging\" in production, none in staging; a short name is qualified with this organization " +
+        `here (default ${JSON.stringify(DEFAULT_PROMOTION_SOURCE)} in production, none in staging; a short name is qualified with this organization ` +
         "and project); allowUnverified: break glass, make live an image that stack has not verified, with a warning " +
         "in every plan (default false); requireLoad: count that stack's verification only for releases whose load " +
         "gate Job (performance.loadGate) also completed there (default false); historyLength: how many releases per " +
@@ -51,7 +54,7 @@ export function promotionProblems(promotion: RawPromotion | undefined, tier: Tie
     if (promotion === undefined || tier === undefined) {
         return [];
     }
-    const from = promotion.fromStack ?? (safetyFor(tier).verifyPromotion ? "staging" : undefined);
+    const from = promotion.fromStack ?? (safetyFor(tier).verifyPromotion ? DEFAULT_PROMOTION_SOURCE : undefined);
     if (from !== undefined && from.split("/").pop() === stack) {
         const received = promotion.fromStack !== undefined ? show(from, "launchpad:promotion") : `nothing (the default in a ${tier} stack is ${JSON.stringify(from)})`;
         return [`launchpad:promotion.fromStack: received ${received}; expected a stack other than "${stack}" itself, whose smoke gates verify releases before this one makes them live`];
@@ -62,6 +65,6 @@ export function promotionProblems(promotion: RawPromotion | undefined, tier: Tie
 /** Undefined: releases go live on this stack's own smoke gate alone. */
 export function buildPromotion(promotion: RawPromotion, safety: Pick<Safety, "verifyPromotion">): PromotionConfig | undefined {
     return safety.verifyPromotion || promotion.fromStack !== undefined
-        ? { fromStack: promotion.fromStack ?? "staging", allowUnverified: promotion.allowUnverified, requireLoad: promotion.requireLoad }
+        ? { fromStack: promotion.fromStack ?? DEFAULT_PROMOTION_SOURCE, allowUnverified: promotion.allowUnverified, requireLoad: promotion.requireLoad }
         : undefined;
 }

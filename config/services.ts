@@ -11,7 +11,7 @@ import { isImmutableRef, parseImageRef } from "../lib/image";
 import { performanceSchema, resolveScenario, resolveServerBounds, SCENARIOS, scenarioProblems, type RawPerformance, type Scenario, type ScenarioName, type ServerBounds } from "../loadtest/profile";
 import { HTTP_METHODS, validatePolicy, type SmokePolicy } from "../smoke/policy";
 import { describeValue } from "./errors";
-import type { Safety } from "./tier";
+import { safetyFor, type Safety, type Tier } from "./tier";
 
 /** DNS-1123 label short enough that `<service>-<color>-gate-<release id>` stays a valid name. */
 const SERVICE_NAME_RE = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
@@ -101,7 +101,7 @@ export const smokeSchema = z.strictObject({
     timeoutMs: z.int().min(100).max(60_000).default(2000),
     /** Requests per check sent first and not counted (JIT, caches, connection pools). */
     warmupRequests: z.int().min(0).max(10_000).default(10),
-    /** Pass requires p95 < p95Ms, p99 < p99Ms and error rate < errorRate. @default from the tier */
+    /** Pass requires p95 < p95Ms, p99 < p99Ms and error rate < errorRate. @default - from the tier */
     thresholds: z
         .strictObject({
             p95Ms: z.int().min(1).max(60_000).optional(),
@@ -190,6 +190,12 @@ export const activeColorSchema = z.enum(COLORS).default("blue").meta({
 });
 
 const SERVICES_EXPECTED = "expected at least one service: a map of service name to its settings (port, releases, smoke, ...)";
+/** A tier's default smoke thresholds as the description writes them, read from the tier's table: p95Ms/p99Ms/errorRate. */
+function smokeDefaultsText(tier: Tier): string {
+    const d = safetyFor(tier).smokeDefaults;
+    return `${d.p95Ms}/${d.p99Ms}/${d.errorRate}`;
+}
+
 export const servicesSchema = z
     .record(
         z.string().regex(SERVICE_NAME_RE, { error: "expected a service name: a lower-case DNS label of at most 32 characters, starting with a letter" }),
@@ -204,17 +210,20 @@ export const servicesSchema = z
     .meta({
         description:
             "The application's services (required, at least one): a map of a name (DNS label, at most 32 characters) to " +
-            "its settings. port (default 8080); replicas, the active color's pods (default 2, production at least 2) " +
+            `its settings. port (default 8080); replicas, the active color's pods (default 2, production at least ${safetyFor("production").minReplicas}) ` +
             "and idleReplicas, the idle color's (default replicas); autoscaling { maxReplicas (default 3 x replicas), " +
             "targetCpuPercent (default 70) }; resources { requests, limits } (default 250m/256Mi, 1/512Mi); health { " +
-            "readinessPath \"/health/ready\", livenessPath \"/health/live\", startupSeconds 120 }; metricsPath (default " +
+            "readinessPath (default \"/health/ready\"), livenessPath (default \"/health/live\"), startupSeconds (default 120) }; " +
+            "metricsPath (default " +
             "\"/metrics\"); env; connectDatabase (default true where Launchpad creates the database, false on an " +
             "existing cluster: DATABASE_* from its Secret); expose { type \"ClusterIP\" (default) or \"LoadBalancer\", " +
-            "ingress { host, className, path } }; activeColor (default launchpad:activeColor); releases { blue, green " +
+            "ingress { host, className, path (default \"/\"), scheme \"internet-facing\" (default) or \"internal\", " +
+            "certificateArn } }; activeColor (default launchpad:activeColor); releases { blue, green " +
             "}, each { image, env }, production requiring a digest or a tag other than \"latest\"; smoke, the gate's " +
             "policy: checks [{ path, method, expectStatus, bodyContains, maxLatencyMs, headers, body }] (default a GET " +
-            "of the readiness path), requests (100), concurrency (10), timeoutMs (2000), warmupRequests (10), " +
-            "thresholds { p95Ms, p99Ms, errorRate } (default 300/1000/0.02 in staging, 200/500/0.01 in production, " +
+            "of the readiness path), requests (default 100), concurrency (default 10), timeoutMs (default 2000), " +
+            "warmupRequests (default 10), " +
+            `thresholds { p95Ms, p99Ms, errorRate } (default ${smokeDefaultsText("staging")} in staging, ${smokeDefaultsText("production")} in production, ` +
             "which allows none looser), load { users, durationSeconds } (staging only).",
     });
 

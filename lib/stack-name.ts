@@ -14,12 +14,16 @@ import type { RestoreConfig } from "../config/database";
 export const MAX_STACK_IDENTIFIER_LENGTH = 21;
 
 /**
- * Lower-case words of letters and digits joined by single hyphens: `<identifier>-db` is an RDS
- * instance identifier, which "can't end with a hyphen or contain two consecutive hyphens" (RDS API
- * CreateDBInstance DBInstanceIdentifier), and so are the parameter group's auto-name
- * (terraform-provider-aws internal/service/rds/validate.go validParamGroupName).
+ * Lower-case letters, digits and single hyphens, a letter first and no hyphen last: what S3 bucket
+ * names allow in lower case, narrowed to RDS's rule for the identifiers built from it (CreateDBInstance
+ * `DBInstanceIdentifier`: "First character must be a letter. Can't end with a hyphen or contain two
+ * consecutive hyphens", the AWS SDK reference of CreateDbInstanceRequest.dbInstanceIdentifier,
+ * https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/rds/aws.sdk.kotlin.services.rds.model/-create-db-instance-request/db-instance-identifier.html).
  */
-const IDENTIFIER_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const IDENTIFIER_RE = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+
+/** RDS's rule for a DB instance identifier (same page): 1 to 63 letters, digits or hyphens, as above. */
+const RDS_INSTANCE_IDENTIFIER_RE = /^[A-Za-z](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,62}$/;
 
 /** `launchpad-staging`. */
 export function stackIdentifier(project: string, stack: string): string {
@@ -33,7 +37,7 @@ export function stackIdentifierProblem(project: string, stack: string): string |
         return undefined;
     }
     const room = MAX_STACK_IDENTIFIER_LENGTH - project.length - 1;
-    return `pulumi stack: received ${JSON.stringify(stack)} (the resources' prefix ${JSON.stringify(id)}, ${id.length} characters); expected a stack name of lower-case letters and digits, words joined by single '-' (none at either end), of at most ${room} characters, so that "<project>-<stack>" fits the ${MAX_STACK_IDENTIFIER_LENGTH} characters the backup buckets' names leave it: create the stack under a shorter name (pulumi stack init)`;
+    return `pulumi stack: received ${JSON.stringify(stack)} (the resources' prefix ${JSON.stringify(id)}, ${id.length} characters); expected a stack name of lower-case letters, digits and single '-', not ending in '-', of at most ${room} characters, so that "<project>-<stack>" fits the ${MAX_STACK_IDENTIFIER_LENGTH} characters the backup buckets' names leave it and starts the database's name as RDS requires (a letter first, no '--'): create the stack under another name (pulumi stack init)`;
 }
 
 /**
@@ -53,4 +57,11 @@ export function databaseInstanceIdentifier(identifier: string, restore?: Restore
     }
     const origin = restore.kind === "snapshot" ? `snapshot:${restore.snapshot}` : `pit:${restore.sourceInstance}@${restore.time}`;
     return `${identifier}-db-r${createHash("sha256").update(origin).digest("hex").slice(0, 8)}`;
+}
+
+/** Why RDS would refuse `id` as a DB instance identifier, or undefined when it accepts it. */
+export function rdsInstanceIdentifierProblem(id: string): string | undefined {
+    return RDS_INSTANCE_IDENTIFIER_RE.test(id)
+        ? undefined
+        : `DB instance identifier: received ${JSON.stringify(id)}; expected 1 to 63 letters, digits or single hyphens, a letter first and no hyphen last (RDS CreateDBInstance)`;
 }

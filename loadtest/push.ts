@@ -1,33 +1,12 @@
 /**
  * The verdict pushed to the Pushgateway, by the conventions of the smoke gate (`smoke/push.ts`):
  * one job, a grouping key of DNS labels, a PUT that replaces the group, gauges per figure. The
- * metric names are a contract with dashboards and alerts.
+ * job and the metric names are the producer catalogue's (observability/catalogue.ts).
  */
+import { LOADTEST_METRICS, LOADTEST_PUSH_JOB } from "../observability/catalogue";
 import { pushMetrics as put } from "../smoke/push";
 import type { RunReport } from "./runner";
 import type { Verdict } from "./verdict";
-
-/** The Pushgateway job every performance run pushes under. */
-export const LOADTEST_PUSH_JOB = "launchpad-loadtest";
-
-export const LOADTEST_METRICS = {
-    /** Unix time in seconds at which the run finished. */
-    lastRunTimestamp: "launchpad_loadtest_last_run_timestamp_seconds",
-    /** 1 when the verdict is "pass", else 0. */
-    passed: "launchpad_loadtest_passed",
-    /** The whole run's latency percentiles, label `quantile` = "0.5", "0.95", "0.99". */
-    latency: "launchpad_loadtest_latency_seconds",
-    /** The whole run's failed / sent requests. */
-    errorRatio: "launchpad_loadtest_error_ratio",
-    /** Requests sent in the run. */
-    requestsTotal: "launchpad_loadtest_requests_total",
-    /** Users of the first stage that broke a threshold; NaN when none did. */
-    breakingPointUsers: "launchpad_loadtest_breaking_point_users",
-    /** Spike: seconds until the thresholds held again; NaN for other scenarios or when it never did. */
-    recoverySeconds: "launchpad_loadtest_recovery_seconds",
-    /** Spike: failed over sent requests in the spike's stages; NaN for other scenarios. */
-    spikeErrorRatio: "launchpad_loadtest_spike_error_ratio",
-} as const;
 
 /** `<gateway>/metrics/job/launchpad-loadtest/service/<service>/color/<color>/scenario/<scenario>`. */
 export function loadtestPushUrl(gateway: string, service: string, color: string, scenario: string): string {

@@ -9,6 +9,7 @@
  * Prometheus and Grafana both fire, and Grafana's NoData state is set to Alerting besides.
  */
 import type { AppMetricsConfig, LaunchpadConfig, ObservabilityConfig } from "../config";
+import { hasDataLayer, scrapesContainerMetrics } from "../config/cluster";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
 import { databaseInstanceIdentifier, stackIdentifier } from "../lib/stack-name";
 import { BACKUP_METRICS, DR_METRICS, KSM_METRICS, PROMETHEUS_METRICS, PUSH_JOBS, PUSHGATEWAY_METRICS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
@@ -69,17 +70,14 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
         region: config.region,
         observability: config.observability,
         services: config.services.map((s) => s.name),
-        // A data layer exists with Launchpad's EKS, or on an existing cluster with network.existing.
-        data: config.cluster.mode === "eks" || config.cluster.network !== undefined
+        data: hasDataLayer(config.cluster)
             ? {
                   dbInstanceIdentifier: databaseInstanceIdentifier(stackIdentifier(config.project, config.stack), config.database.restore),
                   databaseName: config.database.name,
                   drReplication: config.safety.replicateBackupsToDr,
               }
             : undefined,
-        containerMetrics: config.cluster.mode === "eks"
-            ? config.observability.backend.kind === "amp"
-            : config.cluster.provides.containerMetrics,
+        containerMetrics: scrapesContainerMetrics(config.cluster, config.observability.backend),
     };
 }
 

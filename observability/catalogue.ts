@@ -26,6 +26,8 @@ export type Producer =
     | "cadvisor"
     /** The smoke gate runner (smoke/push.ts), through the Pushgateway. */
     | "smoke-gate"
+    /** The performance runner (loadtest/push.ts), through the Pushgateway: an operator's `npm run loadtest`, not part of a stack. */
+    | "loadtest"
     /** scripts/db/dump.sh, through the Pushgateway. */
     | "db-backup"
     /** scripts/db/verify.sh, through the Pushgateway. */
@@ -65,6 +67,32 @@ export const SMOKE_METRICS = {
     errorRatio: "launchpad_smoke_gate_error_ratio",
     /** The smoke phase's measured requests in this run. */
     requestsTotal: "launchpad_smoke_gate_requests_total",
+} as const;
+
+/**
+ * The Pushgateway job of the performance runner (loadtest/push.ts). Not in PUSH_JOBS: those are the
+ * stack's own pushers, which the alerts expect to hear from; a performance run is an operator's.
+ */
+export const LOADTEST_PUSH_JOB = "launchpad-loadtest";
+
+/** loadtest/push.ts: grouping labels `service`, `color`, `scenario`. Read by no rule or panel yet. */
+export const LOADTEST_METRICS = {
+    /** Unix time in seconds at which the run finished. */
+    lastRunTimestamp: "launchpad_loadtest_last_run_timestamp_seconds",
+    /** 1 when the verdict is "pass", else 0. */
+    passed: "launchpad_loadtest_passed",
+    /** The whole run's latency percentiles, label `quantile` = "0.5", "0.95", "0.99". */
+    latency: "launchpad_loadtest_latency_seconds",
+    /** The whole run's failed / sent requests. */
+    errorRatio: "launchpad_loadtest_error_ratio",
+    /** Requests sent in the run. */
+    requestsTotal: "launchpad_loadtest_requests_total",
+    /** Users of the first stage that broke a threshold; NaN when none did. */
+    breakingPointUsers: "launchpad_loadtest_breaking_point_users",
+    /** Spike: seconds until the thresholds held again; NaN for other scenarios or when it never did. */
+    recoverySeconds: "launchpad_loadtest_recovery_seconds",
+    /** Spike: failed over sent requests in the spike's stages; NaN for other scenarios. */
+    spikeErrorRatio: "launchpad_loadtest_spike_error_ratio",
 } as const;
 
 /** scripts/db/dump.sh: grouping labels `database`, `tier`. */
@@ -155,6 +183,7 @@ export function metricCatalogue(m: AppMetricsConfig): Readonly<Record<string, Me
         [m.dbPoolConnectionsMax]: app([]),
         [m.queueDepth]: app(["queue"]),
         ...of(SMOKE_METRICS, "smoke-gate", ["service", "color", "quantile"]),
+        ...of(LOADTEST_METRICS, "loadtest", ["service", "color", "scenario", "quantile"]),
         ...of(BACKUP_METRICS, "db-backup", ["database", "tier"]),
         ...of(VERIFY_METRICS, "db-restore-verify", ["database"]),
         ...of(DR_METRICS, "dr-metrics", ["db_instance"]),

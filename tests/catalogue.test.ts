@@ -18,11 +18,14 @@ import {
     BACKUP_METRICS,
     deployedProducers,
     DR_METRICS,
+    LOADTEST_METRICS,
+    LOADTEST_PUSH_JOB,
     metricCatalogue,
     SMOKE_METRICS,
     VERIFY_METRICS,
     type Producer,
 } from "../observability/catalogue";
+import { loadtestPushUrl, renderLoadtestMetrics } from "../loadtest/push";
 import { renderMetrics } from "../smoke/push";
 import { stagingConfig, tempProject } from "./support/project";
 
@@ -115,6 +118,7 @@ describe("every metric of every rule, panel, annotation and variable has a deplo
             BACKUP_METRICS.lastFailureTimestamp,
             BACKUP_METRICS.size,
             VERIFY_METRICS.lastFailureTimestamp,
+            ...Object.values(LOADTEST_METRICS),
         ].sort());
         expect(() => selectors("sum(rate(x[5m])")).toThrow(/cannot parse/);
     });
@@ -184,6 +188,14 @@ describe("the pushers push exactly the catalogue's names", () => {
         { file: "dr-metrics.sh", metrics: DR_METRICS },
     ])("scripts/db/$file", ({ file, metrics }) => {
         expect(names(file)).toEqual(Object.values(metrics).sort());
+    });
+
+    it("loadtest/push.ts renders the catalogue's performance runner names", () => {
+        const run = { overall: { latencyMs: { p50: 1, p95: 2, p99: 3 }, errorRate: 0, requests: 10 }, breakingPoint: undefined, recovery: undefined };
+        const body = renderLoadtestMetrics(run as unknown as Parameters<typeof renderLoadtestMetrics>[0], { verdict: "pass" } as Parameters<typeof renderLoadtestMetrics>[1], 1_800_000_000);
+        const rendered = [...new Set(body.split("\n").filter((l) => l !== "" && !l.startsWith("#")).map((l) => l.split(/[{ ]/)[0]))].sort();
+        expect(rendered).toEqual(Object.values(LOADTEST_METRICS).sort());
+        expect(loadtestPushUrl("http://gw", "api", "blue", "load")).toBe(`http://gw/metrics/job/${LOADTEST_PUSH_JOB}/service/api/color/blue/scenario/load`);
     });
 
     it("smoke/push.ts renders the catalogue's smoke gate names", () => {

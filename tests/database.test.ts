@@ -26,7 +26,7 @@ import {
     securityGroupArgs,
 } from "../components/database";
 import { loadConfig } from "../config";
-import { databaseInstanceIdentifier } from "../lib/stack-name";
+import { databaseInstanceIdentifier, rdsInstanceIdentifierProblem } from "../lib/stack-name";
 import { input, named, ofType, planProgram, type Plan, type PlannedResource } from "./support/plan";
 
 const VPC_ID = "vpc-0123456789abcdef0";
@@ -314,14 +314,29 @@ describe("network isolation", () => {
         expect(ofType(p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).toEqual([]);
     });
 
-    it("reports every argument problem at once: no client security group, fewer than two private subnets", () => {
-        expect(databaseArgsProblems({ clientSecurityGroupIds: [], privateSubnetIds: ["subnet-1"] })).toEqual([
+    it("reports every argument problem at once: an identifier RDS refuses, no client security group, fewer than two private subnets", () => {
+        expect(databaseArgsProblems({ clientSecurityGroupIds: [], privateSubnetIds: ["subnet-1"] }, "launchpad-stg--db")).toEqual([
+            'DB instance identifier: received "launchpad-stg--db"; expected 1 to 63 letters, digits or single hyphens, a letter first and no hyphen last (RDS CreateDBInstance)',
             "clientSecurityGroupIds: received none; expected at least one security group (e.g. the EKS cluster security group), or nothing could reach the database",
             "privateSubnetIds: received 1 subnet(s); expected subnets in at least two AZs (an RDS subnet group needs two)",
         ]);
-        expect(databaseArgsProblems({ clientSecurityGroupIds: [CLUSTER_SG], privateSubnetIds: SUBNETS })).toEqual([]);
+        expect(databaseArgsProblems({ clientSecurityGroupIds: [CLUSTER_SG], privateSubnetIds: SUBNETS }, "launchpad-staging-db")).toEqual([]);
         // Ids known only later are checked when they resolve.
-        expect(databaseArgsProblems({ clientSecurityGroupIds: [CLUSTER_SG], privateSubnetIds: pulumi.output(["subnet-1"]) })).toEqual([]);
+        expect(databaseArgsProblems({ clientSecurityGroupIds: [CLUSTER_SG], privateSubnetIds: pulumi.output(["subnet-1"]) }, "launchpad-staging-db")).toEqual([]);
+    });
+
+    // RDS CreateDBInstance, DBInstanceIdentifier: 1 to 63 letters, digits or hyphens, a letter first,
+    // no hyphen last, no two hyphens in a row (the AWS SDK reference cited in lib/stack-name.ts).
+    it.each([
+        ["launchpad-staging-db", true],
+        [`a${"b".repeat(62)}`, true],
+        [`a${"b".repeat(63)}`, false],
+        ["1launchpad-db", false],
+        ["launchpad-db-", false],
+        ["launchpad--db", false],
+        ["launchpad_db", false],
+    ])("RDS accepts %s as an instance identifier: %s", (id, ok) => {
+        expect(rdsInstanceIdentifierProblem(id) === undefined).toBe(ok);
     });
 });
 

@@ -13,7 +13,7 @@ import { parseAllDocuments } from "yaml";
 import { loadtestCli, USAGE } from "../loadtest/cli";
 import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import { renderReport, type LoadtestSummary, type RunSpec } from "../loadtest/main";
-import { LOADTEST_METRICS } from "../loadtest/push";
+import { LOADTEST_METRICS } from "../observability/catalogue";
 import { judge } from "../loadtest/verdict";
 import { parseConfig } from "../config";
 import { REPO_ROOT, stackConfigFor } from "../plan/engine";

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadtestCli, type LoadtestDeps } from "../loadtest/cli";
 import { EXIT_INCONCLUSIVE, loadtestWaitMs, terminalCondition, verdictFromLog, WAIT_MARGIN_SECONDS } from "../loadtest/cluster";
 import { renderReport, type LoadtestSummary, type RunSpec } from "../loadtest/main";
-import { LOADTEST_METRICS } from "../loadtest/push";
+import { LOADTEST_METRICS } from "../observability/catalogue";
 import { closedPort, recordingServer, startServer, type RecordedRequest, type TestServer } from "./support/http-server";
 import { kubeconfigFor } from "./support/kube-api";
 import { startKubeJobsApi, type KubeJobsApi } from "./support/kube-jobs";

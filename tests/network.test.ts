@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AVAILABILITY_ZONES_QUERY, Network, SUBNET_ROLE_TAGS, flowLogArgs, subnetArgs } from "../components/network";
+import * as pulumi from "@pulumi/pulumi";
+import { AVAILABILITY_ZONES_QUERY, Network, SUBNET_ROLE_TAGS, azNameAt, flowLogArgs, subnetArgs } from "../components/network";
 import { input, named, ofType, planProgram, planStack } from "./support/plan";
 
 describe("network, staging", () => {
@@ -99,5 +100,14 @@ describe("Network, args it cannot plan", () => {
             return {};
         };
         await expect(planProgram(program, "staging")).rejects.toThrow(message);
+    });
+
+    it("names AZ i from the region's list, and fails against the Network when the region has fewer AZs than azCount", async () => {
+        const program = (i: number) => () => {
+            const owner = new pulumi.ComponentResource("launchpad:network:Network", "net", {});
+            return { az: azNameAt(pulumi.output(["us-east-1a", "us-east-1b"]), i, 3, owner) };
+        };
+        await expect(planProgram(program(1), "staging")).resolves.toMatchObject({ outputs: { az: "us-east-1b" } });
+        await expect(planProgram(program(2), "staging")).rejects.toThrow("launchpad:network.azCount is 3 but the region has 2 AZs available");
     });
 });
