@@ -134,7 +134,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
         ...regionProblems(p["aws:region"], p["launchpad:drRegion"], show),
         ...nodeGroupProblems(p["launchpad:nodeGroup"], show, {
             // An existing cluster's nodes are not Launchpad's: no node group, nothing to split.
-            azCount: cluster !== undefined && cluster.kubeconfig === undefined ? network?.azCount : undefined,
+            azCount: cluster !== undefined && !usesExistingCluster(cluster) ? network?.azCount : undefined,
             safety: tier !== undefined ? safetyFor(tier) : undefined,
         }),
         ...databaseProblems(p["launchpad:database"], input, now, show),
