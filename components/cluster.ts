@@ -12,6 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
+import { APP_LABELS } from "../lib/delivery";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
 import { parse as parseYaml } from "yaml";
@@ -64,8 +65,8 @@ export function buildKubeconfig(p: KubeconfigParts): object {
  */
 export function namespaceLabels(namespace: string, albReadinessGates = false): Record<string, string> {
     return {
-        "app.kubernetes.io/name": namespace,
-        "app.kubernetes.io/managed-by": "pulumi",
+        [APP_LABELS.name]: namespace,
+        [APP_LABELS.managedBy]: "pulumi",
         "pod-security.kubernetes.io/enforce": "restricted",
         "pod-security.kubernetes.io/enforce-version": "latest",
         "pod-security.kubernetes.io/warn": "restricted",

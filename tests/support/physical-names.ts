@@ -14,6 +14,7 @@
  * references.
  */
 import type { PlannedResource } from "./plan";
+import { AUTONAME_SUFFIX_LENGTH } from "../../components/logical-backup";
 
 /** One name as its service receives it, and what that service allows. */
 export interface PhysicalName {
@@ -42,9 +43,10 @@ export const AWS_AUTONAME_RANDOM = 7;
 /**
  * pulumi-kubernetes' auto-name: `<resource name>-<8 random>` (provider/pkg/metadata/naming.go,
  * AssignNameIfAutonamable: `NewUniqueName(randomSeed, urn.Name()+"-", 0, 0, nil)`, and a length of
- * 0 is 8 in NewUniqueName). No maximum: the API server is the one to refuse.
+ * 0 is 8 in NewUniqueName). No maximum: the API server is the one to refuse. The component that
+ * sizes its names by it owns the figure (the `-` and the 8).
  */
-export const K8S_AUTONAME_RANDOM = 8;
+export const K8S_AUTONAME_RANDOM = AUTONAME_SUFFIX_LENGTH - 1;
 
 /** pulumi-aws gives every resource with a `name` input `AutoName("name", 255, "-")` unless a row overrides it (resources.go, setAutonaming). */
 const PULUMI_AWS_DEFAULT_AUTONAME = 255;
