@@ -274,8 +274,8 @@ describe("npm run rollback: preconditions, checked before any config is written"
         // spec.replicas is the autoscaler's to change: the state keeps the count it was created with).
         const green = deploymentIn(fake.resources, "green");
         kube.objects.set(`deployments/${green.namespace}/${green.name}`, deploymentJson(green.namespace, green.name, 2, 2));
-        const withHistory = { stack: { ...fake.stack, outputs: () => Promise.resolve({ kubeconfig: { value: kube.kubeconfig, secret: true }, releaseHistory: { value: fake.plan.outputs.releaseHistory } }) } };
-        expect(await run(["--stack", "staging", "--dry-run"], withHistory)).toEqual({
+        // The stack's outputs are that update's: its release history has blue at the head.
+        expect(await run(["--stack", "staging", "--dry-run"], fake)).toEqual({
             code: 0,
             stdout: `api: blue -> green\ndry run: nothing changed; the targeted update would be:\n  ${live}\n  ${ingress}\n`,
             stderr: "",

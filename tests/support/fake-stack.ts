@@ -45,7 +45,7 @@ export interface FakeStackOptions {
     /** Exactly the committed file (placeholders, no secrets). */
     readonly asCommitted?: boolean;
     readonly state?: (resources: StateResource[]) => StateResource[];
-    /** The stack's outputs. @default - `{ kubeconfig }` of `kube`; with `replan`, the plan's outputs too */
+    /** The stack's outputs. @default - `{ kubeconfig }` of `kube`; with `replan` or `previousOutputs`, the plan's outputs too */
     readonly outputs?: Record<string, unknown>;
     /** Each update plans the stack again and keeps its outputs. */
     readonly replan?: boolean;
@@ -76,8 +76,10 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
     const resources = (o.state ?? ((r) => r))(plan.resources.map((r) => withDeploymentStatus({ urn: r.urn, type: r.type, inputs: r.inputs, outputs: r.state })));
     clusterFromState(kube, resources);
     const config = encodeConfig({ ...values }, secretKeys);
-    // A re-planning stack starts from its plan's outputs, as a deployed stack has them (its release history included).
-    let outputs: Record<string, unknown> = o.outputs ?? (o.replan === true ? { ...plan.outputs, kubeconfig: kube.kubeconfig } : { kubeconfig: kube.kubeconfig });
+    // A re-planning stack, or one planned after a previous update, starts from its plan's outputs, as a
+    // deployed stack has them (its release history included).
+    const deployed = o.replan === true || o.previousOutputs !== undefined;
+    let outputs: Record<string, unknown> = o.outputs ?? (deployed ? { ...plan.outputs, kubeconfig: kube.kubeconfig } : { kubeconfig: kube.kubeconfig });
     // Config the command set since, in `--set` form, in order.
     const changed = new Map<string, string>();
     return {
