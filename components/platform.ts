@@ -163,6 +163,24 @@ export function metricsServerValues(): Record<string, unknown> {
     };
 }
 
+/**
+ * Node labels EKS puts on a managed node group's nodes that the autoscaler's AWS comparator does not
+ * ignore when it decides whether two groups are "similar" (kubernetes/autoscaler
+ * processors/nodegroupset/aws_nodegroups.go at cluster-autoscaler-1.36.1 and 1.35.2 ignores
+ * `eks.amazonaws.com/nodegroup` only). The EKS user guide (awsdocs/amazon-eks-user-guide
+ * latest/ug/nodes/managed-node-update-behavior.adoc, "Amazon EKS applied labels ... in a custom
+ * launch template or AMI node group") lists these: the zones' groups share one launch template, so
+ * they agree until a rolling update moves one group to a new AMI or template version before the
+ * others; while they differ, the groups are not similar and scale-ups stop balancing the zones.
+ * eks.amazonaws.com/sourceLaunchTemplateId is the label awsdocs/amazon-eks-user-guide#411 and
+ * kubernetes/autoscaler#3515 found breaking --balance-similar-node-groups on per-zone groups.
+ */
+export const BALANCING_IGNORED_EKS_LABELS: readonly string[] = [
+    "eks.amazonaws.com/nodegroup-image",
+    "eks.amazonaws.com/sourceLaunchTemplateId",
+    "eks.amazonaws.com/sourceLaunchTemplateVersion",
+];
+
 export interface ClusterAutoscalerValuesArgs {
     readonly clusterName: string;
     readonly region: string;
@@ -180,7 +198,9 @@ export interface ClusterAutoscalerValuesArgs {
  * best-practices guide (autoscaling/cluster-autoscaler.adoc, "EBS Volumes") ask; the AWS comparator
  * ignores the labels that differ between such groups (eks.amazonaws.com/nodegroup,
  * topology.ebs.csi.aws.com/zone: processors/nodegroupset/aws_nodegroups.go), the zone labels too
- * (compare_nodegroups.go BasicIgnoredLabels).
+ * (compare_nodegroups.go BasicIgnoredLabels); the labels EKS adds beyond those are ignored by
+ * `--balancing-ignore-label` ({@link BALANCING_IGNORED_EKS_LABELS}; the chart passes `<flag>_<n>`
+ * keys as repeated `--<flag>`, templates/deployment.yaml `mustRegexFind "^[^_]+"`).
  */
 export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs, component?: pulumi.Resource): Record<string, unknown> {
     const tag = CLUSTER_AUTOSCALER_IMAGE_TAGS[a.kubernetesVersion];
@@ -193,7 +213,12 @@ export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs, componen
         autoDiscovery: { clusterName: a.clusterName },
         image: { tag },
         rbac: { serviceAccount: { create: false, name: PLATFORM_SERVICE_ACCOUNTS.clusterAutoscaler } },
-        extraArgs: { "balance-similar-node-groups": true, expander: "least-waste", "skip-nodes-with-system-pods": false },
+        extraArgs: {
+            "balance-similar-node-groups": true,
+            expander: "least-waste",
+            "skip-nodes-with-system-pods": false,
+            ...Object.fromEntries(BALANCING_IGNORED_EKS_LABELS.map((label, i) => [`balancing-ignore-label_${i + 1}`, label])),
+        },
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "600Mi" } },
     };

@@ -228,7 +228,11 @@ export interface ChartValueKeys {
     readonly containerSecurityContext: string;
 }
 
-/** Read from each chart's values.yaml at the pinned version (same commits as {@link HELM_CHARTS}). */
+/**
+ * Read from each chart's values.yaml at the pinned version (same commits as {@link HELM_CHARTS});
+ * every chart's values.yaml is vendored under vendor/<chart>/ and the tests check these paths, and
+ * every value Launchpad sets, against it (tests/platform.test.ts, tests/observability.test.ts).
+ */
 export const CHART_VALUE_KEYS: { readonly [K in keyof typeof HELM_CHARTS]: ChartValueKeys } = {
     // values.yaml: serviceAccount.{create,annotations,name}, image.{repository,tag} (default
     // public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0), podSecurityContext, securityContext, resources.

@@ -4,13 +4,16 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Pod } from "kubernetes-models/v1/Pod";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { albIngressAnnotations } from "../components/blue-green-service";
 import * as pulumi from "@pulumi/pulumi";
 import { addonVersions, isVerifiedAddonPin } from "../components/eks-addon";
-import { clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
+import { BALANCING_IGNORED_EKS_LABELS, clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
 import { REPO_ROOT } from "../plan/engine";
-import { CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName } from "../lib/versions";
+import { CHART_VALUE_KEYS, CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName } from "../lib/versions";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
 
@@ -164,7 +167,14 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             autoDiscovery: { clusterName: `launchpad-${stack}` },
             image: { tag: minor === "1.36" ? "v1.36.1" : "v1.35.2" },
             rbac: { serviceAccount: { create: false, name: "cluster-autoscaler" } },
-            extraArgs: { "balance-similar-node-groups": true, expander: "least-waste", "skip-nodes-with-system-pods": false },
+            extraArgs: {
+                "balance-similar-node-groups": true,
+                expander: "least-waste",
+                "skip-nodes-with-system-pods": false,
+                "balancing-ignore-label_1": "eks.amazonaws.com/nodegroup-image",
+                "balancing-ignore-label_2": "eks.amazonaws.com/sourceLaunchTemplateId",
+                "balancing-ignore-label_3": "eks.amazonaws.com/sourceLaunchTemplateVersion",
+            },
             containerSecurityContext: restricted,
             resources: { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "600Mi" } },
         }));
@@ -245,6 +255,173 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         });
         expect(input(ingress, "spec.tls")).toEqual([{ hosts: [input(ingress, "spec.rules.0.host")] }]);
         expect(ingress.dependsOn[0]).toBe(named(p, `${name}-lbc`).urn);
+    });
+});
+
+/**
+ * Helm merges a release's values into the chart's values.yaml and renders only what its templates
+ * read: a key the chart does not have is dropped without a word. So every path Launchpad sets must
+ * be a key of the pinned chart's values.yaml (vendor/<chart>/, verbatim at the pinned commit,
+ * SOURCE.md), of the chart's type where the chart gives a default.
+ */
+type Kind = "object" | "array" | "string" | "number" | "boolean" | "null";
+const kindOf = (v: unknown): Kind => (Array.isArray(v) ? "array" : v === null || v === undefined ? "null" : (typeof v as Kind));
+
+/** A vendored chart's values.yaml, parsed. */
+function chartDefaults(dir: string): Record<string, unknown> {
+    return parse(readFileSync(join(REPO_ROOT, "vendor", dir, "values.yaml"), "utf8")) as Record<string, unknown>;
+}
+
+/**
+ * Maps a chart hands whole to Kubernetes (`toYaml`) or to the command line: below them the keys are
+ * Kubernetes' or the program's, checked by `check` against that, not the chart. Each names the
+ * template line that renders it (read at the vendored commit).
+ */
+interface FreeForm {
+    readonly template: string;
+    readonly check: (value: unknown, stack: { readonly minor: string }) => void;
+}
+
+/** A container with these fields, validated against the Kubernetes schema (kubernetes-models). */
+function validContainer(fields: Record<string, unknown>): void {
+    new Pod({ metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "i", ...fields }] } }).validate();
+}
+
+/** Flags the autoscaler defines at a release (vendor/cluster-autoscaler/flags-<release>.go) and their kinds. */
+function autoscalerFlags(release: string): Map<string, Kind> {
+    const source = readFileSync(join(REPO_ROOT, "vendor", "cluster-autoscaler", `flags-${release}.go`), "utf8");
+    const flags = new Map<string, Kind>();
+    for (const m of source.matchAll(/\b(?:p?flag\.(\w+)|(multiStringFlag))\("([a-z0-9-]+)"/g)) {
+        const type = m[1] ?? "String";
+        flags.set(m[3], type === "Bool" ? "boolean" : /^(Int|Int64|Float64|Duration)$/.test(type) ? (type === "Duration" ? "string" : "number") : "string");
+    }
+    return flags;
+}
+
+const FREE_FORM: Readonly<Record<string, Readonly<Record<string, FreeForm>>>> = {
+    "aws-load-balancer-controller": {
+        resources: { template: "templates/deployment.yaml:253-254 (the controller container)", check: (v) => validContainer({ resources: v }) },
+        // Rendered only with replicaCount > 1, which Launchpad sets (2).
+        podDisruptionBudget: {
+            template: "templates/pdb.yaml:1,12 (`if and .Values.podDisruptionBudget (gt (int .Values.replicaCount) 1)`; the map is the spec)",
+            check: (v) => new PodDisruptionBudget({ metadata: { name: "p" }, spec: { selector: { matchLabels: { a: "b" } }, ...(v as object) } }).validate(),
+        },
+    },
+    "metrics-server": {
+        resources: { template: "templates/deployment.yaml:104-105", check: (v) => validContainer({ resources: v }) },
+        securityContext: { template: "templates/deployment.yaml:60-61 (the container's)", check: (v) => validContainer({ securityContext: v }) },
+    },
+    "cluster-autoscaler": {
+        resources: { template: "templates/deployment.yaml:296-297", check: (v) => validContainer({ resources: v }) },
+        containerSecurityContext: { template: "templates/deployment.yaml:298-300", check: (v) => validContainer({ securityContext: v }) },
+        // `--{{ $key | mustRegexFind "^[^_]+" }}={{ $value }}`: `<flag>_<n>` repeats a flag.
+        extraArgs: {
+            template: "templates/deployment.yaml:136-142",
+            check: (v, { minor }) => {
+                const release = CLUSTER_AUTOSCALER_IMAGE_TAGS[minor].replace(/^v/, "");
+                const flags = autoscalerFlags(release);
+                for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+                    const flag = key.replace(/_.*$/, "");
+                    expect([key, flags.get(flag)], `--${flag} at cluster-autoscaler ${release}`).toEqual([key, kindOf(value)]);
+                }
+            },
+        },
+    },
+    "aws-for-fluent-bit": {
+        resources: { template: "templates/daemonset.yaml:60-61", check: (v) => validContainer({ resources: v }) },
+    },
+};
+
+/** Every path of `values` that is not a key of the chart, or of another type than the chart's default. */
+function unknownPaths(dir: string, values: Record<string, unknown>, minor: string): string[] {
+    const problems: string[] = [];
+    const walk = (ours: Record<string, unknown>, theirs: Record<string, unknown>, prefix: string): void => {
+        for (const [key, value] of Object.entries(ours)) {
+            const path = `${prefix}${key}`;
+            const free = FREE_FORM[dir][path];
+            if (free !== undefined) {
+                expect(key in theirs, `${dir} values.yaml has no ${path}`).toBe(true);
+                free.check(value, { minor });
+                continue;
+            }
+            if (!(key in theirs)) {
+                problems.push(`${path}: not in values.yaml`);
+                continue;
+            }
+            const chart = theirs[key];
+            if (kindOf(value) === "object" && kindOf(chart) === "object") {
+                walk(value as Record<string, unknown>, chart as Record<string, unknown>, `${path}.`);
+            } else if (kindOf(chart) !== "null" && kindOf(chart) !== kindOf(value)) {
+                problems.push(`${path}: ${kindOf(value)}, the chart's default is ${kindOf(chart)}`);
+            } else if (kindOf(value) === "object") {
+                problems.push(`${path}: a map where the chart has no default (not in FREE_FORM)`);
+            }
+        }
+    };
+    walk(values, chartDefaults(dir), "");
+    return problems;
+}
+
+describe.each(STACKS)("the four platform charts' values against the pinned charts' values.yaml (vendor/), $stack", ({ stack, minor }) => {
+    const name = `launchpad-${stack}-platform`;
+    const plan = planStack(stack);
+
+    it.each([
+        ["aws-load-balancer-controller", "lbc"],
+        ["metrics-server", "metrics-server"],
+        ["cluster-autoscaler", "autoscaler"],
+        ["aws-for-fluent-bit", "fluent-bit"],
+    ] as const)("%s: every value path Launchpad sets is one of the chart's, of the chart's type", async (dir, role) => {
+        const values = input(named(await plan, `${name}-${role}`), "values") as Record<string, unknown>;
+        expect(unknownPaths(dir, values, minor)).toEqual([]);
+    });
+
+    it("the autoscaler ignores, when balancing the zones' groups, the labels EKS adds that differ during a rolling update", async () => {
+        const extraArgs = input(named(await plan, `${name}-autoscaler`), "values.extraArgs") as Record<string, unknown>;
+        expect(Object.entries(extraArgs).filter(([k]) => k.startsWith("balancing-ignore-label")).map(([, v]) => v)).toEqual([...BALANCING_IGNORED_EKS_LABELS]);
+        // Not already ignored by the AWS comparator (processors/nodegroupset/aws_nodegroups.go) nor the basic set.
+        expect(BALANCING_IGNORED_EKS_LABELS).not.toContain("eks.amazonaws.com/nodegroup");
+    });
+});
+
+describe("the walk refuses what Helm would drop", () => {
+    it("a misspelt key, a key of another type, and an unknown autoscaler flag", () => {
+        expect(unknownPaths("aws-load-balancer-controller", { clusterName: "c", vpcID: "vpc-1", replicaCount: "2" }, "1.36")).toEqual([
+            "vpcID: not in values.yaml",
+            "replicaCount: string, the chart's default is number",
+        ]);
+        expect(unknownPaths("aws-for-fluent-bit", { cloudWatchLogs: { logRetentionDays: 30, logGroupTemplates: "x" } }, "1.36")).toEqual(["cloudWatchLogs.logGroupTemplates: not in values.yaml"]);
+        expect(() => unknownPaths("cluster-autoscaler", { extraArgs: { "balance-similar-nodegroups": true } }, "1.36")).toThrow("--balance-similar-nodegroups at cluster-autoscaler 1.36.1");
+        expect(() => unknownPaths("cluster-autoscaler", { extraArgs: { "skip-nodes-with-system-pods": "false" } }, "1.35")).toThrow("--skip-nodes-with-system-pods at cluster-autoscaler 1.35.2");
+        expect(() => unknownPaths("metrics-server", { resources: { requests: { cpu: [1] } } }, "1.36")).toThrow();
+    });
+
+    it("reads the flags' kinds from the vendored flags.go", () => {
+        const flags = autoscalerFlags("1.36.1");
+        expect([flags.get("balance-similar-node-groups"), flags.get("expander"), flags.get("balancing-ignore-label"), flags.get("skip-nodes-with-system-pods")]).toEqual(["boolean", "string", "string", "boolean"]);
+    });
+});
+
+describe("CHART_VALUE_KEYS of the four platform charts", () => {
+    it.each([
+        ["aws-load-balancer-controller", CHART_VALUE_KEYS.awsLoadBalancerController],
+        ["metrics-server", CHART_VALUE_KEYS.metricsServer],
+        ["cluster-autoscaler", CHART_VALUE_KEYS.clusterAutoscaler],
+        ["aws-for-fluent-bit", CHART_VALUE_KEYS.fluentBit],
+    ] as const)("%s: names keys of the pinned chart's values.yaml", (dir, keys) => {
+        const defaults = chartDefaults(dir);
+        const has = (path: string): boolean => {
+            let node: unknown = defaults;
+            for (const key of path.split(".")) {
+                if (kindOf(node) !== "object" || !(key in (node as object))) {
+                    return false;
+                }
+                node = (node as Record<string, unknown>)[key];
+            }
+            return true;
+        };
+        const paths = [keys.serviceAccountName, keys.serviceAccountAnnotations, keys.image.repository, keys.image.tag, keys.resources, keys.podSecurityContext, keys.containerSecurityContext];
+        expect(paths.filter((path) => !has(path))).toEqual([]);
     });
 });
 

@@ -165,17 +165,34 @@ function gitBlobId(bytes: Buffer): string {
 }
 
 describe("vendored chart files", () => {
+    // Every pinned chart is vendored: the directory is the chart's name.
+    it.each(Object.entries(HELM_CHARTS))("%s: Chart.yaml is the pinned version, and both copies are the blobs SOURCE.md names, at the commit the pin names", (_key, pin) => {
+        const dir = pin.chart;
+        const chart = parse(readFileSync(join(VENDOR, dir, "Chart.yaml"), "utf8")) as { name: string; version: string; appVersion: string };
+        expect([chart.name, chart.version, String(chart.appVersion)]).toEqual([pin.chart, pin.version, pin.appVersion]);
+        const source = readFileSync(join(VENDOR, dir, "SOURCE.md"), "utf8");
+        const commit = /\b([0-9a-f]{40})\b/.exec(pin.source)?.[1];
+        expect(commit).toBeDefined();
+        expect(source).toContain(`| commit | ${commit} |`);
+        const blobs = /\| blob \| Chart\.yaml ([0-9a-f]{40}), values\.yaml ([0-9a-f]{40}) \|/.exec(source);
+        expect(blobs?.slice(1)).toEqual(["Chart.yaml", "values.yaml"].map((f) => gitBlobId(readFileSync(join(VENDOR, dir, f)))));
+    });
+
     it.each([
         ["kube-state-metrics", HELM_CHARTS.kubeStateMetrics],
         ["prometheus-pushgateway", HELM_CHARTS.pushgateway],
-    ] as const)("%s: Chart.yaml is the pinned version, and both copies are the blobs SOURCE.md names", (dir, pin) => {
-        const chart = parse(readFileSync(join(VENDOR, dir, "Chart.yaml"), "utf8")) as { name: string; version: string; appVersion: string };
-        expect([chart.name, chart.version, chart.appVersion]).toEqual([pin.chart, pin.version, pin.appVersion]);
-        const source = readFileSync(join(VENDOR, dir, "SOURCE.md"), "utf8");
-        expect(source).toContain(`| tag | ${pin.chart}-${pin.version} |`);
-        expect(pin.source).toContain(`@ ${pin.chart}-${pin.version} (`);
-        const blobs = /\| blob \| Chart\.yaml ([0-9a-f]{40}), values\.yaml ([0-9a-f]{40}) \|/.exec(source);
-        expect(blobs?.slice(1)).toEqual(["Chart.yaml", "values.yaml"].map((f) => gitBlobId(readFileSync(join(VENDOR, dir, f)))));
+        ["metrics-server", HELM_CHARTS.metricsServer],
+    ] as const)("%s: SOURCE.md names the tag the pin names", (dir, pin) => {
+        const tag = /@ (\S+) \(/.exec(pin.source)?.[1];
+        expect(readFileSync(join(VENDOR, dir, "SOURCE.md"), "utf8")).toContain(`| tag | ${tag} |`);
+    });
+
+    // kubernetes/autoscaler cluster-autoscaler/config/flags/flags.go at each image's release tag.
+    it.each(Object.values(CLUSTER_AUTOSCALER_IMAGE_TAGS))("cluster-autoscaler %s: flags.go is the blob SOURCE.md names for that release", (tag) => {
+        const release = tag.replace(/^v/, "");
+        const source = readFileSync(join(VENDOR, "cluster-autoscaler", "SOURCE.md"), "utf8");
+        const row = new RegExp(`^\\| ${release.replace(/\./g, "\\.")} \\| [0-9a-f]{40} \\| ([0-9a-f]{40}) \\|`, "m").exec(source);
+        expect(row?.[1]).toBe(gitBlobId(readFileSync(join(VENDOR, "cluster-autoscaler", `flags-${release}.go`))));
     });
 });
 
