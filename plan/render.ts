@@ -8,7 +8,12 @@ import type { Plan, PlannedResource } from "./engine";
 import type { Json } from "./values";
 
 type Inputs = Record<string, Json>;
-type Summary = (i: Inputs) => (string | undefined)[];
+/** What a summary may read besides the resource's own inputs. */
+export interface SummaryContext {
+    /** Each planned subnet's zone, by its (mocked) id: a node group's inputs name subnets, not zones. */
+    readonly subnetZones: ReadonlyMap<string, string>;
+}
+type Summary = (i: Inputs, ctx: SummaryContext) => (string | undefined)[];
 
 const str = (v: Json | undefined): string | undefined => (v === undefined || v === null ? undefined : typeof v === "string" ? v : JSON.stringify(v));
 const kv = (k: string, v: Json | undefined): string | undefined => (v === undefined || v === null ? undefined : `${k}=${str(v)}`);
@@ -40,9 +45,10 @@ const SUMMARIES: Record<string, Summary> = {
             kv("deletionProtection", i.deletionProtection),
         ];
     },
-    "aws:eks/nodeGroup:NodeGroup": (i) => {
+    "aws:eks/nodeGroup:NodeGroup": (i, ctx) => {
         const s = obj(i.scalingConfig);
-        return [kv("instances", list(i.instanceTypes).map(str).join(",")), `size=${str(s.minSize)}..${str(s.maxSize)} (desired ${str(s.desiredSize)})`, kv("capacity", i.capacityType), kv("ami", i.amiType)];
+        const zones = [...new Set(list(i.subnetIds).map((id) => (typeof id === "string" ? ctx.subnetZones.get(id) : undefined) ?? "?"))];
+        return [kv("zone", zones.join(",")), kv("instances", list(i.instanceTypes).map(str).join(",")), `size=${str(s.minSize)}..${str(s.maxSize)} (desired ${str(s.desiredSize)})`, kv("capacity", i.capacityType), kv("ami", i.amiType)];
     },
     "kubernetes:core/v1:Namespace": (i) => [kv("name", obj(i.metadata).name)],
     "pulumi:pulumi:StackReference": (i) => [kv("stack", i.name)],
@@ -52,8 +58,19 @@ const SUMMARIES: Record<string, Summary> = {
     "kubernetes:core/v1:Service": (i) => [kv("selects", obj(obj(i.spec).selector)[SELECTOR_LABELS.color]), kv("promotion", obj(obj(i.metadata).annotations)[ANNOTATIONS.promotion])],
 };
 
-export function summarize(r: PlannedResource): string {
-    const parts = (SUMMARIES[r.type]?.(r.inputs) ?? []).filter((p): p is string => p !== undefined);
+/** Each planned subnet's zone by id, for {@link SummaryContext}. */
+export function subnetZones(resources: readonly PlannedResource[]): Map<string, string> {
+    const zones = new Map<string, string>();
+    for (const r of resources) {
+        const { id } = r.state;
+        const zone = r.inputs.availabilityZone;
+        if (r.type === "aws:ec2/subnet:Subnet" && typeof id === "string" && typeof zone === "string") zones.set(id, zone);
+    }
+    return zones;
+}
+
+export function summarize(r: PlannedResource, ctx: SummaryContext = { subnetZones: new Map() }): string {
+    const parts = (SUMMARIES[r.type]?.(r.inputs, ctx) ?? []).filter((p): p is string => p !== undefined);
     if (r.options.id !== undefined) parts.push("[read]");
     if (r.protect) parts.push("[protect]");
     if (r.dependsOn.length > 0) parts.push(`dependsOn=${r.dependsOn.length}`);
@@ -79,8 +96,9 @@ export function renderTree(plan: Plan): string {
         `Offline plan for ${plan.project}/${plan.stack}: ${plan.resources.length} resources (mocked: nothing was created or read in the cloud)`,
         "",
     ];
+    const ctx: SummaryContext = { subnetZones: subnetZones(plan.resources) };
     const walk = (r: PlannedResource, prefix: string, last: boolean, root: boolean): void => {
-        const summary = summarize(r);
+        const summary = summarize(r, ctx);
         lines.push(`${root ? "" : `${prefix}${last ? "└─ " : "├─ "}`}${r.type}  ${r.name}${summary ? `  ${summary}` : ""}`);
         const kids = children.get(r.urn) ?? [];
         const next = root ? "" : `${prefix}${last ? "   " : "│  "}`;

@@ -6,6 +6,7 @@ import { EKS_ADDON_VERSIONS } from "../lib/versions";
 import { CONNECTION_SECRET_KEYS } from "../components/database";
 import { parseConfig } from "../config";
 import { alertContext } from "../observability/alerts";
+import { summarize, subnetZones, type SummaryContext } from "../plan/render";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
@@ -550,5 +551,14 @@ describe("node groups per zone", () => {
         const plan = await planStack("production");
         const subnets = [0, 1, 2].map((i) => named(plan, `launchpad-production-network-private-${i}`));
         expect(ofType(plan, "aws:eks/nodeGroup:NodeGroup").map((g) => g.propertyDependencies.subnetIds)).toEqual(subnets.map((s) => [s.urn]));
+    });
+
+    it("shows each group's zone in the plan, read from its subnet; a subnet the plan does not create shows as ?", async () => {
+        const plan = await planStack("production");
+        const groups = ofType(plan, "aws:eks/nodeGroup:NodeGroup");
+        const zoneOf = (g: (typeof groups)[number], ctx?: SummaryContext) => summarize(g, ctx).split("  ")[0];
+        const ctx = { subnetZones: subnetZones(plan.resources) };
+        expect(groups.map((g) => zoneOf(g, ctx))).toEqual(["zone=us-east-1a", "zone=us-east-1b", "zone=us-east-1c"]);
+        expect(zoneOf(groups[0])).toBe("zone=?");
     });
 });
