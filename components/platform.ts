@@ -125,7 +125,8 @@ export interface LoadBalancerControllerValuesArgs {
 /**
  * Values of the aws-load-balancer-controller chart (keys from its values.yaml at the pinned
  * version). Region and VPC are given, not discovered: with IMDS at one hop the pod cannot read
- * them from the node.
+ * them from the node. The chart passes them as --cluster-name, --aws-region and --aws-vpc-id
+ * (templates/deployment.yaml:67-77 at the pinned commit), and ip as --default-target-type (:184).
  */
 export function loadBalancerControllerValues(a: LoadBalancerControllerValuesArgs): Record<string, unknown> {
     return {
@@ -234,6 +235,13 @@ export interface FluentBitValuesArgs {
  * Values of the aws-for-fluent-bit chart: CloudWatch Logs only, one group per namespace
  * (`logGroupTemplate`), streams per pod and container; the groups Launchpad does not create
  * itself get the same retention from Fluent Bit.
+ *
+ * The chart writes them as the `cloudwatch_logs` output's log_group_name, log_group_template,
+ * log_stream_template, auto_create_group and log_retention_days (templates/configmap.yaml:109-140 at
+ * the pinned commit). Fluent Bit's manual (pipeline/outputs/cloudwatch.md): the template uses
+ * record_accessor syntax and falls back to log_group_name when it cannot be resolved; the retention
+ * is set on groups the output creates. `$kubernetes[...]` is there because the chart's kubernetes
+ * filter is on by default (values.yaml filter.enabled, matching the input's kube.* tag).
  */
 export function fluentBitValues(a: FluentBitValuesArgs): Record<string, unknown> {
     return {
