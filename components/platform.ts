@@ -246,6 +246,11 @@ export interface FluentBitValuesArgs {
 export function fluentBitValues(a: FluentBitValuesArgs): Record<string, unknown> {
     return {
         serviceAccount: { create: false, name: PLATFORM_SERVICE_ACCOUNTS.fluentBit },
+        // A node's log shipper must run on it even when app pods have filled it: with no priority
+        // class the DaemonSet's pod waits Pending there and that node's logs never leave it. The
+        // chart reads the key in templates/daemonset.yaml:33-34 and suggests this very value
+        // (values.yaml:292, commented out); the other three charts run system-cluster-critical.
+        priorityClassName: "system-node-critical",
         cloudWatchLogs: {
             enabled: true,
             region: a.region,

@@ -180,6 +180,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         }));
         expect(named(p, `${name}-fluent-bit`).inputs).toEqual(release("aws-for-fluent-bit", "0.2.0", "https://aws.github.io/eks-charts", {
             serviceAccount: { create: false, name: "aws-for-fluent-bit" },
+            priorityClassName: "system-node-critical",
             cloudWatchLogs: {
                 enabled: true,
                 region: "us-east-1",
@@ -332,6 +333,17 @@ const FREE_FORM: Readonly<Record<string, Readonly<Record<string, FreeForm>>>> = 
     },
 };
 
+/**
+ * Keys a chart's templates read that its values.yaml only documents in a comment (or not at all):
+ * each with the template line that reads it, at the vendored commit.
+ */
+const TEMPLATE_ONLY: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    "aws-load-balancer-controller": {},
+    "metrics-server": {},
+    "cluster-autoscaler": {},
+    "aws-for-fluent-bit": { priorityClassName: "templates/daemonset.yaml:33-34 (values.yaml:292 has it commented out)" },
+};
+
 /** Every path of `values` that is not a key of the chart, or of another type than the chart's default. */
 function unknownPaths(dir: string, values: Record<string, unknown>, minor: string): string[] {
     const problems: string[] = [];
@@ -345,6 +357,9 @@ function unknownPaths(dir: string, values: Record<string, unknown>, minor: strin
                 continue;
             }
             if (!(key in theirs)) {
+                if (TEMPLATE_ONLY[dir][path] !== undefined && kindOf(value) !== "object") {
+                    continue;
+                }
                 problems.push(`${path}: not in values.yaml`);
                 continue;
             }
@@ -394,6 +409,17 @@ describe("the walk refuses what Helm would drop", () => {
         expect(() => unknownPaths("cluster-autoscaler", { extraArgs: { "balance-similar-nodegroups": true } }, "1.36")).toThrow("--balance-similar-nodegroups at cluster-autoscaler 1.36.1");
         expect(() => unknownPaths("cluster-autoscaler", { extraArgs: { "skip-nodes-with-system-pods": "false" } }, "1.35")).toThrow("--skip-nodes-with-system-pods at cluster-autoscaler 1.35.2");
         expect(() => unknownPaths("metrics-server", { resources: { requests: { cpu: [1] } } }, "1.36")).toThrow();
+    });
+
+    // A template-only key is no key of the vendored values.yaml, only a comment naming it.
+    it("template-only keys are only comments in values.yaml", () => {
+        for (const [dir, keys] of Object.entries(TEMPLATE_ONLY)) {
+            const text = readFileSync(join(REPO_ROOT, "vendor", dir, "values.yaml"), "utf8");
+            for (const key of Object.keys(keys)) {
+                expect(key in chartDefaults(dir), `${dir} ${key}`).toBe(false);
+                expect(text).toMatch(new RegExp(`^# ${key}:`, "m"));
+            }
+        }
     });
 
     it("reads the flags' kinds from the vendored flags.go", () => {
