@@ -10,7 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type EksClusterConfig, type ExistingClusterConfig, type LaunchpadConfig } from "../config";
 import { ANNOTATIONS } from "../lib/delivery";
-import { stackIdentifier } from "../lib/stack-name";
+import { qualifiedStackName, stackIdentifier } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService } from "./blue-green-service";
@@ -21,7 +21,7 @@ import { LogicalBackup } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { inPlaceReleaseProblems, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, selfStackName, type ReleaseHistory } from "./release-history";
+import { inPlaceReleaseProblems, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
@@ -138,7 +138,7 @@ export class Environment extends pulumi.ComponentResource {
      * rule, the schema rule, and one blue/green service per configured service.
      */
     private createDelivery(name: string, identifier: string, config: LaunchpadConfig, child: pulumi.ComponentResourceOptions): Delivery {
-        const previous = previousOutputs(name, selfStackName(pulumi.getOrganization(), config.project, config.stack), { parent: this });
+        const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
         const history = previousHistory(previous);
         const promotion = config.promotion !== undefined
             ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services, history }, child)

@@ -99,11 +99,6 @@ export function revertedImages(history: ReleaseHistory, service: string): string
     return [...new Set((history[service] ?? []).filter((e) => e.reverted !== undefined && !kept.includes(e.image)).map((e) => e.image))];
 }
 
-/** `org/project/stack` of the stack itself, which its history reference reads. */
-export function selfStackName(organization: string, project: string, stack: string): string {
-    return `${organization}/${project}/${stack}`;
-}
-
 /**
  * The stack's own previous outputs, from its state (a read, nothing is created): the one reference
  * every reader of them shares (the release history here, the schema record in migrations.ts).
