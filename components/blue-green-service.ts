@@ -150,7 +150,10 @@ export interface ReleaseInfo {
     readonly color: Color;
     readonly image: string;
     readonly releaseId: string;
-    /** "pass" when this release's load gate Job completed in this stack (`performance.loadGate`); absent otherwise. */
+    /**
+     * "pass" when this release's load gate Job completed in this stack (`performance.loadGate`).
+     * @default - absent: no load gate passed
+     */
     readonly load?: "pass";
 }
 

@@ -38,6 +38,7 @@ export interface HistoryEntry extends ReleaseInfo {
      * `npm run promote`'s switch back after a failed analysis); absent while it never was. A
      * reverted entry admits nothing: making that release live again needs the source stack's
      * verification (or break glass).
+     * @default - never reverted
      */
     readonly reverted?: string;
 }
