@@ -163,7 +163,7 @@ export class Environment extends pulumi.ComponentResource {
             }
             return true;
         });
-        const runner = { file: RUNNER_FILE, source: bundleRunner() };
+        const runner = { file: RUNNER_FILE, source: this.bundled("the smoke runner", bundleRunner) };
         const services = config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
             service,
             project: config.project,
@@ -172,7 +172,7 @@ export class Environment extends pulumi.ComponentResource {
             zoneSpread: config.safety.zoneSpread,
             smokeRunner: runner,
             loadGate: service.performance?.loadGate === true ? {
-                runner: bundleLoadtestRunner(),
+                runner: this.bundled("the performance runner", bundleLoadtestRunner),
                 // The stack's Prometheus, when it has a query URL (a managed workspace needs SigV4).
                 ...(config.observability.backend.kind === "prometheus" ? { prometheus: config.observability.backend.url } : {}),
                 appMetrics: { ...config.observability.metrics },
@@ -189,6 +189,19 @@ export class Environment extends pulumi.ComponentResource {
             liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
         }, child));
         return { history, promotion, schema, services };
+    }
+
+    /**
+     * A runner's esbuild bundle, which the gate Jobs carry in their ConfigMaps. A bundling failure
+     * (a broken checkout, not a config value) is reported against the Environment like every other
+     * failure of the program, not as an unhandled exception.
+     */
+    private bundled(what: string, bundle: () => string): string {
+        try {
+            return bundle();
+        } catch (e) {
+            throw new pulumi.ResourceError(`bundling ${what} failed: ${e instanceof Error ? e.message : String(e)}`, this);
+        }
     }
 
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */
