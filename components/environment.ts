@@ -17,7 +17,7 @@ import { BlueGreenService } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
 import { EksCluster, ExistingCluster, type KubernetesTarget } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
-import { LogicalBackup } from "./logical-backup";
+import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
@@ -297,13 +297,7 @@ export class Environment extends pulumi.ComponentResource {
         }, child);
         const storage = new BackupStorage(`${name}-backup-storage`, { ...common, backup: config.backup, bucketPrefix: identifier }, child);
         const logicalBackup = new LogicalBackup(`${name}-logical-backup`, {
-            engine: config.database.engine,
-            engineVersion: config.database.engineVersion,
-            databaseName: config.database.name,
-            criticalTables: config.database.criticalTables,
-            backup: config.backup,
-            region: config.region,
-            tags: config.tags,
+            ...logicalBackupSettings(config),
             bucketName: storage.bucketName,
             bucketArn: storage.bucketArn,
             bucketKmsKeyArn: storage.kmsKeyArn,

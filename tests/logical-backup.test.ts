@@ -12,6 +12,7 @@ import {
     dumpPolicy,
     engineImage,
     engineImageProblem,
+    logicalBackupSettings,
     verifyJobContainers,
     RECOVERY_METRICS_SCHEDULE,
     recoveryMetricsCronJobName,
@@ -36,13 +37,7 @@ function planLogicalBackup(stack: string, sets: string[] = []): Promise<Plan> {
             const config = loadConfig();
             const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
             new LogicalBackup("lb", {
-                engine: config.database.engine,
-                engineVersion: config.database.engineVersion,
-                databaseName: config.database.name,
-                criticalTables: config.database.criticalTables,
-                backup: config.backup,
-                region: config.region,
-                tags: config.tags,
+                ...logicalBackupSettings(config),
                 bucketName: "launchpad-staging-backups",
                 bucketArn: BUCKET_ARN,
                 bucketKmsKeyArn: KEY_ARN,
