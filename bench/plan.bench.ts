@@ -14,8 +14,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../plan/engine";
+import { failed, parseFlags, type CliResult } from "../scripts/cli";
 import { measureBaseline, measureCli, measureInProcess } from "./measure";
 import { describeMachine, formatMarkdown, formatTable, GROWTH_SERVICE_COUNTS, markerProblem, spliceSection, type StackResult } from "./report";
 
@@ -32,33 +32,27 @@ interface BenchArgs {
 
 class UsageError extends Error {}
 
-function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
-    let values;
-    try {
-        values = parseArgs({
-            args: [...argv],
-            options: {
-                runs: { type: "string" },
-                markdown: { type: "boolean", default: false },
-                write: { type: "boolean", default: false },
-                readme: { type: "string" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-            allowPositionals: false,
-        }).values;
-    } catch (e) {
-        throw new UsageError((e as Error).message);
+/**
+ * The flags, or what to print and exit with (`--help`, a flag the parser refuses, a bad value):
+ * the strict parsing every `npm run` command shares (scripts/cli.ts `parseFlags`).
+ */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs | CliResult {
+    const parsed = parseFlags(argv, {
+        runs: { type: "string" },
+        markdown: { type: "boolean", default: false },
+        write: { type: "boolean", default: false },
+        readme: { type: "string" },
+    }, USAGE);
+    if ("result" in parsed) {
+        return parsed.result;
     }
-    if (values.help) {
-        return "help";
-    }
+    const values = parsed.flags;
     const runs = values.runs === undefined ? DEFAULT_RUNS : Number(values.runs);
     if (!Number.isInteger(runs) || runs < 1 || runs > MAX_RUNS) {
-        throw new UsageError(`--runs: received ${JSON.stringify(values.runs)}; expected a whole number from 1 to ${MAX_RUNS}`);
+        return failed(1, `--runs: received ${JSON.stringify(values.runs)}; expected a whole number from 1 to ${MAX_RUNS}\n${USAGE}\n`);
     }
     if (values.readme !== undefined && !values.write) {
-        throw new UsageError("--readme only applies with --write");
+        return failed(1, `--readme only applies with --write\n${USAGE}\n`);
     }
     return { runs, markdown: values.markdown, write: values.write ? path.resolve(values.readme ?? path.join(REPO_ROOT, "docs", "operations.md")) : undefined };
 }
@@ -129,9 +123,10 @@ async function benchStack(stack: string, runs: number, sets: readonly string[] =
 
 async function main(argv: readonly string[]): Promise<number> {
     const args = parseBenchArgs(argv);
-    if (args === "help") {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
+    if ("code" in args) {
+        process.stdout.write(args.stdout);
+        process.stderr.write(args.stderr);
+        return args.code;
     }
     if (args.write !== undefined) {
         checkReadme(args.write);

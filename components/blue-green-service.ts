@@ -27,6 +27,7 @@ import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import { loadtestDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
 import type { RunSpec } from "../loadtest/main";
 import type { AppMetrics } from "../loadtest/server";
+import { scrapeAnnotations } from "../observability/scrape-config";
 
 /** Where the smoke ConfigMap is mounted in the gate pod. */
 export const SMOKE_MOUNT = "/smoke";
@@ -149,7 +150,10 @@ export interface ReleaseInfo {
     readonly color: Color;
     readonly image: string;
     readonly releaseId: string;
-    /** "pass" when this release's load gate Job completed in this stack (`performance.loadGate`); absent otherwise. */
+    /**
+     * "pass" when this release's load gate Job completed in this stack (`performance.loadGate`).
+     * @default - absent: no load gate passed
+     */
     readonly load?: "pass";
 }
 
@@ -275,9 +279,7 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                 annotations: {
                     [ANNOTATIONS.releaseId]: d.releaseChecked !== undefined ? d.releaseChecked.apply(() => releaseId(s, color)) : releaseId(s, color),
                     [ANNOTATIONS.image]: release.image,
-                    "prometheus.io/scrape": "true",
-                    "prometheus.io/port": String(s.port),
-                    "prometheus.io/path": s.metricsPath,
+                    ...scrapeAnnotations(s.port, s.metricsPath),
                 },
             },
             spec: {

@@ -131,9 +131,13 @@ export function parameterGroupParameters(engine: DbEngine): DbParameter[] {
 export interface RestoreArgs {
     /** Restore from the source's point-in-time backups. @default - not a point-in-time restore */
     readonly restoreToPointInTime?: {
+        /** The source instance. @default - the source is `sourceDbInstanceAutomatedBackupsArn` */
         readonly sourceDbInstanceIdentifier?: string;
+        /** The source's replicated automated backups (`arn:...:auto-backup:...`). @default - the source is `sourceDbInstanceIdentifier` */
         readonly sourceDbInstanceAutomatedBackupsArn?: string;
+        /** The point in time, ISO 8601 UTC. @default - `useLatestRestorableTime` */
         readonly restoreTime?: string;
+        /** Restore the latest restorable time. @default - `restoreTime` */
         readonly useLatestRestorableTime?: boolean;
     };
     /** Restore from this snapshot. @default - not a snapshot restore */

@@ -10,18 +10,18 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type EksClusterConfig, type ExistingClusterConfig, type LaunchpadConfig } from "../config";
 import { ANNOTATIONS } from "../lib/delivery";
-import { stackIdentifier } from "../lib/stack-name";
+import { qualifiedStackName, stackIdentifier } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
 import { EksCluster, ExistingCluster, type KubernetesTarget } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
-import { LogicalBackup } from "./logical-backup";
+import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { inPlaceReleaseProblems, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, selfStackName, type ReleaseHistory } from "./release-history";
+import { inPlaceReleaseProblems, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
@@ -138,7 +138,7 @@ export class Environment extends pulumi.ComponentResource {
      * rule, the schema rule, and one blue/green service per configured service.
      */
     private createDelivery(name: string, identifier: string, config: LaunchpadConfig, child: pulumi.ComponentResourceOptions): Delivery {
-        const previous = previousOutputs(name, selfStackName(pulumi.getOrganization(), config.project, config.stack), { parent: this });
+        const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
         const history = previousHistory(previous);
         const promotion = config.promotion !== undefined
             ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services, history }, child)
@@ -163,7 +163,7 @@ export class Environment extends pulumi.ComponentResource {
             }
             return true;
         });
-        const runner = { file: RUNNER_FILE, source: bundleRunner() };
+        const runner = { file: RUNNER_FILE, source: this.bundled("the smoke runner", bundleRunner) };
         const services = config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
             service,
             project: config.project,
@@ -172,7 +172,7 @@ export class Environment extends pulumi.ComponentResource {
             zoneSpread: config.safety.zoneSpread,
             smokeRunner: runner,
             loadGate: service.performance?.loadGate === true ? {
-                runner: bundleLoadtestRunner(),
+                runner: this.bundled("the performance runner", bundleLoadtestRunner),
                 // The stack's Prometheus, when it has a query URL (a managed workspace needs SigV4).
                 ...(config.observability.backend.kind === "prometheus" ? { prometheus: config.observability.backend.url } : {}),
                 appMetrics: { ...config.observability.metrics },
@@ -189,6 +189,19 @@ export class Environment extends pulumi.ComponentResource {
             liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
         }, child));
         return { history, promotion, schema, services };
+    }
+
+    /**
+     * A runner's esbuild bundle, which the gate Jobs carry in their ConfigMaps. A bundling failure
+     * (a broken checkout, not a config value) is reported against the Environment like every other
+     * failure of the program, not as an unhandled exception.
+     */
+    private bundled(what: string, bundle: () => string): string {
+        try {
+            return bundle();
+        } catch (e) {
+            throw new pulumi.ResourceError(`bundling ${what} failed: ${e instanceof Error ? e.message : String(e)}`, this);
+        }
     }
 
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */
@@ -284,13 +297,7 @@ export class Environment extends pulumi.ComponentResource {
         }, child);
         const storage = new BackupStorage(`${name}-backup-storage`, { ...common, backup: config.backup, bucketPrefix: identifier }, child);
         const logicalBackup = new LogicalBackup(`${name}-logical-backup`, {
-            engine: config.database.engine,
-            engineVersion: config.database.engineVersion,
-            databaseName: config.database.name,
-            criticalTables: config.database.criticalTables,
-            backup: config.backup,
-            region: config.region,
-            tags: config.tags,
+            ...logicalBackupSettings(config),
             bucketName: storage.bucketName,
             bucketArn: storage.bucketArn,
             bucketKmsKeyArn: storage.kmsKeyArn,

@@ -21,7 +21,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { BackupConfig } from "../config";
+import type { BackupConfig, LaunchpadConfig } from "../config";
 import type { DbEngine } from "../config/database";
 import { APP_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
@@ -61,6 +61,19 @@ export function engineImage(engine: DbEngine, version: string): string {
         throw new RangeError(engineImageProblem(engine, version));
     }
     return image;
+}
+
+/** What a stack's config decides of the logical backups: engine and version, database, critical tables, schedule, region, tags. */
+export function logicalBackupSettings(config: Pick<LaunchpadConfig, "database" | "backup" | "region" | "tags">): Pick<LogicalBackupArgs, "engine" | "engineVersion" | "databaseName" | "criticalTables" | "backup" | "region" | "tags"> {
+    return {
+        engine: config.database.engine,
+        engineVersion: config.database.engineVersion,
+        databaseName: config.database.name,
+        criticalTables: config.database.criticalTables,
+        backup: config.backup,
+        region: config.region,
+        tags: config.tags,
+    };
 }
 
 export interface LogicalBackupArgs {

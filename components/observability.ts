@@ -25,7 +25,7 @@ import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { HELM_CHARTS, type HelmChartPin } from "../lib/versions";
 import { alertGroups, type AlertContext } from "../observability/alerts";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
-import { accessEntryPrincipal, EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeConfiguration } from "../observability/scrape-config";
+import { accessEntryPrincipal, EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeAnnotations as podScrapeAnnotations, scrapeConfiguration } from "../observability/scrape-config";
 
 /** `nobody`, the user both exporters' images run as. */
 const NOBODY = 65534;
@@ -129,7 +129,7 @@ export function pushgatewayValues(scrapeAnnotations: boolean, storageClass?: pul
         securityContext: restrictedPod({ uid: NOBODY, fsGroup: NOBODY }),
         containerSecurityContext: restrictedContainer(),
         resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-        ...(scrapeAnnotations ? { podAnnotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(PUSHGATEWAY_PORT) } } : {}),
+        ...(scrapeAnnotations ? { podAnnotations: podScrapeAnnotations(PUSHGATEWAY_PORT) } : {}),
     };
 }
 

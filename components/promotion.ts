@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type PromotionConfig, type ServiceConfig } from "../config";
 import { PROMOTION, type Color } from "../lib/delivery";
+import { qualifiedStackName } from "../lib/stack-name";
 import type { ReleaseInfo } from "./blue-green-service";
 import { historyImages, revertedImages, type ReleaseHistory } from "./release-history";
 
@@ -27,12 +28,6 @@ export interface PromotionArgs {
     readonly services: readonly ServiceConfig[];
     /** This stack's own release history, from its state (`components/release-history.ts`). */
     readonly history: pulumi.Input<ReleaseHistory>;
-}
-
-/** `staging` -> `<org>/<project>/staging`; `project/stack` -> `<org>/project/stack`; a full name as is. */
-export function qualifiedStackName(fromStack: string, organization: string, project: string): string {
-    const parts = fromStack.split("/");
-    return parts.length === 3 ? fromStack : parts.length === 2 ? `${organization}/${fromStack}` : `${organization}/${project}/${fromStack}`;
 }
 
 /** The rule that admitted a live release, as the live Service's promotion annotation shows it. */

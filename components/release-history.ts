@@ -38,6 +38,7 @@ export interface HistoryEntry extends ReleaseInfo {
      * `npm run promote`'s switch back after a failed analysis); absent while it never was. A
      * reverted entry admits nothing: making that release live again needs the source stack's
      * verification (or break glass).
+     * @default - never reverted
      */
     readonly reverted?: string;
 }
@@ -97,11 +98,6 @@ export function historyImages(history: ReleaseHistory, service: string): string[
 export function revertedImages(history: ReleaseHistory, service: string): string[] {
     const kept = historyImages(history, service);
     return [...new Set((history[service] ?? []).filter((e) => e.reverted !== undefined && !kept.includes(e.image)).map((e) => e.image))];
-}
-
-/** `org/project/stack` of the stack itself, which its history reference reads. */
-export function selfStackName(organization: string, project: string, stack: string): string {
-    return `${organization}/${project}/${stack}`;
 }
 
 /**

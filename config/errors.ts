@@ -98,3 +98,77 @@ export function expectation(issue: core.$ZodIssue, allowedFields: (path: readonl
             return issue.message;
     }
 }
+
+/** One config key being parsed: its name, its schema, and the paths whose values are secrets. */
+export interface KeyContext {
+    readonly key: string;
+    readonly schema: unknown;
+    /** Config paths set as secrets (`launchpad:alerting.slackWebhookUrl`): no value under one is echoed. */
+    readonly secretPaths: readonly string[];
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    let cur = root;
+    for (const part of path) {
+        if (cur === null || typeof cur !== "object") {
+            return undefined;
+        }
+        cur = (cur as Record<PropertyKey, unknown>)[part];
+    }
+    return cur;
+}
+
+function isUnder(path: string, roots: readonly string[]): boolean {
+    return roots.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
+}
+
+/**
+ * The fields an object schema allows at `path` inside it, through wrappers (`.optional()`,
+ * `.default()`, pipes), map values (`services.<name>`) and list items (`smoke.checks[0]`).
+ */
+function fieldsOf(schema: unknown, path: readonly PropertyKey[]): string[] {
+    type Def = { type?: string; innerType?: Node; in?: Node; valueType?: Node; element?: Node; shape?: Record<string, Node> };
+    type Node = { _zod?: { def?: Def } };
+    const unwrap = (n: Node | undefined): Node | undefined => {
+        const def = n?._zod?.def;
+        const inner = def?.innerType ?? (def?.type === "pipe" ? def.in : undefined);
+        return inner !== undefined ? unwrap(inner) : n;
+    };
+    let node = unwrap(schema as Node);
+    for (const part of path) {
+        const def = node?._zod?.def;
+        node = unwrap(def?.type === "record" ? def.valueType : def?.type === "array" ? def.element : def?.shape?.[String(part)]);
+    }
+    return Object.keys(node?._zod?.def?.shape ?? {});
+}
+
+/**
+ * Messages for one key's schema issues. `secret`: the stack holds the key as a secret. The runtime
+ * marks only the whole key, not which value inside it is secret, so no value inside it is echoed.
+ */
+export function keyProblems(ctx: KeyContext, value: unknown, issues: readonly core.$ZodIssue[], secret: boolean): string[] {
+    const out: string[] = [];
+    const hidden = (p: string): boolean => secret || isUnder(p, ctx.secretPaths);
+    for (const issue of issues) {
+        const fullPath: PropertyKey[] = [ctx.key, ...issue.path];
+        if (issue.code === "unrecognized_keys") {
+            for (const field of issue.keys) {
+                const p = issuePath([...fullPath, field]);
+                const allowed = expectation(issue, () => fieldsOf(ctx.schema, issue.path));
+                out.push(`${p}: received ${describeValue(valueAt(value, [...issue.path, field]), hidden(p))}; ${allowed}`);
+            }
+            continue;
+        }
+        if (issue.code === "invalid_key") {
+            // The map key itself is wrong: name the map and show the key, not the value under it.
+            const p = issuePath(fullPath.slice(0, -1));
+            out.push(`${p}: received the key ${describeValue(fullPath[fullPath.length - 1], hidden(p))}; ${expectation(issue, () => [])}`);
+            continue;
+        }
+        const p = issuePath(fullPath);
+        const received = valueAt(value, issue.path);
+        const what = received === undefined && issue.code === "invalid_type" ? "nothing (required)" : describeValue(received, hidden(p));
+        out.push(`${p}: received ${what}; ${expectation(issue, () => [])}`);
+    }
+    return out;
+}

@@ -7,22 +7,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { parseConfig, type LaunchpadConfig } from "./parse";
-import { OBJECT_KEYS } from "./schema";
+import { CONFIG_NAMESPACES, OBJECT_KEYS } from "./schema";
 import { stackFileSecretPaths } from "./stack-file";
 
-/**
- * Provider namespaces whose every key reaches the schema: Launchpad's AWS and Grafana providers are
- * explicit and read only the keys the schema allows (`aws:region`, `grafana:url`, `grafana:auth`),
- * so any other key there (`aws:regoin`, `aws:profile`) would be silently ignored: it is refused.
- */
-const PROVIDER_NAMESPACES = ["aws", "grafana"] as const;
 
 /** Namespaces the Pulumi CLI itself reads: never warned about. */
 const CLI_NAMESPACES = ["pulumi"] as const;
 
 /** Config keys in a namespace nothing in this program reads (`launchpd:tier`), to warn about. */
 export function ignoredKeys(keys: readonly string[]): string[] {
-    const read = ["launchpad", ...PROVIDER_NAMESPACES, ...CLI_NAMESPACES] as readonly string[];
+    const read = [...CONFIG_NAMESPACES, ...CLI_NAMESPACES] as readonly string[];
     return keys.filter((k) => !read.includes(k.slice(0, k.indexOf(":")))).sort();
 }
 
@@ -46,7 +40,8 @@ export function decodeConfig(stored: Readonly<Record<string, StoredConfigValue>>
     const values: Record<string, unknown> = {};
     const secretKeys = new Set<string>();
     for (const [key, { value, secret }] of Object.entries(stored)) {
-        const isOurs = key.startsWith(`launchpad:`) || (PROVIDER_NAMESPACES as readonly string[]).includes(key.slice(0, key.indexOf(":")));
+        // Every key of our namespaces reaches the schema, which refuses one it does not know (`aws:regoin`).
+        const isOurs = CONFIG_NAMESPACES.includes(key.slice(0, key.indexOf(":")));
         if (!isOurs) {
             continue;
         }

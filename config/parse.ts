@@ -13,7 +13,7 @@ import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
 import { buildCluster, clusterProblems, clusterVersionProblems, hasDatabase, usesExistingCluster, type EksClusterConfig, type ExistingClusterConfig } from "./cluster";
 import { buildDatabase, databaseProblems, engineVersionProblems, type DatabaseConfig } from "./database";
-import { ConfigError, describeValue, expectation, issuePath } from "./errors";
+import { ConfigError, describeValue, keyProblems } from "./errors";
 import type { ConfigInput } from "./input";
 import { buildNetwork, networkProblems, type NetworkConfig } from "./network";
 import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-group";
@@ -21,7 +21,7 @@ import { buildObservability, observabilityProblems, type ObservabilityConfig } f
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
 import { buildPromotion, promotionProblems, type PromotionConfig } from "./promotion";
 import { regionProblems } from "./region";
-import { SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
+import { CONFIG_NAMESPACES, SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
 import { buildServices, serviceProblems, type ServiceConfig } from "./services";
 import { buildTags, tagsProblems } from "./tags";
 import { safetyFor, type Safety, type Tier } from "./tier";
@@ -53,71 +53,6 @@ export interface LaunchpadConfig {
 
 type Shape = typeof rawConfigSchema.shape;
 type Parsed = { -readonly [K in keyof Shape]?: z.output<Shape[K]> };
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-    let cur = root;
-    for (const part of path) {
-        if (cur === null || typeof cur !== "object") {
-            return undefined;
-        }
-        cur = (cur as Record<PropertyKey, unknown>)[part];
-    }
-    return cur;
-}
-
-function isSecretPath(path: string): boolean {
-    return SECRET_PATHS.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
-}
-
-/**
- * The fields an object schema allows at `path` inside `key`, through wrappers (`.optional()`,
- * `.default()`, pipes), map values (`services.<name>`) and list items (`smoke.checks[0]`).
- */
-function fieldsOf(key: keyof Shape, path: readonly PropertyKey[]): string[] {
-    type Def = { type?: string; innerType?: Node; in?: Node; valueType?: Node; element?: Node; shape?: Record<string, Node> };
-    type Node = { _zod?: { def?: Def } };
-    const unwrap = (n: Node | undefined): Node | undefined => {
-        const def = n?._zod?.def;
-        const inner = def?.innerType ?? (def?.type === "pipe" ? def.in : undefined);
-        return inner !== undefined ? unwrap(inner) : n;
-    };
-    let node = unwrap(rawConfigSchema.shape[key]);
-    for (const part of path) {
-        const def = node?._zod?.def;
-        node = unwrap(def?.type === "record" ? def.valueType : def?.type === "array" ? def.element : def?.shape?.[String(part)]);
-    }
-    return Object.keys(node?._zod?.def?.shape ?? {});
-}
-
-/**
- * Messages for one key's schema issues. `secret`: the stack holds the key as a secret. The runtime
- * marks only the whole key, not which value inside it is secret, so no value inside it is echoed.
- */
-function keyProblems(key: keyof Shape, value: unknown, issues: readonly z.core.$ZodIssue[], secret: boolean): string[] {
-    const out: string[] = [];
-    for (const issue of issues) {
-        const fullPath: PropertyKey[] = [key, ...issue.path];
-        if (issue.code === "unrecognized_keys") {
-            for (const field of issue.keys) {
-                const p = issuePath([...fullPath, field]);
-                const allowed = expectation(issue, () => fieldsOf(key, issue.path));
-                out.push(`${p}: received ${describeValue(valueAt(value, [...issue.path, field]), secret || isSecretPath(p))}; ${allowed}`);
-            }
-            continue;
-        }
-        if (issue.code === "invalid_key") {
-            // The map key itself is wrong: name the map and show the key, not the value under it.
-            const p = issuePath(fullPath.slice(0, -1));
-            out.push(`${p}: received the key ${describeValue(fullPath[fullPath.length - 1], secret || isSecretPath(p))}; ${expectation(issue, () => [])}`);
-            continue;
-        }
-        const p = issuePath(fullPath);
-        const received = valueAt(value, issue.path);
-        const what = received === undefined && issue.code === "invalid_type" ? "nothing (required)" : describeValue(received, secret || isSecretPath(p));
-        out.push(`${p}: received ${what}; ${expectation(issue, () => [])}`);
-    }
-    return out;
-}
 
 /** Each domain's rules, in one fixed order; each runs only on the values it reads that parsed. */
 function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] {
@@ -207,7 +142,7 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
 
     for (const key of Object.keys(input.values).sort()) {
         const namespace = key.slice(0, key.indexOf(":") + 1);
-        if (["launchpad:", "aws:", "grafana:"].includes(namespace) && !known.includes(key)) {
+        if (CONFIG_NAMESPACES.includes(namespace.slice(0, -1)) && !known.includes(key)) {
             const allowed = known.filter((k) => k.startsWith(namespace)).join(", ");
             // The stack's AWS and Grafana providers are explicit: they read no other key of their namespace.
             const why = namespace === "launchpad:" ? "" : `: Launchpad's ${namespace.slice(0, -1)} provider is explicit and reads no other ${namespace}* key`;
@@ -220,7 +155,7 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         if (result.success) {
             (parsed as Record<string, unknown>)[key] = result.data;
         } else {
-            problems.push(...keyProblems(key, value, result.error.issues, input.secretKeys.has(key)));
+            problems.push(...keyProblems({ key, schema: shape[key], secretPaths: SECRET_PATHS }, value, result.error.issues, input.secretKeys.has(key)));
         }
     }
     // The stack's name is config too: it prefixes names AWS limits, so a long one is refused here, not deep in a component.

@@ -51,6 +51,12 @@ export const rawConfigSchema = z.strictObject({
 
 export type RawConfig = z.output<typeof rawConfigSchema>;
 
+/**
+ * The config namespaces the program reads: its own and its explicit providers' (`aws`, `grafana`),
+ * which read only the keys above, so any other key there is refused rather than silently ignored.
+ */
+export const CONFIG_NAMESPACES: readonly string[] = [...new Set(Object.keys(rawConfigSchema.shape).map((k) => k.slice(0, k.indexOf(":"))))];
+
 /** Keys read from the `launchpad` namespace, in the order docs/configuration.md lists them. */
 export const LAUNCHPAD_KEYS = Object.keys(rawConfigSchema.shape)
     .filter((k) => k.startsWith("launchpad:"))

@@ -1,6 +1,7 @@
 /**
  * The one owner of a stack's identifier, `<project>-<stack>`: the prefix of the EKS cluster, the
- * database, the buckets, the backup plan and the Environment's children; and of the names derived
+ * database, the buckets, the backup plan and the Environment's children; of its full name,
+ * `<organization>/<project>/<stack>`, which stack references read; and of the names derived
  * from it that more than one layer reads (the database instance: the component creates it, the
  * alerts select its metrics, the migrations name its snapshots).
  */
@@ -28,6 +29,16 @@ const RDS_INSTANCE_IDENTIFIER_RE = /^[A-Za-z](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,
 /** `launchpad-staging`. */
 export function stackIdentifier(project: string, stack: string): string {
     return `${project}-${stack}`;
+}
+
+/**
+ * A stack's full name, `<organization>/<project>/<stack>`, from a name as config writes it: `staging`
+ * (this organization and project), `project/stack` (this organization), or a full name as is. What a
+ * StackReference reads: the promotion's source stack, and the stack's own previous outputs.
+ */
+export function qualifiedStackName(stack: string, organization: string, project: string): string {
+    const parts = stack.split("/");
+    return parts.length === 3 ? stack : parts.length === 2 ? `${organization}/${stack}` : `${organization}/${project}/${stack}`;
 }
 
 /** Why this project and stack cannot name the stack's resources, or undefined when they can. */

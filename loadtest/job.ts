@@ -10,7 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import type { ServiceConfig } from "../config";
 import { APP_LABELS, ROLES, type Color } from "../lib/delivery";
-import { NODE_UID, restrictedContainer } from "../lib/pod-security";
+import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { LOADTEST_RUNNER_FILE } from "./bundle";
 import type { RunSpec } from "./main";
 import type { Scenario, ScenarioName } from "./profile";
@@ -54,7 +54,7 @@ export function loadtestJobSpec(labels: Record<string, string>, configMapName: p
             spec: {
                 restartPolicy: "Never",
                 automountServiceAccountToken: false,
-                securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: "RuntimeDefault" } },
+                securityContext: restrictedPod({ uid: NODE_UID }),
                 containers: [{
                     name: "loadtest",
                     image: SMOKE_RUNNER_IMAGE,

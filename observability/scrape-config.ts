@@ -16,9 +16,32 @@ export const SCRAPER_USER = "aps-collector-user";
 /** Service names the Helm releases get (their charts' `fullnameOverride`), which the scraper keeps. */
 export const EXPORTER_SERVICES = { kubeStateMetrics: "kube-state-metrics", pushgateway: "pushgateway" } as const;
 
-/** Pod label value to Prometheus label name: Kubernetes SD's `__meta_kubernetes_pod_label_<name>`. */
-function podLabel(name: string): string {
-    return `__meta_kubernetes_pod_label_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+/**
+ * The pod annotations a pod asks to be scraped with: the `prometheus.io/*` convention that the
+ * Prometheus chart's own `kubernetes-pods` job reads too (prometheus-community/helm-charts
+ * charts/prometheus/values.yaml, chart 29.27.0), so a cluster's own Prometheus finds the same pods.
+ * The one spelling: the pods that set them (BlueGreenService, the Pushgateway) and the job below
+ * that reads them back take them from here.
+ */
+export const SCRAPE_ANNOTATIONS = { scrape: "prometheus.io/scrape", port: "prometheus.io/port", path: "prometheus.io/path" } as const;
+
+/** The annotations asking for a scrape of `port`, at `path` when given (else the job's default, /metrics). */
+export function scrapeAnnotations(port: number, path?: string): Record<string, string> {
+    return {
+        [SCRAPE_ANNOTATIONS.scrape]: "true",
+        [SCRAPE_ANNOTATIONS.port]: String(port),
+        ...(path !== undefined ? { [SCRAPE_ANNOTATIONS.path]: path } : {}),
+    };
+}
+
+/**
+ * A pod label or annotation as the label Kubernetes service discovery gives it:
+ * `__meta_kubernetes_pod_<kind>_<name>`, the name with every character outside [a-zA-Z0-9_] made
+ * `_` (prometheus/prometheus discovery/kubernetes/pod.go, `podLabelPrefix` / `podAnnotationPrefix`
+ * + `strutil.SanitizeLabelName`).
+ */
+export function podMetaLabel(kind: "label" | "annotation", name: string): string {
+    return `__meta_kubernetes_pod_${kind}_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;
 }
 
 function endpointsJob(job: string, namespace: string, service: string, honorLabels: boolean): Record<string, unknown> {
@@ -34,7 +57,7 @@ function endpointsJob(job: string, namespace: string, service: string, honorLabe
 }
 
 /**
- * The scrape configuration: the application's pods (opted in with `prometheus.io/scrape: "true"`),
+ * The scrape configuration: the application's pods (opted in with SCRAPE_ANNOTATIONS),
  * their `app` and `color` labels attached as the service and color labels; kube-state-metrics;
  * the Pushgateway (its pushed `job` and grouping labels kept: `honor_labels`); cAdvisor through the
  * API server for container CPU and memory.
@@ -47,17 +70,17 @@ export function scrapeConfiguration(namespace: string, metrics: AppMetricsConfig
                 job_name: "kubernetes-pods",
                 kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [namespace] } }],
                 relabel_configs: [
-                    { source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], regex: "true", action: "keep" },
-                    { source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_path"], regex: "(.+)", target_label: "__metrics_path__", action: "replace" },
+                    { source_labels: [podMetaLabel("annotation", SCRAPE_ANNOTATIONS.scrape)], regex: "true", action: "keep" },
+                    { source_labels: [podMetaLabel("annotation", SCRAPE_ANNOTATIONS.path)], regex: "(.+)", target_label: "__metrics_path__", action: "replace" },
                     {
-                        source_labels: ["__address__", "__meta_kubernetes_pod_annotation_prometheus_io_port"],
+                        source_labels: ["__address__", podMetaLabel("annotation", SCRAPE_ANNOTATIONS.port)],
                         regex: "([^:]+)(?::\\d+)?;(\\d+)",
                         replacement: "$1:$2",
                         target_label: "__address__",
                         action: "replace",
                     },
-                    { source_labels: [podLabel(SELECTOR_LABELS.app)], target_label: metrics.serviceLabel, action: "replace" },
-                    { source_labels: [podLabel(SELECTOR_LABELS.color)], target_label: metrics.colorLabel, action: "replace" },
+                    { source_labels: [podMetaLabel("label", SELECTOR_LABELS.app)], target_label: metrics.serviceLabel, action: "replace" },
+                    { source_labels: [podMetaLabel("label", SELECTOR_LABELS.color)], target_label: metrics.colorLabel, action: "replace" },
                     { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace", action: "replace" },
                     { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod", action: "replace" },
                 ],

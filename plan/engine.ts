@@ -11,6 +11,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type Placeholder } from "../config";
 import { runDate, utcDay } from "../config/clock";
+import { qualifiedStackName } from "../lib/stack-name";
 import { PlanMocks, type StackOutputsLookup } from "./mocks";
 import { loadStackConfig, type StackConfig } from "./stack-config";
 import { renderValue, SECRET_TEXT, UNKNOWN_TEXT, type Json } from "./values";
@@ -379,7 +380,7 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     const sc = stackConfigFor(opts);
     const others = opts.stackOutputs ?? (await localStackOutputs(opts, sc));
     // The stack's reference to itself reads its previous outputs (release history, schema record).
-    const self = `${PLAN_ORGANIZATION}/${sc.project}/${sc.stack}`;
+    const self = qualifiedStackName(sc.stack, PLAN_ORGANIZATION, sc.project);
     const stackOutputs: StackOutputsLookup = (name) => (name === self ? (opts.previousOutputs ?? {}) : others(name));
     const region = typeof sc.values["aws:region"] === "string" ? sc.values["aws:region"] : "us-east-1";
     const mocks = new PlanMocks(region, stackOutputs);

@@ -31,6 +31,78 @@ function where(n: ts.Node): string {
 }
 
 const COMPONENTS = sources("components");
+const LIB = sources("lib");
+
+/** The `*Args` interfaces of components/. */
+function componentArgs(): ts.InterfaceDeclaration[] {
+    const found: ts.InterfaceDeclaration[] = [];
+    for (const sf of COMPONENTS) {
+        walk(sf, (n) => {
+            if (ts.isInterfaceDeclaration(n) && n.name.text.endsWith("Args")) {
+                found.push(n);
+            }
+        });
+    }
+    return found;
+}
+
+/**
+ * Optional property signatures without a `@default` tag, in `roots` and, recursively, in the object
+ * types written inside them and the interfaces and type aliases of `files` their fields name.
+ */
+function undocumentedOptionals(roots: readonly ts.InterfaceDeclaration[], files: readonly ts.SourceFile[]): string[] {
+    const declared = new Map<string, ts.Node>();
+    for (const sf of files) {
+        for (const st of sf.statements) {
+            if (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) {
+                declared.set(st.name.text, st);
+            }
+        }
+    }
+    const missing: string[] = [];
+    const seen = new Set<ts.Node>();
+    const members = (node: ts.Node, path: string): void => {
+        if (seen.has(node)) {
+            return;
+        }
+        seen.add(node);
+        if (ts.isInterfaceDeclaration(node)) {
+            node.heritageClauses?.forEach((h) => h.types.forEach((t) => typeNode(t, path)));
+        }
+        const list = ts.isInterfaceDeclaration(node) || ts.isTypeLiteralNode(node) ? node.members : undefined;
+        if (list === undefined) {
+            // A type alias, array, union, generic: look inside it for object types and names.
+            ts.forEachChild(node, (child) => typeNode(child, path));
+            return;
+        }
+        for (const m of list) {
+            if (!ts.isPropertySignature(m)) {
+                continue;
+            }
+            const field = `${path}.${m.name.getText()}`;
+            if (m.questionToken !== undefined && !ts.getJSDocTags(m).some((t) => t.tagName.text === "default")) {
+                missing.push(`${where(m)} ${field}`);
+            }
+            if (m.type !== undefined) {
+                typeNode(m.type, field);
+            }
+        }
+    };
+    const typeNode = (node: ts.Node, path: string): void => {
+        if (ts.isTypeLiteralNode(node)) {
+            members(node, path);
+        } else if ((ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) && declared.has((ts.isTypeReferenceNode(node) ? node.typeName : node.expression).getText())) {
+            members(declared.get((ts.isTypeReferenceNode(node) ? node.typeName : node.expression).getText()) as ts.Node, path);
+            node.typeArguments?.forEach((t) => typeNode(t, path));
+        } else if (!ts.isFunctionTypeNode(node)) {
+            ts.forEachChild(node, (child) => typeNode(child, path));
+        }
+    };
+    for (const root of roots) {
+        members(root, root.name.text);
+    }
+    return missing;
+}
 
 /** Classes that extend `pulumi.ComponentResource`, with their constructor. */
 function componentClasses(): { cls: ts.ClassDeclaration; ctor: ts.ConstructorDeclaration }[] {
@@ -120,28 +192,47 @@ describe("component anatomy (STYLE.md), read with the TypeScript parser", () => 
         expect(inner).toEqual([]);
     });
 
-    it("every optional field of an *Args interface documents its @default", () => {
-        const missing: string[] = [];
-        for (const sf of COMPONENTS) {
-            walk(sf, (n) => {
-                if (!ts.isInterfaceDeclaration(n) || !n.name.text.endsWith("Args")) {
-                    return;
-                }
-                for (const m of n.members) {
-                    if (ts.isPropertySignature(m) && m.questionToken !== undefined && !ts.getJSDocTags(m).some((t) => t.tagName.text === "default")) {
-                        missing.push(`${where(m)} ${n.name.text}.${m.name.getText()}`);
-                    }
-                }
-            });
-        }
+    it("every optional field of a component's *Args interface documents its @default, nested ones included", () => {
+        // Nested: fields of an object type written inside the interface (`loadGate?: { prometheus?: ... }`)
+        // and of an interface or type alias of components/ or lib/ that a field names, at any depth.
+        const missing = undocumentedOptionals(componentArgs(), [...COMPONENTS, ...LIB]);
+        expect(componentArgs().length).toBeGreaterThanOrEqual(classes.length - 1);
         expect(missing).toEqual([]);
+    });
+
+    it("the @default check reaches nested and referenced fields (the check itself)", () => {
+        const sf = ts.createSourceFile("components/x.ts", [
+            "interface Base {",
+            "    readonly e?: number;",
+            "}",
+            "interface Inner extends Base {",
+            "    /** @default 1 */",
+            "    readonly a?: number;",
+            "    readonly b?: number;",
+            "}",
+            "type Alias = { readonly c?: string };",
+            "export interface XArgs {",
+            "    readonly inner: Inner;",
+            "    readonly alias?: Alias;",
+            "    /** @default - none */",
+            "    readonly nested?: { readonly d?: boolean; readonly list: readonly Inner[] };",
+            "}",
+        ].join("\n"), ts.ScriptTarget.Latest, true);
+        const args = sf.statements.filter(ts.isInterfaceDeclaration).filter((i) => i.name.text === "XArgs");
+        expect(undocumentedOptionals(args, [sf])).toEqual([
+            "components/x.ts:2 XArgs.inner.e",
+            "components/x.ts:7 XArgs.inner.b",
+            "components/x.ts:12 XArgs.alias",
+            "components/x.ts:9 XArgs.alias.c",
+            "components/x.ts:14 XArgs.nested.d",
+        ]);
     });
 
     it("no resource is created inside an apply() or then() callback", () => {
         // Errors, collections and values may be built there; anything else constructed is a resource.
         const allowed = /^(pulumi\.ResourceError|ConfigError|Error|RangeError|Map|Set|Date|RegExp|URL)$/;
         const found: string[] = [];
-        for (const sf of [...COMPONENTS, ...sources("lib"), ...sources("observability"), ...sources("dashboards")]) {
+        for (const sf of [...COMPONENTS, ...LIB, ...sources("observability"), ...sources("dashboards")]) {
             walk(sf, (n) => {
                 if (!ts.isNewExpression(n) || allowed.test(n.expression.getText())) {
                     return;

@@ -4,6 +4,7 @@
  * run; targets staging <= 2.0, production <= 2.5), peak memory, and the two layouts.
  */
 import { describe, expect, it } from "vitest";
+import { parseBenchArgs } from "../bench/plan.bench";
 import { formatMarkdown, formatTable, growthLines, RATIO_TARGETS, spliceSection, verdict, type Machine, type StackResult } from "../bench/report";
 
 const MACHINE: Machine = { cpuModel: "Test CPU", cpuCount: 2, memoryBytes: 8 * 2 ** 30, platform: "Linux x64", node: "v20.19.0", date: "2026-12-02" };
@@ -52,5 +53,21 @@ describe("plan benchmark report", () => {
     it("replaces only the text between the markers", () => {
         expect(spliceSection("a\n<!-- bench:start -->\nold\n<!-- bench:end -->\nb", "new")).toBe("a\n<!-- bench:start -->\nnew\n<!-- bench:end -->\nb");
         expect(() => spliceSection("no markers", "new")).toThrow("needs both");
+    });
+});
+
+describe("npm run bench's flags (scripts/cli.ts parseFlags, as every npm run command)", () => {
+    const usage = "usage: npm run bench -- [--runs N] [--markdown] [--write] [--readme <path>]\n";
+
+    it("defaults to 5 runs, printing the table", () => {
+        expect(parseBenchArgs([])).toEqual({ runs: 5, markdown: false, write: undefined });
+        expect(parseBenchArgs(["--runs", "3", "--markdown"])).toEqual({ runs: 3, markdown: true, write: undefined });
+    });
+
+    it("prints the usage for --help, and refuses an unknown flag, a bad run count or --readme alone, with the usage", () => {
+        expect(parseBenchArgs(["--help"])).toEqual({ code: 0, stdout: usage, stderr: "" });
+        expect(parseBenchArgs(["--bogus"])).toEqual({ code: 1, stdout: "", stderr: `Unknown option '--bogus'\n${usage}` });
+        expect(parseBenchArgs(["--runs", "0"])).toEqual({ code: 1, stdout: "", stderr: `--runs: received "0"; expected a whole number from 1 to 100\n${usage}` });
+        expect(parseBenchArgs(["--readme", "x.md"])).toEqual({ code: 1, stdout: "", stderr: `--readme only applies with --write\n${usage}` });
     });
 });

@@ -2,9 +2,12 @@
  * The shared building blocks (lib/kms.ts, lib/pod-security.ts) and that every resource of their
  * shape in both committed stacks is built by them: one shape, no drifted copy.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { safetyFor } from "../config/tier";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
+import { REPO_ROOT } from "../plan/engine";
 import { planStack, type PlannedResource } from "./support/plan";
 
 /** Every pod security context in an object tree: a Pod spec's `securityContext` beside `containers`, or a chart's `securityContext` values. */
@@ -61,5 +64,19 @@ describe.each(["staging", "production"])("%s", (stack) => {
             expect(sc).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
             expect(sc.runAsGroup).toBe(sc.runAsUser);
         }
+    });
+});
+
+describe("no hand-written copy of a building block", () => {
+    // A plan shows only the objects the committed stacks create: the load-test Job (a service with
+    // performance.loadGate, or npm run loadtest) spelled its pod context by hand until this check.
+    const sources = ["components", "lib", "loadtest", "smoke", "observability", "dashboards"].flatMap((dir) =>
+        readdirSync(join(REPO_ROOT, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`));
+
+    it("only lib/pod-security.ts spells a pod or container security context, only lib/kms.ts creates a KMS key", () => {
+        const spelled = (pattern: RegExp): string[] => sources.filter((f) => pattern.test(readFileSync(join(REPO_ROOT, f), "utf8")));
+        expect(sources.length).toBeGreaterThan(50);
+        expect(spelled(/\brunAsNonRoot\s*:|\ballowPrivilegeEscalation\s*:|\bseccompProfile\s*:/)).toEqual(["lib/pod-security.ts"]);
+        expect(spelled(/new aws\.kms\.(Key|Alias)\(/)).toEqual(["lib/kms.ts"]);
     });
 });

@@ -129,3 +129,28 @@ describe("import cycles", () => {
         expect(cycles(graph).map(relative)).toEqual([]);
     });
 });
+
+describe("the layers docs/architecture.md draws", () => {
+    const roots = [path.join(ROOT, "index.ts"), ...LAYERS.flatMap((dir) =>
+        readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(".ts")).map((f) => path.join(ROOT, dir, f)))];
+    const edges = [...importGraph(roots)].flatMap(([from, tos]) => tos.map((to) => relative([from, to]) as [string, string]));
+    const folder = (file: string): string => file.slice(0, file.indexOf("/"));
+
+    it("nothing under the components imports one (issue 16: observability/alerts.ts once imported components/database.ts); the load-test CLI, a tool, excepted", () => {
+        const below = new Set(["config", "lib", "observability", "dashboards", "smoke", "loadtest"]);
+        const up = edges.filter(([from, to]) => below.has(folder(from)) && folder(to) === "components" && from !== "loadtest/cli.ts");
+        expect(edges.length).toBeGreaterThan(300);
+        expect(up).toEqual([]);
+    });
+
+    it("lib/ imports nothing of the program but config/ types and the policy pack's shared/ it re-exports", () => {
+        const out = edges.filter(([from, to]) => folder(from) === "lib" && folder(to) !== "lib");
+        expect(out.map(([from, to]) => `${from} -> ${to}`).sort()).toEqual([
+            "lib/cidr.ts -> policies/shared/cidr.ts",
+            "lib/delivery.ts -> policies/shared/delivery.ts",
+            "lib/kms.ts -> config/tier.ts",
+            "lib/retention.ts -> policies/shared/retention.ts",
+            "lib/stack-name.ts -> config/database.ts",
+        ]);
+    });
+});

@@ -12,6 +12,7 @@ import {
     dumpPolicy,
     engineImage,
     engineImageProblem,
+    logicalBackupSettings,
     verifyJobContainers,
     RECOVERY_METRICS_SCHEDULE,
     recoveryMetricsCronJobName,
@@ -36,13 +37,7 @@ function planLogicalBackup(stack: string, sets: string[] = []): Promise<Plan> {
             const config = loadConfig();
             const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
             new LogicalBackup("lb", {
-                engine: config.database.engine,
-                engineVersion: config.database.engineVersion,
-                databaseName: config.database.name,
-                criticalTables: config.database.criticalTables,
-                backup: config.backup,
-                region: config.region,
-                tags: config.tags,
+                ...logicalBackupSettings(config),
                 bucketName: "launchpad-staging-backups",
                 bucketArn: BUCKET_ARN,
                 bucketKmsKeyArn: KEY_ARN,
@@ -313,5 +308,53 @@ describe("CronJob names the API server accepts (at most 52 characters)", () => {
         expect(lengths).toEqual([50, 52, 44]);
         // What the recovery metrics job was before: auto-named from its resource name, refused on create.
         expect(`launchpad-production-logical-backup-recovery-metrics`.length + AUTONAME_SUFFIX_LENGTH).toBeGreaterThan(CRONJOB_NAME_MAX);
+    });
+});
+
+describe("the environment contract between the backup jobs and scripts/db/*.sh", () => {
+    // The variable names are spelled twice, in the component and in each script; a name the
+    // component misspells is either a `require_env` failure at 02:00 or, for an optional one
+    // (PUSHGATEWAY_URL), a silent loss of the metrics the backup alerts read. Both sides are read
+    // here: each phase's `require_env` calls (`phase_<name>()` in dump.sh and verify.sh, the
+    // unconditional one in dr-metrics.sh) and every `$NAME` / `${NAME` the script and lib.sh read.
+    const script = (file: string): string => readFileSync(join(SCRIPTS_DIR, file), "utf8");
+    const lib = script("lib.sh");
+
+    /** The variables `require_env` demands in a phase of the script (or, without a phase, unconditionally). */
+    function required(file: string, phase: string | undefined): string[] {
+        const text = script(file);
+        const body = phase === undefined ? text : [...text.matchAll(/\nphase_(\w+)\(\) \{\n[\s\S]*?\n\}/g)].find((m) => m[1] === phase)?.[0];
+        expect(body, `${file}: phase_${phase}()`).toBeDefined();
+        return [...(body ?? "").matchAll(/^ {4}require_env ((?:[A-Z_]+ ?)+)$/gm)].flatMap((m) => m[1].trim().split(" "));
+    }
+
+    const reads = (file: string, name: string): boolean => new RegExp(`\\$\\{?${name}\\b`).test(script(file) + lib);
+
+    it("each container sets every variable its script's phase requires, and only variables the scripts read", async () => {
+        const plan = await planStack("production");
+        const jobs = ofType(plan, "kubernetes:batch/v1:CronJob").filter((c) => c.name.startsWith("launchpad-production-logical-backup-"));
+        const containers = jobs.flatMap((j) => [...(podSpec(j).initContainers ?? []), ...podSpec(j).containers]);
+        expect(containers.map((c) => c.name).sort()).toEqual(["dump", "fetch", "recovery-metrics", "report", "restore", "upload"]);
+        const problems: string[] = [];
+        for (const c of containers) {
+            const [, path, phase] = c.command;
+            const file = path.replace("/scripts/", "");
+            const set = c.env.map((e) => e.name);
+            const needs = required(file, phase);
+            expect(needs.length, `${c.name}: ${file} ${phase ?? ""} requires something`).toBeGreaterThan(0);
+            problems.push(...needs.filter((n) => !set.includes(n)).map((n) => `${c.name}: ${file} ${phase ?? ""} requires ${n}, not set`));
+            // Every container gets HOME and WORK_DIR on its writable mount (`container()`): HOME for the
+            // AWS CLI and the database clients under a read-only root filesystem; WORK_DIR, which the
+            // phases require, is unused by dr-metrics.sh.
+            problems.push(...set.filter((n) => !["HOME", "WORK_DIR"].includes(n) && !reads(file, n)).map((n) => `${c.name}: sets ${n}, which ${file} never reads`));
+        }
+        expect(problems).toEqual([]);
+    });
+
+    it("catches a misspelled variable on either side (the check itself)", () => {
+        expect(required("dump.sh", "dump")).toEqual(["DB_ENGINE", "DB_HOST", "DB_NAME", "DB_USER", "DB_PASSWORD", "WORK_DIR"]);
+        expect(required("dr-metrics.sh", undefined)).toEqual(["AWS_REGION", "DB_INSTANCE_ID", "PUSHGATEWAY_URL"]);
+        expect(reads("dump.sh", "PUSHGATEWAY_URL")).toBe(true);
+        expect(reads("dump.sh", "PUSHGATEWAY_ADDR")).toBe(false);
     });
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MAX_BUCKET_PREFIX_LENGTH } from "../components/backup-storage";
 import { ConfigError } from "../config";
-import { databaseInstanceIdentifier, MAX_STACK_IDENTIFIER_LENGTH, rdsInstanceIdentifierProblem, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
+import { databaseInstanceIdentifier, MAX_STACK_IDENTIFIER_LENGTH, qualifiedStackName, rdsInstanceIdentifierProblem, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { loadStackConfig } from "../plan/stack-config";
 
@@ -110,5 +110,24 @@ describe("the stack's name", () => {
         const error: unknown = await runPlan({ stack: "staging-eu-west", root }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ConfigError);
         expect((error as ConfigError).problems).toEqual([stackIdentifierProblem("launchpad", "staging-eu-west")]);
+    });
+});
+
+describe("the stack's full name, <organization>/<project>/<stack> (lib/stack-name.ts, its one spelling)", () => {
+    it.each([
+        ["staging", "organization/launchpad/staging"],
+        ["other/staging", "organization/other/staging"],
+        ["acme/other/staging", "acme/other/staging"],
+    ])("%s -> %s", (name, full) => {
+        expect(qualifiedStackName(name, "organization", "launchpad")).toBe(full);
+    });
+
+    it("is what production's references read: its own history and the promotion's source", async () => {
+        const plan = await runPlan({ stack: "production" });
+        const refs = plan.resources.filter((r) => r.type === "pulumi:pulumi:StackReference").map((r) => [r.name, r.inputs.name]);
+        expect(refs).toEqual([
+            ["launchpad-production-history", "organization/launchpad/production"],
+            ["launchpad-production-promotion-source", "organization/launchpad/staging"],
+        ]);
     });
 });
