@@ -238,8 +238,10 @@ export function contactPoints(stack: string, cp: ContactPointsConfig): { receive
         ...(cp.emailAddresses.length > 0
             ? [{ receiver: "email", args: { name: name("email"), emails: [{ addresses: [...cp.emailAddresses], singleEmail: true, subject: `[launchpad ${stack}] {{ .CommonAnnotations.summary }}` }] } }]
             : []),
-        // The heartbeat service only counts arrivals: a plain webhook POST is all it needs.
-        ...(cp.heartbeatUrl !== undefined ? [{ receiver: "heartbeat", args: { name: name("heartbeat"), webhooks: [{ url: cp.heartbeatUrl, httpMethod: "POST" }] } }] : []),
+        // The heartbeat service only counts arrivals: a plain webhook POST is all it needs. No
+        // resolved message: when the Watchdog stops firing (Grafana cannot evaluate it, see
+        // execErrState), one last "resolved" POST would be one more ping of a dead pipeline.
+        ...(cp.heartbeatUrl !== undefined ? [{ receiver: "heartbeat", args: { name: name("heartbeat"), webhooks: [{ url: cp.heartbeatUrl, httpMethod: "POST", disableResolveMessage: true }] } }] : []),
     ];
 }
 

@@ -14,7 +14,7 @@ import { OFFLINE_REQUIRED } from "../config/placeholders";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
 import { alertPanel, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
-import { contactPointName, contactPoints, dataSources, KUBE_STATE_METRICS_COLLECTORS, kubeStateMetricsValues, pushgatewayValues } from "../components/observability";
+import { contactPointName, contactPoints, dataSources, KUBE_STATE_METRICS_COLLECTORS, kubeStateMetricsValues, notificationPolicyArgs, pushgatewayValues } from "../components/observability";
 import { CHART_VALUE_KEYS, HELM_CHARTS } from "../lib/versions";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
@@ -173,6 +173,31 @@ describe("Grafana rule groups", () => {
         expect((stale.annotations as Record<string, string>).summary).toContain("{{ $values.B.Value | humanizeDuration }}");
     });
 
+    // Grafana turns a failed evaluation with execErrState Error into a DatasourceError alert that keeps
+    // the rule's labels and renames only alertname (grafana/grafana pkg/services/ngalert/schedule/compat.go
+    // errorAlert); OK makes the rule Normal (pkg/services/ngalert/state/state.go resultError, OkErrState).
+    it("an evaluation error reaches the rule's own route (compat.go errorAlert), but stops the Watchdog and never pings the heartbeat (state.go OkErrState)", () => {
+        type Rule = { name: string; execErrState: string; noDataState: string; labels: Record<string, string> };
+        const rules = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n), heartbeat: true })
+            .flatMap((g) => g.rules as Rule[]);
+        const watchdog = rules.find((r) => r.name === "LaunchpadWatchdog");
+        expect([watchdog?.execErrState, watchdog?.noDataState, watchdog?.labels.severity]).toEqual(["OK", "OK", "none"]);
+        const others = rules.filter((r) => r.name !== "LaunchpadWatchdog");
+        expect(others.filter((r) => r.execErrState !== "Error").map((r) => r.name)).toEqual([]);
+        // Their DatasourceError alerts: the rule's labels, alertname renamed. None is severity none, so
+        // none reaches the heartbeat route; each matches its own severity's route.
+        const errorAlerts: Record<string, string>[] = others.map((r) => ({ ...r.labels, alertname: "DatasourceError", rulename: r.name }));
+        expect(errorAlerts.filter((l) => l.severity === "none")).toEqual([]);
+        expect(new Set(errorAlerts.map((l) => `${l.severity}/${l.environment}`))).toEqual(new Set(["page/production", "ticket/production"]));
+        const policy = notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m");
+        const heartbeatRoutes = (policy.policies as { contactPoint: string; matchers: { label: string; value: string }[] }[])
+            .filter((p) => p.matchers.some((m) => m.label === "severity" && m.value === "none"));
+        expect(heartbeatRoutes.map((p) => p.contactPoint)).toEqual(["hb"]);
+        // And the Watchdog's resolution (Grafana could not evaluate it) sends the heartbeat nothing.
+        const heartbeat = contactPoints("production", { emailAddresses: [], slackWebhookUrl: undefined, pagerDutyIntegrationKey: undefined, heartbeatUrl: pulumi.output("https://hc-ping.com/x") });
+        expect(heartbeat.map((c) => c.args.webhooks)).toEqual([[{ url: expect.anything() as unknown, httpMethod: "POST", disableResolveMessage: true }]]);
+    });
+
     it("read every alert from Prometheus, and link each to the panel of its dashboard that shows it", () => {
         type Rule = { name: string; annotations: Record<string, string>; datas: { datasourceUid: string }[] };
         const rules = groups.flatMap((g) => g.rules as Rule[]);
@@ -281,7 +306,7 @@ describe("the Observability component under the plan engine", () => {
             ["launchpad-production-slack", [{ label: "severity", match: "=", value: "ticket" }, { label: "environment", match: "=", value: "production" }], ["launchpad-production-maintenance"]],
         ]);
         // Plain text (Grafana keeps webhook URLs in clear); offline, the stand-in of the unset required value.
-        expect(input(named(plan, "launchpad-production-observability-contact-heartbeat"), "webhooks")).toEqual([{ url: OFFLINE_REQUIRED, httpMethod: "POST" }]);
+        expect(input(named(plan, "launchpad-production-observability-contact-heartbeat"), "webhooks")).toEqual([{ url: OFFLINE_REQUIRED, httpMethod: "POST", disableResolveMessage: true }]);
         expect((input(policy, "policies") as { repeatInterval: string }[])[0].repeatInterval).toBe("5m");
         const meta = ofType(plan, "grafana:alerting/ruleGroup:RuleGroup").find((g) => input(g, "name") === "launchpad-meta");
         expect((input(meta as NonNullable<typeof meta>, "rules") as { name: string; labels: Record<string, string> }[]).map((r) => [r.name, r.labels.severity])).toEqual([
