@@ -337,9 +337,8 @@ export class Observability extends pulumi.ComponentResource {
         const gOpts = { parent: this, provider };
         const folder = new grafana.oss.Folder(`${name}-folder`, { uid: uids.folder, title: `Launchpad ${stack}` }, gOpts);
 
-        for (const d of dataSources({ stack, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined })) {
-            new grafana.oss.DataSource(`${name}-${d.key}`, d.args, gOpts);
-        }
+        const sources = dataSources({ stack, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined })
+            .map((d) => new grafana.oss.DataSource(`${name}-${d.key}`, d.args, gOpts));
 
         const dashboards = stackDashboards({
             stack,
@@ -362,7 +361,11 @@ export class Observability extends pulumi.ComponentResource {
             panelOf: (alertName) => alertPanel(stack, alertName),
             heartbeat: args.config.contactPoints.heartbeatUrl !== undefined,
         }).forEach((group, i) => {
-            new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, gOpts);
+            // The rules name the data source by its fixed uid, which makes no dependency, and Grafana's
+            // provisioning API does not check it exists (OSS RuleMutationValidator is a no-op,
+            // pkg/services/ngalert/provisioning/rule_validator.go): a rule evaluated before its data
+            // source would send a DatasourceError to the page and ticket routes on the first up.
+            new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, { ...gOpts, dependsOn: sources });
         });
 
         this.createNotifications(name, stack, args.config, gOpts);

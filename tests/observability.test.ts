@@ -308,7 +308,11 @@ describe("the Observability component under the plan engine", () => {
         // Plain text (Grafana keeps webhook URLs in clear); offline, the stand-in of the unset required value.
         expect(input(named(plan, "launchpad-production-observability-contact-heartbeat"), "webhooks")).toEqual([{ url: OFFLINE_REQUIRED, httpMethod: "POST", disableResolveMessage: true }]);
         expect((input(policy, "policies") as { repeatInterval: string }[])[0].repeatInterval).toBe("5m");
-        const meta = ofType(plan, "grafana:alerting/ruleGroup:RuleGroup").find((g) => input(g, "name") === "launchpad-meta");
+        // Every rule group waits for the data sources it names by uid only (Grafana's OSS provisioning
+        // API checks no data source: pkg/services/ngalert/provisioning/rule_validator.go, a no-op).
+        const ruleGroups = ofType(plan, "grafana:alerting/ruleGroup:RuleGroup");
+        expect(ruleGroups.filter((g) => !g.dependsOn.includes(ds[0].urn)).map((g) => g.name)).toEqual([]);
+        const meta = ruleGroups.find((g) => input(g, "name") === "launchpad-meta");
         expect((input(meta as NonNullable<typeof meta>, "rules") as { name: string; labels: Record<string, string> }[]).map((r) => [r.name, r.labels.severity])).toEqual([
             ["LaunchpadWatchdog", "none"], ["LaunchpadTargetDown", "ticket"], ["LaunchpadRequestMetricAbsent", "page"], ["LaunchpadPushJobAbsent", "ticket"], ["LaunchpadPushedJobRenamed", "ticket"], ["LaunchpadStateMetricsLabelsRenamed", "ticket"],
         ]);
