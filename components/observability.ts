@@ -358,7 +358,7 @@ export class Observability extends pulumi.ComponentResource {
             stack,
             folderUid: uids.folder,
             prometheusUid: uids.prometheus,
-            panelOf: (alertName) => alertPanel(stack, alertName),
+            panelOf: (alertName) => alertPanel(stack, alertName, new Set(Object.values(dashboards).map((d) => d.uid ?? ""))),
             heartbeat: args.config.contactPoints.heartbeatUrl !== undefined,
         }).forEach((group, i) => {
             // The rules name the data source by its fixed uid, which makes no dependency, and Grafana's

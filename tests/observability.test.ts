@@ -146,10 +146,16 @@ describe("npm run rules", () => {
     });
 });
 
+/** The uids of the dashboards a stack creates, as components/observability.ts hands them to alertPanel. */
+function dashboardUids(config: ReturnType<typeof configOf>, stack: string): Set<string> {
+    return new Set(Object.values(stackDashboards(dashboardContext(config, stack))).map((d) => d.uid ?? ""));
+}
+
 describe("Grafana rule groups", () => {
     const config = configOf("production");
     const uids = grafanaUids("production");
-    const groups = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n) });
+    const present = dashboardUids(config, "production");
+    const groups = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n, present) });
 
     it("have a query node A, then reduce B and threshold C on __expr__, C the condition", () => {
         expect(groups.map((g) => g.name)).toEqual(["launchpad-service", "launchpad-delivery", "launchpad-data", "launchpad-meta"]);
@@ -157,7 +163,7 @@ describe("Grafana rule groups", () => {
         // Every alert but the Watchdog, which needs a heartbeat contact point.
         expect(rules).toHaveLength(RULE_COUNT_PRODUCTION - 1);
         expect(rules.map((r) => r.name)).not.toContain("LaunchpadWatchdog");
-        const withHeartbeat = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n), heartbeat: true });
+        const withHeartbeat = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n, present), heartbeat: true });
         expect(withHeartbeat.flatMap((g) => (g.rules as { name: string }[]).map((r) => r.name))).toContain("LaunchpadWatchdog");
         for (const r of rules) {
             expect(r.condition).toBe("C");
@@ -178,7 +184,7 @@ describe("Grafana rule groups", () => {
     // errorAlert); OK makes the rule Normal (pkg/services/ngalert/state/state.go resultError, OkErrState).
     it("an evaluation error reaches the rule's own route (compat.go errorAlert), but stops the Watchdog and never pings the heartbeat (state.go OkErrState)", () => {
         type Rule = { name: string; execErrState: string; noDataState: string; labels: Record<string, string> };
-        const rules = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n), heartbeat: true })
+        const rules = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n, present), heartbeat: true })
             .flatMap((g) => g.rules as Rule[]);
         const watchdog = rules.find((r) => r.name === "LaunchpadWatchdog");
         expect([watchdog?.execErrState, watchdog?.noDataState, watchdog?.labels.severity]).toEqual(["OK", "OK", "none"]);
@@ -209,6 +215,29 @@ describe("Grafana rule groups", () => {
         const panels = new Map<string, unknown>(Object.values(dashboards).flatMap((d) => ((d.panels ?? []) as { id: number }[]).map((p) => [`${d.uid}/${p.id}`, p] as const)));
         // Every rule has both annotations (Grafana wants them together), pointing at a panel that exists.
         expect(rules.filter((r) => !panels.has(`${r.annotations.__dashboardUid__}/${r.annotations.__panelId__}`)).map((r) => r.name)).toEqual([]);
+    });
+
+    // Grafana stores whatever uid it is given (no check: pkg/services/ngalert/provisioning/rule_validator.go
+    // is a no-op in OSS), and a notification's dashboard and panel links are built from the pair.
+    it.each([
+        { path: "staging", stack: "staging", values: undefined },
+        { path: "an existing cluster without a database", stack: "shared", values: { "launchpad:cluster": { kubeconfig: { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" }, namespace: "shop-api" }, "launchpad:observability": { prometheusUrl: "https://prometheus.shop.internal" } } },
+    ])("$path: every rule links to a panel of a dashboard that stack creates (the push alerts to the gate's panel without a database)", ({ stack, values }) => {
+        const project = values !== undefined ? tempProject(stack, stagingConfig(values)) : undefined;
+        try {
+            const sc = loadStackConfig({ root: project?.root ?? REPO_ROOT, stack, sets: [] });
+            const c = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+            const made = stackDashboards(dashboardContext(c, stack));
+            const panels = new Set(Object.values(made).flatMap((d) => ((d.panels ?? []) as { id: number }[]).map((p) => `${d.uid}/${p.id}`)));
+            const rules = grafanaRuleGroups(alertGroups(alertContext(c)), { stack, folderUid: "f", prometheusUid: "p", panelOf: (n) => alertPanel(stack, n, dashboardUids(c, stack)), heartbeat: true })
+                .flatMap((g) => g.rules as { name: string; annotations: Record<string, string> }[]);
+            const unlinked = rules.filter((r) => !panels.has(`${r.annotations.__dashboardUid__}/${r.annotations.__panelId__}`)).map((r) => r.name);
+            expect(unlinked).toEqual(["LaunchpadWatchdog"]);
+            const push = rules.find((r) => r.name === "LaunchpadPushJobAbsent")?.annotations;
+            expect(push?.__dashboardUid__).toBe(values === undefined ? grafanaUids(stack).dashboards.backups : grafanaUids(stack).dashboards.blueGreen);
+        } finally {
+            project?.dispose();
+        }
     });
 });
 
