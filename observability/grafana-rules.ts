@@ -48,7 +48,11 @@ export function ruleUid(stack: string, name: string): string {
     return `lp-${createHash("sha256").update(`${stack}/${name}`).digest("hex").slice(0, 20)}`;
 }
 
-/** Grafana's `$value` is every node's value as text: templates read node B's number instead. */
+/**
+ * Grafana's `$value` is every node's value as text: templates read node B's number instead,
+ * `$values.B.Value` (grafana/grafana docs/sources/alerting/alerting-rules/templates/reference.md,
+ * "$values" and "$value"; the `humanize*` functions the summaries pipe it to are listed there too).
+ */
 export function grafanaTemplate(text: string): string {
     return text.replace(/\$value\b(?!s)/g, "$values.B.Value");
 }

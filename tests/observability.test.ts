@@ -217,6 +217,17 @@ describe("Grafana rule groups", () => {
         expect(rules.filter((r) => !panels.has(`${r.annotations.__dashboardUid__}/${r.annotations.__panelId__}`)).map((r) => r.name)).toEqual([]);
     });
 
+    it("template annotations with Grafana's variables and functions only (grafana docs/sources/alerting/alerting-rules/templates/reference.md)", () => {
+        type Rule = { name: string; annotations: Record<string, string> };
+        const rules = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: () => undefined, heartbeat: true })
+            .flatMap((g) => g.rules as Rule[]);
+        const actions = rules.flatMap((r) => Object.values(r.annotations).flatMap((t) => [...t.matchAll(/\{\{(.*?)\}\}/g)].map((m) => m[1].trim())));
+        expect(actions.length).toBeGreaterThan(40);
+        // $labels.<name>, $values.B.Value (never the bare $value), Go's with/else/end and ".", the reference's humanize* functions.
+        const word = /^(\$labels\.\w+|\$values\.B\.Value|with|else|end|\.|\||humanize|humanizeDuration|humanizePercentage)$/;
+        expect([...new Set(actions.flatMap((a) => a.split(/\s+/)).filter((w) => !word.test(w)))]).toEqual([]);
+    });
+
     // Grafana stores whatever uid it is given (no check: pkg/services/ngalert/provisioning/rule_validator.go
     // is a no-op in OSS), and a notification's dashboard and panel links are built from the pair.
     it.each([
