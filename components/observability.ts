@@ -238,8 +238,10 @@ export function contactPoints(stack: string, cp: ContactPointsConfig): { receive
         ...(cp.emailAddresses.length > 0
             ? [{ receiver: "email", args: { name: name("email"), emails: [{ addresses: [...cp.emailAddresses], singleEmail: true, subject: `[launchpad ${stack}] {{ .CommonAnnotations.summary }}` }] } }]
             : []),
-        // The heartbeat service only counts arrivals: a plain webhook POST is all it needs.
-        ...(cp.heartbeatUrl !== undefined ? [{ receiver: "heartbeat", args: { name: name("heartbeat"), webhooks: [{ url: cp.heartbeatUrl, httpMethod: "POST" }] } }] : []),
+        // The heartbeat service only counts arrivals: a plain webhook POST is all it needs. No
+        // resolved message: when the Watchdog stops firing (Grafana cannot evaluate it, see
+        // execErrState), one last "resolved" POST would be one more ping of a dead pipeline.
+        ...(cp.heartbeatUrl !== undefined ? [{ receiver: "heartbeat", args: { name: name("heartbeat"), webhooks: [{ url: cp.heartbeatUrl, httpMethod: "POST", disableResolveMessage: true }] } }] : []),
     ];
 }
 
@@ -335,9 +337,8 @@ export class Observability extends pulumi.ComponentResource {
         const gOpts = { parent: this, provider };
         const folder = new grafana.oss.Folder(`${name}-folder`, { uid: uids.folder, title: `Launchpad ${stack}` }, gOpts);
 
-        for (const d of dataSources({ stack, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined })) {
-            new grafana.oss.DataSource(`${name}-${d.key}`, d.args, gOpts);
-        }
+        const sources = dataSources({ stack, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined })
+            .map((d) => new grafana.oss.DataSource(`${name}-${d.key}`, d.args, gOpts));
 
         const dashboards = stackDashboards({
             stack,
@@ -357,10 +358,14 @@ export class Observability extends pulumi.ComponentResource {
             stack,
             folderUid: uids.folder,
             prometheusUid: uids.prometheus,
-            panelOf: (alertName) => alertPanel(stack, alertName),
+            panelOf: (alertName) => alertPanel(stack, alertName, new Set(Object.values(dashboards).map((d) => d.uid ?? ""))),
             heartbeat: args.config.contactPoints.heartbeatUrl !== undefined,
         }).forEach((group, i) => {
-            new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, gOpts);
+            // The rules name the data source by its fixed uid, which makes no dependency, and Grafana's
+            // provisioning API does not check it exists (OSS RuleMutationValidator is a no-op,
+            // pkg/services/ngalert/provisioning/rule_validator.go): a rule evaluated before its data
+            // source would send a DatasourceError to the page and ticket routes on the first up.
+            new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, { ...gOpts, dependsOn: sources });
         });
 
         this.createNotifications(name, stack, args.config, gOpts);

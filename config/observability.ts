@@ -75,6 +75,11 @@ export const thresholdsSchema = z.strictObject({
 });
 
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
+/**
+ * Alertmanager's own time pattern (prometheus/alertmanager timeinterval/timeinterval.go `validTime`,
+ * 24:00 allowed as an end), which Grafana's mute timings parse with; WEEKDAYS are its `daysOfWeek`
+ * names, and it refuses a start at or after the end, as buildObservability does.
+ */
 const HHMM_RE = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
 /** A weekly maintenance window during which notifications are muted (a Grafana mute timing). */

@@ -13,7 +13,12 @@ import { SERVICE_PANELS } from "./service-overview";
 
 type DashboardKey = keyof ReturnType<typeof grafanaUids>["dashboards"];
 
-export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: DashboardKey; readonly panelId: number }>> = {
+/**
+ * The panel of each alert, or panels in order of preference: an alert links to the first whose
+ * dashboard the stack creates. The push-job alerts also exist without a database, where the
+ * backups dashboard does not: there they link to the smoke gate's panel, the one pusher left.
+ */
+export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: DashboardKey; readonly panelId: number } | readonly { readonly dashboard: DashboardKey; readonly panelId: number }[]>> = {
     LaunchpadHighErrorRatio: { dashboard: "service", panelId: SERVICE_PANELS.errorRatio },
     LaunchpadHighLatencyP95: { dashboard: "service", panelId: SERVICE_PANELS.latency },
     LaunchpadDatabaseConnectionFailures: { dashboard: "service", panelId: SERVICE_PANELS.database },
@@ -33,13 +38,18 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
     // The watchers: the panel that goes blank when what they watch is gone. The Watchdog has none.
     LaunchpadTargetDown: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
     LaunchpadRequestMetricAbsent: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
-    LaunchpadPushJobAbsent: { dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns },
-    LaunchpadPushedJobRenamed: { dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns },
+    LaunchpadPushJobAbsent: [{ dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns }, { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.gateAge }],
+    LaunchpadPushedJobRenamed: [{ dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns }, { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.gateAge }],
     LaunchpadStateMetricsLabelsRenamed: { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.replicas },
 };
 
-/** The dashboard uid and panel id of an alert in a stack; undefined for an alert with no panel. */
-export function alertPanel(stack: string, alertName: string): { dashboardUid: string; panelId: number } | undefined {
-    const p = ALERT_PANELS[alertName];
-    return p === undefined ? undefined : { dashboardUid: grafanaUids(stack).dashboards[p.dashboard], panelId: p.panelId };
+/**
+ * The dashboard uid and panel id of an alert in a stack, among the dashboards it creates (their
+ * uids): a link to a dashboard Grafana does not have would send on-call to a "not found" page.
+ * Undefined for an alert with no panel there.
+ */
+export function alertPanel(stack: string, alertName: string, dashboardUids: ReadonlySet<string>): { dashboardUid: string; panelId: number } | undefined {
+    const uids = grafanaUids(stack).dashboards;
+    const found = [ALERT_PANELS[alertName] ?? []].flat().find((p) => dashboardUids.has(uids[p.dashboard]));
+    return found === undefined ? undefined : { dashboardUid: uids[found.dashboard], panelId: found.panelId };
 }

@@ -5,6 +5,15 @@
  * stack's Prometheus data source); B, a `reduce` expression taking A to
  * one number per series; C, a `threshold` expression on B, the rule's `condition`. Expressions run
  * on the `__expr__` data source. Every `model` is a JSON string, as the provider requires.
+ *
+ * The models' fields are the ones Grafana's server-side expressions read (grafana/grafana):
+ * - reduce, pkg/expr/commands.go `UnmarshalReduceCommand`: `expression` (the refId reduced),
+ *   `reducer` (`last`), `settings.mode` (`dropNN` drops NaN and null); `ReduceCommand.Execute`
+ *   passes an instant query's Number through unchanged, so B is A's value per series.
+ * - threshold, pkg/expr/threshold.go `UnmarshalThresholdCommand`: `expression` and exactly one
+ *   `conditions[].evaluator` of `type` `gt` or `lt` with `params: [threshold]`.
+ * - `noDataState` (`OK`, `Alerting`) and `execErrState` (`Error`, `OK`):
+ *   pkg/services/ngalert/models/alert_rule.go `NoDataStateFromString`, `ErrStateFromString`.
  */
 import type * as grafana from "@pulumiverse/grafana";
 import { createHash } from "node:crypto";
@@ -39,7 +48,11 @@ export function ruleUid(stack: string, name: string): string {
     return `lp-${createHash("sha256").update(`${stack}/${name}`).digest("hex").slice(0, 20)}`;
 }
 
-/** Grafana's `$value` is every node's value as text: templates read node B's number instead. */
+/**
+ * Grafana's `$value` is every node's value as text: templates read node B's number instead,
+ * `$values.B.Value` (grafana/grafana docs/sources/alerting/alerting-rules/templates/reference.md,
+ * "$values" and "$value"; the `humanize*` functions the summaries pipe it to are listed there too).
+ */
 export function grafanaTemplate(text: string): string {
     return text.replace(/\$value\b(?!s)/g, "$values.B.Value");
 }
@@ -72,6 +85,19 @@ function expressionNode(refId: string, model: Record<string, unknown>): DataArgs
     };
 }
 
+/**
+ * What a failed evaluation (the data source unreachable, its query refused) makes of a rule.
+ * `Error`: Grafana sends a `DatasourceError` alert that keeps the rule's labels and renames only
+ * `alertname` (pkg/services/ngalert/schedule/compat.go `errorAlert`), so it reaches the rule's
+ * route: the failure pages or tickets like the alert would. The Watchdog (severity `none`) alone
+ * gets `OK` (pkg/services/ngalert/state/state.go `resultError`: `OkErrState` -> `resultNormal`):
+ * with `Error` its `DatasourceError` would keep pinging the heartbeat while Grafana cannot read
+ * Prometheus, and the dead man's switch would never trip on the data source's death.
+ */
+export function execErrState(alert: AlertDefinition): "Error" | "OK" {
+    return alert.severity === "none" ? "OK" : "Error";
+}
+
 export function grafanaRule(alert: AlertDefinition, t: GrafanaRuleTargets): RuleArgs {
     const panel = t.panelOf(alert.name);
     const annotations = {
@@ -84,7 +110,7 @@ export function grafanaRule(alert: AlertDefinition, t: GrafanaRuleTargets): Rule
         for: alert.for,
         condition: "C",
         noDataState: alert.noData,
-        execErrState: "Error",
+        execErrState: execErrState(alert),
         labels: alertLabels(alert, t.stack),
         annotations,
         isPaused: false,

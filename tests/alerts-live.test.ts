@@ -6,8 +6,9 @@
  * of `launchpad:observability.metrics`, one target per color, the color and service attached as
  * target labels like the scrape config's relabelling does), and the project's own pushers feed the
  * Pushgateway: the bundled smoke gate runner (smoke/bundle.ts, the file the gate Job runs with node)
- * judging a local target and pushing its verdict, and the push code of scripts/db/dump.sh and
- * verify.sh, run for real with curl. Every assertion reads Prometheus's HTTP API.
+ * judging a local target and pushing its verdict, the push code of scripts/db/dump.sh and
+ * verify.sh, run for real with curl, and scripts/db/dr-metrics.sh itself, reading a stub `aws`
+ * (tests/support/aws-stub.ts). Every assertion reads Prometheus's HTTP API.
  *
  * Slow (about a minute and a half) and needs both servers: it runs under CI=true (`.ci/run`), or with
  * `npm run test:alerts`; otherwise it is skipped with a loud message.
@@ -23,7 +24,7 @@ import { parseConfig } from "../config";
 import { pushgatewayValues, PUSHGATEWAY_PERSISTENCE_FILE } from "../components/observability";
 import { alertContext, alertGroups } from "../observability/alerts";
 import { durationSeconds } from "../observability/duration";
-import { DR_METRICS, KSM_METRICS, PUSH_JOBS } from "../observability/catalogue";
+import { KSM_METRICS, PUSH_JOBS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { scrapeConfiguration } from "../observability/scrape-config";
@@ -31,6 +32,7 @@ import { REPO_ROOT } from "../plan/engine";
 import { loadStackConfig } from "../plan/stack-config";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import type { SmokePolicy } from "../smoke/policy";
+import { AWS_STUB, hasJmespath } from "./support/aws-stub";
 import { freePort, IN_CI, run, which } from "./support/db-tools";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
 
@@ -39,7 +41,8 @@ const WANTED = IN_CI || process.env.LAUNCHPAD_ALERTS_TEST === "1";
 const PROMETHEUS = which("prometheus");
 const PUSHGATEWAY = which("prometheus-pushgateway");
 const CURL = which("curl");
-const PACKAGES = "prometheus prometheus-pushgateway curl";
+/** awscli brings python3-jmespath, which the stub `aws` of dr-metrics.sh evaluates `--query` with. */
+const PACKAGES = "prometheus prometheus-pushgateway curl awscli";
 
 const sc = loadStackConfig({ root: REPO_ROOT, stack: "production" });
 const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
@@ -329,31 +332,47 @@ interface DrState {
     readonly drRecoveryPointAge: number;
     readonly freeGiB: number;
     readonly drillDuration: number;
+    /** The newest finished drill's status (ListRestoreJobs). */
+    readonly drillStatus: "COMPLETED" | "FAILED";
 }
 
 /** Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill passed in 20 min. */
-const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200 };
+const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200, drillStatus: "COMPLETED" };
+
+/** Where the stub `aws` (tests/support/aws-stub.ts) finds its answers, and nothing else. */
+let awsStubDir = "";
+
+/** An ISO 8601 time as the AWS CLI prints it, `seconds` since the epoch. */
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "+00:00");
 
 /**
- * scripts/db/dr-metrics.sh's push (a completed drill finished yesterday), through its real push
- * code (lib.sh's `push_metrics`, the same grouping path): the AWS reads it makes are
- * tests/dr-metrics.test.ts's business.
+ * scripts/db/dr-metrics.sh itself, as its CronJob runs it: the stub `aws` answers with the
+ * documented JSON of a database in `state` (the drill finished yesterday), and the script reads
+ * it with its own `--query`, converts it and pushes to the real Pushgateway under its own
+ * grouping key. What the AWS answers may look like is tests/dr-metrics.test.ts's business.
  */
 async function drMetrics(state: DrState): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
-    const gib = 2 ** 30;
-    const body = [
-        `${DR_METRICS.latestRestorable} ${now - state.recoveryPointAge}`,
-        `${DR_METRICS.drLatestRestorable} ${now - state.drRecoveryPointAge}`,
-        `${DR_METRICS.allocatedStorage} ${100 * gib}`,
-        `${DR_METRICS.freeStorage} ${state.freeGiB * gib}`,
-        `${DR_METRICS.drillLastRunSuccess} 1`,
-        `${DR_METRICS.drillDuration} ${state.drillDuration}`,
-        `${DR_METRICS.drillLastCompletionTimestamp} ${now - 86_400}`,
-    ].join("\n");
-    const script = `set -euo pipefail; PROG=dr-metrics; source ${JSON.stringify(join(SCRIPTS, "lib.sh"))}; push_metrics "job/${PUSH_JOBS.dr}/db_instance/${DB_INSTANCE}" <<<"$BODY"`;
-    const r = await run("bash", ["-c", script], { env: scriptEnv({ BODY: `${body}\n` }) });
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    const drillEnd = now - 86_400;
+    const answers: Record<string, unknown> = {
+        "rds-describe-db-instances": { DBInstances: [{ DBInstanceIdentifier: DB_INSTANCE, DBInstanceStatus: "available", AllocatedStorage: 100, LatestRestorableTime: iso(now - state.recoveryPointAge) }] },
+        "cloudwatch-get-metric-statistics": { Label: "FreeStorageSpace", Datapoints: [{ Timestamp: iso(now - 300), Minimum: state.freeGiB * 2 ** 30, Unit: "Bytes" }] },
+        "rds-describe-db-instance-automated-backups": { DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: DB_INSTANCE, Status: "replicating", RestoreWindow: { EarliestTime: iso(now - 7 * 86_400), LatestTime: iso(now - state.drRecoveryPointAge) } }] },
+        "backup-list-restore-jobs": { RestoreJobs: [{ RestoreJobId: "drill", Status: state.drillStatus, ResourceType: "RDS", CreationDate: iso(drillEnd - state.drillDuration), CompletionDate: iso(drillEnd) }] },
+    };
+    for (const [name, body] of Object.entries(answers)) writeFileSync(join(awsStubDir, `${name}.json`), JSON.stringify(body));
+    const dr: Record<string, string> = CTX.data?.drReplication === true ? { DR_REGION: config.drRegion, DR_BACKUPS_ARN: `arn:aws:rds:${config.drRegion}:123456789012:auto-backup:ab-EXAMPLE` } : {};
+    const r = await run("bash", [join(SCRIPTS, "dr-metrics.sh")], {
+        env: scriptEnv({
+            PATH: `${awsStubDir}:/usr/bin:/bin`,
+            AWS_STUB_DIR: awsStubDir,
+            AWS_REGION: config.region,
+            DB_INSTANCE_ID: DB_INSTANCE,
+            RESTORE_TESTING_PLAN_ARN: `arn:aws:backup:${config.region}:123456789012:restore-testing-plan:drill`,
+            ...dr,
+        }),
+    });
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: `pushed recovery metrics of ${DB_INSTANCE}\n`, stderr: "" });
 }
 
 /** Stops the Pushgateway (SIGTERM) and starts it on the same port and file: every group must come back as it was, and be scraped again. */
@@ -430,7 +449,10 @@ function startPushgateway(port: number): Daemon {
     return spawnDaemon(PUSHGATEWAY ?? "prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`, ...pushgatewayArgs], port);
 }
 
-const missing = [["prometheus", PROMETHEUS], ["prometheus-pushgateway", PUSHGATEWAY], ["curl", CURL]].filter(([, p]) => p === undefined).map(([n]) => n as string);
+const missing = [
+    ...[["prometheus", PROMETHEUS], ["prometheus-pushgateway", PUSHGATEWAY], ["curl", CURL]].filter(([, p]) => p === undefined).map(([n]) => n as string),
+    ...(hasJmespath() ? [] : ["python3 with jmespath"]),
+];
 
 function skipLoudly(): boolean {
     if (WANTED) return false;
@@ -448,6 +470,9 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         mkdirSync(fakeBin);
         writeFileSync(join(fakeBin, "aws"), "#!/bin/sh\nexit 0\n");
         chmodSync(join(fakeBin, "aws"), 0o755);
+        awsStubDir = join(dir, "aws-stub");
+        mkdirSync(awsStubDir);
+        writeFileSync(join(awsStubDir, "aws"), AWS_STUB, { mode: 0o755 });
         writeFileSync(join(dir, "rules.yml"), renderPrometheusRules(GROUPS, "production", { testTiming: TIMING }));
         writeFileSync(join(dir, RUNNER_FILE), bundleRunner());
         writeFileSync(join(dir, "gate-policy.json"), JSON.stringify(GATE_POLICY));
@@ -601,10 +626,10 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         expect(firing(list, "LaunchpadRestoreVerifyStale")).toEqual([]);
     }, 60_000);
 
-    it("recovery point older than the RPO, storage low, a drill slower than the RTO: their alerts", async () => {
+    it("recovery point older than the RPO, storage low, a drill slower than the RTO, a failed drill: their alerts", async () => {
         const t = config.observability.thresholds;
         // An hour behind (RPO 15 min), 5% free (threshold 10%), a two-hour drill (RTO 1 h).
-        await drMetrics({ recoveryPointAge: 3_600, drRecoveryPointAge: 3_600, freeGiB: 5, drillDuration: 7_200 });
+        await drMetrics({ recoveryPointAge: 3_600, drRecoveryPointAge: 3_600, freeGiB: 5, drillDuration: 7_200, drillStatus: "COMPLETED" });
         const names = ["LaunchpadPitrLagAboveRpo", ...(CTX.data?.drReplication === true ? ["LaunchpadDrBackupLagAboveRpo"] : []), "LaunchpadDatabaseStorageLow", "LaunchpadRestoreDrillSlowerThanRto"];
         const values: Record<string, number> = {};
         for (const name of names) {
@@ -618,6 +643,11 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         expect(values.LaunchpadDatabaseStorageLow).toBeCloseTo(5, 6);
         expect(values.LaunchpadRestoreDrillSlowerThanRto).toBe(7_200);
         expect(values.LaunchpadRestoreDrillSlowerThanRto).toBeGreaterThan(durationSeconds(t.restoreMaxDuration));
+        // A failed newest drill: no duration pushed (dr-metrics.sh), its success 0.
+        await drMetrics({ ...HEALTHY_DR, drillStatus: "FAILED" });
+        await waitFiring("LaunchpadRestoreDrillFailed", { db_instance: DB_INSTANCE });
+        expect(await grafanaHolding("LaunchpadRestoreDrillFailed")).toEqual([{ db_instance: DB_INSTANCE }]);
+        names.push("LaunchpadRestoreDrillFailed");
         await drMetrics(HEALTHY_DR);
         await waitFor("the recovery alerts to resolve", async () => ((await alerts()).some((a) => names.includes(a.labels.alertname) && a.state === "firing") ? undefined : true));
     }, 90_000);

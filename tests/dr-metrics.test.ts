@@ -21,44 +21,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DR_METRICS, PUSH_JOBS } from "../observability/catalogue";
+import { AWS_STUB, hasJmespath } from "./support/aws-stub";
 import { parseExposition, startFakePushgateway, type FakePushgateway } from "./support/db-s3";
 import { IN_CI } from "./support/db-tools";
 
 const SCRIPT = join(__dirname, "..", "scripts", "db", "dr-metrics.sh");
 const DB = "launchpad-production-db";
 
-const STUB = `#!/usr/bin/env python3
-import json, os, sys
-import jmespath
-args = sys.argv[1:]
-positional, opts, i = [], {}, 0
-while i < len(args):
-    if args[i].startswith("--"):
-        opts[args[i]] = args[i + 1]
-        i += 2
-    else:
-        positional.append(args[i])
-        i += 1
-d = os.environ["AWS_STUB_DIR"]
-with open(os.path.join(d, "calls.log"), "a") as log:
-    log.write(json.dumps(args) + "\\n")
-name = os.path.join(d, positional[0] + "-" + positional[1])
-if os.path.exists(name + ".fail"):
-    sys.stderr.write(open(name + ".fail").read())
-    sys.exit(254)
-value = jmespath.search(opts["--query"], json.load(open(name + ".json"))) if "--query" in opts else json.load(open(name + ".json"))
-def text(v):
-    if v is None:
-        return "None"
-    if isinstance(v, list):
-        return "\\t".join(text(x) for x in v)
-    return str(v)
-print(text(value))
-`;
-
-function hasJmespath(): boolean {
-    return spawnSync("python3", ["-c", "import jmespath"]).status === 0;
-}
 const missing = [...(hasJmespath() ? [] : ["python3 with jmespath (python3-jmespath)"]), ...(spawnSync("curl", ["--version"]).status === 0 ? [] : ["curl"])];
 if (missing.length > 0 && !IN_CI) {
     console.warn(`\n${"!".repeat(100)}\nSKIPPING tests/dr-metrics.test.ts: not found: ${missing.join(", ")}. Install: apt-get install -y awscli curl\n${"!".repeat(100)}\n`);
@@ -125,7 +94,7 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
     beforeEach(() => {
         if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
         dir = mkdtempSync(join(tmpdir(), "launchpad-dr-metrics-"));
-        writeFileSync(join(dir, "aws"), STUB, { mode: 0o755 });
+        writeFileSync(join(dir, "aws"), AWS_STUB, { mode: 0o755 });
         writeHealthy();
         gateway.pushes.length = 0;
     });

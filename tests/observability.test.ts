@@ -14,7 +14,7 @@ import { OFFLINE_REQUIRED } from "../config/placeholders";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
 import { alertPanel, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
-import { contactPointName, contactPoints, dataSources, KUBE_STATE_METRICS_COLLECTORS, kubeStateMetricsValues, pushgatewayValues } from "../components/observability";
+import { contactPointName, contactPoints, dataSources, KUBE_STATE_METRICS_COLLECTORS, kubeStateMetricsValues, notificationPolicyArgs, pushgatewayValues } from "../components/observability";
 import { CHART_VALUE_KEYS, HELM_CHARTS } from "../lib/versions";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
@@ -146,10 +146,16 @@ describe("npm run rules", () => {
     });
 });
 
+/** The uids of the dashboards a stack creates, as components/observability.ts hands them to alertPanel. */
+function dashboardUids(config: ReturnType<typeof configOf>, stack: string): Set<string> {
+    return new Set(Object.values(stackDashboards(dashboardContext(config, stack))).map((d) => d.uid ?? ""));
+}
+
 describe("Grafana rule groups", () => {
     const config = configOf("production");
     const uids = grafanaUids("production");
-    const groups = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n) });
+    const present = dashboardUids(config, "production");
+    const groups = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n, present) });
 
     it("have a query node A, then reduce B and threshold C on __expr__, C the condition", () => {
         expect(groups.map((g) => g.name)).toEqual(["launchpad-service", "launchpad-delivery", "launchpad-data", "launchpad-meta"]);
@@ -157,7 +163,7 @@ describe("Grafana rule groups", () => {
         // Every alert but the Watchdog, which needs a heartbeat contact point.
         expect(rules).toHaveLength(RULE_COUNT_PRODUCTION - 1);
         expect(rules.map((r) => r.name)).not.toContain("LaunchpadWatchdog");
-        const withHeartbeat = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n), heartbeat: true });
+        const withHeartbeat = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n, present), heartbeat: true });
         expect(withHeartbeat.flatMap((g) => (g.rules as { name: string }[]).map((r) => r.name))).toContain("LaunchpadWatchdog");
         for (const r of rules) {
             expect(r.condition).toBe("C");
@@ -173,6 +179,31 @@ describe("Grafana rule groups", () => {
         expect((stale.annotations as Record<string, string>).summary).toContain("{{ $values.B.Value | humanizeDuration }}");
     });
 
+    // Grafana turns a failed evaluation with execErrState Error into a DatasourceError alert that keeps
+    // the rule's labels and renames only alertname (grafana/grafana pkg/services/ngalert/schedule/compat.go
+    // errorAlert); OK makes the rule Normal (pkg/services/ngalert/state/state.go resultError, OkErrState).
+    it("an evaluation error reaches the rule's own route (compat.go errorAlert), but stops the Watchdog and never pings the heartbeat (state.go OkErrState)", () => {
+        type Rule = { name: string; execErrState: string; noDataState: string; labels: Record<string, string> };
+        const rules = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n, present), heartbeat: true })
+            .flatMap((g) => g.rules as Rule[]);
+        const watchdog = rules.find((r) => r.name === "LaunchpadWatchdog");
+        expect([watchdog?.execErrState, watchdog?.noDataState, watchdog?.labels.severity]).toEqual(["OK", "OK", "none"]);
+        const others = rules.filter((r) => r.name !== "LaunchpadWatchdog");
+        expect(others.filter((r) => r.execErrState !== "Error").map((r) => r.name)).toEqual([]);
+        // Their DatasourceError alerts: the rule's labels, alertname renamed. None is severity none, so
+        // none reaches the heartbeat route; each matches its own severity's route.
+        const errorAlerts: Record<string, string>[] = others.map((r) => ({ ...r.labels, alertname: "DatasourceError", rulename: r.name }));
+        expect(errorAlerts.filter((l) => l.severity === "none")).toEqual([]);
+        expect(new Set(errorAlerts.map((l) => `${l.severity}/${l.environment}`))).toEqual(new Set(["page/production", "ticket/production"]));
+        const policy = notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m");
+        const heartbeatRoutes = (policy.policies as { contactPoint: string; matchers: { label: string; value: string }[] }[])
+            .filter((p) => p.matchers.some((m) => m.label === "severity" && m.value === "none"));
+        expect(heartbeatRoutes.map((p) => p.contactPoint)).toEqual(["hb"]);
+        // And the Watchdog's resolution (Grafana could not evaluate it) sends the heartbeat nothing.
+        const heartbeat = contactPoints("production", { emailAddresses: [], slackWebhookUrl: undefined, pagerDutyIntegrationKey: undefined, heartbeatUrl: pulumi.output("https://hc-ping.com/x") });
+        expect(heartbeat.map((c) => c.args.webhooks)).toEqual([[{ url: expect.anything() as unknown, httpMethod: "POST", disableResolveMessage: true }]]);
+    });
+
     it("read every alert from Prometheus, and link each to the panel of its dashboard that shows it", () => {
         type Rule = { name: string; annotations: Record<string, string>; datas: { datasourceUid: string }[] };
         const rules = groups.flatMap((g) => g.rules as Rule[]);
@@ -184,6 +215,40 @@ describe("Grafana rule groups", () => {
         const panels = new Map<string, unknown>(Object.values(dashboards).flatMap((d) => ((d.panels ?? []) as { id: number }[]).map((p) => [`${d.uid}/${p.id}`, p] as const)));
         // Every rule has both annotations (Grafana wants them together), pointing at a panel that exists.
         expect(rules.filter((r) => !panels.has(`${r.annotations.__dashboardUid__}/${r.annotations.__panelId__}`)).map((r) => r.name)).toEqual([]);
+    });
+
+    it("template annotations with Grafana's variables and functions only (grafana docs/sources/alerting/alerting-rules/templates/reference.md)", () => {
+        type Rule = { name: string; annotations: Record<string, string> };
+        const rules = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: () => undefined, heartbeat: true })
+            .flatMap((g) => g.rules as Rule[]);
+        const actions = rules.flatMap((r) => Object.values(r.annotations).flatMap((t) => [...t.matchAll(/\{\{(.*?)\}\}/g)].map((m) => m[1].trim())));
+        expect(actions.length).toBeGreaterThan(40);
+        // $labels.<name>, $values.B.Value (never the bare $value), Go's with/else/end and ".", the reference's humanize* functions.
+        const word = /^(\$labels\.\w+|\$values\.B\.Value|with|else|end|\.|\||humanize|humanizeDuration|humanizePercentage)$/;
+        expect([...new Set(actions.flatMap((a) => a.split(/\s+/)).filter((w) => !word.test(w)))]).toEqual([]);
+    });
+
+    // Grafana stores whatever uid it is given (no check: pkg/services/ngalert/provisioning/rule_validator.go
+    // is a no-op in OSS), and a notification's dashboard and panel links are built from the pair.
+    it.each([
+        { path: "staging", stack: "staging", values: undefined },
+        { path: "an existing cluster without a database", stack: "shared", values: { "launchpad:cluster": { kubeconfig: { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" }, namespace: "shop-api" }, "launchpad:observability": { prometheusUrl: "https://prometheus.shop.internal" } } },
+    ])("$path: every rule links to a panel of a dashboard that stack creates (the push alerts to the gate's panel without a database)", ({ stack, values }) => {
+        const project = values !== undefined ? tempProject(stack, stagingConfig(values)) : undefined;
+        try {
+            const sc = loadStackConfig({ root: project?.root ?? REPO_ROOT, stack, sets: [] });
+            const c = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+            const made = stackDashboards(dashboardContext(c, stack));
+            const panels = new Set(Object.values(made).flatMap((d) => ((d.panels ?? []) as { id: number }[]).map((p) => `${d.uid}/${p.id}`)));
+            const rules = grafanaRuleGroups(alertGroups(alertContext(c)), { stack, folderUid: "f", prometheusUid: "p", panelOf: (n) => alertPanel(stack, n, dashboardUids(c, stack)), heartbeat: true })
+                .flatMap((g) => g.rules as { name: string; annotations: Record<string, string> }[]);
+            const unlinked = rules.filter((r) => !panels.has(`${r.annotations.__dashboardUid__}/${r.annotations.__panelId__}`)).map((r) => r.name);
+            expect(unlinked).toEqual(["LaunchpadWatchdog"]);
+            const push = rules.find((r) => r.name === "LaunchpadPushJobAbsent")?.annotations;
+            expect(push?.__dashboardUid__).toBe(values === undefined ? grafanaUids(stack).dashboards.backups : grafanaUids(stack).dashboards.blueGreen);
+        } finally {
+            project?.dispose();
+        }
     });
 });
 
@@ -281,9 +346,13 @@ describe("the Observability component under the plan engine", () => {
             ["launchpad-production-slack", [{ label: "severity", match: "=", value: "ticket" }, { label: "environment", match: "=", value: "production" }], ["launchpad-production-maintenance"]],
         ]);
         // Plain text (Grafana keeps webhook URLs in clear); offline, the stand-in of the unset required value.
-        expect(input(named(plan, "launchpad-production-observability-contact-heartbeat"), "webhooks")).toEqual([{ url: OFFLINE_REQUIRED, httpMethod: "POST" }]);
+        expect(input(named(plan, "launchpad-production-observability-contact-heartbeat"), "webhooks")).toEqual([{ url: OFFLINE_REQUIRED, httpMethod: "POST", disableResolveMessage: true }]);
         expect((input(policy, "policies") as { repeatInterval: string }[])[0].repeatInterval).toBe("5m");
-        const meta = ofType(plan, "grafana:alerting/ruleGroup:RuleGroup").find((g) => input(g, "name") === "launchpad-meta");
+        // Every rule group waits for the data sources it names by uid only (Grafana's OSS provisioning
+        // API checks no data source: pkg/services/ngalert/provisioning/rule_validator.go, a no-op).
+        const ruleGroups = ofType(plan, "grafana:alerting/ruleGroup:RuleGroup");
+        expect(ruleGroups.filter((g) => !g.dependsOn.includes(ds[0].urn)).map((g) => g.name)).toEqual([]);
+        const meta = ruleGroups.find((g) => input(g, "name") === "launchpad-meta");
         expect((input(meta as NonNullable<typeof meta>, "rules") as { name: string; labels: Record<string, string> }[]).map((r) => [r.name, r.labels.severity])).toEqual([
             ["LaunchpadWatchdog", "none"], ["LaunchpadTargetDown", "ticket"], ["LaunchpadRequestMetricAbsent", "page"], ["LaunchpadPushJobAbsent", "ticket"], ["LaunchpadPushedJobRenamed", "ticket"], ["LaunchpadStateMetricsLabelsRenamed", "ticket"],
         ]);

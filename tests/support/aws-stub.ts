@@ -1,0 +1,43 @@
+/**
+ * A stub `aws` for scripts/db/dr-metrics.sh: answers `aws <service> <command>` with the JSON in
+ * `$AWS_STUB_DIR/<service>-<command>.json` (the documented response), or fails with the text of
+ * `<service>-<command>.fail` and exit 254, as the CLI does on an API error. It applies `--query`
+ * with jmespath, the library the AWS CLI itself evaluates `--query` with (Debian's awscli depends
+ * on python3-jmespath), and prints `--output text` as the CLI does (tab-separated, `None` for
+ * null). Every call's arguments are appended to `$AWS_STUB_DIR/calls.log`.
+ */
+import { spawnSync } from "node:child_process";
+
+export const AWS_STUB = `#!/usr/bin/env python3
+import json, os, sys
+import jmespath
+args = sys.argv[1:]
+positional, opts, i = [], {}, 0
+while i < len(args):
+    if args[i].startswith("--"):
+        opts[args[i]] = args[i + 1]
+        i += 2
+    else:
+        positional.append(args[i])
+        i += 1
+d = os.environ["AWS_STUB_DIR"]
+with open(os.path.join(d, "calls.log"), "a") as log:
+    log.write(json.dumps(args) + "\\n")
+name = os.path.join(d, positional[0] + "-" + positional[1])
+if os.path.exists(name + ".fail"):
+    sys.stderr.write(open(name + ".fail").read())
+    sys.exit(254)
+value = jmespath.search(opts["--query"], json.load(open(name + ".json"))) if "--query" in opts else json.load(open(name + ".json"))
+def text(v):
+    if v is None:
+        return "None"
+    if isinstance(v, list):
+        return "\\t".join(text(x) for x in v)
+    return str(v)
+print(text(value))
+`;
+
+/** python3 with jmespath, which the stub needs. */
+export function hasJmespath(): boolean {
+    return spawnSync("python3", ["-c", "import jmespath"]).status === 0;
+}
