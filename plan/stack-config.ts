@@ -6,7 +6,7 @@
  */
 import { readFileSync, existsSync } from "node:fs";
 import { basename, join } from "node:path";
-import { parse as parseYaml, YAMLError } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, YAMLError, type Document, type Node as YamlNode } from "yaml";
 import { ConfigError } from "../config/errors";
 import { OFFLINE_SECRET } from "../config/placeholders";
 
@@ -55,26 +55,81 @@ export const MAX_YAML_ALIASES = 50;
 
 /**
  * A stack or project file as YAML. A file the CLI could not read either (bad syntax, tabs, duplicate
- * keys, too many aliases) is a config problem, exit 2: the file, line and column, never a stack trace.
+ * keys, too many aliases, a `<<` merge it refuses) is a config problem, exit 2: the file, line and
+ * column, never a stack trace.
  */
 function readYaml(path: string, stack: string): unknown {
+    const file = basename(path);
     try {
         // The CLI reads stack files with gopkg.in/yaml.v3 (pulumi/pulumi sdk/go/common/encoding/marshal.go),
         // which resolves `<<` merge keys: so does this reading.
-        return parseYaml(readFileSync(path, "utf8"), { uniqueKeys: true, maxAliasCount: MAX_YAML_ALIASES, merge: true }) as unknown;
+        const lineCounter = new LineCounter();
+        const doc = parseDocument(readFileSync(path, "utf8"), { uniqueKeys: true, merge: true, lineCounter });
+        if (doc.errors.length > 0) {
+            throw doc.errors[0];
+        }
+        const merge = mergeProblem(doc, lineCounter);
+        if (merge !== undefined) {
+            throw new ConfigError(stack, [`${file} ${merge}`]);
+        }
+        return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
     } catch (e) {
         if (e instanceof YAMLError) {
             const at = e.linePos?.[0];
             const where = at !== undefined ? ` line ${at.line}, column ${at.col}` : "";
             const reason = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-            throw new ConfigError(stack, [`${basename(path)}${where}: received YAML that does not parse (${reason}); expected a YAML mapping (spaces for indentation, each key once, at most ${MAX_YAML_ALIASES} aliases)`]);
+            throw new ConfigError(stack, [`${file}${where}: received YAML that does not parse (${reason}); expected a YAML mapping (spaces for indentation, each key once, at most ${MAX_YAML_ALIASES} aliases)`]);
         }
         if (e instanceof ReferenceError || e instanceof RangeError) {
             // yaml throws these for alias expansion beyond maxAliasCount.
-            throw new ConfigError(stack, [`${basename(path)}: received YAML that does not parse (${e.message}); expected at most ${MAX_YAML_ALIASES} aliases`]);
+            throw new ConfigError(stack, [`${file}: received YAML that does not parse (${e.message}); expected at most ${MAX_YAML_ALIASES} aliases`]);
         }
         throw e;
     }
+}
+
+/** What a YAML node is, for a message, without its text (a merged scalar could be anything). */
+function describeNode(node: unknown): string {
+    if (isSeq(node)) return "a list";
+    if (isMap(node)) return "a mapping";
+    if (!isScalar(node) || node.value === null) return "nothing";
+    return typeof node.value === "string" ? "a text" : `a ${typeof node.value}`;
+}
+
+/**
+ * The first `<<` merge key gopkg.in/yaml.v3 would refuse, as `line L, column C: <problem>`: a second
+ * `<<` in one mapping (its decoder checks every key, `<<` included, for uniqueness: decode.go
+ * `mapping`, "mapping key already defined"), or a merge of anything but a mapping, an alias of one, or
+ * a list of those (decode.go `merge`, "map merge requires map or sequence of maps as the value";
+ * v3.0.1). The yaml package merges the first silently and throws a bare Error for the second.
+ */
+function mergeProblem(doc: Document, lines: LineCounter): string | undefined {
+    const at = (node: { range?: readonly number[] | null } | null | undefined): string => {
+        const pos = lines.linePos(node?.range?.[0] ?? 0);
+        return `line ${pos.line}, column ${pos.col}`;
+    };
+    const source = (node: unknown): YamlNode | null => (isAlias(node) ? (node.resolve(doc) ?? null) : (node as YamlNode | null));
+    let problem: string | undefined;
+    visit(doc, {
+        Map(_, map) {
+            const merges = map.items.filter((p) => isScalar(p.key) && typeof p.key.value === "symbol" && p.key.value.description === "<<");
+            if (merges.length > 1) {
+                problem = `${at(merges[1].key as YamlNode)}: received a second "<<" merge key in one mapping (the first at ${at(merges[0].key as YamlNode)}); expected each key once, as the Pulumi CLI's YAML reader requires: merge several mappings with "<<: [*a, *b]"`;
+                return visit.BREAK;
+            }
+            for (const pair of merges) {
+                // A list written in place merges each of its mappings; an alias must name a mapping itself (yaml.v3's AliasNode case).
+                const items = isSeq(pair.value) ? pair.value.items.map((item) => ({ node: item, resolved: source(item) })) : [{ node: pair.value, resolved: source(pair.value) }];
+                const bad = items.find((item) => !isMap(item.resolved));
+                if (bad !== undefined) {
+                    problem = `${at((bad.node ?? pair.key) as YamlNode)}: received a "<<" merge of ${isAlias(bad.node) ? "an alias of " : ""}${describeNode(bad.resolved)}; expected a mapping, an alias of a mapping, or a list written in place of those (the Pulumi CLI's YAML reader refuses anything else)`;
+                    return visit.BREAK;
+                }
+            }
+            return undefined;
+        },
+    });
+    return problem;
 }
 
 /** What a YAML node is, for a message: a list, a text, a number. */

@@ -111,6 +111,32 @@ export const podHostNamespaces: LaunchpadResourcePolicy = {
     },
 };
 
+/**
+ * Baseline's "HostPath Volumes" control (the same page): `spec.volumes[*].hostPath` must be
+ * undefined. A hostPath volume hands the pod the node's filesystem (its kubelet credentials, other
+ * pods' logs and secrets), which no Launchpad workload needs. The namespace's Pod Security Admission
+ * label enforces on Pods only, not on the Deployments and Jobs that template them (kubernetes/website
+ * pod-security-admission.md, "Workload resources and Pod templates"): such a Deployment is accepted
+ * and `pulumi up` then waits out its rollout for pods that are never admitted. This refuses it in the
+ * preview. Helm releases are one resource each, so the charts' own DaemonSets (the log agent reads
+ * /var/log) are not judged here.
+ */
+export const podHostPath: LaunchpadResourcePolicy = {
+    name: "pod-host-path",
+    description: "No pod mounts a hostPath volume.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+        const pod = podSpecOf(args.type, args.props);
+        if (pod === undefined) return;
+        const who = k8sName(args.type, args.props, args.name);
+        const host = arr(pod.volumes).map(rec).filter((v) => v.hostPath !== undefined && v.hostPath !== null);
+        if (host.length > 0) {
+            const names = host.map((v) => (typeof v.name === "string" ? v.name : "?"));
+            report(`${who} mounts the node's filesystem: remove the hostPath volume${names.length === 1 ? "" : "s"} ${listText(names)} (Pod Security Standards, Baseline).`);
+        }
+    },
+};
+
 export const containerCapabilities: LaunchpadResourcePolicy = {
     name: "container-capabilities",
     description: "Every container drops ALL capabilities and adds back at most NET_BIND_SERVICE.",
@@ -177,4 +203,4 @@ export function envOf(c: ContainerRef): Record<string, unknown>[] {
     return arr(c.spec.env).map(rec);
 }
 
-export const WORKLOAD_POLICIES = [containerResources, containerProbes, containerNonRoot, containerCapabilities, podHostNamespaces, imagesPinned] as const;
+export const WORKLOAD_POLICIES = [containerResources, containerProbes, containerNonRoot, containerCapabilities, podHostNamespaces, podHostPath, imagesPinned] as const;

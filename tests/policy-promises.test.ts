@@ -56,6 +56,11 @@ const CASES: [string, (doc: Doc) => void, string, string, string][] = [
         "Deployment api-blue shares the host's namespaces: remove hostNetwork: true and hostPID: \"true\" (Pod Security Standards, Baseline)."],
     ["a host port", (d) => { (app(d).containers[0].ports as Record<string, unknown>[])[0].hostPort = 8080; }, "pod-host-namespaces", BLUE,
         "Deployment api-blue container app binds a host port: remove ports[].hostPort and reach the pod through a Service (Pod Security Standards, Baseline)."],
+    // kubernetes/website pod-security-standards.md, Baseline "HostPath Volumes": spec.volumes[*].hostPath undefined/nil.
+    ["a hostPath volume", (d) => { app(d).volumes = [...((app(d).volumes as unknown[] | undefined) ?? []), { name: "node-root", hostPath: { path: "/" } }]; }, "pod-host-path", BLUE,
+        "Deployment api-blue mounts the node's filesystem: remove the hostPath volume node-root (Pod Security Standards, Baseline)."],
+    ["two hostPath volumes, one given as an empty object", (d) => { app(d).volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock", type: "Socket" } }, { name: "logs", hostPath: {} }]; }, "pod-host-path", BLUE,
+        "Deployment api-blue mounts the node's filesystem: remove the hostPath volumes docker and logs (Pod Security Standards, Baseline)."],
 ];
 
 describe("npm run policy: a mandatory policy per production promise", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containerNonRoot, containerProbes, containerResources, imagesPinned, parseImage } from "../policies/workloads";
+import { containerNonRoot, containerProbes, containerResources, imagesPinned, parseImage, podHostPath } from "../policies/workloads";
 import { resource, violations, withInput } from "./support/policy";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -59,6 +59,20 @@ describe("workloads", () => {
         expect(await violations(containerResources, container({ resources: { requests: { memory: "256Mi" } } }))).toEqual([
             "Deployment web-blue container app has no requests for cpu and no limits for memory: set resources.requests and resources.limits.",
         ]);
+    });
+
+    // kubernetes/website pod-security-standards.md, Baseline "HostPath Volumes": spec.volumes[*].hostPath must be undefined/nil.
+    it.each<[string, ReturnType<typeof resource>, string[]]>([
+        ["a Deployment with emptyDir, Secret and projected volumes", withInput(DEPLOYMENT, "spec.template.spec.volumes", [{ name: "tmp", emptyDir: {} }, { name: "s", secret: { secretName: "x" } }, { name: "p", projected: { sources: [] } }]), []],
+        ["a Deployment whose volume says hostPath: null", withInput(DEPLOYMENT, "spec.template.spec.volumes", [{ name: "tmp", hostPath: null, emptyDir: {} }]), []],
+        ["a Deployment mounting the node's root", withInput(DEPLOYMENT, "spec.template.spec.volumes", [{ name: "root", hostPath: { path: "/" } }]),
+            ["Deployment web-blue mounts the node's filesystem: remove the hostPath volume root (Pod Security Standards, Baseline)."]],
+        ["a CronJob's pod, deeper down", withInput(CRONJOB, "spec.jobTemplate.spec.template.spec.volumes", [{ name: "logs", hostPath: { path: "/var/log" } }, { name: "tmp", emptyDir: {} }]),
+            ["CronJob dump mounts the node's filesystem: remove the hostPath volume logs (Pod Security Standards, Baseline)."]],
+        ["a bare Pod", resource("kubernetes:core/v1:Pod", "debug", { metadata: { name: "debug" }, spec: { containers: [], volumes: [{ name: "a", hostPath: { path: "/etc" } }, { hostPath: { path: "/var" } }] } }),
+            ["Pod debug mounts the node's filesystem: remove the hostPath volumes a and ? (Pod Security Standards, Baseline)."]],
+    ])("pod-host-path: %s", async (_what, r, expected) => {
+        expect(await violations(podHostPath, r)).toEqual(expected);
     });
 
     it("container-resources: the required limits come from the pack config", async () => {

@@ -57,6 +57,31 @@ describe("a stack file whose shape the CLI would refuse (LoadProjectStackBytes u
         expect(await refusal(text)).toBe(`${header}${problem}`);
     });
 
+    // gopkg.in/yaml.v3 v3.0.1 decode.go: `merge` fails "map merge requires map or sequence of maps as the value" for a
+    // scalar, an alias of anything but a mapping, or a list item that is neither; `mapping` checks every key, `<<`
+    // included, for uniqueness. The yaml package merged the second `<<` silently and threw a bare Error (exit 1) for the rest.
+    const merge = 'expected a mapping, an alias of a mapping, or a list written in place of those (the Pulumi CLI\'s YAML reader refuses anything else)';
+    it.each([
+        { name: "an alias of a text", text: "x: &s hello\nconfig:\n  launchpad:tags:\n    <<: *s\n", problem: `Pulumi.s.yaml line 4, column 9: received a "<<" merge of an alias of a text; ${merge}` },
+        { name: "nothing", text: "config:\n  launchpad:tags:\n    <<:\n    team: api\n", problem: `Pulumi.s.yaml line 3, column 8: received a "<<" merge of nothing; ${merge}` },
+        { name: "a number in a list", text: "a: &a {team: api}\nconfig:\n  launchpad:tags:\n    <<: [*a, 3]\n", problem: `Pulumi.s.yaml line 4, column 14: received a "<<" merge of a number; ${merge}` },
+        { name: "a list in a list", text: "a: &a {team: api}\nconfig:\n  launchpad:tags:\n    <<: [[*a]]\n", problem: `Pulumi.s.yaml line 4, column 10: received a "<<" merge of a list; ${merge}` },
+        { name: "an alias of a list of mappings", text: "a: &a [{team: api}]\nconfig:\n  launchpad:tags:\n    <<: *a\n", problem: `Pulumi.s.yaml line 4, column 9: received a "<<" merge of an alias of a list; ${merge}` },
+        { name: "a second `<<` in one mapping", text: "a: &a {team: api}\nb: &b {owner: me}\nconfig:\n  launchpad:tags:\n    <<: *a\n    <<: *b\n", problem: 'Pulumi.s.yaml line 6, column 5: received a second "<<" merge key in one mapping (the first at line 5, column 5); expected each key once, as the Pulumi CLI\'s YAML reader requires: merge several mappings with "<<: [*a, *b]"' },
+    ])("a `<<` merge of $name: refused as the CLI's yaml.v3 refuses it, a config error with its line and column", async ({ text, problem }) => {
+        expect(await refusal(text)).toBe(`${header}${problem}`);
+    });
+
+    it("merges a list of mappings in place, the earlier winning, and an explicit key over a merged one, as yaml.v3 does", () => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-stack-file-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        writeFileSync(join(root, "Pulumi.s.yaml"), "a: &a {team: one, owner: a}\nb: &b {team: two, tier: b}\nconfig:\n  launchpad:tags:\n    <<: [*a, *b]\n    owner: me\n    '<<': quoted\n");
+        const sc = loadStackConfig({ root, stack: "s" });
+        // A quoted '<<' is a plain key (yaml.v3 parser: a quoted scalar gets !!str, never !!merge).
+        expect(sc.values["launchpad:tags"]).toEqual({ team: "one", owner: "me", tier: "b", "<<": "quoted" });
+    });
+
     it("resolves a `<<` merge key as the CLI's yaml.v3 does, instead of keeping a literal `<<` key", () => {
         const root = mkdtempSync(join(tmpdir(), "launchpad-stack-file-"));
         roots.push(root);
