@@ -26,7 +26,7 @@ import { COLORS, otherColor, type Color } from "../lib/delivery";
 import { releaseId, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import type { Database } from "./database";
-import { restorePointExpiryPolicy, restorePointIdentifier, restorePointTime } from "./restore-point";
+import { RESTORE_POINT_TIME_TAG, restorePointExpiryPolicy, restorePointIdentifier, restorePointTime, takenAt } from "./restore-point";
 
 /** The stack output holding, per service, the schema version and the migrations that brought it there. */
 export const SCHEMA_RECORD_OUTPUT = "schemaVersions";
@@ -431,17 +431,18 @@ export class SchemaGuard extends pulumi.ComponentResource {
         return {
             instanceIdentifier: database.instanceIdentifier,
             identifierPrefix: databaseInstanceIdentifier(identifier, this.args.restore),
-            tags: this.args.tags,
+            // The point-in-time side travels with the snapshot (kept from its first run: restore-point.ts).
+            tags: { ...this.args.tags, [RESTORE_POINT_TIME_TAG]: this.at },
             // Pulumi drops a restore point when a newer release replaces it; AWS keeps it until it expires (see docs/delivery.md, Schema changes).
             retainOnDelete: true,
             expiry: this.expiryRole !== undefined ? { roleArn: this.expiryRole.arn, afterDays: safety.backupRetentionDays } : undefined,
         };
     }
 
-    /** The restore point of a migration this update runs, by name and time. */
-    private restorePointOf(service: ServiceConfig, m: NonNullable<SchemaStep["migration"]>): RestorePointRecord | undefined {
+    /** The restore point of a migration this update runs, by name and by the time its snapshot carries. */
+    private restorePointOf(service: ServiceConfig, m: NonNullable<SchemaStep["migration"]>, snapshotTags: Record<string, string> | undefined): RestorePointRecord | undefined {
         const rp = this.restorePoint();
-        return rp === undefined ? undefined : { snapshot: restorePointIdentifier(rp.identifierPrefix, service.name, m.color, m.releaseId), time: this.at };
+        return rp === undefined ? undefined : { snapshot: restorePointIdentifier(rp.identifierPrefix, service.name, m.color, m.releaseId), time: takenAt(snapshotTags, this.at) };
     }
 
     /**
@@ -457,10 +458,12 @@ export class SchemaGuard extends pulumi.ComponentResource {
             // (the Node SDK sends them in one RegisterResourceOutputs), so the record keeps what ran.
             const colors = pulumi.all(COLORS.map((c) => services[i].deployments[c].id.apply(() => [c, colorRecord(service, c)] as const)))
                 .apply((rows) => Object.fromEntries(rows) as Partial<Record<Color, ColorRecord>>);
-            return pulumi.all([this.checked(service), migrated, colors]).apply(([step, done, ranNow]) => {
+            // A re-run finds the snapshot in its state, with the time of the run that took it.
+            const snapshotTags = pulumi.all(COLORS.map((c) => services[i].restorePoints[c]?.tags ?? undefined));
+            return pulumi.all([this.checked(service), migrated, colors, snapshotTags]).apply(([step, done, ranNow, tags]) => {
                 const m = step.migration;
                 const ran = m !== undefined && done[COLORS.indexOf(m.color)];
-                const restorePoint = m !== undefined ? this.restorePointOf(service, m) : undefined;
+                const restorePoint = m !== undefined ? this.restorePointOf(service, m, tags[COLORS.indexOf(m.color)]) : undefined;
                 const record = nextRecord(step, ran, this.at, restorePoint, ranNow);
                 const newest = [...record.migrations].reverse().find((r) => r.restorePoint !== undefined);
                 const other = newest !== undefined ? service.releases[otherColor(newest.color)] : undefined;

@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
 import { colorRecord, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
+import { takenAt } from "../components/restore-point";
 import { COLORS, type Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
@@ -156,9 +157,12 @@ describe("the migration Job and its restore point (production, green migrates 3 
             Name: `launchpad-production-db-pre-api-green-${id}`,
             "launchpad.dev/release-id": id,
             "launchpad.dev/schema-version": "4",
+            "launchpad.dev/point-in-time": "2026-12-02T00:00:00Z",
         });
         expect(snapshot.options.retainOnDelete).toBe(true);
         expect(snapshot.options.customTimeouts).toEqual({ create: "60m" });
+        // A re-run keeps the time of the run that took it (the record reads it back from the snapshot's state).
+        expect(snapshot.options.ignoreChanges).toEqual(['tags["launchpad.dev/point-in-time"]']);
         expect(ofType(p, "aws:rds/snapshot:Snapshot")).toHaveLength(1);
     });
 
@@ -497,6 +501,18 @@ describe("the re-run after an update that failed past its migration", () => {
         expect(stepOne.log).toContain("info: schema api: version 4, no migration");
         const stepTwo = await planStack("staging", contract, { previousOutputs: outputs(stepOne) });
         expect(stepTwo.log).toContain("info: schema api: version 4 -> 5 (releases.green migrates)");
+    });
+});
+
+describe("the restore point's time after a re-run", () => {
+    // First run at 10:15:03 took the snapshot, the migration ran, the gate failed; the re-run at 11:02:40
+    // finds the snapshot in its state with the first run's tag (ignoreChanges kept it), and records that.
+    it.each<{ state: Record<string, string> | undefined; recorded: string; why: string }>([
+        { state: { Name: "x", "launchpad.dev/point-in-time": "2026-12-01T10:15:03Z" }, recorded: "2026-12-01T10:15:03Z", why: "the snapshot's own time, not the re-run's" },
+        { state: { Name: "x" }, recorded: "2026-12-01T11:02:40Z", why: "a snapshot taken before the tag existed: this run's time" },
+        { state: undefined, recorded: "2026-12-01T11:02:40Z", why: "no snapshot state yet (a preview): this run's time" },
+    ])("$why", ({ state, recorded }) => {
+        expect(takenAt(state, "2026-12-01T11:02:40Z")).toBe(recorded);
     });
 });
 
