@@ -454,8 +454,10 @@ export class SchemaGuard extends pulumi.ComponentResource {
         const rows = this.args.services.map((service, i) => {
             const migrated = pulumi.all(COLORS.map((c) => services[i].migrationJobs[c]?.status.apply((st) => (st?.succeeded ?? 0) >= 1) ?? false));
             // Each color's release, once its Deployment's update completed (the id resolves after the
-            // provider's await): a failed rollout rejects this output and with it every stack output
-            // (the Node SDK sends them in one RegisterResourceOutputs), so the record keeps what ran.
+            // provider's await: pulumi-kubernetes provider/pkg/await/deployment.go, the rollout): a
+            // failed rollout rejects this output and with it every stack output (the Node SDK sends
+            // them in one RegisterResourceOutputs: pulumi/pulumi sdk/nodejs/runtime/resource.ts), so
+            // the record keeps what ran.
             const colors = pulumi.all(COLORS.map((c) => services[i].deployments[c].id.apply(() => [c, colorRecord(service, c)] as const)))
                 .apply((rows) => Object.fromEntries(rows) as Partial<Record<Color, ColorRecord>>);
             // A re-run finds the snapshot in its state, with the time of the run that took it.
