@@ -21,7 +21,7 @@ import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECT
 import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
-import { DELETE_SNAPSHOT_TARGET, restorePointExpiry, restorePointExpiryName, restorePointIdentifier } from "./restore-point";
+import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryName, restorePointIdentifier } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import { loadtestDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
@@ -907,9 +907,12 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 tags: { ...args.restorePoint.tags, Name: restorePointIdentifier(args.restorePoint.identifierPrefix, s.name, color, id), [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.schemaVersion]: checkedVersion },
             // The provider's create returns once the snapshot is "available": terraform-provider-aws
             // internal/service/rds/snapshot.go, resourceSnapshotCreate -> waitDBSnapshotCreated
-            // (pending "creating", target "available", the create timeout, 20 minutes by default).
-            // Large databases take longer, hence 60.
-            }, { ...parent, retainOnDelete: args.restorePoint.retainOnDelete, customTimeouts: { create: "60m" } })
+            // (pending "creating", target "available", the create timeout, 20 minutes by default;
+            // website/docs/r/db_snapshot.html.markdown, Timeouts: `create`). Large databases take
+            // longer, hence 60. (The v3-era provider waited on its read timeout, which
+            // customTimeouts.create did not reach: hashicorp/terraform-provider-aws#13758.)
+            // Its point-in-time tag stays the first run's (restore-point.ts RESTORE_POINT_TIME_TAG).
+            }, { ...parent, retainOnDelete: args.restorePoint.retainOnDelete, customTimeouts: { create: "60m" }, ignoreChanges: [RESTORE_POINT_TIME_IGNORE] })
             : undefined;
         if (restorePoint !== undefined && args.restorePoint?.expiry !== undefined) {
             this.restorePointExpiry(name, s.name, color, restorePoint, restorePointIdentifier(args.restorePoint.identifierPrefix, s.name, color, id), id, args.restorePoint.expiry, parent);

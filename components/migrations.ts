@@ -11,6 +11,11 @@
  * last update, read back through a StackReference to the stack itself (a pattern Pulumi's maintainers
  * describe in https://github.com/pulumi/pulumi/issues/3722: an output of one update read into the
  * same stack on the next). A stack with no record (first deploy) has no current version.
+ *
+ * "Every release running during the step" includes the release each color ran before this update:
+ * the migration Job runs before its color's Deployment rolls, so the migrating color's old pods (and
+ * a changing other color's) meet the new schema. The record keeps, per color, the release its
+ * Deployment last rolled out to (`colors`), from state, never from config a pull request could edit.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,7 +26,7 @@ import { COLORS, otherColor, type Color } from "../lib/delivery";
 import { releaseId, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import type { Database } from "./database";
-import { restorePointExpiryPolicy, restorePointIdentifier, restorePointTime } from "./restore-point";
+import { RESTORE_POINT_TIME_TAG, restorePointExpiryPolicy, restorePointIdentifier, restorePointTime, takenAt } from "./restore-point";
 
 /** The stack output holding, per service, the schema version and the migrations that brought it there. */
 export const SCHEMA_RECORD_OUTPUT = "schemaVersions";
@@ -50,10 +55,25 @@ export interface MigrationRecord {
     readonly restorePoint?: RestorePointRecord;
 }
 
+/** The release one color ran when this stack's last completed update had rolled it out. */
+export interface ColorRecord {
+    readonly releaseId: string;
+    readonly image: string;
+    /** Its `schema.supports`; null when it declared no contract (it is assumed to support no other version). */
+    readonly supports: readonly [number, number] | null;
+}
+
 export interface ServiceSchemaRecord {
     /** The schema version the database is at; null before the first migration. */
     readonly version: number | null;
     readonly migrations: readonly MigrationRecord[];
+    /** Per color, the release its Deployment runs; absent in a record written before Launchpad kept it. */
+    readonly colors?: Readonly<Partial<Record<Color, ColorRecord>>>;
+}
+
+/** A release that runs while this update's migration does: one a color ran before and this update replaces. */
+export interface OutgoingRelease extends ColorRecord {
+    readonly color: Color;
 }
 
 export type SchemaRecord = Readonly<Record<string, ServiceSchemaRecord>>;
@@ -69,6 +89,12 @@ export interface SchemaStep {
     readonly target: number | undefined;
     /** Recorded migrations that still stand (those after a restored point are undone). */
     readonly standing: readonly MigrationRecord[];
+    /**
+     * The releases the colors ran before this update that it replaces (their pods run until the
+     * color's Deployment rolls); empty on a first deploy (nothing runs), undefined when the stack ran
+     * before but its record does not say what (a record from before Launchpad kept `colors`).
+     */
+    readonly outgoing: readonly OutgoingRelease[] | undefined;
 }
 
 /** Whether a restore config names this migration's restore point (its snapshot, or its time on any source). */
@@ -84,11 +110,42 @@ export function usesSchema(service: ServiceConfig): boolean {
     return COLORS.some((c) => service.releases[c].migrate !== undefined || service.releases[c].schema !== undefined);
 }
 
+const isRange = (v: unknown): v is [number, number] => Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n));
+
+/** A recorded color as read from state; anything malformed reads as unknown. */
+function recordedColor(v: unknown): ColorRecord | undefined {
+    if (v === null || typeof v !== "object") return undefined;
+    const r = v as Record<string, unknown>;
+    return typeof r.releaseId === "string" && typeof r.image === "string" && (r.supports === null || isRange(r.supports))
+        ? { releaseId: r.releaseId, image: r.image, supports: r.supports === null ? null : [r.supports[0], r.supports[1]] }
+        : undefined;
+}
+
+/**
+ * What each color ran before this update and this update replaces. `deployedBefore`: the stack
+ * completed an update with this service before (its previous `liveServices` names it); without a
+ * record, that means it ran releases the stack did not record.
+ */
+export function outgoingReleases(service: ServiceConfig, record: ServiceSchemaRecord | undefined, deployedBefore: boolean): OutgoingRelease[] | undefined {
+    if (record === undefined) {
+        return deployedBefore ? undefined : [];
+    }
+    if (record.colors === undefined || record.colors === null || typeof record.colors !== "object") {
+        return undefined;
+    }
+    const colors = record.colors;
+    return COLORS.flatMap((color) => {
+        const ran = recordedColor(colors[color]);
+        return ran !== undefined && ran.releaseId !== releaseId(service, color) ? [{ color, ...ran }] : [];
+    });
+}
+
 /**
  * The step one update takes, from the service's config and its record. A migration "runs" when its
  * release id is not among the standing recorded ones: an unchanged release re-runs nothing.
+ * @param deployedBefore see `outgoingReleases`. @default - whether the stack has a record
  */
-export function schemaStep(service: ServiceConfig, record: ServiceSchemaRecord | undefined, restore?: RestoreConfig): SchemaStep {
+export function schemaStep(service: ServiceConfig, record: ServiceSchemaRecord | undefined, restore?: RestoreConfig, deployedBefore = record !== undefined): SchemaStep {
     const recorded = record?.migrations ?? [];
     const restoredAt = recorded.findIndex((m) => restores(restore, m));
     const standing = restoredAt >= 0 ? recorded.slice(0, restoredAt) : recorded;
@@ -102,7 +159,7 @@ export function schemaStep(service: ServiceConfig, record: ServiceSchemaRecord |
     });
     // Two pending migrations are refused by `schemaProblems`; the step shows the first.
     const migration = pending[0];
-    return { service: service.name, current, migration, target: migration?.version ?? current, standing };
+    return { service: service.name, current, migration, target: migration?.version ?? current, standing, outgoing: outgoingReleases(service, record, deployedBefore) };
 }
 
 const range = (s: readonly [number, number]): string => `[${s[0]}, ${s[1]}]`;
@@ -111,6 +168,13 @@ const supports = (s: readonly [number, number], v: number): boolean => v >= s[0]
 /** One release as the messages name it: `releases.blue (live, "ghcr.io/acme/api:1.4.2")`. */
 function who(service: ServiceConfig, color: Color): string {
     return `releases.${color} (${color === service.activeColor ? "live" : "idle"}, ${JSON.stringify(service.releases[color].image)})`;
+}
+
+/** The release a color ran before this update, as the messages name it. */
+function ran(o: OutgoingRelease, migrating: Color): string {
+    const until = o.color === migrating ? "after the migration" : "in this update";
+    const what = o.supports === null ? "declares no schema contract (assumed to support no other version)" : `supports ${range(o.supports)}`;
+    return `releases.${o.color} still runs ${JSON.stringify(o.image)} (release ${o.releaseId}, as the stack's last completed update left it) until its Deployment rolls ${until}, and that release ${what}`;
 }
 
 const TWO_STEPS = (v: number, other: string) =>
@@ -136,6 +200,9 @@ export function schemaProblems(service: ServiceConfig, step: SchemaStep, previou
         return out;
     }
     const m = step.migration;
+    if (m !== undefined) {
+        out.push(...outgoingProblems(service, step, m, key));
+    }
     for (const color of COLORS) {
         if (m !== undefined && color === m.color) {
             continue;
@@ -173,11 +240,33 @@ export function schemaProblems(service: ServiceConfig, step: SchemaStep, previou
     return out;
 }
 
+/**
+ * The old releases that run during the migration (the migrating color's until its Deployment rolls,
+ * the other color's if this update replaces it) must support the version too. The way out names a
+ * release that supports both versions: the other color's, when it does (the rule above already asks
+ * it to support the new one).
+ */
+function outgoingProblems(service: ServiceConfig, step: SchemaStep, m: NonNullable<SchemaStep["migration"]>, key: string): string[] {
+    const current = step.current;
+    const both = current !== undefined && current !== m.version ? `both ${current} and ${m.version}` : `${m.version}`;
+    const other = otherColor(m.color);
+    const otherSchema = service.releases[other].schema;
+    const bridge = otherSchema !== undefined && supports(otherSchema.supports, m.version) && (current === undefined || supports(otherSchema.supports, current))
+        ? ` (releases.${other}'s, ${JSON.stringify(service.releases[other].image)}, supports ${range(otherSchema.supports)})`
+        : "";
+    return (step.outgoing ?? []).filter((o) => o.supports === null || !supports(o.supports, m.version)).map((o) =>
+        `${key}.releases.${m.color}.schema.version: received ${m.version}; expected a version every release running during and after the migration supports: ${ran(o, m.color)}. ` +
+        (o.color === m.color
+            ? `Two steps: first deploy on ${o.color} a release without migrate whose schema.supports includes ${both}${bridge}, then add the migration in a second update`
+            : `Two steps: first deploy the new releases.${o.color} without the migration, then add the migration in a second update`));
+}
+
 /** The record after this update: the migration appended once its Job succeeded. */
-export function nextRecord(step: SchemaStep, migrated: boolean, at: string, restorePoint?: RestorePointRecord): ServiceSchemaRecord {
+export function nextRecord(step: SchemaStep, migrated: boolean, at: string, restorePoint?: RestorePointRecord, colors?: Partial<Record<Color, ColorRecord>>): ServiceSchemaRecord {
     const m = step.migration;
+    const ran = colors !== undefined ? { colors } : {};
     if (m === undefined || !migrated) {
-        return { version: step.current ?? null, migrations: step.standing.slice(-MAX_RECORDED_MIGRATIONS) };
+        return { version: step.current ?? null, migrations: step.standing.slice(-MAX_RECORDED_MIGRATIONS), ...ran };
     }
     const entry: MigrationRecord = {
         color: m.color,
@@ -188,7 +277,13 @@ export function nextRecord(step: SchemaStep, migrated: boolean, at: string, rest
         at,
         ...(restorePoint !== undefined ? { restorePoint } : {}),
     };
-    return { version: m.version, migrations: [...step.standing, entry].slice(-MAX_RECORDED_MIGRATIONS) };
+    return { version: m.version, migrations: [...step.standing, entry].slice(-MAX_RECORDED_MIGRATIONS), ...ran };
+}
+
+/** What a color's release is, as the record keeps it. */
+export function colorRecord(service: ServiceConfig, color: Color): ColorRecord {
+    const schema = service.releases[color].schema;
+    return { releaseId: releaseId(service, color), image: service.releases[color].image, supports: schema !== undefined ? [schema.supports[0], schema.supports[1]] : null };
 }
 
 /**
@@ -277,8 +372,11 @@ export class SchemaGuard extends pulumi.ComponentResource {
         const previous = previousRecord(args.previous);
         for (const service of args.services) {
             this.steps.set(service.name, pulumi.all([previous.record, previous.liveServices]).apply(([record, live]) => {
-                const step = schemaStep(service, record?.[service.name], args.restore);
+                const step = schemaStep(service, record?.[service.name], args.restore, live?.[service.name] !== undefined);
                 assertSchemaRule(args.stack, schemaProblems(service, step, live?.[service.name]?.color));
+                if (step.migration !== undefined && step.outgoing === undefined) {
+                    void pulumi.log.warn(unknownOutgoingLine(service.name, step.migration.color), this);
+                }
                 return step;
             }));
         }
@@ -333,17 +431,18 @@ export class SchemaGuard extends pulumi.ComponentResource {
         return {
             instanceIdentifier: database.instanceIdentifier,
             identifierPrefix: databaseInstanceIdentifier(identifier, this.args.restore),
-            tags: this.args.tags,
+            // The point-in-time side travels with the snapshot (kept from its first run: restore-point.ts).
+            tags: { ...this.args.tags, [RESTORE_POINT_TIME_TAG]: this.at },
             // Pulumi drops a restore point when a newer release replaces it; AWS keeps it until it expires (see docs/delivery.md, Schema changes).
             retainOnDelete: true,
             expiry: this.expiryRole !== undefined ? { roleArn: this.expiryRole.arn, afterDays: safety.backupRetentionDays } : undefined,
         };
     }
 
-    /** The restore point of a migration this update runs, by name and time. */
-    private restorePointOf(service: ServiceConfig, m: NonNullable<SchemaStep["migration"]>): RestorePointRecord | undefined {
+    /** The restore point of a migration this update runs, by name and by the time its snapshot carries. */
+    private restorePointOf(service: ServiceConfig, m: NonNullable<SchemaStep["migration"]>, snapshotTags: Record<string, string> | undefined): RestorePointRecord | undefined {
         const rp = this.restorePoint();
-        return rp === undefined ? undefined : { snapshot: restorePointIdentifier(rp.identifierPrefix, service.name, m.color, m.releaseId), time: this.at };
+        return rp === undefined ? undefined : { snapshot: restorePointIdentifier(rp.identifierPrefix, service.name, m.color, m.releaseId), time: takenAt(snapshotTags, this.at) };
     }
 
     /**
@@ -354,11 +453,20 @@ export class SchemaGuard extends pulumi.ComponentResource {
     outputs(services: readonly BlueGreenService[]): Record<string, pulumi.Input<unknown>> {
         const rows = this.args.services.map((service, i) => {
             const migrated = pulumi.all(COLORS.map((c) => services[i].migrationJobs[c]?.status.apply((st) => (st?.succeeded ?? 0) >= 1) ?? false));
-            return pulumi.all([this.checked(service), migrated]).apply(([step, done]) => {
+            // Each color's release, once its Deployment's update completed (the id resolves after the
+            // provider's await: pulumi-kubernetes provider/pkg/await/deployment.go, the rollout): a
+            // failed rollout rejects this output and with it every stack output (the Node SDK sends
+            // them in one RegisterResourceOutputs: pulumi/pulumi sdk/nodejs/runtime/resource.ts), so
+            // the record keeps what ran.
+            const colors = pulumi.all(COLORS.map((c) => services[i].deployments[c].id.apply(() => [c, colorRecord(service, c)] as const)))
+                .apply((rows) => Object.fromEntries(rows) as Partial<Record<Color, ColorRecord>>);
+            // A re-run finds the snapshot in its state, with the time of the run that took it.
+            const snapshotTags = pulumi.all(COLORS.map((c) => services[i].restorePoints[c]?.tags ?? undefined));
+            return pulumi.all([this.checked(service), migrated, colors, snapshotTags]).apply(([step, done, ranNow, tags]) => {
                 const m = step.migration;
                 const ran = m !== undefined && done[COLORS.indexOf(m.color)];
-                const restorePoint = m !== undefined ? this.restorePointOf(service, m) : undefined;
-                const record = nextRecord(step, ran, this.at, restorePoint);
+                const restorePoint = m !== undefined ? this.restorePointOf(service, m, tags[COLORS.indexOf(m.color)]) : undefined;
+                const record = nextRecord(step, ran, this.at, restorePoint, ranNow);
                 const newest = [...record.migrations].reverse().find((r) => r.restorePoint !== undefined);
                 const other = newest !== undefined ? service.releases[otherColor(newest.color)] : undefined;
                 const summary: SchemaSummary = {
@@ -380,6 +488,12 @@ export class SchemaGuard extends pulumi.ComponentResource {
             [SCHEMA_MIGRATIONS_OUTPUT]: all.apply((rs) => Object.fromEntries(rs.map((r) => [r.name, r.summary]))),
         };
     }
+}
+
+/** The plan's warning when the record cannot say which release a migrating color's old pods run. */
+export function unknownOutgoingLine(service: string, color: Color): string {
+    return `schema ${service}: the stack's record does not say which release ${color} ran before this update (a record written before Launchpad kept one, ` +
+        `or a stack that declared no schema until now), so the release whose pods run during the migration is not checked this once; the record keeps it from now on`;
 }
 
 /** The stack output with what this update does to each service's schema. */

@@ -14,6 +14,24 @@ export function restorePointTime(now: Date): string {
     return `${now.toISOString().slice(0, 19)}Z`;
 }
 
+/**
+ * The snapshot's tag holding the point-in-time side: the time of the run that took it. A re-run
+ * (an update that failed past its migration, run again) must not move it past the migration, so
+ * the snapshot ignores later values (`RESTORE_POINT_TIME_IGNORE`) and the record reads it back
+ * from the snapshot's state, the same way the expiry schedule keeps its first date.
+ */
+export const RESTORE_POINT_TIME_TAG = "launchpad.dev/point-in-time";
+/** The `ignoreChanges` path of that tag (pulumi/pulumi sdk/go/common/resource/properties_path.go: `root["key"]`). */
+export const RESTORE_POINT_TIME_IGNORE = `tags["${RESTORE_POINT_TIME_TAG}"]`;
+
+/**
+ * The restore point as recorded: the snapshot's own time tag (from its state: the run that took it)
+ * when it has one, else this run's time.
+ */
+export function takenAt(snapshotTags: Readonly<Record<string, string>> | undefined, thisRun: string): string {
+    return snapshotTags?.[RESTORE_POINT_TIME_TAG] ?? thisRun;
+}
+
 
 /**
  * The EventBridge Scheduler universal target that deletes a manual DB snapshot: RDS's

@@ -69,7 +69,11 @@ export const releaseSchema = z.strictObject({
     env: envMap.default({}),
     /** The release's migration Job. Requires `schema` and a database connection. @default - no migration */
     migrate: migrateSchema.optional(),
-    /** The release's schema contract, which the plan checks against the other color. @default - no contract: the release runs against any version */
+    /**
+     * The release's schema contract, which the plan checks against the current version, the other
+     * color and the releases running during a migration (components/migrations.ts `schemaProblems`).
+     * @default - no contract: not checked against the current version, but no migration may run while this release does (it is assumed to support no other version)
+     */
     schema: releaseSchemaContract.optional(),
 });
 
@@ -363,7 +367,7 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
     return [...new Set(out)];
 }
 
-/** A release's migration and schema contract, on their own: the rule across colors is `schemaCompatibilityProblems`. */
+/** A release's migration and schema contract, on their own: the rule across colors is components/migrations.ts `schemaProblems`. */
 function releaseSchemaProblems(key: string, r: RawService["releases"]["blue"], connects: boolean, ctx: ServiceRuleContext, show: (v: unknown) => string): string[] {
     const out: string[] = [];
     if (r.schema !== undefined) {

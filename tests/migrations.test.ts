@@ -10,7 +10,9 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
-import { schemaStep } from "../components/migrations";
+import { colorRecord, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
+import { takenAt } from "../components/restore-point";
+import { COLORS, type Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
 import { loadConfigFor } from "./support/config";
@@ -29,11 +31,28 @@ function release(color: "blue" | "green", r: { image?: string; migrate?: boolean
 }
 
 /** The outputs a stack's last update left: its schema record (and the live color it served). */
-function previous(version: number, liveColor?: "blue" | "green"): Record<string, unknown> {
+function previous(version: number, liveColor?: "blue" | "green", colors?: Partial<Record<Color, ColorRecord>>): Record<string, unknown> {
     return {
-        schemaVersions: { api: { version, migrations: [] } },
+        schemaVersions: { api: { version, migrations: [], ...(colors !== undefined ? { colors } : {}) } },
         ...(liveColor !== undefined ? { liveServices: { api: { service: "api", color: liveColor } } } : {}),
     };
+}
+
+/** A release a color ran before this update, different from the one its config gives it now. */
+type Ran = { readonly image: string; readonly supports: readonly [number, number] | null };
+/** The release id the record gives a replaced release: any id that is not the configured one. */
+const OLD_ID = "0ld0ld0ld0";
+
+/**
+ * What the record says each color ran at the last completed update: `ran` for a color this update
+ * replaces, the configured release (its real id) for one it keeps.
+ */
+async function ranBefore(stack: string, sets: readonly string[], ran: Partial<Record<Color, Ran>> = {}): Promise<Partial<Record<Color, ColorRecord>>> {
+    const service = (await loadConfigFor(stack, sets)).services[0];
+    return Object.fromEntries(COLORS.map((c) => {
+        const r = ran[c];
+        return [c, r !== undefined ? { releaseId: OLD_ID, image: r.image, supports: r.supports } : colorRecord(service, c)];
+    }));
 }
 
 const RESTRICTED = {
@@ -51,8 +70,11 @@ const DATABASE_ENV = ["host", "port", "database", "username", "password", "engin
 // Production, blue live on 1.4.2 (old code, runs 3 and the additive 4); green 1.5.0 migrates to 4.
 const EXPAND = [...release("blue", { version: 3, supports: [3, 4] }), ...release("green", { migrate: true, version: 4, supports: [4, 5] })];
 
+// Green (idle) ran 1.4.1 before, which runs against 3 and 4: its pods keep running until green rolls.
+const PRODUCTION_BEFORE: Before = { version: 3, live: "blue", ran: { green: { image: "ghcr.io/acme/api:1.4.1", supports: [3, 4] } } };
+
 describe("the migration Job and its restore point (production, green migrates 3 -> 4 while blue serves)", () => {
-    const plan = () => planStack("production", EXPAND, { previousOutputs: previous(3, "blue") });
+    const plan = async () => planStack("production", EXPAND, { previousOutputs: await before("production", EXPAND, PRODUCTION_BEFORE) });
     const prefix = "launchpad-production-api";
 
     it("reads the schema record through the one reference to the stack's own previous outputs, the release history's", async () => {
@@ -135,9 +157,12 @@ describe("the migration Job and its restore point (production, green migrates 3 
             Name: `launchpad-production-db-pre-api-green-${id}`,
             "launchpad.dev/release-id": id,
             "launchpad.dev/schema-version": "4",
+            "launchpad.dev/point-in-time": "2026-12-02T00:00:00Z",
         });
         expect(snapshot.options.retainOnDelete).toBe(true);
         expect(snapshot.options.customTimeouts).toEqual({ create: "60m" });
+        // A re-run keeps the time of the run that took it (the record reads it back from the snapshot's state).
+        expect(snapshot.options.ignoreChanges).toEqual(['tags["launchpad.dev/point-in-time"]']);
         expect(ofType(p, "aws:rds/snapshot:Snapshot")).toHaveLength(1);
     });
 
@@ -195,9 +220,15 @@ describe("the migration Job and its restore point (production, green migrates 3 
                 `launchpad:services.api.releases.green=${JSON.stringify({ image: "ghcr.io/acme/api:1.4.2", env: { LOG_LEVEL: "warn" }, schema: { version: 3, supports: [3, 4] } })}`,
             ],
         });
+        const service = (await loadConfigFor("production", EXPAND)).services[0];
         expect((p.outputs.schemaVersions as Record<string, unknown>).api).toEqual({
             version: 4,
             migrations: [{ color: "green", releaseId: id, image: "ghcr.io/acme/api:1.5.0", fromVersion: 3, toVersion: 4, at: "2026-12-02T00:00:00Z", restorePoint: { snapshot: snapshotId, time: "2026-12-02T00:00:00Z" } }],
+            // What each color runs once this update completed: the next migration's outgoing releases.
+            colors: {
+                blue: { releaseId: releaseId(service, "blue"), image: "ghcr.io/acme/api:1.4.2", supports: [3, 4] },
+                green: { releaseId: id, image: "ghcr.io/acme/api:1.5.0", supports: [4, 5] },
+            },
         });
         expect(p.log).toContain(`info: schema api: version 3 -> 4 (releases.green migrates); restore point ${snapshotId} (point in time 2026-12-02T00:00:00Z)`);
     });
@@ -250,7 +281,8 @@ describe("no migration", () => {
     it("a schema contract without migrate: the record is read and kept, nothing runs", async () => {
         const p: Plan = await planStack("production", [...release("blue", { version: 3, supports: [3, 4] }), ...release("green", { version: 3, supports: [3, 4] })], { previousOutputs: previous(3, "blue") });
         expect(p.resources.filter((r) => r.name.endsWith("-migrate") || r.type === "aws:rds/snapshot:Snapshot")).toEqual([]);
-        expect((p.outputs.schemaVersions as Record<string, unknown>).api).toEqual({ version: 3, migrations: [] });
+        const service = (await loadConfigFor("production", [...release("blue", { version: 3, supports: [3, 4] }), ...release("green", { version: 3, supports: [3, 4] })])).services[0];
+        expect((p.outputs.schemaVersions as Record<string, unknown>).api).toEqual({ version: 3, migrations: [], colors: { blue: colorRecord(service, "blue"), green: colorRecord(service, "green") } });
     });
 });
 
@@ -265,19 +297,35 @@ async function staging(sets: readonly string[], prev: Record<string, unknown>): 
 
 const problem = (text: string) => `Invalid configuration for stack "staging" (1 problem):\n  - ${text}\n`;
 
-// Staging: green is live. v4 adds a column (expand), v5 drops the old one (contract).
+/**
+ * The stack's last outputs for a row: `ran` names what a color this update replaces ran before (the
+ * other colors ran what their config gives them); `record: "none"` is a first deploy (no outputs at
+ * all), `"without colors"` a record written before Launchpad kept what each color ran.
+ */
+interface Before { readonly version: number; readonly live: Color; readonly ran?: Partial<Record<Color, Ran>>; readonly record?: "none" | "without colors" }
+
+async function before(stack: string, sets: readonly string[], b: Before): Promise<Record<string, unknown>> {
+    if (b.record === "none") return {};
+    return previous(b.version, b.live, b.record === "without colors" ? undefined : await ranBefore(stack, sets, b.ran));
+}
+
+const EXPAND_BLUE = [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })];
+const CONTRACT_BLUE = [...release("green", { version: 4, supports: [4, 5] }), ...release("blue", { image: "ghcr.io/acme/api:1.5.1", migrate: true, version: 5, supports: [4, 5] })];
+
+// Staging: green is live. v4 adds a column (expand), v5 drops the old one (contract). Blue's old
+// release (`ran.blue`) keeps its pods until blue's Deployment rolls, after the migration Job.
 const COMPATIBILITY = [
     {
-        name: "expand allowed: blue migrates to 4, which green's code (live) also runs against",
-        sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })],
-        prev: previous(3, "green"),
+        name: "expand allowed: blue migrates to 4, which green's code (live) and blue's outgoing release both run against",
+        sets: EXPAND_BLUE,
+        prev: { version: 3, live: "green", ran: { blue: { image: "ghcr.io/acme/api:1.4.1", supports: [3, 4] } } } as Before,
         code: 0,
         stderr: "info: schema api: version 3 -> 4 (releases.blue migrates)",
     },
     {
         name: "contract refused while the old code runs on green",
         sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { image: "ghcr.io/acme/api:1.5.1", migrate: true, version: 5, supports: [4, 5] })],
-        prev: previous(4, "green"),
+        prev: { version: 4, live: "green", ran: { blue: { image: "ghcr.io/acme/api:1.5.1", supports: [4, 5] } } } as Before,
         code: 2,
         stderr: problem('launchpad:services.api.releases.blue.schema.version: received 5; expected a version every release running during and after the migration supports: ' +
             'releases.green (live, "ghcr.io/acme/api:1.5.0") supports [3, 4], releases.blue (idle, "ghcr.io/acme/api:1.5.1") supports [4, 5]. ' +
@@ -285,16 +333,57 @@ const COMPATIBILITY = [
             "then contract after the old code is gone (once releases.green runs a release whose schema.supports includes 5)"),
     },
     {
-        name: "contract allowed once both colors support it",
-        sets: [...release("green", { version: 4, supports: [4, 5] }), ...release("blue", { image: "ghcr.io/acme/api:1.5.1", migrate: true, version: 5, supports: [4, 5] })],
-        prev: previous(4, "green"),
+        name: "contract allowed once both colors support it: green's release, and the one blue runs until it rolls",
+        sets: CONTRACT_BLUE,
+        prev: { version: 4, live: "green", ran: { blue: { image: "ghcr.io/acme/api:1.5.1", supports: [4, 5] } } } as Before,
         code: 0,
         stderr: "info: schema api: version 4 -> 5 (releases.blue migrates)",
     },
     {
+        name: "contract refused while blue's outgoing release, whose pods run until blue rolls after the Job, does not support it",
+        sets: CONTRACT_BLUE,
+        prev: { version: 4, live: "green", ran: { blue: { image: "ghcr.io/acme/api:1.4.2", supports: [3, 4] } } } as Before,
+        code: 2,
+        stderr: problem(`launchpad:services.api.releases.blue.schema.version: received 5; expected a version every release running during and after the migration supports: ` +
+            `releases.blue still runs "ghcr.io/acme/api:1.4.2" (release ${OLD_ID}, as the stack's last completed update left it) until its Deployment rolls after the migration, and that release supports [3, 4]. ` +
+            `Two steps: first deploy on blue a release without migrate whose schema.supports includes both 4 and 5 (releases.green's, "ghcr.io/acme/api:1.5.0", supports [4, 5]), then add the migration in a second update`),
+    },
+    {
+        name: "expand refused while blue's outgoing release declares no schema contract",
+        sets: EXPAND_BLUE,
+        prev: { version: 3, live: "green", ran: { blue: { image: "ghcr.io/acme/api:1.4.0", supports: null } } } as Before,
+        code: 2,
+        stderr: problem(`launchpad:services.api.releases.blue.schema.version: received 4; expected a version every release running during and after the migration supports: ` +
+            `releases.blue still runs "ghcr.io/acme/api:1.4.0" (release ${OLD_ID}, as the stack's last completed update left it) until its Deployment rolls after the migration, and that release declares no schema contract (assumed to support no other version). ` +
+            `Two steps: first deploy on blue a release without migrate whose schema.supports includes both 3 and 4 (releases.green's, "ghcr.io/acme/api:1.5.0", supports [3, 4]), then add the migration in a second update`),
+    },
+    {
+        name: "expand refused while green's pods still run the release this update replaces (its contract widened to [3, 4] only now)",
+        sets: EXPAND_BLUE,
+        prev: { version: 3, live: "green", ran: { blue: { image: "ghcr.io/acme/api:1.4.1", supports: [3, 4] }, green: { image: "ghcr.io/acme/api:1.5.0", supports: [3, 3] } } } as Before,
+        code: 2,
+        stderr: problem(`launchpad:services.api.releases.blue.schema.version: received 4; expected a version every release running during and after the migration supports: ` +
+            `releases.green still runs "ghcr.io/acme/api:1.5.0" (release ${OLD_ID}, as the stack's last completed update left it) until its Deployment rolls in this update, and that release supports [3, 3]. ` +
+            "Two steps: first deploy the new releases.green without the migration, then add the migration in a second update"),
+    },
+    {
+        name: "first deploy: nothing runs before, so nothing outgoing",
+        sets: EXPAND_BLUE,
+        prev: { version: 0, live: "green", record: "none" } as Before,
+        code: 0,
+        stderr: "info: schema api: no recorded version -> 4 (releases.blue migrates)",
+    },
+    {
+        name: "a record written before Launchpad kept what each color ran: the outgoing release is not checked this once",
+        sets: EXPAND_BLUE,
+        prev: { version: 3, live: "green", record: "without colors" } as Before,
+        code: 0,
+        stderr: "info: schema api: version 3 -> 4 (releases.blue migrates)",
+    },
+    {
         name: "a migration while the other color declares no contract",
         sets: release("blue", { migrate: true, version: 4, supports: [4, 5] }),
-        prev: previous(3, "green"),
+        prev: { version: 3, live: "green", ran: { blue: { image: "ghcr.io/acme/api:1.4.1", supports: [3, 4] } } } as Before,
         code: 2,
         stderr: problem('launchpad:services.api.releases.green.schema: received nothing; expected a schema contract whose supports includes 4: releases.blue migrates to 4 while releases.green (live, "ghcr.io/acme/api:1.5.0") runs, ' +
             "and a release without schema.supports is assumed to support no other version. " +
@@ -304,7 +393,7 @@ const COMPATIBILITY = [
     {
         name: "rollback refused: green goes live again, but its release does not support the current version 5",
         sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { version: 5, supports: [4, 5] })],
-        prev: previous(5, "blue"),
+        prev: { version: 5, live: "blue" } as Before,
         code: 2,
         stderr: problem('launchpad:services.api.activeColor: received "green"; expected a color whose release supports the current schema version 5: ' +
             'releases.green (live, "ghcr.io/acme/api:1.5.0") supports [3, 4]. Undo the migration first (docs/runbooks/database-corruption.md, "Undo a migration": ' +
@@ -313,7 +402,7 @@ const COMPATIBILITY = [
     {
         name: "both colors migrating in one update",
         sets: [...release("green", { migrate: true, version: 4, supports: [4, 5] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })],
-        prev: previous(3, "green"),
+        prev: { version: 3, live: "green" } as Before,
         code: 2,
         stderr: problem("launchpad:services.api.releases: received migrations in both blue and green; expected one migration per update: " +
             "deploy one color's migration, then the other's, so the plan can check each against the release that keeps running"),
@@ -322,10 +411,20 @@ const COMPATIBILITY = [
 
 describe("the compatibility rule, in staging with green live", () => {
     it.each(COMPATIBILITY)("$name (exit $code)", async ({ sets, prev, code, stderr }) => {
-        const r = await staging(sets, prev);
+        const r = await staging(sets, await before("staging", sets, prev));
         expect(r.code).toBe(code);
         // Refused: exactly the problem. Planned: the plan's schema line among its notes.
         expect(r.code === 2 ? r.stderr : r.stderr.split("\n").find((l) => l.startsWith("info: schema api:"))).toBe(stderr);
+    });
+
+    it("says so when the record cannot tell which release the migrating color ran, and only then", async () => {
+        const warning = `warning: ${unknownOutgoingLine("api", "blue")}`;
+        const unknown = await staging(EXPAND_BLUE, await before("staging", EXPAND_BLUE, { version: 3, live: "green", record: "without colors" }));
+        expect(unknown.stderr.split("\n")).toContain(warning);
+        const known = await staging(EXPAND_BLUE, await before("staging", EXPAND_BLUE, COMPATIBILITY[0].prev));
+        expect(known.stderr).not.toContain("does not say which release");
+        const first = await staging(EXPAND_BLUE, {});
+        expect(first.stderr).not.toContain("does not say which release");
     });
 
     it("a refused migration registers no Job (the rule gates its inputs)", async () => {
@@ -339,6 +438,81 @@ describe("the compatibility rule, in staging with green live", () => {
         const id = releaseId(service, "blue");
         const record = { version: 4, migrations: [{ color: "blue" as const, releaseId: id, image: "ghcr.io/acme/api:1.4.2", fromVersion: 3, toVersion: 4, at: "2026-12-01T00:00:00Z" }] };
         expect(schemaStep(service, record)).toEqual({ service: "api", current: 4, migration: undefined, target: 4, standing: record.migrations });
+    });
+});
+
+/**
+ * A `pulumi up` that fails past its migration Job (at the gate, say) leaves the stack's outputs as
+ * they were: the Node SDK sends every stack output in one RegisterResourceOutputs once they all
+ * resolved (pulumi/pulumi sdk/nodejs/runtime/resource.ts `registerResourceOutputs`), and a failed
+ * resource rejects its outputs, so none is sent; outputs that were sent are merged over the old ones
+ * when the update errs (pkg/resource/deploy/step_executor.go `executeRegisterResourceOutputs`,
+ * finalized in deployment_executor.go). Either way the re-run's verdict is the first run's.
+ */
+describe("the re-run after an update that failed past its migration", () => {
+    const allowed = COMPATIBILITY[0];
+    const refused = COMPATIBILITY.find((c) => c.name.startsWith("expand refused"));
+
+    it("outputs not written: the re-run reads the record the first run read, and is allowed as it was", async () => {
+        const prev = await before("staging", allowed.sets, allowed.prev);
+        const first = await planStack("staging", allowed.sets, { previousOutputs: prev });
+        const rerun = await planStack("staging", allowed.sets, { previousOutputs: prev });
+        const line = (p: Plan) => p.log.filter((l) => l.startsWith("info: schema api:"));
+        expect(line(first)).toEqual(["info: schema api: version 3 -> 4 (releases.blue migrates)"]);
+        expect(line(rerun)).toEqual(line(first));
+        expect(named(rerun, "launchpad-staging-api-blue-migrate").inputs).toEqual(named(first, "launchpad-staging-api-blue-migrate").inputs);
+    });
+
+    it("outputs not written, a refused first run: the re-run is refused with the same problem", async () => {
+        expect(refused).toBeDefined();
+        const r = refused as (typeof COMPATIBILITY)[number];
+        const prev = await before("staging", r.sets, r.prev);
+        const first = await staging(r.sets, prev);
+        const rerun = await staging(r.sets, prev);
+        expect(first).toEqual({ code: 2, stderr: r.stderr });
+        expect(rerun).toEqual(first);
+    });
+
+    it("outputs written although the update failed: the migration and blue's new release are recorded, nothing is pending", async () => {
+        const first = await planStack("staging", allowed.sets, { previousOutputs: await before("staging", allowed.sets, allowed.prev) });
+        const written = { schemaVersions: first.outputs.schemaVersions, liveServices: first.outputs.liveServices };
+        const rerun = await planStack("staging", allowed.sets, { previousOutputs: written });
+        expect(rerun.log).toContain("info: schema api: version 4, no migration");
+        expect(rerun.log.some((l) => l.includes("does not say which release"))).toBe(false);
+    });
+
+    it("once it completed, the record carries on: green's old release refuses the contract until the two steps the message names are taken", async () => {
+        const outputs = (p: Plan) => ({ schemaVersions: p.outputs.schemaVersions, liveServices: p.outputs.liveServices });
+        const first = await planStack("staging", allowed.sets, { previousOutputs: await before("staging", allowed.sets, allowed.prev) });
+        const service = (await loadConfigFor("staging", allowed.sets)).services[0];
+        expect((first.outputs.schemaVersions as Record<string, { colors: unknown }>).api.colors).toEqual({ blue: colorRecord(service, "blue"), green: colorRecord(service, "green") });
+        // Blue goes live; then green, idle, still on 1.5.0 (supports [3, 4]), is to contract to 5.
+        const switched = [...allowed.sets, "launchpad:services.api.activeColor=blue"];
+        const live = await planStack("staging", switched, { previousOutputs: outputs(first) });
+        expect(live.log).toContain("info: schema api: version 4, no migration");
+        const blue = [...release("blue", { migrate: true, version: 4, supports: [4, 5] }), "launchpad:services.api.activeColor=blue"];
+        const contract = [...release("green", { image: "ghcr.io/acme/api:1.5.2", migrate: true, version: 5, supports: [4, 5] }), ...blue];
+        await expect(planStack("staging", contract, { previousOutputs: outputs(live) })).rejects.toThrow(
+            `launchpad:services.api.releases.green.schema.version: received 5; expected a version every release running during and after the migration supports: ` +
+            `releases.green still runs "ghcr.io/acme/api:1.5.0" (release ${releaseId(service, "green")}, as the stack's last completed update left it) until its Deployment rolls after the migration, and that release supports [3, 4]. ` +
+            `Two steps: first deploy on green a release without migrate whose schema.supports includes both 4 and 5 (releases.blue's, "ghcr.io/acme/api:1.4.2", supports [4, 5]), then add the migration in a second update`);
+        // Step one: the new code on green without migrate; step two: the migration.
+        const stepOne = await planStack("staging", [...release("green", { image: "ghcr.io/acme/api:1.5.2", version: 4, supports: [4, 5] }), ...blue], { previousOutputs: outputs(live) });
+        expect(stepOne.log).toContain("info: schema api: version 4, no migration");
+        const stepTwo = await planStack("staging", contract, { previousOutputs: outputs(stepOne) });
+        expect(stepTwo.log).toContain("info: schema api: version 4 -> 5 (releases.green migrates)");
+    });
+});
+
+describe("the restore point's time after a re-run", () => {
+    // First run at 10:15:03 took the snapshot, the migration ran, the gate failed; the re-run at 11:02:40
+    // finds the snapshot in its state with the first run's tag (ignoreChanges kept it), and records that.
+    it.each<{ state: Record<string, string> | undefined; recorded: string; why: string }>([
+        { state: { Name: "x", "launchpad.dev/point-in-time": "2026-12-01T10:15:03Z" }, recorded: "2026-12-01T10:15:03Z", why: "the snapshot's own time, not the re-run's" },
+        { state: { Name: "x" }, recorded: "2026-12-01T11:02:40Z", why: "a snapshot taken before the tag existed: this run's time" },
+        { state: undefined, recorded: "2026-12-01T11:02:40Z", why: "no snapshot state yet (a preview): this run's time" },
+    ])("$why", ({ state, recorded }) => {
+        expect(takenAt(state, "2026-12-01T11:02:40Z")).toBe(recorded);
     });
 });
 
@@ -388,10 +562,10 @@ describe("config", () => {
 
 describe("the policy pack with a migration", () => {
     it.each([
-        { stack: "production", sets: EXPAND, prev: previous(3, "blue") },
-        { stack: "staging", sets: [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })], prev: previous(3, "green") },
+        { stack: "production", sets: EXPAND, prev: PRODUCTION_BEFORE },
+        { stack: "staging", sets: EXPAND_BLUE, prev: COMPATIBILITY[0].prev },
     ])("$stack: the migration Job and restore point pass every policy, the deployability preflight included (staging: the Job alone)", async ({ stack, sets, prev }) => {
-        const p = await planStack(stack, sets, { previousOutputs: prev });
+        const p = await planStack(stack, sets, { previousOutputs: await before(stack, sets, prev) });
         expect(p.resources.some((r) => r.name.endsWith("-migrate"))).toBe(true);
         expect(await evaluatePlan(p)).toEqual([]);
     });
@@ -410,15 +584,15 @@ describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs 
     };
 
     // The two refusals the issue names (contract while the old code runs, rollback to an incompatible color); the rest of the table runs in-process above.
-    it.each(COMPATIBILITY.filter((c) => c.name.startsWith("contract refused") || c.name.startsWith("rollback refused")))("$name: exit 2, exactly the problem on stderr, nothing on stdout", ({ sets, prev, stderr }) => {
-        const r = run(["--stack", "staging", "--previous-outputs", previousFile(prev), ...sets.flatMap((s) => ["--set", s])]);
+    it.each(COMPATIBILITY.filter((c) => c.name.startsWith("contract refused") || c.name.startsWith("rollback refused")))("$name: exit 2, exactly the problem on stderr, nothing on stdout", async ({ sets, prev, stderr }) => {
+        const r = run(["--stack", "staging", "--previous-outputs", previousFile(await before("staging", sets, prev)), ...sets.flatMap((s) => ["--set", s])]);
         expect(r.status).toBe(2);
         expect(r.stdout).toBe("");
         expect(r.stderr).toBe(stderr);
     }, 200_000);
 
     it("the undo settings a production migration prints: exit 0, the database restored from the snapshot they name", async () => {
-        const p = await planStack("production", EXPAND, { previousOutputs: previous(3, "blue") });
+        const p = await planStack("production", EXPAND, { previousOutputs: await before("production", EXPAND, PRODUCTION_BEFORE) });
         const undo = (p.outputs.schemaMigrations as Record<string, { undo: string[] }>).api.undo;
         const snapshotId = `launchpad-production-db-pre-api-green-${releaseId((await loadConfigFor("production", EXPAND)).services[0], "green")}`;
         expect(undo[0]).toBe(`launchpad:database.restore.snapshot=${snapshotId}`);
