@@ -28,10 +28,10 @@ function problemsWith(stack: string, sets: readonly string[]): readonly string[]
 }
 
 describe("README.md", () => {
-    it("is under 150 lines, with what it is, the picture, set up, the first offline plan, the first real deploy and the docs", () => {
-        expect(README.split("\n").length).toBeLessThan(150);
+    it("is under 170 lines (150 before the Schema changes section issue 14 asks for), with what it is, the picture, set up, the first offline plan, the first real deploy, schema changes and the docs", () => {
+        expect(README.split("\n").length).toBeLessThan(170);
         const headings = [...README.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-        expect(headings).toEqual(expect.arrayContaining(["The picture", "Set up", "The first offline plan", "The first real deploy", "Documentation"]));
+        expect(headings).toEqual(expect.arrayContaining(["The picture", "Set up", "The first offline plan", "The first real deploy", "Schema changes", "Documentation"]));
         expect(README).toContain("```mermaid\n");
         expect(README).toContain("```sh\nnpm ci\nnpm test\n```");
     });
