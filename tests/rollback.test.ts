@@ -15,7 +15,7 @@ import { OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
 import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./support/kube-api";
-import { named, planStack, type PlannedResource } from "./support/plan";
+import { byUrn, named, planStack, type PlannedResource } from "./support/plan";
 import { validateKubernetesObject } from "./support/k8s-schema";
 
 /** The cluster the stacks' kubeconfig points at: the real client reads Deployments from it. */
@@ -227,6 +227,29 @@ describe("npm run rollback: preconditions, checked before any config is written"
             stdout: `api: green -> blue\ndry run: nothing changed; the targeted update would be:\n  ${live}\n  ${ingress}\n`,
             stderr: "",
         });
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it.each([
+        ["staging", "blue"],
+        ["production", "green"],
+    ] as const)("%s as deployed: the dry run's targeted list is exactly the plan diff of the two colors", async (stack, target) => {
+        // The stack's last update (its outputs: the release history), then the same config planned
+        // again, and with every service on the other color: what differs is what the switch changes.
+        const verified = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
+        const stackOutputs = (name: string): Record<string, unknown> | undefined => (name.endsWith("/staging") ? { verifiedReleases: verified } : undefined);
+        const own = [...OWN_VALUES[stack]];
+        const last = await planStack(stack, own, { stackOutputs });
+        const before = await planStack(stack, own, { stackOutputs, previousOutputs: last.outputs });
+        const after = await planStack(stack, [...own, `launchpad:activeColor=${target}`, `launchpad:services.api.activeColor=${target}`], { stackOutputs, previousOutputs: last.outputs });
+        expect(after.resources.map((r) => r.urn).sort()).toEqual(before.resources.map((r) => r.urn).sort());
+        const diff = after.resources.filter((r) => comparable(byUrn(before, r.urn)) !== comparable(r)).map((r) => r.urn);
+        expect(diff.length).toBeGreaterThan(0);
+        const fake = await sharedFakeStack(kube, stack, { previousOutputs: last.outputs });
+        const r = await run(["--stack", stack, "--dry-run"], fake);
+        expect(r.code).toBe(0);
+        const listed = r.stdout.split("\n").filter((l) => l.startsWith("  ")).map((l) => l.trim());
+        expect([...listed].sort()).toEqual([...diff].sort());
         expect(fake.recorded.calls).toEqual([]);
     });
 
