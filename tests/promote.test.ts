@@ -97,7 +97,7 @@ describe("npm run promote: arguments and refusals before any change", () => {
 
     it("requires --service and a valid --analysis", async () => {
         const fake = await fakeStack(kube, "staging");
-        const deps = { selectStack: () => Promise.resolve(fake.stack) };
+        const deps = { ...fake.deps };
         expect((await promote(["--stack", "staging"], deps)).code).toBe(2);
         expect(await promote(["--stack", "staging", "--service", "api", "--analysis", "soon"], deps)).toEqual({ code: 2, stdout: "", stderr: '--analysis: received "soon"; expected a Prometheus duration longer than zero, such as "10m"\n' });
         expect(fake.recorded.calls).toEqual([]);
@@ -106,7 +106,7 @@ describe("npm run promote: arguments and refusals before any change", () => {
     it("Prometheus unreachable before the switch: exit 1, nothing changed", async () => {
         const port = await closedPort();
         const fake = await fakeStack(kube, "staging", { sets: [`launchpad:observability.prometheusUrl=http://127.0.0.1:${port}`] });
-        const r = await promote(["--stack", "staging", "--service", "api"], { selectStack: () => Promise.resolve(fake.stack) });
+        const r = await promote(["--stack", "staging", "--service", "api"], { ...fake.deps });
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(new RegExp(`^refused before any change: Prometheus at http://127.0.0.1:${port} cannot be queried \\(.*\\): the analysis could not run\\n$`));
         expect(fake.recorded.calls).toEqual([]);
