@@ -25,7 +25,8 @@
  *
  * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a name the stack does not
  * have, config the update would refuse (a placeholder or an unset required secret:
- * config/placeholders.ts), or a target release that does not support the current schema version;
+ * config/placeholders.ts; with the switch, a release the promotion rule does not admit), or a
+ * target release that does not support the current schema version;
  * 1 a precondition failed (nothing changed) or the update failed (the config
  * already names the new color: run `pulumi up` again, or roll back).
  */
@@ -37,7 +38,7 @@ import { liveWhenStarted, parseHistory, RELEASE_HISTORY_OUTPUT, type ReleaseHist
 import { ALB_ACTIONS, ANNOTATIONS, COLORS, otherColor, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } from "../components/migrations";
 import { stackFileSecretPaths } from "../config/stack-file";
-import { REPO_ROOT } from "../plan/engine";
+import { PlanError, REPO_ROOT, runPlan } from "../plan/engine";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { checkReadiness, kubernetesReader, type DeploymentReader } from "./readiness";
 import type { StateResource } from "./state";
@@ -108,12 +109,11 @@ export interface SwitchContext {
  * The policy pack's mandatory violations on the offline plan of the stack with the switch applied
  * (each moving service's `activeColor` set to `target`), planned from the stack's own config,
  * previous outputs and promotion source, as the targeted update will run: the same pack that update
- * runs, judged before anything moves. A config the program refuses with the switch (say a release
- * the promotion rule does not admit) is a refusal too, with the program's message.
+ * runs, judged before anything moves. Throws the program's `ConfigError` (say a release the
+ * promotion rule does not admit) or `PlanError` when it refuses the switched stack.
  */
 export async function switchedPlanViolations(stackName: string, moving: readonly ServiceConfig[], target: Color, stack: SwitchContext): Promise<string[]> {
-    // Loaded only here: the plan engine and the pack are not needed to refuse bad arguments.
-    const { PlanError, runPlan } = await import("../plan/engine");
+    // Loaded only here: the pack is not needed to refuse bad arguments.
     const { evaluatePlan } = await import("../policies/evaluate");
     const values = structuredClone(stack.values) as Record<string, unknown>;
     const services = values["launchpad:services"];
@@ -125,23 +125,16 @@ export async function switchedPlanViolations(stackName: string, moving: readonly
     }
     const source = stack.promotionSource;
     const sourceName = source?.stack.split("/").pop();
-    try {
-        const plan = await runPlan({
-            stack: stackName,
-            // The secure leaves as the update's program reads them: from the stack file in its workDir, else whole keys.
-            stackConfig: { project: PROJECT, stack: stackName, values, secretKeys: stack.secretKeys, secretPaths: stackFileSecretPaths(REPO_ROOT, PROJECT, stackName, stack.secretKeys) },
-            previousOutputs: { ...stack.outputs },
-            // Without the source's real outputs, the engine answers it from its stack file here.
-            ...(source !== undefined ? { stackOutputs: (name: string) => (name.split("/").pop() === sourceName ? { ...source.outputs } : undefined) } : {}),
-        });
-        const violations = stack.packConfig === undefined ? await evaluatePlan(plan) : await evaluatePlan(plan, stack.packConfig);
-        return violations.filter((v) => v.level === "mandatory").map((v) => `[mandatory] ${v.policy} ${v.urn}: ${v.message}`);
-    } catch (e) {
-        if (e instanceof ConfigError || e instanceof PlanError) {
-            return [`the program refuses the stack with the switch: ${e.message}`];
-        }
-        throw e;
-    }
+    const plan = await runPlan({
+        stack: stackName,
+        // The secure leaves as the update's program reads them: from the stack file in its workDir, else whole keys.
+        stackConfig: { project: PROJECT, stack: stackName, values, secretKeys: stack.secretKeys, secretPaths: stackFileSecretPaths(REPO_ROOT, PROJECT, stackName, stack.secretKeys) },
+        previousOutputs: { ...stack.outputs },
+        // Without the source's real outputs, the engine answers it from its stack file here.
+        ...(source !== undefined ? { stackOutputs: (name: string) => (name.split("/").pop() === sourceName ? { ...source.outputs } : undefined) } : {}),
+    });
+    const violations = stack.packConfig === undefined ? await evaluatePlan(plan) : await evaluatePlan(plan, stack.packConfig);
+    return violations.filter((v) => v.level === "mandatory").map((v) => `[mandatory] ${v.policy} ${v.urn}: ${v.message}`);
 }
 
 
@@ -369,7 +362,15 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         ...(typeof source === "object" ? { promotionSource: source } : {}),
         ...(packConfig !== undefined ? { packConfig } : {}),
     };
-    const violations = await (deps.policyCheck ?? switchedPlanViolations)(flags.stack, moving, target, context);
+    let violations: string[];
+    try {
+        violations = await (deps.policyCheck ?? switchedPlanViolations)(flags.stack, moving, target, context);
+    } catch (e) {
+        // The update's program would refuse the switched stack the same way, after the config write.
+        if (e instanceof ConfigError) return failed(2, `${warnings.join("")}refused before any change: ${e.message}\n`);
+        if (e instanceof PlanError) return failed(1, `${warnings.join("")}refused before any change: with ${moving.map((s) => s.name).join(", ")} on ${target}, ${e.message}\n`);
+        throw e;
+    }
     if (violations.length > 0) {
         return failed(1, `${warnings.join("")}refused before any change: the policy pack refuses the stack with ${moving.map((s) => s.name).join(", ")} on ${target} (fix the stack, or run npm run plan -- --stack ${flags.stack} --policy to see it)\n${violations.map((v) => `  - ${v}\n`).join("")}`);
     }

@@ -231,10 +231,14 @@ describe("npm run rollback: preconditions, checked before any config is written"
         it("a release it never ran is refused before any config write, with the program's own message", async () => {
             const fake = await fakeStack("production", sets, "succeeded", false, (r) => r, { kubeconfig: kube.kubeconfig, releaseHistory: { api: [ran.api[0]] } });
             const r = await run(["--stack", "production"], fake);
-            expect(r.code).toBe(1);
-            expect(r.stderr).toContain("refused before any change: the policy pack refuses the stack with api on green");
-            expect(r.stderr).toContain('  - the program refuses the stack with the switch: ');
-            expect(r.stderr).toContain('launchpad:services.api.releases.green.image: received "ghcr.io/launchpad-test/api:1.3.0"; expected an image whose smoke gate passed in stack "organization/launchpad/staging"');
+            expect(r).toEqual({
+                code: 2,
+                stdout: "",
+                stderr: 'refused before any change: Invalid configuration for stack "production" (1 problem):\n' +
+                    '  - launchpad:services.api.releases.green.image: received "ghcr.io/launchpad-test/api:1.3.0"; expected an image whose smoke gate passed in stack "organization/launchpad/staging" ' +
+                    '(verified there: "ghcr.io/launchpad-test/api:1.4.2", "ghcr.io/launchpad-test/api:1.5.0"), an image this stack made live before (this stack\'s release history: "ghcr.io/launchpad-test/api:1.4.2"), ' +
+                    "or launchpad:promotion.allowUnverified set to true\n",
+            });
             expect(fake.recorded.calls).toEqual([]);
         });
     });
