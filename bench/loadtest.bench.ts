@@ -1,5 +1,5 @@
 /**
- * npm run bench:loadtest [-- --seconds N] [--users N] [--soak-seconds N]
+ * npm run bench:loadtest [-- --seconds N] [--users N] [--speed N]
  *
  * Two measurements of the performance runner (`loadtest/runner.ts`), against the gate benchmark's
  * local server (`smoke-server.ts`, its own process, 10 ms service time so the server, not the client,
@@ -9,10 +9,13 @@
  *    with no think time, and autocannon with as many connections, each for `--seconds`; req/s and
  *    p95 side by side (autocannon's p95 nearest-rank over its per-response times; the runner's from
  *    its log-linear buckets, within 1%).
- * 2. Memory over a soak's worth of requests in fast time: the users' soak is 50 users for an hour
- *    with 1 s of think time, about 180,000 requests; here 50 users without think time against an
- *    instant server send as many in well under a minute. The heap (after a forced GC) is sampled
- *    every second while it runs: it must stay flat, since a stage keeps counters, not samples.
+ * 2. Memory over the users' soak (the default `soak` scenario: 5 min up to 50 users, an hour at 50
+ *    with 1 s of think time, 5 min down) simulated in fast time: the same scenario, stages, think
+ *    time and checks, on a clock `--speed` times faster than real (`fastClock`; 60 by default: the
+ *    70 minutes in 70 s), against an instant server. Requests and their latencies are real, so the
+ *    hour's worth of requests (about 180,000) is sent, and the schedule's lookups, ramps and windows
+ *    run over the whole hour of run time. The heap (after a forced GC) is sampled every real second
+ *    while it runs: it must stay flat, since a stage keeps counters, not samples.
  *
  * Reports, never asserts: exit 0 whatever the numbers. Needs `--expose-gc` for the heap figures
  * (the npm script passes it).
@@ -22,8 +25,8 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import type { Scenario } from "../loadtest/profile";
-import { runScenario } from "../loadtest/runner";
+import { resolveScenario, type Scenario } from "../loadtest/profile";
+import { fastClock, runScenario } from "../loadtest/runner";
 import { nearestRank } from "../smoke/runner";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -67,10 +70,10 @@ const heapMiB = (): number => {
 };
 
 async function main(): Promise<void> {
-    const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, users: { type: "string", default: "50" }, "soak-seconds": { type: "string", default: "30" } } });
+    const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, users: { type: "string", default: "50" }, speed: { type: "string", default: "60" } } });
     const seconds = Number(values.seconds);
     const users = Number(values.users);
-    const soakSeconds = Number(values["soak-seconds"]);
+    const speed = Number(values.speed);
 
     const paced = await startServer(10);
     try {
@@ -86,16 +89,22 @@ async function main(): Promise<void> {
 
     const instant = await startServer(0);
     try {
+        const soak = resolveScenario("soak", undefined, "/");
+        const scheduleMs = soak.stages.reduce((n, st) => n + st.durationMs, 0);
         const samples: number[] = [];
         const before = heapMiB();
         const timer = setInterval(() => samples.push(heapMiB()), 1000);
         const start = performance.now();
-        const run = await runScenario(hold(50, soakSeconds), instant.url);
+        // Ticks of 100 ms real time: the user count still follows each 5-minute ramp in 3,000 steps.
+        const run = await runScenario(soak, instant.url, { clock: fastClock(speed), tickMs: 100 * speed });
         clearInterval(timer);
         const after = heapMiB();
         const half = Math.floor(samples.length / 2);
         const avg = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-        console.log(`soak in fast time: ${run.overall.requests} requests from 50 users in ${((performance.now() - start) / 1000).toFixed(1)} s (the users' one-hour soak sends ~180,000)`);
+        console.log(`soak in fast time: the users' soak (${soak.stages.map((st) => `${st.duration} to ${st.target}`).join(", ")}; think ${soak.thinkTimeMs} ms), ` +
+            `${(run.elapsedMs / 60_000).toFixed(1)} min of its clock (schedule ${(scheduleMs / 60_000).toFixed(0)} min) in ${((performance.now() - start) / 1000).toFixed(1)} s at ${speed}x: ` +
+            `${run.overall.requests} requests (an hour at 50 users with 1 s of think time sends ~180,000)`);
+        console.log(`  per stage: ${run.stages.map((st) => `${st.requests} requests`).join(", ")}`);
         console.log(`  heap MiB after GC: before ${before.toFixed(1)}, first half avg ${avg(samples.slice(0, half)).toFixed(1)}, second half avg ${avg(samples.slice(half)).toFixed(1)}, after ${after.toFixed(1)}`);
         console.log(`  samples: ${samples.map((s) => s.toFixed(1)).join(" ")}`);
     } finally {

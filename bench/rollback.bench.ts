@@ -85,8 +85,8 @@ async function measure(n: number, state: State, one: boolean): Promise<Row> {
     const deps = {
         selectStack: () => Promise.resolve(fake.stack),
         deploymentReader: () => fake.reader,
-        // The policy pre-check plans the committed stack file (one offline plan, about a second),
-        // which lacks the services added here: left out, it is the plan engine's time, not this command's.
+        // The policy pre-check is one offline plan of the stack (about a second): left out, it is the
+        // plan engine's time, not this command's.
         policyCheck: () => Promise.resolve([]),
     };
     await rollback(argv, deps); // warm-up

@@ -212,14 +212,36 @@ export function spikeStage(stages: readonly { readonly target: number }[]): numb
     return best;
 }
 
-export interface RunOptions {
-    /** How often the user count is adjusted, ms. @default 100 */
-    readonly tickMs?: number;
-    /** Stops the run early (the server-side watch's verdict): no request starts after it aborts. @default - the run ends with its last stage */
-    readonly signal?: AbortSignal;
+/**
+ * The run's time: the schedule, think times and ticks read it; request timeouts and latencies stay
+ * in real time. A faster clock runs an hour's schedule in a minute (bench/loadtest.bench.ts soaks
+ * that way).
+ */
+export interface Clock {
+    /** Milliseconds, monotonic. */
+    readonly now: () => number;
+    readonly sleep: (ms: number) => Promise<void>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Real time. */
+export const REAL_TIME: Clock = { now: () => performance.now(), sleep };
+
+/** Time `speed` times faster than real: `now` advances `speed` ms per real ms, `sleep(ms)` sleeps `ms / speed`. */
+export function fastClock(speed: number): Clock {
+    const origin = performance.now();
+    return { now: () => (performance.now() - origin) * speed, sleep: (ms) => sleep(ms / speed) };
+}
+
+export interface RunOptions {
+    /** How often the user count is adjusted, ms of the run's clock. @default 100 */
+    readonly tickMs?: number;
+    /** @default REAL_TIME */
+    readonly clock?: Clock;
+    /** Stops the run early (the server-side watch's verdict): no request starts after it aborts. @default - the run ends with its last stage */
+    readonly signal?: AbortSignal;
+}
 
 /** Runs `scenario` against `target`. Never throws for the target's failures: they are counted. */
 export async function runScenario(scenario: Scenario, target: string, options: RunOptions = {}): Promise<RunReport> {
@@ -251,8 +273,9 @@ export async function runScenario(scenario: Scenario, target: string, options: R
         win.reset();
     };
 
-    const start = performance.now();
-    const now = (): number => performance.now() - start;
+    const clock = options.clock ?? REAL_TIME;
+    const start = clock.now();
+    const now = (): number => clock.now() - start;
     let pick = 0;
     let wanted = 0;
     let over = false;
@@ -281,7 +304,7 @@ export async function runScenario(scenario: Scenario, target: string, options: R
                         win.add(o);
                     }
                 }
-                if (scenario.thinkTimeMs > 0 && !over) await sleep(scenario.thinkTimeMs);
+                if (scenario.thinkTimeMs > 0 && !over) await clock.sleep(scenario.thinkTimeMs);
             }
         } finally {
             alive[id] = false;
@@ -296,7 +319,7 @@ export async function runScenario(scenario: Scenario, target: string, options: R
             for (let id = 0; id < wanted; id++) {
                 if (alive[id] !== true) users.push(user(id));
             }
-            await sleep(tickMs);
+            await clock.sleep(tickMs);
         }
         over = true;
         wanted = 0;

@@ -72,11 +72,21 @@ export interface Plan {
 
 export type Program = () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
 
+/** The config a plan runs: a stack file's, or one given whole (`PlanOptions.stackConfig`). */
+export type PlannedConfig = Omit<StackConfig, "secretPaths"> & { readonly secretPaths?: ReadonlySet<string> };
+
 export interface PlanOptions {
     /** Stack name: reads `Pulumi.<stack>.yaml`. */
     readonly stack: string;
     /** `key=value` overrides, as `pulumi config set --path` takes them; values are YAML. */
     readonly sets?: readonly string[];
+    /**
+     * The stack's config as given, read from the stack itself (the rollback's policy pre-check: the
+     * Automation API stack's config), instead of `Pulumi.<stack>.yaml`; `sets` and `secretSets` are
+     * then ignored. Without `secretPaths` only whole keys are known secret (the Automation API's
+     * marks), as in a real run without its stack file. @default - `Pulumi.<stack>.yaml` with `sets`
+     */
+    readonly stackConfig?: PlannedConfig;
     /** `key=value` overrides held as secrets, as `pulumi config set --secret --path` takes them. @default none */
     readonly secretSets?: readonly string[];
     /** Project directory. Default: the repository root. */
@@ -333,7 +343,7 @@ const referencedOutputs = new Map<string, Promise<Record<string, unknown>>>();
  * The stack a plan's promotion rule reads (production's `staging`), answered from that stack's own
  * offline plan when its `Pulumi.<stack>.yaml` is in the project; other names stay unanswered.
  */
-async function localStackOutputs(opts: PlanOptions, sc: StackConfig): Promise<StackOutputsLookup> {
+async function localStackOutputs(opts: PlanOptions, sc: PlannedConfig): Promise<StackOutputsLookup> {
     const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, secretPaths: sc.secretPaths, offlinePlan: true });
     const source = config.promotion?.fromStack.split("/").pop();
     const root = opts.root ?? REPO_ROOT;
@@ -356,14 +366,14 @@ async function localStackOutputs(opts: PlanOptions, sc: StackConfig): Promise<St
  * day of the run. The day, not the instant: a reference reads the outputs of the stack's last plan
  * that day (the release history's timestamp among them), as a real one reads its last update's.
  */
-export function referenceFingerprint(sc: StackConfig, root: string): string {
-    const material = [root, sc.project, sc.stack, sc.values, [...sc.secretKeys].sort(), [...sc.secretPaths].sort(), utcDay(runDate())];
+export function referenceFingerprint(sc: PlannedConfig, root: string): string {
+    const material = [root, sc.project, sc.stack, sc.values, [...sc.secretKeys].sort(), [...(sc.secretPaths ?? [])].sort(), utcDay(runDate())];
     return crypto.createHash("sha256").update(JSON.stringify(material)).digest("hex");
 }
 
 /** A plan with nothing but its stack file: the only kind a reference reads and the cache keeps. */
 function isPlain(opts: PlanOptions): boolean {
-    return (opts.sets ?? []).length === 0 && (opts.secretSets ?? []).length === 0 && opts.program === undefined && opts.stackOutputs === undefined && opts.previousOutputs === undefined && opts.preview !== true;
+    return (opts.sets ?? []).length === 0 && (opts.secretSets ?? []).length === 0 && opts.stackConfig === undefined && opts.program === undefined && opts.stackOutputs === undefined && opts.previousOutputs === undefined && opts.preview !== true;
 }
 
 /** The raw outputs of a plain plan of `stack`: from the cache when it holds them, else planned (and kept). */
@@ -377,7 +387,7 @@ async function plainOutputs(stack: string, root: string, cache: ReferenceCache |
 }
 
 async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
-    const sc = stackConfigFor(opts);
+    const sc = opts.stackConfig ?? stackConfigFor(opts);
     const others = opts.stackOutputs ?? (await localStackOutputs(opts, sc));
     // The stack's reference to itself reads its previous outputs (release history, schema record).
     const self = qualifiedStackName(sc.stack, PLAN_ORGANIZATION, sc.project);
@@ -401,7 +411,7 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     return result;
 }
 
-async function planOffline(sc: StackConfig, opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
+async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
     // Validate exactly as the program will, before anything registers: a bad config plans nothing.
     // Its warnings are the program's to log, once, when it runs.
     const { placeholders } = loadConfig({ warn: false });

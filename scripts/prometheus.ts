@@ -10,7 +10,7 @@
  */
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { getCanonicalQuery, SignatureV4 } from "@smithy/signature-v4";
 
 /** Credentials or a credential provider, as the signer takes them. */
 type Credentials = ConstructorParameters<typeof SignatureV4>[0]["credentials"];
@@ -57,8 +57,16 @@ export function ampSigner(region: string, credentials: Credentials = fromNodePro
     return new SignatureV4({ service: "aps", region, credentials, sha256: Sha256 });
 }
 
-/** The signed GET of one query (the headers to send), as the AWS SDK's signer makes it. */
-export async function signedQuery(signer: SignatureV4, url: URL): Promise<Record<string, string>> {
+/**
+ * The signed GET of one query: the URL to send and the headers, as the AWS SDK's signer makes them.
+ * The URL's query string is the signer's own canonical form (`getCanonicalQuery`: sorted, every
+ * byte but the unreserved ones percent-encoded, a space as `%20`), so the bytes sent are the bytes
+ * signed. `URL.searchParams` writes a space as `+`, and every PromQL query has spaces: AWS
+ * canonicalises the query it receives, and the AWS SDK for Go sends exactly its canonical string
+ * for this reason (aws/aws-sdk-go aws/signer/v4/v4.go `buildCanonicalString`:
+ * `ctx.Request.URL.RawQuery = strings.Replace(ctx.Query.Encode(), "+", "%20", -1)`).
+ */
+export async function signedQuery(signer: SignatureV4, url: URL): Promise<{ url: string; headers: Record<string, string> }> {
     const query: Record<string, string> = {};
     url.searchParams.forEach((v, k) => {
         query[k] = v;
@@ -72,7 +80,8 @@ export async function signedQuery(signer: SignatureV4, url: URL): Promise<Record
         query,
         headers: { host: url.host },
     });
-    return signed.headers;
+    const wire = getCanonicalQuery(signed);
+    return { url: `${url.origin}${url.pathname}${wire === "" ? "" : `?${wire}`}`, headers: signed.headers };
 }
 
 /** A query function for this target, over `fetch`. */
@@ -80,8 +89,8 @@ export function prometheusQuery(target: PrometheusTarget, signer: SignatureV4 | 
     return async (expr) => {
         const url = new URL(`${target.url.replace(/\/+$/, "")}/api/v1/query`);
         url.searchParams.set("query", expr);
-        const headers = signer !== undefined ? await signedQuery(signer, url) : {};
-        const res = await fetch(url, { headers, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+        const request = signer !== undefined ? await signedQuery(signer, url) : { url: url.toString(), headers: {} };
+        const res = await fetch(request.url, { headers: request.headers, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
         return parseQueryResponse(res.status, await res.text());
     };
 }

@@ -18,13 +18,15 @@
  * from the state with a warning when the cluster cannot be read); and that its release supports the
  * schema version the stack's record says the database is at (the compatibility rule of
  * components/migrations.ts); and that the policy pack's mandatory policies pass on the offline plan
- * of the stack file with the switch applied (the targeted update runs the pack again). A refusal
+ * of the stack's own config with the switch applied, its previous outputs and its promotion
+ * source's outputs (`switchedPlanViolations`; the targeted update runs the pack again). A refusal
  * names what failed and the fix. `--dry-run` prints the switch
  * and the targeted list and changes nothing.
  *
  * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a name the stack does not
  * have, config the update would refuse (a placeholder or an unset required secret:
- * config/placeholders.ts), or a target release that does not support the current schema version;
+ * config/placeholders.ts; with the switch, a release the promotion rule does not admit), or a
+ * target release that does not support the current schema version;
  * 1 a precondition failed (nothing changed) or the update failed (the config
  * already names the new color: run `pulumi up` again, or roll back).
  */
@@ -35,7 +37,8 @@ import { hpaMinReplicas, releaseId } from "../components/blue-green-service";
 import { liveWhenStarted, parseHistory, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
 import { ALB_ACTIONS, ANNOTATIONS, COLORS, otherColor, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } from "../components/migrations";
-import { REPO_ROOT } from "../plan/engine";
+import { stackFileSecretPaths } from "../config/stack-file";
+import { PlanError, REPO_ROOT, runPlan } from "../plan/engine";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { checkReadiness, kubernetesReader, type DeploymentReader } from "./readiness";
 import type { StateResource } from "./state";
@@ -76,26 +79,62 @@ export interface RollbackDeps {
     /**
      * The mandatory policy violations of the stack as it will be after the switch, checked before
      * any config is written.
-     * @default - `switchedPlanViolations`: the offline plan of the stack file with the switch set, evaluated by the policy pack
+     * @default - `switchedPlanViolations`: the offline plan of the stack's own config with the switch set, evaluated by the policy pack
      */
-    policyCheck?: (stackName: string, moving: readonly ServiceConfig[], target: Color) => Promise<string[]>;
+    policyCheck?: (stackName: string, moving: readonly ServiceConfig[], target: Color, stack: SwitchContext) => Promise<string[]>;
+    /**
+     * The pack config the policy pre-check evaluates the switched plan with.
+     * @default - the one the targeted update passes (`policyOptions`: `policies/config/<stack>.json`)
+     */
+    policyPackConfig?: string;
+}
+
+/** What the policy pre-check plans: the stack as the targeted update will run it. */
+export interface SwitchContext {
+    /** The stack's own config (Automation API `getAllConfig`, decoded), not the stack file here. */
+    readonly values: Readonly<Record<string, unknown>>;
+    readonly secretKeys: ReadonlySet<string>;
+    /** The outputs of its last update, which its reference to itself reads back (the release history, the schema record). */
+    readonly outputs: Readonly<Record<string, unknown>>;
+    /**
+     * The outputs of the stack its promotion rule reads (production's: staging's), read as its
+     * StackReference reads them; undefined when it has none or they cannot be read.
+     */
+    readonly promotionSource?: { readonly stack: string; readonly outputs: Readonly<Record<string, unknown>> };
+    /** The pack config to evaluate with. @default - the pack's own default for the stack (`policies/config/<stack>.json`) */
+    readonly packConfig?: string;
 }
 
 /**
- * The policy pack's mandatory violations on the offline plan of `Pulumi.<stack>.yaml` with the
- * switch applied (each moving service's `activeColor` set to `target`): the same pack the targeted
- * update runs, judged before anything moves. A stack without a stack file here is checked by the
- * update alone.
+ * The policy pack's mandatory violations on the offline plan of the stack with the switch applied
+ * (each moving service's `activeColor` set to `target`), planned from the stack's own config,
+ * previous outputs and promotion source, as the targeted update will run: the same pack that update
+ * runs, judged before anything moves. Throws the program's `ConfigError` (say a release the
+ * promotion rule does not admit) or `PlanError` when it refuses the switched stack.
  */
-export async function switchedPlanViolations(stackName: string, moving: readonly ServiceConfig[], target: Color): Promise<string[]> {
-    if (!fs.existsSync(path.join(REPO_ROOT, `Pulumi.${stackName}.yaml`))) {
-        return [];
-    }
-    // Loaded only here: the plan engine and the pack are not needed to refuse bad arguments.
-    const { runPlan } = await import("../plan/engine");
+export async function switchedPlanViolations(stackName: string, moving: readonly ServiceConfig[], target: Color, stack: SwitchContext): Promise<string[]> {
+    // Loaded only here: the pack is not needed to refuse bad arguments.
     const { evaluatePlan } = await import("../policies/evaluate");
-    const plan = await runPlan({ stack: stackName, sets: moving.map((s) => `launchpad:services.${s.name}.activeColor=${target}`) });
-    return (await evaluatePlan(plan)).filter((v) => v.level === "mandatory").map((v) => `[mandatory] ${v.policy} ${v.urn}: ${v.message}`);
+    const values = structuredClone(stack.values) as Record<string, unknown>;
+    const services = values["launchpad:services"];
+    if (typeof services === "object" && services !== null) {
+        for (const s of moving) {
+            const own = (services as Record<string, Record<string, unknown> | undefined>)[s.name];
+            (services as Record<string, unknown>)[s.name] = { ...own, activeColor: target };
+        }
+    }
+    const source = stack.promotionSource;
+    const sourceName = source?.stack.split("/").pop();
+    const plan = await runPlan({
+        stack: stackName,
+        // The secure leaves as the update's program reads them: from the stack file in its workDir, else whole keys.
+        stackConfig: { project: PROJECT, stack: stackName, values, secretKeys: stack.secretKeys, secretPaths: stackFileSecretPaths(REPO_ROOT, PROJECT, stackName, stack.secretKeys) },
+        previousOutputs: { ...stack.outputs },
+        // Without the source's real outputs, the engine answers it from its stack file here.
+        ...(source !== undefined ? { stackOutputs: (name: string) => (name.split("/").pop() === sourceName ? { ...source.outputs } : undefined) } : {}),
+    });
+    const violations = stack.packConfig === undefined ? await evaluatePlan(plan) : await evaluatePlan(plan, stack.packConfig);
+    return violations.filter((v) => v.level === "mandatory").map((v) => `[mandatory] ${v.policy} ${v.urn}: ${v.message}`);
 }
 
 
@@ -106,9 +145,21 @@ const PROJECT = "launchpad";
  * real run the targeted update is: a placeholder or an unset required secret fails here, before any
  * config changes, with the command that fixes it (the update's program would refuse it anyway).
  */
-async function configOf(stack: RollbackStack, stackName: string): Promise<LaunchpadConfig> {
+async function configOf(stack: RollbackStack, stackName: string): Promise<{ config: LaunchpadConfig; values: Record<string, unknown>; secretKeys: Set<string> }> {
     const { values, secretKeys } = decodeConfig(await stack.getAllConfig());
-    return parseConfig({ project: PROJECT, stack: stackName, values, secretKeys, env: { GRAFANA_AUTH: process.env.GRAFANA_AUTH } });
+    return { config: parseConfig({ project: PROJECT, stack: stackName, values, secretKeys, env: { GRAFANA_AUTH: process.env.GRAFANA_AUTH } }), values, secretKeys };
+}
+
+/** The outputs of the stack the promotion rule reads, through the Automation API; a string says why they cannot be read. */
+async function promotionSourceOf(config: LaunchpadConfig, deps: RollbackDeps): Promise<SwitchContext["promotionSource"] | string> {
+    const from = config.promotion?.fromStack;
+    if (from === undefined) return undefined;
+    try {
+        const outputs = await (await deps.selectStack(from, REPO_ROOT)).outputs();
+        return { stack: from, outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value])) };
+    } catch (e) {
+        return `warning: the outputs of stack ${from}, which the promotion rule reads, cannot be read (${(e as Error).message}); the policy pre-check answers its reference from Pulumi.${from.split("/").pop() ?? from}.yaml here, and the update reads the real ones`;
+    }
 }
 
 /** URNs of the live Services of `names`, from the stack's state. */
@@ -249,15 +300,16 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         return flags;
     }
     const stack = await deps.selectStack(flags.stack, REPO_ROOT);
-    let config: LaunchpadConfig;
+    let own: Awaited<ReturnType<typeof configOf>>;
     try {
-        config = await configOf(stack, flags.stack);
+        own = await configOf(stack, flags.stack);
     } catch (e) {
         if (e instanceof ConfigError) {
             return failed(2, `${e.message}\n`);
         }
         throw e;
     }
+    const config = own.config;
     const services = config.services;
     const named = flags.service === undefined ? services : services.filter((s) => s.name === flags.service);
     if (named.length === 0) {
@@ -300,7 +352,25 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
     if (problems.length > 0) {
         return failed(1, `${warnings.join("")}refused before any change: the ${target} color cannot take traffic\n${problems.map((p) => `  - ${p}\n`).join("")}`);
     }
-    const violations = await (deps.policyCheck ?? switchedPlanViolations)(flags.stack, moving, target);
+    const source = await promotionSourceOf(config, deps);
+    const packConfig = deps.policyPackConfig ?? policyOptions(REPO_ROOT, flags.stack).policyPackConfigs.at(0);
+    if (typeof source === "string") warnings.push(`${source}\n`);
+    const context: SwitchContext = {
+        values: own.values,
+        secretKeys: own.secretKeys,
+        outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value])),
+        ...(typeof source === "object" ? { promotionSource: source } : {}),
+        ...(packConfig !== undefined ? { packConfig } : {}),
+    };
+    let violations: string[];
+    try {
+        violations = await (deps.policyCheck ?? switchedPlanViolations)(flags.stack, moving, target, context);
+    } catch (e) {
+        // The update's program would refuse the switched stack the same way, after the config write.
+        if (e instanceof ConfigError) return failed(2, `${warnings.join("")}refused before any change: ${e.message}\n`);
+        if (e instanceof PlanError) return failed(1, `${warnings.join("")}refused before any change: with ${moving.map((s) => s.name).join(", ")} on ${target}, ${e.message}\n`);
+        throw e;
+    }
     if (violations.length > 0) {
         return failed(1, `${warnings.join("")}refused before any change: the policy pack refuses the stack with ${moving.map((s) => s.name).join(", ")} on ${target} (fix the stack, or run npm run plan -- --stack ${flags.stack} --policy to see it)\n${violations.map((v) => `  - ${v}\n`).join("")}`);
     }

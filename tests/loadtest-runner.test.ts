@@ -1,12 +1,12 @@
 /**
  * The stage runner for real: local `node:http` servers on 127.0.0.1 whose latency and error rate
- * the test changes between stages (by time since the run's first request), short stages set through
+ * the test changes between stages (on the run's own clock, which the servers share), short stages set through
  * the scenario (never timed assertions), and bounded loops: every run ends when its stages do.
  * Thresholds sit far from the figures the servers produce, so a busy machine cannot flip a result.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Scenario, Stage } from "../loadtest/profile";
-import { runScenario, schedule, spikeSpan, spikeStage, weightedOrder } from "../loadtest/runner";
+import { fastClock, runScenario, schedule, spikeSpan, spikeStage, weightedOrder, type Clock } from "../loadtest/runner";
 import { judge } from "../loadtest/verdict";
 import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
@@ -36,14 +36,18 @@ function scenario(patch: Partial<Scenario>): Scenario {
 /** What the server does at `t` ms into the run. */
 type Behaviour = (t: number, path: string) => { delayMs: number; status: number };
 
-/** A server on the run's clock: `t` counts from the latest `serve` call, made just before the run starts. */
+/**
+ * The clock of the next run, shared with `serve`'s servers: made as the run starts
+ * (`runClock()` in runScenario's options), so the server's phases and the run's stages read one
+ * clock, whatever a loaded machine's delay before the run or before its first request.
+ */
+let clock: Clock | undefined;
+const runClock = (): Clock => (clock = fastClock(1));
+
+/** A server whose behaviour follows the run's clock (`t`: ms of the latest `runClock()`, 0 before). */
 async function serve(behaviour: Behaviour): Promise<TestServer> {
-    // The behaviour's clock starts at the first request, so the time between the server's start and
-    // the run's (long on a loaded machine) does not move the server's phases against the stages.
-    let t0: number | undefined;
     const s = await startServer((req, res) => {
-        t0 ??= Date.now();
-        const b = behaviour(Date.now() - t0, req.url ?? "/");
+        const b = behaviour(clock?.now() ?? 0, req.url ?? "/");
         setTimeout(() => {
             res.writeHead(b.status, { "content-type": "text/plain" });
             res.end("ok");
@@ -95,7 +99,7 @@ describe("runScenario against local servers", () => {
         // the switch), then 400 ms per request: stage 2 breaks p(95)<300, which a busy machine's lag does not reach.
         const s = await serve((t) => ({ delayMs: t < 500 ? 1 : 400, status: 200 }));
         const thresholds = { http_req_duration: ["p(95)<300"], http_req_failed: ["rate<0.2"] };
-        const run = await runScenario(scenario({ stages: [stage(400, 4), stage(800, 4)], thresholds }), s.url, { tickMs: 20 });
+        const run = await runScenario(scenario({ stages: [stage(400, 4), stage(800, 4)], thresholds }), s.url, { tickMs: 20, clock: runClock() });
         expect(run.stages.map((st) => [st.stage, st.fromUsers, st.toUsers, st.thresholds.map((t) => t.ok)])).toEqual([
             [1, 0, 4, [true, true]],
             [2, 4, 4, [false, true]],
@@ -111,7 +115,7 @@ describe("runScenario against local servers", () => {
         // Errors from 200 ms into stage 3, for its last two thirds: 200 ms of margin either side of
         // the stage boundary for a loaded machine's late requests.
         const s = await serve((t) => ({ delayMs: 1, status: t < 1000 ? 200 : 503 }));
-        const run = await runScenario(scenario({ name: "stress", stages: [stage(400, 3), stage(400, 6), stage(600, 6)], thresholds: { http_req_failed: ["rate<0.2"] } }), s.url, { tickMs: 20 });
+        const run = await runScenario(scenario({ name: "stress", stages: [stage(400, 3), stage(400, 6), stage(600, 6)], thresholds: { http_req_failed: ["rate<0.2"] } }), s.url, { tickMs: 20, clock: runClock() });
         expect(run.stages.map((st) => st.ok)).toEqual([true, true, false]);
         expect(run.stages.map((st) => st.thresholds.map((t) => t.expression))).toEqual([["rate<0.2"], ["rate<0.2"], ["rate<0.2"]]);
         expect(run.breakingPoint).toEqual({ stage: 3, users: 6 });
@@ -189,9 +193,28 @@ describe("runScenario against local servers", () => {
         expect(run.recovery).toEqual({ spikeStage: 2, spikeStartMs: 100, seconds: null, windowMs: 250, errorRate: 1, spikeStages: [2, 3] });
         expect(judge(spike, run, DEFAULT_SERVER_BOUNDS, null).reasons).toEqual(["spike: the thresholds did not hold again before the run ended (windows of 250 ms from stage 2)"]);
 
-        const refused = await runScenario(scenario({ stages: [stage(200, 2)] }), `http://127.0.0.1:${await closedPort()}`, { tickMs: 20 });
+        // Both users from the start (a zero-length first stage jumps, as k6's): a ramp's first user came
+        // 100 ms in, which a loaded machine's late first tick could miss, leaving a run with no request.
+        const refused = await runScenario(scenario({ stages: [stage(0, 2), stage(200, 2)] }), `http://127.0.0.1:${await closedPort()}`, { tickMs: 20 });
+        expect(refused.overall.requests).toBeGreaterThan(0);
         expect(refused.overall.errorsByKind["connection-refused"]).toBe(refused.overall.requests);
         expect(refused.overall.latencyMs).toEqual({ p50: null, p95: null, p99: null });
         expect(refused.overall.thresholds.map((t) => t.ok)).toEqual([false, false]);
+    });
+
+    it("on a fast clock (the benchmark's soak in fast time) the schedule and think time run in the clock's time", async () => {
+        const s = await serve(() => ({ delayMs: 0, status: 200 }));
+        // A minute and a half of schedule at 60x: about 1.5 s of real time.
+        const slow = scenario({ stages: [stage(30_000, 2), stage(60_000, 2)], thinkTimeMs: 1000 });
+        const began = performance.now();
+        const run = await runScenario(slow, s.url, { clock: fastClock(60), tickMs: 1000 });
+        const realMs = performance.now() - began;
+        expect(run.elapsedMs).toBeGreaterThanOrEqual(90_000);
+        expect(realMs).toBeLessThan(45_000);
+        // Each user thinks a second of the clock between requests: at most one request per user per
+        // clock second of the hold (2 users, 60 s), and requests all through it.
+        expect(run.stages[1].requests).toBeLessThanOrEqual(2 * 60 + 2);
+        expect(run.stages[1].requests).toBeGreaterThan(10);
+        expect(run.stages[1].reqPerSec).toBeLessThanOrEqual(2.05);
     });
 });

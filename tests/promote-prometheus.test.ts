@@ -49,7 +49,7 @@ describe.skipIf(!RUN)("npm run promote: post-switch analysis against a real Prom
 
     it("healthy: exit 0, the release stays live and is the head of the release history", async () => {
         const fake = await setUp({ rps: 100, errorShare: 0, latencySeconds: 0.02 });
-        const r = await promote(argv, { selectStack: () => Promise.resolve(fake.stack) });
+        const r = await promote(argv, { ...fake.deps });
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         expect(r.stdout).toMatch(/^api: green -> blue\nswitched api to blue; analysing for 6 s, every 2 s\ncheck 1\/3: error ratio 0\.0000 \(threshold 0\.05\), p95 0\.0\d+ s \(threshold 1 s\), \d+ requests in 5m\n/);
@@ -62,7 +62,7 @@ describe.skipIf(!RUN)("npm run promote: post-switch analysis against a real Prom
 
     it("errors over the threshold: switched back with the same targeted update, exit 1, both values printed", async () => {
         const fake = await setUp({ rps: 100, errorShare: 0.2, latencySeconds: 0.02 });
-        const r = await promote(argv, { selectStack: () => Promise.resolve(fake.stack) });
+        const r = await promote(argv, { ...fake.deps });
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(/^analysis failed for api on blue: error ratio 0\.\d+ \(threshold 0\.05\), p95 0\.0\d+ s \(threshold 1 s\)\n$/);
         const ratio = Number(/error ratio (0\.\d+)/.exec(r.stderr)?.[1]);
@@ -86,7 +86,7 @@ describe.skipIf(!RUN)("npm run promote: post-switch analysis against a real Prom
     it("latency over the threshold: switched back, exit 1, the p95 printed", async () => {
         // Staging's stack file sets latencyP95Seconds 1 (and errorRatio 0.05): the tier's thresholds.
         const fake = await setUp({ rps: 100, errorShare: 0, latencySeconds: 2 });
-        const r = await promote(argv, { selectStack: () => Promise.resolve(fake.stack) });
+        const r = await promote(argv, { ...fake.deps });
         expect(r.code).toBe(1);
         const p95 = Number(/p95 ([\d.]+) s/.exec(r.stderr)?.[1]);
         // Every request in the (1, 2.5] bucket: histogram_quantile interpolates 1 + 0.95 * 1.5.
@@ -96,7 +96,7 @@ describe.skipIf(!RUN)("npm run promote: post-switch analysis against a real Prom
 
     it("too little traffic: inconclusive, exit 3, traffic stays on blue", async () => {
         const fake = await setUp({ rps: 0.5, errorShare: 0.5, latencySeconds: 0.02 });
-        const r = await promote(argv, { selectStack: () => Promise.resolve(fake.stack) });
+        const r = await promote(argv, { ...fake.deps });
         expect(r.code).toBe(3);
         expect(r.stdout).toContain("inconclusive: fewer than 100 requests in every check; traffic stays on blue, not verified");
         expect(fake.recorded.calls).toEqual(["set launchpad:services.api.activeColor=blue (path)", "up targetDependents=false"]);
@@ -106,7 +106,7 @@ describe.skipIf(!RUN)("npm run promote: post-switch analysis against a real Prom
         const fake = await setUp({ rps: 100, errorShare: 0, latencySeconds: 0.02 });
         const stopping = prom;
         const r = await promote(argv, {
-            selectStack: () => Promise.resolve(fake.stack),
+            ...fake.deps,
             // The first sleep is after the switch: Prometheus stops there.
             sleep: async (ms) => {
                 await stopping.stop();

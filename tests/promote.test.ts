@@ -4,14 +4,14 @@
  * request's signature with the same library (`@smithy/signature-v4`). The runs against a real
  * Prometheus are in tests/promote-prometheus.test.ts (CI, or `npm run test:promote`).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { parseConfig } from "../config";
 import { alertContext, alertGroups } from "../observability/alerts";
 import { analyse, analysisQueries, INCONCLUSIVE_EXIT, promote, prometheusTarget, type AnalysisSettings, type Measurement } from "../scripts/promote";
 import { pendingSwitches } from "../scripts/pending-switches";
-import { ampSigner, prometheusQuery } from "../scripts/prometheus";
+import { ampSigner, prometheusQuery, signedQuery } from "../scripts/prometheus";
 import { deployedConfig } from "./support/deployed";
 import { fakeStack } from "./support/fake-stack";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
@@ -97,7 +97,7 @@ describe("npm run promote: arguments and refusals before any change", () => {
 
     it("requires --service and a valid --analysis", async () => {
         const fake = await fakeStack(kube, "staging");
-        const deps = { selectStack: () => Promise.resolve(fake.stack) };
+        const deps = { ...fake.deps };
         expect((await promote(["--stack", "staging"], deps)).code).toBe(2);
         expect(await promote(["--stack", "staging", "--service", "api", "--analysis", "soon"], deps)).toEqual({ code: 2, stdout: "", stderr: '--analysis: received "soon"; expected a Prometheus duration longer than zero, such as "10m"\n' });
         expect(fake.recorded.calls).toEqual([]);
@@ -106,7 +106,7 @@ describe("npm run promote: arguments and refusals before any change", () => {
     it("Prometheus unreachable before the switch: exit 1, nothing changed", async () => {
         const port = await closedPort();
         const fake = await fakeStack(kube, "staging", { sets: [`launchpad:observability.prometheusUrl=http://127.0.0.1:${port}`] });
-        const r = await promote(["--stack", "staging", "--service", "api"], { selectStack: () => Promise.resolve(fake.stack) });
+        const r = await promote(["--stack", "staging", "--service", "api"], { ...fake.deps });
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(new RegExp(`^refused before any change: Prometheus at http://127.0.0.1:${port} cannot be queried \\(.*\\): the analysis could not run\\n$`));
         expect(fake.recorded.calls).toEqual([]);
@@ -117,19 +117,25 @@ describe("SigV4 signing of AMP queries (the AWS SDK's signer), checked by a serv
     const credentials = { accessKeyId: "AKIDLAUNCHPADTEST", secretAccessKey: "launchpad-test-secret-key" };
     let server: TestServer;
     const verdicts: string[] = [];
+    const rawQueries: string[] = [];
     beforeAll(async () => {
         // The server re-signs what it received, at the request's own X-Amz-Date, with the
-        // credentials it knows, and answers 403 unless the Authorization header matches.
+        // credentials it knows, and answers 403 unless the Authorization header matches. It reads
+        // the query string as RFC 3986 percent-encoding (a '+' is a plus sign, not a space), the
+        // reading under which only the bytes signed verify: URLSearchParams would decode a '+' as
+        // a space and so accept a query sent in another form than the one signed.
         const verifier = new SignatureV4({ service: "aps", region: "eu-west-1", credentials, sha256: Sha256 });
         server = await startServer((req, res) => {
-            const url = new URL(req.url ?? "/", "http://x");
+            const [pathname, raw = ""] = (req.url ?? "/").split("?", 2);
+            rawQueries.push(raw);
             const query: Record<string, string> = {};
-            url.searchParams.forEach((v, k) => {
-                query[k] = v;
-            });
+            for (const pair of raw.split("&").filter((p) => p !== "")) {
+                const [k, v = ""] = pair.split("=", 2);
+                query[decodeURIComponent(k)] = decodeURIComponent(v);
+            }
             const amzDate = String(req.headers["x-amz-date"]);
             const date = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
-            void verifier.sign({ method: req.method ?? "GET", protocol: "http:", hostname: "127.0.0.1", port: Number(req.headers.host?.split(":")[1]), path: url.pathname, query, headers: { host: String(req.headers.host) } }, { signingDate: date }).then((expected) => {
+            void verifier.sign({ method: req.method ?? "GET", protocol: "http:", hostname: "127.0.0.1", port: Number(req.headers.host?.split(":")[1]), path: pathname, query, headers: { host: String(req.headers.host) } }, { signingDate: date }).then((expected) => {
                 const good = expected.headers.authorization === req.headers.authorization;
                 verdicts.push(good ? "valid" : "invalid");
                 res.statusCode = good ? 200 : 403;
@@ -146,12 +152,50 @@ describe("SigV4 signing of AMP queries (the AWS SDK's signer), checked by a serv
         const query = prometheusQuery({ url: `${server.url}/workspaces/ws-1/`, sigV4Region: "eu-west-1" }, ampSigner("eu-west-1", credentials));
         expect(await query('sum by (service) (rate(http_requests_total{code=~"5.."}[5m]))')).toEqual([{ metric: { service: "api" }, value: 0.5 }]);
         expect(verdicts.at(-1)).toBe("valid");
+        // The query went on the wire in the signer's canonical form: spaces as %20, never '+'.
+        expect(rawQueries.at(-1)).toBe("query=sum%20by%20%28service%29%20%28rate%28http_requests_total%7Bcode%3D~%225..%22%7D%5B5m%5D%29%29");
     });
 
     it("a wrong secret, or another region, fails the check: the signature covers them", async () => {
         await expect(prometheusQuery({ url: server.url }, ampSigner("eu-west-1", { ...credentials, secretAccessKey: "wrong" }))("up")).rejects.toThrow("HTTP 403: signature mismatch");
         await expect(prometheusQuery({ url: server.url }, ampSigner("us-east-1", credentials))("up")).rejects.toThrow("HTTP 403: signature mismatch");
         expect(verdicts.slice(-2)).toEqual(["invalid", "invalid"]);
+    });
+});
+
+describe("signedQuery against the signer's own test vectors (the AWS SigV4 test suite)", () => {
+    // smithy-lang/smithy-typescript packages/signature-v4/src/suite.fixture.ts (commit 889d21ed7a): the
+    // GET cases with a query, signed as its suite.spec.ts signs them (applyChecksum: false, no
+    // x-amz-content-sha256), at its signingDate. Each request goes through signedQuery from a URL,
+    // as the analysis builds it; the Authorization header must be the suite's, byte for byte.
+    const suite = {
+        region: "us-east-1",
+        service: "service",
+        credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+        signingDate: new Date("2015-08-30T12:36:00Z"),
+    };
+    const unreserved = "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const signer = new SignatureV4({ ...suite, sha256: Sha256, applyChecksum: false });
+    afterAll(() => {
+        vi.useRealTimers();
+    });
+
+    it.each([
+        ["get-vanilla", {}, "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"],
+        ["get-vanilla-empty-query-key", { Param1: "value1" }, "a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb"],
+        ["get-vanilla-query-order-key-case", { Param2: "value2", Param1: "value1" }, "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"],
+        ["get-vanilla-query-unreserved", { [unreserved]: unreserved }, "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197"],
+        ["get-vanilla-utf8-query", { "\u1234": "bar" }, "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04"],
+    ] as const)("%s", async (_, params, signature) => {
+        const url = new URL("https://example.amazonaws.com/");
+        for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+        vi.useFakeTimers({ toFake: ["Date"], now: suite.signingDate });
+        const signed = await signedQuery(signer, url);
+        vi.useRealTimers();
+        expect(signed.headers.authorization).toBe(`AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=${signature}`);
+        // What is sent is what was signed: the canonical query string, keys sorted.
+        const sent = new URL(signed.url);
+        expect(sent.search.slice(1)).toBe(Object.keys(params).sort().map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(params[k as keyof typeof params])}`).join("&"));
     });
 });
 

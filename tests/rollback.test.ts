@@ -9,13 +9,13 @@ import * as path from "node:path";
 import { ANNOTATIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import type { ServiceConfig } from "../config";
-import { rollback, switchedPlanViolations, type RollbackStack } from "../scripts/rollback";
+import { rollback, switchedPlanViolations } from "../scripts/rollback";
 import type { StateResource } from "../scripts/state";
-import { OWN_VALUES, type CommittedStack } from "./support/deployed";
+import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
 import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./support/kube-api";
-import { named, planStack, type PlannedResource } from "./support/plan";
+import { byUrn, named, planStack, type PlannedResource } from "./support/plan";
 import { validateKubernetesObject } from "./support/k8s-schema";
 
 /** The cluster the stacks' kubeconfig points at: the real client reads Deployments from it. */
@@ -38,8 +38,8 @@ function fakeStack(
     return sharedFakeStack(kube, stack, { sets, upResult, asCommitted, state, outputs });
 }
 
-async function run(argv: string[], fake: { stack: RollbackStack }): Promise<Awaited<ReturnType<typeof rollback>>> {
-    return rollback(argv, { selectStack: () => Promise.resolve(fake.stack) });
+async function run(argv: string[], fake: Pick<FakeStack, "deps">): Promise<Awaited<ReturnType<typeof rollback>>> {
+    return rollback(argv, { ...fake.deps });
 }
 
 describe("npm run rollback", () => {
@@ -183,7 +183,7 @@ describe("npm run rollback: preconditions, checked before any config is written"
         const fake = await fakeStack("staging");
         const seen: string[] = [];
         const r = await rollback(["--stack", "staging"], {
-            selectStack: () => Promise.resolve(fake.stack),
+            ...fake.deps,
             policyCheck: (stack, moving, target) => {
                 seen.push(`${stack}: ${moving.map((s) => s.name).join(",")} -> ${target}`);
                 return Promise.resolve(["[mandatory] deployability-ingress-controller urn:x: no controller serves IngressClass alb"]);
@@ -199,12 +199,48 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect(fake.recorded.calls).toEqual([]);
     });
 
-    it("the default policy check plans the stack file with the switch applied: the committed stacks pass either way", async () => {
-        const api = { name: "api" };
-        expect(await switchedPlanViolations("staging", [api as ServiceConfig], "blue")).toEqual([]);
-        expect(await switchedPlanViolations("production", [api as ServiceConfig], "green")).toEqual([]);
-        // No stack file here: the targeted update's own policy run is the check.
-        expect(await switchedPlanViolations("qa", [api as ServiceConfig], "green")).toEqual([]);
+    it("the default policy check plans the stack's own config with the switch: both stacks as deployed pass", async () => {
+        const api = { name: "api" } as ServiceConfig;
+        for (const [stack, target] of [["staging", "blue"], ["production", "green"]] as const) {
+            const { values, secretKeys } = deployedConfig(stack, []);
+            const verifiedReleases = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
+            const promotionSource = stack === "production" ? { promotionSource: { stack: "staging", outputs: { verifiedReleases } } } : {};
+            const { policyPackConfig } = (await fakeStack(stack)).deps;
+            expect(await switchedPlanViolations(stack, [api], target, { values, secretKeys, outputs: {}, ...promotionSource, packConfig: policyPackConfig })).toEqual([]);
+            // The committed pack config allows only its documentation range: the deployed CIDR is refused, as the update would refuse it.
+            expect(await switchedPlanViolations(stack, [api], target, { values, secretKeys, outputs: {}, ...promotionSource })).toEqual([
+                expect.stringMatching(/^\[mandatory\] eks-public-endpoint-restricted .* admits 18\.204\.20\.0\/24 to its public API endpoint/),
+            ]);
+        }
+    });
+
+    describe("production after staging moved on: the pre-check plans the stack's config, its release history and staging's real outputs", () => {
+        // Production runs 1.4.2 live on blue; its idle green color holds 1.3.0, which staging no longer
+        // verifies (the fake's staging verified 1.4.2 and 1.5.0). The committed files know neither.
+        const sets = ["launchpad:services.api.releases.green.image=ghcr.io/launchpad-test/api:1.3.0"];
+        const ran = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "aaaaaaaaaa", time: "2026-11-02T10:00:00.000Z" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.3.0", releaseId: "bbbbbbbbbb", time: "2026-11-01T10:00:00.000Z" }] };
+
+        it("a release production ran before is admitted by its own history: switched", async () => {
+            const fake = await fakeStack("production", sets, "succeeded", false, (r) => r, { kubeconfig: kube.kubeconfig, releaseHistory: ran });
+            const r = await run(["--stack", "production"], fake);
+            expect(r.stderr).toBe("");
+            expect(r.code).toBe(0);
+            expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=green", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
+        });
+
+        it("a release it never ran is refused before any config write, with the program's own message", async () => {
+            const fake = await fakeStack("production", sets, "succeeded", false, (r) => r, { kubeconfig: kube.kubeconfig, releaseHistory: { api: [ran.api[0]] } });
+            const r = await run(["--stack", "production"], fake);
+            expect(r).toEqual({
+                code: 2,
+                stdout: "",
+                stderr: 'refused before any change: Invalid configuration for stack "production" (1 problem):\n' +
+                    '  - launchpad:services.api.releases.green.image: received "ghcr.io/launchpad-test/api:1.3.0"; expected an image whose smoke gate passed in stack "organization/launchpad/staging" ' +
+                    '(verified there: "ghcr.io/launchpad-test/api:1.4.2", "ghcr.io/launchpad-test/api:1.5.0"), an image this stack made live before (this stack\'s release history: "ghcr.io/launchpad-test/api:1.4.2"), ' +
+                    "or launchpad:promotion.allowUnverified set to true\n",
+            });
+            expect(fake.recorded.calls).toEqual([]);
+        });
     });
 
     it("refuses a target color whose release in config never had a gate in the state (the image changed, no pulumi up since)", async () => {
@@ -230,12 +266,37 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect(fake.recorded.calls).toEqual([]);
     });
 
+    it.each([
+        ["staging", "blue"],
+        ["production", "green"],
+    ] as const)("%s as deployed: the dry run's targeted list is exactly the plan diff of the two colors", async (stack, target) => {
+        // The stack's last update (its outputs: the release history), then the same config planned
+        // again, and with every service on the other color: what differs is what the switch changes.
+        const verified = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
+        const stackOutputs = (name: string): Record<string, unknown> | undefined => (name.endsWith("/staging") ? { verifiedReleases: verified } : undefined);
+        const own = [...OWN_VALUES[stack]];
+        const last = await planStack(stack, own, { stackOutputs });
+        const before = await planStack(stack, own, { stackOutputs, previousOutputs: last.outputs });
+        const after = await planStack(stack, [...own, `launchpad:activeColor=${target}`, `launchpad:services.api.activeColor=${target}`], { stackOutputs, previousOutputs: last.outputs });
+        expect(after.resources.map((r) => r.urn).sort()).toEqual(before.resources.map((r) => r.urn).sort());
+        const diff = after.resources.filter((r) => comparable(byUrn(before, r.urn)) !== comparable(r)).map((r) => r.urn);
+        expect(diff.length).toBeGreaterThan(0);
+        const fake = await sharedFakeStack(kube, stack, { previousOutputs: last.outputs });
+        const r = await run(["--stack", stack, "--dry-run"], fake);
+        expect(r.code).toBe(0);
+        const listed = r.stdout.split("\n").filter((l) => l.startsWith("  ")).map((l) => l.trim());
+        expect([...listed].sort()).toEqual([...diff].sort());
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
     it("with idleReplicas below replicas, targets the new live color's autoscaler too: exactly the plan diff of the two colors (the old color stays warm)", async () => {
         const sets = ["launchpad:services.api.idleReplicas=1"];
         // The outputs of the stack's last update: green live, the head of its release history.
-        const { outputs } = await planStack("staging", sets);
-        const before = await planStack("staging", sets, { previousOutputs: outputs });
-        const after = await planStack("staging", [...sets, "launchpad:activeColor=blue"], { previousOutputs: outputs });
+        // Planned with the stack's own values (its images): the history the fake's outputs carry is of those.
+        const own = [...OWN_VALUES.staging, ...sets];
+        const { outputs } = await planStack("staging", own);
+        const before = await planStack("staging", own, { previousOutputs: outputs });
+        const after = await planStack("staging", [...own, "launchpad:activeColor=blue"], { previousOutputs: outputs });
         const diff = after.resources.filter((r) => {
             const b = before.resources.find((x) => x.urn === r.urn);
             return b === undefined || comparable(b) !== comparable(r);
@@ -250,6 +311,7 @@ describe("npm run rollback: preconditions, checked before any config is written"
         const blue = deploymentIn(fake.resources, "blue");
         kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 2, 2));
         const r = await run(["--stack", "staging"], fake);
+        expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         expect([...fake.recorded.targets[0]].sort()).toEqual([...diff].sort());
     });
@@ -401,8 +463,10 @@ describe("npm run rollback: the schema compatibility rule (issue 14)", () => {
     });
 
     it("allows it once the target's release supports the current version", async () => {
-        const fake = await fakeStack("staging", schemaSets, "succeeded", false, (r) => r, record(3));
+        // Green, live, runs at version 3 too: the switched plan (the pre-check) refuses an idle color that would not.
+        const fake = await fakeStack("staging", [schemaSets[0], `${S}.green.schema={version: 3, supports: [3, 4]}`], "succeeded", false, (r) => r, record(3));
         const r = await run(["--stack", "staging", "--dry-run"], fake);
+        expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         expect(r.stdout).toMatch(/^api: green -> blue\ndry run/);
     });

@@ -8,7 +8,11 @@
  */
 import { encodeConfig } from "../../config";
 import { stackConfigFor } from "../../plan/engine";
-import type { RollbackStack, RollbackUpOptions } from "../../scripts/rollback";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { REPO_ROOT } from "../../plan/engine";
+import type { RollbackDeps, RollbackStack, RollbackUpOptions } from "../../scripts/rollback";
 import type { StateResource } from "../../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./deployed";
 import { deploymentJson, type KubeApi } from "./kube-api";
@@ -55,6 +59,13 @@ export interface FakeStackOptions {
 
 export interface FakeStack {
     readonly stack: RollbackStack;
+    /**
+     * The command's deps: `selectStack` gives this stack by its name, and staging's outputs (its
+     * verified releases, as the plan's reference read them) by staging's, as production's promotion
+     * rule reads them; `policyPackConfig` is the committed pack config with the deployed CIDRs
+     * allowed, as a team that replaced the stack file's documentation ranges replaces the pack's too.
+     */
+    readonly deps: Required<Pick<RollbackDeps, "selectStack">> & Pick<RollbackDeps, "policyPackConfig">;
     readonly recorded: Recorded;
     readonly resources: StateResource[];
     /** The outputs now (after any update). */
@@ -82,38 +93,66 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
     let outputs: Record<string, unknown> = o.outputs ?? (deployed ? { ...plan.outputs, kubeconfig: kube.kubeconfig } : { kubeconfig: kube.kubeconfig });
     // Config the command set since, in `--set` form, in order.
     const changed = new Map<string, string>();
+    const unused = (): never => {
+        throw new Error("the fake's staging reference only answers outputs()");
+    };
+    const stagingReference: RollbackStack = {
+        getAllConfig: unused,
+        setConfig: unused,
+        removeConfig: unused,
+        exportStack: unused,
+        up: unused,
+        outputs: () => Promise.resolve({ verifiedReleases: { value: stagingVerified } }),
+    };
+    const own: RollbackStack = {
+        getAllConfig: () => Promise.resolve(config),
+        setConfig: (key, value, path) => {
+            recorded.calls.push(`set ${key}=${value.value}${path === true ? " (path)" : ""}`);
+            changed.set(key, value.value);
+            return Promise.resolve();
+        },
+        removeConfig: (key, path) => {
+            recorded.calls.push(`rm ${key}${path === true ? " (path)" : ""}`);
+            changed.delete(key);
+            return Promise.resolve();
+        },
+        exportStack: () => Promise.resolve({ deployment: { resources } }),
+        outputs: () => Promise.resolve(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, secret: k === "kubeconfig" }]))),
+        up: async (opts) => {
+            recorded.calls.push(`up targetDependents=${String(opts.targetDependents)}`);
+            recorded.targets.push(opts.target);
+            recorded.ups.push({ target: opts.target, targetDependents: opts.targetDependents, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs });
+            if (o.upResult instanceof Error) {
+                throw o.upResult;
+            }
+            if (o.replan === true) {
+                const after = await planStack(stack, [...baseSets, ...[...changed].map(([k, v]) => `${k}=${v}`)], { stackOutputs, previousOutputs: outputs });
+                outputs = { ...outputs, ...after.outputs, kubeconfig: outputs.kubeconfig };
+            }
+            return { summary: { result: o.upResult ?? "succeeded" } };
+        },
+    };
     return {
         plan,
         recorded,
         resources,
         outputs: () => outputs,
-        stack: {
-            getAllConfig: () => Promise.resolve(config),
-            setConfig: (key, value, path) => {
-                recorded.calls.push(`set ${key}=${value.value}${path === true ? " (path)" : ""}`);
-                changed.set(key, value.value);
-                return Promise.resolve();
-            },
-            removeConfig: (key, path) => {
-                recorded.calls.push(`rm ${key}${path === true ? " (path)" : ""}`);
-                changed.delete(key);
-                return Promise.resolve();
-            },
-            exportStack: () => Promise.resolve({ deployment: { resources } }),
-            outputs: () => Promise.resolve(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, secret: k === "kubeconfig" }]))),
-            up: async (opts) => {
-                recorded.calls.push(`up targetDependents=${String(opts.targetDependents)}`);
-                recorded.targets.push(opts.target);
-                recorded.ups.push({ target: opts.target, targetDependents: opts.targetDependents, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs });
-                if (o.upResult instanceof Error) {
-                    throw o.upResult;
-                }
-                if (o.replan === true) {
-                    const after = await planStack(stack, [...baseSets, ...[...changed].map(([k, v]) => `${k}=${v}`)], { stackOutputs, previousOutputs: outputs });
-                    outputs = { ...outputs, ...after.outputs, kubeconfig: outputs.kubeconfig };
-                }
-                return { summary: { result: o.upResult ?? "succeeded" } };
-            },
+        stack: own,
+        deps: {
+            selectStack: (name) => Promise.resolve(stack !== "staging" && name.split("/").pop() === "staging" ? stagingReference : own),
+            ...(o.asCommitted === true ? {} : { policyPackConfig: deployedPackConfig(stack) }),
         },
     };
+}
+
+/** `policies/config/<stack>.json` with the deployed fixture's API endpoint CIDRs allowed, written once per process. */
+function deployedPackConfig(stack: CommittedStack): string {
+    const file = path.join(os.tmpdir(), `launchpad-deployed-pack-${stack}-${process.pid}.json`);
+    if (!fs.existsSync(file)) {
+        const pack = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policies", "config", `${stack}.json`), "utf8")) as Record<string, Record<string, unknown>>;
+        const cidrs = OWN_VALUES[stack].filter((v) => v.startsWith("launchpad:cluster.endpointPublicAccessCidrs[")).map((v) => v.slice(v.indexOf("=") + 1));
+        pack["eks-public-endpoint-restricted"] = { ...pack["eks-public-endpoint-restricted"], allowedCidrs: cidrs };
+        fs.writeFileSync(file, `${JSON.stringify(pack, null, 2)}\n`);
+    }
+    return file;
 }
