@@ -203,6 +203,7 @@ const FIELD_HINTS: Readonly<Record<string, string>> = {
     runbookBaseUrl: "<your runbooks' URL>",
     heartbeatUrl: "<heartbeat ping URL>",
     "grafana:url": "<your Grafana URL>",
+    allowedCidrs: "<the CIDRs in launchpad:cluster.endpointPublicAccessCidrs>",
 };
 
 function hint(field: string | undefined, kind: PlaceholderKind): string {
@@ -356,6 +357,35 @@ export function placeholderProblem(p: Placeholder): string {
 }
 
 /** One line of the offline plan's list: `<key>: <value>, <reason>`. */
+/**
+ * The placeholders in a stack's policy pack config (`policies/config/<stack>.json`, shown as
+ * `file`): the committed one allows the EKS endpoint only the documentation range the stack file
+ * starts with, so a team that replaces the stack's CIDR but not the pack's has every preview and
+ * update refused by `eks-public-endpoint-restricted`. The offline plan lists them beside the
+ * config's; the program does not read the pack's config, the pack does.
+ */
+export function packConfigPlaceholders(file: string, pack: unknown): Placeholder[] {
+    const out: Placeholder[] = [];
+    const walk = (v: unknown, parts: PathPart[]): void => {
+        if (typeof v === "string") {
+            const field = parts.filter((x): x is string => typeof x === "string").pop();
+            const found = classify(v, field);
+            if (found !== undefined) {
+                const at = configPath(String(parts[0]), parts.slice(1));
+                out.push({ key: `${file}: ${at}`, kind: found.kind, value: v, reason: found.reason, fix: `edit ${file}: ${at} = ${hint(field, found.kind)}` });
+            }
+        } else if (Array.isArray(v)) {
+            v.forEach((item, i) => walk(item, [...parts, i]));
+        } else if (v !== null && typeof v === "object") {
+            for (const [k, item] of Object.entries(v)) {
+                walk(item, [...parts, k]);
+            }
+        }
+    };
+    walk(pack, []);
+    return out;
+}
+
 export function placeholderLine(p: Placeholder): string {
     const value = p.value === null ? "not set" : p.value === "[secret]" ? p.value : JSON.stringify(p.value);
     return `${p.key}: ${value}, ${p.reason}`;

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type Placeholder } from "../config";
+import { packConfigPlaceholders } from "../config/placeholders";
 import { runDate, utcDay } from "../config/clock";
 import { qualifiedStackName } from "../lib/stack-name";
 import { PlanMocks, type StackOutputsLookup } from "./mocks";
@@ -411,10 +412,18 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     return result;
 }
 
+/** The placeholders of the stack's committed pack config, when there is one (config/placeholders.ts packConfigPlaceholders). */
+function packPlaceholders(root: string, stack: string): Placeholder[] {
+    const file = path.join("policies", "config", `${stack}.json`);
+    const full = path.join(root, file);
+    return fs.existsSync(full) ? packConfigPlaceholders(file, JSON.parse(fs.readFileSync(full, "utf8"))) : [];
+}
+
 async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
     // Validate exactly as the program will, before anything registers: a bad config plans nothing.
     // Its warnings are the program's to log, once, when it runs.
-    const { placeholders } = loadConfig({ warn: false });
+    const loaded = loadConfig({ warn: false });
+    const placeholders = [...loaded.placeholders, ...packPlaceholders(opts.root ?? REPO_ROOT, sc.stack)];
 
     const registered: { req: RegisterRequest; urn: string; state?: Record<string, unknown>; id?: string }[] = [];
     const outputsByUrn = new Map<string, Record<string, unknown>>();

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ConfigError, OFFLINE_SECRET, declareOfflinePlan, isOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type ConfigInput, type Placeholder } from "../config";
-import { isDocumentationAddress, isExampleDomain, isExampleRepositoryUrl, placeholderProblem } from "../config/placeholders";
+import { isDocumentationAddress, isExampleDomain, isExampleRepositoryUrl, packConfigPlaceholders, placeholderProblem } from "../config/placeholders";
 import { REPO_ROOT, runPlan, stackConfigFor } from "../plan/engine";
 import { renderJson, renderPlaceholders, renderTree } from "../plan/render";
 import { planCli } from "../scripts/plan";
@@ -21,6 +21,27 @@ import { REQUIRED_CONFIG, stagingConfig, tempProject } from "./support/project";
 const fix = (key: string, value: string, stack: string, flags = "--path"): string => `pulumi config set ${flags} ${key} ${value} --stack ${stack}`;
 
 /** Every placeholder of a committed stack, in the order the plan lists them. */
+/**
+ * The committed pack config's placeholder: the EKS endpoint's allow-list is the same documentation
+ * range, and the pack (not the program) refuses a stack CIDR outside it, so the offline plan lists
+ * it after the config's and a real run of the program does not judge it.
+ */
+function packCommitted(stack: "staging" | "production"): Placeholder {
+    const file = `policies/config/${stack}.json`;
+    return {
+        key: `${file}: eks-public-endpoint-restricted.allowedCidrs[0]`,
+        kind: "documentation-range",
+        value: "203.0.113.0/24",
+        reason: "a documentation range (RFC 5737)",
+        fix: `edit ${file}: eks-public-endpoint-restricted.allowedCidrs[0] = <the CIDRs in launchpad:cluster.endpointPublicAccessCidrs>`,
+    };
+}
+
+/** What the offline plan lists: the config's placeholders, then the pack config's. */
+function planned(stack: "staging" | "production"): Placeholder[] {
+    return [...committed(stack), packCommitted(stack)];
+}
+
 function committed(stack: "staging" | "production"): Placeholder[] {
     const own = stack === "staging"
         ? { email: "platform-alerts-staging@example.com", host: "api.staging.example.com", grafana: "https://grafana.staging.example.com" }
@@ -127,20 +148,20 @@ describe("a fresh clone", () => {
 
     it.each(["staging", "production"] as const)("plans %s offline and lists every placeholder exactly", async (stack) => {
         const plan = await planStack(stack);
-        expect(plan.placeholders).toEqual(committed(stack));
+        expect(plan.placeholders).toEqual(planned(stack));
     });
 
     it.each(["staging", "production"] as const)("prints %s's list after the outputs, and in --json as placeholders", async (stack) => {
         const plan = await planStack(stack);
-        expect(renderTree(plan).endsWith(`\n\nOutputs:\n${Object.entries(plan.outputs).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join("")}\n${renderPlaceholders(stack, committed(stack))}`)).toBe(true);
-        expect((JSON.parse(renderJson(plan)) as { placeholders: unknown }).placeholders).toEqual(committed(stack));
+        expect(renderTree(plan).endsWith(`\n\nOutputs:\n${Object.entries(plan.outputs).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join("")}\n${renderPlaceholders(stack, planned(stack))}`)).toBe(true);
+        expect((JSON.parse(renderJson(plan)) as { placeholders: unknown }).placeholders).toEqual(planned(stack));
     });
 
     it("npm run plan exits 0 with the list: placeholders are no error offline", async () => {
         const r = await planCli(["--stack", "production"]);
         expect(r.code).toBe(0);
         expect(r.stderr).toBe("");
-        expect(r.stdout.endsWith(`\n${renderPlaceholders("production", committed("production"))}`)).toBe(true);
+        expect(r.stdout.endsWith(`\n${renderPlaceholders("production", planned("production"))}`)).toBe(true);
     });
 
     it("prints production's section as docs/operations.md shows it under Before the first deploy", async () => {
@@ -149,7 +170,15 @@ describe("a fresh clone", () => {
         const section = renderPlaceholders("production", (await planStack("production")).placeholders);
         // On a difference, paste the section `npm run plan -- --stack production` prints into docs/operations.md.
         expect(block?.[1]).toBe(section);
-        expect(section.split("\n")[0]).toBe("Set before the first deploy: 13 placeholders, which a real pulumi preview or up of production refuses");
+        expect(section.split("\n")[0]).toBe("Set before the first deploy: 14 placeholders, which a real pulumi preview or up of production refuses");
+    });
+});
+
+describe("the pack config's placeholders", () => {
+    it("lists a documentation range on the endpoint's allow-list and nothing once it is a real range", () => {
+        const file = "policies/config/production.json";
+        expect(packConfigPlaceholders(file, { "eks-public-endpoint-restricted": { allowedCidrs: ["52.94.0.0/22", "198.51.100.7/32"] } }).map((p) => p.key)).toEqual([`${file}: eks-public-endpoint-restricted.allowedCidrs[1]`]);
+        expect(packConfigPlaceholders(file, { "eks-public-endpoint-restricted": { allowedCidrs: ["52.94.0.0/22"] }, "rds-backup-retention": { tier: "production" } })).toEqual([]);
     });
 });
 
