@@ -140,7 +140,12 @@ export function routing(cp: { emailAddresses: readonly string[]; slack: boolean;
     return { page: first(["pagerduty", "slack", "email"]), ticket: first(["slack", "email", "pagerduty"]), receivers };
 }
 
-/** How often the Watchdog reaches the heartbeat: well inside the period heartbeat services expect. */
+/**
+ * How often the Watchdog reaches the heartbeat. Alertmanager repeats a notification at the first
+ * flush of the group (every `groupInterval`, 1m on the heartbeat route) at which the last one is
+ * older than this (prometheus/alertmanager notify/notify.go `DedupStage.needsUpdate`), so the
+ * pings come every 5 to 6 minutes: the heartbeat service's period must be 6 minutes or more.
+ */
 export const HEARTBEAT_REPEAT_INTERVAL = "5m";
 
 /**

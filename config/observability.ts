@@ -179,7 +179,7 @@ export const alertingSchema = z.strictObject({
         "production): with grafana:url set, the secret is then required, listed by the offline plan and refused " +
         "absent by a real run. heartbeatUrl (plain text, not a secret: Grafana keeps webhook URLs in clear): a dead " +
         "man's switch ping URL (healthchecks.io, Dead Man's Snitch) that receives the always-firing " +
-        "LaunchpadWatchdog as a webhook every 5 minutes, never muted; required with grafana:url in production; an " +
+        "LaunchpadWatchdog as a webhook every 5 to 6 minutes (give the check a period of 6 minutes or more), never muted; required with grafana:url in production; an " +
         "example host is refused by a real run.",
 });
 

@@ -20,6 +20,7 @@ import { REPO_ROOT, runPlan } from "../plan/engine";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
 import { alertContext, alertGroups } from "../observability/alerts";
 import { KSM_METRICS } from "../observability/catalogue";
+import { durationSeconds } from "../observability/duration";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { rulesCli } from "../scripts/rules";
 import { input, named, ofType, planStack } from "./support/plan";
@@ -202,6 +203,19 @@ describe("Grafana rule groups", () => {
         // And the Watchdog's resolution (Grafana could not evaluate it) sends the heartbeat nothing.
         const heartbeat = contactPoints("production", { emailAddresses: [], slackWebhookUrl: undefined, pagerDutyIntegrationKey: undefined, heartbeatUrl: pulumi.output("https://hc-ping.com/x") });
         expect(heartbeat.map((c) => c.args.webhooks)).toEqual([[{ url: expect.anything() as unknown, httpMethod: "POST", disableResolveMessage: true }]]);
+    });
+
+    // Alertmanager repeats at the first group flush at which the last notification is older than the
+    // repeat interval (prometheus/alertmanager notify/notify.go DedupStage.needsUpdate).
+    it("the heartbeat is pinged every repeat to repeat + group interval (notify.go needsUpdate), the period the docs ask the check for", () => {
+        const hb = (notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m").policies as { contactPoint: string; groupInterval: string; repeatInterval: string; muteTimings?: string[] }[])[0];
+        expect(hb.contactPoint).toBe("hb");
+        expect(hb.muteTimings).toBeUndefined();
+        const longest = durationSeconds(hb.repeatInterval) + durationSeconds(hb.groupInterval);
+        expect([durationSeconds(hb.repeatInterval), longest]).toEqual([300, 360]);
+        for (const doc of ["docs/runbooks/alerts.md", "docs/observability.md"]) {
+            expect(readFileSync(join(REPO_ROOT, doc), "utf8").replace(/\s+/g, " ")).toContain(`period of ${longest / 60} minutes or more`);
+        }
     });
 
     it("read every alert from Prometheus, and link each to the panel of its dashboard that shows it", () => {
