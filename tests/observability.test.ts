@@ -257,7 +257,7 @@ describe("Grafana rule groups", () => {
             const rules = grafanaRuleGroups(alertGroups(alertContext(c)), { stack, folderUid: "f", prometheusUid: "p", panelOf: (n) => alertPanel(stack, n, dashboardUids(c, stack)), heartbeat: true })
                 .flatMap((g) => g.rules as { name: string; annotations: Record<string, string> }[]);
             const unlinked = rules.filter((r) => !panels.has(`${r.annotations.__dashboardUid__}/${r.annotations.__panelId__}`)).map((r) => r.name);
-            expect(unlinked).toEqual(["LaunchpadWatchdog"]);
+            expect(unlinked).toEqual([]);
             const push = rules.find((r) => r.name === "LaunchpadPushJobAbsent")?.annotations;
             expect(push?.__dashboardUid__).toBe(values === undefined ? grafanaUids(stack).dashboards.backups : grafanaUids(stack).dashboards.blueGreen);
         } finally {
