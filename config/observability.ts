@@ -200,7 +200,9 @@ export const grafanaUrlSchema = httpUrl("https://grafana.example.com")
     description:
         "The Grafana provider's own key. The Grafana server (Amazon Managed Grafana or any Grafana 11+) that " +
         "receives the stack's folder, data sources, dashboards, alert rules, contact points, notification policy " +
-        "and mute timing. Unset: no Grafana resources.",
+        "and mute timing. With AMP its Prometheus data source is the Amazon Managed Service for Prometheus plugin " +
+        "(grafana-amazonprometheus-datasource: in Amazon Managed Grafana 12+ and Grafana 13; install it on a Grafana " +
+        "11.5 to 12). Unset: no Grafana resources.",
 });
 
 export const grafanaAuthSchema = z.string().min(1).meta({
