@@ -58,7 +58,10 @@ export interface DashboardContext {
  * data source declared as `prometheus` would differ on every `pulumi up` (Grafana docs,
  * datasources/prometheus/configure/aws-authentication; Amazon Managed Grafana User Guide,
  * prometheus-manually-adding; grafana.com/docs/plugins/grafana-amazonprometheus-datasource: same
- * `jsonData` keys, `sigV4Auth`, `sigV4AuthType`, `sigV4Region`, `httpMethod`).
+ * `jsonData` keys, `sigV4Auth`, `sigV4AuthType`, `sigV4Region`, `httpMethod`). The Grafana provider
+ * itself warns on the old form (grafana/terraform-provider-grafana
+ * internal/resources/grafana/resource_data_source.go `checkDeprecatedPrometheusAuth`), and its `type`
+ * is not ForceNew: a stack that had the old type has its data source updated in place, same uid.
  */
 export const AMP_DATASOURCE_TYPE = "grafana-amazonprometheus-datasource";
 
