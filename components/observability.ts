@@ -18,7 +18,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import type { ContactPointsConfig, MaintenanceWindow, ObservabilityConfig } from "../config";
-import { alertPanel, grafanaUids, stackDashboards, toConfigJson } from "../dashboards";
+import { alertPanel, grafanaUids, prometheusDatasourceType, stackDashboards, toConfigJson } from "../dashboards";
 import { childTags, type Tags } from "../lib/tags";
 import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
@@ -140,7 +140,12 @@ export function routing(cp: { emailAddresses: readonly string[]; slack: boolean;
     return { page: first(["pagerduty", "slack", "email"]), ticket: first(["slack", "email", "pagerduty"]), receivers };
 }
 
-/** How often the Watchdog reaches the heartbeat: well inside the period heartbeat services expect. */
+/**
+ * How often the Watchdog reaches the heartbeat. Alertmanager repeats a notification at the first
+ * flush of the group (every `groupInterval`, 1m on the heartbeat route) at which the last one is
+ * older than this (prometheus/alertmanager notify/notify.go `DedupStage.needsUpdate`), so the
+ * pings come every 5 to 6 minutes: the heartbeat service's period must be 6 minutes or more.
+ */
 export const HEARTBEAT_REPEAT_INTERVAL = "5m";
 
 /**
@@ -185,8 +190,10 @@ export function muteIntervals(windows: readonly MaintenanceWindow[]): grafana.ty
 }
 
 /**
- * Grafana's data sources, fixed uids (`grafanaUids`): the stack's Prometheus (SigV4-signed for AMP)
- * and, with a data layer, CloudWatch; each with the key that names its child.
+ * Grafana's data sources, fixed uids (`grafanaUids`): the stack's Prometheus (for AMP, SigV4-signed
+ * through AMP's own plugin: `AMP_DATASOURCE_TYPE`, since SigV4 on the core Prometheus data source is
+ * deprecated and migrated away) and, with a data layer, CloudWatch; each with the key that names
+ * its child.
  */
 export function dataSources(d: { stack: string; region: string; queryUrl: pulumi.Input<string>; sigV4: boolean; cloudWatch: boolean }): { key: string; args: grafana.oss.DataSourceArgs }[] {
     const uids = grafanaUids(d.stack);
@@ -196,7 +203,7 @@ export function dataSources(d: { stack: string; region: string; queryUrl: pulumi
             args: {
                 uid: uids.prometheus,
                 name: `Launchpad ${d.stack} Prometheus`,
-                type: "prometheus",
+                type: prometheusDatasourceType(d.sigV4),
                 url: d.queryUrl,
                 jsonDataEncoded: JSON.stringify(d.sigV4
                     ? { httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: d.region }
@@ -348,6 +355,7 @@ export class Observability extends pulumi.ComponentResource {
             dbInstanceIdentifier: args.alerts.data?.dbInstanceIdentifier,
             containerMetrics: args.alerts.containerMetrics,
             drReplication: args.alerts.data?.drReplication ?? false,
+            prometheusType: prometheusDatasourceType(sigV4),
         });
         for (const [key, d] of Object.entries(dashboards)) {
             new grafana.oss.Dashboard(`${name}-dashboard-${key}`, { folder: folder.uid, configJson: toConfigJson(d), overwrite: true }, gOpts);
@@ -358,6 +366,7 @@ export class Observability extends pulumi.ComponentResource {
             stack,
             folderUid: uids.folder,
             prometheusUid: uids.prometheus,
+            prometheusType: prometheusDatasourceType(sigV4),
             panelOf: (alertName) => alertPanel(stack, alertName, new Set(Object.values(dashboards).map((d) => d.uid ?? ""))),
             heartbeat: args.config.contactPoints.heartbeatUrl !== undefined,
         }).forEach((group, i) => {

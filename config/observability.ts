@@ -179,7 +179,7 @@ export const alertingSchema = z.strictObject({
         "production): with grafana:url set, the secret is then required, listed by the offline plan and refused " +
         "absent by a real run. heartbeatUrl (plain text, not a secret: Grafana keeps webhook URLs in clear): a dead " +
         "man's switch ping URL (healthchecks.io, Dead Man's Snitch) that receives the always-firing " +
-        "LaunchpadWatchdog as a webhook every 5 minutes, never muted; required with grafana:url in production; an " +
+        "LaunchpadWatchdog as a webhook every 5 to 6 minutes (give the check a period of 6 minutes or more), never muted; required with grafana:url in production; an " +
         "example host is refused by a real run.",
 });
 
@@ -200,7 +200,9 @@ export const grafanaUrlSchema = httpUrl("https://grafana.example.com")
     description:
         "The Grafana provider's own key. The Grafana server (Amazon Managed Grafana or any Grafana 11+) that " +
         "receives the stack's folder, data sources, dashboards, alert rules, contact points, notification policy " +
-        "and mute timing. Unset: no Grafana resources.",
+        "and mute timing. With AMP its Prometheus data source is the Amazon Managed Service for Prometheus plugin " +
+        "(grafana-amazonprometheus-datasource: in Amazon Managed Grafana 12+ and Grafana 13; install it on a Grafana " +
+        "11.5 to 12). Unset: no Grafana resources.",
 });
 
 export const grafanaAuthSchema = z.string().min(1).meta({

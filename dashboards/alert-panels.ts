@@ -35,7 +35,10 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
     LaunchpadRestoreSlowerThanRto: { dashboard: "backups", panelId: BACKUPS_PANELS.restoreCheckDuration },
     LaunchpadRestoreDrillFailed: { dashboard: "backups", panelId: BACKUPS_PANELS.drillResult },
     LaunchpadRestoreDrillSlowerThanRto: { dashboard: "backups", panelId: BACKUPS_PANELS.drillDuration },
-    // The watchers: the panel that goes blank when what they watch is gone. The Watchdog has none.
+    // The watchers: the panel that goes blank when what they watch is gone. The Watchdog (the issue:
+    // every alert has its panel in Grafana) proves Grafana evaluates against the stack's Prometheus:
+    // the request rate is the first panel that data source feeds.
+    LaunchpadWatchdog: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
     LaunchpadTargetDown: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
     LaunchpadRequestMetricAbsent: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
     LaunchpadPushJobAbsent: [{ dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns }, { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.gateAge }],

@@ -43,12 +43,40 @@ export interface DashboardContext {
     readonly containerMetrics: boolean;
     /** Automated backups are replicated to the DR region: the DR lag is plotted. */
     readonly drReplication: boolean;
+    /**
+     * The plugin type of the stack's Prometheus data source (`prometheusDatasourceType`): the
+     * `$datasource` variable lists data sources of this type only.
+     * @default "prometheus"
+     */
+    readonly prometheusType?: string;
+}
+
+/**
+ * The plugin of Amazon Managed Service for Prometheus in Grafana. SigV4 on the core Prometheus
+ * data source is deprecated: Amazon Managed Grafana 12 removed it and migrates such data sources to
+ * this plugin, and Grafana 13 migrates them on startup (`prometheusTypeMigration`), after which a
+ * data source declared as `prometheus` would differ on every `pulumi up` (Grafana docs,
+ * datasources/prometheus/configure/aws-authentication; Amazon Managed Grafana User Guide,
+ * prometheus-manually-adding; grafana.com/docs/plugins/grafana-amazonprometheus-datasource: same
+ * `jsonData` keys, `sigV4Auth`, `sigV4AuthType`, `sigV4Region`, `httpMethod`). The Grafana provider
+ * itself warns on the old form (grafana/terraform-provider-grafana
+ * internal/resources/grafana/resource_data_source.go `checkDeprecatedPrometheusAuth`), and its `type`
+ * is not ForceNew: a stack that had the old type has its data source updated in place, same uid.
+ */
+export const AMP_DATASOURCE_TYPE = "grafana-amazonprometheus-datasource";
+
+/** The plugin type of the stack's Prometheus data source: AMP's plugin when queries are SigV4-signed. */
+export function prometheusDatasourceType(sigV4: boolean): string {
+    return sigV4 ? AMP_DATASOURCE_TYPE : "prometheus";
 }
 
 export const cloudwatchRef = (stack: string) => ({ type: "cloudwatch", uid: grafanaUids(stack).cloudwatch });
 
-/** What panels query: the `$datasource` variable, which defaults to the stack's Prometheus. */
-export const DATASOURCE_VARIABLE = { type: "prometheus", uid: "${datasource}" } as const;
+/**
+ * What panels query: the `$datasource` variable, which defaults to the stack's Prometheus. By uid
+ * alone: the data source's type is the variable's (core Prometheus or AMP's plugin).
+ */
+export const DATASOURCE_VARIABLE = { uid: "${datasource}" } as const;
 
 /** A PromQL target with its refId, on the `$datasource` variable. */
 export function promTarget(refId: string, expr: string, legend: string): DataqueryBuilder {
@@ -64,11 +92,11 @@ export function appSelector(m: AppMetricsConfig): string {
  * The `$datasource` (any Prometheus, the stack's by default), `$namespace`, `$service` and `$color`
  * variables, each read from the application's request counter.
  */
-export function variables(stack: string, m: AppMetricsConfig): (DatasourceVariableBuilder | QueryVariableBuilder)[] {
+export function variables(stack: string, m: AppMetricsConfig, prometheusType = "prometheus"): (DatasourceVariableBuilder | QueryVariableBuilder)[] {
     const query = (name: string, label: string, expr: string) =>
         new QueryVariableBuilder(name).label(label).datasource(DATASOURCE_VARIABLE).query(expr).refresh(VariableRefresh.OnTimeRangeChanged);
     return [
-        new DatasourceVariableBuilder("datasource").label("Data source").type("prometheus")
+        new DatasourceVariableBuilder("datasource").label("Data source").type(prometheusType)
             .current({ text: `Launchpad ${stack} Prometheus`, value: grafanaUids(stack).prometheus }),
         query("namespace", "Namespace", `label_values(${m.requestsTotal}, namespace)`),
         query("service", "Service", `label_values(${m.requestsTotal}{namespace="$namespace"}, ${m.serviceLabel})`),
@@ -134,9 +162,10 @@ export function stat(id: number, title: string, unit: string, x: number, y: numb
  * A dashboard with the shared defaults: UTC, last 6 hours, refresh every minute, tagged launchpad,
  * the data source, namespace, service and color variables, and the delivery annotations.
  */
-export function dashboard(uid: string, title: string, stack: string, m: AppMetricsConfig): DashboardBuilder {
+export function dashboard(uid: string, title: string, ctx: DashboardContext): DashboardBuilder {
+    const { stack, metrics: m } = ctx;
     const d = new DashboardBuilder(title).uid(uid).tags(["launchpad", stack]).timezone("utc").time({ from: "now-6h", to: "now" }).refresh("1m").readonly();
-    for (const v of variables(stack, m)) {
+    for (const v of variables(stack, m, ctx.prometheusType)) {
         d.withVariable(v);
     }
     return d.annotations(deliveryAnnotations(m));

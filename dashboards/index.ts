@@ -6,7 +6,7 @@ import type { DashboardContext } from "./common";
 import { databaseDashboard } from "./database";
 import { serviceOverview } from "./service-overview";
 
-export { grafanaUids, toConfigJson, type DashboardContext } from "./common";
+export { AMP_DATASOURCE_TYPE, grafanaUids, prometheusDatasourceType, toConfigJson, type DashboardContext } from "./common";
 export { alertPanel } from "./alert-panels";
 
 export function stackDashboards(ctx: DashboardContext): Record<string, Dashboard> {

@@ -28,6 +28,11 @@ export interface GrafanaRuleTargets {
     readonly folderUid: string;
     readonly prometheusUid: string;
     /**
+     * The plugin type of that data source (dashboards/common.ts `prometheusDatasourceType`).
+     * @default "prometheus"
+     */
+    readonly prometheusType?: string;
+    /**
      * The dashboard panel that shows an alert's query, by alert name: Grafana links the alert to it
      * through the `__dashboardUid__` and `__panelId__` annotations.
      */
@@ -65,7 +70,7 @@ function queryNode(alert: AlertDefinition, t: GrafanaRuleTargets): DataArgs {
         relativeTimeRange: { from: 600, to: 0 },
         model: JSON.stringify({
             refId: "A",
-            datasource: { type: "prometheus", uid: t.prometheusUid },
+            datasource: { type: t.prometheusType ?? "prometheus", uid: t.prometheusUid },
             expr: alert.query,
             instant: true,
             range: false,

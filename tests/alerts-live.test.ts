@@ -232,17 +232,20 @@ interface GrafanaSeries { readonly labels: Record<string, string>; readonly hold
 
 /**
  * A rule is query A (instant), B = reduce(A, last) and C = threshold(B), the condition
- * (observability/grafana-rules.ts): on an instant query B is A's value, so C is its evaluator
- * applied to each sample of A, which Prometheus's /api/v1/query returns.
+ * (observability/grafana-rules.ts): on an instant query B is A's value (grafana/grafana
+ * pkg/expr/commands.go ReduceCommand.Execute passes a Number through, and its `dropNN` mapper
+ * drops NaN), so C is its evaluator (pkg/expr/threshold.go) applied to each non-NaN sample of A,
+ * which Prometheus's /api/v1/query returns.
  */
 async function grafanaEvaluate(name: string): Promise<GrafanaSeries[]> {
     const rule = GRAFANA_RULES.find((r) => r.name === name);
     if (rule === undefined) throw new Error(`no Grafana rule ${name}`);
     const node = (refId: string) => JSON.parse(rule.datas.find((d) => d.refId === refId)?.model ?? "{}") as Record<string, unknown>;
-    expect([rule.condition, node("B").reducer, node("B").expression, node("C").expression]).toEqual(["C", "last", "A", "B"]);
+    expect([rule.condition, node("B").reducer, node("B").expression, (node("B").settings as { mode?: string }).mode, node("C").expression]).toEqual(["C", "last", "A", "dropNN", "B"]);
     const ev = (node("C").conditions as { evaluator: { type: "gt" | "lt"; params: [number] } }[])[0].evaluator;
     const holds = (v: number): boolean => (ev.type === "gt" ? v > ev.params[0] : v < ev.params[0]);
     return (await query(String(node("A").expr)))
+        .filter((s) => !Number.isNaN(Number(s.value[1])))
         .map((s) => ({ labels: s.metric, holds: holds(Number(s.value[1])) }))
         .sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
 }

@@ -13,13 +13,14 @@ import { parseConfig } from "../config";
 import { OFFLINE_REQUIRED } from "../config/placeholders";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
-import { alertPanel, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
+import { alertPanel, AMP_DATASOURCE_TYPE, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
 import { contactPointName, contactPoints, dataSources, KUBE_STATE_METRICS_COLLECTORS, kubeStateMetricsValues, notificationPolicyArgs, pushgatewayValues } from "../components/observability";
 import { CHART_VALUE_KEYS, HELM_CHARTS } from "../lib/versions";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
 import { alertContext, alertGroups } from "../observability/alerts";
 import { KSM_METRICS } from "../observability/catalogue";
+import { durationSeconds } from "../observability/duration";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { rulesCli } from "../scripts/rules";
 import { input, named, ofType, planStack } from "./support/plan";
@@ -204,6 +205,19 @@ describe("Grafana rule groups", () => {
         expect(heartbeat.map((c) => c.args.webhooks)).toEqual([[{ url: expect.anything() as unknown, httpMethod: "POST", disableResolveMessage: true }]]);
     });
 
+    // Alertmanager repeats at the first group flush at which the last notification is older than the
+    // repeat interval (prometheus/alertmanager notify/notify.go DedupStage.needsUpdate).
+    it("the heartbeat is pinged every repeat to repeat + group interval (notify.go needsUpdate), the period the docs ask the check for", () => {
+        const hb = (notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m").policies as { contactPoint: string; groupInterval: string; repeatInterval: string; muteTimings?: string[] }[])[0];
+        expect(hb.contactPoint).toBe("hb");
+        expect(hb.muteTimings).toBeUndefined();
+        const longest = durationSeconds(hb.repeatInterval) + durationSeconds(hb.groupInterval);
+        expect([durationSeconds(hb.repeatInterval), longest]).toEqual([300, 360]);
+        for (const doc of ["docs/runbooks/alerts.md", "docs/observability.md"]) {
+            expect(readFileSync(join(REPO_ROOT, doc), "utf8").replace(/\s+/g, " ")).toContain(`period of ${longest / 60} minutes or more`);
+        }
+    });
+
     it("read every alert from Prometheus, and link each to the panel of its dashboard that shows it", () => {
         type Rule = { name: string; annotations: Record<string, string>; datas: { datasourceUid: string }[] };
         const rules = groups.flatMap((g) => g.rules as Rule[]);
@@ -243,7 +257,7 @@ describe("Grafana rule groups", () => {
             const rules = grafanaRuleGroups(alertGroups(alertContext(c)), { stack, folderUid: "f", prometheusUid: "p", panelOf: (n) => alertPanel(stack, n, dashboardUids(c, stack)), heartbeat: true })
                 .flatMap((g) => g.rules as { name: string; annotations: Record<string, string> }[]);
             const unlinked = rules.filter((r) => !panels.has(`${r.annotations.__dashboardUid__}/${r.annotations.__panelId__}`)).map((r) => r.name);
-            expect(unlinked).toEqual(["LaunchpadWatchdog"]);
+            expect(unlinked).toEqual([]);
             const push = rules.find((r) => r.name === "LaunchpadPushJobAbsent")?.annotations;
             expect(push?.__dashboardUid__).toBe(values === undefined ? grafanaUids(stack).dashboards.backups : grafanaUids(stack).dashboards.blueGreen);
         } finally {
@@ -332,7 +346,13 @@ describe("the Observability component under the plan engine", () => {
             [HELM_CHARTS.pushgateway.chart, HELM_CHARTS.pushgateway.version, HELM_CHARTS.pushgateway.repo],
         ]);
         const ds = ofType(plan, "grafana:oss/dataSource:DataSource").sort((a, b) => String(input(b, "type")).localeCompare(String(input(a, "type"))));
-        expect(ds.map((d) => [input(d, "uid"), input(d, "type")])).toEqual([["launchpad-production-prometheus", "prometheus"], ["launchpad-production-cloudwatch", "cloudwatch"]]);
+        // AMP through its own plugin (SigV4 on the core Prometheus type is deprecated and migrated away),
+        // and the dashboards' $datasource variable and the rules' query nodes of the same type.
+        expect(ds.map((d) => [input(d, "uid"), input(d, "type")])).toEqual([["launchpad-production-prometheus", AMP_DATASOURCE_TYPE], ["launchpad-production-cloudwatch", "cloudwatch"]]);
+        const variableTypes = ofType(plan, "grafana:oss/dashboard:Dashboard").map((d) => (JSON.parse(String(input(d, "configJson"))) as { templating: { list: { name: string; query?: unknown }[] } }).templating.list.find((v) => v.name === "datasource")?.query);
+        expect(variableTypes).toEqual([AMP_DATASOURCE_TYPE, AMP_DATASOURCE_TYPE, AMP_DATASOURCE_TYPE, AMP_DATASOURCE_TYPE]);
+        const queryTypes = ofType(plan, "grafana:alerting/ruleGroup:RuleGroup").flatMap((g) => (input(g, "rules") as { datas: { refId: string; model: string }[] }[]).map((r) => (JSON.parse(r.datas[0].model) as { datasource: { type: string } }).datasource.type));
+        expect(new Set(queryTypes)).toEqual(new Set([AMP_DATASOURCE_TYPE]));
         expect(input(ds[0], "url")).toBe(ws.state.prometheusEndpoint);
         expect(JSON.parse(String(input(ds[0], "jsonDataEncoded")))).toEqual({ httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: "us-east-1" });
         expect(input(named(plan, "launchpad-production-observability-grafana"), "auth")).toBe("[secret]");
@@ -540,7 +560,7 @@ describe("the Grafana builders, called directly", () => {
         expect(plain.map((d) => [d.key, d.args.uid, d.args.type])).toEqual([["prometheus", grafanaUids("s").prometheus, "prometheus"]]);
         expect(JSON.parse(plain[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST" });
         const amp = dataSources({ stack: "s", region: "eu-west-1", queryUrl: "https://aps", sigV4: true, cloudWatch: true });
-        expect(amp.map((d) => d.key)).toEqual(["prometheus", "cloudwatch"]);
+        expect(amp.map((d) => [d.key, d.args.type])).toEqual([["prometheus", "grafana-amazonprometheus-datasource"], ["cloudwatch", "cloudwatch"]]);
         expect(JSON.parse(amp[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: "eu-west-1" });
         expect(JSON.parse(amp[1].args.jsonDataEncoded as string)).toEqual({ authType: "default", defaultRegion: "eu-west-1" });
     });
