@@ -6,7 +6,7 @@
  */
 import { readFileSync, existsSync } from "node:fs";
 import { basename, join } from "node:path";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, YAMLError, type Document, type Node as YamlNode } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, YAMLError, type Document, type Node as YamlNode, type ScalarTag } from "yaml";
 import { ConfigError } from "../config/errors";
 import { OFFLINE_SECRET } from "../config/placeholders";
 
@@ -53,6 +53,35 @@ export interface StackConfig {
 /** Aliases a stack file may use: enough for any real config, far too few for an alias bomb. */
 export const MAX_YAML_ALIASES = 50;
 
+const GO_INT = /^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)$/;
+const GO_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+
+/**
+ * Plain scalars that start with a digit or a sign, read as gopkg.in/yaml.v3 reads them, which is how
+ * the Pulumi CLI hands them to the program: resolve.go (v3.0.1) drops every `_`, then tries Go's
+ * `strconv.ParseInt(plain, 0, 64)` (so `0x1F`, `0o17`, `0b101`, and `017` an octal 15: "Octals from
+ * the 1.1 spec, spelled as 0777, are still decoded by default in v3"), then its YAML-style float. The
+ * yaml package's YAML 1.2 core schema reads `017` as 17 and `1_000` as a text: the plan would show
+ * another value than `pulumi up` deploys. Anything else stays a text, as there.
+ */
+const goNumber: ScalarTag = {
+    tag: "tag:yaml.org,2002:int",
+    default: true,
+    identify: (v) => typeof v === "number",
+    test: /^[-+]?[0-9][0-9a-zA-Z_.+-]*$/,
+    resolve(text: string): unknown {
+        const plain = text.replace(/_/g, "");
+        if (GO_INT.test(plain)) {
+            const negative = plain.startsWith("-");
+            const digits = plain.replace(/^[-+]/, "");
+            const [base, body] = /^0[xX]/.test(digits) ? [16, digits.slice(2)] : /^0[oO]/.test(digits) ? [8, digits.slice(2)] : /^0[bB]/.test(digits) ? [2, digits.slice(2)] : /^0[0-7]/.test(digits) ? [8, digits.slice(1)] : [10, digits];
+            const value = parseInt(body, base);
+            return negative ? -value : value;
+        }
+        return GO_FLOAT.test(plain) ? parseFloat(plain) : text;
+    },
+};
+
 /**
  * A stack or project file as YAML. A file the CLI could not read either (bad syntax, tabs, duplicate
  * keys, too many aliases, a `<<` merge it refuses) is a config problem, exit 2: the file, line and
@@ -64,7 +93,7 @@ function readYaml(path: string, stack: string): unknown {
         // The CLI reads stack files with gopkg.in/yaml.v3 (pulumi/pulumi sdk/go/common/encoding/marshal.go),
         // which resolves `<<` merge keys: so does this reading.
         const lineCounter = new LineCounter();
-        const doc = parseDocument(readFileSync(path, "utf8"), { uniqueKeys: true, merge: true, lineCounter });
+        const doc = parseDocument(readFileSync(path, "utf8"), { uniqueKeys: true, merge: true, lineCounter, customTags: (tags) => [goNumber, ...(Array.isArray(tags) ? tags : [])] });
         if (doc.errors.length > 0) {
             throw doc.errors[0];
         }

@@ -104,7 +104,7 @@ export interface SmokePolicy {
     readonly requests: number;
     /** Requests in flight at once, per check; an integer >= 1. */
     readonly concurrency: number;
-    /** Per request, from sending it to the last byte of its body, in milliseconds; > 0. */
+    /** Per request, from sending it to the last byte of its body, in milliseconds; > 0 and at most `MAX_TIMEOUT_MS`. */
     readonly timeoutMs: number;
     /** Requests per check sent before measuring it, to warm connections and caches; not counted anywhere but `warmup`. An integer >= 0. */
     readonly warmupRequests: number;
@@ -211,6 +211,13 @@ function checkInteger(p: Problems, path: string, v: unknown, min: number): void 
     }
 }
 
+/**
+ * The longest wait Node's timers keep (about 24.8 days): a longer delay is set to 1 ms ("When `delay`
+ * is larger than `2147483647` or less than `1`, the `delay` will be set to `1`", @types/node
+ * timers.d.ts, setTimeout), so every request would time out at once and a healthy target fail.
+ */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
 function checkPositive(p: Problems, path: string, v: unknown): void {
     if (!isPositive(v)) {
         p.add(path, v, "a number > 0");
@@ -306,7 +313,9 @@ export function validatePolicy(value: unknown, opts: { /** The policy came from 
     validateChecks(p, value.checks);
     checkInteger(p, "requests", value.requests, 1);
     checkInteger(p, "concurrency", value.concurrency, 1);
-    checkPositive(p, "timeoutMs", value.timeoutMs);
+    if (!isPositive(value.timeoutMs) || value.timeoutMs > MAX_TIMEOUT_MS) {
+        p.add("timeoutMs", value.timeoutMs, `a number > 0 and <= ${MAX_TIMEOUT_MS} (the longest timer Node keeps)`);
+    }
     checkInteger(p, "warmupRequests", value.warmupRequests, 0);
     const t = value.thresholds;
     if (!isObject(t)) {

@@ -81,7 +81,8 @@ describe("validatePolicy", () => {
         ["fractional requests", policy({ requests: 1.5 }), ["requests: received 1.5; expected an integer >= 1"]],
         ["requests as a string", policy({ requests: "200" }), ['requests: received "200"; expected an integer >= 1']],
         ["zero concurrency", policy({ concurrency: 0 }), ["concurrency: received 0; expected an integer >= 1"]],
-        ["a negative timeout", policy({ timeoutMs: -1 }), ["timeoutMs: received -1; expected a number > 0"]],
+        ["a negative timeout", policy({ timeoutMs: -1 }), ["timeoutMs: received -1; expected a number > 0 and <= 2147483647 (the longest timer Node keeps)"]],
+        ["a timeout one past the longest Node timer", policy({ timeoutMs: 2_147_483_648 }), ["timeoutMs: received 2147483648; expected a number > 0 and <= 2147483647 (the longest timer Node keeps)"]],
         ["warm-up missing", policy({ warmupRequests: undefined }), ["warmupRequests: received nothing (required); expected an integer >= 0"]],
         ["thresholds missing", policy({ thresholds: undefined }), ["thresholds: received nothing (required); expected an object with p95Ms, p99Ms and errorRate"]],
         ["an error rate of 0", policy({ thresholds: { p95Ms: 200, p99Ms: 500, errorRate: 0 } }), ["thresholds.errorRate: received 0; expected a number > 0 and <= 1 (0.01 is 1%)"]],
@@ -105,6 +106,10 @@ describe("validatePolicy", () => {
         expect(problems(value)).toEqual(expected);
     });
 
+    it("accepts the longest timeout Node can time, 2147483647 ms", () => {
+        expect(validatePolicy(policy({ timeoutMs: 2_147_483_647 })).ok).toBe(true);
+    });
+
     it("reports every problem at once, in document order", () => {
         expect(
             problems({ checks: [{ path: "x", method: "FETCH" }, 7], requests: -1, concurrency: 1, timeoutMs: "2s", warmupRequests: 0, thresholds: { p95Ms: 0, p99Ms: 500, errorRate: 0.01 }, extra: true }),
@@ -114,7 +119,7 @@ describe("validatePolicy", () => {
             'checks[0].method: received "FETCH"; expected one of "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"',
             "checks[1]: received 7; expected an object with at least a path",
             "requests: received -1; expected an integer >= 1",
-            'timeoutMs: received "2s"; expected a number > 0',
+            'timeoutMs: received "2s"; expected a number > 0 and <= 2147483647 (the longest timer Node keeps)',
             "thresholds.p95Ms: received 0; expected a number > 0",
         ]);
     });

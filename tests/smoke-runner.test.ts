@@ -288,6 +288,17 @@ describe("invalid policy and arguments: exit 2, nothing sent", () => {
         });
     });
 
+    // Node sets a longer timer to 1 ms (@types/node timers.d.ts, setTimeout): a healthy target then failed with every
+    // request a "timeout". The largest timer Node keeps passes validation.
+    it.each([2_147_483_648, 3e9, 1e300])("refuses timeoutMs %d, a wait Node cannot time", async (timeoutMs) => {
+        const file = writePolicy({ checks: [{ path: "/" }], requests: 1, concurrency: 1, timeoutMs, warmupRequests: 0, thresholds: { p95Ms: 1, p99Ms: 1, errorRate: 0.5 } });
+        expect(await smokeCli(["--policy", file, "--target", "http://127.0.0.1:1"], {})).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: `Invalid smoke policy ${file} (1 problem):\n  - timeoutMs: received ${JSON.stringify(timeoutMs)}; expected a number > 0 and <= 2147483647 (the longest timer Node keeps)\n`,
+        });
+    });
+
     it("refuses a file that is not JSON", async () => {
         const file = writePolicy("{ checks: [");
         const r = await smokeCli(["--policy", file, "--target", "http://127.0.0.1:1"], {});
@@ -417,7 +428,7 @@ describe("the bundle", () => {
                     "  - checks: received []; expected a list of at least 1 check\n" +
                     "  - requests: received nothing (required); expected an integer >= 1\n" +
                     "  - concurrency: received nothing (required); expected an integer >= 1\n" +
-                    "  - timeoutMs: received nothing (required); expected a number > 0\n" +
+                    "  - timeoutMs: received nothing (required); expected a number > 0 and <= 2147483647 (the longest timer Node keeps)\n" +
                     "  - warmupRequests: received nothing (required); expected an integer >= 0\n" +
                     "  - thresholds: received nothing (required); expected an object with p95Ms, p99Ms and errorRate\n",
             });

@@ -2,7 +2,7 @@
  * A stack file the Pulumi CLI could not read either is a config problem (exit 2 from npm run plan):
  * the file, line and column, no stack trace; so is a stack name too long to prefix its resources (issue 13).
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -90,6 +90,36 @@ describe("a stack file whose shape the CLI would refuse (LoadProjectStackBytes u
         writeFileSync(join(root, "Pulumi.s.yaml"), "x-shared: &shared\n  cost-center: platform\nconfig:\n  launchpad:tags:\n    <<: *shared\n    team: api\n");
         const sc = loadStackConfig({ root, stack: "s" });
         expect(sc.values["launchpad:tags"]).toEqual({ "cost-center": "platform", team: "api" });
+    });
+});
+
+describe("numbers in a stack file, read as the Pulumi CLI's yaml.v3 reads them", () => {
+    // gopkg.in/yaml.v3 v3.0.1 resolve.go: every "_" dropped, then strconv.ParseInt(plain, 0, 64) (0x, 0o, 0b and a
+    // leading-0 octal), then a YAML-style float; a quoted scalar is always text. The yaml package's YAML 1.2 core
+    // schema read 017 as 17 and 1_000 as text: the plan showed another value than pulumi up deploys.
+    const cases: [string, unknown][] = [
+        ["017", 15], ["-017", -15], ["0o17", 15], ["0x1F", 31], ["0b101", 5], ["-0b11", -3], ["1_000", 1000], ["1_0.5", 10.5],
+        ["08", 8], ["+12", 12], ["1e3", 1000], ["1.35", 1.35], ["0", 0],
+        ["'017'", "017"], ["\"1_000\"", "1_000"], ["12abc", "12abc"], ["1.2.3", "1.2.3"], ["10:30", "10:30"], ["15 2 * * *", "15 2 * * *"],
+    ];
+    it("each value as yaml.v3 resolves it", () => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-stack-file-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        writeFileSync(join(root, "Pulumi.s.yaml"), `config:\n  launchpad:tags:\n${cases.map(([text], i) => `    k${i}: ${text}`).join("\n")}\n`);
+        const read = loadStackConfig({ root, stack: "s" }).values["launchpad:tags"] as Record<string, unknown>;
+        expect(cases.map(([text], i) => [text, read[`k${i}`]])).toEqual(cases);
+    });
+
+    it("reaches the config as yaml.v3 reads it: backup.weeklyDay 010 is 8, refused as no ISO weekday", async () => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-stack-file-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        const staging = readFileSync(join(REPO_ROOT, "Pulumi.staging.yaml"), "utf8");
+        writeFileSync(join(root, "Pulumi.s.yaml"), staging.replace(/^    weeklyDay: 7$/m, "    weeklyDay: 010"));
+        const error: unknown = await runPlan({ stack: "s", root }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).message).toBe(`${header}launchpad:backup.weeklyDay: received 8; expected a number <= 7`);
     });
 });
 
