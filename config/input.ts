@@ -2,7 +2,7 @@
  * What the parser is given (`ConfigInput`), and the helpers rules use to read it as the stack wrote
  * it: whether a field was set or defaulted, one field parsed on its own.
  */
-import type { z } from "zod";
+import { z } from "zod";
 
 export interface ConfigInput {
     readonly project: string;
@@ -64,3 +64,20 @@ export function fieldOf<T>(schema: z.ZodType<T>, input: ConfigInput, key: string
 
 /** Describes a value for a message, masked when any of `keys` is held as a secret. */
 export type Show = (value: unknown, ...keys: string[]) => string;
+
+/**
+ * Decimal text, as the Pulumi CLI stores a fraction: `pulumi config set --path <key> 0.05` types only
+ * `true`/`false` and base-10 integers without a leading zero, and keeps every other value as text
+ * (pulumi/pulumi sdk/go/common/resource/config/object.go `coerce`), so a real run hands the program
+ * `"0.05"` where the offline plan's YAML read 0.05.
+ */
+const DECIMAL_TEXT_RE = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * A number field that also takes the decimal text the CLI stores (`DECIMAL_TEXT_RE`), read as the
+ * number it spells, as the Node SDK's own `Config.getNumber` reads a string value; any other text
+ * stays a problem of `schema`.
+ */
+export function cliNumber<T extends z.ZodType<number, number>>(schema: T): z.ZodPreprocess<T, unknown> {
+    return z.preprocess((v) => (typeof v === "string" && DECIMAL_TEXT_RE.test(v) ? Number(v) : v), schema);
+}

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { describeValue } from "./errors";
-import type { ConfigInput } from "./input";
+import { cliNumber, type ConfigInput } from "./input";
 import { safetyFor, type Safety, type Tier } from "./tier";
 
 /** A Prometheus duration: one or more `<number><unit>` parts, units ms, s, m, h, d, w, y ("26h", "1h30m"). */
@@ -19,7 +19,7 @@ const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const metricName = (def: string) => z.string().regex(METRIC_NAME_RE, { error: "expected a Prometheus metric name (letters, digits, '_' and ':', not starting with a digit)" }).default(def);
 const labelName = (def: string) => z.string().regex(LABEL_NAME_RE, { error: "expected a Prometheus label name (letters, digits and '_', not starting with a digit)" }).default(def);
 const httpUrl = (example: string) => z.string().regex(/^https?:\/\/[^\s/$.?#][^\s]*$/, { error: `expected an http(s) URL such as "${example}"` });
-const ratio = z.number().gt(0).max(1);
+const ratio = cliNumber(z.number().gt(0).max(1));
 
 /** The application's metric names and labels: any app can be plugged in. Defaults follow the common Prometheus client conventions. */
 export const appMetricsSchema = z.strictObject({
@@ -52,9 +52,9 @@ export const thresholdsSchema = z.strictObject({
     /** 5xx share of requests above which the error alert fires, 0 < x <= 1. */
     errorRatio: ratio.default(0.01),
     /** p95 latency (seconds) above which the latency alert fires. */
-    latencyP95Seconds: z.number().gt(0).default(0.5),
+    latencyP95Seconds: cliNumber(z.number().gt(0)).default(0.5),
     /** RDS free storage, percent of the allocated storage, below which the storage alert fires. */
-    freeStoragePercent: z.number().gt(0).lt(100).default(10),
+    freeStoragePercent: cliNumber(z.number().gt(0).lt(100)).default(10),
     /** Age of the newest daily backup (and of the newest passed restore check) above which they alert. */
     backupMaxAge: duration("26h").default("26h"),
     /** A restore check slower than this misses the recovery time objective. */
@@ -62,14 +62,14 @@ export const thresholdsSchema = z.strictObject({
     /** Recovery point objective: a point-in-time recovery lag (or the DR region's) above this alerts. */
     rpoTarget: duration("15m").default("15m"),
     /** Availability objective of the service, 0 < x < 1. */
-    sloObjective: z.number().gt(0).lt(1).default(0.999),
+    sloObjective: cliNumber(z.number().gt(0).lt(1)).default(0.999),
     /** The period the objective is measured over. */
     sloWindow: duration("30d").default("30d"),
     /**
      * Requests per second a color must serve before its error-ratio or latency alert may fire: an
      * idle color (probe traffic only) cannot page on a handful of requests. @default 1
      */
-    minRequestRate: z.number().min(0).default(1),
+    minRequestRate: cliNumber(z.number().min(0)).default(1),
     /** A smoke-gate verdict older than this no longer alerts (the color was since fixed or removed). @default "24h" */
     gateVerdictMaxAge: duration("24h").default("24h"),
 });

@@ -11,6 +11,7 @@ import { isImmutableRef, parseImageRef } from "../lib/image";
 import { performanceSchema, resolveScenario, resolveServerBounds, SCENARIOS, scenarioProblems, type RawPerformance, type Scenario, type ScenarioName, type ServerBounds } from "../loadtest/profile";
 import { HTTP_METHODS, validatePolicy, type SmokePolicy } from "../smoke/policy";
 import { describeValue } from "./errors";
+import { cliNumber } from "./input";
 import { safetyFor, type Safety, type Tier } from "./tier";
 
 /** DNS-1123 label short enough that `<service>-<color>-gate-<release id>` stays a valid name. */
@@ -110,7 +111,7 @@ export const smokeSchema = z.strictObject({
         .strictObject({
             p95Ms: z.int().min(1).max(60_000).optional(),
             p99Ms: z.int().min(1).max(60_000).optional(),
-            errorRate: z.number().gt(0).max(1).optional(),
+            errorRate: cliNumber(z.number().gt(0).max(1)).optional(),
         })
         .default({}),
     /** Staging only: `users` concurrent loops over the checks for `durationSeconds`, held to the same thresholds. */

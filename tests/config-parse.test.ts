@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, type ConfigInput } from "../config";
+import { ConfigError, decodeConfig, encodeConfig, parseConfig, type ConfigInput } from "../config";
 import { isArmInstanceType, nodeGroupProblems, nodeGroupSchema } from "../config/node-group";
 import { safetyFor } from "../config/tier";
 import { MINIMAL_SERVICES, REQUIRED_CONFIG } from "./support/project";
@@ -172,5 +172,46 @@ describe("node group sizes are the cluster's totals, split evenly over one manag
 
     it("splits nothing for an existing cluster, whose nodes are not Launchpad's", () => {
         expect(problemsOf(input({ "launchpad:cluster": { kubeconfig: PLAINTEXT }, "launchpad:network": { azCount: 3 }, "launchpad:nodeGroup": { minSize: 2, maxSize: 4 } }, ["launchpad:cluster"]))).toEqual([]);
+    });
+});
+
+/**
+ * A fraction as the Pulumi CLI stores it: `pulumi config set --path launchpad:observability.thresholds.errorRatio 0.05`
+ * types only true/false and base-10 integers without a leading zero and keeps every other value as
+ * text (pulumi/pulumi sdk/go/common/resource/config/object.go `coerce`), so the program gets "0.05".
+ */
+describe("number fields read decimal text as the CLI stores it (pulumi config object.go coerce)", () => {
+    /** The stack's values through the CLI's storage: every object key as JSON text, decoded as a real run decodes it. */
+    function asStored(values: Record<string, unknown>): ConfigInput {
+        const { values: decoded, secretKeys } = decodeConfig(encodeConfig({ ...REQUIRED, ...values }, new Set()));
+        return { project: "launchpad", stack: "staging", values: decoded, secretKeys };
+    }
+    const web = (thresholds: Record<string, unknown>) => ({ web: { ...MINIMAL_SERVICES.web, smoke: { thresholds } } });
+
+    it.each([
+        { text: "0.05", value: 0.05 },
+        { text: ".5", value: 0.5 },
+        { text: "1", value: 1 },
+        { text: "5e-2", value: 0.05 },
+    ])("errorRatio $text is $value", ({ text, value }) => {
+        expect(parseConfig(asStored({ "launchpad:observability": { thresholds: { errorRatio: text } } })).observability.thresholds.errorRatio).toBe(value);
+    });
+
+    it("every fractional field, the smoke gate's errorRate included", () => {
+        const config = parseConfig(asStored({
+            "launchpad:observability": { thresholds: { latencyP95Seconds: "0.25", freeStoragePercent: "12.5", sloObjective: "0.995", minRequestRate: "0.5" } },
+            "launchpad:services": web({ errorRate: "0.02" }),
+        }));
+        expect(config.observability.thresholds).toMatchObject({ latencyP95Seconds: 0.25, freeStoragePercent: 12.5, sloObjective: 0.995, minRequestRate: 0.5 });
+        expect(config.services[0].smoke.thresholds.errorRate).toBe(0.02);
+    });
+
+    it.each([
+        { text: "0.05%", problem: 'launchpad:observability.thresholds.errorRatio: received "0.05%"; expected a number' },
+        { text: "0x10", problem: 'launchpad:observability.thresholds.errorRatio: received "0x10"; expected a number' },
+        { text: "", problem: 'launchpad:observability.thresholds.errorRatio: received ""; expected a number' },
+        { text: "1.5", problem: 'launchpad:observability.thresholds.errorRatio: received "1.5"; expected a number <= 1' },
+    ])("still refuses $text with the usual message", ({ text, problem }) => {
+        expect(problemsOf(asStored({ "launchpad:observability": { thresholds: { errorRatio: text } } }))).toEqual([problem]);
     });
 });
