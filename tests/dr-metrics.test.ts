@@ -122,6 +122,11 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
         // The drill's own plan, the DR region for the replicated backups.
         expect(calls.find((c) => c.includes("list-restore-jobs"))).toEqual(expect.arrayContaining(["--by-restore-testing-plan-arn", DRILL.RESTORE_TESTING_PLAN_ARN]));
         expect(calls.find((c) => c.includes("describe-db-instance-automated-backups"))).toEqual(expect.arrayContaining(["--region", "us-west-2", "--db-instance-automated-backups-arn", DR.DR_BACKUPS_ARN]));
+        // Every call bounded (issue 13: connect and read timeouts on every client), the DR region's too, and in one region each.
+        for (const c of calls) {
+            expect(c).toEqual(expect.arrayContaining(["--cli-connect-timeout", "15", "--cli-read-timeout", "60"]));
+            expect(c.filter((a) => a === "--region")).toHaveLength(1);
+        }
     });
 
     it("a failed newest drill: success 0, its end time, no duration", async () => {

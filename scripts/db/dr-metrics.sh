@@ -86,7 +86,7 @@ ${M_FREE} ${free%.*}
     fi
 
     if [[ -n ${DR_REGION:-} ]]; then
-        dr_latest=$(aws rds describe-db-instance-automated-backups --region "$DR_REGION" --db-instance-automated-backups-arn "$DR_BACKUPS_ARN" \
+        dr_latest=$(aws_cli_in "$DR_REGION" rds describe-db-instance-automated-backups --db-instance-automated-backups-arn "$DR_BACKUPS_ARN" \
             --query 'DBInstanceAutomatedBackups[0].RestoreWindow.LatestTime' --output text 2>"$error_log") ||
             die "describing the replicated automated backups in $DR_REGION failed$(last_error)"
         is_null "$dr_latest" && die "the replicated automated backups in $DR_REGION have no restore window yet"

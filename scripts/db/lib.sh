@@ -98,6 +98,13 @@ aws_cli() {
     (aws_cli_exec "$@")
 }
 
+# aws_cli in another region (the DR region's replicated backups), with the same timeouts.
+aws_cli_in() {
+    local region=$1
+    shift
+    (AWS_REGION=$region aws_cli_exec "$@")
+}
+
 # aws_cli in place of the calling (sub)shell: `aws_cli_exec ... &` makes $! the AWS CLI itself.
 aws_cli_exec() {
     local endpoint=()
