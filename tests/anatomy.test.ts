@@ -200,6 +200,26 @@ describe("component anatomy (STYLE.md), read with the TypeScript parser", () => 
         expect(missing).toEqual([]);
     });
 
+    it("a component takes the tier's safety switches it uses (a Pick of Safety), never the whole table", () => {
+        const whole: string[] = [];
+        const picks: string[] = [];
+        for (const sf of [...COMPONENTS, ...LIB]) {
+            walk(sf, (n) => {
+                if ((ts.isPropertySignature(n) || ts.isParameter(n)) && n.type !== undefined) {
+                    const text = n.type.getText();
+                    if (/^(Readonly<)?Safety>?$/.test(text)) {
+                        whole.push(`${where(n)} ${n.name.getText()}: ${text}`);
+                    }
+                }
+                if (ts.isTypeReferenceNode(n) && n.typeName.getText() === "Pick" && n.typeArguments?.[0].getText() === "Safety") {
+                    picks.push(where(n));
+                }
+            });
+        }
+        expect(picks.length).toBeGreaterThanOrEqual(7);
+        expect(whole).toEqual([]);
+    });
+
     it("the @default check reaches nested and referenced fields (the check itself)", () => {
         const sf = ts.createSourceFile("components/x.ts", [
             "interface Base {",

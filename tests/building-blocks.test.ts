@@ -73,10 +73,11 @@ describe("no hand-written copy of a building block", () => {
     const sources = ["components", "lib", "loadtest", "smoke", "observability", "dashboards"].flatMap((dir) =>
         readdirSync(join(REPO_ROOT, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`));
 
-    it("only lib/pod-security.ts spells a pod or container security context, only lib/kms.ts creates a KMS key", () => {
+    it("only lib/pod-security.ts spells a pod or container security context, only lib/kms.ts creates a KMS key, only SecureBucket a bucket", () => {
         const spelled = (pattern: RegExp): string[] => sources.filter((f) => pattern.test(readFileSync(join(REPO_ROOT, f), "utf8")));
         expect(sources.length).toBeGreaterThan(50);
         expect(spelled(/\brunAsNonRoot\s*:|\ballowPrivilegeEscalation\s*:|\bseccompProfile\s*:/)).toEqual(["lib/pod-security.ts"]);
         expect(spelled(/new aws\.kms\.(Key|Alias)\(/)).toEqual(["lib/kms.ts"]);
+        expect(spelled(/new aws\.s3\.(Bucket|BucketV2|BucketVersioning|BucketServerSideEncryptionConfiguration|BucketPublicAccessBlock|BucketPolicy)\(/)).toEqual(["components/secure-bucket.ts"]);
     });
 });

@@ -24,17 +24,27 @@ function sampleAfter(markdown: string, command: string): string[] {
     return markdown.slice(start, markdown.indexOf("\n```", start)).split("\n");
 }
 
-/** The sample's lines that are not blank or elisions (`...`, `│  ...`), each found in `printed` after the one before it. */
+/**
+ * The sample's lines that `printed` does not have in this order: each line found after the one
+ * before it, and right after it unless an elision (`...`, `│  ...`) stands between them in the
+ * sample, so a sample cannot silently skip a line the plan prints.
+ */
 function missingInOrder(sample: readonly string[], printed: readonly string[]): string[] {
     let from = 0;
+    let elided = true;
     const missing: string[] = [];
-    for (const line of sample.filter((l) => !/^[\s│]*(\.\.\.)?$/.test(l))) {
-        const i = printed.indexOf(line, from);
+    for (const line of sample) {
+        if (/^[\s│]*\.\.\.$/.test(line)) {
+            elided = true;
+            continue;
+        }
+        const i = elided ? printed.indexOf(line, from) : printed[from] === line ? from : -1;
         if (i < 0) {
-            missing.push(line);
+            missing.push(elided ? line : `${line} (not right after the line before it, and no ... between them)`);
         } else {
             from = i + 1;
         }
+        elided = false;
     }
     return missing;
 }

@@ -1,7 +1,7 @@
 /**
- * The README a newcomer reads in five minutes (issue 16, item 6): short, with the sections the issue
- * lists, and every command it hands them one that does what the README says. (The plan excerpt it
- * quotes is checked by tests/docs-samples.test.ts, its links by tests/docs-links.test.ts.)
+ * The README a newcomer reads in five minutes (issue 16, item 6): the sections the issue lists, and
+ * every command it hands them one that does what the README says. (Its length and links are checked
+ * by tests/docs-links.test.ts, the plan excerpt it quotes by tests/docs-samples.test.ts.)
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,8 +28,7 @@ function problemsWith(stack: string, sets: readonly string[]): readonly string[]
 }
 
 describe("README.md", () => {
-    it("is under 170 lines (150 before the Schema changes section issue 14 asks for), with what it is, the picture, set up, the first offline plan, the first real deploy, schema changes and the docs", () => {
-        expect(README.split("\n").length).toBeLessThan(170);
+    it("has what it is, the picture, set up, the first offline plan, the first real deploy, schema changes and the docs (its length: tests/docs-links.test.ts)", () => {
         const headings = [...README.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
         expect(headings).toEqual(expect.arrayContaining(["The picture", "Set up", "The first offline plan", "The first real deploy", "Schema changes", "Documentation"]));
         expect(README).toContain("```mermaid\n");
