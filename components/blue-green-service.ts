@@ -105,8 +105,12 @@ export interface BlueGreenServiceArgs {
 export interface LoadGateArgs {
     /** The bundled performance runner (`loadtest/bundle.ts`). */
     readonly runner: string;
-    /** Prometheus query URL for the server-side judgement. @default - the client's figures only */
-    readonly prometheus?: string;
+    /**
+     * The stack's Prometheus for the server-side judgement: its query URL, and for an AMP workspace
+     * the region the runner signs its queries in (SigV4, with the Job's IRSA credentials).
+     * @default - the client's figures only
+     */
+    readonly prometheus?: { readonly url: pulumi.Input<string>; readonly sigV4Region?: string };
     /** The application's request metrics, for the spike's server-side recovery. */
     readonly appMetrics: AppMetrics;
 }
@@ -629,7 +633,7 @@ export function loadGateId(service: ServiceConfig, color: Color): string {
 }
 
 /** The load gate's run: the load scenario against the color's preview Service, as `npm run loadtest` writes it. */
-export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, gate: LoadGateArgs, pushgateway?: string, owner?: pulumi.Resource): RunSpec {
+export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, gate: LoadGateArgs, pushgateway?: string, owner?: pulumi.Resource, prometheusUrl?: string): RunSpec {
     const perf = s.performance;
     if (perf === undefined) {
         throw new pulumi.ResourceError(`service ${s.name} has no performance suite, so no load gate`, owner);
@@ -642,7 +646,7 @@ export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, 
         image: s.releases[color].image,
         scenario: perf.scenarios.load,
         server: perf.server,
-        ...(gate.prometheus !== undefined ? { prometheus: gate.prometheus } : {}),
+        ...(gate.prometheus !== undefined && prometheusUrl !== undefined ? { prometheus: { url: prometheusUrl, ...(gate.prometheus.sigV4Region !== undefined ? { sigV4Region: gate.prometheus.sigV4Region } : {}) } } : {}),
         appMetrics: { ...gate.appMetrics },
         ...(pushgateway !== undefined ? { pushgateway } : {}),
     };
@@ -867,9 +871,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
         }
         const objectName = `${s.name}-${color}-load-${loadGateId(s, color)}`;
         const labels = loadtestLabels(s, color, args.project);
-        const data = pulumi.all([args.namespace, args.pushgatewayUrl]).apply(([ns, push]) => ({
+        const data = pulumi.all([args.namespace, args.pushgatewayUrl, gate.prometheus?.url]).apply(([ns, push, prometheusUrl]) => ({
             [LOADTEST_RUNNER_FILE]: gate.runner,
-            [LOADTEST_SPEC_FILE]: `${JSON.stringify(loadGateSpec(s, color, ns, gate, push, this), null, 2)}\n`,
+            [LOADTEST_SPEC_FILE]: `${JSON.stringify(loadGateSpec(s, color, ns, gate, push, this, prometheusUrl), null, 2)}\n`,
         }));
         const config = new k8s.core.v1.ConfigMap(`${name}-${color}-load-spec`, { metadata: { name: objectName, namespace: args.namespace, labels }, data }, child);
         const id = releaseId(s, color);

@@ -174,7 +174,7 @@ export class Environment extends pulumi.ComponentResource {
             loadGate: service.performance?.loadGate === true ? {
                 runner: bundleLoadtestRunner(),
                 // The stack's Prometheus, when it has a query URL (a managed workspace needs SigV4).
-                ...(config.observability.backend.kind === "prometheus" ? { prometheus: config.observability.backend.url } : {}),
+                ...(config.observability.backend.kind === "prometheus" ? { prometheus: { url: config.observability.backend.url } } : {}),
                 appMetrics: { ...config.observability.metrics },
             } : undefined,
             databaseSecretName: this.data?.database.connectionSecretName,

@@ -2,7 +2,7 @@
  * The Kubernetes objects of one performance run in staging: a ConfigMap with the bundled runner and
  * the run's spec, and a Job that runs it against the color's preview Service. `npm run loadtest`
  * creates them through the Kubernetes API (loadtest/cluster.ts), or with `--print` prints them for
- * `kubectl apply -f -`: a run is an operator's act, not part of `pulumi up`, so a 70-minute soak
+ * `kubectl create -f -`: a run is an operator's act, not part of `pulumi up`, so a 70-minute soak
  * never holds a deployment.
  */
 import type * as k8s from "@pulumi/kubernetes";

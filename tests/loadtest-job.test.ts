@@ -91,6 +91,8 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         expect(r.stdout).toBe(`${renderReport(summary)}${JSON.stringify(summary)}\n`);
         expect(r.stdout).toContain("\nverdict: pass\n{");
         expect(r.stderr).toBe(
+            // Staging's Prometheus is its AMP workspace; these deps read no prometheusQueryUrl output (tests/loadtest-cli.test.ts reads one).
+            "warning: the server side will not be judged: stack staging's prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack); give --prometheus <url> to judge it against another\n" +
             `# the load scenario of api as job/${JOB} in ${NS} against the blue preview Service (kubeconfig: stack staging's kubeconfig output)\n` +
             `job/${JOB} in ${NS}: Complete; kept with its log (\`kubectl -n ${NS} logs job/${JOB}\`) until its ttlSecondsAfterFinished, with its ConfigMap\n`,
         );

@@ -18,6 +18,7 @@ import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dbConnectionsQuery, judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, type Sample } from "../loadtest/server";
 import { metricCatalogue } from "../observability/catalogue";
+import { prometheusGet } from "../scripts/prometheus";
 import { runSpec, type LoadtestSummary, type RunSpec } from "../loadtest/main";
 import type { Scenario } from "../loadtest/profile";
 import { parseConfig } from "../config";
@@ -243,7 +244,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
 
     it("a flat working set is no leak; no restart; connections within bounds", async () => {
         const end = Date.now() / 1000;
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "blue", metrics: APP }, t0, end, serverBounds, true);
+        const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "blue", metrics: APP }, t0, end, serverBounds, true);
         expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true]]);
         expect(findings[0]).toMatchObject({ value: 0, detail: expect.stringContaining("the steepest of 2 pod(s)") as unknown });
         // The blue pool's two pods, 5 + 7, not production's 90 nor green's 3.
@@ -252,7 +253,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
 
     it("a working set growing 1 MiB/s is a leak (3,600 MiB/h), and the restart is seen", async () => {
         const end = Date.now() / 1000;
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
+        const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
         expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true]]);
         // Scrapes land within the second, so the measured slope is near, not at, 3,600 MiB/h.
         expect(findings[0].value).toBeGreaterThan(3_000);
@@ -267,7 +268,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         while (Date.now() / 1000 < spikeStart + BAD_FOR + 30 + 12) await new Promise((r) => setTimeout(r, 250));
         const end = Date.now() / 1000;
         const spike = { metrics: APP, start: spikeStart, p95BoundSeconds: 0.2, errorBound: 0.01 };
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 60 }, false, spike);
+        const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 60 }, false, spike);
         const recovery = findings.find((f) => f.check === "spike-recovery");
         // With 3,000 good requests per window, the 5xx ratio is under 1% once less than ~0.6 s of the
         // bad spell is left in the window, p95 under 200 ms once less than ~3 s is: about BAD_FOR + 29.4 s
@@ -275,13 +276,13 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(recovery?.ok).toBe(true);
         expect(recovery?.value).toBeGreaterThan(BAD_FOR + 24);
         expect(recovery?.value).toBeLessThan(BAD_FOR + 36);
-        const strict = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 20 }, false, spike);
+        const strict = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 20 }, false, spike);
         expect(strict.find((f) => f.check === "spike-recovery")?.ok).toBe(false);
     }, 90_000);
 
     it("the connection bound is judged on the configured query when one is set, and on the pool otherwise", async () => {
         const end = Date.now() / 1000;
-        const target = { prometheus: url, namespace: NS, service: "api", color: "blue", metrics: APP };
+        const target = { prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "blue", metrics: APP };
         const configured = await judgeServer(target, t0, end, { ...serverBounds, dbConnectionsQuery: "sum(pg_stat_activity_count)" }, false);
         expect(configured.map((f) => [f.check, f.ok, f.value])).toEqual([["restarts", true, 0], ["db-connections", false, 30]]);
         const pool = await judgeServer(target, t0, end, { ...serverBounds, maxDbConnections: 10 }, false);
@@ -290,7 +291,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
 
     it("a color with no pods in Prometheus fails every check: no series is not \"no restart\"", async () => {
         const end = Date.now() / 1000;
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "worker", color: "blue", metrics: APP }, t0, end, serverBounds, true);
+        const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "worker", color: "blue", metrics: APP }, t0, end, serverBounds, true);
         expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, null], ["restarts", false, null], ["db-connections", false, null]]);
     });
 
@@ -313,7 +314,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
             mustHoldUsers: 2,
             recoveryWindowMs: 1_000,
         });
-        const spec = (color: string, seconds: number): RunSpec => ({ service: "orders", color, namespace: NS, target: app.url, image: "ghcr.io/acme/orders:1.0.0", scenario: scenario(seconds), server: serverBounds, prometheus: url, appMetrics: APP });
+        const spec = (color: string, seconds: number): RunSpec => ({ service: "orders", color, namespace: NS, target: app.url, image: "ghcr.io/acme/orders:1.0.0", scenario: scenario(seconds), server: serverBounds, prometheus: { url }, appMetrics: APP });
         const summaryOf = (stdout: string): LoadtestSummary => JSON.parse(stdout.trimEnd().split("\n").at(-1) ?? "") as LoadtestSummary;
         const POLL = /^poll \d+ at \d+ s of (60|6) s: restarts (0|no series yet) \(bound 0\), db connections (4|no series yet) \(bound 20\)$/;
 
