@@ -111,6 +111,11 @@ export interface LoadGateArgs {
      * @default - the client's figures only
      */
     readonly prometheus?: { readonly url: pulumi.Input<string>; readonly sigV4Region?: string };
+    /**
+     * The account a Job signing for AMP runs as (loadtest/access.ts), and what it waits for.
+     * Required with `prometheus.sigV4Region`. @default - the namespace's default account
+     */
+    readonly access?: { readonly serviceAccountName: string; readonly ready: readonly pulumi.Resource[] };
     /** The application's request metrics, for the spike's server-side recovery. */
     readonly appMetrics: AppMetrics;
 }
@@ -869,6 +874,11 @@ export class BlueGreenService extends pulumi.ComponentResource {
         if (gate === undefined || s.performance === undefined) {
             throw new pulumi.ResourceError(`service ${s.name} sets performance.loadGate, but no performance runner was given (BlueGreenServiceArgs.loadGate)`, this);
         }
+        const region = gate.prometheus?.sigV4Region;
+        if (region !== undefined && gate.access === undefined) {
+            throw new pulumi.ResourceError(`service ${s.name}'s load gate signs its queries for AMP, but no account with a role to sign with was given (LoadGateArgs.access)`, this);
+        }
+        const aws = region !== undefined && gate.access !== undefined ? { serviceAccountName: gate.access.serviceAccountName, region } : undefined;
         const objectName = `${s.name}-${color}-load-${loadGateId(s, color)}`;
         const labels = loadtestLabels(s, color, args.project);
         const data = pulumi.all([args.namespace, args.pushgatewayUrl, gate.prometheus?.url]).apply(([ns, push, prometheusUrl]) => ({
@@ -884,8 +894,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 labels,
                 annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
             },
-            spec: loadtestJobSpec(labels, config.metadata.name, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image }),
-        }, { ...child, dependsOn: [smokeGate, config], customTimeouts: loadGateTimeouts(s) });
+            spec: loadtestJobSpec(labels, config.metadata.name, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image }, aws),
+        }, { ...child, dependsOn: [smokeGate, config, ...(gate.access?.ready ?? [])], customTimeouts: loadGateTimeouts(s) });
     }
 
     /** The color's restore point (when the stack takes them) and migration Job, or undefined without `migrate`. */

@@ -9,7 +9,12 @@
  * web/api/v1/api.go shapes) with a growing or flat working set and a restart count the test sets.
  * The real-Prometheus judgement of the same queries is tests/loadtest-server.test.ts.
  */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import type * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runSpec, type LoadtestSummary, type RunSpec } from "../loadtest/main";
 import { DEFAULT_SERVER_BOUNDS, type Scenario } from "../loadtest/profile";
@@ -156,4 +161,83 @@ describe("the server-side judgement through a SigV4-signed AMP workspace", () =>
         expect(seen.length).toBeGreaterThan(0);
         expect(seen.every((q) => !q.valid)).toBe(true);
     }, 30_000);
+});
+
+/**
+ * The pod's path: the bundled runner (the ConfigMap's bytes) run by `node` with no node_modules and
+ * only the environment EKS's pod identity webhook gives a container (aws/amazon-eks-pod-identity-webhook
+ * README "Usage": AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, and the region), plus
+ * AWS_ENDPOINT_URL_STS, the SDK's service endpoint override, pointing its STS call at a stand-in on
+ * 127.0.0.1. The stand-in answers AssumeRoleWithWebIdentity (the STS Query API's form POST and XML
+ * answer) only for the token file's contents and the role, with session credentials; the workspace
+ * stand-in then accepts only queries signed with exactly those.
+ */
+describe("the bundled runner in the pod: web identity from the projected token, then signed queries", () => {
+    const ROLE = "arn:aws:iam::123456789012:role/launchpad-staging-loadtest-role-f0d3999";
+    const TOKEN = "eyJhbGciOiJSUzI1NiJ9.launchpad-test-projected-token.sig";
+    const session = { accessKeyId: "ASIASTSLAUNCHPADTEST", secretAccessKey: "sts-issued-secret", sessionToken: "sts-issued-session-token" };
+    let sts: TestServer;
+    let ws: TestServer;
+    const stsCalls: Record<string, string>[] = [];
+    const wsVerdicts: boolean[] = [];
+    beforeAll(async () => {
+        sts = await startServer((req, res) => {
+            let body = "";
+            req.on("data", (c: Buffer) => (body += c.toString()));
+            req.on("end", () => {
+                const form = Object.fromEntries(new URLSearchParams(body));
+                stsCalls.push(form);
+                res.setHeader("content-type", "text/xml");
+                if (form.Action !== "AssumeRoleWithWebIdentity" || form.WebIdentityToken !== TOKEN || form.RoleArn !== ROLE) {
+                    res.statusCode = 403;
+                    res.end('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error><RequestId>1</RequestId></ErrorResponse>');
+                    return;
+                }
+                res.end([
+                    '<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>',
+                    `<Credentials><AccessKeyId>${session.accessKeyId}</AccessKeyId><SecretAccessKey>${session.secretAccessKey}</SecretAccessKey><SessionToken>${session.sessionToken}</SessionToken><Expiration>${new Date(Date.now() + 3_600_000).toISOString()}</Expiration></Credentials>`,
+                    "<SubjectFromWebIdentityToken>system:serviceaccount:launchpad-staging:launchpad-loadtest</SubjectFromWebIdentityToken>",
+                    `<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/launchpad-staging-loadtest-role-f0d3999/${form.RoleSessionName}</Arn><AssumedRoleId>AROATEST:${form.RoleSessionName}</AssumedRoleId></AssumedRoleUser>`,
+                    "<Audience>sts.amazonaws.com</Audience>",
+                    "</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>launchpad-test</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>",
+                ].join(""));
+            });
+        });
+        ws = await startServer((req, res) => {
+            void validSigV4(req, session, REGION).then((valid) => {
+                wsVerdicts.push(valid);
+                res.setHeader("content-type", "application/json");
+                res.statusCode = valid ? 200 : 403;
+                res.end(JSON.stringify(valid ? prometheusAnswer(req) : { message: "The security token included in the request is invalid." }));
+            });
+        });
+    });
+    afterAll(async () => {
+        await sts?.close();
+        await ws?.close();
+    });
+
+    it("assumes the role with the token file's contents and signs every query with the session it got", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loadtest-irsa-"));
+        try {
+            fs.writeFileSync(path.join(dir, LOADTEST_RUNNER_FILE), bundleLoadtestRunner());
+            fs.writeFileSync(path.join(dir, "token"), TOKEN);
+            const run: RunSpec = { ...spec("soak", 2), prometheus: { url: `${ws.url}${WORKSPACE}`, sigV4Region: REGION } };
+            fs.writeFileSync(path.join(dir, "spec.json"), JSON.stringify(run));
+            // The webhook's environment and nothing of this machine's: no keys, no ~/.aws.
+            const env = { PATH: process.env.PATH ?? "", HOME: dir, AWS_ROLE_ARN: ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: path.join(dir, "token"), AWS_REGION: REGION, AWS_ENDPOINT_URL_STS: sts.url };
+            const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+                execFile(process.execPath, [path.join(dir, LOADTEST_RUNNER_FILE), "--spec", path.join(dir, "spec.json"), "--json"], { cwd: dir, env, timeout: 30_000 }, (e, stdout, stderr) => resolve({ code: e === null ? 0 : (e.code as number), stdout, stderr }));
+            });
+            const s = summaryOf(out.stdout);
+            expect([out.code, s.verdict, s.reasons]).toEqual([0, "pass", []]);
+            expect(s.server?.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true]]);
+            expect(stsCalls.length).toBeGreaterThanOrEqual(1);
+            expect(stsCalls.every((c) => c.Action === "AssumeRoleWithWebIdentity" && c.RoleArn === ROLE && c.WebIdentityToken === TOKEN)).toBe(true);
+            expect(wsVerdicts.length).toBeGreaterThanOrEqual(3);
+            expect(wsVerdicts.every((v) => v)).toBe(true);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }, 60_000);
 });
