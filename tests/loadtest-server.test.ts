@@ -18,7 +18,8 @@ import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dbConnectionsQuery, judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, type Sample } from "../loadtest/server";
 import { metricCatalogue } from "../observability/catalogue";
-import { prometheusGet } from "../scripts/prometheus";
+import { ampSigner, prometheusGet } from "../scripts/prometheus";
+import { validSigV4 } from "./support/sigv4-verifier";
 import { runSpec, type LoadtestSummary, type RunSpec } from "../loadtest/main";
 import type { Scenario } from "../loadtest/profile";
 import { parseConfig } from "../config";
@@ -260,6 +261,40 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(findings[0].value).toBeLessThan(4_200);
         expect(findings[1].value).toBeGreaterThanOrEqual(1);
         expect(findings[2].value).toBe(3);
+    });
+
+    it("through a workspace stand-in that checks every SigV4 signature (as AMP does) in front of this Prometheus: the same leak and restart verdicts", async () => {
+        const credentials = { accessKeyId: "ASIALAUNCHPADTEST", secretAccessKey: "launchpad-test-secret-key", sessionToken: "launchpad-test-session-token" };
+        const verdicts: boolean[] = [];
+        // Forwards the request as received (the signer's canonical query string) to the real Prometheus.
+        const workspace = await startServer((req, res) => {
+            void validSigV4(req, credentials, "eu-west-1").then(async (valid) => {
+                verdicts.push(valid);
+                if (!valid) {
+                    res.writeHead(403, { "content-type": "application/json" });
+                    res.end(JSON.stringify({ message: "signature mismatch" }));
+                    return;
+                }
+                const upstream = await fetch(`${url}${(req.url ?? "/").replace(/^\/workspaces\/ws-1/, "")}`);
+                res.writeHead(upstream.status, { "content-type": "application/json" });
+                res.end(await upstream.text());
+            });
+        });
+        try {
+            const signed = prometheusGet({ url: `${workspace.url}/workspaces/ws-1/`, sigV4Region: "eu-west-1" }, ampSigner("eu-west-1", credentials));
+            const end = Date.now() / 1000;
+            const findings = await judgeServer({ prometheus: signed, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
+            expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true]]);
+            expect(findings[0].value).toBeGreaterThan(3_000);
+            expect(findings[1].value).toBeGreaterThanOrEqual(1);
+            expect(verdicts.length).toBe(3);
+            expect(verdicts.every((v) => v)).toBe(true);
+            // A wrong key never reaches Prometheus.
+            await expect(judgeServer({ prometheus: prometheusGet({ url: `${workspace.url}/workspaces/ws-1/`, sigV4Region: "eu-west-1" }, ampSigner("eu-west-1", { ...credentials, secretAccessKey: "wrong" })), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true))
+                .rejects.toThrow("Prometheus /api/v1/query_range failed: HTTP 403: signature mismatch");
+        } finally {
+            await workspace.close();
+        }
     });
 
     it("spike recovery: the server's own p95 and 5xx ratio, over their 30 s windows, hold again about 30 s after a 5 s bad spell", async () => {
