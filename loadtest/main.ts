@@ -81,7 +81,7 @@ export function specProblems(spec: RunSpec): string[] {
     if (parseTarget(spec.target) === undefined) out.push(`target: received ${JSON.stringify(redactCredentials(String(spec.target)))}; ${TARGET_EXPECTED}`);
     const prom = spec.prometheus as Partial<PrometheusTarget> | undefined;
     if (prom !== undefined && (typeof prom !== "object" || prom === null || typeof prom.url !== "string" || parseTarget(prom.url) === undefined)) {
-        out.push(`prometheus: received ${JSON.stringify(redactCredentials(JSON.stringify(prom)))}; expected { url, sigV4Region? } with url ${TARGET_EXPECTED.replace(/^expected /, "")}`);
+        out.push(`prometheus: received ${redactCredentials(JSON.stringify(prom))}; expected { url, sigV4Region? } with url ${TARGET_EXPECTED.replace(/^expected /, "")}`);
     }
     if (prom?.sigV4Region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(String(prom.sigV4Region))) {
         out.push(`prometheus.sigV4Region: received ${JSON.stringify(prom.sigV4Region)}; expected an AWS region such as "eu-west-1"`);

@@ -16,7 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runSpec, type LoadtestSummary, type RunSpec } from "../loadtest/main";
+import { runSpec, specProblems, type LoadtestSummary, type RunSpec } from "../loadtest/main";
 import { DEFAULT_SERVER_BOUNDS, type Scenario } from "../loadtest/profile";
 import { CADVISOR_METRICS } from "../observability/catalogue";
 import { startServer, type TestServer } from "./support/http-server";
@@ -114,6 +114,19 @@ const spec = (name: Scenario["name"], seconds: number, region = REGION): RunSpec
     appMetrics: APP,
 });
 const summaryOf = (stdout: string): LoadtestSummary => JSON.parse(stdout.trimEnd().split("\n").at(-1) ?? "") as LoadtestSummary;
+
+describe("the spec's Prometheus", () => {
+    it.each([
+        { name: "a URL alone: unsigned", prometheus: { url: "http://prometheus.monitoring.svc:9090" }, problems: [] },
+        { name: "a workspace and its region: signed", prometheus: { url: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/", sigV4Region: "eu-west-1" }, problems: [] },
+        { name: "a GovCloud region", prometheus: { url: "https://aps-workspaces.us-gov-west-1.amazonaws.com/workspaces/ws-1/", sigV4Region: "us-gov-west-1" }, problems: [] },
+        { name: "a bare string (the form before signing)", prometheus: "http://prometheus:9090", problems: ['prometheus: received "http://prometheus:9090"; expected { url, sigV4Region? } with url an http:// or https:// base URL without query or fragment'] },
+        { name: "not a region", prometheus: { url: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/", sigV4Region: "Europe" }, problems: ['prometheus.sigV4Region: received "Europe"; expected an AWS region such as "eu-west-1"'] },
+    ])("$name", ({ prometheus, problems }) => {
+        const base = { ...spec("load", 1), target: "http://127.0.0.1:9" };
+        expect(specProblems({ ...base, prometheus } as unknown as RunSpec)).toEqual(problems);
+    });
+});
 
 describe("the server-side judgement through a SigV4-signed AMP workspace", () => {
     it("a growing working set is a leak: the soak fails on the memory slope, every query signed and checked", async () => {
