@@ -106,8 +106,21 @@ export interface BlueGreenServiceArgs {
 export interface LoadGateArgs {
     /** The bundled performance runner (`loadtest/bundle.ts`). */
     readonly runner: string;
-    /** Prometheus query URL for the server-side judgement. @default - the client's figures only */
-    readonly prometheus?: string;
+    /**
+     * The stack's Prometheus for the server-side judgement: its query URL, and for an AMP workspace
+     * the region the runner signs its queries in (SigV4, with the Job's IRSA credentials).
+     * @default - the client's figures only
+     */
+    readonly prometheus?: {
+        readonly url: pulumi.Input<string>;
+        /** The AMP workspace's region, to sign in. @default - unsigned (a Prometheus given by URL) */
+        readonly sigV4Region?: string;
+    };
+    /**
+     * The account a Job signing for AMP runs as (components/loadtest-access.ts), and what it waits for.
+     * Required with `prometheus.sigV4Region`. @default - the namespace's default account
+     */
+    readonly access?: { readonly serviceAccountName: string; readonly ready: readonly pulumi.Resource[] };
     /** The application's request metrics, for the spike's server-side recovery. */
     readonly appMetrics: AppMetrics;
 }
@@ -631,7 +644,7 @@ export function loadGateId(service: ServiceConfig, color: Color): string {
 }
 
 /** The load gate's run: the load scenario against the color's preview Service, as `npm run loadtest` writes it. */
-export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, gate: LoadGateArgs, pushgateway?: string, owner?: pulumi.Resource): RunSpec {
+export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, gate: LoadGateArgs, pushgateway?: string, owner?: pulumi.Resource, prometheusUrl?: string): RunSpec {
     const perf = s.performance;
     if (perf === undefined) {
         throw new pulumi.ResourceError(`service ${s.name} has no performance suite, so no load gate`, owner);
@@ -644,7 +657,7 @@ export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, 
         image: s.releases[color].image,
         scenario: perf.scenarios.load,
         server: perf.server,
-        ...(gate.prometheus !== undefined ? { prometheus: gate.prometheus } : {}),
+        ...(gate.prometheus !== undefined && prometheusUrl !== undefined ? { prometheus: { url: prometheusUrl, ...(gate.prometheus.sigV4Region !== undefined ? { sigV4Region: gate.prometheus.sigV4Region } : {}) } } : {}),
         appMetrics: { ...gate.appMetrics },
         ...(pushgateway !== undefined ? { pushgateway } : {}),
     };
@@ -867,11 +880,16 @@ export class BlueGreenService extends pulumi.ComponentResource {
         if (gate === undefined || s.performance === undefined) {
             throw new pulumi.ResourceError(`service ${s.name} sets performance.loadGate, but no performance runner was given (BlueGreenServiceArgs.loadGate)`, this);
         }
+        const region = gate.prometheus?.sigV4Region;
+        if (region !== undefined && gate.access === undefined) {
+            throw new pulumi.ResourceError(`service ${s.name}'s load gate signs its queries for AMP, but no account with a role to sign with was given (LoadGateArgs.access)`, this);
+        }
+        const aws = region !== undefined && gate.access !== undefined ? { serviceAccountName: gate.access.serviceAccountName, region } : undefined;
         const objectName = `${s.name}-${color}-load-${loadGateId(s, color)}`;
         const labels = loadtestLabels(s, color, args.project);
-        const data = pulumi.all([args.namespace, args.pushgatewayUrl]).apply(([ns, push]) => ({
+        const data = pulumi.all([args.namespace, args.pushgatewayUrl, gate.prometheus?.url]).apply(([ns, push, prometheusUrl]) => ({
             [LOADTEST_RUNNER_FILE]: gate.runner,
-            [LOADTEST_SPEC_FILE]: `${JSON.stringify(loadGateSpec(s, color, ns, gate, push, this), null, 2)}\n`,
+            [LOADTEST_SPEC_FILE]: `${JSON.stringify(loadGateSpec(s, color, ns, gate, push, this, prometheusUrl), null, 2)}\n`,
         }));
         const config = new k8s.core.v1.ConfigMap(`${name}-${color}-load-spec`, { metadata: { name: objectName, namespace: args.namespace, labels }, data }, child);
         const id = releaseId(s, color);
@@ -882,8 +900,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 labels,
                 annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
             },
-            spec: loadtestJobSpec(labels, config.metadata.name, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image }),
-        }, { ...child, dependsOn: [smokeGate, config], customTimeouts: loadGateTimeouts(s) });
+            spec: loadtestJobSpec(labels, config.metadata.name, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image }, aws),
+        }, { ...child, dependsOn: [smokeGate, config, ...(gate.access?.ready ?? [])], customTimeouts: loadGateTimeouts(s) });
     }
 
     /** The color's restore point (when the stack takes them) and migration Job, or undefined without `migrate`. */

@@ -9,11 +9,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type EksClusterConfig, type ExistingClusterConfig, type LaunchpadConfig } from "../config";
-import { ANNOTATIONS } from "../lib/delivery";
+import { ANNOTATIONS, APP_LABELS } from "../lib/delivery";
 import { qualifiedStackName, stackIdentifier } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
-import { BlueGreenService } from "./blue-green-service";
+import { BlueGreenService, type LoadGateArgs } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
 import { EksCluster, ExistingCluster, type KubernetesTarget } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
@@ -26,6 +26,7 @@ import { releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
 import { bundleLoadtestRunner } from "../loadtest/bundle";
+import { LoadtestAccess } from "./loadtest-access";
 import { Observability, type ObservabilityArgs } from "./observability";
 import { Platform, PLATFORM_NAMESPACE } from "./platform";
 
@@ -104,7 +105,8 @@ export class Environment extends pulumi.ComponentResource {
         }
         this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child) : undefined;
 
-        const delivery = this.createDelivery(name, identifier, config, child);
+        const loadtestAccess = this.createLoadtestAccess(name, config, side, child);
+        const delivery = this.createDelivery(name, identifier, config, child, loadtestAccess);
         this.promotion = delivery.promotion;
         this.schema = delivery.schema;
         this.services = delivery.services;
@@ -137,7 +139,7 @@ export class Environment extends pulumi.ComponentResource {
      * Delivery: the stack's own release history (from its state, never its config), the promotion
      * rule, the schema rule, and one blue/green service per configured service.
      */
-    private createDelivery(name: string, identifier: string, config: LaunchpadConfig, child: pulumi.ComponentResourceOptions): Delivery {
+    private createDelivery(name: string, identifier: string, config: LaunchpadConfig, child: pulumi.ComponentResourceOptions, loadtestAccess: LoadtestAccess | undefined): Delivery {
         const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
         const history = previousHistory(previous);
         const promotion = config.promotion !== undefined
@@ -173,8 +175,7 @@ export class Environment extends pulumi.ComponentResource {
             smokeRunner: runner,
             loadGate: service.performance?.loadGate === true ? {
                 runner: this.bundled("the performance runner", bundleLoadtestRunner),
-                // The stack's Prometheus, when it has a query URL (a managed workspace needs SigV4).
-                ...(config.observability.backend.kind === "prometheus" ? { prometheus: config.observability.backend.url } : {}),
+                ...loadGatePrometheus(config, this.observability, loadtestAccess),
                 appMetrics: { ...config.observability.metrics },
             } : undefined,
             databaseSecretName: this.data?.database.connectionSecretName,
@@ -202,6 +203,27 @@ export class Environment extends pulumi.ComponentResource {
         } catch (e) {
             throw new pulumi.ResourceError(`bundling ${what} failed: ${e instanceof Error ? e.message : String(e)}`, this);
         }
+    }
+
+    /**
+     * With the stack's AMP workspace and a performance suite (staging on Launchpad's EKS): the
+     * performance runs' ServiceAccount, whose IRSA role may only query that workspace.
+     */
+    private createLoadtestAccess(name: string, config: LaunchpadConfig, side: ClusterSide, child: pulumi.ComponentResourceOptions): LoadtestAccess | undefined {
+        const workspaceArn = this.observability.ampWorkspaceArn;
+        const placement = side.placement;
+        if (workspaceArn === undefined || placement === undefined || !config.services.some((s) => s.performance !== undefined)) {
+            return undefined;
+        }
+        return new LoadtestAccess(`${name}-loadtest`, {
+            workspaceArn,
+            oidcProviderArn: placement.oidcProviderArn,
+            oidcIssuerUrl: placement.oidcIssuerUrl,
+            namespace: this.cluster.namespace,
+            k8sProvider: side.cluster.provider,
+            tags: config.tags,
+            labels: { [APP_LABELS.component]: "loadtest" },
+        }, child);
     }
 
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */
@@ -400,4 +422,18 @@ export function environmentOutputs(config: LaunchpadConfig, side: Pick<ClusterSi
         });
     }
     return outputs;
+}
+
+/**
+ * The load gate's Prometheus: `observability.prometheusUrl` as it is, or the stack's AMP workspace,
+ * signed in the stack's region by the performance runs' IRSA account; none without either.
+ */
+export function loadGatePrometheus(config: LaunchpadConfig, observability: Pick<Observability, "prometheusQueryUrl">, access: Pick<LoadtestAccess, "serviceAccountName" | "ready"> | undefined): Pick<LoadGateArgs, "prometheus" | "access"> {
+    if (config.observability.backend.kind === "prometheus") {
+        return { prometheus: { url: config.observability.backend.url } };
+    }
+    const url = observability.prometheusQueryUrl;
+    return url !== undefined && access !== undefined
+        ? { prometheus: { url, sigV4Region: config.region }, access: { serviceAccountName: access.serviceAccountName, ready: access.ready } }
+        : {};
 }

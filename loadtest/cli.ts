@@ -1,7 +1,7 @@
 /**
  * npm run loadtest -- --stack staging --service <svc> --scenario <load|stress|soak|spike>
  *                     [--color <blue|green>] [--target <base-url> | --print | --kubeconfig <file>]
- *                     [--prometheus <url>] [--push <url>] [--json] [--set <key>=<value> ...]
+ *                     [--prometheus <url|stack>] [--push <url>] [--json] [--set <key>=<value> ...]
  *
  * Reads the stack's config offline (as `npm run plan` does) and the service's scenario
  * (`launchpad:services.<svc>.performance`). Three modes:
@@ -11,7 +11,8 @@
  *   prints it; the Job pushes it to the stack's Pushgateway. The kubeconfig: `--kubeconfig <file>`,
  *   else the stack's `kubeconfig` output (Automation API, as `npm run rollback` reads it), else
  *   `KUBECONFIG`.
- * - `--print`: prints the ConfigMap and the Job instead, for `kubectl apply -f -`. Exit 0.
+ * - `--print`: prints the ConfigMap and the Job instead, for `kubectl create -f -` (the bundled
+ *   runner is larger than a client-side `kubectl apply` can annotate: loadtest/bundle.ts). Exit 0.
  * - `--target <url>`: runs the scenario here against that URL (a local server, a port-forward).
  * Exit codes: 0 pass; 1 fail; 2 the config or the arguments are invalid (a production stack
  * refuses: no profiles there), or no kubeconfig; 3 inconclusive: the Job could not run (namespace
@@ -19,9 +20,12 @@
  * or its verdict cannot be read (it did not finish in time, its log holds no verdict).
  *
  * `--color` defaults to the service's live color in the stack. `--prometheus` defaults, in the Job,
- * to the stack's `launchpad:observability.prometheusUrl` (none with a managed workspace: its API
- * needs SigV4, so give a reachable query URL), and with `--target` to none; `--push` defaults to PUSHGATEWAY_URL, and in the Job to the
- * stack's in-cluster Pushgateway.
+ * to the stack's own Prometheus (`stack`), and with `--target` to none. The stack's Prometheus is
+ * resolved as `npm run promote` resolves it (`prometheusTarget`, scripts/promote.ts):
+ * `launchpad:observability.prometheusUrl` as it is, or the stack's AMP workspace (its
+ * `prometheusQueryUrl` output) with every query SigV4-signed in the stack's region, by the Job's
+ * IRSA role in the cluster, or by the AWS SDK's credential chain here (`--target ... --prometheus
+ * stack`). `--push` defaults to PUSHGATEWAY_URL, and in the Job to the stack's in-cluster Pushgateway.
  */
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
@@ -38,9 +42,14 @@ import { runInCluster, type ClusterRunOptions } from "./cluster";
 import { loadtestName, loadtestObjects, previewTarget } from "./job";
 import { runSpec, type RunSpec } from "./main";
 import { SCENARIOS, type ScenarioName } from "./profile";
+import { prometheusTarget } from "../scripts/promote";
+import type { PrometheusTarget } from "../scripts/prometheus";
+
+/** `--prometheus stack`: the stack's own Prometheus, as `npm run promote` resolves it. */
+export const STACK_PROMETHEUS = "stack";
 
 export const USAGE =
-    "usage: npm run loadtest -- --stack <stack> --service <svc> --scenario <load|stress|soak|spike> [--color <blue|green>] [--target <base-url> | --print | --kubeconfig <file>] [--prometheus <url>] [--push <pushgateway-url>] [--json] [--set <key>=<value> ...]";
+    "usage: npm run loadtest -- --stack <stack> --service <svc> --scenario <load|stress|soak|spike> [--color <blue|green>] [--target <base-url> | --print | --kubeconfig <file>] [--prometheus <url|stack>] [--push <pushgateway-url>] [--json] [--set <key>=<value> ...]";
 
 const quote = (v: string): string => JSON.stringify(v);
 
@@ -50,6 +59,12 @@ export interface LoadtestDeps {
      * @default - none: `KUBECONFIG` or `--kubeconfig` only (the entry point reads it with the Automation API)
      */
     readonly stackKubeconfig?: (stack: string) => Promise<string | undefined>;
+    /**
+     * The stack's outputs, or undefined when they cannot be read: an AMP stack's query URL is its
+     * `prometheusQueryUrl` output.
+     * @default - none: an AMP stack's server side is not judged (a warning says so)
+     */
+    readonly stackOutputs?: (stack: string) => Promise<Record<string, { value: unknown }> | undefined>;
     /** Polling and time bounds of the in-cluster run. @default - `runInCluster`'s */
     readonly cluster?: Omit<ClusterRunOptions, "json">;
 }
@@ -110,6 +125,7 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
     }
     for (const flag of ["target", "prometheus", "push"] as const) {
         const v = f[flag];
+        if (flag === "prometheus" && v === STACK_PROMETHEUS) continue;
         if (v !== undefined && parseTarget(v) === undefined) problems.push(`--${flag}: received ${quote(redactCredentials(v))}; ${TARGET_EXPECTED}`);
     }
     const modes = (["target", "print", "kubeconfig"] as const).filter((m) => f[m] !== undefined && f[m] !== false);
@@ -133,8 +149,21 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
         const scenario = service.performance.scenarios[f.scenario as ScenarioName];
         const namespace = config.cluster.namespace;
         // The stack's Prometheus watches the stack's pods: a run against a local --target judges the server only when asked.
-        const stackPrometheus = config.observability.backend.kind === "prometheus" && f.target === undefined ? config.observability.backend.url : undefined;
-        const prometheus = f.prometheus ?? stackPrometheus;
+        const wanted = f.prometheus ?? (f.target === undefined ? STACK_PROMETHEUS : undefined);
+        let prometheus: PrometheusTarget | undefined;
+        let notice = "";
+        if (wanted === STACK_PROMETHEUS) {
+            const outputs = config.observability.backend.kind === "prometheus" ? {} : await deps.stackOutputs?.(config.stack);
+            prometheus = prometheusTarget(config, outputs ?? {});
+            if (prometheus === undefined && f.prometheus !== undefined) {
+                return failed(2, `--prometheus: received "stack"; expected a stack with a Prometheus to query: stack ${config.stack}'s prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack), and launchpad:observability.prometheusUrl is not set\n`);
+            }
+            if (prometheus === undefined) {
+                notice = `warning: the server side will not be judged: stack ${config.stack}'s prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack); give --prometheus <url> to judge it against another\n`;
+            }
+        } else if (wanted !== undefined) {
+            prometheus = { url: wanted };
+        }
         const base: RunSpec = {
             service: service.name,
             color,
@@ -150,7 +179,7 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
             // An operator's run informs; it verifies no release (the load gate does: performance.loadGate).
             const spec: RunSpec = { ...base, pushgateway: f.push ?? pushgatewayUrl(namespace) };
             if (f.print) {
-                return { code: 0, stdout: jobManifest(service, color, config.project, spec), stderr: jobNote(argv, service, color, f.scenario as string, namespace) };
+                return { code: 0, stdout: jobManifest(service, color, config.project, spec), stderr: notice + jobNote(argv, service, color, f.scenario as string, namespace) };
             }
             let kube: Awaited<ReturnType<typeof kubeConfigFor>>;
             try {
@@ -164,11 +193,11 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
             }
             const objects = loadtestObjects(service, color, config.project, spec, bundleLoadtestRunner());
             const r = await runInCluster(kube.kc, objects, spec, { ...deps.cluster, json: f.json });
-            return { ...r, stderr: `# the ${f.scenario} scenario of ${service.name} as job/${loadtestName(service.name, color, scenario.name)} in ${namespace} against the ${color} preview Service (kubeconfig: ${kube.from})\n${r.stderr}` };
+            return { ...r, stderr: `${notice}# the ${f.scenario} scenario of ${service.name} as job/${loadtestName(service.name, color, scenario.name)} in ${namespace} against the ${color} preview Service (kubeconfig: ${kube.from})\n${r.stderr}` };
         }
         const push = f.push ?? (env.PUSHGATEWAY_URL === "" ? undefined : env.PUSHGATEWAY_URL);
         const result = await runSpec({ ...base, target: f.target, ...(push !== undefined ? { pushgateway: push } : {}) }, f.json);
-        return result;
+        return { ...result, stderr: notice + result.stderr };
     } catch (e) {
         if (e instanceof ConfigError) return failed(2, `${e.message}\n`);
         if (e instanceof PlanInputError) return failed(2, `error: ${e.message}\n`);
@@ -187,7 +216,7 @@ function jobNote(argv: readonly string[], service: ServiceConfig, color: Color, 
     const name = `${service.name}-${color}-loadtest-${scenario}`;
     return [
         `# The ${scenario} scenario of ${service.name} as a Job against the ${color} preview Service. Run it with:`,
-        `#   npm run loadtest -- ${argv.join(" ")} | kubectl apply -f -`,
+        `#   npm run loadtest -- ${argv.join(" ")} | kubectl create -f -`,
         `#   kubectl -n ${namespace} logs -f job/${name}`,
         `# Delete job/${name} and configmap/${name} before running the same scenario again.`,
         "",
@@ -195,18 +224,26 @@ function jobNote(argv: readonly string[], service: ServiceConfig, color: Color, 
 }
 
 if (require.main === module) {
-    runMain((argv) => loadtestCli(argv, process.env, REPO_ROOT, {
-        stackKubeconfig: async (stack) => {
+    // One read of the stack's outputs (Automation API) serves the kubeconfig and the AMP query URL.
+    let outputs: Promise<Record<string, { value: unknown }> | undefined> | undefined;
+    const stackOutputs = (stack: string): Promise<Record<string, { value: unknown }> | undefined> => {
+        outputs ??= (async () => {
             // Loaded here only: the Automation API drives the Pulumi CLI, which tests never need.
             try {
                 const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-                const outputs = await (await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT })).outputs();
-                const v: unknown = outputs.kubeconfig?.value;
-                return typeof v === "string" ? v : undefined;
+                return await (await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT })).outputs();
             } catch {
                 // No Pulumi CLI, no login, no such stack: KUBECONFIG or --kubeconfig may still reach the cluster.
                 return undefined;
             }
+        })();
+        return outputs;
+    };
+    runMain((argv) => loadtestCli(argv, process.env, REPO_ROOT, {
+        stackOutputs,
+        stackKubeconfig: async (stack) => {
+            const v: unknown = (await stackOutputs(stack))?.kubeconfig?.value;
+            return typeof v === "string" ? v : undefined;
         },
     }));
 }

@@ -154,6 +154,22 @@ async function gone(api: Api, what: string, read: () => Promise<unknown>, timeou
 const inconclusive = (stderr: string): CliResult => ({ code: EXIT_INCONCLUSIVE, stdout: "", stderr });
 
 /**
+ * Whether the ServiceAccount a Job names exists: "absent" on 404; "unknown" when the kubeconfig's
+ * user may not read it (the run goes on, and the Job controller's events say what is wrong). A pod
+ * naming a missing account is never created, so without this a run would wait out its whole deadline.
+ */
+async function serviceAccountState(api: Api, name: string): Promise<"present" | "absent" | "unknown"> {
+    try {
+        await call(api, `get serviceaccount/${name}`, () => api.core.readNamespacedServiceAccount({ name, namespace: api.namespace }), new ClusterError("absent"));
+        return "present";
+    } catch (e) {
+        if (e instanceof ClusterError && e.message === "absent") return "absent";
+        if (e instanceof ClusterError && e.message.startsWith("the kubeconfig's user may not")) return "unknown";
+        throw e;
+    }
+}
+
+/**
  * Creates the ConfigMap and the Job, waits for the Job, reads the verdict from its pod's log and
  * returns it as the local run prints it: exit 0 pass, 1 fail, `EXIT_INCONCLUSIVE` when the Job could
  * not run or its verdict cannot be read.
@@ -180,6 +196,11 @@ export async function runInCluster(kc: k8s.KubeConfig, objects: { configMap: Rec
             // A finished run is replaced: its spec is immutable, so delete it (and its pod) and create anew.
             await call(api, `delete job/${name}`, () => api.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" }), "absent");
             await gone(api, `job/${name}`, () => api.batch.readNamespacedJob({ name, namespace }), options.replaceTimeoutMs ?? 60_000, pollMs);
+        }
+        const account = (objects.job as { spec?: { template?: { spec?: { serviceAccountName?: string } } } }).spec?.template?.spec?.serviceAccountName;
+        if (account !== undefined && (await serviceAccountState(api, account)) === "absent") {
+            return inconclusive(`serviceaccount/${account} does not exist in namespace ${namespace}: the run signs its queries to the stack's AMP workspace with that account's IRSA role, which \`pulumi up\` of the stack creates (components/loadtest-access.ts). ` +
+                "Update the stack, or give --prometheus <url> of a Prometheus the pod can query unsigned\n");
         }
         await call(api, `delete configmap/${name}`, () => api.core.deleteNamespacedConfigMap({ name, namespace }), "absent");
         await gone(api, `configmap/${name}`, () => api.core.readNamespacedConfigMap({ name, namespace }), options.replaceTimeoutMs ?? 60_000, pollMs);

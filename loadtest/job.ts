@@ -2,7 +2,7 @@
  * The Kubernetes objects of one performance run in staging: a ConfigMap with the bundled runner and
  * the run's spec, and a Job that runs it against the color's preview Service. `npm run loadtest`
  * creates them through the Kubernetes API (loadtest/cluster.ts), or with `--print` prints them for
- * `kubectl apply -f -`: a run is an operator's act, not part of `pulumi up`, so a 70-minute soak
+ * `kubectl create -f -`: a run is an operator's act, not part of `pulumi up`, so a 70-minute soak
  * never holds a deployment.
  */
 import type * as k8s from "@pulumi/kubernetes";
@@ -14,6 +14,13 @@ import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-securit
 import { LOADTEST_RUNNER_FILE } from "./bundle";
 import type { RunSpec } from "./main";
 import type { Scenario, ScenarioName } from "./profile";
+import { LOADTEST_SERVICE_ACCOUNT, loadtestAwsEnv } from "./access";
+
+/** A run that signs its Prometheus queries (an AMP workspace): the account whose IRSA role it uses, and the region. */
+export interface LoadtestAws {
+    readonly serviceAccountName: string;
+    readonly region: string;
+}
 
 export const LOADTEST_MOUNT = "/loadtest";
 export const LOADTEST_SPEC_FILE = "spec.json";
@@ -43,7 +50,7 @@ export function loadtestLabels(s: ServiceConfig, color: Color, project: string):
  * The Job spec of a run: the bundled runner on the spec, both mounted from ConfigMap
  * `configMapName`, no retry (a failed run is a verdict), ended by its deadline.
  */
-export function loadtestJobSpec(labels: Record<string, string>, configMapName: pulumi.Input<string>, scenario: Scenario, annotations?: Record<string, string>): k8s.types.input.batch.v1.JobSpec {
+export function loadtestJobSpec(labels: Record<string, string>, configMapName: pulumi.Input<string>, scenario: Scenario, annotations?: Record<string, string>, aws?: LoadtestAws): k8s.types.input.batch.v1.JobSpec {
     const maxUsers = Math.max(...scenario.stages.map((st) => st.target));
     return {
         // A failed run is a verdict: no retry.
@@ -53,12 +60,18 @@ export function loadtestJobSpec(labels: Record<string, string>, configMapName: p
             metadata: { labels, ...(annotations !== undefined ? { annotations } : {}) },
             spec: {
                 restartPolicy: "Never",
+                // The runner never calls the Kubernetes API. With `aws`, EKS's pod identity webhook still
+                // mounts its own projected web-identity token (loadtest/access.ts).
                 automountServiceAccountToken: false,
-                securityContext: restrictedPod({ uid: NODE_UID }),
+                ...(aws !== undefined ? { serviceAccountName: aws.serviceAccountName } : {}),
+                // fsGroup: a non-root container reads the webhook's token file only through it
+                // (aws/amazon-eks-pod-identity-webhook README, "Usage with non-root container user").
+                securityContext: restrictedPod({ uid: NODE_UID, ...(aws !== undefined ? { fsGroup: NODE_UID } : {}) }),
                 containers: [{
                     name: "loadtest",
                     image: SMOKE_RUNNER_IMAGE,
                     command: ["node", `${LOADTEST_MOUNT}/${LOADTEST_RUNNER_FILE}`, "--spec", `${LOADTEST_MOUNT}/${LOADTEST_SPEC_FILE}`],
+                    ...(aws !== undefined ? { env: loadtestAwsEnv(aws.region) } : {}),
                     // One socket per user; a second CPU past a few hundred users.
                     resources: { requests: { cpu: maxUsers > 200 ? "1" : "500m", memory: "128Mi" }, limits: { cpu: "2", memory: "256Mi" } },
                     securityContext: restrictedContainer(NODE_UID),
@@ -73,6 +86,12 @@ export function loadtestJobSpec(labels: Record<string, string>, configMapName: p
 export interface LoadtestObjects {
     readonly configMap: Record<string, unknown>;
     readonly job: Record<string, unknown>;
+}
+
+/** A run signing for an AMP workspace runs as the stack's load test account (`LoadtestAccess`); undefined otherwise. */
+export function loadtestAwsFor(spec: Pick<RunSpec, "prometheus">): LoadtestAws | undefined {
+    const region = spec.prometheus?.sigV4Region;
+    return region === undefined ? undefined : { serviceAccountName: LOADTEST_SERVICE_ACCOUNT, region };
 }
 
 /** The objects of an operator's run (`npm run loadtest`): kept a day after it finishes, for its log. */
@@ -90,7 +109,7 @@ export function loadtestObjects(s: ServiceConfig, color: Color, project: string,
             apiVersion: "batch/v1",
             kind: "Job",
             metadata: { name, namespace: spec.namespace, labels },
-            spec: { ...loadtestJobSpec(labels, name, spec.scenario), ttlSecondsAfterFinished: 86_400 },
+            spec: { ...loadtestJobSpec(labels, name, spec.scenario, undefined, loadtestAwsFor(spec)), ttlSecondsAfterFinished: 86_400 },
         },
     };
 }

@@ -21,6 +21,7 @@ import { runScenario, type Figures, type RunOptions, type RunReport } from "./ru
 import { dbConnectionsQuery, judgeServer, type AppMetrics, type ServerFinding, type SpikeJudgement } from "./server";
 import { parseThresholds, type Threshold } from "./thresholds";
 import { judge, type Verdict } from "./verdict";
+import { prometheusGet, type PrometheusTarget } from "../scripts/prometheus";
 import { prometheusQueries, watchRun, type EarlyStop } from "./watch";
 
 /** What one run needs; `npm run loadtest` writes it from the stack's config. */
@@ -34,8 +35,12 @@ export interface RunSpec {
     readonly image: string;
     readonly scenario: Scenario;
     readonly server: ServerBounds;
-    /** Prometheus query URL. @default - no server-side judgement */
-    readonly prometheus?: string;
+    /**
+     * The stack's Prometheus: its query URL, and for an AMP workspace the region to sign in (SigV4,
+     * service `aps`, credentials from the AWS SDK's default chain: in the Job, the IRSA role's web
+     * identity). @default - no server-side judgement
+     */
+    readonly prometheus?: PrometheusTarget;
     /** The application's metrics, for the pool's connections and the spike's server-side recovery. @default - the client's recovery only, and no connection bound without `server.dbConnectionsQuery` */
     readonly appMetrics?: AppMetrics;
     /** Pushgateway URL. @default - no push */
@@ -74,6 +79,13 @@ export interface RunSpecOptions extends RunOptions {
 export function specProblems(spec: RunSpec): string[] {
     const out: string[] = [];
     if (parseTarget(spec.target) === undefined) out.push(`target: received ${JSON.stringify(redactCredentials(String(spec.target)))}; ${TARGET_EXPECTED}`);
+    const prom = spec.prometheus as Partial<PrometheusTarget> | undefined;
+    if (prom !== undefined && (typeof prom !== "object" || prom === null || typeof prom.url !== "string" || parseTarget(prom.url) === undefined)) {
+        out.push(`prometheus: received ${redactCredentials(JSON.stringify(prom))}; expected { url, sigV4Region? } with url ${TARGET_EXPECTED.replace(/^expected /, "")}`);
+    }
+    if (prom?.sigV4Region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(String(prom.sigV4Region))) {
+        out.push(`prometheus.sigV4Region: received ${JSON.stringify(prom.sigV4Region)}; expected an AWS region such as "eu-west-1"`);
+    }
     const s = spec.scenario as Partial<Scenario> | undefined;
     const stages: unknown = s?.stages;
     const isStage = (st: unknown): boolean => {
@@ -161,7 +173,7 @@ export async function runSpec(spec: RunSpec, json = false, options: RunSpecOptio
     const start = Date.now() / 1000;
     const stop = new AbortController();
     const done = new AbortController();
-    const target = spec.prometheus === undefined ? undefined : { prometheus: spec.prometheus, namespace: spec.namespace, service: spec.service, color: spec.color, ...(spec.appMetrics !== undefined ? { metrics: spec.appMetrics } : {}) };
+    const target = spec.prometheus === undefined ? undefined : { prometheus: prometheusGet(spec.prometheus), namespace: spec.namespace, service: spec.service, color: spec.color, ...(spec.appMetrics !== undefined ? { metrics: spec.appMetrics } : {}) };
     const totalSeconds = spec.scenario.stages.reduce((n, st) => n + st.durationMs, 0) / 1000;
     let watching: Promise<EarlyStop | undefined> = Promise.resolve(undefined);
     if (target !== undefined) {

@@ -12,6 +12,7 @@
  */
 import { CADVISOR_METRICS } from "../observability/catalogue";
 import type { ServerBounds } from "./profile";
+import type { PrometheusGet } from "../scripts/prometheus";
 
 /** A color's pods: `<service>-<color>-<replicaset hash>-<suffix>`, not its gate or migration Job pods. */
 export function podSelector(namespace: string, service: string, color: string): string {
@@ -178,12 +179,18 @@ interface PromResponse {
     readonly data?: { readonly resultType: string; readonly result: readonly { readonly metric?: Readonly<Record<string, string>>; readonly values?: readonly [number, string][]; readonly value?: [number, string] }[] };
 }
 
-async function api(base: string, path: string, params: Record<string, string>): Promise<PromResponse> {
-    const url = `${base.replace(/\/+$/, "")}${path}?${new URLSearchParams(params).toString()}`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    const body = (await res.json()) as PromResponse;
+/** One API call through the run's query function (plain, or SigV4-signed for AMP: scripts/prometheus.ts). */
+async function api(get: PrometheusGet, path: string, params: Record<string, string>): Promise<PromResponse> {
+    const answer = await get(path, params);
+    let body: PromResponse & { message?: string };
+    try {
+        body = JSON.parse(answer.body) as typeof body;
+    } catch {
+        throw new Error(`Prometheus ${path} failed: HTTP ${answer.status}: ${answer.body.slice(0, 200)}`);
+    }
     if (body.status !== "success") {
-        throw new Error(`Prometheus ${path} failed: ${body.error ?? res.status}`);
+        // AMP refuses a request it cannot authorise with `{"message": ...}` (403), not Prometheus' `error`.
+        throw new Error(`Prometheus ${path} failed: HTTP ${answer.status}: ${body.error ?? body.message ?? answer.body.slice(0, 200)}`);
     }
     return body;
 }
@@ -192,25 +199,26 @@ const samplesOf = (values: readonly [number, string][] | undefined): Sample[] =>
     (values ?? []).map(([t, v]) => [t, Number(v)] as const).filter(([, v]) => Number.isFinite(v));
 
 /** A range query's single series (summed queries have one), as samples. */
-export async function queryRange(base: string, query: string, start: number, end: number, stepSeconds: number): Promise<Sample[]> {
-    const body = await api(base, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
+export async function queryRange(get: PrometheusGet, query: string, start: number, end: number, stepSeconds: number): Promise<Sample[]> {
+    const body = await api(get, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
     return samplesOf(body.data?.result[0]?.values);
 }
 
 /** A range query's series by the value of `label` (a `sum by (label)` query), as samples. */
-export async function queryRangeBy(base: string, query: string, label: string, start: number, end: number, stepSeconds: number): Promise<Record<string, Sample[]>> {
-    const body = await api(base, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
+export async function queryRangeBy(get: PrometheusGet, query: string, label: string, start: number, end: number, stepSeconds: number): Promise<Record<string, Sample[]>> {
+    const body = await api(get, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
     return Object.fromEntries((body.data?.result ?? []).map((r) => [r.metric?.[label] ?? "", samplesOf(r.values)]));
 }
 
-export async function queryScalar(base: string, query: string, at: number): Promise<number | null> {
-    const body = await api(base, "/api/v1/query", { query, time: String(at) });
+export async function queryScalar(get: PrometheusGet, query: string, at: number): Promise<number | null> {
+    const body = await api(get, "/api/v1/query", { query, time: String(at) });
     const v = body.data?.result[0]?.value;
     return v === undefined ? null : Number(v[1]);
 }
 
 export interface ServerTarget {
-    readonly prometheus: string;
+    /** The stack's Prometheus API: `prometheusGet` of scripts/prometheus.ts (signed for AMP). */
+    readonly prometheus: PrometheusGet;
     readonly namespace: string;
     readonly service: string;
     readonly color: string;

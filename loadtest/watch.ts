@@ -12,6 +12,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { CADVISOR_METRICS } from "../observability/catalogue";
+import type { PrometheusGet } from "../scripts/prometheus";
 import type { ServerBounds } from "./profile";
 import { judgeDbConnections, judgeRestarts, podSelector, queryRange, queryScalar, restartsQuery, type ServerFinding } from "./server";
 
@@ -42,7 +43,7 @@ export interface WatchQueries {
  * over [start, at], connections as the range query over [from, at] at the after-run step, so a
  * peak between two polls is seen as the final judgement would see it.
  */
-export function prometheusQueries(o: { prometheus: string; namespace: string; service: string; color: string; start: number; stepSeconds: number; dbQuery: string | undefined; memory: boolean }): WatchQueries {
+export function prometheusQueries(o: { prometheus: PrometheusGet; namespace: string; service: string; color: string; start: number; stepSeconds: number; dbQuery: string | undefined; memory: boolean }): WatchQueries {
     const selector = podSelector(o.namespace, o.service, o.color);
     return {
         async poll(from, at) {

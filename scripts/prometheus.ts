@@ -31,7 +31,7 @@ export const QUERY_TIMEOUT_MS = 15_000;
 export interface PrometheusTarget {
     /** Base URL; the API path is appended (`<url>/api/v1/query`). */
     readonly url: string;
-    /** Sign with SigV4 for AMP (service `aps`) in this region. */
+    /** Sign with SigV4 for AMP (service `aps`) in this region. @default - unsigned (a plain Prometheus) */
     readonly sigV4Region?: string;
 }
 
@@ -84,14 +84,38 @@ export async function signedQuery(signer: SignatureV4, url: URL): Promise<{ url:
     return { url: `${url.origin}${url.pathname}${wire === "" ? "" : `?${wire}`}`, headers: signed.headers };
 }
 
-/** A query function for this target, over `fetch`. */
-export function prometheusQuery(target: PrometheusTarget, signer: SignatureV4 | undefined = target.sigV4Region !== undefined ? ampSigner(target.sigV4Region) : undefined): PrometheusQuery {
-    return async (expr) => {
-        const url = new URL(`${target.url.replace(/\/+$/, "")}/api/v1/query`);
-        url.searchParams.set("query", expr);
+/** One answer of the Prometheus HTTP API, as received. */
+export interface PrometheusAnswer {
+    readonly status: number;
+    readonly body: string;
+}
+
+/** One GET of the Prometheus HTTP API at `path` (`/api/v1/query_range`, ...) with these parameters. */
+export type PrometheusGet = (path: string, params: Readonly<Record<string, string>>) => Promise<PrometheusAnswer>;
+
+/**
+ * GETs of any API path of this target, over `fetch`, signed as `signedQuery` signs for AMP: the
+ * range queries of the performance suite (`loadtest/server.ts`) go through the same signer as
+ * promote's instant queries. AMP serves `query` and `query_range` as one operation, `QueryMetrics`
+ * (https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-APIReference-QueryMetrics.html),
+ * so `aps:QueryMetrics` allows both.
+ */
+export function prometheusGet(target: PrometheusTarget, signer: SignatureV4 | undefined = target.sigV4Region !== undefined ? ampSigner(target.sigV4Region) : undefined): PrometheusGet {
+    return async (path, params) => {
+        const url = new URL(`${target.url.replace(/\/+$/, "")}${path}`);
+        for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
         const request = signer !== undefined ? await signedQuery(signer, url) : { url: url.toString(), headers: {} };
         const res = await fetch(request.url, { headers: request.headers, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
-        return parseQueryResponse(res.status, await res.text());
+        return { status: res.status, body: await res.text() };
+    };
+}
+
+/** A query function for this target, over `fetch`. */
+export function prometheusQuery(target: PrometheusTarget, signer: SignatureV4 | undefined = target.sigV4Region !== undefined ? ampSigner(target.sigV4Region) : undefined): PrometheusQuery {
+    const get = prometheusGet(target, signer);
+    return async (expr) => {
+        const answer = await get("/api/v1/query", { query: expr });
+        return parseQueryResponse(answer.status, answer.body);
     };
 }
 

@@ -11,13 +11,14 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadtestCli, USAGE } from "../loadtest/cli";
-import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
+import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE, LOADTEST_RUNNER_MAX_BYTES } from "../loadtest/bundle";
 import { renderReport, type LoadtestSummary, type RunSpec } from "../loadtest/main";
 import { LOADTEST_METRICS } from "../observability/catalogue";
 import { judge } from "../loadtest/verdict";
 import { parseConfig } from "../config";
 import { REPO_ROOT, stackConfigFor } from "../plan/engine";
 import { recordingServer, startServer, type TestServer } from "./support/http-server";
+import { requestParts, validSigV4 } from "./support/sigv4-verifier";
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -97,7 +98,16 @@ describe("npm run loadtest --print: the Job for staging", () => {
         expect(job.spec.backoffLimit).toBe(0);
         // 15 minutes of stages, one 10 s timeout, five minutes to start and report.
         expect(job.spec.activeDeadlineSeconds).toBe(15 * 60 + 10 + 300);
-        expect(r.stderr).toContain("| kubectl apply -f -");
+        expect(r.stderr).toContain("| kubectl create -f -");
+    });
+
+    it("the bundle, with the AWS SDK's signer and credential chain, stays under half a ConfigMap's 1 MiB", () => {
+        const bytes = Buffer.byteLength(bundleLoadtestRunner());
+        expect(bytes).toBeLessThan(LOADTEST_RUNNER_MAX_BYTES);
+        expect(LOADTEST_RUNNER_MAX_BYTES).toBe(512 * 1024);
+        // It carries the signer: a bundle that lost it would fail only in the cluster.
+        expect(bundleLoadtestRunner()).toContain("AWS4-HMAC-SHA256");
+        expect(bundleLoadtestRunner()).toContain("AWS_WEB_IDENTITY_TOKEN_FILE");
     });
 
     it("the bundle is self-contained: node runs it without node_modules against a local server", async () => {
@@ -140,7 +150,7 @@ describe("npm run loadtest --target: a run here", () => {
         const job = await loadtestCli([...withProm, "--print"], {});
         expect(job.code).toBe(0);
         const [cm] = parseAllDocuments(job.stdout).map((d) => d.toJS() as Manifest);
-        expect((JSON.parse(cm.data["spec.json"]) as RunSpec).prometheus).toBe("http://127.0.0.1:9/prometheus");
+        expect((JSON.parse(cm.data["spec.json"]) as RunSpec).prometheus).toEqual({ url: "http://127.0.0.1:9/prometheus" });
         const local = await loadtestCli([...withProm, "--target", s.url, "--set", SHORT], {});
         expect([local.code, local.stderr]).toEqual([0, ""]);
         expect(local.stdout).toContain("server: not judged (no Prometheus)\n");
@@ -164,6 +174,69 @@ describe("npm run loadtest --target: a run here", () => {
         expect(pushed[0].body).toContain(`${LOADTEST_METRICS.errorRatio} 1\n`);
         expect(pushed[0].body).toContain(`${LOADTEST_METRICS.breakingPointUsers} 3\n`);
         expect(pushed[0].body).toContain(`${LOADTEST_METRICS.recoverySeconds} NaN\n`);
+    });
+});
+
+describe("npm run loadtest with the stack's AMP workspace (both committed stacks): resolved as promote resolves it, queries signed", () => {
+    // The stack's `prometheusQueryUrl` output: the workspace's `prometheusEndpoint` (components/observability.ts).
+    const AMP_URL = "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-0123abcd-4567-89ef-0123-456789abcdef/";
+    const outputsWith = (url: string) => ({ stackOutputs: (stack: string) => Promise.resolve(stack === "staging" ? { prometheusQueryUrl: { value: url } } : undefined) });
+    const specOf = (stdout: string): RunSpec => JSON.parse((parseAllDocuments(stdout).map((d) => d.toJS() as Manifest)[0]).data["spec.json"]) as RunSpec;
+
+    it("the Job's spec names the workspace's query URL and the stack's region to sign in", async () => {
+        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "soak", "--print"], {}, REPO_ROOT, outputsWith(AMP_URL));
+        expect(r.code).toBe(0);
+        expect(r.stderr).not.toContain("warning");
+        expect(specOf(r.stdout).prometheus).toEqual({ url: AMP_URL, sigV4Region: "us-east-1" });
+    });
+
+    it("without the stack's outputs the run goes on, and says loudly that its server side will not be judged", async () => {
+        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "soak", "--print"], {}, REPO_ROOT, { stackOutputs: () => Promise.resolve(undefined) });
+        expect(r.code).toBe(0);
+        expect(r.stderr.split("\n")[0]).toBe("warning: the server side will not be judged: stack staging's prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack); give --prometheus <url> to judge it against another");
+        expect(specOf(r.stdout).prometheus).toBeUndefined();
+        // Asked for by name, the stack's Prometheus must exist: exit 2.
+        expect(await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--target", "http://127.0.0.1:9", "--prometheus", "stack"], {})).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: '--prometheus: received "stack"; expected a stack with a Prometheus to query: stack staging\'s prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack), and launchpad:observability.prometheusUrl is not set\n',
+        });
+    });
+
+    it("--target with --prometheus stack: the run here judges the server through the workspace, every query SigV4-signed with the SDK's credential chain", async () => {
+        const credentials = { accessKeyId: "AKIDLAUNCHPADTEST", secretAccessKey: "launchpad-test-secret-key" };
+        const verdicts: boolean[] = [];
+        const amp = await startServer((req, res) => {
+            void validSigV4(req, credentials, "us-east-1").then((valid) => {
+                verdicts.push(valid);
+                const { path: p, query } = requestParts(req);
+                res.statusCode = valid ? 200 : 403;
+                res.setHeader("content-type", "application/json");
+                const body = !valid ? { message: "signature mismatch" }
+                    : p.endsWith("/api/v1/query_range") ? { status: "success", data: { resultType: "matrix", result: [{ metric: {}, values: [[Number(query.start), "3"]] }] } }
+                    : { status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [Number(query.time), "0"] }] } };
+                res.end(JSON.stringify(body));
+            });
+        });
+        servers.push(amp);
+        const app = await serve();
+        const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+        // The SDK's environment provider, first in its default chain.
+        process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+        process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+        try {
+            const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--target", app.url, "--prometheus", "stack", "--set", SHORT], {}, REPO_ROOT, outputsWith(`${amp.url}/workspaces/ws-1/`));
+            expect([r.code, r.stderr]).toEqual([0, ""]);
+            expect(r.stdout).toContain("server restarts: ok: 0 container restart(s) during the run (bound 0)\n");
+            expect(r.stdout).toContain("server db-connections: ok: at most 3 database connection(s) (bound 100)\n");
+            expect(verdicts.length).toBeGreaterThanOrEqual(2);
+            expect(verdicts.every((v) => v)).toBe(true);
+        } finally {
+            for (const [k, v] of [["AWS_ACCESS_KEY_ID", saved.id], ["AWS_SECRET_ACCESS_KEY", saved.secret]] as const) {
+                if (v === undefined) delete process.env[k];
+                else process.env[k] = v;
+            }
+        }
     });
 });
 

@@ -91,6 +91,8 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         expect(r.stdout).toBe(`${renderReport(summary)}${JSON.stringify(summary)}\n`);
         expect(r.stdout).toContain("\nverdict: pass\n{");
         expect(r.stderr).toBe(
+            // Staging's Prometheus is its AMP workspace; these deps read no prometheusQueryUrl output (tests/loadtest-cli.test.ts reads one).
+            "warning: the server side will not be judged: stack staging's prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack); give --prometheus <url> to judge it against another\n" +
             `# the load scenario of api as job/${JOB} in ${NS} against the blue preview Service (kubeconfig: stack staging's kubeconfig output)\n` +
             `job/${JOB} in ${NS}: Complete; kept with its log (\`kubectl -n ${NS} logs job/${JOB}\`) until its ttlSecondsAfterFinished, with its ConfigMap\n`,
         );
@@ -170,6 +172,22 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         expect(r.stderr).toContain(`namespace ${NS} does not exist in the cluster at ${api.url}: run \`pulumi up\` for the stack (it creates its namespace), or give --kubeconfig of the stack's own cluster\n`);
         expect(api.jobs.size + api.configMaps.size).toBe(0);
     });
+
+    it("signing for the stack's AMP workspace: the Job runs as launchpad-loadtest; an account the stack has not created yet is named at once (a pod naming it would never start), nothing created", async () => {
+        const { api, target, deps } = await cluster(200);
+        const amp = { ...deps, stackOutputs: () => Promise.resolve({ prometheusQueryUrl: { value: "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/" } }) };
+        const r = await loadtestCli(ARGS, {}, undefined, amp);
+        expect(r.code).toBe(EXIT_INCONCLUSIVE);
+        expect(r.stderr).toContain("serviceaccount/launchpad-loadtest does not exist in namespace launchpad-staging: the run signs its queries to the stack's AMP workspace with that account's IRSA role, which `pulumi up` of the stack creates (components/loadtest-access.ts). Update the stack, or give --prometheus <url> of a Prometheus the pod can query unsigned\n");
+        expect([api.jobs.size, api.configMaps.size]).toEqual([0, 0]);
+        // Once the stack created it, the run goes ahead as that account (the stand-in's cluster has no AMP: the spec's is dropped).
+        api.serviceAccounts.set(`${NS}/launchpad-loadtest`, { metadata: { name: "launchpad-loadtest", namespace: NS } });
+        api.rewriteSpec = (s: RunSpec) => ({ ...s, target: target.url, prometheus: undefined, pushgateway: undefined });
+        const ok = await loadtestCli(ARGS, {}, undefined, amp);
+        expect(ok.code).toBe(0);
+        const job = api.jobs.get(`${NS}/${JOB}`) as unknown as { spec: { template: { spec: { serviceAccountName?: string } } } };
+        expect(job.spec.template.spec.serviceAccountName).toBe("launchpad-loadtest");
+    }, 30_000);
 
     it("RBAC refuses (403): inconclusive, exit 3, naming the verbs to grant and the check", async () => {
         const { api, deps } = await cluster(200);

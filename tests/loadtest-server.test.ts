@@ -18,6 +18,8 @@ import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dbConnectionsQuery, judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, type Sample } from "../loadtest/server";
 import { metricCatalogue } from "../observability/catalogue";
+import { ampSigner, prometheusGet } from "../scripts/prometheus";
+import { validSigV4 } from "./support/sigv4-verifier";
 import { runSpec, type LoadtestSummary, type RunSpec } from "../loadtest/main";
 import type { Scenario } from "../loadtest/profile";
 import { parseConfig } from "../config";
@@ -243,7 +245,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
 
     it("a flat working set is no leak; no restart; connections within bounds", async () => {
         const end = Date.now() / 1000;
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "blue", metrics: APP }, t0, end, serverBounds, true);
+        const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "blue", metrics: APP }, t0, end, serverBounds, true);
         expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true]]);
         expect(findings[0]).toMatchObject({ value: 0, detail: expect.stringContaining("the steepest of 2 pod(s)") as unknown });
         // The blue pool's two pods, 5 + 7, not production's 90 nor green's 3.
@@ -252,7 +254,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
 
     it("a working set growing 1 MiB/s is a leak (3,600 MiB/h), and the restart is seen", async () => {
         const end = Date.now() / 1000;
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
+        const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
         expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true]]);
         // Scrapes land within the second, so the measured slope is near, not at, 3,600 MiB/h.
         expect(findings[0].value).toBeGreaterThan(3_000);
@@ -261,13 +263,47 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(findings[2].value).toBe(3);
     });
 
+    it("through a workspace stand-in that checks every SigV4 signature (as AMP does) in front of this Prometheus: the same leak and restart verdicts", async () => {
+        const credentials = { accessKeyId: "ASIALAUNCHPADTEST", secretAccessKey: "launchpad-test-secret-key", sessionToken: "launchpad-test-session-token" };
+        const verdicts: boolean[] = [];
+        // Forwards the request as received (the signer's canonical query string) to the real Prometheus.
+        const workspace = await startServer((req, res) => {
+            void validSigV4(req, credentials, "eu-west-1").then(async (valid) => {
+                verdicts.push(valid);
+                if (!valid) {
+                    res.writeHead(403, { "content-type": "application/json" });
+                    res.end(JSON.stringify({ message: "signature mismatch" }));
+                    return;
+                }
+                const upstream = await fetch(`${url}${(req.url ?? "/").replace(/^\/workspaces\/ws-1/, "")}`);
+                res.writeHead(upstream.status, { "content-type": "application/json" });
+                res.end(await upstream.text());
+            });
+        });
+        try {
+            const signed = prometheusGet({ url: `${workspace.url}/workspaces/ws-1/`, sigV4Region: "eu-west-1" }, ampSigner("eu-west-1", credentials));
+            const end = Date.now() / 1000;
+            const findings = await judgeServer({ prometheus: signed, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
+            expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true]]);
+            expect(findings[0].value).toBeGreaterThan(3_000);
+            expect(findings[1].value).toBeGreaterThanOrEqual(1);
+            expect(verdicts.length).toBe(3);
+            expect(verdicts.every((v) => v)).toBe(true);
+            // A wrong key never reaches Prometheus.
+            await expect(judgeServer({ prometheus: prometheusGet({ url: `${workspace.url}/workspaces/ws-1/`, sigV4Region: "eu-west-1" }, ampSigner("eu-west-1", { ...credentials, secretAccessKey: "wrong" })), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true))
+                .rejects.toThrow("Prometheus /api/v1/query_range failed: HTTP 403: signature mismatch");
+        } finally {
+            await workspace.close();
+        }
+    });
+
     it("spike recovery: the server's own p95 and 5xx ratio, over their 30 s windows, hold again about 30 s after a 5 s bad spell", async () => {
         // The windows must slide past the bad spell: wait for Prometheus's scrapes up to 12 s after it.
         const spikeStart = t0 + SPIKE_AT;
         while (Date.now() / 1000 < spikeStart + BAD_FOR + 30 + 12) await new Promise((r) => setTimeout(r, 250));
         const end = Date.now() / 1000;
         const spike = { metrics: APP, start: spikeStart, p95BoundSeconds: 0.2, errorBound: 0.01 };
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 60 }, false, spike);
+        const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 60 }, false, spike);
         const recovery = findings.find((f) => f.check === "spike-recovery");
         // With 3,000 good requests per window, the 5xx ratio is under 1% once less than ~0.6 s of the
         // bad spell is left in the window, p95 under 200 ms once less than ~3 s is: about BAD_FOR + 29.4 s
@@ -275,13 +311,13 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(recovery?.ok).toBe(true);
         expect(recovery?.value).toBeGreaterThan(BAD_FOR + 24);
         expect(recovery?.value).toBeLessThan(BAD_FOR + 36);
-        const strict = await judgeServer({ prometheus: url, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 20 }, false, spike);
+        const strict = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 20 }, false, spike);
         expect(strict.find((f) => f.check === "spike-recovery")?.ok).toBe(false);
     }, 90_000);
 
     it("the connection bound is judged on the configured query when one is set, and on the pool otherwise", async () => {
         const end = Date.now() / 1000;
-        const target = { prometheus: url, namespace: NS, service: "api", color: "blue", metrics: APP };
+        const target = { prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "blue", metrics: APP };
         const configured = await judgeServer(target, t0, end, { ...serverBounds, dbConnectionsQuery: "sum(pg_stat_activity_count)" }, false);
         expect(configured.map((f) => [f.check, f.ok, f.value])).toEqual([["restarts", true, 0], ["db-connections", false, 30]]);
         const pool = await judgeServer(target, t0, end, { ...serverBounds, maxDbConnections: 10 }, false);
@@ -290,7 +326,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
 
     it("a color with no pods in Prometheus fails every check: no series is not \"no restart\"", async () => {
         const end = Date.now() / 1000;
-        const findings = await judgeServer({ prometheus: url, namespace: NS, service: "worker", color: "blue", metrics: APP }, t0, end, serverBounds, true);
+        const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "worker", color: "blue", metrics: APP }, t0, end, serverBounds, true);
         expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, null], ["restarts", false, null], ["db-connections", false, null]]);
     });
 
@@ -313,7 +349,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
             mustHoldUsers: 2,
             recoveryWindowMs: 1_000,
         });
-        const spec = (color: string, seconds: number): RunSpec => ({ service: "orders", color, namespace: NS, target: app.url, image: "ghcr.io/acme/orders:1.0.0", scenario: scenario(seconds), server: serverBounds, prometheus: url, appMetrics: APP });
+        const spec = (color: string, seconds: number): RunSpec => ({ service: "orders", color, namespace: NS, target: app.url, image: "ghcr.io/acme/orders:1.0.0", scenario: scenario(seconds), server: serverBounds, prometheus: { url }, appMetrics: APP });
         const summaryOf = (stdout: string): LoadtestSummary => JSON.parse(stdout.trimEnd().split("\n").at(-1) ?? "") as LoadtestSummary;
         const POLL = /^poll \d+ at \d+ s of (60|6) s: restarts (0|no series yet) \(bound 0\), db connections (4|no series yet) \(bound 20\)$/;
 

@@ -55,7 +55,8 @@ async function planJson(stack: string, ...sets: string[]): Promise<JsonPlan> {
     return JSON.parse(r.stdout) as JsonPlan;
 }
 
-const STAGING_COUNTS = {
+/** What staging and production both have. */
+const SHARED_COUNTS = {
     "pulumi:pulumi:Stack": 1,
     // The stack's own previous outputs (its release history), read through a StackReference to itself.
     "pulumi:pulumi:StackReference": 1,
@@ -147,6 +148,15 @@ const STAGING_COUNTS = {
     "grafana:alerting/notificationPolicy:NotificationPolicy": 1,
 };
 
+const STAGING_COUNTS = {
+    ...SHARED_COUNTS,
+    // Staging only (performance runs read the AMP workspace): their ServiceAccount and its query-only IRSA role.
+    "launchpad:loadtest:LoadtestAccess": 1,
+    "aws:iam/role:Role": 15,
+    "aws:iam/rolePolicy:RolePolicy": 8,
+    "kubernetes:core/v1:ServiceAccount": 7,
+};
+
 describe("npm run plan -- --json", () => {
     it("prints exactly one JSON document with the documented shape", async () => {
         const r = await cli(["--stack", "staging", "--json"]);
@@ -166,7 +176,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(189);
+        expect(doc.resources).toHaveLength(193);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -256,7 +266,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 189 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 193 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -339,10 +349,10 @@ describe("the precompiled CLI (scripts/compiled.cjs)", () => {
 });
 
 describe("production", () => {
-    it("has the staging shape plus one more AZ, a NAT gateway per AZ and the production-only safety resources", async () => {
+    it("has the staging shape (without the performance runs' access) plus one more AZ, a NAT gateway per AZ and the production-only safety resources", async () => {
         const counts = typeCounts(await planStack("production"));
         expect(counts).toEqual({
-            ...STAGING_COUNTS,
+            ...SHARED_COUNTS,
             "aws:ec2/subnet:Subnet": 6,
             "aws:ec2/routeTable:RouteTable": 4,
             "aws:ec2/route:Route": 4,

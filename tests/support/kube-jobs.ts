@@ -32,6 +32,8 @@ export interface KubeJobsApi extends TestServer {
     readonly namespaces: Set<string>;
     readonly configMaps: Map<string, Obj>;
     readonly jobs: Map<string, Obj>;
+    /** ServiceAccounts by `<namespace>/<name>`: a test adds the ones that exist. */
+    readonly serviceAccounts: Map<string, Obj>;
     /** Every request answers 403 when set, as RBAC does for a user without the verbs. */
     forbidden: boolean;
     kubelet: KubeletMode;
@@ -49,6 +51,7 @@ export async function startKubeJobsApi(namespaces: readonly string[]): Promise<K
     const requests: string[] = [];
     const configMaps = new Map<string, Obj>();
     const jobs = new Map<string, Obj>();
+    const serviceAccounts = new Map<string, Obj>();
     const pods = new Map<string, Obj & { log: string }>();
     const running = new Set<Promise<void>>();
     const api = {
@@ -56,6 +59,7 @@ export async function startKubeJobsApi(namespaces: readonly string[]): Promise<K
         namespaces: new Set(namespaces),
         configMaps,
         jobs,
+        serviceAccounts,
         forbidden: false,
         kubelet: "run" as KubeletMode,
         rewriteSpec: (s: RunSpec) => s,
@@ -120,7 +124,7 @@ export async function startKubeJobsApi(namespaces: readonly string[]): Promise<K
                 res.writeHead(code, { "content-type": type });
                 res.end(text);
             };
-            const m = /^\/(?:api\/v1|apis\/batch\/v1)\/namespaces\/([^/]+)\/(configmaps|jobs|pods)(?:\/([^/]+))?(\/log)?$/.exec(url.pathname);
+            const m = /^\/(?:api\/v1|apis\/batch\/v1)\/namespaces\/([^/]+)\/(configmaps|jobs|pods|serviceaccounts)(?:\/([^/]+))?(\/log)?$/.exec(url.pathname);
             if (m === null) return send(404, status(404, "NotFound", "the server could not find the requested resource"));
             const [, ns, kind, name, log] = m;
             const group = kind === "jobs" ? "jobs.batch" : kind;
@@ -128,7 +132,7 @@ export async function startKubeJobsApi(namespaces: readonly string[]): Promise<K
                 const verb = { GET: name === undefined ? "list" : "get", POST: "create", PUT: "update", DELETE: "delete" }[method] ?? method;
                 return send(403, status(403, "Forbidden", `${group} "${name ?? ""}" is forbidden: User "test" cannot ${verb} resource "${kind}" in API group "${kind === "jobs" ? "batch" : ""}" in the namespace "${ns}"`));
             }
-            const store = kind === "jobs" ? jobs : kind === "configmaps" ? configMaps : pods;
+            const store = kind === "jobs" ? jobs : kind === "configmaps" ? configMaps : kind === "serviceaccounts" ? serviceAccounts : pods;
             const notFound = (): void => send(404, status(404, "NotFound", `${group} "${name}" not found`));
             if (kind === "pods") {
                 if (name === undefined && method === "GET") {
