@@ -160,15 +160,22 @@ export function recoveryMetricsPolicy(dbInstanceArn: string, drBackupsArn: strin
 }
 
 /**
- * The dump may only add objects under the tier prefixes, encrypted with the bucket's key.
- * `kms:Decrypt` is there because S3 needs it to complete a multipart upload (the AWS CLI uses
- * one above 8 MB) to an SSE-KMS bucket; without `s3:GetObject` it grants no read of the backups.
+ * The dump may add objects under the tier prefixes, encrypted with the bucket's key, list them,
+ * and read the daily ones: a retry of a day whose daily dump is complete copies it server-side to
+ * the tiers still missing (scripts/db/dump.sh find_complete_dump) instead of adding a second dump,
+ * which Object Lock would keep. The copy reads its source (CopyObject needs s3:GetObject on it;
+ * the AWS CLI's `s3 cp` also calls HeadObject and GetObjectTagging for a multipart copy:
+ * aws/aws-cli v2 awscli/customizations/s3/subcommands.py COPY_PROPS). Reading the dumps gives this
+ * role nothing it lacks: it holds the database's own credentials. `kms:Decrypt` is there because
+ * S3 needs it to complete a multipart upload to an SSE-KMS bucket and to copy an encrypted object.
  */
 export function dumpPolicy(bucketArn: string, kmsKeyArn: string): object {
     return {
         Version: "2012-10-17",
         Statement: [
             { Effect: "Allow", Action: ["s3:PutObject"], Resource: BACKUP_TIERS.map((t) => `${bucketArn}/${t}/*`) },
+            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn], Condition: { StringLike: { "s3:prefix": BACKUP_TIERS.map((t) => `${t}/*`) } } },
+            { Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectTagging"], Resource: [`${bucketArn}/daily/*`] },
             { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], Resource: [kmsKeyArn] },
         ],
     };
@@ -285,7 +292,11 @@ function pushEnv(p: JobContainerParts): k8s.types.input.core.v1.EnvVar[] {
     return p.pushgatewayUrl !== undefined ? [{ name: "PUSHGATEWAY_URL", value: p.pushgatewayUrl }] : [];
 }
 
-/** The dump job: the engine's client dumps (credentials from the connection Secret), the AWS CLI uploads. */
+/**
+ * The dump job: the AWS CLI first looks for the day's complete daily dump (a retry reuses it
+ * rather than dumping again), the engine's client dumps (credentials from the connection Secret),
+ * the AWS CLI uploads.
+ */
 export function dumpJobContainers(p: JobContainerParts): JobContainers {
     const common = commonEnv(p);
     const push = pushEnv(p);
@@ -294,7 +305,11 @@ export function dumpJobContainers(p: JobContainerParts): JobContainers {
         valueFrom: { secretKeyRef: { name: p.connectionSecretName, key } },
     });
     return {
-        initContainers: [container("dump", p.dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
+        initContainers: [container("check", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "check"], [
+            ...common,
+            { name: "WEEKLY_DAY", value: String(p.backup.weeklyDay) },
+            ...push,
+        ], { cpu: "50m", memory: "128Mi" }), container("dump", p.dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
             ...common,
             { name: "WEEKLY_DAY", value: String(p.backup.weeklyDay) },
             secretEnv("DB_HOST", "host"),

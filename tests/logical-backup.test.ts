@@ -77,7 +77,7 @@ describe("logical backup CronJobs", () => {
         });
     });
 
-    it("dump in the engine's client image, then upload in the AWS CLI image, on the configured schedule", async () => {
+    it("check for the day's complete dump and dump in the engine's client image, then upload in the AWS CLI image, on the configured schedule", async () => {
         const plan = await planLogicalBackup("staging");
         const dump = named(plan, "lb-dump");
         expect(input(dump, "spec.schedule")).toBe("15 2 * * *");
@@ -85,9 +85,14 @@ describe("logical backup CronJobs", () => {
         expect(input(dump, "spec.timeZone")).toBe("Etc/UTC");
         const pod = podSpec(dump);
         expect(pod.serviceAccountName).toBe("lb-dump");
-        expect(pod.initContainers.map((c) => [c.name, c.image, c.command])).toEqual([["dump", engineImage("mysql", "8.4"), ["bash", "/scripts/dump.sh", "dump"]]]);
+        expect(pod.initContainers.map((c) => [c.name, c.image, c.command])).toEqual([
+            ["check", AWS_CLI_IMAGE, ["bash", "/scripts/dump.sh", "check"]],
+            ["dump", engineImage("mysql", "8.4"), ["bash", "/scripts/dump.sh", "dump"]],
+        ]);
         expect(pod.containers.map((c) => [c.name, c.image, c.command])).toEqual([["upload", AWS_CLI_IMAGE, ["bash", "/scripts/dump.sh", "upload"]]]);
-        const env = Object.fromEntries(pod.initContainers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
+        // The check never sees the database password either.
+        expect(pod.initContainers[0].env.map((e) => e.name)).toEqual(["WORK_DIR", "HOME", "DB_ENGINE", "DB_NAME", "BACKUP_BUCKET", "AWS_REGION", "WEEKLY_DAY"]);
+        const env = Object.fromEntries(pod.initContainers[1].env.map((e) => [e.name, e.value ?? e.valueFrom]));
         expect(env).toEqual({
             WORK_DIR: "/work",
             HOME: "/tmp",
@@ -167,13 +172,15 @@ describe("least-privilege identities (IRSA)", () => {
         expect(input(sa, "metadata.annotations")).toEqual({ "eks.amazonaws.com/role-arn": role.state.arn });
     });
 
-    it("let the dump only write under the tier prefixes, and verify only read daily dumps", async () => {
+    it("let the dump write under the tier prefixes, list them and read only daily dumps (a retry's server-side copy), and verify only read daily dumps", async () => {
         const plan = await planLogicalBackup("staging");
         expect(JSON.parse(input(named(plan, "lb-dump-policy"), "policy") as string)).toEqual(dumpPolicy(BUCKET_ARN, KEY_ARN));
         expect(dumpPolicy(BUCKET_ARN, KEY_ARN)).toEqual({
             Version: "2012-10-17",
             Statement: [
                 { Effect: "Allow", Action: ["s3:PutObject"], Resource: ["daily", "weekly", "monthly", "yearly"].map((t) => `${BUCKET_ARN}/${t}/*`) },
+                { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [BUCKET_ARN], Condition: { StringLike: { "s3:prefix": ["daily/*", "weekly/*", "monthly/*", "yearly/*"] } } },
+                { Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectTagging"], Resource: [`${BUCKET_ARN}/daily/*`] },
                 { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], Resource: [KEY_ARN] },
             ],
         });
@@ -255,8 +262,12 @@ describe("job containers (pure builders the constructor delegates to)", () => {
 
     it("dumps with the engine's image and the Secret's credentials, then uploads with the AWS CLI", () => {
         const jobs = dumpJobContainers(parts);
-        expect(jobs.initContainers.map((c) => [c.name, c.image, c.command])).toEqual([["dump", "postgres:16", ["bash", "/scripts/dump.sh", "dump"]]]);
-        expect(envOf(jobs.initContainers[0])).toEqual([
+        expect(jobs.initContainers.map((c) => [c.name, c.image, c.command])).toEqual([
+            ["check", "public.ecr.aws/aws-cli/aws-cli:2.22.35", ["bash", "/scripts/dump.sh", "check"]],
+            ["dump", "postgres:16", ["bash", "/scripts/dump.sh", "dump"]],
+        ]);
+        expect(envOf(jobs.initContainers[0])).toEqual([...common, { name: "WEEKLY_DAY", value: "7" }]);
+        expect(envOf(jobs.initContainers[1])).toEqual([
             ...common,
             { name: "WEEKLY_DAY", value: "7" },
             ...[["DB_HOST", "host"], ["DB_PORT", "port"], ["DB_USER", "username"], ["DB_PASSWORD", "password"]].map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: "database-connection", key } } })),
@@ -334,7 +345,7 @@ describe("the environment contract between the backup jobs and scripts/db/*.sh",
         const plan = await planStack("production");
         const jobs = ofType(plan, "kubernetes:batch/v1:CronJob").filter((c) => c.name.startsWith("launchpad-production-logical-backup-"));
         const containers = jobs.flatMap((j) => [...(podSpec(j).initContainers ?? []), ...podSpec(j).containers]);
-        expect(containers.map((c) => c.name).sort()).toEqual(["dump", "fetch", "recovery-metrics", "report", "restore", "upload"]);
+        expect(containers.map((c) => c.name).sort()).toEqual(["check", "dump", "fetch", "recovery-metrics", "report", "restore", "upload"]);
         const problems: string[] = [];
         for (const c of containers) {
             const [, path, phase] = c.command;

@@ -455,7 +455,7 @@ describe("the Observability component under the plan engine", () => {
         const url = "http://pushgateway.launchpad-staging.svc.cluster.local:9091";
         const pushTo = (p: Pod): [string, string | undefined][] =>
             [...p.initContainers, ...p.containers].map((c) => [c.name, c.env.find((e) => e.name === "PUSHGATEWAY_URL")?.value]);
-        expect(pushTo(pod("launchpad-staging-logical-backup-dump"))).toEqual([["dump", url], ["upload", url]]);
+        expect(pushTo(pod("launchpad-staging-logical-backup-dump"))).toEqual([["check", url], ["dump", url], ["upload", url]]);
         const verify = pod("launchpad-staging-logical-backup-verify");
         expect(verify.initContainers.map((c) => c.name)).toEqual(["fetch", "restore"]);
         expect(verify.containers.map((c) => [c.name, c.command])).toEqual([["report", ["bash", "/scripts/verify.sh", "report"]]]);

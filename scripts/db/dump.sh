@@ -5,13 +5,17 @@
 # bucket's lifecycle rules by prefix (daily/ 30 d, weekly/ 84 d, monthly/ 365 d, yearly/ 2555 d)
 # do the expiry. The .sha256 is uploaded before its dump, so every dump object has one; a .sha256
 # alone is an unfinished upload, and the newest complete dump is the newest .sql.gz with its .sha256.
-# The upload needs s3:PutObject on <tier>/* only (plus kms:GenerateDataKey and kms:Decrypt for an
-# SSE-KMS bucket: S3 needs Decrypt to complete a multipart upload); it never reads the bucket.
+# A run whose day (BACKUP_DATE, default today UTC) already has a complete daily dump, a retry of a
+# run that failed in a later tier, does not dump or upload again: it copies that dump server-side to
+# the tiers still missing one. So the upload needs s3:PutObject on <tier>/*, s3:ListBucket on the
+# tier prefixes and s3:GetObject on daily/* (the copy's source), plus kms:GenerateDataKey and
+# kms:Decrypt for an SSE-KMS bucket (S3 needs Decrypt to complete a multipart upload and to copy).
 #
-# Usage: dump.sh [all|dump|upload|tiers]                                         (default: all)
+# Usage: dump.sh [all|check|dump|upload|tiers]                                   (default: all)
+#   check   look for the day's complete daily dump; `dump` then reuses it (AWS CLI image)
 #   dump    dump, compress and checksum into $WORK_DIR          (DB client image: mariadb, postgres)
 #   upload  upload what `dump` left in $WORK_DIR, push metrics  (AWS CLI image: aws, curl)
-#   all     both; in a private temporary directory unless WORK_DIR is set
+#   all     check, dump and upload; in a private temporary directory unless WORK_DIR is set
 #   tiers   print the tiers BACKUP_DATE selects, one a line (no database, no network)
 #
 # Environment
@@ -20,11 +24,11 @@
 #   DB_PORT            default 3306 (mysql), 5432 (postgres)                        [dump]
 #   DB_CONNECT_TIMEOUT seconds the server may take to answer at all; default 15     [dump]
 #   DB_READ_TIMEOUT    seconds the dump may go without a byte; default 600          [dump]
-#   BACKUP_BUCKET, AWS_REGION                                                       [upload]
-#   S3_ENDPOINT_URL    optional, passed to the AWS CLI as --endpoint-url            [upload]
+#   BACKUP_BUCKET, AWS_REGION                                                       [check, upload]
+#   S3_ENDPOINT_URL    optional, passed to the AWS CLI as --endpoint-url            [check, upload]
 #   PUSHGATEWAY_URL    optional: push launchpad_backup_* per tier (needs curl)      [upload; failures: all]
 #   PUSHGATEWAY_JOB    the job label; default launchpad-db-backup                   [upload; failures: all]
-#   BACKUP_DATE        YYYY-MM-DD the run is for; default today (UTC)               [dump, tiers]
+#   BACKUP_DATE        YYYY-MM-DD the run is for; default today (UTC)         [check, dump, tiers]
 #   WEEKLY_DAY         ISO weekday of the weekly tier, 1 (Mon) to 7 (Sun); default 7 [dump, tiers]
 #   WORK_DIR           the directory the phases share; required for `dump` or `upload` alone
 #
@@ -60,6 +64,7 @@ source "$(dirname "$0")/lib.sh"
 strict_mode
 
 readonly META=backup.env
+readonly REUSE_META=reuse.env
 
 # What a failure is reported for: set as the run learns the database and its tiers.
 run_db=""
@@ -209,6 +214,47 @@ completion_marker() {
     esac
 }
 
+# Writes backup.env, what the upload phase reads: file, database, day, tiers, start, reused (0/1).
+write_meta() {
+    {
+        printf 'BACKUP_FILE=%q\n' "$1"
+        printf 'BACKUP_DB=%q\n' "$DB_NAME"
+        printf 'BACKUP_DAY=%q\n' "$2"
+        printf 'BACKUP_TIERS=%q\n' "$3"
+        printf 'BACKUP_START=%q\n' "$4"
+        printf 'BACKUP_REUSED=%q\n' "$5"
+    } >"$WORK_DIR/$META"
+}
+
+# True when the check phase found a complete daily dump for day $1 (sets REUSE_KEY).
+reuse_found() {
+    REUSE_DAY="" REUSE_KEY="" REUSE_URL=""
+    [[ -f $WORK_DIR/$REUSE_META ]] || return 1
+    # shellcheck source=/dev/null
+    source "$WORK_DIR/$REUSE_META"
+    [[ $REUSE_DAY == "$1" && -n $REUSE_KEY ]]
+}
+
+# Looks for the day's complete daily dump before anything is dumped, and leaves what it found in
+# reuse.env for the dump phase (which runs in the database image, without the AWS CLI).
+phase_check() {
+    require_env BACKUP_BUCKET AWS_REGION DB_NAME WORK_DIR
+    require_db_name
+    [[ -d $WORK_DIR && -w $WORK_DIR ]] || die "WORK_DIR '$WORK_DIR' is not a writable directory" 2
+    command -v aws >/dev/null 2>&1 || die "the AWS CLI (aws) is not installed"
+    local day weekly complete_key complete_size
+    resolve_schedule
+    run_db=$DB_NAME
+    run_tiers=$(tiers_for "$day" "$weekly" | tr '\n' ' ')
+    run_tiers=${run_tiers% }
+    find_complete_dump "daily/$DB_NAME/${day//-//}/" || die "listing s3://$BACKUP_BUCKET/daily/$DB_NAME/${day//-//}/ failed$(last_error)"
+    {
+        printf 'REUSE_DAY=%q\n' "$day"
+        printf 'REUSE_KEY=%q\n' "$complete_key"
+        printf 'REUSE_URL=%q\n' "$BACKUP_BUCKET/$complete_key"
+    } >"$WORK_DIR/$REUSE_META"
+}
+
 phase_dump() {
     require_env DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD WORK_DIR
     require_engine
@@ -230,6 +276,11 @@ phase_dump() {
     tiers=${tiers% }
     run_db=$DB_NAME
     run_tiers=$tiers
+    if reuse_found "$day"; then
+        write_meta "${REUSE_KEY##*/}" "$day" "$tiers" "$start" 1
+        printf '%s: s3://%s is a complete dump for %s already: not dumping again\n' "$PROG" "$REUSE_URL" "$day" >&2
+        return 0
+    fi
     stamp="${day//-/}T$(date -u -d "@$start" +%H%M%S)Z"
     file="$DB_NAME-$stamp.sql.gz"
     partial="$WORK_DIR/$file.partial"
@@ -265,33 +316,84 @@ phase_dump() {
     dump_partial=""
     (cd "$WORK_DIR" && sha256sum -- "$file") >"$WORK_DIR/$file.sha256"
 
-    {
-        printf 'BACKUP_FILE=%q\n' "$file"
-        printf 'BACKUP_DB=%q\n' "$DB_NAME"
-        printf 'BACKUP_DAY=%q\n' "$day"
-        printf 'BACKUP_TIERS=%q\n' "$tiers"
-        printf 'BACKUP_START=%q\n' "$start"
-    } >"$WORK_DIR/$META"
+    write_meta "$file" "$day" "$tiers" "$start" 0
     printf 'dumped %s (%s bytes compressed)\n' "$file" "$(wc -c <"$WORK_DIR/$file" | tr -d ' ')"
+}
+
+# Sets `complete_key` and `complete_size` to the newest complete dump under prefix $1 (the newest
+# .sql.gz whose .sha256 is there too, the rule every reader uses), or to "" when there is none.
+# Fails when the listing fails: a run that cannot tell must not guess.
+find_complete_dump() {
+    local listing line key size
+    complete_key="" complete_size=""
+    listing=$(aws_cli s3api list-objects-v2 --bucket "$BACKUP_BUCKET" --prefix "$1" \
+        --query 'Contents[].[Key,Size]' --output text 2>"$error_log") || return 1
+    declare -A sizes=()
+    while IFS=$'\t' read -r key size; do
+        [[ -n $key && $key != None ]] && sizes[$key]=$size
+    done <<<"$listing"
+    [[ ${#sizes[@]} -gt 0 ]] || return 0
+    for key in "${!sizes[@]}"; do
+        if [[ $key == *.sql.gz && -n ${sizes[$key.sha256]+x} && $key > $complete_key ]]; then
+            complete_key=$key complete_size=${sizes[$key]}
+        fi
+    done
+    return 0
 }
 
 phase_upload() {
     require_env BACKUP_BUCKET AWS_REGION WORK_DIR
     [[ -f $WORK_DIR/$META ]] || die "no dump in WORK_DIR '$WORK_DIR': run the dump phase first"
-    local BACKUP_FILE BACKUP_DB BACKUP_DAY BACKUP_TIERS BACKUP_START
+    local BACKUP_FILE BACKUP_DB BACKUP_DAY BACKUP_TIERS BACKUP_START BACKUP_REUSED complete_key complete_size
     # shellcheck source=/dev/null
     source "$WORK_DIR/$META"
     run_db=$BACKUP_DB
     run_tiers=$BACKUP_TIERS
     local src="$WORK_DIR/$BACKUP_FILE"
-    [[ -s $src && -s $src.sha256 ]] || die "the dump $src or its .sha256 is missing or empty"
+    if [[ ${BACKUP_REUSED:-0} != 1 ]]; then
+        [[ -s $src && -s $src.sha256 ]] || die "the dump $src or its .sha256 is missing or empty"
+    fi
     command -v aws >/dev/null 2>&1 || die "the AWS CLI (aws) is not installed"
 
-    local date_path tier key size now
+    local date_path tier key size now reused=""
     date_path=${BACKUP_DAY//-//}
-    # Each tier gets its own upload from the local file rather than a server-side copy of the daily
-    # object: a copy would need read access to the bucket, and the dump's role can only write.
+    # A retry (backoffLimit 1), or a manual `kubectl create job --from=cronjob/...`, on a day whose
+    # daily dump is already complete reuses that dump: it finishes only the tiers still missing, by
+    # server-side copy, so a failed upload of a later tier never leaves a second daily dump (locked by
+    # Object Lock for the whole retention). "The day" is BACKUP_DAY, the UTC day the run is for: a
+    # second run on the same day is meant to finish that day's backup, not to take another one (an
+    # ad-hoc backup before a risky change is an RDS manual snapshot; see docs/data-protection.md).
+    find_complete_dump "daily/$BACKUP_DB/$date_path/" || die "listing s3://$BACKUP_BUCKET/daily/$BACKUP_DB/$date_path/ failed$(last_error)"
+    if [[ -n $complete_key ]]; then
+        reused=$complete_key
+        size=$complete_size
+        # Said once: the dump phase has said it already when the check phase found this dump.
+        if [[ ${BACKUP_REUSED:-0} != 1 ]]; then
+            printf '%s: s3://%s/%s is a complete dump for %s already: not uploading this run'"'"'s dump\n' \
+                "$PROG" "$BACKUP_BUCKET" "$reused" "$BACKUP_DAY" >&2
+        fi
+    elif [[ ${BACKUP_REUSED:-0} == 1 ]]; then
+        die "the complete dump the check phase found for $BACKUP_DAY is no longer listed under s3://$BACKUP_BUCKET/daily/$BACKUP_DB/$date_path/"
+    fi
     for tier in $BACKUP_TIERS; do
+        if [[ -n $reused ]]; then
+            # The tier's own complete dump of the day, if an earlier run got that far.
+            [[ $tier == daily ]] && continue
+            find_complete_dump "$tier/$BACKUP_DB/$date_path/" || die "listing s3://$BACKUP_BUCKET/$tier/$BACKUP_DB/$date_path/ failed$(last_error)"
+            if [[ -n $complete_key ]]; then
+                printf '%s: %s tier already complete: s3://%s/%s\n' "$PROG" "$tier" "$BACKUP_BUCKET" "$complete_key" >&2
+                continue
+            fi
+            key="$tier/$BACKUP_DB/$date_path/${reused##*/}"
+            # Server-side copies (CopyObject: s3:GetObject on the source, s3:PutObject on the
+            # target), the checksum first as for an upload.
+            aws_interruptible s3 cp --only-show-errors "s3://$BACKUP_BUCKET/$reused.sha256" "s3://$BACKUP_BUCKET/$key.sha256" 2>"$error_log" ||
+                die "copying s3://$BACKUP_BUCKET/$reused.sha256 to s3://$BACKUP_BUCKET/$key.sha256 failed$(last_error)"
+            aws_interruptible s3 cp --only-show-errors "s3://$BACKUP_BUCKET/$reused" "s3://$BACKUP_BUCKET/$key" 2>"$error_log" ||
+                die "copying s3://$BACKUP_BUCKET/$reused to s3://$BACKUP_BUCKET/$key failed$(last_error)"
+            printf '%s: %s tier completed by copy: s3://%s/%s\n' "$PROG" "$tier" "$BACKUP_BUCKET" "$key" >&2
+            continue
+        fi
         key="$tier/$BACKUP_DB/$date_path/$BACKUP_FILE"
         # The checksum first: a dump object then never exists without its .sha256 (a failed or
         # stopped upload leaves at most a .sha256 with no dump, which no reader takes for a dump).
@@ -302,11 +404,11 @@ phase_upload() {
         printf 'uploaded s3://%s/%s\n' "$BACKUP_BUCKET" "$key"
     done
 
-    # The backup is complete from here: nothing below may fail the job, whose retry would upload
-    # a second dump. A metrics push that fails is a warning on stderr, and the run exits 0.
+    # The backup is complete from here: nothing below may fail the job, which would report a backup
+    # that exists as failed. A metrics push that fails is a warning on stderr, and the run exits 0.
     report_failures=false
     if [[ -z ${PUSHGATEWAY_URL:-} ]]; then return 0; fi
-    size=$(wc -c <"$src" | tr -d ' ')
+    if [[ -z $reused ]]; then size=$(wc -c <"$src" | tr -d ' '); fi
     now=$(date -u +%s)
     local push_errors
     push_errors=$(mktemp "${TMPDIR:-/tmp}/$PROG-push.XXXXXX")
@@ -332,7 +434,7 @@ EOF
     else
         local reason
         reason=$(head -n 1 "$push_errors")
-        printf '%s: warning: %s; the backup itself is complete, so the run succeeds (a retry would upload a second dump)\n' "$PROG" "${reason#"$PROG: "}" >&2
+        printf '%s: warning: %s; the backup itself is complete, so the run succeeds (a failed job would report a backup that exists as failed)\n' "$PROG" "${reason#"$PROG: "}" >&2
     fi
 }
 
@@ -343,14 +445,21 @@ report_failure() {
     [[ $db =~ $DB_NAME_PATTERN ]] || return 0
     export -n DB_PASSWORD
     now=$(date -u +%s)
+    # The tiers side by side, not one after another: each push is bounded (push_failure_metrics,
+    # at most ~11 s against a Pushgateway that never answers), so the whole report is too, even on
+    # 1 January's four tiers, well inside the pod's termination grace period (Kubernetes' default
+    # 30 s: the CronJob sets none) after a SIGTERM whose error line is already printed.
+    local pids=() pid
     for tier in ${run_tiers:-daily}; do
-        push_failure_metrics "job/${PUSHGATEWAY_JOB:-launchpad-db-backup}/database/$db/tier/$tier" <<EOF
+        push_failure_metrics "job/${PUSHGATEWAY_JOB:-launchpad-db-backup}/database/$db/tier/$tier" <<EOF &
 # HELP launchpad_backup_last_failure_timestamp_seconds When the last failed backup run of this tier ended.
 # TYPE launchpad_backup_last_failure_timestamp_seconds gauge
 launchpad_backup_last_failure_timestamp_seconds $now
 $(run_success_metric 0)
 EOF
+        pids+=("$!")
     done
+    for pid in "${pids[@]}"; do wait "$pid" || true; done
 }
 
 cleanup_dirs=()
@@ -393,7 +502,7 @@ trap 'on_signal TERM 143' TERM
 main() {
     local phase=${1:-all}
     case $phase in
-        dump | upload | all) report_failures=true ;;
+        check | dump | upload | all) report_failures=true ;;
     esac
     case $phase in
         tiers)
@@ -401,6 +510,7 @@ main() {
             resolve_schedule
             tiers_for "$day" "$weekly"
             ;;
+        check) phase_check ;;
         dump) phase_dump ;;
         upload) phase_upload ;;
         all)
@@ -408,10 +518,13 @@ main() {
                 WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dump.XXXXXX")
                 cleanup_dirs+=("$WORK_DIR")
             fi
+            # Every phase's variables at once: a missing bucket is found before the dump, not after.
+            require_env DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD BACKUP_BUCKET AWS_REGION
+            phase_check
             phase_dump
             phase_upload
             ;;
-        *) die "unknown phase '$phase': use all, dump, upload or tiers" 2 ;;
+        *) die "unknown phase '$phase': use all, check, dump, upload or tiers" 2 ;;
     esac
 }
 
