@@ -9,6 +9,8 @@
  * pods, but there was no scale-up?"). The sizes in config are the cluster's totals, as they were with
  * one group, split evenly over the zones.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
 import type { Show } from "./input";
 import type { Safety } from "./tier";
@@ -18,7 +20,7 @@ export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
 const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
 export const nodeGroupSchema = z.strictObject({
-    /** EC2 instance types of the managed node group, all of one CPU architecture. */
+    /** EC2 instance types of the managed node group: known to the Cluster Autoscaler, of one CPU architecture, vCPU count and memory. */
     instanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, { error: "expected an EC2 instance type such as \"m6i.large\"" })).min(1).default(["t3.large"]),
     minSize: z.int().min(0).max(450).default(2),
     desiredSize: z.int().min(0).max(450).optional(),
@@ -27,8 +29,9 @@ export const nodeGroupSchema = z.strictObject({
     capacityType: z.enum(CAPACITY_TYPES).default("ON_DEMAND"),
 }).meta({
     description:
-        "Managed node groups, one per AZ of the private subnets, alike but for their zone. instanceTypes: one CPU " +
-        "architecture (default [\"t3.large\"]); minSize, desiredSize, maxSize: totals over all zones, each a " +
+        "Managed node groups, one per AZ of the private subnets, alike but for their zone. instanceTypes: EC2 " +
+        "types the Cluster Autoscaler's catalogue knows, all of one CPU architecture, vCPU count and memory (default " +
+        "[\"t3.large\"]); minSize, desiredSize, maxSize: totals over all zones, each a " +
         "multiple of network.azCount (split evenly, one share per zone's group); minSize and desiredSize 0..450, " +
         "maxSize 1..450, min <= desired <= max (default 2, minSize, 4); the tier sets the fewest nodes per zone " +
         "(production: 1); diskSizeGb: 20..16384 (default 50); capacityType: \"ON_DEMAND\" or \"SPOT\" (default " +
@@ -60,9 +63,115 @@ export interface NodeGroupConfig {
     readonly amiType: "AL2023_x86_64_STANDARD" | "AL2023_ARM_64_STANDARD";
 }
 
-/** Graviton families carry a `g` after the generation digit (m7g, c7gn, r8g, t4g); `a1` is the first Graviton. */
+/** One EC2 instance type as the Cluster Autoscaler knows it. */
+export interface Ec2InstanceType {
+    readonly vcpu: number;
+    readonly memoryMb: number;
+    readonly gpu: number;
+    readonly architecture: "amd64" | "arm64";
+}
+
+/**
+ * The Cluster Autoscaler's own EC2 catalogue, `vendor/cluster-autoscaler/ec2_instance_types.go`
+ * (verbatim, vendor/cluster-autoscaler/SOURCE.md). A managed node group's Auto Scaling group is
+ * planned from its first instance type: cluster-autoscaler/cloudprovider/aws/README.md at
+ * cluster-autoscaler-1.36.1, lines 185-198 ("Each Auto Scaling Group should be composed of instance
+ * types that provide approximately equal capacity ... only the first instance type found will be
+ * used") and 344-346 ("the instance types should have the same amount of RAM and number of CPU
+ * cores, since this is fundamental to CA's scaling calculations").
+ */
+export const INSTANCE_TYPE_CATALOGUE_SOURCE = "kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/ec2_instance_types.go @ cluster-autoscaler-1.36.1";
+
+const ENTRY_RE = /^\t"([^"]+)": \{\n\t\tInstanceType: "([^"]+)",\n\t\tVCPU: +(\d+),\n\t\tMemoryMb: +(\d+),\n\t\tGPU: +(\d+),\n\t\tArchitecture: "(amd64|arm64)",\n\t\},$/gm;
+
+/**
+ * Reads the generated Go map (`go generate` output, one layout per entry). Throws when any entry
+ * does not read, so a changed layout in a new copy fails loudly rather than shrinking the catalogue.
+ */
+export function parseInstanceTypeCatalogue(goSource: string): ReadonlyMap<string, Ec2InstanceType> {
+    const out = new Map<string, Ec2InstanceType>();
+    for (const m of goSource.matchAll(ENTRY_RE)) {
+        const [, key, name, vcpu, memoryMb, gpu, architecture] = m as unknown as [string, string, string, string, string, string, "amd64" | "arm64"];
+        if (key !== name) {
+            throw new Error(`ec2_instance_types.go: entry ${key} names ${name}`);
+        }
+        out.set(key, { vcpu: Number(vcpu), memoryMb: Number(memoryMb), gpu: Number(gpu), architecture });
+    }
+    const declared = goSource.match(/^\t\tInstanceType: /gm)?.length ?? 0;
+    if (out.size === 0 || out.size !== declared) {
+        throw new Error(`ec2_instance_types.go: read ${out.size} of ${declared} entries; the vendored file's layout changed`);
+    }
+    return out;
+}
+
+let catalogue: ReadonlyMap<string, Ec2InstanceType> | undefined;
+
+/** The vendored catalogue, read once. */
+export function instanceTypeCatalogue(): ReadonlyMap<string, Ec2InstanceType> {
+    catalogue ??= parseInstanceTypeCatalogue(readFileSync(join(__dirname, "..", "vendor", "cluster-autoscaler", "ec2_instance_types.go"), "utf8"));
+    return catalogue;
+}
+
+/** Graviton per the catalogue's `Architecture` (false for a type it does not know: that is refused on its own). */
 export function isArmInstanceType(instanceType: string): boolean {
-    return /^([a-z]+\d+g[a-z]*|a1)\./.test(instanceType);
+    return instanceTypeCatalogue().get(instanceType)?.architecture === "arm64";
+}
+
+/** Edit distance (insertions, deletions, substitutions), for suggesting the name meant. */
+function editDistance(a: string, b: string): number {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+            row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+        }
+        prev = row;
+    }
+    return prev[b.length];
+}
+
+/** Up to three catalogue names nearest to `name`, nearest first, then by name. */
+export function nearestInstanceTypes(name: string, known: Iterable<string> = instanceTypeCatalogue().keys()): string[] {
+    return [...known]
+        .map((k) => [k, editDistance(name, k)] as const)
+        .sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+        .slice(0, 3)
+        .map(([k]) => k);
+}
+
+function describeSize(name: string, t: Ec2InstanceType): string {
+    return `${name} ${t.vcpu} vCPU, ${t.memoryMb} MiB${t.gpu > 0 ? `, ${t.gpu} GPU` : ""}`;
+}
+
+/**
+ * Every instance type in the catalogue; all of one architecture (one AMI type per node group); and
+ * all of the first type's vCPU, memory and GPUs, since the autoscaler plans every node as the first
+ * (README lines cited at {@link INSTANCE_TYPE_CATALOGUE_SOURCE}).
+ */
+export function instanceTypeProblems(instanceTypes: readonly string[], show: Show): string[] {
+    const key = "launchpad:nodeGroup";
+    const known = instanceTypeCatalogue();
+    const out: string[] = [];
+    const specs: [string, Ec2InstanceType][] = [];
+    instanceTypes.forEach((t, i) => {
+        const spec = known.get(t);
+        if (spec === undefined) {
+            out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an EC2 instance type the Cluster Autoscaler knows (vendor/cluster-autoscaler/ec2_instance_types.go), such as ${nearestInstanceTypes(t, known.keys()).map((n) => JSON.stringify(n)).join(", ")}`);
+        } else {
+            specs.push([t, spec]);
+        }
+    });
+    const arm = specs.filter(([, s]) => s.architecture === "arm64");
+    if (arm.length > 0 && arm.length < specs.length) {
+        out.push(`${key}.instanceTypes: received ${show(instanceTypes, key)}; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type`);
+    } else if (specs.length > 1) {
+        const [firstName, first] = specs[0];
+        const differ = specs.filter(([, s]) => s.vcpu !== first.vcpu || s.memoryMb !== first.memoryMb || s.gpu !== first.gpu);
+        if (differ.length > 0) {
+            out.push(`${key}.instanceTypes: received ${show(instanceTypes, key)}; expected instance types of one size, since the Cluster Autoscaler plans every node of a group as its first type (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md): ${describeSize(firstName, first)} but ${differ.map(([n, s]) => describeSize(n, s)).join("; ")}`);
+        }
+    }
+    return out;
 }
 
 /** What the sizes are checked against: the zones they are split over and the tier's fewest nodes per zone. */
@@ -73,8 +182,8 @@ export interface NodeGroupZones {
 }
 
 /**
- * Sizes in order, each a whole share per zone and at least the tier's fewest nodes per zone, and one
- * CPU architecture (a node group has one AMI type).
+ * Sizes in order, each a whole share per zone and at least the tier's fewest nodes per zone, and
+ * instance types the autoscaler knows, of one architecture and one size ({@link instanceTypeProblems}).
  */
 export function nodeGroupProblems(ng: RawNodeGroup | undefined, show: Show, zones?: NodeGroupZones): string[] {
     const out: string[] = [];
@@ -99,10 +208,7 @@ export function nodeGroupProblems(ng: RawNodeGroup | undefined, show: Show, zone
     } else if (ng.desiredSize !== undefined && (ng.desiredSize < ng.minSize || ng.desiredSize > ng.maxSize)) {
         out.push(`launchpad:nodeGroup.desiredSize: received ${show(ng.desiredSize, "launchpad:nodeGroup")}; expected a number from launchpad:nodeGroup.minSize (${show(ng.minSize, "launchpad:nodeGroup")}) to launchpad:nodeGroup.maxSize (${show(ng.maxSize, "launchpad:nodeGroup")})`);
     }
-    const arm = ng.instanceTypes.filter(isArmInstanceType);
-    if (arm.length > 0 && arm.length < ng.instanceTypes.length) {
-        out.push(`launchpad:nodeGroup.instanceTypes: received ${show(ng.instanceTypes, "launchpad:nodeGroup")}; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type`);
-    }
+    out.push(...instanceTypeProblems(ng.instanceTypes, show));
     return out;
 }
 
