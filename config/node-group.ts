@@ -20,7 +20,7 @@ export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
 const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
 export const nodeGroupSchema = z.strictObject({
-    /** EC2 instance types of the managed node group: known to the Cluster Autoscaler, of one CPU architecture, vCPU count and memory. */
+    /** EC2 instance types of the managed node group: known to the Cluster Autoscaler, without GPUs, of one CPU architecture, vCPU count and memory. */
     instanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, { error: "expected an EC2 instance type such as \"m6i.large\"" })).min(1).default(["t3.large"]),
     minSize: z.int().min(0).max(450).default(2),
     desiredSize: z.int().min(0).max(450).optional(),
@@ -30,7 +30,7 @@ export const nodeGroupSchema = z.strictObject({
 }).meta({
     description:
         "Managed node groups, one per AZ of the private subnets, alike but for their zone. instanceTypes: EC2 " +
-        "types the Cluster Autoscaler's catalogue knows, all of one CPU architecture, vCPU count and memory (default " +
+        "types the Cluster Autoscaler's catalogue knows, without GPUs, all of one CPU architecture, vCPU count and memory (default " +
         "[\"t3.large\"]); minSize, desiredSize, maxSize: totals over all zones, each a " +
         "multiple of network.azCount (split evenly, one share per zone's group); minSize and desiredSize 0..450, " +
         "maxSize 1..450, min <= desired <= max (default 2, minSize, 4); the tier sets the fewest nodes per zone " +
@@ -140,13 +140,19 @@ export function nearestInstanceTypes(name: string, known: Iterable<string> = ins
 }
 
 function describeSize(name: string, t: Ec2InstanceType): string {
-    return `${name} ${t.vcpu} vCPU, ${t.memoryMb} MiB${t.gpu > 0 ? `, ${t.gpu} GPU` : ""}`;
+    return `${name} ${t.vcpu} vCPU, ${t.memoryMb} MiB`;
 }
 
 /**
- * Every instance type in the catalogue; all of one architecture (one AMI type per node group); and
- * all of the first type's vCPU, memory and GPUs, since the autoscaler plans every node as the first
- * (README lines cited at {@link INSTANCE_TYPE_CATALOGUE_SOURCE}).
+ * Every instance type in the catalogue and without GPUs; all of one architecture (one AMI type per
+ * node group); and all of the first type's vCPU and memory, since the autoscaler plans every node as
+ * the first (README lines cited at {@link INSTANCE_TYPE_CATALOGUE_SOURCE}).
+ *
+ * GPUs: the AMI type is AL2023_*_STANDARD, and only the EKS optimized accelerated AMIs carry the
+ * NVIDIA driver (awsdocs/amazon-eks-user-guide latest/ug/nodes/eks-optimized-ami.adoc, "Amazon EKS
+ * optimized accelerated Amazon Linux AMIs"), while the autoscaler's template node of a GPU type has
+ * `nvidia.com/gpu` capacity (cluster-autoscaler/cloudprovider/aws/aws_manager.go line 285 at
+ * cluster-autoscaler-1.36.1): it would add nodes for a GPU pod that never offer one.
  */
 export function instanceTypeProblems(instanceTypes: readonly string[], show: Show): string[] {
     const key = "launchpad:nodeGroup";
@@ -157,6 +163,8 @@ export function instanceTypeProblems(instanceTypes: readonly string[], show: Sho
         const spec = known.get(t);
         if (spec === undefined) {
             out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an EC2 instance type the Cluster Autoscaler knows (vendor/cluster-autoscaler/ec2_instance_types.go), such as ${nearestInstanceTypes(t, known.keys()).map((n) => JSON.stringify(n)).join(", ")}`);
+        } else if (spec.gpu > 0) {
+            out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an instance type without GPUs (${t} has ${spec.gpu}): the node group's AMI type is AL2023_*_STANDARD, without the NVIDIA driver of the EKS accelerated AMIs`);
         } else {
             specs.push([t, spec]);
         }
@@ -166,7 +174,7 @@ export function instanceTypeProblems(instanceTypes: readonly string[], show: Sho
         out.push(`${key}.instanceTypes: received ${show(instanceTypes, key)}; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type`);
     } else if (specs.length > 1) {
         const [firstName, first] = specs[0];
-        const differ = specs.filter(([, s]) => s.vcpu !== first.vcpu || s.memoryMb !== first.memoryMb || s.gpu !== first.gpu);
+        const differ = specs.filter(([, s]) => s.vcpu !== first.vcpu || s.memoryMb !== first.memoryMb);
         if (differ.length > 0) {
             out.push(`${key}.instanceTypes: received ${show(instanceTypes, key)}; expected instance types of one size, since the Cluster Autoscaler plans every node of a group as its first type (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md): ${describeSize(firstName, first)} but ${differ.map(([n, s]) => describeSize(n, s)).join("; ")}`);
         }

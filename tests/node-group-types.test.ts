@@ -77,6 +77,14 @@ describe("config refuses node group instance types the autoscaler would mis-plan
         expect(instanceTypeProblems(["m6i.xlarge", "m6a.xlarge", "m5.xlarge"], show)).toEqual([]);
     });
 
+    it("refuses GPU types: the STANDARD AMI has no NVIDIA driver (EKS user guide eks-optimized-ami.adoc, accelerated AMIs) while the autoscaler would plan GPUs", () => {
+        // ec2_instance_types.go: "g5.xlarge" GPU 1, "g5g.xlarge" GPU 1.
+        expect(instanceTypeProblems(["m6i.xlarge", "g5.xlarge"], show)).toEqual([
+            'launchpad:nodeGroup.instanceTypes[1]: received "g5.xlarge"; expected an instance type without GPUs (g5.xlarge has 1): the node group\'s AMI type is AL2023_*_STANDARD, without the NVIDIA driver of the EKS accelerated AMIs',
+        ]);
+        expect(instanceTypeProblems(["g5g.xlarge"], show)).toHaveLength(1);
+    });
+
     it("reports a mixed architecture once, not also as a size difference", () => {
         expect(instanceTypeProblems(["m7g.xlarge", "m6i.2xlarge"], show)).toEqual([
             'launchpad:nodeGroup.instanceTypes: received ["m7g.xlarge","m6i.2xlarge"]; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type',
