@@ -104,12 +104,29 @@ export function parseInstanceTypeCatalogue(goSource: string): ReadonlyMap<string
     return out;
 }
 
-let catalogue: ReadonlyMap<string, Ec2InstanceType> | undefined;
+let catalogue: { readonly types: ReadonlyMap<string, Ec2InstanceType>; readonly updated: string } | undefined;
+
+function loadCatalogue(): NonNullable<typeof catalogue> {
+    if (catalogue === undefined) {
+        const source = readFileSync(join(__dirname, "..", "vendor", "cluster-autoscaler", "ec2_instance_types.go"), "utf8");
+        catalogue = { types: parseInstanceTypeCatalogue(source), updated: /^var StaticListLastUpdateTime = "([^"]+)"$/m.exec(source)?.[1] ?? "unknown" };
+    }
+    return catalogue;
+}
 
 /** The vendored catalogue, read once. */
 export function instanceTypeCatalogue(): ReadonlyMap<string, Ec2InstanceType> {
-    catalogue ??= parseInstanceTypeCatalogue(readFileSync(join(__dirname, "..", "vendor", "cluster-autoscaler", "ec2_instance_types.go"), "utf8"));
-    return catalogue;
+    return loadCatalogue().types;
+}
+
+/**
+ * The catalogue's `StaticListLastUpdateTime`. The running autoscaler also asks EC2 for its types
+ * (`--aws-use-static-instance-list` false, its default: cloudprovider/aws/aws_cloud_provider.go,
+ * BuildAWS, at cluster-autoscaler-1.36.1) and falls back on this list, so a type newer than it is
+ * refused here though the autoscaler could plan it: it waits for the next image pin's copy.
+ */
+export function instanceTypeCatalogueUpdated(): string {
+    return loadCatalogue().updated;
 }
 
 /** Graviton per the catalogue's `Architecture` (false for a type it does not know: that is refused on its own). */
@@ -162,7 +179,7 @@ export function instanceTypeProblems(instanceTypes: readonly string[], show: Sho
     instanceTypes.forEach((t, i) => {
         const spec = known.get(t);
         if (spec === undefined) {
-            out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an EC2 instance type the Cluster Autoscaler knows (vendor/cluster-autoscaler/ec2_instance_types.go), such as ${nearestInstanceTypes(t, known.keys()).map((n) => JSON.stringify(n)).join(", ")}`);
+            out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an EC2 instance type in the catalogue of the Cluster Autoscaler (vendor/cluster-autoscaler/ec2_instance_types.go, updated ${instanceTypeCatalogueUpdated()}), such as ${nearestInstanceTypes(t, known.keys()).map((n) => JSON.stringify(n)).join(", ")}`);
         } else if (spec.gpu > 0) {
             out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an instance type without GPUs (${t} has ${spec.gpu}): the node group's AMI type is AL2023_*_STANDARD, without the NVIDIA driver of the EKS accelerated AMIs`);
         } else {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { instanceTypeCatalogue, instanceTypeProblems, isArmInstanceType, nearestInstanceTypes, parseInstanceTypeCatalogue } from "../config/node-group";
+import { instanceTypeCatalogue, instanceTypeCatalogueUpdated, instanceTypeProblems, isArmInstanceType, nearestInstanceTypes, parseInstanceTypeCatalogue } from "../config/node-group";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../lib/versions";
 import { REPO_ROOT } from "../plan/engine";
 
@@ -41,6 +41,8 @@ describe("the vendored catalogue", () => {
         expect(catalogue.get("m7g.large")).toEqual({ vcpu: 2, memoryMb: 8192, gpu: 0, architecture: "arm64" });
         expect(catalogue.get("g5.xlarge")).toEqual({ vcpu: 4, memoryMb: 16384, gpu: 1, architecture: "amd64" });
         expect(catalogue.has("m6i.xlarg")).toBe(false);
+        // ec2_instance_types.go line 31: var StaticListLastUpdateTime = "2026-01-22" (also in SOURCE.md).
+        expect(instanceTypeCatalogueUpdated()).toBe("2026-01-22");
     });
 
     it("refuses a copy whose layout it cannot read whole, rather than a shorter catalogue", () => {
@@ -62,7 +64,7 @@ describe("config refuses node group instance types the autoscaler would mis-plan
     it("suggests the nearest names for a misspelt type", () => {
         expect(nearestInstanceTypes("m6i.xlarg")[0]).toBe("m6i.xlarge");
         expect(instanceTypeProblems(["m6i.xlarg"], show)).toEqual([
-            'launchpad:nodeGroup.instanceTypes[0]: received "m6i.xlarg"; expected an EC2 instance type the Cluster Autoscaler knows (vendor/cluster-autoscaler/ec2_instance_types.go), such as "m6i.xlarge", "c6i.xlarge", "m6a.xlarge"',
+            'launchpad:nodeGroup.instanceTypes[0]: received "m6i.xlarg"; expected an EC2 instance type in the catalogue of the Cluster Autoscaler (vendor/cluster-autoscaler/ec2_instance_types.go, updated 2026-01-22), such as "m6i.xlarge", "c6i.xlarge", "m6a.xlarge"',
         ]);
     });
 
@@ -119,7 +121,7 @@ describe("npm run plan, as a real process", () => {
         expect(run.stdout).toBe("");
         expect(run.stderr).toBe(
             'Invalid configuration for stack "production" (2 problems):\n' +
-                '  - launchpad:nodeGroup.instanceTypes[0]: received "m6i.xlarg"; expected an EC2 instance type the Cluster Autoscaler knows (vendor/cluster-autoscaler/ec2_instance_types.go), such as "m6i.xlarge", "c6i.xlarge", "m6a.xlarge"\n' +
+                '  - launchpad:nodeGroup.instanceTypes[0]: received "m6i.xlarg"; expected an EC2 instance type in the catalogue of the Cluster Autoscaler (vendor/cluster-autoscaler/ec2_instance_types.go, updated 2026-01-22), such as "m6i.xlarge", "c6i.xlarge", "m6a.xlarge"\n' +
                 '  - launchpad:nodeGroup.instanceTypes: received ["m6i.xlarg","m6i.xlarge","m6i.2xlarge"]; expected instance types of one size, since the Cluster Autoscaler plans every node of a group as its first type (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md): m6i.xlarge 4 vCPU, 16384 MiB but m6i.2xlarge 8 vCPU, 32768 MiB\n',
         );
         expect(run.status).toBe(2);
