@@ -20,7 +20,7 @@ export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
 const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
 export const nodeGroupSchema = z.strictObject({
-    /** EC2 instance types of the managed node group: known to the Cluster Autoscaler, without GPUs, of one CPU architecture, vCPU count and memory. */
+    /** EC2 instance types of the managed node group: known to the Cluster Autoscaler, run by the standard AL2023 AMI (no GPUs), of one CPU architecture, vCPU count and memory. */
     instanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, { error: "expected an EC2 instance type such as \"m6i.large\"" })).min(1).default(["t3.large"]),
     minSize: z.int().min(0).max(450).default(2),
     desiredSize: z.int().min(0).max(450).optional(),
@@ -30,7 +30,7 @@ export const nodeGroupSchema = z.strictObject({
 }).meta({
     description:
         "Managed node groups, one per AZ of the private subnets, alike but for their zone. instanceTypes: EC2 " +
-        "types the Cluster Autoscaler's catalogue knows, without GPUs, all of one CPU architecture, vCPU count and memory (default " +
+        "types the Cluster Autoscaler's catalogue knows that the standard AL2023 AMI runs (no GPU, mac or a1), all of one CPU architecture, vCPU count and memory (default " +
         "[\"t3.large\"]); minSize, desiredSize, maxSize: totals over all zones, each a " +
         "multiple of network.azCount (split evenly, one share per zone's group); minSize and desiredSize 0..450, " +
         "maxSize 1..450, min <= desired <= max (default 2, minSize, 4); the tier sets the fewest nodes per zone " +
@@ -161,15 +161,38 @@ function describeSize(name: string, t: Ec2InstanceType): string {
 }
 
 /**
- * Every instance type in the catalogue and without GPUs; all of one architecture (one AMI type per
- * node group); and all of the first type's vCPU and memory, since the autoscaler plans every node as
- * the first (README lines cited at {@link INSTANCE_TYPE_CATALOGUE_SOURCE}).
- *
- * GPUs: the AMI type is AL2023_*_STANDARD, and only the EKS optimized accelerated AMIs carry the
- * NVIDIA driver (awsdocs/amazon-eks-user-guide latest/ug/nodes/eks-optimized-ami.adoc, "Amazon EKS
+ * Why the node group's AMI (AL2023_x86_64_STANDARD or AL2023_ARM_64_STANDARD) cannot run a known
+ * type, or undefined. awsdocs/amazon-eks-user-guide latest/ug/nodes/choosing-instance-type.adoc
+ * (mainline 4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7), lines 23-26: "All Amazon EKS AMIs don't
+ * currently support the g5g and mac families"; "Arm and non-accelerated Amazon EKS AMIs don't
+ * support the g3, g4, inf, and p families"; "AL2023 doesn't support A1 instances". Any other GPU
+ * type too: only the accelerated AMIs carry the NVIDIA driver (eks-optimized-ami.adoc, "Amazon EKS
  * optimized accelerated Amazon Linux AMIs"), while the autoscaler's template node of a GPU type has
  * `nvidia.com/gpu` capacity (cluster-autoscaler/cloudprovider/aws/aws_manager.go line 285 at
  * cluster-autoscaler-1.36.1): it would add nodes for a GPU pod that never offer one.
+ */
+export function standardAmiRefusal(instanceType: string, spec: Ec2InstanceType): string | undefined {
+    const family = instanceType.slice(0, instanceType.indexOf("."));
+    if (family === "g5g" || family.startsWith("mac")) {
+        return "EKS AMIs do not support the g5g and mac families";
+    }
+    if (family === "a1") {
+        return "AL2023, the node group's AMI, does not support A1 instances (Graviton2 or later only)";
+    }
+    if (/^(g3|g4|inf|p\d)/.test(family)) {
+        return "non-accelerated EKS AMIs, the node group's, do not support the g3, g4, inf and p families";
+    }
+    if (spec.gpu > 0) {
+        return `${instanceType} has ${spec.gpu} GPU${spec.gpu === 1 ? "" : "s"} and the node group's standard AMI has no NVIDIA driver`;
+    }
+    return undefined;
+}
+
+/**
+ * Every instance type in the catalogue and one the standard AMI runs ({@link standardAmiRefusal});
+ * all of one architecture (one AMI type per node group); and all of the first type's vCPU and
+ * memory, since the autoscaler plans every node as the first (README lines cited at
+ * {@link INSTANCE_TYPE_CATALOGUE_SOURCE}).
  */
 export function instanceTypeProblems(instanceTypes: readonly string[], show: Show): string[] {
     const key = "launchpad:nodeGroup";
@@ -178,10 +201,11 @@ export function instanceTypeProblems(instanceTypes: readonly string[], show: Sho
     const specs: [string, Ec2InstanceType][] = [];
     instanceTypes.forEach((t, i) => {
         const spec = known.get(t);
+        const refusal = spec === undefined ? undefined : standardAmiRefusal(t, spec);
         if (spec === undefined) {
             out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an EC2 instance type in the catalogue of the Cluster Autoscaler (vendor/cluster-autoscaler/ec2_instance_types.go, updated ${instanceTypeCatalogueUpdated()}), such as ${nearestInstanceTypes(t, known.keys()).map((n) => JSON.stringify(n)).join(", ")}`);
-        } else if (spec.gpu > 0) {
-            out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an instance type without GPUs (${t} has ${spec.gpu}): the node group's AMI type is AL2023_*_STANDARD, without the NVIDIA driver of the EKS accelerated AMIs`);
+        } else if (refusal !== undefined) {
+            out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an instance type the node group's AMI (AL2023_*_STANDARD) runs: ${refusal} (EKS user guide, choosing-instance-type.adoc)`);
         } else {
             specs.push([t, spec]);
         }
