@@ -20,7 +20,7 @@ export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
 const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
 export const nodeGroupSchema = z.strictObject({
-    /** EC2 instance types of the managed node group: known to the Cluster Autoscaler, run by the standard AL2023 AMI (no GPUs), of one CPU architecture, vCPU count and memory. */
+    /** EC2 instance types of the managed node group: in the Cluster Autoscaler's catalogue, run by the standard AL2023 AMI, of one CPU architecture, vCPU count and memory ({@link instanceTypeProblems}). */
     instanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, { error: "expected an EC2 instance type such as \"m6i.large\"" })).min(1).default(["t3.large"]),
     minSize: z.int().min(0).max(450).default(2),
     desiredSize: z.int().min(0).max(450).optional(),
@@ -30,8 +30,9 @@ export const nodeGroupSchema = z.strictObject({
 }).meta({
     description:
         "Managed node groups, one per AZ of the private subnets, alike but for their zone. instanceTypes: EC2 " +
-        "types the Cluster Autoscaler's catalogue knows that the standard AL2023 AMI runs (no GPU, mac or a1), all of one CPU architecture, vCPU count and memory (default " +
-        "[\"t3.large\"]); minSize, desiredSize, maxSize: totals over all zones, each a " +
+        "types in the Cluster Autoscaler's catalogue that the standard AL2023 AMI runs (no GPU, mac, g5g, g3, g4, " +
+        "inf, p or a1 type), all of one CPU architecture, vCPU count and memory (default [\"t3.large\"]); " +
+        "minSize, desiredSize, maxSize: totals over all zones, each a " +
         "multiple of network.azCount (split evenly, one share per zone's group); minSize and desiredSize 0..450, " +
         "maxSize 1..450, min <= desired <= max (default 2, minSize, 4); the tier sets the fewest nodes per zone " +
         "(production: 1); diskSizeGb: 20..16384 (default 50); capacityType: \"ON_DEMAND\" or \"SPOT\" (default " +
