@@ -9,6 +9,8 @@
  * pods, but there was no scale-up?"). The sizes in config are the cluster's totals, as they were with
  * one group, split evenly over the zones.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
 import type { Show } from "./input";
 import type { Safety } from "./tier";
@@ -18,7 +20,7 @@ export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
 const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
 export const nodeGroupSchema = z.strictObject({
-    /** EC2 instance types of the managed node group, all of one CPU architecture. */
+    /** EC2 instance types of the managed node group: in the Cluster Autoscaler's catalogue, run by the standard AL2023 AMI, of one CPU architecture, vCPU count and memory ({@link instanceTypeProblems}). */
     instanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, { error: "expected an EC2 instance type such as \"m6i.large\"" })).min(1).default(["t3.large"]),
     minSize: z.int().min(0).max(450).default(2),
     desiredSize: z.int().min(0).max(450).optional(),
@@ -27,8 +29,10 @@ export const nodeGroupSchema = z.strictObject({
     capacityType: z.enum(CAPACITY_TYPES).default("ON_DEMAND"),
 }).meta({
     description:
-        "Managed node groups, one per AZ of the private subnets, alike but for their zone. instanceTypes: one CPU " +
-        "architecture (default [\"t3.large\"]); minSize, desiredSize, maxSize: totals over all zones, each a " +
+        "Managed node groups, one per AZ of the private subnets, alike but for their zone. instanceTypes: EC2 " +
+        "types in the Cluster Autoscaler's catalogue that the standard AL2023 AMI runs (no GPU, mac, g5g, g3, g4, " +
+        "inf, p or a1 type), all of one CPU architecture, vCPU count and memory (default [\"t3.large\"]); " +
+        "minSize, desiredSize, maxSize: totals over all zones, each a " +
         "multiple of network.azCount (split evenly, one share per zone's group); minSize and desiredSize 0..450, " +
         "maxSize 1..450, min <= desired <= max (default 2, minSize, 4); the tier sets the fewest nodes per zone " +
         "(production: 1); diskSizeGb: 20..16384 (default 50); capacityType: \"ON_DEMAND\" or \"SPOT\" (default " +
@@ -60,9 +64,164 @@ export interface NodeGroupConfig {
     readonly amiType: "AL2023_x86_64_STANDARD" | "AL2023_ARM_64_STANDARD";
 }
 
-/** Graviton families carry a `g` after the generation digit (m7g, c7gn, r8g, t4g); `a1` is the first Graviton. */
+/** One EC2 instance type as the Cluster Autoscaler knows it. */
+export interface Ec2InstanceType {
+    readonly vcpu: number;
+    readonly memoryMb: number;
+    readonly gpu: number;
+    readonly architecture: "amd64" | "arm64";
+}
+
+/**
+ * The Cluster Autoscaler's own EC2 catalogue, `vendor/cluster-autoscaler/ec2_instance_types.go`
+ * (verbatim, vendor/cluster-autoscaler/SOURCE.md). A managed node group's Auto Scaling group is
+ * planned from its first instance type: cluster-autoscaler/cloudprovider/aws/README.md at
+ * cluster-autoscaler-1.36.1, lines 185-198 ("Each Auto Scaling Group should be composed of instance
+ * types that provide approximately equal capacity ... only the first instance type found will be
+ * used") and 344-346 ("the instance types should have the same amount of RAM and number of CPU
+ * cores, since this is fundamental to CA's scaling calculations").
+ */
+export const INSTANCE_TYPE_CATALOGUE_SOURCE = "kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/ec2_instance_types.go @ cluster-autoscaler-1.36.1";
+
+const ENTRY_RE = /^\t"([^"]+)": \{\n\t\tInstanceType: "([^"]+)",\n\t\tVCPU: +(\d+),\n\t\tMemoryMb: +(\d+),\n\t\tGPU: +(\d+),\n\t\tArchitecture: "(amd64|arm64)",\n\t\},$/gm;
+
+/**
+ * Reads the generated Go map (`go generate` output, one layout per entry). Throws when any entry
+ * does not read, so a changed layout in a new copy fails loudly rather than shrinking the catalogue.
+ */
+export function parseInstanceTypeCatalogue(goSource: string): ReadonlyMap<string, Ec2InstanceType> {
+    const out = new Map<string, Ec2InstanceType>();
+    for (const m of goSource.matchAll(ENTRY_RE)) {
+        const [, key, name, vcpu, memoryMb, gpu, architecture] = m as unknown as [string, string, string, string, string, string, "amd64" | "arm64"];
+        if (key !== name) {
+            throw new Error(`ec2_instance_types.go: entry ${key} names ${name}`);
+        }
+        out.set(key, { vcpu: Number(vcpu), memoryMb: Number(memoryMb), gpu: Number(gpu), architecture });
+    }
+    const declared = goSource.match(/^\t\tInstanceType: /gm)?.length ?? 0;
+    if (out.size === 0 || out.size !== declared) {
+        throw new Error(`ec2_instance_types.go: read ${out.size} of ${declared} entries; the vendored file's layout changed`);
+    }
+    return out;
+}
+
+let catalogue: { readonly types: ReadonlyMap<string, Ec2InstanceType>; readonly updated: string } | undefined;
+
+function loadCatalogue(): NonNullable<typeof catalogue> {
+    if (catalogue === undefined) {
+        const source = readFileSync(join(__dirname, "..", "vendor", "cluster-autoscaler", "ec2_instance_types.go"), "utf8");
+        catalogue = { types: parseInstanceTypeCatalogue(source), updated: /^var StaticListLastUpdateTime = "([^"]+)"$/m.exec(source)?.[1] ?? "unknown" };
+    }
+    return catalogue;
+}
+
+/** The vendored catalogue, read once. */
+export function instanceTypeCatalogue(): ReadonlyMap<string, Ec2InstanceType> {
+    return loadCatalogue().types;
+}
+
+/**
+ * The catalogue's `StaticListLastUpdateTime`. The running autoscaler also asks EC2 for its types
+ * (`--aws-use-static-instance-list` false, its default: cloudprovider/aws/aws_cloud_provider.go,
+ * BuildAWS, at cluster-autoscaler-1.36.1) and falls back on this list, so a type newer than it is
+ * refused here though the autoscaler could plan it: it waits for the next image pin's copy.
+ */
+export function instanceTypeCatalogueUpdated(): string {
+    return loadCatalogue().updated;
+}
+
+/** Graviton per the catalogue's `Architecture` (false for a type it does not know: that is refused on its own). */
 export function isArmInstanceType(instanceType: string): boolean {
-    return /^([a-z]+\d+g[a-z]*|a1)\./.test(instanceType);
+    return instanceTypeCatalogue().get(instanceType)?.architecture === "arm64";
+}
+
+/** Edit distance (insertions, deletions, substitutions), for suggesting the name meant. */
+function editDistance(a: string, b: string): number {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+            row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+        }
+        prev = row;
+    }
+    return prev[b.length];
+}
+
+/** Up to three catalogue names nearest to `name`, nearest first, then by name. */
+export function nearestInstanceTypes(name: string, known: Iterable<string> = instanceTypeCatalogue().keys()): string[] {
+    return [...known]
+        .map((k) => [k, editDistance(name, k)] as const)
+        .sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+        .slice(0, 3)
+        .map(([k]) => k);
+}
+
+function describeSize(name: string, t: Ec2InstanceType): string {
+    return `${name} ${t.vcpu} vCPU, ${t.memoryMb} MiB`;
+}
+
+/**
+ * Why the node group's AMI (AL2023_x86_64_STANDARD or AL2023_ARM_64_STANDARD) cannot run a known
+ * type, or undefined. awsdocs/amazon-eks-user-guide latest/ug/nodes/choosing-instance-type.adoc
+ * (mainline 4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7), lines 23-26: "All Amazon EKS AMIs don't
+ * currently support the g5g and mac families"; "Arm and non-accelerated Amazon EKS AMIs don't
+ * support the g3, g4, inf, and p families"; "AL2023 doesn't support A1 instances". Any other GPU
+ * type too: only the accelerated AMIs carry the NVIDIA driver (eks-optimized-ami.adoc, "Amazon EKS
+ * optimized accelerated Amazon Linux AMIs"), while the autoscaler's template node of a GPU type has
+ * `nvidia.com/gpu` capacity (cluster-autoscaler/cloudprovider/aws/aws_manager.go line 285 at
+ * cluster-autoscaler-1.36.1): it would add nodes for a GPU pod that never offer one.
+ */
+export function standardAmiRefusal(instanceType: string, spec: Ec2InstanceType): string | undefined {
+    const family = instanceType.slice(0, instanceType.indexOf("."));
+    if (family === "g5g" || family.startsWith("mac")) {
+        return "EKS AMIs do not support the g5g and mac families";
+    }
+    if (family === "a1") {
+        return "AL2023, the node group's AMI, does not support A1 instances (Graviton2 or later only)";
+    }
+    if (/^(g3|g4|inf|p\d)/.test(family)) {
+        return "non-accelerated EKS AMIs, the node group's, do not support the g3, g4, inf and p families";
+    }
+    if (spec.gpu > 0) {
+        return `${instanceType} has ${spec.gpu} GPU${spec.gpu === 1 ? "" : "s"} and the node group's standard AMI has no NVIDIA driver`;
+    }
+    return undefined;
+}
+
+/**
+ * Every instance type in the catalogue and one the standard AMI runs ({@link standardAmiRefusal});
+ * all of one architecture (one AMI type per node group); and all of the first type's vCPU and
+ * memory, since the autoscaler plans every node as the first (README lines cited at
+ * {@link INSTANCE_TYPE_CATALOGUE_SOURCE}).
+ */
+export function instanceTypeProblems(instanceTypes: readonly string[], show: Show): string[] {
+    const key = "launchpad:nodeGroup";
+    const known = instanceTypeCatalogue();
+    const out: string[] = [];
+    const specs: [string, Ec2InstanceType][] = [];
+    instanceTypes.forEach((t, i) => {
+        const spec = known.get(t);
+        const refusal = spec === undefined ? undefined : standardAmiRefusal(t, spec);
+        if (spec === undefined) {
+            out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an EC2 instance type in the catalogue of the Cluster Autoscaler (vendor/cluster-autoscaler/ec2_instance_types.go, updated ${instanceTypeCatalogueUpdated()}), such as ${nearestInstanceTypes(t, known.keys()).map((n) => JSON.stringify(n)).join(", ")}`);
+        } else if (refusal !== undefined) {
+            out.push(`${key}.instanceTypes[${i}]: received ${show(t, key)}; expected an instance type the node group's AMI (AL2023_*_STANDARD) runs: ${refusal} (EKS user guide, choosing-instance-type.adoc)`);
+        } else {
+            specs.push([t, spec]);
+        }
+    });
+    const arm = specs.filter(([, s]) => s.architecture === "arm64");
+    if (arm.length > 0 && arm.length < specs.length) {
+        out.push(`${key}.instanceTypes: received ${show(instanceTypes, key)}; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type`);
+    } else if (specs.length > 1) {
+        const [firstName, first] = specs[0];
+        const differ = specs.filter(([, s]) => s.vcpu !== first.vcpu || s.memoryMb !== first.memoryMb);
+        if (differ.length > 0) {
+            out.push(`${key}.instanceTypes: received ${show(instanceTypes, key)}; expected instance types of one size, since the Cluster Autoscaler plans every node of a group as its first type (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md): ${describeSize(firstName, first)} but ${differ.map(([n, s]) => describeSize(n, s)).join("; ")}`);
+        }
+    }
+    return out;
 }
 
 /** What the sizes are checked against: the zones they are split over and the tier's fewest nodes per zone. */
@@ -73,8 +232,8 @@ export interface NodeGroupZones {
 }
 
 /**
- * Sizes in order, each a whole share per zone and at least the tier's fewest nodes per zone, and one
- * CPU architecture (a node group has one AMI type).
+ * Sizes in order, each a whole share per zone and at least the tier's fewest nodes per zone, and
+ * instance types the autoscaler knows, of one architecture and one size ({@link instanceTypeProblems}).
  */
 export function nodeGroupProblems(ng: RawNodeGroup | undefined, show: Show, zones?: NodeGroupZones): string[] {
     const out: string[] = [];
@@ -99,10 +258,7 @@ export function nodeGroupProblems(ng: RawNodeGroup | undefined, show: Show, zone
     } else if (ng.desiredSize !== undefined && (ng.desiredSize < ng.minSize || ng.desiredSize > ng.maxSize)) {
         out.push(`launchpad:nodeGroup.desiredSize: received ${show(ng.desiredSize, "launchpad:nodeGroup")}; expected a number from launchpad:nodeGroup.minSize (${show(ng.minSize, "launchpad:nodeGroup")}) to launchpad:nodeGroup.maxSize (${show(ng.maxSize, "launchpad:nodeGroup")})`);
     }
-    const arm = ng.instanceTypes.filter(isArmInstanceType);
-    if (arm.length > 0 && arm.length < ng.instanceTypes.length) {
-        out.push(`launchpad:nodeGroup.instanceTypes: received ${show(ng.instanceTypes, "launchpad:nodeGroup")}; expected instance types of one CPU architecture (all Graviton or none): a node group has one AMI type`);
-    }
+    out.push(...instanceTypeProblems(ng.instanceTypes, show));
     return out;
 }
 

@@ -235,7 +235,7 @@ describe("EKS cluster, production", () => {
     });
 
     it("picks the Graviton AMI when every instance type is Graviton", async () => {
-        const plan = await planStack("staging", ["launchpad:nodeGroup.instanceTypes=[m7g.large, c7g.large]"]);
+        const plan = await planStack("staging", ["launchpad:nodeGroup.instanceTypes=[m7g.large, m6g.large]"]);
         expect(ofType(plan, "aws:eks/nodeGroup:NodeGroup").map((g) => input(g, "amiType"))).toEqual(["AL2023_ARM_64_STANDARD", "AL2023_ARM_64_STANDARD"]);
     });
 
