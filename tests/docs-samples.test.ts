@@ -84,3 +84,43 @@ describe("the alerts the docs name", () => {
         expect([...new Set(named)].filter((n) => !defined.has(n) && !notAlerts.has(n))).toEqual([]);
     });
 });
+
+/**
+ * The `npm run` commands in README.md and docs/ (sh blocks and inline code) whose stdout is kept (a
+ * redirect to a file, a pipe, `$(...)`) without `-s`: npm prints its `> launchpad@0.1.0 <script>`
+ * banner on stdout, so the file or the pipe gets it too (docs/policies.md once saved a plan that way
+ * and `npm run policy` refused the file, "Unexpected token '>'").
+ */
+function unsilencedCaptures(markdown: string): string[] {
+    const blocks = [...markdown.matchAll(/^```(?:sh|bash)\n([\s\S]*?)^```/gm)].flatMap((m) => m[1].split("\n"));
+    const inline = [...markdown.matchAll(/`([^`\n]*npm run [^`\n]*)`/g)].map((m) => m[1]);
+    return [...blocks, ...inline].map((line) => line.replace(/\s#\s.*$/, "").replace(/<[^<>]*>/g, "")).filter((line) =>
+        [...line.matchAll(/(\$\()?npm run (?!-s\b|--silent\b)([^;&)]*)/g)].some((m) =>
+            m[1] !== undefined || /(^|[^2&])>\s*(?!\/dev\/null)\S/.test(m[2]) || m[2].includes("|")));
+}
+
+describe("commands that keep npm run's output", () => {
+    it("the checker flags a redirect, a pipe and a capture without -s, and nothing else", () => {
+        const md = [
+            "```sh",
+            "npm run plan -- --stack production --json > plan.json",
+            "npm run plan -- --stack staging | grep databaseIdentifier",
+            "DB=$(npm run plan -- --stack staging)",
+            "npm run -s plan -- --stack production --json > plan.json",
+            "DB=$(npm run --silent plan -- --stack staging | sed -n 1p)",
+            "npm run plan -- --stack prod > /dev/null 2>&1; echo \"exit $?\"   # 0: valid > 2",
+            "```",
+            "`npm run loadtest -- --scenario <load|stress>`",
+        ].join("\n");
+        expect(unsilencedCaptures(md)).toEqual([
+            "npm run plan -- --stack production --json > plan.json",
+            "npm run plan -- --stack staging | grep databaseIdentifier",
+            "DB=$(npm run plan -- --stack staging)",
+        ]);
+    });
+
+    const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
+    it.each(docs)("%s keeps it only with npm run -s", (file) => {
+        expect(unsilencedCaptures(read(file))).toEqual([]);
+    });
+});
