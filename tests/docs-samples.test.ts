@@ -5,6 +5,8 @@
  * Every alert the docs name is one the stacks define.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config";
@@ -12,6 +14,8 @@ import { alertContext, alertGroups } from "../observability/alerts";
 import { REPO_ROOT } from "../plan/engine";
 import { renderTree } from "../plan/render";
 import { loadStackConfig } from "../plan/stack-config";
+import { validatePolicy } from "../smoke/policy";
+import { runSmoke } from "../smoke/runner";
 import { input, named, planStack } from "./support/plan";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
@@ -122,5 +126,42 @@ describe("commands that keep npm run's output", () => {
     const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
     it.each(docs)("%s keeps it only with npm run -s", (file) => {
         expect(unsilencedCaptures(read(file))).toEqual([]);
+    });
+});
+
+describe("docs/delivery.md's smoke runner JSON line", () => {
+    // The sample once lacked `failureCauses`, which the runner prints between `failuresByKind` and
+    // `statusHistogram`. A sample wrapped over lines, with `,...` for what it leaves out.
+    it("is what the runner prints for its one-check policy against a server failing 4 of 200, bar the timings", async () => {
+        const doc = read("docs/delivery.md");
+        const start = doc.indexOf('```text\n{"verdict":"fail"') + "```text\n".length;
+        const sample = JSON.parse(doc.slice(start, doc.indexOf("\n```", start)).split("\n").join("").replaceAll(",...", "")) as Record<string, unknown> & { checks: Record<string, unknown>[] };
+        let served = 0;
+        // The 10 warm-up requests pass; of the 200 measured ones, every 50th gets a 500.
+        const server = createServer((_req, res) => {
+            served += 1;
+            res.statusCode = served > 10 && (served - 10) % 50 === 0 ? 500 : 200;
+            res.end("ok");
+        });
+        await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+        try {
+            const policy = validatePolicy({
+                checks: [{ path: "/health/ready" }],
+                requests: 200, concurrency: 10, timeoutMs: 2000, warmupRequests: 10,
+                thresholds: { p95Ms: 200, p99Ms: 500, errorRate: 0.01 },
+            });
+            expect(policy.ok).toBe(true);
+            const port = (server.address() as AddressInfo).port;
+            const printed = JSON.parse(JSON.stringify(await runSmoke((policy as { policy: Parameters<typeof runSmoke>[0] }).policy, `http://127.0.0.1:${port}`))) as typeof sample;
+            expect(Object.keys(sample)).toEqual(Object.keys(printed));
+            const timingFree = (s: typeof sample): unknown => ({ ...s, target: undefined, latencyMs: undefined, elapsedMs: undefined, checks: undefined });
+            expect(timingFree(sample)).toEqual(timingFree(printed));
+            expect(sample.target).toBe("http://127.0.0.1:8080");
+            expect(printed.checks).toHaveLength(1);
+            expect(Object.keys(printed.checks[0]).slice(0, Object.keys(sample.checks[0]).length)).toEqual(Object.keys(sample.checks[0]));
+            expect(printed.checks[0]).toMatchObject(sample.checks[0]);
+        } finally {
+            server.close();
+        }
     });
 });
