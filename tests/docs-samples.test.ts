@@ -16,6 +16,7 @@ import { renderTree } from "../plan/render";
 import { loadStackConfig } from "../plan/stack-config";
 import { validatePolicy } from "../smoke/policy";
 import { runSmoke } from "../smoke/runner";
+import { rulesCli } from "../scripts/rules";
 import { input, named, planStack } from "./support/plan";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
@@ -163,5 +164,21 @@ describe("docs/delivery.md's smoke runner JSON line", () => {
         } finally {
             server.close();
         }
+    });
+});
+
+describe("docs/observability.md's promtool check of npm run rules", () => {
+    it("quotes the number of rules each stack's file holds (promtool counts one per alert: the file has no recording rules)", () => {
+        const m = /promtool check rules rules\.yml +# Checking rules\.yml \/ SUCCESS: (\d+) rules found \(staging: (\d+)\)/.exec(read("docs/observability.md"));
+        expect(m, "the promtool line of docs/observability.md").not.toBeNull();
+        const count = (stack: string): number => {
+            const r = rulesCli(["--stack", stack]);
+            expect(r.code).toBe(0);
+            expect(r.stdout).not.toMatch(/^\s*- record:/m);
+            return [...r.stdout.matchAll(/^\s*- alert: /gm)].length;
+        };
+        const [, production, staging] = m as RegExpExecArray;
+        expect(count("production")).toBe(Number(production));
+        expect(count("staging")).toBe(Number(staging));
     });
 });
