@@ -182,3 +182,27 @@ describe("docs/observability.md's promtool check of npm run rules", () => {
         expect(count("staging")).toBe(Number(staging));
     });
 });
+
+describe("docs/operations.md's --set examples", () => {
+    // `network.azCount=3` was one, and alone it is refused on staging (node group sizes must be
+    // multiples of the zone count): an example to copy must plan.
+    it("each plans the staging stack without a config problem", () => {
+        const doc = read("docs/operations.md");
+        const start = doc.indexOf("- `--set <key>=<value>` (repeatable)");
+        expect(start).toBeGreaterThanOrEqual(0);
+        const bullet = doc.slice(start, doc.indexOf("\n- ", start + 1));
+        const examples = [...bullet.matchAll(/`'?([a-zA-Z:.]+(?:\[[^\]]+\])?(?:\.[a-zA-Z]+)*=[^`']+)'?`/g)].map((m) => m[1]).filter((s) => !s.startsWith("<"));
+        expect(examples).toEqual(expect.arrayContaining(["launchpad:nodeGroup.maxSize=6", 'launchpad:cluster.version="1.35"']));
+        expect(examples.length).toBeGreaterThanOrEqual(5);
+        const refused = examples.filter((set) => {
+            const sc = loadStackConfig({ root: REPO_ROOT, stack: "staging", sets: [set] });
+            try {
+                parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, secretPaths: sc.secretPaths, offlinePlan: true });
+                return false;
+            } catch {
+                return true;
+            }
+        });
+        expect(refused).toEqual([]);
+    });
+});
