@@ -17,6 +17,12 @@ import { loadStackConfig } from "../plan/stack-config";
 import { validatePolicy } from "../smoke/policy";
 import { runSmoke } from "../smoke/runner";
 import { rulesCli } from "../scripts/rules";
+import { planCli } from "../scripts/plan";
+import { policyCli } from "../scripts/policy";
+import { rollback } from "../scripts/rollback";
+import { promote } from "../scripts/promote";
+import { loadtestCli } from "../loadtest/cli";
+import { smokeCli } from "../smoke/cli";
 import { input, named, planStack } from "./support/plan";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
@@ -204,5 +210,37 @@ describe("docs/operations.md's --set examples", () => {
             }
         });
         expect(refused).toEqual([]);
+    });
+});
+
+describe("the flags the docs give each npm run command", () => {
+    // A flag a doc hands out that the command does not know is refused (exit 1 or 2) before anything runs.
+    const notReached = { selectStack: () => Promise.reject(new Error("not reached")) };
+    const usages = async (): Promise<Record<string, string>> => ({
+        plan: (await planCli(["--help"])).stdout,
+        policy: (await policyCli(["--help"])).stdout,
+        rules: rulesCli(["--help"]).stdout,
+        rollback: (await rollback(["--help"], notReached)).stdout,
+        promote: (await promote(["--help"], notReached)).stdout,
+        loadtest: (await loadtestCli(["--help"])).stdout,
+        smoke: (await smokeCli(["--help"])).stdout,
+    });
+    const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
+
+    it.each(docs)("%s uses only flags the command's usage lists", async (file) => {
+        const usage = await usages();
+        expect(Object.values(usage).every((u) => u.startsWith("usage: npm run "))).toBe(true);
+        const markdown = read(file).replace(/\\\n\s*/g, " ");
+        const code = [...[...markdown.matchAll(/^```[a-z]*\n([\s\S]*?)^```/gm)].map((m) => m[1]), ...[...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1])];
+        const unknown = code.flatMap((text) => [...text.matchAll(/npm run (?:-s |--silent )?([a-z:-]+) -- ([^|;&#)>\n]*)/g)]
+            .filter((m) => m[1] in usage)
+            .flatMap((m) => [...m[2].matchAll(/(?<![\w-])(--[a-z][a-z-]*)/g)].map((f) => f[1])
+                .filter((flag) => !new RegExp(`${flag}(?![a-z-])`).test(usage[m[1]]))
+                .map((flag) => `npm run ${m[1]} ${flag}`)));
+        // Without `--` npm takes the flags as its own: `npm run rules --stack staging` hands rules only "staging", which it refuses.
+        const eaten = code.flatMap((text) => [...text.matchAll(/npm run (?:-s |--silent )?([a-z:-]+) (--[a-z][a-z-]*)/g)]
+            .filter((m) => m[1] in usage).map((m) => `npm run ${m[1]} ${m[2]}`));
+        expect([...new Set(unknown)]).toEqual([]);
+        expect([...new Set(eaten)]).toEqual([]);
     });
 });
