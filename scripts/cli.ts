@@ -20,8 +20,18 @@ export function failed(code: number, stderr: string): CliResult {
     return { code, stdout: "", stderr };
 }
 
+/**
+ * What a command that reads a stack through the Automation API (rollback, promote, the loadtest's
+ * kubeconfig) prints when the Pulumi CLI is missing: the API spawns `pulumi` and its error is a
+ * 20-line stack trace ending in "spawn pulumi ENOENT", which names nothing to install.
+ */
+export const PULUMI_CLI_MISSING = "error: the Pulumi CLI is not on PATH: this command reads the stack's state and config through the Pulumi Automation API, which runs `pulumi` (v3.187.0 or later, logged in to the stack's backend; docs/operations.md, Deploying for real)\n";
+
 /** An error no command foresaw: exit 1 with its stack, so a bug never reads like bad input. */
 export function unexpected(e: unknown): CliResult {
+    if (e instanceof Error && /\bspawn pulumi ENOENT\b/.test(e.message)) {
+        return failed(1, PULUMI_CLI_MISSING);
+    }
     return failed(1, `error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
 }
 

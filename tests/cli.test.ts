@@ -3,7 +3,7 @@
  * refused argument gets, checked on the helper and on each command that uses it.
  */
 import { describe, expect, it } from "vitest";
-import { failed, parseFlags, unexpected } from "../scripts/cli";
+import { failed, parseFlags, PULUMI_CLI_MISSING, unexpected } from "../scripts/cli";
 import { configReferenceCli } from "../scripts/config-reference";
 import { planCli } from "../scripts/plan";
 import { policyCli } from "../scripts/policy";
@@ -36,6 +36,22 @@ describe("failed and unexpected", () => {
         const e = new Error("boom");
         expect(unexpected(e)).toEqual({ code: 1, stdout: "", stderr: `error: ${e.stack}\n` });
         expect(unexpected("text")).toEqual({ code: 1, stdout: "", stderr: "error: text\n" });
+    });
+
+    it("name the Pulumi CLI when the Automation API cannot spawn it (npm run rollback on a machine without it printed a stack trace)", async () => {
+        // The Automation API's own error, from the CLI version check LocalWorkspace.selectStack runs first.
+        const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+        const path = process.env.PATH;
+        process.env.PATH = "/nonexistent";
+        let error: unknown;
+        try {
+            await LocalWorkspace.selectStack({ stackName: "staging", workDir: process.cwd() });
+        } catch (e) {
+            error = e;
+        } finally {
+            process.env.PATH = path;
+        }
+        expect(unexpected(error)).toEqual({ code: 1, stdout: "", stderr: PULUMI_CLI_MISSING });
     });
 });
 

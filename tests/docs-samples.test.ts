@@ -5,6 +5,8 @@
  * Every alert the docs name is one the stacks define.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config";
@@ -12,6 +14,15 @@ import { alertContext, alertGroups } from "../observability/alerts";
 import { REPO_ROOT } from "../plan/engine";
 import { renderTree } from "../plan/render";
 import { loadStackConfig } from "../plan/stack-config";
+import { validatePolicy } from "../smoke/policy";
+import { runSmoke } from "../smoke/runner";
+import { rulesCli } from "../scripts/rules";
+import { planCli } from "../scripts/plan";
+import { policyCli } from "../scripts/policy";
+import { rollback } from "../scripts/rollback";
+import { promote } from "../scripts/promote";
+import { loadtestCli } from "../loadtest/cli";
+import { smokeCli } from "../smoke/cli";
 import { input, named, planStack } from "./support/plan";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
@@ -92,5 +103,154 @@ describe("the alerts the docs name", () => {
         const named = [...read(file).matchAll(/\bLaunchpad[A-Z][A-Za-z0-9]+\b/g)].map((m) => m[0]);
         expect(defined.size).toBeGreaterThan(20);
         expect([...new Set(named)].filter((n) => !defined.has(n) && !notAlerts.has(n))).toEqual([]);
+    });
+});
+
+/**
+ * The `npm run` commands in README.md and docs/ (sh blocks and inline code) whose stdout is kept (a
+ * redirect to a file, a pipe, `$(...)`) without `-s`: npm prints its `> launchpad@0.1.0 <script>`
+ * banner on stdout, so the file or the pipe gets it too (docs/policies.md once saved a plan that way
+ * and `npm run policy` refused the file, "Unexpected token '>'").
+ */
+function unsilencedCaptures(markdown: string): string[] {
+    const blocks = [...markdown.matchAll(/^```(?:sh|bash)\n([\s\S]*?)^```/gm)].flatMap((m) => m[1].split("\n"));
+    const inline = [...markdown.matchAll(/`([^`\n]*npm run [^`\n]*)`/g)].map((m) => m[1]);
+    return [...blocks, ...inline].map((line) => line.replace(/\s#\s.*$/, "").replace(/<[^<>]*>/g, "")).filter((line) =>
+        [...line.matchAll(/(\$\()?npm run (?!-s\b|--silent\b)([^;&)]*)/g)].some((m) =>
+            m[1] !== undefined || /(^|[^2&])>\s*(?!\/dev\/null)\S/.test(m[2]) || m[2].includes("|")));
+}
+
+describe("commands that keep npm run's output", () => {
+    it("the checker flags a redirect, a pipe and a capture without -s, and nothing else", () => {
+        const md = [
+            "```sh",
+            "npm run plan -- --stack production --json > plan.json",
+            "npm run plan -- --stack staging | grep databaseIdentifier",
+            "DB=$(npm run plan -- --stack staging)",
+            "npm run -s plan -- --stack production --json > plan.json",
+            "DB=$(npm run --silent plan -- --stack staging | sed -n 1p)",
+            "npm run plan -- --stack prod > /dev/null 2>&1; echo \"exit $?\"   # 0: valid > 2",
+            "```",
+            "`npm run loadtest -- --scenario <load|stress>`",
+        ].join("\n");
+        expect(unsilencedCaptures(md)).toEqual([
+            "npm run plan -- --stack production --json > plan.json",
+            "npm run plan -- --stack staging | grep databaseIdentifier",
+            "DB=$(npm run plan -- --stack staging)",
+        ]);
+    });
+
+    const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
+    it.each(docs)("%s keeps it only with npm run -s", (file) => {
+        expect(unsilencedCaptures(read(file))).toEqual([]);
+    });
+});
+
+describe("docs/delivery.md's smoke runner JSON line", () => {
+    // The sample once lacked `failureCauses`, which the runner prints between `failuresByKind` and
+    // `statusHistogram`. A sample wrapped over lines, with `,...` for what it leaves out.
+    it("is what the runner prints for its one-check policy against a server failing 4 of 200, bar the timings", async () => {
+        const doc = read("docs/delivery.md");
+        const start = doc.indexOf('```text\n{"verdict":"fail"') + "```text\n".length;
+        const sample = JSON.parse(doc.slice(start, doc.indexOf("\n```", start)).split("\n").join("").replaceAll(",...", "")) as Record<string, unknown> & { checks: Record<string, unknown>[] };
+        let served = 0;
+        // The 10 warm-up requests pass; of the 200 measured ones, every 50th gets a 500.
+        const server = createServer((_req, res) => {
+            served += 1;
+            res.statusCode = served > 10 && (served - 10) % 50 === 0 ? 500 : 200;
+            res.end("ok");
+        });
+        await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+        try {
+            const policy = validatePolicy({
+                checks: [{ path: "/health/ready" }],
+                requests: 200, concurrency: 10, timeoutMs: 2000, warmupRequests: 10,
+                thresholds: { p95Ms: 200, p99Ms: 500, errorRate: 0.01 },
+            });
+            expect(policy.ok).toBe(true);
+            const port = (server.address() as AddressInfo).port;
+            const printed = JSON.parse(JSON.stringify(await runSmoke((policy as { policy: Parameters<typeof runSmoke>[0] }).policy, `http://127.0.0.1:${port}`))) as typeof sample;
+            expect(Object.keys(sample)).toEqual(Object.keys(printed));
+            const timingFree = (s: typeof sample): unknown => ({ ...s, target: undefined, latencyMs: undefined, elapsedMs: undefined, checks: undefined });
+            expect(timingFree(sample)).toEqual(timingFree(printed));
+            expect(sample.target).toBe("http://127.0.0.1:8080");
+            expect(printed.checks).toHaveLength(1);
+            expect(Object.keys(printed.checks[0]).slice(0, Object.keys(sample.checks[0]).length)).toEqual(Object.keys(sample.checks[0]));
+            expect(printed.checks[0]).toMatchObject(sample.checks[0]);
+        } finally {
+            server.close();
+        }
+    });
+});
+
+describe("docs/observability.md's promtool check of npm run rules", () => {
+    it("quotes the number of rules each stack's file holds (promtool counts one per alert: the file has no recording rules)", () => {
+        const m = /promtool check rules rules\.yml +# Checking rules\.yml \/ SUCCESS: (\d+) rules found \(staging: (\d+)\)/.exec(read("docs/observability.md"));
+        expect(m, "the promtool line of docs/observability.md").not.toBeNull();
+        const count = (stack: string): number => {
+            const r = rulesCli(["--stack", stack]);
+            expect(r.code).toBe(0);
+            expect(r.stdout).not.toMatch(/^\s*- record:/m);
+            return [...r.stdout.matchAll(/^\s*- alert: /gm)].length;
+        };
+        const [, production, staging] = m as RegExpExecArray;
+        expect(count("production")).toBe(Number(production));
+        expect(count("staging")).toBe(Number(staging));
+    });
+});
+
+describe("docs/operations.md's --set examples", () => {
+    // `network.azCount=3` was one, and alone it is refused on staging (node group sizes must be
+    // multiples of the zone count): an example to copy must plan.
+    it("each plans the staging stack without a config problem", () => {
+        const doc = read("docs/operations.md");
+        const start = doc.indexOf("- `--set <key>=<value>` (repeatable)");
+        expect(start).toBeGreaterThanOrEqual(0);
+        const bullet = doc.slice(start, doc.indexOf("\n- ", start + 1));
+        const examples = [...bullet.matchAll(/`'?([a-zA-Z:.]+(?:\[[^\]]+\])?(?:\.[a-zA-Z]+)*=[^`']+)'?`/g)].map((m) => m[1]).filter((s) => !s.startsWith("<"));
+        expect(examples).toEqual(expect.arrayContaining(["launchpad:nodeGroup.maxSize=6", 'launchpad:cluster.version="1.35"']));
+        expect(examples.length).toBeGreaterThanOrEqual(5);
+        const refused = examples.filter((set) => {
+            const sc = loadStackConfig({ root: REPO_ROOT, stack: "staging", sets: [set] });
+            try {
+                parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, secretPaths: sc.secretPaths, offlinePlan: true });
+                return false;
+            } catch {
+                return true;
+            }
+        });
+        expect(refused).toEqual([]);
+    });
+});
+
+describe("the flags the docs give each npm run command", () => {
+    // A flag a doc hands out that the command does not know is refused (exit 1 or 2) before anything runs.
+    const notReached = { selectStack: () => Promise.reject(new Error("not reached")) };
+    const usages = async (): Promise<Record<string, string>> => ({
+        plan: (await planCli(["--help"])).stdout,
+        policy: (await policyCli(["--help"])).stdout,
+        rules: rulesCli(["--help"]).stdout,
+        rollback: (await rollback(["--help"], notReached)).stdout,
+        promote: (await promote(["--help"], notReached)).stdout,
+        loadtest: (await loadtestCli(["--help"])).stdout,
+        smoke: (await smokeCli(["--help"])).stdout,
+    });
+    const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
+
+    it.each(docs)("%s uses only flags the command's usage lists", async (file) => {
+        const usage = await usages();
+        expect(Object.values(usage).every((u) => u.startsWith("usage: npm run "))).toBe(true);
+        const markdown = read(file).replace(/\\\n\s*/g, " ");
+        const code = [...[...markdown.matchAll(/^```[a-z]*\n([\s\S]*?)^```/gm)].map((m) => m[1]), ...[...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1])];
+        const unknown = code.flatMap((text) => [...text.matchAll(/npm run (?:-s |--silent )?([a-z:-]+) -- ([^|;&#)>\n]*)/g)]
+            .filter((m) => m[1] in usage)
+            .flatMap((m) => [...m[2].matchAll(/(?<![\w-])(--[a-z][a-z-]*)/g)].map((f) => f[1])
+                .filter((flag) => !new RegExp(`${flag}(?![a-z-])`).test(usage[m[1]]))
+                .map((flag) => `npm run ${m[1]} ${flag}`)));
+        // Without `--` npm takes the flags as its own: `npm run rules --stack staging` hands rules only "staging", which it refuses.
+        const eaten = code.flatMap((text) => [...text.matchAll(/npm run (?:-s |--silent )?([a-z:-]+) (--[a-z][a-z-]*)/g)]
+            .filter((m) => m[1] in usage).map((m) => `npm run ${m[1]} ${m[2]}`));
+        expect([...new Set(unknown)]).toEqual([]);
+        expect([...new Set(eaten)]).toEqual([]);
     });
 });
