@@ -215,26 +215,21 @@ function isSecretPath(path: string): boolean {
 }
 
 
-/** Every placeholder value inside one key, in the order the key holds them. */
-function valuePlaceholders(key: string, value: unknown, ctx: PlaceholderContext): Placeholder[] {
-    const out: Placeholder[] = [];
+/**
+ * Every string inside `value` that `classify` finds a placeholder, with its path and the field it sits
+ * in (the last name on the path), in the order `value` holds them. `prune` skips a path and all under it.
+ */
+function placeholderStrings(value: unknown, field0: string | undefined, prune: (parts: readonly PathPart[]) => boolean): { parts: PathPart[]; field: string | undefined; text: string; kind: PlaceholderKind; reason: string }[] {
+    const out: { parts: PathPart[]; field: string | undefined; text: string; kind: PlaceholderKind; reason: string }[] = [];
     const walk = (v: unknown, parts: PathPart[]): void => {
-        const path = configPath(key, parts);
-        // A secret's value is never shown or judged here; an unset required one is (requiredSecrets).
-        if (isSecretPath(path)) {
+        if (prune(parts)) {
             return;
         }
         if (typeof v === "string") {
-            const field = [key, ...parts].filter((x): x is string => typeof x === "string").pop();
+            const field = parts.filter((x): x is string => typeof x === "string").pop() ?? field0;
             const found = classify(v, field);
             if (found !== undefined) {
-                out.push({
-                    key: path,
-                    kind: found.kind,
-                    value: ctx.secretKeys.has(key) ? "[secret]" : v,
-                    reason: found.reason,
-                    fix: setCommand(path, hint(field, found.kind), ctx.stack, false),
-                });
+                out.push({ parts, field, text: v, ...found });
             }
         } else if (Array.isArray(v)) {
             v.forEach((item, i) => walk(item, [...parts, i]));
@@ -246,6 +241,15 @@ function valuePlaceholders(key: string, value: unknown, ctx: PlaceholderContext)
     };
     walk(value, []);
     return out;
+}
+
+/** Every placeholder value inside one key, in the order the key holds them. */
+function valuePlaceholders(key: string, value: unknown, ctx: PlaceholderContext): Placeholder[] {
+    // A secret's value is never shown or judged here; an unset required one is (requiredSecrets).
+    return placeholderStrings(value, key, (parts) => isSecretPath(configPath(key, parts))).map((f) => {
+        const path = configPath(key, f.parts);
+        return { key: path, kind: f.kind, value: ctx.secretKeys.has(key) ? "[secret]" : f.text, reason: f.reason, fix: setCommand(path, hint(f.field, f.kind), ctx.stack, false) };
+    });
 }
 
 interface RequiredSecret {
@@ -365,25 +369,10 @@ export function placeholderProblem(p: Placeholder): string {
  * config's; the program does not read the pack's config, the pack does.
  */
 export function packConfigPlaceholders(file: string, pack: unknown): Placeholder[] {
-    const out: Placeholder[] = [];
-    const walk = (v: unknown, parts: PathPart[]): void => {
-        if (typeof v === "string") {
-            const field = parts.filter((x): x is string => typeof x === "string").pop();
-            const found = classify(v, field);
-            if (found !== undefined) {
-                const at = configPath(String(parts[0]), parts.slice(1));
-                out.push({ key: `${file}: ${at}`, kind: found.kind, value: v, reason: found.reason, fix: `edit ${file}: ${at} = ${hint(field, found.kind)}` });
-            }
-        } else if (Array.isArray(v)) {
-            v.forEach((item, i) => walk(item, [...parts, i]));
-        } else if (v !== null && typeof v === "object") {
-            for (const [k, item] of Object.entries(v)) {
-                walk(item, [...parts, k]);
-            }
-        }
-    };
-    walk(pack, []);
-    return out;
+    return placeholderStrings(pack, undefined, () => false).map((f) => {
+        const at = configPath(String(f.parts[0]), f.parts.slice(1));
+        return { key: `${file}: ${at}`, kind: f.kind, value: f.text, reason: f.reason, fix: `edit ${file}: ${at} = ${hint(f.field, f.kind)}` };
+    });
 }
 
 export function placeholderLine(p: Placeholder): string {
