@@ -323,85 +323,68 @@ function kubernetesNames(r: PlannedResource, rule: K8sRule): PhysicalName[] {
     return out;
 }
 
-/** Every label value under `labels` or `matchLabels`, with its path. */
-function labelValues(value: unknown, path = ""): [string, string][] {
+/**
+ * Walks `value` (objects and arrays, paths as `a.b[0].c`): at each entry `found` either returns the
+ * `[path, text]` pairs that entry holds (and the walk does not go into it) or undefined (it does).
+ */
+function collect(value: unknown, found: (key: string, v: unknown, path: string) => [string, string][] | undefined, path = ""): [string, string][] {
     if (value === null || typeof value !== "object") {
         return [];
     }
     const out: [string, string][] = [];
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
         const p = path === "" ? key : Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
-        if ((key === "labels" || key === "matchLabels") && v !== null && typeof v === "object" && !Array.isArray(v)) {
-            for (const [label, text] of Object.entries(v as Record<string, unknown>)) {
-                if (typeof text === "string") out.push([`${p}["${label}"]`, text]);
-            }
-        } else {
-            out.push(...labelValues(v, p));
-        }
+        out.push(...(found(key, v, p) ?? collect(v, found, p)));
     }
     return out;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Every label value under `labels` or `matchLabels`, with its path. */
+function labelValues(value: unknown): [string, string][] {
+    return collect(value, (key, v, p) => (key === "labels" || key === "matchLabels") && isMap(v)
+        ? Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string").map(([label, text]): [string, string] => [`${p}["${label}"]`, text])
+        : undefined);
 }
 
 /** Every key of a `labels`, `matchLabels` or `annotations` map, with the map's path. */
-function metadataKeys(value: unknown, path = ""): [string, string][] {
-    if (value === null || typeof value !== "object") {
-        return [];
-    }
-    const out: [string, string][] = [];
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-        const p = path === "" ? key : Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
-        if ((key === "labels" || key === "matchLabels" || key === "annotations") && v !== null && typeof v === "object" && !Array.isArray(v)) {
-            out.push(...Object.keys(v).map((k): [string, string] => [`${p}["${k}"]`, k]));
-        } else {
-            out.push(...metadataKeys(v, p));
-        }
-    }
-    return out;
+function metadataKeys(value: unknown): [string, string][] {
+    return collect(value, (key, v, p) => (key === "labels" || key === "matchLabels" || key === "annotations") && isMap(v)
+        ? Object.keys(v).map((k): [string, string] => [`${p}["${k}"]`, k])
+        : undefined);
 }
 
 /** The `service.name` of every `backend` and `defaultBackend` under `value`. */
-function backendServices(value: unknown, path = ""): [string, string][] {
-    if (value === null || typeof value !== "object") {
-        return [];
-    }
-    const out: [string, string][] = [];
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-        const p = path === "" ? key : Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+function backendServices(value: unknown): [string, string][] {
+    return collect(value, (key, v, p) => {
         const name = key === "backend" || key === "defaultBackend" ? at(v, "service.name") : undefined;
-        if (typeof name === "string") {
-            out.push([`${p}.service.name`, name]);
-        } else {
-            out.push(...backendServices(v, p));
-        }
-    }
-    return out;
+        return typeof name === "string" ? [[`${p}.service.name`, name]] : undefined;
+    });
 }
 
 /** Names of containers, init containers, volumes and container ports in any pod spec under `value`. */
-function podNames(value: unknown, path = ""): [string, string][] {
-    if (value === null || typeof value !== "object") {
-        return [];
-    }
-    const out: [string, string][] = [];
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-        const p = path === "" ? key : Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
-        if ((key === "containers" || key === "initContainers" || key === "volumes") && Array.isArray(v)) {
-            v.forEach((item: unknown, i) => {
-                const name = at(item, "name");
-                if (typeof name === "string") out.push([`${p}[${i}].name`, name]);
-                const ports = at(item, "ports");
-                if (Array.isArray(ports)) {
-                    ports.forEach((port: unknown, j) => {
-                        const portName = at(port, "name");
-                        if (typeof portName === "string") out.push([`${p}[${i}].ports[${j}].name`, portName]);
-                    });
-                }
-            });
-        } else {
-            out.push(...podNames(v, p));
+function podNames(value: unknown): [string, string][] {
+    return collect(value, (key, v, p) => {
+        if (!((key === "containers" || key === "initContainers" || key === "volumes") && Array.isArray(v))) {
+            return undefined;
         }
-    }
-    return out;
+        const out: [string, string][] = [];
+        v.forEach((item: unknown, i) => {
+            const name = at(item, "name");
+            if (typeof name === "string") out.push([`${p}[${i}].name`, name]);
+            const ports = at(item, "ports");
+            if (Array.isArray(ports)) {
+                ports.forEach((port: unknown, j) => {
+                    const portName = at(port, "name");
+                    if (typeof portName === "string") out.push([`${p}[${i}].ports[${j}].name`, portName]);
+                });
+            }
+        });
+        return out;
+    });
 }
 
 /** Why a name is refused, or undefined when its service accepts it. */
