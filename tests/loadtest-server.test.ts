@@ -26,9 +26,10 @@ import { parseConfig } from "../config";
 import { stackConfigFor } from "../plan/engine";
 import { IN_CI, which } from "./support/db-tools";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
+import { TEST_APP_METRICS, twoUserScenario } from "./support/loadtest-run";
 
 const MIB = 1024 * 1024;
-const APP = { requestsTotal: "http_requests_total", requestDurationSeconds: "http_request_duration_seconds", dbPoolConnectionsInUse: "db_pool_connections_in_use", statusLabel: "code", serviceLabel: "service", colorLabel: "color" };
+const APP = TEST_APP_METRICS;
 const bounds = { ...DEFAULT_SERVER_BOUNDS, warmupSeconds: 60, maxMemorySlopeMiBPerHour: 32 };
 
 describe("the rules, on samples", () => {
@@ -338,17 +339,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         afterAll(async () => {
             await app?.close();
         });
-        const scenario = (seconds: number): Scenario => ({
-            name: "load",
-            model: "closed",
-            stages: [{ duration: "1s", durationMs: 1_000, target: 2 }, { duration: `${seconds - 1}s`, durationMs: (seconds - 1) * 1_000, target: 2 }],
-            thinkTimeMs: 50,
-            checks: [{ path: "/", method: "GET", expectStatus: 200, weight: 1 }],
-            thresholds: { http_req_duration: ["p(95)<5000"], http_req_failed: ["rate<0.5"] },
-            timeoutMs: 2_000,
-            mustHoldUsers: 2,
-            recoveryWindowMs: 1_000,
-        });
+        const scenario = (seconds: number): Scenario => twoUserScenario("load", [{ duration: "1s", durationMs: 1_000, target: 2 }, { duration: `${seconds - 1}s`, durationMs: (seconds - 1) * 1_000, target: 2 }]);
         const spec = (color: string, seconds: number): RunSpec => ({ service: "orders", color, namespace: NS, target: app.url, image: "ghcr.io/acme/orders:1.0.0", scenario: scenario(seconds), server: serverBounds, prometheus: { url }, appMetrics: APP });
         const summaryOf = (stdout: string): LoadtestSummary => JSON.parse(stdout.trimEnd().split("\n").at(-1) ?? "") as LoadtestSummary;
         const POLL = /^poll \d+ at \d+ s of (60|6) s: restarts (0|no series yet) \(bound 0\), db connections (4|no series yet) \(bound 20\)$/;

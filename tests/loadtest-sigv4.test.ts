@@ -20,6 +20,7 @@ import { runSpec, specProblems, type LoadtestSummary, type RunSpec } from "../lo
 import { DEFAULT_SERVER_BOUNDS, type Scenario } from "../loadtest/profile";
 import { CADVISOR_METRICS } from "../observability/catalogue";
 import { startServer, type TestServer } from "./support/http-server";
+import { TEST_APP_METRICS, twoUserScenario } from "./support/loadtest-run";
 import { requestParts, validSigV4 } from "./support/sigv4-verifier";
 
 const REGION = "eu-west-1";
@@ -89,18 +90,8 @@ afterEach(() => {
     }
 });
 
-const scenario = (name: Scenario["name"], seconds: number): Scenario => ({
-    name,
-    model: "closed",
-    stages: [{ duration: `${seconds}s`, durationMs: seconds * 1_000, target: 2 }],
-    thinkTimeMs: 50,
-    checks: [{ path: "/", method: "GET", expectStatus: 200, weight: 1 }],
-    thresholds: { http_req_duration: ["p(95)<5000"], http_req_failed: ["rate<0.5"] },
-    timeoutMs: 2_000,
-    mustHoldUsers: 2,
-    recoveryWindowMs: 1_000,
-});
-const APP = { requestsTotal: "http_requests_total", requestDurationSeconds: "http_request_duration_seconds", dbPoolConnectionsInUse: "db_pool_connections_in_use", statusLabel: "code", serviceLabel: "service", colorLabel: "color" };
+const scenario = (name: Scenario["name"], seconds: number): Scenario => twoUserScenario(name, [{ duration: `${seconds}s`, durationMs: seconds * 1_000, target: 2 }]);
+const APP = TEST_APP_METRICS;
 const spec = (name: Scenario["name"], seconds: number, region = REGION): RunSpec => ({
     service: "orders",
     color: "blue",
