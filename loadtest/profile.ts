@@ -7,6 +7,7 @@
  * only the fields it sets of that scenario's default (`DEFAULT_SCENARIOS`).
  */
 import { z } from "zod";
+import { cliNumber } from "../config/input";
 import { HTTP_METHODS } from "../smoke/policy";
 import { parseThreshold, THRESHOLD_EXPECTED, THRESHOLD_METRICS, type ThresholdMetric } from "./thresholds";
 
@@ -98,7 +99,7 @@ export const serverBoundsSchema = z.strictObject({
     /** Memory samples of a pod's first this many seconds in the run are left out of its leak slope (JIT, caches, pools filling). @default 300 */
     warmupSeconds: z.int().min(0).max(3_600).optional(),
     /** A leak: a pod of the target color has its memory working set grow faster than this, MiB per hour, after warm-up. @default 32 */
-    maxMemorySlopeMiBPerHour: z.number().min(0).max(1_000_000).optional(),
+    maxMemorySlopeMiBPerHour: cliNumber(z.number().min(0).max(1_000_000)).optional(),
     /** Container restarts of the target color allowed during a run. @default 0 */
     maxRestarts: z.int().min(0).max(1_000).optional(),
     /** Most database connections allowed at any sample of the run (the pool stays bounded). @default 100 */

@@ -2,11 +2,14 @@
  * `parseConfig` on its own, with values as the Pulumi CLI hands them to the program: secrets already
  * decrypted, and only the top-level key marked secret. No engine, no files.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError, decodeConfig, encodeConfig, parseConfig, type ConfigInput } from "../config";
 import { isArmInstanceType, nodeGroupProblems, nodeGroupSchema } from "../config/node-group";
 import { safetyFor } from "../config/tier";
+import { REPO_ROOT } from "../plan/engine";
 import { MINIMAL_SERVICES, REQUIRED_CONFIG } from "./support/project";
 import { problemsOf } from "./support/config";
 
@@ -186,7 +189,6 @@ describe("number fields read decimal text as the CLI stores it (pulumi config ob
         const { values: decoded, secretKeys } = decodeConfig(encodeConfig({ ...REQUIRED, ...values }, new Set()));
         return { project: "launchpad", stack: "staging", values: decoded, secretKeys };
     }
-    const web = (thresholds: Record<string, unknown>) => ({ web: { ...MINIMAL_SERVICES.web, smoke: { thresholds } } });
 
     it.each([
         { text: "0.05", value: 0.05 },
@@ -197,13 +199,20 @@ describe("number fields read decimal text as the CLI stores it (pulumi config ob
         expect(parseConfig(asStored({ "launchpad:observability": { thresholds: { errorRatio: text } } })).observability.thresholds.errorRatio).toBe(value);
     });
 
+    it("every number field of the stack's schemas takes it: no bare z.number() in config/ or the schemas it borrows", () => {
+        const files = [...readdirSync(join(REPO_ROOT, "config")).filter((f) => f.endsWith(".ts")).map((f) => join("config", f)), "loadtest/profile.ts", "smoke/policy.ts"];
+        const bare = files.flatMap((f) => [...readFileSync(join(REPO_ROOT, f), "utf8").matchAll(/(cliNumber\()?z\.number\(/g)].filter((m) => m[1] === undefined).map(() => f));
+        expect(bare).toEqual([]);
+    });
+
     it("every fractional field, the smoke gate's errorRate included", () => {
         const config = parseConfig(asStored({
             "launchpad:observability": { thresholds: { latencyP95Seconds: "0.25", freeStoragePercent: "12.5", sloObjective: "0.995", minRequestRate: "0.5" } },
-            "launchpad:services": web({ errorRate: "0.02" }),
+            "launchpad:services": { web: { ...MINIMAL_SERVICES.web, smoke: { thresholds: { errorRate: "0.02" } }, performance: { server: { maxMemorySlopeMiBPerHour: "2.5" } } } },
         }));
         expect(config.observability.thresholds).toMatchObject({ latencyP95Seconds: 0.25, freeStoragePercent: 12.5, sloObjective: 0.995, minRequestRate: 0.5 });
         expect(config.services[0].smoke.thresholds.errorRate).toBe(0.02);
+        expect(config.services[0].performance?.server.maxMemorySlopeMiBPerHour).toBe(2.5);
     });
 
     it.each([
