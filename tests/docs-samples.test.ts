@@ -27,6 +27,9 @@ import { input, named, planStack } from "./support/plan";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
 
+/** README.md and every page under docs/, as paths from the repository's root. */
+const DOCS = ["README.md", ...readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
+
 /** The text block right after the first ```sh block that runs `command`. */
 function sampleAfter(markdown: string, command: string): string[] {
     const at = markdown.indexOf(`\`\`\`sh\n${command}\n\`\`\`\n\n\`\`\`text\n`);
@@ -97,9 +100,8 @@ describe("the alerts the docs name", () => {
     }));
     // Code names the docs quote that share the prefix.
     const notAlerts = new Set(["LaunchpadConfig"]);
-    const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
 
-    it.each(docs)("%s names only alerts observability/alerts.ts defines", (file) => {
+    it.each(DOCS)("%s names only alerts observability/alerts.ts defines", (file) => {
         const named = [...read(file).matchAll(/\bLaunchpad[A-Z][A-Za-z0-9]+\b/g)].map((m) => m[0]);
         expect(defined.size).toBeGreaterThan(20);
         expect([...new Set(named)].filter((n) => !defined.has(n) && !notAlerts.has(n))).toEqual([]);
@@ -140,8 +142,7 @@ describe("commands that keep npm run's output", () => {
         ]);
     });
 
-    const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
-    it.each(docs)("%s keeps it only with npm run -s", (file) => {
+    it.each(DOCS)("%s keeps it only with npm run -s", (file) => {
         expect(unsilencedCaptures(read(file))).toEqual([]);
     });
 });
@@ -235,9 +236,8 @@ describe("the flags the docs give each npm run command", () => {
         loadtest: (await loadtestCli(["--help"])).stdout,
         smoke: (await smokeCli(["--help"])).stdout,
     });
-    const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
 
-    it.each(docs)("%s uses only flags the command's usage lists", async (file) => {
+    it.each(DOCS)("%s uses only flags the command's usage lists", async (file) => {
         const usage = await usages();
         expect(Object.values(usage).every((u) => u.startsWith("usage: npm run "))).toBe(true);
         const markdown = read(file).replace(/\\\n\s*/g, " ");
