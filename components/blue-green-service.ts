@@ -79,7 +79,11 @@ export interface BlueGreenServiceArgs {
      * @default - no such check
      */
     readonly releaseChecked?: pulumi.Output<unknown>;
-    /** The controller serving the Ingress class (and, through its webhook, LoadBalancer Services), which the Ingress or a LoadBalancer live Service waits for. @default - none (the cluster brings one) */
+    /**
+     * The controller serving the Ingress class (and, through its webhooks, LoadBalancer Services and
+     * pod readiness gates), which the Ingress, a LoadBalancer live Service and every color's Deployment
+     * wait for. @default - none (the cluster brings one)
+     */
     readonly ingressController?: pulumi.Resource;
     /**
      * What the load gate needs (the bundled performance runner, the server-side judgement's inputs).
@@ -794,8 +798,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
             metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
             spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, owner: this, releaseChecked: args.releaseChecked }),
-        // The new pods start only after the color's migration succeeded.
-        }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: migration !== undefined ? [migration.job] : [] });
+        // The new pods start only after the color's migration succeeded, and after the load balancer
+        // controller's webhook serves: it gives a pod its ALB readiness gate at creation only (components/platform.ts).
+        }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: [...(migration !== undefined ? [migration.job] : []), ...(args.ingressController !== undefined ? [args.ingressController] : [])] });
         const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName, args.previousLiveColor) }, child);

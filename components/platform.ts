@@ -288,7 +288,20 @@ export interface PlatformArgs {
 export class Platform extends pulumi.ComponentResource {
     /** The Ingress class the controller serves. */
     public readonly ingressClass: string;
-    /** The controller's release: an Ingress depends on it, so the ALB is never asked of nobody. */
+    /**
+     * The controller's release. An Ingress depends on it, so the ALB is never asked of nobody; so
+     * does every Deployment in the namespace labelled for readiness-gate injection (components/cluster.ts
+     * namespaceLabels), because the controller's pod webhook gives a pod its gate only when the pod is
+     * created (controller v3.5.0 docs/deploy/pod_readiness_gate.md, "the controller injects the config
+     * to the pod spec only during pod creation") and, with failurePolicy Ignore, lets a pod through
+     * without one while no controller answers (same page, "FailurePolicy"). The release being created
+     * means the webhook serves: pulumi-kubernetes installs with Helm's wait (provider/pkg/provider/
+     * helm_release.go, `client.Wait = !SkipAwait`), which waits for the Deployment's ready replicas
+     * (helm pkg/kube/ready.go deploymentReady), and a controller pod is ready only once its webhook
+     * server has started (controller v3.5.0 main.go, `AddReadyzCheck("ready-webhook",
+     * mgr.GetWebhookServer().StartedChecker())`, the chart's readinessProbe /readyz).
+     * policies/deployability.ts `preflight-readiness-gate-controller` checks the dependency.
+     */
     public readonly loadBalancerController: k8s.helm.v3.Release;
     public readonly storageClassName: pulumi.Output<string>;
 

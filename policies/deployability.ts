@@ -26,7 +26,7 @@
  * through another resource.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, labelsOf, listText, podSpecOf, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
+import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, labelsOf, listText, LONG_RUNNING_KINDS, podSpecOf, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
 import { ALB_ACTIONS } from "./shared/delivery";
 
 // --- Provider tables --------------------------------------------------------------------------
@@ -356,6 +356,110 @@ export const preflightIngressBackends: LaunchpadStackPolicy = {
                 }
                 const problem = b.name === undefined ? "a Service with no name" : serviceProblem(services, namespaceOf(ing), b.name, portRef(b.port.name ?? b.port.number));
                 if (problem !== undefined) report(`${who(ing)} ${b.where} routes to ${problem}: create it in namespace ${namespaceOf(ing)} or route to one the plan has.`, ing.urn);
+            }
+        }
+    },
+};
+
+// --- ALB readiness gates ----------------------------------------------------------------------
+
+/** The AWS Load Balancer Controller's chart, its IngressClass controller and its pod webhook's namespace label (chart templates/webhook.yaml, mpod). */
+const LBC_CHART = "aws-load-balancer-controller";
+const LBC_INGRESS_CONTROLLER = "ingress.k8s.aws/alb";
+export const READINESS_GATE_INJECT_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
+const ALB_TARGET_TYPE = "alb.ingress.kubernetes.io/target-type";
+const NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
+const LBC_SERVICE_CLASS = "service.k8s.aws/nlb";
+
+/** The labels of the pods a workload creates (its pod template's), or of a bare Pod. */
+function podLabelsOf(w: PolicyResource): Record<string, string> {
+    const spec = rec(w.props.spec);
+    const template = kindOf(w.type) === "Pod" ? w.props : kindOf(w.type) === "CronJob" ? rec(rec(rec(spec.jobTemplate).spec).template) : rec(spec.template);
+    return labelsOf(template);
+}
+
+/** True when the Service's selector (non-empty) matches the labels. */
+function selects(svc: PolicyResource, labels: Readonly<Record<string, string>>): boolean {
+    const selector = Object.entries(rec(rec(svc.props.spec).selector));
+    return selector.length > 0 && selector.every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * The Services of `namespace` whose pods the controller registers as `ip` targets, each with what
+ * makes it one: a backend (direct, or a forward action's target group) of an Ingress of the
+ * controller's class, or a LoadBalancer Service the controller takes (no other class). The target
+ * type is the Service's or the Ingress's annotation, else the chart's `defaultTargetType`, else
+ * `instance` (controller docs/guide/ingress/annotations.md, target-type "Ingress,Service";
+ * docs/deploy/configurations.md `--default-target-type`).
+ */
+function ipTargetServices(resources: readonly PolicyResource[], namespace: string, controllerValues: Record<string, unknown>): Map<PolicyResource, string> {
+    const services = new Map(ofType(resources, TYPES.service).filter((s) => namespaceOf(s) === namespace).map((s) => [nameOf(s), s]));
+    const defaultType = text(controllerValues.defaultTargetType) ?? "instance";
+    const own = INGRESS_CONTROLLER_CHARTS[LBC_CHART].ingressClass(controllerValues);
+    const classes = new Set<string>([
+        ...(own !== undefined ? [own.name] : []),
+        ...byKind(resources, "IngressClass").filter((ic) => text(rec(ic.props.spec).controller) === LBC_INGRESS_CONTROLLER).map(nameOf),
+    ]);
+    const out = new Map<PolicyResource, string>();
+    for (const ing of byKind(resources, "Ingress").filter((i) => namespaceOf(i) === namespace)) {
+        const annotations = labelsOf(ing.props, "annotations");
+        const cls = text(rec(ing.props.spec).ingressClassName) ?? annotations["kubernetes.io/ingress.class"];
+        if (cls === undefined || !classes.has(cls)) continue;
+        const names = ingressBackendsOf(ing.props).flatMap((b) => {
+            if (b.port.name !== ALB_ACTIONS.useAnnotation) return b.name === undefined ? [] : [b.name];
+            let action: Record<string, unknown> = {};
+            try {
+                action = rec(JSON.parse(annotations[`${ALB_ACTIONS.annotationPrefix}${b.name ?? ""}`] ?? "{}"));
+            } catch {
+                return [];
+            }
+            return arr(rec(action.forwardConfig).targetGroups).map((g) => text(rec(g).serviceName)).filter((n): n is string => n !== undefined);
+        });
+        for (const name of names) {
+            const svc = services.get(name);
+            const type = svc === undefined ? undefined : labelsOf(svc.props, "annotations")[ALB_TARGET_TYPE] ?? annotations[ALB_TARGET_TYPE] ?? defaultType;
+            if (svc !== undefined && type === "ip" && !out.has(svc)) out.set(svc, `a backend of ${who(ing)}`);
+        }
+    }
+    for (const svc of services.values()) {
+        const spec = rec(svc.props.spec);
+        const cls = text(spec.loadBalancerClass);
+        if (spec.type !== "LoadBalancer" || (cls !== undefined && cls !== LBC_SERVICE_CLASS) || out.has(svc)) continue;
+        if ((labelsOf(svc.props, "annotations")[NLB_TARGET_TYPE] ?? defaultType) === "ip") out.set(svc, "a LoadBalancer Service of the controller");
+    }
+    return out;
+}
+
+export const preflightReadinessGateController: LaunchpadStackPolicy = {
+    name: "preflight-readiness-gate-controller",
+    description: `Every long-running workload whose pods are ALB/NLB ip targets, in a namespace labelled ${READINESS_GATE_INJECT_LABEL}=enabled, depends on the AWS Load Balancer Controller's release: its webhook gives a pod its readiness gate only when the pod is created.`,
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        // Controller v3.5.0 docs/deploy/pod_readiness_gate.md: the gate is injected "only during pod
+        // creation", into pods of a labelled namespace that a Service with a TargetGroupBinding selects,
+        // ip targets only; the pod webhook's failurePolicy is Ignore (> v2.11), so a pod created while
+        // no controller answers is let through without a gate, and a rollout of it can end the old pods
+        // before the new ones are healthy targets. A controller the plan does not install (an existing
+        // cluster's) cannot be ordered against, so only a planned one is checked.
+        const controllers = charts(args.resources).filter((c) => chartName(c) === LBC_CHART);
+        if (controllers.length === 0) return;
+        const values = rec(controllers[0].props.values);
+        const injected = ofType(args.resources, TYPES.namespace).filter((n) => labelsOf(n.props)[READINESS_GATE_INJECT_LABEL] === "enabled").map(nameOf);
+        for (const ns of injected) {
+            const targets = ipTargetServices(args.resources, ns, values);
+            if (targets.size === 0) continue;
+            for (const w of args.resources.filter((r) => (LONG_RUNNING_KINDS.has(r.type) || r.type === "kubernetes:core/v1:Pod") && namespaceOf(r) === ns)) {
+                const labels = podLabelsOf(w);
+                const by = [...targets].filter(([svc]) => selects(svc, labels));
+                if (by.length === 0) continue;
+                const closure = dependencyClosure(w);
+                if (controllers.some((c) => closure.has(c.urn))) continue;
+                const via = listText(by.map(([svc, why]) => `Service ${ns}/${nameOf(svc)} (${why})`));
+                report(
+                    `${who(w)}'s pods are ip targets through ${via} in namespace ${ns}, labelled ${READINESS_GATE_INJECT_LABEL}=enabled, but it does not depend on ${who(controllers[0])}: ` +
+                        "a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.",
+                    w.urn,
+                );
             }
         }
     },
@@ -822,6 +926,7 @@ export const preflightHelmPinned: LaunchpadStackPolicy = {
 export const DEPLOYABILITY_POLICIES = [
     preflightIngressController,
     preflightIngressBackends,
+    preflightReadinessGateController,
     preflightStorageClass,
     preflightZonalVolumes,
     preflightMetricsApi,

@@ -133,10 +133,12 @@ describe("the migration Job and its restore point (production, green migrates 3 
         const job = named(p, `${prefix}-green-migrate`);
         const snapshot = named(p, `${prefix}-green-restore-point`);
         expect(job.dependsOn).toEqual([snapshot.urn]);
-        expect(named(p, `${prefix}-green`).dependsOn).toEqual([job.urn]);
+        // Each Deployment also waits for the load balancer controller (its pods' ALB readiness gates: components/platform.ts).
+        const lbc = named(p, "launchpad-production-platform-lbc").urn;
+        expect(named(p, `${prefix}-green`).dependsOn).toEqual([job.urn, lbc]);
         expect(named(p, `${prefix}-green-gate`).dependsOn).toContain(job.urn);
         // The live color's objects neither wait for nor change with green's migration.
-        expect(named(p, `${prefix}-blue`).dependsOn).toEqual([]);
+        expect(named(p, `${prefix}-blue`).dependsOn).toEqual([lbc]);
         const base = await planStack("production", [], {});
         const liveNow = named(p, `${prefix}-live`);
         const liveBefore = named(base, `${prefix}-live`);
@@ -263,7 +265,7 @@ describe("the migration in staging", () => {
         expect(ofType(p, "aws:rds/snapshot:Snapshot")).toEqual([]);
         const job = named(p, "launchpad-staging-api-blue-migrate");
         expect(job.dependsOn).toEqual([]);
-        expect(named(p, "launchpad-staging-api-blue").dependsOn).toEqual([job.urn]);
+        expect(named(p, "launchpad-staging-api-blue").dependsOn).toEqual([job.urn, named(p, "launchpad-staging-platform-lbc").urn]);
         expect((p.outputs.schemaMigrations as Record<string, { restorePoint: unknown; undo: unknown }>).api).toMatchObject({ current: 3, target: 4, restorePoint: null, undo: [] });
     });
 });

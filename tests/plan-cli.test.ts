@@ -190,15 +190,15 @@ describe("npm run plan -- --json", () => {
         // role policy; each of the 3 zones' node groups on 2 node-role policies and the vpc-cni
         // add-on; that add-on on its IRSA grant; the Kubernetes provider on the 3 node groups and two
         // access policies), data protection
-        // 20, delivery 13 (each gate Job on its Deployment, preview Service and ConfigMap; the live
+        // 20, delivery 15 (each gate Job on its Deployment, preview Service and ConfigMap; the live
         // Service on the active pair; the alb Ingress on its controller, the active pair and both
-        // preview Services), observability 14 (the scraper after its ClusterRoleBinding; the
+        // preview Services; each color's Deployment on the controller), observability 14 (the scraper after its ClusterRoleBinding; the
         // notification policy after the mute timing and 4 contact points, the heartbeat included;
         // each of the 4 rule groups after the 2 data sources),
         // platform 31 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
         // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
         // its 2 log groups).
-        expect(deps.length).toBe(101);
+        expect(deps.length).toBe(103);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 

@@ -24,8 +24,10 @@ describe("dependencies", () => {
         const p = await planStack("staging");
         const blue = named(p, "launchpad-staging-api-blue");
         const inputs = [named(p, "launchpad-staging-database-connection").urn, named(p, "launchpad-staging-history").urn];
-        expect(blue.dependsOn).toEqual([]);
-        expect(blue.dependencies).toEqual([named(p, NS).urn, ...inputs]);
+        // The one explicit dependency: the load balancer controller (components/platform.ts).
+        const lbc = named(p, "launchpad-staging-platform-lbc").urn;
+        expect(blue.dependsOn).toEqual([lbc]);
+        expect([...blue.dependencies].sort()).toEqual([named(p, NS).urn, ...inputs, lbc].sort());
         // The pod template's release annotation waits for the in-place rule, read from the history reference.
         expect(blue.propertyDependencies).toEqual({ metadata: [named(p, NS).urn], spec: inputs });
     });

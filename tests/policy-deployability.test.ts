@@ -13,6 +13,7 @@ import {
     preflightMetricsApi,
     preflightNamespace,
     preflightPodReferences,
+    preflightReadinessGateController,
     preflightStorageClass,
     preflightZonalVolumes,
     trustProblem,
@@ -37,6 +38,7 @@ describe("the compliant cluster", () => {
         expect(DEPLOYABILITY_POLICIES.map((p) => [p.name, p.enforcementLevel, "validateStack" in p])).toEqual([
             ["preflight-ingress-controller", "mandatory", true],
             ["preflight-ingress-backends", "mandatory", true],
+            ["preflight-readiness-gate-controller", "mandatory", true],
             ["preflight-storage-class", "mandatory", true],
             ["preflight-zonal-volumes", "mandatory", true],
             ["preflight-metrics-api", "mandatory", true],
@@ -174,6 +176,59 @@ describe("preflight-ingress-backends", () => {
         expect(await stackViolations(preflightIngressBackends, cluster({ ingress }))).toEqual([
             violation(ingress, "Ingress shop/app defaultBackend routes to Service shop/app, which the plan does not create: create it in namespace shop or route to one the plan has."),
         ]);
+    });
+});
+
+describe("preflight-readiness-gate-controller (controller v3.5.0 docs/deploy/pod_readiness_gate.md: gates are injected at pod creation only, into pods an ip target group's Service selects)", () => {
+    /** Namespace shop labelled for injection, the Deployment's pods labelled app=app and selected by Service app-web, which the alb Ingress routes to as ip targets. */
+    const gated = (opts: { dependsOnController?: boolean; targetType?: string | null; label?: boolean } = {}) => {
+        const { dependsOnController = true, targetType = "ip", label = true } = opts;
+        const ns = withInput(C.ns, "metadata.labels", label ? { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } : {});
+        const svc = resource("kubernetes:core/v1:Service", "app-web", { metadata: { name: "app-web", namespace: "shop" }, spec: { selector: { app: "app" }, ports: [{ name: "http", port: 80 }] } }, { dependencies: [C.ns.urn] });
+        const ingress = withInput(withInput(C.ingress, "metadata.annotations", targetType === null ? {} : { "alb.ingress.kubernetes.io/target-type": targetType }), "spec.rules", [
+            { http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "app-web", port: { number: 80 } } } }] } },
+        ]);
+        const labelled = withInput(C.deployment, "spec.template.metadata", { labels: { app: "app", tier: "web" } });
+        const deployment = { ...labelled, dependencies: [...(C.deployment.dependencies ?? []), ...(dependsOnController ? [C.alb.urn] : [])] };
+        return cluster({ ns, ingress, deployment }, [svc]);
+    };
+    const MESSAGE = "Deployment shop/app's pods are ip targets through Service shop/app-web (a backend of Ingress shop/app) in namespace shop, labelled elbv2.k8s.aws/pod-readiness-gate-inject=enabled, but it does not depend on Helm release aws-load-balancer-controller (chart aws-load-balancer-controller): a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.";
+
+    it("passes a Deployment that depends on the controller's release", async () => {
+        expect(await stackViolations(preflightReadinessGateController, gated())).toEqual([]);
+    });
+
+    it("names a Deployment whose pods are ip targets and that does not depend on the controller", async () => {
+        expect(await stackViolations(preflightReadinessGateController, gated({ dependsOnController: false }))).toEqual([violation(C.deployment, MESSAGE)]);
+    });
+
+    it("counts a dependency through another resource (the Deployment after a Job that waits for the controller)", async () => {
+        const job = resource("kubernetes:batch/v1:Job", "migrate", { metadata: { name: "migrate", namespace: "shop" }, spec: { template: { spec: { containers: [] } } } }, { dependencies: [C.ns.urn, C.alb.urn] });
+        const resources = gated({ dependsOnController: false }).map((r) => (r.urn === C.deployment.urn ? { ...r, dependencies: [...(r.dependencies ?? []), job.urn] } : r));
+        expect(await stackViolations(preflightReadinessGateController, [...resources, job])).toEqual([]);
+    });
+
+    it("leaves alone instance targets (the chart's default target type), a namespace without the label, and a plan without the controller", async () => {
+        expect(await stackViolations(preflightReadinessGateController, gated({ dependsOnController: false, targetType: "instance" }))).toEqual([]);
+        expect(await stackViolations(preflightReadinessGateController, gated({ dependsOnController: false, targetType: null }))).toEqual([]);
+        expect(await stackViolations(preflightReadinessGateController, gated({ dependsOnController: false, label: false }))).toEqual([]);
+        expect(await stackViolations(preflightReadinessGateController, gated({ dependsOnController: false }).filter((r) => r.urn !== C.alb.urn))).toEqual([]);
+    });
+
+    it("reads the chart's defaultTargetType ip as the Ingress's target type when it sets none", async () => {
+        const resources = gated({ dependsOnController: false, targetType: null }).map((r) => (r.urn === C.alb.urn ? withInput(r, "values.defaultTargetType", "ip") : r));
+        expect(await stackViolations(preflightReadinessGateController, resources)).toEqual([violation(C.deployment, MESSAGE)]);
+    });
+
+    it("names a Deployment behind a LoadBalancer Service the controller takes with ip targets", async () => {
+        const lb = resource("kubernetes:core/v1:Service", "app-lb", {
+            metadata: { name: "app-lb", namespace: "shop", annotations: { "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip" } },
+            spec: { type: "LoadBalancer", selector: { app: "app" }, ports: [{ port: 80 }] },
+        });
+        const resources = [...gated({ dependsOnController: false, targetType: "instance" }), lb];
+        expect(await stackViolations(preflightReadinessGateController, resources)).toEqual([violation(C.deployment, MESSAGE.replace("Service shop/app-web (a backend of Ingress shop/app)", "Service shop/app-lb (a LoadBalancer Service of the controller)"))]);
+        const otherClass = withInput(lb, "spec.loadBalancerClass", "example.com/other");
+        expect(await stackViolations(preflightReadinessGateController, [...gated({ dependsOnController: false, targetType: "instance" }), otherClass])).toEqual([]);
     });
 });
 

@@ -44,6 +44,7 @@ const URNS = {
     nodes: `${STAGING}launchpad:cluster:Cluster$aws:eks/nodeGroup:NodeGroup::launchpad-staging-cluster-nodes`,
     nodes1: `${STAGING}launchpad:cluster:Cluster$aws:eks/nodeGroup:NodeGroup::launchpad-staging-cluster-nodes-1`,
     autoscaler: `${STAGING}launchpad:platform:Platform$kubernetes:helm.sh/v3:Release::launchpad-staging-platform-autoscaler`,
+    lbc: `${STAGING}launchpad:platform:Platform$kubernetes:helm.sh/v3:Release::launchpad-staging-platform-lbc`,
 };
 
 let base: PlanDocument;
@@ -139,6 +140,18 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         expect(result).toEqual({
             code: 3,
             violations: [mandatory("preflight-namespace", URNS.pushgateway, "Helm release pushgateway (chart prometheus-pushgateway) is in namespace launchpad-staging but does not depend on its Namespace (launchpad-staging-cluster-namespace), so it may be created before the namespace exists and deleted after it: take namespace from the Namespace's metadata.name, or add the Namespace to dependsOn.")],
+        });
+    });
+
+    it("catches a color's Deployment not depending on the load balancer controller, whose webhook gives its pods their ALB readiness gate at creation only (controller v3.5.0 docs/deploy/pod_readiness_gate.md): exit 3", async () => {
+        expect(byUrn(base, URNS.blue).dependencies).toContain(URNS.lbc);
+        const result = await check((doc) => {
+            const blue = byUrn(doc, URNS.blue);
+            blue.dependencies = blue.dependencies.filter((u) => u !== URNS.lbc);
+        });
+        expect(result).toEqual({
+            code: 3,
+            violations: [mandatory("preflight-readiness-gate-controller", URNS.blue, "Deployment launchpad-staging/api-blue's pods are ip targets through Service launchpad-staging/api-blue (a backend of Ingress launchpad-staging/api) in namespace launchpad-staging, labelled elbv2.k8s.aws/pod-readiness-gate-inject=enabled, but it does not depend on Helm release aws-load-balancer-controller (chart aws-load-balancer-controller): a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.")],
         });
     });
 
