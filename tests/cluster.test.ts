@@ -295,7 +295,7 @@ describe("cluster access as config (EKS access entries)", () => {
 });
 
 describe("the Kubernetes provider", () => {
-    it("is identified by the cluster's ARN and its kubeconfig holds nothing of the node groups, so new nodes replace no Kubernetes object", async () => {
+    it("is identified by the cluster's ARN, and changed node group inputs or a third zone's group leave its inputs as they are (that its kubeconfig holds nothing of the node groups is the next test's)", async () => {
         const plan = await planStack("staging");
         const provider = named(plan, "launchpad-staging-cluster-k8s");
         // pulumi-kubernetes replaces a Provider (and every object it manages) only when clusterIdentifier changes (provider.d.ts).
@@ -308,6 +308,36 @@ describe("the Kubernetes provider", () => {
         const threeZones = await planStack("staging", ["launchpad:network.azCount=3", "launchpad:nodeGroup={minSize: 3, maxSize: 6}"]);
         expect(ofType(threeZones, "aws:eks/nodeGroup:NodeGroup").map((g) => g.name)).toEqual(["launchpad-staging-cluster-nodes", "launchpad-staging-cluster-nodes-1", "launchpad-staging-cluster-nodes-2"]);
         expect(named(threeZones, "launchpad-staging-cluster-k8s").inputs).toEqual(provider.inputs);
+    });
+
+    it("takes no input, nor does any Kubernetes object, from a node group, directly or through another resource's outputs", async () => {
+        // The offline plan gives a node group the same id whatever its inputs, so comparing two plans'
+        // inputs cannot show what a real replacement does: a new group (auto-named) has a new id and
+        // ARN, unknown in the preview, and every input computed from them changes with it. What the
+        // plan can show is that no Kubernetes object and not the Provider has such an input: no node
+        // group is among the resources its inputs are computed from (propertyDependencies), followed
+        // through those resources' own inputs. Explicit dependsOn (the Provider and the charts wait
+        // for the nodes) orders, but never changes or replaces anything.
+        const plan = await planStack("staging");
+        const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+        const groups = new Set(ofType(plan, "aws:eks/nodeGroup:NodeGroup").map((g) => g.urn));
+        expect(groups.size).toBe(2);
+        const fromInputs = (urn: string): Set<string> => {
+            const seen = new Set<string>();
+            const stack = Object.values(byUrn.get(urn)?.propertyDependencies ?? {}).flat();
+            while (stack.length > 0) {
+                const u = stack.pop() as string;
+                if (seen.has(u)) continue;
+                seen.add(u);
+                stack.push(...Object.values(byUrn.get(u)?.propertyDependencies ?? {}).flat());
+            }
+            return seen;
+        };
+        const kubernetes = plan.resources.filter((r) => r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes");
+        expect(kubernetes.map((r) => r.type)).toEqual(expect.arrayContaining(["pulumi:providers:kubernetes", "kubernetes:core/v1:Namespace", "kubernetes:helm.sh/v3:Release", "kubernetes:apps/v1:Deployment", "kubernetes:networking.k8s.io/v1:Ingress"]));
+        expect(kubernetes.filter((r) => [...fromInputs(r.urn)].some((u) => groups.has(u))).map((r) => r.name)).toEqual([]);
+        // The walk does reach the cluster through the Provider's kubeconfig: it follows inputs, not only names.
+        expect(fromInputs(named(plan, "launchpad-staging-cluster-k8s").urn)).toContain(named(plan, "launchpad-staging-cluster-eks").urn);
     });
 
     it("identifies an existing cluster by its API server URL", () => {
