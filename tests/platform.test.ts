@@ -257,6 +257,14 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         expect(input(ingress, "spec.tls")).toEqual([{ hosts: [input(ingress, "spec.rules.0.host")] }]);
         expect(ingress.dependsOn[0]).toBe(named(p, `${name}-lbc`).urn);
     });
+
+    it("starts both colors' pods only once the controller's webhook serves: each Deployment depends on its release (controller v3.5.0 docs/deploy/pod_readiness_gate.md, gates injected at pod creation only)", async () => {
+        const p = await plan;
+        expect(input(named(p, `launchpad-${stack}-cluster-namespace`), "metadata.labels")).toMatchObject({ "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" });
+        for (const color of ["blue", "green"]) {
+            expect(named(p, `launchpad-${stack}-api-${color}`).dependsOn).toContain(named(p, `${name}-lbc`).urn);
+        }
+    });
 });
 
 /**
