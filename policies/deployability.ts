@@ -371,6 +371,52 @@ const ALB_TARGET_TYPE = "alb.ingress.kubernetes.io/target-type";
 const NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
 const LBC_SERVICE_CLASS = "service.k8s.aws/nlb";
 
+interface LabelRequirement {
+    readonly key: string;
+    readonly operator: string;
+    readonly values: readonly string[];
+}
+
+/** One Kubernetes label selector requirement (In, NotIn, Exists, DoesNotExist) against labels. */
+function meets(labels: Readonly<Record<string, string>>, r: LabelRequirement): boolean {
+    const v = labels[r.key];
+    switch (r.operator) {
+        case "In": return v !== undefined && r.values.includes(v);
+        case "NotIn": return v === undefined || !r.values.includes(v);
+        case "Exists": return v !== undefined;
+        case "DoesNotExist": return v === undefined;
+        default: return false;
+    }
+}
+
+function requirements(v: unknown): LabelRequirement[] {
+    return arr(v).map(rec).map((e) => ({ key: text(e.key) ?? "", operator: text(e.operator) ?? "", values: strs(e.values) }));
+}
+
+/**
+ * Whom the controller's pod webhook (`mpod.elbv2.k8s.aws`) mutates, as the chart's
+ * templates/webhook.yaml renders it from the release's values: namespaces by
+ * `webhookNamespaceSelectors`, else the `elbv2.k8s.aws/pod-readiness-gate-inject In (enabled)`
+ * label; pods by `objectSelector.matchExpressions`/`matchLabels` (the controller's own pods never);
+ * nothing when `enablePodReadinessGateInject` is false (templates/deployment.yaml
+ * `--enable-pod-readiness-gate-inject`).
+ */
+function podWebhookScope(values: Record<string, unknown>): { namespace: (labels: Record<string, string>) => boolean; pod: (labels: Record<string, string>) => boolean } | undefined {
+    if (values.enablePodReadinessGateInject === false) return undefined;
+    const nsRequirements = requirements(values.webhookNamespaceSelectors);
+    const namespace = nsRequirements.length > 0 ? nsRequirements : [{ key: READINESS_GATE_INJECT_LABEL, operator: "In", values: ["enabled"] }];
+    const objectSelector = rec(values.objectSelector);
+    const podRequirements: LabelRequirement[] = [
+        { key: "app.kubernetes.io/name", operator: "NotIn", values: [LBC_CHART] },
+        ...requirements(objectSelector.matchExpressions),
+        ...Object.entries(rec(objectSelector.matchLabels)).map(([key, v]) => ({ key, operator: "In", values: [String(v)] })),
+    ];
+    return {
+        namespace: (labels) => namespace.every((r) => meets(labels, r)),
+        pod: (labels) => podRequirements.every((r) => meets(labels, r)),
+    };
+}
+
 /** The labels of the pods a workload creates (its pod template's), or of a bare Pod. */
 function podLabelsOf(w: PolicyResource): Record<string, string> {
     const spec = rec(w.props.spec);
@@ -432,7 +478,7 @@ function ipTargetServices(resources: readonly PolicyResource[], namespace: strin
 
 export const preflightReadinessGateController: LaunchpadStackPolicy = {
     name: "preflight-readiness-gate-controller",
-    description: `Every long-running workload whose pods are ALB/NLB ip targets, in a namespace labelled ${READINESS_GATE_INJECT_LABEL}=enabled, depends on the AWS Load Balancer Controller's release: its webhook gives a pod its readiness gate only when the pod is created.`,
+    description: `Every long-running workload whose pods are ALB/NLB ip targets, in a namespace the controller's pod webhook selects (by default labelled ${READINESS_GATE_INJECT_LABEL}=enabled), depends on the AWS Load Balancer Controller's release: its webhook gives a pod its readiness gate only when the pod is created.`,
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         // Controller v3.5.0 docs/deploy/pod_readiness_gate.md: the gate is injected "only during pod
@@ -444,19 +490,22 @@ export const preflightReadinessGateController: LaunchpadStackPolicy = {
         const controllers = charts(args.resources).filter((c) => chartName(c) === LBC_CHART);
         if (controllers.length === 0) return;
         const values = rec(controllers[0].props.values);
-        const injected = ofType(args.resources, TYPES.namespace).filter((n) => labelsOf(n.props)[READINESS_GATE_INJECT_LABEL] === "enabled").map(nameOf);
+        const scope = podWebhookScope(values);
+        if (scope === undefined) return;
+        const injected = ofType(args.resources, TYPES.namespace).filter((n) => scope.namespace(labelsOf(n.props))).map(nameOf);
         for (const ns of injected) {
             const targets = ipTargetServices(args.resources, ns, values);
             if (targets.size === 0) continue;
             for (const w of args.resources.filter((r) => (LONG_RUNNING_KINDS.has(r.type) || r.type === "kubernetes:core/v1:Pod") && namespaceOf(r) === ns)) {
                 const labels = podLabelsOf(w);
+                if (!scope.pod(labels)) continue;
                 const by = [...targets].filter(([svc]) => selects(svc, labels));
                 if (by.length === 0) continue;
                 const closure = dependencyClosure(w);
                 if (controllers.some((c) => closure.has(c.urn))) continue;
                 const via = listText(by.map(([svc, why]) => `Service ${ns}/${nameOf(svc)} (${why})`));
                 report(
-                    `${who(w)}'s pods are ip targets through ${via} in namespace ${ns}, labelled ${READINESS_GATE_INJECT_LABEL}=enabled, but it does not depend on ${who(controllers[0])}: ` +
+                    `${who(w)}'s pods are ip targets through ${via} in namespace ${ns}, where the controller's pod webhook injects readiness gates, but it does not depend on ${who(controllers[0])}: ` +
                         "a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.",
                     w.urn,
                 );

@@ -192,7 +192,7 @@ describe("preflight-readiness-gate-controller (controller v3.5.0 docs/deploy/pod
         const deployment = { ...labelled, dependencies: [...(C.deployment.dependencies ?? []), ...(dependsOnController ? [C.alb.urn] : [])] };
         return cluster({ ns, ingress, deployment }, [svc]);
     };
-    const MESSAGE = "Deployment shop/app's pods are ip targets through Service shop/app-web (a backend of Ingress shop/app) in namespace shop, labelled elbv2.k8s.aws/pod-readiness-gate-inject=enabled, but it does not depend on Helm release aws-load-balancer-controller (chart aws-load-balancer-controller): a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.";
+    const MESSAGE = "Deployment shop/app's pods are ip targets through Service shop/app-web (a backend of Ingress shop/app) in namespace shop, where the controller's pod webhook injects readiness gates, but it does not depend on Helm release aws-load-balancer-controller (chart aws-load-balancer-controller): a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.";
 
     it("passes a Deployment that depends on the controller's release", async () => {
         expect(await stackViolations(preflightReadinessGateController, gated())).toEqual([]);
@@ -218,6 +218,18 @@ describe("preflight-readiness-gate-controller (controller v3.5.0 docs/deploy/pod
     it("reads the chart's defaultTargetType ip as the Ingress's target type when it sets none", async () => {
         const resources = gated({ dependsOnController: false, targetType: null }).map((r) => (r.urn === C.alb.urn ? withInput(r, "values.defaultTargetType", "ip") : r));
         expect(await stackViolations(preflightReadinessGateController, resources)).toEqual([violation(C.deployment, MESSAGE)]);
+    });
+
+    it("follows the chart's own webhook scope (templates/webhook.yaml): webhookNamespaceSelectors, objectSelector, enablePodReadinessGateInject", async () => {
+        const withValues = (path: string, value: unknown) => gated({ dependsOnController: false }).map((r) => (r.urn === C.alb.urn ? withInput(r, `values.${path}`, value) : r));
+        // Another namespace selector: the default label no longer selects shop; one shop has does.
+        expect(await stackViolations(preflightReadinessGateController, withValues("webhookNamespaceSelectors", [{ key: "team", operator: "In", values: ["shop"] }]))).toEqual([]);
+        expect(await stackViolations(preflightReadinessGateController, withValues("webhookNamespaceSelectors", [{ key: "elbv2.k8s.aws/pod-readiness-gate-inject", operator: "Exists" }]))).toEqual([violation(C.deployment, MESSAGE)]);
+        // An object selector the pods do not meet, and one they do.
+        expect(await stackViolations(preflightReadinessGateController, withValues("objectSelector", { matchLabels: { tier: "api" } }))).toEqual([]);
+        expect(await stackViolations(preflightReadinessGateController, withValues("objectSelector", { matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] }))).toEqual([violation(C.deployment, MESSAGE)]);
+        // Injection switched off: no gate to miss.
+        expect(await stackViolations(preflightReadinessGateController, withValues("enablePodReadinessGateInject", false))).toEqual([]);
     });
 
     it("names a Deployment behind a LoadBalancer Service the controller takes with ip targets", async () => {

@@ -151,7 +151,7 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         });
         expect(result).toEqual({
             code: 3,
-            violations: [mandatory("preflight-readiness-gate-controller", URNS.blue, "Deployment launchpad-staging/api-blue's pods are ip targets through Service launchpad-staging/api-blue (a backend of Ingress launchpad-staging/api) in namespace launchpad-staging, labelled elbv2.k8s.aws/pod-readiness-gate-inject=enabled, but it does not depend on Helm release aws-load-balancer-controller (chart aws-load-balancer-controller): a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.")],
+            violations: [mandatory("preflight-readiness-gate-controller", URNS.blue, "Deployment launchpad-staging/api-blue's pods are ip targets through Service launchpad-staging/api-blue (a backend of Ingress launchpad-staging/api) in namespace launchpad-staging, where the controller's pod webhook injects readiness gates, but it does not depend on Helm release aws-load-balancer-controller (chart aws-load-balancer-controller): a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.")],
         });
     });
 
