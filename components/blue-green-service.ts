@@ -342,10 +342,20 @@ export function liveServiceSpec(service: ServiceConfig, liveColor: pulumi.Input<
 export const ALB_DEREGISTRATION_DELAY_SECONDS = 30;
 
 /**
+ * The ALB health check's success codes: what the kubelet's readiness probe counts as ready
+ * (kubernetes pkg/probe/http DoHTTPProbe: 400 > code >= 200), so a readiness path answering 204 or a
+ * redirect is a healthy target too, not a pod Kubernetes calls ready that the ALB never sends to
+ * (controller default `200`, docs/guide/ingress/annotations.md success-codes; the ALB matcher takes
+ * 200 to 499, ELB user guide target-group-health-checks.md "Matcher").
+ */
+export const ALB_HEALTHY_CODES = "200-399";
+
+/**
  * The AWS Load Balancer Controller's annotations for an `alb` Ingress (controller docs,
  * guide/ingress/annotations.md): pods as targets (`ip`, so ClusterIP Services work and readiness
- * gates follow each pod), HTTPS with HTTP redirected to it, the readiness path as the health check,
- * and a deregistration delay so a switch drains connections instead of cutting them. The weighted
+ * gates follow each pod), HTTPS with HTTP redirected to it, the readiness path as the health check
+ * (healthy as the kubelet's probe is), and a deregistration delay so a switch drains connections
+ * instead of cutting them. The weighted
  * action that picks the color is `albForwardAction`, added by the component once the live color is known.
  */
 export function albIngressAnnotations(service: ServiceConfig): Record<string, string> {
@@ -360,6 +370,7 @@ export function albIngressAnnotations(service: ServiceConfig): Record<string, st
         "alb.ingress.kubernetes.io/ssl-redirect": "443",
         ...(ingress.certificateArn !== undefined ? { "alb.ingress.kubernetes.io/certificate-arn": ingress.certificateArn } : {}),
         "alb.ingress.kubernetes.io/healthcheck-path": service.health.readinessPath,
+        "alb.ingress.kubernetes.io/success-codes": ALB_HEALTHY_CODES,
         "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${ALB_DEREGISTRATION_DELAY_SECONDS}`,
     };
 }

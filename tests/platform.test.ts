@@ -248,6 +248,8 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80},{"HTTPS":443}]',
             "alb.ingress.kubernetes.io/ssl-redirect": "443",
             "alb.ingress.kubernetes.io/healthcheck-path": "/health/ready",
+            // The kubelet's readiness success (200 to 399), not the controller's default 200: a 204 readiness answer is a healthy target.
+            "alb.ingress.kubernetes.io/success-codes": "200-399",
             "alb.ingress.kubernetes.io/target-group-attributes": "deregistration_delay.timeout_seconds=30",
             // The live color (staging green, production blue) takes all traffic; both target groups exist (components/blue-green-service.ts albForwardAction).
             "alb.ingress.kubernetes.io/actions.api-colors": stack === "staging"
