@@ -44,17 +44,24 @@ type Behaviour = (t: number, path: string) => { delayMs: number; status: number 
 let clock: Clock | undefined;
 const runClock = (): Clock => (clock = fastClock(1));
 
-/** A server whose behaviour follows the run's clock (`t`: ms of the latest `runClock()`, 0 before). */
-async function serve(behaviour: Behaviour): Promise<TestServer> {
+/**
+ * A server whose behaviour follows the run's clock (`t`: ms of the latest `runClock()`, 0 before);
+ * `maxInFlight()`, the most requests it held at once.
+ */
+async function serve(behaviour: Behaviour): Promise<TestServer & { maxInFlight: () => number }> {
+    let inFlight = 0;
+    let most = 0;
     const s = await startServer((req, res) => {
         const b = behaviour(clock?.now() ?? 0, req.url ?? "/");
+        most = Math.max(most, ++inFlight);
         setTimeout(() => {
+            inFlight--;
             res.writeHead(b.status, { "content-type": "text/plain" });
             res.end("ok");
         }, b.delayMs);
     });
     servers.push(s);
-    return s;
+    return { ...s, maxInFlight: () => most };
 }
 
 describe("schedule: k6 ramping-vus, a pure function of the stages", () => {
@@ -108,7 +115,10 @@ describe("runScenario against local servers", () => {
         expect(run.stages[0].latencyMs.p95).toBeLessThan(300);
         expect(run.stages[1].latencyMs.p95).toBeGreaterThanOrEqual(396); // 400 ms, less the histogram's 1%
         expect(run.stages[1].requests).toBeGreaterThan(0);
-        expect(run.stages[0].reqPerSec).toBeGreaterThan(run.stages[1].reqPerSec); // a closed model slows down with the server
+        // A closed model slows down with the server: never more requests at it than users, however slow its answers (an
+        // open model's arrivals would pile up behind them). Comparing req/s of the two stages instead failed at load
+        // average 15, where the event loop, not the server, limited stage 1.
+        expect(s.maxInFlight()).toBe(4);
     });
 
     it("finds the breaking point in stage 3 when errors start there, and counts them by kind", async () => {
