@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { cliNumber } from "../config/input";
 import { HTTP_METHODS } from "../smoke/policy";
-import { parseThreshold, THRESHOLD_EXPECTED, THRESHOLD_METRICS, type ThresholdMetric } from "./thresholds";
+import { parseThreshold, THRESHOLD_EXPECTED, THRESHOLD_METRICS, THRESHOLD_OBJECT_FORM, type ThresholdMetric } from "./thresholds";
 
 export const SCENARIOS = ["load", "stress", "soak", "spike"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -63,8 +63,10 @@ const weightedCheckSchema = z.strictObject({
     weight: z.int().min(1).max(1000).default(1),
 });
 
+const isObjectForm = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v) && "threshold" in v;
+
 const thresholdList = (metric: ThresholdMetric) =>
-    z.array(z.string().check((ctx) => {
+    z.array(z.string({ error: (issue) => (isObjectForm(issue.input) ? THRESHOLD_OBJECT_FORM : undefined) }).check((ctx) => {
         if (typeof parseThreshold(metric, ctx.value) === "string") {
             ctx.issues.push({ code: "custom", input: ctx.value, message: THRESHOLD_EXPECTED[metric] });
         }

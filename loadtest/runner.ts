@@ -4,8 +4,10 @@
  * Model: closed (k6 `ramping-vus`). The number of virtual users moves linearly through each stage
  * from the previous stage's target to this one's; each user sends one request (a check picked by
  * weight), waits for the whole answer, thinks `thinkTimeMs`, and goes again. A user above the
- * current count finishes its request and stops. Every figure of a request counts in the stage in
- * which it started.
+ * current count finishes its request and its think time (k6's iteration, which k6's
+ * `gracefulRampDown`, 30 s by default, lets finish: `lib/executor/ramping_vus.go`), then stops;
+ * k6 would interrupt one longer than that, this runner lets it run to the request's timeout. Every
+ * figure of a request counts in the stage in which it started.
  *
  * Memory is bounded whatever the duration: per stage, fixed counters and one `LatencyHistogram`
  * (~8 KiB); the spike recovery keeps one window's histogram and two numbers.

@@ -10,7 +10,7 @@
  * `performance.server.dbConnectionsQuery` names another query. Queries go through
  * Prometheus's HTTP API (`/api/v1/query_range`, `/api/v1/query`; docs: prometheus.io/docs/prometheus/latest/querying/api/).
  */
-import { CADVISOR_METRICS } from "../observability/catalogue";
+import { CADVISOR_METRICS, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
 import type { ServerBounds } from "./profile";
 import type { PrometheusGet } from "../scripts/prometheus";
 
@@ -136,22 +136,42 @@ export function dbConnectionsQuery(bounds: ServerBounds, m: AppMetrics, namespac
     return bounds.dbConnectionsQuery ?? `sum(${m.dbPoolConnectionsInUse}{${appSelector(m, namespace, service, color)}})`;
 }
 
-/** The color's p95 in seconds and its 5xx ratio as the server counts them, over 30 s windows. */
-export function recoveryQueries(m: AppMetrics, namespace: string, service: string, color: string): { p95: string; errors: string } {
+/**
+ * The range of the recovery queries: four scrape intervals. irate() reads only the last two samples
+ * in it, so the range adds no lag; it only has to hold two samples, also when a scrape is missed. A
+ * range of one scrape interval (the 30 s these queries had, with the stack's 30 s scrapes) holds
+ * one sample and gives no value at all.
+ */
+export const RECOVERY_RANGE_SECONDS = 4 * SCRAPE_INTERVAL_SECONDS;
+
+/**
+ * The color's p95 in seconds and its 5xx ratio between each pod's last two scrapes (`irate`:
+ * "based on the last two data points", prometheus/prometheus docs/querying/functions.md), and
+ * `scraped`, the time of the latest of those scrapes (`timestamp()`: "the timestamp of each of the
+ * samples", same page), which dates the figures the others give at an evaluation time.
+ */
+export function recoveryQueries(m: AppMetrics, namespace: string, service: string, color: string): { p95: string; errors: string; scraped: string } {
     const sel = appSelector(m, namespace, service, color);
+    const r = `${RECOVERY_RANGE_SECONDS}s`;
     return {
-        p95: `histogram_quantile(0.95, sum by (le) (rate(${m.requestDurationSeconds}_bucket{${sel}}[30s])))`,
-        errors: `sum(rate(${m.requestsTotal}{${sel}, ${m.statusLabel}=~"5.."}[30s])) / sum(rate(${m.requestsTotal}{${sel}}[30s]))`,
+        p95: `histogram_quantile(0.95, sum by (le) (irate(${m.requestDurationSeconds}_bucket{${sel}}[${r}])))`,
+        errors: `sum(irate(${m.requestsTotal}{${sel}, ${m.statusLabel}=~"5.."}[${r}])) / sum(irate(${m.requestsTotal}{${sel}}[${r}]))`,
+        scraped: `max(timestamp(${m.requestsTotal}{${sel}}))`,
     };
 }
 
 /**
  * Seconds from the spike's start until the server's own p95 and 5xx ratio are back within bounds
- * for good: the end of the last sample at or after the start that broke one (0 when none did);
- * null when the last sample still breaks one, or there is none. A missing error sample (no traffic
- * in the window) breaks nothing.
+ * for good (0 when none broke them), or null when the last evaluation still breaks one, or there is
+ * none. A missing error sample (no traffic between two scrapes) breaks nothing.
+ *
+ * The figures at an evaluation time are those of the scrape interval that ended at the latest
+ * scrape before it (`scraped`): the server recovered by that scrape, so the reading is that scrape's
+ * time, not the evaluation's (which comes up to a scrape interval later, when the next scrape shows
+ * good figures). Without a `scraped` sample there, the evaluation time. The reading is therefore at
+ * most one scrape interval after the real recovery, never before it.
  */
-export function serverRecoverySeconds(p95: readonly Sample[], errors: readonly Sample[], spikeStart: number, p95BoundSeconds: number | undefined, errorBound: number | undefined): number | null {
+export function serverRecoverySeconds(p95: readonly Sample[], errors: readonly Sample[], spikeStart: number, p95BoundSeconds: number | undefined, errorBound: number | undefined, scraped: readonly Sample[] = []): number | null {
     const bad = new Map<number, boolean>();
     for (const [t, v] of p95) if (t >= spikeStart) bad.set(t, (bad.get(t) ?? false) || (p95BoundSeconds !== undefined && !(v < p95BoundSeconds)));
     for (const [t, v] of errors) if (t >= spikeStart) bad.set(t, (bad.get(t) ?? false) || (errorBound !== undefined && !(v < errorBound)));
@@ -160,7 +180,12 @@ export function serverRecoverySeconds(p95: readonly Sample[], errors: readonly S
         return null;
     }
     const lastBad = times.filter((t) => bad.get(t) === true).at(-1);
-    return lastBad === undefined ? 0 : Math.round((lastBad - spikeStart) * 10) / 10;
+    if (lastBad === undefined) {
+        return 0;
+    }
+    const at = new Map(scraped);
+    const when = Math.min(lastBad, at.get(lastBad) ?? lastBad);
+    return Math.max(0, Math.round((when - spikeStart) * 10) / 10);
 }
 
 export function judgeServerRecovery(seconds: number | null, bounds: ServerBounds): ServerFinding {
@@ -253,9 +278,9 @@ export async function judgeServer(t: ServerTarget, start: number, end: number, b
         : judgeDbConnections(await queryRange(t.prometheus, db, start, end, step), db, bounds));
     if (spike !== undefined) {
         const q = recoveryQueries(spike.metrics, t.namespace, t.service, t.color);
-        // 1 s steps over the spike: recovery is a matter of seconds.
-        const [p95, errors] = await Promise.all([queryRange(t.prometheus, q.p95, spike.start, end, 1), queryRange(t.prometheus, q.errors, spike.start, end, 1)]);
-        out.push(judgeServerRecovery(serverRecoverySeconds(p95, errors, spike.start, spike.p95BoundSeconds, spike.errorBound), bounds));
+        // 1 s steps over the spike: each scrape's figures are seen within a second of it.
+        const [p95, errors, scraped] = await Promise.all([q.p95, q.errors, q.scraped].map((query) => queryRange(t.prometheus, query, spike.start, end, 1)));
+        out.push(judgeServerRecovery(serverRecoverySeconds(p95, errors, spike.start, spike.p95BoundSeconds, spike.errorBound, scraped), bounds));
     }
     return out;
 }

@@ -16,6 +16,14 @@
 export const THRESHOLD_METRICS = ["http_req_duration", "http_req_failed"] as const;
 export type ThresholdMetric = (typeof THRESHOLD_METRICS)[number];
 
+/**
+ * k6 also takes `{ threshold, abortOnFail, delayAbortEval }` (k6-docs using-k6/thresholds.md, "Abort a
+ * test when a threshold is crossed"; grafana/k6 metrics/thresholds.go `thresholdConfig`). The runner
+ * judges thresholds per stage and over the run, and never stops a run on one, so that form is refused
+ * by name rather than accepted and ignored.
+ */
+export const THRESHOLD_OBJECT_FORM = "expected the expression as a string, such as \"p(95)<200\": k6's { threshold, abortOnFail, delayAbortEval } form is not supported, as the runner never stops a run on a threshold (a run ends with its stages, or on the server-side watch)";
+
 /** Longer operators first: `<=` must not be read as `<` followed by `=200`. */
 const OPERATORS = ["<=", "<", ">=", ">", "===", "==", "!="] as const;
 export type Operator = (typeof OPERATORS)[number];
@@ -121,8 +129,8 @@ export function evaluate(thresholds: readonly Threshold[], values: MetricValues)
 /** Parses every expression of a thresholds map (validated already: a bad one throws). */
 export function parseThresholds(map: Readonly<Partial<Record<ThresholdMetric, readonly string[]>>>): Threshold[] {
     return THRESHOLD_METRICS.flatMap((metric) =>
-        (map[metric] ?? []).map((e) => {
-            const t = parseThreshold(metric, e);
+        (map[metric] ?? []).map((e: unknown) => {
+            const t = typeof e === "string" ? parseThreshold(metric, e) : THRESHOLD_OBJECT_FORM;
             if (typeof t === "string") {
                 throw new RangeError(`thresholds.${metric}: received ${JSON.stringify(e)}; ${t}`);
             }

@@ -11,17 +11,16 @@
  * series may come late. Memory: each poll's figures are printed and dropped; nothing accumulates.
  */
 import { setTimeout as delay } from "node:timers/promises";
-import { CADVISOR_METRICS } from "../observability/catalogue";
+import { CADVISOR_METRICS, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
 import type { PrometheusGet } from "../scripts/prometheus";
 import type { ServerBounds } from "./profile";
 import { judgeDbConnections, judgeRestarts, podSelector, queryRange, queryScalar, restartsQuery, type ServerFinding } from "./server";
 
 /**
- * Seconds between polls. 30 s is the stack's Prometheus `scrape_interval`
- * (observability/scrape-config.ts) and the window of the rate queries here: polling faster reads the
- * same samples again.
+ * Seconds between polls: the stack's scrape interval (observability/scrape-config.ts); polling
+ * faster reads the same samples again.
  */
-export const WATCH_INTERVAL_SECONDS = 30;
+export const WATCH_INTERVAL_SECONDS = SCRAPE_INTERVAL_SECONDS;
 
 /** One poll's figures; null where Prometheus has no series yet. */
 export interface PollFigures {

@@ -11,6 +11,13 @@
 import type { AppMetricsConfig } from "../config";
 import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
 
+/**
+ * Seconds between two samples of every series: the scrape interval of the stack's scrape
+ * configuration (observability/scrape-config.ts). A query over these series needs a range of at
+ * least two of them, since rate() and irate() need two samples.
+ */
+export const SCRAPE_INTERVAL_SECONDS = 30;
+
 /** kube-state-metrics exposes a Kubernetes label as `label_<name>`, non-alphanumerics as `_`. */
 export function ksmLabel(name: string): string {
     return `label_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;

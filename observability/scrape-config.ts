@@ -9,6 +9,7 @@
 import { stringify } from "yaml";
 import type { AppMetricsConfig } from "../config";
 import { SELECTOR_LABELS } from "../lib/delivery";
+import { SCRAPE_INTERVAL_SECONDS } from "./catalogue";
 
 /** The Kubernetes user the scraper's service-linked role is mapped to (an EKS access entry). */
 export const SCRAPER_USER = "aps-collector-user";
@@ -64,7 +65,7 @@ function endpointsJob(job: string, namespace: string, service: string, honorLabe
  */
 export function scrapeConfiguration(namespace: string, metrics: AppMetricsConfig): string {
     const config = {
-        global: { scrape_interval: "30s" },
+        global: { scrape_interval: `${SCRAPE_INTERVAL_SECONDS}s` },
         scrape_configs: [
             {
                 job_name: "kubernetes-pods",

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config";
 import { DEFAULT_SCENARIOS, DURATION_EXPECTED, parseDuration } from "../loadtest/profile";
-import { compare, parseThreshold, THRESHOLD_EXPECTED } from "../loadtest/thresholds";
+import { compare, parseThreshold, parseThresholds, THRESHOLD_EXPECTED, THRESHOLD_OBJECT_FORM } from "../loadtest/thresholds";
 import { stackConfigFor } from "../plan/engine";
 import { problemsOf } from "./support/config";
 
@@ -118,6 +118,37 @@ describe("launchpad:services.<svc>.performance", () => {
         expect(load?.thinkTimeMs).toBe(250);
         expect(load?.checks.map((c) => [c.path, c.weight])).toEqual([["/api/items", 3], ["/health/ready", 1]]);
         expect(load?.stages.length).toBe(7);
+    });
+
+    it.each([
+        // k6-docs using-k6/thresholds.md "Abort a test when a threshold is crossed": both of its examples.
+        ["http_req_duration", { threshold: "p(99) < 10", abortOnFail: true, delayAbortEval: "10s" }, THRESHOLD_OBJECT_FORM],
+        ["http_req_duration", { threshold: "p(99) < 10", abortOnFail: true }, THRESHOLD_OBJECT_FORM],
+        ["http_req_failed", { threshold: "rate<0.01" }, THRESHOLD_OBJECT_FORM],
+        // Not k6's object form: what a string is.
+        ["http_req_duration", 200, "expected a string"],
+    ] as const)("thresholds.%s: k6's object form %j is refused by name, not accepted and ignored", (metric, item, message) => {
+        const perf = { scenarios: { load: { thresholds: { [metric]: [item] } } } };
+        expect(problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`]))).toEqual([
+            `launchpad:services.api.performance.scenarios.load.thresholds.${metric}[0]: received ${JSON.stringify(item)}; ${message}`,
+        ]);
+    });
+
+    it("a run spec carrying k6's object form (a hand-edited spec.json) is refused with the same words", () => {
+        const map = { http_req_duration: [{ threshold: "p(99) < 10", abortOnFail: true }] } as unknown as Parameters<typeof parseThresholds>[0];
+        expect(() => parseThresholds(map)).toThrow(`thresholds.http_req_duration: received {"threshold":"p(99) < 10","abortOnFail":true}; ${THRESHOLD_OBJECT_FORM}`);
+    });
+
+    it.each([
+        // k6-docs "Set thresholds for specific tags" and other metrics of k6's: the suite measures two metrics, untagged.
+        ["http_req_duration{type:API}", ["p(95)<500"]],
+        ["checks", ["rate>0.9"]],
+        ["http_reqs", ["count>100"]],
+    ])("thresholds.%s (a sub-metric or another k6 metric) is refused, naming the two the suite measures", (metric, list) => {
+        const perf = { scenarios: { load: { thresholds: { [metric]: list } } } };
+        expect(problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`]))).toEqual([
+            `launchpad:services.api.performance.scenarios.load.thresholds.${metric}: received ${JSON.stringify(list)}; expected no such field (allowed: http_req_duration, http_req_failed)`,
+        ]);
     });
 
     it("reports every problem at once, each with the value received and what is allowed", () => {

@@ -78,16 +78,24 @@ export interface PrometheusServer {
     readonly stop: () => Promise<void>;
 }
 
-/** Starts Prometheus scraping `target` (host:port) every second; resolves once it has a sample of it. */
-export async function startPrometheus(target: string): Promise<PrometheusServer> {
+/** How a test's Prometheus scrapes. */
+export interface ScrapeOptions {
+    /** @default 1 */
+    readonly intervalSeconds?: number;
+    /** Target labels added to every series, as a Kubernetes scrape attaches `namespace`. @default - none */
+    readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** Starts Prometheus scraping `target` (host:port), every second unless told; resolves once it has a sample of it. */
+export async function startPrometheus(target: string, scrape: ScrapeOptions = {}): Promise<PrometheusServer> {
     if (PROMETHEUS === undefined) {
         throw new Error("prometheus not found: apt-get install -y prometheus");
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-prom-"));
     fs.writeFileSync(path.join(dir, "prometheus.yml"), [
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}",
+        `global: {scrape_interval: ${scrape.intervalSeconds ?? 1}s, evaluation_interval: 1s}`,
         "scrape_configs:",
-        `  - {job_name: app, static_configs: [{targets: ["${target}"]}]}`,
+        `  - {job_name: app, static_configs: [{targets: ["${target}"], labels: ${JSON.stringify(scrape.labels ?? {})}}]}`,
         "",
     ].join("\n"));
     const port = await closedPort();
@@ -110,7 +118,8 @@ export async function startPrometheus(target: string): Promise<PrometheusServer>
         }
         fs.rmSync(dir, { recursive: true, force: true });
     };
-    const deadline = Date.now() + 30_000;
+    // The first scrape comes up to one interval after the start.
+    const deadline = Date.now() + 30_000 + (scrape.intervalSeconds ?? 1) * 1000;
     for (;;) {
         try {
             const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent("up == 1")}`);
