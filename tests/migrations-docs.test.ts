@@ -1,7 +1,8 @@
 /**
  * The schema-change walk-through the docs print is what the tools do, from the committed production
- * stack: docs/delivery.md "A two-step change" is run block by block, and README's "Schema changes"
- * commands at its expand step.
+ * stack: docs/delivery.md "A two-step change" is run block by block, README's "Schema changes"
+ * commands at its expand step, and docs/runbooks/database-corruption.md "E. Undo a migration" from
+ * where the walk leaves the stack (its output sample, `undoFirst`, its jq rehearsal).
  *
  * How a block runs: a ```yaml block gives releases (replacing that color's release on top of
  * Pulumi.production.yaml); a ```yaml block followed by a ```text block is an attempt the plan must
@@ -16,6 +17,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../plan/engine";
@@ -33,10 +35,15 @@ interface Block { readonly lang: string; readonly body: string }
 function blocksUnder(markdown: string, heading: string): Block[] {
     const start = markdown.indexOf(`\n${heading}\n`);
     expect(start, `${heading} in the page`).toBeGreaterThanOrEqual(0);
-    const level = heading.split(" ")[0];
-    const after = markdown.slice(start + heading.length + 2);
-    const end = after.search(new RegExp(`^#{1,${level.length}} `, "m"));
-    const section = end < 0 ? after : after.slice(0, end);
+    const level = heading.split(" ")[0].length;
+    // The section ends at the next heading of its level or above, outside a fenced block (a `# ` comment in a sh block is no heading).
+    const lines = markdown.slice(start + heading.length + 2).split("\n");
+    let fenced = false;
+    const end = lines.findIndex((l) => {
+        if (l.startsWith("```")) fenced = !fenced;
+        return !fenced && new RegExp(`^#{1,${level}} `).test(l);
+    });
+    const section = (end < 0 ? lines : lines.slice(0, end)).join("\n");
     return [...section.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], body: m[2] }));
 }
 
@@ -63,11 +70,27 @@ function setsOf(releases: Partial<Record<"blue" | "green", Release>>, activeColo
 
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/;
 
-/** A regular expression for a sample: `<id>` a release id, `...` any text, a timestamp any timestamp (the run's time), the rest literal. */
+/** A regular expression for a sample: `<id>` (or `<release id>`) a release id, `...` any text, a timestamp any timestamp (the run's time), the rest literal. */
 function samplePattern(sample: string): RegExp {
-    const token = new RegExp(`(<id>|\\.\\.\\.|${ISO_TIME.source})`);
-    const parts = sample.split(token).map((p) => (p === "<id>" ? "[0-9a-f]{10}" : p === "..." ? ".*?" : ISO_TIME.test(p) ? ISO_TIME.source : p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+    const token = new RegExp(`(<id>|<release id>|\\.\\.\\.|${ISO_TIME.source})`);
+    const parts = sample.split(token).map((p) => (p === "<id>" || p === "<release id>" ? "[0-9a-f]{10}" : p === "..." ? ".*?" : ISO_TIME.test(p) ? ISO_TIME.source : p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
     return new RegExp(`^${parts.join("")}$`);
+}
+
+/** JSON with every object's keys sorted, as `pulumi stack output --json` prints it (Go's encoding/json sorts map keys). */
+function sortedJson(value: unknown): string {
+    const sort = (v: unknown): unknown => (Array.isArray(v) ? v.map(sort) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)])) : v);
+    return JSON.stringify(sort(value));
+}
+
+/** A JSON sample as the docs lay it out, without the spaces that follow `:`, `,`, `{`, `[` or precede `}`, `]`. */
+const compactJson = (sample: string): string => sample.replace(/([:,{[])\s+/g, "$1").replace(/\s+([}\]])/g, "$1");
+
+/** What `$(... | jq -r '<filter>')` gives the shell unquoted: jq's output split into words. Needs jq (.ci/run installs it). */
+function jqWords(filter: string, value: unknown): string[] {
+    const r = spawnSync("jq", ["-r", filter], { input: JSON.stringify(value), encoding: "utf8" });
+    expect(r.status, `jq (the runbook's rehearsal runs it; apt-get install jq, as .ci/run does): ${r.error?.message ?? r.stderr}`).toBe(0);
+    return r.stdout.split(/\s+/).filter((x) => x !== "");
 }
 
 const outputsFile = (outputs: Record<string, unknown>): string => {
@@ -178,7 +201,7 @@ describe("the schema-change docs, run from the committed production stack", () =
     // Production as committed and deployed: its last update's outputs, no schema record yet.
     const deployed = async (): Promise<Walk> => ({ releases: {}, activeColor: undefined, outputs: { ...(await planStack(STACK)).outputs }, checked: [], printed: [] });
 
-    it("docs/delivery.md \"A two-step change\": every step plans, prints the lines its comments quote, and is refused exactly where the page shows a refusal", async () => {
+    it("docs/delivery.md \"A two-step change\": every step plans, prints the lines its comments quote, and is refused exactly where the page shows a refusal; then the runbook's \"undo a migration\" from where it leaves the stack", async () => {
         const page = read("docs/delivery.md");
         const w = await deployed();
         const refusals = await walk(w, blocksUnder(page, "### A two-step change"));
@@ -201,6 +224,33 @@ describe("the schema-change docs, run from the committed production stack", () =
         const example = page.match(/Every plan prints one line per service, e\.g\.\n`([^`]+)`/)?.[1];
         expect(example).toBeDefined();
         expect(w.printed.filter((l) => samplePattern(example ?? "").test(l))).toHaveLength(1);
+
+        // docs/runbooks/database-corruption.md "E. Undo a migration", from where the page leaves the stack.
+        const runbook = read("docs/runbooks/database-corruption.md");
+        const e = blocksUnder(runbook, "### E. Undo a migration");
+        const shown = e[0].body.split("\n").filter((l) => l.startsWith("# ")).map((l) => l.slice(2)).join(" ");
+        const migrations = w.outputs.schemaMigrations as Record<string, { undo: string[]; undoFirst: string | null }>;
+        expect(sortedJson(migrations)).toMatch(samplePattern(compactJson(shown)));
+        // The settings alone are refused while the migrated color (blue) is live: why undoFirst exists.
+        const alone = await planCli(["--stack", STACK, "--previous-outputs", outputsFile(w.outputs), ...[...setsOf(w.releases, w.activeColor), ...migrations.api.undo].flatMap((x) => ["--set", x])]);
+        expect(alone.code).toBe(2);
+        expect(alone.stderr).toContain('launchpad:services.api.releases.blue.image: received "ghcr.io/acme/api:1.5.0"; expected "ghcr.io/acme/api:1.5.1", the image blue serves now');
+        // undoFirst, as npm run rollback applies it: the service's activeColor, then an update (the program runs whole, its outputs are written).
+        const rollback = migrations.api.undoFirst?.match(/^npm run rollback -- --stack (\S+) --service (\S+) --to (blue|green)$/);
+        expect(rollback?.slice(1)).toEqual([STACK, SERVICE, "green"]);
+        const rolledBack = await planStack(STACK, [...setsOf(w.releases, w.activeColor), `launchpad:services.${SERVICE}.activeColor=green`], { previousOutputs: w.outputs });
+        const after = rolledBack.outputs.schemaMigrations as Record<string, { undo: string[]; undoFirst: string | null }>;
+        expect(after.api.undoFirst).toBeNull();
+        // The rehearsal's own commands: the runbook's jq filter, run by jq, its words as npm run plan's arguments.
+        const rehearsal = e.find((b) => b.lang === "sh" && b.body.includes("UNDO=$("));
+        const filter = rehearsal?.body.match(/jq -r '([^']+)'/)?.[1];
+        expect(filter).toBe('.api.undo[] | "--set", .');
+        const words = jqWords(filter ?? "", after);
+        expect(words.filter((x) => x === "--set")).toHaveLength(3);
+        const undone = await planCli(["--stack", STACK, "--previous-outputs", outputsFile({ ...rolledBack.outputs }), ...setsOf(w.releases, "green").flatMap((x) => ["--set", x]), ...words]);
+        expect(undone.code, `npm run plan: ${undone.stderr}`).toBe(0);
+        expect(undone.stderr.split("\n")).toContain("info: schema api: version 4, no migration");
+        expect(runbook).toContain("(here `version 4`)");
     }, 300_000);
 
     it("the page's claim on its first update: declaring the contract rolls the live color's pods once (same image) and runs its gate again", async () => {
