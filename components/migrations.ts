@@ -317,6 +317,11 @@ export function undoFirst(stack: string, service: ServiceConfig, m: MigrationRec
         : null;
 }
 
+/** The restore points of a step's standing migrations, by release id. */
+export function recordedRestorePoints(step: Pick<SchemaStep, "standing">): Record<string, string> {
+    return Object.fromEntries(step.standing.flatMap((m) => (m.restorePoint !== undefined ? [[m.releaseId, m.restorePoint.snapshot]] : [])));
+}
+
 /** Throws the problems as one config error (exit 2), as every config rule does. */
 export function assertSchemaRule(stack: string, problems: readonly string[]): void {
     if (problems.length > 0) {
@@ -439,12 +444,14 @@ export class SchemaGuard extends pulumi.ComponentResource {
     }
 
     /** Where the tier takes restore points and the stack has a database: the snapshot's inputs. */
-    restorePoint(): RestorePointArgs | undefined {
+    restorePoint(service?: ServiceConfig): RestorePointArgs | undefined {
         const { safety, database, identifier } = this.args;
         if (!safety.restorePointBeforeMigration || database === undefined) {
             return undefined;
         }
         return {
+            // The recorded migrations' restore points keep their snapshot and instance (restore-point.ts restorePointTarget).
+            ...(service !== undefined ? { recorded: this.checked(service).apply(recordedRestorePoints) } : {}),
             instanceIdentifier: database.instanceIdentifier,
             identifierPrefix: databaseInstanceIdentifier(identifier, this.args.restore),
             // The point-in-time side travels with the snapshot (kept from its first run: restore-point.ts).

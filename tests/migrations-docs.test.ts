@@ -251,6 +251,17 @@ describe("the schema-change docs, run from the committed production stack", () =
         expect(undone.code, `npm run plan: ${undone.stderr}`).toBe(0);
         expect(undone.stderr.split("\n")).toContain("info: schema api: version 4, no migration");
         expect(runbook).toContain("(here `version 4`)");
+        // The restore that undoes blue's migration renames the instance (database.restore): green's
+        // recorded restore point (its migration still stands) keeps its snapshot, instance and
+        // schedule, so Pulumi replaces nothing there (a replacement would snapshot the restored
+        // instance mid-incident under the old point-in-time tag).
+        const undonePlan = await planStack(STACK, [...setsOf(w.releases, "green"), ...after.api.undo], { previousOutputs: { ...rolledBack.outputs } });
+        expect(named(undonePlan, `launchpad-${STACK}-database-instance`).inputs.identifier as string).toMatch(/^launchpad-production-db-r[0-9a-f]{8}$/);
+        for (const n of [`launchpad-${STACK}-${SERVICE}-green-restore-point`, `launchpad-${STACK}-${SERVICE}-green-restore-point-expiry`, `launchpad-${STACK}-${SERVICE}-green-migrate`]) {
+            expect(named(undonePlan, n).inputs).toEqual(named(rolledBack, n).inputs);
+        }
+        expect(named(undonePlan, `launchpad-${STACK}-${SERVICE}-green-restore-point`).inputs.dbInstanceIdentifier).toBe("launchpad-production-db");
+        expect(undonePlan.resources.filter((r) => r.name.startsWith(`launchpad-${STACK}-${SERVICE}-blue-`) && /restore-point|migrate/.test(r.name))).toEqual([]);
     }, 300_000);
 
     it("the page's claim on its first update: declaring the contract rolls the live color's pods once (same image) and runs its gate again", async () => {
