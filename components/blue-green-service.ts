@@ -21,7 +21,7 @@ import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECT
 import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS } from "./database";
-import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryName, restorePointIdentifier } from "./restore-point";
+import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import { loadtestDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
@@ -143,6 +143,12 @@ export interface RestorePointArgs {
      * @default - kept until deleted by hand
      */
     readonly expiry?: { readonly roleArn: pulumi.Input<string>; readonly afterDays: number };
+    /**
+     * The restore points the stack's record holds, by release id: a recorded migration's restore
+     * point keeps its snapshot and instance (restore-point.ts `restorePointTarget`).
+     * @default - none recorded: every restore point is named after the current instance
+     */
+    readonly recorded?: pulumi.Input<Readonly<Record<string, string>>>;
 }
 
 /** What one color's verdicts say: its smoke gate Job and its load gate Job (if any) succeeded. */
@@ -862,10 +868,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
      * the snapshot, that calls RDS DeleteDBSnapshot, then deletes itself. Kept when Pulumi drops
      * it (as the snapshot is), so a restore point outlives its release in config and still expires.
      */
-    private restorePointExpiry(name: string, service: string, color: Color, snapshot: aws.rds.Snapshot, snapshotId: string, id: string, expiry: NonNullable<RestorePointArgs["expiry"]>, parent: pulumi.CustomResourceOptions): aws.scheduler.Schedule {
+    private restorePointExpiry(name: string, service: string, color: Color, snapshot: aws.rds.Snapshot, snapshotId: pulumi.Output<string>, id: string, expiry: NonNullable<RestorePointArgs["expiry"]>, parent: pulumi.CustomResourceOptions): aws.scheduler.Schedule {
         return new aws.scheduler.Schedule(`${name}-${color}-restore-point-expiry`, {
             name: restorePointExpiryName(service, color, id),
-            description: `Deletes the restore point ${snapshotId} after ${expiry.afterDays} days (the tier's backup retention)`,
+            description: pulumi.interpolate`Deletes the restore point ${snapshotId} after ${expiry.afterDays} days (the tier's backup retention)`,
             // From the run that takes the snapshot (the schedule is created with it); later runs
             // leave the date alone (ignoreChanges below), so it never moves forward.
             scheduleExpression: restorePointExpiry(runDate(), expiry.afterDays),
@@ -878,7 +884,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 // Universal targets take the request as the AWS SDK shapes it (Scheduler User Guide,
                 // managing-targets-universal.html): `DbSnapshotIdentifier`, as public schedules call
                 // aws-sdk:rds:stopDBInstance with `DbInstanceIdentifier`, not the Query API's `DB...`.
-                input: JSON.stringify({ DbSnapshotIdentifier: snapshotId }),
+                input: snapshotId.apply((id) => JSON.stringify({ DbSnapshotIdentifier: id })),
                 retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86_400 },
             },
         }, { ...parent, retainOnDelete: true, dependsOn: [snapshot], ignoreChanges: ["scheduleExpression"] });
@@ -934,11 +940,15 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const version = String(release.schema.version);
         // Registered only once the schema rule held: a refused migration leaves no Job and no snapshot.
         const checkedVersion = pulumi.all([args.schemaChecked, args.releaseChecked]).apply(() => version);
-        const restorePoint = args.restorePoint !== undefined
+        const rp = args.restorePoint;
+        const target = rp !== undefined
+            ? pulumi.all([rp.recorded ?? {}, rp.instanceIdentifier]).apply(([recorded, current]) => restorePointTarget(recorded[id], rp.identifierPrefix, current, s.name, color, id))
+            : undefined;
+        const restorePoint = rp !== undefined && target !== undefined
             ? new aws.rds.Snapshot(`${name}-${color}-restore-point`, {
-                dbInstanceIdentifier: args.restorePoint.instanceIdentifier,
-                dbSnapshotIdentifier: restorePointIdentifier(args.restorePoint.identifierPrefix, s.name, color, id),
-                tags: { ...args.restorePoint.tags, Name: restorePointIdentifier(args.restorePoint.identifierPrefix, s.name, color, id), [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.schemaVersion]: checkedVersion },
+                dbInstanceIdentifier: target.instance,
+                dbSnapshotIdentifier: target.snapshot,
+                tags: pulumi.all([target.snapshot, checkedVersion]).apply(([snapshot, version]) => ({ ...rp.tags, Name: snapshot, [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.schemaVersion]: version })),
             // The provider's create returns once the snapshot is "available": terraform-provider-aws
             // internal/service/rds/snapshot.go, resourceSnapshotCreate -> waitDBSnapshotCreated
             // (pending "creating", target "available", the create timeout, 20 minutes by default;
@@ -946,10 +956,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
             // longer, hence 60. (The v3-era provider waited on its read timeout, which
             // customTimeouts.create did not reach: hashicorp/terraform-provider-aws#13758.)
             // Its point-in-time tag stays the first run's (restore-point.ts RESTORE_POINT_TIME_TAG).
-            }, { ...parent, retainOnDelete: args.restorePoint.retainOnDelete, customTimeouts: { create: "60m" }, ignoreChanges: [RESTORE_POINT_TIME_IGNORE] })
+            }, { ...parent, retainOnDelete: rp.retainOnDelete, customTimeouts: { create: "60m" }, ignoreChanges: [RESTORE_POINT_TIME_IGNORE] })
             : undefined;
-        if (restorePoint !== undefined && args.restorePoint?.expiry !== undefined) {
-            this.restorePointExpiry(name, s.name, color, restorePoint, restorePointIdentifier(args.restorePoint.identifierPrefix, s.name, color, id), id, args.restorePoint.expiry, parent);
+        if (restorePoint !== undefined && target !== undefined && rp?.expiry !== undefined) {
+            this.restorePointExpiry(name, s.name, color, restorePoint, target.snapshot, id, rp.expiry, parent);
         }
         const job = new k8s.batch.v1.Job(`${name}-${color}-migrate`, {
             metadata: {

@@ -186,7 +186,7 @@ export class Environment extends pulumi.ComponentResource {
             previousLiveColor: history.apply((h) => liveWhenStarted(h, service.name)?.color),
             releaseChecked,
             schemaChecked: schema?.checked(service),
-            restorePoint: schema?.restorePoint(),
+            restorePoint: schema?.restorePoint(service),
             liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
         }, child));
         return { history, promotion, schema, services };

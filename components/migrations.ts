@@ -303,6 +303,25 @@ export function undoSettings(service: ServiceConfig, m: MigrationRecord, rawOthe
     ];
 }
 
+/**
+ * The command to run before `undoSettings` when the migrated color is the live one (a migration on
+ * the idle color, then the switch, leaves it so): a rollback to the other color. One update cannot
+ * do both, since the color live when an update starts keeps its image (release-history.ts
+ * `inPlaceReleaseProblems`) and the undo gives the migrated color the other color's release. After
+ * the rollback the other color heads the release history, and the undo settings plan cleanly. The
+ * rollback checks that the other color's release supports the current version, as any rollback.
+ */
+export function undoFirst(stack: string, service: ServiceConfig, m: MigrationRecord): string | null {
+    return m.restorePoint !== undefined && service.activeColor === m.color
+        ? `npm run rollback -- --stack ${stack} --service ${service.name} --to ${otherColor(m.color)}`
+        : null;
+}
+
+/** The restore points of a step's standing migrations, by release id. */
+export function recordedRestorePoints(step: Pick<SchemaStep, "standing">): Record<string, string> {
+    return Object.fromEntries(step.standing.flatMap((m) => (m.restorePoint !== undefined ? [[m.releaseId, m.restorePoint.snapshot]] : [])));
+}
+
 /** Throws the problems as one config error (exit 2), as every config rule does. */
 export function assertSchemaRule(stack: string, problems: readonly string[]): void {
     if (problems.length > 0) {
@@ -326,6 +345,8 @@ export interface SchemaSummary {
     readonly restorePoint: RestorePointRecord | null;
     /** `--set` / `pulumi config set --path` settings that undo the newest migration with a restore point. */
     readonly undo: readonly string[];
+    /** The command to run before `undo` (`undoFirst`), or null when the undo settings plan as they are. */
+    readonly undoFirst: string | null;
 }
 
 export interface SchemaGuardArgs {
@@ -423,12 +444,14 @@ export class SchemaGuard extends pulumi.ComponentResource {
     }
 
     /** Where the tier takes restore points and the stack has a database: the snapshot's inputs. */
-    restorePoint(): RestorePointArgs | undefined {
+    restorePoint(service?: ServiceConfig): RestorePointArgs | undefined {
         const { safety, database, identifier } = this.args;
         if (!safety.restorePointBeforeMigration || database === undefined) {
             return undefined;
         }
         return {
+            // The recorded migrations' restore points keep their snapshot and instance (restore-point.ts restorePointTarget).
+            ...(service !== undefined ? { recorded: this.checked(service).apply(recordedRestorePoints) } : {}),
             instanceIdentifier: database.instanceIdentifier,
             identifierPrefix: databaseInstanceIdentifier(identifier, this.args.restore),
             // The point-in-time side travels with the snapshot (kept from its first run: restore-point.ts).
@@ -477,6 +500,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
                     undo: newest !== undefined && other !== undefined
                         ? undoSettings(service, newest, { image: other.image, env: other.env, ...(other.schema !== undefined ? { schema: { version: other.schema.version, supports: [...other.schema.supports] } } : {}) })
                         : [],
+                    undoFirst: newest !== undefined && other !== undefined ? undoFirst(this.args.stack, service, newest) : null,
                 };
                 void pulumi.log.info(summaryLine(service.name, summary), this);
                 return { name: service.name, record, summary };

@@ -9,6 +9,23 @@ export function restorePointIdentifier(databaseIdentifier: string, service: stri
     return `${databaseIdentifier}-pre-${service}-${color}-${id}`.replace(/-+/g, "-").slice(0, 255).replace(/-$/, "");
 }
 
+/**
+ * The snapshot a color's restore point is, and the instance it is of. A migration the stack's record
+ * already holds keeps the snapshot it was recorded with, and that snapshot's instance (its name's
+ * prefix): otherwise a later restore of the database (the "undo a migration" runbook, which renames
+ * the instance `<db>-r<hash>`) would change both inputs of every restore point still declared, and
+ * Pulumi would replace each with a new snapshot of the restored instance, taken in the middle of the
+ * restore, under the new name and the old point-in-time tag. A migration not yet recorded gets a
+ * new name after the instance it runs against now.
+ */
+export function restorePointTarget(recorded: string | undefined, databaseIdentifier: string, current: string, service: string, color: Color, id: string): { readonly snapshot: string; readonly instance: string } {
+    const suffix = `-pre-${service}-${color}-${id}`;
+    if (recorded !== undefined && recorded.endsWith(suffix) && recorded.length > suffix.length) {
+        return { snapshot: recorded, instance: recorded.slice(0, -suffix.length) };
+    }
+    return { snapshot: restorePointIdentifier(databaseIdentifier, service, color, id), instance: current };
+}
+
 /** The run's time to the second, ISO-8601 UTC: the point-in-time side of a restore point. */
 export function restorePointTime(now: Date): string {
     return `${now.toISOString().slice(0, 19)}Z`;

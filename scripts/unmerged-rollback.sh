@@ -1,23 +1,39 @@
 #!/usr/bin/env bash
 # usage: scripts/unmerged-rollback.sh <stack>
 #
-# Exits 1, naming the pull request, while a rollback of <stack> is unmerged: an open pull request
-# from a `rollback/<stack>-<run id>` branch (rollback.yml opens one per rollback). deploy.yml runs it
-# before each stack's update: the commit being deployed predates the rollback and names the old live
-# color, so updating the stack now would switch traffic back. Needs `gh` with GH_TOKEN and
-# GITHUB_REPOSITORY (both set in Actions).
+# Exits 1, naming what to merge, while a rollback of <stack> is unmerged. rollback.yml pushes one
+# branch `rollback/<stack>-<run id>` per rollback and opens a pull request from it. A rollback is
+# unmerged while one of those branches has an open pull request, or none at all: the pull request
+# step can fail after the branch was pushed (a token that may not open pull requests), and the
+# branch alone must still hold the lock. A branch whose pull request was merged, or closed unmerged
+# (a deliberate "switch back"), releases it. deploy.yml runs this before each stack's update: the
+# commit being deployed predates the rollback and names the old live color, so updating the stack
+# now would switch traffic back. Needs `gh` with GH_TOKEN (contents: read, pull-requests: read) and
+# GITHUB_REPOSITORY (both set in Actions). Any gh failure fails the script (set -e): no answer is no
+# go-ahead.
 set -euo pipefail
 stack="${1:?usage: unmerged-rollback.sh <stack>}"
-# One line per open pull request: "<head branch> <url>" (gh's --jq uses its built-in jq).
-prs="$(gh pr list --repo "$GITHUB_REPOSITORY" --state open --limit 200 --json headRefName,url --jq '.[] | "\(.headRefName) \(.url)"')"
+# The stack's rollback branches: REST "List matching references" (GET
+# /repos/{owner}/{repo}/git/matching-refs/{ref}) returns [{"ref": "refs/heads/...", ...}] for every
+# ref that starts with the given one (docs.github.com/en/rest/git/refs). gh's --jq is gojq.
+branches="$(gh api --paginate "repos/${GITHUB_REPOSITORY}/git/matching-refs/heads/rollback/${stack}-" --jq '.[].ref | ltrimstr("refs/heads/")')"
 found=()
-while read -r head url; do
-  case "$head" in
-    "rollback/${stack}-"*) found+=("$url") ;;
-  esac
-done <<< "$prs"
+while read -r branch; do
+  [ -n "$branch" ] || continue
+  # Every pull request from that branch, in any state: "<STATE> <url>" (OPEN, CLOSED or MERGED).
+  prs="$(gh pr list --repo "$GITHUB_REPOSITORY" --head "$branch" --state all --json state,url --jq '.[] | "\(.state) \(.url)"')"
+  if grep -q '^MERGED ' <<< "$prs"; then
+    continue
+  fi
+  open="$(sed -n 's/^OPEN //p' <<< "$prs")"
+  if [ -n "$open" ]; then
+    found+=("$open")
+  elif [ -z "$prs" ]; then
+    found+=("branch ${branch} (no pull request: open one from it)")
+  fi
+done <<< "$branches"
 if [ "${#found[@]}" -gt 0 ]; then
-  echo "::error::a rollback of ${stack} is not merged: ${found[*]}. Merge it (the stack file then names the live color) and re-run this deploy, or close it to let this deploy switch traffic back."
+  echo "::error::a rollback of ${stack} is not merged: ${found[*]}. Merge it (the stack file then names the live color) and re-run this deploy, or close it (or delete a branch without one) to let this deploy switch traffic back."
   exit 1
 fi
 echo "no unmerged rollback of ${stack}"

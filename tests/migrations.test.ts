@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
 import { colorRecord, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
-import { takenAt } from "../components/restore-point";
+import { restorePointTarget, takenAt } from "../components/restore-point";
 import { COLORS, type Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
@@ -221,6 +221,8 @@ describe("the migration Job and its restore point (production, green migrates 3 
                 "launchpad:services.api.activeColor=blue",
                 `launchpad:services.api.releases.green=${JSON.stringify({ image: "ghcr.io/acme/api:1.4.2", env: { LOG_LEVEL: "warn" }, schema: { version: 3, supports: [3, 4] } })}`,
             ],
+            // Green migrated while idle: the settings alone undo it (after the switch to green they need a rollback first: tests/migrations-docs.test.ts).
+            undoFirst: null,
         });
         const service = (await loadConfigFor("production", EXPAND)).services[0];
         expect((p.outputs.schemaVersions as Record<string, unknown>).api).toEqual({
@@ -508,6 +510,16 @@ describe("the restore point's time after a re-run", () => {
         { state: undefined, recorded: "2026-12-01T11:02:40Z", why: "no snapshot state yet (a preview): this run's time" },
     ])("$why", ({ state, recorded }) => {
         expect(takenAt(state, "2026-12-01T11:02:40Z")).toBe(recorded);
+    });
+});
+
+describe("the restore point a color's snapshot is (restorePointTarget)", () => {
+    it.each([
+        { why: "a migration not yet recorded: a new name after the instance it runs against now", recorded: undefined, snapshot: "launchpad-production-db-r1a2b3c4d-pre-api-green-0123456789", instance: "launchpad-production-db-r1a2b3c4d" },
+        { why: "a recorded migration after a restore renamed the instance: its snapshot and the instance it was taken of", recorded: "launchpad-production-db-pre-api-green-0123456789", snapshot: "launchpad-production-db-pre-api-green-0123456789", instance: "launchpad-production-db" },
+        { why: "a recorded name that is not this release's (a malformed record): a new name", recorded: "launchpad-production-db-pre-api-blue-0123456789", snapshot: "launchpad-production-db-r1a2b3c4d-pre-api-green-0123456789", instance: "launchpad-production-db-r1a2b3c4d" },
+    ])("$why", ({ recorded, snapshot, instance }) => {
+        expect(restorePointTarget(recorded, "launchpad-production-db-r1a2b3c4d", "launchpad-production-db-r1a2b3c4d", "api", "green", "0123456789")).toEqual({ snapshot, instance });
     });
 });
 

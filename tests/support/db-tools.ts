@@ -15,7 +15,7 @@ import { describe, it } from "vitest";
 export const IN_CI = process.env.CI === "true";
 
 /** What `.ci/run` installs; named in every skip and failure message. */
-export const APT_PACKAGES = "mariadb-server mariadb-client postgresql awscli shellcheck curl";
+export const APT_PACKAGES = "mariadb-server mariadb-client postgresql awscli shellcheck curl jq";
 
 function isExecutable(path: string): boolean {
     try {
