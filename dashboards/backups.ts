@@ -36,7 +36,7 @@ export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: st
     if (ctx.drReplication) {
         lag.withTarget(promTarget("B", `time() - max by (db_instance) (${dr(DR_METRICS.drLatestRestorable)})`, "DR region"));
     }
-    return dashboard(grafanaUids(stack).dashboards.backups, `Launchpad ${stack}: backups and DR`, ctx)
+    return dashboard(grafanaUids(ctx.identifier).dashboards.backups, `Launchpad ${stack}: backups and DR`, ctx)
         .withPanel(
             stat(P.backupAge, "Age of the newest logical backup per tier", "s", 0, 0, 24).withTarget(
                 promTarget("A", `time() - max by (tier) (${backup(BACKUP_METRICS.lastSuccessTimestamp)})`, "{{tier}}"),

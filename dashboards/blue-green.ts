@@ -21,7 +21,7 @@ export function blueGreen(ctx: DashboardContext): Dashboard {
     const P = BLUE_GREEN_PANELS;
     // The live color is where the traffic goes: the live Service carries nothing else that names it
     // (a color switch changes its selector only), and kube-state-metrics does not export selectors.
-    return dashboard(grafanaUids(stack).dashboards.blueGreen, `Launchpad ${stack}: blue/green`, ctx)
+    return dashboard(grafanaUids(ctx.identifier).dashboards.blueGreen, `Launchpad ${stack}: blue/green`, ctx)
         .withPanel(
             stat(P.trafficShare, "Traffic share per color (the live color takes it all)", "percentunit", 0, 0, 12).withTarget(
                 promTarget("A", trafficShare(m, "5m"), `{{${m.serviceLabel}}} {{${m.colorLabel}}}`),

@@ -15,7 +15,7 @@ export function databaseDashboard(ctx: DashboardContext, dbInstanceIdentifier: s
     const P = DATABASE_PANELS;
     const rds = (refId: string, metric: string, statistic = "Average") => cloudwatchTarget(ctx, refId, "AWS/RDS", metric, { DBInstanceIdentifier: id }, statistic);
     const dr = (metric: string) => `${metric}{job="${PUSH_JOBS.dr}", db_instance="${id}"}`;
-    return dashboard(grafanaUids(ctx.stack).dashboards.database, `Launchpad ${ctx.stack}: database`, ctx)
+    return dashboard(grafanaUids(ctx.identifier).dashboards.database, `Launchpad ${ctx.stack}: database`, ctx)
         .withPanel(timeseries(P.cpu, "CPU utilization", "percent", 0, 0).withTarget(rds("A", "CPUUtilization")))
         .withPanel(timeseries(P.connections, "Connections", "short", 12, 0).withTarget(rds("A", "DatabaseConnections")))
         .withPanel(

@@ -62,6 +62,8 @@ function promqlOf(ctx: AlertContext): { where: string; expr: string }[] {
     const o = ctx.observability;
     const dctx: DashboardContext = {
         stack: ctx.stack,
+        // Any identifier: it names the uids, which only label the messages below, never the PromQL.
+        identifier: ctx.stack,
         region: ctx.region,
         metrics: o.metrics,
         thresholds: o.thresholds,
