@@ -21,6 +21,7 @@ import {
     LOADTEST_METRICS,
     LOADTEST_PUSH_JOB,
     metricCatalogue,
+    SHARED_SCRAPE_LABELS,
     SMOKE_METRICS,
     VERIFY_METRICS,
     type Producer,
@@ -103,7 +104,9 @@ function problems(ctx: AlertContext): string[] {
                 continue;
             }
             if (!deployed.has(spec.producer)) out.push(`${where}: ${metric}'s producer ${spec.producer} is not deployed`);
-            const foreign = labels.filter((l) => !["job", "instance", ...spec.labels].includes(l));
+            // A shared Prometheus's jobs attach the namespace to what they scrape, which the rules select there.
+            const scrape = ["job", "instance", ...(ctx.namespace !== undefined ? SHARED_SCRAPE_LABELS : [])];
+            const foreign = labels.filter((l) => ![...scrape, ...spec.labels].includes(l));
             if (foreign.length > 0) out.push(`${where}: ${metric} has no label ${foreign.join(", ")}`);
         }
     }
