@@ -87,8 +87,13 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
               }
             : undefined,
         containerMetrics: scrapesContainerMetrics(config.cluster, config.observability.backend),
-        ...(config.observability.backend.kind === "prometheus" ? { namespace: config.cluster.namespace } : {}),
+        ...alertScope(config),
     };
+}
+
+/** Where the queries look: the application namespace on a shared Prometheus (`AlertContext.namespace`), nowhere in particular with AMP. */
+export function alertScope(config: LaunchpadConfig): Pick<AlertContext, "namespace"> {
+    return config.observability.backend.kind === "prometheus" ? { namespace: config.cluster.namespace } : {};
 }
 
 /** `metric{matchers}`, the namespace matcher added where the Prometheus is shared (`AlertContext.namespace`). */

@@ -14,10 +14,11 @@ import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { parseConfig } from "../config";
+import { parseConfig, type LaunchpadConfig } from "../config";
 import { alertContext, alertGroups, type AlertContext, type AlertDefinition } from "../observability/alerts";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { REPO_ROOT } from "../plan/engine";
+import { analysisQueries } from "../scripts/promote";
 import { loadStackConfig } from "../plan/stack-config";
 import { stagingConfig, tempProject } from "./support/project";
 import { describeWithPromtool, promtool } from "./support/promtool";
@@ -25,13 +26,17 @@ import { describeWithPromtool, promtool } from "./support/promtool";
 const NAMESPACE = "shop-api";
 const OTHER = "shop-api-staging";
 
-function contextOf(stack: string, root = REPO_ROOT): AlertContext {
+function configOf(stack: string, root = REPO_ROOT): LaunchpadConfig {
     const sc = loadStackConfig({ root, stack, sets: [] });
-    return alertContext(parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true }));
+    return parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+}
+
+function contextOf(stack: string, root = REPO_ROOT): AlertContext {
+    return alertContext(configOf(stack, root));
 }
 
 /** An existing cluster with a database (network.existing) and cAdvisor, read by the team's Prometheus. */
-function sharedContext(): AlertContext {
+function sharedConfig(): LaunchpadConfig {
     const project = tempProject("shared", stagingConfig({
         "launchpad:cluster": { kubeconfig: { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" }, namespace: NAMESPACE, provides: { containerMetrics: true } },
         "launchpad:observability": { prometheusUrl: "https://prometheus.shop.internal" },
@@ -45,7 +50,7 @@ function sharedContext(): AlertContext {
         },
     }));
     try {
-        return contextOf("shared", project.root);
+        return configOf("shared", project.root);
     } finally {
         project.dispose();
     }
@@ -63,7 +68,8 @@ function vectorSelectors(expr: string): string[] {
     return out;
 }
 
-const SHARED = sharedContext();
+const SHARED_CONFIG = sharedConfig();
+const SHARED = alertContext(SHARED_CONFIG);
 const SHARED_ALERTS = new Map(alertGroups(SHARED).flatMap((g) => g.alerts).map((a) => [a.name, a]));
 
 describe("alerts on a shared Prometheus", () => {
@@ -81,6 +87,13 @@ describe("alerts on a shared Prometheus", () => {
             `kube_pod_labels{exported_namespace="${NAMESPACE}"}`,
             `kube_pod_labels{namespace="${NAMESPACE}", exported_pod!=""}`,
         ]);
+    });
+
+    it("promote's post-switch analysis reads the alerts' scoped queries, verbatim", () => {
+        const q = analysisQueries(SHARED_CONFIG);
+        expect(SHARED_ALERTS.get("LaunchpadHighErrorRatio")?.query.startsWith(`(${q.errorRatio}) and on (service, color) `)).toBe(true);
+        expect(SHARED_ALERTS.get("LaunchpadHighLatencyP95")?.query.startsWith(`${q.p95} and on (service, color) `)).toBe(true);
+        expect(q.requests).toBe(`sum by (service, color) (increase(http_requests_total{namespace="${NAMESPACE}"}[5m]))`);
     });
 
     it("with AMP no selector names a namespace: the workspace holds the stack's series alone", () => {
