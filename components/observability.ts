@@ -352,6 +352,8 @@ export class Observability extends pulumi.ComponentResource {
         const dashboards = stackDashboards({
             stack,
             identifier: args.identifier,
+            namespace: args.namespace,
+            sharedPrometheus: args.alerts.namespace !== undefined,
             region: args.region,
             metrics: args.config.metrics,
             thresholds: args.config.thresholds,

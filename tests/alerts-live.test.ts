@@ -280,6 +280,7 @@ async function grafanaHolding(name: string): Promise<Record<string, string>[]> {
 const DASHBOARDS = stackDashboards({
     stack: config.stack,
     identifier: stackIdentifier(config.project, config.stack),
+    namespace: NAMESPACE,
     region: config.region,
     metrics: M,
     thresholds: config.observability.thresholds,

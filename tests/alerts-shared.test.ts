@@ -15,6 +15,7 @@ import { parser } from "@prometheus-io/lezer-promql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { parseConfig, type LaunchpadConfig } from "../config";
+import { stackDashboards } from "../dashboards";
 import { alertContext, alertGroups, type AlertContext, type AlertDefinition } from "../observability/alerts";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { REPO_ROOT } from "../plan/engine";
@@ -94,6 +95,33 @@ describe("alerts on a shared Prometheus", () => {
         expect(SHARED_ALERTS.get("LaunchpadHighErrorRatio")?.query.startsWith(`(${q.errorRatio}) and on (service, color) `)).toBe(true);
         expect(SHARED_ALERTS.get("LaunchpadHighLatencyP95")?.query.startsWith(`${q.p95} and on (service, color) `)).toBe(true);
         expect(q.requests).toBe(`sum by (service, color) (increase(http_requests_total{namespace="${NAMESPACE}"}[5m]))`);
+    });
+
+    it("the dashboards: $namespace defaults to the stack's, and every selector of every panel and annotation matches $namespace, the pushed ones too", () => {
+        const dashboards = (config: LaunchpadConfig, shared: boolean) => Object.values(stackDashboards({
+            stack: config.stack,
+            identifier: config.stack,
+            namespace: config.cluster.namespace,
+            sharedPrometheus: shared,
+            region: config.region,
+            metrics: config.observability.metrics,
+            thresholds: config.observability.thresholds,
+            dbInstanceIdentifier: "shared-db",
+            containerMetrics: true,
+            drReplication: false,
+        })) as unknown as { uid: string; panels: { id: number; targets: { expr?: string }[] }[]; annotations: { list: { name: string; expr?: string }[] }; templating: { list: { name: string; current?: { value: string } }[] } }[];
+        const exprs = (ds: ReturnType<typeof dashboards>): string[] => ds.flatMap((d) => [
+            ...d.panels.flatMap((p) => p.targets.flatMap((t) => (t.expr !== undefined ? [t.expr] : []))),
+            ...d.annotations.list.flatMap((a) => (a.expr !== undefined ? [a.expr] : [])),
+        ]);
+        const shared = dashboards(SHARED_CONFIG, true);
+        expect(shared.map((d) => d.templating.list.find((v) => v.name === "namespace")?.current?.value)).toEqual(shared.map(() => NAMESPACE));
+        const selectors = exprs(shared).flatMap((e) => vectorSelectors(e.replaceAll("$__rate_interval", "5m")));
+        expect(selectors.length).toBeGreaterThan(40);
+        expect(selectors.filter((s) => !s.includes('namespace="$namespace"'))).toEqual([]);
+        // With AMP the pushed series carry no namespace: their selectors must not ask for one.
+        const own = exprs(dashboards(SHARED_CONFIG, false)).flatMap((e) => vectorSelectors(e.replaceAll("$__rate_interval", "5m")));
+        expect(own.filter((s) => /job="launchpad-/.test(s) && s.includes("namespace"))).toEqual([]);
     });
 
     it("with AMP no selector names a namespace: the workspace holds the stack's series alone", () => {

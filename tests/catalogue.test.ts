@@ -65,6 +65,9 @@ function promqlOf(ctx: AlertContext): { where: string; expr: string }[] {
         stack: ctx.stack,
         // Any identifier: it names the uids, which only label the messages below, never the PromQL.
         identifier: ctx.stack,
+        // Any namespace (the variable's default); where the Prometheus is shared, the pushed panels select it.
+        namespace: ctx.namespace ?? ctx.stack,
+        sharedPrometheus: ctx.namespace !== undefined,
         region: ctx.region,
         metrics: o.metrics,
         thresholds: o.thresholds,

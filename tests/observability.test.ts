@@ -35,6 +35,8 @@ function dashboardContext(config: ReturnType<typeof configOf>, stack: string): D
     return {
         stack,
         identifier: stackIdentifier(config.project, stack),
+        namespace: config.cluster.namespace,
+        sharedPrometheus: alertContext(config).namespace !== undefined,
         region: config.region,
         metrics: config.observability.metrics,
         thresholds: config.observability.thresholds,
@@ -307,6 +309,8 @@ describe("dashboards", () => {
         for (const d of Object.values(dashboards) as unknown as Json[]) {
             expect(d.templating.list.map((v) => [v.name, v.type])).toEqual([["datasource", "datasource"], ["namespace", "query"], ["service", "query"], ["color", "query"]]);
             expect(d.templating.list[0].current?.value).toBe(uids.prometheus);
+            // The stack's own namespace by default, not whichever Grafana would list first.
+            expect(d.templating.list[1].current?.value).toBe(config.cluster.namespace);
             expect(d.annotations.list.map((a) => a.name)).toEqual(["Gate passed", "Gate failed", "Color switch"]);
         }
         const annotations = (dashboards.service as unknown as Json).annotations.list;
