@@ -190,13 +190,13 @@ export function muteIntervals(windows: readonly MaintenanceWindow[]): grafana.ty
 }
 
 /**
- * Grafana's data sources, fixed uids (`grafanaUids`): the stack's Prometheus (for AMP, SigV4-signed
- * through AMP's own plugin: `AMP_DATASOURCE_TYPE`, since SigV4 on the core Prometheus data source is
- * deprecated and migrated away) and, with a data layer, CloudWatch; each with the key that names
- * its child.
+ * Grafana's data sources, fixed uids (`grafanaUids` of the stack's `identifier`): the stack's
+ * Prometheus (for AMP, SigV4-signed through AMP's own plugin: `AMP_DATASOURCE_TYPE`, since SigV4 on
+ * the core Prometheus data source is deprecated and migrated away) and, with a data layer,
+ * CloudWatch; each with the key that names its child.
  */
-export function dataSources(d: { stack: string; region: string; queryUrl: pulumi.Input<string>; sigV4: boolean; cloudWatch: boolean }): { key: string; args: grafana.oss.DataSourceArgs }[] {
-    const uids = grafanaUids(d.stack);
+export function dataSources(d: { stack: string; identifier: string; region: string; queryUrl: pulumi.Input<string>; sigV4: boolean; cloudWatch: boolean }): { key: string; args: grafana.oss.DataSourceArgs }[] {
+    const uids = grafanaUids(d.identifier);
     return [
         {
             key: "prometheus",
@@ -219,22 +219,24 @@ export function dataSources(d: { stack: string; region: string; queryUrl: pulumi
     ];
 }
 
-/** A contact point's name in Grafana: `launchpad-<stack>-<receiver>`, under the stack's Grafana prefix (`grafanaUids`). */
-export function contactPointName(stack: string, receiver: string): string {
-    return `${grafanaUids(stack).folder}-${receiver}`;
+/** A contact point's name in Grafana: `<project>-<stack>-<receiver>`, under the stack's Grafana prefix (`grafanaUids` of its identifier). */
+export function contactPointName(identifier: string, receiver: string): string {
+    return `${grafanaUids(identifier).folder}-${receiver}`;
 }
 
-/** The maintenance mute timing's name in Grafana, which the notification policy names too: `launchpad-<stack>-maintenance`. */
-export function muteTimingName(stack: string): string {
-    return `${grafanaUids(stack).folder}-maintenance`;
+/** The maintenance mute timing's name in Grafana, which the notification policy names too: `<project>-<stack>-maintenance`. */
+export function muteTimingName(identifier: string): string {
+    return `${grafanaUids(identifier).folder}-maintenance`;
 }
 
 /**
  * The contact points the configured receivers make, in a fixed order (PagerDuty, Slack, e-mail,
- * the heartbeat), each with the receiver that names its child.
+ * the heartbeat), each with the receiver that names its child; named under the stack's
+ * `identifier`, the e-mail subject naming the `stack`.
  */
-export function contactPoints(stack: string, cp: ContactPointsConfig): { receiver: string; args: grafana.alerting.ContactPointArgs }[] {
-    const name = (receiver: string): string => contactPointName(stack, receiver);
+export function contactPoints(s: { stack: string; identifier: string }, cp: ContactPointsConfig): { receiver: string; args: grafana.alerting.ContactPointArgs }[] {
+    const stack = s.stack;
+    const name = (receiver: string): string => contactPointName(s.identifier, receiver);
     return [
         ...(cp.pagerDutyIntegrationKey !== undefined
             ? [{ receiver: "pagerduty", args: { name: name("pagerduty"), pagerduties: [{ integrationKey: cp.pagerDutyIntegrationKey, severity: "critical", summary: "{{ .CommonAnnotations.summary }}" }] } }]
@@ -339,16 +341,19 @@ export class Observability extends pulumi.ComponentResource {
     /** Grafana as code: provider, folder, data sources, dashboards, rules, contact points, policy, mute timing. */
     private createGrafana(name: string, args: ObservabilityArgs, g: NonNullable<ObservabilityConfig["grafana"]>, queryUrl: pulumi.Output<string>, sigV4: boolean): pulumi.Output<string> {
         const stack = args.alerts.stack;
-        const uids = grafanaUids(stack);
+        const uids = grafanaUids(args.identifier);
         const provider = new grafana.Provider(`${name}-grafana`, { url: g.url, ...(g.auth !== undefined ? { auth: g.auth } : {}) }, { parent: this });
         const gOpts = { parent: this, provider };
         const folder = new grafana.oss.Folder(`${name}-folder`, { uid: uids.folder, title: `Launchpad ${stack}` }, gOpts);
 
-        const sources = dataSources({ stack, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined })
+        const sources = dataSources({ stack, identifier: args.identifier, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined })
             .map((d) => new grafana.oss.DataSource(`${name}-${d.key}`, d.args, gOpts));
 
         const dashboards = stackDashboards({
             stack,
+            identifier: args.identifier,
+            namespace: args.namespace,
+            sharedPrometheus: args.alerts.namespace !== undefined,
             region: args.region,
             metrics: args.config.metrics,
             thresholds: args.config.thresholds,
@@ -367,7 +372,7 @@ export class Observability extends pulumi.ComponentResource {
             folderUid: uids.folder,
             prometheusUid: uids.prometheus,
             prometheusType: prometheusDatasourceType(sigV4),
-            panelOf: (alertName) => alertPanel(stack, alertName, new Set(Object.values(dashboards).map((d) => d.uid ?? ""))),
+            panelOf: (alertName) => alertPanel(args.identifier, alertName, new Set(Object.values(dashboards).map((d) => d.uid ?? ""))),
             heartbeat: args.config.contactPoints.heartbeatUrl !== undefined,
         }).forEach((group, i) => {
             // The rules name the data source by its fixed uid, which makes no dependency, and Grafana's
@@ -377,23 +382,24 @@ export class Observability extends pulumi.ComponentResource {
             new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, { ...gOpts, dependsOn: sources });
         });
 
-        this.createNotifications(name, stack, args.config, gOpts);
+        this.createNotifications(name, { stack, identifier: args.identifier }, args.config, gOpts);
         return folder.uid;
     }
 
     /** Where alerts go: the contact points, the maintenance mute timing and the one notification policy. */
-    private createNotifications(name: string, stack: string, config: ObservabilityConfig, gOpts: pulumi.CustomResourceOptions): void {
-        const names = this.createContactPoints(name, stack, config.contactPoints, gOpts);
+    private createNotifications(name: string, s: { stack: string; identifier: string }, config: ObservabilityConfig, gOpts: pulumi.CustomResourceOptions): void {
+        const names = this.createContactPoints(name, s, config.contactPoints, gOpts);
         const mute = new grafana.alerting.MuteTiming(`${name}-maintenance`, {
-            name: muteTimingName(stack),
+            name: muteTimingName(s.identifier),
             intervals: muteIntervals(config.maintenance),
         }, gOpts);
-        new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(stack, names, muteTimingName(stack)), { ...gOpts, dependsOn: [mute, ...names.resources] });
+        new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(s.stack, names, muteTimingName(s.identifier)), { ...gOpts, dependsOn: [mute, ...names.resources] });
     }
 
-    private createContactPoints(name: string, stack: string, cp: ContactPointsConfig, gOpts: pulumi.CustomResourceOptions): { page: string; ticket: string; heartbeat?: string; resources: pulumi.Resource[] } {
+    private createContactPoints(name: string, s: { stack: string; identifier: string }, cp: ContactPointsConfig, gOpts: pulumi.CustomResourceOptions): { page: string; ticket: string; heartbeat?: string; resources: pulumi.Resource[] } {
         const r = routing({ emailAddresses: cp.emailAddresses, slack: cp.slackWebhookUrl !== undefined, pagerDuty: cp.pagerDutyIntegrationKey !== undefined });
-        const resources = contactPoints(stack, cp).map((c) => new grafana.alerting.ContactPoint(`${name}-contact-${c.receiver}`, c.args, gOpts));
-        return { page: contactPointName(stack, r.page), ticket: contactPointName(stack, r.ticket), ...(cp.heartbeatUrl !== undefined ? { heartbeat: contactPointName(stack, "heartbeat") } : {}), resources };
+        const resources = contactPoints(s, cp).map((c) => new grafana.alerting.ContactPoint(`${name}-contact-${c.receiver}`, c.args, gOpts));
+        const cpName = (receiver: string): string => contactPointName(s.identifier, receiver);
+        return { page: cpName(r.page), ticket: cpName(r.ticket), ...(cp.heartbeatUrl !== undefined ? { heartbeat: cpName("heartbeat") } : {}), resources };
     }
 }

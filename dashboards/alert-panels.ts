@@ -47,12 +47,12 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
 };
 
 /**
- * The dashboard uid and panel id of an alert in a stack, among the dashboards it creates (their
- * uids): a link to a dashboard Grafana does not have would send on-call to a "not found" page.
- * Undefined for an alert with no panel there.
+ * The dashboard uid and panel id of an alert in a stack (its identifier, `<project>-<stack>`),
+ * among the dashboards it creates (their uids): a link to a dashboard Grafana does not have would
+ * send on-call to a "not found" page. Undefined for an alert with no panel there.
  */
-export function alertPanel(stack: string, alertName: string, dashboardUids: ReadonlySet<string>): { dashboardUid: string; panelId: number } | undefined {
-    const uids = grafanaUids(stack).dashboards;
+export function alertPanel(identifier: string, alertName: string, dashboardUids: ReadonlySet<string>): { dashboardUid: string; panelId: number } | undefined {
+    const uids = grafanaUids(identifier).dashboards;
     const found = [ALERT_PANELS[alertName] ?? []].flat().find((p) => dashboardUids.has(uids[p.dashboard]));
     return found === undefined ? undefined : { dashboardUid: uids[found.dashboard], panelId: found.panelId };
 }

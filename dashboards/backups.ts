@@ -6,7 +6,7 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { durationSeconds } from "../observability/duration";
 import { BACKUP_METRICS, DR_METRICS, PUSH_JOBS, VERIFY_METRICS } from "../observability/catalogue";
-import { cloudwatchTarget, dashboard, grafanaUids, promTarget, stat, timeseries, type DashboardContext } from "./common";
+import { cloudwatchTarget, dashboard, grafanaUids, promTarget, pushedSelector, stat, timeseries, type DashboardContext } from "./common";
 
 /** Panel ids, for the alerts' links (dashboards/alert-panels.ts). */
 export const BACKUPS_PANELS = {
@@ -25,9 +25,9 @@ export const BACKUPS_PANELS = {
 export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: string): Dashboard {
     const { stack, thresholds: t } = ctx;
     const P = BACKUPS_PANELS;
-    const backup = (metric: string) => `${metric}{job="${PUSH_JOBS.backup}"}`;
-    const verify = (metric: string) => `${metric}{job="${PUSH_JOBS.verify}"}`;
-    const dr = (metric: string) => `${metric}{job="${PUSH_JOBS.dr}", db_instance="${dbInstanceIdentifier}"}`;
+    const backup = (metric: string) => pushedSelector(ctx, metric, PUSH_JOBS.backup);
+    const verify = (metric: string) => pushedSelector(ctx, metric, PUSH_JOBS.verify);
+    const dr = (metric: string) => pushedSelector(ctx, metric, PUSH_JOBS.dr, [`db_instance="${dbInstanceIdentifier}"`]);
     const rto = durationSeconds(t.restoreMaxDuration);
     const rpo = durationSeconds(t.rpoTarget);
     const lag = timeseries(P.recoveryPointLag, `Recovery point lag: point-in-time recovery${ctx.drReplication ? " and the DR region" : ""} (RPO target ${t.rpoTarget})`, "s", 0, 28, 24)
@@ -36,7 +36,7 @@ export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: st
     if (ctx.drReplication) {
         lag.withTarget(promTarget("B", `time() - max by (db_instance) (${dr(DR_METRICS.drLatestRestorable)})`, "DR region"));
     }
-    return dashboard(grafanaUids(stack).dashboards.backups, `Launchpad ${stack}: backups and DR`, ctx)
+    return dashboard(grafanaUids(ctx.identifier).dashboards.backups, `Launchpad ${stack}: backups and DR`, ctx)
         .withPanel(
             stat(P.backupAge, "Age of the newest logical backup per tier", "s", 0, 0, 24).withTarget(
                 promTarget("A", `time() - max by (tier) (${backup(BACKUP_METRICS.lastSuccessTimestamp)})`, "{{tier}}"),

@@ -2,7 +2,7 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { ROLE_LABEL, ROLES, SELECTOR_LABELS } from "../lib/delivery";
 import { KSM_METRICS, ksmLabel, PUSH_JOBS, SMOKE_METRICS } from "../observability/catalogue";
-import { dashboard, grafanaUids, promTarget, stat, timeseries, trafficShare, type DashboardContext } from "./common";
+import { dashboard, grafanaUids, promTarget, pushedSelector, stat, timeseries, trafficShare, type DashboardContext } from "./common";
 
 /** Panel ids, for the alerts' links (dashboards/alert-panels.ts). */
 export const BLUE_GREEN_PANELS = { trafficShare: 1, gate: 2, replicas: 3, gateLatency: 4, gateErrors: 5, gateAge: 6 } as const;
@@ -14,14 +14,14 @@ export function ksmName(kind: "label" | "annotation", name: string): string {
 
 export function blueGreen(ctx: DashboardContext): Dashboard {
     const { stack, metrics: m } = ctx;
-    const gate = (metric: string, extra = "") => `${metric}{job="${PUSH_JOBS.smoke}"${extra}}`;
+    const gate = (metric: string, quantile?: string) => pushedSelector(ctx, metric, PUSH_JOBS.smoke, quantile !== undefined ? [`quantile="${quantile}"`] : []);
     const role = ksmName("label", ROLE_LABEL);
     const color = ksmName("label", SELECTOR_LABELS.color);
     const app = ksmName("label", SELECTOR_LABELS.app);
     const P = BLUE_GREEN_PANELS;
     // The live color is where the traffic goes: the live Service carries nothing else that names it
     // (a color switch changes its selector only), and kube-state-metrics does not export selectors.
-    return dashboard(grafanaUids(stack).dashboards.blueGreen, `Launchpad ${stack}: blue/green`, ctx)
+    return dashboard(grafanaUids(ctx.identifier).dashboards.blueGreen, `Launchpad ${stack}: blue/green`, ctx)
         .withPanel(
             stat(P.trafficShare, "Traffic share per color (the live color takes it all)", "percentunit", 0, 0, 12).withTarget(
                 promTarget("A", trafficShare(m, "5m"), `{{${m.serviceLabel}}} {{${m.colorLabel}}}`),
@@ -43,9 +43,9 @@ export function blueGreen(ctx: DashboardContext): Dashboard {
         )
         .withPanel(
             timeseries(P.gateLatency, "Gate latency p50 / p95 / p99", "s", 12, 4)
-                .withTarget(promTarget("A", `max by (service, color) (${gate(SMOKE_METRICS.latency, ', quantile="0.5"')})`, "p50 {{service}} {{color}}"))
-                .withTarget(promTarget("B", `max by (service, color) (${gate(SMOKE_METRICS.latency, ', quantile="0.95"')})`, "p95 {{service}} {{color}}"))
-                .withTarget(promTarget("C", `max by (service, color) (${gate(SMOKE_METRICS.latency, ', quantile="0.99"')})`, "p99 {{service}} {{color}}")),
+                .withTarget(promTarget("A", `max by (service, color) (${gate(SMOKE_METRICS.latency, "0.5")})`, "p50 {{service}} {{color}}"))
+                .withTarget(promTarget("B", `max by (service, color) (${gate(SMOKE_METRICS.latency, "0.95")})`, "p95 {{service}} {{color}}"))
+                .withTarget(promTarget("C", `max by (service, color) (${gate(SMOKE_METRICS.latency, "0.99")})`, "p99 {{service}} {{color}}")),
         )
         .withPanel(
             timeseries(P.gateErrors, "Gate error ratio and requests", "percentunit", 0, 12)

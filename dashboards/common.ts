@@ -17,23 +17,45 @@ import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk
 import type { AppMetricsConfig, ThresholdsConfig } from "../config";
 import { PUSH_JOBS, SMOKE_METRICS } from "../observability/catalogue";
 
-/** Fixed uids of a stack's Grafana objects, so dashboards and rules can name them. */
-export function grafanaUids(stack: string) {
+/**
+ * Grafana's longest uid, for folders, data sources, dashboards and rules alike: grafana/grafana
+ * pkg/util/shortid_generator.go `IsShortUIDTooLong` refuses more than 40 characters.
+ */
+export const GRAFANA_MAX_UID_LENGTH = 40;
+
+/**
+ * Fixed uids of a stack's Grafana objects, so dashboards and rules can name them: the stack's
+ * identifier, `<project>-<stack>` (lib/stack-name.ts `stackIdentifier`, the one owner of that
+ * prefix), and a role.
+ */
+export function grafanaUids(identifier: string) {
     return {
-        folder: `launchpad-${stack}`,
-        prometheus: `launchpad-${stack}-prometheus`,
-        cloudwatch: `launchpad-${stack}-cloudwatch`,
+        folder: identifier,
+        prometheus: `${identifier}-prometheus`,
+        cloudwatch: `${identifier}-cloudwatch`,
         dashboards: {
-            service: `launchpad-${stack}-service`,
-            blueGreen: `launchpad-${stack}-blue-green`,
-            database: `launchpad-${stack}-database`,
-            backups: `launchpad-${stack}-backups`,
+            service: `${identifier}-service`,
+            blueGreen: `${identifier}-blue-green`,
+            database: `${identifier}-database`,
+            backups: `${identifier}-backups`,
         },
     } as const;
 }
 
 export interface DashboardContext {
+    /** The stack's name, as titles show it. */
     readonly stack: string;
+    /** The stack's identifier, `<project>-<stack>` (lib/stack-name.ts): the prefix of every Grafana uid (`grafanaUids`). */
+    readonly identifier: string;
+    /** The application namespace: the `$namespace` variable's default. */
+    readonly namespace: string;
+    /**
+     * The Prometheus is shared (`observability.prometheusUrl`): its jobs attach `namespace` to the
+     * pushed series too, and other stacks push the same job names, so the pushed-metric panels and
+     * the gate annotations also select `namespace="$namespace"` (as the alerts select the stack's).
+     * @default false (the stack's own AMP workspace: pushed series carry no namespace)
+     */
+    readonly sharedPrometheus?: boolean;
     readonly region: string;
     readonly metrics: AppMetricsConfig;
     readonly thresholds: ThresholdsConfig;
@@ -70,7 +92,7 @@ export function prometheusDatasourceType(sigV4: boolean): string {
     return sigV4 ? AMP_DATASOURCE_TYPE : "prometheus";
 }
 
-export const cloudwatchRef = (stack: string) => ({ type: "cloudwatch", uid: grafanaUids(stack).cloudwatch });
+export const cloudwatchRef = (identifier: string) => ({ type: "cloudwatch", uid: grafanaUids(identifier).cloudwatch });
 
 /**
  * What panels query: the `$datasource` variable, which defaults to the stack's Prometheus. By uid
@@ -89,16 +111,27 @@ export function appSelector(m: AppMetricsConfig): string {
 }
 
 /**
- * The `$datasource` (any Prometheus, the stack's by default), `$namespace`, `$service` and `$color`
- * variables, each read from the application's request counter.
+ * A pushed group's series (`job` and `matchers`), in `$namespace` where the Prometheus is shared
+ * (`DashboardContext.sharedPrometheus`).
  */
-export function variables(stack: string, m: AppMetricsConfig, prometheusType = "prometheus"): (DatasourceVariableBuilder | QueryVariableBuilder)[] {
+export function pushedSelector(ctx: Pick<DashboardContext, "sharedPrometheus">, metric: string, job: string, matchers: readonly string[] = []): string {
+    return `${metric}{${[`job="${job}"`, ...matchers, ...((ctx.sharedPrometheus ?? false) ? ['namespace="$namespace"'] : [])].join(", ")}}`;
+}
+
+/**
+ * The `$datasource` (any Prometheus, the stack's by default), `$namespace` (the stack's by
+ * default: a shared Prometheus lists other stacks' and teams' namespaces too, and Grafana would
+ * otherwise pick the first), `$service` and `$color` variables, each read from the application's
+ * request counter.
+ */
+export function variables(ctx: Pick<DashboardContext, "stack" | "identifier" | "namespace" | "metrics" | "prometheusType">): (DatasourceVariableBuilder | QueryVariableBuilder)[] {
+    const { stack, metrics: m } = ctx;
     const query = (name: string, label: string, expr: string) =>
         new QueryVariableBuilder(name).label(label).datasource(DATASOURCE_VARIABLE).query(expr).refresh(VariableRefresh.OnTimeRangeChanged);
     return [
-        new DatasourceVariableBuilder("datasource").label("Data source").type(prometheusType)
-            .current({ text: `Launchpad ${stack} Prometheus`, value: grafanaUids(stack).prometheus }),
-        query("namespace", "Namespace", `label_values(${m.requestsTotal}, namespace)`),
+        new DatasourceVariableBuilder("datasource").label("Data source").type(ctx.prometheusType ?? "prometheus")
+            .current({ text: `Launchpad ${stack} Prometheus`, value: grafanaUids(ctx.identifier).prometheus }),
+        query("namespace", "Namespace", `label_values(${m.requestsTotal}, namespace)`).current({ text: ctx.namespace, value: ctx.namespace }),
         query("service", "Service", `label_values(${m.requestsTotal}{namespace="$namespace"}, ${m.serviceLabel})`),
         query("color", "Color", `label_values(${m.requestsTotal}{namespace="$namespace", ${m.serviceLabel}="$service"}, ${m.colorLabel})`)
             .multi(true).includeAll(true).allValue(".*"),
@@ -116,8 +149,9 @@ export function trafficShare(m: AppMetricsConfig, window: string, offset = ""): 
  * failed) and each color switch (a color taking most of a service's traffic, which it did not
  * five minutes earlier: the live Service's selector is all that moves, and nothing exports it).
  */
-export function deliveryAnnotations(m: AppMetricsConfig): AnnotationQueryBuilder[] {
-    const gate = (metric: string) => `${metric}{job="${PUSH_JOBS.smoke}"}`;
+export function deliveryAnnotations(ctx: Pick<DashboardContext, "metrics" | "sharedPrometheus">): AnnotationQueryBuilder[] {
+    const m = ctx.metrics;
+    const gate = (metric: string) => pushedSelector(ctx, metric, PUSH_JOBS.smoke);
     const verdict = (passed: 0 | 1) =>
         `(${gate(SMOKE_METRICS.passed)} == ${passed}) and on (service, color) (changes(${gate(SMOKE_METRICS.lastRunTimestamp)}[2m]) > 0)`;
     const annotation = (name: string, color: string, expr: string, title: string) =>
@@ -138,7 +172,7 @@ export function deliveryAnnotations(m: AppMetricsConfig): AnnotationQueryBuilder
 export function cloudwatchTarget(ctx: DashboardContext, refId: string, namespace: string, metricName: string, dimensions: Record<string, string>, statistic: string): MetricsQueryBuilder {
     return new MetricsQueryBuilder()
         .refId(refId)
-        .datasource(cloudwatchRef(ctx.stack))
+        .datasource(cloudwatchRef(ctx.identifier))
         .region(ctx.region)
         .namespace(namespace)
         .metricName(metricName)
@@ -163,12 +197,12 @@ export function stat(id: number, title: string, unit: string, x: number, y: numb
  * the data source, namespace, service and color variables, and the delivery annotations.
  */
 export function dashboard(uid: string, title: string, ctx: DashboardContext): DashboardBuilder {
-    const { stack, metrics: m } = ctx;
+    const { stack } = ctx;
     const d = new DashboardBuilder(title).uid(uid).tags(["launchpad", stack]).timezone("utc").time({ from: "now-6h", to: "now" }).refresh("1m").readonly();
-    for (const v of variables(stack, m, ctx.prometheusType)) {
+    for (const v of variables(ctx)) {
         d.withVariable(v);
     }
-    return d.annotations(deliveryAnnotations(m));
+    return d.annotations(deliveryAnnotations(ctx));
 }
 
 /** The JSON the Grafana provider takes (`configJson`). */

@@ -5,7 +5,7 @@
  */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { DR_METRICS, PUSH_JOBS } from "../observability/catalogue";
-import { cloudwatchTarget, dashboard, grafanaUids, promTarget, timeseries, type DashboardContext } from "./common";
+import { cloudwatchTarget, dashboard, grafanaUids, promTarget, pushedSelector, timeseries, type DashboardContext } from "./common";
 
 /** Panel ids, for the alerts' links (dashboards/alert-panels.ts). */
 export const DATABASE_PANELS = { cpu: 1, connections: 2, freeStorage: 3, latency: 4, replicaLag: 5 } as const;
@@ -14,8 +14,8 @@ export function databaseDashboard(ctx: DashboardContext, dbInstanceIdentifier: s
     const id = dbInstanceIdentifier;
     const P = DATABASE_PANELS;
     const rds = (refId: string, metric: string, statistic = "Average") => cloudwatchTarget(ctx, refId, "AWS/RDS", metric, { DBInstanceIdentifier: id }, statistic);
-    const dr = (metric: string) => `${metric}{job="${PUSH_JOBS.dr}", db_instance="${id}"}`;
-    return dashboard(grafanaUids(ctx.stack).dashboards.database, `Launchpad ${ctx.stack}: database`, ctx)
+    const dr = (metric: string) => pushedSelector(ctx, metric, PUSH_JOBS.dr, [`db_instance="${id}"`]);
+    return dashboard(grafanaUids(ctx.identifier).dashboards.database, `Launchpad ${ctx.stack}: database`, ctx)
         .withPanel(timeseries(P.cpu, "CPU utilization", "percent", 0, 0).withTarget(rds("A", "CPUUtilization")))
         .withPanel(timeseries(P.connections, "Connections", "short", 12, 0).withTarget(rds("A", "DatabaseConnections")))
         .withPanel(

@@ -35,7 +35,7 @@ export function serviceOverview(ctx: DashboardContext): Dashboard {
     // A healthy color has no 5xx series at all: its zero rate stands in, so the panel shows 0, not "No data".
     const errors = `(sum by (${by}) (${rate(`, ${m.statusLabel}=~"5.."`)}) or sum by (${by}) (${rate("")}) * 0)`;
     const color = ksmName("label", SELECTOR_LABELS.color);
-    const d = dashboard(grafanaUids(stack).dashboards.service, `Launchpad ${stack}: service overview`, ctx)
+    const d = dashboard(grafanaUids(ctx.identifier).dashboards.service, `Launchpad ${stack}: service overview`, ctx)
         .withPanel(timeseries(P.requestRate, "Request rate by color", "reqps", 0, 0).withTarget(promTarget("A", `sum by (${by}) (${rate("")})`, `{{${by}}}`)))
         .withPanel(
             timeseries(P.errorRatio, "Error ratio (5xx) by color", "percentunit", 12, 0).withTarget(

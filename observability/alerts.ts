@@ -62,6 +62,15 @@ export interface AlertContext {
     };
     /** cAdvisor is scraped (the managed scraper, or `cluster.provides.containerMetrics`): the CPU and memory panels. */
     readonly containerMetrics: boolean;
+    /**
+     * The application namespace, set where the Prometheus is shared (`observability.prometheusUrl`:
+     * a team's server that may scrape other stacks' and teams' namespaces too). Every selector then
+     * also matches `namespace`, which the team's jobs attach (docs/observability.md): a staging
+     * stack's failed backup never fires production's alert, nor does its fresh one hide production's
+     * stale one (both push `job="launchpad-db-backup", database="app"`).
+     * @default - unscoped: the stack's own AMP workspace holds its series alone
+     */
+    readonly namespace?: string;
 }
 
 export function alertContext(config: LaunchpadConfig): AlertContext {
@@ -78,7 +87,19 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
               }
             : undefined,
         containerMetrics: scrapesContainerMetrics(config.cluster, config.observability.backend),
+        ...alertScope(config),
     };
+}
+
+/** Where the queries look: the application namespace on a shared Prometheus (`AlertContext.namespace`), nowhere in particular with AMP. */
+export function alertScope(config: LaunchpadConfig): Pick<AlertContext, "namespace"> {
+    return config.observability.backend.kind === "prometheus" ? { namespace: config.cluster.namespace } : {};
+}
+
+/** `metric{matchers}`, the namespace matcher added where the Prometheus is shared (`AlertContext.namespace`). */
+export function scopedSelector(ctx: Pick<AlertContext, "namespace">, metric: string, matchers: readonly string[] = []): string {
+    const all = [...matchers, ...(ctx.namespace !== undefined ? [`namespace="${ctx.namespace}"`] : [])];
+    return all.length > 0 ? `${metric}{${all.join(", ")}}` : metric;
 }
 
 /** The multi-window, multi-burn-rate pairs of the SRE workbook (chapter 5) for a 30-day objective. */
@@ -95,15 +116,18 @@ export function serviceColorLabels(m: AppMetricsConfig): string {
     return `${m.serviceLabel}, ${m.colorLabel}`;
 }
 
-/** The 5xx share of requests over `window`, summed by `labels` (LaunchpadHighErrorRatio, the burn-rate alerts). */
-export function errorRatioQuery(m: AppMetricsConfig, window: string, labels: string): string {
-    const errors = `${m.requestsTotal}{${m.statusLabel}=~"5.."}`;
-    return `sum by (${labels}) (rate(${errors}[${window}])) / sum by (${labels}) (rate(${m.requestsTotal}[${window}]))`;
+/**
+ * The 5xx share of requests over `window`, summed by `labels` (LaunchpadHighErrorRatio, the burn-rate
+ * alerts), in the namespace of `scope` where it has one.
+ */
+export function errorRatioQuery(m: AppMetricsConfig, window: string, labels: string, scope: Pick<AlertContext, "namespace"> = {}): string {
+    const errors = scopedSelector(scope, m.requestsTotal, [`${m.statusLabel}=~"5.."`]);
+    return `sum by (${labels}) (rate(${errors}[${window}])) / sum by (${labels}) (rate(${scopedSelector(scope, m.requestsTotal)}[${window}]))`;
 }
 
-/** The 95th percentile of request duration over `window`, per service and color (LaunchpadHighLatencyP95). */
-export function latencyP95Query(m: AppMetricsConfig, window: string): string {
-    return `histogram_quantile(0.95, sum by (${serviceColorLabels(m)}, le) (rate(${m.requestDurationSeconds}_bucket[${window}])))`;
+/** The 95th percentile of request duration over `window`, per service and color (LaunchpadHighLatencyP95), in the namespace of `scope` where it has one. */
+export function latencyP95Query(m: AppMetricsConfig, window: string, scope: Pick<AlertContext, "namespace"> = {}): string {
+    return `histogram_quantile(0.95, sum by (${serviceColorLabels(m)}, le) (rate(${scopedSelector(scope, `${m.requestDurationSeconds}_bucket`)}[${window}])))`;
 }
 
 /** The anchor GitHub gives a `## Name` heading in docs/runbooks/alerts.md. */
@@ -117,8 +141,8 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
     const runbook = (name: string): string => `${ctx.observability.runbookBaseUrl}/alerts.md#${runbookAnchor(name)}`;
     const by = `${m.serviceLabel}, ${m.colorLabel}`;
     // A color serving fewer requests than this has too few for a ratio or a percentile to mean anything.
-    const busy = (counter: string): string => `sum by (${by}) (rate(${counter}[${ALERT_RATE_WINDOW}])) >= ${t.minRequestRate}`;
-    const errorRatio = (window: string, labels: string): string => errorRatioQuery(m, window, labels);
+    const busy = (counter: string): string => `sum by (${by}) (rate(${scopedSelector(ctx, counter)}[${ALERT_RATE_WINDOW}])) >= ${t.minRequestRate}`;
+    const errorRatio = (window: string, labels: string): string => errorRatioQuery(m, window, labels, ctx);
     const budget = 1 - t.sloObjective;
     const burn = (pairs: readonly { factor: number; long: string; short: string }[]): string =>
         pairs
@@ -134,7 +158,7 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
     const service: AlertDefinition[] = [
         {
             name: "LaunchpadHighErrorRatio",
-            query: `(${errorRatioQuery(m, ALERT_RATE_WINDOW, serviceColorLabels(m))}) and on (${by}) (${busy(m.requestsTotal)})`,
+            query: `(${errorRatioQuery(m, ALERT_RATE_WINDOW, serviceColorLabels(m), ctx)}) and on (${by}) (${busy(m.requestsTotal)})`,
             op: ">",
             threshold: t.errorRatio,
             for: "5m",
@@ -146,7 +170,7 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
         },
         {
             name: "LaunchpadHighLatencyP95",
-            query: `${latencyP95Query(m, ALERT_RATE_WINDOW)} and on (${by}) (${busy(`${m.requestDurationSeconds}_count`)})`,
+            query: `${latencyP95Query(m, ALERT_RATE_WINDOW, ctx)} and on (${by}) (${busy(`${m.requestDurationSeconds}_count`)})`,
             op: ">",
             threshold: t.latencyP95Seconds,
             for: "10m",
@@ -158,7 +182,7 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
         },
         {
             name: "LaunchpadDatabaseConnectionFailures",
-            query: `sum by (${m.serviceLabel}) (increase(${m.dbConnectionErrorsTotal}[5m]))`,
+            query: `sum by (${m.serviceLabel}) (increase(${scopedSelector(ctx, m.dbConnectionErrorsTotal)}[5m]))`,
             op: ">",
             threshold: 0,
             for: "5m",
@@ -198,7 +222,7 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
         {
             name: "LaunchpadSmokeGateFailed",
             // Only a recent verdict counts: a color fixed by a later release, or removed, stops alerting.
-            query: `min by (${by}) (${SMOKE_METRICS.passed}{job="${PUSH_JOBS.smoke}"} and on (${by}) (time() - ${SMOKE_METRICS.lastRunTimestamp}{job="${PUSH_JOBS.smoke}"} < ${durationSeconds(t.gateVerdictMaxAge)}))`,
+            query: `min by (${by}) (${scopedSelector(ctx, SMOKE_METRICS.passed, [`job="${PUSH_JOBS.smoke}"`])} and on (${by}) (time() - ${scopedSelector(ctx, SMOKE_METRICS.lastRunTimestamp, [`job="${PUSH_JOBS.smoke}"`])} < ${durationSeconds(t.gateVerdictMaxAge)}))`,
             op: "<",
             threshold: 1,
             for: "1m",
@@ -254,7 +278,7 @@ function metaAlerts(ctx: AlertContext, runbook: (name: string) => string): Alert
         },
         {
             name: "LaunchpadTargetDown",
-            query: `count by (job) (${PROMETHEUS_METRICS.up} == 0)`,
+            query: `count by (job) (${scopedSelector(ctx, PROMETHEUS_METRICS.up)} == 0)`,
             op: ">",
             threshold: 0,
             for: "10m",
@@ -267,7 +291,7 @@ function metaAlerts(ctx: AlertContext, runbook: (name: string) => string): Alert
         {
             // absent() carries the selector's equality labels: one series per missing service.
             name: "LaunchpadRequestMetricAbsent",
-            query: absentEach(ctx.services.map((s) => `${m.requestsTotal}{${m.serviceLabel}="${s}"}`)),
+            query: absentEach(ctx.services.map((s) => scopedSelector(ctx, m.requestsTotal, [`${m.serviceLabel}="${s}"`]))),
             op: ">",
             threshold: 0,
             for: "10m",
@@ -279,7 +303,7 @@ function metaAlerts(ctx: AlertContext, runbook: (name: string) => string): Alert
         },
         {
             name: "LaunchpadPushJobAbsent",
-            query: absentEach(jobs.map((j) => `${PUSHGATEWAY_METRICS.pushTime}{job="${j}"}`)),
+            query: absentEach(jobs.map((j) => scopedSelector(ctx, PUSHGATEWAY_METRICS.pushTime, [`job="${j}"`]))),
             op: ">",
             threshold: 0,
             for: "30m",
@@ -292,7 +316,7 @@ function metaAlerts(ctx: AlertContext, runbook: (name: string) => string): Alert
         {
             // A scrape job without honor_labels keeps its own `job` and renames the pushed one.
             name: "LaunchpadPushedJobRenamed",
-            query: `count by (exported_job) (${PUSHGATEWAY_METRICS.pushTime}{exported_job=~"${jobs.join("|")}"})`,
+            query: `count by (exported_job) (${scopedSelector(ctx, PUSHGATEWAY_METRICS.pushTime, [`exported_job=~"${jobs.join("|")}"`])})`,
             op: ">",
             threshold: 0,
             for: "5m",
@@ -306,7 +330,10 @@ function metaAlerts(ctx: AlertContext, runbook: (name: string) => string): Alert
             // Likewise for kube-state-metrics, whose series name the namespace and pod they describe:
             // a job attaching its own target labels of those names moves them to exported_*.
             name: "LaunchpadStateMetricsLabelsRenamed",
-            query: `count by (job) (${KSM_METRICS.podLabels}{exported_namespace!=""} or ${KSM_METRICS.podLabels}{exported_pod!=""})`,
+            // Shared, the renamed namespace is the stack's (kube-state-metrics watches it alone).
+            query: ctx.namespace !== undefined
+                ? `count by (job) (${KSM_METRICS.podLabels}{exported_namespace="${ctx.namespace}"} or ${KSM_METRICS.podLabels}{namespace="${ctx.namespace}", exported_pod!=""})`
+                : `count by (job) (${KSM_METRICS.podLabels}{exported_namespace!=""} or ${KSM_METRICS.podLabels}{exported_pod!=""})`,
             op: ">",
             threshold: 0,
             for: "5m",
@@ -325,9 +352,9 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
     const rto = durationSeconds(t.restoreMaxDuration);
     const rpo = durationSeconds(t.rpoTarget);
     const db = data.dbInstanceIdentifier;
-    const backup = (metric: string, extra = "") => `${metric}{job="${PUSH_JOBS.backup}"${extra}}`;
-    const verify = (metric: string) => `${metric}{job="${PUSH_JOBS.verify}"}`;
-    const dr = (metric: string) => `${metric}{job="${PUSH_JOBS.dr}", db_instance="${db}"}`;
+    const backup = (metric: string, tier?: string) => scopedSelector(ctx, metric, [`job="${PUSH_JOBS.backup}"`, ...(tier !== undefined ? [`tier="${tier}"`] : [])]);
+    const verify = (metric: string) => scopedSelector(ctx, metric, [`job="${PUSH_JOBS.verify}"`]);
+    const dr = (metric: string) => scopedSelector(ctx, metric, [`job="${PUSH_JOBS.dr}"`, `db_instance="${db}"`]);
     const rpoText = `${t.rpoTarget}, the recovery point objective (${RPO_TARGET_MINUTES} minutes by default)`;
     const rtoText = `${t.restoreMaxDuration}, the recovery time objective (${RTO_TARGET_MINUTES} minutes by default)`;
     const alerts: AlertDefinition[] = [
@@ -376,7 +403,7 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             : []),
         {
             name: "LaunchpadBackupStale",
-            query: `(time() - max by (database) (${backup(BACKUP_METRICS.lastSuccessTimestamp, ', tier="daily"')})) or on() vector(time())`,
+            query: `(time() - max by (database) (${backup(BACKUP_METRICS.lastSuccessTimestamp, "daily")})) or on() vector(time())`,
             op: ">",
             threshold: maxAge,
             for: "10m",
@@ -391,7 +418,7 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             // success. Only the daily group says how the last run went: every run has a daily
             // tier, while a weekly, monthly or yearly group keeps a failure until its next day.
             name: "LaunchpadBackupFailed",
-            query: `min by (database) (${backup(BACKUP_METRICS.lastRunSuccess, ', tier="daily"')})`,
+            query: `min by (database) (${backup(BACKUP_METRICS.lastRunSuccess, "daily")})`,
             op: "<",
             threshold: 1,
             for: "1m",

@@ -168,6 +168,16 @@ export const CADVISOR_METRICS = {
     memoryWorkingSet: "container_memory_working_set_bytes",
 } as const;
 
+/**
+ * The target label a shared Prometheus's Kubernetes jobs attach to every series they scrape, pushed
+ * groups included: the prometheus-community `prometheus` chart's kubernetes-pods and
+ * kubernetes-service-endpoints jobs relabel `__meta_kubernetes_namespace` to `namespace`
+ * (charts/prometheus/values.yaml at prometheus-29.27.0, commit ca06aaef). Where the Prometheus is
+ * shared the alerts select it (observability/alerts.ts `scopedSelector`); with `honor_labels` a
+ * series' own `namespace` (kube-state-metrics') wins.
+ */
+export const SHARED_SCRAPE_LABELS = ["namespace"] as const;
+
 export interface MetricSpec {
     readonly producer: Producer;
     /** Labels the producer attaches (beyond the scrape's `job`, `instance`). */

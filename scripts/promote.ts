@@ -23,7 +23,7 @@ import type { LaunchpadConfig } from "../config";
 import { RELEASE_HISTORY_OUTPUT, parseHistory } from "../components/release-history";
 import { releaseId } from "../components/blue-green-service";
 import type { Color } from "../lib/delivery";
-import { ALERT_RATE_WINDOW, errorRatioQuery, latencyP95Query, serviceColorLabels } from "../observability/alerts";
+import { ALERT_RATE_WINDOW, alertScope, errorRatioQuery, latencyP95Query, scopedSelector, serviceColorLabels } from "../observability/alerts";
 import { durationSeconds } from "../observability/duration";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { prometheusQuery, valueFor, type PrometheusQuery, type PrometheusTarget } from "./prometheus";
@@ -62,10 +62,12 @@ export interface AnalysisResult {
 /** The three queries of one check: the alert catalogue's error ratio and p95, and the request count over the same window. */
 export function analysisQueries(config: LaunchpadConfig): { requests: string; errorRatio: string; p95: string } {
     const m = config.observability.metrics;
+    // On a shared Prometheus, this stack's namespace only: another stack's api/blue is not ours.
+    const scope = alertScope(config);
     return {
-        requests: `sum by (${serviceColorLabels(m)}) (increase(${m.requestsTotal}[${ALERT_RATE_WINDOW}]))`,
-        errorRatio: errorRatioQuery(m, ALERT_RATE_WINDOW, serviceColorLabels(m)),
-        p95: latencyP95Query(m, ALERT_RATE_WINDOW),
+        requests: `sum by (${serviceColorLabels(m)}) (increase(${scopedSelector(scope, m.requestsTotal)}[${ALERT_RATE_WINDOW}]))`,
+        errorRatio: errorRatioQuery(m, ALERT_RATE_WINDOW, serviceColorLabels(m), scope),
+        p95: latencyP95Query(m, ALERT_RATE_WINDOW, scope),
     };
 }
 

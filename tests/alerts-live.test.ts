@@ -3,12 +3,14 @@
  * (random free ports, temporary directories), loading the production stack's rendered rule file
  * with the test-only timings of `renderPrometheusRules` (every group evaluated each second, every
  * `for` a few seconds). A local exporter stands in for the application (the metric names and labels
- * of `launchpad:observability.metrics`, one target per color, the color and service attached as
- * target labels like the scrape config's relabelling does), and the project's own pushers feed the
+ * of `launchpad:observability.metrics`, one target per color, the color, service, namespace and pod
+ * attached as target labels like the scrape config's relabelling does; stand-ins for
+ * kube-state-metrics and cAdvisor beside it), and the project's own pushers feed the
  * Pushgateway: the bundled smoke gate runner (smoke/bundle.ts, the file the gate Job runs with node)
  * judging a local target and pushing its verdict, the push code of scripts/db/dump.sh and
  * verify.sh, run for real with curl, and scripts/db/dr-metrics.sh itself, reading a stub `aws`
- * (tests/support/aws-stub.ts). Every assertion reads Prometheus's HTTP API.
+ * (tests/support/aws-stub.ts). Every assertion reads Prometheus's HTTP API: the alerts, the Grafana
+ * rules' queries and the dashboards' queries, variables and annotations.
  *
  * Slow (about a minute and a half) and needs both servers: it runs under CI=true (`.ci/run`), or with
  * `npm run test:alerts`; otherwise it is skipped with a loud message.
@@ -22,9 +24,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { parseConfig } from "../config";
 import { pushgatewayValues, PUSHGATEWAY_PERSISTENCE_FILE } from "../components/observability";
+import { stackDashboards } from "../dashboards";
+import { ROLE_LABEL, ROLES } from "../lib/delivery";
+import { stackIdentifier } from "../lib/stack-name";
 import { alertContext, alertGroups } from "../observability/alerts";
 import { durationSeconds } from "../observability/duration";
-import { KSM_METRICS, PUSH_JOBS } from "../observability/catalogue";
+import { CADVISOR_METRICS, KSM_METRICS, ksmLabel, PUSH_JOBS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { scrapeConfiguration } from "../observability/scrape-config";
@@ -50,6 +55,10 @@ const CTX = alertContext(config);
 const GROUPS = alertGroups(CTX);
 const M = config.observability.metrics;
 const SERVICE = CTX.services[0];
+/** The application namespace: the scrape configuration's kubernetes-pods job attaches it (`__meta_kubernetes_namespace`), as kube-state-metrics and cAdvisor name it. */
+const NAMESPACE = config.cluster.namespace;
+/** A color's pod, as the kubernetes-pods job attaches it (`__meta_kubernetes_pod_name`) and kube-state-metrics and cAdvisor name it. */
+const podOf = (color: string): string => `${SERVICE}-${color}-5c4f`;
 const DB = CTX.data?.databaseName ?? "app";
 const DB_INSTANCE = CTX.data?.dbInstanceIdentifier ?? "launchpad-production-db";
 /** Test-only timings: each rule evaluated every second, every non-zero `for` 5 s. */
@@ -122,13 +131,22 @@ class AppExporter {
         return [
             `# TYPE ${M.requestsTotal} counter`,
             `${M.requestsTotal}{${M.statusLabel}="200",${M.routeLabel}="/orders"} ${this.ok}`,
-            `${M.requestsTotal}{${M.statusLabel}="500",${M.routeLabel}="/orders"} ${this.failed}`,
+            // A client library exposes a labelled child only once it has counted: no 5xx series until a 5xx.
+            ...(this.failed > 0 ? [`${M.requestsTotal}{${M.statusLabel}="500",${M.routeLabel}="/orders"} ${this.failed}`] : []),
             `# TYPE ${h} histogram`,
             ...BUCKETS.map((b) => `${h}_bucket{le="${b}"} ${this.buckets.get(b) ?? 0}`),
             `${h}_sum ${this.sum}`,
             `${h}_count ${count}`,
             `# TYPE ${M.dbConnectionErrorsTotal} counter`,
             `${M.dbConnectionErrorsTotal} 0`,
+            `# TYPE ${M.requestsInFlight} gauge`,
+            `${M.requestsInFlight} 3`,
+            `# TYPE ${M.dbPoolConnectionsInUse} gauge`,
+            `${M.dbPoolConnectionsInUse} 4`,
+            `# TYPE ${M.dbPoolConnectionsMax} gauge`,
+            `${M.dbPoolConnectionsMax} 10`,
+            `# TYPE ${M.queueDepth} gauge`,
+            `${M.queueDepth}{queue="orders"} 0`,
             "",
         ].join("\n");
     }
@@ -253,6 +271,48 @@ async function grafanaEvaluate(name: string): Promise<GrafanaSeries[]> {
 /** The series for which a Grafana rule's condition holds. */
 async function grafanaHolding(name: string): Promise<Record<string, string>[]> {
     return (await grafanaEvaluate(name)).filter((s) => s.holds).map((s) => s.labels);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dashboards, queried as Grafana does against the same Prometheus.
+
+/** The production dashboards, built as components/observability.ts builds them. */
+const DASHBOARDS = stackDashboards({
+    stack: config.stack,
+    identifier: stackIdentifier(config.project, config.stack),
+    namespace: NAMESPACE,
+    region: config.region,
+    metrics: M,
+    thresholds: config.observability.thresholds,
+    dbInstanceIdentifier: CTX.data?.dbInstanceIdentifier,
+    containerMetrics: CTX.containerMetrics,
+    drReplication: CTX.data?.drReplication ?? false,
+});
+
+type DashboardJson = {
+    uid: string;
+    panels: { id: number; title: string; targets: { refId: string; expr?: string; hide?: boolean }[] }[];
+    templating: { list: { name: string; type: string; query?: string; allValue?: string }[] };
+    annotations: { list: { name: string; expr?: string }[] };
+};
+const DASHBOARD_JSON = Object.values(DASHBOARDS) as unknown as DashboardJson[];
+
+/**
+ * A panel's PromQL as Grafana sends it: the variables at the values the stand-ins give them (`$color`
+ * at "All", its `allValue` `.*`), `$__rate_interval` a minute (Grafana's is at least four scrapes).
+ */
+function interpolate(expr: string): string {
+    return expr.replaceAll("$__rate_interval", "1m").replaceAll("$namespace", NAMESPACE).replaceAll("$service", SERVICE).replaceAll("$color", ".*");
+}
+
+/**
+ * A query variable's values as the Prometheus data source lists them: `label_values(<selector>, <label>)`
+ * is Prometheus's /api/v1/label/<label>/values with the selector as `match[]`.
+ */
+async function variableValues(query: string): Promise<string[]> {
+    const m = /^label_values\((.+), (\w+)\)$/.exec(query);
+    if (m === null) throw new Error(`not a label_values() query: ${query}`);
+    return api<string[]>(`/api/v1/label/${m[2]}/values?match[]=${encodeURIComponent(interpolate(m[1]))}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -421,28 +481,58 @@ function projectJob(name: string): Record<string, unknown> {
     return job;
 }
 
-/** kube-state-metrics' series of one application pod, its app and color allowed as labels. */
-const KSM_EXPOSITION = `# TYPE ${KSM_METRICS.podLabels} gauge\n${KSM_METRICS.podLabels}{namespace="launchpad-production",pod="${SERVICE}-blue-5c4f",uid="0b1c",label_app="${SERVICE}",label_color="blue"} 1\n`;
+const COLORS = ["blue", "green"] as const;
+
+/**
+ * kube-state-metrics' series of each color's pod and Deployment, their app, color and role allowed
+ * as labels (components/observability.ts `metricLabelsAllowlist`).
+ */
+const KSM_EXPOSITION = [
+    `# TYPE ${KSM_METRICS.podLabels} gauge`,
+    ...COLORS.map((c) => `${KSM_METRICS.podLabels}{namespace="${NAMESPACE}",pod="${podOf(c)}",uid="0b1c-${c}",label_app="${SERVICE}",label_color="${c}"} 1`),
+    `# TYPE ${KSM_METRICS.deploymentLabels} gauge`,
+    ...COLORS.map((c) => `${KSM_METRICS.deploymentLabels}{namespace="${NAMESPACE}",deployment="${SERVICE}-${c}",label_app="${SERVICE}",label_color="${c}",${ksmLabel(ROLE_LABEL)}="${ROLES.workload}"} 1`),
+    `# TYPE ${KSM_METRICS.deploymentReplicasReady} gauge`,
+    ...COLORS.map((c) => `${KSM_METRICS.deploymentReplicasReady}{namespace="${NAMESPACE}",deployment="${SERVICE}-${c}"} 2`),
+    "",
+].join("\n");
 /** A stand-in kube-state-metrics serving KSM_EXPOSITION. */
 let ksm: TestServer | undefined;
+
+const STARTED = Date.now();
+/** cAdvisor's series of each color's application container (the kubelet's /metrics/cadvisor), CPU growing at a quarter core. */
+function cadvisorExposition(): string {
+    const cpu = (Date.now() - STARTED) / 4000;
+    return [
+        `# TYPE ${CADVISOR_METRICS.cpuSeconds} counter`,
+        ...COLORS.map((c) => `${CADVISOR_METRICS.cpuSeconds}{namespace="${NAMESPACE}",pod="${podOf(c)}",container="${SERVICE}"} ${cpu}`),
+        `# TYPE ${CADVISOR_METRICS.memoryWorkingSet} gauge`,
+        ...COLORS.map((c) => `${CADVISOR_METRICS.memoryWorkingSet}{namespace="${NAMESPACE}",pod="${podOf(c)}",container="${SERVICE}"} 134217728`),
+        "",
+    ].join("\n");
+}
+/** A stand-in cAdvisor serving cadvisorExposition(). */
+let cadvisor: TestServer | undefined;
 
 function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = []): string {
     const pg = projectJob("pushgateway");
     const state = projectJob("kube-state-metrics");
+    const containers = projectJob("kubernetes-cadvisor");
     return stringify({
         global: { scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "1s" },
         rule_files: [join(dir, "rules.yml")],
         scrape_configs: [
             {
-                // The scrape configuration's kubernetes-pods job attaches these from the pods' labels.
+                // The scrape configuration's kubernetes-pods job attaches these from the pod's labels, namespace and name.
                 job_name: "kubernetes-pods",
-                static_configs: (["blue", "green"] as const).map((color) => ({
+                static_configs: COLORS.map((color) => ({
                     targets: [`127.0.0.1:${exporters[color].port}`],
-                    labels: { [M.serviceLabel]: SERVICE, [M.colorLabel]: color },
+                    labels: { [M.serviceLabel]: SERVICE, [M.colorLabel]: color, namespace: NAMESPACE, pod: podOf(color) },
                 })),
             },
             { job_name: pg.job_name, honor_labels: pg.honor_labels, static_configs: [{ targets: [`127.0.0.1:${pushgateway?.port ?? 0}`] }] },
             { job_name: state.job_name, honor_labels: state.honor_labels, static_configs: [{ targets: [new URL(ksm?.url ?? "http://127.0.0.1:1").host] }] },
+            { job_name: containers.job_name, honor_labels: containers.honor_labels, static_configs: [{ targets: [new URL(cadvisor?.url ?? "http://127.0.0.1:1").host] }] },
             ...extraJobs,
         ],
     }, { lineWidth: 0 });
@@ -484,6 +574,10 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
             res.end(KSM_EXPOSITION);
         });
+        cadvisor = await startServer((_req, res) => {
+            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+            res.end(cadvisorExposition());
+        });
 
         // The chart's own arguments, the persistence file moved from the volume to the temp dir.
         const values = pushgatewayValues(false) as { extraArgs: string[] };
@@ -518,6 +612,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await exporters.green.stop();
         await gateTarget?.close();
         await ksm?.close();
+        await cadvisor?.close();
         if (dir !== "") rmSync(dir, { recursive: true, force: true });
     });
 
@@ -529,7 +624,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         // Both colors scraped and every pushed group in, then long enough for any `for` to pass.
         await waitFor("every target up", async () => {
             const up = await query("up");
-            return up.length === 4 && up.every((s) => s.value[1] === "1") ? true : undefined;
+            return up.length === 5 && up.every((s) => s.value[1] === "1") ? true : undefined;
         });
         await waitFor("every push job's group scraped", async () => {
             const jobs = new Set((await query("push_time_seconds")).map((s) => s.metric.job));
@@ -558,7 +653,8 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         const instance = quiet({ db_instance: DB_INSTANCE });
         expect(results).toEqual({
             LaunchpadWatchdog: [{ labels: {}, holds: true }],
-            LaunchpadHighErrorRatio: colors,
+            // No 5xx series yet (a client exposes a child once it counts): no ratio at all.
+            LaunchpadHighErrorRatio: [],
             LaunchpadHighLatencyP95: colors,
             LaunchpadDatabaseConnectionFailures: quiet({ service: SERVICE }),
             // No 5xx at all: the burn-rate comparisons inside the query leave nothing.
@@ -583,6 +679,44 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             LaunchpadStateMetricsLabelsRenamed: [],
         });
     });
+
+    it("the dashboards on the same Prometheus: the variables list the namespace, service and colors; every panel has data, 0 where nothing fails; a gate verdict marks the graphs", async () => {
+        const prometheusTargets = DASHBOARD_JSON.flatMap((d) => d.panels.flatMap((p) => p.targets.filter((t) => t.expr !== undefined).map((t) => ({ where: `${d.uid} panel ${p.id} (${p.title}) ${t.refId}`, expr: t.expr ?? "" }))));
+        expect(prometheusTargets).toHaveLength(37);
+        // The same variables on every dashboard.
+        for (const d of DASHBOARD_JSON) {
+            const values: Record<string, string[]> = {};
+            for (const v of d.templating.list.filter((x) => x.type === "query")) {
+                values[v.name] = (await variableValues(v.query ?? "")).sort();
+            }
+            expect({ uid: d.uid, values }).toEqual({ uid: d.uid, values: { namespace: [NAMESPACE], service: [SERVICE], color: ["blue", "green"] } });
+        }
+        // Healthy, every panel's every query has a value: no "No data" anywhere.
+        const results: Record<string, number[]> = {};
+        for (const t of prometheusTargets) {
+            results[t.where] = (await query(interpolate(t.expr))).map((s) => Number(s.value[1]));
+        }
+        expect(Object.entries(results).filter(([, v]) => v.length === 0 || v.some((x) => !Number.isFinite(x))).map(([where]) => where)).toEqual([]);
+        // No 5xx series exists yet, and no connection failed: the error ratio and the failed connections show 0 per color.
+        const service = DASHBOARD_JSON.find((d) => d.uid === DASHBOARDS.service.uid);
+        const target = (panelTitle: RegExp, refId: string) => {
+            const p = service?.panels.find((x) => panelTitle.test(x.title));
+            return `${service?.uid ?? ""} panel ${p?.id ?? 0} (${p?.title ?? ""}) ${refId}`;
+        };
+        expect(results[target(/^Error ratio/, "A")]).toEqual([0, 0]);
+        expect(results[target(/^Database/, "C")]).toEqual([0, 0]);
+        // A gate run marks the graphs: the "Gate passed" annotation returns the judged color, the others nothing.
+        await pushGate("blue", "pass");
+        const annotations = service?.annotations.list ?? [];
+        const annotation = async (name: string) => (await query(interpolate(annotations.find((a) => a.name === name)?.expr ?? ""))).map((s) => ({ service: s.metric.service, color: s.metric.color }));
+        await waitFor("the Gate passed annotation", async () => ((await annotation("Gate passed")).length > 0 ? true : undefined));
+        expect(await annotation("Gate passed")).toEqual([{ service: SERVICE, color: "blue" }]);
+        expect(await annotation("Gate failed")).toEqual([]);
+        // The switch annotation runs on the real engine (query() throws on an error). No value is
+        // asserted: both stand-in colors serve half the traffic each, a mix the Ingress never sends
+        // (ALB_LIVE_WEIGHT 100 and 0, components/blue-green-service.ts), so its "> 0.5" follows the rates' noise.
+        expect(Array.isArray(await annotation("Color switch"))).toBe(true);
+    }, 60_000);
 
     // Kubernetes stops a pod with SIGTERM: the Pushgateway's DiskMetricStore.Shutdown drains its write
     // queue and persists (prometheus/pushgateway storage/diskmetricstore.go); it also persists every

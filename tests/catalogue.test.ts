@@ -21,6 +21,7 @@ import {
     LOADTEST_METRICS,
     LOADTEST_PUSH_JOB,
     metricCatalogue,
+    SHARED_SCRAPE_LABELS,
     SMOKE_METRICS,
     VERIFY_METRICS,
     type Producer,
@@ -62,6 +63,11 @@ function promqlOf(ctx: AlertContext): { where: string; expr: string }[] {
     const o = ctx.observability;
     const dctx: DashboardContext = {
         stack: ctx.stack,
+        // Any identifier: it names the uids, which only label the messages below, never the PromQL.
+        identifier: ctx.stack,
+        // Any namespace (the variable's default); where the Prometheus is shared, the pushed panels select it.
+        namespace: ctx.namespace ?? ctx.stack,
+        sharedPrometheus: ctx.namespace !== undefined,
         region: ctx.region,
         metrics: o.metrics,
         thresholds: o.thresholds,
@@ -101,7 +107,9 @@ function problems(ctx: AlertContext): string[] {
                 continue;
             }
             if (!deployed.has(spec.producer)) out.push(`${where}: ${metric}'s producer ${spec.producer} is not deployed`);
-            const foreign = labels.filter((l) => !["job", "instance", ...spec.labels].includes(l));
+            // A shared Prometheus's jobs attach the namespace to what they scrape, which the rules select there.
+            const scrape = ["job", "instance", ...(ctx.namespace !== undefined ? SHARED_SCRAPE_LABELS : [])];
+            const foreign = labels.filter((l) => ![...scrape, ...spec.labels].includes(l));
             if (foreign.length > 0) out.push(`${where}: ${metric} has no label ${foreign.join(", ")}`);
         }
     }

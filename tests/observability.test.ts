@@ -3,7 +3,8 @@
  * dashboards' ids, uids, refIds and data sources, every PromQL string parsed by lezer-promql, the
  * runbook links, and the component's resources under the plan engine per stack.
  */
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,6 +15,7 @@ import { OFFLINE_REQUIRED } from "../config/placeholders";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
 import { alertPanel, AMP_DATASOURCE_TYPE, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
+import { GRAFANA_MAX_UID_LENGTH } from "../dashboards/common";
 import { contactPointName, contactPoints, dataSources, KUBE_STATE_METRICS_COLLECTORS, kubeStateMetricsValues, notificationPolicyArgs, pushgatewayValues } from "../components/observability";
 import { CHART_VALUE_KEYS, HELM_CHARTS } from "../lib/versions";
 import { REPO_ROOT, runPlan } from "../plan/engine";
@@ -21,8 +23,9 @@ import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
 import { alertContext, alertGroups } from "../observability/alerts";
 import { KSM_METRICS } from "../observability/catalogue";
 import { durationSeconds } from "../observability/duration";
-import { grafanaRuleGroups } from "../observability/grafana-rules";
+import { grafanaRuleGroups, ruleUid } from "../observability/grafana-rules";
 import { rulesCli } from "../scripts/rules";
+import { MAX_STACK_IDENTIFIER_LENGTH, stackIdentifier } from "../lib/stack-name";
 import { input, named, ofType, planStack } from "./support/plan";
 import { REQUIRED_CONFIG, stagingConfig, tempProject } from "./support/project";
 
@@ -31,6 +34,9 @@ function dashboardContext(config: ReturnType<typeof configOf>, stack: string): D
     const ctx = alertContext(config);
     return {
         stack,
+        identifier: stackIdentifier(config.project, stack),
+        namespace: config.cluster.namespace,
+        sharedPrometheus: alertContext(config).namespace !== undefined,
         region: config.region,
         metrics: config.observability.metrics,
         thresholds: config.observability.thresholds,
@@ -154,9 +160,10 @@ function dashboardUids(config: ReturnType<typeof configOf>, stack: string): Set<
 
 describe("Grafana rule groups", () => {
     const config = configOf("production");
-    const uids = grafanaUids("production");
+    const id = stackIdentifier(config.project, "production");
+    const uids = grafanaUids(id);
     const present = dashboardUids(config, "production");
-    const groups = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n, present) });
+    const groups = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel(id, n, present) });
 
     it("have a query node A, then reduce B and threshold C on __expr__, C the condition", () => {
         expect(groups.map((g) => g.name)).toEqual(["launchpad-service", "launchpad-delivery", "launchpad-data", "launchpad-meta"]);
@@ -164,7 +171,7 @@ describe("Grafana rule groups", () => {
         // Every alert but the Watchdog, which needs a heartbeat contact point.
         expect(rules).toHaveLength(RULE_COUNT_PRODUCTION - 1);
         expect(rules.map((r) => r.name)).not.toContain("LaunchpadWatchdog");
-        const withHeartbeat = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n, present), heartbeat: true });
+        const withHeartbeat = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel(id, n, present), heartbeat: true });
         expect(withHeartbeat.flatMap((g) => (g.rules as { name: string }[]).map((r) => r.name))).toContain("LaunchpadWatchdog");
         for (const r of rules) {
             expect(r.condition).toBe("C");
@@ -185,7 +192,7 @@ describe("Grafana rule groups", () => {
     // errorAlert); OK makes the rule Normal (pkg/services/ngalert/state/state.go resultError, OkErrState).
     it("an evaluation error reaches the rule's own route (compat.go errorAlert), but stops the Watchdog and never pings the heartbeat (state.go OkErrState)", () => {
         type Rule = { name: string; execErrState: string; noDataState: string; labels: Record<string, string> };
-        const rules = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel("production", n, present), heartbeat: true })
+        const rules = grafanaRuleGroups(alertGroups(alertContext(config)), { stack: "production", folderUid: uids.folder, prometheusUid: uids.prometheus, panelOf: (n) => alertPanel(id, n, present), heartbeat: true })
             .flatMap((g) => g.rules as Rule[]);
         const watchdog = rules.find((r) => r.name === "LaunchpadWatchdog");
         expect([watchdog?.execErrState, watchdog?.noDataState, watchdog?.labels.severity]).toEqual(["OK", "OK", "none"]);
@@ -201,7 +208,7 @@ describe("Grafana rule groups", () => {
             .filter((p) => p.matchers.some((m) => m.label === "severity" && m.value === "none"));
         expect(heartbeatRoutes.map((p) => p.contactPoint)).toEqual(["hb"]);
         // And the Watchdog's resolution (Grafana could not evaluate it) sends the heartbeat nothing.
-        const heartbeat = contactPoints("production", { emailAddresses: [], slackWebhookUrl: undefined, pagerDutyIntegrationKey: undefined, heartbeatUrl: pulumi.output("https://hc-ping.com/x") });
+        const heartbeat = contactPoints({ stack: "production", identifier: id }, { emailAddresses: [], slackWebhookUrl: undefined, pagerDutyIntegrationKey: undefined, heartbeatUrl: pulumi.output("https://hc-ping.com/x") });
         expect(heartbeat.map((c) => c.args.webhooks)).toEqual([[{ url: expect.anything() as unknown, httpMethod: "POST", disableResolveMessage: true }]]);
     });
 
@@ -254,12 +261,13 @@ describe("Grafana rule groups", () => {
             const c = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
             const made = stackDashboards(dashboardContext(c, stack));
             const panels = new Set(Object.values(made).flatMap((d) => ((d.panels ?? []) as { id: number }[]).map((p) => `${d.uid}/${p.id}`)));
-            const rules = grafanaRuleGroups(alertGroups(alertContext(c)), { stack, folderUid: "f", prometheusUid: "p", panelOf: (n) => alertPanel(stack, n, dashboardUids(c, stack)), heartbeat: true })
+            const rules = grafanaRuleGroups(alertGroups(alertContext(c)), { stack, folderUid: "f", prometheusUid: "p", panelOf: (n) => alertPanel(stackIdentifier(c.project, stack), n, dashboardUids(c, stack)), heartbeat: true })
                 .flatMap((g) => g.rules as { name: string; annotations: Record<string, string> }[]);
             const unlinked = rules.filter((r) => !panels.has(`${r.annotations.__dashboardUid__}/${r.annotations.__panelId__}`)).map((r) => r.name);
             expect(unlinked).toEqual([]);
             const push = rules.find((r) => r.name === "LaunchpadPushJobAbsent")?.annotations;
-            expect(push?.__dashboardUid__).toBe(values === undefined ? grafanaUids(stack).dashboards.backups : grafanaUids(stack).dashboards.blueGreen);
+            const made2 = grafanaUids(stackIdentifier(c.project, stack)).dashboards;
+            expect(push?.__dashboardUid__).toBe(values === undefined ? made2.backups : made2.blueGreen);
         } finally {
             project?.dispose();
         }
@@ -269,7 +277,7 @@ describe("Grafana rule groups", () => {
 describe("dashboards", () => {
     const config = configOf("production");
     const dashboards = stackDashboards(dashboardContext(config, "production"));
-    const uids = grafanaUids("production");
+    const uids = grafanaUids(stackIdentifier(config.project, "production"));
     // Prometheus targets query the $datasource variable (default: the stack's Prometheus).
     const known = new Set<string>(["${datasource}", uids.cloudwatch]);
     type Panel = { id: number; targets?: { refId?: string; datasource?: { uid?: string }; expr?: string }[] };
@@ -301,6 +309,8 @@ describe("dashboards", () => {
         for (const d of Object.values(dashboards) as unknown as Json[]) {
             expect(d.templating.list.map((v) => [v.name, v.type])).toEqual([["datasource", "datasource"], ["namespace", "query"], ["service", "query"], ["color", "query"]]);
             expect(d.templating.list[0].current?.value).toBe(uids.prometheus);
+            // The stack's own namespace by default, not whichever Grafana would list first.
+            expect(d.templating.list[1].current?.value).toBe(config.cluster.namespace);
             expect(d.annotations.list.map((a) => a.name)).toEqual(["Gate passed", "Gate failed", "Color switch"]);
         }
         const annotations = (dashboards.service as unknown as Json).annotations.list;
@@ -331,6 +341,39 @@ describe("dashboards", () => {
 });
 
 describe("the Observability component under the plan engine", () => {
+    // lib/stack-name.ts owns `<project>-<stack>`; Grafana's names used to spell `launchpad-<stack>`
+    // themselves, right only while Pulumi.yaml says `name: launchpad`.
+    it("a project of another name: every Grafana uid and name under <project>-<stack>, like the stack's other resources", async () => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-grafana-names-"));
+        try {
+            writeFileSync(join(root, "Pulumi.yaml"), readFileSync(join(REPO_ROOT, "Pulumi.yaml"), "utf8").replace(/^name: launchpad$/m, "name: shop"));
+            for (const f of ["Pulumi.production.yaml", "Pulumi.staging.yaml"]) copyFileSync(join(REPO_ROOT, f), join(root, f));
+            const plan = await runPlan({ stack: "production", root });
+            expect(input(named(plan, "shop-production-observability-amp"), "alias")).toBe("shop-production");
+            const g = plan.resources.filter((r) => r.type.startsWith("grafana:"));
+            const uids = grafanaUids("shop-production");
+            expect(input(named(plan, "shop-production-observability-folder"), "uid")).toBe(uids.folder);
+            expect(ofType(plan, "grafana:oss/dataSource:DataSource").map((d) => input(d, "uid")).sort()).toEqual([uids.cloudwatch, uids.prometheus]);
+            expect(ofType(plan, "grafana:oss/dashboard:Dashboard").map((d) => (JSON.parse(String(input(d, "configJson"))) as { uid: string }).uid).sort())
+                .toEqual(Object.values(uids.dashboards).sort());
+            expect(ofType(plan, "grafana:alerting/contactPoint:ContactPoint").map((c) => input(c, "name")).sort())
+                .toEqual(["email", "heartbeat", "pagerduty", "slack"].map((r) => `shop-production-${r}`));
+            expect(input(named(plan, "shop-production-observability-maintenance"), "name")).toBe("shop-production-maintenance");
+            // Nothing Grafana holds (uids, names, the rules' data source and panel links, the dashboards' JSON) says launchpad-production.
+            expect(JSON.stringify(g.map((r) => r.inputs)).match(/launchpad-production[\w-]*/g)).toBeNull();
+        } finally {
+            rmSync(root, { recursive: true, force: true });
+        }
+    });
+
+    it("every Grafana uid fits Grafana's 40 characters at the longest stack identifier", () => {
+        const longest = "a".repeat(MAX_STACK_IDENTIFIER_LENGTH);
+        const u = grafanaUids(longest);
+        const all = [u.folder, u.prometheus, u.cloudwatch, ...Object.values(u.dashboards), ruleUid(longest, "LaunchpadStateMetricsLabelsRenamed")];
+        expect(all.filter((x) => x.length > GRAFANA_MAX_UID_LENGTH)).toEqual([]);
+        expect(Math.max(...all.map((x) => x.length))).toBe(MAX_STACK_IDENTIFIER_LENGTH + "-blue-green".length);
+    });
+
     it("production: AMP scraping the EKS cluster, pinned charts, Grafana wired to fixed uids, secrets never shown", async () => {
         const plan = await planStack("production");
         const ws = named(plan, "launchpad-production-observability-amp");
@@ -537,13 +580,14 @@ describe("the exporters' values against the pinned charts' values.yaml (vendor/)
 describe("the Grafana builders, called directly", () => {
     const none = { emailAddresses: [] as string[], slackWebhookUrl: undefined, pagerDutyIntegrationKey: undefined, heartbeatUrl: undefined };
 
-    it("names a contact point launchpad-<stack>-<receiver>", () => {
-        expect(contactPointName("production", "pagerduty")).toBe("launchpad-production-pagerduty");
+    it("names a contact point <project>-<stack>-<receiver>", () => {
+        expect(contactPointName(stackIdentifier("launchpad", "production"), "pagerduty")).toBe("launchpad-production-pagerduty");
+        expect(contactPointName(stackIdentifier("shop", "production"), "pagerduty")).toBe("shop-production-pagerduty");
     });
 
     it("makes one contact point per configured receiver, in the fixed order PagerDuty, Slack, e-mail, heartbeat", () => {
-        expect(contactPoints("s", none)).toEqual([]);
-        const all = contactPoints("s", {
+        expect(contactPoints({ stack: "s", identifier: "launchpad-s" }, none)).toEqual([]);
+        const all = contactPoints({ stack: "s", identifier: "launchpad-s" }, {
             emailAddresses: ["ops@example.com"],
             slackWebhookUrl: pulumi.output("https://hooks.slack.com/x"),
             pagerDutyIntegrationKey: pulumi.output("key"),
@@ -556,10 +600,10 @@ describe("the Grafana builders, called directly", () => {
     });
 
     it("signs Prometheus queries with SigV4 only for AMP, and adds CloudWatch only with a data layer", () => {
-        const plain = dataSources({ stack: "s", region: "us-east-1", queryUrl: "http://prom", sigV4: false, cloudWatch: false });
-        expect(plain.map((d) => [d.key, d.args.uid, d.args.type])).toEqual([["prometheus", grafanaUids("s").prometheus, "prometheus"]]);
+        const plain = dataSources({ stack: "s", identifier: "launchpad-s", region: "us-east-1", queryUrl: "http://prom", sigV4: false, cloudWatch: false });
+        expect(plain.map((d) => [d.key, d.args.uid, d.args.type])).toEqual([["prometheus", "launchpad-s-prometheus", "prometheus"]]);
         expect(JSON.parse(plain[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST" });
-        const amp = dataSources({ stack: "s", region: "eu-west-1", queryUrl: "https://aps", sigV4: true, cloudWatch: true });
+        const amp = dataSources({ stack: "s", identifier: "launchpad-s", region: "eu-west-1", queryUrl: "https://aps", sigV4: true, cloudWatch: true });
         expect(amp.map((d) => [d.key, d.args.type])).toEqual([["prometheus", "grafana-amazonprometheus-datasource"], ["cloudwatch", "cloudwatch"]]);
         expect(JSON.parse(amp[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: "eu-west-1" });
         expect(JSON.parse(amp[1].args.jsonDataEncoded as string)).toEqual({ authType: "default", defaultRegion: "eu-west-1" });
