@@ -23,7 +23,7 @@ import { rollback } from "../scripts/rollback";
 import { promote } from "../scripts/promote";
 import { loadtestCli } from "../loadtest/cli";
 import { smokeCli } from "../smoke/cli";
-import { input, named, planStack } from "./support/plan";
+import { input, named, ofType, planStack } from "./support/plan";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
 
@@ -147,6 +147,23 @@ describe("docs/architecture.md's trace names only what the code has today", () =
         const result = await planCli(argv);
         expect(result.code).toBe(Number(code));
         expect(result.stderr).toContain(message);
+    });
+});
+
+describe("docs/architecture.md's resource counts", () => {
+    // The counts the README's plan excerpt prints are checked above; these are prose, and went stale unseen.
+    it("are the offline plans' counts, with the AZs, NAT gateways and node groups it says make the difference", async () => {
+        const doc = read("docs/architecture.md").replace(/\s+/g, " ");
+        const m = /staging has (\d+) resources \((\d) AZs, (\w+) NAT gateways?, (\w+) node groups\) and production (\d+) \((\d) AZs, (\w+) NAT gateways, (\w+) node groups/.exec(doc);
+        expect(m, "the counts sentence").not.toBeNull();
+        const [, stgCount, stgAzs, stgNats, stgGroups, prodCount, prodAzs, prodNats, prodGroups] = m as RegExpExecArray;
+        const words: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6 };
+        for (const [stack, count, azs, nats, groups] of [["staging", stgCount, stgAzs, stgNats, stgGroups], ["production", prodCount, prodAzs, prodNats, prodGroups]] as const) {
+            const plan = await planStack(stack);
+            expect([stack, plan.resources.length]).toEqual([stack, Number(count)]);
+            expect([stack, ofType(plan, "aws:ec2/subnet:Subnet").length / 2, ofType(plan, "aws:ec2/natGateway:NatGateway").length, ofType(plan, "aws:eks/nodeGroup:NodeGroup").length])
+                .toEqual([stack, Number(azs), words[nats], words[groups]]);
+        }
     });
 });
 
