@@ -55,6 +55,13 @@ describe("README.md", () => {
         expect(problemsWith("staging", [set])).toEqual([]);
     });
 
+    it("says when the policy pack gates a plan, a preview and an update, and the workflows run it so", () => {
+        expect(README.replace(/\s+/g, " ")).toContain("a policy pack that gates every offline plan run with `--policy` and every preview and update run with `--policy-pack policies` (as the workflows run both)");
+        const workflows = ["deploy.yml", "preview.yml"].map((f) => readFileSync(join(REPO_ROOT, ".github", "workflows", f), "utf8")).join("\n");
+        expect(workflows).toMatch(/npm run --silent plan -- --stack \S+ --policy\b/);
+        expect(workflows).toMatch(/--policy-pack policies\b|policyPacks: policies\b/);
+    });
+
     // The intro says the pack gates every preview and update run with it. The CLI runs a pack only
     // when --policy-pack names it: pulumi/pulumi adds an organization's published packs only in the
     // Pulumi Cloud backend (pkg/backend/httpstate/backend.go, RequiredPolicies), and the deploy here
