@@ -6,9 +6,8 @@
  * buckets have the same check in tests/building-blocks.test.ts; the shell pushers' metric names are
  * checked against the catalogue in tests/catalogue.test.ts.)
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, sep } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as catalogue from "../observability/catalogue";
 import { REPO_ROOT } from "../plan/engine";
@@ -16,10 +15,12 @@ import { REPO_ROOT } from "../plan/engine";
 /** The program and its tooling: what runs, not tests or docs. */
 const SOURCE_DIRS = ["index.ts", "components", "config", "lib", "observability", "dashboards", "smoke", "loadtest", "plan", "policies", "scripts", "bench"];
 
+/** Read from the disk, not from git: CI may run from a copy without git (.ci/run on bare Debian). */
 const sourceFiles = (): string[] =>
-    execFileSync("git", ["ls-files", "--", ...SOURCE_DIRS], { cwd: REPO_ROOT, encoding: "utf8" })
-        .split("\n")
-        .filter((f) => /\.(ts|cjs|sh)$/.test(f));
+    SOURCE_DIRS.flatMap((entry) => (entry.endsWith(".ts") ? [entry] : readdirSync(join(REPO_ROOT, entry), { recursive: true, encoding: "utf8" }).map((f) => join(entry, f))))
+        .map((f) => f.split(sep).join("/"))
+        .filter((f) => /\.(ts|cjs|sh)$/.test(f) && !f.includes("node_modules/"))
+        .sort();
 
 /** A file's text with its comments blanked: a comment may name a key, only code spells it. */
 function withoutComments(file: string, text: string): string {
