@@ -15,7 +15,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../plan/engine";
-import { failed, parseFlags, type CliResult } from "../scripts/cli";
+import { failed, parseFlags, runMain, type CliResult } from "../scripts/cli";
 import { measureBaseline, measureCli, measureInProcess } from "./measure";
 import { describeMachine, formatMarkdown, formatTable, GROWTH_SERVICE_COUNTS, markerProblem, spliceSection, type StackResult } from "./report";
 
@@ -29,8 +29,6 @@ interface BenchArgs {
     /** The README to edit, when `--write` is given. */
     readonly write: string | undefined;
 }
-
-class UsageError extends Error {}
 
 /**
  * The flags, or what to print and exit with (`--help`, a flag the parser refuses, a bad value):
@@ -66,15 +64,13 @@ function committedStacks(): string[] {
         .sort();
 }
 
-/** Fails before any measuring when `--write` could not write afterwards. */
-function checkReadme(file: string): void {
+/** Why `--write` could not write afterwards (so nothing is measured), or undefined when it can. */
+function readmeProblem(file: string): string | undefined {
     if (!fs.existsSync(file)) {
-        throw new UsageError(`--write: ${file} does not exist`);
+        return `--write: ${file} does not exist`;
     }
     const problem = markerProblem(fs.readFileSync(file, "utf8"));
-    if (problem !== undefined) {
-        throw new UsageError(`--write: ${file} ${problem}; nothing was measured or written`);
-    }
+    return problem !== undefined ? `--write: ${file} ${problem}; nothing was measured or written` : undefined;
 }
 
 /** The stack the growth rows extend: the rehearsal stack, whose services carry every optional part. */
@@ -121,19 +117,19 @@ async function benchStack(stack: string, runs: number, sets: readonly string[] =
     return { stack, resources, runs, wallMs, maxRssKb, planMs, baselineMs, services };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/** The whole command as a function of its arguments (progress goes to stderr as it runs). */
+export async function bench(argv: readonly string[]): Promise<CliResult> {
     const args = parseBenchArgs(argv);
     if ("code" in args) {
-        process.stdout.write(args.stdout);
-        process.stderr.write(args.stderr);
-        return args.code;
+        return args;
     }
-    if (args.write !== undefined) {
-        checkReadme(args.write);
+    const problem = args.write !== undefined ? readmeProblem(args.write) : undefined;
+    if (problem !== undefined) {
+        return failed(1, `error: ${problem}\n${USAGE}\n`);
     }
     const stacks = committedStacks();
     if (stacks.length === 0) {
-        throw new UsageError(`no Pulumi.<stack>.yaml in ${REPO_ROOT}`);
+        return failed(1, `error: no Pulumi.<stack>.yaml in ${REPO_ROOT}\n${USAGE}\n`);
     }
     process.stderr.write(`benchmarking ${stacks.join(", ")}: ${args.runs} runs each, one process at a time\n`);
     const results: StackResult[] = [];
@@ -146,24 +142,15 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     const machine = describeMachine();
     const markdown = formatMarkdown(results, machine, growth);
-    process.stdout.write(`${args.markdown ? markdown : formatTable(results, machine, growth)}\n`);
-    if (args.write !== undefined) {
-        // Read again now: the README may have been edited while the bench ran.
-        fs.writeFileSync(args.write, spliceSection(fs.readFileSync(args.write, "utf8"), markdown));
-        process.stderr.write(`wrote the bench section of ${args.write}\n`);
+    const stdout = `${args.markdown ? markdown : formatTable(results, machine, growth)}\n`;
+    if (args.write === undefined) {
+        return { code: 0, stdout, stderr: "" };
     }
-    return 0;
+    // Read again now: the README may have been edited while the bench ran.
+    fs.writeFileSync(args.write, spliceSection(fs.readFileSync(args.write, "utf8"), markdown));
+    return { code: 0, stdout, stderr: `wrote the bench section of ${args.write}\n` };
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (e: unknown) => {
-            const usage = e instanceof UsageError ? `\n${USAGE}` : "";
-            process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}${usage}\n`);
-            process.exitCode = 1;
-        },
-    );
+    runMain(bench);
 }

@@ -229,6 +229,18 @@ export interface ChartValueKeys {
 }
 
 /**
+ * The service account, image and resources keys as most charts lay them out (`serviceAccount.*`,
+ * `image.repository`/`image.tag`, `resources`); each chart below starts from them, says where it
+ * departs, and adds its two security contexts, whose keys differ from chart to chart.
+ */
+const CONVENTIONAL_VALUE_KEYS = {
+    serviceAccountName: "serviceAccount.name",
+    serviceAccountAnnotations: "serviceAccount.annotations",
+    image: { repository: "image.repository", tag: "image.tag" },
+    resources: "resources",
+} as const;
+
+/**
  * Read from each chart's values.yaml at the pinned version (same commits as {@link HELM_CHARTS});
  * every chart's values.yaml is vendored under vendor/<chart>/ and the tests check these paths, and
  * every value Launchpad sets, against it (tests/platform.test.ts, tests/observability.test.ts).
@@ -237,20 +249,14 @@ export const CHART_VALUE_KEYS: { readonly [K in keyof typeof HELM_CHARTS]: Chart
     // values.yaml: serviceAccount.{create,annotations,name}, image.{repository,tag} (default
     // public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0), podSecurityContext, securityContext, resources.
     awsLoadBalancerController: {
-        serviceAccountName: "serviceAccount.name",
-        serviceAccountAnnotations: "serviceAccount.annotations",
-        image: { repository: "image.repository", tag: "image.tag" },
-        resources: "resources",
+        ...CONVENTIONAL_VALUE_KEYS,
         podSecurityContext: "podSecurityContext",
         containerSecurityContext: "securityContext",
     },
     // values.yaml: serviceAccount.{create,annotations,name}, image.{repository,tag} (default
     // registry.k8s.io/metrics-server/metrics-server, tag "" = appVersion), podSecurityContext, securityContext, resources.
     metricsServer: {
-        serviceAccountName: "serviceAccount.name",
-        serviceAccountAnnotations: "serviceAccount.annotations",
-        image: { repository: "image.repository", tag: "image.tag" },
-        resources: "resources",
+        ...CONVENTIONAL_VALUE_KEYS,
         podSecurityContext: "podSecurityContext",
         containerSecurityContext: "securityContext",
     },
@@ -258,20 +264,16 @@ export const CHART_VALUE_KEYS: { readonly [K in keyof typeof HELM_CHARTS]: Chart
     // image.{repository,tag} (default registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0);
     // securityContext is the pod's, containerSecurityContext the container's; resources.
     clusterAutoscaler: {
+        ...CONVENTIONAL_VALUE_KEYS,
         serviceAccountName: "rbac.serviceAccount.name",
         serviceAccountAnnotations: "rbac.serviceAccount.annotations",
-        image: { repository: "image.repository", tag: "image.tag" },
-        resources: "resources",
         podSecurityContext: "securityContext",
         containerSecurityContext: "containerSecurityContext",
     },
     // values.yaml: serviceAccount.{create,annotations,name}, image.{repository,tag} (default
     // public.ecr.aws/aws-observability/aws-for-fluent-bit:3.2.1), podSecurityContext, containerSecurityContext, resources.
     fluentBit: {
-        serviceAccountName: "serviceAccount.name",
-        serviceAccountAnnotations: "serviceAccount.annotations",
-        image: { repository: "image.repository", tag: "image.tag" },
-        resources: "resources",
+        ...CONVENTIONAL_VALUE_KEYS,
         podSecurityContext: "podSecurityContext",
         containerSecurityContext: "containerSecurityContext",
     },
@@ -280,10 +282,7 @@ export const CHART_VALUE_KEYS: { readonly [K in keyof typeof HELM_CHARTS]: Chart
     // v + appVersion); securityContext is the pod's (with a chart-only `enabled: true`, omitted from the
     // rendered pod), containerSecurityContext the container's; resources.
     kubeStateMetrics: {
-        serviceAccountName: "serviceAccount.name",
-        serviceAccountAnnotations: "serviceAccount.annotations",
-        image: { repository: "image.repository", tag: "image.tag" },
-        resources: "resources",
+        ...CONVENTIONAL_VALUE_KEYS,
         podSecurityContext: "securityContext",
         containerSecurityContext: "containerSecurityContext",
     },
@@ -291,10 +290,7 @@ export const CHART_VALUE_KEYS: { readonly [K in keyof typeof HELM_CHARTS]: Chart
     // serviceAccount.annotations); image.{repository,tag} (default quay.io/prometheus/pushgateway, tag "" =
     // appVersion); securityContext is the pod's, containerSecurityContext the container's; resources.
     pushgateway: {
-        serviceAccountName: "serviceAccount.name",
-        serviceAccountAnnotations: "serviceAccount.annotations",
-        image: { repository: "image.repository", tag: "image.tag" },
-        resources: "resources",
+        ...CONVENTIONAL_VALUE_KEYS,
         podSecurityContext: "securityContext",
         containerSecurityContext: "containerSecurityContext",
     },

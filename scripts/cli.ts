@@ -58,6 +58,36 @@ export function parseFlags<const O extends Options>(argv: readonly string[], opt
     return { flags: values as Flags<O> };
 }
 
+/** `--stack <name>` and repeatable `--set <key>=<value>`: how a command names the stack whose config it reads offline. */
+const STACK_CONFIG_FLAGS: Options = {
+    stack: { type: "string", short: "s" },
+    set: { type: "string", multiple: true, default: [] },
+};
+
+/** What {@link parseStackConfigFlags} read: the stack, its `--set`s in order, and the command's own flags. */
+export interface StackConfigArgs<O extends Options> {
+    readonly stack: string;
+    readonly sets: readonly string[];
+    readonly flags: Flags<O>;
+}
+
+/**
+ * {@link parseFlags} for a command that reads one stack's config offline (`npm run plan`, `npm run
+ * rules`): `--stack` (required: exit `badArgsCode` with the usage without it) and `--set`, beside the
+ * command's own `options`.
+ */
+export function parseStackConfigFlags<const O extends Options>(argv: readonly string[], options: O, usage: string, badArgsCode = 1): { args: StackConfigArgs<O> } | { result: CliResult } {
+    const parsed = parseFlags(argv, { ...options, ...STACK_CONFIG_FLAGS }, usage, badArgsCode);
+    if ("result" in parsed) {
+        return parsed;
+    }
+    const { stack, set } = parsed.flags as { stack?: string; set: string[] };
+    if (stack === undefined) {
+        return { result: failed(badArgsCode, `--stack is required\n${usage}\n`) };
+    }
+    return { args: { stack, sets: set, flags: parsed.flags as unknown as Flags<O> } };
+}
+
 /** Runs `command` with the process's arguments, writes its output and sets the exit code. */
 export function runMain(command: (argv: readonly string[]) => CliResult | Promise<CliResult>): void {
     // A reader that stops early (`| head`) is not an error of the command.

@@ -25,7 +25,7 @@ import { runPlan, PlanError, REPO_ROOT, type ReferenceCache } from "../plan/engi
 import { bundleProgramId, fileReferenceCache } from "../plan/reference-cache";
 import { renderJson, renderTree } from "../plan/render";
 import { PlanInputError } from "../plan/stack-config";
-import { failed, parseFlags, runMain, unexpected, type CliResult } from "./cli";
+import { failed, parseStackConfigFlags, runMain, unexpected, type CliResult } from "./cli";
 import { MissingPolicyConfigError, PolicyConfigError } from "../policies/config";
 
 const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]";
@@ -37,24 +37,19 @@ export type { CliResult };
  * keeps plain plans' outputs between runs (the precompiled CLI's own, below).
  */
 export async function planCli(argv: readonly string[], referenceCache?: ReferenceCache): Promise<CliResult> {
-    const parsed = parseFlags(argv, {
-        stack: { type: "string", short: "s" },
+    const parsed = parseStackConfigFlags(argv, {
         json: { type: "boolean", default: false },
         policy: { type: "boolean", default: false },
-        set: { type: "string", multiple: true, default: [] },
         "set-secret": { type: "string", multiple: true, default: [] },
         "previous-outputs": { type: "string" },
     }, USAGE);
     if ("result" in parsed) {
         return parsed.result;
     }
-    const args = parsed.flags;
-    if (args.stack === undefined) {
-        return failed(1, `--stack is required\n${USAGE}\n`);
-    }
+    const { stack, sets, flags: args } = parsed.args;
     try {
         const previousOutputs = args["previous-outputs"] !== undefined ? readPreviousOutputs(args["previous-outputs"]) : undefined;
-        const plan = await runPlan({ stack: args.stack, sets: args.set, secretSets: args["set-secret"], previousOutputs, referenceCache });
+        const plan = await runPlan({ stack, sets, secretSets: args["set-secret"], previousOutputs, referenceCache });
         const notes = plan.log.length > 0 ? `${plan.log.join("\n")}\n` : "";
         if (!args.policy) {
             return { code: 0, stdout: args.json ? renderJson(plan) : renderTree(plan), stderr: notes };

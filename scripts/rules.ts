@@ -11,25 +11,19 @@ import { REPO_ROOT } from "../plan/engine";
 import { loadStackConfig, PlanInputError } from "../plan/stack-config";
 import { alertContext, alertGroups } from "../observability/alerts";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
-import { failed, parseFlags, runMain, unexpected, type CliResult } from "./cli";
+import { failed, parseStackConfigFlags, runMain, unexpected, type CliResult } from "./cli";
 
 const USAGE = "usage: npm run rules -- --stack <staging|production> [--set <key>=<value> ...]";
 
 /** The whole command as a function of its arguments, so tests run it in-process too. */
 export function rulesCli(argv: readonly string[], root: string = REPO_ROOT): CliResult {
-    const parsed = parseFlags(argv, {
-        stack: { type: "string", short: "s" },
-        set: { type: "string", multiple: true, default: [] },
-    }, USAGE);
+    const parsed = parseStackConfigFlags(argv, {}, USAGE);
     if ("result" in parsed) {
         return parsed.result;
     }
-    const args = parsed.flags;
-    if (args.stack === undefined) {
-        return failed(1, `--stack is required\n${USAGE}\n`);
-    }
+    const { stack, sets } = parsed.args;
     try {
-        const sc = loadStackConfig({ root, stack: args.stack, sets: args.set });
+        const sc = loadStackConfig({ root, stack, sets });
         // Offline, as the plan reads it: a rule file deploys nothing, so placeholders are allowed.
         const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
         return { code: 0, stdout: renderPrometheusRules(alertGroups(alertContext(config)), config.stack), stderr: "" };

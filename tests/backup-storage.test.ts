@@ -8,7 +8,9 @@ import {
     backupStorageProblems,
     lifecycleRules,
     logBucketPolicy,
+    REPLICATION_TIME_MINUTES,
     replicationPolicy,
+    replicationRule,
     transitionsFor,
 } from "../components/backup-storage";
 import { tlsOnlyPolicy } from "../components/secure-bucket";
@@ -137,6 +139,34 @@ describe("bucket policies (pure)", () => {
     });
 });
 
+// What S3's PutBucketReplication asks of a rule, from the S3 API reference
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/): API_ReplicationRule, API_DeleteMarkerReplication,
+// API_SourceSelectionCriteria, API_Destination, API_ReplicationTimeValue, API_Metrics.
+describe("replicationRule (pure), against the S3 API reference", () => {
+    const replica = "arn:aws:s3:::launchpad-staging-backup-dr-x";
+    const key = "arn:aws:kms:us-west-2:123456789012:key/dr";
+    // Plain values in, plain values out: no Output to unwrap.
+    const rule = replicationRule(replica, key) as unknown as Record<string, unknown> & { readonly destination: Record<string, unknown> };
+
+    it("is a V2 rule over every object: an empty-prefix filter and a priority, and it states delete-marker replication, which a rule with a filter must", () => {
+        expect([rule.status, rule.filter, rule.priority]).toEqual(["Enabled", { prefix: "" }, 1]);
+        // Disabled: a delete in the primary (a mistake, or an attacker) never reaches the DR copy.
+        expect(rule.deleteMarkerReplication).toEqual({ status: "Disabled" });
+    });
+
+    it("selects SSE-KMS objects (every backup is one) and re-encrypts each replica under the DR region's key, which that selection requires", () => {
+        expect(rule.sourceSelectionCriteria).toEqual({ sseKmsEncryptedObjects: { status: "Enabled" } });
+        expect(rule.destination.encryptionConfiguration).toEqual({ replicaKmsKeyId: key });
+        expect([rule.destination.bucket, rule.destination.storageClass]).toEqual([replica, "STANDARD"]);
+    });
+
+    it("turns on Replication Time Control at its one valid time, 15 minutes, with the metrics RTC must come with, alerting at the same threshold", () => {
+        expect(REPLICATION_TIME_MINUTES).toBe(15);
+        expect(rule.destination.replicationTime).toEqual({ status: "Enabled", time: { minutes: REPLICATION_TIME_MINUTES } });
+        expect(rule.destination.metrics).toEqual({ status: "Enabled", eventThreshold: { minutes: REPLICATION_TIME_MINUTES } });
+    });
+});
+
 describe("args validation (pure)", () => {
     it("reports every problem with the value received and what is allowed", () => {
         expect(backupStorageProblems({ bucketPrefix: "Launchpad_Staging", region: "us-east-1", drRegion: "us-east-1" })).toEqual([
@@ -247,21 +277,8 @@ describe.each(STACKS)("backup storage (%s)", (stack) => {
         expect(repl.inputs).toEqual({
             bucket: stateOf(p, "bk-bucket", "bucket"),
             role: stateOf(p, "bk-replication-role", "arn"),
-            rules: [{
-                id: "replicate-all-to-dr",
-                status: "Enabled",
-                priority: 1,
-                filter: { prefix: "" },
-                deleteMarkerReplication: { status: "Disabled" },
-                sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-                destination: {
-                    bucket: stateOf(p, "bk-replica", "arn"),
-                    storageClass: "STANDARD",
-                    encryptionConfiguration: { replicaKmsKeyId: stateOf(p, "bk-replica-key", "arn") },
-                    replicationTime: { status: "Enabled", time: { minutes: 15 } },
-                    metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
-                },
-            }],
+            // What each field of the rule is for: "replicationRule" below.
+            rules: [replicationRule(stateOf(p, "bk-replica", "arn"), stateOf(p, "bk-replica-key", "arn"))],
         });
         expect(repl.dependsOn).toEqual([named(p, "bk-bucket-versioning").urn, named(p, "bk-replica-versioning").urn, named(p, "bk-replication-policy").urn]);
     });

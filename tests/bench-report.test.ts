@@ -4,7 +4,10 @@
  * run; targets staging <= 2.0, production <= 2.5), peak memory, and the two layouts.
  */
 import { describe, expect, it } from "vitest";
-import { parseBenchArgs } from "../bench/plan.bench";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bench, parseBenchArgs } from "../bench/plan.bench";
 import { formatMarkdown, formatTable, growthLines, RATIO_TARGETS, spliceSection, verdict, type Machine, type StackResult } from "../bench/report";
 
 const MACHINE: Machine = { cpuModel: "Test CPU", cpuCount: 2, memoryBytes: 8 * 2 ** 30, platform: "Linux x64", node: "v20.19.0", date: "2026-12-02" };
@@ -69,5 +72,16 @@ describe("npm run bench's flags (scripts/cli.ts parseFlags, as every npm run com
         expect(parseBenchArgs(["--bogus"])).toEqual({ code: 1, stdout: "", stderr: `Unknown option '--bogus'\n${usage}` });
         expect(parseBenchArgs(["--runs", "0"])).toEqual({ code: 1, stdout: "", stderr: `--runs: received "0"; expected a whole number from 1 to 100\n${usage}` });
         expect(parseBenchArgs(["--readme", "x.md"])).toEqual({ code: 1, stdout: "", stderr: `--readme only applies with --write\n${usage}` });
+    });
+
+    it("refuses, before measuring anything, a --write file that is missing or has no bench markers (exit 1, the usage)", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "bench-"));
+        const missing = join(dir, "missing.md");
+        expect(await bench(["--write", "--readme", missing])).toEqual({ code: 1, stdout: "", stderr: `error: --write: ${missing} does not exist\n${usage}` });
+        const bare = join(dir, "bare.md");
+        writeFileSync(bare, "# no markers\n");
+        const r = await bench(["--write", "--readme", bare]);
+        expect([r.code, r.stdout]).toEqual([1, ""]);
+        expect(r.stderr).toMatch(new RegExp(`^error: --write: ${bare.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} needs both .+; nothing was measured or written\n${usage.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`));
     });
 });

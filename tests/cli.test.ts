@@ -3,7 +3,7 @@
  * refused argument gets, checked on the helper and on each command that uses it.
  */
 import { describe, expect, it } from "vitest";
-import { failed, parseFlags, PULUMI_CLI_MISSING, unexpected } from "../scripts/cli";
+import { failed, parseFlags, parseStackConfigFlags, PULUMI_CLI_MISSING, unexpected } from "../scripts/cli";
 import { configReferenceCli } from "../scripts/config-reference";
 import { planCli } from "../scripts/plan";
 import { policyCli } from "../scripts/policy";
@@ -27,6 +27,23 @@ describe("parseFlags", () => {
     it("refuses an unknown flag or a positional with the parser's message, the usage and the given exit code", () => {
         expect(parseFlags(["--nme", "x"], OPTIONS, USAGE)).toEqual({ result: { code: 1, stdout: "", stderr: `Unknown option '--nme'\n${USAGE}\n` } });
         expect(parseFlags(["extra"], OPTIONS, USAGE, 2)).toEqual({ result: { code: 2, stdout: "", stderr: `Unexpected argument 'extra'. This command does not take positional arguments\n${USAGE}\n` } });
+    });
+});
+
+describe("parseStackConfigFlags (npm run plan, npm run rules)", () => {
+    it("reads --stack/-s and every --set in order beside the command's own flags", () => {
+        expect(parseStackConfigFlags(["-s", "staging", "--set", "a=1", "--name", "x", "--set", "b=2"], OPTIONS, USAGE)).toEqual({
+            args: { stack: "staging", sets: ["a=1", "b=2"], flags: { name: "x", loud: false, help: false, stack: "staging", set: ["a=1", "b=2"] } },
+        });
+        expect(parseStackConfigFlags(["--stack", "production"], {}, USAGE)).toEqual({ args: { stack: "production", sets: [], flags: { help: false, stack: "production", set: [] } } });
+    });
+
+    it("refuses a missing --stack with the usage and the given exit code; --help and bad flags as parseFlags", () => {
+        expect(parseStackConfigFlags(["--set", "a=1"], OPTIONS, USAGE)).toEqual({ result: { code: 1, stdout: "", stderr: `--stack is required\n${USAGE}\n` } });
+        expect(parseStackConfigFlags([], OPTIONS, USAGE, 2)).toEqual({ result: { code: 2, stdout: "", stderr: `--stack is required\n${USAGE}\n` } });
+        expect(parseStackConfigFlags(["--help"], OPTIONS, USAGE)).toEqual({ result: { code: 0, stdout: `${USAGE}\n`, stderr: "" } });
+        expect(parseStackConfigFlags(["--stack", "staging", "--bogus"], OPTIONS, USAGE)).toEqual({ result: { code: 1, stdout: "", stderr: `Unknown option '--bogus'\n${USAGE}\n` } });
+        expect(rulesCli([]).stderr).toBe("--stack is required\nusage: npm run rules -- --stack <staging|production> [--set <key>=<value> ...]\n");
     });
 });
 

@@ -68,4 +68,22 @@ describe("the cluster choice's consequences, answered once", () => {
         }
         expect(found).toEqual([]);
     });
+
+    it("the Environment decides it in one branch, with no casts and no test of a cluster output for undefined (issue 16, item 2)", () => {
+        const root = path.resolve(__dirname, "..");
+        const env = readFileSync(path.join(root, "components/environment.ts"), "utf8");
+        expect(env.match(/\.mode\s*[!=]==\s*"(eks|existing)"/g)).toEqual(['.mode === "eks"']);
+        expect(env).not.toMatch(/\bas pulumi\.Output</);
+        expect(env).not.toMatch(/\b(clusterName|clusterArn|oidcProviderArn|oidcIssuerUrl|nodeRoleArn|endpoint|network)\s*[!=]==\s*undefined/);
+        // Elsewhere a cast to an Output is only a StackReference's untyped getOutput, never a cluster value.
+        const casts: string[] = [];
+        for (const f of readdirSync(path.join(root, "components")).filter((n) => n.endsWith(".ts")).sort()) {
+            readFileSync(path.join(root, "components", f), "utf8").split("\n").forEach((line, i) => {
+                if (/\bas pulumi\.Output</.test(line) && !/\.getOutput\(/.test(line)) {
+                    casts.push(`components/${f}:${i + 1}: ${line.trim()}`);
+                }
+            });
+        }
+        expect(casts).toEqual([]);
+    });
 });

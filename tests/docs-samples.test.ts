@@ -4,7 +4,7 @@
  * the end points of the one config value docs/architecture.md traces from stack file to resource.
  * Every alert the docs name is one the stacks define.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -23,7 +23,7 @@ import { rollback } from "../scripts/rollback";
 import { promote } from "../scripts/promote";
 import { loadtestCli } from "../loadtest/cli";
 import { smokeCli } from "../smoke/cli";
-import { input, named, planStack } from "./support/plan";
+import { input, named, ofType, planStack } from "./support/plan";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
 
@@ -87,6 +87,83 @@ describe("docs/architecture.md's trace of launchpad:database.backupWindow", () =
         expect(input(mute, "intervals")).toEqual([{ location: "UTC", times: [{ start: "04:00", end: "05:00" }], weekdays: ["sunday"] }]);
         expect(doc).toContain("`launchpad-production-observability-maintenance` mutes Sunday 04:00-05:00 UTC");
         expect(read("Pulumi.production.yaml")).toContain('    backupWindow: "03:00-03:30"\n');
+    });
+});
+
+/** The numbered steps of docs/architecture.md's trace, each as one line of text. */
+function traceSteps(): string[] {
+    const doc = read("docs/architecture.md");
+    const section = doc.slice(doc.indexOf("## One value, from stack file to resource"), doc.indexOf("## What it creates"));
+    // Each numbered item up to the blank line that ends the list.
+    return section.split(/\n(?=\d+\. \*\*)/).slice(1).map((step) => step.split("\n\n")[0].replace(/\s+/g, " "));
+}
+
+/** Names the trace cites from other projects' sources (terraform-provider-aws, pulumi/pulumi), not ours. */
+const CITED_ELSEWHERE = new Set(["mergeConfig", "backup_window", "PreferredBackupWindow", "CreateDBInstance", "ModifyDBInstance", "input"]);
+
+/** A file's text without its comments: a name only a comment still mentions is not current. */
+const code = (file: string): string => read(file).replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+
+describe("docs/architecture.md's trace names only what the code has today", () => {
+    const steps = traceSteps();
+
+    it("has its seven steps", () => {
+        expect(steps.map((s) => /^(\d+)\. \*\*([^*]+)\*\*/.exec(s)?.slice(1, 3).join(" "))).toEqual([
+            "1 Stack file.", "2 Into the program.", "3 Validated.", "4 Built, with the tier.", "5 Environment.", "6 Resource.", "7 Next to it.",
+        ]);
+        // The `name` in `file` pairs the next test holds to their files.
+        expect(steps.flatMap((step) => [...step.matchAll(/`(\w+)`(?:, both)? in `([\w./-]+\.ts)`/g)].map((m) => m[1]))).toEqual([
+            "runPlan", "loadStackConfig", "readRuntimeConfig", "parseConfig", "databaseProblems", "build", "buildDatabase", "safetyFor", "maintenanceFromRdsWindow", "muteIntervals",
+        ]);
+    });
+
+    /** The repository files a span names: `config/parse.ts`, `Pulumi.yaml` (not the cited Go sources). */
+    const filesOf = (spans: readonly string[]): string[] => spans.filter((s) => /^[\w./-]+\.(ts|ya?ml)$/.test(s));
+    const spansOf = (step: string): string[] => [...step.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    const traceFiles = [...new Set(steps.flatMap((step) => filesOf(spansOf(step))))].filter((f) => f.endsWith(".ts"));
+
+    it.each(steps.map((s, i) => [i + 1, s] as const))("step %i: every file it names exists, every `name` in `file` is declared there, every other name is in the trace's files", (_, step) => {
+        const spans = spansOf(step);
+        const files = filesOf(spans);
+        expect(files.filter((f) => !existsSync(join(REPO_ROOT, f)))).toEqual([]);
+        for (const [, name, file] of step.matchAll(/`(\w+)`(?:, both)? in `([\w./-]+\.ts)`/g)) {
+            expect(code(file), `${name} declared in ${file}`).toMatch(new RegExp(`(?:function\\*?|const|class|interface|type)\\s+${name}\\b|^\\s*(?:(?:private|public|static|async|export)\\s+)*${name}\\s*\\(`, "m"));
+        }
+        const names = spans.filter((s) => !files.includes(s)).map((s) => /^(\w+)(?:\.\w+)*(?:\(\))?$/.exec(s)?.[1])
+            .filter((n): n is string => n !== undefined && !["pulumi", "config", "aws", "inputs"].includes(n) && !CITED_ELSEWHERE.has(n));
+        expect(spans.length).toBeGreaterThan(0);
+        const missing = names.filter((n) => !traceFiles.some((f) => new RegExp(`\\b${n}\\b`).test(code(f))));
+        expect(missing, `names no file of the trace (${traceFiles.join(", ")}) has in its code`).toEqual([]);
+    });
+
+    it("rehearses its error as written: the command exits 2 with step 3's message", async () => {
+        const doc = read("docs/architecture.md").replace(/\s+/g, " ");
+        const m = /Rehearse a change offline: `npm run plan -- ([^`]+)` exits (\d)/.exec(doc);
+        expect(m, "the rehearse command").not.toBeNull();
+        const [, command, code] = m as RegExpExecArray;
+        const argv = [...command.matchAll(/'([^']*)'|(\S+)/g)].map((w) => w[1] ?? w[2]);
+        const message = /`(launchpad:database\.backupWindow: received [^`]+)`/.exec(steps[2])?.[1];
+        expect(message).toBeDefined();
+        const result = await planCli(argv);
+        expect(result.code).toBe(Number(code));
+        expect(result.stderr).toContain(message);
+    });
+});
+
+describe("docs/architecture.md's resource counts", () => {
+    // The counts the README's plan excerpt prints are checked above; these are prose, and went stale unseen.
+    it("are the offline plans' counts, with the AZs, NAT gateways and node groups it says make the difference", async () => {
+        const doc = read("docs/architecture.md").replace(/\s+/g, " ");
+        const m = /staging has (\d+) resources \((\d) AZs, (\w+) NAT gateways?, (\w+) node groups\) and production (\d+) \((\d) AZs, (\w+) NAT gateways, (\w+) node groups/.exec(doc);
+        expect(m, "the counts sentence").not.toBeNull();
+        const [, stgCount, stgAzs, stgNats, stgGroups, prodCount, prodAzs, prodNats, prodGroups] = m as RegExpExecArray;
+        const words: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6 };
+        for (const [stack, count, azs, nats, groups] of [["staging", stgCount, stgAzs, stgNats, stgGroups], ["production", prodCount, prodAzs, prodNats, prodGroups]] as const) {
+            const plan = await planStack(stack);
+            expect([stack, plan.resources.length]).toEqual([stack, Number(count)]);
+            expect([stack, ofType(plan, "aws:ec2/subnet:Subnet").length / 2, ofType(plan, "aws:ec2/natGateway:NatGateway").length, ofType(plan, "aws:eks/nodeGroup:NodeGroup").length])
+                .toEqual([stack, Number(azs), words[nats], words[groups]]);
+        }
     });
 });
 

@@ -7,7 +7,7 @@
  * (`import type` too), and `ts.resolveModuleName` resolves each with the project's tsconfig, so the
  * test sees the imports the compiler sees, not what a regex over the text guesses.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
@@ -152,5 +152,30 @@ describe("the layers docs/architecture.md draws", () => {
             "lib/retention.ts -> policies/shared/retention.ts",
             "lib/stack-name.ts -> config/database.ts",
         ]);
+    });
+
+    it("config/: one file per domain holds the schema, rules and build; schema.ts only assembles, parse.ts only orchestrates (issue 16, item 4)", () => {
+        const text = (file: string): string => readFileSync(path.join(ROOT, file), "utf8");
+        const parse = text("config/parse.ts");
+        const schema = text("config/schema.ts");
+        // No field schema written in either: every key's shape is imported from its domain file.
+        expect(parse.match(/\bz\.\w+\(/g)).toBeNull();
+        expect(schema.match(/\bz\.\w+\(/g)).toEqual(["z.strictObject("]);
+        const keyLines = [...schema.matchAll(/^ {4}"(launchpad|aws|grafana):\w+": (\w+)/gm)].map((m) => m[2]);
+        expect(keyLines.length).toBeGreaterThan(10);
+        const importedBySchema = new Set([...schema.matchAll(/^import \{([^}]+)\} from "\.\/[\w-]+";$/gm)].flatMap((m) => m[1].split(",").map((n) => n.trim())));
+        expect(keyLines.filter((n) => !importedBySchema.has(n))).toEqual([]);
+        // parse.ts defines no rule or build of its own: the fan-out (crossFieldProblems, build) calls the domains'.
+        const declared = [...parse.matchAll(/^(?:export )?function (\w+)/gm)].map((m) => m[1]);
+        expect(declared.filter((n) => /Problems?$|^build./.test(n) && n !== "crossFieldProblems")).toEqual([]);
+        const calledRules = [...new Set([...parse.matchAll(/\b(\w+Problems?|build[A-Z]\w*)\(/g)].map((m) => m[1]))].filter((n) => !declared.includes(n));
+        const importedByParse = new Set([...parse.matchAll(/^import \{([^}]+)\} from "[^"]+";$/gm)].flatMap((m) => m[1].split(",").map((n) => n.trim().replace(/^type /, ""))));
+        expect(calledRules.length).toBeGreaterThan(15);
+        expect(calledRules.filter((n) => !importedByParse.has(n))).toEqual([]);
+        // Every domain schema.ts assembles has its rules or build run by parse.ts.
+        const domains = edges.filter(([from, to]) => from === "config/schema.ts" && folder(to) === "config").map(([, to]) => to);
+        const parseImports = new Set(edges.filter(([from]) => from === "config/parse.ts").map(([, to]) => to));
+        expect(domains.length).toBeGreaterThan(8);
+        expect(domains.filter((d) => !parseImports.has(d))).toEqual([]);
     });
 });

@@ -3,7 +3,7 @@
  * every command it hands them one that does what the README says. (Its length and links are checked
  * by tests/docs-links.test.ts, the plan excerpt it quotes by tests/docs-samples.test.ts.)
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../config";
@@ -28,9 +28,12 @@ function problemsWith(stack: string, sets: readonly string[]): readonly string[]
 }
 
 describe("README.md", () => {
-    it("has what it is, the picture, set up, the first offline plan, the first real deploy, schema changes and the docs (its length: tests/docs-links.test.ts)", () => {
+    it("has what it is, the picture, set up, the first offline plan, the first real deploy, schema changes and the docs, in the issue's order (its length: tests/docs-links.test.ts)", () => {
+        const order = ["The picture", "Set up", "The first offline plan", "The first real deploy", "Schema changes", "Documentation"];
         const headings = [...README.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-        expect(headings).toEqual(expect.arrayContaining(["The picture", "Set up", "The first offline plan", "The first real deploy", "Schema changes", "Documentation"]));
+        expect(headings.filter((h) => order.includes(h))).toEqual(order);
+        // What it is comes first, before any section.
+        expect(README.indexOf("Launchpad is one Pulumi program")).toBeLessThan(README.indexOf("\n## "));
         expect(README).toContain("```mermaid\n");
         expect(README).toContain("```sh\nnpm ci\nnpm test\n```");
     });
@@ -50,5 +53,31 @@ describe("README.md", () => {
         expect(problemsWith(stack, [set]).filter((p) => p.startsWith(`launchpad:${key}:`))).toHaveLength(1);
         // The same flag on staging is no error: the tier decides, which is why the README names production.
         expect(problemsWith("staging", [set])).toEqual([]);
+    });
+
+    it("says when the policy pack gates a plan, a preview and an update, and the workflows run it so", () => {
+        expect(README.replace(/\s+/g, " ")).toContain("a policy pack that gates every offline plan run with `--policy` and every preview and update run with `--policy-pack policies` (as the workflows run both)");
+        const workflows = ["deploy.yml", "preview.yml"].map((f) => readFileSync(join(REPO_ROOT, ".github", "workflows", f), "utf8")).join("\n");
+        expect(workflows).toMatch(/npm run --silent plan -- --stack \S+ --policy\b/);
+        expect(workflows).toMatch(/--policy-pack policies\b|policyPacks: policies\b/);
+    });
+
+    // The intro says the pack gates every preview and update run with it. The CLI runs a pack only
+    // when --policy-pack names it: pulumi/pulumi adds an organization's published packs only in the
+    // Pulumi Cloud backend (pkg/backend/httpstate/backend.go, RequiredPolicies), and the deploy here
+    // uses a self-managed one; the commands once ran bare `pulumi preview` / `pulumi up`.
+    it.each(["README.md", "docs/operations.md"])("%s's first real deploy previews and updates with the policy pack and the stack's pack config", (file) => {
+        const text = readFileSync(join(REPO_ROOT, file), "utf8");
+        const block = /```sh\n(mkdir -p ~\/\.pulumi-state[\s\S]*?)```/.exec(text);
+        expect(block, `${file}: the first real deploy's commands`).not.toBeNull();
+        const stack = /pulumi stack select (\w+)/.exec((block as RegExpExecArray)[1])?.[1];
+        expect(stack).toBe("staging");
+        const runs = (block as RegExpExecArray)[1].split("\n").filter((l) => /^pulumi (preview|up)\b/.test(l));
+        expect(runs.map((l) => l.split(" ")[1])).toEqual(["preview", "up"]);
+        for (const line of runs) {
+            expect(line).toContain(` --policy-pack policies --policy-pack-config policies/config/${stack as string}.json`);
+        }
+        expect(existsSync(join(REPO_ROOT, "policies", "PulumiPolicy.yaml"))).toBe(true);
+        expect(existsSync(join(REPO_ROOT, "policies", "config", `${stack as string}.json`))).toBe(true);
     });
 });

@@ -1,0 +1,87 @@
+/**
+ * One owner for every shared name (issue 16, item 3), checked on the source rather than by eye:
+ * the label and annotation keys, the pod scrape annotations, the Ingress annotations, the stack
+ * identifier `<project>-<stack>` and the metric names are each spelled, outside comments, only in
+ * the module that owns them; everything else imports them. (Pod security contexts, KMS keys and
+ * buckets have the same check in tests/building-blocks.test.ts; the shell pushers' metric names are
+ * checked against the catalogue in tests/catalogue.test.ts.)
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, sep } from "node:path";
+import { describe, expect, it } from "vitest";
+import * as catalogue from "../observability/catalogue";
+import { REPO_ROOT } from "../plan/engine";
+
+/** The program and its tooling: what runs, not tests or docs. */
+const SOURCE_DIRS = ["index.ts", "components", "config", "lib", "observability", "dashboards", "smoke", "loadtest", "plan", "policies", "scripts", "bench"];
+
+/** Read from the disk, not from git: CI may run from a copy without git (.ci/run on bare Debian). */
+const sourceFiles = (): string[] =>
+    SOURCE_DIRS.flatMap((entry) => (entry.endsWith(".ts") ? [entry] : readdirSync(join(REPO_ROOT, entry), { recursive: true, encoding: "utf8" }).map((f) => join(entry, f))))
+        .map((f) => f.split(sep).join("/"))
+        .filter((f) => /\.(ts|cjs|sh)$/.test(f) && !f.includes("node_modules/"))
+        .sort();
+
+/** A file's text with its comments blanked: a comment may name a key, only code spells it. */
+function withoutComments(file: string, text: string): string {
+    if (file.endsWith(".sh")) {
+        return text.replace(/^\s*#.*$/gm, "");
+    }
+    return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+}
+
+const codeCache = new Map<string, string>();
+const codeOf = (file: string): string => {
+    const cached = codeCache.get(file) ?? withoutComments(file, readFileSync(join(REPO_ROOT, file), "utf8"));
+    codeCache.set(file, cached);
+    return cached;
+};
+
+/** Files whose code matches `pattern`, as paths from the root. */
+function spelledIn(pattern: RegExp, files: readonly string[]): string[] {
+    return files.filter((f) => pattern.test(codeOf(f))).sort();
+}
+
+/** Every metric name the catalogue owns (the values of its `*_METRICS` tables). */
+function catalogueMetricNames(): string[] {
+    return Object.entries(catalogue)
+        .filter(([name, table]) => name.endsWith("_METRICS") && typeof table === "object" && table !== null)
+        .flatMap(([, table]) => Object.values(table as Record<string, unknown>))
+        .filter((v): v is string => typeof v === "string");
+}
+
+describe("one owner for every shared name, in the source", () => {
+    const files = sourceFiles();
+
+    it("reads the program's sources", () => {
+        expect(files).toEqual(expect.arrayContaining(["index.ts", "components/environment.ts", "lib/stack-name.ts", "observability/catalogue.ts", "scripts/db/dump.sh"]));
+    });
+
+    it("finds a spelling in code and not in a comment (the check itself)", () => {
+        const ts = '// app.kubernetes.io/name in a comment\n/* prometheus.io/scrape */\nconst k = "app.kubernetes.io/name";';
+        expect(withoutComments("x.ts", ts)).not.toContain("prometheus.io/");
+        expect(withoutComments("x.ts", ts)).toContain('"app.kubernetes.io/name"');
+        expect(withoutComments("x.sh", "# launchpad_backup_size_bytes\necho ok\n")).not.toContain("launchpad_");
+    });
+
+    it.each([
+        ["Kubernetes recommended labels (app.kubernetes.io/*)", /app\.kubernetes\.io\//, ["policies/shared/delivery.ts"]],
+        // restore-point.ts: the snapshot tag holding a restore point's time, an AWS tag read back only there.
+        ["Launchpad's own label, annotation and tag keys (launchpad.dev/*)", /launchpad\.dev\//, ["components/restore-point.ts", "policies/shared/delivery.ts"]],
+        ["the pod scrape annotations Prometheus reads (prometheus.io/*)", /prometheus\.io\//, ["observability/scrape-config.ts"]],
+        // The Ingress the BlueGreenService writes; the weighted-actions prefix that rollback and the pack read.
+        ["the ALB Ingress annotations (alb.ingress.kubernetes.io/*)", /alb\.ingress\.kubernetes\.io\//, ["components/blue-green-service.ts", "policies/shared/delivery.ts"]],
+        ["the stack identifier built as `${project}-${stack}`", /\$\{[\w.]*project\w*\}-\$\{/, ["lib/stack-name.ts"]],
+    ] as const)("%s: spelled only by its owner", (_, pattern, owners) => {
+        expect(spelledIn(pattern, files)).toEqual([...owners]);
+    });
+
+    it("metric names: the TypeScript side spells each only in observability/catalogue.ts (the shell pushers: tests/catalogue.test.ts)", () => {
+        const names = catalogueMetricNames();
+        expect(names).toEqual(expect.arrayContaining(["launchpad_backup_size_bytes", "launchpad_restore_verify_last_run_success"]));
+        expect(names.length).toBeGreaterThan(20);
+        const code = files.filter((f) => !f.endsWith(".sh") && f !== "observability/catalogue.ts");
+        const spelled = names.flatMap((n) => spelledIn(new RegExp(`["'\`]${n}["'\`{]`), code).map((f) => `${f}: ${n}`));
+        expect(spelled).toEqual([]);
+    });
+});
