@@ -371,7 +371,7 @@ export function albIngressAnnotations(service: ServiceConfig): Record<string, st
     }
     return {
         "alb.ingress.kubernetes.io/scheme": ingress.scheme,
-        "alb.ingress.kubernetes.io/target-type": "ip",
+        [ALB_ACTIONS.targetTypeAnnotation]: "ip",
         "alb.ingress.kubernetes.io/listen-ports": JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]),
         "alb.ingress.kubernetes.io/ssl-redirect": "443",
         ...(ingress.certificateArn !== undefined ? { "alb.ingress.kubernetes.io/certificate-arn": ingress.certificateArn } : {}),

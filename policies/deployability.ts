@@ -27,7 +27,7 @@
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, labelsOf, listText, LONG_RUNNING_KINDS, podSpecOf, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
-import { ALB_ACTIONS } from "./shared/delivery";
+import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
 
 // --- Provider tables --------------------------------------------------------------------------
 
@@ -367,7 +367,7 @@ export const preflightIngressBackends: LaunchpadStackPolicy = {
 const LBC_CHART = "aws-load-balancer-controller";
 const LBC_INGRESS_CONTROLLER = "ingress.k8s.aws/alb";
 export const READINESS_GATE_INJECT_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
-const ALB_TARGET_TYPE = "alb.ingress.kubernetes.io/target-type";
+const ALB_TARGET_TYPE = ALB_ACTIONS.targetTypeAnnotation;
 const NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
 const LBC_SERVICE_CLASS = "service.k8s.aws/nlb";
 
@@ -407,7 +407,7 @@ function podWebhookScope(values: Record<string, unknown>): { namespace: (labels:
     const namespace = nsRequirements.length > 0 ? nsRequirements : [{ key: READINESS_GATE_INJECT_LABEL, operator: "In", values: ["enabled"] }];
     const objectSelector = rec(values.objectSelector);
     const podRequirements: LabelRequirement[] = [
-        { key: "app.kubernetes.io/name", operator: "NotIn", values: [LBC_CHART] },
+        { key: APP_LABELS.name, operator: "NotIn", values: [LBC_CHART] },
         ...requirements(objectSelector.matchExpressions),
         ...Object.entries(rec(objectSelector.matchLabels)).map(([key, v]) => ({ key, operator: "In", values: [String(v)] })),
     ];

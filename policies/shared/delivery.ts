@@ -82,4 +82,6 @@ export const ALB_ACTIONS = {
     useAnnotation: "use-annotation",
     annotationPrefix: "alb.ingress.kubernetes.io/actions.",
     maxWeight: 999,
+    /** `ip` or `instance` (controller docs, guide/ingress/annotations.md target-type): whether pods are the targets, and so get readiness gates. */
+    targetTypeAnnotation: "alb.ingress.kubernetes.io/target-type",
 } as const;
