@@ -42,8 +42,57 @@ function portText(rule: IngressRule): string {
     return rule.fromPort === rule.toPort ? `${rule.protocol} ${String(rule.fromPort)}` : `${rule.protocol} ${String(rule.fromPort)}-${String(rule.toPort)}`;
 }
 
+/** The rule's protocol as one name: AWS takes a name or its number, any case; `-1` (or `all`) is every protocol. */
+function protocolOf(rule: IngressRule): string {
+    const p = rule.protocol.trim().toLowerCase();
+    return ({ "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", all: "-1" } as Record<string, string>)[p] ?? p;
+}
+
+/** True when `rule` admits traffic of `protocol` to `port` (a rule without ports admits every port). */
+function admits(rule: IngressRule, protocol: string, port: number | undefined): boolean {
+    const own = protocolOf(rule);
+    if (own === "-1") return true;
+    if (own !== protocol) return false;
+    return port === undefined || rule.fromPort === undefined || rule.toPort === undefined || (rule.fromPort <= port && port <= rule.toPort);
+}
+
+/**
+ * Security group rules add up: two rules admitting 0.0.0.0/1 and 128.0.0.0/1 on one port admit the
+ * world there as surely as one rule with 0.0.0.0/0 (Amazon VPC User Guide, security groups: "You can
+ * specify allow rules, but not deny rules", and AWS evaluates all the rules before deciding whether
+ * to allow traffic). The sources admitted on a port are the union over every rule admitting
+ * it, and that union is largest at some rule's first port (any rule admitting a port p also admits
+ * the largest first port at or below p among those rules), so those ports are the ones to check.
+ */
+function combinedWorld(rules: readonly IngressRule[], isLoadBalancer: boolean, config: NoWorldIngressConfig): { text: string; cidrs: string[] }[] {
+    const points = new Map<string, { protocol: string; port: number | undefined }>();
+    for (const rule of rules) {
+        const protocol = protocolOf(rule);
+        points.set(`${protocol}/${String(rule.fromPort)}`, { protocol, port: protocol === "-1" ? undefined : rule.fromPort });
+    }
+    const out: { text: string; cidrs: string[] }[] = [];
+    // All traffic first: once that is open, each port it holds is not reported again.
+    for (const { protocol, port } of [...points.values()].sort((a, b) => Number(b.protocol === "-1") - Number(a.protocol === "-1"))) {
+        if (out.length > 0 && out[0].text === "all traffic") break;
+        if (isLoadBalancer && protocol === "tcp" && port !== undefined && config.publicPorts.includes(port)) continue;
+        const admitting = rules.filter((r) => (protocol === "-1" ? protocolOf(r) === "-1" : admits(r, protocol, port)));
+        // One rule open on its own is reported as such; only a world made of several rules is new here.
+        if (admitting.length < 2 || admitting.some((r) => worldCidrs(r.cidrs).length > 0)) continue;
+        const cidrs = [...new Set(admitting.flatMap((r) => r.cidrs))];
+        if (worldCidrs(cidrs).length > 0) {
+            out.push({ text: protocol === "-1" ? "all traffic" : port === undefined ? protocol : `${protocol} ${String(port)}`, cidrs: worldCidrs(cidrs) });
+        }
+    }
+    return out;
+}
+
 function checkIngress(kind: string, name: string, rules: readonly IngressRule[], config: NoWorldIngressConfig, report: ReportViolation): void {
     const isLoadBalancer = config.loadBalancerSecurityGroups.some((p) => new RegExp(p).test(name));
+    const allowedText = isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`;
+    for (const open of combinedWorld(rules, isLoadBalancer, config)) {
+        const shown = open.cidrs.length > 6 ? [...open.cidrs.slice(0, 6), `${String(open.cidrs.length - 6)} more`] : open.cidrs;
+        report(`${kind} ${name} admits ${open.text} from the whole address space by several rules together (${listText(shown)}): ${allowedText}; restrict the sources to known CIDRs or security groups.`);
+    }
     for (const rule of rules) {
         if (isLoadBalancer && onlyPorts(rule, config.publicPorts)) continue;
         const allowed = isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`;
