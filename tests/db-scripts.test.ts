@@ -410,6 +410,25 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect([r.code, r.stdout, r.stderr]).toEqual([2, "", `${line}\n`]);
     });
 
+    // A client the kernel stops mid-dump (SIGKILL, as the out-of-memory killer does at the dump
+    // container's 512Mi limit) said nothing: the run printed bash's own "line 192: <pid> Killed
+    // dump_stream ..." and then "... failed" with no cause. Now one line that names the signal.
+    it.each<{ engine: Engine; client: string; signal: string; why: string }>([
+        { engine: "mysql", client: "mariadb-dump", signal: "KILL", why: " (as the kernel's out-of-memory killer stops a container at its memory limit)" },
+        { engine: "postgres", client: "pg_dump", signal: "KILL", why: " (as the kernel's out-of-memory killer stops a container at its memory limit)" },
+        { engine: "mysql", client: "mariadb-dump", signal: "TERM", why: "" },
+    ])("$engine: a client stopped by SIG$signal mid-dump gives one line naming the signal, and nothing to upload", async ({ engine, client, signal, why }) => {
+        const bin = join(tmp, `signal-${engine}-${signal}`);
+        mkdirSync(bin);
+        writeFileSync(join(bin, client), ["#!/bin/sh", "printf -- '-- the first bytes of a dump\\n'", `kill -${signal} $$`, ""].join("\n"), { mode: 0o755 });
+        const workDir = join(tmp, `signal-${engine}-${signal}-work`);
+        mkdirSync(workDir);
+        const r = await runScript(DUMP_SH, ["dump"], dumpEnv(engine, bin, workDir), tmp);
+        expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([
+            1, "", `dump.sh: dumping ${engine} database shop from db.internal:6000 failed: the ${engine} client was stopped by SIG${signal}${why}\n`, [], [],
+        ]);
+    });
+
     /** A WORK_DIR with a finished dump (stand-in client) and a stand-in `aws` that logs each call and fails on `failOn`. */
     const uploadFixture = async (name: string, failOn: string | undefined): Promise<{ env: Record<string, string>; calls: () => string[] }> => {
         const bin = join(tmp, name);

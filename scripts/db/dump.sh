@@ -188,7 +188,8 @@ written_by() {
 # DB_CONNECT_TIMEOUT seconds before mysqldump's first byte (a server that accepts TCP and never
 # greets: mariadb-dump and mysqldump have no connect timeout of their own), or for DB_READ_TIMEOUT
 # seconds at any other point (a server that stalls mid-dump; neither client has a read timeout).
-# Returns the client's exit status, or 1 with `dump_stall` set to the reason.
+# Returns the client's exit status, or 1 with `dump_stall` set to the reason (a stall, or the signal
+# that stopped the client).
 dump_with_deadlines() {
     local secrets=$1 partial=$2 fifo="$1/stream" written last=0 idle=0 limit status=0 gzip_status=0
     mkfifo "$fifo"
@@ -201,28 +202,39 @@ dump_with_deadlines() {
     # writes nothing until it has read the whole catalogue, so it gets the read deadline.
     if [[ $DB_ENGINE == mysql ]]; then limit=$((connect_timeout * 5)); else limit=$((read_timeout * 5)); fi
     dump_stall=""
-    # Five looks a second: a dump that ends at once costs a fifth of a second, not one.
-    while kill -0 "$dump_pid" 2>/dev/null; do
-        sleep 0.2
-        written=$(written_by "$dump_pid" "$partial")
-        if [[ $written =~ ^[0-9]+$ && $written -gt $last ]]; then
-            last=$written idle=0 limit=$((read_timeout * 5))
-            continue
-        fi
-        idle=$((idle + 1))
-        if [[ $idle -ge $limit ]]; then
-            if [[ $last -eq 0 && $DB_ENGINE == mysql ]]; then
-                dump_stall="no reply from the server within ${connect_timeout}s (DB_CONNECT_TIMEOUT)"
-            else
-                dump_stall="no data from the server for ${read_timeout}s (DB_READ_TIMEOUT)"
+    # Five looks a second: a dump that ends at once costs a fifth of a second, not one. The block's
+    # stderr is /dev/null: bash reports a background job stopped by a signal ("line N: PID Killed
+    # dump_stream ...") whenever it reaps it, a second stderr line that names no cause; the clients
+    # write to their own error log, and the signal is named below.
+    {
+        while kill -0 "$dump_pid" 2>/dev/null; do
+            sleep 0.2
+            written=$(written_by "$dump_pid" "$partial")
+            if [[ $written =~ ^[0-9]+$ && $written -gt $last ]]; then
+                last=$written idle=0 limit=$((read_timeout * 5))
+                continue
             fi
-            kill "$dump_pid" "$gzip_pid" 2>/dev/null || true
-            break
-        fi
-    done
-    wait "$dump_pid" || status=$?
-    wait "$gzip_pid" || gzip_status=$?
+            idle=$((idle + 1))
+            if [[ $idle -ge $limit ]]; then
+                if [[ $last -eq 0 && $DB_ENGINE == mysql ]]; then
+                    dump_stall="no reply from the server within ${connect_timeout}s (DB_CONNECT_TIMEOUT)"
+                else
+                    dump_stall="no data from the server for ${read_timeout}s (DB_READ_TIMEOUT)"
+                fi
+                kill "$dump_pid" "$gzip_pid" 2>/dev/null || true
+                break
+            fi
+        done
+        wait "$dump_pid" || status=$?
+        wait "$gzip_pid" || gzip_status=$?
+    } 2>/dev/null
     dump_pid="" gzip_pid=""
+    # A client stopped by a signal says nothing itself: SIGKILL is what the kernel sends when the
+    # container reaches its memory limit, so the line says which signal, not just "failed".
+    if [[ -z $dump_stall ]] && ((status > 128 && status < 160)); then
+        dump_stall="the $DB_ENGINE client was stopped by SIG$(kill -l $((status - 128)))"
+        if ((status == 137)); then dump_stall+=" (as the kernel's out-of-memory killer stops a container at its memory limit)"; fi
+    fi
     if [[ -n $dump_stall ]]; then return 1; fi
     if [[ $status -ne 0 ]]; then return "$status"; fi
     return "$gzip_status"
