@@ -497,6 +497,25 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect(today).not.toBe(ymd);
     });
 
+    it("the AWS CLI stopped by SIGKILL mid-upload (the upload container's memory limit): one line naming the signal", async () => {
+        const { env, calls } = await uploadFixture("upload-oom", undefined);
+        const bin = env.PATH.split(":")[0];
+        // Lists an empty day, records each upload, and dies on the dump's as the OOM killer would stop it.
+        writeFileSync(join(bin, "aws"), [
+            "#!/bin/sh",
+            `case "$*" in *list-objects-v2*) exit 0;; esac`,
+            `for a in "$@"; do case $a in s3://*) dest=$a;; esac; done`,
+            `echo "$dest" >>"${join(bin, "aws.log")}"`,
+            `case $dest in *.sql.gz) kill -KILL $$;; esac`,
+            "",
+        ].join("\n"), { mode: 0o755 });
+        const r = await runScript(DUMP_SH, ["upload"], env, tmp);
+        expect([r.code, r.stdout, r.stderr.replace(/\d{8}T\d{6}Z/, "<stamp>")]).toEqual([
+            1, "", "dump.sh: uploading s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz failed: the AWS CLI was stopped by SIGKILL (as the kernel's out-of-memory killer stops a container at its memory limit)\n",
+        ]);
+        expect(calls()).toEqual(["s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz.sha256", "s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz"]);
+    });
+
     it("SIGTERM during an upload: one error line at once, exit 143, the AWS CLI stopped, and only a checksum may be there", async () => {
         const { env, calls } = await uploadFixture("upload-sigterm", undefined);
         const bin = env.PATH.split(":")[0];

@@ -231,10 +231,7 @@ dump_with_deadlines() {
     dump_pid="" gzip_pid=""
     # A client stopped by a signal says nothing itself: SIGKILL is what the kernel sends when the
     # container reaches its memory limit, so the line says which signal, not just "failed".
-    if [[ -z $dump_stall ]] && ((status > 128 && status < 160)); then
-        dump_stall="the $DB_ENGINE client was stopped by SIG$(kill -l $((status - 128)))"
-        if ((status == 137)); then dump_stall+=" (as the kernel's out-of-memory killer stops a container at its memory limit)"; fi
-    fi
+    if [[ -z $dump_stall ]]; then dump_stall=$(signal_stop "the $DB_ENGINE client" "$status"); fi
     if [[ -n $dump_stall ]]; then return 1; fi
     if [[ $status -ne 0 ]]; then return "$status"; fi
     return "$gzip_status"
