@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { noWorldIngress } from "../policies/network";
-import { productionPlanJudge, type PlanDoc } from "./support/plan-judge";
+import { productionPlanJudge, type PlanDoc, type PlanDocResource } from "./support/plan-judge";
 import { resource, violations } from "./support/policy";
 
 const { judged } = productionPlanJudge("hardening-policy");
@@ -45,5 +45,42 @@ describe("no-world-ingress on one resource: rules add up, a load balancer's 80/4
         expect(await violations(noWorldIngress, LB([{ protocol: "tcp", fromPort: 0, toPort: 1000, cidrBlocks: ["0.0.0.0/1"] }, { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["128.0.0.0/1"] }]))).toEqual([
             "Security group web-lb-sg admits tcp 22 from the whole address space by several rules together (0.0.0.0/1 and 128.0.0.0/1): only 80 and 443 over tcp may be open to the world on a load balancer; restrict the sources to known CIDRs or security groups.",
         ]);
+    });
+});
+
+/** A standalone rule resource wired (property dependency `securityGroupId`) to the database's security group. */
+function ruleOf(doc: PlanDoc, name: string, type: string, inputs: Record<string, unknown>): PlanDocResource {
+    const sg = doc.resources.find((r) => r.name === SG && r.type === "aws:ec2/securityGroup:SecurityGroup");
+    if (sg === undefined) throw new Error(`no ${SG}`);
+    return { ...sg, urn: sg.urn.replace(/aws:ec2\/securityGroup:SecurityGroup::.*$/, `${type}::${name}`), type, name, inputs, dependencies: [sg.urn], propertyDependencies: { securityGroupId: [sg.urn] } } as PlanDocResource;
+}
+const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+const VPC_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+
+describe("npm run policy: the world admitted by several rule resources of one security group (no-world-ingress-combined)", () => {
+    it.each<[string, (doc: PlanDoc) => PlanDocResource[], string]>([
+        ["ssh from two aws.ec2.SecurityGroupRule halves", (d) => [
+            ruleOf(d, "ssh-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1"] }),
+            ruleOf(d, "ssh-b", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["128.0.0.0/1"] }),
+        ], `Security group ${SG} admits tcp 22 from the whole address space through its rule resources together (ssh-a, ssh-b: 0.0.0.0/1 and 128.0.0.0/1): ${NOT_LB}`],
+        ["all traffic from an ec2 rule and a vpc rule", (d) => [
+            ruleOf(d, "all-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/1"] }),
+            ruleOf(d, "all-b", VPC_RULE, { securityGroupId: "sg-1", ipProtocol: "-1", cidrIpv6: "8000::/1" }),
+        ], `Security group ${SG} admits all traffic from the whole address space through its rule resources together (all-a, all-b: ::/1 and 8000::/1): ${NOT_LB}`],
+    ])("%s: exit 3", async (_what, rules, message) => {
+        const r = await judged((d) => { d.resources.push(...rules(d)); });
+        expect(r.code).toBe(3);
+        expect(r.violations.filter((v) => v.policy.startsWith("no-world-ingress")).map((v) => `${v.policy}: ${v.message}`)).toEqual([`no-world-ingress-combined: ${message}`]);
+    });
+
+    it("a world one rule resource makes alone is no-world-ingress's, reported once; halves on different ports pass", async () => {
+        const alone = await judged((d) => { d.resources.push(ruleOf(d, "world", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] })); });
+        expect(alone.violations.filter((v) => v.policy.startsWith("no-world-ingress")).map((v) => v.policy)).toEqual(["no-world-ingress"]);
+        expect(await judged((d) => {
+            d.resources.push(
+                ruleOf(d, "ssh-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1"] }),
+                ruleOf(d, "telnet-b", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 23, toPort: 23, cidrBlocks: ["128.0.0.0/1"] }),
+            );
+        })).toEqual({ code: 0, violations: [] });
     });
 });
