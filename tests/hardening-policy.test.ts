@@ -84,3 +84,24 @@ describe("npm run policy: the world admitted by several rule resources of one se
         })).toEqual({ code: 0, violations: [] });
     });
 });
+
+describe("npm run policy: KMS key rotation, which the docs promise for every key (kms-key-rotation)", () => {
+    const KEY = "launchpad-production-database-key";
+    const keyOf = (d: PlanDoc): PlanDocResource => {
+        const k = d.resources.find((r) => r.name === KEY && r.type === "aws:kms/key:Key");
+        if (k === undefined) throw new Error(`no ${KEY}`);
+        return k;
+    };
+    it.each<[string, unknown, string]>([
+        ["off", false, "set to false"],
+        ["off as text", "false", 'set to "false"'],
+        ["unset", undefined, "unset (off)"],
+    ])("%s: exit 3", async (_what, value, said) => {
+        const r = await judged((d) => { keyOf(d).inputs.enableKeyRotation = value; });
+        expect([r.code, r.violations.filter((v) => v.policy === "kms-key-rotation").map((v) => v.message)]).toEqual([3, [`KMS key ${KEY} has automatic rotation ${said}: set enableKeyRotation: true (AWS then rotates its key material yearly).`]]);
+    });
+
+    it("an HMAC key, which AWS cannot rotate, is left alone", async () => {
+        expect(await judged((d) => { Object.assign(keyOf(d).inputs, { enableKeyRotation: false, customerMasterKeySpec: "HMAC_256", keyUsage: "GENERATE_VERIFY_MAC" }); })).toEqual({ code: 0, violations: [] });
+    });
+});
