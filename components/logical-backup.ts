@@ -193,6 +193,13 @@ export function verifyPolicy(bucketArn: string, kmsKeyArn: string): object {
     };
 }
 
+/**
+ * The label the Job controller puts on every pod of a Job, holding the Job's name (Kubernetes 1.27+,
+ * beside the legacy `job-name`; the same pair tests/support/physical-names.ts cites from
+ * pkg/apis/batch/validation ValidateGeneratedSelector).
+ */
+export const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
+
 /** The uid the stock DB images run their tools as (the `mysql` and `postgres` users). */
 export const DB_IMAGE_UID = 999;
 /** Any non-root uid works for the AWS CLI, given a writable HOME. */
@@ -304,14 +311,18 @@ export function dumpJobContainers(p: JobContainerParts): JobContainers {
         name: envName,
         valueFrom: { secretKeyRef: { name: p.connectionSecretName, key } },
     });
+    // The Job's name carries the CronJob's scheduled time, the same for a retry's pod: dump.sh takes
+    // the run's day from it (scheduled_day), so a retry after midnight stays the scheduled day's run.
+    // An env fieldRef may read `metadata.labels['<KEY>']` (API reference, EnvVarSource.fieldRef).
+    const schedule = [{ name: "WEEKLY_DAY", value: String(p.backup.weeklyDay) }, { name: "JOB_NAME", valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } }];
     return {
         initContainers: [container("check", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "check"], [
             ...common,
-            { name: "WEEKLY_DAY", value: String(p.backup.weeklyDay) },
+            ...schedule,
             ...push,
         ], { cpu: "50m", memory: "128Mi" }), container("dump", p.dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
             ...common,
-            { name: "WEEKLY_DAY", value: String(p.backup.weeklyDay) },
+            ...schedule,
             secretEnv("DB_HOST", "host"),
             secretEnv("DB_PORT", "port"),
             secretEnv("DB_USER", "username"),

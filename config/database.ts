@@ -60,7 +60,7 @@ export const databaseSchema = z.strictObject({
         "The RDS database. engine: \"mysql\" (default) or \"postgres\"; engineVersion: a major in RDS standard " +
         `support on the day of the run (lib/versions.ts), default ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.mysql)} for mysql, ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.postgres)} for postgres; ` +
         "instanceClass (default \"db.t4g.medium\"); allocatedStorageGb 20..65536 (default 50) and " +
-        "maxAllocatedStorageGb, the autoscaling ceiling (default 200); name (default \"app\") and username, the " +
+        "maxAllocatedStorageGb, the autoscaling ceiling, at least 10% above allocatedStorageGb (default 200); name (default \"app\") and username, the " +
         "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); " +
         "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (at least 30 min, never " +
         "overlapping the backup window, default \"sun:04:00-sun:05:00\"); criticalTables, the tables restore checks " +
@@ -132,8 +132,13 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
     if (db === undefined) {
         return out;
     }
-    if (db.maxAllocatedStorageGb < db.allocatedStorageGb) {
-        out.push(`launchpad:database.maxAllocatedStorageGb: received ${show(db.maxAllocatedStorageGb, "launchpad:database")}; expected a number >= launchpad:database.allocatedStorageGb (${show(db.allocatedStorageGb, "launchpad:database")})`);
+    // The instance always gets MaxAllocatedStorage (components/database.ts), so storage autoscaling is
+    // on, and RDS wants its ceiling "at least 10% more than the currently allocated storage" or it
+    // refuses with "Invalid max storage size" (RDS User Guide, USER_PIOPS.Autoscaling: 1000 GiB
+    // allocated needs 1100 GiB or more).
+    const minimumCeiling = Math.ceil((db.allocatedStorageGb * 11) / 10);
+    if (db.maxAllocatedStorageGb < minimumCeiling) {
+        out.push(`launchpad:database.maxAllocatedStorageGb: received ${show(db.maxAllocatedStorageGb, "launchpad:database")}; expected a number >= ${show(minimumCeiling, "launchpad:database")}, 10% above launchpad:database.allocatedStorageGb (${show(db.allocatedStorageGb, "launchpad:database")}): RDS storage autoscaling refuses a lower ceiling`);
     }
     // RDS CreateDBInstance, PreferredBackupWindow and PreferredMaintenanceWindow: each "Must be at
     // least 30 minutes" and "Must not conflict with" the other (API_CreateDBInstance.html).

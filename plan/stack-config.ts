@@ -195,11 +195,7 @@ function stripSecure(value: unknown, path: string, secrets: Set<string>): unknow
             secrets.add(path);
             return SECRET_PLACEHOLDER;
         }
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value)) {
-            out[k] = stripSecure(v, configPath(path, [k]), secrets);
-        }
-        return out;
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stripSecure(v, configPath(path, [k]), secrets)]));
     }
     if (Array.isArray(value)) {
         return value.map((v, i) => stripSecure(v, configPath(path, [i]), secrets));
@@ -253,10 +249,10 @@ function within(path: string, prefix: string): boolean {
 /** Sets `value` at `path` inside `root`, creating objects and lists on the way as the CLI does. */
 function setPath(root: Record<string, unknown>, key: string, path: readonly PathPart[], value: unknown): void {
     if (path.length === 0) {
-        root[key] = value;
+        own(root, key, value);
         return;
     }
-    let container: Record<string | number, unknown> | unknown[] = (root[key] ??= typeof path[0] === "number" ? [] : {}) as Record<string, unknown>;
+    let container: Record<string | number, unknown> | unknown[] = (ownValue(root, key) ?? own(root, key, typeof path[0] === "number" ? [] : {})) as Record<string, unknown>;
     for (let i = 0; i < path.length; i++) {
         const part = path[i];
         const last = i === path.length - 1;
@@ -266,12 +262,22 @@ function setPath(root: Record<string, unknown>, key: string, path: readonly Path
         }
         const slot: Record<string | number, unknown> = container;
         if (last) {
-            slot[part] = value;
+            own(slot, part, value);
         } else {
-            slot[part] ??= typeof path[i + 1] === "number" ? [] : {};
-            container = slot[part] as Record<string, unknown>;
+            container = (ownValue(slot, part) ?? own(slot, part, typeof path[i + 1] === "number" ? [] : {})) as Record<string, unknown>;
         }
     }
+}
+
+// A path's fields are the object's own: `services.constructor` or `tags.__proto__` must reach (or
+// make) that key, as the CLI's map does, not Object.prototype's member of that name.
+function ownValue(container: Record<string | number, unknown>, part: string | number): unknown {
+    return Object.hasOwn(container, part) ? container[part] ?? undefined : undefined;
+}
+
+function own<T>(container: Record<string | number, unknown>, part: string | number, value: T): T {
+    Object.defineProperty(container, part, { value, writable: true, enumerable: true, configurable: true });
+    return value;
 }
 
 /** Parses `key=value`; the value is YAML (`5`, `true`, `[a, b]`, `{x: 1}`, `"text"`). */
@@ -326,7 +332,7 @@ export function loadStackConfig(opts: LoadStackOptions): StackConfig {
     const secretPaths = new Set<string>();
     for (const [key, value] of Object.entries(raw)) {
         const k = fullKey(key, project.name);
-        values[k] = stripSecure(value, k, secretPaths);
+        own(values, k, stripSecure(value, k, secretPaths));
     }
     for (const [key, decl] of Object.entries(project.config)) {
         if (!(key in values) && decl.default !== undefined) {

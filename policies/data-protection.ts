@@ -493,7 +493,27 @@ export const backupVaultLock: LaunchpadStackPolicy = {
     },
 };
 
+/**
+ * The docs promise every KMS key the stack makes "rotation on" (docs/data-protection.md,
+ * docs/architecture.md): each symmetric encryption key sets enableKeyRotation, read as the provider
+ * reads a boolean. AWS rotates only those (KMS API Reference, EnableKeyRotation: "supported only on
+ * symmetric encryption KMS keys"), so an asymmetric or HMAC key spec is left alone.
+ */
+export const kmsKeyRotation: LaunchpadResourcePolicy = {
+    name: "kms-key-rotation",
+    description: "Every symmetric encryption KMS key the stack creates has automatic key rotation on.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(aws.kms.Key, (key, args, report) => {
+        const spec = key.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
+        if (spec !== "SYMMETRIC_DEFAULT") return;
+        if (flag(key.enableKeyRotation) !== true) {
+            report(`KMS key ${args.name} has automatic rotation ${key.enableKeyRotation === undefined ? "unset (off)" : `set to ${JSON.stringify(key.enableKeyRotation)}`}: set enableKeyRotation: true (AWS then rotates its key material yearly).`);
+        }
+    }),
+};
+
 export const DATA_PROTECTION_POLICIES = [
+    kmsKeyRotation,
     rdsEncryptedWithCmk,
     rdsNotPublic,
     rdsBackupRetention,

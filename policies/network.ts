@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ReportViolation } from "@pulumi/policy";
 import { openToEveryone, parseRange, rangeContains, type IpRange } from "./shared/ip-range";
-import { arr, flag, k8sName, listText, rec, strs, type LaunchpadResourcePolicy } from "./lib";
+import { arr, flag, k8sName, listText, rec, strs, type LaunchpadResourcePolicy, type LaunchpadStackPolicy } from "./lib";
 
 /** The rule's CIDRs that make it open to everyone: those of each family whose union is that family's whole space. */
 function worldCidrs(cidrs: readonly string[]): string[] {
@@ -42,8 +42,57 @@ function portText(rule: IngressRule): string {
     return rule.fromPort === rule.toPort ? `${rule.protocol} ${String(rule.fromPort)}` : `${rule.protocol} ${String(rule.fromPort)}-${String(rule.toPort)}`;
 }
 
+/** The rule's protocol as one name: AWS takes a name or its number, any case; `-1` (or `all`) is every protocol. */
+function protocolOf(rule: IngressRule): string {
+    const p = rule.protocol.trim().toLowerCase();
+    return ({ "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", all: "-1" } as Record<string, string>)[p] ?? p;
+}
+
+/** True when `rule` admits traffic of `protocol` to `port` (a rule without ports admits every port). */
+function admits(rule: IngressRule, protocol: string, port: number | undefined): boolean {
+    const own = protocolOf(rule);
+    if (own === "-1") return true;
+    if (own !== protocol) return false;
+    return port === undefined || rule.fromPort === undefined || rule.toPort === undefined || (rule.fromPort <= port && port <= rule.toPort);
+}
+
+/**
+ * Security group rules add up: two rules admitting 0.0.0.0/1 and 128.0.0.0/1 on one port admit the
+ * world there as surely as one rule with 0.0.0.0/0 (Amazon VPC User Guide, security groups: "You can
+ * specify allow rules, but not deny rules", and AWS evaluates all the rules before deciding whether
+ * to allow traffic). The sources admitted on a port are the union over every rule admitting
+ * it, and that union is largest at some rule's first port (any rule admitting a port p also admits
+ * the largest first port at or below p among those rules), so those ports are the ones to check.
+ */
+function combinedWorld(rules: readonly IngressRule[], isLoadBalancer: boolean, config: NoWorldIngressConfig, includeSingle = false): { text: string; cidrs: string[] }[] {
+    const points = new Map<string, { protocol: string; port: number | undefined }>();
+    for (const rule of rules) {
+        const protocol = protocolOf(rule);
+        points.set(`${protocol}/${String(rule.fromPort)}`, { protocol, port: protocol === "-1" ? undefined : rule.fromPort });
+    }
+    const out: { text: string; cidrs: string[] }[] = [];
+    // All traffic first: once that is open, each port it holds is not reported again.
+    for (const { protocol, port } of [...points.values()].sort((a, b) => Number(b.protocol === "-1") - Number(a.protocol === "-1"))) {
+        if (out.length > 0 && out[0].text === "all traffic") break;
+        if (isLoadBalancer && protocol === "tcp" && port !== undefined && config.publicPorts.includes(port)) continue;
+        const admitting = rules.filter((r) => (protocol === "-1" ? protocolOf(r) === "-1" : admits(r, protocol, port)));
+        // One rule open on its own is reported as such; only a world made of several rules is new here.
+        if (!includeSingle && (admitting.length < 2 || admitting.some((r) => worldCidrs(r.cidrs).length > 0))) continue;
+        const cidrs = [...new Set(admitting.flatMap((r) => r.cidrs))];
+        if (worldCidrs(cidrs).length > 0) {
+            out.push({ text: protocol === "-1" ? "all traffic" : port === undefined ? protocol : `${protocol} ${String(port)}`, cidrs: worldCidrs(cidrs) });
+        }
+    }
+    return out;
+}
+
 function checkIngress(kind: string, name: string, rules: readonly IngressRule[], config: NoWorldIngressConfig, report: ReportViolation): void {
     const isLoadBalancer = config.loadBalancerSecurityGroups.some((p) => new RegExp(p).test(name));
+    const allowedText = isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`;
+    for (const open of combinedWorld(rules, isLoadBalancer, config)) {
+        const shown = open.cidrs.length > 6 ? [...open.cidrs.slice(0, 6), `${String(open.cidrs.length - 6)} more`] : open.cidrs;
+        report(`${kind} ${name} admits ${open.text} from the whole address space by several rules together (${listText(shown)}): ${allowedText}; restrict the sources to known CIDRs or security groups.`);
+    }
     for (const rule of rules) {
         if (isLoadBalancer && onlyPorts(rule, config.publicPorts)) continue;
         const allowed = isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`;
@@ -202,4 +251,55 @@ export const eksPublicEndpointRestricted: LaunchpadResourcePolicy = {
     }),
 };
 
-export const NETWORK_POLICIES = [noWorldIngress, eksSecretsEncryption, eksControlPlaneLogging, eksPublicEndpointRestricted] as const;
+const SG_TYPE = "aws:ec2/securityGroup:SecurityGroup";
+
+/**
+ * The same sum across resources: standalone rules (aws.ec2.SecurityGroupRule, aws.vpc.SecurityGroupIngressRule)
+ * of one security group add up with each other and with the group's inline rules, so halves split
+ * over two rule resources are the world too. The group is the one each rule's `securityGroupId` is
+ * wired to in the graph (its property dependency), or failing that the same literal id. A world made
+ * by a single resource is no-world-ingress's to report; this reports only one that needs several.
+ */
+export const noWorldIngressCombined: LaunchpadStackPolicy = {
+    name: "no-world-ingress-combined",
+    description: "No security group is open to the whole internet through several rule resources together (standalone rules add up with each other and with the group's inline rules), except a load balancer's 80/443.",
+    enforcementLevel: "mandatory",
+    configSchema: INGRESS_CONFIG_SCHEMA,
+    validateStack: (args, report) => {
+        const config = args.getConfig<NoWorldIngressConfig>();
+        const groups = new Map<string, { name: string; urn?: string; inline: IngressRule[]; standalone: { name: string; urn: string; rule: IngressRule }[] }>();
+        const groupOf = (key: string, name: string, urn?: string) => {
+            let g = groups.get(key);
+            if (g === undefined) groups.set(key, (g = { name, urn, inline: [], standalone: [] }));
+            return g;
+        };
+        for (const r of args.resources) {
+            if (r.type === SG_TYPE) {
+                Object.assign(groupOf(r.urn, r.name, r.urn), { name: r.name, urn: r.urn }).inline.push(...inlineRules(r.props.ingress));
+                continue;
+            }
+            let rule: IngressRule | undefined;
+            if (r.type === "aws:ec2/securityGroupRule:SecurityGroupRule" && r.props.type === "ingress") {
+                rule = { cidrs: [...strs(r.props.cidrBlocks), ...strs(r.props.ipv6CidrBlocks)], protocol: String(r.props.protocol), fromPort: num(r.props.fromPort), toPort: num(r.props.toPort) };
+            } else if (r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+                rule = { cidrs: [r.props.cidrIpv4, r.props.cidrIpv6].filter((c): c is string => typeof c === "string"), protocol: String(r.props.ipProtocol), fromPort: num(r.props.fromPort), toPort: num(r.props.toPort) };
+            }
+            if (rule === undefined) continue;
+            const sg = (r.propertyDependencies.securityGroupId ?? []).find((d) => d.type === SG_TYPE);
+            const key = sg?.urn ?? `id:${String(r.props.securityGroupId)}`;
+            groupOf(key, sg?.name ?? String(r.props.securityGroupId), sg?.urn).standalone.push({ name: r.name, urn: r.urn, rule });
+        }
+        for (const g of groups.values()) {
+            if (g.standalone.length === 0 || g.standalone.length + g.inline.length < 2) continue;
+            const isLoadBalancer = config.loadBalancerSecurityGroups.some((p) => new RegExp(p).test(g.name));
+            // Worlds one resource makes alone are that resource's own violation (no-world-ingress).
+            const alone = new Set([...combinedWorld(g.inline, isLoadBalancer, config, true), ...g.standalone.flatMap((s) => combinedWorld([s.rule], isLoadBalancer, config, true))].map((o) => o.text));
+            for (const open of combinedWorld([...g.inline, ...g.standalone.map((s) => s.rule)], isLoadBalancer, config, true)) {
+                if (alone.has(open.text)) continue;
+                report(`Security group ${g.name} admits ${open.text} from the whole address space through its rule resources together (${g.standalone.map((s) => s.name).join(", ")}: ${listText(open.cidrs.length > 6 ? [...open.cidrs.slice(0, 6), `${String(open.cidrs.length - 6)} more`] : open.cidrs)}): ${isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`}; restrict the sources to known CIDRs or security groups.`, g.urn ?? g.standalone[0].urn);
+            }
+        }
+    },
+};
+
+export const NETWORK_POLICIES = [noWorldIngress, noWorldIngressCombined, eksSecretsEncryption, eksControlPlaneLogging, eksPublicEndpointRestricted] as const;

@@ -410,6 +410,25 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect([r.code, r.stdout, r.stderr]).toEqual([2, "", `${line}\n`]);
     });
 
+    // A client the kernel stops mid-dump (SIGKILL, as the out-of-memory killer does at the dump
+    // container's 512Mi limit) said nothing: the run printed bash's own "line 192: <pid> Killed
+    // dump_stream ..." and then "... failed" with no cause. Now one line that names the signal.
+    it.each<{ engine: Engine; client: string; signal: string; why: string }>([
+        { engine: "mysql", client: "mariadb-dump", signal: "KILL", why: " (as the kernel's out-of-memory killer stops a container at its memory limit)" },
+        { engine: "postgres", client: "pg_dump", signal: "KILL", why: " (as the kernel's out-of-memory killer stops a container at its memory limit)" },
+        { engine: "mysql", client: "mariadb-dump", signal: "TERM", why: "" },
+    ])("$engine: a client stopped by SIG$signal mid-dump gives one line naming the signal, and nothing to upload", async ({ engine, client, signal, why }) => {
+        const bin = join(tmp, `signal-${engine}-${signal}`);
+        mkdirSync(bin);
+        writeFileSync(join(bin, client), ["#!/bin/sh", "printf -- '-- the first bytes of a dump\\n'", `kill -${signal} $$`, ""].join("\n"), { mode: 0o755 });
+        const workDir = join(tmp, `signal-${engine}-${signal}-work`);
+        mkdirSync(workDir);
+        const r = await runScript(DUMP_SH, ["dump"], dumpEnv(engine, bin, workDir), tmp);
+        expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([
+            1, "", `dump.sh: dumping ${engine} database shop from db.internal:6000 failed: the ${engine} client was stopped by SIG${signal}${why}\n`, [], [],
+        ]);
+    });
+
     /** A WORK_DIR with a finished dump (stand-in client) and a stand-in `aws` that logs each call and fails on `failOn`. */
     const uploadFixture = async (name: string, failOn: string | undefined): Promise<{ env: Record<string, string>; calls: () => string[] }> => {
         const bin = join(tmp, name);
@@ -437,6 +456,62 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         const r = await runScript(DUMP_SH, ["upload"], env, tmp);
         expect([r.code, r.stdout, r.stderr.replace(/\d{8}T\d{6}Z/, "<stamp>")]).toEqual([
             1, "", "dump.sh: uploading s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz failed: upload failed: Connection was closed\n",
+        ]);
+        expect(calls()).toEqual(["s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz.sha256", "s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz"]);
+    });
+
+    // The CronJob controller names a Job `<cronjob>-<scheduled time in minutes since the epoch>`
+    // (kubernetes pkg/controller/cronjob/utils.go getJobName, getTimeHashInMinutes), and each pod of
+    // the Job, a retry's too, gets that name as JOB_NAME (label batch.kubernetes.io/job-name). A run
+    // scheduled at 23:59 yesterday whose retry starts today is yesterday's run: before, its day was
+    // computed per attempt, so the retry took a second dump under today's date (locked by Object
+    // Lock) and left yesterday's weekly copy unfinished.
+    it("a run the CronJob scheduled yesterday, retried today: yesterday's tiers and keys, the name saying when it was taken", async () => {
+        const midnight = Math.floor(Date.now() / 86_400_000) * 86_400;
+        const yesterday = new Date((midnight - 60) * 1000);
+        const ymd = yesterday.toISOString().slice(0, 10);
+        const isoWeekday = String(((yesterday.getUTCDay() + 6) % 7) + 1);
+        const tiers = ["daily", "weekly", ...(ymd.endsWith("-01") ? ["monthly"] : []), ...(ymd.endsWith("-01-01") ? ["yearly"] : [])];
+        const { env: fixtureEnv, calls } = await uploadFixture("scheduled-yesterday", undefined);
+        const env: Record<string, string> = { ...fixtureEnv, JOB_NAME: `launchpad-production-logical-backup-dump-1a2b3c4d-${(midnight - 60) / 60}`, WEEKLY_DAY: isoWeekday };
+        delete env.BACKUP_DATE;
+        rmSync(fixtureEnv.WORK_DIR, { recursive: true });
+        mkdirSync(fixtureEnv.WORK_DIR);
+        const listed = await runScript(DUMP_SH, ["tiers"], env, tmp);
+        const dumped = await runScript(DUMP_SH, ["dump"], env, tmp);
+        const uploaded = await runScript(DUMP_SH, ["upload"], env, tmp);
+        expect([listed.stdout, dumped.code, dumped.stderr, uploaded.code, uploaded.stderr]).toEqual([tiers.map((t) => `${t}\n`).join(""), 0, "", 0, ""]);
+        const path = ymd.replaceAll("-", "/");
+        const stamps = readFileSync(join(env.PATH.split(":")[0], "aws.log"), "utf8").match(/\d{8}T\d{6}Z/g) ?? [];
+        // The stamp is the start, today (the retry ran after midnight), not "yesterday at the start's time".
+        expect([...new Set(stamps.map((st) => st.slice(0, 8)))]).toEqual([new Date(midnight * 1000).toISOString().slice(0, 10).replaceAll("-", "")]);
+        expect(calls().filter((c) => c !== "")).toEqual(tiers.flatMap((t) => [`s3://b/${t}/shop/${path}/shop-<stamp>.sql.gz.sha256`, `s3://b/${t}/shop/${path}/shop-<stamp>.sql.gz`]));
+
+        // A Job named by hand (`kubectl create job manual-1 --from=cronjob/...`) or with a time that
+        // cannot be its schedule (tomorrow, a week ago) is not a scheduled run: the day is today's.
+        const today = new Date(midnight * 1000).toISOString().slice(0, 10);
+        for (const name of ["manual-1", `x-${midnight / 60 + 2 * 1440}`, `x-${midnight / 60 - 7 * 1440}`]) {
+            const r = await runScript(DUMP_SH, ["tiers"], { ...env, JOB_NAME: name, WEEKLY_DAY: String(((new Date(midnight * 1000).getUTCDay() + 6) % 7) + 1) }, tmp);
+            expect([name, r.code, r.stdout.split("\n")[1]]).toEqual([name, 0, "weekly"]);
+        }
+        expect(today).not.toBe(ymd);
+    });
+
+    it("the AWS CLI stopped by SIGKILL mid-upload (the upload container's memory limit): one line naming the signal", async () => {
+        const { env, calls } = await uploadFixture("upload-oom", undefined);
+        const bin = env.PATH.split(":")[0];
+        // Lists an empty day, records each upload, and dies on the dump's as the OOM killer would stop it.
+        writeFileSync(join(bin, "aws"), [
+            "#!/bin/sh",
+            `case "$*" in *list-objects-v2*) exit 0;; esac`,
+            `for a in "$@"; do case $a in s3://*) dest=$a;; esac; done`,
+            `echo "$dest" >>"${join(bin, "aws.log")}"`,
+            `case $dest in *.sql.gz) kill -KILL $$;; esac`,
+            "",
+        ].join("\n"), { mode: 0o755 });
+        const r = await runScript(DUMP_SH, ["upload"], env, tmp);
+        expect([r.code, r.stdout, r.stderr.replace(/\d{8}T\d{6}Z/, "<stamp>")]).toEqual([
+            1, "", "dump.sh: uploading s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz failed: the AWS CLI was stopped by SIGKILL (as the kernel's out-of-memory killer stops a container at its memory limit)\n",
         ]);
         expect(calls()).toEqual(["s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz.sha256", "s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz"]);
     });

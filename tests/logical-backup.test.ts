@@ -91,7 +91,7 @@ describe("logical backup CronJobs", () => {
         ]);
         expect(pod.containers.map((c) => [c.name, c.image, c.command])).toEqual([["upload", AWS_CLI_IMAGE, ["bash", "/scripts/dump.sh", "upload"]]]);
         // The check never sees the database password either.
-        expect(pod.initContainers[0].env.map((e) => e.name)).toEqual(["WORK_DIR", "HOME", "DB_ENGINE", "DB_NAME", "BACKUP_BUCKET", "AWS_REGION", "WEEKLY_DAY"]);
+        expect(pod.initContainers[0].env.map((e) => e.name)).toEqual(["WORK_DIR", "HOME", "DB_ENGINE", "DB_NAME", "BACKUP_BUCKET", "AWS_REGION", "WEEKLY_DAY", "JOB_NAME"]);
         const env = Object.fromEntries(pod.initContainers[1].env.map((e) => [e.name, e.value ?? e.valueFrom]));
         expect(env).toEqual({
             WORK_DIR: "/work",
@@ -101,6 +101,8 @@ describe("logical backup CronJobs", () => {
             BACKUP_BUCKET: "launchpad-staging-backups",
             AWS_REGION: "us-east-1",
             WEEKLY_DAY: "7",
+            // The Job's name, the same in a retry's pod: dump.sh reads the scheduled day from it.
+            JOB_NAME: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } },
             DB_HOST: { secretKeyRef: { name: "db-connection", key: "host" } },
             DB_PORT: { secretKeyRef: { name: "db-connection", key: "port" } },
             DB_USER: { secretKeyRef: { name: "db-connection", key: "username" } },
@@ -266,10 +268,11 @@ describe("job containers (pure builders the constructor delegates to)", () => {
             ["check", "public.ecr.aws/aws-cli/aws-cli:2.22.35", ["bash", "/scripts/dump.sh", "check"]],
             ["dump", "postgres:16", ["bash", "/scripts/dump.sh", "dump"]],
         ]);
-        expect(envOf(jobs.initContainers[0])).toEqual([...common, { name: "WEEKLY_DAY", value: "7" }]);
+        const schedule = [{ name: "WEEKLY_DAY", value: "7" }, { name: "JOB_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } }];
+        expect(envOf(jobs.initContainers[0])).toEqual([...common, ...schedule]);
         expect(envOf(jobs.initContainers[1])).toEqual([
             ...common,
-            { name: "WEEKLY_DAY", value: "7" },
+            ...schedule,
             ...[["DB_HOST", "host"], ["DB_PORT", "port"], ["DB_USER", "username"], ["DB_PASSWORD", "password"]].map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: "database-connection", key } } })),
         ]);
         expect(jobs.containers.map((c) => [c.name, c.image])).toEqual([["upload", "public.ecr.aws/aws-cli/aws-cli:2.22.35"]]);

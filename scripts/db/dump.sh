@@ -5,11 +5,12 @@
 # bucket's lifecycle rules by prefix (daily/ 30 d, weekly/ 84 d, monthly/ 365 d, yearly/ 2555 d)
 # do the expiry. The .sha256 is uploaded before its dump, so every dump object has one; a .sha256
 # alone is an unfinished upload, and the newest complete dump is the newest .sql.gz with its .sha256.
-# A run whose day (BACKUP_DATE, default today UTC) already has a complete daily dump, a retry of a
-# run that failed in a later tier, does not dump or upload again: it copies that dump server-side to
-# the tiers still missing one. So the upload needs s3:PutObject on <tier>/*, s3:ListBucket on the
-# tier prefixes and s3:GetObject on daily/* (the copy's source), plus kms:GenerateDataKey and
-# kms:Decrypt for an SSE-KMS bucket (S3 needs Decrypt to complete a multipart upload and to copy).
+# A run whose day (BACKUP_DATE, default the day the CronJob scheduled it for, see scheduled_day)
+# already has a complete daily dump, a retry of a run that failed in a later tier, does not dump or
+# upload again: it copies that dump server-side to the tiers still missing one. So the upload
+# needs s3:PutObject on <tier>/*, s3:ListBucket on the tier prefixes and s3:GetObject on daily/*
+# (the copy's source), plus kms:GenerateDataKey and kms:Decrypt for an SSE-KMS bucket (S3 needs
+# Decrypt to complete a multipart upload and to copy).
 #
 # Usage: dump.sh [all|check|dump|upload|tiers]                                   (default: all)
 #   check   look for the day's complete daily dump; `dump` then reuses it (AWS CLI image)
@@ -28,7 +29,10 @@
 #   S3_ENDPOINT_URL    optional, passed to the AWS CLI as --endpoint-url            [check, upload]
 #   PUSHGATEWAY_URL    optional: push launchpad_backup_* per tier (needs curl)      [upload; failures: all]
 #   PUSHGATEWAY_JOB    the job label; default launchpad-db-backup                   [upload; failures: all]
-#   BACKUP_DATE        YYYY-MM-DD the run is for; default today (UTC)         [check, dump, tiers]
+#   BACKUP_DATE        YYYY-MM-DD the run is for; default the scheduled day (JOB_NAME), else today
+#                      (UTC)                                                  [check, dump, tiers]
+#   JOB_NAME           the pod's Job (label batch.kubernetes.io/job-name): a CronJob's Job name
+#                      carries the scheduled time, so a retry keeps its day    [check, dump, tiers]
 #   WEEKLY_DAY         ISO weekday of the weekly tier, 1 (Mon) to 7 (Sun); default 7 [dump, tiers]
 #   WORK_DIR           the directory the phases share; required for `dump` or `upload` alone
 #
@@ -91,10 +95,35 @@ tiers_for() {
     if [[ $month_day == 0101 ]]; then echo yearly; fi
 }
 
-# Sets `day` (BACKUP_DATE or today, UTC) and `weekly` (WEEKLY_DAY or 7), or exits 2. Run in the
+# Prints the UTC day the CronJob scheduled this run for, read from JOB_NAME, or fails. The CronJob
+# controller names each Job `<cronjob>-<scheduled time in minutes since the epoch>` (kubernetes
+# pkg/controller/cronjob/utils.go, getJobName and getTimeHashInMinutes), and every pod of that Job,
+# a retry's included, carries the name in its `batch.kubernetes.io/job-name` label, which the
+# CronJob passes in as JOB_NAME. So a run scheduled on one day and retried after midnight stays that
+# day's run: its tiers, its object keys and its "already complete" check are the scheduled day's,
+# not the next one's (which would take a second, locked dump and leave the first day's weekly,
+# monthly or yearly copy unfinished). A name without such a number, or with a time that cannot be
+# this Job's (in the future, or more than two days back: `kubectl create job manual-1 --from=...`),
+# is not a scheduled run: the day is then today's.
+scheduled_day() {
+    local minutes now
+    [[ ${JOB_NAME:-} =~ -([0-9]{1,12})$ ]] || return 1
+    minutes=$((10#${BASH_REMATCH[1]}))
+    now=$(date -u +%s)
+    ((minutes * 60 <= now + 300 && now - minutes * 60 <= 2 * 86400)) || return 1
+    date -u -d "@$((minutes * 60))" +%F
+}
+
+# Sets `day` (BACKUP_DATE, else the day the CronJob scheduled this run for, else today, UTC),
+# `day_given` (true when BACKUP_DATE set it) and `weekly` (WEEKLY_DAY or 7), or exits 2. Run in the
 # main shell, not in $(...), so that a bad value ends the script with exactly one line.
 resolve_schedule() {
-    day=${BACKUP_DATE:-$(date -u +%F)}
+    day=${BACKUP_DATE:-}
+    day_given=true
+    if [[ -z $day ]]; then
+        day_given=false
+        day=$(scheduled_day) || day=$(date -u +%F)
+    fi
     [[ $day =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ && $(date -u -d "$day" +%F 2>/dev/null) == "$day" ]] ||
         die "BACKUP_DATE '$day' is not a date: use YYYY-MM-DD" 2
     weekly=${WEEKLY_DAY:-7}
@@ -159,7 +188,8 @@ written_by() {
 # DB_CONNECT_TIMEOUT seconds before mysqldump's first byte (a server that accepts TCP and never
 # greets: mariadb-dump and mysqldump have no connect timeout of their own), or for DB_READ_TIMEOUT
 # seconds at any other point (a server that stalls mid-dump; neither client has a read timeout).
-# Returns the client's exit status, or 1 with `dump_stall` set to the reason.
+# Returns the client's exit status, or 1 with `dump_stall` set to the reason (a stall, or the signal
+# that stopped the client).
 dump_with_deadlines() {
     local secrets=$1 partial=$2 fifo="$1/stream" written last=0 idle=0 limit status=0 gzip_status=0
     mkfifo "$fifo"
@@ -172,28 +202,36 @@ dump_with_deadlines() {
     # writes nothing until it has read the whole catalogue, so it gets the read deadline.
     if [[ $DB_ENGINE == mysql ]]; then limit=$((connect_timeout * 5)); else limit=$((read_timeout * 5)); fi
     dump_stall=""
-    # Five looks a second: a dump that ends at once costs a fifth of a second, not one.
-    while kill -0 "$dump_pid" 2>/dev/null; do
-        sleep 0.2
-        written=$(written_by "$dump_pid" "$partial")
-        if [[ $written =~ ^[0-9]+$ && $written -gt $last ]]; then
-            last=$written idle=0 limit=$((read_timeout * 5))
-            continue
-        fi
-        idle=$((idle + 1))
-        if [[ $idle -ge $limit ]]; then
-            if [[ $last -eq 0 && $DB_ENGINE == mysql ]]; then
-                dump_stall="no reply from the server within ${connect_timeout}s (DB_CONNECT_TIMEOUT)"
-            else
-                dump_stall="no data from the server for ${read_timeout}s (DB_READ_TIMEOUT)"
+    # Five looks a second: a dump that ends at once costs a fifth of a second, not one. The block's
+    # stderr is /dev/null: bash reports a background job stopped by a signal ("line N: PID Killed
+    # dump_stream ...") whenever it reaps it, a second stderr line that names no cause; the clients
+    # write to their own error log, and the signal is named below.
+    {
+        while kill -0 "$dump_pid" 2>/dev/null; do
+            sleep 0.2
+            written=$(written_by "$dump_pid" "$partial")
+            if [[ $written =~ ^[0-9]+$ && $written -gt $last ]]; then
+                last=$written idle=0 limit=$((read_timeout * 5))
+                continue
             fi
-            kill "$dump_pid" "$gzip_pid" 2>/dev/null || true
-            break
-        fi
-    done
-    wait "$dump_pid" || status=$?
-    wait "$gzip_pid" || gzip_status=$?
+            idle=$((idle + 1))
+            if [[ $idle -ge $limit ]]; then
+                if [[ $last -eq 0 && $DB_ENGINE == mysql ]]; then
+                    dump_stall="no reply from the server within ${connect_timeout}s (DB_CONNECT_TIMEOUT)"
+                else
+                    dump_stall="no data from the server for ${read_timeout}s (DB_READ_TIMEOUT)"
+                fi
+                kill "$dump_pid" "$gzip_pid" 2>/dev/null || true
+                break
+            fi
+        done
+        wait "$dump_pid" || status=$?
+        wait "$gzip_pid" || gzip_status=$?
+    } 2>/dev/null
     dump_pid="" gzip_pid=""
+    # A client stopped by a signal says nothing itself: SIGKILL is what the kernel sends when the
+    # container reaches its memory limit, so the line says which signal, not just "failed".
+    if [[ -z $dump_stall ]]; then dump_stall=$(signal_stop "the $DB_ENGINE client" "$status"); fi
     if [[ -n $dump_stall ]]; then return 1; fi
     if [[ $status -ne 0 ]]; then return "$status"; fi
     return "$gzip_status"
@@ -242,7 +280,7 @@ phase_check() {
     require_db_name
     [[ -d $WORK_DIR && -w $WORK_DIR ]] || die "WORK_DIR '$WORK_DIR' is not a writable directory" 2
     command -v aws >/dev/null 2>&1 || die "the AWS CLI (aws) is not installed"
-    local day weekly complete_key complete_size
+    local day day_given weekly complete_key complete_size
     resolve_schedule
     run_db=$DB_NAME
     run_tiers=$(tiers_for "$day" "$weekly" | tr '\n' ' ')
@@ -268,7 +306,7 @@ phase_dump() {
         postgres) DB_PORT=${DB_PORT:-5432} ;;
     esac
 
-    local start day weekly tiers stamp file partial trailer marker secrets dump_client connect_timeout read_timeout dump_stall
+    local start day day_given weekly tiers stamp file partial trailer marker secrets dump_client connect_timeout read_timeout dump_stall
     start=$(date -u +%s)
     resolve_schedule
     resolve_timeouts
@@ -281,7 +319,13 @@ phase_dump() {
         printf '%s: s3://%s is a complete dump for %s already: not dumping again\n' "$PROG" "$REUSE_URL" "$day" >&2
         return 0
     fi
-    stamp="${day//-/}T$(date -u -d "@$start" +%H%M%S)Z"
+    # The name says when the dump was taken: the run's day with the start's time, or, for a
+    # scheduled run that started after its day (a retry past midnight), the start itself.
+    if [[ $day_given == true ]]; then
+        stamp="${day//-/}T$(date -u -d "@$start" +%H%M%S)Z"
+    else
+        stamp=$(date -u -d "@$start" +%Y%m%dT%H%M%SZ)
+    fi
     file="$DB_NAME-$stamp.sql.gz"
     partial="$WORK_DIR/$file.partial"
     dump_partial=$partial
@@ -506,7 +550,7 @@ main() {
     esac
     case $phase in
         tiers)
-            local day weekly
+            local day day_given weekly
             resolve_schedule
             tiers_for "$day" "$weekly"
             ;;

@@ -120,9 +120,21 @@ aws_interruptible() {
     local status=0
     aws_cli_exec "$@" &
     aws_pid=$!
-    wait "$aws_pid" || status=$?
+    # Quietly, and the signal named instead: bash's own report of a job stopped by a signal
+    # ("lib.sh: line N: PID Killed aws_cli_exec ...") would be the error line the caller shows.
+    { wait "$aws_pid" || status=$?; } 2>/dev/null
     aws_pid=""
+    signal_stop "the AWS CLI" "$status" >&2
     return "$status"
+}
+
+# Prints why $1 stopped when its exit status $2 says a signal stopped it (128 + the signal), else
+# nothing. SIGKILL is what the kernel sends when a container reaches its memory limit.
+signal_stop() {
+    if (($2 > 128 && $2 < 160)); then
+        printf '%s was stopped by SIG%s%s\n' "$1" "$(kill -l $(($2 - 128)))" \
+            "$( (($2 == 137)) && printf ' (as the kernel'"'"'s out-of-memory killer stops a container at its memory limit)')"
+    fi
 }
 
 # Stops the AWS CLI call aws_interruptible is waiting for, if any: for exit traps.

@@ -228,12 +228,16 @@ pg_ctl_cmd=""
 # off INT and TERM until it ended; `wait` returns at once, so the exit trap can stop the server,
 # which ends the restore, and then reap it.
 background_pid=""
+background_stop=""
 run_interruptible() {
     "$@" &
     background_pid=$!
     local status=0
-    wait "$background_pid" || status=$?
+    # Quietly: bash reports a job stopped by a signal ("line N: PID Killed ...") on stderr, a second
+    # line that names no cause; background_stop names the signal for restore_error instead.
+    { wait "$background_pid" || status=$?; } 2>/dev/null
     background_pid=""
+    background_stop=$(signal_stop "the restore" "$status")
     return "$status"
 }
 
@@ -311,6 +315,10 @@ restore_mysql() {
 # "--------------" lines, which alone say nothing).
 restore_error() {
     local line
+    if [[ -n $background_stop ]]; then
+        printf '%s' "$background_stop"
+        return
+    fi
     line=$(grep -m 1 -E '^(ERROR|psql:.*ERROR)' "$1") ||
         line=$(grep -m 1 -v -E '^[[:space:]]*(-+[[:space:]]*)?$' "$1") || line="the client gave no reason"
     printf '%s' "$line"

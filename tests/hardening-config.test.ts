@@ -1,0 +1,74 @@
+/**
+ * Issue 13, class 2, third pass: config the real run could not take, through `npm run plan` (its
+ * `planCli`, in-process) and, for stack files, the plan engine on a file of its own. Exit 2, the
+ * exact `<key>: received <value>; expected <allowed>` line, never a crash.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../config";
+import { REPO_ROOT, runPlan } from "../plan/engine";
+import { planCli } from "../scripts/plan";
+
+
+const MEMBER = "expected a name that is not a member of JavaScript's Object.prototype (constructor, __proto__, toString, valueOf, ...): the program keeps these maps as plain objects";
+const NEW_SERVICE = '{port: 8080, releases: {blue: {image: "ghcr.io/acme/web:1.0.0"}, green: {image: "ghcr.io/acme/web:1.0.1"}}}';
+
+const REFUSED: readonly { name: string; stack: string; sets: readonly string[]; problem: string }[] = [
+    // Before: `services.constructor` walked into Object.prototype.constructor, exit 1 "does not fit the
+    // value there (a plain value)"; `services.__proto__.port=1` polluted Object.prototype and every
+    // object of the config reported a stray `port` (20 problems). A service named `constructor` then
+    // crashed the program ("before is not iterable": its release history read the Object function).
+    { name: "a service named constructor (a valid DNS label)", stack: "staging", sets: [`launchpad:services.constructor=${NEW_SERVICE}`], problem: `launchpad:services.constructor: received the key "constructor"; ${MEMBER}` },
+    { name: "a service named __proto__", stack: "staging", sets: ["launchpad:services.__proto__.port=1"], problem: `launchpad:services.__proto__: received the key "__proto__"; ${MEMBER}` },
+    { name: "a tag named __proto__ (was dropped without a word)", stack: "staging", sets: ["launchpad:tags.__proto__=x"], problem: `launchpad:tags.__proto__: received the key "__proto__"; ${MEMBER}` },
+    { name: "an env variable named toString", stack: "production", sets: ["launchpad:services.api.env.toString=x"], problem: `launchpad:services.api.env.toString: received the key "toString"; ${MEMBER}` },
+    { name: "a smoke header named hasOwnProperty", stack: "staging", sets: ["launchpad:services.api.smoke.checks[0].headers.hasOwnProperty=x"], problem: `launchpad:services.api.smoke.checks[0].headers.hasOwnProperty: received the key "hasOwnProperty"; ${MEMBER}` },
+    // RDS storage autoscaling: the ceiling at least 10% above the allocation (RDS User Guide,
+    // USER_PIOPS.Autoscaling, "Invalid max storage size"); 51 and 54 were accepted before.
+    { name: "a storage ceiling 2% above the allocation", stack: "staging", sets: ["launchpad:database.maxAllocatedStorageGb=51"], problem: "launchpad:database.maxAllocatedStorageGb: received 51; expected a number >= 55, 10% above launchpad:database.allocatedStorageGb (50): RDS storage autoscaling refuses a lower ceiling" },
+    { name: "a storage ceiling equal to the allocation", stack: "production", sets: ["launchpad:database.allocatedStorageGb=1000", "launchpad:database.maxAllocatedStorageGb=1000"], problem: "launchpad:database.maxAllocatedStorageGb: received 1000; expected a number >= 1100, 10% above launchpad:database.allocatedStorageGb (1000): RDS storage autoscaling refuses a lower ceiling" },
+    { name: "a storage ceiling below the allocation", stack: "staging", sets: ["launchpad:database.allocatedStorageGb=300"], problem: "launchpad:database.maxAllocatedStorageGb: received 200; expected a number >= 330, 10% above launchpad:database.allocatedStorageGb (300): RDS storage autoscaling refuses a lower ceiling" },
+];
+
+describe("npm run plan refuses config a real run could not take (third pass): exit 2, one exact line", () => {
+    it.each(REFUSED)("$name", async ({ stack, sets, problem }) => {
+        expect(await planCli(["--stack", stack, ...sets.flatMap((s) => ["--set", s])])).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: `Invalid configuration for stack "${stack}" (1 problem):\n  - ${problem}\n`,
+        });
+    });
+
+    it("accepts what RDS accepts: a ceiling exactly 10% above, and a tag or env named like an Object.prototype member in other case", async () => {
+        const r = await planCli([
+            "--stack", "staging",
+            "--set", "launchpad:database.allocatedStorageGb=100",
+            "--set", "launchpad:database.maxAllocatedStorageGb=110",
+            "--set", "launchpad:tags.Constructor=x",
+            "--set", "launchpad:services.api.env.VALUE_OF=x",
+        ]);
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    });
+});
+
+describe("a stack file holding an Object.prototype member as a key", () => {
+    const roots: string[] = [];
+    afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+    it.each([
+        { name: "service constructor", from: /^ {4}api:$/m, to: "    constructor:", problem: `launchpad:services.constructor: received the key "constructor"; ${MEMBER}` },
+        { name: "tag __proto__", from: /^ {4}cost-center: platform$/m, to: "    cost-center: platform\n    __proto__: x", problem: `launchpad:tags.__proto__: received the key "__proto__"; ${MEMBER}` },
+    ])("$name: a config error, not a crash or a silent drop", async ({ from, to, problem }) => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-hardening-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        const text = readFileSync(join(REPO_ROOT, "Pulumi.staging.yaml"), "utf8");
+        expect(text).toMatch(from);
+        writeFileSync(join(root, "Pulumi.s.yaml"), text.replace(from, to));
+        const error: unknown = await runPlan({ stack: "s", root }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual([problem]);
+    });
+});

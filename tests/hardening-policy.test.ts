@@ -1,0 +1,107 @@
+/**
+ * Issue 13, class 3, third pass: hand edits of the production plan that sidestepped a policy, judged
+ * by `npm run policy` on the saved file (exit 3, the exact violation), and the rule's edges on single
+ * resources. Security group rules only allow and add up (Amazon VPC User Guide, security groups:
+ * "You can specify allow rules, but not deny rules"), so the world admitted by several rules
+ * together is the world: before, each rule was judged alone and these plans passed with exit 0.
+ */
+import { describe, expect, it } from "vitest";
+import { noWorldIngress } from "../policies/network";
+import { productionPlanJudge, type PlanDoc, type PlanDocResource } from "./support/plan-judge";
+import { resource, violations } from "./support/policy";
+
+const { judged } = productionPlanJudge("hardening-policy");
+const SG = "launchpad-production-database-sg";
+const ingressOf = (doc: PlanDoc): Record<string, unknown>[] => {
+    const sg = doc.resources.find((r) => r.name === SG && r.type === "aws:ec2/securityGroup:SecurityGroup");
+    if (sg === undefined) throw new Error(`no ${SG}`);
+    return sg.inputs.ingress as Record<string, unknown>[];
+};
+const NOT_LB = "only a load balancer's security group may be open to the world, on 80 and 443; restrict the sources to known CIDRs or security groups.";
+
+describe("npm run policy: the world admitted by several rules of one security group", () => {
+    it.each<[string, (doc: PlanDoc) => void, string]>([
+        ["all traffic from 0.0.0.0/1 and 128.0.0.0/1 in two rules", (d) => { ingressOf(d).push({ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/1"] }, { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["128.0.0.0/1"] }); },
+            `Security group ${SG} admits all traffic from the whole address space by several rules together (0.0.0.0/1 and 128.0.0.0/1): ${NOT_LB}`],
+        ["ssh from 64 rules of a /6 each", (d) => { for (let i = 0; i < 64; i++) ingressOf(d).push({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [`${i * 4}.0.0.0/6`] }); },
+            `Security group ${SG} admits tcp 22 from the whole address space by several rules together (0.0.0.0/6, 4.0.0.0/6, 8.0.0.0/6, 12.0.0.0/6, 16.0.0.0/6, 20.0.0.0/6 and 58 more): ${NOT_LB}`],
+        ["the engine port by its number from a range and a single-port rule, IPv6 halves", (d) => { ingressOf(d).push({ protocol: "6", fromPort: 3000, toPort: 4000, ipv6CidrBlocks: ["::/1"] }, { protocol: "TCP", fromPort: 3306, toPort: 3306, ipv6CidrBlocks: ["8000::/1"] }); },
+            `Security group ${SG} admits tcp 3306 from the whole address space by several rules together (::/1 and 8000::/1): ${NOT_LB}`],
+    ])("%s: exit 3", async (_what, edit, message) => {
+        const r = await judged(edit);
+        expect(r.code).toBe(3);
+        expect(r.violations.filter((v) => v.policy === "no-world-ingress").map((v) => v.message)).toEqual([message]);
+    });
+
+    it("halves on different ports admit no port to the world: exit 0", async () => {
+        expect(await judged((d) => { ingressOf(d).push({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1"] }, { protocol: "tcp", fromPort: 23, toPort: 23, cidrBlocks: ["128.0.0.0/1"] }, { protocol: "udp", fromPort: 22, toPort: 22, cidrBlocks: ["128.0.0.0/1"] }); })).toEqual({ code: 0, violations: [] });
+    });
+});
+
+describe("no-world-ingress on one resource: rules add up, a load balancer's 80/443 excepted", () => {
+    const LB = (ingress: unknown[]) => resource("aws:ec2/securityGroup:SecurityGroup", "web-lb-sg", { ingress });
+    it("a load balancer's 443 from two halves passes; its 22 from two halves does not", async () => {
+        expect(await violations(noWorldIngress, LB([{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/1"] }, { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["128.0.0.0/1"] }]))).toEqual([]);
+        expect(await violations(noWorldIngress, LB([{ protocol: "tcp", fromPort: 0, toPort: 1000, cidrBlocks: ["0.0.0.0/1"] }, { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["128.0.0.0/1"] }]))).toEqual([
+            "Security group web-lb-sg admits tcp 22 from the whole address space by several rules together (0.0.0.0/1 and 128.0.0.0/1): only 80 and 443 over tcp may be open to the world on a load balancer; restrict the sources to known CIDRs or security groups.",
+        ]);
+    });
+});
+
+/** A standalone rule resource wired (property dependency `securityGroupId`) to the database's security group. */
+function ruleOf(doc: PlanDoc, name: string, type: string, inputs: Record<string, unknown>): PlanDocResource {
+    const sg = doc.resources.find((r) => r.name === SG && r.type === "aws:ec2/securityGroup:SecurityGroup");
+    if (sg === undefined) throw new Error(`no ${SG}`);
+    return { ...sg, urn: sg.urn.replace(/aws:ec2\/securityGroup:SecurityGroup::.*$/, `${type}::${name}`), type, name, inputs, dependencies: [sg.urn], propertyDependencies: { securityGroupId: [sg.urn] } } as PlanDocResource;
+}
+const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+const VPC_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+
+describe("npm run policy: the world admitted by several rule resources of one security group (no-world-ingress-combined)", () => {
+    it.each<[string, (doc: PlanDoc) => PlanDocResource[], string]>([
+        ["ssh from two aws.ec2.SecurityGroupRule halves", (d) => [
+            ruleOf(d, "ssh-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1"] }),
+            ruleOf(d, "ssh-b", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["128.0.0.0/1"] }),
+        ], `Security group ${SG} admits tcp 22 from the whole address space through its rule resources together (ssh-a, ssh-b: 0.0.0.0/1 and 128.0.0.0/1): ${NOT_LB}`],
+        ["all traffic from an ec2 rule and a vpc rule", (d) => [
+            ruleOf(d, "all-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/1"] }),
+            ruleOf(d, "all-b", VPC_RULE, { securityGroupId: "sg-1", ipProtocol: "-1", cidrIpv6: "8000::/1" }),
+        ], `Security group ${SG} admits all traffic from the whole address space through its rule resources together (all-a, all-b: ::/1 and 8000::/1): ${NOT_LB}`],
+    ])("%s: exit 3", async (_what, rules, message) => {
+        const r = await judged((d) => { d.resources.push(...rules(d)); });
+        expect(r.code).toBe(3);
+        expect(r.violations.filter((v) => v.policy.startsWith("no-world-ingress")).map((v) => `${v.policy}: ${v.message}`)).toEqual([`no-world-ingress-combined: ${message}`]);
+    });
+
+    it("a world one rule resource makes alone is no-world-ingress's, reported once; halves on different ports pass", async () => {
+        const alone = await judged((d) => { d.resources.push(ruleOf(d, "world", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] })); });
+        expect(alone.violations.filter((v) => v.policy.startsWith("no-world-ingress")).map((v) => v.policy)).toEqual(["no-world-ingress"]);
+        expect(await judged((d) => {
+            d.resources.push(
+                ruleOf(d, "ssh-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1"] }),
+                ruleOf(d, "telnet-b", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 23, toPort: 23, cidrBlocks: ["128.0.0.0/1"] }),
+            );
+        })).toEqual({ code: 0, violations: [] });
+    });
+});
+
+describe("npm run policy: KMS key rotation, which the docs promise for every key (kms-key-rotation)", () => {
+    const KEY = "launchpad-production-database-key";
+    const keyOf = (d: PlanDoc): PlanDocResource => {
+        const k = d.resources.find((r) => r.name === KEY && r.type === "aws:kms/key:Key");
+        if (k === undefined) throw new Error(`no ${KEY}`);
+        return k;
+    };
+    it.each<[string, unknown, string]>([
+        ["off", false, "set to false"],
+        ["off as text", "false", 'set to "false"'],
+        ["unset", undefined, "unset (off)"],
+    ])("%s: exit 3", async (_what, value, said) => {
+        const r = await judged((d) => { keyOf(d).inputs.enableKeyRotation = value; });
+        expect([r.code, r.violations.filter((v) => v.policy === "kms-key-rotation").map((v) => v.message)]).toEqual([3, [`KMS key ${KEY} has automatic rotation ${said}: set enableKeyRotation: true (AWS then rotates its key material yearly).`]]);
+    });
+
+    it("an HMAC key, which AWS cannot rotate, is left alone", async () => {
+        expect(await judged((d) => { Object.assign(keyOf(d).inputs, { enableKeyRotation: false, customerMasterKeySpec: "HMAC_256", keyUsage: "GENERATE_VERIFY_MAC" }); })).toEqual({ code: 0, violations: [] });
+    });
+});
