@@ -172,3 +172,20 @@ export function keyProblems(ctx: KeyContext, value: unknown, issues: readonly co
     }
     return out;
 }
+
+/**
+ * Names of JavaScript's object members (`constructor`, `__proto__`, `toString`, ...). The program keeps
+ * services, tags, env and headers in plain objects keyed by name: a service named `constructor` read
+ * Object.prototype's function where its release history should be (the plan crashed with "before is
+ * not iterable"), and a key `__proto__` vanished from the parsed map without a word. Refused as keys
+ * anywhere in the config, with the usual message; no such name is one a Kubernetes object needs.
+ */
+const OBJECT_MEMBERS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+export function memberKeyProblems(value: unknown, path: readonly PropertyKey[]): string[] {
+    if (Array.isArray(value)) return value.flatMap((v, i) => memberKeyProblems(v, [...path, i]));
+    if (value === null || typeof value !== "object" || pulumi.Output.isInstance(value)) return [];
+    return Object.keys(value).flatMap((k) => OBJECT_MEMBERS.has(k)
+        ? [`${issuePath([...path, k])}: received the key ${JSON.stringify(k)}; expected a name that is not a member of JavaScript's Object.prototype (constructor, __proto__, toString, valueOf, ...): the program keeps these maps as plain objects`]
+        : memberKeyProblems((value as Record<string, unknown>)[k], [...path, k]));
+}

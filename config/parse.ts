@@ -13,7 +13,7 @@ import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
 import { buildCluster, clusterProblems, clusterVersionProblems, hasDatabase, usesExistingCluster, type EksClusterConfig, type ExistingClusterConfig } from "./cluster";
 import { buildDatabase, databaseProblems, engineVersionProblems, type DatabaseConfig } from "./database";
-import { ConfigError, describeValue, issuePath, keyProblems } from "./errors";
+import { ConfigError, describeValue, keyProblems, memberKeyProblems } from "./errors";
 import type { ConfigInput } from "./input";
 import { buildNetwork, networkProblems, type NetworkConfig } from "./network";
 import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-group";
@@ -127,23 +127,6 @@ function deepFreeze<T>(value: T): T {
         Object.freeze(value);
     }
     return value;
-}
-
-/**
- * Names of JavaScript's object members (`constructor`, `__proto__`, `toString`, ...). The program keeps
- * services, tags, env and headers in plain objects keyed by name: a service named `constructor` read
- * Object.prototype's function where its release history should be (the plan crashed with "before is
- * not iterable"), and a key `__proto__` vanished from the parsed map without a word. Refused as keys
- * anywhere in the config, with the usual message; no such name is one a Kubernetes object needs.
- */
-const OBJECT_MEMBERS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
-
-function memberKeyProblems(value: unknown, path: readonly PropertyKey[]): string[] {
-    if (Array.isArray(value)) return value.flatMap((v, i) => memberKeyProblems(v, [...path, i]));
-    if (value === null || typeof value !== "object" || pulumi.Output.isInstance(value)) return [];
-    return Object.keys(value).flatMap((k) => OBJECT_MEMBERS.has(k)
-        ? [`${issuePath([...path, k])}: received the key ${JSON.stringify(k)}; expected a name that is not a member of JavaScript's Object.prototype (constructor, __proto__, toString, valueOf, ...): the program keeps these maps as plain objects`]
-        : memberKeyProblems((value as Record<string, unknown>)[k], [...path, k]));
 }
 
 /**
