@@ -27,11 +27,6 @@ export interface SubnetPlan {
 /** Most AZs a plan supports: private subnets use eighths 0..5 of the VPC. */
 export const MAX_AZS = 6;
 
-/**
- * Carves the VPC into eight equal blocks: private subnet `i` is block `i`; block 6 stays free for
- * growth (e.g. dedicated database subnets); block 7 is split in eight again for the public subnets.
- * A /16 gives /19 private and /22 public subnets; a /20 gives /23 and /26.
- */
 /** Why {@link planSubnets} cannot plan `vpcCidr` over `azCount` AZs, or undefined when it can. */
 export function subnetPlanProblem(vpcCidr: string, azCount: number): string | undefined {
     if (parseCidr(vpcCidr) === undefined) {
@@ -43,6 +38,11 @@ export function subnetPlanProblem(vpcCidr: string, azCount: number): string | un
     return undefined;
 }
 
+/**
+ * Carves the VPC into eight equal blocks: private subnet `i` is block `i`; block 6 stays free for
+ * growth (e.g. dedicated database subnets); block 7 is split in eight again for the public subnets.
+ * A /16 gives /19 private and /22 public subnets; a /20 gives /23 and /26.
+ */
 export function planSubnets(vpcCidr: string, azCount: number): SubnetPlan {
     const problem = subnetPlanProblem(vpcCidr, azCount);
     if (problem !== undefined) {
