@@ -38,7 +38,14 @@ export function issuePath(path: readonly PropertyKey[]): string {
     return out;
 }
 
-/** A value as it appears in a message: JSON, shortened, or `[secret]`. */
+/** Marks a non-finite number inside the JSON text of a value, for `describeValue` to unquote. */
+const NON_FINITE_MARK = "@@launchpad-non-finite@@";
+
+function yamlNonFinite(n: number): string {
+    return Number.isNaN(n) ? ".nan" : n > 0 ? ".inf" : "-.inf";
+}
+
+/** A value as it appears in a message: JSON (infinities and NaN as YAML's `.inf`, `.nan`), shortened, or `[secret]`. */
 export function describeValue(value: unknown, secret = false): string {
     if (value === undefined) {
         return "nothing (the key is not set)";
@@ -47,7 +54,11 @@ export function describeValue(value: unknown, secret = false): string {
         return "[secret]";
     }
     // A password in a URL's user info (`https://user:pass@host`) is never echoed, secret config or not.
-    const text = (JSON.stringify(value) ?? typeof value).replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s"]*@/gi, "$1***@");
+    // JSON has no infinity or NaN (it would print `null`): shown as YAML spells them, as the stack file did.
+    const json = JSON.stringify(value, (_, v: unknown) => typeof v === "number" && !Number.isFinite(v) ? `${NON_FINITE_MARK}${yamlNonFinite(v)}` : v);
+    const text = (json ?? typeof value)
+        .replace(new RegExp(`"${NON_FINITE_MARK}([^"]*)"`, "g"), "$1")
+        .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s"]*@/gi, "$1***@");
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

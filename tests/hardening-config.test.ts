@@ -72,3 +72,29 @@ describe("a stack file holding an Object.prototype member as a key", () => {
         expect((error as ConfigError).problems).toEqual([problem]);
     });
 });
+
+describe("a stack file holding YAML's infinity or NaN in a number field", () => {
+    const roots: string[] = [];
+    afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+    // go-yaml v3 (the CLI's YAML) reads `.inf`, `-.Inf` and `.nan` as floats; the message showed them as `null` (JSON has neither).
+    it.each([
+        { written: ".inf", shown: ".inf" },
+        { written: "-.Inf", shown: "-.inf" },
+        { written: ".nan", shown: ".nan" },
+    ])("$written is named as the file spells it, not as null", async ({ written, shown }) => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-hardening-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        const text = readFileSync(join(REPO_ROOT, "Pulumi.staging.yaml"), "utf8");
+        const from = /^ {4}azCount: 2$/m;
+        expect(text).toMatch(from);
+        writeFileSync(join(root, "Pulumi.s.yaml"), text.replace(from, `    azCount: ${written}`));
+        const error: unknown = await runPlan({ stack: "s", root }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        const problems = (error as ConfigError).problems;
+        expect(problems.some((p) => p.startsWith(`launchpad:network.azCount: received ${shown};`))).toBe(true);
+        expect(problems.join("\n")).not.toContain("received null");
+    });
+});
+
