@@ -24,6 +24,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../config";
+import { describeValue } from "../config/errors";
 import { COLORS, otherColor } from "../lib/delivery";
 import { envHash, type ReleaseInfo } from "./blue-green-service";
 
@@ -165,13 +166,16 @@ export function inPlaceReleaseProblems(services: readonly ServiceConfig[], histo
         const why = (what: string) => `${live} was live when this update started (the stack's release history), and a new ${what} there would roll its pods in place under live traffic, before any gate.`;
         const image = s.releases[live].image;
         const env = envHash(s, live);
+        // From secret config the env hash is a hash of secrets, and an error reaches CI logs: masked like every secret
+        // value. Plain values are quoted whole (describeValue would cut a digest reference, which the user must restore).
+        const show = (v: string) => (s.fromSecret ? describeValue(v, true) : JSON.stringify(v));
         return [
             ...(image !== head.image
-                ? [`${key}.image: received ${JSON.stringify(image)}; expected ${JSON.stringify(head.image)}, the image ${live} serves now: ${why("image")} ` +
+                ? [`${key}.image: received ${show(image)}; expected ${show(head.image)}, the image ${live} serves now: ${why("image")} ` +
                     `Put the new image on ${idle}, the idle color, and make ${idle} live (activeColor) once its gate passed`]
                 : []),
             ...(head.envHash !== undefined && env !== head.envHash
-                ? [`${key}.env: received env hash ${JSON.stringify(env)}; expected ${JSON.stringify(head.envHash)}, the hash of the env ${live} serves now ` +
+                ? [`${key}.env: received env hash ${show(env)}; expected ${show(head.envHash)}, the hash of the env ${live} serves now ` +
                     `(the service's env with ${live}'s overrides): ${why("env")} Put the new env on ${idle} (launchpad:services.${s.name}.releases.${idle}.env), the idle color, ` +
                     `and make ${idle} live (activeColor) once its gate passed`]
                 : []),

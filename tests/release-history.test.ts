@@ -291,6 +291,8 @@ describe("the color live when an update starts keeps its env too", () => {
     it.each([
         { name: "the live color's release env changed", sets: ["launchpad:services.api.releases.blue.env.FEATURE=on"], refused: true },
         { name: "the service's env changed, so the live color's effective env did", sets: ["launchpad:services.api.env.LOG_LEVEL=debug"], refused: true },
+        // Switching away in the same update does not make it safe: blue serves until the switch.
+        { name: "the live color's env changed while switching to the idle color", sets: ["launchpad:activeColor=green", "launchpad:services.api.releases.blue.env.FEATURE=on"], refused: true },
         { name: "the idle color's env changed (the normal deploy)", sets: ["launchpad:services.api.releases.green.env.FEATURE=on"], refused: false },
         { name: "the smoke policy changed (a new release id, the same container): allowed", sets: ["launchpad:services.api.smoke.requests=400"], refused: false },
         { name: "the same env, written as blue's override", sets: ["launchpad:services.api.releases.blue.env.LOG_LEVEL=warn"], refused: false },
@@ -303,6 +305,14 @@ describe("the color live when an update starts keeps its env too", () => {
         const services = productionServices(["launchpad:services.api.releases.blue.env.FEATURE=on"]);
         expect(inPlaceReleaseProblems(services, ran(undefined, null))).toEqual([]);
         expect(inPlaceReleaseProblems(services, ran("ghcr.io/launchpad-test/api:1.3.0", null))).toEqual([imageMessage]);
+    });
+
+    it("from secret services config the hashes (of secrets) and the image are masked in the message, as every secret value in a config error", () => {
+        const secret = productionServices(["launchpad:services.api.releases.blue.env.FEATURE=on"]).map((s) => ({ ...s, fromSecret: true }));
+        expect(inPlaceReleaseProblems(secret, ran("ghcr.io/launchpad-test/api:1.3.0"))).toEqual([
+            imageMessage.replace('received "ghcr.io/launchpad-test/api:1.4.2"; expected "ghcr.io/launchpad-test/api:1.3.0"', "received [secret]; expected [secret]"),
+            envMessage("blue", "x", "y", "green").replace('received env hash "x"; expected "y"', "received env hash [secret]; expected [secret]"),
+        ]);
     });
 
     it("a new image and a new env on the live color: both named", () => {
