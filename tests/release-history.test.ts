@@ -349,6 +349,20 @@ describe("the color live when an update starts keeps its env too", () => {
             ]);
         });
 
+        it("an entry from state older than envHash: a new env on its color plans (image compared only) and the new entry carries the hash", async () => {
+            const s = await committed();
+            const [blue, green] = (await previous()).api;
+            const old = entry("blue", blue.image, blue.releaseId, blue.time); // blue's entry without envHash
+            const set = "launchpad:services.api.releases.blue.env.FEATURE=on";
+            const changed = (await loadConfigFor("production", [set])).services[0];
+            const plan = await productionAfterStagingMovedOn([set], { api: [old, green] });
+            expect((plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
+                { ...entry("blue", s.releases.blue.image, releaseId(changed, "blue"), NOW), envHash: envHash(changed, "blue") },
+                old,
+                green,
+            ]);
+        });
+
         it("a secret history read back is plain inside the program, so nothing derived from it (pod template annotations, the promotion annotation) turns secret", async () => {
             // The SDK's getOutput marks the value secret when the output is (`@pulumi/pulumi` stackReference.js isSecretOutputName);
             // the plan's mock StackReference answers no secret output names, so the reference is stood in for here.
