@@ -74,7 +74,7 @@ export interface BlueGreenServiceArgs {
     readonly previousLiveColor?: pulumi.Input<Color | undefined>;
     /**
      * Resolves when this update may change the colors' releases (the color live when it started keeps
-     * its image: `inPlaceReleaseProblems`); rejects with that rule's `ConfigError` otherwise. Every
+     * its image and env: `inPlaceReleaseProblems`); rejects with that rule's `ConfigError` otherwise. Every
      * Deployment and migration waits for it, so a refused update rolls no pod and migrates nothing.
      * @default - no such check
      */
@@ -194,6 +194,18 @@ export function releaseId(service: ServiceConfig, color: Color): string {
         ...(r.schema !== undefined ? { schema: r.schema } : {}),
     });
     return createHash("sha256").update(text).digest("hex").slice(0, 10);
+}
+
+/**
+ * A hash of a color's effective env (the service's env with the release's overrides, names and
+ * values, sorted): what the release history records so the in-place rule can tell that the live
+ * color's pods would change behaviour (`inPlaceReleaseProblems`). Unlike the release id it leaves out
+ * the smoke policy, the migration and the schema contract: changing them restarts the pods (the
+ * release id is a pod template annotation) with the same container, the same behaviour.
+ */
+export function envHash(service: ServiceConfig, color: Color): string {
+    const env = Object.entries(service.releases[color].env).sort(([a], [b]) => a.localeCompare(b));
+    return createHash("sha256").update(JSON.stringify(env)).digest("hex").slice(0, 10);
 }
 
 /** Labels of the service-wide objects (live Service, Ingress, smoke ConfigMap). */

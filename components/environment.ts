@@ -21,8 +21,8 @@ import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { inPlaceReleaseProblems, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
-import { releaseId } from "./blue-green-service";
+import { historyOutput, inPlaceReleaseProblems, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
+import { envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
 import { bundleLoadtestRunner } from "../loadtest/bundle";
@@ -378,10 +378,10 @@ export function deliveryOutputs(services: readonly BlueGreenService[], config: L
     const live = pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor]))).apply((rows) =>
         rows.map(([, color], i) => {
             const svc = config.services[i];
-            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color) };
+            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color), envHash: envHash(svc, color) };
         }));
     return {
-        [RELEASE_HISTORY_OUTPUT]: pulumi.all([history, live]).apply(([previous, now]) => nextHistory(previous, now, runDate().toISOString(), config.releaseHistoryLength)),
+        [RELEASE_HISTORY_OUTPUT]: historyOutput(pulumi.all([history, live]).apply(([previous, now]) => nextHistory(previous, now, runDate().toISOString(), config.releaseHistoryLength)), config.services),
         liveServices: pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor]))).apply((rows) =>
             Object.fromEntries(rows.map(([svc, color], i) => [names[i], { service: svc, color }]))),
         [VERIFIED_RELEASES_OUTPUT]: pulumi.all(services.map((s) => s.verifiedReleases)).apply((rows) =>

@@ -1,6 +1,6 @@
 /**
  * Release history: per service, the last N releases this stack made live (image, release id, color,
- * time), newest first, kept in the stack's `releaseHistory` output.
+ * env hash, time), newest first, kept in the stack's `releaseHistory` output.
  *
  * The program reads the previous value back from the stack's own state through a StackReference to
  * itself: a reference reads the outputs of the stack's last completed update from the backend
@@ -24,8 +24,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../config";
+import { describeValue } from "../config/errors";
 import { COLORS, otherColor } from "../lib/delivery";
-import type { ReleaseInfo } from "./blue-green-service";
+import { envHash, type ReleaseInfo } from "./blue-green-service";
 
 /** The stack output holding, per service, the releases it made live, newest first. */
 export const RELEASE_HISTORY_OUTPUT = "releaseHistory";
@@ -33,6 +34,11 @@ export const RELEASE_HISTORY_OUTPUT = "releaseHistory";
 export interface HistoryEntry extends ReleaseInfo {
     /** When the release first went live in this stack (ISO 8601, the run's time). */
     readonly time: string;
+    /**
+     * The hash of the env the color ran (`envHash`), which the in-place rule compares.
+     * @default - absent in entries recorded before the field existed: the rule compares the image only
+     */
+    readonly envHash?: string;
     /**
      * When this stack switched straight back from it to the release live before it (a rollback, or
      * `npm run promote`'s switch back after a failed analysis); absent while it never was. A
@@ -48,13 +54,15 @@ export type ReleaseHistory = Readonly<Record<string, readonly HistoryEntry[]>>;
 /** The release a service makes live in this update. */
 export interface LiveRelease extends ReleaseInfo {
     readonly service: string;
+    /** `envHash` of the color it goes live on. */
+    readonly envHash: string;
 }
 
 const isEntry = (e: unknown): e is HistoryEntry => {
     if (e === null || typeof e !== "object") return false;
     const r = e as Record<string, unknown>;
     return typeof r.image === "string" && typeof r.releaseId === "string" && typeof r.time === "string" &&
-        (COLORS as readonly unknown[]).includes(r.color) && (r.reverted === undefined || typeof r.reverted === "string");
+        (COLORS as readonly unknown[]).includes(r.color) && (r.reverted === undefined || typeof r.reverted === "string") && (r.envHash === undefined || typeof r.envHash === "string");
 };
 
 /**
@@ -71,7 +79,9 @@ const sameRelease = (e: HistoryEntry | undefined, l: ReleaseInfo): boolean => e 
 /**
  * The history after this update: each service's live release goes first unless it already is the
  * newest entry (same release id and color: an update that switched nothing records nothing), then
- * the list is cut to `limit`. A switch straight back to the entry below the newest (a rollback,
+ * the list is cut to `limit`. An unchanged newest entry recorded before `envHash` existed gains it
+ * (the same release id on the same color is the same env), so the in-place rule's env comparison
+ * starts with the first update after the field was added, not with the next switch. A switch straight back to the entry below the newest (a rollback,
  * promote's switch back) marks the newest `reverted`: the switch's own update recorded it before
  * its analysis, and a release switched back from must not later pass as one this stack ran well.
  * Services no longer in the stack are dropped.
@@ -81,9 +91,9 @@ export function nextHistory(previous: ReleaseHistory, live: readonly LiveRelease
         const before = previous[l.service] ?? [];
         const [head, below] = before;
         if (head !== undefined && sameRelease(head, l)) {
-            return [l.service, before.slice(0, limit)];
+            return [l.service, [head.envHash === undefined ? { ...head, envHash: l.envHash } : head, ...before.slice(1)].slice(0, limit)];
         }
-        const entry: HistoryEntry = { color: l.color, image: l.image, releaseId: l.releaseId, time };
+        const entry: HistoryEntry = { color: l.color, image: l.image, releaseId: l.releaseId, envHash: l.envHash, time };
         const older = head !== undefined && sameRelease(below, l) ? [{ ...head, reverted: head.reverted ?? time }, ...before.slice(1)] : before;
         return [l.service, [entry, ...older].slice(0, limit)];
     }));
@@ -108,9 +118,25 @@ export function previousOutputs(name: string, stackName: string, opts: pulumi.Cu
     return new pulumi.StackReference(`${name}-history`, { name: stackName }, opts);
 }
 
-/** The stack's previous `releaseHistory`, read from its previous outputs. */
+/**
+ * The stack's previous `releaseHistory`, read from its previous outputs. Unsecreted: it is secret
+ * where the services config is (`historyOutput`) only for its env hashes, which never leave the
+ * comparison, and a secret history would mark secret everything derived from it (the release
+ * annotation of every pod template, the promotion annotation).
+ */
 export function previousHistory(previous: pulumi.StackReference): pulumi.Output<ReleaseHistory> {
-    return previous.getOutput(RELEASE_HISTORY_OUTPUT).apply(parseHistory);
+    return pulumi.unsecret(previous.getOutput(RELEASE_HISTORY_OUTPUT)).apply(parseHistory);
+}
+
+/**
+ * The `releaseHistory` output: a secret when the services config is (`ServiceConfig.fromSecret`).
+ * Its env hashes are then hashes of secret values, and a 40-bit hash of a short password in plain
+ * state is that password to anyone who tries a dictionary against it; Pulumi encrypts a secret
+ * output in the state, and the scripts still read it (the Automation API's `stackOutputs` reads
+ * outputs with `--show-secrets`: `@pulumi/pulumi` automation/localWorkspace.js).
+ */
+export function historyOutput(history: pulumi.Output<ReleaseHistory>, services: readonly ServiceConfig[]): pulumi.Output<ReleaseHistory> {
+    return services.some((s) => s.fromSecret) ? pulumi.secret(history) : history;
 }
 
 /** The release `service` was live on when this update started: the newest entry of the history (none before a first update). */
@@ -120,20 +146,39 @@ export function liveWhenStarted(history: ReleaseHistory, service: string): Histo
 
 /**
  * Blue/green's one rule the config alone cannot check: the color live when this update started (the
- * head of the history) keeps its image. A new image there would roll its pods in place, under live
- * traffic and before any gate (the Deployment updates before its gate Job runs; Argo Rollouts'
- * blueGreen likewise never updates the active ReplicaSet, it makes a new preview one). One line per
- * service whose live color's image changed; none on a first update (no history).
+ * head of the history) keeps what its pods do, its image and its env (the service's env with the
+ * release's overrides). A new one there would roll its pods in place, under live traffic and before
+ * any gate (the Deployment updates before its gate Job runs; Argo Rollouts' blueGreen likewise never
+ * updates the active ReplicaSet, it makes a new preview one). A new smoke policy, migration or schema
+ * contract restarts the live pods (the release id changes) but runs the same container: allowed.
+ * One line per service and changed part; none on a first update (no history), and no env line for an
+ * entry recorded before `envHash` existed.
  */
 export function inPlaceReleaseProblems(services: readonly ServiceConfig[], history: ReleaseHistory): string[] {
     return services.flatMap((s) => {
         const head = liveWhenStarted(history, s.name);
-        if (head === undefined || s.releases[head.color].image === head.image) {
+        if (head === undefined) {
             return [];
         }
-        const idle = otherColor(head.color);
-        return [`launchpad:services.${s.name}.releases.${head.color}.image: received ${JSON.stringify(s.releases[head.color].image)}; expected ${JSON.stringify(head.image)}, ` +
-            `the image ${head.color} serves now: ${head.color} was live when this update started (the stack's release history), and a new image there would roll its pods ` +
-            `in place under live traffic, before any gate. Put the new image on ${idle}, the idle color, and make ${idle} live (activeColor) once its gate passed`];
+        const live = head.color;
+        const idle = otherColor(live);
+        const key = `launchpad:services.${s.name}.releases.${live}`;
+        const why = (what: string) => `${live} was live when this update started (the stack's release history), and a new ${what} there would roll its pods in place under live traffic, before any gate.`;
+        const image = s.releases[live].image;
+        const env = envHash(s, live);
+        // From secret config the env hash is a hash of secrets, and an error reaches CI logs: masked like every secret
+        // value. Plain values are quoted whole (describeValue would cut a digest reference, which the user must restore).
+        const show = (v: string) => (s.fromSecret ? describeValue(v, true) : JSON.stringify(v));
+        return [
+            ...(image !== head.image
+                ? [`${key}.image: received ${show(image)}; expected ${show(head.image)}, the image ${live} serves now: ${why("image")} ` +
+                    `Put the new image on ${idle}, the idle color, and make ${idle} live (activeColor) once its gate passed`]
+                : []),
+            ...(head.envHash !== undefined && env !== head.envHash
+                ? [`${key}.env: received env hash ${show(env)}; expected ${show(head.envHash)}, the hash of the env ${live} serves now ` +
+                    `(the service's env with ${live}'s overrides): ${why("env")} Put the new env on ${idle} (launchpad:services.${s.name}.releases.${idle}.env), the idle color, ` +
+                    `and make ${idle} live (activeColor) once its gate passed`]
+                : []),
+        ];
     });
 }

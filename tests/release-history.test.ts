@@ -5,14 +5,22 @@
  * properties; the rule is also checked end to end through the offline plan, with staging's outputs
  * and production's previous outputs handed in as the backend would.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { envHash, releaseId } from "../components/blue-green-service";
 import { admit, type VerifiedReleases } from "../components/promotion";
-import { inPlaceReleaseProblems, nextHistory, parseHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
+import { inPlaceReleaseProblems, nextHistory, parseHistory, previousHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
 import { ANNOTATIONS, PROMOTION } from "../lib/delivery";
-import { runPlan } from "../plan/engine";
+import { REPO_ROOT, runPlan } from "../plan/engine";
 import { summarize } from "../plan/render";
+import { SECRET_TEXT } from "../plan/values";
+import { loadConfigFor } from "./support/config";
 import { deployedConfig } from "./support/deployed";
 import { named, planStack, type Plan } from "./support/plan";
 
@@ -23,29 +31,37 @@ const NOW = "2026-12-02T00:00:00.000Z"; // LAUNCHPAD_TODAY, pinned by vitest.con
 const entry = (color: "blue" | "green", image: string, releaseId: string, time: string): HistoryEntry => ({ color, image, releaseId, time });
 
 describe("nextHistory", () => {
-    const live: LiveRelease = { service: "api", color: "green", image: "ghcr.io/acme/api:1.5.0", releaseId: "bbbbbbbbbb" };
+    const ENV = "eeeeeeeeee";
+    const live: LiveRelease = { service: "api", color: "green", image: "ghcr.io/acme/api:1.5.0", releaseId: "bbbbbbbbbb", envHash: ENV };
+    /** An entry this update records: with the live release's env hash. */
+    const recorded = (e: HistoryEntry): HistoryEntry => ({ ...e, envHash: ENV });
 
     it.each([
-        { name: "a first update records the live release", previous: {}, expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW)] },
+        { name: "a first update records the live release, with its env hash", previous: {}, expected: [recorded(entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW))] },
         {
             name: "an update that switched nothing records nothing (the time stays that of the switch)",
+            previous: { api: [recorded(entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T1)), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)] },
+            expected: [recorded(entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T1)), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)],
+        },
+        {
+            name: "an update that switched nothing gives a newest entry from before envHash existed its env hash, and nothing else (same release id and color: same env)",
             previous: { api: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T1), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)] },
-            expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T1), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)],
+            expected: [recorded(entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T1)), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)],
         },
         {
             name: "a switch puts the new live release first",
             previous: { api: [entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)] },
-            expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)],
+            expected: [recorded(entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW)), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T0)],
         },
         {
             name: "a switch straight back to the release live before (a rollback, promote's switch back) records it again and marks the newest reverted",
             previous: { api: [entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)] },
-            expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), { ...entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), reverted: NOW }, entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)],
+            expected: [recorded(entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW)), { ...entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), reverted: NOW }, entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)],
         },
         {
             name: "a switch to an older release than the one live before marks nothing",
             previous: { api: [entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.3.0", "cccccccccc", T0), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)] },
-            expected: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.3.0", "cccccccccc", T0), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)],
+            expected: [recorded(entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW)), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), entry("green", "ghcr.io/acme/api:1.3.0", "cccccccccc", T0), entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", T0)],
         },
     ])("$name", ({ previous, expected }) => {
         expect(nextHistory(previous as ReleaseHistory, [live], NOW, 10)).toEqual({ api: expected });
@@ -57,24 +73,26 @@ describe("nextHistory", () => {
             gone: [entry("blue", "ghcr.io/acme/gone:1", "dddddddddd", T0)],
         };
         expect(nextHistory(previous, [live], NOW, 2)).toEqual({
-            api: [entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1)],
+            api: [recorded(entry("green", "ghcr.io/acme/api:1.5.0", "bbbbbbbbbb", NOW)), entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1)],
         });
     });
 
     it("property: the live release is always first, the list never exceeds the limit, and older entries keep their order", () => {
         const color = fc.constantFrom("blue" as const, "green" as const);
         const id = fc.constantFrom("aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc");
-        const anEntry = fc.record({ color, image: fc.constantFrom("i:1", "i:2", "i:3"), releaseId: id, time: fc.constant(T0) });
+        const anEntry = fc.record({ color, image: fc.constantFrom("i:1", "i:2", "i:3"), releaseId: id, time: fc.constant(T0), envHash: fc.constantFrom("e1", "e2") }, { requiredKeys: ["color", "image", "releaseId", "time"] });
         fc.assert(fc.property(fc.array(anEntry, { maxLength: 12 }), color, id, fc.integer({ min: 1, max: 12 }), (before, c, rid, limit) => {
-            const after = nextHistory({ api: before }, [{ service: "api", color: c, image: "i:9", releaseId: rid }], NOW, limit).api;
+            const after = nextHistory({ api: before }, [{ service: "api", color: c, image: "i:9", releaseId: rid, envHash: ENV }], NOW, limit).api;
             expect(after.length).toBeLessThanOrEqual(limit);
-            expect([after[0].color, after[0].releaseId]).toEqual([c, rid]);
             const rest = after[0].time === NOW ? after.slice(1) : after;
+            // A kept newest entry keeps its env hash, or gains this update's when it had none.
+            expect([after[0].color, after[0].releaseId, after[0].envHash]).toEqual([c, rid, rest === after ? (before[0].envHash ?? ENV) : ENV]);
             // Only a switch straight back to the entry below the newest marks the newest reverted.
             const reverted = rest.filter((e) => e.reverted !== undefined);
             const back = rest !== after && rest.length > 0 && before.length > 1 && before[1].color === c && before[1].releaseId === rid;
             expect(reverted).toEqual(back ? [{ ...before[0], reverted: NOW }] : []);
-            expect(rest.map(({ reverted: _, ...e }) => e)).toEqual(before.slice(0, rest.length));
+            // Apart from that mark, and the env hash an unchanged newest entry gains, older entries are as they were.
+            expect(rest.map(({ reverted: _, ...e }, i) => (rest === after && i === 0 ? { ...e, envHash: before[0].envHash } : e))).toEqual(before.slice(0, rest.length));
         }));
     });
 });
@@ -236,4 +254,152 @@ describe("the color live when an update starts keeps its image (blue/green's in-
         const plan = await productionAfterStagingMovedOn(["launchpad:activeColor=green", "launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0"], ran);
         expect((named(plan, "launchpad-production-api-live").inputs.spec as { selector: Record<string, string> }).selector.color).toBe("green");
     });
+});
+
+/**
+ * The live color's env is part of what its pods do: the Deployment's container env, the service's
+ * env with the release's overrides (config/services.ts buildServices). A change there rolls the live
+ * pods in place exactly as a new image does, so the rule refuses it the same way; the history entry
+ * records a hash of it (`envHash`). A smoke policy change also changes the release id (so the live
+ * pods restart) but not the container: it stays allowed, which is why the rule does not compare
+ * release ids.
+ */
+describe("the color live when an update starts keeps its env too", () => {
+    const base = productionServices(); // blue ghcr.io/launchpad-test/api:1.4.2, env LOG_LEVEL=warn, blue live
+    const BLUE_ENV = envHash(base[0], "blue");
+    /** Production's history: blue live with `image`, its entry with `hash` (`null`: recorded before envHash existed). */
+    const ran = (image = "ghcr.io/launchpad-test/api:1.4.2", hash: string | null = BLUE_ENV): ReleaseHistory => ({ api: [{ ...entry("blue", image, "aaaaaaaaaa", T1), ...(hash !== null ? { envHash: hash } : {}) }] });
+    const envMessage = (color: string, received: string, expected: string, idle: string) =>
+        `launchpad:services.api.releases.${color}.env: received env hash ${JSON.stringify(received)}; expected ${JSON.stringify(expected)}, the hash of the env ${color} serves now ` +
+        `(the service's env with ${color}'s overrides): ${color} was live when this update started (the stack's release history), and a new env there would roll its pods ` +
+        `in place under live traffic, before any gate. Put the new env on ${idle} (launchpad:services.api.releases.${idle}.env), the idle color, and make ${idle} live (activeColor) once its gate passed`;
+    const imageMessage = 'launchpad:services.api.releases.blue.image: received "ghcr.io/launchpad-test/api:1.4.2"; expected "ghcr.io/launchpad-test/api:1.3.0", the image blue serves now: ' +
+        "blue was live when this update started (the stack's release history), and a new image there would roll its pods in place under live traffic, before any gate. " +
+        "Put the new image on green, the idle color, and make green live (activeColor) once its gate passed";
+
+    it("the env hash covers names and values of the effective env, and nothing else", () => {
+        expect(envHash(base[0], "blue")).toMatch(/^[0-9a-f]{10}$/);
+        expect(envHash(productionServices(["launchpad:services.api.releases.blue.env.LOG_LEVEL=debug"])[0], "blue")).not.toBe(BLUE_ENV);
+        expect(envHash(productionServices(["launchpad:services.api.releases.blue.env.FEATURE=on"])[0], "blue")).not.toBe(BLUE_ENV);
+        // The same env written as a release override: same pods, same hash.
+        expect(envHash(productionServices(["launchpad:services.api.releases.blue.env.LOG_LEVEL=warn"])[0], "blue")).toBe(BLUE_ENV);
+        const smoke = productionServices(["launchpad:services.api.smoke.requests=400"])[0];
+        expect(envHash(smoke, "blue")).toBe(BLUE_ENV);
+        expect(releaseId(smoke, "blue")).not.toBe(releaseId(base[0], "blue"));
+    });
+
+    it.each([
+        { name: "the live color's release env changed", sets: ["launchpad:services.api.releases.blue.env.FEATURE=on"], refused: true },
+        { name: "the service's env changed, so the live color's effective env did", sets: ["launchpad:services.api.env.LOG_LEVEL=debug"], refused: true },
+        // Switching away in the same update does not make it safe: blue serves until the switch.
+        { name: "the live color's env changed while switching to the idle color", sets: ["launchpad:activeColor=green", "launchpad:services.api.releases.blue.env.FEATURE=on"], refused: true },
+        { name: "the idle color's env changed (the normal deploy)", sets: ["launchpad:services.api.releases.green.env.FEATURE=on"], refused: false },
+        { name: "the smoke policy changed (a new release id, the same container): allowed", sets: ["launchpad:services.api.smoke.requests=400"], refused: false },
+        { name: "the same env, written as blue's override", sets: ["launchpad:services.api.releases.blue.env.LOG_LEVEL=warn"], refused: false },
+    ])("$name", ({ sets, refused }) => {
+        const services = productionServices(sets);
+        expect(inPlaceReleaseProblems(services, ran())).toEqual(refused ? [envMessage("blue", envHash(services[0], "blue"), BLUE_ENV, "green")] : []);
+    });
+
+    it("an entry from before envHash existed: the image alone is compared, so the first update after the change refuses nothing new", () => {
+        const services = productionServices(["launchpad:services.api.releases.blue.env.FEATURE=on"]);
+        expect(inPlaceReleaseProblems(services, ran(undefined, null))).toEqual([]);
+        expect(inPlaceReleaseProblems(services, ran("ghcr.io/launchpad-test/api:1.3.0", null))).toEqual([imageMessage]);
+    });
+
+    it("from secret services config the hashes (of secrets) and the image are masked in the message, as every secret value in a config error", () => {
+        const secret = productionServices(["launchpad:services.api.releases.blue.env.FEATURE=on"]).map((s) => ({ ...s, fromSecret: true }));
+        expect(inPlaceReleaseProblems(secret, ran("ghcr.io/launchpad-test/api:1.3.0"))).toEqual([
+            imageMessage.replace('received "ghcr.io/launchpad-test/api:1.4.2"; expected "ghcr.io/launchpad-test/api:1.3.0"', "received [secret]; expected [secret]"),
+            envMessage("blue", "x", "y", "green").replace('received env hash "x"; expected "y"', "received env hash [secret]; expected [secret]"),
+        ]);
+    });
+
+    it("a new image and a new env on the live color: both named", () => {
+        const services = productionServices(["launchpad:services.api.releases.blue.env.FEATURE=on"]);
+        expect(inPlaceReleaseProblems(services, ran("ghcr.io/launchpad-test/api:1.3.0"))).toEqual([imageMessage, envMessage("blue", envHash(services[0], "blue"), BLUE_ENV, "green")]);
+    });
+
+    describe("through the offline plan (production ran its committed blue release last)", () => {
+        const committed = async () => (await loadConfigFor("production")).services[0];
+        const previous = async (): Promise<ReleaseHistory> => {
+            const s = await committed();
+            // Green's entry is older than the field: a rollback to it needs nothing of it but its image.
+            return { api: [{ ...entry("blue", s.releases.blue.image, releaseId(s, "blue"), T1), envHash: envHash(s, "blue") }, entry("green", s.releases.green.image, releaseId(s, "green"), T0)] };
+        };
+
+        it("the idle color's new env, a smoke policy change and a rollback (activeColor) plan; the history records the env hash", async () => {
+            const s = await committed();
+            const idle = await productionAfterStagingMovedOn(["launchpad:services.api.releases.green.env.FEATURE=on"], await previous());
+            expect((idle.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual((await previous()).api);
+            // A new smoke policy is a new release id on blue (recorded), with blue's env hash unchanged.
+            const smoke = await productionAfterStagingMovedOn(["launchpad:services.api.smoke.requests=400"], await previous());
+            const withPolicy = (await loadConfigFor("production", ["launchpad:services.api.smoke.requests=400"])).services[0];
+            expect((smoke.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
+                { ...entry("blue", s.releases.blue.image, releaseId(withPolicy, "blue"), NOW), envHash: envHash(s, "blue") },
+                ...(await previous()).api,
+            ]);
+            // Switching back to green (what `npm run rollback` does: activeColor only) plans, records green with its env hash, marks blue reverted.
+            const [blue, green] = (await previous()).api;
+            const back = await productionAfterStagingMovedOn(["launchpad:activeColor=green"], await previous());
+            expect((back.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
+                { ...entry("green", s.releases.green.image, releaseId(s, "green"), NOW), envHash: envHash(s, "green") },
+                { ...blue, reverted: NOW },
+                green,
+            ]);
+        });
+
+        it("an entry from state older than envHash: a new env on its color plans (image compared only) and the new entry carries the hash", async () => {
+            const s = await committed();
+            const [blue, green] = (await previous()).api;
+            const old = entry("blue", blue.image, blue.releaseId, blue.time); // blue's entry without envHash
+            const set = "launchpad:services.api.releases.blue.env.FEATURE=on";
+            const changed = (await loadConfigFor("production", [set])).services[0];
+            const plan = await productionAfterStagingMovedOn([set], { api: [old, green] });
+            expect((plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
+                { ...entry("blue", s.releases.blue.image, releaseId(changed, "blue"), NOW), envHash: envHash(changed, "blue") },
+                old,
+                green,
+            ]);
+        });
+
+        it("a secret history read back is plain inside the program, so nothing derived from it (pod template annotations, the promotion annotation) turns secret", async () => {
+            // The SDK's getOutput marks the value secret when the output is (`@pulumi/pulumi` stackReference.js isSecretOutputName);
+            // the plan's mock StackReference answers no secret output names, so the reference is stood in for here.
+            const stored: ReleaseHistory = { api: [{ ...entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), envHash: "eeeeeeeeee" }] };
+            const read = previousHistory({ getOutput: () => pulumi.secret(stored) } as unknown as pulumi.StackReference);
+            expect(await pulumi.isSecret(read)).toBe(false);
+            expect(await new Promise((resolve) => read.apply(resolve))).toEqual(stored);
+        });
+
+        it("with secret service config the history (its env hashes are hashes of secrets) is a secret output", async () => {
+            const plan = await runPlan({ stack: "production", secretSets: ["launchpad:services.api.env.API_TOKEN=t0k3n"] });
+            // The plan renders a secret map as its keys, each value "[secret]" (plan/values.ts).
+            expect(plan.outputs[RELEASE_HISTORY_OUTPUT]).toEqual({ api: SECRET_TEXT });
+            const template = (named(plan, "launchpad-production-api-blue").inputs.spec as { template: { metadata: { annotations: Record<string, string> } } }).template;
+            expect(template.metadata.annotations[ANNOTATIONS.releaseId]).toMatch(/^[0-9a-f]{10}$/);
+        });
+    });
+});
+
+describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs plan, a process of its own)", () => {
+    // Built into a scratch directory, as tests/plan-cli.test.ts does: neither racing nor trusting bin/.
+    const compiledDir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-history-"));
+    afterAll(() => fs.rmSync(compiledDir, { recursive: true, force: true }));
+
+    it("a new env on the live color: exit 2, exactly the problem on stderr, nothing on stdout", async () => {
+        const s = (await loadConfigFor("production")).services[0];
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-history-")), "outputs.json");
+        fs.writeFileSync(file, JSON.stringify({ [RELEASE_HISTORY_OUTPUT]: { api: [{ ...entry("blue", s.releases.blue.image, releaseId(s, "blue"), T1), envHash: envHash(s, "blue") }] } }));
+        const set = "launchpad:services.api.releases.blue.env.LOG_LEVEL=debug";
+        const changed = (await loadConfigFor("production", [set])).services[0];
+        const r = spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", "--stack", "production", "--previous-outputs", file, "--set", set],
+            { cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000, env: { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir } });
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toBe(`Invalid configuration for stack "production" (1 problem):\n  - launchpad:services.api.releases.blue.env: received env hash ${JSON.stringify(envHash(changed, "blue"))}; ` +
+            `expected ${JSON.stringify(envHash(s, "blue"))}, the hash of the env blue serves now (the service's env with blue's overrides): blue was live when this update started ` +
+            "(the stack's release history), and a new env there would roll its pods in place under live traffic, before any gate. Put the new env on green " +
+            "(launchpad:services.api.releases.green.env), the idle color, and make green live (activeColor) once its gate passed\n");
+        expect(r.status).toBe(2);
+    }, 200_000);
 });
