@@ -23,6 +23,7 @@ import { analysisQueries } from "../scripts/promote";
 import { loadStackConfig } from "../plan/stack-config";
 import { stagingConfig, tempProject } from "./support/project";
 import { describeWithPromtool, promtool } from "./support/promtool";
+import { EXISTING_NETWORK } from "./support/config";
 
 const NAMESPACE = "shop-api";
 const OTHER = "shop-api-staging";
@@ -42,12 +43,7 @@ function sharedConfig(): LaunchpadConfig {
         "launchpad:cluster": { kubeconfig: { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" }, namespace: NAMESPACE, provides: { containerMetrics: true } },
         "launchpad:observability": { prometheusUrl: "https://prometheus.shop.internal" },
         "launchpad:network": {
-            existing: {
-                vpcId: "vpc-0a1b2c3d4e5f60718",
-                privateSubnetIds: ["subnet-0a1b2c3d4e5f60718", "subnet-1a1b2c3d4e5f60718"],
-                nodeSecurityGroupId: "sg-0a1b2c3d4e5f60718",
-                oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
-            },
+            existing: EXISTING_NETWORK,
         },
     }));
     try {

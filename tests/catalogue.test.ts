@@ -29,6 +29,7 @@ import {
 import { loadtestPushUrl, renderLoadtestMetrics } from "../loadtest/push";
 import { renderMetrics } from "../smoke/push";
 import { stagingConfig, tempProject } from "./support/project";
+import { EXISTING_NETWORK } from "./support/config";
 
 function contextOf(stack: string, root = REPO_ROOT): AlertContext {
     const sc = loadStackConfig({ root, stack, sets: [] });
@@ -162,12 +163,7 @@ describe("every metric of every rule, panel, annotation and variable has a deplo
     it("an existing cluster declaring cAdvisor (cluster.provides.containerMetrics) with network.existing: CPU, memory and the data layer's metrics", () => {
         const ctx = existingContext({ provides: { containerMetrics: true } }, {
             "launchpad:network": {
-                existing: {
-                    vpcId: "vpc-0a1b2c3d4e5f60718",
-                    privateSubnetIds: ["subnet-0a1b2c3d4e5f60718", "subnet-1a1b2c3d4e5f60718"],
-                    nodeSecurityGroupId: "sg-0a1b2c3d4e5f60718",
-                    oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
-                },
+                existing: EXISTING_NETWORK,
             },
         });
         expect({ data: ctx.data !== undefined, containerMetrics: ctx.containerMetrics }).toEqual({ data: true, containerMetrics: true });

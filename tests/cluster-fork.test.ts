@@ -11,13 +11,7 @@ import { parseConfig, type LaunchpadConfig } from "../config";
 import { hasDataLayer, scrapesContainerMetrics } from "../config/cluster";
 import { alertContext } from "../observability/alerts";
 import { stagingConfig } from "./support/project";
-
-const EXISTING_NETWORK = {
-    vpcId: "vpc-0a1b2c3d4e5f60718",
-    privateSubnetIds: ["subnet-0a1b2c3d4e5f60718", "subnet-1a1b2c3d4e5f60718"],
-    nodeSecurityGroupId: "sg-0a1b2c3d4e5f60718",
-    oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
-};
+import { EXISTING_NETWORK } from "./support/config";
 
 function config(values: Record<string, unknown>, secretKeys: string[] = []): LaunchpadConfig {
     return parseConfig({ project: "launchpad", stack: "shared", values: stagingConfig(values), secretKeys: new Set(secretKeys), offlinePlan: true });

@@ -10,6 +10,7 @@ import { summarize, subnetZones, type SummaryContext } from "../plan/render";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
+import { EXISTING_NETWORK } from "./support/config";
 
 const K8S_PROVIDER = "pulumi:providers:kubernetes";
 
@@ -457,12 +458,7 @@ describe("AWS provider", () => {
 });
 
 describe("an existing cluster with launchpad:network.existing: a real data layer", () => {
-    const existing = {
-        vpcId: "vpc-0a1b2c3d4e5f60718",
-        privateSubnetIds: ["subnet-0a1b2c3d4e5f60718", "subnet-1a1b2c3d4e5f60718"],
-        nodeSecurityGroupId: "sg-0a1b2c3d4e5f60718",
-        oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
-    };
+    const existing = EXISTING_NETWORK;
     const project = tempProject("shared", stagingConfig({
         "launchpad:cluster": {
             kubeconfig: { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" },

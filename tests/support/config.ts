@@ -23,3 +23,14 @@ export function problemsOf(config: ConfigInput): readonly string[] {
         throw e;
     }
 }
+
+/**
+ * `launchpad:network.existing` of a test's existing-cluster stack with a data layer: example ids in
+ * the AWS documentation's account, an OIDC provider in the EKS user guide's example form.
+ */
+export const EXISTING_NETWORK = {
+    vpcId: "vpc-0a1b2c3d4e5f60718",
+    privateSubnetIds: ["subnet-0a1b2c3d4e5f60718", "subnet-1a1b2c3d4e5f60718"],
+    nodeSecurityGroupId: "sg-0a1b2c3d4e5f60718",
+    oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+} as const;
