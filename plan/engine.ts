@@ -483,6 +483,10 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
     };
     process.on("unhandledRejection", onRejection);
     Object.assign(console, { log: capture("info"), info: capture("info"), warn: capture("warning"), error: capture("error") });
+    if (sc.escEnvironment !== undefined) {
+        log.push(`warning: Pulumi.${sc.stack}.yaml environment: ${JSON.stringify(sc.escEnvironment)} is not opened by the offline plan (it reaches no Pulumi ESC): ` +
+            "config those environments provide reads as unset here; `pulumi preview` opens them");
+    }
     try {
         const program = opts.program ?? (await defaultProgram());
         // A resource whose inputs failed never registers, and whatever depends on it waits forever

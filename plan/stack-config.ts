@@ -48,6 +48,13 @@ export interface StackConfig {
      * in `configPath` form): what the runtime cannot tell, since it marks whole keys.
      */
     readonly secretPaths: ReadonlySet<string>;
+    /**
+     * The stack file's `environment:` (Pulumi ESC environments the CLI opens and merges into config,
+     * pulumi/pulumi sdk/go/common/workspace/project.go ProjectStack.Environment), which the offline
+     * plan cannot open: config they provide reads as unset here.
+     * @default - absent: the file imports no environment
+     */
+    readonly escEnvironment?: unknown;
 }
 
 /** Aliases a stack file may use: enough for any real config, far too few for an alias bomb. */
@@ -350,5 +357,6 @@ export function loadStackConfig(opts: LoadStackOptions): StackConfig {
         setPath(values, key, path, secret ? secureLeaves(value, at, secretPaths) : value);
     }
     const secretKeys = new Set([...secretPaths].map((p) => /^[^.[\]]+/.exec(p)?.[0] ?? p));
-    return { project: project.name, stack: opts.stack, values, secretKeys, secretPaths };
+    const escEnvironment = doc?.environment ?? undefined;
+    return { project: project.name, stack: opts.stack, values, secretKeys, secretPaths, ...(escEnvironment !== undefined ? { escEnvironment } : {}) };
 }

@@ -98,3 +98,23 @@ describe("a stack file holding YAML's infinity or NaN in a number field", () => 
     });
 });
 
+
+describe("a stack file importing Pulumi ESC environments (environment:)", () => {
+    const roots: string[] = [];
+    afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+    // pulumi/pulumi sdk/go/common/workspace/project.go ProjectStack.Environment: the CLI opens them and
+    // merges their config; the offline plan cannot, and used to plan as if the file had no such key.
+    it("plans, saying that the environments were not opened, so their config reads as unset", async () => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-hardening-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        const text = readFileSync(join(REPO_ROOT, "Pulumi.staging.yaml"), "utf8");
+        writeFileSync(join(root, "Pulumi.s.yaml"), `environment:\n  - launchpad/staging-secrets\n${text}`);
+        const plan = await runPlan({ stack: "s", root });
+        expect(plan.log.filter((l) => l.includes("environment:"))).toEqual([
+            'warning: Pulumi.s.yaml environment: ["launchpad/staging-secrets"] is not opened by the offline plan (it reaches no Pulumi ESC): ' +
+            "config those environments provide reads as unset here; `pulumi preview` opens them",
+        ]);
+    });
+});
