@@ -88,6 +88,10 @@ last_error() {
         line=$(grep -i -m 1 'error' "$error_log") || line=$(grep -v '^[[:space:]]*$' "$error_log" | tail -n 1) || true
     fi
     line=${line#"${line%%[![:space:]]*}"}
+    # A client that echoes its connection settings would print the password: never in a message.
+    if [[ -n ${db_password:-} ]]; then
+        line=${line//"$db_password"/***}
+    fi
     printf '%s' "${line:+: $line}"
 }
 
