@@ -221,8 +221,21 @@ export function serviceLabels(service: ServiceConfig, project: string, role: str
     };
 }
 
+/** The Deployment's selector (immutable once created: never changed, only extended elsewhere). */
 export function selectorOf(service: ServiceConfig, color: Color): Record<string, string> {
     return { [SELECTOR_LABELS.app]: service.name, [SELECTOR_LABELS.color]: color };
+}
+
+/**
+ * What a color's Services and PodDisruptionBudget select: the Deployment's pods and nothing else.
+ * The gate, migration and load-test Jobs' pods carry the app and color labels too; a budget whose
+ * selector reaches a Job's pod fails to sync ("jobs.batch does not implement the scale
+ * subresource", kubernetes pkg/controller/disruption/disruption.go getScaleController, then
+ * failSafe sets DisruptionsAllowed to 0) and so blocks every node drain, a managed node group
+ * update included; a Service would also list a running Job pod among its endpoints.
+ */
+export function servingSelector<C extends pulumi.Input<Color>>(service: ServiceConfig, color: C): { [k: string]: string | C } {
+    return { [SELECTOR_LABELS.app]: service.name, [SELECTOR_LABELS.color]: color, [ROLE_LABEL]: ROLES.workload };
 }
 
 /** `DATABASE_HOST`, `DATABASE_PORT`, ... each from the connection Secret's key of that name. */
@@ -345,13 +358,13 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
 }
 
 export function previewServiceSpec(service: ServiceConfig, color: Color): k8s.types.input.core.v1.ServiceSpec {
-    return { type: "ClusterIP", selector: selectorOf(service, color), ports: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }] };
+    return { type: "ClusterIP", selector: servingSelector(service, color), ports: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }] };
 }
 
 export function liveServiceSpec(service: ServiceConfig, liveColor: pulumi.Input<Color>): k8s.types.input.core.v1.ServiceSpec {
     return {
         type: service.expose.type,
-        selector: { [SELECTOR_LABELS.app]: service.name, [SELECTOR_LABELS.color]: liveColor },
+        selector: servingSelector(service, liveColor),
         ports: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }],
     };
 }
@@ -505,7 +518,7 @@ export function hpaSpec(service: ServiceConfig, color: Color, deploymentName: st
 
 export function pdbSpec(service: ServiceConfig, color: Color): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
     // One pod at a time may go: a node drain proceeds, the color never empties.
-    return { maxUnavailable: 1, selector: { matchLabels: selectorOf(service, color) } };
+    return { maxUnavailable: 1, selector: { matchLabels: servingSelector(service, color) } };
 }
 
 /**

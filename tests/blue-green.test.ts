@@ -115,7 +115,7 @@ describe.each([
     it("bounds each color with a PDB of one unavailable pod and an HPA from the replicas to the ceiling", async () => {
         const p = await plan();
         for (const color of ["blue", "green"]) {
-            expect(input(named(p, `${prefix}-${color}-pdb`), "spec")).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: "api", color } } });
+            expect(input(named(p, `${prefix}-${color}-pdb`), "spec")).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: "api", color, "launchpad.dev/role": "workload" } } });
             expect(input(named(p, `${prefix}-${color}-hpa`), "spec")).toEqual({
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: `api-${color}` },
                 minReplicas: replicas,
@@ -130,16 +130,36 @@ describe.each([
         for (const color of ["blue", "green"]) {
             expect(input(named(p, `${prefix}-${color}-preview`), "spec")).toEqual({
                 type: "ClusterIP",
-                selector: { app: "api", color },
+                selector: { app: "api", color, "launchpad.dev/role": "workload" },
                 ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
             });
+        }
+    });
+
+    // kubernetes pkg/controller/disruption/disruption.go: a budget whose selector reaches a Job's pod
+    // fails to sync ("jobs.batch does not implement the scale subresource", getScaleController) and
+    // failSafe sets DisruptionsAllowed to 0, blocking every node drain; the gate and migration Jobs'
+    // pods carry the app and color labels, so the selectors name the workload role too.
+    it("selects with its PDBs and Services the Deployments' pods only, never a gate or migration Job's (a budget over a Job's pod blocks every drain)", async () => {
+        const p = await plan();
+        const matches = (selector: Record<string, unknown>, labels: Record<string, unknown>): boolean =>
+            Object.entries(selector).every(([k, v]) => labels[k] === v);
+        const selectors = p.resources.flatMap((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget"
+            ? [{ name: r.name, selector: input(r, "spec.selector.matchLabels") as Record<string, unknown> }]
+            : r.type === "kubernetes:core/v1:Service" ? [{ name: r.name, selector: input(r, "spec.selector") as Record<string, unknown> }] : []);
+        const pods = p.resources.flatMap((r) => r.type === "kubernetes:batch/v1:Job" || r.type === "kubernetes:apps/v1:Deployment"
+            ? [{ name: r.name, kind: r.type, labels: input(r, "spec.template.metadata.labels") as Record<string, unknown> }] : []);
+        expect(pods.filter((j) => j.kind === "kubernetes:batch/v1:Job").length).toBeGreaterThanOrEqual(2);
+        for (const { name, selector } of selectors.filter((x) => x.selector !== undefined && x.name.startsWith(prefix))) {
+            const selected = pods.filter((pod) => matches(selector, pod.labels));
+            expect({ name, kinds: [...new Set(selected.map((x) => x.kind))] }).toEqual({ name, kinds: ["kubernetes:apps/v1:Deployment"] });
         }
     });
 
     it("selects the active color in the live Service, which waits for that color's Deployment and gate Job, with bounded timeouts", async () => {
         const p = await plan();
         const live = named(p, `${prefix}-live`);
-        expect(input(live, "spec")).toEqual({ type: "ClusterIP", selector: { app: "api", color: active }, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] });
+        expect(input(live, "spec")).toEqual({ type: "ClusterIP", selector: { app: "api", color: active, "launchpad.dev/role": "workload" }, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] });
         expect(input(live, "metadata.name")).toBe("api");
         expect(live.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-${active}`, `${prefix}-${active}-gate`]);
         expect(live.options.customTimeouts).toEqual({ create: "5m", update: "3m" });
