@@ -87,10 +87,11 @@ export function kubeStateMetricsValues(scrapeAnnotations: boolean, namespace: st
         collectors: [...KUBE_STATE_METRICS_COLLECTORS],
         namespaces: namespace,
         rbac: { useClusterRole: false },
-        // Pods' app and color: the per-color CPU and memory panels join cAdvisor's series through kube_pod_labels.
+        // Pods' app, color and role: the per-color CPU and memory panels join cAdvisor's series through
+        // kube_pod_labels, the serving pods only (a gate, migration or load-test Job's pod has the app and color too).
         metricLabelsAllowlist: [
             `deployments=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`,
-            `pods=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color}]`,
+            `pods=[${SELECTOR_LABELS.app},${SELECTOR_LABELS.color},${ROLE_LABEL}]`,
             `services=[${ROLE_LABEL}]`,
             "cronjobs=[*]",
             "jobs=[*]",

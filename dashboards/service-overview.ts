@@ -3,7 +3,7 @@
  * saturation per color (CPU, memory, requests in flight, database pool, queue depth).
  */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { SELECTOR_LABELS } from "../lib/delivery";
+import { ROLE_LABEL, ROLES, SELECTOR_LABELS } from "../lib/delivery";
 import { CADVISOR_METRICS, KSM_METRICS } from "../observability/catalogue";
 import { ksmName } from "./blue-green";
 import { appSelector, dashboard, grafanaUids, promTarget, timeseries, type DashboardContext } from "./common";
@@ -13,14 +13,17 @@ export const SERVICE_PANELS = { requestRate: 1, errorRatio: 2, latency: 3, cpu: 
 
 /**
  * A cAdvisor metric per color: cAdvisor has no `color` label, so each container series is joined
- * through kube-state-metrics' `kube_pod_labels` (pod labels allowed in `metricLabelsAllowlist`).
+ * through kube-state-metrics' `kube_pod_labels` (pod labels allowed in `metricLabelsAllowlist`), of
+ * the Deployment's pods only: a load-test Job's pod carries the app and color too, and an hour's
+ * soak of its CPU would read as the color's.
  */
 export function perColor(metric: string, rate: boolean): string {
     const color = ksmName("label", SELECTOR_LABELS.color);
     const app = ksmName("label", SELECTOR_LABELS.app);
+    const role = ksmName("label", ROLE_LABEL);
     const series = `${metric}{namespace="$namespace", container!="", container!="POD"}`;
     const value = rate ? `rate(${series}[$__rate_interval])` : series;
-    const labels = `max by (namespace, pod, ${color}) (${KSM_METRICS.podLabels}{namespace="$namespace", ${app}="$service", ${color}=~"$color"})`;
+    const labels = `max by (namespace, pod, ${color}) (${KSM_METRICS.podLabels}{namespace="$namespace", ${app}="$service", ${color}=~"$color", ${role}="${ROLES.workload}"})`;
     return `sum by (${color}) (${value} * on (namespace, pod) group_left (${color}) ${labels})`;
 }
 

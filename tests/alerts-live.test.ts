@@ -489,7 +489,9 @@ const COLORS = ["blue", "green"] as const;
  */
 const KSM_EXPOSITION = [
     `# TYPE ${KSM_METRICS.podLabels} gauge`,
-    ...COLORS.map((c) => `${KSM_METRICS.podLabels}{namespace="${NAMESPACE}",pod="${podOf(c)}",uid="0b1c-${c}",label_app="${SERVICE}",label_color="${c}"} 1`),
+    ...COLORS.map((c) => `${KSM_METRICS.podLabels}{namespace="${NAMESPACE}",pod="${podOf(c)}",uid="0b1c-${c}",label_app="${SERVICE}",label_color="${c}",${ksmLabel(ROLE_LABEL)}="${ROLES.workload}"} 1`),
+    // A gate Job's pod of each color: same app and color, another role; the CPU and memory panels leave it out.
+    ...COLORS.map((c) => `${KSM_METRICS.podLabels}{namespace="${NAMESPACE}",pod="${SERVICE}-${c}-gate-0a1b2c3d4e-x7k2q",uid="0b1d-${c}",label_app="${SERVICE}",label_color="${c}",${ksmLabel(ROLE_LABEL)}="${ROLES.gate}"} 1`),
     `# TYPE ${KSM_METRICS.deploymentLabels} gauge`,
     ...COLORS.map((c) => `${KSM_METRICS.deploymentLabels}{namespace="${NAMESPACE}",deployment="${SERVICE}-${c}",label_app="${SERVICE}",label_color="${c}",${ksmLabel(ROLE_LABEL)}="${ROLES.workload}"} 1`),
     `# TYPE ${KSM_METRICS.deploymentReplicasReady} gauge`,
@@ -508,6 +510,8 @@ function cadvisorExposition(): string {
         ...COLORS.map((c) => `${CADVISOR_METRICS.cpuSeconds}{namespace="${NAMESPACE}",pod="${podOf(c)}",container="${SERVICE}"} ${cpu}`),
         `# TYPE ${CADVISOR_METRICS.memoryWorkingSet} gauge`,
         ...COLORS.map((c) => `${CADVISOR_METRICS.memoryWorkingSet}{namespace="${NAMESPACE}",pod="${podOf(c)}",container="${SERVICE}"} 134217728`),
+        // Each color's gate Job pod (KSM_EXPOSITION): a gigabyte that is not the color's serving memory.
+        ...COLORS.map((c) => `${CADVISOR_METRICS.memoryWorkingSet}{namespace="${NAMESPACE}",pod="${SERVICE}-${c}-gate-0a1b2c3d4e-x7k2q",container="smoke"} 1073741824`),
         "",
     ].join("\n");
 }
@@ -705,6 +709,8 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         };
         expect(results[target(/^Error ratio/, "A")]).toEqual([0, 0]);
         expect(results[target(/^Database/, "C")]).toEqual([0, 0]);
+        // Memory per color counts the serving pods only, not the gate Job's pod of the same app and color.
+        expect(results[target(/^Memory/, "A")]).toEqual([134217728, 134217728]);
         // A gate run marks the graphs: the "Gate passed" annotation returns the judged color, the others nothing.
         await pushGate("blue", "pass");
         const annotations = service?.annotations.list ?? [];

@@ -322,7 +322,7 @@ describe("dashboards", () => {
             (((dashboards[key].panels ?? []) as Panel[]).find((p) => p.id === id)?.targets ?? []).map((t) => t.expr ?? "");
         const sel = 'namespace="$namespace", service="$service", color=~"$color"';
         expect(exprs("service", 5)).toEqual([`sum by (color) (http_requests_in_flight{${sel}}) or on() vector(0)`]);
-        const join = 'on (namespace, pod) group_left (label_color) max by (namespace, pod, label_color) (kube_pod_labels{namespace="$namespace", label_app="$service", label_color=~"$color"})';
+        const join = 'on (namespace, pod) group_left (label_color) max by (namespace, pod, label_color) (kube_pod_labels{namespace="$namespace", label_app="$service", label_color=~"$color", label_launchpad_dev_role="workload"})';
         expect(exprs("service", 4)).toEqual([`sum by (label_color) (rate(container_cpu_usage_seconds_total{namespace="$namespace", container!="", container!="POD"}[$__rate_interval]) * ${join})`]);
         expect(exprs("service", 6)).toEqual([`sum by (label_color) (container_memory_working_set_bytes{namespace="$namespace", container!="", container!="POD"} * ${join})`]);
         const all = `rate(http_requests_total{${sel}}[$__rate_interval])`;
@@ -429,7 +429,7 @@ describe("the Observability component under the plan engine", () => {
         const release = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => input(r, "chart") === "kube-state-metrics");
         expect(input(release as NonNullable<typeof release>, "values.metricLabelsAllowlist")).toEqual([
             "deployments=[app,color,launchpad.dev/role]",
-            "pods=[app,color]",
+            "pods=[app,color,launchpad.dev/role]",
             "services=[launchpad.dev/role]",
             "cronjobs=[*]",
             "jobs=[*]",
