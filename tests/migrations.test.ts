@@ -74,7 +74,10 @@ const EXPAND = [...release("blue", { version: 3, supports: [3, 4] }), ...release
 const PRODUCTION_BEFORE: Before = { version: 3, live: "blue", ran: { green: { image: "ghcr.io/acme/api:1.4.1", supports: [3, 4] } } };
 
 describe("the migration Job and its restore point (production, green migrates 3 -> 4 while blue serves)", () => {
-    const plan = async () => planStack("production", EXPAND, { previousOutputs: await before("production", EXPAND, PRODUCTION_BEFORE) });
+    // One plan for the whole block: every test reads it, none changes it (a plan with previous
+    // outputs is not in the harness's cache, and each production plan costs a second or more).
+    let shared: Promise<Plan> | undefined;
+    const plan = (): Promise<Plan> => (shared ??= before("production", EXPAND, PRODUCTION_BEFORE).then((prev) => planStack("production", EXPAND, { previousOutputs: prev })));
     const prefix = "launchpad-production-api";
 
     it("reads the schema record through the one reference to the stack's own previous outputs, the release history's", async () => {
