@@ -7,8 +7,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
+import { execFile, spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
 import { colorRecord, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
 import { restorePointTarget, takenAt } from "../components/restore-point";
@@ -74,7 +74,10 @@ const EXPAND = [...release("blue", { version: 3, supports: [3, 4] }), ...release
 const PRODUCTION_BEFORE: Before = { version: 3, live: "blue", ran: { green: { image: "ghcr.io/acme/api:1.4.1", supports: [3, 4] } } };
 
 describe("the migration Job and its restore point (production, green migrates 3 -> 4 while blue serves)", () => {
-    const plan = async () => planStack("production", EXPAND, { previousOutputs: await before("production", EXPAND, PRODUCTION_BEFORE) });
+    // One plan for the whole block: every test reads it, none changes it (a plan with previous
+    // outputs is not in the harness's cache, and each production plan costs a second or more).
+    let shared: Promise<Plan> | undefined;
+    const plan = (): Promise<Plan> => (shared ??= before("production", EXPAND, PRODUCTION_BEFORE).then((prev) => planStack("production", EXPAND, { previousOutputs: prev })));
     const prefix = "launchpad-production-api";
 
     it("reads the schema record through the one reference to the stack's own previous outputs, the release history's", async () => {
@@ -582,8 +585,25 @@ describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs 
     // Built into a scratch directory, as tests/plan-cli.test.ts does: neither racing nor trusting bin/.
     const compiledDir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-migrations-"));
     afterAll(() => fs.rmSync(compiledDir, { recursive: true, force: true }));
+    const env = { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir };
     const run = (args: readonly string[]) =>
-        spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000, env: { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir } });
+        spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000, env });
+    /** As `run`, without blocking the worker: the refusals' processes run side by side (each waits out the plan's failure grace). */
+    const runAsync = (args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+        new Promise((resolve, reject) => {
+            execFile(process.execPath, ["scripts/compiled.cjs", "plan", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000, env, maxBuffer: 256 * 1024 * 1024 }, (e, stdout, stderr) => {
+                if (e !== null && typeof e.code !== "number") {
+                    reject(new Error(`node scripts/compiled.cjs plan did not run: ${e.message}`));
+                    return;
+                }
+                resolve({ status: e === null ? 0 : (e.code as number), stdout, stderr });
+            });
+        });
+    // Build the bundle once, before the processes that run side by side would race to build it.
+    beforeAll(() => {
+        const help = run(["--help"]);
+        if (help.status !== 0) throw new Error(`building the plan bundle failed:\n${help.stderr}`);
+    }, 200_000);
     const previousFile = (outputs: Record<string, unknown>): string => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-schema-")), "outputs.json");
         fs.writeFileSync(file, JSON.stringify(outputs));
@@ -591,12 +611,12 @@ describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs 
     };
 
     // The two refusals the issue names (contract while the old code runs, rollback to an incompatible color); the rest of the table runs in-process above.
-    it.each(COMPATIBILITY.filter((c) => c.name.startsWith("contract refused") || c.name.startsWith("rollback refused")))("$name: exit 2, exactly the problem on stderr, nothing on stdout", async ({ sets, prev, stderr }) => {
-        const r = run(["--stack", "staging", "--previous-outputs", previousFile(await before("staging", sets, prev)), ...sets.flatMap((s) => ["--set", s])]);
+    it.concurrent.for(COMPATIBILITY.filter((c) => c.name.startsWith("contract refused") || c.name.startsWith("rollback refused")))("$name: exit 2, exactly the problem on stderr, nothing on stdout", { timeout: 200_000 }, async ({ sets, prev, stderr }, { expect }) => {
+        const r = await runAsync(["--stack", "staging", "--previous-outputs", previousFile(await before("staging", sets, prev)), ...sets.flatMap((s) => ["--set", s])]);
         expect(r.status).toBe(2);
         expect(r.stdout).toBe("");
         expect(r.stderr).toBe(stderr);
-    }, 200_000);
+    });
 
     it("the undo settings a production migration prints: exit 0, the database restored from the snapshot they name", async () => {
         const p = await planStack("production", EXPAND, { previousOutputs: await before("production", EXPAND, PRODUCTION_BEFORE) });

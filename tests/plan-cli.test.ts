@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -36,6 +36,29 @@ interface JsonPlan {
 // Inside the repository, as bin/ is: the bundle resolves its packages from node_modules.
 const compiledDir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-test-"));
 afterAll(() => fs.rmSync(compiledDir, { recursive: true, force: true }));
+
+/**
+ * `node <args>` in the repository, as spawnSync would run it, without blocking this worker's event
+ * loop: independent processes of one test can then run side by side (on the machine's other core).
+ */
+function node(args: readonly string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (b: Buffer) => out.push(b));
+        child.stderr.on("data", (b: Buffer) => err.push(b));
+        const timer = setTimeout(() => child.kill("SIGTERM"), 60_000);
+        child.once("error", (e) => {
+            clearTimeout(timer);
+            reject(e);
+        });
+        child.once("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+        });
+    });
+}
 
 const runs = new Map<string, ReturnType<typeof planCli>>();
 function cli(argv: string[]): ReturnType<typeof planCli> {
@@ -287,24 +310,20 @@ describe("exit codes and human output", () => {
         expect(none.stderr).toBe("--stack is required\nusage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]\n");
     });
 
-    it("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", () => {
+    it("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", async () => {
         // `npm run plan` runs the precompiled bundle (scripts/compiled.cjs), built here into a scratch
         // bin/ so the test neither races nor trusts the developer's copy.
-        const run = (...args: string[]) =>
-            spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", ...args], {
-                cwd: REPO_ROOT,
-                encoding: "utf8",
-                timeout: 60_000,
-                env: { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir },
-            });
-        const ok = run("--stack", "production", "--json");
+        const run = (...args: string[]) => node(["scripts/compiled.cjs", "plan", ...args], { LAUNCHPAD_COMPILED_DIR: compiledDir });
+        // The bundle's runs one after the other (the first builds the bundle); the sources' run beside them.
+        const [[ok, invalid], fromSources] = await Promise.all([
+            run("--stack", "production", "--json").then(async (first) => [first, await run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=21")] as const),
+            node(["--import", "tsx", "scripts/plan.ts", "--stack", "production", "--json"]),
+        ]);
         expect(ok.status).toBe(0);
         expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(210);
         // The bundle plans what the sources plan (tsx): the same document, byte for byte.
-        const fromSources = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "production", "--json"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         expect(fromSources.status).toBe(0);
         expect(ok.stdout).toBe(fromSources.stdout);
-        const invalid = run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=21");
         expect(invalid.status).toBe(2);
         expect(invalid.stdout).toBe("");
         expect(invalid.stderr).toBe(
