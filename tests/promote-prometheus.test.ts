@@ -11,6 +11,7 @@ import { IN_CI } from "./support/db-tools";
 import { fakeStack } from "./support/fake-stack";
 import { startKubeApi, type KubeApi } from "./support/kube-api";
 import { PROMETHEUS, startExporter, startPrometheus, type Exporter, type PrometheusServer } from "./support/prometheus-server";
+import { stackIdentifier } from "../lib/stack-name";
 
 const RUN = IN_CI || process.env.LAUNCHPAD_PROMOTE_TEST === "1";
 if (!RUN) {
@@ -38,7 +39,9 @@ describe.skipIf(!RUN)("npm run promote: post-switch analysis against a real Prom
         exporter = await startExporter("api");
         exporter.set("green", { rps: 50, errorShare: 0, latencySeconds: 0.02 });
         exporter.set("blue", blue);
-        prom = await startPrometheus(exporter.url.replace("http://", ""));
+        // The stack's namespace on each series, as the team's kubernetes-pods job attaches it: on a
+        // shared Prometheus the analysis, like the alerts, reads this stack's namespace only.
+        prom = await startPrometheus(exporter.url.replace("http://", ""), { labels: { namespace: stackIdentifier("launchpad", "staging") } });
         const fake = await fakeStack(kube, "staging", {
             sets: [`launchpad:observability.prometheusUrl=${prom.url}`, "launchpad:observability.analysis={interval: 2s, minRequests: 100}"],
             replan: true,
