@@ -278,8 +278,11 @@ export async function judgeServer(t: ServerTarget, start: number, end: number, b
         : judgeDbConnections(await queryRange(t.prometheus, db, start, end, step), db, bounds));
     if (spike !== undefined) {
         const q = recoveryQueries(spike.metrics, t.namespace, t.service, t.color);
-        // 1 s steps over the spike: each scrape's figures are seen within a second of it.
-        const [p95, errors, scraped] = await Promise.all([q.p95, q.errors, q.scraped].map((query) => queryRange(t.prometheus, query, spike.start, end, 1)));
+        // 1 s steps over the spike, on a grid ending at `end` itself (Prometheus evaluates at start,
+        // start + step, ... up to end): a grid from the spike's start could stop up to a second before
+        // `end` and miss the last scrape, the one that shows the recovery.
+        const from = end - Math.floor(end - spike.start);
+        const [p95, errors, scraped] = await Promise.all([q.p95, q.errors, q.scraped].map((query) => queryRange(t.prometheus, query, from, end, 1)));
         out.push(judgeServerRecovery(serverRecoverySeconds(p95, errors, spike.start, spike.p95BoundSeconds, spike.errorBound, scraped), bounds));
     }
     return out;
