@@ -225,13 +225,23 @@ const samplesOf = (values: readonly [number, string][] | undefined): Sample[] =>
 
 /** A range query's single series (summed queries have one), as samples. */
 export async function queryRange(get: PrometheusGet, query: string, start: number, end: number, stepSeconds: number): Promise<Sample[]> {
-    const body = await api(get, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
+    const body = await api(get, "/api/v1/query_range", rangeParams(query, start, end, stepSeconds));
     return samplesOf(body.data?.result[0]?.values);
+}
+
+/**
+ * A range query's parameters on a grid that ends at `end` itself: Prometheus evaluates at start,
+ * start + step, ... up to end (querying/api.md "Range queries"), so a grid counted from `start` could
+ * stop up to a step before `end` and miss the latest scrape (the one that shows a spike's recovery).
+ */
+function rangeParams(query: string, start: number, end: number, stepSeconds: number): Record<string, string> {
+    const from = end - Math.floor((end - start) / stepSeconds) * stepSeconds;
+    return { query, start: String(from), end: String(end), step: String(stepSeconds) };
 }
 
 /** A range query's series by the value of `label` (a `sum by (label)` query), as samples. */
 export async function queryRangeBy(get: PrometheusGet, query: string, label: string, start: number, end: number, stepSeconds: number): Promise<Record<string, Sample[]>> {
-    const body = await api(get, "/api/v1/query_range", { query, start: String(start), end: String(end), step: String(stepSeconds) });
+    const body = await api(get, "/api/v1/query_range", rangeParams(query, start, end, stepSeconds));
     return Object.fromEntries((body.data?.result ?? []).map((r) => [r.metric?.[label] ?? "", samplesOf(r.values)]));
 }
 
@@ -278,11 +288,8 @@ export async function judgeServer(t: ServerTarget, start: number, end: number, b
         : judgeDbConnections(await queryRange(t.prometheus, db, start, end, step), db, bounds));
     if (spike !== undefined) {
         const q = recoveryQueries(spike.metrics, t.namespace, t.service, t.color);
-        // 1 s steps over the spike, on a grid ending at `end` itself (Prometheus evaluates at start,
-        // start + step, ... up to end): a grid from the spike's start could stop up to a second before
-        // `end` and miss the last scrape, the one that shows the recovery.
-        const from = end - Math.floor(end - spike.start);
-        const [p95, errors, scraped] = await Promise.all([q.p95, q.errors, q.scraped].map((query) => queryRange(t.prometheus, query, from, end, 1)));
+        // 1 s steps over the spike: each scrape's figures are seen within a second of it.
+        const [p95, errors, scraped] = await Promise.all([q.p95, q.errors, q.scraped].map((query) => queryRange(t.prometheus, query, spike.start, end, 1)));
         out.push(judgeServerRecovery(serverRecoverySeconds(p95, errors, spike.start, spike.p95BoundSeconds, spike.errorBound, scraped), bounds));
     }
     return out;
