@@ -9,6 +9,7 @@ import { runScenario } from "../loadtest/runner";
 import { judge } from "../loadtest/verdict";
 import { earlyStop, progressLine, watchRun, WATCH_INTERVAL_SECONDS, type PollFigures, type WatchQueries } from "../loadtest/watch";
 import { startServer, type TestServer } from "./support/http-server";
+import { twoUserScenario } from "./support/loadtest-run";
 
 const bounds = { ...DEFAULT_SERVER_BOUNDS, maxRestarts: 0, maxDbConnections: 40 };
 const T0 = 1_000_000;
@@ -112,15 +113,9 @@ describe("the runner stops when told", () => {
         const server = await startServer((_req, res) => res.end("ok"));
         servers.push(server);
         const scenario: Scenario = {
-            name: "stress",
-            model: "closed",
-            stages: [{ duration: "100ms", durationMs: 100, target: 2 }, { duration: "30s", durationMs: 30_000, target: 2 }, { duration: "30s", durationMs: 30_000, target: 2 }],
+            ...twoUserScenario("stress", [{ duration: "100ms", durationMs: 100, target: 2 }, { duration: "30s", durationMs: 30_000, target: 2 }, { duration: "30s", durationMs: 30_000, target: 2 }]),
             thinkTimeMs: 20,
-            checks: [{ path: "/", method: "GET", expectStatus: 200, weight: 1 }],
-            thresholds: { http_req_duration: ["p(95)<5000"], http_req_failed: ["rate<0.5"] },
-            timeoutMs: 2_000,
             mustHoldUsers: 10,
-            recoveryWindowMs: 1_000,
         };
         const stop = new AbortController();
         setTimeout(() => stop.abort(), 500);
