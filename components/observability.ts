@@ -191,12 +191,33 @@ export function muteIntervals(windows: readonly MaintenanceWindow[]): grafana.ty
 }
 
 /**
+ * The AWS credentials Grafana signs the AMP and CloudWatch queries with, a grafana-aws-sdk auth type.
+ * Grafana refuses any type its `allowed_auth_providers` leaves out ("trying to use non-allowed auth
+ * method", grafana/grafana-aws-sdk pkg/awsauth/auth.go `GetConfig` at bffb8ad), and no one value is allowed everywhere:
+ * - Amazon Managed Grafana signs with the workspace's IAM role, `ec2_iam_role` ("Workspace IAM role":
+ *   pkg/awsauth/authtype.go; added for AMG, where neither environment variables nor a credentials
+ *   file exist, grafana/grafana#31764; "only enabled by default in Amazon Managed Grafana", Grafana 8
+ *   docs datasources/aws-cloudwatch/aws-authentication.md). The AMP plugin takes the same types in
+ *   `sigV4AuthType` (grafana-amazonprometheus-datasource docs/sources/configure.md at 7abea3c).
+ * - Any other Grafana allows `default`, `keys` and `credentials` unless configured otherwise
+ *   (pkg/awsds/authSettings.go `defaultAuthSettings`): `default` is the AWS SDK chain, e.g. IRSA
+ *   on EKS, and `ec2_iam_role` is refused there.
+ * An AMG workspace is told by its endpoint, `g-<id>.grafana-workspace.<region>.amazonaws.com`
+ * (awscli examples/grafana/list-workspaces.rst).
+ */
+export type GrafanaAwsAuth = "ec2_iam_role" | "default";
+
+export function grafanaAwsAuth(grafanaUrl: string): GrafanaAwsAuth {
+    return /^https:\/\/[^/?#]+\.grafana-workspace\.[a-z0-9-]+\.amazonaws\.com(?::443)?(?:[/?#]|$)/i.test(grafanaUrl) ? "ec2_iam_role" : "default";
+}
+
+/**
  * Grafana's data sources, fixed uids (`grafanaUids` of the stack's `identifier`): the stack's
  * Prometheus (for AMP, SigV4-signed through AMP's own plugin: `AMP_DATASOURCE_TYPE`, since SigV4 on
  * the core Prometheus data source is deprecated and migrated away) and, with a data layer,
- * CloudWatch; each with the key that names its child.
+ * CloudWatch, both signing as `awsAuth` ({@link grafanaAwsAuth}); each with the key that names its child.
  */
-export function dataSources(d: { stack: string; identifier: string; region: string; queryUrl: pulumi.Input<string>; sigV4: boolean; cloudWatch: boolean }): { key: string; args: grafana.oss.DataSourceArgs }[] {
+export function dataSources(d: { stack: string; identifier: string; region: string; queryUrl: pulumi.Input<string>; sigV4: boolean; cloudWatch: boolean; awsAuth: GrafanaAwsAuth }): { key: string; args: grafana.oss.DataSourceArgs }[] {
     const uids = grafanaUids(d.identifier);
     return [
         {
@@ -207,14 +228,14 @@ export function dataSources(d: { stack: string; identifier: string; region: stri
                 type: prometheusDatasourceType(d.sigV4),
                 url: d.queryUrl,
                 jsonDataEncoded: JSON.stringify(d.sigV4
-                    ? { httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: d.region }
+                    ? { httpMethod: "POST", sigV4Auth: true, sigV4AuthType: d.awsAuth, sigV4Region: d.region }
                     : { httpMethod: "POST" }),
             },
         },
         ...(d.cloudWatch
             ? [{
                   key: "cloudwatch",
-                  args: { uid: uids.cloudwatch, name: `Launchpad ${d.stack} CloudWatch`, type: "cloudwatch", jsonDataEncoded: JSON.stringify({ authType: "default", defaultRegion: d.region }) },
+                  args: { uid: uids.cloudwatch, name: `Launchpad ${d.stack} CloudWatch`, type: "cloudwatch", jsonDataEncoded: JSON.stringify({ authType: d.awsAuth, defaultRegion: d.region }) },
               }]
             : []),
     ];
@@ -347,7 +368,7 @@ export class Observability extends pulumi.ComponentResource {
         const gOpts = { parent: this, provider };
         const folder = new grafana.oss.Folder(`${name}-folder`, { uid: uids.folder, title: `Launchpad ${stack}` }, gOpts);
 
-        const sources = dataSources({ stack, identifier: args.identifier, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined })
+        const sources = dataSources({ stack, identifier: args.identifier, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined, awsAuth: grafanaAwsAuth(g.url) })
             .map((d) => new grafana.oss.DataSource(`${name}-${d.key}`, d.args, gOpts));
 
         const dashboards = stackDashboards({

@@ -16,7 +16,7 @@ import { maintenanceFromRdsWindow } from "../config/observability";
 import { DEFAULT_RUNBOOK_BASE_URL } from "../config/observability";
 import { alertPanel, AMP_DATASOURCE_TYPE, grafanaUids, stackDashboards, type DashboardContext } from "../dashboards";
 import { GRAFANA_MAX_UID_LENGTH } from "../dashboards/common";
-import { contactPointName, contactPoints, dataSources, KUBE_STATE_METRICS_COLLECTORS, kubeStateMetricsValues, notificationPolicyArgs, pushgatewayValues } from "../components/observability";
+import { contactPointName, contactPoints, dataSources, grafanaAwsAuth, KUBE_STATE_METRICS_COLLECTORS, kubeStateMetricsValues, notificationPolicyArgs, pushgatewayValues } from "../components/observability";
 import { CHART_VALUE_KEYS, HELM_CHARTS } from "../lib/versions";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../plan/stack-config";
@@ -600,12 +600,36 @@ describe("the Grafana builders, called directly", () => {
     });
 
     it("signs Prometheus queries with SigV4 only for AMP, and adds CloudWatch only with a data layer", () => {
-        const plain = dataSources({ stack: "s", identifier: "launchpad-s", region: "us-east-1", queryUrl: "http://prom", sigV4: false, cloudWatch: false });
+        const plain = dataSources({ stack: "s", identifier: "launchpad-s", region: "us-east-1", queryUrl: "http://prom", sigV4: false, cloudWatch: false, awsAuth: "default" });
         expect(plain.map((d) => [d.key, d.args.uid, d.args.type])).toEqual([["prometheus", "launchpad-s-prometheus", "prometheus"]]);
         expect(JSON.parse(plain[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST" });
-        const amp = dataSources({ stack: "s", identifier: "launchpad-s", region: "eu-west-1", queryUrl: "https://aps", sigV4: true, cloudWatch: true });
+        const amp = dataSources({ stack: "s", identifier: "launchpad-s", region: "eu-west-1", queryUrl: "https://aps", sigV4: true, cloudWatch: true, awsAuth: "default" });
         expect(amp.map((d) => [d.key, d.args.type])).toEqual([["prometheus", "grafana-amazonprometheus-datasource"], ["cloudwatch", "cloudwatch"]]);
         expect(JSON.parse(amp[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: "eu-west-1" });
         expect(JSON.parse(amp[1].args.jsonDataEncoded as string)).toEqual({ authType: "default", defaultRegion: "eu-west-1" });
+        const amg = dataSources({ stack: "s", identifier: "launchpad-s", region: "eu-west-1", queryUrl: "https://aps", sigV4: true, cloudWatch: true, awsAuth: "ec2_iam_role" });
+        expect(amg.map((d) => JSON.parse(d.args.jsonDataEncoded as string) as Record<string, unknown>).map((j) => j.sigV4AuthType ?? j.authType)).toEqual(["ec2_iam_role", "ec2_iam_role"]);
+    });
+
+    // Grafana refuses an auth type outside its allowed_auth_providers (grafana-aws-sdk pkg/awsauth/auth.go
+    // GetConfig): Amazon Managed Grafana signs with the workspace role, `ec2_iam_role` (grafana/grafana#31764;
+    // Grafana 8 docs aws-authentication.md "only enabled by default in Amazon Managed Grafana"); any other
+    // Grafana allows default/keys/credentials (pkg/awsds/authSettings.go defaultAuthSettings), not ec2_iam_role.
+    it.each([
+        ["https://g-949e7b44df.grafana-workspace.us-east-1.amazonaws.com", "ec2_iam_role"],
+        ["https://g-949e7b44df.grafana-workspace.us-east-1.amazonaws.com/", "ec2_iam_role"],
+        ["https://G-BFFA51ED1B.Grafana-Workspace.eu-west-1.amazonaws.com:443/d/x", "ec2_iam_role"],
+        ["https://grafana.example.com", "default"],
+        ["https://grafana-workspace.example.com", "default"],
+        ["https://g-1.grafana-workspace.us-east-1.amazonaws.com.evil.example", "default"],
+        ["http://localhost:3000", "default"],
+    ])("signs AWS queries from %s as %s: the workspace IAM role on Amazon Managed Grafana, the SDK chain elsewhere", (url, auth) => {
+        expect(grafanaAwsAuth(url)).toBe(auth);
+    });
+
+    it("a stack whose grafana:url is an Amazon Managed Grafana workspace: both AWS data sources sign with the workspace role", async () => {
+        const plan = await planStack("production", ["grafana:url=https://g-949e7b44df.grafana-workspace.us-east-1.amazonaws.com"]);
+        const ds = ofType(plan, "grafana:oss/dataSource:DataSource").map((d) => [input(d, "type"), JSON.parse(String(input(d, "jsonDataEncoded"))) as Record<string, unknown>] as const);
+        expect(ds.map(([type, j]) => [type, j.sigV4AuthType ?? j.authType]).sort()).toEqual([["cloudwatch", "ec2_iam_role"], [AMP_DATASOURCE_TYPE, "ec2_iam_role"]]);
     });
 });
