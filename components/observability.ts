@@ -380,6 +380,7 @@ export class Observability extends pulumi.ComponentResource {
             metrics: args.config.metrics,
             thresholds: args.config.thresholds,
             dbInstanceIdentifier: args.alerts.data?.dbInstanceIdentifier,
+            backupVaultName: args.alerts.data?.backupVaultName,
             containerMetrics: args.alerts.containerMetrics,
             drReplication: args.alerts.data?.drReplication ?? false,
             prometheusType: prometheusDatasourceType(sigV4),

@@ -22,7 +22,19 @@ export const BACKUPS_PANELS = {
     drillDuration: 10,
 } as const;
 
-export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: string): Dashboard {
+/**
+ * The dimensions of the AWS/Backup job metrics for the stack's jobs. AWS Backup publishes them with
+ * one dimension set, {BackupVaultName, ResourceType} (CloudWatch User Guide, "Supported AWS resources
+ * and metrics for OpenTelemetry enrichment", AWS/Backup: the column "lists the dimension sets each
+ * metric is published with"; AWS Backup Developer Guide cloudwatch.md: "Resource type, vault name"),
+ * so an exact match on ResourceType alone finds no series; the vault also keeps other stacks of the
+ * account out (their jobs are RDS jobs too). The restore job metrics are per vault as well (same table).
+ */
+export function backupJobDimensions(backupVaultName: string): Record<string, string> {
+    return { BackupVaultName: backupVaultName, ResourceType: "RDS" };
+}
+
+export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: string, backupVaultName: string): Dashboard {
     const { stack, thresholds: t } = ctx;
     const P = BACKUPS_PANELS;
     const backup = (metric: string) => pushedSelector(ctx, metric, PUSH_JOBS.backup);
@@ -30,6 +42,7 @@ export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: st
     const dr = (metric: string) => pushedSelector(ctx, metric, PUSH_JOBS.dr, [`db_instance="${dbInstanceIdentifier}"`]);
     const rto = durationSeconds(t.restoreMaxDuration);
     const rpo = durationSeconds(t.rpoTarget);
+    const jobs = backupJobDimensions(backupVaultName);
     const lag = timeseries(P.recoveryPointLag, `Recovery point lag: point-in-time recovery${ctx.drReplication ? " and the DR region" : ""} (RPO target ${t.rpoTarget})`, "s", 0, 28, 24)
         .withTarget(promTarget("A", `time() - max by (db_instance) (${dr(DR_METRICS.latestRestorable)})`, "point-in-time recovery"))
         .withTarget(promTarget("C", `vector(${rpo})`, "RPO target"));
@@ -59,13 +72,13 @@ export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: st
         )
         .withPanel(
             timeseries(P.awsRestoreJobs, "AWS Backup restore jobs (drills included): completed and failed", "short", 0, 12)
-                .withTarget(cloudwatchTarget(ctx, "A", "AWS/Backup", "NumberOfRestoreJobsCompleted", { ResourceType: "RDS" }, "Sum"))
-                .withTarget(cloudwatchTarget(ctx, "B", "AWS/Backup", "NumberOfRestoreJobsFailed", { ResourceType: "RDS" }, "Sum")),
+                .withTarget(cloudwatchTarget(ctx, "A", "AWS/Backup", "NumberOfRestoreJobsCompleted", jobs, "Sum"))
+                .withTarget(cloudwatchTarget(ctx, "B", "AWS/Backup", "NumberOfRestoreJobsFailed", jobs, "Sum")),
         )
         .withPanel(
             timeseries(P.awsBackupJobs, "AWS Backup jobs: completed and failed", "short", 12, 12)
-                .withTarget(cloudwatchTarget(ctx, "A", "AWS/Backup", "NumberOfBackupJobsCompleted", { ResourceType: "RDS" }, "Sum"))
-                .withTarget(cloudwatchTarget(ctx, "B", "AWS/Backup", "NumberOfBackupJobsFailed", { ResourceType: "RDS" }, "Sum")),
+                .withTarget(cloudwatchTarget(ctx, "A", "AWS/Backup", "NumberOfBackupJobsCompleted", jobs, "Sum"))
+                .withTarget(cloudwatchTarget(ctx, "B", "AWS/Backup", "NumberOfBackupJobsFailed", jobs, "Sum")),
         )
         .withPanel(
             timeseries(P.backupDuration, "Logical backup duration per tier", "s", 0, 20, 24).withTarget(

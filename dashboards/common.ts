@@ -61,6 +61,12 @@ export interface DashboardContext {
     readonly thresholds: ThresholdsConfig;
     /** The RDS instance, where the stack has one. */
     readonly dbInstanceIdentifier?: string;
+    /**
+     * The stack's AWS Backup vault (`AlertContext.data.backupVaultName`), required with
+     * `dbInstanceIdentifier`: the AWS/Backup panels select its jobs.
+     * @default - none: a stack without a database has no backups dashboard
+     */
+    readonly backupVaultName?: string;
     /** cAdvisor is scraped: the CPU and memory panels exist. */
     readonly containerMetrics: boolean;
     /** Automated backups are replicated to the DR region: the DR lag is plotted. */

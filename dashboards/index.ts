@@ -12,8 +12,11 @@ export { alertPanel } from "./alert-panels";
 export function stackDashboards(ctx: DashboardContext): Record<string, Dashboard> {
     const out: Record<string, Dashboard> = { service: serviceOverview(ctx), "blue-green": blueGreen(ctx) };
     if (ctx.dbInstanceIdentifier !== undefined) {
+        if (ctx.backupVaultName === undefined) {
+            throw new Error(`dashboards of ${ctx.identifier}: a database (${ctx.dbInstanceIdentifier}) needs its backup vault's name for the AWS Backup panels`);
+        }
         out.database = databaseDashboard(ctx, ctx.dbInstanceIdentifier);
-        out.backups = backupsDashboard(ctx, ctx.dbInstanceIdentifier);
+        out.backups = backupsDashboard(ctx, ctx.dbInstanceIdentifier, ctx.backupVaultName);
     }
     return out;
 }

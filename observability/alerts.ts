@@ -56,6 +56,12 @@ export interface AlertContext {
     /** The data layer, when the stack has one (Launchpad creates EKS and the database). */
     readonly data?: {
         readonly dbInstanceIdentifier: string;
+        /**
+         * The stack's AWS Backup vault, where the plan's backup jobs write and the drills restore
+         * from: named after the plan, `backupPlanName(project, stack)` = the stack identifier
+         * (components/backup-plan.ts; tests/dashboards-cloudwatch.test.ts checks the two agree).
+         */
+        readonly backupVaultName: string;
         readonly databaseName: string;
         /** Automated backups are replicated to the DR region (the tier's `replicateBackupsToDr`): their lag is alerted too. */
         readonly drReplication: boolean;
@@ -82,6 +88,7 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
         data: hasDataLayer(config.cluster)
             ? {
                   dbInstanceIdentifier: databaseInstanceIdentifier(stackIdentifier(config.project, config.stack), config.database.restore),
+                  backupVaultName: stackIdentifier(config.project, config.stack),
                   databaseName: config.database.name,
                   drReplication: config.safety.replicateBackupsToDr,
               }

@@ -285,6 +285,7 @@ const DASHBOARDS = stackDashboards({
     metrics: M,
     thresholds: config.observability.thresholds,
     dbInstanceIdentifier: CTX.data?.dbInstanceIdentifier,
+    backupVaultName: CTX.data?.backupVaultName,
     containerMetrics: CTX.containerMetrics,
     drReplication: CTX.data?.drReplication ?? false,
 });

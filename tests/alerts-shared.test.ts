@@ -103,6 +103,7 @@ describe("alerts on a shared Prometheus", () => {
             metrics: config.observability.metrics,
             thresholds: config.observability.thresholds,
             dbInstanceIdentifier: "shared-db",
+            backupVaultName: "shared-vault",
             containerMetrics: true,
             drReplication: false,
         })) as unknown as { uid: string; panels: { id: number; targets: { expr?: string }[] }[]; annotations: { list: { name: string; expr?: string }[] }; templating: { list: { name: string; current?: { value: string } }[] } }[];

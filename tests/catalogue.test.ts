@@ -73,6 +73,7 @@ function promqlOf(ctx: AlertContext): { where: string; expr: string }[] {
         metrics: o.metrics,
         thresholds: o.thresholds,
         dbInstanceIdentifier: ctx.data?.dbInstanceIdentifier,
+        backupVaultName: ctx.data?.backupVaultName,
         containerMetrics: ctx.containerMetrics,
         drReplication: ctx.data?.drReplication ?? false,
     };

@@ -41,6 +41,7 @@ function dashboardContext(config: ReturnType<typeof configOf>, stack: string): D
         metrics: config.observability.metrics,
         thresholds: config.observability.thresholds,
         dbInstanceIdentifier: ctx.data?.dbInstanceIdentifier,
+        backupVaultName: ctx.data?.backupVaultName,
         containerMetrics: ctx.containerMetrics,
         drReplication: ctx.data?.drReplication ?? false,
     };
