@@ -34,6 +34,13 @@ export function backupJobDimensions(backupVaultName: string): Record<string, str
     return { BackupVaultName: backupVaultName, ResourceType: "RDS" };
 }
 
+/**
+ * AWS Backup reports a job metric only in a period with a nonzero value (AWS Backup Developer Guide,
+ * cloudwatch.md: "Reporting criteria: There is a nonzero value"): a day without a failed job has no
+ * data point at all, so the job panels show 0, not "No data", when nothing ran or failed.
+ */
+export const NO_JOBS = "0";
+
 export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: string, backupVaultName: string): Dashboard {
     const { stack, thresholds: t } = ctx;
     const P = BACKUPS_PANELS;
@@ -72,11 +79,13 @@ export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: st
         )
         .withPanel(
             timeseries(P.awsRestoreJobs, "AWS Backup restore jobs (drills included): completed and failed", "short", 0, 12)
+                .noValue(NO_JOBS)
                 .withTarget(cloudwatchTarget(ctx, "A", "AWS/Backup", "NumberOfRestoreJobsCompleted", jobs, "Sum"))
                 .withTarget(cloudwatchTarget(ctx, "B", "AWS/Backup", "NumberOfRestoreJobsFailed", jobs, "Sum")),
         )
         .withPanel(
             timeseries(P.awsBackupJobs, "AWS Backup jobs: completed and failed", "short", 12, 12)
+                .noValue(NO_JOBS)
                 .withTarget(cloudwatchTarget(ctx, "A", "AWS/Backup", "NumberOfBackupJobsCompleted", jobs, "Sum"))
                 .withTarget(cloudwatchTarget(ctx, "B", "AWS/Backup", "NumberOfBackupJobsFailed", jobs, "Sum")),
         )

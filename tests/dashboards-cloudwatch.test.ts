@@ -21,6 +21,7 @@ const PUBLISHED_DIMENSION_SETS: Record<string, readonly string[][]> = {
     "AWS/RDS": [["DBInstanceIdentifier"]],
 };
 
+type Panel = { title: string; targets?: Target[]; fieldConfig?: { defaults?: { noValue?: string } } };
 type Target = { datasource?: { uid?: string }; namespace?: string; metricName?: string; dimensions?: Record<string, string>; matchExact?: boolean };
 
 function cloudwatchTargets(plan: Plan, identifier: string): (Target & { dashboard: string })[] {
@@ -40,6 +41,18 @@ describe.each(["production", "staging"])("the %s dashboards' CloudWatch targets"
         expect(targets.length).toBeGreaterThan(0);
         const published = (t: Target): boolean => (PUBLISHED_DIMENSION_SETS[t.namespace ?? ""] ?? []).some((set) => JSON.stringify(set) === JSON.stringify(Object.keys(t.dimensions ?? {}).sort()));
         expect(targets.filter((t) => !published(t) || t.matchExact !== true).map((t) => `${t.dashboard}: ${t.namespace}/${t.metricName} ${JSON.stringify(t.dimensions)}`)).toEqual([]);
+    });
+
+    // AWS Backup reports a job count only when it is nonzero (AWS Backup Developer Guide, cloudwatch.md,
+    // "Reporting criteria: There is a nonzero value"): a healthy day has no failed-job data point.
+    it("the AWS Backup job panels show 0, not No data, on a day without jobs or failures", async () => {
+        const plan = await planStack(stack);
+        const panels = ofType(plan, "grafana:oss/dashboard:Dashboard").flatMap((d) => (JSON.parse(String(input(d, "configJson"))) as { panels: Panel[] }).panels);
+        const backup = panels.filter((p) => (p.targets ?? []).some((t) => t.namespace === "AWS/Backup"));
+        expect(backup.map((p) => [p.title, p.fieldConfig?.defaults?.noValue])).toEqual([
+            ["AWS Backup restore jobs (drills included): completed and failed", "0"],
+            ["AWS Backup jobs: completed and failed", "0"],
+        ]);
     });
 
     it("the AWS Backup job panels select the stack's own vault (the plan's, not the DR copy's) and RDS; the RDS panels the stack's instance", async () => {
