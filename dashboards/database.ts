@@ -1,14 +1,19 @@
 /**
- * The database: CPU, connections, latency and replica lag from CloudWatch (AWS/RDS); free storage
- * in percent of what is allocated now, from scripts/db/dr-metrics.sh's push (the same series the
- * storage alert reads, so the panel and the alert cannot disagree).
+ * The database: CPU, connections and latency from CloudWatch (AWS/RDS); free storage in percent of
+ * what is allocated now, from scripts/db/dr-metrics.sh's push (the same series the storage alert
+ * reads, so the panel and the alert cannot disagree). No replica lag: RDS publishes `ReplicaLag`
+ * for read replicas (and Multi-AZ DB cluster readers) only (Amazon RDS User Guide, rds-metrics.md:
+ * "For read replica configurations, the amount of time a read replica DB instance lags behind the
+ * source DB instance"), and the stack's instance is a primary with no read replica (a Multi-AZ
+ * standby is not one): such a panel would say "No data" forever. The DR copy's lag is the backups
+ * dashboard's recovery point lag.
  */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { DR_METRICS, PUSH_JOBS } from "../observability/catalogue";
 import { cloudwatchTarget, dashboard, grafanaUids, promTarget, pushedSelector, timeseries, type DashboardContext } from "./common";
 
 /** Panel ids, for the alerts' links (dashboards/alert-panels.ts). */
-export const DATABASE_PANELS = { cpu: 1, connections: 2, freeStorage: 3, latency: 4, replicaLag: 5 } as const;
+export const DATABASE_PANELS = { cpu: 1, connections: 2, freeStorage: 3, latency: 4 } as const;
 
 export function databaseDashboard(ctx: DashboardContext, dbInstanceIdentifier: string): Dashboard {
     const id = dbInstanceIdentifier;
@@ -28,6 +33,5 @@ export function databaseDashboard(ctx: DashboardContext, dbInstanceIdentifier: s
                 .withTarget(rds("A", "ReadLatency"))
                 .withTarget(rds("B", "WriteLatency")),
         )
-        .withPanel(timeseries(P.replicaLag, "Replica lag", "s", 0, 16).withTarget(rds("A", "ReplicaLag", "Maximum")))
         .build();
 }

@@ -67,4 +67,14 @@ describe.each(["production", "staging"])("the %s dashboards' CloudWatch targets"
         expect(rds.length).toBeGreaterThan(0);
         expect(new Set(rds.map((t) => t.dimensions?.DBInstanceIdentifier))).toEqual(new Set([instance]));
     });
+
+    // RDS publishes ReplicaLag for read replicas only (Amazon RDS User Guide, rds-metrics.md: "For read
+    // replica configurations, the amount of time a read replica DB instance lags behind the source DB
+    // instance"): the stack's instances replicate from nothing, so a ReplicaLag panel says No data forever.
+    it("reads no metric RDS publishes for read replicas only: the stack has none", async () => {
+        const plan = await planStack(stack);
+        expect(ofType(plan, "aws:rds/instance:Instance").map((r) => input(r, "replicateSourceDb") ?? null)).toEqual([null]);
+        expect(cloudwatchTargets(plan, identifier).filter((t) => t.namespace === "AWS/RDS").map((t) => t.metricName).sort())
+            .toEqual(["CPUUtilization", "DatabaseConnections", "ReadLatency", "WriteLatency"]);
+    });
 });
