@@ -24,6 +24,7 @@ import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { HELM_CHARTS, type HelmChartPin } from "../lib/versions";
 import { alertGroups, type AlertContext } from "../observability/alerts";
+import { SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { accessEntryPrincipal, EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeAnnotations as podScrapeAnnotations, scrapeConfiguration } from "../observability/scrape-config";
 
@@ -227,8 +228,13 @@ export function dataSources(d: { stack: string; identifier: string; region: stri
                 name: `Launchpad ${d.stack} Prometheus`,
                 type: prometheusDatasourceType(d.sigV4),
                 url: d.queryUrl,
+                // With AMP the stack's own scraper sets the scrape interval: Grafana takes `timeInterval`
+                // as it (default 15s) and makes $__rate_interval at least 4 of them (grafana/grafana
+                // pkg/promlib/models/query.go calculateRateInterval; packages/grafana-prometheus
+                // datasource.ts `jsonData.timeInterval || '15s'`). Left at 15s, the panels' rate()
+                // windows would hold 2 of the 30 s scrapes, and one missed scrape would leave a gap.
                 jsonDataEncoded: JSON.stringify(d.sigV4
-                    ? { httpMethod: "POST", sigV4Auth: true, sigV4AuthType: d.awsAuth, sigV4Region: d.region }
+                    ? { httpMethod: "POST", sigV4Auth: true, sigV4AuthType: d.awsAuth, sigV4Region: d.region, timeInterval: `${SCRAPE_INTERVAL_SECONDS}s` }
                     : { httpMethod: "POST" }),
             },
         },

@@ -398,7 +398,11 @@ describe("the Observability component under the plan engine", () => {
         const queryTypes = ofType(plan, "grafana:alerting/ruleGroup:RuleGroup").flatMap((g) => (input(g, "rules") as { datas: { refId: string; model: string }[] }[]).map((r) => (JSON.parse(r.datas[0].model) as { datasource: { type: string } }).datasource.type));
         expect(new Set(queryTypes)).toEqual(new Set([AMP_DATASOURCE_TYPE]));
         expect(input(ds[0], "url")).toBe(ws.state.prometheusEndpoint);
-        expect(JSON.parse(String(input(ds[0], "jsonDataEncoded")))).toEqual({ httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: "us-east-1" });
+        expect(JSON.parse(String(input(ds[0], "jsonDataEncoded")))).toEqual({ httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: "us-east-1", timeInterval: "30s" });
+        // Grafana's $__rate_interval is at least 4 data-source scrape intervals (grafana/grafana pkg/promlib/models/query.go
+        // calculateRateInterval): the AMP data source says the managed scraper's own interval.
+        const scrapeConfig = parse(String(input(named(plan, "launchpad-production-observability-scraper"), "scrapeConfiguration"))) as { global: { scrape_interval: string } };
+        expect((JSON.parse(String(input(ds[0], "jsonDataEncoded"))) as { timeInterval: string }).timeInterval).toBe(scrapeConfig.global.scrape_interval);
         expect(input(named(plan, "launchpad-production-observability-grafana"), "auth")).toBe("[secret]");
         expect(input(named(plan, "launchpad-production-observability-contact-pagerduty"), "pagerduties")).toEqual([{ integrationKey: "[secret]", severity: "critical", summary: "{{ .CommonAnnotations.summary }}" }]);
         const policy = named(plan, "launchpad-production-observability-policy");
@@ -606,7 +610,7 @@ describe("the Grafana builders, called directly", () => {
         expect(JSON.parse(plain[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST" });
         const amp = dataSources({ stack: "s", identifier: "launchpad-s", region: "eu-west-1", queryUrl: "https://aps", sigV4: true, cloudWatch: true, awsAuth: "default" });
         expect(amp.map((d) => [d.key, d.args.type])).toEqual([["prometheus", "grafana-amazonprometheus-datasource"], ["cloudwatch", "cloudwatch"]]);
-        expect(JSON.parse(amp[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: "eu-west-1" });
+        expect(JSON.parse(amp[0].args.jsonDataEncoded as string)).toEqual({ httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "default", sigV4Region: "eu-west-1", timeInterval: "30s" });
         expect(JSON.parse(amp[1].args.jsonDataEncoded as string)).toEqual({ authType: "default", defaultRegion: "eu-west-1" });
         const amg = dataSources({ stack: "s", identifier: "launchpad-s", region: "eu-west-1", queryUrl: "https://aps", sigV4: true, cloudWatch: true, awsAuth: "ec2_iam_role" });
         expect(amg.map((d) => JSON.parse(d.args.jsonDataEncoded as string) as Record<string, unknown>).map((j) => j.sigV4AuthType ?? j.authType)).toEqual(["ec2_iam_role", "ec2_iam_role"]);
