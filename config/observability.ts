@@ -202,7 +202,7 @@ export const grafanaUrlSchema = httpUrl("https://grafana.example.com")
         "receives the stack's folder, data sources, dashboards, alert rules, contact points, notification policy " +
         "and mute timing. With AMP its Prometheus data source is the Amazon Managed Service for Prometheus plugin " +
         "(grafana-amazonprometheus-datasource: in Amazon Managed Grafana 12+ and Grafana 13; install it on a Grafana " +
-        "11.5 to 12). Unset: no Grafana resources.",
+        "11.5 to 12). Unset: no Grafana resources; a production stack requires it (its alerts run in Grafana only).",
 });
 
 export const grafanaAuthSchema = z.string().min(1).meta({
@@ -323,6 +323,11 @@ export function observabilityProblems(p: ObservabilityRuleInput, input: ConfigIn
     }
 
     const url = p.grafanaUrl;
+    if (url === undefined && tier !== undefined && safetyFor(tier).requirePaging) {
+        // The alerts run in Grafana only (observability/prometheus-rules.ts: no rule group goes into
+        // AMP): without it the stack would evaluate no alert at all and page no one.
+        out.push(`grafana:url: received nothing (the key is not set); expected the Grafana server's URL in a ${tier} stack, which must page: its alert rules are evaluated by Grafana only, so without it no alert fires: set it with \`pulumi config set grafana:url <https URL> --stack ${input.stack}\``);
+    }
     if (url === undefined && p.grafanaAuth !== undefined) {
         out.push("grafana:url: received nothing (the key is not set); expected the Grafana server's URL, since grafana:auth is set");
     }

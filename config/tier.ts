@@ -71,7 +71,10 @@ export interface Safety {
     readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
     /** Only images the promotion source stack verified may go live (from `staging` unless set). */
     readonly verifyPromotion: boolean;
-    /** Page-severity alerts must reach a pager: with Grafana (`grafana:url`), the PagerDuty integration key is required. */
+    /**
+     * Page-severity alerts must reach a pager: Grafana (`grafana:url`), which evaluates the alerts, is
+     * required, and with it the PagerDuty integration key.
+     */
     readonly requirePaging: boolean;
     /** The alerting pipeline itself is watched: with Grafana, the Watchdog's heartbeat URL is required. */
     readonly requireHeartbeat: boolean;

@@ -350,6 +350,8 @@ describe("one run reports every problem at once", () => {
         expect(error.problems).toEqual([
             "launchpad:network.azCount: received 9; expected a number <= 6",
             "launchpad:nodeGroup.minSize: received 5; expected a number <= launchpad:nodeGroup.maxSize (3)",
+            // The tier's paging rule parsed too: production evaluates its alerts in Grafana.
+            "grafana:url: received nothing (the key is not set); expected the Grafana server's URL in a production stack, which must page: its alert rules are evaluated by Grafana only, so without it no alert fires: set it with `pulumi config set grafana:url <https URL> --stack s`",
         ]);
     });
 });

@@ -327,9 +327,12 @@ describe("which secrets are required: the stack's own choices and the tier", () 
         expect(real({ "launchpad:alerting": { pagerDutyIntegrationKey: "k", heartbeatUrl: "https://hc-ping.com/0b1c" } }, "production")).toEqual([]);
     });
 
-    it("nothing is required without grafana:url: no contact point exists", () => {
+    it("nothing is required without grafana:url: no contact point exists; production requires grafana:url itself (its alerts run in Grafana only)", () => {
         const values = { ...REQUIRED_CONFIG, "launchpad:tier": "production", "launchpad:network": { natGateways: "perAz" }, "launchpad:promotion": { fromStack: "staging" }, "launchpad:alerting": { slack: true } };
-        expect(problemsOf({ project: "launchpad", stack: "s", values, secretKeys: new Set() })).toEqual([]);
+        expect(problemsOf({ project: "launchpad", stack: "s", values: { ...values, "launchpad:tier": "staging" }, secretKeys: new Set() })).toEqual([]);
+        expect(problemsOf({ project: "launchpad", stack: "s", values, secretKeys: new Set() })).toEqual([
+            "grafana:url: received nothing (the key is not set); expected the Grafana server's URL in a production stack, which must page: its alert rules are evaluated by Grafana only, so without it no alert fires: set it with `pulumi config set grafana:url <https URL> --stack s`",
+        ]);
     });
 
     it("a secret that is set but invalid is one problem, not also \"not set\"", () => {
