@@ -493,7 +493,7 @@ function objectSelectorText(values: Record<string, unknown>): string {
 
 export const preflightReadinessGateController: LaunchpadStackPolicy = {
     name: "preflight-readiness-gate-controller",
-    description: `Every long-running workload whose pods are ALB/NLB ip targets, in a namespace the controller's pod webhook selects (by default labelled ${READINESS_GATE_INJECT_LABEL}=enabled), is selected by the webhook's objectSelector and depends on the AWS Load Balancer Controller's release (its webhook gives a pod its readiness gate only when the pod is created); with failurePolicy Fail, no other pod of such a namespace is sent to the webhook.`,
+    description: `Every long-running workload whose pods are ALB/NLB ip targets, in a namespace the controller's pod webhook selects (by default labelled ${READINESS_GATE_INJECT_LABEL}=enabled), is selected by the webhook's objectSelector and depends on the AWS Load Balancer Controller's release (its webhook gives a pod its readiness gate only when the pod is created); with failurePolicy Fail, no Job's, CronJob's or (without an objectSelector) chart's pod of such a namespace is sent to the webhook.`,
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         // Controller v3.5.0 docs/deploy/pod_readiness_gate.md: the gate is injected "only during pod
@@ -517,6 +517,17 @@ export const preflightReadinessGateController: LaunchpadStackPolicy = {
         const injected = ofType(args.resources, TYPES.namespace).filter((n) => scope.namespace(labelsOf(n.props))).map(nameOf);
         for (const ns of injected) {
             const targets = ipTargetServices(args.resources, ns, values);
+            // A chart's pods are rendered by Helm, unseen here: only when the objectSelector adds
+            // nothing to the chart's own exclusion is it certain that they all go to the webhook.
+            if (failurePolicy === "Fail" && selectorText === "none") {
+                for (const chart of charts(args.resources).filter((c) => namespaceOf(c) === ns && !controllers.includes(c))) {
+                    report(
+                        `${who(chart)} runs its pods in namespace ${ns}, where the controller's pod webhook, with failurePolicy Fail and no objectSelector, receives every pod: ` +
+                            "while the controller is down each of them is refused. Set the chart's objectSelector to the pods that are targets (controller docs/deploy/pod_readiness_gate.md, Recommended settings: failurePolicy Fail combined with an explicit objectSelector).",
+                        chart.urn,
+                    );
+                }
+            }
             for (const w of args.resources.filter((r) => isWorkloadType(r.type) && namespaceOf(r) === ns)) {
                 const labels = podLabelsOf(w);
                 if (!LONG_RUNNING_KINDS.has(w.type) && w.type !== "kubernetes:core/v1:Pod") {

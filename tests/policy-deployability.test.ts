@@ -249,8 +249,13 @@ describe("preflight-readiness-gate-controller (controller v3.5.0 docs/deploy/pod
             expect(await stackViolations(preflightReadinessGateController, failing({ objectSelector: { matchLabels: { tier: "web" } } }))).toEqual([]);
         });
 
-        it("names every Job and CronJob whose pods the webhook would refuse while the controller is down: no objectSelector, or one that selects them", async () => {
-            expect(await stackViolations(preflightReadinessGateController, failing({}))).toEqual([violation(job, REFUSED("Job shop/migrate", "none")), violation(cron, REFUSED("CronJob shop/dump", "none"))]);
+        it("names every Job and CronJob whose pods the webhook would refuse while the controller is down: no objectSelector, or one that selects them; with none, every chart of the namespace too", async () => {
+            const chartRefused = "Helm release pushgateway (chart prometheus-pushgateway) runs its pods in namespace shop, where the controller's pod webhook, with failurePolicy Fail and no objectSelector, receives every pod: while the controller is down each of them is refused. Set the chart's objectSelector to the pods that are targets (controller docs/deploy/pod_readiness_gate.md, Recommended settings: failurePolicy Fail combined with an explicit objectSelector).";
+            expect(await stackViolations(preflightReadinessGateController, failing({}))).toEqual([
+                violation(C.pushgateway, chartRefused),
+                violation(job, REFUSED("Job shop/migrate", "none")),
+                violation(cron, REFUSED("CronJob shop/dump", "none")),
+            ]);
             expect(await stackViolations(preflightReadinessGateController, failing({ objectSelector: { matchExpressions: [{ key: "role", operator: "NotIn", values: ["backup"] }] } }))).toEqual([violation(job, REFUSED("Job shop/migrate", "role NotIn (backup)"))]);
         });
 

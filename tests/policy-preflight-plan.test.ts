@@ -158,17 +158,21 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
     // Controller v3.5.0 docs/deploy/pod_readiness_gate.md, "Recommended settings": failurePolicy Fail
     // combined with an explicit objectSelector; the chart renders both into the mpod webhook
     // (eks-charts@5239609 stable/aws-load-balancer-controller/templates/webhook.yaml:22, :36-48).
-    it("catches the pod webhook failing closed without its objectSelector: exit 3, every Job and CronJob of the namespace named (refused while the controller is down)", async () => {
+    it("catches the pod webhook failing closed without its objectSelector: exit 3, every chart, Job and CronJob of the namespace named (refused while the controller is down)", async () => {
         const values = byUrn(base, URNS.lbc).inputs.values as Record<string, unknown>;
         expect([values.podMutatorWebhookConfig, values.objectSelector]).toEqual([{ failurePolicy: "Fail" }, { matchLabels: { "launchpad.dev/role": "workload" } }]);
         const result = await check((doc) => {
             delete (byUrn(doc, URNS.lbc).inputs.values as Record<string, unknown>).objectSelector;
         });
-        const named = base.resources.filter((r) => /^kubernetes:batch\/v1:(Job|CronJob)$/.test(r.type) && (r.inputs.metadata as { namespace?: string }).namespace === "launchpad-staging");
+        const inNamespace = (r: DocResource) => (r.type === "kubernetes:helm.sh/v3:Release" ? r.inputs.namespace : (r.inputs.metadata as { namespace?: string }).namespace) === "launchpad-staging";
+        const releases = base.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && inNamespace(r));
+        const named = base.resources.filter((r) => /^kubernetes:batch\/v1:(Job|CronJob)$/.test(r.type) && inNamespace(r));
+        expect(releases.map((r) => r.inputs.chart)).toEqual(["kube-state-metrics", "prometheus-pushgateway"]);
         expect(named.map((r) => r.type.split(":").pop()).sort()).toEqual(["CronJob", "CronJob", "CronJob", "Job", "Job"]);
         expect(result.code).toBe(3);
-        expect(result.violations.map((v) => [v.policy, v.urn])).toEqual(named.map((r) => ["preflight-readiness-gate-controller", r.urn]));
-        expect(result.violations[0].message).toMatch(/'s pods run to completion and need no readiness gate, but they are sent to the controller's pod webhook in namespace launchpad-staging \(objectSelector: none\) with failurePolicy Fail: while the controller is down every one of them is refused\./);
+        expect(result.violations.map((v) => [v.policy, v.urn])).toEqual([...releases, ...named].map((r) => ["preflight-readiness-gate-controller", r.urn]));
+        expect(result.violations[0].message).toMatch(/^Helm release kube-state-metrics \(chart kube-state-metrics\) runs its pods in namespace launchpad-staging, where the controller's pod webhook, with failurePolicy Fail and no objectSelector, receives every pod: while the controller is down each of them is refused\./);
+        expect(result.violations[2].message).toMatch(/'s pods run to completion and need no readiness gate, but they are sent to the controller's pod webhook in namespace launchpad-staging \(objectSelector: none\) with failurePolicy Fail: while the controller is down every one of them is refused\./);
     });
 
     it("catches a pod webhook objectSelector the colors' pods do not carry: exit 3, both Deployments named (their pods would never get a readiness gate)", async () => {
