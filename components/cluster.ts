@@ -74,7 +74,14 @@ export function namespaceLabels(namespace: string, albReadinessGates = false): R
     };
 }
 
-/** EKS access policies by access level: cluster-wide, and limited to namespaces (docs: "Review access policy permissions"). */
+/**
+ * EKS access policies by access level: cluster-wide, and limited to namespaces. Names and ARNs
+ * (`arn:aws:eks::aws:cluster-access-policy/<name>`) from the EKS user guide, awsdocs/amazon-eks-user-guide
+ * latest/ug/manage-access/k8s-access/access-policy-reference.adoc (snapshot 1ccc2ead): AmazonEKSAdminPolicy's
+ * scope "is typically one or more Kubernetes namespaces" (:20), AmazonEKSClusterAdminPolicy's "the
+ * cluster" (:125); Edit and View serve either scope. A role ARN with a path is accepted
+ * (grant-k8s-access.adoc:205, unlike the aws-auth ConfigMap).
+ */
 export const ACCESS_POLICIES = {
     admin: { cluster: "AmazonEKSClusterAdminPolicy", namespace: "AmazonEKSAdminPolicy" },
     edit: { cluster: "AmazonEKSEditPolicy", namespace: "AmazonEKSEditPolicy" },

@@ -72,7 +72,12 @@ export const AVAILABILITY_ZONES_QUERY = {
     filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
 };
 
-/** The tags that tell the AWS Load Balancer Controller where each kind of load balancer goes. */
+/**
+ * The tags that tell the AWS Load Balancer Controller where each kind of load balancer goes:
+ * `kubernetes.io/role/elb` (internet-facing) and `kubernetes.io/role/internal-elb` (internal), value
+ * `1` or empty (controller v3.5.0 docs/deploy/subnet_discovery.md, the two tag tables). The
+ * `kubernetes.io/cluster/<name>` tag is optional: a subnet without one is not filtered out ("Subnet Filtering").
+ */
 export const SUBNET_ROLE_TAGS = {
     public: { "kubernetes.io/role/elb": "1", tier: "public" },
     private: { "kubernetes.io/role/internal-elb": "1", tier: "private" },

@@ -26,6 +26,7 @@ import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ROLE_LABEL, ROLES } from "../lib/delivery";
 import { managedPolicyArn } from "../lib/iam";
 import { restrictedContainer } from "../lib/pod-security";
 import { childTags, type Tags } from "../lib/tags";
@@ -103,7 +104,13 @@ export function fluentBitPolicy(logGroupArnPrefix: string): object {
     };
 }
 
-/** The default StorageClass: EBS gp3 through the CSI driver, encrypted, bound where the pod lands. */
+/**
+ * The default StorageClass: EBS gp3 through the CSI driver, encrypted, bound where the pod lands.
+ * The parameters are the driver's (kubernetes-sigs/aws-ebs-csi-driver docs/parameters.md at v1.64.0,
+ * the release the add-on tracks: "type" gp3, "encrypted" "true" with the account's default EBS key
+ * when no "kmsKeyId" is given, "csi.storage.k8s.io/fstype" ext4, case sensitive), and
+ * `WaitForFirstConsumer` is the binding mode that page recommends for dynamic provisioning.
+ */
 export function storageClassArgs(): k8s.storage.v1.StorageClassArgs {
     return {
         metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
@@ -149,6 +156,23 @@ export function loadBalancerControllerValues(a: LoadBalancerControllerValuesArgs
         // this one. Ignore lets them through; the webhook only gives `type: LoadBalancer` Services
         // this controller's class, and the one such Service Launchpad makes waits for this release.
         serviceMutatorWebhookConfig: { failurePolicy: "Ignore" },
+        // The pod webhook (`mpod.elbv2.k8s.aws`) as the controller's docs recommend: "failurePolicy:
+        // Fail combined with an explicit Object Selector" (controller v3.5.0
+        // docs/deploy/pod_readiness_gate.md, "Recommended settings"). With the chart's Ignore, a pod
+        // created while no controller endpoint answers (the controller down, or a pod Ready before
+        // the webhook Service lists it) starts without its readiness gate and a rollout can end the
+        // old color's pods before the new ones are healthy targets; with Fail it is refused and its
+        // ReplicaSet retries until the webhook answers. The selector sends only the colors' serving
+        // pods (`launchpad.dev/role: workload`, the label the preview Services select: components/
+        // blue-green-service.ts servingSelector) so the gate, migration and load-test Jobs, the
+        // backup CronJobs and the charts' pods in the namespace never wait on the controller. The
+        // chart renders both into the mpod webhook (eks-charts@5239609 templates/webhook.yaml:22
+        // and :36-48, after its own `app.kubernetes.io/name NotIn (aws-load-balancer-controller)`);
+        // `webhookNamespaceSelectors` stays unset: it would also give the Fail-only `quicid` webhook
+        // (:59-92) the readiness-gate namespace. policies/deployability.ts
+        // `preflight-readiness-gate-controller` checks every target pod is selected and no other.
+        podMutatorWebhookConfig: { failurePolicy: "Fail" },
+        objectSelector: { matchLabels: { [ROLE_LABEL]: ROLES.workload } },
         podDisruptionBudget: { maxUnavailable: 1 },
         resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
     };
@@ -293,8 +317,8 @@ export class Platform extends pulumi.ComponentResource {
      * does every Deployment in the namespace labelled for readiness-gate injection (components/cluster.ts
      * namespaceLabels), because the controller's pod webhook gives a pod its gate only when the pod is
      * created (controller v3.5.0 docs/deploy/pod_readiness_gate.md, "the controller injects the config
-     * to the pod spec only during pod creation") and, with failurePolicy Ignore, lets a pod through
-     * without one while no controller answers (same page, "FailurePolicy"). The release being created
+     * to the pod spec only during pod creation") and, failing closed ({@link loadBalancerControllerValues}),
+     * refuses a selected pod while no controller answers (same page, "FailurePolicy"). The release being created
      * means the webhook serves: pulumi-kubernetes installs with Helm's wait (provider/pkg/provider/
      * helm_release.go, `client.Wait = !SkipAwait`), which waits for the Deployment's ready replicas
      * (helm pkg/kube/ready.go deploymentReady), and a controller pod is ready only once its webhook

@@ -22,10 +22,16 @@
  * - [EKS-KUBEPROXY] https://docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-kube-proxy.md,
  *   "kube-proxy versions" table (rows 1.36 .. 1.31).
  * - [EKS-VPCCNI] https://docs.amazonaws.cn/eks/latest/userguide/managing-vpc-cni.md,
- *   "Amazon VPC CNI versions" table (rows 1.35 .. 1.29, one version for every row).
+ *   "Amazon VPC CNI versions" table (rows 1.35 .. 1.29, one version for every row), as an earlier
+ *   session read it. Three later checks (2026-12-04 .. 06) could not open that page again: the
+ *   indexed AWS copies of managing-vpc-cni / pod-networking stop at 1.33 (ja_jp) or are cut before
+ *   the table (en .md), and the awsdocs/amazon-eks-user-guide snapshot (1ccc2ead, 2024-12-20)
+ *   predates 1.35. So no vpc-cni value below is used: see EKS_ADDON_UNVERIFIED.
  * - [EBS-CSI] kubernetes-sigs/aws-ebs-csi-driver CHANGELOG.md at commit
- *   429e202e589798e55c0f8ddcc81b2850b7f000d0 (2026-08-19): newest driver release v1.64.0; its
- *   README says the driver supports every Kubernetes version EKS supports.
+ *   429e202e589798e55c0f8ddcc81b2850b7f000d0 (2026-08-19): newest driver release v1.64.0 (tag
+ *   commit 6689789f192f8941878801f2730ea972a1196047); README.md:53 at that tag: "compatible with
+ *   all Kubernetes versions supported by ... Amazon EKS". The repository names no EKS add-on build
+ *   (`-eksbuild.N`) of the driver itself, and AWS publishes no add-on version table for it.
  * - [RDS] endoflife-date/release-data releases/amazon-rds-mysql.json (commit dbf06c93, 2026-08-22)
  *   and releases/amazon-rds-postgresql.json (commit e564d3d2, 2026-08-15), scraped from the AWS
  *   "Supported MySQL major versions on Amazon RDS" and "Release calendar for Amazon RDS for
@@ -91,38 +97,50 @@ export const EKS_ADDON_NAMES: readonly EksAddonName[] = ["vpc-cni", "coredns", "
  * Pinned add-on versions per Kubernetes minor (every version in standard support on 2026-12-02).
  *
  * Not every value could be read as an exact EKS add-on version (`vX.Y.Z-eksbuild.N`) for its minor:
- * those are listed in {@link EKS_ADDON_UNVERIFIED} with the reason. Check them with
- * `aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>` (or resolve
- * them with `aws.eks.getAddonVersion`) before a deploy relies on them.
+ * those are listed in {@link EKS_ADDON_UNVERIFIED} with the sources checked, and are never sent to
+ * EKS. In their place a deploy asks EKS for its default version of the add-on for the minor
+ * (`aws.eks.getAddonVersion`, DescribeAddonVersions: components/eks-addon.ts `addonVersion`), which
+ * a preview shows; `aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>`
+ * lists the same. Their values here are the upstream release, for reference only.
  */
 export const EKS_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<EksAddonName, string>>>> = {
     "1.36": {
-        // [EKS-VPCCNI] lists v1.21.1-eksbuild.7 for every minor up to 1.35; 1.36 is not in that table (unverified).
+        // Not used (EKS_ADDON_UNVERIFIED): resolved at deploy to EKS's default for 1.36.
         "vpc-cni": "v1.21.1-eksbuild.7",
         // [EKS-COREDNS] row 1.36
         coredns: "v1.14.3-eksbuild.3",
         // [EKS-KUBEPROXY] row 1.36
         "kube-proxy": "v1.36.0-eksbuild.14",
-        // [EBS-CSI] driver release; the eksbuild suffix is not published in any source read (unverified).
+        // Not used (EKS_ADDON_UNVERIFIED): [EBS-CSI] upstream release; resolved at deploy to EKS's default for 1.36.
         "aws-ebs-csi-driver": "v1.64.0",
     },
     "1.35": {
-        // [EKS-VPCCNI] row 1.35
+        // Not used (EKS_ADDON_UNVERIFIED): [EKS-VPCCNI] row 1.35 as first read; resolved at deploy to EKS's default for 1.35.
         "vpc-cni": "v1.21.1-eksbuild.7",
         // [EKS-COREDNS] row 1.35
         coredns: "v1.14.3-eksbuild.3",
         // [EKS-KUBEPROXY] row 1.35
         "kube-proxy": "v1.35.3-eksbuild.13",
-        // [EBS-CSI] driver release; the eksbuild suffix is not published in any source read (unverified).
+        // Not used (EKS_ADDON_UNVERIFIED): [EBS-CSI] upstream release; resolved at deploy to EKS's default for 1.35.
         "aws-ebs-csi-driver": "v1.64.0",
     },
 };
 
-/** Entries of {@link EKS_ADDON_VERSIONS} that are not an EKS add-on version read from AWS for that minor. */
+/**
+ * Entries of {@link EKS_ADDON_VERSIONS} that are not an EKS add-on version read from AWS for that
+ * minor, each with the sources checked (last on 2026-12-06). A deploy resolves each to EKS's own
+ * default for the minor (`aws.eks.getAddonVersion`); the table's value is never sent.
+ */
+const VPC_CNI_UNVERIFIED =
+    "no AWS table of VPC CNI add-on versions with this minor could be read: [EKS-VPCCNI] could not be opened again, the indexed AWS managing-vpc-cni pages list minors up to 1.33, " +
+    "the awsdocs/amazon-eks-user-guide snapshot (1ccc2ead, 2024-12-20) predates 1.35, and aws/amazon-vpc-cni-k8s (2284a467, 2026-08-21, newest tag v1.23.0) publishes no eksbuild versions";
+const EBS_CSI_UNVERIFIED =
+    "AWS publishes no EBS CSI add-on version table; kubernetes-sigs/aws-ebs-csi-driver v1.64.0 (6689789f) README.md:53 says every EKS-supported minor is supported, but names no -eksbuild.N build";
 export const EKS_ADDON_UNVERIFIED: readonly { readonly version: string; readonly addon: EksAddonName; readonly reason: string }[] = [
-    { version: "1.36", addon: "vpc-cni", reason: "the AWS VPC CNI table read lists minors up to 1.35; its one version is assumed for 1.36" },
-    { version: "1.36", addon: "aws-ebs-csi-driver", reason: "upstream driver release; the EKS add-on build suffix (-eksbuild.N) was not in any source read" },
-    { version: "1.35", addon: "aws-ebs-csi-driver", reason: "upstream driver release; the EKS add-on build suffix (-eksbuild.N) was not in any source read" },
+    { version: "1.36", addon: "vpc-cni", reason: VPC_CNI_UNVERIFIED },
+    { version: "1.35", addon: "vpc-cni", reason: VPC_CNI_UNVERIFIED },
+    { version: "1.36", addon: "aws-ebs-csi-driver", reason: EBS_CSI_UNVERIFIED },
+    { version: "1.35", addon: "aws-ebs-csi-driver", reason: EBS_CSI_UNVERIFIED },
 ];
 
 /**

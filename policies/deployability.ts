@@ -26,7 +26,7 @@
  * through another resource.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, labelsOf, listText, LONG_RUNNING_KINDS, podSpecOf, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
+import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podSpecOf, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
 import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
 
 // --- Provider tables --------------------------------------------------------------------------
@@ -476,37 +476,89 @@ function ipTargetServices(resources: readonly PolicyResource[], namespace: strin
     return out;
 }
 
+/** The pod webhook's failurePolicy as the chart renders it (templates/webhook.yaml:22, values.yaml default `Ignore`). */
+function podWebhookFailurePolicy(values: Record<string, unknown>): string {
+    return text(rec(values.podMutatorWebhookConfig).failurePolicy) ?? "Ignore";
+}
+
+/** The object selector of the pod webhook in the words of a message: the chart's own exclusion and the release's values. */
+function objectSelectorText(values: Record<string, unknown>): string {
+    const objectSelector = rec(values.objectSelector);
+    const parts = [
+        ...requirements(objectSelector.matchExpressions).map((r) => `${r.key} ${r.operator}${r.values.length > 0 ? ` (${r.values.join(", ")})` : ""}`),
+        ...Object.entries(rec(objectSelector.matchLabels)).map(([k, v]) => `${k}=${String(v)}`),
+    ];
+    return parts.length > 0 ? parts.join(", ") : "none";
+}
+
 export const preflightReadinessGateController: LaunchpadStackPolicy = {
     name: "preflight-readiness-gate-controller",
-    description: `Every long-running workload whose pods are ALB/NLB ip targets, in a namespace the controller's pod webhook selects (by default labelled ${READINESS_GATE_INJECT_LABEL}=enabled), depends on the AWS Load Balancer Controller's release: its webhook gives a pod its readiness gate only when the pod is created.`,
+    description: `Every long-running workload whose pods are ALB/NLB ip targets, in a namespace the controller's pod webhook selects (by default labelled ${READINESS_GATE_INJECT_LABEL}=enabled), is selected by the webhook's objectSelector and depends on the AWS Load Balancer Controller's release (its webhook gives a pod its readiness gate only when the pod is created); with failurePolicy Fail, no Job's, CronJob's or (without an objectSelector) chart's pod of such a namespace is sent to the webhook.`,
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         // Controller v3.5.0 docs/deploy/pod_readiness_gate.md: the gate is injected "only during pod
         // creation", into pods of a labelled namespace that a Service with a TargetGroupBinding selects,
-        // ip targets only; the pod webhook's failurePolicy is Ignore (> v2.11), so a pod created while
-        // no controller answers is let through without a gate, and a rollout of it can end the old pods
-        // before the new ones are healthy targets. A controller the plan does not install (an existing
-        // cluster's) cannot be ordered against, so only a planned one is checked.
+        // ip targets only. "FailurePolicy": with Ignore (the default > v2.11) a pod created while no
+        // controller answers is let through without a gate, and a rollout of it can end the old pods
+        // before the new ones are healthy targets; with Fail it is refused until the controller
+        // answers ("prevent the launch of any pods in labeled namespaces"). "Recommended settings":
+        // Fail combined with an explicit objectSelector. So: a target pod the objectSelector leaves
+        // out never gets a gate; with Fail, a pod the webhook has nothing to give (a Job's) is
+        // refused whenever the controller is down, so the objectSelector must leave it out. A
+        // controller the plan does not install (an existing cluster's) cannot be read, so only a
+        // planned one is checked.
         const controllers = charts(args.resources).filter((c) => chartName(c) === LBC_CHART);
         if (controllers.length === 0) return;
         const values = rec(controllers[0].props.values);
         const scope = podWebhookScope(values);
         if (scope === undefined) return;
+        const failurePolicy = podWebhookFailurePolicy(values);
+        const selectorText = objectSelectorText(values);
         const injected = ofType(args.resources, TYPES.namespace).filter((n) => scope.namespace(labelsOf(n.props))).map(nameOf);
         for (const ns of injected) {
             const targets = ipTargetServices(args.resources, ns, values);
-            if (targets.size === 0) continue;
-            for (const w of args.resources.filter((r) => (LONG_RUNNING_KINDS.has(r.type) || r.type === "kubernetes:core/v1:Pod") && namespaceOf(r) === ns)) {
+            // A chart's pods are rendered by Helm, unseen here: only when the objectSelector adds
+            // nothing to the chart's own exclusion is it certain that they all go to the webhook.
+            if (failurePolicy === "Fail" && selectorText === "none") {
+                for (const chart of charts(args.resources).filter((c) => namespaceOf(c) === ns && !controllers.includes(c))) {
+                    report(
+                        `${who(chart)} runs its pods in namespace ${ns}, where the controller's pod webhook, with failurePolicy Fail and no objectSelector, receives every pod: ` +
+                            "while the controller is down each of them is refused. Set the chart's objectSelector to the pods that are targets (controller docs/deploy/pod_readiness_gate.md, Recommended settings: failurePolicy Fail combined with an explicit objectSelector).",
+                        chart.urn,
+                    );
+                }
+            }
+            for (const w of args.resources.filter((r) => isWorkloadType(r.type) && namespaceOf(r) === ns)) {
                 const labels = podLabelsOf(w);
-                if (!scope.pod(labels)) continue;
+                if (!LONG_RUNNING_KINDS.has(w.type) && w.type !== "kubernetes:core/v1:Pod") {
+                    // A Job's or CronJob's pods run to completion: a gate gives them nothing.
+                    if (failurePolicy === "Fail" && scope.pod(labels)) {
+                        report(
+                            `${who(w)}'s pods run to completion and need no readiness gate, but they are sent to the controller's pod webhook in namespace ${ns} (objectSelector: ${selectorText}) with failurePolicy Fail: ` +
+                                "while the controller is down every one of them is refused. Narrow the chart's objectSelector to the pods that are targets (controller docs/deploy/pod_readiness_gate.md, Recommended settings: failurePolicy Fail combined with an explicit objectSelector).",
+                            w.urn,
+                        );
+                    }
+                    continue;
+                }
                 const by = [...targets].filter(([svc]) => selects(svc, labels));
                 if (by.length === 0) continue;
+                const via = listText(by.map(([svc, why]) => `Service ${ns}/${nameOf(svc)} (${why})`));
+                if (!scope.pod(labels)) {
+                    report(
+                        `${who(w)}'s pods are ip targets through ${via} in namespace ${ns}, where the controller's pod webhook injects readiness gates, but its objectSelector (${selectorText}) does not select their labels: ` +
+                            "they never get a readiness gate, so a rollout can end the old pods before the new ones are healthy targets. Label the pod template to match the chart's objectSelector, or widen the selector.",
+                        w.urn,
+                    );
+                    continue;
+                }
                 const closure = dependencyClosure(w);
                 if (controllers.some((c) => closure.has(c.urn))) continue;
-                const via = listText(by.map(([svc, why]) => `Service ${ns}/${nameOf(svc)} (${why})`));
                 report(
                     `${who(w)}'s pods are ip targets through ${via} in namespace ${ns}, where the controller's pod webhook injects readiness gates, but it does not depend on ${who(controllers[0])}: ` +
-                        "a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.",
+                        (failurePolicy === "Fail"
+                            ? "a pod created before the controller's webhook serves is refused (failurePolicy Fail; it is added at pod creation only), so the rollout waits on a controller nothing orders it after. Add the release to dependsOn."
+                            : "a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn."),
                     w.urn,
                 );
             }

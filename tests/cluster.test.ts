@@ -169,14 +169,14 @@ describe.each([
         expect(addon.inputs).toEqual({
             clusterName: `launchpad-${stack}`,
             addonName: "vpc-cni",
-            // 1.36 has no vpc-cni pin read from AWS (lib/versions.ts EKS_ADDON_UNVERIFIED): EKS's default, mocked offline.
+            // No vpc-cni pin could be read from AWS for 1.36 or re-read for 1.35 (lib/versions.ts EKS_ADDON_UNVERIFIED): EKS's default, mocked offline.
             addonVersion: isVerifiedAddonPin(minor, "vpc-cni") ? EKS_ADDON_VERSIONS[minor]["vpc-cni"] : `eks-default-for-${minor}`,
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "OVERWRITE",
             serviceAccountRoleArn: named(p, `${name}-vpc-cni-role`).state.arn,
             tags: tags(`${name}-vpc-cni`),
         });
-        expect(input(addon, "addonVersion")).toBe(stack === "production" ? "v1.21.1-eksbuild.7" : "eks-default-for-1.36");
+        expect(input(addon, "addonVersion")).toBe(stack === "production" ? "eks-default-for-1.35" : "eks-default-for-1.36");
         expect(addon.dependsOn).toEqual([urnOfName(p, `${name}-vpc-cni-policy-0`)]);
         // It takes the cluster's name from the cluster: created once the control plane is.
         expect(addon.dependencies).toContain(urnOfName(p, `${name}-eks`));

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { MutatingWebhookConfiguration } from "kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { describe, expect, it } from "vitest";
@@ -128,6 +129,8 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             createIngressClassResource: true,
             defaultTargetType: "ip",
             serviceMutatorWebhookConfig: { failurePolicy: "Ignore" },
+            podMutatorWebhookConfig: { failurePolicy: "Fail" },
+            objectSelector: { matchLabels: { "launchpad.dev/role": "workload" } },
             podDisruptionBudget: { maxUnavailable: 1 },
             resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
         });
@@ -260,6 +263,30 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         expect(ingress.dependsOn[0]).toBe(named(p, `${name}-lbc`).urn);
     });
 
+    it("sends only the colors' serving pods to the controller's pod webhook, which refuses them while it cannot answer (controller v3.5.0 docs/deploy/pod_readiness_gate.md, Recommended settings: failurePolicy Fail with an objectSelector)", async () => {
+        const p = await plan;
+        const values = input(named(p, `${name}-lbc`), "values") as { podMutatorWebhookConfig: unknown; objectSelector: { matchLabels: Record<string, string> }; webhookNamespaceSelectors?: unknown };
+        // What the chart makes of the two values (vendored templates/webhook.yaml at the pinned commit):
+        // the mpod webhook's failurePolicy, and its objectSelector after the chart's own exclusion.
+        const template = readFileSync(join(REPO_ROOT, "vendor", "aws-load-balancer-controller", "templates", "webhook.yaml"), "utf8");
+        const mpod = template.slice(0, template.indexOf("name: quicid.elbv2.k8s.aws"));
+        expect(mpod).toContain("failurePolicy: {{ .Values.podMutatorWebhookConfig.failurePolicy }}\n  name: mpod.elbv2.k8s.aws\n");
+        expect(mpod).toContain("  objectSelector:\n    matchExpressions:\n    - key: app.kubernetes.io/name\n      operator: NotIn\n");
+        expect(mpod).toContain("    matchLabels:\n    {{- toYaml .Values.objectSelector.matchLabels | nindent 6 }}\n");
+        expect(values.podMutatorWebhookConfig).toEqual({ failurePolicy: "Fail" });
+        // Unset: the chart would give it to the Fail-only quicid webhook as well (webhook.yaml:71-80).
+        expect(values.webhookNamespaceSelectors).toBeUndefined();
+        const selected = (labels: Record<string, string>) => labels["app.kubernetes.io/name"] !== "aws-load-balancer-controller" && Object.entries(values.objectSelector.matchLabels).every(([k, v]) => labels[k] === v);
+        // Every pod template of the namespace where gates are injected, by kind: selected or not.
+        const templates = p.resources.filter((r) => /^kubernetes:(apps\/v1:Deployment|batch\/v1:Job|batch\/v1:CronJob)$/.test(r.type) && input(r, "metadata.namespace") === `launchpad-${stack}`);
+        const byKind: Record<string, boolean[]> = {};
+        for (const r of templates) {
+            const labels = (input(r, r.type.endsWith("CronJob") ? "spec.jobTemplate.spec.template.metadata.labels" : "spec.template.metadata.labels") ?? {}) as Record<string, string>;
+            (byKind[r.type.split(":").pop() ?? ""] ??= []).push(selected(labels));
+        }
+        expect(byKind).toEqual({ Deployment: [true, true], Job: [false, false], CronJob: [false, false, false] });
+    });
+
     it("starts both colors' pods only once the controller's webhook serves: each Deployment depends on its release (controller v3.5.0 docs/deploy/pod_readiness_gate.md, gates injected at pod creation only)", async () => {
         const p = await plan;
         expect(input(named(p, `launchpad-${stack}-cluster-namespace`), "metadata.labels")).toMatchObject({ "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" });
@@ -316,6 +343,14 @@ const FREE_FORM: Readonly<Record<string, Readonly<Record<string, FreeForm>>>> = 
         podDisruptionBudget: {
             template: "templates/pdb.yaml:1,12 (`if and .Values.podDisruptionBudget (gt (int .Values.replicaCount) 1)`; the map is the spec)",
             check: (v) => new PodDisruptionBudget({ metadata: { name: "p" }, spec: { selector: { matchLabels: { a: "b" } }, ...(v as object) } }).validate(),
+        },
+        // values.yaml has `matchLabels:` with no default; the map becomes the pod webhook's objectSelector.matchLabels.
+        "objectSelector.matchLabels": {
+            template: "templates/webhook.yaml:45-47 (`toYaml .Values.objectSelector.matchLabels` into the mpod webhook's objectSelector)",
+            check: (v) => new MutatingWebhookConfiguration({
+                metadata: { name: "aws-load-balancer-webhook" },
+                webhooks: [{ name: "mpod.elbv2.k8s.aws", clientConfig: {}, sideEffects: "None", admissionReviewVersions: ["v1"], objectSelector: { matchLabels: v as Record<string, string> } }],
+            }).validate(),
         },
     },
     "metrics-server": {

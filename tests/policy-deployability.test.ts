@@ -194,6 +194,8 @@ describe("preflight-readiness-gate-controller (controller v3.5.0 docs/deploy/pod
     };
     const MESSAGE = "Deployment shop/app's pods are ip targets through Service shop/app-web (a backend of Ingress shop/app) in namespace shop, where the controller's pod webhook injects readiness gates, but it does not depend on Helm release aws-load-balancer-controller (chart aws-load-balancer-controller): a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.";
 
+    const UNSELECTED = (selector: string) => `Deployment shop/app's pods are ip targets through Service shop/app-web (a backend of Ingress shop/app) in namespace shop, where the controller's pod webhook injects readiness gates, but its objectSelector (${selector}) does not select their labels: they never get a readiness gate, so a rollout can end the old pods before the new ones are healthy targets. Label the pod template to match the chart's objectSelector, or widen the selector.`;
+
     it("passes a Deployment that depends on the controller's release", async () => {
         expect(await stackViolations(preflightReadinessGateController, gated())).toEqual([]);
     });
@@ -225,11 +227,51 @@ describe("preflight-readiness-gate-controller (controller v3.5.0 docs/deploy/pod
         // Another namespace selector: the default label no longer selects shop; one shop has does.
         expect(await stackViolations(preflightReadinessGateController, withValues("webhookNamespaceSelectors", [{ key: "team", operator: "In", values: ["shop"] }]))).toEqual([]);
         expect(await stackViolations(preflightReadinessGateController, withValues("webhookNamespaceSelectors", [{ key: "elbv2.k8s.aws/pod-readiness-gate-inject", operator: "Exists" }]))).toEqual([violation(C.deployment, MESSAGE)]);
-        // An object selector the pods do not meet, and one they do.
-        expect(await stackViolations(preflightReadinessGateController, withValues("objectSelector", { matchLabels: { tier: "api" } }))).toEqual([]);
+        // An object selector the pods do not meet (they would never get a gate), and one they do.
+        expect(await stackViolations(preflightReadinessGateController, withValues("objectSelector", { matchLabels: { tier: "api" } }))).toEqual([violation(C.deployment, UNSELECTED("tier=api"))]);
+        expect(await stackViolations(preflightReadinessGateController, withValues("objectSelector", { matchExpressions: [{ key: "tier", operator: "NotIn", values: ["web"] }] }))).toEqual([violation(C.deployment, UNSELECTED("tier NotIn (web)"))]);
         expect(await stackViolations(preflightReadinessGateController, withValues("objectSelector", { matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] }))).toEqual([violation(C.deployment, MESSAGE)]);
         // Injection switched off: no gate to miss.
         expect(await stackViolations(preflightReadinessGateController, withValues("enablePodReadinessGateInject", false))).toEqual([]);
+    });
+
+    describe("with the pod webhook failing closed (podMutatorWebhookConfig.failurePolicy Fail, the doc's Recommended settings with an objectSelector)", () => {
+        const job = resource("kubernetes:batch/v1:Job", "migrate", { metadata: { name: "migrate", namespace: "shop" }, spec: { template: { metadata: { labels: { app: "app", role: "migration" } }, spec: { containers: [] } } } }, { dependencies: [C.ns.urn] });
+        const cron = resource("kubernetes:batch/v1:CronJob", "dump", { metadata: { name: "dump", namespace: "shop" }, spec: { jobTemplate: { spec: { template: { metadata: { labels: { role: "backup" } }, spec: { containers: [] } } } } } }, { dependencies: [C.ns.urn] });
+        /** The gated plan with a Job and a CronJob beside the Deployment, and these chart values. */
+        const failing = (values: Record<string, unknown>, dependsOnController = true) =>
+            [...gated({ dependsOnController }), job, cron].map((r) => (r.urn === C.alb.urn
+                ? Object.entries({ podMutatorWebhookConfig: { failurePolicy: "Fail" }, ...values }).reduce((acc, [k, v]) => withInput(acc, `values.${k}`, v), r)
+                : r));
+        const REFUSED = (r: string, selector: string) => `${r}'s pods run to completion and need no readiness gate, but they are sent to the controller's pod webhook in namespace shop (objectSelector: ${selector}) with failurePolicy Fail: while the controller is down every one of them is refused. Narrow the chart's objectSelector to the pods that are targets (controller docs/deploy/pod_readiness_gate.md, Recommended settings: failurePolicy Fail combined with an explicit objectSelector).`;
+
+        it("passes an objectSelector that selects the target pods and not the Job's or the CronJob's", async () => {
+            expect(await stackViolations(preflightReadinessGateController, failing({ objectSelector: { matchLabels: { tier: "web" } } }))).toEqual([]);
+        });
+
+        it("names every Job and CronJob whose pods the webhook would refuse while the controller is down: no objectSelector, or one that selects them; with none, every chart of the namespace too", async () => {
+            const chartRefused = "Helm release pushgateway (chart prometheus-pushgateway) runs its pods in namespace shop, where the controller's pod webhook, with failurePolicy Fail and no objectSelector, receives every pod: while the controller is down each of them is refused. Set the chart's objectSelector to the pods that are targets (controller docs/deploy/pod_readiness_gate.md, Recommended settings: failurePolicy Fail combined with an explicit objectSelector).";
+            expect(await stackViolations(preflightReadinessGateController, failing({}))).toEqual([
+                violation(C.pushgateway, chartRefused),
+                violation(job, REFUSED("Job shop/migrate", "none")),
+                violation(cron, REFUSED("CronJob shop/dump", "none")),
+            ]);
+            expect(await stackViolations(preflightReadinessGateController, failing({ objectSelector: { matchExpressions: [{ key: "role", operator: "NotIn", values: ["backup"] }] } }))).toEqual([violation(job, REFUSED("Job shop/migrate", "role NotIn (backup)"))]);
+        });
+
+        it("leaves Jobs alone under the chart's default failurePolicy Ignore (they are let through while the controller is down)", async () => {
+            const ignoring = [...gated(), job, cron];
+            expect(await stackViolations(preflightReadinessGateController, ignoring)).toEqual([]);
+        });
+
+        it("says a target pod created before the controller is refused, not let through, when the Deployment does not depend on it", async () => {
+            expect(await stackViolations(preflightReadinessGateController, failing({ objectSelector: { matchLabels: { tier: "web" } } }, false))).toEqual([
+                violation(C.deployment, MESSAGE.replace(
+                    "gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets.",
+                    "is refused (failurePolicy Fail; it is added at pod creation only), so the rollout waits on a controller nothing orders it after.",
+                )),
+            ]);
+        });
     });
 
     it("names a Deployment behind a LoadBalancer Service the controller takes with ip targets", async () => {

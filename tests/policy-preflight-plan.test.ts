@@ -151,7 +151,41 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         });
         expect(result).toEqual({
             code: 3,
-            violations: [mandatory("preflight-readiness-gate-controller", URNS.blue, "Deployment launchpad-staging/api-blue's pods are ip targets through Service launchpad-staging/api-blue (a backend of Ingress launchpad-staging/api) in namespace launchpad-staging, where the controller's pod webhook injects readiness gates, but it does not depend on Helm release aws-load-balancer-controller (chart aws-load-balancer-controller): a pod created before the controller's webhook serves gets no readiness gate (it is added at pod creation only, and the webhook lets pods through while it is down), so a rollout can end the old pods before the new ones are healthy targets. Add the release to dependsOn.")],
+            violations: [mandatory("preflight-readiness-gate-controller", URNS.blue, "Deployment launchpad-staging/api-blue's pods are ip targets through Service launchpad-staging/api-blue (a backend of Ingress launchpad-staging/api) in namespace launchpad-staging, where the controller's pod webhook injects readiness gates, but it does not depend on Helm release aws-load-balancer-controller (chart aws-load-balancer-controller): a pod created before the controller's webhook serves is refused (failurePolicy Fail; it is added at pod creation only), so the rollout waits on a controller nothing orders it after. Add the release to dependsOn.")],
+        });
+    });
+
+    // Controller v3.5.0 docs/deploy/pod_readiness_gate.md, "Recommended settings": failurePolicy Fail
+    // combined with an explicit objectSelector; the chart renders both into the mpod webhook
+    // (eks-charts@5239609 stable/aws-load-balancer-controller/templates/webhook.yaml:22, :36-48).
+    it("catches the pod webhook failing closed without its objectSelector: exit 3, every chart, Job and CronJob of the namespace named (refused while the controller is down)", async () => {
+        const values = byUrn(base, URNS.lbc).inputs.values as Record<string, unknown>;
+        expect([values.podMutatorWebhookConfig, values.objectSelector]).toEqual([{ failurePolicy: "Fail" }, { matchLabels: { "launchpad.dev/role": "workload" } }]);
+        const result = await check((doc) => {
+            delete (byUrn(doc, URNS.lbc).inputs.values as Record<string, unknown>).objectSelector;
+        });
+        const inNamespace = (r: DocResource) => (r.type === "kubernetes:helm.sh/v3:Release" ? r.inputs.namespace : (r.inputs.metadata as { namespace?: string }).namespace) === "launchpad-staging";
+        const releases = base.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && inNamespace(r));
+        const named = base.resources.filter((r) => /^kubernetes:batch\/v1:(Job|CronJob)$/.test(r.type) && inNamespace(r));
+        expect(releases.map((r) => r.inputs.chart)).toEqual(["kube-state-metrics", "prometheus-pushgateway"]);
+        expect(named.map((r) => r.type.split(":").pop()).sort()).toEqual(["CronJob", "CronJob", "CronJob", "Job", "Job"]);
+        expect(result.code).toBe(3);
+        expect(result.violations.map((v) => [v.policy, v.urn])).toEqual([...releases, ...named].map((r) => ["preflight-readiness-gate-controller", r.urn]));
+        expect(result.violations[0].message).toMatch(/^Helm release kube-state-metrics \(chart kube-state-metrics\) runs its pods in namespace launchpad-staging, where the controller's pod webhook, with failurePolicy Fail and no objectSelector, receives every pod: while the controller is down each of them is refused\./);
+        expect(result.violations[2].message).toMatch(/'s pods run to completion and need no readiness gate, but they are sent to the controller's pod webhook in namespace launchpad-staging \(objectSelector: none\) with failurePolicy Fail: while the controller is down every one of them is refused\./);
+    });
+
+    it("catches a pod webhook objectSelector the colors' pods do not carry: exit 3, both Deployments named (their pods would never get a readiness gate)", async () => {
+        const result = await check((doc) => {
+            (byUrn(doc, URNS.lbc).inputs.values as Record<string, unknown>).objectSelector = { matchLabels: { "launchpad.dev/role": "serving" } };
+        });
+        const message = (color: string) => `Deployment launchpad-staging/api-${color}'s pods are ip targets through Service launchpad-staging/api-${color} (a backend of Ingress launchpad-staging/api) in namespace launchpad-staging, where the controller's pod webhook injects readiness gates, but its objectSelector (launchpad.dev/role=serving) does not select their labels: they never get a readiness gate, so a rollout can end the old pods before the new ones are healthy targets. Label the pod template to match the chart's objectSelector, or widen the selector.`;
+        expect(result).toEqual({
+            code: 3,
+            violations: [
+                mandatory("preflight-readiness-gate-controller", URNS.blue, message("blue")),
+                mandatory("preflight-readiness-gate-controller", URNS.blue.replace("api-blue", "api-green"), message("green")),
+            ],
         });
     });
 

@@ -187,6 +187,13 @@ describe("vendored chart files", () => {
         expect(readFileSync(join(VENDOR, dir, "SOURCE.md"), "utf8")).toContain(`| tag | ${tag} |`);
     });
 
+    it("aws-load-balancer-controller: templates/webhook.yaml is the blob SOURCE.md names, at the pinned chart's commit", () => {
+        const source = readFileSync(join(VENDOR, "aws-load-balancer-controller", "SOURCE.md"), "utf8");
+        const section = source.slice(source.indexOf("# The chart's webhook template"));
+        expect(section).toContain(`| commit | ${/\b([0-9a-f]{40})\b/.exec(HELM_CHARTS.awsLoadBalancerController.source)?.[1] ?? "?"} |`);
+        expect(/\| template blob \| ([0-9a-f]{40}) \|/.exec(section)?.[1]).toBe(gitBlobId(readFileSync(join(VENDOR, "aws-load-balancer-controller", "templates", "webhook.yaml"))));
+    });
+
     // kubernetes/autoscaler cluster-autoscaler/config/flags/flags.go at each image's release tag.
     it.each(Object.values(CLUSTER_AUTOSCALER_IMAGE_TAGS))("cluster-autoscaler %s: flags.go is the blob SOURCE.md names for that release", (tag) => {
         const release = tag.replace(/^v/, "");
