@@ -375,10 +375,11 @@ export function oidcIssuerFromProviderArn(arn: string): string {
 export function deliveryOutputs(services: readonly BlueGreenService[], config: LaunchpadConfig, history: pulumi.Input<ReleaseHistory> = {}): Record<string, pulumi.Input<unknown>> {
     const names = config.services.map((s) => s.name);
     // Resolves once every live Service's update completed: a failed switch records nothing.
-    const live = pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor]))).apply((rows) =>
-        rows.map(([, color], i) => {
+    const live = pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor, s.rolledOut.blue, s.rolledOut.green]))).apply((rows) =>
+        rows.map(([, color, blue, green], i) => {
             const svc = config.services[i];
-            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color), envHash: envHash(svc, color) };
+            const rolledOut = (color === "blue" ? blue : green)?.releaseId;
+            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color), envHash: envHash(svc, color), ...(rolledOut !== undefined ? { rolledOut } : {}) };
         }));
     return {
         [RELEASE_HISTORY_OUTPUT]: historyOutput(pulumi.all([history, live]).apply(([previous, now]) => nextHistory(previous, now, runDate().toISOString(), config.releaseHistoryLength)), config.services),

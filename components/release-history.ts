@@ -20,7 +20,9 @@
  * A rollback's targeted update (`--target`) records too: the engine treats the root Stack as
  * implicitly targeted and never filters reads (StackReferences) by `--target`
  * (`pkg/resource/deploy/step_generator.go`: `isImplicitlyTargetedResource` includes
- * `RootStackType`; `GenerateReadSteps` has no `isIncludedInOperation` check).
+ * `RootStackType`; `GenerateReadSteps` has no `isIncludedInOperation` check). The Deployments it
+ * does not target keep their recorded state, whatever config says, so an entry is recorded only for
+ * the release the live color's Deployment names in the state (`LiveRelease.rolledOut`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../config";
@@ -56,6 +58,14 @@ export interface LiveRelease extends ReleaseInfo {
     readonly service: string;
     /** `envHash` of the color it goes live on. */
     readonly envHash: string;
+    /**
+     * The release id the color's Deployment names in the state once this update completed
+     * (blue-green-service.ts `recordedRelease`). Another one than `releaseId` means this update did
+     * not roll config's release out (a targeted rollback leaves the Deployments as they were), and
+     * nothing is recorded for the service.
+     * @default - taken as rolled out
+     */
+    readonly rolledOut?: string;
 }
 
 const isEntry = (e: unknown): e is HistoryEntry => {
@@ -81,7 +91,8 @@ const sameRelease = (e: HistoryEntry | undefined, l: ReleaseInfo): boolean => e 
  * newest entry (same release id and color: an update that switched nothing records nothing), then
  * the list is cut to `limit`. An unchanged newest entry recorded before `envHash` existed gains it
  * (the same release id on the same color is the same env), so the in-place rule's env comparison
- * starts with the first update after the field was added, not with the next switch. A switch straight back to the entry below the newest (a rollback,
+ * starts with the first update after the field was added, not with the next switch. A live release
+ * whose Deployment does not run it (`rolledOut`) records nothing. A switch straight back to the entry below the newest (a rollback,
  * promote's switch back) marks the newest `reverted`: the switch's own update recorded it before
  * its analysis, and a release switched back from must not later pass as one this stack ran well.
  * Services no longer in the stack are dropped.
@@ -89,6 +100,9 @@ const sameRelease = (e: HistoryEntry | undefined, l: ReleaseInfo): boolean => e 
 export function nextHistory(previous: ReleaseHistory, live: readonly LiveRelease[], time: string, limit: number): ReleaseHistory {
     return Object.fromEntries(live.map((l) => {
         const before = previous[l.service] ?? [];
+        if (l.rolledOut !== undefined && l.rolledOut !== l.releaseId) {
+            return [l.service, before.slice(0, limit)];
+        }
         const [head, below] = before;
         if (head !== undefined && sameRelease(head, l)) {
             return [l.service, [head.envHash === undefined ? { ...head, envHash: l.envHash } : head, ...before.slice(1)].slice(0, limit)];
