@@ -237,6 +237,56 @@ export function envHash(service: ServiceConfig, color: Color): string {
     return createHash("sha256").update(JSON.stringify(env)).digest("hex").slice(0, 10);
 }
 
+/**
+ * The parts of a color's pod template that change its pods without changing its release (image and
+ * env values: `releaseId`, `envHash`), each as it goes into the Deployment, with the config keys that
+ * set them. All are service-wide: no color can take them before the other.
+ */
+export const POD_PARTS = {
+    ports: ["port"],
+    readinessProbe: ["health.readinessPath"],
+    livenessProbe: ["health.livenessPath"],
+    startupProbe: ["health.livenessPath", "health.startupSeconds"],
+    resources: ["resources"],
+    envNames: ["connectDatabase"],
+    annotations: ["port", "metricsPath"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type PodPart = keyof typeof POD_PARTS;
+
+/** JSON with sorted keys: the same value hashes the same whatever order its keys were built in. */
+function sortedJson(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(sortedJson).join(",")}]`;
+    if (v !== null && typeof v === "object") {
+        return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${sortedJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+    }
+    return JSON.stringify(v) ?? "null";
+}
+
+/**
+ * A 10-hex hash per `POD_PARTS` part of the color's Deployment pod template as config builds it
+ * (`deploymentSpec`): what the in-place rule compares with the live color's history entry to say
+ * that its pods roll although its release does not change. Env values and the release annotations
+ * are left out (the release and env rules compare them).
+ */
+export function podShape(service: ServiceConfig, color: Color): Record<PodPart, string> {
+    const spec = deploymentSpec({ service, color, project: "", zoneSpread: "DoNotSchedule", databaseSecretName: "", envSecretName: "" });
+    const template = spec.template as k8s.types.input.core.v1.PodTemplateSpec & { spec: k8s.types.input.core.v1.PodSpec; metadata: { annotations: Record<string, unknown> } };
+    const app = (template.spec.containers as k8s.types.input.core.v1.Container[])[0];
+    const released: readonly string[] = [ANNOTATIONS.releaseId, ANNOTATIONS.image];
+    const annotations = Object.fromEntries(Object.entries(template.metadata.annotations).filter(([k]) => !released.includes(k)));
+    const parts: Record<PodPart, unknown> = {
+        ports: app.ports,
+        readinessProbe: app.readinessProbe,
+        livenessProbe: app.livenessProbe,
+        startupProbe: app.startupProbe,
+        resources: app.resources,
+        envNames: (app.env as k8s.types.input.core.v1.EnvVar[]).map((e) => e.name),
+        annotations,
+    };
+    return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, createHash("sha256").update(sortedJson(v)).digest("hex").slice(0, 10)])) as Record<PodPart, string>;
+}
+
 /** Labels of the service-wide objects (live Service, Ingress, smoke ConfigMap). */
 export function serviceLabels(service: ServiceConfig, project: string, role: string): Record<string, string> {
     return {
