@@ -151,21 +151,50 @@ export interface RestorePointArgs {
     readonly recorded?: pulumi.Input<Readonly<Record<string, string>>>;
 }
 
-/** What one color's verdicts say: its smoke gate Job and its load gate Job (if any) succeeded. */
+/** A release as a Job or pod template in the stack's state names it (its release id and image annotations). */
+export interface RecordedRelease {
+    readonly releaseId: string;
+    readonly image: string;
+}
+
+/** What one color's gate Jobs in the state say. */
 export interface ColorVerdict {
     readonly color: Color;
+    /** The release the smoke gate Job ran, from its own annotations; undefined when it names none. */
+    readonly release: RecordedRelease | undefined;
+    /** The smoke gate Job succeeded. */
     readonly smoked: boolean;
+    /** The load gate Job succeeded, for the same release. */
     readonly loaded: boolean;
 }
 
 /**
- * The releases this stack verified: each color whose smoke gate passed, with `load: "pass"` when
- * its load gate Job completed too. Only the Jobs' status in the state decides, never config.
+ * The releases this stack verified: each color whose smoke gate passed, named as that Job names
+ * itself in the state, with `load: "pass"` when the load gate Job of the same release completed
+ * too. Only the Jobs in the state decide, never config: in a targeted update (`npm run rollback`,
+ * `promote`) a gate Job outside the targets keeps the state of the release it ran, whatever the
+ * config now gives its color (`recordedRelease`).
  */
-export function verifiedReleaseInfo(service: ServiceConfig, verdicts: readonly ColorVerdict[]): ReleaseInfo[] {
-    return verdicts
-        .filter((v) => v.smoked)
-        .map(({ color, loaded }) => ({ color, image: service.releases[color].image, releaseId: releaseId(service, color), ...(loaded ? { load: "pass" as const } : {}) }));
+export function verifiedReleaseInfo(verdicts: readonly ColorVerdict[]): ReleaseInfo[] {
+    return verdicts.flatMap(({ color, release, smoked, loaded }) =>
+        smoked && release !== undefined ? [{ color, image: release.image, releaseId: release.releaseId, ...(loaded ? { load: "pass" as const } : {}) }] : []);
+}
+
+/**
+ * The release a Job or pod template in the state names (its annotations), or undefined.
+ *
+ * Outputs a stack records must come from here, not from config: a targeted update (`pulumi up
+ * --target`, as `npm run rollback` and `promote` run) hands the program, for every resource outside
+ * its targets, the state that resource recorded, whatever the program now declares (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go: an untargeted resource gets `NewUntargetedSameStep` with
+ * its old state; an untargeted new one is a skipped create), while the root Stack's outputs are
+ * always recomputed (`isImplicitlyTargetedResource`). A Job or Deployment keeps its Pulumi name
+ * across releases, so its recorded success or rollout may belong to an older release than config's.
+ */
+export function recordedRelease(annotations: Readonly<Record<string, string>> | undefined): RecordedRelease | undefined {
+    const id = annotations?.[ANNOTATIONS.releaseId];
+    const image = annotations?.[ANNOTATIONS.image];
+    return typeof id === "string" && typeof image === "string" ? { releaseId: id, image } : undefined;
 }
 
 /** What a color runs, as the gate and the promotion rules see it. */
@@ -206,6 +235,56 @@ export function releaseId(service: ServiceConfig, color: Color): string {
 export function envHash(service: ServiceConfig, color: Color): string {
     const env = Object.entries(service.releases[color].env).sort(([a], [b]) => a.localeCompare(b));
     return createHash("sha256").update(JSON.stringify(env)).digest("hex").slice(0, 10);
+}
+
+/**
+ * The parts of a color's pod template that change its pods without changing its release (image and
+ * env values: `releaseId`, `envHash`), each as it goes into the Deployment, with the config keys that
+ * set them. All are service-wide: no color can take them before the other.
+ */
+export const POD_PARTS = {
+    ports: ["port"],
+    readinessProbe: ["health.readinessPath"],
+    livenessProbe: ["health.livenessPath"],
+    startupProbe: ["health.livenessPath", "health.startupSeconds"],
+    resources: ["resources"],
+    envNames: ["connectDatabase"],
+    annotations: ["port", "metricsPath"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type PodPart = keyof typeof POD_PARTS;
+
+/** JSON with sorted keys: the same value hashes the same whatever order its keys were built in. */
+function sortedJson(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(sortedJson).join(",")}]`;
+    if (v !== null && typeof v === "object") {
+        return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${sortedJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+    }
+    return JSON.stringify(v) ?? "null";
+}
+
+/**
+ * A 10-hex hash per `POD_PARTS` part of the color's Deployment pod template as config builds it
+ * (`deploymentSpec`): what the in-place rule compares with the live color's history entry to say
+ * that its pods roll although its release does not change. Env values and the release annotations
+ * are left out (the release and env rules compare them).
+ */
+export function podShape(service: ServiceConfig, color: Color): Record<PodPart, string> {
+    const spec = deploymentSpec({ service, color, project: "", zoneSpread: "DoNotSchedule", databaseSecretName: "", envSecretName: "" });
+    const template = spec.template as k8s.types.input.core.v1.PodTemplateSpec & { spec: k8s.types.input.core.v1.PodSpec; metadata: { annotations: Record<string, unknown> } };
+    const app = (template.spec.containers as k8s.types.input.core.v1.Container[])[0];
+    const released: readonly string[] = [ANNOTATIONS.releaseId, ANNOTATIONS.image];
+    const annotations = Object.fromEntries(Object.entries(template.metadata.annotations).filter(([k]) => !released.includes(k)));
+    const parts: Record<PodPart, unknown> = {
+        ports: app.ports,
+        readinessProbe: app.readinessProbe,
+        livenessProbe: app.livenessProbe,
+        startupProbe: app.startupProbe,
+        resources: app.resources,
+        envNames: (app.env as k8s.types.input.core.v1.EnvVar[]).map((e) => e.name),
+        annotations,
+    };
+    return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, createHash("sha256").update(sortedJson(v)).digest("hex").slice(0, 10)])) as Record<PodPart, string>;
 }
 
 /** Labels of the service-wide objects (live Service, Ingress, smoke ConfigMap). */
@@ -735,8 +814,16 @@ const pickColors = <T>(colors: Record<Color, ColorObjects>, f: (c: ColorObjects)
 const someColors = <T>(colors: Record<Color, ColorObjects>, f: (c: ColorObjects) => T | undefined): Partial<Record<Color, T>> =>
     Object.fromEntries(COLORS.flatMap((color) => { const v = f(colors[color]); return v === undefined ? [] : [[color, v]]; }));
 
-const succeeded = (job: k8s.batch.v1.Job | undefined): pulumi.Output<boolean> =>
-    job === undefined ? pulumi.output(false) : job.status.apply((st) => (st?.succeeded ?? 0) >= 1);
+/** A Job's recorded release and whether it succeeded, from the state (`recordedRelease`). */
+const jobVerdict = (job: k8s.batch.v1.Job | undefined): pulumi.Output<{ release: RecordedRelease | undefined; succeeded: boolean }> =>
+    job === undefined
+        ? pulumi.output({ release: undefined, succeeded: false })
+        : pulumi.all([job.metadata, job.status]).apply(([m, st]) => ({ release: recordedRelease(m?.annotations), succeeded: (st?.succeeded ?? 0) >= 1 }));
+
+/** The Job in the state ran `id` (its release annotation) and succeeded: false for an older release's Job a targeted update kept. */
+export function succeededFor(job: k8s.batch.v1.Job, id: string): pulumi.Output<boolean> {
+    return jobVerdict(job).apply((v) => v.succeeded && v.release?.releaseId === id);
+}
 
 export class BlueGreenService extends pulumi.ComponentResource {
     /** Name of the Service users reach. */
@@ -746,6 +833,12 @@ export class BlueGreenService extends pulumi.ComponentResource {
     /** Per color: image and release id, present once that color's gate Job completed. */
     public readonly verifiedReleases: pulumi.Output<ReleaseInfo[]>;
     public readonly deployments: Readonly<Record<Color, k8s.apps.v1.Deployment>>;
+    /**
+     * Per color, the release its Deployment's pod template names in the state once its update
+     * completed (`recordedRelease`): config's release after an update that rolled it, an older one
+     * where a targeted update left the Deployment alone.
+     */
+    public readonly rolledOut: Readonly<Record<Color, pulumi.Output<RecordedRelease | undefined>>>;
     public readonly gateJobs: Readonly<Record<Color, k8s.batch.v1.Job>>;
     /** Per color, with `performance.loadGate`: the Job that runs the load scenario after the smoke gate. */
     public readonly loadJobs: Readonly<Partial<Record<Color, k8s.batch.v1.Job>>>;
@@ -776,10 +869,16 @@ export class BlueGreenService extends pulumi.ComponentResource {
         this.loadJobs = someColors(colors, (c) => c.loadJob);
         this.migrationJobs = someColors(colors, (c) => c.migration?.job);
         this.restorePoints = someColors(colors, (c) => c.migration?.restorePoint);
-        // Both verdicts come from the Jobs' status in the stack's state, never from config a change could edit.
+        // Both verdicts and the release they vouch for come from the Jobs in the stack's state, never from config a change could edit.
         this.verifiedReleases = pulumi
-            .all(COLORS.map((color) => pulumi.all([succeeded(this.gateJobs[color]), succeeded(this.loadJobs[color])]).apply(([smoked, loaded]) => ({ color, smoked, loaded }))))
-            .apply((verdicts) => verifiedReleaseInfo(s, verdicts));
+            .all(COLORS.map((color) => pulumi.all([jobVerdict(this.gateJobs[color]), jobVerdict(this.loadJobs[color])]).apply(([gate, load]) => ({
+                color,
+                release: gate.release,
+                smoked: gate.succeeded,
+                loaded: load.succeeded && gate.release !== undefined && load.release?.releaseId === gate.release.releaseId,
+            }))))
+            .apply(verifiedReleaseInfo);
+        this.rolledOut = pickColors(colors, (c) => c.deployment.spec.apply((spec) => recordedRelease(spec?.template?.metadata?.annotations)));
         this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
     }
 

@@ -21,8 +21,8 @@ import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { historyOutput, inPlaceReleaseProblems, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
-import { envHash, releaseId } from "./blue-green-service";
+import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
+import { envHash, podShape, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
 import { bundleLoadtestRunner } from "../loadtest/bundle";
@@ -162,6 +162,9 @@ export class Environment extends pulumi.ComponentResource {
             const problems = inPlaceReleaseProblems(config.services, h);
             if (problems.length > 0) {
                 throw new ConfigError(config.stack, problems);
+            }
+            for (const warning of inPlaceRollWarnings(config.services, h)) {
+                void pulumi.log.warn(warning, this);
             }
             return true;
         });
@@ -375,10 +378,11 @@ export function oidcIssuerFromProviderArn(arn: string): string {
 export function deliveryOutputs(services: readonly BlueGreenService[], config: LaunchpadConfig, history: pulumi.Input<ReleaseHistory> = {}): Record<string, pulumi.Input<unknown>> {
     const names = config.services.map((s) => s.name);
     // Resolves once every live Service's update completed: a failed switch records nothing.
-    const live = pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor]))).apply((rows) =>
-        rows.map(([, color], i) => {
+    const live = pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor, s.rolledOut.blue, s.rolledOut.green]))).apply((rows) =>
+        rows.map(([, color, blue, green], i) => {
             const svc = config.services[i];
-            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color), envHash: envHash(svc, color) };
+            const rolledOut = (color === "blue" ? blue : green)?.releaseId;
+            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color), envHash: envHash(svc, color), pod: podShape(svc, color), ...(rolledOut !== undefined ? { rolledOut } : {}) };
         }));
     return {
         [RELEASE_HISTORY_OUTPUT]: historyOutput(pulumi.all([history, live]).apply(([previous, now]) => nextHistory(previous, now, runDate().toISOString(), config.releaseHistoryLength)), config.services),

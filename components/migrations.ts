@@ -23,7 +23,7 @@ import { schedulerTrustPolicy } from "../lib/iam";
 import { ConfigError, type RestoreConfig, type Safety, type ServiceConfig } from "../config";
 import { runDate } from "../config/clock";
 import { COLORS, otherColor, type Color } from "../lib/delivery";
-import { releaseId, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
+import { releaseId, succeededFor, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import type { Database } from "./database";
 import { RESTORE_POINT_TIME_TAG, restorePointExpiryPolicy, restorePointIdentifier, restorePointTime, takenAt } from "./restore-point";
@@ -287,6 +287,19 @@ export function colorRecord(service: ServiceConfig, color: Color): ColorRecord {
 }
 
 /**
+ * What the record keeps per color after this update: config's release where the color's Deployment
+ * in the state names it (`rolledOut`: the update rolled it), else what the record said before. A
+ * targeted update (`npm run rollback`) leaves the Deployments as they were whatever config now
+ * says (blue-green-service.ts `recordedRelease`), so config alone would record a release that never
+ * rolled out. Undefined when a color's release is then unknown: the rule warns once, as for a
+ * record from before `colors` existed.
+ */
+export function colorsAfter(service: ServiceConfig, rolledOut: Readonly<Partial<Record<Color, string | undefined>>>, before: ServiceSchemaRecord | undefined): Partial<Record<Color, ColorRecord>> | undefined {
+    const rows = COLORS.map((c) => [c, rolledOut[c] === releaseId(service, c) ? colorRecord(service, c) : recordedColor(before?.colors?.[c])] as const);
+    return rows.every(([, r]) => r !== undefined) ? (Object.fromEntries(rows)) : undefined;
+}
+
+/**
  * The restore-as-code settings that undo a migration (`--set` / `pulumi config set --path` form):
  * the database from the restore point, traffic on the other color, and the migrated color given the
  * other color's release (so its migration does not run again on the restored database).
@@ -381,6 +394,8 @@ export interface SchemaGuardArgs {
  */
 export class SchemaGuard extends pulumi.ComponentResource {
     private readonly steps = new Map<string, pulumi.Output<SchemaStep>>();
+    /** Per service, the record its last update left (the reference to the stack itself). */
+    private readonly before = new Map<string, pulumi.Output<ServiceSchemaRecord | undefined>>();
     private readonly at: string;
     private readonly args: SchemaGuardArgs;
     /** The role EventBridge Scheduler assumes to delete expired restore points; only where restore points are taken. */
@@ -392,6 +407,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
         this.at = restorePointTime(runDate());
         const previous = previousRecord(args.previous);
         for (const service of args.services) {
+            this.before.set(service.name, previous.record.apply((record) => record?.[service.name]));
             this.steps.set(service.name, pulumi.all([previous.record, previous.liveServices]).apply(([record, live]) => {
                 const step = schemaStep(service, record?.[service.name], args.restore, live?.[service.name] !== undefined);
                 assertSchemaRule(args.stack, schemaProblems(service, step, live?.[service.name]?.color));
@@ -475,14 +491,18 @@ export class SchemaGuard extends pulumi.ComponentResource {
      */
     outputs(services: readonly BlueGreenService[]): Record<string, pulumi.Input<unknown>> {
         const rows = this.args.services.map((service, i) => {
-            const migrated = pulumi.all(COLORS.map((c) => services[i].migrationJobs[c]?.status.apply((st) => (st?.succeeded ?? 0) >= 1) ?? false));
-            // Each color's release, once its Deployment's update completed (the id resolves after the
+            // The migration ran only if the Job in the state is this release's (a targeted update keeps an older release's Job: recordedRelease).
+            const migrated = pulumi.all(COLORS.map((c) => {
+                const job = services[i].migrationJobs[c];
+                return job !== undefined ? succeededFor(job, releaseId(service, c)) : false;
+            }));
+            // Each color's release, once its Deployment's update completed (its state resolves after the
             // provider's await: pulumi-kubernetes provider/pkg/await/deployment.go, the rollout): a
             // failed rollout rejects this output and with it every stack output (the Node SDK sends
             // them in one RegisterResourceOutputs: pulumi/pulumi sdk/nodejs/runtime/resource.ts), so
-            // the record keeps what ran.
-            const colors = pulumi.all(COLORS.map((c) => services[i].deployments[c].id.apply(() => [c, colorRecord(service, c)] as const)))
-                .apply((rows) => Object.fromEntries(rows) as Partial<Record<Color, ColorRecord>>);
+            // the record keeps what ran; and only the release the Deployment's state names (colorsAfter).
+            const colors = pulumi.all([pulumi.all(COLORS.map((c) => services[i].rolledOut[c].apply((r) => r?.releaseId))), this.before.get(service.name) ?? pulumi.output(undefined)])
+                .apply(([ids, before]) => colorsAfter(service, Object.fromEntries(COLORS.map((c, k) => [c, ids[k]])), before));
             // A re-run finds the snapshot in its state, with the time of the run that took it.
             const snapshotTags = pulumi.all(COLORS.map((c) => services[i].restorePoints[c]?.tags ?? undefined));
             return pulumi.all([this.checked(service), migrated, colors, snapshotTags]).apply(([step, done, ranNow, tags]) => {
@@ -492,11 +512,13 @@ export class SchemaGuard extends pulumi.ComponentResource {
                 const record = nextRecord(step, ran, this.at, restorePoint, ranNow);
                 const newest = [...record.migrations].reverse().find((r) => r.restorePoint !== undefined);
                 const other = newest !== undefined ? service.releases[otherColor(newest.color)] : undefined;
+                // A migration config asks for that did not run (a targeted update left its Job as it was)
+                // has no restore point and moves no version: the outputs say what ran.
                 const summary: SchemaSummary = {
                     current: step.current ?? null,
-                    target: step.target ?? null,
-                    migration: m !== undefined ? { color: m.color, releaseId: m.releaseId, version: m.version } : null,
-                    restorePoint: restorePoint ?? null,
+                    target: (ran ? step.target : step.current) ?? null,
+                    migration: m !== undefined && ran ? { color: m.color, releaseId: m.releaseId, version: m.version } : null,
+                    restorePoint: ran ? (restorePoint ?? null) : null,
                     undo: newest !== undefined && other !== undefined
                         ? undoSettings(service, newest, { image: other.image, env: other.env, ...(other.schema !== undefined ? { schema: { version: other.schema.version, supports: [...other.schema.supports] } } : {}) })
                         : [],

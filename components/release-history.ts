@@ -20,13 +20,15 @@
  * A rollback's targeted update (`--target`) records too: the engine treats the root Stack as
  * implicitly targeted and never filters reads (StackReferences) by `--target`
  * (`pkg/resource/deploy/step_generator.go`: `isImplicitlyTargetedResource` includes
- * `RootStackType`; `GenerateReadSteps` has no `isIncludedInOperation` check).
+ * `RootStackType`; `GenerateReadSteps` has no `isIncludedInOperation` check). The Deployments it
+ * does not target keep their recorded state, whatever config says, so an entry is recorded only for
+ * the release the live color's Deployment names in the state (`LiveRelease.rolledOut`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../config";
 import { describeValue } from "../config/errors";
 import { COLORS, otherColor } from "../lib/delivery";
-import { envHash, type ReleaseInfo } from "./blue-green-service";
+import { envHash, POD_PARTS, podShape, type PodPart, type ReleaseInfo } from "./blue-green-service";
 
 /** The stack output holding, per service, the releases it made live, newest first. */
 export const RELEASE_HISTORY_OUTPUT = "releaseHistory";
@@ -39,6 +41,11 @@ export interface HistoryEntry extends ReleaseInfo {
      * @default - absent in entries recorded before the field existed: the rule compares the image only
      */
     readonly envHash?: string;
+    /**
+     * The hashes of the rest of its pod template (`podShape`), which the in-place roll warning compares.
+     * @default - absent in entries recorded before the field existed: no warning
+     */
+    readonly pod?: Readonly<Record<string, string>>;
     /**
      * When this stack switched straight back from it to the release live before it (a rollback, or
      * `npm run promote`'s switch back after a failed analysis); absent while it never was. A
@@ -56,13 +63,27 @@ export interface LiveRelease extends ReleaseInfo {
     readonly service: string;
     /** `envHash` of the color it goes live on. */
     readonly envHash: string;
+    /**
+     * The release id the color's Deployment names in the state once this update completed
+     * (blue-green-service.ts `recordedRelease`). Another one than `releaseId` means this update did
+     * not roll config's release out (a targeted rollback leaves the Deployments as they were), and
+     * nothing is recorded for the service.
+     * @default - taken as rolled out
+     */
+    readonly rolledOut?: string;
+    /**
+     * `podShape` of the color it goes live on.
+     * @default - none recorded
+     */
+    readonly pod?: Readonly<Record<string, string>>;
 }
 
 const isEntry = (e: unknown): e is HistoryEntry => {
     if (e === null || typeof e !== "object") return false;
     const r = e as Record<string, unknown>;
     return typeof r.image === "string" && typeof r.releaseId === "string" && typeof r.time === "string" &&
-        (COLORS as readonly unknown[]).includes(r.color) && (r.reverted === undefined || typeof r.reverted === "string") && (r.envHash === undefined || typeof r.envHash === "string");
+        (COLORS as readonly unknown[]).includes(r.color) && (r.reverted === undefined || typeof r.reverted === "string") && (r.envHash === undefined || typeof r.envHash === "string") &&
+        (r.pod === undefined || (r.pod !== null && typeof r.pod === "object" && Object.values(r.pod).every((v) => typeof v === "string")));
 };
 
 /**
@@ -81,7 +102,8 @@ const sameRelease = (e: HistoryEntry | undefined, l: ReleaseInfo): boolean => e 
  * newest entry (same release id and color: an update that switched nothing records nothing), then
  * the list is cut to `limit`. An unchanged newest entry recorded before `envHash` existed gains it
  * (the same release id on the same color is the same env), so the in-place rule's env comparison
- * starts with the first update after the field was added, not with the next switch. A switch straight back to the entry below the newest (a rollback,
+ * starts with the first update after the field was added, not with the next switch. A live release
+ * whose Deployment does not run it (`rolledOut`) records nothing. A switch straight back to the entry below the newest (a rollback,
  * promote's switch back) marks the newest `reverted`: the switch's own update recorded it before
  * its analysis, and a release switched back from must not later pass as one this stack ran well.
  * Services no longer in the stack are dropped.
@@ -89,11 +111,16 @@ const sameRelease = (e: HistoryEntry | undefined, l: ReleaseInfo): boolean => e 
 export function nextHistory(previous: ReleaseHistory, live: readonly LiveRelease[], time: string, limit: number): ReleaseHistory {
     return Object.fromEntries(live.map((l) => {
         const before = previous[l.service] ?? [];
+        if (l.rolledOut !== undefined && l.rolledOut !== l.releaseId) {
+            return [l.service, before.slice(0, limit)];
+        }
         const [head, below] = before;
         if (head !== undefined && sameRelease(head, l)) {
-            return [l.service, [head.envHash === undefined ? { ...head, envHash: l.envHash } : head, ...before.slice(1)].slice(0, limit)];
+            // The pod template may change without a new release (a new port, probe or size): the entry keeps what the color runs now.
+            const kept = { ...head, envHash: head.envHash ?? l.envHash, ...(l.pod !== undefined ? { pod: l.pod } : {}) };
+            return [l.service, [kept, ...before.slice(1)].slice(0, limit)];
         }
-        const entry: HistoryEntry = { color: l.color, image: l.image, releaseId: l.releaseId, envHash: l.envHash, time };
+        const entry: HistoryEntry = { color: l.color, image: l.image, releaseId: l.releaseId, envHash: l.envHash, ...(l.pod !== undefined ? { pod: l.pod } : {}), time };
         const older = head !== undefined && sameRelease(below, l) ? [{ ...head, reverted: head.reverted ?? time }, ...before.slice(1)] : before;
         return [l.service, [entry, ...older].slice(0, limit)];
     }));
@@ -180,5 +207,33 @@ export function inPlaceReleaseProblems(services: readonly ServiceConfig[], histo
                     `and make ${idle} live (activeColor) once its gate passed`]
                 : []),
         ];
+    });
+}
+
+/**
+ * The plan's warning, one line per service, where the color live when this update started keeps its
+ * release (image and env: `inPlaceReleaseProblems`) but its pod template changes in other parts
+ * (`POD_PARTS`: port, probes, resources, the database connection's env, scrape annotations): its pods
+ * roll in place under live traffic, and no gate runs before that traffic reaches them; only the
+ * readiness probe and the rollout's `maxUnavailable: 0` guard them. Argo Rollouts would send any pod
+ * template change through a new ReplicaSet and its analysis; these settings are service-wide, so no
+ * idle color can take them first, and they are allowed with this warning (docs/delivery.md, "Changes
+ * that roll the live color"). None without a history entry that recorded the pod template.
+ */
+export function inPlaceRollWarnings(services: readonly ServiceConfig[], history: ReleaseHistory): string[] {
+    return services.flatMap((s) => {
+        const head = liveWhenStarted(history, s.name);
+        const was = head?.pod;
+        if (head === undefined || was === undefined) {
+            return [];
+        }
+        const now = podShape(s, head.color);
+        const changed = (Object.keys(POD_PARTS) as PodPart[]).filter((p) => was[p] !== undefined && was[p] !== now[p]);
+        if (changed.length === 0) {
+            return [];
+        }
+        const parts = changed.map((p) => `${p} (${POD_PARTS[p].map((k) => `launchpad:services.${s.name}.${k}`).join(", ")})`).join(", ");
+        return [`service ${s.name}: ${head.color} was live when this update started and its pods roll in place under live traffic, same release: the pod template's ${parts} ${changed.length === 1 ? "changes" : "change"}. ` +
+            `No gate runs before live traffic reaches the new pods; only their readiness probe and the rollout (maxUnavailable 0) guard them. These settings are service-wide, so the idle color cannot take them first`];
     });
 }

@@ -13,7 +13,7 @@ import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConf
 import { packConfigPlaceholders } from "../config/placeholders";
 import { runDate, utcDay } from "../config/clock";
 import { qualifiedStackName } from "../lib/stack-name";
-import { PlanMocks, type StackOutputsLookup } from "./mocks";
+import { PlanMocks, type RecordedStateLookup, type StackOutputsLookup } from "./mocks";
 import { loadStackConfig, type StackConfig } from "./stack-config";
 import { renderValue, SECRET_TEXT, UNKNOWN_TEXT, type Json } from "./values";
 
@@ -106,6 +106,12 @@ export interface PlanOptions {
      * back (the release history and the schema record). @default - none: a first update
      */
     readonly previousOutputs?: Record<string, unknown>;
+    /**
+     * Plans a targeted update (`pulumi up --target`, as `npm run rollback` runs): the resources this
+     * answers keep the state they recorded, whatever the program now declares.
+     * @default - none: every resource is planned from the program
+     */
+    readonly untargeted?: RecordedStateLookup;
     /**
      * Keeps the outputs of plain plans (no overrides) between processes, so a plan that references
      * another stack of the project (production's promotion reads staging) reads them instead of
@@ -374,7 +380,7 @@ export function referenceFingerprint(sc: PlannedConfig, root: string): string {
 
 /** A plan with nothing but its stack file: the only kind a reference reads and the cache keeps. */
 function isPlain(opts: PlanOptions): boolean {
-    return (opts.sets ?? []).length === 0 && (opts.secretSets ?? []).length === 0 && opts.stackConfig === undefined && opts.program === undefined && opts.stackOutputs === undefined && opts.previousOutputs === undefined && opts.preview !== true;
+    return (opts.sets ?? []).length === 0 && (opts.secretSets ?? []).length === 0 && opts.stackConfig === undefined && opts.program === undefined && opts.stackOutputs === undefined && opts.previousOutputs === undefined && opts.untargeted === undefined && opts.preview !== true;
 }
 
 /** The raw outputs of a plain plan of `stack`: from the cache when it holds them, else planned (and kept). */
@@ -394,7 +400,7 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     const self = qualifiedStackName(sc.stack, PLAN_ORGANIZATION, sc.project);
     const stackOutputs: StackOutputsLookup = (name) => (name === self ? (opts.previousOutputs ?? {}) : others(name));
     const region = typeof sc.values["aws:region"] === "string" ? sc.values["aws:region"] : "us-east-1";
-    const mocks = new PlanMocks(region, stackOutputs);
+    const mocks = new PlanMocks(region, stackOutputs, opts.untargeted);
     await pulumi.runtime.setMocks(mocks, sc.project, sc.stack, opts.preview ?? false, PLAN_ORGANIZATION);
     pulumi.runtime.setAllConfig(toRuntimeConfig(sc.values), [...sc.secretKeys]);
     // The one place that tells the config loader it runs offline: placeholders are allowed and

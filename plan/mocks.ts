@@ -338,11 +338,17 @@ function callResult(token: string, inputs: State, region: string): State {
 /** Outputs of a stack a StackReference names (`org/project/stack`), or undefined when unknown. */
 export type StackOutputsLookup = (name: string) => Record<string, unknown> | undefined;
 
+/**
+ * The state a resource outside a targeted update (`pulumi up --target`) keeps, by type and name, or
+ * undefined for one the update touches.
+ */
+export type RecordedStateLookup = (type: string, name: string) => Record<string, unknown> | undefined;
+
 /** Mocks for `pulumi.runtime.setMocks`, tracking each AWS provider's region. */
 export class PlanMocks implements pulumi.runtime.Mocks {
     private readonly providerRegions = new Map<string, string>();
 
-    constructor(private readonly defaultRegion: string, private readonly stackOutputs: StackOutputsLookup = () => undefined) {}
+    constructor(private readonly defaultRegion: string, private readonly stackOutputs: StackOutputsLookup = () => undefined, private readonly untargeted: RecordedStateLookup = () => undefined) {}
 
     private regionOf(providerRef: string | undefined, inputs: State): string {
         if (typeof inputs.region === "string") {
@@ -371,6 +377,13 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 throw new Error(`Mock not implemented: StackReference ${name} (the offline plan answers references to this project's own stacks only)`);
             }
             return { id: name, state: { name, outputs, secretOutputNames: [] } };
+        }
+        // Outside a targeted update's targets the engine hands the program the state the resource
+        // recorded, whatever it declares now (pulumi/pulumi pkg/resource/deploy/step_generator.go:
+        // an untargeted resource gets `NewUntargetedSameStep` with its old state).
+        const kept = this.untargeted(args.type, args.name);
+        if (kept !== undefined) {
+            return { id: typeof kept.id === "string" ? kept.id : args.name, state: kept };
         }
         if (args.type.startsWith("kubernetes:")) {
             const k = kubernetesState(c);

@@ -217,13 +217,25 @@ export function hpaUrns(resources: readonly StateResource[], moving: readonly Se
     }).map((r) => r.urn);
 }
 
+const DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment";
+
 /**
  * Why the target color cannot take traffic, from the stack's state: its gate Job for the release it
- * runs now (the release id in the Job's annotation) is missing or has not succeeded. Undefined: fine.
+ * runs now (the release id in the Job's annotation) is missing or has not succeeded, or its
+ * Deployment's pods run another release than the one that gate passed (an update that rolled a new
+ * release and then failed its gate leaves the old release's Job in the state, pending deletion).
+ * Undefined: fine.
  */
 export function gateProblem(resources: readonly StateResource[], service: ServiceConfig, target: Color, stackName: string): string | undefined {
     const id = releaseId(service, target);
-    const jobs = resources.filter((r) => r.type === JOB_TYPE && labelsOf(r)[SELECTOR_LABELS.app] === service.name && labelsOf(r)[SELECTOR_LABELS.color] === target && labelsOf(r)[ROLE_LABEL] === ROLES.gate);
+    const ofTarget = (r: StateResource) => r.delete !== true && labelsOf(r)[SELECTOR_LABELS.app] === service.name && labelsOf(r)[SELECTOR_LABELS.color] === target;
+    const deployment = resources.find((r) => r.type === DEPLOYMENT_TYPE && ofTarget(r));
+    const runs = deployment?.outputs?.spec?.template?.metadata?.annotations?.[ANNOTATIONS.releaseId] ?? deployment?.inputs?.spec?.template?.metadata?.annotations?.[ANNOTATIONS.releaseId];
+    if (runs !== undefined && runs !== id) {
+        return `${service.name}: the ${target} Deployment's pods run release ${runs} (the stack's state), not ${id}, the release config gives ${target}: ` +
+            `no gate passed for what would take traffic; run \`pulumi up --stack ${stackName}\` so ${target} runs and the gate tests its release (${JSON.stringify(service.releases[target].image)}), or roll back to a color whose gate passed`;
+    }
+    const jobs = resources.filter((r) => r.type === JOB_TYPE && ofTarget(r) && labelsOf(r)[ROLE_LABEL] === ROLES.gate);
     const job = jobs.find((r) => r.inputs?.metadata?.annotations?.[ANNOTATIONS.releaseId] === id);
     const fix = `run \`pulumi up --stack ${stackName}\` so the gate tests ${service.name}'s ${target} release (${JSON.stringify(service.releases[target].image)}), or roll back to a color whose gate passed`;
     if (job === undefined) {

@@ -366,15 +366,22 @@ describe("BlueGreenService args", () => {
 });
 
 describe("verifiedReleaseInfo", () => {
-    it("lists each color whose smoke gate passed, marked load-verified only when its load gate Job completed too", async () => {
+    it("lists each color whose smoke gate passed, as its Job names the release, marked load-verified only when its load gate Job completed too", async () => {
         const api = (await loadConfigFor("staging")).services[0];
         const release = (color: "blue" | "green") => ({ color, image: api.releases[color].image, releaseId: releaseId(api, color) });
-        expect(verifiedReleaseInfo(api, [{ color: "blue", smoked: true, loaded: false }, { color: "green", smoked: true, loaded: true }])).toEqual([
+        const ran = (color: "blue" | "green") => ({ releaseId: releaseId(api, color), image: api.releases[color].image });
+        expect(verifiedReleaseInfo([{ color: "blue", release: ran("blue"), smoked: true, loaded: false }, { color: "green", release: ran("green"), smoked: true, loaded: true }])).toEqual([
             release("blue"),
             { ...release("green"), load: "pass" },
         ]);
         // A load gate that completed for a color whose smoke gate did not pass verifies nothing.
-        expect(verifiedReleaseInfo(api, [{ color: "blue", smoked: false, loaded: true }, { color: "green", smoked: false, loaded: false }])).toEqual([]);
+        expect(verifiedReleaseInfo([{ color: "blue", release: ran("blue"), smoked: false, loaded: true }, { color: "green", release: ran("green"), smoked: false, loaded: false }])).toEqual([]);
+        // The release is the one the Job ran (its annotations in the state), not the one config now gives the color.
+        expect(verifiedReleaseInfo([{ color: "blue", release: { releaseId: "0ld0ld0ld0", image: "ghcr.io/acme/api:1.3.0" }, smoked: true, loaded: false }])).toEqual([
+            { color: "blue", image: "ghcr.io/acme/api:1.3.0", releaseId: "0ld0ld0ld0" },
+        ]);
+        // A Job that names no release vouches for none.
+        expect(verifiedReleaseInfo([{ color: "blue", release: undefined, smoked: true, loaded: true }])).toEqual([]);
     });
 });
 

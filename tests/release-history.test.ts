@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { envHash, releaseId } from "../components/blue-green-service";
+import { envHash, podShape, releaseId } from "../components/blue-green-service";
 import { admit, type VerifiedReleases } from "../components/promotion";
 import { inPlaceReleaseProblems, nextHistory, parseHistory, previousHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
@@ -331,19 +331,21 @@ describe("the color live when an update starts keeps its env too", () => {
         it("the idle color's new env, a smoke policy change and a rollback (activeColor) plan; the history records the env hash", async () => {
             const s = await committed();
             const idle = await productionAfterStagingMovedOn(["launchpad:services.api.releases.green.env.FEATURE=on"], await previous());
-            expect((idle.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual((await previous()).api);
+            // Unchanged head: it gains the pod template blue runs (podShape), nothing else.
+            const [ranBlue, ranGreen] = (await previous()).api;
+            expect((idle.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([{ ...ranBlue, pod: podShape(s, "blue") }, ranGreen]);
             // A new smoke policy is a new release id on blue (recorded), with blue's env hash unchanged.
             const smoke = await productionAfterStagingMovedOn(["launchpad:services.api.smoke.requests=400"], await previous());
             const withPolicy = (await loadConfigFor("production", ["launchpad:services.api.smoke.requests=400"])).services[0];
             expect((smoke.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
-                { ...entry("blue", s.releases.blue.image, releaseId(withPolicy, "blue"), NOW), envHash: envHash(s, "blue") },
+                { ...entry("blue", s.releases.blue.image, releaseId(withPolicy, "blue"), NOW), envHash: envHash(s, "blue"), pod: podShape(withPolicy, "blue") },
                 ...(await previous()).api,
             ]);
             // Switching back to green (what `npm run rollback` does: activeColor only) plans, records green with its env hash, marks blue reverted.
             const [blue, green] = (await previous()).api;
             const back = await productionAfterStagingMovedOn(["launchpad:activeColor=green"], await previous());
             expect((back.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
-                { ...entry("green", s.releases.green.image, releaseId(s, "green"), NOW), envHash: envHash(s, "green") },
+                { ...entry("green", s.releases.green.image, releaseId(s, "green"), NOW), envHash: envHash(s, "green"), pod: podShape(s, "green") },
                 { ...blue, reverted: NOW },
                 green,
             ]);
@@ -357,7 +359,7 @@ describe("the color live when an update starts keeps its env too", () => {
             const changed = (await loadConfigFor("production", [set])).services[0];
             const plan = await productionAfterStagingMovedOn([set], { api: [old, green] });
             expect((plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
-                { ...entry("blue", s.releases.blue.image, releaseId(changed, "blue"), NOW), envHash: envHash(changed, "blue") },
+                { ...entry("blue", s.releases.blue.image, releaseId(changed, "blue"), NOW), envHash: envHash(changed, "blue"), pod: podShape(changed, "blue") },
                 old,
                 green,
             ]);

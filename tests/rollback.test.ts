@@ -179,6 +179,36 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect(fake.recorded.calls).toEqual([]);
     });
 
+    it("refuses a target whose Deployment runs another release than its gate passed: an update rolled a new release, its gate failed, and the old release's Job waits for deletion", async () => {
+        const NEWER = "0123456789";
+        // The state such a failed update leaves (pulumi/pulumi apitype ResourceV3 `delete`): the Deployment on the newer
+        // release, the old release's succeeded gate Job marked for deletion next to the newer release's failed one.
+        const state = (resources: StateResource[]): StateResource[] => resources.flatMap((r) => {
+            const labels = r.inputs?.metadata?.labels;
+            if (labels?.app !== "api" || labels.color !== "blue") return [r];
+            if (r.type === "kubernetes:apps/v1:Deployment") {
+                const template = { metadata: { annotations: { ...r.outputs?.spec?.template?.metadata?.annotations, [ANNOTATIONS.releaseId]: NEWER } } };
+                return [{ ...r, outputs: { ...r.outputs, spec: { ...r.outputs?.spec, template } } }];
+            }
+            if (r.type === "kubernetes:batch/v1:Job" && labels[ROLE_LABEL] === ROLES.gate) {
+                const failed = { ...r, inputs: { ...r.inputs, metadata: { labels, annotations: { ...r.inputs?.metadata?.annotations, [ANNOTATIONS.releaseId]: NEWER } } }, outputs: { ...r.outputs, status: { succeeded: 0, failed: 1 } } };
+                return [{ ...r, delete: true }, failed];
+            }
+            return [r];
+        });
+        const fake = await fakeStack("staging", [], "succeeded", false, state);
+        const id = named(await planStack("staging", [...OWN_VALUES.staging]), "launchpad-staging-api-blue-gate").inputs.metadata as { annotations: Record<string, string> };
+        const r = await run(["--stack", "staging"], fake);
+        expect(r).toEqual({
+            code: 1,
+            stdout: "",
+            stderr: "refused before any change: the blue color cannot take traffic\n" +
+                `  - api: the blue Deployment's pods run release ${NEWER} (the stack's state), not ${id.annotations[ANNOTATIONS.releaseId]}, the release config gives blue: no gate passed for what would take traffic; ` +
+                'run `pulumi up --stack staging` so blue runs and the gate tests its release ("ghcr.io/launchpad-test/api:1.4.2"), or roll back to a color whose gate passed\n',
+        });
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
     it("refuses a switch the policy pack refuses, before any config write, naming each mandatory violation", async () => {
         const fake = await fakeStack("staging");
         const seen: string[] = [];

@@ -1,0 +1,92 @@
+/**
+ * Changes that roll the live color's pods without a new release (port, probes, resources, the
+ * database connection, scrape annotations): service-wide settings no idle color can take first, so
+ * they are allowed, and the plan says per service that the live color's pods roll in place and
+ * why. Compared with the pod template the history's head entry recorded (`pod`).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import { envHash, POD_PARTS, podShape, releaseId, type PodPart } from "../components/blue-green-service";
+import { inPlaceRollWarnings, nextHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type ReleaseHistory } from "../components/release-history";
+import type { ServiceConfig } from "../config";
+import { REPO_ROOT } from "../plan/engine";
+import { loadConfigFor } from "./support/config";
+import { planStack } from "./support/plan";
+
+const T1 = "2026-11-20T10:00:00.000Z";
+
+/** Staging's api as the history recorded it, live on green (the committed stack). */
+function recorded(s: ServiceConfig): HistoryEntry {
+    return { color: "green", image: s.releases.green.image, releaseId: releaseId(s, "green"), envHash: envHash(s, "green"), pod: podShape(s, "green"), time: T1 };
+}
+
+const api = async (sets: readonly string[] = []): Promise<ServiceConfig> => (await loadConfigFor("staging", sets)).services[0];
+
+/** The one warning line for `parts` of staging's api, live on green. */
+function warning(parts: readonly PodPart[]): string {
+    const named = parts.map((p) => `${p} (${POD_PARTS[p].map((k) => `launchpad:services.api.${k}`).join(", ")})`).join(", ");
+    return `service api: green was live when this update started and its pods roll in place under live traffic, same release: the pod template's ${named} ${parts.length === 1 ? "changes" : "change"}. ` +
+        "No gate runs before live traffic reaches the new pods; only their readiness probe and the rollout (maxUnavailable 0) guard them. These settings are service-wide, so the idle color cannot take them first";
+}
+
+describe("inPlaceRollWarnings", () => {
+    it.each([
+        { name: "nothing changes: no warning", sets: [], parts: [] },
+        { name: "a new port: ports, both probes' port stay named (port: http), scrape annotations", sets: ["launchpad:services.api.port=9090"], parts: ["ports", "annotations"] },
+        { name: "a new readiness path", sets: ["launchpad:services.api.health.readinessPath=/ready"], parts: ["readinessProbe"] },
+        { name: "a new liveness path: liveness and startup probes", sets: ["launchpad:services.api.health.livenessPath=/live"], parts: ["livenessProbe", "startupProbe"] },
+        { name: "a longer start-up allowance", sets: ["launchpad:services.api.health.startupSeconds=300"], parts: ["startupProbe"] },
+        { name: "a new CPU request", sets: ["launchpad:services.api.resources.requests.cpu=300m"], parts: ["resources"] },
+        { name: "the database connection switched off: its env names", sets: ["launchpad:services.api.connectDatabase=false"], parts: ["envNames"] },
+        { name: "a new env value on the idle color only: not this rule's (nothing of green's pod template changes)", sets: ["launchpad:services.api.releases.blue.env.LOG_LEVEL=debug"], parts: [] },
+    ] satisfies { name: string; sets: string[]; parts: PodPart[] }[])("$name", async ({ sets, parts }) => {
+        const history: ReleaseHistory = { api: [recorded(await api())] };
+        expect(inPlaceRollWarnings([await api(sets)], history)).toEqual(parts.length > 0 ? [warning(parts)] : []);
+    });
+
+    it("says nothing without a recorded pod template (a first update, an entry from before the field)", async () => {
+        const changed = await api(["launchpad:services.api.port=9090"]);
+        expect(inPlaceRollWarnings([changed], {})).toEqual([]);
+        const old: HistoryEntry = { ...recorded(await api()), pod: undefined };
+        expect(inPlaceRollWarnings([changed], { api: [old] })).toEqual([]);
+    });
+
+    it("the history keeps the pod template the live color runs now: the same release with a new size updates its entry, and warns once", async () => {
+        const before = await api();
+        const after = await api(["launchpad:services.api.resources.requests.cpu=300m"]);
+        const live = { service: "api", color: "green" as const, image: after.releases.green.image, releaseId: releaseId(after, "green"), envHash: envHash(after, "green"), pod: podShape(after, "green") };
+        const next = nextHistory({ api: [recorded(before)] }, [live], "2026-12-02T00:00:00.000Z", 10);
+        expect(next.api).toEqual([{ ...recorded(before), pod: podShape(after, "green") }]);
+        expect(inPlaceRollWarnings([after], next)).toEqual([]);
+    });
+});
+
+describe("through the offline plan", () => {
+    it("a first update records the live color's pod template in its history entry", async () => {
+        const plan = await planStack("staging");
+        const history = plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory;
+        expect(history.api[0].pod).toEqual(podShape(await api(), "green"));
+    });
+});
+
+describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs plan, a process of its own)", () => {
+    // Built into a scratch directory, as tests/plan-cli.test.ts does: neither racing nor trusting bin/.
+    const compiledDir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-roll-"));
+    afterAll(() => fs.rmSync(compiledDir, { recursive: true, force: true }));
+
+    it("a new CPU request and readiness path on the live color: exit 0, the plan, and exactly the warning on stderr", async () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-roll-")), "outputs.json");
+        fs.writeFileSync(file, JSON.stringify({ [RELEASE_HISTORY_OUTPUT]: { api: [recorded(await api())] } }));
+        const sets = ["launchpad:services.api.resources.requests.cpu=300m", "launchpad:services.api.health.readinessPath=/ready"];
+        const r = spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", "--stack", "staging", "--previous-outputs", file, ...sets.flatMap((s) => ["--set", s])],
+            { cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000, env: { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir } });
+        expect(r.stderr).toBe(`warning: ${warning(["readinessProbe", "resources"])}\n`);
+        expect(r.stdout).toContain("launchpad-staging-api-green");
+        expect(r.status).toBe(0);
+        // docs/delivery.md, "Changes that roll the live color", quotes this very run.
+        expect(fs.readFileSync(path.join(REPO_ROOT, "docs", "delivery.md"), "utf8")).toContain(`\n${r.stderr}`);
+    }, 200_000);
+});
