@@ -173,8 +173,36 @@ export const s3SseKms: LaunchpadStackPolicy = {
     }),
 };
 
-/** True when the policy document denies every request made without TLS. */
-export function deniesInsecureTransport(policy: unknown): boolean {
+/** IAM's wildcards in a Resource ARN: `*` any run of characters, `?` one (IAM User Guide, reference_policies_elements_resource). */
+function arnPattern(glob: string): RegExp {
+    return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+}
+
+/**
+ * True when the statement's Resource patterns cover both the bucket and every object in it, in any
+ * partition. A bucket name still unknown (a preview before the bucket exists) cannot be checked and
+ * is taken as covered, as the statement's other parts still are.
+ */
+function coversBucket(resource: unknown, bucketName: unknown): boolean {
+    const patterns = (Array.isArray(resource) ? resource : [resource]).filter((r): r is string => typeof r === "string").map(arnPattern);
+    if (patterns.length === 0) return false;
+    if (typeof bucketName !== "string" || bucketName === "") return true;
+    const covered = (arn: string) => ["aws", "aws-cn", "aws-us-gov"].some((partition) => patterns.some((p) => p.test(arn.replace("{p}", partition))));
+    return covered(`arn:{p}:s3:::${bucketName}`) && covered(`arn:{p}:s3:::${bucketName}/any/object-key`);
+}
+
+/**
+ * True when the policy document denies every request made without TLS, to the bucket and to its
+ * objects, from everyone. A statement counts only when nothing narrows it: its Resource covers the
+ * bucket (`bucketName`) and its objects (a NotResource statement does not count), and its Condition
+ * is `Bool` on `aws:SecureTransport` "false" alone, since the conditions of a statement must all
+ * hold (an added `StringEquals aws:PrincipalAccount` would exempt every other account). Spellings
+ * IAM treats alike are read alike: context key names and actions are not case-sensitive (IAM User
+ * Guide, reference_policies_elements_condition: "Context key names are not case-sensitive";
+ * reference_policies_elements_action: the prefix and action name are case insensitive), a single
+ * value may be a one-element list, and Principal `{ "AWS": ["*"] }` is everyone.
+ */
+export function deniesInsecureTransport(policy: unknown, bucketName?: unknown): boolean {
     let doc: unknown = policy;
     if (typeof policy === "string") {
         try {
@@ -183,13 +211,16 @@ export function deniesInsecureTransport(policy: unknown): boolean {
             return false;
         }
     }
+    const one = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
     const statements = rec(doc).Statement;
     return (Array.isArray(statements) ? statements : [statements]).some((s) => {
         const st = rec(s);
-        const principal = st.Principal === "*" || rec(st.Principal).AWS === "*";
-        const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
-        const secure = rec(rec(rec(st.Condition).Bool))["aws:SecureTransport"];
-        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && flag(secure) === false;
+        const principal = st.Principal === "*" || one(rec(st.Principal).AWS) === "*";
+        const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map((a: unknown) => (typeof a === "string" ? a.toLowerCase() : a));
+        const operators = Object.entries(rec(st.Condition));
+        const keys = operators.length === 1 && operators[0][0] === "Bool" ? Object.entries(rec(operators[0][1])) : [];
+        const secure = keys.length === 1 && keys[0][0].toLowerCase() === "aws:securetransport" ? flag(one(keys[0][1])) : undefined;
+        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && secure === false && coversBucket(st.Resource, bucketName);
     });
 }
 
@@ -198,8 +229,8 @@ export const s3TlsOnly: LaunchpadStackPolicy = {
     description: "Every S3 bucket's policy denies requests made without TLS.",
     enforcementLevel: "mandatory",
     validateStack: eachBucket((bucket, resources, report) => {
-        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesInsecureTransport(p.props.policy))) {
-            report(`S3 bucket ${bucket.name} accepts requests without TLS: add a bucket policy statement that denies s3:* to Principal "*" when aws:SecureTransport is "false".`, bucket.urn);
+        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesInsecureTransport(p.props.policy, p.props.bucket))) {
+            report(`S3 bucket ${bucket.name} accepts requests without TLS: add a bucket policy statement that denies s3:* on the bucket and its objects (arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*) to Principal "*" when aws:SecureTransport is "false", with no other condition.`, bucket.urn);
         }
     }),
 };

@@ -105,3 +105,42 @@ describe("npm run policy: KMS key rotation, which the docs promise for every key
         expect(await judged((d) => { Object.assign(keyOf(d).inputs, { enableKeyRotation: false, customerMasterKeySpec: "HMAC_256", keyUsage: "GENERATE_VERIFY_MAC" }); })).toEqual({ code: 0, violations: [] });
     });
 });
+
+describe("npm run policy: a TLS-only bucket policy narrowed by a hand edit (s3-tls-only)", () => {
+    const POLICY = "launchpad-production-backup-storage-bucket-policy";
+    /** Edits the first statement (the DenyInsecureTransport one) of the backup bucket's policy. */
+    const denyOf = (edit: (statement: Record<string, unknown>, doc: { Statement: Record<string, unknown>[] }) => void) => (d: PlanDoc): void => {
+        const r = d.resources.find((x) => x.name === POLICY && x.type === "aws:s3/bucketPolicy:BucketPolicy");
+        if (r === undefined || typeof r.inputs.policy !== "string") throw new Error(`no ${POLICY}`);
+        const doc = JSON.parse(r.inputs.policy) as { Statement: Record<string, unknown>[] };
+        edit(doc.Statement[0], doc);
+        r.inputs.policy = JSON.stringify(doc);
+    };
+    const resources = (s: Record<string, unknown>): string[] => s.Resource as string[];
+    const VIOLATION =
+        's3-tls-only: S3 bucket launchpad-production-backup-storage-bucket accepts requests without TLS: add a bucket policy statement that denies s3:* on the bucket and its objects (arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*) to Principal "*" when aws:SecureTransport is "false", with no other condition.';
+    const tls = (r: { violations: { policy: string; message: string }[] }): string[] => r.violations.filter((v) => v.policy === "s3-tls-only").map((v) => `${v.policy}: ${v.message}`);
+
+    // Each of these passed with exit 0 before: the check read Effect, Principal, Action and the Bool key only.
+    it.each<[string, (s: Record<string, unknown>) => void]>([
+        ["the deny covers the bucket ARN only, so its objects are readable over plain HTTP", (s) => { s.Resource = resources(s)[0]; }],
+        ["the deny names another bucket", (s) => { s.Resource = ["arn:aws:s3:::other-bucket", "arn:aws:s3:::other-bucket/*"]; }],
+        ["NotResource instead of Resource (the deny then covers everything but this bucket)", (s) => { s.NotResource = s.Resource; delete s.Resource; }],
+        // The conditions of one statement must all hold: this deny binds one account, every other may use HTTP.
+        ["an added condition narrows the deny to one account", (s) => { (s.Condition as Record<string, unknown>).StringEquals = { "aws:PrincipalAccount": "111122223333" }; }],
+        ["a second key under Bool narrows it too", (s) => { (s.Condition as Record<string, Record<string, unknown>>).Bool["aws:MultiFactorAuthPresent"] = "true"; }],
+    ])("%s: exit 3", async (_what, edit) => {
+        const r = await judged(denyOf(edit));
+        expect([r.code, tls(r)]).toEqual([3, [VIOLATION]]);
+    });
+
+    // Spellings IAM reads alike (IAM User Guide: context key names and action names are not case-sensitive).
+    it.each<[string, (s: Record<string, unknown>) => void]>([
+        ["the context key in lower case", (s) => { s.Condition = { Bool: { "aws:securetransport": "false" } }; }],
+        ["the action in upper case", (s) => { s.Action = "S3:*"; }],
+        ["Principal { AWS: [\"*\"] } and a one-element list of values", (s) => { s.Principal = { AWS: ["*"] }; s.Condition = { Bool: { "aws:SecureTransport": ["false"] } }; }],
+        ["one wildcard Resource for every bucket", (s) => { s.Resource = "arn:aws:s3:::*"; }],
+    ])("%s: still a TLS-only policy, exit 0", async (_what, edit) => {
+        expect(await judged(denyOf(edit))).toEqual({ code: 0, violations: [] });
+    });
+});
