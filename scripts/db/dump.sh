@@ -22,7 +22,7 @@
 # Environment
 #   DB_ENGINE          mysql | postgres                                             [dump]
 #   DB_HOST, DB_NAME, DB_USER, DB_PASSWORD                                          [dump]
-#   DB_PORT            default 3306 (mysql), 5432 (postgres)                        [dump]
+#   DB_PORT            1 to 65535; default 3306 (mysql), 5432 (postgres)            [dump]
 #   DB_CONNECT_TIMEOUT seconds the server may take to answer at all; default 15     [dump]
 #   DB_READ_TIMEOUT    seconds the dump may go without a byte; default 600          [dump]
 #   BACKUP_BUCKET, AWS_REGION                                                       [check, upload]
@@ -305,6 +305,11 @@ phase_dump() {
         mysql) DB_PORT=${DB_PORT:-3306} ;;
         postgres) DB_PORT=${DB_PORT:-5432} ;;
     esac
+    # Checked here, not left to the client: mariadb-dump reads --port=0 as its default 3306, "1K" as
+    # 1024 and 99999 as 34463 (modulo 65536), and dumps that server without a word (pg_dump refuses).
+    if ! [[ $DB_PORT =~ ^[1-9][0-9]{0,4}$ ]] || ((DB_PORT > 65535)); then
+        die "DB_PORT '$DB_PORT' is not a TCP port: use 1 to 65535" 2
+    fi
 
     local start day day_given weekly tiers stamp file partial trailer marker secrets dump_client connect_timeout read_timeout dump_stall
     start=$(date -u +%s)
