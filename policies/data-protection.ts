@@ -543,8 +543,75 @@ export const kmsKeyRotation: LaunchpadResourcePolicy = {
     }),
 };
 
+/** Condition keys that tie a caller to an account, organization, principal or network when matched exactly. */
+const CALLER_KEYS = ["aws:principalaccount", "kms:calleraccount", "aws:principalorgid", "aws:principalarn", "aws:userid", "aws:sourceaccount", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce"];
+/** Positive operators only: a negated, ...IfExists or ForAllValues operator leaves callers without the key unbound. */
+const BINDING_OPERATORS = ["StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"];
+
+/** True when the statement's Condition binds the caller: a caller key, matched by a positive operator, to values without wildcards or policy variables. */
+function bindsCaller(condition: unknown): boolean {
+    return Object.entries(rec(condition)).some(
+        ([operator, keys]) =>
+            BINDING_OPERATORS.includes(operator) &&
+            Object.entries(rec(keys)).some(([key, values]) => {
+                const list = Array.isArray(values) ? (values as unknown[]) : [values];
+                return CALLER_KEYS.includes(key.toLowerCase()) && list.length > 0 && list.every((v) => typeof v === "string" && v !== "" && !/[*?]|\$\{/.test(v));
+            }),
+    );
+}
+
+/** The Allow statements of a key policy that grant to everyone without binding the caller; undefined for a document that does not parse. */
+function publicGrants(policy: unknown): string[] | undefined {
+    let doc: unknown = policy;
+    if (typeof policy === "string") {
+        try {
+            doc = JSON.parse(policy);
+        } catch {
+            return undefined;
+        }
+    }
+    const statements = rec(doc).Statement;
+    return (Array.isArray(statements) ? (statements as unknown[]) : [statements]).flatMap((s, i) => {
+        const st = rec(s);
+        const aws = rec(st.Principal).AWS;
+        const everyone = st.Principal === "*" || aws === "*" || (Array.isArray(aws) && aws.includes("*"));
+        if (st.Effect !== "Allow" || !everyone || bindsCaller(st.Condition)) return [];
+        const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map(String);
+        return [`${typeof st.Sid === "string" ? `statement ${JSON.stringify(st.Sid)}` : `statement ${String(i + 1)}`} (${listText(actions)})`];
+    });
+}
+
+/**
+ * A KMS key policy grants nothing to everyone. A statement whose Principal is `*` gives every
+ * identity in every AWS account the permission, unless a condition limits it (AWS KMS Developer
+ * Guide, determining-access-key-policy: do not set the Principal to an asterisk in a statement that
+ * allows permissions unless conditions limit the key policy). Unlike a bucket, whose public access
+ * block makes S3 refuse a public policy, nothing in AWS stops it: anyone could then decrypt the
+ * backups or schedule the key's deletion. Keys without a `policy` get the default key policy (the
+ * account only) and pass; a separate aws.kms.KeyPolicy is judged alike.
+ */
+export const kmsKeyPolicyNotPublic: LaunchpadResourcePolicy = {
+    name: "kms-key-policy-not-public",
+    description: "No KMS key policy allows anything to Principal \"*\" without a condition that binds the caller to an account, organization or principal.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+        if (args.type !== "aws:kms/key:Key" && args.type !== "aws:kms/keyPolicy:KeyPolicy") return;
+        const policy: unknown = args.props.policy;
+        if (policy === undefined || policy === null) return;
+        const grants = publicGrants(policy);
+        if (grants === undefined) {
+            report(`KMS key policy of ${args.name} is not a JSON policy document this policy can read, so it may grant to everyone: write it as JSON.`);
+        } else if (grants.length > 0) {
+            report(
+                `KMS key policy of ${args.name} allows ${listText(grants)} to Principal "*" with no condition binding the caller (StringEquals or ArnEquals on kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn, without wildcards): every AWS account could use or manage the key; name the principals instead.`,
+            );
+        }
+    },
+};
+
 export const DATA_PROTECTION_POLICIES = [
     kmsKeyRotation,
+    kmsKeyPolicyNotPublic,
     rdsEncryptedWithCmk,
     rdsNotPublic,
     rdsBackupRetention,

@@ -144,3 +144,37 @@ describe("npm run policy: a TLS-only bucket policy narrowed by a hand edit (s3-t
         expect(await judged(denyOf(edit))).toEqual({ code: 0, violations: [] });
     });
 });
+
+describe("npm run policy: a KMS key policy that grants to everyone (kms-key-policy-not-public)", () => {
+    const KEY = "launchpad-production-database-key";
+    const withPolicy = (policy: unknown) => (d: PlanDoc): void => {
+        const k = d.resources.find((r) => r.name === KEY && r.type === "aws:kms/key:Key");
+        if (k === undefined) throw new Error(`no ${KEY}`);
+        k.inputs.policy = typeof policy === "string" ? policy : JSON.stringify(policy);
+    };
+    const ROOT = { Sid: "Root", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" };
+    const doc = (...statements: Record<string, unknown>[]) => ({ Version: "2012-10-17", Statement: [ROOT, ...statements] });
+    const BINDING = "with no condition binding the caller (StringEquals or ArnEquals on kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn, without wildcards): every AWS account could use or manage the key; name the principals instead.";
+    const found = (r: { violations: { policy: string; message: string }[] }): string[] => r.violations.filter((v) => v.policy === "kms-key-policy-not-public").map((v) => v.message);
+
+    // Before, each of these passed npm run policy with exit 0: no policy read a key policy at all.
+    it.each<[string, unknown, string]>([
+        ["kms:* to Principal \"*\"", doc({ Sid: "Everyone", Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" }), `KMS key policy of ${KEY} allows statement "Everyone" (kms:*) to Principal "*" ${BINDING}`],
+        ["Decrypt to { AWS: [\"*\"] }", doc({ Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["kms:Decrypt", "kms:CreateGrant"], Resource: "*" }), `KMS key policy of ${KEY} allows statement 2 (kms:Decrypt and kms:CreateGrant) to Principal "*" ${BINDING}`],
+        ["a condition on kms:ViaService only (any account's RDS may use it)", doc({ Sid: "Via", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": "rds.us-east-1.amazonaws.com" } } }), `KMS key policy of ${KEY} allows statement "Via" (kms:Decrypt) to Principal "*" ${BINDING}`],
+        ["a caller account matched by a wildcard", doc({ Sid: "Like", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "kms:CallerAccount": "*" } } }), `KMS key policy of ${KEY} allows statement "Like" (kms:Decrypt) to Principal "*" ${BINDING}`],
+        ["a negated operator", doc({ Sid: "Not", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringNotEquals: { "kms:CallerAccount": "999999999999" } } }), `KMS key policy of ${KEY} allows statement "Not" (kms:Decrypt) to Principal "*" ${BINDING}`],
+        ["a policy that does not parse", "{\"Statement\": [", `KMS key policy of ${KEY} is not a JSON policy document this policy can read, so it may grant to everyone: write it as JSON.`],
+    ])("%s: exit 3", async (_what, policy, message) => {
+        const r = await judged(withPolicy(policy));
+        expect([r.code, found(r)]).toEqual([3, [message]]);
+    });
+
+    it.each<[string, unknown]>([
+        ["the account root and a named role", doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/backup" }, Action: "kms:Decrypt", Resource: "*" })],
+        ["Principal \"*\" bound to the account (caller key in another case)", doc({ Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "KMS:CallerAccount": "111122223333", "kms:ViaService": "rds.us-east-1.amazonaws.com" } } })],
+        ["a Deny to everyone", doc({ Effect: "Deny", Principal: "*", Action: "kms:ScheduleKeyDeletion", Resource: "*" })],
+    ])("%s: exit 0", async (_what, policy) => {
+        expect(await judged(withPolicy(policy))).toEqual({ code: 0, violations: [] });
+    });
+});
