@@ -436,6 +436,25 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         ]);
     });
 
+    // A full disk under WORK_DIR: gzip fails, and the client then dies of SIGPIPE. The run printed gzip's
+    // own line and then "... failed: the mysql client was stopped by SIGPIPE", blaming the database.
+    // The stand-in gzip prints what Debian's gzip 1.12 printed on a full 1 MiB tmpfs (probe, /tmp/s8h).
+    it.each<{ engine: Engine; client: string }>([
+        { engine: "mysql", client: "mariadb-dump" },
+        { engine: "postgres", client: "pg_dump" },
+    ])("$engine: a full disk while compressing gives one line naming gzip's error, not the client's SIGPIPE", async ({ engine, client }) => {
+        const bin = join(tmp, `disk-full-${engine}`);
+        mkdirSync(bin);
+        writeFileSync(join(bin, client), ["#!/bin/sh", "printf -- '-- the first bytes of a dump\\n'", "yes 'INSERT INTO t VALUES (1);'", ""].join("\n"), { mode: 0o755 });
+        writeFileSync(join(bin, "gzip"), ["#!/bin/sh", "head -c 65536 >/dev/null", "printf '\\ngzip: stdout: No space left on device\\n' >&2", "exit 1", ""].join("\n"), { mode: 0o755 });
+        const workDir = join(tmp, `disk-full-${engine}-work`);
+        mkdirSync(workDir);
+        const r = await runScript(DUMP_SH, ["dump"], dumpEnv(engine, bin, workDir), tmp);
+        expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([
+            1, "", `dump.sh: dumping ${engine} database shop from db.internal:6000 failed: compressing into WORK_DIR ${workDir} failed: gzip: stdout: No space left on device\n`, [], [],
+        ]);
+    });
+
     /** A WORK_DIR with a finished dump (stand-in client) and a stand-in `aws` that logs each call and fails on `failOn`. */
     const uploadFixture = async (name: string, failOn: string | undefined): Promise<{ env: Record<string, string>; calls: () => string[] }> => {
         const bin = join(tmp, name);

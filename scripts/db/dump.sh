@@ -193,7 +193,9 @@ written_by() {
 dump_with_deadlines() {
     local secrets=$1 partial=$2 fifo="$1/stream" written last=0 idle=0 limit status=0 gzip_status=0
     mkfifo "$fifo"
-    gzip -6 <"$fifo" >"$partial" &
+    # gzip's own error (a full disk: "gzip: stdout: No space left on device") is the cause to show;
+    # the client then dies of SIGPIPE, which is only its consequence.
+    gzip -6 <"$fifo" >"$partial" 2>"$secrets/gzip.err" &
     gzip_pid=$!
     dump_stream "$secrets" >"$fifo" &
     dump_pid=$!
@@ -231,6 +233,14 @@ dump_with_deadlines() {
     dump_pid="" gzip_pid=""
     # A client stopped by a signal says nothing itself: SIGKILL is what the kernel sends when the
     # container reaches its memory limit, so the line says which signal, not just "failed".
+    if [[ -z $dump_stall && $gzip_status -ne 0 ]]; then
+        local gzip_error
+        gzip_error=$(head -c 300 "$secrets/gzip.err" | tr '\n' ' ')
+        gzip_error=${gzip_error% }
+        gzip_error=${gzip_error#"${gzip_error%%[! ]*}"}
+        gzip_error=${gzip_error:-$(signal_stop gzip "$gzip_status")}
+        dump_stall="compressing into WORK_DIR $WORK_DIR failed: ${gzip_error:-gzip exited with status $gzip_status}"
+    fi
     if [[ -z $dump_stall ]]; then dump_stall=$(signal_stop "the $DB_ENGINE client" "$status"); fi
     if [[ -n $dump_stall ]]; then return 1; fi
     if [[ $status -ne 0 ]]; then return "$status"; fi
