@@ -154,3 +154,20 @@ describe("npm run plan: image tags Docker accepts give version labels the Kubern
         expect((green?.inputs.metadata as { labels: Record<string, string> }).labels["app.kubernetes.io/version"]).toBe(label);
     });
 });
+
+describe("npm run plan: two services' Ingresses on one host", () => {
+    const web = (ingress: string) => `launchpad:services.web={port: 8080, releases: {blue: {image: "ghcr.io/acme/web:1.0.0"}, green: {image: "ghcr.io/acme/web:1.0.1"}}, expose: {ingress: ${ingress}}}`;
+    const HOST = "launchpad:services.web.expose.ingress.host: received \"api.staging.example.com\"; expected a host no other service's Ingress serves: services.api serves \"api.staging.example.com\" too";
+    // Before, each planned with exit 0: the second service's Ingress would be unreachable at `pulumi up`.
+    it.each([
+        ["the same host and path", "{host: api.staging.example.com, className: alb}", `${HOST} (on the same path "/": one of them would get every request)`],
+        // aws-load-balancer-controller docs/guide/ingress/annotations.md: an Ingress without group.name is its own implicit IngressGroup, one ALB.
+        ["the same host on another path, both alb", "{host: api.staging.example.com, className: alb, path: /web}", `${HOST} (an "alb" Ingress gets a load balancer of its own, and the host's DNS record can name only one)`],
+    ])("%s: exit 2", async (_what, ingress, problem) => {
+        expect(await planCli(["--stack", "staging", "--set", web(ingress)])).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "staging" (1 problem):\n  - ${problem}\n` });
+    });
+
+    it("another host plans", async () => {
+        expect((await planCli(["--stack", "staging", "--set", web("{host: web.staging.example.com, className: alb}")])).code).toBe(0);
+    });
+});
