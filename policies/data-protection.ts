@@ -609,7 +609,54 @@ export const kmsKeyPolicyNotPublic: LaunchpadResourcePolicy = {
     },
 };
 
+/** The parameter that makes each engine refuse connections without TLS, and the values that turn it on. */
+const TLS_PARAMETER: Readonly<Record<string, { readonly name: string; readonly on: readonly string[] }>> = {
+    mysql: { name: "require_secure_transport", on: ["on", "1"] },
+    mariadb: { name: "require_secure_transport", on: ["on", "1"] },
+    postgres: { name: "rds.force_ssl", on: ["1"] },
+};
+
+/**
+ * Every RDS instance's parameter group makes the engine refuse connections without TLS, as
+ * docs/data-protection.md promises: `require_secure_transport` ON for MySQL and MariaDB, `rds.force_ssl`
+ * 1 for PostgreSQL (RDS User Guide: mysql-ssl-connections.require-ssl, "Requiring SSL/TLS for all
+ * connections to a MySQL DB instance", OFF by default up to MySQL 8.4; PostgreSQL.Concepts.General.SSL,
+ * "Requiring an SSL connection to a PostgreSQL DB instance", rds.force_ssl 0 by default). The group is
+ * found by the instance's parameterGroupName, by value or by the dependency the program recorded; an
+ * instance on the engine's default group or on a group the stack does not create is refused.
+ */
+export const rdsRequiresTls: LaunchpadStackPolicy = {
+    name: "rds-requires-tls",
+    description: "Every RDS instance's parameter group requires TLS (require_secure_transport ON for MySQL, rds.force_ssl 1 for PostgreSQL).",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        for (const db of resourcesOfType(args.resources, "aws:rds/instance:Instance")) {
+            const engine = typeof db.props.engine === "string" ? db.props.engine.toLowerCase() : "";
+            const tls = TLS_PARAMETER[engine];
+            if (tls === undefined) continue;
+            const groups = resourcesOfType(args.resources, "aws:rds/parameterGroup:ParameterGroup").filter((g) => refersTo(db, "parameterGroupName", g, g.props.name));
+            const need = `${tls.name} = ${tls.on[0] === "on" ? "ON" : tls.on[0]}`;
+            if (groups.length === 0) {
+                const named: unknown = db.props.parameterGroupName;
+                report(
+                    `RDS instance ${db.name} ${typeof named === "string" ? `uses parameter group ${JSON.stringify(named)}, which the stack does not create, so nothing shows that it` : "uses the engine's default parameter group, which does not"} require TLS: give it a parameter group with ${need}.`,
+                    db.urn,
+                );
+                continue;
+            }
+            for (const g of groups) {
+                const p = arr(g.props.parameters).map(rec).find((x) => typeof x.name === "string" && x.name.toLowerCase() === tls.name);
+                const value = p === undefined ? undefined : String(p.value).trim().toLowerCase();
+                if (value === undefined || !tls.on.includes(value)) {
+                    report(`RDS instance ${db.name} accepts connections without TLS: its parameter group ${g.name} ${p === undefined ? `does not set ${tls.name}` : `sets ${tls.name} to ${JSON.stringify(p.value)}`}; set ${need}.`, db.urn);
+                }
+            }
+        }
+    },
+};
+
 export const DATA_PROTECTION_POLICIES = [
+    rdsRequiresTls,
     kmsKeyRotation,
     kmsKeyPolicyNotPublic,
     rdsEncryptedWithCmk,

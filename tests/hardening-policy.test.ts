@@ -178,3 +178,30 @@ describe("npm run policy: a KMS key policy that grants to everyone (kms-key-poli
         expect(await judged(withPolicy(policy))).toEqual({ code: 0, violations: [] });
     });
 });
+
+describe("npm run policy: the database's TLS requirement, which docs/data-protection.md promises (rds-requires-tls)", () => {
+    const DB = "launchpad-production-database-instance";
+    const GROUP = "launchpad-production-database-params";
+    const find = (d: PlanDoc, type: string, name: string): PlanDocResource => {
+        const r = d.resources.find((x) => x.type === type && x.name === name);
+        if (r === undefined) throw new Error(`no ${name}`);
+        return r;
+    };
+    const params = (d: PlanDoc) => find(d, "aws:rds/parameterGroup:ParameterGroup", GROUP).inputs.parameters as { name: string; value: string }[];
+    const found = (r: { violations: { policy: string; message: string }[] }): string[] => r.violations.filter((v) => v.policy === "rds-requires-tls").map((v) => v.message);
+
+    // Before, each passed npm run policy with exit 0: no policy read the parameter group.
+    it.each<[string, (d: PlanDoc) => void, string]>([
+        ["require_secure_transport removed", (d) => { params(d).splice(params(d).findIndex((p) => p.name === "require_secure_transport"), 1); }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} does not set require_secure_transport; set require_secure_transport = ON.`],
+        ["require_secure_transport OFF", (d) => { params(d).find((p) => p.name === "require_secure_transport")!.value = "OFF"; }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} sets require_secure_transport to "OFF"; set require_secure_transport = ON.`],
+        ["the instance on the engine's default group", (d) => { const db = find(d, "aws:rds/instance:Instance", DB) as PlanDocResource & { propertyDependencies?: Record<string, string[]> }; delete db.inputs.parameterGroupName; if (db.propertyDependencies) delete db.propertyDependencies.parameterGroupName; }, `RDS instance ${DB} uses the engine's default parameter group, which does not require TLS: give it a parameter group with require_secure_transport = ON.`],
+        ["PostgreSQL with rds.force_ssl 0", (d) => { find(d, "aws:rds/instance:Instance", DB).inputs.engine = "postgres"; params(d).splice(0, params(d).length, { name: "rds.force_ssl", value: "0" }); }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} sets rds.force_ssl to "0"; set rds.force_ssl = 1.`],
+    ])("%s: exit 3", async (_what, edit, message) => {
+        const r = await judged(edit);
+        expect([r.code, found(r)]).toEqual([3, [message]]);
+    });
+
+    it("MySQL's 1 for ON passes", async () => {
+        expect(await judged((d) => { params(d).find((p) => p.name === "require_secure_transport")!.value = "1"; })).toEqual({ code: 0, violations: [] });
+    });
+});
