@@ -235,6 +235,46 @@ export const s3TlsOnly: LaunchpadStackPolicy = {
     }),
 };
 
+/**
+ * True when the policy document denies every request over TLS older than 1.2, to the bucket and its
+ * objects, from everyone: Deny s3:* where `NumericLessThan` `s3:TlsVersion` is at least 1.2 and no
+ * other condition narrows it (the condition key S3 added in December 2020, "s3:TLSVersion"; the
+ * statement AWS re:Post knowledge-center s3-enforce-modern-tls gives). Read as deniesInsecureTransport
+ * reads its statement: key and action names in any case, a one-element list, Principal {AWS: ["*"]}.
+ */
+export function deniesOldTls(policy: unknown, bucketName?: unknown): boolean {
+    let doc: unknown = policy;
+    if (typeof policy === "string") {
+        try {
+            doc = JSON.parse(policy);
+        } catch {
+            return false;
+        }
+    }
+    const one = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
+    const statements = rec(doc).Statement;
+    return (Array.isArray(statements) ? statements : [statements]).some((s) => {
+        const st = rec(s);
+        const principal = st.Principal === "*" || one(rec(st.Principal).AWS) === "*";
+        const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map((a: unknown) => (typeof a === "string" ? a.toLowerCase() : a));
+        const operators = Object.entries(rec(st.Condition));
+        const keys = operators.length === 1 && operators[0][0] === "NumericLessThan" ? Object.entries(rec(operators[0][1])) : [];
+        const below = keys.length === 1 && keys[0][0].toLowerCase() === "s3:tlsversion" ? Number(one(keys[0][1])) : Number.NaN;
+        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && below >= 1.2 && coversBucket(st.Resource, bucketName);
+    });
+}
+
+export const s3MinTls12: LaunchpadStackPolicy = {
+    name: "s3-min-tls-1-2",
+    description: "Every S3 bucket's policy denies requests over TLS older than 1.2.",
+    enforcementLevel: "mandatory",
+    validateStack: eachBucket((bucket, resources, report) => {
+        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesOldTls(p.props.policy, p.props.bucket))) {
+            report(`S3 bucket ${bucket.name} accepts TLS older than 1.2: add a bucket policy statement that denies s3:* on the bucket and its objects to Principal "*" when s3:TlsVersion is NumericLessThan 1.2, with no other condition.`, bucket.urn);
+        }
+    }),
+};
+
 export const s3Versioning: LaunchpadStackPolicy = {
     name: "s3-versioning",
     description: "Every S3 bucket has versioning enabled.",
@@ -666,6 +706,7 @@ export const DATA_PROTECTION_POLICIES = [
     s3PublicAccessBlocked,
     s3SseKms,
     s3TlsOnly,
+    s3MinTls12,
     s3Versioning,
     s3BackupObjectLock,
     s3BackupReplication,

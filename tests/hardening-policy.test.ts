@@ -205,3 +205,37 @@ describe("npm run policy: the database's TLS requirement, which docs/data-protec
         expect(await judged((d) => { params(d).find((p) => p.name === "require_secure_transport")!.value = "1"; })).toEqual({ code: 0, violations: [] });
     });
 });
+
+describe("npm run policy: the TLS 1.2 floor on the buckets, which docs/data-protection.md promises (s3-min-tls-1-2)", () => {
+    const POLICY = "launchpad-production-backup-storage-bucket-policy";
+    /** Edits the DenyOutdatedTls statement of the backup bucket's policy. */
+    const outdated = (edit: (statement: Record<string, unknown>, doc: { Statement: Record<string, unknown>[] }) => void) => (d: PlanDoc): void => {
+        const r = d.resources.find((x) => x.name === POLICY && x.type === "aws:s3/bucketPolicy:BucketPolicy");
+        if (r === undefined || typeof r.inputs.policy !== "string") throw new Error(`no ${POLICY}`);
+        const doc = JSON.parse(r.inputs.policy) as { Statement: Record<string, unknown>[] };
+        const st = doc.Statement.find((s) => s.Sid === "DenyOutdatedTls");
+        if (st === undefined) throw new Error("no DenyOutdatedTls statement");
+        edit(st, doc);
+        r.inputs.policy = JSON.stringify(doc);
+    };
+    const VIOLATION =
+        's3-min-tls-1-2: S3 bucket launchpad-production-backup-storage-bucket accepts TLS older than 1.2: add a bucket policy statement that denies s3:* on the bucket and its objects to Principal "*" when s3:TlsVersion is NumericLessThan 1.2, with no other condition.';
+    const found = (r: { violations: { policy: string; message: string }[] }): string[] => r.violations.filter((v) => v.policy === "s3-min-tls-1-2").map((v) => `${v.policy}: ${v.message}`);
+
+    // Before, each passed npm run policy with exit 0: no policy read the TLS version statement.
+    it.each<[string, (s: Record<string, unknown>, doc: { Statement: Record<string, unknown>[] }) => void]>([
+        ["the statement removed", (s, doc) => { doc.Statement.splice(doc.Statement.indexOf(s), 1); }],
+        ["a floor of 1.0", (s) => { s.Condition = { NumericLessThan: { "s3:TlsVersion": "1.0" } }; }],
+        ["the objects left out", (s) => { s.Resource = (s.Resource as string[])[0]; }],
+        ["narrowed to one account", (s) => { (s.Condition as Record<string, unknown>).StringEquals = { "aws:PrincipalAccount": "111122223333" }; }],
+    ])("%s: exit 3", async (_what, edit) => {
+        const r = await judged(outdated(edit));
+        expect([r.code, found(r)]).toEqual([3, [VIOLATION]]);
+    });
+
+    it.each<[string, (s: Record<string, unknown>) => void]>([
+        ["a floor of 1.3, as a number, key in lower case", (s) => { s.Condition = { NumericLessThan: { "s3:tlsversion": 1.3 } }; }],
+    ])("%s: exit 0", async (_what, edit) => {
+        expect(await judged(outdated(edit))).toEqual({ code: 0, violations: [] });
+    });
+});
