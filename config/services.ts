@@ -201,6 +201,34 @@ function smokeDefaultsText(tier: Tier): string {
     return `${d.p95Ms}/${d.p99Ms}/${d.errorRate}`;
 }
 
+/**
+ * Two services' Ingresses that claim one host: the second is unreachable. With the same path, any
+ * controller routes the host's requests to one of them. With the "alb" class, even on other paths:
+ * an Ingress without the group.name annotation is its own "implicit IngressGroup" and gets its own
+ * load balancer (aws-load-balancer-controller docs/guide/ingress/annotations.md, IngressGroup),
+ * and the host's DNS record can name only one of them.
+ */
+function ingressConflicts(services: Record<string, { expose: { ingress?: { host: string; path: string; className?: string } } }>): { input: unknown; path: PropertyKey[]; message: string }[] {
+    const seen: { name: string; host: string; path: string; alb: boolean }[] = [];
+    const issues: { input: unknown; path: PropertyKey[]; message: string }[] = [];
+    for (const [name, svc] of Object.entries(services)) {
+        const ingress = svc.expose.ingress;
+        if (ingress === undefined) continue;
+        const alb = ingress.className === "alb";
+        const first = seen.find((o) => o.host === ingress.host && (o.path === ingress.path || o.alb || alb));
+        if (first !== undefined) {
+            const why = first.path === ingress.path ? `on the same path ${JSON.stringify(ingress.path)}: one of them would get every request` : `an "alb" Ingress gets a load balancer of its own, and the host's DNS record can name only one`;
+            issues.push({
+                input: ingress.host,
+                path: [name, "expose", "ingress", "host"],
+                message: `expected a host no other service's Ingress serves: services.${first.name} serves ${JSON.stringify(first.host)} too (${why})`,
+            });
+        }
+        seen.push({ name, host: ingress.host, path: ingress.path, alb });
+    }
+    return issues;
+}
+
 export const servicesSchema = z
     .record(
         z.string().regex(SERVICE_NAME_RE, { error: "expected a service name: a lower-case DNS label of at most 32 characters, starting with a letter" }),
@@ -211,6 +239,7 @@ export const servicesSchema = z
         if (Object.keys(ctx.value).length === 0) {
             ctx.issues.push({ code: "custom", input: ctx.value, message: SERVICES_EXPECTED });
         }
+        ingressConflicts(ctx.value).forEach((issue) => ctx.issues.push({ code: "custom", ...issue }));
     })
     .meta({
         description:

@@ -37,3 +37,17 @@ export function isImmutableRef(ref: ImageRef): boolean {
 export function imageVersion(ref: ImageRef): string {
     return ref.tag ?? ref.digest?.slice("sha256:".length, "sha256:".length + 12) ?? "latest";
 }
+
+/**
+ * `imageVersion` as a Kubernetes label value, which the API server refuses unless it is at most 63
+ * characters of `[-A-Za-z0-9_.]` starting and ending with a letter or digit (apimachinery
+ * pkg/util/validation/validation.go IsValidLabelValue, labelValueFmt). A Docker tag may be 128
+ * characters and start with `_` or end with `.`, `-` or `_` (distribution/reference: `[\w][\w.-]{0,127}`):
+ * `1.5.0-`, `_build`, or a long tag cut after a `-`, would fail the Deployment at `pulumi up`.
+ */
+export function versionLabel(ref: ImageRef): string {
+    return imageVersion(ref)
+        .replace(/[^A-Za-z0-9_.-]/g, "-")
+        .slice(0, 63)
+        .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+}

@@ -5,7 +5,7 @@
  * smoke runner's bundle carries.
  */
 import { APP_LABELS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "./delivery";
-import { imageVersion, parseImageRef } from "./image";
+import { parseImageRef, versionLabel } from "./image";
 
 /** Stock Node.js image the gate and load Jobs run their bundled runners in: nothing to build or push. */
 export const SMOKE_RUNNER_IMAGE = "node:20.19.5-alpine3.22";
@@ -35,7 +35,7 @@ export function colorLabels(service: LabelledService, color: Color, project: str
         [SELECTOR_LABELS.color]: color,
         [APP_LABELS.name]: service.name,
         [APP_LABELS.instance]: `${service.name}-${color}`,
-        ...(version ? { [APP_LABELS.version]: ref === undefined ? "unknown" : imageVersion(ref).replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63) } : {}),
+        ...(version ? { [APP_LABELS.version]: ref === undefined ? "unknown" : versionLabel(ref) } : {}),
         [APP_LABELS.component]: role === ROLES.gate ? "smoke-gate" : "server",
         [APP_LABELS.partOf]: project,
         [APP_LABELS.managedBy]: "pulumi",

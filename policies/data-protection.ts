@@ -173,8 +173,36 @@ export const s3SseKms: LaunchpadStackPolicy = {
     }),
 };
 
-/** True when the policy document denies every request made without TLS. */
-export function deniesInsecureTransport(policy: unknown): boolean {
+/** IAM's wildcards in a Resource ARN: `*` any run of characters, `?` one (IAM User Guide, reference_policies_elements_resource). */
+function arnPattern(glob: string): RegExp {
+    return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+}
+
+/**
+ * True when the statement's Resource patterns cover both the bucket and every object in it, in any
+ * partition. A bucket name still unknown (a preview before the bucket exists) cannot be checked and
+ * is taken as covered, as the statement's other parts still are.
+ */
+function coversBucket(resource: unknown, bucketName: unknown): boolean {
+    const patterns = (Array.isArray(resource) ? resource : [resource]).filter((r): r is string => typeof r === "string").map(arnPattern);
+    if (patterns.length === 0) return false;
+    if (typeof bucketName !== "string" || bucketName === "") return true;
+    const covered = (arn: string) => ["aws", "aws-cn", "aws-us-gov"].some((partition) => patterns.some((p) => p.test(arn.replace("{p}", partition))));
+    return covered(`arn:{p}:s3:::${bucketName}`) && covered(`arn:{p}:s3:::${bucketName}/any/object-key`);
+}
+
+/**
+ * True when the policy document denies every request made without TLS, to the bucket and to its
+ * objects, from everyone. A statement counts only when nothing narrows it: its Resource covers the
+ * bucket (`bucketName`) and its objects (a NotResource statement does not count), and its Condition
+ * is `Bool` on `aws:SecureTransport` "false" alone, since the conditions of a statement must all
+ * hold (an added `StringEquals aws:PrincipalAccount` would exempt every other account). Spellings
+ * IAM treats alike are read alike: context key names and actions are not case-sensitive (IAM User
+ * Guide, reference_policies_elements_condition: "Context key names are not case-sensitive";
+ * reference_policies_elements_action: the prefix and action name are case insensitive), a single
+ * value may be a one-element list, and Principal `{ "AWS": ["*"] }` is everyone.
+ */
+export function deniesInsecureTransport(policy: unknown, bucketName?: unknown): boolean {
     let doc: unknown = policy;
     if (typeof policy === "string") {
         try {
@@ -183,13 +211,16 @@ export function deniesInsecureTransport(policy: unknown): boolean {
             return false;
         }
     }
+    const one = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
     const statements = rec(doc).Statement;
     return (Array.isArray(statements) ? statements : [statements]).some((s) => {
         const st = rec(s);
-        const principal = st.Principal === "*" || rec(st.Principal).AWS === "*";
-        const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
-        const secure = rec(rec(rec(st.Condition).Bool))["aws:SecureTransport"];
-        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && flag(secure) === false;
+        const principal = st.Principal === "*" || one(rec(st.Principal).AWS) === "*";
+        const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map((a: unknown) => (typeof a === "string" ? a.toLowerCase() : a));
+        const operators = Object.entries(rec(st.Condition));
+        const keys = operators.length === 1 && operators[0][0] === "Bool" ? Object.entries(rec(operators[0][1])) : [];
+        const secure = keys.length === 1 && keys[0][0].toLowerCase() === "aws:securetransport" ? flag(one(keys[0][1])) : undefined;
+        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && secure === false && coversBucket(st.Resource, bucketName);
     });
 }
 
@@ -198,8 +229,48 @@ export const s3TlsOnly: LaunchpadStackPolicy = {
     description: "Every S3 bucket's policy denies requests made without TLS.",
     enforcementLevel: "mandatory",
     validateStack: eachBucket((bucket, resources, report) => {
-        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesInsecureTransport(p.props.policy))) {
-            report(`S3 bucket ${bucket.name} accepts requests without TLS: add a bucket policy statement that denies s3:* to Principal "*" when aws:SecureTransport is "false".`, bucket.urn);
+        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesInsecureTransport(p.props.policy, p.props.bucket))) {
+            report(`S3 bucket ${bucket.name} accepts requests without TLS: add a bucket policy statement that denies s3:* on the bucket and its objects (arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*) to Principal "*" when aws:SecureTransport is "false", with no other condition.`, bucket.urn);
+        }
+    }),
+};
+
+/**
+ * True when the policy document denies every request over TLS older than 1.2, to the bucket and its
+ * objects, from everyone: Deny s3:* where `NumericLessThan` `s3:TlsVersion` is at least 1.2 and no
+ * other condition narrows it (the condition key S3 added in December 2020, "s3:TLSVersion"; the
+ * statement AWS re:Post knowledge-center s3-enforce-modern-tls gives). Read as deniesInsecureTransport
+ * reads its statement: key and action names in any case, a one-element list, Principal {AWS: ["*"]}.
+ */
+export function deniesOldTls(policy: unknown, bucketName?: unknown): boolean {
+    let doc: unknown = policy;
+    if (typeof policy === "string") {
+        try {
+            doc = JSON.parse(policy);
+        } catch {
+            return false;
+        }
+    }
+    const one = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
+    const statements = rec(doc).Statement;
+    return (Array.isArray(statements) ? statements : [statements]).some((s) => {
+        const st = rec(s);
+        const principal = st.Principal === "*" || one(rec(st.Principal).AWS) === "*";
+        const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map((a: unknown) => (typeof a === "string" ? a.toLowerCase() : a));
+        const operators = Object.entries(rec(st.Condition));
+        const keys = operators.length === 1 && operators[0][0] === "NumericLessThan" ? Object.entries(rec(operators[0][1])) : [];
+        const below = keys.length === 1 && keys[0][0].toLowerCase() === "s3:tlsversion" ? Number(one(keys[0][1])) : Number.NaN;
+        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && below >= 1.2 && coversBucket(st.Resource, bucketName);
+    });
+}
+
+export const s3MinTls12: LaunchpadStackPolicy = {
+    name: "s3-min-tls-1-2",
+    description: "Every S3 bucket's policy denies requests over TLS older than 1.2.",
+    enforcementLevel: "mandatory",
+    validateStack: eachBucket((bucket, resources, report) => {
+        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesOldTls(p.props.policy, p.props.bucket))) {
+            report(`S3 bucket ${bucket.name} accepts TLS older than 1.2: add a bucket policy statement that denies s3:* on the bucket and its objects to Principal "*" when s3:TlsVersion is NumericLessThan 1.2, with no other condition.`, bucket.urn);
         }
     }),
 };
@@ -512,8 +583,122 @@ export const kmsKeyRotation: LaunchpadResourcePolicy = {
     }),
 };
 
+/** Condition keys that tie a caller to an account, organization, principal or network when matched exactly. */
+const CALLER_KEYS = ["aws:principalaccount", "kms:calleraccount", "aws:principalorgid", "aws:principalarn", "aws:userid", "aws:sourceaccount", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce"];
+/** Positive operators only: a negated, ...IfExists or ForAllValues operator leaves callers without the key unbound. */
+const BINDING_OPERATORS = ["StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"];
+
+/** True when the statement's Condition binds the caller: a caller key, matched by a positive operator, to values without wildcards or policy variables. */
+function bindsCaller(condition: unknown): boolean {
+    return Object.entries(rec(condition)).some(
+        ([operator, keys]) =>
+            BINDING_OPERATORS.includes(operator) &&
+            Object.entries(rec(keys)).some(([key, values]) => {
+                const list = Array.isArray(values) ? (values as unknown[]) : [values];
+                return CALLER_KEYS.includes(key.toLowerCase()) && list.length > 0 && list.every((v) => typeof v === "string" && v !== "" && !/[*?]|\$\{/.test(v));
+            }),
+    );
+}
+
+/** The Allow statements of a key policy that grant to everyone without binding the caller; undefined for a document that does not parse. */
+function publicGrants(policy: unknown): string[] | undefined {
+    let doc: unknown = policy;
+    if (typeof policy === "string") {
+        try {
+            doc = JSON.parse(policy);
+        } catch {
+            return undefined;
+        }
+    }
+    const statements = rec(doc).Statement;
+    return (Array.isArray(statements) ? (statements as unknown[]) : [statements]).flatMap((s, i) => {
+        const st = rec(s);
+        const aws = rec(st.Principal).AWS;
+        const everyone = st.Principal === "*" || aws === "*" || (Array.isArray(aws) && aws.includes("*"));
+        if (st.Effect !== "Allow" || !everyone || bindsCaller(st.Condition)) return [];
+        const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map(String);
+        return [`${typeof st.Sid === "string" ? `statement ${JSON.stringify(st.Sid)}` : `statement ${String(i + 1)}`} (${listText(actions)})`];
+    });
+}
+
+/**
+ * A KMS key policy grants nothing to everyone. A statement whose Principal is `*` gives every
+ * identity in every AWS account the permission, unless a condition limits it (AWS KMS Developer
+ * Guide, determining-access-key-policy: do not set the Principal to an asterisk in a statement that
+ * allows permissions unless conditions limit the key policy). Unlike a bucket, whose public access
+ * block makes S3 refuse a public policy, nothing in AWS stops it: anyone could then decrypt the
+ * backups or schedule the key's deletion. Keys without a `policy` get the default key policy (the
+ * account only) and pass; a separate aws.kms.KeyPolicy is judged alike.
+ */
+export const kmsKeyPolicyNotPublic: LaunchpadResourcePolicy = {
+    name: "kms-key-policy-not-public",
+    description: "No KMS key policy allows anything to Principal \"*\" without a condition that binds the caller to an account, organization or principal.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+        if (args.type !== "aws:kms/key:Key" && args.type !== "aws:kms/keyPolicy:KeyPolicy") return;
+        const policy: unknown = args.props.policy;
+        if (policy === undefined || policy === null) return;
+        const grants = publicGrants(policy);
+        if (grants === undefined) {
+            report(`KMS key policy of ${args.name} is not a JSON policy document this policy can read, so it may grant to everyone: write it as JSON.`);
+        } else if (grants.length > 0) {
+            report(
+                `KMS key policy of ${args.name} allows ${listText(grants)} to Principal "*" with no condition binding the caller (StringEquals or ArnEquals on kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn, without wildcards): every AWS account could use or manage the key; name the principals instead.`,
+            );
+        }
+    },
+};
+
+/** The parameter that makes each engine refuse connections without TLS, and the values that turn it on. */
+const TLS_PARAMETER: Readonly<Record<string, { readonly name: string; readonly on: readonly string[] }>> = {
+    mysql: { name: "require_secure_transport", on: ["on", "1"] },
+    mariadb: { name: "require_secure_transport", on: ["on", "1"] },
+    postgres: { name: "rds.force_ssl", on: ["1"] },
+};
+
+/**
+ * Every RDS instance's parameter group makes the engine refuse connections without TLS, as
+ * docs/data-protection.md promises: `require_secure_transport` ON for MySQL and MariaDB, `rds.force_ssl`
+ * 1 for PostgreSQL (RDS User Guide: mysql-ssl-connections.require-ssl, "Requiring SSL/TLS for all
+ * connections to a MySQL DB instance", OFF by default up to MySQL 8.4; PostgreSQL.Concepts.General.SSL,
+ * "Requiring an SSL connection to a PostgreSQL DB instance", rds.force_ssl 0 by default). The group is
+ * found by the instance's parameterGroupName, by value or by the dependency the program recorded; an
+ * instance on the engine's default group or on a group the stack does not create is refused.
+ */
+export const rdsRequiresTls: LaunchpadStackPolicy = {
+    name: "rds-requires-tls",
+    description: "Every RDS instance's parameter group requires TLS (require_secure_transport ON for MySQL, rds.force_ssl 1 for PostgreSQL).",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        for (const db of resourcesOfType(args.resources, "aws:rds/instance:Instance")) {
+            const engine = typeof db.props.engine === "string" ? db.props.engine.toLowerCase() : "";
+            const tls = TLS_PARAMETER[engine];
+            if (tls === undefined) continue;
+            const groups = resourcesOfType(args.resources, "aws:rds/parameterGroup:ParameterGroup").filter((g) => refersTo(db, "parameterGroupName", g, g.props.name));
+            const need = `${tls.name} = ${tls.on[0] === "on" ? "ON" : tls.on[0]}`;
+            if (groups.length === 0) {
+                const named: unknown = db.props.parameterGroupName;
+                report(
+                    `RDS instance ${db.name} ${typeof named === "string" ? `uses parameter group ${JSON.stringify(named)}, which the stack does not create, so nothing shows that it` : "uses the engine's default parameter group, which does not"} require TLS: give it a parameter group with ${need}.`,
+                    db.urn,
+                );
+                continue;
+            }
+            for (const g of groups) {
+                const p = arr(g.props.parameters).map(rec).find((x) => typeof x.name === "string" && x.name.toLowerCase() === tls.name);
+                const value = p === undefined ? undefined : String(p.value).trim().toLowerCase();
+                if (value === undefined || !tls.on.includes(value)) {
+                    report(`RDS instance ${db.name} accepts connections without TLS: its parameter group ${g.name} ${p === undefined ? `does not set ${tls.name}` : `sets ${tls.name} to ${JSON.stringify(p.value)}`}; set ${need}.`, db.urn);
+                }
+            }
+        }
+    },
+};
+
 export const DATA_PROTECTION_POLICIES = [
+    rdsRequiresTls,
     kmsKeyRotation,
+    kmsKeyPolicyNotPublic,
     rdsEncryptedWithCmk,
     rdsNotPublic,
     rdsBackupRetention,
@@ -521,6 +706,7 @@ export const DATA_PROTECTION_POLICIES = [
     s3PublicAccessBlocked,
     s3SseKms,
     s3TlsOnly,
+    s3MinTls12,
     s3Versioning,
     s3BackupObjectLock,
     s3BackupReplication,

@@ -106,6 +106,47 @@ function bareLf(buf: Buffer, from: number, to: number, code: string, message: st
     }
 }
 
+const HTTP_NAME = Buffer.from("HTTP/");
+
+/**
+ * What a response that cannot be HTTP/1 looks like, for the cause: a server that speaks only HTTP/2
+ * opens with a SETTINGS frame (RFC 9113 section 3.4: a 9-byte frame header, type 0x4, stream 0),
+ * a TLS server's first record is a handshake (22) or an alert (21) with version byte 0x03
+ * (RFC 8446 section 5.1, TLSPlaintext).
+ */
+function foreignProtocol(buf: Buffer, at: number): { readonly bytes: number; readonly hint: string } {
+    if (buf.length - at >= 9 && buf[at + 3] === 0x04 && (buf.readUInt32BE(at + 5) & 0x7fffffff) === 0) {
+        return { bytes: 9, hint: " (an HTTP/2 SETTINGS frame: the target speaks only HTTP/2, the gate HTTP/1.1)" };
+    }
+    if ((buf[at] === 21 || buf[at] === 22) && buf[at + 1] === 0x03) {
+        return { bytes: 5, hint: " (a TLS record: the target expects https)" };
+    }
+    // The rest is shown up to its first line end.
+    return { bytes: 40, hint: "" };
+}
+
+/**
+ * Checks a response's first bytes as they come: they must spell `HTTP/`. Throws at the first byte
+ * that cannot, as Node's parser (llhttp) does ("Expected HTTP/"), rather than wait for a CRLF CRLF
+ * that a server speaking HTTP/2 or TLS never sends (the exchange would end as a bare timeout, or as
+ * a reset that hides the cause). Undefined when more bytes are needed to name the protocol: a
+ * frame header (9 bytes, first byte 0 for any frame under 64 KiB) or a TLS record's first 2.
+ */
+function statusLineStart(buf: Buffer, at: number): true | undefined {
+    const n = Math.min(HTTP_NAME.length, buf.length - at);
+    if (buf.compare(HTTP_NAME, 0, n, at, at + n) === 0) {
+        return true;
+    }
+    const have = buf.length - at;
+    if ((buf[at] === 0 && have < 9) || ((buf[at] === 21 || buf[at] === 22) && have < 2)) {
+        return undefined;
+    }
+    // The frame or record header only, so that the hint survives the cause's length limit.
+    const { bytes, hint } = foreignProtocol(buf, at);
+    const line = buf.toString("latin1", at, Math.min(buf.length, at + bytes)).split(/[\r\n]/)[0];
+    throw new HttpParseError("HPE_INVALID_CONSTANT", `Invalid status line ${JSON.stringify(line)}${hint}`);
+}
+
 const enum State {
     Head,
     Length,
@@ -201,6 +242,9 @@ export class ResponseParser {
     private step(buf: Buffer, at: number): number {
         switch (this.state) {
             case State.Head: {
+                if (statusLineStart(buf, at) === undefined) {
+                    return -(at + 1);
+                }
                 const end = buf.indexOf(HEAD_END, at);
                 // A head with a bare LF never ends in CRLF CRLF: refuse it now rather than wait for the timeout.
                 bareLf(buf, at, end < 0 ? buf.length : end, "HPE_CR_EXPECTED", "Missing expected CR after header line");

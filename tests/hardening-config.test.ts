@@ -118,3 +118,56 @@ describe("a stack file importing Pulumi ESC environments (environment:)", () => 
         ]);
     });
 });
+
+/** apimachinery pkg/util/validation/validation.go: labelValueFmt (qualifiedNameFmt, optional), LabelValueMaxLength 63. */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Every `metadata.labels` and pod template label value in a plan document, with where it sits. */
+function labelValues(value: unknown, at: string, out: [string, string][] = []): [string, string][] {
+    if (Array.isArray(value)) value.forEach((v, i) => labelValues(v, `${at}[${i}]`, out));
+    else if (value !== null && typeof value === "object") {
+        for (const [k, v] of Object.entries(value)) {
+            if (k === "labels" && v !== null && typeof v === "object") for (const [name, text] of Object.entries(v as Record<string, unknown>)) out.push([`${at}.labels.${name}`, String(text)]);
+            else labelValues(v, `${at}.${k}`, out);
+        }
+    }
+    return out;
+}
+
+describe("npm run plan: image tags Docker accepts give version labels the Kubernetes API server accepts", () => {
+    // Before, the app.kubernetes.io/version label was the tag cut to 63 characters as it was: "1.5.0-",
+    // "_build" and a long tag cut after a "-" planned with exit 0, and the API server would refuse the
+    // Deployment and the gate Job at `pulumi up`.
+    it.each([
+        ["a tag ending in '-'", "1.5.0-", "1.5.0"],
+        ["a tag starting with '_'", "_build.7", "build.7"],
+        ["a tag ending in '_' and '.'", "1.5.0_.", "1.5.0"],
+        ["a 100-character tag whose 63rd character is '-'", `${"a".repeat(62)}-${"b".repeat(37)}`, "a".repeat(62)],
+        ["an ordinary tag, unchanged", "1.5.0-rc.1", "1.5.0-rc.1"],
+    ])("%s (%s): the green release's pods carry version %s", async (_what, tag, label) => {
+        const r = await planCli(["--stack", "staging", "--json", "--set", `launchpad:services.api.releases.green.image=ghcr.io/acme/api:${tag}`]);
+        expect([r.code, r.stderr]).toEqual([0, ""]);
+        const doc = JSON.parse(r.stdout) as { resources: { type: string; name: string; inputs: Record<string, unknown> }[] };
+        const labels = doc.resources.flatMap((res) => labelValues(res.inputs, `${res.type} ${res.name}`));
+        expect(labels.filter(([, v]) => v.length > 63 || !LABEL_VALUE.test(v))).toEqual([]);
+        const green = doc.resources.find((res) => res.type === "kubernetes:apps/v1:Deployment" && res.name.includes("green"));
+        expect((green?.inputs.metadata as { labels: Record<string, string> }).labels["app.kubernetes.io/version"]).toBe(label);
+    });
+});
+
+describe("npm run plan: two services' Ingresses on one host", () => {
+    const web = (ingress: string) => `launchpad:services.web={port: 8080, releases: {blue: {image: "ghcr.io/acme/web:1.0.0"}, green: {image: "ghcr.io/acme/web:1.0.1"}}, expose: {ingress: ${ingress}}}`;
+    const HOST = "launchpad:services.web.expose.ingress.host: received \"api.staging.example.com\"; expected a host no other service's Ingress serves: services.api serves \"api.staging.example.com\" too";
+    // Before, each planned with exit 0: the second service's Ingress would be unreachable at `pulumi up`.
+    it.each([
+        ["the same host and path", "{host: api.staging.example.com, className: alb}", `${HOST} (on the same path "/": one of them would get every request)`],
+        // aws-load-balancer-controller docs/guide/ingress/annotations.md: an Ingress without group.name is its own implicit IngressGroup, one ALB.
+        ["the same host on another path, both alb", "{host: api.staging.example.com, className: alb, path: /web}", `${HOST} (an "alb" Ingress gets a load balancer of its own, and the host's DNS record can name only one)`],
+    ])("%s: exit 2", async (_what, ingress, problem) => {
+        expect(await planCli(["--stack", "staging", "--set", web(ingress)])).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "staging" (1 problem):\n  - ${problem}\n` });
+    });
+
+    it("another host plans", async () => {
+        expect((await planCli(["--stack", "staging", "--set", web("{host: web.staging.example.com, className: alb}")])).code).toBe(0);
+    });
+});

@@ -105,3 +105,137 @@ describe("npm run policy: KMS key rotation, which the docs promise for every key
         expect(await judged((d) => { Object.assign(keyOf(d).inputs, { enableKeyRotation: false, customerMasterKeySpec: "HMAC_256", keyUsage: "GENERATE_VERIFY_MAC" }); })).toEqual({ code: 0, violations: [] });
     });
 });
+
+describe("npm run policy: a TLS-only bucket policy narrowed by a hand edit (s3-tls-only)", () => {
+    const POLICY = "launchpad-production-backup-storage-bucket-policy";
+    /** Edits the first statement (the DenyInsecureTransport one) of the backup bucket's policy. */
+    const denyOf = (edit: (statement: Record<string, unknown>, doc: { Statement: Record<string, unknown>[] }) => void) => (d: PlanDoc): void => {
+        const r = d.resources.find((x) => x.name === POLICY && x.type === "aws:s3/bucketPolicy:BucketPolicy");
+        if (r === undefined || typeof r.inputs.policy !== "string") throw new Error(`no ${POLICY}`);
+        const doc = JSON.parse(r.inputs.policy) as { Statement: Record<string, unknown>[] };
+        edit(doc.Statement[0], doc);
+        r.inputs.policy = JSON.stringify(doc);
+    };
+    const resources = (s: Record<string, unknown>): string[] => s.Resource as string[];
+    const VIOLATION =
+        's3-tls-only: S3 bucket launchpad-production-backup-storage-bucket accepts requests without TLS: add a bucket policy statement that denies s3:* on the bucket and its objects (arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*) to Principal "*" when aws:SecureTransport is "false", with no other condition.';
+    const tls = (r: { violations: { policy: string; message: string }[] }): string[] => r.violations.filter((v) => v.policy === "s3-tls-only").map((v) => `${v.policy}: ${v.message}`);
+
+    // Each of these passed with exit 0 before: the check read Effect, Principal, Action and the Bool key only.
+    it.each<[string, (s: Record<string, unknown>) => void]>([
+        ["the deny covers the bucket ARN only, so its objects are readable over plain HTTP", (s) => { s.Resource = resources(s)[0]; }],
+        ["the deny names another bucket", (s) => { s.Resource = ["arn:aws:s3:::other-bucket", "arn:aws:s3:::other-bucket/*"]; }],
+        ["NotResource instead of Resource (the deny then covers everything but this bucket)", (s) => { s.NotResource = s.Resource; delete s.Resource; }],
+        // The conditions of one statement must all hold: this deny binds one account, every other may use HTTP.
+        ["an added condition narrows the deny to one account", (s) => { (s.Condition as Record<string, unknown>).StringEquals = { "aws:PrincipalAccount": "111122223333" }; }],
+        ["a second key under Bool narrows it too", (s) => { (s.Condition as Record<string, Record<string, unknown>>).Bool["aws:MultiFactorAuthPresent"] = "true"; }],
+    ])("%s: exit 3", async (_what, edit) => {
+        const r = await judged(denyOf(edit));
+        expect([r.code, tls(r)]).toEqual([3, [VIOLATION]]);
+    });
+
+    // Spellings IAM reads alike (IAM User Guide: context key names and action names are not case-sensitive).
+    it.each<[string, (s: Record<string, unknown>) => void]>([
+        ["the context key in lower case", (s) => { s.Condition = { Bool: { "aws:securetransport": "false" } }; }],
+        ["the action in upper case", (s) => { s.Action = "S3:*"; }],
+        ["Principal { AWS: [\"*\"] } and a one-element list of values", (s) => { s.Principal = { AWS: ["*"] }; s.Condition = { Bool: { "aws:SecureTransport": ["false"] } }; }],
+        ["one wildcard Resource for every bucket", (s) => { s.Resource = "arn:aws:s3:::*"; }],
+    ])("%s: still a TLS-only policy, exit 0", async (_what, edit) => {
+        expect(await judged(denyOf(edit))).toEqual({ code: 0, violations: [] });
+    });
+});
+
+describe("npm run policy: a KMS key policy that grants to everyone (kms-key-policy-not-public)", () => {
+    const KEY = "launchpad-production-database-key";
+    const withPolicy = (policy: unknown) => (d: PlanDoc): void => {
+        const k = d.resources.find((r) => r.name === KEY && r.type === "aws:kms/key:Key");
+        if (k === undefined) throw new Error(`no ${KEY}`);
+        k.inputs.policy = typeof policy === "string" ? policy : JSON.stringify(policy);
+    };
+    const ROOT = { Sid: "Root", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" };
+    const doc = (...statements: Record<string, unknown>[]) => ({ Version: "2012-10-17", Statement: [ROOT, ...statements] });
+    const BINDING = "with no condition binding the caller (StringEquals or ArnEquals on kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn, without wildcards): every AWS account could use or manage the key; name the principals instead.";
+    const found = (r: { violations: { policy: string; message: string }[] }): string[] => r.violations.filter((v) => v.policy === "kms-key-policy-not-public").map((v) => v.message);
+
+    // Before, each of these passed npm run policy with exit 0: no policy read a key policy at all.
+    it.each<[string, unknown, string]>([
+        ["kms:* to Principal \"*\"", doc({ Sid: "Everyone", Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" }), `KMS key policy of ${KEY} allows statement "Everyone" (kms:*) to Principal "*" ${BINDING}`],
+        ["Decrypt to { AWS: [\"*\"] }", doc({ Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["kms:Decrypt", "kms:CreateGrant"], Resource: "*" }), `KMS key policy of ${KEY} allows statement 2 (kms:Decrypt and kms:CreateGrant) to Principal "*" ${BINDING}`],
+        ["a condition on kms:ViaService only (any account's RDS may use it)", doc({ Sid: "Via", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": "rds.us-east-1.amazonaws.com" } } }), `KMS key policy of ${KEY} allows statement "Via" (kms:Decrypt) to Principal "*" ${BINDING}`],
+        ["a caller account matched by a wildcard", doc({ Sid: "Like", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "kms:CallerAccount": "*" } } }), `KMS key policy of ${KEY} allows statement "Like" (kms:Decrypt) to Principal "*" ${BINDING}`],
+        ["a negated operator", doc({ Sid: "Not", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringNotEquals: { "kms:CallerAccount": "999999999999" } } }), `KMS key policy of ${KEY} allows statement "Not" (kms:Decrypt) to Principal "*" ${BINDING}`],
+        ["a policy that does not parse", "{\"Statement\": [", `KMS key policy of ${KEY} is not a JSON policy document this policy can read, so it may grant to everyone: write it as JSON.`],
+    ])("%s: exit 3", async (_what, policy, message) => {
+        const r = await judged(withPolicy(policy));
+        expect([r.code, found(r)]).toEqual([3, [message]]);
+    });
+
+    it.each<[string, unknown]>([
+        ["the account root and a named role", doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/backup" }, Action: "kms:Decrypt", Resource: "*" })],
+        ["Principal \"*\" bound to the account (caller key in another case)", doc({ Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "KMS:CallerAccount": "111122223333", "kms:ViaService": "rds.us-east-1.amazonaws.com" } } })],
+        ["a Deny to everyone", doc({ Effect: "Deny", Principal: "*", Action: "kms:ScheduleKeyDeletion", Resource: "*" })],
+    ])("%s: exit 0", async (_what, policy) => {
+        expect(await judged(withPolicy(policy))).toEqual({ code: 0, violations: [] });
+    });
+});
+
+describe("npm run policy: the database's TLS requirement, which docs/data-protection.md promises (rds-requires-tls)", () => {
+    const DB = "launchpad-production-database-instance";
+    const GROUP = "launchpad-production-database-params";
+    const find = (d: PlanDoc, type: string, name: string): PlanDocResource => {
+        const r = d.resources.find((x) => x.type === type && x.name === name);
+        if (r === undefined) throw new Error(`no ${name}`);
+        return r;
+    };
+    const params = (d: PlanDoc) => find(d, "aws:rds/parameterGroup:ParameterGroup", GROUP).inputs.parameters as { name: string; value: string }[];
+    const found = (r: { violations: { policy: string; message: string }[] }): string[] => r.violations.filter((v) => v.policy === "rds-requires-tls").map((v) => v.message);
+
+    // Before, each passed npm run policy with exit 0: no policy read the parameter group.
+    it.each<[string, (d: PlanDoc) => void, string]>([
+        ["require_secure_transport removed", (d) => { params(d).splice(params(d).findIndex((p) => p.name === "require_secure_transport"), 1); }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} does not set require_secure_transport; set require_secure_transport = ON.`],
+        ["require_secure_transport OFF", (d) => { params(d).find((p) => p.name === "require_secure_transport")!.value = "OFF"; }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} sets require_secure_transport to "OFF"; set require_secure_transport = ON.`],
+        ["the instance on the engine's default group", (d) => { const db = find(d, "aws:rds/instance:Instance", DB) as PlanDocResource & { propertyDependencies?: Record<string, string[]> }; delete db.inputs.parameterGroupName; if (db.propertyDependencies) delete db.propertyDependencies.parameterGroupName; }, `RDS instance ${DB} uses the engine's default parameter group, which does not require TLS: give it a parameter group with require_secure_transport = ON.`],
+        ["PostgreSQL with rds.force_ssl 0", (d) => { find(d, "aws:rds/instance:Instance", DB).inputs.engine = "postgres"; params(d).splice(0, params(d).length, { name: "rds.force_ssl", value: "0" }); }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} sets rds.force_ssl to "0"; set rds.force_ssl = 1.`],
+    ])("%s: exit 3", async (_what, edit, message) => {
+        const r = await judged(edit);
+        expect([r.code, found(r)]).toEqual([3, [message]]);
+    });
+
+    it("MySQL's 1 for ON passes", async () => {
+        expect(await judged((d) => { params(d).find((p) => p.name === "require_secure_transport")!.value = "1"; })).toEqual({ code: 0, violations: [] });
+    });
+});
+
+describe("npm run policy: the TLS 1.2 floor on the buckets, which docs/data-protection.md promises (s3-min-tls-1-2)", () => {
+    const POLICY = "launchpad-production-backup-storage-bucket-policy";
+    /** Edits the DenyOutdatedTls statement of the backup bucket's policy. */
+    const outdated = (edit: (statement: Record<string, unknown>, doc: { Statement: Record<string, unknown>[] }) => void) => (d: PlanDoc): void => {
+        const r = d.resources.find((x) => x.name === POLICY && x.type === "aws:s3/bucketPolicy:BucketPolicy");
+        if (r === undefined || typeof r.inputs.policy !== "string") throw new Error(`no ${POLICY}`);
+        const doc = JSON.parse(r.inputs.policy) as { Statement: Record<string, unknown>[] };
+        const st = doc.Statement.find((s) => s.Sid === "DenyOutdatedTls");
+        if (st === undefined) throw new Error("no DenyOutdatedTls statement");
+        edit(st, doc);
+        r.inputs.policy = JSON.stringify(doc);
+    };
+    const VIOLATION =
+        's3-min-tls-1-2: S3 bucket launchpad-production-backup-storage-bucket accepts TLS older than 1.2: add a bucket policy statement that denies s3:* on the bucket and its objects to Principal "*" when s3:TlsVersion is NumericLessThan 1.2, with no other condition.';
+    const found = (r: { violations: { policy: string; message: string }[] }): string[] => r.violations.filter((v) => v.policy === "s3-min-tls-1-2").map((v) => `${v.policy}: ${v.message}`);
+
+    // Before, each passed npm run policy with exit 0: no policy read the TLS version statement.
+    it.each<[string, (s: Record<string, unknown>, doc: { Statement: Record<string, unknown>[] }) => void]>([
+        ["the statement removed", (s, doc) => { doc.Statement.splice(doc.Statement.indexOf(s), 1); }],
+        ["a floor of 1.0", (s) => { s.Condition = { NumericLessThan: { "s3:TlsVersion": "1.0" } }; }],
+        ["the objects left out", (s) => { s.Resource = (s.Resource as string[])[0]; }],
+        ["narrowed to one account", (s) => { (s.Condition as Record<string, unknown>).StringEquals = { "aws:PrincipalAccount": "111122223333" }; }],
+    ])("%s: exit 3", async (_what, edit) => {
+        const r = await judged(outdated(edit));
+        expect([r.code, found(r)]).toEqual([3, [VIOLATION]]);
+    });
+
+    it.each<[string, (s: Record<string, unknown>) => void]>([
+        ["a floor of 1.3, as a number, key in lower case", (s) => { s.Condition = { NumericLessThan: { "s3:tlsversion": 1.3 } }; }],
+    ])("%s: exit 0", async (_what, edit) => {
+        expect(await judged(outdated(edit))).toEqual({ code: 0, violations: [] });
+    });
+});

@@ -105,7 +105,7 @@ function hardened(name: string, physical: string, sse: Record<string, unknown>) 
             bucket: physical,
             policy: JSON.stringify({
                 Version: "2012-10-17",
-                Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [`arn:aws:s3:::${physical}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+                Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [`arn:aws:s3:::${physical}`, `arn:aws:s3:::${physical}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }],
             }),
         }),
         resource(S3.versioning, `${name}-versioning`, { bucket: physical, versioningConfiguration: { status: "Enabled" } }),
@@ -185,7 +185,7 @@ describe("S3", () => {
         const allowOnly = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject", Resource: "*" }] });
         expect(await stackViolations(s3TlsOnly, changed("store-backup-policy", (r) => withInput(r, "policy", allowOnly)))).toEqual([
             {
-                message: 'S3 bucket store-backup accepts requests without TLS: add a bucket policy statement that denies s3:* to Principal "*" when aws:SecureTransport is "false".',
+                message: 'S3 bucket store-backup accepts requests without TLS: add a bucket policy statement that denies s3:* on the bucket and its objects (arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*) to Principal "*" when aws:SecureTransport is "false", with no other condition.',
                 urn: urnOf("store-backup"),
             },
         ]);

@@ -181,6 +181,12 @@ function policyFile(patch: Record<string, unknown> = {}): string {
     return file;
 }
 
+/** An HTTP/2 SETTINGS frame header (empty payload) and a GOAWAY frame (RFC 9113 sections 4.1, 6.5, 6.8). */
+const H2_SETTINGS = Buffer.from("000000040000000000", "hex");
+const H2_GOAWAY = Buffer.from("0000080700000000000000000000000001", "hex");
+/** A TLS alert record: type 21, version 0x0303, length 2, fatal (2) protocol_version (70). */
+const TLS_ALERT = Buffer.from([21, 3, 3, 0, 2, 2, 70]);
+const H2_HINT = "(an HTTP/2 SETTINGS frame: the target speaks only HTTP/2, the gate HTTP/1.1)";
 const NO_LATENCY = "p95 and p99 latency cannot be measured: no request got a response";
 const rate = (kinds: string): string => `error rate 100% (2 of 2 requests failed: ${kinds}) is not below the 1% threshold`;
 
@@ -188,6 +194,13 @@ describe("verdicts that keep the cause, through the CLI", () => {
     it.each<[string, "http" | "https", OnRequest, Record<string, unknown>, string[]]>([
         ["a bare-LF response", "http", (s) => s.write("HTTP/1.1 200 OK\nContent-Length: 2\n\nok"), {}, [rate("2 transport (first: HPE_CR_EXPECTED: Parse Error: Missing expected CR after header line)"), NO_LATENCY]],
         ["a garbage status line", "http", (s) => s.write("ICY 200 OK\r\n\r\n"), {}, [rate('2 transport (first: HPE_INVALID_CONSTANT: Parse Error: Invalid status line "ICY 200 OK")'), NO_LATENCY]],
+        // A server that speaks only HTTP/2 opens with a SETTINGS frame (RFC 9113 section 3.4) and never sends a CRLF:
+        // refused at its first bytes, not after timeoutMs as a bare "timeout" or as a reset that hides the cause.
+        ["an HTTP/2-only server: SETTINGS, then it waits", "http", (s) => s.write(H2_SETTINGS), {}, [rate(`2 transport (first: HPE_INVALID_CONSTANT: Parse Error: Invalid status line ${JSON.stringify(H2_SETTINGS.toString("latin1"))} ${H2_HINT})`), NO_LATENCY]],
+        ["an HTTP/2-only server: SETTINGS and GOAWAY, then it closes", "http", (s) => s.end(Buffer.concat([H2_SETTINGS, H2_GOAWAY])), {}, [rate(`2 transport (first: HPE_INVALID_CONSTANT: Parse Error: Invalid status line ${JSON.stringify(H2_SETTINGS.toString("latin1"))} ${H2_HINT})`), NO_LATENCY]],
+        // A TLS server's alert record (RFC 8446 section 5.1: type 21, version 0x0303), sent to a plain-text request.
+        ["a TLS alert on an http target", "http", (s) => s.end(TLS_ALERT), {}, [rate(`2 transport (first: HPE_INVALID_CONSTANT: Parse Error: Invalid status line ${JSON.stringify(TLS_ALERT.subarray(0, 5).toString("latin1"))} (a TLS record: the target expects https))`), NO_LATENCY]],
+        ["an HTTP/0.9 answer: a body and no status line", "http", (s) => s.end("ready\n"), {}, [rate('2 transport (first: HPE_INVALID_CONSTANT: Parse Error: Invalid status line "ready")'), NO_LATENCY]],
         ["a bad chunk size", "http", (s) => s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"), {}, [rate("2 transport (first: HPE_INVALID_CHUNK_SIZE: Parse Error: Invalid character in chunk size)"), NO_LATENCY]],
         ["a gzip body that does not decode", "http", (s) => s.write("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nready"), { checks: [{ path: "/", bodyContains: "ready" }] }, [rate("2 transport (first: Z_DATA_ERROR: incorrect header check)"), NO_LATENCY]],
         ["a gzip bomb", "http", (s) => {

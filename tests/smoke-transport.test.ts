@@ -97,7 +97,10 @@ describe("ResponseParser", () => {
         ["a chunk size over 12 hex digits", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000\r\n", "HPE_INVALID_CHUNK_SIZE"],
         ["a garbage status line", "HELLO\r\n\r\n", "HPE_INVALID_CONSTANT"],
         ["a status line without a code", "HTTP/1.1 OK\r\n\r\n", "HPE_INVALID_STATUS"],
-        ["HTTP/2 bytes", "\x00\x00\x12\x04\x00\x00\x00\x00\x00\r\n\r\n", "HPE_INVALID_CONSTANT"],
+        // As they come: a real HTTP/2 or TLS server never sends the CRLF CRLF that would end a head.
+        ["HTTP/2 bytes (a SETTINGS frame header)", "\x00\x00\x12\x04\x00\x00\x00\x00\x00", "HPE_INVALID_CONSTANT"],
+        ["a TLS alert record", "\x15\x03\x03\x00\x02\x02\x46", "HPE_INVALID_CONSTANT"],
+        ["a status line that stops being HTTP at its fourth byte, unfinished", "HTTX/1.1 200", "HPE_INVALID_CONSTANT"],
     ])("refuses %s with an HPE_ code, which classifies as transport", (_, raw, code) => {
         let error: unknown;
         try {

@@ -22,7 +22,7 @@
 # Environment
 #   DB_ENGINE          mysql | postgres                                             [dump]
 #   DB_HOST, DB_NAME, DB_USER, DB_PASSWORD                                          [dump]
-#   DB_PORT            default 3306 (mysql), 5432 (postgres)                        [dump]
+#   DB_PORT            1 to 65535; default 3306 (mysql), 5432 (postgres)            [dump]
 #   DB_CONNECT_TIMEOUT seconds the server may take to answer at all; default 15     [dump]
 #   DB_READ_TIMEOUT    seconds the dump may go without a byte; default 600          [dump]
 #   BACKUP_BUCKET, AWS_REGION                                                       [check, upload]
@@ -193,7 +193,9 @@ written_by() {
 dump_with_deadlines() {
     local secrets=$1 partial=$2 fifo="$1/stream" written last=0 idle=0 limit status=0 gzip_status=0
     mkfifo "$fifo"
-    gzip -6 <"$fifo" >"$partial" &
+    # gzip's own error (a full disk: "gzip: stdout: No space left on device") is the cause to show;
+    # the client then dies of SIGPIPE, which is only its consequence.
+    gzip -6 <"$fifo" >"$partial" 2>"$secrets/gzip.err" &
     gzip_pid=$!
     dump_stream "$secrets" >"$fifo" &
     dump_pid=$!
@@ -231,6 +233,14 @@ dump_with_deadlines() {
     dump_pid="" gzip_pid=""
     # A client stopped by a signal says nothing itself: SIGKILL is what the kernel sends when the
     # container reaches its memory limit, so the line says which signal, not just "failed".
+    if [[ -z $dump_stall && $gzip_status -ne 0 ]]; then
+        local gzip_error
+        gzip_error=$(head -c 300 "$secrets/gzip.err" | tr '\n' ' ')
+        gzip_error=${gzip_error% }
+        gzip_error=${gzip_error#"${gzip_error%%[! ]*}"}
+        gzip_error=${gzip_error:-$(signal_stop gzip "$gzip_status")}
+        dump_stall="compressing into WORK_DIR $WORK_DIR failed: ${gzip_error:-gzip exited with status $gzip_status}"
+    fi
     if [[ -z $dump_stall ]]; then dump_stall=$(signal_stop "the $DB_ENGINE client" "$status"); fi
     if [[ -n $dump_stall ]]; then return 1; fi
     if [[ $status -ne 0 ]]; then return "$status"; fi
@@ -305,6 +315,11 @@ phase_dump() {
         mysql) DB_PORT=${DB_PORT:-3306} ;;
         postgres) DB_PORT=${DB_PORT:-5432} ;;
     esac
+    # Checked here, not left to the client: mariadb-dump reads --port=0 as its default 3306, "1K" as
+    # 1024 and 99999 as 34463 (modulo 65536), and dumps that server without a word (pg_dump refuses).
+    if ! [[ $DB_PORT =~ ^[1-9][0-9]{0,4}$ ]] || ((DB_PORT > 65535)); then
+        die "DB_PORT '$DB_PORT' is not a TCP port: use 1 to 65535" 2
+    fi
 
     local start day day_given weekly tiers stamp file partial trailer marker secrets dump_client connect_timeout read_timeout dump_stall
     start=$(date -u +%s)
