@@ -439,11 +439,14 @@ async function runPhases(policy: SmokePolicy, target: string, client: Client): P
     };
 }
 
-export const TARGET_EXPECTED = "expected an http:// or https:// base URL without query or fragment";
+export const TARGET_EXPECTED = "expected an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535";
 
 /**
  * The target as a URL when it is an http(s) URL without query or fragment (the checks' paths are
- * appended to it), else undefined.
+ * appended to it), else undefined. Refused too: a backslash, which the WHATWG URL parser reads as
+ * "/" in an http(s) URL (`http://h:9\@evil/` is host h, port 9, path /@evil/) while a reader, and
+ * the credential masking, take the part before `@` for credentials; and port 0, which no server
+ * listens on.
  */
 export function parseTarget(target: string): URL | undefined {
     let url: URL;
@@ -453,7 +456,7 @@ export function parseTarget(target: string): URL | undefined {
         return undefined;
     }
     const httpish = url.protocol === "http:" || url.protocol === "https:";
-    return httpish && url.search === "" && url.hash === "" && !target.includes("?") && !target.includes("#") ? url : undefined;
+    return httpish && url.search === "" && url.hash === "" && !/[?#\\]/.test(target) && url.port !== "0" ? url : undefined;
 }
 
 /**

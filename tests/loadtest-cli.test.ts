@@ -61,7 +61,7 @@ describe("npm run loadtest: arguments and stacks", () => {
                 "--service: received nothing; expected a value (it is required)",
                 '--scenario: received "smoke"; expected one of "load", "stress", "soak", "spike"',
                 '--color: received "red"; expected one of "blue", "green"',
-                '--target: received "ftp://x"; expected an http:// or https:// base URL without query or fragment',
+                '--target: received "ftp://x"; expected an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535',
                 USAGE,
                 "",
             ].join("\n"),

@@ -111,7 +111,7 @@ describe("the spec's Prometheus", () => {
         { name: "a URL alone: unsigned", prometheus: { url: "http://prometheus.monitoring.svc:9090" }, problems: [] },
         { name: "a workspace and its region: signed", prometheus: { url: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/", sigV4Region: "eu-west-1" }, problems: [] },
         { name: "a GovCloud region", prometheus: { url: "https://aps-workspaces.us-gov-west-1.amazonaws.com/workspaces/ws-1/", sigV4Region: "us-gov-west-1" }, problems: [] },
-        { name: "a bare string (the form before signing)", prometheus: "http://prometheus:9090", problems: ['prometheus: received "http://prometheus:9090"; expected { url, sigV4Region? } with url an http:// or https:// base URL without query or fragment'] },
+        { name: "a bare string (the form before signing)", prometheus: "http://prometheus:9090", problems: ['prometheus: received "http://prometheus:9090"; expected { url, sigV4Region? } with url an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535'] },
         { name: "not a region", prometheus: { url: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/", sigV4Region: "Europe" }, problems: ['prometheus.sigV4Region: received "Europe"; expected an AWS region such as "eu-west-1"'] },
     ])("$name", ({ prometheus, problems }) => {
         const base = { ...spec("load", 1), target: "http://127.0.0.1:9" };

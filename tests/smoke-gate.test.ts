@@ -254,7 +254,7 @@ describe("credentials in URLs are never printed", () => {
         expect(run.code).toBe(0);
         expect(run.stdout.split("\n")[0]).toBe(`smoke gate against ${server.url.replace("http://", "http://***@")}`);
         expect(run.stderr).toBe(`warning: push to ${gateway.replace("push:s3cret", "***")}/metrics/job/launchpad-smoke-gate/service/api/color/blue failed: connect ECONNREFUSED ${gateway.slice("http://push:s3cret@".length)}; the verdict stands\n`);
-        expect(invalid.stderr.split("\n")[0]).toBe(`--target: received "${server.url.replace("http://", "http://***@")}/?x=1"; expected an http:// or https:// base URL without query or fragment`);
+        expect(invalid.stderr.split("\n")[0]).toBe(`--target: received "${server.url.replace("http://", "http://***@")}/?x=1"; expected an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535`);
         expect([run.stdout, run.stderr, invalid.stderr].filter((out) => out.includes("s3cret"))).toEqual([]);
     });
 });

@@ -240,6 +240,10 @@ describe("parseTarget", () => {
         ["http://host/?a=1", false],
         ["http://host/#x", false],
         ["not a url", false],
+        // WHATWG reads a backslash as "/": host h, port 9, path /@evil/, not credentials for evil.
+        ["http://h:9\\@evil/", false],
+        ["http://h:0/", false],
+        ["http://h:65535/", true],
     ])("%s is a target: %s", (target, ok) => {
         expect(parseTarget(target) !== undefined).toBe(ok);
     });
