@@ -5,14 +5,19 @@
  * the module that owns them; everything else imports them. (Pod security contexts, KMS keys and
  * buckets have the same check in tests/building-blocks.test.ts; the shell pushers' metric names are
  * checked against the catalogue in tests/catalogue.test.ts.) Stack outputs read back by name (by
- * SchemaGuard, the scripts, the deploy workflow, the runbooks) must be outputs the program writes.
+ * SchemaGuard, the scripts, the deploy workflow, the runbooks) must be outputs the program writes; the
+ * database connection contract (Secret keys, pod variables, the config's refusal) must agree.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { describe, expect, it } from "vitest";
+import { databaseEnv } from "../components/blue-green-service";
+import { CONNECTION_SECRET_KEYS } from "../components/database";
 import { SCHEMA_MIGRATIONS_OUTPUT, SCHEMA_RECORD_OUTPUT } from "../components/migrations";
+import { DATABASE_ENV_PREFIX } from "../config/services";
 import * as catalogue from "../observability/catalogue";
-import { REPO_ROOT } from "../plan/engine";
+import { REPO_ROOT, stackConfigFor } from "../plan/engine";
+import { problemsOf } from "./support/config";
 import { planStack } from "./support/plan";
 
 /** The program and its tooling: what runs, not tests or docs. */
@@ -133,5 +138,26 @@ describe("stack outputs read back by name", () => {
             "scripts/promote.ts: prometheusQueryUrl",
         ]));
         expect(reads.filter((r) => !written.has(r.slice(r.lastIndexOf(" ") + 1)))).toEqual([]);
+    });
+});
+
+describe("the database connection contract, from Secret to pod to config", () => {
+    // Three modules hold one contract: components/database.ts names the connection Secret's keys,
+    // BlueGreenService turns each into a pod variable, and config/services.ts refuses a service that
+    // sets a variable of that prefix itself (its value would shadow the Secret's). A prefix changed on
+    // one side only would leave the pods' variables unguarded.
+    it("every key of the connection Secret reaches the pods as DATABASE_<KEY>, read from that key", () => {
+        expect(databaseEnv("database-connection")).toEqual(CONNECTION_SECRET_KEYS.map((key) => ({
+            name: `${DATABASE_ENV_PREFIX}${key.toUpperCase()}`,
+            valueFrom: { secretKeyRef: { name: "database-connection", key } },
+        })));
+    });
+
+    it.each(CONNECTION_SECRET_KEYS.map((key) => `${DATABASE_ENV_PREFIX}${key.toUpperCase()}`))("config refuses a service that sets %s itself", (name) => {
+        const sc = stackConfigFor({ stack: "staging", sets: [`services.api.env.${name}=x`] });
+        const problems = problemsOf({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+        expect(problems.filter((p) => p.includes(`.env.${name}:`))).toEqual([
+            `launchpad:services.api.env.${name}: received "x"; expected no ${DATABASE_ENV_PREFIX}* variable while connectDatabase is true: those come from the database's Secret`,
+        ]);
     });
 });
