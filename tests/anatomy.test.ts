@@ -151,6 +151,15 @@ describe("component anatomy (STYLE.md), read with the TypeScript parser", () => 
         expect(classes.map((c) => c.cls.name?.text)).toEqual(expect.arrayContaining(["Database", "BlueGreenService", "EksCluster", "ExistingCluster", "Network", "SecureBucket"]));
     });
 
+    it("docs/architecture.md's layer picture names every component (a component added since would be missing from it)", () => {
+        const doc = readFileSync(path.join(ROOT, "docs", "architecture.md"), "utf8");
+        // From the Environment's row to the layer under the components.
+        const picture = /^ components\/environment\.ts [\s\S]*?(?=^ observability\/)/m.exec(doc)?.[0] ?? "";
+        expect(picture).toContain("Network");
+        const missing = classes.map((c) => c.cls.name?.text ?? "").filter((n) => !new RegExp(`\\b${n}\\b`).test(picture));
+        expect(missing).toEqual([]);
+    });
+
     it("every ComponentResource has a launchpad:<module>:<Type> token and calls registerOutputs in its constructor", () => {
         const problems: string[] = [];
         for (const { cls, ctor } of classes) {

@@ -159,3 +159,115 @@ describe("a schema field's TSDoc @default and its .default(...) agree", () => {
         expect(tagged().filter((t) => !t.tag.startsWith("- ") && t.tag.trim() !== t.code.trim()).map((t) => `${t.where}: @default ${t.tag} but .default(${t.code})`)).toEqual([]);
     });
 });
+
+describe("the topic docs and runbooks quote a default only as the schema applies it", () => {
+    // Issue 16 found defaults written three times (schema, Pulumi.yaml, README). Pulumi.yaml and
+    // docs/configuration.md are generated now, but the README's prose moved into docs/ and its quoted
+    // defaults with it: the runbooks an on-call engineer reads quote the alert thresholds. Each quote of
+    // a key's default (`` `key` (default V) ``, `` `key`, default `V` ``) must be the schema's value.
+    const DOCS = path.resolve(__dirname, "..", "docs");
+    const pages = [
+        ...readdirSync(DOCS).filter((f) => f.endsWith(".md") && f !== "configuration.md").map((f) => `docs/${f}`),
+        ...readdirSync(path.join(DOCS, "runbooks")).filter((f) => f.endsWith(".md")).map((f) => `docs/runbooks/${f}`),
+    ].sort();
+    const rows = Object.keys(rawConfigSchema.shape).flatMap((key) => fieldDefaults((rawConfigSchema.shape as Record<string, Node>)[key], key));
+    const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    /** Defaults held outside the schema (the descriptions write them from these constants too). */
+    const OUTSIDE: readonly [string, unknown][] = [
+        ["launchpad:promotion.fromStack", DEFAULT_PROMOTION_SOURCE],
+        ["launchpad:observability.runbookBaseUrl", DEFAULT_RUNBOOK_BASE_URL],
+    ];
+
+    /** A key as the docs write it (`thresholds.rpoTarget`, `launchpad:backup.weeklyDay`): the one schema path it ends. */
+    function resolve(key: string): [string, unknown][] {
+        return [...rows, ...OUTSIDE].filter(([p]) => p === key || p.endsWith(`.${key}`) || p.endsWith(`:${key}`));
+    }
+
+    /** The values a quote may mean: as written, without spaces (`24 h`), a number with its unit (`10%`, `0.5 s`), a weekday. */
+    function readings(quoted: string): string[] {
+        const text = quoted.replace(/`/g, "").trim();
+        const out = [text, text.replace(/\s+/g, "")];
+        const n = /^(-?\d+(?:\.\d+)?)\s*(%|s|requests?\/s)?$/.exec(text);
+        if (n !== null) {
+            out.push(String(Number(n[1])));
+            if (n[2] === "%") {
+                out.push(String(Number(n[1]) / 100));
+            }
+        }
+        const day = WEEKDAYS.indexOf(text.toLowerCase());
+        if (day >= 0) {
+            out.push(String(day + 1));
+        }
+        // A daily CronJob schedule said as its time: `02:15 UTC` is "15 2 * * *".
+        const time = /^(\d{2}):(\d{2}) UTC$/.exec(text);
+        if (time !== null) {
+            out.push(`${Number(time[2])} ${Number(time[1])} * * *`);
+        }
+        // The runbook links' base said in words: the repository's docs/runbooks under the example organization.
+        const words = /^this repository's docs\/runbooks on GitHub under the example organization (\w+)$/.exec(text);
+        if (words !== null) {
+            out.push(`https://github.com/${words[1]}/launchpad/blob/main/docs/runbooks`);
+        }
+        return out;
+    }
+
+    /** Every `` `key` ... default V `` in a page, whitespace folded (a quote may wrap). */
+    function quotes(text: string): { key: string; quoted: string }[] {
+        const folded = text.replace(/\s+/g, " ");
+        return [...folded.matchAll(/`([A-Za-z][\w:]*(?:\.[A-Za-z]\w*)*)`(?: [a-z]+){0,4}(?: \(|\(|, )default:? (\d{2}:\d{2} UTC|`[^`]+`|[^,;:)]+)/g)]
+            .map((m) => ({ key: m[1], quoted: m[2] }));
+    }
+
+    /** Problems of one page: a quote that differs from the schema, or a dotted key with no schema default. */
+    function problems(page: string, text: string): string[] {
+        return quotes(text).flatMap(({ key, quoted }) => {
+            if (!key.includes(".")) {
+                // An undotted word (`method`, `name`) may be a smoke check's or the runner's own field.
+                return [];
+            }
+            const found = resolve(key);
+            if (found.length !== 1) {
+                return [`${page}: \`${key}\` (default ${quoted}): ${found.length} schema defaults at a path ending in ${key}`];
+            }
+            const [[where, value]] = found;
+            return readings(quoted).some((r) => spellings(value).includes(r))
+                ? []
+                : [`${page}: \`${key}\` (default ${quoted}), but the schema applies ${JSON.stringify(value)} at ${where}`];
+        });
+    }
+
+    it("finds the quotes it checks, in the runbooks too", () => {
+        const found = pages.flatMap((p) => quotes(readFileSync(path.resolve(__dirname, "..", p), "utf8")).filter((q) => q.key.includes(".")).map((q) => `${p} ${q.key}`));
+        expect(found.length).toBeGreaterThanOrEqual(20);
+        expect(found).toEqual(expect.arrayContaining([
+            "docs/runbooks/alerts.md thresholds.errorRatio",
+            "docs/runbooks/alerts.md thresholds.rpoTarget",
+            "docs/data-protection.md launchpad:backup.weeklyDay",
+            "docs/delivery.md launchpad:promotion.historyLength",
+            "docs/observability.md observability.metrics.serviceLabel",
+            "docs/runbooks/README.md launchpad:backup.dumpSchedule",
+        ]));
+    });
+
+    it("each quote is the value the schema applies", () => {
+        expect(pages.flatMap((p) => problems(p, readFileSync(path.resolve(__dirname, "..", p), "utf8")))).toEqual([]);
+    });
+
+    it("catches a quote that drifted (the check itself)", () => {
+        expect(problems("x.md", "more than `thresholds.errorRatio` (default 1%) of")).toEqual([]);
+        expect(problems("x.md", "more than `thresholds.errorRatio` (default 2%) of")).toEqual(["x.md: `thresholds.errorRatio` (default 2%), but the schema applies 0.01 at launchpad:observability.thresholds.errorRatio"]);
+        expect(problems("x.md", "on `launchpad:backup.weeklyDay` (default Monday)")).toHaveLength(1);
+        expect(problems("x.md", "the last `launchpad:promotion.historyLength`\n(default 12) releases")).toHaveLength(1);
+        expect(problems("x.md", "than `thresholds.backupMaxAge` (default 26 h)")).toEqual([]);
+        expect(problems("x.md", "`thresholds.noSuchThing` (default 3)")).toHaveLength(1);
+        expect(problems("x.md", "(`launchpad:backup.dumpSchedule`, default 02:15 UTC)")).toEqual([]);
+        expect(problems("x.md", "(`launchpad:backup.dumpSchedule`, default 03:15 UTC)")).toHaveLength(1);
+    });
+
+    it("quotes the calendars' defaults from their constants", () => {
+        const read = (p: string): string => readFileSync(path.join(DOCS, p), "utf8").replace(/\s+/g, " ");
+        expect(read("architecture.md")).toContain(`The version (default \`${DEFAULT_KUBERNETES_VERSION}\`)`);
+        expect(read("architecture.md")).toContain(`(MySQL ${DEFAULT_ENGINE_VERSIONS.mysql}, PostgreSQL ${DEFAULT_ENGINE_VERSIONS.postgres} by default)`);
+        expect(read("data-protection.md")).toContain(`MySQL (default \`${DEFAULT_ENGINE_VERSIONS.mysql}\`) or PostgreSQL (default \`${DEFAULT_ENGINE_VERSIONS.postgres}\`)`);
+    });
+});

@@ -4,13 +4,21 @@
  * identifier `<project>-<stack>` and the metric names are each spelled, outside comments, only in
  * the module that owns them; everything else imports them. (Pod security contexts, KMS keys and
  * buckets have the same check in tests/building-blocks.test.ts; the shell pushers' metric names are
- * checked against the catalogue in tests/catalogue.test.ts.)
+ * checked against the catalogue in tests/catalogue.test.ts.) Stack outputs read back by name (by
+ * SchemaGuard, the scripts, the deploy workflow, the runbooks) must be outputs the program writes; the
+ * database connection contract (Secret keys, pod variables, the config's refusal) must agree.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { describe, expect, it } from "vitest";
+import { databaseEnv } from "../components/blue-green-service";
+import { CONNECTION_SECRET_KEYS } from "../components/database";
+import { SCHEMA_MIGRATIONS_OUTPUT, SCHEMA_RECORD_OUTPUT } from "../components/migrations";
+import { DATABASE_ENV_PREFIX } from "../config/services";
 import * as catalogue from "../observability/catalogue";
-import { REPO_ROOT } from "../plan/engine";
+import { REPO_ROOT, stackConfigFor } from "../plan/engine";
+import { problemsOf } from "./support/config";
+import { planStack } from "./support/plan";
 
 /** The program and its tooling: what runs, not tests or docs. */
 const SOURCE_DIRS = ["index.ts", "components", "config", "lib", "observability", "dashboards", "smoke", "loadtest", "plan", "policies", "scripts", "bench"];
@@ -83,5 +91,73 @@ describe("one owner for every shared name, in the source", () => {
         const code = files.filter((f) => !f.endsWith(".sh") && f !== "observability/catalogue.ts");
         const spelled = names.flatMap((n) => spelledIn(new RegExp(`["'\`]${n}["'\`{]`), code).map((f) => `${f}: ${n}`));
         expect(spelled).toEqual([]);
+    });
+});
+
+describe("stack outputs read back by name", () => {
+    // A stack output's name is a contract between the Environment that writes it and whoever reads it
+    // back: SchemaGuard's StackReference to the stack's own previous outputs, the rollback and promote
+    // commands, the deploy workflow and the runbooks' `pulumi stack output <name>` lines an on-call
+    // engineer pastes. Renaming one side leaves the other reading nothing (SchemaGuard would take every
+    // service for never deployed), so every name read back must be one the program writes.
+    const PLACES = ["README.md", "docs", ".github/workflows", "components", "scripts", "plan", "smoke", "loadtest", "bench"];
+
+    /** The files to read: the program's sources, the docs and runbooks, the workflows. */
+    const places = (): string[] =>
+        PLACES.flatMap((entry) => (/\.\w+$/.test(entry) ? [entry] : readdirSync(join(REPO_ROOT, entry), { recursive: true, encoding: "utf8" }).map((f) => join(entry, f))))
+            .map((f) => f.split(sep).join("/"))
+            .filter((f) => /\.(ts|sh|md|ya?ml)$/.test(f) && !f.includes("node_modules/"))
+            .sort();
+
+    /** `pulumi stack output [--json] [--show-secrets] [--stack s] <name>`, `getOutput("<name>")`, `outputs.<name>?.value`. */
+    function readBack(file: string, text: string): string[] {
+        const patterns = [
+            /pulumi stack output((?: --(?:json|show-secrets)| (?:--stack|-s) [\w/.-]+)*) ([A-Za-z]\w*)/g,
+            /getOutput\("(\w+)"\)/g,
+            /\boutputs\??\.(\w+)\?\.value\b/g,
+        ];
+        return patterns.flatMap((re) => [...text.matchAll(re)].map((m) => `${file}: ${m[m.length - 1]}`));
+    }
+
+    it("finds the names it checks (the reader itself)", () => {
+        expect(readBack("x.md", "export NS=$(pulumi stack output namespace)\npulumi stack output --show-secrets --stack production kubeconfig > k")).toEqual(["x.md: namespace", "x.md: kubeconfig"]);
+        expect(readBack("x.md", "pulumi stack output --json --show-secrets --stack production > previous.json")).toEqual([]);
+        expect(readBack("x.ts", 'ref.getOutput("liveServices"); const u = outputs.prometheusQueryUrl?.value;')).toEqual(["x.ts: liveServices", "x.ts: prometheusQueryUrl"]);
+    });
+
+    it("each is an output the program writes: a committed stack's, or a schema output's owner constant", async () => {
+        const [staging, production] = await Promise.all([planStack("staging"), planStack("production")]);
+        // The schema outputs exist once a service declares `migrate` or `schema`, which neither committed stack does.
+        const written = new Set([...Object.keys(staging.outputs), ...Object.keys(production.outputs), SCHEMA_RECORD_OUTPUT, SCHEMA_MIGRATIONS_OUTPUT]);
+        const reads = places().flatMap((f) => readBack(f, readFileSync(join(REPO_ROOT, f), "utf8")));
+        expect(reads).toEqual(expect.arrayContaining([
+            "components/migrations.ts: liveServices",
+            ".github/workflows/deploy.yml: liveServices",
+            "docs/runbooks/README.md: databaseIdentifier",
+            "scripts/rollback.ts: kubeconfig",
+            "scripts/promote.ts: prometheusQueryUrl",
+        ]));
+        expect(reads.filter((r) => !written.has(r.slice(r.lastIndexOf(" ") + 1)))).toEqual([]);
+    });
+});
+
+describe("the database connection contract, from Secret to pod to config", () => {
+    // Three modules hold one contract: components/database.ts names the connection Secret's keys,
+    // BlueGreenService turns each into a pod variable, and config/services.ts refuses a service that
+    // sets a variable of that prefix itself (its value would shadow the Secret's). A prefix changed on
+    // one side only would leave the pods' variables unguarded.
+    it("every key of the connection Secret reaches the pods as DATABASE_<KEY>, read from that key", () => {
+        expect(databaseEnv("database-connection")).toEqual(CONNECTION_SECRET_KEYS.map((key) => ({
+            name: `${DATABASE_ENV_PREFIX}${key.toUpperCase()}`,
+            valueFrom: { secretKeyRef: { name: "database-connection", key } },
+        })));
+    });
+
+    it.each(CONNECTION_SECRET_KEYS.map((key) => `${DATABASE_ENV_PREFIX}${key.toUpperCase()}`))("config refuses a service that sets %s itself", (name) => {
+        const sc = stackConfigFor({ stack: "staging", sets: [`services.api.env.${name}=x`] });
+        const problems = problemsOf({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+        expect(problems.filter((p) => p.includes(`.env.${name}:`))).toEqual([
+            `launchpad:services.api.env.${name}: received "x"; expected no ${DATABASE_ENV_PREFIX}* variable while connectDatabase is true: those come from the database's Secret`,
+        ]);
     });
 });
