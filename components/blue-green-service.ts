@@ -16,6 +16,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, SmokePolicy } from "../config";
+import { DATABASE_ENV_PREFIX } from "../config/services";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
@@ -320,7 +321,7 @@ export function servingSelector<C extends pulumi.Input<Color>>(service: ServiceC
 /** `DATABASE_HOST`, `DATABASE_PORT`, ... each from the connection Secret's key of that name. */
 export function databaseEnv(secretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
     return CONNECTION_SECRET_KEYS.map((key) => ({
-        name: `DATABASE_${key.toUpperCase()}`,
+        name: `${DATABASE_ENV_PREFIX}${key.toUpperCase()}`,
         valueFrom: { secretKeyRef: { name: secretName, key } },
     }));
 }

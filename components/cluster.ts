@@ -13,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
 import { APP_LABELS } from "../lib/delivery";
+import { READINESS_GATE_INJECT_LABEL } from "../lib/kubernetes";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
 import { parse as parseYaml } from "yaml";
@@ -70,7 +71,7 @@ export function namespaceLabels(namespace: string, albReadinessGates = false): R
         "pod-security.kubernetes.io/enforce": "restricted",
         "pod-security.kubernetes.io/enforce-version": "latest",
         "pod-security.kubernetes.io/warn": "restricted",
-        ...(albReadinessGates ? { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } : {}),
+        ...(albReadinessGates ? { [READINESS_GATE_INJECT_LABEL]: "enabled" } : {}),
     };
 }
 

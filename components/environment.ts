@@ -21,7 +21,7 @@ import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
+import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envHash, podShape, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
@@ -386,7 +386,7 @@ export function deliveryOutputs(services: readonly BlueGreenService[], config: L
         }));
     return {
         [RELEASE_HISTORY_OUTPUT]: historyOutput(pulumi.all([history, live]).apply(([previous, now]) => nextHistory(previous, now, runDate().toISOString(), config.releaseHistoryLength)), config.services),
-        liveServices: pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor]))).apply((rows) =>
+        [LIVE_SERVICES_OUTPUT]: pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor]))).apply((rows) =>
             Object.fromEntries(rows.map(([svc, color], i) => [names[i], { service: svc, color }]))),
         [VERIFIED_RELEASES_OUTPUT]: pulumi.all(services.map((s) => s.verifiedReleases)).apply((rows) =>
             Object.fromEntries(rows.map((releases, i) => [names[i], releases]))),

@@ -12,8 +12,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceAccountTrustPolicy } from "../lib/iam";
 import { childTags, type Tags } from "../lib/tags";
 
-/** The annotation EKS's pod identity webhook reads to inject the role's web-identity credentials. */
-export const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
+import { IRSA_ROLE_ANNOTATION } from "../lib/kubernetes";
+
+/** The annotation EKS's pod identity webhook reads to inject the role's web-identity credentials (owned by lib/kubernetes). */
+export { IRSA_ROLE_ANNOTATION };
 
 export interface ServiceAccountRoleArgs {
     readonly oidcProviderArn: pulumi.Input<string>;

@@ -26,6 +26,7 @@ import { COLORS, otherColor, type Color } from "../lib/delivery";
 import { releaseId, succeededFor, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import type { Database } from "./database";
+import { LIVE_SERVICES_OUTPUT } from "./release-history";
 import { RESTORE_POINT_TIME_TAG, restorePointExpiryPolicy, restorePointIdentifier, restorePointTime, takenAt } from "./restore-point";
 
 /** The stack output holding, per service, the schema version and the migrations that brought it there. */
@@ -346,7 +347,7 @@ export function assertSchemaRule(stack: string, problems: readonly string[]): vo
 export function previousRecord(ref: pulumi.StackReference): { record: pulumi.Output<SchemaRecord | undefined>; liveServices: pulumi.Output<Record<string, { color?: Color }> | undefined> } {
     return {
         record: ref.getOutput(SCHEMA_RECORD_OUTPUT) as pulumi.Output<SchemaRecord | undefined>,
-        liveServices: ref.getOutput("liveServices") as pulumi.Output<Record<string, { color?: Color }> | undefined>,
+        liveServices: ref.getOutput(LIVE_SERVICES_OUTPUT) as pulumi.Output<Record<string, { color?: Color }> | undefined>,
     };
 }
 

@@ -33,6 +33,9 @@ import { envHash, POD_PARTS, podShape, type PodPart, type ReleaseInfo } from "./
 /** The stack output holding, per service, the releases it made live, newest first. */
 export const RELEASE_HISTORY_OUTPUT = "releaseHistory";
 
+/** The stack output holding, per service, its live Service's name and the color it is live on. */
+export const LIVE_SERVICES_OUTPUT = "liveServices";
+
 export interface HistoryEntry extends ReleaseInfo {
     /** When the release first went live in this stack (ISO 8601, the run's time). */
     readonly time: string;

@@ -28,6 +28,7 @@
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podSpecOf, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
 import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
+import { IRSA_ROLE_ANNOTATION, READINESS_GATE_INJECT_LABEL } from "./shared/kubernetes";
 
 // --- Provider tables --------------------------------------------------------------------------
 
@@ -91,7 +92,6 @@ const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
     "ValidatingAdmissionPolicyBinding", "APIService", "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration",
 ]);
 
-const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
 const DEFAULT_STORAGE_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 const DEFAULT_INGRESS_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
 const STS_AUDIENCE = "sts.amazonaws.com";
@@ -366,7 +366,6 @@ export const preflightIngressBackends: LaunchpadStackPolicy = {
 /** The AWS Load Balancer Controller's chart, its IngressClass controller and its pod webhook's namespace label (chart templates/webhook.yaml, mpod). */
 const LBC_CHART = "aws-load-balancer-controller";
 const LBC_INGRESS_CONTROLLER = "ingress.k8s.aws/alb";
-export const READINESS_GATE_INJECT_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
 const ALB_TARGET_TYPE = ALB_ACTIONS.targetTypeAnnotation;
 const NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
 const LBC_SERVICE_CLASS = "service.k8s.aws/nlb";
@@ -957,8 +956,8 @@ export const preflightIrsaTrust: LaunchpadStackPolicy = {
         const providers = ofType(args.resources, TYPES.oidcProvider).map((p) => text(p.props.arn)).filter((a): a is string => a !== undefined);
         const users: IrsaUser[] = [];
         for (const sa of ofType(args.resources, TYPES.serviceAccount)) {
-            const roleArn = labelsOf(sa.props, "annotations")[IRSA_ANNOTATION];
-            if (roleArn !== undefined) users.push({ resource: sa, description: `${who(sa)} (annotation ${IRSA_ANNOTATION})`, roleArn, namespace: namespaceOf(sa), serviceAccount: nameOf(sa) });
+            const roleArn = labelsOf(sa.props, "annotations")[IRSA_ROLE_ANNOTATION];
+            if (roleArn !== undefined) users.push({ resource: sa, description: `${who(sa)} (annotation ${IRSA_ROLE_ANNOTATION})`, roleArn, namespace: namespaceOf(sa), serviceAccount: nameOf(sa) });
         }
         for (const addon of ofType(args.resources, TYPES.addon)) {
             const roleArn = text(addon.props.serviceAccountRoleArn);

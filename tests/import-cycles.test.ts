@@ -149,6 +149,7 @@ describe("the layers docs/architecture.md draws", () => {
             "lib/cidr.ts -> policies/shared/cidr.ts",
             "lib/delivery.ts -> policies/shared/delivery.ts",
             "lib/kms.ts -> config/tier.ts",
+            "lib/kubernetes.ts -> policies/shared/kubernetes.ts",
             "lib/retention.ts -> policies/shared/retention.ts",
             "lib/stack-name.ts -> config/database.ts",
         ]);

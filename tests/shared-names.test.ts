@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { databaseEnv } from "../components/blue-green-service";
 import { CONNECTION_SECRET_KEYS } from "../components/database";
 import { SCHEMA_MIGRATIONS_OUTPUT, SCHEMA_RECORD_OUTPUT } from "../components/migrations";
+import { LIVE_SERVICES_OUTPUT } from "../components/release-history";
 import { DATABASE_ENV_PREFIX } from "../config/services";
 import * as catalogue from "../observability/catalogue";
 import { REPO_ROOT, stackConfigFor } from "../plan/engine";
@@ -130,8 +131,9 @@ describe("stack outputs read back by name", () => {
         // The schema outputs exist once a service declares `migrate` or `schema`, which neither committed stack does.
         const written = new Set([...Object.keys(staging.outputs), ...Object.keys(production.outputs), SCHEMA_RECORD_OUTPUT, SCHEMA_MIGRATIONS_OUTPUT]);
         const reads = places().flatMap((f) => readBack(f, readFileSync(join(REPO_ROOT, f), "utf8")));
+        // The program's own reads go through the owner constant (components/migrations.ts reads LIVE_SERVICES_OUTPUT).
+        expect(written.has(LIVE_SERVICES_OUTPUT)).toBe(true);
         expect(reads).toEqual(expect.arrayContaining([
-            "components/migrations.ts: liveServices",
             ".github/workflows/deploy.yml: liveServices",
             "docs/runbooks/README.md: databaseIdentifier",
             "scripts/rollback.ts: kubeconfig",

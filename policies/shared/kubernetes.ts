@@ -1,0 +1,17 @@
+/**
+ * Kubernetes names of the platform's controllers that the program writes and the deployability
+ * preflight reads: one spelling for both. Kept inside the policy pack's folder, which is published
+ * alone; the program imports it as `lib/kubernetes`.
+ */
+
+/**
+ * The service-account annotation EKS's pod identity webhook reads to give a pod an IAM role (IRSA):
+ * aws/amazon-eks-pod-identity-webhook README "eks.amazonaws.com/role-arn".
+ */
+export const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
+
+/**
+ * The namespace label the AWS Load Balancer Controller's pod webhook selects to inject ALB readiness
+ * gates (controller docs/deploy/pod_readiness_gate.md: `elbv2.k8s.aws/pod-readiness-gate-inject: enabled`).
+ */
+export const READINESS_GATE_INJECT_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
