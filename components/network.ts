@@ -260,7 +260,13 @@ export class Network extends pulumi.ComponentResource {
     }
 }
 
-/** The least a flow log needs to write into its one log group. */
+/**
+ * The least a flow log needs to write into its one log group. The VPC User Guide's role
+ * (flow-logs-iam-role.html: "must include at least" CreateLogGroup, CreateLogStream, PutLogEvents,
+ * DescribeLogGroups, DescribeLogStreams on "*") less CreateLogGroup, since the group exists: the
+ * service looks its group up with DescribeLogGroups, a list call scoped to the account's and
+ * region's groups (`log-group:*`), not to one group (as terraform-aws-modules/vpc grants it).
+ */
 export function flowLogWritePolicy(logGroupArn: string): object {
     return {
         Version: "2012-10-17",
@@ -268,6 +274,10 @@ export function flowLogWritePolicy(logGroupArn: string): object {
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             Resource: [logGroupArn, `${logGroupArn}:*`],
+        }, {
+            Effect: "Allow",
+            Action: ["logs:DescribeLogGroups"],
+            Resource: [logGroupArn.replace(/:log-group:.*$/, ":log-group:*")],
         }],
     };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { AVAILABILITY_ZONES_QUERY, Network, SUBNET_ROLE_TAGS, azNameAt, flowLogArgs, subnetArgs } from "../components/network";
+import { AVAILABILITY_ZONES_QUERY, Network, SUBNET_ROLE_TAGS, azNameAt, flowLogArgs, flowLogWritePolicy, subnetArgs } from "../components/network";
 import { input, named, ofType, planProgram, planStack } from "./support/plan";
 
 describe("network, staging", () => {
@@ -86,6 +86,20 @@ describe("network child specs (pure builders the constructor delegates to)", () 
             iamRoleArn: "arn:role",
             maxAggregationInterval: 60,
             tags: { Name: "n-flow-log" },
+        });
+    });
+
+    // VPC User Guide, flow-logs-iam-role.html: the role "must include at least" CreateLogGroup,
+    // CreateLogStream, PutLogEvents, DescribeLogGroups and DescribeLogStreams; the group exists, so
+    // not CreateLogGroup. DescribeLogGroups lists the region's groups: it cannot be scoped to one.
+    it("lets the flow log role write into its one group and look it up, as the VPC User Guide's role lists", () => {
+        const group = "arn:aws:logs:eu-west-1:111122223333:log-group:launchpad-staging-network-flow-logs-1a2b3c";
+        expect(flowLogWritePolicy(group)).toEqual({
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [group, `${group}:*`] },
+                { Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: ["arn:aws:logs:eu-west-1:111122223333:log-group:*"] },
+            ],
         });
     });
 });
