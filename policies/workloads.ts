@@ -157,6 +157,60 @@ export const containerCapabilities: LaunchpadResourcePolicy = {
     }),
 };
 
+/**
+ * Restricted's "Seccomp" and "Volume Types" controls (kubernetes/website
+ * content/en/docs/concepts/security/pod-security-standards.md): the seccomp profile "must be
+ * explicitly set to one of the allowed values" (RuntimeDefault or Localhost) on the pod or on every
+ * container, "Unconfined" nowhere; volumes only of the listed core types. Every Launchpad namespace
+ * enforces Restricted, and the admission refuses Pods, not the templates (see pod-host-path): a
+ * Deployment missing either is accepted and `pulumi up` waits out a rollout of pods never admitted.
+ */
+export const SECCOMP_PROFILES: readonly string[] = ["RuntimeDefault", "Localhost"];
+export const RESTRICTED_VOLUME_TYPES: readonly string[] = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+
+export const podSeccomp: LaunchpadResourcePolicy = {
+    name: "pod-seccomp",
+    description: "Every pod runs under the runtime's (or a node-local) seccomp profile, set on the pod or on each container, and never Unconfined.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+        const pod = podSpecOf(args.type, args.props);
+        if (pod === undefined) return;
+        const who = k8sName(args.type, args.props, args.name);
+        const typeOf = (sc: unknown): unknown => rec(rec(sc).seccompProfile).type;
+        const podType = typeOf(pod.securityContext);
+        const allowed = (t: unknown): boolean => typeof t === "string" && SECCOMP_PROFILES.includes(t);
+        if (podType !== undefined && podType !== null && !allowed(podType)) {
+            report(`${who} sets securityContext.seccompProfile.type ${JSON.stringify(podType)}: set ${SECCOMP_PROFILES.join(" or ")} (Pod Security Standards, Restricted).`);
+        }
+        for (const c of containersOf(pod)) {
+            const own = typeOf(c.spec.securityContext);
+            if (own !== undefined && own !== null ? !allowed(own) : !allowed(podType)) {
+                const seen = own !== undefined && own !== null ? `sets seccompProfile.type ${JSON.stringify(own)}` : "has no seccomp profile (neither its own nor the pod's)";
+                report(`${who} ${c.label} ${seen}: set securityContext.seccompProfile.type ${SECCOMP_PROFILES.join(" or ")} (Pod Security Standards, Restricted).`);
+            }
+        }
+    },
+};
+
+export const podVolumeTypes: LaunchpadResourcePolicy = {
+    name: "pod-volume-types",
+    description: "Every pod volume is of a type Pod Security Restricted admits (configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret).",
+    enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+        const pod = podSpecOf(args.type, args.props);
+        if (pod === undefined) return;
+        const who = k8sName(args.type, args.props, args.name);
+        for (const v of arr(pod.volumes).map(rec)) {
+            const kinds = Object.keys(v).filter((k) => k !== "name" && v[k] !== undefined && v[k] !== null);
+            // hostPath is pod-host-path's (Baseline already refuses it).
+            const refused = kinds.filter((k) => k !== "hostPath" && !RESTRICTED_VOLUME_TYPES.includes(k));
+            if (refused.length > 0) {
+                report(`${who} volume ${typeof v.name === "string" ? v.name : "?"} is of type ${listText(refused)}: use one of ${listText([...RESTRICTED_VOLUME_TYPES])} (Pod Security Standards, Restricted).`);
+            }
+        }
+    },
+};
+
 export interface ImagePinningConfig {
     /** Tags production accepts without a digest: releases that are never re-pushed. @default "^v?\\d+\\.\\d+\\.\\d+([-+][0-9A-Za-z.-]+)?$" */
     readonly immutableTagPattern: string;
@@ -203,4 +257,4 @@ export function envOf(c: ContainerRef): Record<string, unknown>[] {
     return arr(c.spec.env).map(rec);
 }
 
-export const WORKLOAD_POLICIES = [containerResources, containerProbes, containerNonRoot, containerCapabilities, podHostNamespaces, podHostPath, imagesPinned] as const;
+export const WORKLOAD_POLICIES = [containerResources, containerProbes, containerNonRoot, containerCapabilities, podHostNamespaces, podHostPath, podSeccomp, podVolumeTypes, imagesPinned] as const;

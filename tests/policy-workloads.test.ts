@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containerNonRoot, containerProbes, containerResources, imagesPinned, parseImage, podHostPath } from "../policies/workloads";
+import { containerNonRoot, containerProbes, containerResources, imagesPinned, parseImage, podHostPath, podSeccomp, podVolumeTypes, WORKLOAD_POLICIES } from "../policies/workloads";
 import { resource, violations, withInput } from "./support/policy";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -10,7 +10,7 @@ const DEPLOYMENT = resource("kubernetes:apps/v1:Deployment", "web-blue", {
     spec: {
         template: {
             spec: {
-                securityContext: { runAsNonRoot: true },
+                securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
                 containers: [{
                     name: "app",
                     image: "registry.example.com/web:1.4.2",
@@ -73,6 +73,38 @@ describe("workloads", () => {
             ["Pod debug mounts the node's filesystem: remove the hostPath volumes a and ? (Pod Security Standards, Baseline)."]],
     ])("pod-host-path: %s", async (_what, r, expected) => {
         expect(await violations(podHostPath, r)).toEqual(expected);
+    });
+
+    // Pod Security Standards, Restricted (kubernetes/website content/en/docs/concepts/security/
+    // pod-security-standards.md): "Seccomp profile must be explicitly set to one of the allowed
+    // values. Both the Unconfined profile and the absence of a profile are prohibited"; volumes only
+    // configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret.
+    it("the fixture Deployment passes every workload policy", async () => {
+        for (const p of WORKLOAD_POLICIES) expect([p.name, await violations(p, DEPLOYMENT)]).toEqual([p.name, []]);
+    });
+
+    it.each([
+        ["the pod's profile, no container's", DEPLOYMENT, []],
+        ["each container's own profile, none on the pod", withInput(container({ securityContext: { seccompProfile: { type: "Localhost", localhostProfile: "p.json" } } }), "spec.template.spec.securityContext", { runAsNonRoot: true }), []],
+        ["no profile anywhere", withInput(DEPLOYMENT, "spec.template.spec.securityContext", { runAsNonRoot: true }),
+            ["Deployment web-blue container app has no seccomp profile (neither its own nor the pod's): set securityContext.seccompProfile.type RuntimeDefault or Localhost (Pod Security Standards, Restricted)."]],
+        ["a container's Unconfined under the pod's RuntimeDefault", container({ securityContext: { seccompProfile: { type: "Unconfined" } } }),
+            ['Deployment web-blue container app sets seccompProfile.type "Unconfined": set securityContext.seccompProfile.type RuntimeDefault or Localhost (Pod Security Standards, Restricted).']],
+        ["the pod's Unconfined, overridden by a container", withInput(container({ securityContext: { seccompProfile: { type: "RuntimeDefault" } } }), "spec.template.spec.securityContext", { seccompProfile: { type: "Unconfined" } }),
+            ['Deployment web-blue sets securityContext.seccompProfile.type "Unconfined": set RuntimeDefault or Localhost (Pod Security Standards, Restricted).']],
+    ])("pod-seccomp: %s", async (_what, r, expected) => {
+        expect(await violations(podSeccomp, r)).toEqual(expected);
+    });
+
+    it.each([
+        ["the admitted types", withInput(DEPLOYMENT, "spec.template.spec.volumes", [{ name: "tmp", emptyDir: {} }, { name: "cfg", configMap: { name: "c" } }, { name: "s", secret: { secretName: "s" } }, { name: "t", projected: { sources: [] } }, { name: "d", persistentVolumeClaim: { claimName: "d" } }]), []],
+        ["an NFS and a gitRepo volume", withInput(DEPLOYMENT, "spec.template.spec.volumes", [{ name: "share", nfs: { server: "10.0.0.9", path: "/" } }, { name: "src", gitRepo: { repository: "r" } }]),
+            ["Deployment web-blue volume share is of type nfs: use one of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret (Pod Security Standards, Restricted).",
+                "Deployment web-blue volume src is of type gitRepo: use one of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret (Pod Security Standards, Restricted)."]],
+        // pod-host-path names it (Baseline), once.
+        ["a hostPath volume", withInput(DEPLOYMENT, "spec.template.spec.volumes", [{ name: "logs", hostPath: { path: "/var/log" } }]), []],
+    ])("pod-volume-types: %s", async (_what, r, expected) => {
+        expect(await violations(podVolumeTypes, r)).toEqual(expected);
     });
 
     it("container-resources: the required limits come from the pack config", async () => {
