@@ -74,11 +74,25 @@ const EXPAND = [...release("blue", { version: 3, supports: [3, 4] }), ...release
 // Green (idle) ran 1.4.1 before, which runs against 3 and 4: its pods keep running until green rolls.
 const PRODUCTION_BEFORE: Before = { version: 3, live: "blue", ran: { green: { image: "ghcr.io/acme/api:1.4.1", supports: [3, 4] } } };
 
+/**
+ * One plan per stack, config and previous record for the tests that only read it (a plan with
+ * previous outputs is not in the harness's cache): the first block's tests and the policy pack's.
+ * The re-run tests plan twice on purpose and do not use it.
+ */
+const afterRecord = new Map<string, Promise<Plan>>();
+function planAfter(stack: string, sets: readonly string[], b: Before): Promise<Plan> {
+    const key = JSON.stringify([stack, sets, b]);
+    let p = afterRecord.get(key);
+    if (p === undefined) {
+        p = before(stack, sets, b).then((prev) => planStack(stack, sets, { previousOutputs: prev }));
+        afterRecord.set(key, p);
+    }
+    return p;
+}
+
 describe("the migration Job and its restore point (production, green migrates 3 -> 4 while blue serves)", () => {
-    // One plan for the whole block: every test reads it, none changes it (a plan with previous
-    // outputs is not in the harness's cache, and each production plan costs a second or more).
-    let shared: Promise<Plan> | undefined;
-    const plan = (): Promise<Plan> => (shared ??= before("production", EXPAND, PRODUCTION_BEFORE).then((prev) => planStack("production", EXPAND, { previousOutputs: prev })));
+    // One plan for the whole block: every test reads it, none changes it.
+    const plan = (): Promise<Plan> => planAfter("production", EXPAND, PRODUCTION_BEFORE);
     const prefix = "launchpad-production-api";
 
     it("reads the schema record through the one reference to the stack's own previous outputs, the release history's", async () => {
@@ -577,7 +591,7 @@ describe("the policy pack with a migration", () => {
         { stack: "production", sets: EXPAND, prev: PRODUCTION_BEFORE },
         { stack: "staging", sets: EXPAND_BLUE, prev: COMPATIBILITY[0].prev },
     ])("$stack: the migration Job and restore point pass every policy, the deployability preflight included (staging: the Job alone)", async ({ stack, sets, prev }) => {
-        const p = await planStack(stack, sets, { previousOutputs: await before(stack, sets, prev) });
+        const p = await planAfter(stack, sets, prev);
         expect(p.resources.some((r) => r.name.endsWith("-migrate"))).toBe(true);
         expect(await evaluatePlan(p)).toEqual([]);
     });
