@@ -343,7 +343,8 @@ function programTimers(): { pending(): number; restore(): void } {
         clearInterval: clear(saved.clearInterval),
     });
     return {
-        pending: () => [...live].filter((t) => t.hasRef()).length,
+        // A timer cleared by its numeric id never leaves `live`; Node marks it destroyed.
+        pending: () => [...live].filter((t) => t.hasRef() && (t as { _destroyed?: boolean })._destroyed !== true).length,
         restore: () => Object.assign(g, saved),
     };
 }
