@@ -8,6 +8,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type Placeholder } from "../config";
 import { packConfigPlaceholders } from "../config/placeholders";
@@ -284,16 +285,103 @@ async function urnsOf(deps: unknown): Promise<string[]> {
 
 /** How long a successful program's registrations may take to finish. */
 const DRAIN_TIMEOUT_MS = 30_000;
-/** How long a plan waits for the program after its first failure (the rest of that turn's rejections). */
-const FAILURE_GRACE_MS = 1_000;
+/**
+ * The longest a failed program may keep the event loop busy before the plan stops it anyway (a
+ * timer that keeps rescheduling itself); a program that only awaits stops as soon as it is idle.
+ */
+const FAILURE_SETTLE_LIMIT_MS = 3_000;
 
-/** True when `p` settles within `ms`. */
-function settleWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(false), ms);
+// The engine's own waits; the program's timers are the wrapped globals (programTimers).
+const engineTimers = { setTimeout, clearTimeout, setImmediate };
+
+/** Pending file and socket requests and open handles, by kind (timers are counted by programTimers). */
+function activeRequests(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const kind of process.getActiveResourcesInfo()) {
+        if (kind !== "Timeout" && kind !== "Immediate") counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    return counts;
+}
+
+/** True when the process holds a request or handle of a kind it held less of at `baseline` (a read, a socket). */
+function busierThan(baseline: ReadonlyMap<string, number>): boolean {
+    for (const [kind, n] of activeRequests()) if (n > (baseline.get(kind) ?? 0)) return true;
+    return false;
+}
+
+/**
+ * Counts the timers and immediates started while a plan runs and not yet fired or cleared (those
+ * that keep the event loop alive), by wrapping the globals until `restore()`, as the plan already
+ * swaps `console`. Node's own count (process.getActiveResourcesInfo) is process-wide and, inside a
+ * vitest worker, was seen to miss a pending program timer.
+ */
+function programTimers(): { pending(): number; restore(): void } {
+    const g = globalThis as unknown as Record<string, unknown>;
+    const saved = { setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, clearImmediate };
+    const live = new Set<{ hasRef(): boolean }>();
+    type Start = (cb: (...a: unknown[]) => void, ...rest: unknown[]) => { hasRef(): boolean };
+    const once = (start: Start) => (cb: unknown, ...rest: unknown[]) => {
+        if (typeof cb !== "function") return start(cb as never, ...rest);
+        const t = start((...a: unknown[]) => {
+            live.delete(t);
+            (cb as (...a: unknown[]) => void)(...a);
+        }, ...rest);
+        live.add(t);
+        return t;
+    };
+    const repeating = (start: Start) => (...args: Parameters<Start>) => {
+        const t = start(...args);
+        live.add(t);
+        return t;
+    };
+    const clear = (stop: (t: never) => void) => (t: unknown) => {
+        live.delete(t as { hasRef(): boolean });
+        stop(t as never);
+    };
+    // util.promisify(setTimeout) keeps working: it reads the original's promisified form.
+    const promisified = (f: unknown) => ({ [promisify.custom]: (f as Record<symbol, unknown>)[promisify.custom] });
+    Object.assign(g, {
+        setTimeout: Object.assign(once(saved.setTimeout as unknown as Start), promisified(saved.setTimeout)),
+        setImmediate: Object.assign(once(saved.setImmediate as unknown as Start), promisified(saved.setImmediate)),
+        setInterval: repeating(saved.setInterval as unknown as Start),
+        clearTimeout: clear(saved.clearTimeout),
+        clearImmediate: clear(saved.clearImmediate),
+        clearInterval: clear(saved.clearInterval),
     });
-    return Promise.race([p.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+    return {
+        // A timer cleared by its numeric id never leaves `live`; Node marks it destroyed.
+        pending: () => [...live].filter((t) => t.hasRef() && (t as { _destroyed?: boolean })._destroyed !== true).length,
+        restore: () => Object.assign(g, saved),
+    };
+}
+
+/**
+ * Resolves true once a failed program can make no more progress, false at `limitMs`.
+ *
+ * The language host does not stop a program at its first unhandled error: it logs each one and
+ * "the process will remain alive until the message loop empties" (pulumi/pulumi
+ * sdk/nodejs/cmd/run/run.ts, uncaughtHandler and runProgram). Under mocks every RPC is a promise
+ * (@pulumi/pulumi runtime/mocks.js MockMonitor: async methods, no timers or sockets), and Node runs
+ * every queued microtask, and emits every unhandledRejection they raise, before the next macrotask
+ * turn. So the loop is as good as empty when a setImmediate turn finds no timer of the program's
+ * pending (`timers`), no request or handle the plan did not start with (`baseline`) and `progress`
+ * unchanged since the turn before: a registration still pending then waits on a failed input and
+ * never finishes, and no late rejection is left to reach the next plan.
+ */
+async function quiet(progress: () => string, timers: () => number, baseline: ReadonlyMap<string, number>, limitMs: number): Promise<boolean> {
+    const deadline = performance.now() + limitMs;
+    let last: string | undefined;
+    while (performance.now() < deadline) {
+        const busy = timers() > 0 || busierThan(baseline);
+        // The program's own timer or I/O: let it run rather than spin on setImmediate.
+        await new Promise((r) => (busy ? engineTimers.setTimeout(r, 5) : engineTimers.setImmediate(r)));
+        const now = progress();
+        if (!busy && timers() === 0 && !busierThan(baseline) && now === last) {
+            return true;
+        }
+        last = now;
+    }
+    return false;
 }
 
 // Pulumi's runtime state is process-global: plans run one at a time.
@@ -469,11 +557,12 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
     const configProblems: string[] = [];
     const log: string[] = [];
     let failed: () => void = () => undefined;
-    let grace: NodeJS.Timeout | undefined;
-    let over = false;
     const firstFailure = new Promise<void>((r) => {
         failed = r;
     });
+    // What the process held before the program ran (the caller's own sockets and files).
+    const baseline = activeRequests();
+    const progress = (): string => `${registered.length} ${outputsByUrn.size} ${failures.length} ${log.length}`;
     const onRejection = (reason: unknown): void => {
         if (reason instanceof ConfigError) {
             configProblems.push(...reason.problems);
@@ -488,6 +577,9 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
         log.push(/^(debug|info|warning|error): \[runtime\] /.test(text) ? text.replace(" [runtime]", "") : `${level}: ${text}`);
     };
     process.on("unhandledRejection", onRejection);
+    const timers = programTimers();
+    let settling: Promise<boolean> | undefined;
+    const settled = (): Promise<boolean> => (settling ??= quiet(progress, () => timers.pending(), baseline, FAILURE_SETTLE_LIMIT_MS));
     Object.assign(console, { log: capture("info"), info: capture("info"), warn: capture("warning"), error: capture("error") });
     if (sc.escEnvironment !== undefined) {
         log.push(`warning: Pulumi.${sc.stack}.yaml environment: ${JSON.stringify(sc.escEnvironment)} is not opened by the offline plan (it reaches no Pulumi ESC): ` +
@@ -496,13 +588,9 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
     try {
         const program = opts.program ?? (await defaultProgram());
         // A resource whose inputs failed never registers, and whatever depends on it waits forever
-        // (the SDK resolves its URN only after the RPC). The language host ends the program on the
-        // first unhandled error (pulumi/pulumi sdk/nodejs/cmd/run/run.ts, uncaughtHandler; the
-        // process exits when its event loop empties): so does the plan, after a grace period for
-        // the rejections of the same turn.
-        const stopped = firstFailure.then(() => new Promise<void>((r) => {
-            grace = over ? undefined : setTimeout(r, FAILURE_GRACE_MS);
-        }));
+        // (the SDK resolves its URN only after the RPC). The language host's process exits once its
+        // event loop empties after an unhandled error; the plan stops once the program is idle (quiet).
+        const stopped = firstFailure.then(settled);
         await Promise.race([stopped, pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
                 if (args.opts.dependsOn !== undefined) {
@@ -517,21 +605,30 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
             configProblems.push(...e.problems);
         }
         failures.unshift(e instanceof Error ? e.message : String(e));
-    } finally {
-        // A program that finished first (or within the grace period) leaves no timer to hold the process.
-        over = true;
-        clearTimeout(grace);
     }
     try {
         // Drain every registration this plan started, so none of them (or their errors) spill into
-        // the next plan. A failed program can leave registrations that never finish: bounded wait.
-        const drained = await settleWithin((pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(), failures.length > 0 ? 2_000 : DRAIN_TIMEOUT_MS);
+        // the next plan. After a failure (before or during the drain) some may never finish: wait
+        // until the program is idle instead.
+        let drained: boolean;
+        if (failures.length > 0) {
+            drained = await settled();
+        } else {
+            let timer: NodeJS.Timeout | undefined;
+            const timeout = new Promise<boolean>((r) => {
+                timer = engineTimers.setTimeout(() => r(false), DRAIN_TIMEOUT_MS);
+            });
+            const rpcs = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().then(() => true, () => true);
+            const failedNow = firstFailure.then(settled);
+            drained = await Promise.race([rpcs, timeout, failedNow]).finally(() => engineTimers.clearTimeout(timer));
+        }
         if (!drained && failures.length === 0) {
             failures.push(`resource registrations did not finish within ${DRAIN_TIMEOUT_MS / 1000} s (an Output that never resolves?)`);
         }
         // Let rejections raised in the last turn reach the handler.
-        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => engineTimers.setImmediate(r));
     } finally {
+        timers.restore();
         process.off("unhandledRejection", onRejection);
         Object.assign(console, saved);
     }

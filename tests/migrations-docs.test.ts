@@ -110,16 +110,38 @@ interface Walk {
     printed: string[];
 }
 
+/**
+ * Runs of the same config from the same outputs, once per file: README's walk repeats the page's
+ * first steps, and a plan is a function of its config and previous outputs (tests/plan-cli.test.ts
+ * "is deterministic"). Keyed by content, not by the outputs file's path.
+ */
+const runs = new Map<string, Promise<unknown>>();
+function once<T>(key: unknown, run: () => Promise<T>): Promise<T> {
+    const k = JSON.stringify(key);
+    let p = runs.get(k) as Promise<T> | undefined;
+    if (p === undefined) {
+        p = run();
+        runs.set(k, p);
+    }
+    return p;
+}
+
+/** `npm run plan -- --stack production --previous-outputs <file with outputs> ...rest`, through planCli. */
+function planWithOutputs(outputs: Record<string, unknown>, rest: readonly string[]): ReturnType<typeof planCli> {
+    return once(["cli", outputs, rest], () => planCli(["--stack", STACK, "--previous-outputs", outputsFile(outputs), ...rest]));
+}
+
 /** `pulumi up`: the offline plan of the walk's config with the last outputs; its outputs are the stack's now. */
 async function up(w: Walk, comment: string | undefined): Promise<Plan> {
     // Staging ran the same commit first (deploy.yml): its offline plan with the walk's images is the
     // promotion source production reads, so a release staging verified is admitted as it would be.
     const images = Object.entries(w.releases).map(([color, r]) => `launchpad:services.${SERVICE}.releases.${color}.image=${String(r.image)}`);
     const staging = await planStack("staging", images);
-    const p = await planStack(STACK, setsOf(w.releases, w.activeColor), {
+    const sets = setsOf(w.releases, w.activeColor);
+    const p = await once(["up", images, sets, w.outputs], () => planStack(STACK, sets, {
         previousOutputs: w.outputs,
         stackOutputs: (name) => (name.endsWith("/staging") ? staging.outputs : undefined),
-    });
+    }));
     w.outputs = { ...p.outputs };
     // What an up's comment claims about traffic and the record, where it claims it.
     if (comment?.includes("restore point, migration Job") === true) {
@@ -151,8 +173,7 @@ async function runShell(w: Walk, body: string): Promise<void> {
             if (part === `pulumi stack output --json --show-secrets --stack ${STACK} > previous.json`) {
                 continue; // the walk's outputs are what that file would hold
             } else if (part === `npm run plan -- --stack ${STACK} --previous-outputs previous.json`) {
-                const args = ["--stack", STACK, "--previous-outputs", outputsFile(w.outputs), ...setsOf(w.releases, w.activeColor).flatMap((s) => ["--set", s])];
-                const r = await planCli(args);
+                const r = await planWithOutputs(w.outputs, setsOf(w.releases, w.activeColor).flatMap((s) => ["--set", s]));
                 expect(r.code, `npm run plan: ${r.stderr}`).toBe(0);
                 w.printed.push(...r.stderr.split("\n").filter((l) => l.startsWith("info: schema ")).map((l) => l.slice("info: ".length)));
                 const quoted = comment?.match(/^"(.*)"$/)?.[1];
@@ -178,7 +199,7 @@ async function walk(w: Walk, blocks: readonly Block[]): Promise<string[]> {
         const b = blocks[i];
         if (b.lang === "yaml" && blocks[i + 1]?.lang === "text") {
             const attempt = { ...w.releases, ...releasesOf(b.body) };
-            const r = await planCli(["--stack", STACK, "--previous-outputs", outputsFile(w.outputs), ...setsOf(attempt, w.activeColor).flatMap((s) => ["--set", s])]);
+            const r = await planWithOutputs(w.outputs, setsOf(attempt, w.activeColor).flatMap((s) => ["--set", s]));
             expect(r.code, `npm run plan: ${r.stderr}`).toBe(2);
             const problems = r.stderr.split("\n").filter((l) => l.startsWith("  - ")).map((l) => l.slice(4));
             const sample = blocks[i + 1].body.trimEnd();

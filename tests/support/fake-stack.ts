@@ -16,7 +16,7 @@ import type { RollbackDeps, RollbackStack, RollbackUpOptions } from "../../scrip
 import type { StateResource } from "../../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./deployed";
 import { deploymentJson, type KubeApi } from "./kube-api";
-import { planStack } from "./plan";
+import { frozen, planStack } from "./plan";
 
 export interface Recorded {
     readonly calls: string[];
@@ -74,6 +74,24 @@ export interface FakeStack {
     readonly plan: Awaited<ReturnType<typeof planStack>>;
 }
 
+/** Plans of a stack as deployed, by config and previous outputs (the staging reference is always the same). */
+const deployedPlans = new Map<string, ReturnType<typeof planStack>>();
+
+/**
+ * The plan of `stack` with `sets`, production's staging reference answered by `stackOutputs`, after
+ * `previousOutputs`: planned once per process for each config and outputs, as the harness shares
+ * plans without a reference (rollback's tests build the same fake stack about 16 times, ~5 CPU-s).
+ */
+function deployedPlan(stack: CommittedStack, sets: readonly string[], stackOutputs: (name: string) => Record<string, unknown> | undefined, previousOutputs: Record<string, unknown> | undefined): ReturnType<typeof planStack> {
+    const key = JSON.stringify([stack, sets, previousOutputs ?? null]);
+    let p = deployedPlans.get(key);
+    if (p === undefined) {
+        p = planStack(stack, sets, { stackOutputs, previousOutputs }).then(frozen);
+        deployedPlans.set(key, p);
+    }
+    return p;
+}
+
 export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeStackOptions = {}): Promise<FakeStack> {
     const sets = o.sets ?? [];
     const { values, secretKeys } = o.asCommitted === true ? stackConfigFor({ stack, sets }) : deployedConfig(stack, sets);
@@ -82,7 +100,7 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
     const stagingVerified = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
     const stackOutputs = (name: string): Record<string, unknown> | undefined => (name.endsWith("/staging") ? { verifiedReleases: stagingVerified } : undefined);
     const baseSets = o.asCommitted === true ? sets : [...OWN_VALUES[stack], ...sets];
-    const plan = o.asCommitted === true ? await planStack(stack, sets) : await planStack(stack, baseSets, { stackOutputs, previousOutputs: o.previousOutputs });
+    const plan = o.asCommitted === true ? await planStack(stack, sets) : await deployedPlan(stack, baseSets, stackOutputs, o.previousOutputs);
     const recorded: Recorded = { calls: [], targets: [], ups: [] };
     const resources = (o.state ?? ((r) => r))(plan.resources.map((r) => withDeploymentStatus({ urn: r.urn, type: r.type, inputs: r.inputs, outputs: r.state })));
     clusterFromState(kube, resources);
@@ -126,7 +144,7 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
                 throw o.upResult;
             }
             if (o.replan === true) {
-                const after = await planStack(stack, [...baseSets, ...[...changed].map(([k, v]) => `${k}=${v}`)], { stackOutputs, previousOutputs: outputs });
+                const after = await deployedPlan(stack, [...baseSets, ...[...changed].map(([k, v]) => `${k}=${v}`)], stackOutputs, outputs);
                 outputs = { ...outputs, ...after.outputs, kubeconfig: outputs.kubeconfig };
             }
             return { summary: { result: o.upResult ?? "succeeded" } };

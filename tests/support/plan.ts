@@ -9,7 +9,7 @@ export type { Plan, PlannedResource };
 const cache = new Map<string, Promise<Plan>>();
 
 /** Shared plans are frozen: a test that mutated one would change what the next test (or file) sees. */
-function frozen<T>(value: T): T {
+export function frozen<T>(value: T): T {
     if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
         Object.freeze(value);
         for (const v of Object.values(value as object)) frozen(v);

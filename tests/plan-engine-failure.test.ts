@@ -1,0 +1,64 @@
+/**
+ * How the offline engine ends a failed program: like the language host, which logs every unhandled
+ * error and exits once its event loop is empty (pulumi/pulumi sdk/nodejs/cmd/run/run.ts,
+ * uncaughtHandler and runProgram: "The process will remain alive until the message loop empties").
+ * A resource whose input failed never registers and its dependents wait forever, so the plan cannot
+ * wait for every registration; it stops once the program is idle, with every error, and the next
+ * plan starts clean.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { PlanError, runPlan, type Program } from "../plan/engine";
+
+/** The plan's refusal (a PlanError), or a failure naming what came back instead. */
+async function refusal(program: Program): Promise<{ errors: readonly string[]; ms: number }> {
+    const start = performance.now();
+    const result = await runPlan({ stack: "staging", program }).then(
+        (plan) => new Error(`planned ${plan.resources.length} resources`),
+        (e: unknown) => e,
+    );
+    if (!(result instanceof PlanError)) throw result;
+    return { errors: result.errors, ms: performance.now() - start };
+}
+
+/**
+ * A topic whose name fails to resolve (the SDK reports `error serializing property "name": <message>`
+ * and never registers it), and a subscription that waits on its ARN forever.
+ */
+function failedWithDependent(message: string): void {
+    const topic = new aws.sns.Topic("failed", { name: Promise.reject<string>(new Error(message)) });
+    new aws.sns.TopicSubscription("waits", { topic: topic.arn, protocol: "email", endpoint: "ops@example.com" });
+}
+
+describe("a failed program under the offline engine", () => {
+    it("is refused as soon as it is idle, not after a fixed wait: a dependent of the failed resource waits forever", async () => {
+        const { errors, ms } = await refusal(() => {
+            failedWithDependent("the name failed");
+            return { ok: pulumi.output("never read") };
+        });
+        expect(errors).toEqual(['error serializing property "name": the name failed']);
+        // The engine waited a fixed 3 s here (1 s grace, 2 s drain) before it waited for quiet.
+        expect(ms).toBeLessThan(1_500);
+    });
+
+    it("reports every error: one of this turn, the failed input's, and one a program timer raises 50 ms later", async () => {
+        const { errors } = await refusal(() => {
+            failedWithDependent("serialized later");
+            void Promise.reject(new Error("this turn"));
+            // Still the program's: the host's loop is not empty while this timer is pending.
+            setTimeout(() => void Promise.reject(new Error("50 ms later")), 50);
+        });
+        expect(errors).toEqual(["this turn", 'error serializing property "name": serialized later', "50 ms later"]);
+    });
+
+    it("leaves nothing to the next plan: it plans clean, without the failed plan's errors or resources", async () => {
+        await refusal(() => {
+            failedWithDependent("before");
+            setTimeout(() => void Promise.reject(new Error("late")), 20);
+        });
+        const plan = await runPlan({ stack: "staging", program: () => void new aws.sns.Topic("next", {}) });
+        expect(plan.resources.map((r) => r.name)).toEqual(["launchpad-staging", "next"]);
+        expect(plan.log).toEqual([]);
+    });
+});
