@@ -201,8 +201,8 @@ export const grafanaUrlSchema = httpUrl("https://grafana.example.com")
         "The Grafana provider's own key. The Grafana server (Amazon Managed Grafana or any Grafana 11+) that " +
         "receives the stack's folder, data sources, dashboards, alert rules, contact points, notification policy " +
         "and mute timing. With AMP its Prometheus data source is the Amazon Managed Service for Prometheus plugin " +
-        "(grafana-amazonprometheus-datasource: in Amazon Managed Grafana 12+ and Grafana 13; install it on a Grafana " +
-        "11.5 to 12). Unset: no Grafana resources; a production stack requires it (its alerts run in Grafana only).",
+        "(grafana-amazonprometheus-datasource: in Amazon Managed Grafana 12+ and Grafana 13; install it on a self-hosted " +
+        "Grafana 11.6.11+, 12.0.10+, 12.1.7+ or 12.2.5+, its plugin.json's grafanaDependency). Unset: no Grafana resources; a production stack requires it (its alerts run in Grafana only).",
 });
 
 export const grafanaAuthSchema = z.string().min(1).meta({
