@@ -216,9 +216,11 @@ describe("Grafana rule groups", () => {
     // Alertmanager repeats at the first group flush at which the last notification is older than the
     // repeat interval (prometheus/alertmanager notify/notify.go DedupStage.needsUpdate).
     it("the heartbeat is pinged every repeat to repeat + group interval (notify.go needsUpdate), the period the docs ask the check for", () => {
-        const hb = (notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m").policies as { contactPoint: string; groupInterval: string; repeatInterval: string; muteTimings?: string[] }[])[0];
+        const hb = (notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m").policies as { contactPoint: string; groupWait: string; groupInterval: string; repeatInterval: string; muteTimings?: string[] }[])[0];
         expect(hb.contactPoint).toBe("hb");
         expect(hb.muteTimings).toBeUndefined();
+        // The first ping leaves as soon as the Watchdog fires (no group wait), so a check armed at deploy sees it at once.
+        expect(hb.groupWait).toBe("0s");
         const longest = durationSeconds(hb.repeatInterval) + durationSeconds(hb.groupInterval);
         expect([durationSeconds(hb.repeatInterval), longest]).toEqual([300, 360]);
         for (const doc of ["docs/runbooks/alerts.md", "docs/observability.md"]) {
