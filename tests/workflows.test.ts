@@ -134,6 +134,57 @@ describe("GitHub workflows", () => {
         expect(pulumiSteps(production)).toEqual([]);
     });
 
+    describe("deploy: production's hold step, run as the runner runs it (bash --noprofile --norc -eo pipefail) with a fake pulumi", () => {
+        const holdStep = () => load("deploy").jobs.production.steps.find((s) => s.run?.includes("pulumi up") === true) as Step;
+        /** Runs the step with `pulumi stack output --json` answering `outputs` (or failing when undefined); every pulumi call is recorded. */
+        function hold(outputs: string | undefined): { status: number | null; stderr: string; calls: string[]; switches: string } {
+            const dir = mkdtempSync(join(tmpdir(), "launchpad-hold-"));
+            try {
+                writeFileSync(join(dir, "pulumi"), [
+                    "#!/usr/bin/env bash",
+                    `printf '%s\n' "$*" >> "${dir}/calls"`,
+                    'if [ "$1 $2" = "stack output" ]; then',
+                    '  if [ -z "${FAKE_OUTPUTS+x}" ]; then echo "error: failed to load checkpoint: 503 Service Unavailable" >&2; exit 255; fi',
+                    '  printf "%s\n" "$FAKE_OUTPUTS"',
+                    "fi",
+                    "",
+                ].join("\n"));
+                chmodSync(join(dir, "pulumi"), 0o755);
+                const step = holdStep();
+                const env: NodeJS.ProcessEnv = { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: process.env.HOME, RUNNER_TEMP: dir, STACK: step.env?.STACK };
+                if (outputs !== undefined) {
+                    env.FAKE_OUTPUTS = outputs;
+                }
+                const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], { cwd: REPO_ROOT, encoding: "utf8", env });
+                const read = (f: string) => { try { return readFileSync(join(dir, f), "utf8"); } catch { return ""; } };
+                return { status: run.status, stderr: run.stderr, calls: read("calls").trim().split("\n"), switches: read("switches") };
+            } finally {
+                rmSync(dir, { recursive: true, force: true });
+            }
+        }
+        const UP = "up --yes --skip-preview --stack production --policy-pack policies --policy-pack-config policies/config/production.json";
+
+        it("fails, before any update, when the stack's outputs cannot be read: no answer is not 'nothing live' (the up would switch traffic with no analysis)", () => {
+            const r = hold(undefined);
+            expect(r.status).not.toBe(0);
+            expect(r.calls).toEqual(["stack select production", "stack output --json"]);
+        });
+
+        it("a first deploy (a stack with no outputs: pulumi/pulumi stack_output.go prints {}) has nothing to hold", () => {
+            const r = hold("{}");
+            expect(r.stderr).toBe("");
+            expect(r).toMatchObject({ status: 0, switches: "" });
+            expect(r.calls).toEqual(["stack select production", "stack output --json", UP]);
+        });
+
+        it("holds a service on the color it is live on when the stack file names the other, for npm run promote to switch", () => {
+            const r = hold(JSON.stringify({ liveServices: { api: { name: "api-green", color: "green" } }, clusterName: "x" }));
+            expect(r.stderr).toBe("");
+            expect(r).toMatchObject({ status: 0, switches: "api green blue\n" });
+            expect(r.calls).toEqual(["stack select production", "stack output --json", "config set --path launchpad:services.api.activeColor green --stack production", UP]);
+        });
+    });
+
     it("rollback: by hand with stack, service and color; runs the rollback command in the stack's environment", () => {
         const wf = load("rollback");
         const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string; options?: string[] }> }).inputs;
