@@ -71,7 +71,10 @@ describe("GitHub workflows", () => {
         expect(Object.keys(wf.on)).toEqual(["pull_request"]);
         expect(wf.permissions).toEqual({ contents: "read" });
         expect(Object.keys(wf.jobs)).toEqual(["test", "offline-plan", "preview"]);
-        expect(wf.jobs.test.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", "npm test"]);
+        // GitHub sets CI=true (docs.github.com/en/actions/reference/variables-reference): the real-server
+        // suites run there, so the job runs .ci/run (it installs them) on the Debian it was written for.
+        expect((wf.jobs.test as Job & { container?: string }).container).toBe("node:20-bookworm");
+        expect(wf.jobs.test.steps.map((s) => s.run).filter(Boolean)).toEqual(["bash .ci/run"]);
         const offline = wf.jobs["offline-plan"];
         expect(offline.strategy?.matrix.stack).toEqual(["staging", "production"]);
         expect(offline.permissions).toBeUndefined();
