@@ -3,7 +3,7 @@
  *
  * The switches a deploy would make: one line `<service> <live color> <color the stack file names>`
  * per service whose color in `Pulumi.<stack>.yaml` (its `activeColor`, else `launchpad:activeColor`)
- * differs from the color it is live on now (`pulumi stack output liveServices --json`). deploy.yml
+ * differs from the color it is live on now (`liveServices` of `pulumi stack output --json`). deploy.yml
  * holds each such service on its live color for `pulumi up` (which then only rolls out and gates
  * the idle color), and makes each switch with `npm run promote` (post-switch analysis, switch back
  * on a breach). A first deploy (no outputs yet) has nothing live: nothing to promote.

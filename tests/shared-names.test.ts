@@ -110,12 +110,13 @@ describe("stack outputs read back by name", () => {
             .filter((f) => /\.(ts|sh|md|ya?ml)$/.test(f) && !f.includes("node_modules/"))
             .sort();
 
-    /** `pulumi stack output [--json] [--show-secrets] [--stack s] <name>`, `getOutput("<name>")`, `outputs.<name>?.value`. */
+    /** `pulumi stack output [--json] [--show-secrets] [--stack s] <name>`, `getOutput("<name>")`, `outputs.<name>?.value`, deploy.yml's `stackOutputs.<name>` (all outputs as JSON). */
     function readBack(file: string, text: string): string[] {
         const patterns = [
             /pulumi stack output((?: --(?:json|show-secrets)| (?:--stack|-s) [\w/.-]+)*) ([A-Za-z]\w*)/g,
             /getOutput\("(\w+)"\)/g,
             /\boutputs\??\.(\w+)\?\.value\b/g,
+            /\bstackOutputs\.(\w+)\b/g,
         ];
         return patterns.flatMap((re) => [...text.matchAll(re)].map((m) => `${file}: ${m[m.length - 1]}`));
     }
@@ -124,6 +125,7 @@ describe("stack outputs read back by name", () => {
         expect(readBack("x.md", "export NS=$(pulumi stack output namespace)\npulumi stack output --show-secrets --stack production kubeconfig > k")).toEqual(["x.md: namespace", "x.md: kubeconfig"]);
         expect(readBack("x.md", "pulumi stack output --json --show-secrets --stack production > previous.json")).toEqual([]);
         expect(readBack("x.ts", 'ref.getOutput("liveServices"); const u = outputs.prometheusQueryUrl?.value;')).toEqual(["x.ts: liveServices", "x.ts: prometheusQueryUrl"]);
+        expect(readBack("x.yml", "JSON.stringify(stackOutputs.liveServices ?? null)")).toEqual(["x.yml: liveServices"]);
     });
 
     it("each is an output the program writes: a committed stack's, or a schema output's owner constant", async () => {

@@ -268,3 +268,12 @@ describe("vendored IAM policies", () => {
         expect(policy.Statement[1].Action).toEqual(["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]);
     });
 });
+
+describe("vendored GitHub action metadata (the workflows' `with:` keys are checked against it in tests/workflows-actions.test.ts)", () => {
+    it.each(["actions-checkout", "actions-setup-node", "aws-actions-configure-aws-credentials", "pulumi-actions"])("%s: action.yml is the blob SOURCE.md names, at the tag and commit it names", (dir) => {
+        const source = readFileSync(join(VENDOR, dir, "SOURCE.md"), "utf8");
+        expect(source).toMatch(/\| tag \| v\d+\.\d+\.\d+ \|/);
+        expect(source).toMatch(/\| commit \| [0-9a-f]{40} \|/);
+        expect(/\| blob \| ([0-9a-f]{40}) \|/.exec(source)?.[1]).toBe(gitBlobId(readFileSync(join(VENDOR, dir, "action.yml"))));
+    });
+});

