@@ -374,11 +374,36 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
     });
 
-    it.skipIf(skipForMissing("failure pushes (curl)", missingTools(tools, ["curl"])))("SIGTERM on 1 January with a Pushgateway that never answers: the error line first, the four failure pushes side by side, all within the pod's 30 s grace period", async () => {
-        // Kubernetes' default terminationGracePeriodSeconds (30 s; the CronJob in
-        // components/logical-backup.ts sets none) is what a stopped pod gets before SIGKILL. One
-        // push to a Pushgateway that never answers takes up to ~11 s (curl --max-time 5 --retry 1):
-        // one tier after another, 1 January's four would take ~44 s.
+    // Kubernetes' default terminationGracePeriodSeconds (30 s; the CronJob in
+    // components/logical-backup.ts sets none) is what a stopped pod gets before SIGKILL. One push
+    // to a Pushgateway that never answers takes up to 2 x PUSHGATEWAY_FAILURE_TIMEOUT + 1 s: curl's
+    // --retry retries a timeout once, after waiting one second (curl docs/cmdline-opts/retry.md:
+    // "Transient error means either: a timeout, ..."; "it first waits one second"). At the default
+    // 5 that is ~11 s a push: one tier after another, 1 January's four would take ~44 s, side by
+    // side ~11 s. The next test pins the default's curl flags; this one runs the same race at 1 s a
+    // try (~3 s a push, ~12 s one after another), so it proves "side by side" in seconds, not 11.
+    it.skipIf(skipForMissing("failure push flags (curl)", missingTools(tools, ["curl"])))("a failure push tries at most twice, PUSHGATEWAY_FAILURE_TIMEOUT s each (default 5: ~11 s a push, side by side within the 30 s grace period)", async () => {
+        const bin = join(tmp, "curl-flags");
+        mkdirSync(bin);
+        const log = join(bin, "curl.log");
+        // A stand-in curl that records its timing flags, then answers as a Pushgateway that never does.
+        writeFileSync(join(bin, "curl"), ["#!/bin/sh", `printf '%s\\n' "$*" | grep -o -- '--max-time [^ ]* --retry [^ ]*' >>"${log}"`, "exit 28", ""].join("\n"), { mode: 0o755 });
+        const flags = async (value: string | undefined): Promise<string[]> => {
+            rmSync(log, { force: true });
+            const env: Record<string, string> = { PATH: `${bin}:/usr/bin:/bin`, PUSHGATEWAY_URL: "http://pushgateway.invalid", DB_NAME: "shop" };
+            if (value !== undefined) env.PUSHGATEWAY_FAILURE_TIMEOUT = value;
+            const r = await runScript(DUMP_SH, ["upload"], env, tmp);
+            expect([r.code, r.stdout, r.stderr]).toEqual([2, "", "dump.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION WORK_DIR\n"]);
+            return readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
+        };
+        expect(await flags(undefined)).toEqual(["--max-time 5 --retry 1"]);
+        expect(await flags("1")).toEqual(["--max-time 1 --retry 1"]);
+        // Not a number of seconds: the default, since a failure push never fails the run.
+        expect(await flags("0")).toEqual(["--max-time 5 --retry 1"]);
+        expect(await flags("5s")).toEqual(["--max-time 5 --retry 1"]);
+    });
+
+    it.skipIf(skipForMissing("failure pushes (curl)", missingTools(tools, ["curl"])))("SIGTERM on 1 January with a Pushgateway that never answers: the error line first, the four failure pushes side by side, not one after another", async () => {
         const requests: string[] = [];
         const sockets: Socket[] = [];
         const hanging = createServer((socket) => {
@@ -390,10 +415,12 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
             const { bin, pidFile, workDir } = stallingClient("sigterm-new-year", "mariadb-dump", "-- the first bytes\n");
             const r = await runScript(DUMP_SH, ["dump"], {
                 ...dumpEnv("mysql", bin, workDir), BACKUP_DATE: "2025-01-01", WEEKLY_DAY: "3",
-                PUSHGATEWAY_URL: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`,
+                PUSHGATEWAY_URL: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`, PUSHGATEWAY_FAILURE_TIMEOUT: "1",
             }, tmp, { signalWhen: () => existsSync(pidFile) });
             expect([r.code, r.stdout, r.stderr, r.leftovers]).toEqual([143, "", "dump.sh: interrupted: stopped by SIGTERM\n", []]);
-            expect(r.ms).toBeLessThan(25_000);
+            // Each push ran out its time (~3 s: it was never answered); four one after another is ~12 s.
+            expect(r.ms).toBeGreaterThanOrEqual(2_900);
+            expect(r.ms).toBeLessThan(9_000);
             expect([...new Set(requests)].sort()).toEqual(["daily", "monthly", "weekly", "yearly"].map((t) => `POST /metrics/job/launchpad-db-backup/database/shop/tier/${t} HTTP/1.1`));
         } finally {
             sockets.forEach((c) => c.destroy());
