@@ -218,7 +218,8 @@ describe("dump.sh with stand-in dump clients: how the password travels, and dump
         DB_PASSWORD, WORK_DIR: workDir, BACKUP_DATE: "2024-12-01",
     });
 
-    it.each<{ engine: Engine; client: string; what: string; output: string; status: number; line: string }>([
+    // Independent runs (own stand-in, own WORK_DIR), each mostly waiting on the dump's 0.2 s watch: side by side.
+    it.concurrent.for<{ engine: Engine; client: string; what: string; output: string; status: number; line: string }>([
         { engine: "mysql", client: "mariadb-dump", what: "nothing, exit 0", output: "", status: 0, line: "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing" },
         { engine: "postgres", client: "pg_dump", what: "nothing, exit 0", output: "", status: 0, line: "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing" },
         {
@@ -233,7 +234,7 @@ describe("dump.sh with stand-in dump clients: how the password travels, and dump
             engine: "postgres", client: "pg_dump", what: "a whole dump, exit 3", output: "-- PostgreSQL database dump complete\n", status: 3,
             line: "dump.sh: dumping postgres database shop from db.internal:6000 failed",
         },
-    ])("$engine: $client printing $what is refused, and nothing is left to upload", async ({ engine, client, output, status, line }) => {
+    ])("$engine: $client printing $what is refused, and nothing is left to upload", async ({ engine, client, output, status, line }, { expect }) => {
         const name = `${engine}-${output.length}-${status}`;
         const { bin } = stub(name, client, output, status);
         const workDir = join(tmp, `${name}-work`);
@@ -353,10 +354,11 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         DB_PASSWORD, WORK_DIR: workDir, BACKUP_DATE: "2024-12-01",
     });
 
-    it.each<{ engine: Engine; client: string }>([
+    // This table and the three tests after it side by side: each mostly waits out its own deadline.
+    it.concurrent.for<{ engine: Engine; client: string }>([
         { engine: "mysql", client: "mariadb-dump" },
         { engine: "postgres", client: "pg_dump" },
-    ])("$engine: a dump that stops sending mid-way is stopped after DB_READ_TIMEOUT, with one line and nothing to upload", async ({ engine, client }) => {
+    ])("$engine: a dump that stops sending mid-way is stopped after DB_READ_TIMEOUT, with one line and nothing to upload", async ({ engine, client }, { expect }) => {
         const { bin, pidFile, workDir } = stallingClient(`stall-${engine}`, client, "-- the first bytes of a dump\n");
         const r = await runScript(DUMP_SH, ["dump"], { ...dumpEnv(engine, bin, workDir), DB_READ_TIMEOUT: "1" }, tmp);
         expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([
@@ -366,7 +368,7 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
     });
 
-    it("SIGTERM during the dump: one error line, exit 143, the client stopped and nothing left", async () => {
+    it.concurrent("SIGTERM during the dump: one error line, exit 143, the client stopped and nothing left", async ({ expect }) => {
         const { bin, pidFile, workDir } = stallingClient("sigterm", "mariadb-dump", "-- the first bytes\n");
         const r = await runScript(DUMP_SH, ["dump"], dumpEnv("mysql", bin, workDir), tmp, { signalWhen: () => existsSync(pidFile) });
         expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([143, "", "dump.sh: interrupted: stopped by SIGTERM\n", [], []]);
@@ -382,7 +384,7 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
     // 5 that is ~11 s a push: one tier after another, 1 January's four would take ~44 s, side by
     // side ~11 s. The next test pins the default's curl flags; this one runs the same race at 1 s a
     // try (~3 s a push, ~12 s one after another), so it proves "side by side" in seconds, not 11.
-    it.skipIf(skipForMissing("failure push flags (curl)", missingTools(tools, ["curl"])))("a failure push tries at most twice, PUSHGATEWAY_FAILURE_TIMEOUT s each (default 5: ~11 s a push, side by side within the 30 s grace period)", async () => {
+    it.skipIf(skipForMissing("failure push flags (curl)", missingTools(tools, ["curl"]))).concurrent("a failure push tries at most twice, PUSHGATEWAY_FAILURE_TIMEOUT s each (default 5: ~11 s a push, side by side within the 30 s grace period)", async ({ expect }) => {
         const bin = join(tmp, "curl-flags");
         mkdirSync(bin);
         const log = join(bin, "curl.log");
@@ -403,7 +405,7 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect(await flags("5s")).toEqual(["--max-time 5 --retry 1"]);
     });
 
-    it.skipIf(skipForMissing("failure pushes (curl)", missingTools(tools, ["curl"])))("SIGTERM on 1 January with a Pushgateway that never answers: the error line first, the four failure pushes side by side, not one after another", async () => {
+    it.skipIf(skipForMissing("failure pushes (curl)", missingTools(tools, ["curl"]))).concurrent("SIGTERM on 1 January with a Pushgateway that never answers: the error line first, the four failure pushes side by side, not one after another", async ({ expect }) => {
         const requests: string[] = [];
         const sockets: Socket[] = [];
         const hanging = createServer((socket) => {
@@ -447,11 +449,11 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
     // A client the kernel stops mid-dump (SIGKILL, as the out-of-memory killer does at the dump
     // container's 512Mi limit) said nothing: the run printed bash's own "line 192: <pid> Killed
     // dump_stream ..." and then "... failed" with no cause. Now one line that names the signal.
-    it.each<{ engine: Engine; client: string; signal: string; why: string }>([
+    it.concurrent.for<{ engine: Engine; client: string; signal: string; why: string }>([
         { engine: "mysql", client: "mariadb-dump", signal: "KILL", why: " (as the kernel's out-of-memory killer stops a container at its memory limit)" },
         { engine: "postgres", client: "pg_dump", signal: "KILL", why: " (as the kernel's out-of-memory killer stops a container at its memory limit)" },
         { engine: "mysql", client: "mariadb-dump", signal: "TERM", why: "" },
-    ])("$engine: a client stopped by SIG$signal mid-dump gives one line naming the signal, and nothing to upload", async ({ engine, client, signal, why }) => {
+    ])("$engine: a client stopped by SIG$signal mid-dump gives one line naming the signal, and nothing to upload", async ({ engine, client, signal, why }, { expect }) => {
         const bin = join(tmp, `signal-${engine}-${signal}`);
         mkdirSync(bin);
         writeFileSync(join(bin, client), ["#!/bin/sh", "printf -- '-- the first bytes of a dump\\n'", `kill -${signal} $$`, ""].join("\n"), { mode: 0o755 });
@@ -466,10 +468,10 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
     // A full disk under WORK_DIR: gzip fails, and the client then dies of SIGPIPE. The run printed gzip's
     // own line and then "... failed: the mysql client was stopped by SIGPIPE", blaming the database.
     // The stand-in gzip prints what Debian's gzip 1.12 printed on a full 1 MiB tmpfs (probe, /tmp/s8h).
-    it.each<{ engine: Engine; client: string }>([
+    it.concurrent.for<{ engine: Engine; client: string }>([
         { engine: "mysql", client: "mariadb-dump" },
         { engine: "postgres", client: "pg_dump" },
-    ])("$engine: a full disk while compressing gives one line naming gzip's error, not the client's SIGPIPE", async ({ engine, client }) => {
+    ])("$engine: a full disk while compressing gives one line naming gzip's error, not the client's SIGPIPE", async ({ engine, client }, { expect }) => {
         const bin = join(tmp, `disk-full-${engine}`);
         mkdirSync(bin);
         writeFileSync(join(bin, client), ["#!/bin/sh", "printf -- '-- the first bytes of a dump\\n'", "yes 'INSERT INTO t VALUES (1);'", ""].join("\n"), { mode: 0o755 });
@@ -658,10 +660,12 @@ describe("dump.sh against a server that accepts TCP and never speaks: fails with
         rmSync(tmp, { recursive: true, force: true });
     });
 
-    it.skipIf(skipForMissing("silent server (mariadb-dump, pg_dump)", missing)).each<{ engine: Engine; reason: (port: number) => string }>([
+    // The engines side by side: each waits out its own 2 s, libpq's least (libpq-connect docs,
+    // connect_timeout: "The minimum allowed timeout is 2 seconds").
+    it.skipIf(skipForMissing("silent server (mariadb-dump, pg_dump)", missing)).concurrent.for<{ engine: Engine; reason: (port: number) => string }>([
         { engine: "mysql", reason: () => "no reply from the server within 2s (DB_CONNECT_TIMEOUT)" },
         { engine: "postgres", reason: (p) => `pg_dump: error: connection to server at "127.0.0.1", port ${p} failed: timeout expired` },
-    ])("$engine: the real client is stopped, one line, nothing left", async ({ engine, reason }) => {
+    ])("$engine: the real client is stopped, one line, nothing left", async ({ engine, reason }, { expect }) => {
         assertTools("silent server", missing);
         const workDir = join(tmp, `${engine}-work`);
         mkdirSync(workDir);
@@ -676,8 +680,21 @@ describe("dump.sh against a server that accepts TCP and never speaks: fails with
     });
 });
 
+const shellcheckMissing = missingTools(tools, ["shellcheck"]);
+let shellcheckRun: Promise<RunResult> | undefined;
+/** shellcheck -x of the four scripts, started once. */
+const shellcheck = (): Promise<RunResult> =>
+    (shellcheckRun ??= run(tools.shellcheck ?? "shellcheck", ["-x", "dump.sh", "verify.sh", "dr-metrics.sh", "lib.sh"], { cwd: SCRIPTS }));
+// shellcheck computes for a second or two: started with the file, it runs while the tests above
+// wait on their deadlines, and its test below only reads the result.
+beforeAll(() => {
+    if (shellcheckMissing.length === 0) {
+        shellcheck().catch(() => undefined); // its test awaits the same promise and reports the error
+    }
+});
+
 describe("the scripts are shellcheck-clean and executable", () => {
-    const missing = missingTools(tools, ["shellcheck"]);
+    const missing = shellcheckMissing;
 
     it("dump.sh, verify.sh and dr-metrics.sh are executable by everyone (lib.sh is only sourced)", () => {
         const exec = ["dump.sh", "verify.sh", "dr-metrics.sh", "lib.sh"].map((f) => (statSync(join(SCRIPTS, f)).mode & 0o111).toString(8));
@@ -686,7 +703,7 @@ describe("the scripts are shellcheck-clean and executable", () => {
 
     it.skipIf(skipForMissing("shellcheck", missing))("passes shellcheck -x with no finding", async () => {
         assertTools("shellcheck", missing);
-        const r = await run(tools.shellcheck ?? "shellcheck", ["-x", "dump.sh", "verify.sh", "dr-metrics.sh", "lib.sh"], { cwd: SCRIPTS });
+        const r = await shellcheck();
         expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: "", stderr: "" });
     });
 });
