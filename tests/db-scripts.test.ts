@@ -506,7 +506,8 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         return { env, calls: () => readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => l.replace(/\d{8}T\d{6}Z/, "<stamp>")) };
     };
 
-    it("uploads each tier's .sha256 before its dump: a dump upload that fails leaves no dump without its checksum", async () => {
+    // The upload-phase tests below side by side: each has its own fixture directory and stand-in aws.
+    it.concurrent("uploads each tier's .sha256 before its dump: a dump upload that fails leaves no dump without its checksum", async ({ expect }) => {
         const { env, calls } = await uploadFixture("order", ".sql.gz");
         const r = await runScript(DUMP_SH, ["upload"], env, tmp);
         expect([r.code, r.stdout, r.stderr.replace(/\d{8}T\d{6}Z/, "<stamp>")]).toEqual([
@@ -521,7 +522,7 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
     // scheduled at 23:59 yesterday whose retry starts today is yesterday's run: before, its day was
     // computed per attempt, so the retry took a second dump under today's date (locked by Object
     // Lock) and left yesterday's weekly copy unfinished.
-    it("a run the CronJob scheduled yesterday, retried today: yesterday's tiers and keys, the name saying when it was taken", async () => {
+    it.concurrent("a run the CronJob scheduled yesterday, retried today: yesterday's tiers and keys, the name saying when it was taken", async ({ expect }) => {
         const midnight = Math.floor(Date.now() / 86_400_000) * 86_400;
         const yesterday = new Date((midnight - 60) * 1000);
         const ymd = yesterday.toISOString().slice(0, 10);
@@ -552,7 +553,7 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect(today).not.toBe(ymd);
     });
 
-    it("the AWS CLI stopped by SIGKILL mid-upload (the upload container's memory limit): one line naming the signal", async () => {
+    it.concurrent("the AWS CLI stopped by SIGKILL mid-upload (the upload container's memory limit): one line naming the signal", async ({ expect }) => {
         const { env, calls } = await uploadFixture("upload-oom", undefined);
         const bin = env.PATH.split(":")[0];
         // Lists an empty day, records each upload, and dies on the dump's as the OOM killer would stop it.
@@ -571,7 +572,7 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect(calls()).toEqual(["s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz.sha256", "s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz"]);
     });
 
-    it("SIGTERM during an upload: one error line at once, exit 143, the AWS CLI stopped, and only a checksum may be there", async () => {
+    it.concurrent("SIGTERM during an upload: one error line at once, exit 143, the AWS CLI stopped, and only a checksum may be there", async ({ expect }) => {
         const { env, calls } = await uploadFixture("upload-sigterm", undefined);
         const bin = env.PATH.split(":")[0];
         const pidFile = join(bin, "aws.pid");
@@ -592,7 +593,7 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect(calls()).toEqual(["s3://b/daily/shop/2024/12/01/shop-<stamp>.sql.gz.sha256"]);
     });
 
-    it("verify.sh: SIGTERM during the download: one error line at once, exit 143, the AWS CLI stopped", async () => {
+    it.concurrent("verify.sh: SIGTERM during the download: one error line at once, exit 143, the AWS CLI stopped", async ({ expect }) => {
         const bin = join(tmp, "download-sigterm");
         mkdirSync(bin);
         const pidFile = join(bin, "aws.pid");
@@ -613,7 +614,7 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
     });
 
-    it.skipIf(skipForMissing("push after upload (curl)", missingTools(tools, ["curl"])))("a Pushgateway outage after a complete upload is a warning and exit 0: a backup that exists is not reported as failed", async () => {
+    it.skipIf(skipForMissing("push after upload (curl)", missingTools(tools, ["curl"]))).concurrent("a Pushgateway outage after a complete upload is a warning and exit 0: a backup that exists is not reported as failed", async ({ expect }) => {
         const { env, calls } = await uploadFixture("push-down", undefined);
         const r = await runScript(DUMP_SH, ["upload"], { ...env, PUSHGATEWAY_URL: "http://127.0.0.1:9" }, tmp);
         expect(r.code).toBe(0);
