@@ -51,11 +51,21 @@ async function serve(behaviour: Behaviour): Promise<TestServer & { maxInFlight: 
     const s = await startServer((req, res) => {
         const b = behaviour(clock?.now() ?? 0, req.url ?? "/");
         most = Math.max(most, ++inFlight);
-        setTimeout(() => {
+        // At least delayMs of real time: a timer counts from the event loop's cached time (nodejs/node
+        // lib/internal/timers.js insert(): `start = getLibuvNow()`), which a busy loop (runs side by
+        // side) leaves behind, so one timer can answer a few ms early and a 10 ms answer read 9.
+        const began = performance.now();
+        const answer = (): void => {
+            const left = b.delayMs - (performance.now() - began);
+            if (left > 0) {
+                setTimeout(answer, Math.ceil(left));
+                return;
+            }
             inFlight--;
             res.writeHead(b.status, { "content-type": "text/plain" });
             res.end("ok");
-        }, b.delayMs);
+        };
+        setTimeout(answer, b.delayMs);
     });
     servers.push(s);
     return { ...s, maxInFlight: () => most, runClock: () => (clock = fastClock(1)) };
