@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadtestCli, USAGE } from "../loadtest/cli";
 import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE, LOADTEST_RUNNER_MAX_BYTES } from "../loadtest/bundle";
@@ -21,7 +21,8 @@ import { recordingServer, startServer, type TestServer } from "./support/http-se
 import { requestParts, validSigV4 } from "./support/sigv4-verifier";
 
 const servers: TestServer[] = [];
-afterEach(async () => {
+// When the file ends, not after each test: the runs below go side by side.
+afterAll(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
@@ -78,8 +79,10 @@ describe("npm run loadtest: arguments and stacks", () => {
     });
 });
 
-describe("npm run loadtest --print: the Job for staging", () => {
-    it("prints a ConfigMap and a Job that run the scenario against the color's preview Service", async () => {
+// The next three suites are concurrent: vitest runs consecutive concurrent suites together, and each
+// run has its own local servers (the one that sets AWS_* in process.env is the only one signing).
+describe.concurrent("npm run loadtest --print: the Job for staging", () => {
+    it("prints a ConfigMap and a Job that run the scenario against the color's preview Service", async ({ expect }) => {
         const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--color", "blue", "--print"], {});
         expect(r.code).toBe(0);
         const [cm, job] = parseAllDocuments(r.stdout).map((d) => d.toJS() as Manifest);
@@ -101,7 +104,7 @@ describe("npm run loadtest --print: the Job for staging", () => {
         expect(r.stderr).toContain("| kubectl create -f -");
     });
 
-    it("the bundle, with the AWS SDK's signer and credential chain, stays under half a ConfigMap's 1 MiB", () => {
+    it("the bundle, with the AWS SDK's signer and credential chain, stays under half a ConfigMap's 1 MiB", ({ expect }) => {
         const bytes = Buffer.byteLength(bundleLoadtestRunner());
         expect(bytes).toBeLessThan(LOADTEST_RUNNER_MAX_BYTES);
         expect(LOADTEST_RUNNER_MAX_BYTES).toBe(512 * 1024);
@@ -110,7 +113,7 @@ describe("npm run loadtest --print: the Job for staging", () => {
         expect(bundleLoadtestRunner()).toContain("AWS_WEB_IDENTITY_TOKEN_FILE");
     });
 
-    it("the bundle is self-contained: node runs it without node_modules against a local server", async () => {
+    it("the bundle is self-contained: node runs it without node_modules against a local server", async ({ expect }) => {
         const s = await serve();
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loadtest-bundle-"));
         try {
@@ -133,8 +136,8 @@ describe("npm run loadtest --print: the Job for staging", () => {
     });
 });
 
-describe("npm run loadtest --target: a run here", () => {
-    it("runs the stack's scenario against a local server, prints the report and the verdict, exit 0", async () => {
+describe.concurrent("npm run loadtest --target: a run here", () => {
+    it("runs the stack's scenario against a local server, prints the report and the verdict, exit 0", async ({ expect }) => {
         const s = await serve();
         const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--target", s.url, "--set", SHORT], {});
         expect(r.stderr).toBe("");
@@ -158,7 +161,7 @@ describe("npm run loadtest --target: a run here", () => {
         expect([summary.verdict, summary.run.stages.length, summary.run.overall.requests > 0]).toEqual(["pass", 2, true]);
     });
 
-    it("a failing server fails the verdict, exit 1, and the push carries it under job, service, color and scenario", async () => {
+    it("a failing server fails the verdict, exit 1, and the push carries it under job, service, color and scenario", async ({ expect }) => {
         const s = await serve(503);
         const gateway = await recordingServer();
         const pushed = gateway.received;
@@ -177,20 +180,20 @@ describe("npm run loadtest --target: a run here", () => {
     });
 });
 
-describe("npm run loadtest with the stack's AMP workspace (both committed stacks): resolved as promote resolves it, queries signed", () => {
+describe.concurrent("npm run loadtest with the stack's AMP workspace (both committed stacks): resolved as promote resolves it, queries signed", () => {
     // The stack's `prometheusQueryUrl` output: the workspace's `prometheusEndpoint` (components/observability.ts).
     const AMP_URL = "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-0123abcd-4567-89ef-0123-456789abcdef/";
     const outputsWith = (url: string) => ({ stackOutputs: (stack: string) => Promise.resolve(stack === "staging" ? { prometheusQueryUrl: { value: url } } : undefined) });
     const specOf = (stdout: string): RunSpec => JSON.parse((parseAllDocuments(stdout).map((d) => d.toJS() as Manifest)[0]).data["spec.json"]) as RunSpec;
 
-    it("the Job's spec names the workspace's query URL and the stack's region to sign in", async () => {
+    it("the Job's spec names the workspace's query URL and the stack's region to sign in", async ({ expect }) => {
         const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "soak", "--print"], {}, REPO_ROOT, outputsWith(AMP_URL));
         expect(r.code).toBe(0);
         expect(r.stderr).not.toContain("warning");
         expect(specOf(r.stdout).prometheus).toEqual({ url: AMP_URL, sigV4Region: "us-east-1" });
     });
 
-    it("without the stack's outputs the run goes on, and says loudly that its server side will not be judged", async () => {
+    it("without the stack's outputs the run goes on, and says loudly that its server side will not be judged", async ({ expect }) => {
         const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "soak", "--print"], {}, REPO_ROOT, { stackOutputs: () => Promise.resolve(undefined) });
         expect(r.code).toBe(0);
         expect(r.stderr.split("\n")[0]).toBe("warning: the server side will not be judged: stack staging's prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack); give --prometheus <url> to judge it against another");
@@ -203,7 +206,7 @@ describe("npm run loadtest with the stack's AMP workspace (both committed stacks
         });
     });
 
-    it("--target with --prometheus stack: the run here judges the server through the workspace, every query SigV4-signed with the SDK's credential chain", async () => {
+    it("--target with --prometheus stack: the run here judges the server through the workspace, every query SigV4-signed with the SDK's credential chain", async ({ expect }) => {
         const credentials = { accessKeyId: "AKIDLAUNCHPADTEST", secretAccessKey: "launchpad-test-secret-key" };
         const verdicts: boolean[] = [];
         const amp = await startServer((req, res) => {

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadtestCli, type LoadtestDeps } from "../loadtest/cli";
 import { EXIT_INCONCLUSIVE, loadtestWaitMs, terminalCondition, verdictFromLog, WAIT_MARGIN_SECONDS } from "../loadtest/cluster";
 import { renderReport, type LoadtestSummary, type RunSpec } from "../loadtest/main";
@@ -25,7 +25,8 @@ const ARGS = ["--stack", "staging", "--service", "api", "--scenario", "load", "-
 
 const servers: TestServer[] = [];
 const apis: KubeJobsApi[] = [];
-afterEach(async () => {
+// When the file ends, not after each test: the runs go side by side.
+afterAll(async () => {
     await Promise.all(apis.map((a) => a.idle()));
     await Promise.all([...servers.splice(0), ...apis.splice(0)].map((s) => s.close()));
 });
@@ -80,8 +81,10 @@ describe("the in-cluster run's pure parts", () => {
     });
 });
 
-describe("npm run loadtest -- --stack staging: the Job through the Kubernetes API", () => {
-    it("a passing run: creates the ConfigMap and the Job, prints the verdict as a local run does, pushes it, exit 0; a second run replaces the finished Job", async () => {
+// Each test has its own stand-in API server, kubelet, preview Service and Pushgateway, and mostly
+// waits on the Job's stages and the client's polls: side by side.
+describe.concurrent("npm run loadtest -- --stack staging: the Job through the Kubernetes API", () => {
+    it("a passing run: creates the ConfigMap and the Job, prints the verdict as a local run does, pushes it, exit 0; a second run replaces the finished Job", async ({ expect }) => {
         const { api, target, push, deps } = await cluster(200);
         const r = await loadtestCli(ARGS, {}, undefined, deps);
         expect(r.code).toBe(0);
@@ -117,7 +120,7 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         expect(api.jobs.get(`${NS}/${JOB}`)?.metadata.uid).not.toBe(job?.metadata.uid);
     }, 60_000);
 
-    it("a failing run: the Job fails, the verdict and its reasons are printed, exit 1; --json prints the line alone", async () => {
+    it("a failing run: the Job fails, the verdict and its reasons are printed, exit 1; --json prints the line alone", async ({ expect }) => {
         const { api, deps } = await cluster(503);
         // This time through KUBECONFIG, the stack's output being unreadable.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loadtest-kubeconfig-"));
@@ -132,7 +135,7 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         expect(terminalCondition(api.jobs.get(`${NS}/${JOB}`) as never)?.type).toBe("Failed");
     }, 60_000);
 
-    it("a Job that never finishes: inconclusive after the bounded wait, exit 3, left running; a second run refuses to replace it", async () => {
+    it("a Job that never finishes: inconclusive after the bounded wait, exit 3, left running; a second run refuses to replace it", async ({ expect }) => {
         const { api, deps } = await cluster(200);
         api.kubelet = "never";
         const bounded: LoadtestDeps = { ...deps, cluster: { ...deps.cluster, timeoutMs: 400 } };
@@ -146,7 +149,7 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         expect(api.requests).not.toContain(`DELETE /apis/batch/v1/namespaces/${NS}/jobs/${JOB}`);
     }, 30_000);
 
-    it("a Job that fails before any verdict (its deadline): inconclusive, exit 3, naming the condition", async () => {
+    it("a Job that fails before any verdict (its deadline): inconclusive, exit 3, naming the condition", async ({ expect }) => {
         const { api, deps } = await cluster(200);
         api.kubelet = "deadline";
         const r = await loadtestCli(ARGS, {}, undefined, deps);
@@ -155,7 +158,7 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         expect(r.stderr).toMatch(/no verdict in the log of pod api-blue-loadtest-load-\w{5} \(empty\)\n$/);
     }, 30_000);
 
-    it("a runner that exits before its verdict (an invalid spec): inconclusive, exit 3, with the log's last lines", async () => {
+    it("a runner that exits before its verdict (an invalid spec): inconclusive, exit 3, with the log's last lines", async ({ expect }) => {
         const { api, deps } = await cluster(200);
         const rewrite = api.rewriteSpec;
         api.rewriteSpec = (s) => ({ ...rewrite(s), scenario: { ...s.scenario, checks: [] } });
@@ -165,7 +168,7 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         expect(r.stderr).toMatch(/no verdict in the log of pod api-blue-loadtest-load-\w{5}; its last lines:\n {2}\| Invalid run spec \(1 problem\):\n {2}\| {3}- scenario\.checks: expected at least one check\n$/);
     }, 30_000);
 
-    it("the namespace does not exist: inconclusive, exit 3, naming the fix; nothing created", async () => {
+    it("the namespace does not exist: inconclusive, exit 3, naming the fix; nothing created", async ({ expect }) => {
         const { api, deps } = await cluster(200, []);
         const r = await loadtestCli(ARGS, {}, undefined, deps);
         expect(r.code).toBe(EXIT_INCONCLUSIVE);
@@ -173,7 +176,7 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         expect(api.jobs.size + api.configMaps.size).toBe(0);
     });
 
-    it("signing for the stack's AMP workspace: the Job runs as launchpad-loadtest; an account the stack has not created yet is named at once (a pod naming it would never start), nothing created", async () => {
+    it("signing for the stack's AMP workspace: the Job runs as launchpad-loadtest; an account the stack has not created yet is named at once (a pod naming it would never start), nothing created", async ({ expect }) => {
         const { api, target, deps } = await cluster(200);
         const amp = { ...deps, stackOutputs: () => Promise.resolve({ prometheusQueryUrl: { value: "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/" } }) };
         const r = await loadtestCli(ARGS, {}, undefined, amp);
@@ -189,7 +192,7 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         expect(job.spec.template.spec.serviceAccountName).toBe("launchpad-loadtest");
     }, 30_000);
 
-    it("RBAC refuses (403): inconclusive, exit 3, naming the verbs to grant and the check", async () => {
+    it("RBAC refuses (403): inconclusive, exit 3, naming the verbs to grant and the check", async ({ expect }) => {
         const { api, deps } = await cluster(200);
         api.forbidden = true;
         const r = await loadtestCli(ARGS, {}, undefined, deps);
@@ -198,7 +201,7 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
             `grant it create, get and delete on jobs and configmaps, update on configmaps, list on pods and get on pods/log there (check with \`kubectl auth can-i create jobs -n ${NS}\`), or give --kubeconfig of a user who may\n`);
     });
 
-    it("an unreachable cluster through --kubeconfig: inconclusive, exit 3", async () => {
+    it("an unreachable cluster through --kubeconfig: inconclusive, exit 3", async ({ expect }) => {
         const port = await closedPort();
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loadtest-kubeconfig-"));
         try {
@@ -212,7 +215,7 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         }
     });
 
-    it("no kubeconfig anywhere: exit 2, naming the three sources and the other modes", async () => {
+    it("no kubeconfig anywhere: exit 2, naming the three sources and the other modes", async ({ expect }) => {
         const r = await loadtestCli(ARGS, {}, undefined, { stackKubeconfig: () => Promise.resolve(undefined) });
         expect(r).toEqual({
             code: 2,
@@ -221,14 +224,14 @@ describe("npm run loadtest -- --stack staging: the Job through the Kubernetes AP
         });
     });
 
-    it("a kubeconfig file that cannot be read: exit 2, naming it", async () => {
+    it("a kubeconfig file that cannot be read: exit 2, naming it", async ({ expect }) => {
         const missing = path.join(os.tmpdir(), "launchpad-no-such-kubeconfig");
         const r = await loadtestCli([...ARGS, "--kubeconfig", missing], {});
         expect([r.code, r.stdout]).toEqual([2, ""]);
         expect(r.stderr).toMatch(new RegExp(`^the kubeconfig cannot be read: ENOENT: no such file or directory, open '${missing}'\n$`));
     });
 
-    it("--target, --print and --kubeconfig are modes: at most one", async () => {
+    it("--target, --print and --kubeconfig are modes: at most one", async ({ expect }) => {
         const r = await loadtestCli([...ARGS, "--print", "--target", "http://127.0.0.1:9"], {});
         expect(r.code).toBe(2);
         expect(r.stderr.split("\n")[0]).toBe("--target, --print: received together; expected at most one (--target runs here, --print prints the Job, --kubeconfig runs it in the cluster)");

@@ -4,7 +4,7 @@
  * the scenario (never timed assertions), and bounded loops: every run ends when its stages do.
  * Thresholds sit far from the figures the servers produce, so a busy machine cannot flip a result.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Scenario, Stage } from "../loadtest/profile";
 import { fastClock, runScenario, schedule, spikeSpan, spikeStage, weightedOrder, type Clock } from "../loadtest/runner";
 import { judge } from "../loadtest/verdict";
@@ -12,7 +12,8 @@ import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
 
 const servers: TestServer[] = [];
-afterEach(async () => {
+// Closed when the file ends, not after each test: the runs below go side by side.
+afterAll(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
@@ -37,31 +38,37 @@ function scenario(patch: Partial<Scenario>): Scenario {
 type Behaviour = (t: number, path: string) => { delayMs: number; status: number };
 
 /**
- * The clock of the next run, shared with `serve`'s servers: made as the run starts
- * (`runClock()` in runScenario's options), so the server's phases and the run's stages read one
- * clock, whatever a loaded machine's delay before the run or before its first request.
+ * A server whose behaviour follows its run's clock (`t`: ms of its latest `runClock()`, 0 before);
+ * `maxInFlight()`, the most requests it held at once. `runClock()` makes the clock as the run starts
+ * (in runScenario's options), so the server's phases and the run's stages read one clock, whatever a
+ * loaded machine's delay before the run or before its first request; one clock per server, so runs
+ * side by side do not share one.
  */
-let clock: Clock | undefined;
-const runClock = (): Clock => (clock = fastClock(1));
-
-/**
- * A server whose behaviour follows the run's clock (`t`: ms of the latest `runClock()`, 0 before);
- * `maxInFlight()`, the most requests it held at once.
- */
-async function serve(behaviour: Behaviour): Promise<TestServer & { maxInFlight: () => number }> {
+async function serve(behaviour: Behaviour): Promise<TestServer & { maxInFlight: () => number; runClock: () => Clock }> {
+    let clock: Clock | undefined;
     let inFlight = 0;
     let most = 0;
     const s = await startServer((req, res) => {
         const b = behaviour(clock?.now() ?? 0, req.url ?? "/");
         most = Math.max(most, ++inFlight);
-        setTimeout(() => {
+        // At least delayMs of real time: a timer counts from the event loop's cached time (nodejs/node
+        // lib/internal/timers.js insert(): `start = getLibuvNow()`), which a busy loop (runs side by
+        // side) leaves behind, so one timer can answer a few ms early and a 10 ms answer read 9.
+        const began = performance.now();
+        const answer = (): void => {
+            const left = b.delayMs - (performance.now() - began);
+            if (left > 0) {
+                setTimeout(answer, Math.ceil(left));
+                return;
+            }
             inFlight--;
             res.writeHead(b.status, { "content-type": "text/plain" });
             res.end("ok");
-        }, b.delayMs);
+        };
+        setTimeout(answer, b.delayMs);
     });
     servers.push(s);
-    return { ...s, maxInFlight: () => most };
+    return { ...s, maxInFlight: () => most, runClock: () => (clock = fastClock(1)) };
 }
 
 describe("schedule: k6 ramping-vus, a pure function of the stages", () => {
@@ -100,13 +107,15 @@ describe("weightedOrder and spikeStage", () => {
     });
 });
 
-describe("runScenario against local servers", () => {
-    it("reports per stage and finds the breaking point where the server starts failing: latency in stage 2", async () => {
+// Each run has its own server and clock, and mostly waits on its stages: side by side. Every bound
+// below is far from what the servers produce (a busy event loop only adds latency and lateness).
+describe.concurrent("runScenario against local servers", () => {
+    it("reports per stage and finds the breaking point where the server starts failing: latency in stage 2", async ({ expect }) => {
         // Fast until 100 ms into stage 2 (a margin so that no stage-1 request, however late the event loop, is caught by
         // the switch), then 400 ms per request: stage 2 breaks p(95)<300, which a busy machine's lag does not reach.
         const s = await serve((t) => ({ delayMs: t < 500 ? 1 : 400, status: 200 }));
         const thresholds = { http_req_duration: ["p(95)<300"], http_req_failed: ["rate<0.2"] };
-        const run = await runScenario(scenario({ stages: [stage(400, 4), stage(800, 4)], thresholds }), s.url, { tickMs: 20, clock: runClock() });
+        const run = await runScenario(scenario({ stages: [stage(400, 4), stage(800, 4)], thresholds }), s.url, { tickMs: 20, clock: s.runClock() });
         expect(run.stages.map((st) => [st.stage, st.fromUsers, st.toUsers, st.thresholds.map((t) => t.ok)])).toEqual([
             [1, 0, 4, [true, true]],
             [2, 4, 4, [false, true]],
@@ -121,13 +130,13 @@ describe("runScenario against local servers", () => {
         expect(s.maxInFlight()).toBe(4);
     });
 
-    it("executes every trend aggregation k6's grammar gives a duration (avg, min, max, med, p(N), p(0)), not only parses it", async () => {
+    it("executes every trend aggregation k6's grammar gives a duration (avg, min, max, med, p(N), p(0)), not only parses it", async ({ expect }) => {
         // Every tenth request takes 400 ms, the others 10 ms. A busy machine only adds latency, so each bound below
         // is either always met or never: min >= 10, max >= 400, med of the fast ones, avg >= (9 x 10 + 400) / 10.
         let n = 0;
         const s = await serve(() => ({ delayMs: n++ % 10 === 0 ? 400 : 10, status: 200 }));
         const expressions = ["min>=9.5", "min<9", "max>=399", "max<300", "med>=9.5", "med<9", "avg>=48", "avg<48", "p(0)>=9.5", "p(100)>=399", "p(50)<9"];
-        const run = await runScenario(scenario({ stages: [stage(1500, 2)], thresholds: { http_req_duration: expressions } }), s.url, { tickMs: 20, clock: runClock() });
+        const run = await runScenario(scenario({ stages: [stage(1500, 2)], thresholds: { http_req_duration: expressions } }), s.url, { tickMs: 20, clock: s.runClock() });
         expect(run.overall.requests).toBeGreaterThanOrEqual(10);
         const result = (e: string) => run.overall.thresholds.find((t) => t.expression === e);
         expect(expressions.map((e) => [e, result(e)?.ok])).toEqual([
@@ -143,11 +152,11 @@ describe("runScenario against local servers", () => {
         expect(actual("avg>=48")).toBeGreaterThan(actual("med>=9.5"));
     });
 
-    it("finds the breaking point in stage 3 when errors start there, and counts them by kind", async () => {
+    it("finds the breaking point in stage 3 when errors start there, and counts them by kind", async ({ expect }) => {
         // Errors from 200 ms into stage 3, for its last two thirds: 200 ms of margin either side of
         // the stage boundary for a loaded machine's late requests.
         const s = await serve((t) => ({ delayMs: 1, status: t < 1000 ? 200 : 503 }));
-        const run = await runScenario(scenario({ name: "stress", stages: [stage(400, 3), stage(400, 6), stage(600, 6)], thresholds: { http_req_failed: ["rate<0.2"] } }), s.url, { tickMs: 20, clock: runClock() });
+        const run = await runScenario(scenario({ name: "stress", stages: [stage(400, 3), stage(400, 6), stage(600, 6)], thresholds: { http_req_failed: ["rate<0.2"] } }), s.url, { tickMs: 20, clock: s.runClock() });
         expect(run.stages.map((st) => st.ok)).toEqual([true, true, false]);
         expect(run.stages.map((st) => st.thresholds.map((t) => t.expression))).toEqual([["rate<0.2"], ["rate<0.2"], ["rate<0.2"]]);
         expect(run.breakingPoint).toEqual({ stage: 3, users: 6 });
@@ -160,7 +169,7 @@ describe("runScenario against local servers", () => {
         expect(judge(scenario({ name: "stress", mustHoldUsers: 5 }), run, DEFAULT_SERVER_BOUNDS, null)).toEqual({ verdict: "pass", reasons: [] });
     });
 
-    it("mixes the checks by weight over the run", async () => {
+    it("mixes the checks by weight over the run", async ({ expect }) => {
         const seen = new Map<string, number>();
         const s = await serve((_, path) => {
             seen.set(path, (seen.get(path) ?? 0) + 1);
@@ -175,7 +184,7 @@ describe("runScenario against local servers", () => {
         expect(Math.abs(a - 3 * b)).toBeLessThanOrEqual(4);
     });
 
-    it("think time paces each user: fewer requests per user than without it", async () => {
+    it("think time paces each user: fewer requests per user than without it", async ({ expect }) => {
         const s = await serve(() => ({ delayMs: 0, status: 200 }));
         const run = await runScenario(scenario({ stages: [stage(500, 2)], thinkTimeMs: 100 }), s.url, { tickMs: 20 });
         // Two users at most, each at most one request per 100 ms of think time, for 500 ms (ramping up).
@@ -183,7 +192,7 @@ describe("runScenario against local servers", () => {
         expect(run.overall.requests).toBeLessThanOrEqual(12);
     });
 
-    it("measures the spike's recovery against a server that recovers a known delay after the spike", async () => {
+    it("measures the spike's recovery against a server that recovers a known delay after the spike", async ({ expect }) => {
         // Stage 2 jumps from 2 to 10 users; the server fails from its first request with 3+ in flight (only the spike has
         // more than 2 users) until 1 s later.
         let inFlight = 0;
@@ -217,7 +226,7 @@ describe("runScenario against local servers", () => {
         expect(judge(spike, run, { ...DEFAULT_SERVER_BOUNDS, maxRecoverySeconds: 0 }, null).reasons).toEqual([`spike: recovery took ${run.recovery?.seconds} s, over the 0 s bound`]);
     });
 
-    it("a server that never recovers: not recovered; one that never listens: connection-refused, and the run still ends", async () => {
+    it("a server that never recovers: not recovered; one that never listens: connection-refused, and the run still ends", async ({ expect }) => {
         const s = await serve(() => ({ delayMs: 0, status: 500 }));
         const spike = scenario({ name: "spike", stages: [stage(100, 1), stage(50, 4), stage(300, 4)] });
         const run = await runScenario(spike, s.url, { tickMs: 10 });
@@ -234,7 +243,7 @@ describe("runScenario against local servers", () => {
         expect(refused.overall.thresholds.map((t) => t.ok)).toEqual([false, false]);
     });
 
-    it("on a fast clock (the benchmark's soak in fast time) the schedule and think time run in the clock's time", async () => {
+    it("on a fast clock (the benchmark's soak in fast time) the schedule and think time run in the clock's time", async ({ expect }) => {
         const s = await serve(() => ({ delayMs: 0, status: 200 }));
         // A minute and a half of schedule at 60x: about 1.5 s of real time.
         const slow = scenario({ stages: [stage(30_000, 2), stage(60_000, 2)], thinkTimeMs: 1000 });

@@ -15,7 +15,7 @@ import type * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSpec, specProblems, type LoadtestSummary, type RunSpec } from "../loadtest/main";
 import { DEFAULT_SERVER_BOUNDS, type Scenario } from "../loadtest/profile";
 import { CADVISOR_METRICS } from "../observability/catalogue";
@@ -28,11 +28,14 @@ const WORKSPACE = "/workspaces/ws-0123abcd-4567-89ef-0123-456789abcdef";
 const credentials = { accessKeyId: "ASIALAUNCHPADTEST", secretAccessKey: "launchpad-test-secret-key", sessionToken: "launchpad-test-session-token" };
 const MIB = 1024 * 1024;
 
-/** What the fake workspace answers behind the signature check. */
-const state = { memoryMiBPerSecond: 0, restarts: 0 };
-const seen: { path: string; valid: boolean }[] = [];
+/** What a fake workspace answers behind the signature check. */
+interface WorkspaceState {
+    readonly memoryMiBPerSecond: number;
+    readonly restarts: number;
+}
+const FLAT: WorkspaceState = { memoryMiBPerSecond: 0, restarts: 0 };
 
-function prometheusAnswer(req: http.IncomingMessage): { status: string; data: { resultType: string; result: unknown[] } } {
+function prometheusAnswer(req: http.IncomingMessage, state: WorkspaceState): { status: string; data: { resultType: string; result: unknown[] } } {
     const { path, query } = requestParts(req);
     const expr = query.query ?? "";
     if (path === `${WORKSPACE}/api/v1/query_range`) {
@@ -52,10 +55,16 @@ function prometheusAnswer(req: http.IncomingMessage): { status: string; data: { 
     return { status: "error", data: { resultType: "", result: [] } };
 }
 
-let amp: TestServer;
-let app: TestServer;
-beforeAll(async () => {
-    amp = await startServer((req, res) => {
+/** A workspace of its own per run (runs go side by side): every query's path and whether its signature held. */
+interface Workspace {
+    readonly url: string;
+    readonly seen: { path: string; valid: boolean }[];
+}
+const servers: TestServer[] = [];
+
+async function workspace(state: WorkspaceState = FLAT): Promise<Workspace> {
+    const seen: Workspace["seen"] = [];
+    const amp = await startServer((req, res) => {
         void validSigV4(req, credentials, REGION).then((valid) => {
             seen.push({ path: requestParts(req).path, valid });
             res.setHeader("content-type", "application/json");
@@ -64,26 +73,31 @@ beforeAll(async () => {
                 res.end(JSON.stringify({ message: "The request signature we calculated does not match the signature you provided." }));
                 return;
             }
-            res.end(JSON.stringify(prometheusAnswer(req)));
+            res.end(JSON.stringify(prometheusAnswer(req, state)));
         });
     });
+    servers.push(amp);
+    return { url: amp.url, seen };
+}
+
+let app: TestServer;
+beforeAll(async () => {
     app = await startServer((_req, res) => res.end("ok"));
 });
 afterAll(async () => {
-    await amp?.close();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
     await app?.close();
 });
 
 // The SDK's environment provider reads these at each resolution (fromEnv in @aws-sdk/credential-provider-env).
+// Set for the whole file, not per test: the in-process runs go side by side.
 const ENV = { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: credentials.sessionToken };
 let saved: Record<string, string | undefined> = {};
-beforeEach(() => {
+beforeAll(() => {
     saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
     Object.assign(process.env, ENV);
-    seen.length = 0;
-    Object.assign(state, { memoryMiBPerSecond: 0, restarts: 0 });
 });
-afterEach(() => {
+afterAll(() => {
     for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
@@ -92,7 +106,7 @@ afterEach(() => {
 
 const scenario = (name: Scenario["name"], seconds: number): Scenario => twoUserScenario(name, [{ duration: `${seconds}s`, durationMs: seconds * 1_000, target: 2 }]);
 const APP = TEST_APP_METRICS;
-const spec = (name: Scenario["name"], seconds: number, region = REGION): RunSpec => ({
+const spec = (name: Scenario["name"], seconds: number, ws: Pick<Workspace, "url"> = { url: "http://127.0.0.1:9" }, region = REGION): RunSpec => ({
     service: "orders",
     color: "blue",
     namespace: "launchpad-staging",
@@ -101,7 +115,7 @@ const spec = (name: Scenario["name"], seconds: number, region = REGION): RunSpec
     scenario: scenario(name, seconds),
     // No warm-up: the soak here is seconds long.
     server: { ...DEFAULT_SERVER_BOUNDS, warmupSeconds: 0, maxMemorySlopeMiBPerHour: 32 },
-    prometheus: { url: `${amp.url}${WORKSPACE}`, sigV4Region: region },
+    prometheus: { url: `${ws.url}${WORKSPACE}`, sigV4Region: region },
     appMetrics: APP,
 });
 const summaryOf = (stdout: string): LoadtestSummary => JSON.parse(stdout.trimEnd().split("\n").at(-1) ?? "") as LoadtestSummary;
@@ -119,11 +133,12 @@ describe("the spec's Prometheus", () => {
     });
 });
 
-describe("the server-side judgement through a SigV4-signed AMP workspace", () => {
-    it("a growing working set is a leak: the soak fails on the memory slope, every query signed and checked", async () => {
-        state.memoryMiBPerSecond = 1;
+// Each run has its own workspace and mostly waits on its stages and polls: side by side.
+describe.concurrent("the server-side judgement through a SigV4-signed AMP workspace", () => {
+    it("a growing working set is a leak: the soak fails on the memory slope, every query signed and checked", async ({ expect }) => {
+        const { seen, ...ws } = await workspace({ memoryMiBPerSecond: 1, restarts: 0 });
         const lines: string[] = [];
-        const r = await runSpec(spec("soak", 3), true, { watchIntervalSeconds: 1, progress: (l) => lines.push(l) });
+        const r = await runSpec(spec("soak", 3, ws), true, { watchIntervalSeconds: 1, progress: (l) => lines.push(l) });
         const s = summaryOf(r.stdout);
         expect([r.code, s.verdict, r.stderr]).toEqual([1, "fail", ""]);
         expect(s.server?.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, 3600], ["restarts", true, 0], ["db-connections", true, 4]]);
@@ -135,8 +150,9 @@ describe("the server-side judgement through a SigV4-signed AMP workspace", () =>
         expect(seen.every((q) => q.valid)).toBe(true);
     }, 30_000);
 
-    it("a flat working set and no restart: the soak passes on the signed figures", async () => {
-        const r = await runSpec(spec("soak", 2), true, { watchIntervalSeconds: 1, progress: () => undefined });
+    it("a flat working set and no restart: the soak passes on the signed figures", async ({ expect }) => {
+        const { seen, ...ws } = await workspace();
+        const r = await runSpec(spec("soak", 2, ws), true, { watchIntervalSeconds: 1, progress: () => undefined });
         const s = summaryOf(r.stdout);
         expect([r.code, s.verdict, s.reasons]).toEqual([0, "pass", []]);
         expect(s.server?.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", true, 0], ["restarts", true, 0], ["db-connections", true, 4]]);
@@ -144,9 +160,9 @@ describe("the server-side judgement through a SigV4-signed AMP workspace", () =>
         expect(seen.every((q) => q.valid)).toBe(true);
     }, 30_000);
 
-    it("a restart seen by the watch stops the run early, through the signed path", async () => {
-        state.restarts = 1;
-        const r = await runSpec(spec("load", 20), true, { watchIntervalSeconds: 1, progress: () => undefined });
+    it("a restart seen by the watch stops the run early, through the signed path", async ({ expect }) => {
+        const { seen, ...ws } = await workspace({ memoryMiBPerSecond: 0, restarts: 1 });
+        const r = await runSpec(spec("load", 20, ws), true, { watchIntervalSeconds: 1, progress: () => undefined });
         const s = summaryOf(r.stdout);
         expect([r.code, s.verdict]).toEqual([1, "fail"]);
         expect(s.stoppedEarly?.finding).toEqual({ check: "restarts", ok: false, value: 1, bound: 0, detail: "1 container restart(s) during the run (bound 0)" });
@@ -154,9 +170,10 @@ describe("the server-side judgement through a SigV4-signed AMP workspace", () =>
         expect(seen.every((q) => q.valid)).toBe(true);
     }, 30_000);
 
-    it("signed for another region, AMP's 403 is reported: the soak fails for want of the leak check, never passes", async () => {
+    it("signed for another region, AMP's 403 is reported: the soak fails for want of the leak check, never passes", async ({ expect }) => {
+        const { seen, ...ws } = await workspace();
         const lines: string[] = [];
-        const r = await runSpec(spec("soak", 1, "us-east-1"), true, { watchIntervalSeconds: 1, progress: (l) => lines.push(l) });
+        const r = await runSpec(spec("soak", 1, ws, "us-east-1"), true, { watchIntervalSeconds: 1, progress: (l) => lines.push(l) });
         const s = summaryOf(r.stdout);
         expect(lines.every((l) => l.includes("Prometheus did not answer (Prometheus /api/v1/query_range failed: HTTP 403"))).toBe(true);
         expect([r.code, s.verdict, s.server]).toEqual([1, "fail", null]);
@@ -176,7 +193,8 @@ describe("the server-side judgement through a SigV4-signed AMP workspace", () =>
  * answer) only for the token file's contents and the role, with session credentials; the workspace
  * stand-in then accepts only queries signed with exactly those.
  */
-describe("the bundled runner in the pod: web identity from the projected token, then signed queries", () => {
+// Concurrent, as the suite above: the two suites run side by side (vitest runs consecutive concurrent suites together).
+describe.concurrent("the bundled runner in the pod: web identity from the projected token, then signed queries", () => {
     const ROLE = "arn:aws:iam::123456789012:role/launchpad-staging-loadtest-role-f0d3999";
     const TOKEN = "eyJhbGciOiJSUzI1NiJ9.launchpad-test-projected-token.sig";
     const session = { accessKeyId: "ASIASTSLAUNCHPADTEST", secretAccessKey: "sts-issued-secret", sessionToken: "sts-issued-session-token" };
@@ -212,7 +230,7 @@ describe("the bundled runner in the pod: web identity from the projected token, 
                 wsVerdicts.push(valid);
                 res.setHeader("content-type", "application/json");
                 res.statusCode = valid ? 200 : 403;
-                res.end(JSON.stringify(valid ? prometheusAnswer(req) : { message: "The security token included in the request is invalid." }));
+                res.end(JSON.stringify(valid ? prometheusAnswer(req, FLAT) : { message: "The security token included in the request is invalid." }));
             });
         });
     });
@@ -221,7 +239,7 @@ describe("the bundled runner in the pod: web identity from the projected token, 
         await ws?.close();
     });
 
-    it("assumes the role with the token file's contents and signs every query with the session it got", async () => {
+    it("assumes the role with the token file's contents and signs every query with the session it got", async ({ expect }) => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loadtest-irsa-"));
         try {
             fs.writeFileSync(path.join(dir, LOADTEST_RUNNER_FILE), bundleLoadtestRunner());

@@ -306,12 +306,14 @@ describe("npm run rollback: preconditions, checked before any config is written"
         const stackOutputs = (name: string): Record<string, unknown> | undefined => (name.endsWith("/staging") ? { verifiedReleases: verified } : undefined);
         const own = [...OWN_VALUES[stack]];
         const last = await planStack(stack, own, { stackOutputs });
-        const before = await planStack(stack, own, { stackOutputs, previousOutputs: last.outputs });
+        // The deployed stack's plan is the same config planned again after that update: the fake's own
+        // (the stack's values, the same staging outputs, last.outputs), so it is the "before" side.
+        const fake = await sharedFakeStack(kube, stack, { previousOutputs: last.outputs });
+        const before = fake.plan;
         const after = await planStack(stack, [...own, `launchpad:activeColor=${target}`, `launchpad:services.api.activeColor=${target}`], { stackOutputs, previousOutputs: last.outputs });
         expect(after.resources.map((r) => r.urn).sort()).toEqual(before.resources.map((r) => r.urn).sort());
         const diff = after.resources.filter((r) => comparable(byUrn(before, r.urn)) !== comparable(r)).map((r) => r.urn);
         expect(diff.length).toBeGreaterThan(0);
-        const fake = await sharedFakeStack(kube, stack, { previousOutputs: last.outputs });
         const r = await run(["--stack", stack, "--dry-run"], fake);
         expect(r.code).toBe(0);
         const listed = r.stdout.split("\n").filter((l) => l.startsWith("  ")).map((l) => l.trim());

@@ -29,6 +29,7 @@
 #   S3_ENDPOINT_URL    optional, passed to the AWS CLI as --endpoint-url            [check, upload]
 #   PUSHGATEWAY_URL    optional: push launchpad_backup_* per tier (needs curl)      [upload; failures: all]
 #   PUSHGATEWAY_JOB    the job label; default launchpad-db-backup                   [upload; failures: all]
+#   PUSHGATEWAY_FAILURE_TIMEOUT  seconds per try of a failure push; default 5   [failures: all]
 #   BACKUP_DATE        YYYY-MM-DD the run is for; default the scheduled day (JOB_NAME), else today
 #                      (UTC)                                                  [check, dump, tiers]
 #   JOB_NAME           the pod's Job (label batch.kubernetes.io/job-name): a CronJob's Job name
@@ -505,7 +506,8 @@ report_failure() {
     export -n DB_PASSWORD
     now=$(date -u +%s)
     # The tiers side by side, not one after another: each push is bounded (push_failure_metrics,
-    # at most ~11 s against a Pushgateway that never answers), so the whole report is too, even on
+    # at most ~11 s against a Pushgateway that never answers, at the default
+    # PUSHGATEWAY_FAILURE_TIMEOUT 5), so the whole report is too, even on
     # 1 January's four tiers, well inside the pod's termination grace period (Kubernetes' default
     # 30 s: the CronJob sets none) after a SIGTERM whose error line is already printed.
     local pids=() pid

@@ -173,17 +173,20 @@ push_metrics() {
 # PUSHGATEWAY_URL or curl, and keeps its timeouts short for a pod that is being stopped.
 # The database images (postgres, mysql) have no curl, and a dump or restore fails in them: there
 # the push goes through bash's own /dev/tcp (plain http:// only, the in-cluster Pushgateway).
+# PUSHGATEWAY_FAILURE_TIMEOUT (seconds, default 5) bounds each attempt; anything but 1 to 99
+# falls back to 5, since this push must never fail the run. Tests set 1 to keep their waits short.
 push_failure_metrics() {
-    local grouping=$1
+    local grouping=$1 limit=${PUSHGATEWAY_FAILURE_TIMEOUT:-5}
     if [[ -z ${PUSHGATEWAY_URL:-} ]]; then return 0; fi
+    [[ $limit =~ ^[1-9][0-9]?$ ]] || limit=5
     local url="${PUSHGATEWAY_URL%/}/metrics/$grouping"
     if command -v curl >/dev/null 2>&1; then
-        curl --fail --silent --max-time 5 --retry 1 \
+        curl --fail --silent --max-time "$limit" --retry 1 \
             -X POST -H 'Content-Type: text/plain; version=0.0.4' --data-binary @- \
             "$url" >/dev/null 2>&1 || true
     elif command -v timeout >/dev/null 2>&1; then
         # timeout bounds the connect too, which /dev/tcp itself never gives up on.
-        timeout 5 bash -c "$(declare -f http_post_devtcp); http_post_devtcp \"\$1\"" _ "$url" >/dev/null 2>&1 || true
+        timeout "$limit" bash -c "$(declare -f http_post_devtcp); http_post_devtcp \"\$1\"" _ "$url" >/dev/null 2>&1 || true
     fi
 }
 
