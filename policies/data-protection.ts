@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type PolicyResource, type ReportViolation } from "@pulumi/policy";
 import { BACKUP_TIERS, RETENTION_DAYS, type BackupTier } from "./shared/retention";
-import { arnRegion, arr, containersOf, flag, listText, num, podSpecOf, rec, regionOf, resourcesOfType, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+import { arnRegion, arr, containersOf, flag, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 // --- RDS --------------------------------------------------------------------------------------
 
@@ -203,14 +203,18 @@ function coversBucket(resource: unknown, bucketName: unknown): boolean {
  * value may be a one-element list, and Principal `{ "AWS": ["*"] }` is everyone.
  */
 export function deniesInsecureTransport(policy: unknown, bucketName?: unknown): boolean {
-    let doc: unknown = policy;
-    if (typeof policy === "string") {
-        try {
-            doc = JSON.parse(policy);
-        } catch {
-            return false;
-        }
-    }
+    return deniesAllS3Under(policy, bucketName, "Bool", "aws:securetransport", (v) => flag(v) === false);
+}
+
+/**
+ * True when a statement of the policy document denies s3:* (or *) on the bucket and its objects to
+ * everyone under exactly one condition: `operator` on `key` (compared in lower case), whose value
+ * (a one-element list read as its element) passes `holds`.
+ */
+function deniesAllS3Under(policy: unknown, bucketName: unknown, operator: string, key: string, holds: (value: unknown) => boolean): boolean {
+    const parsed = policyDocument(policy);
+    if (parsed === undefined) return false;
+    const doc = parsed.doc;
     const one = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
     const statements = rec(doc).Statement;
     return (Array.isArray(statements) ? statements : [statements]).some((s) => {
@@ -218,9 +222,9 @@ export function deniesInsecureTransport(policy: unknown, bucketName?: unknown): 
         const principal = st.Principal === "*" || one(rec(st.Principal).AWS) === "*";
         const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map((a: unknown) => (typeof a === "string" ? a.toLowerCase() : a));
         const operators = Object.entries(rec(st.Condition));
-        const keys = operators.length === 1 && operators[0][0] === "Bool" ? Object.entries(rec(operators[0][1])) : [];
-        const secure = keys.length === 1 && keys[0][0].toLowerCase() === "aws:securetransport" ? flag(one(keys[0][1])) : undefined;
-        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && secure === false && coversBucket(st.Resource, bucketName);
+        const keys = operators.length === 1 && operators[0][0] === operator ? Object.entries(rec(operators[0][1])) : [];
+        const condition = keys.length === 1 && keys[0][0].toLowerCase() === key && holds(one(keys[0][1]));
+        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && condition && coversBucket(st.Resource, bucketName);
     });
 }
 
@@ -243,25 +247,7 @@ export const s3TlsOnly: LaunchpadStackPolicy = {
  * reads its statement: key and action names in any case, a one-element list, Principal {AWS: ["*"]}.
  */
 export function deniesOldTls(policy: unknown, bucketName?: unknown): boolean {
-    let doc: unknown = policy;
-    if (typeof policy === "string") {
-        try {
-            doc = JSON.parse(policy);
-        } catch {
-            return false;
-        }
-    }
-    const one = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
-    const statements = rec(doc).Statement;
-    return (Array.isArray(statements) ? statements : [statements]).some((s) => {
-        const st = rec(s);
-        const principal = st.Principal === "*" || one(rec(st.Principal).AWS) === "*";
-        const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map((a: unknown) => (typeof a === "string" ? a.toLowerCase() : a));
-        const operators = Object.entries(rec(st.Condition));
-        const keys = operators.length === 1 && operators[0][0] === "NumericLessThan" ? Object.entries(rec(operators[0][1])) : [];
-        const below = keys.length === 1 && keys[0][0].toLowerCase() === "s3:tlsversion" ? Number(one(keys[0][1])) : Number.NaN;
-        return st.Effect === "Deny" && principal && (actions.includes("s3:*") || actions.includes("*")) && below >= 1.2 && coversBucket(st.Resource, bucketName);
-    });
+    return deniesAllS3Under(policy, bucketName, "NumericLessThan", "s3:tlsversion", (v) => Number(v) >= 1.2);
 }
 
 export const s3MinTls12: LaunchpadStackPolicy = {
@@ -602,14 +588,9 @@ function bindsCaller(condition: unknown): boolean {
 
 /** The Allow statements of a key policy that grant to everyone without binding the caller; undefined for a document that does not parse. */
 function publicGrants(policy: unknown): string[] | undefined {
-    let doc: unknown = policy;
-    if (typeof policy === "string") {
-        try {
-            doc = JSON.parse(policy);
-        } catch {
-            return undefined;
-        }
-    }
+    const parsed = policyDocument(policy);
+    if (parsed === undefined) return undefined;
+    const doc = parsed.doc;
     const statements = rec(doc).Statement;
     return (Array.isArray(statements) ? (statements as unknown[]) : [statements]).flatMap((s, i) => {
         const st = rec(s);

@@ -26,7 +26,7 @@
  * through another resource.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podSpecOf, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
+import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podSpecOf, policyDocument, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
 import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
 import { IRSA_ROLE_ANNOTATION, READINESS_GATE_INJECT_LABEL } from "./shared/kubernetes";
 
@@ -884,15 +884,9 @@ function oneOrMany(v: unknown): string[] {
 
 /** The statements of a trust policy (a JSON string under both the plan and the CLI), or undefined when it is not one. */
 function statementsOf(policy: unknown): Statement[] | undefined {
-    let doc: unknown = policy;
-    if (typeof policy === "string") {
-        try {
-            doc = JSON.parse(policy);
-        } catch {
-            return undefined;
-        }
-    }
-    const s = rec(doc).Statement;
+    const parsed = policyDocument(policy);
+    if (parsed === undefined) return undefined;
+    const s = rec(parsed.doc).Statement;
     if (s === undefined) return undefined;
     return (Array.isArray(s) ? s : [s]).map((x) => rec(x) as Statement);
 }

@@ -49,6 +49,19 @@ export function rec(v: unknown): Record<string, unknown> {
 }
 
 /**
+ * An IAM policy document as the plan and the CLI hold it, JSON text, or already an object; undefined
+ * when the text is not JSON (a policy then judges the document as one it cannot read).
+ */
+export function policyDocument(policy: unknown): { readonly doc: unknown } | undefined {
+    if (typeof policy !== "string") return { doc: policy };
+    try {
+        return { doc: JSON.parse(policy) as unknown };
+    } catch {
+        return undefined;
+    }
+}
+
+/**
  * A boolean input as the provider reads it: `true`/`false`, or their text (`"true"`, `"False"`, `"1"`,
  * as Go's `strconv.ParseBool` reads it, which Pulumi's Terraform bridge uses to coerce a string into a
  * boolean field). Anything else is undefined. Policies compare `flag(x) === true`, so a boolean sent
