@@ -159,6 +159,12 @@ describe("npm run rollback", () => {
     });
 });
 
+/** The release id staging's config gives api's blue color, as its planned gate Job carries it. */
+async function blueGateRelease(): Promise<string> {
+    const metadata = named(await planStack("staging", [...OWN_VALUES.staging]), "launchpad-staging-api-blue-gate").inputs.metadata as { annotations: Record<string, string> };
+    return metadata.annotations[ANNOTATIONS.releaseId];
+}
+
 /** The state's gate Job of `color` for api, changed by `edit`. */
 function editGate(color: string, edit: (job: StateResource) => StateResource): (resources: StateResource[]) => StateResource[] {
     return (resources) => resources.map((r) => (r.type === "kubernetes:batch/v1:Job" && r.inputs?.metadata?.labels?.color === color && r.inputs.metadata.labels.app === "api" ? edit(r) : r));
@@ -167,13 +173,13 @@ function editGate(color: string, edit: (job: StateResource) => StateResource): (
 describe("npm run rollback: preconditions, checked before any config is written", () => {
     it("refuses a target color whose gate Job did not succeed, naming it and the fix", async () => {
         const fake = await fakeStack("staging", [], "succeeded", false, editGate("blue", (job) => ({ ...job, outputs: { ...job.outputs, status: { succeeded: 0, failed: 1 } } })));
-        const id = named(await planStack("staging", [...OWN_VALUES.staging]), "launchpad-staging-api-blue-gate").inputs.metadata as { annotations: Record<string, string> };
+        const release = await blueGateRelease();
         const r = await run(["--stack", "staging"], fake);
         expect(r).toEqual({
             code: 1,
             stdout: "",
             stderr: "refused before any change: the blue color cannot take traffic\n" +
-                `  - api: the blue color's gate Job for release ${id.annotations[ANNOTATIONS.releaseId]} has not succeeded (status.succeeded 0, status.failed 1): ` +
+                `  - api: the blue color's gate Job for release ${release} has not succeeded (status.succeeded 0, status.failed 1): ` +
                 'run `pulumi up --stack staging` so the gate tests api\'s blue release ("ghcr.io/launchpad-test/api:1.4.2"), or roll back to a color whose gate passed\n',
         });
         expect(fake.recorded.calls).toEqual([]);
@@ -197,13 +203,13 @@ describe("npm run rollback: preconditions, checked before any config is written"
             return [r];
         });
         const fake = await fakeStack("staging", [], "succeeded", false, state);
-        const id = named(await planStack("staging", [...OWN_VALUES.staging]), "launchpad-staging-api-blue-gate").inputs.metadata as { annotations: Record<string, string> };
+        const release = await blueGateRelease();
         const r = await run(["--stack", "staging"], fake);
         expect(r).toEqual({
             code: 1,
             stdout: "",
             stderr: "refused before any change: the blue color cannot take traffic\n" +
-                `  - api: the blue Deployment's pods run release ${NEWER} (the stack's state), not ${id.annotations[ANNOTATIONS.releaseId]}, the release config gives blue: no gate passed for what would take traffic; ` +
+                `  - api: the blue Deployment's pods run release ${NEWER} (the stack's state), not ${release}, the release config gives blue: no gate passed for what would take traffic; ` +
                 'run `pulumi up --stack staging` so blue runs and the gate tests its release ("ghcr.io/launchpad-test/api:1.4.2"), or roll back to a color whose gate passed\n',
         });
         expect(fake.recorded.calls).toEqual([]);
