@@ -128,14 +128,16 @@ export const EKS_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<EksAddo
 
 /**
  * Entries of {@link EKS_ADDON_VERSIONS} that are not an EKS add-on version read from AWS for that
- * minor, each with the sources checked (last on 2026-12-06). A deploy resolves each to EKS's own
+ * minor, each with the sources checked (last on 2026-12-06, fifth check). A deploy resolves each to EKS's own
  * default for the minor (`aws.eks.getAddonVersion`); the table's value is never sent.
  */
 const VPC_CNI_UNVERIFIED =
     "no AWS table of VPC CNI add-on versions with this minor could be read: [EKS-VPCCNI] could not be opened again, the indexed AWS managing-vpc-cni pages list minors up to 1.33, " +
-    "the awsdocs/amazon-eks-user-guide snapshot (1ccc2ead, 2024-12-20) predates 1.35, and aws/amazon-vpc-cni-k8s (2284a467, 2026-08-21, newest tag v1.23.0) publishes no eksbuild versions";
+    "the awsdocs/amazon-eks-user-guide repository (fetched again 2026-12-06: newest commit 1ccc2ead, 2024-12-20; the newest stored managing-vpc-cni.adoc, 057948d9, ends at 1.33) predates 1.35, " +
+    "and aws/amazon-vpc-cni-k8s (b5218838, 2026-08-20, newest tag v1.23.0) publishes no eksbuild versions of the add-on (only multus manifests)";
 const EBS_CSI_UNVERIFIED =
-    "AWS publishes no EBS CSI add-on version table; kubernetes-sigs/aws-ebs-csi-driver v1.64.0 (6689789f) README.md:53 says every EKS-supported minor is supported, but names no -eksbuild.N build";
+    "AWS publishes no EBS CSI add-on version table; kubernetes-sigs/aws-ebs-csi-driver v1.64.0 (6689789f) README.md:53 says every EKS-supported minor is supported, but names no -eksbuild.N build " +
+    "of the driver (charts/aws-ebs-csi-driver/CHANGELOG.md at 429e202e has eksbuild tags of its sidecar images only)";
 export const EKS_ADDON_UNVERIFIED: readonly { readonly version: string; readonly addon: EksAddonName; readonly reason: string }[] = [
     { version: "1.36", addon: "vpc-cni", reason: VPC_CNI_UNVERIFIED },
     { version: "1.35", addon: "vpc-cni", reason: VPC_CNI_UNVERIFIED },
