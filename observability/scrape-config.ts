@@ -2,9 +2,12 @@
  * What the AMP managed scraper collects, as the Prometheus scrape configuration it takes, and the
  * cluster permissions it needs (AWS's documented `aps-collector-role` for the user
  * `aps-collector-user`). The scraper reaches targets through Kubernetes service discovery, never
- * cluster DNS: it runs outside the cluster, in the VPC. The fields used below beyond plain scrape
- * jobs (`honor_labels`, `bearer_token_file`, a cAdvisor job through the API server's node proxy)
- * all appear in the AWS provider's own `aws.amp.Scraper` example (@pulumi/aws amp/scraper.d.ts).
+ * cluster DNS: it runs outside the cluster, in the VPC. Its fields are those of AWS's default scraper
+ * configuration (`aws amp get-default-scraper-configuration`, vendored in vendor/amp-scraper/ from
+ * the AWS provider's acceptance test that creates a scraper with it), and no other: `honor_labels`,
+ * role pod, node and endpoints discovery, `keep` on the namespace (as AWS's apiserver job does,
+ * rather than discovery's `namespaces`, which no AWS configuration shows the scraper taking) and
+ * AWS's own cAdvisor job (tests/prometheus-scrape-config.test.ts holds every field to that file).
  */
 import { stringify } from "yaml";
 import type { AppMetricsConfig } from "../config";
@@ -45,14 +48,42 @@ export function podMetaLabel(kind: "label" | "annotation", name: string): string
     return `__meta_kubernetes_pod_${kind}_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;
 }
 
+/** Keeps the targets of `namespace` only (a namespace name is a DNS label: no regex metacharacter but `-`, literal here). */
+function inNamespace(namespace: string): Record<string, unknown> {
+    return { source_labels: ["__meta_kubernetes_namespace"], regex: namespace, action: "keep" };
+}
+
 function endpointsJob(job: string, namespace: string, service: string, honorLabels: boolean): Record<string, unknown> {
     return {
         job_name: job,
         honor_labels: honorLabels,
-        kubernetes_sd_configs: [{ role: "endpoints", namespaces: { names: [namespace] } }],
+        kubernetes_sd_configs: [{ role: "endpoints" }],
         relabel_configs: [
+            inNamespace(namespace),
             { source_labels: ["__meta_kubernetes_service_name"], regex: service, action: "keep" },
             { source_labels: ["__meta_kubernetes_endpoint_port_name"], regex: "http|metrics", action: "keep" },
+        ],
+    };
+}
+
+/**
+ * cAdvisor through the API server's node proxy, as AWS's default scraper configuration scrapes it
+ * (its `cadvisor` job, vendor/amp-scraper/default-scrape-configuration.yaml). Every node's target
+ * has the same address, so the node's labels (`labelmap`, e.g. `kubernetes_io_hostname`) are what
+ * tell the nodes' `up` and node-level series apart: without them N nodes write one `up` series and
+ * a node whose kubelet stops answering is never "down". No `tls_config`: AWS's job has none, and a
+ * `ca_file` the scraper lacks makes Prometheus drop the whole job ("unable to load specified CA cert").
+ */
+export function cadvisorJob(): Record<string, unknown> {
+    return {
+        job_name: "kubernetes-cadvisor",
+        scheme: "https",
+        authorization: { credentials_file: "/var/run/secrets/kubernetes.io/serviceaccount/token" },
+        kubernetes_sd_configs: [{ role: "node" }],
+        relabel_configs: [
+            { action: "labelmap", regex: "__meta_kubernetes_node_label_(.+)" },
+            { replacement: "kubernetes.default.svc:443", target_label: "__address__" },
+            { source_labels: ["__meta_kubernetes_node_name"], regex: "(.+)", target_label: "__metrics_path__", replacement: "/api/v1/nodes/$1/proxy/metrics/cadvisor" },
         ],
     };
 }
@@ -69,8 +100,9 @@ export function scrapeConfiguration(namespace: string, metrics: AppMetricsConfig
         scrape_configs: [
             {
                 job_name: "kubernetes-pods",
-                kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [namespace] } }],
+                kubernetes_sd_configs: [{ role: "pod" }],
                 relabel_configs: [
+                    inNamespace(namespace),
                     { source_labels: [podMetaLabel("annotation", SCRAPE_ANNOTATIONS.scrape)], regex: "true", action: "keep" },
                     { source_labels: [podMetaLabel("annotation", SCRAPE_ANNOTATIONS.path)], regex: "(.+)", target_label: "__metrics_path__", action: "replace" },
                     {
@@ -88,17 +120,7 @@ export function scrapeConfiguration(namespace: string, metrics: AppMetricsConfig
             },
             endpointsJob("kube-state-metrics", namespace, EXPORTER_SERVICES.kubeStateMetrics, true),
             endpointsJob("pushgateway", namespace, EXPORTER_SERVICES.pushgateway, true),
-            {
-                job_name: "kubernetes-cadvisor",
-                scheme: "https",
-                tls_config: { ca_file: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", insecure_skip_verify: true },
-                bearer_token_file: "/var/run/secrets/kubernetes.io/serviceaccount/token",
-                kubernetes_sd_configs: [{ role: "node" }],
-                relabel_configs: [
-                    { target_label: "__address__", replacement: "kubernetes.default.svc:443" },
-                    { source_labels: ["__meta_kubernetes_node_name"], regex: "(.+)", target_label: "__metrics_path__", replacement: "/api/v1/nodes/$1/proxy/metrics/cadvisor" },
-                ],
-            },
+            cadvisorJob(),
         ],
     };
     return stringify(config, { lineWidth: 0 });

@@ -503,26 +503,50 @@ const KSM_EXPOSITION = [
 let ksm: TestServer | undefined;
 
 const STARTED = Date.now();
-/** cAdvisor's series of each color's application container (the kubelet's /metrics/cadvisor), CPU growing at a quarter core. */
-function cadvisorExposition(): string {
+/**
+ * Two nodes, each running one color's pods (`kubernetes.io/hostname` the node's name, as the kubelet
+ * labels its node). The managed scraper reads each node's cAdvisor at the same address, the API
+ * server's node proxy, at `/api/v1/nodes/<node>/proxy/metrics/cadvisor`.
+ */
+const NODES = { blue: "ip-10-0-1-17.ec2.internal", green: "ip-10-0-2-34.ec2.internal" } as const;
+/** Nodes whose kubelet answers the proxy with an error. */
+const downNodes = new Set<string>();
+/**
+ * One node's cAdvisor (the kubelet's /metrics/cadvisor): its color's application container, CPU
+ * growing at a quarter core, the pod's own cgroup (no container) and the node's root cgroup (no pod),
+ * as a kubelet serves them.
+ */
+function cadvisorExposition(color: (typeof COLORS)[number]): string {
     const cpu = (Date.now() - STARTED) / 4000;
     return [
         `# TYPE ${CADVISOR_METRICS.cpuSeconds} counter`,
-        ...COLORS.map((c) => `${CADVISOR_METRICS.cpuSeconds}{namespace="${NAMESPACE}",pod="${podOf(c)}",container="${SERVICE}"} ${cpu}`),
+        `${CADVISOR_METRICS.cpuSeconds}{id="/"} ${cpu * 3}`,
+        `${CADVISOR_METRICS.cpuSeconds}{namespace="${NAMESPACE}",pod="${podOf(color)}",container=""} ${cpu}`,
+        `${CADVISOR_METRICS.cpuSeconds}{namespace="${NAMESPACE}",pod="${podOf(color)}",container="${SERVICE}"} ${cpu}`,
         `# TYPE ${CADVISOR_METRICS.memoryWorkingSet} gauge`,
-        ...COLORS.map((c) => `${CADVISOR_METRICS.memoryWorkingSet}{namespace="${NAMESPACE}",pod="${podOf(c)}",container="${SERVICE}"} 134217728`),
-        // Each color's gate Job pod (KSM_EXPOSITION): a gigabyte that is not the color's serving memory.
-        ...COLORS.map((c) => `${CADVISOR_METRICS.memoryWorkingSet}{namespace="${NAMESPACE}",pod="${SERVICE}-${c}-gate-0a1b2c3d4e-x7k2q",container="smoke"} 1073741824`),
+        `${CADVISOR_METRICS.memoryWorkingSet}{id="/"} 4294967296`,
+        `${CADVISOR_METRICS.memoryWorkingSet}{namespace="${NAMESPACE}",pod="${podOf(color)}",container=""} 134217728`,
+        `${CADVISOR_METRICS.memoryWorkingSet}{namespace="${NAMESPACE}",pod="${podOf(color)}",container="${SERVICE}"} 134217728`,
+        // The color's gate Job pod (KSM_EXPOSITION): a gigabyte that is not the color's serving memory.
+        `${CADVISOR_METRICS.memoryWorkingSet}{namespace="${NAMESPACE}",pod="${SERVICE}-${color}-gate-0a1b2c3d4e-x7k2q",container="smoke"} 1073741824`,
         "",
     ].join("\n");
 }
-/** A stand-in cAdvisor serving cadvisorExposition(). */
+/** A stand-in API server node proxy serving each node's cadvisorExposition(). */
 let cadvisor: TestServer | undefined;
 
 function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = []): string {
     const pg = projectJob("pushgateway");
     const state = projectJob("kube-state-metrics");
     const containers = projectJob("kubernetes-cadvisor");
+    // The project's cAdvisor job as it is, fed the labels Kubernetes node discovery gives each node
+    // (prometheus discovery/kubernetes/node.go: `__meta_kubernetes_node_name`, each node label as
+    // `__meta_kubernetes_node_label_<sanitized name>`); only the address it sets, the API server's,
+    // is pointed at the stand-in proxy afterwards, and plain HTTP without the service-account token.
+    const nodeTargets = COLORS.map((c) => ({
+        targets: ["node-discovery.invalid:10250"],
+        labels: { __meta_kubernetes_node_name: NODES[c], __meta_kubernetes_node_label_kubernetes_io_hostname: NODES[c], __meta_kubernetes_node_label_kubernetes_io_os: "linux" },
+    }));
     return stringify({
         global: { scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "1s" },
         rule_files: [join(dir, "rules.yml")],
@@ -537,7 +561,12 @@ function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = []): s
             },
             { job_name: pg.job_name, honor_labels: pg.honor_labels, static_configs: [{ targets: [`127.0.0.1:${pushgateway?.port ?? 0}`] }] },
             { job_name: state.job_name, honor_labels: state.honor_labels, static_configs: [{ targets: [new URL(ksm?.url ?? "http://127.0.0.1:1").host] }] },
-            { job_name: containers.job_name, honor_labels: containers.honor_labels, static_configs: [{ targets: [new URL(cadvisor?.url ?? "http://127.0.0.1:1").host] }] },
+            {
+                job_name: containers.job_name,
+                honor_labels: containers.honor_labels,
+                static_configs: nodeTargets,
+                relabel_configs: [...(containers.relabel_configs as unknown[]), { target_label: "__address__", replacement: new URL(cadvisor?.url ?? "http://127.0.0.1:1").host }],
+            },
             ...extraJobs,
         ],
     }, { lineWidth: 0 });
@@ -579,9 +608,15 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
             res.end(KSM_EXPOSITION);
         });
-        cadvisor = await startServer((_req, res) => {
+        cadvisor = await startServer((req, res) => {
+            const node = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/metrics\/cadvisor$/.exec(req.url ?? "")?.[1];
+            const color = COLORS.find((c) => NODES[c] === node);
+            if (color === undefined || downNodes.has(NODES[color])) {
+                res.writeHead(color === undefined ? 404 : 503).end();
+                return;
+            }
             res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-            res.end(cadvisorExposition());
+            res.end(cadvisorExposition(color));
         });
 
         // The chart's own arguments, the persistence file moved from the volume to the temp dir.
@@ -629,7 +664,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         // Both colors scraped and every pushed group in, then long enough for any `for` to pass.
         await waitFor("every target up", async () => {
             const up = await query("up");
-            return up.length === 5 && up.every((s) => s.value[1] === "1") ? true : undefined;
+            return up.length === 6 && up.every((s) => s.value[1] === "1") ? true : undefined;
         });
         await waitFor("every push job's group scraped", async () => {
             const jobs = new Set((await query("push_time_seconds")).map((s) => s.metric.job));
@@ -807,6 +842,31 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             expect({ name, firing: firing(list, name) }).toEqual({ name, firing: [] });
         }
     }, 60_000);
+
+    // Every node's cAdvisor target has the same address (the API server's), hence the same
+    // `instance`: only the node labels AWS's job maps onto the target (labelmap) keep the nodes' `up`
+    // and node-level series apart. Without them both nodes write one `up` series, and a node whose
+    // kubelet stopped answering is never seen down.
+    it("cAdvisor through the API server's node proxy: one target per node, a dead kubelet is a target down", async () => {
+        const hostname = "kubernetes_io_hostname";
+        const upByNode = async (): Promise<Record<string, string>> =>
+            Object.fromEntries((await query('up{job="kubernetes-cadvisor"}')).map((s) => [s.metric[hostname] ?? "(no node label)", s.value[1]]));
+        expect(await upByNode()).toEqual({ [NODES.blue]: "1", [NODES.green]: "1" });
+        const roots = await query(`${CADVISOR_METRICS.memoryWorkingSet}{id="/"}`);
+        expect(roots.map((s) => s.metric[hostname]).sort()).toEqual([NODES.blue, NODES.green].sort());
+        downNodes.add(NODES.green);
+        try {
+            await waitFiring("LaunchpadTargetDown", { job: "kubernetes-cadvisor" });
+            expect(await upByNode()).toEqual({ [NODES.blue]: "1", [NODES.green]: "0" });
+            expect(await grafanaHolding("LaunchpadTargetDown")).toEqual([{ job: "kubernetes-cadvisor" }]);
+        } finally {
+            downNodes.delete(NODES.green);
+        }
+        await waitFor("the kubelet back and its alert resolved", async () => {
+            const back = Object.values(await upByNode()).every((v) => v === "1");
+            return back && firing(await alerts(), "LaunchpadTargetDown").length === 0 ? true : undefined;
+        });
+    }, 90_000);
 
     it("a killed exporter: target down for its scrape job", async () => {
         await exporters.green.stop();

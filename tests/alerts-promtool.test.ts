@@ -25,7 +25,7 @@ const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
 interface Series { readonly series: string; readonly values: string }
 interface Case {
     /** What the case shows. */
-    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale";
+    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike";
     readonly series: readonly Series[];
     readonly evalTime: string;
     /** Labels of the firing alert (beside severity and environment); absent: no alert. */
@@ -82,16 +82,37 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "fires", series: [{ series: 'db_connection_errors_total{service="api"}', values: "0+3x20" }], evalTime: "10m", labels: { service: "api" }, summary: "api cannot reach its database (15 failed connections in 5 minutes)" },
         { kind: "silent before for", series: [{ series: 'db_connection_errors_total{service="api"}', values: "0+3x20" }], evalTime: "4m" },
         { kind: "silent below", series: [{ series: 'db_connection_errors_total{service="api"}', values: "5x20" }], evalTime: "10m" },
+        // Any failure counts: a trickle of one failed connection every 4 minutes, kept up, pages too.
+        { kind: "fires just above", series: [{ series: 'db_connection_errors_total{service="api"}', values: "0+0.25x20" }], evalTime: "10m", labels: { service: "api" }, summary: "api cannot reach its database (1.25 failed connections in 5 minutes)" },
     ],
     LaunchpadErrorBudgetBurnFast: [
         { kind: "fires", series: [api("blue", "200", "0+950x60"), api("blue", "500", "0+50x60")], evalTime: "10m", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget fast" },
         { kind: "silent before for", series: [api("blue", "200", "0+950x60"), api("blue", "500", "0+50x60")], evalTime: "2m" },
         { kind: "silent below", series: [api("blue", "200", "0+995x60"), api("blue", "500", "0+5x60")], evalTime: "10m" },
+        // Each pair on its own (Google SRE workbook, alerting on SLOs: both windows above the same
+        // limit). Five clean hours, then an hour at 20 errors in 1,020 requests (1.96%): the 1 h and
+        // 5 min ratios are above 14.4 x 0.1% = 1.44%, while the 6 h ratio (0.33%) stays below 6 x 0.1%,
+        // so the first pair alone fires; at 12 in 1,012 (1.19%) neither does.
+        { kind: "fires just above", series: [api("blue", "200", "0+1000x360"), api("blue", "500", "0x300 20+20x59")], evalTime: "6h", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget fast" },
+        { kind: "silent just below", series: [api("blue", "200", "0+1000x360"), api("blue", "500", "0x300 12+12x59")], evalTime: "6h" },
+        // A short spike: five minutes at 5% after a clean hour, the 5 min ratio far above 1.44% but the
+        // hour's (0.42%) below it, and the 30 min one above 0.6% with the 6 h one below: no page.
+        { kind: "silent on a short spike", series: [api("blue", "200", "0+950x65"), api("blue", "500", "0x60 50+50x4")], evalTime: "65m" },
+        // The second pair alone: six hours at 1% (below 1.44%, above 0.6%).
+        { kind: "fires just above", series: [api("blue", "200", "0+990x360"), api("blue", "500", "0+10x360")], evalTime: "6h", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget fast" },
     ],
     LaunchpadErrorBudgetBurnSlow: [
         { kind: "fires", series: [api("green", "200", "0+996x60"), api("green", "500", "0+4x60")], evalTime: "30m", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget steadily" },
         { kind: "silent before for", series: [api("green", "200", "0+996x60"), api("green", "500", "0+4x60")], evalTime: "10m" },
         { kind: "silent below", series: [api("green", "200", "0+9995x60"), api("green", "500", "0+5x60")], evalTime: "30m" },
+        // Each pair on its own, in 5-minute steps (STEP). The second pair alone: 0.2% for 8 hours,
+        // above 1 x 0.1% but below 3 x 0.1%.
+        { kind: "fires just above", series: [api("green", "200", "0+998x100"), api("green", "500", "0+2x100")], evalTime: "8h", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget steadily" },
+        // The first pair alone: two days of a hundred times the traffic without an error, then 25 hours
+        // at 4 errors in 1,004 requests (0.4%). From the 72nd hour the 1 d window holds none of the
+        // busy days, so the 1 d and 2 h ratios are above 0.3%, while the 3 d ratio (0.002%) stays far
+        // below 0.1%.
+        { kind: "fires just above", series: [api("green", "200", "0+100000x576 57601000+1000x299"), api("green", "500", "0x576 4+4x299")], evalTime: "73h", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget steadily" },
     ],
     LaunchpadSmokeGateFailed: [
         { kind: "fires", series: gate("green", "0x400", "0x400"), evalTime: "5m", labels: { service: "api", color: "green" }, summary: "The smoke gate of api (green) failed" },
@@ -203,10 +224,10 @@ const CASES: Record<string, readonly Case[]> = {
 const ALWAYS_FIRING = new Set(["LaunchpadWatchdog"]);
 
 /**
- * Evaluation step per alert: 1 minute, but 5 for the day-long staleness scenarios (promtool
+ * Evaluation step per alert: 1 minute, but 5 for the day-long staleness and slow-burn scenarios (promtool
  * evaluates every rule of its rule files at every step up to the last eval_time).
  */
-const STEP: Record<string, string> = { LaunchpadBackupStale: "5m", LaunchpadRestoreVerifyStale: "5m", LaunchpadSmokeGateFailed: "5m" };
+const STEP: Record<string, string> = { LaunchpadBackupStale: "5m", LaunchpadRestoreVerifyStale: "5m", LaunchpadSmokeGateFailed: "5m", LaunchpadErrorBudgetBurnSlow: "5m" };
 
 interface RuleFile { groups: { name: string; interval?: string; rules: { alert?: string; record?: string }[] }[] }
 
@@ -253,7 +274,7 @@ describe("the promtool scenarios", () => {
             const kinds = cases.map((c) => c.kind);
             const before = ALERTS.get(name)?.for === "0m" ? [] : ["silent before for"];
             const expected = ALWAYS_FIRING.has(name) ? ["fires"] : ["fires", "silent below", ...before];
-            const extra = new Set(["fires when absent", "silent when idle", "silent when stale"]);
+            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike"]);
             expect({ name, kinds: kinds.filter((k) => !extra.has(k)).sort() }).toEqual({ name, kinds: expected.sort() });
         }
     });

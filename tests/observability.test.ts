@@ -465,6 +465,16 @@ describe("the Observability component under the plan engine", () => {
         expect(input(release as NonNullable<typeof release>, "values.extraArgs")).toEqual(["--persistence.file=/data/pushgateway.data", "--persistence.interval=1m"]);
     });
 
+    // The Pushgateway writes its file at most --persistence.interval after a push and when it stops
+    // (prometheus/pushgateway storage/diskmetricstore.go at v1.10.0, `loop` and `Shutdown`): a crash
+    // loses up to that interval of pushes, and the docs must say so with the chart's own value.
+    it("the docs say what a crash of the Pushgateway loses: the chart's --persistence.interval of pushes", () => {
+        const interval = (pushgatewayValues(false) as { extraArgs: string[] }).extraArgs.find((a) => a.startsWith("--persistence.interval="));
+        const doc = readFileSync(join(REPO_ROOT, "docs", "observability.md"), "utf8").replace(/\s+/g, " ");
+        expect(doc).toContain(`most \`${interval ?? "?"}\` after a push`);
+        expect(doc).toContain(`A crash loses the pushes of up to the last ${interval === "--persistence.interval=1m" ? "minute" : "?"}`);
+    });
+
     // Helm waits (atomic) for the Pushgateway, whose claim binds only once a class and its CSI driver
     // exist: on Launchpad's EKS the Platform's gp3 StorageClass, created after the EBS CSI add-on.
     it("the Pushgateway's claim names the Platform's StorageClass, so its release waits for it and a destroy deletes the claim first", async () => {
