@@ -429,6 +429,54 @@ describe("npm run rollback: the target color's Deployment, read live through the
         expect(fake.recorded.calls).toEqual([]);
     });
 
+    // Deployments in the middle of a rollout, as the API server reports them: 2 replicas under the
+    // default RollingUpdate strategy (maxSurge 25% rounds up to 1, maxUnavailable 25% down to 0).
+    // `kubectl rollout status` (kubernetes/kubectl pkg/polymorphichelpers/rollout_status.go,
+    // DeploymentStatusViewer.Status) calls none of them rolled out; the conditions' reasons are the
+    // Deployment controller's (kubernetes/website concepts/workloads/controllers/deployment.md,
+    // "Deployment status": ReplicaSetUpdated, ProgressDeadlineExceeded).
+    const condition = (type: string, status: string, reason: string) => ({ type, status, reason, message: `${type} ${reason}`, lastUpdateTime: "2026-12-06T10:00:00Z", lastTransitionTime: "2026-12-06T10:00:00Z" });
+    const midRollout = {
+        // The new ReplicaSet has both pods, one of them available; the old one still has 1 available pod.
+        "pods of the release before still running (availableReplicas counts them)": {
+            status: { observedGeneration: 2, replicas: 3, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 1, conditions: [condition("Available", "True", "MinimumReplicasAvailable"), condition("Progressing", "True", "ReplicaSetUpdated")] },
+            why: "1 pods of an older template are still running",
+        },
+        // Just edited: metadata.generation moved on, the status is still the old spec's, all available.
+        "a new generation its controller has not observed": {
+            metadata: { generation: 3 },
+            status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [condition("Available", "True", "MinimumReplicasAvailable"), condition("Progressing", "True", "NewReplicaSetAvailable")] },
+            why: "its controller has not observed generation 3 yet (observedGeneration 2)",
+        },
+        // The new pod never became ready: the controller gave up after progressDeadlineSeconds.
+        "a rollout past its progress deadline": {
+            status: { observedGeneration: 2, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 1, conditions: [condition("Available", "True", "MinimumReplicasAvailable"), condition("Progressing", "False", "ProgressDeadlineExceeded")] },
+            why: "it exceeded its progress deadline (Progressing: ProgressDeadlineExceeded); 1 of 2 pods run its current template; 2 pods of an older template are still running",
+        },
+    } as const;
+
+    it.each(Object.entries(midRollout))("refuses a target in the middle of a rollout, as kubectl rollout status would: %s", async (_, c) => {
+        const fake = await fakeStack("staging");
+        const blue = deploymentIn(fake.resources, "blue");
+        const settled = deploymentJson(blue.namespace, blue.name, 2, 2);
+        const json = { ...settled, metadata: { ...(settled.metadata as object), ...("metadata" in c ? c.metadata : {}) }, status: c.status };
+        expect(() => validateKubernetesObject({ type: "kubernetes:apps/v1:Deployment", inputs: json } as unknown as PlannedResource)).not.toThrow();
+        kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, json);
+        try {
+            const r = await run(["--stack", "staging"], fake);
+            expect(r).toEqual({
+                code: 1,
+                stdout: "",
+                stderr: "refused before any change: the blue color cannot take traffic\n" +
+                    `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 2 of the live replica count 2 pods available and its rollout has not finished (${c.why}) (read live from the cluster): ` +
+                    `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again\n`,
+            });
+            expect(fake.recorded.calls).toEqual([]);
+        } finally {
+            kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, settled);
+        }
+    });
+
     it("refuses a Deployment the cluster does not have (404), naming the fix", async () => {
         const fake = await fakeStack("staging");
         const blue = deploymentIn(fake.resources, "blue");
