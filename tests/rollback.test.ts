@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { ANNOTATIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import type { ServiceConfig } from "../config";
-import { rollback, switchedPlanViolations } from "../scripts/rollback";
+import { mandatoryViolations, rollback, switchedPlan } from "../scripts/rollback";
 import type { StateResource } from "../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
@@ -242,9 +242,12 @@ describe("npm run rollback: preconditions, checked before any config is written"
             const verifiedReleases = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
             const promotionSource = stack === "production" ? { promotionSource: { stack: "staging", outputs: { verifiedReleases } } } : {};
             const { policyPackConfig } = (await fakeStack(stack)).deps;
-            expect(await switchedPlanViolations(stack, [api], target, { values, secretKeys, outputs: {}, ...promotionSource, packConfig: policyPackConfig })).toEqual([]);
+            const context = { values, secretKeys, outputs: {}, ...promotionSource };
+            // Planned once, judged under both pack configs: switchedPlanViolations is these two steps with the stack's own pack config (the rollbacks in this file run it).
+            const plan = await switchedPlan(stack, [api], target, context);
+            expect(await mandatoryViolations(plan, policyPackConfig)).toEqual([]);
             // The committed pack config allows only its documentation range: the deployed CIDR is refused, as the update would refuse it.
-            expect(await switchedPlanViolations(stack, [api], target, { values, secretKeys, outputs: {}, ...promotionSource })).toEqual([
+            expect(await mandatoryViolations(plan)).toEqual([
                 expect.stringMatching(/^\[mandatory\] eks-public-endpoint-restricted .* admits 18\.204\.20\.0\/24 to its public API endpoint/),
             ]);
         }
