@@ -215,6 +215,53 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect(fake.recorded.calls).toEqual([]);
     });
 
+    describe("a stack whose Grafana token comes from GRAFANA_AUTH (the workflows pass the repository secret), not grafana:auth", () => {
+        const withoutAuth = (fake: FakeStack): Pick<FakeStack, "deps"> => ({
+            deps: {
+                ...fake.deps,
+                selectStack: async (name, dir) => {
+                    const stack = await fake.deps.selectStack(name, dir);
+                    return name !== "staging" ? stack : {
+                        ...stack,
+                        getAllConfig: async () => Object.fromEntries(Object.entries(await stack.getAllConfig()).filter(([k]) => k !== "grafana:auth")),
+                    };
+                },
+            },
+        });
+        const withEnv = async <T,>(value: string, body: () => Promise<T>): Promise<T> => {
+            const before = process.env.GRAFANA_AUTH;
+            process.env.GRAFANA_AUTH = value;
+            try {
+                return await body();
+            } finally {
+                if (before === undefined) delete process.env.GRAFANA_AUTH;
+                else process.env.GRAFANA_AUTH = before;
+            }
+        };
+
+        it("switches with the token in the environment", async () => {
+            const fake = await fakeStack("staging");
+            // The policy pre-check's offline plan reads no environment either way (config/load.ts): its default is tested above.
+            const deps = { ...withoutAuth(fake).deps, policyCheck: () => Promise.resolve([]) };
+            const r = await withEnv("glsa_from_the_secret", () => rollback(["--stack", "staging"], deps));
+            expect(r.stderr).toBe("");
+            expect(r.code).toBe(0);
+            expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=blue", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
+        });
+
+        it("an unset repository secret is an empty string (GitHub docs, Using secrets: \"If a secret has not been set ... an empty string\"): refused before any change, naming grafana:auth", async () => {
+            const fake = await fakeStack("staging");
+            const r = await withEnv("", () => run(["--stack", "staging"], withoutAuth(fake)));
+            expect(r).toEqual({
+                code: 2,
+                stdout: "",
+                stderr: 'Invalid configuration for stack "staging" (1 problem):\n' +
+                    "  - grafana:auth: received nothing (the key is not set); expected a secret (required since grafana:url is set): set it with `pulumi config set --secret grafana:auth <service-account token> --stack staging`\n",
+            });
+            expect(fake.recorded.calls).toEqual([]);
+        });
+    });
+
     it("refuses a switch the policy pack refuses, before any config write, naming each mandatory violation", async () => {
         const fake = await fakeStack("staging");
         const seen: string[] = [];
