@@ -703,8 +703,12 @@ export const MIGRATION_DEADLINE_SECONDS = 1800;
  * await.go `Creation` with `customTimeouts` as its timeout, 10 minutes without) until its `Complete`
  * condition, and fails the step at once on its `Failed` condition (checker/job/check.go
  * `jobComplete`), which `backoffLimit: 0` or the deadline set. After a failed step the engine starts
- * no new one, and even with `--continue-on-error` none that depends on it (pulumi/docs
- * content/blog/continue-on-error), so the color's Deployment and gate keep their old spec.
+ * no new one (pulumi/pulumi v3.259.0 pkg/resource/deploy/step_executor.go: `executeChain` hands the
+ * error to `cancelDueToError`, which cancels the deployment), and with `--continue-on-error` it
+ * reports the Job as failed to the program (step.go `CreateStep.Fail` -> source_eval.go
+ * `Result_FAIL`), whose Node SDK then rejects the Job's URN (sdk/nodejs/runtime/resource.ts,
+ * "synthesize an error so downstream outputs reject"): a resource that `dependsOn` it is never
+ * registered, so the color's Deployment and gate keep their old spec.
  */
 export const MIGRATION_TIMEOUTS = { create: `${MIGRATION_DEADLINE_SECONDS + 300}s`, update: `${MIGRATION_DEADLINE_SECONDS + 300}s` } as const;
 
@@ -1081,6 +1085,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
             // longer, hence 60. (The v3-era provider waited on its read timeout, which
             // customTimeouts.create did not reach: hashicorp/terraform-provider-aws#13758.)
             // Its point-in-time tag stays the first run's (restore-point.ts RESTORE_POINT_TIME_TAG).
+            // A newer release on this color replaces it (a new identifier) and the old snapshot stays:
+            // with retainOnDelete the engine's delete of the replaced state calls no provider
+            // (pulumi/pulumi v3.259.0 pkg/resource/deploy/step.go `DeleteStep.Apply`: `s.old.RetainOnDelete`
+            // is a no-op, replacements included); its expiry schedule deletes it after the retention.
             }, { ...parent, retainOnDelete: rp.retainOnDelete, customTimeouts: { create: "60m" }, ignoreChanges: [RESTORE_POINT_TIME_IGNORE] })
             : undefined;
         if (restorePoint !== undefined && target !== undefined && rp?.expiry !== undefined) {
