@@ -221,7 +221,10 @@ export function inPlaceReleaseProblems(services: readonly ServiceConfig[], histo
  * readiness probe and the rollout's `maxUnavailable: 0` guard them. Argo Rollouts would send any pod
  * template change through a new ReplicaSet and its analysis; these settings are service-wide, so no
  * idle color can take them first, and they are allowed with this warning (docs/delivery.md, "Changes
- * that roll the live color"). None without a history entry that recorded the pod template.
+ * that roll the live color"). None without a history entry that recorded the pod template. The
+ * entry's `pod` is config's, not the Deployment's (its state carries server defaults), so a
+ * targeted update (a rollback) that records a pod change it did not roll leaves the next full
+ * update nothing to warn about: documented there, not detected.
  */
 export function inPlaceRollWarnings(services: readonly ServiceConfig[], history: ReleaseHistory): string[] {
     return services.flatMap((s) => {
