@@ -198,6 +198,22 @@ export function recordedRelease(annotations: Readonly<Record<string, string>> | 
     return typeof id === "string" && typeof image === "string" ? { releaseId: id, image } : undefined;
 }
 
+/**
+ * The pod template shape a Deployment's `ANNOTATIONS.podShape` records, or undefined where it has
+ * none (a Deployment applied before the annotation existed) or it is not a map of every part's hash.
+ */
+export function recordedPodShape(annotations: Readonly<Record<string, string>> | undefined): Record<PodPart, string> | undefined {
+    const raw = annotations?.[ANNOTATIONS.podShape];
+    if (typeof raw !== "string") return undefined;
+    try {
+        const v = JSON.parse(raw) as unknown;
+        const ok = v !== null && typeof v === "object" && (Object.keys(POD_PARTS) as PodPart[]).every((p) => typeof (v as Record<string, unknown>)[p] === "string");
+        return ok ? (v as Record<PodPart, string>) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 /** What a color runs, as the gate and the promotion rules see it. */
 export interface ReleaseInfo {
     readonly color: Color;
@@ -844,6 +860,12 @@ export class BlueGreenService extends pulumi.ComponentResource {
      * where a targeted update left the Deployment alone.
      */
     public readonly rolledOut: Readonly<Record<Color, pulumi.Output<RecordedRelease | undefined>>>;
+    /**
+     * Per color, the pod template shape (`podShape`) its Deployment was applied with, from the
+     * state (`recordedPodShape`): config's after an update that rolled it, the older one where a
+     * targeted update left the Deployment alone, undefined where the state has none.
+     */
+    public readonly rolledOutPod: Readonly<Record<Color, pulumi.Output<Record<PodPart, string> | undefined>>>;
     public readonly gateJobs: Readonly<Record<Color, k8s.batch.v1.Job>>;
     /** Per color, with `performance.loadGate`: the Job that runs the load scenario after the smoke gate. */
     public readonly loadJobs: Readonly<Partial<Record<Color, k8s.batch.v1.Job>>>;
@@ -884,6 +906,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             }))))
             .apply(verifiedReleaseInfo);
         this.rolledOut = pickColors(colors, (c) => c.deployment.spec.apply((spec) => recordedRelease(spec?.template?.metadata?.annotations)));
+        this.rolledOutPod = pickColors(colors, (c) => c.deployment.metadata.apply((m) => recordedPodShape(m?.annotations)));
         this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
     }
 
@@ -942,7 +965,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             : undefined;
         const migration = this.migration(name, args, color, { parent: this }, envSecret?.metadata.name);
         const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
-            metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
+            metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload), annotations: { [ANNOTATIONS.podShape]: JSON.stringify(podShape(s, color)) } },
             spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, owner: this, releaseChecked: args.releaseChecked }),
         // The new pods start only after the color's migration succeeded, and after the load balancer
         // controller's webhook serves: it gives a pod its ALB readiness gate at creation only (components/platform.ts).
