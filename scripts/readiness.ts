@@ -100,6 +100,11 @@ export function deploymentOf(resources: readonly StateResource[], service: strin
  * run the new template, or pods of an older template are still running. Those old pods count in
  * `availableReplicas` (every ReplicaSet's), so without the last check a color halfway through a
  * rollout looks available while part of its traffic would reach the release before. Empty: rolled out.
+ * A status the state recorded at the end of a completed update passes: pulumi-kubernetes finishes
+ * a Deployment's update only once its `Progressing` condition says `NewReplicaSetAvailable`
+ * (provider/pkg/await/deployment.go, `checkAndLogStatus`), which the Deployment controller sets only
+ * when the replicas, updated and available counts all equal `spec.replicas` at the observed generation
+ * (kubernetes pkg/controller/deployment/util/deployment_util.go, `DeploymentComplete`).
  */
 export function rolloutProblems(status: DeploymentStatus): string[] {
     const out: string[] = [];
