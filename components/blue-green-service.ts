@@ -198,6 +198,22 @@ export function recordedRelease(annotations: Readonly<Record<string, string>> | 
     return typeof id === "string" && typeof image === "string" ? { releaseId: id, image } : undefined;
 }
 
+/**
+ * The pod template shape a Deployment's `ANNOTATIONS.podShape` records, or undefined where it has
+ * none (a Deployment applied before the annotation existed) or it is not a map of every part's hash.
+ */
+export function recordedPodShape(annotations: Readonly<Record<string, string>> | undefined): Record<PodPart, string> | undefined {
+    const raw = annotations?.[ANNOTATIONS.podShape];
+    if (typeof raw !== "string") return undefined;
+    try {
+        const v = JSON.parse(raw) as unknown;
+        const ok = v !== null && typeof v === "object" && (Object.keys(POD_PARTS) as PodPart[]).every((p) => typeof (v as Record<string, unknown>)[p] === "string");
+        return ok ? (v as Record<PodPart, string>) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 /** What a color runs, as the gate and the promotion rules see it. */
 export interface ReleaseInfo {
     readonly color: Color;
@@ -703,8 +719,12 @@ export const MIGRATION_DEADLINE_SECONDS = 1800;
  * await.go `Creation` with `customTimeouts` as its timeout, 10 minutes without) until its `Complete`
  * condition, and fails the step at once on its `Failed` condition (checker/job/check.go
  * `jobComplete`), which `backoffLimit: 0` or the deadline set. After a failed step the engine starts
- * no new one, and even with `--continue-on-error` none that depends on it (pulumi/docs
- * content/blog/continue-on-error), so the color's Deployment and gate keep their old spec.
+ * no new one (pulumi/pulumi v3.259.0 pkg/resource/deploy/step_executor.go: `executeChain` hands the
+ * error to `cancelDueToError`, which cancels the deployment), and with `--continue-on-error` it
+ * reports the Job as failed to the program (step.go `CreateStep.Fail` -> source_eval.go
+ * `Result_FAIL`), whose Node SDK then rejects the Job's URN (sdk/nodejs/runtime/resource.ts,
+ * "synthesize an error so downstream outputs reject"): a resource that `dependsOn` it is never
+ * registered, so the color's Deployment and gate keep their old spec.
  */
 export const MIGRATION_TIMEOUTS = { create: `${MIGRATION_DEADLINE_SECONDS + 300}s`, update: `${MIGRATION_DEADLINE_SECONDS + 300}s` } as const;
 
@@ -840,6 +860,12 @@ export class BlueGreenService extends pulumi.ComponentResource {
      * where a targeted update left the Deployment alone.
      */
     public readonly rolledOut: Readonly<Record<Color, pulumi.Output<RecordedRelease | undefined>>>;
+    /**
+     * Per color, the pod template shape (`podShape`) its Deployment was applied with, from the
+     * state (`recordedPodShape`): config's after an update that rolled it, the older one where a
+     * targeted update left the Deployment alone, undefined where the state has none.
+     */
+    public readonly rolledOutPod: Readonly<Record<Color, pulumi.Output<Record<PodPart, string> | undefined>>>;
     public readonly gateJobs: Readonly<Record<Color, k8s.batch.v1.Job>>;
     /** Per color, with `performance.loadGate`: the Job that runs the load scenario after the smoke gate. */
     public readonly loadJobs: Readonly<Partial<Record<Color, k8s.batch.v1.Job>>>;
@@ -880,6 +906,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             }))))
             .apply(verifiedReleaseInfo);
         this.rolledOut = pickColors(colors, (c) => c.deployment.spec.apply((spec) => recordedRelease(spec?.template?.metadata?.annotations)));
+        this.rolledOutPod = pickColors(colors, (c) => c.deployment.metadata.apply((m) => recordedPodShape(m?.annotations)));
         this.registerOutputs({ liveServiceName: this.liveServiceName, liveColor: this.liveColor, verifiedReleases: this.verifiedReleases });
     }
 
@@ -938,7 +965,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             : undefined;
         const migration = this.migration(name, args, color, { parent: this }, envSecret?.metadata.name);
         const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
-            metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload) },
+            metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload), annotations: { [ANNOTATIONS.podShape]: JSON.stringify(podShape(s, color)) } },
             spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, owner: this, releaseChecked: args.releaseChecked }),
         // The new pods start only after the color's migration succeeded, and after the load balancer
         // controller's webhook serves: it gives a pod its ALB readiness gate at creation only (components/platform.ts).
@@ -1081,6 +1108,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
             // longer, hence 60. (The v3-era provider waited on its read timeout, which
             // customTimeouts.create did not reach: hashicorp/terraform-provider-aws#13758.)
             // Its point-in-time tag stays the first run's (restore-point.ts RESTORE_POINT_TIME_TAG).
+            // A newer release on this color replaces it (a new identifier) and the old snapshot stays:
+            // with retainOnDelete the engine's delete of the replaced state calls no provider
+            // (pulumi/pulumi v3.259.0 pkg/resource/deploy/step.go `DeleteStep.Apply`: `s.old.RetainOnDelete`
+            // is a no-op, replacements included); its expiry schedule deletes it after the retention.
             }, { ...parent, retainOnDelete: rp.retainOnDelete, customTimeouts: { create: "60m" }, ignoreChanges: [RESTORE_POINT_TIME_IGNORE] })
             : undefined;
         if (restorePoint !== undefined && target !== undefined && rp?.expiry !== undefined) {

@@ -22,7 +22,7 @@ import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
-import { envHash, podShape, releaseId } from "./blue-green-service";
+import { envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
 import { bundleLoadtestRunner } from "../loadtest/bundle";
@@ -378,11 +378,14 @@ export function oidcIssuerFromProviderArn(arn: string): string {
 export function deliveryOutputs(services: readonly BlueGreenService[], config: LaunchpadConfig, history: pulumi.Input<ReleaseHistory> = {}): Record<string, pulumi.Input<unknown>> {
     const names = config.services.map((s) => s.name);
     // Resolves once every live Service's update completed: a failed switch records nothing.
-    const live = pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor, s.rolledOut.blue, s.rolledOut.green]))).apply((rows) =>
-        rows.map(([, color, blue, green], i) => {
+    const live = pulumi.all(services.map((s) => pulumi.all([s.liveServiceName, s.liveColor, s.rolledOut.blue, s.rolledOut.green, s.rolledOutPod.blue, s.rolledOutPod.green]))).apply((rows) =>
+        rows.map(([, color, blue, green, bluePod, greenPod], i) => {
             const svc = config.services[i];
             const rolledOut = (color === "blue" ? blue : green)?.releaseId;
-            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color), envHash: envHash(svc, color), pod: podShape(svc, color), ...(rolledOut !== undefined ? { rolledOut } : {}) };
+            // The pod template the live Deployment was applied with (its state), not config's: a
+            // targeted update (a rollback) leaves it as it was, and the next update's warning compares with it.
+            const pod = color === "blue" ? bluePod : greenPod;
+            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color), envHash: envHash(svc, color), ...(pod !== undefined ? { pod } : {}), ...(rolledOut !== undefined ? { rolledOut } : {}) };
         }));
     return {
         [RELEASE_HISTORY_OUTPUT]: historyOutput(pulumi.all([history, live]).apply(([previous, now]) => nextHistory(previous, now, runDate().toISOString(), config.releaseHistoryLength)), config.services),

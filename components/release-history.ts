@@ -75,8 +75,9 @@ export interface LiveRelease extends ReleaseInfo {
      */
     readonly rolledOut?: string;
     /**
-     * `podShape` of the color it goes live on.
-     * @default - none recorded
+     * `podShape` of the color it goes live on, as its Deployment in the state records it (the shape
+     * it was applied with, which a targeted update leaves as it was).
+     * @default - none recorded (a Deployment applied before it carried its shape)
      */
     readonly pod?: Readonly<Record<string, string>>;
 }
@@ -221,7 +222,11 @@ export function inPlaceReleaseProblems(services: readonly ServiceConfig[], histo
  * readiness probe and the rollout's `maxUnavailable: 0` guard them. Argo Rollouts would send any pod
  * template change through a new ReplicaSet and its analysis; these settings are service-wide, so no
  * idle color can take them first, and they are allowed with this warning (docs/delivery.md, "Changes
- * that roll the live color"). None without a history entry that recorded the pod template.
+ * that roll the live color"). None without a history entry that recorded the pod template. The
+ * entry's `pod` is the live Deployment's own record of the shape it was applied with (its
+ * `ANNOTATIONS.podShape`, from the state: `BlueGreenService.rolledOutPod`), so a targeted update (a
+ * rollback) that leaves the Deployment alone records the shape it still runs, and the update that
+ * rolls it warns.
  */
 export function inPlaceRollWarnings(services: readonly ServiceConfig[], history: ReleaseHistory): string[] {
     return services.flatMap((s) => {

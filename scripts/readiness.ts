@@ -17,6 +17,15 @@ export interface DeploymentStatus {
     readonly replicas?: number;
     readonly updatedReplicas?: number;
     readonly availableReplicas?: number;
+    /** The `Progressing` condition's reason (`ProgressDeadlineExceeded` when the rollout timed out). */
+    readonly progressingReason?: string;
+}
+
+/** The `Progressing` condition's reason, from a Deployment's `status.conditions`. */
+function progressingReason(conditions: unknown): string | undefined {
+    if (!Array.isArray(conditions)) return undefined;
+    const c = (conditions as { type?: unknown; reason?: unknown }[]).find((x) => x.type === "Progressing");
+    return typeof c?.reason === "string" ? c.reason : undefined;
 }
 
 /** Reads one Deployment live; undefined when the cluster answers 404. Throws when it cannot be read. */
@@ -44,6 +53,7 @@ export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEO
                 replicas: d.status?.replicas,
                 updatedReplicas: d.status?.updatedReplicas,
                 availableReplicas: d.status?.availableReplicas,
+                progressingReason: progressingReason(d.status?.conditions),
             };
         } catch (e) {
             if (e instanceof k8s.ApiException && e.code === 404) {
@@ -77,26 +87,62 @@ export function deploymentOf(resources: readonly StateResource[], service: strin
             replicas: status.replicas,
             updatedReplicas: status.updatedReplicas,
             availableReplicas: status.availableReplicas,
+            progressingReason: progressingReason(status.conditions),
         },
     };
 }
 
 /**
+ * Why the Deployment's rollout has not finished, by `kubectl rollout status`'s own rule
+ * (kubernetes/kubectl pkg/polymorphichelpers/rollout_status.go, DeploymentStatusViewer.Status):
+ * its controller has not observed the newest generation (a status with no `observedGeneration`
+ * has observed none), the rollout exceeded its progress deadline, fewer pods than `spec.replicas`
+ * run the new template, or pods of an older template are still running. Those old pods count in
+ * `availableReplicas` (every ReplicaSet's), so without the last check a color halfway through a
+ * rollout looks available while part of its traffic would reach the release before. Empty: rolled out.
+ * A status the state recorded at the end of a completed update passes: pulumi-kubernetes finishes
+ * a Deployment's update only once its `Progressing` condition says `NewReplicaSetAvailable`
+ * (provider/pkg/await/deployment.go, `checkAndLogStatus`), which the Deployment controller sets only
+ * when the replicas, updated and available counts all equal `spec.replicas` at the observed generation
+ * (kubernetes pkg/controller/deployment/util/deployment_util.go, `DeploymentComplete`).
+ */
+export function rolloutProblems(status: DeploymentStatus): string[] {
+    const out: string[] = [];
+    const observed = status.observedGeneration ?? 0;
+    if (status.generation !== undefined && observed < status.generation) {
+        // kubectl stops here too: the rest of the status describes an older spec.
+        return [`its controller has not observed generation ${status.generation} yet (observedGeneration ${status.observedGeneration ?? "unset"})`];
+    }
+    if (status.progressingReason === "ProgressDeadlineExceeded") {
+        out.push("it exceeded its progress deadline (Progressing: ProgressDeadlineExceeded)");
+    }
+    const updated = status.updatedReplicas ?? 0;
+    if (status.specReplicas !== undefined && updated < status.specReplicas) {
+        out.push(`${updated} of ${status.specReplicas} pods run its current template`);
+    }
+    if ((status.replicas ?? 0) > updated) {
+        out.push(`${(status.replicas ?? 0) - updated} pods of an older template are still running`);
+    }
+    return out;
+}
+
+/**
  * Why this status cannot take the live replica count (`service.replicas`, the live color's
- * autoscaler minimum), or undefined. A rollout still in progress (a newer generation not yet
- * observed, or old pods not yet replaced) counts as not ready, as `kubectl rollout status` does.
+ * autoscaler minimum), or undefined: fewer pods available than that, or a rollout that has not
+ * finished (`rolloutProblems`). Availability is measured against the live count, not against
+ * every pod of a color its autoscaler scaled up, so pods still starting above it do not block a
+ * rollback.
  */
 export function readinessProblem(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, status: DeploymentStatus, source: "live" | "state"): string | undefined {
     const available = status.availableReplicas ?? 0;
-    const rolling = (status.generation !== undefined && status.observedGeneration !== undefined && status.observedGeneration < status.generation) ||
-        (status.specReplicas !== undefined && (status.updatedReplicas ?? 0) < status.specReplicas);
-    if (available >= service.replicas && !rolling) {
+    const rolling = rolloutProblems(status);
+    if (available >= service.replicas && rolling.length === 0) {
         return undefined;
     }
     const fix = `wait for it (\`kubectl -n ${where.namespace} rollout status deployment/${where.name}\`) and try again` +
         (service.idleReplicas < service.replicas ? `, or keep the idle color warm (idleReplicas ${service.idleReplicas} < replicas ${service.replicas}: set idleReplicas to ${service.replicas} and run pulumi up first)` : "");
     return `${service.name}: the ${color} Deployment ${where.namespace}/${where.name} has ${available} of the live replica count ${service.replicas} pods available` +
-        `${rolling ? " and its rollout has not finished" : ""} (${source === "live" ? "read live from the cluster" : "from the stack's state"}): ${fix}`;
+        `${rolling.length > 0 ? ` and its rollout has not finished (${rolling.join("; ")})` : ""} (${source === "live" ? "read live from the cluster" : "from the stack's state"}): ${fix}`;
 }
 
 export interface ReadinessResult {

@@ -38,7 +38,7 @@ import { liveWhenStarted, parseHistory, RELEASE_HISTORY_OUTPUT, type ReleaseHist
 import { ALB_ACTIONS, ANNOTATIONS, COLORS, otherColor, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } from "../components/migrations";
 import { stackFileSecretPaths } from "../config/stack-file";
-import { PlanError, REPO_ROOT, runPlan } from "../plan/engine";
+import { PlanError, REPO_ROOT, runPlan, type Plan } from "../plan/engine";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { checkReadiness, kubernetesReader, type DeploymentReader } from "./readiness";
 import type { StateResource } from "./state";
@@ -106,15 +106,12 @@ export interface SwitchContext {
 }
 
 /**
- * The policy pack's mandatory violations on the offline plan of the stack with the switch applied
- * (each moving service's `activeColor` set to `target`), planned from the stack's own config,
- * previous outputs and promotion source, as the targeted update will run: the same pack that update
- * runs, judged before anything moves. Throws the program's `ConfigError` (say a release the
- * promotion rule does not admit) or `PlanError` when it refuses the switched stack.
+ * The offline plan of the stack with the switch applied (each moving service's `activeColor` set to
+ * `target`), from the stack's own config, previous outputs and promotion source, as the targeted
+ * update will run it. Throws the program's `ConfigError` (say a release the promotion rule does not
+ * admit) or `PlanError` when it refuses the switched stack.
  */
-export async function switchedPlanViolations(stackName: string, moving: readonly ServiceConfig[], target: Color, stack: SwitchContext): Promise<string[]> {
-    // Loaded only here: the pack is not needed to refuse bad arguments.
-    const { evaluatePlan } = await import("../policies/evaluate");
+export async function switchedPlan(stackName: string, moving: readonly ServiceConfig[], target: Color, stack: SwitchContext): Promise<Plan> {
     const values = structuredClone(stack.values) as Record<string, unknown>;
     const services = values["launchpad:services"];
     if (typeof services === "object" && services !== null) {
@@ -125,7 +122,7 @@ export async function switchedPlanViolations(stackName: string, moving: readonly
     }
     const source = stack.promotionSource;
     const sourceName = source?.stack.split("/").pop();
-    const plan = await runPlan({
+    return runPlan({
         stack: stackName,
         // The secure leaves as the update's program reads them: from the stack file in its workDir, else whole keys.
         stackConfig: { project: PROJECT, stack: stackName, values, secretKeys: stack.secretKeys, secretPaths: stackFileSecretPaths(REPO_ROOT, PROJECT, stackName, stack.secretKeys) },
@@ -133,10 +130,25 @@ export async function switchedPlanViolations(stackName: string, moving: readonly
         // Without the source's real outputs, the engine answers it from its stack file here.
         ...(source !== undefined ? { stackOutputs: (name: string) => (name.split("/").pop() === sourceName ? { ...source.outputs } : undefined) } : {}),
     });
-    const violations = stack.packConfig === undefined ? await evaluatePlan(plan) : await evaluatePlan(plan, stack.packConfig);
+}
+
+/** The policy pack's mandatory violations on a plan, evaluated with `packConfig` (@default - the pack's own default for the plan's stack). */
+export async function mandatoryViolations(plan: Plan, packConfig?: string): Promise<string[]> {
+    // Loaded only here: the pack is not needed to refuse bad arguments.
+    const { evaluatePlan } = await import("../policies/evaluate");
+    const violations = packConfig === undefined ? await evaluatePlan(plan) : await evaluatePlan(plan, packConfig);
     return violations.filter((v) => v.level === "mandatory").map((v) => `[mandatory] ${v.policy} ${v.urn}: ${v.message}`);
 }
 
+/**
+ * The policy pack's mandatory violations on the switched stack (`switchedPlan`), evaluated with the
+ * stack's pack config: the same pack the targeted update runs, judged before anything moves. Plans
+ * once; a caller judging one switch under several pack configs plans it with `switchedPlan` and
+ * evaluates it with `mandatoryViolations` for each.
+ */
+export async function switchedPlanViolations(stackName: string, moving: readonly ServiceConfig[], target: Color, stack: SwitchContext): Promise<string[]> {
+    return mandatoryViolations(await switchedPlan(stackName, moving, target, stack), stack.packConfig);
+}
 
 const PROJECT = "launchpad";
 

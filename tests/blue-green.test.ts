@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, hpaMinReplicas, ingressAnnotations, ingressSpec, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
+import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, hpaMinReplicas, ingressAnnotations, ingressSpec, podShape, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
 import type { ServiceConfig } from "../config";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
@@ -83,7 +83,9 @@ describe.each([
     it.each(["blue", "green"])("runs the %s Deployment with a fixed {app, color} selector, probes, limits, spread and a hardened pod", async (color) => {
         const d = named(await plan(), `${prefix}-${color}`);
         const version = color === "blue" ? "1.4.2" : "1.5.0";
-        expect(input(d, "metadata")).toEqual({ name: `api-${color}`, namespace: `launchpad-${stack}`, labels: labels(color, "workload", version) });
+        // The shape of the pod template it is applied with, on the Deployment's own metadata (it rolls no pod): the release history reads it back from the state.
+        const shape = podShape((await loadConfigFor(stack)).services[0], color as "blue" | "green");
+        expect(input(d, "metadata")).toEqual({ name: `api-${color}`, namespace: `launchpad-${stack}`, labels: labels(color, "workload", version), annotations: { "launchpad.dev/pod-shape": JSON.stringify(shape) } });
         expect(input(d, "spec.selector")).toEqual({ matchLabels: { app: "api", color } });
         expect(input(d, "spec.replicas")).toBe(replicas);
         expect(d.options.ignoreChanges).toEqual(["spec.replicas"]);

@@ -8,9 +8,9 @@
  * the state shows ran. Planned with the plan engine's `untargeted` answers from the previous plan.
  */
 import { describe, expect, it } from "vitest";
-import { releaseId } from "../components/blue-green-service";
+import { podShape, recordedPodShape, releaseId } from "../components/blue-green-service";
 import { colorsAfter, type ServiceSchemaRecord } from "../components/migrations";
-import { RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
+import { inPlaceRollWarnings, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
 import { runPlan, type Plan } from "../plan/engine";
 import { hpaUrns, liveServiceUrns, weightedIngressUrns } from "../scripts/rollback";
 import type { StateResource } from "../scripts/state";
@@ -80,6 +80,31 @@ describe("a targeted rollback records only what ran (staging: api and web, both 
         expect(history.web).toEqual((before.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).web);
         expect(history.web.map((e) => e.releaseId)).toEqual([releaseId(web, "green")]);
         expect(history.api.map((e) => [e.color, e.releaseId])).toEqual([["blue", releaseId(api, "blue")], ["green", releaseId(api, "green")]]);
+    });
+});
+
+describe("a targeted rollback records the pod template the live Deployment runs, not config's (staging)", () => {
+    // Merged, not deployed: a pod-only change (a new CPU request), which rolls whichever color is live.
+    const AHEAD = ["launchpad:services.api.resources.requests.cpu=500m"];
+
+    it("rolls back to blue with the change in config: blue's entry keeps the shape its Deployment was applied with, so the update that rolls it still warns", async () => {
+        const before = await planStack("staging");
+        const [was, ahead] = [(await loadConfigFor("staging")).services[0], (await loadConfigFor("staging", AHEAD)).services[0]];
+        // The test's premise: the change is pod-only (same release) and changes blue's pod template.
+        expect(releaseId(ahead, "blue")).toBe(releaseId(was, "blue"));
+        expect(podShape(ahead, "blue").resources).not.toBe(podShape(was, "blue").resources);
+        // The state's blue Deployment records its applied shape.
+        const blue = before.resources.find((r) => r.name === "launchpad-staging-api-blue" && r.type === "kubernetes:apps/v1:Deployment");
+        expect(recordedPodShape((blue?.state.metadata as { annotations?: Record<string, string> } | undefined)?.annotations)).toEqual(podShape(was, "blue"));
+
+        const plan = await targetedRollback("staging", before, AHEAD, ["api"], "blue");
+        const history = plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory;
+        expect(history.api[0]).toMatchObject({ color: "blue", releaseId: releaseId(was, "blue"), pod: podShape(was, "blue") });
+        // The next full update, from that history, rolls blue's pods under live traffic: it says so.
+        expect(inPlaceRollWarnings([{ ...ahead, activeColor: "blue" }], history)).toEqual([
+            "service api: blue was live when this update started and its pods roll in place under live traffic, same release: the pod template's resources (launchpad:services.api.resources) changes. " +
+            "No gate runs before live traffic reaches the new pods; only their readiness probe and the rollout (maxUnavailable 0) guard them. These settings are service-wide, so the idle color cannot take them first",
+        ]);
     });
 });
 

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { ANNOTATIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import type { ServiceConfig } from "../config";
-import { rollback, switchedPlanViolations } from "../scripts/rollback";
+import { mandatoryViolations, rollback, switchedPlan } from "../scripts/rollback";
 import type { StateResource } from "../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
@@ -215,6 +215,53 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect(fake.recorded.calls).toEqual([]);
     });
 
+    describe("a stack whose Grafana token comes from GRAFANA_AUTH (the workflows pass the repository secret), not grafana:auth", () => {
+        const withoutAuth = (fake: FakeStack): Pick<FakeStack, "deps"> => ({
+            deps: {
+                ...fake.deps,
+                selectStack: async (name, dir) => {
+                    const stack = await fake.deps.selectStack(name, dir);
+                    return name !== "staging" ? stack : {
+                        ...stack,
+                        getAllConfig: async () => Object.fromEntries(Object.entries(await stack.getAllConfig()).filter(([k]) => k !== "grafana:auth")),
+                    };
+                },
+            },
+        });
+        const withEnv = async <T,>(value: string, body: () => Promise<T>): Promise<T> => {
+            const before = process.env.GRAFANA_AUTH;
+            process.env.GRAFANA_AUTH = value;
+            try {
+                return await body();
+            } finally {
+                if (before === undefined) delete process.env.GRAFANA_AUTH;
+                else process.env.GRAFANA_AUTH = before;
+            }
+        };
+
+        it("switches with the token in the environment", async () => {
+            const fake = await fakeStack("staging");
+            // The policy pre-check's offline plan reads no environment either way (config/load.ts): its default is tested above.
+            const deps = { ...withoutAuth(fake).deps, policyCheck: () => Promise.resolve([]) };
+            const r = await withEnv("glsa_from_the_secret", () => rollback(["--stack", "staging"], deps));
+            expect(r.stderr).toBe("");
+            expect(r.code).toBe(0);
+            expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=blue", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
+        });
+
+        it("an unset repository secret is an empty string (GitHub docs, Using secrets: \"If a secret has not been set ... an empty string\"): refused before any change, naming grafana:auth", async () => {
+            const fake = await fakeStack("staging");
+            const r = await withEnv("", () => run(["--stack", "staging"], withoutAuth(fake)));
+            expect(r).toEqual({
+                code: 2,
+                stdout: "",
+                stderr: 'Invalid configuration for stack "staging" (1 problem):\n' +
+                    "  - grafana:auth: received nothing (the key is not set); expected a secret (required since grafana:url is set): set it with `pulumi config set --secret grafana:auth <service-account token> --stack staging`\n",
+            });
+            expect(fake.recorded.calls).toEqual([]);
+        });
+    });
+
     it("refuses a switch the policy pack refuses, before any config write, naming each mandatory violation", async () => {
         const fake = await fakeStack("staging");
         const seen: string[] = [];
@@ -242,9 +289,12 @@ describe("npm run rollback: preconditions, checked before any config is written"
             const verifiedReleases = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
             const promotionSource = stack === "production" ? { promotionSource: { stack: "staging", outputs: { verifiedReleases } } } : {};
             const { policyPackConfig } = (await fakeStack(stack)).deps;
-            expect(await switchedPlanViolations(stack, [api], target, { values, secretKeys, outputs: {}, ...promotionSource, packConfig: policyPackConfig })).toEqual([]);
+            const context = { values, secretKeys, outputs: {}, ...promotionSource };
+            // Planned once, judged under both pack configs: switchedPlanViolations is these two steps with the stack's own pack config (the rollbacks in this file run it).
+            const plan = await switchedPlan(stack, [api], target, context);
+            expect(await mandatoryViolations(plan, policyPackConfig)).toEqual([]);
             // The committed pack config allows only its documentation range: the deployed CIDR is refused, as the update would refuse it.
-            expect(await switchedPlanViolations(stack, [api], target, { values, secretKeys, outputs: {}, ...promotionSource })).toEqual([
+            expect(await mandatoryViolations(plan)).toEqual([
                 expect.stringMatching(/^\[mandatory\] eks-public-endpoint-restricted .* admits 18\.204\.20\.0\/24 to its public API endpoint/),
             ]);
         }
@@ -427,6 +477,54 @@ describe("npm run rollback: the target color's Deployment, read live through the
         // The real client asked the API server for exactly that Deployment.
         expect(kube.requests).toEqual([`GET /apis/apps/v1/namespaces/${blue.namespace}/deployments/${blue.name}`]);
         expect(fake.recorded.calls).toEqual([]);
+    });
+
+    // Deployments in the middle of a rollout, as the API server reports them: 2 replicas under the
+    // default RollingUpdate strategy (maxSurge 25% rounds up to 1, maxUnavailable 25% down to 0).
+    // `kubectl rollout status` (kubernetes/kubectl pkg/polymorphichelpers/rollout_status.go,
+    // DeploymentStatusViewer.Status) calls none of them rolled out; the conditions' reasons are the
+    // Deployment controller's (kubernetes/website concepts/workloads/controllers/deployment.md,
+    // "Deployment status": ReplicaSetUpdated, ProgressDeadlineExceeded).
+    const condition = (type: string, status: string, reason: string) => ({ type, status, reason, message: `${type} ${reason}`, lastUpdateTime: "2026-12-06T10:00:00Z", lastTransitionTime: "2026-12-06T10:00:00Z" });
+    const midRollout = {
+        // The new ReplicaSet has both pods, one of them available; the old one still has 1 available pod.
+        "pods of the release before still running (availableReplicas counts them)": {
+            status: { observedGeneration: 2, replicas: 3, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 1, conditions: [condition("Available", "True", "MinimumReplicasAvailable"), condition("Progressing", "True", "ReplicaSetUpdated")] },
+            why: "1 pods of an older template are still running",
+        },
+        // Just edited: metadata.generation moved on, the status is still the old spec's, all available.
+        "a new generation its controller has not observed": {
+            metadata: { generation: 3 },
+            status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [condition("Available", "True", "MinimumReplicasAvailable"), condition("Progressing", "True", "NewReplicaSetAvailable")] },
+            why: "its controller has not observed generation 3 yet (observedGeneration 2)",
+        },
+        // The new pod never became ready: the controller gave up after progressDeadlineSeconds.
+        "a rollout past its progress deadline": {
+            status: { observedGeneration: 2, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 1, conditions: [condition("Available", "True", "MinimumReplicasAvailable"), condition("Progressing", "False", "ProgressDeadlineExceeded")] },
+            why: "it exceeded its progress deadline (Progressing: ProgressDeadlineExceeded); 1 of 2 pods run its current template; 2 pods of an older template are still running",
+        },
+    } as const;
+
+    it.each(Object.entries(midRollout))("refuses a target in the middle of a rollout, as kubectl rollout status would: %s", async (_, c) => {
+        const fake = await fakeStack("staging");
+        const blue = deploymentIn(fake.resources, "blue");
+        const settled = deploymentJson(blue.namespace, blue.name, 2, 2);
+        const json = { ...settled, metadata: { ...(settled.metadata as object), ...("metadata" in c ? c.metadata : {}) }, status: c.status };
+        expect(() => validateKubernetesObject({ type: "kubernetes:apps/v1:Deployment", inputs: json } as unknown as PlannedResource)).not.toThrow();
+        kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, json);
+        try {
+            const r = await run(["--stack", "staging"], fake);
+            expect(r).toEqual({
+                code: 1,
+                stdout: "",
+                stderr: "refused before any change: the blue color cannot take traffic\n" +
+                    `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 2 of the live replica count 2 pods available and its rollout has not finished (${c.why}) (read live from the cluster): ` +
+                    `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again\n`,
+            });
+            expect(fake.recorded.calls).toEqual([]);
+        } finally {
+            kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, settled);
+        }
     });
 
     it("refuses a Deployment the cluster does not have (404), naming the fix", async () => {

@@ -206,6 +206,23 @@ describe("GitHub workflows", () => {
         });
     });
 
+    it("every step that runs the Pulumi program passes GRAFANA_AUTH from the repository secret (config accepts it for grafana:auth, as the provider reads it)", () => {
+        // The program runs under `pulumi preview`/`up` (pulumi/actions with a command, or the CLI) and
+        // under npm run rollback/promote (their Automation API update; rollback.ts reads it for its checks).
+        // A command line (not text that names one, such as the rollback pull request's body).
+        const COMMAND = /^\s*(pulumi up|npm run (?:rollback|promote))\b/m;
+        const runsProgram = (s: Step) => (s.uses === "pulumi/actions@v6" && s.with?.command !== undefined) || COMMAND.test(s.run ?? "");
+        const steps = WORKFLOWS.flatMap((name) => Object.entries(load(name).jobs).flatMap(([job, j]) =>
+            j.steps.filter(runsProgram).map((s) => [`${name}.${job}: ${s.uses ?? (s.run ?? "").match(COMMAND)?.[1]}`, s.env?.GRAFANA_AUTH])));
+        expect(steps).toEqual([
+            ["preview.preview: pulumi/actions@v6", "${{ secrets.GRAFANA_AUTH }}"],
+            ["deploy.staging: pulumi/actions@v6", "${{ secrets.GRAFANA_AUTH }}"],
+            ["deploy.production: pulumi up", "${{ secrets.GRAFANA_AUTH }}"],
+            ["deploy.production: npm run promote", "${{ secrets.GRAFANA_AUTH }}"],
+            ["rollback.rollback: npm run rollback", "${{ secrets.GRAFANA_AUTH }}"],
+        ]);
+    });
+
     it("rollback: by hand with stack, service and color; runs the rollback command in the stack's environment", () => {
         const wf = load("rollback");
         const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string; options?: string[] }> }).inputs;

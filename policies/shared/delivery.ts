@@ -65,6 +65,12 @@ export const ANNOTATIONS = {
     promotion: "launchpad.dev/promotion",
     /** On a migration Job and its restore point: the schema version the release migrates to. */
     schemaVersion: "launchpad.dev/schema-version",
+    /**
+     * On a color's Deployment (its own metadata, so a new value rolls no pod): the per-part hashes of
+     * the pod template it was applied with, as JSON; the release history reads the live color's from
+     * the state, which a targeted update leaves as it was.
+     */
+    podShape: "launchpad.dev/pod-shape",
 } as const;
 
 export const PROMOTION = { verified: "verified", history: "history", unverifiedAllowed: "unverified-allowed" } as const;
