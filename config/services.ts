@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { COLORS, type Color } from "../lib/delivery";
 import { isImmutableRef, parseImageRef } from "../lib/image";
-import { performanceSchema, resolveScenario, resolveServerBounds, SCENARIOS, scenarioProblems, type RawPerformance, type Scenario, type ScenarioName, type ServerBounds } from "../loadtest/profile";
+import { loadGateProblems, performanceSchema, resolveScenario, resolveServerBounds, SCENARIOS, scenarioProblems, type RawPerformance, type Scenario, type ScenarioName, type ServerBounds } from "../loadtest/profile";
 import { HTTP_METHODS, validatePolicy, type SmokePolicy } from "../smoke/policy";
 import { describeValue } from "./errors";
 import { cliNumber } from "./input";
@@ -450,7 +450,10 @@ function performanceProblems(key: string, s: RawService, ctx: ServiceRuleContext
         return [`${key}: received ${show(s.performance)}; expected no performance profile in a ${ctx.tier} stack: load, stress, soak and spike run in staging, against a color's preview Service`];
     }
     const perf = performanceConfig(s.performance, s.health.readinessPath);
-    return SCENARIOS.flatMap((name) => scenarioProblems(`${key}.scenarios.${name}`, perf.scenarios[name]));
+    return [
+        ...SCENARIOS.flatMap((name) => scenarioProblems(`${key}.scenarios.${name}`, perf.scenarios[name])),
+        ...(perf.loadGate ? loadGateProblems(`${key}.scenarios.load`, perf.scenarios.load) : []),
+    ];
 }
 
 /** The service's performance suite: the four scenarios with their defaults, the bounds, the load gate. */
