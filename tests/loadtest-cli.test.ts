@@ -170,7 +170,7 @@ describe.concurrent("npm run loadtest --target: a run here", () => {
         expect(r.code).toBe(1);
         const summary = lastJson(r.stdout);
         expect(r.stdout.split("\n").length).toBe(2); // --json: the line alone
-        expect(summary.reasons).toEqual(['whole run: http_req_failed "rate<0.01" failed (100%)']);
+        expect(summary.reasons).toEqual(['whole run: http_req_failed "rate<0.01" failed (100%)', 'stage 2 (3 users held): http_req_failed "rate<0.01" failed (100%)']);
         expect(summary.run.breakingPoint).toEqual({ stage: 1, users: 3 });
         expect(pushed.map((p) => [p.method, p.url])).toEqual([["PUT", "/metrics/job/launchpad-loadtest/service/api/color/blue/scenario/load"]]);
         expect(pushed[0].body).toContain(`${LOADTEST_METRICS.passed} 0\n`);

@@ -130,7 +130,7 @@ describe.concurrent("npm run loadtest -- --stack staging: the Job through the Ku
         expect(r.code).toBe(1);
         expect(r.stderr).toContain(`(kubeconfig: KUBECONFIG ${file})\n`);
         expect(r.stdout.split("\n").length).toBe(2);
-        expect(lastJson(r.stdout).reasons).toEqual(['whole run: http_req_failed "rate<0.01" failed (100%)']);
+        expect(lastJson(r.stdout).reasons).toEqual(['whole run: http_req_failed "rate<0.01" failed (100%)', 'stage 2 (3 users held): http_req_failed "rate<0.01" failed (100%)']);
         expect(r.stderr).toContain(`job/${JOB} in ${NS}: Failed (BackoffLimitExceeded: Job has reached the specified backoff limit); kept with its log`);
         expect(terminalCondition(api.jobs.get(`${NS}/${JOB}`) as never)?.type).toBe("Failed");
     }, 60_000);

@@ -5,10 +5,9 @@
  * Thresholds sit far from the figures the servers produce, so a busy machine cannot flip a result.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type { Scenario, Stage } from "../loadtest/profile";
-import { fastClock, runScenario, schedule, spikeSpan, spikeStage, weightedOrder, type Clock } from "../loadtest/runner";
+import { DEFAULT_SERVER_BOUNDS, resolveScenario, type Scenario, type Stage } from "../loadtest/profile";
+import { fastClock, runScenario, schedule, spikeSpan, spikeStage, weightedOrder, type Clock, type Figures, type RunReport } from "../loadtest/runner";
 import { judge } from "../loadtest/verdict";
-import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
 
 const servers: TestServer[] = [];
@@ -104,6 +103,46 @@ describe("weightedOrder and spikeStage", () => {
         expect(spikeSpan([stage(60_000, 10), stage(10_000, 200), stage(180_000, 200), stage(10_000, 10), stage(180_000, 10), stage(10_000, 0)], 1)).toEqual([1, 2]);
         expect(spikeSpan([stage(1, 10), stage(1, 200)], 1)).toEqual([1, 1]);
         expect(spikeSpan([stage(1, 200), stage(1, 250), stage(1, 100)], 0)).toEqual([0, 1]);
+    });
+});
+
+describe("judge: the load scenario, over the whole run and each level it holds", () => {
+    // The default load (10, 50, 100 users held 3, 3 and 5 minutes, 1 s think): the 100-user hold is about 60% of the
+    // user-seconds, so 8% of its requests over 200 ms is under 5% of the run's: p95 under 200 over the run.
+    const load = resolveScenario("load", undefined, "/health/ready");
+    const figures = (requests: number, p95: number): Figures => {
+        const ok = p95 < 200;
+        return { requests, failures: 0, errorRate: 0, reqPerSec: 1, errorsByKind: {}, latencyMs: { p50: 20, p95, p99: p95 }, thresholds: [{ metric: "http_req_duration", expression: "p(95)<200", actual: p95, ok }], ok };
+    };
+    const report = (level100P95: number, overallP95: number): RunReport => {
+        let from = 0;
+        return {
+            scenario: "load",
+            model: "closed",
+            target: "http://127.0.0.1:1",
+            stages: load.stages.map((st, i) => {
+                const r = { stage: i + 1, duration: st.duration, fromUsers: from, toUsers: st.target, ...figures(100, i === 5 ? level100P95 : 50) };
+                from = st.target;
+                return r;
+            }),
+            overall: figures(700, overallP95),
+            breakingPoint: null,
+            recovery: null,
+            elapsedMs: 900_000,
+        };
+    };
+
+    it("a 100-user level over its p95 fails the load, though the whole run's p95 holds", () => {
+        expect(load.stages.map((st) => st.target)).toEqual([10, 10, 50, 50, 100, 100, 0]);
+        expect(judge(load, report(250, 150), DEFAULT_SERVER_BOUNDS, null)).toEqual({
+            verdict: "fail",
+            reasons: ['stage 6 (100 users held): http_req_duration "p(95)<200" failed (250.0 ms)'],
+        });
+        expect(judge(load, report(150, 150), DEFAULT_SERVER_BOUNDS, null)).toEqual({ verdict: "pass", reasons: [] });
+        // Ramps are transitions, not levels: judged in the whole run only.
+        const rampSlow = report(150, 150);
+        const stages = rampSlow.stages.map((st) => (st.stage === 7 ? { ...st, ...figures(100, 400) } : st));
+        expect(judge(load, { ...rampSlow, stages }, DEFAULT_SERVER_BOUNDS, null).verdict).toBe("pass");
     });
 });
 
