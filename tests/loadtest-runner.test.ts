@@ -169,6 +169,28 @@ describe.concurrent("runScenario against local servers", () => {
         expect(s.maxInFlight()).toBe(4);
     });
 
+    it("ramps up a user at a time as the schedule's line reaches each one, not in a step at the stage's start", async ({ expect }) => {
+        // 0 -> 4 users over 800 ms: user n joins at n x 200 ms of the run's clock. Each user has one request in flight at
+        // most, so the server never holds more than floor(4t/800) at its time t. Its clock starts before the run's
+        // (made before the server), so lateness only delays users, never adds one: the bound holds on a busy machine.
+        const clock = fastClock(1);
+        let inFlight = 0;
+        const seen: { t: number; inFlight: number }[] = [];
+        const s = await startServer((_req, res) => {
+            seen.push({ t: clock.now(), inFlight: ++inFlight });
+            setTimeout(() => {
+                inFlight--;
+                res.end("ok");
+            }, 20);
+        });
+        servers.push(s);
+        await runScenario(scenario({ stages: [stage(800, 4), stage(400, 4)], thinkTimeMs: 5 }), s.url, { tickMs: 20, clock });
+        const ramp = seen.filter((a) => a.t < 800);
+        expect(ramp.length).toBeGreaterThan(0);
+        expect(ramp.filter((a) => a.inFlight > Math.floor((4 * a.t) / 800))).toEqual([]);
+        expect(Math.max(...seen.map((a) => a.inFlight))).toBe(4);
+    });
+
     it("executes every trend aggregation k6's grammar gives a duration (avg, min, max, med, p(N), p(0)), not only parses it", async ({ expect }) => {
         // Every tenth request takes 400 ms, the others 10 ms. A busy machine only adds latency, so each bound below
         // is either always met or never: min >= 10, max >= 400, med of the fast ones, avg >= (9 x 10 + 400) / 10.
