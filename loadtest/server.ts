@@ -10,11 +10,18 @@
  * `performance.server.dbConnectionsQuery` names another query. Queries go through
  * Prometheus's HTTP API (`/api/v1/query_range`, `/api/v1/query`; docs: prometheus.io/docs/prometheus/latest/querying/api/).
  */
-import { CADVISOR_METRICS, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
+import { CADVISOR_METRICS, KSM_CONTAINER_METRICS, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
 import type { ServerBounds } from "./profile";
 import type { PrometheusGet } from "../scripts/prometheus";
 
-/** A color's pods: `<service>-<color>-<replicaset hash>-<suffix>`, not its gate or migration Job pods. */
+/**
+ * A color's pods: `<service>-<color>-<replicaset hash>-<suffix>`, not its gate, load or migration Job
+ * pods. The kubelet labels cAdvisor's series `pod`, `namespace` and `container`, and gives the pod's own
+ * cgroup (the sum of its containers) `container=""` (kubernetes/kubernetes pkg/kubelet/server/server.go
+ * `containerPrometheusLabelsFunc`): `container!=""` keeps a pod from counting twice, `container!="POD"`
+ * drops a runtime's sandbox container where it reports one. kube-state-metrics' per-container series
+ * carry the same three labels (catalogue KSM_CONTAINER_METRICS).
+ */
 export function podSelector(namespace: string, service: string, color: string): string {
     return `namespace="${namespace}", pod=~"${service}-${color}-[a-z0-9]{5,10}-[a-z0-9]{5}", container!="", container!="POD"`;
 }
@@ -30,7 +37,7 @@ export function memoryQuery(selector: string): string {
  * "no restart".
  */
 export function restartsQuery(selector: string, seconds: number): string {
-    return `sum(increase(kube_pod_container_status_restarts_total{${selector}}[${Math.max(1, Math.ceil(seconds))}s]))`;
+    return `sum(increase(${KSM_CONTAINER_METRICS.restartsTotal}{${selector}}[${Math.max(1, Math.ceil(seconds))}s]))`;
 }
 
 export type Sample = readonly [seconds: number, value: number];
@@ -101,7 +108,7 @@ export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, r
 export function judgeRestarts(measured: number | null, bounds: ServerBounds): ServerFinding {
     const restarts = measured === null ? null : Math.round(measured);
     const ok = restarts !== null && restarts <= bounds.maxRestarts;
-    return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? "no kube_pod_container_status_restarts_total series for the color's pods over the run: kube-state-metrics is not scraped, or the color ran no pods" : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
+    return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? `no ${KSM_CONTAINER_METRICS.restartsTotal} series for the color's pods over the run: kube-state-metrics is not scraped, or the color ran no pods` : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
 }
 
 export function judgeDbConnections(samples: readonly Sample[], query: string, bounds: ServerBounds): ServerFinding {

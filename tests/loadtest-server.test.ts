@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dbConnectionsQuery, judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, type Sample } from "../loadtest/server";
-import { metricCatalogue, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
+import { deployedProducers, metricCatalogue, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
+import { alertContext } from "../observability/alerts";
 import { scrapeConfiguration } from "../observability/scrape-config";
 import { parse } from "yaml";
 import { ampSigner, prometheusGet } from "../scripts/prometheus";
@@ -131,6 +132,38 @@ describe("the rules, on samples", () => {
         expect(q.scraped).toBe('max(timestamp(http_requests_total{namespace="launchpad-staging", service="api", color="blue"}))');
     });
 
+    it("every metric the judgement reads is in the catalogue, from a producer staging deploys, with only labels that producer attaches", () => {
+        // Checked as tests/catalogue.test.ts checks the rules and panels: the queries as a staging run sends them.
+        const config = parseConfig((({ project, stack, values, secretKeys }) => ({ project, stack, values, secretKeys, offlinePlan: true }))(stackConfigFor({ stack: "staging" })));
+        const m = config.observability.metrics;
+        const ctx = alertContext(config);
+        const catalogue = metricCatalogue(m);
+        const deployed = deployedProducers({ data: ctx.data !== undefined, containerMetrics: ctx.containerMetrics });
+        const sel = podSelector(config.cluster.namespace, "api", "green");
+        const q = recoveryQueries(m, config.cluster.namespace, "api", "green");
+        const found: string[] = [];
+        const problems: string[] = [];
+        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), dbConnectionsQuery(DEFAULT_SERVER_BOUNDS, m, config.cluster.namespace, "api", "green"), q.p95, q.errors, q.scraped]) {
+            parser.parse(expr).iterate({
+                enter: (n) => {
+                    if (n.type.name !== "VectorSelector") return;
+                    const id = n.node.getChild("Identifier");
+                    const metric = id === null ? "" : expr.slice(id.from, id.to);
+                    const labels: string[] = [];
+                    n.node.getChild("LabelMatchers")?.cursor().iterate((l) => { if (l.type.name === "LabelName") labels.push(expr.slice(l.from, l.to)); });
+                    found.push(metric);
+                    const spec = catalogue[metric];
+                    if (spec === undefined) return void problems.push(`${metric} is not in the catalogue`);
+                    if (!deployed.has(spec.producer)) problems.push(`${metric}'s producer ${spec.producer} is not deployed in staging`);
+                    const foreign = labels.filter((l) => !spec.labels.includes(l));
+                    if (foreign.length > 0) problems.push(`${metric} has no label ${foreign.join(", ")}`);
+                },
+            });
+        }
+        expect(problems).toEqual([]);
+        expect([...new Set(found)].sort()).toEqual(["container_memory_working_set_bytes", "db_pool_connections_in_use", "http_request_duration_seconds_bucket", "http_requests_total", "kube_pod_container_status_restarts_total"]);
+    });
+
     it("the recovery queries' range holds at least two of the stack's scrapes, which rate() and irate() need", () => {
         // The scrape interval is the one the scraper is configured with, not a copy of it.
         const metrics = parseConfig((({ project, stack, values, secretKeys }) => ({ project, stack, values, secretKeys, offlinePlan: true }))(stackConfigFor({ stack: "staging" }))).observability.metrics;
@@ -155,6 +188,8 @@ describe("the rules, on samples", () => {
         const re = new RegExp(`^${/pod=~"([^"]+)"/.exec(podSelector("ns", "api", "green"))?.[1]}$`);
         expect(["api-green-5d8f7c9b6-abcde", "api-green-7c9b6d8f-x1y2z"].every((p) => re.test(p))).toBe(true);
         expect(["api-green-gate-abc12-xyz12", "api-green-migrate-0123456789-ab12c", "api-blue-5d8f7c9b6-abcde", "api-green-5d8f7c9b6-abcde-extra"].some((p) => re.test(p))).toBe(false);
+        // The load gate's Job pod (`<svc>-<color>-load-<id>-<suffix>`) and an operator's run (`<svc>-<color>-loadtest-<scenario>-<suffix>`).
+        expect(["api-green-load-0123456789-ab12c", "api-green-loadtest-spike-ab12c", "api-green-loadtest-load-ab12c"].some((p) => re.test(p))).toBe(false);
     });
 });
 
