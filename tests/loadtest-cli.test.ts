@@ -36,7 +36,8 @@ async function serve(status = 200): Promise<TestServer> {
 }
 
 /** A two-second load scenario: short stages through config, as a test should. */
-const SHORT = 'launchpad:services.api.performance={"scenarios":{"load":{"stages":[{"duration":"500ms","target":3},{"duration":"500ms","target":3}],"thinkTimeMs":10}}}';
+// A latency bound no busy machine reaches (these tests judge the run's path and its errors, not the machine's speed).
+const SHORT = 'launchpad:services.api.performance={"scenarios":{"load":{"stages":[{"duration":"500ms","target":3},{"duration":"500ms","target":3}],"thinkTimeMs":10,"thresholds":{"http_req_duration":["p(95)<5000"],"http_req_failed":["rate<0.01"]}}}}';
 
 /** The fields of the printed objects the test reads. */
 interface Manifest {
@@ -145,7 +146,7 @@ describe.concurrent("npm run loadtest --target: a run here", () => {
         const lines = r.stdout.split("\n");
         expect(lines[0]).toBe(`loadtest load of api (green) against ${s.url}: closed model, 2 stages`);
         expect(lines[1]).toMatch(/^stage\s+users\s+duration\s+requests\s+req\/s\s+p50\s+p95\s+p99\s+errors\s+thresholds$/);
-        expect(lines[2]).toMatch(/^1\s+0→3\s+500ms\s+\d+\s+[\d.]+\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+ ms\s+0%\s+p\(95\)<200 ✓ rate<0\.01 ✓$/);
+        expect(lines[2]).toMatch(/^1\s+0→3\s+500ms\s+\d+\s+[\d.]+\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+ ms\s+0%\s+p\(95\)<5000 ✓ rate<0\.01 ✓$/);
         expect(r.stdout).toContain("breaking point: none (every stage held its thresholds)\nserver: not judged (no Prometheus)\nverdict: pass\n");
 
         // The stack's own Prometheus goes into the Job's spec, never into a run against a local target.

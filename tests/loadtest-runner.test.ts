@@ -198,7 +198,9 @@ describe.concurrent("runScenario against local servers", () => {
         const s = await serve(() => ({ delayMs: n++ % 10 === 0 ? 400 : 10, status: 200 }));
         const expressions = ["min>=9.5", "min<9", "max>=399", "max<300", "med>=9.5", "med<9", "avg>=48", "avg<48", "p(0)>=9.5", "p(100)>=399", "p(50)<9"];
         const run = await runScenario(scenario({ stages: [stage(1500, 2)], thresholds: { http_req_duration: expressions } }), s.url, { tickMs: 20, clock: s.runClock() });
-        expect(run.overall.requests).toBeGreaterThanOrEqual(10);
+        // The first request (n = 0) is the slow one: two requests already give every verdict below (at load average 17
+        // with every loadtest file side by side, this 1.5 s run sent 5).
+        expect(run.overall.requests).toBeGreaterThanOrEqual(2);
         const result = (e: string) => run.overall.thresholds.find((t) => t.expression === e);
         expect(expressions.map((e) => [e, result(e)?.ok])).toEqual([
             ["min>=9.5", true], ["min<9", false], ["max>=399", true], ["max<300", false], ["med>=9.5", true], ["med<9", false],
