@@ -40,6 +40,20 @@ describe("parseThreshold: k6's syntax", () => {
         expect(parseThreshold(metric, source)).toEqual({ metric, source, aggregation, operator, value });
     });
 
+    // The same metrics' thresholds elsewhere in k6's docs (grafana/k6-docs @587199f5c, docs/sources/k6/next/...), every
+    // one found there: each parses, several to a metric as they are written.
+    it.each([
+        ["examples/functional-testing.md", { http_req_failed: ["rate == 0.00"] }],
+        ["examples/get-started-with-k6/test-for-performance.md", { http_req_failed: ["rate<0.01"], http_req_duration: ["p(99)<1000"] }],
+        ["testing-guides/api-load-testing.md", { http_req_failed: ["rate<0.01"], http_req_duration: ["p(95)<200", "p(95)<50"] }],
+        ["testing-guides/automated-performance-testing.md", { http_req_failed: ["rate<0.01"], http_req_duration: ["p(90)<600"] }],
+        ["using-k6-browser/recommended-practices/hybrid-approach-to-performance.md", { http_req_failed: ["rate<0.01"], http_req_duration: ["p(95)<500", "p(99)<1000"] }],
+        ["using-k6/k6-options/how-to.md and reference.md", { http_req_duration: ["avg<100", "p(95)<200"] }],
+        ["using-k6/scenarios/advanced-examples.md", { http_req_duration: ["p(95)<250", "p(99)<350"] }],
+    ] as const)("k6-docs %s: its thresholds parse", (_file, map) => {
+        expect(parseThresholds(map).map((t) => t.source)).toEqual([...(("http_req_duration" in map) ? map.http_req_duration : []), ...(("http_req_failed" in map) ? map.http_req_failed : [])]);
+    });
+
     it.each([
         // The docs' expressions of other metric types ("Aggregation methods by type"): k6 refuses them on a trend or a rate (metric_type.go supportedAggregationMethods).
         ["http_req_duration", "count >= 500"], // a counter's
