@@ -277,16 +277,34 @@ export interface SpikeJudgement {
 }
 
 /**
- * Judges the run's span [start, end] (Unix seconds). `leak` asks for the memory-slope check (the
- * soak; shorter runs have too few samples after warm-up to say anything); `spike`, for the
- * server's own recovery (the client measures its own too).
+ * Milliseconds from a run's start to the end of its last stage that ends with users: the final ramp
+ * to 0 after it (users leaving, buffers freed) is no part of a leak's window, and a falling tail
+ * would pull the fitted slope down (with the default soak, a 30 MiB drop in its last 5 minutes
+ * hides about 12 MiB/h of the 32 MiB/h bound).
  */
-export async function judgeServer(t: ServerTarget, start: number, end: number, bounds: ServerBounds, leak: boolean, spike?: SpikeJudgement): Promise<ServerFinding[]> {
+export function usersEndMs(stages: readonly { readonly durationMs: number; readonly target: number }[]): number {
+    let end = 0;
+    let t = 0;
+    for (const s of stages) {
+        t += s.durationMs;
+        if (s.target > 0) end = t;
+    }
+    return end;
+}
+
+/**
+ * Judges the run's span [start, end] (Unix seconds). `leak` asks for the memory-slope check (the
+ * soak; shorter runs have too few samples after warm-up to say anything), over the whole span, or
+ * up to `leak.until` (the end of the stages with users: `usersEndMs`); `spike`, for the server's own
+ * recovery (the client measures its own too).
+ */
+export async function judgeServer(t: ServerTarget, start: number, end: number, bounds: ServerBounds, leak: boolean | { readonly until: number }, spike?: SpikeJudgement): Promise<ServerFinding[]> {
     const selector = podSelector(t.namespace, t.service, t.color);
     const step = Math.max(1, Math.round((end - start) / 500));
     const out: ServerFinding[] = [];
-    if (leak) {
-        out.push(judgeMemory(await queryRangeBy(t.prometheus, memoryQuery(selector), "pod", start, end, step), start, bounds));
+    if (leak !== false) {
+        const until = leak === true ? end : Math.min(end, leak.until);
+        out.push(judgeMemory(await queryRangeBy(t.prometheus, memoryQuery(selector), "pod", start, until, Math.max(1, Math.round((until - start) / 500))), start, bounds));
     }
     out.push(judgeRestarts(await queryScalar(t.prometheus, restartsQuery(selector, end - start), end), bounds));
     const db = t.metrics === undefined ? bounds.dbConnectionsQuery : dbConnectionsQuery(bounds, t.metrics, t.namespace, t.service, t.color);

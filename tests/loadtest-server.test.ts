@@ -13,9 +13,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
+import { DEFAULT_SERVER_BOUNDS, resolveScenario } from "../loadtest/profile";
 import { parser } from "@prometheus-io/lezer-promql";
-import { dbConnectionsQuery, judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, type Sample } from "../loadtest/server";
+import { dbConnectionsQuery, judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, usersEndMs, type Sample } from "../loadtest/server";
 import { deployedProducers, metricCatalogue, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
 import { alertContext } from "../observability/alerts";
 import { scrapeConfiguration } from "../observability/scrape-config";
@@ -78,6 +78,30 @@ describe("the rules, on samples", () => {
     it("memory with no sample after warm-up fails: a leak check that saw nothing proves nothing", () => {
         expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": [[0, 1], [30, 2]] }, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (2 in all): the leak check cannot hold without them" });
         expect(judgeMemory({}, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (0 in all): the leak check cannot hold without them" });
+    });
+
+    it("the soak's leak window: up to the end of its last stage with users, since a falling tail hides a leak", async () => {
+        expect(usersEndMs(resolveScenario("soak", undefined, "/health/ready").stages)).toBe(65 * 60_000);
+        expect(usersEndMs([{ durationMs: 60_000, target: 10 }, { durationMs: 60_000, target: 0 }, { durationMs: 60_000, target: 5 }])).toBe(180_000);
+        expect(usersEndMs([{ durationMs: 60_000, target: 0 }])).toBe(0);
+        // A pod leaking 64 MiB/h for an hour after its warm-up, then 200 MiB lower as its users leave (the last 5 minutes).
+        const ranges: Record<string, string>[] = [];
+        const prometheus = (path: string, params: Readonly<Record<string, string>>) => {
+            if (path.endsWith("query_range")) ranges.push({ ...params });
+            const [from, to, step] = [Number(params.start), Number(params.end), Number(params.step)];
+            const values = Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step)
+                .map((t) => [t, String(300 * MIB + ((64 * MIB) / 3600) * (t - 1000) - (t > 4900 ? 200 * MIB : 0))]);
+            const result = path.endsWith("query_range") ? [{ metric: { pod: "api-blue-5d8f7c9b6-abcde" }, values }] : [{ metric: {}, value: [to, "0"] }];
+            return Promise.resolve({ status: 200, body: JSON.stringify({ status: "success", data: { resultType: "matrix", result } }) });
+        };
+        const target = { prometheus, namespace: "ns", service: "api", color: "blue" };
+        const soakBounds = { ...bounds, dbConnectionsQuery: "sum(x)" };
+        const windowed = await judgeServer(target, 1000, 5200, soakBounds, { until: 4900 });
+        expect(ranges[0].end).toBe("4900");
+        expect(windowed[0]).toMatchObject({ check: "memory-slope", ok: false, value: 64 });
+        // Over the whole run, the drop pulls the fitted slope under the bound: the leak passes.
+        const whole = await judgeServer(target, 1000, 5200, soakBounds, true);
+        expect(whole[0]).toMatchObject({ check: "memory-slope", ok: true });
     });
 
     it("restarts and database connections against their bounds", () => {

@@ -58,7 +58,7 @@ function prometheusAnswer(req: http.IncomingMessage, state: WorkspaceState): { s
 /** A workspace of its own per run (runs go side by side): every query's path and whether its signature held. */
 interface Workspace {
     readonly url: string;
-    readonly seen: { path: string; valid: boolean }[];
+    readonly seen: { path: string; valid: boolean; query: Record<string, string> }[];
 }
 const servers: TestServer[] = [];
 
@@ -66,7 +66,7 @@ async function workspace(state: WorkspaceState = FLAT): Promise<Workspace> {
     const seen: Workspace["seen"] = [];
     const amp = await startServer((req, res) => {
         void validSigV4(req, credentials, REGION).then((valid) => {
-            seen.push({ path: requestParts(req).path, valid });
+            seen.push({ ...requestParts(req), valid });
             res.setHeader("content-type", "application/json");
             if (!valid) {
                 res.statusCode = 403;
@@ -158,6 +158,20 @@ describe.concurrent("the server-side judgement through a SigV4-signed AMP worksp
         expect(s.server?.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", true, 0], ["restarts", true, 0], ["db-connections", true, 4]]);
         expect(seen.length).toBeGreaterThanOrEqual(3);
         expect(seen.every((q) => q.valid)).toBe(true);
+    }, 30_000);
+
+    it("the soak's leak window ends with its last stage that has users: the final ramp to 0 is left out of the slope", async ({ expect }) => {
+        const { seen, ...ws } = await workspace();
+        // 2 s at 2 users, then 2 s down to 0 (usersEndMs: 2 s).
+        const soak = { ...spec("soak", 2, ws), scenario: twoUserScenario("soak", [{ duration: "2s", durationMs: 2_000, target: 2 }, { duration: "2s", durationMs: 2_000, target: 0 }]) };
+        const r = await runSpec(soak, true, { watchIntervalSeconds: 1, progress: () => undefined });
+        expect(summaryOf(r.stdout).server?.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true]]);
+        // The after-run queries are the last of each kind: the memory range ends about 2 s before the restarts' time (the run's end).
+        const last = (path: string, metric: string) => seen.filter((q) => q.path === `${WORKSPACE}/api/v1/${path}` && (q.query.query ?? "").includes(metric)).at(-1)?.query ?? {};
+        const memoryEnd = Number(last("query_range", CADVISOR_METRICS.memoryWorkingSet).end);
+        const runEnd = Number(last("query", "kube_pod_container_status_restarts_total").time);
+        expect(runEnd - memoryEnd).toBeGreaterThanOrEqual(1.5);
+        expect(runEnd - memoryEnd).toBeLessThan(10);
     }, 30_000);
 
     it("a restart seen by the watch stops the run early, through the signed path", async ({ expect }) => {
