@@ -182,7 +182,7 @@ export const serviceSchema = z.strictObject({
     smoke: smokeSchema.default(smokeSchema.parse({})),
     /**
      * Staging only: the performance suite's scenarios (k6-style stages, think time, weighted checks,
-     * thresholds), server-side bounds, and the images whose load scenario passed.
+     * thresholds), server-side bounds, and the load gate (`loadGate`; the former `loadPassed` list is gone).
      * @default - the users' four scenarios (load, stress, soak, spike) with the default bounds
      */
     performance: performanceSchema.optional(),
