@@ -107,6 +107,12 @@ export const serverBoundsSchema = z.strictObject({
     /** Most database connections allowed at any sample of the run (the pool stays bounded). @default 100 */
     maxDbConnections: z.int().min(1).max(100_000).optional(),
     /**
+     * Soak only: the color's database connections may grow at most this many per hour after warm-up
+     * (the users' "connection pool stable": a leaked connection stays in use, so a leak climbs).
+     * @default 4
+     */
+    maxDbConnectionsSlopePerHour: cliNumber(z.number().min(0).max(100_000)).optional(),
+    /**
      * PromQL for the database connections the run is judged on, when they are counted elsewhere (a
      * postgres_exporter's `sum(pg_stat_activity_count)`, say: the stack deploys none, and RDS has no
      * Prometheus endpoint).
@@ -178,6 +184,7 @@ export interface ServerBounds {
     readonly maxMemorySlopeMiBPerHour: number;
     readonly maxRestarts: number;
     readonly maxDbConnections: number;
+    readonly maxDbConnectionsSlopePerHour: number;
     /** @default - the color's pool gauge (`loadtest/server.ts` `dbConnectionsQuery`) */
     readonly dbConnectionsQuery?: string;
     readonly maxRecoverySeconds: number;
@@ -188,6 +195,7 @@ export const DEFAULT_SERVER_BOUNDS: ServerBounds = {
     maxMemorySlopeMiBPerHour: 32,
     maxRestarts: 0,
     maxDbConnections: 100,
+    maxDbConnectionsSlopePerHour: 4,
     maxRecoverySeconds: 60,
 };
 

@@ -1,7 +1,7 @@
 /**
  * Server-side judgement from the stack's Prometheus: what the client cannot see. For the target
  * color's pods over the run: each pod's memory working set slope after warm-up (a leak), container
- * restarts, and the database's open connections (the pool stays bounded).
+ * restarts, and the database's open connections (the pool stays bounded, and over a soak stable).
  *
  * Metric sources: cAdvisor's `container_memory_working_set_bytes` (what the kubelet evicts on),
  * kube-state-metrics' `kube_pod_container_status_restarts_total`, and for database connections the
@@ -58,7 +58,7 @@ export function slopePerSecond(samples: readonly Sample[]): number | null {
 }
 
 export interface ServerFinding {
-    readonly check: "memory-slope" | "restarts" | "db-connections" | "spike-recovery";
+    readonly check: "memory-slope" | "restarts" | "db-connections" | "db-connections-trend" | "spike-recovery";
     readonly ok: boolean;
     /** The measured figure, null when Prometheus had none. */
     readonly value: number | null;
@@ -68,6 +68,20 @@ export interface ServerFinding {
 
 const MIB = 1024 * 1024;
 
+/** The steepest least-squares slope among the series, each after its own first sample plus the warm-up (a pod the HPA added mid-run warms up then). */
+function steepestAfterWarmup(series: Readonly<Record<string, readonly Sample[]>>, runStart: number, warmupSeconds: number): { steepest?: { pod: string; slope: number; samples: number }; all: number } {
+    let steepest: { pod: string; slope: number; samples: number } | undefined;
+    let all = 0;
+    for (const [pod, samples] of Object.entries(series)) {
+        all += samples.length;
+        const first = Math.max(runStart, Math.min(...samples.map(([t]) => t)));
+        const after = samples.filter(([t]) => t >= first + warmupSeconds);
+        const slope = slopePerSecond(after);
+        if (slope !== null && (steepest === undefined || slope > steepest.slope)) steepest = { pod, slope, samples: after.length };
+    }
+    return { steepest, all };
+}
+
 /**
  * The leak rule: after warm-up, no pod's working set grows faster than the bound, MiB per hour. Each
  * pod warms up from its own first sample (a pod the HPA added mid-run fills its caches then too); the
@@ -75,15 +89,7 @@ const MIB = 1024 * 1024;
  */
 export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, runStart: number, bounds: ServerBounds): ServerFinding {
     const bound = bounds.maxMemorySlopeMiBPerHour;
-    let steepest: { pod: string; slope: number; samples: number } | undefined;
-    let all = 0;
-    for (const [pod, samples] of Object.entries(pods)) {
-        all += samples.length;
-        const first = Math.max(runStart, Math.min(...samples.map(([t]) => t)));
-        const after = samples.filter(([t]) => t >= first + bounds.warmupSeconds);
-        const slope = slopePerSecond(after);
-        if (slope !== null && (steepest === undefined || slope > steepest.slope)) steepest = { pod, slope, samples: after.length };
-    }
+    const { steepest, all } = steepestAfterWarmup(pods, runStart, bounds.warmupSeconds);
     if (steepest === undefined) {
         return { check: "memory-slope", ok: false, value: null, bound, detail: `no memory samples after the ${bounds.warmupSeconds} s warm-up (${all} in all): the leak check cannot hold without them` };
     }
@@ -117,6 +123,31 @@ export function judgeDbConnections(samples: readonly Sample[], query: string, bo
     }
     const peak = Math.max(...samples.map(([, v]) => v));
     return { check: "db-connections", ok: peak <= bounds.maxDbConnections, value: peak, bound: bounds.maxDbConnections, detail: `at most ${peak} database connection(s) (bound ${bounds.maxDbConnections})` };
+}
+
+/**
+ * The soak's pool rule: after warm-up, the color's connections grow at most the bound per hour. A
+ * peak bound alone never catches a leak in pools smaller than it; a leaked connection stays in use,
+ * so the count climbs however small the pool.
+ */
+export function judgeDbTrend(series: Readonly<Record<string, readonly Sample[]>>, runStart: number, bounds: ServerBounds): ServerFinding {
+    const bound = bounds.maxDbConnectionsSlopePerHour;
+    const { steepest, all } = steepestAfterWarmup(series, runStart, bounds.warmupSeconds);
+    if (steepest === undefined) {
+        return { check: "db-connections-trend", ok: false, value: null, bound, detail: `no database connection samples after the ${bounds.warmupSeconds} s warm-up (${all} in all): the pool's stability cannot be judged without them` };
+    }
+    const perHour = steepest.slope * 3600;
+    const value = Math.round(perHour * 100) / 100;
+    const where = steepest.pod === "" ? "" : ` in pod ${steepest.pod}`;
+    return { check: "db-connections-trend", ok: perHour <= bound, value, bound, detail: `database connections grew ${value} per hour${where} after warm-up, over ${steepest.samples} samples (bound ${bound})${perHour > bound ? ": the pool is not stable" : ""}` };
+}
+
+/**
+ * The pool rule's query: per pod for the application's gauge (the HPA may add pods, each with its own
+ * pool, and a sum would read that as growth), or the configured query as it is (one series).
+ */
+export function dbTrendQuery(bounds: ServerBounds, m: AppMetrics | undefined, namespace: string, service: string, color: string): string | undefined {
+    return bounds.dbConnectionsQuery ?? (m === undefined ? undefined : `sum by (pod) (${m.dbPoolConnectionsInUse}{${appSelector(m, namespace, service, color)}})`);
 }
 
 /** The application's metrics the suite reads, as `launchpad:observability.metrics` names them. */
@@ -302,15 +333,20 @@ export async function judgeServer(t: ServerTarget, start: number, end: number, b
     const selector = podSelector(t.namespace, t.service, t.color);
     const step = Math.max(1, Math.round((end - start) / 500));
     const out: ServerFinding[] = [];
+    const until = typeof leak === "boolean" ? end : Math.min(end, leak.until);
     if (leak !== false) {
-        const until = leak === true ? end : Math.min(end, leak.until);
         out.push(judgeMemory(await queryRangeBy(t.prometheus, memoryQuery(selector), "pod", start, until, Math.max(1, Math.round((until - start) / 500))), start, bounds));
     }
     out.push(judgeRestarts(await queryScalar(t.prometheus, restartsQuery(selector, end - start), end), bounds));
     const db = t.metrics === undefined ? bounds.dbConnectionsQuery : dbConnectionsQuery(bounds, t.metrics, t.namespace, t.service, t.color);
-    out.push(db === undefined
-        ? { check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: "no query for the database connections: the run's spec names no application metrics and performance.server.dbConnectionsQuery is not set" }
-        : judgeDbConnections(await queryRange(t.prometheus, db, start, end, step), db, bounds));
+    if (db === undefined) {
+        out.push({ check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: "no query for the database connections: the run's spec names no application metrics and performance.server.dbConnectionsQuery is not set" });
+    } else {
+        out.push(judgeDbConnections(await queryRange(t.prometheus, db, start, end, step), db, bounds));
+        // The soak: the pool stays stable, over the same window as the memory (its stages with users).
+        const trend = dbTrendQuery(bounds, t.metrics, t.namespace, t.service, t.color) ?? db;
+        if (leak !== false) out.push(judgeDbTrend(await queryRangeBy(t.prometheus, trend, "pod", start, until, Math.max(1, Math.round((until - start) / 500))), start, bounds));
+    }
     if (spike !== undefined) {
         const q = recoveryQueries(spike.metrics, t.namespace, t.service, t.color);
         // 1 s steps over the spike: each scrape's figures are seen within a second of it.

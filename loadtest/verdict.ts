@@ -11,7 +11,7 @@
  * - spike: the thresholds hold again, window by window, within `maxRecoverySeconds` of the spike's
  *   start (the errors during the spike are reported, not judged: a spike is allowed to hurt);
  * - every scenario: each server-side finding holds (restarts, database connections, and for the
- *   soak the memory slope).
+ *   soak the memory slope and the pool's trend).
  */
 import type { Scenario, ServerBounds } from "./profile";
 import type { Figures, RunReport } from "./runner";

@@ -122,7 +122,7 @@ describe.concurrent("npm run loadtest --print: the Job for staging", () => {
             const spec: RunSpec = {
                 service: "api", color: "blue", namespace: "ns", target: s.url, image: "ghcr.io/acme/api:1.4.2",
                 scenario: { name: "load", model: "closed", stages: [{ duration: "300ms", durationMs: 300, target: 2 }], thinkTimeMs: 10, checks: [{ path: "/", method: "GET", expectStatus: 200, weight: 1 }], thresholds: { http_req_failed: ["rate<0.5"] }, timeoutMs: 2000, mustHoldUsers: 100, recoveryWindowMs: 1000 },
-                server: { warmupSeconds: 0, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, maxRecoverySeconds: 60 },
+                server: { warmupSeconds: 0, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, maxDbConnectionsSlopePerHour: 4, maxRecoverySeconds: 60 },
             };
             fs.writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
             const out = await new Promise<{ code: number; stdout: string }>((resolve) => {

@@ -121,7 +121,7 @@ describe("launchpad:services.<svc>.performance", () => {
             checks: [{ path: "/health/ready", method: "GET", expectStatus: 200, weight: 1 }],
             mustHoldUsers: 100,
         });
-        expect(perf?.server).toEqual({ warmupSeconds: 300, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, maxRecoverySeconds: 60 });
+        expect(perf?.server).toEqual({ warmupSeconds: 300, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, maxDbConnectionsSlopePerHour: 4, maxRecoverySeconds: 60 });
         expect(perf?.loadGate).toBe(false);
         expect(Object.keys(DEFAULT_SCENARIOS)).toEqual(["load", "stress", "soak", "spike"]);
     });

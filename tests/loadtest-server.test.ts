@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SERVER_BOUNDS, resolveScenario } from "../loadtest/profile";
 import { parser } from "@prometheus-io/lezer-promql";
-import { dbConnectionsQuery, judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, usersEndMs, type Sample } from "../loadtest/server";
+import { dbConnectionsQuery, dbTrendQuery, judgeDbConnections, judgeDbTrend, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, usersEndMs, type Sample } from "../loadtest/server";
 import { deployedProducers, metricCatalogue, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
 import { alertContext } from "../observability/alerts";
 import { scrapeConfiguration } from "../observability/scrape-config";
@@ -104,6 +104,27 @@ describe("the rules, on samples", () => {
         expect(whole[0]).toMatchObject({ check: "memory-slope", ok: true });
     });
 
+    it("the soak's pool: connections growing after warm-up fail, a pod the HPA adds does not, a configured query is one series", () => {
+        const conn = (perHour: number, from = 0, to = 600, base = 10): Sample[] => Array.from({ length: (to - from) / 15 + 1 }, (_, i) => [from + i * 15, base + (perHour / 3600) * i * 15] as const);
+        expect(judgeDbTrend({ "api-blue-5d8f7c9b6-abcde": conn(0) }, 0, bounds)).toMatchObject({ check: "db-connections-trend", ok: true, value: 0 });
+        // A pool far under maxDbConnections (100) that leaks 12 connections an hour: the peak bound never sees it.
+        expect(judgeDbTrend({ "api-blue-5d8f7c9b6-abcde": conn(12) }, 0, bounds)).toEqual({
+            check: "db-connections-trend",
+            ok: false,
+            value: 12,
+            bound: 4,
+            detail: "database connections grew 12 per hour in pod api-blue-5d8f7c9b6-abcde after warm-up, over 37 samples (bound 4): the pool is not stable",
+        });
+        expect(judgeDbConnections(conn(12), "q", bounds)).toMatchObject({ ok: true });
+        // A second pod from 300 s, its pool filling as it warms up: per pod, no growth (summed, +10 in 5 minutes).
+        const added = [[300, 0], [315, 5], [330, 10], ...conn(0, 360, 600)] as Sample[];
+        expect(judgeDbTrend({ "api-blue-5d8f7c9b6-abcde": conn(0), "api-blue-5d8f7c9b6-klmno": added }, 0, bounds)).toMatchObject({ ok: true, value: 0 });
+        expect(judgeDbTrend({ "": conn(12) }, 0, bounds).detail).toBe("database connections grew 12 per hour after warm-up, over 37 samples (bound 4): the pool is not stable");
+        expect(judgeDbTrend({}, 0, bounds)).toMatchObject({ ok: false, value: null });
+        expect(dbTrendQuery(DEFAULT_SERVER_BOUNDS, APP, "ns", "api", "blue")).toBe('sum by (pod) (db_pool_connections_in_use{namespace="ns", service="api", color="blue"})');
+        expect(dbTrendQuery({ ...DEFAULT_SERVER_BOUNDS, dbConnectionsQuery: "sum(pg_stat_activity_count)" }, APP, "ns", "api", "blue")).toBe("sum(pg_stat_activity_count)");
+    });
+
     it("restarts and database connections against their bounds", () => {
         expect(judgeRestarts(0, bounds)).toMatchObject({ ok: true, value: 0 });
         expect(judgeRestarts(1, bounds)).toMatchObject({ ok: false, detail: "1 container restart(s) during the run (bound 0)" });
@@ -147,7 +168,7 @@ describe("the rules, on samples", () => {
         const sel = podSelector("launchpad-staging", "api", "blue");
         const q = recoveryQueries(APP, "launchpad-staging", "api", "blue");
         const db = dbConnectionsQuery(DEFAULT_SERVER_BOUNDS, APP, "launchpad-staging", "api", "blue");
-        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), q.p95, q.errors, q.scraped, db]) {
+        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), q.p95, q.errors, q.scraped, db, dbTrendQuery(DEFAULT_SERVER_BOUNDS, APP, "launchpad-staging", "api", "blue") ?? ""]) {
             const errors: string[] = [];
             parser.parse(expr).iterate({ enter: (n) => { if (n.type.isError) errors.push(`${expr} @${n.from}`); } });
             expect(errors).toEqual([]);
@@ -167,7 +188,7 @@ describe("the rules, on samples", () => {
         const q = recoveryQueries(m, config.cluster.namespace, "api", "green");
         const found: string[] = [];
         const problems: string[] = [];
-        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), dbConnectionsQuery(DEFAULT_SERVER_BOUNDS, m, config.cluster.namespace, "api", "green"), q.p95, q.errors, q.scraped]) {
+        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), dbConnectionsQuery(DEFAULT_SERVER_BOUNDS, m, config.cluster.namespace, "api", "green"), dbTrendQuery(DEFAULT_SERVER_BOUNDS, m, config.cluster.namespace, "api", "green") ?? "", q.p95, q.errors, q.scraped]) {
             parser.parse(expr).iterate({
                 enter: (n) => {
                     if (n.type.name !== "VectorSelector") return;
@@ -332,7 +353,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
     it("a flat working set is no leak; no restart; connections within bounds", async () => {
         const end = Date.now() / 1000;
         const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "blue", metrics: APP }, t0, end, serverBounds, true);
-        expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true]]);
+        expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true], ["db-connections-trend", true]]);
         expect(findings[0]).toMatchObject({ value: 0, detail: expect.stringContaining("the steepest of 2 pod(s)") as unknown });
         // The blue pool's two pods, 5 + 7, not production's 90 nor green's 3.
         expect(findings[2]).toMatchObject({ value: 12, detail: "at most 12 database connection(s) (bound 20)" });
@@ -341,7 +362,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
     it("a working set growing 1 MiB/s is a leak (3,600 MiB/h), and the restart is seen", async () => {
         const end = Date.now() / 1000;
         const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
-        expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true]]);
+        expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true], ["db-connections-trend", true]]);
         // Scrapes land within the second, so the measured slope is near, not at, 3,600 MiB/h.
         expect(findings[0].value).toBeGreaterThan(3_000);
         expect(findings[0].value).toBeLessThan(4_200);
@@ -370,10 +391,11 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
             const signed = prometheusGet({ url: `${workspace.url}/workspaces/ws-1/`, sigV4Region: "eu-west-1" }, ampSigner("eu-west-1", credentials));
             const end = Date.now() / 1000;
             const findings = await judgeServer({ prometheus: signed, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
-            expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true]]);
+            expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true], ["db-connections-trend", true]]);
             expect(findings[0].value).toBeGreaterThan(3_000);
             expect(findings[1].value).toBeGreaterThanOrEqual(1);
-            expect(verdicts.length).toBe(3);
+            // Memory, restarts, the connections peak and their trend per pod.
+            expect(verdicts.length).toBe(4);
             expect(verdicts.every((v) => v)).toBe(true);
             // A wrong key never reaches Prometheus.
             await expect(judgeServer({ prometheus: prometheusGet({ url: `${workspace.url}/workspaces/ws-1/`, sigV4Region: "eu-west-1" }, ampSigner("eu-west-1", { ...credentials, secretAccessKey: "wrong" })), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true))
@@ -411,7 +433,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
     it("a color with no pods in Prometheus fails every check: no series is not \"no restart\"", async () => {
         const end = Date.now() / 1000;
         const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "worker", color: "blue", metrics: APP }, t0, end, serverBounds, true);
-        expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, null], ["restarts", false, null], ["db-connections", false, null]]);
+        expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, null], ["restarts", false, null], ["db-connections", false, null], ["db-connections-trend", false, null]]);
     });
 
     describe("the watch during the run", () => {
