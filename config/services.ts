@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { COLORS, type Color } from "../lib/delivery";
 import { isImmutableRef, parseImageRef } from "../lib/image";
-import { performanceSchema, resolveScenario, resolveServerBounds, SCENARIOS, scenarioProblems, type RawPerformance, type Scenario, type ScenarioName, type ServerBounds } from "../loadtest/profile";
+import { loadGateProblems, performanceSchema, resolveScenario, resolveServerBounds, SCENARIOS, scenarioProblems, type RawPerformance, type Scenario, type ScenarioName, type ServerBounds } from "../loadtest/profile";
 import { HTTP_METHODS, validatePolicy, type SmokePolicy } from "../smoke/policy";
 import { describeValue } from "./errors";
 import { cliNumber } from "./input";
@@ -182,7 +182,7 @@ export const serviceSchema = z.strictObject({
     smoke: smokeSchema.default(smokeSchema.parse({})),
     /**
      * Staging only: the performance suite's scenarios (k6-style stages, think time, weighted checks,
-     * thresholds), server-side bounds, and the images whose load scenario passed.
+     * thresholds), server-side bounds, and the load gate (`loadGate`; the former `loadPassed` list is gone).
      * @default - the users' four scenarios (load, stress, soak, spike) with the default bounds
      */
     performance: performanceSchema.optional(),
@@ -450,7 +450,10 @@ function performanceProblems(key: string, s: RawService, ctx: ServiceRuleContext
         return [`${key}: received ${show(s.performance)}; expected no performance profile in a ${ctx.tier} stack: load, stress, soak and spike run in staging, against a color's preview Service`];
     }
     const perf = performanceConfig(s.performance, s.health.readinessPath);
-    return SCENARIOS.flatMap((name) => scenarioProblems(`${key}.scenarios.${name}`, perf.scenarios[name]));
+    return [
+        ...SCENARIOS.flatMap((name) => scenarioProblems(`${key}.scenarios.${name}`, perf.scenarios[name])),
+        ...(perf.loadGate ? loadGateProblems(`${key}.scenarios.load`, perf.scenarios.load) : []),
+    ];
 }
 
 /** The service's performance suite: the four scenarios with their defaults, the bounds, the load gate. */

@@ -18,7 +18,7 @@ import { FAILURE_KINDS, parseTarget, redactCredentials, runAsMain, TARGET_EXPECT
 import type { Scenario, ServerBounds } from "./profile";
 import { loadtestPushUrl, pushMetrics, renderLoadtestMetrics } from "./push";
 import { runScenario, type Figures, type RunOptions, type RunReport } from "./runner";
-import { dbConnectionsQuery, judgeServer, type AppMetrics, type ServerFinding, type SpikeJudgement } from "./server";
+import { dbConnectionsQuery, judgeServer, usersEndMs, type AppMetrics, type ServerFinding, type SpikeJudgement } from "./server";
 import { parseThresholds, type Threshold } from "./thresholds";
 import { judge, type Verdict } from "./verdict";
 import { prometheusGet, type PrometheusTarget } from "../scripts/prometheus";
@@ -194,7 +194,8 @@ export async function runSpec(spec: RunSpec, json = false, options: RunSpecOptio
     if (target !== undefined) {
         try {
             // Stopped early, a soak's window is too short for a slope: the stop is its verdict.
-            server = await judgeServer(target, start, end, spec.server, spec.scenario.name === "soak" && stopped === null, spikeJudgement(spec, run, start));
+            const leak = spec.scenario.name === "soak" && stopped === null && { until: start + usersEndMs(spec.scenario.stages) / 1000 };
+            server = await judgeServer(target, start, end, spec.server, leak, spikeJudgement(spec, run, start));
         } catch (e) {
             stderr += `warning: server-side judgement failed: ${redactCredentials((e as Error).message)}\n`;
         }

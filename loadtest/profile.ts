@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { cliNumber } from "../config/input";
 import { HTTP_METHODS } from "../smoke/policy";
-import { parseThreshold, THRESHOLD_EXPECTED, THRESHOLD_METRICS, THRESHOLD_OBJECT_FORM, type ThresholdMetric } from "./thresholds";
+import { parseThreshold, parseThresholds, THRESHOLD_EXPECTED, THRESHOLD_METRICS, THRESHOLD_OBJECT_FORM, type Threshold, type ThresholdMetric } from "./thresholds";
 
 export const SCENARIOS = ["load", "stress", "soak", "spike"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -107,6 +107,12 @@ export const serverBoundsSchema = z.strictObject({
     /** Most database connections allowed at any sample of the run (the pool stays bounded). @default 100 */
     maxDbConnections: z.int().min(1).max(100_000).optional(),
     /**
+     * Soak only: the color's database connections may grow at most this many per hour after warm-up
+     * (the users' "connection pool stable": a leaked connection stays in use, so a leak climbs).
+     * @default 4
+     */
+    maxDbConnectionsSlopePerHour: cliNumber(z.number().min(0).max(100_000)).optional(),
+    /**
      * PromQL for the database connections the run is judged on, when they are counted elsewhere (a
      * postgres_exporter's `sum(pg_stat_activity_count)`, say: the stack deploys none, and RDS has no
      * Prometheus endpoint).
@@ -128,6 +134,7 @@ export const performanceSchema = z.strictObject({
      * a release's load verdict is in the stack's state: a release whose load Job completed is reported
      * with `load: "pass"` in `verifiedReleases` (what production's `promotion.requireLoad` reads). It
      * holds `pulumi up` for the scenario's length (about 16 minutes by default) when a release changes.
+     * On, the load scenario must ask at least the users' plan (`LOAD_GATE_FLOOR`): its pass admits releases to production.
      * @default false
      */
     loadGate: z.boolean().optional(),
@@ -177,6 +184,7 @@ export interface ServerBounds {
     readonly maxMemorySlopeMiBPerHour: number;
     readonly maxRestarts: number;
     readonly maxDbConnections: number;
+    readonly maxDbConnectionsSlopePerHour: number;
     /** @default - the color's pool gauge (`loadtest/server.ts` `dbConnectionsQuery`) */
     readonly dbConnectionsQuery?: string;
     readonly maxRecoverySeconds: number;
@@ -187,6 +195,7 @@ export const DEFAULT_SERVER_BOUNDS: ServerBounds = {
     maxMemorySlopeMiBPerHour: 32,
     maxRestarts: 0,
     maxDbConnections: 100,
+    maxDbConnectionsSlopePerHour: 4,
     maxRecoverySeconds: 60,
 };
 
@@ -231,6 +240,55 @@ export function resolveScenario(name: ScenarioName, raw: RawScenario | undefined
 
 export function resolveServerBounds(raw: RawPerformance["server"]): ServerBounds {
     return { ...DEFAULT_SERVER_BOUNDS, ...raw };
+}
+
+/**
+ * The least a load gate's scenario may ask: the users' load plan (100 users held 5 minutes, 1 s of
+ * think time, p95 under 200 ms, under 1% errors). The gate's pass is what production's
+ * `promotion.requireLoad` admits a release on, and the scenario is staging config a change can edit:
+ * without a floor, one stage of 1 user, or `rate<=1`, would "pass load" for any image.
+ */
+export const LOAD_GATE_FLOOR = { users: 100, heldMs: 5 * 60_000, thinkTimeMs: 1000, p95Ms: 200, errorRate: 0.01 } as const;
+
+/** `actual op value` bounds the figure from above at least as tightly as `< limit`. */
+const atMost = (t: Threshold, limit: number): boolean => (t.operator === "<" && t.value <= limit) || (t.operator === "<=" && t.value < limit);
+
+/**
+ * Where the load gate's scenario (`performance.loadGate`) asks less than the users' load plan
+ * (`LOAD_GATE_FLOOR`), as `<key>: received <value>; expected <allowed>`. A stricter scenario (more
+ * users, longer holds, less think time, tighter thresholds) passes.
+ */
+export function loadGateProblems(key: string, s: Scenario): string[] {
+    const f = LOAD_GATE_FLOOR;
+    const why = "performance.loadGate is on, and its pass admits a release to production (launchpad:promotion.requireLoad)";
+    const out: string[] = [];
+    let from = 0;
+    let held = 0;
+    for (const st of s.stages) {
+        if (from >= f.users && st.target >= f.users) held += st.durationMs;
+        from = st.target;
+    }
+    if (held < f.heldMs) {
+        out.push(`${key}.stages: received ${s.stages.map((st) => `${st.duration}→${st.target}`).join(", ")}; expected at least ${f.users} users held for 5m in all, as the users' load plan (${why})`);
+    }
+    if (s.thinkTimeMs > f.thinkTimeMs) {
+        out.push(`${key}.thinkTimeMs: received ${s.thinkTimeMs}; expected at most ${f.thinkTimeMs}, as the users' load plan (${why})`);
+    }
+    const parsed = parseThresholds(s.thresholds);
+    const latency = parsed.some((t) => t.metric === "http_req_duration" && (t.aggregation.method === "max" || (t.aggregation.method === "p" && t.aggregation.percentile >= 95)) && atMost(t, f.p95Ms));
+    if (!latency) {
+        out.push(`${key}.thresholds.http_req_duration: received ${JSON.stringify(s.thresholds.http_req_duration ?? [])}; expected a bound at least as strict as "p(95)<${f.p95Ms}" (p(N) with N >= 95, or max, under ${f.p95Ms} ms), as the users' load plan (${why})`);
+    }
+    if (!parsed.some((t) => t.metric === "http_req_failed" && atMost(t, f.errorRate))) {
+        out.push(`${key}.thresholds.http_req_failed: received ${JSON.stringify(s.thresholds.http_req_failed ?? [])}; expected a bound at least as strict as "rate<${f.errorRate}", as the users' load plan (${why})`);
+    }
+    s.checks.forEach((c, i) => {
+        const statuses = typeof c.expectStatus === "number" ? [c.expectStatus] : c.expectStatus;
+        if (statuses.some((st) => st >= 500)) {
+            out.push(`${key}.checks[${i}].expectStatus: received ${JSON.stringify(c.expectStatus)}; expected no 5xx status counted as success (${why})`);
+        }
+    });
+    return out;
 }
 
 /** Rules across a scenario's fields, as `<key>: received <value>; expected <allowed>`. */

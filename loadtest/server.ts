@@ -1,7 +1,7 @@
 /**
  * Server-side judgement from the stack's Prometheus: what the client cannot see. For the target
  * color's pods over the run: each pod's memory working set slope after warm-up (a leak), container
- * restarts, and the database's open connections (the pool stays bounded).
+ * restarts, and the database's open connections (the pool stays bounded, and over a soak stable).
  *
  * Metric sources: cAdvisor's `container_memory_working_set_bytes` (what the kubelet evicts on),
  * kube-state-metrics' `kube_pod_container_status_restarts_total`, and for database connections the
@@ -10,11 +10,18 @@
  * `performance.server.dbConnectionsQuery` names another query. Queries go through
  * Prometheus's HTTP API (`/api/v1/query_range`, `/api/v1/query`; docs: prometheus.io/docs/prometheus/latest/querying/api/).
  */
-import { CADVISOR_METRICS, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
+import { CADVISOR_METRICS, KSM_CONTAINER_METRICS, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
 import type { ServerBounds } from "./profile";
 import type { PrometheusGet } from "../scripts/prometheus";
 
-/** A color's pods: `<service>-<color>-<replicaset hash>-<suffix>`, not its gate or migration Job pods. */
+/**
+ * A color's pods: `<service>-<color>-<replicaset hash>-<suffix>`, not its gate, load or migration Job
+ * pods. The kubelet labels cAdvisor's series `pod`, `namespace` and `container`, and gives the pod's own
+ * cgroup (the sum of its containers) `container=""` (kubernetes/kubernetes pkg/kubelet/server/server.go
+ * `containerPrometheusLabelsFunc`): `container!=""` keeps a pod from counting twice, `container!="POD"`
+ * drops a runtime's sandbox container where it reports one. kube-state-metrics' per-container series
+ * carry the same three labels (catalogue KSM_CONTAINER_METRICS).
+ */
 export function podSelector(namespace: string, service: string, color: string): string {
     return `namespace="${namespace}", pod=~"${service}-${color}-[a-z0-9]{5,10}-[a-z0-9]{5}", container!="", container!="POD"`;
 }
@@ -30,7 +37,7 @@ export function memoryQuery(selector: string): string {
  * "no restart".
  */
 export function restartsQuery(selector: string, seconds: number): string {
-    return `sum(increase(kube_pod_container_status_restarts_total{${selector}}[${Math.max(1, Math.ceil(seconds))}s]))`;
+    return `sum(increase(${KSM_CONTAINER_METRICS.restartsTotal}{${selector}}[${Math.max(1, Math.ceil(seconds))}s]))`;
 }
 
 export type Sample = readonly [seconds: number, value: number];
@@ -51,7 +58,7 @@ export function slopePerSecond(samples: readonly Sample[]): number | null {
 }
 
 export interface ServerFinding {
-    readonly check: "memory-slope" | "restarts" | "db-connections" | "spike-recovery";
+    readonly check: "memory-slope" | "restarts" | "db-connections" | "db-connections-trend" | "spike-recovery";
     readonly ok: boolean;
     /** The measured figure, null when Prometheus had none. */
     readonly value: number | null;
@@ -61,6 +68,20 @@ export interface ServerFinding {
 
 const MIB = 1024 * 1024;
 
+/** The steepest least-squares slope among the series, each after its own first sample plus the warm-up (a pod the HPA added mid-run warms up then). */
+function steepestAfterWarmup(series: Readonly<Record<string, readonly Sample[]>>, runStart: number, warmupSeconds: number): { steepest?: { pod: string; slope: number; samples: number }; all: number } {
+    let steepest: { pod: string; slope: number; samples: number } | undefined;
+    let all = 0;
+    for (const [pod, samples] of Object.entries(series)) {
+        all += samples.length;
+        const first = Math.max(runStart, Math.min(...samples.map(([t]) => t)));
+        const after = samples.filter(([t]) => t >= first + warmupSeconds);
+        const slope = slopePerSecond(after);
+        if (slope !== null && (steepest === undefined || slope > steepest.slope)) steepest = { pod, slope, samples: after.length };
+    }
+    return { steepest, all };
+}
+
 /**
  * The leak rule: after warm-up, no pod's working set grows faster than the bound, MiB per hour. Each
  * pod warms up from its own first sample (a pod the HPA added mid-run fills its caches then too); the
@@ -68,15 +89,7 @@ const MIB = 1024 * 1024;
  */
 export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, runStart: number, bounds: ServerBounds): ServerFinding {
     const bound = bounds.maxMemorySlopeMiBPerHour;
-    let steepest: { pod: string; slope: number; samples: number } | undefined;
-    let all = 0;
-    for (const [pod, samples] of Object.entries(pods)) {
-        all += samples.length;
-        const first = Math.max(runStart, Math.min(...samples.map(([t]) => t)));
-        const after = samples.filter(([t]) => t >= first + bounds.warmupSeconds);
-        const slope = slopePerSecond(after);
-        if (slope !== null && (steepest === undefined || slope > steepest.slope)) steepest = { pod, slope, samples: after.length };
-    }
+    const { steepest, all } = steepestAfterWarmup(pods, runStart, bounds.warmupSeconds);
     if (steepest === undefined) {
         return { check: "memory-slope", ok: false, value: null, bound, detail: `no memory samples after the ${bounds.warmupSeconds} s warm-up (${all} in all): the leak check cannot hold without them` };
     }
@@ -101,7 +114,7 @@ export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, r
 export function judgeRestarts(measured: number | null, bounds: ServerBounds): ServerFinding {
     const restarts = measured === null ? null : Math.round(measured);
     const ok = restarts !== null && restarts <= bounds.maxRestarts;
-    return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? "no kube_pod_container_status_restarts_total series for the color's pods over the run: kube-state-metrics is not scraped, or the color ran no pods" : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
+    return { check: "restarts", ok, value: restarts, bound: bounds.maxRestarts, detail: restarts === null ? `no ${KSM_CONTAINER_METRICS.restartsTotal} series for the color's pods over the run: kube-state-metrics is not scraped, or the color ran no pods` : `${restarts} container restart(s) during the run (bound ${bounds.maxRestarts})` };
 }
 
 export function judgeDbConnections(samples: readonly Sample[], query: string, bounds: ServerBounds): ServerFinding {
@@ -110,6 +123,31 @@ export function judgeDbConnections(samples: readonly Sample[], query: string, bo
     }
     const peak = Math.max(...samples.map(([, v]) => v));
     return { check: "db-connections", ok: peak <= bounds.maxDbConnections, value: peak, bound: bounds.maxDbConnections, detail: `at most ${peak} database connection(s) (bound ${bounds.maxDbConnections})` };
+}
+
+/**
+ * The soak's pool rule: after warm-up, the color's connections grow at most the bound per hour. A
+ * peak bound alone never catches a leak in pools smaller than it; a leaked connection stays in use,
+ * so the count climbs however small the pool.
+ */
+export function judgeDbTrend(series: Readonly<Record<string, readonly Sample[]>>, runStart: number, bounds: ServerBounds): ServerFinding {
+    const bound = bounds.maxDbConnectionsSlopePerHour;
+    const { steepest, all } = steepestAfterWarmup(series, runStart, bounds.warmupSeconds);
+    if (steepest === undefined) {
+        return { check: "db-connections-trend", ok: false, value: null, bound, detail: `no database connection samples after the ${bounds.warmupSeconds} s warm-up (${all} in all): the pool's stability cannot be judged without them` };
+    }
+    const perHour = steepest.slope * 3600;
+    const value = Math.round(perHour * 100) / 100;
+    const where = steepest.pod === "" ? "" : ` in pod ${steepest.pod}`;
+    return { check: "db-connections-trend", ok: perHour <= bound, value, bound, detail: `database connections grew ${value} per hour${where} after warm-up, over ${steepest.samples} samples (bound ${bound})${perHour > bound ? ": the pool is not stable" : ""}` };
+}
+
+/**
+ * The pool rule's query: per pod for the application's gauge (the HPA may add pods, each with its own
+ * pool, and a sum would read that as growth), or the configured query as it is (one series).
+ */
+export function dbTrendQuery(bounds: ServerBounds, m: AppMetrics | undefined, namespace: string, service: string, color: string): string | undefined {
+    return bounds.dbConnectionsQuery ?? (m === undefined ? undefined : `sum by (pod) (${m.dbPoolConnectionsInUse}{${appSelector(m, namespace, service, color)}})`);
 }
 
 /** The application's metrics the suite reads, as `launchpad:observability.metrics` names them. */
@@ -270,22 +308,45 @@ export interface SpikeJudgement {
 }
 
 /**
- * Judges the run's span [start, end] (Unix seconds). `leak` asks for the memory-slope check (the
- * soak; shorter runs have too few samples after warm-up to say anything); `spike`, for the
- * server's own recovery (the client measures its own too).
+ * Milliseconds from a run's start to the end of its last stage that ends with users: the final ramp
+ * to 0 after it (users leaving, buffers freed) is no part of a leak's window, and a falling tail
+ * would pull the fitted slope down (with the default soak, a 30 MiB drop in its last 5 minutes
+ * hides about 12 MiB/h of the 32 MiB/h bound).
  */
-export async function judgeServer(t: ServerTarget, start: number, end: number, bounds: ServerBounds, leak: boolean, spike?: SpikeJudgement): Promise<ServerFinding[]> {
+export function usersEndMs(stages: readonly { readonly durationMs: number; readonly target: number }[]): number {
+    let end = 0;
+    let t = 0;
+    for (const s of stages) {
+        t += s.durationMs;
+        if (s.target > 0) end = t;
+    }
+    return end;
+}
+
+/**
+ * Judges the run's span [start, end] (Unix seconds). `leak` asks for the memory-slope check (the
+ * soak; shorter runs have too few samples after warm-up to say anything), over the whole span, or
+ * up to `leak.until` (the end of the stages with users: `usersEndMs`); `spike`, for the server's own
+ * recovery (the client measures its own too).
+ */
+export async function judgeServer(t: ServerTarget, start: number, end: number, bounds: ServerBounds, leak: boolean | { readonly until: number }, spike?: SpikeJudgement): Promise<ServerFinding[]> {
     const selector = podSelector(t.namespace, t.service, t.color);
     const step = Math.max(1, Math.round((end - start) / 500));
     const out: ServerFinding[] = [];
-    if (leak) {
-        out.push(judgeMemory(await queryRangeBy(t.prometheus, memoryQuery(selector), "pod", start, end, step), start, bounds));
+    const until = typeof leak === "boolean" ? end : Math.min(end, leak.until);
+    if (leak !== false) {
+        out.push(judgeMemory(await queryRangeBy(t.prometheus, memoryQuery(selector), "pod", start, until, Math.max(1, Math.round((until - start) / 500))), start, bounds));
     }
     out.push(judgeRestarts(await queryScalar(t.prometheus, restartsQuery(selector, end - start), end), bounds));
     const db = t.metrics === undefined ? bounds.dbConnectionsQuery : dbConnectionsQuery(bounds, t.metrics, t.namespace, t.service, t.color);
-    out.push(db === undefined
-        ? { check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: "no query for the database connections: the run's spec names no application metrics and performance.server.dbConnectionsQuery is not set" }
-        : judgeDbConnections(await queryRange(t.prometheus, db, start, end, step), db, bounds));
+    if (db === undefined) {
+        out.push({ check: "db-connections", ok: false, value: null, bound: bounds.maxDbConnections, detail: "no query for the database connections: the run's spec names no application metrics and performance.server.dbConnectionsQuery is not set" });
+    } else {
+        out.push(judgeDbConnections(await queryRange(t.prometheus, db, start, end, step), db, bounds));
+        // The soak: the pool stays stable, over the same window as the memory (its stages with users).
+        const trend = dbTrendQuery(bounds, t.metrics, t.namespace, t.service, t.color) ?? db;
+        if (leak !== false) out.push(judgeDbTrend(await queryRangeBy(t.prometheus, trend, "pod", start, until, Math.max(1, Math.round((until - start) / 500))), start, bounds));
+    }
     if (spike !== undefined) {
         const q = recoveryQueries(spike.metrics, t.namespace, t.service, t.color);
         // 1 s steps over the spike: each scrape's figures are seen within a second of it.

@@ -162,6 +162,16 @@ export const KSM_METRICS = {
     podLabels: "kube_pod_labels",
 } as const;
 
+/**
+ * kube-state-metrics' per-container series the performance suite's server-side judgement reads
+ * (loadtest/server.ts): labels `container`, `namespace`, `pod`, `uid` (kubernetes/kube-state-metrics
+ * docs/metrics/workload/pod-metrics.md at v2.20.0, STABLE; the `pods` collector, which
+ * KUBE_STATE_METRICS_COLLECTORS enables).
+ */
+export const KSM_CONTAINER_METRICS = {
+    restartsTotal: "kube_pod_container_status_restarts_total",
+} as const;
+
 /** cAdvisor series the dashboards read. */
 export const CADVISOR_METRICS = {
     cpuSeconds: "container_cpu_usage_seconds_total",
@@ -206,6 +216,7 @@ export function metricCatalogue(m: AppMetricsConfig): Readonly<Record<string, Me
         ...of(DR_METRICS, "dr-metrics", ["db_instance"]),
         // `exported_*` where a scrape without honor_labels renamed them (the alert that catches it).
         ...of(KSM_METRICS, "kube-state-metrics", ["namespace", "deployment", "pod", "exported_namespace", "exported_pod", ...[SELECTOR_LABELS.app, SELECTOR_LABELS.color, ROLE_LABEL].map(ksmLabel)]),
+        ...of(KSM_CONTAINER_METRICS, "kube-state-metrics", ["namespace", "pod", "container", "uid"]),
         ...of(CADVISOR_METRICS, "cadvisor", ["namespace", "pod", "container"]),
         // `exported_job` where a scrape without honor_labels renamed the pushed `job` (the alert that catches it).
         ...of(PUSHGATEWAY_METRICS, "pushgateway", ["job", "exported_job"]),

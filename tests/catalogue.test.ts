@@ -18,6 +18,7 @@ import {
     BACKUP_METRICS,
     deployedProducers,
     DR_METRICS,
+    KSM_CONTAINER_METRICS,
     LOADTEST_METRICS,
     LOADTEST_PUSH_JOB,
     metricCatalogue,
@@ -129,6 +130,8 @@ describe("every metric of every rule, panel, annotation and variable has a deplo
             BACKUP_METRICS.size,
             VERIFY_METRICS.lastFailureTimestamp,
             ...Object.values(LOADTEST_METRICS),
+            // Read by the performance suite's server-side judgement (tests/loadtest-server.test.ts checks its queries).
+            ...Object.values(KSM_CONTAINER_METRICS),
         ].sort());
         expect(() => selectors("sum(rate(x[5m])")).toThrow(/cannot parse/);
     });

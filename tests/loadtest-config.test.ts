@@ -40,6 +40,20 @@ describe("parseThreshold: k6's syntax", () => {
         expect(parseThreshold(metric, source)).toEqual({ metric, source, aggregation, operator, value });
     });
 
+    // The same metrics' thresholds elsewhere in k6's docs (grafana/k6-docs @587199f5c, docs/sources/k6/next/...), every
+    // one found there: each parses, several to a metric as they are written.
+    it.each([
+        ["examples/functional-testing.md", { http_req_failed: ["rate == 0.00"] }],
+        ["examples/get-started-with-k6/test-for-performance.md", { http_req_failed: ["rate<0.01"], http_req_duration: ["p(99)<1000"] }],
+        ["testing-guides/api-load-testing.md", { http_req_failed: ["rate<0.01"], http_req_duration: ["p(95)<200", "p(95)<50"] }],
+        ["testing-guides/automated-performance-testing.md", { http_req_failed: ["rate<0.01"], http_req_duration: ["p(90)<600"] }],
+        ["using-k6-browser/recommended-practices/hybrid-approach-to-performance.md", { http_req_failed: ["rate<0.01"], http_req_duration: ["p(95)<500", "p(99)<1000"] }],
+        ["using-k6/k6-options/how-to.md and reference.md", { http_req_duration: ["avg<100", "p(95)<200"] }],
+        ["using-k6/scenarios/advanced-examples.md", { http_req_duration: ["p(95)<250", "p(99)<350"] }],
+    ] as const)("k6-docs %s: its thresholds parse", (_file, map) => {
+        expect(parseThresholds(map).map((t) => t.source)).toEqual([...(("http_req_duration" in map) ? map.http_req_duration : []), ...(("http_req_failed" in map) ? map.http_req_failed : [])]);
+    });
+
     it.each([
         // The docs' expressions of other metric types ("Aggregation methods by type"): k6 refuses them on a trend or a rate (metric_type.go supportedAggregationMethods).
         ["http_req_duration", "count >= 500"], // a counter's
@@ -107,7 +121,7 @@ describe("launchpad:services.<svc>.performance", () => {
             checks: [{ path: "/health/ready", method: "GET", expectStatus: 200, weight: 1 }],
             mustHoldUsers: 100,
         });
-        expect(perf?.server).toEqual({ warmupSeconds: 300, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, maxRecoverySeconds: 60 });
+        expect(perf?.server).toEqual({ warmupSeconds: 300, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, maxDbConnectionsSlopePerHour: 4, maxRecoverySeconds: 60 });
         expect(perf?.loadGate).toBe(false);
         expect(Object.keys(DEFAULT_SCENARIOS)).toEqual(["load", "stress", "soak", "spike"]);
     });
@@ -173,6 +187,44 @@ describe("launchpad:services.<svc>.performance", () => {
             "launchpad:services.api.performance.scenarios.spike.stages: received no stage with users; expected at least one stage whose target is over 0",
             "launchpad:services.api.performance.scenarios.spike.thresholds: received {}; expected at least one threshold (e.g. http_req_duration: [\"p(95)<200\"])",
         ]);
+    });
+
+    // The load gate's pass admits a release to production (promotion.requireLoad), and its scenario is staging config:
+    // without a floor, a change to the scenario alone would make any image "pass load".
+    const gateWhy = "performance.loadGate is on, and its pass admits a release to production (launchpad:promotion.requireLoad)";
+    const gated = (load: unknown, loadGate = true) => problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify({ loadGate, scenarios: { load } })}`]));
+    it.each([
+        ["one user for a second", { stages: [{ duration: "1s", target: 1 }] }, [
+            `launchpad:services.api.performance.scenarios.load.stages: received 1s→1; expected at least 100 users held for 5m in all, as the users' load plan (${gateWhy})`,
+        ]],
+        ["100 users reached but held 4m59s", { stages: [{ duration: "1m", target: 100 }, { duration: "4m59s", target: 100 }, { duration: "1m", target: 0 }] }, [
+            `launchpad:services.api.performance.scenarios.load.stages: received 1m→100, 4m59s→100, 1m→0; expected at least 100 users held for 5m in all, as the users' load plan (${gateWhy})`,
+        ]],
+        ["a minute of think time", { thinkTimeMs: 60_000 }, [
+            `launchpad:services.api.performance.scenarios.load.thinkTimeMs: received 60000; expected at most 1000, as the users' load plan (${gateWhy})`,
+        ]],
+        ["thresholds that always hold", { thresholds: { http_req_duration: ["p(90)<200", "p(95)<=200", "p(95)<201", "avg<100"], http_req_failed: ["rate<=1", "rate<=0.01"] } }, [
+            `launchpad:services.api.performance.scenarios.load.thresholds.http_req_duration: received ["p(90)<200","p(95)<=200","p(95)<201","avg<100"]; expected a bound at least as strict as "p(95)<200" (p(N) with N >= 95, or max, under 200 ms), as the users' load plan (${gateWhy})`,
+            `launchpad:services.api.performance.scenarios.load.thresholds.http_req_failed: received ["rate<=1","rate<=0.01"]; expected a bound at least as strict as "rate<0.01", as the users' load plan (${gateWhy})`,
+        ]],
+        ["no failure threshold, and a 503 counted as success", { thresholds: { http_req_duration: ["p(95)<200"] }, checks: [{ path: "/api/items" }, { path: "/health/ready", expectStatus: [200, 503] }] }, [
+            `launchpad:services.api.performance.scenarios.load.thresholds.http_req_failed: received []; expected a bound at least as strict as "rate<0.01", as the users' load plan (${gateWhy})`,
+            `launchpad:services.api.performance.scenarios.load.checks[1].expectStatus: received [200,503]; expected no 5xx status counted as success (${gateWhy})`,
+        ]],
+    ])("with loadGate on, a load scenario weaker than the users' plan is refused: %s", (_name, load, want) => {
+        expect(gated(load)).toEqual(want);
+        // The same scenario without the gate informs only: staging may run what it likes.
+        expect(gated(load, false)).toEqual([]);
+    });
+
+    it("with loadGate on, the users' plan itself and anything stricter are accepted", () => {
+        expect(gated({})).toEqual([]);
+        expect(gated({
+            stages: [{ duration: "30s", target: 150 }, { duration: "3m", target: 150 }, { duration: "0s", target: 200 }, { duration: "2m", target: 200 }, { duration: "30s", target: 0 }],
+            thinkTimeMs: 250,
+            thresholds: { http_req_duration: ["p(99)<150"], http_req_failed: ["rate<0.001"] },
+        })).toEqual([]);
+        expect(gated({ thresholds: { http_req_duration: ["max<=199.5"], http_req_failed: ["rate<=0.005"] } })).toEqual([]);
     });
 
     it("production refuses a profile, and resolves none", () => {

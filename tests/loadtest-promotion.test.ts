@@ -78,12 +78,12 @@ describe("end to end: staging's load gate and production's requireLoad", () => {
         const services = values["launchpad:services"] as Record<string, Record<string, unknown>>;
         const withPerf = (performance: unknown) => api({ "launchpad:services": { ...services, api: { ...services.api, performance } } });
         const base = withPerf({ loadGate: true });
-        const slower = withPerf({ loadGate: true, scenarios: { load: { thinkTimeMs: 2000 } } });
+        const faster = withPerf({ loadGate: true, scenarios: { load: { thinkTimeMs: 500 } } });
         expect(loadGateId(base, "blue")).toMatch(/^[0-9a-f]{10}$/);
         expect(loadGateId(base, "blue")).not.toBe(loadGateId(base, "green"));
-        expect(loadGateId(slower, "blue")).not.toBe(loadGateId(base, "blue"));
+        expect(loadGateId(faster, "blue")).not.toBe(loadGateId(base, "blue"));
         // The scenario is not part of the release: the smoke gate and the Deployment stay as they are.
-        expect(releaseId(slower, "blue")).toBe(releaseId(base, "blue"));
+        expect(releaseId(faster, "blue")).toBe(releaseId(base, "blue"));
     });
 
     it("production with requireLoad makes live an image staging load-verified, and refuses one staging never ran the load gate for", async () => {

@@ -13,10 +13,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_SERVER_BOUNDS } from "../loadtest/profile";
+import { DEFAULT_SERVER_BOUNDS, resolveScenario } from "../loadtest/profile";
 import { parser } from "@prometheus-io/lezer-promql";
-import { dbConnectionsQuery, judgeDbConnections, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, type Sample } from "../loadtest/server";
-import { metricCatalogue, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
+import { dbConnectionsQuery, dbTrendQuery, judgeDbConnections, judgeDbTrend, judgeMemory, judgeRestarts, judgeServer, judgeServerRecovery, memoryQuery, podSelector, recoveryQueries, restartsQuery, serverRecoverySeconds, slopePerSecond, usersEndMs, type Sample } from "../loadtest/server";
+import { deployedProducers, metricCatalogue, SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
+import { alertContext } from "../observability/alerts";
 import { scrapeConfiguration } from "../observability/scrape-config";
 import { parse } from "yaml";
 import { ampSigner, prometheusGet } from "../scripts/prometheus";
@@ -79,6 +80,51 @@ describe("the rules, on samples", () => {
         expect(judgeMemory({}, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (0 in all): the leak check cannot hold without them" });
     });
 
+    it("the soak's leak window: up to the end of its last stage with users, since a falling tail hides a leak", async () => {
+        expect(usersEndMs(resolveScenario("soak", undefined, "/health/ready").stages)).toBe(65 * 60_000);
+        expect(usersEndMs([{ durationMs: 60_000, target: 10 }, { durationMs: 60_000, target: 0 }, { durationMs: 60_000, target: 5 }])).toBe(180_000);
+        expect(usersEndMs([{ durationMs: 60_000, target: 0 }])).toBe(0);
+        // A pod leaking 64 MiB/h for an hour after its warm-up, then 200 MiB lower as its users leave (the last 5 minutes).
+        const ranges: Record<string, string>[] = [];
+        const prometheus = (path: string, params: Readonly<Record<string, string>>) => {
+            if (path.endsWith("query_range")) ranges.push({ ...params });
+            const [from, to, step] = [Number(params.start), Number(params.end), Number(params.step)];
+            const values = Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step)
+                .map((t) => [t, String(300 * MIB + ((64 * MIB) / 3600) * (t - 1000) - (t > 4900 ? 200 * MIB : 0))]);
+            const result = path.endsWith("query_range") ? [{ metric: { pod: "api-blue-5d8f7c9b6-abcde" }, values }] : [{ metric: {}, value: [to, "0"] }];
+            return Promise.resolve({ status: 200, body: JSON.stringify({ status: "success", data: { resultType: "matrix", result } }) });
+        };
+        const target = { prometheus, namespace: "ns", service: "api", color: "blue" };
+        const soakBounds = { ...bounds, dbConnectionsQuery: "sum(x)" };
+        const windowed = await judgeServer(target, 1000, 5200, soakBounds, { until: 4900 });
+        expect(ranges[0].end).toBe("4900");
+        expect(windowed[0]).toMatchObject({ check: "memory-slope", ok: false, value: 64 });
+        // Over the whole run, the drop pulls the fitted slope under the bound: the leak passes.
+        const whole = await judgeServer(target, 1000, 5200, soakBounds, true);
+        expect(whole[0]).toMatchObject({ check: "memory-slope", ok: true });
+    });
+
+    it("the soak's pool: connections growing after warm-up fail, a pod the HPA adds does not, a configured query is one series", () => {
+        const conn = (perHour: number, from = 0, to = 600, base = 10): Sample[] => Array.from({ length: (to - from) / 15 + 1 }, (_, i) => [from + i * 15, base + (perHour / 3600) * i * 15] as const);
+        expect(judgeDbTrend({ "api-blue-5d8f7c9b6-abcde": conn(0) }, 0, bounds)).toMatchObject({ check: "db-connections-trend", ok: true, value: 0 });
+        // A pool far under maxDbConnections (100) that leaks 12 connections an hour: the peak bound never sees it.
+        expect(judgeDbTrend({ "api-blue-5d8f7c9b6-abcde": conn(12) }, 0, bounds)).toEqual({
+            check: "db-connections-trend",
+            ok: false,
+            value: 12,
+            bound: 4,
+            detail: "database connections grew 12 per hour in pod api-blue-5d8f7c9b6-abcde after warm-up, over 37 samples (bound 4): the pool is not stable",
+        });
+        expect(judgeDbConnections(conn(12), "q", bounds)).toMatchObject({ ok: true });
+        // A second pod from 300 s, its pool filling as it warms up: per pod, no growth (summed, +10 in 5 minutes).
+        const added = [[300, 0], [315, 5], [330, 10], ...conn(0, 360, 600)] as Sample[];
+        expect(judgeDbTrend({ "api-blue-5d8f7c9b6-abcde": conn(0), "api-blue-5d8f7c9b6-klmno": added }, 0, bounds)).toMatchObject({ ok: true, value: 0 });
+        expect(judgeDbTrend({ "": conn(12) }, 0, bounds).detail).toBe("database connections grew 12 per hour after warm-up, over 37 samples (bound 4): the pool is not stable");
+        expect(judgeDbTrend({}, 0, bounds)).toMatchObject({ ok: false, value: null });
+        expect(dbTrendQuery(DEFAULT_SERVER_BOUNDS, APP, "ns", "api", "blue")).toBe('sum by (pod) (db_pool_connections_in_use{namespace="ns", service="api", color="blue"})');
+        expect(dbTrendQuery({ ...DEFAULT_SERVER_BOUNDS, dbConnectionsQuery: "sum(pg_stat_activity_count)" }, APP, "ns", "api", "blue")).toBe("sum(pg_stat_activity_count)");
+    });
+
     it("restarts and database connections against their bounds", () => {
         expect(judgeRestarts(0, bounds)).toMatchObject({ ok: true, value: 0 });
         expect(judgeRestarts(1, bounds)).toMatchObject({ ok: false, detail: "1 container restart(s) during the run (bound 0)" });
@@ -122,13 +168,45 @@ describe("the rules, on samples", () => {
         const sel = podSelector("launchpad-staging", "api", "blue");
         const q = recoveryQueries(APP, "launchpad-staging", "api", "blue");
         const db = dbConnectionsQuery(DEFAULT_SERVER_BOUNDS, APP, "launchpad-staging", "api", "blue");
-        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), q.p95, q.errors, q.scraped, db]) {
+        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), q.p95, q.errors, q.scraped, db, dbTrendQuery(DEFAULT_SERVER_BOUNDS, APP, "launchpad-staging", "api", "blue") ?? ""]) {
             const errors: string[] = [];
             parser.parse(expr).iterate({ enter: (n) => { if (n.type.isError) errors.push(`${expr} @${n.from}`); } });
             expect(errors).toEqual([]);
         }
         expect(q.errors).toBe('sum(irate(http_requests_total{namespace="launchpad-staging", service="api", color="blue", code=~"5.."}[120s])) / sum(irate(http_requests_total{namespace="launchpad-staging", service="api", color="blue"}[120s]))');
         expect(q.scraped).toBe('max(timestamp(http_requests_total{namespace="launchpad-staging", service="api", color="blue"}))');
+    });
+
+    it("every metric the judgement reads is in the catalogue, from a producer staging deploys, with only labels that producer attaches", () => {
+        // Checked as tests/catalogue.test.ts checks the rules and panels: the queries as a staging run sends them.
+        const config = parseConfig((({ project, stack, values, secretKeys }) => ({ project, stack, values, secretKeys, offlinePlan: true }))(stackConfigFor({ stack: "staging" })));
+        const m = config.observability.metrics;
+        const ctx = alertContext(config);
+        const catalogue = metricCatalogue(m);
+        const deployed = deployedProducers({ data: ctx.data !== undefined, containerMetrics: ctx.containerMetrics });
+        const sel = podSelector(config.cluster.namespace, "api", "green");
+        const q = recoveryQueries(m, config.cluster.namespace, "api", "green");
+        const found: string[] = [];
+        const problems: string[] = [];
+        for (const expr of [memoryQuery(sel), restartsQuery(sel, 3600), dbConnectionsQuery(DEFAULT_SERVER_BOUNDS, m, config.cluster.namespace, "api", "green"), dbTrendQuery(DEFAULT_SERVER_BOUNDS, m, config.cluster.namespace, "api", "green") ?? "", q.p95, q.errors, q.scraped]) {
+            parser.parse(expr).iterate({
+                enter: (n) => {
+                    if (n.type.name !== "VectorSelector") return;
+                    const id = n.node.getChild("Identifier");
+                    const metric = id === null ? "" : expr.slice(id.from, id.to);
+                    const labels: string[] = [];
+                    n.node.getChild("LabelMatchers")?.cursor().iterate((l) => { if (l.type.name === "LabelName") labels.push(expr.slice(l.from, l.to)); });
+                    found.push(metric);
+                    const spec = catalogue[metric];
+                    if (spec === undefined) return void problems.push(`${metric} is not in the catalogue`);
+                    if (!deployed.has(spec.producer)) problems.push(`${metric}'s producer ${spec.producer} is not deployed in staging`);
+                    const foreign = labels.filter((l) => !spec.labels.includes(l));
+                    if (foreign.length > 0) problems.push(`${metric} has no label ${foreign.join(", ")}`);
+                },
+            });
+        }
+        expect(problems).toEqual([]);
+        expect([...new Set(found)].sort()).toEqual(["container_memory_working_set_bytes", "db_pool_connections_in_use", "http_request_duration_seconds_bucket", "http_requests_total", "kube_pod_container_status_restarts_total"]);
     });
 
     it("the recovery queries' range holds at least two of the stack's scrapes, which rate() and irate() need", () => {
@@ -155,6 +233,8 @@ describe("the rules, on samples", () => {
         const re = new RegExp(`^${/pod=~"([^"]+)"/.exec(podSelector("ns", "api", "green"))?.[1]}$`);
         expect(["api-green-5d8f7c9b6-abcde", "api-green-7c9b6d8f-x1y2z"].every((p) => re.test(p))).toBe(true);
         expect(["api-green-gate-abc12-xyz12", "api-green-migrate-0123456789-ab12c", "api-blue-5d8f7c9b6-abcde", "api-green-5d8f7c9b6-abcde-extra"].some((p) => re.test(p))).toBe(false);
+        // The load gate's Job pod (`<svc>-<color>-load-<id>-<suffix>`) and an operator's run (`<svc>-<color>-loadtest-<scenario>-<suffix>`).
+        expect(["api-green-load-0123456789-ab12c", "api-green-loadtest-spike-ab12c", "api-green-loadtest-load-ab12c"].some((p) => re.test(p))).toBe(false);
     });
 });
 
@@ -273,7 +353,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
     it("a flat working set is no leak; no restart; connections within bounds", async () => {
         const end = Date.now() / 1000;
         const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "blue", metrics: APP }, t0, end, serverBounds, true);
-        expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true]]);
+        expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true], ["db-connections-trend", true]]);
         expect(findings[0]).toMatchObject({ value: 0, detail: expect.stringContaining("the steepest of 2 pod(s)") as unknown });
         // The blue pool's two pods, 5 + 7, not production's 90 nor green's 3.
         expect(findings[2]).toMatchObject({ value: 12, detail: "at most 12 database connection(s) (bound 20)" });
@@ -282,7 +362,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
     it("a working set growing 1 MiB/s is a leak (3,600 MiB/h), and the restart is seen", async () => {
         const end = Date.now() / 1000;
         const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
-        expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true]]);
+        expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true], ["db-connections-trend", true]]);
         // Scrapes land within the second, so the measured slope is near, not at, 3,600 MiB/h.
         expect(findings[0].value).toBeGreaterThan(3_000);
         expect(findings[0].value).toBeLessThan(4_200);
@@ -311,10 +391,11 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
             const signed = prometheusGet({ url: `${workspace.url}/workspaces/ws-1/`, sigV4Region: "eu-west-1" }, ampSigner("eu-west-1", credentials));
             const end = Date.now() / 1000;
             const findings = await judgeServer({ prometheus: signed, namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
-            expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true]]);
+            expect(findings.map((f) => [f.check, f.ok])).toEqual([["memory-slope", false], ["restarts", false], ["db-connections", true], ["db-connections-trend", true]]);
             expect(findings[0].value).toBeGreaterThan(3_000);
             expect(findings[1].value).toBeGreaterThanOrEqual(1);
-            expect(verdicts.length).toBe(3);
+            // Memory, restarts, the connections peak and their trend per pod.
+            expect(verdicts.length).toBe(4);
             expect(verdicts.every((v) => v)).toBe(true);
             // A wrong key never reaches Prometheus.
             await expect(judgeServer({ prometheus: prometheusGet({ url: `${workspace.url}/workspaces/ws-1/`, sigV4Region: "eu-west-1" }, ampSigner("eu-west-1", { ...credentials, secretAccessKey: "wrong" })), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true))
@@ -352,7 +433,7 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
     it("a color with no pods in Prometheus fails every check: no series is not \"no restart\"", async () => {
         const end = Date.now() / 1000;
         const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "worker", color: "blue", metrics: APP }, t0, end, serverBounds, true);
-        expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, null], ["restarts", false, null], ["db-connections", false, null]]);
+        expect(findings.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, null], ["restarts", false, null], ["db-connections", false, null], ["db-connections-trend", false, null]]);
     });
 
     describe("the watch during the run", () => {

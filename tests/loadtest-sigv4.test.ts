@@ -58,7 +58,7 @@ function prometheusAnswer(req: http.IncomingMessage, state: WorkspaceState): { s
 /** A workspace of its own per run (runs go side by side): every query's path and whether its signature held. */
 interface Workspace {
     readonly url: string;
-    readonly seen: { path: string; valid: boolean }[];
+    readonly seen: { path: string; valid: boolean; query: Record<string, string> }[];
 }
 const servers: TestServer[] = [];
 
@@ -66,7 +66,7 @@ async function workspace(state: WorkspaceState = FLAT): Promise<Workspace> {
     const seen: Workspace["seen"] = [];
     const amp = await startServer((req, res) => {
         void validSigV4(req, credentials, REGION).then((valid) => {
-            seen.push({ path: requestParts(req).path, valid });
+            seen.push({ ...requestParts(req), valid });
             res.setHeader("content-type", "application/json");
             if (!valid) {
                 res.statusCode = 403;
@@ -141,7 +141,7 @@ describe.concurrent("the server-side judgement through a SigV4-signed AMP worksp
         const r = await runSpec(spec("soak", 3, ws), true, { watchIntervalSeconds: 1, progress: (l) => lines.push(l) });
         const s = summaryOf(r.stdout);
         expect([r.code, s.verdict, r.stderr]).toEqual([1, "fail", ""]);
-        expect(s.server?.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, 3600], ["restarts", true, 0], ["db-connections", true, 4]]);
+        expect(s.server?.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", false, 3600], ["restarts", true, 0], ["db-connections", true, 4], ["db-connections-trend", true, 0]]);
         expect(s.reasons).toContain("server: working set slope 3600 MiB/h in pod orders-blue-5d8f7c9b6-abcde, the steepest of 1 pod(s), over 4 samples after warm-up (bound 32 MiB/h): a leak");
         // The watch polled through the same signed path while the stage ran.
         expect(lines.length).toBeGreaterThanOrEqual(1);
@@ -155,9 +155,23 @@ describe.concurrent("the server-side judgement through a SigV4-signed AMP worksp
         const r = await runSpec(spec("soak", 2, ws), true, { watchIntervalSeconds: 1, progress: () => undefined });
         const s = summaryOf(r.stdout);
         expect([r.code, s.verdict, s.reasons]).toEqual([0, "pass", []]);
-        expect(s.server?.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", true, 0], ["restarts", true, 0], ["db-connections", true, 4]]);
+        expect(s.server?.map((f) => [f.check, f.ok, f.value])).toEqual([["memory-slope", true, 0], ["restarts", true, 0], ["db-connections", true, 4], ["db-connections-trend", true, 0]]);
         expect(seen.length).toBeGreaterThanOrEqual(3);
         expect(seen.every((q) => q.valid)).toBe(true);
+    }, 30_000);
+
+    it("the soak's leak window ends with its last stage that has users: the final ramp to 0 is left out of the slope", async ({ expect }) => {
+        const { seen, ...ws } = await workspace();
+        // 2 s at 2 users, then 2 s down to 0 (usersEndMs: 2 s).
+        const soak = { ...spec("soak", 2, ws), scenario: twoUserScenario("soak", [{ duration: "2s", durationMs: 2_000, target: 2 }, { duration: "2s", durationMs: 2_000, target: 0 }]) };
+        const r = await runSpec(soak, true, { watchIntervalSeconds: 1, progress: () => undefined });
+        expect(summaryOf(r.stdout).server?.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true], ["db-connections-trend", true]]);
+        // The after-run queries are the last of each kind: the memory range ends about 2 s before the restarts' time (the run's end).
+        const last = (path: string, metric: string) => seen.filter((q) => q.path === `${WORKSPACE}/api/v1/${path}` && (q.query.query ?? "").includes(metric)).at(-1)?.query ?? {};
+        const memoryEnd = Number(last("query_range", CADVISOR_METRICS.memoryWorkingSet).end);
+        const runEnd = Number(last("query", "kube_pod_container_status_restarts_total").time);
+        expect(runEnd - memoryEnd).toBeGreaterThanOrEqual(1.5);
+        expect(runEnd - memoryEnd).toBeLessThan(10);
     }, 30_000);
 
     it("a restart seen by the watch stops the run early, through the signed path", async ({ expect }) => {
@@ -253,7 +267,7 @@ describe.concurrent("the bundled runner in the pod: web identity from the projec
             });
             const s = summaryOf(out.stdout);
             expect([out.code, s.verdict, s.reasons]).toEqual([0, "pass", []]);
-            expect(s.server?.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true]]);
+            expect(s.server?.map((f) => [f.check, f.ok])).toEqual([["memory-slope", true], ["restarts", true], ["db-connections", true], ["db-connections-trend", true]]);
             expect(stsCalls.length).toBeGreaterThanOrEqual(1);
             expect(stsCalls.every((c) => c.Action === "AssumeRoleWithWebIdentity" && c.RoleArn === ROLE && c.WebIdentityToken === TOKEN)).toBe(true);
             expect(wsVerdicts.length).toBeGreaterThanOrEqual(3);
