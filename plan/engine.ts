@@ -527,8 +527,24 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
     // Every URN the mocks hand out (responses, parents, dependencies) in the engine's form.
     monitor.newUrn = (parent, type, name) => urnOf(parent, type, name, sc.project, sc.stack);
+    // The engine refuses a second resource with the same URN, read or registered (pulumi/pulumi
+    // pkg/resource/deploy/step_generator.go generateURN, sdk/go/common/diag/errors.go
+    // GetDuplicateResourceURNError): the mock monitor accepts it, so a name clash would plan here and
+    // fail `pulumi preview`. Like the engine, the second one never registers (and its dependents wait).
+    const seenUrns = new Set<string>();
+    const duplicate = (urn: string): boolean => {
+        if (!seenUrns.has(urn)) {
+            seenUrns.add(urn);
+            return false;
+        }
+        onRejection(new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`));
+        return true;
+    };
     monitor.readResource = (req, cb) => {
         const entry: (typeof registered)[number] = { req: readAsRegistration(req), urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) };
+        if (duplicate(entry.urn)) {
+            return;
+        }
         registered.push(entry);
         return read(req, (err, resp) => {
             entry.state = (resp as { getProperties?(): { toJavaScript(): Record<string, unknown> } | undefined } | undefined)?.getProperties?.()?.toJavaScript();
@@ -538,6 +554,9 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
     };
     monitor.registerResource = (req, cb) => {
         const entry: (typeof registered)[number] = { req, urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) };
+        if (duplicate(entry.urn)) {
+            return;
+        }
         registered.push(entry);
         return register(req, (err, resp) => {
             const r = resp as { getObject?(): { toJavaScript(): Record<string, unknown> } | undefined; getId?(): string } | undefined;

@@ -62,3 +62,47 @@ describe("a failed program under the offline engine", () => {
         expect(plan.log).toEqual([]);
     });
 });
+
+// The mock monitor registers whatever it is given; the engine does not: a second resource (or read)
+// with a URN it has seen fails the deployment (pulumi/pulumi pkg/resource/deploy/step_generator.go
+// generateURN, error 2001 from sdk/go/common/diag/errors.go GetDuplicateResourceURNError). A child
+// name built from config (an access entry's role name, a service's name) can clash only at run time.
+describe("two resources with one URN, refused as the Pulumi engine refuses them", () => {
+    it("the second registration fails the plan with the engine's message, and the plan ends once idle", async () => {
+        const { errors, ms } = await refusal(() => {
+            new aws.sns.Topic("clash", {});
+            const second = new aws.sns.Topic("clash", { displayName: "second" });
+            new aws.sns.TopicSubscription("waits", { topic: second.arn, protocol: "email", endpoint: "ops@example.com" });
+        });
+        expect(errors).toEqual(["Duplicate resource URN 'urn:pulumi:staging::launchpad::aws:sns/topic:Topic::clash'; try giving it a unique name"]);
+        expect(ms).toBeLessThan(1_500);
+    });
+
+    it("a read with the URN of a registered resource is refused too (reads go through generateURN as well)", async () => {
+        const { errors } = await refusal(() => {
+            new aws.sns.Topic("clash", {});
+            aws.sns.Topic.get("clash", "arn:aws:sns:us-east-1:111122223333:clash");
+        });
+        expect(errors).toEqual(["Duplicate resource URN 'urn:pulumi:staging::launchpad::aws:sns/topic:Topic::clash'; try giving it a unique name"]);
+    });
+
+    it("the same name under another parent or of another type is another URN: planned", async () => {
+        const plan = await runPlan({
+            stack: "staging",
+            program: () => {
+                const parent = new pulumi.ComponentResource("launchpad:test:Parent", "same");
+                new aws.sns.Topic("same", {});
+                new aws.sns.Topic("same", {}, { parent });
+                new aws.sqs.Queue("same", {});
+            },
+        });
+        // Registration order follows the SDK's async steps: compare as a set.
+        expect(plan.resources.map((r) => r.urn).sort()).toEqual([
+            "urn:pulumi:staging::launchpad::aws:sns/topic:Topic::same",
+            "urn:pulumi:staging::launchpad::aws:sqs/queue:Queue::same",
+            "urn:pulumi:staging::launchpad::launchpad:test:Parent$aws:sns/topic:Topic::same",
+            "urn:pulumi:staging::launchpad::launchpad:test:Parent::same",
+            "urn:pulumi:staging::launchpad::pulumi:pulumi:Stack::launchpad-staging",
+        ]);
+    });
+});
