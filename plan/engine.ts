@@ -397,9 +397,51 @@ export function stackConfigFor(opts: Pick<PlanOptions, "stack" | "sets" | "secre
  * (bad stack or `--set`) or `PlanError` (the program failed).
  */
 export function runPlan(opts: PlanOptions): Promise<Plan> {
+    const key = sharing ? sharedPlanKey(opts) : undefined;
+    const kept = key === undefined ? undefined : shared.get(key);
+    if (kept !== undefined) {
+        return kept;
+    }
     const run = queue.then(() => planOnce(opts));
     queue = run.catch(() => undefined);
-    return run;
+    if (key === undefined) {
+        return run;
+    }
+    const frozenRun = run.then(deepFreeze);
+    shared.set(key, frozenRun);
+    return frozenRun;
+}
+
+let sharing = false;
+const shared = new Map<string, Promise<Plan>>();
+
+/**
+ * While on, identical requests share one plan (frozen, so no caller can change what the next one
+ * sees), failures included. For a test suite, whose files plan the committed stacks with the same
+ * options through the CLI, the harness and the policy tests (tests/support/share-plans.ts turns it
+ * on in every vitest worker); `npm run plan` never does. Requests with their own program, root,
+ * config, previous outputs, lookups or reference cache are planned each time: their answers can
+ * change between calls, or a test plans them twice on purpose. Off, every request plans afresh and
+ * the plans kept so far wait for it to come back on.
+ */
+export function sharePlans(on: boolean): void {
+    sharing = on;
+}
+
+/** What a shared plan depends on besides the repository's files: the request and the run's day. */
+export function sharedPlanKey(opts: PlanOptions): string | undefined {
+    if (opts.program !== undefined || opts.root !== undefined || opts.stackConfig !== undefined || opts.stackOutputs !== undefined || opts.previousOutputs !== undefined || opts.untargeted !== undefined || opts.referenceCache !== undefined) {
+        return undefined;
+    }
+    return JSON.stringify([opts.stack, opts.sets ?? [], opts.secretSets ?? [], opts.preview ?? false, utcDay(runDate())]);
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value as object)) deepFreeze(v);
+    }
+    return value;
 }
 
 /** V8's own stack format, without source maps: cheap enough to run for every promise. */

@@ -99,8 +99,9 @@ describe("npm run plan refuses config the services would refuse: exit 2, one exa
     });
 
     it("reports every problem of one run at once, as a real process", () => {
+        // `npm run plan`'s own command (package.json), without npm's start-up.
         const run = spawnSync(process.execPath, [
-            "--import", "tsx", "scripts/plan.ts", "--stack", "production",
+            "scripts/compiled.cjs", "plan", "--stack", "production",
             "--set", "launchpad:backup.dumpSchedule=0 2 * * 7",
             "--set", "launchpad:database.maintenanceWindow=sun:03:15-sun:03:15",
             "--set", "launchpad:cluster.namespace=kube-public",
