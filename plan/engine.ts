@@ -444,6 +444,36 @@ function deepFreeze<T>(value: T): T {
     return value;
 }
 
+/**
+ * Two Kubernetes objects of one kind with one name, in one namespace of one cluster: the mocks plan
+ * both, the API server creates the first and refuses the second with AlreadyExists, which
+ * pulumi-kubernetes reports as "The resource already exists in the cluster" (provider/pkg/await/
+ * await.go, Creation; Launchpad does not set the provider's upsertExistingObjects). Objects the
+ * provider names itself (no metadata.name) and patches (which edit an existing object) cannot clash.
+ */
+export function kubernetesNameClashes(resources: readonly Pick<PlannedResource, "urn" | "type" | "custom" | "provider" | "inputs">[]): string[] {
+    const seen = new Map<string, string>();
+    const clashes: string[] = [];
+    for (const r of resources) {
+        const [pkg, groupVersion, kind] = r.type.split(":");
+        const metadata = r.inputs.metadata as { name?: unknown; namespace?: unknown } | undefined;
+        const name = metadata?.name;
+        if (pkg !== "kubernetes" || !r.custom || kind === undefined || kind.endsWith("Patch") || typeof name !== "string" || name === UNKNOWN_TEXT) {
+            continue;
+        }
+        const group = groupVersion.includes("/") ? groupVersion.slice(0, groupVersion.lastIndexOf("/")) : "core";
+        const namespace = typeof metadata?.namespace === "string" ? metadata.namespace : "";
+        const key = JSON.stringify([r.provider, group, kind, namespace, name]);
+        const first = seen.get(key);
+        if (first === undefined) {
+            seen.set(key, r.urn);
+        } else {
+            clashes.push(`${kind} ${JSON.stringify(namespace === "" ? name : `${namespace}/${name}`)} is created by both ${first} and ${r.urn}: the API server refuses the second ("already exists")`);
+        }
+    }
+    return clashes;
+}
+
 /** V8's own stack format, without source maps: cheap enough to run for every promise. */
 function plainStack(error: Error, frames: NodeJS.CallSite[]): string {
     const at = (f: NodeJS.CallSite): string => `    at ${f.getFunctionName() ?? "<anonymous>"} (${f.getFileName() ?? "<unknown>"}:${f.getLineNumber() ?? 0}:${f.getColumnNumber() ?? 0})`;
@@ -729,6 +759,10 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
             arn: plainText(rendered.arn),
         };
     });
+    const clashes = kubernetesNameClashes(resources);
+    if (clashes.length > 0) {
+        throw new PlanError(clashes);
+    }
     const rawOutputs = (stackUrn !== undefined ? outputsByUrn.get(stackUrn) : undefined) ?? {};
     const outputs = renderValue(rawOutputs) as Record<string, Json>;
     return { plan: { project: sc.project, stack: sc.stack, resources, outputs, log, placeholders }, rawOutputs };

@@ -7,9 +7,13 @@
  * plan starts clean.
  */
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { PlanError, runPlan, type Program } from "../plan/engine";
+import { kubernetesNameClashes, PlanError, REPO_ROOT, runPlan, type Program } from "../plan/engine";
 
 /** The plan's refusal (a PlanError), or a failure naming what came back instead. */
 async function refusal(program: Program): Promise<{ errors: readonly string[]; ms: number }> {
@@ -104,5 +108,56 @@ describe("two resources with one URN, refused as the Pulumi engine refuses them"
             "urn:pulumi:staging::launchpad::launchpad:test:Parent::same",
             "urn:pulumi:staging::launchpad::pulumi:pulumi:Stack::launchpad-staging",
         ]);
+    });
+});
+
+// The mocks plan any two Kubernetes objects; the API server creates one kind/namespace/name once and
+// refuses the second with AlreadyExists, which pulumi-kubernetes reports as "The resource already
+// exists in the cluster" (provider/pkg/await/await.go, Creation; no upsertExistingObjects here).
+describe("two Kubernetes objects with one name, refused as the API server refuses the second", () => {
+    const P = "urn:pulumi:staging::launchpad::pulumi:providers:kubernetes::k8s";
+    const object = (urn: string, type: string, metadata: Record<string, unknown>, provider = P) => ({ urn, type, custom: true, provider, inputs: { metadata } as never });
+
+    it("a Service planned twice with one name (as api-blue's live Service beside api's blue preview one): the plan fails, naming both", async () => {
+        const { errors } = await refusal(() => {
+            new k8s.core.v1.Service("api-blue-preview", { metadata: { name: "api-blue", namespace: "shop" } });
+            new k8s.core.v1.Service("api-blue-live", { metadata: { name: "api-blue", namespace: "shop" } });
+        });
+        expect(errors).toEqual([
+            'Service "shop/api-blue" is created by both urn:pulumi:staging::launchpad::kubernetes:core/v1:Service::api-blue-preview and urn:pulumi:staging::launchpad::kubernetes:core/v1:Service::api-blue-live: the API server refuses the second ("already exists")',
+        ]);
+    });
+
+    // A real case: a service may be called `api-blue`, and its live Service is named after it, as
+    // is `api`'s preview Service for blue (lib/workload.ts previewServiceName). Config accepts the pair.
+    it("staging with a second service called api-blue (api's copy on its own host) fails to plan, as pulumi up would", async () => {
+        const api = (parseYaml(readFileSync(join(REPO_ROOT, "Pulumi.staging.yaml"), "utf8")) as { config: Record<string, { api: { expose: { ingress: { host: string } } } }> }).config["launchpad:services"].api;
+        const copy = { ...api, expose: { ...api.expose, ingress: { ...api.expose.ingress, host: "api-blue.staging.example.com" } } };
+        const refused = await runPlan({ stack: "staging", sets: [`launchpad:services.api-blue=${JSON.stringify(copy)}`] }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(PlanError);
+        expect((refused as PlanError).errors).toEqual([expect.stringMatching(/^Service "launchpad-staging\/api-blue" is created by both urn:\S+::launchpad-staging-api-blue-preview and urn:\S+::launchpad-staging-api-blue-live: /)]);
+    });
+
+    it("one kind, one namespace, one name, one cluster is a clash, across API versions too; anything else is not", () => {
+        expect(kubernetesNameClashes([
+            object("a", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", { name: "api-blue", namespace: "shop" }),
+            object("b", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler", { name: "api-blue", namespace: "shop" }),
+            object("c", "kubernetes:core/v1:Namespace", { name: "shop" }),
+            object("d", "kubernetes:core/v1:Namespace", { name: "shop" }),
+        ])).toEqual([
+            'HorizontalPodAutoscaler "shop/api-blue" is created by both a and b: the API server refuses the second ("already exists")',
+            'Namespace "shop" is created by both c and d: the API server refuses the second ("already exists")',
+        ]);
+        expect(kubernetesNameClashes([
+            object("svc", "kubernetes:core/v1:Service", { name: "api", namespace: "shop" }),
+            object("deploy", "kubernetes:apps/v1:Deployment", { name: "api", namespace: "shop" }),
+            object("other-ns", "kubernetes:core/v1:Service", { name: "api", namespace: "shop-2" }),
+            object("other-cluster", "kubernetes:core/v1:Service", { name: "api", namespace: "shop" }, "urn:pulumi:staging::launchpad::pulumi:providers:kubernetes::dr"),
+            object("auto-1", "kubernetes:batch/v1:CronJob", { namespace: "shop" }),
+            object("auto-2", "kubernetes:batch/v1:CronJob", { namespace: "shop" }),
+            object("patch", "kubernetes:core/v1:ServicePatch", { name: "api", namespace: "shop" }),
+            object("unknown-1", "kubernetes:core/v1:ConfigMap", { name: "[unknown]", namespace: "shop" }),
+            object("unknown-2", "kubernetes:core/v1:ConfigMap", { name: "[unknown]", namespace: "shop" }),
+        ])).toEqual([]);
     });
 });
