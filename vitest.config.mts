@@ -18,6 +18,8 @@ export default defineConfig({
         // The version rules follow the EKS and RDS calendars on the day of the run: pin the day the
         // pins of lib/versions.ts were read, so the suite does not fail when the calendar moves.
         env: { LAUNCHPAD_TODAY: "2026-12-02" },
+        // Identical plans are planned once per worker and shared, frozen (plan/engine.ts sharePlans).
+        setupFiles: ["tests/support/share-plans.ts"],
         testTimeout: 60_000,
         hookTimeout: 60_000,
         // The JSON file feeds the closing "N passed, N failed" line of .ci/run.

@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
 import { APP_LABELS } from "../lib/delivery";
 import { READINESS_GATE_INJECT_LABEL } from "../lib/kubernetes";
-import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
+import { accessEntrySuffix, managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
 import { parse as parseYaml } from "yaml";
 import { childTags, type Tags } from "../lib/tags";
@@ -97,11 +97,6 @@ export function accessPolicyAssociation(a: ClusterAccess, partition = "aws"): { 
         policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${policy}`,
         accessScope: scoped ? { type: "namespace", namespaces: [...(a.namespaces ?? [])] } : { type: "cluster" },
     };
-}
-
-/** A stable child-name suffix for an access entry: the role's name (unique per account), lower-cased. */
-export function accessEntrySuffix(principalArn: string): string {
-    return (principalArn.split("/").pop() ?? principalArn).toLowerCase().replace(/[^a-z0-9-]/g, "-");
 }
 
 /** The API server URL of a kubeconfig's current context: an existing cluster's identity for the Provider. */

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isPrivate, parseCidr } from "../lib/cidr";
+import { accessEntrySuffix } from "../lib/iam";
 import { stackIdentifier } from "../lib/stack-name";
 import { DEFAULT_KUBERNETES_VERSION, EKS_VERSIONS, eksVersion, eksVersionsInStandardSupport, pinnedKubernetesVersions } from "../lib/versions";
 import { describeValue } from "./errors";
@@ -206,11 +207,19 @@ export function clusterProblems(c: RawCluster | undefined, net: RawNetwork | und
             out.push(`${key}.access: received ${c.access.length === 0 ? "[]" : show(c.access, key)}; expected a cluster-wide { principalArn: <the deploy role's ARN>, access: admin } entry: without it nobody can create the stack's Kubernetes objects`);
         }
         const seen = new Set<string>();
+        // Each entry is the child `<cluster>-access-<suffix>`: one suffix twice is one URN twice, which
+        // the Pulumi engine refuses ("Duplicate resource URN", pulumi/pulumi step_generator.go generateURN).
+        const bySuffix = new Map<string, string>();
         c.access.forEach((a, i) => {
+            const suffix = accessEntrySuffix(a.principalArn);
+            const other = bySuffix.get(suffix);
             if (seen.has(a.principalArn)) {
                 out.push(`${key}.access[${i}].principalArn: received ${show(a.principalArn, key)} a second time; expected one entry per principal (EKS allows one access entry per principal)`);
+            } else if (other !== undefined) {
+                out.push(`${key}.access[${i}].principalArn: received ${show(a.principalArn, key)}, whose access entry would be named "access-${suffix}" as ${show(other, key)}'s is; expected role names that differ in more than case and the characters + = , . @ _`);
             }
             seen.add(a.principalArn);
+            bySuffix.set(suffix, other ?? a.principalArn);
         });
         if (c.provides !== undefined) {
             out.push(`${key}.provides: received ${show(c.provides, key)}; expected nothing: it declares what an existing cluster (cluster.kubeconfig) provides, while Launchpad installs the EKS cluster's platform itself`);

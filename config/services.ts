@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { COLORS, type Color } from "../lib/delivery";
 import { isImmutableRef, parseImageRef } from "../lib/image";
+import { previewServiceName } from "../lib/workload";
 import { loadGateProblems, performanceSchema, resolveScenario, resolveServerBounds, SCENARIOS, scenarioProblems, type RawPerformance, type Scenario, type ScenarioName, type ServerBounds } from "../loadtest/profile";
 import { HTTP_METHODS, validatePolicy, type SmokePolicy } from "../smoke/policy";
 import { describeValue } from "./errors";
@@ -391,6 +392,16 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
         const checked = validatePolicy(smokePolicy(s, ctx.safety), { secret: ctx.secret });
         if (!checked.ok) {
             out.push(...checked.problems.map((p) => `${key}.smoke.${p}`));
+        }
+    }
+    // A service's live Service is named after it, each color's preview Service `<service>-<color>`
+    // (lib/workload.ts): one name twice in the namespace and the API server refuses the second.
+    for (const name of Object.keys(services)) {
+        for (const other of Object.keys(services)) {
+            const color = COLORS.find((c) => previewServiceName(other, c) === name);
+            if (color !== undefined) {
+                out.push(`launchpad:services: received the service name ${JSON.stringify(name)}; expected a name that is not another service's preview Service: services.${other}'s ${color} color has a Service ${JSON.stringify(name)} in the same namespace`);
+            }
         }
     }
     // A service-wide setting is checked once per color: report it once.

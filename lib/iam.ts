@@ -19,6 +19,16 @@ export function schedulerTrustPolicy(accountId: string): object {
     };
 }
 
+/**
+ * A stable child-name suffix for an EKS access entry: the role's name (unique per account, case
+ * insensitively), lower-cased, with the other characters IAM allows in it (`+=,.@_`) as `-`. Two
+ * roles can therefore share one (`ops.admin`, `ops_admin`): config refuses such a pair, since two
+ * children with one URN fail `pulumi preview`.
+ */
+export function accessEntrySuffix(principalArn: string): string {
+    return (principalArn.split("/").pop() ?? principalArn).toLowerCase().replace(/[^a-z0-9-]/g, "-");
+}
+
 /** ARN of an AWS-managed policy. */
 export function managedPolicyArn(name: string, partition = "aws"): string {
     return `arn:${partition}:iam::aws:policy/${name}`;

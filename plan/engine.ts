@@ -397,9 +397,81 @@ export function stackConfigFor(opts: Pick<PlanOptions, "stack" | "sets" | "secre
  * (bad stack or `--set`) or `PlanError` (the program failed).
  */
 export function runPlan(opts: PlanOptions): Promise<Plan> {
+    const key = sharing ? sharedPlanKey(opts) : undefined;
+    const kept = key === undefined ? undefined : shared.get(key);
+    if (kept !== undefined) {
+        return kept;
+    }
     const run = queue.then(() => planOnce(opts));
     queue = run.catch(() => undefined);
-    return run;
+    if (key === undefined) {
+        return run;
+    }
+    const frozenRun = run.then(deepFreeze);
+    shared.set(key, frozenRun);
+    return frozenRun;
+}
+
+let sharing = false;
+const shared = new Map<string, Promise<Plan>>();
+
+/**
+ * While on, identical requests share one plan (frozen, so no caller can change what the next one
+ * sees), failures included. For a test suite, whose files plan the committed stacks with the same
+ * options through the CLI, the harness and the policy tests (tests/support/share-plans.ts turns it
+ * on in every vitest worker); `npm run plan` never does. Requests with their own program, root,
+ * config, previous outputs, lookups or reference cache are planned each time: their answers can
+ * change between calls, or a test plans them twice on purpose. Off, every request plans afresh and
+ * the plans kept so far wait for it to come back on.
+ */
+export function sharePlans(on: boolean): void {
+    sharing = on;
+}
+
+/** What a shared plan depends on besides the repository's files: the request and the run's day. */
+export function sharedPlanKey(opts: PlanOptions): string | undefined {
+    if (opts.program !== undefined || opts.root !== undefined || opts.stackConfig !== undefined || opts.stackOutputs !== undefined || opts.previousOutputs !== undefined || opts.untargeted !== undefined || opts.referenceCache !== undefined) {
+        return undefined;
+    }
+    return JSON.stringify([opts.stack, opts.sets ?? [], opts.secretSets ?? [], opts.preview ?? false, utcDay(runDate())]);
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value as object)) deepFreeze(v);
+    }
+    return value;
+}
+
+/**
+ * Two Kubernetes objects of one kind with one name, in one namespace of one cluster: the mocks plan
+ * both, the API server creates the first and refuses the second with AlreadyExists, which
+ * pulumi-kubernetes reports as "The resource already exists in the cluster" (provider/pkg/await/
+ * await.go, Creation; Launchpad does not set the provider's upsertExistingObjects). Objects the
+ * provider names itself (no metadata.name) and patches (which edit an existing object) cannot clash.
+ */
+export function kubernetesNameClashes(resources: readonly Pick<PlannedResource, "urn" | "type" | "custom" | "provider" | "inputs">[]): string[] {
+    const seen = new Map<string, string>();
+    const clashes: string[] = [];
+    for (const r of resources) {
+        const [pkg, groupVersion, kind] = r.type.split(":");
+        const metadata = r.inputs.metadata as { name?: unknown; namespace?: unknown } | undefined;
+        const name = metadata?.name;
+        if (pkg !== "kubernetes" || !r.custom || kind === undefined || kind.endsWith("Patch") || typeof name !== "string" || name === UNKNOWN_TEXT) {
+            continue;
+        }
+        const group = groupVersion.includes("/") ? groupVersion.slice(0, groupVersion.lastIndexOf("/")) : "core";
+        const namespace = typeof metadata?.namespace === "string" ? metadata.namespace : "";
+        const key = JSON.stringify([r.provider, group, kind, namespace, name]);
+        const first = seen.get(key);
+        if (first === undefined) {
+            seen.set(key, r.urn);
+        } else {
+            clashes.push(`${kind} ${JSON.stringify(namespace === "" ? name : `${namespace}/${name}`)} is created by both ${first} and ${r.urn}: the API server refuses the second ("already exists")`);
+        }
+    }
+    return clashes;
 }
 
 /** V8's own stack format, without source maps: cheap enough to run for every promise. */
@@ -527,8 +599,24 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
     // Every URN the mocks hand out (responses, parents, dependencies) in the engine's form.
     monitor.newUrn = (parent, type, name) => urnOf(parent, type, name, sc.project, sc.stack);
+    // The engine refuses a second resource with the same URN, read or registered (pulumi/pulumi
+    // pkg/resource/deploy/step_generator.go generateURN, sdk/go/common/diag/errors.go
+    // GetDuplicateResourceURNError): the mock monitor accepts it, so a name clash would plan here and
+    // fail `pulumi preview`. Like the engine, the second one never registers (and its dependents wait).
+    const seenUrns = new Set<string>();
+    const duplicate = (urn: string): boolean => {
+        if (!seenUrns.has(urn)) {
+            seenUrns.add(urn);
+            return false;
+        }
+        onRejection(new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`));
+        return true;
+    };
     monitor.readResource = (req, cb) => {
         const entry: (typeof registered)[number] = { req: readAsRegistration(req), urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) };
+        if (duplicate(entry.urn)) {
+            return;
+        }
         registered.push(entry);
         return read(req, (err, resp) => {
             entry.state = (resp as { getProperties?(): { toJavaScript(): Record<string, unknown> } | undefined } | undefined)?.getProperties?.()?.toJavaScript();
@@ -538,6 +626,9 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
     };
     monitor.registerResource = (req, cb) => {
         const entry: (typeof registered)[number] = { req, urn: urnOf(req.getParent(), req.getType(), req.getName(), sc.project, sc.stack) };
+        if (duplicate(entry.urn)) {
+            return;
+        }
         registered.push(entry);
         return register(req, (err, resp) => {
             const r = resp as { getObject?(): { toJavaScript(): Record<string, unknown> } | undefined; getId?(): string } | undefined;
@@ -668,6 +759,10 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
             arn: plainText(rendered.arn),
         };
     });
+    const clashes = kubernetesNameClashes(resources);
+    if (clashes.length > 0) {
+        throw new PlanError(clashes);
+    }
     const rawOutputs = (stackUrn !== undefined ? outputsByUrn.get(stackUrn) : undefined) ?? {};
     const outputs = renderValue(rawOutputs) as Record<string, Json>;
     return { plan: { project: sc.project, stack: sc.stack, resources, outputs, log, placeholders }, rawOutputs };

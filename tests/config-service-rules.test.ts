@@ -67,6 +67,11 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
     // Regions: the AWS provider validates the name against its own list (no skipRegionValidation), a pattern is not enough.
     { stack: "staging", sets: ["aws:region=us-east-9"], problem: 'aws:region: received "us-east-9"; expected an AWS region name such as "us-east-1" (one the AWS provider knows: the Region list of @pulumi/aws)' },
     { stack: "production", sets: ["launchpad:drRegion=eu-central-3"], problem: 'launchpad:drRegion: received "eu-central-3"; expected an AWS region name such as "us-east-1" (one the AWS provider knows: the Region list of @pulumi/aws)' },
+    // EKS access entries: one per principal (EKS), and one child name per entry: `ops.admin` and
+    // `ops_admin` both name theirs `<cluster>-access-ops-admin`, one URN twice, which the Pulumi engine
+    // refuses (pulumi/pulumi pkg/resource/deploy/step_generator.go generateURN, "Duplicate resource URN").
+    { stack: "staging", sets: ['launchpad:cluster.access=[{principalArn: "arn:aws:iam::111122223333:role/ops.admin", access: admin}, {principalArn: "arn:aws:iam::111122223333:role/ops_admin", access: view}]'], problem: 'launchpad:cluster.access[1].principalArn: received "arn:aws:iam::111122223333:role/ops_admin", whose access entry would be named "access-ops-admin" as "arn:aws:iam::111122223333:role/ops.admin"\'s is; expected role names that differ in more than case and the characters + = , . @ _' },
+    { stack: "staging", sets: ['launchpad:cluster.access=[{principalArn: "arn:aws:iam::111122223333:role/deploy", access: admin}, {principalArn: "arn:aws:iam::111122223333:role/deploy", access: view}]'], problem: 'launchpad:cluster.access[1].principalArn: received "arn:aws:iam::111122223333:role/deploy" a second time; expected one entry per principal (EKS allows one access entry per principal)' },
     // EKS: the public endpoint admits public ranges only.
     { stack: "production", sets: ["launchpad:cluster.endpointPublicAccessCidrs[1]=10.0.0.0/8"], problem: 'launchpad:cluster.endpointPublicAccessCidrs[1]: received "10.0.0.0/8"; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")' },
     { stack: "production", sets: ["launchpad:cluster.endpointPublicAccessCidrs[0]=192.168.4.0/24"], problem: 'launchpad:cluster.endpointPublicAccessCidrs[0]: received "192.168.4.0/24"; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")' },
@@ -94,8 +99,9 @@ describe("npm run plan refuses config the services would refuse: exit 2, one exa
     });
 
     it("reports every problem of one run at once, as a real process", () => {
+        // `npm run plan`'s own command (package.json), without npm's start-up.
         const run = spawnSync(process.execPath, [
-            "--import", "tsx", "scripts/plan.ts", "--stack", "production",
+            "scripts/compiled.cjs", "plan", "--stack", "production",
             "--set", "launchpad:backup.dumpSchedule=0 2 * * 7",
             "--set", "launchpad:database.maintenanceWindow=sun:03:15-sun:03:15",
             "--set", "launchpad:cluster.namespace=kube-public",

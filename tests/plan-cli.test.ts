@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../plan/engine";
+import { REPO_ROOT, sharePlans } from "../plan/engine";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { planCli } from "../scripts/plan";
 import { planStack, typeCounts } from "./support/plan";
@@ -237,9 +237,11 @@ describe("npm run plan -- --json", () => {
     });
 
     it("is deterministic: two runs print the same document", async () => {
-        // One run shared with the tests above, one fresh: two separate plans of the same stack.
+        // One run shared with the tests above, one fresh: two separate plans of the same stack (the
+        // suite shares identical plans, tests/support/share-plans.ts: not this one).
         const a = await cli(["--stack", "production", "--json"]);
-        const b = await planCli(["--stack", "production", "--json"]);
+        sharePlans(false);
+        const b = await planCli(["--stack", "production", "--json"]).finally(() => sharePlans(true));
         expect(a.stdout).toBe(b.stdout);
     });
 });

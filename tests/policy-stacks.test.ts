@@ -135,7 +135,8 @@ describe("npm run policy -- --plan", () => {
 
     it("runs as a real process with the same exit code", async () => {
         const file = await savedPlan(editDb);
-        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/policy.ts", "--plan", file, "--stack", "staging"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+        // `npm run policy`'s own command (package.json), without npm's start-up.
+        const run = spawnSync(process.execPath, ["scripts/compiled.cjs", "policy", "--plan", file, "--stack", "staging"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
         expect(run.status).toBe(3);
         expect(run.stdout.split("\n").slice(0, 3)).toEqual([`Policy check of ${file} (stack staging, 193 resources)`, "", "Policies: 2 violations (2 mandatory, 0 advisory)"]);
     });
