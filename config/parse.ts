@@ -21,6 +21,7 @@ import { buildObservability, observabilityProblems, type ObservabilityConfig } f
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
 import { buildPromotion, promotionProblems, type PromotionConfig } from "./promotion";
 import { regionProblems } from "./region";
+import { releaseIdKeyProblems } from "./release-key";
 import { CONFIG_NAMESPACES, SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
 import { buildServices, serviceProblems, type ServiceConfig } from "./services";
 import { buildTags, tagsProblems } from "./tags";
@@ -79,6 +80,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
             ? serviceProblems(services, { safety: safetyFor(tier), tier, hasDatabase: hasDatabase(cluster, network), secret: input.secretKeys.has("launchpad:services") })
             : []),
         ...promotionProblems(p["launchpad:promotion"], tier, input.stack, show),
+        ...releaseIdKeyProblems(p["launchpad:releaseIdKey"], input),
         ...clusterProblems(cluster, network, input.secretKeys, show),
         ...observabilityProblems({
             observability: p["launchpad:observability"],
@@ -112,7 +114,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
         backup: buildBackup(raw["launchpad:backup"]),
         observability: buildObservability(raw["launchpad:observability"], raw["launchpad:alerting"], { url: raw["grafana:url"], auth: raw["grafana:auth"] }, database.maintenanceWindow, safety),
         tags: buildTags(raw["launchpad:tags"], input.project, input.stack),
-        services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, hasDatabase(cluster, network), input.secretKeys.has("launchpad:services")),
+        services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, hasDatabase(cluster, network), input.secretKeys.has("launchpad:services"), raw["launchpad:releaseIdKey"]),
         promotion: buildPromotion(promotion, safety),
         releaseHistoryLength: promotion.historyLength,
         placeholders: [...placeholders],

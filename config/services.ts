@@ -316,6 +316,11 @@ export interface ServiceConfig {
      * spec literal or a ConfigMap.
      */
     readonly fromSecret: boolean;
+    /**
+     * The stack's secret `launchpad:releaseIdKey`, keying the release id and env hash, when `fromSecret`.
+     * @default - absent: the services are plain text and hashed as they are
+     */
+    readonly releaseIdKey?: string;
     /** Undefined where the tier runs no performance tests (production). */
     readonly performance: PerformanceConfig | undefined;
 }
@@ -473,7 +478,7 @@ export function smokePolicy(s: RawService, safety: Safety): SmokePolicy {
     };
 }
 
-export function buildServices(services: Readonly<Record<string, RawService>>, defaultColor: Color, safety: Safety, hasDatabase: boolean, fromSecret = false): ServiceConfig[] {
+export function buildServices(services: Readonly<Record<string, RawService>>, defaultColor: Color, safety: Safety, hasDatabase: boolean, fromSecret = false, releaseIdKey?: string): ServiceConfig[] {
     return Object.entries(services)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, s]) => {
@@ -502,6 +507,7 @@ export function buildServices(services: Readonly<Record<string, RawService>>, de
                 releases: { blue: release("blue"), green: release("green") },
                 smoke: smokePolicy(s, safety),
                 fromSecret,
+                ...(fromSecret && releaseIdKey !== undefined ? { releaseIdKey } : {}),
                 performance: safety.allowPerformanceTests ? performanceConfig(s.performance, s.health.readinessPath) : undefined,
             };
         });
