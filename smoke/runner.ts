@@ -473,6 +473,19 @@ export function redactCredentials(text: string): string {
 }
 
 /**
+ * A URL the gate refused, for the message that refuses it: everything between the scheme and the
+ * value's last "@" masked. Unlike `redactCredentials` this does not stop at "/": a password with a
+ * "/" in it (http://u:p/w@host/) makes the URL invalid, and the text still holds the credential.
+ * Nothing is probed, so masking too much costs nothing.
+ */
+export function redactRefusedUrl(value: string): string {
+    const at = value.lastIndexOf("@");
+    const start = value.indexOf("://");
+    if (at < 0) return value;
+    return start >= 0 && start < at ? `${value.slice(0, start + 3)}***${value.slice(at)}` : `***${value.slice(at)}`;
+}
+
+/**
  * Runs a command as the process: its stdout, stderr and exit code. A throw is a bug of the tool
  * itself: exit 1 (so a gate or a load run fails closed rather than passing) with the stack, any URL
  * credentials masked. A reader that stops early (`| head`) is not an error. The gate runner and the

@@ -271,6 +271,11 @@ describe("credentials in URLs are never printed", () => {
         const run = await smokeCli(["--policy", policyFile(), "--target", server.url.replace("http://", `http://${userinfo}@`), "--json"], {});
         expect([run.code, (JSON.parse(run.stdout) as SmokeSummary).target, run.stdout.includes("cret")]).toEqual([0, server.url.replace("http://", "http://***@"), false]);
     });
+
+    it("in the refusal of a target whose password holds a '/' (not a valid URL, and still a credential)", async () => {
+        const r = await smokeCli(["--policy", policyFile(), "--target", "http://gate:s3/cret@127.0.0.1:1/"], {});
+        expect([r.code, r.stderr.split("\n")[0]]).toEqual([2, '--target: received "http://***@127.0.0.1:1/"; expected an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535']);
+    });
 });
 
 describe.each(PROTOCOLS)("a server that sends only informational responses over %s", (protocol) => {
