@@ -21,6 +21,7 @@ import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
+import { releaseDigest } from "../lib/release-digest";
 import { CONNECTION_SECRET_KEYS } from "./database";
 import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
@@ -228,7 +229,8 @@ export interface ReleaseInfo {
 
 /**
  * The release id: a hash of the color, its image, its effective env and the smoke policy. Never
- * the active color, so a color switch re-runs no gate and changes no Deployment.
+ * the active color, so a color switch re-runs no gate and changes no Deployment. Keyed by
+ * `launchpad:releaseIdKey` when the services config is secret (`serviceDigest`).
  */
 export function releaseId(service: ServiceConfig, color: Color): string {
     const r = service.releases[color];
@@ -239,7 +241,18 @@ export function releaseId(service: ServiceConfig, color: Color): string {
         ...(r.migrate !== undefined ? { migrate: r.migrate } : {}),
         ...(r.schema !== undefined ? { schema: r.schema } : {}),
     });
-    return createHash("sha256").update(text).digest("hex").slice(0, 10);
+    return serviceDigest(service, text);
+}
+
+/**
+ * The digest of text that holds the service's env values or smoke policy: keyed by the stack's
+ * `launchpad:releaseIdKey` when they are secret, as the id lands in clear in names and labels (lib/release-digest.ts).
+ */
+function serviceDigest(service: ServiceConfig, text: string): string {
+    if (service.fromSecret && service.releaseIdKey === undefined) {
+        throw new RangeError(`service ${service.name}: launchpad:services is a secret, so its release id needs the secret launchpad:releaseIdKey`);
+    }
+    return releaseDigest(text, service.fromSecret ? service.releaseIdKey : undefined);
 }
 
 /**
@@ -251,7 +264,7 @@ export function releaseId(service: ServiceConfig, color: Color): string {
  */
 export function envHash(service: ServiceConfig, color: Color): string {
     const env = Object.entries(service.releases[color].env).sort(([a], [b]) => a.localeCompare(b));
-    return createHash("sha256").update(JSON.stringify(env)).digest("hex").slice(0, 10);
+    return serviceDigest(service, JSON.stringify(env));
 }
 
 /**

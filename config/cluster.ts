@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isPrivate, parseCidr } from "../lib/cidr";
+import { contains, isPrivate, parseCidr } from "../lib/cidr";
 import { accessEntrySuffix } from "../lib/iam";
 import { stackIdentifier } from "../lib/stack-name";
 import { DEFAULT_KUBERNETES_VERSION, EKS_VERSIONS, eksVersion, eksVersionsInStandardSupport, pinnedKubernetesVersions } from "../lib/versions";
@@ -196,6 +196,15 @@ export function clusterProblems(c: RawCluster | undefined, net: RawNetwork | und
             const cidr = parseCidr(text);
             if (cidr !== undefined && isPrivate(cidr)) {
                 out.push(`${key}.endpointPublicAccessCidrs[${i}]: received ${show(text, key)}; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")`);
+            }
+        });
+        // Our own rule (whether EKS refuses a repeat is not documented): an entry inside an earlier one
+        // admits nothing new, takes one of the 40 places, and usually hides a typo in the other.
+        const parsed = c.endpointPublicAccessCidrs.map(parseCidr);
+        parsed.forEach((cidr, i) => {
+            const first = cidr === undefined ? -1 : parsed.findIndex((o, j) => j < i && o !== undefined && contains(o, cidr));
+            if (first >= 0) {
+                out.push(`${key}.endpointPublicAccessCidrs[${i}]: received ${show(c.endpointPublicAccessCidrs[i], key)}; expected a CIDR no earlier entry covers (endpointPublicAccessCidrs[${first}] is ${show(c.endpointPublicAccessCidrs[first], key)}): it admits nothing new`);
             }
         });
         if (c.endpointAccess === "private" && c.endpointPublicAccessCidrs.length > 0) {

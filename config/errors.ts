@@ -157,10 +157,21 @@ function fieldsOf(schema: unknown, path: readonly PropertyKey[]): string[] {
  * Messages for one key's schema issues. `secret`: the stack holds the key as a secret. The runtime
  * marks only the whole key, not which value inside it is secret, so no value inside it is echoed.
  */
+/**
+ * One bound per side of a value: an integer field's own maximum and the safe-integer maximum zod's
+ * int implies both fail for 1e20, which read as two problems for one value; the tighter one says it all.
+ */
+function tightestBounds(issues: readonly core.$ZodIssue[]): core.$ZodIssue[] {
+    const path = (i: core.$ZodIssue): string => JSON.stringify(i.path.map(String));
+    return issues.filter((i) => !issues.some((j) => j !== i && path(j) === path(i) && (
+        (i.code === "too_big" && j.code === "too_big" && Number(j.maximum) < Number(i.maximum)) ||
+        (i.code === "too_small" && j.code === "too_small" && Number(j.minimum) > Number(i.minimum)))));
+}
+
 export function keyProblems(ctx: KeyContext, value: unknown, issues: readonly core.$ZodIssue[], secret: boolean): string[] {
     const out: string[] = [];
     const hidden = (p: string): boolean => secret || isUnder(p, ctx.secretPaths);
-    for (const issue of issues) {
+    for (const issue of tightestBounds(issues)) {
         const fullPath: PropertyKey[] = [ctx.key, ...issue.path];
         if (issue.code === "unrecognized_keys") {
             for (const field of issue.keys) {

@@ -18,7 +18,8 @@ const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const metricName = (def: string) => z.string().regex(METRIC_NAME_RE, { error: "expected a Prometheus metric name (letters, digits, '_' and ':', not starting with a digit)" }).default(def);
 const labelName = (def: string) => z.string().regex(LABEL_NAME_RE, { error: "expected a Prometheus label name (letters, digits and '_', not starting with a digit)" }).default(def);
-const httpUrl = (example: string) => z.string().regex(/^https?:\/\/[^\s/$.?#][^\s]*$/, { error: `expected an http(s) URL such as "${example}"` });
+const HTTP_URL_RE = /^https?:\/\/[^\s/$.?#][^\s]*$/;
+const httpUrl = (example: string) => z.string().regex(HTTP_URL_RE, { error: `expected an http(s) URL such as "${example}"` });
 const ratio = cliNumber(z.number().gt(0).max(1));
 
 /** The application's metric names and labels: any app can be plugged in. Defaults follow the common Prometheus client conventions. */
@@ -191,9 +192,11 @@ export type RawAlerting = z.output<typeof alertingSchema>;
  * plain http only to this machine, and never with credentials in the URL itself (they would sit in
  * the stack file and the state in clear; `grafana:auth` is the secret).
  */
+// The refinements judge only a value the URL rule accepts: one value, one problem (a secret's
+// offline stand-in or "HTTP://..." used to read as both "not a URL" and "not https").
 export const grafanaUrlSchema = httpUrl("https://grafana.example.com")
-    .refine((url) => !/^https?:\/\/[^/?#]*@/.test(url), { error: "expected a URL without user:password@ (put the token in grafana:auth, as a secret)" })
-    .refine((url) => url.startsWith("https://") || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(url), {
+    .refine((url) => !HTTP_URL_RE.test(url) || !/^https?:\/\/[^/?#]*@/.test(url), { error: "expected a URL without user:password@ (put the token in grafana:auth, as a secret)" })
+    .refine((url) => !HTTP_URL_RE.test(url) || url.startsWith("https://") || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(url), {
         error: "expected an https URL (the Grafana token travels with every request; http only to localhost)",
     })
     .meta({

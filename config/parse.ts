@@ -21,6 +21,7 @@ import { buildObservability, observabilityProblems, type ObservabilityConfig } f
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
 import { buildPromotion, promotionProblems, type PromotionConfig } from "./promotion";
 import { regionProblems } from "./region";
+import { releaseIdKeyProblems } from "./release-key";
 import { CONFIG_NAMESPACES, SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
 import { buildServices, serviceProblems, type ServiceConfig } from "./services";
 import { buildTags, tagsProblems } from "./tags";
@@ -79,6 +80,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
             ? serviceProblems(services, { safety: safetyFor(tier), tier, hasDatabase: hasDatabase(cluster, network), secret: input.secretKeys.has("launchpad:services") })
             : []),
         ...promotionProblems(p["launchpad:promotion"], tier, input.stack, show),
+        ...releaseIdKeyProblems(p["launchpad:releaseIdKey"], input),
         ...clusterProblems(cluster, network, input.secretKeys, show),
         ...observabilityProblems({
             observability: p["launchpad:observability"],
@@ -112,7 +114,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
         backup: buildBackup(raw["launchpad:backup"]),
         observability: buildObservability(raw["launchpad:observability"], raw["launchpad:alerting"], { url: raw["grafana:url"], auth: raw["grafana:auth"] }, database.maintenanceWindow, safety),
         tags: buildTags(raw["launchpad:tags"], input.project, input.stack),
-        services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, hasDatabase(cluster, network), input.secretKeys.has("launchpad:services")),
+        services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, hasDatabase(cluster, network), input.secretKeys.has("launchpad:services"), raw["launchpad:releaseIdKey"]),
         promotion: buildPromotion(promotion, safety),
         releaseHistoryLength: promotion.historyLength,
         placeholders: [...placeholders],
@@ -167,10 +169,15 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         problems.push(identifierProblem);
     }
     problems.push(...crossFieldProblems(parsed, input, input.now ?? runDate()));
-    // A secure leaf where its value would land in clear (an image, a user name, a namespace) is
-    // refused, once: a leaf already refused for its value (or its name) keeps that one problem.
-    const refused = (m: string): boolean => problems.some((q) => q.startsWith(m.slice(0, m.indexOf(": ") + 2)));
-    problems.push(...secretPlacementProblems(input.secretPaths).filter((m) => !refused(m)));
+    // A secure leaf where its value would land in clear (an image, a user name, a namespace, the
+    // Grafana URL) is refused for that, once. A leaf refused for its name (no such key or field) keeps
+    // that problem; problems of its value give way, since the value judged is the offline stand-in
+    // and what the field's rules say of it says nothing of the value the stack holds.
+    const leafOf = (m: string): string => m.slice(0, m.indexOf(": ") + 2);
+    const named = (m: string): boolean => m.includes("; expected no such ");
+    const placement = secretPlacementProblems(input.secretPaths).filter((m) => !problems.some((q) => named(q) && leafOf(q) === leafOf(m)));
+    const placed = new Set(placement.map(leafOf));
+    problems.splice(0, problems.length, ...problems.filter((q) => !placed.has(leafOf(q))), ...placement);
     const tier = parsed["launchpad:tier"];
     const placeholders = findPlaceholders(parsed, known, {
         stack: input.stack,

@@ -22,6 +22,7 @@
 import { contains, parseCidr, type Cidr } from "../lib/cidr";
 import { parseImageRef } from "../lib/image";
 import { DEFAULT_RUNBOOK_BASE_URL } from "./observability";
+import { RELEASE_ID_KEY } from "./release-key";
 import { SECRET_PATHS, type RawConfig } from "./schema";
 import type { Safety } from "./tier";
 
@@ -265,8 +266,9 @@ interface RequiredSecret {
 }
 
 /**
- * Secrets the stack's choices require, by top-level key. They are used only by Grafana's provider
- * and contact points, so none is required without `grafana:url`:
+ * Secrets the stack's choices require, by top-level key: `launchpad:releaseIdKey` when
+ * `launchpad:services` is a secret; the others are used only by Grafana's provider and contact
+ * points, so none of them is required without `grafana:url`:
  *
  * - `grafana:auth`, unless `GRAFANA_AUTH` is in the environment (the provider's own fallback);
  * - `launchpad:alerting.slackWebhookUrl` when `launchpad:alerting.slack` is true;
@@ -280,6 +282,9 @@ function requiredSecrets(p: Parsed, ctx: PlaceholderContext): ReadonlyMap<string
     const add = (key: string, s: RequiredSecret): void => {
         out.set(key, [...(out.get(key) ?? []), s]);
     };
+    if (ctx.secretKeys.has("launchpad:services")) {
+        add(RELEASE_ID_KEY, { key: RELEASE_ID_KEY, present: p[RELEASE_ID_KEY] !== undefined, reason: "required since launchpad:services is a secret (it keys the release id, which goes in clear into Job names and labels)", hint: '"$(openssl rand -base64 32)"' });
+    }
     if (p["grafana:url"] === undefined) {
         return out;
     }

@@ -20,6 +20,7 @@ import { networkSchema } from "./network";
 import { nodeGroupSchema } from "./node-group";
 import { alertingSchema, grafanaAuthSchema, grafanaUrlSchema, observabilitySchema } from "./observability";
 import { promotionSchema } from "./promotion";
+import { releaseIdKeySchema } from "./release-key";
 import { awsRegionSchema, drRegionSchema } from "./region";
 import { activeColorSchema, servicesSchema } from "./services";
 import { tagsSchema } from "./tags";
@@ -44,6 +45,7 @@ export const rawConfigSchema = z.strictObject({
     "launchpad:services": servicesSchema,
     "launchpad:activeColor": activeColorSchema,
     "launchpad:promotion": promotionSchema.default(promotionSchema.parse({})),
+    "launchpad:releaseIdKey": releaseIdKeySchema.optional(),
     /** The Grafana provider's own keys: where dashboards, rules and contact points go. */
     "grafana:url": grafanaUrlSchema.optional(),
     "grafana:auth": grafanaAuthSchema.optional(),
@@ -76,6 +78,7 @@ export const SECRET_PATHS = [
     "launchpad:cluster.kubeconfig",
     "launchpad:alerting.slackWebhookUrl",
     "launchpad:alerting.pagerDutyIntegrationKey",
+    "launchpad:releaseIdKey",
     "grafana:auth",
 ] as const;
 

@@ -18,11 +18,13 @@ import { safetyFor, type Safety, type Tier } from "./tier";
 /** DNS-1123 label short enough that `<service>-<color>-gate-<release id>` stays a valid name. */
 const SERVICE_NAME_RE = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
+// Never "//": url.Parse reads "//evil.example.com/x" as a host and the path "/x", and the kubelet's
+// probe then requests "/x" (kubernetes pkg/probe/http/request.go formatURL keeps the parsed path).
+const PATH_RE = /^\/(?!\/)[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
 const CPU_RE = /^(\d+(\.\d+)?|\d+m)$/;
 const MEMORY_RE = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
-const httpPath = (example: string) => z.string().regex(PATH_RE, { error: `expected an absolute URL path such as "${example}"` });
+const httpPath = (example: string) => z.string().regex(PATH_RE, { error: `expected an absolute URL path such as "${example}" (not starting with "//", which reads as a host name)` });
 const envMap = z.record(z.string().regex(ENV_NAME_RE, { error: "expected an environment variable name (letters, digits, '_', not starting with a digit)" }), z.string());
 const cpu = z.string().regex(CPU_RE, { error: "expected a CPU quantity such as \"250m\" or \"1\"" });
 const memory = z.string().regex(MEMORY_RE, { error: "expected a memory quantity such as \"256Mi\" or \"1Gi\"" });
@@ -317,9 +319,17 @@ export interface ServiceConfig {
      * spec literal or a ConfigMap.
      */
     readonly fromSecret: boolean;
+    /**
+     * The stack's secret `launchpad:releaseIdKey`, keying the release id and env hash, when `fromSecret`.
+     * @default - absent: the services are plain text and hashed as they are
+     */
+    readonly releaseIdKey?: string;
     /** Undefined where the tier runs no performance tests (production). */
     readonly performance: PerformanceConfig | undefined;
 }
+
+/** The most bytes of env values one color may carry: Kubernetes' MaxSecretSize (k8s.io/api core/v1 types.go). */
+const MAX_ENV_BYTES = 1024 * 1024;
 
 /** Environment variables the database's connection settings arrive in; a service may not set them itself. */
 export const DATABASE_ENV_PREFIX = "DATABASE_";
@@ -359,6 +369,13 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
                     const where = envName in s.releases[color].env ? `releases.${color}.env` : "env";
                     out.push(`${key}.${where}.${envName}: received ${show((where === "env" ? s.env : s.releases[color].env)[envName])}; expected no ${DATABASE_ENV_PREFIX}* variable while connectDatabase is true: those come from the database's Secret`);
                 }
+            }
+            // The color's env goes into one Secret (secret config) or the pod spec: the API server refuses a
+            // Secret whose values pass 1 MiB (k8s.io/api core/v1 MaxSecretSize), and a pod spec that size
+            // would not fit its request limit either.
+            const bytes = Object.values({ ...s.env, ...s.releases[color].env }).reduce((n, v) => n + Buffer.byteLength(v, "utf8"), 0);
+            if (bytes > MAX_ENV_BYTES) {
+                out.push(`${key}.releases.${color}.env: received ${bytes} bytes of values (the service's env with this color's); expected at most ${MAX_ENV_BYTES}: a Kubernetes Secret holds at most 1 MiB (MaxSecretSize)`);
             }
         }
         for (const color of COLORS) {
@@ -487,7 +504,7 @@ export function smokePolicy(s: RawService, safety: Safety): SmokePolicy {
     };
 }
 
-export function buildServices(services: Readonly<Record<string, RawService>>, defaultColor: Color, safety: Safety, hasDatabase: boolean, fromSecret = false): ServiceConfig[] {
+export function buildServices(services: Readonly<Record<string, RawService>>, defaultColor: Color, safety: Safety, hasDatabase: boolean, fromSecret = false, releaseIdKey?: string): ServiceConfig[] {
     return Object.entries(services)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, s]) => {
@@ -516,6 +533,7 @@ export function buildServices(services: Readonly<Record<string, RawService>>, de
                 releases: { blue: release("blue"), green: release("green") },
                 smoke: smokePolicy(s, safety),
                 fromSecret,
+                ...(fromSecret && releaseIdKey !== undefined ? { releaseIdKey } : {}),
                 performance: safety.allowPerformanceTests ? performanceConfig(s.performance, s.health.readinessPath) : undefined,
             };
         });

@@ -90,6 +90,25 @@ const goNumber: ScalarTag = {
 };
 
 /**
+ * `!!binary` scalars as gopkg.in/yaml.v3 reads them for the CLI: base64 (line breaks ignored, as Go's
+ * decoder ignores \r and \n), decoded into a string (decode.go `scalar`, v3.0.1: `resolved =
+ * string(data)`), or the file is refused ("!!binary value contains invalid base64 data"). The yaml
+ * package made a byte array of it, which config then showed as {"0":105,...} and refused.
+ */
+const goBinary: ScalarTag = {
+    tag: "tag:yaml.org,2002:binary",
+    identify: () => false,
+    resolve(text: string, onError: (message: string) => void): unknown {
+        const b64 = text.replace(/[\r\n]/g, "");
+        if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(b64)) {
+            onError("!!binary value contains invalid base64 data");
+            return text;
+        }
+        return Buffer.from(b64, "base64").toString("utf8");
+    },
+};
+
+/**
  * A stack or project file as YAML. A file the CLI could not read either (bad syntax, tabs, duplicate
  * keys, too many aliases, a `<<` merge it refuses) is a config problem, exit 2: the file, line and
  * column, never a stack trace.
@@ -100,7 +119,7 @@ function readYaml(path: string, stack: string): unknown {
         // The CLI reads stack files with gopkg.in/yaml.v3 (pulumi/pulumi sdk/go/common/encoding/marshal.go),
         // which resolves `<<` merge keys: so does this reading.
         const lineCounter = new LineCounter();
-        const doc = parseDocument(readFileSync(path, "utf8"), { uniqueKeys: true, merge: true, lineCounter, customTags: (tags) => [goNumber, ...(Array.isArray(tags) ? tags : [])] });
+        const doc = parseDocument(readFileSync(path, "utf8"), { uniqueKeys: true, merge: true, lineCounter, customTags: (tags) => [goNumber, goBinary, ...(Array.isArray(tags) ? tags : [])] });
         if (doc.errors.length > 0) {
             throw doc.errors[0];
         }

@@ -5,8 +5,9 @@
  */
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type PolicyResource, type ReportViolation } from "@pulumi/policy";
+import { openToEveryone, parseRange } from "./shared/ip-range";
 import { BACKUP_TIERS, RETENTION_DAYS, type BackupTier } from "./shared/retention";
-import { arnRegion, arr, containersOf, flag, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+import { arnRegion, arr, containersOf, flag, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, risky, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 // --- RDS --------------------------------------------------------------------------------------
 
@@ -34,8 +35,9 @@ export const rdsNotPublic: LaunchpadResourcePolicy = {
     description: "RDS instances are never publicly accessible.",
     enforcementLevel: "mandatory",
     validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
-        if (flag(db.publiclyAccessible) === true) {
-            report(`RDS instance ${args.name} is publicly accessible: set publiclyAccessible: false and reach it from the cluster only.`);
+        if (risky(db.publiclyAccessible)) {
+            const not = flag(db.publiclyAccessible) === undefined ? ` (publiclyAccessible is ${JSON.stringify(db.publiclyAccessible)}, not a boolean: taken as true)` : "";
+            report(`RDS instance ${args.name} is publicly accessible${not}: set publiclyAccessible: false and reach it from the cluster only.`);
         }
     }),
 };
@@ -676,7 +678,74 @@ export const rdsRequiresTls: LaunchpadStackPolicy = {
     },
 };
 
+/**
+ * Condition keys whose fixed values make an S3 bucket policy statement non-public, as S3 itself
+ * judges it ("Amazon S3 considers a bucket policy public unless at least one of the following
+ * conditions is true": AWS SDK for .NET, PublicAccessBlockConfiguration, quoting the S3 User Guide's
+ * "The meaning of public"); `aws:SourceIp` counts separately, as a set of CIDRs.
+ */
+const S3_FIXING_KEYS = ["aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount", "s3:x-amz-server-side-encryption-aws-kms-key-id", "aws:userid"];
+
+/**
+ * True when the statement's Condition limits it as S3 requires of a non-public policy: `aws:SourceIp`
+ * under `IpAddress` to CIDRs that do not cover either address family, or a fixing key under a positive
+ * operator to values without wildcards or policy variables (`aws:userid` outside `AROLEID:*`).
+ */
+function limitsToFixedCallers(condition: unknown): boolean {
+    return Object.entries(rec(condition)).some(([operator, keys]) =>
+        Object.entries(rec(keys)).some(([key, values]) => {
+            const list = Array.isArray(values) ? (values as unknown[]) : [values];
+            const texts = list.every((v): v is string => typeof v === "string" && v !== "") ? list : [];
+            if (texts.length === 0) return false;
+            if (key.toLowerCase() === "aws:sourceip") return operator === "IpAddress" && texts.every((t) => parseRange(t) !== undefined) && openToEveryone(texts).length === 0;
+            return BINDING_OPERATORS.includes(operator) && S3_FIXING_KEYS.includes(key.toLowerCase()) && texts.every((v) => !/[*?]|\$\{/.test(v));
+        }),
+    );
+}
+
+/** The Allow statements of a bucket policy that S3 would call public; undefined for a document that does not parse. */
+function publicBucketGrants(policy: unknown): string[] | undefined {
+    const parsed = policyDocument(policy);
+    if (parsed === undefined) return undefined;
+    const statements = rec(parsed.doc).Statement;
+    return (Array.isArray(statements) ? (statements as unknown[]) : [statements]).flatMap((s, i) => {
+        const st = rec(s);
+        const aws = rec(st.Principal).AWS;
+        const everyone = st.Principal === "*" || aws === "*" || (Array.isArray(aws) && aws.includes("*"));
+        if (st.Effect !== "Allow" || !everyone || limitsToFixedCallers(st.Condition)) return [];
+        const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map(String);
+        return [`${typeof st.Sid === "string" ? `statement ${JSON.stringify(st.Sid)}` : `statement ${String(i + 1)}`} (${listText(actions)})`];
+    });
+}
+
+/**
+ * A bucket policy grants nothing to everyone. The public access block (s3-public-access-blocked)
+ * makes S3 refuse such a policy at PutBucketPolicy, so `pulumi up` would fail rather than expose the
+ * bucket, but the pack judges what the policy is: a plan whose policy is public is refused here, with
+ * the statement named, not by AWS halfway through an update. A condition that always holds (Bool
+ * aws:SecureTransport, StringLike aws:UserAgent "*", IpAddress aws:SourceIp 0.0.0.0/0) limits nothing.
+ */
+export const s3BucketPolicyNotPublic: LaunchpadResourcePolicy = {
+    name: "s3-bucket-policy-not-public",
+    description: "No S3 bucket policy allows anything to Principal \"*\" unless a condition limits it as S3 requires of a non-public policy (fixed aws:SourceArn, aws:SourceVpc(e), aws:SourceAccount, ... or aws:SourceIp CIDRs).",
+    enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+        if (args.type !== T.policy && args.type !== T.bucket) return;
+        const policy: unknown = args.props.policy;
+        if (policy === undefined || policy === null || policy === "") return;
+        const grants = publicBucketGrants(policy);
+        if (grants === undefined) {
+            report(`S3 bucket policy of ${args.name} is not a JSON policy document this policy can read, so it may grant to everyone: write it as JSON.`);
+        } else if (grants.length > 0) {
+            report(
+                `S3 bucket policy of ${args.name} allows ${listText(grants)} to Principal "*" with no condition that limits it to fixed callers (aws:SourceArn, aws:SourceVpc, aws:SourceVpce, aws:SourceAccount, aws:SourceOwner or aws:userid without wildcards, or aws:SourceIp CIDRs short of the whole address space): the bucket would be public; name the principals instead.`,
+            );
+        }
+    },
+};
+
 export const DATA_PROTECTION_POLICIES = [
+    s3BucketPolicyNotPublic,
     rdsRequiresTls,
     kmsKeyRotation,
     kmsKeyPolicyNotPublic,

@@ -75,6 +75,16 @@ export function flag(v: unknown): boolean | undefined {
     return undefined;
 }
 
+/**
+ * A boolean input whose `true` is the risk (`publiclyAccessible`, `privileged`), judged failing
+ * closed: unset (undefined or null) is the provider's default, false; a value `flag` reads is that
+ * boolean; anything else (`1`, `"yes"`, an object) is taken as true, since the pack cannot tell
+ * whether the provider or the API server would coerce it to true or refuse it.
+ */
+export function risky(v: unknown): boolean {
+    return v !== undefined && v !== null && flag(v) !== false;
+}
+
 /** A number input as the provider reads it: a number, or its decimal text (`"3"`). Anything else is undefined. */
 export function num(v: unknown): number | undefined {
     if (typeof v === "number" && Number.isFinite(v)) return v;

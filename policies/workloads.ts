@@ -3,7 +3,7 @@
  * where it runs long, unprivileged, and runs an image that cannot change under it.
  */
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, flag, k8sName, listText, LONG_RUNNING_KINDS, num, podSpecOf, rec, TIER_PROPERTY, type ContainerRef, type LaunchpadResourcePolicy, type TierConfig } from "./lib";
+import { arr, containersOf, flag, k8sName, listText, LONG_RUNNING_KINDS, num, podSpecOf, rec, risky, TIER_PROPERTY, type ContainerRef, type LaunchpadResourcePolicy, type TierConfig } from "./lib";
 
 /** Runs `check` on every container of a workload; other resources are not applicable. */
 function eachContainer(check: (c: ContainerRef, pod: Record<string, unknown>, who: string, args: ResourceValidationArgs, report: (m: string) => void) => void) {
@@ -77,7 +77,7 @@ export const containerNonRoot: LaunchpadResourcePolicy = {
         if (flag(nonRoot) !== true) problems.push("set securityContext.runAsNonRoot: true");
         if (num(user) === 0) problems.push("do not set runAsUser: 0");
         if (flag(sc.allowPrivilegeEscalation) !== false) problems.push("set securityContext.allowPrivilegeEscalation: false");
-        if (flag(sc.privileged) === true) problems.push("remove securityContext.privileged");
+        if (risky(sc.privileged)) problems.push(flag(sc.privileged) === undefined ? `set securityContext.privileged to false, not ${JSON.stringify(sc.privileged)}` : "remove securityContext.privileged");
         if (problems.length > 0) {
             report(`${who} ${c.label} may run as root or escalate privileges: ${problems.join("; ")}.`);
         }

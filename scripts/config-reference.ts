@@ -185,10 +185,15 @@ function defaultLines(value: unknown, indent: string): string[] {
     return [`${indent}default:`, ...text.split("\n").map((l) => `${indent}  ${l}`)];
 }
 
-/** Pulumi.yaml's `config:` block for these rows: the project's keys only (providers declare their own). */
+/**
+ * Pulumi.yaml's `config:` block for these rows: the project's keys only (providers declare their
+ * own), and not a key that may stay unset with no default (`launchpad:releaseIdKey`): the CLI makes
+ * every declared project key without a value or default required of every stack
+ * (pulumi/pulumi pkg/workspace/config.go mergeConfig, "is missing configuration value").
+ */
 export function renderConfigBlock(rows: readonly ReferenceRow[] = referenceRows()): string {
     const lines = ["config:"];
-    for (const r of rows.filter((x) => x.key.startsWith(`${PROJECT}:`))) {
+    for (const r of rows.filter((x) => x.key.startsWith(`${PROJECT}:`) && !(x.hasDefault && x.default === undefined))) {
         lines.push(`  ${r.key}:`, `    type: ${r.type}`);
         if (r.secret) {
             lines.push("    secret: true");

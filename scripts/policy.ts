@@ -84,6 +84,21 @@ function resourceProblems(res: Record<string, unknown>, at: string, stack: strin
 }
 
 /**
+ * The path of the first number in `v` that is not finite (a literal such as 1e400, which JSON.parse
+ * reads as Infinity and no engine writes), or undefined. Policies read such a value as missing (the
+ * retention policy said "(unset) days" of 1e400), so the document is refused instead.
+ */
+function nonFinitePath(v: unknown, path = ""): string | undefined {
+    if (typeof v === "number") return Number.isFinite(v) ? undefined : path;
+    if (v === null || typeof v !== "object") return undefined;
+    for (const [k, x] of Object.entries(v)) {
+        const found = nonFinitePath(x, Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`);
+        if (found !== undefined) return found;
+    }
+    return undefined;
+}
+
+/**
  * Problems with a document that should be a `--json` plan; empty when it is one. Every field the
  * evaluator reads is checked for its type, so a hand-edited plan fails here with a message rather
  * than crashing a policy or being judged with violations that name the wrong thing.
@@ -109,6 +124,8 @@ export function planDocumentProblems(doc: unknown): string[] {
                 return;
             }
             out.push(...resourceProblems(r, `resources[${i}]`, stackOk ? (doc.stack as string) : undefined));
+            const infinite = nonFinitePath(r.inputs);
+            if (infinite !== undefined) out.push(`resources[${i}].inputs${infinite}: received a number too large for a float64 (JSON.parse reads it as Infinity); expected a finite number, as npm run plan -- --json writes`);
             if (isStr(r.urn)) {
                 const first = seen.get(r.urn);
                 if (first !== undefined) out.push(`resources[${i}].urn: received the URN of resources[${first}]; expected each resource once`);

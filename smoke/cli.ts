@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { COLORS } from "../lib/delivery";
 import { validatePolicy } from "./policy";
 import { isGroupingValue, pushMetrics, pushUrl, renderMetrics } from "./push";
-import { FAILURE_KINDS, formatMs, parseTarget, redactCredentials, runAsMain, runSmoke, TARGET_EXPECTED, type Counts, type SmokeSummary } from "./runner";
+import { FAILURE_KINDS, formatMs, parseTarget, redactCredentials, redactRefusedUrl, runAsMain, runSmoke, TARGET_EXPECTED, type Counts, type SmokeSummary } from "./runner";
 
 const USAGE =
     "usage: npm run smoke -- --policy <file.json> --target <base-url> [--json] [--push <pushgateway-url> --service <name> --color <blue|green>]";
@@ -43,7 +43,7 @@ function pushTarget(flags: { push?: string; service?: string; color?: string }, 
     const service = flags.service ?? nonEmpty(env.SMOKE_SERVICE);
     const color = flags.color ?? nonEmpty(env.SMOKE_COLOR);
     if (parseTarget(gateway) === undefined) {
-        return { problem: `--push: received ${JSON.stringify(redactCredentials(gateway))}; ${TARGET_EXPECTED}` };
+        return { problem: `--push: received ${JSON.stringify(redactRefusedUrl(gateway))}; ${TARGET_EXPECTED}` };
     }
     if (service === undefined || !isGroupingValue(service)) {
         return { problem: `--service: received ${service === undefined ? "nothing (required with --push or PUSHGATEWAY_URL; or set SMOKE_SERVICE)" : JSON.stringify(service)}; expected a lowercase DNS label (a-z, 0-9, "-", at most 63 characters)` };
@@ -118,7 +118,7 @@ export async function smokeCli(argv: readonly string[], env: NodeJS.ProcessEnv =
         return invalid(`${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} required`);
     }
     if (parseTarget(flags.target) === undefined) {
-        return invalid(`--target: received ${JSON.stringify(redactCredentials(flags.target))}; ${TARGET_EXPECTED}`);
+        return invalid(`--target: received ${JSON.stringify(redactRefusedUrl(flags.target))}; ${TARGET_EXPECTED}`);
     }
     const push = pushTarget(flags, env);
     if (push !== undefined && "problem" in push) {

@@ -173,6 +173,9 @@ export class ResponseParser {
     started = false;
     /** Bytes arrived after the response was complete (a server may not send unasked). */
     extra = false;
+    /** Interim (1xx) responses skipped so far, and the last one's status: a timeout after them only says so. */
+    interim = 0;
+    lastInterim = 0;
 
     private state = State.Head;
     /** Bytes received but not consumed yet (a head or a chunk-size line split across packets). */
@@ -358,6 +361,8 @@ export class ResponseParser {
         const code = Number(status[2]);
         if (code >= 100 && code < 200 && code !== 101) {
             // An interim response (100 Continue, 103 Early Hints): the real one follows.
+            this.interim++;
+            this.lastInterim = code;
             return;
         }
         this.status = code;

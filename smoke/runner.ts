@@ -210,7 +210,8 @@ export async function probe(client: Client, request: Prepared, check: ResolvedCh
         return { status, failure: undefined, latencyMs };
     } catch (e) {
         const kind = transportKind(e);
-        return { status: kind, failure: kind, cause: SELF_EXPLAINED.has(kind) ? undefined : errorCause(e), latencyMs: kind === "timeout" ? performance.now() - start : undefined };
+        const explained = SELF_EXPLAINED.has(kind) && !(e instanceof TimeoutError && e.onlyInterim);
+        return { status: kind, failure: kind, cause: explained ? undefined : errorCause(e), latencyMs: kind === "timeout" ? performance.now() - start : undefined };
     }
 }
 
@@ -465,7 +466,23 @@ export function parseTarget(target: string): URL | undefined {
  * prints (summary, reasons, warnings, errors) may show them.
  */
 export function redactCredentials(text: string): string {
-    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@");
+    // The user information is all of the authority before its last "@" (WHATWG URL, authority state:
+    // an "@" in the password, as in user:p@ss@host, is part of it, and so is a space, which the parser
+    // percent-encodes); the authority ends at "/", "?", "#" or, in http(s), a backslash.
+    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\\]*@/gi, "$1***@");
+}
+
+/**
+ * A URL the gate refused, for the message that refuses it: everything between the scheme and the
+ * value's last "@" masked. Unlike `redactCredentials` this does not stop at "/": a password with a
+ * "/" in it (http://u:p/w@host/) makes the URL invalid, and the text still holds the credential.
+ * Nothing is probed, so masking too much costs nothing.
+ */
+export function redactRefusedUrl(value: string): string {
+    const at = value.lastIndexOf("@");
+    const start = value.indexOf("://");
+    if (at < 0) return value;
+    return start >= 0 && start < at ? `${value.slice(0, start + 3)}***${value.slice(at)}` : `***${value.slice(at)}`;
 }
 
 /**

@@ -21,6 +21,15 @@ export type { RequestSpec } from "./http1";
 /** The exchange got no complete response, body included, within its `timeoutMs`. */
 export class TimeoutError extends Error {
     override readonly name = "TimeoutError";
+    /** Set when interim (1xx) responses came and no final one: the only timeout with a cause worth keeping. */
+    readonly onlyInterim: boolean;
+
+    constructor(timeoutMs: number, interim?: { readonly count: number; readonly last: number }) {
+        super(interim === undefined || interim.count === 0
+            ? `no complete response within ${timeoutMs} ms`
+            : `only informational (1xx) responses within ${timeoutMs} ms (the last ${interim.last}), never a final one`);
+        this.onlyInterim = interim !== undefined && interim.count > 0;
+    }
 }
 
 export interface Exchange {
@@ -407,7 +416,8 @@ class RawClient implements Client {
     }
 
     private timeout(job: Job, timeoutMs: number): void {
-        const error = new TimeoutError(`no complete response within ${timeoutMs} ms`);
+        // A final status ends the interim ones; 1xx only is named (a server stuck sending 102 Processing).
+        const error = new TimeoutError(timeoutMs, job.parser.status === 0 ? { count: job.parser.interim, last: job.parser.lastInterim } : undefined);
         const queued = this.waiting.findIndex((w) => w.job === job);
         if (queued >= 0) {
             this.waiting.splice(queued, 1);
@@ -489,6 +499,7 @@ class HttpsClient implements Client {
             const { method, headers, body } = request.spec;
             let req: http.ClientRequest;
             let responded = false;
+            const interim = { count: 0, last: 0 };
             /** `fresh`: the one retry, on a connection of its own (no agent), closed after it. */
             const attempt = (fresh: boolean): void => {
                 let received = -1;
@@ -551,6 +562,10 @@ class HttpsClient implements Client {
                     });
                 });
                 req.on("socket", (socket) => (received = socket.bytesRead));
+                req.on("information", (info: http.InformationEvent) => {
+                    interim.count++;
+                    interim.last = info.statusCode;
+                });
                 req.on("error", (e: Error & { code?: string }) => {
                     // As the raw client: a request that failed on a reused connection before any byte of its response is sent again.
                     const quiet = received >= 0 && req.socket?.bytesRead === received;
@@ -564,7 +579,7 @@ class HttpsClient implements Client {
             };
             // Destroying the request frees its connection; whatever it emits afterwards is ignored.
             const timer = setTimeout(() => {
-                fail(new TimeoutError(`no complete response within ${timeoutMs} ms`));
+                fail(new TimeoutError(timeoutMs, responded ? undefined : interim));
                 req.destroy();
             }, timeoutMs);
             attempt(false);

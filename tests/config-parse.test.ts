@@ -25,6 +25,11 @@ function input(values: Record<string, unknown>, secretKeys: readonly string[] = 
 
 const SECRET_TAGS = "launchpad:tags: received [secret]; expected a plain-text tag value: AWS keeps tags in clear (state, consoles, billing reports), so a secret never goes in a tag";
 
+/** Secret services need the stack's secret release id key (config/release-key.ts); a real run without it says so. */
+const NEEDS_RELEASE_ID_KEY =
+    "launchpad:releaseIdKey: received nothing (the key is not set); expected a secret (required since launchpad:services is a secret (it keys the release id, which goes in clear into Job names and labels)): " +
+    'set it with `pulumi config set --secret launchpad:releaseIdKey "$(openssl rand -base64 32)" --stack staging`';
+
 describe("parseConfig never echoes a value of a key the stack holds as a secret", () => {
     it.each([
         {
@@ -84,6 +89,7 @@ describe("parseConfig never echoes a value of a key the stack holds as a secret"
             name: "a secret smoke body on a GET check, judged by the gate's own validator",
             values: { "launchpad:services": { web: { ...MINIMAL_SERVICES.web, smoke: { checks: [{ path: "/", body: PLAINTEXT }] } } } },
             secret: "launchpad:services",
+            after: [NEEDS_RELEASE_ID_KEY],
             problem: 'launchpad:services.web.smoke.checks[0].body: received [secret]; expected no body with method "GET" (HTTP gives a GET or HEAD body no meaning, and servers may refuse it)',
             shown: `launchpad:services.web.smoke.checks[0].body: received ${JSON.stringify(PLAINTEXT)}; expected no body with method "GET" (HTTP gives a GET or HEAD body no meaning, and servers may refuse it)`,
         },
@@ -91,6 +97,7 @@ describe("parseConfig never echoes a value of a key the stack holds as a secret"
             name: "two smoke checks of one secret name, judged by the gate's own validator",
             values: { "launchpad:services": { web: { ...MINIMAL_SERVICES.web, smoke: { checks: [{ name: "s3cr3t", path: "/a" }, { name: "s3cr3t", path: "/b" }] } } } },
             secret: "launchpad:services",
+            after: [NEEDS_RELEASE_ID_KEY],
             problem: 'launchpad:services.web.smoke.checks[1]: received [secret]; expected a name no other check has (checks[0] is also [secret]); set "name" to tell them apart',
             shown: 'launchpad:services.web.smoke.checks[1]: received "s3cr3t"; expected a name no other check has (checks[0] is also "s3cr3t"); set "name" to tell them apart',
         },

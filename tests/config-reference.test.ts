@@ -19,7 +19,7 @@ import { networkSchema } from "../config/network";
 import { nodeGroupSchema } from "../config/node-group";
 import { alertingSchema, observabilitySchema } from "../config/observability";
 import { promotionSchema } from "../config/promotion";
-import { LAUNCHPAD_KEYS, OBJECT_KEYS, rawConfigSchema } from "../config/schema";
+import { LAUNCHPAD_KEYS, OBJECT_KEYS, rawConfigSchema, SECRET_PATHS } from "../config/schema";
 import { tagsSchema } from "../config/tags";
 import {
     END_MARKER,
@@ -51,6 +51,8 @@ const DECLARED = (parseYaml(PROJECT_YAML) as { config: Record<string, Declaratio
 
 type Shape = typeof rawConfigSchema.shape;
 const fullKey = (key: string): keyof Shape => `launchpad:${key}` as keyof Shape;
+/** The keys Pulumi.yaml declares: all but those that may stay unset with no default (see renderConfigBlock). */
+const DECLARED_KEYS = LAUNCHPAD_KEYS.filter((k) => { const r = rawConfigSchema.shape[fullKey(k)].safeParse(undefined); return !(r.success && r.data === undefined); });
 
 /** A parsed value as plain data: fields holding `undefined` dropped, as YAML cannot hold them. */
 function withoutUndefined(value: unknown): unknown {
@@ -96,9 +98,9 @@ describe("docs/configuration.md configuration reference and Pulumi.yaml's config
         const rows = tableRows(renderConfigReference());
         // The provider keys first: aws:region, then the Grafana provider's url and auth (a secret).
         expect(rows.map((r) => r.key)).toEqual(["aws:region", "grafana:url", "grafana:auth", ...LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`)]);
-        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string (secret)", ...LAUNCHPAD_KEYS.map((k) => pulumiTypeOf(rawConfigSchema.shape[fullKey(k)]))]);
-        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string (secret)", "string", "string", "object", "object", "object", "object", "object", "object", "object", "object", "object", "string", "object"]);
-        expect(rows.filter((r) => r.default === "unset").map((r) => r.key)).toEqual(["grafana:url", "grafana:auth"]);
+        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string (secret)", ...LAUNCHPAD_KEYS.map((k) => `${pulumiTypeOf(rawConfigSchema.shape[fullKey(k)])}${(SECRET_PATHS as readonly string[]).includes(fullKey(k)) ? " (secret)" : ""}`)]);
+        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string (secret)", "string", "string", "object", "object", "object", "object", "object", "object", "object", "object", "object", "string", "object", "string (secret)"]);
+        expect(rows.filter((r) => r.default === "unset").map((r) => r.key)).toEqual(["grafana:url", "grafana:auth", "launchpad:releaseIdKey"]);
         expect(rows.filter((r) => r.default === "required").map((r) => r.key)).toEqual(["aws:region", "launchpad:tier", "launchpad:drRegion", "launchpad:services"]);
         const objectRows = rows.filter((r) => DEFAULTED_OBJECT_KEYS.includes(r.key.slice("launchpad:".length)));
         // Each default is one code span holding JSON (pipes escaped for the table).
@@ -112,12 +114,17 @@ describe("docs/configuration.md configuration reference and Pulumi.yaml's config
 
 describe("Pulumi.yaml declarations", () => {
     it("declare exactly the launchpad keys of config/schema.ts, in its order, and no provider key", () => {
-        expect(Object.keys(DECLARED)).toEqual(LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`));
-        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "network", "cluster", "nodeGroup", "database", "backup", "observability", "alerting", "tags", "services", "activeColor", "promotion"]);
+        expect(Object.keys(DECLARED)).toEqual(DECLARED_KEYS.map((k) => `launchpad:${k}`));
+        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "network", "cluster", "nodeGroup", "database", "backup", "observability", "alerting", "tags", "services", "activeColor", "promotion", "releaseIdKey"]);
+    });
+
+    it("leave out the one optional key without a default: the CLI would require a declared one of every stack (pulumi/pulumi pkg/workspace/config.go mergeConfig)", () => {
+        expect(LAUNCHPAD_KEYS.filter((k) => !DECLARED_KEYS.includes(k))).toEqual(["releaseIdKey"]);
+        expect(rawConfigSchema.shape["launchpad:releaseIdKey"].safeParse(undefined)).toEqual({ success: true, data: undefined });
     });
 
     it("give every key the type its schema parses and a description", () => {
-        const byKey = <T>(f: (key: string) => T): Record<string, T> => Object.fromEntries(LAUNCHPAD_KEYS.map((k) => [k, f(k)]));
+        const byKey = <T>(f: (key: string) => T): Record<string, T> => Object.fromEntries(DECLARED_KEYS.map((k) => [k, f(k)]));
         expect(byKey((k) => DECLARED[`launchpad:${k}`].type)).toEqual(byKey((k) => pulumiTypeOf(rawConfigSchema.shape[fullKey(k)])));
         // A description a reader can act on: a sentence, not a placeholder.
         const described = (d: Declaration): boolean => typeof d.description === "string" && d.description.trim().length > 20;
@@ -131,8 +138,8 @@ describe("Pulumi.yaml declarations", () => {
     });
 
     it("give a default to exactly the keys the schema accepts as absent", () => {
-        const withDefault = LAUNCHPAD_KEYS.filter((k) => "default" in DECLARED[`launchpad:${k}`]);
-        const optionalInSchema = LAUNCHPAD_KEYS.filter((k) => rawConfigSchema.shape[fullKey(k)].safeParse(undefined).success);
+        const withDefault = DECLARED_KEYS.filter((k) => "default" in DECLARED[`launchpad:${k}`]);
+        const optionalInSchema = DECLARED_KEYS.filter((k) => rawConfigSchema.shape[fullKey(k)].safeParse(undefined).success);
         expect(withDefault).toEqual(optionalInSchema);
         expect(withDefault).toEqual(["network", "cluster", "nodeGroup", "database", "backup", "observability", "alerting", "tags", "activeColor", "promotion"]);
     });
@@ -199,7 +206,9 @@ describe("renderConfigReference and renderConfigBlock", () => {
         "launchpad:zones": z.array(z.string()).default(["a", "b|c"]).meta({ description: "Zones to use." }),
         "launchpad:token": z.string().meta({ description: "API token." }),
         "launchpad:limits": z.strictObject({ cpu: z.string().default("1"), burst: z.boolean().optional() }).default({ cpu: "1" }).meta({ description: "Limits." }),
-        "launchpad:note": z.string().optional().meta({ description: `${"A long description that wraps ".repeat(5)}onto a second line.` }),
+        "launchpad:note": z.string().default("x").meta({ description: `${"A long description that wraps ".repeat(5)}onto a second line.` }),
+        // Optional with no default: in the reference, never in Pulumi.yaml (the CLI would require it of every stack).
+        "launchpad:maybe": z.string().optional().meta({ description: "May stay unset." }),
     };
     const rows = referenceRows(SAMPLE, ["launchpad:token"]);
 
@@ -214,7 +223,8 @@ describe("renderConfigReference and renderConfigBlock", () => {
             "| `launchpad:zones` | array | `[\"a\",\"b\\|c\"]` | Zones to use. |",
             "| `launchpad:token` | string (secret) | required | API token. |",
             "| `launchpad:limits` | object | `{\"cpu\":\"1\"}` | Limits. |",
-            `| \`launchpad:note\` | string | unset | ${"A long description that wraps ".repeat(5)}onto a second line. |`,
+            `| \`launchpad:note\` | string | \`"x"\` | ${"A long description that wraps ".repeat(5)}onto a second line. |`,
+            "| `launchpad:maybe` | string | unset | May stay unset. |",
         ]);
     });
 
@@ -249,11 +259,12 @@ describe("renderConfigReference and renderConfigBlock", () => {
             // Wrapped at 100 columns: the first line is 98 long, " long" would take it to 103.
             `      ${"A long description that wraps ".repeat(3)}A`,
             `      long description that wraps ${"A long description that wraps ".repeat(1)}onto a second line.`,
+            "    default: x",
         ]);
         expect(block.split("\n").filter((l) => l.length > 100)).toEqual([]);
         const read = (parseYaml(block) as { config: Record<string, Declaration> }).config;
         expect(Object.fromEntries(Object.entries(read).map(([k, d]) => [k, [d.description, d.default]]))).toEqual(
-            Object.fromEntries(rows.filter((r) => r.key.startsWith("launchpad:")).map((r) => [r.key, [r.description, r.default]])),
+            Object.fromEntries(rows.filter((r) => r.key.startsWith("launchpad:") && r.key !== "launchpad:maybe").map((r) => [r.key, [r.description, r.default]])),
         );
     });
 

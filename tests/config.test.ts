@@ -54,7 +54,7 @@ async function configErrorOf(root: string): Promise<ConfigError> {
     return error;
 }
 
-const ALLOWED_KEYS = "launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:observability, launchpad:alerting, launchpad:tags, launchpad:services, launchpad:activeColor, launchpad:promotion";
+const ALLOWED_KEYS = "launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:observability, launchpad:alerting, launchpad:tags, launchpad:services, launchpad:activeColor, launchpad:promotion, launchpad:releaseIdKey";
 
 describe("npm run plan refuses malformed config with exit code 2 and one exact message", () => {
     it("prints the header naming the stack and counting the problems, then the problem", async () => {
@@ -410,7 +410,7 @@ describe("secrets", () => {
         {
             name: "a secret where an object is expected",
             config: { "launchpad:nodeGroup": SECURE },
-            problem: "launchpad:nodeGroup: received [secret]; expected an object (a YAML mapping)",
+            problem: `launchpad:nodeGroup: ${IN_CLEAR}`,
         },
         {
             name: "a secret under a misspelt field",
@@ -420,7 +420,7 @@ describe("secrets", () => {
         {
             name: "a secret where a number is expected",
             config: { "launchpad:network": { azCount: SECURE } },
-            problem: "launchpad:network.azCount: received [secret]; expected a number",
+            problem: `launchpad:network.azCount: ${IN_CLEAR}`,
         },
         {
             name: "a secret under a reserved tag key",
@@ -442,6 +442,9 @@ describe("secrets", () => {
         expect(error.message).toBe(`Invalid configuration for stack "s" (1 problem):\n  - ${problem}`);
     });
 });
+
+/** A secure leaf where Launchpad writes it in clear: refused for that, not for what its offline stand-in is. */
+const IN_CLEAR = "received [secret]; expected plain text: Launchpad writes this value where it is kept in clear (a pod spec, an AWS setting, a ConfigMap), so a secret goes only in a service's env values, a smoke check's headers or body, or one of cluster.kubeconfig, alerting.slackWebhookUrl, alerting.pagerDutyIntegrationKey, releaseIdKey, grafana:auth";
 
 describe("grafana:url carries the Grafana token: https, no credentials in it, never echoed", () => {
     it.each([

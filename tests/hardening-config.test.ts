@@ -171,3 +171,51 @@ describe("npm run plan: two services' Ingresses on one host", () => {
         expect((await planCli(["--stack", "staging", "--set", web("{host: web.staging.example.com, className: alb}")])).code).toBe(0);
     });
 });
+
+// Fifth pass (issue 13, class 2): one value, one problem; and values the real services would take
+// differently from what the stack says.
+const IN_CLEAR = "received [secret]; expected plain text: Launchpad writes this value where it is kept in clear (a pod spec, an AWS setting, a ConfigMap), so a secret goes only in a service's env values, a smoke check's headers or body, or one of cluster.kubeconfig, alerting.slackWebhookUrl, alerting.pagerDutyIntegrationKey, releaseIdKey, grafana:auth";
+const PATH = 'expected an absolute URL path such as "/health/ready" (not starting with "//", which reads as a host name)';
+
+describe("npm run plan, fifth pass: exit 2 and one exact line per value", () => {
+    it.each([
+        // Before: exit 0. url.Parse reads "//evil.example.com/x" as a host, and the kubelet's probe then
+        // requests "/x" on the pod (kubernetes pkg/probe/http/request.go formatURL keeps the parsed path).
+        { name: "a readiness path starting with //", sets: ["--set", "launchpad:services.api.health.readinessPath=//evil.example.com/x"], problem: `launchpad:services.api.health.readinessPath: received "//evil.example.com/x"; ${PATH}` },
+        // Before: exit 0 (our own rule: a covered entry admits nothing new and takes one of EKS's 40 places).
+        { name: "a public-endpoint CIDR listed twice", sets: ["--set", 'launchpad:cluster.endpointPublicAccessCidrs=["203.0.113.0/24","203.0.113.0/24"]'], problem: 'launchpad:cluster.endpointPublicAccessCidrs[1]: received "203.0.113.0/24"; expected a CIDR no earlier entry covers (endpointPublicAccessCidrs[0] is "203.0.113.0/24"): it admits nothing new' },
+        { name: "a public-endpoint CIDR inside an earlier one", sets: ["--set", 'launchpad:cluster.endpointPublicAccessCidrs=["203.0.113.0/24","203.0.113.128/25"]'], problem: 'launchpad:cluster.endpointPublicAccessCidrs[1]: received "203.0.113.128/25"; expected a CIDR no earlier entry covers (endpointPublicAccessCidrs[0] is "203.0.113.0/24"): it admits nothing new' },
+        // Before: two problems each, the safe-integer bound zod's int implies and the field's own.
+        { name: "a storage size of 1e20", sets: ["--set", "launchpad:database.allocatedStorageGb=1e20"], problem: "launchpad:database.allocatedStorageGb: received 100000000000000000000; expected a number <= 65536" },
+        { name: "a storage size of -1e20", sets: ["--set", "launchpad:database.allocatedStorageGb=-1e20"], problem: "launchpad:database.allocatedStorageGb: received -100000000000000000000; expected a number >= 20" },
+        // Before: two problems each ("an http(s) URL" and "an https URL"), about the offline stand-in or the upper-case scheme.
+        { name: "grafana:url set as a secret", sets: ["--set-secret", "grafana:url=https://grafana.example.com"], problem: `grafana:url: ${IN_CLEAR}` },
+        { name: "grafana:url with an upper-case scheme", sets: ["--set", "grafana:url=HTTP://grafana.example.com"], problem: 'grafana:url: received "HTTP://grafana.example.com"; expected an http(s) URL such as "https://grafana.example.com"' },
+    ])("$name", async ({ sets, problem }) => {
+        expect(await planCli(["--stack", "staging", ...sets])).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "staging" (1 problem):\n  - ${problem}\n` });
+    });
+
+    it("accepts distinct CIDRs and a path with // after its first segment", async () => {
+        const r = await planCli(["--stack", "staging", "--set", 'launchpad:cluster.endpointPublicAccessCidrs=["203.0.113.0/25","203.0.113.128/25"]', "--set", "launchpad:services.api.health.readinessPath=/health//ready"]);
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    });
+});
+
+describe("a stack file whose env values pass what a Kubernetes Secret holds", () => {
+    const roots: string[] = [];
+    afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+    it("1 MiB and one byte of values on a color: exit 2, named (before: planned, and the API server would refuse it)", async () => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-hardening-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        const text = readFileSync(join(REPO_ROOT, "Pulumi.staging.yaml"), "utf8");
+        const from = /^ {8}LOG_LEVEL: info$/m;
+        expect(text).toMatch(from);
+        // "info" stays (4 bytes): BIG brings the color's values to 1 MiB + 1.
+        writeFileSync(join(root, "Pulumi.s.yaml"), text.replace(from, `        LOG_LEVEL: info\n        BIG: ${"a".repeat(1024 * 1024 - 3)}`));
+        const error: unknown = await runPlan({ stack: "s", root }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual(["blue", "green"].map((c) => `launchpad:services.api.releases.${c}.env: received 1048577 bytes of values (the service's env with this color's); expected at most 1048576: a Kubernetes Secret holds at most 1 MiB (MaxSecretSize)`));
+    });
+});

@@ -239,3 +239,79 @@ describe("npm run policy: the TLS 1.2 floor on the buckets, which docs/data-prot
         expect(await judged(outdated(edit))).toEqual({ code: 0, violations: [] });
     });
 });
+
+describe("npm run policy: a boolean whose true is the risk, given as something else (values normalised, failing closed)", () => {
+    const DB = "launchpad-production-database-instance";
+    const db = (d: PlanDoc): PlanDocResource => {
+        const r = d.resources.find((x) => x.type === "aws:rds/instance:Instance" && x.name === DB);
+        if (r === undefined) throw new Error(`no ${DB}`);
+        return r;
+    };
+    const PUBLIC = "set publiclyAccessible: false and reach it from the cluster only.";
+    const found = (r: { violations: { policy: string; message: string }[] }, policy: string): string[] => r.violations.filter((v) => v.policy === policy).map((v) => v.message);
+
+    // Before, the first three passed with exit 0: `flag(x) === true` let through what it could not read.
+    it.each<[string, unknown, string]>([
+        ["the number 1", 1, `RDS instance ${DB} is publicly accessible (publiclyAccessible is 1, not a boolean: taken as true): ${PUBLIC}`],
+        ["the text \"yes\"", "yes", `RDS instance ${DB} is publicly accessible (publiclyAccessible is "yes", not a boolean: taken as true): ${PUBLIC}`],
+        ["an object", {}, `RDS instance ${DB} is publicly accessible (publiclyAccessible is {}, not a boolean: taken as true): ${PUBLIC}`],
+        ["the text \"1\" (strconv.ParseBool reads it as true)", "1", `RDS instance ${DB} is publicly accessible: ${PUBLIC}`],
+        ["true", true, `RDS instance ${DB} is publicly accessible: ${PUBLIC}`],
+    ])("RDS publiclyAccessible %s: exit 3", async (_what, value, message) => {
+        const r = await judged((d) => { db(d).inputs.publiclyAccessible = value; });
+        expect([r.code, found(r, "rds-not-public")]).toEqual([3, [message]]);
+    });
+
+    it.each<[string, unknown]>([["false", false], ["\"false\"", "false"], ["\"0\"", "0"], ["null (unset: the provider's default, false)", null]])("RDS publiclyAccessible %s: exit 0", async (_what, value) => {
+        expect(await judged((d) => { db(d).inputs.publiclyAccessible = value; })).toEqual({ code: 0, violations: [] });
+    });
+
+    it("a container's privileged given as 1: exit 3, named", async () => {
+        const r = await judged((d) => {
+            const dep = d.resources.find((x) => x.type === "kubernetes:apps/v1:Deployment" && x.name === "launchpad-production-api-blue");
+            if (dep === undefined) throw new Error("no blue Deployment");
+            const spec = dep.inputs.spec as { template: { spec: { containers: { securityContext: Record<string, unknown> }[] } } };
+            spec.template.spec.containers[0].securityContext.privileged = 1;
+        });
+        expect([r.code, found(r, "container-non-root")]).toEqual([3, ["Deployment api-blue container app may run as root or escalate privileges: set securityContext.privileged to false, not 1."]]);
+    });
+});
+
+describe("npm run policy: a bucket policy that grants to everyone (s3-bucket-policy-not-public)", () => {
+    const BP = "launchpad-production-backup-storage-bucket-policy";
+    const withStatement = (statement: Record<string, unknown>) => (d: PlanDoc): void => {
+        const r = d.resources.find((x) => x.name === BP);
+        if (r === undefined) throw new Error(`no ${BP}`);
+        const doc = JSON.parse(r.inputs.policy as string) as { Statement: Record<string, unknown>[] };
+        doc.Statement.push(statement);
+        r.inputs.policy = JSON.stringify(doc);
+    };
+    const allow = (extra: Record<string, unknown>): Record<string, unknown> => ({ Sid: "Open", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*", ...extra });
+    const PUBLIC = `S3 bucket policy of ${BP} allows statement "Open" (s3:GetObject) to Principal "*" with no condition that limits it to fixed callers (aws:SourceArn, aws:SourceVpc, aws:SourceVpce, aws:SourceAccount, aws:SourceOwner or aws:userid without wildcards, or aws:SourceIp CIDRs short of the whole address space): the bucket would be public; name the principals instead.`;
+    const found = (r: { violations: { policy: string; message: string }[] }): string[] => r.violations.filter((v) => v.policy === "s3-bucket-policy-not-public").map((v) => v.message);
+
+    // Before, each passed npm run policy with exit 0 (S3 itself would refuse it at PutBucketPolicy under
+    // the public access block; the pack now judges what the policy is).
+    it.each<[string, Record<string, unknown>]>([
+        ["no condition", {}],
+        ["Bool aws:SecureTransport true (always holds over TLS)", { Condition: { Bool: { "aws:SecureTransport": "true" } } }],
+        ["StringLike aws:UserAgent *", { Condition: { StringLike: { "aws:UserAgent": "*" } } }],
+        ["IpAddress aws:SourceIp 0.0.0.0/0 and ::/0", { Condition: { IpAddress: { "aws:SourceIp": ["0.0.0.0/0", "::/0"] } } }],
+        ["IpAddress aws:SourceIp in two halves", { Condition: { IpAddress: { "aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"] } } }],
+        ["NotIpAddress aws:SourceIp (everyone but one range)", { Condition: { NotIpAddress: { "aws:SourceIp": "203.0.113.0/24" } } }],
+        ["a source VPC matched by a wildcard", { Condition: { StringLike: { "aws:SourceVpc": "vpc-*" } } }],
+        ["Principal { AWS: [\"*\"] }", { Principal: { AWS: ["*"] } }],
+    ])("%s: exit 3", async (_what, extra) => {
+        const r = await judged(withStatement(allow(extra)));
+        expect([r.code, found(r)]).toEqual([3, [PUBLIC]]);
+    });
+
+    it.each<[string, Record<string, unknown>]>([
+        ["limited to a CIDR", allow({ Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } })],
+        ["limited to one VPC endpoint (key in another case)", allow({ Condition: { StringEquals: { "AWS:SourceVpce": "vpce-0123456789abcdef0" } } })],
+        ["a named principal", allow({ Principal: { AWS: "arn:aws:iam::111122223333:role/reader" } })],
+        ["a Deny to everyone", { Effect: "Deny", Principal: "*", Action: "s3:DeleteBucket", Resource: "arn:aws:s3:::b" }],
+    ])("%s: exit 0", async (_what, statement) => {
+        expect(await judged(withStatement(statement))).toEqual({ code: 0, violations: [] });
+    });
+});

@@ -104,6 +104,15 @@ describe("npm run policy refuses a malformed saved plan: exit 1, the problems, n
         expect(s.stderr).toBe(`error: ${s.file} is not a plan document:\n  - resources[0]: received values nested deeper than ${MAX_PLAN_DEPTH} levels; expected a plan as npm run plan -- --json writes it\n`);
     });
 
+    it("a number too large for a float64 (1e400, read as Infinity): refused, named, not judged as unset", async () => {
+        const i = base.resources.findIndex((x) => x.type === "aws:rds/instance:Instance");
+        expect(i).toBeGreaterThan(0);
+        const text = JSON.stringify(base).replace(/"backupRetentionPeriod":\d+/, '"backupRetentionPeriod":1e400');
+        expect(text).toContain("1e400");
+        const r = await policyOfText(text);
+        expect(r).toEqual({ code: 1, stdout: "", stderr: `error: ${r.file} is not a plan document:\n  - resources[${i}].inputs.backupRetentionPeriod: received a number too large for a float64 (JSON.parse reads it as Infinity); expected a finite number, as npm run plan -- --json writes\n`, file: r.file });
+    });
+
     it("the unedited plan is judged: exit 0", async () => {
         const r = await policyOf(() => undefined);
         expect(r.stderr).toBe("");

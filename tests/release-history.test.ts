@@ -308,7 +308,7 @@ describe("the color live when an update starts keeps its env too", () => {
     });
 
     it("from secret services config the hashes (of secrets) and the image are masked in the message, as every secret value in a config error", () => {
-        const secret = productionServices(["launchpad:services.api.releases.blue.env.FEATURE=on"]).map((s) => ({ ...s, fromSecret: true }));
+        const secret = productionServices(["launchpad:services.api.releases.blue.env.FEATURE=on"]).map((s) => ({ ...s, fromSecret: true, releaseIdKey: "test-release-id-key-0123456789" }));
         expect(inPlaceReleaseProblems(secret, ran("ghcr.io/launchpad-test/api:1.3.0"))).toEqual([
             imageMessage.replace('received "ghcr.io/launchpad-test/api:1.4.2"; expected "ghcr.io/launchpad-test/api:1.3.0"', "received [secret]; expected [secret]"),
             envMessage("blue", "x", "y", "green").replace('received env hash "x"; expected "y"', "received env hash [secret]; expected [secret]"),

@@ -23,7 +23,7 @@ const PROD = ["--stack", "production"];
 const SLACK_SECRET = ["--set-secret", "launchpad:alerting.slackWebhookUrl=https://hooks.slack.com/services/T0/B0/xyz"];
 const PD_SECRET = ["--set-secret", "launchpad:alerting.pagerDutyIntegrationKey=0123456789abcdef0123456789abcdef"];
 const INVALID = 'Invalid configuration for stack "production" (1 problem):\n  - ';
-const IN_CLEAR = "received [secret]; expected plain text: Launchpad writes this value where it is kept in clear (a pod spec, an AWS setting, a ConfigMap), so a secret goes only in a service's env values, a smoke check's headers or body, or one of cluster.kubeconfig, alerting.slackWebhookUrl, alerting.pagerDutyIntegrationKey, grafana:auth";
+const IN_CLEAR = "received [secret]; expected plain text: Launchpad writes this value where it is kept in clear (a pod spec, an AWS setting, a ConfigMap), so a secret goes only in a service's env values, a smoke check's headers or body, or one of cluster.kubeconfig, alerting.slackWebhookUrl, alerting.pagerDutyIntegrationKey, releaseIdKey, grafana:auth";
 
 describe("npm run plan: secret config that would land in clear is a config error (exit 2, exact message)", () => {
     it.each([
@@ -60,7 +60,7 @@ describe("npm run plan: secret config that would land in clear is a config error
         [
             "an unknown key holding a secret: its value is not echoed",
             ["--set-secret", "launchpad:slackWebhook=hunter2-top-level"],
-            "launchpad:slackWebhook: received [secret]; expected no such key (allowed: launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:observability, launchpad:alerting, launchpad:tags, launchpad:services, launchpad:activeColor, launchpad:promotion)",
+            "launchpad:slackWebhook: received [secret]; expected no such key (allowed: launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:observability, launchpad:alerting, launchpad:tags, launchpad:services, launchpad:activeColor, launchpad:promotion, launchpad:releaseIdKey)",
         ],
         [
             "an unknown field beside a secret: the key's values are not echoed",

@@ -241,6 +241,11 @@ describe("credentials in URLs are never printed", () => {
         ["https://s3cret@h.example/", "https://***@h.example/"],
         ["push to http://a:s3cret@gw:9091/metrics failed: x@y", "push to http://***@gw:9091/metrics failed: x@y"],
         ["http://h.example/no-credentials", "http://h.example/no-credentials"],
+        // The user information is all of the authority before its LAST "@" (WHATWG URL Standard,
+        // authority state): a password with "@" or a space in it was printed in part or in full.
+        ["http://user:p@ss@127.0.0.1:1/", "http://***@127.0.0.1:1/"],
+        ["http://us er:pw@127.0.0.1:1/", "http://***@127.0.0.1:1/"],
+        ["http://h.example/path@x", "http://h.example/path@x"],
     ])("masks %s", (text, masked) => {
         expect(redactCredentials(text)).toBe(masked);
     });
@@ -256,6 +261,44 @@ describe("credentials in URLs are never printed", () => {
         expect(run.stderr).toBe(`warning: push to ${gateway.replace("push:s3cret", "***")}/metrics/job/launchpad-smoke-gate/service/api/color/blue failed: connect ECONNREFUSED ${gateway.slice("http://push:s3cret@".length)}; the verdict stands\n`);
         expect(invalid.stderr.split("\n")[0]).toBe(`--target: received "${server.url.replace("http://", "http://***@")}/?x=1"; expected an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535`);
         expect([run.stdout, run.stderr, invalid.stderr].filter((out) => out.includes("s3cret"))).toEqual([]);
+    });
+
+    it.each([
+        ["an '@' in the password", "gate:s3@cret"],
+        ["a space in the user name", "ga te:s3cret"],
+    ])("in the summary, with %s (as WHATWG URL reads the user information)", async (_, userinfo) => {
+        const server = await serve("http", (s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        const run = await smokeCli(["--policy", policyFile(), "--target", server.url.replace("http://", `http://${userinfo}@`), "--json"], {});
+        expect([run.code, (JSON.parse(run.stdout) as SmokeSummary).target, run.stdout.includes("cret")]).toEqual([0, server.url.replace("http://", "http://***@"), false]);
+    });
+
+    it("in the refusal of a target whose password holds a '/' (not a valid URL, and still a credential)", async () => {
+        const r = await smokeCli(["--policy", policyFile(), "--target", "http://gate:s3/cret@127.0.0.1:1/"], {});
+        expect([r.code, r.stderr.split("\n")[0]]).toEqual([2, '--target: received "http://***@127.0.0.1:1/"; expected an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535']);
+    });
+});
+
+describe.each(PROTOCOLS)("a server that sends only informational responses over %s", (protocol) => {
+    const processing = (socket: net.Socket): void => {
+        const tick = setInterval(() => (socket.destroyed ? clearInterval(tick) : socket.write("HTTP/1.1 102 Processing\r\n\r\n")), 50);
+    };
+    it.each<[string, OnRequest, Outcome]>([
+        ["102 Processing every 50 ms: the cause is named", processing, { error: "TimeoutError", message: "only informational (1xx) responses within 400 ms (the last 102), never a final one" }],
+        ["silence: a plain timeout", () => undefined, { error: "TimeoutError", message: "no complete response within 400 ms" }],
+    ])("%s", async (_, onRequest, want) => {
+        const server = await serve(protocol, onRequest);
+        expect(await send(client(server.url), server.url, undefined, 400)).toEqual(want);
+    });
+});
+
+describe("a server that sends only informational responses, through the CLI", () => {
+    it("fails with the cause kept in the verdict, not a bare timeout", async () => {
+        const server = await serve("http", (socket) => {
+            const tick = setInterval(() => (socket.destroyed ? clearInterval(tick) : socket.write("HTTP/1.1 102 Processing\r\n\r\n")), 50);
+        });
+        const run = await smokeCli(["--policy", policyFile({ timeoutMs: 400 }), "--target", server.url, "--json"], {});
+        const summary = JSON.parse(run.stdout) as SmokeSummary;
+        expect([run.code, summary.reasons]).toEqual([1, [rate("2 timeout (first: only informational (1xx) responses within 400 ms (the last 102), never a final one)")]]);
     });
 });
 

@@ -214,7 +214,7 @@ describe("latencySummary", () => {
 describe("transportKind", () => {
     const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });
     it.each<[string, unknown, string]>([
-        ["the exchange's own timeout", new TimeoutError("no complete response within 200 ms"), "timeout"],
+        ["the exchange's own timeout", new TimeoutError(200), "timeout"],
         ["ECONNREFUSED", coded("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1"), "connection-refused"],
         ["happy eyeballs", new AggregateError([coded("ECONNREFUSED"), coded("ENETUNREACH")]), "connection-refused"],
         ["a socket hang up", coded("ECONNRESET", "socket hang up"), "connection-reset"],

@@ -123,6 +123,25 @@ describe("numbers in a stack file, read as the Pulumi CLI's yaml.v3 reads them",
     });
 });
 
+describe("!!binary values in a stack file, read as the Pulumi CLI's yaml.v3 reads them", () => {
+    // gopkg.in/yaml.v3 v3.0.1 decode.go scalar(): base64.StdEncoding.DecodeString (which ignores \r and \n), the
+    // bytes as a string; invalid base64 fails the file. The yaml package made a byte array of it, which config showed
+    // as {"0":105,"1":110,...} and refused as "expected a string".
+    it("each value as the CLI reads it", () => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-stack-file-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        writeFileSync(join(root, "Pulumi.s.yaml"), "config:\n  launchpad:tags:\n    a: !!binary aW5mbw==\n    b: !!binary |\n      aW5m\n      bw==\n    c: !!binary \"\"\n");
+        expect(loadStackConfig({ root, stack: "s" }).values["launchpad:tags"]).toEqual({ a: "info", b: "info", c: "" });
+    });
+
+    it("invalid base64: exit 2, file, line and column, as the CLI refuses the file", async () => {
+        expect(await refusal("config:\n  launchpad:tags:\n    a: !!binary aW5mbw=\n")).toBe(
+            `${header}Pulumi.s.yaml line 3, column 8: received YAML that does not parse (!!binary value contains invalid base64 data); ${expected}`,
+        );
+    });
+});
+
 describe("the stack's name", () => {
     it("keeps the backup buckets' prefix limit as the one identifier limit", () => {
         expect(MAX_STACK_IDENTIFIER_LENGTH).toBe(MAX_BUCKET_PREFIX_LENGTH);
