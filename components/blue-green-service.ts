@@ -21,7 +21,7 @@ import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
-import { releaseDigest } from "../lib/release-digest";
+import { digestKind, releaseDigest } from "../lib/release-digest";
 import { CONNECTION_SECRET_KEYS } from "./database";
 import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
@@ -249,10 +249,19 @@ export function releaseId(service: ServiceConfig, color: Color): string {
  * `launchpad:releaseIdKey` when they are secret, as the id lands in clear in names and labels (lib/release-digest.ts).
  */
 function serviceDigest(service: ServiceConfig, text: string): string {
+    return releaseDigest(text, digestKey(service));
+}
+
+function digestKey(service: ServiceConfig): string | undefined {
     if (service.fromSecret && service.releaseIdKey === undefined) {
         throw new RangeError(`service ${service.name}: launchpad:services is a secret, so its release id needs the secret launchpad:releaseIdKey`);
     }
-    return releaseDigest(text, service.fromSecret ? service.releaseIdKey : undefined);
+    return service.fromSecret ? service.releaseIdKey : undefined;
+}
+
+/** What the service's `envHash` and `releaseId` are made with (lib/release-digest.ts `digestKind`), which the release history records. */
+export function envDigestKind(service: ServiceConfig): string {
+    return digestKind(digestKey(service));
 }
 
 /**

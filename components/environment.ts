@@ -22,7 +22,7 @@ import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
-import { envHash, releaseId } from "./blue-green-service";
+import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
 import { bundleLoadtestRunner } from "../loadtest/bundle";
@@ -385,7 +385,7 @@ export function deliveryOutputs(services: readonly BlueGreenService[], config: L
             // The pod template the live Deployment was applied with (its state), not config's: a
             // targeted update (a rollback) leaves it as it was, and the next update's warning compares with it.
             const pod = color === "blue" ? bluePod : greenPod;
-            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color), envHash: envHash(svc, color), ...(pod !== undefined ? { pod } : {}), ...(rolledOut !== undefined ? { rolledOut } : {}) };
+            return { service: svc.name, color, image: svc.releases[color].image, releaseId: releaseId(svc, color), envHash: envHash(svc, color), envDigest: envDigestKind(svc), ...(pod !== undefined ? { pod } : {}), ...(rolledOut !== undefined ? { rolledOut } : {}) };
         }));
     return {
         [RELEASE_HISTORY_OUTPUT]: historyOutput(pulumi.all([history, live]).apply(([previous, now]) => nextHistory(previous, now, runDate().toISOString(), config.releaseHistoryLength)), config.services),

@@ -28,7 +28,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../config";
 import { describeValue } from "../config/errors";
 import { COLORS, otherColor } from "../lib/delivery";
-import { envHash, POD_PARTS, podShape, type PodPart, type ReleaseInfo } from "./blue-green-service";
+import { PLAIN_DIGEST } from "../lib/release-digest";
+import { envDigestKind, envHash, POD_PARTS, podShape, type PodPart, type ReleaseInfo } from "./blue-green-service";
 
 /** The stack output holding, per service, the releases it made live, newest first. */
 export const RELEASE_HISTORY_OUTPUT = "releaseHistory";
@@ -44,6 +45,12 @@ export interface HistoryEntry extends ReleaseInfo {
      * @default - absent in entries recorded before the field existed: the rule compares the image only
      */
     readonly envHash?: string;
+    /**
+     * What `envHash` was made with (`envDigestKind`): an env hash made otherwise (the services made
+     * secret, `launchpad:releaseIdKey` replaced) cannot be compared with it.
+     * @default "sha256" - the plain hash, as every entry recorded before keys existed
+     */
+    readonly envDigest?: string;
     /**
      * The hashes of the rest of its pod template (`podShape`), which the in-place roll warning compares.
      * @default - absent in entries recorded before the field existed: no warning
@@ -67,6 +74,11 @@ export interface LiveRelease extends ReleaseInfo {
     /** `envHash` of the color it goes live on. */
     readonly envHash: string;
     /**
+     * What `envHash` was made with (`envDigestKind`).
+     * @default "sha256" - the plain hash
+     */
+    readonly envDigest?: string;
+    /**
      * The release id the color's Deployment names in the state once this update completed
      * (blue-green-service.ts `recordedRelease`). Another one than `releaseId` means this update did
      * not roll config's release out (a targeted rollback leaves the Deployments as they were), and
@@ -87,6 +99,7 @@ const isEntry = (e: unknown): e is HistoryEntry => {
     const r = e as Record<string, unknown>;
     return typeof r.image === "string" && typeof r.releaseId === "string" && typeof r.time === "string" &&
         (COLORS as readonly unknown[]).includes(r.color) && (r.reverted === undefined || typeof r.reverted === "string") && (r.envHash === undefined || typeof r.envHash === "string") &&
+        (r.envDigest === undefined || typeof r.envDigest === "string") &&
         (r.pod === undefined || (r.pod !== null && typeof r.pod === "object" && Object.values(r.pod).every((v) => typeof v === "string")));
 };
 
@@ -121,14 +134,20 @@ export function nextHistory(previous: ReleaseHistory, live: readonly LiveRelease
         const [head, below] = before;
         if (head !== undefined && sameRelease(head, l)) {
             // The pod template may change without a new release (a new port, probe or size): the entry keeps what the color runs now.
-            const kept = { ...head, envHash: head.envHash ?? l.envHash, ...(l.pod !== undefined ? { pod: l.pod } : {}) };
+            const kept = { ...head, ...(head.envHash === undefined ? { envHash: l.envHash, ...keyedBy(l) } : {}), ...(l.pod !== undefined ? { pod: l.pod } : {}) };
             return [l.service, [kept, ...before.slice(1)].slice(0, limit)];
         }
-        const entry: HistoryEntry = { color: l.color, image: l.image, releaseId: l.releaseId, envHash: l.envHash, ...(l.pod !== undefined ? { pod: l.pod } : {}), time };
+        const entry: HistoryEntry = { color: l.color, image: l.image, releaseId: l.releaseId, envHash: l.envHash, ...keyedBy(l), ...(l.pod !== undefined ? { pod: l.pod } : {}), time };
         const older = head !== undefined && sameRelease(below, l) ? [{ ...head, reverted: head.reverted ?? time }, ...before.slice(1)] : before;
         return [l.service, [entry, ...older].slice(0, limit)];
     }));
 }
+
+/** `envDigest` for an entry: recorded only where it is not the plain hash (an absent one reads as plain). */
+const keyedBy = (l: LiveRelease): { envDigest?: string } => (l.envDigest !== undefined && l.envDigest !== PLAIN_DIGEST ? { envDigest: l.envDigest } : {});
+
+/** Whether the live entry's env hash was made as this update makes the service's (`envDigest`): otherwise the two cannot be compared. */
+const sameDigest = (head: HistoryEntry, s: ServiceConfig): boolean => (head.envDigest ?? PLAIN_DIGEST) === envDigestKind(s);
 
 /** The images of a service this stack made live and did not switch back from, newest first, without repeats. */
 export function historyImages(history: ReleaseHistory, service: string): string[] {
@@ -205,7 +224,7 @@ export function inPlaceReleaseProblems(services: readonly ServiceConfig[], histo
                 ? [`${key}.image: received ${show(image)}; expected ${show(head.image)}, the image ${live} serves now: ${why("image")} ` +
                     `Put the new image on ${idle}, the idle color, and make ${idle} live (activeColor) once its gate passed`]
                 : []),
-            ...(head.envHash !== undefined && env !== head.envHash
+            ...(head.envHash !== undefined && sameDigest(head, s) && env !== head.envHash
                 ? [`${key}.env: received env hash ${show(env)}; expected ${show(head.envHash)}, the hash of the env ${live} serves now ` +
                     `(the service's env with ${live}'s overrides): ${why("env")} Put the new env on ${idle} (launchpad:services.${s.name}.releases.${idle}.env), the idle color, ` +
                     `and make ${idle} live (activeColor) once its gate passed`]
@@ -215,7 +234,8 @@ export function inPlaceReleaseProblems(services: readonly ServiceConfig[], histo
 }
 
 /**
- * The plan's warning, one line per service, where the color live when this update started keeps its
+ * The plan's warnings, per service: where the env hash of the color live when this update started was
+ * made with another key (`rekeyedWarning`), and where that color keeps its
  * release (image and env: `inPlaceReleaseProblems`) but its pod template changes in other parts
  * (`POD_PARTS`: port, probes, resources, the database connection's env, scrape annotations): its pods
  * roll in place under live traffic, and no gate runs before that traffic reaches them; only the
@@ -231,17 +251,39 @@ export function inPlaceReleaseProblems(services: readonly ServiceConfig[], histo
 export function inPlaceRollWarnings(services: readonly ServiceConfig[], history: ReleaseHistory): string[] {
     return services.flatMap((s) => {
         const head = liveWhenStarted(history, s.name);
-        const was = head?.pod;
-        if (head === undefined || was === undefined) {
+        if (head === undefined) {
             return [];
         }
-        const now = podShape(s, head.color);
-        const changed = (Object.keys(POD_PARTS) as PodPart[]).filter((p) => was[p] !== undefined && was[p] !== now[p]);
-        if (changed.length === 0) {
-            return [];
-        }
-        const parts = changed.map((p) => `${p} (${POD_PARTS[p].map((k) => `launchpad:services.${s.name}.${k}`).join(", ")})`).join(", ");
-        return [`service ${s.name}: ${head.color} was live when this update started and its pods roll in place under live traffic, same release: the pod template's ${parts} ${changed.length === 1 ? "changes" : "change"}. ` +
-            `No gate runs before live traffic reaches the new pods; only their readiness probe and the rollout (maxUnavailable 0) guard them. These settings are service-wide, so the idle color cannot take them first`];
+        return [...rekeyedWarning(s, head), ...podPartsWarning(s, head)];
     });
+}
+
+/**
+ * Where the live entry's env hash was made otherwise than this update's (`sameDigest`: the services
+ * became a secret, or `launchpad:releaseIdKey` was replaced), the in-place rule cannot compare envs,
+ * and refusing would leave no way out (the key is stack-wide, so no color can take it first); the
+ * release id changes with the key, so the live pods roll in place: said, not refused.
+ */
+function rekeyedWarning(s: ServiceConfig, head: HistoryEntry): string[] {
+    return head.envHash === undefined || sameDigest(head, s) ? [] : [
+        `service ${s.name}: ${head.color} was live when this update started and its env hash was recorded with another key (launchpad:services became a secret, or launchpad:releaseIdKey changed), ` +
+        `so this update cannot check that ${head.color}'s env is unchanged; its release id changes with the key, and its pods roll in place under live traffic, before any gate. ` +
+        `Change nothing else of ${head.color} in this update`,
+    ];
+}
+
+/** The in-place roll of the live pods with the same release, by the `POD_PARTS` that changed. */
+function podPartsWarning(s: ServiceConfig, head: HistoryEntry): string[] {
+    const was = head.pod;
+    if (was === undefined) {
+        return [];
+    }
+    const now = podShape(s, head.color);
+    const changed = (Object.keys(POD_PARTS) as PodPart[]).filter((p) => was[p] !== undefined && was[p] !== now[p]);
+    if (changed.length === 0) {
+        return [];
+    }
+    const parts = changed.map((p) => `${p} (${POD_PARTS[p].map((k) => `launchpad:services.${s.name}.${k}`).join(", ")})`).join(", ");
+    return [`service ${s.name}: ${head.color} was live when this update started and its pods roll in place under live traffic, same release: the pod template's ${parts} ${changed.length === 1 ? "changes" : "change"}. ` +
+        `No gate runs before live traffic reaches the new pods; only their readiness probe and the rollout (maxUnavailable 0) guard them. These settings are service-wide, so the idle color cannot take them first`];
 }

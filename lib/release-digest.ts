@@ -14,6 +14,19 @@ import { createHash, createHmac } from "node:crypto";
 /** At least this many characters (`openssl rand -base64 32` gives 44): an HMAC key must not be guessable itself. */
 export const RELEASE_ID_KEY_MIN_LENGTH = 24;
 
+/** `digestKind` of the plain hash: what every digest of plain-text services, and every one recorded before keys existed, is. */
+export const PLAIN_DIGEST = "sha256";
+
+/**
+ * What a digest was made with: `PLAIN_DIGEST`, or `hmac:` and 8 hex digits of the key's HMAC of a fixed
+ * label. The release history records it next to an env hash, so a digest keyed otherwise (the services
+ * made secret, the key replaced) is not read as a changed env. It says nothing of the key: an HMAC tag
+ * of a known text under a key of 24+ characters cannot be inverted or searched.
+ */
+export function digestKind(key: string | undefined): string {
+    return key === undefined ? PLAIN_DIGEST : `hmac:${createHmac("sha256", key).update("launchpad:releaseIdKey").digest("hex").slice(0, 8)}`;
+}
+
 /** SHA-256 of `text`, or HMAC-SHA256 under `key` when one is given, as the first 10 hex digits. */
 export function releaseDigest(text: string, key: string | undefined): string {
     const h = key === undefined ? createHash("sha256") : createHmac("sha256", key);

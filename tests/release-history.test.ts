@@ -12,11 +12,12 @@ import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { envHash, podShape, releaseId } from "../components/blue-green-service";
+import { envDigestKind, envHash, podShape, releaseId } from "../components/blue-green-service";
 import { admit, type VerifiedReleases } from "../components/promotion";
-import { inPlaceReleaseProblems, nextHistory, parseHistory, previousHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
+import { inPlaceReleaseProblems, inPlaceRollWarnings, nextHistory, parseHistory, previousHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
 import { ANNOTATIONS, PROMOTION } from "../lib/delivery";
+import { PLAIN_DIGEST } from "../lib/release-digest";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { summarize } from "../plan/render";
 import { SECRET_TEXT } from "../plan/values";
@@ -27,6 +28,10 @@ import { named, planStack, type Plan } from "./support/plan";
 const T0 = "2026-11-01T10:00:00.000Z";
 const T1 = "2026-11-20T10:00:00.000Z";
 const NOW = "2026-12-02T00:00:00.000Z"; // LAUNCHPAD_TODAY, pinned by vitest.config.mts
+
+/** Two stack keys for keyed release digests (launchpad:releaseIdKey). */
+const KEY_A = "test-release-id-key-0123456789";
+const KEY_B = "another-release-id-key-9876543210";
 
 const entry = (color: "blue" | "green", image: string, releaseId: string, time: string): HistoryEntry => ({ color, image, releaseId, time });
 
@@ -308,11 +313,45 @@ describe("the color live when an update starts keeps its env too", () => {
     });
 
     it("from secret services config the hashes (of secrets) and the image are masked in the message, as every secret value in a config error", () => {
-        const secret = productionServices(["launchpad:services.api.releases.blue.env.FEATURE=on"]).map((s) => ({ ...s, fromSecret: true, releaseIdKey: "test-release-id-key-0123456789" }));
-        expect(inPlaceReleaseProblems(secret, ran("ghcr.io/launchpad-test/api:1.3.0"))).toEqual([
+        const secret = productionServices(["launchpad:services.api.releases.blue.env.FEATURE=on"]).map((s) => ({ ...s, fromSecret: true, releaseIdKey: KEY_A }));
+        const keyed = (h: ReleaseHistory): ReleaseHistory => ({ api: h.api.map((e) => ({ ...e, envDigest: envDigestKind(secret[0]) })) });
+        expect(inPlaceReleaseProblems(secret, keyed(ran("ghcr.io/launchpad-test/api:1.3.0")))).toEqual([
             imageMessage.replace('received "ghcr.io/launchpad-test/api:1.4.2"; expected "ghcr.io/launchpad-test/api:1.3.0"', "received [secret]; expected [secret]"),
             envMessage("blue", "x", "y", "green").replace('received env hash "x"; expected "y"', "received env hash [secret]; expected [secret]"),
         ]);
+    });
+
+    describe("an env hash recorded with another key cannot be compared: warned, not refused (the key is stack-wide, so no color could take it first)", () => {
+        const secretWith = (key: string, sets: string[] = []) => productionServices(sets).map((s) => ({ ...s, fromSecret: true, releaseIdKey: key }));
+        const rekeyed = "service api: blue was live when this update started and its env hash was recorded with another key (launchpad:services became a secret, or launchpad:releaseIdKey changed), " +
+            "so this update cannot check that blue's env is unchanged; its release id changes with the key, and its pods roll in place under live traffic, before any gate. Change nothing else of blue in this update";
+
+        it.each([
+            { name: "plain-text services made secret (the entry's plain hash)", history: () => ran(), services: () => secretWith(KEY_A) },
+            { name: "the key replaced (the entry's hash under the old key)", history: () => ({ api: ran(undefined, envHash(secretWith(KEY_A)[0], "blue")).api.map((e) => ({ ...e, envDigest: envDigestKind(secretWith(KEY_A)[0]) })) }), services: () => secretWith(KEY_B) },
+            { name: "secret services made plain text again", history: () => ({ api: ran().api.map((e) => ({ ...e, envDigest: envDigestKind(secretWith(KEY_A)[0]) })) }), services: () => productionServices([]) },
+        ])("$name", ({ history, services }) => {
+            expect(inPlaceReleaseProblems(services(), history())).toEqual([]);
+            expect(inPlaceRollWarnings(services(), history())).toEqual([rekeyed]);
+        });
+
+        it("under the same key a changed env is still refused, and an unchanged one passes without a warning", () => {
+            const h: ReleaseHistory = { api: ran(undefined, envHash(secretWith(KEY_A)[0], "blue")).api.map((e) => ({ ...e, envDigest: envDigestKind(secretWith(KEY_A)[0]) })) };
+            expect(inPlaceReleaseProblems(secretWith(KEY_A), h)).toEqual([]);
+            expect(inPlaceRollWarnings(secretWith(KEY_A), h)).toEqual([]);
+            expect(inPlaceReleaseProblems(secretWith(KEY_A, ["launchpad:services.api.releases.blue.env.FEATURE=on"]), h)).toHaveLength(1);
+        });
+
+        it("the digest kind names the key without revealing it, and the history records it only for a keyed hash", () => {
+            expect(envDigestKind(productionServices([])[0])).toBe(PLAIN_DIGEST);
+            expect(envDigestKind(secretWith(KEY_A)[0])).toMatch(/^hmac:[0-9a-f]{8}$/);
+            expect(envDigestKind(secretWith(KEY_A)[0])).not.toBe(envDigestKind(secretWith(KEY_B)[0]));
+            expect(envDigestKind(secretWith(KEY_A)[0])).not.toContain(KEY_A.slice(0, 8));
+            const live = (envDigest: string): LiveRelease => ({ service: "api", color: "green", image: "ghcr.io/acme/api:1.5.0", releaseId: "bbbbbbbbbb", envHash: "eeeeeeeeee", envDigest });
+            expect(nextHistory({}, [live(envDigestKind(secretWith(KEY_A)[0]))], NOW, 10).api[0].envDigest).toBe(envDigestKind(secretWith(KEY_A)[0]));
+            expect(nextHistory({}, [live(PLAIN_DIGEST)], NOW, 10).api[0]).not.toHaveProperty("envDigest");
+            expect(parseHistory({ api: [{ ...entry("blue", "i", "r", T0), envDigest: 7 }] })).toEqual({ api: [] });
+        });
     });
 
     it("a new image and a new env on the live color: both named", () => {
