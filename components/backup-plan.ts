@@ -9,6 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Safety } from "../config";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
+import { BACKUP_HOUR_UTC, START_WINDOW_MINUTES } from "../lib/backup-schedule";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS, type BackupTier } from "../lib/retention";
 import { stackIdentifier } from "../lib/stack-name";
 import { encryptionKey } from "../lib/kms";
@@ -49,10 +50,9 @@ export function backupPlanName(project: string, stack: string): string {
     return stackIdentifier(project, stack);
 }
 
-/** Backups start at 05:00 UTC: after the RDS backup window (03:00-03:30) and Sunday maintenance (04:00-05:00). */
-export const BACKUP_HOUR_UTC = 5;
-/** Minutes a job may wait to start before AWS Backup gives up on it. */
-export const START_WINDOW_MINUTES = 60;
+// The start hour and start window are owned by lib/backup-schedule.ts: config refuses RDS windows
+// that clash with them (config/database.ts backupScheduleProblems).
+export { BACKUP_HOUR_UTC, START_WINDOW_MINUTES } from "../lib/backup-schedule";
 /** Minutes a job may run: a daily job must end before the next one starts. */
 export const COMPLETION_WINDOW_MINUTES = 24 * 60;
 

@@ -3,6 +3,7 @@
  * restored one comes from.
  */
 import { z } from "zod";
+import { BACKUP_HOUR_UTC, backupStartWindowText, RDS_WINDOW_MARGIN_MINUTES, touchesBackupStartWindow } from "../lib/backup-schedule";
 import { masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
 import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { describeValue } from "./errors";
@@ -63,7 +64,9 @@ export const databaseSchema = z.strictObject({
         "maxAllocatedStorageGb, the autoscaling ceiling, at least 10% above allocatedStorageGb (default 200); name (default \"app\") and username, the " +
         "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); " +
         "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (at least 30 min, never " +
-        "overlapping the backup window, default \"sun:04:00-sun:05:00\"); criticalTables, the tables restore checks " +
+        "overlapping the backup window, default \"sun:04:00-sun:05:00\"), both an hour clear of the AWS Backup plan's " +
+        "05:00-06:00 UTC start window (the backup window ends by 04:00 or begins at 06:00 or later, maintenance ends by " +
+        "05:00 or begins at 07:00 or later); criticalTables, the tables restore checks " +
         "require rows in (default none: the nightly check then proves only that the newest dump restores); restore: " +
         "{ sourceInstance, time } (time ISO-8601 UTC or \"latest\") or { snapshot } creates the database from that " +
         "point or snapshot.",
@@ -150,8 +153,13 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
     if (maintenanceShort) {
         out.push(`launchpad:database.maintenanceWindow: received ${show(db.maintenanceWindow, "launchpad:database")}; expected a window of at least 30 minutes (an RDS rule)`);
     }
-    if (!backupShort && !maintenanceShort && windowsOverlap(db.backupWindow, db.maintenanceWindow)) {
+    const overlap = !backupShort && !maintenanceShort && windowsOverlap(db.backupWindow, db.maintenanceWindow);
+    if (overlap) {
         out.push(`launchpad:database.backupWindow: received ${show(db.backupWindow, "launchpad:database")}; expected a daily window that does not overlap launchpad:database.maintenanceWindow (${show(db.maintenanceWindow, "launchpad:database")}) (an RDS rule)`);
+    }
+    if (!backupShort && !maintenanceShort && !overlap) {
+        // One problem per key: the AWS Backup rule is judged once RDS's own rules hold.
+        out.push(...backupScheduleProblems(db.backupWindow, db.maintenanceWindow, (v) => show(v, "launchpad:database")));
     }
     const nameProblem = reservedWordProblem(db.engine, db.name, "the database name");
     if (nameProblem !== undefined) {
@@ -164,6 +172,28 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
     }
     if (db.restore !== undefined) {
         out.push(...restoreProblems(db.restore, now, input.secretKeys.has("launchpad:database")));
+    }
+    return out;
+}
+
+/**
+ * The RDS windows keep an hour clear of the backup plan's start window (`lib/backup-schedule.ts`,
+ * where the AWS Backup and RDS sources are cited): a snapshot job due while RDS runs its automated
+ * backup or maintenance (or in the hour before maintenance) waits, and one that cannot start within
+ * the start window expires, so that day's backup is missed with nothing failing loudly.
+ */
+export function backupScheduleProblems(backupWindow: string, maintenanceWindow: string, show: (v: string) => string): string[] {
+    const out: string[] = [];
+    const start = backupStartWindowText();
+    const margin = RDS_WINDOW_MARGIN_MINUTES;
+    const hour = `${String(BACKUP_HOUR_UTC).padStart(2, "0")}:00 UTC`;
+    const dailyStart = Number(backupWindow.slice(0, 2)) * 60 + Number(backupWindow.slice(3, 5));
+    if (touchesBackupStartWindow(dailyStart, windowMinutes(backupWindow) + margin)) {
+        out.push(`launchpad:database.backupWindow: received ${show(backupWindow)}; expected a daily window that ends at least ${margin} minutes before the backup plan's ${hour} start, or begins after its start window (${start} UTC) closes: RDS runs an automated backup past its window until it finishes, and AWS Backup's snapshot job would wait for it`);
+    }
+    const weeklyStart = minuteOfWeek(maintenanceWindow.split("-")[0]);
+    if (touchesBackupStartWindow(weeklyStart - margin, weeklyWindowMinutes(maintenanceWindow) + margin)) {
+        out.push(`launchpad:database.maintenanceWindow: received ${show(maintenanceWindow)}; expected a weekly window that ends by the backup plan's ${hour} start, or begins at least ${margin} minutes after its start window (${start} UTC) closes: AWS Backup starts no RDS snapshot during a maintenance window or in the ${margin} minutes before it`);
     }
     return out;
 }
