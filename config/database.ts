@@ -8,6 +8,7 @@ import { masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
 import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { describeValue } from "./errors";
 import { either, fieldOf, isSet, type ConfigInput, type Show } from "./input";
+import { instanceTypeCatalogue, instanceTypeCatalogueUpdated, nearestInstanceTypes } from "./node-group";
 
 export const DB_ENGINES = ["mysql", "postgres"] as const;
 export type DbEngine = (typeof DB_ENGINES)[number];
@@ -60,7 +61,8 @@ export const databaseSchema = z.strictObject({
     description:
         "The RDS database. engine: \"mysql\" (default) or \"postgres\"; engineVersion: a major in RDS standard " +
         `support on the day of the run (lib/versions.ts), default ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.mysql)} for mysql, ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.postgres)} for postgres; ` +
-        "instanceClass (default \"db.t4g.medium\"); allocatedStorageGb 20..65536 (default 50) and " +
+        "instanceClass, \"db.\" and an EC2 instance type that exists (default \"db.t4g.medium\"; which types RDS offers for " +
+        "the engine is not checked offline); allocatedStorageGb 20..65536 (default 50) and " +
         "maxAllocatedStorageGb, the autoscaling ceiling, at least 10% above allocatedStorageGb (default 200); name (default \"app\") and username, the " +
         "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); " +
         "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (at least 30 min, never " +
@@ -161,6 +163,10 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
         // One problem per key: the AWS Backup rule is judged once RDS's own rules hold.
         out.push(...backupScheduleProblems(db.backupWindow, db.maintenanceWindow, (v) => show(v, "launchpad:database")));
     }
+    const classProblem = instanceClassProblem(db.instanceClass, input, show);
+    if (classProblem !== undefined) {
+        out.push(classProblem);
+    }
     const nameProblem = reservedWordProblem(db.engine, db.name, "the database name");
     if (nameProblem !== undefined) {
         out.push(`launchpad:database.name: received ${show(db.name, "launchpad:database")}; ${nameProblem}`);
@@ -174,6 +180,38 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
         out.push(...restoreProblems(db.restore, now, input.secretKeys.has("launchpad:database")));
     }
     return out;
+}
+
+/**
+ * A DB instance class is `db.` and an EC2 instance type ("A DB instance class consists of both the
+ * DB instance type and the size", RDS User Guide, Concepts.DBInstanceClass), so a class whose type
+ * EC2 does not have (`db.t4g.gigantic`, `db.q9.large`) fails at CreateDBInstance. Checked against the
+ * EC2 catalogue already vendored for node groups (vendor/cluster-autoscaler/ec2_instance_types.go).
+ * Not checked: which of those types RDS offers for MySQL 8.4 or PostgreSQL 17. The RDS User Guide's
+ * per-engine table (Concepts.DBInstanceClass.Support) was not found in a current, readable copy
+ * (the awsdocs repository's is archived at MySQL 8.0 / PostgreSQL 14, without m7g/r7g/r8g), and a
+ * list is not retyped from memory. A secret key gets no suggestions (they would tell its value apart).
+ */
+export function instanceClassProblem(instanceClass: string, input: ConfigInput, show: Show): string | undefined {
+    const ec2Type = instanceClass.slice("db.".length);
+    if (instanceTypeCatalogue().has(ec2Type)) {
+        return undefined;
+    }
+    const key = "launchpad:database";
+    const received = isSet(input, key, "instanceClass") ? show(instanceClass, key) : `nothing (the default is ${JSON.stringify(instanceClass)})`;
+    const family = ec2Type.split(".")[0];
+    const sameFamily = [...instanceTypeCatalogue().keys()].filter((t) => t.split(".")[0] === family);
+    // Sizes of the family asked for; for a family EC2 does not have, the RDS User Guide's own
+    // grouping for DB instances ("Amazon RDS supports three types of instance classes: general
+    // purpose, memory optimized, and burstable performance", Concepts.DBInstanceClass, DB instance
+    // class types, awsdocs/amazon-rds-user-guide doc_source/Concepts.DBInstanceClass.md at 0219b24),
+    // not a guessed list.
+    const suggestions = input.secretKeys.has(key)
+        ? ""
+        : sameFamily.length > 0
+          ? `, such as ${either(nearestInstanceTypes(ec2Type, sameFamily).map((t) => `db.${t}`))}`
+          : `: RDS classes are general purpose (db.m...), memory optimized (db.r..., db.x..., db.z...) or burstable (db.t...)`;
+    return `${key}.instanceClass: received ${received}; expected "db." and an EC2 instance type that exists (the EC2 catalogue vendor/cluster-autoscaler/ec2_instance_types.go, updated ${instanceTypeCatalogueUpdated()})${suggestions}`;
 }
 
 /**

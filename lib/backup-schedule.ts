@@ -13,7 +13,10 @@ export const START_WINDOW_MINUTES = 60;
  * Minutes an RDS window must keep clear of the plan's start window, before it.
  * Maintenance: AWS Backup starts no snapshot of a database service in the hour before or during its
  * maintenance window (AWS Backup Developer Guide, plan-options-and-configuration.html, "Backup
- * window"; Aurora is exempt, RDS instances are not). Automated backup: "If the backup requires more
+ * window"; Aurora is exempt, RDS instances are not; FSx keeps four hours). That section's own words
+ * were not retrievable here (the search tool returns the page's opening only); the rule is as a
+ * dated digest of that page states it ("AWS database services cannot start backups 1 hour before or
+ * during maintenance windows", 2026-03-12), so re-read the page when changing it. Automated backup: "If the backup requires more
  * time than allotted to the backup window, the backup continues after the window ends until it
  * finishes" (RDS User Guide, USER_ManagingAutomatedBackups.html, "Backup window"), and meanwhile the
  * instance is `backing-up`, not `available` (Overview.DBInstance.Status.html); an hour of margin keeps
