@@ -3,11 +3,13 @@
  * schema guard, promotion, the release history, alert routing), called directly (issue 16: "delegates
  * to exported builders that tests call directly"). Until now each was exercised only through whole
  * plans. One describe per builder: exact values for a meaningful input and one edge case, with the
- * rule of the real service it follows. Pure calls: no plan.
+ * rule of the real service it follows, and the stack outputs built from stand-ins for the components
+ * they read. Pure calls: no plan.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { releaseId } from "../components/blue-green-service";
+import { envHash, releaseId, type BlueGreenService } from "../components/blue-green-service";
+import { deliveryOutputs, environmentOutputs } from "../components/environment";
 import {
     MAX_RECORDED_MIGRATIONS,
     SCHEMA_RECORD_OUTPUT,
@@ -303,5 +305,51 @@ describe("routing / muteTimingName (alert receivers and the maintenance mute tim
 
     it("the mute timing is named <project>-<stack>-maintenance, under the stack's Grafana prefix", () => {
         expect(muteTimingName("launchpad-production")).toBe("launchpad-production-maintenance");
+    });
+});
+
+describe("deliveryOutputs / environmentOutputs (the stack outputs other stacks and scripts read)", () => {
+    /** A BlueGreenService as deliveryOutputs reads it: its live Service and color, what rolled out, what it verified. */
+    const fakeService = (rolledOutId: string | undefined) => ({
+        liveServiceName: pulumi.output("api"),
+        liveColor: pulumi.output("green" as const),
+        rolledOut: { blue: pulumi.output(undefined), green: pulumi.output(rolledOutId === undefined ? undefined : { releaseId: rolledOutId, image: "i" }) },
+        rolledOutPod: { blue: pulumi.output(undefined), green: pulumi.output({ ports: "p" }) },
+        verifiedReleases: pulumi.output([{ color: "green" as const, image: api.releases.green.image, releaseId: releaseId(api, "green") }]),
+    }) as unknown as BlueGreenService;
+
+    it("records the live release first in the history, the live Service and color, and the verified releases, under their output names", async () => {
+        const config = { ...(await loadConfigFor("staging")), services: [api] };
+        const before = process.env.LAUNCHPAD_TODAY;
+        process.env.LAUNCHPAD_TODAY = "2026-12-02";
+        try {
+            const outputs = deliveryOutputs([fakeService(releaseId(api, "green"))], config, { api: [{ color: "blue", image: api.releases.blue.image, releaseId: "b1", time: "2026-11-01T00:00:00Z" }] });
+            expect(Object.keys(outputs).sort()).toEqual(["liveServices", "releaseHistory", "verifiedReleases"]);
+            const history = await valueOf(outputs.releaseHistory as pulumi.Output<ReleaseHistory>);
+            expect(history.api.map((e) => [e.color, e.releaseId, e.time])).toEqual([["green", releaseId(api, "green"), "2026-12-02T00:00:00.000Z"], ["blue", "b1", "2026-11-01T00:00:00Z"]]);
+            // envDigest is recorded only where it is not the plain hash (plain config here); pod is the state's.
+            expect(history.api[0]).toEqual({ color: "green", image: "ghcr.io/acme/api:1.5.0", releaseId: releaseId(api, "green"), envHash: envHash(api, "green"), pod: { ports: "p" }, time: "2026-12-02T00:00:00.000Z" });
+            expect(await valueOf(outputs.liveServices)).toEqual({ api: { service: "api", color: "green" } });
+            expect(await valueOf(outputs.verifiedReleases)).toEqual({ api: [{ color: "green", image: "ghcr.io/acme/api:1.5.0", releaseId: releaseId(api, "green") }] });
+        } finally {
+            if (before === undefined) delete process.env.LAUNCHPAD_TODAY; else process.env.LAUNCHPAD_TODAY = before;
+        }
+    });
+
+    it("a live color whose Deployment in the state runs another release records nothing new (a targeted update left it)", async () => {
+        const config = { ...(await loadConfigFor("staging")), services: [api] };
+        const previous: ReleaseHistory = { api: [{ color: "blue", image: api.releases.blue.image, releaseId: "b1", time: "2026-11-01T00:00:00Z" }] };
+        const history = await valueOf(deliveryOutputs([fakeService("an-older-release")], config, previous).releaseHistory as pulumi.Output<ReleaseHistory>);
+        expect(history.api.map((e) => e.releaseId)).toEqual(["b1"]);
+    });
+
+    it("the environment's outputs: tier, regions, namespace, kubeconfig and the cluster's own; no data or observability keys without them", async () => {
+        const config = await loadConfigFor("staging");
+        const outputs = environmentOutputs(config, { cluster: { namespace: pulumi.output("apps"), kubeconfig: pulumi.secret("kc") }, outputs: { clusterName: "c" } } as unknown as Parameters<typeof environmentOutputs>[1]);
+        expect(Object.keys(outputs).sort()).toEqual(["clusterName", "drRegion", "kubeconfig", "namespace", "region", "tier"]);
+        expect([outputs.tier, outputs.region, outputs.drRegion]).toEqual([config.tier, config.region, config.drRegion]);
+        expect(await valueOf(outputs.namespace)).toBe("apps");
+        // The kubeconfig holds the cluster's credentials: it stays a secret in the outputs.
+        expect(await isSecret(outputs.kubeconfig as pulumi.Output<unknown>)).toBe(true);
     });
 });
