@@ -37,9 +37,6 @@ function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
     return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
 }
 
-function isSecret(o: pulumi.Output<unknown>): Promise<boolean> {
-    return (o as unknown as { isSecret: Promise<boolean> }).isSecret;
-}
 
 let api: ServiceConfig;
 /** api whose green release migrates the schema from 3 to 4, blue supporting [3, 4]. */
@@ -259,8 +256,8 @@ describe("historyImages / revertedImages / liveWhenStarted / historyOutput (the 
     });
 
     it("the output is a Pulumi secret exactly when a service's config is secret (its env hashes are then hashes of secrets)", async () => {
-        expect(await isSecret(historyOutput(pulumi.output(history), [api]))).toBe(false);
-        expect(await isSecret(historyOutput(pulumi.output(history), [api, { ...api, name: "web", fromSecret: true }]))).toBe(true);
+        expect(await pulumi.isSecret(historyOutput(pulumi.output(history), [api]))).toBe(false);
+        expect(await pulumi.isSecret(historyOutput(pulumi.output(history), [api, { ...api, name: "web", fromSecret: true }]))).toBe(true);
     });
 });
 
@@ -350,6 +347,6 @@ describe("deliveryOutputs / environmentOutputs (the stack outputs other stacks a
         expect([outputs.tier, outputs.region, outputs.drRegion]).toEqual([config.tier, config.region, config.drRegion]);
         expect(await valueOf(outputs.namespace)).toBe("apps");
         // The kubeconfig holds the cluster's credentials: it stays a secret in the outputs.
-        expect(await isSecret(outputs.kubeconfig as pulumi.Output<unknown>)).toBe(true);
+        expect(await pulumi.isSecret(outputs.kubeconfig as pulumi.Output<unknown>)).toBe(true);
     });
 });

@@ -46,10 +46,6 @@ function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
     return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
 }
 
-/** Whether an Output is marked secret. */
-function isSecret(o: pulumi.Output<unknown>): Promise<boolean> {
-    return (o as unknown as { isSecret: Promise<boolean> }).isSecret;
-}
 
 let api: ServiceConfig;
 /** api as if `launchpad:services` were secret config (with the release id key it then requires). */
@@ -225,7 +221,7 @@ describe("envSecretName / smokePolicySecretName / releaseEnv / envSecretData (en
     it("secret config: the env Secret's data is one Pulumi secret", async () => {
         const data = envSecretData(secretApi, "green");
         expect(data).toBeDefined();
-        expect(await isSecret(data!)).toBe(true);
+        expect(await pulumi.isSecret(data!)).toBe(true);
         expect(await valueOf(data!)).toEqual({ LOG_LEVEL: "info" });
     });
 
