@@ -14,6 +14,7 @@ import {
     albActionAnnotation,
     albActionName,
     colorReplicas,
+    deploymentSpec,
     envSecretData,
     envSecretName,
     gateDeadlineSeconds,
@@ -99,6 +100,9 @@ describe("selectorOf (a Deployment's selector)", () => {
     // and is immutable after creation; so it holds no label a release changes (version, role).
     it("is a subset of the pod template's labels and holds none that a release changes", () => {
         const sel = selectorOf(api, "green");
+        const spec = deploymentSpec({ service: api, color: "green", project: "launchpad", zoneSpread: "DoNotSchedule", databaseSecretName: "api-db" });
+        expect(spec.selector).toEqual({ matchLabels: sel });
+        expect((spec.template as { metadata: { labels: Record<string, string> } }).metadata.labels).toMatchObject(sel);
         expect(Object.keys(sel)).not.toContain("app.kubernetes.io/version");
         expect(Object.keys(sel)).not.toContain("launchpad.dev/role");
     });
@@ -247,7 +251,8 @@ describe("smokePolicyText / smokeConfigMapData / smokeVolume (the gate's /smoke 
 
     // The policy's headers may carry credentials: from secret config it goes in a Secret, and the
     // ConfigMap and the Secret are projected into the one directory the runner reads (Kubernetes
-    // projected volumes: "Several types of volume sources can be projected ... secret, configMap").
+    // docs, concepts/storage/projected-volumes: "A projected volume maps several existing volume sources
+    // into the same directory", secret and configMap among them).
     it("secret config: the ConfigMap holds the runner only, and the volume projects it with the policy Secret", () => {
         expect(smokeConfigMapData(secretApi, runner)).toEqual({ "smoke-runner.cjs": "// runner" });
         expect(smokeVolume({ service: secretApi, configMapName: "api-smoke", policySecretName: "api-smoke-policy" })).toEqual({
