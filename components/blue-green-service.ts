@@ -635,7 +635,9 @@ export function hpaSpec(service: ServiceConfig, color: Color, deploymentName: st
 }
 
 export function pdbSpec(service: ServiceConfig, color: Color): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
-    // One pod at a time may go: a node drain proceeds, the color never empties.
+    // One pod at a time may go: a node drain proceeds (minAvailable would block it at one replica). A color
+    // of two or more pods never empties; at one pod (staging's tier allows it) the drain takes it down
+    // until its replacement is ready, which is why production's tier requires 2 (config/tier.ts minReplicas).
     return { maxUnavailable: 1, selector: { matchLabels: servingSelector(service, color) } };
 }
 
