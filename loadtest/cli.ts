@@ -36,7 +36,7 @@ import { COLORS, type Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import { loadStackConfig, PlanInputError } from "../plan/stack-config";
 import { failed, parseFlags, runMain, unexpected, type CliResult } from "../scripts/cli";
-import { parseTarget, TARGET_EXPECTED, redactCredentials } from "../smoke/runner";
+import { parseTarget, TARGET_EXPECTED, redactRefusedUrl } from "../smoke/runner";
 import { bundleLoadtestRunner } from "./bundle";
 import { runInCluster, type ClusterRunOptions } from "./cluster";
 import { loadtestName, loadtestObjects, previewTarget } from "./job";
@@ -126,7 +126,7 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
     for (const flag of ["target", "prometheus", "push"] as const) {
         const v = f[flag];
         if (flag === "prometheus" && v === STACK_PROMETHEUS) continue;
-        if (v !== undefined && parseTarget(v) === undefined) problems.push(`--${flag}: received ${quote(redactCredentials(v))}; ${TARGET_EXPECTED}`);
+        if (v !== undefined && parseTarget(v) === undefined) problems.push(`--${flag}: received ${quote(redactRefusedUrl(v))}; ${TARGET_EXPECTED}`);
     }
     const modes = (["target", "print", "kubeconfig"] as const).filter((m) => f[m] !== undefined && f[m] !== false);
     if (modes.length > 1) {

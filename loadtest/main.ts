@@ -14,7 +14,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { FAILURE_KINDS, parseTarget, redactCredentials, runAsMain, TARGET_EXPECTED } from "../smoke/runner";
+import { FAILURE_KINDS, parseTarget, redactCredentials, redactRefusedUrl, runAsMain, TARGET_EXPECTED } from "../smoke/runner";
 import type { Scenario, ServerBounds } from "./profile";
 import { loadtestPushUrl, pushMetrics, renderLoadtestMetrics } from "./push";
 import { runScenario, type Figures, type RunOptions, type RunReport } from "./runner";
@@ -78,7 +78,7 @@ export interface RunSpecOptions extends RunOptions {
 /** The spec's problems, in the config's wording; empty when it can run. */
 export function specProblems(spec: RunSpec): string[] {
     const out: string[] = [];
-    if (parseTarget(spec.target) === undefined) out.push(`target: received ${JSON.stringify(redactCredentials(String(spec.target)))}; ${TARGET_EXPECTED}`);
+    if (parseTarget(spec.target) === undefined) out.push(`target: received ${JSON.stringify(redactRefusedUrl(String(spec.target)))}; ${TARGET_EXPECTED}`);
     const prom = spec.prometheus as Partial<PrometheusTarget> | undefined;
     if (prom !== undefined && (typeof prom !== "object" || prom === null || typeof prom.url !== "string" || parseTarget(prom.url) === undefined)) {
         out.push(`prometheus: received ${redactCredentials(JSON.stringify(prom))}; expected { url, sigV4Region? } with url ${TARGET_EXPECTED.replace(/^expected /, "")}`);

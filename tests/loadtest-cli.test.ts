@@ -70,6 +70,16 @@ describe("npm run loadtest: arguments and stacks", () => {
         });
     });
 
+    it("a refused --target, --prometheus or --push is echoed masked up to its last '@': a '/' in the password makes the URL invalid, and the text still holds it (smoke/runner.ts redactRefusedUrl)", async () => {
+        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--target", "http://gate:s3/cret@127.0.0.1:9/", "--push", "https://u:p/w@pgw.example.com/"], {});
+        expect(r.code).toBe(2);
+        expect(r.stderr.split("\n").slice(0, 2)).toEqual([
+            '--target: received "http://***@127.0.0.1:9/"; expected an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535',
+            '--push: received "https://***@pgw.example.com/"; expected an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535',
+        ]);
+        expect(r.stderr).not.toMatch(/cret|p\/w/);
+    });
+
     it("refuses production and an unknown service", async () => {
         expect(await loadtestCli(["--stack", "production", "--service", "api", "--scenario", "load"], {})).toEqual({
             code: 2,
