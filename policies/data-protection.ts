@@ -588,17 +588,20 @@ function bindsCaller(condition: unknown): boolean {
     );
 }
 
-/** The Allow statements of a key policy that grant to everyone without binding the caller; undefined for a document that does not parse. */
-function publicGrants(policy: unknown): string[] | undefined {
+/**
+ * The Allow statements of a resource policy that grant to Principal "*" with no condition that `limits`
+ * them (a key policy: `bindsCaller`; a bucket policy: `limitsToFixedCallers`), each named by its Sid or
+ * position with its actions; undefined for a document that does not parse.
+ */
+function publicGrants(policy: unknown, limits: (condition: unknown) => boolean): string[] | undefined {
     const parsed = policyDocument(policy);
     if (parsed === undefined) return undefined;
-    const doc = parsed.doc;
-    const statements = rec(doc).Statement;
+    const statements = rec(parsed.doc).Statement;
     return (Array.isArray(statements) ? (statements as unknown[]) : [statements]).flatMap((s, i) => {
         const st = rec(s);
         const aws = rec(st.Principal).AWS;
         const everyone = st.Principal === "*" || aws === "*" || (Array.isArray(aws) && aws.includes("*"));
-        if (st.Effect !== "Allow" || !everyone || bindsCaller(st.Condition)) return [];
+        if (st.Effect !== "Allow" || !everyone || limits(st.Condition)) return [];
         const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map(String);
         return [`${typeof st.Sid === "string" ? `statement ${JSON.stringify(st.Sid)}` : `statement ${String(i + 1)}`} (${listText(actions)})`];
     });
@@ -621,7 +624,7 @@ export const kmsKeyPolicyNotPublic: LaunchpadResourcePolicy = {
         if (args.type !== "aws:kms/key:Key" && args.type !== "aws:kms/keyPolicy:KeyPolicy") return;
         const policy: unknown = args.props.policy;
         if (policy === undefined || policy === null) return;
-        const grants = publicGrants(policy);
+        const grants = publicGrants(policy, bindsCaller);
         if (grants === undefined) {
             report(`KMS key policy of ${args.name} is not a JSON policy document this policy can read, so it may grant to everyone: write it as JSON.`);
         } else if (grants.length > 0) {
@@ -703,21 +706,6 @@ function limitsToFixedCallers(condition: unknown): boolean {
     );
 }
 
-/** The Allow statements of a bucket policy that S3 would call public; undefined for a document that does not parse. */
-function publicBucketGrants(policy: unknown): string[] | undefined {
-    const parsed = policyDocument(policy);
-    if (parsed === undefined) return undefined;
-    const statements = rec(parsed.doc).Statement;
-    return (Array.isArray(statements) ? (statements as unknown[]) : [statements]).flatMap((s, i) => {
-        const st = rec(s);
-        const aws = rec(st.Principal).AWS;
-        const everyone = st.Principal === "*" || aws === "*" || (Array.isArray(aws) && aws.includes("*"));
-        if (st.Effect !== "Allow" || !everyone || limitsToFixedCallers(st.Condition)) return [];
-        const actions = (Array.isArray(st.Action) ? (st.Action as unknown[]) : [st.Action]).map(String);
-        return [`${typeof st.Sid === "string" ? `statement ${JSON.stringify(st.Sid)}` : `statement ${String(i + 1)}`} (${listText(actions)})`];
-    });
-}
-
 /**
  * A bucket policy grants nothing to everyone. The public access block (s3-public-access-blocked)
  * makes S3 refuse such a policy at PutBucketPolicy, so `pulumi up` would fail rather than expose the
@@ -733,7 +721,7 @@ export const s3BucketPolicyNotPublic: LaunchpadResourcePolicy = {
         if (args.type !== T.policy && args.type !== T.bucket) return;
         const policy: unknown = args.props.policy;
         if (policy === undefined || policy === null || policy === "") return;
-        const grants = publicBucketGrants(policy);
+        const grants = publicGrants(policy, limitsToFixedCallers);
         if (grants === undefined) {
             report(`S3 bucket policy of ${args.name} is not a JSON policy document this policy can read, so it may grant to everyone: write it as JSON.`);
         } else if (grants.length > 0) {

@@ -100,7 +100,7 @@ export const podHostNamespaces: LaunchpadResourcePolicy = {
         const pod = podSpecOf(args.type, args.props);
         if (pod === undefined) return;
         const who = k8sName(args.type, args.props, args.name);
-        const shared = (["hostNetwork", "hostPID", "hostIPC"] as const).filter((f) => pod[f] !== undefined && pod[f] !== null && flag(pod[f]) !== false);
+        const shared = (["hostNetwork", "hostPID", "hostIPC"] as const).filter((f) => risky(pod[f]));
         const ports = containersOf(pod).filter((c) => arr(c.spec.ports).some((p) => rec(p).hostPort !== undefined && rec(p).hostPort !== null && num(rec(p).hostPort) !== 0));
         if (shared.length > 0) {
             report(`${who} shares the host's namespaces: remove ${listText(shared.map((f) => `${f}: ${JSON.stringify(pod[f])}`))} (Pod Security Standards, Baseline).`);
