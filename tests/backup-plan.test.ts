@@ -17,6 +17,7 @@ import {
 } from "../components/backup-plan";
 import { loadConfig } from "../config";
 import { input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
+import { valueOf } from "./support/values";
 
 const STACKS = ["staging", "production"] as const;
 
@@ -63,7 +64,7 @@ describe("restore drill metadata overrides", () => {
     it("restore into the database's subnet group, behind its security groups (a JSON list), with its parameter group", async () => {
         const o = rdsRestoreMetadataOverrides({ subnetGroupName: "db-subnets", securityGroupIds: ["sg-1", pulumi.output("sg-2")], parameterGroupName: "db-params" });
         expect(Object.keys(o)).toEqual(["dbSubnetGroupName", "vpcSecurityGroupIds", "dbParameterGroupName"]);
-        expect(await new Promise((resolve) => pulumi.output(o).apply(resolve))).toEqual({
+        expect(await valueOf(o)).toEqual({
             dbSubnetGroupName: "db-subnets",
             vpcSecurityGroupIds: '["sg-1","sg-2"]',
             dbParameterGroupName: "db-params",

@@ -30,12 +30,9 @@ import { breakGlassWarning, promotionProblem, unverifiedReleases } from "../comp
 import { LIVE_SERVICES_OUTPUT, historyImages, historyOutput, liveWhenStarted, revertedImages, type ReleaseHistory } from "../components/release-history";
 import { restorePointExpiry, restorePointExpiryPolicy, restorePointIdentifier, restorePointTime } from "../components/restore-point";
 import { ConfigError, type ServiceConfig } from "../config";
-import { loadConfigFor } from "./support/config";
+import { loadConfigFor, serviceFor } from "./support/config";
+import { valueOf } from "./support/values";
 
-/** The Output's value (outside a deployment an Output of a known value resolves at once). */
-function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
-    return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
-}
 
 
 let api: ServiceConfig;
@@ -43,10 +40,7 @@ let api: ServiceConfig;
 let migrating: ServiceConfig;
 
 beforeAll(async () => {
-    const config = await loadConfigFor("staging");
-    const found = config.services.find((s) => s.name === "api");
-    if (found === undefined) throw new Error("the committed staging stack has no service api");
-    api = found;
+    api = await serviceFor("staging", "api");
     migrating = {
         ...api,
         releases: {

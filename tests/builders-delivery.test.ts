@@ -40,12 +40,9 @@ import {
     succeededFor,
 } from "../components/blue-green-service";
 import type { ServiceConfig } from "../config";
-import { loadConfigFor } from "./support/config";
+import { serviceFor } from "./support/config";
+import { valueOf } from "./support/values";
 
-/** The Output's value (outside a deployment an Output of a known value resolves at once). */
-function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
-    return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
-}
 
 
 let api: ServiceConfig;
@@ -55,10 +52,7 @@ let secretApi: ServiceConfig;
 let migratingApi: ServiceConfig;
 
 beforeAll(async () => {
-    const config = await loadConfigFor("staging");
-    const found = config.services.find((s) => s.name === "api");
-    if (found === undefined) throw new Error("the committed staging stack has no service api");
-    api = found;
+    api = await serviceFor("staging", "api");
     secretApi = { ...api, fromSecret: true, releaseIdKey: "a-test-release-id-key-of-32-chars!" };
     migratingApi = {
         ...api,

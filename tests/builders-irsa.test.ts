@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { serviceAccountRole, serviceAccountWithRole } from "../components/irsa";
+import { valueOf } from "./support/values";
 
 interface Registered {
     readonly type: string;
@@ -17,10 +18,6 @@ interface Registered {
 
 const registered: Registered[] = [];
 
-/** The Output's value (under mocks it resolves once the mock answered the registration). */
-function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
-    return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
-}
 
 const PROVIDER_ARN = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 const ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";

@@ -35,6 +35,7 @@ import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { ROLES, ROLE_LABEL } from "../lib/delivery";
 import { EXISTING_NETWORK, loadConfigFor } from "./support/config";
 import { stagingConfig } from "./support/project";
+import { valueOf } from "./support/values";
 
 const REPO_ROOT = join(__dirname, "..");
 
@@ -43,10 +44,6 @@ function podOf<T>(spec: ReturnType<typeof cronJobSpec>): T {
     return (spec.jobTemplate as { spec: { template: { spec: T } } }).spec.template.spec;
 }
 
-/** The Output's value (outside a deployment an Output of a known value resolves at once). */
-function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
-    return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
-}
 
 describe("logLifecycleRules (backup-storage: the access-log bucket's lifecycle)", () => {
     it("expires logs after the tier's retention, and their non-current versions and stalled uploads a week later", () => {

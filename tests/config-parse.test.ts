@@ -12,6 +12,7 @@ import { safetyFor } from "../config/tier";
 import { REPO_ROOT } from "../plan/engine";
 import { MINIMAL_SERVICES, REQUIRED_CONFIG } from "./support/project";
 import { problemsOf } from "./support/config";
+import { valueOf } from "./support/values";
 
 const REQUIRED = REQUIRED_CONFIG;
 
@@ -135,7 +136,7 @@ describe("parseConfig accepts a secret kubeconfig", () => {
         expect(config.cluster.mode).toBe("existing");
         const kubeconfig = config.cluster.mode === "existing" ? config.cluster.kubeconfig : pulumi.output("");
         expect(await pulumi.isSecret(kubeconfig)).toBe(true);
-        expect(await new Promise((resolve) => kubeconfig.apply(resolve))).toBe(PLAINTEXT);
+        expect(await valueOf(kubeconfig)).toBe(PLAINTEXT);
     });
 });
 

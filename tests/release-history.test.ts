@@ -24,6 +24,7 @@ import { SECRET_TEXT } from "../plan/values";
 import { loadConfigFor } from "./support/config";
 import { deployedConfig } from "./support/deployed";
 import { named, planStack, type Plan } from "./support/plan";
+import { valueOf } from "./support/values";
 
 const T0 = "2026-11-01T10:00:00.000Z";
 const T1 = "2026-11-20T10:00:00.000Z";
@@ -410,7 +411,7 @@ describe("the color live when an update starts keeps its env too", () => {
             const stored: ReleaseHistory = { api: [{ ...entry("blue", "ghcr.io/acme/api:1.4.2", "aaaaaaaaaa", T1), envHash: "eeeeeeeeee" }] };
             const read = previousHistory({ getOutput: () => pulumi.secret(stored) } as unknown as pulumi.StackReference);
             expect(await pulumi.isSecret(read)).toBe(false);
-            expect(await new Promise((resolve) => read.apply(resolve))).toEqual(stored);
+            expect(await valueOf(read)).toEqual(stored);
         });
 
         it("with secret service config the history (its env hashes are hashes of secrets) is a secret output", async () => {

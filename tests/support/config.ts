@@ -2,13 +2,20 @@
  * A committed stack's config, parsed exactly as the program parses it, for tests that compare
  * planned objects with the values they were built from.
  */
-import { ConfigError, parseConfig, type ConfigInput, type LaunchpadConfig } from "../../config";
+import { ConfigError, parseConfig, type ConfigInput, type LaunchpadConfig, type ServiceConfig } from "../../config";
 import { stackConfigFor } from "../../plan/engine";
 
 /** `Pulumi.<stack>.yaml` (with `--set` overrides) through the real parser, as the offline plan runs it. */
 export function loadConfigFor(stack: string, sets: readonly string[] = []): Promise<LaunchpadConfig> {
     const sc = stackConfigFor({ stack, sets });
     return Promise.resolve(parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true }));
+}
+
+/** A committed stack's service by name, as `loadConfigFor` parses it; one the stack lacks fails loudly. */
+export async function serviceFor(stack: string, name: string): Promise<ServiceConfig> {
+    const found = (await loadConfigFor(stack)).services.find((s) => s.name === name);
+    if (found === undefined) throw new Error(`the committed ${stack} stack has no service ${name}`);
+    return found;
 }
 
 /** The problems `parseConfig` reports for this input, in order; [] when it accepts the input. */

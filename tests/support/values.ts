@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { parseCidr, type Cidr } from "../../lib/cidr";
 
 /** Parses a CIDR a test table holds or a plan produced; an unparsable one fails loudly. */
@@ -17,4 +18,9 @@ export function thrown(fn: () => unknown): { type: string; message: string } | "
         return { type: (e as Error).constructor.name, message: (e as Error).message };
     }
     return "nothing thrown";
+}
+
+/** An Output's (or plain input's) value: outside a deployment an Output of a known value resolves at once. */
+export function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
+    return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
 }
