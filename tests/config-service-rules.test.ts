@@ -15,6 +15,7 @@ import { masterUsernameProblem, MYSQL_RESERVED_WORDS, POSTGRES_RESERVED_WORDS } 
 import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
 import { thrown } from "./support/values";
+import { planWithSets, refused } from "./support/config";
 
 const CRON = 'expected a five-field Kubernetes CronJob schedule (UTC) such as "15 2 * * *"';
 const VERIFY_CRON = 'expected a five-field Kubernetes CronJob schedule (UTC) such as "45 4 * * *"';
@@ -79,11 +80,7 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
 
 describe("npm run plan refuses config the services would refuse: exit 2, one exact line", () => {
     it.each(REFUSED)("$stack $sets", async ({ stack, sets, problem }) => {
-        expect(await planCli(["--stack", stack, ...sets.flatMap((s) => ["--set", s])])).toEqual({
-            code: 2,
-            stdout: "",
-            stderr: `Invalid configuration for stack "${stack}" (1 problem):\n  - ${problem}\n`,
-        });
+        expect(await planWithSets(stack, sets)).toEqual(refused(stack, problem));
     });
 
     it("accepts what the services accept: a named weekday, a descriptor, adjacent windows", async () => {
@@ -134,11 +131,7 @@ const MISSPELT: readonly { set: string; problem: string }[] = [
 
 describe("npm run plan names the allowed fields of a misspelt one wherever it sits (maps and lists included)", () => {
     it.each(MISSPELT)("$set", async ({ set, problem }) => {
-        expect(await planCli(["--stack", "staging", "--set", set])).toEqual({
-            code: 2,
-            stdout: "",
-            stderr: `Invalid configuration for stack "staging" (1 problem):\n  - ${problem}\n`,
-        });
+        expect(await planWithSets("staging", [set])).toEqual(refused("staging", problem));
     });
 });
 

@@ -13,18 +13,12 @@ import { ConfigError } from "../config";
 import { REPO_ROOT, runPlan, type Plan } from "../plan/engine";
 import { renderJson, renderTree } from "../plan/render";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
-import { planCli, type CliResult } from "../scripts/plan";
+import type { CliResult } from "../scripts/plan";
 import { REQUIRED_CONFIG } from "./support/project";
+import { planWithSets, refused } from "./support/config";
 
 /** `npm run plan -- --stack <stack> --set <a> --set <b> ...`, in-process. */
-function plan(stack: string, ...sets: string[]): Promise<CliResult> {
-    return planCli(["--stack", stack, ...sets.flatMap((s) => ["--set", s])]);
-}
-
-/** What `npm run plan` returns for a stack with exactly one problem. */
-function refused(stack: string, problem: string): CliResult {
-    return { code: 2, stdout: "", stderr: `Invalid configuration for stack "${stack}" (1 problem):\n  - ${problem}\n` };
-}
+const plan = (stack: string, ...sets: string[]): Promise<CliResult> => planWithSets(stack, sets);
 
 const roots: string[] = [];
 afterAll(() => {

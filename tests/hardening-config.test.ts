@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../config";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { planCli } from "../scripts/plan";
+import { planWithSets, refused } from "./support/config";
 
 
 const MEMBER = "expected a name that is not a member of JavaScript's Object.prototype (constructor, __proto__, toString, valueOf, ...): the program keeps these maps as plain objects";
@@ -34,11 +35,7 @@ const REFUSED: readonly { name: string; stack: string; sets: readonly string[]; 
 
 describe("npm run plan refuses config a real run could not take (third pass): exit 2, one exact line", () => {
     it.each(REFUSED)("$name", async ({ stack, sets, problem }) => {
-        expect(await planCli(["--stack", stack, ...sets.flatMap((s) => ["--set", s])])).toEqual({
-            code: 2,
-            stdout: "",
-            stderr: `Invalid configuration for stack "${stack}" (1 problem):\n  - ${problem}\n`,
-        });
+        expect(await planWithSets(stack, sets)).toEqual(refused(stack, problem));
     });
 
     it("accepts what RDS accepts: a ceiling exactly 10% above, and a tag or env named like an Object.prototype member in other case", async () => {
@@ -164,7 +161,7 @@ describe("npm run plan: two services' Ingresses on one host", () => {
         // aws-load-balancer-controller docs/guide/ingress/annotations.md: an Ingress without group.name is its own implicit IngressGroup, one ALB.
         ["the same host on another path, both alb", "{host: api.staging.example.com, className: alb, path: /web}", `${HOST} (an "alb" Ingress gets a load balancer of its own, and the host's DNS record can name only one)`],
     ])("%s: exit 2", async (_what, ingress, problem) => {
-        expect(await planCli(["--stack", "staging", "--set", web(ingress)])).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "staging" (1 problem):\n  - ${problem}\n` });
+        expect(await planCli(["--stack", "staging", "--set", web(ingress)])).toEqual(refused("staging", problem));
     });
 
     it("another host plans", async () => {
@@ -192,7 +189,7 @@ describe("npm run plan, fifth pass: exit 2 and one exact line per value", () => 
         { name: "grafana:url set as a secret", sets: ["--set-secret", "grafana:url=https://grafana.example.com"], problem: `grafana:url: ${IN_CLEAR}` },
         { name: "grafana:url with an upper-case scheme", sets: ["--set", "grafana:url=HTTP://grafana.example.com"], problem: 'grafana:url: received "HTTP://grafana.example.com"; expected an http(s) URL such as "https://grafana.example.com"' },
     ])("$name", async ({ sets, problem }) => {
-        expect(await planCli(["--stack", "staging", ...sets])).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "staging" (1 problem):\n  - ${problem}\n` });
+        expect(await planCli(["--stack", "staging", ...sets])).toEqual(refused("staging", problem));
     });
 
     it("accepts distinct CIDRs and a path with // after its first segment", async () => {

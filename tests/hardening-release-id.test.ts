@@ -10,6 +10,7 @@ import { envHash, releaseId } from "../components/blue-green-service";
 import { parseConfig, type ServiceConfig } from "../config";
 import { planCli } from "../scripts/plan";
 import { deployedConfig } from "./support/deployed";
+import { refused } from "./support/config";
 
 const KEY = "k".repeat(16) + "-stack-key-0123456789";
 
@@ -77,7 +78,7 @@ describe("npm run plan: launchpad:releaseIdKey", () => {
     it.each([
         { name: "set in plain text", sets: ["--set", `launchpad:releaseIdKey=${KEY}`], problem: "launchpad:releaseIdKey: received a plain-text value; expected a secret: set it with `pulumi config set --secret launchpad:releaseIdKey \"$(openssl rand -base64 32)\"`" },
     ])("refused: $name", async ({ sets, problem }) => {
-        expect(await planCli(["--stack", "staging", ...sets])).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "staging" (1 problem):\n  - ${problem}\n` });
+        expect(await planCli(["--stack", "staging", ...sets])).toEqual(refused("staging", problem));
     });
 
     it("a real run (not offline) refuses secret services without the key, and a key shorter than 24 characters", () => {

@@ -4,6 +4,7 @@
  */
 import { ConfigError, parseConfig, type ConfigInput, type LaunchpadConfig, type ServiceConfig } from "../../config";
 import { stackConfigFor } from "../../plan/engine";
+import { planCli, type CliResult } from "../../scripts/plan";
 
 /** `Pulumi.<stack>.yaml` (with `--set` overrides) through the real parser, as the offline plan runs it. */
 export function loadConfigFor(stack: string, sets: readonly string[] = []): Promise<LaunchpadConfig> {
@@ -16,6 +17,16 @@ export async function serviceFor(stack: string, name: string): Promise<ServiceCo
     const found = (await loadConfigFor(stack)).services.find((s) => s.name === name);
     if (found === undefined) throw new Error(`the committed ${stack} stack has no service ${name}`);
     return found;
+}
+
+/** `npm run plan -- --stack <stack> --set <a> --set <b> ...`, in-process. */
+export function planWithSets(stack: string, sets: readonly string[]): Promise<CliResult> {
+    return planCli(["--stack", stack, ...sets.flatMap((s) => ["--set", s])]);
+}
+
+/** What `npm run plan` returns for a stack with exactly one problem: exit 2, that line alone. */
+export function refused(stack: string, problem: string): CliResult {
+    return { code: 2, stdout: "", stderr: `Invalid configuration for stack "${stack}" (1 problem):\n  - ${problem}\n` };
 }
 
 /** The problems `parseConfig` reports for this input, in order; [] when it accepts the input. */
