@@ -17,6 +17,7 @@ import { closedPort } from "./support/http-server";
 import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./support/kube-api";
 import { byUrn, named, planStack, type PlannedResource } from "./support/plan";
 import { validateKubernetesObject } from "./support/k8s-schema";
+import { refused } from "./support/config";
 
 /** The cluster the stacks' kubeconfig points at: the real client reads Deployments from it. */
 let kube: KubeApi;
@@ -252,12 +253,7 @@ describe("npm run rollback: preconditions, checked before any config is written"
         it("an unset repository secret is an empty string (GitHub docs, Using secrets: \"If a secret has not been set ... an empty string\"): refused before any change, naming grafana:auth", async () => {
             const fake = await fakeStack("staging");
             const r = await withEnv("", () => run(["--stack", "staging"], withoutAuth(fake)));
-            expect(r).toEqual({
-                code: 2,
-                stdout: "",
-                stderr: 'Invalid configuration for stack "staging" (1 problem):\n' +
-                    "  - grafana:auth: received nothing (the key is not set); expected a secret (required since grafana:url is set): set it with `pulumi config set --secret grafana:auth <service-account token> --stack staging`\n",
-            });
+            expect(r).toEqual(refused("staging", "grafana:auth: received nothing (the key is not set); expected a secret (required since grafana:url is set): set it with `pulumi config set --secret grafana:auth <service-account token> --stack staging`"));
             expect(fake.recorded.calls).toEqual([]);
         });
     });
