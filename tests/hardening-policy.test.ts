@@ -17,6 +17,22 @@ const ingressOf = (doc: PlanDoc): Record<string, unknown>[] => {
     if (sg === undefined) throw new Error(`no ${SG}`);
     return sg.inputs.ingress as Record<string, unknown>[];
 };
+const BACKUP_BUCKET_POLICY = "launchpad-production-backup-storage-bucket-policy";
+interface PolicyDocument { Statement: Record<string, unknown>[] }
+type StatementEdit = (statement: Record<string, unknown>, doc: PolicyDocument) => void;
+
+/** A saved-plan edit of one statement of the backup bucket's policy (the one `pick` finds), written back as JSON. */
+function backupBucketStatementEdit(what: string, pick: (doc: PolicyDocument) => Record<string, unknown> | undefined) {
+    return (edit: StatementEdit) => (d: PlanDoc): void => {
+        const r = d.resources.find((x) => x.name === BACKUP_BUCKET_POLICY && x.type === "aws:s3/bucketPolicy:BucketPolicy");
+        if (r === undefined || typeof r.inputs.policy !== "string") throw new Error(`no ${BACKUP_BUCKET_POLICY}`);
+        const doc = JSON.parse(r.inputs.policy) as PolicyDocument;
+        const st = pick(doc);
+        if (st === undefined) throw new Error(`${BACKUP_BUCKET_POLICY} has no ${what}`);
+        edit(st, doc);
+        r.inputs.policy = JSON.stringify(doc);
+    };
+}
 const NOT_LB = "only a load balancer's security group may be open to the world, on 80 and 443; restrict the sources to known CIDRs or security groups.";
 
 describe("npm run policy: the world admitted by several rules of one security group", () => {
@@ -107,15 +123,8 @@ describe("npm run policy: KMS key rotation, which the docs promise for every key
 });
 
 describe("npm run policy: a TLS-only bucket policy narrowed by a hand edit (s3-tls-only)", () => {
-    const POLICY = "launchpad-production-backup-storage-bucket-policy";
     /** Edits the first statement (the DenyInsecureTransport one) of the backup bucket's policy. */
-    const denyOf = (edit: (statement: Record<string, unknown>, doc: { Statement: Record<string, unknown>[] }) => void) => (d: PlanDoc): void => {
-        const r = d.resources.find((x) => x.name === POLICY && x.type === "aws:s3/bucketPolicy:BucketPolicy");
-        if (r === undefined || typeof r.inputs.policy !== "string") throw new Error(`no ${POLICY}`);
-        const doc = JSON.parse(r.inputs.policy) as { Statement: Record<string, unknown>[] };
-        edit(doc.Statement[0], doc);
-        r.inputs.policy = JSON.stringify(doc);
-    };
+    const denyOf = backupBucketStatementEdit("the first statement", (doc) => doc.Statement[0]);
     const resources = (s: Record<string, unknown>): string[] => s.Resource as string[];
     const VIOLATION =
         's3-tls-only: S3 bucket launchpad-production-backup-storage-bucket accepts requests without TLS: add a bucket policy statement that denies s3:* on the bucket and its objects (arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*) to Principal "*" when aws:SecureTransport is "false", with no other condition.';
@@ -207,23 +216,14 @@ describe("npm run policy: the database's TLS requirement, which docs/data-protec
 });
 
 describe("npm run policy: the TLS 1.2 floor on the buckets, which docs/data-protection.md promises (s3-min-tls-1-2)", () => {
-    const POLICY = "launchpad-production-backup-storage-bucket-policy";
     /** Edits the DenyOutdatedTls statement of the backup bucket's policy. */
-    const outdated = (edit: (statement: Record<string, unknown>, doc: { Statement: Record<string, unknown>[] }) => void) => (d: PlanDoc): void => {
-        const r = d.resources.find((x) => x.name === POLICY && x.type === "aws:s3/bucketPolicy:BucketPolicy");
-        if (r === undefined || typeof r.inputs.policy !== "string") throw new Error(`no ${POLICY}`);
-        const doc = JSON.parse(r.inputs.policy) as { Statement: Record<string, unknown>[] };
-        const st = doc.Statement.find((s) => s.Sid === "DenyOutdatedTls");
-        if (st === undefined) throw new Error("no DenyOutdatedTls statement");
-        edit(st, doc);
-        r.inputs.policy = JSON.stringify(doc);
-    };
+    const outdated = backupBucketStatementEdit("a DenyOutdatedTls statement", (doc) => doc.Statement.find((s) => s.Sid === "DenyOutdatedTls"));
     const VIOLATION =
         's3-min-tls-1-2: S3 bucket launchpad-production-backup-storage-bucket accepts TLS older than 1.2: add a bucket policy statement that denies s3:* on the bucket and its objects to Principal "*" when s3:TlsVersion is NumericLessThan 1.2, with no other condition.';
     const found = (r: { violations: { policy: string; message: string }[] }): string[] => r.violations.filter((v) => v.policy === "s3-min-tls-1-2").map((v) => `${v.policy}: ${v.message}`);
 
     // Before, each passed npm run policy with exit 0: no policy read the TLS version statement.
-    it.each<[string, (s: Record<string, unknown>, doc: { Statement: Record<string, unknown>[] }) => void]>([
+    it.each<[string, StatementEdit]>([
         ["the statement removed", (s, doc) => { doc.Statement.splice(doc.Statement.indexOf(s), 1); }],
         ["a floor of 1.0", (s) => { s.Condition = { NumericLessThan: { "s3:TlsVersion": "1.0" } }; }],
         ["the objects left out", (s) => { s.Resource = (s.Resource as string[])[0]; }],
