@@ -225,7 +225,7 @@ export function backupScheduleProblems(backupWindow: string, maintenanceWindow: 
     const start = backupStartWindowText();
     const margin = RDS_WINDOW_MARGIN_MINUTES;
     const hour = `${String(BACKUP_HOUR_UTC).padStart(2, "0")}:00 UTC`;
-    const dailyStart = Number(backupWindow.slice(0, 2)) * 60 + Number(backupWindow.slice(3, 5));
+    const dailyStart = minuteOfDay(backupWindow);
     if (touchesBackupStartWindow(dailyStart, windowMinutes(backupWindow) + margin)) {
         out.push(`launchpad:database.backupWindow: received ${show(backupWindow)}; expected a daily window that ends at least ${margin} minutes before the backup plan's ${hour} start, or begins after its start window (${start} UTC) closes: RDS runs an automated backup past its window until it finishes, and AWS Backup's snapshot job would wait for it`);
     }
@@ -238,6 +238,11 @@ export function backupScheduleProblems(backupWindow: string, maintenanceWindow: 
 
 const WEEK_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const MINUTES_PER_WEEK = 7 * 24 * 60;
+
+/** Minutes since midnight of a UTC `hh:mm` (the start of an `hh:mm-hh:mm` window reads the same). */
+function minuteOfDay(time: string): number {
+    return Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+}
 
 /** Minute of the week (Monday 00:00 is 0) of `ddd:hh:mm`. */
 function minuteOfWeek(dayTime: string): number {
@@ -258,7 +263,7 @@ export function windowsOverlap(daily: string, weekly: string): boolean {
     for (let m = 0; m < weeklyWindowMinutes(weekly); m++) {
         inWeekly[(start + m) % MINUTES_PER_WEEK] = 1;
     }
-    const dailyStart = Number(daily.slice(0, 2)) * 60 + Number(daily.slice(3, 5));
+    const dailyStart = minuteOfDay(daily);
     for (let day = 0; day < 7; day++) {
         for (let m = 0; m < windowMinutes(daily); m++) {
             if (inWeekly[(day * 24 * 60 + dailyStart + m) % MINUTES_PER_WEEK] === 1) {
@@ -271,7 +276,7 @@ export function windowsOverlap(daily: string, weekly: string): boolean {
 
 /** Minutes in a UTC `hh:mm-hh:mm` window that may wrap past midnight. */
 export function windowMinutes(window: string): number {
-    const [a, b] = window.split("-").map((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5)));
+    const [a, b] = window.split("-").map(minuteOfDay);
     return (b - a + 24 * 60) % (24 * 60);
 }
 
