@@ -10,6 +10,7 @@ import { ANNOTATIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import type { ServiceConfig } from "../config";
 import { mandatoryViolations, rollback, switchedPlan } from "../scripts/rollback";
+import type { CliResult } from "../scripts/cli";
 import type { StateResource } from "../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
@@ -171,18 +172,20 @@ function editGate(color: string, edit: (job: StateResource) => StateResource): (
     return (resources) => resources.map((r) => (r.type === "kubernetes:batch/v1:Job" && r.inputs?.metadata?.labels?.color === color && r.inputs.metadata.labels.app === "api" ? edit(r) : r));
 }
 
+/** What rollback returns when the blue color fails a precondition: exit 1 before any change, `lines` its "  - " lines. */
+function blueCannotTakeTraffic(lines: string): CliResult {
+    return { code: 1, stdout: "", stderr: "refused before any change: the blue color cannot take traffic\n" + lines };
+}
+
 describe("npm run rollback: preconditions, checked before any config is written", () => {
     it("refuses a target color whose gate Job did not succeed, naming it and the fix", async () => {
         const fake = await fakeStack("staging", [], "succeeded", false, editGate("blue", (job) => ({ ...job, outputs: { ...job.outputs, status: { succeeded: 0, failed: 1 } } })));
         const release = await blueGateRelease();
         const r = await run(["--stack", "staging"], fake);
-        expect(r).toEqual({
-            code: 1,
-            stdout: "",
-            stderr: "refused before any change: the blue color cannot take traffic\n" +
-                `  - api: the blue color's gate Job for release ${release} has not succeeded (status.succeeded 0, status.failed 1): ` +
-                'run `pulumi up --stack staging` so the gate tests api\'s blue release ("ghcr.io/launchpad-test/api:1.4.2"), or roll back to a color whose gate passed\n',
-        });
+        expect(r).toEqual(blueCannotTakeTraffic(
+            `  - api: the blue color's gate Job for release ${release} has not succeeded (status.succeeded 0, status.failed 1): ` +
+            'run `pulumi up --stack staging` so the gate tests api\'s blue release ("ghcr.io/launchpad-test/api:1.4.2"), or roll back to a color whose gate passed\n',
+        ));
         expect(fake.recorded.calls).toEqual([]);
     });
 
@@ -206,13 +209,10 @@ describe("npm run rollback: preconditions, checked before any config is written"
         const fake = await fakeStack("staging", [], "succeeded", false, state);
         const release = await blueGateRelease();
         const r = await run(["--stack", "staging"], fake);
-        expect(r).toEqual({
-            code: 1,
-            stdout: "",
-            stderr: "refused before any change: the blue color cannot take traffic\n" +
-                `  - api: the blue Deployment's pods run release ${NEWER} (the stack's state), not ${release}, the release config gives blue: no gate passed for what would take traffic; ` +
-                'run `pulumi up --stack staging` so blue runs and the gate tests its release ("ghcr.io/launchpad-test/api:1.4.2"), or roll back to a color whose gate passed\n',
-        });
+        expect(r).toEqual(blueCannotTakeTraffic(
+            `  - api: the blue Deployment's pods run release ${NEWER} (the stack's state), not ${release}, the release config gives blue: no gate passed for what would take traffic; ` +
+            'run `pulumi up --stack staging` so blue runs and the gate tests its release ("ghcr.io/launchpad-test/api:1.4.2"), or roll back to a color whose gate passed\n',
+        ));
         expect(fake.recorded.calls).toEqual([]);
     });
 
@@ -463,13 +463,10 @@ describe("npm run rollback: the target color's Deployment, read live through the
         kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 2, 1));
         kube.requests.length = 0;
         const r = await run(["--stack", "staging"], fake);
-        expect(r).toEqual({
-            code: 1,
-            stdout: "",
-            stderr: "refused before any change: the blue color cannot take traffic\n" +
-                `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 1 of the live replica count 2 pods available (read live from the cluster): ` +
-                `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again\n`,
-        });
+        expect(r).toEqual(blueCannotTakeTraffic(
+            `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 1 of the live replica count 2 pods available (read live from the cluster): ` +
+            `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again\n`,
+        ));
         // The real client asked the API server for exactly that Deployment.
         expect(kube.requests).toEqual([`GET /apis/apps/v1/namespaces/${blue.namespace}/deployments/${blue.name}`]);
         expect(fake.recorded.calls).toEqual([]);
@@ -510,13 +507,10 @@ describe("npm run rollback: the target color's Deployment, read live through the
         kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, json);
         try {
             const r = await run(["--stack", "staging"], fake);
-            expect(r).toEqual({
-                code: 1,
-                stdout: "",
-                stderr: "refused before any change: the blue color cannot take traffic\n" +
-                    `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 2 of the live replica count 2 pods available and its rollout has not finished (${c.why}) (read live from the cluster): ` +
-                    `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again\n`,
-            });
+            expect(r).toEqual(blueCannotTakeTraffic(
+                `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 2 of the live replica count 2 pods available and its rollout has not finished (${c.why}) (read live from the cluster): ` +
+                `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again\n`,
+            ));
             expect(fake.recorded.calls).toEqual([]);
         } finally {
             kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, settled);
