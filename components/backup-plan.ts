@@ -252,8 +252,11 @@ export function restoreTestingSelectionArgs(
         restoreTestingPlanName,
         protectedResourceType: "RDS",
         iamRoleArn,
-        // "*" with conditions: every RDS instance carrying this plan's tag (AWS Backup API rule).
-        protectedResourceArns: ["*"],
+        // Every RDS instance carrying this plan's tag, selected by the condition alone. The AWS API
+        // would take `protectedResourceArns: ["*"]` with it too, but the provider refuses both at
+        // preview: terraform-provider-aws internal/service/backup/restore_testing_selection.go
+        // (ConfigValidators: ExactlyOneOf protected_resource_arns, protected_resource_conditions),
+        // run by Pulumi's Check (pulumi-terraform-bridge pkg/pf/tfbridge/provider_check.go).
         protectedResourceConditions: { stringEquals: [{ key: `aws:ResourceTag/${BACKUP_PLAN_TAG_KEY}`, value: planName }] },
         validationWindowHours: RESTORE_VALIDATION_WINDOW_HOURS,
         restoreMetadataOverrides,
