@@ -62,7 +62,7 @@ export const databaseSchema = z.strictObject({
         "The RDS database. engine: \"mysql\" (default) or \"postgres\"; engineVersion: a major in RDS standard " +
         `support on the day of the run (lib/versions.ts), default ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.mysql)} for mysql, ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.postgres)} for postgres; ` +
         "instanceClass, \"db.\" and an EC2 instance type that exists (default \"db.t4g.medium\"; which types RDS offers for " +
-        "the engine is not checked offline); allocatedStorageGb 20..65536 (default 50) and " +
+        "the engine is not checked offline), and for mysql none of db.t2/db.t3/db.t4g .micro or .small, which have no Performance Insights; allocatedStorageGb 20..65536 (default 50) and " +
         "maxAllocatedStorageGb, the autoscaling ceiling, at least 10% above allocatedStorageGb (default 200); name (default \"app\") and username, the " +
         "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); " +
         "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (at least 30 min, never " +
@@ -163,7 +163,7 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
         // One problem per key: the AWS Backup rule is judged once RDS's own rules hold.
         out.push(...backupScheduleProblems(db.backupWindow, db.maintenanceWindow, (v) => show(v, "launchpad:database")));
     }
-    const classProblem = instanceClassProblem(db.instanceClass, input, show);
+    const classProblem = instanceClassProblem(db.instanceClass, input, show) ?? performanceInsightsClassProblem(db.engine, db.instanceClass, input, show);
     if (classProblem !== undefined) {
         out.push(classProblem);
     }
@@ -212,6 +212,29 @@ export function instanceClassProblem(instanceClass: string, input: ConfigInput, 
           ? `, such as ${either(nearestInstanceTypes(ec2Type, sameFamily).map((t) => `db.${t}`))}`
           : `: RDS classes are general purpose (db.m...), memory optimized (db.r..., db.x..., db.z...) or burstable (db.t...)`;
     return `${key}.instanceClass: received ${received}; expected "db." and an EC2 instance type that exists (the EC2 catalogue vendor/cluster-autoscaler/ec2_instance_types.go, updated ${instanceTypeCatalogueUpdated()})${suggestions}`;
+}
+
+/**
+ * Classes on which RDS for MySQL has no Performance Insights: "Database Insights isn't supported for
+ * the following instance classes: db.t2.micro, db.t2.small, db.t3.micro, db.t3.small, db.t4g.micro,
+ * db.t4g.small" (RDS User Guide, USER_DatabaseInsights.Engines, row "RDS for MySQL"). The instance
+ * always turns Performance Insights on (components/database.ts instanceArgs), so CreateDBInstance
+ * would refuse the instance on them. The PostgreSQL row of that table was not readable in the copies
+ * found, so nothing is refused for PostgreSQL.
+ */
+export const PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES: Readonly<Partial<Record<DbEngine, readonly string[]>>> = {
+    mysql: ["db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"],
+};
+
+/** A class the engine runs without Performance Insights, which the instance always enables. */
+export function performanceInsightsClassProblem(engine: DbEngine, instanceClass: string, input: ConfigInput, show: Show): string | undefined {
+    if (!(PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES[engine] ?? []).includes(instanceClass)) {
+        return undefined;
+    }
+    const key = "launchpad:database";
+    const received = isSet(input, key, "instanceClass") ? show(instanceClass, key) : `nothing (the default is ${JSON.stringify(instanceClass)})`;
+    const size = input.secretKeys.has(key) ? "" : `, such as ${JSON.stringify(`${instanceClass.split(".").slice(0, 2).join(".")}.medium`)}`;
+    return `${key}.instanceClass: received ${received}; expected a class with Performance Insights, which the instance always enables (RDS for ${engine} has none on ${either(PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES[engine] ?? [])})${size}`;
 }
 
 /**

@@ -23,8 +23,27 @@ describe("npm run plan refuses an RDS instance class EC2 does not have: exit 2, 
         expect(await planCli(["--stack", stack, "--set", `launchpad:database.instanceClass=${value}`])).toEqual(refused(stack, problem));
     });
 
-    it.each(["db.r8g.large", "db.m7g.xlarge", "db.t4g.micro"])("accepts %s, a current class the old @pulumi/aws enum lacks or the tests use", async (value) => {
+    it.each(["db.r8g.large", "db.m7g.xlarge", "db.t3.medium"])("accepts %s, a current class the old @pulumi/aws enum lacks or the tests use", async (value) => {
         const r = await planCli(["--stack", "staging", "--set", `launchpad:database.instanceClass=${value}`]);
         expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    });
+});
+
+/**
+ * The instance always enables Performance Insights (components/database.ts instanceArgs), which RDS
+ * for MySQL does not offer on the smallest burstable classes: "Database Insights isn't supported for
+ * the following instance classes: db.t2.micro, db.t2.small, db.t3.micro, db.t3.small, db.t4g.micro,
+ * db.t4g.small" (RDS User Guide, USER_DatabaseInsights.Engines, row "RDS for MySQL"), so
+ * CreateDBInstance would refuse the instance.
+ */
+describe("npm run plan refuses a MySQL class without Performance Insights (RDS User Guide USER_DatabaseInsights.Engines): exit 2, one exact line", () => {
+    const NONE_ON = '"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro" or "db.t4g.small"';
+    it.each([
+        { stack: "staging", value: "db.t4g.micro", suggestion: "db.t4g.medium" },
+        { stack: "staging", value: "db.t3.small", suggestion: "db.t3.medium" },
+        { stack: "production", value: "db.t2.micro", suggestion: "db.t2.medium" },
+    ])("$stack $value", async ({ stack, value, suggestion }) => {
+        expect(await planCli(["--stack", stack, "--set", `launchpad:database.instanceClass=${value}`])).toEqual(refused(stack,
+            `launchpad:database.instanceClass: received "${value}"; expected a class with Performance Insights, which the instance always enables (RDS for mysql has none on ${NONE_ON}), such as "${suggestion}"`));
     });
 });
