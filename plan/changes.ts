@@ -217,7 +217,7 @@ export function planChanges(before: Plan, after: Plan): ResourceChange[] {
     return out;
 }
 
-/** The changes as text, one line each, hazards as `warning:` lines after them. */
+/** The changes as text, one line each. */
 export function renderChanges(changes: readonly ResourceChange[]): string {
     if (changes.length === 0) {
         return "changes: none\n";
@@ -229,8 +229,10 @@ export function renderChanges(changes: readonly ResourceChange[]): string {
             : c.kind === "change" ? `change ${c.paths.join(", ")} (no replace rule for this type: read pulumi preview)` : c.kind === "update" ? `update ${c.paths.join(", ")}` : c.kind;
         lines.push(`  ${c.type} ${c.name}: ${what}`);
     }
-    for (const c of changes.filter((x) => x.hazard !== undefined)) {
-        lines.push(`warning: ${c.kind} of ${c.name}: ${c.hazard}`);
-    }
     return `${lines.join("\n")}\n`;
+}
+
+/** One `warning:` line for each change a real `pulumi up` refuses or pays for; empty when there is none. */
+export function changeWarnings(changes: readonly ResourceChange[]): string {
+    return changes.filter((c) => c.hazard !== undefined).map((c) => `warning: ${c.kind} of ${c.name}: ${c.hazard}\n`).join("");
 }

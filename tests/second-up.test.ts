@@ -5,10 +5,13 @@
  * (production's protect) or made create-first, so it can never delete the data before a replacement
  * exists.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { INSTANCE_DELETE_BEFORE_REPLACE } from "../components/database";
-import { changedPaths, planChanges, renderChanges, REPLACE_RULES, type ResourceChange } from "../plan/changes";
-import type { Plan } from "../plan/engine";
+import { changeWarnings, changedPaths, planChanges, renderChanges, REPLACE_RULES, type ResourceChange } from "../plan/changes";
+import { REPO_ROOT, type Plan } from "../plan/engine";
+import { planCli } from "../scripts/plan";
 import { named, planStack } from "./support/plan";
 
 /** The changes of one `--set` list against the stack file, as `{ name: kind }` plus the changes themselves. */
@@ -193,9 +196,46 @@ describe("the rules themselves", () => {
             "changes:\n" +
             "  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because dbName\n" +
             "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-verify: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n" +
-            "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-dump: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n" +
-            `warning: replace of launchpad-production-database-instance: ${PROTECTED}\n`,
+            "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-dump: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n",
         );
+        expect(changeWarnings(changes)).toBe(`warning: replace of launchpad-production-database-instance: ${PROTECTED}\n`);
         expect(renderChanges([])).toBe("changes: none\n");
+        expect(changeWarnings([])).toBe("");
+    });
+});
+
+describe("npm run plan -- --changes", () => {
+    it("lists what the overrides change after the plan and warns on stderr of a replacement the engine refuses", async () => {
+        const r = await planCli(["--stack", "production", "--changes", "--set", "launchpad:database.username=admin2"]);
+        expect(r.code).toBe(0);
+        expect(r.stdout.endsWith("\nchanges:\n  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because username\n")).toBe(true);
+        expect(r.stderr).toContain(`warning: replace of launchpad-production-database-instance: ${PROTECTED}\n`);
+    });
+
+    it("puts the changes in the JSON document", async () => {
+        const r = await planCli(["--stack", "staging", "--changes", "--json", "--set", "launchpad:database.instanceClass=db.t4g.large"]);
+        expect(r.code).toBe(0);
+        expect((JSON.parse(r.stdout) as { changes: unknown }).changes).toEqual([{
+            urn: expect.stringMatching(/::launchpad-staging-database-instance$/) as unknown,
+            type: "aws:rds/instance:Instance",
+            name: "launchpad-staging-database-instance",
+            kind: "update",
+            paths: ["instanceClass"],
+            replacedBy: [],
+            source: REPLACE_RULES["aws:rds/instance:Instance"].source,
+        }]);
+        expect(r.stderr).not.toContain("warning: update");
+    });
+
+    it("prints what docs/operations.md quotes under Changes that replace", async () => {
+        const doc = readFileSync(join(REPO_ROOT, "docs/operations.md"), "utf8");
+        const command = "npm run plan -- --stack production --changes --set launchpad:database.username=admin2";
+        const at = doc.indexOf(`\`\`\`sh\n${command}\n\`\`\`\n\n\`\`\`text\n`);
+        expect(at).toBeGreaterThanOrEqual(0);
+        const start = doc.indexOf("```text\n", at) + "```text\n".length;
+        const quoted = doc.slice(start, doc.indexOf("```", start));
+        const r = await planCli(["--stack", "production", "--changes", "--set", "launchpad:database.username=admin2"]);
+        const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning: replace of ")).map((l) => `${l}\n`).join("");
+        expect(quoted).toBe(`${r.stdout.slice(r.stdout.lastIndexOf("changes:\n"))}${warnings}`);
     });
 });
