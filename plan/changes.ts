@@ -12,6 +12,7 @@
  * Offline limits: a secret's value shows as "[secret]" in both plans, so a change of it alone is not
  * seen; values the cloud computes are the mocks'.
  */
+import { parameterGroupFamily } from "../components/database";
 import type { Plan, PlannedResource } from "./engine";
 import type { Json } from "./values";
 
@@ -171,6 +172,28 @@ function replaceHazard(rule: ReplaceRule, before: PlannedResource, after: Planne
     return undefined;
 }
 
+/**
+ * Why an in-place update fails in a real `pulumi up`; undefined when it does not. An RDS engine
+ * version in another parameter group family is a major upgrade: the provider sends
+ * `AllowMajorVersionUpgrade` only as the program sets it (terraform-provider-aws
+ * internal/service/rds/instance.go, resourceInstanceUpdate), Launchpad does not, and RDS refuses the
+ * modification without it.
+ */
+function updateHazard(before: PlannedResource, after: PlannedResource): string | undefined {
+    if (after.type !== "aws:rds/instance:Instance") {
+        return undefined;
+    }
+    const family = (r: PlannedResource): string | undefined => {
+        const engine = r.inputs.engine;
+        const version = r.inputs.engineVersion;
+        return (engine === "mysql" || engine === "postgres") && typeof version === "string" ? parameterGroupFamily(engine, version) : undefined;
+    };
+    const [from, to] = [family(before), family(after)];
+    return from !== undefined && to !== undefined && from !== to && before.inputs.engine === after.inputs.engine
+        ? `${from} to ${to} is a major version upgrade, which RDS refuses without AllowMajorVersionUpgrade (the instance does not set it): this update fails, and a major upgrade is no config change today`
+        : undefined;
+}
+
 /** One resource present in both plans: its changes, classified. */
 function resourceChange(before: PlannedResource, after: PlannedResource): ResourceChange | undefined {
     const paths = changedPaths(before.inputs, after.inputs).filter((p) => !(after.options.ignoreChanges ?? []).some((i) => under(p, i)));
@@ -185,7 +208,8 @@ function resourceChange(before: PlannedResource, after: PlannedResource): Resour
     }
     const replacedBy = paths.filter((p) => rule.paths.some((r) => under(p, r)));
     if (replacedBy.length === 0) {
-        return { ...base, kind: "update", replacedBy, source: rule.source };
+        const hazard = updateHazard(before, after);
+        return { ...base, kind: "update", replacedBy, source: rule.source, ...(hazard !== undefined ? { hazard } : {}) };
     }
     const order = replaceOrder(rule, before, after);
     const hazard = replaceHazard(rule, before, after, order);

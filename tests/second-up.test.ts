@@ -119,6 +119,31 @@ describe("changes that replace", () => {
     });
 });
 
+describe("a major engine version is refused by RDS, and said so", () => {
+    it("postgres 16 to 17 updates the instance in place, which RDS refuses without AllowMajorVersionUpgrade", async () => {
+        const before = await planStack("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="16"']);
+        const after = await planStack("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"']);
+        expect(change(planChanges(before, after), "launchpad-staging-database-instance")).toMatchObject({
+            kind: "update",
+            paths: ["engineVersion"],
+            hazard: "postgres16 to postgres17 is a major version upgrade, which RDS refuses without AllowMajorVersionUpgrade (the instance does not set it): this update fails, and a major upgrade is no config change today",
+        });
+    });
+
+    it("the instance sets neither allowMajorVersionUpgrade nor applyImmediately (docs/operations.md, Changes that replace)", async () => {
+        for (const stack of ["staging", "production"]) {
+            const inputs = named(await planStack(stack), `launchpad-${stack}-database-instance`).inputs;
+            expect(inputs).not.toHaveProperty("allowMajorVersionUpgrade");
+            expect(inputs).not.toHaveProperty("applyImmediately");
+        }
+    });
+
+    it("a minor version in the same family is no hazard", async () => {
+        const { changes } = await changesOf("production", ['launchpad:database.engineVersion="8.4.3"']);
+        expect(change(changes, "launchpad-production-database-instance").hazard).toBeUndefined();
+    });
+});
+
 describe("the database is never deleted before its replacement exists", () => {
     it("the instance overrides the provider's delete-first (identifier auto-named since pulumi/pulumi-aws PR #6437)", async () => {
         expect(INSTANCE_DELETE_BEFORE_REPLACE).toBe(false);
