@@ -66,6 +66,12 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
             "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "remoteAccess", "subnetIds"],
         source: "hashicorp/terraform-provider-aws internal/service/eks/node_group.go (ForceNew)",
     },
+    // hashicorp/terraform-provider-aws internal/service/logs/group.go (a v6 version, commit 0073593e):
+    // retention and the KMS key are updates.
+    "aws:cloudwatch/logGroup:LogGroup": {
+        paths: ["name", "namePrefix", "logGroupClass"],
+        source: "hashicorp/terraform-provider-aws internal/service/logs/group.go (ForceNew)",
+    },
     "kubernetes:apps/v1:Deployment": k8s(["spec.selector"]),
     "kubernetes:batch/v1:Job": k8s(["spec.completions", "spec.parallelism", "spec.selector", "spec.template"]),
     // Without the provider's enableSecretMutable / enableConfigMapMutable (Launchpad sets neither).

@@ -85,6 +85,13 @@ describe("changes that update in place", () => {
         expect(got.changes.filter((c) => c.hazard !== undefined)).toEqual([]);
     });
 
+    it("the tier's log retention: log groups are updated (retention_in_days is not ForceNew)", async () => {
+        const before = await planStack("staging");
+        const group = named(before, "launchpad-staging-cluster-control-plane-logs");
+        const after: Plan = { ...before, resources: before.resources.map((r) => (r.urn === group.urn ? { ...r, inputs: { ...r.inputs, retentionInDays: 365 } } : r)) };
+        expect(planChanges(before, after)).toMatchObject([{ name: group.name, kind: "update", paths: ["retentionInDays"] }]);
+    });
+
     it("a tag: every AWS resource that carries tags is updated, nothing is replaced", async () => {
         const { changes } = await changesOf("production", ["launchpad:tags.owner=team-x"]);
         expect(changes.length).toBeGreaterThan(40);
@@ -176,6 +183,8 @@ describe("the database is never deleted before its replacement exists", () => {
         expect(instance).toMatchObject({ kind: "replace", order: "create-first" });
         expect(instance.replacedBy).toContain("restoreToPointInTime");
         expect(instance.hazard).toBeUndefined();
+        // The log groups carry the identifier in their names (name is ForceNew, logs/group.go).
+        expect(change(changes, "launchpad-staging-database-log-error")).toMatchObject({ kind: "replace", replacedBy: ["name"] });
         // The connection Secret's data changes: pulumi-kubernetes replaces a Secret for it, delete-first under its fixed name.
         expect(change(changes, "launchpad-staging-database-connection")).toMatchObject({ kind: "replace", order: "delete-first" });
     });
