@@ -66,6 +66,17 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
             "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "remoteAccess", "subnetIds"],
         source: "hashicorp/terraform-provider-aws internal/service/eks/node_group.go (ForceNew)",
     },
+    // hashicorp/terraform-provider-aws internal/service/rds/parameter_group.go and subnet_group.go
+    // (stored versions): a parameter group's description and family are ForceNew, a subnet group's
+    // description and subnets are updates.
+    "aws:rds/parameterGroup:ParameterGroup": {
+        paths: ["name", "namePrefix", "family", "description"],
+        source: "hashicorp/terraform-provider-aws internal/service/rds/parameter_group.go (ForceNew)",
+    },
+    "aws:rds/subnetGroup:SubnetGroup": {
+        paths: ["name", "namePrefix"],
+        source: "hashicorp/terraform-provider-aws internal/service/rds/subnet_group.go (ForceNew)",
+    },
     // hashicorp/terraform-provider-aws internal/service/logs/group.go (a v6 version, commit 0073593e):
     // retention and the KMS key are updates.
     "aws:cloudwatch/logGroup:LogGroup": {

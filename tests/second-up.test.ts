@@ -183,6 +183,10 @@ describe("the database is never deleted before its replacement exists", () => {
         expect(instance).toMatchObject({ kind: "replace", order: "create-first" });
         expect(instance.replacedBy).toContain("restoreToPointInTime");
         expect(instance.hazard).toBeUndefined();
+        // As the runbook's preview checklist says: the parameter group replaced (its description
+        // names the instance, ForceNew), the subnet group updated (description is not ForceNew).
+        expect(change(changes, "launchpad-staging-database-params")).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["description"] });
+        expect(change(changes, "launchpad-staging-database-subnets")).toMatchObject({ kind: "update", paths: ["description"] });
         // The log groups carry the identifier in their names (name is ForceNew, logs/group.go).
         expect(change(changes, "launchpad-staging-database-log-error")).toMatchObject({ kind: "replace", replacedBy: ["name"] });
         // The connection Secret's data changes: pulumi-kubernetes replaces a Secret for it, delete-first under its fixed name.
