@@ -164,6 +164,19 @@ export function restoreArgs(restore: RestoreConfig | undefined): RestoreArgs {
     return { restoreToPointInTime: { ...source, ...when } };
 }
 
+/**
+ * A replaced instance is created first and the old one deleted last, never the reverse. The provider
+ * would delete first: `identifier` is an auto-named field (pulumi/pulumi-aws PR #6437, merged 2026-06-15,
+ * before the pinned 7.48.0; provider/resources_test.go `TestRdsInstanceIdentifierAutonaming`), and a replacement of a
+ * resource whose auto-named field the program sets is delete-before-replace (pulumi-terraform-bridge
+ * pkg/tfbridge/provider.go `Diff`, `nameRequiresDeleteBeforeReplace`). Delete-first would drop the
+ * data (staging keeps no final snapshot nor automated backups) and the very instance a restore reads
+ * from, and in production stop at deletion protection before anything is restored. An explicit
+ * false overrides the provider (pulumi/pulumi pkg/resource/deploy/step_generator.go). A replacement
+ * under the same identifier then fails with DBInstanceAlreadyExists instead, with the data intact.
+ */
+export const INSTANCE_DELETE_BEFORE_REPLACE = false;
+
 /** How long `pulumi up` waits on the instance: the RTO target is an hour, a restore may take longer. */
 export const INSTANCE_TIMEOUTS = { create: "4h", update: "2h", delete: "2h" } as const;
 
@@ -542,6 +555,7 @@ function rdsInstance(ctx: DatabaseContext, key: aws.kms.Key, siblings: Omit<Inst
         protect: safety.protect,
         dependsOn: [...logGroups, monitoring.policy],
         ignoreChanges: restoreIgnoreChanges(config.restore),
+        deleteBeforeReplace: INSTANCE_DELETE_BEFORE_REPLACE,
         // A restore of a large database, or a Multi-AZ conversion, outlasts the provider's 40-minute default.
         customTimeouts: INSTANCE_TIMEOUTS,
     });

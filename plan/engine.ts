@@ -22,6 +22,7 @@ export interface ResourceOptionsRecord {
     /** Set for a resource the program reads (a StackReference): the existing resource's id; nothing is created. */
     readonly id?: string;
     readonly ignoreChanges?: readonly string[];
+    /** Set when the program sets it, true or false (false overrides a provider that asks to delete first). */
     readonly deleteBeforeReplace?: boolean;
     readonly retainOnDelete?: boolean;
     readonly replaceOnChanges?: readonly string[];
@@ -172,6 +173,8 @@ interface RegisterRequest {
     getIgnorechangesList(): string[];
     getReplaceonchangesList(): string[];
     getDeletebeforereplace(): boolean;
+    /** Whether the program set `deleteBeforeReplace` at all (an explicit false overrides the provider's choice). */
+    getDeletebeforereplacedefined(): boolean;
     getRetainondelete(): boolean;
     hasCustomtimeouts(): boolean;
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
@@ -206,6 +209,7 @@ function readAsRegistration(req: ReadRequest): RegisterRequest & { readonly read
         getIgnorechangesList: () => [],
         getReplaceonchangesList: () => [],
         getDeletebeforereplace: () => false,
+        getDeletebeforereplacedefined: () => false,
         getRetainondelete: () => false,
         hasCustomtimeouts: () => false,
         getCustomtimeouts: () => undefined,
@@ -237,7 +241,9 @@ function optionsOf(req: RegisterRequest & { readonly readId?: string }): Resourc
     if (req.readId !== undefined) o.id = req.readId;
     if (req.getIgnorechangesList().length > 0) o.ignoreChanges = req.getIgnorechangesList();
     if (req.getReplaceonchangesList().length > 0) o.replaceOnChanges = req.getReplaceonchangesList();
-    if (req.getDeletebeforereplace()) o.deleteBeforeReplace = true;
+    // Recorded when set either way: an explicit false overrides a provider that asks for delete-first
+    // (pulumi/pulumi pkg/resource/deploy/step_generator.go, "The user can override the provider's decision").
+    if (req.getDeletebeforereplacedefined() || req.getDeletebeforereplace()) o.deleteBeforeReplace = req.getDeletebeforereplace();
     if (req.getRetainondelete()) o.retainOnDelete = true;
     const t = req.hasCustomtimeouts() ? req.getCustomtimeouts() : undefined;
     if (t && (t.getCreate() || t.getUpdate() || t.getDelete())) {

@@ -1,11 +1,16 @@
 /**
- * npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]
+ * npm run plan -- --stack <staging|production> [--json] [--policy] [--changes] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]
  *
  * `--set` overrides a value as plain text (`pulumi config set --path`); `--set-secret` as a secret
  * (`pulumi config set --secret --path`): the plan sees it as the CLI would, never its text.
  *
  * `--previous-outputs` gives the stack's last outputs (`pulumi stack output --json --show-secrets`),
  * which the program reads back through a reference to its own stack: the schema record.
+ *
+ * `--changes` also plans the stack file without the overrides and lists what the overrides change,
+ * resource by resource: updated or replaced, by which provider rule (`plan/changes.ts`); a
+ * replacement the engine refuses or that would lose data is a `warning:` line on stderr. In JSON,
+ * the document's `changes`.
  *
  * `--policy` evaluates the policy pack on the plan (`policies/evaluate.ts`) under the stack's pack
  * config, `policies/config/<stack>.json`: violations follow the tree, or go in the JSON document as
@@ -21,6 +26,7 @@
 import * as fs from "node:fs";
 import { ConfigError } from "../config";
 import * as path from "node:path";
+import { changeWarnings, planChanges, renderChanges } from "../plan/changes";
 import { runPlan, PlanError, REPO_ROOT, type ReferenceCache } from "../plan/engine";
 import { bundleProgramId, fileReferenceCache } from "../plan/reference-cache";
 import { renderJson, renderTree } from "../plan/render";
@@ -28,7 +34,7 @@ import { PlanInputError } from "../plan/stack-config";
 import { failed, parseStackConfigFlags, runMain, unexpected, type CliResult } from "./cli";
 import { MissingPolicyConfigError, PolicyConfigError } from "../policies/config";
 
-const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]";
+const USAGE = "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--changes] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]";
 
 export type { CliResult };
 
@@ -40,6 +46,7 @@ export async function planCli(argv: readonly string[], referenceCache?: Referenc
     const parsed = parseStackConfigFlags(argv, {
         json: { type: "boolean", default: false },
         policy: { type: "boolean", default: false },
+        changes: { type: "boolean", default: false },
         "set-secret": { type: "string", multiple: true, default: [] },
         "previous-outputs": { type: "string" },
     }, USAGE);
@@ -50,15 +57,18 @@ export async function planCli(argv: readonly string[], referenceCache?: Referenc
     try {
         const previousOutputs = args["previous-outputs"] !== undefined ? readPreviousOutputs(args["previous-outputs"]) : undefined;
         const plan = await runPlan({ stack, sets, secretSets: args["set-secret"], previousOutputs, referenceCache });
-        const notes = plan.log.length > 0 ? `${plan.log.join("\n")}\n` : "";
+        const changes = args.changes ? planChanges(await runPlan({ stack, previousOutputs, referenceCache }), plan) : undefined;
+        const notes = `${plan.log.length > 0 ? `${plan.log.join("\n")}\n` : ""}${changes !== undefined ? changeWarnings(changes) : ""}`;
+        const tree = changes !== undefined ? `${renderTree(plan)}\n${renderChanges(changes)}` : renderTree(plan);
+        const extra = changes !== undefined ? { changes } : {};
         if (!args.policy) {
-            return { code: 0, stdout: args.json ? renderJson(plan) : renderTree(plan), stderr: notes };
+            return { code: 0, stdout: args.json ? renderJson(plan, extra) : tree, stderr: notes };
         }
         // Loaded only for --policy: @pulumi/policy and the pack add to every plain plan's start-up.
         const { evaluatePlan, hasMandatory, POLICY_EXIT_CODE, renderViolations } = await import("../policies/evaluate");
         const violations = await evaluatePlan(plan);
         const code = hasMandatory(violations) ? POLICY_EXIT_CODE : 0;
-        const stdout = args.json ? renderJson(plan, { policy: { violations } }) : `${renderTree(plan)}\n${renderViolations(violations)}`;
+        const stdout = args.json ? renderJson(plan, { ...extra, policy: { violations } }) : `${tree}\n${renderViolations(violations)}`;
         return { code, stdout, stderr: notes };
     } catch (e) {
         if (e instanceof ConfigError || e instanceof PolicyConfigError) {

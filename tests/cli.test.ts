@@ -74,7 +74,7 @@ describe("failed and unexpected", () => {
 
 describe("every command answers --help with its own usage and exit 0", () => {
     it.each([
-        ["plan", () => planCli(["--help"]), "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]"],
+        ["plan", () => planCli(["--help"]), "usage: npm run plan -- --stack <staging|production> [--json] [--policy] [--changes] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]"],
         ["policy", () => policyCli(["-h"]), "usage: npm run policy -- --plan <plan.json> --stack <name> [--json] [--config <pack-config.json>]"],
         ["rules", () => rulesCli(["--help"]), "usage: npm run rules -- --stack <staging|production> [--set <key>=<value> ...]"],
         ["rollback", () => rollback(["--help"], { selectStack: () => Promise.reject(new Error("not reached")) }), "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>] [--dry-run]"],

@@ -121,7 +121,7 @@ describe("database, staging", () => {
             monitoringRoleArn: stateOf(p, "launchpad-staging-database-monitoring-role", "arn"),
             tags: tagsOf("staging", "launchpad-staging-db", { "backup-plan": "launchpad-staging" }),
         });
-        expect(instanceOf(p).options).toEqual({ customTimeouts: { create: "4h", update: "2h", delete: "2h" } });
+        expect(instanceOf(p).options).toEqual({ deleteBeforeReplace: false, customTimeouts: { create: "4h", update: "2h", delete: "2h" } });
     });
 
     it("protects nothing, takes no final snapshot and replicates nothing to the DR region", async () => {
@@ -506,7 +506,7 @@ describe("restore as code", () => {
         expect([input(instance, "snapshotIdentifier"), input(instance, "dbName"), input(instance, "username")]).toEqual([undefined, undefined, undefined]);
         expect(input(instance, "password")).toBe("[secret]");
         // The restore source is diffed, so a new restore value replaces the instance rather than renaming it.
-        expect(instance.options).toEqual({ ignoreChanges: ["kmsKeyId"], customTimeouts: INSTANCE_TIMEOUTS });
+        expect(instance.options).toEqual({ ignoreChanges: ["kmsKeyId"], deleteBeforeReplace: false, customTimeouts: INSTANCE_TIMEOUTS });
     });
 
     it("gives the restored instance the same subnet group, security group, parameter group, key, Multi-AZ and backup settings as a fresh one", async () => {
@@ -542,7 +542,7 @@ describe("restore as code", () => {
         const instance = instanceOf(restored);
         expect(input(instance, "snapshotIdentifier")).toBe("launchpad-production-db-final-0a1b2c3d");
         expect(input(instance, "restoreToPointInTime")).toBeUndefined();
-        expect(instance.options).toEqual({ ignoreChanges: ["kmsKeyId"], customTimeouts: INSTANCE_TIMEOUTS });
+        expect(instance.options).toEqual({ ignoreChanges: ["kmsKeyId"], deleteBeforeReplace: false, customTimeouts: INSTANCE_TIMEOUTS });
         expect(withoutRestoreFields(instance.inputs)).toEqual(withoutRestoreFields(instanceOf(fresh).inputs));
     });
 

@@ -309,7 +309,7 @@ describe("exit codes and human output", () => {
         expect(bad).toEqual({ code: 1, stdout: "", stderr: 'error: --set expects <key>=<value>, received "launchpad:tier"\n' });
         const none = await planCli([]);
         expect(none.code).toBe(1);
-        expect(none.stderr).toBe("--stack is required\nusage: npm run plan -- --stack <staging|production> [--json] [--policy] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]\n");
+        expect(none.stderr).toBe("--stack is required\nusage: npm run plan -- --stack <staging|production> [--json] [--policy] [--changes] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]\n");
     });
 
     it("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", async () => {

@@ -1,0 +1,279 @@
+/**
+ * The second `pulumi up`: the changes users make, planned before and after under the offline engine
+ * and compared resource by resource (plan/changes.ts). Each replacement is justified by the provider
+ * rule plan/changes.ts cites; each replacement of the database is either refused by the engine
+ * (production's protect) or made create-first, so it can never delete the data before a replacement
+ * exists.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { INSTANCE_DELETE_BEFORE_REPLACE } from "../components/database";
+import { changeWarnings, changedPaths, planChanges, renderChanges, REPLACE_RULES, type ResourceChange } from "../plan/changes";
+import { REPO_ROOT, type Plan } from "../plan/engine";
+import { planCli } from "../scripts/plan";
+import { named, planStack } from "./support/plan";
+
+/** The changes of one `--set` list against the stack file, as `{ name: kind }` plus the changes themselves. */
+async function changesOf(stack: string, sets: readonly string[]): Promise<{ kinds: Record<string, string>; changes: ResourceChange[] }> {
+    const changes = planChanges(await planStack(stack), await planStack(stack, sets));
+    return { kinds: Object.fromEntries(changes.map((c) => [c.name, c.kind])), changes };
+}
+
+function change(changes: readonly ResourceChange[], name: string): ResourceChange {
+    const found = changes.find((c) => c.name === name);
+    if (found === undefined) throw new Error(`no change of ${name}: ${changes.map((c) => c.name).join(", ")}`);
+    return found;
+}
+
+const PROTECTED = "the engine refuses it: the resource is protected (pulumi/pulumi pkg/resource/deploy/step_generator.go: \"unable to replace resource ... marked for protection\")";
+
+describe("changes that update in place", () => {
+    // One row per usual change: the set, and every resource that changes with its kind.
+    const cases: { what: string; stack: string; sets: string[]; kinds: Record<string, string> }[] = [
+        {
+            what: "a new image for the idle color: its Deployment is updated (Deployment forceNew is .spec.selector only), its gate Job is a new one",
+            stack: "production",
+            sets: ["launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0"],
+            kinds: { "launchpad-production-api-green": "update", "launchpad-production-api-green-gate": "replace" },
+        },
+        {
+            what: "replicas: the autoscalers' minimum (the Deployments ignore spec.replicas)",
+            stack: "production",
+            sets: ["launchpad:services.api.replicas=4"],
+            kinds: { "launchpad-production-api-blue-hpa": "update", "launchpad-production-api-green-hpa": "update" },
+        },
+        {
+            what: "env: both colors' pod templates, and new gate Jobs",
+            stack: "staging",
+            sets: ["launchpad:services.api.env.LOG_LEVEL=debug"],
+            kinds: {
+                "launchpad-staging-api-blue": "update",
+                "launchpad-staging-api-green": "update",
+                "launchpad-staging-api-blue-gate": "replace",
+                "launchpad-staging-api-green-gate": "replace",
+            },
+        },
+        {
+            what: "the database's instance class (instance_class is not ForceNew)",
+            stack: "production",
+            sets: ["launchpad:database.instanceClass=db.r6g.xlarge"],
+            kinds: { "launchpad-production-database-instance": "update" },
+        },
+        {
+            what: "the database's storage and its autoscaling ceiling",
+            stack: "production",
+            sets: ["launchpad:database.allocatedStorageGb=300", "launchpad:database.maxAllocatedStorageGb=2000"],
+            kinds: { "launchpad-production-database-instance": "update" },
+        },
+        {
+            what: "a minor engine version (engine_version is not ForceNew; the parameter group's family stays)",
+            stack: "production",
+            sets: ['launchpad:database.engineVersion="8.4.3"'],
+            kinds: { "launchpad-production-database-instance": "update" },
+        },
+        {
+            what: "the alert thresholds: the rule group's rules (only name and folder_uid are ForceNew)",
+            stack: "production",
+            sets: ["launchpad:observability.thresholds.errorRatio=0.02"],
+            kinds: { "launchpad-production-observability-rules-launchpad-service": "update" },
+        },
+    ];
+    it.each(cases)("$what", async ({ stack, sets, kinds }) => {
+        const got = await changesOf(stack, sets);
+        expect(got.kinds).toEqual(kinds);
+        expect(got.changes.filter((c) => c.hazard !== undefined)).toEqual([]);
+    });
+
+    it("the tier's log retention: log groups are updated (retention_in_days is not ForceNew)", async () => {
+        const before = await planStack("staging");
+        const group = named(before, "launchpad-staging-cluster-control-plane-logs");
+        const after: Plan = { ...before, resources: before.resources.map((r) => (r.urn === group.urn ? { ...r, inputs: { ...r.inputs, retentionInDays: 365 } } : r)) };
+        expect(planChanges(before, after)).toMatchObject([{ name: group.name, kind: "update", paths: ["retentionInDays"] }]);
+    });
+
+    it("a tag: every AWS resource that carries tags is updated, nothing is replaced", async () => {
+        const { changes } = await changesOf("production", ["launchpad:tags.owner=team-x"]);
+        expect(changes.length).toBeGreaterThan(40);
+        expect(changes.filter((c) => c.kind !== "update")).toEqual([]);
+        expect(new Set(changes.map((c) => c.type.split(":")[0]))).toEqual(new Set(["aws"]));
+    });
+});
+
+describe("changes that replace", () => {
+    it("a gate Job is replaced create-first: its name carries the release, so the new one never collides", async () => {
+        const { changes } = await changesOf("production", ["launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0"]);
+        const job = change(changes, "launchpad-production-api-green-gate");
+        expect(job).toMatchObject({ kind: "replace", order: "create-first", source: REPLACE_RULES["kubernetes:batch/v1:Job"].source });
+        expect(job.replacedBy).toContain("metadata.name");
+        expect(job.hazard).toBeUndefined();
+    });
+
+    it("node instance types replace every zone's node group create-first (auto-named), and no Kubernetes object with them", async () => {
+        // instance_types is ForceNew (terraform-provider-aws internal/service/eks/node_group.go); the
+        // Provider keys on clusterIdentifier, not the node groups (issue #11, item 4).
+        const { changes } = await changesOf("production", ["launchpad:nodeGroup.instanceTypes=[m7i.xlarge]"]);
+        expect(changes.map((c) => [c.name, c.kind, c.order, c.replacedBy])).toEqual(
+            ["launchpad-production-cluster-nodes", "launchpad-production-cluster-nodes-1", "launchpad-production-cluster-nodes-2"]
+                .map((n) => [n, "replace", "create-first", ["instanceTypes"]]),
+        );
+        expect(changes.filter((c) => c.hazard !== undefined)).toEqual([]);
+    });
+
+    it("capacity type replaces the node groups too (capacity_type is ForceNew)", async () => {
+        const { changes } = await changesOf("staging", ["launchpad:nodeGroup.capacityType=SPOT"]);
+        expect(changes.map((c) => [c.name, c.kind, c.order])).toEqual([["launchpad-staging-cluster-nodes", "replace", "create-first"], ["launchpad-staging-cluster-nodes-1", "replace", "create-first"]]);
+    });
+});
+
+describe("a major engine version is refused by RDS, and said so", () => {
+    it("postgres 16 to 17 updates the instance in place, which RDS refuses without AllowMajorVersionUpgrade", async () => {
+        const before = await planStack("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="16"']);
+        const after = await planStack("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"']);
+        expect(change(planChanges(before, after), "launchpad-staging-database-instance")).toMatchObject({
+            kind: "update",
+            paths: ["engineVersion"],
+            hazard: "postgres16 to postgres17 is a major version upgrade, which RDS refuses without AllowMajorVersionUpgrade (the instance does not set it): this update fails, and a major upgrade is no config change today",
+        });
+    });
+
+    it("the instance sets neither allowMajorVersionUpgrade nor applyImmediately (docs/operations.md, Changes that replace)", async () => {
+        for (const stack of ["staging", "production"]) {
+            const inputs = named(await planStack(stack), `launchpad-${stack}-database-instance`).inputs;
+            expect(inputs).not.toHaveProperty("allowMajorVersionUpgrade");
+            expect(inputs).not.toHaveProperty("applyImmediately");
+        }
+    });
+
+    it("a minor version in the same family is no hazard", async () => {
+        const { changes } = await changesOf("production", ['launchpad:database.engineVersion="8.4.3"']);
+        expect(change(changes, "launchpad-production-database-instance").hazard).toBeUndefined();
+    });
+});
+
+describe("the database is never deleted before its replacement exists", () => {
+    it("the instance overrides the provider's delete-first (identifier auto-named since pulumi/pulumi-aws PR #6437)", async () => {
+        expect(INSTANCE_DELETE_BEFORE_REPLACE).toBe(false);
+        for (const stack of ["staging", "production"]) {
+            expect(named(await planStack(stack), `launchpad-${stack}-database-instance`).options.deleteBeforeReplace).toBe(false);
+        }
+    });
+
+    it.each([
+        ["the database name", "launchpad:database.name=app2", "dbName"],
+        ["the master user name", "launchpad:database.username=admin2", "username"],
+    ])("production: a change of %s (ForceNew) is refused by the engine: the instance is protected", async (_what, set, by) => {
+        const { changes } = await changesOf("production", [set]);
+        expect(change(changes, "launchpad-production-database-instance")).toMatchObject({ kind: "replace", replacedBy: [by], hazard: PROTECTED });
+    });
+
+    it("staging: the same change is create-first under the same identifier, which RDS refuses with the data intact", async () => {
+        const { changes } = await changesOf("staging", ["launchpad:database.name=app2"]);
+        expect(change(changes, "launchpad-staging-database-instance")).toMatchObject({
+            kind: "replace",
+            order: "create-first",
+            replacedBy: ["dbName"],
+            hazard: "the new resource is created under the old one's name \"launchpad-staging-db\" while the old one exists: the cloud refuses it (\"already exists\"), nothing is lost",
+        });
+    });
+
+    it("staging: a restore from the stack's own instance creates the restored one first, beside its source (docs/runbooks/README.md, Run a restore)", async () => {
+        const { changes } = await changesOf("staging", ['launchpad:database.restore={sourceInstance: launchpad-staging-db, time: "2026-11-01T10:00:00Z"}']);
+        const instance = change(changes, "launchpad-staging-database-instance");
+        expect(instance).toMatchObject({ kind: "replace", order: "create-first" });
+        expect(instance.replacedBy).toContain("restoreToPointInTime");
+        expect(instance.hazard).toBeUndefined();
+        // As the runbook's preview checklist says: the parameter group replaced (its description
+        // names the instance, ForceNew), the subnet group updated (description is not ForceNew).
+        expect(change(changes, "launchpad-staging-database-params")).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["description"] });
+        expect(change(changes, "launchpad-staging-database-subnets")).toMatchObject({ kind: "update", paths: ["description"] });
+        // The log groups carry the identifier in their names (name is ForceNew, logs/group.go).
+        expect(change(changes, "launchpad-staging-database-log-error")).toMatchObject({ kind: "replace", replacedBy: ["name"] });
+        // The connection Secret's data changes: pulumi-kubernetes replaces a Secret for it, delete-first under its fixed name.
+        expect(change(changes, "launchpad-staging-database-connection")).toMatchObject({ kind: "replace", order: "delete-first" });
+    });
+
+    it("production: the same restore is refused until the runbook's unprotect step", async () => {
+        const { changes } = await changesOf("production", ['launchpad:database.restore={sourceInstance: launchpad-production-db, time: "2026-11-01T10:00:00Z"}']);
+        expect(change(changes, "launchpad-production-database-instance")).toMatchObject({ kind: "replace", order: "create-first", hazard: PROTECTED });
+    });
+
+    it("without the override the provider's delete-first would drop the data: the hazard the option prevents", async () => {
+        const before = await planStack("staging");
+        const after = await planStack("staging", ["launchpad:database.name=app2"]);
+        const withoutOverride = (p: Plan): Plan => ({
+            ...p,
+            resources: p.resources.map((r) => (r.type === "aws:rds/instance:Instance" ? { ...r, options: { ...r.options, deleteBeforeReplace: undefined } } : r)),
+        });
+        const instance = change(planChanges(withoutOverride(before), withoutOverride(after)), "launchpad-staging-database-instance");
+        expect(instance).toMatchObject({ order: "delete-first", hazard: "the database is deleted before its replacement exists: its data, and the source a restore reads" });
+    });
+});
+
+describe("the rules themselves", () => {
+    it("a chart pin changes a Helm release in place; its name or namespace replaces it", async () => {
+        const before = await planStack("production");
+        const release = named(before, "launchpad-production-platform-metrics-server");
+        const edit = (inputs: Record<string, unknown>): Plan => ({
+            ...before,
+            resources: before.resources.map((r) => (r.urn === release.urn ? { ...r, inputs: { ...r.inputs, ...inputs } as typeof r.inputs } : r)),
+        });
+        expect(planChanges(before, edit({ version: "9.9.9" }))).toMatchObject([{ kind: "update", paths: ["version"] }]);
+        expect(planChanges(before, edit({ namespace: "other" }))).toMatchObject([{ kind: "replace", order: "create-first", replacedBy: ["namespace"] }]);
+    });
+
+    it("changed paths reach the leaves, arrays by index", () => {
+        expect(changedPaths({ a: { b: [1, { c: 2 }] }, d: 1 }, { a: { b: [1, { c: 3 }] }, d: 1 })).toEqual(["a.b[1].c"]);
+        expect(changedPaths({ a: [1] }, { a: [1, 2] })).toEqual(["a"]);
+        expect(changedPaths({ a: 1 }, { a: 1 })).toEqual([]);
+    });
+
+    it("renders each change on a line and each hazard as a warning", async () => {
+        const { changes } = await changesOf("production", ["launchpad:database.name=app2"]);
+        expect(renderChanges(changes)).toBe(
+            "changes:\n" +
+            "  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because dbName\n" +
+            "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-verify: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n" +
+            "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-dump: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n",
+        );
+        expect(changeWarnings(changes)).toBe(`warning: replace of launchpad-production-database-instance: ${PROTECTED}\n`);
+        expect(renderChanges([])).toBe("changes: none\n");
+        expect(changeWarnings([])).toBe("");
+    });
+});
+
+describe("npm run plan -- --changes", () => {
+    it("lists what the overrides change after the plan and warns on stderr of a replacement the engine refuses", async () => {
+        const r = await planCli(["--stack", "production", "--changes", "--set", "launchpad:database.username=admin2"]);
+        expect(r.code).toBe(0);
+        expect(r.stdout.endsWith("\nchanges:\n  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because username\n")).toBe(true);
+        expect(r.stderr).toContain(`warning: replace of launchpad-production-database-instance: ${PROTECTED}\n`);
+    });
+
+    it("puts the changes in the JSON document", async () => {
+        const r = await planCli(["--stack", "staging", "--changes", "--json", "--set", "launchpad:database.instanceClass=db.t4g.large"]);
+        expect(r.code).toBe(0);
+        expect((JSON.parse(r.stdout) as { changes: unknown }).changes).toEqual([{
+            urn: expect.stringMatching(/::launchpad-staging-database-instance$/) as unknown,
+            type: "aws:rds/instance:Instance",
+            name: "launchpad-staging-database-instance",
+            kind: "update",
+            paths: ["instanceClass"],
+            replacedBy: [],
+            source: REPLACE_RULES["aws:rds/instance:Instance"].source,
+        }]);
+        expect(r.stderr).not.toContain("warning: update");
+    });
+
+    it("prints what docs/operations.md quotes under Changes that replace", async () => {
+        const doc = readFileSync(join(REPO_ROOT, "docs/operations.md"), "utf8");
+        const command = "npm run plan -- --stack production --changes --set launchpad:database.username=admin2";
+        const at = doc.indexOf(`\`\`\`sh\n${command}\n\`\`\`\n\n\`\`\`text\n`);
+        expect(at).toBeGreaterThanOrEqual(0);
+        const start = doc.indexOf("```text\n", at) + "```text\n".length;
+        const quoted = doc.slice(start, doc.indexOf("```", start));
+        const r = await planCli(["--stack", "production", "--changes", "--set", "launchpad:database.username=admin2"]);
+        const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning: replace of ")).map((l) => `${l}\n`).join("");
+        expect(quoted).toBe(`${r.stdout.slice(r.stdout.lastIndexOf("changes:\n"))}${warnings}`);
+    });
+});
