@@ -165,3 +165,48 @@ export async function policyProblems(doc: PolicyDocument): Promise<string[]> {
     }
     return problems;
 }
+
+/** One request as IAM authorizes it: the action, the resource ARN and the request's condition keys. */
+export interface Request {
+    readonly action: string;
+    readonly resource: string;
+    readonly context?: Readonly<Record<string, string>>;
+}
+
+const globMatch = (pattern: string, value: string, ignoreCase: boolean): boolean =>
+    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, ignoreCase ? "is" : "s").test(value);
+
+/**
+ * The operators this evaluator knows (IAM User Guide, reference_policies_elements_condition_operators):
+ * any other operator in a statement that matches the request fails the call loudly instead of
+ * guessing. Values compare as IAM compares them: string operators case-sensitively, keys not.
+ */
+const OPERATORS: Readonly<Record<string, (value: string, patterns: readonly string[]) => boolean>> = {
+    StringEquals: (v, ps) => ps.includes(v),
+    StringLike: (v, ps) => ps.some((p) => globMatch(p, v, false)),
+    ArnEquals: (v, ps) => ps.includes(v),
+    ArnLike: (v, ps) => ps.some((p) => globMatch(p, v, false)),
+};
+
+/**
+ * Whether an identity policy allows a request, by IAM's evaluation logic for one policy in one
+ * account (IAM User Guide, reference_policies_evaluation-logic): an explicit Deny wins, then an
+ * Allow whose action, resource and every condition match; otherwise the implicit deny.
+ */
+export function allows(doc: PolicyDocument, request: Request): boolean {
+    const context = Object.fromEntries(Object.entries(request.context ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    const applies = (s: Statement): boolean => {
+        const actionHit = (list(s.Action).length > 0 ? list(s.Action).some((a) => globMatch(a, request.action, true)) : !list(s.NotAction).some((a) => globMatch(a, request.action, true)));
+        if (!actionHit || !list(s.Resource).some((r) => globMatch(r, request.resource, false))) return false;
+        return Object.entries(s.Condition ?? {}).every(([operator, keys]) => {
+            const test = OPERATORS[operator];
+            if (test === undefined) throw new Error(`condition operator ${operator} is not evaluated here: add it with its IAM semantics`);
+            return Object.entries(keys).every(([key, expected]) => {
+                const value = context[key.toLowerCase()];
+                return value !== undefined && test(value, list(expected as string | readonly string[]));
+            });
+        });
+    };
+    const matching = doc.Statement.filter(applies);
+    return matching.length > 0 && matching.every((s) => s.Effect === "Allow");
+}
