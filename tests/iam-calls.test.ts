@@ -134,6 +134,8 @@ describe.each(["staging", "production"])("%s: Fluent Bit's cloudwatch_logs outpu
         const group = `arn:aws:logs:us-east-1:${account}:log-group:/aws/eks/${cluster}/containers/kube-system`;
         const stream = `${group}:log-stream:coredns-5d78c9869d-abcde.coredns`;
         const policy = policyOfServiceAccount(plan, "aws-for-fluent-bit");
+        // Those four and nothing more.
+        expect(policy.Statement.flatMap((st) => st.Action ?? []).sort()).toEqual(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutRetentionPolicy"]);
         expect(denied(policy, [
             { action: "logs:CreateLogGroup", resource: group },
             { action: "logs:PutRetentionPolicy", resource: group },
