@@ -8,6 +8,8 @@
  * cluster's name), so a role granted on the wrong key or prefix fails here, not in the first run.
  */
 import { describe, expect, it } from "vitest";
+import { restorePointExpiryPolicy, restorePointIdentifier } from "../components/restore-point";
+import { LOADTEST_SERVICE_ACCOUNT } from "../loadtest/access";
 import { allows, type PolicyDocument, type Request } from "./support/iam-reference";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
 
@@ -145,6 +147,46 @@ describe.each(["staging", "production"])("%s: Fluent Bit's cloudwatch_logs outpu
         const refused: Request[] = [
             { action: "logs:PutLogEvents", resource: stream.replace(`/aws/eks/${cluster}/`, "/aws/eks/other/") },
             { action: "logs:DeleteLogGroup", resource: group },
+        ];
+        expect(denied(policy, refused)).toEqual(refused);
+    });
+});
+
+describe("staging: the load gate's queries to AMP", () => {
+    // loadtest/server.ts: /api/v1/query and /api/v1/query_range only, both aps:QueryMetrics on the
+    // workspace (Service Authorization Reference, Amazon Managed Service for Prometheus).
+    it("may query this stack's workspace and nothing else", async () => {
+        const plan = await planStack("staging");
+        const workspace = String(named(plan, "launchpad-staging-observability-amp").arn);
+        const policy = policyOfServiceAccount(plan, LOADTEST_SERVICE_ACCOUNT);
+        expect(denied(policy, [{ action: "aps:QueryMetrics", resource: workspace }])).toEqual([]);
+        const refused: Request[] = [
+            { action: "aps:RemoteWrite", resource: workspace },
+            { action: "aps:QueryMetrics", resource: workspace.replace(/ws-[0-9a-f-]+$/, "ws-00000000-0000-0000-0000-000000000000") },
+        ];
+        expect(denied(policy, refused)).toEqual(refused);
+    });
+});
+
+describe("the restore points' expiry schedule (EventBridge Scheduler's universal target rds:deleteDBSnapshot)", () => {
+    // The schedule deletes the snapshot named in its input (components/restore-point.ts): a restore
+    // point of the database as the stack names it, or of an instance a restore renamed `<db>-r<hash>`.
+    const db = "launchpad-production-db";
+    const snapshot = (id: string) => `arn:aws:rds:us-east-1:111122223333:snapshot:${id}`;
+    const policy = restorePointExpiryPolicy("us-east-1", "111122223333", db) as PolicyDocument;
+
+    it("may delete this stack's restore points, before and after a restore renamed the instance", () => {
+        expect(denied(policy, [
+            { action: "rds:DeleteDBSnapshot", resource: snapshot(restorePointIdentifier(db, "api", "green", "3f2a1b")) },
+            { action: "rds:DeleteDBSnapshot", resource: snapshot(restorePointIdentifier(`${db}-r9c8d7e`, "api", "blue", "3f2a1b")) },
+        ])).toEqual([]);
+    });
+
+    it("and no other snapshot: another stack's, an automated one, or a manual one not named as a restore point", () => {
+        const refused: Request[] = [
+            { action: "rds:DeleteDBSnapshot", resource: snapshot(restorePointIdentifier("launchpad-staging-db", "api", "green", "3f2a1b")) },
+            { action: "rds:DeleteDBSnapshot", resource: snapshot(`rds:${db}-2026-12-06-02-00`) },
+            { action: "rds:DeleteDBSnapshot", resource: snapshot(`${db}-final`) },
         ];
         expect(denied(policy, refused)).toEqual(refused);
     });
