@@ -152,6 +152,58 @@ describe.each(["staging", "production"])("%s: Fluent Bit's cloudwatch_logs outpu
     });
 });
 
+/** The inline policy of a role, found by its ARN (a role a service assumes, no ServiceAccount). */
+function policyOfRole(plan: Plan, roleArn: string): PolicyDocument {
+    const role = ofType(plan, "aws:iam/role:Role").filter((r) => r.arn === roleArn);
+    expect(role).toHaveLength(1);
+    const policies = ofType(plan, "aws:iam/rolePolicy:RolePolicy").filter((p) => input(p, "role") === role[0].id);
+    expect(policies).toHaveLength(1);
+    return JSON.parse(String(input(policies[0], "policy"))) as PolicyDocument;
+}
+
+describe.each(["staging", "production"])("%s: S3 replication of the backup bucket to the DR region", (stack) => {
+    // What S3 does with the replication role (S3 User Guide, setting-repl-config-perm-overview and
+    // replication-config-for-kms-objects): read the configuration and list the source; read each
+    // version with its ACL, tags and (Object Lock) retention and legal hold; replicate object and
+    // tags (no ReplicateDelete: delete markers are not replicated); decrypt through S3 in the source
+    // region and encrypt through S3 in the DR region, the encryption context being the bucket's ARN
+    // with S3 Bucket Keys (both buckets have them) or the object's without.
+    it("is allowed every request, through S3 only, on these two buckets and keys", async () => {
+        const plan = await planStack(stack);
+        const replication = named(plan, `launchpad-${stack}-backup-storage-replication`);
+        const sourceName = String(input(replication, "bucket"));
+        const rule = (input(replication, "rules") as { destination: { bucket: string; encryptionConfiguration: { replicaKmsKeyId: string } }; deleteMarkerReplication: { status: string } }[])[0];
+        expect(rule.deleteMarkerReplication.status).toBe("Disabled");
+        const source = `arn:aws:s3:::${sourceName}`;
+        const target = rule.destination.bucket;
+        const sourceKey = bucketKey(plan, sourceName);
+        const targetKey = rule.destination.encryptionConfiguration.replicaKmsKeyId;
+        const [sourceRegion, targetRegion] = [sourceKey, targetKey].map((k) => k.split(":")[3]);
+        const object = "daily/app/2026/12/06/app-20261206T020000Z.sql.gz";
+        const policy = policyOfRole(plan, String(input(replication, "role")));
+        const via = (region: string, arn: string) => ({ "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": arn });
+        expect(denied(policy, [
+            { action: "s3:GetReplicationConfiguration", resource: source },
+            { action: "s3:ListBucket", resource: source },
+            ...["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"]
+                .map((action) => ({ action, resource: `${source}/${object}` })),
+            { action: "s3:ReplicateObject", resource: `${target}/${object}` },
+            { action: "s3:ReplicateTags", resource: `${target}/${object}` },
+            { action: "kms:Decrypt", resource: sourceKey, context: via(sourceRegion, source) },
+            { action: "kms:Decrypt", resource: sourceKey, context: via(sourceRegion, `${source}/${object}`) },
+            { action: "kms:GenerateDataKey", resource: targetKey, context: via(targetRegion, target) },
+            { action: "kms:Encrypt", resource: targetKey, context: via(targetRegion, `${target}/${object}`) },
+        ])).toEqual([]);
+        const refused: Request[] = [
+            { action: "kms:Decrypt", resource: sourceKey, context: via(sourceRegion, "arn:aws:s3:::another-bucket") },
+            { action: "kms:Decrypt", resource: sourceKey, context: { "kms:EncryptionContext:aws:s3:arn": source } },
+            { action: "s3:ReplicateDelete", resource: `${target}/${object}` },
+            { action: "s3:ReplicateObject", resource: `${source}/${object}` },
+        ];
+        expect(denied(policy, refused)).toEqual(refused);
+    });
+});
+
 describe("staging: the load gate's queries to AMP", () => {
     // loadtest/server.ts: /api/v1/query and /api/v1/query_range only, both aps:QueryMetrics on the
     // workspace (Service Authorization Reference, Amazon Managed Service for Prometheus).
