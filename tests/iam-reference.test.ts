@@ -159,6 +159,10 @@ describe("the reference checker itself (each fails on one defect, as IAM would i
         expect(await policyProblems(doc({ Action: ["s3:ListBucket"], Resource: bucket, Condition: { StringLike: { "s3:prefix": "daily/*" } } }))).toEqual([]);
         expect(await policyProblems(doc({ Action: ["kms:Decrypt"], Resource: "*", Condition: { StringLike: { "kms:EncryptionContext:aws:s3:arn": bucket }, StringEquals: { "aws:SourceAccount": "111122223333" } } }))).toEqual([]);
         expect(isGlobalConditionKey("aws:ResourceTag/k8s.io/cluster-autoscaler/x")).toBe(true);
+        // A tag key where the action takes none (DescribeLogGroups has no resource type and no keys).
+        expect(await policyProblems(doc({ Action: ["logs:DescribeLogGroups"], Resource: "*", Condition: { StringEquals: { "aws:ResourceTag/team": "x" } } })))
+            .toEqual(["Statement[0]: condition key aws:ResourceTag/team (StringEquals) applies to none of logs:DescribeLogGroups"]);
+        expect(await policyProblems(doc({ Action: ["autoscaling:SetDesiredCapacity"], Resource: "*", Condition: { Null: { "aws:ResourceTag/k8s.io/cluster-autoscaler/x": "false" } } }))).toEqual([]);
         expect(isGlobalConditionKey("aws:NoSuchKey")).toBe(false);
     });
 

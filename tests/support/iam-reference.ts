@@ -139,7 +139,10 @@ export async function policyProblems(doc: PolicyDocument): Promise<string[]> {
         const actions = [...byEntry.values()].flat();
         for (const [operator, keys] of Object.entries(s.Condition ?? {})) {
             for (const key of Object.keys(keys)) {
-                if (isGlobalConditionKey(key)) continue;
+                // Tag keys are global in name only: a request carries aws:ResourceTag, aws:RequestTag
+                // and aws:TagKeys only where the action or its resource type supports tags (IAM User
+                // Guide, reference_policies_condition-keys), and the reference lists them there.
+                if (isGlobalConditionKey(key) && !/^aws:(ResourceTag\/|RequestTag\/|TagKeys$)/i.test(key)) continue;
                 // Web-identity keys (`<issuer>:sub`) belong to the trust policy check.
                 if (entries.includes("sts:AssumeRoleWithWebIdentity")) continue;
                 const fits = actions.some((a) => a.conditionKeys.some((k) => placeholderRegex(k).test(key)));
