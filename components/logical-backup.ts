@@ -166,12 +166,14 @@ export function recoveryMetricsPolicy(dbInstanceArn: string, drBackupsArn: strin
  * which Object Lock would keep. The copy reads its source (CopyObject needs s3:GetObject on it;
  * the AWS CLI's `s3 cp` also calls HeadObject and GetObjectTagging for a multipart copy:
  * aws/aws-cli v2 awscli/customizations/s3/subcommands.py COPY_PROPS). Reading the dumps gives this
- * role nothing it lacks: it holds the database's own credentials. KMS: GenerateDataKey to write
- * and Decrypt to complete a multipart upload or copy an encrypted object (S3 User Guide,
- * UsingKMSEncryption "Permissions"); S3 never calls kms:Encrypt for them. A large dump goes up in
- * parts, and when that fails the CLI aborts the upload (boto/s3transfer tasks.py
- * CreateMultipartUploadTask: abort_multipart_upload as the failure cleanup, a denial only logged
- * at debug), so the parts go at once instead of lingering until the lifecycle's 7 days.
+ * role nothing it lacks: it holds the database's own credentials. KMS: GenerateDataKey to start an
+ * upload and Decrypt for its parts and copies (AWS re:Post knowledge center
+ * s3-large-file-encryption-kms-key: a multipart upload with a KMS key needs exactly those two);
+ * S3 never calls kms:Encrypt for them. A large dump goes up in parts, and when that fails the CLI
+ * aborts the upload (boto/s3transfer tasks.py CreateMultipartUploadTask: abort_multipart_upload as
+ * the failure cleanup, a denial only logged at debug), which needs s3:AbortMultipartUpload (S3 User
+ * Guide, mpuoverview "Multipart upload API and permissions"), so the parts go at once instead of
+ * lingering until the lifecycle's 7 days.
  */
 export function dumpPolicy(bucketArn: string, kmsKeyArn: string): object {
     return {

@@ -60,9 +60,11 @@ describe.each(["staging", "production"])("%s: every AWS request of the backup jo
             // phase_upload: the .sha256 (PutObject), then the dump; SSE-KMS by the bucket's default key.
             ...tiers.flatMap((t) => [{ action: "s3:PutObject", resource: object(t, `${file}.sha256`) }, { action: "s3:PutObject", resource: object(t) }]),
             { action: "kms:GenerateDataKey", resource: key },
-            // A large dump: Create/UploadPart/CompleteMultipartUpload are s3:PutObject; completing an
-            // SSE-KMS upload needs kms:Decrypt (S3 User Guide, mpuoverview "Multipart upload API and
-            // permissions"); a failure aborts it (boto/s3transfer tasks.py CreateMultipartUploadTask).
+            // A large dump: Create/UploadPart/CompleteMultipartUpload are s3:PutObject, Abort is
+            // s3:AbortMultipartUpload (S3 User Guide, mpuoverview "Multipart upload API and
+            // permissions"); the parts of an SSE-KMS upload need kms:Decrypt (AWS re:Post knowledge
+            // center s3-large-file-encryption-kms-key); a failure aborts it (boto/s3transfer tasks.py
+            // CreateMultipartUploadTask).
             { action: "kms:Decrypt", resource: key },
             ...tiers.map((t) => ({ action: "s3:AbortMultipartUpload", resource: object(t) })),
             // A retry's server-side copy from daily/ (dump.sh phase_upload; CLI v2 copy-props default:
