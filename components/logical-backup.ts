@@ -166,17 +166,23 @@ export function recoveryMetricsPolicy(dbInstanceArn: string, drBackupsArn: strin
  * which Object Lock would keep. The copy reads its source (CopyObject needs s3:GetObject on it;
  * the AWS CLI's `s3 cp` also calls HeadObject and GetObjectTagging for a multipart copy:
  * aws/aws-cli v2 awscli/customizations/s3/subcommands.py COPY_PROPS). Reading the dumps gives this
- * role nothing it lacks: it holds the database's own credentials. `kms:Decrypt` is there because
- * S3 needs it to complete a multipart upload to an SSE-KMS bucket and to copy an encrypted object.
+ * role nothing it lacks: it holds the database's own credentials. KMS: GenerateDataKey to start an
+ * upload and Decrypt for its parts and copies (AWS re:Post knowledge center
+ * s3-large-file-encryption-kms-key: a multipart upload with a KMS key needs exactly those two);
+ * S3 never calls kms:Encrypt for them. A large dump goes up in parts, and when that fails the CLI
+ * aborts the upload (boto/s3transfer tasks.py CreateMultipartUploadTask: abort_multipart_upload as
+ * the failure cleanup, a denial only logged at debug), which needs s3:AbortMultipartUpload (S3 User
+ * Guide, mpuoverview "Multipart upload API and permissions"), so the parts go at once instead of
+ * lingering until the lifecycle's 7 days.
  */
 export function dumpPolicy(bucketArn: string, kmsKeyArn: string): object {
     return {
         Version: "2012-10-17",
         Statement: [
-            { Effect: "Allow", Action: ["s3:PutObject"], Resource: BACKUP_TIERS.map((t) => `${bucketArn}/${t}/*`) },
+            { Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: BACKUP_TIERS.map((t) => `${bucketArn}/${t}/*`) },
             { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn], Condition: { StringLike: { "s3:prefix": BACKUP_TIERS.map((t) => `${t}/*`) } } },
             { Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectTagging"], Resource: [`${bucketArn}/daily/*`] },
-            { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], Resource: [kmsKeyArn] },
+            { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [kmsKeyArn] },
         ],
     };
 }

@@ -264,8 +264,8 @@ export class Network extends pulumi.ComponentResource {
  * The least a flow log needs to write into its one log group. The VPC User Guide's role
  * (flow-logs-iam-role.html: "must include at least" CreateLogGroup, CreateLogStream, PutLogEvents,
  * DescribeLogGroups, DescribeLogStreams on "*") less CreateLogGroup, since the group exists: the
- * service looks its group up with DescribeLogGroups, a list call scoped to the account's and
- * region's groups (`log-group:*`), not to one group (as terraform-aws-modules/vpc grants it).
+ * service looks its group up with DescribeLogGroups, which the Service Authorization Reference
+ * (CloudWatch Logs) gives no resource type: `*` is its only resource, not one group's ARN.
  */
 export function flowLogWritePolicy(logGroupArn: string): object {
     return {
@@ -277,7 +277,7 @@ export function flowLogWritePolicy(logGroupArn: string): object {
         }, {
             Effect: "Allow",
             Action: ["logs:DescribeLogGroups"],
-            Resource: [logGroupArn.replace(/:log-group:.*$/, ":log-group:*")],
+            Resource: ["*"],
         }],
     };
 }

@@ -90,15 +90,17 @@ export function containerLogGroupName(clusterName: string, namespace: string): s
 }
 
 /**
- * Fluent Bit may write only to this cluster's container log groups. `logs:PutRetentionPolicy` is
- * there because the chart's `logRetentionDays` makes Fluent Bit set it on groups it creates.
+ * Fluent Bit may write only to this cluster's container log groups, with exactly the requests its
+ * `cloudwatch_logs` output makes (fluent/fluent-bit plugins/out_cloudwatch_logs/cloudwatch_api.c,
+ * its X-Amz-Target headers): CreateLogGroup, PutRetentionPolicy (the chart's `logRetentionDays`,
+ * on groups it creates), CreateLogStream and PutLogEvents. It never describes streams.
  */
 export function fluentBitPolicy(logGroupArnPrefix: string): object {
     return {
         Version: "2012-10-17",
         Statement: [{
             Effect: "Allow",
-            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:PutRetentionPolicy"],
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutRetentionPolicy"],
             Resource: [`${logGroupArnPrefix}*`, `${logGroupArnPrefix}*:log-stream:*`],
         }],
     };

@@ -180,10 +180,10 @@ describe("least-privilege identities (IRSA)", () => {
         expect(dumpPolicy(BUCKET_ARN, KEY_ARN)).toEqual({
             Version: "2012-10-17",
             Statement: [
-                { Effect: "Allow", Action: ["s3:PutObject"], Resource: ["daily", "weekly", "monthly", "yearly"].map((t) => `${BUCKET_ARN}/${t}/*`) },
+                { Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: ["daily", "weekly", "monthly", "yearly"].map((t) => `${BUCKET_ARN}/${t}/*`) },
                 { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [BUCKET_ARN], Condition: { StringLike: { "s3:prefix": ["daily/*", "weekly/*", "monthly/*", "yearly/*"] } } },
                 { Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectTagging"], Resource: [`${BUCKET_ARN}/daily/*`] },
-                { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], Resource: [KEY_ARN] },
+                { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [KEY_ARN] },
             ],
         });
         expect(JSON.parse(input(named(plan, "lb-verify-policy"), "policy") as string)).toEqual(verifyPolicy(BUCKET_ARN, KEY_ARN));
