@@ -173,6 +173,15 @@ describe("GitHub workflows", () => {
         expect(pulumiSteps(production).map((s) => s.with)).toEqual([{ "pulumi-version": "^3.187.0" }]);
     });
 
+    it("id-token: write exactly in the jobs that assume an AWS role through OIDC, and write permissions nowhere else but rollback's", () => {
+        // A job's permissions replace the workflow's: "If you specify the access for any of these permissions, all of those that are not
+        // specified are set to none" (docs.github.com, Controlling permissions for GITHUB_TOKEN).
+        const all = WORKFLOWS.flatMap((name) => Object.entries(load(name).jobs).map(([job, j]) => ({ where: `${name}.yml ${job}`, perms: j.permissions ?? load(name).permissions, oidc: j.steps.some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true) })));
+        expect(all.map((j) => [j.where, j.perms["id-token"] === "write"])).toEqual(all.map((j) => [j.where, j.oidc]));
+        const writes = all.flatMap((j) => Object.entries(j.perms).filter(([k, v]) => v === "write" && k !== "id-token").map(([k]) => `${j.where}: ${k}`));
+        expect(writes).toEqual(["preview.yml preview: pull-requests", "rollback.yml rollback: contents", "rollback.yml rollback: pull-requests"]);
+    });
+
     it("every `npm run` in a run: block names a package.json script, and every flag it passes is in that command's usage", async () => {
         const notReached = { selectStack: () => Promise.reject(new Error("not reached")) };
         // Each command's own --help (its usage, from the module package.json's script runs).
