@@ -16,7 +16,7 @@ export const releaseIdKeySchema = z.string().min(RELEASE_ID_KEY_MIN_LENGTH).meta
         `Secret; required when launchpad:services is a secret. Keys the release id and env hash (HMAC-SHA256), which ` +
         `go in clear into Job names, labels and RDS snapshot names, so they reveal nothing of the services' secret env ` +
         `values and smoke headers. At least ${RELEASE_ID_KEY_MIN_LENGTH} characters of random text (\`${RELEASE_ID_KEY_HINT}\`). ` +
-        `Changing it changes every release id, so the live color's pods roll in place (the plan warns; docs/delivery.md, A new release id key): keep it for the stack's life.`,
+        `Changing it changes every release id: both colors' pods roll in place (the live one's under traffic), both gates and every declared migrate run again (the plan warns; docs/delivery.md, A new release id key, says how to do it safely): keep it for the stack's life.`,
 });
 
 /** Set in plain text, it keys nothing: anyone reading the stack file could rebuild the ids. */

@@ -81,7 +81,10 @@ export function specProblems(spec: RunSpec): string[] {
     if (parseTarget(spec.target) === undefined) out.push(`target: received ${JSON.stringify(redactRefusedUrl(String(spec.target)))}; ${TARGET_EXPECTED}`);
     const prom = spec.prometheus as Partial<PrometheusTarget> | undefined;
     if (prom !== undefined && (typeof prom !== "object" || prom === null || typeof prom.url !== "string" || parseTarget(prom.url) === undefined)) {
-        out.push(`prometheus: received ${redactCredentials(JSON.stringify(prom))}; expected { url, sigV4Region? } with url ${TARGET_EXPECTED.replace(/^expected /, "")}`);
+        // The refused url masked up to its last "@", as the target above: a "/" in its password makes it
+        // invalid, and redactCredentials, which stops at the first "/", would leave the password in.
+        const shown = typeof prom === "object" && prom !== null && typeof prom.url === "string" ? { ...prom, url: redactRefusedUrl(prom.url) } : prom;
+        out.push(`prometheus: received ${redactCredentials(JSON.stringify(shown))}; expected { url, sigV4Region? } with url ${TARGET_EXPECTED.replace(/^expected /, "")}`);
     }
     if (prom?.sigV4Region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(String(prom.sigV4Region))) {
         out.push(`prometheus.sigV4Region: received ${JSON.stringify(prom.sigV4Region)}; expected an AWS region such as "eu-west-1"`);

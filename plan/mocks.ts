@@ -327,12 +327,24 @@ function callResult(token: string, inputs: State, region: string): State {
             return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
         case "aws:eks/getAddonVersion:getAddonVersion":
             // The real answer is EKS's default version of the add-on for that Kubernetes minor: unknown offline, so named as such.
-            return { id: String(inputs.addonName), addonName: inputs.addonName, kubernetesVersion: inputs.kubernetesVersion, version: `eks-default-for-${String(inputs.kubernetesVersion)}` };
+            return { id: String(inputs.addonName), addonName: inputs.addonName, kubernetesVersion: inputs.kubernetesVersion, version: `${UNRESOLVED_ADDON_VERSION_PREFIX}${String(inputs.kubernetesVersion)}` };
         case "aws:index/getPartition:getPartition":
             return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
         default:
             throw new Error(`Mock not implemented: ${token} (inputs: ${JSON.stringify(inputs)})`);
     }
+}
+
+/**
+ * What the offline plan answers for EKS's default add-on version (aws:eks/getAddonVersion, asked for
+ * an add-on with no verified pin): `eks-default-for-<minor>`. The real version is read from EKS at
+ * deploy time, so the plan names it as such (plan/render.ts).
+ */
+const UNRESOLVED_ADDON_VERSION_PREFIX = "eks-default-for-";
+
+/** The Kubernetes minor of an add-on version the offline plan could not resolve, or undefined for a real version. */
+export function unresolvedAddonMinor(version: string): string | undefined {
+    return version.startsWith(UNRESOLVED_ADDON_VERSION_PREFIX) ? version.slice(UNRESOLVED_ADDON_VERSION_PREFIX.length) : undefined;
 }
 
 /** Outputs of a stack a StackReference names (`org/project/stack`), or undefined when unknown. */

@@ -5,6 +5,7 @@
 import { placeholderLine, type Placeholder } from "../config/placeholders";
 import { ANNOTATIONS, SELECTOR_LABELS } from "../lib/delivery";
 import type { Plan, PlannedResource } from "./engine";
+import { unresolvedAddonMinor } from "./mocks";
 import type { Json } from "./values";
 
 type Inputs = Record<string, Json>;
@@ -49,6 +50,11 @@ const SUMMARIES: Record<string, Summary> = {
         const s = obj(i.scalingConfig);
         const zones = [...new Set(list(i.subnetIds).map((id) => (typeof id === "string" ? ctx.subnetZones.get(id) : undefined) ?? "?"))];
         return [kv("zone", zones.join(",")), kv("instances", list(i.instanceTypes).map(str).join(",")), `size=${str(s.minSize)}..${str(s.maxSize)} (desired ${str(s.desiredSize)})`, kv("capacity", i.capacityType), kv("ami", i.amiType)];
+    },
+    // The version a reviewer checks first; one with no verified pin is EKS's default, read at deploy time.
+    "aws:eks/addon:Addon": (i) => {
+        const minor = typeof i.addonVersion === "string" ? unresolvedAddonMinor(i.addonVersion) : undefined;
+        return [minor !== undefined ? `version=resolved at deploy (EKS's default for ${minor})` : kv("version", i.addonVersion)];
     },
     "kubernetes:core/v1:Namespace": (i) => [kv("name", obj(i.metadata).name)],
     "pulumi:pulumi:StackReference": (i) => [kv("stack", i.name)],

@@ -132,6 +132,15 @@ export function planDocumentProblems(doc: unknown): string[] {
                 else seen.set(r.urn, i);
             }
         });
+        // The stack policies link each resource to its parent by URN (policies/evaluate.ts): a parent
+        // not in the plan would be dropped without a word, and the resource read as a root. The engine
+        // never writes one (a child registers with its parent's URN, which it has only once the parent
+        // registered).
+        doc.resources.forEach((r: unknown, i) => {
+            if (isObj(r) && isStr(r.parent) && !seen.has(r.parent)) {
+                out.push(`resources[${i}].parent: received ${shown(r.parent)}; expected the URN of a resource in this plan, or null`);
+            }
+        });
     }
     return out.length > MAX_PROBLEMS ? [...out.slice(0, MAX_PROBLEMS), `... and ${out.length - MAX_PROBLEMS} more`] : out;
 }

@@ -131,6 +131,15 @@ describe("the spec's Prometheus", () => {
         const base = { ...spec("load", 1), target: "http://127.0.0.1:9" };
         expect(specProblems({ ...base, prometheus } as unknown as RunSpec)).toEqual(problems);
     });
+
+    it("a refused target or Prometheus url is echoed masked up to its last '@': a '/' in the password makes the URL invalid, and the text still holds it (smoke/runner.ts redactRefusedUrl)", () => {
+        const problems = specProblems({ ...spec("load", 1), target: "http://gate:s3/cret@127.0.0.1:9/", prometheus: { url: "https://u:p/w@prom.example.com/", sigV4Region: "eu-west-1" } });
+        expect(problems).toEqual([
+            'target: received "http://***@127.0.0.1:9/"; expected an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535',
+            'prometheus: received {"url":"https://***@prom.example.com/","sigV4Region":"eu-west-1"}; expected { url, sigV4Region? } with url an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535',
+        ]);
+        expect(problems.join("\n")).not.toMatch(/cret|p\/w/);
+    });
 });
 
 // Each run has its own workspace and mostly waits on its stages and polls: side by side.

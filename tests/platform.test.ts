@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { addonVersions, isVerifiedAddonPin } from "../components/eks-addon";
 import { BALANCING_IGNORED_EKS_LABELS, clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
 import { REPO_ROOT } from "../plan/engine";
+import { summarize } from "../plan/render";
 import { CHART_VALUE_KEYS, CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName } from "../lib/versions";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
@@ -56,6 +57,12 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         expect([version("coredns"), version("kube-proxy")]).toEqual([pins.coredns, pins["kube-proxy"]]);
         // Every add-on of the plan: these three and the cluster's vpc-cni.
         expect(ofType(p, "aws:eks/addon:Addon").map((a) => input(a, "addonName")).sort()).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+        // The plan's line shows each version; an unpinned one is not a version yet, and says so.
+        const shown = (addon: EksAddonName) => (isVerifiedAddonPin(minor, addon) ? `version=${pins[addon]}` : `version=resolved at deploy (EKS's default for ${minor})`);
+        expect(ofType(p, "aws:eks/addon:Addon").map((a) => [input(a, "addonName"), summarize(a).split("  ")[0]])).toEqual(
+            ofType(p, "aws:eks/addon:Addon").map((a) => [input(a, "addonName"), shown(input(a, "addonName") as EksAddonName)]));
+        expect(summarize(named(p, `${name}-coredns`))).toBe(`version=${pins.coredns}  dependsOn=${named(p, `${name}-coredns`).dependsOn.length}`);
+        expect(summarize(named(p, `${name}-aws-ebs-csi-driver`)).split("  ")[0]).toBe(`version=resolved at deploy (EKS's default for ${minor})`);
         // The driver's controller calls EC2 as soon as it runs: it also waits for its role's policy.
         expect(Object.fromEntries(addons.map((a) => [a.name, a.dependsOn]))).toEqual({
             [`${name}-aws-ebs-csi-driver`]: [...nodes, named(p, `${name}-ebs-csi-policy-0`).urn],

@@ -1,8 +1,8 @@
 /**
  * Issue 13, class 3: a saved plan edited by hand into something npm run plan never writes fails
  * `npm run policy` with a clear message and exit 1, no stack trace, and is never judged: wrong
- * types, deep nesting, not JSON, duplicate resources, and a `stack` field rewritten to pick
- * another stack's rules (the URNs name the stack the plan was made for).
+ * types, deep nesting, not JSON, duplicate resources, a parent not in the plan, and a `stack`
+ * field rewritten to pick another stack's rules (the URNs name the stack the plan was made for).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,6 +47,7 @@ describe("npm run policy refuses a malformed saved plan: exit 1, the problems, n
         ["dependencies not a list", (d: Doc) => { d.resources[dbIndex(d)].dependencies = "urn:x"; }, (i: number) => [`resources[${i}].dependencies: received "urn:x"; expected a list of URNs`]],
         ["options.ignoreChanges not a list", (d: Doc) => { d.resources[dbIndex(d)].options = { ignoreChanges: "password" }; }, (i: number) => [`resources[${i}].options: received {"ignoreChanges":"password"}; expected an object of resource options (ignoreChanges: a list of strings, deleteBeforeReplace: true or false, customTimeouts: strings)`]],
         ["a URN for another name (a violation would name the wrong resource)", (d: Doc) => { d.resources[dbIndex(d)].name = "renamed"; }, (i: number) => [`resources[${i}].urn: received "urn:pulumi:staging::launchpad::launchpad:environment:Environment$launchpad:database:Database$aws:rds/instance:Instance::launchpad-staging-database-instance"; expected urn:pulumi:staging::<project>::<parent types$>aws:rds/instance:Instance::renamed (the stack, type and name of this document)`]],
+        ["a parent that is not in the plan (the stack policies would read the resource as a root)", (d: Doc) => { d.resources[dbIndex(d)].parent = "urn:pulumi:staging::launchpad::launchpad:database:Database::elsewhere"; }, (i: number) => [`resources[${i}].parent: received "urn:pulumi:staging::launchpad::launchpad:database:Database::elsewhere"; expected the URN of a resource in this plan, or null`]],
         ["a resource twice", (d: Doc) => { d.resources.push(d.resources[dbIndex(d)]); }, (i: number) => [`resources[${base.resources.length}].urn: received the URN of resources[${i}]; expected each resource once`]],
         ["inputs nested too deep", (d: Doc) => { (d.resources[dbIndex(d)].inputs as Record<string, unknown>).tags = deep(1_000); }, (i: number) => [`resources[${i}]: received values nested deeper than ${MAX_PLAN_DEPTH} levels; expected a plan as npm run plan -- --json writes it`]],
     ])("%s", async (_what, edit, problems) => {

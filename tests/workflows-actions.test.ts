@@ -6,11 +6,12 @@ import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../plan/engine";
 import { assertTools, skipForMissing, which } from "./support/db-tools";
 
-// The workflows against the real actions at the versions they pin: each action's action.yml at its
-// major's newest tag, vendored under vendor/<owner>-<name>/ (SOURCE.md; tests/versions.test.ts checks
-// the blobs): actions/checkout@v4.4.0, actions/setup-node@v4.4.0,
-// aws-actions/configure-aws-credentials@v4.3.1, pulumi/actions@v6.6.1. actionlint checks inputs
-// only for the actions its own metadata lists; this reads the actions' own files.
+// The workflows against the real actions at the releases they pin: each `uses:` is a release's full
+// commit with its tag in a comment, and that release's action.yml is vendored under
+// vendor/<owner>-<name>/ (SOURCE.md: tag, commit, blob; tests/versions.test.ts checks the blobs):
+// actions/checkout v7.0.1, actions/setup-node v7.0.0, aws-actions/configure-aws-credentials v6.2.3,
+// pulumi/actions v7.0.0. actionlint has no metadata for an action pinned by commit (it checks inputs
+// only for the tags its own list names): this reads the actions' own files instead.
 
 const WORKFLOWS = ["preview", "deploy", "rollback"] as const;
 interface Step {
@@ -26,10 +27,32 @@ interface ActionYml {
     inputs: Record<string, { required?: boolean; default?: unknown }>;
     runs: { using: string };
 }
-const jobs = (name: string) => Object.entries((parseYaml(readFileSync(join(REPO_ROOT, ".github", "workflows", `${name}.yml`), "utf8")) as { jobs: Record<string, Job> }).jobs);
-const everyStep = () => WORKFLOWS.flatMap((w) => jobs(w).flatMap(([job, j]) => j.steps.map((step, i) => ({ where: `${w}.yml ${job} step ${i + 1}`, job: j, step }))));
-const vendorDir = (uses: string) => join(REPO_ROOT, "vendor", uses.split("@")[0].replace("/", "-"));
+const workflowText = (name: string) => readFileSync(join(REPO_ROOT, ".github", "workflows", `${name}.yml`), "utf8");
+const jobsOf = (text: string) => Object.entries((parseYaml(text) as { jobs: Record<string, Job> }).jobs);
+const jobs = (name: string) => jobsOf(workflowText(name));
+const stepsOf = (w: string, text: string) => jobsOf(text).flatMap(([job, j]) => j.steps.map((step, i) => ({ where: `${w}.yml ${job} step ${i + 1}`, job: j, step })));
+const everyStep = () => WORKFLOWS.flatMap((w) => stepsOf(w, workflowText(w)));
+/** The action a `uses:` names, without its ref: `pulumi/actions`. */
+const actionOf = (uses: string) => uses.split("@")[0];
+const isAction = (name: string) => (s: Step) => s.uses !== undefined && actionOf(s.uses) === name;
+const vendorDir = (uses: string) => join(REPO_ROOT, "vendor", actionOf(uses).replace("/", "-"));
 const actionYml = (uses: string) => parseYaml(readFileSync(join(vendorDir(uses), "action.yml"), "utf8")) as ActionYml;
+/** A SOURCE.md table row's value. */
+const sourceField = (uses: string, field: string) => new RegExp(`\\| ${field} \\| ([^|]+?) \\|`).exec(readFileSync(join(vendorDir(uses), "SOURCE.md"), "utf8"))?.[1];
+
+/** Every `with:` key no input of the vendored action.yml names, and every required input without a default left out. */
+function inputProblems(steps: readonly { where: string; step: Step }[]): { unknown: string[]; missing: string[] } {
+    const unknown: string[] = [];
+    const missing: string[] = [];
+    for (const { where, step } of steps.filter((s) => s.step.uses !== undefined)) {
+        const inputs = actionYml(step.uses as string).inputs;
+        const given = Object.keys(step.with ?? {});
+        const name = actionOf(step.uses as string);
+        unknown.push(...given.filter((k) => !(k in inputs)).map((k) => `${where} (${name}): ${k}`));
+        missing.push(...Object.entries(inputs).filter(([k, v]) => v.required === true && v.default === undefined && !given.includes(k)).map(([k]) => `${where} (${name}): ${k}`));
+    }
+    return { unknown, missing };
+}
 
 /** The CLI floor Pulumi.yaml states for its `type: object` config ("(v3.187.0 or later)"). */
 function pulumiFloor(): [number, number, number] {
@@ -38,46 +61,49 @@ function pulumiFloor(): [number, number, number] {
     return [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])];
 }
 
-describe("the workflows' `uses:` against the vendored action.yml of each pinned major", () => {
-    it("every action used is vendored at the newest tag of the major it pins", () => {
-        const used = [...new Set(everyStep().map((s) => s.step.uses).filter((u): u is string => u !== undefined))].sort();
-        expect(used).toEqual(["actions/checkout@v4", "actions/setup-node@v4", "aws-actions/configure-aws-credentials@v4", "pulumi/actions@v6"]);
-        for (const uses of used) {
-            const major = uses.split("@")[1];
-            expect(readFileSync(join(vendorDir(uses), "SOURCE.md"), "utf8")).toMatch(new RegExp(`\\| tag \\| ${major}\\.\\d+\\.\\d+ \\|`));
-        }
+describe("the workflows' `uses:` against the vendored action.yml of the release each pins", () => {
+    it("every action is pinned to the full commit of the release vendored for it, its tag in a comment (docs.github.com security hardening: a commit is the only immutable reference)", () => {
+        const used = [...new Set(everyStep().map((s) => s.step.uses).filter((u): u is string => u !== undefined).map(actionOf))].sort();
+        expect(used).toEqual(["actions/checkout", "actions/setup-node", "aws-actions/configure-aws-credentials", "pulumi/actions"]);
+        // The comment is not in the parsed YAML: read the lines.
+        const lines = WORKFLOWS.flatMap((w) => workflowText(w).split("\n").filter((l) => /^\s*(- )?uses: /.test(l)).map((l) => [w, l.trim().replace(/^- /, "")] as const));
+        expect(lines.length).toBe(everyStep().filter((s) => s.step.uses !== undefined).length);
+        const wrong = lines.filter(([, l]) => {
+            const m = /^uses: ([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/.exec(l);
+            return m === null || m[2] !== sourceField(m[1], "commit") || m[3] !== sourceField(m[1], "tag");
+        });
+        expect(wrong).toEqual([]);
+    });
+
+    it("every action pinned runs on Node.js 24: GitHub removed Node.js 20 from its runners on 2026-09-16 (github.blog changelog 2025-09-19)", () => {
+        const runtimes = [...new Set(everyStep().map((s) => s.step.uses).filter((u): u is string => u !== undefined).map(actionOf))].map((a) => [a, actionYml(a).runs.using]);
+        expect(runtimes).toEqual(runtimes.map(([a]) => [a, "node24"]));
     });
 
     it("every `with:` key is an input of the action, and every required input without a default is given", () => {
-        const unknown: string[] = [];
-        const missing: string[] = [];
-        for (const { where, step } of everyStep().filter((s) => s.step.uses !== undefined)) {
-            const inputs = actionYml(step.uses as string).inputs;
-            const given = Object.keys(step.with ?? {});
-            unknown.push(...given.filter((k) => !(k in inputs)).map((k) => `${where} (${step.uses}): ${k}`));
-            missing.push(...Object.entries(inputs).filter(([k, v]) => v.required === true && v.default === undefined && !given.includes(k)).map(([k]) => `${where} (${step.uses}): ${k}`));
-        }
-        expect(unknown).toEqual([]);
-        expect(missing).toEqual([]);
+        expect(inputProblems(everyStep())).toEqual({ unknown: [], missing: [] });
     });
 
-    it("a typo'd input of pulumi/actions is caught (policy-packs for policyPacks: pulumi/actions@v6.6.1 src/config.ts reads getMultilineInput('policyPacks'))", () => {
-        const inputs = actionYml("pulumi/actions@v6").inputs;
-        expect("policyPacks" in inputs && "policyPackConfigs" in inputs).toBe(true);
-        expect("policy-packs" in inputs).toBe(false);
-        // configure-aws-credentials@v4.3.1 action.yml: aws-region is the one required input.
-        expect(Object.entries(actionYml("aws-actions/configure-aws-credentials@v4").inputs).filter(([, v]) => v.required === true).map(([k]) => k)).toEqual(["aws-region"]);
+    it("a typo'd input is caught (policy-packs for policyPacks: pulumi/actions v7.0.0 src/config.ts reads getMultilineInput('policyPacks')), and so is a left-out required one", () => {
+        const deploy = workflowText("deploy");
+        const typo = deploy.replace("          policyPacks: policies\n", "          policy-packs: policies\n");
+        expect(typo).not.toBe(deploy);
+        expect(inputProblems(stepsOf("deploy", typo)).unknown).toEqual(["deploy.yml staging step 7 (pulumi/actions): policy-packs"]);
+        // configure-aws-credentials v6.2.3 action.yml: aws-region is the one required input.
+        const noRegion = deploy.replace("          aws-region: us-east-1 # both stacks' aws:region\n", "");
+        expect(noRegion).not.toBe(deploy);
+        expect(inputProblems(stepsOf("deploy", noRegion)).missing).toEqual(["deploy.yml staging step 6 (aws-actions/configure-aws-credentials): aws-region"]);
     });
 
-    it("pulumi/actions with a command names its stack (pulumi/actions@v6.6.1 src/config.ts: stack-name is required once command is given)", () => {
-        for (const { where, step } of everyStep().filter((s) => s.step.uses === "pulumi/actions@v6" && s.step.with?.command !== undefined)) {
+    it("pulumi/actions with a command names its stack (pulumi/actions v7.0.0 src/config.ts: stack-name is required once command is given)", () => {
+        for (const { where, step } of everyStep().filter((s) => isAction("pulumi/actions")(s.step) && s.step.with?.command !== undefined)) {
             expect([where, ["up", "update", "refresh", "destroy", "preview", "output"].includes(String(step.with?.command)), typeof step.with?.["stack-name"]]).toEqual([where, true, "string"]);
         }
     });
 
-    it("every Pulumi CLI install is pinned to a range whose floor is Pulumi.yaml's (pulumi/actions@v6.6.1: with no pulumi-version the range is ^3, and downloadCli keeps any 3.x already on PATH)", () => {
+    it("every Pulumi CLI install is pinned to a range whose floor is Pulumi.yaml's (pulumi/actions v7.0.0: with no pulumi-version the range is ^3, and downloadCli keeps any 3.x already on PATH)", () => {
         const [maj, min, pat] = pulumiFloor();
-        const installs = everyStep().filter((s) => s.step.uses === "pulumi/actions@v6");
+        const installs = everyStep().filter((s) => isAction("pulumi/actions")(s.step));
         expect(installs.length).toBe(4);
         for (const { where, step } of installs) {
             expect([where, step.with?.["pulumi-version"]]).toEqual([where, `^${maj}.${min}.${pat}`]);
@@ -89,7 +115,7 @@ describe("the workflows' `uses:` against the vendored action.yml of each pinned 
         const jobsUsingCli = WORKFLOWS.flatMap((w) => jobs(w).map(([name, j]) => ({ where: `${w}.yml ${name}`, j }))).filter(({ j }) => j.steps.some((s) => drivesCli.test(s.run ?? "")));
         expect(jobsUsingCli.map((x) => x.where)).toEqual(["deploy.yml production", "rollback.yml rollback"]);
         for (const { where, j } of jobsUsingCli) {
-            const install = j.steps.findIndex((s) => s.uses === "pulumi/actions@v6" && s.with?.command === undefined);
+            const install = j.steps.findIndex((s) => isAction("pulumi/actions")(s) && s.with?.command === undefined);
             const firstUse = j.steps.findIndex((s) => drivesCli.test(s.run ?? ""));
             expect([where, install >= 0 && install < firstUse]).toEqual([where, true]);
         }

