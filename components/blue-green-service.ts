@@ -420,6 +420,55 @@ export interface DeploymentInputs {
     readonly releaseChecked?: pulumi.Output<unknown>;
 }
 
+/** The rollout's surge: new pods first, never fewer serving pods than before (`maxUnavailable: 0`). */
+export const ROLLOUT_MAX_SURGE = "25%";
+
+/**
+ * What one new pod needs on top of its startup probe's budget to count as available: scheduling (a
+ * node the Cluster Autoscaler adds first takes minutes to boot and join), the image pull, the
+ * readiness probe, and with an `alb` Ingress the ALB's health checks that set its readiness gate.
+ */
+export const ROLLOUT_POD_OVERHEAD_SECONDS = 180;
+
+/**
+ * Rollout waves at `replicas` pods: with maxSurge 25% (rounded up: kubernetes
+ * pkg/controller/deployment/util/deployment_util.go `ResolveFenceposts`, `GetScaledValueFromIntOrPercent(maxSurge,
+ * desired, true)`) and maxUnavailable 0 the controller starts that
+ * many new pods and removes as many old ones once they are available, so ceil(replicas / surge) rounds,
+ * one after another; never more than 4.
+ */
+export function rolloutWaves(replicas: number): number {
+    return Math.ceil(replicas / Math.ceil(replicas / 4));
+}
+
+/** Seconds one wave may take: the startup probe's budget plus {@link ROLLOUT_POD_OVERHEAD_SECONDS}. */
+export function rolloutWaveSeconds(service: ServiceConfig): number {
+    return service.health.startupSeconds + ROLLOUT_POD_OVERHEAD_SECONDS;
+}
+
+/**
+ * The Deployment's `progressDeadlineSeconds`: Kubernetes' default of 600 s, or one wave where a
+ * pod may legitimately take longer to start (`health.startupSeconds` goes up to 600), so a slow but
+ * healthy pod is not reported as `ProgressDeadlineExceeded`.
+ */
+export function progressDeadlineSeconds(service: ServiceConfig): number {
+    return Math.max(600, rolloutWaveSeconds(service));
+}
+
+/**
+ * Pulumi's wait for a color's Deployment: every wave of the longest rollout the autoscaler's range
+ * allows, at least pulumi-kubernetes' own 10 minutes. Without it the provider waits
+ * `DefaultDeploymentTimeoutMins` (10) for the Available and NewReplicaSetAvailable conditions and then
+ * fails the update (provider/pkg/await/deployment.go, `getTimeout(DefaultDeploymentTimeoutMins * 60)`),
+ * although the rollout goes on in the cluster: a healthy release of 4 or more pods at the default
+ * 120 s startup budget needs more, and its gate and live Service would never be registered.
+ */
+export function deploymentTimeouts(service: ServiceConfig): { create: string; update: string } {
+    const waves = Math.max(...Array.from({ length: service.maxReplicas }, (_, i) => rolloutWaves(i + 1)));
+    const t = `${Math.max(600, waves * rolloutWaveSeconds(service))}s`;
+    return { create: t, update: t };
+}
+
 export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.DeploymentSpec {
     const { service: s, color } = d;
     const selector = selectorOf(s, color);
@@ -436,9 +485,9 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
         replicas: colorReplicas(s, color),
         selector: { matchLabels: selector },
         revisionHistoryLimit: 5,
-        progressDeadlineSeconds: 600,
+        progressDeadlineSeconds: progressDeadlineSeconds(s),
         // A new pod must be ready before an old one goes: capacity never drops during a rollout.
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: ROLLOUT_MAX_SURGE, maxUnavailable: 0 } },
         template: {
             metadata: {
                 labels: colorLabels(s, color, d.project, ROLES.workload),
@@ -993,7 +1042,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, owner: this, releaseChecked: args.releaseChecked }),
         // The new pods start only after the color's migration succeeded, and after the load balancer
         // controller's webhook serves: it gives a pod its ALB readiness gate at creation only (components/platform.ts).
-        }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: [...(migration !== undefined ? [migration.job] : []), ...(args.ingressController !== undefined ? [args.ingressController] : [])] });
+        }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, customTimeouts: deploymentTimeouts(s), dependsOn: [...(migration !== undefined ? [migration.job] : []), ...(args.ingressController !== undefined ? [args.ingressController] : [])] });
         const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName, args.previousLiveColor) }, child);

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, hpaMinReplicas, ingressAnnotations, ingressSpec, podShape, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
+import { BlueGreenService, deploymentSpec, deploymentTimeouts, gateDeadlineSeconds, progressDeadlineSeconds, ROLLOUT_POD_OVERHEAD_SECONDS, rolloutWaves, hpaMinReplicas, ingressAnnotations, ingressSpec, podShape, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
 import type { ServiceConfig } from "../config";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
@@ -89,6 +89,9 @@ describe.each([
         expect(input(d, "spec.selector")).toEqual({ matchLabels: { app: "api", color } });
         expect(input(d, "spec.replicas")).toBe(replicas);
         expect(d.options.ignoreChanges).toEqual(["spec.replicas"]);
+        // Four waves (maxReplicas >= 4) of the 120 s startup budget plus 180 s: past pulumi-kubernetes' default 10 minutes.
+        expect(d.options.customTimeouts).toEqual({ create: "1200s", update: "1200s" });
+        expect(input(d, "spec.progressDeadlineSeconds")).toBe(600);
         expect(input(d, "spec.strategy")).toEqual({ type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } });
         const pod = input(d, "spec.template.spec") as Record<string, unknown>;
         expect(pod.automountServiceAccountToken).toBe(false);
@@ -338,6 +341,29 @@ describe("docs/delivery.md's weighted action", () => {
         const sample = /```json\n(\{"type":"forward".*\})\n```/.exec(doc)?.[1];
         const planned = (input(named(await planStack("staging"), "launchpad-staging-api-ingress"), "metadata.annotations") as Record<string, string>)["alb.ingress.kubernetes.io/actions.api-colors"];
         expect(sample).toBe(planned);
+    });
+});
+
+describe("a color's rollout budget (pulumi-kubernetes waits 10 minutes for a Deployment unless told otherwise: provider/pkg/await/deployment.go DefaultDeploymentTimeoutMins)", () => {
+    it("counts the rollout's waves as the Deployment controller makes them: maxSurge 25% rounded up, maxUnavailable 0, never more than 4", () => {
+        expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 100, 500].map(rolloutWaves)).toEqual([1, 2, 3, 4, 3, 3, 4, 4, 3, 4, 4, 4, 4]);
+        for (let r = 1; r <= 500; r++) expect(rolloutWaves(r)).toBeLessThanOrEqual(4);
+    });
+
+    it.each([
+        { startupSeconds: 120, maxReplicas: 1, timeout: "600s", progress: 600 },
+        { startupSeconds: 120, maxReplicas: 3, timeout: "900s", progress: 600 },
+        { startupSeconds: 120, maxReplicas: 12, timeout: "1200s", progress: 600 },
+        { startupSeconds: 600, maxReplicas: 12, timeout: "3120s", progress: 780 },
+        { startupSeconds: 600, maxReplicas: 2, timeout: "1560s", progress: 780 },
+    ])("startupSeconds $startupSeconds, maxReplicas $maxReplicas: Pulumi waits $timeout, the progress deadline is $progress s", async ({ startupSeconds, maxReplicas, timeout, progress }) => {
+        const base = (await loadConfigFor("production")).services[0];
+        const s: ServiceConfig = { ...base, maxReplicas, health: { ...base.health, startupSeconds } };
+        expect(deploymentTimeouts(s)).toEqual({ create: timeout, update: timeout });
+        expect(progressDeadlineSeconds(s)).toBe(progress);
+        expect(deploymentSpec({ service: s, color: "blue", project: "p", zoneSpread: "DoNotSchedule", databaseSecretName: "db" }).progressDeadlineSeconds).toBe(progress);
+        // One wave always fits: the startup probe's whole budget plus the pod overhead.
+        expect(progress).toBeGreaterThanOrEqual(startupSeconds + ROLLOUT_POD_OVERHEAD_SECONDS);
     });
 });
 
