@@ -469,6 +469,31 @@ export function deploymentTimeouts(service: ServiceConfig): { create: string; up
     return { create: t, update: t };
 }
 
+/**
+ * How long an ending app pod keeps serving before it gets SIGTERM: the ALB's deregistration delay.
+ * When a pod ends (an in-place roll of the live color, an autoscaler scale-in, a node drain or a
+ * managed node group update), the kubelet would signal it at once, while the load balancer controller
+ * deregisters its target only once it has seen the EndpointSlice mark it terminating (controller
+ * v3.5.0 pkg/backend/endpoint_resolver.go, terminating endpoints dropped) and the ALB keeps routing to
+ * it until the deregistration takes effect: requests in between get 502/504 (aws/aws-eks-best-practices
+ * latest/bpg/networking/loadbalancing.adoc "Gracefully handle the client requests": a PreStop sleep;
+ * aws-load-balancer-controller#1719, #2366). Sleeping the whole delay keeps the pod serving for as
+ * long as the ALB may still send it requests, whatever the app does on SIGTERM. The `sleep` action
+ * needs no shell in the image (PodLifecycleSleepAction: beta and on by default since Kubernetes 1.30,
+ * stable since 1.34, kubernetes/website content/en/docs/reference/command-line-tools-reference/
+ * feature-gates/PodLifecycleSleepAction.md; no EKS minor older than 1.30 is still supported,
+ * lib/versions.ts EKS_VERSIONS, so an existing EKS cluster has it too).
+ */
+export const APP_PRESTOP_SLEEP_SECONDS = 30;
+
+/**
+ * The pod's termination grace period: the preStop sleep, which counts against it ("The Pod's
+ * termination grace period countdown begins before the PreStop hook is executed": the Container
+ * `lifecycle.preStop` field doc of k8s.io/api core/v1, as @pulumi/kubernetes types/input.d.ts carries
+ * it), plus 30 s, the Kubernetes default grace period, for the app to finish in-flight requests.
+ */
+export const APP_TERMINATION_GRACE_SECONDS = APP_PRESTOP_SLEEP_SECONDS + 30;
+
 export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.DeploymentSpec {
     const { service: s, color } = d;
     const selector = selectorOf(s, color);
@@ -500,6 +525,7 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
             spec: {
                 automountServiceAccountToken: false,
                 securityContext: restrictedPod({ uid: APP_UID, fsGroup: APP_UID }),
+                terminationGracePeriodSeconds: APP_TERMINATION_GRACE_SECONDS,
                 topologySpreadConstraints: [
                     { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: d.zoneSpread, labelSelector: { matchLabels: selector } },
                     { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
@@ -515,6 +541,8 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                     // Liveness waits until startup passed, so a slow start is not a restart loop.
                     startupProbe: { httpGet: httpGet(s.health.livenessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: Math.ceil(s.health.startupSeconds / 5) },
                     securityContext: restrictedContainer(APP_UID),
+                    // Serve on while the load balancer deregisters the pod (APP_PRESTOP_SLEEP_SECONDS).
+                    lifecycle: { preStop: { sleep: { seconds: APP_PRESTOP_SLEEP_SECONDS } } },
                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                 }],
                 // The root filesystem is read-only; /tmp is the one writable place.
@@ -536,8 +564,11 @@ export function liveServiceSpec(service: ServiceConfig, liveColor: pulumi.Input<
     };
 }
 
-/** Seconds an ALB keeps sending in-flight requests to a target it is removing (a color switch, a scale-in). */
-export const ALB_DEREGISTRATION_DELAY_SECONDS = 30;
+/**
+ * Seconds an ALB keeps sending in-flight requests to a target it is removing (a color switch, a
+ * scale-in): no longer than an ending pod sleeps before SIGTERM (`APP_PRESTOP_SLEEP_SECONDS`).
+ */
+export const ALB_DEREGISTRATION_DELAY_SECONDS = APP_PRESTOP_SLEEP_SECONDS;
 
 /**
  * The ALB health check's success codes: what the kubelet's readiness probe counts as ready

@@ -108,6 +108,9 @@ describe.each([
         expect(c.livenessProbe).toEqual({ httpGet: { path: "/health/live", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
         expect(c.startupProbe).toEqual({ httpGet: { path: "/health/live", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 24 });
         expect(c.securityContext).toEqual(RESTRICTED_CONTAINER(10001));
+        // An ending pod serves on for the ALB's whole deregistration delay, then has 30 s to stop.
+        expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 30 } } });
+        expect(pod.terminationGracePeriodSeconds).toBe(60);
         expect(c.env).toEqual([
             { name: "LOG_LEVEL", value: stack === "production" ? "warn" : "info" },
             ...["host", "port", "database", "username", "password", "engine"].map((key) => ({
@@ -341,6 +344,21 @@ describe("docs/delivery.md's weighted action", () => {
         const sample = /```json\n(\{"type":"forward".*\})\n```/.exec(doc)?.[1];
         const planned = (input(named(await planStack("staging"), "launchpad-staging-api-ingress"), "metadata.annotations") as Record<string, string>)["alb.ingress.kubernetes.io/actions.api-colors"];
         expect(sample).toBe(planned);
+    });
+});
+
+describe("an ending pod behind the ALB (EKS best practices, networking/loadbalancing.adoc: a PreStop sleep, a grace period that covers it)", () => {
+    it("sleeps before SIGTERM at least as long as the planned Ingress's deregistration delay, and its grace period outlasts the sleep", async () => {
+        const p = await planStack("staging");
+        const attrs = (input(named(p, "launchpad-staging-api-ingress"), "metadata.annotations") as Record<string, string>)["alb.ingress.kubernetes.io/target-group-attributes"];
+        const delay = Number(/deregistration_delay\.timeout_seconds=(\d+)/.exec(attrs)?.[1]);
+        expect(delay).toBe(30);
+        for (const color of ["blue", "green"]) {
+            const pod = input(named(p, `launchpad-staging-api-${color}`), "spec.template.spec") as { terminationGracePeriodSeconds: number; containers: { lifecycle: { preStop: { sleep: { seconds: number } } } }[] };
+            const sleep = pod.containers[0].lifecycle.preStop.sleep.seconds;
+            expect(sleep).toBeGreaterThanOrEqual(delay);
+            expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sleep);
+        }
     });
 });
 
