@@ -19,7 +19,7 @@ import type { ServiceConfig, SmokePolicy } from "../config";
 import { DATABASE_ENV_PREFIX } from "../config/services";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
-import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { colorLabels, previewServiceName, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { CONNECTION_SECRET_KEYS } from "./database";
@@ -790,11 +790,16 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
     return {
         // A failed gate is a verdict, not a glitch: no retry. The next `pulumi up` replaces it (replaceUnready).
         backoffLimit: 0,
+        // A gate pod the cluster took away (a node drain, a managed node group update, a preemption:
+        // the pod's DisruptionTarget condition) gave no verdict: run it again instead of failing the
+        // release (batch/v1 PodFailurePolicyRule "Ignore: ... the counter towards the .backoffLimit is
+        // not incremented and a replacement pod is created"; stable since Kubernetes 1.31).
+        podFailurePolicy: { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] },
         activeDeadlineSeconds: gateDeadlineSeconds(s.smoke),
         template: {
             metadata: {
                 labels: colorLabels(s, color, g.project, ROLES.gate),
-                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: s.releases[color].image },
+                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: s.releases[color].image, ...RUN_ONCE_POD_ANNOTATIONS },
             },
             spec: {
                 restartPolicy: "Never",
@@ -865,7 +870,9 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
         template: {
             metadata: {
                 labels: colorLabels(s, color, m.project, ROLES.migration),
-                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: release.migrate.image },
+                // Never evicted by a scale-down half-way through (its emptyDir blocks one only while the
+                // autoscaler's skip-nodes-with-local-storage keeps its default).
+                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: release.migrate.image, ...RUN_ONCE_POD_ANNOTATIONS },
             },
             spec: {
                 restartPolicy: "Never",

@@ -42,3 +42,22 @@ export function colorLabels(service: LabelledService, color: Color, project: str
         [ROLE_LABEL]: role,
     };
 }
+
+/**
+ * The Cluster Autoscaler's pod annotations (kubernetes/autoscaler cluster-autoscaler/utils/drain/drain.go
+ * `PodSafeToEvictKey`, `SafeToEvictLocalVolumesKey`; FAQ.md "What types of pods can prevent CA from
+ * removing a node?", at cluster-autoscaler-1.36.1).
+ */
+export const AUTOSCALER_ANNOTATIONS = {
+    safeToEvict: "cluster-autoscaler.kubernetes.io/safe-to-evict",
+    safeToEvictLocalVolumes: "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes",
+} as const;
+
+/**
+ * What a pod that runs once to a verdict carries (the gate, migration and load Jobs'): the autoscaler
+ * never removes its node while it runs. Its volumes are no "local storage" to the autoscaler (ConfigMaps
+ * and projected volumes are not: FAQ.md), and a Job's pod counts as replicated, so without it a scale-down
+ * evicts a running gate and the Job, `backoffLimit: 0`, fails a healthy release. A finished pod no longer
+ * blocks (simulator/drainability/rules: `terminal` comes before `notsafetoevict`).
+ */
+export const RUN_ONCE_POD_ANNOTATIONS: Readonly<Record<string, string>> = { [AUTOSCALER_ANNOTATIONS.safeToEvict]: "false" };

@@ -205,8 +205,15 @@ describe.each([
             "launchpad.dev/image": service.releases[color as "blue" | "green"].image,
         });
         expect(input(job, "spec.backoffLimit")).toBe(0);
+        // A pod the cluster took away (drain, node group update, preemption) is run again, not counted as a failed gate.
+        expect(input(job, "spec.podFailurePolicy")).toEqual({ rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] });
         expect(input(job, "spec.activeDeadlineSeconds")).toBe(deadline);
-        expect(input(job, "spec.template.metadata.annotations")).toEqual({ "launchpad.dev/release-id": id, "launchpad.dev/image": service.releases[color as "blue" | "green"].image });
+        // The Cluster Autoscaler never removes the node under a running gate (its FAQ: safe-to-evict "false").
+        expect(input(job, "spec.template.metadata.annotations")).toEqual({
+            "launchpad.dev/release-id": id,
+            "launchpad.dev/image": service.releases[color as "blue" | "green"].image,
+            "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
+        });
         expect(job.options.customTimeouts).toEqual({ create: `${deadline + 120}s`, update: `${deadline + 120}s` });
         expect(job.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-${color}`, `${prefix}-${color}-preview`, `${prefix}-smoke`]);
         const pod = input(job, "spec.template.spec") as { containers: Record<string, unknown>[]; restartPolicy: string; volumes: unknown };
@@ -358,6 +365,16 @@ describe("an ending pod behind the ALB (EKS best practices, networking/loadbalan
             const sleep = pod.containers[0].lifecycle.preStop.sleep.seconds;
             expect(sleep).toBeGreaterThanOrEqual(delay);
             expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sleep);
+        }
+    });
+});
+
+describe("run-once pods and the Cluster Autoscaler (kubernetes/autoscaler cluster-autoscaler FAQ.md: safe-to-evict \"false\" keeps a pod's node)", () => {
+    it.each(["staging", "production"])("in the %s plan every Job's pod (smoke gate, load gate) keeps its node while it runs", async (stack) => {
+        const jobs = (await planStack(stack)).resources.filter((r) => r.type === "kubernetes:batch/v1:Job");
+        expect(jobs.length).toBeGreaterThanOrEqual(2);
+        for (const job of jobs) {
+            expect([job.name, (input(job, "spec.template.metadata.annotations") as Record<string, string>)["cluster-autoscaler.kubernetes.io/safe-to-evict"]]).toEqual([job.name, "false"]);
         }
     });
 });
