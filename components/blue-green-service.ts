@@ -19,7 +19,7 @@ import type { ServiceConfig, SmokePolicy } from "../config";
 import { DATABASE_ENV_PREFIX } from "../config/services";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
-import { colorLabels, previewServiceName, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { CONNECTION_SECRET_KEYS } from "./database";
@@ -312,8 +312,9 @@ export function podShape(service: ServiceConfig, color: Color): Record<PodPart, 
     const spec = deploymentSpec({ service, color, project: "", zoneSpread: "DoNotSchedule", databaseSecretName: "", envSecretName: "" });
     const template = spec.template as k8s.types.input.core.v1.PodTemplateSpec & { spec: k8s.types.input.core.v1.PodSpec; metadata: { annotations: Record<string, unknown> } };
     const app = (template.spec.containers as k8s.types.input.core.v1.Container[])[0];
-    const released: readonly string[] = [ANNOTATIONS.releaseId, ANNOTATIONS.image];
-    const annotations = Object.fromEntries(Object.entries(template.metadata.annotations).filter(([k]) => !released.includes(k)));
+    // The release's own annotations, and the autoscaler's, which no config key sets.
+    const notParts: readonly string[] = [ANNOTATIONS.releaseId, ANNOTATIONS.image, AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes];
+    const annotations = Object.fromEntries(Object.entries(template.metadata.annotations).filter(([k]) => !notParts.includes(k)));
     const parts: Record<PodPart, unknown> = {
         ports: app.ports,
         readinessProbe: app.readinessProbe,
@@ -494,6 +495,9 @@ export const APP_PRESTOP_SLEEP_SECONDS = 30;
  */
 export const APP_TERMINATION_GRACE_SECONDS = APP_PRESTOP_SLEEP_SECONDS + 30;
 
+/** The app pod's one writable volume, an emptyDir at /tmp (the root filesystem is read-only). */
+export const APP_TMP_VOLUME = "tmp";
+
 export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.DeploymentSpec {
     const { service: s, color } = d;
     const selector = selectorOf(s, color);
@@ -520,6 +524,12 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                     [ANNOTATIONS.releaseId]: d.releaseChecked !== undefined ? d.releaseChecked.apply(() => releaseId(s, color)) : releaseId(s, color),
                     [ANNOTATIONS.image]: release.image,
                     ...scrapeAnnotations(s.port, s.metricsPath),
+                    // /tmp is scratch: it must not keep the node. The Cluster Autoscaler never removes a
+                    // node under a pod with an emptyDir unless the pod names it here (its
+                    // skip-nodes-with-local-storage defaults to true: vendor/cluster-autoscaler/flags-1.36.1.go,
+                    // flags-1.35.2.go; utils/drain/drain.go HasBlockingLocalStorage), so without it no node
+                    // running either color's pods would ever be scaled down after a load peak.
+                    [AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes]: APP_TMP_VOLUME,
                 },
             },
             spec: {
@@ -543,10 +553,10 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                     securityContext: restrictedContainer(APP_UID),
                     // Serve on while the load balancer deregisters the pod (APP_PRESTOP_SLEEP_SECONDS).
                     lifecycle: { preStop: { sleep: { seconds: APP_PRESTOP_SLEEP_SECONDS } } },
-                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                    volumeMounts: [{ name: APP_TMP_VOLUME, mountPath: "/tmp" }],
                 }],
                 // The root filesystem is read-only; /tmp is the one writable place.
-                volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+                volumes: [{ name: APP_TMP_VOLUME, emptyDir: { sizeLimit: "256Mi" } }],
             },
         },
     };

@@ -108,6 +108,10 @@ describe.each([
         expect(c.livenessProbe).toEqual({ httpGet: { path: "/health/live", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
         expect(c.startupProbe).toEqual({ httpGet: { path: "/health/live", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 24 });
         expect(c.securityContext).toEqual(RESTRICTED_CONTAINER(10001));
+        // Every emptyDir is listed for the Cluster Autoscaler, so the pod never pins its node (FAQ.md: "all of the pod's local volumes are listed").
+        const emptyDirs = (pod.volumes as { name: string; emptyDir?: unknown }[]).filter((v) => v.emptyDir !== undefined).map((v) => v.name);
+        expect(emptyDirs).toEqual(["tmp"]);
+        expect((input(d, "spec.template.metadata.annotations") as Record<string, string>)["cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"]).toBe(emptyDirs.join(","));
         // An ending pod serves on for the ALB's whole deregistration delay, then has 30 s to stop.
         expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 30 } } });
         expect(pod.terminationGracePeriodSeconds).toBe(60);
