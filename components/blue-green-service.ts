@@ -19,7 +19,7 @@ import type { ServiceConfig, SmokePolicy } from "../config";
 import { DATABASE_ENV_PREFIX } from "../config/services";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
-import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { CONNECTION_SECRET_KEYS } from "./database";
@@ -728,7 +728,7 @@ export function pdbSpec(service: ServiceConfig, color: Color): k8s.types.input.p
     // One pod at a time may go: a node drain proceeds (minAvailable would block it at one replica). A color
     // of two or more pods never empties; at one pod (staging's tier allows it) the drain takes it down
     // until its replacement is ready, which is why production's tier requires 2 (config/tier.ts minReplicas).
-    return { maxUnavailable: 1, selector: { matchLabels: servingSelector(service, color) } };
+    return { maxUnavailable: 1, unhealthyPodEvictionPolicy: UNHEALTHY_POD_EVICTION_POLICY, selector: { matchLabels: servingSelector(service, color) } };
 }
 
 /**

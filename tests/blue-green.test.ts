@@ -127,7 +127,7 @@ describe.each([
     it("bounds each color with a PDB of one unavailable pod and an HPA from the replicas to the ceiling", async () => {
         const p = await plan();
         for (const color of ["blue", "green"]) {
-            expect(input(named(p, `${prefix}-${color}-pdb`), "spec")).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: "api", color, "launchpad.dev/role": "workload" } } });
+            expect(input(named(p, `${prefix}-${color}-pdb`), "spec")).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: { app: "api", color, "launchpad.dev/role": "workload" } } });
             expect(input(named(p, `${prefix}-${color}-hpa`), "spec")).toEqual({
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: `api-${color}` },
                 minReplicas: replicas,
@@ -370,6 +370,14 @@ describe("an ending pod behind the ALB (EKS best practices, networking/loadbalan
             expect(sleep).toBeGreaterThanOrEqual(delay);
             expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sleep);
         }
+    });
+});
+
+describe("disruption budgets and node drains (EKS managed-node-update-behavior.adoc: a drain that cannot evict fails the node group update after 15 minutes)", () => {
+    it.each(["staging", "production"])("every PodDisruptionBudget in the %s plan lets a drain evict pods that are not Ready (kubernetes/website safely-drain-node.md recommends AlwaysAllow)", async (stack) => {
+        const pdbs = (await planStack(stack)).resources.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget");
+        expect(pdbs.length).toBeGreaterThanOrEqual(2);
+        expect(pdbs.map((r) => [r.name, input(r, "spec.unhealthyPodEvictionPolicy")])).toEqual(pdbs.map((r) => [r.name, "AlwaysAllow"]));
     });
 });
 

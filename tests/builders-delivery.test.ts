@@ -136,7 +136,7 @@ describe("previewServiceSpec / liveServiceSpec (the color's and the users' Servi
 
 describe("pdbSpec (a color's PodDisruptionBudget)", () => {
     it("lets one pod go at a time and selects the color's serving pods only", () => {
-        expect(pdbSpec(api, "green")).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: "api", color: "green", "launchpad.dev/role": "workload" } } });
+        expect(pdbSpec(api, "green")).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: { app: "api", color: "green", "launchpad.dev/role": "workload" } } });
     });
 
     // kubernetes pkg/controller/disruption/disruption.go: a budget whose selector reaches a Job's pod

@@ -131,7 +131,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             serviceMutatorWebhookConfig: { failurePolicy: "Ignore" },
             podMutatorWebhookConfig: { failurePolicy: "Fail" },
             objectSelector: { matchLabels: { "launchpad.dev/role": "workload" } },
-            podDisruptionBudget: { maxUnavailable: 1 },
+            podDisruptionBudget: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" },
             resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
         });
         const vendored = readFileSync(join(REPO_ROOT, "vendor", "aws-load-balancer-controller", "iam-policy.json"), "utf8");
@@ -160,7 +160,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             ({ name: chart, namespace: "kube-system", chart, version, repositoryOpts: { repo }, values, atomic: true, compat: "true" });
         expect(named(p, `${name}-metrics-server`).inputs).toEqual(release("metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/", {
             replicas: 2,
-            podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+            podDisruptionBudget: { enabled: true, maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" },
             podAnnotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes": "tmp" },
             securityContext: restricted,
             resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
