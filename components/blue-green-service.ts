@@ -1090,7 +1090,12 @@ export class BlueGreenService extends pulumi.ComponentResource {
             spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, owner: this, releaseChecked: args.releaseChecked }),
         // The new pods start only after the color's migration succeeded, and after the load balancer
         // controller's webhook serves: it gives a pod its ALB readiness gate at creation only (components/platform.ts).
-        }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, customTimeouts: deploymentTimeouts(s), dependsOn: [...(migration !== undefined ? [migration.job] : []), ...(args.ingressController !== undefined ? [args.ingressController] : [])] });
+        // spec.replicas: the autoscaler owns the count after creation. With server-side apply (the
+        // provider's default since v4) the provider then leaves the field out of its patch when another
+        // manager (the HPA's scale writes) owns it, and otherwise sends the live value, so an update
+        // never resets the HPA's count
+        // (pulumi-kubernetes provider/pkg/await/await.go ssaUpdate -> handleSSAIgnoreFields).
+        }, { ...child, ignoreChanges: ["spec.replicas"], customTimeouts: deploymentTimeouts(s), dependsOn: [...(migration !== undefined ? [migration.job] : []), ...(args.ingressController !== undefined ? [args.ingressController] : [])] });
         const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName, args.previousLiveColor) }, child);
