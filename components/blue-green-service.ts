@@ -880,9 +880,12 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
         template: {
             metadata: {
                 labels: colorLabels(s, color, m.project, ROLES.migration),
-                // Never evicted by a scale-down half-way through (its emptyDir blocks one only while the
-                // autoscaler's skip-nodes-with-local-storage keeps its default).
-                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: release.migrate.image, ...RUN_ONCE_POD_ANNOTATIONS },
+                // No RUN_ONCE_POD_ANNOTATIONS here: `.spec.template` is a force-new field of a Job
+                // (pulumi-kubernetes provider/pkg/provider/diff.go `job`), so a template change replaces
+                // every migration Job in the state and runs each applied migration again. Its emptyDir
+                // already keeps the Cluster Autoscaler from scaling its node down (skip-nodes-with-local-storage,
+                // true by default: vendor/cluster-autoscaler/flags-*.go).
+                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: release.migrate.image },
             },
             spec: {
                 restartPolicy: "Never",

@@ -54,7 +54,8 @@ export const AUTOSCALER_ANNOTATIONS = {
 } as const;
 
 /**
- * What a pod that runs once to a verdict carries (the gate, migration and load Jobs'): the autoscaler
+ * What a pod that runs once to a verdict carries (the smoke and load gates' Jobs'; not the migration
+ * Job's, whose template may not change: components/blue-green-service.ts migrationJobSpec): the autoscaler
  * never removes its node while it runs. Its volumes are no "local storage" to the autoscaler (ConfigMaps
  * and projected volumes are not: FAQ.md), and a Job's pod counts as replicated, so without it a scale-down
  * evicts a running gate and the Job, `backoffLimit: 0`, fails a healthy release. A finished pod no longer
