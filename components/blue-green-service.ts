@@ -19,7 +19,7 @@ import type { ServiceConfig, SmokePolicy } from "../config";
 import { DATABASE_ENV_PREFIX } from "../config/services";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
-import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { CONNECTION_SECRET_KEYS } from "./database";
@@ -312,8 +312,9 @@ export function podShape(service: ServiceConfig, color: Color): Record<PodPart, 
     const spec = deploymentSpec({ service, color, project: "", zoneSpread: "DoNotSchedule", databaseSecretName: "", envSecretName: "" });
     const template = spec.template as k8s.types.input.core.v1.PodTemplateSpec & { spec: k8s.types.input.core.v1.PodSpec; metadata: { annotations: Record<string, unknown> } };
     const app = (template.spec.containers as k8s.types.input.core.v1.Container[])[0];
-    const released: readonly string[] = [ANNOTATIONS.releaseId, ANNOTATIONS.image];
-    const annotations = Object.fromEntries(Object.entries(template.metadata.annotations).filter(([k]) => !released.includes(k)));
+    // The release's own annotations, and the autoscaler's, which no config key sets.
+    const notParts: readonly string[] = [ANNOTATIONS.releaseId, ANNOTATIONS.image, AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes];
+    const annotations = Object.fromEntries(Object.entries(template.metadata.annotations).filter(([k]) => !notParts.includes(k)));
     const parts: Record<PodPart, unknown> = {
         ports: app.ports,
         readinessProbe: app.readinessProbe,
@@ -420,6 +421,83 @@ export interface DeploymentInputs {
     readonly releaseChecked?: pulumi.Output<unknown>;
 }
 
+/** The rollout's surge: new pods first, never fewer serving pods than before (`maxUnavailable: 0`). */
+export const ROLLOUT_MAX_SURGE = "25%";
+
+/**
+ * What one new pod needs on top of its startup probe's budget to count as available: scheduling (a
+ * node the Cluster Autoscaler adds first takes minutes to boot and join), the image pull, the
+ * readiness probe, and with an `alb` Ingress the ALB's health checks that set its readiness gate.
+ */
+export const ROLLOUT_POD_OVERHEAD_SECONDS = 180;
+
+/**
+ * Rollout waves at `replicas` pods: with maxSurge 25% (rounded up: kubernetes
+ * pkg/controller/deployment/util/deployment_util.go `ResolveFenceposts`, `GetScaledValueFromIntOrPercent(maxSurge,
+ * desired, true)`) and maxUnavailable 0 the controller starts that
+ * many new pods and removes as many old ones once they are available, so ceil(replicas / surge) rounds,
+ * one after another; never more than 4.
+ */
+export function rolloutWaves(replicas: number): number {
+    return Math.ceil(replicas / Math.ceil(replicas / 4));
+}
+
+/** Seconds one wave may take: the startup probe's budget plus {@link ROLLOUT_POD_OVERHEAD_SECONDS}. */
+export function rolloutWaveSeconds(service: ServiceConfig): number {
+    return service.health.startupSeconds + ROLLOUT_POD_OVERHEAD_SECONDS;
+}
+
+/**
+ * The Deployment's `progressDeadlineSeconds`: Kubernetes' default of 600 s, or one wave where a
+ * pod may legitimately take longer to start (`health.startupSeconds` goes up to 600), so a slow but
+ * healthy pod is not reported as `ProgressDeadlineExceeded`.
+ */
+export function progressDeadlineSeconds(service: ServiceConfig): number {
+    return Math.max(600, rolloutWaveSeconds(service));
+}
+
+/**
+ * Pulumi's wait for a color's Deployment: every wave of the longest rollout the autoscaler's range
+ * allows, at least pulumi-kubernetes' own 10 minutes. Without it the provider waits
+ * `DefaultDeploymentTimeoutMins` (10) for the Available and NewReplicaSetAvailable conditions and then
+ * fails the update (provider/pkg/await/deployment.go, `getTimeout(DefaultDeploymentTimeoutMins * 60)`),
+ * although the rollout goes on in the cluster: a healthy release of 4 or more pods at the default
+ * 120 s startup budget needs more, and its gate and live Service would never be registered.
+ */
+export function deploymentTimeouts(service: ServiceConfig): { create: string; update: string } {
+    const waves = Math.max(...Array.from({ length: service.maxReplicas }, (_, i) => rolloutWaves(i + 1)));
+    const t = `${Math.max(600, waves * rolloutWaveSeconds(service))}s`;
+    return { create: t, update: t };
+}
+
+/**
+ * How long an ending app pod keeps serving before it gets SIGTERM: the ALB's deregistration delay.
+ * When a pod ends (an in-place roll of the live color, an autoscaler scale-in, a node drain or a
+ * managed node group update), the kubelet would signal it at once, while the load balancer controller
+ * deregisters its target only once it has seen the EndpointSlice mark it terminating (controller
+ * v3.5.0 pkg/backend/endpoint_resolver.go, terminating endpoints dropped) and the ALB keeps routing to
+ * it until the deregistration takes effect: requests in between get 502/504 (aws/aws-eks-best-practices
+ * latest/bpg/networking/loadbalancing.adoc "Gracefully handle the client requests": a PreStop sleep;
+ * aws-load-balancer-controller#1719, #2366). Sleeping the whole delay keeps the pod serving for as
+ * long as the ALB may still send it requests, whatever the app does on SIGTERM. The `sleep` action
+ * needs no shell in the image (PodLifecycleSleepAction: beta and on by default since Kubernetes 1.30,
+ * stable since 1.34, kubernetes/website content/en/docs/reference/command-line-tools-reference/
+ * feature-gates/PodLifecycleSleepAction.md; no EKS minor older than 1.30 is still supported,
+ * lib/versions.ts EKS_VERSIONS, so an existing EKS cluster has it too).
+ */
+export const APP_PRESTOP_SLEEP_SECONDS = 30;
+
+/**
+ * The pod's termination grace period: the preStop sleep, which counts against it ("The Pod's
+ * termination grace period countdown begins before the PreStop hook is executed": the Container
+ * `lifecycle.preStop` field doc of k8s.io/api core/v1, as @pulumi/kubernetes types/input.d.ts carries
+ * it), plus 30 s, the Kubernetes default grace period, for the app to finish in-flight requests.
+ */
+export const APP_TERMINATION_GRACE_SECONDS = APP_PRESTOP_SLEEP_SECONDS + 30;
+
+/** The app pod's one writable volume, an emptyDir at /tmp (the root filesystem is read-only). */
+export const APP_TMP_VOLUME = "tmp";
+
 export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.DeploymentSpec {
     const { service: s, color } = d;
     const selector = selectorOf(s, color);
@@ -436,9 +514,9 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
         replicas: colorReplicas(s, color),
         selector: { matchLabels: selector },
         revisionHistoryLimit: 5,
-        progressDeadlineSeconds: 600,
+        progressDeadlineSeconds: progressDeadlineSeconds(s),
         // A new pod must be ready before an old one goes: capacity never drops during a rollout.
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: ROLLOUT_MAX_SURGE, maxUnavailable: 0 } },
         template: {
             metadata: {
                 labels: colorLabels(s, color, d.project, ROLES.workload),
@@ -446,11 +524,18 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                     [ANNOTATIONS.releaseId]: d.releaseChecked !== undefined ? d.releaseChecked.apply(() => releaseId(s, color)) : releaseId(s, color),
                     [ANNOTATIONS.image]: release.image,
                     ...scrapeAnnotations(s.port, s.metricsPath),
+                    // /tmp is scratch: it must not keep the node. The Cluster Autoscaler never removes a
+                    // node under a pod with an emptyDir unless the pod names it here (its
+                    // skip-nodes-with-local-storage defaults to true: vendor/cluster-autoscaler/flags-1.36.1.go,
+                    // flags-1.35.2.go; utils/drain/drain.go HasBlockingLocalStorage), so without it no node
+                    // running either color's pods would ever be scaled down after a load peak.
+                    [AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes]: APP_TMP_VOLUME,
                 },
             },
             spec: {
                 automountServiceAccountToken: false,
                 securityContext: restrictedPod({ uid: APP_UID, fsGroup: APP_UID }),
+                terminationGracePeriodSeconds: APP_TERMINATION_GRACE_SECONDS,
                 topologySpreadConstraints: [
                     { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: d.zoneSpread, labelSelector: { matchLabels: selector } },
                     { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
@@ -466,10 +551,12 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                     // Liveness waits until startup passed, so a slow start is not a restart loop.
                     startupProbe: { httpGet: httpGet(s.health.livenessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: Math.ceil(s.health.startupSeconds / 5) },
                     securityContext: restrictedContainer(APP_UID),
-                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                    // Serve on while the load balancer deregisters the pod (APP_PRESTOP_SLEEP_SECONDS).
+                    lifecycle: { preStop: { sleep: { seconds: APP_PRESTOP_SLEEP_SECONDS } } },
+                    volumeMounts: [{ name: APP_TMP_VOLUME, mountPath: "/tmp" }],
                 }],
                 // The root filesystem is read-only; /tmp is the one writable place.
-                volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+                volumes: [{ name: APP_TMP_VOLUME, emptyDir: { sizeLimit: "256Mi" } }],
             },
         },
     };
@@ -487,8 +574,11 @@ export function liveServiceSpec(service: ServiceConfig, liveColor: pulumi.Input<
     };
 }
 
-/** Seconds an ALB keeps sending in-flight requests to a target it is removing (a color switch, a scale-in). */
-export const ALB_DEREGISTRATION_DELAY_SECONDS = 30;
+/**
+ * Seconds an ALB keeps sending in-flight requests to a target it is removing (a color switch, a
+ * scale-in): no longer than an ending pod sleeps before SIGTERM (`APP_PRESTOP_SLEEP_SECONDS`).
+ */
+export const ALB_DEREGISTRATION_DELAY_SECONDS = APP_PRESTOP_SLEEP_SECONDS;
 
 /**
  * The ALB health check's success codes: what the kubelet's readiness probe counts as ready
@@ -638,7 +728,7 @@ export function pdbSpec(service: ServiceConfig, color: Color): k8s.types.input.p
     // One pod at a time may go: a node drain proceeds (minAvailable would block it at one replica). A color
     // of two or more pods never empties; at one pod (staging's tier allows it) the drain takes it down
     // until its replacement is ready, which is why production's tier requires 2 (config/tier.ts minReplicas).
-    return { maxUnavailable: 1, selector: { matchLabels: servingSelector(service, color) } };
+    return { maxUnavailable: 1, unhealthyPodEvictionPolicy: UNHEALTHY_POD_EVICTION_POLICY, selector: { matchLabels: servingSelector(service, color) } };
 }
 
 /**
@@ -710,11 +800,16 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
     return {
         // A failed gate is a verdict, not a glitch: no retry. The next `pulumi up` replaces it (replaceUnready).
         backoffLimit: 0,
+        // A gate pod the cluster took away (a node drain, a managed node group update, a preemption:
+        // the pod's DisruptionTarget condition) gave no verdict: run it again instead of failing the
+        // release (batch/v1 PodFailurePolicyRule "Ignore: ... the counter towards the .backoffLimit is
+        // not incremented and a replacement pod is created"; stable since Kubernetes 1.31).
+        podFailurePolicy: { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] },
         activeDeadlineSeconds: gateDeadlineSeconds(s.smoke),
         template: {
             metadata: {
                 labels: colorLabels(s, color, g.project, ROLES.gate),
-                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: s.releases[color].image },
+                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: s.releases[color].image, ...RUN_ONCE_POD_ANNOTATIONS },
             },
             spec: {
                 restartPolicy: "Never",
@@ -785,6 +880,11 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
         template: {
             metadata: {
                 labels: colorLabels(s, color, m.project, ROLES.migration),
+                // No RUN_ONCE_POD_ANNOTATIONS here: `.spec.template` is a force-new field of a Job
+                // (pulumi-kubernetes provider/pkg/provider/diff.go `job`), so a template change replaces
+                // every migration Job in the state and runs each applied migration again. Its emptyDir
+                // already keeps the Cluster Autoscaler from scaling its node down (skip-nodes-with-local-storage,
+                // true by default: vendor/cluster-autoscaler/flags-*.go).
                 annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: release.migrate.image },
             },
             spec: {
@@ -993,7 +1093,12 @@ export class BlueGreenService extends pulumi.ComponentResource {
             spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, owner: this, releaseChecked: args.releaseChecked }),
         // The new pods start only after the color's migration succeeded, and after the load balancer
         // controller's webhook serves: it gives a pod its ALB readiness gate at creation only (components/platform.ts).
-        }, { ...child, ignoreChanges: ["spec.replicas"] /* the autoscaler owns the count after creation */, dependsOn: [...(migration !== undefined ? [migration.job] : []), ...(args.ingressController !== undefined ? [args.ingressController] : [])] });
+        // spec.replicas: the autoscaler owns the count after creation. With server-side apply (the
+        // provider's default since v4) the provider then leaves the field out of its patch when another
+        // manager (the HPA's scale writes) owns it, and otherwise sends the live value, so an update
+        // never resets the HPA's count
+        // (pulumi-kubernetes provider/pkg/await/await.go ssaUpdate -> handleSSAIgnoreFields).
+        }, { ...child, ignoreChanges: ["spec.replicas"], customTimeouts: deploymentTimeouts(s), dependsOn: [...(migration !== undefined ? [migration.job] : []), ...(args.ingressController !== undefined ? [args.ingressController] : [])] });
         const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName, args.previousLiveColor) }, child);

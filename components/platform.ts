@@ -30,6 +30,7 @@ import { ROLE_LABEL, ROLES } from "../lib/delivery";
 import { managedPolicyArn } from "../lib/iam";
 import { restrictedContainer } from "../lib/pod-security";
 import { childTags, type Tags } from "../lib/tags";
+import { AUTOSCALER_ANNOTATIONS, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS, HELM_CHARTS, type HelmChartPin } from "../lib/versions";
 import { addonVersion, addonVersions, AFTER_NODES_ADDONS, eksAddonArgs } from "./eks-addon";
 import { serviceAccountRole, serviceAccountWithRole, type ServiceAccountRoleArgs } from "./irsa";
@@ -175,16 +176,26 @@ export function loadBalancerControllerValues(a: LoadBalancerControllerValuesArgs
         // `preflight-readiness-gate-controller` checks every target pod is selected and no other.
         podMutatorWebhookConfig: { failurePolicy: "Fail" },
         objectSelector: { matchLabels: { [ROLE_LABEL]: ROLES.workload } },
-        podDisruptionBudget: { maxUnavailable: 1 },
+        // The chart writes the map into the budget's spec (eks-charts@5239609 templates/pdb.yaml:13);
+        // unready controller pods never block a drain (lib/workload.ts UNHEALTHY_POD_EVICTION_POLICY).
+        podDisruptionBudget: { maxUnavailable: 1, unhealthyPodEvictionPolicy: UNHEALTHY_POD_EVICTION_POLICY },
         resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
     };
 }
 
-/** Values of the metrics-server chart: two replicas behind a PDB, so HPAs never lose their metrics to one drain. */
+/**
+ * Values of the metrics-server chart: two replicas behind a PDB, so HPAs never lose their metrics to one
+ * drain. The chart mounts an emptyDir `tmp` in its pods (templates/deployment.yaml:142-144, `tmpVolume`)
+ * for its self-signed serving certificate (`--cert-dir=/tmp`), which it writes again at start: named in
+ * the Cluster Autoscaler's annotation, it does not keep the two nodes they run on from scaling down
+ * (lib/workload.ts AUTOSCALER_ANNOTATIONS; the chart puts `podAnnotations` on the pod template, :31-34).
+ */
 export function metricsServerValues(): Record<string, unknown> {
     return {
         replicas: 2,
-        podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+        // unhealthyPodEvictionPolicy: the chart renders it on Kubernetes >= 1.27 (templates/pdb.yaml).
+        podDisruptionBudget: { enabled: true, maxUnavailable: 1, unhealthyPodEvictionPolicy: UNHEALTHY_POD_EVICTION_POLICY },
+        podAnnotations: { [AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes]: "tmp" },
         securityContext: restrictedContainer(),
         resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
     };

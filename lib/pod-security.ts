@@ -6,6 +6,14 @@ export const NODE_UID = 1000;
 /**
  * Pod Security "restricted" for one container, as every Launchpad workload runs: non-root, no
  * privilege escalation, no capabilities, a read-only root filesystem, the runtime's seccomp profile.
+ * The Restricted profile's controls, each as it checks these fields (kubernetes/website
+ * content/en/docs/concepts/security/pod-security-standards.md, "Restricted"): Privilege Escalation
+ * (`allowPrivilegeEscalation` false), Running as Non-root (`runAsNonRoot` true, pod or every container),
+ * Running as Non-root user (`runAsUser` not 0), Seccomp (`RuntimeDefault` or `Localhost`, pod or every
+ * container; absent is refused), Capabilities (drop includes `ALL`, add at most `NET_BIND_SERVICE`);
+ * the read-only root filesystem is Launchpad's own, beyond the profile. They bind init and ephemeral
+ * containers too, which is why every container gets this whole context. The app namespace enforces the
+ * profile at `latest` (components/cluster.ts namespaceLabels).
  * `uid` runs it as that user and group; leave it out where the image or chart picks its own user.
  */
 export function restrictedContainer(uid?: number): k8s.types.input.core.v1.SecurityContext {

@@ -42,3 +42,38 @@ export function colorLabels(service: LabelledService, color: Color, project: str
         [ROLE_LABEL]: role,
     };
 }
+
+/**
+ * The Cluster Autoscaler's pod annotations (kubernetes/autoscaler cluster-autoscaler/utils/drain/drain.go
+ * `PodSafeToEvictKey`, `SafeToEvictLocalVolumesKey`; FAQ.md "What types of pods can prevent CA from
+ * removing a node?", at cluster-autoscaler-1.36.1).
+ */
+export const AUTOSCALER_ANNOTATIONS = {
+    safeToEvict: "cluster-autoscaler.kubernetes.io/safe-to-evict",
+    safeToEvictLocalVolumes: "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes",
+} as const;
+
+/**
+ * What a pod that runs once to a verdict carries (the smoke and load gates' Jobs'; not the migration
+ * Job's, whose template may not change: components/blue-green-service.ts migrationJobSpec): the autoscaler
+ * never removes its node while it runs. Its volumes are no "local storage" to the autoscaler (ConfigMaps
+ * and projected volumes are not: FAQ.md), and a Job's pod counts as replicated, so without it a scale-down
+ * evicts a running gate and the Job, `backoffLimit: 0`, fails a healthy release. A finished pod no longer
+ * blocks (simulator/drainability/rules: `terminal` comes before `notsafetoevict`).
+ */
+export const RUN_ONCE_POD_ANNOTATIONS: Readonly<Record<string, string>> = { [AUTOSCALER_ANNOTATIONS.safeToEvict]: "false" };
+
+/**
+ * How every PodDisruptionBudget Launchpad writes (a color's, and the platform charts') treats pods
+ * that are running but not Ready: they may always be evicted. With
+ * the default (IfHealthyBudget) an unready pod goes only while the budget still has room, so a workload
+ * whose pods all fail to become Ready (a release that crash-loops or never passes its readiness probe
+ * or ALB health check, left on the idle color by a failed gate) blocks every eviction from its nodes:
+ * a managed node group update then fails after 15 minutes with `PodEvictionFailure` ("Aggressive PDB",
+ * awsdocs/amazon-eks-user-guide latest/ug/nodes/managed-node-update-behavior.adoc), and the Cluster
+ * Autoscaler cannot scale those nodes down. Kubernetes recommends AlwaysAllow for this (kubernetes/website
+ * content/en/docs/tasks/administer-cluster/safely-drain-node.md: "to support eviction of misbehaving
+ * applications during a node drain"); an unready pod serves nothing, so evicting it costs no capacity.
+ * The field is stable since Kubernetes 1.31 (feature-gates/PDBUnhealthyPodEvictionPolicy.md; beta and on since 1.27).
+ */
+export const UNHEALTHY_POD_EVICTION_POLICY = "AlwaysAllow";

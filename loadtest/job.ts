@@ -7,7 +7,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { colorLabels, previewServiceName, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { colorLabels, previewServiceName, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import type { ServiceConfig } from "../config";
 import { APP_LABELS, ROLES, type Color } from "../lib/delivery";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
@@ -57,7 +57,7 @@ export function loadtestJobSpec(labels: Record<string, string>, configMapName: p
         backoffLimit: 0,
         activeDeadlineSeconds: loadtestDeadlineSeconds({ scenario }),
         template: {
-            metadata: { labels, ...(annotations !== undefined ? { annotations } : {}) },
+            metadata: { labels, annotations: { ...annotations, ...RUN_ONCE_POD_ANNOTATIONS } },
             spec: {
                 restartPolicy: "Never",
                 // The runner never calls the Kubernetes API. With `aws`, EKS's pod identity webhook still

@@ -257,4 +257,34 @@ export function envOf(c: ContainerRef): Record<string, unknown>[] {
     return arr(c.spec.env).map(rec);
 }
 
-export const WORKLOAD_POLICIES = [containerResources, containerProbes, containerNonRoot, containerCapabilities, podHostNamespaces, podHostPath, podSeccomp, podVolumeTypes, imagesPinned] as const;
+const PDB_TYPE = "kubernetes:policy/v1:PodDisruptionBudget";
+
+/**
+ * A budget a node drain can get through. EKS drains every node of a managed node group on an update
+ * and fails it after 15 minutes with `PodEvictionFailure` when a budget refuses ("Aggressive PDB",
+ * awsdocs/amazon-eks-user-guide latest/ug/nodes/managed-node-update-behavior.adoc). A budget of
+ * `maxUnavailable` 0 or `minAvailable` 100% never allows an eviction; one that leaves
+ * `unhealthyPodEvictionPolicy` at IfHealthyBudget refuses to evict pods that are not Ready whenever
+ * too few are, so a release that never became Ready blocks every drain of its nodes (Kubernetes
+ * recommends AlwaysAllow: kubernetes/website content/en/docs/tasks/administer-cluster/safely-drain-node.md).
+ */
+export const pdbDrainable: LaunchpadResourcePolicy = {
+    name: "pdb-drainable",
+    description: "Every PodDisruptionBudget lets a node drain evict: some pod may always go, and pods that are not Ready may always go.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+        if (args.type !== PDB_TYPE) {
+            args.notApplicable("Policy only applies to PodDisruptionBudgets");
+        }
+        const spec = rec(args.props.spec);
+        const who = k8sName(args.type, args.props, args.name);
+        if (spec.maxUnavailable === 0 || spec.maxUnavailable === "0%" || spec.minAvailable === "100%") {
+            report(`${who} never allows an eviction (${spec.maxUnavailable !== undefined ? `maxUnavailable ${JSON.stringify(spec.maxUnavailable)}` : `minAvailable ${JSON.stringify(spec.minAvailable)}`}): every node drain and managed node group update stops at its pods; allow at least one pod to go.`);
+        }
+        if (spec.unhealthyPodEvictionPolicy !== "AlwaysAllow") {
+            report(`${who} keeps pods that are not Ready while too few are (unhealthyPodEvictionPolicy ${spec.unhealthyPodEvictionPolicy === undefined ? "unset, IfHealthyBudget" : JSON.stringify(spec.unhealthyPodEvictionPolicy)}): a release that never became Ready blocks every drain of its nodes; set spec.unhealthyPodEvictionPolicy: AlwaysAllow.`);
+        }
+    },
+};
+
+export const WORKLOAD_POLICIES = [containerResources, containerProbes, containerNonRoot, containerCapabilities, podHostNamespaces, podHostPath, podSeccomp, podVolumeTypes, imagesPinned, pdbDrainable] as const;

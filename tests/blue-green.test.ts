@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, deploymentSpec, gateDeadlineSeconds, hpaMinReplicas, ingressAnnotations, ingressSpec, podShape, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
+import { BlueGreenService, deploymentSpec, deploymentTimeouts, gateDeadlineSeconds, progressDeadlineSeconds, ROLLOUT_POD_OVERHEAD_SECONDS, rolloutWaves, hpaMinReplicas, ingressAnnotations, ingressSpec, podShape, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
 import type { ServiceConfig } from "../config";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
@@ -89,6 +89,9 @@ describe.each([
         expect(input(d, "spec.selector")).toEqual({ matchLabels: { app: "api", color } });
         expect(input(d, "spec.replicas")).toBe(replicas);
         expect(d.options.ignoreChanges).toEqual(["spec.replicas"]);
+        // Four waves (maxReplicas >= 4) of the 120 s startup budget plus 180 s: past pulumi-kubernetes' default 10 minutes.
+        expect(d.options.customTimeouts).toEqual({ create: "1200s", update: "1200s" });
+        expect(input(d, "spec.progressDeadlineSeconds")).toBe(600);
         expect(input(d, "spec.strategy")).toEqual({ type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } });
         const pod = input(d, "spec.template.spec") as Record<string, unknown>;
         expect(pod.automountServiceAccountToken).toBe(false);
@@ -105,6 +108,13 @@ describe.each([
         expect(c.livenessProbe).toEqual({ httpGet: { path: "/health/live", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
         expect(c.startupProbe).toEqual({ httpGet: { path: "/health/live", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 24 });
         expect(c.securityContext).toEqual(RESTRICTED_CONTAINER(10001));
+        // Every emptyDir is listed for the Cluster Autoscaler, so the pod never pins its node (FAQ.md: "all of the pod's local volumes are listed").
+        const emptyDirs = (pod.volumes as { name: string; emptyDir?: unknown }[]).filter((v) => v.emptyDir !== undefined).map((v) => v.name);
+        expect(emptyDirs).toEqual(["tmp"]);
+        expect((input(d, "spec.template.metadata.annotations") as Record<string, string>)["cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"]).toBe(emptyDirs.join(","));
+        // An ending pod serves on for the ALB's whole deregistration delay, then has 30 s to stop.
+        expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 30 } } });
+        expect(pod.terminationGracePeriodSeconds).toBe(60);
         expect(c.env).toEqual([
             { name: "LOG_LEVEL", value: stack === "production" ? "warn" : "info" },
             ...["host", "port", "database", "username", "password", "engine"].map((key) => ({
@@ -117,7 +127,7 @@ describe.each([
     it("bounds each color with a PDB of one unavailable pod and an HPA from the replicas to the ceiling", async () => {
         const p = await plan();
         for (const color of ["blue", "green"]) {
-            expect(input(named(p, `${prefix}-${color}-pdb`), "spec")).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: "api", color, "launchpad.dev/role": "workload" } } });
+            expect(input(named(p, `${prefix}-${color}-pdb`), "spec")).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: { app: "api", color, "launchpad.dev/role": "workload" } } });
             expect(input(named(p, `${prefix}-${color}-hpa`), "spec")).toEqual({
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: `api-${color}` },
                 minReplicas: replicas,
@@ -199,8 +209,15 @@ describe.each([
             "launchpad.dev/image": service.releases[color as "blue" | "green"].image,
         });
         expect(input(job, "spec.backoffLimit")).toBe(0);
+        // A pod the cluster took away (drain, node group update, preemption) is run again, not counted as a failed gate.
+        expect(input(job, "spec.podFailurePolicy")).toEqual({ rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] });
         expect(input(job, "spec.activeDeadlineSeconds")).toBe(deadline);
-        expect(input(job, "spec.template.metadata.annotations")).toEqual({ "launchpad.dev/release-id": id, "launchpad.dev/image": service.releases[color as "blue" | "green"].image });
+        // The Cluster Autoscaler never removes the node under a running gate (its FAQ: safe-to-evict "false").
+        expect(input(job, "spec.template.metadata.annotations")).toEqual({
+            "launchpad.dev/release-id": id,
+            "launchpad.dev/image": service.releases[color as "blue" | "green"].image,
+            "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
+        });
         expect(job.options.customTimeouts).toEqual({ create: `${deadline + 120}s`, update: `${deadline + 120}s` });
         expect(job.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-${color}`, `${prefix}-${color}-preview`, `${prefix}-smoke`]);
         const pod = input(job, "spec.template.spec") as { containers: Record<string, unknown>[]; restartPolicy: string; volumes: unknown };
@@ -338,6 +355,62 @@ describe("docs/delivery.md's weighted action", () => {
         const sample = /```json\n(\{"type":"forward".*\})\n```/.exec(doc)?.[1];
         const planned = (input(named(await planStack("staging"), "launchpad-staging-api-ingress"), "metadata.annotations") as Record<string, string>)["alb.ingress.kubernetes.io/actions.api-colors"];
         expect(sample).toBe(planned);
+    });
+});
+
+describe("an ending pod behind the ALB (EKS best practices, networking/loadbalancing.adoc: a PreStop sleep, a grace period that covers it)", () => {
+    it("sleeps before SIGTERM at least as long as the planned Ingress's deregistration delay, and its grace period outlasts the sleep", async () => {
+        const p = await planStack("staging");
+        const attrs = (input(named(p, "launchpad-staging-api-ingress"), "metadata.annotations") as Record<string, string>)["alb.ingress.kubernetes.io/target-group-attributes"];
+        const delay = Number(/deregistration_delay\.timeout_seconds=(\d+)/.exec(attrs)?.[1]);
+        expect(delay).toBe(30);
+        for (const color of ["blue", "green"]) {
+            const pod = input(named(p, `launchpad-staging-api-${color}`), "spec.template.spec") as { terminationGracePeriodSeconds: number; containers: { lifecycle: { preStop: { sleep: { seconds: number } } } }[] };
+            const sleep = pod.containers[0].lifecycle.preStop.sleep.seconds;
+            expect(sleep).toBeGreaterThanOrEqual(delay);
+            expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sleep);
+        }
+    });
+});
+
+describe("disruption budgets and node drains (EKS managed-node-update-behavior.adoc: a drain that cannot evict fails the node group update after 15 minutes)", () => {
+    it.each(["staging", "production"])("every PodDisruptionBudget in the %s plan lets a drain evict pods that are not Ready (kubernetes/website safely-drain-node.md recommends AlwaysAllow)", async (stack) => {
+        const pdbs = (await planStack(stack)).resources.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget");
+        expect(pdbs.length).toBeGreaterThanOrEqual(2);
+        expect(pdbs.map((r) => [r.name, input(r, "spec.unhealthyPodEvictionPolicy")])).toEqual(pdbs.map((r) => [r.name, "AlwaysAllow"]));
+    });
+});
+
+describe("run-once pods and the Cluster Autoscaler (kubernetes/autoscaler cluster-autoscaler FAQ.md: safe-to-evict \"false\" keeps a pod's node)", () => {
+    it.each(["staging", "production"])("in the %s plan every Job's pod (smoke gate, load gate) keeps its node while it runs", async (stack) => {
+        const jobs = (await planStack(stack)).resources.filter((r) => r.type === "kubernetes:batch/v1:Job");
+        expect(jobs.length).toBeGreaterThanOrEqual(2);
+        for (const job of jobs) {
+            expect([job.name, (input(job, "spec.template.metadata.annotations") as Record<string, string>)["cluster-autoscaler.kubernetes.io/safe-to-evict"]]).toEqual([job.name, "false"]);
+        }
+    });
+});
+
+describe("a color's rollout budget (pulumi-kubernetes waits 10 minutes for a Deployment unless told otherwise: provider/pkg/await/deployment.go DefaultDeploymentTimeoutMins)", () => {
+    it("counts the rollout's waves as the Deployment controller makes them: maxSurge 25% rounded up, maxUnavailable 0, never more than 4", () => {
+        expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 100, 500].map(rolloutWaves)).toEqual([1, 2, 3, 4, 3, 3, 4, 4, 3, 4, 4, 4, 4]);
+        for (let r = 1; r <= 500; r++) expect(rolloutWaves(r)).toBeLessThanOrEqual(4);
+    });
+
+    it.each([
+        { startupSeconds: 120, maxReplicas: 1, timeout: "600s", progress: 600 },
+        { startupSeconds: 120, maxReplicas: 3, timeout: "900s", progress: 600 },
+        { startupSeconds: 120, maxReplicas: 12, timeout: "1200s", progress: 600 },
+        { startupSeconds: 600, maxReplicas: 12, timeout: "3120s", progress: 780 },
+        { startupSeconds: 600, maxReplicas: 2, timeout: "1560s", progress: 780 },
+    ])("startupSeconds $startupSeconds, maxReplicas $maxReplicas: Pulumi waits $timeout, the progress deadline is $progress s", async ({ startupSeconds, maxReplicas, timeout, progress }) => {
+        const base = (await loadConfigFor("production")).services[0];
+        const s: ServiceConfig = { ...base, maxReplicas, health: { ...base.health, startupSeconds } };
+        expect(deploymentTimeouts(s)).toEqual({ create: timeout, update: timeout });
+        expect(progressDeadlineSeconds(s)).toBe(progress);
+        expect(deploymentSpec({ service: s, color: "blue", project: "p", zoneSpread: "DoNotSchedule", databaseSecretName: "db" }).progressDeadlineSeconds).toBe(progress);
+        // One wave always fits: the startup probe's whole budget plus the pod overhead.
+        expect(progress).toBeGreaterThanOrEqual(startupSeconds + ROLLOUT_POD_OVERHEAD_SECONDS);
     });
 });
 

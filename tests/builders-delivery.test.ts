@@ -136,7 +136,7 @@ describe("previewServiceSpec / liveServiceSpec (the color's and the users' Servi
 
 describe("pdbSpec (a color's PodDisruptionBudget)", () => {
     it("lets one pod go at a time and selects the color's serving pods only", () => {
-        expect(pdbSpec(api, "green")).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: "api", color: "green", "launchpad.dev/role": "workload" } } });
+        expect(pdbSpec(api, "green")).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: { app: "api", color: "green", "launchpad.dev/role": "workload" } } });
     });
 
     // kubernetes pkg/controller/disruption/disruption.go: a budget whose selector reaches a Job's pod
@@ -274,7 +274,7 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
     it("labels its pod as the color's smoke gate and annotates the release it judges", () => {
         const meta = (gateJobSpec(inputs()).template as { metadata: { labels: Record<string, string>; annotations: Record<string, string> } }).metadata;
         expect(meta.labels).toMatchObject({ app: "api", color: "blue", "launchpad.dev/role": "smoke-gate", "app.kubernetes.io/component": "smoke-gate" });
-        expect(meta.annotations).toEqual({ "launchpad.dev/release-id": releaseId(api, "blue"), "launchpad.dev/image": "ghcr.io/acme/api:1.4.2" });
+        expect(meta.annotations).toEqual({ "launchpad.dev/release-id": releaseId(api, "blue"), "launchpad.dev/image": "ghcr.io/acme/api:1.4.2", "cluster-autoscaler.kubernetes.io/safe-to-evict": "false" });
     });
 
     it("runs the runner as the node user under the restricted profile, against the color's preview Service", async () => {
@@ -306,6 +306,8 @@ describe("migrationJobSpec (the release's schema migration Job)", () => {
         expect(MIGRATION_DEADLINE_SECONDS).toBe(1800);
         const t = spec.template as { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: k8s.types.input.core.v1.PodSpec };
         expect(t.metadata.labels).toMatchObject({ app: "api", color: "green", "launchpad.dev/role": "schema-migration" });
+        // Unchanged since migrations shipped: a Job's template is force-new (pulumi-kubernetes provider/pkg/provider/diff.go),
+        // so any change here would replace every recorded migration Job and run its migration again.
         expect(t.metadata.annotations).toEqual({ "launchpad.dev/release-id": releaseId(migratingApi, "green"), "launchpad.dev/image": "ghcr.io/acme/api-migrate:1.5.0" });
         expect(t.spec.restartPolicy).toBe("Never");
         expect(t.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: APP_UID, runAsGroup: APP_UID, fsGroup: APP_UID, seccompProfile: { type: "RuntimeDefault" } });

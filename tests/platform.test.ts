@@ -138,7 +138,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             serviceMutatorWebhookConfig: { failurePolicy: "Ignore" },
             podMutatorWebhookConfig: { failurePolicy: "Fail" },
             objectSelector: { matchLabels: { "launchpad.dev/role": "workload" } },
-            podDisruptionBudget: { maxUnavailable: 1 },
+            podDisruptionBudget: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" },
             resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
         });
         const vendored = readFileSync(join(REPO_ROOT, "vendor", "aws-load-balancer-controller", "iam-policy.json"), "utf8");
@@ -167,7 +167,8 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             ({ name: chart, namespace: "kube-system", chart, version, repositoryOpts: { repo }, values, atomic: true, compat: "true" });
         expect(named(p, `${name}-metrics-server`).inputs).toEqual(release("metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/", {
             replicas: 2,
-            podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+            podDisruptionBudget: { enabled: true, maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" },
+            podAnnotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes": "tmp" },
             securityContext: restricted,
             resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
         }));
@@ -362,6 +363,14 @@ const FREE_FORM: Readonly<Record<string, Readonly<Record<string, FreeForm>>>> = 
     },
     "metrics-server": {
         resources: { template: "templates/deployment.yaml:104-105", check: (v) => validContainer({ resources: v }) },
+        // The pod template's annotations; its one local volume is the emptyDir `tmp` (templates/deployment.yaml:142-144).
+        podAnnotations: {
+            template: "templates/deployment.yaml:31-34",
+            check: (v) => {
+                new Pod({ metadata: { name: "p", annotations: v as Record<string, string> }, spec: { containers: [{ name: "c", image: "i" }] } }).validate();
+                expect((v as Record<string, string>)["cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"]).toBe("tmp");
+            },
+        },
         securityContext: { template: "templates/deployment.yaml:60-61 (the container's)", check: (v) => validContainer({ securityContext: v }) },
     },
     "cluster-autoscaler": {

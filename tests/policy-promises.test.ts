@@ -61,6 +61,9 @@ const CASES: [string, (doc: Doc) => void, string, string, string][] = [
         "Deployment api-blue mounts the node's filesystem: remove the hostPath volume node-root (Pod Security Standards, Baseline)."],
     ["two hostPath volumes, one given as an empty object", (d) => { app(d).volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock", type: "Socket" } }, { name: "logs", hostPath: {} }]; }, "pod-host-path", BLUE,
         "Deployment api-blue mounts the node's filesystem: remove the hostPath volumes docker and logs (Pod Security Standards, Baseline)."],
+    // awsdocs/amazon-eks-user-guide managed-node-update-behavior.adoc: a drain refused for 15 minutes fails the node group update.
+    ["a color's budget that keeps unready pods", (d) => { delete (byName(d, `${BLUE}-pdb`).inputs.spec as Record<string, unknown>).unhealthyPodEvictionPolicy; }, "pdb-drainable", `${BLUE}-pdb`,
+        "PodDisruptionBudget api-blue keeps pods that are not Ready while too few are (unhealthyPodEvictionPolicy unset, IfHealthyBudget): a release that never became Ready blocks every drain of its nodes; set spec.unhealthyPodEvictionPolicy: AlwaysAllow."],
 ];
 
 describe("npm run policy: a mandatory policy per production promise", () => {

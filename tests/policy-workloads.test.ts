@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containerNonRoot, containerProbes, containerResources, imagesPinned, parseImage, podHostPath, podSeccomp, podVolumeTypes, WORKLOAD_POLICIES } from "../policies/workloads";
+import { containerNonRoot, containerProbes, containerResources, imagesPinned, parseImage, pdbDrainable, podHostPath, podSeccomp, podVolumeTypes, WORKLOAD_POLICIES } from "../policies/workloads";
 import { resource, violations, withInput } from "./support/policy";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -159,5 +159,34 @@ describe("workloads", () => {
     it("reads tag and digest, not a registry port, from an image reference", () => {
         expect(parseImage("registry.example.com:5000/web")).toEqual({ tag: undefined, digest: undefined });
         expect(parseImage(`web:1.2.3@${DIGEST}`)).toEqual({ tag: "1.2.3", digest: DIGEST });
+    });
+});
+
+// EKS drains every node of a managed node group on an update and fails after 15 minutes of refused
+// evictions (awsdocs/amazon-eks-user-guide managed-node-update-behavior.adoc, "Aggressive PDB");
+// kubernetes/website safely-drain-node.md recommends unhealthyPodEvictionPolicy AlwaysAllow.
+describe("pdb-drainable", () => {
+    const PDB = resource("kubernetes:policy/v1:PodDisruptionBudget", "web-blue-pdb", {
+        metadata: { name: "web-blue" },
+        spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: { app: "web", color: "blue" } } },
+    });
+    const KEEPS = (policy: string) => `PodDisruptionBudget web-blue keeps pods that are not Ready while too few are (unhealthyPodEvictionPolicy ${policy}): a release that never became Ready blocks every drain of its nodes; set spec.unhealthyPodEvictionPolicy: AlwaysAllow.`;
+    it.each([
+        ["the colors' budget", PDB, []],
+        ["a minAvailable budget that leaves room", withInput(withInput(PDB, "spec.maxUnavailable", undefined), "spec.minAvailable", 1), []],
+        ["no unhealthyPodEvictionPolicy (IfHealthyBudget by default)", withInput(PDB, "spec.unhealthyPodEvictionPolicy", undefined), [KEEPS("unset, IfHealthyBudget")]],
+        ["IfHealthyBudget", withInput(PDB, "spec.unhealthyPodEvictionPolicy", "IfHealthyBudget"), [KEEPS('"IfHealthyBudget"')]],
+        ["maxUnavailable 0", withInput(PDB, "spec.maxUnavailable", 0),
+            ["PodDisruptionBudget web-blue never allows an eviction (maxUnavailable 0): every node drain and managed node group update stops at its pods; allow at least one pod to go."]],
+        ["maxUnavailable 0%", withInput(PDB, "spec.maxUnavailable", "0%"),
+            ['PodDisruptionBudget web-blue never allows an eviction (maxUnavailable "0%"): every node drain and managed node group update stops at its pods; allow at least one pod to go.']],
+        ["minAvailable 100%", withInput(withInput(PDB, "spec.maxUnavailable", undefined), "spec.minAvailable", "100%"),
+            ['PodDisruptionBudget web-blue never allows an eviction (minAvailable "100%"): every node drain and managed node group update stops at its pods; allow at least one pod to go.']],
+    ])("%s", async (_what, r, expected) => {
+        expect(await violations(pdbDrainable, r)).toEqual(expected);
+    });
+
+    it("does not apply to a Deployment", async () => {
+        expect(await violations(pdbDrainable, DEPLOYMENT)).toEqual([]);
     });
 });

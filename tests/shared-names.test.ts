@@ -80,6 +80,7 @@ describe("one owner for every shared name, in the source", () => {
         ["the pod scrape annotations Prometheus reads (prometheus.io/*)", /prometheus\.io\//, ["observability/scrape-config.ts"]],
         // The Ingress the BlueGreenService writes; the weighted-actions prefix that rollback and the pack read.
         ["the ALB Ingress annotations (alb.ingress.kubernetes.io/*)", /alb\.ingress\.kubernetes\.io\//, ["components/blue-green-service.ts", "policies/shared/delivery.ts"]],
+        ["the Cluster Autoscaler's pod annotations (cluster-autoscaler.kubernetes.io/*)", /cluster-autoscaler\.kubernetes\.io\//, ["lib/workload.ts"]],
         ["the stack identifier built as `${project}-${stack}`", /\$\{[\w.]*project\w*\}-\$\{/, ["lib/stack-name.ts"]],
     ] as const)("%s: spelled only by its owner", (_, pattern, owners) => {
         expect(spelledIn(pattern, files)).toEqual([...owners]);
