@@ -21,6 +21,7 @@ import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
+import { checkedIdentity, currentIdentity, IDENTITY_OUTPUT } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
@@ -54,6 +55,8 @@ export interface ClusterSide {
 
 /** What delivery adds: the release history read from state, the promotion and schema rules, the services. */
 interface Delivery {
+    /** The stack's own previous outputs (`previousOutputs`), which every check from state reads. */
+    readonly previous: pulumi.StackReference;
     readonly history: pulumi.Output<ReleaseHistory>;
     readonly promotion: Promotion | undefined;
     readonly schema: SchemaGuard | undefined;
@@ -111,8 +114,12 @@ export class Environment extends pulumi.ComponentResource {
         this.schema = delivery.schema;
         this.services = delivery.services;
 
+        // Recorded only once checked against what the previous update recorded (identity-record.ts).
+        const identity = checkedIdentity(delivery.previous, currentIdentity(config, identifier, this.data !== undefined),
+            config.safety.refuseIdentityChange, config.stack, this);
         this.outputs = {
             ...environmentOutputs(config, side, this.data, this.observability),
+            [IDENTITY_OUTPUT]: identity,
             ...deliveryOutputs(this.services, config, delivery.history),
             ...(this.schema !== undefined ? this.schema.outputs(this.services) : {}),
         };
@@ -192,7 +199,7 @@ export class Environment extends pulumi.ComponentResource {
             restorePoint: schema?.restorePoint(service),
             liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
         }, child));
-        return { history, promotion, schema, services };
+        return { previous, history, promotion, schema, services };
     }
 
     /**
