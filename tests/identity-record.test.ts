@@ -100,6 +100,19 @@ describe("production refuses a change that replaces a stateful resource, from it
     });
 });
 
+describe("before anything moves", () => {
+    // The Node SDK sends a registration only once every input resolved, so a Namespace whose name
+    // waits on the check is never registered when the check throws: no delete-first replacement
+    // starts, even under `pulumi up --skip-preview` (.github/workflows/deploy.yml).
+    it.each(["staging", "production"])("%s: the Namespace's name waits on the stack's own previous outputs", async (stack) => {
+        const p = await planStack(stack);
+        const self = p.resources.filter((r) => r.type === "pulumi:pulumi:StackReference" && r.name === `launchpad-${stack}-history`);
+        expect(self.map((r) => r.name)).toEqual([`launchpad-${stack}-history`]);
+        const ns = p.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+        expect(ns.map((r) => r.propertyDependencies.metadata)).toEqual([expect.arrayContaining([self[0].urn])]);
+    });
+});
+
 describe("what passes", () => {
     it("an unchanged stack, and a change that updates in place (instance class)", async () => {
         const previous = await deployed("production");
