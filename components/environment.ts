@@ -21,7 +21,7 @@ import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { checkedIdentity, currentIdentity, IDENTITY_OUTPUT, type StackIdentity } from "./identity-record";
+import { checkedIdentity, currentIdentity, IDENTITY_OUTPUT, type IdentityScope, type StackIdentity } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
@@ -99,7 +99,7 @@ export class Environment extends pulumi.ComponentResource {
         // The prefix of the stack's named resources: the EKS cluster, the database, the buckets.
         const identifier = stackIdentifier(config.project, config.stack);
         // The stack's own previous outputs, and the identity checked against them before the
-        // Namespace registers (identity-record.ts); each cluster branch says whether it has a database.
+        // Namespace registers (identity-record.ts); each cluster branch says whether it has a database and a network of its own.
         const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
         const checkIdentity: IdentityCheck = { previous, config, identifier };
 
@@ -244,17 +244,17 @@ export class Environment extends pulumi.ComponentResource {
     }
 
     /**
-     * The stack's identity, with a database or without, checked against the one its previous outputs
+     * The stack's identity, with a database and network of its own or without, checked against the one its previous outputs
      * record (identity-record.ts): refused where the tier says, else warned; resolves to the identity to record.
      */
-    private checkIdentity(c: IdentityCheck, hasDatabase: boolean): pulumi.Output<StackIdentity> {
-        return checkedIdentity(c.previous, currentIdentity(c.config, c.identifier, hasDatabase), c.config.safety.refuseIdentityChange, c.config.stack, this);
+    private checkIdentity(c: IdentityCheck, scope: IdentityScope): pulumi.Output<StackIdentity> {
+        return checkedIdentity(c.previous, currentIdentity(c.config, c.identifier, scope), c.config.safety.refuseIdentityChange, c.config.stack, this);
     }
 
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */
     private ownCluster(name: string, identifier: string, config: LaunchpadConfig, cluster: EksClusterConfig, child: pulumi.ComponentResourceOptions, checkIdentity: IdentityCheck): ClusterSide {
-        // The data layer always goes with Launchpad's own cluster.
-        const identity = this.checkIdentity(checkIdentity, true);
+        // The data layer always goes with Launchpad's own cluster, in Launchpad's own network.
+        const identity = this.checkIdentity(checkIdentity, { database: true, network: true });
         const network = new Network(`${name}-network`, {
             config: config.network,
             tags: config.tags,
@@ -315,7 +315,7 @@ export class Environment extends pulumi.ComponentResource {
     /** A team's existing cluster: no VPC, no platform; the data layer only where `network.existing` says where. */
     private existingCluster(name: string, cluster: ExistingClusterConfig, child: pulumi.ComponentResourceOptions, checkIdentity: IdentityCheck): ClusterSide {
         const placement = existingPlacement(cluster);
-        const identity = this.checkIdentity(checkIdentity, placement !== undefined);
+        const identity = this.checkIdentity(checkIdentity, { database: placement !== undefined, network: false });
         const existing = new ExistingCluster(`${name}-cluster`, { config: cluster, namespaceChecked: identity }, child);
         return { identity, network: undefined, cluster: existing, platform: undefined, scrapeTarget: undefined, placement, outputs: {} };
     }

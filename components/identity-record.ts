@@ -15,7 +15,10 @@
  *   in lib/stack-name.ts): removing `database.restore` names the fresh, empty `<id>-db` again;
  * - the application namespace: pulumi-kubernetes replaces a Namespace whose `metadata.name` changes,
  *   delete-first since it is named (provider/pkg/provider/provider.go Diff), and every object in it
- *   with it; nothing protects it.
+ *   with it; nothing protects it;
+ * - the VPC's CIDR, where Launchpad owns the network: `cidr_block` is ForceNew in
+ *   hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go (stored commit 00081ce4), so the
+ *   VPC and its subnets are replaced under the EKS cluster and the database, which cannot follow.
  *
  * Where the tier refuses such changes (`Safety.refuseIdentityChange`) each one is a config problem,
  * refused when the program reads the previous outputs; elsewhere it is a warning. A first update
@@ -48,18 +51,30 @@ export interface StackIdentity {
     /** `launchpad:cluster.namespace`. */
     readonly namespace?: string;
     /**
+     * `launchpad:network.cidr`, the VPC's CIDR.
+     * @default - no network of Launchpad's own (an existing cluster), or recorded before the field existed
+     */
+    readonly networkCidr?: string;
+    /**
      * The database's identity.
      * @default - no database (no data layer), or recorded before the field existed
      */
     readonly database?: Partial<DatabaseIdentity>;
 }
 
+/** What this stack creates that the identity names: a database, a network of its own. */
+export interface IdentityScope {
+    readonly database: boolean;
+    readonly network: boolean;
+}
+
 /** This update's identity, from config and the stack identifier (`<project>-<stack>`). */
-export function currentIdentity(config: LaunchpadConfig, identifier: string, hasDatabase: boolean): StackIdentity {
+export function currentIdentity(config: LaunchpadConfig, identifier: string, scope: IdentityScope): StackIdentity {
     const db = config.database;
     return {
         namespace: config.cluster.namespace,
-        ...(hasDatabase
+        ...(scope.network ? { networkCidr: config.network.cidr } : {}),
+        ...(scope.database
             ? { database: { engine: db.engine, name: db.name, username: db.username, instance: databaseInstanceIdentifier(identifier, db.restore), restored: db.restore !== undefined } }
             : {}),
     };
@@ -77,6 +92,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
     const rec = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
     const rawDb = rec.database !== null && typeof rec.database === "object" ? (rec.database as Record<string, unknown>) : undefined;
     const namespace = str(rec.namespace) ?? str(outputs.namespace);
+    const networkCidr = str(rec.networkCidr);
     const instance = str(rawDb?.instance) ?? str(outputs.databaseIdentifier);
     const database: Partial<DatabaseIdentity> | undefined = rawDb !== undefined || instance !== undefined
         ? {
@@ -87,7 +103,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
             ...(typeof rawDb?.restored === "boolean" ? { restored: rawDb.restored } : {}),
         }
         : undefined;
-    return { ...(namespace !== undefined ? { namespace } : {}), ...(database !== undefined ? { database } : {}) };
+    return { ...(namespace !== undefined ? { namespace } : {}), ...(networkCidr !== undefined ? { networkCidr } : {}), ...(database !== undefined ? { database } : {}) };
 }
 
 const WAY_OUT = `keep the recorded value; to move on purpose, deploy a new stack (pulumi stack init) and restore the data into it as code (launchpad:database.restore), then retire this one (${IDENTITY_DOCS})`;
@@ -104,6 +120,10 @@ export function identityChanges(recorded: StackIdentity, current: StackIdentity)
         out.push(`launchpad:cluster.namespace: received ${q(current.namespace)}; expected ${q(recorded.namespace)}, the namespace this stack deployed to (its recorded identity): ` +
             `a new name replaces the Namespace, deleting it first and every object in it (the services, the database connection Secret, the backup jobs), ` +
             `a named object being replaced delete-first (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go Diff); ${WAY_OUT}`);
+    }
+    if (recorded.networkCidr !== undefined && current.networkCidr !== undefined && recorded.networkCidr !== current.networkCidr) {
+        out.push(`launchpad:network.cidr: received ${q(current.networkCidr)}; expected ${q(recorded.networkCidr)}, the VPC's CIDR (the stack's recorded identity): ` +
+            `a change of it replaces the VPC and every subnet in it (cidr_block ForceNew in hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go) under the EKS cluster and the database, which cannot move with them; ${WAY_OUT}`);
     }
     const was = recorded.database;
     const now = current.database;

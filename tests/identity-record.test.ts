@@ -45,10 +45,11 @@ describe("the tier table", () => {
 });
 
 describe("the identity a first deploy records", () => {
-    it("names the namespace, the engine, database, master user and instance identifier from config", async () => {
+    it("names the namespace, the VPC's CIDR, the engine, database, master user and instance identifier from config", async () => {
         const p = await planStack("production");
         expect(p.outputs[IDENTITY_OUTPUT]).toEqual({
             namespace: "launchpad-production",
+            networkCidr: "10.10.0.0/16",
             database: { engine: "mysql", name: "app", username: "launchpad_admin", instance: "launchpad-production-db", restored: false },
         });
     });
@@ -79,6 +80,15 @@ describe("production refuses a change that replaces a stateful resource, from it
             `launchpad:database.name: received "app2"`,
         ]);
         expect((err as ConfigError).problems[0]).toContain(`expected "launchpad-production", the namespace this stack deployed to (its recorded identity): a new name replaces the Namespace, deleting it first`);
+    });
+
+    it("refuses a new VPC CIDR (cidr_block ForceNew in terraform-provider-aws internal/service/ec2/vpc_.go)", async () => {
+        const previous = await deployed("production");
+        const err: unknown = await planStack("production", ["launchpad:network.cidr=10.30.0.0/16"], { previousOutputs: previous }).then(() => undefined, (e: unknown) => e);
+        expect((err as ConfigError).problems).toEqual([
+            `launchpad:network.cidr: received "10.30.0.0/16"; expected "10.10.0.0/16", the VPC's CIDR (the stack's recorded identity): a change of it replaces the VPC and every subnet in it ` +
+                `(cidr_block ForceNew in hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go) under the EKS cluster and the database, which cannot move with them; ${WAY_OUT}`,
+        ]);
     });
 
     it("refuses dropping the restore that made the live instance (a fresh, empty database)", async () => {
