@@ -156,7 +156,7 @@ export const CLUSTER_TYPE = "launchpad:cluster:Cluster";
 function kubernetesTarget(
     parent: pulumi.ComponentResource,
     name: string,
-    args: { kubeconfig: pulumi.Output<string>; clusterIdentifier: pulumi.Input<string>; apiReady: pulumi.Resource[]; namespace: string; albReadinessGates: boolean },
+    args: { kubeconfig: pulumi.Output<string>; clusterIdentifier: pulumi.Input<string>; apiReady: pulumi.Resource[]; namespace: string; albReadinessGates: boolean; namespaceChecked?: pulumi.Output<unknown> },
 ): { provider: k8s.Provider; namespace: pulumi.Output<string> } {
     const provider = new k8s.Provider(`${name}-k8s`, {
         kubeconfig: args.kubeconfig,
@@ -167,7 +167,8 @@ function kubernetesTarget(
         clusterIdentifier: args.clusterIdentifier,
     }, { parent, dependsOn: args.apiReady });
     const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
-        metadata: { name: args.namespace, labels: namespaceLabels(args.namespace, args.albReadinessGates) },
+        // Registered only once the name is checked: a new name replaces the Namespace delete-first.
+        metadata: { name: args.namespaceChecked !== undefined ? args.namespaceChecked.apply(() => args.namespace) : args.namespace, labels: namespaceLabels(args.namespace, args.albReadinessGates) },
     }, { parent, provider });
     return { provider, namespace: ns.metadata.name };
 }
@@ -281,6 +282,12 @@ export function nodeGroupArgs(ng: NodeGroupConfig, p: NodeGroupParts): aws.eks.N
 
 export interface EksClusterArgs {
     readonly config: EksClusterConfig;
+    /**
+     * Resolves once the namespace may be registered under its name (the stack's identity check,
+     * components/identity-record.ts): a refused change then registers no Namespace at all.
+     * @default - registered at once
+     */
+    readonly namespaceChecked?: pulumi.Output<unknown>;
     readonly nodeGroup: NodeGroupConfig;
     /** EKS cluster name: fixed (not auto-named) because the control-plane log group is named after it. */
     readonly clusterName: string;
@@ -332,6 +339,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             namespace: args.config.namespace,
             // The AWS Load Balancer Controller runs here (components/platform.ts).
             albReadinessGates: true,
+            namespaceChecked: args.namespaceChecked,
         }));
         this.registerOutputs({ provides, namespace: this.namespace, ...parts });
     }
@@ -491,6 +499,12 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
 
 export interface ExistingClusterArgs {
     readonly config: ExistingClusterConfig;
+    /**
+     * Resolves once the namespace may be registered under its name (the stack's identity check,
+     * components/identity-record.ts): a refused change then registers no Namespace at all.
+     * @default - registered at once
+     */
+    readonly namespaceChecked?: pulumi.Output<unknown>;
 }
 
 /** A team's existing cluster, reached through its kubeconfig: no cloud resources, only the Provider and the namespace. */
@@ -511,6 +525,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
             apiReady: [],
             namespace: args.config.namespace,
             albReadinessGates: false,
+            namespaceChecked: args.namespaceChecked,
         }));
         this.registerOutputs({ provides, namespace: this.namespace, kubeconfig: this.kubeconfig });
     }

@@ -21,6 +21,7 @@ import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
+import { checkedIdentity, currentIdentity, IDENTITY_OUTPUT, type IdentityScope, type StackIdentity } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
@@ -50,6 +51,15 @@ export interface ClusterSide {
     readonly placement: DataPlacement | undefined;
     /** The EKS cluster's outputs (name, endpoint, OIDC provider); none for an existing cluster. */
     readonly outputs: Record<string, pulumi.Input<unknown>>;
+    /** The stack's identity, checked against its previous outputs (identity-record.ts), to record. */
+    readonly identity: pulumi.Output<StackIdentity>;
+}
+
+/** What checks the stack's identity against its previous outputs (`Environment.checkIdentity`). */
+interface IdentityCheck {
+    readonly previous: pulumi.StackReference;
+    readonly config: LaunchpadConfig;
+    readonly identifier: string;
 }
 
 /** What delivery adds: the release history read from state, the promotion and schema rules, the services. */
@@ -88,10 +98,14 @@ export class Environment extends pulumi.ComponentResource {
         const child = { parent: this, providers: [awsProvider] };
         // The prefix of the stack's named resources: the EKS cluster, the database, the buckets.
         const identifier = stackIdentifier(config.project, config.stack);
+        // The stack's own previous outputs, and the identity checked against them before the
+        // Namespace registers (identity-record.ts); each cluster branch says whether it has a database and a network of its own.
+        const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
+        const checkIdentity: IdentityCheck = { previous, config, identifier };
 
         const side = config.cluster.mode === "eks"
-            ? this.ownCluster(name, identifier, config, config.cluster, child)
-            : this.existingCluster(name, config.cluster, child);
+            ? this.ownCluster(name, identifier, config, config.cluster, child, checkIdentity)
+            : this.existingCluster(name, config.cluster, child, checkIdentity);
         this.network = side.network;
         this.cluster = side.cluster;
         this.platform = side.platform;
@@ -106,13 +120,14 @@ export class Environment extends pulumi.ComponentResource {
         this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child) : undefined;
 
         const loadtestAccess = this.createLoadtestAccess(name, config, side, child);
-        const delivery = this.createDelivery(name, identifier, config, child, loadtestAccess);
+        const delivery = this.createDelivery(name, identifier, config, child, loadtestAccess, previous);
         this.promotion = delivery.promotion;
         this.schema = delivery.schema;
         this.services = delivery.services;
 
         this.outputs = {
             ...environmentOutputs(config, side, this.data, this.observability),
+            [IDENTITY_OUTPUT]: side.identity,
             ...deliveryOutputs(this.services, config, delivery.history),
             ...(this.schema !== undefined ? this.schema.outputs(this.services) : {}),
         };
@@ -139,8 +154,7 @@ export class Environment extends pulumi.ComponentResource {
      * Delivery: the stack's own release history (from its state, never its config), the promotion
      * rule, the schema rule, and one blue/green service per configured service.
      */
-    private createDelivery(name: string, identifier: string, config: LaunchpadConfig, child: pulumi.ComponentResourceOptions, loadtestAccess: LoadtestAccess | undefined): Delivery {
-        const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
+    private createDelivery(name: string, identifier: string, config: LaunchpadConfig, child: pulumi.ComponentResourceOptions, loadtestAccess: LoadtestAccess | undefined, previous: pulumi.StackReference): Delivery {
         const history = previousHistory(previous);
         const promotion = config.promotion !== undefined
             ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services, history }, child)
@@ -229,8 +243,18 @@ export class Environment extends pulumi.ComponentResource {
         }, child);
     }
 
+    /**
+     * The stack's identity, with a database and network of its own or without, checked against the one its previous outputs
+     * record (identity-record.ts): refused where the tier says, else warned; resolves to the identity to record.
+     */
+    private checkIdentity(c: IdentityCheck, scope: IdentityScope): pulumi.Output<StackIdentity> {
+        return checkedIdentity(c.previous, currentIdentity(c.config, c.identifier, scope), c.config.safety.refuseIdentityChange, c.config.stack, this);
+    }
+
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */
-    private ownCluster(name: string, identifier: string, config: LaunchpadConfig, cluster: EksClusterConfig, child: pulumi.ComponentResourceOptions): ClusterSide {
+    private ownCluster(name: string, identifier: string, config: LaunchpadConfig, cluster: EksClusterConfig, child: pulumi.ComponentResourceOptions, checkIdentity: IdentityCheck): ClusterSide {
+        // The data layer always goes with Launchpad's own cluster, in Launchpad's own network.
+        const identity = this.checkIdentity(checkIdentity, { database: true, network: true });
         const network = new Network(`${name}-network`, {
             config: config.network,
             tags: config.tags,
@@ -245,6 +269,7 @@ export class Environment extends pulumi.ComponentResource {
             tags: config.tags,
             privateSubnetIds: network.privateSubnetIds,
             zoneSubnetIds: network.privateSubnetIdsByZone,
+            namespaceChecked: identity,
         }, child);
         // EKS gets what its objects need from the cluster (controllers, storage, metrics, logs).
         const platform = new Platform(`${name}-platform`, {
@@ -261,6 +286,7 @@ export class Environment extends pulumi.ComponentResource {
             tags: config.tags,
         }, child);
         return {
+            identity,
             network,
             cluster: eks,
             platform,
@@ -287,9 +313,11 @@ export class Environment extends pulumi.ComponentResource {
     }
 
     /** A team's existing cluster: no VPC, no platform; the data layer only where `network.existing` says where. */
-    private existingCluster(name: string, cluster: ExistingClusterConfig, child: pulumi.ComponentResourceOptions): ClusterSide {
-        const existing = new ExistingCluster(`${name}-cluster`, { config: cluster }, child);
-        return { network: undefined, cluster: existing, platform: undefined, scrapeTarget: undefined, placement: existingPlacement(cluster), outputs: {} };
+    private existingCluster(name: string, cluster: ExistingClusterConfig, child: pulumi.ComponentResourceOptions, checkIdentity: IdentityCheck): ClusterSide {
+        const placement = existingPlacement(cluster);
+        const identity = this.checkIdentity(checkIdentity, { database: placement !== undefined, network: false });
+        const existing = new ExistingCluster(`${name}-cluster`, { config: cluster, namespaceChecked: identity }, child);
+        return { identity, network: undefined, cluster: existing, platform: undefined, scrapeTarget: undefined, placement, outputs: {} };
     }
 
     /** Database, backup storage, AWS Backup with restore drills, and the logical dump and verify jobs. */

@@ -82,6 +82,12 @@ export interface Safety {
     readonly restorePointBeforeMigration: boolean;
     /** How long `npm run promote` watches a newly live color before calling it good (a Prometheus duration). */
     readonly analysisWindow: string;
+    /**
+     * A change of what the stack's previous outputs record as its identity (database engine, name, user,
+     * instance, the namespace: components/identity-record.ts) is refused before anything moves; otherwise
+     * it is a warning and the providers replace what it names.
+     */
+    readonly refuseIdentityChange: boolean;
 }
 
 const SAFETY: Record<Tier, Safety> = {
@@ -113,6 +119,7 @@ const SAFETY: Record<Tier, Safety> = {
         requireHeartbeat: false,
         restorePointBeforeMigration: false,
         analysisWindow: "3m",
+        refuseIdentityChange: false,
     },
     production: {
         protect: true,
@@ -142,6 +149,7 @@ const SAFETY: Record<Tier, Safety> = {
         requireHeartbeat: true,
         restorePointBeforeMigration: true,
         analysisWindow: "10m",
+        refuseIdentityChange: true,
     },
 };
 

@@ -433,6 +433,8 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
             drRegion: "us-west-2",
             namespace: "shop-api",
             kubeconfig: "[secret]",
+            // No data layer: the identity is the namespace alone (components/identity-record.ts).
+            identity: { namespace: "shop-api" },
             pushgatewayUrl: "http://pushgateway.shop-api.svc.cluster.local:9091",
             // A first update: no previous outputs, so the history holds the live release alone.
             releaseHistory: { web: [{ color: "blue", image: "ghcr.io/launchpad-test/web:1.0.0", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown, envHash: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown, pod: expect.any(Object) as unknown, time: "2026-12-02T00:00:00.000Z" }] },

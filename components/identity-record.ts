@@ -1,0 +1,183 @@
+/**
+ * The stack's identity: what config names that a stateful resource cannot change without being
+ * replaced, recorded in the stack's `identity` output and read back, on the next update, from the
+ * stack's own previous outputs (the self-reference the release history reads:
+ * `previousOutputs` in release-history.ts), never from config.
+ *
+ * Each field is one the providers replace on (the rules and their sources are `REPLACE_RULES` in
+ * plan/changes.ts):
+ * - the database's `engine`, and its `name` and `username` when it is not a restore (`dbName`,
+ *   `username` are sent only then: `instanceArgs` in database.ts): ForceNew in
+ *   hashicorp/terraform-provider-aws internal/service/rds/instance.go, so the RDS instance is
+ *   replaced: a new, empty database under the same identifier (which RDS refuses, DBInstanceAlreadyExists,
+ *   only at the step) or, in production, protect stops the update at the step, after other steps ran;
+ * - the database's instance identifier, which only a restore may move (`databaseInstanceIdentifier`
+ *   in lib/stack-name.ts): removing `database.restore` names the fresh, empty `<id>-db` again;
+ * - the application namespace: pulumi-kubernetes replaces a Namespace whose `metadata.name` changes,
+ *   delete-first since it is named (provider/pkg/provider/provider.go Diff), and every object in it
+ *   with it; nothing protects it;
+ * - the VPC's CIDR, where Launchpad owns the network: `cidr_block` is ForceNew in
+ *   hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go (stored commit 00081ce4), so the
+ *   VPC and its subnets are replaced under the EKS cluster and the database, which cannot follow.
+ *
+ * Where the tier refuses such changes (`Safety.refuseIdentityChange`) each one is a config problem,
+ * refused when the program reads the previous outputs; elsewhere it is a warning. A first update
+ * (no outputs) and an intentional restore (a new `database.restore`, a new identifier) pass.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, type LaunchpadConfig } from "../config";
+import { databaseInstanceIdentifier } from "../lib/stack-name";
+
+/** The stack output holding the stack's identity (`StackIdentity`). */
+export const IDENTITY_OUTPUT = "identity";
+
+/** Where the table of changes that replace, and the way out of each, is documented. */
+export const IDENTITY_DOCS = "docs/operations.md#changes-that-replace";
+
+export interface DatabaseIdentity {
+    /** `launchpad:database.engine`. */
+    readonly engine: string;
+    /** `launchpad:database.name` (what the instance was created with unless it is a restore). */
+    readonly name: string;
+    /** `launchpad:database.username`, the master user. */
+    readonly username: string;
+    /** The RDS instance identifier (`databaseInstanceIdentifier`). */
+    readonly instance: string;
+    /** The instance is a restore (`database.restore` set): its name and user are the source's. */
+    readonly restored: boolean;
+}
+
+export interface StackIdentity {
+    /** `launchpad:cluster.namespace`. */
+    readonly namespace?: string;
+    /**
+     * `launchpad:network.cidr`, the VPC's CIDR.
+     * @default - no network of Launchpad's own (an existing cluster), or recorded before the field existed
+     */
+    readonly networkCidr?: string;
+    /**
+     * The database's identity.
+     * @default - no database (no data layer), or recorded before the field existed
+     */
+    readonly database?: Partial<DatabaseIdentity>;
+}
+
+/** What this stack creates that the identity names: a database, a network of its own. */
+export interface IdentityScope {
+    readonly database: boolean;
+    readonly network: boolean;
+}
+
+/** This update's identity, from config and the stack identifier (`<project>-<stack>`). */
+export function currentIdentity(config: LaunchpadConfig, identifier: string, scope: IdentityScope): StackIdentity {
+    const db = config.database;
+    return {
+        namespace: config.cluster.namespace,
+        ...(scope.network ? { networkCidr: config.network.cidr } : {}),
+        ...(scope.database
+            ? { database: { engine: db.engine, name: db.name, username: db.username, instance: databaseInstanceIdentifier(identifier, db.restore), restored: db.restore !== undefined } }
+            : {}),
+    };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/**
+ * The identity the stack's previous outputs record: its `identity` output, or, for a stack last
+ * updated before that output existed, what its `namespace` and `databaseIdentifier` outputs say.
+ * Empty on a first update (no outputs).
+ */
+export function recordedIdentity(outputs: Record<string, unknown>): StackIdentity {
+    const raw = outputs[IDENTITY_OUTPUT];
+    const rec = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
+    const rawDb = rec.database !== null && typeof rec.database === "object" ? (rec.database as Record<string, unknown>) : undefined;
+    const namespace = str(rec.namespace) ?? str(outputs.namespace);
+    const networkCidr = str(rec.networkCidr);
+    const instance = str(rawDb?.instance) ?? str(outputs.databaseIdentifier);
+    const database: Partial<DatabaseIdentity> | undefined = rawDb !== undefined || instance !== undefined
+        ? {
+            ...(str(rawDb?.engine) !== undefined ? { engine: str(rawDb?.engine) } : {}),
+            ...(str(rawDb?.name) !== undefined ? { name: str(rawDb?.name) } : {}),
+            ...(str(rawDb?.username) !== undefined ? { username: str(rawDb?.username) } : {}),
+            ...(instance !== undefined ? { instance } : {}),
+            ...(typeof rawDb?.restored === "boolean" ? { restored: rawDb.restored } : {}),
+        }
+        : undefined;
+    return { ...(namespace !== undefined ? { namespace } : {}), ...(networkCidr !== undefined ? { networkCidr } : {}), ...(database !== undefined ? { database } : {}) };
+}
+
+const WAY_OUT = `keep the recorded value; to move on purpose, deploy a new stack (pulumi stack init) and restore the data into it as code (launchpad:database.restore), then retire this one (${IDENTITY_DOCS})`;
+
+/**
+ * One line per identity field this update would change, `<key>: received <new>; expected <recorded>
+ * (why; the way out)`. None on a first update, none for a field recorded by no earlier update, and
+ * none of the database's for an intentional restore (a `database.restore` naming a new instance).
+ */
+export function identityChanges(recorded: StackIdentity, current: StackIdentity): string[] {
+    const out: string[] = [];
+    const q = JSON.stringify;
+    if (recorded.namespace !== undefined && current.namespace !== undefined && recorded.namespace !== current.namespace) {
+        out.push(`launchpad:cluster.namespace: received ${q(current.namespace)}; expected ${q(recorded.namespace)}, the namespace this stack deployed to (its recorded identity): ` +
+            `a new name replaces the Namespace, deleting it first and every object in it (the services, the database connection Secret, the backup jobs), ` +
+            `a named object being replaced delete-first (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go Diff); ${WAY_OUT}`);
+    }
+    if (recorded.networkCidr !== undefined && current.networkCidr !== undefined && recorded.networkCidr !== current.networkCidr) {
+        out.push(`launchpad:network.cidr: received ${q(current.networkCidr)}; expected ${q(recorded.networkCidr)}, the VPC's CIDR (the stack's recorded identity): ` +
+            `a change of it replaces the VPC and every subnet in it (cidr_block ForceNew in hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go) under the EKS cluster and the database, which cannot move with them; ${WAY_OUT}`);
+    }
+    const was = recorded.database;
+    const now = current.database;
+    if (was === undefined || now === undefined) {
+        return out;
+    }
+    if (was.instance !== undefined && was.instance !== now.instance) {
+        // A restore names a new instance on purpose; only dropping the restore is an accident.
+        if (!now.restored) {
+            out.push(`launchpad:database.restore: received none; expected the restore that made the recorded instance ${q(was.instance)}: ` +
+                `without it the instance is ${q(now.instance)} again, a new, empty database, and the connection Secret moves to it (lib/stack-name.ts databaseInstanceIdentifier); ` +
+                `keep launchpad:database.restore for the life of the restored database (${IDENTITY_DOCS})`);
+        }
+        return out;
+    }
+    const forceNew = "a change of it replaces the RDS instance with a new, empty one (ForceNew in hashicorp/terraform-provider-aws internal/service/rds/instance.go)";
+    if (was.engine !== undefined && was.engine !== now.engine) {
+        out.push(`launchpad:database.engine: received ${q(now.engine)}; expected ${q(was.engine)}, the engine the database was created with (the stack's recorded identity): ${forceNew}; ${WAY_OUT}`);
+    }
+    // A restore sends neither (instanceArgs in database.ts): the source's name and user stay, whatever config says.
+    if (!now.restored && was.restored !== true) {
+        if (was.name !== undefined && was.name !== now.name) {
+            out.push(`launchpad:database.name: received ${q(now.name)}; expected ${q(was.name)}, the database the instance was created with (the stack's recorded identity): ${forceNew}; ${WAY_OUT}`);
+        }
+        if (was.username !== undefined && was.username !== now.username) {
+            out.push(`launchpad:database.username: received ${q(now.username)}; expected ${q(was.username)}, the master user the instance was created with (the stack's recorded identity): ${forceNew}; ${WAY_OUT}`);
+        }
+    }
+    return out;
+}
+
+/**
+ * Checks this update's identity against the one the stack's previous outputs record, and resolves to
+ * the identity to record (the `identity` output) once it passes: refused with a `ConfigError` of
+ * `stack` (exit 2 from the plan, like the in-place release rule) where the tier refuses identity
+ * changes, otherwise each change a warning on `owner`.
+ */
+export function checkedIdentity(
+    previous: pulumi.StackReference,
+    current: StackIdentity,
+    refuseChanges: boolean,
+    stack: string,
+    owner: pulumi.Resource,
+): pulumi.Output<StackIdentity> {
+    const names = [IDENTITY_OUTPUT, "namespace", "databaseIdentifier"];
+    return pulumi.all(names.map((n) => pulumi.unsecret(previous.getOutput(n)))).apply((values) => {
+        const outputs = Object.fromEntries(names.map((n, i) => [n, values[i]]));
+        const changes = identityChanges(recordedIdentity(outputs), current);
+        if (changes.length > 0 && refuseChanges) {
+            throw new ConfigError(stack, changes);
+        }
+        for (const c of changes) {
+            void pulumi.log.warn(c, owner);
+        }
+        return current;
+    });
+}

@@ -1,0 +1,187 @@
+/**
+ * The stack's identity (components/identity-record.ts): what a stateful resource is replaced on
+ * (the database's engine, name, master user and instance, the namespace) is recorded in the
+ * `identity` output and checked, on the next update, against the stack's own previous outputs:
+ * production refuses a change as a config error (exit 2, like the in-place release rule), staging
+ * warns, a first update and an intentional restore pass. The replace rules are plan/changes.ts's
+ * (terraform-provider-aws rds/instance.go ForceNew; pulumi-kubernetes provider.go Diff).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { IDENTITY_DOCS, IDENTITY_OUTPUT, identityChanges, recordedIdentity, type StackIdentity } from "../components/identity-record";
+import { ConfigError } from "../config";
+import { safetyFor } from "../config/tier";
+import { planChanges } from "../plan/changes";
+import { planCli } from "../scripts/plan";
+import { planStack } from "./support/plan";
+
+const WAY_OUT = `keep the recorded value; to move on purpose, deploy a new stack (pulumi stack init) and restore the data into it as code (launchpad:database.restore), then retire this one (${IDENTITY_DOCS})`;
+const FORCE_NEW = "a change of it replaces the RDS instance with a new, empty one (ForceNew in hashicorp/terraform-provider-aws internal/service/rds/instance.go)";
+const USERNAME_PROBLEM = `launchpad:database.username: received "admin2"; expected "launchpad_admin", the master user the instance was created with (the stack's recorded identity): ${FORCE_NEW}; ${WAY_OUT}`;
+const SNAPSHOT = "launchpad:database.restore.snapshot=launchpad-production-db-pre-api-green-r4";
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+function outputsFile(outputs: Record<string, unknown>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "identity-"));
+    dirs.push(dir);
+    const file = path.join(dir, "previous.json");
+    fs.writeFileSync(file, JSON.stringify(outputs));
+    return file;
+}
+
+/** The outputs of a first deploy of `stack` with `sets`: what the next update's self-reference reads. */
+async function deployed(stack: string, sets: readonly string[] = []): Promise<Record<string, unknown>> {
+    return { ...(await planStack(stack, sets)).outputs };
+}
+
+describe("the tier table", () => {
+    it("refuses identity changes in production and only warns in staging", () => {
+        expect(safetyFor("production").refuseIdentityChange).toBe(true);
+        expect(safetyFor("staging").refuseIdentityChange).toBe(false);
+    });
+});
+
+describe("the identity a first deploy records", () => {
+    it("names the namespace, the VPC's CIDR, the engine, database, master user and instance identifier from config", async () => {
+        const p = await planStack("production");
+        expect(p.outputs[IDENTITY_OUTPUT]).toEqual({
+            namespace: "launchpad-production",
+            networkCidr: "10.10.0.0/16",
+            database: { engine: "mysql", name: "app", username: "launchpad_admin", instance: "launchpad-production-db", restored: false },
+        });
+    });
+});
+
+describe("production refuses a change that replaces a stateful resource, from its previous outputs", () => {
+    it("refuses a new master user with the exact message, as a config error", async () => {
+        const previous = await deployed("production");
+        await expect(planStack("production", ["launchpad:database.username=admin2"], { previousOutputs: previous })).rejects.toThrow(ConfigError);
+        await expect(planStack("production", ["launchpad:database.username=admin2"], { previousOutputs: previous })).rejects.toThrow(
+            `Invalid configuration for stack "production" (1 problem):\n  - ${USERNAME_PROBLEM}`,
+        );
+    });
+
+    it("exits 2 from npm run plan --previous-outputs with nothing on stdout, as the in-place release refusal does", async () => {
+        const r = await planCli(["--stack", "production", "--previous-outputs", outputsFile(await deployed("production")), "--set", "launchpad:database.username=admin2"]);
+        expect(r).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "production" (1 problem):\n  - ${USERNAME_PROBLEM}\n` });
+    });
+
+    it("refuses a new engine, database name and namespace, every problem at once", async () => {
+        const previous = await deployed("production");
+        const sets = ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', "launchpad:database.name=app2", "launchpad:cluster.namespace=api"];
+        const err: unknown = await planStack("production", sets, { previousOutputs: previous }).then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).problems.map((p) => p.slice(0, p.indexOf(";")))).toEqual([
+            `launchpad:cluster.namespace: received "api"`,
+            `launchpad:database.engine: received "postgres"`,
+            `launchpad:database.name: received "app2"`,
+        ]);
+        expect((err as ConfigError).problems[0]).toContain(`expected "launchpad-production", the namespace this stack deployed to (its recorded identity): a new name replaces the Namespace, deleting it first`);
+    });
+
+    it("refuses a new VPC CIDR (cidr_block ForceNew in terraform-provider-aws internal/service/ec2/vpc_.go)", async () => {
+        const previous = await deployed("production");
+        const err: unknown = await planStack("production", ["launchpad:network.cidr=10.30.0.0/16"], { previousOutputs: previous }).then(() => undefined, (e: unknown) => e);
+        expect((err as ConfigError).problems).toEqual([
+            `launchpad:network.cidr: received "10.30.0.0/16"; expected "10.10.0.0/16", the VPC's CIDR (the stack's recorded identity): a change of it replaces the VPC and every subnet in it ` +
+                `(cidr_block ForceNew in hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go) under the EKS cluster and the database, which cannot move with them; ${WAY_OUT}`,
+        ]);
+    });
+
+    it("refuses dropping the restore that made the live instance (a fresh, empty database)", async () => {
+        const previous = await deployed("production", [SNAPSHOT]);
+        const err: unknown = await planStack("production", [], { previousOutputs: previous }).then(() => undefined, (e: unknown) => e);
+        expect((err as ConfigError).problems).toEqual([
+            expect.stringMatching(/^launchpad:database\.restore: received none; expected the restore that made the recorded instance "launchpad-production-db-r[0-9a-f]{8}": without it the instance is "launchpad-production-db" again, a new, empty database/),
+        ]);
+    });
+
+    it("reads a stack last updated before the identity output from its namespace and databaseIdentifier outputs", async () => {
+        const previous = await deployed("production", [SNAPSHOT]);
+        const legacy = { namespace: previous.namespace, databaseIdentifier: previous.databaseIdentifier };
+        const err: unknown = await planStack("production", ["launchpad:cluster.namespace=api"], { previousOutputs: legacy }).then(() => undefined, (e: unknown) => e);
+        expect((err as ConfigError).problems).toEqual([
+            expect.stringMatching(/^launchpad:cluster\.namespace: received "api"; expected "launchpad-production", the namespace this stack deployed to \(its recorded identity\)/),
+            expect.stringContaining(`launchpad:database.restore: received none; expected the restore that made the recorded instance ${JSON.stringify(previous.databaseIdentifier)}`),
+        ]);
+    });
+});
+
+describe("before anything moves", () => {
+    // The Node SDK sends a registration only once every input resolved, so a Namespace whose name
+    // waits on the check is never registered when the check throws: no delete-first replacement
+    // starts, even under `pulumi up --skip-preview` (.github/workflows/deploy.yml).
+    it.each(["staging", "production"])("%s: the Namespace's name waits on the stack's own previous outputs", async (stack) => {
+        const p = await planStack(stack);
+        const self = p.resources.filter((r) => r.type === "pulumi:pulumi:StackReference" && r.name === `launchpad-${stack}-history`);
+        expect(self.map((r) => r.name)).toEqual([`launchpad-${stack}-history`]);
+        const ns = p.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+        expect(ns.map((r) => r.propertyDependencies.metadata)).toEqual([expect.arrayContaining([self[0].urn])]);
+    });
+});
+
+describe("what passes", () => {
+    it("an unchanged stack, and a change that updates in place (instance class)", async () => {
+        const previous = await deployed("production");
+        const same = await planStack("production", [], { previousOutputs: previous });
+        expect(same.outputs[IDENTITY_OUTPUT]).toEqual(previous[IDENTITY_OUTPUT]);
+        const resized = await planStack("production", ["launchpad:database.instanceClass=db.r6g.large"], { previousOutputs: previous });
+        expect(resized.log.filter((l) => l.includes("recorded identity"))).toEqual([]);
+    });
+
+    it("a first deploy (no previous outputs) with any identity", async () => {
+        const p = await planStack("production", ["launchpad:database.username=admin2", "launchpad:cluster.namespace=api"], { previousOutputs: {} });
+        expect((p.outputs[IDENTITY_OUTPUT] as StackIdentity).database?.username).toBe("admin2");
+        expect((p.outputs[IDENTITY_OUTPUT] as StackIdentity).namespace).toBe("api");
+    });
+
+    it("an intentional restore: a new instance under a new identifier, recorded as the identity from then on", async () => {
+        const previous = await deployed("production");
+        const restored = await planStack("production", [SNAPSHOT], { previousOutputs: previous });
+        const identity = restored.outputs[IDENTITY_OUTPUT] as StackIdentity;
+        expect(identity.database?.restored).toBe(true);
+        expect(identity.database?.instance).toMatch(/^launchpad-production-db-r[0-9a-f]{8}$/);
+        // The restore really is a replacement under a new identifier (plan/changes.ts), which the check lets through.
+        const instance = planChanges(await planStack("production"), restored).find((c) => c.type === "aws:rds/instance:Instance");
+        expect(instance?.kind).toBe("replace");
+        // Then the restored database's name and user come from its source (instanceArgs sends neither): config may say anything.
+        await expect(planStack("production", [SNAPSHOT, "launchpad:database.username=admin2"], { previousOutputs: { ...restored.outputs } })).resolves.toBeDefined();
+    });
+});
+
+describe("staging warns and goes on", () => {
+    it("prints the same line as a warning and records the new identity", async () => {
+        const previous = await deployed("staging");
+        const p = await planStack("staging", ["launchpad:database.username=admin2"], { previousOutputs: previous });
+        expect(p.log.filter((l) => l.includes("recorded identity"))).toEqual([
+            expect.stringContaining(`launchpad:database.username: received "admin2"; expected "launchpad_admin", the master user the instance was created with (the stack's recorded identity): ${FORCE_NEW}`),
+        ]);
+        expect((p.outputs[IDENTITY_OUTPUT] as StackIdentity).database?.username).toBe("admin2");
+        const r = await planCli(["--stack", "staging", "--previous-outputs", outputsFile(previous), "--set", "launchpad:database.username=admin2"]);
+        expect(r.code).toBe(0);
+        expect(r.stderr).toContain("launchpad:database.username: received \"admin2\"; expected \"launchpad_admin\"");
+    });
+});
+
+describe("identityChanges, the rule itself", () => {
+    const db = { engine: "mysql", name: "app", username: "u", instance: "x-db", restored: false };
+    it.each<[string, StackIdentity, StackIdentity, string[]]>([
+        ["nothing recorded", {}, { namespace: "n", database: db }, []],
+        ["a field recorded by no earlier update", { namespace: "n", database: { instance: "x-db" } }, { namespace: "n", database: { ...db, username: "v" } }, []],
+        ["a name change under a kept restore", { database: { ...db, instance: "x-db-r1", restored: true } }, { database: { ...db, name: "b", instance: "x-db-r1", restored: true } }, []],
+        ["a new restore with a new engine", { database: db }, { database: { ...db, engine: "postgres", instance: "x-db-r2", restored: true } }, []],
+        ["the engine under a kept restore", { database: { ...db, instance: "x-db-r1", restored: true } }, { database: { ...db, engine: "postgres", instance: "x-db-r1", restored: true } }, ["launchpad:database.engine"]],
+        ["a database removed", { database: db }, {}, []],
+    ])("%s", (_, recorded, current, keys) => {
+        expect(identityChanges(recorded, current).map((p) => p.slice(0, p.indexOf(":", p.indexOf(":") + 1)))).toEqual(keys);
+    });
+
+    it("reads the legacy outputs and ignores what is not a string", () => {
+        expect(recordedIdentity({ namespace: "n", databaseIdentifier: "x-db" })).toEqual({ namespace: "n", database: { instance: "x-db" } });
+        expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: 3, database: { engine: null } } })).toEqual({ database: {} });
+        expect(recordedIdentity({})).toEqual({});
+    });
+});
