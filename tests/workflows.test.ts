@@ -226,7 +226,8 @@ describe("GitHub workflows", () => {
             ];
             return withRecordingCommand("pulumi", fake, (dir, read) => {
                 const step = holdStep();
-                const env: NodeJS.ProcessEnv = { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: process.env.HOME, RUNNER_TEMP: dir, STACK: step.env?.STACK };
+                // LAUNCHPAD_TODAY: the day the suite pins (vitest.config.mts), for the offline plan the step runs.
+                const env: NodeJS.ProcessEnv = { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: process.env.HOME, RUNNER_TEMP: dir, STACK: step.env?.STACK, LAUNCHPAD_TODAY: process.env.LAUNCHPAD_TODAY };
                 if (outputs !== undefined) {
                     env.FAKE_OUTPUTS = outputs;
                 }
@@ -254,6 +255,13 @@ describe("GitHub workflows", () => {
             expect(r.stderr).toBe("");
             expect(r).toMatchObject({ status: 0, switches: "api green blue\n" });
             expect(r.calls).toEqual(["stack select production", "stack output --json", "config set --path launchpad:services.api.activeColor green --stack production", UP]);
+        });
+
+        it("refuses, offline and before the up, a config that would replace what the stack's state records (components/identity-record.ts): under --skip-preview the program's own refusal would come mid-update", () => {
+            const r = hold(JSON.stringify({ identity: { namespace: "launchpad-prod-old" } }));
+            expect(r.status).toBe(2);
+            expect(r.stderr).toContain('launchpad:cluster.namespace: received "launchpad-production"; expected "launchpad-prod-old"');
+            expect(r.calls).toEqual(["stack select production", "stack output --json"]);
         });
     });
 
