@@ -7,8 +7,15 @@
 import { APP_LABELS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "./delivery";
 import { parseImageRef, versionLabel } from "./image";
 
-/** Stock Node.js image the gate and load Jobs run their bundled runners in: nothing to build or push. */
-export const SMOKE_RUNNER_IMAGE = "node:20.19.5-alpine3.22";
+/**
+ * Stock Node.js image the gate and load Jobs run their bundled runners in: nothing to build or push.
+ * Node 24 (Krypton) LTS, supported to 2028-04-30; Node 20 reached end of life on 2026-04-30
+ * (nodejs/Release schedule.json @ e4bf922d). The tag is listed in docker-library/official-images
+ * library/node @ 71f9a0b5 ("Node: feat: Node.js 24.19.0", the newest 24.x there): `Tags: 24-alpine,
+ * 24-alpine3.24, ..., 24.19.0-alpine3.24`. The runners use node: built-ins only, so a minor bump
+ * changes nothing they rely on; .ci/run runs their tests again under this exact Node version.
+ */
+export const SMOKE_RUNNER_IMAGE = "node:24.19.0-alpine3.24";
 
 /** Port the Services expose; the pods' own port is the service's `port`. */
 export const SERVICE_PORT = 80;

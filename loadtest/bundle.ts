@@ -1,6 +1,7 @@
 /**
  * Bundles the performance runner (`loadtest/main.ts` and what it imports) into one CommonJS file a
- * stock Node 20 image runs, as `smoke/bundle.ts` does for the gate: the Job's ConfigMap carries it,
+ * stock Node image runs (`SMOKE_RUNNER_IMAGE`; target `node20`, the oldest the tests run it on), as
+ * `smoke/bundle.ts` does for the gate: the Job's ConfigMap carries it,
  * so no image is built or pushed. Deterministic: the same sources give the same bytes.
  *
  * Size: a ConfigMap's data may total at most 1 MiB (kubernetes pkg/apis/core/validation

@@ -1,7 +1,9 @@
 /**
  * Bundles the smoke runner (`smoke/cli.ts` and what it imports) into one CommonJS file that a stock
- * Node 20 image runs as `node /smoke/runner.cjs ...`: the Pulumi program puts it in the gate's
- * ConfigMap at plan time, so no image is built or pushed.
+ * Node image (`SMOKE_RUNNER_IMAGE`, lib/workload.ts: Node 24) runs as `node /smoke/runner.cjs ...`:
+ * the Pulumi program puts it in the gate's ConfigMap at plan time, so no image is built or pushed.
+ * esbuild's target (runner-build.json) stays `node20`, the oldest Node the tests run the bundle on
+ * (the machine's, `engines` in package.json); .ci/run runs them again on the image's Node.
  *
  * The output is deterministic: the same sources give the same bytes (paths in it are relative to the
  * repository root, and nothing records a time), so the ConfigMap, and the release id hashed from it,

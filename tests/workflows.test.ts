@@ -12,6 +12,7 @@ import { main as pendingSwitchesCli } from "../scripts/pending-switches";
 import { planCli } from "../scripts/plan";
 import { promote } from "../scripts/promote";
 import { rollback } from "../scripts/rollback";
+import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { assertTools, skipForMissing, which } from "./support/db-tools";
 
 // Its ESM build calls require() and reads __dirname, which ES modules lack: load the CommonJS build.
@@ -99,6 +100,21 @@ describe("GitHub workflows", () => {
         }
     });
 
+    // Node.js 20 reached end of life on 2026-04-30 (nodejs/Release schedule.json); the gate and load
+    // Jobs run SMOKE_RUNNER_IMAGE's Node, and CI runs on the same major.
+    it("every job runs Node.js 24, the LTS the gate and load Jobs' image runs", () => {
+        const imageMajor = /^node:(\d+)\./.exec(SMOKE_RUNNER_IMAGE)?.[1];
+        expect(imageMajor).toBe("24");
+        const versions = WORKFLOWS.flatMap((name) =>
+            Object.values(load(name).jobs).flatMap((job) => [
+                ...((job as Job & { container?: string }).container === undefined ? [] : [(job as Job & { container?: string }).container]),
+                ...job.steps.filter((s) => s.uses?.startsWith("actions/setup-node@") === true).map((s) => `setup-node ${String(s.with?.["node-version"])}`),
+            ]),
+        );
+        expect(versions.length).toBeGreaterThanOrEqual(6);
+        expect(new Set(versions)).toEqual(new Set([`node:${imageMajor}-bookworm`, `setup-node ${imageMajor}`]));
+    });
+
     it("preview: tests, the offline plan with policies into the job summary, then pulumi preview with the pack and a PR comment", () => {
         const wf = load("preview");
         expect(Object.keys(wf.on)).toEqual(["pull_request"]);
@@ -106,7 +122,7 @@ describe("GitHub workflows", () => {
         expect(Object.keys(wf.jobs)).toEqual(["test", "offline-plan", "preview"]);
         // GitHub sets CI=true (docs.github.com/en/actions/reference/variables-reference): the real-server
         // suites run there, so the job runs .ci/run (it installs them) on the Debian it was written for.
-        expect((wf.jobs.test as Job & { container?: string }).container).toBe("node:20-bookworm");
+        expect((wf.jobs.test as Job & { container?: string }).container).toBe("node:24-bookworm");
         expect(wf.jobs.test.steps.map((s) => s.run).filter(Boolean)).toEqual(["bash .ci/run"]);
         const offline = wf.jobs["offline-plan"];
         expect(offline.strategy?.matrix.stack).toEqual(["staging", "production"]);
