@@ -487,7 +487,10 @@ function isolation(ctx: DatabaseContext): { subnetGroup: aws.rds.SubnetGroup; se
  * account. The RDS User Guide recommends exactly these keys for this role (USER_Monitoring.OS.Enabling,
  * "Protecting against the confused deputy problem": StringLike aws:SourceArn
  * `arn:aws:rds:Region:my-account-id:db:dbname`, StringEquals aws:SourceAccount; awsdocs/amazon-rds-user-guide
- * f2e9ed35 doc_source/USER_Monitoring.OS.Enabling.md:143-174). Two names: the fresh instance and any
+ * f2e9ed35 doc_source/USER_Monitoring.OS.Enabling.md:143-174; the live page still says so, quoted in
+ * terraform-aws-modules/terraform-aws-rds#604, 2025-06-30). That archived example names the principal
+ * `rds.amazonaws.com`, but the section is about this role, whose principal the same page's "RDS -
+ * Enhanced Monitoring" use case makes `monitoring.rds.amazonaws.com` (:50). Two names: the fresh instance and any
  * restored one (`<identifier>-db-r<hash>`, lib/stack-name.ts), since a restore keeps the instance it
  * replaces running, still monitored with this role, until someone deletes it.
  */
