@@ -482,11 +482,34 @@ function isolation(ctx: DatabaseContext): { subnetGroup: aws.rds.SubnetGroup; se
     return { subnetGroup, securityGroup };
 }
 
+/**
+ * The enhanced-monitoring role's trust: RDS monitoring, only for this stack's instances in this
+ * account. The RDS User Guide recommends exactly these keys for this role (USER_Monitoring.OS.Enabling,
+ * "Protecting against the confused deputy problem": StringLike aws:SourceArn
+ * `arn:aws:rds:Region:my-account-id:db:dbname`, StringEquals aws:SourceAccount; awsdocs/amazon-rds-user-guide
+ * f2e9ed35 doc_source/USER_Monitoring.OS.Enabling.md:143-174; the live page still says so, quoted in
+ * terraform-aws-modules/terraform-aws-rds#604, 2025-06-30). That archived example names the principal
+ * `rds.amazonaws.com`, but the section is about this role, whose principal the same page's "RDS -
+ * Enhanced Monitoring" use case makes `monitoring.rds.amazonaws.com` (:50). Two names: the fresh instance and any
+ * restored one (`<identifier>-db-r<hash>`, lib/stack-name.ts), since a restore keeps the instance it
+ * replaces running, still monitored with this role, until someone deletes it.
+ */
+export function monitoringTrustPolicy(partition: string, region: string, accountId: string, identifier: string): object {
+    const db = (id: string) => `arn:${partition}:rds:${region}:${accountId}:db:${id}`;
+    return servicePrincipalPolicy("monitoring.rds.amazonaws.com", undefined, {
+        StringLike: { "aws:SourceArn": [db(databaseInstanceIdentifier(identifier)), db(`${databaseInstanceIdentifier(identifier)}-r*`)] },
+        StringEquals: { "aws:SourceAccount": accountId },
+    });
+}
+
 /** The enhanced-monitoring role and its one managed policy. */
 function enhancedMonitoring(ctx: DatabaseContext): { role: aws.iam.Role; policy: aws.iam.RolePolicyAttachment } {
     const { parent, name, args } = ctx;
+    const caller = aws.getCallerIdentityOutput({}, { parent });
+    const partition = aws.getPartitionOutput({}, { parent });
     const role = new aws.iam.Role(`${name}-monitoring-role`, {
-        assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("monitoring.rds.amazonaws.com")),
+        assumeRolePolicy: pulumi.all([partition.partition, caller.accountId]).apply(([p, accountId]) =>
+            JSON.stringify(monitoringTrustPolicy(p, args.region, accountId, args.identifier))),
         tags: childTags(args.tags, `${name}-monitoring-role`),
     }, { parent });
     const policy = new aws.iam.RolePolicyAttachment(`${name}-monitoring-policy`, {

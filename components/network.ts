@@ -189,8 +189,11 @@ function flowLogs(ctx: NetworkContext, retentionDays: number): void {
         retentionInDays: retentionDays,
         tags: childTags(tags, `${name}-flow-logs`),
     }, { parent });
+    const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
+    const region = aws.getRegionOutput({}, { parent }).region;
+    const partition = aws.getPartitionOutput({}, { parent }).partition;
     const role = new aws.iam.Role(`${name}-flow-logs-role`, {
-        assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("vpc-flow-logs.amazonaws.com")),
+        assumeRolePolicy: pulumi.all([partition, region, account]).apply(([p, r, a]) => JSON.stringify(flowLogsTrustPolicy(p, r, a))),
         tags: childTags(tags, `${name}-flow-logs-role`),
     }, { parent });
     new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
@@ -258,6 +261,21 @@ export class Network extends pulumi.ComponentResource {
             natPublicIps: this.natPublicIps,
         });
     }
+}
+
+/**
+ * The flow-log role's trust: the flow-logs service, only for flow logs of this account and region.
+ * The VPC User Guide recommends exactly these keys for this role (flow-logs-iam-role, "We recommend
+ * that you use the aws:SourceAccount and aws:SourceArn condition keys": StringEquals on the account
+ * owning the flow log, ArnLike on `arn:aws:ec2:region:account_id:vpc-flow-log/flow-log-id`, the id
+ * replaceable by `*`; awsdocs/amazon-vpc-user-guide a16ab76e doc_source/flow-logs-cwl.md:64-75). `*`
+ * here: the role exists before the flow log it serves, so the id is not known yet.
+ */
+export function flowLogsTrustPolicy(partition: string, region: string, accountId: string): object {
+    return servicePrincipalPolicy("vpc-flow-logs.amazonaws.com", undefined, {
+        StringEquals: { "aws:SourceAccount": accountId },
+        ArnLike: { "aws:SourceArn": `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*` },
+    });
 }
 
 /**

@@ -1,10 +1,17 @@
 /** IAM policy documents shared by components, as plain objects for `JSON.stringify`. */
 
-/** Trust policy letting one AWS service assume a role. */
-export function servicePrincipalPolicy(service: string, actions: readonly string[] = ["sts:AssumeRole"]): object {
+/** An IAM `Condition` block: operator → key → value(s). */
+export type PolicyCondition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+
+/**
+ * Trust policy letting one AWS service assume a role; with `condition`, only when the request
+ * carries those keys (the confused-deputy guard, added only where the service's own docs show
+ * the keys it sends when assuming that role: a key the service does not send denies every assume).
+ */
+export function servicePrincipalPolicy(service: string, actions: readonly string[] = ["sts:AssumeRole"], condition?: PolicyCondition): object {
     return {
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: [...actions] }],
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: [...actions], ...(condition === undefined ? {} : { Condition: condition }) }],
     };
 }
 

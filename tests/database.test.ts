@@ -394,7 +394,16 @@ describe("enhanced monitoring", () => {
         const role = named(p, "launchpad-staging-database-monitoring-role");
         expect(JSON.parse(String(input(role, "assumeRolePolicy")))).toEqual({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: ["sts:AssumeRole"] }],
+            Statement: [{
+                Effect: "Allow",
+                Principal: { Service: "monitoring.rds.amazonaws.com" },
+                Action: ["sts:AssumeRole"],
+                // The confused-deputy guard of the RDS User Guide (USER_Monitoring.OS.Enabling); tests/iam-trust.test.ts.
+                Condition: {
+                    StringLike: { "aws:SourceArn": ["arn:aws:rds:us-east-1:123456789012:db:launchpad-staging-db", "arn:aws:rds:us-east-1:123456789012:db:launchpad-staging-db-r*"] },
+                    StringEquals: { "aws:SourceAccount": "123456789012" },
+                },
+            }],
         });
         expect(named(p, "launchpad-staging-database-monitoring-policy").inputs).toEqual({
             role: role.state.name,
