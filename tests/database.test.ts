@@ -22,6 +22,7 @@ import {
     connectionSecretArgs,
     instanceArgs,
     logGroupArgs,
+    monitoringTrustPolicy,
     parameterGroupArgs,
     securityGroupArgs,
 } from "../components/database";
@@ -392,19 +393,10 @@ describe("enhanced monitoring", () => {
     it("gives RDS a monitoring role with only the enhanced-monitoring managed policy", async () => {
         const p = await plan("staging");
         const role = named(p, "launchpad-staging-database-monitoring-role");
-        expect(JSON.parse(String(input(role, "assumeRolePolicy")))).toEqual({
-            Version: "2012-10-17",
-            Statement: [{
-                Effect: "Allow",
-                Principal: { Service: "monitoring.rds.amazonaws.com" },
-                Action: ["sts:AssumeRole"],
-                // The confused-deputy guard of the RDS User Guide (USER_Monitoring.OS.Enabling); tests/iam-trust.test.ts.
-                Condition: {
-                    StringLike: { "aws:SourceArn": ["arn:aws:rds:us-east-1:123456789012:db:launchpad-staging-db", "arn:aws:rds:us-east-1:123456789012:db:launchpad-staging-db-r*"] },
-                    StringEquals: { "aws:SourceAccount": "123456789012" },
-                },
-            }],
-        });
+        // The builder's exact document, with the confused-deputy guard of the RDS User Guide
+        // (USER_Monitoring.OS.Enabling), is pinned by tests/iam-trust.test.ts: here, that the plan
+        // hands it this stack's partition, region, account and identifier.
+        expect(JSON.parse(String(input(role, "assumeRolePolicy")))).toEqual(monitoringTrustPolicy("aws", "us-east-1", "123456789012", "launchpad-staging"));
         expect(named(p, "launchpad-staging-database-monitoring-policy").inputs).toEqual({
             role: role.state.name,
             policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
