@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
 import { ANNOTATIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
+import { planChanges } from "../plan/changes";
 import { REPO_ROOT } from "../plan/engine";
 import type { ServiceConfig } from "../config";
 import { mandatoryViolations, rollback, switchedPlan } from "../scripts/rollback";
@@ -16,7 +17,7 @@ import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deplo
 import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
 import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./support/kube-api";
-import { byUrn, named, planStack, type PlannedResource } from "./support/plan";
+import { named, planStack, type Plan, type PlannedResource } from "./support/plan";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { refused } from "./support/config";
 
@@ -364,7 +365,7 @@ describe("npm run rollback: preconditions, checked before any config is written"
         const before = fake.plan;
         const after = await planStack(stack, [...own, `launchpad:activeColor=${target}`, `launchpad:services.api.activeColor=${target}`], { stackOutputs, previousOutputs: last.outputs });
         expect(after.resources.map((r) => r.urn).sort()).toEqual(before.resources.map((r) => r.urn).sort());
-        const diff = after.resources.filter((r) => comparable(byUrn(before, r.urn)) !== comparable(r)).map((r) => r.urn);
+        const diff = changedUrns(before, after);
         expect(diff.length).toBeGreaterThan(0);
         const r = await run(["--stack", stack, "--dry-run"], fake);
         expect(r.code).toBe(0);
@@ -381,10 +382,7 @@ describe("npm run rollback: preconditions, checked before any config is written"
         const { outputs } = await planStack("staging", own);
         const before = await planStack("staging", own, { previousOutputs: outputs });
         const after = await planStack("staging", [...own, "launchpad:activeColor=blue"], { previousOutputs: outputs });
-        const diff = after.resources.filter((r) => {
-            const b = before.resources.find((x) => x.urn === r.urn);
-            return b === undefined || comparable(b) !== comparable(r);
-        }).map((r) => r.urn);
+        const diff = changedUrns(before, after);
         expect(diff).toEqual([
             named(before, "launchpad-staging-api-blue-hpa").urn,
             named(before, "launchpad-staging-api-live").urn,
@@ -410,10 +408,7 @@ describe("npm run rollback: preconditions, checked before any config is written"
         const minimum = (plan: typeof greenLive, color: string): unknown => named(plan, `launchpad-staging-api-${color}-hpa`).inputs.spec;
         expect(minimum(fake.plan, "green")).toMatchObject({ minReplicas: 2 });
         expect(minimum(fake.plan, "blue")).toMatchObject({ minReplicas: 2 });
-        const diff = switchedBack.resources.filter((r) => {
-            const b = fake.plan.resources.find((x) => x.urn === r.urn);
-            return b === undefined || comparable(b) !== comparable(r);
-        }).map((r) => r.urn);
+        const diff = changedUrns(fake.plan, switchedBack);
         const [live, ingress] = [named(fake.plan, "launchpad-staging-api-live").urn, named(fake.plan, "launchpad-staging-api-ingress").urn];
         expect(diff).toEqual([live, ingress]);
         // The cluster runs green at its autoscaler's minimum, the live count (the Deployment's own
@@ -430,15 +425,12 @@ describe("npm run rollback: preconditions, checked before any config is written"
 });
 
 /**
- * A resource's inputs as an update compares them. The Deployments' spec.replicas differs between
- * colors too, but the component ignores it (`ignoreChanges`: the autoscaler owns the count), so an
- * update does not touch them.
+ * The resources an update from `before` to `after` changes, as `npm run plan -- --changes` finds
+ * them (plan/changes.ts): the Deployments' spec.replicas differs between colors too, but the
+ * component ignores it (`ignoreChanges`: the autoscaler owns the count), so an update does not touch them.
  */
-function comparable(r: { type: string; inputs: Record<string, unknown> }): string {
-    if (r.type !== "kubernetes:apps/v1:Deployment") return JSON.stringify(r.inputs);
-    const spec = { ...(r.inputs.spec as Record<string, unknown>) };
-    delete spec.replicas;
-    return JSON.stringify({ ...r.inputs, spec });
+function changedUrns(before: Plan, after: Plan): string[] {
+    return planChanges(before, after).map((c) => c.urn);
 }
 
 /** Where api's Deployment of `color` lives, from the state. */
