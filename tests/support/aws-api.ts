@@ -10,6 +10,7 @@
  * validateResourceConfig calls the provider's ValidateResourceConfig), so a value they refuse fails
  * `pulumi preview` itself. Provider files are cited by path and the commit the search index holds.
  */
+import { PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES, weeklyWindowMinutes, windowMinutes, windowsOverlap } from "../../config/database";
 import type { Plan, PlannedResource } from "./plan";
 
 /** One constraint on one resource type. */
@@ -111,26 +112,6 @@ const PARAMETERS: Readonly<Record<string, Readonly<Record<string, boolean | unde
     mysql: { require_secure_transport: true, slow_query_log: true, long_query_time: true, log_output: true },
     postgres: { "rds.force_ssl": undefined, log_min_duration_statement: true },
 };
-/** Classes with no Performance Insights per engine (RDS User Guide, USER_DatabaseInsights.Engines). */
-const NO_PERFORMANCE_INSIGHTS: Readonly<Record<string, readonly string[]>> = {
-    mysql: ["db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"],
-};
-
-/** Minutes in `hh:mm-hh:mm` (wrapping midnight) and in `ddd:hh:mm-ddd:hh:mm` (wrapping Sunday). */
-function dailyMinutes(w: string): number {
-    const [a, b] = w.split("-").map((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5)));
-    return (b - a + 1440) % 1440;
-}
-const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-function weekMinute(t: string): number {
-    const [d, h, m] = t.split(":");
-    return DAYS.indexOf(d) * 1440 + Number(h) * 60 + Number(m);
-}
-function weeklyMinutes(w: string): number {
-    const [a, b] = w.split("-").map(weekMinute);
-    return (b - a + 10080) % 10080;
-}
-
 /** The Vault Lock of the vault named `vault`, if the plan locks it. */
 function lockOf(plan: Plan, vault: string): PlannedResource | undefined {
     return ofType(plan, "aws:backup/vaultLockConfiguration:VaultLockConfiguration").find((l) => l.inputs.backupVaultName === vault);
@@ -181,7 +162,7 @@ export const AWS_API_RULES: readonly AwsApiRule[] = [
         type: "aws:rds/instance:Instance",
         rule: "Performance Insights only on a class the engine has it on",
         source: "RDS User Guide, USER_DatabaseInsights.Engines, RDS for MySQL: \"isn't supported for the following instance classes: db.t2.micro, db.t2.small, db.t3.micro, db.t3.small, db.t4g.micro, db.t4g.small\"",
-        check: (r) => (r.inputs.performanceInsightsEnabled === true && (NO_PERFORMANCE_INSIGHTS[text(r.inputs.engine)] ?? []).includes(text(r.inputs.instanceClass))
+        check: (r) => (r.inputs.performanceInsightsEnabled === true && ((PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES as Readonly<Record<string, readonly string[] | undefined>>)[text(r.inputs.engine)] ?? []).includes(text(r.inputs.instanceClass))
             ? `${text(r.inputs.engine)} on ${text(r.inputs.instanceClass)}`
             : undefined),
     },
@@ -218,15 +199,9 @@ export const AWS_API_RULES: readonly AwsApiRule[] = [
         check: (r) => {
             const b = text(r.inputs.backupWindow);
             const m = text(r.inputs.maintenanceWindow);
-            if (dailyMinutes(b) < 30 || weeklyMinutes(m) < 30) return `${b} / ${m}`;
-            const start = weekMinute(m.split("-")[0]);
-            const bStart = Number(b.slice(0, 2)) * 60 + Number(b.slice(3, 5));
-            for (let day = 0; day < 7; day++) {
-                for (let i = 0; i < dailyMinutes(b); i++) {
-                    if (((day * 1440 + bStart + i - start + 10080) % 10080) < weeklyMinutes(m)) return `${b} overlaps ${m}`;
-                }
-            }
-            return undefined;
+            // The window arithmetic config/database.ts owns (and tests); the limits are the API's.
+            if (windowMinutes(b) < 30 || weeklyWindowMinutes(m) < 30) return `${b} / ${m}`;
+            return windowsOverlap(b, m) ? `${b} overlaps ${m}` : undefined;
         },
     },
     keyInRegion("aws:rds/instance:Instance", "kmsKeyId"),
