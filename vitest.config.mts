@@ -20,6 +20,8 @@ export default defineConfig({
         env: { LAUNCHPAD_TODAY: "2026-12-02" },
         // Identical plans are planned once per worker and shared, frozen (plan/engine.ts sharePlans).
         setupFiles: ["tests/support/share-plans.ts"],
+        // One scratch directory per run for the CLI bundles the process-level tests run.
+        globalSetup: ["tests/support/compiled-dir.ts"],
         testTimeout: 60_000,
         hookTimeout: 60_000,
         // The JSON file feeds the closing "N passed, N failed" line of .ci/run.

@@ -6,14 +6,13 @@
  * (Kubernetes CronJob schedules), config/database.ts (RDS windows), lib/sql-names.ts (RDS master user),
  * lib/tags.ts (AWS tags), config/services.ts (DNS names).
  */
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { kubernetesScheduleProblem } from "../config/cron";
 import { weeklyWindowMinutes, windowsOverlap } from "../config/database";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { masterUsernameProblem, MYSQL_RESERVED_WORDS, POSTGRES_RESERVED_WORDS } from "../lib/sql-names";
-import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
+import { planProcess } from "./support/compiled";
 import { thrown } from "./support/values";
 import { planWithSets, refused } from "./support/config";
 
@@ -97,13 +96,13 @@ describe("npm run plan refuses config the services would refuse: exit 2, one exa
 
     it("reports every problem of one run at once, as a real process", () => {
         // `npm run plan`'s own command (package.json), without npm's start-up.
-        const run = spawnSync(process.execPath, [
-            "scripts/compiled.cjs", "plan", "--stack", "production",
+        const run = planProcess([
+            "--stack", "production",
             "--set", "launchpad:backup.dumpSchedule=0 2 * * 7",
             "--set", "launchpad:database.maintenanceWindow=sun:03:15-sun:03:15",
             "--set", "launchpad:cluster.namespace=kube-public",
             "--set", "launchpad:tags.aws:cost=platform",
-        ], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+        ], 60_000);
         expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
             status: 2,
             stdout: "",

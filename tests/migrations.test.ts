@@ -8,14 +8,15 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { execFile, spawnSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
 import { colorRecord, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
 import { restorePointTarget, takenAt } from "../components/restore-point";
 import { COLORS, type Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
+import { compiledEnv, planProcess } from "./support/compiled";
 import { loadConfigFor } from "./support/config";
 import { evaluatePlan } from "../policies/evaluate";
 import { validateKubernetesObject } from "./support/k8s-schema";
@@ -598,12 +599,8 @@ describe("the policy pack with a migration", () => {
 });
 
 describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs plan, a process of its own)", () => {
-    // Built into a scratch directory, as tests/plan-cli.test.ts does: neither racing nor trusting bin/.
-    const compiledDir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-migrations-"));
-    afterAll(() => fs.rmSync(compiledDir, { recursive: true, force: true }));
-    const env = { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir };
-    const run = (args: readonly string[]) =>
-        spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000, env });
+    // The run's bundle directory (tests/support/compiled.ts): neither racing nor trusting bin/.
+    const env = compiledEnv();
     /** As `run`, without blocking the worker: the refusals' processes run side by side. */
     const runAsync = (args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
         new Promise((resolve, reject) => {
@@ -617,7 +614,7 @@ describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs 
         });
     // Build the bundle once, before the processes that run side by side would race to build it.
     beforeAll(() => {
-        const help = run(["--help"]);
+        const help = planProcess(["--help"]);
         if (help.status !== 0) throw new Error(`building the plan bundle failed:\n${help.stderr}`);
     }, 200_000);
     const previousFile = (outputs: Record<string, unknown>): string => {

@@ -5,15 +5,15 @@
  * instance type (cluster-autoscaler/cloudprovider/aws/README.md at cluster-autoscaler-1.36.1, lines
  * 185-198 and 344-346), so config refuses types it does not know and types of different sizes.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { instanceTypeCatalogue, instanceTypeCatalogueUpdated, instanceTypeProblems, isArmInstanceType, nearestInstanceTypes, parseInstanceTypeCatalogue, standardAmiRefusal } from "../config/node-group";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../lib/versions";
 import { REPO_ROOT } from "../plan/engine";
+import { planProcess } from "./support/compiled";
 
 const VENDOR = join(REPO_ROOT, "vendor", "cluster-autoscaler");
 const GO_SOURCE = readFileSync(join(VENDOR, "ec2_instance_types.go"), "utf8");
@@ -121,17 +121,9 @@ describe("config refuses node group instance types the autoscaler would mis-plan
 });
 
 describe("npm run plan, as a real process", () => {
-    // The bundle `npm run plan` runs (scripts/compiled.cjs), built into a scratch dir inside the repository.
-    const compiledDir = mkdtempSync(join(REPO_ROOT, "bin", "compiled-types-test-"));
-    afterAll(() => rmSync(compiledDir, { recursive: true, force: true }));
-
+    // The bundle `npm run plan` runs (scripts/compiled.cjs), from the run's bundle directory (tests/support/compiled.ts).
     it("exits 2 with both problems on stderr and nothing on stdout", () => {
-        const run = spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", "--stack", "production", "--set", "launchpad:nodeGroup.instanceTypes=[m6i.xlarg, m6i.xlarge, m6i.2xlarge]"], {
-            cwd: REPO_ROOT,
-            encoding: "utf8",
-            timeout: 120_000,
-            env: { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir },
-        });
+        const run = planProcess(["--stack", "production", "--set", "launchpad:nodeGroup.instanceTypes=[m6i.xlarg, m6i.xlarge, m6i.2xlarge]"], 120_000);
         expect(run.stdout).toBe("");
         expect(run.stderr).toBe(
             'Invalid configuration for stack "production" (2 problems):\n' +

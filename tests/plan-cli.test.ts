@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { REPO_ROOT, sharePlans } from "../plan/engine";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { planCli } from "../scripts/plan";
@@ -33,9 +33,6 @@ interface JsonPlan {
  * `planCli` once per argument list in this file: each test asserts on the command's real output,
  * and several read the same one (a plan takes about a second; the file stays fast).
  */
-// Inside the repository, as bin/ is: the bundle resolves its packages from node_modules.
-const compiledDir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-test-"));
-afterAll(() => fs.rmSync(compiledDir, { recursive: true, force: true }));
 
 /**
  * `node <args>` in the repository, as spawnSync would run it, without blocking this worker's event
@@ -313,10 +310,10 @@ describe("exit codes and human output", () => {
     });
 
     it("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", async () => {
-        // `npm run plan` runs the precompiled bundle (scripts/compiled.cjs), built here into a scratch
-        // bin/ so the test neither races nor trusts the developer's copy.
-        const run = (...args: string[]) => node(["scripts/compiled.cjs", "plan", ...args], { LAUNCHPAD_COMPILED_DIR: compiledDir });
-        // The bundle's runs one after the other (the first builds the bundle).
+        // `npm run plan` runs the precompiled bundle (scripts/compiled.cjs), from the run's bundle
+        // directory (tests/support/compiled.ts) so the test neither races nor trusts the developer's copy.
+        const run = (...args: string[]) => node(["scripts/compiled.cjs", "plan", ...args], { LAUNCHPAD_COMPILED_DIR: inject("compiledDir") });
+        // The bundle's runs one after the other (the first may build the bundle).
         const ok = await run("--stack", "production", "--json");
         const invalid = await run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=21");
         // The sources' run: planCli in this process (the file's shared run), the function

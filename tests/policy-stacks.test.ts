@@ -11,6 +11,7 @@ import { POLICIES } from "../policies/all";
 import { evaluatePlan, renderViolations, type Violation } from "../policies/evaluate";
 import { planCli } from "../scripts/plan";
 import { policyCli } from "../scripts/policy";
+import { compiledEnv } from "./support/compiled";
 import { planStack } from "./support/plan";
 
 const STACKS = ["staging", "production"] as const;
@@ -136,7 +137,7 @@ describe("npm run policy -- --plan", () => {
     it("runs as a real process with the same exit code", async () => {
         const file = await savedPlan(editDb);
         // `npm run policy`'s own command (package.json), without npm's start-up.
-        const run = spawnSync(process.execPath, ["scripts/compiled.cjs", "policy", "--plan", file, "--stack", "staging"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+        const run = spawnSync(process.execPath, ["scripts/compiled.cjs", "policy", "--plan", file, "--stack", "staging"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000, env: compiledEnv() });
         expect(run.status).toBe(3);
         expect(run.stdout.split("\n").slice(0, 3)).toEqual([`Policy check of ${file} (stack staging, 193 resources)`, "", "Policies: 2 violations (2 mandatory, 0 advisory)"]);
     });

@@ -7,12 +7,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { envHash, POD_PARTS, podShape, releaseId, type PodPart } from "../components/blue-green-service";
 import { inPlaceRollWarnings, nextHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type ReleaseHistory } from "../components/release-history";
 import type { ServiceConfig } from "../config";
 import { REPO_ROOT } from "../plan/engine";
+import { planProcess } from "./support/compiled";
 import { loadConfigFor } from "./support/config";
 import { planStack } from "./support/plan";
 
@@ -73,16 +73,13 @@ describe("through the offline plan", () => {
 });
 
 describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs plan, a process of its own)", () => {
-    // Built into a scratch directory, as tests/plan-cli.test.ts does: neither racing nor trusting bin/.
-    const compiledDir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-roll-"));
-    afterAll(() => fs.rmSync(compiledDir, { recursive: true, force: true }));
+    // The run's bundle directory (tests/support/compiled.ts): neither racing nor trusting bin/.
 
     it("a new CPU request and readiness path on the live color: exit 0, the plan, and exactly the warning on stderr", async () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-roll-")), "outputs.json");
         fs.writeFileSync(file, JSON.stringify({ [RELEASE_HISTORY_OUTPUT]: { api: [recorded(await api())] } }));
         const sets = ["launchpad:services.api.resources.requests.cpu=300m", "launchpad:services.api.health.readinessPath=/ready"];
-        const r = spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", "--stack", "staging", "--previous-outputs", file, ...sets.flatMap((s) => ["--set", s])],
-            { cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000, env: { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir } });
+        const r = planProcess(["--stack", "staging", "--previous-outputs", file, ...sets.flatMap((s) => ["--set", s])]);
         expect(r.stderr).toBe(`warning: ${warning(["readinessProbe", "resources"])}\n`);
         expect(r.stdout).toContain("launchpad-staging-api-green");
         expect(r.status).toBe(0);

@@ -8,19 +8,19 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { envDigestKind, envHash, podShape, releaseId } from "../components/blue-green-service";
 import { admit, type VerifiedReleases } from "../components/promotion";
 import { inPlaceReleaseProblems, inPlaceRollWarnings, nextHistory, parseHistory, previousHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
 import { ANNOTATIONS, PROMOTION } from "../lib/delivery";
 import { PLAIN_DIGEST } from "../lib/release-digest";
-import { REPO_ROOT, runPlan } from "../plan/engine";
+import { runPlan } from "../plan/engine";
 import { summarize } from "../plan/render";
 import { SECRET_TEXT } from "../plan/values";
+import { planProcess } from "./support/compiled";
 import { loadConfigFor } from "./support/config";
 import { deployedConfig } from "./support/deployed";
 import { named, planStack, type Plan } from "./support/plan";
@@ -425,18 +425,14 @@ describe("the color live when an update starts keeps its env too", () => {
 });
 
 describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs plan, a process of its own)", () => {
-    // Built into a scratch directory, as tests/plan-cli.test.ts does: neither racing nor trusting bin/.
-    const compiledDir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-history-"));
-    afterAll(() => fs.rmSync(compiledDir, { recursive: true, force: true }));
-
+    // The run's bundle directory (tests/support/compiled.ts): neither racing nor trusting bin/.
     it("a new env on the live color: exit 2, exactly the problem on stderr, nothing on stdout", async () => {
         const s = (await loadConfigFor("production")).services[0];
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-history-")), "outputs.json");
         fs.writeFileSync(file, JSON.stringify({ [RELEASE_HISTORY_OUTPUT]: { api: [{ ...entry("blue", s.releases.blue.image, releaseId(s, "blue"), T1), envHash: envHash(s, "blue") }] } }));
         const set = "launchpad:services.api.releases.blue.env.LOG_LEVEL=debug";
         const changed = (await loadConfigFor("production", [set])).services[0];
-        const r = spawnSync(process.execPath, ["scripts/compiled.cjs", "plan", "--stack", "production", "--previous-outputs", file, "--set", set],
-            { cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000, env: { ...process.env, LAUNCHPAD_COMPILED_DIR: compiledDir } });
+        const r = planProcess(["--stack", "production", "--previous-outputs", file, "--set", set]);
         expect(r.stdout).toBe("");
         expect(r.stderr).toBe(`Invalid configuration for stack "production" (1 problem):\n  - launchpad:services.api.releases.blue.env: received env hash ${JSON.stringify(envHash(changed, "blue"))}; ` +
             `expected ${JSON.stringify(envHash(s, "blue"))}, the hash of the env blue serves now (the service's env with blue's overrides): blue was live when this update started ` +

