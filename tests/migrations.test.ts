@@ -77,8 +77,9 @@ const PRODUCTION_BEFORE: Before = { version: 3, live: "blue", ran: { green: { im
 
 /**
  * One plan per stack, config and previous record for the tests that only read it (a plan with
- * previous outputs is not in the harness's cache): the first block's tests and the policy pack's.
- * The re-run tests plan twice on purpose and do not use it.
+ * previous outputs is not in the harness's cache): the first block's tests, the policy pack's and
+ * the first run of the re-run tests that go on from its outputs. The re-run of the same record
+ * ("outputs not written") plans twice on purpose and does not use it.
  */
 const afterRecord = new Map<string, Promise<Plan>>();
 function planAfter(stack: string, sets: readonly string[], b: Before): Promise<Plan> {
@@ -491,7 +492,7 @@ describe("the re-run after an update that failed past its migration", () => {
     });
 
     it("outputs written although the update failed: the migration and blue's new release are recorded, nothing is pending", async () => {
-        const first = await planStack("staging", allowed.sets, { previousOutputs: await before("staging", allowed.sets, allowed.prev) });
+        const first = await planAfter("staging", allowed.sets, allowed.prev);
         const written = { schemaVersions: first.outputs.schemaVersions, liveServices: first.outputs.liveServices };
         const rerun = await planStack("staging", allowed.sets, { previousOutputs: written });
         expect(rerun.log).toContain("info: schema api: version 4, no migration");
@@ -500,7 +501,7 @@ describe("the re-run after an update that failed past its migration", () => {
 
     it("once it completed, the record carries on: green's old release refuses the contract until the two steps the message names are taken", async () => {
         const outputs = (p: Plan) => ({ schemaVersions: p.outputs.schemaVersions, liveServices: p.outputs.liveServices });
-        const first = await planStack("staging", allowed.sets, { previousOutputs: await before("staging", allowed.sets, allowed.prev) });
+        const first = await planAfter("staging", allowed.sets, allowed.prev);
         const service = (await loadConfigFor("staging", allowed.sets)).services[0];
         expect((first.outputs.schemaVersions as Record<string, { colors: unknown }>).api.colors).toEqual({ blue: colorRecord(service, "blue"), green: colorRecord(service, "green") });
         // Blue goes live; then green, idle, still on 1.5.0 (supports [3, 4]), is to contract to 5.

@@ -14,7 +14,7 @@ import { mandatoryViolations, rollback, switchedPlan } from "../scripts/rollback
 import type { CliResult } from "../scripts/cli";
 import type { StateResource } from "../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
-import { fakeStack as sharedFakeStack, type FakeStack } from "./support/fake-stack";
+import { deployedPlan, fakeStack as sharedFakeStack, stagingReferenceOutputs, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
 import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./support/kube-api";
 import { named, planStack, type Plan, type PlannedResource } from "./support/plan";
@@ -355,10 +355,10 @@ describe("npm run rollback: preconditions, checked before any config is written"
     ] as const)("%s as deployed: the dry run's targeted list is exactly the plan diff of the two colors", async (stack, target) => {
         // The stack's last update (its outputs: the release history), then the same config planned
         // again, and with every service on the other color: what differs is what the switch changes.
-        const verified = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
-        const stackOutputs = (name: string): Record<string, unknown> | undefined => (name.endsWith("/staging") ? { verifiedReleases: verified } : undefined);
+        // The last update is the fake's own first plan (its values, staging's verified images), shared.
+        const stackOutputs = stagingReferenceOutputs;
         const own = [...OWN_VALUES[stack]];
-        const last = await planStack(stack, own, { stackOutputs });
+        const last = await deployedPlan(stack, own);
         // The deployed stack's plan is the same config planned again after that update: the fake's own
         // (the stack's values, the same staging outputs, last.outputs), so it is the "before" side.
         const fake = await sharedFakeStack(kube, stack, { previousOutputs: last.outputs });

@@ -74,19 +74,28 @@ export interface FakeStack {
     readonly plan: Awaited<ReturnType<typeof planStack>>;
 }
 
+/** What staging verified, as production's StackReference reads it: the images of the fake's state. */
+const STAGING_VERIFIED = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
+
+/** The outputs a deployed stack's references read (production's staging reference): `stackOutputs` of a plan. */
+export function stagingReferenceOutputs(name: string): Record<string, unknown> | undefined {
+    return name.endsWith("/staging") ? { verifiedReleases: STAGING_VERIFIED } : undefined;
+}
+
 /** Plans of a stack as deployed, by config and previous outputs (the staging reference is always the same). */
 const deployedPlans = new Map<string, ReturnType<typeof planStack>>();
 
 /**
- * The plan of `stack` with `sets`, production's staging reference answered by `stackOutputs`, after
- * `previousOutputs`: planned once per process for each config and outputs, as the harness shares
- * plans without a reference (rollback's tests build the same fake stack about 16 times, ~5 CPU-s).
+ * The plan of `stack` with `sets`, production's staging reference answered by
+ * `stagingReferenceOutputs`, after `previousOutputs`: planned once per process for each config and
+ * outputs, as the harness shares plans without a reference (rollback's tests build the same fake
+ * stack about 16 times, ~5 CPU-s).
  */
-function deployedPlan(stack: CommittedStack, sets: readonly string[], stackOutputs: (name: string) => Record<string, unknown> | undefined, previousOutputs: Record<string, unknown> | undefined): ReturnType<typeof planStack> {
+export function deployedPlan(stack: CommittedStack, sets: readonly string[], previousOutputs?: Record<string, unknown>): ReturnType<typeof planStack> {
     const key = JSON.stringify([stack, sets, previousOutputs ?? null]);
     let p = deployedPlans.get(key);
     if (p === undefined) {
-        p = planStack(stack, sets, { stackOutputs, previousOutputs }).then(frozen);
+        p = planStack(stack, sets, { stackOutputs: stagingReferenceOutputs, previousOutputs }).then(frozen);
         deployedPlans.set(key, p);
     }
     return p;
@@ -96,11 +105,9 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
     const sets = o.sets ?? [];
     const { values, secretKeys } = o.asCommitted === true ? stackConfigFor({ stack, sets }) : deployedConfig(stack, sets);
     // The state is what the last update made of this same config: its gate Jobs carry its release ids.
-    // Staging, as production's StackReference reads it, verified those same images.
-    const stagingVerified = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
-    const stackOutputs = (name: string): Record<string, unknown> | undefined => (name.endsWith("/staging") ? { verifiedReleases: stagingVerified } : undefined);
+    // Staging, as production's StackReference reads it, verified those same images (STAGING_VERIFIED).
     const baseSets = o.asCommitted === true ? sets : [...OWN_VALUES[stack], ...sets];
-    const plan = o.asCommitted === true ? await planStack(stack, sets) : await deployedPlan(stack, baseSets, stackOutputs, o.previousOutputs);
+    const plan = o.asCommitted === true ? await planStack(stack, sets) : await deployedPlan(stack, baseSets, o.previousOutputs);
     const recorded: Recorded = { calls: [], targets: [], ups: [] };
     const resources = (o.state ?? ((r) => r))(plan.resources.map((r) => withDeploymentStatus({ urn: r.urn, type: r.type, inputs: r.inputs, outputs: r.state })));
     clusterFromState(kube, resources);
@@ -120,7 +127,7 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
         removeConfig: unused,
         exportStack: unused,
         up: unused,
-        outputs: () => Promise.resolve({ verifiedReleases: { value: stagingVerified } }),
+        outputs: () => Promise.resolve({ verifiedReleases: { value: STAGING_VERIFIED } }),
     };
     const own: RollbackStack = {
         getAllConfig: () => Promise.resolve(config),
@@ -144,7 +151,7 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
                 throw o.upResult;
             }
             if (o.replan === true) {
-                const after = await deployedPlan(stack, [...baseSets, ...[...changed].map(([k, v]) => `${k}=${v}`)], stackOutputs, outputs);
+                const after = await deployedPlan(stack, [...baseSets, ...[...changed].map(([k, v]) => `${k}=${v}`)], outputs);
                 outputs = { ...outputs, ...after.outputs, kubeconfig: outputs.kubeconfig };
             }
             return { summary: { result: o.upResult ?? "succeeded" } };
