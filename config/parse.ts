@@ -67,7 +67,11 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
     return [
         ...clusterVersionProblems(input, today),
         ...engineVersionProblems(input, today),
-        ...regionProblems(p["aws:region"], p["launchpad:drRegion"], show),
+        ...regionProblems(p["aws:region"], p["launchpad:drRegion"], show, {
+            // Production's database replicates its automated backups to the DR region (components/database.ts drBackups).
+            replicatesDatabaseBackups: tier !== undefined && safetyFor(tier).replicateBackupsToDr && cluster !== undefined && hasDatabase(cluster, network),
+            secret: input.secretKeys.has("aws:region") || input.secretKeys.has("launchpad:drRegion"),
+        }),
         ...nodeGroupProblems(p["launchpad:nodeGroup"], show, {
             // An existing cluster's nodes are not Launchpad's: no node group, nothing to split.
             azCount: cluster !== undefined && !usesExistingCluster(cluster) ? network?.azCount : undefined,
