@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { REPO_ROOT } from "../plan/engine";
 
 // .github/dependabot.yml against SchemaStore's schema for it (vendor/dependabot-schema/, SOURCE.md),
@@ -189,5 +190,14 @@ describe(".github/dependabot.yml against this repository", () => {
         expect(floorMajor).toBe("20");
         expect(root.devDependencies?.["@types/node"]?.split(".")[0]).toBe(floorMajor);
         expect(byEcosystem("npm")[0].ignore).toEqual([{ "dependency-name": "@types/node", "update-types": ["version-update:semver-major"] }]);
+    });
+});
+
+describe("what Dependabot cannot bump: the runner image, bumped by hand (docs/delivery.md, Dependency updates)", () => {
+    it("every Node.js Alpine image the docs name is SMOKE_RUNNER_IMAGE, so a bump leaves none behind", () => {
+        const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+        const named = docs.flatMap((f) => [...readFileSync(join(REPO_ROOT, f), "utf8").matchAll(/node:[0-9][\w.]*-alpine[\w.]*/g)].map((m) => [f, m[0]]));
+        expect(named.length).toBeGreaterThanOrEqual(3);
+        expect(named.filter(([, image]) => image !== SMOKE_RUNNER_IMAGE)).toEqual([]);
     });
 });
