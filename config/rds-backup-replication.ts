@@ -14,11 +14,13 @@
  *
  * Engines: the same Concepts page, then and in its 2026 version, says "Amazon RDS supports backup
  * replication for all currently available versions" of RDS for MySQL and of RDS for PostgreSQL, so
- * no engine version is refused here beyond `engineVersionProblems` (a major in standard support).
+ * no engine version is judged here beyond `engineVersionProblems` (a major in standard support).
  *
- * Only what the pages positively say is refused: a Region they list as without backup replication,
- * or a pair of Regions the table names whose pair it does not list. A Region the 2023 table does not
- * name (launched since, such as ca-west-1) is not judged offline. The live answer is RDS's own:
+ * What the pages positively say against a pair is a warning of the plan and of `pulumi preview`,
+ * not a refusal: a Region they list as without backup replication, or a pair of Regions the table
+ * names whose pair it does not list. The table is three years old and AWS has added pairs since, so
+ * refusing would block a pair RDS may serve today, with no way round it. A Region the 2023 table does
+ * not name (launched since, such as ca-west-1) is not judged offline. The live answer is RDS's own:
  * `aws rds describe-source-regions --region <drRegion>` lists `SupportsDBInstanceAutomatedBackupsReplication`
  * per source Region (USER_ReplicateBackups, "Finding information about replicated backups";
  * docs/runbooks/region-failure.md runs it).
@@ -26,7 +28,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeValue } from "./errors";
-import { either } from "./input";
 
 /** The vendored table in Region codes. */
 export interface ReplicationRegions {
@@ -115,24 +116,27 @@ export function vendoredReplicationRegions(): ReplicationRegions {
 export const REPLICATION_TABLE_DATE = "2023-06-09";
 
 /**
- * Why RDS would not replicate automated backups from `region` to `dr`, or undefined when the pages
- * allow it or do not name a Region (see the file comment). A stack holding either key as a secret
+ * Why RDS may refuse to replicate automated backups from `region` to `dr`, or undefined when the
+ * pages allow it or do not name a Region (see the file comment). A warning, not a refusal: the table
+ * is of 2023-06-09 and AWS has added Regions and pairs since, so a pair it leaves out may be served
+ * today; `aws rds describe-source-regions` answers for now. A stack holding either key as a secret
  * gets no Region echoed, nor the destinations of its source Region (they would tell it apart).
  */
-export function backupReplicationProblem(region: string, dr: string, secret: boolean, table: ReplicationRegions = vendoredReplicationRegions()): string | undefined {
+export function backupReplicationWarning(region: string, dr: string, secret: boolean, table: ReplicationRegions = vendoredReplicationRegions()): string | undefined {
     const at = (v: string): string => describeValue(v, secret);
     const source = `the RDS User Guide of ${REPLICATION_TABLE_DATE} (vendor/rds-backup-replication)`;
-    const check = `; \`aws rds describe-source-regions --region <drRegion>\` is the live check`;
+    const check = `; it predates Regions and pairs added since, so check before \`pulumi up\` with \`aws rds describe-source-regions --region <drRegion>\` (SupportsDBInstanceAutomatedBackupsReplication for aws:region)`;
+    const risk = "RDS may refuse production's automated backup replication at `pulumi up`";
     const bad = [region, dr].filter((r) => table.unavailable.includes(r));
     if (bad.length > 0) {
         const which = secret ? "one of them" : bad.map(at).join(" and ");
-        return `launchpad:drRegion: received ${at(dr)}; expected Regions with RDS automated backup replication, which production's database uses: ${source} lists ${which} among the Regions without it${check}`;
+        return `launchpad:drRegion: ${at(dr)} from aws:region ${at(region)}: ${risk}: ${source} lists ${which} among the Regions without backup replication${check}`;
     }
     // Every Region the table names has a row of its own (tests/rds-backup-replication.test.ts).
     const destinations = table.pairs[region];
     if (destinations === undefined || table.pairs[dr] === undefined || destinations.includes(dr)) {
         return undefined;
     }
-    const allowed = secret ? "one the table lists for it" : either(destinations);
-    return `launchpad:drRegion: received ${at(dr)}; expected a Region RDS replicates automated backups to from aws:region (${at(region)}), as production's database does: ${allowed} (${source})${check}`;
+    const listed = secret ? "other destinations for aws:region" : `only ${destinations.map(at).join(", ")} for aws:region`;
+    return `launchpad:drRegion: ${at(dr)} from aws:region ${at(region)}: ${risk}: ${source} lists ${listed}${check}`;
 }

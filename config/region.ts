@@ -5,7 +5,7 @@ import { partition } from "@aws-sdk/core/client";
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
 import type { Show } from "./input";
-import { backupReplicationProblem } from "./rds-backup-replication";
+import { backupReplicationWarning } from "./rds-backup-replication";
 
 /**
  * The regions the AWS provider accepts: it checks `region` against its own static list unless
@@ -29,7 +29,8 @@ export const drRegionSchema = regionSchema.meta({
     description:
         "AWS region for disaster-recovery copies (backups, replicas); must differ from aws:region and be in its " +
         "partition. Where the tier replicates the database's automated backups (production), RDS must replicate " +
-        "aws:region's there: a pair the RDS User Guide's table (vendor/rds-backup-replication) leaves out is refused.",
+        "aws:region's there: a pair the RDS User Guide's table of 2023 (vendor/rds-backup-replication) leaves out is a " +
+        "warning of the plan and of `pulumi preview`.",
 });
 
 /**
@@ -43,11 +44,9 @@ export function awsPartition(region: string): string {
 /**
  * The DR region is off-site: not the primary region, but in its partition, since AWS Backup copies,
  * S3 replication and RDS backup replication do not cross partitions (each partition has its own
- * accounts and IAM; the ARNs they exchange carry the partition). When the stack's database
- * replicates its automated backups there (`replicatesDatabaseBackups`: a tier with
- * `replicateBackupsToDr` and a database), RDS must serve that pair (`config/rds-backup-replication.ts`).
+ * accounts and IAM; the ARNs they exchange carry the partition).
  */
-export function regionProblems(region: string | undefined, dr: string | undefined, show: Show, opts: { readonly replicatesDatabaseBackups: boolean; readonly secret: boolean }): string[] {
+export function regionProblems(region: string | undefined, dr: string | undefined, show: Show): string[] {
     if (region === undefined || dr === undefined) {
         return [];
     }
@@ -58,6 +57,16 @@ export function regionProblems(region: string | undefined, dr: string | undefine
     if (AWS_REGIONS.includes(region) && AWS_REGIONS.includes(dr) && awsPartition(region) !== awsPartition(dr)) {
         return [`launchpad:drRegion: received ${at(dr)} (partition ${awsPartition(dr)}); expected a region of aws:region's partition, ${awsPartition(region)}: copies and replication do not cross AWS partitions`];
     }
-    const replication = opts.replicatesDatabaseBackups ? backupReplicationProblem(region, dr, opts.secret) : undefined;
+    return [];
+}
+
+/**
+ * When the stack's database replicates its automated backups to the DR region
+ * (`replicatesDatabaseBackups`: a tier with `replicateBackupsToDr` and a database), a pair the RDS
+ * User Guide's 2023 table does not serve (`config/rds-backup-replication.ts`): a warning, since the
+ * table predates pairs AWS added since.
+ */
+export function regionWarnings(region: string, dr: string, opts: { readonly replicatesDatabaseBackups: boolean; readonly secret: boolean }): string[] {
+    const replication = opts.replicatesDatabaseBackups && region !== dr ? backupReplicationWarning(region, dr, opts.secret) : undefined;
     return replication === undefined ? [] : [replication];
 }

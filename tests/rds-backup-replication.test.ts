@@ -4,16 +4,16 @@
  * backup replication (Concepts.RDS_Fea_Regions_DB-eng.Feature.CrossRegionAutomatedBackups), vendored
  * verbatim in vendor/rds-backup-replication (awsdocs/amazon-rds-user-guide at 50e7617a, 2023-06-09).
  * Production's database replicates its automated backups to the DR region
- * (aws:rds/instanceAutomatedBackupsReplication), so config refuses a pair the table does not serve.
+ * (aws:rds/instanceAutomatedBackupsReplication), so the plan and `pulumi preview` warn of a pair the table
+ * does not serve (a warning: the table is of 2023 and AWS has added pairs since).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { backupReplicationProblem, regionDisplayNames, vendoredReplicationRegions } from "../config/rds-backup-replication";
+import { backupReplicationWarning, regionDisplayNames, vendoredReplicationRegions } from "../config/rds-backup-replication";
 import { planCli } from "../scripts/plan";
 import { deriveReplicationRegions, formatReplicationRegions, PAIRS_FILE, VENDOR_DIR } from "../scripts/rds-backup-regions";
-import { refused } from "./support/config";
 
 const gitBlob = (bytes: Buffer): string => createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 
@@ -50,8 +50,10 @@ describe("the vendored RDS User Guide pages (vendor/rds-backup-replication/SOURC
     });
 });
 
-describe("backupReplicationProblem (pure)", () => {
-    const SOURCE = "(the RDS User Guide of 2023-06-09 (vendor/rds-backup-replication)); `aws rds describe-source-regions --region <drRegion>` is the live check";
+const CHECK = "; it predates Regions and pairs added since, so check before `pulumi up` with `aws rds describe-source-regions --region <drRegion>` (SupportsDBInstanceAutomatedBackupsReplication for aws:region)";
+const RISK = "RDS may refuse production's automated backup replication at `pulumi up`: the RDS User Guide of 2023-06-09 (vendor/rds-backup-replication)";
+
+describe("backupReplicationWarning (pure): a warning, since the 2023 table predates pairs AWS added since", () => {
 
     it.each([
         ["us-east-1", "us-west-2"],
@@ -59,46 +61,53 @@ describe("backupReplicationProblem (pure)", () => {
         ["eu-central-1", "eu-west-1"],
         ["cn-north-1", "cn-northwest-1"],
         ["us-gov-west-1", "us-gov-east-1"],
-    ])("allows %s -> %s, a pair the table lists", (region, dr) => {
-        expect(backupReplicationProblem(region, dr, false)).toBeUndefined();
+    ])("says nothing of %s -> %s, a pair the table lists", (region, dr) => {
+        expect(backupReplicationWarning(region, dr, false)).toBeUndefined();
     });
 
     it.each([
         ["ca-west-1", "us-east-1"],
         ["us-east-1", "mx-central-1"],
     ])("does not judge %s -> %s: the 2023 table does not name the newer Region", (region, dr) => {
-        expect(backupReplicationProblem(region, dr, false)).toBeUndefined();
+        expect(backupReplicationWarning(region, dr, false)).toBeUndefined();
     });
 
-    it("refuses a pair of named Regions the table does not list, naming the Regions it does", () => {
-        expect(backupReplicationProblem("eu-west-2", "us-west-2", false)).toBe(
-            `launchpad:drRegion: received "us-west-2"; expected a Region RDS replicates automated backups to from aws:region ("eu-west-2"), as production's database does: "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-3" or "us-east-1" ${SOURCE}`);
+    it("warns of a pair of named Regions the table does not list, naming the Regions it does", () => {
+        expect(backupReplicationWarning("eu-west-2", "us-west-2", false)).toBe(
+            `launchpad:drRegion: "us-west-2" from aws:region "eu-west-2": ${RISK} lists only "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-3", "us-east-1" for aws:region${CHECK}`);
     });
 
-    it("refuses a Region the Concepts page lists without backup replication, as source or destination", () => {
-        const tail = "among the Regions without it; `aws rds describe-source-regions --region <drRegion>` is the live check";
-        expect(backupReplicationProblem("us-east-1", "eu-south-1", false)).toBe(
-            `launchpad:drRegion: received "eu-south-1"; expected Regions with RDS automated backup replication, which production's database uses: the RDS User Guide of 2023-06-09 (vendor/rds-backup-replication) lists "eu-south-1" ${tail}`);
-        expect(backupReplicationProblem("me-south-1", "eu-south-1", false)).toContain(`lists "me-south-1" and "eu-south-1" ${tail}`);
+    it("warns of a Region the Concepts page lists without backup replication, as source or destination", () => {
+        expect(backupReplicationWarning("us-east-1", "eu-south-1", false)).toBe(
+            `launchpad:drRegion: "eu-south-1" from aws:region "us-east-1": ${RISK} lists "eu-south-1" among the Regions without backup replication${CHECK}`);
+        expect(backupReplicationWarning("me-south-1", "eu-south-1", false)).toContain(`lists "me-south-1" and "eu-south-1" among the Regions without backup replication`);
     });
 
     it("echoes no Region, nor the source's destinations, when a key is secret", () => {
-        const p = backupReplicationProblem("eu-west-2", "us-west-2", true) ?? "";
-        expect(p).not.toMatch(/eu-|us-/);
-        expect(p).toContain("one the table lists for it");
+        const w = backupReplicationWarning("eu-west-2", "us-west-2", true) ?? "";
+        expect(w).not.toMatch(/eu-|us-/);
+        expect(w).toContain("lists other destinations for aws:region");
     });
 });
 
-describe("npm run plan and launchpad:drRegion (exit 2, one exact line)", () => {
-    it("refuses production's DR region ap-northeast-3: RDS does not replicate us-east-1's automated backups there", async () => {
-        expect(await planCli(["--stack", "production", "--set", "launchpad:drRegion=ap-northeast-3"])).toEqual(refused("production",
-            `launchpad:drRegion: received "ap-northeast-3"; expected a Region RDS replicates automated backups to from aws:region ("us-east-1"), as production's database does: ` +
-            `"ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-2", "us-west-1" or "us-west-2" ` +
-            "(the RDS User Guide of 2023-06-09 (vendor/rds-backup-replication)); `aws rds describe-source-regions --region <drRegion>` is the live check"));
+describe("npm run plan and launchpad:drRegion", () => {
+    it("warns, and plans, for production's DR region ap-northeast-3, which the 2023 table does not list for us-east-1", async () => {
+        const r = await planCli(["--stack", "production", "--set", "launchpad:drRegion=ap-northeast-3"]);
+        expect(r.code).toBe(0);
+        expect(r.stderr.split("\n").filter((l) => l.includes("launchpad:drRegion"))).toEqual([
+            `warning: launchpad:drRegion: "ap-northeast-3" from aws:region "us-east-1": ${RISK} lists only ` +
+            `"ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-2", "us-west-1", "us-west-2" ` +
+            `for aws:region${CHECK}`,
+        ]);
     });
 
-    it("accepts it for staging, whose database replicates no automated backups (tier replicateBackupsToDr false)", async () => {
+    it("says nothing for staging, whose database replicates no automated backups (tier replicateBackupsToDr false)", async () => {
         const r = await planCli(["--stack", "staging", "--set", "launchpad:drRegion=ap-northeast-3"]);
         expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    });
+
+    it("says nothing for the committed production stack (us-east-1 -> us-west-2 is listed)", async () => {
+        const r = await planCli(["--stack", "production"]);
+        expect(r.stderr).not.toContain("launchpad:drRegion");
     });
 });
