@@ -130,9 +130,14 @@ describe("a major engine version is refused by RDS, and said so", () => {
     it("postgres 16 to 17 updates the instance in place, which RDS refuses without AllowMajorVersionUpgrade", async () => {
         const before = await planStack("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="16"']);
         const after = await planStack("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"']);
-        expect(change(planChanges(before, after), "launchpad-staging-database-instance")).toMatchObject({
+        const changes = planChanges(before, after);
+        // The parameter group's family is ForceNew (rds/parameter_group.go): a new, auto-named group,
+        // whose name the instance takes once it exists.
+        expect(change(changes, "launchpad-staging-database-params")).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["family"] });
+        expect(change(changes, "launchpad-staging-database-instance")).toMatchObject({
             kind: "update",
-            paths: ["engineVersion"],
+            paths: ["engineVersion", "parameterGroupName"],
+            after: ["launchpad-staging-database-params"],
             hazard: "postgres16 to postgres17 is a major version upgrade, which RDS refuses without AllowMajorVersionUpgrade (the instance does not set it): this update fails, and a major upgrade is no config change today",
         });
     });
