@@ -109,9 +109,9 @@ export function rulesFromTable(table: ForceNewTable): Record<string, ReplaceRule
  * Kubernetes' and the Helm release's from pulumi-kubernetes' own Diff.
  */
 export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
-    ...rulesFromTable(awsTable as ForceNewTable),
-    ...rulesFromTable(grafanaTable as ForceNewTable),
-    ...rulesFromTable(randomTable as ForceNewTable),
+    ...rulesFromTable(awsTable),
+    ...rulesFromTable(grafanaTable),
+    ...rulesFromTable(randomTable),
     // pulumi-kubernetes diff.go (commit 94977969): only these kinds have a forceNew table; every
     // other kind replaces for its name and namespace alone.
     "kubernetes:apps/v1:Deployment": k8s(["spec.selector"]),
