@@ -6,11 +6,13 @@
  * A replacement is judged as the engine would: refused when the resource is protected (pulumi/pulumi
  * pkg/resource/deploy/step_generator.go, "unable to replace resource ... marked for protection");
  * delete-first or create-first as the program's `deleteBeforeReplace` says, else as the provider
- * asks (below). Only the rules listed here are known: a changed input of another type is reported as
- * a change whose kind `pulumi preview` decides, never guessed to be an update.
+ * asks (below). Every type the stacks create has a rule (tests/replace-rules.test.ts); a changed input
+ * of a type without one is reported as a change whose kind `pulumi preview` decides, never guessed to
+ * be an update.
  *
  * Offline limits: a secret's value shows as "[secret]" in both plans, so a change of it alone is not
- * seen; values the cloud computes are the mocks'.
+ * seen; values the cloud computes are the mocks'; an in-place update's new outputs (a launch
+ * template's next version) are not followed, only a replacement's.
  */
 import { parameterGroupFamily } from "../components/database";
 import awsTable from "../vendor/provider-force-new/aws.json";
