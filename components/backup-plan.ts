@@ -111,9 +111,12 @@ export interface PlanRule {
 /**
  * One continuous rule (point-in-time recovery for `pitrDays`, at most `PITR_MAX_DAYS`) and
  * one snapshot rule per retention tier, each recovery point copied to the DR vault with the same
- * retention. All start at the same hour: when rules of one plan fall due together AWS Backup takes
- * one backup and keeps it for the longest retention among them, so a 1 January backup is kept 7 years
- * without four snapshots being taken. No cold storage: RDS snapshots cannot move to it.
+ * retention. All start at the same hour: when rules of one plan fall due together AWS Backup "takes a
+ * backup for the rule with the longer retention time" over "the full start window" (AWS Backup
+ * Developer Guide, plan-options-and-configuration.html), so a 1 January backup is kept 7 years
+ * without four snapshots being taken. Only that rule's copy action runs ("the copy rule will only run
+ * if the schedule rule has run", understanding-backup-plan-summaries.html), which is why every rule
+ * carries its own copy with its own retention. No cold storage: RDS snapshots cannot move to it.
  */
 export function backupPlanRules(p: PlanRuleParts): PlanRule[] {
     const rule = (ruleName: string, schedule: string, days: number, continuous: boolean): PlanRule => ({

@@ -425,6 +425,19 @@ export interface DeploymentInputs {
 export const ROLLOUT_MAX_SURGE = "25%";
 
 /**
+ * What the colors' topology spread counts besides their selector: the label the Deployment controller
+ * puts on each ReplicaSet's pods (k8s.io/api apps/v1 `DefaultDeploymentUniqueLabelKey`). Without it a
+ * rollout places new pods against the old ReplicaSet's too, which it then removes, leaving the new
+ * ones skewed (KEP-3243, kubernetes/enhancements keps/sig-scheduling/3243-respect-pod-topology-spread-after-rolling-upgrades).
+ * The field is beta and on by default since Kubernetes 1.27 (feature gate MatchLabelKeysInPodTopologySpread,
+ * kubernetes/website feature-gates/MatchLabelKeysInPodTopologySpread.md), not yet GA in any release
+ * through 1.36; every EKS version Launchpad accepts (lib/versions.ts) is newer. Since 1.34 the API
+ * server merges it into each pod's `labelSelector` at creation (MatchLabelKeysInPodTopologySpreadSelectorMerge),
+ * so the Deployment's template, which Pulumi diffs, stays as written.
+ */
+export const SPREAD_MATCH_LABEL_KEYS: readonly string[] = ["pod-template-hash"];
+
+/**
  * What one new pod needs on top of its startup probe's budget to count as available: scheduling (a
  * node the Cluster Autoscaler adds first takes minutes to boot and join), the image pull, the
  * readiness probe, and with an `alb` Ingress the ALB's health checks that set its readiness gate.
@@ -537,8 +550,8 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                 securityContext: restrictedPod({ uid: APP_UID, fsGroup: APP_UID }),
                 terminationGracePeriodSeconds: APP_TERMINATION_GRACE_SECONDS,
                 topologySpreadConstraints: [
-                    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: d.zoneSpread, labelSelector: { matchLabels: selector } },
-                    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+                    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: d.zoneSpread, labelSelector: { matchLabels: selector }, matchLabelKeys: [...SPREAD_MATCH_LABEL_KEYS] },
+                    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector }, matchLabelKeys: [...SPREAD_MATCH_LABEL_KEYS] },
                 ],
                 containers: [{
                     name: "app",

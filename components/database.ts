@@ -76,6 +76,22 @@ export const MONITORING_INTERVAL_SECONDS = 60;
 /** Days Performance Insights keeps its data: 7 is the free tier. */
 export const PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7;
 
+/**
+ * CloudWatch Database Insights mode, named rather than left to RDS. Performance Insights reached its
+ * end of life in 2026 as a console and a price, not as an API: "The Performance Insights API will
+ * continue to exist with no pricing changes ... If you take no action, DB instances using Performance
+ * Insights will default to using the Standard mode of Database Insights" (RDS User Guide,
+ * USER_PerfInsights.Overview.Engines, notice dated 2026-06-30; the Aurora User Guide's later notice
+ * moves the date to 2026-07-31 and adds "Your CloudFormation templates, Terraform configurations, and
+ * deployment scripts will continue to work"). So enabling it on a new instance is still accepted.
+ * Standard mode takes Performance Insights with "at least 7 days" of retention
+ * (USER_DatabaseInsights.TurningOnStandard); Advanced mode wants 15 months
+ * (USER_DatabaseInsights.TurningOnAdvanced), and "By default, RDS enables Database Insights in
+ * Advanced mode" (USER_PerfInsights.Overview, 2026), so the 7-day retention is not left to a default
+ * it does not fit.
+ */
+export const DATABASE_INSIGHTS_MODE = "standard";
+
 /** Kubernetes Secret (in the stack's namespace) holding the application's connection settings. */
 export const CONNECTION_SECRET_NAME = "database-connection";
 
@@ -417,6 +433,7 @@ export function instanceArgs(p: InstanceParts): aws.rds.InstanceArgs {
         finalSnapshotIdentifier: p.finalSnapshot.finalSnapshotIdentifier,
         autoMinorVersionUpgrade: true,
         enabledCloudwatchLogsExports: [...LOG_EXPORTS[config.engine]],
+        databaseInsightsMode: DATABASE_INSIGHTS_MODE,
         performanceInsightsEnabled: true,
         performanceInsightsKmsKeyId: p.kmsKeyArn,
         performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,

@@ -62,7 +62,7 @@ export const databaseSchema = z.strictObject({
         "The RDS database. engine: \"mysql\" (default) or \"postgres\"; engineVersion: a major in RDS standard " +
         `support on the day of the run (lib/versions.ts), default ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.mysql)} for mysql, ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.postgres)} for postgres; ` +
         "instanceClass, \"db.\" and an EC2 instance type that exists (default \"db.t4g.medium\"; which types RDS offers for " +
-        "the engine is not checked offline), and for mysql none of db.t2/db.t3/db.t4g .micro or .small, which have no Performance Insights; allocatedStorageGb 20..65536 (default 50) and " +
+        "the engine is not checked offline), and for mysql none of db.t2/db.t3/db.t4g .micro or .small, which have no Performance Insights (postgres has it on every class); allocatedStorageGb 20..65536 (default 50) and " +
         "maxAllocatedStorageGb, the autoscaling ceiling, at least 10% above allocatedStorageGb (default 200); name (default \"app\") and username, the " +
         "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); " +
         "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (at least 30 min, never " +
@@ -215,26 +215,30 @@ export function instanceClassProblem(instanceClass: string, input: ConfigInput, 
 }
 
 /**
- * Classes on which RDS for MySQL has no Performance Insights: "Database Insights isn't supported for
- * the following instance classes: db.t2.micro, db.t2.small, db.t3.micro, db.t3.small, db.t4g.micro,
- * db.t4g.small" (RDS User Guide, USER_DatabaseInsights.Engines, row "RDS for MySQL"). The instance
- * always turns Performance Insights on (components/database.ts instanceArgs), so CreateDBInstance
- * would refuse the instance on them. The PostgreSQL row of that table was not readable in the copies
- * found, so nothing is refused for PostgreSQL.
+ * Classes on which the engine has no Performance Insights, per the RDS User Guide's table
+ * "Amazon RDS DB engine, Region, and instance class support for Database Insights"
+ * (USER_DatabaseInsights.Engines, 2026): RDS for MySQL "Database Insights isn't supported for the
+ * following instance classes: db.t2.micro, db.t2.small, db.t3.micro, db.t3.small, db.t4g.micro,
+ * db.t4g.small"; RDS for PostgreSQL "N/A", no class restriction (the same in the page's 2023 copy,
+ * USER_PerfInsights.Overview.Engines, awsdocs/amazon-rds-user-guide at 50e7617a). The PostgreSQL row
+ * was read in full from a public copy of the page's Markdown, which matches the docs.aws.amazon.com
+ * text up to that row. The instance always turns Performance Insights on (components/database.ts
+ * instanceArgs), so CreateDBInstance would refuse the instance on a listed class.
  */
-export const PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES: Readonly<Partial<Record<DbEngine, readonly string[]>>> = {
+export const PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES: Readonly<Record<DbEngine, readonly string[]>> = {
     mysql: ["db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"],
+    postgres: [],
 };
 
 /** A class the engine runs without Performance Insights, which the instance always enables. */
 export function performanceInsightsClassProblem(engine: DbEngine, instanceClass: string, input: ConfigInput, show: Show): string | undefined {
-    if (!(PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES[engine] ?? []).includes(instanceClass)) {
+    if (!PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES[engine].includes(instanceClass)) {
         return undefined;
     }
     const key = "launchpad:database";
     const received = isSet(input, key, "instanceClass") ? show(instanceClass, key) : `nothing (the default is ${JSON.stringify(instanceClass)})`;
     const size = input.secretKeys.has(key) ? "" : `, such as ${JSON.stringify(`${instanceClass.split(".").slice(0, 2).join(".")}.medium`)}`;
-    return `${key}.instanceClass: received ${received}; expected a class with Performance Insights, which the instance always enables (RDS for ${engine} has none on ${either(PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES[engine] ?? [])})${size}`;
+    return `${key}.instanceClass: received ${received}; expected a class with Performance Insights, which the instance always enables (RDS for ${engine} has none on ${either(PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES[engine])})${size}`;
 }
 
 /**

@@ -124,13 +124,13 @@ export function isOfflinePlan(): boolean {
  * Loads and validates the current stack's config; throws `ConfigError` listing every problem. In a
  * real preview or update (anything but the offline plan engine) every placeholder is one of them.
  */
-export function loadConfig(opts: { /** Log the ignored keys. @default true */ readonly warn?: boolean } = {}): LaunchpadConfig {
+export function loadConfig(opts: { /** Log the ignored keys and the config's warnings. @default true */ readonly warn?: boolean } = {}): LaunchpadConfig {
     const { values, secretKeys } = readRuntimeConfig();
     for (const key of (opts.warn ?? true) ? ignoredKeys(Object.keys(pulumi.runtime.allConfig())) : []) {
         void pulumi.log.warn(`${key} is ignored: nothing in this program reads the "${key.slice(0, key.indexOf(":"))}" namespace (Launchpad's own keys are launchpad:*)`);
     }
     const offlinePlan = isOfflinePlan();
-    return parseConfig({
+    const config = parseConfig({
         project: pulumi.getProject(),
         stack: pulumi.getStack(),
         values,
@@ -141,4 +141,8 @@ export function loadConfig(opts: { /** Log the ignored keys. @default true */ re
         // The Grafana provider falls back to GRAFANA_AUTH in this process's environment; the offline plan reads none.
         env: offlinePlan ? {} : { GRAFANA_AUTH: process.env.GRAFANA_AUTH },
     });
+    for (const warning of (opts.warn ?? true) ? config.warnings : []) {
+        void pulumi.log.warn(warning);
+    }
+    return config;
 }

@@ -20,7 +20,7 @@ import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-
 import { buildObservability, observabilityProblems, type ObservabilityConfig } from "./observability";
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
 import { buildPromotion, promotionProblems, type PromotionConfig } from "./promotion";
-import { regionProblems } from "./region";
+import { regionProblems, regionWarnings } from "./region";
 import { releaseIdKeyProblems } from "./release-key";
 import { CONFIG_NAMESPACES, SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
 import { buildServices, serviceProblems, type ServiceConfig } from "./services";
@@ -50,6 +50,8 @@ export interface LaunchpadConfig {
     readonly releaseHistoryLength: number;
     /** What a real run would refuse (`config/placeholders.ts`); always empty outside the offline plan. */
     readonly placeholders: readonly Placeholder[];
+    /** What may fail at `pulumi up` that config cannot know for sure; `loadConfig` logs each as a warning. */
+    readonly warnings: readonly string[];
 }
 
 type Shape = typeof rawConfigSchema.shape;
@@ -118,6 +120,11 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
         promotion: buildPromotion(promotion, safety),
         releaseHistoryLength: promotion.historyLength,
         placeholders: [...placeholders],
+        warnings: regionWarnings(raw["aws:region"], raw["launchpad:drRegion"], {
+            // Production's database replicates its automated backups to the DR region (components/database.ts drBackups).
+            replicatesDatabaseBackups: safety.replicateBackupsToDr && hasDatabase(cluster, network),
+            secret: input.secretKeys.has("aws:region") || input.secretKeys.has("launchpad:drRegion"),
+        }),
     });
 }
 

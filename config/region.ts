@@ -5,6 +5,7 @@ import { partition } from "@aws-sdk/core/client";
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
 import type { Show } from "./input";
+import { backupReplicationWarning } from "./rds-backup-replication";
 
 /**
  * The regions the AWS provider accepts: it checks `region` against its own static list unless
@@ -26,7 +27,10 @@ export const awsRegionSchema = regionSchema.meta({
 
 export const drRegionSchema = regionSchema.meta({
     description:
-        "AWS region for disaster-recovery copies (backups, replicas); must differ from aws:region.",
+        "AWS region for disaster-recovery copies (backups, replicas); must differ from aws:region and be in its " +
+        "partition. Where the tier replicates the database's automated backups (production), RDS must replicate " +
+        "aws:region's there: a pair the RDS User Guide's table of 2023 (vendor/rds-backup-replication) leaves out is a " +
+        "warning of the plan and of `pulumi preview`.",
 });
 
 /**
@@ -54,4 +58,15 @@ export function regionProblems(region: string | undefined, dr: string | undefine
         return [`launchpad:drRegion: received ${at(dr)} (partition ${awsPartition(dr)}); expected a region of aws:region's partition, ${awsPartition(region)}: copies and replication do not cross AWS partitions`];
     }
     return [];
+}
+
+/**
+ * When the stack's database replicates its automated backups to the DR region
+ * (`replicatesDatabaseBackups`: a tier with `replicateBackupsToDr` and a database), a pair the RDS
+ * User Guide's 2023 table does not serve (`config/rds-backup-replication.ts`): a warning, since the
+ * table predates pairs AWS added since.
+ */
+export function regionWarnings(region: string, dr: string, opts: { readonly replicatesDatabaseBackups: boolean; readonly secret: boolean }): string[] {
+    const replication = opts.replicatesDatabaseBackups && region !== dr ? backupReplicationWarning(region, dr, opts.secret) : undefined;
+    return replication === undefined ? [] : [replication];
 }

@@ -6,15 +6,33 @@
  * A replacement is judged as the engine would: refused when the resource is protected (pulumi/pulumi
  * pkg/resource/deploy/step_generator.go, "unable to replace resource ... marked for protection");
  * delete-first or create-first as the program's `deleteBeforeReplace` says, else as the provider
- * asks (below). Only the rules listed here are known: a changed input of another type is reported as
- * a change whose kind `pulumi preview` decides, never guessed to be an update.
+ * asks (below). Every type the stacks create has a rule (tests/replace-rules.test.ts); a changed input
+ * of a type without one is reported as a change whose kind `pulumi preview` decides, never guessed to
+ * be an update.
  *
  * Offline limits: a secret's value shows as "[secret]" in both plans, so a change of it alone is not
- * seen; values the cloud computes are the mocks'.
+ * seen; values the cloud computes are the mocks'; an in-place update's new outputs (a launch
+ * template's next version) are not followed, only a replacement's.
  */
 import { parameterGroupFamily } from "../components/database";
+import awsTable from "../vendor/provider-force-new/aws.json";
+import grafanaTable from "../vendor/provider-force-new/grafana.json";
+import randomTable from "../vendor/provider-force-new/random.json";
 import type { Plan, PlannedResource } from "./engine";
 import type { Json } from "./values";
+
+/**
+ * A ForceNew the provider decides from the values, not from the change alone (a `CustomizeDiff`).
+ * `removed`: the value was set and is now unset; `changedFromSet`: a set value changes;
+ * `jsonUidChanged`: the `uid` inside a JSON string changes; `unmodelled`: read in the source, not
+ * evaluated here (the program sets none of these inputs).
+ */
+export interface ConditionalReplace {
+    readonly path: string;
+    readonly when: "removed" | "changedFromSet" | "jsonUidChanged" | "unmodelled";
+    /** What the provider source says, for the reader. */
+    readonly by: string;
+}
 
 /** Inputs whose change replaces a resource of one type, and where the provider says so. */
 export interface ReplaceRule {
@@ -31,6 +49,8 @@ export interface ReplaceRule {
     readonly nameInput?: string;
     /** Why a named replacement is delete-first, for the reader. @default - create-first */
     readonly deleteFirstWhenNamed?: string;
+    /** ForceNew decided from the values. @default - none */
+    readonly conditional?: readonly ConditionalReplace[];
 }
 
 const K8S_DIFF = "pulumi/pulumi-kubernetes provider/pkg/provider/diff.go forceNewProperties";
@@ -42,47 +62,60 @@ function k8s(paths: readonly string[]): ReplaceRule {
     return { paths: [...K8S_IDENTITY, ...paths], source: K8S_DIFF, nameInput: "metadata.name", deleteFirstWhenNamed: K8S_NAMED };
 }
 
+/** One provider's vendored table (vendor/provider-force-new/<provider>.json, read from the provider's source; SOURCE.md). */
+interface ForceNewTable {
+    readonly upstream: string;
+    /** Replacing on a change of `region` (terraform-provider-aws v6), but for the global types. */
+    readonly region?: { readonly path: string; readonly source: string; readonly globalTypes: readonly string[] };
+    /** The input the bridge autonames, which makes a replacement delete-first when the program sets it. */
+    readonly autoName?: { readonly input: string; readonly source: string };
+    readonly types: Readonly<Record<string, {
+        readonly file: string;
+        readonly commit: string;
+        readonly framework?: boolean;
+        /** Pulumi input path to the upstream attribute it is (`cidrBlock` to `cidr_block`). */
+        readonly forceNew: Readonly<Record<string, string>>;
+        readonly conditional?: readonly { readonly path: string; readonly when: string; readonly by: string }[];
+        readonly named?: boolean;
+        readonly nameInput?: string;
+        readonly deleteFirstWhenNamed?: string;
+    }>>;
+}
+
+const CONDITIONS = new Set(["removed", "changedFromSet", "jsonUidChanged", "unmodelled"]);
+
+/** The replace rules of one vendored table, keyed by Pulumi type token. */
+export function rulesFromTable(table: ForceNewTable): Record<string, ReplaceRule> {
+    return Object.fromEntries(Object.entries(table.types).map(([type, t]) => {
+        const regional = table.region !== undefined && !table.region.globalTypes.includes(type);
+        const conditional = (t.conditional ?? []).map((c): ConditionalReplace => {
+            if (!CONDITIONS.has(c.when)) throw new Error(`${type}: conditional when: received ${JSON.stringify(c.when)}; expected one of ${[...CONDITIONS].join(", ")}`);
+            return { path: c.path, when: c.when as ConditionalReplace["when"], by: c.by };
+        });
+        const nameInput = t.nameInput ?? (t.named === true ? table.autoName?.input : undefined);
+        const deleteFirstWhenNamed = t.deleteFirstWhenNamed ?? (t.named === true ? table.autoName?.source : undefined);
+        const rule: ReplaceRule = {
+            paths: [...Object.keys(t.forceNew), ...(regional ? [table.region?.path ?? "region"] : [])],
+            source: `${table.upstream} ${t.file} at ${t.commit} (${t.framework === true ? "RequiresReplace" : "ForceNew"})`,
+            ...(nameInput !== undefined ? { nameInput } : {}),
+            ...(deleteFirstWhenNamed !== undefined ? { deleteFirstWhenNamed } : {}),
+            ...(conditional.length > 0 ? { conditional } : {}),
+        };
+        return [type, rule];
+    }));
+}
+
 /**
- * The replace rules of the types whose changes users make (image, env, replicas, resources, the
- * database's size and version, node types, EKS version, tags, chart pins, thresholds). Each list is
- * the provider's, read at the version noted, not a guess.
+ * The replace rules of every type the stacks create: the bridged providers' from their vendored
+ * tables (vendor/provider-force-new/, each read from the provider's source at the stored commit),
+ * Kubernetes' and the Helm release's from pulumi-kubernetes' own Diff.
  */
 export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
-    // ForceNew in hashicorp/terraform-provider-aws internal/service/rds/instance.go (the stored
-    // version, commit 552c0468): `identifier` is not among them since v5 (an in-place rename,
-    // hashicorp/terraform-provider-aws PR #32687); instance_class, allocated_storage,
-    // max_allocated_storage, engine_version, backup_retention_period, multi_az are updates.
-    "aws:rds/instance:Instance": {
-        paths: ["engine", "dbName", "username", "kmsKeyId", "storageEncrypted", "snapshotIdentifier", "restoreToPointInTime",
-            "availabilityZone", "characterSetName", "timezone"],
-        source: "hashicorp/terraform-provider-aws internal/service/rds/instance.go (ForceNew)",
-        nameInput: "identifier",
-        deleteFirstWhenNamed: "pulumi/pulumi-aws PR #6437 (`identifier` auto-named) and pulumi-terraform-bridge pkg/tfbridge/provider.go nameRequiresDeleteBeforeReplace",
-    },
-    // hashicorp/terraform-provider-aws internal/service/eks/node_group.go (commit 012e0a32): the
-    // launch template's version, the scaling config and `version` are updates.
-    "aws:eks/nodeGroup:NodeGroup": {
-        paths: ["amiType", "capacityType", "clusterName", "diskSize", "instanceTypes", "launchTemplate.id", "launchTemplate.name",
-            "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "remoteAccess", "subnetIds"],
-        source: "hashicorp/terraform-provider-aws internal/service/eks/node_group.go (ForceNew)",
-    },
-    // hashicorp/terraform-provider-aws internal/service/rds/parameter_group.go and subnet_group.go
-    // (stored versions): a parameter group's description and family are ForceNew, a subnet group's
-    // description and subnets are updates.
-    "aws:rds/parameterGroup:ParameterGroup": {
-        paths: ["name", "namePrefix", "family", "description"],
-        source: "hashicorp/terraform-provider-aws internal/service/rds/parameter_group.go (ForceNew)",
-    },
-    "aws:rds/subnetGroup:SubnetGroup": {
-        paths: ["name", "namePrefix"],
-        source: "hashicorp/terraform-provider-aws internal/service/rds/subnet_group.go (ForceNew)",
-    },
-    // hashicorp/terraform-provider-aws internal/service/logs/group.go (a v6 version, commit 0073593e):
-    // retention and the KMS key are updates.
-    "aws:cloudwatch/logGroup:LogGroup": {
-        paths: ["name", "namePrefix", "logGroupClass"],
-        source: "hashicorp/terraform-provider-aws internal/service/logs/group.go (ForceNew)",
-    },
+    ...rulesFromTable(awsTable),
+    ...rulesFromTable(grafanaTable),
+    ...rulesFromTable(randomTable),
+    // pulumi-kubernetes diff.go (commit 94977969): only these kinds have a forceNew table; every
+    // other kind replaces for its name and namespace alone.
     "kubernetes:apps/v1:Deployment": k8s(["spec.selector"]),
     "kubernetes:batch/v1:Job": k8s(["spec.completions", "spec.parallelism", "spec.selector", "spec.template"]),
     // Without the provider's enableSecretMutable / enableConfigMapMutable (Launchpad sets neither).
@@ -91,24 +124,45 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     "kubernetes:core/v1:Service": k8s(["spec.clusterIP"]),
     "kubernetes:storage.k8s.io/v1:StorageClass": k8s(["parameters", "provisioner"]),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": k8s(["roleRef"]),
-    // Not in the forceNew table (policy/v1beta1 only): in-place updates but for the identity.
+    // Not in the forceNew table (policy/v1beta1 only; rbac lists the bindings, not the roles).
     "kubernetes:policy/v1:PodDisruptionBudget": k8s([]),
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": k8s([]),
     "kubernetes:batch/v1:CronJob": k8s([]),
     "kubernetes:networking.k8s.io/v1:Ingress": k8s([]),
     "kubernetes:core/v1:ServiceAccount": k8s([]),
     "kubernetes:core/v1:Namespace": k8s([]),
-    // grafana/terraform-provider-grafana internal/resources/grafana/resource_alerting_rule_group.go
-    // (HEAD 3f9621f47): thresholds are in `rules`, an update.
-    "grafana:alerting/ruleGroup:RuleGroup": { paths: ["name", "folderUid"], source: "grafana/terraform-provider-grafana internal/resources/grafana/resource_alerting_rule_group.go (ForceNew)" },
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": k8s([]),
     // A release is upgraded in place for a new chart version or values; never delete-first
     // (helm_release.go Diff: `DeleteBeforeReplace: false`).
     "kubernetes:helm.sh/v3:Release": { paths: ["name", "namespace"], source: "pulumi/pulumi-kubernetes provider/pkg/provider/helm_release.go Diff (forceNewFields)" },
 };
 
-/** Types whose inputs are tags alone when only tags change: every AWS type takes them in place. */
-const TAG_INPUTS = new Set(["tags", "tagSpecifications"]);
-const TAGS_SOURCE = "hashicorp/terraform-provider-aws internal/tags: `tags` is never ForceNew";
+/**
+ * Types in the plans with no physical resource of their own, so no replace rule: the Stack, stack
+ * references (a read of another stack's outputs), the providers (configuration; a changed provider
+ * input is reported as a change `pulumi preview` decides, by the provider's DiffConfig) and
+ * Launchpad's components.
+ */
+export const NO_PHYSICAL_RESOURCE: ReadonlySet<string> = new Set([
+    "pulumi:pulumi:Stack",
+    "pulumi:pulumi:StackReference",
+    "pulumi:providers:aws",
+    "pulumi:providers:grafana",
+    "pulumi:providers:kubernetes",
+    "launchpad:backup-plan:BackupPlan",
+    "launchpad:backup-storage:BackupStorage",
+    "launchpad:backup:LogicalBackup",
+    "launchpad:cluster:Cluster",
+    "launchpad:database:Database",
+    "launchpad:delivery:BlueGreenService",
+    "launchpad:delivery:Promotion",
+    "launchpad:environment:Environment",
+    "launchpad:loadtest:LoadtestAccess",
+    "launchpad:network:Network",
+    "launchpad:observability:Observability",
+    "launchpad:platform:Platform",
+    "launchpad:storage:SecureBucket",
+]);
 
 export type ChangeKind = "create" | "update" | "replace" | "delete" | "change";
 
@@ -131,6 +185,11 @@ export interface ResourceChange {
     readonly order?: "delete-first" | "create-first";
     /** What goes wrong with this change in a real `pulumi up`, said plainly; none when it is safe. */
     readonly hazard?: string;
+    /**
+     * The replaced resources whose new outputs (id, ARN, ...) some of `paths` take: unknown until
+     * they exist, so changed. Absent when no input waits on a replacement.
+     */
+    readonly after?: readonly string[];
 }
 
 /** Changed leaf paths between two JSON values (arrays by index), sorted. */
@@ -162,6 +221,26 @@ function inputAt(r: PlannedResource, path: string): Json | undefined {
     return cur;
 }
 
+const isSet = (v: Json | undefined): boolean => v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0);
+
+/** Whether a value-dependent ForceNew holds between the two plans. */
+function conditionHolds(c: ConditionalReplace, before: PlannedResource, after: PlannedResource): boolean {
+    const [was, is] = [inputAt(before, c.path), inputAt(after, c.path)];
+    if (c.when === "removed") return isSet(was) && !isSet(is);
+    if (c.when === "changedFromSet") return isSet(was) && JSON.stringify(was) !== JSON.stringify(is);
+    if (c.when === "jsonUidChanged") {
+        const uid = (v: Json | undefined): unknown => {
+            try {
+                return typeof v === "string" ? (JSON.parse(v) as { uid?: unknown }).uid : undefined;
+            } catch {
+                return undefined;
+            }
+        };
+        return uid(was) !== uid(is);
+    }
+    return false;
+}
+
 /** Delete-first or create-first, as the engine decides: the program's option, else the provider's ask. */
 function replaceOrder(rule: ReplaceRule, before: PlannedResource, after: PlannedResource): "delete-first" | "create-first" {
     if (after.options.deleteBeforeReplace !== undefined) {
@@ -173,10 +252,12 @@ function replaceOrder(rule: ReplaceRule, before: PlannedResource, after: Planned
     return named && (sameName || rule.source !== K8S_DIFF) ? "delete-first" : "create-first";
 }
 
+const PROTECTED = "the engine refuses it: the resource is protected (pulumi/pulumi pkg/resource/deploy/step_generator.go: \"unable to replace resource ... marked for protection\")";
+
 /** Why a replacement fails or loses something in a real `pulumi up`; undefined when it does neither. */
 function replaceHazard(rule: ReplaceRule, before: PlannedResource, after: PlannedResource, order: "delete-first" | "create-first"): string | undefined {
     if (before.protect && after.protect) {
-        return "the engine refuses it: the resource is protected (pulumi/pulumi pkg/resource/deploy/step_generator.go: \"unable to replace resource ... marked for protection\")";
+        return PROTECTED;
     }
     const name = rule.nameInput !== undefined ? inputAt(after, rule.nameInput) : undefined;
     const sameName = name !== undefined && typeof name === "string" && JSON.stringify(inputAt(before, rule.nameInput ?? "")) === JSON.stringify(name);
@@ -211,19 +292,27 @@ function updateHazard(before: PlannedResource, after: PlannedResource): string |
         : undefined;
 }
 
+/** Input paths of `after` that wait on replaced resources, and the names of those resources. */
+interface Pending {
+    readonly paths: readonly string[];
+    readonly after: readonly string[];
+}
+
 /** One resource present in both plans: its changes, classified. */
-function resourceChange(before: PlannedResource, after: PlannedResource): ResourceChange | undefined {
-    const paths = changedPaths(before.inputs, after.inputs).filter((p) => !(after.options.ignoreChanges ?? []).some((i) => under(p, i)));
+function resourceChange(before: PlannedResource, after: PlannedResource, pending: Pending): ResourceChange | undefined {
+    const ignored = (p: string): boolean => (after.options.ignoreChanges ?? []).some((i) => under(p, i));
+    const paths = [...new Set([...changedPaths(before.inputs, after.inputs), ...pending.paths])].filter((p) => !ignored(p)).sort();
     if (paths.length === 0) {
         return undefined;
     }
-    const base = { urn: after.urn, type: after.type, name: after.name, paths };
+    const waits = pending.paths.some((p) => paths.includes(p));
+    const base = { urn: after.urn, type: after.type, name: after.name, paths, ...(waits ? { after: pending.after } : {}) };
     const rule = REPLACE_RULES[after.type];
     if (rule === undefined) {
-        const tagsOnly = after.type.startsWith("aws:") && paths.every((p) => TAG_INPUTS.has(p.split(/[.[]/)[0]));
-        return tagsOnly ? { ...base, kind: "update", replacedBy: [], source: TAGS_SOURCE } : { ...base, kind: "change", replacedBy: [] };
+        return { ...base, kind: "change", replacedBy: [] };
     }
-    const replacedBy = paths.filter((p) => rule.paths.some((r) => under(p, r)));
+    const conditional = (rule.conditional ?? []).filter((c) => paths.some((p) => under(p, c.path)) && conditionHolds(c, before, after));
+    const replacedBy = paths.filter((p) => rule.paths.some((r) => under(p, r)) || conditional.some((c) => under(p, c.path)));
     if (replacedBy.length === 0) {
         const hazard = updateHazard(before, after);
         return { ...base, kind: "update", replacedBy, source: rule.source, ...(hazard !== undefined ? { hazard } : {}) };
@@ -233,13 +322,72 @@ function resourceChange(before: PlannedResource, after: PlannedResource): Resour
     return { ...base, kind: "replace", replacedBy, source: rule.source, order, ...(hazard !== undefined ? { hazard } : {}) };
 }
 
+/** Every leaf of a JSON value with its path, `prefix` first. */
+function leaves(value: Json | undefined, prefix: string): [string, Json][] {
+    if (value !== null && typeof value === "object") {
+        return Array.isArray(value)
+            ? value.flatMap((v, i) => leaves(v, `${prefix}[${i}]`))
+            : Object.entries(value).flatMap(([k, v]) => leaves(v, `${prefix}.${k}`));
+    }
+    return value === undefined ? [] : [[prefix, value]];
+}
+
+/** Outputs a provider computes that name a resource; what a replacement makes unknown. */
+const IDENTIFYING_OUTPUT = /(^id$|Id$|^arn$|Arn$|[eE]ndpoint$|[aA]ddress$|^name$|Name$|[uU]rl$)/;
+/** Outputs that name what the resource shares with others (the account, the zone), which stay. */
+const SHARED_OUTPUT = /^(ownerId|accountId|hostedZoneId|availabilityZoneId)$/;
+const SECRET = "[secret]";
+
+/**
+ * What a replaced resource's dependents can no longer know in a preview: its id and ARN, and the
+ * identifying outputs the provider computes (not the inputs it echoes back), as the old plan
+ * recorded them; and whether its computed outputs include a secret (a random password's result).
+ */
+function unknownAfterReplace(before: PlannedResource, after: PlannedResource): { values: readonly string[]; secret: boolean } {
+    const inputs = new Set(leaves(after.inputs, "").map(([, v]) => v));
+    const outputs = leaves(before.state, "").filter(([path]) => {
+        const key = path.split(/[.[]/).filter((p) => p !== "").pop() ?? "";
+        return IDENTIFYING_OUTPUT.test(key) && !SHARED_OUTPUT.test(key);
+    });
+    const values = [before.id, before.arn, ...outputs.map(([, v]) => v)]
+        .filter((v): v is string => typeof v === "string" && v.length >= 8 && v !== SECRET && !inputs.has(v));
+    const secret = leaves(before.state, "").some(([, v]) => v === SECRET) && !inputs.has(SECRET);
+    return { values: [...new Set(values)], secret };
+}
+
+/** The inputs of `r` taken from a replaced resource's outputs, by the register request's property dependencies. */
+function pendingOn(r: PlannedResource, replaced: ReadonlyMap<string, { name: string; values: readonly string[]; secret: boolean }>): Pending {
+    const paths = new Set<string>();
+    const names = new Set<string>();
+    for (const [prop, urns] of Object.entries(r.propertyDependencies)) {
+        for (const urn of urns) {
+            const gone = replaced.get(urn);
+            if (gone === undefined) continue;
+            for (const [path, value] of leaves(r.inputs[prop], `.${prop}`)) {
+                if (typeof value !== "string") continue;
+                // A secret hides which of its leaves came from the replaced resource: the property as a whole.
+                const hit = gone.values.some((v) => value.includes(v)) ? path.slice(1) : gone.secret && value === SECRET ? prop : undefined;
+                if (hit !== undefined) {
+                    paths.add(hit);
+                    names.add(gone.name);
+                }
+            }
+        }
+    }
+    return { paths: [...paths], after: [...names].sort() };
+}
+
 /**
  * Every resource whose inputs differ between `before` (what is deployed) and `after` (the proposed
  * config), in `after`'s order, then the deleted ones. Custom resources only: components have no
- * provider.
+ * provider. A replaced resource's new id, ARN and computed names are unknown until it exists, so an
+ * input taken from them changes too, and replaces its resource when ForceNew (a VPC's subnets for
+ * its id), as `pulumi preview` shows it; not from a replacement the engine refuses (protect), which
+ * stops the update there.
  */
 export function planChanges(before: Plan, after: Plan): ResourceChange[] {
     const old = new Map(before.resources.filter((r) => r.custom).map((r) => [r.urn, r]));
+    const replaced = new Map<string, { name: string; values: readonly string[]; secret: boolean }>();
     const out: ResourceChange[] = [];
     for (const r of after.resources.filter((x) => x.custom)) {
         const o = old.get(r.urn);
@@ -248,8 +396,10 @@ export function planChanges(before: Plan, after: Plan): ResourceChange[] {
             continue;
         }
         old.delete(r.urn);
-        const change = resourceChange(o, r);
-        if (change !== undefined) out.push(change);
+        const change = resourceChange(o, r, pendingOn(r, replaced));
+        if (change === undefined) continue;
+        out.push(change);
+        if (change.kind === "replace" && change.hazard !== PROTECTED) replaced.set(r.urn, { name: r.name, ...unknownAfterReplace(o, r) });
     }
     for (const r of old.values()) {
         const hazard = r.protect ? "the engine refuses it: the resource is protected" : undefined;
@@ -268,7 +418,8 @@ export function renderChanges(changes: readonly ResourceChange[]): string {
         const what = c.kind === "replace"
             ? `replace (${c.order}) because ${c.replacedBy.join(", ")}`
             : c.kind === "change" ? `change ${c.paths.join(", ")} (no replace rule for this type: read pulumi preview)` : c.kind === "update" ? `update ${c.paths.join(", ")}` : c.kind;
-        lines.push(`  ${c.type} ${c.name}: ${what}`);
+        const waits = c.after !== undefined ? ` (known after the replacement of ${c.after.join(", ")})` : "";
+        lines.push(`  ${c.type} ${c.name}: ${what}${waits}`);
     }
     return `${lines.join("\n")}\n`;
 }

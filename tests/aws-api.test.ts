@@ -70,6 +70,12 @@ describe("each rule refuses a hand-made break of the production plan", () => {
             problem: `${p}-database-instance (aws:rds/instance:Instance): Performance Insights only on a class the engine has it on: mysql on db.t4g.micro`,
         },
         {
+            what: "Database Insights Advanced mode with 7 days of Performance Insights",
+            name: `${p}-database-instance`,
+            edit: (i) => { i.databaseInsightsMode = "advanced"; },
+            problem: `${p}-database-instance (aws:rds/instance:Instance): databaseInsightsMode advanced needs Performance Insights kept 465 days; standard at least 7: advanced with 7 days`,
+        },
+        {
             what: "a Performance Insights retention of 94 days",
             name: `${p}-database-instance`,
             edit: (i) => { i.performanceInsightsRetentionPeriod = 94; },

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Cron } from "croner";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -16,6 +17,7 @@ import {
     vaultLockBounds,
 } from "../components/backup-plan";
 import { loadConfig } from "../config";
+import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS } from "../lib/retention";
 import { input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
 import { valueOf } from "./support/values";
 
@@ -278,6 +280,103 @@ describe.each(STACKS)("AWS Backup (%s)", (stack) => {
         expect(p.resources.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(
             production ? ["bp-dr-vault", "bp-dr-vault-key", "bp-dr-vault-lock", "bp-vault", "bp-vault-key", "bp-vault-lock"] : [],
         );
+    });
+});
+
+/**
+ * Whether an AWS Backup rule (`cron(minutes hours day-of-month month day-of-week year)`, UTC) fires at
+ * `date`. croner reads it in 7-part mode with a seconds field in front; AWS's `?` ("no specific
+ * value") becomes `*`, which croner reads the same way when the other day field is set. Day-of-week
+ * numbers differ (AWS 1 = Sunday, croner 0 = Sunday), so only names are taken.
+ */
+function awsCronFires(schedule: string, date: Date): boolean {
+    let cron = CRONS.get(schedule);
+    if (cron === undefined) {
+        const fields = /^cron\((.+)\)$/.exec(schedule)?.[1].split(" ") ?? [];
+        if (fields.length !== 6 || /\d/.test(fields[4])) {
+            throw new Error(`awsCronFires: ${schedule} is not a six-field AWS cron with a day-of-week name or wildcard`);
+        }
+        cron = new Cron(["0", ...fields.map((f) => (f === "?" ? "*" : f))].join(" "), { paused: true, timezone: "UTC", mode: "7-part" });
+        CRONS.set(schedule, cron);
+    }
+    const key = `${schedule} ${date.getTime()}`;
+    let fires = FIRES.get(key);
+    if (fires === undefined) {
+        fires = cron.match(date);
+        FIRES.set(key, fires);
+    }
+    return fires;
+}
+const CRONS = new Map<string, Cron>();
+const FIRES = new Map<string, boolean>();
+
+/**
+ * AWS Backup with several rules of one plan due in the same window: "If you have a backup plan with
+ * multiple rules and the time frames of the two rules overlap, AWS Backup optimizes the backup and
+ * takes a backup for the rule with the longer retention time. The optimization takes into account the
+ * full start window" (AWS Backup Developer Guide, plan-options-and-configuration.html, "Backup rules",
+ * Note); "When two rules would execute at the same time, AWS Backup selects one ... if a copy rule is
+ * attached to a conflicting schedule rule, the copy rule will only run if the schedule rule has run"
+ * (understanding-backup-plan-summaries.html, "How multiple rules are merged"). So on a day several
+ * rules are due, one recovery point is kept, for the longest retention, and only the chosen rule's
+ * copy action runs. Whether the continuous rule counts among them is not said there (its schedule is
+ * "for maintenance and sync", not a snapshot: point-in-time-recovery-retention-period.html, Tip), so
+ * both readings are checked.
+ */
+function chosenRule(rules: readonly PlanRuleLike[], date: Date, continuousCompetes: boolean): PlanRuleLike | undefined {
+    const due = rules.filter((r) => (continuousCompetes || !r.enableContinuousBackup) && awsCronFires(r.schedule, date));
+    return due.reduce<PlanRuleLike | undefined>((best, r) => (best === undefined || r.lifecycle.deleteAfter > best.lifecycle.deleteAfter ? r : best), undefined);
+}
+type PlanRuleLike = ReturnType<typeof backupPlanRules>[number];
+
+describe("rules due together (AWS Backup keeps one backup, of the longest retention, and runs only its copy action)", () => {
+    const days = (year: number): Date[] => Array.from({ length: 366 }, (_, i) => new Date(Date.UTC(year, 0, 1 + i, 5, 0))).filter((d) => d.getUTCFullYear() === year);
+
+    it("reads AWS cron as AWS Backup does: the weekly rule fires on its weekday, monthly on the 1st, yearly on 1 January only", () => {
+        const at = (iso: string) => new Date(`${iso}T05:00:00Z`);
+        expect(["2027-01-03", "2027-01-04"].map((d) => awsCronFires(tierSchedule("weekly"), at(d)))).toEqual([true, false]);
+        expect(["2027-02-01", "2027-02-02"].map((d) => awsCronFires(tierSchedule("monthly"), at(d)))).toEqual([true, false]);
+        expect(["2027-01-01", "2027-02-01"].map((d) => awsCronFires(tierSchedule("yearly"), at(d)))).toEqual([true, false]);
+        expect(awsCronFires(tierSchedule("daily"), new Date("2027-01-03T06:00:00Z"))).toBe(false);
+    });
+
+    it("every snapshot rule copies to the DR vault for its own retention, so whichever is chosen, its copy keeps that retention", () => {
+        for (const r of backupPlanRules({ vaultName: "v", drVaultArn: "arn:dr" })) {
+            expect(r.copyActions).toEqual([{ destinationVaultArn: "arn:dr", lifecycle: { deleteAfter: r.lifecycle.deleteAfter } }]);
+        }
+    });
+
+    it.each([2027, 2028])("in %i, on every weekly day setting, each due tier's retention is kept in both vaults, and no weekly, monthly or yearly snapshot gives way to the continuous rule", (year) => {
+        const broken: string[] = [];
+        for (const weeklyDay of [1, 2, 3, 4, 5, 6, 7]) {
+            for (const pitrDays of [7, PITR_MAX_DAYS]) {
+                const rules = backupPlanRules({ vaultName: "v", drVaultArn: "arn:dr", weeklyDay, pitrDays });
+                for (const date of days(year)) {
+                    const dueTiers = BACKUP_TIERS.filter((t) => awsCronFires(tierSchedule(t, weeklyDay), date));
+                    for (const continuousCompetes of [false, true]) {
+                        const chosen = chosenRule(rules, date, continuousCompetes);
+                        const kept = Math.min(chosen?.lifecycle.deleteAfter ?? 0, chosen?.copyActions[0].lifecycle.deleteAfter ?? 0);
+                        const short = dueTiers.filter((t) => kept < RETENTION_DAYS[t]);
+                        const lostSnapshot = dueTiers.some((t) => t !== "daily") && chosen?.enableContinuousBackup !== false;
+                        if (!dueTiers.includes("daily") || short.length > 0 || lostSnapshot) {
+                            broken.push(`${date.toISOString().slice(0, 10)} weeklyDay ${weeklyDay} pitrDays ${pitrDays} continuousCompetes ${continuousCompetes}: due ${dueTiers.join("+")}, kept ${kept} days by ${chosen?.ruleName ?? "none"}`);
+                        }
+                    }
+                }
+            }
+        }
+        expect(broken).toEqual([]);
+    });
+
+    it("keeps a copy for 7 years on 1 January, 12 months on every 1st, and 12 weeks once every week", () => {
+        const rules = backupPlanRules({ vaultName: "v", drVaultArn: "arn:dr" });
+        const kept = (d: Date) => chosenRule(rules, d, true)?.lifecycle.deleteAfter ?? 0;
+        const year = days(2027);
+        expect(year.filter((d) => kept(d) >= RETENTION_DAYS.yearly).map((d) => d.toISOString().slice(0, 10))).toEqual(["2027-01-01"]);
+        expect(year.filter((d) => kept(d) >= RETENTION_DAYS.monthly)).toHaveLength(12);
+        for (let i = 0; i + 7 <= year.length; i++) {
+            expect(year.slice(i, i + 7).some((d) => kept(d) >= RETENTION_DAYS.weekly)).toBe(true);
+        }
     });
 });
 

@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, deploymentSpec, deploymentTimeouts, gateDeadlineSeconds, progressDeadlineSeconds, ROLLOUT_POD_OVERHEAD_SECONDS, rolloutWaves, hpaMinReplicas, ingressAnnotations, ingressSpec, podShape, releaseId, verifiedReleaseInfo } from "../components/blue-green-service";
+import { BlueGreenService, deploymentSpec, deploymentTimeouts, gateDeadlineSeconds, progressDeadlineSeconds, ROLLOUT_POD_OVERHEAD_SECONDS, rolloutWaves, hpaMinReplicas, ingressAnnotations, ingressSpec, podShape, releaseId, SPREAD_MATCH_LABEL_KEYS, verifiedReleaseInfo } from "../components/blue-green-service";
+import { EKS_VERSIONS } from "../lib/versions";
 import type { ServiceConfig } from "../config";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
@@ -96,9 +97,10 @@ describe.each([
         const pod = input(d, "spec.template.spec") as Record<string, unknown>;
         expect(pod.automountServiceAccountToken).toBe(false);
         expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } });
+        // Spread counts the incoming pod's ReplicaSet only (KEP-3243): a rollout's old pods do not skew the new ones.
         expect(pod.topologySpreadConstraints).toEqual([
-            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: spread, labelSelector: { matchLabels: { app: "api", color } } },
-            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "api", color } } },
+            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: spread, labelSelector: { matchLabels: { app: "api", color } }, matchLabelKeys: ["pod-template-hash"] },
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "api", color } }, matchLabelKeys: ["pod-template-hash"] },
         ]);
         const [c] = pod.containers as Record<string, unknown>[];
         expect(c.image).toBe(`ghcr.io/acme/api:${version}`);
@@ -252,6 +254,19 @@ describe.each([
         expect(validatePolicy(JSON.parse(data["policy.json"]))).toEqual({ ok: true, policy: JSON.parse(data["policy.json"]) as unknown });
     });
 
+    it("keys the spread on pod-template-hash, a label its selector does not name, which the Kubernetes schema checks (KEP-3243; core/v1 TopologySpreadConstraint: \"The same key is forbidden to exist in both MatchLabelKeys and LabelSelector\")", async () => {
+        const d = named(await plan(), `${prefix}-blue`);
+        const constraints = input(d, "spec.template.spec.topologySpreadConstraints") as { labelSelector: { matchLabels: Record<string, string> }; matchLabelKeys: string[] }[];
+        for (const c of constraints) {
+            expect(c.matchLabelKeys).toEqual([...SPREAD_MATCH_LABEL_KEYS]);
+            expect(c.matchLabelKeys.filter((k) => k in c.labelSelector.matchLabels)).toEqual([]);
+        }
+        // The schema knows the field: a string where a list belongs is refused.
+        const broken = JSON.parse(JSON.stringify(d.inputs)) as typeof d.inputs;
+        (broken as { spec: { template: { spec: { topologySpreadConstraints: { matchLabelKeys: string }[] } } } }).spec.template.spec.topologySpreadConstraints[0].matchLabelKeys = "pod-template-hash";
+        expect(() => validateKubernetesObject({ ...d, inputs: broken })).toThrow(/matchLabelKeys/);
+    });
+
     it("plans only Kubernetes objects that are valid against the Kubernetes schema", async () => {
         const k8sObjects = (await plan()).resources.filter((r) => DELIVERY_TYPES.includes(r.type));
         expect(k8sObjects.length).toBeGreaterThanOrEqual(13);
@@ -292,6 +307,14 @@ function planDiff(a: Plan, b: Plan): Record<string, string[]> {
     }
     return out;
 }
+
+describe("topology spread per ReplicaSet (KEP-3243, matchLabelKeys)", () => {
+    it("is on by default wherever Launchpad runs: beta and on since Kubernetes 1.27 (kubernetes/website feature-gates/MatchLabelKeysInPodTopologySpread.md), older than every EKS version lib/versions.ts lists", () => {
+        const minors = EKS_VERSIONS.map((v) => Number(v.version.split(".")[1]));
+        expect(minors.length).toBeGreaterThan(0);
+        expect(minors.filter((m) => m < 27)).toEqual([]);
+    });
+});
 
 describe("a color switch (rollback) changes exactly the live Service's selector and the alb Ingress's weights", () => {
     it.each(["staging", "production"])("%s: blue vs green differs only in spec.selector.color of the live Service and the Ingress's weighted action", async (stack) => {

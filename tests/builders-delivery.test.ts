@@ -327,6 +327,20 @@ describe("migrationJobSpec (the release's schema migration Job)", () => {
         expect(env.find((e) => e.name === "DATABASE_HOST")).toEqual({ name: "DATABASE_HOST", valueFrom: { secretKeyRef: { name: "api-db", key: "host" } } });
     });
 
+    // A drain evicts a running migration's pod (no budget covers it); the eviction API marks it
+    // DisruptionTarget (kubernetes/website disruptions.md, "Pod disruption conditions"). An Ignore
+    // rule on that condition, as the smoke gate has, would re-run a migration stopped at an arbitrary
+    // statement, in place and unseen: the Job fails instead, and the next `pulumi up` re-runs it only
+    // after someone looked (docs/operations.md, "Node drains and node group updates").
+    it("fails when a drain evicts its pod: no podFailurePolicy, no retry", () => {
+        const spec = migrationJobSpec({ service: migratingApi, color: "green", project: "launchpad", databaseSecretName: "api-db" });
+        expect(spec.backoffLimit).toBe(0);
+        expect(spec.podFailurePolicy).toBeUndefined();
+        expect(gateJobSpec({ service: api, color: "blue", project: "launchpad", namespace: "apps", configMapName: "api-smoke", runnerFile: "smoke-runner.cjs" }).podFailurePolicy).toEqual({
+            rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }],
+        });
+    });
+
     it("a release with no migration is refused", () => {
         expect(() => migrationJobSpec({ service: api, color: "blue", project: "launchpad", databaseSecretName: "api-db" })).toThrow("service api release blue declares no migration");
     });

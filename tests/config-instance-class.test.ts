@@ -47,3 +47,15 @@ describe("npm run plan refuses a MySQL class without Performance Insights (RDS U
             `launchpad:database.instanceClass: received "${value}"; expected a class with Performance Insights, which the instance always enables (RDS for mysql has none on ${NONE_ON}), such as "${suggestion}"`));
     });
 });
+
+/**
+ * RDS for PostgreSQL has Performance Insights on every class: its row of the same table reads "N/A"
+ * under "Instance class restrictions" (USER_DatabaseInsights.Engines, 2026; USER_PerfInsights.Overview.Engines
+ * in the 2023 awsdocs copy), so the smallest burstable classes MySQL is refused on are accepted.
+ */
+describe("npm run plan accepts PostgreSQL on the classes MySQL has no Performance Insights on (RDS User Guide USER_DatabaseInsights.Engines, PostgreSQL row N/A)", () => {
+    it.each(["db.t4g.micro", "db.t3.small"])("staging postgres on %s", async (value) => {
+        const r = await planCli(["--stack", "staging", "--set", "launchpad:database.engine=postgres", "--set", 'launchpad:database.engineVersion="17"', "--set", `launchpad:database.instanceClass=${value}`]);
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    });
+});

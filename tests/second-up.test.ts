@@ -126,13 +126,93 @@ describe("changes that replace", () => {
     });
 });
 
+/** `plan` with one resource's inputs edited (by name, or by URN where names repeat): a change no config key makes. */
+function edited(plan: Plan, nameOrUrn: string, inputs: Record<string, unknown>): Plan {
+    const urn = nameOrUrn.startsWith("urn:") ? nameOrUrn : named(plan, nameOrUrn).urn;
+    return { ...plan, resources: plan.resources.map((r) => (r.urn === urn ? { ...r, inputs: { ...r.inputs, ...inputs } as typeof r.inputs } : r)) };
+}
+
+describe("every type's rule, read from its provider's source (vendor/provider-force-new)", () => {
+    it("a VPC CIDR replaces the VPC (ec2/vpc_.go cidr_block) and, on its new id, the subnets, route tables and security groups (vpc_subnet.go, vpc_route_table.go, vpc_security_group.go vpc_id); the internet gateway and the EKS cluster are updated (vpc_internet_gateway.go, eks/cluster.go: no ForceNew)", async () => {
+        const { changes } = await changesOf("staging", ["launchpad:network.cidr=10.30.0.0/16"]);
+        expect(change(changes, "launchpad-staging-network-vpc")).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["cidrBlock"] });
+        expect(change(changes, "launchpad-staging-network-private-0")).toMatchObject({ kind: "replace", replacedBy: ["cidrBlock", "vpcId"], after: ["launchpad-staging-network-vpc"] });
+        expect(change(changes, "launchpad-staging-network-public-rt")).toMatchObject({ kind: "replace", replacedBy: ["vpcId"] });
+        expect(change(changes, "launchpad-staging-database-sg")).toMatchObject({ kind: "replace", replacedBy: ["vpcId"] });
+        expect(change(changes, "launchpad-staging-network-igw")).toMatchObject({ kind: "update", paths: ["vpcId"] });
+        expect(change(changes, "launchpad-staging-cluster-eks")).toMatchObject({ kind: "update", paths: ["vpcConfig.subnetIds[0]", "vpcConfig.subnetIds[1]"] });
+        // And, one step further, what takes the new subnets' ids (eks/node_group.go subnet_ids, vpc_nat_gateway.go subnet_id).
+        expect(change(changes, "launchpad-staging-cluster-nodes")).toMatchObject({ kind: "replace", replacedBy: ["subnetIds[0]"], after: ["launchpad-staging-network-private-0"] });
+        expect(change(changes, "launchpad-staging-network-nat-0")).toMatchObject({ kind: "replace", replacedBy: ["subnetId"] });
+        expect(changes.filter((c) => c.kind === "change")).toEqual([]);
+    });
+
+    it("the cluster's Kubernetes version updates it in place (eks/cluster.go: version is not ForceNew)", async () => {
+        // From the previous supported version to the stack file's.
+        const changes = planChanges(await planStack("staging", ['launchpad:cluster.version="1.35"']), await planStack("staging"));
+        expect(change(changes, "launchpad-staging-cluster-eks")).toMatchObject({ kind: "update", paths: ["version"] });
+        expect(changes.filter((c) => c.kind === "replace" || c.kind === "change")).toEqual([]);
+    });
+
+    it("a KMS key's description updates it (kms/key.go: description is not ForceNew; key_usage is)", async () => {
+        const before = await planStack("production");
+        expect(planChanges(before, edited(before, "launchpad-production-backup-plan-vault-key", { description: "vault key" }))).toMatchObject([{ kind: "update", paths: ["description"] }]);
+        expect(planChanges(before, edited(before, "launchpad-production-backup-plan-vault-key", { keyUsage: "SIGN_VERIFY" }))).toMatchObject([{ kind: "replace", replacedBy: ["keyUsage"] }]);
+    });
+
+    it("a renamed KMS alias is replaced delete-first: the program sets its autonamed `name` (kms/alias.go name ForceNew; pulumi-terraform-bridge nameRequiresDeleteBeforeReplace)", async () => {
+        const before = await planStack("staging");
+        const alias = before.resources.find((r) => r.type === "aws:kms/alias:Alias");
+        if (alias === undefined) throw new Error("no KMS alias in staging");
+        expect(planChanges(before, edited(before, alias.name, { name: "alias/renamed" }))[0]).toMatchObject({ name: alias.name, kind: "replace", order: "delete-first", replacedBy: ["name"] });
+    });
+
+    it("a grafana rule group's name replaces it (resource_alerting_rule_group.go name ForceNew)", async () => {
+        const before = await planStack("production");
+        const group = "launchpad-production-observability-rules-launchpad-service";
+        expect(planChanges(before, edited(before, group, { name: "renamed" }))).toMatchObject([{ name: group, kind: "replace", order: "create-first", replacedBy: ["name"] }]);
+    });
+
+    it("a dashboard's JSON updates it unless its uid changes (resource_dashboard.go CustomizeDiff ForceNew on config_json)", async () => {
+        const before = await planStack("staging");
+        const dashboard = before.resources.find((r) => r.type === "grafana:oss/dashboard:Dashboard");
+        if (dashboard === undefined || typeof dashboard.inputs.configJson !== "string") throw new Error("no dashboard JSON in staging");
+        const json = JSON.parse(dashboard.inputs.configJson) as Record<string, unknown>;
+        expect(planChanges(before, edited(before, dashboard.name, { configJson: JSON.stringify({ ...json, title: "renamed" }) }))).toMatchObject([{ kind: "update", paths: ["configJson"] }]);
+        expect(planChanges(before, edited(before, dashboard.name, { configJson: JSON.stringify({ ...json, uid: "other-uid" }) }))).toMatchObject([{ kind: "replace", replacedBy: ["configJson"] }]);
+    });
+
+    it("a password's length replaces the password (random resource_password.go length RequiresReplace); the instance takes the new one as an update (rds/instance.go: password is not ForceNew) and the connection Secret is replaced (pulumi-kubernetes diff.go: stringData)", async () => {
+        const before = await planStack("staging");
+        const changes = planChanges(before, edited(before, "launchpad-staging-database-master-password", { length: 40 }));
+        expect(changes.map((c) => [c.name, c.kind, c.replacedBy])).toEqual([
+            ["launchpad-staging-database-master-password", "replace", ["length"]],
+            ["launchpad-staging-database-instance", "update", []],
+            ["launchpad-staging-database-connection", "replace", ["stringData"]],
+        ]);
+        expect(change(changes, "launchpad-staging-database-instance")).toMatchObject({ paths: ["password"], after: ["launchpad-staging-database-master-password"] });
+    });
+
+    it("a bucket moved to another region is replaced (terraform-provider-aws enhanced-region-support: region forces replacement)", async () => {
+        const before = await planStack("production");
+        const bucket = before.resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.inputs.region !== undefined);
+        if (bucket === undefined) throw new Error("no replica bucket in production");
+        expect(planChanges(before, edited(before, bucket.urn, { region: "eu-west-1" }))[0]).toMatchObject({ urn: bucket.urn, kind: "replace", replacedBy: ["region"] });
+    });
+});
+
 describe("a major engine version is refused by RDS, and said so", () => {
     it("postgres 16 to 17 updates the instance in place, which RDS refuses without AllowMajorVersionUpgrade", async () => {
         const before = await planStack("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="16"']);
         const after = await planStack("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"']);
-        expect(change(planChanges(before, after), "launchpad-staging-database-instance")).toMatchObject({
+        const changes = planChanges(before, after);
+        // The parameter group's family is ForceNew (rds/parameter_group.go): a new, auto-named group,
+        // whose name the instance takes once it exists.
+        expect(change(changes, "launchpad-staging-database-params")).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["family"] });
+        expect(change(changes, "launchpad-staging-database-instance")).toMatchObject({
             kind: "update",
-            paths: ["engineVersion"],
+            paths: ["engineVersion", "parameterGroupName"],
+            after: ["launchpad-staging-database-params"],
             hazard: "postgres16 to postgres17 is a major version upgrade, which RDS refuses without AllowMajorVersionUpgrade (the instance does not set it): this update fails, and a major upgrade is no config change today",
         });
     });

@@ -277,3 +277,12 @@ describe("vendored GitHub action metadata (the workflows' `with:` keys are check
         expect(/\| blob \| ([0-9a-f]{40}) \|/.exec(source)?.[1]).toBe(gitBlobId(readFileSync(join(VENDOR, dir, "action.yml"))));
     });
 });
+
+describe("vendored dependabot.yml schema (tests/dependabot.test.ts validates .github/dependabot.yml with it)", () => {
+    it("dependabot-2.0.json is the blob SOURCE.md names, at the SchemaStore commit it names", () => {
+        const source = readFileSync(join(VENDOR, "dependabot-schema", "SOURCE.md"), "utf8");
+        expect(source).toMatch(/\| commit \| [0-9a-f]{40} \|/);
+        expect(source).toContain("| path | src/schemas/json/dependabot-2.0.json |");
+        expect(/\| blob \| ([0-9a-f]{40}) \|/.exec(source)?.[1]).toBe(gitBlobId(readFileSync(join(VENDOR, "dependabot-schema", "dependabot-2.0.json"))));
+    });
+});

@@ -160,8 +160,19 @@ export const AWS_API_RULES: readonly AwsApiRule[] = [
     },
     {
         type: "aws:rds/instance:Instance",
+        rule: "databaseInsightsMode advanced needs Performance Insights kept 465 days; standard at least 7",
+        source: "RDS User Guide, USER_DatabaseInsights.TurningOnAdvanced (\"The retention period must be 15 months for the Advanced mode\", create-db-instance --performance-insights-retention-period 465) and USER_DatabaseInsights.TurningOnStandard (\"The retention period must be at least 7 days\")",
+        check: (r) => {
+            const mode = r.inputs.databaseInsightsMode;
+            const days = r.inputs.performanceInsightsRetentionPeriod as number | undefined;
+            if (mode === "advanced") return r.inputs.performanceInsightsEnabled === true && days !== undefined && days >= 465 ? undefined : `advanced with ${json(days)} days`;
+            return mode === undefined || mode === "standard" ? undefined : json(mode);
+        },
+    },
+    {
+        type: "aws:rds/instance:Instance",
         rule: "Performance Insights only on a class the engine has it on",
-        source: "RDS User Guide, USER_DatabaseInsights.Engines, RDS for MySQL: \"isn't supported for the following instance classes: db.t2.micro, db.t2.small, db.t3.micro, db.t3.small, db.t4g.micro, db.t4g.small\"",
+        source: "RDS User Guide, USER_DatabaseInsights.Engines: RDS for MySQL \"isn't supported for the following instance classes: db.t2.micro, db.t2.small, db.t3.micro, db.t3.small, db.t4g.micro, db.t4g.small\"; RDS for PostgreSQL \"N/A\"",
         check: (r) => (r.inputs.performanceInsightsEnabled === true && ((PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES as Readonly<Record<string, readonly string[] | undefined>>)[text(r.inputs.engine)] ?? []).includes(text(r.inputs.instanceClass))
             ? `${text(r.inputs.engine)} on ${text(r.inputs.instanceClass)}`
             : undefined),
