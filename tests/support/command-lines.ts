@@ -213,6 +213,11 @@ function fill(words: readonly string[]): string[] {
     });
 }
 
+/** The tool invocations in one shell text (a command a function builds), placeholders filled. */
+export function parseCommands(text: string): { tool: Tool; argv: string[] }[] {
+    return invocations(text).map(({ tool, words }) => ({ tool, argv: fill(words) }));
+}
+
 interface Snippet {
     readonly text: string;
     readonly line: number;
@@ -376,4 +381,9 @@ export function commandLines(): CommandLine[] {
             })),
         ),
     );
+}
+
+/** `npx tsx tests/support/command-lines.ts`: every command line found, one a line, with where it is. */
+if (require.main === module) {
+    for (const c of commandLines()) process.stdout.write(`${c.file}:${String(c.line)}\t${c.fragment ? "inline" : "block"}\t${[c.tool, ...c.argv].join(" ")}\n`);
 }
