@@ -228,6 +228,8 @@ describeAws("every aws command line runs in Debian's AWS CLI 2.9.19 against a re
     let endpoint = "";
     let home = "";
     const runs = new Map<CommandLine, Run>();
+    /** What the CLI's own model says of each line it accepted: enum values, --query fields (tests/support/aws-cli-model.py). */
+    const modelProblems = new Map<CommandLine, string[]>();
 
     /** The `aws` process for `argv`, request paths prefixed by `id`; resolves when it exits. */
     function runAws(id: string, argv: readonly string[], dataPath: string | undefined): Promise<Omit<Run, "argv" | "newerModel">> {
@@ -324,6 +326,24 @@ describeAws("every aws command line runs in Debian's AWS CLI 2.9.19 against a re
             }
         };
         await Promise.all([worker(), worker(), worker(), worker()]);
+        // One python3 for every model question: the enum flags and --query of each accepted line.
+        const asked = groups.map((g, i) => ({ g, i, r: runs.get(g[0]) })).filter(({ r }) => r !== undefined && r.requests.length > 0 && modelOperation(r.argv) !== undefined);
+        const requests = asked.map(({ i, r }) => {
+            const run = r as Run;
+            const [service, operation] = modelOperation(run.argv) as [string, string];
+            const values: Record<string, string[]> = {};
+            run.argv.forEach((w, k) => {
+                if (!w.startsWith("--")) return;
+                const following = run.argv.slice(k + 1);
+                const end = following.findIndex((x) => x.startsWith("--"));
+                values[w] = end < 0 ? following : following.slice(0, end);
+            });
+            return { id: String(i), service, operation, dataPath: run.newerModel ? NEWER_MODELS : undefined, enums: values, query: values["--query"]?.[0] ?? "" };
+        });
+        const answer = spawnSync("/usr/bin/python3", [join(REPO_ROOT, "tests", "support", "aws-cli-model.py")], { input: JSON.stringify(requests), encoding: "utf8" });
+        if (answer.status !== 0) throw new Error(`tests/support/aws-cli-model.py failed: ${answer.stderr}`);
+        const byId = JSON.parse(answer.stdout) as Record<string, string[]>;
+        for (const { g, i } of asked) for (const c of g) modelProblems.set(c, byId[String(i)]);
     }, 600_000);
 
     afterAll(async () => {
@@ -333,6 +353,13 @@ describeAws("every aws command line runs in Debian's AWS CLI 2.9.19 against a re
         });
         rmSync(home, { recursive: true, force: true });
     });
+
+    /** The botocore service and operation (lower case, no dashes) of a model operation's command; none for the CLI's own (s3 cp, waiters, get-token). */
+    function modelOperation(argv: readonly string[]): [string, string] | undefined {
+        const [service, sub] = positional(argv);
+        if (service === "s3" || sub === "wait" || (service === "eks" && sub === "get-token")) return undefined;
+        return [service === "s3api" ? "s3" : service, sub.replace(/-/g, "")];
+    }
 
     /** The operation a request names: the query protocol's Action, the JSON protocol's X-Amz-Target, else the CLI's error line. */
     function operation(r: Run): string | undefined {
@@ -382,10 +409,28 @@ describeAws("every aws command line runs in Debian's AWS CLI 2.9.19 against a re
         expect({ argv: r.argv.join(" "), refused: REFUSED.exec(r.stderr)?.[0] }).toEqual({ argv: r.argv.join(" "), refused: undefined });
         expect({ argv: r.argv.join(" "), stderr: r.stderr, reached: r.requests.length > 0 }).toMatchObject({ reached: true });
         expect(operation(r)?.toLowerCase()).toBe(expectedOperation(r.argv).toLowerCase());
+        // Enum values and --query fields, which the CLI sends or applies unchecked, by its own model.
+        expect({ argv: r.argv.join(" "), model: modelProblems.get(c) ?? [] }).toEqual({ argv: r.argv.join(" "), model: [] });
         // 254: the service's error; 1: `s3 cp`'s "fatal error" for one; 255: a waiter that stopped on
         // the error (botocore's WaiterError), never a parse error (252) or another 255.
         const waiter = /^Waiter \w+ failed: An error occurred \(LaunchpadRecorded\)/m.test(r.stderr);
         expect({ code: r.code, waiter }).toEqual(positional(r.argv)[1] === "wait" ? { code: 255, waiter: true } : { code: positional(r.argv)[0] === "s3" ? 1 : 254, waiter: false });
+    });
+
+    it("asks the CLI's own model about every line with an operation of its own, and the model check refuses a wrong enum value and --query field", () => {
+        const own = of("aws").filter((c) => modelOperation(c.argv) !== undefined);
+        expect(own.filter((c) => !modelProblems.has(c)).map(where)).toEqual([]);
+        expect(own.length).toBeGreaterThan(70);
+        const bad = [
+            { id: "enum", service: "rds", operation: "describeevents", enums: { "--source-type": ["db-instances"] }, query: "" },
+            { id: "query", service: "s3", operation: "listobjectsv2", enums: {}, query: "Contents[?ends_with(Name, `.gz`)].[Key]" },
+            { id: "newer", service: "backup", operation: "listrestoretestingplans", dataPath: NEWER_MODELS, enums: {}, query: "RestoreTestingPlans[].PlanArn" },
+        ];
+        const answer = spawnSync("/usr/bin/python3", [join(REPO_ROOT, "tests", "support", "aws-cli-model.py")], { input: JSON.stringify(bad), encoding: "utf8" });
+        const byId = JSON.parse(answer.stdout) as Record<string, string[]>;
+        expect(byId.enum).toEqual([expect.stringMatching(/^--source-type db-instances: not one of db-instance, /)]);
+        expect(byId.query).toEqual([expect.stringMatching(/^--query names Name, which Object does not have \(it has Key, /)]);
+        expect(byId.newer).toEqual([expect.stringMatching(/^--query names PlanArn, which RestoreTestingPlanForList does not have/)]);
     });
 
     it("needs botocore's current model for exactly the operations newer than Debian's 2.9.19 (vendor/botocore-models/SOURCE.md)", () => {
