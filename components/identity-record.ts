@@ -23,10 +23,18 @@
  * Where the tier refuses such changes (`Safety.refuseIdentityChange`) each one is a config problem,
  * refused when the program reads the previous outputs; elsewhere it is a warning. A first update
  * (no outputs) and an intentional restore (a new `database.restore`, a new identifier) pass.
+ *
+ * The record also keeps the EKS cluster's Kubernetes minor, for a rule AWS enforces in every tier:
+ * EKS updates a cluster one minor version at a time and never downgrades it (EKS User Guide, "Update
+ * existing cluster to new Kubernetes version": "Once you upgrade a cluster, you can't downgrade to a
+ * previous version"; the EKS guide's eksctl "Cluster upgrades": "Control plane version upgrades must
+ * be done for one minor version at a time"). UpdateClusterVersion refuses anything else at the step,
+ * after the rest of the update ran, so the plan and `pulumi preview` refuse it first, in staging too.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type LaunchpadConfig } from "../config";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
+import { eksVersion } from "../lib/versions";
 
 /** The stack output holding the stack's identity (`StackIdentity`). */
 export const IDENTITY_OUTPUT = "identity";
@@ -51,6 +59,11 @@ export interface StackIdentity {
     /** `launchpad:cluster.namespace`. */
     readonly namespace?: string;
     /**
+     * `launchpad:cluster.version`, the EKS cluster's Kubernetes minor.
+     * @default - no EKS cluster of Launchpad's own (an existing cluster), or recorded before the field existed
+     */
+    readonly clusterVersion?: string;
+    /**
      * `launchpad:network.cidr`, the VPC's CIDR.
      * @default - no network of Launchpad's own (an existing cluster), or recorded before the field existed
      */
@@ -62,10 +75,11 @@ export interface StackIdentity {
     readonly database?: Partial<DatabaseIdentity>;
 }
 
-/** What this stack creates that the identity names: a database, a network of its own. */
+/** What this stack creates that the identity names: a database, a network and an EKS cluster of its own. */
 export interface IdentityScope {
     readonly database: boolean;
     readonly network: boolean;
+    readonly cluster: boolean;
 }
 
 /** This update's identity, from config and the stack identifier (`<project>-<stack>`). */
@@ -73,6 +87,7 @@ export function currentIdentity(config: LaunchpadConfig, identifier: string, sco
     const db = config.database;
     return {
         namespace: config.cluster.namespace,
+        ...(scope.cluster && config.cluster.mode === "eks" ? { clusterVersion: config.cluster.version } : {}),
         ...(scope.network ? { networkCidr: config.network.cidr } : {}),
         ...(scope.database
             ? { database: { engine: db.engine, name: db.name, username: db.username, instance: databaseInstanceIdentifier(identifier, db.restore), restored: db.restore !== undefined } }
@@ -92,6 +107,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
     const rec = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
     const rawDb = rec.database !== null && typeof rec.database === "object" ? (rec.database as Record<string, unknown>) : undefined;
     const namespace = str(rec.namespace) ?? str(outputs.namespace);
+    const clusterVersion = str(rec.clusterVersion);
     const networkCidr = str(rec.networkCidr);
     const instance = str(rawDb?.instance) ?? str(outputs.databaseIdentifier);
     const database: Partial<DatabaseIdentity> | undefined = rawDb !== undefined || instance !== undefined
@@ -103,7 +119,12 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
             ...(typeof rawDb?.restored === "boolean" ? { restored: rawDb.restored } : {}),
         }
         : undefined;
-    return { ...(namespace !== undefined ? { namespace } : {}), ...(networkCidr !== undefined ? { networkCidr } : {}), ...(database !== undefined ? { database } : {}) };
+    return {
+        ...(namespace !== undefined ? { namespace } : {}),
+        ...(clusterVersion !== undefined ? { clusterVersion } : {}),
+        ...(networkCidr !== undefined ? { networkCidr } : {}),
+        ...(database !== undefined ? { database } : {}),
+    };
 }
 
 const WAY_OUT = `keep the recorded value; to move on purpose, deploy a new stack (pulumi stack init) and restore the data into it as code (launchpad:database.restore), then retire this one (${IDENTITY_DOCS})`;
@@ -155,11 +176,41 @@ export function identityChanges(recorded: StackIdentity, current: StackIdentity)
     return out;
 }
 
+/** `1.35` as [1, 35]; undefined for what is not `<major>.<minor>`. */
+function minorOf(version: string): [number, number] | undefined {
+    const m = /^(\d+)\.(\d+)$/.exec(version);
+    return m === null ? undefined : [Number(m[1]), Number(m[2])];
+}
+
+/**
+ * The EKS version step this update asks for, against the recorded one: a problem unless it is the
+ * same minor or the next (see the file comment for AWS's rule). Refused in every tier: AWS refuses it.
+ */
+export function clusterVersionStepProblems(recorded: StackIdentity, current: StackIdentity): string[] {
+    const was = recorded.clusterVersion;
+    const now = current.clusterVersion;
+    const [from, to] = [was, now].map((v) => (v === undefined ? undefined : minorOf(v)));
+    if (was === undefined || now === undefined || from === undefined || to === undefined) {
+        return [];
+    }
+    const next = `${from[0]}.${from[1] + 1}`;
+    if (to[0] === from[0] && (to[1] === from[1] || to[1] === from[1] + 1)) {
+        return [];
+    }
+    const q = JSON.stringify;
+    const why = to[0] === from[0] && to[1] < from[1] ? "EKS never downgrades a cluster" : "EKS updates a cluster one minor version at a time";
+    // The next minor only when EKS has it (lib/versions.ts EKS_VERSIONS).
+    const allowed = eksVersion(next) !== undefined ? `${q(was)} or ${q(next)}` : q(was);
+    return [`launchpad:cluster.version: received ${q(now)}; expected ${allowed}: the cluster runs ${q(was)} (the stack's recorded identity), and ${why} ` +
+        `(EKS User Guide, "Update existing cluster to new Kubernetes version"; eksctl "Cluster upgrades": "one minor version at a time"), so UpdateClusterVersion would refuse it mid-update; ` +
+        `move one minor per pulumi up (${IDENTITY_DOCS})`];
+}
+
 /**
  * Checks this update's identity against the one the stack's previous outputs record, and resolves to
  * the identity to record (the `identity` output) once it passes: refused with a `ConfigError` of
  * `stack` (exit 2 from the plan, like the in-place release rule) where the tier refuses identity
- * changes, otherwise each change a warning on `owner`.
+ * changes, otherwise each change a warning on `owner`; an EKS version step AWS refuses, in every tier.
  */
 export function checkedIdentity(
     previous: pulumi.StackReference,
@@ -171,9 +222,11 @@ export function checkedIdentity(
     const names = [IDENTITY_OUTPUT, "namespace", "databaseIdentifier"];
     return pulumi.all(names.map((n) => pulumi.unsecret(previous.getOutput(n)))).apply((values) => {
         const outputs = Object.fromEntries(names.map((n, i) => [n, values[i]]));
-        const changes = identityChanges(recordedIdentity(outputs), current);
-        if (changes.length > 0 && refuseChanges) {
-            throw new ConfigError(stack, changes);
+        const recorded = recordedIdentity(outputs);
+        const changes = identityChanges(recorded, current);
+        const refused = [...clusterVersionStepProblems(recorded, current), ...(refuseChanges ? changes : [])];
+        if (refused.length > 0) {
+            throw new ConfigError(stack, refused);
         }
         for (const c of changes) {
             void pulumi.log.warn(c, owner);

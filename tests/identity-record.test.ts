@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { IDENTITY_DOCS, IDENTITY_OUTPUT, identityChanges, recordedIdentity, type StackIdentity } from "../components/identity-record";
+import { clusterVersionStepProblems, IDENTITY_DOCS, IDENTITY_OUTPUT, identityChanges, recordedIdentity, type StackIdentity } from "../components/identity-record";
 import { ConfigError } from "../config";
 import { safetyFor } from "../config/tier";
 import { planChanges } from "../plan/changes";
@@ -49,6 +49,7 @@ describe("the identity a first deploy records", () => {
         const p = await planStack("production");
         expect(p.outputs[IDENTITY_OUTPUT]).toEqual({
             namespace: "launchpad-production",
+            clusterVersion: "1.35",
             networkCidr: "10.10.0.0/16",
             database: { engine: "mysql", name: "app", username: "launchpad_admin", instance: "launchpad-production-db", restored: false },
         });
@@ -165,6 +166,46 @@ describe("staging warns and goes on", () => {
         const r = await planCli(["--stack", "staging", "--previous-outputs", outputsFile(previous), "--set", "launchpad:database.username=admin2"]);
         expect(r.code).toBe(0);
         expect(r.stderr).toContain("launchpad:database.username: received \"admin2\"; expected \"launchpad_admin\"");
+    });
+});
+
+describe("the EKS version step, refused in every tier (EKS User Guide \"Update existing cluster to new Kubernetes version\": no downgrade; eksctl \"Cluster upgrades\": one minor at a time)", () => {
+    const STEP = "(EKS User Guide, \"Update existing cluster to new Kubernetes version\"; eksctl \"Cluster upgrades\": \"one minor version at a time\"), so UpdateClusterVersion would refuse it mid-update; " +
+        `move one minor per pulumi up (${IDENTITY_DOCS})`;
+
+    it("staging, deployed at 1.36, refuses going back to 1.35 with the exact message (no 1.37 on the EKS calendar to offer), though it only warns of identity changes", async () => {
+        const previous = await deployed("staging");
+        const r = await planCli(["--stack", "staging", "--previous-outputs", outputsFile(previous), "--set", "launchpad:cluster.version=\"1.35\""]);
+        expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: "" });
+        expect(r.stderr).toContain(`launchpad:cluster.version: received "1.35"; expected "1.36": the cluster runs "1.36" (the stack's recorded identity), and EKS never downgrades a cluster ${STEP}`);
+    });
+
+    it("production, recorded at 1.34, refuses a jump to 1.36 and accepts 1.35", async () => {
+        const previous = await deployed("production");
+        const at134 = { ...previous, [IDENTITY_OUTPUT]: { ...(previous[IDENTITY_OUTPUT] as StackIdentity), clusterVersion: "1.34" } };
+        const jump = await planCli(["--stack", "production", "--previous-outputs", outputsFile(at134), "--set", "launchpad:cluster.version=\"1.36\""]);
+        expect(jump.code).toBe(2);
+        expect(jump.stderr).toContain(`launchpad:cluster.version: received "1.36"; expected "1.34" or "1.35": the cluster runs "1.34" (the stack's recorded identity), and EKS updates a cluster one minor version at a time ${STEP}`);
+        const step = await planStack("production", [], { previousOutputs: at134 });
+        expect((step.outputs[IDENTITY_OUTPUT] as StackIdentity).clusterVersion).toBe("1.35");
+    });
+
+    it.each<[string, string | undefined, string, boolean]>([
+        ["the same minor", "1.35", "1.35", true],
+        ["the next minor", "1.35", "1.36", true],
+        ["two minors up", "1.34", "1.36", false],
+        ["one minor down", "1.36", "1.35", false],
+        ["nothing recorded (a first update, or a stack recorded before the field)", undefined, "1.36", true],
+        ["an existing cluster (nothing current)", "1.35", "", true],
+    ])("%s", (_, was, now, passes) => {
+        const recorded: StackIdentity = was === undefined ? {} : { clusterVersion: was };
+        const current: StackIdentity = now === "" ? {} : { clusterVersion: now };
+        expect(clusterVersionStepProblems(recorded, current)).toHaveLength(passes ? 0 : 1);
+    });
+
+    it("is recorded only for Launchpad's own EKS cluster and read back as a string", () => {
+        expect(recordedIdentity({ [IDENTITY_OUTPUT]: { clusterVersion: "1.35" } })).toEqual({ clusterVersion: "1.35" });
+        expect(recordedIdentity({ [IDENTITY_OUTPUT]: { clusterVersion: 1.35 } })).toEqual({});
     });
 });
 
