@@ -19,7 +19,9 @@ import { PLATFORM_NAMESPACE } from "../components/platform";
 import { REPO_ROOT } from "../plan/engine";
 import { chartDefaults, chartTemplate, coalesce, KSM_TEMPLATE_LINES, kubeStateMetricsPod, PUSHGATEWAY_TEMPLATE_LINES, pushgatewayPod } from "./support/chart-pods";
 import { ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
-import { evaluateRestricted, forbiddenMessage, OVERRIDDEN_BY, POLICY_VERSION, RESTRICTED_CHECKS, type PodLike, type PodSpecLike } from "./support/pod-security";
+import { RESTRICTED_VOLUME_TYPES, WORKLOAD_POLICIES } from "../policies/workloads";
+import { evaluateCheck, evaluateRestricted, forbiddenMessage, OVERRIDDEN_BY, POLICY_VERSION, RESTRICTED_CHECKS, RESTRICTED_VOLUME_SOURCES, type PodLike, type PodSpecLike } from "./support/pod-security";
+import { resource, violations } from "./support/policy";
 
 const FIXTURES = join(REPO_ROOT, "vendor", "pod-security-admission", "restricted", POLICY_VERSION);
 const fixtures = (dir: "pass" | "fail"): string[] => readdirSync(join(FIXTURES, dir)).filter((f) => f.endsWith(".yaml")).sort();
@@ -219,5 +221,48 @@ describe("the chart renderers mirror the pinned charts' templates (vendor/<chart
         const merged = coalesce(release?.inputs.values as Record<string, unknown>, chartDefaults("kube-state-metrics"));
         expect((merged.securityContext as Record<string, unknown>).enabled).toBe(true);
         expect(kubeStateMetricsPod(merged).spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
+    });
+});
+
+/**
+ * The policy pack refuses in a preview what admission would refuse at deploy (policies/workloads.ts,
+ * written from the Pod Security Standards page). Each policy that mirrors a control is run on every
+ * fixture of the plugin, as a Pod, and must refuse exactly the fixtures the ported checks refuse.
+ */
+describe("the policy pack's Pod Security policies agree with the admission plugin on its fixtures", () => {
+    const withoutHostPath = (p: PodLike): PodLike => ({ ...p, spec: { ...p.spec, volumes: (p.spec.volumes ?? []).filter((v) => v.hostPath == null) } });
+    const refuses = (ids: readonly string[], p: PodLike): boolean => ids.some((id) => evaluateCheck(id, p) !== undefined);
+    const MIRRORS: Readonly<Record<string, (p: PodLike) => boolean>> = {
+        "container-non-root": (p) => refuses(["runAsNonRoot", "runAsUser", "allowPrivilegeEscalation", "privileged"], p),
+        "container-capabilities": (p) => refuses(["capabilities_restricted"], p),
+        "pod-host-namespaces": (p) => refuses(["hostNamespaces", "hostPorts"], p),
+        "pod-host-path": (p) => refuses(["hostPathVolumes"], p),
+        "pod-seccomp": (p) => refuses(["seccompProfile_restricted"], p),
+        // hostPath is pod-host-path's, so it is left out here.
+        "pod-volume-types": (p) => refuses(["restrictedVolumes"], withoutHostPath(p)),
+    };
+    // The one difference: the plugin exempts a pod with spec.os.name windows from these three checks
+    // (check_allowPrivilegeEscalation.go, check_capabilities_restricted.go, check_seccompProfile_restricted.go,
+    // from 1.25); the pack does not, and Launchpad's node groups are Linux only.
+    const WINDOWS_STRICTER = ["pass/base_windows.yaml container-capabilities", "pass/base_windows.yaml container-non-root", "pass/base_windows.yaml pod-seccomp"];
+
+    it("the volume types pod-volume-types admits are the plugin's (check_restrictedVolumes.go, image included)", () => {
+        expect([...RESTRICTED_VOLUME_TYPES].sort()).toEqual([...RESTRICTED_VOLUME_SOURCES].sort());
+    });
+
+    it("each mirroring policy refuses a fixture exactly when the plugin's check does, Windows pods aside", async () => {
+        const policies = WORKLOAD_POLICIES.filter((p) => p.name in MIRRORS);
+        expect(policies.map((p) => p.name).sort()).toEqual(Object.keys(MIRRORS).sort());
+        const disagree: string[] = [];
+        for (const dir of ["pass", "fail"] as const) {
+            for (const f of fixtures(dir)) {
+                const pod = readPod(dir, f);
+                for (const policy of policies) {
+                    const policyRefuses = (await violations(policy, resource("kubernetes:core/v1:Pod", f, pod as unknown as Record<string, unknown>))).length > 0;
+                    if (policyRefuses !== MIRRORS[policy.name](pod)) disagree.push(`${dir}/${f} ${policy.name}`);
+                }
+            }
+        }
+        expect(disagree.sort()).toEqual(WINDOWS_STRICTER);
     });
 });

@@ -100,6 +100,9 @@ function setters(pod: boolean, bad: readonly string[]): string[] {
     return [...(pod ? ["pod"] : []), ...(bad.length > 0 ? [`${pluralize("container", "containers", bad.length)} ${joinQuote(bad)}`] : [])];
 }
 
+/** The inline volume sources restricted admits (check_restrictedVolumes.go `restrictedVolumes_1_0`). */
+export const RESTRICTED_VOLUME_SOURCES: readonly string[] = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
+
 const CHECKS: readonly Check[] = [
     {
         id: "appArmorProfile", level: "baseline", source: "check_appArmorProfile.go, 1.0",
@@ -318,12 +321,11 @@ const CHECKS: readonly Check[] = [
     {
         id: "restrictedVolumes", level: "restricted", source: "check_restrictedVolumes.go, 1.0", overrides: ["hostPathVolumes"],
         check: ({ spec }) => {
-            const allowed = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
             const restricted = ["hostPath", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "nfs", "iscsi", "glusterfs", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "fc",
                 "azureFile", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk", "portworxVolume", "scaleIO", "storageos"];
             const badTypes: string[] = [];
             const bad = (spec.volumes ?? []).filter((v) => {
-                if (allowed.some((k) => v[k] != null)) return false;
+                if (RESTRICTED_VOLUME_SOURCES.some((k) => v[k] != null)) return false;
                 badTypes.push(restricted.find((k) => v[k] != null) ?? "unknown");
                 return true;
             }).map((v) => str(v.name));
@@ -463,6 +465,14 @@ export function evaluateRestricted(input: PodLike): Forbidden[] {
         const v = byId.get(id)?.check(pod);
         return v === undefined ? [] : [{ check: id, ...v }];
     });
+}
+
+/** One check's forbidden result (any check, a baseline one a restricted check overrides too) for the defaulted pod. */
+export function evaluateCheck(id: string, input: PodLike): Forbidden | undefined {
+    const c = CHECKS.find((x) => x.id === id);
+    if (c === undefined) throw new Error(`no check ${id}: ${CHECKS.map((x) => x.id).join(", ")}`);
+    const v = c.check(defaulted(input));
+    return v === undefined ? undefined : { check: id, ...v };
 }
 
 /**
