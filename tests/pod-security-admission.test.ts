@@ -166,6 +166,22 @@ describe(`every pod in the restricted namespace passes Pod Security "restricted"
         });
     }
 
+    // An operator's `kubectl debug` adds an ephemeral container to a running pod, which admission checks
+    // like any other (policy/visitor.go). Profiles as kubernetes/kubectl pkg/cmd/debug/profiles.go
+    // (42e77da7) applies them to the ephemeral container: "general", the default (debug.go `--profile`),
+    // adds SYS_PTRACE only; "restricted"
+    // sets runAsNonRoot, drops ALL, allowPrivilegeEscalation false and the RuntimeDefault seccomp profile.
+    it.each([
+        ["restricted", "admitted", { runAsNonRoot: true, capabilities: { drop: ["ALL"] }, allowPrivilegeEscalation: false, seccompProfile: { type: "RuntimeDefault" } }, ""],
+        ["general", "refused", { capabilities: { add: ["SYS_PTRACE"] } },
+            'allowPrivilegeEscalation != false (container "debugger" must set securityContext.allowPrivilegeEscalation=false), ' +
+            'unrestricted capabilities (container "debugger" must set securityContext.capabilities.drop=["ALL"]; container "debugger" must not include "SYS_PTRACE" in securityContext.capabilities.add)'],
+    ])("kubectl debug --profile=%s on a serving pod: its ephemeral container is %s", async (_profile, _verdict, securityContext, refusal) => {
+        const app = restrictedPods(await planStack("staging"))["launchpad-staging-api-blue"];
+        const debugged: PodLike = { ...app, spec: { ...app.spec, ephemeralContainers: [{ name: "debugger", securityContext }] } };
+        expect(forbiddenMessage(evaluateRestricted(debugged))).toBe(refusal);
+    });
+
     it("every pod sets none of the fields whose rule differs between policy versions 1.25 and 1.35 (sysctls, seLinuxOptions, hostUsers), so the verdict holds on an older minor's `latest` too", async () => {
         const uses = (spec: PodSpecLike): string[] => [
             ...(spec.hostUsers !== undefined ? ["hostUsers"] : []),
