@@ -79,6 +79,25 @@ describe(`the port of Pod Security Admission "restricted" (${POLICY_VERSION}) ag
             'runAsNonRoot != true (pod or container "app" must set securityContext.runAsNonRoot=true)',
         );
     });
+
+    // The plugin's unit tests' expected details (policy/check_hostPorts_test.go; check_restrictedVolumes_test.go
+    // less its volume with no source, which the API's defaulting makes an emptyDir before admission).
+    it.each([
+        ["hostPorts", { containers: [{ name: "a", ports: [{ hostPort: 0 }] }, { name: "b", ports: [{ hostPort: 0 }, { hostPort: 20 }] }] }, 'container "b" uses hostPort 20'],
+        ["hostPorts", { containers: [{ name: "a", ports: [{ hostPort: 0 }] }, { name: "b", ports: [{ hostPort: 0 }, { hostPort: 10 }, { hostPort: 20 }] }, { name: "c", ports: [{ hostPort: 0 }, { hostPort: 10 }, { hostPort: 30 }] }] },
+            'containers "b", "c" use hostPorts 10, 20, 30'],
+        ["restrictedVolumes", {
+            volumes: [
+                ...["emptyDir", "secret", "persistentVolumeClaim", "downwardAPI", "configMap", "projected", "csi", "ephemeral", "image"].map((k, i) => ({ name: `a${i + 1}`, [k]: {} })),
+                ...["hostPath", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "nfs", "iscsi", "glusterfs", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "fc", "azureFile",
+                    "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk", "portworxVolume", "scaleIO", "storageos"].map((k, i) => ({ name: `b${i + 1}`, [k]: {} })),
+            ],
+        }, `volumes ${Array.from({ length: 21 }, (_, i) => `"b${i + 1}"`).join(", ")} use restricted volume types ` +
+            '"awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "fc", "flexVolume", "flocker", "gcePersistentDisk", "gitRepo", "glusterfs", ' +
+            '"hostPath", "iscsi", "nfs", "photonPersistentDisk", "portworxVolume", "quobyte", "rbd", "scaleIO", "storageos", "vsphereVolume"'],
+    ])("%s words its detail as the plugin's unit test expects (case %#)", (id, spec, detail) => {
+        expect(evaluateCheck(id, { spec })?.detail).toBe(detail);
+    });
 });
 
 /** The pod template of a workload, as the API server will create its pods. */

@@ -95,6 +95,11 @@ const sc = (c: ContainerLike): Obj | undefined => c.securityContext;
 const field = <T>(o: Obj | undefined, key: string): T | undefined => (o?.[key] ?? undefined) as T | undefined;
 const isWindows = (spec: PodSpecLike): boolean => spec.os?.name === "windows";
 
+/** `containers "a", "b" use hostPorts 80, 81` as hostPorts, hostProbesAndHostLifecycle and restrictedVolumes word it. */
+function usesDetail(who: "container" | "volume", names: readonly string[], what: string, values: readonly string[], quoted: boolean): string {
+    return `${pluralize(who, `${who}s`, names.length)} ${joinQuote(names)} ${pluralize("uses", "use", names.length)} ${pluralize(what, what === "hostPort" ? "hostPorts" : `${what}s`, values.length)} ${quoted ? joinQuote(values) : values.join(", ")}`;
+}
+
 /** "pod and containers "a", "b"" as the plugin joins its bad setters. */
 function setters(pod: boolean, bad: readonly string[]): string[] {
     return [...(pod ? ["pod"] : []), ...(bad.length > 0 ? [`${pluralize("container", "containers", bad.length)} ${joinQuote(bad)}`] : [])];
@@ -175,7 +180,7 @@ const CHECKS: readonly Check[] = [
             const list = sortedSet(ports);
             return bad.length === 0 ? undefined : {
                 reason: "hostPort",
-                detail: `${pluralize("container", "containers", bad.length)} ${joinQuote(bad)} ${pluralize("uses", "use", bad.length)} ${pluralize("hostPort", "hostPorts", list.length)} ${list.join(", ")}`,
+                detail: usesDetail("container", bad, "hostPort", list, false),
             };
         },
     },
@@ -197,7 +202,7 @@ const CHECKS: readonly Check[] = [
             const list = sortedSet(forbidden);
             return names.length === 0 ? undefined : {
                 reason: "probe or lifecycle host",
-                detail: `${pluralize("container", "containers", names.length)} ${joinQuote(names)} ${pluralize("uses", "use", names.length)} ${pluralize("probe or lifecycle host", "probe or lifecycle hosts", list.length)} ${joinQuote(list)}`,
+                detail: usesDetail("container", names, "probe or lifecycle host", list, true),
             };
         },
     },
@@ -332,7 +337,7 @@ const CHECKS: readonly Check[] = [
             const types = sortedSet(badTypes);
             return bad.length === 0 ? undefined : {
                 reason: "restricted volume types",
-                detail: `${pluralize("volume", "volumes", bad.length)} ${joinQuote(bad)} ${pluralize("uses", "use", bad.length)} ${pluralize("restricted volume type", "restricted volume types", types.length)} ${joinQuote(types)}`,
+                detail: usesDetail("volume", bad, "restricted volume type", types, true),
             };
         },
     },
