@@ -13,9 +13,10 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { PLATFORM_NAMESPACE } from "../components/platform";
+import { loadtestCli } from "../loadtest/cli";
 import { REPO_ROOT } from "../plan/engine";
 import { chartDefaults, chartTemplate, coalesce, KSM_TEMPLATE_LINES, kubeStateMetricsPod, PUSHGATEWAY_TEMPLATE_LINES, pushgatewayPod } from "./support/chart-pods";
 import { ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
@@ -184,6 +185,12 @@ describe(`every pod in the restricted namespace passes Pod Security "restricted"
             expect(Object.entries(pods).map(([n, pod]) => [n, forbiddenMessage(evaluateRestricted(pod))])).toEqual(Object.keys(pods).map((n) => [n, ""]));
         });
     }
+
+    it("an operator's `npm run loadtest` Job (created outside the stack, in the same namespace: loadtest/job.ts loadtestObjects) is admitted", async () => {
+        const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--color", "blue", "--print"], {});
+        const job = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string; metadata: { namespace: string }; spec: { template: PodLike } }).find((o) => o.kind === "Job");
+        expect([r.code, job?.metadata.namespace, job === undefined ? "no Job printed" : forbiddenMessage(evaluateRestricted(job.spec.template))]).toEqual([0, "launchpad-staging", ""]);
+    });
 
     // An operator's `kubectl debug` adds an ephemeral container to a running pod, which admission checks
     // like any other (policy/visitor.go). Profiles as kubernetes/kubectl pkg/cmd/debug/profiles.go
