@@ -166,7 +166,11 @@ export const containerCapabilities: LaunchpadResourcePolicy = {
  * Deployment missing either is accepted and `pulumi up` waits out a rollout of pods never admitted.
  */
 export const SECCOMP_PROFILES: readonly string[] = ["RuntimeDefault", "Localhost"];
-export const RESTRICTED_VOLUME_TYPES: readonly string[] = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+// As the admission plugin admits them (kubernetes/pod-security-admission policy/check_restrictedVolumes.go
+// at v0.36.2): `image` too, since "Allow ImageVolume for Restricted PSA profiles" (ca569ec, 2025-02-24,
+// Kubernetes 1.33), which the Standards page's list predates. tests/pod-security-admission.test.ts
+// compares this list with its port of that check.
+export const RESTRICTED_VOLUME_TYPES: readonly string[] = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
 
 export const podSeccomp: LaunchpadResourcePolicy = {
     name: "pod-seccomp",
@@ -194,7 +198,7 @@ export const podSeccomp: LaunchpadResourcePolicy = {
 
 export const podVolumeTypes: LaunchpadResourcePolicy = {
     name: "pod-volume-types",
-    description: "Every pod volume is of a type Pod Security Restricted admits (configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret).",
+    description: "Every pod volume is of a type Pod Security Restricted admits (configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret).",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         const pod = podSpecOf(args.type, args.props);

@@ -78,7 +78,8 @@ describe("workloads", () => {
     // Pod Security Standards, Restricted (kubernetes/website content/en/docs/concepts/security/
     // pod-security-standards.md): "Seccomp profile must be explicitly set to one of the allowed
     // values. Both the Unconfined profile and the absence of a profile are prohibited"; volumes only
-    // configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret.
+    // configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret; and image,
+    // which the admission plugin admits since 1.33 (policy/check_restrictedVolumes.go, v0.36.2).
     it("the fixture Deployment passes every workload policy", async () => {
         for (const p of WORKLOAD_POLICIES) expect([p.name, await violations(p, DEPLOYMENT)]).toEqual([p.name, []]);
     });
@@ -97,10 +98,10 @@ describe("workloads", () => {
     });
 
     it.each([
-        ["the admitted types", withInput(DEPLOYMENT, "spec.template.spec.volumes", [{ name: "tmp", emptyDir: {} }, { name: "cfg", configMap: { name: "c" } }, { name: "s", secret: { secretName: "s" } }, { name: "t", projected: { sources: [] } }, { name: "d", persistentVolumeClaim: { claimName: "d" } }]), []],
+        ["the admitted types", withInput(DEPLOYMENT, "spec.template.spec.volumes", [{ name: "tmp", emptyDir: {} }, { name: "cfg", configMap: { name: "c" } }, { name: "s", secret: { secretName: "s" } }, { name: "t", projected: { sources: [] } }, { name: "d", persistentVolumeClaim: { claimName: "d" } }, { name: "model", image: { reference: "ghcr.io/acme/model:1" } }]), []],
         ["an NFS and a gitRepo volume", withInput(DEPLOYMENT, "spec.template.spec.volumes", [{ name: "share", nfs: { server: "10.0.0.9", path: "/" } }, { name: "src", gitRepo: { repository: "r" } }]),
-            ["Deployment web-blue volume share is of type nfs: use one of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret (Pod Security Standards, Restricted).",
-                "Deployment web-blue volume src is of type gitRepo: use one of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret (Pod Security Standards, Restricted)."]],
+            ["Deployment web-blue volume share is of type nfs: use one of configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret (Pod Security Standards, Restricted).",
+                "Deployment web-blue volume src is of type gitRepo: use one of configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret (Pod Security Standards, Restricted)."]],
         // pod-host-path names it (Baseline), once.
         ["a hostPath volume", withInput(DEPLOYMENT, "spec.template.spec.volumes", [{ name: "logs", hostPath: { path: "/var/log" } }]), []],
     ])("pod-volume-types: %s", async (_what, r, expected) => {
