@@ -254,7 +254,7 @@ export class Environment extends pulumi.ComponentResource {
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */
     private ownCluster(name: string, identifier: string, config: LaunchpadConfig, cluster: EksClusterConfig, child: pulumi.ComponentResourceOptions, checkIdentity: IdentityCheck): ClusterSide {
         // The data layer always goes with Launchpad's own cluster, in Launchpad's own network.
-        const identity = this.checkIdentity(checkIdentity, { database: true, network: true, cluster: true });
+        const identity = this.checkIdentity(checkIdentity, { database: true, network: true, clusterVersion: cluster.version });
         const network = new Network(`${name}-network`, {
             config: config.network,
             tags: config.tags,
@@ -315,7 +315,7 @@ export class Environment extends pulumi.ComponentResource {
     /** A team's existing cluster: no VPC, no platform; the data layer only where `network.existing` says where. */
     private existingCluster(name: string, cluster: ExistingClusterConfig, child: pulumi.ComponentResourceOptions, checkIdentity: IdentityCheck): ClusterSide {
         const placement = existingPlacement(cluster);
-        const identity = this.checkIdentity(checkIdentity, { database: placement !== undefined, network: false, cluster: false });
+        const identity = this.checkIdentity(checkIdentity, { database: placement !== undefined, network: false });
         const existing = new ExistingCluster(`${name}-cluster`, { config: cluster, namespaceChecked: identity }, child);
         return { identity, network: undefined, cluster: existing, platform: undefined, scrapeTarget: undefined, placement, outputs: {} };
     }

@@ -79,7 +79,11 @@ export interface StackIdentity {
 export interface IdentityScope {
     readonly database: boolean;
     readonly network: boolean;
-    readonly cluster: boolean;
+    /**
+     * The Kubernetes minor of Launchpad's own EKS cluster (`launchpad:cluster.version`).
+     * @default - no EKS cluster of Launchpad's own (an existing cluster)
+     */
+    readonly clusterVersion?: string;
 }
 
 /** This update's identity, from config and the stack identifier (`<project>-<stack>`). */
@@ -87,7 +91,7 @@ export function currentIdentity(config: LaunchpadConfig, identifier: string, sco
     const db = config.database;
     return {
         namespace: config.cluster.namespace,
-        ...(scope.cluster && config.cluster.mode === "eks" ? { clusterVersion: config.cluster.version } : {}),
+        ...(scope.clusterVersion !== undefined ? { clusterVersion: scope.clusterVersion } : {}),
         ...(scope.network ? { networkCidr: config.network.cidr } : {}),
         ...(scope.database
             ? { database: { engine: db.engine, name: db.name, username: db.username, instance: databaseInstanceIdentifier(identifier, db.restore), restored: db.restore !== undefined } }
