@@ -422,6 +422,13 @@ export interface InstanceParts {
  *   scheduling an upgrade nobody watches. Applied now, the provider waits for the instance to be
  *   available again (`waitUntilDBInstanceAvailableAfterUpdate`, within INSTANCE_TIMEOUTS.update) before
  *   the old group is deleted. Every other change keeps waiting for the maintenance window, as before.
+ *   The next update sets it back to false: the provider's later `resourceInstanceUpdate` (aws-sdk-go-v2
+ *   era, `HasChangesExcept("allow_major_version_upgrade", ...)`, which does not list apply_immediately)
+ *   then sends a ModifyDBInstance carrying ApplyImmediately=false and the unchanged DeletionProtection
+ *   only, changing nothing. Were an upgrade ever left pending, the provider keeps `engine_version` at
+ *   the configured value while RDS reports the old one (`compareActualEngineVersion`: "old and pending
+ *   versions are equal (ie. the update is awaiting a maintenance window)"; `engine_version_actual` has
+ *   the running one), so later previews show no diff for it.
  *
  * The outage is the upgrade's own: RDS upgrades a Multi-AZ instance's primary and standby together
  * ("you experience an outage until the upgrade is complete", RDS User Guide USER_UpgradeDBInstance.MySQL
