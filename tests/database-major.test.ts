@@ -91,3 +91,13 @@ describe("the restore point before a major upgrade is RDS's own", () => {
         expect(majorUpgradeSettings(true)).toEqual({ allowMajorVersionUpgrade: true, applyImmediately: true });
     });
 });
+
+describe("the logical backups' client follows the configured major, never older than the server (pg_dump refuses a newer server)", () => {
+    it("during and after postgres 16 to 17 both jobs run the 17 image, which dumps a 16 server and restores into 17", async () => {
+        const previous = (await planStack("staging", [...PG, 'launchpad:database.engineVersion="16"'])).outputs;
+        const p = await planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: previous });
+        const images = p.resources.filter((r) => r.type === "kubernetes:batch/v1:CronJob")
+            .flatMap((r) => JSON.stringify(r.inputs).match(/public\.ecr\.aws\/docker\/library\/postgres:[0-9.]+/g) ?? []);
+        expect([...new Set(images)]).toEqual(["public.ecr.aws/docker/library/postgres:17.11"]);
+    });
+});
