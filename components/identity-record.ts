@@ -36,7 +36,7 @@
  * can't revert to the previous version of the database engine", RDS User Guide
  * USER_UpgradeDBInstance.MySQL and USER_UpgradeDBInstance.PostgreSQL, awsdocs/amazon-rds-user-guide
  * doc_source/), so a lower major is refused in every tier; and an update that raises it applies
- * immediately (`databaseMajorUpgrade`, components/database.ts `instanceArgs`).
+ * immediately (`databaseMajorUpgrade`, components/database.ts `majorUpgradeSettings`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type LaunchpadConfig } from "../config";
@@ -271,11 +271,20 @@ export function engineVersionStepWarnings(recorded: StackIdentity, current: Stac
 }
 
 /**
- * True when this update raises the database's major version over the recorded one: the instance then
- * applies its changes immediately (components/database.ts `instanceArgs`). False on a first update, for
- * a record without the major (a stack last updated before it was recorded), and for a new instance.
+ * True when this update may raise the database's major version over the one it runs: the instance then
+ * applies its changes immediately (components/database.ts `majorUpgradeSettings`). So when the major is
+ * higher than the recorded one, and also when the same instance's record has no major (a stack last
+ * updated before it was recorded): that update may be the upgrade, and must be for a stack on a major
+ * config no longer accepts (MySQL 8.0 left standard support), which cannot plan without moving. Any
+ * other instance change in that one update is then applied immediately too (docs/operations.md).
+ * False on a first update and for a new instance (a restore, another engine).
  */
 export function databaseMajorUpgrade(recorded: StackIdentity, current: StackIdentity): boolean {
+    const was = recorded.database;
+    const now = current.database;
+    if (was !== undefined && now !== undefined && was.engineMajor === undefined && was.engine === now.engine && was.instance === now.instance) {
+        return true;
+    }
     const step = majorStep(recorded, current);
     return step !== undefined && step.to > step.from;
 }

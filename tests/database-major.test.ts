@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { databaseMajorUpgrade, engineVersionStepProblems, engineVersionStepWarnings, MAJOR_UPGRADE_DOCS, type StackIdentity } from "../components/identity-record";
 import { majorUpgradeSettings } from "../components/database";
 import { ConfigError } from "../config";
+import { TODAY_ENV } from "../config/clock";
+import { planChanges } from "../plan/changes";
 import { safetyFor, TIERS } from "../config/tier";
 import { named, planStack } from "./support/plan";
 
@@ -32,10 +34,9 @@ describe("the step rules, from the recorded identity", () => {
         expect(databaseMajorUpgrade(identity(engine, was), identity(engine, now))).toBe(upgrade);
     });
 
-    it("nothing to compare: a first update, a record without the major, a restore into a new instance, another engine", () => {
+    it("nothing to compare: a first update, a restore into a new instance, another engine", () => {
         const cases: [StackIdentity, StackIdentity][] = [
             [{}, identity("postgres", "16")],
-            [identity("postgres", undefined), identity("postgres", "16")],
             [identity("postgres", "17"), identity("postgres", "16", "launchpad-staging-db-r1a2b3c4")],
             [identity("mysql", "8.4"), identity("postgres", "16")],
         ];
@@ -43,6 +44,11 @@ describe("the step rules, from the recorded identity", () => {
             expect(engineVersionStepProblems(was, now)).toEqual([]);
             expect(databaseMajorUpgrade(was, now)).toBe(false);
         }
+    });
+
+    it("a record without the major (updated before it was kept) is refused nothing and applied immediately once: it may be the upgrade", () => {
+        expect(engineVersionStepProblems(identity("mysql", undefined), identity("mysql", "8.4"))).toEqual([]);
+        expect(databaseMajorUpgrade(identity("mysql", undefined), identity("mysql", "8.4"))).toBe(true);
     });
 
     it("a skipped major is a warning naming the live ValidUpgradeTarget check (the RDS User Guide's table is per source minor, not vendored)", () => {
@@ -99,5 +105,25 @@ describe("the logical backups' client follows the configured major, never older 
         const images = p.resources.filter((r) => r.type === "kubernetes:batch/v1:CronJob")
             .flatMap((r) => JSON.stringify(r.inputs).match(/public\.ecr\.aws\/docker\/library\/postgres:[0-9.]+/g) ?? []);
         expect([...new Set(images)]).toEqual(["public.ecr.aws/docker/library/postgres:17.11"]);
+    });
+});
+
+describe("a stack on MySQL 8.0, which config no longer accepts, recorded before the identity kept the major", () => {
+    it("moves to 8.4 in one update: the parameter group replaced create-first, the instance upgraded at once, no hazard", async () => {
+        // Planned on a day 8.0 was still in standard support (it left on 2026-07-31, lib/versions.ts).
+        const today = process.env[TODAY_ENV];
+        process.env[TODAY_ENV] = "2026-07-01";
+        const before = await planStack("staging", ['launchpad:database.engineVersion="8.0"']).finally(() => {
+            process.env[TODAY_ENV] = today;
+        });
+        const recorded = before.outputs.identity as StackIdentity;
+        const { engineMajor: _dropped, ...legacyDb } = recorded.database ?? {};
+        const after = await planStack("staging", ['launchpad:database.engineVersion="8.4"'], { previousOutputs: { ...before.outputs, identity: { ...recorded, database: legacyDb } } });
+        const changes = planChanges(before, after);
+        expect(changes.find((c) => c.name === "launchpad-staging-database-params")).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["family"] });
+        const instance = changes.find((c) => c.name === "launchpad-staging-database-instance");
+        expect(instance).toMatchObject({ kind: "update", paths: ["applyImmediately", "engineVersion", "parameterGroupName"] });
+        expect(instance?.hazard).toBeUndefined();
+        expect((after.outputs.identity as StackIdentity).database?.engineMajor).toBe("8.4");
     });
 });
