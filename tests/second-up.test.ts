@@ -217,7 +217,7 @@ describe("a major engine version is an in-place upgrade, applied in this update 
         expect(named(after, "launchpad-staging-database-instance").inputs).toMatchObject({ engineVersion: "17", allowMajorVersionUpgrade: true, applyImmediately: true });
     });
 
-    it("without a recorded major (a stack last updated before the identity kept it) the upgrade would wait for the maintenance window, and --changes says why the update fails", async () => {
+    it("planned without the stack's outputs (no --previous-outputs: nothing recorded, nothing applied immediately) the upgrade would wait for the maintenance window, and --changes says why the update would fail", async () => {
         const before = await planStack("staging", [...PG, 'launchpad:database.engineVersion="16"']);
         const after = await planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: {} });
         expect(change(planChanges(before, after), "launchpad-staging-database-instance")).toMatchObject({
