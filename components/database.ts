@@ -51,6 +51,12 @@ export interface DatabaseArgs {
     readonly k8sProvider: k8s.Provider;
     /** Namespace of the connection Secret (the application's). */
     readonly namespace: pulumi.Input<string>;
+    /**
+     * This update raises the engine's major version over the one the stack recorded
+     * (components/identity-record.ts `databaseMajorUpgrade`): the instance applies it immediately.
+     * @default false
+     */
+    readonly majorUpgrade?: pulumi.Input<boolean>;
 }
 
 /** The tag that puts a resource in the backup plan `planName`, as `{ key, value }`. */
@@ -392,6 +398,46 @@ export interface InstanceParts {
         readonly monitoringRoleArn: pulumi.Input<string>;
     };
     readonly finalSnapshot: ReturnType<typeof finalSnapshotSettings>;
+    /** This update raises the engine's major version (see {@link majorUpgradeSettings}). @default false */
+    readonly majorUpgrade?: pulumi.Input<boolean>;
+}
+
+/**
+ * How a change of the engine's major version reaches RDS: in place, immediately, with the new
+ * family's parameter group in the same request.
+ *
+ * - `allowMajorVersionUpgrade: true`: RDS refuses a major EngineVersion without AllowMajorVersionUpgrade,
+ *   and the provider sends it with every engine_version change, from config (hashicorp/terraform-provider-aws
+ *   internal/service/rds/instance.go at 552c0468 `resourceInstanceUpdate`: `if d.HasChange("engine_version")
+ *   { ... req.AllowMajorVersionUpgrade = aws.Bool(d.Get("allow_major_version_upgrade").(bool)) }`). A change
+ *   of the flag alone sends nothing ("Having allowing_major_version_upgrade by itself should not trigger
+ *   ModifyDBInstance"), so adding it to a live instance is an update without an RDS call. A major still
+ *   only moves when `launchpad:database.engineVersion` does: config and the recorded identity decide it.
+ * - `applyImmediately` only for the update that raises the major: the provider sends `apply_immediately`
+ *   as ApplyImmediately with the whole modification (same function), and without it RDS holds the
+ *   upgrade for the next maintenance window, the instance keeping the old family's group until then
+ *   (a new-family group belongs to the new version). Pulumi would then delete
+ *   the replaced parameter group (family is ForceNew, plan/changes.ts) at the end of this update while
+ *   the instance still uses it: RDS refuses (InvalidDBParameterGroupState) and the update fails after
+ *   scheduling an upgrade nobody watches. Applied now, the provider waits for the instance to be
+ *   available again (`waitUntilDBInstanceAvailableAfterUpdate`, within INSTANCE_TIMEOUTS.update) before
+ *   the old group is deleted. Every other change keeps waiting for the maintenance window, as before.
+ *   The next update sets it back to false: the provider's later `resourceInstanceUpdate` (aws-sdk-go-v2
+ *   era, `HasChangesExcept("allow_major_version_upgrade", ...)`, which does not list apply_immediately)
+ *   then sends a ModifyDBInstance carrying ApplyImmediately=false and the unchanged DeletionProtection
+ *   only, changing nothing. Were an upgrade ever left pending, the provider keeps `engine_version` at
+ *   the configured value while RDS reports the old one (`compareActualEngineVersion`: "old and pending
+ *   versions are equal (ie. the update is awaiting a maintenance window)"; `engine_version_actual` has
+ *   the running one), so later previews show no diff for it.
+ *
+ * The outage is the upgrade's own: RDS upgrades a Multi-AZ instance's primary and standby together
+ * ("you experience an outage until the upgrade is complete", RDS User Guide USER_UpgradeDBInstance.MySQL
+ * and .PostgreSQL), so this update is run in a planned window (docs/operations.md, "Upgrading the
+ * database engine's major version"). RDS snapshots the instance before the upgrade when its backup
+ * retention is above 0 (same pages), which every tier's `backupRetentionDays` is.
+ */
+export function majorUpgradeSettings(majorUpgrade: pulumi.Input<boolean> | undefined): Pick<aws.rds.InstanceArgs, "allowMajorVersionUpgrade" | "applyImmediately"> {
+    return { allowMajorVersionUpgrade: true, applyImmediately: majorUpgrade ?? false };
 }
 
 /**
@@ -432,6 +478,7 @@ export function instanceArgs(p: InstanceParts): aws.rds.InstanceArgs {
         skipFinalSnapshot: p.finalSnapshot.skipFinalSnapshot,
         finalSnapshotIdentifier: p.finalSnapshot.finalSnapshotIdentifier,
         autoMinorVersionUpgrade: true,
+        ...majorUpgradeSettings(p.majorUpgrade),
         enabledCloudwatchLogsExports: [...LOG_EXPORTS[config.engine]],
         databaseInsightsMode: DATABASE_INSIGHTS_MODE,
         performanceInsightsEnabled: true,
@@ -590,6 +637,7 @@ function rdsInstance(ctx: DatabaseContext, key: aws.kms.Key, siblings: Omit<Inst
         password: masterPassword,
         siblings: { ...siblings, monitoringRoleArn: monitoring.role.arn },
         finalSnapshot: finalSnapshot(ctx),
+        majorUpgrade: args.majorUpgrade,
     }), {
         parent,
         protect: safety.protect,

@@ -21,7 +21,7 @@ import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { checkedIdentity, currentIdentity, IDENTITY_OUTPUT, type IdentityScope, type StackIdentity } from "./identity-record";
+import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, recordedIdentityOf, type IdentityScope, type StackIdentity } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
@@ -117,7 +117,9 @@ export class Environment extends pulumi.ComponentResource {
             // Said once, plainly, in every preview and in the offline plan.
             void pulumi.log.warn("no data layer: an existing cluster (launchpad:cluster.kubeconfig) without launchpad:network.existing gets no database, no backups and no restore drills", this);
         }
-        this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child) : undefined;
+        // A raised database major is applied immediately, and only once the identity check passed.
+        const majorUpgrade = pulumi.all([side.identity, recordedIdentityOf(previous)]).apply(([now, was]) => databaseMajorUpgrade(was, now));
+        this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child, majorUpgrade) : undefined;
 
         const loadtestAccess = this.createLoadtestAccess(name, config, side, child);
         const delivery = this.createDelivery(name, identifier, config, child, loadtestAccess, previous);
@@ -321,7 +323,7 @@ export class Environment extends pulumi.ComponentResource {
     }
 
     /** Database, backup storage, AWS Backup with restore drills, and the logical dump and verify jobs. */
-    private createDataProtection(name: string, identifier: string, config: LaunchpadConfig, placement: DataPlacement, child: pulumi.ComponentResourceOptions): DataProtection {
+    private createDataProtection(name: string, identifier: string, config: LaunchpadConfig, placement: DataPlacement, child: pulumi.ComponentResourceOptions, majorUpgrade: pulumi.Output<boolean>): DataProtection {
         const { cluster } = this;
         const common = { safety: config.safety, tags: config.tags, region: config.region, drRegion: config.drRegion };
         // One name for the plan and the database's tag, so the plan's selection cannot miss it.
@@ -336,6 +338,7 @@ export class Environment extends pulumi.ComponentResource {
             clientSecurityGroupIds: [placement.clientSecurityGroupId],
             k8sProvider: cluster.provider,
             namespace: cluster.namespace,
+            majorUpgrade,
         }, child);
         const plan = new BackupPlan(`${name}-backup-plan`, {
             ...common,

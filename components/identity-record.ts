@@ -30,11 +30,18 @@
  * previous version"; the EKS guide's eksctl "Cluster upgrades": "Control plane version upgrades must
  * be done for one minor version at a time"). UpdateClusterVersion refuses anything else at the step,
  * after the rest of the update ran, so the plan and `pulumi preview` refuse it first, in staging too.
+ *
+ * It keeps the database engine's major version for the same reason: RDS upgrades a major in place
+ * (ModifyDBInstance with AllowMajorVersionUpgrade) but never back ("After the upgrade is complete, you
+ * can't revert to the previous version of the database engine", RDS User Guide
+ * USER_UpgradeDBInstance.MySQL and USER_UpgradeDBInstance.PostgreSQL, awsdocs/amazon-rds-user-guide
+ * doc_source/), so a lower major is refused in every tier; and an update that raises it applies
+ * immediately (`databaseMajorUpgrade`, components/database.ts `majorUpgradeSettings`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type LaunchpadConfig } from "../config";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
-import { eksVersion } from "../lib/versions";
+import { eksVersion, RDS_MAJOR_VERSIONS, rdsMajorOf } from "../lib/versions";
 
 /** The stack output holding the stack's identity (`StackIdentity`). */
 export const IDENTITY_OUTPUT = "identity";
@@ -53,6 +60,11 @@ export interface DatabaseIdentity {
     readonly instance: string;
     /** The instance is a restore (`database.restore` set): its name and user are the source's. */
     readonly restored: boolean;
+    /**
+     * The engine's major version (`rdsMajorOf` of `launchpad:database.engineVersion`): `8.4`, `17`.
+     * @default - recorded before the field existed
+     */
+    readonly engineMajor?: string;
 }
 
 export interface StackIdentity {
@@ -94,7 +106,7 @@ export function currentIdentity(config: LaunchpadConfig, identifier: string, sco
         ...(scope.clusterVersion !== undefined ? { clusterVersion: scope.clusterVersion } : {}),
         ...(scope.network ? { networkCidr: config.network.cidr } : {}),
         ...(scope.database
-            ? { database: { engine: db.engine, name: db.name, username: db.username, instance: databaseInstanceIdentifier(identifier, db.restore), restored: db.restore !== undefined } }
+            ? { database: { engine: db.engine, name: db.name, username: db.username, instance: databaseInstanceIdentifier(identifier, db.restore), restored: db.restore !== undefined, engineMajor: rdsMajorOf(db.engine, db.engineVersion) } }
             : {}),
     };
 }
@@ -121,6 +133,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
             ...(str(rawDb?.username) !== undefined ? { username: str(rawDb?.username) } : {}),
             ...(instance !== undefined ? { instance } : {}),
             ...(typeof rawDb?.restored === "boolean" ? { restored: rawDb.restored } : {}),
+            ...(str(rawDb?.engineMajor) !== undefined ? { engineMajor: str(rawDb?.engineMajor) } : {}),
         }
         : undefined;
     return {
@@ -210,11 +223,90 @@ export function clusterVersionStepProblems(recorded: StackIdentity, current: Sta
         `move one minor per pulumi up (${IDENTITY_DOCS})`];
 }
 
+/** The majors RDS offers for an engine, oldest first (lib/versions.ts `RDS_MAJOR_VERSIONS`). */
+function enginesMajors(engine: string): string[] {
+    return RDS_MAJOR_VERSIONS.filter((m) => m.engine === engine).map((m) => m.major).reverse();
+}
+
+/** The recorded and the new major of the same database and engine, or undefined when there is nothing to compare. */
+function majorStep(recorded: StackIdentity, current: StackIdentity): { engine: string; from: number; to: number; was: string; now: string } | undefined {
+    const was = recorded.database;
+    const now = current.database;
+    if (was?.engineMajor === undefined || now?.engineMajor === undefined || now.engine === undefined || was.engine !== now.engine || was.instance !== now.instance) {
+        return undefined;
+    }
+    const majors = enginesMajors(now.engine);
+    const [from, to] = [majors.indexOf(was.engineMajor), majors.indexOf(now.engineMajor)];
+    return from < 0 || to < 0 ? undefined : { engine: now.engine, from, to, was: was.engineMajor, now: now.engineMajor };
+}
+
+/**
+ * The engine major this update asks for, against the recorded one: a problem when it is lower, in
+ * every tier, since RDS never downgrades an engine (see the file comment). A new instance (a restore,
+ * another engine) has nothing to compare with.
+ */
+export function engineVersionStepProblems(recorded: StackIdentity, current: StackIdentity): string[] {
+    const step = majorStep(recorded, current);
+    if (step === undefined || step.to >= step.from) {
+        return [];
+    }
+    const q = JSON.stringify;
+    return [`launchpad:database.engineVersion: received ${q(step.now)}; expected ${q(step.was)} or a later major: the database runs ${step.engine} ${step.was} (the stack's recorded identity), ` +
+        `and RDS never downgrades an engine ("After the upgrade is complete, you can't revert to the previous version of the database engine", RDS User Guide, USER_UpgradeDBInstance.${step.engine === "mysql" ? "MySQL" : "PostgreSQL"}), ` +
+        `so ModifyDBInstance would refuse it mid-update; to go back, restore the snapshot RDS took before the upgrade into a new instance (launchpad:database.restore { snapshot }) (${MAJOR_UPGRADE_DOCS})`];
+}
+
+/** Where upgrading the database engine's major version is documented. */
+export const MAJOR_UPGRADE_DOCS = "docs/operations.md#upgrading-the-database-engines-major-version";
+
+/**
+ * A warning for an upgrade that skips a major: RDS offers some such jumps directly and not others,
+ * per source minor version, and its table is not vendored (the RDS User Guide's
+ * USER_UpgradeDBInstance.PostgreSQL.MajorVersion table is per minor and changes with every release),
+ * so the live check is named instead.
+ */
+export function engineVersionStepWarnings(recorded: StackIdentity, current: StackIdentity): string[] {
+    const step = majorStep(recorded, current);
+    if (step === undefined || step.to - step.from < 2) {
+        return [];
+    }
+    return [`launchpad:database.engineVersion: ${step.engine} ${step.was} to ${step.now} skips a major version; RDS offers only some such upgrades directly, per source minor: ` +
+        `check with aws rds describe-db-engine-versions --engine ${step.engine} --engine-version <version> --query 'DBEngineVersions[].ValidUpgradeTarget' before pulumi up (${MAJOR_UPGRADE_DOCS})`];
+}
+
+/**
+ * True when this update may raise the database's major version over the one it runs: the instance then
+ * applies its changes immediately (components/database.ts `majorUpgradeSettings`). So when the major is
+ * higher than the recorded one, and also when the same instance's record has no major (a stack last
+ * updated before it was recorded): that update may be the upgrade, and must be for a stack on a major
+ * config no longer accepts (MySQL 8.0 left standard support), which cannot plan without moving. Any
+ * other instance change in that one update is then applied immediately too (docs/operations.md).
+ * False on a first update and for a new instance (a restore, another engine).
+ */
+export function databaseMajorUpgrade(recorded: StackIdentity, current: StackIdentity): boolean {
+    const was = recorded.database;
+    const now = current.database;
+    if (was !== undefined && now !== undefined && was.engineMajor === undefined && was.engine === now.engine && was.instance === now.instance) {
+        return true;
+    }
+    const step = majorStep(recorded, current);
+    return step !== undefined && step.to > step.from;
+}
+
+const PREVIOUS_OUTPUT_NAMES = [IDENTITY_OUTPUT, "namespace", "databaseIdentifier"];
+
+/** The identity the stack's previous outputs record (`recordedIdentity`), read from the self-reference. */
+export function recordedIdentityOf(previous: pulumi.StackReference): pulumi.Output<StackIdentity> {
+    return pulumi.all(PREVIOUS_OUTPUT_NAMES.map((n) => pulumi.unsecret(previous.getOutput(n)))).apply((values) =>
+        recordedIdentity(Object.fromEntries(PREVIOUS_OUTPUT_NAMES.map((n, i) => [n, values[i]]))));
+}
+
 /**
  * Checks this update's identity against the one the stack's previous outputs record, and resolves to
  * the identity to record (the `identity` output) once it passes: refused with a `ConfigError` of
  * `stack` (exit 2 from the plan, like the in-place release rule) where the tier refuses identity
- * changes, otherwise each change a warning on `owner`; an EKS version step AWS refuses, in every tier.
+ * changes, otherwise each change a warning on `owner`; an EKS version step AWS refuses, and a lower
+ * database major, in every tier; a database upgrade that skips a major is a warning.
  */
 export function checkedIdentity(
     previous: pulumi.StackReference,
@@ -223,16 +315,13 @@ export function checkedIdentity(
     stack: string,
     owner: pulumi.Resource,
 ): pulumi.Output<StackIdentity> {
-    const names = [IDENTITY_OUTPUT, "namespace", "databaseIdentifier"];
-    return pulumi.all(names.map((n) => pulumi.unsecret(previous.getOutput(n)))).apply((values) => {
-        const outputs = Object.fromEntries(names.map((n, i) => [n, values[i]]));
-        const recorded = recordedIdentity(outputs);
+    return recordedIdentityOf(previous).apply((recorded) => {
         const changes = identityChanges(recorded, current);
-        const refused = [...clusterVersionStepProblems(recorded, current), ...(refuseChanges ? changes : [])];
+        const refused = [...clusterVersionStepProblems(recorded, current), ...engineVersionStepProblems(recorded, current), ...(refuseChanges ? changes : [])];
         if (refused.length > 0) {
             throw new ConfigError(stack, refused);
         }
-        for (const c of changes) {
+        for (const c of [...changes, ...engineVersionStepWarnings(recorded, current)]) {
             void pulumi.log.warn(c, owner);
         }
         return current;

@@ -54,7 +54,17 @@ export function engineImageProblem(engine: DbEngine, version: string): string | 
         : undefined;
 }
 
-/** The image for an engine version (`8.0.39` -> the `8.0` image, `16.4` -> the `16` image). */
+/**
+ * The image for an engine version (`8.0.39` -> the `8.0` image, `16.4` -> the `16` image): the
+ * configured major's, never the running server's. pg_dump "can also dump from PostgreSQL servers older
+ * than its own version ... However, pg_dump cannot dump from PostgreSQL servers newer than its own major
+ * version; it will refuse to even try" (PostgreSQL docs, pg_dump, Notes), so the client must never be
+ * older than the server. Config is never below the server: a lower major than the recorded one is refused
+ * (components/identity-record.ts `engineVersionStepProblems`), and a higher one upgrades the server in
+ * the same update (components/database.ts `majorUpgradeSettings`). During that update the jobs may
+ * already run the new client against the old server, the supported direction, and the verify job
+ * restores into the new major's server, which loads an older server's dump.
+ */
 export function engineImage(engine: DbEngine, version: string): string {
     const image = ENGINE_IMAGES[engine][engineMajor(engine, version)];
     if (image === undefined) {

@@ -274,8 +274,10 @@ function replaceHazard(rule: ReplaceRule, before: PlannedResource, after: Planne
  * Why an in-place update fails in a real `pulumi up`; undefined when it does not. An RDS engine
  * version in another parameter group family is a major upgrade: the provider sends
  * `AllowMajorVersionUpgrade` only as the program sets it (terraform-provider-aws
- * internal/service/rds/instance.go, resourceInstanceUpdate), Launchpad does not, and RDS refuses the
- * modification without it.
+ * internal/service/rds/instance.go, resourceInstanceUpdate), and RDS refuses the modification
+ * without it; and unless it is applied immediately RDS holds it for the maintenance window while the
+ * replaced parameter group, still the instance's, is deleted at the end of the update
+ * (InvalidDBParameterGroupState). components/database.ts `majorUpgradeSettings` sets both.
  */
 function updateHazard(before: PlannedResource, after: PlannedResource): string | undefined {
     if (after.type !== "aws:rds/instance:Instance") {
@@ -287,8 +289,14 @@ function updateHazard(before: PlannedResource, after: PlannedResource): string |
         return (engine === "mysql" || engine === "postgres") && typeof version === "string" ? parameterGroupFamily(engine, version) : undefined;
     };
     const [from, to] = [family(before), family(after)];
-    return from !== undefined && to !== undefined && from !== to && before.inputs.engine === after.inputs.engine
-        ? `${from} to ${to} is a major version upgrade, which RDS refuses without AllowMajorVersionUpgrade (the instance does not set it): this update fails, and a major upgrade is no config change today`
+    if (from === undefined || to === undefined || from === to || before.inputs.engine !== after.inputs.engine) {
+        return undefined;
+    }
+    if (after.inputs.allowMajorVersionUpgrade !== true) {
+        return `${from} to ${to} is a major version upgrade, which RDS refuses without AllowMajorVersionUpgrade (the instance does not set it): this update fails`;
+    }
+    return after.inputs.applyImmediately !== true
+        ? `${from} to ${to} is a major version upgrade not applied immediately: RDS holds it for the maintenance window, and deleting the replaced parameter group, which the instance still uses, fails (InvalidDBParameterGroupState)`
         : undefined;
 }
 

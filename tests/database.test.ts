@@ -114,6 +114,9 @@ describe("database, staging", () => {
             deletionProtection: false,
             skipFinalSnapshot: true,
             autoMinorVersionUpgrade: true,
+            // A major upgrade is allowed, applied immediately only in the update that raises the major (majorUpgradeSettings).
+            allowMajorVersionUpgrade: true,
+            applyImmediately: false,
             enabledCloudwatchLogsExports: ["error", "slowquery"],
             databaseInsightsMode: "standard",
             performanceInsightsEnabled: true,
@@ -640,6 +643,8 @@ describe("child specs (pure builders the constructor delegates to)", () => {
             skipFinalSnapshot: false,
             finalSnapshotIdentifier: "lp-db-final-00",
             autoMinorVersionUpgrade: true,
+            allowMajorVersionUpgrade: true,
+            applyImmediately: false,
             enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
             databaseInsightsMode: "standard",
             performanceInsightsEnabled: true,

@@ -51,7 +51,7 @@ describe("the identity a first deploy records", () => {
             namespace: "launchpad-production",
             clusterVersion: "1.35",
             networkCidr: "10.10.0.0/16",
-            database: { engine: "mysql", name: "app", username: "launchpad_admin", instance: "launchpad-production-db", restored: false },
+            database: { engine: "mysql", name: "app", username: "launchpad_admin", instance: "launchpad-production-db", restored: false, engineMajor: "8.4" },
         });
     });
 });

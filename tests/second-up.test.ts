@@ -201,27 +201,49 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
     });
 });
 
-describe("a major engine version is refused by RDS, and said so", () => {
-    it("postgres 16 to 17 updates the instance in place, which RDS refuses without AllowMajorVersionUpgrade", async () => {
-        const before = await planStack("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="16"']);
-        const after = await planStack("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"']);
+describe("a major engine version is an in-place upgrade, applied in this update (tests/database-major.test.ts has the refusals)", () => {
+    const PG = ["launchpad:database.engine=postgres"];
+
+    it("postgres 16 to 17 over a recorded 16: a new parameter group first, the instance upgraded in place and at once, the old group deleted after; no hazard", async () => {
+        const before = await planStack("staging", [...PG, 'launchpad:database.engineVersion="16"']);
+        const after = await planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: before.outputs });
         const changes = planChanges(before, after);
         // The parameter group's family is ForceNew (rds/parameter_group.go): a new, auto-named group,
         // whose name the instance takes once it exists.
         expect(change(changes, "launchpad-staging-database-params")).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["family"] });
-        expect(change(changes, "launchpad-staging-database-instance")).toMatchObject({
+        const instance = change(changes, "launchpad-staging-database-instance");
+        expect(instance).toMatchObject({ kind: "update", paths: ["applyImmediately", "engineVersion", "parameterGroupName"], after: ["launchpad-staging-database-params"] });
+        expect(instance.hazard).toBeUndefined();
+        expect(named(after, "launchpad-staging-database-instance").inputs).toMatchObject({ engineVersion: "17", allowMajorVersionUpgrade: true, applyImmediately: true });
+    });
+
+    it("planned without the stack's outputs (no --previous-outputs: nothing recorded, nothing applied immediately) the upgrade would wait for the maintenance window, and --changes says why the update would fail", async () => {
+        const before = await planStack("staging", [...PG, 'launchpad:database.engineVersion="16"']);
+        const after = await planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: {} });
+        expect(change(planChanges(before, after), "launchpad-staging-database-instance")).toMatchObject({
             kind: "update",
-            paths: ["engineVersion", "parameterGroupName"],
-            after: ["launchpad-staging-database-params"],
-            hazard: "postgres16 to postgres17 is a major version upgrade, which RDS refuses without AllowMajorVersionUpgrade (the instance does not set it): this update fails, and a major upgrade is no config change today",
+            hazard: "postgres16 to postgres17 is a major version upgrade not applied immediately: RDS holds it for the maintenance window, and deleting the replaced parameter group, which the instance still uses, fails (InvalidDBParameterGroupState)",
         });
     });
 
-    it("the instance sets neither allowMajorVersionUpgrade nor applyImmediately (docs/operations.md, Changes that replace)", async () => {
+    it("an instance without allowMajorVersionUpgrade is still said to be refused by RDS (terraform-provider-aws rds/instance.go sends the flag only as set)", async () => {
+        const before = await planStack("staging", [...PG, 'launchpad:database.engineVersion="16"']);
+        const after = await planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: before.outputs });
+        const instance = after.resources.find((r) => r.name === "launchpad-staging-database-instance");
+        if (instance === undefined) throw new Error("no instance");
+        const without = { ...after, resources: after.resources.map((r) => (r === instance ? { ...r, inputs: { ...r.inputs, allowMajorVersionUpgrade: undefined } } : r)) } as Plan;
+        expect(change(planChanges(before, without), "launchpad-staging-database-instance").hazard).toBe(
+            "postgres16 to postgres17 is a major version upgrade, which RDS refuses without AllowMajorVersionUpgrade (the instance does not set it): this update fails",
+        );
+    });
+
+    it("every stack's instance allows a major upgrade and applies nothing immediately when the major stays", async () => {
         for (const stack of ["staging", "production"]) {
-            const inputs = named(await planStack(stack), `launchpad-${stack}-database-instance`).inputs;
-            expect(inputs).not.toHaveProperty("allowMajorVersionUpgrade");
-            expect(inputs).not.toHaveProperty("applyImmediately");
+            const first = await planStack(stack);
+            const again = await planStack(stack, [], { previousOutputs: first.outputs });
+            for (const p of [first, again]) {
+                expect(named(p, `launchpad-${stack}-database-instance`).inputs).toMatchObject({ allowMajorVersionUpgrade: true, applyImmediately: false });
+            }
         }
     });
 
