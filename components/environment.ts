@@ -21,7 +21,7 @@ import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, recordedIdentityOf, type IdentityScope, type StackIdentity } from "./identity-record";
+import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, recordedIdentityOf, unrecordedMajorWarnings, type IdentityScope, type StackIdentity } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
@@ -118,7 +118,12 @@ export class Environment extends pulumi.ComponentResource {
             void pulumi.log.warn("no data layer: an existing cluster (launchpad:cluster.kubeconfig) without launchpad:network.existing gets no database, no backups and no restore drills", this);
         }
         // A raised database major is applied immediately, and only once the identity check passed.
-        const majorUpgrade = pulumi.all([side.identity, recordedIdentityOf(previous)]).apply(([now, was]) => databaseMajorUpgrade(was, now));
+        const majorUpgrade = pulumi.all([side.identity, recordedIdentityOf(previous)]).apply(([now, was]) => {
+            for (const warning of unrecordedMajorWarnings(was, now)) {
+                void pulumi.log.warn(warning, this);
+            }
+            return databaseMajorUpgrade(was, now);
+        });
         this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child, majorUpgrade) : undefined;
 
         const loadtestAccess = this.createLoadtestAccess(name, config, side, child);

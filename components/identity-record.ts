@@ -284,13 +284,30 @@ export function engineVersionStepWarnings(recorded: StackIdentity, current: Stac
  * False on a first update and for a new instance (a restore, another engine).
  */
 export function databaseMajorUpgrade(recorded: StackIdentity, current: StackIdentity): boolean {
-    const was = recorded.database;
-    const now = current.database;
-    if (was !== undefined && now !== undefined && was.engineMajor === undefined && was.engine === now.engine && was.instance === now.instance) {
+    if (unrecordedMajor(recorded, current)) {
         return true;
     }
     const step = majorStep(recorded, current);
     return step !== undefined && step.to > step.from;
+}
+
+/** The same instance's record has no major yet (a stack last updated before Launchpad recorded it). */
+function unrecordedMajor(recorded: StackIdentity, current: StackIdentity): boolean {
+    const was = recorded.database;
+    const now = current.database;
+    return was !== undefined && now !== undefined && was.engineMajor === undefined && was.engine === now.engine && was.instance === now.instance;
+}
+
+/**
+ * The warning of an update that applies the instance's changes immediately only because the record
+ * has no major yet: said in the preview, so a change that would wait for the maintenance window
+ * (an instance class) is not applied now unnoticed.
+ */
+export function unrecordedMajorWarnings(recorded: StackIdentity, current: StackIdentity): string[] {
+    return unrecordedMajor(recorded, current)
+        ? [`launchpad:database.engineVersion: the stack's identity records no engine major yet (last updated before Launchpad recorded it), so this update applies the database instance's changes immediately, ` +
+            `not at the maintenance window, in case it is the major upgrade; keep other database changes (instanceClass, storage) for the next update (${MAJOR_UPGRADE_DOCS})`]
+        : [];
 }
 
 const PREVIOUS_OUTPUT_NAMES = [IDENTITY_OUTPUT, "namespace", "databaseIdentifier"];

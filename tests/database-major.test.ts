@@ -4,7 +4,7 @@
  * tier; a skipped major warned with the live check; a restore point RDS takes itself in every tier.
  */
 import { describe, expect, it } from "vitest";
-import { databaseMajorUpgrade, engineVersionStepProblems, engineVersionStepWarnings, MAJOR_UPGRADE_DOCS, type StackIdentity } from "../components/identity-record";
+import { databaseMajorUpgrade, engineVersionStepProblems, engineVersionStepWarnings, IDENTITY_OUTPUT, MAJOR_UPGRADE_DOCS, type StackIdentity } from "../components/identity-record";
 import { majorUpgradeSettings } from "../components/database";
 import { ConfigError } from "../config";
 import { TODAY_ENV } from "../config/clock";
@@ -49,6 +49,18 @@ describe("the step rules, from the recorded identity", () => {
     it("a record without the major (updated before it was kept) is refused nothing and applied immediately once: it may be the upgrade", () => {
         expect(engineVersionStepProblems(identity("mysql", undefined), identity("mysql", "8.4"))).toEqual([]);
         expect(databaseMajorUpgrade(identity("mysql", undefined), identity("mysql", "8.4"))).toBe(true);
+    });
+
+    it("says so in the preview, since any other instance change in that update is applied immediately too", async () => {
+        const deployed = (await planStack("staging")).outputs;
+        const identityOf = deployed[IDENTITY_OUTPUT] as StackIdentity;
+        const legacy = { ...deployed, [IDENTITY_OUTPUT]: { ...identityOf, database: { ...identityOf.database, engineMajor: undefined } } };
+        const p = await planStack("staging", [], { previousOutputs: legacy });
+        expect(p.log.filter((l) => l.includes("records no engine major yet"))).toEqual([
+            expect.stringContaining("this update applies the database instance's changes immediately, not at the maintenance window"),
+        ]);
+        const recorded = await planStack("staging", [], { previousOutputs: deployed });
+        expect(recorded.log.filter((l) => l.includes("records no engine major yet"))).toEqual([]);
     });
 
     it("a skipped major is a warning naming the live ValidUpgradeTarget check (the RDS User Guide's table is per source minor, not vendored)", () => {
