@@ -2,10 +2,10 @@
  * npm run --silent github-trust -- --role <preview|deploy-staging|deploy-production> --repository <owner>/<name> --account <id> [--partition aws]
  *
  * Prints the trust policy of one of the AWS roles the workflows assume through GitHub's OIDC provider
- * (lib/github-oidc.ts), for `aws iam create-role` or `update-assume-role-policy` (docs/operations.md,
+ * (scripts/github-oidc.ts), for `aws iam create-role` or `update-assume-role-policy` (docs/operations.md,
  * "The workflows' AWS roles"). Exit 2 on bad arguments, with every problem.
  */
-import { githubOidcTrustPolicy, WORKFLOW_ROLES } from "../lib/github-oidc";
+import { githubOidcTrustPolicy, WORKFLOW_ROLES } from "./github-oidc";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 
 const USAGE = `usage: npm run --silent github-trust -- --role <${Object.keys(WORKFLOW_ROLES).join("|")}> --repository <owner>/<name> --account <12-digit id> [--partition aws]`;

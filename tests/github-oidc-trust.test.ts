@@ -1,5 +1,5 @@
 /**
- * The trust policies of the roles the workflows assume (lib/github-oidc.ts) against what the
+ * The trust policies of the roles the workflows assume (scripts/github-oidc.ts) against what the
  * workflows present. Each job that runs aws-actions/configure-aws-credentials is read from its
  * workflow file: the secret its role-to-assume names, its environment (rollback.yml's
  * `${{ inputs.stack }}` expands to the input's choices) and its trigger give the `sub` claim GitHub
@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { TIERS } from "../config/tier";
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, githubOidcTrustPolicy, WORKFLOW_ROLES } from "../lib/github-oidc";
+import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, githubOidcTrustPolicy, WORKFLOW_ROLES } from "../scripts/github-oidc";
 import { REPO_ROOT } from "../plan/engine";
 import { main as githubTrustCli } from "../scripts/github-trust";
 import { allows, type PolicyDocument } from "./support/iam-reference";

@@ -69,7 +69,7 @@ const images = (job: Job) => [
     ...(job.container === undefined ? [] : [typeof job.container === "string" ? { image: job.container } : job.container]),
     ...Object.values(job.services ?? {}),
 ];
-/** The job holds the deploy role: it runs in an environment (each environment's AWS_DEPLOY_ROLE_ARN, lib/github-oidc.ts). */
+/** The job holds the deploy role: it runs in an environment (each environment's AWS_DEPLOY_ROLE_ARN, scripts/github-oidc.ts). */
 const deploys = (job: Job) => job.environment !== undefined;
 /** Every `if:` of the workflow: jobs' and steps'. */
 const conditions = (w: Workflow) => [
@@ -282,7 +282,7 @@ const RULES: readonly Rule[] = [
 /**
  * Findings accepted on purpose, each with its reason. The preview job previews both stacks with the
  * read-only preview role; an environment on it would change its `sub` claim from `pull_request` to
- * `environment:<name>` (lib/github-oidc.ts) and put every pull request behind that environment's
+ * `environment:<name>` (scripts/github-oidc.ts) and put every pull request behind that environment's
  * deployment-branch rule, so its secrets stay repository secrets, readable only by same-repository
  * pull requests (fork pull requests get no secrets, and the job's `if` skips them).
  */
