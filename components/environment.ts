@@ -21,7 +21,7 @@ import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, recordedIdentityOf, unrecordedMajorWarnings, type IdentityScope, type StackIdentity } from "./identity-record";
+import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, recordedIdentityOf, type IdentityScope, type StackIdentity } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
@@ -57,7 +57,8 @@ export interface ClusterSide {
 
 /** What checks the stack's identity against its previous outputs (`Environment.checkIdentity`). */
 interface IdentityCheck {
-    readonly previous: pulumi.StackReference;
+    /** The identity the stack's previous outputs record (`recordedIdentityOf`). */
+    readonly recorded: pulumi.Output<StackIdentity>;
     readonly config: LaunchpadConfig;
     readonly identifier: string;
 }
@@ -101,7 +102,8 @@ export class Environment extends pulumi.ComponentResource {
         // The stack's own previous outputs, and the identity checked against them before the
         // Namespace registers (identity-record.ts); each cluster branch says whether it has a database and a network of its own.
         const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
-        const checkIdentity: IdentityCheck = { previous, config, identifier };
+        const recorded = recordedIdentityOf(previous);
+        const checkIdentity: IdentityCheck = { recorded, config, identifier };
 
         const side = config.cluster.mode === "eks"
             ? this.ownCluster(name, identifier, config, config.cluster, child, checkIdentity)
@@ -118,12 +120,7 @@ export class Environment extends pulumi.ComponentResource {
             void pulumi.log.warn("no data layer: an existing cluster (launchpad:cluster.kubeconfig) without launchpad:network.existing gets no database, no backups and no restore drills", this);
         }
         // A raised database major is applied immediately, and only once the identity check passed.
-        const majorUpgrade = pulumi.all([side.identity, recordedIdentityOf(previous)]).apply(([now, was]) => {
-            for (const warning of unrecordedMajorWarnings(was, now)) {
-                void pulumi.log.warn(warning, this);
-            }
-            return databaseMajorUpgrade(was, now);
-        });
+        const majorUpgrade = pulumi.all([side.identity, recorded]).apply(([now, was]) => databaseMajorUpgrade(was, now));
         this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child, majorUpgrade) : undefined;
 
         const loadtestAccess = this.createLoadtestAccess(name, config, side, child);
@@ -255,7 +252,7 @@ export class Environment extends pulumi.ComponentResource {
      * record (identity-record.ts): refused where the tier says, else warned; resolves to the identity to record.
      */
     private checkIdentity(c: IdentityCheck, scope: IdentityScope): pulumi.Output<StackIdentity> {
-        return checkedIdentity(c.previous, currentIdentity(c.config, c.identifier, scope), c.config.safety.refuseIdentityChange, c.config.stack, this);
+        return checkedIdentity(c.recorded, currentIdentity(c.config, c.identifier, scope), c.config.safety.refuseIdentityChange, c.config.stack, this);
     }
 
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */

@@ -319,26 +319,28 @@ export function recordedIdentityOf(previous: pulumi.StackReference): pulumi.Outp
 }
 
 /**
- * Checks this update's identity against the one the stack's previous outputs record, and resolves to
+ * Checks this update's identity against the one the stack's previous outputs record
+ * (`recordedIdentityOf`, read once per update and shared with `databaseMajorUpgrade`), and resolves to
  * the identity to record (the `identity` output) once it passes: refused with a `ConfigError` of
  * `stack` (exit 2 from the plan, like the in-place release rule) where the tier refuses identity
  * changes, otherwise each change a warning on `owner`; an EKS version step AWS refuses, and a lower
- * database major, in every tier; a database upgrade that skips a major is a warning.
+ * database major, in every tier; a database upgrade that skips a major, and an update applied
+ * immediately for want of a recorded major, are warnings.
  */
 export function checkedIdentity(
-    previous: pulumi.StackReference,
+    recordedOutput: pulumi.Output<StackIdentity>,
     current: StackIdentity,
     refuseChanges: boolean,
     stack: string,
     owner: pulumi.Resource,
 ): pulumi.Output<StackIdentity> {
-    return recordedIdentityOf(previous).apply((recorded) => {
+    return recordedOutput.apply((recorded) => {
         const changes = identityChanges(recorded, current);
         const refused = [...clusterVersionStepProblems(recorded, current), ...engineVersionStepProblems(recorded, current), ...(refuseChanges ? changes : [])];
         if (refused.length > 0) {
             throw new ConfigError(stack, refused);
         }
-        for (const c of [...changes, ...engineVersionStepWarnings(recorded, current)]) {
+        for (const c of [...changes, ...engineVersionStepWarnings(recorded, current), ...unrecordedMajorWarnings(recorded, current)]) {
             void pulumi.log.warn(c, owner);
         }
         return current;
