@@ -241,15 +241,25 @@ function conditionHolds(c: ConditionalReplace, before: PlannedResource, after: P
     return false;
 }
 
+/** The name the program gives `r` through the rule's `nameInput`, or undefined when it names none. */
+function programName(rule: ReplaceRule, r: PlannedResource): string | undefined {
+    const name = rule.nameInput !== undefined ? inputAt(r, rule.nameInput) : undefined;
+    return typeof name === "string" ? name : undefined;
+}
+
+/** Whether the replacement keeps the name the rule's `nameInput` holds (both unset counts as kept). */
+function keepsName(rule: ReplaceRule, before: PlannedResource, after: PlannedResource): boolean {
+    return rule.nameInput !== undefined && JSON.stringify(inputAt(before, rule.nameInput)) === JSON.stringify(inputAt(after, rule.nameInput));
+}
+
 /** Delete-first or create-first, as the engine decides: the program's option, else the provider's ask. */
 function replaceOrder(rule: ReplaceRule, before: PlannedResource, after: PlannedResource): "delete-first" | "create-first" {
     if (after.options.deleteBeforeReplace !== undefined) {
         return after.options.deleteBeforeReplace ? "delete-first" : "create-first";
     }
-    const named = rule.nameInput !== undefined && rule.deleteFirstWhenNamed !== undefined && typeof inputAt(after, rule.nameInput) === "string";
+    const named = rule.deleteFirstWhenNamed !== undefined && programName(rule, after) !== undefined;
     // pulumi-kubernetes asks for delete-first only when the name stays; the bridge whenever the program names it.
-    const sameName = rule.nameInput !== undefined && JSON.stringify(inputAt(before, rule.nameInput)) === JSON.stringify(inputAt(after, rule.nameInput));
-    return named && (sameName || rule.source !== K8S_DIFF) ? "delete-first" : "create-first";
+    return named && (keepsName(rule, before, after) || rule.source !== K8S_DIFF) ? "delete-first" : "create-first";
 }
 
 const PROTECTED = "the engine refuses it: the resource is protected (pulumi/pulumi pkg/resource/deploy/step_generator.go: \"unable to replace resource ... marked for protection\")";
@@ -259,9 +269,8 @@ function replaceHazard(rule: ReplaceRule, before: PlannedResource, after: Planne
     if (before.protect && after.protect) {
         return PROTECTED;
     }
-    const name = rule.nameInput !== undefined ? inputAt(after, rule.nameInput) : undefined;
-    const sameName = name !== undefined && typeof name === "string" && JSON.stringify(inputAt(before, rule.nameInput ?? "")) === JSON.stringify(name);
-    if (order === "create-first" && sameName && rule.source !== K8S_DIFF) {
+    const name = programName(rule, after);
+    if (order === "create-first" && name !== undefined && keepsName(rule, before, after) && rule.source !== K8S_DIFF) {
         return `the new resource is created under the old one's name ${JSON.stringify(name)} while the old one exists: the cloud refuses it ("already exists"), nothing is lost`;
     }
     if (order === "delete-first" && after.type === "aws:rds/instance:Instance") {
