@@ -510,16 +510,21 @@ interface DatabaseContext {
     readonly name: string;
     readonly args: DatabaseArgs;
     readonly instanceIdentifier: string;
+    /** The partition and account the stack deploys to, asked of AWS once for the key policy and the monitoring trust. */
+    readonly partitionAndAccount: pulumi.Output<[string, string]>;
+}
+
+/** The partition and account of the stack's AWS provider (two invokes), for the policies that name them. */
+function partitionAndAccount(parent: pulumi.Resource): pulumi.Output<[string, string]> {
+    return pulumi.all([aws.getPartitionOutput({}, { parent }).partition, aws.getCallerIdentityOutput({}, { parent }).accountId]);
 }
 
 /** The instance's customer-managed key (child `${name}-key`, alias `alias/<instance>`), usable by CloudWatch Logs for its log groups. */
 function instanceKey(ctx: DatabaseContext): aws.kms.Key {
     const { parent, name, args, instanceIdentifier } = ctx;
-    const caller = aws.getCallerIdentityOutput({}, { parent });
-    const partition = aws.getPartitionOutput({}, { parent });
     return encryptionKey(`${name}-key`, {
         description: `Encryption at rest of RDS instance ${instanceIdentifier} (storage, Performance Insights, logs)`,
-        policy: pulumi.all([partition.partition, caller.accountId]).apply(([p, accountId]) =>
+        policy: ctx.partitionAndAccount.apply(([p, accountId]) =>
             JSON.stringify(databaseKeyPolicy({ partition: p, accountId, region: args.region, instanceIdentifier }))),
         alias: `alias/${instanceIdentifier}`,
     }, { parent, safety: args.safety, tags: args.tags });
@@ -569,10 +574,8 @@ export function monitoringTrustPolicy(partition: string, region: string, account
 /** The enhanced-monitoring role and its one managed policy. */
 function enhancedMonitoring(ctx: DatabaseContext): { role: aws.iam.Role; policy: aws.iam.RolePolicyAttachment } {
     const { parent, name, args } = ctx;
-    const caller = aws.getCallerIdentityOutput({}, { parent });
-    const partition = aws.getPartitionOutput({}, { parent });
     const role = new aws.iam.Role(`${name}-monitoring-role`, {
-        assumeRolePolicy: pulumi.all([partition.partition, caller.accountId]).apply(([p, accountId]) =>
+        assumeRolePolicy: ctx.partitionAndAccount.apply(([p, accountId]) =>
             JSON.stringify(monitoringTrustPolicy(p, args.region, accountId, args.identifier))),
         tags: childTags(args.tags, `${name}-monitoring-role`),
     }, { parent });
@@ -703,7 +706,7 @@ export class Database extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`Database ${name}: ${problems.join("; ")}`, this);
         }
-        const ctx: DatabaseContext = { parent: this, name, args, instanceIdentifier };
+        const ctx: DatabaseContext = { parent: this, name, args, instanceIdentifier, partitionAndAccount: partitionAndAccount(this) };
         const key = instanceKey(ctx);
         const { subnetGroup, securityGroup } = isolation(ctx);
         const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, parameterGroupArgs(config, ctx.instanceIdentifier, args.tags, `${name}-params`), { parent: this });
