@@ -198,7 +198,7 @@ export const podSeccomp: LaunchpadResourcePolicy = {
 
 export const podVolumeTypes: LaunchpadResourcePolicy = {
     name: "pod-volume-types",
-    description: "Every pod volume is of a type Pod Security Restricted admits (configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret).",
+    description: `Every pod volume is of a type Pod Security Restricted admits (${RESTRICTED_VOLUME_TYPES.join(", ")}).`,
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         const pod = podSpecOf(args.type, args.props);
