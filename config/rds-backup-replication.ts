@@ -104,11 +104,15 @@ export function replicationRegions(tableMarkdown: string, conceptsMarkdown: stri
     return { pairs, unavailable: unavailableRegionNames(conceptsMarkdown).map(code).sort() };
 }
 
+/** The vendored pages and the table derived from them (scripts/rds-backup-regions.ts writes it). */
+export const REPLICATION_VENDOR_DIR = join(__dirname, "..", "vendor", "rds-backup-replication");
+export const REGION_PAIRS_FILE = join(REPLICATION_VENDOR_DIR, "region-pairs.json");
+
 let vendored: ReplicationRegions | undefined;
 
 /** `vendor/rds-backup-replication/region-pairs.json`, read once. */
 export function vendoredReplicationRegions(): ReplicationRegions {
-    vendored ??= JSON.parse(readFileSync(join(__dirname, "..", "vendor", "rds-backup-replication", "region-pairs.json"), "utf8")) as ReplicationRegions;
+    vendored ??= JSON.parse(readFileSync(REGION_PAIRS_FILE, "utf8")) as ReplicationRegions;
     return vendored;
 }
 

@@ -11,11 +11,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { replicationRegions, type ReplicationRegions } from "../config/rds-backup-replication";
-
-const ROOT = path.resolve(__dirname, "..");
-export const VENDOR_DIR = path.join(ROOT, "vendor", "rds-backup-replication");
-export const PAIRS_FILE = path.join(VENDOR_DIR, "region-pairs.json");
+import { REGION_PAIRS_FILE, replicationRegions, REPLICATION_VENDOR_DIR, type ReplicationRegions } from "../config/rds-backup-replication";
 
 /**
  * Region description -> code, from the partitions table the AWS SDK ships (@aws-sdk/core's bundled
@@ -38,8 +34,8 @@ export function sdkRegionDescriptions(): Map<string, string> {
 /** The JSON as the vendored pages and the SDK give it. */
 export function deriveReplicationRegions(): ReplicationRegions {
     return replicationRegions(
-        readFileSync(path.join(VENDOR_DIR, "USER_ReplicateBackups.md"), "utf8"),
-        readFileSync(path.join(VENDOR_DIR, "Concepts.RDS_Fea_Regions_DB-eng.Feature.CrossRegionAutomatedBackups.md"), "utf8"),
+        readFileSync(path.join(REPLICATION_VENDOR_DIR, "USER_ReplicateBackups.md"), "utf8"),
+        readFileSync(path.join(REPLICATION_VENDOR_DIR, "Concepts.RDS_Fea_Regions_DB-eng.Feature.CrossRegionAutomatedBackups.md"), "utf8"),
         sdkRegionDescriptions(),
     );
 }
@@ -51,7 +47,7 @@ export function formatReplicationRegions(r: ReplicationRegions): string {
 if (require.main === module) {
     const text = formatReplicationRegions(deriveReplicationRegions());
     if (process.argv.includes("--write")) {
-        writeFileSync(PAIRS_FILE, text);
+        writeFileSync(REGION_PAIRS_FILE, text);
     } else {
         process.stdout.write(text);
     }

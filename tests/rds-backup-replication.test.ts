@@ -11,9 +11,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { backupReplicationWarning, regionDisplayNames, vendoredReplicationRegions } from "../config/rds-backup-replication";
+import { backupReplicationWarning, REGION_PAIRS_FILE, regionDisplayNames, REPLICATION_VENDOR_DIR, vendoredReplicationRegions } from "../config/rds-backup-replication";
 import { planCli } from "../scripts/plan";
-import { deriveReplicationRegions, formatReplicationRegions, PAIRS_FILE, VENDOR_DIR } from "../scripts/rds-backup-regions";
+import { deriveReplicationRegions, formatReplicationRegions } from "../scripts/rds-backup-regions";
 
 const gitBlob = (bytes: Buffer): string => createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 
@@ -22,11 +22,11 @@ describe("the vendored RDS User Guide pages (vendor/rds-backup-replication/SOURC
         ["USER_ReplicateBackups.md", "c6810dda28118b42c2c9a5d9854b9ddeae8e5fdd"],
         ["Concepts.RDS_Fea_Regions_DB-eng.Feature.CrossRegionAutomatedBackups.md", "5076ac15e52b8c73eb1bc99f904882636534a9ad"],
     ])("%s is the blob of awsdocs/amazon-rds-user-guide at 50e7617a", (file, blob) => {
-        expect(gitBlob(readFileSync(path.join(VENDOR_DIR, file)))).toBe(blob);
+        expect(gitBlob(readFileSync(path.join(REPLICATION_VENDOR_DIR, file)))).toBe(blob);
     });
 
     it("region-pairs.json is what scripts/rds-backup-regions.ts derives from them and the AWS SDK's Region descriptions", () => {
-        expect(readFileSync(PAIRS_FILE, "utf8")).toBe(formatReplicationRegions(deriveReplicationRegions()));
+        expect(readFileSync(REGION_PAIRS_FILE, "utf8")).toBe(formatReplicationRegions(deriveReplicationRegions()));
     });
 
     it("reads 21 source Regions, us-east-1 with its 15 destinations, and the 9 Regions without replication", () => {
