@@ -26,6 +26,7 @@ interface Update {
     "target-branch"?: string;
     schedule: { interval: string; day?: string; time?: string };
     "open-pull-requests-limit"?: number;
+    cooldown?: { "default-days"?: number };
     groups?: Record<string, Group>;
     ignore?: { "dependency-name": string; "update-types"?: string[] }[];
 }
@@ -169,6 +170,10 @@ describe(".github/dependabot.yml against this repository", () => {
             const catchAll = Object.entries(u.groups ?? {}).filter(([, g]) => g.patterns?.join() === "*");
             expect([u["package-ecosystem"], u.schedule.interval, u["open-pull-requests-limit"], catchAll.map(([, g]) => g["update-types"])]).toEqual([u["package-ecosystem"], "weekly", 5, [["minor", "patch"]]]);
         }
+    });
+
+    it("proposes a release only seven days after it is published, in every ecosystem (GitHub docs, Dependabot options reference, cooldown: version updates only)", () => {
+        expect(config().updates.map((u) => [u["package-ecosystem"], u.cooldown?.["default-days"]])).toEqual(config().updates.map((u) => [u["package-ecosystem"], 7]));
     });
 
     it("bumps every package the policy pack shares with the program in one pull request, whatever the bump (tests/policy-pack-publish.test.ts: same pins)", () => {
