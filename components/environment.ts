@@ -120,8 +120,9 @@ export class Environment extends pulumi.ComponentResource {
             void pulumi.log.warn("no data layer: an existing cluster (launchpad:cluster.kubeconfig) without launchpad:network.existing gets no database, no backups and no restore drills", this);
         }
         // A raised database major is applied immediately, and only once the identity check passed.
-        const majorUpgrade = pulumi.all([side.identity, recorded]).apply(([now, was]) => databaseMajorUpgrade(was, now));
-        this.data = placement !== undefined ? this.createDataProtection(name, identifier, config, placement, child, majorUpgrade) : undefined;
+        this.data = placement !== undefined
+            ? this.createDataProtection(name, identifier, config, placement, child, pulumi.all([side.identity, recorded]).apply(([now, was]) => databaseMajorUpgrade(was, now)))
+            : undefined;
 
         const loadtestAccess = this.createLoadtestAccess(name, config, side, child);
         const delivery = this.createDelivery(name, identifier, config, child, loadtestAccess, previous);
