@@ -14,21 +14,27 @@ const PACKAGES: Record<string, string> = { aws: "@pulumi/aws", grafana: "@pulumi
 
 interface Table {
     readonly package: string;
-    readonly types: Record<string, { file: string; commit: string; forceNew: Record<string, string>; conditional?: { path: string }[] }>;
+    readonly autoName?: { input: string };
+    readonly types: Record<string, { file: string; commit: string; forceNew: Record<string, string>; conditional?: { path: string }[]; named?: boolean; nameInput?: string }>;
 }
 
 function table(provider: string): Table {
     return JSON.parse(readFileSync(join(REPO_ROOT, "vendor/provider-force-new", `${provider}.json`), "utf8")) as Table;
 }
 
-/** The input names of `<Type>Args` in the installed package's declaration file (`aws:ec2/vpc:Vpc` -> ec2/vpc.d.ts). */
-function argsOf(provider: string, token: string): Set<string> {
+/** The body of `<Type>Args` in the installed package's declaration file (`aws:ec2/vpc:Vpc` -> ec2/vpc.d.ts). */
+function argsInterface(provider: string, token: string): string {
     const [, module, type] = token.split(":");
     const file = module.startsWith("index/") ? `${module.slice("index/".length)}.d.ts` : `${module}.d.ts`;
     const text = readFileSync(join(REPO_ROOT, "node_modules", PACKAGES[provider], file), "utf8");
     const start = text.indexOf(`export interface ${type}Args {`);
     if (start < 0) throw new Error(`${token}: no ${type}Args in ${PACKAGES[provider]}/${file}`);
-    return new Set([...text.slice(start, text.indexOf("\n}", start)).matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]));
+    return text.slice(start, text.indexOf("\n}", start));
+}
+
+/** The input names of `<Type>Args`. */
+function argsOf(provider: string, token: string): Set<string> {
+    return new Set([...argsInterface(provider, token).matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]));
 }
 
 describe("every type in both plans has a replace rule or no physical resource", () => {
@@ -63,6 +69,15 @@ describe.each(Object.keys(PACKAGES))("vendor/provider-force-new/%s.json", (provi
         expect(entry.file).toMatch(/\.go$/);
         expect(entry.commit).not.toBe("");
         expect(REPLACE_RULES[token].paths).toEqual(expect.arrayContaining(Object.keys(entry.forceNew)));
+    });
+
+    // The bridge autonames every resource's string input `name` (pulumi-terraform-bridge SetAutonaming,
+    // which the aws and grafana providers call; see SOURCE.md), so `named` is exactly where the
+    // installed package's Args has one, unless the entry names its own input (the RDS instance's identifier).
+    it.each(Object.keys(t.types))("%s: named exactly when the bridge autonames a string `name` input", (token) => {
+        const entry = t.types[token];
+        const stringName = /^ {4}name\?: pulumi\.Input<string(?: \| undefined)?>;$/m.test(argsInterface(provider, token));
+        expect(entry.named === true).toBe(t.autoName !== undefined && stringName && entry.nameInput === undefined);
     });
 });
 

@@ -167,10 +167,10 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         expect(planChanges(before, edited(before, alias.name, { name: "alias/renamed" }))[0]).toMatchObject({ name: alias.name, kind: "replace", order: "delete-first", replacedBy: ["name"] });
     });
 
-    it("a grafana rule group's name replaces it (resource_alerting_rule_group.go name ForceNew)", async () => {
+    it("a grafana rule group's name replaces it (resource_alerting_rule_group.go name ForceNew), delete-first because the program names it (pulumi-grafana SetAutonaming, bridge nameRequiresDeleteBeforeReplace)", async () => {
         const before = await planStack("production");
         const group = "launchpad-production-observability-rules-launchpad-service";
-        expect(planChanges(before, edited(before, group, { name: "renamed" }))).toMatchObject([{ name: group, kind: "replace", order: "create-first", replacedBy: ["name"] }]);
+        expect(planChanges(before, edited(before, group, { name: "renamed" }))).toMatchObject([{ name: group, kind: "replace", order: "delete-first", replacedBy: ["name"] }]);
     });
 
     it("a dashboard's JSON updates it unless its uid changes (resource_dashboard.go CustomizeDiff ForceNew on config_json)", async () => {
