@@ -90,6 +90,7 @@ export interface PlanRuleParts {
      * Days the continuous rule keeps point-in-time recovery. AWS Backup sets the RDS instance's own
      * backup retention to this once it manages the instance, so it must equal the retention the
      * Database sets (the tier's `backupRetentionDays`), or the two would undo each other on every run.
+     * {@link pitrDaysProblem} says which values AWS Backup refuses; the builder throws on them.
      * @default PITR_MAX_DAYS (35, the most either service allows)
      */
     readonly pitrDays?: number;
@@ -109,7 +110,7 @@ export interface PlanRule {
 }
 
 /**
- * One continuous rule (point-in-time recovery for `pitrDays`, at most `PITR_MAX_DAYS`) and
+ * One continuous rule (point-in-time recovery for `pitrDays`, 2 to `PITR_MAX_DAYS`) and
  * one snapshot rule per retention tier, each recovery point copied to the DR vault with the same
  * retention. All start at the same hour: when rules of one plan fall due together AWS Backup "takes a
  * backup for the rule with the longer retention time" over "the full start window" (AWS Backup
@@ -119,6 +120,11 @@ export interface PlanRule {
  * carries its own copy with its own retention. No cold storage: RDS snapshots cannot move to it.
  */
 export function backupPlanRules(p: PlanRuleParts): PlanRule[] {
+    const pitrDays = p.pitrDays ?? PITR_MAX_DAYS;
+    const problem = pitrDaysProblem(pitrDays);
+    if (problem !== undefined) {
+        throw new RangeError(problem);
+    }
     const rule = (ruleName: string, schedule: string, days: number, continuous: boolean): PlanRule => ({
         ruleName,
         targetVaultName: p.vaultName,
@@ -131,7 +137,7 @@ export function backupPlanRules(p: PlanRuleParts): PlanRule[] {
         copyActions: [{ destinationVaultArn: p.drVaultArn, lifecycle: { deleteAfter: days } }],
     });
     return [
-        rule("continuous", tierSchedule("daily"), Math.min(p.pitrDays ?? PITR_MAX_DAYS, PITR_MAX_DAYS), true),
+        rule("continuous", tierSchedule("daily"), pitrDays, true),
         ...BACKUP_TIERS.map((tier) => rule(tier, tierSchedule(tier, p.weeklyDay), RETENTION_DAYS[tier], false)),
     ];
 }
@@ -196,8 +202,22 @@ export function rdsRestoreMetadataOverrides(t: RdsRestoreTarget): Record<string,
     };
 }
 
+/**
+ * Why AWS Backup would not keep a continuous (point-in-time) backup `days` days; undefined when it
+ * would. "The minimum retention period is 1 day. The maximum retention period is 35 days", and it
+ * must be "greater than the backup frequency to avoid a scenario where the recovery point transitions
+ * to EXPIRED state" (AWS Backup Developer Guide, point-in-time-recovery-retention-period.html): the
+ * continuous rule runs daily, so 2 to 35. RDS refuses a backup retention over 35 too, and the instance
+ * takes the same number (`PlanRuleParts.pitrDays`).
+ */
+export function pitrDaysProblem(days: number): string | undefined {
+    return Number.isInteger(days) && days >= 2 && days <= PITR_MAX_DAYS
+        ? undefined
+        : `backupRetentionDays: received ${days}; expected a whole number of days from 2 (more than the continuous rule's daily frequency) to ${PITR_MAX_DAYS} (the most AWS Backup keeps a continuous backup)`;
+}
+
 /** Problems with the args, each naming the value received and what is allowed. */
-export function backupPlanProblems(args: Pick<BackupPlanArgs, "planName" | "region" | "drRegion" | "weeklyDay">): string[] {
+export function backupPlanProblems(args: Pick<BackupPlanArgs, "planName" | "region" | "drRegion" | "weeklyDay"> & { readonly safety?: Pick<BackupPlanSafety, "backupRetentionDays"> }): string[] {
     const out: string[] = [];
     // A vault name is 2..50 of letters, digits, '-' and '_'; the DR vault adds "-dr".
     if (!/^[A-Za-z0-9_-]{2,47}$/.test(args.planName)) {
@@ -208,6 +228,10 @@ export function backupPlanProblems(args: Pick<BackupPlanArgs, "planName" | "regi
     }
     if (args.weeklyDay !== undefined && !(Number.isInteger(args.weeklyDay) && args.weeklyDay >= 1 && args.weeklyDay <= 7)) {
         out.push(`weeklyDay: received ${args.weeklyDay}; expected an ISO weekday, 1 (Monday) to 7 (Sunday)`);
+    }
+    const pitr = args.safety === undefined ? undefined : pitrDaysProblem(args.safety.backupRetentionDays);
+    if (pitr !== undefined) {
+        out.push(pitr);
     }
     return out;
 }

@@ -404,31 +404,55 @@ export interface InstanceParts {
 
 /**
  * How a change of the engine's major version reaches RDS: in place, immediately, with the new
- * family's parameter group in the same request.
+ * family's parameter group in the same request. Checked against the RDS API model (botocore
+ * 0e6e2404, `botocore/data/rds/2014-10-31/service-2.json`, ModifyDBInstanceMessage; "botocore
+ * ModifyDBInstance" below) and the provider's update (a v5 `internal/service/rds/instance.go`,
+ * pulumi/terraform-provider-aws 0c2894b8 `resourceInstanceUpdate`, the newest copy the search index
+ * holds; pulumi-aws 7.48 bridges a v6 one, not readable here):
  *
- * - `allowMajorVersionUpgrade: true`: RDS refuses a major EngineVersion without AllowMajorVersionUpgrade,
- *   and the provider sends it with every engine_version change, from config (hashicorp/terraform-provider-aws
- *   internal/service/rds/instance.go at 552c0468 `resourceInstanceUpdate`: `if d.HasChange("engine_version")
- *   { ... req.AllowMajorVersionUpgrade = aws.Bool(d.Get("allow_major_version_upgrade").(bool)) }`). A change
- *   of the flag alone sends nothing ("Having allowing_major_version_upgrade by itself should not trigger
- *   ModifyDBInstance"), so adding it to a live instance is an update without an RDS call. A major still
- *   only moves when `launchpad:database.engineVersion` does: config and the recorded identity decide it.
- * - `applyImmediately` only for the update that raises the major: the provider sends `apply_immediately`
- *   as ApplyImmediately with the whole modification (same function), and without it RDS holds the
- *   upgrade for the next maintenance window, the instance keeping the old family's group until then
- *   (a new-family group belongs to the new version). Pulumi would then delete
- *   the replaced parameter group (family is ForceNew, plan/changes.ts) at the end of this update while
- *   the instance still uses it: RDS refuses (InvalidDBParameterGroupState) and the update fails after
- *   scheduling an upgrade nobody watches. Applied now, the provider waits for the instance to be
- *   available again (`waitUntilDBInstanceAvailableAfterUpdate`, within INSTANCE_TIMEOUTS.update) before
- *   the old group is deleted. Every other change keeps waiting for the maintenance window, as before.
- *   The next update sets it back to false: the provider's later `resourceInstanceUpdate` (aws-sdk-go-v2
- *   era, `HasChangesExcept("allow_major_version_upgrade", ...)`, which does not list apply_immediately)
- *   then sends a ModifyDBInstance carrying ApplyImmediately=false and the unchanged DeletionProtection
- *   only, changing nothing. Were an upgrade ever left pending, the provider keeps `engine_version` at
- *   the configured value while RDS reports the old one (`compareActualEngineVersion`: "old and pending
- *   versions are equal (ie. the update is awaiting a maintenance window)"; `engine_version_actual` has
- *   the running one), so later previews show no diff for it.
+ * - One request. The provider builds one ModifyDBInstance from every changed attribute: EngineVersion
+ *   with `AllowMajorVersionUpgrade` when `engine_version` changed, DBParameterGroupName when
+ *   `parameter_group_name` did, ApplyImmediately as set. RDS needs exactly that: "For major version
+ *   upgrades, if a nondefault DB parameter group is currently in use, a new DB parameter group in the
+ *   DB parameter group family for the new engine version must be specified", and a parameter group
+ *   "Must be in the same DB parameter group family as the DB instance" (botocore ModifyDBInstance,
+ *   EngineVersion and DBParameterGroupName). The new group exists first (its family is ForceNew, the
+ *   group is auto-named, so Pulumi replaces it create-first) and the old one is deleted at the end of
+ *   the update, after the instance has let go of it.
+ * - The wait. The provider returns only when `waitDBInstanceAvailableSDKv2` has seen the instance
+ *   `available` three polls running after a one-minute delay, `upgrading` being a pending state, within
+ *   INSTANCE_TIMEOUTS.update. So the old group is deleted after the upgrade, not during it.
+ * - `allowMajorVersionUpgrade: true` always: "Major version upgrades must be allowed when specifying a
+ *   value for the EngineVersion parameter that's a different major version" (botocore ModifyDBInstance).
+ *   The provider sends it only with an `engine_version` change, and a change of the flag alone sends
+ *   nothing (`HasChangesExcept("allow_major_version_upgrade", ...)`: "should not trigger
+ *   ModifyDBInstance"). A major still only moves when `launchpad:database.engineVersion` does.
+ * - `applyImmediately` only for the update that raises the major. Without it RDS holds the upgrade for
+ *   the maintenance window ("the change is applied during the next maintenance window unless the
+ *   ApplyImmediately parameter is enabled", botocore EngineVersion) while Pulumi deletes the old group
+ *   the instance still uses at the end of this update (InvalidDBParameterGroupState). With it, "the
+ *   modifications in this request and any pending modifications" are applied now (botocore
+ *   ApplyImmediately): a change left pending for the maintenance window goes too, which is why the
+ *   runbook checks `PendingModifiedValues` first.
+ * - The next update sets it back to false, and that is a visible update of the instance: the provider's
+ *   `HasChangesExcept` list does not name `apply_immediately`, so it sends a ModifyDBInstance carrying
+ *   ApplyImmediately=false and the unchanged DeletionProtection (which it always sets: "Always set
+ *   this"), then waits as above. It queues nothing: deletion protection "ignores the apply immediately
+ *   setting" (RDS User Guide, Overview.DBInstance.Modifying, settings table; awsdocs/amazon-rds-user-guide
+ *   f2e9ed35), and the upgrade emptied the pending queue. It cannot be skipped safely: ignoring the
+ *   input would keep `true` in the state, and every later change would then skip the maintenance window.
+ * - No option group. The instance never names one, so it uses its engine version's default group and
+ *   the provider never sends OptionGroupName (`option_group_name` is optional and computed, sent only
+ *   when it changes); RDS documents a new option group as the caller's job only for a custom group
+ *   ("If your DB instance uses a custom option group, sometimes Amazon RDS can't automatically assign a
+ *   new option group ... when you upgrade to a new major version", USER_UpgradeDBInstance.Oracle.OGPG,
+ *   same commit). That RDS moves `default:mysql-8-0` to `default:mysql-8-4` itself is not verified here
+ *   against a live upgrade; the runbook reads the instance's option group afterwards.
+ * - After the upgrade the new group's static parameters wait for a reboot: "the actual parameter changes
+ *   are not applied until you reboot the instance ... the DB instance isn't rebooted automatically"
+ *   (botocore DBParameterGroupName); the runbook reboots once if the group shows `pending-reboot`. Were
+ *   an upgrade ever left pending, the provider keeps `engine_version` at the configured value while RDS
+ *   reports the old one (`compareActualEngineVersion`; `engine_version_actual` has the running one).
  *
  * The outage is the upgrade's own: RDS upgrades a Multi-AZ instance's primary and standby together
  * ("you experience an outage until the upgrade is complete", RDS User Guide USER_UpgradeDBInstance.MySQL

@@ -8,6 +8,7 @@ import {
     backupPlanName,
     backupPlanProblems,
     backupPlanRules,
+    pitrDaysProblem,
     rdsRestoreMetadataOverrides,
     restoreTestingName,
     restoreTestingPlanArgs,
@@ -17,6 +18,7 @@ import {
     vaultLockBounds,
 } from "../components/backup-plan";
 import { loadConfig } from "../config";
+import { safetyFor, TIERS } from "../config/tier";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS } from "../lib/retention";
 import { input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
 import { valueOf } from "./support/values";
@@ -151,6 +153,23 @@ describe("backup plan builders (pure)", () => {
             "weeklyDay: received 8; expected an ISO weekday, 1 (Monday) to 7 (Sunday)",
         ]);
         expect(backupPlanProblems({ planName: "launchpad-production", region: "us-east-1", drRegion: "us-west-2" })).toEqual([]);
+    });
+
+    // AWS Backup Developer Guide, point-in-time-recovery-retention-period.html: "The minimum retention
+    // period is 1 day. The maximum retention period is 35 days", and "greater than the backup frequency
+    // to avoid ... EXPIRED state" (the continuous rule runs daily). The builder used to cap 36 at 35.
+    const PITR_RANGE = (days: number) => `backupRetentionDays: received ${days}; expected a whole number of days from 2 (more than the continuous rule's daily frequency) to 35 (the most AWS Backup keeps a continuous backup)`;
+
+    it.each([0, 1, 36, 7.5])("refuses a continuous retention of %s days, as arg problem and in the builder, instead of capping it", (days) => {
+        expect(pitrDaysProblem(days)).toBe(PITR_RANGE(days));
+        expect(backupPlanProblems({ planName: "launchpad-staging", region: "us-east-1", drRegion: "us-west-2", safety: { backupRetentionDays: days } })).toEqual([PITR_RANGE(days)]);
+        expect(() => backupPlanRules({ vaultName: "v", drVaultArn: "arn:dr", pitrDays: days })).toThrow(new RangeError(PITR_RANGE(days)));
+    });
+
+    it.each(TIERS)("%s keeps point-in-time recovery for a number of days AWS Backup accepts for its continuous rule", (tier) => {
+        const days = safetyFor(tier).backupRetentionDays;
+        expect(pitrDaysProblem(days)).toBeUndefined();
+        expect(backupPlanRules({ vaultName: "v", drVaultArn: "arn:dr", pitrDays: days })[0]).toMatchObject({ ruleName: "continuous", enableContinuousBackup: true, lifecycle: { deleteAfter: days } });
     });
 });
 

@@ -110,6 +110,31 @@ describe("the restore point before a major upgrade is RDS's own", () => {
     });
 });
 
+describe("the update after the upgrade: applyImmediately flips back, and nothing else on the instance changes", () => {
+    // The provider's resourceInstanceUpdate (pulumi/terraform-provider-aws 0c2894b8,
+    // internal/service/rds/instance.go) skips ModifyDBInstance only for the attributes its
+    // HasChangesExcept names, and apply_immediately is not one: this update calls ModifyDBInstance with
+    // ApplyImmediately=false and the unchanged DeletionProtection it always sets, and waits for
+    // `available`. Deletion protection "ignores the apply immediately setting" (RDS User Guide,
+    // Overview.DBInstance.Modifying), so nothing is queued. The cost is this one visible update.
+    it("postgres 16 to 17, then the next update over the recorded 17: the instance's only change is applyImmediately", async () => {
+        const before = await planStack("staging", [...PG, 'launchpad:database.engineVersion="16"']);
+        const upgrade = await planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: before.outputs });
+        const next = await planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: upgrade.outputs });
+        const changes = planChanges(upgrade, next);
+        expect(changes.find((c) => c.name === "launchpad-staging-database-instance")).toMatchObject({ kind: "update", paths: ["applyImmediately"] });
+        expect(changes.find((c) => c.name === "launchpad-staging-database-params")).toBeUndefined();
+        expect(named(next, "launchpad-staging-database-instance").inputs).toMatchObject({ applyImmediately: false, allowMajorVersionUpgrade: true, engineVersion: "17" });
+    });
+
+    it("names no option group in any update, so the provider never sends OptionGroupName (option_group_name: optional, computed, sent only on change)", async () => {
+        const previous = (await planStack("staging", ['launchpad:database.engineVersion="8.4"'])).outputs;
+        for (const p of [await planStack("staging"), await planStack("staging", [], { previousOutputs: previous })]) {
+            expect(Object.keys(named(p, "launchpad-staging-database-instance").inputs)).not.toContain("optionGroupName");
+        }
+    });
+});
+
 describe("the logical backups' client follows the configured major, never older than the server (pg_dump refuses a newer server)", () => {
     it("during and after postgres 16 to 17 both jobs run the 17 image, which dumps a 16 server and restores into 17", async () => {
         const previous = (await planStack("staging", [...PG, 'launchpad:database.engineVersion="16"'])).outputs;
