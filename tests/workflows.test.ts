@@ -16,6 +16,7 @@ import { promote } from "../scripts/promote";
 import { rollback } from "../scripts/rollback";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { TIERS } from "../config/tier";
+import { PRODUCTION_PREVIEW_ENVIRONMENT } from "../scripts/github-oidc";
 import { assertTools, skipForMissing, which } from "./support/db-tools";
 
 // Its ESM build calls require() and reads __dirname, which ES modules lack: load the CommonJS build.
@@ -169,11 +170,11 @@ describe("GitHub workflows", () => {
         expect(wf.jobs.staging.needs).toBeUndefined();
         expect(wf.jobs.staging.environment).toBe("staging");
         // After staging's up (production admits only releases staging verified), before the approval.
-        expect(wf.jobs["production-preview"].needs).toBe("staging");
+        expect(wf.jobs[PRODUCTION_PREVIEW_ENVIRONMENT].needs).toBe("staging");
         expect(wf.jobs.production.needs).toBe("production-preview");
         expect(wf.jobs.production.environment).toBe("production");
         const productionPreview = wf.jobs["production-preview"];
-        expect(productionPreview.environment).toBe("production-preview");
+        expect(productionPreview.environment).toBe(PRODUCTION_PREVIEW_ENVIRONMENT);
         expect(productionPreview.permissions).toEqual({ contents: "read", "id-token": "write" });
         expect(uses(productionPreview)).toEqual(["actions/checkout", "actions/setup-node", "aws-actions/configure-aws-credentials", "pulumi/actions"]);
         expect(productionPreview.steps.find((s) => s.uses?.startsWith("aws-actions/") === true)?.with?.["role-to-assume"]).toBe("${{ secrets.AWS_PREVIEW_ROLE_ARN }}");
