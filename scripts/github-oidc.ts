@@ -1,6 +1,7 @@
 /**
  * The trust policies of the AWS roles the workflows assume through GitHub's OIDC provider
- * (`AWS_PREVIEW_ROLE_ARN`; `AWS_DEPLOY_ROLE_ARN`, one per environment). The roles live outside the stacks (a stack cannot
+ * (`AWS_PREVIEW_ROLE_ARN`, staging's for pull requests and production's in its preview environment;
+ * `AWS_DEPLOY_ROLE_ARN`, one per environment). The roles live outside the stacks (a stack cannot
  * create the role that deploys it), so the operator creates them from these documents
  * (`npm run github-trust`; docs/operations.md, "The workflows' AWS roles"); tests/github-oidc-trust.test.ts derives each
  * job's `sub` claim from the workflow files and checks the documents admit exactly those.
@@ -42,7 +43,18 @@ export interface WorkflowRoleSpec {
 }
 
 /**
- * The roles, by name. The preview job runs on pull_request with no environment. deploy.yml's jobs and
+ * The GitHub environment deploy.yml's production-preview job runs in: production's read-only
+ * credentials (its preview role, a Read token, production's passphrase), admitting main only, with no
+ * reviewers, so the preview runs before the `production` environment's approval.
+ */
+export const PRODUCTION_PREVIEW_ENVIRONMENT = "production-preview";
+
+/**
+ * The roles, by name. preview.yml's preview job runs on pull_request with no environment and previews
+ * staging only: any branch of the repository can run its own version of that job, so its role reads
+ * staging and nothing of production. Production is previewed from main, in
+ * PRODUCTION_PREVIEW_ENVIRONMENT, whose own `AWS_PREVIEW_ROLE_ARN` (an environment secret wins over
+ * the repository secret of the same name) is production's preview role. deploy.yml's other jobs and
  * rollback.yml's job run in the stack's environment, and each environment's `AWS_DEPLOY_ROLE_ARN`
  * names a role only a job in that environment may assume: one role trusted by both
  * `environment:staging` and `environment:production` would hand production to any workflow a branch
@@ -50,7 +62,8 @@ export interface WorkflowRoleSpec {
  * environment's deployment-branch rule (docs/delivery.md, "Who can assume the AWS roles").
  */
 export const WORKFLOW_ROLES: Readonly<Record<string, WorkflowRoleSpec>> = {
-    preview: { secret: "AWS_PREVIEW_ROLE_ARN", subjects: ["pull_request"] },
+    "preview-staging": { secret: "AWS_PREVIEW_ROLE_ARN", subjects: ["pull_request"] },
+    "preview-production": { secret: "AWS_PREVIEW_ROLE_ARN", environment: PRODUCTION_PREVIEW_ENVIRONMENT, subjects: [`environment:${PRODUCTION_PREVIEW_ENVIRONMENT}`] },
     ...Object.fromEntries(TIERS.map((stack) => [`deploy-${stack}`, { secret: "AWS_DEPLOY_ROLE_ARN", environment: stack, subjects: [`environment:${stack}`] }])),
 };
 

@@ -1,5 +1,5 @@
 /**
- * npm run --silent github-trust -- --role <preview|deploy-staging|deploy-production> --repository <owner>/<name> --account <id> [--partition aws]
+ * npm run --silent github-trust -- --role <preview-staging|preview-production|deploy-staging|deploy-production> --repository <owner>/<name> --account <id> [--partition aws]
  *
  * Prints the trust policy of one of the AWS roles the workflows assume through GitHub's OIDC provider
  * (scripts/github-oidc.ts), for `aws iam create-role` or `update-assume-role-policy` (docs/operations.md,

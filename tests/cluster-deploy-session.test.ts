@@ -49,9 +49,9 @@ describe("the deploy role's session", () => {
         }
     });
 
-    it("leaves the preview role at the default hour, so only the deploy role's MaxSessionDuration needs raising", () => {
+    it("leaves both preview roles at the default hour, so only the deploy roles' MaxSessionDuration needs raising", () => {
         const preview = credentialSteps().filter((s) => s.role.includes("AWS_PREVIEW_ROLE_ARN"));
-        expect(preview.map((s) => [s.where, s.seconds])).toEqual([["preview.yml preview", undefined]]);
+        expect(preview.map((s) => [s.where, s.seconds])).toEqual([["preview.yml preview", undefined], ["deploy.yml production-preview", undefined]]);
     });
 
     it("is the MaxSessionDuration the docs tell the operator to set on the deploy role", () => {

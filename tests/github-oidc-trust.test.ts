@@ -77,10 +77,11 @@ const assume = (role: string, sub: string, aud = GITHUB_OIDC_AUDIENCE) =>
     });
 
 describe("the workflows' OIDC roles", () => {
-    it("reads every job that assumes a role: preview's for pull requests, one per stack for deploy and rollback", () => {
+    it("reads every job that assumes a role: staging's preview for pull requests, production's preview in its environment, one per stack for deploy and rollback", () => {
         expect(assumers().map((a) => `${a.where}: ${a.secret} as ${a.claim}`)).toEqual([
             "preview.yml preview: AWS_PREVIEW_ROLE_ARN as pull_request",
             "deploy.yml staging: AWS_DEPLOY_ROLE_ARN as environment:staging",
+            "deploy.yml production-preview: AWS_PREVIEW_ROLE_ARN as environment:production-preview",
             "deploy.yml production: AWS_DEPLOY_ROLE_ARN as environment:production",
             "rollback.yml rollback (staging): AWS_DEPLOY_ROLE_ARN as environment:staging",
             "rollback.yml rollback (production): AWS_DEPLOY_ROLE_ARN as environment:production",
@@ -94,7 +95,7 @@ describe("the workflows' OIDC roles", () => {
         expect(Object.fromEntries(Object.entries(WORKFLOW_ROLES).map(([role, r]) => [role, [...r.subjects].sort()]))).toEqual(
             Object.fromEntries(Object.keys(WORKFLOW_ROLES).map((role) => [role, claimsOf(role)])),
         );
-        expect(Object.keys(WORKFLOW_ROLES)).toEqual(["preview", ...TIERS.map((t) => `deploy-${t}`)]);
+        expect(Object.keys(WORKFLOW_ROLES)).toEqual(["preview-staging", "preview-production", ...TIERS.map((t) => `deploy-${t}`)]);
     });
 
     it.each(Object.keys(WORKFLOW_ROLES))("%s: its own claim with the audience, nothing else (no other environment, branch, trigger, repository or audience)", (role) => {
@@ -132,21 +133,23 @@ describe("the workflows' OIDC roles", () => {
     it("refuses a wildcard repository, a bad account and an unknown role, all at once", () => {
         expect(() => githubOidcTrustPolicy("deploy", "acme/*", "1234")).toThrow(
             [
-                'role: received "deploy"; expected one of preview, deploy-staging, deploy-production',
+                'role: received "deploy"; expected one of preview-staging, preview-production, deploy-staging, deploy-production',
                 'repository: received "acme/*"; expected <owner>/<name> of a GitHub repository, no wildcard',
                 'account: received "1234"; expected a 12-digit AWS account id',
             ].join("\n"),
         );
-        expect(() => githubOidcTrustPolicy("preview", "*/launchpad", ACCOUNT)).toThrow('repository: received "*/launchpad"');
+        expect(() => githubOidcTrustPolicy("preview-staging", "*/launchpad", ACCOUNT)).toThrow('repository: received "*/launchpad"');
     });
 
     it("npm run github-trust prints the document; bad arguments exit 2 with the usage", () => {
-        const ok = githubTrustCli(["--role", "preview", "--repository", REPO, "--account", ACCOUNT]);
-        expect(ok).toEqual({ code: 0, stdout: `${JSON.stringify(githubOidcTrustPolicy("preview", REPO, ACCOUNT), null, 2)}\n`, stderr: "" });
+        const ok = githubTrustCli(["--role", "preview-staging", "--repository", REPO, "--account", ACCOUNT]);
+        expect(ok).toEqual({ code: 0, stdout: `${JSON.stringify(githubOidcTrustPolicy("preview-staging", REPO, ACCOUNT), null, 2)}\n`, stderr: "" });
         const bad = githubTrustCli(["--role", "deploy-production", "--repository", "acme/*", "--account", ACCOUNT]);
         expect(bad.code).toBe(2);
         expect(bad.stderr).toMatch(/^repository: received "acme\/\*"; .*\nusage: npm run --silent github-trust /);
-        expect(githubTrustCli(["--role", "preview"]).code).toBe(2);
+        expect(githubTrustCli(["--role", "preview-staging"]).code).toBe(2);
+        // The role's old name, from before production's preview left pull requests.
+        expect(githubTrustCli(["--role", "preview", "--repository", REPO, "--account", ACCOUNT]).code).toBe(2);
     });
 
     it("docs/operations.md creates each role from the command, with the session the deploy roles need", () => {

@@ -104,7 +104,7 @@ describe("the workflows' `uses:` against the vendored action.yml of the release 
     it("every Pulumi CLI install is pinned to a range whose floor is Pulumi.yaml's (pulumi/actions v7.0.0: with no pulumi-version the range is ^3, and downloadCli keeps any 3.x already on PATH)", () => {
         const [maj, min, pat] = pulumiFloor();
         const installs = everyStep().filter((s) => isAction("pulumi/actions")(s.step));
-        expect(installs.length).toBe(4);
+        expect(installs.length).toBe(5);
         for (const { where, step } of installs) {
             expect([where, step.with?.["pulumi-version"]]).toEqual([where, `^${maj}.${min}.${pat}`]);
         }

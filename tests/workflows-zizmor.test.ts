@@ -114,13 +114,18 @@ const RULES: readonly Rule[] = [
     },
     {
         id: "artipacked",
-        check: "actions/checkout sets persist-credentials: false, or true (explicitly) only in a job with a later `git push`",
-        findings: (w) => steps(w).filter((s) => action(s.step) === "actions/checkout").flatMap((s) => {
-            const persist = s.step.with?.["persist-credentials"];
-            const pushesLater = (s.job.steps ?? []).slice(s.i + 1).some((later) => /\bgit push\b/.test(later.run ?? ""));
-            return persist === false || (persist === true && pushesLater) ? [] : [`${s.where}: persist-credentials ${String(persist)}${pushesLater ? "" : " and no later git push"}`];
-        }),
-        bad: "name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n      - run: make\n",
+        check: "every actions/checkout sets persist-credentials: false (stricter: zizmor's auditor persona also flags an explicit true); a step that pushes gets its token in its own env, handed to that git process alone (GIT_CONFIG_COUNT/KEY/VALUE), never in a URL or a -c on the command line",
+        findings: (w) => [
+            ...steps(w).filter((s) => action(s.step) === "actions/checkout" && s.step.with?.["persist-credentials"] !== false).map((s) => `${s.where}: persist-credentials ${String(s.step.with?.["persist-credentials"])}`),
+            ...steps(w).flatMap((s) => {
+                const pushes = (s.step.run ?? "").split("\n").map((l, n, all) => (n > 0 && all[n - 1].trimEnd().endsWith("\\") ? `${all[n - 1]}\n${l}` : l)).filter((l) => /\bgit push\b/.test(l));
+                return pushes.flatMap((line) => [
+                    ...(/GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http\.\$\{GITHUB_SERVER_URL\}\/\.extraheader" GIT_CONFIG_VALUE_0="AUTHORIZATION: basic \$\{auth\}"/.test(line) ? [] : [`${s.where}: git push without its own credential header`]),
+                    ...(/git -c|https:\/\/[^\s@]*@|\$\{?\w*TOKEN/.test(line.slice(line.indexOf("git push"))) ? [`${s.where}: credential on git push's command line`] : []),
+                ]);
+            }),
+        ],
+        bad: "name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n        with:\n          persist-credentials: true\n      - run: git push \"https://x-access-token:${TOKEN}@github.com/o/r\" HEAD:refs/heads/b\n",
     },
     {
         id: "cache-poisoning",
@@ -280,25 +285,26 @@ const RULES: readonly Rule[] = [
 ];
 
 /**
- * Findings accepted on purpose, each with its reason. The preview job previews both stacks with the
+ * Findings accepted on purpose, each with its reason. The preview job previews staging with staging's
  * read-only preview role; an environment on it would change its `sub` claim from `pull_request` to
  * `environment:<name>` (scripts/github-oidc.ts) and put every pull request behind that environment's
- * deployment-branch rule, so its secrets stay repository secrets, readable only by same-repository
- * pull requests (fork pull requests get no secrets, and the job's `if` skips them).
+ * deployment-branch rule, so its secrets stay repository secrets, readable by every same-repository
+ * pull request (fork pull requests get no secrets, and the job's `if` skips them): the PREVIEW_* ones,
+ * read-only, never a deploy credential's name (tests/workflows.test.ts).
  */
 const ACCEPTED: Readonly<Record<string, readonly string[]>> = {
     "secrets-outside-env": [
         "preview.yml preview: AWS_PREVIEW_ROLE_ARN",
         "preview.yml preview: PULUMI_CLOUD_URL",
-        "preview.yml preview: PULUMI_ACCESS_TOKEN",
-        "preview.yml preview: PULUMI_CONFIG_PASSPHRASE",
-        "preview.yml preview: GRAFANA_AUTH",
+        "preview.yml preview: PREVIEW_PULUMI_ACCESS_TOKEN",
+        "preview.yml preview: PREVIEW_PULUMI_CONFIG_PASSPHRASE",
+        "preview.yml preview: PREVIEW_GRAFANA_AUTH",
     ],
 };
 
 describe("zizmor's audits, ported, on every workflow", () => {
     it("reads the three workflows", () => {
-        expect(ours().map((w) => [w.file, jobs(w).length])).toEqual([["preview.yml", 3], ["deploy.yml", 2], ["rollback.yml", 1]]);
+        expect(ours().map((w) => [w.file, jobs(w).length])).toEqual([["preview.yml", 3], ["deploy.yml", 3], ["rollback.yml", 1]]);
     });
 
     it.each(RULES.map((r) => [r.id, r] as const))("%s: no finding but the accepted ones", (id, rule) => {

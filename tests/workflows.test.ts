@@ -1,4 +1,6 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +15,8 @@ import { planCli } from "../scripts/plan";
 import { promote } from "../scripts/promote";
 import { rollback } from "../scripts/rollback";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { TIERS } from "../config/tier";
+import { PRODUCTION_PREVIEW_ENVIRONMENT } from "../scripts/github-oidc";
 import { assertTools, skipForMissing, which } from "./support/db-tools";
 
 // Its ESM build calls require() and reads __dirname, which ES modules lack: load the CommonJS build.
@@ -116,7 +120,7 @@ describe("GitHub workflows", () => {
         expect(new Set(versions.map((v) => String(v).replace(/^(node:\d+)\.\d+\.\d+(-bookworm)@sha256:[0-9a-f]{64}$/, "$1$2")))).toEqual(new Set([`node:${imageMajor}-bookworm`, `setup-node ${imageMajor}`]));
     });
 
-    it("preview: tests, the offline plan with policies into the job summary, then pulumi preview with the pack and a PR comment", () => {
+    it("preview: tests, the offline plan of both stacks with policies into the job summary, then pulumi preview of staging (never production) with the pack and a PR comment", () => {
         const wf = load("preview");
         expect(Object.keys(wf.on)).toEqual(["pull_request"]);
         // No permission unless a job names it (zizmor excessive-permissions: `permissions: {}` at the top).
@@ -138,26 +142,51 @@ describe("GitHub workflows", () => {
         expect(preview.needs).toEqual(["test", "offline-plan"]);
         expect(preview.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
         expect(preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+        expect(preview.environment).toBeUndefined();
+        expect(preview.strategy).toBeUndefined();
         expect(uses(preview)).toEqual(["actions/checkout", "actions/setup-node", "aws-actions/configure-aws-credentials", "pulumi/actions"]);
         expect(pulumiSteps(preview)[0].with).toEqual({
             "pulumi-version": "^3.187.0",
             command: "preview",
-            "stack-name": "${{ matrix.stack }}",
+            "stack-name": "staging",
             "cloud-url": "${{ secrets.PULUMI_CLOUD_URL }}",
             "comment-on-pr": true,
             policyPacks: "policies",
-            policyPackConfigs: "policies/config/${{ matrix.stack }}.json",
+            policyPackConfigs: "policies/config/staging.json",
+        });
+        // The read-only PREVIEW_* secrets; staging's passphrase, so production's secrets stay out of reach.
+        expect(pulumiSteps(preview)[0].env).toEqual({
+            PULUMI_ACCESS_TOKEN: "${{ secrets.PREVIEW_PULUMI_ACCESS_TOKEN }}",
+            PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PREVIEW_PULUMI_CONFIG_PASSPHRASE }}",
+            GRAFANA_AUTH: "${{ secrets.PREVIEW_GRAFANA_AUTH }}",
         });
     });
 
-    it("deploy: on push to main, staging up, then production in the protected environment only after staging, its switches through npm run promote", () => {
+    it("deploy: on push to main, staging up, then production's read-only preview, then production in the protected environment, its switches through npm run promote", () => {
         const wf = load("deploy");
         expect(wf.on).toEqual({ push: { branches: ["main"] } });
         expect(wf.concurrency.group).toBe("deploy");
-        expect(Object.keys(wf.jobs)).toEqual(["staging", "production"]);
+        expect(Object.keys(wf.jobs)).toEqual(["staging", "production-preview", "production"]);
         expect(wf.jobs.staging.needs).toBeUndefined();
-        expect(wf.jobs.production.needs).toBe("staging");
+        expect(wf.jobs.staging.environment).toBe("staging");
+        // After staging's up (production admits only releases staging verified), before the approval.
+        expect(wf.jobs[PRODUCTION_PREVIEW_ENVIRONMENT].needs).toBe("staging");
+        expect(wf.jobs.production.needs).toBe("production-preview");
         expect(wf.jobs.production.environment).toBe("production");
+        const productionPreview = wf.jobs["production-preview"];
+        expect(productionPreview.environment).toBe(PRODUCTION_PREVIEW_ENVIRONMENT);
+        expect(productionPreview.permissions).toEqual({ contents: "read", "id-token": "write" });
+        expect(uses(productionPreview)).toEqual(["actions/checkout", "actions/setup-node", "aws-actions/configure-aws-credentials", "pulumi/actions"]);
+        expect(productionPreview.steps.find((s) => s.uses?.startsWith("aws-actions/") === true)?.with?.["role-to-assume"]).toBe("${{ secrets.AWS_PREVIEW_ROLE_ARN }}");
+        expect(pulumiSteps(productionPreview)[0].with).toEqual({
+            "pulumi-version": "^3.187.0",
+            command: "preview",
+            "stack-name": "production",
+            "cloud-url": "${{ secrets.PULUMI_CLOUD_URL }}",
+            "comment-on-summary": true,
+            policyPacks: "policies",
+            policyPackConfigs: "policies/config/production.json",
+        });
         for (const stack of ["staging", "production"] as const) {
             const job = wf.jobs[stack];
             expect(job.permissions).toEqual({ contents: "read", "pull-requests": "read", "id-token": "write" });
@@ -190,6 +219,42 @@ describe("GitHub workflows", () => {
         expect(production.steps[up].env?.STACK).toBe("production");
         // pulumi/actions only installs the CLI there (no command): the shell steps run it.
         expect(pulumiSteps(production).map((s) => s.with)).toEqual([{ "pulumi-version": "^3.187.0" }]);
+    });
+
+    describe("which job can read which secret (docs/delivery.md): a pull_request run executes the branch's own workflow file, so a job without an environment must never name a deploy credential", () => {
+        /** The secrets a job names (`secrets.<NAME>`, anywhere in it). */
+        const secretsOf = (job: Job) => [...new Set([...JSON.stringify(job).matchAll(/secrets\.(\w+)/g)].map((m) => m[1]))].sort();
+        /** A stack's own environment (deploy.yml's `staging`/`production`, rollback.yml's `${{ inputs.stack }}`, whose choices are the tiers). */
+        const deploysAStack = (job: Job) => job.environment === "${{ inputs.stack }}" || (TIERS as readonly string[]).includes(job.environment ?? "");
+        // The state backend's address: the same for every job, not a credential.
+        const SHARED = ["PULUMI_CLOUD_URL"];
+        const all = () => WORKFLOWS.map((name) => ({ name, wf: load(name) }));
+        const deployCredentials = (workflows: readonly { wf: Workflow }[]) =>
+            [...new Set(workflows.flatMap(({ wf }) => Object.values(wf.jobs).filter(deploysAStack).flatMap(secretsOf)))].filter((n) => !SHARED.includes(n)).sort();
+        /** Each job with no environment that names a deploy credential: such a secret would have to be a repository secret, readable by any branch's pull request. */
+        const leaks = (workflows: readonly { name: string; wf: Workflow }[]) => {
+            const deploy = deployCredentials(workflows);
+            return workflows.flatMap(({ name, wf }) => Object.entries(wf.jobs).filter(([, j]) => j.environment === undefined).flatMap(([id, j]) => secretsOf(j).filter((n) => deploy.includes(n)).map((n) => `${name}.yml ${id}: ${n}`)));
+        };
+
+        it("the deploy credentials are the stack environments' secrets: deploy role, Pulumi token and passphrase, Grafana token, the rollback's pull-request token", () => {
+            expect(deployCredentials(all())).toEqual(["AWS_DEPLOY_ROLE_ARN", "GRAFANA_AUTH", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "ROLLBACK_PR_TOKEN"]);
+        });
+
+        it("no job without an environment names one; the pull request's jobs read only the PREVIEW_* secrets, staging's preview role and the backend's address", () => {
+            expect(leaks(all())).toEqual([]);
+            const preview = load("preview");
+            expect(Object.values(preview.jobs).map((j) => j.environment)).toEqual([undefined, undefined, undefined]);
+            expect(secretsOf(preview.jobs.preview)).toEqual(["AWS_PREVIEW_ROLE_ARN", "PREVIEW_GRAFANA_AUTH", "PREVIEW_PULUMI_ACCESS_TOKEN", "PREVIEW_PULUMI_CONFIG_PASSPHRASE", "PULUMI_CLOUD_URL"]);
+        });
+
+        it("flags a preview job that reads the deploy token (the design before this check)", () => {
+            const wf = load("preview");
+            const bad = structuredClone(wf);
+            const env = pulumiSteps(bad.jobs.preview)[0].env ?? {};
+            env.PULUMI_ACCESS_TOKEN = "${{ secrets.PULUMI_ACCESS_TOKEN }}";
+            expect(leaks([...all().filter((w) => w.name !== "preview"), { name: "preview", wf: bad }])).toEqual(["preview.yml preview: PULUMI_ACCESS_TOKEN"]);
+        });
     });
 
     it("id-token: write exactly in the jobs that assume an AWS role through OIDC, and write permissions nowhere else but rollback's", () => {
@@ -285,7 +350,7 @@ describe("GitHub workflows", () => {
         });
     });
 
-    it("every step that runs the Pulumi program passes GRAFANA_AUTH from the repository secret (config accepts it for grafana:auth, as the provider reads it)", () => {
+    it("every step that runs the Pulumi program passes GRAFANA_AUTH from a secret (config accepts it for grafana:auth, as the provider reads it): the pull request's PREVIEW_GRAFANA_AUTH, otherwise its environment's", () => {
         // The program runs under `pulumi preview`/`up` (pulumi/actions with a command, or the CLI) and
         // under npm run rollback/promote (their Automation API update; rollback.ts reads it for its checks).
         // A command line (not text that names one, such as the rollback pull request's body).
@@ -294,8 +359,9 @@ describe("GitHub workflows", () => {
         const steps = WORKFLOWS.flatMap((name) => Object.entries(load(name).jobs).flatMap(([job, j]) =>
             j.steps.filter(runsProgram).map((s) => [`${name}.${job}: ${s.uses?.split("@")[0] ?? (s.run ?? "").match(COMMAND)?.[1]}`, s.env?.GRAFANA_AUTH])));
         expect(steps).toEqual([
-            ["preview.preview: pulumi/actions", "${{ secrets.GRAFANA_AUTH }}"],
+            ["preview.preview: pulumi/actions", "${{ secrets.PREVIEW_GRAFANA_AUTH }}"],
             ["deploy.staging: pulumi/actions", "${{ secrets.GRAFANA_AUTH }}"],
+            ["deploy.production-preview: pulumi/actions", "${{ secrets.GRAFANA_AUTH }}"],
             ["deploy.production: pulumi up", "${{ secrets.GRAFANA_AUTH }}"],
             ["deploy.production: npm run promote", "${{ secrets.GRAFANA_AUTH }}"],
             ["rollback.rollback: npm run rollback", "${{ secrets.GRAFANA_AUTH }}"],
@@ -324,7 +390,7 @@ describe("GitHub workflows", () => {
         expect(pr.run).toContain('git add "Pulumi.${STACK}.yaml"');
         expect(pr.run).toContain('branch="rollback/${STACK}-${RUN_ID}"');
         const pushes = (pr.run ?? "").split("\n").filter((l) => l.includes("git push"));
-        expect(pushes).toEqual(['git push origin "HEAD:refs/heads/${branch}"']);
+        expect(pushes).toEqual(['  git push origin "HEAD:refs/heads/${branch}"']);
         expect(pr.run).toContain('gh pr create --base "$BASE" --head "$branch"');
         expect(pr.env).toMatchObject({ BASE: "${{ github.ref_name }}", RUN_ID: "${{ github.run_id }}", GH_TOKEN: "${{ secrets.ROLLBACK_PR_TOKEN || github.token }}" });
         expect(pr.run).not.toContain("${{");
@@ -336,6 +402,61 @@ describe("GitHub workflows", () => {
         expect(["[skip ci]", "[ci skip]", "[no ci]", "[skip actions]", "[actions skip]", "skip-checks"].filter((i) => (pr.run ?? "").includes(i))).toEqual([]);
         // A pull request that cannot be opened fails the job, saying what to do; the pushed branch alone keeps deploys off (the guard below).
         expect(pr.run).toMatch(/if ! gh pr create [^]*?then\n\s*echo "::error::traffic moved, but no pull request could be opened from \$\{branch\}[^"]*"\n\s*exit 1\n\s*fi/);
+    });
+
+    // zizmor artipacked: the checkout persists nothing (tests/workflows-zizmor.test.ts), so the push must
+    // bring its own credential. Run with real git against a loopback HTTP remote that records what each
+    // request carries and refuses it (a refused push fails the step before any pull request).
+    it("rollback: the push alone carries the token, as the header actions/checkout would persist, and leaves it nowhere on disk", async () => {
+        const wf = load("rollback");
+        const pr = wf.jobs.rollback.steps[wf.jobs.rollback.steps.length - 1];
+        expect(pr.env?.PUSH_TOKEN).toBe("${{ github.token }}");
+        const seen: (string | undefined)[] = [];
+        const server = createServer((req, res) => {
+            seen.push(req.headers.authorization);
+            res.statusCode = 403;
+            res.end("refused by the test remote\n");
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const dir = mkdtempSync(join(tmpdir(), "launchpad-rollback-push-"));
+        try {
+            const git = (...args: string[]) => spawnSync("git", args, { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: "1" } });
+            git("init", "-q", "-b", "main");
+            writeFileSync(join(dir, "Pulumi.staging.yaml"), "config: {}\n");
+            git("add", ".");
+            git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init");
+            git("remote", "add", "origin", `${origin}/acme/launchpad`);
+            writeFileSync(join(dir, "Pulumi.staging.yaml"), "config:\n  launchpad:activeColor: blue\n");
+            writeFileSync(join(dir, "gh"), `#!/usr/bin/env bash\nprintf '%s\\n' "$*" >> "${dir}/gh-calls"\n`);
+            chmodSync(join(dir, "gh"), 0o755);
+            const token = "ghs_launchpadTestPushToken";
+            const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+                const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", pr.run ?? ""], {
+                    cwd: dir,
+                    env: { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GITHUB_SERVER_URL: origin, STACK: "staging", ACTOR: "octocat", BASE: "main", RUN_ID: "42", GH_TOKEN: "gh-pr-token", PUSH_TOKEN: token },
+                });
+                let stdout = "";
+                let stderr = "";
+                child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+                child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+                child.on("close", (status) => resolve({ status, stdout, stderr }));
+            });
+            const header = `basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
+            expect(run.stderr).toContain("403");
+            expect(run.status).not.toBe(0);
+            expect(seen.length).toBeGreaterThan(0);
+            expect(new Set(seen)).toEqual(new Set([header]));
+            // Masked before use (the runner hides the encoded form, which it does not know as a secret).
+            expect(run.stdout).toContain(`::add-mask::${header.slice("basic ".length)}`);
+            // Nothing persisted: not in the repository's config, and no pull request without the branch.
+            expect(readFileSync(join(dir, ".git", "config"), "utf8")).not.toMatch(/extraheader|x-access-token|ghs_/);
+            expect(git("log", "-1", "--format=%s").stdout).toBe("Roll back staging (by octocat)\n");
+            expect(() => readFileSync(join(dir, "gh-calls"), "utf8")).toThrow();
+        } finally {
+            server.close();
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
