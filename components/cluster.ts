@@ -516,7 +516,9 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
 
     constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const provides = clusterProvides(args.config);
-        super(CLUSTER_TYPE, name, { provides }, opts);
+        // The declared OIDC provider the data layer's IRSA roles trust: the deployability preflight reads it here (policies/deployability.ts declaredOidcProviders).
+        const oidc = args.config.network?.oidcProviderArn;
+        super(CLUSTER_TYPE, name, { provides, ...(oidc !== undefined ? { oidcProviderArn: oidc } : {}) }, opts);
         this.provides = provides;
         this.kubeconfig = args.config.kubeconfig;
         ({ provider: this.provider, namespace: this.namespace } = kubernetesTarget(this, name, {

@@ -199,6 +199,15 @@ export function declaredProvides(resources: readonly PolicyResource[]): Declared
     };
 }
 
+/**
+ * The IAM OIDC providers an existing cluster declares (`launchpad:network.existing.oidcProviderArn`,
+ * recorded on the `launchpad:cluster:Cluster` component): its IRSA roles trust that provider, which
+ * the plan does not create.
+ */
+export function declaredOidcProviders(resources: readonly PolicyResource[]): string[] {
+    return ofType(resources, TYPES.cluster).map((c) => text(c.props.oidcProviderArn)).filter((a): a is string => a !== undefined);
+}
+
 /** Every resource `r` depends on, directly or through others. */
 function dependencyClosure(r: PolicyResource): Set<string> {
     const seen = new Set<string>();
@@ -943,11 +952,12 @@ interface IrsaUser {
 
 export const preflightIrsaTrust: LaunchpadStackPolicy = {
     name: "preflight-irsa-trust",
-    description: "Every IAM role a service account assumes (eks.amazonaws.com/role-arn, an EKS add-on's serviceAccountRoleArn) is in the plan and trusts exactly that namespace:name through the cluster's OIDC provider.",
+    description: "Every IAM role a service account assumes (eks.amazonaws.com/role-arn, an EKS add-on's serviceAccountRoleArn) is in the plan and trusts exactly that namespace:name through the cluster's OIDC provider (the plan's, or the one the existing cluster declares).",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const roles = new Map(ofType(args.resources, TYPES.role).map((r) => [text(r.props.arn) ?? "", r]));
-        const providers = ofType(args.resources, TYPES.oidcProvider).map((p) => text(p.props.arn)).filter((a): a is string => a !== undefined);
+        const planned = ofType(args.resources, TYPES.oidcProvider).map((p) => text(p.props.arn)).filter((a): a is string => a !== undefined);
+        const providers = [...planned, ...declaredOidcProviders(args.resources)];
         const users: IrsaUser[] = [];
         for (const sa of ofType(args.resources, TYPES.serviceAccount)) {
             const roleArn = labelsOf(sa.props, "annotations")[IRSA_ROLE_ANNOTATION];
@@ -972,7 +982,7 @@ export const preflightIrsaTrust: LaunchpadStackPolicy = {
                 continue;
             }
             if (providers.length === 0) {
-                report(`${u.description} assumes role ${role.name} through IRSA, but the plan has no IAM OIDC provider for the cluster: add an aws.iam.OpenIdConnectProvider for the cluster's issuer.`, u.resource.urn);
+                report(`${u.description} assumes role ${role.name} through IRSA, but the plan has no IAM OIDC provider for the cluster and the existing cluster declares none: add an aws.iam.OpenIdConnectProvider for the cluster's issuer, or declare the existing cluster's in launchpad:network.existing.oidcProviderArn.`, u.resource.urn);
                 continue;
             }
             const problem = trustProblem(role.props.assumeRolePolicy, providers, subject);

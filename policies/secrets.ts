@@ -87,12 +87,15 @@ export const secretsNotPlain: LaunchpadResourcePolicy = {
  *   secretString, secretBinary; `ssm/parameter.js`: value; `@pulumiverse/grafana` `provider.js`: auth);
  * - Grafana's notifier schema, which marks the Slack `url` and PagerDuty `integrationKey` `Secure: true`
  *   (grafana/grafana `pkg/services/ngalert/notifier/channels_config/available_channels.go`);
- * - provider configuration (a kubeconfig), which reaches only the provider process.
+ * - provider configuration, which reaches only the provider process: a kubeconfig, and the
+ *   Kubernetes Provider's `clusterIdentifier`, which pulumi-kubernetes only compares with its
+ *   previous value (provider/pkg/provider/provider.go `DiffConfig`); an existing cluster's is the
+ *   API server of its secret kubeconfig (components/cluster.ts `kubeconfigServer`), so a secret too.
  * `[]` stands for any list index.
  */
 export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
     "kubernetes:core/v1:Secret": ["data", "stringData"],
-    "pulumi:providers:kubernetes": ["kubeconfig"],
+    "pulumi:providers:kubernetes": ["kubeconfig", "clusterIdentifier"],
     "pulumi:providers:grafana": ["auth"],
     "aws:rds/instance:Instance": ["password"],
     "aws:rds/cluster:Cluster": ["masterPassword"],

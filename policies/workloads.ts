@@ -229,6 +229,30 @@ export function parseImage(image: string): { tag: string | undefined; digest: st
     return { tag: colon === -1 ? undefined : last.slice(colon + 1), digest };
 }
 
+/**
+ * The Docker official PostgreSQL image, under the names it is pulled by (Docker Hub's and its Amazon
+ * ECR Public mirror's, which lib/versions.ts ENGINE_IMAGES uses). Its releases have two parts:
+ * "Beginning with PostgreSQL 10, this is the second part of the version number, e.g. 10.0 to 10.1"
+ * (postgres/pgweb templates/support/versioning.html, "Version Numbering"), so `17.11` is a full
+ * release, as `8.4.11` is MySQL's, and `17` is the tag that moves.
+ */
+const POSTGRES_REPOSITORIES: readonly string[] = ["postgres", "library/postgres", "docker.io/library/postgres", "public.ecr.aws/docker/library/postgres"];
+/** A PostgreSQL 10+ release (major.minor), optionally of one variant (`17.11-trixie`). */
+const POSTGRES_RELEASE_TAG = /^([1-9]\d+)\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+/** The repository of an image reference: `public.ecr.aws/docker/library/postgres` of `...postgres:17.11`. */
+export function repositoryOf(image: string): string {
+    const ref = image.split("@", 1)[0];
+    const slash = ref.lastIndexOf("/");
+    const colon = ref.lastIndexOf(":");
+    return colon > slash ? ref.slice(0, colon) : ref;
+}
+
+/** A full release tag: the pattern's (three parts by default), or a PostgreSQL image's two-part release. */
+function releaseTag(image: string, tag: string, pattern: string): boolean {
+    return new RegExp(pattern).test(tag) || (POSTGRES_REPOSITORIES.includes(repositoryOf(image)) && POSTGRES_RELEASE_TAG.test(tag));
+}
+
 export const imagesPinned: LaunchpadResourcePolicy = {
     name: "images-pinned",
     description: "No container runs `latest` (or no tag); in production every image is pinned by digest or an immutable release tag.",
@@ -250,7 +274,7 @@ export const imagesPinned: LaunchpadResourcePolicy = {
         const pinned = digest !== undefined && /^sha256:[0-9a-f]{64}$/.test(digest);
         if (!pinned && (tag === undefined || tag === "latest")) {
             report(`${who} ${c.label} runs ${JSON.stringify(image)}, which follows latest: pin a release tag or a digest (image@sha256:...).`);
-        } else if (cfg.tier === "production" && !pinned && !new RegExp(cfg.immutableTagPattern).test(tag ?? "")) {
+        } else if (cfg.tier === "production" && !pinned && !releaseTag(image, tag ?? "", cfg.immutableTagPattern)) {
             report(`${who} ${c.label} runs ${JSON.stringify(image)} in production, a tag that can move: pin it by digest (image@sha256:...) or a full release tag.`);
         }
     }),

@@ -11,6 +11,8 @@ import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
 import { EXISTING_NETWORK } from "./support/config";
+import { evaluatePlan } from "../policies/evaluate";
+import { packConfigPath } from "../policies/config";
 
 const K8S_PROVIDER = "pulumi:providers:kubernetes";
 
@@ -513,6 +515,14 @@ describe("an existing cluster with launchpad:network.existing: a real data layer
     it("records what the cluster was declared to provide, for the deployability preflight", async () => {
         const p = await plan;
         expect(input(named(p, "launchpad-shared-cluster"), "provides")).toEqual({ ingressClasses: ["nginx"], storageClasses: [], defaultStorageClass: true, metricsApi: true, containerMetrics: false });
+    });
+
+    // Issue 11 items 8 and 9: this stack's plan passes the pack like the committed ones. The
+    // Provider's clusterIdentifier is the kubeconfig's API server (kubeconfigServer), so a secret as
+    // the kubeconfig is (pulumi-kubernetes only compares it: provider/pkg/provider/provider.go
+    // DiffConfig); the dump jobs' IRSA roles trust the declared OIDC provider, not one of the plan.
+    it("passes every policy of the pack offline, the deployability preflight included (the staging tier's pack config)", async () => {
+        expect(await evaluatePlan(await plan, packConfigPath("staging"))).toEqual([]);
     });
 });
 

@@ -530,11 +530,18 @@ describe("preflight-irsa-trust", () => {
     });
 
     it("no OIDC provider in the plan: neither the service account nor the add-on can assume anything", async () => {
-        const fix = "but the plan has no IAM OIDC provider for the cluster: add an aws.iam.OpenIdConnectProvider for the cluster's issuer.";
+        const fix = "but the plan has no IAM OIDC provider for the cluster and the existing cluster declares none: add an aws.iam.OpenIdConnectProvider for the cluster's issuer, or declare the existing cluster's in launchpad:network.existing.oidcProviderArn.";
         expect(await stackViolations(preflightIrsaTrust, cluster({ oidc: undefined }))).toEqual([
             violation(C.sa, `ServiceAccount shop/app (annotation eks.amazonaws.com/role-arn) assumes role app-role through IRSA, ${fix}`),
             violation(C.ebs, `EKS add-on aws-ebs-csi-driver (service account kube-system/ebs-csi-controller-sa) assumes role ebs-csi-role through IRSA, ${fix}`),
         ]);
+    });
+
+    it("an existing cluster's declared OIDC provider (network.existing.oidcProviderArn) stands for the plan's: its roles pass, and are checked against it", async () => {
+        const declared = resource("launchpad:cluster:Cluster", "existing", { provides: NOTHING_DECLARED, oidcProviderArn: OIDC_ARN });
+        expect(await stackViolations(preflightIrsaTrust, cluster({ oidc: undefined }, [declared]))).toEqual([]);
+        const appRole = withInput(C.appRole, "assumeRolePolicy", trustFor("shop", "other"));
+        expect(await stackViolations(preflightIrsaTrust, cluster({ oidc: undefined, appRole }, [declared]))).toEqual([untrusted("it trusts system:serviceaccount:shop:other")]);
     });
 
     it("an EKS add-on's role is checked against the add-on's fixed service account", async () => {

@@ -23,6 +23,11 @@ describe("the committed stacks", () => {
         expect(await evaluatePlan(await planStack(stack))).toEqual([]);
     });
 
+    // Issue 11 item 5: PostgreSQL 17 is a default; its dump and verify images are tagged postgres:17.11 (lib/versions.ts ENGINE_IMAGES).
+    it("production on PostgreSQL plans with no violation either", async () => {
+        expect(await evaluatePlan(await planStack("production", ["launchpad:database.engine=postgres", "launchpad:database.engineVersion=\"17\""]))).toEqual([]);
+    });
+
     it("each stack's pack config names the tier its Pulumi.<stack>.yaml sets and admits its endpoint CIDRs", () => {
         for (const stack of STACKS) {
             const values = (parseYaml(readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;

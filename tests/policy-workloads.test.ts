@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containerNonRoot, containerProbes, containerResources, imagesPinned, parseImage, pdbDrainable, podHostPath, podSeccomp, podVolumeTypes, WORKLOAD_POLICIES } from "../policies/workloads";
+import { containerNonRoot, containerProbes, containerResources, imagesPinned, parseImage, pdbDrainable, podHostPath, podSeccomp, podVolumeTypes, repositoryOf, WORKLOAD_POLICIES } from "../policies/workloads";
 import { resource, violations, withInput } from "./support/policy";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -157,9 +157,22 @@ describe("workloads", () => {
         expect(await violations(imagesPinned, container({ image: `registry.example.com/web:main@${DIGEST}` }))).toEqual([]);
     });
 
+    it("images-pinned: PostgreSQL's two-part release (17.11, the pinned dump image's) is a full release tag in production; its major alone, or two parts elsewhere, are not", async () => {
+        for (const image of ["public.ecr.aws/docker/library/postgres:17.11", "postgres:16.6", "docker.io/library/postgres:17.11-trixie"]) {
+            expect(await violations(imagesPinned, container({ image }))).toEqual([]);
+        }
+        for (const image of ["public.ecr.aws/docker/library/postgres:17", "postgres:9.6", "registry.example.com/web:17.11", "registry.example.com/postgres:17.11"]) {
+            expect(await violations(imagesPinned, container({ image }))).toEqual([
+                `Deployment web-blue container app runs ${JSON.stringify(image)} in production, a tag that can move: pin it by digest (image@sha256:...) or a full release tag.`,
+            ]);
+        }
+    });
+
     it("reads tag and digest, not a registry port, from an image reference", () => {
         expect(parseImage("registry.example.com:5000/web")).toEqual({ tag: undefined, digest: undefined });
         expect(parseImage(`web:1.2.3@${DIGEST}`)).toEqual({ tag: "1.2.3", digest: DIGEST });
+        expect(repositoryOf("registry.example.com:5000/web")).toBe("registry.example.com:5000/web");
+        expect(repositoryOf(`public.ecr.aws/docker/library/postgres:17.11@${DIGEST}`)).toBe("public.ecr.aws/docker/library/postgres");
     });
 });
 

@@ -223,6 +223,8 @@ describe("npm run policy: secrets-stay-secret flags a secret input in a non-secr
     it.each([
         ["the RDS password", "launchpad-production-database-instance", (i: Record<string, unknown>) => { i.password = SECRET_TEXT; }],
         ["a Secret's stringData", "launchpad-production-database-connection", (i: Record<string, unknown>) => { i.stringData = SECRET_TEXT; }],
+        // An existing cluster's identifier is the API server of its secret kubeconfig (components/cluster.ts kubeconfigServer).
+        ["the Kubernetes Provider's clusterIdentifier", "launchpad-production-cluster-k8s", (i: Record<string, unknown>) => { i.clusterIdentifier = SECRET_TEXT; }],
     ])("a secret in a secret field passes: %s", async (_what, name, edit) => {
         const r = await policyOf(name, edit);
         expect(r.lines).toEqual([]);
