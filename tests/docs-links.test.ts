@@ -142,6 +142,6 @@ describe("README.md and docs/", () => {
     });
 
     it("keep the README short: a newcomer reads it in five minutes", () => {
-        expect(readFileSync(join(REPO_ROOT, "README.md"), "utf8").split("\n").length).toBeLessThan(170);
+        expect(readFileSync(join(REPO_ROOT, "README.md"), "utf8").split("\n").length).toBeLessThan(200);
     });
 });
