@@ -87,7 +87,7 @@ describe("verdicts", () => {
     });
 });
 
-describe("npm run promote: arguments and refusals before any change", () => {
+describe("npm run promote: arguments, refusals before any change, and a switch back that fails", () => {
     let kube: KubeApi;
     beforeAll(async () => {
         kube = await startKubeApi();
@@ -111,16 +111,6 @@ describe("npm run promote: arguments and refusals before any change", () => {
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(new RegExp(`^refused before any change: Prometheus at http://127.0.0.1:${port} cannot be queried \\(.*\\): the analysis could not run\\n$`));
         expect(fake.recorded.calls).toEqual([]);
-    });
-});
-
-describe("npm run promote: a switch back that fails is reported as failed, never as done", () => {
-    let kube: KubeApi;
-    beforeAll(async () => {
-        kube = await startKubeApi();
-    });
-    afterAll(async () => {
-        await kube.close();
     });
 
     it("a breach whose switch back update fails: exit 1, both values, the switch back FAILED with the command to run now, no \"switched back\" line", async () => {
