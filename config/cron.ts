@@ -13,7 +13,13 @@
  */
 import { Cron } from "croner";
 
-/** robfig/cron v3's descriptors (parser.go `parseDescriptor`), less `@every`, which needs seconds. */
+/**
+ * robfig/cron v3's descriptors (parser.go `parseDescriptor`), less `@every <duration>`. Kubernetes
+ * accepts that one too (`ParseStandard` takes every descriptor), but it names no time of day: the
+ * CronJob controller counts the interval from the last scheduled time or the CronJob's creation
+ * (kubernetes/kubernetes#109250, fixing #104012, where a controller restart restarted the count), so
+ * the job runs at hours set by when its CronJob was created, not at a time the config names. Refused here.
+ */
 const DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"] as const;
 const FIELDS = ["minute", "hour", "day of month", "month", "day of week"] as const;
 const MONTH_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];

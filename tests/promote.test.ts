@@ -10,6 +10,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { parseConfig } from "../config";
 import { alertContext, alertGroups } from "../observability/alerts";
 import { analyse, analysisQueries, INCONCLUSIVE_EXIT, promote, prometheusTarget, type AnalysisSettings, type Measurement } from "../scripts/promote";
+import type { RollbackStack } from "../scripts/rollback";
 import { pendingSwitches } from "../scripts/pending-switches";
 import { ampSigner, prometheusQuery, signedQuery } from "../scripts/prometheus";
 import { deployedConfig } from "./support/deployed";
@@ -86,7 +87,7 @@ describe("verdicts", () => {
     });
 });
 
-describe("npm run promote: arguments and refusals before any change", () => {
+describe("npm run promote: arguments, refusals before any change, and a switch back that fails", () => {
     let kube: KubeApi;
     beforeAll(async () => {
         kube = await startKubeApi();
@@ -110,6 +111,47 @@ describe("npm run promote: arguments and refusals before any change", () => {
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(new RegExp(`^refused before any change: Prometheus at http://127.0.0.1:${port} cannot be queried \\(.*\\): the analysis could not run\\n$`));
         expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("a breach whose switch back update fails: exit 1, both values, the switch back FAILED with the command to run now, no \"switched back\" line", async () => {
+        // Issue 17: "Prometheus unreachable -> exit 1, no switch back claimed as success"; promote.ts
+        // promises the same of any switch back that fails. The switch's update succeeds, the one back fails.
+        const sets = ["launchpad:observability.prometheusUrl=http://127.0.0.1:9"];
+        const fake = await fakeStack(kube, "staging", { sets });
+        let ups = 0;
+        const stack: RollbackStack = {
+            ...fake.stack,
+            up: async (opts) => {
+                const r = await fake.stack.up(opts);
+                ups++;
+                if (ups === 2) throw new Error("the Kubernetes API refused the update");
+                return r;
+            },
+        };
+        // The queries as promote makes them for this config (a plain Prometheus scopes them to the stack's namespace).
+        const { values, secretKeys } = deployedConfig("staging", sets);
+        const q = analysisQueries(parseConfig({ project: "launchpad", stack: "staging", values, secretKeys, env: {} }));
+        // Both colors at a 50% error ratio, with traffic enough to judge: the first check breaches.
+        const series = (value: number) => [{ metric: { service: "api", color: "blue" }, value }, { metric: { service: "api", color: "green" }, value }];
+        const prometheus = () => (expr: string) => Promise.resolve(series(expr === q.requests ? 1000 : expr === q.errorRatio ? 0.5 : 0.05));
+        const r = await promote(["--stack", "staging", "--service", "api", "--to", "blue", "--analysis", "1s"], {
+            ...fake.deps,
+            // Staging reads no other stack (no promotion source): every selection is its own.
+            selectStack: () => Promise.resolve(stack),
+            prometheus,
+            sleep: () => Promise.resolve(),
+        });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe(
+            "analysis failed for api on blue: error ratio 0.5 (threshold 0.05), p95 0.05 s (threshold 1 s)\n" +
+            "the switch back to green FAILED: the Kubernetes API refused the update; traffic may still be on blue: run `npm run rollback -- --stack staging --service api --to green` now\n",
+        );
+        expect(r.stdout).not.toContain("switched back");
+        expect(r.stdout).not.toContain("passed");
+        expect(fake.recorded.calls).toEqual([
+            "set launchpad:services.api.activeColor=blue (path)", "up targetDependents=false",
+            "set launchpad:services.api.activeColor=green (path)", "up targetDependents=false",
+        ]);
     });
 });
 
