@@ -50,9 +50,6 @@ export function backupPlanName(project: string, stack: string): string {
     return stackIdentifier(project, stack);
 }
 
-// The start hour and start window are owned by lib/backup-schedule.ts: config refuses RDS windows
-// that clash with them (config/database.ts backupScheduleProblems).
-export { BACKUP_HOUR_UTC, START_WINDOW_MINUTES } from "../lib/backup-schedule";
 /** Minutes a job may run: a daily job must end before the next one starts. */
 export const COMPLETION_WINDOW_MINUTES = 24 * 60;
 

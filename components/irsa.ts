@@ -10,12 +10,8 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceAccountTrustPolicy } from "../lib/iam";
-import { childTags, type Tags } from "../lib/tags";
-
 import { IRSA_ROLE_ANNOTATION } from "../lib/kubernetes";
-
-/** The annotation EKS's pod identity webhook reads to inject the role's web-identity credentials (owned by lib/kubernetes). */
-export { IRSA_ROLE_ANNOTATION };
+import { childTags, type Tags } from "../lib/tags";
 
 export interface ServiceAccountRoleArgs {
     readonly oidcProviderArn: pulumi.Input<string>;

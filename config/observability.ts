@@ -67,8 +67,9 @@ export const thresholdsSchema = z.strictObject({
     /** The period the objective is measured over. */
     sloWindow: duration("30d").default("30d"),
     /**
-     * Requests per second a color must serve before its error-ratio or latency alert may fire: an
-     * idle color (probe traffic only) cannot page on a handful of requests. @default 1
+     * Requests per second a color must serve before its error-ratio or latency alert may fire, and a
+     * service over a burn-rate pair's shorter window before its error-budget alert may: an idle color
+     * or service (probe traffic only) cannot page on a handful of requests. @default 1
      */
     minRequestRate: cliNumber(z.number().min(0)).default(1),
     /** A smoke-gate verdict older than this no longer alerts (the color was since fixed or removed). @default "24h" */
@@ -133,7 +134,8 @@ export const observabilitySchema = z.strictObject({
         "latencyP95Seconds > 0 (default 0.5), freeStoragePercent 0 < x < 100 of the storage allocated now (default " +
         "10), backupMaxAge (default \"26h\"), restoreMaxDuration, the RTO (default \"1h\"), rpoTarget, the RPO " +
         "(default \"15m\"), sloObjective 0 < x < 1 (default 0.999), sloWindow (default \"30d\"), minRequestRate >= " +
-        "0 requests per second a color must serve before its error-ratio or latency alert may fire (default 1), " +
+        "0 requests per second a color must serve before its error-ratio or latency alert may fire, and a service " +
+        "over a burn-rate pair's shorter window before its error-budget alert may (default 1), " +
         "gateVerdictMaxAge: age after which a smoke gate verdict stops alerting (default \"24h\"), durations in " +
         "Prometheus form; maintenance: weekly UTC windows [{ weekdays, start, end }] muting notifications (default " +
         "the database's maintenance window); runbookBaseUrl: absolute prefix of alerts' runbook links (default " +

@@ -130,6 +130,10 @@ export function renderReport(s: LoadtestSummary): string {
     const o = r.overall;
     lines.push(row(["all", "", `${(r.elapsedMs / 1000).toFixed(1)}s`, String(o.requests), o.reqPerSec.toFixed(1), ms(o.latencyMs.p50), ms(o.latencyMs.p95), ms(o.latencyMs.p99), pct(o.errorRate), o.thresholds.map((t) => `${t.expression} ${t.ok ? "✓" : "✗"}`).join(" ")], widths));
     lines.push(`errors by kind: ${errs(o)}`);
+    // Then each stage's, where it had any: which kind broke the breaking point (timeouts, 503s, resets).
+    for (const st of r.stages) {
+        if (st.failures > 0) lines.push(`  stage ${st.stage}: ${errs(st)}`);
+    }
     lines.push(`breaking point: ${r.breakingPoint === null ? "none (every stage held its thresholds)" : `stage ${r.breakingPoint.stage} (${r.breakingPoint.users} users)`}`);
     if (r.recovery !== null) {
         const [first, last] = r.recovery.spikeStages;

@@ -60,7 +60,9 @@ export interface Recovery {
     readonly spikeStartMs: number;
     /**
      * Seconds from the spike's start to the end of its last window that broke a threshold (0 when
-     * none did); null when the last window with requests still broke one: not recovered.
+     * none did); null when the last window with requests still broke one: not recovered. Windows
+     * are by answer time; the last one, up to the last stage's end, also takes the answers that
+     * come after it.
      */
     readonly seconds: number | null;
     readonly windowMs: number;
@@ -263,6 +265,10 @@ export async function runScenario(scenario: Scenario, target: string, options: R
     const overall = new Tally();
     const spike = scenario.name === "spike" ? spikeStage(scenario.stages) : -1;
     const spikeStartMs = scenario.stages.slice(0, Math.max(spike, 0)).reduce((n, s) => n + s.durationMs, 0);
+    // The window of the last stage's end: answers that arrive after it (the requests in flight when
+    // the stages end) count in it, never in a window of their own, whose handful of answers could
+    // otherwise declare a recovery that the run never saw.
+    const lastWindow = Math.max(0, Math.ceil((scenario.stages.reduce((n, s) => n + s.durationMs, 0) - spikeStartMs) / scenario.recoveryWindowMs) - 1);
     const win = new Tally();
     let winIndex = 0;
     let lastBadEnd: number | null = null;
@@ -298,7 +304,7 @@ export async function runScenario(scenario: Scenario, target: string, options: R
                 if (spike >= 0) {
                     const t = now() - spikeStartMs;
                     if (t >= 0) {
-                        const w = Math.floor(t / scenario.recoveryWindowMs);
+                        const w = Math.min(Math.floor(t / scenario.recoveryWindowMs), lastWindow);
                         if (w !== winIndex) {
                             closeWindow();
                             winIndex = w;

@@ -147,15 +147,17 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
     const { metrics: m, thresholds: t } = ctx.observability;
     const runbook = (name: string): string => `${ctx.observability.runbookBaseUrl}/alerts.md#${runbookAnchor(name)}`;
     const by = `${m.serviceLabel}, ${m.colorLabel}`;
-    // A color serving fewer requests than this has too few for a ratio or a percentile to mean anything.
-    const busy = (counter: string): string => `sum by (${by}) (rate(${scopedSelector(ctx, counter)}[${ALERT_RATE_WINDOW}])) >= ${t.minRequestRate}`;
+    // A color (or, for the budget, a service) serving fewer requests than this has too few for a
+    // ratio or a percentile to mean anything: an idle one's probe traffic never pages.
+    const busy = (counter: string, labels = by, window = ALERT_RATE_WINDOW): string =>
+        `sum by (${labels}) (rate(${scopedSelector(ctx, counter)}[${window}])) >= ${t.minRequestRate}`;
     const errorRatio = (window: string, labels: string): string => errorRatioQuery(m, window, labels, ctx);
     const budget = 1 - t.sloObjective;
     const burn = (pairs: readonly { factor: number; long: string; short: string }[]): string =>
         pairs
             .map(({ factor, long, short }) => {
                 const limit = cleanNumber(factor * budget);
-                return `(${errorRatio(long, m.serviceLabel)} > ${limit} and ${errorRatio(short, m.serviceLabel)} > ${limit})`;
+                return `(${errorRatio(long, m.serviceLabel)} > ${limit} and ${errorRatio(short, m.serviceLabel)} > ${limit} and ${busy(m.requestsTotal, m.serviceLabel, short)})`;
             })
             .join(" or ");
     const svc = `{{ $labels.${m.serviceLabel} }}`;
@@ -207,7 +209,7 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
             for: "2m",
             severity: "page",
             summary: `${svc} is spending its ${objective} availability error budget fast`,
-            description: `${svc}'s 5xx ratio burns the error budget at 14.4 times the sustainable rate over 1 h and 5 min, or 6 times over 6 h and 30 min: at this pace the ${t.sloWindow} budget is gone within days.`,
+            description: `${svc}'s 5xx ratio burns the error budget at 14.4 times the sustainable rate over 1 h and 5 min, or 6 times over 6 h and 30 min: at this pace the ${t.sloWindow} budget is gone within days (it serves at least ${t.minRequestRate} requests per second over the shorter window).`,
             runbookUrl: runbook("LaunchpadErrorBudgetBurnFast"),
             noData: "OK",
         },
@@ -219,7 +221,7 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
             for: "15m",
             severity: "ticket",
             summary: `${svc} is spending its ${objective} availability error budget steadily`,
-            description: `${svc}'s 5xx ratio burns the error budget at 3 times the sustainable rate over 1 d and 2 h, or at least the sustainable rate over 3 d and 6 h.`,
+            description: `${svc}'s 5xx ratio burns the error budget at 3 times the sustainable rate over 1 d and 2 h, or at least the sustainable rate over 3 d and 6 h (it serves at least ${t.minRequestRate} requests per second over the shorter window).`,
             runbookUrl: runbook("LaunchpadErrorBudgetBurnSlow"),
             noData: "OK",
         },

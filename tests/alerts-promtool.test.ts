@@ -98,12 +98,17 @@ const CASES: Record<string, readonly Case[]> = {
         // A short spike: five minutes at 5% after a clean hour, the 5 min ratio far above 1.44% but the
         // hour's (0.42%) below it, and the 30 min one above 0.6% with the 6 h one below: no page.
         { kind: "silent on a short spike", series: [api("blue", "200", "0+950x65"), api("blue", "500", "0x60 50+50x4")], evalTime: "65m" },
+        // An idle service, probe traffic only: 42 requests a minute (0.7/s, under thresholds.minRequestRate),
+        // 2 of them failing (4.8%, above 1.44% in both windows): too few for a ratio to page on.
+        { kind: "silent when idle", series: [api("blue", "200", "0+40x60"), api("blue", "500", "0+2x60")], evalTime: "10m" },
         // The second pair alone: six hours at 1% (below 1.44%, above 0.6%).
         { kind: "fires just above", series: [api("blue", "200", "0+990x360"), api("blue", "500", "0+10x360")], evalTime: "6h", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget fast" },
     ],
     LaunchpadErrorBudgetBurnSlow: [
-        { kind: "fires", series: [api("green", "200", "0+996x60"), api("green", "500", "0+4x60")], evalTime: "30m", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget steadily" },
-        { kind: "silent before for", series: [api("green", "200", "0+996x60"), api("green", "500", "0+4x60")], evalTime: "10m" },
+        // 0.4% of 10,000 requests every 5 minutes: 33/s, so even the first 30 minutes of the series keep the
+        // 2 h window's rate above thresholds.minRequestRate.
+        { kind: "fires", series: [api("green", "200", "0+9960x60"), api("green", "500", "0+40x60")], evalTime: "30m", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget steadily" },
+        { kind: "silent before for", series: [api("green", "200", "0+9960x60"), api("green", "500", "0+40x60")], evalTime: "10m" },
         { kind: "silent below", series: [api("green", "200", "0+9995x60"), api("green", "500", "0+5x60")], evalTime: "30m" },
         // Each pair on its own, in 5-minute steps (STEP). The second pair alone: 0.2% for 8 hours,
         // above 1 x 0.1% but below 3 x 0.1%.
@@ -113,6 +118,8 @@ const CASES: Record<string, readonly Case[]> = {
         // busy days, so the 1 d and 2 h ratios are above 0.3%, while the 3 d ratio (0.002%) stays far
         // below 0.1%.
         { kind: "fires just above", series: [api("green", "200", "0+100000x576 57601000+1000x299"), api("green", "500", "0x576 4+4x299")], evalTime: "73h", labels: { service: "api" }, summary: "api is spending its 99.9% availability error budget steadily" },
+        // Idle: 202 requests every 5 minutes (0.67/s, under thresholds.minRequestRate), 1% of them failing.
+        { kind: "silent when idle", series: [api("green", "200", "0+200x100"), api("green", "500", "0+2x100")], evalTime: "8h" },
     ],
     LaunchpadSmokeGateFailed: [
         { kind: "fires", series: gate("green", "0x400", "0x400"), evalTime: "5m", labels: { service: "api", color: "green" }, summary: "The smoke gate of api (green) failed" },

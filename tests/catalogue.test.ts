@@ -22,6 +22,7 @@ import {
     LOADTEST_METRICS,
     LOADTEST_PUSH_JOB,
     metricCatalogue,
+    PUSH_JOBS,
     SHARED_SCRAPE_LABELS,
     SMOKE_METRICS,
     VERIFY_METRICS,
@@ -196,6 +197,20 @@ describe("the pushers push exactly the catalogue's names", () => {
         { file: "dr-metrics.sh", metrics: DR_METRICS },
     ])("scripts/db/$file", ({ file, metrics }) => {
         expect(names(file)).toEqual(Object.values(metrics).sort());
+    });
+
+    // The CronJobs set no PUSHGATEWAY_JOB (components/logical-backup.ts): the scripts' defaults are the
+    // job labels every data alert and panel selects on.
+    it.each([
+        { file: "dump.sh", job: PUSH_JOBS.backup },
+        { file: "verify.sh", job: PUSH_JOBS.verify },
+        { file: "dr-metrics.sh", job: PUSH_JOBS.dr },
+    ])("scripts/db/$file pushes under the catalogue's job, $job", ({ file, job }) => {
+        const text = readFileSync(join(REPO_ROOT, "scripts", "db", file), "utf8");
+        const pushes = [...text.matchAll(/push_(?:failure_)?metrics "job\/\$\{PUSHGATEWAY_JOB:-([^}]*)\}\//g)].map((m) => m[1]);
+        expect(pushes.length).toBeGreaterThan(0);
+        expect(new Set(pushes)).toEqual(new Set([job]));
+        expect(text).not.toMatch(/push_(?:failure_)?metrics "job\/(?!\$\{PUSHGATEWAY_JOB:-)/);
     });
 
     it("loadtest/push.ts renders the catalogue's performance runner names", () => {

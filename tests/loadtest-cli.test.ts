@@ -257,11 +257,34 @@ describe.concurrent("npm run loadtest with the stack's AMP workspace (both commi
     });
 });
 
+/** The lines of docs/delivery.md's recorded run ("Reading a run."): the command, the report, its JSON line. */
+function recordedBlock(): string[] {
+    const doc = fs.readFileSync(path.join(REPO_ROOT, "docs", "delivery.md"), "utf8");
+    const start = doc.indexOf("```\n$ npm run loadtest", doc.indexOf("**Reading a run.**")) + 4;
+    return doc.slice(start, doc.indexOf("\n```", start)).split("\n");
+}
+
+describe("the printed report", () => {
+    it("counts the errors by kind of each stage that had any, under the whole run's (issue 15: per stage, errors by kind)", () => {
+        const at = (stage: number, byKind: Record<string, number>) => ({ stage, errorsByKind: byKind, failures: Object.values(byKind).reduce((n, v) => n + v, 0) });
+        const base = JSON.parse(recordedBlock().find((l) => l.startsWith('{"verdict"')) as string) as LoadtestSummary;
+        const stages = base.run.stages.map((st, i) => ({ ...st, ...at(i + 1, [{}, {}, { timeout: 2 }, { "unexpected-status": 387, "connection-reset": 4 }, { "unexpected-status": 59 }][i]) }));
+        const summary = { ...base, run: { ...base.run, stages, overall: { ...base.run.overall, errorsByKind: { timeout: 2, "connection-reset": 4, "unexpected-status": 446 } } } } as LoadtestSummary;
+        const lines = renderReport(summary).split("\n");
+        const from = lines.findIndex((l) => l.startsWith("errors by kind:"));
+        expect(lines.slice(from, from + 5)).toEqual([
+            "errors by kind: 2 timeout, 4 connection-reset, 446 unexpected-status",
+            "  stage 3: 2 timeout",
+            "  stage 4: 4 connection-reset, 387 unexpected-status",
+            "  stage 5: 59 unexpected-status",
+            "breaking point: stage 4 (150 users)",
+        ]);
+    });
+});
+
 describe("docs/delivery.md and the README: the recorded run", () => {
     it("is a real run's output: its JSON line renders to its table lines, and the verdict follows from its stages", () => {
-        const doc = fs.readFileSync(path.join(REPO_ROOT, "docs", "delivery.md"), "utf8");
-        const at = doc.indexOf("**Reading a run.**");
-        const block = doc.slice(doc.indexOf("```\n$ npm run loadtest", at) + 4, doc.indexOf("\n```", doc.indexOf("```\n$ npm run loadtest", at) + 4)).split("\n");
+        const block = recordedBlock();
         const json = block.findIndex((l) => l.startsWith('{"verdict"'));
         const summary = JSON.parse(block[json]) as LoadtestSummary;
         const report = block.slice(block.findIndex((l) => l.startsWith("loadtest ")), json);

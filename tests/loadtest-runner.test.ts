@@ -289,6 +289,18 @@ describe.concurrent("runScenario against local servers", () => {
         expect(judge(spike, run, { ...DEFAULT_SERVER_BOUNDS, maxRecoverySeconds: 0 }, null).reasons).toEqual([`spike: recovery took ${run.recovery?.seconds} s, over the 0 s bound`]);
     });
 
+    it("answers that come back after the last stage count in the last window: a handful of them cannot make a failing server look recovered", async ({ expect }) => {
+        // The spike starts at 250 ms and the run ends at 1500 ms: five whole 250 ms windows. The server
+        // fails every request that arrives before 1375 ms and takes 100 ms to answer, so the requests in
+        // flight when the last stage ends are the only ones that pass, and they are answered after it.
+        const s = await serve((t) => ({ delayMs: 100, status: t < 1375 ? 500 : 200 }));
+        const spike = scenario({ name: "spike", stages: [stage(250, 1), stage(250, 4), stage(1000, 4)], thresholds: { http_req_failed: ["rate<0.2"] } });
+        const run = await runScenario(spike, s.url, { tickMs: 10, clock: s.runClock() });
+        expect(run.stages[2].failures).toBeGreaterThan(0);
+        expect(run.recovery?.seconds).toBeNull();
+        expect(judge(spike, run, DEFAULT_SERVER_BOUNDS, null).reasons).toEqual(["spike: the thresholds did not hold again before the run ended (windows of 250 ms from stage 2)"]);
+    });
+
     it("a server that never recovers: not recovered; one that never listens: connection-refused, and the run still ends", async ({ expect }) => {
         const s = await serve(() => ({ delayMs: 0, status: 500 }));
         const spike = scenario({ name: "spike", stages: [stage(100, 1), stage(50, 4), stage(300, 4)] });

@@ -86,6 +86,13 @@ describe("one owner for every shared name, in the source", () => {
         expect(spelledIn(pattern, files)).toEqual([...owners]);
     });
 
+    it("no component re-exports a name another module owns: one import path per name (issue 16: database.ts once re-exported the backup tag)", () => {
+        const reexports = files
+            .filter((f) => f.startsWith("components/"))
+            .flatMap((f) => [...codeOf(f).matchAll(/^export \{([^}]*)\}( from "[^"]+")?;/gm)].map((m) => `${f}: export {${m[1]}}${m[2] ?? ""}`));
+        expect(reexports).toEqual([]);
+    });
+
     it("metric names: the TypeScript side spells each only in observability/catalogue.ts (the shell pushers: tests/catalogue.test.ts)", () => {
         const names = catalogueMetricNames();
         expect(names).toEqual(expect.arrayContaining(["launchpad_backup_size_bytes", "launchpad_restore_verify_last_run_success"]));
