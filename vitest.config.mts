@@ -18,10 +18,12 @@ export default defineConfig({
         // The version rules follow the EKS and RDS calendars on the day of the run: pin the day the
         // pins of lib/versions.ts were read, so the suite does not fail when the calendar moves.
         env: { LAUNCHPAD_TODAY: "2026-12-02" },
-        // Identical plans are planned once per worker and shared, frozen (plan/engine.ts sharePlans).
-        setupFiles: ["tests/support/share-plans.ts"],
-        // One scratch directory per run for the CLI bundles the process-level tests run.
-        globalSetup: ["tests/support/compiled-dir.ts"],
+        // Identical plans are planned once per worker and shared, frozen (plan/engine.ts sharePlans);
+        // each file's scratch directories are removed after it (tests/support/scratch.ts).
+        setupFiles: ["tests/support/share-plans.ts", "tests/support/scratch-cleanup.ts"],
+        // One scratch directory per run for the CLI bundles the process-level tests run; the run's own
+        // TMPDIR, and the run fails if anything is left in it.
+        globalSetup: ["tests/support/compiled-dir.ts", "tests/support/run-tmpdir.ts"],
         testTimeout: 60_000,
         hookTimeout: 60_000,
         // The JSON file feeds the closing "N passed, N failed" line of .ci/run.

@@ -352,7 +352,8 @@ let fakeBin = "";
 const SCRIPTS = join(REPO_ROOT, "scripts", "db");
 
 function scriptEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-    return { PATH: `${fakeBin}:/usr/bin:/bin`, HOME: dir, PUSHGATEWAY_URL: `http://127.0.0.1:${pushgateway?.port ?? 0}`, ...extra };
+    // The run's TMPDIR (tests/support/run-tmpdir.ts): what the scripts' exit traps fail to remove fails the run.
+    return { PATH: `${fakeBin}:/usr/bin:/bin`, HOME: dir, TMPDIR: tmpdir(), PUSHGATEWAY_URL: `http://127.0.0.1:${pushgateway?.port ?? 0}`, ...extra };
 }
 
 /** dump.sh's upload phase after a dump of today: every tier uploaded, its success pushed. */

@@ -4,11 +4,11 @@
  * run; targets staging <= 2.0, production <= 2.5), peak memory, and the two layouts.
  */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bench, parseBenchArgs } from "../bench/plan.bench";
 import { formatMarkdown, formatTable, growthLines, RATIO_TARGETS, spliceSection, verdict, type Machine, type StackResult } from "../bench/report";
+import { scratchDir } from "./support/scratch";
 
 const MACHINE: Machine = { cpuModel: "Test CPU", cpuCount: 2, memoryBytes: 8 * 2 ** 30, platform: "Linux x64", node: "v20.19.0", date: "2026-12-02" };
 
@@ -75,7 +75,7 @@ describe("npm run bench's flags (scripts/cli.ts parseFlags, as every npm run com
     });
 
     it("refuses, before measuring anything, a --write file that is missing or has no bench markers (exit 1, the usage)", async () => {
-        const dir = mkdtempSync(join(tmpdir(), "bench-"));
+        const dir = scratchDir("bench-");
         const missing = join(dir, "missing.md");
         expect(await bench(["--write", "--readme", missing])).toEqual({ code: 1, stdout: "", stderr: `error: --write: ${missing} does not exist\n${usage}` });
         const bare = join(dir, "bare.md");

@@ -16,7 +16,7 @@
  *   (`RestoreJobs[].Status` PENDING | RUNNING | COMPLETED | ABORTED | FAILED, `.CreationDate`, `.CompletionDate`)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -24,6 +24,7 @@ import { DR_METRICS, PUSH_JOBS } from "../observability/catalogue";
 import { AWS_STUB, hasJmespath } from "./support/aws-stub";
 import { parseExposition, startFakePushgateway, type FakePushgateway } from "./support/db-s3";
 import { IN_CI } from "./support/db-tools";
+import { scratchDir } from "./support/scratch";
 
 const SCRIPT = join(__dirname, "..", "scripts", "db", "dr-metrics.sh");
 const DB = "launchpad-production-db";
@@ -71,7 +72,8 @@ function writeHealthy(): void {
 function run(env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const child = spawn("bash", [SCRIPT], {
-            env: { PATH: `${dir}:${process.env.PATH ?? ""}`, AWS_STUB_DIR: dir, AWS_REGION: "us-east-1", DB_INSTANCE_ID: DB, PUSHGATEWAY_URL: gateway.url, ...env },
+            // The run's TMPDIR (tests/support/run-tmpdir.ts): the script's error log must not outlive it.
+            env: { PATH: `${dir}:${process.env.PATH ?? ""}`, TMPDIR: tmpdir(), AWS_STUB_DIR: dir, AWS_REGION: "us-east-1", DB_INSTANCE_ID: DB, PUSHGATEWAY_URL: gateway.url, ...env },
         });
         let stdout = "";
         let stderr = "";
@@ -93,7 +95,7 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
     });
     beforeEach(() => {
         if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-        dir = mkdtempSync(join(tmpdir(), "launchpad-dr-metrics-"));
+        dir = scratchDir("launchpad-dr-metrics-");
         writeFileSync(join(dir, "aws"), AWS_STUB, { mode: 0o755 });
         writeHealthy();
         gateway.pushes.length = 0;

@@ -15,7 +15,6 @@
  * commands nothing checks.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
@@ -24,6 +23,7 @@ import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
 import { ANNOTATIONS } from "../lib/delivery";
 import { named, planStack, type Plan } from "./support/plan";
+import { scratchFile } from "./support/scratch";
 
 const read = (file: string): string => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
 const STACK = "production";
@@ -93,11 +93,7 @@ function jqWords(filter: string, value: unknown): string[] {
     return r.stdout.split(/\s+/).filter((x) => x !== "");
 }
 
-const outputsFile = (outputs: Record<string, unknown>): string => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-docs-schema-")), "previous.json");
-    fs.writeFileSync(file, JSON.stringify(outputs));
-    return file;
-};
+const outputsFile = (outputs: Record<string, unknown>): string => scratchFile("launchpad-docs-schema-", "previous.json", JSON.stringify(outputs));
 
 /** The stack as the walk has left it: releases set on top of the committed stack file, the live color, the last update's outputs. */
 interface Walk {

@@ -5,9 +5,6 @@
  * planned back in; the two refusals the issue names also through `npm run plan` itself, a process of
  * its own (every other case runs planCli, the function that process runs, here).
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { execFile } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
@@ -21,6 +18,7 @@ import { loadConfigFor } from "./support/config";
 import { evaluatePlan } from "../policies/evaluate";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { byUrn, input, named, ofType, planStack, type Plan } from "./support/plan";
+import { scratchFile } from "./support/scratch";
 
 const S = "launchpad:services.api.releases";
 /** `--set` lines for one color's release. */
@@ -260,9 +258,7 @@ describe("the migration Job and its restore point (production, green migrates 3 
     it("the undo settings it prints plan cleanly: the database from that snapshot, traffic on blue, version 3 again", async () => {
         const p = await plan();
         const undo = ((p.outputs.schemaMigrations as Record<string, { undo: string[] }>).api).undo;
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-undo-"));
-        const file = path.join(dir, "outputs.json");
-        fs.writeFileSync(file, JSON.stringify({ schemaVersions: p.outputs.schemaVersions, liveServices: p.outputs.liveServices }));
+        const file = scratchFile("launchpad-undo-", "outputs.json", JSON.stringify({ schemaVersions: p.outputs.schemaVersions, liveServices: p.outputs.liveServices }));
         const r = await planCli(["--stack", "production", "--json", "--previous-outputs", file, ...EXPAND.flatMap((s) => ["--set", s]), ...undo.flatMap((s) => ["--set", s])]);
         expect(r.stderr).not.toContain("Invalid configuration");
         expect(r.code).toBe(0);
@@ -312,9 +308,7 @@ describe("no migration", () => {
 
 /** Plans staging through the CLI with a previous record; returns the exit code, the document and the problems. */
 async function staging(sets: readonly string[], prev: Record<string, unknown>): Promise<{ code: number; stdout: string; stderr: string }> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-schema-"));
-    const file = path.join(dir, "outputs.json");
-    fs.writeFileSync(file, JSON.stringify(prev));
+    const file = scratchFile("launchpad-schema-", "outputs.json", JSON.stringify(prev));
     const r = await planCli(["--stack", "staging", "--previous-outputs", file, ...sets.flatMap((s) => ["--set", s])]);
     return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
@@ -618,11 +612,7 @@ describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs 
         const help = planProcess(["--help"]);
         if (help.status !== 0) throw new Error(`building the plan bundle failed:\n${help.stderr}`);
     }, 200_000);
-    const previousFile = (outputs: Record<string, unknown>): string => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-schema-")), "outputs.json");
-        fs.writeFileSync(file, JSON.stringify(outputs));
-        return file;
-    };
+    const previousFile = (outputs: Record<string, unknown>): string => scratchFile("launchpad-schema-", "outputs.json", JSON.stringify(outputs));
 
     // The two refusals the issue names (contract while the old code runs, rollback to an incompatible color); the whole table,
     // these two included, runs in-process above with the same expectations.

@@ -4,13 +4,13 @@
  * exit 3, naming the object. And a saved plan is judged exactly as `npm run plan -- --policy`
  * judges the same plan: the document carries what the preflight reads (dependencies, ARNs, ids).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Violation } from "../policies/evaluate";
 import { planCli } from "../scripts/plan";
 import { policyCli } from "../scripts/policy";
+import { scratchDir } from "./support/scratch";
 
 /** The `npm run plan -- --json` document, as far as these tests read and edit it. */
 interface PlanDocument {
@@ -29,7 +29,7 @@ interface DocResource {
     arn: string | null;
 }
 
-const dir = mkdtempSync(join(tmpdir(), "launchpad-preflight-"));
+const dir = scratchDir("launchpad-preflight-");
 // Every resource below is under the Environment component: the engine qualifies the type by the whole chain.
 const STAGING = "urn:pulumi:staging::launchpad::launchpad:environment:Environment$";
 const URNS = {

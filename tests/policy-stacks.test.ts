@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -13,6 +12,7 @@ import { planCli } from "../scripts/plan";
 import { policyCli } from "../scripts/policy";
 import { compiledEnv } from "./support/compiled";
 import { planStack } from "./support/plan";
+import { scratchDir } from "./support/scratch";
 
 const STACKS = ["staging", "production"] as const;
 const count = (vs: readonly Violation[]) => vs.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v.policy]: (acc[v.policy] ?? 0) + 1 }), {});
@@ -95,7 +95,7 @@ describe("npm run plan -- --policy", () => {
 });
 
 describe("npm run policy -- --plan", () => {
-    const dir = mkdtempSync(join(tmpdir(), "launchpad-policy-"));
+    const dir = scratchDir("launchpad-policy-");
     const savedPlan = async (edit: (doc: { resources: { type: string; inputs: Record<string, unknown> }[] }) => void = () => undefined): Promise<string> => {
         const doc = JSON.parse(renderJson(await planStack("staging"))) as { resources: { type: string; inputs: Record<string, unknown> }[] };
         edit(doc);

@@ -5,7 +5,6 @@
  * why. Compared with the pod template the history's head entry recorded (`pod`).
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { envHash, POD_PARTS, podShape, releaseId, type PodPart } from "../components/blue-green-service";
@@ -15,6 +14,7 @@ import { REPO_ROOT } from "../plan/engine";
 import { planProcess } from "./support/compiled";
 import { loadConfigFor } from "./support/config";
 import { planStack } from "./support/plan";
+import { scratchFile } from "./support/scratch";
 
 const T1 = "2026-11-20T10:00:00.000Z";
 
@@ -76,8 +76,7 @@ describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs 
     // The run's bundle directory (tests/support/compiled.ts): neither racing nor trusting bin/.
 
     it("a new CPU request and readiness path on the live color: exit 0, the plan, and exactly the warning on stderr", async () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-roll-")), "outputs.json");
-        fs.writeFileSync(file, JSON.stringify({ [RELEASE_HISTORY_OUTPUT]: { api: [recorded(await api())] } }));
+        const file = scratchFile("launchpad-roll-", "outputs.json", JSON.stringify({ [RELEASE_HISTORY_OUTPUT]: { api: [recorded(await api())] } }));
         const sets = ["launchpad:services.api.resources.requests.cpu=300m", "launchpad:services.api.health.readinessPath=/ready"];
         const r = planProcess(["--stack", "staging", "--previous-outputs", file, ...sets.flatMap((s) => ["--set", s])]);
         expect(r.stderr).toBe(`warning: ${warning(["readinessProbe", "resources"])}\n`);

@@ -5,9 +5,6 @@
  * properties; the rule is also checked end to end through the offline plan, with staging's outputs
  * and production's previous outputs handed in as the backend would.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -24,6 +21,7 @@ import { planProcess } from "./support/compiled";
 import { loadConfigFor } from "./support/config";
 import { deployedConfig } from "./support/deployed";
 import { named, planStack, type Plan } from "./support/plan";
+import { scratchFile } from "./support/scratch";
 import { valueOf } from "./support/values";
 
 const T0 = "2026-11-01T10:00:00.000Z";
@@ -428,8 +426,7 @@ describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs 
     // The run's bundle directory (tests/support/compiled.ts): neither racing nor trusting bin/.
     it("a new env on the live color: exit 2, exactly the problem on stderr, nothing on stdout", async () => {
         const s = (await loadConfigFor("production")).services[0];
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-history-")), "outputs.json");
-        fs.writeFileSync(file, JSON.stringify({ [RELEASE_HISTORY_OUTPUT]: { api: [{ ...entry("blue", s.releases.blue.image, releaseId(s, "blue"), T1), envHash: envHash(s, "blue") }] } }));
+        const file = scratchFile("launchpad-history-", "outputs.json", JSON.stringify({ [RELEASE_HISTORY_OUTPUT]: { api: [{ ...entry("blue", s.releases.blue.image, releaseId(s, "blue"), T1), envHash: envHash(s, "blue") }] } }));
         const set = "launchpad:services.api.releases.blue.env.LOG_LEVEL=debug";
         const changed = (await loadConfigFor("production", [set])).services[0];
         const r = planProcess(["--stack", "production", "--previous-outputs", file, "--set", set]);

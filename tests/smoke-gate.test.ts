@@ -4,9 +4,7 @@
  * (`node:https`) alike, each case with its exact outcome.
  */
 import { execFile } from "node:child_process";
-import * as fs from "node:fs";
 import type * as net from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
@@ -15,6 +13,7 @@ import { errorCause, redactCredentials, type SmokeSummary } from "../smoke/runne
 import { bodyCapBytes, openClient, type Client } from "../smoke/transport";
 import { closedPort } from "./support/http-server";
 import { rawServer, testCertificate, writeForever, type OnRequest, type RawServer } from "./support/raw-server";
+import { scratchFile } from "./support/scratch";
 
 const servers: RawServer[] = [];
 const clients: Client[] = [];
@@ -173,12 +172,9 @@ describe.each(PROTOCOLS)("one retry on a fresh connection over %s", (protocol) =
     });
 });
 
-let policies = 0;
 /** A policy file of `requests` GETs of `/`, one at a time, loose latency thresholds. */
 function policyFile(patch: Record<string, unknown> = {}): string {
-    const file = path.join(os.tmpdir(), `smoke-gate-${process.pid}-${++policies}.json`);
-    fs.writeFileSync(file, JSON.stringify({ checks: [{ path: "/" }], requests: 2, concurrency: 1, timeoutMs: 3_000, warmupRequests: 0, thresholds: { p95Ms: 5_000, p99Ms: 10_000, errorRate: 0.01 }, ...patch }));
-    return file;
+    return scratchFile("smoke-gate-", "policy.json", JSON.stringify({ checks: [{ path: "/" }], requests: 2, concurrency: 1, timeoutMs: 3_000, warmupRequests: 0, thresholds: { p95Ms: 5_000, p99Ms: 10_000, errorRate: 0.01 }, ...patch }));
 }
 
 /** An HTTP/2 SETTINGS frame header (empty payload) and a GOAWAY frame (RFC 9113 sections 4.1, 6.5, 6.8). */

@@ -9,7 +9,6 @@
 import { encodeConfig } from "../../config";
 import { stackConfigFor } from "../../plan/engine";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../../plan/engine";
 import type { RollbackDeps, RollbackStack, RollbackUpOptions } from "../../scripts/rollback";
@@ -17,6 +16,7 @@ import type { StateResource } from "../../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./deployed";
 import { deploymentJson, type KubeApi } from "./kube-api";
 import { frozen, planStack } from "./plan";
+import { scratchFile } from "./scratch";
 
 export interface Recorded {
     readonly calls: string[];
@@ -170,14 +170,13 @@ export async function fakeStack(kube: KubeApi, stack: CommittedStack, o: FakeSta
     };
 }
 
-/** `policies/config/<stack>.json` with the deployed fixture's API endpoint CIDRs allowed, written once per process. */
+/**
+ * `policies/config/<stack>.json` with the deployed fixture's API endpoint CIDRs allowed. Written for
+ * each fake stack (a small file): a scratch file lasts only as long as the test file that made it.
+ */
 function deployedPackConfig(stack: CommittedStack): string {
-    const file = path.join(os.tmpdir(), `launchpad-deployed-pack-${stack}-${process.pid}.json`);
-    if (!fs.existsSync(file)) {
-        const pack = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policies", "config", `${stack}.json`), "utf8")) as Record<string, Record<string, unknown>>;
-        const cidrs = OWN_VALUES[stack].filter((v) => v.startsWith("launchpad:cluster.endpointPublicAccessCidrs[")).map((v) => v.slice(v.indexOf("=") + 1));
-        pack["eks-public-endpoint-restricted"] = { ...pack["eks-public-endpoint-restricted"], allowedCidrs: cidrs };
-        fs.writeFileSync(file, `${JSON.stringify(pack, null, 2)}\n`);
-    }
-    return file;
+    const pack = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policies", "config", `${stack}.json`), "utf8")) as Record<string, Record<string, unknown>>;
+    const cidrs = OWN_VALUES[stack].filter((v) => v.startsWith("launchpad:cluster.endpointPublicAccessCidrs[")).map((v) => v.slice(v.indexOf("=") + 1));
+    pack["eks-public-endpoint-restricted"] = { ...pack["eks-public-endpoint-restricted"], allowedCidrs: cidrs };
+    return scratchFile("launchpad-deployed-pack-", `${stack}.json`, `${JSON.stringify(pack, null, 2)}\n`);
 }
