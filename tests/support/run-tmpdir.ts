@@ -8,32 +8,42 @@
  * fails the run, then removes it. The check runs once, after every file: a file's temp files that
  * another file, on the other worker, still uses are never judged early.
  */
+import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { homedir, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 
 /**
- * tsx's transform cache, `os.tmpdir()/tsx-<euid>` (its dist/temporary-directory-*.mjs): a cache kept
- * across runs, not a leftover. Linked to where tsx keeps it outside the run, so the tests' tsx
- * processes stay as warm as a developer's.
+ * Caches tools keep in the temp dir across runs by design, not leftovers. Each is linked to where
+ * the tool keeps it outside the run, so the tests' processes stay as warm as a developer's (a cold
+ * tsx start of scripts/rollback.ts took about 1.6 CPU-seconds more):
+ * - tsx's transform cache, `tsx-<euid>` (tsx's dist/temporary-directory-*.mjs);
+ * - ts-node 7's compile cache, `ts-node-<sha256 of the home dir>` (`getTmpDir` in @pulumi/pulumi's
+ *   vendor/ts-node@7.0.1, which compiles the policy pack: tests/policy-pack-publish.test.ts).
  */
-const TSX_CACHE = `tsx-${process.geteuid?.() ?? userInfo().username}`;
+const CACHES: readonly string[] = [
+    `tsx-${process.geteuid?.() ?? userInfo().username}`,
+    `ts-node-${createHash("sha256").update(homedir(), "utf8").digest("hex")}`,
+];
 
 export default function setup(): () => void {
     const outer = tmpdir();
-    // Short: the database tests put unix sockets four directories down (tests/db-scripts.test.ts,
-    // scripts/db/verify.sh), and a socket path holds at most 107 bytes (unix(7), sun_path).
+    // Short: the database tests put unix sockets three directories down (tests/db-scripts.test.ts,
+    // scripts/db/verify.sh: PostgreSQL's is about 92 bytes from here), and a socket path holds at
+    // most 107 (unix(7), sun_path).
     const run = mkdtempSync(join(outer, "lp-"));
     // As /tmp: PostgreSQL runs as postgres when the tests run as root, and must reach its directory.
     chmodSync(run, 0o1777);
-    mkdirSync(join(outer, TSX_CACHE), { recursive: true });
-    symlinkSync(join(outer, TSX_CACHE), join(run, TSX_CACHE));
+    for (const cache of CACHES) {
+        mkdirSync(join(outer, cache), { recursive: true });
+        symlinkSync(join(outer, cache), join(run, cache));
+    }
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = run;
     return () => {
         if (saved === undefined) delete process.env.TMPDIR;
         else process.env.TMPDIR = saved;
-        const left = readdirSync(run).filter((name) => name !== TSX_CACHE).sort();
+        const left = readdirSync(run).filter((name) => !CACHES.includes(name)).sort();
         rmSync(run, { recursive: true, force: true });
         if (left.length > 0) {
             console.error(`\nThe tests left ${left.length} ${left.length === 1 ? "entry" : "entries"} in their TMPDIR (${run}, now removed); ` +
