@@ -12,6 +12,14 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+    export interface ProvidedContext {
+        /** The run's own TMPDIR, for tests/run-tmpdir.test.ts. */
+        runTmpdir: string;
+    }
+}
 
 /**
  * Caches tools keep in the temp dir across runs by design, not leftovers. Each is linked to where
@@ -26,7 +34,12 @@ const CACHES: readonly string[] = [
     `ts-node-${createHash("sha256").update(homedir(), "utf8").digest("hex")}`,
 ];
 
-export default function setup(): () => void {
+/** What is in `run` besides the caches: what the tests left. */
+export function leftovers(run: string): string[] {
+    return readdirSync(run).filter((name) => !CACHES.includes(name)).sort();
+}
+
+export default function setup(project: TestProject): () => void {
     const outer = tmpdir();
     // Short: the database tests put unix sockets three directories down (tests/db-scripts.test.ts,
     // scripts/db/verify.sh: PostgreSQL's is about 92 bytes from here), and a socket path holds at
@@ -40,10 +53,11 @@ export default function setup(): () => void {
     }
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = run;
+    project.provide("runTmpdir", run);
     return () => {
         if (saved === undefined) delete process.env.TMPDIR;
         else process.env.TMPDIR = saved;
-        const left = readdirSync(run).filter((name) => !CACHES.includes(name)).sort();
+        const left = leftovers(run);
         rmSync(run, { recursive: true, force: true });
         if (left.length > 0) {
             console.error(`\nThe tests left ${left.length} ${left.length === 1 ? "entry" : "entries"} in their TMPDIR (${run}, now removed); ` +
