@@ -276,8 +276,20 @@ function replaceHazard(rule: ReplaceRule, before: PlannedResource, after: Planne
     if (order === "delete-first" && after.type === "aws:rds/instance:Instance") {
         return "the database is deleted before its replacement exists: its data, and the source a restore reads";
     }
+    if (after.type === "aws:eks/cluster:Cluster" && name !== undefined && keepsName(rule, before, after)) {
+        return EKS_SAME_ARN;
+    }
     return undefined;
 }
+
+/**
+ * A replaced EKS cluster keeps its name, so its ARN, which is the Kubernetes provider's
+ * `clusterIdentifier` (components/cluster.ts). In a preview the ARN is unknown and the provider
+ * replaces (an updated identifier); in the update the Node SDK registers the provider only once the
+ * new cluster's ARN is known, the same string, and "an unchanged, set" identifier clears every
+ * replacement (pulumi-kubernetes provider/pkg/provider/provider.go DiffConfig, commit 94977969).
+ */
+const EKS_SAME_ARN = "the new cluster keeps the old one's name, so its ARN, the Kubernetes provider's clusterIdentifier: `pulumi preview` shows every Kubernetes object replaced (the ARN is unknown until the cluster exists), but `pulumi up` replaces none of them (pulumi-kubernetes provider.go DiffConfig: an unchanged, set clusterIdentifier clears every replacement), so they stay in the state and are missing from the new cluster; run `pulumi refresh`, then `pulumi up`, right after it";
 
 /**
  * Why an in-place update fails in a real `pulumi up`; undefined when it does not. An RDS engine

@@ -173,6 +173,18 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         expect(planChanges(before, edited(before, group, { name: "renamed" }))).toMatchObject([{ name: group, kind: "replace", order: "delete-first", replacedBy: ["name"] }]);
     });
 
+    it("a replaced EKS cluster keeps its name, so its ARN, the Kubernetes provider's clusterIdentifier: the warning says `pulumi up` will not recreate the Kubernetes objects (pulumi-kubernetes provider.go DiffConfig: an unchanged, set clusterIdentifier clears every replacement)", async () => {
+        const before = await planStack("staging");
+        const cluster = "launchpad-staging-cluster-eks";
+        expect(named(before, "launchpad-staging-cluster-k8s").inputs.clusterIdentifier).toBe(named(before, cluster).arn);
+        const changes = planChanges(before, edited(before, cluster, { roleArn: "arn:aws:iam::123456789012:role/another" }));
+        expect(change(changes, cluster)).toMatchObject({ kind: "replace", order: "delete-first", replacedBy: ["roleArn"] });
+        expect(changeWarnings(changes)).toContain(`warning: replace of ${cluster}: the new cluster keeps the old one's name, so its ARN, the Kubernetes provider's clusterIdentifier: \`pulumi preview\` shows every Kubernetes object replaced`);
+        // A rename is a new ARN: the provider is replaced in the update too, no warning.
+        const renamed = planChanges(before, edited(before, cluster, { name: "launchpad-staging-2" }));
+        expect(change(renamed, cluster).hazard).toBeUndefined();
+    });
+
     it("a dashboard's JSON updates it unless its uid changes (resource_dashboard.go CustomizeDiff ForceNew on config_json)", async () => {
         const before = await planStack("staging");
         const dashboard = before.resources.find((r) => r.type === "grafana:oss/dashboard:Dashboard");
