@@ -384,7 +384,6 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
     const rpoText = `${t.rpoTarget}, the recovery point objective (${RPO_TARGET_MINUTES} minutes by default)`;
     const rtoText = `${t.restoreMaxDuration}, the recovery time objective (${RTO_TARGET_MINUTES} minutes by default)`;
     const due = drillDueSeconds(t.restoreMaxDuration);
-    const instanceAge = `(time() - max by (db_instance) (${dr(DR_METRICS.instanceCreateTimestamp)}))`;
     const alerts: AlertDefinition[] = [
         {
             // In percent of what is allocated now (scripts/db/dr-metrics.sh reads both): after
@@ -524,17 +523,17 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             // dr-metrics.sh pushes the drill's metrics only while a drill finished in its lookback
             // (40 days): a drill that stops happening (plan deleted, selection empty, IAM broken)
             // would take the two alerts above silent with it. The value is the newest drill's age,
-            // or, with none, the instance's; only an instance older than a drill interval counts, so a
-            // new stack does not page before its first drill. A silent dr-metrics.sh is
-            // LaunchpadPitrLagAboveRpo's and LaunchpadPushJobAbsent's: with no data this one is quiet.
+            // or, with none, the instance's: a new stack is not alerted before a drill was due. A
+            // silent dr-metrics.sh is LaunchpadPitrLagAboveRpo's and LaunchpadPushJobAbsent's: with
+            // no data at all this one is quiet.
             name: "LaunchpadRestoreDrillMissing",
-            query: `((time() - max by (db_instance) (${dr(DR_METRICS.drillLastCompletionTimestamp)})) or ${instanceAge}) and on (db_instance) (${instanceAge} > ${due})`,
+            query: `(time() - max by (db_instance) (${dr(DR_METRICS.drillLastCompletionTimestamp)})) or (time() - max by (db_instance) (${dr(DR_METRICS.instanceCreateTimestamp)}))`,
             op: ">",
             threshold: due,
             for: "1h",
             severity: "ticket",
             summary: `No AWS Backup restore drill of ${db} has finished in ${durationText(due)}`,
-            description: `No restore job of ${db}'s restore testing plan has finished (completed, failed or aborted) in ${durationText(due)}, the longest interval between two monthly drills plus their start window, the RTO and a day's grace, though the instance is older than that: the monthly drill is not happening, and nothing proves the backups restore.`,
+            description: `No restore job of ${db}'s restore testing plan has finished (completed, failed or aborted) in ${durationText(due)}, the longest interval between two monthly drills plus their start window, the RTO and a day's grace, and the instance is older than that: the monthly drill is not happening, and nothing proves the backups restore.`,
             runbookUrl: runbook("LaunchpadRestoreDrillMissing"),
             noData: "OK",
         },
