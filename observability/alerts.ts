@@ -523,9 +523,12 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             // dr-metrics.sh pushes the drill's metrics only while a drill finished in its lookback
             // (40 days): a drill that stops happening (plan deleted, selection empty, IAM broken)
             // would take the two alerts above silent with it. The value is the newest drill's age,
-            // or, with none, the instance's: a new stack is not alerted before a drill was due. A
-            // silent dr-metrics.sh is LaunchpadPitrLagAboveRpo's and LaunchpadPushJobAbsent's: with
-            // no data at all this one is quiet.
+            // or, with none, the instance's: a new stack is not alerted before a drill was due. The
+            // instance's InstanceCreateTime, not the plan's CreationTime: DescribeDBInstances is
+            // called anyway, while GetRestoreTestingPlan takes the plan's name, needs a permission
+            // the job's role lacks, and fails when the plan is deleted, a case this alert is for.
+            // A silent dr-metrics.sh is LaunchpadPitrLagAboveRpo's and LaunchpadPushJobAbsent's:
+            // with no data at all this one is quiet.
             name: "LaunchpadRestoreDrillMissing",
             query: `(time() - max by (db_instance) (${dr(DR_METRICS.drillLastCompletionTimestamp)})) or (time() - max by (db_instance) (${dr(DR_METRICS.instanceCreateTimestamp)}))`,
             op: ">",
