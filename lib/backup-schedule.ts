@@ -55,13 +55,17 @@ export const RESTORE_TEST_DAY_OF_MONTH = 15;
 export const RESTORE_TEST_HOUR_UTC = 6;
 /** The restore testing plan's schedule: AWS Backup's cron (minutes hours day-of-month month day-of-week year), in UTC. */
 export const RESTORE_TEST_SCHEDULE = `cron(0 ${RESTORE_TEST_HOUR_UTC} ${RESTORE_TEST_DAY_OF_MONTH} * ? *)`;
-/** Hours a drill may wait to start: the restore testing plan's start window. */
+/**
+ * Hours a drill may wait to start: the restore testing plan's start window, "after a restore test is
+ * scheduled before a job will be canceled if it doesn't start successfully" (AWS Backup API
+ * reference, RestoreTestingPlanForCreate, StartWindowHours).
+ */
 export const RESTORE_TEST_START_WINDOW_HOURS = 8;
 
 /**
  * The most days between two scheduled starts of a drill on `dayOfMonth`: 31 for the 15th (from the
  * 15th of a 31-day month to the next). Counted over eight years of the calendar, leap years
- * included; a month without that day (the 31st in April) has no drill, as with cron.
+ * included; a month without that day (the 31st in April) is taken to have no drill, as in cron.
  */
 export function longestDrillIntervalDays(dayOfMonth = RESTORE_TEST_DAY_OF_MONTH): number {
     let longest = 0;

@@ -1,9 +1,11 @@
 /**
  * When a monthly restore drill counts as missing (LaunchpadRestoreDrillMissing): derived from the
- * restore testing plan's schedule (lib/backup-schedule.ts), not a number typed beside it. A drill on
- * day D of every month: AWS Backup's cron day-of-month field, which, like cron, skips a month
- * without that day (AWS Backup Developer Guide, restore testing: a schedule expression is a cron
- * expression; the EventBridge cron reference, "Day-of-month 1-31").
+ * restore testing plan's schedule (lib/backup-schedule.ts), not a number typed beside it. AWS Backup
+ * API reference, RestoreTestingPlanForCreate: `ScheduleExpression` is "a CRON expression",
+ * `StartWindowHours` "a value in hours after a restore test is scheduled before a job will be
+ * canceled if it doesn't start successfully". A month without the day (the 31st in April) is skipped,
+ * as in any cron; the AWS pages found here do not say so, which matters only for days 29 to 31, not
+ * for the 15th the plan uses.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
