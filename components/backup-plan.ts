@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Safety } from "../config";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
-import { BACKUP_HOUR_UTC, START_WINDOW_MINUTES } from "../lib/backup-schedule";
+import { BACKUP_HOUR_UTC, RESTORE_TEST_SCHEDULE, RESTORE_TEST_START_WINDOW_HOURS, START_WINDOW_MINUTES } from "../lib/backup-schedule";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS, type BackupTier } from "../lib/retention";
 import { stackIdentifier } from "../lib/stack-name";
 import { encryptionKey } from "../lib/kms";
@@ -164,10 +164,6 @@ export function restoreTestingName(text: string): string {
     return out;
 }
 
-/** Restore drills: monthly on the 15th at 06:00 UTC, away from the monthly and yearly backups on the 1st. */
-export const RESTORE_TEST_SCHEDULE = "cron(0 6 15 * ? *)";
-/** Hours a drill may wait to start. */
-export const RESTORE_TEST_START_WINDOW_HOURS = 8;
 /** The drill restores the latest snapshot of the last week (a failed daily backup does not stop it). */
 export const RESTORE_TEST_SELECTION_WINDOW_DAYS = 7;
 /** Hours the restored database stays up for validation (the verify job's checks) before AWS Backup deletes it. */

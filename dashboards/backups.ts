@@ -1,10 +1,11 @@
 /**
  * Backups and DR: the age of the newest backup per tier, whether the last backup and restore check
- * runs failed, restore checks and drills against the RTO target, and the point-in-time and DR
- * lags against the RPO target.
+ * runs failed, restore checks and drills against the RTO target, the time since the last drill, and
+ * the point-in-time and DR lags against the RPO target.
  */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { durationSeconds } from "../observability/duration";
+import { drillDueSeconds } from "../observability/alerts";
+import { durationSeconds, durationText } from "../observability/duration";
 import { BACKUP_METRICS, DR_METRICS, PUSH_JOBS, VERIFY_METRICS } from "../observability/catalogue";
 import { cloudwatchTarget, dashboard, grafanaUids, promTarget, pushedSelector, stat, timeseries, type DashboardContext } from "./common";
 
@@ -20,6 +21,7 @@ export const BACKUPS_PANELS = {
     recoveryPointLag: 8,
     drillResult: 9,
     drillDuration: 10,
+    drillAge: 11,
 } as const;
 
 /**
@@ -97,13 +99,18 @@ export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: st
         .withPanel(lag)
         .withPanel(
             stat(P.drillResult, "Last AWS Backup restore drill: 1 completed, 0 failed", "none", 0, 36, 12)
-                .withTarget(promTarget("A", `min by (db_instance) (${dr(DR_METRICS.drillLastRunSuccess)})`, "drill"))
-                .withTarget(promTarget("B", `time() - max by (db_instance) (${dr(DR_METRICS.drillLastCompletionTimestamp)})`, "seconds since")),
+                .withTarget(promTarget("A", `min by (db_instance) (${dr(DR_METRICS.drillLastRunSuccess)})`, "drill")),
         )
         .withPanel(
             timeseries(P.drillDuration, `Restore drill duration (RTO target ${t.restoreMaxDuration})`, "s", 12, 36)
                 .withTarget(promTarget("A", `max by (db_instance) (${dr(DR_METRICS.drillDuration)})`, "drill"))
                 .withTarget(promTarget("B", `vector(${rto})`, "RTO target")),
+        )
+        .withPanel(
+            // In seconds, which Grafana shows in days or weeks: LaunchpadRestoreDrillMissing's value.
+            stat(P.drillAge, `Time since the last restore drill finished (missing after ${durationText(drillDueSeconds(t.restoreMaxDuration))})`, "s", 0, 40, 12).withTarget(
+                promTarget("A", `time() - max by (db_instance) (${dr(DR_METRICS.drillLastCompletionTimestamp)})`, "drill"),
+            ),
         )
         .build();
 }

@@ -1,7 +1,8 @@
 /**
- * When AWS Backup starts the stack's snapshot jobs, and how far the RDS windows must keep from it.
- * Owned here, not in `components/backup-plan.ts`, because config refuses windows that clash with it
- * (`config/database.ts`) and config must not import components.
+ * When AWS Backup starts the stack's snapshot jobs and its restore drills, and how far the RDS
+ * windows must keep from the former. Owned here, not in `components/backup-plan.ts`, because config
+ * refuses windows that clash with them (`config/database.ts`) and the drill alert
+ * (`observability/alerts.ts`) knows when a drill is due; neither may import components.
  */
 
 /** Every rule of the backup plan starts at 05:00 UTC (daily, weekly, monthly, yearly, continuous). */
@@ -46,4 +47,38 @@ export function touchesBackupStartWindow(start: number, length: number): boolean
         }
     }
     return false;
+}
+
+/** Restore drills (the restore testing plan) start on this day of every month, away from the monthly and yearly backups on the 1st. */
+export const RESTORE_TEST_DAY_OF_MONTH = 15;
+/** The hour, UTC, at which they start. */
+export const RESTORE_TEST_HOUR_UTC = 6;
+/** The restore testing plan's schedule: AWS Backup's cron (minutes hours day-of-month month day-of-week year), in UTC. */
+export const RESTORE_TEST_SCHEDULE = `cron(0 ${RESTORE_TEST_HOUR_UTC} ${RESTORE_TEST_DAY_OF_MONTH} * ? *)`;
+/**
+ * Hours a drill may wait to start: the restore testing plan's start window, "after a restore test is
+ * scheduled before a job will be canceled if it doesn't start successfully" (AWS Backup API
+ * reference, RestoreTestingPlanForCreate, StartWindowHours).
+ */
+export const RESTORE_TEST_START_WINDOW_HOURS = 8;
+
+/**
+ * The most days between two scheduled starts of a drill on `dayOfMonth`: 31 for the 15th (from the
+ * 15th of a 31-day month to the next). Counted over eight years of the calendar, leap years
+ * included; a month without that day (the 31st in April) is taken to have no drill, as in cron.
+ */
+export function longestDrillIntervalDays(dayOfMonth = RESTORE_TEST_DAY_OF_MONTH): number {
+    let longest = 0;
+    let previous: number | undefined;
+    for (let month = 0; month < 8 * 12; month++) {
+        const start = Date.UTC(2024, month, dayOfMonth);
+        if (new Date(start).getUTCDate() !== dayOfMonth) {
+            continue;
+        }
+        if (previous !== undefined) {
+            longest = Math.max(longest, (start - previous) / (DAY_MINUTES * 60_000));
+        }
+        previous = start;
+    }
+    return longest;
 }

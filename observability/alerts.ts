@@ -10,10 +10,11 @@
  */
 import type { AppMetricsConfig, LaunchpadConfig, ObservabilityConfig } from "../config";
 import { hasDataLayer, scrapesContainerMetrics } from "../config/cluster";
+import { longestDrillIntervalDays, RESTORE_TEST_START_WINDOW_HOURS } from "../lib/backup-schedule";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
 import { databaseInstanceIdentifier, stackIdentifier } from "../lib/stack-name";
 import { BACKUP_METRICS, DR_METRICS, KSM_METRICS, PROMETHEUS_METRICS, PUSH_JOBS, PUSHGATEWAY_METRICS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
-import { cleanNumber, durationSeconds } from "./duration";
+import { cleanNumber, durationSeconds, durationText } from "./duration";
 
 /**
  * `page` wakes someone, `ticket` waits for working hours; `none` is the Watchdog's alone: it always
@@ -114,6 +115,22 @@ export const BURN_RATES = {
     fast: [{ factor: 14.4, long: "1h", short: "5m" }, { factor: 6, long: "6h", short: "30m" }],
     slow: [{ factor: 3, long: "1d", short: "2h" }, { factor: 1, long: "3d", short: "6h" }],
 } as const;
+
+/**
+ * A day's grace beyond the schedule before a drill counts as missing: a monthly drill a few hours
+ * late is still a drill; the alert is for one that is not coming.
+ */
+export const DRILL_GRACE_SECONDS = 86_400;
+
+/**
+ * Seconds after which no finished drill means one is missing (LaunchpadRestoreDrillMissing): the
+ * longest interval between two scheduled drills (31 days from the 15th of a 31-day month), the
+ * start window AWS Backup may wait (8 h), a restore as long as the RTO (a slower one alerts on its
+ * own once it finishes) and `DRILL_GRACE_SECONDS`. 32d9h with the default 1 h RTO.
+ */
+export function drillDueSeconds(restoreMaxDuration: string): number {
+    return longestDrillIntervalDays() * 86_400 + RESTORE_TEST_START_WINDOW_HOURS * 3_600 + durationSeconds(restoreMaxDuration) + DRILL_GRACE_SECONDS;
+}
 
 /** The rate window of the per-color error-ratio and latency alerts (and of promote's analysis, which reads the same queries). */
 export const ALERT_RATE_WINDOW = "5m";
@@ -366,6 +383,7 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
     const dr = (metric: string) => scopedSelector(ctx, metric, [`job="${PUSH_JOBS.dr}"`, `db_instance="${db}"`]);
     const rpoText = `${t.rpoTarget}, the recovery point objective (${RPO_TARGET_MINUTES} minutes by default)`;
     const rtoText = `${t.restoreMaxDuration}, the recovery time objective (${RTO_TARGET_MINUTES} minutes by default)`;
+    const due = drillDueSeconds(t.restoreMaxDuration);
     const alerts: AlertDefinition[] = [
         {
             // In percent of what is allocated now (scripts/db/dr-metrics.sh reads both): after
@@ -499,6 +517,27 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             summary: `The last AWS Backup restore drill of ${db} took {{ $value | humanizeDuration }}`,
             description: `The newest completed restore job of ${db}'s restore testing plan took longer than ${rtoText}: restoring the whole instance after a loss would too.`,
             runbookUrl: runbook("LaunchpadRestoreDrillSlowerThanRto"),
+            noData: "OK",
+        },
+        {
+            // dr-metrics.sh pushes the drill's metrics only while a drill finished in its lookback
+            // (40 days): a drill that stops happening (plan deleted, selection empty, IAM broken)
+            // would take the two alerts above silent with it. The value is the newest drill's age,
+            // or, with none, the instance's: a new stack is not alerted before a drill was due. The
+            // instance's InstanceCreateTime, not the plan's CreationTime: DescribeDBInstances is
+            // called anyway, while GetRestoreTestingPlan takes the plan's name, needs a permission
+            // the job's role lacks, and fails when the plan is deleted, a case this alert is for.
+            // A silent dr-metrics.sh is LaunchpadPitrLagAboveRpo's and LaunchpadPushJobAbsent's:
+            // with no data at all this one is quiet.
+            name: "LaunchpadRestoreDrillMissing",
+            query: `(time() - max by (db_instance) (${dr(DR_METRICS.drillLastCompletionTimestamp)})) or (time() - max by (db_instance) (${dr(DR_METRICS.instanceCreateTimestamp)}))`,
+            op: ">",
+            threshold: due,
+            for: "1h",
+            severity: "ticket",
+            summary: `No AWS Backup restore drill of ${db} has finished in ${durationText(due)}`,
+            description: `No restore job of ${db}'s restore testing plan has finished (completed, failed or aborted) in ${durationText(due)}, the longest interval between two monthly drills plus their start window, the RTO and a day's grace, and the instance is older than that: the monthly drill is not happening, and nothing proves the backups restore.`,
+            runbookUrl: runbook("LaunchpadRestoreDrillMissing"),
             noData: "OK",
         },
     ];

@@ -127,6 +127,11 @@ export const DR_METRICS = {
     drLatestRestorable: "launchpad_rds_dr_latest_restorable_timestamp_seconds",
     /** DescribeDBInstances `AllocatedStorage` (GiB) in bytes: what is allocated now, after any autoscaling. */
     allocatedStorage: "launchpad_rds_allocated_storage_bytes",
+    /**
+     * DescribeDBInstances `InstanceCreateTime`: the drill-missing alert's reference, since before the
+     * instance (and its first snapshot) existed no drill of it was due.
+     */
+    instanceCreateTimestamp: "launchpad_rds_instance_create_timestamp_seconds",
     /** CloudWatch AWS/RDS `FreeStorageSpace`, the newest 5-minute Minimum. */
     freeStorage: "launchpad_rds_free_storage_bytes",
     /** The newest finished restore job of the restore testing plan (the monthly drill): 1 COMPLETED, 0 FAILED or ABORTED. */

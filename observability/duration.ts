@@ -22,3 +22,18 @@ export function durationSeconds(text: string): number {
 export function cleanNumber(value: number): number {
     return Number(value.toPrecision(12));
 }
+
+/** Whole seconds as a Prometheus duration in days, hours, minutes and seconds (`2797200` is `32d9h`): the inverse of `durationSeconds`, for descriptions. */
+export function durationText(seconds: number): string {
+    if (!Number.isInteger(seconds) || seconds <= 0) {
+        throw new RangeError(`durationText: received ${seconds}; expected a whole number of seconds above 0`);
+    }
+    let rest = seconds;
+    let out = "";
+    for (const unit of ["d", "h", "m", "s"]) {
+        const n = Math.floor(rest / UNIT_SECONDS[unit]);
+        rest -= n * UNIT_SECONDS[unit];
+        out += n > 0 ? `${n}${unit}` : "";
+    }
+    return out;
+}

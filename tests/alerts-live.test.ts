@@ -27,7 +27,7 @@ import { pushgatewayValues, PUSHGATEWAY_PERSISTENCE_FILE } from "../components/o
 import { stackDashboards } from "../dashboards";
 import { ROLE_LABEL, ROLES } from "../lib/delivery";
 import { stackIdentifier } from "../lib/stack-name";
-import { alertContext, alertGroups } from "../observability/alerts";
+import { alertContext, alertGroups, drillDueSeconds } from "../observability/alerts";
 import { durationSeconds } from "../observability/duration";
 import { CADVISOR_METRICS, KSM_METRICS, ksmLabel, PUSH_JOBS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
@@ -397,12 +397,14 @@ interface DrState {
     readonly drRecoveryPointAge: number;
     readonly freeGiB: number;
     readonly drillDuration: number;
-    /** The newest finished drill's status (ListRestoreJobs). */
-    readonly drillStatus: "COMPLETED" | "FAILED";
+    /** The newest finished drill's status (ListRestoreJobs); "none": no finished drill in the script's lookback. */
+    readonly drillStatus: "COMPLETED" | "FAILED" | "none";
+    /** Seconds since the instance was created (DescribeDBInstances InstanceCreateTime). */
+    readonly instanceAge: number;
 }
 
-/** Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill passed in 20 min. */
-const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200, drillStatus: "COMPLETED" };
+/** Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill passed in 20 min, a 90-day-old instance. */
+const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200, drillStatus: "COMPLETED", instanceAge: 90 * 86_400 };
 
 /** Where the stub `aws` (tests/support/aws-stub.ts) finds its answers, and nothing else. */
 let awsStubDir = "";
@@ -420,10 +422,10 @@ async function drMetrics(state: DrState): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     const drillEnd = now - 86_400;
     const answers: Record<string, unknown> = {
-        "rds-describe-db-instances": { DBInstances: [{ DBInstanceIdentifier: DB_INSTANCE, DBInstanceStatus: "available", AllocatedStorage: 100, LatestRestorableTime: iso(now - state.recoveryPointAge) }] },
+        "rds-describe-db-instances": { DBInstances: [{ DBInstanceIdentifier: DB_INSTANCE, DBInstanceStatus: "available", AllocatedStorage: 100, LatestRestorableTime: iso(now - state.recoveryPointAge), InstanceCreateTime: iso(now - state.instanceAge) }] },
         "cloudwatch-get-metric-statistics": { Label: "FreeStorageSpace", Datapoints: [{ Timestamp: iso(now - 300), Minimum: state.freeGiB * 2 ** 30, Unit: "Bytes" }] },
         "rds-describe-db-instance-automated-backups": { DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: DB_INSTANCE, Status: "replicating", RestoreWindow: { EarliestTime: iso(now - 7 * 86_400), LatestTime: iso(now - state.drRecoveryPointAge) } }] },
-        "backup-list-restore-jobs": { RestoreJobs: [{ RestoreJobId: "drill", Status: state.drillStatus, ResourceType: "RDS", CreationDate: iso(drillEnd - state.drillDuration), CompletionDate: iso(drillEnd) }] },
+        "backup-list-restore-jobs": { RestoreJobs: state.drillStatus === "none" ? [] : [{ RestoreJobId: "drill", Status: state.drillStatus, ResourceType: "RDS", CreationDate: iso(drillEnd - state.drillDuration), CompletionDate: iso(drillEnd) }] },
     };
     for (const [name, body] of Object.entries(answers)) writeFileSync(join(awsStubDir, `${name}.json`), JSON.stringify(body));
     const dr: Record<string, string> = CTX.data?.drReplication === true ? { DR_REGION: config.drRegion, DR_BACKUPS_ARN: `arn:aws:rds:${config.drRegion}:123456789012:auto-backup:ab-EXAMPLE` } : {};
@@ -437,7 +439,8 @@ async function drMetrics(state: DrState): Promise<void> {
             ...dr,
         }),
     });
-    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: `pushed recovery metrics of ${DB_INSTANCE}\n`, stderr: "" });
+    const stderr = state.drillStatus === "none" ? "dr-metrics.sh: no finished restore drill in the last 40 days: drill metrics not pushed\n" : "";
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: `pushed recovery metrics of ${DB_INSTANCE}\n`, stderr });
 }
 
 /** Stops the Pushgateway (SIGTERM) and starts it on the same port and file: every group must come back as it was, and be scraped again. */
@@ -712,6 +715,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             LaunchpadRestoreSlowerThanRto: database,
             LaunchpadRestoreDrillFailed: instance,
             LaunchpadRestoreDrillSlowerThanRto: instance,
+            LaunchpadRestoreDrillMissing: instance,
             // Nothing down, nothing absent, nothing renamed: the meta alerts' queries are empty.
             LaunchpadTargetDown: [],
             LaunchpadRequestMetricAbsent: [],
@@ -809,7 +813,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
     it("recovery point older than the RPO, storage low, a drill slower than the RTO, a failed drill: their alerts", async () => {
         const t = config.observability.thresholds;
         // An hour behind (RPO 15 min), 5% free (threshold 10%), a two-hour drill (RTO 1 h).
-        await drMetrics({ recoveryPointAge: 3_600, drRecoveryPointAge: 3_600, freeGiB: 5, drillDuration: 7_200, drillStatus: "COMPLETED" });
+        await drMetrics({ ...HEALTHY_DR, recoveryPointAge: 3_600, drRecoveryPointAge: 3_600, freeGiB: 5, drillDuration: 7_200 });
         const names = ["LaunchpadPitrLagAboveRpo", ...(CTX.data?.drReplication === true ? ["LaunchpadDrBackupLagAboveRpo"] : []), "LaunchpadDatabaseStorageLow", "LaunchpadRestoreDrillSlowerThanRto"];
         const values: Record<string, number> = {};
         for (const name of names) {
@@ -830,6 +834,30 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         names.push("LaunchpadRestoreDrillFailed");
         await drMetrics(HEALTHY_DR);
         await waitFor("the recovery alerts to resolve", async () => ((await alerts()).some((a) => names.includes(a.labels.alertname) && a.state === "firing") ? undefined : true));
+    }, 90_000);
+
+    it("no drill finished in dr-metrics.sh's lookback: the missing-drill alert for an instance older than a drill interval, none for one created yesterday", async () => {
+        const due = drillDueSeconds(config.observability.thresholds.restoreMaxDuration);
+        const created = async (): Promise<number> => Number((await query(`launchpad_rds_instance_create_timestamp_seconds{db_instance="${DB_INSTANCE}"}`))[0]?.value[1]);
+        // A new stack: no drill yet, and none due. Once Prometheus holds the new group, the rule's
+        // `for` (5 s here) passes several times over without it firing.
+        await drMetrics({ ...HEALTHY_DR, drillStatus: "none", instanceAge: 86_400 });
+        await waitFor("the new instance's creation time scraped", async () => (Date.now() / 1000 - (await created()) < 2 * 86_400 ? true : undefined));
+        for (let i = 0; i < 10; i++) {
+            expect(firing(await alerts(), "LaunchpadRestoreDrillMissing")).toEqual([]);
+            await new Promise((r) => setTimeout(r, 1_000));
+        }
+        expect(await grafanaEvaluate("LaunchpadRestoreDrillMissing")).toEqual([{ labels: { db_instance: DB_INSTANCE }, holds: false }]);
+        // The same with a 90-day-old instance: a drill was due and none finished.
+        await drMetrics({ ...HEALTHY_DR, drillStatus: "none" });
+        const [a] = await waitFiring("LaunchpadRestoreDrillMissing", { db_instance: DB_INSTANCE });
+        expect(Number(a.value)).toBeGreaterThan(due);
+        expect(await grafanaHolding("LaunchpadRestoreDrillMissing")).toEqual([{ db_instance: DB_INSTANCE }]);
+        // The other drill alerts had nothing to say: their metrics left the group with the drill.
+        expect(await query(`launchpad_restore_drill_last_run_success{db_instance="${DB_INSTANCE}"}`)).toEqual([]);
+        // A drill again (yesterday's): resolved.
+        await drMetrics(HEALTHY_DR);
+        await waitFor("LaunchpadRestoreDrillMissing to resolve", async () => (firing(await alerts(), "LaunchpadRestoreDrillMissing").length === 0 ? true : undefined));
     }, 90_000);
 
     it("a Pushgateway restart keeps the failures: their alerts still fire, no staleness alert", async () => {

@@ -25,7 +25,7 @@ const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
 interface Series { readonly series: string; readonly values: string }
 interface Case {
     /** What the case shows. */
-    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike";
+    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack";
     readonly series: readonly Series[];
     readonly evalTime: string;
     /** Labels of the firing alert (beside severity and environment); absent: no alert. */
@@ -56,6 +56,9 @@ const gate = (color: string, passed: string, finishedAt: string): Series[] => [
     pushed("launchpad_smoke_gate_last_run_timestamp_seconds", "launchpad-smoke-gate", { service: "api", color }, finishedAt),
     pushed("push_time_seconds", "launchpad-smoke-gate", { service: "api", color }, finishedAt),
 ];
+/** dr-metrics.sh's group: the instance's creation time, and the newest finished drill's end, in seconds. */
+const drInstance = (values: string): Series => pushed("launchpad_rds_instance_create_timestamp_seconds", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
+const drillDone = (values: string): Series => pushed("launchpad_restore_drill_last_completion_timestamp_seconds", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const pushTime = (job: string, labels: Record<string, string>): Series => pushed("push_time_seconds", job, labels, "1x60");
 const ALL_PUSH_GROUPS = [pushTime("launchpad-smoke-gate", { service: "api", color: "blue" }), pushTime("launchpad-db-backup", { database: "app", tier: "daily" }), pushTime("launchpad-db-restore-verify", { database: "app" }), pushTime("launchpad-dr-metrics", { db_instance: "launchpad-production-db" })];
 
@@ -194,6 +197,20 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "silent before for", series: [{ series: 'launchpad_restore_drill_duration_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "4350x10" }], evalTime: "0m" },
         { kind: "silent below", series: [{ series: 'launchpad_restore_drill_duration_seconds{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "2400x10" }], evalTime: "5m" },
     ],
+    // In hours (STEP): the drill is due within drillDueSeconds("1h") = 32d9h = 777 h, then `for` 1 h.
+    // The instance was created at 0 (dr-metrics.sh pushes its InstanceCreateTime); dr-metrics.sh pushes
+    // a drill's metrics only while one finished in the last 40 days, so with none there is no series.
+    LaunchpadRestoreDrillMissing: [
+        { kind: "fires", series: [drInstance("0x800")], evalTime: "780h", labels: { db_instance: "launchpad-production-db" }, summary: "No AWS Backup restore drill of launchpad-production-db has finished in 32d9h" },
+        { kind: "silent before for", series: [drInstance("0x800")], evalTime: "778h" },
+        // A drill finished on day 15: 17.5 days later it is not missing.
+        { kind: "silent below", series: [drInstance("0x800"), drillDone("_x360 1296000x440")], evalTime: "780h" },
+        // The newest drill still in the lookback but older than 777 h: missing too.
+        { kind: "fires just above", series: [drInstance("0x800"), drillDone("0x800")], evalTime: "779h", labels: { db_instance: "launchpad-production-db" }, summary: "No AWS Backup restore drill of launchpad-production-db has finished in 32d9h" },
+        { kind: "silent just below", series: [drInstance("0x800"), drillDone("0x800")], evalTime: "777h" },
+        // A stack created at hour 100 (its first push then), no drill yet: 680 h old at 780 h, none due.
+        { kind: "silent for a new stack", series: [drInstance("_x100 360000x700")], evalTime: "780h" },
+    ],
     LaunchpadWatchdog: [
         { kind: "fires", series: [OTHER], evalTime: "1m", labels: {}, summary: "The alerting pipeline of the stack works (this alert always fires)" },
     ],
@@ -234,7 +251,7 @@ const ALWAYS_FIRING = new Set(["LaunchpadWatchdog"]);
  * Evaluation step per alert: 1 minute, but 5 for the day-long staleness and slow-burn scenarios (promtool
  * evaluates every rule of its rule files at every step up to the last eval_time).
  */
-const STEP: Record<string, string> = { LaunchpadBackupStale: "5m", LaunchpadRestoreVerifyStale: "5m", LaunchpadSmokeGateFailed: "5m", LaunchpadErrorBudgetBurnSlow: "5m" };
+const STEP: Record<string, string> = { LaunchpadBackupStale: "5m", LaunchpadRestoreVerifyStale: "5m", LaunchpadSmokeGateFailed: "5m", LaunchpadErrorBudgetBurnSlow: "5m", LaunchpadRestoreDrillMissing: "1h" };
 
 interface RuleFile { groups: { name: string; interval?: string; rules: { alert?: string; record?: string }[] }[] }
 
@@ -281,7 +298,7 @@ describe("the promtool scenarios", () => {
             const kinds = cases.map((c) => c.kind);
             const before = ALERTS.get(name)?.for === "0m" ? [] : ["silent before for"];
             const expected = ALWAYS_FIRING.has(name) ? ["fires"] : ["fires", "silent below", ...before];
-            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike"]);
+            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike", "silent for a new stack"]);
             expect({ name, kinds: kinds.filter((k) => !extra.has(k)).sort() }).toEqual({ name, kinds: expected.sort() });
         }
     });

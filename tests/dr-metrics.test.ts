@@ -7,7 +7,8 @@
  *
  * Documented shapes:
  * - DescribeDBInstances: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html
- *   (`LatestRestorableTime`, `AllocatedStorage` in GiB)
+ *   (`LatestRestorableTime`, `AllocatedStorage` in GiB, `InstanceCreateTime`: a timestamp, not among
+ *   the shape's required members in botocore's rds model, data/rds/2014-10-31/service-2.json)
  * - GetMetricStatistics: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
  *   (`Datapoints[].Timestamp`, `.Minimum`, `.Unit`)
  * - DescribeDBInstanceAutomatedBackups: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstanceAutomatedBackup.html
@@ -43,7 +44,7 @@ const epoch = (iso: string): number => Date.parse(iso) / 1000;
 function writeHealthy(): void {
     const files: Record<string, unknown> = {
         "rds-describe-db-instances": {
-            DBInstances: [{ DBInstanceIdentifier: DB, DBInstanceStatus: "available", AllocatedStorage: 120, MaxAllocatedStorage: 500, LatestRestorableTime: "2026-12-06T01:05:00+00:00", Engine: "postgres" }],
+            DBInstances: [{ DBInstanceIdentifier: DB, DBInstanceStatus: "available", AllocatedStorage: 120, MaxAllocatedStorage: 500, LatestRestorableTime: "2026-12-06T01:05:00+00:00", InstanceCreateTime: "2026-03-02T09:14:27.512000+00:00", Engine: "postgres" }],
         },
         "cloudwatch-get-metric-statistics": {
             Label: "FreeStorageSpace",
@@ -112,6 +113,8 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
         expect(parseExposition(gateway.pushes[0].body)).toEqual({
             [DR_METRICS.latestRestorable]: epoch("2026-12-06T01:05:00Z"),
             [DR_METRICS.allocatedStorage]: 120 * 2 ** 30,
+            // Whole seconds: the reference age of LaunchpadRestoreDrillMissing needs no more.
+            [DR_METRICS.instanceCreateTimestamp]: epoch("2026-03-02T09:14:27Z"),
             // The newest datapoint, whatever the order CloudWatch returns them in.
             [DR_METRICS.freeStorage]: 25769803776,
             [DR_METRICS.drLatestRestorable]: epoch("2026-12-06T00:58:00Z"),
@@ -156,7 +159,19 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
             "dr-metrics.sh: no finished restore drill in the last 40 days: drill metrics not pushed",
             "",
         ].join("\n"));
-        expect(Object.keys(parseExposition(gateway.pushes[0].body)).sort()).toEqual([DR_METRICS.allocatedStorage, DR_METRICS.latestRestorable].sort());
+        // The instance's creation time still goes: with it, LaunchpadRestoreDrillMissing knows whether a drill was due.
+        expect(Object.keys(parseExposition(gateway.pushes[0].body)).sort()).toEqual([DR_METRICS.allocatedStorage, DR_METRICS.instanceCreateTimestamp, DR_METRICS.latestRestorable].sort());
+    });
+
+    it("no InstanceCreateTime (not a required member of DBInstance): the rest pushed, no reference age, so no drill counts as due", async () => {
+        writeFileSync(join(dir, "rds-describe-db-instances.json"), JSON.stringify({
+            DBInstances: [{ DBInstanceIdentifier: DB, DBInstanceStatus: "available", AllocatedStorage: 120, LatestRestorableTime: "2026-12-06T01:05:00+00:00" }],
+        }));
+        const r = await run(DRILL);
+        expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+        const pushed = parseExposition(gateway.pushes[0].body);
+        expect(pushed[DR_METRICS.instanceCreateTimestamp]).toBeUndefined();
+        expect(pushed[DR_METRICS.latestRestorable]).toBe(epoch("2026-12-06T01:05:00Z"));
     });
 
     it("an AWS error: one line naming the call and AWS's reason, exit 1, nothing pushed (the lag alert then grows)", async () => {

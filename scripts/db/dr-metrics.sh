@@ -4,7 +4,8 @@
 # LaunchpadDatabaseStorageLow, LaunchpadRestoreDrill*). Run every few minutes by a CronJob in the
 # AWS CLI image (components/logical-backup.ts). What it reads, with the AWS CLI's own JMESPath
 # (`--query`, `--output text`: the image has no jq):
-#   rds describe-db-instances            DBInstances[0].LatestRestorableTime, .AllocatedStorage (GiB)
+#   rds describe-db-instances            DBInstances[0].LatestRestorableTime, .AllocatedStorage (GiB),
+#                                        .InstanceCreateTime (when a drill of it was first due)
 #                                        https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html
 #   cloudwatch get-metric-statistics     AWS/RDS FreeStorageSpace, Minimum per 5 minutes, the newest point
 #                                        https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
@@ -26,10 +27,13 @@
 #
 # Pushes (PUT, the whole group job/launchpad-dr-metrics/db_instance/<id>):
 #   launchpad_rds_latest_restorable_timestamp_seconds, launchpad_rds_allocated_storage_bytes,
+#   launchpad_rds_instance_create_timestamp_seconds (once RDS reports it),
 #   launchpad_rds_free_storage_bytes (when CloudWatch has a point in the last 15 minutes),
 #   launchpad_rds_dr_latest_restorable_timestamp_seconds (with DR_REGION),
 #   launchpad_restore_drill_last_run_success, launchpad_restore_drill_last_completion_timestamp_seconds,
 #   launchpad_restore_drill_duration_seconds (a completed drill only; with RESTORE_TESTING_PLAN_ARN, once a drill has finished).
+#   No finished drill in the lookback pushes no drill metric: LaunchpadRestoreDrillMissing compares
+#   the instance's age with the drill schedule instead.
 # The alerts compute the lags at evaluation time (`time() - ...`), so a job that stops pushing
 # shows as a growing lag, never as a frozen healthy one.
 # Any AWS or push failure ends the run with one line on stderr and exit 1, pushing nothing.
@@ -53,13 +57,13 @@ main() {
     if [[ -n ${DR_REGION:-} || -n ${DR_BACKUPS_ARN:-} ]]; then require_env DR_REGION DR_BACKUPS_ARN; fi
     open_error_log
     trap 'rm -f "$error_log"' EXIT
-    local now out latest allocated free dr_latest status created completed body
+    local now out latest allocated instance_created free dr_latest status created completed body
     now=$(date -u +%s)
 
     out=$(aws_cli rds describe-db-instances --db-instance-identifier "$DB_INSTANCE_ID" \
-        --query 'DBInstances[0].[LatestRestorableTime,AllocatedStorage]' --output text 2>"$error_log") ||
+        --query 'DBInstances[0].[LatestRestorableTime,AllocatedStorage,InstanceCreateTime]' --output text 2>"$error_log") ||
         die "describing the DB instance $DB_INSTANCE_ID failed$(last_error)"
-    read -r latest allocated <<<"$out"
+    read -r latest allocated instance_created <<<"$out"
     if is_null "$latest" || is_null "$allocated"; then
         die "the DB instance $DB_INSTANCE_ID has no latest restorable time or allocated storage (is it still being created?)"
     fi
@@ -70,6 +74,13 @@ ${M_LATEST} $(epoch "$latest")
 # TYPE ${M_ALLOCATED} gauge
 ${M_ALLOCATED} $((allocated * 1073741824))
 "
+    # Not a required member of DBInstance (botocore rds model): without it no drill is due yet.
+    if ! is_null "$instance_created"; then
+        body+="# HELP ${M_CREATED} When the DB instance was created (DescribeDBInstances InstanceCreateTime).
+# TYPE ${M_CREATED} gauge
+${M_CREATED} $(epoch "$instance_created")
+"
+    fi
 
     free=$(aws_cli cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name FreeStorageSpace \
         --dimensions "Name=DBInstanceIdentifier,Value=$DB_INSTANCE_ID" \
@@ -131,6 +142,7 @@ ${M_DRILL_DURATION} $(($(epoch "$completed") - $(epoch "$created")))
 readonly M_LATEST=launchpad_rds_latest_restorable_timestamp_seconds
 readonly M_DR_LATEST=launchpad_rds_dr_latest_restorable_timestamp_seconds
 readonly M_ALLOCATED=launchpad_rds_allocated_storage_bytes
+readonly M_CREATED=launchpad_rds_instance_create_timestamp_seconds
 readonly M_FREE=launchpad_rds_free_storage_bytes
 readonly M_DRILL_OK=launchpad_restore_drill_last_run_success
 readonly M_DRILL_DURATION=launchpad_restore_drill_duration_seconds
