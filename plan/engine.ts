@@ -15,6 +15,7 @@ import { packConfigPlaceholders } from "../config/placeholders";
 import { runDate, utcDay } from "../config/clock";
 import { qualifiedStackName } from "../lib/stack-name";
 import { PlanMocks, type RecordedStateLookup, type StackOutputsLookup } from "./mocks";
+import { REPO_ROOT } from "./root";
 import { loadStackConfig, type StackConfig } from "./stack-config";
 import { renderValue, SECRET_TEXT, UNKNOWN_TEXT, type Json } from "./values";
 
@@ -144,7 +145,8 @@ export class PlanError extends Error {
     }
 }
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+// The root has a module of its own (plan/root.ts); importers of the engine keep finding it here.
+export { REPO_ROOT };
 
 async function defaultProgram(): Promise<Program> {
     // Loaded lazily so a test that passes its own program never pays for the whole one.

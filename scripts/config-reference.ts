@@ -18,6 +18,7 @@ import * as path from "node:path";
 import { Document, isSeq, visit } from "yaml";
 import { z } from "zod";
 import { SECRET_PATHS, rawConfigSchema } from "../config/schema";
+import { REPO_ROOT } from "../plan/root";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 
 /** The file holding the generated configuration reference, relative to the repository root. */
@@ -272,8 +273,6 @@ function firstDifference(file: string, actual: string, expected: string): string
     }
     return "";
 }
-
-export const REPO_ROOT = path.resolve(__dirname, "..");
 
 const USAGE = "usage: tsx scripts/config-reference.ts [--write | --check]";
 

@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { REPO_ROOT } from "../plan/engine";
+import { REPO_ROOT } from "../plan/root";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 
 const USAGE = "usage: npm run --silent pending-switches -- --stack <name> --live <liveServices.json>";
