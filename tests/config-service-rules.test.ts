@@ -49,8 +49,6 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
     { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', "launchpad:database.username=user"], problem: 'launchpad:database.username: received "user"; expected a name that is not a PostgreSQL reserved word (RDS refuses one as the master user)' },
     { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', "launchpad:database.username=pg_admin"], problem: 'launchpad:database.username: received "pg_admin"; expected a name not starting with "pg_": PostgreSQL reserves those role names' },
     { stack: "staging", sets: ["launchpad:database.name=order"], problem: 'launchpad:database.name: received "order"; expected a name that is not a MySQL reserved word (RDS refuses one as the database name)' },
-    // Engine versions need a pinned dump image, not only RDS standard support.
-    { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="18"'], problem: 'launchpad:database.engineVersion: received "18"; expected a postgres major version with a pinned dump image (ENGINE_IMAGES in lib/versions.ts): "17", "16", "15" or "14"' },
     // AWS tags.
     { stack: "staging", sets: ["launchpad:tags.aws:team=platform"], problem: 'launchpad:tags: received the key "aws:team"; expected a tag key not starting with "aws:" (AWS reserves that prefix)' },
     { stack: "staging", sets: ["launchpad:tags.AWS:Team=platform"], problem: 'launchpad:tags: received the key "AWS:Team"; expected a tag key not starting with "aws:" (AWS reserves that prefix)' },
