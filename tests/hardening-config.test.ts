@@ -216,3 +216,14 @@ describe("a stack file whose env values pass what a Kubernetes Secret holds", ()
         expect((error as ConfigError).problems).toEqual(["blue", "green"].map((c) => `launchpad:services.api.releases.${c}.env: received 1048577 bytes of values (the service's env with this color's); expected at most 1048576: a Kubernetes Secret holds at most 1 MiB (MaxSecretSize)`));
     });
 });
+
+describe("a long text where a short one belongs (found by tests/input-fuzz.test.ts)", () => {
+    it("1 MB in an enum field: refused at once, shortened; before, hiding URL passwords in the message took minutes (quadratic)", async () => {
+        const started = performance.now();
+        expect(await planWithSets("staging", [`launchpad:cluster.access[0].access=${"x".repeat(1_000_000)}`])).toEqual(
+            refused("staging", `launchpad:cluster.access[0].access: received "${"x".repeat(76)}...; expected one of "admin", "edit", "view"`),
+        );
+        // Before: 4 s for 40 KB, growing with the square of the length; now milliseconds (a bound for a loaded machine).
+        expect(performance.now() - started).toBeLessThan(20_000);
+    });
+});
