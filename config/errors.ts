@@ -25,14 +25,22 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
-/** Config path of a schema issue: the full key, then `.field` and `[index]` parts. */
+/**
+ * Config path of a schema issue: the full key, then `.field` and `[index]` parts. A field that would
+ * not read as one (empty, blank, with a dot, bracket, quote or control character) is quoted as
+ * `pulumi config set --path` takes it, `["a b"]`: `network. ` named no field a user could find.
+ */
 export function issuePath(path: readonly PropertyKey[]): string {
     let out = "";
     for (const part of path) {
         if (typeof part === "number") {
             out += `[${part}]`;
+        } else if (out === "") {
+            out = String(part);
         } else {
-            out += out === "" ? String(part) : `.${String(part)}`;
+            const field = String(part);
+            // eslint-disable-next-line no-control-regex
+            out += /^[^\s.[\]"\\\u0000-\u001f\u007f]+$/u.test(field) ? `.${field}` : `[${JSON.stringify(field)}]`;
         }
     }
     return out;

@@ -227,3 +227,19 @@ describe("a long text where a short one belongs (found by tests/input-fuzz.test.
         expect(performance.now() - started).toBeLessThan(20_000);
     });
 });
+
+describe("a field name that would not read as one is quoted as `pulumi config set --path` takes it (found by tests/input-fuzz.test.ts)", () => {
+    const ALLOWED = "expected no such field (allowed: cidr, azCount, natGateways, existing)";
+    it.each([
+        // Before: "launchpad:network. : received 3600", a field no one could find.
+        { set: 'launchpad:network[" "]=3600', problem: `launchpad:network[" "]: received 3600; ${ALLOWED}` },
+        // Before: "launchpad:network.a.b", read as field b of field a.
+        { set: 'launchpad:network["a.b"]=1', problem: `launchpad:network["a.b"]: received 1; ${ALLOWED}` },
+        { set: 'launchpad:network["tab\\there"]=1', problem: `launchpad:network["tab\\there"]: received 1; ${ALLOWED}` },
+        // A plain name, hyphens and unicode included, stays as it was.
+        { set: "launchpad:network.cidr-x=1", problem: `launchpad:network.cidr-x: received 1; ${ALLOWED}` },
+        { set: "launchpad:network.zählen=1", problem: `launchpad:network.zählen: received 1; ${ALLOWED}` },
+    ])("$set", async ({ set, problem }) => {
+        expect(await planWithSets("staging", [set])).toEqual(refused("staging", problem));
+    });
+});
