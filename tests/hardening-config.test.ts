@@ -236,6 +236,8 @@ describe("a field name that would not read as one is quoted as `pulumi config se
         // Before: "launchpad:network.a.b", read as field b of field a.
         { set: 'launchpad:network["a.b"]=1', problem: `launchpad:network["a.b"]: received 1; ${ALLOWED}` },
         { set: 'launchpad:network["tab\\there"]=1', problem: `launchpad:network["tab\\there"]: received 1; ${ALLOWED}` },
+        // Before: a key with a line break split the problem over two lines.
+        { set: 'launchpad:network["cidr\\nb"]=1', problem: `launchpad:network["cidr\\nb"]: received 1; ${ALLOWED}` },
         // A plain name, hyphens and unicode included, stays as it was.
         { set: "launchpad:network.cidr-x=1", problem: `launchpad:network.cidr-x: received 1; ${ALLOWED}` },
         { set: "launchpad:network.zählen=1", problem: `launchpad:network.zählen: received 1; ${ALLOWED}` },
