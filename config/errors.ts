@@ -39,7 +39,6 @@ export function issuePath(path: readonly PropertyKey[]): string {
             out = String(part);
         } else {
             const field = String(part);
-            // eslint-disable-next-line no-control-regex
             out += /^[^\s.[\]"\\\u0000-\u001f\u007f]+$/u.test(field) ? `.${field}` : `[${JSON.stringify(field)}]`;
         }
     }

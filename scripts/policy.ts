@@ -44,7 +44,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
 const shown = (v: unknown): string => {
     // A field left out is said so: JSON has no `undefined`, and the document never held that word.
     if (v === undefined) return "nothing (the field is missing)";
-    const text = JSON.stringify(v) ?? String(v);
+    const text = JSON.stringify(v) ?? typeof v;
     return text.length > 240 ? `${text.slice(0, 237)}...` : text;
 };
 
