@@ -146,6 +146,10 @@ describe("the rules' building blocks", () => {
         ["0 0 * * 5#2", '"5#2" is not a value of the day of week field'],
         ["0 0 * * sunday", '"sunday" is not a value of the day of week field'],
         ["10-5 * * * *", "From value is larger than to value: '10-5'"],
+        // Found by tests/input-fuzz.test.ts: croner's message was "Syntax error, illegal lower range (NaN)".
+        ["45 4 * * *-1", '"*-1" is a range with "*" or "?" as a bound: write "*" for every day of week, or a range of numbers or names'],
+        ["*-5 * * * *", '"*-5" is a range with "*" or "?" as a bound: write "*" for every minute, or a range of numbers'],
+        ["1-2-3 * * * *", '"1-2-3" has more than one "-"'],
     ])("schedule %j: %s", (schedule, problem) => {
         expect(kubernetesScheduleProblem(schedule, now)).toBe(problem);
     });
