@@ -271,6 +271,16 @@ export function scrapesContainerMetrics(cluster: EksClusterConfig | ExistingClus
     return cluster.mode === "eks" ? backend.kind === "amp" : cluster.provides.containerMetrics;
 }
 
+/**
+ * The stack gets an Amazon Managed Service for Prometheus workspace (its `prometheusQueryUrl` output):
+ * its own EKS cluster without `observability.prometheusUrl`, whose managed scraper feeds it
+ * (components/observability.ts). An existing cluster gets none, so without `prometheusUrl` it has no
+ * Prometheus at all: no `pulumi up` makes one.
+ */
+export function createsAmpWorkspace(cluster: EksClusterConfig | ExistingClusterConfig, backend: { readonly kind: "amp" | "prometheus" }): boolean {
+    return cluster.mode === "eks" && backend.kind === "amp";
+}
+
 export function buildCluster(c: RawCluster, net: RawNetwork, project: string, stack: string): EksClusterConfig | ExistingClusterConfig {
     const namespace = c.namespace ?? stackIdentifier(project, stack);
     return c.kubeconfig !== undefined

@@ -1,0 +1,95 @@
+/**
+ * The existing-cluster fork (`launchpad:cluster.kubeconfig`) exercised as a team runs it, through the
+ * commands themselves on a stack file of its own (a temporary project): what they read from the
+ * stack and what they tell the operator. An existing cluster gets no AMP workspace
+ * (`createsAmpWorkspace`, config/cluster.ts), so the tools that look for the stack's Prometheus must
+ * send the operator to `launchpad:observability.prometheusUrl`, never to a `pulumi up` that cannot
+ * make one.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { encodeConfig, parseConfig } from "../config";
+import { createsAmpWorkspace } from "../config/cluster";
+import { loadtestCli } from "../loadtest/cli";
+import { runPlan } from "../plan/engine";
+import { loadStackConfig } from "../plan/stack-config";
+import { promote } from "../scripts/promote";
+import type { RollbackStack } from "../scripts/rollback";
+import type { StateResource } from "../scripts/state";
+import { loadConfigFor } from "./support/config";
+import { stagingConfig, tempProject } from "./support/project";
+
+const STACK = "shop";
+const KUBECONFIG = { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" };
+/** What the cluster runs, declared so that the preflight passes (an ALB controller, metrics-server, a default class). */
+const PROVIDES = { ingressClasses: ["alb"], defaultStorageClass: true, metricsApi: true };
+
+/** A staging stack on an existing cluster, no Grafana, no `prometheusUrl`: the documented minimum. */
+const noPrometheus = tempProject(STACK, stagingConfig({ "launchpad:cluster": { kubeconfig: KUBECONFIG, provides: PROVIDES } }));
+afterAll(() => noPrometheus.dispose());
+
+/** A Deployment's status as pulumi-kubernetes records it once its await saw every replica available. */
+const available = (n: number) => ({ observedGeneration: 1, replicas: n, updatedReplicas: n, readyReplicas: n, availableReplicas: n });
+
+const NO_WORKSPACE = `stack ${STACK} runs on an existing cluster (launchpad:cluster.kubeconfig), which gets no AMP workspace, and launchpad:observability.prometheusUrl is not set: ` +
+    `set it to the query URL of the team's Prometheus (\`pulumi config set --path launchpad:observability.prometheusUrl <url> --stack ${STACK}\`)`;
+
+/** Outputs a test must not need: an existing cluster has no workspace whose URL they could hold. */
+const noOutputs = (): never => {
+    throw new Error("the stack's outputs were read for a Prometheus an existing cluster cannot have");
+};
+
+describe("an existing cluster without observability.prometheusUrl has no Prometheus, and the tools say how to give it one", () => {
+    it("config/cluster.ts: an AMP workspace only for Launchpad's own EKS cluster without prometheusUrl", async () => {
+        const eks = await loadConfigFor("staging");
+        expect(createsAmpWorkspace(eks.cluster, eks.observability.backend)).toBe(true);
+        const ownPrometheus = await loadConfigFor("staging", ["launchpad:observability.prometheusUrl=https://prometheus.shop.internal"]);
+        expect(createsAmpWorkspace(ownPrometheus.cluster, ownPrometheus.observability.backend)).toBe(false);
+        const sc = loadStackConfig({ root: noPrometheus.root, stack: STACK });
+        const existing = parseConfig({ project: sc.project, stack: STACK, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+        expect(existing.observability.backend).toEqual({ kind: "amp" });
+        expect(createsAmpWorkspace(existing.cluster, existing.observability.backend)).toBe(false);
+    });
+
+    it("npm run loadtest: the warning names prometheusUrl (not pulumi up), and the stack's outputs are not read", async () => {
+        const r = await loadtestCli(["--stack", STACK, "--service", "web", "--scenario", "load", "--print"], {}, noPrometheus.root, { stackOutputs: noOutputs });
+        expect(r.code).toBe(0);
+        expect(r.stderr.split("\n")[0]).toBe(`warning: the server side will not be judged: ${NO_WORKSPACE}; give --prometheus <url> to judge it against another`);
+    });
+
+    it("npm run loadtest --prometheus stack: exit 2, naming prometheusUrl", async () => {
+        const r = await loadtestCli(["--stack", STACK, "--service", "web", "--scenario", "load", "--target", "http://127.0.0.1:9", "--prometheus", "stack"], {}, noPrometheus.root, { stackOutputs: noOutputs });
+        expect(r).toEqual({ code: 2, stdout: "", stderr: `--prometheus: received "stack"; expected a stack with a Prometheus to query: ${NO_WORKSPACE}\n` });
+    });
+
+    it("npm run promote: refused before any change, naming prometheusUrl (a pulumi up would never make a workspace)", async () => {
+        const sc = loadStackConfig({ root: noPrometheus.root, stack: STACK });
+        const plan = await runPlan({ stack: STACK, root: noPrometheus.root });
+        // The state of a deployed stack: every gate Job succeeded, every Deployment available.
+        const resources: StateResource[] = plan.resources.map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            inputs: r.inputs,
+            outputs: r.type === "kubernetes:batch/v1:Job" ? { ...r.state, status: { succeeded: 1 } }
+                : r.type === "kubernetes:apps/v1:Deployment" ? { ...r.state, status: available((r.inputs as { spec: { replicas: number } }).spec.replicas) }
+                : r.state,
+        }));
+        const calls: string[] = [];
+        const stack: RollbackStack = {
+            getAllConfig: () => Promise.resolve(encodeConfig(sc.values, sc.secretKeys)),
+            setConfig: (key) => Promise.resolve(void calls.push(`set ${key}`)),
+            removeConfig: (key) => Promise.resolve(void calls.push(`rm ${key}`)),
+            exportStack: () => Promise.resolve({ deployment: { resources } }),
+            outputs: () => Promise.resolve(Object.fromEntries(Object.entries(plan.outputs).filter(([k]) => k !== "kubeconfig").map(([k, v]) => [k, { value: v }]))),
+            up: () => Promise.reject(new Error("no update may run")),
+        };
+        const r = await promote(["--stack", STACK, "--service", "web"], {
+            selectStack: () => Promise.resolve(stack),
+            // The pack is not what this test is about (tests/policy-stacks.test.ts runs it on existing clusters).
+            policyCheck: () => Promise.resolve([]),
+            prometheus: noOutputs,
+        });
+        expect(r.code).toBe(1);
+        expect(r.stderr.split("\n").at(-2)).toBe(`refused before any change: no Prometheus to analyse with: ${NO_WORKSPACE}`);
+        expect(calls).toEqual([]);
+    });
+});
