@@ -12,6 +12,7 @@ import { createsAmpWorkspace } from "../config/cluster";
 import { loadtestCli } from "../loadtest/cli";
 import { runPlan } from "../plan/engine";
 import { loadStackConfig } from "../plan/stack-config";
+import { planCli } from "../scripts/plan";
 import { promote } from "../scripts/promote";
 import type { RollbackStack } from "../scripts/rollback";
 import type { StateResource } from "../scripts/state";
@@ -91,5 +92,22 @@ describe("an existing cluster without observability.prometheusUrl has no Prometh
         expect(r.code).toBe(1);
         expect(r.stderr.split("\n").at(-2)).toBe(`refused before any change: no Prometheus to analyse with: ${NO_WORKSPACE}`);
         expect(calls).toEqual([]);
+    });
+});
+
+describe("npm run plan --changes with a secret override", () => {
+    it("names each --set-secret it cannot compare, and what another cluster's kubeconfig replaces", async () => {
+        const kubeconfig = "apiVersion: v1\nclusters: [{name: shop, cluster: {server: \"https://shop.k8s.internal\"}}]\ncontexts: [{name: shop, context: {cluster: shop, user: deploy}}]\ncurrent-context: shop\nusers: [{name: deploy, user: {token: t}}]\n";
+        const r = await planCli(["--stack", "staging", "--changes",
+            "--set", "launchpad:observability.prometheusUrl=https://prometheus.shop.internal",
+            "--set-secret", `launchpad:cluster.kubeconfig=${JSON.stringify(kubeconfig)}`,
+            "--set-secret", "grafana:auth=glsa_rotated"]);
+        expect(r.code).toBe(0);
+        const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning: --changes cannot compare"));
+        expect(warnings).toEqual([
+            "warning: --changes cannot compare launchpad:cluster.kubeconfig: a secret reads \"[secret]\" in both plans, so its change alone shows nothing here; " +
+                "a kubeconfig for another API server replaces the Kubernetes provider (its clusterIdentifier) and with it every Kubernetes object of the stack: each is created in the new cluster and deleted from the old one",
+            "warning: --changes cannot compare grafana:auth: a secret reads \"[secret]\" in both plans, so its change alone shows nothing here",
+        ]);
     });
 });
