@@ -13,6 +13,7 @@ import { loadtestCli } from "../loadtest/cli";
 import { runPlan } from "../plan/engine";
 import { loadStackConfig } from "../plan/stack-config";
 import { planCli } from "../scripts/plan";
+import { rulesCli } from "../scripts/rules";
 import { promote } from "../scripts/promote";
 import type { RollbackStack } from "../scripts/rollback";
 import type { StateResource } from "../scripts/state";
@@ -109,5 +110,22 @@ describe("npm run plan --changes with a secret override", () => {
                 "a kubeconfig for another API server replaces the Kubernetes provider (its clusterIdentifier) and with it every Kubernetes object of the stack: each is created in the new cluster and deleted from the old one",
             "warning: --changes cannot compare grafana:auth: a secret reads \"[secret]\" in both plans, so its change alone shows nothing here",
         ]);
+    });
+});
+
+describe("npm run rules on an existing cluster", () => {
+    it("without prometheusUrl the rule file is scoped to the namespace as with it: any Prometheus that loads it is the team's, shared", () => {
+        const withUrl = tempProject(STACK, stagingConfig({
+            "launchpad:cluster": { kubeconfig: KUBECONFIG, provides: PROVIDES },
+            "launchpad:observability": { prometheusUrl: "https://prometheus.shop.internal" },
+        }));
+        try {
+            const without = rulesCli(["--stack", STACK], noPrometheus.root);
+            expect(without.code).toBe(0);
+            expect(without.stdout).toContain(`http_requests_total{code=~"5..", namespace="launchpad-${STACK}"}`);
+            expect(without).toEqual(rulesCli(["--stack", STACK], withUrl.root));
+        } finally {
+            withUrl.dispose();
+        }
     });
 });
