@@ -129,3 +129,25 @@ describe("npm run rules on an existing cluster", () => {
         }
     });
 });
+
+describe("EKS-only settings on an existing cluster", () => {
+    it("a committed stack file given a kubeconfig: every EKS-only setting it keeps is named once, as ignored", async () => {
+        const kubeconfig = "apiVersion: v1\nclusters: [{name: shop, cluster: {server: \"https://shop.k8s.internal\"}}]\n";
+        const r = await planCli(["--stack", "staging",
+            "--set", "launchpad:observability.prometheusUrl=https://prometheus.shop.internal",
+            "--set-secret", `launchpad:cluster.kubeconfig=${JSON.stringify(kubeconfig)}`]);
+        expect(r.code).toBe(0);
+        // Pulumi.staging.yaml sets version, endpointAccess, endpointPublicAccessCidrs, access and natGateways.
+        expect(r.stderr.split("\n").filter((l) => l.includes("ignored with launchpad:cluster.kubeconfig"))).toEqual([
+            "warning: launchpad:cluster.version, launchpad:cluster.endpointAccess, launchpad:cluster.endpointPublicAccessCidrs, launchpad:cluster.access, launchpad:network.natGateways " +
+                "are ignored with launchpad:cluster.kubeconfig: they configure the EKS cluster and VPC Launchpad creates, and an existing cluster gets neither " +
+                "(access to it is granted in the cluster itself): remove them from the stack",
+        ]);
+    });
+
+    it("a stack file written for an existing cluster: no such warning", () => {
+        const sc = loadStackConfig({ root: noPrometheus.root, stack: STACK });
+        const config = parseConfig({ project: sc.project, stack: STACK, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+        expect(config.warnings).toEqual([]);
+    });
+});
