@@ -6,18 +6,22 @@
  * send the operator to `launchpad:observability.prometheusUrl`, never to a `pulumi up` that cannot
  * make one.
  */
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodeConfig, parseConfig } from "../config";
 import { createsAmpWorkspace } from "../config/cluster";
 import { loadtestCli } from "../loadtest/cli";
-import { runPlan } from "../plan/engine";
+import { REPO_ROOT, runPlan } from "../plan/engine";
+import { evaluatePlan } from "../policies/evaluate";
 import { loadStackConfig } from "../plan/stack-config";
 import { planCli } from "../scripts/plan";
 import { rulesCli } from "../scripts/rules";
 import { promote } from "../scripts/promote";
 import type { RollbackStack } from "../scripts/rollback";
 import type { StateResource } from "../scripts/state";
-import { loadConfigFor } from "./support/config";
+import { EXISTING_NETWORK, loadConfigFor } from "./support/config";
 import { stagingConfig, tempProject } from "./support/project";
 
 const STACK = "shop";
@@ -149,5 +153,64 @@ describe("EKS-only settings on an existing cluster", () => {
         const sc = loadStackConfig({ root: noPrometheus.root, stack: STACK });
         const config = parseConfig({ project: sc.project, stack: STACK, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
         expect(config.warnings).toEqual([]);
+    });
+});
+
+/**
+ * Each variant of the fork as its stack file says it (staging and production; with and without
+ * `network.existing`; MySQL and PostgreSQL; Grafana with the team's Prometheus): the policy pack
+ * passes a correct config (an earlier audit found every such stack at exit 3), and the outputs are
+ * exactly the ones docs/architecture.md "Stack outputs" lists for this mode, so what the deploy
+ * workflow (`liveServices`), rollback (`kubeconfig`, `releaseHistory`), promote (`prometheusQueryUrl`),
+ * `--previous-outputs` (`identity`) and the runbooks (`namespace`, `databaseIdentifier`, `backupBucket`) read is there.
+ */
+describe("every variant of the existing cluster: the policy pack passes, and the documented outputs are there", () => {
+    const grafana = {
+        "launchpad:observability": { prometheusUrl: "https://prometheus.shop.internal", runbookBaseUrl: "https://git.shop.internal/platform/launchpad/-/blob/main/docs/runbooks" },
+        "grafana:url": "https://grafana.shop.internal",
+        "launchpad:alerting": { emailAddresses: ["oncall@shop.internal"] },
+    };
+    const database = (engine: "mysql" | "postgres") => ({ engine, engineVersion: engine === "mysql" ? "8.4" : "17", instanceClass: "db.t4g.medium" });
+    const stack = (tier: "staging" | "production", net: boolean, engine: "mysql" | "postgres", withGrafana: boolean): Record<string, unknown> => ({
+        ...stagingConfig({
+            "launchpad:tier": tier,
+            "launchpad:cluster": { kubeconfig: KUBECONFIG, provides: PROVIDES },
+            ...(net ? { "launchpad:network": { existing: EXISTING_NETWORK }, "launchpad:database": database(engine) } : {}),
+            ...(withGrafana ? grafana : {}),
+        }),
+        ...(tier === "production" ? { "launchpad:promotion": { fromStack: engine === "mysql" ? "stg-mysql" : "stg-pg" } } : {}),
+    });
+    // One project, the production stacks promoting from the staging stack of the same engine.
+    const project = tempProject("stg-mysql", stack("staging", true, "mysql", true));
+    const files: Record<string, Record<string, unknown>> = {
+        "stg-pg": stack("staging", true, "postgres", false),
+        "stg-none": stack("staging", false, "mysql", false),
+        "prd-mysql": stack("production", true, "mysql", true),
+        "prd-pg": stack("production", true, "postgres", true),
+        "prd-none": stack("production", false, "mysql", true),
+    };
+    for (const [name, config] of Object.entries(files)) {
+        writeFileSync(path.join(project.root, `Pulumi.${name}.yaml`), stringify({ config }));
+    }
+    afterAll(() => project.dispose());
+
+    const ALWAYS = ["drRegion", "identity", "kubeconfig", "liveServices", "namespace", "pushgatewayUrl", "region", "releaseHistory", "tier", "verifiedReleases"];
+    const DATA = ["backupBucket", "backupDrVault", "backupReplicaBucket", "backupVault", "databaseConnectionSecret", "databaseEndpoint", "databaseIdentifier", "dumpCronJob", "restoreTestingPlan", "verifyCronJob"];
+    const GRAFANA = ["grafanaFolderUid", "prometheusQueryUrl"];
+
+    it.each([
+        ["stg-mysql", "staging", true, true],
+        ["stg-pg", "staging", true, false],
+        ["stg-none", "staging", false, false],
+        ["prd-mysql", "production", true, true],
+        ["prd-pg", "production", true, true],
+        ["prd-none", "production", false, true],
+    ] as const)("%s (%s, data layer %s, Grafana %s)", async (name, tier, data, withGrafana) => {
+        const plan = await runPlan({ stack: name, root: project.root });
+        const violations = await evaluatePlan(plan, path.join(REPO_ROOT, "policies", "config", `${tier}.json`));
+        expect(violations.filter((v) => v.level === "mandatory")).toEqual([]);
+        expect(Object.keys(plan.outputs).sort()).toEqual([...ALWAYS, ...(data ? DATA : []), ...(withGrafana ? GRAFANA : [])].sort());
+        expect(plan.outputs.tier).toBe(tier);
+        if (data) expect(String(plan.outputs.databaseEndpoint).endsWith(name.endsWith("-pg") ? ":5432" : ":3306")).toBe(true);
     });
 });
