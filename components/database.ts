@@ -19,6 +19,7 @@ import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
 import { databaseInstanceIdentifier, rdsInstanceIdentifierProblem } from "../lib/stack-name";
 import { childTags, type Tags } from "../lib/tags";
+import { rdsMajorOf } from "../lib/versions";
 import { BACKUP_PLAN_TAG_KEY } from "./backup-plan";
 
 export interface DatabaseArgs {
@@ -107,7 +108,7 @@ export const CONNECTION_SECRET_KEYS = ["host", "port", "database", "username", "
 /** Special characters allowed in the generated master password: printable ASCII except `/`, `@`, `"`, space (RDS forbids them) and quotes/backslash. */
 export const PASSWORD_SPECIAL_CHARS = "!#$%&*()-_=+[]{}<>:?.,^~";
 
-/** Length of the generated master password (RDS allows up to 41 for MySQL, 99 for PostgreSQL). */
+/** Length of the generated master password (RDS allows 8 to 41 for MySQL, 8 to 128 for PostgreSQL: botocore CreateDBInstance MasterUserPassword). */
 export const PASSWORD_LENGTH = 32;
 
 /** The log group RDS writes an exported log to; created beforehand so it carries retention and encryption. */
@@ -465,6 +466,24 @@ export function majorUpgradeSettings(majorUpgrade: pulumi.Input<boolean> | undef
 }
 
 /**
+ * Whether RDS upgrades the instance's minor version by itself: when `engineVersion` names only the
+ * major (`"17"`, `"8.4"`), and not when it names a minor (`"17.6"`, `"8.4.3"`). RDS then applies new
+ * minors "automatically to the DB instance during the maintenance window" (botocore 0e6e2404
+ * `rds/2014-10-31/service-2.json`, CreateDBInstance AutoMinorVersionUpgrade), and the provider keeps
+ * a major-only `engine_version` as configured when it reads the newer minor back ("old=\"1.3\",
+ * new=\"1.3.27\" will not trigger a set", terraform-provider-aws `internal/service/rds`
+ * `compareActualEngineVersion`). A named minor is not a prefix of the one RDS moved to: a refresh
+ * stores the running minor, and the next update sends the configured, older one, which RDS refuses
+ * ("InvalidParameterCombination: Cannot upgrade postgres from 13.15 to 13.13",
+ * hashicorp/terraform-provider-aws#39579, open; its fix for aws_db_instance, PR #49496 of
+ * 2026-08-14, is unmerged). So a stack that names a minor owns it: RDS keeps it until the config
+ * names another, which is then an update at the maintenance window.
+ */
+export function autoMinorVersionUpgrade(engine: DbEngine, engineVersion: string): boolean {
+    return rdsMajorOf(engine, engineVersion) === engineVersion;
+}
+
+/**
  * The RDS instance: gp3, encrypted under the instance key (storage, Performance Insights), private,
  * IAM authentication, the tier's Multi-AZ, retention and deletion protection, logs exported, enhanced
  * monitoring, tagged for the backup plan. On a restore the user and database come from the source.
@@ -501,7 +520,7 @@ export function instanceArgs(p: InstanceParts): aws.rds.InstanceArgs {
         deletionProtection: safety.deletionProtection,
         skipFinalSnapshot: p.finalSnapshot.skipFinalSnapshot,
         finalSnapshotIdentifier: p.finalSnapshot.finalSnapshotIdentifier,
-        autoMinorVersionUpgrade: true,
+        autoMinorVersionUpgrade: autoMinorVersionUpgrade(config.engine, config.engineVersion),
         ...majorUpgradeSettings(p.majorUpgrade),
         enabledCloudwatchLogsExports: [...LOG_EXPORTS[config.engine]],
         databaseInsightsMode: DATABASE_INSIGHTS_MODE,

@@ -244,6 +244,32 @@ export function clusterProblems(c: RawCluster | undefined, net: RawNetwork | und
     return out;
 }
 
+/** Fields of `launchpad:cluster` that configure the EKS cluster Launchpad creates: an existing cluster reads none of them. */
+const EKS_ONLY_FIELDS = ["version", "endpointAccess", "endpointPublicAccessCidrs", "access", "logTypes"] as const;
+
+/**
+ * With `cluster.kubeconfig`, the EKS-only settings the stack still sets, said once: Launchpad creates
+ * no cluster, VPC or access entries there (components/environment.ts), so they change nothing, and a
+ * team copying a committed stack file would otherwise believe that `access` grants its roles the
+ * existing cluster. `network.natGateways` too (`cidr` and `azCount` carry Pulumi.yaml defaults, so
+ * whether the stack set them is not known here).
+ */
+export function existingClusterWarnings(input: ConfigInput): string[] {
+    const key = "launchpad:cluster";
+    if (fieldOf(clusterSchema.shape.kubeconfig, input, key, "kubeconfig") === undefined) {
+        return [];
+    }
+    const ignored = [
+        ...EKS_ONLY_FIELDS.filter((f) => isSet(input, key, f)).map((f) => `${key}.${f}`),
+        ...(isSet(input, "launchpad:network", "natGateways") ? ["launchpad:network.natGateways"] : []),
+    ];
+    return ignored.length === 0 ? [] : [
+        `${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} ignored with launchpad:cluster.kubeconfig: ` +
+        `${ignored.length === 1 ? "it configures" : "they configure"} the EKS cluster and VPC Launchpad creates, and an existing cluster gets neither ` +
+        `(access to it is granted in the cluster itself): remove ${ignored.length === 1 ? "it" : "them"} from the stack`,
+    ];
+}
+
 /** The stack uses a team's existing cluster (`cluster.kubeconfig`) instead of creating EKS: the raw config's fork, asked here only. */
 export function usesExistingCluster(c: RawCluster): boolean {
     return c.kubeconfig !== undefined;
@@ -269,6 +295,16 @@ export function hasDataLayer(cluster: EksClusterConfig | ExistingClusterConfig):
  */
 export function scrapesContainerMetrics(cluster: EksClusterConfig | ExistingClusterConfig, backend: { readonly kind: "amp" | "prometheus" }): boolean {
     return cluster.mode === "eks" ? backend.kind === "amp" : cluster.provides.containerMetrics;
+}
+
+/**
+ * The stack gets an Amazon Managed Service for Prometheus workspace (its `prometheusQueryUrl` output):
+ * its own EKS cluster without `observability.prometheusUrl`, whose managed scraper feeds it
+ * (components/observability.ts). An existing cluster gets none, so without `prometheusUrl` it has no
+ * Prometheus at all: no `pulumi up` makes one.
+ */
+export function createsAmpWorkspace(cluster: EksClusterConfig | ExistingClusterConfig, backend: { readonly kind: "amp" | "prometheus" }): boolean {
+    return cluster.mode === "eks" && backend.kind === "amp";
 }
 
 export function buildCluster(c: RawCluster, net: RawNetwork, project: string, stack: string): EksClusterConfig | ExistingClusterConfig {

@@ -41,7 +41,16 @@ export function kubernetesScheduleProblem(schedule: string, now: Date): string |
         const names = i === 3 ? MONTH_NAMES : i === 4 ? DAY_NAMES : [];
         for (const part of field.split(",")) {
             const [range, step] = part.split("/");
-            for (const bound of range.split("-")) {
+            const bounds = range.split("-");
+            if (bounds.length > 1 && bounds.some((b) => b === "*" || b === "?")) {
+                // robfig/cron's getRange reads a range starting at "*" or "?" as the whole field and never reads
+                // what follows the "-" (parser.go, getRange); croner refused it as "illegal lower range (NaN)".
+                return `${JSON.stringify(part)} is a range with "*" or "?" as a bound: write "*" for every ${FIELDS[i]}, or a range of numbers${names.length > 0 ? " or names" : ""}`;
+            }
+            if (bounds.length > 2) {
+                return `${JSON.stringify(part)} has more than one "-"`;
+            }
+            for (const bound of bounds) {
                 if (/^\d+$/.test(bound)) {
                     const [min, max] = BOUNDS[i];
                     if (Number(bound) < min || Number(bound) > max) {

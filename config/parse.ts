@@ -11,7 +11,7 @@ import type { z } from "zod";
 import { stackIdentifierProblem } from "../lib/stack-name";
 import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
-import { buildCluster, clusterProblems, clusterVersionProblems, hasDatabase, usesExistingCluster, type EksClusterConfig, type ExistingClusterConfig } from "./cluster";
+import { buildCluster, clusterProblems, clusterVersionProblems, existingClusterWarnings, hasDatabase, usesExistingCluster, type EksClusterConfig, type ExistingClusterConfig } from "./cluster";
 import { buildDatabase, databaseProblems, engineVersionProblems, type DatabaseConfig } from "./database";
 import { ConfigError, describeValue, keyProblems, memberKeyProblems } from "./errors";
 import type { ConfigInput } from "./input";
@@ -120,11 +120,14 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
         promotion: buildPromotion(promotion, safety),
         releaseHistoryLength: promotion.historyLength,
         placeholders: [...placeholders],
-        warnings: regionWarnings(raw["aws:region"], raw["launchpad:drRegion"], {
-            // Production's database replicates its automated backups to the DR region (components/database.ts drBackups).
-            replicatesDatabaseBackups: safety.replicateBackupsToDr && hasDatabase(cluster, network),
-            secret: input.secretKeys.has("aws:region") || input.secretKeys.has("launchpad:drRegion"),
-        }),
+        warnings: [
+            ...regionWarnings(raw["aws:region"], raw["launchpad:drRegion"], {
+                // Production's database replicates its automated backups to the DR region (components/database.ts drBackups).
+                replicatesDatabaseBackups: safety.replicateBackupsToDr && hasDatabase(cluster, network),
+                secret: input.secretKeys.has("aws:region") || input.secretKeys.has("launchpad:drRegion"),
+            }),
+            ...existingClusterWarnings(input),
+        ],
     });
 }
 

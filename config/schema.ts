@@ -67,6 +67,9 @@ export const LAUNCHPAD_KEYS = Object.keys(rawConfigSchema.shape)
 /** Keys whose value is a structured object (JSON in the runtime's config map). */
 export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "nodeGroup", "database", "backup", "tags", "observability", "alerting", "services", "promotion"]);
 
+/** An existing cluster's kubeconfig: its API server is the Kubernetes provider's `clusterIdentifier` (components/cluster.ts). */
+export const KUBECONFIG_PATH = "launchpad:cluster.kubeconfig";
+
 /**
  * Config paths that must be set as secrets (`pulumi config set --secret --path ...`). Not
  * `alerting.heartbeatUrl`: Grafana keeps a webhook contact point's URL as a plain setting (only
@@ -75,7 +78,7 @@ export const OBJECT_KEYS: ReadonlySet<string> = new Set(["network", "cluster", "
  * clear there; a heartbeat ping URL can do nothing but ping, and config refuses it as a secret.
  */
 export const SECRET_PATHS = [
-    "launchpad:cluster.kubeconfig",
+    KUBECONFIG_PATH,
     "launchpad:alerting.slackWebhookUrl",
     "launchpad:alerting.pagerDutyIntegrationKey",
     "launchpad:releaseIdKey",

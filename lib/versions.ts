@@ -389,20 +389,32 @@ export function rdsMajorsInStandardSupport(engine: RdsMajor["engine"], on: strin
  * Pinned images with the client and server of each engine version: the client must be at least
  * the server's version (pg_dump refuses a newer server), the verify server of the same major.
  *
- * The defaults' images (MySQL 8.4, PostgreSQL 17) are the newest patch tags of those majors in
- * docker-library/official-images at commit 37079fb336f572a88700cf32e5e1f6be54a04e8f (2026-08-21):
- * library/mysql "Tags: 8.4.11, 8.4, 8, ..." (Oracle Linux 9, bash and mysqldump inside) and
- * library/postgres "Tags: 17.11, 17, 17.11-trixie, 17-trixie" (Debian, bash and pg_dump inside).
- * The older majors' tags were first published by commits 9817b5d2 (mysql 8.0.40, 2024-10-14) and
- * fb1de64d (postgres 16.6, 2024-11-21) of the same repository.
+ * The MySQL 8.4 image is the newest 8.4 tag in docker-library/official-images at commit
+ * 37079fb336f572a88700cf32e5e1f6be54a04e8f (2026-08-21): library/mysql "Tags: 8.4.11, 8.4, 8, ..."
+ * (Oracle Linux 9, bash and mysqldump inside); the 8.0 tag was first published by its commit
+ * 9817b5d2 (mysql 8.0.40, 2024-10-14).
+ *
+ * PostgreSQL: one image per major RDS supports (every major of `RDS_MAJOR_VERSIONS` in standard
+ * support has one, tests/versions.test.ts), each the newest tag of its major in library/postgres
+ * at the same commit, vendored as vendor/docker-official-images/library-postgres: "Tags: 18.6, 18,
+ * latest, ...", "17.11, 17, ...", "16.15, 16, ...", "15.19, 15, ...", "14.24, 14, ..." (Debian, bash,
+ * pg_dump, psql, initdb inside). Older patches are not safe here, because these clients dump the RDS
+ * database and restore its dump with psql: "Versions before PostgreSQL 18.6, 17.11, 16.15, 15.19,
+ * and 14.24 are affected" by CVE-2026-18408 (a superuser of the origin server injects code that
+ * psql runs at restore, through `\restrict`), before 18.4 ... 14.23 by CVE-2026-6477 ("pg_dump
+ * call[s] lo_read(), the server superuser can overwrite pg_dump or psql stack memory"), before
+ * 17.6, 16.10, 15.14, 14.19 by CVE-2025-8714 (PostgreSQL's CVE records, CNA PostgreSQL,
+ * https://www.postgresql.org/support/security/). The 14 to 16 pins were 14.15, 15.10 and 16.6
+ * (2024-11-21), affected by all three.
  */
 export const ENGINE_IMAGES: Readonly<Record<RdsMajor["engine"], Readonly<Record<string, string>>>> = {
     mysql: { "8.0": "public.ecr.aws/docker/library/mysql:8.0.40", "8.4": "public.ecr.aws/docker/library/mysql:8.4.11" },
     postgres: {
-        "14": "public.ecr.aws/docker/library/postgres:14.15",
-        "15": "public.ecr.aws/docker/library/postgres:15.10",
-        "16": "public.ecr.aws/docker/library/postgres:16.6",
+        "14": "public.ecr.aws/docker/library/postgres:14.24",
+        "15": "public.ecr.aws/docker/library/postgres:15.19",
+        "16": "public.ecr.aws/docker/library/postgres:16.15",
         "17": "public.ecr.aws/docker/library/postgres:17.11",
+        "18": "public.ecr.aws/docker/library/postgres:18.6",
     },
 };
 

@@ -42,7 +42,7 @@ import { runInCluster, type ClusterRunOptions } from "./cluster";
 import { loadtestName, loadtestObjects, previewTarget } from "./job";
 import { runSpec, type RunSpec } from "./main";
 import { SCENARIOS, type ScenarioName } from "./profile";
-import { prometheusTarget } from "../scripts/promote";
+import { noWorkspaceReason, prometheusTarget } from "../scripts/promote";
 import type { PrometheusTarget } from "../scripts/prometheus";
 
 /** `--prometheus stack`: the stack's own Prometheus, as `npm run promote` resolves it. */
@@ -153,13 +153,15 @@ export async function loadtestCli(argv: readonly string[], env: NodeJS.ProcessEn
         let prometheus: PrometheusTarget | undefined;
         let notice = "";
         if (wanted === STACK_PROMETHEUS) {
-            const outputs = config.observability.backend.kind === "prometheus" ? {} : await deps.stackOutputs?.(config.stack);
+            // An existing cluster has no workspace to read: only prometheusUrl gives it a Prometheus.
+            const noWorkspace = noWorkspaceReason(config);
+            const outputs = config.observability.backend.kind === "prometheus" || noWorkspace !== undefined ? {} : await deps.stackOutputs?.(config.stack);
             prometheus = prometheusTarget(config, outputs ?? {});
             if (prometheus === undefined && f.prometheus !== undefined) {
-                return failed(2, `--prometheus: received "stack"; expected a stack with a Prometheus to query: stack ${config.stack}'s prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack), and launchpad:observability.prometheusUrl is not set\n`);
+                return failed(2, `--prometheus: received "stack"; expected a stack with a Prometheus to query: ${noWorkspace ?? `stack ${config.stack}'s prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack), and launchpad:observability.prometheusUrl is not set`}\n`);
             }
             if (prometheus === undefined) {
-                notice = `warning: the server side will not be judged: stack ${config.stack}'s prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack); give --prometheus <url> to judge it against another\n`;
+                notice = `warning: the server side will not be judged: ${noWorkspace ?? `stack ${config.stack}'s prometheusQueryUrl output cannot be read (pulumi login, and pulumi up the stack)`}; give --prometheus <url> to judge it against another\n`;
             }
         } else if (wanted !== undefined) {
             prometheus = { url: wanted };

@@ -230,7 +230,8 @@ export async function mainCli(argv: readonly string[]): Promise<CliResult> {
     try {
         flags = parseArgs({ args: [...argv], options: { spec: { type: "string" }, target: { type: "string" }, json: { type: "boolean", default: false } }, strict: true, allowPositionals: false }).values;
     } catch (e) {
-        return { code: EXIT.invalid, stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n` };
+        // The parser quotes a stray argument: a URL with credentials given without its flag must not be shown.
+        return { code: EXIT.invalid, stdout: "", stderr: `${redactCredentials((e as Error).message)}\n${USAGE}\n` };
     }
     if (flags.spec === undefined) {
         return { code: EXIT.invalid, stdout: "", stderr: `--spec is required\n${USAGE}\n` };

@@ -9,7 +9,7 @@
  * Prometheus and Grafana both fire, and Grafana's NoData state is set to Alerting besides.
  */
 import type { AppMetricsConfig, LaunchpadConfig, ObservabilityConfig } from "../config";
-import { hasDataLayer, scrapesContainerMetrics } from "../config/cluster";
+import { createsAmpWorkspace, hasDataLayer, scrapesContainerMetrics } from "../config/cluster";
 import { longestDrillIntervalDays, RESTORE_TEST_START_WINDOW_HOURS } from "../lib/backup-schedule";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
 import { databaseInstanceIdentifier, stackIdentifier } from "../lib/stack-name";
@@ -70,8 +70,9 @@ export interface AlertContext {
     /** cAdvisor is scraped (the managed scraper, or `cluster.provides.containerMetrics`): the CPU and memory panels. */
     readonly containerMetrics: boolean;
     /**
-     * The application namespace, set where the Prometheus is shared (`observability.prometheusUrl`:
-     * a team's server that may scrape other stacks' and teams' namespaces too). Every selector then
+     * The application namespace, set where the Prometheus is shared (`observability.prometheusUrl`,
+     * or any on an existing cluster: a team's server that may scrape other stacks' and teams'
+     * namespaces too). Every selector then
      * also matches `namespace`, which the team's jobs attach (docs/observability.md): a staging
      * stack's failed backup never fires production's alert, nor does its fresh one hide production's
      * stale one (both push `job="launchpad-db-backup", database="app"`).
@@ -99,9 +100,14 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
     };
 }
 
-/** Where the queries look: the application namespace on a shared Prometheus (`AlertContext.namespace`), nowhere in particular with AMP. */
+/**
+ * Where the queries look: nowhere in particular in the stack's own AMP workspace, else the
+ * application namespace (`AlertContext.namespace`). An existing cluster has no workspace
+ * (`createsAmpWorkspace`), with or without `prometheusUrl`: whatever Prometheus reads its rule file
+ * (`npm run rules`) is the team's, shared.
+ */
 export function alertScope(config: LaunchpadConfig): Pick<AlertContext, "namespace"> {
-    return config.observability.backend.kind === "prometheus" ? { namespace: config.cluster.namespace } : {};
+    return createsAmpWorkspace(config.cluster, config.observability.backend) ? {} : { namespace: config.cluster.namespace };
 }
 
 /** `metric{matchers}`, the namespace matcher added where the Prometheus is shared (`AlertContext.namespace`). */

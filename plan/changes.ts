@@ -18,7 +18,9 @@ import { parameterGroupFamily } from "../components/database";
 import awsTable from "../vendor/provider-force-new/aws.json";
 import grafanaTable from "../vendor/provider-force-new/grafana.json";
 import randomTable from "../vendor/provider-force-new/random.json";
+import { KUBECONFIG_PATH } from "../config/schema";
 import type { Plan, PlannedResource } from "./engine";
+import { configPath, parseSet } from "./stack-config";
 import type { Json } from "./values";
 
 /**
@@ -451,6 +453,24 @@ export function renderChanges(changes: readonly ResourceChange[]): string {
         lines.push(`  ${c.type} ${c.name}: ${what}${waits}`);
     }
     return `${lines.join("\n")}\n`;
+}
+
+/**
+ * One `warning:` line for each `--set-secret`: both plans read a secret as "[secret]", so its change
+ * alone shows nothing (the offline limit above). An existing cluster's kubeconfig says what a real
+ * change of it does: another API server is another `clusterIdentifier`, which replaces the Kubernetes
+ * provider and so every object it manages (components/cluster.ts; `@pulumi/kubernetes` provider.d.ts:
+ * "the provider will _only_ be replaced when `clusterIdentifier` changes").
+ */
+export function secretOverrideWarnings(secretSets: readonly string[], project: string): string {
+    return secretSets.map((text) => {
+        const { key, path } = parseSet(text, project);
+        const at = configPath(key, path);
+        const consequence = at === KUBECONFIG_PATH
+            ? "; a kubeconfig for another API server replaces the Kubernetes provider (its clusterIdentifier) and with it every Kubernetes object of the stack: each is created in the new cluster and deleted from the old one"
+            : "";
+        return `warning: --changes cannot compare ${at}: a secret reads "[secret]" in both plans, so its change alone shows nothing here${consequence}\n`;
+    }).join("");
 }
 
 /** One `warning:` line for each change a real `pulumi up` refuses or pays for; empty when there is none. */

@@ -137,10 +137,25 @@ export interface ReferenceCache {
 /** The organization the offline plan runs in (the self-managed backend's fixed one). */
 export const PLAN_ORGANIZATION = "organization";
 
+/**
+ * The SDK prefixes an input's failure once per level it serialized (`error serializing property "k": `,
+ * @pulumi/pulumi runtime/rpc.js); a component's outputs nest four deep. One prefix with the path reads
+ * better: `error serializing property "outputs.metadata": <cause>`.
+ */
+export function foldSerializingPrefixes(message: string): string {
+    const m = /^(?:error serializing property "[^"]*": )+/.exec(message);
+    if (m === null) return message;
+    const path = [...m[0].matchAll(/error serializing property "([^"]*)": /g)].map((p) => p[1]).join(".");
+    return `error serializing property "${path}": ${message.slice(m[0].length)}`;
+}
+
 /** The program failed (not a config problem): exit code 1. */
 export class PlanError extends Error {
-    constructor(readonly errors: readonly string[]) {
-        super(`the program failed:\n${errors.map((e) => `  - ${e}`).join("\n")}`);
+    readonly errors: readonly string[];
+    constructor(errors: readonly string[]) {
+        const folded = errors.map(foldSerializingPrefixes);
+        super(`the program failed:\n${folded.map((e) => `  - ${e}`).join("\n")}`);
+        this.errors = folded;
         this.name = "PlanError";
     }
 }

@@ -375,7 +375,10 @@ export function loadStackConfig(opts: LoadStackOptions): StackConfig {
         }
         setPath(values, key, path, secret ? secureLeaves(value, at, secretPaths) : value);
     }
-    const secretKeys = new Set([...secretPaths].map((p) => /^[^.[\]]+/.exec(p)?.[0] ?? p));
+    // The keys holding a secure leaf, found from the keys themselves: a key may hold "." or "[" (`grafana:a[b]`), so
+    // the text of a path up to its first "." or "[" is not always its key (it named `grafana:a`, and the offline plan
+    // then printed the key's stand-in where a real run, marking the whole key secret, prints [secret]).
+    const secretKeys = new Set(Object.keys(values).filter((k) => [...secretPaths].some((p) => within(p, k))));
     const escEnvironment = doc?.environment ?? undefined;
     return { project: project.name, stack: opts.stack, values, secretKeys, secretPaths, ...(escEnvironment !== undefined ? { escEnvironment } : {}) };
 }

@@ -494,7 +494,8 @@ function objectSelectorText(values: Record<string, unknown>): string {
     const objectSelector = rec(values.objectSelector);
     const parts = [
         ...requirements(objectSelector.matchExpressions).map((r) => `${r.key} ${r.operator}${r.values.length > 0 ? ` (${r.values.join(", ")})` : ""}`),
-        ...Object.entries(rec(objectSelector.matchLabels)).map(([k, v]) => `${k}=${String(v)}`),
+        // A label value is text; anything else (a hand-edited plan) is shown as JSON, never "[object Object]".
+        ...Object.entries(rec(objectSelector.matchLabels)).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`),
     ];
     return parts.length > 0 ? parts.join(", ") : "none";
 }

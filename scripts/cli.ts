@@ -50,12 +50,27 @@ export function parseFlags<const O extends Options>(argv: readonly string[], opt
             allowPositionals: false,
         }).values;
     } catch (e) {
-        return { result: failed(badArgsCode, `${(e as Error).message}\n${usage}\n`) };
+        return { result: failed(badArgsCode, `${parseArgsMessage(e, argv)}\n${usage}\n`) };
     }
     if ((values as { help?: boolean }).help === true) {
         return { result: { code: 0, stdout: `${usage}\n`, stderr: "" } };
     }
     return { flags: values as Flags<O> };
+}
+
+/**
+ * node:util's parseArgs message, except that a stray argument is named by its position, not its
+ * text: `--set-secret grafana:auth tok3n` (a space for the `=`) made the token a positional, which the
+ * parser printed ("Unexpected argument 'tok3n'") into the terminal or the CI log.
+ */
+export function parseArgsMessage(e: unknown, argv: readonly string[]): string {
+    const message = e instanceof Error ? e.message : String(e);
+    if ((e as { code?: unknown }).code !== "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+        return message;
+    }
+    const text = /^Unexpected argument '([\s\S]*)'\. /.exec(message)?.[1];
+    const at = text === undefined ? -1 : argv.indexOf(text);
+    return `Unexpected argument${at >= 0 ? ` ${at + 1}` : ""} (its text is not shown: it may be a secret): this command takes no positional arguments; give each flag its value as --flag <value> or --flag=<value>`;
 }
 
 /** `--stack <name>` and repeatable `--set <key>=<value>`: how a command names the stack whose config it reads offline. */

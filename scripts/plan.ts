@@ -26,7 +26,7 @@
 import * as fs from "node:fs";
 import { ConfigError } from "../config";
 import * as path from "node:path";
-import { changeWarnings, planChanges, renderChanges } from "../plan/changes";
+import { changeWarnings, planChanges, renderChanges, secretOverrideWarnings } from "../plan/changes";
 import { runPlan, PlanError, REPO_ROOT, type ReferenceCache } from "../plan/engine";
 import { bundleProgramId, fileReferenceCache } from "../plan/reference-cache";
 import { renderJson, renderTree } from "../plan/render";
@@ -58,7 +58,7 @@ export async function planCli(argv: readonly string[], referenceCache?: Referenc
         const previousOutputs = args["previous-outputs"] !== undefined ? readPreviousOutputs(args["previous-outputs"]) : undefined;
         const plan = await runPlan({ stack, sets, secretSets: args["set-secret"], previousOutputs, referenceCache });
         const changes = args.changes ? planChanges(await runPlan({ stack, previousOutputs, referenceCache }), plan) : undefined;
-        const notes = `${plan.log.length > 0 ? `${plan.log.join("\n")}\n` : ""}${changes !== undefined ? changeWarnings(changes) : ""}`;
+        const notes = `${plan.log.length > 0 ? `${plan.log.join("\n")}\n` : ""}${changes !== undefined ? `${changeWarnings(changes)}${secretOverrideWarnings(args["set-secret"], plan.project)}` : ""}`;
         const tree = changes !== undefined ? `${renderTree(plan)}\n${renderChanges(changes)}` : renderTree(plan);
         const extra = changes !== undefined ? { changes } : {};
         if (!args.policy) {

@@ -42,7 +42,9 @@ const isStr = (v: unknown): v is string => typeof v === "string";
 const isStrList = (v: unknown): boolean => Array.isArray(v) && v.every(isStr);
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 const shown = (v: unknown): string => {
-    const text = JSON.stringify(v) ?? String(v);
+    // A field left out is said so: JSON has no `undefined`, and the document never held that word.
+    if (v === undefined) return "nothing (the field is missing)";
+    const text = JSON.stringify(v) ?? typeof v;
     return text.length > 240 ? `${text.slice(0, 237)}...` : text;
 };
 

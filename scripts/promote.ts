@@ -20,6 +20,7 @@
  * - 2 bad arguments or config, as rollback.
  */
 import type { LaunchpadConfig } from "../config";
+import { createsAmpWorkspace } from "../config/cluster";
 import { RELEASE_HISTORY_OUTPUT, parseHistory } from "../components/release-history";
 import { releaseId } from "../components/blue-green-service";
 import type { Color } from "../lib/delivery";
@@ -117,14 +118,33 @@ export async function analyse(
     return { verdict: judged > 0 ? "passed" : "inconclusive", measurement: last, checks };
 }
 
-/** The stack's Prometheus: `observability.prometheusUrl` as it is, or its own AMP workspace (the `prometheusQueryUrl` output), signed. */
+/**
+ * The stack's Prometheus: `observability.prometheusUrl` as it is, or its own AMP workspace (the
+ * `prometheusQueryUrl` output), signed; undefined without either (`noWorkspaceReason` says when
+ * there can be none).
+ */
 export function prometheusTarget(config: LaunchpadConfig, outputs: Record<string, { value: unknown }>): PrometheusTarget | undefined {
     const backend = config.observability.backend;
     if (backend.kind === "prometheus") {
         return { url: backend.url };
     }
+    if (noWorkspaceReason(config) !== undefined) {
+        return undefined;
+    }
     const url = outputs.prometheusQueryUrl?.value;
     return typeof url === "string" && url !== "" ? { url, sigV4Region: config.region } : undefined;
+}
+
+/**
+ * Why the stack can have no Prometheus, whatever its outputs say: an existing cluster gets no AMP
+ * workspace (`createsAmpWorkspace`), so only `observability.prometheusUrl` gives it one; `pulumi up`
+ * never will. Undefined where the workspace's `prometheusQueryUrl` output is the answer.
+ */
+export function noWorkspaceReason(config: LaunchpadConfig): string | undefined {
+    const backend = config.observability.backend;
+    return backend.kind === "amp" && !createsAmpWorkspace(config.cluster, backend)
+        ? `stack ${config.stack} runs on an existing cluster (launchpad:cluster.kubeconfig), which gets no AMP workspace, and launchpad:observability.prometheusUrl is not set: set it to the query URL of the team's Prometheus (\`pulumi config set --path launchpad:observability.prometheusUrl <url> --stack ${config.stack}\`)`
+        : undefined;
 }
 
 export interface PromoteDeps extends RollbackDeps {
@@ -171,7 +191,8 @@ export async function promote(argv: readonly string[], deps: PromoteDeps): Promi
     const outputs = await plan.stack.outputs();
     const target = prometheusTarget(plan.config, outputs);
     if (target === undefined) {
-        return failed(1, `${plan.warnings.join("")}refused before any change: stack ${plan.stackName} has no Prometheus to analyse with (no prometheusQueryUrl output and no launchpad:observability.prometheusUrl): deploy the stack with pulumi up first\n`);
+        const why = noWorkspaceReason(plan.config);
+        return failed(1, `${plan.warnings.join("")}refused before any change: ${why !== undefined ? `no Prometheus to analyse with: ${why}` : `stack ${plan.stackName} has no Prometheus to analyse with (no prometheusQueryUrl output and no launchpad:observability.prometheusUrl): deploy the stack with pulumi up first`}\n`);
     }
     const query = (deps.prometheus ?? prometheusQuery)(target);
     const out: string[] = [...plan.lines];

@@ -108,7 +108,8 @@ export async function smokeCli(argv: readonly string[], env: NodeJS.ProcessEnv =
             allowPositionals: false,
         }).values;
     } catch (e) {
-        return invalid((e as Error).message);
+        // The parser quotes a stray argument: a URL with credentials given without its flag must not be shown.
+        return invalid(redactCredentials((e as Error).message));
     }
     if (flags.help) {
         return { code: EXIT.pass, stdout: `${USAGE}\n`, stderr: "" };

@@ -483,8 +483,10 @@ export function parseTarget(target: string): URL | undefined {
 export function redactCredentials(text: string): string {
     // The user information is all of the authority before its last "@" (WHATWG URL, authority state:
     // an "@" in the password, as in user:p@ss@host, is part of it, and so is a space, which the parser
-    // percent-encodes); the authority ends at "/", "?", "#" or, in http(s), a backslash.
-    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\\]*@/gi, "$1***@");
+    // percent-encodes); the authority ends at "/", "?", "#" or, in http(s), a backslash. Anchored on
+    // "://", not on the scheme: a scheme pattern tried at each word boundary of "a.a.a..." scanned to its
+    // end every time (40 KB of such text took 1.2 s); whatever precedes "://", its user info is hidden.
+    return text.replace(/:\/\/[^/?#\\]*@/g, "://***@");
 }
 
 /**

@@ -26,7 +26,14 @@ describe("parseFlags", () => {
 
     it("refuses an unknown flag or a positional with the parser's message, the usage and the given exit code", () => {
         expect(parseFlags(["--nme", "x"], OPTIONS, USAGE)).toEqual({ result: { code: 1, stdout: "", stderr: `Unknown option '--nme'\n${USAGE}\n` } });
-        expect(parseFlags(["extra"], OPTIONS, USAGE, 2)).toEqual({ result: { code: 2, stdout: "", stderr: `Unexpected argument 'extra'. This command does not take positional arguments\n${USAGE}\n` } });
+        expect(parseFlags(["extra"], OPTIONS, USAGE, 2)).toEqual({ result: { code: 2, stdout: "", stderr: `Unexpected argument 1 (its text is not shown: it may be a secret): this command takes no positional arguments; give each flag its value as --flag <value> or --flag=<value>\n${USAGE}\n` } });
+    });
+});
+
+describe("a stray argument is named by its position, never printed (found by tests/input-fuzz.test.ts)", () => {
+    it("npm run plan -- --set-secret with a space for the '=': the secret's text is not in the message", () => {
+        const r = parseStackConfigFlags(["--stack", "production", "--set-secret", "grafana:auth", "tok3n"], { "set-secret": { type: "string", multiple: true } }, USAGE);
+        expect(r).toEqual({ result: { code: 1, stdout: "", stderr: `Unexpected argument 5 (its text is not shown: it may be a secret): this command takes no positional arguments; give each flag its value as --flag <value> or --flag=<value>\n${USAGE}\n` } });
     });
 });
 

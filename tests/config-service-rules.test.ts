@@ -49,8 +49,6 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
     { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', "launchpad:database.username=user"], problem: 'launchpad:database.username: received "user"; expected a name that is not a PostgreSQL reserved word (RDS refuses one as the master user)' },
     { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', "launchpad:database.username=pg_admin"], problem: 'launchpad:database.username: received "pg_admin"; expected a name not starting with "pg_": PostgreSQL reserves those role names' },
     { stack: "staging", sets: ["launchpad:database.name=order"], problem: 'launchpad:database.name: received "order"; expected a name that is not a MySQL reserved word (RDS refuses one as the database name)' },
-    // Engine versions need a pinned dump image, not only RDS standard support.
-    { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="18"'], problem: 'launchpad:database.engineVersion: received "18"; expected a postgres major version with a pinned dump image (ENGINE_IMAGES in lib/versions.ts): "17", "16", "15" or "14"' },
     // AWS tags.
     { stack: "staging", sets: ["launchpad:tags.aws:team=platform"], problem: 'launchpad:tags: received the key "aws:team"; expected a tag key not starting with "aws:" (AWS reserves that prefix)' },
     { stack: "staging", sets: ["launchpad:tags.AWS:Team=platform"], problem: 'launchpad:tags: received the key "AWS:Team"; expected a tag key not starting with "aws:" (AWS reserves that prefix)' },
@@ -148,6 +146,10 @@ describe("the rules' building blocks", () => {
         ["0 0 * * 5#2", '"5#2" is not a value of the day of week field'],
         ["0 0 * * sunday", '"sunday" is not a value of the day of week field'],
         ["10-5 * * * *", "From value is larger than to value: '10-5'"],
+        // Found by tests/input-fuzz.test.ts: croner's message was "Syntax error, illegal lower range (NaN)".
+        ["45 4 * * *-1", '"*-1" is a range with "*" or "?" as a bound: write "*" for every day of week, or a range of numbers or names'],
+        ["*-5 * * * *", '"*-5" is a range with "*" or "?" as a bound: write "*" for every minute, or a range of numbers'],
+        ["1-2-3 * * * *", '"1-2-3" has more than one "-"'],
     ])("schedule %j: %s", (schedule, problem) => {
         expect(kubernetesScheduleProblem(schedule, now)).toBe(problem);
     });

@@ -6,6 +6,7 @@ import { BACKUP_PLAN_TAG_KEY } from "../components/backup-plan";
 import {
     CONNECTION_SECRET_KEYS,
     Database,
+    autoMinorVersionUpgrade,
     backupPlanTag,
     connectionSettings,
     databaseArgsProblems,
@@ -379,6 +380,25 @@ describe("engines", () => {
         expect([p.outputs.engine, p.outputs.port]).toEqual(["postgres", 5432]);
     });
 
+    // A named minor would be sent back to RDS as a downgrade once RDS had upgraded past it
+    // (hashicorp/terraform-provider-aws#39579): the stack that names one owns it.
+    it.each([
+        ["postgres", "17", true],
+        ["postgres", "17.6", false],
+        ["mysql", "8.4", true],
+        ["mysql", "8.4.3", false],
+    ] as const)("%s %s: RDS upgrades minor versions by itself: %s", (engine, version, auto) => {
+        expect(autoMinorVersionUpgrade(engine, version)).toBe(auto);
+    });
+
+    it("leaves the minor to RDS for a major (both committed stacks), and to the stack for a named minor", async () => {
+        for (const stack of ["staging", "production"]) {
+            expect(input(instanceOf(await plan(stack)), "autoMinorVersionUpgrade")).toBe(true);
+        }
+        const pinned = instanceOf(await plan("production", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="16.4"']));
+        expect([input(pinned, "engineVersion"), input(pinned, "autoMinorVersionUpgrade")]).toEqual(["16.4", false]);
+    });
+
     it("derives the parameter group family from the engine version", () => {
         expect([
             parameterGroupFamily("mysql", "8.0"),
@@ -642,7 +662,7 @@ describe("child specs (pure builders the constructor delegates to)", () => {
             deletionProtection: true,
             skipFinalSnapshot: false,
             finalSnapshotIdentifier: "lp-db-final-00",
-            autoMinorVersionUpgrade: true,
+            autoMinorVersionUpgrade: false,
             allowMajorVersionUpgrade: true,
             applyImmediately: false,
             enabledCloudwatchLogsExports: ["postgresql", "upgrade"],

@@ -216,3 +216,32 @@ describe("a stack file whose env values pass what a Kubernetes Secret holds", ()
         expect((error as ConfigError).problems).toEqual(["blue", "green"].map((c) => `launchpad:services.api.releases.${c}.env: received 1048577 bytes of values (the service's env with this color's); expected at most 1048576: a Kubernetes Secret holds at most 1 MiB (MaxSecretSize)`));
     });
 });
+
+describe("a long text where a short one belongs (found by tests/input-fuzz.test.ts)", () => {
+    it("1 MB in an enum field: refused at once, shortened; before, hiding URL passwords in the message took minutes (quadratic)", async () => {
+        const started = performance.now();
+        expect(await planWithSets("staging", [`launchpad:cluster.access[0].access=${"x".repeat(1_000_000)}`])).toEqual(
+            refused("staging", `launchpad:cluster.access[0].access: received "${"x".repeat(76)}...; expected one of "admin", "edit", "view"`),
+        );
+        // Before: 4 s for 40 KB, growing with the square of the length; now milliseconds (a bound for a loaded machine).
+        expect(performance.now() - started).toBeLessThan(20_000);
+    });
+});
+
+describe("a field name that would not read as one is quoted as `pulumi config set --path` takes it (found by tests/input-fuzz.test.ts)", () => {
+    const ALLOWED = "expected no such field (allowed: cidr, azCount, natGateways, existing)";
+    it.each([
+        // Before: "launchpad:network. : received 3600", a field no one could find.
+        { set: 'launchpad:network[" "]=3600', problem: `launchpad:network[" "]: received 3600; ${ALLOWED}` },
+        // Before: "launchpad:network.a.b", read as field b of field a.
+        { set: 'launchpad:network["a.b"]=1', problem: `launchpad:network["a.b"]: received 1; ${ALLOWED}` },
+        { set: 'launchpad:network["tab\\there"]=1', problem: `launchpad:network["tab\\there"]: received 1; ${ALLOWED}` },
+        // Before: a key with a line break split the problem over two lines.
+        { set: 'launchpad:network["cidr\\nb"]=1', problem: `launchpad:network["cidr\\nb"]: received 1; ${ALLOWED}` },
+        // A plain name, hyphens and unicode included, stays as it was.
+        { set: "launchpad:network.cidr-x=1", problem: `launchpad:network.cidr-x: received 1; ${ALLOWED}` },
+        { set: "launchpad:network.zählen=1", problem: `launchpad:network.zählen: received 1; ${ALLOWED}` },
+    ])("$set", async ({ set, problem }) => {
+        expect(await planWithSets("staging", [set])).toEqual(refused("staging", problem));
+    });
+});

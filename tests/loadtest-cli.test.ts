@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadtestCli, USAGE } from "../loadtest/cli";
 import { bundleLoadtestRunner, LOADTEST_RUNNER_FILE, LOADTEST_RUNNER_MAX_BYTES } from "../loadtest/bundle";
-import { renderReport, type LoadtestSummary, type RunSpec } from "../loadtest/main";
+import { mainCli, renderReport, type LoadtestSummary, type RunSpec } from "../loadtest/main";
 import { LOADTEST_METRICS } from "../observability/catalogue";
 import { judge } from "../loadtest/verdict";
 import { parseConfig } from "../config";
@@ -302,5 +302,16 @@ describe("docs/delivery.md and the README: the recorded run", () => {
         if (perf === undefined) throw new Error("staging's api has no performance suite");
         expect(perf.scenarios.stress.stages.map((st) => st.target)).toEqual(summary.run.stages.map((st) => st.toUsers));
         expect(judge(perf.scenarios.stress, summary.run, perf.server, summary.server)).toEqual({ verdict: summary.verdict, reasons: summary.reasons });
+    });
+});
+
+describe("the Job's runner (node runner.cjs): a stray argument", () => {
+    // Found by tests/input-fuzz.test.ts in the smoke runner, whose parser is the same: the parser quoted a positional, password and all.
+    it("a URL with credentials given without --target: exit 2, its user info hidden", async () => {
+        expect(await mainCli(["--spec", "spec.json", "http://user:pw@127.0.0.1:9"])).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: "Unexpected argument 'http://***@127.0.0.1:9'. This command does not take positional arguments\nusage: node runner.cjs --spec <spec.json> [--target <base-url>] [--json]\n",
+        });
     });
 });

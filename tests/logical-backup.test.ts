@@ -117,7 +117,7 @@ describe("logical backup CronJobs", () => {
         const pod = podSpec(named(plan, "lb-verify"));
         expect(input(named(plan, "lb-verify"), "spec.schedule")).toBe("45 4 * * *");
         expect(pod.initContainers.map((c) => [c.name, c.image])).toEqual([["fetch", AWS_CLI_IMAGE]]);
-        expect(pod.containers.map((c) => [c.name, c.image])).toEqual([["restore", "public.ecr.aws/docker/library/postgres:16.6"]]);
+        expect(pod.containers.map((c) => [c.name, c.image])).toEqual([["restore", "public.ecr.aws/docker/library/postgres:16.15"]]);
         expect(pod.containers[0].env.find((e) => e.name === "CRITICAL_TABLES")?.value).toBe("users,orders");
         expect(pod.containers[0].env.some((e) => e.name === "DB_PASSWORD")).toBe(false);
     });
@@ -197,14 +197,15 @@ describe("engine images", () => {
         ["mysql", "8.0", "public.ecr.aws/docker/library/mysql:8.0.40"],
         ["mysql", "8.0.39", "public.ecr.aws/docker/library/mysql:8.0.40"],
         ["mysql", "8.4", "public.ecr.aws/docker/library/mysql:8.4.11"],
-        ["postgres", "16", "public.ecr.aws/docker/library/postgres:16.6"],
+        ["postgres", "16", "public.ecr.aws/docker/library/postgres:16.15"],
         ["postgres", "17.2", "public.ecr.aws/docker/library/postgres:17.11"],
+        ["postgres", "18", "public.ecr.aws/docker/library/postgres:18.6"],
     ] as const)("%s %s -> %s", (engine, version, image) => {
         expect(engineImage(engine, version)).toBe(image);
     });
 
     it("refuses a version it has no pinned image for", () => {
-        expect(() => engineImage("postgres", "12")).toThrow("no pinned postgres image for version 12 (known: 14, 15, 16, 17)");
+        expect(() => engineImage("postgres", "12")).toThrow("no pinned postgres image for version 12 (known: 14, 15, 16, 17, 18)");
     });
 });
 
@@ -292,7 +293,7 @@ describe("job containers (pure builders the constructor delegates to)", () => {
 
     it("names the missing pin before any image is looked up", () => {
         expect(engineImageProblem("postgres", "16.4")).toBeUndefined();
-        expect(engineImageProblem("postgres", "12")).toBe("no pinned postgres image for version 12 (known: 14, 15, 16, 17)");
+        expect(engineImageProblem("postgres", "12")).toBe("no pinned postgres image for version 12 (known: 14, 15, 16, 17, 18)");
     });
 
     it("fails as a ResourceError of the component for a version with no pinned image", async () => {
@@ -300,7 +301,7 @@ describe("job containers (pure builders the constructor delegates to)", () => {
             new LogicalBackup("lb", { engine: "postgres", engineVersion: "12" } as unknown as ConstructorParameters<typeof LogicalBackup>[1]);
             return {};
         };
-        await expect(planProgram(program, "staging")).rejects.toThrow("LogicalBackup lb: no pinned postgres image for version 12 (known: 14, 15, 16, 17)");
+        await expect(planProgram(program, "staging")).rejects.toThrow("LogicalBackup lb: no pinned postgres image for version 12 (known: 14, 15, 16, 17, 18)");
     });
 });
 

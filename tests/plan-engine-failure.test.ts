@@ -37,6 +37,14 @@ function failedWithDependent(message: string): void {
 }
 
 describe("a failed program under the offline engine", () => {
+    it("folds the SDK's per-level 'error serializing property' prefixes into one with the path: a production plan whose promotion.fromStack names a stack with no stack file", async () => {
+        const e = await runPlan({ stack: "production", sets: ["launchpad:promotion.fromStack=stagingx"] }).then(() => undefined, (x: unknown) => x);
+        expect(e).toBeInstanceOf(PlanError);
+        expect((e as PlanError).errors).toEqual([expect.stringMatching(/^error serializing property "outputs(\.\w+)+": failed to read resource #organization\/launchpad\/stagingx .*the offline plan answers references to this project's own stacks only\)$/)]);
+        expect((e as PlanError).message.match(/error serializing property/g)).toHaveLength(1);
+    });
+
+
     it("is refused as soon as it is idle, not after a fixed wait: a dependent of the failed resource waits forever", async () => {
         const { errors, ms } = await refusal(() => {
             failedWithDependent("the name failed");

@@ -231,6 +231,8 @@ describe("preflight-readiness-gate-controller (controller v3.5.0 docs/deploy/pod
         expect(await stackViolations(preflightReadinessGateController, withValues("objectSelector", { matchLabels: { tier: "api" } }))).toEqual([violation(C.deployment, UNSELECTED("tier=api"))]);
         expect(await stackViolations(preflightReadinessGateController, withValues("objectSelector", { matchExpressions: [{ key: "tier", operator: "NotIn", values: ["web"] }] }))).toEqual([violation(C.deployment, UNSELECTED("tier NotIn (web)"))]);
         expect(await stackViolations(preflightReadinessGateController, withValues("objectSelector", { matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] }))).toEqual([violation(C.deployment, MESSAGE)]);
+        // Found by tests/input-fuzz.test.ts: a label value that is no text (a hand-edited plan) was shown as "[object Object]".
+        expect(await stackViolations(preflightReadinessGateController, withValues("objectSelector", { matchLabels: { tier: { a: 1 } } }))).toEqual([violation(C.deployment, UNSELECTED('tier={"a":1}'))]);
         // Injection switched off: no gate to miss.
         expect(await stackViolations(preflightReadinessGateController, withValues("enablePodReadinessGateInject", false))).toEqual([]);
     });

@@ -25,9 +25,10 @@ describe("the run's own TMPDIR", () => {
         expect([r.status, r.stdout.trim()]).toEqual([0, inject("runTmpdir")]);
     });
 
-    it("counts as left over everything but tsx's and ts-node's caches, known by their exact names, sorted", () => {
+    it("counts as left over everything but tsx's, ts-node's and Node's compile caches, known by their exact names, sorted", () => {
         const dir = scratchDir("launchpad-leftovers-");
         mkdirSync(join(dir, `tsx-${process.geteuid?.() ?? userInfo().username}`));
+        mkdirSync(join(dir, "node-compile-cache"));
         mkdirSync(join(dir, "ts-node-0000"));
         writeFileSync(join(dir, "smoke-gate-1.json"), "{}");
         mkdirSync(join(dir, "launchpad-schema-AbC123"));

@@ -312,6 +312,8 @@ describe("invalid policy and arguments: exit 2, nothing sent", () => {
         ["a missing target", ["--policy", "p.json"], `--target is required\n${USAGE}`],
         ["a target that is not http", ["--policy", "p.json", "--target", "127.0.0.1:8080"], `--target: received "127.0.0.1:8080"; expected an http:// or https:// base URL without query, fragment or backslash, on a port from 1 to 65535\n${USAGE}`],
         ["an unknown flag", ["--policy", "p.json", "--target", "http://x", "--verbose"], `Unknown option '--verbose'\n${USAGE}`],
+        // Found by tests/input-fuzz.test.ts: a URL given after a stray word is a positional, which the parser quoted, password and all.
+        ["a stray word before a URL with credentials", ["--policy", "p.json", "--target", "stray", "http://user:pw@127.0.0.1:9"], `Unexpected argument 'http://***@127.0.0.1:9'. This command does not take positional arguments\n${USAGE}`],
         ["a push without a color", ["--policy", "p.json", "--target", "http://x", "--push", "http://gw:9091", "--service", "api"], `--color: received nothing (required with --push or PUSHGATEWAY_URL; or set SMOKE_COLOR); expected one of "blue", "green"\n${USAGE}`],
         ["a push with a bad service", ["--policy", "p.json", "--target", "http://x", "--push", "http://gw:9091", "--service", "API/v1", "--color", "blue"], `--service: received "API/v1"; expected a lowercase DNS label (a-z, 0-9, "-", at most 63 characters)\n${USAGE}`],
     ])("refuses %s", async (_, argv, stderr) => {

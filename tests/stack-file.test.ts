@@ -205,3 +205,19 @@ describe("the stack's full name, <organization>/<project>/<stack> (lib/stack-nam
         ]);
     });
 });
+
+describe("secure values under keys that hold '.' or '[' (found by tests/input-fuzz.test.ts)", () => {
+    it("marks the whole key secret, as the runtime does: the key's unknown-key problem shows [secret], not the offline stand-in", async () => {
+        const root = mkdtempSync(join(tmpdir(), "launchpad-stack-file-"));
+        roots.push(root);
+        copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        writeFileSync(join(root, "Pulumi.s.yaml"), "config:\n  grafana:a[b]:\n    secure: v1:abc\n  launchpad:x.y:\n    secure: v1:abc\n");
+        // Before: secretKeys held grafana:a and launchpad:x, keys the file does not have.
+        expect([...loadStackConfig({ root, stack: "s" }).secretKeys].sort()).toEqual(["grafana:a[b]", "launchpad:x.y"]);
+        const error: unknown = await runPlan({ stack: "s", root }).catch((e: unknown) => e);
+        expect((error as ConfigError).problems.slice(0, 2)).toEqual([
+            "grafana:a[b]: received [secret]; expected no such key (allowed: grafana:url, grafana:auth): Launchpad's grafana provider is explicit and reads no other grafana:* key",
+            expect.stringMatching(/^launchpad:x\.y: received \[secret\]; expected no such key \(allowed: launchpad:tier, /),
+        ]);
+    });
+});

@@ -18,10 +18,12 @@ import {
     EKS_VERSIONS,
     HELM_CHARTS,
     KUBE_STATE_METRICS_CLIENT_GO,
+    ENGINE_IMAGES,
     RDS_MAJOR_VERSIONS,
     eksVersion,
     eksVersionsInStandardSupport,
     inStandardSupport,
+    pinnedEngineMajors,
     pinnedKubernetesVersions,
     rdsMajorOf,
     rdsMajorsInStandardSupport,
@@ -219,6 +221,24 @@ describe("RDS_MAJOR_VERSIONS", () => {
         ["postgres", "17.6", "17"],
     ] as const)("rdsMajorOf(%s, %s) is %s", (engine, version, major) => {
         expect(rdsMajorOf(engine, version)).toBe(major);
+    });
+});
+
+describe("ENGINE_IMAGES (the logical backups' dump and verify images)", () => {
+    it.each(["mysql", "postgres"] as const)("has an image for every %s major in RDS standard support on 2026-12-02", (engine) => {
+        expect(rdsMajorsInStandardSupport(engine, PINNED_ON).filter((m) => !pinnedEngineMajors(engine).includes(m))).toEqual([]);
+    });
+
+    // The official image's manifest at the pinned commit (vendor/docker-official-images/SOURCE.md):
+    // each major's default entry is "Tags: <newest release>, <major>, ...". The newest release is the
+    // one without the dump and restore CVEs lib/versions.ts names (CVE-2026-18408: before 18.6, 17.11,
+    // 16.15, 15.19 and 14.24).
+    it("pins each PostgreSQL major to the newest release the vendored library/postgres manifest tags", () => {
+        const manifest = readFileSync(join(VENDOR, "docker-official-images", "library-postgres"), "utf8");
+        expect(createHash("sha1").update(`blob ${Buffer.byteLength(manifest)}\0${manifest}`).digest("hex")).toBe("a0ea15898a5613224d0409c62f017aec00c5c2f3");
+        const newest = Object.fromEntries([...manifest.matchAll(/^Tags: (\d+)\.(\d+), \1,/gm)].map((m) => [m[1], `${m[1]}.${m[2]}`]));
+        expect(newest).toEqual({ "18": "18.6", "17": "17.11", "16": "16.15", "15": "15.19", "14": "14.24" });
+        expect(ENGINE_IMAGES.postgres).toEqual(Object.fromEntries(Object.keys(ENGINE_IMAGES.postgres).map((major) => [major, `public.ecr.aws/docker/library/postgres:${newest[major]}`])));
     });
 });
 

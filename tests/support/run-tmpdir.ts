@@ -27,11 +27,16 @@ declare module "vitest" {
  * tsx start of scripts/rollback.ts took about 1.6 CPU-seconds more):
  * - tsx's transform cache, `tsx-<euid>` (tsx's dist/temporary-directory-*.mjs);
  * - ts-node 7's compile cache, `ts-node-<sha256 of the home dir>` (`getTmpDir` in @pulumi/pulumi's
- *   vendor/ts-node@7.0.1, which compiles the policy pack: tests/policy-pack-publish.test.ts).
+ *   vendor/ts-node@7.0.1, which compiles the policy pack: tests/policy-pack-publish.test.ts);
+ * - Node's own compile cache, `node-compile-cache`: on Node 22.8+ a tool that calls
+ *   `module.enableCompileCache()` without a directory (vite's bin/vite.js does) caches in
+ *   `path.join(os.tmpdir(), 'node-compile-cache')` (Node's module.md); .ci/run's second pass, under
+ *   Node 24, left it.
  */
 const CACHES: readonly string[] = [
     `tsx-${process.geteuid?.() ?? userInfo().username}`,
     `ts-node-${createHash("sha256").update(homedir(), "utf8").digest("hex")}`,
+    "node-compile-cache",
 ];
 
 /** What is in `run` besides the caches: what the tests left. */
