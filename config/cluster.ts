@@ -255,18 +255,27 @@ const EKS_ONLY_FIELDS = ["version", "endpointAccess", "endpointPublicAccessCidrs
  * whether the stack set them is not known here).
  */
 export function existingClusterWarnings(input: ConfigInput): string[] {
-    const key = "launchpad:cluster";
-    if (fieldOf(clusterSchema.shape.kubeconfig, input, key, "kubeconfig") === undefined) {
-        return [];
-    }
-    const ignored = [
-        ...EKS_ONLY_FIELDS.filter((f) => isSet(input, key, f)).map((f) => `${key}.${f}`),
-        ...(isSet(input, "launchpad:network", "natGateways") ? ["launchpad:network.natGateways"] : []),
-    ];
+    const ignored = ignoredWithExistingCluster(input);
     return ignored.length === 0 ? [] : [
         `${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} ignored with launchpad:cluster.kubeconfig: ` +
         `${ignored.length === 1 ? "it configures" : "they configure"} the EKS cluster and VPC Launchpad creates, and an existing cluster gets neither ` +
         `(access to it is granted in the cluster itself): remove ${ignored.length === 1 ? "it" : "them"} from the stack`,
+    ];
+}
+
+/**
+ * The settings a stack with `cluster.kubeconfig` still sets that only Launchpad's own EKS cluster and
+ * VPC read (`launchpad:cluster.access`, ...); none without a kubeconfig. A placeholder in one of them
+ * is not refused: nothing reads it, and the warning says to remove it.
+ */
+export function ignoredWithExistingCluster(input: ConfigInput): string[] {
+    const key = "launchpad:cluster";
+    if (fieldOf(clusterSchema.shape.kubeconfig, input, key, "kubeconfig") === undefined) {
+        return [];
+    }
+    return [
+        ...EKS_ONLY_FIELDS.filter((f) => isSet(input, key, f)).map((f) => `${key}.${f}`),
+        ...(isSet(input, "launchpad:network", "natGateways") ? ["launchpad:network.natGateways"] : []),
     ];
 }
 

@@ -11,7 +11,7 @@ import type { z } from "zod";
 import { stackIdentifierProblem } from "../lib/stack-name";
 import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
-import { buildCluster, clusterProblems, clusterVersionProblems, existingClusterWarnings, hasDatabase, usesExistingCluster, type EksClusterConfig, type ExistingClusterConfig } from "./cluster";
+import { buildCluster, clusterProblems, clusterVersionProblems, existingClusterWarnings, hasDatabase, ignoredWithExistingCluster, usesExistingCluster, type EksClusterConfig, type ExistingClusterConfig } from "./cluster";
 import { buildDatabase, databaseProblems, engineVersionProblems, type DatabaseConfig } from "./database";
 import { ConfigError, describeValue, keyProblems, memberKeyProblems } from "./errors";
 import type { ConfigInput } from "./input";
@@ -189,13 +189,15 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
     const placed = new Set(placement.map(leafOf));
     problems.splice(0, problems.length, ...problems.filter((q) => !placed.has(leafOf(q))), ...placement);
     const tier = parsed["launchpad:tier"];
+    // A stand-in in a setting nothing reads (an existing cluster's EKS-only keys) is not asked for: the warning says to remove it.
+    const ignored = ignoredWithExistingCluster(input);
     const placeholders = findPlaceholders(parsed, known, {
         stack: input.stack,
         secretKeys: input.secretKeys,
         safety: tier !== undefined ? safetyFor(tier) : undefined,
         env: input.offlinePlan === true ? {} : (input.env ?? {}),
         failedKeys: new Set(known.filter((k) => input.values[k] !== undefined && !(k in parsed))),
-    });
+    }).filter((ph) => !ignored.some((path) => ph.key === path || ph.key.startsWith(`${path}[`) || ph.key.startsWith(`${path}.`)));
     if (input.offlinePlan !== true) {
         problems.push(...placeholders.map(placeholderProblem));
     }

@@ -306,13 +306,21 @@ function own<T>(container: Record<string | number, unknown>, part: string | numb
     return value;
 }
 
-/** Parses `key=value`; the value is YAML (`5`, `true`, `[a, b]`, `{x: 1}`, `"text"`). */
+/**
+ * Parses `key=value`; the value is YAML (`5`, `true`, `[a, b]`, `{x: 1}`, `"text"`), but a value of
+ * several lines is text: a kubeconfig or a certificate (`--set-secret "cluster.kubeconfig=$(cat
+ * kubeconfig.yaml)"`), which `pulumi config set --path` also keeps as a string (only `true`, `false`
+ * and integers are typed), not the YAML document it happens to be.
+ */
 export function parseSet(text: string, project: string): { key: string; path: PathPart[]; value: unknown } {
     const eq = text.indexOf("=");
     if (eq <= 0) {
         throw new PlanInputError(`--set expects <key>=<value>, received ${JSON.stringify(text)}`);
     }
     const [key, ...path] = parseConfigPath(text.slice(0, eq), project);
+    if (text.slice(eq + 1).trim().includes("\n")) {
+        return { key, path, value: text.slice(eq + 1) };
+    }
     let value: unknown;
     try {
         value = parseYaml(text.slice(eq + 1)) as unknown;

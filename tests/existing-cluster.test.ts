@@ -149,6 +149,26 @@ describe("EKS-only settings on an existing cluster", () => {
         ]);
     });
 
+    it("their stand-ins are not asked for: a real run does not refuse what nothing reads, the offline plan lists none of them", async () => {
+        const kubeconfig = "apiVersion: v1\nclusters: [{name: shop, cluster: {server: \"https://shop.k8s.internal\"}}]\n";
+        const sets = ["launchpad:observability.prometheusUrl=https://prometheus.shop.internal"];
+        const secretSets = [`launchpad:cluster.kubeconfig=${JSON.stringify(kubeconfig)}`];
+        const sc = loadStackConfig({ root: REPO_ROOT, stack: "staging", sets, secretSets });
+        const real = (() => {
+            try {
+                parseConfig({ project: sc.project, stack: "staging", values: sc.values, secretKeys: sc.secretKeys, secretPaths: sc.secretPaths, env: {} });
+                return [];
+            } catch (e) {
+                return (e as { problems: string[] }).problems;
+            }
+        })();
+        // The committed file's other stand-ins (images, hosts) are still refused; the EKS-only ones are not.
+        expect(real.some((p) => p.startsWith("launchpad:services.api.releases.blue.image: "))).toBe(true);
+        expect(real.filter((p) => /^launchpad:(cluster\.(access|endpointPublicAccessCidrs)|network\.natGateways)/.test(p))).toEqual([]);
+        const plan = await runPlan({ stack: "staging", sets, secretSets });
+        expect(plan.placeholders.map((p) => p.key).filter((k) => k.startsWith("launchpad:cluster."))).toEqual([]);
+    });
+
     it("a stack file written for an existing cluster: no such warning", () => {
         const sc = loadStackConfig({ root: noPrometheus.root, stack: STACK });
         const config = parseConfig({ project: sc.project, stack: STACK, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });

@@ -457,9 +457,14 @@ describe("what counts as a placeholder", () => {
     });
 
     it("never reads a secret path, and shows no value of a key held as a secret", () => {
-        const values = stagingConfig({
+        // The kubeconfig's example host is never judged; the CIDR beside it is an EKS-only setting an existing cluster ignores (no stand-in asked for).
+        const existing = stagingConfig({
             "launchpad:cluster": { kubeconfig: "server: https://k8s.example.com", endpointPublicAccessCidrs: ["192.0.2.0/24"] },
+            "launchpad:observability": { prometheusUrl: "https://prometheus.shop.internal" },
         });
+        expect(parseConfig({ project: "launchpad", stack: "qa", values: existing, secretKeys: new Set(["launchpad:cluster"]), offlinePlan: true }).placeholders.filter((p) => p.key.startsWith("launchpad:cluster"))).toEqual([]);
+        const cluster = stagingConfig({})["launchpad:cluster"] as Record<string, unknown>;
+        const values = stagingConfig({ "launchpad:cluster": { ...cluster, endpointAccess: "public", endpointPublicAccessCidrs: ["192.0.2.0/24"] } });
         const config = parseConfig({ project: "launchpad", stack: "qa", values, secretKeys: new Set(["launchpad:cluster"]), offlinePlan: true });
         expect(config.placeholders).toEqual([{
             key: "launchpad:cluster.endpointPublicAccessCidrs[0]",

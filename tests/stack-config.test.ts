@@ -37,6 +37,12 @@ describe("--set values are YAML", () => {
         expect(parseSet(text, "launchpad").value).toEqual(value);
     });
 
+    it("a value of several lines is text, as pulumi config set --path keeps it: a kubeconfig stays the string the program reads", () => {
+        const kubeconfig = "apiVersion: v1\nkind: Config\nclusters:\n  - name: c\n    cluster: { server: https://203.0.113.10 }\n";
+        expect(parseSet(`cluster.kubeconfig=${kubeconfig}`, "launchpad")).toEqual({ key: "launchpad:cluster", path: ["kubeconfig"], value: kubeconfig });
+        expect(parseSet("nodeGroup.maxSize=6\n", "launchpad").value).toBe(6);
+    });
+
     it("a value that starts YAML syntax (an alias) is refused with the quoted form to use", () => {
         expect(() => parseSet("services.api.expose.ingress.host=*.example.com", "launchpad")).toThrow(new PlanInputError(
             `--set services.api.expose.ingress.host: received "*.example.com", which is not YAML (Unresolved alias (the anchor must be set before the alias): .example.com); expected a YAML value: quote a text, as in --set 'services.api.expose.ingress.host="*.example.com"'`,
