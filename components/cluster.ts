@@ -101,10 +101,19 @@ export function accessPolicyAssociation(a: ClusterAccess, partition = "aws"): { 
 
 /** The API server URL of a kubeconfig's current context: an existing cluster's identity for the Provider. */
 export function kubeconfigServer(kubeconfig: string): string {
-    const doc = (parseYaml(kubeconfig) ?? {}) as { "current-context"?: string; contexts?: { name: string; context?: { cluster?: string } }[]; clusters?: { name: string; cluster?: { server?: string } }[] };
+    return kubeconfigServerOf(kubeconfig) ?? "existing-cluster";
+}
+
+/**
+ * The API server URL a kubeconfig names, or undefined when it names none (the offline plan's stand-in
+ * for a secret it cannot decrypt): what the stack's identity records (components/identity-record.ts).
+ */
+export function kubeconfigServerOf(kubeconfig: string): string | undefined {
+    const parsed: unknown = parseYaml(kubeconfig);
+    const doc = (parsed !== null && typeof parsed === "object" ? parsed : {}) as { "current-context"?: string; contexts?: { name: string; context?: { cluster?: string } }[]; clusters?: { name: string; cluster?: { server?: string } }[] };
     const ctx = doc.contexts?.find((c) => c.name === doc["current-context"]) ?? doc.contexts?.[0];
     const cluster = doc.clusters?.find((c) => c.name === ctx?.context?.cluster) ?? doc.clusters?.[0];
-    return cluster?.cluster?.server ?? "existing-cluster";
+    return typeof cluster?.cluster?.server === "string" ? cluster.cluster.server : undefined;
 }
 
 /**
