@@ -509,8 +509,8 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
 export interface ExistingClusterArgs {
     readonly config: ExistingClusterConfig;
     /**
-     * Resolves once the namespace may be registered under its name (the stack's identity check,
-     * components/identity-record.ts): a refused change then registers no Namespace at all.
+     * Resolves once the namespace and the cluster may be registered (the stack's identity check,
+     * components/identity-record.ts): a refused change then registers no Namespace and no Provider at all.
      * @default - registered at once
      */
     readonly namespaceChecked?: pulumi.Output<unknown>;
@@ -532,7 +532,11 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
         this.kubeconfig = args.config.kubeconfig;
         ({ provider: this.provider, namespace: this.namespace } = kubernetesTarget(this, name, {
             kubeconfig: this.kubeconfig,
-            clusterIdentifier: this.kubeconfig.apply(kubeconfigServer),
+            // Registered only once the stack's identity check passed, which compares this server with the
+            // recorded one (identity-record.ts): another cluster then registers no provider to replace the old one.
+            clusterIdentifier: args.namespaceChecked !== undefined
+                ? pulumi.all([this.kubeconfig, args.namespaceChecked]).apply(([k]) => kubeconfigServer(k))
+                : this.kubeconfig.apply(kubeconfigServer),
             apiReady: [],
             namespace: args.config.namespace,
             albReadinessGates: false,

@@ -271,6 +271,14 @@ describe("an existing cluster's API server (launchpad:cluster.kubeconfig)", () =
         expect(JSON.stringify(p)).not.toContain("shop-a");
     });
 
+    it("the Provider, like the Namespace, waits on the check, so a refused server registers neither (pulumi up --skip-preview included)", async () => {
+        const p = await up("production", kubeconfig(SERVER));
+        const self = p.resources.filter((r) => r.type === "pulumi:pulumi:StackReference" && r.name === "launchpad-production-history").map((r) => r.urn);
+        expect(self).toHaveLength(1);
+        expect(ofType(p, "pulumi:providers:kubernetes").map((r) => r.propertyDependencies.clusterIdentifier)).toEqual([expect.arrayContaining(self)]);
+        expect(ofType(p, "kubernetes:core/v1:Namespace").map((r) => r.propertyDependencies.metadata)).toEqual([expect.arrayContaining(self)]);
+    });
+
     it("production refuses another server, naming neither URL", async () => {
         const err: unknown = await up("production", kubeconfig("https://shop-b.k8s.internal"), await deployedTo("production")).then(() => undefined, (e: unknown) => e);
         expect(err).toBeInstanceOf(ConfigError);
