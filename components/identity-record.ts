@@ -42,7 +42,9 @@
  * kubeconfig) and the refusal never prints it. Launchpad's own EKS cluster records nothing of the
  * kind: its `clusterIdentifier` is the cluster's ARN, whose name is the stack identifier
  * (`clusterName: identifier`, components/environment.ts), so no config key moves it; a replaced
- * cluster keeps it (docs/operations.md "Changes that replace").
+ * cluster keeps it (docs/operations.md "Changes that replace"). Moving between the two kinds (a
+ * kubeconfig added to a stack on its own cluster, or removed) is the same provider replacement, seen
+ * from the fields already recorded: a recorded minor without a current one, or a recorded server with one.
  *
  * It keeps the database engine's major version for the same reason: RDS upgrades a major in place
  * (ModifyDBInstance with AllowMajorVersionUpgrade) but never back ("After the upgrade is complete, you
