@@ -101,10 +101,19 @@ export function accessPolicyAssociation(a: ClusterAccess, partition = "aws"): { 
 
 /** The API server URL of a kubeconfig's current context: an existing cluster's identity for the Provider. */
 export function kubeconfigServer(kubeconfig: string): string {
-    const doc = (parseYaml(kubeconfig) ?? {}) as { "current-context"?: string; contexts?: { name: string; context?: { cluster?: string } }[]; clusters?: { name: string; cluster?: { server?: string } }[] };
+    return kubeconfigServerOf(kubeconfig) ?? "existing-cluster";
+}
+
+/**
+ * The API server URL a kubeconfig names, or undefined when it names none (the offline plan's stand-in
+ * for a secret it cannot decrypt): what the stack's identity records (components/identity-record.ts).
+ */
+export function kubeconfigServerOf(kubeconfig: string): string | undefined {
+    const parsed: unknown = parseYaml(kubeconfig);
+    const doc = (parsed !== null && typeof parsed === "object" ? parsed : {}) as { "current-context"?: string; contexts?: { name: string; context?: { cluster?: string } }[]; clusters?: { name: string; cluster?: { server?: string } }[] };
     const ctx = doc.contexts?.find((c) => c.name === doc["current-context"]) ?? doc.contexts?.[0];
     const cluster = doc.clusters?.find((c) => c.name === ctx?.context?.cluster) ?? doc.clusters?.[0];
-    return cluster?.cluster?.server ?? "existing-cluster";
+    return typeof cluster?.cluster?.server === "string" ? cluster.cluster.server : undefined;
 }
 
 /**
@@ -500,8 +509,8 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
 export interface ExistingClusterArgs {
     readonly config: ExistingClusterConfig;
     /**
-     * Resolves once the namespace may be registered under its name (the stack's identity check,
-     * components/identity-record.ts): a refused change then registers no Namespace at all.
+     * Resolves once the namespace and the cluster may be registered (the stack's identity check,
+     * components/identity-record.ts): a refused change then registers no Namespace and no Provider at all.
      * @default - registered at once
      */
     readonly namespaceChecked?: pulumi.Output<unknown>;
@@ -523,7 +532,11 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
         this.kubeconfig = args.config.kubeconfig;
         ({ provider: this.provider, namespace: this.namespace } = kubernetesTarget(this, name, {
             kubeconfig: this.kubeconfig,
-            clusterIdentifier: this.kubeconfig.apply(kubeconfigServer),
+            // Registered only once the stack's identity check passed, which compares this server with the
+            // recorded one (identity-record.ts): another cluster then registers no provider to replace the old one.
+            clusterIdentifier: args.namespaceChecked !== undefined
+                ? pulumi.all([this.kubeconfig, args.namespaceChecked]).apply(([k]) => kubeconfigServer(k))
+                : this.kubeconfig.apply(kubeconfigServer),
             apiReady: [],
             namespace: args.config.namespace,
             albReadinessGates: false,

@@ -15,13 +15,13 @@ import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService, type LoadGateArgs } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
-import { EksCluster, ExistingCluster, type KubernetesTarget } from "./cluster";
+import { EksCluster, ExistingCluster, kubeconfigServerOf, type KubernetesTarget } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
 import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, recordedIdentityOf, type IdentityScope, type StackIdentity } from "./identity-record";
+import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, identityOutput, recordedIdentityOf, type IdentityScope, type StackIdentity } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
@@ -132,7 +132,7 @@ export class Environment extends pulumi.ComponentResource {
 
         this.outputs = {
             ...environmentOutputs(config, side, this.data, this.observability),
-            [IDENTITY_OUTPUT]: side.identity,
+            [IDENTITY_OUTPUT]: identityOutput(side.identity),
             ...deliveryOutputs(this.services, config, delivery.history),
             ...(this.schema !== undefined ? this.schema.outputs(this.services) : {}),
         };
@@ -252,8 +252,8 @@ export class Environment extends pulumi.ComponentResource {
      * The stack's identity, with a database and network of its own or without, checked against the one its previous outputs
      * record (identity-record.ts): refused where the tier says, else warned; resolves to the identity to record.
      */
-    private checkIdentity(c: IdentityCheck, scope: IdentityScope): pulumi.Output<StackIdentity> {
-        return checkedIdentity(c.recorded, currentIdentity(c.config, c.identifier, scope), c.config.safety.refuseIdentityChange, c.config.stack, this);
+    private checkIdentity(c: IdentityCheck, scope: IdentityScope, clusterServer?: pulumi.Output<string | undefined>): pulumi.Output<StackIdentity> {
+        return checkedIdentity(c.recorded, currentIdentity(c.config, c.identifier, scope), c.config.safety.refuseIdentityChange, c.config.stack, this, clusterServer);
     }
 
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */
@@ -320,7 +320,8 @@ export class Environment extends pulumi.ComponentResource {
     /** A team's existing cluster: no VPC, no platform; the data layer only where `network.existing` says where. */
     private existingCluster(name: string, cluster: ExistingClusterConfig, child: pulumi.ComponentResourceOptions, checkIdentity: IdentityCheck): ClusterSide {
         const placement = existingPlacement(cluster);
-        const identity = this.checkIdentity(checkIdentity, { database: placement !== undefined, network: false });
+        // The cluster itself is identity too: another API server replaces every Kubernetes object (identity-record.ts).
+        const identity = this.checkIdentity(checkIdentity, { database: placement !== undefined, network: false }, cluster.kubeconfig.apply(kubeconfigServerOf));
         const existing = new ExistingCluster(`${name}-cluster`, { config: cluster, namespaceChecked: identity }, child);
         return { identity, network: undefined, cluster: existing, platform: undefined, scrapeTarget: undefined, placement, outputs: {} };
     }

@@ -31,6 +31,21 @@
  * be done for one minor version at a time"). UpdateClusterVersion refuses anything else at the step,
  * after the rest of the update ran, so the plan and `pulumi preview` refuse it first, in staging too.
  *
+ * On an existing cluster (`launchpad:cluster.kubeconfig`) it keeps the cluster: the API server URL
+ * of the kubeconfig, which is the Kubernetes provider's `clusterIdentifier` (components/cluster.ts
+ * `kubeconfigServer`). pulumi-kubernetes replaces the provider only when that changes
+ * (provider/pkg/provider/provider.go `DiffConfig`; `@pulumi/kubernetes` provider.d.ts: "the provider
+ * will _only_ be replaced when `clusterIdentifier` changes"), and with it every Kubernetes object of
+ * the stack: each is created in the other cluster and deleted from the old one. A token rotated for
+ * the same server is not a change. The URL stays a secret in the output (the policy pack's
+ * `secrets-stay-secret` treats the `clusterIdentifier` as one since it is read from the secret
+ * kubeconfig) and the refusal never prints it. Launchpad's own EKS cluster records nothing of the
+ * kind: its `clusterIdentifier` is the cluster's ARN, whose name is the stack identifier
+ * (`clusterName: identifier`, components/environment.ts), so no config key moves it; a replaced
+ * cluster keeps it (docs/operations.md "Changes that replace"). Moving between the two kinds (a
+ * kubeconfig added to a stack on its own cluster, or removed) is the same provider replacement, seen
+ * from the fields already recorded: a recorded minor without a current one, or a recorded server with one.
+ *
  * It keeps the database engine's major version for the same reason: RDS upgrades a major in place
  * (ModifyDBInstance with AllowMajorVersionUpgrade) but never back ("After the upgrade is complete, you
  * can't revert to the previous version of the database engine", RDS User Guide
@@ -81,6 +96,12 @@ export interface StackIdentity {
      */
     readonly networkCidr?: string;
     /**
+     * An existing cluster's API server URL, the Kubernetes provider's `clusterIdentifier`
+     * (components/cluster.ts `kubeconfigServer`); a secret in the `identity` output.
+     * @default - Launchpad's own EKS cluster, a kubeconfig not readable here (the offline plan's stand-in), or recorded before the field existed
+     */
+    readonly clusterServer?: string;
+    /**
      * The database's identity.
      * @default - no database (no data layer), or recorded before the field existed
      */
@@ -114,6 +135,12 @@ export function currentIdentity(config: LaunchpadConfig, identifier: string, sco
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /**
+ * What `pulumi stack output --json` prints for a secret without `--show-secrets` (and the offline
+ * plan renders, plan/values.ts `SECRET_TEXT`): not a value, so not a recorded one.
+ */
+const SHOWN_SECRET = "[secret]";
+
+/**
  * The identity the stack's previous outputs record: its `identity` output, or, for a stack last
  * updated before that output existed, what its `namespace` and `databaseIdentifier` outputs say.
  * Empty on a first update (no outputs).
@@ -125,6 +152,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
     const namespace = str(rec.namespace) ?? str(outputs.namespace);
     const clusterVersion = str(rec.clusterVersion);
     const networkCidr = str(rec.networkCidr);
+    const clusterServer = str(rec.clusterServer) === SHOWN_SECRET ? undefined : str(rec.clusterServer);
     const instance = str(rawDb?.instance) ?? str(outputs.databaseIdentifier);
     const database: Partial<DatabaseIdentity> | undefined = rawDb !== undefined || instance !== undefined
         ? {
@@ -140,6 +168,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
         ...(namespace !== undefined ? { namespace } : {}),
         ...(clusterVersion !== undefined ? { clusterVersion } : {}),
         ...(networkCidr !== undefined ? { networkCidr } : {}),
+        ...(clusterServer !== undefined ? { clusterServer } : {}),
         ...(database !== undefined ? { database } : {}),
     };
 }
@@ -163,6 +192,7 @@ export function identityChanges(recorded: StackIdentity, current: StackIdentity)
         out.push(`launchpad:network.cidr: received ${q(current.networkCidr)}; expected ${q(recorded.networkCidr)}, the VPC's CIDR (the stack's recorded identity): ` +
             `a change of it replaces the VPC and every subnet in it (cidr_block ForceNew in hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go) under the EKS cluster and the database, which cannot move with them; ${WAY_OUT}`);
     }
+    out.push(...clusterChanges(recorded, current));
     const was = recorded.database;
     const now = current.database;
     if (was === undefined || now === undefined) {
@@ -191,6 +221,45 @@ export function identityChanges(recorded: StackIdentity, current: StackIdentity)
         }
     }
     return out;
+}
+
+const PROVIDER_REPLACED = "replaces the Kubernetes provider (its clusterIdentifier: pulumi/pulumi-kubernetes provider/pkg/provider/provider.go DiffConfig) and with it every Kubernetes object of the stack, each created in the other cluster and deleted from this one";
+const CLUSTER_WAY_OUT = `to move on purpose, deploy a new stack on the other cluster (pulumi stack init), move the data, then retire this one (${IDENTITY_DOCS})`;
+
+/**
+ * The cluster this update deploys to, against the recorded one: another existing cluster's API server,
+ * or a switch between Launchpad's own EKS cluster (a recorded Kubernetes minor; the current identity of
+ * an own cluster always has one) and an existing one (a recorded server). Never prints a server: both
+ * are secrets (see the file comment).
+ */
+function clusterChanges(recorded: StackIdentity, current: StackIdentity): string[] {
+    const ownNow = current.clusterVersion !== undefined;
+    if (recorded.clusterServer !== undefined && current.clusterServer !== undefined && recorded.clusterServer !== current.clusterServer) {
+        return [`launchpad:cluster.kubeconfig: received a kubeconfig for another API server; expected one for the server this stack deployed to (its recorded identity, ` +
+            `the secret identity.clusterServer of \`pulumi stack output --json --show-secrets\`): another server ${PROVIDER_REPLACED}; ` +
+            `keep the recorded server (a new token or CA for it is an update); ${CLUSTER_WAY_OUT}`];
+    }
+    if (recorded.clusterServer !== undefined && ownNow) {
+        return [`launchpad:cluster.kubeconfig: received none; expected the kubeconfig of the existing cluster this stack deployed to (its recorded identity): ` +
+            `without it Launchpad creates an EKS cluster and a VPC of its own, which ${PROVIDER_REPLACED}; ${CLUSTER_WAY_OUT}`];
+    }
+    if (recorded.clusterVersion !== undefined && !ownNow) {
+        return [`launchpad:cluster.kubeconfig: received a kubeconfig; expected none: this stack deployed to an EKS cluster of its own (its recorded identity records its Kubernetes minor), ` +
+            `and an existing cluster ${PROVIDER_REPLACED}, while the stack's own EKS cluster and VPC, no longer declared, are deleted; ${CLUSTER_WAY_OUT}`];
+    }
+    return [];
+}
+
+/**
+ * A warning when the identity records an existing cluster's API server that this run cannot read:
+ * the offline plan never decrypts a secret (plan/stack-config.ts: a `--set-secret` and the stack
+ * file's `secure:` value alike become a stand-in), so only `pulumi preview` and `pulumi up` compare it.
+ */
+export function clusterServerUnreadWarnings(recorded: StackIdentity, current: StackIdentity): string[] {
+    return recorded.clusterServer !== undefined && current.clusterServer === undefined && current.clusterVersion === undefined
+        ? [`launchpad:cluster.kubeconfig: not compared with the API server the stack's identity records: this run cannot read the kubeconfig's server (the offline plan never decrypts a secret); ` +
+            `pulumi preview and pulumi up compare it, and production refuses another server (${IDENTITY_DOCS})`]
+        : [];
 }
 
 /** `1.35` as [1, 35]; undefined for what is not `<major>.<minor>`. */
@@ -321,11 +390,14 @@ export function recordedIdentityOf(previous: pulumi.StackReference): pulumi.Outp
 /**
  * Checks this update's identity against the one the stack's previous outputs record
  * (`recordedIdentityOf`, read once per update and shared with `databaseMajorUpgrade`), and resolves to
- * the identity to record (the `identity` output) once it passes: refused with a `ConfigError` of
+ * the identity to record (the `identity` output, through `identityOutput`) once it passes: refused with a `ConfigError` of
  * `stack` (exit 2 from the plan, like the in-place release rule) where the tier refuses identity
  * changes, otherwise each change a warning on `owner`; an EKS version step AWS refuses, and a lower
  * database major, in every tier; a database upgrade that skips a major, and an update applied
- * immediately for want of a recorded major, are warnings.
+ * immediately for want of a recorded major, are warnings. `clusterServer` is an existing cluster's
+ * API server, read from its secret kubeconfig (undefined where it cannot be read); it is compared, and
+ * kept in the resolved identity, unsecreted, so that what waits on the check (the Namespace's name, the
+ * database's upgrade switch) does not become a secret: only `identityOutput` may hand it on.
  */
 export function checkedIdentity(
     recordedOutput: pulumi.Output<StackIdentity>,
@@ -333,16 +405,27 @@ export function checkedIdentity(
     refuseChanges: boolean,
     stack: string,
     owner: pulumi.Resource,
+    clusterServer?: pulumi.Output<string | undefined>,
 ): pulumi.Output<StackIdentity> {
-    return recordedOutput.apply((recorded) => {
-        const changes = identityChanges(recorded, current);
-        const refused = [...clusterVersionStepProblems(recorded, current), ...engineVersionStepProblems(recorded, current), ...(refuseChanges ? changes : [])];
+    return pulumi.all([recordedOutput, pulumi.unsecret(clusterServer ?? pulumi.output(undefined))]).apply(([recorded, server]) => {
+        const now: StackIdentity = server !== undefined ? { ...current, clusterServer: server } : current;
+        const changes = identityChanges(recorded, now);
+        const refused = [...clusterVersionStepProblems(recorded, now), ...engineVersionStepProblems(recorded, now), ...(refuseChanges ? changes : [])];
         if (refused.length > 0) {
             throw new ConfigError(stack, refused);
         }
-        for (const c of [...changes, ...engineVersionStepWarnings(recorded, current), ...unrecordedMajorWarnings(recorded, current)]) {
+        for (const c of [...changes, ...clusterServerUnreadWarnings(recorded, now), ...engineVersionStepWarnings(recorded, now), ...unrecordedMajorWarnings(recorded, now)]) {
             void pulumi.log.warn(c, owner);
         }
-        return current;
+        return now;
     });
+}
+
+/**
+ * The `identity` output: the checked identity with the existing cluster's API server a secret again,
+ * as the kubeconfig it is read from (a nested secret: `pulumi stack output` shows that field alone as
+ * `[secret]`, and `--show-secrets` the URL the next update compares).
+ */
+export function identityOutput(identity: pulumi.Output<StackIdentity>): pulumi.Output<unknown> {
+    return identity.apply((id) => (id.clusterServer !== undefined ? { ...id, clusterServer: pulumi.secret(id.clusterServer) } : id));
 }

@@ -14,8 +14,10 @@ import { clusterVersionStepProblems, IDENTITY_DOCS, IDENTITY_OUTPUT, identityCha
 import { ConfigError } from "../config";
 import { safetyFor } from "../config/tier";
 import { planChanges } from "../plan/changes";
+import { REPO_ROOT, runPlan, stackConfigFor } from "../plan/engine";
+import { evaluatePlan } from "../policies/evaluate";
 import { planCli } from "../scripts/plan";
-import { planStack } from "./support/plan";
+import { input, ofType, planStack } from "./support/plan";
 
 const WAY_OUT = `keep the recorded value; to move on purpose, deploy a new stack (pulumi stack init) and restore the data into it as code (launchpad:database.restore), then retire this one (${IDENTITY_DOCS})`;
 const FORCE_NEW = "a change of it replaces the RDS instance with a new, empty one (ForceNew in hashicorp/terraform-provider-aws internal/service/rds/instance.go)";
@@ -226,5 +228,105 @@ describe("identityChanges, the rule itself", () => {
         expect(recordedIdentity({ namespace: "n", databaseIdentifier: "x-db" })).toEqual({ namespace: "n", database: { instance: "x-db" } });
         expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: 3, database: { engine: null } } })).toEqual({ database: {} });
         expect(recordedIdentity({})).toEqual({});
+    });
+});
+
+/**
+ * An existing cluster's identity is its API server, the Kubernetes provider's `clusterIdentifier`
+ * (components/cluster.ts `kubeconfigServer`): pulumi-kubernetes replaces the provider, and every
+ * Kubernetes object with it, only when that changes (provider/pkg/provider/provider.go DiffConfig;
+ * `@pulumi/kubernetes` provider.d.ts). The offline plan never decrypts a secret, so the program's run
+ * with the stack's decrypted config (what `pulumi up` hands it; the rollback's `stackConfig`) is how
+ * the comparison itself is exercised here.
+ */
+describe("an existing cluster's API server (launchpad:cluster.kubeconfig)", () => {
+    const PROM = "launchpad:observability.prometheusUrl=https://prometheus.shop.internal";
+    const kubeconfig = (server: string, token = "t") =>
+        `apiVersion: v1\nclusters: [{name: shop, cluster: {server: "${server}"}}]\ncontexts: [{name: shop, context: {cluster: shop, user: deploy}}]\ncurrent-context: shop\nusers: [{name: deploy, user: {token: ${token}}}]\n`;
+    const SERVER = "https://shop-a.k8s.internal";
+    /** The stack's config as `pulumi up` hands it to the program: the kubeconfig decrypted, its key still secret. */
+    const decrypted = (stack: string, text: string) => {
+        const sc = stackConfigFor({ stack, sets: [PROM], secretSets: ["launchpad:cluster.kubeconfig=stand-in"] });
+        return { ...sc, values: { ...sc.values, "launchpad:cluster": { ...(sc.values["launchpad:cluster"] as Record<string, unknown>), kubeconfig: text } } };
+    };
+    const up = (stack: string, text: string, previousOutputs?: Record<string, unknown>) => runPlan({ stack, stackConfig: decrypted(stack, text), ...(previousOutputs !== undefined ? { previousOutputs } : {}) });
+    /** What `pulumi stack output --json --show-secrets` gives after a deploy to `SERVER`. */
+    const deployedTo = async (stack: string): Promise<Record<string, unknown>> => {
+        const p = await up(stack, kubeconfig(SERVER));
+        return { ...p.outputs, [IDENTITY_OUTPUT]: { ...(p.outputs[IDENTITY_OUTPUT] as StackIdentity), clusterServer: SERVER } };
+    };
+    const ANOTHER = "launchpad:cluster.kubeconfig: received a kubeconfig for another API server; expected one for the server this stack deployed to (its recorded identity, " +
+        "the secret identity.clusterServer of `pulumi stack output --json --show-secrets`): another server replaces the Kubernetes provider (its clusterIdentifier: " +
+        "pulumi/pulumi-kubernetes provider/pkg/provider/provider.go DiffConfig) and with it every Kubernetes object of the stack, each created in the other cluster and deleted from this one; " +
+        `keep the recorded server (a new token or CA for it is an update); to move on purpose, deploy a new stack on the other cluster (pulumi stack init), move the data, then retire this one (${IDENTITY_DOCS})`;
+
+    it("is recorded as a secret field of the identity output, the namespace still plain and the Namespace's name not a secret", async () => {
+        const p = await up("production", kubeconfig(SERVER));
+        expect(p.outputs[IDENTITY_OUTPUT]).toEqual({ namespace: "launchpad-production", clusterServer: "[secret]" });
+        expect(ofType(p, "kubernetes:core/v1:Namespace").map((r) => input(r, "metadata.name"))).toEqual(["launchpad-production"]);
+        expect(ofType(p, "pulumi:providers:kubernetes").map((r) => input(r, "clusterIdentifier"))).toEqual(["[secret]"]);
+        // The unsecreted server the check compares reaches no resource input (policies/secrets.ts secrets-stay-secret).
+        const violations = await evaluatePlan(p, path.join(REPO_ROOT, "policies", "config", "production.json"));
+        expect(violations.filter((v) => v.policy === "secrets-stay-secret")).toEqual([]);
+        expect(JSON.stringify(p)).not.toContain("shop-a");
+    });
+
+    it("the Provider, like the Namespace, waits on the check, so a refused server registers neither (pulumi up --skip-preview included)", async () => {
+        const p = await up("production", kubeconfig(SERVER));
+        const self = p.resources.filter((r) => r.type === "pulumi:pulumi:StackReference" && r.name === "launchpad-production-history").map((r) => r.urn);
+        expect(self).toHaveLength(1);
+        expect(ofType(p, "pulumi:providers:kubernetes").map((r) => r.propertyDependencies.clusterIdentifier)).toEqual([expect.arrayContaining(self)]);
+        expect(ofType(p, "kubernetes:core/v1:Namespace").map((r) => r.propertyDependencies.metadata)).toEqual([expect.arrayContaining(self)]);
+    });
+
+    it("production refuses another server, naming neither URL", async () => {
+        const err: unknown = await up("production", kubeconfig("https://shop-b.k8s.internal"), await deployedTo("production")).then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).problems).toEqual([ANOTHER]);
+        expect((err as ConfigError).message).not.toContain("k8s.internal");
+    });
+
+    it("production passes the same server with a rotated token; staging warns of another server and goes on", async () => {
+        const same = await up("production", kubeconfig(SERVER, "rotated"), await deployedTo("production"));
+        expect(same.log.filter((l) => l.includes("recorded identity"))).toEqual([]);
+        const staging = await up("staging", kubeconfig("https://shop-b.k8s.internal"), await deployedTo("staging"));
+        expect(staging.log.filter((l) => l.includes("recorded identity"))).toEqual([`warning: ${ANOTHER}`]);
+    });
+
+    it("a stack recorded before the field, or an output read without --show-secrets, is not refused", async () => {
+        const previous = await deployedTo("production");
+        const legacy = { ...previous, [IDENTITY_OUTPUT]: { namespace: "launchpad-production" } };
+        await expect(up("production", kubeconfig("https://shop-b.k8s.internal"), legacy)).resolves.toBeDefined();
+        expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: "n", clusterServer: "[secret]" } })).toEqual({ namespace: "n" });
+    });
+
+    it("npm run plan --previous-outputs: production refuses a kubeconfig on a stack deployed to its own EKS cluster, exit 2", async () => {
+        const r = await planCli(["--stack", "production", "--previous-outputs", outputsFile(await deployed("production")), "--set", PROM,
+            "--set-secret", `launchpad:cluster.kubeconfig=${JSON.stringify(kubeconfig(SERVER))}`]);
+        expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: "" });
+        expect(r.stderr).toContain("launchpad:cluster.kubeconfig: received a kubeconfig; expected none: this stack deployed to an EKS cluster of its own (its recorded identity records its Kubernetes minor), " +
+            "and an existing cluster replaces the Kubernetes provider");
+        expect(r.stderr).not.toContain("shop-a");
+    });
+
+    it("npm run plan --previous-outputs cannot read the secret kubeconfig, so it says the server is compared only by pulumi preview and up", async () => {
+        const r = await planCli(["--stack", "production", "--previous-outputs", outputsFile(await deployedTo("production")), "--set", PROM,
+            "--set-secret", `launchpad:cluster.kubeconfig=${JSON.stringify(kubeconfig("https://shop-b.k8s.internal"))}`]);
+        expect(r.code).toBe(0);
+        expect(r.stderr.split("\n").filter((l) => l.includes("API server the stack's identity records"))).toEqual([
+            "warning: launchpad:cluster.kubeconfig: not compared with the API server the stack's identity records: this run cannot read the kubeconfig's server (the offline plan never decrypts a secret); " +
+                `pulumi preview and pulumi up compare it, and production refuses another server (${IDENTITY_DOCS})`,
+        ]);
+    });
+
+    it.each<[string, StackIdentity, StackIdentity, string[]]>([
+        ["the same server", { clusterServer: "https://a" }, { clusterServer: "https://a" }, []],
+        ["another server", { clusterServer: "https://a" }, { clusterServer: "https://b" }, ["launchpad:cluster.kubeconfig: received a kubeconfig for another API server"]],
+        ["an existing cluster left for an own EKS cluster", { clusterServer: "https://a" }, { clusterVersion: "1.35" }, ["launchpad:cluster.kubeconfig: received none"]],
+        ["an own EKS cluster left for an existing one, its server unread", { clusterVersion: "1.35" }, {}, ["launchpad:cluster.kubeconfig: received a kubeconfig"]],
+        ["an existing cluster whose server this run cannot read", { clusterServer: "https://a" }, {}, []],
+        ["nothing recorded", {}, { clusterServer: "https://b" }, []],
+    ])("identityChanges: %s", (_, recorded, current, starts) => {
+        expect(identityChanges(recorded, current).map((p) => p.slice(0, p.indexOf(";")))).toEqual(starts);
     });
 });
