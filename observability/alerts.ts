@@ -142,8 +142,8 @@ export function drillDueSeconds(restoreMaxDuration: string): number {
 }
 
 /**
- * Used transaction IDs (CloudWatch `MaximumUsedTransactionIDs`: the age of the oldest unfrozen
- * one) above which LaunchpadTransactionIdWraparound pages. PostgreSQL stops assigning transaction
+ * Used transaction IDs (CloudWatch `MaximumUsedTransactionIDs`: `max(age(datfrozenxid))` over
+ * the instance's databases, DR_METRICS.maximumUsedTransactionIds) above which LaunchpadTransactionIdWraparound pages. PostgreSQL stops assigning transaction
  * IDs when fewer than 3 million of the about 2.1 billion (2^31) remain, and warns from 40 million
  * before (PostgreSQL docs, "Routine Vacuuming", 24.1.5 Preventing Transaction ID Wraparound
  * Failures). 1 billion is 5 times `autovacuum_freeze_max_age`'s default of 200 million, where

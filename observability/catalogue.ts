@@ -136,8 +136,10 @@ export const DR_METRICS = {
     freeStorage: "launchpad_rds_free_storage_bytes",
     /**
      * CloudWatch AWS/RDS `MaximumUsedTransactionIDs` ("The maximum transaction IDs that have been
-     * used. Applies to: PostgreSQL", Amazon RDS User Guide, rds-metrics), the newest 5-minute
-     * Maximum: PostgreSQL instances only (the transaction ID wraparound alert).
+     * used. Applies to: PostgreSQL", Amazon RDS User Guide, rds-metrics; RDS's agent reads
+     * `SELECT max(age(datfrozenxid)) FROM pg_database`, per the AWS Database Blog's "Implement an
+     * Early Warning System for Transaction ID Wraparound in Amazon RDS for PostgreSQL"), the newest
+     * 5-minute Maximum: PostgreSQL instances only (the transaction ID wraparound alert).
      */
     maximumUsedTransactionIds: "launchpad_rds_maximum_used_transaction_ids",
     /** The newest finished restore job of the restore testing plan (the monthly drill): 1 COMPLETED, 0 FAILED or ABORTED. */
