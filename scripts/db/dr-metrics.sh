@@ -55,23 +55,16 @@ is_null() {
     [[ -z $1 || $1 == None || $1 == null ]]
 }
 
-# The newest 5-minute <statistic> of the instance's AWS/RDS <metric> in the last 15 minutes, or None;
-# the caller dies on a failure (a die in its command substitution would end only the subshell).
-newest_rds_point() {
-    local now=$1 metric=$2 statistic=$3
-    aws_cli cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name "$metric" \
-        --dimensions "Name=DBInstanceIdentifier,Value=$DB_INSTANCE_ID" \
-        --start-time "$(date -u -d "@$((now - 900))" +%Y-%m-%dT%H:%M:%SZ)" --end-time "$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)" \
-        --period 300 --statistics "$statistic" --query "sort_by(Datapoints, &Timestamp)[-1].$statistic" --output text 2>"$error_log"
-}
-
 main() {
     require_env AWS_REGION DB_INSTANCE_ID PUSHGATEWAY_URL
     if [[ -n ${DR_REGION:-} || -n ${DR_BACKUPS_ARN:-} ]]; then require_env DR_REGION DR_BACKUPS_ARN; fi
     open_error_log
     trap 'rm -f "$error_log"' EXIT
-    local now out latest allocated instance_created engine free xids dr_latest status created completed body
+    local now cw_start cw_end out latest allocated instance_created engine free xids dr_latest status created completed body
     now=$(date -u +%s)
+    # CloudWatch's window: the last 15 minutes, three 5-minute periods.
+    cw_start=$(date -u -d "@$((now - 900))" +%Y-%m-%dT%H:%M:%SZ)
+    cw_end=$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)
 
     out=$(aws_cli rds describe-db-instances --db-instance-identifier "$DB_INSTANCE_ID" \
         --query 'DBInstances[0].[LatestRestorableTime,AllocatedStorage,InstanceCreateTime,Engine]' --output text 2>"$error_log") ||
@@ -95,7 +88,9 @@ ${M_CREATED} $(epoch "$instance_created")
 "
     fi
 
-    free=$(newest_rds_point "$now" FreeStorageSpace Minimum) ||
+    free=$(aws_cli cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name FreeStorageSpace \
+        --dimensions "Name=DBInstanceIdentifier,Value=$DB_INSTANCE_ID" --start-time "$cw_start" --end-time "$cw_end" \
+        --period 300 --statistics Minimum --query 'sort_by(Datapoints, &Timestamp)[-1].Minimum' --output text 2>"$error_log") ||
         die "reading FreeStorageSpace of $DB_INSTANCE_ID from CloudWatch failed$(last_error)"
     if is_null "$free"; then
         printf '%s: no FreeStorageSpace point for %s in the last 15 minutes: free storage not pushed\n' "$PROG" "$DB_INSTANCE_ID" >&2
@@ -106,10 +101,12 @@ ${M_FREE} ${free%.*}
 "
     fi
 
-    # RDS's Engine for RDS for PostgreSQL (DescribeDBEngineVersions' engine names); MySQL has no
-    # transaction ID counter to wrap, and CloudWatch no such metric for it.
+    # `postgres` is RDS for PostgreSQL's Engine (API_DBInstance); RDS publishes this metric for
+    # PostgreSQL only, MySQL having no 32-bit transaction ID counter that wraps.
     if [[ $engine == postgres ]]; then
-        xids=$(newest_rds_point "$now" MaximumUsedTransactionIDs Maximum) ||
+        xids=$(aws_cli cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name MaximumUsedTransactionIDs \
+            --dimensions "Name=DBInstanceIdentifier,Value=$DB_INSTANCE_ID" --start-time "$cw_start" --end-time "$cw_end" \
+            --period 300 --statistics Maximum --query 'sort_by(Datapoints, &Timestamp)[-1].Maximum' --output text 2>"$error_log") ||
             die "reading MaximumUsedTransactionIDs of $DB_INSTANCE_ID from CloudWatch failed$(last_error)"
         if is_null "$xids"; then
             printf '%s: no MaximumUsedTransactionIDs point for %s in the last 15 minutes: used transaction IDs not pushed\n' "$PROG" "$DB_INSTANCE_ID" >&2
