@@ -389,6 +389,7 @@ export class Observability extends pulumi.ComponentResource {
             backupVaultName: args.alerts.data?.backupVaultName,
             containerMetrics: args.alerts.containerMetrics,
             drReplication: args.alerts.data?.drReplication ?? false,
+            dbEngine: args.alerts.data?.engine,
             prometheusType: prometheusDatasourceType(sigV4),
         });
         for (const [key, d] of Object.entries(dashboards)) {

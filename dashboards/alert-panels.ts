@@ -26,6 +26,7 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
     LaunchpadErrorBudgetBurnSlow: { dashboard: "service", panelId: SERVICE_PANELS.errorRatio },
     LaunchpadSmokeGateFailed: { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.gate },
     LaunchpadDatabaseStorageLow: { dashboard: "database", panelId: DATABASE_PANELS.freeStorage },
+    LaunchpadTransactionIdWraparound: { dashboard: "database", panelId: DATABASE_PANELS.transactionIds },
     LaunchpadPitrLagAboveRpo: { dashboard: "backups", panelId: BACKUPS_PANELS.recoveryPointLag },
     LaunchpadDrBackupLagAboveRpo: { dashboard: "backups", panelId: BACKUPS_PANELS.recoveryPointLag },
     LaunchpadBackupStale: { dashboard: "backups", panelId: BACKUPS_PANELS.backupAge },

@@ -14,7 +14,7 @@ import { MetricsQueryBuilder } from "@grafana/grafana-foundation-sdk/cloudwatch"
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
-import type { AppMetricsConfig, ThresholdsConfig } from "../config";
+import type { AppMetricsConfig, DbEngine, ThresholdsConfig } from "../config";
 import { PUSH_JOBS, SMOKE_METRICS } from "../observability/catalogue";
 
 /**
@@ -67,6 +67,12 @@ export interface DashboardContext {
      * @default - none: a stack without a database has no backups dashboard
      */
     readonly backupVaultName?: string;
+    /**
+     * The database engine (`AlertContext.data.engine`): PostgreSQL's database dashboard adds the
+     * transaction ID panel.
+     * @default - no engine-specific panel
+     */
+    readonly dbEngine?: DbEngine;
     /** cAdvisor is scraped: the CPU and memory panels exist. */
     readonly containerMetrics: boolean;
     /** Automated backups are replicated to the DR region: the DR lag is plotted. */

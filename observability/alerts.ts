@@ -8,7 +8,7 @@
  * yields a value when the metric is absent (`or on() vector(time())`: an age since the epoch), so
  * Prometheus and Grafana both fire, and Grafana's NoData state is set to Alerting besides.
  */
-import type { AppMetricsConfig, LaunchpadConfig, ObservabilityConfig } from "../config";
+import type { AppMetricsConfig, DbEngine, LaunchpadConfig, ObservabilityConfig } from "../config";
 import { createsAmpWorkspace, hasDataLayer, scrapesContainerMetrics } from "../config/cluster";
 import { longestDrillIntervalDays, RESTORE_TEST_START_WINDOW_HOURS } from "../lib/backup-schedule";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
@@ -66,6 +66,8 @@ export interface AlertContext {
         readonly databaseName: string;
         /** Automated backups are replicated to the DR region (the tier's `replicateBackupsToDr`): their lag is alerted too. */
         readonly drReplication: boolean;
+        /** The database engine: PostgreSQL's transaction ID wraparound is alerted on postgres alone. */
+        readonly engine: DbEngine;
     };
     /** cAdvisor is scraped (the managed scraper, or `cluster.provides.containerMetrics`): the CPU and memory panels. */
     readonly containerMetrics: boolean;
@@ -93,6 +95,7 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
                   backupVaultName: stackIdentifier(config.project, config.stack),
                   databaseName: config.database.name,
                   drReplication: config.safety.replicateBackupsToDr,
+                  engine: config.database.engine,
               }
             : undefined,
         containerMetrics: scrapesContainerMetrics(config.cluster, config.observability.backend),
@@ -137,6 +140,18 @@ export const DRILL_GRACE_SECONDS = 86_400;
 export function drillDueSeconds(restoreMaxDuration: string): number {
     return longestDrillIntervalDays() * 86_400 + RESTORE_TEST_START_WINDOW_HOURS * 3_600 + durationSeconds(restoreMaxDuration) + DRILL_GRACE_SECONDS;
 }
+
+/**
+ * Used transaction IDs (CloudWatch `MaximumUsedTransactionIDs`: `max(age(datfrozenxid))` over
+ * the instance's databases, DR_METRICS.maximumUsedTransactionIds) above which LaunchpadTransactionIdWraparound pages. PostgreSQL stops assigning transaction
+ * IDs when fewer than 3 million of the about 2.1 billion (2^31) remain, and warns from 40 million
+ * before (PostgreSQL docs, "Routine Vacuuming", 24.1.5 Preventing Transaction ID Wraparound
+ * Failures). 1 billion is 5 times `autovacuum_freeze_max_age`'s default of 200 million, where
+ * autovacuum starts forcing freezes: autovacuum has then been failing for some 800 million
+ * transactions, and about a billion are left, time for a manual VACUUM (FREEZE) of the largest
+ * tables, which can take hours.
+ */
+export const TRANSACTION_ID_WRAPAROUND_THRESHOLD = 1_000_000_000;
 
 /** The rate window of the per-color error-ratio and latency alerts (and of promote's analysis, which reads the same queries). */
 export const ALERT_RATE_WINDOW = "5m";
@@ -406,6 +421,23 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             runbookUrl: runbook("LaunchpadDatabaseStorageLow"),
             noData: "OK",
         },
+        ...(data.engine === "postgres"
+            ? [{
+                  // dr-metrics.sh pushes CloudWatch's MaximumUsedTransactionIDs for PostgreSQL only
+                  // (RDS publishes it for that engine alone). Paged like free storage: both end with
+                  // the database refusing writes, and the cure (a VACUUM (FREEZE)) takes hours.
+                  name: "LaunchpadTransactionIdWraparound",
+                  query: `max by (db_instance) (${dr(DR_METRICS.maximumUsedTransactionIds)})`,
+                  op: ">",
+                  threshold: TRANSACTION_ID_WRAPAROUND_THRESHOLD,
+                  for: "15m",
+                  severity: "page",
+                  summary: `Database ${db} has used {{ $value | humanize }} transaction IDs since its oldest unfrozen one`,
+                  description: `The oldest unfrozen transaction ID of ${db} is more than ${cleanNumber(TRANSACTION_ID_WRAPAROUND_THRESHOLD / 1e6)} million transactions old (CloudWatch MaximumUsedTransactionIDs), 5 times autovacuum_freeze_max_age's default: autovacuum is not freezing. PostgreSQL stops assigning transaction IDs, refusing every write, when fewer than 3 million of about 2.1 billion remain.`,
+                  runbookUrl: runbook("LaunchpadTransactionIdWraparound"),
+                  noData: "OK",
+              } satisfies AlertDefinition]
+            : []),
         {
             // The latest restorable time trails the present by about five minutes (RDS uploads the
             // transaction logs every five minutes); a silent pusher grows the lag too.

@@ -134,6 +134,14 @@ export const DR_METRICS = {
     instanceCreateTimestamp: "launchpad_rds_instance_create_timestamp_seconds",
     /** CloudWatch AWS/RDS `FreeStorageSpace`, the newest 5-minute Minimum. */
     freeStorage: "launchpad_rds_free_storage_bytes",
+    /**
+     * CloudWatch AWS/RDS `MaximumUsedTransactionIDs` ("The maximum transaction IDs that have been
+     * used. Applies to: PostgreSQL", Amazon RDS User Guide, rds-metrics; RDS's agent reads
+     * `SELECT max(age(datfrozenxid)) FROM pg_database`, per the AWS Database Blog's "Implement an
+     * Early Warning System for Transaction ID Wraparound in Amazon RDS for PostgreSQL"), the newest
+     * 5-minute Maximum: PostgreSQL instances only (the transaction ID wraparound alert).
+     */
+    maximumUsedTransactionIds: "launchpad_rds_maximum_used_transaction_ids",
     /** The newest finished restore job of the restore testing plan (the monthly drill): 1 COMPLETED, 0 FAILED or ABORTED. */
     drillLastRunSuccess: "launchpad_restore_drill_last_run_success",
     /** That job's `CompletionDate` minus `CreationDate`. */

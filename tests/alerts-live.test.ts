@@ -1,6 +1,7 @@
 /**
  * The alert rules on a real engine: Debian's `prometheus` and `prometheus-pushgateway` on 127.0.0.1
  * (random free ports, temporary directories), loading the production stack's rendered rule file
+ * (run as PostgreSQL: MySQL's rules plus LaunchpadTransactionIdWraparound)
  * with the test-only timings of `renderPrometheusRules` (every group evaluated each second, every
  * `for` a few seconds). A local exporter stands in for the application (the metric names and labels
  * of `launchpad:observability.metrics`, one target per color, the color, service, namespace and pod
@@ -49,7 +50,7 @@ const CURL = which("curl");
 /** awscli brings python3-jmespath, which the stub `aws` of dr-metrics.sh evaluates `--query` with. */
 const PACKAGES = "prometheus prometheus-pushgateway curl awscli";
 
-const sc = loadStackConfig({ root: REPO_ROOT, stack: "production" });
+const sc = loadStackConfig({ root: REPO_ROOT, stack: "production", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"'] });
 const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
 const CTX = alertContext(config);
 const GROUPS = alertGroups(CTX);
@@ -401,10 +402,12 @@ interface DrState {
     readonly drillStatus: "COMPLETED" | "FAILED" | "none";
     /** Seconds since the instance was created (DescribeDBInstances InstanceCreateTime). */
     readonly instanceAge: number;
+    /** CloudWatch MaximumUsedTransactionIDs (PostgreSQL). */
+    readonly usedXids: number;
 }
 
-/** Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill passed in 20 min, a 90-day-old instance. */
-const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200, drillStatus: "COMPLETED", instanceAge: 90 * 86_400 };
+/** Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill passed in 20 min, a 90-day-old instance, 150 million transaction IDs used (autovacuum freezes from 200 million). */
+const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200, drillStatus: "COMPLETED", instanceAge: 90 * 86_400, usedXids: 150_000_000 };
 
 /** Where the stub `aws` (tests/support/aws-stub.ts) finds its answers, and nothing else. */
 let awsStubDir = "";
@@ -422,8 +425,9 @@ async function drMetrics(state: DrState): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     const drillEnd = now - 86_400;
     const answers: Record<string, unknown> = {
-        "rds-describe-db-instances": { DBInstances: [{ DBInstanceIdentifier: DB_INSTANCE, DBInstanceStatus: "available", AllocatedStorage: 100, LatestRestorableTime: iso(now - state.recoveryPointAge), InstanceCreateTime: iso(now - state.instanceAge) }] },
+        "rds-describe-db-instances": { DBInstances: [{ DBInstanceIdentifier: DB_INSTANCE, DBInstanceStatus: "available", AllocatedStorage: 100, LatestRestorableTime: iso(now - state.recoveryPointAge), InstanceCreateTime: iso(now - state.instanceAge), Engine: config.database.engine }] },
         "cloudwatch-get-metric-statistics": { Label: "FreeStorageSpace", Datapoints: [{ Timestamp: iso(now - 300), Minimum: state.freeGiB * 2 ** 30, Unit: "Bytes" }] },
+        "cloudwatch-get-metric-statistics-MaximumUsedTransactionIDs": { Label: "MaximumUsedTransactionIDs", Datapoints: [{ Timestamp: iso(now - 300), Maximum: state.usedXids, Unit: "Count" }] },
         "rds-describe-db-instance-automated-backups": { DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: DB_INSTANCE, Status: "replicating", RestoreWindow: { EarliestTime: iso(now - 7 * 86_400), LatestTime: iso(now - state.drRecoveryPointAge) } }] },
         "backup-list-restore-jobs": { RestoreJobs: state.drillStatus === "none" ? [] : [{ RestoreJobId: "drill", Status: state.drillStatus, ResourceType: "RDS", CreationDate: iso(drillEnd - state.drillDuration), CompletionDate: iso(drillEnd) }] },
     };
@@ -706,6 +710,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             LaunchpadErrorBudgetBurnSlow: [],
             LaunchpadSmokeGateFailed: colors,
             LaunchpadDatabaseStorageLow: instance,
+            LaunchpadTransactionIdWraparound: instance,
             LaunchpadPitrLagAboveRpo: instance,
             ...(CTX.data?.drReplication === true ? { LaunchpadDrBackupLagAboveRpo: instance } : {}),
             LaunchpadBackupStale: database,
@@ -810,11 +815,11 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         expect(firing(list, "LaunchpadRestoreVerifyStale")).toEqual([]);
     }, 60_000);
 
-    it("recovery point older than the RPO, storage low, a drill slower than the RTO, a failed drill: their alerts", async () => {
+    it("recovery point older than the RPO, storage low, a drill slower than the RTO, near wraparound, a failed drill: their alerts", async () => {
         const t = config.observability.thresholds;
-        // An hour behind (RPO 15 min), 5% free (threshold 10%), a two-hour drill (RTO 1 h).
-        await drMetrics({ ...HEALTHY_DR, recoveryPointAge: 3_600, drRecoveryPointAge: 3_600, freeGiB: 5, drillDuration: 7_200 });
-        const names = ["LaunchpadPitrLagAboveRpo", ...(CTX.data?.drReplication === true ? ["LaunchpadDrBackupLagAboveRpo"] : []), "LaunchpadDatabaseStorageLow", "LaunchpadRestoreDrillSlowerThanRto"];
+        // An hour behind (RPO 15 min), 5% free (threshold 10%), a two-hour drill (RTO 1 h), 1.5 billion transaction IDs used (threshold 1 billion).
+        await drMetrics({ ...HEALTHY_DR, recoveryPointAge: 3_600, drRecoveryPointAge: 3_600, freeGiB: 5, drillDuration: 7_200, usedXids: 1_500_000_000 });
+        const names = ["LaunchpadPitrLagAboveRpo", ...(CTX.data?.drReplication === true ? ["LaunchpadDrBackupLagAboveRpo"] : []), "LaunchpadDatabaseStorageLow", "LaunchpadRestoreDrillSlowerThanRto", "LaunchpadTransactionIdWraparound"];
         const values: Record<string, number> = {};
         for (const name of names) {
             const [a] = await waitFiring(name, { db_instance: DB_INSTANCE });
@@ -825,6 +830,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             expect(values[name]).toBeGreaterThan(durationSeconds(t.rpoTarget));
         }
         expect(values.LaunchpadDatabaseStorageLow).toBeCloseTo(5, 6);
+        expect(values.LaunchpadTransactionIdWraparound).toBe(1_500_000_000);
         expect(values.LaunchpadRestoreDrillSlowerThanRto).toBe(7_200);
         expect(values.LaunchpadRestoreDrillSlowerThanRto).toBeGreaterThan(durationSeconds(t.restoreMaxDuration));
         // A failed newest drill: no duration pushed (dr-metrics.sh), its success 0.

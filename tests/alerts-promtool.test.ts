@@ -1,5 +1,6 @@
 /**
- * Every alert of the production rule file, proven by promtool: `check rules` on the generated file,
+ * Every alert of the production rule file, proven by promtool (production run as PostgreSQL, whose
+ * rule file is MySQL's plus LaunchpadTransactionIdWraparound, checked below): `check rules` on the generated file,
  * and `test rules` with synthetic series per alert: it fires above its threshold once its `for` has
  * passed, with the expected labels and annotations; it is silent below the threshold, and silent
  * (pending) before its `for`. One promtool process checks, one runs every alert's test file, each
@@ -17,9 +18,14 @@ import { alertContext, alertGroups, type AlertDefinition } from "../observabilit
 import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { describeWithPromtool, promtool } from "./support/promtool";
 
-const sc = loadStackConfig({ root: REPO_ROOT, stack: "production" });
-const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
-const GROUPS = alertGroups(alertContext(config));
+/** The production stack with `sets`. */
+function production(sets: readonly string[]): ReturnType<typeof parseConfig> {
+    const sc = loadStackConfig({ root: REPO_ROOT, stack: "production", sets });
+    return parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
+}
+const POSTGRES = ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"'];
+const GROUPS = alertGroups(alertContext(production(POSTGRES)));
+const MYSQL_GROUPS = alertGroups(alertContext(production([])));
 const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
 
 interface Series { readonly series: string; readonly values: string }
@@ -59,6 +65,7 @@ const gate = (color: string, passed: string, finishedAt: string): Series[] => [
 /** dr-metrics.sh's group: the instance's creation time, and the newest finished drill's end, in seconds. */
 const drInstance = (values: string): Series => pushed("launchpad_rds_instance_create_timestamp_seconds", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const drillDone = (values: string): Series => pushed("launchpad_restore_drill_last_completion_timestamp_seconds", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
+const xids = (values: string): Series => pushed("launchpad_rds_maximum_used_transaction_ids", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const pushTime = (job: string, labels: Record<string, string>): Series => pushed("push_time_seconds", job, labels, "1x60");
 const ALL_PUSH_GROUPS = [pushTime("launchpad-smoke-gate", { service: "api", color: "blue" }), pushTime("launchpad-db-backup", { database: "app", tier: "daily" }), pushTime("launchpad-db-restore-verify", { database: "app" }), pushTime("launchpad-dr-metrics", { db_instance: "launchpad-production-db" })];
 
@@ -137,6 +144,15 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "fires", series: [{ series: 'launchpad_rds_free_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "42949672960x40" }, { series: 'launchpad_rds_allocated_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "536870912000x40" }], evalTime: "20m", labels: { db_instance: "launchpad-production-db" }, summary: "Database launchpad-production-db has 8% of its allocated storage free" },
         { kind: "silent before for", series: [{ series: 'launchpad_rds_free_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "42949672960x40" }, { series: 'launchpad_rds_allocated_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "536870912000x40" }], evalTime: "10m" },
         { kind: "silent below", series: [{ series: 'launchpad_rds_free_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "107374182400x40" }, { series: 'launchpad_rds_allocated_storage_bytes{job="launchpad-dr-metrics",db_instance="launchpad-production-db"}', values: "536870912000x40" }], evalTime: "20m" },
+    ],
+    // CloudWatch MaximumUsedTransactionIDs as dr-metrics.sh pushes it (PostgreSQL only). Paging from
+    // 1 billion (TRANSACTION_ID_WRAPAROUND_THRESHOLD), exactly 1 billion is still silent.
+    LaunchpadTransactionIdWraparound: [
+        { kind: "fires", series: [xids("1200000000x40")], evalTime: "20m", labels: { db_instance: "launchpad-production-db" }, summary: "Database launchpad-production-db has used 1.2G transaction IDs since its oldest unfrozen one" },
+        { kind: "silent before for", series: [xids("1200000000x40")], evalTime: "10m" },
+        { kind: "silent below", series: [xids("900000000x40")], evalTime: "20m" },
+        { kind: "fires just above", series: [xids("1000000001x40")], evalTime: "20m", labels: { db_instance: "launchpad-production-db" }, summary: "Database launchpad-production-db has used 1G transaction IDs since its oldest unfrozen one" },
+        { kind: "silent just below", series: [xids("1000000000x40")], evalTime: "20m" },
     ],
     // The latest restorable time keeps pace with the clock ("0+60x..", seconds at 1-minute steps), then stalls at 10 minutes.
     LaunchpadPitrLagAboveRpo: [
@@ -301,6 +317,13 @@ describe("the promtool scenarios", () => {
             const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike", "silent for a new stack"]);
             expect({ name, kinds: kinds.filter((k) => !extra.has(k)).sort() }).toEqual({ name, kinds: expected.sort() });
         }
+    });
+
+    it("the MySQL rule file is the PostgreSQL one without LaunchpadTransactionIdWraparound (MaximumUsedTransactionIDs applies to PostgreSQL only, RDS User Guide rds-metrics)", () => {
+        const names = (groups: typeof GROUPS) => groups.flatMap((g) => g.alerts.map((a) => a.name));
+        expect(names(GROUPS).filter((n) => n === "LaunchpadTransactionIdWraparound")).toHaveLength(1);
+        expect(names(MYSQL_GROUPS)).toEqual(names(GROUPS).filter((n) => n !== "LaunchpadTransactionIdWraparound"));
+        expect(renderPrometheusRules(MYSQL_GROUPS, "production")).not.toContain("transaction");
     });
 
     it("fire on a missing metric where silence means a job stopped", () => {

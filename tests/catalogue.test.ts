@@ -33,8 +33,8 @@ import { renderMetrics } from "../smoke/push";
 import { stagingConfig, tempProject } from "./support/project";
 import { EXISTING_NETWORK } from "./support/config";
 
-function contextOf(stack: string, root = REPO_ROOT): AlertContext {
-    const sc = loadStackConfig({ root, stack, sets: [] });
+function contextOf(stack: string, root = REPO_ROOT, sets: readonly string[] = []): AlertContext {
+    const sc = loadStackConfig({ root, stack, sets });
     return alertContext(parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true }));
 }
 
@@ -78,6 +78,7 @@ function promqlOf(ctx: AlertContext): { where: string; expr: string }[] {
         backupVaultName: ctx.data?.backupVaultName,
         containerMetrics: ctx.containerMetrics,
         drReplication: ctx.data?.drReplication ?? false,
+        dbEngine: ctx.data?.engine,
     };
     type Json = { uid?: string; panels?: { id: number; targets?: { expr?: string }[] }[]; annotations?: { list?: { name?: string; expr?: string }[] }; templating?: { list?: { name: string; query?: unknown }[] } };
     const out = alertGroups(ctx).flatMap((g) => g.alerts.map((a) => ({ where: `rule ${a.name}`, expr: a.query })));
@@ -130,6 +131,8 @@ describe("every metric of every rule, panel, annotation and variable has a deplo
             BACKUP_METRICS.lastFailureTimestamp,
             BACKUP_METRICS.size,
             VERIFY_METRICS.lastFailureTimestamp,
+            // PostgreSQL only: production is MySQL (the PostgreSQL case below reads it).
+            DR_METRICS.maximumUsedTransactionIds,
             ...Object.values(LOADTEST_METRICS),
             // Read by the performance suite's server-side judgement (tests/loadtest-server.test.ts checks its queries).
             ...Object.values(KSM_CONTAINER_METRICS),
@@ -141,6 +144,15 @@ describe("every metric of every rule, panel, annotation and variable has a deplo
         const ctx = contextOf(stack);
         expect({ data: ctx.data !== undefined, containerMetrics: ctx.containerMetrics }).toEqual({ data: true, containerMetrics: true });
         expect(problems(ctx)).toEqual([]);
+    });
+
+    it("production as PostgreSQL: the wraparound rule and panel read the used transaction IDs dr-metrics.sh pushes", () => {
+        const ctx = contextOf("production", REPO_ROOT, ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"']);
+        expect(problems(ctx)).toEqual([]);
+        expect(promqlOf(ctx).filter(({ expr }) => expr.includes(DR_METRICS.maximumUsedTransactionIds)).map(({ where }) => where)).toEqual([
+            "rule LaunchpadTransactionIdWraparound",
+            "production-database panel 5",
+        ]);
     });
 
     /** An existing cluster with the team's Prometheus, as its stack file would say. */

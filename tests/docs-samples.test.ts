@@ -170,8 +170,11 @@ describe("docs/architecture.md's resource counts", () => {
 describe("the alerts the docs name", () => {
     // A runbook that names an alert no stack defines sends the on-call engineer looking for a page
     // that never comes (the disaster runbooks once named LaunchpadErrorRatioHigh).
-    const defined = new Set(["staging", "production"].flatMap((stack) => {
-        const sc = loadStackConfig({ root: REPO_ROOT, stack });
+    // Each committed stack, and each run as PostgreSQL (whose rules add LaunchpadTransactionIdWraparound).
+    const postgres = ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"'];
+    const runs = ["staging", "production"].flatMap((stack) => [{ stack, sets: [] as string[] }, { stack, sets: postgres }]);
+    const defined = new Set(runs.flatMap(({ stack, sets }) => {
+        const sc = loadStackConfig({ root: REPO_ROOT, stack, sets });
         const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
         return alertGroups(alertContext(config)).flatMap((g) => g.alerts.map((a) => a.name));
     }));

@@ -10,7 +10,8 @@
  *   (`LatestRestorableTime`, `AllocatedStorage` in GiB, `InstanceCreateTime`: a timestamp, not among
  *   the shape's required members in botocore's rds model, data/rds/2014-10-31/service-2.json)
  * - GetMetricStatistics: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
- *   (`Datapoints[].Timestamp`, `.Minimum`, `.Unit`)
+ *   (`Datapoints[].Timestamp`, `.Minimum`, `.Maximum`, `.Unit`); AWS/RDS `MaximumUsedTransactionIDs`
+ *   (unit Count) applies to PostgreSQL only (Amazon RDS User Guide, rds-metrics)
  * - DescribeDBInstanceAutomatedBackups: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstanceAutomatedBackup.html
  *   (`RestoreWindow.EarliestTime`, `.LatestTime`)
  * - ListRestoreJobs: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListRestoreJobs.html
@@ -52,6 +53,14 @@ function writeHealthy(): void {
                 { Timestamp: "2026-12-06T01:00:00+00:00", Minimum: 30000000000.0, Unit: "Bytes" },
                 { Timestamp: "2026-12-06T01:05:00+00:00", Minimum: 25769803776.0, Unit: "Bytes" },
                 { Timestamp: "2026-12-06T00:55:00+00:00", Minimum: 31000000000.0, Unit: "Bytes" },
+            ],
+        },
+        // The stub answers a CloudWatch call with `<service>-<command>-<metric name>.json` where one exists.
+        "cloudwatch-get-metric-statistics-MaximumUsedTransactionIDs": {
+            Label: "MaximumUsedTransactionIDs",
+            Datapoints: [
+                { Timestamp: "2026-12-06T01:05:00+00:00", Maximum: 212345678.0, Unit: "Count" },
+                { Timestamp: "2026-12-06T01:00:00+00:00", Maximum: 212000000.0, Unit: "Count" },
             ],
         },
         "rds-describe-db-instance-automated-backups": {
@@ -117,6 +126,8 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
             [DR_METRICS.instanceCreateTimestamp]: epoch("2026-03-02T09:14:27Z"),
             // The newest datapoint, whatever the order CloudWatch returns them in.
             [DR_METRICS.freeStorage]: 25769803776,
+            // Engine postgres: the newest 5-minute Maximum of MaximumUsedTransactionIDs.
+            [DR_METRICS.maximumUsedTransactionIds]: 212345678,
             [DR_METRICS.drLatestRestorable]: epoch("2026-12-06T00:58:00Z"),
             // r2: the newest finished job (r3 still runs), 1 h 12 min 30 s.
             [DR_METRICS.drillLastRunSuccess]: 1,
@@ -128,10 +139,42 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
         expect(calls.find((c) => c.includes("list-restore-jobs"))).toEqual(expect.arrayContaining(["--by-restore-testing-plan-arn", DRILL.RESTORE_TESTING_PLAN_ARN]));
         expect(calls.find((c) => c.includes("describe-db-instance-automated-backups"))).toEqual(expect.arrayContaining(["--region", "us-west-2", "--db-instance-automated-backups-arn", DR.DR_BACKUPS_ARN]));
         // Every call bounded (issue 13: connect and read timeouts on every client), the DR region's too, and in one region each.
+        expect(calls.find((c) => c.includes("MaximumUsedTransactionIDs"))).toEqual(expect.arrayContaining(["--namespace", "AWS/RDS", "--period", "300", "--statistics", "Maximum", "--dimensions", `Name=DBInstanceIdentifier,Value=${DB}`]));
         for (const c of calls) {
             expect(c).toEqual(expect.arrayContaining(["--cli-connect-timeout", "15", "--cli-read-timeout", "60"]));
             expect(c.filter((a) => a === "--region")).toHaveLength(1);
         }
+    });
+
+    it("a MySQL instance: MaximumUsedTransactionIDs is neither read (RDS publishes it for PostgreSQL only) nor pushed", async () => {
+        const instances = JSON.parse(readFileSync(join(dir, "rds-describe-db-instances.json"), "utf8")) as { DBInstances: Record<string, unknown>[] };
+        instances.DBInstances[0].Engine = "mysql";
+        writeFileSync(join(dir, "rds-describe-db-instances.json"), JSON.stringify(instances));
+        const r = await run({});
+        expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+        const pushed = parseExposition(gateway.pushes[0].body);
+        expect([pushed[DR_METRICS.maximumUsedTransactionIds], pushed[DR_METRICS.freeStorage]]).toEqual([undefined, 25769803776]);
+        const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
+        expect(calls.filter((c) => c.includes("get-metric-statistics")).map((c) => c[c.indexOf("--metric-name") + 1])).toEqual(["FreeStorageSpace"]);
+    });
+
+    it("PostgreSQL with no MaximumUsedTransactionIDs point yet: says so on stderr, pushes the rest", async () => {
+        writeFileSync(join(dir, "cloudwatch-get-metric-statistics-MaximumUsedTransactionIDs.json"), JSON.stringify({ Label: "MaximumUsedTransactionIDs", Datapoints: [] }));
+        const r = await run({});
+        expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: `dr-metrics.sh: no MaximumUsedTransactionIDs point for ${DB} in the last 15 minutes: used transaction IDs not pushed\n` });
+        const pushed = parseExposition(gateway.pushes[0].body);
+        expect([pushed[DR_METRICS.maximumUsedTransactionIds], pushed[DR_METRICS.freeStorage]]).toEqual([undefined, 25769803776]);
+    });
+
+    it("PostgreSQL, CloudWatch refusing MaximumUsedTransactionIDs: one line naming the metric and AWS's reason, exit 1, nothing pushed", async () => {
+        writeFileSync(join(dir, "cloudwatch-get-metric-statistics-MaximumUsedTransactionIDs.fail"), "\nAn error occurred (AccessDenied) when calling the GetMetricStatistics operation: User is not authorized\n");
+        const r = await run({});
+        expect(r).toEqual({
+            status: 1,
+            stdout: "",
+            stderr: `dr-metrics.sh: reading MaximumUsedTransactionIDs of ${DB} from CloudWatch failed: An error occurred (AccessDenied) when calling the GetMetricStatistics operation: User is not authorized\n`,
+        });
+        expect(gateway.pushes).toEqual([]);
     });
 
     it("a failed newest drill: success 0, its end time, no duration", async () => {
@@ -152,10 +195,12 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
     it("no finished drill yet and no CloudWatch point: says so on stderr and pushes the rest", async () => {
         writeFileSync(join(dir, "backup-list-restore-jobs.json"), JSON.stringify({ RestoreJobs: [] }));
         writeFileSync(join(dir, "cloudwatch-get-metric-statistics.json"), JSON.stringify({ Label: "FreeStorageSpace", Datapoints: [] }));
+        writeFileSync(join(dir, "cloudwatch-get-metric-statistics-MaximumUsedTransactionIDs.json"), JSON.stringify({ Label: "MaximumUsedTransactionIDs", Datapoints: [] }));
         const r = await run(DRILL);
         expect(r.status).toBe(0);
         expect(r.stderr).toBe([
             `dr-metrics.sh: no FreeStorageSpace point for ${DB} in the last 15 minutes: free storage not pushed`,
+            `dr-metrics.sh: no MaximumUsedTransactionIDs point for ${DB} in the last 15 minutes: used transaction IDs not pushed`,
             "dr-metrics.sh: no finished restore drill in the last 40 days: drill metrics not pushed",
             "",
         ].join("\n"));

@@ -44,8 +44,12 @@ function dashboardContext(config: ReturnType<typeof configOf>, stack: string): D
         backupVaultName: ctx.data?.backupVaultName,
         containerMetrics: ctx.containerMetrics,
         drReplication: ctx.data?.drReplication ?? false,
+        dbEngine: ctx.data?.engine,
     };
 }
+
+/** A committed stack run as PostgreSQL (the committed stacks are MySQL). */
+const POSTGRES = ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"'];
 
 function configOf(stack: string, sets: string[] = []) {
     const sc = loadStackConfig({ root: REPO_ROOT, stack, sets });
@@ -336,10 +340,29 @@ describe("dashboards", () => {
         expect(((bare.service.panels ?? []) as Panel[]).map((p) => p.id).sort()).toEqual([1, 2, 3, 5, 7, 8]);
     });
 
-    it("point every runbook link at a section of docs/runbooks/alerts.md", () => {
+    it("point every runbook link at a section of docs/runbooks/alerts.md (production as PostgreSQL: every alert)", () => {
         const doc = readFileSync(join(REPO_ROOT, "docs", "runbooks", "alerts.md"), "utf8");
         const anchors = [...doc.matchAll(/^## (\w+)$/gm)].map((m) => `${DEFAULT_RUNBOOK_BASE_URL}/alerts.md#${m[1].toLowerCase()}`);
-        expect(alertGroups(alertContext(config)).flatMap((g) => g.alerts.map((a) => a.runbookUrl))).toEqual(anchors);
+        expect(alertGroups(alertContext(configOf("production", POSTGRES))).flatMap((g) => g.alerts.map((a) => a.runbookUrl))).toEqual(anchors);
+    });
+
+    it("on PostgreSQL only: the database dashboard's used transaction IDs panel, which LaunchpadTransactionIdWraparound links to", () => {
+        const pg = configOf("production", POSTGRES);
+        const id = stackIdentifier(pg.project, "production");
+        const database = (c: typeof pg) => (stackDashboards(dashboardContext(c, "production")).database.panels ?? []) as Panel[];
+        expect(database(config).map((p) => p.id)).toEqual([1, 2, 3, 4]);
+        expect(database(pg).find((p) => p.id === 5)?.targets?.map((t) => t.expr)).toEqual([
+            'max by (db_instance) (launchpad_rds_maximum_used_transaction_ids{job="launchpad-dr-metrics", db_instance="launchpad-production-db"})',
+        ]);
+        expect(alertPanel(id, "LaunchpadTransactionIdWraparound", dashboardUids(pg, "production"))).toEqual({ dashboardUid: "launchpad-production-database", panelId: 5 });
+        const rule = alertGroups(alertContext(pg)).flatMap((g) => g.alerts).find((a) => a.name === "LaunchpadTransactionIdWraparound");
+        expect(rule && { query: rule.query, op: rule.op, threshold: rule.threshold, for: rule.for, severity: rule.severity }).toEqual({
+            query: 'max by (db_instance) (launchpad_rds_maximum_used_transaction_ids{job="launchpad-dr-metrics", db_instance="launchpad-production-db"})',
+            op: ">",
+            threshold: 1e9,
+            for: "15m",
+            severity: "page",
+        });
     });
 });
 

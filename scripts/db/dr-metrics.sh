@@ -5,10 +5,12 @@
 # AWS CLI image (components/logical-backup.ts). What it reads, with the AWS CLI's own JMESPath
 # (`--query`, `--output text`: the image has no jq):
 #   rds describe-db-instances            DBInstances[0].LatestRestorableTime, .AllocatedStorage (GiB),
-#                                        .InstanceCreateTime (when a drill of it was first due)
+#                                        .InstanceCreateTime (when a drill of it was first due), .Engine
 #                                        https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html
 #   cloudwatch get-metric-statistics     AWS/RDS FreeStorageSpace, Minimum per 5 minutes, the newest point
 #                                        https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
+#   cloudwatch get-metric-statistics     AWS/RDS MaximumUsedTransactionIDs, Maximum per 5 minutes, the newest point:
+#                                        Engine postgres only (RDS publishes it for PostgreSQL alone, User Guide rds-metrics)
 #   rds describe-db-instance-automated-backups (DR region, the replicated backups' ARN)
 #                                        DBInstanceAutomatedBackups[0].RestoreWindow.LatestTime
 #                                        https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstanceAutomatedBackup.html
@@ -29,6 +31,7 @@
 #   launchpad_rds_latest_restorable_timestamp_seconds, launchpad_rds_allocated_storage_bytes,
 #   launchpad_rds_instance_create_timestamp_seconds (once RDS reports it),
 #   launchpad_rds_free_storage_bytes (when CloudWatch has a point in the last 15 minutes),
+#   launchpad_rds_maximum_used_transaction_ids (PostgreSQL, when CloudWatch has a point in the last 15 minutes),
 #   launchpad_rds_dr_latest_restorable_timestamp_seconds (with DR_REGION),
 #   launchpad_restore_drill_last_run_success, launchpad_restore_drill_last_completion_timestamp_seconds,
 #   launchpad_restore_drill_duration_seconds (a completed drill only; with RESTORE_TESTING_PLAN_ARN, once a drill has finished).
@@ -57,13 +60,16 @@ main() {
     if [[ -n ${DR_REGION:-} || -n ${DR_BACKUPS_ARN:-} ]]; then require_env DR_REGION DR_BACKUPS_ARN; fi
     open_error_log
     trap 'rm -f "$error_log"' EXIT
-    local now out latest allocated instance_created free dr_latest status created completed body
+    local now cw_start cw_end out latest allocated instance_created engine free xids dr_latest status created completed body
     now=$(date -u +%s)
+    # CloudWatch's window: the last 15 minutes, three 5-minute periods.
+    cw_start=$(date -u -d "@$((now - 900))" +%Y-%m-%dT%H:%M:%SZ)
+    cw_end=$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)
 
     out=$(aws_cli rds describe-db-instances --db-instance-identifier "$DB_INSTANCE_ID" \
-        --query 'DBInstances[0].[LatestRestorableTime,AllocatedStorage,InstanceCreateTime]' --output text 2>"$error_log") ||
+        --query 'DBInstances[0].[LatestRestorableTime,AllocatedStorage,InstanceCreateTime,Engine]' --output text 2>"$error_log") ||
         die "describing the DB instance $DB_INSTANCE_ID failed$(last_error)"
-    read -r latest allocated instance_created <<<"$out"
+    read -r latest allocated instance_created engine <<<"$out"
     if is_null "$latest" || is_null "$allocated"; then
         die "the DB instance $DB_INSTANCE_ID has no latest restorable time or allocated storage (is it still being created?)"
     fi
@@ -83,8 +89,7 @@ ${M_CREATED} $(epoch "$instance_created")
     fi
 
     free=$(aws_cli cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name FreeStorageSpace \
-        --dimensions "Name=DBInstanceIdentifier,Value=$DB_INSTANCE_ID" \
-        --start-time "$(date -u -d "@$((now - 900))" +%Y-%m-%dT%H:%M:%SZ)" --end-time "$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)" \
+        --dimensions "Name=DBInstanceIdentifier,Value=$DB_INSTANCE_ID" --start-time "$cw_start" --end-time "$cw_end" \
         --period 300 --statistics Minimum --query 'sort_by(Datapoints, &Timestamp)[-1].Minimum' --output text 2>"$error_log") ||
         die "reading FreeStorageSpace of $DB_INSTANCE_ID from CloudWatch failed$(last_error)"
     if is_null "$free"; then
@@ -94,6 +99,23 @@ ${M_CREATED} $(epoch "$instance_created")
 # TYPE ${M_FREE} gauge
 ${M_FREE} ${free%.*}
 "
+    fi
+
+    # `postgres` is RDS for PostgreSQL's Engine (API_DBInstance); RDS publishes this metric for
+    # PostgreSQL only, MySQL having no 32-bit transaction ID counter that wraps.
+    if [[ $engine == postgres ]]; then
+        xids=$(aws_cli cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name MaximumUsedTransactionIDs \
+            --dimensions "Name=DBInstanceIdentifier,Value=$DB_INSTANCE_ID" --start-time "$cw_start" --end-time "$cw_end" \
+            --period 300 --statistics Maximum --query 'sort_by(Datapoints, &Timestamp)[-1].Maximum' --output text 2>"$error_log") ||
+            die "reading MaximumUsedTransactionIDs of $DB_INSTANCE_ID from CloudWatch failed$(last_error)"
+        if is_null "$xids"; then
+            printf '%s: no MaximumUsedTransactionIDs point for %s in the last 15 minutes: used transaction IDs not pushed\n' "$PROG" "$DB_INSTANCE_ID" >&2
+        else
+            body+="# HELP ${M_XIDS} Transaction IDs used since the oldest unfrozen one (CloudWatch MaximumUsedTransactionIDs, 5-minute maximum).
+# TYPE ${M_XIDS} gauge
+${M_XIDS} ${xids%.*}
+"
+        fi
     fi
 
     if [[ -n ${DR_REGION:-} ]]; then
@@ -144,6 +166,7 @@ readonly M_DR_LATEST=launchpad_rds_dr_latest_restorable_timestamp_seconds
 readonly M_ALLOCATED=launchpad_rds_allocated_storage_bytes
 readonly M_CREATED=launchpad_rds_instance_create_timestamp_seconds
 readonly M_FREE=launchpad_rds_free_storage_bytes
+readonly M_XIDS=launchpad_rds_maximum_used_transaction_ids
 readonly M_DRILL_OK=launchpad_restore_drill_last_run_success
 readonly M_DRILL_DURATION=launchpad_restore_drill_duration_seconds
 readonly M_DRILL_DONE=launchpad_restore_drill_last_completion_timestamp_seconds
