@@ -138,7 +138,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     return cur;
 }
 
-function isUnder(path: string, roots: readonly string[]): boolean {
+/** `path` is one of `roots` or a field or element inside one (`a.b`, `a[0]` under `a`), as `pulumi config set --path` spells paths. */
+export function isUnder(path: string, roots: readonly string[]): boolean {
     return roots.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
 }
 

@@ -13,7 +13,7 @@ import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
 import { buildCluster, clusterProblems, clusterVersionProblems, existingClusterWarnings, hasDatabase, ignoredWithExistingCluster, usesExistingCluster, type EksClusterConfig, type ExistingClusterConfig } from "./cluster";
 import { buildDatabase, databaseProblems, engineVersionProblems, type DatabaseConfig } from "./database";
-import { ConfigError, describeValue, keyProblems, memberKeyProblems } from "./errors";
+import { ConfigError, describeValue, isUnder, keyProblems, memberKeyProblems } from "./errors";
 import type { ConfigInput } from "./input";
 import { buildNetwork, networkProblems, type NetworkConfig } from "./network";
 import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-group";
@@ -197,7 +197,7 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         safety: tier !== undefined ? safetyFor(tier) : undefined,
         env: input.offlinePlan === true ? {} : (input.env ?? {}),
         failedKeys: new Set(known.filter((k) => input.values[k] !== undefined && !(k in parsed))),
-    }).filter((ph) => !ignored.some((path) => ph.key === path || ph.key.startsWith(`${path}[`) || ph.key.startsWith(`${path}.`)));
+    }).filter((ph) => !isUnder(ph.key, ignored));
     if (input.offlinePlan !== true) {
         problems.push(...placeholders.map(placeholderProblem));
     }

@@ -21,6 +21,7 @@
  */
 import { contains, parseCidr, type Cidr } from "../lib/cidr";
 import { parseImageRef } from "../lib/image";
+import { isUnder } from "./errors";
 import { DEFAULT_RUNBOOK_BASE_URL } from "./observability";
 import { RELEASE_ID_KEY } from "./release-key";
 import { SECRET_PATHS, type RawConfig } from "./schema";
@@ -212,7 +213,7 @@ function hint(field: string | undefined, kind: PlaceholderKind): string {
 }
 
 function isSecretPath(path: string): boolean {
-    return SECRET_PATHS.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
+    return isUnder(path, SECRET_PATHS);
 }
 
 
