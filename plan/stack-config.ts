@@ -317,16 +317,17 @@ export function parseSet(text: string, project: string): { key: string; path: Pa
     if (eq <= 0) {
         throw new PlanInputError(`--set expects <key>=<value>, received ${JSON.stringify(text)}`);
     }
-    const [key, ...path] = parseConfigPath(text.slice(0, eq), project);
-    if (text.slice(eq + 1).trim().includes("\n")) {
-        return { key, path, value: text.slice(eq + 1) };
+    const [name, raw] = [text.slice(0, eq), text.slice(eq + 1)];
+    const [key, ...path] = parseConfigPath(name, project);
+    if (raw.trim().includes("\n")) {
+        return { key, path, value: raw };
     }
     let value: unknown;
     try {
-        value = parseYaml(text.slice(eq + 1)) as unknown;
+        value = parseYaml(raw) as unknown;
     } catch (e) {
         // `*`, `&`, `!`, `{`, `[`, `:` and friends start YAML syntax; a text beginning with one is quoted.
-        throw new PlanInputError(`--set ${text.slice(0, eq)}: received ${JSON.stringify(text.slice(eq + 1))}, which is not YAML (${(e as Error).message.split("\n")[0]}); expected a YAML value: quote a text, as in --set '${text.slice(0, eq)}="${text.slice(eq + 1).replace(/"/g, '\\"')}"'`);
+        throw new PlanInputError(`--set ${name}: received ${JSON.stringify(raw)}, which is not YAML (${(e as Error).message.split("\n")[0]}); expected a YAML value: quote a text, as in --set '${name}="${raw.replace(/"/g, '\\"')}"'`);
     }
     return { key, path, value: value ?? null };
 }
