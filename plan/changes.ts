@@ -272,13 +272,14 @@ function replaceHazard(rule: ReplaceRule, before: PlannedResource, after: Planne
         return PROTECTED;
     }
     const name = programName(rule, after);
-    if (order === "create-first" && name !== undefined && keepsName(rule, before, after) && rule.source !== K8S_DIFF) {
+    const keptName = name !== undefined && keepsName(rule, before, after);
+    if (order === "create-first" && keptName && rule.source !== K8S_DIFF) {
         return `the new resource is created under the old one's name ${JSON.stringify(name)} while the old one exists: the cloud refuses it ("already exists"), nothing is lost`;
     }
     if (order === "delete-first" && after.type === "aws:rds/instance:Instance") {
         return "the database is deleted before its replacement exists: its data, and the source a restore reads";
     }
-    if (after.type === "aws:eks/cluster:Cluster" && name !== undefined && keepsName(rule, before, after)) {
+    if (after.type === "aws:eks/cluster:Cluster" && keptName) {
         return EKS_SAME_ARN;
     }
     return undefined;

@@ -142,7 +142,7 @@ export const PLAN_ORGANIZATION = "organization";
  * @pulumi/pulumi runtime/rpc.js); a component's outputs nest four deep. One prefix with the path reads
  * better: `error serializing property "outputs.metadata": <cause>`.
  */
-export function foldSerializingPrefixes(message: string): string {
+function foldSerializingPrefixes(message: string): string {
     const m = /^(?:error serializing property "[^"]*": )+/.exec(message);
     if (m === null) return message;
     const path = [...m[0].matchAll(/error serializing property "([^"]*)": /g)].map((p) => p[1]).join(".");
