@@ -534,9 +534,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
             kubeconfig: this.kubeconfig,
             // Registered only once the stack's identity check passed, which compares this server with the
             // recorded one (identity-record.ts): another cluster then registers no provider to replace the old one.
-            clusterIdentifier: args.namespaceChecked !== undefined
-                ? pulumi.all([this.kubeconfig, args.namespaceChecked]).apply(([k]) => kubeconfigServer(k))
-                : this.kubeconfig.apply(kubeconfigServer),
+            clusterIdentifier: pulumi.all([this.kubeconfig, args.namespaceChecked]).apply(([k]) => kubeconfigServer(k)),
             apiReady: [],
             namespace: args.config.namespace,
             albReadinessGates: false,
