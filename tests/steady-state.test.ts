@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AVAILABILITY_ZONES_QUERY } from "../components/network";
 import { planChanges } from "../plan/changes";
 import { runPlan } from "../plan/engine";
-import { input, ofType, planStack } from "./support/plan";
+import { input, named, ofType, planStack } from "./support/plan";
 
 interface Zone {
     readonly name: string;
@@ -97,5 +97,20 @@ describe("no Kubernetes object the stack owns deletes itself", () => {
         const jobs = ofType(await planStack(stack), "kubernetes:batch/v1:Job");
         expect(jobs.length).toBeGreaterThan(0);
         expect(jobs.filter((j) => input(j, "spec.ttlSecondsAfterFinished") !== undefined).map((j) => j.name)).toEqual([]);
+    });
+});
+
+describe("a ForceNew input the provider rewrites on create", () => {
+    // terraform-provider-aws internal/service/ec2/vpc_flow_log.go: create sends
+    // `strings.TrimSuffix(log_destination, ":*")`, read stores DescribeFlowLogs' LogDestination as it
+    // is, and `log_destination` is ForceNew: a destination written with the `:*` of the CloudWatch
+    // Logs ARN form would replace the flow log on every `pulumi up`. The log group's `arn` output
+    // has no `:*` (the provider removes the suffix the API adds).
+    it.each(["staging", "production"])("%s: the flow log writes to its log group's ARN, with no `:*`", async (stack) => {
+        const plan = await planStack(stack);
+        const [flowLog] = ofType(plan, "aws:ec2/flowLog:FlowLog");
+        const destination = input(flowLog, "logDestination");
+        expect(destination).toBe(named(plan, `launchpad-${stack}-network-flow-logs`).arn);
+        expect(String(destination)).not.toMatch(/:\*$/);
     });
 });
