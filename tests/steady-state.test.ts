@@ -114,3 +114,73 @@ describe("a ForceNew input the provider rewrites on create", () => {
         expect(String(destination)).not.toMatch(/:\*$/);
     });
 });
+
+/** prometheus/common model/time.go `ParseDuration`: "0", or y w d h m s ms parts, in that order. */
+function parsePromDuration(text: string): number {
+    if (text === "0") return 0;
+    const m = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text);
+    if (m === null || text === "") throw new Error(`not a Prometheus duration: ${text}`);
+    const units = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
+    return units.reduce((sum, mult, i) => sum + Number(m[i + 1] ?? 0) * mult, 0);
+}
+
+/** prometheus/common model/time.go `Duration.String`, which `MarshalJSON` returns: years and weeks only when exact. */
+function formatPromDuration(ms: number): string {
+    if (ms === 0) return "0s";
+    let rest = ms;
+    let out = "";
+    for (const [unit, mult, exact] of [["y", 365 * 86_400_000, true], ["w", 7 * 86_400_000, true], ["d", 86_400_000, false], ["h", 3_600_000, false], ["m", 60_000, false], ["s", 1000, false], ["ms", 1, false]] as const) {
+        if (exact && rest % mult !== 0) continue;
+        const v = Math.floor(rest / mult);
+        if (v > 0) {
+            out += `${v}${unit}`;
+            rest -= v * mult;
+        }
+    }
+    return out;
+}
+
+interface PolicyNode { groupWait?: string; groupInterval?: string; repeatInterval?: string; policies?: PolicyNode[] }
+
+function policyDurations(node: PolicyNode): string[] {
+    return [node.groupWait, node.groupInterval, node.repeatInterval].filter((d): d is string => d !== undefined).concat((node.policies ?? []).flatMap(policyDurations));
+}
+
+describe("Grafana reads the notification policy and the mute timing back in its own form, and the provider compares them as text", () => {
+    // The policy's group_wait, group_interval and repeat_interval are plain strings, set from Grafana's
+    // answer with no DiffSuppressFunc (terraform-provider-grafana v4.45.1
+    // internal/resources/grafana/resource_alerting_notification_policy.go `packSpecificPolicy`), and
+    // Grafana holds them as Prometheus durations (its definitions.Route: `GroupWait *model.Duration`),
+    // which marshal as `Duration.String()`: "24h" comes back "1d", "90m" as "1h30m", a perpetual diff.
+    it("the String form round-trips, and a non-canonical one does not (the port bites)", () => {
+        expect(["0s", "30s", "1m30s", "1h", "1d", "2w", "90d"].map((d) => formatPromDuration(parsePromDuration(d)))).toEqual(["0s", "30s", "1m30s", "1h", "1d", "2w", "90d"]);
+        expect(["24h", "90m", "60s", "14d"].map((d) => formatPromDuration(parsePromDuration(d)))).toEqual(["1d", "1h30m", "1m", "2w"]);
+    });
+
+    it.each(["staging", "production"])("%s: every duration of the notification policy is in that form", async (stack) => {
+        const [policy] = ofType(await planStack(stack), "grafana:alerting/notificationPolicy:NotificationPolicy");
+        const durations = policyDurations(policy.inputs as PolicyNode);
+        expect(durations.length).toBeGreaterThan(3);
+        expect(durations.filter((d) => formatPromDuration(parsePromDuration(d)) !== d)).toEqual([]);
+    });
+
+    // Mute timings are Alertmanager time intervals (prometheus/alertmanager timeinterval/timeinterval.go):
+    // weekdays are lower-cased when parsed and marshalled back as one name per single-day range,
+    // times as "%02d:%02d", the location as its IANA name; the provider stores them as read
+    // (resource_alerting_mute_timing.go `packIntervals`).
+    it.each(["staging", "production"])("%s: the mute timing's weekdays, times and location are in Alertmanager's marshalled form", async (stack) => {
+        const [timing] = ofType(await planStack(stack), "grafana:alerting/muteTiming:MuteTiming");
+        const intervals = input(timing, "intervals") as { weekdays: string[]; times: { start: string; end: string }[]; location: string }[];
+        expect(intervals.length).toBeGreaterThan(0);
+        const days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+        const hhmm = (t: string): string => {
+            const [h, m] = t.split(":").map(Number);
+            return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
+        };
+        for (const i of intervals) {
+            expect(i.weekdays.filter((d) => !days.includes(d))).toEqual([]);
+            expect(i.times.flatMap((t) => [t.start, t.end]).filter((t) => hhmm(t) !== t)).toEqual([]);
+            expect(i.location).toBe("UTC");
+        }
+    });
+});
