@@ -159,7 +159,7 @@ describe("Grafana reads the notification policy and the mute timing back in its 
 
     it.each(["staging", "production"])("%s: every duration of the notification policy is in that form", async (stack) => {
         const [policy] = ofType(await planStack(stack), "grafana:alerting/notificationPolicy:NotificationPolicy");
-        const durations = policyDurations(policy.inputs as PolicyNode);
+        const durations = policyDurations(policy.inputs);
         expect(durations.length).toBeGreaterThan(3);
         expect(durations.filter((d) => formatPromDuration(parsePromDuration(d)) !== d)).toEqual([]);
     });
