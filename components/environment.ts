@@ -15,13 +15,13 @@ import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService, type LoadGateArgs } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
-import { EksCluster, ExistingCluster, kubeconfigServerOf, type KubernetesTarget } from "./cluster";
+import { clusterIdentityOf, EksCluster, ExistingCluster, type KubernetesTarget } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
 import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, identityOutput, recordedIdentityOf, type IdentityScope, type StackIdentity } from "./identity-record";
+import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, identityOutput, recordedIdentityOf, type StackIdentity } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
@@ -254,13 +254,8 @@ export class Environment extends pulumi.ComponentResource {
      * (identity-record.ts): refused where the tier says, else warned; resolves to the identity to record.
      */
     private checkIdentity(c: IdentityCheck): pulumi.Output<StackIdentity> {
-        const cluster = c.config.cluster;
-        const scope: IdentityScope = cluster.mode === "eks"
-            // The data layer always goes with Launchpad's own cluster, in Launchpad's own network.
-            ? { database: true, network: true, clusterVersion: cluster.version }
-            : { database: existingPlacement(cluster) !== undefined, network: false };
         // The cluster itself is identity too: another API server replaces every Kubernetes object (identity-record.ts).
-        const server = cluster.mode === "eks" ? undefined : cluster.kubeconfig.apply(kubeconfigServerOf);
+        const { scope, server } = clusterIdentityOf(c.config.cluster);
         return checkedIdentity(c.recorded, currentIdentity(c.config, c.identifier, scope), c.config.safety.refuseIdentityChange, c.config.stack, this, server);
     }
 
