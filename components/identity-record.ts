@@ -205,8 +205,9 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
  * replaced, create-first, and the old one deleted at the end of the update.
  */
 const REGION_MOVE = "every regional AWS resource records the provider's region as its own (pulumi/pulumi-aws provider/region.go applyRegion) and is replaced when it changes " +
-    "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the VPC, the EKS cluster with every Kubernetes object on it, the database, its keys, vaults and buckets " +
-    "are created anew, empty, in the other region, and the old ones deleted at the end of the update, the data with them; where they are protected (production) the update stops at the first of them, after the others were created";
+    "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the database, its keys, vaults and buckets, and the VPC and the EKS cluster where the stack has its own " +
+    "(every Kubernetes object with the cluster), are created anew, empty, in the other region, and the old ones deleted at the end of the update, the data with them; " +
+    "where they are protected (production) the update stops at the first of them, after the others were created";
 
 const WAY_OUT = `keep the recorded value; to move on purpose, deploy a new stack (pulumi stack init) and restore the data into it as code (launchpad:database.restore), then retire this one (${IDENTITY_DOCS})`;
 
