@@ -97,7 +97,9 @@ export class Environment extends pulumi.ComponentResource {
         const identifier = stackIdentifier(config.project, config.stack);
         // The stack's own previous outputs, and the identity checked against them (identity-record.ts)
         // before anything of AWS registers: the provider's region waits on the check, and every AWS
-        // resource on its provider, so a refused change (another region, a switch between an existing
+        // resource on its provider (the SDK sends a registration only with its provider's id:
+        // @pulumi/pulumi resource.js ProviderResource.register, awaited by runtime/resource.js
+        // prepareResource), so a refused change (another region, a switch between an existing
         // cluster and Launchpad's own) creates nothing, `pulumi up --skip-preview` included.
         const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
         const recorded = recordedIdentityOf(previous);
