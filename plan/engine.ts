@@ -16,7 +16,8 @@ import { runDate, utcDay } from "../config/clock";
 import { qualifiedStackName } from "../lib/stack-name";
 import { PlanMocks, type RecordedStateLookup, type StackOutputsLookup } from "./mocks";
 import { REPO_ROOT } from "./root";
-import { loadStackConfig, type StackConfig } from "./stack-config";
+import { stackFileNames } from "../config/stack-file";
+import { loadStackConfig, PlanInputError, type StackConfig } from "./stack-config";
 import { renderValue, SECRET_TEXT, UNKNOWN_TEXT, type Json } from "./values";
 
 export interface ResourceOptionsRecord {
@@ -541,8 +542,15 @@ async function localStackOutputs(opts: PlanOptions, sc: PlannedConfig): Promise<
     const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, secretPaths: sc.secretPaths, offlinePlan: true });
     const source = config.promotion?.fromStack.split("/").pop();
     const root = opts.root ?? REPO_ROOT;
-    if (source === undefined || source === sc.stack || !fs.existsSync(path.join(root, `Pulumi.${source}.yaml`))) {
+    if (source === undefined || source === sc.stack) {
         return () => undefined;
+    }
+    if (!fs.existsSync(path.join(root, `Pulumi.${source}.yaml`))) {
+        // Said here, before the program runs, rather than by the mock's refusal under the SDK's wrapping.
+        const files = stackFileNames(root) ?? [];
+        throw new PlanInputError(`launchpad:promotion.fromStack: the offline plan cannot read stack ${JSON.stringify(config.promotion?.fromStack)}: ` +
+            `it answers the promotion's StackReference with that stack's own offline plan, and there is no Pulumi.${source}.yaml in ${root} (${files.length > 0 ? `its stack files are for ${files.join(", ")}` : "it has no stack file"}); ` +
+            "pulumi preview and pulumi up read the stack from the backend; check the name");
     }
     // With a cache, the cache is the memory: every plan asks it.
     const key = `${root}\0${source}`;
@@ -592,7 +600,7 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     pulumi.runtime.setAllConfig(toRuntimeConfig(sc.values), [...sc.secretKeys]);
     // The one place that tells the config loader it runs offline: placeholders are allowed and
     // listed, absent required secrets stood in. A real run never gets here (config/load.ts).
-    const endOffline = declareOfflinePlan(sc.secretPaths);
+    const endOffline = declareOfflinePlan(sc.secretPaths, stackFileNames(opts.root ?? REPO_ROOT));
     let result;
     try {
         result = await planOffline(sc, opts);
