@@ -33,7 +33,16 @@
  *   the end of the update (IAM, global, stays). A protected resource's replacement is refused, in a
  *   preview as an error and in an update by stopping at that step, after the steps before it ran
  *   (step_generator.go, "unable to replace resource ... marked for protection"). The check runs
- *   before the AWS provider registers (components/environment.ts), so a refusal creates nothing.
+ *   before the AWS provider registers (components/environment.ts), so a refusal creates nothing;
+ * - the DR region (`launchpad:drRegion`), where the stack has a data layer: the DR backup vault, the
+ *   replica bucket, their keys and the RDS backup replication set it as their own `region`, so the
+ *   same rule replaces each of them in the other region, empty, and deletes the old one, with the DR
+ *   copies in it; the vault, named by the program, delete-first (the bridge's
+ *   pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace). AWS Backup deletes a vault only when it
+ *   is empty (AWS Backup API Reference, DeleteBackupVault: "A vault can be deleted only if it is
+ *   empty"): staging's `forceDestroy` deletes the recovery points first; production's vaults are
+ *   protected and under a compliance Vault Lock, whose recovery points nobody deletes before their
+ *   retention ends, so the update would stop at the first protected one.
  *
  * Where the tier refuses such changes (`Safety.refuseIdentityChange`) each one is a config problem,
  * refused when the program reads the previous outputs; elsewhere it is a warning. A first update
@@ -106,6 +115,11 @@ export interface StackIdentity {
      */
     readonly region?: string;
     /**
+     * `launchpad:drRegion`, where the data layer's disaster-recovery copies are (see the file comment).
+     * @default - no data layer, or recorded before the field existed
+     */
+    readonly drRegion?: string;
+    /**
      * `launchpad:cluster.version`, the EKS cluster's Kubernetes minor.
      * @default - no EKS cluster of Launchpad's own (an existing cluster), or recorded before the field existed
      */
@@ -147,6 +161,8 @@ export function currentIdentity(config: LaunchpadConfig, identifier: string, sco
         // Only a network or a data layer of its own puts AWS resources in the region: an existing
         // cluster without network.existing creates none, and may move its region freely.
         ...(scope.network || scope.database ? { region: config.region } : {}),
+        // The DR vault, replica bucket, their keys and the RDS backup replication go with the data layer.
+        ...(scope.database ? { drRegion: config.drRegion } : {}),
         ...(scope.clusterVersion !== undefined ? { clusterVersion: scope.clusterVersion } : {}),
         ...(scope.network ? { networkCidr: config.network.cidr } : {}),
         ...(scope.database
@@ -180,6 +196,9 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
     // A record from before the field: the `region` output, where the record shows AWS resources of the stack's own.
     const regionText = str(rec.region) ?? (networkCidr !== undefined || rawDb !== undefined || instance !== undefined ? str(outputs.region) : undefined);
     const region = regionText === SHOWN_SECRET ? undefined : regionText;
+    // Likewise the `drRegion` output, where the record shows a data layer.
+    const drRegionText = str(rec.drRegion) ?? (rawDb !== undefined || instance !== undefined ? str(outputs.drRegion) : undefined);
+    const drRegion = drRegionText === SHOWN_SECRET ? undefined : drRegionText;
     const database: Partial<DatabaseIdentity> | undefined = rawDb !== undefined || instance !== undefined
         ? {
             ...(str(rawDb?.engine) !== undefined ? { engine: str(rawDb?.engine) } : {}),
@@ -193,6 +212,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
     return {
         ...(namespace !== undefined ? { namespace } : {}),
         ...(region !== undefined ? { region } : {}),
+        ...(drRegion !== undefined ? { drRegion } : {}),
         ...(clusterVersion !== undefined ? { clusterVersion } : {}),
         ...(networkCidr !== undefined ? { networkCidr } : {}),
         ...(clusterServer !== undefined ? { clusterServer } : {}),
@@ -208,6 +228,16 @@ const REGION_MOVE = "every regional AWS resource records the provider's region a
     "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the database, its keys, vaults and buckets, and the VPC and the EKS cluster where the stack has its own " +
     "(every Kubernetes object with the cluster), are created anew, empty, in the other region, and the old ones deleted at the end of the update, the data with them; " +
     "where they are protected (production) the update stops at the first of them, after the others were created";
+
+/**
+ * What a DR region change does: the DR resources name `drRegion` as their own `region`, so the same
+ * rule replaces them; the old vault's deletion is what fails (or, with forceDestroy, what loses the copies).
+ */
+const DR_REGION_MOVE = "every disaster-recovery resource names it as its own region and is replaced when it changes " +
+    "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the replica bucket, the KMS keys and the RDS backup replication are created anew, empty, " +
+    "in the other region and the old ones deleted at the end of the update; the DR backup vault, named by the program, is deleted first " +
+    "(pulumi/pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace), which AWS Backup does only for an empty vault (DeleteBackupVault): " +
+    "staging's forceDestroy deletes its recovery points, the DR copies with them; production's are protected and its vaults locked, so the update stops at the first of them, after the steps before it ran";
 
 const WAY_OUT = `keep the recorded value; to move on purpose, deploy a new stack (pulumi stack init) and restore the data into it as code (launchpad:database.restore), then retire this one (${IDENTITY_DOCS})`;
 
@@ -230,6 +260,9 @@ export function identityChanges(recorded: StackIdentity, current: StackIdentity)
     }
     if (recorded.region !== undefined && current.region !== undefined && recorded.region !== current.region) {
         out.push(`aws:region: received ${q(current.region)}; expected ${q(recorded.region)}, the region the stack's AWS resources are in (its recorded identity): ${REGION_MOVE}; ${WAY_OUT}`);
+    }
+    if (recorded.drRegion !== undefined && current.drRegion !== undefined && recorded.drRegion !== current.drRegion) {
+        out.push(`launchpad:drRegion: received ${q(current.drRegion)}; expected ${q(recorded.drRegion)}, the region the stack's disaster-recovery copies are in (its recorded identity): ${DR_REGION_MOVE}; ${WAY_OUT}`);
     }
     out.push(...clusterChanges(recorded, current));
     const was = recorded.database;
@@ -418,7 +451,7 @@ export function unrecordedMajorWarnings(recorded: StackIdentity, current: StackI
         : [];
 }
 
-const PREVIOUS_OUTPUT_NAMES = [IDENTITY_OUTPUT, "namespace", "databaseIdentifier", "region"];
+const PREVIOUS_OUTPUT_NAMES = [IDENTITY_OUTPUT, "namespace", "databaseIdentifier", "region", "drRegion"];
 
 /** The identity the stack's previous outputs record (`recordedIdentity`), read from the self-reference. */
 export function recordedIdentityOf(previous: pulumi.StackReference): pulumi.Output<StackIdentity> {

@@ -52,6 +52,7 @@ describe("the identity a first deploy records", () => {
         expect(p.outputs[IDENTITY_OUTPUT]).toEqual({
             namespace: "launchpad-production",
             region: "us-east-1",
+            drRegion: "us-west-2",
             clusterVersion: "1.35",
             networkCidr: "10.10.0.0/16",
             database: { engine: "mysql", name: "app", username: "launchpad_admin", instance: "launchpad-production-db", restored: false, engineMajor: "8.4" },
@@ -201,6 +202,56 @@ describe("the region (aws:region)", () => {
         ["another region", { region: "us-east-1" }, { region: "eu-west-1" }, ["aws:region: received \"eu-west-1\""]],
         ["nothing recorded", {}, { region: "eu-west-1" }, []],
         ["no AWS resource now (an existing cluster without a data layer)", { region: "us-east-1" }, {}, []],
+    ])("identityChanges: %s", (_, recorded, current, starts) => {
+        expect(identityChanges(recorded, current).map((p) => p.slice(0, p.indexOf(";")))).toEqual(starts);
+    });
+});
+
+/**
+ * The DR region: the DR vault, the replica bucket, their keys and the RDS backup replication set
+ * `region: launchpad:drRegion` themselves, so terraform-provider-aws 6 replaces each of them when it
+ * changes (internal/provider/sdkv2/region.go forceNewIfRegionChanges), and AWS Backup deletes a vault
+ * only once it is empty (AWS Backup API Reference, DeleteBackupVault).
+ */
+describe("the DR region (launchpad:drRegion)", () => {
+    const DR_PROBLEM = `launchpad:drRegion: received "us-west-1"; expected "us-west-2", the region the stack's disaster-recovery copies are in (its recorded identity): ` +
+        "every disaster-recovery resource names it as its own region and is replaced when it changes " +
+        "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the replica bucket, the KMS keys and the RDS backup replication are created anew, empty, " +
+        "in the other region and the old ones deleted at the end of the update; the DR backup vault, named by the program, is deleted first " +
+        "(pulumi/pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace), which AWS Backup does only for an empty vault (DeleteBackupVault): " +
+        "staging's forceDestroy deletes its recovery points, the DR copies with them; production's are protected and its vaults locked, so the update stops at the first of them, after the steps before it ran; " +
+        WAY_OUT;
+
+    it("production refuses another DR region from npm run plan --previous-outputs: exit 2, the exact message, nothing on stdout", async () => {
+        const r = await planCli(["--stack", "production", "--previous-outputs", outputsFile(await deployed("production")), "--set", "launchpad:drRegion=us-west-1"]);
+        expect(r).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "production" (1 problem):\n  - ${DR_PROBLEM}\n` });
+    });
+
+    it("production: a refused DR region registers no AWS resource (the AWS provider waits on the check)", async () => {
+        const { registered, error } = await registrations("production", ["launchpad:drRegion=us-west-1"], await deployed("production"));
+        expect((error as ConfigError).problems).toEqual([DR_PROBLEM]);
+        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:"))).toEqual([]);
+    });
+
+    it("staging warns with the same line and records the new DR region", async () => {
+        const p = await planStack("staging", ["launchpad:drRegion=us-west-1"], { previousOutputs: await deployed("staging") });
+        expect(p.log.filter((l) => l.includes("recorded identity"))).toEqual([`warning: ${DR_PROBLEM}`]);
+        expect((p.outputs[IDENTITY_OUTPUT] as StackIdentity).drRegion).toBe("us-west-1");
+    });
+
+    it("a stack recorded before the field is read from its drRegion output, where its record shows a data layer", () => {
+        expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: "n", database: { instance: "x-db" } }, drRegion: "us-west-2" })).toEqual({ namespace: "n", drRegion: "us-west-2", database: { instance: "x-db" } });
+        expect(recordedIdentity({ namespace: "n", databaseIdentifier: "x-db", drRegion: "us-west-2" })).toEqual({ namespace: "n", drRegion: "us-west-2", database: { instance: "x-db" } });
+        // No data layer, no DR copies: the output names nothing that moves.
+        expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: "n", networkCidr: "10.0.0.0/16" }, drRegion: "us-west-2" })).toEqual({ namespace: "n", networkCidr: "10.0.0.0/16" });
+        expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: "n", drRegion: "[secret]" } })).toEqual({ namespace: "n" });
+    });
+
+    it.each<[string, StackIdentity, StackIdentity, string[]]>([
+        ["the same DR region", { drRegion: "us-west-2" }, { drRegion: "us-west-2" }, []],
+        ["another DR region", { drRegion: "us-west-2" }, { drRegion: "eu-west-1" }, ["launchpad:drRegion: received \"eu-west-1\""]],
+        ["nothing recorded", {}, { drRegion: "eu-west-1" }, []],
+        ["no data layer now", { drRegion: "us-west-2" }, {}, []],
     ])("identityChanges: %s", (_, recorded, current, starts) => {
         expect(identityChanges(recorded, current).map((p) => p.slice(0, p.indexOf(";")))).toEqual(starts);
     });

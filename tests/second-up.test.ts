@@ -232,6 +232,21 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
             "warning: replace of launchpad-staging-database-instance: the database is created anew, empty, in \"eu-west-1\", and the old one is deleted with its data at the end of the update\n",
         );
     });
+
+    // The DR resources set region: launchpad:drRegion themselves, so a new drRegion replaces each of
+    // them (sdkv2/region.go forceNewIfRegionChanges) and nothing else; the vault, named by the program,
+    // delete-first (pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace).
+    it("a new launchpad:drRegion replaces every DR resource of staging and only those, the DR vault delete-first", async () => {
+        const before = await planStack("staging");
+        const { changes } = await changesOf("staging", ["launchpad:drRegion=us-west-1"]);
+        const dr = before.resources.filter((r) => r.custom && r.inputs.region === "us-west-2").map((r) => r.name).sort();
+        expect(dr).toContain("launchpad-staging-backup-plan-dr-vault");
+        expect(changes.filter((c) => c.kind === "replace").map((c) => c.name).sort()).toEqual(dr);
+        expect(change(changes, "launchpad-staging-backup-plan-dr-vault")).toMatchObject({ kind: "replace", order: "delete-first" });
+        // What points at them follows as an update: the plan's copy actions, the bucket replication.
+        expect(change(changes, "launchpad-staging-backup-plan-plan").kind).toBe("update");
+        expect(change(changes, "launchpad-staging-backup-storage-replication").kind).toBe("update");
+    });
 });
 
 describe("a major engine version is an in-place upgrade, applied in this update (tests/database-major.test.ts has the refusals)", () => {
