@@ -30,7 +30,8 @@
  *   (internal/provider/sdkv2/region.go forceNewIfRegionChanges; framework/region.go
  *   resourceForceNewIfRegionChanges), reading the old one in the region its state records: every
  *   regional resource is created anew in the other region, create-first, and the old one deleted at
- *   the end of the update (IAM, global, stays). A protected resource's replacement is refused, in a
+ *   the end of the update, or delete-first where the program names it (the EKS cluster, the vaults:
+ *   pulumi/pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace); IAM, global, stays. A protected resource's replacement is refused, in a
  *   preview as an error and in an update by stopping at that step, after the steps before it ran
  *   (step_generator.go, "unable to replace resource ... marked for protection"). The check runs
  *   before the AWS provider registers (components/environment.ts), so a refusal creates nothing;
@@ -222,11 +223,11 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
 
 /**
  * What a region change does, by the sources the file comment names: every regional AWS resource is
- * replaced, create-first, and the old one deleted at the end of the update.
+ * replaced, create-first, or delete-first where the program names it (the bridge's nameRequiresDeleteBeforeReplace).
  */
 const REGION_MOVE = "every regional AWS resource records the provider's region as its own (pulumi/pulumi-aws provider/region.go applyRegion) and is replaced when it changes " +
     "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the database, its keys, vaults and buckets, and the VPC and the EKS cluster where the stack has its own " +
-    "(every Kubernetes object with the cluster), are created anew, empty, in the other region, and the old ones deleted at the end of the update, the data with them; " +
+    "(every Kubernetes object with the cluster), are created anew, empty, in the other region, and the old ones deleted, the data with them: at the end of the update, or first where the program names them (the EKS cluster, the backup vaults and plan, log groups, KMS aliases: pulumi/pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace); " +
     "where they are protected (production) the update stops at the first of them, after the others were created";
 
 /**

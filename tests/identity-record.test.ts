@@ -168,7 +168,7 @@ describe("the region (aws:region)", () => {
     const REGION_PROBLEM = `aws:region: received "us-east-2"; expected "us-east-1", the region the stack's AWS resources are in (its recorded identity): ` +
         "every regional AWS resource records the provider's region as its own (pulumi/pulumi-aws provider/region.go applyRegion) and is replaced when it changes " +
         "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the database, its keys, vaults and buckets, and the VPC and the EKS cluster where the stack has its own " +
-        "(every Kubernetes object with the cluster), are created anew, empty, in the other region, and the old ones deleted at the end of the update, the data with them; " +
+        "(every Kubernetes object with the cluster), are created anew, empty, in the other region, and the old ones deleted, the data with them: at the end of the update, or first where the program names them (the EKS cluster, the backup vaults and plan, log groups, KMS aliases: pulumi/pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace); " +
         "where they are protected (production) the update stops at the first of them, after the others were created; " +
         WAY_OUT;
 

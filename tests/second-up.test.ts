@@ -228,6 +228,10 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         const dr = after.resources.filter((r) => r.type.startsWith("aws:") && r.inputs.region === "us-west-2").map((r) => r.urn);
         expect(dr.length).toBeGreaterThan(0);
         expect(changes.filter((c) => dr.includes(c.urn) && c.replacedBy.includes("region"))).toEqual([]);
+        // Named by the program, so delete-first (pulumi-terraform-bridge pkg/tfbridge/schema.go
+        // nameRequiresDeleteBeforeReplace): the old EKS cluster and vault go before the new ones exist.
+        expect(change(changes, "launchpad-staging-cluster-eks")).toMatchObject({ kind: "replace", order: "delete-first" });
+        expect(change(changes, "launchpad-staging-backup-plan-vault")).toMatchObject({ kind: "replace", order: "delete-first" });
         expect(changeWarnings(changes)).toBe(
             "warning: replace of launchpad-staging-database-instance: the database is created anew, empty, in \"eu-west-1\", and the old one is deleted with its data at the end of the update\n",
         );
