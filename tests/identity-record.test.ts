@@ -159,6 +159,32 @@ async function registrations(stack: string, sets: readonly string[], previousOut
 }
 
 /**
+ * A region key of the identity (`aws:region`, `launchpad:drRegion`) set to `value`: production refuses
+ * it with `problem` (exit 2 from the plan CLI, and before any AWS or Kubernetes resource registers:
+ * every one waits on the AWS provider, whose region waits on the check); staging warns with the same
+ * line and records the new value as `field`.
+ */
+function refusedInProductionWarnedInStaging(key: string, value: string, field: "region" | "drRegion", problem: string): void {
+    const set = `${key}=${value}`;
+    it(`production refuses ${key}=${value} from npm run plan --previous-outputs: exit 2, the exact message, nothing on stdout`, async () => {
+        const r = await planCli(["--stack", "production", "--previous-outputs", outputsFile(await deployed("production")), "--set", set]);
+        expect(r).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "production" (1 problem):\n  - ${problem}\n` });
+    });
+
+    it(`production: a refused ${key} registers no AWS or Kubernetes resource`, async () => {
+        const { registered, error } = await registrations("production", [set], await deployed("production"));
+        expect((error as ConfigError).problems).toEqual([problem]);
+        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:"))).toEqual([]);
+    });
+
+    it(`staging warns with the same line and records ${field} ${value}`, async () => {
+        const p = await planStack("staging", [set], { previousOutputs: await deployed("staging") });
+        expect(p.log.filter((l) => l.includes("recorded identity"))).toEqual([`warning: ${problem}`]);
+        expect((p.outputs[IDENTITY_OUTPUT] as StackIdentity)[field]).toBe(value);
+    });
+}
+
+/**
  * The region: @pulumi/aws 7 fills each regional resource's `region` from the provider's
  * (pulumi/pulumi-aws provider/region.go applyRegion) and terraform-provider-aws 6 replaces a
  * resource whose `region` changes (internal/provider/sdkv2/region.go forceNewIfRegionChanges), so a
@@ -172,22 +198,7 @@ describe("the region (aws:region)", () => {
         "where they are protected (production) the update stops at the first of them, after the others were created; " +
         WAY_OUT;
 
-    it("production refuses another region from npm run plan --previous-outputs: exit 2, the exact message, nothing on stdout", async () => {
-        const r = await planCli(["--stack", "production", "--previous-outputs", outputsFile(await deployed("production")), "--set", "aws:region=us-east-2"]);
-        expect(r).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "production" (1 problem):\n  - ${REGION_PROBLEM}\n` });
-    });
-
-    it("production: a refused region registers no AWS resource, since every one waits on the AWS provider, whose region waits on the check", async () => {
-        const { registered, error } = await registrations("production", ["aws:region=us-east-2"], await deployed("production"));
-        expect((error as ConfigError).problems).toEqual([REGION_PROBLEM]);
-        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:"))).toEqual([]);
-    });
-
-    it("staging warns with the same line and records the new region", async () => {
-        const p = await planStack("staging", ["aws:region=us-east-2"], { previousOutputs: await deployed("staging") });
-        expect(p.log.filter((l) => l.includes("recorded identity"))).toEqual([`warning: ${REGION_PROBLEM}`]);
-        expect((p.outputs[IDENTITY_OUTPUT] as StackIdentity).region).toBe("us-east-2");
-    });
+    refusedInProductionWarnedInStaging("aws:region", "us-east-2", "region", REGION_PROBLEM);
 
     it("a stack recorded before the field is read from its region output, where its record shows AWS resources of its own", () => {
         expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: "n", networkCidr: "10.0.0.0/16" }, region: "us-east-1" })).toEqual({ namespace: "n", region: "us-east-1", networkCidr: "10.0.0.0/16" });
@@ -222,22 +233,7 @@ describe("the DR region (launchpad:drRegion)", () => {
         "staging's forceDestroy deletes its recovery points, the DR copies with them; production's are protected and its vaults locked, so the update stops at the first of them, after the steps before it ran; " +
         WAY_OUT;
 
-    it("production refuses another DR region from npm run plan --previous-outputs: exit 2, the exact message, nothing on stdout", async () => {
-        const r = await planCli(["--stack", "production", "--previous-outputs", outputsFile(await deployed("production")), "--set", "launchpad:drRegion=us-west-1"]);
-        expect(r).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "production" (1 problem):\n  - ${DR_PROBLEM}\n` });
-    });
-
-    it("production: a refused DR region registers no AWS resource (the AWS provider waits on the check)", async () => {
-        const { registered, error } = await registrations("production", ["launchpad:drRegion=us-west-1"], await deployed("production"));
-        expect((error as ConfigError).problems).toEqual([DR_PROBLEM]);
-        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:"))).toEqual([]);
-    });
-
-    it("staging warns with the same line and records the new DR region", async () => {
-        const p = await planStack("staging", ["launchpad:drRegion=us-west-1"], { previousOutputs: await deployed("staging") });
-        expect(p.log.filter((l) => l.includes("recorded identity"))).toEqual([`warning: ${DR_PROBLEM}`]);
-        expect((p.outputs[IDENTITY_OUTPUT] as StackIdentity).drRegion).toBe("us-west-1");
-    });
+    refusedInProductionWarnedInStaging("launchpad:drRegion", "us-west-1", "drRegion", DR_PROBLEM);
 
     it("a stack recorded before the field is read from its drRegion output, where its record shows a data layer", () => {
         expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: "n", database: { instance: "x-db" } }, drRegion: "us-west-2" })).toEqual({ namespace: "n", drRegion: "us-west-2", database: { instance: "x-db" } });
