@@ -269,10 +269,21 @@ const GLOBAL_NAMES: ReadonlySet<string> = new Set(["aws:s3/bucket:Bucket", "aws:
 
 const PROTECTED = "the engine refuses it: the resource is protected (pulumi/pulumi pkg/resource/deploy/step_generator.go: \"unable to replace resource ... marked for protection\")";
 
+/**
+ * A replaced backup vault's old one must go: AWS Backup deletes only an empty vault (AWS Backup API
+ * Reference, DeleteBackupVault: "A vault can be deleted only if it is empty"), which `forceDestroy`
+ * makes it by deleting its recovery points first (@pulumi/aws 7 backup/vault.d.ts).
+ */
+const VAULT_EMPTIED = "the old vault's recovery points are deleted with it (forceDestroy), so every backup in it is lost";
+const VAULT_NOT_EMPTY = "AWS Backup deletes only an empty vault (DeleteBackupVault): deleting the old one fails while it holds recovery points";
+
 /** Why a replacement fails or loses something in a real `pulumi up`; undefined when it does neither. */
 function replaceHazard(rule: ReplaceRule, before: PlannedResource, after: PlannedResource, order: "delete-first" | "create-first"): string | undefined {
     if (before.protect && after.protect) {
         return PROTECTED;
+    }
+    if (after.type === "aws:backup/vault:Vault") {
+        return before.inputs.forceDestroy === true ? VAULT_EMPTIED : VAULT_NOT_EMPTY;
     }
     const name = programName(rule, after);
     const keptName = name !== undefined && keepsName(rule, before, after);

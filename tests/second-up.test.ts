@@ -205,6 +205,14 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         expect(change(changes, "launchpad-staging-database-instance")).toMatchObject({ paths: ["password"], after: ["launchpad-staging-database-master-password"] });
     });
 
+    it("a replaced backup vault without forceDestroy: the old one's deletion fails while it holds recovery points (AWS Backup DeleteBackupVault: only an empty vault)", async () => {
+        const plain = edited(await planStack("staging"), "launchpad-staging-backup-plan-dr-vault", { forceDestroy: false });
+        expect(planChanges(plain, edited(plain, "launchpad-staging-backup-plan-dr-vault", { region: "us-west-1" }))[0]).toMatchObject({
+            name: "launchpad-staging-backup-plan-dr-vault", kind: "replace", replacedBy: ["region"],
+            hazard: "AWS Backup deletes only an empty vault (DeleteBackupVault): deleting the old one fails while it holds recovery points",
+        });
+    });
+
     it("a bucket moved to another region is replaced (terraform-provider-aws enhanced-region-support: region forces replacement)", async () => {
         const before = await planStack("production");
         const bucket = before.resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.inputs.region !== undefined);
@@ -232,21 +240,26 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         // nameRequiresDeleteBeforeReplace): the old EKS cluster and vault go before the new ones exist.
         expect(change(changes, "launchpad-staging-cluster-eks")).toMatchObject({ kind: "replace", order: "delete-first" });
         expect(change(changes, "launchpad-staging-backup-plan-vault")).toMatchObject({ kind: "replace", order: "delete-first" });
-        expect(changeWarnings(changes)).toBe(
-            "warning: replace of launchpad-staging-database-instance: the database is created anew, empty, in \"eu-west-1\", and the old one is deleted with its data at the end of the update\n",
-        );
+        // The database, and the vault, whose forceDestroy (staging) deletes its recovery points with it.
+        expect(changeWarnings(changes).split("\n").filter((l) => l !== "").sort()).toEqual([
+            "warning: replace of launchpad-staging-backup-plan-vault: the old vault's recovery points are deleted with it (forceDestroy), so every backup in it is lost",
+            "warning: replace of launchpad-staging-database-instance: the database is created anew, empty, in \"eu-west-1\", and the old one is deleted with its data at the end of the update",
+        ]);
     });
 
     // The DR resources set region: launchpad:drRegion themselves, so a new drRegion replaces each of
     // them (sdkv2/region.go forceNewIfRegionChanges) and nothing else; the vault, named by the program,
     // delete-first (pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace).
-    it("a new launchpad:drRegion replaces every DR resource of staging and only those, the DR vault delete-first", async () => {
+    it("a new launchpad:drRegion replaces every DR resource of staging and only those, the DR vault delete-first and emptied", async () => {
         const before = await planStack("staging");
         const { changes } = await changesOf("staging", ["launchpad:drRegion=us-west-1"]);
         const dr = before.resources.filter((r) => r.custom && r.inputs.region === "us-west-2").map((r) => r.name).sort();
         expect(dr).toContain("launchpad-staging-backup-plan-dr-vault");
         expect(changes.filter((c) => c.kind === "replace").map((c) => c.name).sort()).toEqual(dr);
-        expect(change(changes, "launchpad-staging-backup-plan-dr-vault")).toMatchObject({ kind: "replace", order: "delete-first" });
+        // AWS Backup deletes only an empty vault (DeleteBackupVault): staging's forceDestroy empties it, the DR copies lost.
+        expect(change(changes, "launchpad-staging-backup-plan-dr-vault")).toMatchObject({
+            kind: "replace", order: "delete-first", hazard: "the old vault's recovery points are deleted with it (forceDestroy), so every backup in it is lost",
+        });
         // What points at them follows as an update: the plan's copy actions, the bucket replication.
         expect(change(changes, "launchpad-staging-backup-plan-plan").kind).toBe("update");
         expect(change(changes, "launchpad-staging-backup-storage-replication").kind).toBe("update");
