@@ -23,7 +23,7 @@ import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, RUN_ONCE_POD_A
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { CONNECTION_SECRET_KEYS } from "./database";
-import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryName, restorePointTarget } from "./restore-point";
+import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import { loadtestDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
@@ -151,6 +151,13 @@ export interface RestorePointArgs {
      * @default - none recorded: every restore point is named after the current instance
      */
     readonly recorded?: pulumi.Input<Readonly<Record<string, string>>>;
+    /**
+     * The schema step of the migration this update runs (restore-point.ts `restorePointStep`): a
+     * migration not yet recorded names its restore point after it, so a fixed release after a
+     * failed update keeps the first attempt's snapshot.
+     * @default - the release id
+     */
+    readonly step?: pulumi.Input<string | undefined>;
 }
 
 /** A release as a Job or pod template in the stack's state names it (its release id and image annotations). */
@@ -1162,9 +1169,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
      * the snapshot, that calls RDS DeleteDBSnapshot, then deletes itself. Kept when Pulumi drops
      * it (as the snapshot is), so a restore point outlives its release in config and still expires.
      */
-    private restorePointExpiry(name: string, service: string, color: Color, snapshot: aws.rds.Snapshot, snapshotId: pulumi.Output<string>, id: string, expiry: NonNullable<RestorePointArgs["expiry"]>, parent: pulumi.CustomResourceOptions): aws.scheduler.Schedule {
+    private restorePointExpiry(name: string, service: string, color: Color, snapshot: aws.rds.Snapshot, snapshotId: pulumi.Output<string>, expiry: NonNullable<RestorePointArgs["expiry"]>, parent: pulumi.CustomResourceOptions): aws.scheduler.Schedule {
         return new aws.scheduler.Schedule(`${name}-${color}-restore-point-expiry`, {
-            name: restorePointExpiryName(service, color, id),
+            // After the snapshot: the same snapshot keeps its schedule, so its date.
+            name: snapshotId.apply((id) => restorePointExpiryName(service, color, restorePointExpiryKey(id, service, color))),
             description: pulumi.interpolate`Deletes the restore point ${snapshotId} after ${expiry.afterDays} days (the tier's backup retention)`,
             // From the run that takes the snapshot (the schedule is created with it); later runs
             // leave the date alone (ignoreChanges below), so it never moves forward.
@@ -1236,7 +1244,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const checkedVersion = pulumi.all([args.schemaChecked, args.releaseChecked]).apply(() => version);
         const rp = args.restorePoint;
         const target = rp !== undefined
-            ? pulumi.all([rp.recorded ?? {}, rp.instanceIdentifier]).apply(([recorded, current]) => restorePointTarget(recorded[id], rp.identifierPrefix, current, s.name, color, id))
+            ? pulumi.all([rp.recorded ?? {}, rp.instanceIdentifier, rp.step]).apply(([recorded, current, step]) => restorePointTarget(recorded[id], rp.identifierPrefix, current, s.name, color, step ?? id))
             : undefined;
         const restorePoint = rp !== undefined && target !== undefined
             ? new aws.rds.Snapshot(`${name}-${color}-restore-point`, {
@@ -1249,15 +1257,16 @@ export class BlueGreenService extends pulumi.ComponentResource {
             // website/docs/r/db_snapshot.html.markdown, Timeouts: `create`). Large databases take
             // longer, hence 60. (The v3-era provider waited on its read timeout, which
             // customTimeouts.create did not reach: hashicorp/terraform-provider-aws#13758.)
-            // Its point-in-time tag stays the first run's (restore-point.ts RESTORE_POINT_TIME_TAG).
-            // A newer release on this color replaces it (a new identifier) and the old snapshot stays:
+            // Its point-in-time tag stays the first run's (restore-point.ts RESTORE_POINT_TIME_TAG),
+            // and a fixed release of a step that failed keeps it (restore-point.ts restorePointStep).
+            // The next migration replaces it (a new identifier) and the old snapshot stays:
             // with retainOnDelete the engine's delete of the replaced state calls no provider
             // (pulumi/pulumi v3.259.0 pkg/resource/deploy/step.go `DeleteStep.Apply`: `s.old.RetainOnDelete`
             // is a no-op, replacements included); its expiry schedule deletes it after the retention.
             }, { ...parent, retainOnDelete: rp.retainOnDelete, customTimeouts: { create: "60m" }, ignoreChanges: [RESTORE_POINT_TIME_IGNORE] })
             : undefined;
         if (restorePoint !== undefined && target !== undefined && rp?.expiry !== undefined) {
-            this.restorePointExpiry(name, s.name, color, restorePoint, target.snapshot, id, rp.expiry, parent);
+            this.restorePointExpiry(name, s.name, color, restorePoint, target.snapshot, rp.expiry, parent);
         }
         const job = new k8s.batch.v1.Job(`${name}-${color}-migrate`, {
             metadata: {

@@ -12,6 +12,8 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
+import { hasDataLayer } from "../config/cluster";
+import type { IdentityScope } from "./identity-record";
 import { APP_LABELS } from "../lib/delivery";
 import { READINESS_GATE_INJECT_LABEL } from "../lib/kubernetes";
 import { accessEntrySuffix, managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
@@ -102,6 +104,17 @@ export function accessPolicyAssociation(a: ClusterAccess, partition = "aws"): { 
 /** The API server URL of a kubeconfig's current context: an existing cluster's identity for the Provider. */
 export function kubeconfigServer(kubeconfig: string): string {
     return kubeconfigServerOf(kubeconfig) ?? "existing-cluster";
+}
+
+/**
+ * What of the stack's identity the cluster choice decides (components/identity-record.ts): Launchpad's
+ * own EKS cluster brings a network, a data layer and a Kubernetes minor; an existing cluster brings its
+ * API server (read from its kubeconfig) and a data layer only with `network.existing`.
+ */
+export function clusterIdentityOf(cluster: EksClusterConfig | ExistingClusterConfig): { readonly scope: IdentityScope; readonly server?: pulumi.Output<string | undefined> } {
+    return cluster.mode === "eks"
+        ? { scope: { database: true, network: true, clusterVersion: cluster.version } }
+        : { scope: { database: hasDataLayer(cluster), network: false }, server: cluster.kubeconfig.apply(kubeconfigServerOf) };
 }
 
 /**

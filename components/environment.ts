@@ -15,13 +15,13 @@ import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService, type LoadGateArgs } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
-import { EksCluster, ExistingCluster, kubeconfigServerOf, type KubernetesTarget } from "./cluster";
+import { clusterIdentityOf, EksCluster, ExistingCluster, type KubernetesTarget } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
 import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
-import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, identityOutput, recordedIdentityOf, type IdentityScope, type StackIdentity } from "./identity-record";
+import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, identityOutput, recordedIdentityOf, type StackIdentity } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
@@ -51,8 +51,6 @@ export interface ClusterSide {
     readonly placement: DataPlacement | undefined;
     /** The EKS cluster's outputs (name, endpoint, OIDC provider); none for an existing cluster. */
     readonly outputs: Record<string, pulumi.Input<unknown>>;
-    /** The stack's identity, checked against its previous outputs (identity-record.ts), to record. */
-    readonly identity: pulumi.Output<StackIdentity>;
 }
 
 /** What checks the stack's identity against its previous outputs (`Environment.checkIdentity`). */
@@ -95,19 +93,23 @@ export class Environment extends pulumi.ComponentResource {
     constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:environment:Environment", name, {}, opts);
         const { config } = args;
-        const awsProvider = new aws.Provider(`${name}-aws`, { region: config.region }, { parent: this });
-        const child = { parent: this, providers: [awsProvider] };
         // The prefix of the stack's named resources: the EKS cluster, the database, the buckets.
         const identifier = stackIdentifier(config.project, config.stack);
-        // The stack's own previous outputs, and the identity checked against them before the
-        // Namespace registers (identity-record.ts); each cluster branch says whether it has a database and a network of its own.
+        // The stack's own previous outputs, and the identity checked against them (identity-record.ts)
+        // before anything of AWS registers: the provider's region waits on the check, and every AWS
+        // resource on its provider (the SDK sends a registration only with its provider's id:
+        // @pulumi/pulumi resource.js ProviderResource.register, awaited by runtime/resource.js
+        // prepareResource), so a refused change (another region, a switch between an existing
+        // cluster and Launchpad's own) creates nothing, `pulumi up --skip-preview` included.
         const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
         const recorded = recordedIdentityOf(previous);
-        const checkIdentity: IdentityCheck = { recorded, config, identifier };
+        const identity = this.checkIdentity({ recorded, config, identifier });
+        const awsProvider = new aws.Provider(`${name}-aws`, { region: identity.apply(() => config.region) }, { parent: this });
+        const child = { parent: this, providers: [awsProvider] };
 
         const side = config.cluster.mode === "eks"
-            ? this.ownCluster(name, identifier, config, config.cluster, child, checkIdentity)
-            : this.existingCluster(name, config.cluster, child, checkIdentity);
+            ? this.ownCluster(name, identifier, config, config.cluster, child, identity)
+            : this.existingCluster(name, config.cluster, child, identity);
         this.network = side.network;
         this.cluster = side.cluster;
         this.platform = side.platform;
@@ -121,7 +123,7 @@ export class Environment extends pulumi.ComponentResource {
         }
         // A raised database major is applied immediately, and only once the identity check passed.
         this.data = placement !== undefined
-            ? this.createDataProtection(name, identifier, config, placement, child, pulumi.all([side.identity, recorded]).apply(([now, was]) => databaseMajorUpgrade(was, now)))
+            ? this.createDataProtection(name, identifier, config, placement, child, pulumi.all([identity, recorded]).apply(([now, was]) => databaseMajorUpgrade(was, now)))
             : undefined;
 
         const loadtestAccess = this.createLoadtestAccess(name, config, side, child);
@@ -132,7 +134,7 @@ export class Environment extends pulumi.ComponentResource {
 
         this.outputs = {
             ...environmentOutputs(config, side, this.data, this.observability),
-            [IDENTITY_OUTPUT]: identityOutput(side.identity),
+            [IDENTITY_OUTPUT]: identityOutput(identity),
             ...deliveryOutputs(this.services, config, delivery.history),
             ...(this.schema !== undefined ? this.schema.outputs(this.services) : {}),
         };
@@ -249,17 +251,18 @@ export class Environment extends pulumi.ComponentResource {
     }
 
     /**
-     * The stack's identity, with a database and network of its own or without, checked against the one its previous outputs
-     * record (identity-record.ts): refused where the tier says, else warned; resolves to the identity to record.
+     * The stack's identity, with a database, a network and an EKS cluster of its own or without (an existing
+     * cluster: its API server instead), checked against the one its previous outputs record
+     * (identity-record.ts): refused where the tier says, else warned; resolves to the identity to record.
      */
-    private checkIdentity(c: IdentityCheck, scope: IdentityScope, clusterServer?: pulumi.Output<string | undefined>): pulumi.Output<StackIdentity> {
-        return checkedIdentity(c.recorded, currentIdentity(c.config, c.identifier, scope), c.config.safety.refuseIdentityChange, c.config.stack, this, clusterServer);
+    private checkIdentity(c: IdentityCheck): pulumi.Output<StackIdentity> {
+        // The cluster itself is identity too: another API server replaces every Kubernetes object (identity-record.ts).
+        const { scope, server } = clusterIdentityOf(c.config.cluster);
+        return checkedIdentity(c.recorded, currentIdentity(c.config, c.identifier, scope), c.config.safety.refuseIdentityChange, c.config.stack, this, server);
     }
 
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */
-    private ownCluster(name: string, identifier: string, config: LaunchpadConfig, cluster: EksClusterConfig, child: pulumi.ComponentResourceOptions, checkIdentity: IdentityCheck): ClusterSide {
-        // The data layer always goes with Launchpad's own cluster, in Launchpad's own network.
-        const identity = this.checkIdentity(checkIdentity, { database: true, network: true, clusterVersion: cluster.version });
+    private ownCluster(name: string, identifier: string, config: LaunchpadConfig, cluster: EksClusterConfig, child: pulumi.ComponentResourceOptions, identity: pulumi.Output<StackIdentity>): ClusterSide {
         const network = new Network(`${name}-network`, {
             config: config.network,
             tags: config.tags,
@@ -291,7 +294,6 @@ export class Environment extends pulumi.ComponentResource {
             tags: config.tags,
         }, child);
         return {
-            identity,
             network,
             cluster: eks,
             platform,
@@ -318,12 +320,10 @@ export class Environment extends pulumi.ComponentResource {
     }
 
     /** A team's existing cluster: no VPC, no platform; the data layer only where `network.existing` says where. */
-    private existingCluster(name: string, cluster: ExistingClusterConfig, child: pulumi.ComponentResourceOptions, checkIdentity: IdentityCheck): ClusterSide {
+    private existingCluster(name: string, cluster: ExistingClusterConfig, child: pulumi.ComponentResourceOptions, identity: pulumi.Output<StackIdentity>): ClusterSide {
         const placement = existingPlacement(cluster);
-        // The cluster itself is identity too: another API server replaces every Kubernetes object (identity-record.ts).
-        const identity = this.checkIdentity(checkIdentity, { database: placement !== undefined, network: false }, cluster.kubeconfig.apply(kubeconfigServerOf));
         const existing = new ExistingCluster(`${name}-cluster`, { config: cluster, namespaceChecked: identity }, child);
-        return { identity, network: undefined, cluster: existing, platform: undefined, scrapeTarget: undefined, placement, outputs: {} };
+        return { network: undefined, cluster: existing, platform: undefined, scrapeTarget: undefined, placement, outputs: {} };
     }
 
     /** Database, backup storage, AWS Backup with restore drills, and the logical dump and verify jobs. */

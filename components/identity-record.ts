@@ -18,7 +18,22 @@
  *   with it; nothing protects it;
  * - the VPC's CIDR, where Launchpad owns the network: `cidr_block` is ForceNew in
  *   hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go (stored commit 00081ce4), so the
- *   VPC and its subnets are replaced under the EKS cluster and the database, which cannot follow.
+ *   VPC and its subnets are replaced under the EKS cluster and the database, which cannot follow;
+ * - the region (`aws:region`), where the stack has AWS resources of its own (a network or a data
+ *   layer). @pulumi/aws 7 does not replace the provider for it (pulumi/pulumi-aws#5656 took
+ *   `ForcesProviderReplace` off `region`, as of the v7 branch; the bridge replaces a provider only for
+ *   such a field, pulumi/pulumi-terraform-bridge pkg/tfbridge/provider.go configDiffer): the provider is
+ *   updated, keeping its id, so no resource is replaced for its provider (pulumi/pulumi
+ *   pkg/resource/deploy/step_generator.go providerChanged). Instead pulumi-aws fills each regional
+ *   resource's `region` input from the provider's before Check (provider/region.go applyRegion), and
+ *   terraform-provider-aws 6 replaces a resource whose `region` changes
+ *   (internal/provider/sdkv2/region.go forceNewIfRegionChanges; framework/region.go
+ *   resourceForceNewIfRegionChanges), reading the old one in the region its state records: every
+ *   regional resource is created anew in the other region, create-first, and the old one deleted at
+ *   the end of the update (IAM, global, stays). A protected resource's replacement is refused, in a
+ *   preview as an error and in an update by stopping at that step, after the steps before it ran
+ *   (step_generator.go, "unable to replace resource ... marked for protection"). The check runs
+ *   before the AWS provider registers (components/environment.ts), so a refusal creates nothing.
  *
  * Where the tier refuses such changes (`Safety.refuseIdentityChange`) each one is a config problem,
  * refused when the program reads the previous outputs; elsewhere it is a warning. A first update
@@ -86,6 +101,11 @@ export interface StackIdentity {
     /** `launchpad:cluster.namespace`. */
     readonly namespace?: string;
     /**
+     * `aws:region`, where the stack's AWS resources are (see the file comment).
+     * @default - no AWS resource of the stack's own (an existing cluster without a data layer), or recorded before the field existed
+     */
+    readonly region?: string;
+    /**
      * `launchpad:cluster.version`, the EKS cluster's Kubernetes minor.
      * @default - no EKS cluster of Launchpad's own (an existing cluster), or recorded before the field existed
      */
@@ -124,6 +144,9 @@ export function currentIdentity(config: LaunchpadConfig, identifier: string, sco
     const db = config.database;
     return {
         namespace: config.cluster.namespace,
+        // Only a network or a data layer of its own puts AWS resources in the region: an existing
+        // cluster without network.existing creates none, and may move its region freely.
+        ...(scope.network || scope.database ? { region: config.region } : {}),
         ...(scope.clusterVersion !== undefined ? { clusterVersion: scope.clusterVersion } : {}),
         ...(scope.network ? { networkCidr: config.network.cidr } : {}),
         ...(scope.database
@@ -154,6 +177,9 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
     const networkCidr = str(rec.networkCidr);
     const clusterServer = str(rec.clusterServer) === SHOWN_SECRET ? undefined : str(rec.clusterServer);
     const instance = str(rawDb?.instance) ?? str(outputs.databaseIdentifier);
+    // A record from before the field: the `region` output, where the record shows AWS resources of the stack's own.
+    const regionText = str(rec.region) ?? (networkCidr !== undefined || rawDb !== undefined || instance !== undefined ? str(outputs.region) : undefined);
+    const region = regionText === SHOWN_SECRET ? undefined : regionText;
     const database: Partial<DatabaseIdentity> | undefined = rawDb !== undefined || instance !== undefined
         ? {
             ...(str(rawDb?.engine) !== undefined ? { engine: str(rawDb?.engine) } : {}),
@@ -166,12 +192,22 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
         : undefined;
     return {
         ...(namespace !== undefined ? { namespace } : {}),
+        ...(region !== undefined ? { region } : {}),
         ...(clusterVersion !== undefined ? { clusterVersion } : {}),
         ...(networkCidr !== undefined ? { networkCidr } : {}),
         ...(clusterServer !== undefined ? { clusterServer } : {}),
         ...(database !== undefined ? { database } : {}),
     };
 }
+
+/**
+ * What a region change does, by the sources the file comment names: every regional AWS resource is
+ * replaced, create-first, and the old one deleted at the end of the update.
+ */
+const REGION_MOVE = "every regional AWS resource records the provider's region as its own (pulumi/pulumi-aws provider/region.go applyRegion) and is replaced when it changes " +
+    "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the database, its keys, vaults and buckets, and the VPC and the EKS cluster where the stack has its own " +
+    "(every Kubernetes object with the cluster), are created anew, empty, in the other region, and the old ones deleted at the end of the update, the data with them; " +
+    "where they are protected (production) the update stops at the first of them, after the others were created";
 
 const WAY_OUT = `keep the recorded value; to move on purpose, deploy a new stack (pulumi stack init) and restore the data into it as code (launchpad:database.restore), then retire this one (${IDENTITY_DOCS})`;
 
@@ -191,6 +227,9 @@ export function identityChanges(recorded: StackIdentity, current: StackIdentity)
     if (recorded.networkCidr !== undefined && current.networkCidr !== undefined && recorded.networkCidr !== current.networkCidr) {
         out.push(`launchpad:network.cidr: received ${q(current.networkCidr)}; expected ${q(recorded.networkCidr)}, the VPC's CIDR (the stack's recorded identity): ` +
             `a change of it replaces the VPC and every subnet in it (cidr_block ForceNew in hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go) under the EKS cluster and the database, which cannot move with them; ${WAY_OUT}`);
+    }
+    if (recorded.region !== undefined && current.region !== undefined && recorded.region !== current.region) {
+        out.push(`aws:region: received ${q(current.region)}; expected ${q(recorded.region)}, the region the stack's AWS resources are in (its recorded identity): ${REGION_MOVE}; ${WAY_OUT}`);
     }
     out.push(...clusterChanges(recorded, current));
     const was = recorded.database;
@@ -379,7 +418,7 @@ export function unrecordedMajorWarnings(recorded: StackIdentity, current: StackI
         : [];
 }
 
-const PREVIOUS_OUTPUT_NAMES = [IDENTITY_OUTPUT, "namespace", "databaseIdentifier"];
+const PREVIOUS_OUTPUT_NAMES = [IDENTITY_OUTPUT, "namespace", "databaseIdentifier", "region"];
 
 /** The identity the stack's previous outputs record (`recordedIdentity`), read from the self-reference. */
 export function recordedIdentityOf(previous: pulumi.StackReference): pulumi.Output<StackIdentity> {

@@ -28,7 +28,7 @@ import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
 import { ENGINE_IMAGES } from "../lib/versions";
-import type { CONNECTION_SECRET_KEYS } from "./database";
+import { RDS_CA_BUNDLE_URL, type CONNECTION_SECRET_KEYS } from "./database";
 import { serviceAccountWithRole } from "./irsa";
 
 /** A key of the connection Secret, checked against what the Database component writes. */
@@ -37,6 +37,12 @@ type ConnectionSecretKey = (typeof CONNECTION_SECRET_KEYS)[number];
 /** Where the scripts live in the repository. */
 export const SCRIPTS_DIR = join(__dirname, "..", "scripts", "db");
 export const SCRIPT_FILES = ["lib.sh", "dump.sh", "verify.sh", "dr-metrics.sh"] as const;
+
+/**
+ * Where the dump's CA bundle lives: in the emptyDir the phases share, written by the check container
+ * (the AWS CLI image has curl, the database images do not) and read by the dump container.
+ */
+export const DUMP_CA_PATH = "/work/db-ca.pem";
 
 /** The AWS CLI image of the upload and fetch phases, pinned. */
 export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
@@ -316,9 +322,10 @@ function pushEnv(p: JobContainerParts): k8s.types.input.core.v1.EnvVar[] {
 }
 
 /**
- * The dump job: the AWS CLI first looks for the day's complete daily dump (a retry reuses it
- * rather than dumping again), the engine's client dumps (credentials from the connection Secret),
- * the AWS CLI uploads.
+ * The dump job: the AWS CLI first downloads the RDS CA bundle and looks for the day's complete daily
+ * dump (a retry reuses it rather than dumping again), the engine's client dumps (credentials from the
+ * connection Secret, the server's certificate verified against the bundle and the host name), the
+ * AWS CLI uploads.
  */
 export function dumpJobContainers(p: JobContainerParts): JobContainers {
     const common = commonEnv(p);
@@ -335,6 +342,8 @@ export function dumpJobContainers(p: JobContainerParts): JobContainers {
         initContainers: [container("check", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "check"], [
             ...common,
             ...schedule,
+            { name: "DB_SSL_CA_URL", value: RDS_CA_BUNDLE_URL },
+            { name: "DB_SSL_CA", value: DUMP_CA_PATH },
             ...push,
         ], { cpu: "50m", memory: "128Mi" }), container("dump", p.dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
             ...common,
@@ -343,6 +352,7 @@ export function dumpJobContainers(p: JobContainerParts): JobContainers {
             secretEnv("DB_PORT", "port"),
             secretEnv("DB_USER", "username"),
             secretEnv("DB_PASSWORD", "password"),
+            { name: "DB_SSL_CA", value: DUMP_CA_PATH },
             ...push,
         ], { cpu: "250m", memory: "512Mi" })],
         containers: [container("upload", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "upload"], [...common, ...push], { cpu: "100m", memory: "256Mi" })],

@@ -27,7 +27,7 @@ import { releaseId, succeededFor, type BlueGreenService, type RestorePointArgs }
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import type { Database } from "./database";
 import { LIVE_SERVICES_OUTPUT } from "./release-history";
-import { RESTORE_POINT_TIME_TAG, restorePointExpiryPolicy, restorePointIdentifier, restorePointTime, takenAt } from "./restore-point";
+import { RESTORE_POINT_TIME_TAG, restorePointExpiryPolicy, restorePointIdentifier, restorePointStep, restorePointTime, takenAt } from "./restore-point";
 
 /** The stack output holding, per service, the schema version and the migrations that brought it there. */
 export const SCHEMA_RECORD_OUTPUT = "schemaVersions";
@@ -331,6 +331,11 @@ export function undoFirst(stack: string, service: ServiceConfig, m: MigrationRec
         : null;
 }
 
+/** The schema step of the migration an update runs, as its restore point is named (`restorePointStep`); undefined without one. */
+export function pendingStep(step: Pick<SchemaStep, "current" | "migration" | "standing">): string | undefined {
+    return step.migration !== undefined ? restorePointStep(step.current, step.migration.version, step.standing.at(-1)?.releaseId) : undefined;
+}
+
 /** The restore points of a step's standing migrations, by release id. */
 export function recordedRestorePoints(step: Pick<SchemaStep, "standing">): Record<string, string> {
     return Object.fromEntries(step.standing.flatMap((m) => (m.restorePoint !== undefined ? [[m.releaseId, m.restorePoint.snapshot]] : [])));
@@ -468,7 +473,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
         }
         return {
             // The recorded migrations' restore points keep their snapshot and instance (restore-point.ts restorePointTarget).
-            ...(service !== undefined ? { recorded: this.checked(service).apply(recordedRestorePoints) } : {}),
+            ...(service !== undefined ? { recorded: this.checked(service).apply(recordedRestorePoints), step: this.checked(service).apply(pendingStep) } : {}),
             instanceIdentifier: database.instanceIdentifier,
             identifierPrefix: databaseInstanceIdentifier(identifier, this.args.restore),
             // The point-in-time side travels with the snapshot (kept from its first run: restore-point.ts).
@@ -480,9 +485,9 @@ export class SchemaGuard extends pulumi.ComponentResource {
     }
 
     /** The restore point of a migration this update runs, by name and by the time its snapshot carries. */
-    private restorePointOf(service: ServiceConfig, m: NonNullable<SchemaStep["migration"]>, snapshotTags: Record<string, string> | undefined): RestorePointRecord | undefined {
+    private restorePointOf(service: ServiceConfig, step: SchemaStep, m: NonNullable<SchemaStep["migration"]>, snapshotTags: Record<string, string> | undefined): RestorePointRecord | undefined {
         const rp = this.restorePoint();
-        return rp === undefined ? undefined : { snapshot: restorePointIdentifier(rp.identifierPrefix, service.name, m.color, m.releaseId), time: takenAt(snapshotTags, this.at) };
+        return rp === undefined ? undefined : { snapshot: restorePointIdentifier(rp.identifierPrefix, service.name, m.color, pendingStep(step) ?? m.releaseId), time: takenAt(snapshotTags, this.at) };
     }
 
     /**
@@ -509,7 +514,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
             return pulumi.all([this.checked(service), migrated, colors, snapshotTags]).apply(([step, done, ranNow, tags]) => {
                 const m = step.migration;
                 const ran = m !== undefined && done[COLORS.indexOf(m.color)];
-                const restorePoint = m !== undefined ? this.restorePointOf(service, m, tags[COLORS.indexOf(m.color)]) : undefined;
+                const restorePoint = m !== undefined ? this.restorePointOf(service, step, m, tags[COLORS.indexOf(m.color)]) : undefined;
                 const record = nextRecord(step, ran, this.at, restorePoint, ranNow);
                 const newest = [...record.migrations].reverse().find((r) => r.restorePoint !== undefined);
                 const other = newest !== undefined ? service.releases[otherColor(newest.color)] : undefined;

@@ -66,9 +66,18 @@ export function natAssignments(mode: NetworkConfig["natGateways"], azCount: numb
     return mode === "perAz" ? { natCount: azCount, natForAz: azs } : { natCount: 1, natForAz: azs.map(() => 0) };
 }
 
-/** Regular AZs only: opt-in zones (Local Zones, Wavelength) lack services EKS and RDS need. */
+/**
+ * Regular AZs only: opt-in zones (Local Zones, Wavelength) lack services EKS and RDS need; a regular
+ * AZ's opt-in status is always `opt-in-not-required` (EC2 API, AvailabilityZone.optInStatus).
+ *
+ * No `state` filter: it matches a zone's current state (`available`, `unavailable`, `constrained`:
+ * botocore ec2 2016-11-15 AvailabilityZone.State), so a zone in trouble would leave the list and move
+ * every later subnet to another zone on the next `pulumi up`, a replacement (`availability_zone` is
+ * ForceNew, vendor/provider-force-new/aws.json). The provider sorts the answer by zone name
+ * (terraform-provider-aws internal/service/ec2/ec2_availability_zones_data_source.go), so without it
+ * subnet `i` keeps its zone whatever the zones' health.
+ */
 export const AVAILABILITY_ZONES_QUERY = {
-    state: "available",
     filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
 };
 
@@ -118,7 +127,7 @@ interface NetworkContext {
 }
 
 /**
- * The name of the region's `i`-th available AZ (`zones`: the AVAILABILITY_ZONES_QUERY result), failing
+ * The name of the region's `i`-th regular AZ by name (`zones`: the AVAILABILITY_ZONES_QUERY result), failing
  * against the Network when the region has fewer than `azCount`: known only once the query resolves.
  */
 export function azNameAt(zones: pulumi.Output<string[]>, i: number, azCount: number, owner: pulumi.Resource): pulumi.Output<string> {

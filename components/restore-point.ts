@@ -1,12 +1,33 @@
 /**
  * Names and times of the restore point taken before a production migration: a manual RDS snapshot
- * named after the release, and the moment just before it (for a point-in-time restore instead).
+ * named after the schema step, and the moment just before it (for a point-in-time restore instead).
  */
+import { createHash } from "node:crypto";
 import type { Color } from "../lib/delivery";
 
 /** A manual snapshot identifier: letters, digits and single hyphens, starting with a letter, at most 255 characters (RDS CreateDBSnapshot). */
 export function restorePointIdentifier(databaseIdentifier: string, service: string, color: Color, id: string): string {
     return `${databaseIdentifier}-pre-${service}-${color}-${id}`.replace(/-+/g, "-").slice(0, 255).replace(/-$/, "");
+}
+
+/**
+ * What a restore point not yet recorded is named after: the schema step it comes before, from the
+ * version the stack's record holds to the release's, and the newest migration the record holds
+ * (`v3-to-v4-after-<release id>`; `none-to-v4` for a stack's first), not the release. An update
+ * that fails after its snapshot (the migration Job failed, maybe half-applied; or it succeeded and
+ * the rollout or gate failed, so the record was not written: docs/delivery.md, Schema changes) is
+ * often followed by a fixed release, a new release id: named after the release, its restore point
+ * would be a new snapshot of the database the first attempt already changed. Named after the step,
+ * which the unchanged record gives again, it is the same snapshot: aws_db_snapshot's only ForceNew
+ * inputs are `db_snapshot_identifier` and `db_instance_identifier` (terraform-provider-aws
+ * internal/service/rds/snapshot.go), so the engine updates its tags in place and its point-in-time
+ * tag stays the first attempt's (`RESTORE_POINT_TIME_IGNORE`). Once an update completes, the record
+ * holds the migration and the next one (even a re-run at the same version, `v4-to-v4`) is after it:
+ * a new snapshot. Undoing a migration renames the instance (`<db>-r<hash>`), so a step taken again
+ * after an undo is a new snapshot too.
+ */
+export function restorePointStep(from: number | undefined, to: number, after: string | undefined): string {
+    return `${from === undefined ? "none" : `v${from}`}-to-v${to}${after !== undefined ? `-after-${after}` : ""}`;
 }
 
 /**
@@ -16,14 +37,29 @@ export function restorePointIdentifier(databaseIdentifier: string, service: stri
  * the instance `<db>-r<hash>`) would change both inputs of every restore point still declared, and
  * Pulumi would replace each with a new snapshot of the restored instance, taken in the middle of the
  * restore, under the new name and the old point-in-time tag. A migration not yet recorded gets a
- * new name after the instance it runs against now.
+ * name after the instance it runs against now and its schema step (`restorePointStep`).
+ * `recorded` is this release's recorded snapshot, named after its release id (before step names)
+ * or its step.
  */
-export function restorePointTarget(recorded: string | undefined, databaseIdentifier: string, current: string, service: string, color: Color, id: string): { readonly snapshot: string; readonly instance: string } {
-    const suffix = `-pre-${service}-${color}-${id}`;
-    if (recorded !== undefined && recorded.endsWith(suffix) && recorded.length > suffix.length) {
-        return { snapshot: recorded, instance: recorded.slice(0, -suffix.length) };
+export function restorePointTarget(recorded: string | undefined, databaseIdentifier: string, current: string, service: string, color: Color, step: string): { readonly snapshot: string; readonly instance: string } {
+    const infix = `-pre-${service}-${color}-`;
+    const at = recorded?.lastIndexOf(infix) ?? -1;
+    if (recorded !== undefined && at > 0 && at + infix.length < recorded.length) {
+        return { snapshot: recorded, instance: recorded.slice(0, at) };
     }
-    return { snapshot: restorePointIdentifier(databaseIdentifier, service, color, id), instance: current };
+    return { snapshot: restorePointIdentifier(databaseIdentifier, service, color, step), instance: current };
+}
+
+/**
+ * What the restore point's expiry schedule is named after: the release id where the snapshot is
+ * named after one (recorded before step names: the schedule keeps its name, so its date), else a
+ * hash of the snapshot's identifier, which names the stack's instance (a step name alone is the
+ * same in every stack of the account, and schedule names are per account and region).
+ */
+export function restorePointExpiryKey(snapshot: string, service: string, color: Color): string {
+    const infix = `-pre-${service}-${color}-`;
+    const tail = snapshot.slice(snapshot.lastIndexOf(infix) + infix.length);
+    return snapshot.includes(infix) && /^[0-9a-f]{10}$/.test(tail) ? tail : createHash("sha256").update(snapshot).digest("hex").slice(0, 10);
 }
 
 /** The run's time to the second, ISO-8601 UTC: the point-in-time side of a restore point. */
@@ -63,7 +99,7 @@ export function restorePointExpiry(taken: Date, days: number): string {
     return `at(${new Date(taken.getTime() + days * 86_400_000).toISOString().slice(0, 19)})`;
 }
 
-/** The schedule's name: at most 64 characters, one per restore point (the release id is in it). */
+/** The schedule's name: at most 64 characters, one per restore point (`restorePointExpiryKey` is in it). */
 export function restorePointExpiryName(service: string, color: Color, id: string): string {
     return `restore-point-expiry-${color}-${id}-${service}`.slice(0, 64).replace(/-$/, "");
 }

@@ -31,6 +31,12 @@ export interface ConfigInput {
     readonly offlinePlan?: boolean;
     /** Environment variables a provider reads in place of config (`GRAFANA_AUTH`). Default: none. */
     readonly env?: Readonly<Record<string, string | undefined>>;
+    /**
+     * The stacks with a stack file in the project directory (`stackFileNames`, config/stack-file.ts), where
+     * the caller knows them: a promotion source among none of them is a warning.
+     * @default - unknown: no such warning
+     */
+    readonly stackFiles?: readonly string[];
 }
 
 /** `"1.36" or "1.35"`: allowed values as a message lists them. */

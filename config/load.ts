@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { parseConfig, type LaunchpadConfig } from "./parse";
 import { CONFIG_NAMESPACES, OBJECT_KEYS } from "./schema";
-import { stackFileSecretPaths } from "./stack-file";
+import { stackFileNames, stackFileSecretPaths } from "./stack-file";
 
 
 /** Namespaces the Pulumi CLI itself reads: never warned about. */
@@ -93,23 +93,27 @@ function decodeJson(raw: string): unknown {
 let offlineMonitor: unknown;
 /** The secure leaves of the offline plan's stack file, which the runtime's whole-key marking loses. */
 let offlineSecretPaths: ReadonlySet<string> | undefined;
+/** The stacks with a stack file in the offline plan's project directory (its `root`, not this process's). */
+let offlineStackFiles: readonly string[] | undefined;
 
 /**
  * Called by the offline plan engine right after `pulumi.runtime.setMocks`: until the returned
  * function runs, `loadConfig` allows placeholders and stands in absent required secrets. Throws
  * outside the mock runtime, so a real run cannot declare itself offline.
  */
-export function declareOfflinePlan(secretPaths?: ReadonlySet<string>): () => void {
+export function declareOfflinePlan(secretPaths?: ReadonlySet<string>, stackFiles?: readonly string[]): () => void {
     const monitor = pulumi.runtime.getMonitor();
     if (!(monitor instanceof MockMonitor)) {
         throw new Error("declareOfflinePlan: only the offline plan engine, under pulumi.runtime.setMocks, runs offline");
     }
     offlineMonitor = monitor;
     offlineSecretPaths = secretPaths;
+    offlineStackFiles = stackFiles;
     return () => {
         if (offlineMonitor === monitor) {
             offlineMonitor = undefined;
             offlineSecretPaths = undefined;
+            offlineStackFiles = undefined;
         }
     };
 }
@@ -140,6 +144,8 @@ export function loadConfig(opts: { /** Log the ignored keys and the config's war
         offlinePlan,
         // The Grafana provider falls back to GRAFANA_AUTH in this process's environment; the offline plan reads none.
         env: offlinePlan ? {} : { GRAFANA_AUTH: process.env.GRAFANA_AUTH },
+        // A real run runs in the project directory, beside the stack files (as stackFileSecretPaths reads them).
+        stackFiles: offlinePlan ? offlineStackFiles : stackFileNames(process.cwd()),
     });
     for (const warning of (opts.warn ?? true) ? config.warnings : []) {
         void pulumi.log.warn(warning);

@@ -19,7 +19,7 @@ import { buildNetwork, networkProblems, type NetworkConfig } from "./network";
 import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-group";
 import { buildObservability, observabilityProblems, type ObservabilityConfig } from "./observability";
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
-import { buildPromotion, promotionProblems, type PromotionConfig } from "./promotion";
+import { buildPromotion, promotionProblems, promotionSourceWarnings, type PromotionConfig } from "./promotion";
 import { regionProblems, regionWarnings } from "./region";
 import { releaseIdKeyProblems } from "./release-key";
 import { CONFIG_NAMESPACES, SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
@@ -102,6 +102,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
     const cluster = raw["launchpad:cluster"];
     const database = raw["launchpad:database"];
     const promotion = raw["launchpad:promotion"];
+    const promotionConfig = buildPromotion(promotion, safety);
     return deepFreeze({
         project: input.project,
         stack: input.stack,
@@ -117,7 +118,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
         observability: buildObservability(raw["launchpad:observability"], raw["launchpad:alerting"], { url: raw["grafana:url"], auth: raw["grafana:auth"] }, database.maintenanceWindow, safety),
         tags: buildTags(raw["launchpad:tags"], input.project, input.stack),
         services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, hasDatabase(cluster, network), input.secretKeys.has("launchpad:services"), raw["launchpad:releaseIdKey"]),
-        promotion: buildPromotion(promotion, safety),
+        promotion: promotionConfig,
         releaseHistoryLength: promotion.historyLength,
         placeholders: [...placeholders],
         warnings: [
@@ -127,6 +128,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
                 secret: input.secretKeys.has("aws:region") || input.secretKeys.has("launchpad:drRegion"),
             }),
             ...existingClusterWarnings(input),
+            ...promotionSourceWarnings(promotionConfig, input.project, input.stackFiles),
         ],
     });
 }

@@ -68,3 +68,24 @@ export function buildPromotion(promotion: RawPromotion, safety: Pick<Safety, "ve
         ? { fromStack: promotion.fromStack ?? DEFAULT_PROMOTION_SOURCE, allowUnverified: promotion.allowUnverified, requireLoad: promotion.requireLoad }
         : undefined;
 }
+
+/**
+ * A warning when the promotion's source stack is one of this project's (a short name, or this
+ * project's `project/stack`) with no stack file here (a typo, `stagin`): not a problem, since the
+ * backend may hold a stack no file describes, but the offline plan cannot read it, and `pulumi up`
+ * fails reading it if the backend holds none either. None when the files are unknown.
+ */
+export function promotionSourceWarnings(promotion: PromotionConfig | undefined, project: string, stackFiles: readonly string[] | undefined): string[] {
+    if (promotion === undefined || stackFiles === undefined) {
+        return [];
+    }
+    const parts = promotion.fromStack.split("/");
+    const stack = parts[parts.length - 1];
+    const ofThisProject = parts.length === 1 || parts[parts.length - 2] === project;
+    if (!ofThisProject || stackFiles.includes(stack)) {
+        return [];
+    }
+    const here = stackFiles.length > 0 ? `its stack files are for ${stackFiles.join(", ")}` : "it has no stack file";
+    return [`launchpad:promotion.fromStack: stack ${JSON.stringify(promotion.fromStack)} has no Pulumi.${stack}.yaml in this project (${here}): ` +
+        "pulumi preview and pulumi up read its verified releases from the backend and fail if it holds no such stack, and the offline plan cannot read it; check the name"];
+}

@@ -264,6 +264,9 @@ function replaceOrder(rule: ReplaceRule, before: PlannedResource, after: Planned
     return named && (keepsName(rule, before, after) || rule.source !== K8S_DIFF) ? "delete-first" : "create-first";
 }
 
+/** Types whose names are global, not per region (S3 bucket names: the S3 User Guide, "Bucket naming rules"). */
+const GLOBAL_NAMES: ReadonlySet<string> = new Set(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]);
+
 const PROTECTED = "the engine refuses it: the resource is protected (pulumi/pulumi pkg/resource/deploy/step_generator.go: \"unable to replace resource ... marked for protection\")";
 
 /** Why a replacement fails or loses something in a real `pulumi up`; undefined when it does neither. */
@@ -273,13 +276,19 @@ function replaceHazard(rule: ReplaceRule, before: PlannedResource, after: Planne
     }
     const name = programName(rule, after);
     const keptName = name !== undefined && keepsName(rule, before, after);
-    if (order === "create-first" && keptName && rule.source !== K8S_DIFF) {
+    const moved = inputAt(before, awsTable.region.path) !== inputAt(after, awsTable.region.path);
+    if (moved && after.type === "aws:rds/instance:Instance") {
+        return `the database is created anew, empty, in ${JSON.stringify(inputAt(after, awsTable.region.path))}, and the old one is deleted with its data at the end of the update`;
+    }
+    // A name is the region's own, so the new resource in another region does not meet the old one's; S3 bucket names are global.
+    if (order === "create-first" && keptName && rule.source !== K8S_DIFF && (!moved || GLOBAL_NAMES.has(after.type))) {
         return `the new resource is created under the old one's name ${JSON.stringify(name)} while the old one exists: the cloud refuses it ("already exists"), nothing is lost`;
     }
     if (order === "delete-first" && after.type === "aws:rds/instance:Instance") {
         return "the database is deleted before its replacement exists: its data, and the source a restore reads";
     }
-    if (after.type === "aws:eks/cluster:Cluster" && keptName) {
+    // In another region the ARN is another, so the Kubernetes provider is replaced as it should be.
+    if (after.type === "aws:eks/cluster:Cluster" && keptName && !moved) {
         return EKS_SAME_ARN;
     }
     return undefined;
@@ -418,10 +427,10 @@ function pendingOn(r: PlannedResource, replaced: ReadonlyMap<string, { name: str
  * stops the update there.
  */
 export function planChanges(before: Plan, after: Plan): ResourceChange[] {
-    const old = new Map(before.resources.filter((r) => r.custom).map((r) => [r.urn, r]));
+    const old = new Map(withEffectiveRegion(before).filter((r) => r.custom).map((r) => [r.urn, r]));
     const replaced = new Map<string, { name: string; values: readonly string[]; secret: boolean }>();
     const out: ResourceChange[] = [];
-    for (const r of after.resources.filter((x) => x.custom)) {
+    for (const r of withEffectiveRegion(after).filter((x) => x.custom)) {
         const o = old.get(r.urn);
         if (o === undefined) {
             out.push({ urn: r.urn, type: r.type, name: r.name, kind: "create", paths: [], replacedBy: [] });
@@ -438,6 +447,21 @@ export function planChanges(before: Plan, after: Plan): ResourceChange[] {
         out.push({ urn: r.urn, type: r.type, name: r.name, kind: "delete", paths: [], replacedBy: [], ...(hazard !== undefined ? { hazard } : {}) });
     }
     return out;
+}
+
+/**
+ * The plan's resources with each regional AWS resource's `region` as the provider has it: its own
+ * input, else its provider's, which pulumi-aws fills in before Check (pulumi/pulumi-aws
+ * provider/region.go applyRegion). So a new `aws:region` shows as what it is, a replacement of every
+ * regional resource (the table's `region` rule), not as a change of the provider alone.
+ */
+function withEffectiveRegion(plan: Plan): PlannedResource[] {
+    const providerRegion = new Map(plan.resources.filter((r) => r.type === "pulumi:providers:aws" && typeof r.inputs.region === "string").map((r) => [r.urn, r.inputs.region]));
+    return plan.resources.map((r) => {
+        const region = r.provider !== null ? providerRegion.get(r.provider) : undefined;
+        const regional = REPLACE_RULES[r.type]?.paths.includes(awsTable.region.path) === true;
+        return regional && region !== undefined && r.inputs.region === undefined ? { ...r, inputs: { ...r.inputs, region } } : r;
+    });
 }
 
 /** The changes as text, one line each. */

@@ -14,9 +14,10 @@ import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConf
 import { packConfigPlaceholders } from "../config/placeholders";
 import { runDate, utcDay } from "../config/clock";
 import { qualifiedStackName } from "../lib/stack-name";
-import { PlanMocks, type RecordedStateLookup, type StackOutputsLookup } from "./mocks";
+import { PlanMocks, type FailedCreateLookup, type RecordedStateLookup, type StackOutputsLookup } from "./mocks";
 import { REPO_ROOT } from "./root";
-import { loadStackConfig, type StackConfig } from "./stack-config";
+import { stackFileNames } from "../config/stack-file";
+import { loadStackConfig, PlanInputError, type StackConfig } from "./stack-config";
 import { renderValue, SECRET_TEXT, UNKNOWN_TEXT, type Json } from "./values";
 
 export interface ResourceOptionsRecord {
@@ -116,6 +117,14 @@ export interface PlanOptions {
      */
     readonly untargeted?: RecordedStateLookup;
     /**
+     * Plans an update in which these resources' creates fail, as a provider fails a create whose
+     * await failed (a Job's `Failed` condition, a rollout past its deadline): the answer is the
+     * provider's error. The engine hands the failure to the program, whose SDK rejects the
+     * resource's outputs; the plan fails, and its `PlanError` says what registered and which stack
+     * outputs were written. @default - none: every create succeeds
+     */
+    readonly failedCreates?: FailedCreateLookup;
+    /**
      * Keeps the outputs of plain plans (no overrides) between processes, so a plan that references
      * another stack of the project (production's promotion reads staging) reads them instead of
      * planning that stack again. @default - none: a referenced stack is planned in this process
@@ -152,11 +161,18 @@ function foldSerializingPrefixes(message: string): string {
 /** The program failed (not a config problem): exit code 1. */
 export class PlanError extends Error {
     readonly errors: readonly string[];
-    constructor(errors: readonly string[]) {
+    /**
+     * What the failed program got to: the names of the resources it registered, and the stack
+     * outputs the engine received (undefined when none were sent).
+     * @default - not recorded (a failure outside the program run)
+     */
+    readonly partial?: { readonly registered: readonly string[]; readonly stackOutputs: Record<string, unknown> | undefined };
+    constructor(errors: readonly string[], partial?: PlanError["partial"]) {
         const folded = errors.map(foldSerializingPrefixes);
         super(`the program failed:\n${folded.map((e) => `  - ${e}`).join("\n")}`);
         this.errors = folded;
         this.name = "PlanError";
+        if (partial !== undefined) this.partial = partial;
     }
 }
 
@@ -453,7 +469,7 @@ export function sharePlans(on: boolean): void {
 
 /** What a shared plan depends on besides the repository's files: the request and the run's day. */
 export function sharedPlanKey(opts: PlanOptions): string | undefined {
-    if (opts.program !== undefined || opts.root !== undefined || opts.stackConfig !== undefined || opts.stackOutputs !== undefined || opts.previousOutputs !== undefined || opts.untargeted !== undefined || opts.referenceCache !== undefined) {
+    if (opts.program !== undefined || opts.root !== undefined || opts.stackConfig !== undefined || opts.stackOutputs !== undefined || opts.previousOutputs !== undefined || opts.untargeted !== undefined || opts.failedCreates !== undefined || opts.referenceCache !== undefined) {
         return undefined;
     }
     return JSON.stringify([opts.stack, opts.sets ?? [], opts.secretSets ?? [], opts.preview ?? false, utcDay(runDate())]);
@@ -541,8 +557,15 @@ async function localStackOutputs(opts: PlanOptions, sc: PlannedConfig): Promise<
     const config = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, secretPaths: sc.secretPaths, offlinePlan: true });
     const source = config.promotion?.fromStack.split("/").pop();
     const root = opts.root ?? REPO_ROOT;
-    if (source === undefined || source === sc.stack || !fs.existsSync(path.join(root, `Pulumi.${source}.yaml`))) {
+    if (source === undefined || source === sc.stack) {
         return () => undefined;
+    }
+    if (!fs.existsSync(path.join(root, `Pulumi.${source}.yaml`))) {
+        // Said here, before the program runs, rather than by the mock's refusal under the SDK's wrapping.
+        const files = stackFileNames(root) ?? [];
+        throw new PlanInputError(`launchpad:promotion.fromStack: the offline plan cannot read stack ${JSON.stringify(config.promotion?.fromStack)}: ` +
+            `it answers the promotion's StackReference with that stack's own offline plan, and there is no Pulumi.${source}.yaml in ${root} (${files.length > 0 ? `its stack files are for ${files.join(", ")}` : "it has no stack file"}); ` +
+            "pulumi preview and pulumi up read the stack from the backend; check the name");
     }
     // With a cache, the cache is the memory: every plan asks it.
     const key = `${root}\0${source}`;
@@ -567,7 +590,7 @@ export function referenceFingerprint(sc: PlannedConfig, root: string): string {
 
 /** A plan with nothing but its stack file: the only kind a reference reads and the cache keeps. */
 function isPlain(opts: PlanOptions): boolean {
-    return (opts.sets ?? []).length === 0 && (opts.secretSets ?? []).length === 0 && opts.stackConfig === undefined && opts.program === undefined && opts.stackOutputs === undefined && opts.previousOutputs === undefined && opts.untargeted === undefined && opts.preview !== true;
+    return (opts.sets ?? []).length === 0 && (opts.secretSets ?? []).length === 0 && opts.stackConfig === undefined && opts.program === undefined && opts.stackOutputs === undefined && opts.previousOutputs === undefined && opts.untargeted === undefined && opts.failedCreates === undefined && opts.preview !== true;
 }
 
 /** The raw outputs of a plain plan of `stack`: from the cache when it holds them, else planned (and kept). */
@@ -587,12 +610,12 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     const self = qualifiedStackName(sc.stack, PLAN_ORGANIZATION, sc.project);
     const stackOutputs: StackOutputsLookup = (name) => (name === self ? (opts.previousOutputs ?? {}) : others(name));
     const region = typeof sc.values["aws:region"] === "string" ? sc.values["aws:region"] : "us-east-1";
-    const mocks = new PlanMocks(region, stackOutputs, opts.untargeted);
+    const mocks = new PlanMocks(region, stackOutputs, opts.untargeted, opts.failedCreates);
     await pulumi.runtime.setMocks(mocks, sc.project, sc.stack, opts.preview ?? false, PLAN_ORGANIZATION);
     pulumi.runtime.setAllConfig(toRuntimeConfig(sc.values), [...sc.secretKeys]);
     // The one place that tells the config loader it runs offline: placeholders are allowed and
     // listed, absent required secrets stood in. A real run never gets here (config/load.ts).
-    const endOffline = declareOfflinePlan(sc.secretPaths);
+    const endOffline = declareOfflinePlan(sc.secretPaths, stackFileNames(opts.root ?? REPO_ROOT));
     let result;
     try {
         result = await planOffline(sc, opts);
@@ -754,7 +777,8 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
         throw new ConfigError(sc.stack, [...new Set(configProblems)]);
     }
     if (failures.length > 0) {
-        throw new PlanError([...new Set(failures)]);
+        const stack = registered.find((r) => r.req.getType() === "pulumi:pulumi:Stack")?.urn;
+        throw new PlanError([...new Set(failures)], { registered: registered.map((r) => r.req.getName()), stackOutputs: stack !== undefined ? outputsByUrn.get(stack) : undefined });
     }
 
     const depsByUrn = new Map<string, string[]>();

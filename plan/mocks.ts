@@ -356,11 +356,14 @@ export type StackOutputsLookup = (name: string) => Record<string, unknown> | und
  */
 export type RecordedStateLookup = (type: string, name: string) => Record<string, unknown> | undefined;
 
+/** The error a resource's create fails with (its provider's), by type and name; undefined for one that succeeds. */
+export type FailedCreateLookup = (type: string, name: string) => string | undefined;
+
 /** Mocks for `pulumi.runtime.setMocks`, tracking each AWS provider's region. */
 export class PlanMocks implements pulumi.runtime.Mocks {
     private readonly providerRegions = new Map<string, string>();
 
-    constructor(private readonly defaultRegion: string, private readonly stackOutputs: StackOutputsLookup = () => undefined, private readonly untargeted: RecordedStateLookup = () => undefined) {}
+    constructor(private readonly defaultRegion: string, private readonly stackOutputs: StackOutputsLookup = () => undefined, private readonly untargeted: RecordedStateLookup = () => undefined, private readonly failedCreates: FailedCreateLookup = () => undefined) {}
 
     private regionOf(providerRef: string | undefined, inputs: State): string {
         if (typeof inputs.region === "string") {
@@ -396,6 +399,10 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         const kept = this.untargeted(args.type, args.name);
         if (kept !== undefined) {
             return { id: typeof kept.id === "string" ? kept.id : args.name, state: kept };
+        }
+        const failure = this.failedCreates(args.type, args.name);
+        if (failure !== undefined) {
+            throw new Error(failure);
         }
         if (args.type.startsWith("kubernetes:")) {
             const k = kubernetesState(c);

@@ -21,7 +21,7 @@
  *
  * Exit codes: 0 planned (and no mandatory violation); 3 a mandatory policy violation; 2 invalid
  * config, stack or policy pack (every problem on stderr, nothing on stdout); 1 anything else (bad
- * arguments, unknown stack, the program failed).
+ * arguments, unknown stack, a promotion source stack with no stack file, the program failed).
  */
 import * as fs from "node:fs";
 import { ConfigError } from "../config";

@@ -16,6 +16,7 @@ import {
     assertSchemaRule,
     nextRecord,
     outgoingReleases,
+    pendingStep,
     previousRecord,
     recordedRestorePoints,
     schemaProblems,
@@ -28,7 +29,7 @@ import {
 import { muteTimingName, routing } from "../components/observability";
 import { breakGlassWarning, promotionProblem, unverifiedReleases } from "../components/promotion";
 import { LIVE_SERVICES_OUTPUT, historyImages, historyOutput, liveWhenStarted, revertedImages, type ReleaseHistory } from "../components/release-history";
-import { restorePointExpiry, restorePointExpiryPolicy, restorePointIdentifier, restorePointTime } from "../components/restore-point";
+import { restorePointExpiry, restorePointExpiryPolicy, restorePointIdentifier, restorePointStep, restorePointTime } from "../components/restore-point";
 import { ConfigError, type ServiceConfig } from "../config";
 import { loadConfigFor, serviceFor } from "./support/config";
 import { valueOf } from "./support/values";
@@ -51,8 +52,23 @@ beforeAll(async () => {
 });
 
 describe("restorePointIdentifier (the manual RDS snapshot taken before a migration)", () => {
-    it("is <db>-pre-<service>-<color>-<release id>", () => {
+    it("is <db>-pre-<service>-<color>-<step> (a release id in restore points recorded before steps)", () => {
+        expect(restorePointIdentifier("launchpad-production-db", "api", "green", "v3-to-v4")).toBe("launchpad-production-db-pre-api-green-v3-to-v4");
         expect(restorePointIdentifier("launchpad-production-db", "api", "green", "0a1b2c3d4e")).toBe("launchpad-production-db-pre-api-green-0a1b2c3d4e");
+    });
+
+    it.each<{ why: string; step: Pick<SchemaStep, "current" | "migration" | "standing">; name: string | undefined }>([
+        { why: "a stack's first migration: from no version", step: { current: undefined, migration: { color: "green", releaseId: "r4", image: "i", version: 4 }, standing: [] }, name: "none-to-v4" },
+        { why: "a version with no migration recorded yet", step: { current: 3, migration: { color: "green", releaseId: "r4", image: "i", version: 4 }, standing: [] }, name: "v3-to-v4" },
+        { why: "after the newest recorded migration (so a re-run at the same version is a new snapshot)", step: { current: 4, migration: { color: "blue", releaseId: "r5", image: "i", version: 4 }, standing: [{ color: "green", releaseId: "0a1b2c3d4e", image: "i", fromVersion: 3, toVersion: 4, at: "2026-12-02T05:04:03Z" }] }, name: "v4-to-v4-after-0a1b2c3d4e" },
+        { why: "no migration this update: no step", step: { current: 4, migration: undefined, standing: [] }, name: undefined },
+    ])("pendingStep / restorePointStep: $why", ({ step, name }) => {
+        expect(pendingStep(step)).toBe(name);
+    });
+
+    it("restorePointStep: from, to, and the newest recorded migration when there is one", () => {
+        expect(restorePointStep(undefined, 1, undefined)).toBe("none-to-v1");
+        expect(restorePointStep(4, 5, "0a1b2c3d4e")).toBe("v4-to-v5-after-0a1b2c3d4e");
     });
 
     // RDS CreateDBSnapshot DBSnapshotIdentifier: 1-255 letters, digits or hyphens; first a letter;

@@ -6,13 +6,14 @@
  * the right reason. Programs missing: the engine's suite is skipped loudly, or fails under CI=true.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsEnv, parseExposition, S3Client, startFakePushgateway, startLocalS3, type FakePushgateway, type LocalS3, type ObjectInfo, type Push } from "./support/db-s3";
 import { startDatabase, type Engine, type TestDatabase } from "./support/db-servers";
+import { makeCa, serverCertificate, type TestCa } from "./support/db-tls";
 import {
     APT_PACKAGES, assertTools, describeWithTools, findTools, isRoot, missingTools, processesMentioning, run, runOk, skipForMissing, transcript, which,
     traversableTempDir, type DbTools, type RunResult,
@@ -25,6 +26,8 @@ const tools = findTools();
 
 /** Quote, hash, dollar, backslash, space, apostrophe: every character a careless script mangles or echoes. */
 const DB_PASSWORD = `Lp-"x#7$q\\ z'!`;
+/** A readable file with no certificate in it. */
+const NOT_A_BUNDLE = join(__dirname, "..", "package.json");
 const WRONG_PASSWORD = "Wr0ng-pa55word-that-must-stay-hidden";
 
 interface ScriptRun extends RunResult {
@@ -113,6 +116,17 @@ function failurePushes(pushes: readonly Push[], from: number, to: number): strin
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
+/**
+ * A CA bundle for the runs whose dump client is a stand-in (nothing verifies against it, but dump.sh
+ * refuses to start without one: DB_SSL_CA). A real CA, made once for the file.
+ */
+let standInCa = "";
+beforeAll(async () => {
+    const dir = traversableTempDir("launchpad-db-ca-");
+    standInCa = (await makeCa(tools.openssl ?? "openssl", dir, "stand-in")).cert;
+    return () => rmSync(dir, { recursive: true, force: true });
+});
+
 /** True while a process with this pid exists. */
 function alive(pid: number): boolean {
     try {
@@ -147,7 +161,7 @@ describe.concurrent("dump.sh fails closed and fast: deadlines on the client, an 
     };
     const dumpEnv = (engine: Engine, bin: string, workDir: string): Record<string, string> => ({
         PATH: `${bin}:/usr/bin:/bin`, DB_ENGINE: engine, DB_HOST: "db.internal", DB_PORT: "6000", DB_NAME: "shop", DB_USER: "app",
-        DB_PASSWORD, WORK_DIR: workDir, BACKUP_DATE: "2024-12-01",
+        DB_PASSWORD, DB_SSL_CA: standInCa, WORK_DIR: workDir, BACKUP_DATE: "2024-12-01",
     });
 
     // This table and the three tests after it side by side: each mostly waits out its own deadline.
@@ -468,7 +482,7 @@ describe.concurrent("dump.sh against a server that accepts TCP and never speaks:
         mkdirSync(workDir);
         const r = await runScript(DUMP_SH, ["dump"], {
             DB_ENGINE: engine, DB_HOST: "127.0.0.1", DB_PORT: String(port), DB_NAME: "shop", DB_USER: "app", DB_PASSWORD,
-            WORK_DIR: workDir, DB_CONNECT_TIMEOUT: "2",
+            DB_SSL_CA: standInCa, WORK_DIR: workDir, DB_CONNECT_TIMEOUT: "2",
         }, tmp);
         expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers, r.survivors]).toEqual([
             1, "", `dump.sh: dumping ${engine} database shop from 127.0.0.1:${port} failed: ${reason(port)}\n`, [], [], [],
@@ -516,14 +530,31 @@ describe.concurrent("dump.sh and verify.sh refuse bad configuration before touch
     afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
     it.for<{ script: "dump.sh" | "verify.sh"; args: string[]; env: Record<string, string>; line: string }>([
-        { script: "dump.sh", args: [], env: {}, line: "dump.sh: missing required environment variable(s): DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD BACKUP_BUCKET AWS_REGION" },
+        { script: "dump.sh", args: [], env: {}, line: "dump.sh: missing required environment variable(s): DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD DB_SSL_CA BACKUP_BUCKET AWS_REGION" },
         {
-            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "oracle", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", WORK_DIR: "/tmp" },
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "oracle", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/ca.pem", WORK_DIR: "/tmp" },
             line: "dump.sh: DB_ENGINE 'oracle' is not supported: use mysql or postgres",
         },
         {
-            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: "shop; drop", DB_USER: "u", DB_PASSWORD: "p", WORK_DIR: "/tmp" },
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: "shop; drop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/ca.pem", WORK_DIR: "/tmp" },
             line: "dump.sh: DB_NAME 'shop; drop' is not allowed: use letters, digits, '_' and '-' (at most 63, not starting with '-')",
+        },
+        // No dump without verifying the server: no CA bundle, no connection at all.
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", WORK_DIR: "/tmp" },
+            line: "dump.sh: missing required environment variable(s): DB_SSL_CA",
+        },
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "postgres", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/no/such/ca.pem", WORK_DIR: "/tmp" },
+            line: "dump.sh: DB_SSL_CA '/no/such/ca.pem' is not a readable file: the database's certificate cannot be verified without its CA bundle",
+        },
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "postgres", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: NOT_A_BUNDLE, WORK_DIR: "/tmp" },
+            line: `dump.sh: DB_SSL_CA '${NOT_A_BUNDLE}' holds no PEM certificate: the database's certificate cannot be verified`,
+        },
+        {
+            script: "dump.sh", args: ["check"], env: { BACKUP_BUCKET: "b", AWS_REGION: "us-east-1", DB_NAME: "shop", WORK_DIR: "/tmp", DB_SSL_CA: "/tmp/ca.pem", DB_SSL_CA_URL: "http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem" },
+            line: "dump.sh: DB_SSL_CA_URL 'http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem' is not an https:// URL: the CA bundle must itself come over verified TLS",
         },
         { script: "dump.sh", args: ["upload"], env: {}, line: "dump.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION WORK_DIR" },
         { script: "dump.sh", args: ["backup"], env: {}, line: "dump.sh: unknown phase 'backup': use all, check, dump, upload or tiers" },
@@ -557,9 +588,9 @@ describe.concurrent("dump.sh with stand-in dump clients: how the password travel
     const curlMissing = missingTools(tools, ["curl"]);
 
     /**
-     * A directory holding a fake `client` (mariadb-dump or pg_dump) that records its arguments, the
-     * mode of any --defaults-extra-file, and whether PGPASSWORD / DB_PASSWORD reached it, then
-     * prints `output` and exits with `status`.
+     * A directory holding a fake `client` (mariadb-dump, mysqldump or pg_dump) that records its
+     * arguments, the mode of any --defaults-extra-file, and whether PGPASSWORD / DB_PASSWORD and
+     * libpq's TLS variables reached it, then prints `output` and exits with `status`.
      */
     const stub = (name: string, client: string, output: string, status: number): { bin: string; record: string } => {
         const bin = join(tmp, name);
@@ -571,6 +602,7 @@ describe.concurrent("dump.sh with stand-in dump clients: how the password travel
             `for a in "$@"; do printf 'arg %s\\n' "$a" >&3; case $a in --defaults-extra-file=*) printf 'mode %s\\n' "$(stat -c %a "\${a#*=}")" >&3;; esac; done`,
             `printf 'PGPASSWORD=%s\\n' "\${PGPASSWORD-unset}" >&3`,
             `printf 'DB_PASSWORD=%s\\n' "\${DB_PASSWORD-unset}" >&3`,
+            `printf 'PGSSLMODE=%s PGSSLROOTCERT=%s\\n' "\${PGSSLMODE-unset}" "\${PGSSLROOTCERT-unset}" >&3`,
             `printf '%s' '${output}'`,
             `exit ${status}`,
             "",
@@ -579,7 +611,7 @@ describe.concurrent("dump.sh with stand-in dump clients: how the password travel
     };
     const env = (engine: Engine, bin: string, workDir: string): Record<string, string> => ({
         PATH: `${bin}:/usr/bin:/bin`, DB_ENGINE: engine, DB_HOST: "db.internal", DB_PORT: "6000", DB_NAME: "shop", DB_USER: "app",
-        DB_PASSWORD, WORK_DIR: workDir, BACKUP_DATE: "2024-12-01",
+        DB_PASSWORD, DB_SSL_CA: standInCa, WORK_DIR: workDir, BACKUP_DATE: "2024-12-01",
     });
 
     // Independent runs (own stand-in, own WORK_DIR), each mostly waiting on the dump's 0.2 s watch: side by side.
@@ -653,7 +685,8 @@ describe.concurrent("dump.sh with stand-in dump clients: how the password travel
         });
     });
 
-    it("mysql: the password reaches mariadb-dump only through a 0600 option file, never argv or the environment", async ({ expect }) => {
+    it("mysql: the password reaches mariadb-dump only through a 0600 option file, never argv or the environment; " +
+        "the server is verified with --ssl-ca and --ssl-verify-server-cert (MariaDB client options; mariadb-dump --help of Debian 12's 10.11 shows ssl-verify-server-cert FALSE by default)", async ({ expect }) => {
         const { bin, record } = stub("mysql-args", "mariadb-dump", "-- Dump completed on 2024-12-01\n", 0);
         const workDir = join(tmp, "mysql-args-work");
         mkdirSync(workDir);
@@ -665,6 +698,7 @@ describe.concurrent("dump.sh with stand-in dump clients: how the password travel
         ]);
         expect(lines.filter((l) => l.startsWith("arg ") && !l.startsWith("arg --defaults-extra-file="))).toEqual([
             "arg --protocol=TCP", "arg --host=db.internal", "arg --port=6000", "arg --user=app",
+            "arg --ssl", `arg --ssl-ca=${standInCa}`, "arg --ssl-verify-server-cert",
             "arg --single-transaction", "arg --routines", "arg --triggers", "arg --events",
             "arg --hex-blob", "arg --no-tablespaces", "arg --default-character-set=utf8mb4", "arg shop",
         ]);
@@ -672,7 +706,27 @@ describe.concurrent("dump.sh with stand-in dump clients: how the password travel
         expect(r.leftovers).toEqual([]);
     });
 
-    it("postgres: the password reaches pg_dump only as PGPASSWORD, never argv; plain format, no owners, no grants", async ({ expect }) => {
+    it("mysql, MySQL's own mysqldump (the mysql images): --ssl-mode=VERIFY_IDENTITY with --ssl-ca, the option MySQL 8 has " +
+        "(MySQL worklog WL#9091: 8.0 removed --ssl and --ssl-verify-server-cert for --ssl-mode)", async ({ expect }) => {
+        const { bin, record } = stub("mysqldump-args", "mysqldump", "-- Dump completed on 2024-12-01\n", 0);
+        const workDir = join(tmp, "mysqldump-args-work");
+        mkdirSync(workDir);
+        // As in the mysql image: no MariaDB client beside it (dump.sh would take mariadb-dump first).
+        const usrBin = join(tmp, "usr-bin-without-mariadb");
+        mkdirSync(usrBin);
+        for (const name of readdirSync("/usr/bin").filter((n) => !n.startsWith("mariadb") && !n.startsWith("mysql"))) {
+            symlinkSync(join("/usr/bin", name), join(usrBin, name));
+        }
+        const r = await runScript(DUMP_SH, ["dump"], { ...env("mysql", bin, workDir), PATH: `${bin}:${usrBin}` }, tmp);
+        expect([r.code, r.stderr]).toEqual([0, ""]);
+        const args = readFileSync(record, "utf8").split("\n").filter((l) => l.startsWith("arg ") && !l.startsWith("arg --defaults-extra-file="));
+        expect(args.slice(0, 6)).toEqual([
+            "arg --protocol=TCP", "arg --host=db.internal", "arg --port=6000", "arg --user=app", "arg --ssl-mode=VERIFY_IDENTITY", `arg --ssl-ca=${standInCa}`,
+        ]);
+    });
+
+    it("postgres: the password reaches pg_dump only as PGPASSWORD, never argv; plain format, no owners, no grants; " +
+        "sslmode=verify-full with sslrootcert (libpq \"SSL Support\", sslmode table: verify-full checks the chain and the host name)", async ({ expect }) => {
         const { bin, record } = stub("pg-args", "pg_dump", "-- PostgreSQL database dump complete\n", 0);
         const workDir = join(tmp, "pg-args-work");
         mkdirSync(workDir);
@@ -682,7 +736,7 @@ describe.concurrent("dump.sh with stand-in dump clients: how the password travel
         expect(lines).toEqual([
             "arg --no-password", "arg --host=db.internal", "arg --port=6000", "arg --username=app", "arg --dbname=shop",
             "arg --format=plain", "arg --no-owner", "arg --no-privileges",
-            `PGPASSWORD=${DB_PASSWORD}`, "DB_PASSWORD=unset",
+            `PGPASSWORD=${DB_PASSWORD}`, "DB_PASSWORD=unset", `PGSSLMODE=verify-full PGSSLROOTCERT=${standInCa}`,
         ]);
     });
 });
@@ -856,13 +910,20 @@ interface EngineSpec {
     readonly restoreError: RegExp;
     /** A statement that keeps the restore busy for a minute. */
     readonly sleepStatement: string;
+    /** The client's own documentation of the option that verifies the server, for the test names. */
+    readonly verifyDoc: string;
+    /** What the client says when the server's certificate names another host, or chains to another CA. */
+    readonly refusal: { readonly wrongHost: RegExp; readonly wrongCa: RegExp };
 }
+
+/** The one name the real servers' certificates carry. */
+const SERVER_NAME = "localhost";
 
 const ENGINES: readonly EngineSpec[] = [
     {
         engine: "mysql",
         title: "MariaDB",
-        needed: ["mariadbd", "mariadbInstallDb", "mariadb", "mariadbDump", "aws", "curl"],
+        needed: ["mariadbd", "mariadbInstallDb", "mariadb", "mariadbDump", "aws", "curl", "openssl"],
         dumpHolds: [
             "CREATE TABLE `customers`",
             "CREATE TABLE `orders`",
@@ -876,11 +937,16 @@ const ENGINES: readonly EngineSpec[] = [
         badStatement: "INSERT INTO no_such_table VALUES (1);",
         restoreError: /^restoring daily\/shop\/.+\.sql\.gz failed: ERROR 1146 \(42S02\) at line \d+: Table 'shop\.no_such_table' doesn't exist$/,
         sleepStatement: "SELECT SLEEP(60);",
+        verifyDoc: "MariaDB client option --ssl-verify-server-cert: the certificate's name must match the host connected to",
+        refusal: {
+            wrongHost: /^dump\.sh: dumping mysql database shop from 127\.0\.0\.1:\d+ failed: mariadb-dump: Got error: 2026: "TLS\/SSL error: Validation of SSL server certificate failed" when trying to connect\n$/,
+            wrongCa: /^dump\.sh: dumping mysql database shop from localhost:\d+ failed: mariadb-dump: Got error: 2026: "TLS\/SSL error: unable to get local issuer certificate" when trying to connect\n$/,
+        },
     },
     {
         engine: "postgres",
         title: "PostgreSQL",
-        needed: ["pgBinDir", "aws", "curl", ...(isRoot ? (["runuser"] as const) : [])],
+        needed: ["pgBinDir", "aws", "curl", "openssl", ...(isRoot ? (["runuser"] as const) : [])],
         dumpHolds: [
             "CREATE TABLE public.customers",
             "CREATE TABLE public.orders",
@@ -894,6 +960,11 @@ const ENGINES: readonly EngineSpec[] = [
         badStatement: "INSERT INTO no_such_table VALUES (1);",
         restoreError: /^restoring daily\/shop\/.+\.sql\.gz failed: ERROR:  relation "no_such_table" does not exist$/,
         sleepStatement: "SELECT pg_sleep(60);",
+        verifyDoc: "libpq SSL Support, sslmode verify-full: the chain to sslrootcert and the host name are checked",
+        refusal: {
+            wrongHost: /^dump\.sh: dumping postgres database shop from 127\.0\.0\.1:\d+ failed: pg_dump: error: connection to server at "127\.0\.0\.1", port \d+ failed: server certificate for "localhost" \(and 1 other name\) does not match host name "127\.0\.0\.1"\n$/,
+            wrongCa: /^dump\.sh: dumping postgres database shop from localhost:\d+ failed: pg_dump: error: connection to server at "localhost" \(127\.0\.0\.1\), port \d+ failed: SSL error: certificate verify failed\n$/,
+        },
     },
 ];
 
@@ -905,6 +976,9 @@ for (const spec of ENGINES) {
         let root = "";
         let home = "";
         let db: TestDatabase;
+        /** The CA that signed the server's certificate, and one that did not. */
+        let serverCa: TestCa;
+        let otherCa: TestCa;
         let s3: LocalS3;
         let client: S3Client;
         let push: FakePushgateway;
@@ -931,9 +1005,12 @@ for (const spec of ENGINES) {
             DB_ENGINE: engine,
             DB_NAME: db.database,
         });
+        // The server's certificate names `localhost` only, as an RDS certificate names the instance's
+        // endpoint: the dumps connect by that name and verify against the CA that signed it.
         const dumpEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
             ...base(),
-            DB_HOST: db.host,
+            DB_HOST: SERVER_NAME,
+            DB_SSL_CA: serverCa.cert,
             DB_PORT: String(db.port),
             DB_USER: db.user,
             DB_PASSWORD: db.password,
@@ -969,7 +1046,12 @@ for (const spec of ENGINES) {
             home = join(root, "home");
             mkdirSync(home);
             mkdirSync(join(root, "server"), { mode: 0o711 });
-            db = await startDatabase(engine, tools, join(root, "server"), { database: "shop", user: "app", password: DB_PASSWORD });
+            const pki = join(root, "pki");
+            mkdirSync(pki, { mode: 0o711 });
+            const openssl = tools.openssl ?? "openssl";
+            [serverCa, otherCa] = await Promise.all([makeCa(openssl, pki, "server-ca"), makeCa(openssl, pki, "other-ca")]);
+            const certificate = await serverCertificate(openssl, serverCa, "server", [SERVER_NAME]);
+            db = await startDatabase(engine, tools, join(root, "server"), { database: "shop", user: "app", password: DB_PASSWORD }, certificate);
             s3 = await startLocalS3(join(root, "s3"), `launchpad-backups-${engine}`);
             client = new S3Client(tools.aws ?? "aws", s3, { PATH: process.env.PATH ?? "", HOME: home, ...awsEnv(home) });
             push = await startFakePushgateway();
@@ -1298,12 +1380,32 @@ for (const spec of ENGINES) {
             expect(await client.list("daily/shop/2024/11/19/")).toEqual(before);
         }, 120_000);
 
+        // The dumps above went over TLS verified against serverCa (the server refuses TCP without TLS,
+        // and a verifying client refuses a server without it). Here the server is the same, what the
+        // client is told to expect is not: a man in the middle looks exactly like this.
+        it.for<{ what: string; extra: () => Record<string, string>; refusal: "wrongHost" | "wrongCa" }>([
+            { what: `its certificate names ${SERVER_NAME}, the dump connects to 127.0.0.1`, extra: () => ({ DB_HOST: "127.0.0.1" }), refusal: "wrongHost" },
+            { what: "its certificate chains to another CA than DB_SSL_CA", extra: () => ({ DB_SSL_CA: otherCa.cert }), refusal: "wrongCa" },
+        ])(`refuses a server whose certificate does not prove it is DB_HOST: $what (${spec.verifyDoc})`, async ({ what, extra, refusal }) => {
+            const workDir = join(root, `tls-${refusal}`);
+            mkdirSync(workDir);
+            const from = nowSeconds();
+            const r = await runScript(DUMP_SH, ["dump"], dumpEnv({
+                ...extra(), WORK_DIR: workDir, BACKUP_DATE: "2024-12-03", PUSHGATEWAY_URL: `${push.url}/${refusal}`,
+            }), root);
+            expect([what, r.code, r.stdout, readdirSync(workDir), r.leftovers]).toEqual([what, 1, "", [], []]);
+            expect(r.stderr).toMatch(spec.refusal[refusal]);
+            expect(failurePushes(push.pushes.filter((p) => p.path.startsWith(`/${refusal}/`)), from, nowSeconds())).toEqual([
+                `POST /${refusal}/metrics/job/launchpad-db-backup/database/shop/tier/daily\n${FAILURE_BODY.backup}`,
+            ]);
+        });
+
         it("DB_PASSWORD never appears in any output, pushed metric, or file left in WORK_DIR", async () => {
             // Tuesday 3 December 2024: the daily tier only.
             const from = nowSeconds();
             const wrong = await runScript(DUMP_SH, [], dumpEnv({ DB_PASSWORD: WRONG_PASSWORD, BACKUP_DATE: "2024-12-03", PUSHGATEWAY_URL: `${push.url}/wrong` }), root);
             expect([wrong.code, stderrLines(wrong).length]).toEqual([1, 1]);
-            expect(wrong.stderr).toMatch(new RegExp(`^dump\\.sh: dumping ${engine} database shop from 127\\.0\\.0\\.1:${db.port} failed: .*(Access denied for user 'app'|password authentication failed for user "app")`));
+            expect(wrong.stderr).toMatch(new RegExp(`^dump\\.sh: dumping ${engine} database shop from ${SERVER_NAME}:${db.port} failed: .*(Access denied for user 'app'|password authentication failed for user "app")`));
             expect(wrong.leftovers).toEqual([]);
             expect(failurePushes(push.pushes.filter((p) => p.path.startsWith("/wrong/")), from, nowSeconds())).toEqual([
                 `POST /wrong/metrics/job/launchpad-db-backup/database/shop/tier/daily\n${FAILURE_BODY.backup}`,

@@ -4,6 +4,7 @@
  * staging stack's gates verified (the StackReference answered by staging's own offline plan).
  */
 import { describe, expect, it } from "vitest";
+import { promotionSourceWarnings } from "../config/promotion";
 import { runPlan } from "../plan/engine";
 import { planCli, type CliResult } from "../scripts/plan";
 import { named, ofType, planStack } from "./support/plan";
@@ -68,6 +69,33 @@ describe("bad delivery config is refused with exit code 2 and an exact message",
         } finally {
             project.dispose();
         }
+    });
+});
+
+/**
+ * A promotion source named without a stack file in the project (a typo, `stagin`): the backend may
+ * still hold such a stack, so config does not refuse it, but every plan and preview warns.
+ */
+describe("a promotion source with no stack file here: a warning, not a config problem", () => {
+    const WARNING = 'launchpad:promotion.fromStack: stack "stagin" has no Pulumi.stagin.yaml in this project (its stack files are for production, staging): ' +
+        "pulumi preview and pulumi up read its verified releases from the backend and fail if it holds no such stack, and the offline plan cannot read it; check the name";
+
+    it.each<[string, string, readonly string[] | undefined, boolean]>([
+        ["a short name with a file", "staging", ["production", "staging"], false],
+        ["a short name without one", "stagin", ["production", "staging"], true],
+        ["this project's project/stack without one", "launchpad/stagin", ["production", "staging"], true],
+        ["this organization and project's full name without one", "acme/launchpad/stagin", ["production", "staging"], true],
+        ["another project's stack (its files are elsewhere)", "acme/web/staging-eu", ["production", "staging"], false],
+        ["files unknown", "stagin", undefined, false],
+    ])("%s", (_, fromStack, files, warns) => {
+        const warnings = promotionSourceWarnings({ fromStack, allowUnverified: false, requireLoad: false }, "launchpad", files);
+        expect(warnings).toHaveLength(warns ? 1 : 0);
+    });
+
+    it("is logged by the program's config load, as in pulumi preview: the plan with the source's outputs given warns once", async () => {
+        const staging = { ...(await planStack("staging")).outputs };
+        const p = await runPlan({ stack: "production", sets: ["launchpad:promotion.fromStack=stagin"], stackOutputs: (name) => (name === "organization/launchpad/stagin" ? staging : undefined) });
+        expect(p.log).toEqual([`warning: ${WARNING}`]);
     });
 });
 

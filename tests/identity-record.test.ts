@@ -14,7 +14,7 @@ import { clusterVersionStepProblems, IDENTITY_DOCS, IDENTITY_OUTPUT, identityCha
 import { ConfigError } from "../config";
 import { safetyFor } from "../config/tier";
 import { planChanges } from "../plan/changes";
-import { REPO_ROOT, runPlan, stackConfigFor } from "../plan/engine";
+import { REPO_ROOT, runPlan, stackConfigFor, type PlanOptions } from "../plan/engine";
 import { evaluatePlan } from "../policies/evaluate";
 import { planCli } from "../scripts/plan";
 import { input, ofType, planStack } from "./support/plan";
@@ -51,6 +51,7 @@ describe("the identity a first deploy records", () => {
         const p = await planStack("production");
         expect(p.outputs[IDENTITY_OUTPUT]).toEqual({
             namespace: "launchpad-production",
+            region: "us-east-1",
             clusterVersion: "1.35",
             networkCidr: "10.10.0.0/16",
             database: { engine: "mysql", name: "app", username: "launchpad_admin", instance: "launchpad-production-db", restored: false, engineMajor: "8.4" },
@@ -125,6 +126,83 @@ describe("before anything moves", () => {
         expect(self.map((r) => r.name)).toEqual([`launchpad-${stack}-history`]);
         const ns = p.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
         expect(ns.map((r) => r.propertyDependencies.metadata)).toEqual([expect.arrayContaining([self[0].urn])]);
+    });
+
+    // Every AWS resource registers only once its provider has (the SDK awaits the provider's
+    // reference first), and the provider's region waits on the check: a refused region, or a refused
+    // switch from an existing cluster to Launchpad's own, sends no AWS registration at all.
+    it.each(["staging", "production"])("%s: the AWS provider's region waits on the stack's own previous outputs, and every AWS resource is on that provider", async (stack) => {
+        const p = await planStack(stack);
+        const self = p.resources.filter((r) => r.type === "pulumi:pulumi:StackReference" && r.name === `launchpad-${stack}-history`).map((r) => r.urn);
+        const providers = ofType(p, "pulumi:providers:aws");
+        expect(providers.map((r) => r.propertyDependencies.region)).toEqual([self]);
+        const onProviders = new Set(p.resources.filter((r) => r.custom && r.type.startsWith("aws:")).map((r) => r.provider));
+        expect([...onProviders]).toEqual([providers[0].urn]);
+    });
+});
+
+/**
+ * What the plan engine hands to the mocks while a plan runs, failed or not: the custom resources
+ * registered (the mocks ask `untargeted` about each one as it registers), in order.
+ */
+async function registrations(stack: string, sets: readonly string[], previousOutputs: Record<string, unknown>, stackConfig?: PlanOptions["stackConfig"]): Promise<{ registered: string[]; error: unknown }> {
+    const registered: string[] = [];
+    const error: unknown = await runPlan({
+        stack, sets, previousOutputs, ...(stackConfig !== undefined ? { stackConfig } : {}),
+        untargeted: (type, name) => {
+            registered.push(`${type} ${name}`);
+            return undefined;
+        },
+    }).then(() => undefined, (e: unknown) => e);
+    return { registered, error };
+}
+
+/**
+ * The region: @pulumi/aws 7 fills each regional resource's `region` from the provider's
+ * (pulumi/pulumi-aws provider/region.go applyRegion) and terraform-provider-aws 6 replaces a
+ * resource whose `region` changes (internal/provider/sdkv2/region.go forceNewIfRegionChanges), so a
+ * new `aws:region` creates every regional resource anew in the other region and deletes the old ones.
+ */
+describe("the region (aws:region)", () => {
+    const REGION_PROBLEM = `aws:region: received "us-east-2"; expected "us-east-1", the region the stack's AWS resources are in (its recorded identity): ` +
+        "every regional AWS resource records the provider's region as its own (pulumi/pulumi-aws provider/region.go applyRegion) and is replaced when it changes " +
+        "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the database, its keys, vaults and buckets, and the VPC and the EKS cluster where the stack has its own " +
+        "(every Kubernetes object with the cluster), are created anew, empty, in the other region, and the old ones deleted at the end of the update, the data with them; " +
+        "where they are protected (production) the update stops at the first of them, after the others were created; " +
+        WAY_OUT;
+
+    it("production refuses another region from npm run plan --previous-outputs: exit 2, the exact message, nothing on stdout", async () => {
+        const r = await planCli(["--stack", "production", "--previous-outputs", outputsFile(await deployed("production")), "--set", "aws:region=us-east-2"]);
+        expect(r).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "production" (1 problem):\n  - ${REGION_PROBLEM}\n` });
+    });
+
+    it("production: a refused region registers no AWS resource, since every one waits on the AWS provider, whose region waits on the check", async () => {
+        const { registered, error } = await registrations("production", ["aws:region=us-east-2"], await deployed("production"));
+        expect((error as ConfigError).problems).toEqual([REGION_PROBLEM]);
+        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:"))).toEqual([]);
+    });
+
+    it("staging warns with the same line and records the new region", async () => {
+        const p = await planStack("staging", ["aws:region=us-east-2"], { previousOutputs: await deployed("staging") });
+        expect(p.log.filter((l) => l.includes("recorded identity"))).toEqual([`warning: ${REGION_PROBLEM}`]);
+        expect((p.outputs[IDENTITY_OUTPUT] as StackIdentity).region).toBe("us-east-2");
+    });
+
+    it("a stack recorded before the field is read from its region output, where its record shows AWS resources of its own", () => {
+        expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: "n", networkCidr: "10.0.0.0/16" }, region: "us-east-1" })).toEqual({ namespace: "n", region: "us-east-1", networkCidr: "10.0.0.0/16" });
+        expect(recordedIdentity({ namespace: "n", databaseIdentifier: "x-db", region: "us-east-1" })).toEqual({ namespace: "n", region: "us-east-1", database: { instance: "x-db" } });
+        // An existing cluster without a data layer has no AWS resource: its region output names nothing that moves.
+        expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: "n" }, region: "us-east-1" })).toEqual({ namespace: "n" });
+        expect(recordedIdentity({ [IDENTITY_OUTPUT]: { namespace: "n", region: "[secret]" } })).toEqual({ namespace: "n" });
+    });
+
+    it.each<[string, StackIdentity, StackIdentity, string[]]>([
+        ["the same region", { region: "us-east-1" }, { region: "us-east-1" }, []],
+        ["another region", { region: "us-east-1" }, { region: "eu-west-1" }, ["aws:region: received \"eu-west-1\""]],
+        ["nothing recorded", {}, { region: "eu-west-1" }, []],
+        ["no AWS resource now (an existing cluster without a data layer)", { region: "us-east-1" }, {}, []],
+    ])("identityChanges: %s", (_, recorded, current, starts) => {
+        expect(identityChanges(recorded, current).map((p) => p.slice(0, p.indexOf(";")))).toEqual(starts);
     });
 });
 
@@ -277,6 +355,17 @@ describe("an existing cluster's API server (launchpad:cluster.kubeconfig)", () =
         expect(self).toHaveLength(1);
         expect(ofType(p, "pulumi:providers:kubernetes").map((r) => r.propertyDependencies.clusterIdentifier)).toEqual([expect.arrayContaining(self)]);
         expect(ofType(p, "kubernetes:core/v1:Namespace").map((r) => r.propertyDependencies.metadata)).toEqual([expect.arrayContaining(self)]);
+    });
+
+    it("a switch back to Launchpad's own EKS cluster, refused in production, registers no AWS or Kubernetes resource: the new VPC and EKS cluster wait on the check through the AWS provider (pulumi up --skip-preview included)", async () => {
+        const { registered, error } = await registrations("production", [], await deployedTo("production"));
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^launchpad:cluster\.kubeconfig: received none; expected the kubeconfig of the existing cluster this stack deployed to/)]);
+        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:"))).toEqual([]);
+        // The same plan without the refusal (a first update) registers the VPC and the EKS cluster.
+        const first = await registrations("production", [], {});
+        expect(first.error).toBeUndefined();
+        expect(first.registered).toEqual(expect.arrayContaining(["aws:ec2/vpc:Vpc launchpad-production-network-vpc", "aws:eks/cluster:Cluster launchpad-production-cluster-eks"]));
     });
 
     it("production refuses another server, naming neither URL", async () => {

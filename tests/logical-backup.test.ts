@@ -91,7 +91,7 @@ describe("logical backup CronJobs", () => {
         ]);
         expect(pod.containers.map((c) => [c.name, c.image, c.command])).toEqual([["upload", AWS_CLI_IMAGE, ["bash", "/scripts/dump.sh", "upload"]]]);
         // The check never sees the database password either.
-        expect(pod.initContainers[0].env.map((e) => e.name)).toEqual(["WORK_DIR", "HOME", "DB_ENGINE", "DB_NAME", "BACKUP_BUCKET", "AWS_REGION", "WEEKLY_DAY", "JOB_NAME"]);
+        expect(pod.initContainers[0].env.map((e) => e.name)).toEqual(["WORK_DIR", "HOME", "DB_ENGINE", "DB_NAME", "BACKUP_BUCKET", "AWS_REGION", "WEEKLY_DAY", "JOB_NAME", "DB_SSL_CA_URL", "DB_SSL_CA"]);
         const env = Object.fromEntries(pod.initContainers[1].env.map((e) => [e.name, e.value ?? e.valueFrom]));
         expect(env).toEqual({
             WORK_DIR: "/work",
@@ -107,6 +107,7 @@ describe("logical backup CronJobs", () => {
             DB_PORT: { secretKeyRef: { name: "db-connection", key: "port" } },
             DB_USER: { secretKeyRef: { name: "db-connection", key: "username" } },
             DB_PASSWORD: { secretKeyRef: { name: "db-connection", key: "password" } },
+            DB_SSL_CA: "/work/db-ca.pem",
         });
         // The upload container never sees the database password.
         expect(pod.containers[0].env.map((e) => e.name)).toEqual(["WORK_DIR", "HOME", "DB_ENGINE", "DB_NAME", "BACKUP_BUCKET", "AWS_REGION"]);
@@ -270,11 +271,15 @@ describe("job containers (pure builders the constructor delegates to)", () => {
             ["dump", "postgres:16", ["bash", "/scripts/dump.sh", "dump"]],
         ]);
         const schedule = [{ name: "WEEKLY_DAY", value: "7" }, { name: "JOB_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } }];
-        expect(envOf(jobs.initContainers[0])).toEqual([...common, ...schedule]);
+        // The check container downloads AWS's RDS bundle into the shared WORK_DIR (RDS User Guide,
+        // UsingWithRDS.SSL, "Certificate bundles for all AWS Regions"); the dump verifies against it.
+        expect(envOf(jobs.initContainers[0])).toEqual([...common, ...schedule,
+            { name: "DB_SSL_CA_URL", value: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem" }, { name: "DB_SSL_CA", value: "/work/db-ca.pem" }]);
         expect(envOf(jobs.initContainers[1])).toEqual([
             ...common,
             ...schedule,
             ...[["DB_HOST", "host"], ["DB_PORT", "port"], ["DB_USER", "username"], ["DB_PASSWORD", "password"]].map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: "database-connection", key } } })),
+            { name: "DB_SSL_CA", value: "/work/db-ca.pem" },
         ]);
         expect(jobs.containers.map((c) => [c.name, c.image])).toEqual([["upload", "public.ecr.aws/aws-cli/aws-cli:2.22.35"]]);
         expect(envOf(jobs.containers[0])).toEqual(common);
@@ -367,7 +372,7 @@ describe("the environment contract between the backup jobs and scripts/db/*.sh",
     });
 
     it("catches a misspelled variable on either side (the check itself)", () => {
-        expect(required("dump.sh", "dump")).toEqual(["DB_ENGINE", "DB_HOST", "DB_NAME", "DB_USER", "DB_PASSWORD", "WORK_DIR"]);
+        expect(required("dump.sh", "dump")).toEqual(["DB_ENGINE", "DB_HOST", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_SSL_CA", "WORK_DIR"]);
         expect(required("dr-metrics.sh", undefined)).toEqual(["AWS_REGION", "DB_INSTANCE_ID", "PUSHGATEWAY_URL"]);
         expect(reads("dump.sh", "PUSHGATEWAY_URL")).toBe(true);
         expect(reads("dump.sh", "PUSHGATEWAY_ADDR")).toBe(false);

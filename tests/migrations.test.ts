@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
 import { colorRecord, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
-import { restorePointTarget, takenAt } from "../components/restore-point";
+import { restorePointExpiryKey, restorePointTarget, takenAt } from "../components/restore-point";
 import { COLORS, type Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
@@ -66,6 +66,9 @@ const RESTRICTED = {
 };
 
 const DATABASE_ENV = ["host", "port", "database", "username", "password", "engine"];
+
+/** The restore point before the first recorded migration, 3 to 4 (restore-point.ts restorePointStep). */
+const SNAPSHOT_3_TO_4 = "launchpad-production-db-pre-api-green-v3-to-v4";
 
 // Production, blue live on 1.4.2 (old code, runs 3 and the additive 4); green 1.5.0 migrates to 4.
 const EXPAND = [...release("blue", { version: 3, supports: [3, 4] }), ...release("green", { migrate: true, version: 4, supports: [4, 5] })];
@@ -165,16 +168,16 @@ describe("the migration Job and its restore point (production, green migrates 3 
         expect(ofType(p, "kubernetes:batch/v1:Job").map((r) => r.name).sort()).toEqual([`${prefix}-blue-gate`, `${prefix}-green-gate`, `${prefix}-green-migrate`]);
     });
 
-    it("takes a manual snapshot named after the release, of the stack's database, kept when Pulumi drops it", async () => {
+    it("takes a manual snapshot named after the schema step (3 to 4, the record's first), of the stack's database, kept when Pulumi drops it", async () => {
         const p = await plan();
         const id = releaseId((await loadConfigFor("production", EXPAND)).services[0], "green");
         const snapshot = named(p, `${prefix}-green-restore-point`);
         const db = named(p, "launchpad-production-database-instance");
         expect(snapshot.type).toBe("aws:rds/snapshot:Snapshot");
-        expect(input(snapshot, "dbSnapshotIdentifier")).toBe(`launchpad-production-db-pre-api-green-${id}`);
+        expect(input(snapshot, "dbSnapshotIdentifier")).toBe(SNAPSHOT_3_TO_4);
         expect(input(snapshot, "dbInstanceIdentifier")).toBe(input(db, "identifier"));
         expect(input(snapshot, "tags")).toMatchObject({
-            Name: `launchpad-production-db-pre-api-green-${id}`,
+            Name: SNAPSHOT_3_TO_4,
             "launchpad.dev/release-id": id,
             "launchpad.dev/schema-version": "4",
             "launchpad.dev/point-in-time": "2026-12-02T00:00:00Z",
@@ -188,7 +191,6 @@ describe("the migration Job and its restore point (production, green migrates 3 
 
     it("expires the snapshot after the tier's retention: a one-time EventBridge Scheduler call of RDS DeleteDBSnapshot, with a role that may delete only restore points", async () => {
         const p = await plan();
-        const id = releaseId((await loadConfigFor("production", EXPAND)).services[0], "green");
         const snapshot = named(p, `${prefix}-green-restore-point`);
         const schedule = named(p, `${prefix}-green-restore-point-expiry`);
         expect(schedule.type).toBe("aws:scheduler/schedule:Schedule");
@@ -196,12 +198,14 @@ describe("the migration Job and its restore point (production, green migrates 3 
         expect(input(schedule, "scheduleExpression")).toBe("at(2027-01-06T00:00:00)");
         expect(input(schedule, "scheduleExpressionTimezone")).toBe("UTC");
         expect(input(schedule, "actionAfterCompletion")).toBe("DELETE");
-        expect(input(schedule, "name")).toBe(`restore-point-expiry-green-${id}-api`);
+        // Named after the snapshot (its identifier names the stack's instance), so one per restore point in the account.
+        expect(input(schedule, "name")).toBe(`restore-point-expiry-green-${restorePointExpiryKey(SNAPSHOT_3_TO_4, "api", "green")}-api`);
+        expect(input(schedule, "name")).toMatch(/^restore-point-expiry-green-[0-9a-f]{10}-api$/);
         const role = named(p, "launchpad-production-schema-restore-point-expiry");
         expect(input(schedule, "target")).toEqual({
             arn: "arn:aws:scheduler:::aws-sdk:rds:deleteDBSnapshot",
             roleArn: role.state.arn,
-            input: JSON.stringify({ DbSnapshotIdentifier: `launchpad-production-db-pre-api-green-${id}` }),
+            input: JSON.stringify({ DbSnapshotIdentifier: SNAPSHOT_3_TO_4 }),
             retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86400 },
         });
         // It outlives its release in config, as the snapshot does, and waits for it.
@@ -227,7 +231,7 @@ describe("the migration Job and its restore point (production, green migrates 3 
     it("shows the current and next version, the restore point and its point-in-time timestamp in the outputs and the plan's log", async () => {
         const p = await plan();
         const id = releaseId((await loadConfigFor("production", EXPAND)).services[0], "green");
-        const snapshotId = `launchpad-production-db-pre-api-green-${id}`;
+        const snapshotId = SNAPSHOT_3_TO_4;
         const summary = (p.outputs.schemaMigrations as Record<string, unknown>).api;
         expect(summary).toEqual({
             current: 3,
@@ -516,6 +520,65 @@ describe("the re-run after an update that failed past its migration", () => {
     });
 });
 
+/**
+ * The `pulumi up` after one that failed past its restore point, with a fixed release: a new release
+ * id, so a new migration Job (pulumi-kubernetes provider.go Diff: `.metadata.name` is a force-new
+ * field; the names differ, so create-first). The restore point must stay the snapshot taken before
+ * the first attempt, which may have changed the schema: aws_db_snapshot's only ForceNew inputs are
+ * db_snapshot_identifier and db_instance_identifier (terraform-provider-aws
+ * internal/service/rds/snapshot.go, where Update changes tags only), so with both unchanged the
+ * engine updates it in place, and its point-in-time tag stays the first run's (ignoreChanges:
+ * pulumi/pulumi pkg/resource/deploy/step_generator.go, processIgnoreChanges).
+ */
+describe("a fixed release after an update that failed past its restore point", () => {
+    const prefix = "launchpad-production-api";
+    const FIXED = [...EXPAND, `${S}.green.image=ghcr.io/acme/api:1.5.1`];
+    const snapshotOf = (p: Plan) => named(p, `${prefix}-green-restore-point`);
+
+    it("outputs not written: the fixed release keeps the first attempt's snapshot and schedule; only its Job is new", async () => {
+        const first = await planAfter("production", EXPAND, PRODUCTION_BEFORE);
+        const fixed = await planAfter("production", FIXED, PRODUCTION_BEFORE);
+        const service = (await loadConfigFor("production", FIXED)).services[0];
+        expect(releaseId(service, "green")).not.toBe(releaseId((await loadConfigFor("production", EXPAND)).services[0], "green"));
+        for (const path of ["dbSnapshotIdentifier", "dbInstanceIdentifier"]) {
+            expect(input(snapshotOf(fixed), path)).toBe(input(snapshotOf(first), path));
+        }
+        expect(input(snapshotOf(fixed), "dbSnapshotIdentifier")).toBe(SNAPSHOT_3_TO_4);
+        // Its tags follow the release that now migrates (an update in place).
+        expect(input(snapshotOf(fixed), "tags")).toMatchObject({ Name: SNAPSHOT_3_TO_4, "launchpad.dev/release-id": releaseId(service, "green") });
+        const schedule = (p: Plan) => named(p, `${prefix}-green-restore-point-expiry`);
+        expect(input(schedule(fixed), "name")).toBe(input(schedule(first), "name"));
+        expect(input(schedule(fixed), "target")).toEqual(input(schedule(first), "target"));
+        const job = (p: Plan) => input(named(p, `${prefix}-green-migrate`), "metadata.name");
+        expect(job(fixed)).toBe(`api-green-migrate-${releaseId(service, "green")}`);
+        expect(job(fixed)).not.toBe(job(first));
+        // The record takes the migration with that restore point.
+        expect((fixed.outputs.schemaMigrations as Record<string, { restorePoint: unknown }>).api.restorePoint).toEqual({ snapshot: SNAPSHOT_3_TO_4, time: "2026-12-02T00:00:00Z" });
+    });
+
+    it("once an update completed, the next migration of that color, even at the same version, takes a new snapshot", async () => {
+        const first = await planAfter("production", EXPAND, PRODUCTION_BEFORE);
+        const written = { schemaVersions: first.outputs.schemaVersions, liveServices: first.outputs.liveServices };
+        const id = releaseId((await loadConfigFor("production", EXPAND)).services[0], "green");
+        const again = await planStack("production", [...EXPAND, `${S}.green.image=ghcr.io/acme/api:1.5.2`], { previousOutputs: written });
+        expect(again.log).toContain(`info: schema api: version 4 -> 4 (releases.green migrates); restore point launchpad-production-db-pre-api-green-v4-to-v4-after-${id} (point in time 2026-12-02T00:00:00Z)`);
+        // The first one stays as recorded (its undo settings still name it).
+        expect(((again.outputs.schemaVersions as Record<string, { migrations: { restorePoint?: { snapshot: string } }[] }>).api.migrations).map((m) => m.restorePoint?.snapshot))
+            .toEqual([SNAPSHOT_3_TO_4, `launchpad-production-db-pre-api-green-v4-to-v4-after-${id}`]);
+    });
+
+    it("a migration recorded with a snapshot named after its release id keeps that snapshot and its schedule's name", async () => {
+        const id = releaseId((await loadConfigFor("production", EXPAND)).services[0], "green");
+        const old = `launchpad-production-db-pre-api-green-${id}`;
+        const prev = await before("production", EXPAND, PRODUCTION_BEFORE);
+        const record = { version: 4, migrations: [{ color: "green", releaseId: id, image: "ghcr.io/acme/api:1.5.0", fromVersion: 3, toVersion: 4, at: "2026-11-30T08:00:00Z", restorePoint: { snapshot: old, time: "2026-11-30T08:00:00Z" } }] };
+        const p = await planStack("production", EXPAND, { previousOutputs: { ...prev, schemaVersions: { api: { ...(prev.schemaVersions as Record<string, object>).api, ...record } } } });
+        expect(p.log).toContain("info: schema api: version 4, no migration");
+        expect(input(snapshotOf(p), "dbSnapshotIdentifier")).toBe(old);
+        expect(input(named(p, `${prefix}-green-restore-point-expiry`), "name")).toBe(`restore-point-expiry-green-${id}-api`);
+    });
+});
+
 describe("the restore point's time after a re-run", () => {
     // First run at 10:15:03 took the snapshot, the migration ran, the gate failed; the re-run at 11:02:40
     // finds the snapshot in its state with the first run's tag (ignoreChanges kept it), and records that.
@@ -529,12 +592,23 @@ describe("the restore point's time after a re-run", () => {
 });
 
 describe("the restore point a color's snapshot is (restorePointTarget)", () => {
+    const STEP = "v4-to-v5-after-0123456789";
     it.each([
-        { why: "a migration not yet recorded: a new name after the instance it runs against now", recorded: undefined, snapshot: "launchpad-production-db-r1a2b3c4d-pre-api-green-0123456789", instance: "launchpad-production-db-r1a2b3c4d" },
-        { why: "a recorded migration after a restore renamed the instance: its snapshot and the instance it was taken of", recorded: "launchpad-production-db-pre-api-green-0123456789", snapshot: "launchpad-production-db-pre-api-green-0123456789", instance: "launchpad-production-db" },
-        { why: "a recorded name that is not this release's (a malformed record): a new name", recorded: "launchpad-production-db-pre-api-blue-0123456789", snapshot: "launchpad-production-db-r1a2b3c4d-pre-api-green-0123456789", instance: "launchpad-production-db-r1a2b3c4d" },
+        { why: "a migration not yet recorded: a new name after the instance it runs against now and its schema step", recorded: undefined, snapshot: `launchpad-production-db-r1a2b3c4d-pre-api-green-${STEP}`, instance: "launchpad-production-db-r1a2b3c4d" },
+        { why: "a recorded migration after a restore renamed the instance: its snapshot and the instance it was taken of", recorded: "launchpad-production-db-pre-api-green-v3-to-v4", snapshot: "launchpad-production-db-pre-api-green-v3-to-v4", instance: "launchpad-production-db" },
+        { why: "a migration recorded before restore points were named after steps: its snapshot, named after its release id, and its instance", recorded: "launchpad-production-db-pre-api-green-0123456789", snapshot: "launchpad-production-db-pre-api-green-0123456789", instance: "launchpad-production-db" },
+        { why: "a recorded name of another color (a malformed record): a new name", recorded: "launchpad-production-db-pre-api-blue-0123456789", snapshot: `launchpad-production-db-r1a2b3c4d-pre-api-green-${STEP}`, instance: "launchpad-production-db-r1a2b3c4d" },
     ])("$why", ({ recorded, snapshot, instance }) => {
-        expect(restorePointTarget(recorded, "launchpad-production-db-r1a2b3c4d", "launchpad-production-db-r1a2b3c4d", "api", "green", "0123456789")).toEqual({ snapshot, instance });
+        expect(restorePointTarget(recorded, "launchpad-production-db-r1a2b3c4d", "launchpad-production-db-r1a2b3c4d", "api", "green", STEP)).toEqual({ snapshot, instance });
+    });
+
+    it("its expiry schedule keeps a release-id name where the snapshot has one (so its date), and is named after the snapshot otherwise", () => {
+        expect(restorePointExpiryKey("launchpad-production-db-pre-api-green-0123456789", "api", "green")).toBe("0123456789");
+        const step = restorePointExpiryKey("launchpad-production-db-pre-api-green-v3-to-v4", "api", "green");
+        expect(step).toMatch(/^[0-9a-f]{10}$/);
+        // Another stack's (or a restored instance's) snapshot of the same step: another schedule.
+        expect(restorePointExpiryKey("launchpad-production-eu-db-pre-api-green-v3-to-v4", "api", "green")).not.toBe(step);
+        expect(restorePointExpiryKey("launchpad-production-db-r1a2b3c4d-pre-api-green-v3-to-v4", "api", "green")).not.toBe(step);
     });
 });
 

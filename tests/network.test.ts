@@ -77,7 +77,7 @@ describe("network child specs (pure builders the constructor delegates to)", () 
     });
 
     it("asks only for regular AZs and logs all traffic every minute", () => {
-        expect(AVAILABILITY_ZONES_QUERY).toEqual({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] });
+        expect(AVAILABILITY_ZONES_QUERY).toEqual({ filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] });
         expect(flowLogArgs("vpc-1", "arn:logs", "arn:role", { Name: "n-flow-log" })).toEqual({
             vpcId: "vpc-1",
             trafficType: "ALL",

@@ -309,6 +309,19 @@ describe("exit codes and human output", () => {
         expect(none.stderr).toBe("--stack is required\nusage: npm run plan -- --stack <staging|production> [--json] [--policy] [--changes] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]\n");
     });
 
+    // The offline plan answers the promotion's StackReference with the named stack's own plan, so a
+    // name with no stack file (a typo) cannot plan: exit 1, as an unknown --stack, with the name and the
+    // stacks there are, before the program runs (not the mock's refusal under the SDK's wrapping).
+    it("exits 1 for a promotion.fromStack with no stack file, naming it and the stack files there are", async () => {
+        const r = await planCli(["--stack", "production", "--set", "launchpad:promotion.fromStack=stagin"]);
+        expect(r).toEqual({
+            code: 1,
+            stdout: "",
+            stderr: 'error: launchpad:promotion.fromStack: the offline plan cannot read stack "stagin": it answers the promotion\'s StackReference with that stack\'s own offline plan, ' +
+                `and there is no Pulumi.stagin.yaml in ${REPO_ROOT} (its stack files are for production, staging); pulumi preview and pulumi up read the stack from the backend; check the name\n`,
+        });
+    });
+
     it("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", async () => {
         // `npm run plan` runs the precompiled bundle (scripts/compiled.cjs), from the run's bundle
         // directory (tests/support/compiled.ts) so the test neither races nor trusts the developer's copy.

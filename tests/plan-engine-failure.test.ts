@@ -37,8 +37,10 @@ function failedWithDependent(message: string): void {
 }
 
 describe("a failed program under the offline engine", () => {
-    it("folds the SDK's per-level 'error serializing property' prefixes into one with the path: a production plan whose promotion.fromStack names a stack with no stack file", async () => {
-        const e = await runPlan({ stack: "production", sets: ["launchpad:promotion.fromStack=stagingx"] }).then(() => undefined, (x: unknown) => x);
+    it("folds the SDK's per-level 'error serializing property' prefixes into one with the path: a production plan whose promotion source stack nothing answers", async () => {
+        // A lookup that answers no other stack: the mock refuses the promotion's StackReference inside the
+        // outputs' serialization (a name with no stack file is refused before the program runs: tests/plan-cli.test.ts).
+        const e = await runPlan({ stack: "production", sets: ["launchpad:promotion.fromStack=stagingx"], stackOutputs: () => undefined }).then(() => undefined, (x: unknown) => x);
         expect(e).toBeInstanceOf(PlanError);
         expect((e as PlanError).errors).toEqual([expect.stringMatching(/^error serializing property "outputs(\.\w+)+": failed to read resource #organization\/launchpad\/stagingx .*the offline plan answers references to this project's own stacks only\)$/)]);
         expect((e as PlanError).message.match(/error serializing property/g)).toHaveLength(1);

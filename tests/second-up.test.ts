@@ -211,6 +211,27 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         if (bucket === undefined) throw new Error("no replica bucket in production");
         expect(planChanges(before, edited(before, bucket.urn, { region: "eu-west-1" }))[0]).toMatchObject({ urn: bucket.urn, kind: "replace", replacedBy: ["region"] });
     });
+
+    // pulumi-aws fills a resource's region from its provider's (provider/region.go applyRegion), so a
+    // new aws:region replaces every regional resource (terraform-provider-aws sdkv2/region.go
+    // forceNewIfRegionChanges), while the provider itself is only updated (no ForcesProviderReplace on
+    // region since pulumi/pulumi-aws#5656). Names are per region, so nothing collides; the data goes.
+    it("a new aws:region replaces every regional AWS resource of staging (IAM, global, stays), the database created anew, empty, and the old one deleted with its data", async () => {
+        const after = await planStack("staging", ["aws:region=eu-west-1"]);
+        const { changes } = await changesOf("staging", ["aws:region=eu-west-1"]);
+        const regional = after.resources.filter((r) => r.custom && r.type.startsWith("aws:") && !r.type.startsWith("aws:iam/") && r.inputs.region === undefined);
+        expect(regional.length).toBeGreaterThan(40);
+        const byRegion = new Set(changes.filter((c) => c.kind === "replace" && c.replacedBy.includes("region")).map((c) => c.urn));
+        expect(regional.filter((r) => !byRegion.has(r.urn)).map((r) => r.name)).toEqual([]);
+        expect(changes.filter((c) => c.type.startsWith("aws:iam/") && c.replacedBy.includes("region"))).toEqual([]);
+        // The DR copies name their region themselves (launchpad:drRegion): not moved.
+        const dr = after.resources.filter((r) => r.type.startsWith("aws:") && r.inputs.region === "us-west-2").map((r) => r.urn);
+        expect(dr.length).toBeGreaterThan(0);
+        expect(changes.filter((c) => dr.includes(c.urn) && c.replacedBy.includes("region"))).toEqual([]);
+        expect(changeWarnings(changes)).toBe(
+            "warning: replace of launchpad-staging-database-instance: the database is created anew, empty, in \"eu-west-1\", and the old one is deleted with its data at the end of the update\n",
+        );
+    });
 });
 
 describe("a major engine version is an in-place upgrade, applied in this update (tests/database-major.test.ts has the refusals)", () => {

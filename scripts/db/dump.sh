@@ -25,6 +25,10 @@
 #   DB_PORT            1 to 65535; default 3306 (mysql), 5432 (postgres)            [dump]
 #   DB_CONNECT_TIMEOUT seconds the server may take to answer at all; default 15     [dump]
 #   DB_READ_TIMEOUT    seconds the dump may go without a byte; default 600          [dump]
+#   DB_SSL_CA          PEM bundle the server's certificate must chain to; the client
+#                      also checks that it names DB_HOST (see "TLS" below)          [dump]
+#   DB_SSL_CA_URL      optional: https:// URL the check phase downloads DB_SSL_CA from
+#                      (the CronJob: AWS's RDS bundle; needs curl)                  [check]
 #   BACKUP_BUCKET, AWS_REGION                                                       [check, upload]
 #   S3_ENDPOINT_URL    optional, passed to the AWS CLI as --endpoint-url            [check, upload]
 #   PUSHGATEWAY_URL    optional: push launchpad_backup_* per tier (needs curl)      [upload; failures: all]
@@ -37,8 +41,14 @@
 #   WEEKLY_DAY         ISO weekday of the weekly tier, 1 (Mon) to 7 (Sun); default 7 [dump, tiers]
 #   WORK_DIR           the directory the phases share; required for `dump` or `upload` alone
 #
-# TLS to the database: PGSSLMODE / PGSSLROOTCERT pass through to pg_dump; for mysql, mount a client
-# option file (e.g. /etc/mysql/conf.d/tls.cnf with [client] ssl-ca=...), which the dump still reads.
+# TLS to the database is always verified, never only encrypted: the server's certificate must chain
+# to DB_SSL_CA and name DB_HOST, else the dump fails before a byte of data moves. pg_dump runs with
+# sslmode=verify-full and sslrootcert=DB_SSL_CA (libpq "SSL Support": "verify-full ... I want to be
+# sure that I connect to a server I trust, and that it's the one I specify"); MariaDB's mariadb-dump
+# with --ssl-ca and --ssl-verify-server-cert; MySQL's mysqldump (the mysql images) with --ssl-ca and
+# --ssl-mode=VERIFY_IDENTITY, the option each client has (RDS User Guide, mariadb-ssl-connections
+# and mysql-ssl-connections). The bundle comes from DB_SSL_CA_URL, downloaded by the check phase in
+# the AWS CLI image (the database images have no curl) into the WORK_DIR both phases share.
 #
 # The password is never on a command line or in output: mysql reads it from a 0600 option file
 # in a private directory removed on exit, pg_dump from PGPASSWORD set for that one command, and
@@ -137,12 +147,23 @@ mysql_option_value() {
     printf '%s' "${value//\"/\\\"}"
 }
 
-# Sets `dump_client`, and for mysql writes the 0600 option file holding the password into $1.
+# Sets `dump_client` and `mysql_tls` (the verifying TLS options of the mysql client found), and for
+# mysql writes the 0600 option file holding the password into $1.
 prepare_client() {
     local secrets=$1
     case $DB_ENGINE in
         mysql)
             dump_client=$(find_command mariadb-dump mysqldump) || die "neither mariadb-dump nor mysqldump is installed"
+            # Each client's own verifying option: MariaDB's has no --ssl-mode, and MySQL 8.0 removed
+            # --ssl and --ssl-verify-server-cert for --ssl-mode (MySQL worklog WL#9091, after WL#8785).
+            # MariaDB's verifies nothing unless asked (10.11's --help: ssl-verify-server-cert FALSE).
+            # Told apart by name: only MariaDB ships mariadb-dump; a MariaDB that ships only mysqldump
+            # (before 10.5) would reject --ssl-mode and fail, never dump unverified.
+            if [[ ${dump_client##*/} == mariadb-dump ]]; then
+                mysql_tls=(--ssl --ssl-ca="$DB_SSL_CA" --ssl-verify-server-cert)
+            else
+                mysql_tls=(--ssl-mode=VERIFY_IDENTITY --ssl-ca="$DB_SSL_CA")
+            fi
             (
                 umask 077
                 printf '[client]\npassword="%s"\n' "$(mysql_option_value "$db_password")" >"$secrets/client.cnf"
@@ -161,13 +182,14 @@ dump_stream() {
     case $DB_ENGINE in
         mysql)
             exec "$dump_client" --defaults-extra-file="$secrets/client.cnf" --protocol=TCP \
-                --host="$DB_HOST" --port="$DB_PORT" --user="$DB_USER" \
+                --host="$DB_HOST" --port="$DB_PORT" --user="$DB_USER" "${mysql_tls[@]}" \
                 --single-transaction --routines --triggers --events \
                 --hex-blob --no-tablespaces --default-character-set=utf8mb4 \
                 "$DB_NAME" 2>"$error_log"
             ;;
         postgres)
-            PGPASSWORD=$db_password PGCONNECT_TIMEOUT=$connect_timeout exec "$dump_client" --no-password \
+            PGPASSWORD=$db_password PGCONNECT_TIMEOUT=$connect_timeout PGSSLMODE=verify-full PGSSLROOTCERT=$DB_SSL_CA \
+                exec "$dump_client" --no-password \
                 --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" --dbname="$DB_NAME" \
                 --format=plain --no-owner --no-privileges 2>"$error_log"
             ;;
@@ -290,6 +312,11 @@ phase_check() {
     require_env BACKUP_BUCKET AWS_REGION DB_NAME WORK_DIR
     require_db_name
     [[ -d $WORK_DIR && -w $WORK_DIR ]] || die "WORK_DIR '$WORK_DIR' is not a writable directory" 2
+    # First, and even when the day's dump exists: the dump phase refuses to start without the bundle.
+    if [[ -n ${DB_SSL_CA_URL:-} ]]; then
+        require_env DB_SSL_CA
+        fetch_ca_bundle "$DB_SSL_CA_URL" "$DB_SSL_CA"
+    fi
     command -v aws >/dev/null 2>&1 || die "the AWS CLI (aws) is not installed"
     local day day_given weekly complete_key complete_size
     resolve_schedule
@@ -305,9 +332,10 @@ phase_check() {
 }
 
 phase_dump() {
-    require_env DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD WORK_DIR
+    require_env DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD DB_SSL_CA WORK_DIR
     require_engine
     require_db_name
+    require_ca_file
     [[ $DB_PASSWORD != *$'\n'* ]] || die "DB_PASSWORD contains a newline, which the clients cannot take" 2
     [[ -d $WORK_DIR && -w $WORK_DIR ]] || die "WORK_DIR '$WORK_DIR' is not a writable directory" 2
     db_password=$DB_PASSWORD
@@ -323,6 +351,7 @@ phase_dump() {
     fi
 
     local start day day_given weekly tiers stamp file partial trailer marker secrets dump_client connect_timeout read_timeout dump_stall
+    local mysql_tls=()
     start=$(date -u +%s)
     resolve_schedule
     resolve_timeouts
@@ -580,7 +609,7 @@ main() {
                 cleanup_dirs+=("$WORK_DIR")
             fi
             # Every phase's variables at once: a missing bucket is found before the dump, not after.
-            require_env DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD BACKUP_BUCKET AWS_REGION
+            require_env DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD DB_SSL_CA BACKUP_BUCKET AWS_REGION
             phase_check
             phase_dump
             phase_upload

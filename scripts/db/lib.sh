@@ -73,6 +73,41 @@ find_command() {
     return 1
 }
 
+# The database's TLS trust: DB_SSL_CA names the PEM bundle the server's certificate must chain to,
+# and the dump client also checks that the certificate names DB_HOST (libpq sslmode=verify-full;
+# MariaDB --ssl-verify-server-cert; MySQL --ssl-mode=VERIFY_IDENTITY). Without it TLS only encrypts:
+# anyone on the path could present a certificate of their own. No mode without verification exists.
+# Exits 2 unless DB_SSL_CA is a readable file holding at least one PEM certificate.
+require_ca_file() {
+    [[ -f $DB_SSL_CA && -r $DB_SSL_CA ]] || die "DB_SSL_CA '$DB_SSL_CA' is not a readable file: the database's certificate cannot be verified without its CA bundle" 2
+    grep -q -e '-----BEGIN CERTIFICATE-----' "$DB_SSL_CA" ||
+        die "DB_SSL_CA '$DB_SSL_CA' holds no PEM certificate: the database's certificate cannot be verified" 2
+}
+
+# Downloads the CA bundle at https URL $1 to $2, failing closed: only https (redirects too), curl
+# verifying the download's own certificate against the image's trust store, and a file with no PEM
+# certificate refused; on any failure nothing is left at $2. RDS publishes its bundles at
+# https://truststore.pki.rds.amazonaws.com/ (RDS User Guide, UsingWithRDS.SSL, "Certificate bundles
+# for all AWS Regions"); no AWS-owned repository carries them, so they are fetched, not vendored.
+fetch_ca_bundle() {
+    local url=$1 target=$2 partial reason
+    [[ $url == https://* ]] || die "DB_SSL_CA_URL '$url' is not an https:// URL: the CA bundle must itself come over verified TLS" 2
+    command -v curl >/dev/null 2>&1 || die "DB_SSL_CA_URL is set but curl is not installed"
+    partial="$target.partial"
+    if ! curl --fail --silent --show-error --location --proto '=https' --proto-redir '=https' \
+        --connect-timeout 15 --max-time 60 --retry 2 -o "$partial" "$url" 2>"$error_log"; then
+        rm -f "$partial"
+        # curl's first line is its error ("curl: (60) SSL certificate problem: ..."); advice follows.
+        reason=$(head -n 1 "$error_log")
+        die "downloading the database CA bundle from $url failed${reason:+: $reason}"
+    fi
+    if ! grep -q -e '-----BEGIN CERTIFICATE-----' "$partial"; then
+        rm -f "$partial"
+        die "the database CA bundle from $url holds no PEM certificate"
+    fi
+    mv -f "$partial" "$target"
+}
+
 # The commands whose failure the scripts report (database clients, aws, curl) write their stderr
 # here, and `last_error` appends its telling line to the script's own message, so that a failure is
 # still one line on stderr. Made by open_error_log; the caller's exit trap removes it.

@@ -6,7 +6,7 @@
  * that its routines and triggers are that user's, as in production.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { asUser, freePort, isRoot, runOk, type DbTools } from "./db-tools";
 
@@ -26,6 +26,16 @@ export interface DatabaseSpec {
     readonly database: string;
     readonly user: string;
     readonly password: string;
+}
+
+/**
+ * The server's certificate and key, given when the server must speak TLS. It then also refuses
+ * every TCP connection without TLS, as RDS does under Launchpad's parameter group
+ * (`require_secure_transport=ON`, `rds.force_ssl=1`: components/database.ts).
+ */
+export interface ServerTls {
+    readonly cert: string;
+    readonly key: string;
 }
 
 /**
@@ -96,7 +106,7 @@ function sqlString(value: string, backslashEscapes: boolean): string {
 }
 
 /** MariaDB: mariadb-install-db into `dir`, then mariadbd as a child of this process. */
-export async function startMariaDb(tools: DbTools, dir: string, spec: DatabaseSpec): Promise<TestDatabase> {
+export async function startMariaDb(tools: DbTools, dir: string, spec: DatabaseSpec, tls?: ServerTls): Promise<TestDatabase> {
     const { mariadbd, mariadbInstallDb, mariadb } = tools;
     if (mariadbd === undefined || mariadbInstallDb === undefined || mariadb === undefined) {
         throw new Error("MariaDB server and client are not installed");
@@ -113,6 +123,8 @@ export async function startMariaDb(tools: DbTools, dir: string, spec: DatabaseSp
         "--no-defaults", `--datadir=${data}`, ...userArgs, `--socket=${socket}`, `--port=${port}`,
         "--bind-address=127.0.0.1", `--log-error=${join(dir, "error.log")}`, `--pid-file=${join(dir, "mysqld.pid")}`,
         "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0", "--character-set-server=utf8mb4",
+        // MariaDB 10.5.2+: require_secure_transport refuses TCP without TLS (the unix socket counts as secure).
+        ...(tls === undefined ? [] : [`--ssl-cert=${tls.cert}`, `--ssl-key=${tls.key}`, "--require-secure-transport=ON"]),
     ], { stdio: "ignore" });
     const root = ["--no-defaults", `--socket=${socket}`, "--user=root"];
     await poll("mariadbd", 30_000, async () => {
@@ -143,7 +155,7 @@ export async function startMariaDb(tools: DbTools, dir: string, spec: DatabaseSp
 }
 
 /** PostgreSQL: initdb into `dir`, then pg_ctl start; as root, both run as the `postgres` user. */
-export async function startPostgres(tools: DbTools, dir: string, spec: DatabaseSpec): Promise<TestDatabase> {
+export async function startPostgres(tools: DbTools, dir: string, spec: DatabaseSpec, tls?: ServerTls): Promise<TestDatabase> {
     const bin = tools.pgBinDir;
     if (bin === undefined) {
         throw new Error("PostgreSQL is not installed");
@@ -161,8 +173,24 @@ export async function startPostgres(tools: DbTools, dir: string, spec: DatabaseS
     };
     await as("initdb", [`--pgdata=${data}`, "--username=postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"]);
     const port = await freePort();
+    let tlsOptions = "";
+    if (tls !== undefined) {
+        // The server reads its key only when it is the server user's and 0600 (PostgreSQL docs, "Secure
+        // TCP/IP Connections with SSL"); `hostssl` in place of `host` refuses TCP without TLS.
+        const [cert, key] = [join(pgDir, "server.crt"), join(pgDir, "server.key")];
+        copyFileSync(tls.cert, cert);
+        copyFileSync(tls.key, key);
+        if (isRoot) {
+            const uid = Number((await runOk("id", ["-u", "postgres"])).stdout.trim());
+            for (const f of [cert, key]) chownSync(f, uid, -1);
+        }
+        chmodSync(key, 0o600);
+        const hba = join(data, "pg_hba.conf");
+        writeFileSync(hba, readFileSync(hba, "utf8").replace(/^host(\s)/gm, "hostssl$1"));
+        tlsOptions = ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`;
+    }
     await as("pg_ctl", [`--pgdata=${data}`, `--log=${join(pgDir, "server.log")}`, "--wait", "--timeout=30",
-        "-o", `-p ${port} -k ${pgDir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+        "-o", `-p ${port} -k ${pgDir} -c listen_addresses=127.0.0.1 -c fsync=off${tlsOptions}`, "start"]);
     const psql = (user: string, database: string, input: string): Promise<unknown> =>
         runOk(join(bin, "psql"), ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", `--host=${pgDir}`, `--port=${port}`, `--username=${user}`, `--dbname=${database}`], { input });
     await psql("postgres", "postgres",
@@ -180,6 +208,6 @@ export async function startPostgres(tools: DbTools, dir: string, spec: DatabaseS
     };
 }
 
-export function startDatabase(engine: Engine, tools: DbTools, dir: string, spec: DatabaseSpec): Promise<TestDatabase> {
-    return engine === "mysql" ? startMariaDb(tools, dir, spec) : startPostgres(tools, dir, spec);
+export function startDatabase(engine: Engine, tools: DbTools, dir: string, spec: DatabaseSpec, tls?: ServerTls): Promise<TestDatabase> {
+    return engine === "mysql" ? startMariaDb(tools, dir, spec, tls) : startPostgres(tools, dir, spec, tls);
 }

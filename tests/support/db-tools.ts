@@ -15,7 +15,7 @@ import { describe, it } from "vitest";
 export const IN_CI = process.env.CI === "true";
 
 /** What `.ci/run` installs; named in every skip and failure message. */
-export const APT_PACKAGES = "mariadb-server mariadb-client postgresql awscli shellcheck curl jq";
+export const APT_PACKAGES = "mariadb-server mariadb-client postgresql awscli shellcheck curl jq openssl";
 
 function isExecutable(path: string): boolean {
     try {
@@ -59,6 +59,8 @@ export interface DbTools {
     readonly shellcheck?: string;
     /** What the scripts push metrics with. */
     readonly curl?: string;
+    /** What the TLS tests make their CAs and server certificates with. */
+    readonly openssl?: string;
     readonly runuser?: string;
     readonly mariadbd?: string;
     readonly mariadbInstallDb?: string;
@@ -72,6 +74,7 @@ export function findTools(): DbTools {
         aws: findAws(),
         shellcheck: which("shellcheck"),
         curl: which("curl"),
+        openssl: which("openssl"),
         runuser: which("runuser"),
         mariadbd: which("mariadbd"),
         mariadbInstallDb: which("mariadb-install-db"),

@@ -1,0 +1,48 @@
+/**
+ * Certificate authorities and server certificates for the database TLS tests, made with the openssl
+ * command line in a scratch directory: never checked-in key material. Each CA is its own
+ * self-signed root; a server certificate names exactly the hosts it is given (subjectAltName, as
+ * RDS's name the instance endpoint), so a client asked to verify another name must refuse it.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runOk } from "./db-tools";
+
+export interface TestCa {
+    readonly dir: string;
+    /** The CA's certificate, the bundle a client is given (DB_SSL_CA). */
+    readonly cert: string;
+    readonly key: string;
+}
+
+export interface ServerCertificate {
+    readonly cert: string;
+    readonly key: string;
+    /** The names in its subjectAltName. */
+    readonly hosts: readonly string[];
+}
+
+/** A self-signed CA `name` in `dir` (P-256: quick to make), valid two days. */
+export async function makeCa(openssl: string, dir: string, name: string): Promise<TestCa> {
+    const cert = join(dir, `${name}.pem`);
+    const key = join(dir, `${name}.key`);
+    await runOk(openssl, [
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+        "-days", "2", "-subj", `/CN=Launchpad test CA ${name}`,
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    return { dir, cert, key };
+}
+
+/** A server certificate `name` signed by `ca`, for exactly `hosts` (an IPv4 address as an IP entry). */
+export async function serverCertificate(openssl: string, ca: TestCa, name: string, hosts: readonly string[]): Promise<ServerCertificate> {
+    const cert = join(ca.dir, `${name}.pem`);
+    const key = join(ca.dir, `${name}.key`);
+    const csr = join(ca.dir, `${name}.csr`);
+    const ext = join(ca.dir, `${name}.ext`);
+    const san = hosts.map((h) => (/^\d+\.\d+\.\d+\.\d+$/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(",");
+    writeFileSync(ext, `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+    await runOk(openssl, ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj", `/CN=${hosts[0]}`]);
+    await runOk(openssl, ["x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-set_serial", String(Date.now()), "-days", "2", "-extfile", ext, "-out", cert]);
+    return { cert, key, hosts };
+}
