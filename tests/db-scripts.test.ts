@@ -127,255 +127,6 @@ beforeAll(async () => {
     return () => rmSync(dir, { recursive: true, force: true });
 });
 
-describe("dump.sh tiers: which retention prefixes a date gets", () => {
-    let tmp = "";
-    beforeAll(() => {
-        tmp = traversableTempDir("launchpad-db-tiers-");
-    });
-    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-    it.each([
-        { date: "2024-12-01", weekly: undefined, tiers: ["daily", "weekly", "monthly"], why: "a Sunday that is the 1st" },
-        { date: "2025-01-01", weekly: undefined, tiers: ["daily", "monthly", "yearly"], why: "1 January, a Wednesday" },
-        { date: "2023-01-01", weekly: undefined, tiers: ["daily", "weekly", "monthly", "yearly"], why: "1 January that is a Sunday" },
-        { date: "2024-12-03", weekly: undefined, tiers: ["daily"], why: "a plain Tuesday" },
-        { date: "2024-12-03", weekly: "2", tiers: ["daily", "weekly"], why: "a Tuesday with WEEKLY_DAY=2" },
-        { date: "2024-12-08", weekly: "2", tiers: ["daily"], why: "a Sunday when the weekly day is Tuesday" },
-        { date: "2024-02-29", weekly: undefined, tiers: ["daily"], why: "a leap day, a Thursday" },
-    ])("$date ($why): $tiers", async ({ date, weekly, tiers }) => {
-        const env: Record<string, string> = { BACKUP_DATE: date, ...(weekly === undefined ? {} : { WEEKLY_DAY: weekly }) };
-        const r = await runScript(DUMP_SH, ["tiers"], env, tmp);
-        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: tiers.map((t) => `${t}\n`).join(""), stderr: "" });
-    });
-
-    it.each<{ env: Record<string, string>; line: string }>([
-        { env: { BACKUP_DATE: "2023-02-29" }, line: "dump.sh: BACKUP_DATE '2023-02-29' is not a date: use YYYY-MM-DD" },
-        { env: { BACKUP_DATE: "1/12/2024" }, line: "dump.sh: BACKUP_DATE '1/12/2024' is not a date: use YYYY-MM-DD" },
-        { env: { BACKUP_DATE: "2024-12-01", WEEKLY_DAY: "0" }, line: "dump.sh: WEEKLY_DAY '0' is not an ISO weekday: use 1 (Monday) to 7 (Sunday)" },
-    ])("rejects $env with exit 2 and one line", async ({ env, line }) => {
-        const r = await runScript(DUMP_SH, ["tiers"], env, tmp);
-        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr: `${line}\n` });
-    });
-});
-
-describe("dump.sh and verify.sh refuse bad configuration before touching anything", () => {
-    let tmp = "";
-    beforeAll(() => {
-        tmp = traversableTempDir("launchpad-db-config-");
-    });
-    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-    it.each<{ script: "dump.sh" | "verify.sh"; args: string[]; env: Record<string, string>; line: string }>([
-        { script: "dump.sh", args: [], env: {}, line: "dump.sh: missing required environment variable(s): DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD DB_SSL_CA BACKUP_BUCKET AWS_REGION" },
-        {
-            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "oracle", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/ca.pem", WORK_DIR: "/tmp" },
-            line: "dump.sh: DB_ENGINE 'oracle' is not supported: use mysql or postgres",
-        },
-        {
-            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: "shop; drop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/ca.pem", WORK_DIR: "/tmp" },
-            line: "dump.sh: DB_NAME 'shop; drop' is not allowed: use letters, digits, '_' and '-' (at most 63, not starting with '-')",
-        },
-        // No dump without verifying the server: no CA bundle, no connection at all.
-        {
-            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", WORK_DIR: "/tmp" },
-            line: "dump.sh: missing required environment variable(s): DB_SSL_CA",
-        },
-        {
-            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "postgres", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/no/such/ca.pem", WORK_DIR: "/tmp" },
-            line: "dump.sh: DB_SSL_CA '/no/such/ca.pem' is not a readable file: the database's certificate cannot be verified without its CA bundle",
-        },
-        {
-            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "postgres", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: NOT_A_BUNDLE, WORK_DIR: "/tmp" },
-            line: `dump.sh: DB_SSL_CA '${NOT_A_BUNDLE}' holds no PEM certificate: the database's certificate cannot be verified`,
-        },
-        {
-            script: "dump.sh", args: ["check"], env: { BACKUP_BUCKET: "b", AWS_REGION: "us-east-1", DB_NAME: "shop", WORK_DIR: "/tmp", DB_SSL_CA: "/tmp/ca.pem", DB_SSL_CA_URL: "http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem" },
-            line: "dump.sh: DB_SSL_CA_URL 'http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem' is not an https:// URL: the CA bundle must itself come over verified TLS",
-        },
-        { script: "dump.sh", args: ["upload"], env: {}, line: "dump.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION WORK_DIR" },
-        { script: "dump.sh", args: ["backup"], env: {}, line: "dump.sh: unknown phase 'backup': use all, check, dump, upload or tiers" },
-        { script: "verify.sh", args: ["fetch"], env: {}, line: "verify.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION DB_NAME WORK_DIR" },
-        {
-            script: "verify.sh", args: ["restore"], env: { DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: "orders,cust omers;x", WORK_DIR: "/tmp" },
-            line: "verify.sh: CRITICAL_TABLES entry 'cust omers;x' is not a plain table name",
-        },
-        {
-            // A blank inside a name was squeezed out, so "cust omers" checked another table, customers.
-            script: "verify.sh", args: ["restore"], env: { DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: " orders , cust omers ", WORK_DIR: "/tmp" },
-            line: "verify.sh: CRITICAL_TABLES entry 'cust omers' is not a plain table name",
-        },
-    ])("$script $args: $line", async ({ script, args, env, line }) => {
-        const r = await runScript(join(SCRIPTS, script), args, env, tmp);
-        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr: `${line}\n` });
-    });
-});
-
-describe("dump.sh with stand-in dump clients: how the password travels, and dumps that must not be uploaded", () => {
-    let tmp = "";
-    let push: FakePushgateway;
-    beforeAll(async () => {
-        tmp = traversableTempDir("launchpad-db-stubs-");
-        push = await startFakePushgateway();
-    });
-    afterAll(async () => {
-        await push?.close();
-        rmSync(tmp, { recursive: true, force: true });
-    });
-    const curlMissing = missingTools(tools, ["curl"]);
-
-    /**
-     * A directory holding a fake `client` (mariadb-dump, mysqldump or pg_dump) that records its
-     * arguments, the mode of any --defaults-extra-file, and whether PGPASSWORD / DB_PASSWORD and
-     * libpq's TLS variables reached it, then prints `output` and exits with `status`.
-     */
-    const stub = (name: string, client: string, output: string, status: number): { bin: string; record: string } => {
-        const bin = join(tmp, name);
-        mkdirSync(bin);
-        const record = join(bin, "record");
-        writeFileSync(join(bin, client), [
-            "#!/bin/sh",
-            `exec 3>"${record}"`,
-            `for a in "$@"; do printf 'arg %s\\n' "$a" >&3; case $a in --defaults-extra-file=*) printf 'mode %s\\n' "$(stat -c %a "\${a#*=}")" >&3;; esac; done`,
-            `printf 'PGPASSWORD=%s\\n' "\${PGPASSWORD-unset}" >&3`,
-            `printf 'DB_PASSWORD=%s\\n' "\${DB_PASSWORD-unset}" >&3`,
-            `printf 'PGSSLMODE=%s PGSSLROOTCERT=%s\\n' "\${PGSSLMODE-unset}" "\${PGSSLROOTCERT-unset}" >&3`,
-            `printf '%s' '${output}'`,
-            `exit ${status}`,
-            "",
-        ].join("\n"), { mode: 0o755 });
-        return { bin, record };
-    };
-    const env = (engine: Engine, bin: string, workDir: string): Record<string, string> => ({
-        PATH: `${bin}:/usr/bin:/bin`, DB_ENGINE: engine, DB_HOST: "db.internal", DB_PORT: "6000", DB_NAME: "shop", DB_USER: "app",
-        DB_PASSWORD, DB_SSL_CA: standInCa, WORK_DIR: workDir, BACKUP_DATE: "2024-12-01",
-    });
-
-    // Independent runs (own stand-in, own WORK_DIR), each mostly waiting on the dump's 0.2 s watch: side by side.
-    it.concurrent.for<{ engine: Engine; client: string; what: string; output: string; status: number; line: string }>([
-        { engine: "mysql", client: "mariadb-dump", what: "nothing, exit 0", output: "", status: 0, line: "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing" },
-        { engine: "postgres", client: "pg_dump", what: "nothing, exit 0", output: "", status: 0, line: "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing" },
-        {
-            engine: "mysql", client: "mariadb-dump", what: "SQL without the trailer, exit 0", output: "CREATE TABLE t (id int);\n", status: 0,
-            line: "dump.sh: the dump of shop is incomplete: it does not end with '-- Dump completed'",
-        },
-        {
-            engine: "postgres", client: "pg_dump", what: "SQL without the trailer, exit 0", output: "CREATE TABLE t (id int);\n", status: 0,
-            line: "dump.sh: the dump of shop is incomplete: it does not end with '-- PostgreSQL database dump complete'",
-        },
-        {
-            engine: "postgres", client: "pg_dump", what: "a whole dump, exit 3", output: "-- PostgreSQL database dump complete\n", status: 3,
-            line: "dump.sh: dumping postgres database shop from db.internal:6000 failed",
-        },
-    ])("$engine: $client printing $what is refused, and nothing is left to upload", async ({ engine, client, output, status, line }, { expect }) => {
-        const name = `${engine}-${output.length}-${status}`;
-        const { bin } = stub(name, client, output, status);
-        const workDir = join(tmp, `${name}-work`);
-        mkdirSync(workDir);
-        const r = await runScript(DUMP_SH, ["dump"], env(engine, bin, workDir), tmp);
-        expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([1, "", `${line}\n`, [], []]);
-    });
-
-    describe("a failed run tells the Pushgateway, and its error stays exactly what it was", () => {
-        it.skipIf(skipForMissing("failure pushes (curl)", curlMissing))("a refused dump on Sunday 1 December POSTs the failure to its daily, weekly and monthly groups", async () => {
-            assertTools("curl", curlMissing);
-            const { bin } = stub("push-empty", "pg_dump", "", 0);
-            const workDir = join(tmp, "push-empty-work");
-            mkdirSync(workDir);
-            const from = nowSeconds();
-            const r = await runScript(DUMP_SH, ["dump"], { ...env("postgres", bin, workDir), PUSHGATEWAY_URL: `${push.url}/empty/` }, tmp);
-            expect([r.code, r.stdout, r.stderr, r.leftovers]).toEqual([1, "", "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing\n", []]);
-            // The tiers' pushes go side by side (bounded in total under SIGTERM), so in no set order.
-            expect(failurePushes(push.pushes.filter((p) => p.path.startsWith("/empty/")), from, nowSeconds()).sort()).toEqual(
-                ["daily", "weekly", "monthly"].map((t) => `POST /empty/metrics/job/launchpad-db-backup/database/shop/tier/${t}\n${FAILURE_BODY.backup}`).sort(),
-            );
-        });
-
-        it.skipIf(skipForMissing("failure pushes (curl)", curlMissing))("a configuration error (exit 2) before the tiers are known POSTs to the daily group, under PUSHGATEWAY_JOB", async () => {
-            assertTools("curl", curlMissing);
-            const from = nowSeconds();
-            const r = await runScript(DUMP_SH, ["upload"], { PUSHGATEWAY_URL: `${push.url}/config`, PUSHGATEWAY_JOB: "nightly-dump", DB_NAME: "shop" }, tmp);
-            expect([r.code, r.stdout, r.stderr]).toEqual([2, "", "dump.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION WORK_DIR\n"]);
-            expect(failurePushes(push.pushes.filter((p) => p.path.startsWith("/config/")), from, nowSeconds())).toEqual([
-                `POST /config/metrics/job/nightly-dump/database/shop/tier/daily\n${FAILURE_BODY.backup}`,
-            ]);
-        });
-
-        it("nothing is pushed without a usable DB_NAME, nor by the tiers helper, nor by an unknown phase", async () => {
-            const before = push.pushes.length;
-            const runs = await Promise.all([
-                runScript(DUMP_SH, ["upload"], { PUSHGATEWAY_URL: push.url, DB_NAME: "shop/../x" }, tmp),
-                runScript(DUMP_SH, ["tiers"], { PUSHGATEWAY_URL: push.url, DB_NAME: "shop", BACKUP_DATE: "2024-13-01" }, tmp),
-                runScript(DUMP_SH, ["backup"], { PUSHGATEWAY_URL: push.url, DB_NAME: "shop" }, tmp),
-            ]);
-            expect(runs.map((r) => r.code)).toEqual([2, 2, 2]);
-            expect(push.pushes.slice(before)).toEqual([]);
-        });
-
-        it("an unreachable Pushgateway changes neither the exit status nor the one error line", async () => {
-            const { bin } = stub("push-unreachable", "pg_dump", "-- PostgreSQL database dump complete\n", 3);
-            const workDir = join(tmp, "push-unreachable-work");
-            mkdirSync(workDir);
-            const r = await runScript(DUMP_SH, ["dump"], { ...env("postgres", bin, workDir), PUSHGATEWAY_URL: "http://127.0.0.1:9" }, tmp);
-            expect([r.code, r.stdout, r.stderr, r.leftovers]).toEqual([1, "", "dump.sh: dumping postgres database shop from db.internal:6000 failed\n", []]);
-        });
-    });
-
-    it("mysql: the password reaches mariadb-dump only through a 0600 option file, never argv or the environment; " +
-        "the server is verified with --ssl-ca and --ssl-verify-server-cert (MariaDB client options; mariadb-dump --help of Debian 12's 10.11 shows ssl-verify-server-cert FALSE by default)", async () => {
-        const { bin, record } = stub("mysql-args", "mariadb-dump", "-- Dump completed on 2024-12-01\n", 0);
-        const workDir = join(tmp, "mysql-args-work");
-        mkdirSync(workDir);
-        const r = await runScript(DUMP_SH, ["dump"], env("mysql", bin, workDir), tmp);
-        expect([r.code, r.stderr]).toEqual([0, ""]);
-        const lines = readFileSync(record, "utf8").split("\n");
-        expect(lines.filter((l) => l.startsWith("arg --defaults-extra-file=") || l.startsWith("mode "))).toEqual([
-            expect.stringMatching(/^arg --defaults-extra-file=.+\/dump-secrets\.\w+\/client\.cnf$/) as string, "mode 600",
-        ]);
-        expect(lines.filter((l) => l.startsWith("arg ") && !l.startsWith("arg --defaults-extra-file="))).toEqual([
-            "arg --protocol=TCP", "arg --host=db.internal", "arg --port=6000", "arg --user=app",
-            "arg --ssl", `arg --ssl-ca=${standInCa}`, "arg --ssl-verify-server-cert",
-            "arg --single-transaction", "arg --routines", "arg --triggers", "arg --events",
-            "arg --hex-blob", "arg --no-tablespaces", "arg --default-character-set=utf8mb4", "arg shop",
-        ]);
-        expect(lines.filter((l) => l.includes("PASSWORD"))).toEqual(["PGPASSWORD=unset", "DB_PASSWORD=unset"]);
-        expect(r.leftovers).toEqual([]);
-    });
-
-    it("mysql, MySQL's own mysqldump (the mysql images): --ssl-mode=VERIFY_IDENTITY with --ssl-ca, the option MySQL 8 has " +
-        "(MySQL worklog WL#9091: 8.0 removed --ssl and --ssl-verify-server-cert for --ssl-mode)", async () => {
-        const { bin, record } = stub("mysqldump-args", "mysqldump", "-- Dump completed on 2024-12-01\n", 0);
-        const workDir = join(tmp, "mysqldump-args-work");
-        mkdirSync(workDir);
-        // As in the mysql image: no MariaDB client beside it (dump.sh would take mariadb-dump first).
-        const usrBin = join(tmp, "usr-bin-without-mariadb");
-        mkdirSync(usrBin);
-        for (const name of readdirSync("/usr/bin").filter((n) => !n.startsWith("mariadb") && !n.startsWith("mysql"))) {
-            symlinkSync(join("/usr/bin", name), join(usrBin, name));
-        }
-        const r = await runScript(DUMP_SH, ["dump"], { ...env("mysql", bin, workDir), PATH: `${bin}:${usrBin}` }, tmp);
-        expect([r.code, r.stderr]).toEqual([0, ""]);
-        const args = readFileSync(record, "utf8").split("\n").filter((l) => l.startsWith("arg ") && !l.startsWith("arg --defaults-extra-file="));
-        expect(args.slice(0, 6)).toEqual([
-            "arg --protocol=TCP", "arg --host=db.internal", "arg --port=6000", "arg --user=app", "arg --ssl-mode=VERIFY_IDENTITY", `arg --ssl-ca=${standInCa}`,
-        ]);
-    });
-
-    it("postgres: the password reaches pg_dump only as PGPASSWORD, never argv; plain format, no owners, no grants; " +
-        "sslmode=verify-full with sslrootcert (libpq \"SSL Support\", sslmode table: verify-full checks the chain and the host name)", async () => {
-        const { bin, record } = stub("pg-args", "pg_dump", "-- PostgreSQL database dump complete\n", 0);
-        const workDir = join(tmp, "pg-args-work");
-        mkdirSync(workDir);
-        const r = await runScript(DUMP_SH, ["dump"], env("postgres", bin, workDir), tmp);
-        expect([r.code, r.stderr]).toEqual([0, ""]);
-        const lines = readFileSync(record, "utf8").split("\n").filter((l) => l !== "");
-        expect(lines).toEqual([
-            "arg --no-password", "arg --host=db.internal", "arg --port=6000", "arg --username=app", "arg --dbname=shop",
-            "arg --format=plain", "arg --no-owner", "arg --no-privileges",
-            `PGPASSWORD=${DB_PASSWORD}`, "DB_PASSWORD=unset", `PGSSLMODE=verify-full PGSSLROOTCERT=${standInCa}`,
-        ]);
-    });
-});
-
 /** True while a process with this pid exists. */
 function alive(pid: number): boolean {
     try {
@@ -386,7 +137,12 @@ function alive(pid: number): boolean {
     }
 }
 
-describe("dump.sh fails closed and fast: deadlines on the client, an error line for a signal, the checksum before the dump", () => {
+// The suites from here to the shellcheck one run side by side: vitest runs consecutive concurrent
+// suites together, and the tests inside each, at most 5 tests at a time (maxConcurrency), first come
+// first served; so the suites that wait longest come first. Every run has its own directory,
+// stand-ins and servers, and most of a run is waiting: on a deadline, a signal, or the dump's 0.2 s
+// watch. One after another they left a worker idle for about 5 s.
+describe.concurrent("dump.sh fails closed and fast: deadlines on the client, an error line for a signal, the checksum before the dump", () => {
     let tmp = "";
     beforeAll(() => {
         tmp = traversableTempDir("launchpad-db-deadlines-");
@@ -484,7 +240,7 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         }
     }, 60_000);
 
-    it.each([
+    it.for([
         ["DB_CONNECT_TIMEOUT", "0", "dump.sh: DB_CONNECT_TIMEOUT '0' is not a number of seconds from 1 to 99999"],
         ["DB_READ_TIMEOUT", "10m", "dump.sh: DB_READ_TIMEOUT '10m' is not a number of seconds from 1 to 99999"],
         // mariadb-dump (MariaDB 10.11 on Debian, traced with strace) connects to 3306 for --port=0, 1024 for "1K", 34463
@@ -494,7 +250,7 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
         ["DB_PORT", "99999", "dump.sh: DB_PORT '99999' is not a TCP port: use 1 to 65535"],
         ["DB_PORT", " 3306", "dump.sh: DB_PORT ' 3306' is not a TCP port: use 1 to 65535"],
         ["DB_PORT", "db", "dump.sh: DB_PORT 'db' is not a TCP port: use 1 to 65535"],
-    ])("%s=%s is a configuration error (exit 2)", async (name, value, line) => {
+    ])("%s=%s is a configuration error (exit 2)", async ([name, value, line], { expect }) => {
         const { bin, workDir } = stallingClient(`bad-${name}-${Buffer.from(value).toString("hex")}`, "mariadb-dump", "");
         const r = await runScript(DUMP_SH, ["dump"], { ...dumpEnv("mysql", bin, workDir), [name]: value }, tmp);
         expect([r.code, r.stdout, r.stderr]).toEqual([2, "", `${line}\n`]);
@@ -678,9 +434,9 @@ describe("dump.sh fails closed and fast: deadlines on the client, an error line 
     });
 });
 
-describe("the runbooks' newest-complete-dump query", () => {
+describe.concurrent("the runbooks' newest-complete-dump query", () => {
     const awkMissing = which("awk") === undefined ? ["awk"] : [];
-    it.skipIf(skipForMissing("runbook query (awk)", awkMissing)).each(["README.md", "region-failure.md"])("docs/runbooks/%s takes the newest .sql.gz that has its .sha256, never an unfinished upload", async (page) => {
+    it.skipIf(skipForMissing("runbook query (awk)", awkMissing)).for(["README.md", "region-failure.md"])("docs/runbooks/%s takes the newest .sql.gz that has its .sha256, never an unfinished upload", async (page, { expect }) => {
         const doc = readFileSync(join(SCRIPTS, "..", "..", "docs", "runbooks", page), "utf8");
         const program = /awk '([^']+)'/.exec(doc)?.[1];
         expect(program).toContain("\\.sql\\.gz\\.sha256$");
@@ -695,7 +451,7 @@ describe("the runbooks' newest-complete-dump query", () => {
     });
 });
 
-describe("dump.sh against a server that accepts TCP and never speaks: fails within DB_CONNECT_TIMEOUT", () => {
+describe.concurrent("dump.sh against a server that accepts TCP and never speaks: fails within DB_CONNECT_TIMEOUT", () => {
     const missing = missingTools(tools, ["mariadbDump", "pgBinDir"]);
     let server: Server | undefined;
     let port = 0;
@@ -732,6 +488,256 @@ describe("dump.sh against a server that accepts TCP and never speaks: fails with
             1, "", `dump.sh: dumping ${engine} database shop from 127.0.0.1:${port} failed: ${reason(port)}\n`, [], [], [],
         ]);
         expect(r.ms).toBeLessThan(8_000);
+    });
+});
+
+describe.concurrent("dump.sh tiers: which retention prefixes a date gets", () => {
+    let tmp = "";
+    beforeAll(() => {
+        tmp = traversableTempDir("launchpad-db-tiers-");
+    });
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+    it.for([
+        { date: "2024-12-01", weekly: undefined, tiers: ["daily", "weekly", "monthly"], why: "a Sunday that is the 1st" },
+        { date: "2025-01-01", weekly: undefined, tiers: ["daily", "monthly", "yearly"], why: "1 January, a Wednesday" },
+        { date: "2023-01-01", weekly: undefined, tiers: ["daily", "weekly", "monthly", "yearly"], why: "1 January that is a Sunday" },
+        { date: "2024-12-03", weekly: undefined, tiers: ["daily"], why: "a plain Tuesday" },
+        { date: "2024-12-03", weekly: "2", tiers: ["daily", "weekly"], why: "a Tuesday with WEEKLY_DAY=2" },
+        { date: "2024-12-08", weekly: "2", tiers: ["daily"], why: "a Sunday when the weekly day is Tuesday" },
+        { date: "2024-02-29", weekly: undefined, tiers: ["daily"], why: "a leap day, a Thursday" },
+    ])("$date ($why): $tiers", async ({ date, weekly, tiers }, { expect }) => {
+        const env: Record<string, string> = { BACKUP_DATE: date, ...(weekly === undefined ? {} : { WEEKLY_DAY: weekly }) };
+        const r = await runScript(DUMP_SH, ["tiers"], env, tmp);
+        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: tiers.map((t) => `${t}\n`).join(""), stderr: "" });
+    });
+
+    it.for<{ env: Record<string, string>; line: string }>([
+        { env: { BACKUP_DATE: "2023-02-29" }, line: "dump.sh: BACKUP_DATE '2023-02-29' is not a date: use YYYY-MM-DD" },
+        { env: { BACKUP_DATE: "1/12/2024" }, line: "dump.sh: BACKUP_DATE '1/12/2024' is not a date: use YYYY-MM-DD" },
+        { env: { BACKUP_DATE: "2024-12-01", WEEKLY_DAY: "0" }, line: "dump.sh: WEEKLY_DAY '0' is not an ISO weekday: use 1 (Monday) to 7 (Sunday)" },
+    ])("rejects $env with exit 2 and one line", async ({ env, line }, { expect }) => {
+        const r = await runScript(DUMP_SH, ["tiers"], env, tmp);
+        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr: `${line}\n` });
+    });
+});
+
+describe.concurrent("dump.sh and verify.sh refuse bad configuration before touching anything", () => {
+    let tmp = "";
+    beforeAll(() => {
+        tmp = traversableTempDir("launchpad-db-config-");
+    });
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+    it.for<{ script: "dump.sh" | "verify.sh"; args: string[]; env: Record<string, string>; line: string }>([
+        { script: "dump.sh", args: [], env: {}, line: "dump.sh: missing required environment variable(s): DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD DB_SSL_CA BACKUP_BUCKET AWS_REGION" },
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "oracle", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/ca.pem", WORK_DIR: "/tmp" },
+            line: "dump.sh: DB_ENGINE 'oracle' is not supported: use mysql or postgres",
+        },
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: "shop; drop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/ca.pem", WORK_DIR: "/tmp" },
+            line: "dump.sh: DB_NAME 'shop; drop' is not allowed: use letters, digits, '_' and '-' (at most 63, not starting with '-')",
+        },
+        // No dump without verifying the server: no CA bundle, no connection at all.
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", WORK_DIR: "/tmp" },
+            line: "dump.sh: missing required environment variable(s): DB_SSL_CA",
+        },
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "postgres", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/no/such/ca.pem", WORK_DIR: "/tmp" },
+            line: "dump.sh: DB_SSL_CA '/no/such/ca.pem' is not a readable file: the database's certificate cannot be verified without its CA bundle",
+        },
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "postgres", DB_HOST: "h", DB_NAME: "shop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: NOT_A_BUNDLE, WORK_DIR: "/tmp" },
+            line: `dump.sh: DB_SSL_CA '${NOT_A_BUNDLE}' holds no PEM certificate: the database's certificate cannot be verified`,
+        },
+        {
+            script: "dump.sh", args: ["check"], env: { BACKUP_BUCKET: "b", AWS_REGION: "us-east-1", DB_NAME: "shop", WORK_DIR: "/tmp", DB_SSL_CA: "/tmp/ca.pem", DB_SSL_CA_URL: "http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem" },
+            line: "dump.sh: DB_SSL_CA_URL 'http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem' is not an https:// URL: the CA bundle must itself come over verified TLS",
+        },
+        { script: "dump.sh", args: ["upload"], env: {}, line: "dump.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION WORK_DIR" },
+        { script: "dump.sh", args: ["backup"], env: {}, line: "dump.sh: unknown phase 'backup': use all, check, dump, upload or tiers" },
+        { script: "verify.sh", args: ["fetch"], env: {}, line: "verify.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION DB_NAME WORK_DIR" },
+        {
+            script: "verify.sh", args: ["restore"], env: { DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: "orders,cust omers;x", WORK_DIR: "/tmp" },
+            line: "verify.sh: CRITICAL_TABLES entry 'cust omers;x' is not a plain table name",
+        },
+        {
+            // A blank inside a name was squeezed out, so "cust omers" checked another table, customers.
+            script: "verify.sh", args: ["restore"], env: { DB_ENGINE: "mysql", DB_NAME: "shop", CRITICAL_TABLES: " orders , cust omers ", WORK_DIR: "/tmp" },
+            line: "verify.sh: CRITICAL_TABLES entry 'cust omers' is not a plain table name",
+        },
+    ])("$script $args: $line", async ({ script, args, env, line }, { expect }) => {
+        const r = await runScript(join(SCRIPTS, script), args, env, tmp);
+        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr: `${line}\n` });
+    });
+});
+
+describe.concurrent("dump.sh with stand-in dump clients: how the password travels, and dumps that must not be uploaded", () => {
+    let tmp = "";
+    let push: FakePushgateway;
+    beforeAll(async () => {
+        tmp = traversableTempDir("launchpad-db-stubs-");
+        push = await startFakePushgateway();
+    });
+    afterAll(async () => {
+        await push?.close();
+        rmSync(tmp, { recursive: true, force: true });
+    });
+    const curlMissing = missingTools(tools, ["curl"]);
+
+    /**
+     * A directory holding a fake `client` (mariadb-dump, mysqldump or pg_dump) that records its
+     * arguments, the mode of any --defaults-extra-file, and whether PGPASSWORD / DB_PASSWORD and
+     * libpq's TLS variables reached it, then prints `output` and exits with `status`.
+     */
+    const stub = (name: string, client: string, output: string, status: number): { bin: string; record: string } => {
+        const bin = join(tmp, name);
+        mkdirSync(bin);
+        const record = join(bin, "record");
+        writeFileSync(join(bin, client), [
+            "#!/bin/sh",
+            `exec 3>"${record}"`,
+            `for a in "$@"; do printf 'arg %s\\n' "$a" >&3; case $a in --defaults-extra-file=*) printf 'mode %s\\n' "$(stat -c %a "\${a#*=}")" >&3;; esac; done`,
+            `printf 'PGPASSWORD=%s\\n' "\${PGPASSWORD-unset}" >&3`,
+            `printf 'DB_PASSWORD=%s\\n' "\${DB_PASSWORD-unset}" >&3`,
+            `printf 'PGSSLMODE=%s PGSSLROOTCERT=%s\\n' "\${PGSSLMODE-unset}" "\${PGSSLROOTCERT-unset}" >&3`,
+            `printf '%s' '${output}'`,
+            `exit ${status}`,
+            "",
+        ].join("\n"), { mode: 0o755 });
+        return { bin, record };
+    };
+    const env = (engine: Engine, bin: string, workDir: string): Record<string, string> => ({
+        PATH: `${bin}:/usr/bin:/bin`, DB_ENGINE: engine, DB_HOST: "db.internal", DB_PORT: "6000", DB_NAME: "shop", DB_USER: "app",
+        DB_PASSWORD, DB_SSL_CA: standInCa, WORK_DIR: workDir, BACKUP_DATE: "2024-12-01",
+    });
+
+    // Independent runs (own stand-in, own WORK_DIR), each mostly waiting on the dump's 0.2 s watch: side by side.
+    it.concurrent.for<{ engine: Engine; client: string; what: string; output: string; status: number; line: string }>([
+        { engine: "mysql", client: "mariadb-dump", what: "nothing, exit 0", output: "", status: 0, line: "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing" },
+        { engine: "postgres", client: "pg_dump", what: "nothing, exit 0", output: "", status: 0, line: "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing" },
+        {
+            engine: "mysql", client: "mariadb-dump", what: "SQL without the trailer, exit 0", output: "CREATE TABLE t (id int);\n", status: 0,
+            line: "dump.sh: the dump of shop is incomplete: it does not end with '-- Dump completed'",
+        },
+        {
+            engine: "postgres", client: "pg_dump", what: "SQL without the trailer, exit 0", output: "CREATE TABLE t (id int);\n", status: 0,
+            line: "dump.sh: the dump of shop is incomplete: it does not end with '-- PostgreSQL database dump complete'",
+        },
+        {
+            engine: "postgres", client: "pg_dump", what: "a whole dump, exit 3", output: "-- PostgreSQL database dump complete\n", status: 3,
+            line: "dump.sh: dumping postgres database shop from db.internal:6000 failed",
+        },
+    ])("$engine: $client printing $what is refused, and nothing is left to upload", async ({ engine, client, output, status, line }, { expect }) => {
+        const name = `${engine}-${output.length}-${status}`;
+        const { bin } = stub(name, client, output, status);
+        const workDir = join(tmp, `${name}-work`);
+        mkdirSync(workDir);
+        const r = await runScript(DUMP_SH, ["dump"], env(engine, bin, workDir), tmp);
+        expect([r.code, r.stdout, r.stderr, readdirSync(workDir), r.leftovers]).toEqual([1, "", `${line}\n`, [], []]);
+    });
+
+    // One after another: they share this suite's Pushgateway, and one asserts that nothing reached it.
+    describe.sequential("a failed run tells the Pushgateway, and its error stays exactly what it was", () => {
+        it.skipIf(skipForMissing("failure pushes (curl)", curlMissing))("a refused dump on Sunday 1 December POSTs the failure to its daily, weekly and monthly groups", async ({ expect }) => {
+            assertTools("curl", curlMissing);
+            const { bin } = stub("push-empty", "pg_dump", "", 0);
+            const workDir = join(tmp, "push-empty-work");
+            mkdirSync(workDir);
+            const from = nowSeconds();
+            const r = await runScript(DUMP_SH, ["dump"], { ...env("postgres", bin, workDir), PUSHGATEWAY_URL: `${push.url}/empty/` }, tmp);
+            expect([r.code, r.stdout, r.stderr, r.leftovers]).toEqual([1, "", "dump.sh: the dump of shop is empty: the client exited 0 but wrote nothing\n", []]);
+            // The tiers' pushes go side by side (bounded in total under SIGTERM), so in no set order.
+            expect(failurePushes(push.pushes.filter((p) => p.path.startsWith("/empty/")), from, nowSeconds()).sort()).toEqual(
+                ["daily", "weekly", "monthly"].map((t) => `POST /empty/metrics/job/launchpad-db-backup/database/shop/tier/${t}\n${FAILURE_BODY.backup}`).sort(),
+            );
+        });
+
+        it.skipIf(skipForMissing("failure pushes (curl)", curlMissing))("a configuration error (exit 2) before the tiers are known POSTs to the daily group, under PUSHGATEWAY_JOB", async ({ expect }) => {
+            assertTools("curl", curlMissing);
+            const from = nowSeconds();
+            const r = await runScript(DUMP_SH, ["upload"], { PUSHGATEWAY_URL: `${push.url}/config`, PUSHGATEWAY_JOB: "nightly-dump", DB_NAME: "shop" }, tmp);
+            expect([r.code, r.stdout, r.stderr]).toEqual([2, "", "dump.sh: missing required environment variable(s): BACKUP_BUCKET AWS_REGION WORK_DIR\n"]);
+            expect(failurePushes(push.pushes.filter((p) => p.path.startsWith("/config/")), from, nowSeconds())).toEqual([
+                `POST /config/metrics/job/nightly-dump/database/shop/tier/daily\n${FAILURE_BODY.backup}`,
+            ]);
+        });
+
+        it("nothing is pushed without a usable DB_NAME, nor by the tiers helper, nor by an unknown phase", async ({ expect }) => {
+            const before = push.pushes.length;
+            const runs = await Promise.all([
+                runScript(DUMP_SH, ["upload"], { PUSHGATEWAY_URL: push.url, DB_NAME: "shop/../x" }, tmp),
+                runScript(DUMP_SH, ["tiers"], { PUSHGATEWAY_URL: push.url, DB_NAME: "shop", BACKUP_DATE: "2024-13-01" }, tmp),
+                runScript(DUMP_SH, ["backup"], { PUSHGATEWAY_URL: push.url, DB_NAME: "shop" }, tmp),
+            ]);
+            expect(runs.map((r) => r.code)).toEqual([2, 2, 2]);
+            expect(push.pushes.slice(before)).toEqual([]);
+        });
+
+        it("an unreachable Pushgateway changes neither the exit status nor the one error line", async ({ expect }) => {
+            const { bin } = stub("push-unreachable", "pg_dump", "-- PostgreSQL database dump complete\n", 3);
+            const workDir = join(tmp, "push-unreachable-work");
+            mkdirSync(workDir);
+            const r = await runScript(DUMP_SH, ["dump"], { ...env("postgres", bin, workDir), PUSHGATEWAY_URL: "http://127.0.0.1:9" }, tmp);
+            expect([r.code, r.stdout, r.stderr, r.leftovers]).toEqual([1, "", "dump.sh: dumping postgres database shop from db.internal:6000 failed\n", []]);
+        });
+    });
+
+    it("mysql: the password reaches mariadb-dump only through a 0600 option file, never argv or the environment; " +
+        "the server is verified with --ssl-ca and --ssl-verify-server-cert (MariaDB client options; mariadb-dump --help of Debian 12's 10.11 shows ssl-verify-server-cert FALSE by default)", async ({ expect }) => {
+        const { bin, record } = stub("mysql-args", "mariadb-dump", "-- Dump completed on 2024-12-01\n", 0);
+        const workDir = join(tmp, "mysql-args-work");
+        mkdirSync(workDir);
+        const r = await runScript(DUMP_SH, ["dump"], env("mysql", bin, workDir), tmp);
+        expect([r.code, r.stderr]).toEqual([0, ""]);
+        const lines = readFileSync(record, "utf8").split("\n");
+        expect(lines.filter((l) => l.startsWith("arg --defaults-extra-file=") || l.startsWith("mode "))).toEqual([
+            expect.stringMatching(/^arg --defaults-extra-file=.+\/dump-secrets\.\w+\/client\.cnf$/) as string, "mode 600",
+        ]);
+        expect(lines.filter((l) => l.startsWith("arg ") && !l.startsWith("arg --defaults-extra-file="))).toEqual([
+            "arg --protocol=TCP", "arg --host=db.internal", "arg --port=6000", "arg --user=app",
+            "arg --ssl", `arg --ssl-ca=${standInCa}`, "arg --ssl-verify-server-cert",
+            "arg --single-transaction", "arg --routines", "arg --triggers", "arg --events",
+            "arg --hex-blob", "arg --no-tablespaces", "arg --default-character-set=utf8mb4", "arg shop",
+        ]);
+        expect(lines.filter((l) => l.includes("PASSWORD"))).toEqual(["PGPASSWORD=unset", "DB_PASSWORD=unset"]);
+        expect(r.leftovers).toEqual([]);
+    });
+
+    it("mysql, MySQL's own mysqldump (the mysql images): --ssl-mode=VERIFY_IDENTITY with --ssl-ca, the option MySQL 8 has " +
+        "(MySQL worklog WL#9091: 8.0 removed --ssl and --ssl-verify-server-cert for --ssl-mode)", async ({ expect }) => {
+        const { bin, record } = stub("mysqldump-args", "mysqldump", "-- Dump completed on 2024-12-01\n", 0);
+        const workDir = join(tmp, "mysqldump-args-work");
+        mkdirSync(workDir);
+        // As in the mysql image: no MariaDB client beside it (dump.sh would take mariadb-dump first).
+        const usrBin = join(tmp, "usr-bin-without-mariadb");
+        mkdirSync(usrBin);
+        for (const name of readdirSync("/usr/bin").filter((n) => !n.startsWith("mariadb") && !n.startsWith("mysql"))) {
+            symlinkSync(join("/usr/bin", name), join(usrBin, name));
+        }
+        const r = await runScript(DUMP_SH, ["dump"], { ...env("mysql", bin, workDir), PATH: `${bin}:${usrBin}` }, tmp);
+        expect([r.code, r.stderr]).toEqual([0, ""]);
+        const args = readFileSync(record, "utf8").split("\n").filter((l) => l.startsWith("arg ") && !l.startsWith("arg --defaults-extra-file="));
+        expect(args.slice(0, 6)).toEqual([
+            "arg --protocol=TCP", "arg --host=db.internal", "arg --port=6000", "arg --user=app", "arg --ssl-mode=VERIFY_IDENTITY", `arg --ssl-ca=${standInCa}`,
+        ]);
+    });
+
+    it("postgres: the password reaches pg_dump only as PGPASSWORD, never argv; plain format, no owners, no grants; " +
+        "sslmode=verify-full with sslrootcert (libpq \"SSL Support\", sslmode table: verify-full checks the chain and the host name)", async ({ expect }) => {
+        const { bin, record } = stub("pg-args", "pg_dump", "-- PostgreSQL database dump complete\n", 0);
+        const workDir = join(tmp, "pg-args-work");
+        mkdirSync(workDir);
+        const r = await runScript(DUMP_SH, ["dump"], env("postgres", bin, workDir), tmp);
+        expect([r.code, r.stderr]).toEqual([0, ""]);
+        const lines = readFileSync(record, "utf8").split("\n").filter((l) => l !== "");
+        expect(lines).toEqual([
+            "arg --no-password", "arg --host=db.internal", "arg --port=6000", "arg --username=app", "arg --dbname=shop",
+            "arg --format=plain", "arg --no-owner", "arg --no-privileges",
+            `PGPASSWORD=${DB_PASSWORD}`, "DB_PASSWORD=unset", `PGSSLMODE=verify-full PGSSLROOTCERT=${standInCa}`,
+        ]);
     });
 });
 

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import type * as net from "node:net";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, type TestContext } from "vitest";
 import { smokeCli } from "../smoke/cli";
 import { errorCause, redactCredentials, type SmokeSummary } from "../smoke/runner";
 import { bodyCapBytes, openClient, type Client } from "../smoke/transport";
@@ -33,6 +33,21 @@ async function serve(protocol: "http" | "https", onRequest: OnRequest): Promise<
 function client(url: string, sockets = 1): Client {
     const c = openClient(new URL(url), sockets, { ca: testCertificate().cert });
     clients.push(c);
+    return c;
+}
+
+/**
+ * `serve` and `client` for a test that runs side by side with others: closed when that test
+ * finishes, not by the afterEach above, which closes every registered one after any test.
+ */
+async function serveOwn(protocol: "http" | "https", onRequest: OnRequest, onTestFinished: TestContext["onTestFinished"]): Promise<RawServer> {
+    const s = await rawServer(onRequest, protocol);
+    onTestFinished(() => s.close());
+    return s;
+}
+function clientOwn(url: string, onTestFinished: TestContext["onTestFinished"]): Client {
+    const c = openClient(new URL(url), 1, { ca: testCertificate().cert });
+    onTestFinished(() => c.close());
     return c;
 }
 
@@ -295,24 +310,26 @@ describe("credentials in URLs are never printed", () => {
     });
 });
 
-describe.each(PROTOCOLS)("a server that sends only informational responses over %s", (protocol) => {
+// The suites from here to "npm run smoke" run side by side (vitest runs consecutive concurrent suites
+// together): each waits out a 400 ms timeout, or npm's and tsx's start-up, with its own server.
+describe.concurrent.each(PROTOCOLS)("a server that sends only informational responses over %s", (protocol) => {
     const processing = (socket: net.Socket): void => {
         const tick = setInterval(() => (socket.destroyed ? clearInterval(tick) : socket.write("HTTP/1.1 102 Processing\r\n\r\n")), 50);
     };
-    it.each<[string, OnRequest, Outcome]>([
+    it.for<[string, OnRequest, Outcome]>([
         ["102 Processing every 50 ms: the cause is named", processing, { error: "TimeoutError", message: "only informational (1xx) responses within 400 ms (the last 102), never a final one" }],
         ["silence: a plain timeout", () => undefined, { error: "TimeoutError", message: "no complete response within 400 ms" }],
-    ])("%s", async (_, onRequest, want) => {
-        const server = await serve(protocol, onRequest);
-        expect(await send(client(server.url), server.url, undefined, 400)).toEqual(want);
+    ])("%s", async ([, onRequest, want], { expect, onTestFinished }) => {
+        const server = await serveOwn(protocol, onRequest, onTestFinished);
+        expect(await send(clientOwn(server.url, onTestFinished), server.url, undefined, 400)).toEqual(want);
     });
 });
 
-describe("a server that sends only informational responses, through the CLI", () => {
-    it("fails with the cause kept in the verdict, not a bare timeout", async () => {
-        const server = await serve("http", (socket) => {
+describe.concurrent("a server that sends only informational responses, through the CLI", () => {
+    it("fails with the cause kept in the verdict, not a bare timeout", async ({ expect, onTestFinished }) => {
+        const server = await serveOwn("http", (socket) => {
             const tick = setInterval(() => (socket.destroyed ? clearInterval(tick) : socket.write("HTTP/1.1 102 Processing\r\n\r\n")), 50);
-        });
+        }, onTestFinished);
         const run = await smokeCli(["--policy", policyFile({ timeoutMs: 400 }), "--target", server.url, "--json"], {});
         const summary = JSON.parse(run.stdout) as SmokeSummary;
         expect([run.code, summary.reasons]).toEqual([1, [rate("2 timeout (first: only informational (1xx) responses within 400 ms (the last 102), never a final one)")]]);
@@ -328,12 +345,12 @@ function npmSmoke(args: readonly string[]): Promise<{ code: number | null; stdou
     });
 }
 
-describe("npm run smoke", () => {
-    it("ends an endless body with a body-mismatch verdict, exit 1, and prints no credential", async () => {
-        const server = await serve("http", (s) => {
+describe.concurrent("npm run smoke", () => {
+    it("ends an endless body with a body-mismatch verdict, exit 1, and prints no credential", async ({ expect, onTestFinished }) => {
+        const server = await serveOwn("http", (s) => {
             s.write("HTTP/1.1 200 OK\r\n\r\n");
             writeForever(s, KIB16);
-        });
+        }, onTestFinished);
         const target = server.url.replace("http://", "http://gate:s3cret@");
         const r = await npmSmoke(["--policy", policyFile({ checks: [{ path: "/", bodyContains: "ready" }], timeoutMs: 20_000 }), "--target", target]);
         const summary = JSON.parse(r.stdout.trimEnd().split("\n").pop() ?? "") as SmokeSummary;
