@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { BACKUP_HOUR_UTC, backupStartWindowText, RDS_WINDOW_MARGIN_MINUTES, touchesBackupStartWindow } from "../lib/backup-schedule";
 import { masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
-import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
+import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsInStandardSupport, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { describeValue } from "./errors";
 import { either, fieldOf, isSet, type ConfigInput, type Show } from "./input";
 import { instanceTypeCatalogue, instanceTypeCatalogueUpdated, nearestInstanceTypes } from "./node-group";
@@ -101,9 +101,10 @@ export interface DatabaseConfig {
 }
 
 /**
- * The database engine version must be in standard support on the day of the run, per the calendar
- * in `lib/versions.ts`: past it, RDS enrolls a database in paid Extended Support. A default that has
- * aged out is reported too (the calendar, and so the default, needs updating). A key held as a
+ * The database engine version must be a major RDS offers, with a pinned dump image, per the calendar
+ * in `lib/versions.ts`. One past standard support (RDS then enrolls the database in paid Extended
+ * Support) is left to the identity check when Launchpad can still serve it: a stack may keep the major
+ * it runs, never choose it (lib/support-calendar.ts). A default that has aged out is reported too (the calendar, and so the default, needs updating). A key held as a
  * secret gets no reason: the reason would tell its value apart.
  */
 export function engineVersionProblems(input: ConfigInput, today: string): string[] {
@@ -116,8 +117,12 @@ export function engineVersionProblems(input: ConfigInput, today: string): string
         const chosen = engineVersion ?? DEFAULT_ENGINE_VERSIONS[engine];
         const major = rdsMajorOf(engine, chosen);
         const allowed = rdsMajorsInStandardSupport(engine, today);
-        if (!allowed.includes(major)) {
-            const row = RDS_MAJOR_VERSIONS.find((m) => m.engine === engine && m.major === major);
+        const row = RDS_MAJOR_VERSIONS.find((m) => m.engine === engine && m.major === major);
+        // Past standard support, a major with a dump image is judged where the stack's recorded
+        // identity is known (components/identity-record.ts supportCalendarProblems): kept, a warning;
+        // chosen, refused. A major RDS does not offer never depends on the record: refused here.
+        const judgedOnRecord = row !== undefined && !rdsInStandardSupport(row, today) && pinnedEngineMajors(engine).includes(major);
+        if (!judgedOnRecord && !allowed.includes(major)) {
             const received = engineVersion !== undefined ? describeValue(engineVersion, secret) : `nothing (the default for ${engine} is ${JSON.stringify(chosen)})`;
             const why = secret
                 ? ""
