@@ -437,7 +437,7 @@ export function supportCalendarChecks(recorded: StackIdentity, current: StackIde
     const eks = version !== undefined ? eksSupportEnd(version) : undefined;
     if (version !== undefined && eks !== undefined && pastStandardSupport(eks, today)) {
         if (recorded.clusterVersion === version) {
-            warnings.push(keptPastSupportWarning(eks));
+            warnings.push(keptPastSupportWarning(eks, today));
         } else {
             refused.push(`launchpad:cluster.version: received ${q(version)}; expected a version in EKS standard support on ${today}: ${either(eksVersionsInStandardSupport(today))} ` +
                 `(${version} left EKS standard support on ${eks.end}: under upgradePolicy STANDARD, EKS upgrades it on its own); only a cluster that runs it (the stack's recorded identity${recorded.clusterVersion !== undefined ? `, ${q(recorded.clusterVersion)} here` : ", none here"}) may keep it (${CLUSTER_UPGRADE_DOCS})`);
@@ -449,7 +449,7 @@ export function supportCalendarChecks(recorded: StackIdentity, current: StackIde
     if (engine !== undefined && db?.engineMajor !== undefined && rds !== undefined && pastStandardSupport(rds, today)) {
         const was = recorded.database;
         if (was?.engine === engine && was.instance === db.instance && was.engineMajor === db.engineMajor) {
-            warnings.push(keptPastSupportWarning(rds));
+            warnings.push(keptPastSupportWarning(rds, today));
         } else {
             refused.push(`launchpad:database.engineVersion: received ${engine} major ${q(db.engineMajor)}; expected a ${engine} major version in RDS standard support on ${today}: ${either(rdsMajorsInStandardSupport(engine, today))} ` +
                 `(${engine} ${db.engineMajor} left RDS standard support on ${rds.end}: RDS enrolls it in paid Extended Support); only a database that runs it (the same instance and major in the stack's recorded identity) may keep it (${MAJOR_UPGRADE_DOCS})`);

@@ -106,9 +106,17 @@ export function supportEndingWarning(s: SupportEnd, today: string): string | und
     return `${s.key}: ${s.label} leaves standard support on ${s.end}, in ${days} day${days === 1 ? "" : "s"}; from that day ${s.consequence}`;
 }
 
-/** The warning for a kept version past standard support (the stack's recorded identity runs it). */
-export function keptPastSupportWarning(s: SupportEnd): string {
-    return `${s.key}: ${s.label}, which this stack runs (its recorded identity), left standard support on ${s.end}; it is kept, not refused, but ${s.consequence}`;
+/**
+ * The warning for a kept version past standard support (the stack's recorded identity runs it). When
+ * the next version is past standard support too, moving to it is refused like any choice of such a
+ * version, so the warning says the calendar needs updating first.
+ */
+export function keptPastSupportWarning(s: SupportEnd, today: string): string {
+    const nextEnd = s.next === undefined ? undefined : s.key === "launchpad:cluster.version" ? eksSupportEnd(s.next)?.end : undefined;
+    const blocked = nextEnd !== undefined && today >= nextEnd
+        ? `; ${JSON.stringify(s.next)} left standard support on ${nextEnd} as well, so lib/versions.ts needs the newer calendar before the stack can move`
+        : "";
+    return `${s.key}: ${s.label}, which this stack runs (its recorded identity), left standard support on ${s.end}; it is kept, not refused, but ${s.consequence}${blocked}`;
 }
 
 /**
