@@ -59,7 +59,8 @@ export const ENDPOINT_ACCESS = ["private", "public"] as const;
 export const clusterSchema = z.strictObject({
     /**
      * Kubernetes minor version of the EKS control plane and node group. Which versions are accepted
-     * follows the EKS calendar on the day of the run (`clusterVersionProblems`, `lib/versions.ts`).
+     * follows the EKS calendar on the day of the run (`clusterVersionProblems`, `lib/versions.ts`); past
+     * standard support only the recorded one is kept, with a warning (`lib/support-calendar.ts`).
      */
     version: z
         // YAML reads an unquoted 1.30 as the number 1.3: say how to write it.
@@ -86,7 +87,8 @@ export const clusterSchema = z.strictObject({
 }).meta({
     description:
         "EKS control plane. version: Kubernetes minor version in EKS standard support on the day of the run, per " +
-        `the EKS version calendar in lib/versions.ts (default ${JSON.stringify(DEFAULT_KUBERNETES_VERSION)}); endpointAccess: "private" (the API from ` +
+        "the EKS version calendar in lib/versions.ts; past it, the minor the stack's recorded identity runs is kept with a " +
+        `warning, never chosen (default ${JSON.stringify(DEFAULT_KUBERNETES_VERSION)}); endpointAccess: "private" (the API from ` +
         "inside the VPC only: deploy runners run there) or \"public\" (also from endpointPublicAccessCidrs, the " +
         "runners' egress CIDRs) (default \"private\"); endpointPublicAccessCidrs: public (not RFC 1918) CIDRs " +
         "allowed to reach the public API endpoint (default []); access: IAM roles with Kubernetes API access as EKS " +

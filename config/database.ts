@@ -37,7 +37,7 @@ export const restoreSchema = z.strictObject({
 export const databaseSchema = z.strictObject({
     engine: z.enum(DB_ENGINES).default("mysql"),
     /**
-     * Major (or major.minor) version; defaults per engine. Its major must be in RDS standard support on the day of the run.
+     * Major (or major.minor) version; defaults per engine. Its major must be in RDS standard support on the day of the run when chosen; the recorded one is kept past it, with a warning.
      * A major alone leaves minor upgrades to RDS; a named minor turns them off (components/database.ts `autoMinorVersionUpgrade`).
      */
     engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, { error: "expected an engine version such as \"8.4\" or \"17\" (quote it in YAML)" }).optional(),
@@ -63,7 +63,8 @@ export const databaseSchema = z.strictObject({
 }).meta({
     description:
         "The RDS database. engine: \"mysql\" (default) or \"postgres\"; engineVersion: a major in RDS standard " +
-        `support on the day of the run (lib/versions.ts), default ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.mysql)} for mysql, ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.postgres)} for postgres ` +
+        "support on the day of the run (lib/versions.ts; past it, the major the stack's recorded identity runs is kept with a warning, never chosen), " +
+        `default ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.mysql)} for mysql, ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.postgres)} for postgres ` +
         "(a major alone leaves minor upgrades to RDS; a named minor such as \"17.6\" turns them off); " +
         "instanceClass, \"db.\" and an EC2 instance type that exists (default \"db.t4g.medium\"; which types RDS offers for " +
         "the engine is not checked offline), and for mysql none of db.t2/db.t3/db.t4g .micro or .small, which have no Performance Insights (postgres has it on every class); allocatedStorageGb 20..65536 (default 50) and " +
