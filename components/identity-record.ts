@@ -367,8 +367,6 @@ export function engineVersionStepProblems(recorded: StackIdentity, current: Stac
         `so ModifyDBInstance would refuse it mid-update; to go back, restore the snapshot RDS took before the upgrade into a new instance (launchpad:database.restore { snapshot }) (${MAJOR_UPGRADE_DOCS})`];
 }
 
-// Where upgrading the database engine's major version is documented (owned by the support calendar, which names it too).
-export { MAJOR_UPGRADE_DOCS } from "../lib/support-calendar";
 
 /**
  * A warning for an upgrade that skips a major: RDS offers some such jumps directly and not others,
