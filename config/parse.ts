@@ -132,7 +132,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
             ...promotionSourceWarnings(promotionConfig, input.project, input.stackFiles),
             // Only what the stack runs: its own EKS cluster, a database where it has a data layer; never a secret's value.
             ...supportEndingWarnings({
-                ...(cluster.kubeconfig === undefined && !input.secretKeys.has("launchpad:cluster") ? { clusterVersion: cluster.version } : {}),
+                ...(!usesExistingCluster(cluster) && !input.secretKeys.has("launchpad:cluster") ? { clusterVersion: cluster.version } : {}),
                 ...(hasDatabase(cluster, network) && !input.secretKeys.has("launchpad:database") ? { database: buildDatabase(database) } : {}),
             }, utcDay(input.now ?? runDate())),
         ],
