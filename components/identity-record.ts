@@ -81,7 +81,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type LaunchpadConfig } from "../config";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
-import { eksVersion, RDS_MAJOR_VERSIONS, rdsMajorOf } from "../lib/versions";
+import { runDate, utcDay } from "../config/clock";
+import { either } from "../config/input";
+import { CLUSTER_UPGRADE_DOCS, eksSupportEnd, keptPastSupportWarning, MAJOR_UPGRADE_DOCS, pastStandardSupport, rdsSupportEnd } from "../lib/support-calendar";
+import { eksVersion, eksVersionsInStandardSupport, RDS_MAJOR_VERSIONS, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 
 /** The stack output holding the stack's identity (`StackIdentity`). */
 export const IDENTITY_OUTPUT = "identity";
@@ -398,8 +401,6 @@ export function engineVersionStepProblems(recorded: StackIdentity, current: Stac
         `so ModifyDBInstance would refuse it mid-update; to go back, restore the snapshot RDS took before the upgrade into a new instance (launchpad:database.restore { snapshot }) (${MAJOR_UPGRADE_DOCS})`];
 }
 
-/** Where upgrading the database engine's major version is documented. */
-export const MAJOR_UPGRADE_DOCS = "docs/operations.md#upgrading-the-database-engines-major-version";
 
 /**
  * A warning for an upgrade that skips a major: RDS offers some such jumps directly and not others,
@@ -452,6 +453,43 @@ export function unrecordedMajorWarnings(recorded: StackIdentity, current: StackI
         : [];
 }
 
+/**
+ * The support calendar against the recorded identity (lib/support-calendar.ts): an EKS minor or an
+ * engine major past standard support on `today` is refused when this update chooses it (a first
+ * update, another version, a new instance) and only warned when the stack keeps the one its identity
+ * records, since AWS then upgrades the control plane on its own or bills RDS Extended Support, and a
+ * refusal would refuse a rollback on a calendar date. Config refuses what never depends on the record
+ * (config/cluster.ts `clusterVersionProblems`, config/database.ts `engineVersionProblems`).
+ */
+export function supportCalendarChecks(recorded: StackIdentity, current: StackIdentity, today: string): { refused: string[]; warnings: string[] } {
+    const refused: string[] = [];
+    const warnings: string[] = [];
+    const q = JSON.stringify;
+    const version = current.clusterVersion;
+    const eks = version !== undefined ? eksSupportEnd(version) : undefined;
+    if (version !== undefined && eks !== undefined && pastStandardSupport(eks, today)) {
+        if (recorded.clusterVersion === version) {
+            warnings.push(keptPastSupportWarning(eks, today));
+        } else {
+            refused.push(`launchpad:cluster.version: received ${q(version)}; expected a version in EKS standard support on ${today}: ${either(eksVersionsInStandardSupport(today))} ` +
+                `(${version} left EKS standard support on ${eks.end}: under upgradePolicy STANDARD, EKS upgrades it on its own); only a cluster that runs it (the stack's recorded identity${recorded.clusterVersion !== undefined ? `, ${q(recorded.clusterVersion)} here` : ", none here"}) may keep it (${CLUSTER_UPGRADE_DOCS})`);
+        }
+    }
+    const db = current.database;
+    const engine = db?.engine === "mysql" || db?.engine === "postgres" ? db.engine : undefined;
+    const rds = engine !== undefined && db?.engineMajor !== undefined ? rdsSupportEnd(engine, db.engineMajor) : undefined;
+    if (engine !== undefined && db?.engineMajor !== undefined && rds !== undefined && pastStandardSupport(rds, today)) {
+        const was = recorded.database;
+        if (was?.engine === engine && was.instance === db.instance && was.engineMajor === db.engineMajor) {
+            warnings.push(keptPastSupportWarning(rds, today));
+        } else {
+            refused.push(`launchpad:database.engineVersion: received ${engine} major ${q(db.engineMajor)}; expected a ${engine} major version in RDS standard support on ${today}: ${either(rdsMajorsInStandardSupport(engine, today))} ` +
+                `(${engine} ${db.engineMajor} left RDS standard support on ${rds.end}: RDS enrolls it in paid Extended Support); only a database that runs it (the same instance and major in the stack's recorded identity) may keep it (${MAJOR_UPGRADE_DOCS})`);
+        }
+    }
+    return { refused, warnings };
+}
+
 const PREVIOUS_OUTPUT_NAMES = [IDENTITY_OUTPUT, "namespace", "databaseIdentifier", "region", "drRegion"];
 
 /** The identity the stack's previous outputs record (`recordedIdentity`), read from the self-reference. */
@@ -467,7 +505,8 @@ export function recordedIdentityOf(previous: pulumi.StackReference): pulumi.Outp
  * `stack` (exit 2 from the plan, like the in-place release rule) where the tier refuses identity
  * changes, otherwise each change a warning on `owner`; an EKS version step AWS refuses, and a lower
  * database major, in every tier; a database upgrade that skips a major, and an update applied
- * immediately for want of a recorded major, are warnings. `clusterServer` is an existing cluster's
+ * immediately for want of a recorded major, are warnings; a version past standard support is refused
+ * when chosen and warned when kept (`supportCalendarChecks`). `clusterServer` is an existing cluster's
  * API server, read from its secret kubeconfig (undefined where it cannot be read); it is compared, and
  * kept in the resolved identity, unsecreted, so that what waits on the check (the Namespace's name, the
  * database's upgrade switch) does not become a secret: only `identityOutput` may hand it on.
@@ -483,11 +522,12 @@ export function checkedIdentity(
     return pulumi.all([recordedOutput, pulumi.unsecret(clusterServer ?? pulumi.output(undefined))]).apply(([recorded, server]) => {
         const now: StackIdentity = server !== undefined ? { ...current, clusterServer: server } : current;
         const changes = identityChanges(recorded, now);
-        const refused = [...clusterVersionStepProblems(recorded, now), ...engineVersionStepProblems(recorded, now), ...(refuseChanges ? changes : [])];
+        const calendar = supportCalendarChecks(recorded, now, utcDay(runDate()));
+        const refused = [...clusterVersionStepProblems(recorded, now), ...engineVersionStepProblems(recorded, now), ...calendar.refused, ...(refuseChanges ? changes : [])];
         if (refused.length > 0) {
             throw new ConfigError(stack, refused);
         }
-        for (const c of [...changes, ...clusterServerUnreadWarnings(recorded, now), ...engineVersionStepWarnings(recorded, now), ...unrecordedMajorWarnings(recorded, now)]) {
+        for (const c of [...changes, ...clusterServerUnreadWarnings(recorded, now), ...engineVersionStepWarnings(recorded, now), ...unrecordedMajorWarnings(recorded, now), ...calendar.warnings]) {
             void pulumi.log.warn(c, owner);
         }
         return now;

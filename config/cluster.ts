@@ -59,7 +59,8 @@ export const ENDPOINT_ACCESS = ["private", "public"] as const;
 export const clusterSchema = z.strictObject({
     /**
      * Kubernetes minor version of the EKS control plane and node group. Which versions are accepted
-     * follows the EKS calendar on the day of the run (`clusterVersionProblems`, `lib/versions.ts`).
+     * follows the EKS calendar on the day of the run (`clusterVersionProblems`, `lib/versions.ts`); past
+     * standard support only the recorded one is kept, with a warning (`lib/support-calendar.ts`).
      */
     version: z
         // YAML reads an unquoted 1.30 as the number 1.3: say how to write it.
@@ -86,7 +87,8 @@ export const clusterSchema = z.strictObject({
 }).meta({
     description:
         "EKS control plane. version: Kubernetes minor version in EKS standard support on the day of the run, per " +
-        `the EKS version calendar in lib/versions.ts (default ${JSON.stringify(DEFAULT_KUBERNETES_VERSION)}); endpointAccess: "private" (the API from ` +
+        "the EKS version calendar in lib/versions.ts; past it, the minor the stack's recorded identity runs is kept with a " +
+        `warning, never chosen (default ${JSON.stringify(DEFAULT_KUBERNETES_VERSION)}); endpointAccess: "private" (the API from ` +
         "inside the VPC only: deploy runners run there) or \"public\" (also from endpointPublicAccessCidrs, the " +
         "runners' egress CIDRs) (default \"private\"); endpointPublicAccessCidrs: public (not RFC 1918) CIDRs " +
         "allowed to reach the public API endpoint (default []); access: IAM roles with Kubernetes API access as EKS " +
@@ -142,10 +144,11 @@ export interface ExistingClusterConfig extends ClusterCommon {
 }
 
 /**
- * The EKS version must be in standard support on the day of the run, per the calendar in
- * `lib/versions.ts`: past it, EKS upgrades a cluster under upgradePolicy STANDARD on its own. A
- * default that has aged out is reported too (the calendar, and so the default, needs updating). A
- * key held as a secret gets no reason: the reason would tell its value apart.
+ * The EKS version must be one EKS offers, released on the day of the run, with pinned add-ons, per the
+ * calendar in `lib/versions.ts`. One past standard support that Launchpad can still build is left to
+ * the identity check (a stack may keep the minor it runs, never choose it: lib/support-calendar.ts);
+ * one it cannot build is refused here. A default that has aged out is reported too (the calendar, and
+ * so the default, needs updating). A key held as a secret gets no reason: the reason would tell its value apart.
  */
 export function clusterVersionProblems(input: ConfigInput, today: string): string[] {
     const out: string[] = [];
@@ -155,7 +158,14 @@ export function clusterVersionProblems(input: ConfigInput, today: string): strin
         const secret = input.secretKeys.has(clusterKey);
         const allowed = eksVersionsInStandardSupport(today);
         const row = eksVersion(version);
-        if (row === undefined || !allowed.includes(version)) {
+        const pinned = pinnedKubernetesVersions().includes(version);
+        // An existing cluster (kubeconfig) installs no add-ons: its version is not read.
+        const existing = fieldOf(clusterSchema.shape.kubeconfig, input, clusterKey, "kubeconfig") !== undefined;
+        // Past standard support, a version Launchpad can build is judged where the stack's recorded
+        // identity is known (components/identity-record.ts supportCalendarProblems): kept, a warning;
+        // chosen, refused. What never depends on the record (no such minor, not yet released) is refused here.
+        const judgedOnRecord = row !== undefined && today >= row.endOfStandardSupport && (pinned || existing);
+        if (!judgedOnRecord && (row === undefined || !allowed.includes(version))) {
             const received = isSet(input, clusterKey, "version") ? describeValue(version, secret) : `nothing (the default is ${JSON.stringify(version)})`;
             const why = secret
                 ? ""
@@ -165,8 +175,7 @@ export function clusterVersionProblems(input: ConfigInput, today: string): strin
                     ? ` (${version} is not released on EKS until ${row.released})`
                     : ` (${version} left EKS standard support on ${row.endOfStandardSupport}: under upgradePolicy STANDARD, EKS upgrades it on its own)`;
             out.push(`${clusterKey}.version: received ${received}; expected a version in EKS standard support on ${today}: ${either(allowed)}${why}`);
-        } else if (!pinnedKubernetesVersions().includes(version) && fieldOf(clusterSchema.shape.kubeconfig, input, clusterKey, "kubeconfig") === undefined) {
-            // An existing cluster (kubeconfig) installs no add-ons: its version is not read.
+        } else if (!pinned && !existing) {
             const received = isSet(input, clusterKey, "version") ? describeValue(version, secret) : `nothing (the default is ${JSON.stringify(version)})`;
             const pinned = allowed.filter((v) => pinnedKubernetesVersions().includes(v));
             out.push(`${clusterKey}.version: received ${received}; expected a version with pinned EKS add-ons and Cluster Autoscaler image (lib/versions.ts): ${either(pinned)}`);

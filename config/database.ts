@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { BACKUP_HOUR_UTC, backupStartWindowText, RDS_WINDOW_MARGIN_MINUTES, touchesBackupStartWindow } from "../lib/backup-schedule";
 import { masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
-import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
+import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsInStandardSupport, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { describeValue } from "./errors";
 import { either, fieldOf, isSet, type ConfigInput, type Show } from "./input";
 import { instanceTypeCatalogue, instanceTypeCatalogueUpdated, nearestInstanceTypes } from "./node-group";
@@ -37,7 +37,7 @@ export const restoreSchema = z.strictObject({
 export const databaseSchema = z.strictObject({
     engine: z.enum(DB_ENGINES).default("mysql"),
     /**
-     * Major (or major.minor) version; defaults per engine. Its major must be in RDS standard support on the day of the run.
+     * Major (or major.minor) version; defaults per engine. Its major must be in RDS standard support on the day of the run when chosen; the recorded one is kept past it, with a warning.
      * A major alone leaves minor upgrades to RDS; a named minor turns them off (components/database.ts `autoMinorVersionUpgrade`).
      */
     engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, { error: "expected an engine version such as \"8.4\" or \"17\" (quote it in YAML)" }).optional(),
@@ -63,7 +63,8 @@ export const databaseSchema = z.strictObject({
 }).meta({
     description:
         "The RDS database. engine: \"mysql\" (default) or \"postgres\"; engineVersion: a major in RDS standard " +
-        `support on the day of the run (lib/versions.ts), default ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.mysql)} for mysql, ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.postgres)} for postgres ` +
+        "support on the day of the run (lib/versions.ts; past it, the major the stack's recorded identity runs is kept with a warning, never chosen), " +
+        `default ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.mysql)} for mysql, ${JSON.stringify(DEFAULT_ENGINE_VERSIONS.postgres)} for postgres ` +
         "(a major alone leaves minor upgrades to RDS; a named minor such as \"17.6\" turns them off); " +
         "instanceClass, \"db.\" and an EC2 instance type that exists (default \"db.t4g.medium\"; which types RDS offers for " +
         "the engine is not checked offline), and for mysql none of db.t2/db.t3/db.t4g .micro or .small, which have no Performance Insights (postgres has it on every class); allocatedStorageGb 20..65536 (default 50) and " +
@@ -101,9 +102,10 @@ export interface DatabaseConfig {
 }
 
 /**
- * The database engine version must be in standard support on the day of the run, per the calendar
- * in `lib/versions.ts`: past it, RDS enrolls a database in paid Extended Support. A default that has
- * aged out is reported too (the calendar, and so the default, needs updating). A key held as a
+ * The database engine version must be a major RDS offers, with a pinned dump image, per the calendar
+ * in `lib/versions.ts`. One past standard support (RDS then enrolls the database in paid Extended
+ * Support) is left to the identity check when Launchpad can still serve it: a stack may keep the major
+ * it runs, never choose it (lib/support-calendar.ts). A default that has aged out is reported too (the calendar, and so the default, needs updating). A key held as a
  * secret gets no reason: the reason would tell its value apart.
  */
 export function engineVersionProblems(input: ConfigInput, today: string): string[] {
@@ -116,8 +118,12 @@ export function engineVersionProblems(input: ConfigInput, today: string): string
         const chosen = engineVersion ?? DEFAULT_ENGINE_VERSIONS[engine];
         const major = rdsMajorOf(engine, chosen);
         const allowed = rdsMajorsInStandardSupport(engine, today);
-        if (!allowed.includes(major)) {
-            const row = RDS_MAJOR_VERSIONS.find((m) => m.engine === engine && m.major === major);
+        const row = RDS_MAJOR_VERSIONS.find((m) => m.engine === engine && m.major === major);
+        // Past standard support, a major with a dump image is judged where the stack's recorded
+        // identity is known (components/identity-record.ts supportCalendarProblems): kept, a warning;
+        // chosen, refused. A major RDS does not offer never depends on the record: refused here.
+        const judgedOnRecord = row !== undefined && !rdsInStandardSupport(row, today) && pinnedEngineMajors(engine).includes(major);
+        if (!judgedOnRecord && !allowed.includes(major)) {
             const received = engineVersion !== undefined ? describeValue(engineVersion, secret) : `nothing (the default for ${engine} is ${JSON.stringify(chosen)})`;
             const why = secret
                 ? ""

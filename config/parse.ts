@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { stackIdentifierProblem } from "../lib/stack-name";
+import { supportEndingWarnings } from "../lib/support-calendar";
 import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
 import { buildCluster, clusterProblems, clusterVersionProblems, existingClusterWarnings, hasDatabase, ignoredWithExistingCluster, usesExistingCluster, type EksClusterConfig, type ExistingClusterConfig } from "./cluster";
@@ -129,6 +130,11 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
             }),
             ...existingClusterWarnings(input),
             ...promotionSourceWarnings(promotionConfig, input.project, input.stackFiles),
+            // Only what the stack runs: its own EKS cluster, a database where it has a data layer; never a secret's value.
+            ...supportEndingWarnings({
+                ...(!usesExistingCluster(cluster) && !input.secretKeys.has("launchpad:cluster") ? { clusterVersion: cluster.version } : {}),
+                ...(hasDatabase(cluster, network) && !input.secretKeys.has("launchpad:database") ? { database: buildDatabase(database) } : {}),
+            }, utcDay(input.now ?? runDate())),
         ],
     });
 }

@@ -108,7 +108,7 @@ describe("parseConfig never echoes a value of a key the stack holds as a secret"
     });
 
     it("hides only the secret key: another key's value in the same run is shown", () => {
-        const problems = problemsOf(input({ "launchpad:cluster": { kubeconfig: PLAINTEXT, version: "1.29" }, "launchpad:network": { azCount: 7 } }, ["launchpad:cluster"]));
+        const problems = problemsOf(input({ "launchpad:cluster": { kubeconfig: PLAINTEXT, version: "1.28" }, "launchpad:network": { azCount: 7 } }, ["launchpad:cluster"]));
         expect(problems).toEqual([
             "launchpad:network.azCount: received 7; expected a number <= 6",
             "launchpad:cluster.version: received [secret]; expected a version in EKS standard support on 2026-12-02: \"1.36\" or \"1.35\"",

@@ -54,10 +54,9 @@ describe("launchpad:cluster.version follows the EKS calendar on the day of the r
         ]);
     });
 
-    it("reports an aged-out default as the default, naming the calendar to update", () => {
-        expect(problemsOf(input({}, "2027-08-02"))).toEqual([
-            'launchpad:cluster.version: received nothing (the default is "1.36"); expected a version in EKS standard support on 2027-08-02: none is listed (lib/versions.ts needs the newer calendar) (1.36 left EKS standard support on 2027-08-02: under upgradePolicy STANDARD, EKS upgrades it on its own)',
-        ]);
+    it("leaves a pinned minor past standard support (an aged-out default too) to the identity check: a stack may keep the minor it runs (tests/support-calendar.test.ts)", () => {
+        expect(problemsOf(input({}, "2027-08-02"))).toEqual([]);
+        expect(problemsOf(input({ "launchpad:cluster": { version: "1.35" } }, "2027-03-27"))).toEqual([]);
     });
 
     it("checks the version even when another field of the key is wrong", () => {
@@ -68,18 +67,20 @@ describe("launchpad:cluster.version follows the EKS calendar on the day of the r
     });
 
     it("gives no reason for a key held as a secret: the reason would tell its value apart", () => {
-        expect(problemsOf(input({ "launchpad:cluster": { kubeconfig: "apiVersion: v1", version: "1.33" } }, "2026-12-02", ["launchpad:cluster"]))).toEqual([
+        expect(problemsOf(input({ "launchpad:cluster": { kubeconfig: "apiVersion: v1", version: "1.37" } }, "2026-12-02", ["launchpad:cluster"]))).toEqual([
             `launchpad:cluster.version: received [secret]; ${EKS_ALLOWED}`,
         ]);
+    });
+
+    it("does not judge an existing cluster's version past standard support: Launchpad never reads it", () => {
+        expect(problemsOf(input({ "launchpad:cluster": { kubeconfig: "apiVersion: v1", version: "1.33" } }, "2026-12-02", ["launchpad:cluster"]))).toEqual([]);
     });
 });
 
 describe("launchpad:database.engineVersion follows the RDS calendars on the day of the run", () => {
-    it("refuses MySQL 8.0 from 2026-07-31, when RDS enrolls it in paid Extended Support", () => {
+    it("leaves MySQL 8.0 (pinned dump image) to the identity check from 2026-07-31, when RDS enrolls it in paid Extended Support: kept is warned, chosen refused (tests/support-calendar.test.ts)", () => {
         expect(problemsOf(input({ "launchpad:database": { engineVersion: "8.0" } }, "2026-07-30"))).toEqual([]);
-        expect(problemsOf(input({ "launchpad:database": { engineVersion: "8.0.40" } }, "2026-12-02"))).toEqual([
-            'launchpad:database.engineVersion: received "8.0.40"; expected a mysql major version in RDS standard support on 2026-12-02: "8.4" (mysql 8.0 left RDS standard support on 2026-07-31: RDS enrolls it in paid Extended Support)',
-        ]);
+        expect(problemsOf(input({ "launchpad:database": { engineVersion: "8.0.40" } }, "2026-12-02"))).toEqual([]);
     });
 
     it.each([
@@ -91,10 +92,8 @@ describe("launchpad:database.engineVersion follows the RDS calendars on the day 
         expect(problemsOf(input({ "launchpad:database": { engine, engineVersion } }, "2026-12-02"))).toEqual(problems);
     });
 
-    it("reports an aged-out default engine version as the default", () => {
-        expect(problemsOf(input({ "launchpad:database": { engine: "mysql" }, "launchpad:cluster": { version: "1.36" } }, "2029-07-31")).filter((p) => p.startsWith("launchpad:database"))).toEqual([
-            'launchpad:database.engineVersion: received nothing (the default for mysql is "8.4"); expected a mysql major version in RDS standard support on 2029-07-31: none is listed (lib/versions.ts needs the newer calendar) (mysql 8.4 left RDS standard support on 2029-07-31: RDS enrolls it in paid Extended Support)',
-        ]);
+    it("leaves an aged-out default engine version to the identity check too", () => {
+        expect(problemsOf(input({ "launchpad:database": { engine: "mysql" }, "launchpad:cluster": { version: "1.36" } }, "2029-07-31")).filter((p) => p.startsWith("launchpad:database"))).toEqual([]);
     });
 });
 

@@ -428,7 +428,7 @@ describe("secrets", () => {
         },
         {
             name: "any invalid value in a key that holds a secret (the runtime only knows the whole key is secret)",
-            config: { "launchpad:cluster": { kubeconfig: SECURE, version: "1.29" } },
+            config: { "launchpad:cluster": { kubeconfig: SECURE, version: "1.28" } },
             problem: "launchpad:cluster.version: received [secret]; expected a version in EKS standard support on 2026-12-02: \"1.36\" or \"1.35\"",
         },
     ])("never echoes $name", async ({ config, problem }) => {

@@ -4,7 +4,8 @@
  * tier; a skipped major warned with the live check; a restore point RDS takes itself in every tier.
  */
 import { describe, expect, it } from "vitest";
-import { databaseMajorUpgrade, engineVersionStepProblems, engineVersionStepWarnings, IDENTITY_OUTPUT, MAJOR_UPGRADE_DOCS, type StackIdentity } from "../components/identity-record";
+import { databaseMajorUpgrade, engineVersionStepProblems, engineVersionStepWarnings, IDENTITY_OUTPUT, type StackIdentity } from "../components/identity-record";
+import { MAJOR_UPGRADE_DOCS } from "../lib/support-calendar";
 import { majorUpgradeSettings } from "../components/database";
 import { ConfigError } from "../config";
 import { TODAY_ENV } from "../config/clock";

@@ -1,0 +1,165 @@
+/**
+ * The support calendar (lib/support-calendar.ts, components/identity-record.ts supportCalendarChecks):
+ * choosing an EKS minor or an RDS major past standard support is refused; keeping the one the stack's
+ * recorded identity runs is a warning, never a refusal, since AWS then upgrades the control plane on
+ * its own (EKS User Guide, view-upgrade-policy: "If your upgrade policy is STANDARD, it will be
+ * automatically upgraded") or enrolls the instance in paid RDS Extended Support (RDS API,
+ * CreateDBInstance EngineLifecycleSupport); and the last 90 days before the end are warned in every plan.
+ * The day of the run is set with LAUNCHPAD_TODAY, the recorded identity fed as the previous outputs.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { supportCalendarChecks } from "../components/identity-record";
+import { parseConfig, type ConfigInput } from "../config";
+import { TODAY_ENV } from "../config/clock";
+import { eksSupportEnd, rdsSupportEnd, SUPPORT_WARNING_DAYS, supportEndingWarning } from "../lib/support-calendar";
+import { planCli } from "../scripts/plan";
+import { rollback } from "../scripts/rollback";
+import { OWN_VALUES } from "./support/deployed";
+import { deployedPlan, fakeStack } from "./support/fake-stack";
+import { startKubeApi, type KubeApi } from "./support/kube-api";
+import { planStack } from "./support/plan";
+import { REQUIRED_CONFIG } from "./support/project";
+
+const DOCS = "docs/operations.md#kubernetes-and-engine-versions-past-standard-support";
+const MAJOR_DOCS = "docs/operations.md#upgrading-the-database-engines-major-version";
+const EKS_AUTO = `under upgradePolicy STANDARD, EKS upgrades the control plane to the next minor on its own (EKS User Guide, view-upgrade-policy)`;
+const KEPT_135 = `launchpad:cluster.version: EKS Kubernetes 1.35, which this stack runs (its recorded identity), left standard support on 2027-03-27; it is kept, not refused, but ${EKS_AUTO}: raise launchpad:cluster.version to "1.36", one minor per pulumi up (${DOCS})`;
+const CHOSEN_135 = `launchpad:cluster.version: received "1.35"; expected a version in EKS standard support on 2027-04-01: "1.36" (1.35 left EKS standard support on 2027-03-27: under upgradePolicy STANDARD, EKS upgrades it on its own); only a cluster that runs it (the stack's recorded identity, none here) may keep it (${DOCS})`;
+const PG14_RDS = `RDS enrolls the instance in paid RDS Extended Support and keeps the major (RDS API, CreateDBInstance EngineLifecycleSupport): plan the major upgrade to "15" (${MAJOR_DOCS})`;
+const KEPT_PG14 = `launchpad:database.engineVersion: RDS postgres 14, which this stack runs (its recorded identity), left standard support on 2027-02-28; it is kept, not refused, but ${PG14_RDS}`;
+
+function setToday(day: string): void {
+    process.env[TODAY_ENV] = day;
+}
+const pinned = process.env[TODAY_ENV];
+afterEach(() => {
+    if (pinned === undefined) {
+        delete process.env[TODAY_ENV];
+    } else {
+        process.env[TODAY_ENV] = pinned;
+    }
+});
+
+function refusal(stack: string, problem: string): string {
+    return `Invalid configuration for stack "${stack}" (1 problem):\n  - ${problem}`;
+}
+
+describe("the early warning: the last 90 days of standard support", () => {
+    it("is 90 days, from the first day of the window to the day before the end", () => {
+        expect(SUPPORT_WARNING_DAYS).toBe(90);
+        const eks = eksSupportEnd("1.35");
+        expect(eks?.end).toBe("2027-03-27");
+        if (eks === undefined) {
+            return;
+        }
+        // 2027-03-27 minus 90 days is 2026-12-27.
+        expect(supportEndingWarning(eks, "2026-12-26")).toBeUndefined();
+        expect(supportEndingWarning(eks, "2026-12-27")).toBe(`launchpad:cluster.version: EKS Kubernetes 1.35 leaves standard support on 2027-03-27, in 90 days; from that day ${EKS_AUTO}: raise launchpad:cluster.version to "1.36", one minor per pulumi up (${DOCS})`);
+        expect(supportEndingWarning(eks, "2027-03-26")).toBe(`launchpad:cluster.version: EKS Kubernetes 1.35 leaves standard support on 2027-03-27, in 1 day; from that day ${EKS_AUTO}: raise launchpad:cluster.version to "1.36", one minor per pulumi up (${DOCS})`);
+        // From the end itself the identity check speaks (kept: a warning; chosen: refused).
+        expect(supportEndingWarning(eks, "2027-03-27")).toBeUndefined();
+    });
+
+    it("names the RDS major's end and the next major, on the window's first and last day", () => {
+        const pg = rdsSupportEnd("postgres", "14");
+        expect(pg).toMatchObject({ end: "2027-02-28", next: "15" });
+        if (pg === undefined) {
+            return;
+        }
+        expect(supportEndingWarning(pg, "2026-11-29")).toBeUndefined();
+        expect(supportEndingWarning(pg, "2026-11-30")).toBe(`launchpad:database.engineVersion: RDS postgres 14 leaves standard support on 2027-02-28, in 90 days; from that day ${PG14_RDS}`);
+        expect(supportEndingWarning(pg, "2027-02-27")).toBe(`launchpad:database.engineVersion: RDS postgres 14 leaves standard support on 2027-02-28, in 1 day; from that day ${PG14_RDS}`);
+        expect(supportEndingWarning(pg, "2027-02-28")).toBeUndefined();
+    });
+
+    it("is among the config's warnings for the stack's own cluster and database, and not before the window", () => {
+        const input = (day: string): ConfigInput => ({
+            project: "launchpad", stack: "staging", secretKeys: new Set(),
+            values: { ...REQUIRED_CONFIG, "launchpad:cluster": { ...REQUIRED_CONFIG["launchpad:cluster"], version: "1.35" }, "launchpad:database": { engine: "postgres", engineVersion: "14" } },
+            now: new Date(`${day}T12:00:00Z`),
+        });
+        const calendar = (day: string): string[] => parseConfig(input(day)).warnings.filter((w) => w.includes("leaves standard support"));
+        expect(calendar("2026-11-29")).toEqual([]);
+        expect(calendar("2026-12-27")).toEqual([
+            expect.stringMatching(/^launchpad:cluster\.version: EKS Kubernetes 1\.35 leaves standard support on 2027-03-27, in 90 days;/),
+            expect.stringMatching(/^launchpad:database\.engineVersion: RDS postgres 14 leaves standard support on 2027-02-28, in 63 days;/),
+        ]);
+    });
+});
+
+describe("supportCalendarChecks: kept is warned, chosen is refused", () => {
+    const db = { engine: "postgres", name: "app", username: "u", instance: "launchpad-production-db", restored: false, engineMajor: "14" };
+    it("keeps the recorded minor and major with a warning each", () => {
+        expect(supportCalendarChecks({ clusterVersion: "1.35", database: db }, { clusterVersion: "1.35", database: db }, "2027-04-01")).toEqual({ refused: [], warnings: [KEPT_135, KEPT_PG14] });
+    });
+
+    it("refuses them on a first update, and the major on a new instance (a restore)", () => {
+        const fresh = supportCalendarChecks({}, { clusterVersion: "1.35", database: db }, "2027-04-01");
+        expect(fresh.warnings).toEqual([]);
+        expect(fresh.refused).toEqual([
+            CHOSEN_135,
+            `launchpad:database.engineVersion: received postgres major "14"; expected a postgres major version in RDS standard support on 2027-04-01: "18", "17", "16" or "15" (postgres 14 left RDS standard support on 2027-02-28: RDS enrolls it in paid Extended Support); only a database that runs it (the same instance and major in the stack's recorded identity) may keep it (${MAJOR_DOCS})`,
+        ]);
+        const restored = supportCalendarChecks({ database: db }, { database: { ...db, instance: "launchpad-production-db-r1", restored: true } }, "2027-04-01");
+        expect(restored.refused).toHaveLength(1);
+    });
+
+    it("says when the next minor is past standard support too: moving to it is a choice, refused until the calendar is updated", () => {
+        const on = "2027-08-02";
+        expect(supportCalendarChecks({ clusterVersion: "1.35" }, { clusterVersion: "1.35" }, on).warnings).toEqual([
+            `${KEPT_135}; "1.36" left standard support on 2027-08-02 as well, so lib/versions.ts needs the newer calendar before the stack can move`,
+        ]);
+        expect(supportCalendarChecks({ clusterVersion: "1.35" }, { clusterVersion: "1.36" }, on).refused).toEqual([
+            `launchpad:cluster.version: received "1.36"; expected a version in EKS standard support on 2027-08-02: none is listed (lib/versions.ts needs the newer calendar) (1.36 left EKS standard support on 2027-08-02: under upgradePolicy STANDARD, EKS upgrades it on its own); only a cluster that runs it (the stack's recorded identity, "1.35" here) may keep it (${DOCS})`,
+        ]);
+    });
+});
+
+describe("under the offline engine, after the end of standard support", () => {
+    let kube: KubeApi;
+    beforeAll(async () => {
+        kube = await startKubeApi();
+    });
+    afterAll(async () => {
+        await kube.close();
+    });
+
+    it("production keeps EKS 1.35 on 2027-04-01: plans with the warning; a new stack on it is refused with the exact message", async () => {
+        const last = await deployedPlan("production", OWN_VALUES.production);
+        setToday("2027-04-01");
+        const kept = await planStack("production", OWN_VALUES.production, { previousOutputs: last.outputs });
+        expect(kept.log.filter((l) => l.includes("standard support"))).toEqual([`warning: ${KEPT_135}`]);
+        await expect(planStack("production", OWN_VALUES.production, { previousOutputs: {} })).rejects.toThrow(refusal("production", CHOSEN_135));
+    });
+
+    it("npm run plan of the committed production stack with no previous outputs (a first update) on 2027-04-01 exits 2 with the exact message", async () => {
+        setToday("2027-04-01");
+        expect(await planCli(["--stack", "production"])).toEqual({ code: 2, stdout: "", stderr: `${refusal("production", CHOSEN_135)}\n` });
+    });
+
+    it("npm run rollback --dry-run of production on 2027-04-01 is not refused: its policy plan reads the stack's outputs (its recorded identity)", async () => {
+        const last = await deployedPlan("production", OWN_VALUES.production);
+        setToday("2027-04-01");
+        const fake = await fakeStack(kube, "production", { previousOutputs: last.outputs });
+        const r = await rollback(["--stack", "production", "--dry-run"], { ...fake.deps });
+        expect(r.code).toBe(0);
+        expect(r.stdout.split("\n")[0]).toBe("api: blue -> green");
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("a PostgreSQL 14 database kept on 2027-03-01 plans with the warning; restored into a new instance it is refused", async () => {
+        const pg = [...OWN_VALUES.production, "launchpad:database.engine=postgres", 'launchpad:database.engineVersion="14"'];
+        const last = await deployedPlan("production", pg);
+        setToday("2027-03-01");
+        const kept = await planStack("production", pg, { previousOutputs: last.outputs });
+        // EKS 1.35 is in its last 90 days that day too: that early warning is the other line.
+        expect(kept.log.filter((l) => l.includes("standard support"))).toEqual([
+            expect.stringMatching(/^warning: launchpad:cluster\.version: EKS Kubernetes 1\.35 leaves standard support on 2027-03-27, in 26 days;/),
+            `warning: ${KEPT_PG14}`,
+        ]);
+        const restore = [...pg, "launchpad:database.restore.snapshot=launchpad-production-db-pre-upgrade"];
+        await expect(planStack("production", restore, { previousOutputs: last.outputs })).rejects.toThrow(
+            `launchpad:database.engineVersion: received postgres major "14"; expected a postgres major version in RDS standard support on 2027-03-01: "18", "17", "16" or "15"`,
+        );
+    });
+});
