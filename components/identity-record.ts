@@ -338,6 +338,12 @@ export function clusterServerUnreadWarnings(recorded: StackIdentity, current: St
         : [];
 }
 
+/** True when `version` is a later minor than `than` (both `<major>.<minor>`). */
+function isNewerMinor(version: string, than: string | undefined): than is string {
+    const [a, b] = [version, than].map((v) => (v === undefined ? undefined : minorOf(v)));
+    return a !== undefined && b !== undefined && (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]));
+}
+
 /** `1.35` as [1, 35]; undefined for what is not `<major>.<minor>`. */
 function minorOf(version: string): [number, number] | undefined {
     const m = /^(\d+)\.(\d+)$/.exec(version);
@@ -470,6 +476,11 @@ export function supportCalendarChecks(recorded: StackIdentity, current: StackIde
     if (version !== undefined && eks !== undefined && pastStandardSupport(eks, today)) {
         if (recorded.clusterVersion === version) {
             warnings.push(keptPastSupportWarning(eks, today));
+        } else if (isNewerMinor(version, recorded.clusterVersion)) {
+            // A step forward off a version past support (clusterVersionStepProblems keeps it to one
+            // minor) is what EKS would do on its own: refusing it would leave the stack nowhere to go.
+            warnings.push(`launchpad:cluster.version: ${q(version)}, the step from ${q(recorded.clusterVersion)}, left EKS standard support on ${eks.end} as well; it is taken, not refused, ` +
+                `as EKS would take it on its own, but the stack stays past standard support until lib/versions.ts lists a newer minor (${CLUSTER_UPGRADE_DOCS})`);
         } else {
             refused.push(`launchpad:cluster.version: received ${q(version)}; expected a version in EKS standard support on ${today}: ${either(eksVersionsInStandardSupport(today))} ` +
                 `(${version} left EKS standard support on ${eks.end}: under upgradePolicy STANDARD, EKS upgrades it on its own); only a cluster that runs it (the stack's recorded identity${recorded.clusterVersion !== undefined ? `, ${q(recorded.clusterVersion)} here` : ", none here"}) may keep it (${CLUSTER_UPGRADE_DOCS})`);

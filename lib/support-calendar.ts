@@ -108,13 +108,14 @@ export function supportEndingWarning(s: SupportEnd, today: string): string | und
 
 /**
  * The warning for a kept version past standard support (the stack's recorded identity runs it). When
- * the next version is past standard support too, moving to it is refused like any choice of such a
- * version, so the warning says the calendar needs updating first.
+ * the next version is past standard support too, the warning says so: the stack may still step to it
+ * (components/identity-record.ts supportCalendarChecks), but stays past support until the calendar
+ * lists a newer one.
  */
 export function keptPastSupportWarning(s: SupportEnd, today: string): string {
     const nextEnd = s.next === undefined ? undefined : s.key === "launchpad:cluster.version" ? eksSupportEnd(s.next)?.end : undefined;
     const blocked = nextEnd !== undefined && today >= nextEnd
-        ? `; ${JSON.stringify(s.next)} left standard support on ${nextEnd} as well, so lib/versions.ts needs the newer calendar before the stack can move`
+        ? `; ${JSON.stringify(s.next)} left standard support on ${nextEnd} as well, so the step to it leaves the stack past standard support until lib/versions.ts lists a newer minor`
         : "";
     return `${s.key}: ${s.label}, which this stack runs (its recorded identity), left standard support on ${s.end}; it is kept, not refused, but ${s.consequence}${blocked}`;
 }

@@ -104,14 +104,17 @@ describe("supportCalendarChecks: kept is warned, chosen is refused", () => {
         expect(restored.refused).toHaveLength(1);
     });
 
-    it("says when the next minor is past standard support too: moving to it is a choice, refused until the calendar is updated", () => {
+    it("says when the next minor is past standard support too, and takes the one-minor step to it with a warning (EKS would upgrade to it on its own: view-upgrade-policy)", () => {
         const on = "2027-08-02";
         expect(supportCalendarChecks({ clusterVersion: "1.35" }, { clusterVersion: "1.35" }, on).warnings).toEqual([
-            `${KEPT_135}; "1.36" left standard support on 2027-08-02 as well, so lib/versions.ts needs the newer calendar before the stack can move`,
+            `${KEPT_135}; "1.36" left standard support on 2027-08-02 as well, so the step to it leaves the stack past standard support until lib/versions.ts lists a newer minor`,
         ]);
-        expect(supportCalendarChecks({ clusterVersion: "1.35" }, { clusterVersion: "1.36" }, on).refused).toEqual([
-            `launchpad:cluster.version: received "1.36"; expected a version in EKS standard support on 2027-08-02: none is listed (lib/versions.ts needs the newer calendar) (1.36 left EKS standard support on 2027-08-02: under upgradePolicy STANDARD, EKS upgrades it on its own); only a cluster that runs it (the stack's recorded identity, "1.35" here) may keep it (${DOCS})`,
-        ]);
+        expect(supportCalendarChecks({ clusterVersion: "1.35" }, { clusterVersion: "1.36" }, on)).toEqual({
+            refused: [],
+            warnings: [`launchpad:cluster.version: "1.36", the step from "1.35", left EKS standard support on 2027-08-02 as well; it is taken, not refused, as EKS would take it on its own, but the stack stays past standard support until lib/versions.ts lists a newer minor (${DOCS})`],
+        });
+        // Backwards is still a choice of an unsupported version (and EKS refuses a downgrade anyway).
+        expect(supportCalendarChecks({ clusterVersion: "1.36" }, { clusterVersion: "1.35" }, on).refused).toHaveLength(1);
     });
 });
 
