@@ -156,13 +156,19 @@ export interface DbParameter {
 
 /**
  * Parameters of the instance's parameter group: TLS required for every connection
- * (`require_secure_transport=ON` for MySQL, `rds.force_ssl=1` for PostgreSQL) and slow-query logging
+ * (`require_secure_transport=1` for MySQL, `rds.force_ssl=1` for PostgreSQL) and slow-query logging
  * (over one second) for the CloudWatch log exports.
+ *
+ * `1`, not `ON`: an instance's parameter group takes the boolean as `0`/`1` (RDS User Guide,
+ * mysql-ssl-connections.require-ssl: "For MySQL 8.4 and lower, the require_secure_transport parameter
+ * is set to 0 (OFF) by default. You can set the require_secure_transport parameter to 1 (ON)"; DB
+ * instances report `1` where clusters report `ON`, prowler-cloud/prowler#4116), and the provider
+ * compares the value as RDS returns it, case and spelling included: `ON` would diff on every update.
  */
 export function parameterGroupParameters(engine: DbEngine): DbParameter[] {
     if (engine === "mysql") {
         return [
-            { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
+            { name: "require_secure_transport", value: "1", applyMethod: "immediate" },
             { name: "slow_query_log", value: "1", applyMethod: "immediate" },
             { name: "long_query_time", value: "1", applyMethod: "immediate" },
             // CloudWatch exports read the log files; TABLE output would export nothing.

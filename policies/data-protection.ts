@@ -637,14 +637,14 @@ export const kmsKeyPolicyNotPublic: LaunchpadResourcePolicy = {
 
 /** The parameter that makes each engine refuse connections without TLS, and the values that turn it on. */
 const TLS_PARAMETER: Readonly<Record<string, { readonly name: string; readonly on: readonly string[] }>> = {
-    mysql: { name: "require_secure_transport", on: ["on", "1"] },
-    mariadb: { name: "require_secure_transport", on: ["on", "1"] },
+    mysql: { name: "require_secure_transport", on: ["1", "on"] },
+    mariadb: { name: "require_secure_transport", on: ["1", "on"] },
     postgres: { name: "rds.force_ssl", on: ["1"] },
 };
 
 /**
  * Every RDS instance's parameter group makes the engine refuse connections without TLS, as
- * docs/data-protection.md promises: `require_secure_transport` ON for MySQL and MariaDB, `rds.force_ssl`
+ * docs/data-protection.md promises: `require_secure_transport` 1 (or ON) for MySQL and MariaDB, `rds.force_ssl`
  * 1 for PostgreSQL (RDS User Guide: mysql-ssl-connections.require-ssl, "Requiring SSL/TLS for all
  * connections to a MySQL DB instance", OFF by default up to MySQL 8.4; PostgreSQL.Concepts.General.SSL,
  * "Requiring an SSL connection to a PostgreSQL DB instance", rds.force_ssl 0 by default). The group is
@@ -653,7 +653,7 @@ const TLS_PARAMETER: Readonly<Record<string, { readonly name: string; readonly o
  */
 export const rdsRequiresTls: LaunchpadStackPolicy = {
     name: "rds-requires-tls",
-    description: "Every RDS instance's parameter group requires TLS (require_secure_transport ON for MySQL, rds.force_ssl 1 for PostgreSQL).",
+    description: "Every RDS instance's parameter group requires TLS (require_secure_transport 1 (ON) for MySQL, rds.force_ssl 1 for PostgreSQL).",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         for (const db of resourcesOfType(args.resources, "aws:rds/instance:Instance")) {
@@ -661,7 +661,7 @@ export const rdsRequiresTls: LaunchpadStackPolicy = {
             const tls = TLS_PARAMETER[engine];
             if (tls === undefined) continue;
             const groups = resourcesOfType(args.resources, "aws:rds/parameterGroup:ParameterGroup").filter((g) => refersTo(db, "parameterGroupName", g, g.props.name));
-            const need = `${tls.name} = ${tls.on[0] === "on" ? "ON" : tls.on[0]}`;
+            const need = `${tls.name} = ${tls.on[0]}`;
             if (groups.length === 0) {
                 const named: unknown = db.props.parameterGroupName;
                 report(

@@ -352,7 +352,7 @@ describe("engines", () => {
         const params = named(p, "launchpad-staging-database-params");
         expect(input(params, "family")).toBe("mysql8.4");
         expect(input(params, "parameters")).toEqual([
-            { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
+            { name: "require_secure_transport", value: "1", applyMethod: "immediate" },
             { name: "slow_query_log", value: "1", applyMethod: "immediate" },
             { name: "long_query_time", value: "1", applyMethod: "immediate" },
             { name: "log_output", value: "FILE", applyMethod: "immediate" },
@@ -408,7 +408,7 @@ describe("engines", () => {
             parameterGroupFamily("postgres", "16.4"),
             parameterGroupFamily("postgres", "17.2.1"),
         ]).toEqual(["mysql8.0", "mysql8.0", "mysql8.4", "postgres16", "postgres16", "postgres17"]);
-        expect(parameterGroupParameters("mysql").filter((x) => x.name === "require_secure_transport")).toEqual([{ name: "require_secure_transport", value: "ON", applyMethod: "immediate" }]);
+        expect(parameterGroupParameters("mysql").filter((x) => x.name === "require_secure_transport")).toEqual([{ name: "require_secure_transport", value: "1", applyMethod: "immediate" }]);
         expect(parameterGroupParameters("postgres").filter((x) => x.name === "rds.force_ssl")).toEqual([{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }]);
     });
 });

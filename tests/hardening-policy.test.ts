@@ -201,17 +201,17 @@ describe("npm run policy: the database's TLS requirement, which docs/data-protec
 
     // Before, each passed npm run policy with exit 0: no policy read the parameter group.
     it.each<[string, (d: PlanDoc) => void, string]>([
-        ["require_secure_transport removed", (d) => { params(d).splice(params(d).findIndex((p) => p.name === "require_secure_transport"), 1); }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} does not set require_secure_transport; set require_secure_transport = ON.`],
-        ["require_secure_transport OFF", (d) => { params(d).find((p) => p.name === "require_secure_transport")!.value = "OFF"; }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} sets require_secure_transport to "OFF"; set require_secure_transport = ON.`],
-        ["the instance on the engine's default group", (d) => { const db = find(d, "aws:rds/instance:Instance", DB) as PlanDocResource & { propertyDependencies?: Record<string, string[]> }; delete db.inputs.parameterGroupName; if (db.propertyDependencies) delete db.propertyDependencies.parameterGroupName; }, `RDS instance ${DB} uses the engine's default parameter group, which does not require TLS: give it a parameter group with require_secure_transport = ON.`],
+        ["require_secure_transport removed", (d) => { params(d).splice(params(d).findIndex((p) => p.name === "require_secure_transport"), 1); }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} does not set require_secure_transport; set require_secure_transport = 1.`],
+        ["require_secure_transport OFF", (d) => { params(d).find((p) => p.name === "require_secure_transport")!.value = "OFF"; }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} sets require_secure_transport to "OFF"; set require_secure_transport = 1.`],
+        ["the instance on the engine's default group", (d) => { const db = find(d, "aws:rds/instance:Instance", DB) as PlanDocResource & { propertyDependencies?: Record<string, string[]> }; delete db.inputs.parameterGroupName; if (db.propertyDependencies) delete db.propertyDependencies.parameterGroupName; }, `RDS instance ${DB} uses the engine's default parameter group, which does not require TLS: give it a parameter group with require_secure_transport = 1.`],
         ["PostgreSQL with rds.force_ssl 0", (d) => { find(d, "aws:rds/instance:Instance", DB).inputs.engine = "postgres"; params(d).splice(0, params(d).length, { name: "rds.force_ssl", value: "0" }); }, `RDS instance ${DB} accepts connections without TLS: its parameter group ${GROUP} sets rds.force_ssl to "0"; set rds.force_ssl = 1.`],
     ])("%s: exit 3", async (_what, edit, message) => {
         const r = await judged(edit);
         expect([r.code, found(r)]).toEqual([3, [message]]);
     });
 
-    it("MySQL's 1 for ON passes", async () => {
-        expect(await judged((d) => { params(d).find((p) => p.name === "require_secure_transport")!.value = "1"; })).toEqual({ code: 0, violations: [] });
+    it("MySQL's ON for 1 passes too (a cluster's parameter group spells it so: prowler-cloud/prowler#4116)", async () => {
+        expect(await judged((d) => { params(d).find((p) => p.name === "require_secure_transport")!.value = "ON"; })).toEqual({ code: 0, violations: [] });
     });
 });
 
