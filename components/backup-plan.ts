@@ -232,13 +232,32 @@ export function backupPlanProblems(args: Pick<BackupPlanArgs, "planName" | "regi
 /** The tier's switches BackupPlan reads. */
 type BackupPlanSafety = Pick<Safety, "protect" | "kmsDeletionWindowDays" | "forceDestroy" | "backupRetentionDays" | "vaultLock">;
 
-/** The tag selection: every resource tagged `BACKUP_PLAN_TAG_KEY: <planName>`. */
-export function selectionArgs(planName: string, planId: pulumi.Input<string>, iamRoleArn: pulumi.Input<string>): aws.backup.SelectionArgs {
+/**
+ * Every RDS DB instance of the account in `region`: a resource-type assignment, as a prefix pattern
+ * (the API allows `*` only at the end: botocore backup BackupSelection.Resources, vendor/botocore-models).
+ */
+export function rdsInstancesPattern(partition: string, region: string, accountId: string): string {
+    return `arn:${partition}:rds:${region}:${accountId}:db:*`;
+}
+
+/**
+ * The selection: the RDS instances tagged `BACKUP_PLAN_TAG_KEY: <planName>`. A resource type AND a tag
+ * condition, not the tag alone: "If resource assignments are only based on tags, then service opt-in
+ * settings are applied", while an explicitly assigned resource type "will be included in the backup even
+ * if the opt-in is not enabled" (botocore backup UpdateRegionSettings, vendor/botocore-models; AWS Backup
+ * Developer Guide, assigning-resources-json.html, "Selection by resource type"). So a fresh account, or
+ * one whose RDS opt-in is off in this region, still gets backups, with no account-wide RegionSettings
+ * that two stacks of one account would fight over. `Resources` and `Conditions` combine with AND
+ * (same page: "those in Resources combined using a Boolean OR and those in Conditions combined with a
+ * Boolean AND"; `ListOfTags` would be OR), so other stacks' instances stay out.
+ */
+export function selectionArgs(planName: string, planId: pulumi.Input<string>, iamRoleArn: pulumi.Input<string>, rdsInstances: pulumi.Input<string>): aws.backup.SelectionArgs {
     return {
         name: `${planName}-by-tag`,
         planId,
         iamRoleArn,
-        selectionTags: [{ type: "STRINGEQUALS", key: BACKUP_PLAN_TAG_KEY, value: planName }],
+        resources: [rdsInstances],
+        conditions: [{ stringEquals: [{ key: `aws:ResourceTag/${BACKUP_PLAN_TAG_KEY}`, value: planName }] }],
     };
 }
 
@@ -367,7 +386,10 @@ export class BackupPlan extends pulumi.ComponentResource {
             rules: rules.map((r) => ({ ...r, copyActions: [...r.copyActions] })),
             tags: childTags(tags, `${name}-plan`),
         }, { parent: this });
-        new aws.backup.Selection(`${name}-selection`, selectionArgs(planName, plan.id, role.arn), { parent: this, dependsOn: policies });
+        const rdsInstances = pulumi.all([aws.getPartitionOutput({}, { parent: this }).partition, aws.getCallerIdentityOutput({}, { parent: this }).accountId])
+            .apply(([partition, accountId]) => rdsInstancesPattern(partition, args.region, accountId));
+        // Delete first: a selection cannot be updated, and its replacement keeps the name (CreateBackupSelection may raise AlreadyExistsException).
+        new aws.backup.Selection(`${name}-selection`, selectionArgs(planName, plan.id, role.arn, rdsInstances), { parent: this, dependsOn: policies, deleteBeforeReplace: true });
         const drill = new aws.backup.RestoreTestingPlan(`${name}-restore-testing`, restoreTestingPlanArgs(planName, primary.arn, childTags(tags, `${name}-restore-testing`)), { parent: this });
         new aws.backup.RestoreTestingSelection(`${name}-restore-testing-database`,
             restoreTestingSelectionArgs(planName, drill.name, role.arn, args.restoreMetadataOverrides), { parent: this, dependsOn: policies });

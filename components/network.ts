@@ -205,11 +205,14 @@ function flowLogs(ctx: NetworkContext, retentionDays: number): void {
         assumeRolePolicy: pulumi.all([partition, region, account]).apply(([p, r, a]) => JSON.stringify(flowLogsTrustPolicy(p, r, a))),
         tags: childTags(tags, `${name}-flow-logs-role`),
     }, { parent });
-    new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
+    const writePolicy = new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
         role: role.id,
         policy: logGroup.arn.apply((arn) => JSON.stringify(flowLogWritePolicy(arn))),
     }, { parent });
-    new aws.ec2.FlowLog(`${name}-flow-log`, flowLogArgs(ctx.vpc.id, logGroup.arn, role.arn, childTags(tags, `${name}-flow-log`)), { parent });
+    // After the policy: the provider retries CreateFlowLogs only while the role cannot be assumed
+    // ("Unable to assume given IAM role", terraform-provider-aws internal/service/ec2/vpc_flow_log.go
+    // resourceLogFlowCreate); a role without its policy yet is accepted, and the first records fail to deliver.
+    new aws.ec2.FlowLog(`${name}-flow-log`, flowLogArgs(ctx.vpc.id, logGroup.arn, role.arn, childTags(tags, `${name}-flow-log`)), { parent, dependsOn: [writePolicy] });
 }
 
 export class Network extends pulumi.ComponentResource {

@@ -9,6 +9,7 @@ import {
     backupPlanProblems,
     backupPlanRules,
     pitrDaysProblem,
+    rdsInstancesPattern,
     rdsRestoreMetadataOverrides,
     restoreTestingName,
     restoreTestingPlanArgs,
@@ -217,16 +218,18 @@ describe.each(STACKS)("AWS Backup (%s)", (stack) => {
         ]);
     });
 
-    it("selects resources tagged backup-plan = the plan name, with the backup role", async () => {
+    it("selects the region's RDS instances tagged backup-plan = the plan name, with the backup role: a resource type, so the Region's service opt-in does not apply (AWS Backup API UpdateRegionSettings; devguide assigning-resources-json, Selection by resource type)", async () => {
         const p = await plan(stack);
         const selection = named(p, "bp-selection");
         expect(selection.inputs).toEqual({
             name: `${planName}-by-tag`,
             planId: named(p, "bp-plan").state.id,
             iamRoleArn: named(p, "bp-role").state.arn,
-            selectionTags: [{ type: "STRINGEQUALS", key: "backup-plan", value: planName }],
+            resources: ["arn:aws:rds:us-east-1:123456789012:db:*"],
+            conditions: [{ stringEquals: [{ key: "aws:ResourceTag/backup-plan", value: planName }] }],
         });
         expect(selection.dependsOn).toEqual([named(p, "bp-AWSBackupServiceRolePolicyForBackup").urn, named(p, "bp-AWSBackupServiceRolePolicyForRestores").urn]);
+        expect(selection.options).toMatchObject({ deleteBeforeReplace: true });
         expect(p.outputs.selectionTagKey).toBe("backup-plan");
         expect(p.outputs.selectionTagValue).toBe(planName);
     });
@@ -400,13 +403,20 @@ describe("rules due together (AWS Backup keeps one backup, of the longest retent
 });
 
 describe("backup plan child specs (pure builders the constructor delegates to)", () => {
-    it("selects by the plan's tag", () => {
-        expect(selectionArgs("lp", "plan-1", "arn:role")).toEqual({
+    it("selects RDS instances by resource type AND the plan's tag (Conditions are AND, ListOfTags would be OR: botocore backup BackupSelection)", () => {
+        expect(selectionArgs("lp", "plan-1", "arn:role", rdsInstancesPattern("aws", "eu-west-1", "111122223333"))).toEqual({
             name: "lp-by-tag",
             planId: "plan-1",
             iamRoleArn: "arn:role",
-            selectionTags: [{ type: "STRINGEQUALS", key: "backup-plan", value: "lp" }],
+            resources: ["arn:aws:rds:eu-west-1:111122223333:db:*"],
+            conditions: [{ stringEquals: [{ key: "aws:ResourceTag/backup-plan", value: "lp" }] }],
         });
+    });
+
+    it("writes the RDS pattern as a prefix, the one wildcard the API allows (botocore backup BackupSelection.Resources: the asterisk must appear at the end)", () => {
+        const pattern = rdsInstancesPattern("aws-us-gov", "us-gov-west-1", "111122223333");
+        expect(pattern).toBe("arn:aws-us-gov:rds:us-gov-west-1:111122223333:db:*");
+        expect(pattern.indexOf("*")).toBe(pattern.length - 1);
     });
 
     it("drills monthly on the latest snapshot of the primary vault, restoring every tagged RDS instance", () => {

@@ -206,7 +206,7 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // Network 6 (EIPs and NATs on the IGW), cluster 17 (the control plane on its log group and
+        // Network 7 (EIPs and NATs on the IGW, the flow log on its role's policy), cluster 17 (the control plane on its log group and
         // role policy; each of the 3 zones' node groups on 2 node-role policies and the vpc-cni
         // add-on; that add-on on its IRSA grant; the Kubernetes provider on the 3 node groups and two
         // access policies), data protection
@@ -218,7 +218,7 @@ describe("npm run plan -- --json", () => {
         // platform 31 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
         // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
         // its 2 log groups).
-        expect(deps.length).toBe(103);
+        expect(deps.length).toBe(104);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
