@@ -115,11 +115,33 @@ const goBinary: ScalarTag = {
  */
 function readYaml(path: string, stack: string): unknown {
     const file = basename(path);
+    const text = readFileSync(path, "utf8");
+    const known = parsedYaml.get(text);
+    if (known !== undefined) {
+        return structuredClone(known.value);
+    }
+    const value = parseYamlFile(text, file, stack);
+    parsedYaml.set(text, { value: structuredClone(value) });
+    if (parsedYaml.size > PARSED_YAML_KEPT) {
+        parsedYaml.delete(parsedYaml.keys().next().value as string);
+    }
+    return value;
+}
+
+/**
+ * The files parsed so far, by their text: every plan reads Pulumi.yaml and its stack file, and a
+ * process that plans many times (a test worker, rollback's checks) parsed the same few texts each
+ * time, about 4 ms a plan. Only files that parsed: a refusal is raised afresh. Callers get a copy.
+ */
+const parsedYaml = new Map<string, { readonly value: unknown }>();
+const PARSED_YAML_KEPT = 32;
+
+function parseYamlFile(text: string, file: string, stack: string): unknown {
     try {
         // The CLI reads stack files with gopkg.in/yaml.v3 (pulumi/pulumi sdk/go/common/encoding/marshal.go),
         // which resolves `<<` merge keys: so does this reading.
         const lineCounter = new LineCounter();
-        const doc = parseDocument(readFileSync(path, "utf8"), { uniqueKeys: true, merge: true, lineCounter, customTags: (tags) => [goNumber, goBinary, ...(Array.isArray(tags) ? tags : [])] });
+        const doc = parseDocument(text, { uniqueKeys: true, merge: true, lineCounter, customTags: (tags) => [goNumber, goBinary, ...(Array.isArray(tags) ? tags : [])] });
         if (doc.errors.length > 0) {
             throw doc.errors[0];
         }

@@ -116,10 +116,15 @@ const props = (r: PlanResourceLike): Record<string, unknown> => structuredClone(
 export async function runResourcePolicy(policy: LaunchpadPolicy, resource: PlanResourceLike, config: Record<string, unknown> = {}, provider?: PolicyProviderResource): Promise<string[]> {
     if (!("validateResource" in policy) || policy.validateResource === undefined) return [];
     const messages: string[] = [];
-    const p = props(resource);
+    // Copied on first read: a policy that looks at the type first (`validateResourceOfType`,
+    // `podSpecOfResource`) never copies the props of a resource it does not apply to.
+    let copy: Record<string, unknown> | undefined;
+    const p = (): Record<string, unknown> => (copy ??= props(resource));
     const args: ResourceValidationArgs = {
         type: resource.type,
-        props: p,
+        get props() {
+            return p();
+        },
         urn: resource.urn,
         name: resource.name,
         opts: optionsOf(resource),
@@ -127,7 +132,7 @@ export async function runResourcePolicy(policy: LaunchpadPolicy, resource: PlanR
         stackTags: new Map(),
         isType: (cls) => isTypeOf(resource.type, cls),
         asType: <T extends import("@pulumi/pulumi").Resource, A>(cls: new (name: string, args: A, ...rest: never[]) => T) =>
-            (isTypeOf(resource.type, cls) ? p : undefined) as never,
+            (isTypeOf(resource.type, cls) ? p() : undefined) as never,
         getConfig: <T extends object>() => structuredClone(config) as T,
         notApplicable: (reason?: string): never => {
             throw new NotApplicable(reason);

@@ -156,6 +156,15 @@ export function isWorkloadType(type: string): boolean {
     return type in POD_SPEC_PATHS;
 }
 
+/**
+ * The pod spec of the resource a resource policy is looking at, or undefined for other kinds. Reads
+ * `args.props` only for a workload: the offline evaluator copies a resource's props on first read,
+ * per policy (policies/evaluate.ts), and most resources run no pods.
+ */
+export function podSpecOfResource(args: { readonly type: string; readonly props: Record<string, unknown> }): Record<string, unknown> | undefined {
+    return isWorkloadType(args.type) ? podSpecOf(args.type, args.props) : undefined;
+}
+
 /** The pod spec of a workload's props, or undefined for other kinds. */
 export function podSpecOf(type: string, props: Record<string, unknown>): Record<string, unknown> | undefined {
     const path = POD_SPEC_PATHS[type];

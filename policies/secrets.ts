@@ -16,7 +16,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ResourceValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, isKubernetesObjectType, k8sName, listText, podSpecOf, rec, type LaunchpadResourcePolicy } from "./lib";
+import { arr, containersOf, isKubernetesObjectType, k8sName, listText, podSpecOfResource, rec, type LaunchpadResourcePolicy } from "./lib";
 
 export interface SecretsConfig {
     /** Regular expression (case-insensitive) for environment variable names that hold credentials. */
@@ -56,7 +56,7 @@ function secretValues(secret: Record<string, unknown>, args: ResourceValidationA
 }
 
 function credentialEnv(args: ResourceValidationArgs, report: (m: string) => void): void {
-    const pod = podSpecOf(args.type, args.props);
+    const pod = podSpecOfResource(args);
     if (pod === undefined) return;
     const pattern = new RegExp(args.getConfig<SecretsConfig>().credentialEnvPattern, "i");
     for (const c of containersOf(pod)) {

@@ -3,12 +3,12 @@
  * where it runs long, unprivileged, and runs an image that cannot change under it.
  */
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, flag, k8sName, listText, LONG_RUNNING_KINDS, num, podSpecOf, rec, risky, TIER_PROPERTY, type ContainerRef, type LaunchpadResourcePolicy, type TierConfig } from "./lib";
+import { arr, containersOf, flag, k8sName, listText, LONG_RUNNING_KINDS, num, podSpecOfResource, rec, risky, TIER_PROPERTY, type ContainerRef, type LaunchpadResourcePolicy, type TierConfig } from "./lib";
 
 /** Runs `check` on every container of a workload; other resources are not applicable. */
 function eachContainer(check: (c: ContainerRef, pod: Record<string, unknown>, who: string, args: ResourceValidationArgs, report: (m: string) => void) => void) {
     return (args: ResourceValidationArgs, report: (m: string) => void): void => {
-        const pod = podSpecOf(args.type, args.props);
+        const pod = podSpecOfResource(args);
         if (pod === undefined) {
             args.notApplicable("Policy only applies to workloads that run pods");
         }
@@ -97,7 +97,7 @@ export const podHostNamespaces: LaunchpadResourcePolicy = {
     description: "No pod shares the host's network, PID or IPC namespace, or binds a host port.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
-        const pod = podSpecOf(args.type, args.props);
+        const pod = podSpecOfResource(args);
         if (pod === undefined) return;
         const who = k8sName(args.type, args.props, args.name);
         const shared = (["hostNetwork", "hostPID", "hostIPC"] as const).filter((f) => risky(pod[f]));
@@ -126,7 +126,7 @@ export const podHostPath: LaunchpadResourcePolicy = {
     description: "No pod mounts a hostPath volume.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
-        const pod = podSpecOf(args.type, args.props);
+        const pod = podSpecOfResource(args);
         if (pod === undefined) return;
         const who = k8sName(args.type, args.props, args.name);
         const host = arr(pod.volumes).map(rec).filter((v) => v.hostPath !== undefined && v.hostPath !== null);
@@ -177,7 +177,7 @@ export const podSeccomp: LaunchpadResourcePolicy = {
     description: "Every pod runs under the runtime's (or a node-local) seccomp profile, set on the pod or on each container, and never Unconfined.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
-        const pod = podSpecOf(args.type, args.props);
+        const pod = podSpecOfResource(args);
         if (pod === undefined) return;
         const who = k8sName(args.type, args.props, args.name);
         const typeOf = (sc: unknown): unknown => rec(rec(sc).seccompProfile).type;
@@ -201,7 +201,7 @@ export const podVolumeTypes: LaunchpadResourcePolicy = {
     description: `Every pod volume is of a type Pod Security Restricted admits (${RESTRICTED_VOLUME_TYPES.join(", ")}).`,
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
-        const pod = podSpecOf(args.type, args.props);
+        const pod = podSpecOfResource(args);
         if (pod === undefined) return;
         const who = k8sName(args.type, args.props, args.name);
         for (const v of arr(pod.volumes).map(rec)) {

@@ -295,7 +295,7 @@ describe("GitHub workflows", () => {
             expect([c.where, c.flags.filter((f) => !new RegExp(`${f}\\b`).test(usage))]).toEqual([c.where, []]);
         }
         // The package.json script runs the module whose usage was read.
-        expect([scripts.promote, scripts.rollback, scripts["pending-switches"], scripts.plan]).toEqual(["tsx scripts/promote.ts", "tsx scripts/rollback.ts", "tsx scripts/pending-switches.ts", "node scripts/compiled.cjs plan"]);
+        expect([scripts.promote, scripts.rollback, scripts["pending-switches"], scripts.plan]).toEqual(["tsx scripts/promote.ts", "tsx scripts/rollback.ts", "node scripts/compiled.cjs pending-switches", "node scripts/compiled.cjs plan"]);
     });
 
     describe("deploy: production's hold step, run as the runner runs it (bash --noprofile --norc -eo pipefail) with a fake pulumi", () => {
