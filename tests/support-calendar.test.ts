@@ -19,6 +19,7 @@ import { deployedPlan, fakeStack } from "./support/fake-stack";
 import { startKubeApi, type KubeApi } from "./support/kube-api";
 import { planStack } from "./support/plan";
 import { REQUIRED_CONFIG } from "./support/project";
+import { scratchFile } from "./support/scratch";
 
 const DOCS = "docs/operations.md#kubernetes-and-engine-versions-past-standard-support";
 const MAJOR_DOCS = "docs/operations.md#upgrading-the-database-engines-major-version";
@@ -104,6 +105,15 @@ describe("supportCalendarChecks: kept is warned, chosen is refused", () => {
         expect(restored.refused).toHaveLength(1);
     });
 
+    it("warns instead where the record is unknown (the offline plan without --previous-outputs), and still warns what is kept", () => {
+        const unknown = supportCalendarChecks({}, { clusterVersion: "1.35", database: db }, "2027-04-01", true);
+        expect(unknown.refused).toEqual([]);
+        expect(unknown.warnings).toEqual([
+            expect.stringMatching(/^launchpad:cluster\.version: EKS Kubernetes 1\.35 left standard support on 2027-03-27; this offline plan has no --previous-outputs,/),
+            expect.stringMatching(/^launchpad:database\.engineVersion: RDS postgres 14 left standard support on 2027-02-28; this offline plan has no --previous-outputs,/),
+        ]);
+    });
+
     it("says when the next minor is past standard support too, and takes the one-minor step to it with a warning (EKS would upgrade to it on its own: view-upgrade-policy)", () => {
         const on = "2027-08-02";
         expect(supportCalendarChecks({ clusterVersion: "1.35" }, { clusterVersion: "1.35" }, on).warnings).toEqual([
@@ -135,9 +145,20 @@ describe("under the offline engine, after the end of standard support", () => {
         await expect(planStack("production", OWN_VALUES.production, { previousOutputs: {} })).rejects.toThrow(refusal("production", CHOSEN_135));
     });
 
-    it("npm run plan of the committed production stack with no previous outputs (a first update) on 2027-04-01 exits 2 with the exact message", async () => {
+    it("npm run plan of the committed production stack on 2027-04-01 with previous outputs {} (a first deploy: `pulumi stack output --json` of a new stack) exits 2 with the exact message", async () => {
         setToday("2027-04-01");
-        expect(await planCli(["--stack", "production"])).toEqual({ code: 2, stdout: "", stderr: `${refusal("production", CHOSEN_135)}\n` });
+        const empty = scratchFile("support-calendar-", "outputs.json", "{}");
+        expect(await planCli(["--stack", "production", "--previous-outputs", empty])).toEqual({ code: 2, stdout: "", stderr: `${refusal("production", CHOSEN_135)}\n` });
+    });
+
+    it("npm run plan --policy with no previous outputs, as preview.yml and deploy.yml run it, on 2027-04-01 exits 0 with a warning: the record is unknown there, not empty, and refusing would stop every pull request and deploy of a live stack that keeps 1.35", async () => {
+        setToday("2027-04-01");
+        const r = await planCli(["--stack", "production", "--policy"]);
+        expect(r.code).toBe(0);
+        expect(r.stderr.split("\n").filter((l) => l.includes("standard support"))).toEqual([
+            `warning: launchpad:cluster.version: EKS Kubernetes 1.35 left standard support on 2027-03-27; this offline plan has no --previous-outputs, so it cannot tell whether the stack runs it (kept: a warning) or chooses it (a first update or a change: refused). ` +
+            `pulumi preview and pulumi up judge it against the stack's recorded identity; plan with --previous-outputs to see their answer (${DOCS})`,
+        ]);
     });
 
     it("npm run rollback --dry-run of production on 2027-04-01 is not refused: its policy plan reads the stack's outputs (its recorded identity)", async () => {
