@@ -462,8 +462,8 @@ export function unrecordedMajorWarnings(recorded: StackIdentity, current: StackI
 /**
  * The support calendar against the recorded identity (lib/support-calendar.ts): an EKS minor or an
  * engine major past standard support on `today` is refused when this update chooses it (a first
- * update, another version, a new instance) and only warned when the stack keeps the one its identity
- * records, since AWS then upgrades the control plane on its own or bills RDS Extended Support, and a
+ * update, another version, a new instance that is not a restore of the recorded major) and only warned
+ * when the stack keeps the one its identity records (a restore of it included), since AWS then upgrades the control plane on its own or bills RDS Extended Support, and a
  * refusal would refuse a rollback on a calendar date. Config refuses what never depends on the record
  * (config/cluster.ts `clusterVersionProblems`, config/database.ts `engineVersionProblems`).
  * `recordUnknown` (the offline plan without `--previous-outputs`, `offlineRecordUnknown`): what would be
@@ -501,8 +501,15 @@ export function supportCalendarChecks(recorded: StackIdentity, current: StackIde
     const rds = engine !== undefined && db?.engineMajor !== undefined ? rdsSupportEnd(engine, db.engineMajor) : undefined;
     if (engine !== undefined && db?.engineMajor !== undefined && rds !== undefined && pastStandardSupport(rds, today)) {
         const was = recorded.database;
-        if (was?.engine === engine && was.instance === db.instance && was.engineMajor === db.engineMajor) {
+        const runsIt = was?.engine === engine && was.engineMajor === db.engineMajor;
+        if (runsIt && was.instance === db.instance) {
             warnings.push(keptPastSupportWarning(rds, today));
+        } else if (runsIt && db.restored) {
+            // A restore (the database-corruption runbook) brings back the major the stack runs: by
+            // default RDS "enrolls your DB instance into Amazon RDS Extended Support" on a restore as on
+            // a create (RDS API, RestoreDBInstanceToPointInTime EngineLifecycleSupport), and refusing it
+            // would stop an incident's recovery on a calendar date, which the kept rule exists to avoid.
+            warnings.push(`${keptPastSupportWarning(rds, today)}; the restore into ${q(db.instance)} keeps it too (RDS API, RestoreDBInstanceToPointInTime EngineLifecycleSupport)`);
         } else if (recordUnknown) {
             warnings.push(unknown("launchpad:database.engineVersion", rds.label, rds.end));
         } else {

@@ -101,8 +101,17 @@ describe("supportCalendarChecks: kept is warned, chosen is refused", () => {
             CHOSEN_135,
             `launchpad:database.engineVersion: received postgres major "14"; expected a postgres major version in RDS standard support on 2027-04-01: "18", "17", "16" or "15" (postgres 14 left RDS standard support on 2027-02-28: RDS enrolls it in paid Extended Support); only a database that runs it (the same instance and major in the stack's recorded identity) may keep it (${MAJOR_DOCS})`,
         ]);
+        // A new instance that is no restore of the recorded major (a record from before engineMajor).
+        const unrecorded = supportCalendarChecks({ database: { ...db, engineMajor: undefined } }, { database: { ...db, instance: "launchpad-production-db-r1", restored: true } }, "2027-04-01");
+        expect(unrecorded.refused).toHaveLength(1);
+    });
+
+    it("keeps the recorded major through a restore into a new instance, with a warning (RDS restores into Extended Support: RestoreDBInstanceToPointInTime EngineLifecycleSupport); refusing would stop the database-corruption runbook on a calendar date", () => {
         const restored = supportCalendarChecks({ database: db }, { database: { ...db, instance: "launchpad-production-db-r1", restored: true } }, "2027-04-01");
-        expect(restored.refused).toHaveLength(1);
+        expect(restored).toEqual({
+            refused: [],
+            warnings: [`${KEPT_PG14}; the restore into "launchpad-production-db-r1" keeps it too (RDS API, RestoreDBInstanceToPointInTime EngineLifecycleSupport)`],
+        });
     });
 
     it("warns instead where the record is unknown (the offline plan without --previous-outputs), and still warns what is kept", () => {
@@ -171,7 +180,7 @@ describe("under the offline engine, after the end of standard support", () => {
         expect(fake.recorded.calls).toEqual([]);
     });
 
-    it("a PostgreSQL 14 database kept on 2027-03-01 plans with the warning; restored into a new instance it is refused", async () => {
+    it("a PostgreSQL 14 database kept on 2027-03-01 plans with the warning; restored into a new instance (the database-corruption runbook) it plans with the restore's warning", async () => {
         const pg = [...OWN_VALUES.production, "launchpad:database.engine=postgres", 'launchpad:database.engineVersion="14"'];
         const last = await deployedPlan("production", pg);
         setToday("2027-03-01");
@@ -182,8 +191,10 @@ describe("under the offline engine, after the end of standard support", () => {
             `warning: ${KEPT_PG14}`,
         ]);
         const restore = [...pg, "launchpad:database.restore.snapshot=launchpad-production-db-pre-upgrade"];
-        await expect(planStack("production", restore, { previousOutputs: last.outputs })).rejects.toThrow(
-            `launchpad:database.engineVersion: received postgres major "14"; expected a postgres major version in RDS standard support on 2027-03-01: "18", "17", "16" or "15"`,
-        );
+        const restored = await planStack("production", restore, { previousOutputs: last.outputs });
+        const lines = restored.log.filter((l) => l.includes("left standard support"));
+        expect(lines).toHaveLength(1);
+        expect(lines[0].startsWith(`warning: ${KEPT_PG14}; the restore into "launchpad-production-db-r`)).toBe(true);
+        expect(lines[0]).toMatch(/; the restore into "launchpad-production-db-r[0-9a-f]{8}" keeps it too \(RDS API, RestoreDBInstanceToPointInTime EngineLifecycleSupport\)$/);
     });
 });
