@@ -10,8 +10,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { supportCalendarChecks } from "../components/identity-record";
 import { parseConfig, type ConfigInput } from "../config";
-import { TODAY_ENV } from "../config/clock";
-import { eksSupportEnd, rdsSupportEnd, SUPPORT_WARNING_DAYS, supportEndingWarning } from "../lib/support-calendar";
+import { TODAY_ENV, utcDay } from "../config/clock";
+import { daysUntil, eksSupportEnd, rdsSupportEnd, SUPPORT_WARNING_DAYS, supportEndingWarning } from "../lib/support-calendar";
 import { planCli } from "../scripts/plan";
 import { rollback } from "../scripts/rollback";
 import { OWN_VALUES } from "./support/deployed";
@@ -59,6 +59,15 @@ describe("the early warning: the last 90 days of standard support", () => {
         expect(supportEndingWarning(eks, "2027-03-26")).toBe(`launchpad:cluster.version: EKS Kubernetes 1.35 leaves standard support on 2027-03-27, in 1 day; from that day ${EKS_AUTO}: raise launchpad:cluster.version to "1.36", one minor per pulumi up (${DOCS})`);
         // From the end itself the identity check speaks (kept: a warning; chosen: refused).
         expect(supportEndingWarning(eks, "2027-03-27")).toBeUndefined();
+    });
+
+    it("counts whole UTC days across month, year and leap-day ends, whatever the runner's time zone (the day of the run is its UTC day)", () => {
+        expect(daysUntil("2027-01-01", "2026-12-31")).toBe(1);
+        expect(daysUntil("2027-03-01", "2027-02-28")).toBe(1);
+        expect(daysUntil("2028-03-01", "2028-02-28")).toBe(2);
+        expect(daysUntil("2027-03-27", "2026-12-27")).toBe(90);
+        // 23:30 on 2027-03-26 in Los Angeles (UTC-7 then) is already 2027-03-27 in UTC: past support.
+        expect(utcDay(new Date("2027-03-26T23:30:00-07:00"))).toBe("2027-03-27");
     });
 
     it("names the RDS major's end and the next major, on the window's first and last day", () => {
