@@ -79,7 +79,7 @@
  * immediately (`databaseMajorUpgrade`, components/database.ts `majorUpgradeSettings`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type LaunchpadConfig } from "../config";
+import { ConfigError, offlineRecordUnknown, type LaunchpadConfig } from "../config";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import { runDate, utcDay } from "../config/clock";
 import { either } from "../config/input";
@@ -462,15 +462,23 @@ export function unrecordedMajorWarnings(recorded: StackIdentity, current: StackI
 /**
  * The support calendar against the recorded identity (lib/support-calendar.ts): an EKS minor or an
  * engine major past standard support on `today` is refused when this update chooses it (a first
- * update, another version, a new instance) and only warned when the stack keeps the one its identity
- * records, since AWS then upgrades the control plane on its own or bills RDS Extended Support, and a
+ * update, another version, a new instance that is not a restore of the recorded major) and only warned
+ * when the stack keeps the one its identity records (a restore of it included), since AWS then upgrades the control plane on its own or bills RDS Extended Support, and a
  * refusal would refuse a rollback on a calendar date. Config refuses what never depends on the record
  * (config/cluster.ts `clusterVersionProblems`, config/database.ts `engineVersionProblems`).
+ * `recordUnknown` (the offline plan without `--previous-outputs`, `offlineRecordUnknown`): what would be
+ * refused for want of a record is warned instead, @default false.
  */
-export function supportCalendarChecks(recorded: StackIdentity, current: StackIdentity, today: string): { refused: string[]; warnings: string[] } {
+export function supportCalendarChecks(recorded: StackIdentity, current: StackIdentity, today: string, recordUnknown = false): { refused: string[]; warnings: string[] } {
     const refused: string[] = [];
     const warnings: string[] = [];
     const q = JSON.stringify;
+    // The offline plan without --previous-outputs cannot tell kept from chosen: refusing there would
+    // stop the workflows' offline plans (preview.yml, deploy.yml) on the day a live stack's version
+    // leaves support, though its preview and up keep it. They judge it against the real record.
+    const unknown = (key: string, label: string, end: string): string =>
+        `${key}: ${label} left standard support on ${end}; this offline plan has no --previous-outputs, so it cannot tell whether the stack runs it (kept: a warning) or chooses it (a first update or a change: refused). ` +
+        `pulumi preview and pulumi up judge it against the stack's recorded identity; plan with --previous-outputs to see their answer (${CLUSTER_UPGRADE_DOCS})`;
     const version = current.clusterVersion;
     const eks = version !== undefined ? eksSupportEnd(version) : undefined;
     if (version !== undefined && eks !== undefined && pastStandardSupport(eks, today)) {
@@ -481,6 +489,8 @@ export function supportCalendarChecks(recorded: StackIdentity, current: StackIde
             // minor) is what EKS would do on its own: refusing it would leave the stack nowhere to go.
             warnings.push(`launchpad:cluster.version: ${q(version)}, the step from ${q(recorded.clusterVersion)}, left EKS standard support on ${eks.end} as well; it is taken, not refused, ` +
                 `as EKS would take it on its own, but the stack stays past standard support until lib/versions.ts lists a newer minor (${CLUSTER_UPGRADE_DOCS})`);
+        } else if (recordUnknown) {
+            warnings.push(unknown("launchpad:cluster.version", eks.label, eks.end));
         } else {
             refused.push(`launchpad:cluster.version: received ${q(version)}; expected a version in EKS standard support on ${today}: ${either(eksVersionsInStandardSupport(today))} ` +
                 `(${version} left EKS standard support on ${eks.end}: under upgradePolicy STANDARD, EKS upgrades it on its own); only a cluster that runs it (the stack's recorded identity${recorded.clusterVersion !== undefined ? `, ${q(recorded.clusterVersion)} here` : ", none here"}) may keep it (${CLUSTER_UPGRADE_DOCS})`);
@@ -491,8 +501,17 @@ export function supportCalendarChecks(recorded: StackIdentity, current: StackIde
     const rds = engine !== undefined && db?.engineMajor !== undefined ? rdsSupportEnd(engine, db.engineMajor) : undefined;
     if (engine !== undefined && db?.engineMajor !== undefined && rds !== undefined && pastStandardSupport(rds, today)) {
         const was = recorded.database;
-        if (was?.engine === engine && was.instance === db.instance && was.engineMajor === db.engineMajor) {
+        const runsIt = was?.engine === engine && was.engineMajor === db.engineMajor;
+        if (runsIt && was.instance === db.instance) {
             warnings.push(keptPastSupportWarning(rds, today));
+        } else if (runsIt && db.restored) {
+            // A restore (the database-corruption runbook) brings back the major the stack runs: by
+            // default RDS "enrolls your DB instance into Amazon RDS Extended Support" on a restore as on
+            // a create (RDS API, RestoreDBInstanceToPointInTime EngineLifecycleSupport), and refusing it
+            // would stop an incident's recovery on a calendar date, which the kept rule exists to avoid.
+            warnings.push(`${keptPastSupportWarning(rds, today)}; the restore into ${q(db.instance)} keeps it too (RDS API, RestoreDBInstanceToPointInTime EngineLifecycleSupport)`);
+        } else if (recordUnknown) {
+            warnings.push(unknown("launchpad:database.engineVersion", rds.label, rds.end));
         } else {
             refused.push(`launchpad:database.engineVersion: received ${engine} major ${q(db.engineMajor)}; expected a ${engine} major version in RDS standard support on ${today}: ${either(rdsMajorsInStandardSupport(engine, today))} ` +
                 `(${engine} ${db.engineMajor} left RDS standard support on ${rds.end}: RDS enrolls it in paid Extended Support); only a database that runs it (the same instance and major in the stack's recorded identity) may keep it (${MAJOR_UPGRADE_DOCS})`);
@@ -533,7 +552,7 @@ export function checkedIdentity(
     return pulumi.all([recordedOutput, pulumi.unsecret(clusterServer ?? pulumi.output(undefined))]).apply(([recorded, server]) => {
         const now: StackIdentity = server !== undefined ? { ...current, clusterServer: server } : current;
         const changes = identityChanges(recorded, now);
-        const calendar = supportCalendarChecks(recorded, now, utcDay(runDate()));
+        const calendar = supportCalendarChecks(recorded, now, utcDay(runDate()), offlineRecordUnknown());
         const refused = [...clusterVersionStepProblems(recorded, now), ...engineVersionStepProblems(recorded, now), ...calendar.refused, ...(refuseChanges ? changes : [])];
         if (refused.length > 0) {
             throw new ConfigError(stack, refused);

@@ -95,13 +95,15 @@ let offlineMonitor: unknown;
 let offlineSecretPaths: ReadonlySet<string> | undefined;
 /** The stacks with a stack file in the offline plan's project directory (its `root`, not this process's). */
 let offlineStackFiles: readonly string[] | undefined;
+/** The offline plan was given no previous outputs: the stack's recorded identity is unknown, not empty. */
+let offlineRecordIsUnknown = false;
 
 /**
  * Called by the offline plan engine right after `pulumi.runtime.setMocks`: until the returned
  * function runs, `loadConfig` allows placeholders and stands in absent required secrets. Throws
  * outside the mock runtime, so a real run cannot declare itself offline.
  */
-export function declareOfflinePlan(secretPaths?: ReadonlySet<string>, stackFiles?: readonly string[]): () => void {
+export function declareOfflinePlan(secretPaths?: ReadonlySet<string>, stackFiles?: readonly string[], recordUnknown = false): () => void {
     const monitor = pulumi.runtime.getMonitor();
     if (!(monitor instanceof MockMonitor)) {
         throw new Error("declareOfflinePlan: only the offline plan engine, under pulumi.runtime.setMocks, runs offline");
@@ -109,13 +111,25 @@ export function declareOfflinePlan(secretPaths?: ReadonlySet<string>, stackFiles
     offlineMonitor = monitor;
     offlineSecretPaths = secretPaths;
     offlineStackFiles = stackFiles;
+    offlineRecordIsUnknown = recordUnknown;
     return () => {
         if (offlineMonitor === monitor) {
             offlineMonitor = undefined;
             offlineSecretPaths = undefined;
             offlineStackFiles = undefined;
+            offlineRecordIsUnknown = false;
         }
     };
+}
+
+/**
+ * True while the offline plan runs without the stack's previous outputs (`npm run plan` with no
+ * `--previous-outputs`, as the pull-request and deploy workflows run it): the self-reference reads
+ * nothing, but that says nothing of the live stack, so a rule that needs the record to tell a kept
+ * value from a chosen one (the support calendar) cannot refuse on it. Never true in a real run.
+ */
+export function offlineRecordUnknown(): boolean {
+    return offlineRecordIsUnknown && isOfflinePlan();
 }
 
 /** True while the offline plan engine runs the program: the runtime's monitor is the mock it declared. */

@@ -615,7 +615,9 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     pulumi.runtime.setAllConfig(toRuntimeConfig(sc.values), [...sc.secretKeys]);
     // The one place that tells the config loader it runs offline: placeholders are allowed and
     // listed, absent required secrets stood in. A real run never gets here (config/load.ts).
-    const endOffline = declareOfflinePlan(sc.secretPaths, stackFileNames(opts.root ?? REPO_ROOT));
+    // Without previous outputs the self-reference answers {}: the plan's stand-in for a first update,
+    // but the record of the live stack is unknown, not empty (the support calendar warns instead of refusing).
+    const endOffline = declareOfflinePlan(sc.secretPaths, stackFileNames(opts.root ?? REPO_ROOT), opts.previousOutputs === undefined);
     let result;
     try {
         result = await planOffline(sc, opts);

@@ -5,7 +5,9 @@
  * (`pulumi config set --secret --path`): the plan sees it as the CLI would, never its text.
  *
  * `--previous-outputs` gives the stack's last outputs (`pulumi stack output --json --show-secrets`),
- * which the program reads back through a reference to its own stack: the schema record.
+ * which the program reads back through a reference to its own stack: the schema record. Without it
+ * the plan is a first update, except that the support calendar, which cannot tell a kept version from
+ * a chosen one without the record, warns instead of refusing (docs/operations.md).
  *
  * `--changes` also plans the stack file without the overrides and lists what the overrides change,
  * resource by resource: updated or replaced, by which provider rule (`plan/changes.ts`); a

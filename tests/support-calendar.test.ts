@@ -10,8 +10,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { supportCalendarChecks } from "../components/identity-record";
 import { parseConfig, type ConfigInput } from "../config";
-import { TODAY_ENV } from "../config/clock";
-import { eksSupportEnd, rdsSupportEnd, SUPPORT_WARNING_DAYS, supportEndingWarning } from "../lib/support-calendar";
+import { TODAY_ENV, utcDay } from "../config/clock";
+import { daysUntil, eksSupportEnd, rdsSupportEnd, SUPPORT_WARNING_DAYS, supportEndingWarning } from "../lib/support-calendar";
 import { planCli } from "../scripts/plan";
 import { rollback } from "../scripts/rollback";
 import { OWN_VALUES } from "./support/deployed";
@@ -19,6 +19,7 @@ import { deployedPlan, fakeStack } from "./support/fake-stack";
 import { startKubeApi, type KubeApi } from "./support/kube-api";
 import { planStack } from "./support/plan";
 import { REQUIRED_CONFIG } from "./support/project";
+import { scratchFile } from "./support/scratch";
 
 const DOCS = "docs/operations.md#kubernetes-and-engine-versions-past-standard-support";
 const MAJOR_DOCS = "docs/operations.md#upgrading-the-database-engines-major-version";
@@ -58,6 +59,15 @@ describe("the early warning: the last 90 days of standard support", () => {
         expect(supportEndingWarning(eks, "2027-03-26")).toBe(`launchpad:cluster.version: EKS Kubernetes 1.35 leaves standard support on 2027-03-27, in 1 day; from that day ${EKS_AUTO}: raise launchpad:cluster.version to "1.36", one minor per pulumi up (${DOCS})`);
         // From the end itself the identity check speaks (kept: a warning; chosen: refused).
         expect(supportEndingWarning(eks, "2027-03-27")).toBeUndefined();
+    });
+
+    it("counts whole UTC days across month, year and leap-day ends, whatever the runner's time zone (the day of the run is its UTC day)", () => {
+        expect(daysUntil("2027-01-01", "2026-12-31")).toBe(1);
+        expect(daysUntil("2027-03-01", "2027-02-28")).toBe(1);
+        expect(daysUntil("2028-03-01", "2028-02-28")).toBe(2);
+        expect(daysUntil("2027-03-27", "2026-12-27")).toBe(90);
+        // 23:30 on 2027-03-26 in Los Angeles (UTC-7 then) is already 2027-03-27 in UTC: past support.
+        expect(utcDay(new Date("2027-03-26T23:30:00-07:00"))).toBe("2027-03-27");
     });
 
     it("names the RDS major's end and the next major, on the window's first and last day", () => {
@@ -100,8 +110,26 @@ describe("supportCalendarChecks: kept is warned, chosen is refused", () => {
             CHOSEN_135,
             `launchpad:database.engineVersion: received postgres major "14"; expected a postgres major version in RDS standard support on 2027-04-01: "18", "17", "16" or "15" (postgres 14 left RDS standard support on 2027-02-28: RDS enrolls it in paid Extended Support); only a database that runs it (the same instance and major in the stack's recorded identity) may keep it (${MAJOR_DOCS})`,
         ]);
+        // A new instance that is no restore of the recorded major (a record from before engineMajor).
+        const unrecorded = supportCalendarChecks({ database: { ...db, engineMajor: undefined } }, { database: { ...db, instance: "launchpad-production-db-r1", restored: true } }, "2027-04-01");
+        expect(unrecorded.refused).toHaveLength(1);
+    });
+
+    it("keeps the recorded major through a restore into a new instance, with a warning (RDS restores into Extended Support: RestoreDBInstanceToPointInTime EngineLifecycleSupport); refusing would stop the database-corruption runbook on a calendar date", () => {
         const restored = supportCalendarChecks({ database: db }, { database: { ...db, instance: "launchpad-production-db-r1", restored: true } }, "2027-04-01");
-        expect(restored.refused).toHaveLength(1);
+        expect(restored).toEqual({
+            refused: [],
+            warnings: [`${KEPT_PG14}; the restore into "launchpad-production-db-r1" keeps it too (RDS API, RestoreDBInstanceToPointInTime EngineLifecycleSupport)`],
+        });
+    });
+
+    it("warns instead where the record is unknown (the offline plan without --previous-outputs), and still warns what is kept", () => {
+        const unknown = supportCalendarChecks({}, { clusterVersion: "1.35", database: db }, "2027-04-01", true);
+        expect(unknown.refused).toEqual([]);
+        expect(unknown.warnings).toEqual([
+            expect.stringMatching(/^launchpad:cluster\.version: EKS Kubernetes 1\.35 left standard support on 2027-03-27; this offline plan has no --previous-outputs,/),
+            expect.stringMatching(/^launchpad:database\.engineVersion: RDS postgres 14 left standard support on 2027-02-28; this offline plan has no --previous-outputs,/),
+        ]);
     });
 
     it("says when the next minor is past standard support too, and takes the one-minor step to it with a warning (EKS would upgrade to it on its own: view-upgrade-policy)", () => {
@@ -135,9 +163,20 @@ describe("under the offline engine, after the end of standard support", () => {
         await expect(planStack("production", OWN_VALUES.production, { previousOutputs: {} })).rejects.toThrow(refusal("production", CHOSEN_135));
     });
 
-    it("npm run plan of the committed production stack with no previous outputs (a first update) on 2027-04-01 exits 2 with the exact message", async () => {
+    it("npm run plan of the committed production stack on 2027-04-01 with previous outputs {} (a first deploy: `pulumi stack output --json` of a new stack) exits 2 with the exact message", async () => {
         setToday("2027-04-01");
-        expect(await planCli(["--stack", "production"])).toEqual({ code: 2, stdout: "", stderr: `${refusal("production", CHOSEN_135)}\n` });
+        const empty = scratchFile("support-calendar-", "outputs.json", "{}");
+        expect(await planCli(["--stack", "production", "--previous-outputs", empty])).toEqual({ code: 2, stdout: "", stderr: `${refusal("production", CHOSEN_135)}\n` });
+    });
+
+    it("npm run plan --policy with no previous outputs, as preview.yml and deploy.yml run it, on 2027-04-01 exits 0 with a warning: the record is unknown there, not empty, and refusing would stop every pull request and deploy of a live stack that keeps 1.35", async () => {
+        setToday("2027-04-01");
+        const r = await planCli(["--stack", "production", "--policy"]);
+        expect(r.code).toBe(0);
+        expect(r.stderr.split("\n").filter((l) => l.includes("standard support"))).toEqual([
+            `warning: launchpad:cluster.version: EKS Kubernetes 1.35 left standard support on 2027-03-27; this offline plan has no --previous-outputs, so it cannot tell whether the stack runs it (kept: a warning) or chooses it (a first update or a change: refused). ` +
+            `pulumi preview and pulumi up judge it against the stack's recorded identity; plan with --previous-outputs to see their answer (${DOCS})`,
+        ]);
     });
 
     it("npm run rollback --dry-run of production on 2027-04-01 is not refused: its policy plan reads the stack's outputs (its recorded identity)", async () => {
@@ -150,7 +189,7 @@ describe("under the offline engine, after the end of standard support", () => {
         expect(fake.recorded.calls).toEqual([]);
     });
 
-    it("a PostgreSQL 14 database kept on 2027-03-01 plans with the warning; restored into a new instance it is refused", async () => {
+    it("a PostgreSQL 14 database kept on 2027-03-01 plans with the warning; restored into a new instance (the database-corruption runbook) it plans with the restore's warning", async () => {
         const pg = [...OWN_VALUES.production, "launchpad:database.engine=postgres", 'launchpad:database.engineVersion="14"'];
         const last = await deployedPlan("production", pg);
         setToday("2027-03-01");
@@ -161,8 +200,10 @@ describe("under the offline engine, after the end of standard support", () => {
             `warning: ${KEPT_PG14}`,
         ]);
         const restore = [...pg, "launchpad:database.restore.snapshot=launchpad-production-db-pre-upgrade"];
-        await expect(planStack("production", restore, { previousOutputs: last.outputs })).rejects.toThrow(
-            `launchpad:database.engineVersion: received postgres major "14"; expected a postgres major version in RDS standard support on 2027-03-01: "18", "17", "16" or "15"`,
-        );
+        const restored = await planStack("production", restore, { previousOutputs: last.outputs });
+        const lines = restored.log.filter((l) => l.includes("left standard support"));
+        expect(lines).toHaveLength(1);
+        expect(lines[0].startsWith(`warning: ${KEPT_PG14}; the restore into "launchpad-production-db-r`)).toBe(true);
+        expect(lines[0]).toMatch(/; the restore into "launchpad-production-db-r[0-9a-f]{8}" keeps it too \(RDS API, RestoreDBInstanceToPointInTime EngineLifecycleSupport\)$/);
     });
 });
