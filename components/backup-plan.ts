@@ -251,9 +251,20 @@ export function rdsInstancesPattern(partition: string, region: string, accountId
  * (same page: "those in Resources combined using a Boolean OR and those in Conditions combined with a
  * Boolean AND"; `ListOfTags` would be OR), so other stacks' instances stay out.
  */
+/**
+ * The selection's name. Not the tag-only selection's `<plan>-by-tag`: a selection cannot be updated,
+ * so the change of shape replaces it, and under another name the replacement is created before the
+ * old one is deleted (the engine's default; a kept name would need delete-first, since
+ * CreateBackupSelection may raise AlreadyExistsException), so the plan is never without a selection
+ * and no backup falls due into a gap.
+ */
+export function selectionName(planName: string): string {
+    return `${planName}-rds-tagged`;
+}
+
 export function selectionArgs(planName: string, planId: pulumi.Input<string>, iamRoleArn: pulumi.Input<string>, rdsInstances: pulumi.Input<string>): aws.backup.SelectionArgs {
     return {
-        name: `${planName}-by-tag`,
+        name: selectionName(planName),
         planId,
         iamRoleArn,
         resources: [rdsInstances],
@@ -388,8 +399,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         }, { parent: this });
         const rdsInstances = pulumi.all([aws.getPartitionOutput({}, { parent: this }).partition, aws.getCallerIdentityOutput({}, { parent: this }).accountId])
             .apply(([partition, accountId]) => rdsInstancesPattern(partition, args.region, accountId));
-        // Delete first: a selection cannot be updated, and its replacement keeps the name (CreateBackupSelection may raise AlreadyExistsException).
-        new aws.backup.Selection(`${name}-selection`, selectionArgs(planName, plan.id, role.arn, rdsInstances), { parent: this, dependsOn: policies, deleteBeforeReplace: true });
+        new aws.backup.Selection(`${name}-selection`, selectionArgs(planName, plan.id, role.arn, rdsInstances), { parent: this, dependsOn: policies });
         const drill = new aws.backup.RestoreTestingPlan(`${name}-restore-testing`, restoreTestingPlanArgs(planName, primary.arn, childTags(tags, `${name}-restore-testing`)), { parent: this });
         new aws.backup.RestoreTestingSelection(`${name}-restore-testing-database`,
             restoreTestingSelectionArgs(planName, drill.name, role.arn, args.restoreMetadataOverrides), { parent: this, dependsOn: policies });

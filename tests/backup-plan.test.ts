@@ -222,14 +222,17 @@ describe.each(STACKS)("AWS Backup (%s)", (stack) => {
         const p = await plan(stack);
         const selection = named(p, "bp-selection");
         expect(selection.inputs).toEqual({
-            name: `${planName}-by-tag`,
+            name: `${planName}-rds-tagged`,
             planId: named(p, "bp-plan").state.id,
             iamRoleArn: named(p, "bp-role").state.arn,
             resources: ["arn:aws:rds:us-east-1:123456789012:db:*"],
             conditions: [{ stringEquals: [{ key: "aws:ResourceTag/backup-plan", value: planName }] }],
         });
         expect(selection.dependsOn).toEqual([named(p, "bp-AWSBackupServiceRolePolicyForBackup").urn, named(p, "bp-AWSBackupServiceRolePolicyForRestores").urn]);
-        expect(selection.options).toMatchObject({ deleteBeforeReplace: true });
+        // Create first (the engine's default): the new selection exists before the tag-only one,
+        // `<plan>-by-tag`, is deleted, so no backup falls due while the plan selects nothing.
+        expect(selection.options.deleteBeforeReplace).toBeFalsy();
+        expect(selection.inputs.name).not.toBe(`${planName}-by-tag`);
         expect(p.outputs.selectionTagKey).toBe("backup-plan");
         expect(p.outputs.selectionTagValue).toBe(planName);
     });
@@ -405,7 +408,7 @@ describe("rules due together (AWS Backup keeps one backup, of the longest retent
 describe("backup plan child specs (pure builders the constructor delegates to)", () => {
     it("selects RDS instances by resource type AND the plan's tag (Conditions are AND, ListOfTags would be OR: botocore backup BackupSelection)", () => {
         expect(selectionArgs("lp", "plan-1", "arn:role", rdsInstancesPattern("aws", "eu-west-1", "111122223333"))).toEqual({
-            name: "lp-by-tag",
+            name: "lp-rds-tagged",
             planId: "plan-1",
             iamRoleArn: "arn:role",
             resources: ["arn:aws:rds:eu-west-1:111122223333:db:*"],
