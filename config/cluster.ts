@@ -162,7 +162,7 @@ export function clusterVersionProblems(input: ConfigInput, today: string): strin
         // An existing cluster (kubeconfig) installs no add-ons: its version is not read.
         const existing = fieldOf(clusterSchema.shape.kubeconfig, input, clusterKey, "kubeconfig") !== undefined;
         // Past standard support, a version Launchpad can build is judged where the stack's recorded
-        // identity is known (components/identity-record.ts supportCalendarProblems): kept, a warning;
+        // identity is known (components/identity-record.ts supportCalendarChecks): kept, a warning;
         // chosen, refused. What never depends on the record (no such minor, not yet released) is refused here.
         const judgedOnRecord = row !== undefined && today >= row.endOfStandardSupport && (pinned || existing);
         if (!judgedOnRecord && (row === undefined || !allowed.includes(version))) {

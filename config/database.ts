@@ -120,7 +120,7 @@ export function engineVersionProblems(input: ConfigInput, today: string): string
         const allowed = rdsMajorsInStandardSupport(engine, today);
         const row = RDS_MAJOR_VERSIONS.find((m) => m.engine === engine && m.major === major);
         // Past standard support, a major with a dump image is judged where the stack's recorded
-        // identity is known (components/identity-record.ts supportCalendarProblems): kept, a warning;
+        // identity is known (components/identity-record.ts supportCalendarChecks): kept, a warning;
         // chosen, refused. A major RDS does not offer never depends on the record: refused here.
         const judgedOnRecord = row !== undefined && !rdsInStandardSupport(row, today) && pinnedEngineMajors(engine).includes(major);
         if (!judgedOnRecord && !allowed.includes(major)) {

@@ -96,7 +96,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
     ];
 }
 
-function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeholder[]): LaunchpadConfig {
+function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeholder[], today: string): LaunchpadConfig {
     const tier = raw["launchpad:tier"];
     const safety = safetyFor(tier);
     const network = raw["launchpad:network"];
@@ -104,6 +104,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
     const database = raw["launchpad:database"];
     const promotion = raw["launchpad:promotion"];
     const promotionConfig = buildPromotion(promotion, safety);
+    const databaseConfig = buildDatabase(database);
     return deepFreeze({
         project: input.project,
         stack: input.stack,
@@ -114,7 +115,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
         network: buildNetwork(network, safety),
         cluster: buildCluster(cluster, network, input.project, input.stack),
         nodeGroup: buildNodeGroup(raw["launchpad:nodeGroup"], network.azCount),
-        database: buildDatabase(database),
+        database: databaseConfig,
         backup: buildBackup(raw["launchpad:backup"]),
         observability: buildObservability(raw["launchpad:observability"], raw["launchpad:alerting"], { url: raw["grafana:url"], auth: raw["grafana:auth"] }, database.maintenanceWindow, safety),
         tags: buildTags(raw["launchpad:tags"], input.project, input.stack),
@@ -133,8 +134,8 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
             // Only what the stack runs: its own EKS cluster, a database where it has a data layer; never a secret's value.
             ...supportEndingWarnings({
                 ...(!usesExistingCluster(cluster) && !input.secretKeys.has("launchpad:cluster") ? { clusterVersion: cluster.version } : {}),
-                ...(hasDatabase(cluster, network) && !input.secretKeys.has("launchpad:database") ? { database: buildDatabase(database) } : {}),
-            }, utcDay(input.now ?? runDate())),
+                ...(hasDatabase(cluster, network) && !input.secretKeys.has("launchpad:database") ? { database: databaseConfig } : {}),
+            }, today),
         ],
     });
 }
@@ -186,7 +187,9 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
     if (identifierProblem !== undefined) {
         problems.push(identifierProblem);
     }
-    problems.push(...crossFieldProblems(parsed, input, input.now ?? runDate()));
+    // One reading of the clock for the whole parse: the calendar rules and the warnings judge the same day.
+    const now = input.now ?? runDate();
+    problems.push(...crossFieldProblems(parsed, input, now));
     // A secure leaf where its value would land in clear (an image, a user name, a namespace, the
     // Grafana URL) is refused for that, once. A leaf refused for its name (no such key or field) keeps
     // that problem; problems of its value give way, since the value judged is the offline stand-in
@@ -213,5 +216,5 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         throw new ConfigError(input.stack, problems);
     }
     // Offline only (a real run with a placeholder stopped above): the program builds what a real run builds.
-    return build(standInSecrets(parsed, placeholders) as RawConfig, input, placeholders);
+    return build(standInSecrets(parsed, placeholders) as RawConfig, input, placeholders, utcDay(now));
 }
