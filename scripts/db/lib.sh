@@ -73,6 +73,11 @@ find_command() {
     return 1
 }
 
+# True when file $1 holds at least one PEM certificate.
+holds_pem_certificate() {
+    grep -q -e '-----BEGIN CERTIFICATE-----' "$1"
+}
+
 # The database's TLS trust: DB_SSL_CA names the PEM bundle the server's certificate must chain to,
 # and the dump client also checks that the certificate names DB_HOST (libpq sslmode=verify-full;
 # MariaDB --ssl-verify-server-cert; MySQL --ssl-mode=VERIFY_IDENTITY). Without it TLS only encrypts:
@@ -80,7 +85,7 @@ find_command() {
 # Exits 2 unless DB_SSL_CA is a readable file holding at least one PEM certificate.
 require_ca_file() {
     [[ -f $DB_SSL_CA && -r $DB_SSL_CA ]] || die "DB_SSL_CA '$DB_SSL_CA' is not a readable file: the database's certificate cannot be verified without its CA bundle" 2
-    grep -q -e '-----BEGIN CERTIFICATE-----' "$DB_SSL_CA" ||
+    holds_pem_certificate "$DB_SSL_CA" ||
         die "DB_SSL_CA '$DB_SSL_CA' holds no PEM certificate: the database's certificate cannot be verified" 2
 }
 
@@ -101,7 +106,7 @@ fetch_ca_bundle() {
         reason=$(head -n 1 "$error_log")
         die "downloading the database CA bundle from $url failed${reason:+: $reason}"
     fi
-    if ! grep -q -e '-----BEGIN CERTIFICATE-----' "$partial"; then
+    if ! holds_pem_certificate "$partial"; then
         rm -f "$partial"
         die "the database CA bundle from $url holds no PEM certificate"
     fi
