@@ -12,6 +12,7 @@ import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { BACKUP_HOUR_UTC, RESTORE_TEST_SCHEDULE, RESTORE_TEST_START_WINDOW_HOURS, START_WINDOW_MINUTES } from "../lib/backup-schedule";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS, type BackupTier } from "../lib/retention";
 import { stackIdentifier } from "../lib/stack-name";
+import { partitionAndAccount } from "../lib/aws-caller";
 import { encryptionKey } from "../lib/kms";
 import { childTags, type Tags } from "../lib/tags";
 
@@ -397,8 +398,7 @@ export class BackupPlan extends pulumi.ComponentResource {
             rules: rules.map((r) => ({ ...r, copyActions: [...r.copyActions] })),
             tags: childTags(tags, `${name}-plan`),
         }, { parent: this });
-        const rdsInstances = pulumi.all([aws.getPartitionOutput({}, { parent: this }).partition, aws.getCallerIdentityOutput({}, { parent: this }).accountId])
-            .apply(([partition, accountId]) => rdsInstancesPattern(partition, args.region, accountId));
+        const rdsInstances = partitionAndAccount(this).apply(([partition, accountId]) => rdsInstancesPattern(partition, args.region, accountId));
         new aws.backup.Selection(`${name}-selection`, selectionArgs(planName, plan.id, role.arn, rdsInstances), { parent: this, dependsOn: policies });
         const drill = new aws.backup.RestoreTestingPlan(`${name}-restore-testing`, restoreTestingPlanArgs(planName, primary.arn, childTags(tags, `${name}-restore-testing`)), { parent: this });
         new aws.backup.RestoreTestingSelection(`${name}-restore-testing-database`,

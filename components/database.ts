@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig, RestoreConfig, Safety } from "../config";
 import type { DbEngine } from "../config/database";
+import { partitionAndAccount } from "../lib/aws-caller";
 import { APP_LABELS } from "../lib/delivery";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
@@ -587,11 +588,6 @@ interface DatabaseContext {
     readonly instanceIdentifier: string;
     /** The partition and account the stack deploys to, asked of AWS once for the key policy and the monitoring trust. */
     readonly partitionAndAccount: pulumi.Output<[string, string]>;
-}
-
-/** The partition and account of the stack's AWS provider (two invokes), for the policies that name them. */
-function partitionAndAccount(parent: pulumi.Resource): pulumi.Output<[string, string]> {
-    return pulumi.all([aws.getPartitionOutput({}, { parent }).partition, aws.getCallerIdentityOutput({}, { parent }).accountId]);
 }
 
 /** The instance's customer-managed key (child `${name}-key`, alias `alias/<instance>`), usable by CloudWatch Logs for its log groups. */
