@@ -493,7 +493,7 @@ export function supportCalendarChecks(recorded: StackIdentity, current: StackIde
             warnings.push(unknown("launchpad:cluster.version", eks.label, eks.end));
         } else {
             refused.push(`launchpad:cluster.version: received ${q(version)}; expected a version in EKS standard support on ${today}: ${either(eksVersionsInStandardSupport(today))} ` +
-                `(${version} left EKS standard support on ${eks.end}: under upgradePolicy STANDARD, EKS upgrades it on its own); only a cluster that runs it (the stack's recorded identity${recorded.clusterVersion !== undefined ? `, ${q(recorded.clusterVersion)} here` : ", none here"}) may keep it (${CLUSTER_UPGRADE_DOCS})`);
+                `(${eks.left}); only a cluster that runs it (the stack's recorded identity${recorded.clusterVersion !== undefined ? `, ${q(recorded.clusterVersion)} here` : ", none here"}) may keep it (${CLUSTER_UPGRADE_DOCS})`);
         }
     }
     const db = current.database;
@@ -514,7 +514,7 @@ export function supportCalendarChecks(recorded: StackIdentity, current: StackIde
             warnings.push(unknown("launchpad:database.engineVersion", rds.label, rds.end));
         } else {
             refused.push(`launchpad:database.engineVersion: received ${engine} major ${q(db.engineMajor)}; expected a ${engine} major version in RDS standard support on ${today}: ${either(rdsMajorsInStandardSupport(engine, today))} ` +
-                `(${engine} ${db.engineMajor} left RDS standard support on ${rds.end}: RDS enrolls it in paid Extended Support); only a database that runs it (the same instance and major in the stack's recorded identity) may keep it (${MAJOR_UPGRADE_DOCS})`);
+                `(${rds.left}); only a database that runs it (the same instance and major in the stack's recorded identity) may keep it (${MAJOR_UPGRADE_DOCS})`);
         }
     }
     return { refused, warnings };

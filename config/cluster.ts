@@ -7,6 +7,7 @@ import { z } from "zod";
 import { contains, isPrivate, parseCidr } from "../lib/cidr";
 import { accessEntrySuffix } from "../lib/iam";
 import { stackIdentifier } from "../lib/stack-name";
+import { eksLeftSupport } from "../lib/support-calendar";
 import { DEFAULT_KUBERNETES_VERSION, EKS_VERSIONS, eksVersion, eksVersionsInStandardSupport, pinnedKubernetesVersions } from "../lib/versions";
 import { describeValue } from "./errors";
 import { either, fieldOf, isSet, type ConfigInput, type Show } from "./input";
@@ -173,7 +174,7 @@ export function clusterVersionProblems(input: ConfigInput, today: string): strin
                   ? ` (EKS offers no Kubernetes ${version}: its calendar lists ${EKS_VERSIONS.map((v) => v.version).join(", ")})`
                   : today < row.released
                     ? ` (${version} is not released on EKS until ${row.released})`
-                    : ` (${version} left EKS standard support on ${row.endOfStandardSupport}: under upgradePolicy STANDARD, EKS upgrades it on its own)`;
+                    : ` (${eksLeftSupport(row)})`;
             out.push(`${clusterKey}.version: received ${received}; expected a version in EKS standard support on ${today}: ${either(allowed)}${why}`);
         } else if (!pinned && !existing) {
             const received = isSet(input, clusterKey, "version") ? describeValue(version, secret) : `nothing (the default is ${JSON.stringify(version)})`;

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { BACKUP_HOUR_UTC, backupStartWindowText, RDS_WINDOW_MARGIN_MINUTES, touchesBackupStartWindow } from "../lib/backup-schedule";
 import { masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
+import { rdsLeftSupport } from "../lib/support-calendar";
 import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsInStandardSupport, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { describeValue } from "./errors";
 import { either, fieldOf, isSet, type ConfigInput, type Show } from "./input";
@@ -129,7 +130,7 @@ export function engineVersionProblems(input: ConfigInput, today: string): string
                 ? ""
                 : row === undefined
                   ? ` (RDS offers no ${engine} major ${major}: its calendar lists ${RDS_MAJOR_VERSIONS.filter((m) => m.engine === engine).map((m) => m.major).join(", ")})`
-                  : ` (${engine} ${major} left RDS standard support on ${row.endOfStandardSupport}: RDS enrolls it in paid Extended Support)`;
+                  : ` (${rdsLeftSupport(row)})`;
             out.push(`${dbKey}.engineVersion: received ${received}; expected a ${engine} major version in RDS standard support on ${today}: ${either(allowed)}${why}`);
         } else if (!pinnedEngineMajors(engine).includes(major)) {
             // The logical backup jobs run the engine's own client image: an unpinned major has none.

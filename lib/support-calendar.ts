@@ -18,7 +18,7 @@
  * A stack that kept planning on those days could still roll back and be upgraded; refusing it would
  * refuse `npm run rollback` (which runs the program) on a calendar date, in the middle of an incident.
  */
-import { eksVersion, type RdsMajor, RDS_MAJOR_VERSIONS, rdsMajorOf } from "./versions";
+import { eksVersion, type EksVersion, type RdsMajor, RDS_MAJOR_VERSIONS, rdsMajorOf } from "./versions";
 
 /**
  * How many days before the end of standard support every plan and preview warns. Our choice, not an
@@ -46,6 +46,18 @@ export interface SupportEnd {
     readonly next: string | undefined;
     /** What AWS does from `end`, and what to do about it. */
     readonly consequence: string;
+    /** Why a refusal refuses it: `1.35 left EKS standard support on <end>: ...`, config's and the identity check's words alike. */
+    readonly left: string;
+}
+
+/** Why a minor past standard support is refused where it is chosen: what EKS does with it. */
+export function eksLeftSupport(row: EksVersion): string {
+    return `${row.version} left EKS standard support on ${row.endOfStandardSupport}: under upgradePolicy STANDARD, EKS upgrades it on its own`;
+}
+
+/** Why a major past standard support is refused where it is chosen: what RDS does with it. */
+export function rdsLeftSupport(row: RdsMajor): string {
+    return `${row.engine} ${row.major} left RDS standard support on ${row.endOfStandardSupport}: RDS enrolls it in paid Extended Support`;
 }
 
 /** The end of EKS standard support of a Kubernetes minor, or undefined when EKS has no such minor. */
@@ -64,6 +76,7 @@ export function eksSupportEnd(version: string): SupportEnd | undefined {
         end: row.endOfStandardSupport,
         next,
         consequence: `under upgradePolicy STANDARD, EKS upgrades the control plane to the next minor on its own (EKS User Guide, view-upgrade-policy): ${raise}, one minor per pulumi up (${CLUSTER_UPGRADE_DOCS})`,
+        left: eksLeftSupport(row),
     };
 }
 
@@ -84,6 +97,7 @@ export function rdsSupportEnd(engine: RdsMajor["engine"], major: string): Suppor
         end: majors[i].endOfStandardSupport,
         next,
         consequence: `RDS enrolls the instance in paid RDS Extended Support and keeps the major (RDS API, CreateDBInstance EngineLifecycleSupport): ${plan} (${MAJOR_UPGRADE_DOCS})`,
+        left: rdsLeftSupport(majors[i]),
     };
 }
 
