@@ -7,7 +7,12 @@ import type { Color } from "../lib/delivery";
 
 /** A manual snapshot identifier: letters, digits and single hyphens, starting with a letter, at most 255 characters (RDS CreateDBSnapshot). */
 export function restorePointIdentifier(databaseIdentifier: string, service: string, color: Color, id: string): string {
-    return `${databaseIdentifier}-pre-${service}-${color}-${id}`.replace(/-+/g, "-").slice(0, 255).replace(/-$/, "");
+    return `${databaseIdentifier}${restorePointInfix(service, color)}${id}`.replace(/-+/g, "-").slice(0, 255).replace(/-$/, "");
+}
+
+/** What stands between a restore point's instance and what it is named after (a release id or a step). */
+function restorePointInfix(service: string, color: Color): string {
+    return `-pre-${service}-${color}-`;
 }
 
 /**
@@ -42,7 +47,7 @@ export function restorePointStep(from: number | undefined, to: number, after: st
  * or its step.
  */
 export function restorePointTarget(recorded: string | undefined, databaseIdentifier: string, current: string, service: string, color: Color, step: string): { readonly snapshot: string; readonly instance: string } {
-    const infix = `-pre-${service}-${color}-`;
+    const infix = restorePointInfix(service, color);
     const at = recorded?.lastIndexOf(infix) ?? -1;
     if (recorded !== undefined && at > 0 && at + infix.length < recorded.length) {
         return { snapshot: recorded, instance: recorded.slice(0, at) };
@@ -57,9 +62,10 @@ export function restorePointTarget(recorded: string | undefined, databaseIdentif
  * same in every stack of the account, and schedule names are per account and region).
  */
 export function restorePointExpiryKey(snapshot: string, service: string, color: Color): string {
-    const infix = `-pre-${service}-${color}-`;
-    const tail = snapshot.slice(snapshot.lastIndexOf(infix) + infix.length);
-    return snapshot.includes(infix) && /^[0-9a-f]{10}$/.test(tail) ? tail : createHash("sha256").update(snapshot).digest("hex").slice(0, 10);
+    const infix = restorePointInfix(service, color);
+    const at = snapshot.lastIndexOf(infix);
+    const tail = snapshot.slice(at + infix.length);
+    return at >= 0 && /^[0-9a-f]{10}$/.test(tail) ? tail : createHash("sha256").update(snapshot).digest("hex").slice(0, 10);
 }
 
 /** The run's time to the second, ISO-8601 UTC: the point-in-time side of a restore point. */
