@@ -183,6 +183,9 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
  */
 const SHOWN_SECRET = "[secret]";
 
+/** A recorded text, or undefined for {@link SHOWN_SECRET}. */
+const shown = (v: string | undefined): string | undefined => (v === SHOWN_SECRET ? undefined : v);
+
 /**
  * The identity the stack's previous outputs record: its `identity` output, or, for a stack last
  * updated before that output existed, what its `namespace` and `databaseIdentifier` outputs say.
@@ -195,14 +198,12 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
     const namespace = str(rec.namespace) ?? str(outputs.namespace);
     const clusterVersion = str(rec.clusterVersion);
     const networkCidr = str(rec.networkCidr);
-    const clusterServer = str(rec.clusterServer) === SHOWN_SECRET ? undefined : str(rec.clusterServer);
+    const clusterServer = shown(str(rec.clusterServer));
     const instance = str(rawDb?.instance) ?? str(outputs.databaseIdentifier);
     // A record from before the field: the `region` output, where the record shows AWS resources of the stack's own.
-    const regionText = str(rec.region) ?? (networkCidr !== undefined || rawDb !== undefined || instance !== undefined ? str(outputs.region) : undefined);
-    const region = regionText === SHOWN_SECRET ? undefined : regionText;
+    const region = shown(str(rec.region) ?? (networkCidr !== undefined || rawDb !== undefined || instance !== undefined ? str(outputs.region) : undefined));
     // Likewise the `drRegion` output, where the record shows a data layer.
-    const drRegionText = str(rec.drRegion) ?? (rawDb !== undefined || instance !== undefined ? str(outputs.drRegion) : undefined);
-    const drRegion = drRegionText === SHOWN_SECRET ? undefined : drRegionText;
+    const drRegion = shown(str(rec.drRegion) ?? (rawDb !== undefined || instance !== undefined ? str(outputs.drRegion) : undefined));
     const database: Partial<DatabaseIdentity> | undefined = rawDb !== undefined || instance !== undefined
         ? {
             ...(str(rawDb?.engine) !== undefined ? { engine: str(rawDb?.engine) } : {}),
