@@ -467,9 +467,18 @@ export function sharePlans(on: boolean): void {
     sharing = on;
 }
 
+/**
+ * True when the plan's program, stack file or state is not the repository's own: another program or
+ * stack config, given stack outputs, previous outputs, recorded state or failing creates. Neither a
+ * shared plan nor a plain one (`sharedPlanKey`, `isPlain`): a new such option belongs here.
+ */
+function overridesProgramOrState(opts: PlanOptions): boolean {
+    return opts.program !== undefined || opts.stackConfig !== undefined || opts.stackOutputs !== undefined || opts.previousOutputs !== undefined || opts.untargeted !== undefined || opts.failedCreates !== undefined;
+}
+
 /** What a shared plan depends on besides the repository's files: the request and the run's day. */
 export function sharedPlanKey(opts: PlanOptions): string | undefined {
-    if (opts.program !== undefined || opts.root !== undefined || opts.stackConfig !== undefined || opts.stackOutputs !== undefined || opts.previousOutputs !== undefined || opts.untargeted !== undefined || opts.failedCreates !== undefined || opts.referenceCache !== undefined) {
+    if (overridesProgramOrState(opts) || opts.root !== undefined || opts.referenceCache !== undefined) {
         return undefined;
     }
     return JSON.stringify([opts.stack, opts.sets ?? [], opts.secretSets ?? [], opts.preview ?? false, utcDay(runDate())]);
@@ -590,7 +599,7 @@ export function referenceFingerprint(sc: PlannedConfig, root: string): string {
 
 /** A plan with nothing but its stack file: the only kind a reference reads and the cache keeps. */
 function isPlain(opts: PlanOptions): boolean {
-    return (opts.sets ?? []).length === 0 && (opts.secretSets ?? []).length === 0 && opts.stackConfig === undefined && opts.program === undefined && opts.stackOutputs === undefined && opts.previousOutputs === undefined && opts.untargeted === undefined && opts.failedCreates === undefined && opts.preview !== true;
+    return (opts.sets ?? []).length === 0 && (opts.secretSets ?? []).length === 0 && !overridesProgramOrState(opts) && opts.preview !== true;
 }
 
 /** The raw outputs of a plain plan of `stack`: from the cache when it holds them, else planned (and kept). */
