@@ -255,7 +255,8 @@ export function rdsInstancesPattern(partition: string, region: string, accountId
 /**
  * The selection's name. Not the tag-only selection's `<plan>-by-tag`: a selection cannot be updated,
  * so the change of shape replaces it, and under another name the replacement is created before the
- * old one is deleted (the engine's default; a kept name would need delete-first, since
+ * old one is deleted (the engine's default: pulumi/pulumi pkg/resource/deploy/step_generator.go
+ * replaces create-before-delete unless `deleteBeforeReplace`; a kept name would need delete-first, since
  * CreateBackupSelection may raise AlreadyExistsException), so the plan is never without a selection
  * and no backup falls due into a gap.
  */
