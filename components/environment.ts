@@ -100,7 +100,8 @@ export class Environment extends pulumi.ComponentResource {
         // resource on its provider (the SDK sends a registration only with its provider's id:
         // @pulumi/pulumi resource.js ProviderResource.register, awaited by runtime/resource.js
         // prepareResource), so a refused change (another region, a switch between an existing
-        // cluster and Launchpad's own) creates nothing, `pulumi up --skip-preview` included.
+        // cluster and Launchpad's own) creates nothing, `pulumi up --skip-preview` included. The
+        // Grafana provider's URL waits on it the same way (Observability's identityChecked).
         const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
         const recorded = recordedIdentityOf(previous);
         const identity = this.checkIdentity({ recorded, config, identifier });
@@ -114,7 +115,7 @@ export class Environment extends pulumi.ComponentResource {
         this.cluster = side.cluster;
         this.platform = side.platform;
 
-        this.observability = this.createObservability(name, identifier, config, side, child);
+        this.observability = this.createObservability(name, identifier, config, side, child, identity);
 
         const placement = side.placement;
         if (placement === undefined) {
@@ -142,7 +143,7 @@ export class Environment extends pulumi.ComponentResource {
     }
 
     /** Metrics backend, exporters and Grafana, reading the cluster this stack deploys to. */
-    private createObservability(name: string, identifier: string, config: LaunchpadConfig, side: ClusterSide, child: pulumi.ComponentResourceOptions): Observability {
+    private createObservability(name: string, identifier: string, config: LaunchpadConfig, side: ClusterSide, child: pulumi.ComponentResourceOptions, identity: pulumi.Output<StackIdentity>): Observability {
         return new Observability(`${name}-observability`, {
             config: config.observability,
             alerts: alertContext(config),
@@ -154,6 +155,7 @@ export class Environment extends pulumi.ComponentResource {
             k8sProvider: side.cluster.provider,
             storageClassName: side.platform?.storageClassName,
             eks: side.scrapeTarget,
+            identityChecked: identity,
         }, child);
     }
 

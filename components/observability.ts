@@ -47,6 +47,12 @@ export interface ObservabilityArgs {
     readonly namespaceRef: pulumi.Input<string>;
     readonly k8sProvider: k8s.Provider;
     /**
+     * Resolves once the stack's identity check passed (Environment.checkIdentity). The Grafana
+     * provider's URL waits on it, as the AWS provider's region does, and every Grafana resource waits
+     * on its provider's registration: a refused change registers nothing in Grafana either.
+     */
+    readonly identityChecked: pulumi.Output<unknown>;
+    /**
      * The StorageClass the Pushgateway's volume claims, read from the resource that creates it (the
      * Platform's gp3 class on Launchpad's EKS): the release then waits for the class, and a destroy
      * removes the claim before the class and its CSI driver, which must delete the EBS volume.
@@ -370,7 +376,7 @@ export class Observability extends pulumi.ComponentResource {
     private createGrafana(name: string, args: ObservabilityArgs, g: NonNullable<ObservabilityConfig["grafana"]>, queryUrl: pulumi.Output<string>, sigV4: boolean): pulumi.Output<string> {
         const stack = args.alerts.stack;
         const uids = grafanaUids(args.identifier);
-        const provider = new grafana.Provider(`${name}-grafana`, { url: g.url, ...(g.auth !== undefined ? { auth: g.auth } : {}) }, { parent: this });
+        const provider = new grafana.Provider(`${name}-grafana`, { url: args.identityChecked.apply(() => g.url), ...(g.auth !== undefined ? { auth: g.auth } : {}) }, { parent: this });
         const gOpts = { parent: this, provider };
         const folder = new grafana.oss.Folder(`${name}-folder`, { uid: uids.folder, title: `Launchpad ${stack}` }, gOpts);
 

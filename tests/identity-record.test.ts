@@ -140,6 +140,17 @@ describe("before anything moves", () => {
         const onProviders = new Set(p.resources.filter((r) => r.custom && r.type.startsWith("aws:")).map((r) => r.provider));
         expect([...onProviders]).toEqual([providers[0].urn]);
     });
+
+    // The same for Grafana: its provider's URL waits on the check (components/observability.ts createGrafana).
+    it("production: the Grafana provider's URL waits on the stack's own previous outputs, and every Grafana resource is on that provider", async () => {
+        const p = await planStack("production");
+        const self = p.resources.filter((r) => r.type === "pulumi:pulumi:StackReference" && r.name === "launchpad-production-history").map((r) => r.urn);
+        const providers = ofType(p, "pulumi:providers:grafana");
+        expect(providers.map((r) => r.propertyDependencies.url)).toEqual([self]);
+        const grafanaResources = p.resources.filter((r) => r.custom && r.type.startsWith("grafana:"));
+        expect(grafanaResources.length).toBeGreaterThan(0);
+        expect([...new Set(grafanaResources.map((r) => r.provider))]).toEqual([providers[0].urn]);
+    });
 });
 
 /**
@@ -174,7 +185,7 @@ function refusedInProductionWarnedInStaging(key: string, value: string, field: "
     it(`production: a refused ${key} registers no AWS or Kubernetes resource`, async () => {
         const { registered, error } = await registrations("production", [set], await deployed("production"));
         expect((error as ConfigError).problems).toEqual([problem]);
-        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:"))).toEqual([]);
+        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:") || r.startsWith("grafana:"))).toEqual([]);
     });
 
     it(`staging warns with the same line and records ${field} ${value}`, async () => {
@@ -404,11 +415,11 @@ describe("an existing cluster's API server (launchpad:cluster.kubeconfig)", () =
         expect(ofType(p, "kubernetes:core/v1:Namespace").map((r) => r.propertyDependencies.metadata)).toEqual([expect.arrayContaining(self)]);
     });
 
-    it("a switch back to Launchpad's own EKS cluster, refused in production, registers no AWS or Kubernetes resource: the new VPC and EKS cluster wait on the check through the AWS provider (pulumi up --skip-preview included)", async () => {
+    it("a switch back to Launchpad's own EKS cluster, refused in production, registers no AWS, Kubernetes or Grafana resource: the new VPC and EKS cluster wait on the check through the AWS provider (pulumi up --skip-preview included)", async () => {
         const { registered, error } = await registrations("production", [], await deployedTo("production"));
         expect(error).toBeInstanceOf(ConfigError);
         expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^launchpad:cluster\.kubeconfig: received none; expected the kubeconfig of the existing cluster this stack deployed to/)]);
-        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:"))).toEqual([]);
+        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:") || r.startsWith("grafana:"))).toEqual([]);
         // The same plan without the refusal (a first update) registers the VPC and the EKS cluster.
         const first = await registrations("production", [], {});
         expect(first.error).toBeUndefined();
