@@ -101,23 +101,12 @@ export const PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7;
 export const DATABASE_INSIGHTS_MODE = "standard";
 
 /**
- * The CA bundle every RDS server certificate chains to, for a client that verifies the server (the
- * logical dumps do: scripts/db/dump.sh). AWS publishes it for all commercial Regions at this address
- * (RDS User Guide, UsingWithRDS.SSL, "Certificate bundles for all AWS Regions"; awsdocs/amazon-rds-user-guide
- * f2e9ed35 doc_source/UsingWithRDS.SSL.md); GovCloud and China have bundles of their own, so a stack
- * there fails the verification, closed, rather than trusting a wrong bundle. Downloaded over HTTPS
- * when a job starts, never vendored: no AWS-owned repository carries the file, and a copy from
- * anyone else would be no source.
- */
-export const RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
-
-/**
- * The client setting that verifies the server, not only encrypts: the certificate must chain to
- * `RDS_CA_BUNDLE_URL`'s bundle and name the host connected to. libpq's `sslmode=verify-full` (its
- * default `prefer` verifies nothing: PostgreSQL docs, libpq "SSL Support", the sslmode table); MySQL
- * clients' `ssl-mode=VERIFY_IDENTITY` (RDS User Guide, mysql-ssl-connections; MariaDB's client spells
- * it `--ssl-verify-server-cert`). What the logical dumps use (scripts/db/dump.sh), and what a service
- * should.
+ * The client setting that verifies the server, not only encrypts: the certificate must chain to the
+ * RDS CA bundle of the stack's partition (config/region.ts `rdsCaBundleUrl`) and name the host
+ * connected to. libpq's `sslmode=verify-full` (its default `prefer` verifies nothing: PostgreSQL
+ * docs, libpq "SSL Support", the sslmode table); MySQL clients' `ssl-mode=VERIFY_IDENTITY` (RDS User
+ * Guide, mysql-ssl-connections; MariaDB's client spells it `--ssl-verify-server-cert`). What the
+ * logical dumps use (scripts/db/dump.sh), and what a service should.
  */
 export const TLS_VERIFY_MODES: Readonly<Record<DbEngine, string>> = { postgres: "verify-full", mysql: "VERIFY_IDENTITY" };
 
@@ -127,7 +116,7 @@ export const CONNECTION_SECRET_NAME = "database-connection";
 /**
  * Keys of the connection Secret, all secret: the database connection contract, each reaching a
  * service's pods as `DATABASE_<KEY>`. The server requires TLS (`parameterGroupParameters`); a client
- * should also verify it, with `TLS_VERIFY_MODES` and the bundle at `RDS_CA_BUNDLE_URL`, which no key
+ * should also verify it, with `TLS_VERIFY_MODES` and the bundle at `rdsCaBundleUrl` (config/region.ts), which no key
  * carries yet (docs/data-protection.md, "The data layer").
  */
 export const CONNECTION_SECRET_KEYS = ["host", "port", "database", "username", "password", "engine"] as const;

@@ -23,12 +23,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig, LaunchpadConfig } from "../config";
 import type { DbEngine } from "../config/database";
+import { rdsCaBundleUrl } from "../config/region";
 import { APP_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
 import { ENGINE_IMAGES } from "../lib/versions";
-import { RDS_CA_BUNDLE_URL, type CONNECTION_SECRET_KEYS } from "./database";
+import type { CONNECTION_SECRET_KEYS } from "./database";
 import { serviceAccountWithRole } from "./irsa";
 
 /** A key of the connection Secret, checked against what the Database component writes. */
@@ -321,6 +322,12 @@ function pushEnv(p: JobContainerParts): k8s.types.input.core.v1.EnvVar[] {
     return p.pushgatewayUrl !== undefined ? [{ name: "PUSHGATEWAY_URL", value: p.pushgatewayUrl }] : [];
 }
 
+/** Where the check container downloads the RDS CA bundle from: the one of the region's partition. */
+function caBundleEnv(region: string): k8s.types.input.core.v1.EnvVar[] {
+    const url = rdsCaBundleUrl(region);
+    return url === undefined ? [] : [{ name: "DB_SSL_CA_URL", value: url }];
+}
+
 /**
  * The dump job: the AWS CLI first downloads the RDS CA bundle and looks for the day's complete daily
  * dump (a retry reuses it rather than dumping again), the engine's client dumps (credentials from the
@@ -342,7 +349,8 @@ export function dumpJobContainers(p: JobContainerParts): JobContainers {
         initContainers: [container("check", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "check"], [
             ...common,
             ...schedule,
-            { name: "DB_SSL_CA_URL", value: RDS_CA_BUNDLE_URL },
+            // None known for the partition: no download, and the dump refuses to start without a bundle (config/region.ts warns).
+            ...caBundleEnv(p.region),
             { name: "DB_SSL_CA", value: DUMP_CA_PATH },
             ...push,
         ], { cpu: "50m", memory: "128Mi" }), container("dump", p.dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [

@@ -127,6 +127,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
             ...regionWarnings(raw["aws:region"], raw["launchpad:drRegion"], {
                 // Production's database replicates its automated backups to the DR region (components/database.ts drBackups).
                 replicatesDatabaseBackups: safety.replicateBackupsToDr && hasDatabase(cluster, network),
+                hasDatabase: hasDatabase(cluster, network),
                 secret: input.secretKeys.has("aws:region") || input.secretKeys.has("launchpad:drRegion"),
             }),
             ...existingClusterWarnings(input),

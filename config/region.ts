@@ -42,6 +42,24 @@ export function awsPartition(region: string): string {
 }
 
 /**
+ * Where RDS publishes the CA bundle its server certificates chain to, per partition: the commercial
+ * Regions' "Certificate bundles for all AWS Regions" and the GovCloud (US) Regions' "AWS GovCloud (US)
+ * certificates" (RDS User Guide, UsingWithRDS.SSL; awsdocs/amazon-rds-user-guide f2e9ed35
+ * doc_source/UsingWithRDS.SSL.md). The China and European Sovereign Cloud partitions publish theirs
+ * in documentation of their own, which names no address Launchpad could read: none here, so a dump
+ * there fails closed (no bundle, no dump: scripts/db/dump.sh) and the plan warns.
+ */
+export const RDS_CA_BUNDLE_URLS: Readonly<Record<string, string>> = {
+    aws: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
+    "aws-us-gov": "https://truststore.pki.us-gov-west-1.rds.amazonaws.com/global/global-bundle.pem",
+};
+
+/** The RDS CA bundle's address for the region's partition; undefined where none is known. */
+export function rdsCaBundleUrl(region: string): string | undefined {
+    return RDS_CA_BUNDLE_URLS[awsPartition(region)];
+}
+
+/**
  * The DR region is off-site: not the primary region, but in its partition, since AWS Backup copies,
  * S3 replication and RDS backup replication do not cross partitions (each partition has its own
  * accounts and IAM; the ARNs they exchange carry the partition).
@@ -61,12 +79,20 @@ export function regionProblems(region: string | undefined, dr: string | undefine
 }
 
 /**
- * When the stack's database replicates its automated backups to the DR region
- * (`replicatesDatabaseBackups`: a tier with `replicateBackupsToDr` and a database), a pair the RDS
- * User Guide's 2023 table does not serve (`config/rds-backup-replication.ts`): a warning, since the
- * table predates pairs AWS added since.
+ * Warnings of where the stack runs:
+ * - when the stack's database replicates its automated backups to the DR region
+ *   (`replicatesDatabaseBackups`: a tier with `replicateBackupsToDr` and a database), a pair the RDS
+ *   User Guide's 2023 table does not serve (`config/rds-backup-replication.ts`), since the table
+ *   predates pairs AWS added since;
+ * - with a database, a partition whose RDS CA bundle has no known address ({@link rdsCaBundleUrl}):
+ *   every logical dump will fail, closed, since it verifies the server's certificate.
  */
-export function regionWarnings(region: string, dr: string, opts: { readonly replicatesDatabaseBackups: boolean; readonly secret: boolean }): string[] {
+export function regionWarnings(region: string, dr: string, opts: { readonly replicatesDatabaseBackups: boolean; readonly hasDatabase: boolean; readonly secret: boolean }): string[] {
     const replication = opts.replicatesDatabaseBackups && region !== dr ? backupReplicationWarning(region, dr, opts.secret) : undefined;
-    return replication === undefined ? [] : [replication];
+    const noBundle = opts.hasDatabase && AWS_REGIONS.includes(region) && rdsCaBundleUrl(region) === undefined
+        ? `aws:region: ${opts.secret ? "[secret]" : JSON.stringify(region)} is in partition ${awsPartition(region)}, for which Launchpad knows no address of the RDS CA bundle ` +
+          `(config/region.ts RDS_CA_BUNDLE_URLS: ${Object.keys(RDS_CA_BUNDLE_URLS).join(", ")}): every logical dump fails, closed, since it verifies the database's certificate against that bundle ` +
+          `(docs/data-protection.md, "The dump verifies the server it reads")`
+        : undefined;
+    return [replication, noBundle].filter((w): w is string => w !== undefined);
 }

@@ -1,6 +1,6 @@
 /**
  * dump.sh's check phase downloads the database's CA bundle (DB_SSL_CA_URL, in the CronJob AWS's RDS
- * bundle: components/database.ts RDS_CA_BUNDLE_URL) for the dump phase to verify the server with.
+ * bundle of the stack's partition: config/region.ts rdsCaBundleUrl) for the dump phase to verify the server with.
  * It must fail closed: only https, the download's own certificate verified by curl, a body without
  * a PEM certificate refused, and nothing left at DB_SSL_CA after any failure (the dump phase then
  * refuses to start). Run for real: curl against an HTTPS server of this process whose certificate

@@ -23,6 +23,7 @@ import { loadConfig } from "../config";
 import { serviceAccountTrustPolicy } from "../lib/iam";
 import { MAX_STACK_IDENTIFIER_LENGTH } from "../lib/stack-name";
 import { validateKubernetesObject } from "./support/k8s-schema";
+import { runPlan } from "../plan/engine";
 import { input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
 
 const BUCKET_ARN = "arn:aws:s3:::launchpad-staging-backups";
@@ -283,6 +284,35 @@ describe("job containers (pure builders the constructor delegates to)", () => {
         ]);
         expect(jobs.containers.map((c) => [c.name, c.image])).toEqual([["upload", "public.ecr.aws/aws-cli/aws-cli:2.22.35"]]);
         expect(envOf(jobs.containers[0])).toEqual(common);
+    });
+
+    // RDS User Guide, UsingWithRDS.SSL (awsdocs/amazon-rds-user-guide f2e9ed35): "AWS GovCloud (US)
+    // certificates" has a bundle of its own; China's and the European Sovereign Cloud's documentation
+    // names none Launchpad could read, so no download there, and dump.sh refuses to dump without a bundle.
+    it.each([
+        ["us-gov-west-1", "https://truststore.pki.us-gov-west-1.rds.amazonaws.com/global/global-bundle.pem"],
+        ["cn-north-1", undefined],
+    ])("in %s the check container downloads the partition's bundle, or none where none is known", (region, url) => {
+        const check = envOf(dumpJobContainers({ ...parts, region }).initContainers[0]) as { name: string; value?: string }[];
+        expect(check.filter((e) => e.name.startsWith("DB_SSL_CA"))).toEqual([...(url !== undefined ? [{ name: "DB_SSL_CA_URL", value: url }] : []), { name: "DB_SSL_CA", value: "/work/db-ca.pem" }]);
+    });
+
+    it("a stack in China plans with a warning that its dumps will fail, and its dump CronJob downloads no bundle; GovCloud and an existing cluster without a database have no warning", async () => {
+        const china = await planStack("staging", ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1"]);
+        const warning = 'warning: aws:region: "cn-north-1" is in partition aws-cn, for which Launchpad knows no address of the RDS CA bundle (config/region.ts RDS_CA_BUNDLE_URLS: aws, aws-us-gov): ' +
+            'every logical dump fails, closed, since it verifies the database\'s certificate against that bundle (docs/data-protection.md, "The dump verifies the server it reads")';
+        expect(china.log.filter((l) => l.includes("RDS CA bundle"))).toEqual([warning]);
+        const dump = ofType(china, "kubernetes:batch/v1:CronJob").find((c) => podSpec(c).initContainers.some((x) => x.name === "check"));
+        expect(podSpec(dump!).initContainers[0].env.map((e) => e.name).filter((n) => n.startsWith("DB_SSL"))).toEqual(["DB_SSL_CA"]);
+        const gov = await planStack("staging", ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"]);
+        expect(gov.log.filter((l) => l.includes("RDS CA bundle"))).toEqual([]);
+        const existing = await runPlan({
+            stack: "staging",
+            sets: ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1", "launchpad:observability.prometheusUrl=https://prometheus.shop.internal"],
+            secretSets: [`launchpad:cluster.kubeconfig=${JSON.stringify("apiVersion: v1\nclusters: [{name: shop, cluster: {server: \"https://shop.k8s.internal\"}}]\n")}`],
+        });
+        expect(ofType(existing, "aws:rds/instance:Instance")).toEqual([]);
+        expect(existing.log.filter((l) => l.includes("RDS CA bundle"))).toEqual([]);
     });
 
     it("verifies by fetch then restore; with a Pushgateway a report container follows and every container gets its URL", () => {
