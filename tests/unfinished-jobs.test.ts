@@ -15,15 +15,9 @@ import { closedPort } from "./support/http-server";
 import { kubeconfigFor, matchesSelector, startKubeApi, type KubeApi } from "./support/kube-api";
 import { named, type PlannedResource } from "./support/plan";
 import { validateKubernetesObject } from "./support/k8s-schema";
+import { EXPAND, PREVIOUS } from "./support/expand-migration";
 
-const S = "launchpad:services.api.releases";
-// Production, blue live on 1.4.2; green's new release migrates 3 -> 4 (as tests/failed-up.test.ts).
-const EXPAND = [
-    `${S}.blue.schema={version: 3, supports: [3, 4]}`,
-    `${S}.green.migrate={command: ["./migrate", "up"]}`,
-    `${S}.green.schema={version: 4, supports: [4, 5]}`,
-];
-const PREVIOUS = { schemaVersions: { api: { version: 3, migrations: [] } }, liveServices: { api: { service: "api", color: "blue" } } };
+// Production, blue live on 1.4.2; green's new release migrates 3 -> 4.
 const PREFIX = "launchpad-production-api";
 const STARTED = "2026-12-07T02:10:00Z";
 
