@@ -10,8 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPlan, type Plan } from "../plan/engine";
-import { JOB_SELECTOR, unfinishedJobs, type UnfinishedJobsDeps } from "../scripts/unfinished-jobs";
-import { closedPort } from "./support/http-server";
+import { JOB_SELECTOR, kubernetesJobLister, unfinishedJobs, type UnfinishedJobsDeps } from "../scripts/unfinished-jobs";
+import { closedPort, startServer } from "./support/http-server";
 import { kubeconfigFor, matchesSelector, startKubeApi, type KubeApi } from "./support/kube-api";
 import { named, type PlannedResource } from "./support/plan";
 import { validateKubernetesObject } from "./support/k8s-schema";
@@ -142,8 +142,6 @@ describe("npm run unfinished-jobs: a Job the update would replace, read live thr
     });
 
     it("fails closed when the cluster does not answer within the timeout", async () => {
-        const { kubernetesJobLister } = await import("../scripts/unfinished-jobs");
-        const { startServer } = await import("./support/http-server");
         const silent = await startServer(() => undefined);
         try {
             const r = await unfinishedJobs(["--stack", "production"], { ...deps({ kubeconfig: kubeconfigFor(silent.url), namespace: ns }), jobLister: (kc) => kubernetesJobLister(kc, 200) });
@@ -151,6 +149,22 @@ describe("npm run unfinished-jobs: a Job the update would replace, read live thr
             expect(r.stderr).toMatch(new RegExp(`^no answer: the Jobs of namespace ${ns} cannot be read \\(no answer within 0\\.2 s\\)`));
         } finally {
             await silent.close();
+        }
+    });
+
+    it("fails closed on the API server's refusal (RBAC 403), naming its message", async () => {
+        const message = `jobs.batch is forbidden: User "deployer" cannot list resource "jobs" in API group "batch" in the namespace "${ns}"`;
+        const denied = await startServer((_req, res) => {
+            res.writeHead(403, { "content-type": "application/json" });
+            res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: "Forbidden", details: { group: "batch", kind: "jobs" }, code: 403 }));
+        });
+        try {
+            const r = await run({ kubeconfig: kubeconfigFor(denied.url), namespace: ns });
+            expect(r.code).toBe(3);
+            expect(r.stderr.split("\n")[0]).toBe(`no answer: the Jobs of namespace ${ns} cannot be read (the API server answered 403: ${message}); a migration cut off with the last update may still be running, and this update would delete it. ` +
+                `Check with \`kubectl -n ${ns} get jobs -l '${JOB_SELECTOR}'\` where the cluster is reachable; no answer is no go-ahead (${RUNBOOK})`);
+        } finally {
+            await denied.close();
         }
     });
 
