@@ -19,6 +19,7 @@ import type { ServiceConfig, SmokePolicy } from "../config";
 import { DATABASE_ENV_PREFIX } from "../config/services";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
+import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
 import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
@@ -1129,7 +1130,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 name: `${objectName}-gate-${id}`,
                 namespace: ns,
                 labels: colorLabels(s, color, args.project, ROLES.gate),
-                annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
+                annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
             },
             spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl, owner: this }),
         }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
@@ -1222,7 +1223,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 name: objectName,
                 namespace: args.namespace,
                 labels,
-                annotations: { "pulumi.com/replaceUnready": "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
+                annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
             },
             spec: loadtestJobSpec(labels, config.metadata.name, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image }, aws),
         }, { ...child, dependsOn: [smokeGate, config, ...(gate.access?.ready ?? [])], customTimeouts: loadGateTimeouts(s) });
@@ -1279,7 +1280,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 labels: colorLabels(s, color, args.project, ROLES.migration),
                 annotations: {
-                    "pulumi.com/replaceUnready": "true",
+                    [REPLACE_UNREADY_ANNOTATION]: "true",
                     [ANNOTATIONS.releaseId]: id,
                     [ANNOTATIONS.image]: release.migrate.image,
                     [ANNOTATIONS.schemaVersion]: checkedVersion,

@@ -34,18 +34,27 @@ export type DeploymentReader = (namespace: string, name: string) => Promise<Depl
 /** How long a live read may take before the cluster counts as unreachable. */
 export const LIVE_READ_TIMEOUT_MS = 10_000;
 
+/** `read`'s answer, or a rejection once it has taken `timeoutMs`: a cluster that does not answer counts as unreachable. */
+export async function withinTimeout<T>(read: Promise<T>, timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    try {
+        return await Promise.race([read, timeout]);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
 /** A reader through `@kubernetes/client-node` with this kubeconfig (exec auth such as `aws eks get-token` included). */
 export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEOUT_MS): DeploymentReader {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(kubeconfig);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     return async (namespace, name) => {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
-        });
         try {
-            const d = await Promise.race([apps.readNamespacedDeployment({ name, namespace }), timeout]);
+            const d = await withinTimeout(apps.readNamespacedDeployment({ name, namespace }), timeoutMs);
             return {
                 generation: d.metadata?.generation,
                 specReplicas: d.spec?.replicas,
@@ -60,8 +69,6 @@ export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEO
                 return undefined;
             }
             throw e;
-        } finally {
-            clearTimeout(timer);
         }
     };
 }

@@ -16,12 +16,12 @@
  * succeeded (from the stack's state); that its Deployment is fully available at the live replica
  * count (live through the Kubernetes API with the stack's `kubeconfig` output, scripts/readiness.ts;
  * from the state with a warning when the cluster cannot be read); and that its release supports the
- * schema version the stack's record says the database is at (the compatibility rule of
- * components/migrations.ts); and that the policy pack's mandatory policies pass on the offline plan
- * of the stack's own config with the switch applied, its previous outputs and its promotion
- * source's outputs (`switchedPlanViolations`; the targeted update runs the pack again). A refusal
- * names what failed and the fix. `--dry-run` prints the switch
- * and the targeted list and changes nothing.
+ * schema version the database is at (the compatibility rule of components/migrations.ts): the
+ * stack's record, or higher where a migration Job in the state succeeded after the record's update
+ * (`databaseSchema`); and that the policy pack's mandatory policies pass on the offline plan of the
+ * stack's own config with the switch applied, its previous outputs and its promotion source's outputs
+ * (`switchedPlanViolations`; the targeted update runs the pack again). A refusal names what failed
+ * and the fix. `--dry-run` prints the switch and the targeted list and changes nothing.
  *
  * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a name the stack does not
  * have, config the update would refuse (a placeholder or an unset required secret:
@@ -298,18 +298,73 @@ function schemaRecordOf(outputs: Record<string, { value: unknown }>): SchemaReco
     return v !== null && typeof v === "object" ? (v as SchemaRecord) : undefined;
 }
 
+/** A schema version the database reached by the stack's state: the migration Job that took it there. */
+export interface StateMigration {
+    readonly version: number;
+    /** `<namespace>/<name>` of the Job. */
+    readonly job: string;
+    readonly succeeded: number;
+}
+
+/**
+ * The highest schema version a migration Job of `service` reached by the stack's state: a Job with
+ * the migration role whose recorded status says it succeeded (`status.succeeded`, what
+ * pulumi-kubernetes read back when it last saw the Job), its version the schema-version annotation
+ * the program puts on it. A failed update keeps such a Job in the state (its create completed) while
+ * the outputs, the schema record included, stay the last completed update's (docs/operations.md,
+ * "When `pulumi up` fails midway"). A Job pending deletion counts too: deleting a Job undoes nothing
+ * in the database. Undefined: none succeeded.
+ */
+export function migratedInState(resources: readonly StateResource[], service: string): StateMigration | undefined {
+    let best: StateMigration | undefined;
+    for (const r of resources) {
+        if (r.type !== JOB_TYPE || labelsOf(r)[ROLE_LABEL] !== ROLES.migration || labelsOf(r)[SELECTOR_LABELS.app] !== service) continue;
+        const succeeded = r.outputs?.status?.succeeded ?? 0;
+        const annotated = r.outputs?.metadata?.annotations?.[ANNOTATIONS.schemaVersion] ?? r.inputs?.metadata?.annotations?.[ANNOTATIONS.schemaVersion];
+        const version = Number(annotated);
+        if (succeeded < 1 || annotated === undefined || !Number.isInteger(version) || (best !== undefined && best.version >= version)) continue;
+        const meta = (r.outputs?.metadata ?? {}) as { name?: string; namespace?: string };
+        best = { version, job: `${meta.namespace ?? "default"}/${meta.name ?? r.urn}`, succeeded };
+    }
+    return best;
+}
+
+/**
+ * The schema version the database is at, per service: the record's (the last completed update's),
+ * or higher where a migration Job in the state succeeded after it (`migratedInState`). Until an
+ * update completes, the record lags such a migration, and a switch judged by it alone could admit a
+ * release that does not support the schema the database now has. `sources` says, per service whose
+ * version came from the state, where.
+ */
+export function databaseSchema(resources: readonly StateResource[], services: readonly ServiceConfig[], record: SchemaRecord | undefined): { record: SchemaRecord | undefined; sources: ReadonlyMap<string, string> } {
+    const sources = new Map<string, string>();
+    const out: Record<string, SchemaRecord[string]> = { ...record };
+    for (const s of services) {
+        const ran = migratedInState(resources, s.name);
+        const recorded = record?.[s.name];
+        if (ran === undefined || (recorded?.version !== undefined && recorded.version !== null && recorded.version >= ran.version)) continue;
+        out[s.name] = { ...recorded, version: ran.version, migrations: recorded?.migrations ?? [] };
+        sources.set(s.name, `Version ${ran.version} is the database's by the stack's state, not the record's (${recorded?.version ?? "none"}): ` +
+            `migration Job ${ran.job} succeeded (status.succeeded ${ran.succeeded}) in an update that did not complete, so the record does not have it yet`);
+    }
+    return { record: record === undefined && sources.size === 0 ? undefined : out, sources };
+}
+
 /**
  * The compatibility rule of components/migrations.ts applied to the switch: the target color's
- * release must support the schema version the stack's record says the database is at. Only the
- * `activeColor` problem is the switch's; the idle color's range is the next `pulumi up`'s concern.
+ * release must support the schema version the database is at (`databaseSchema`: the stack's record,
+ * or a migration the state says succeeded since). Only the `activeColor` problem is the switch's;
+ * the idle color's range is the next `pulumi up`'s concern. `sources` (from `databaseSchema`) is
+ * named in the problem of each service whose version came from the state.
  */
-export function schemaSwitchProblems(moving: readonly ServiceConfig[], target: Color, record: SchemaRecord | undefined): string[] {
+export function schemaSwitchProblems(moving: readonly ServiceConfig[], target: Color, record: SchemaRecord | undefined, sources: ReadonlyMap<string, string> = new Map()): string[] {
     return moving.flatMap((s) => {
         const switched: ServiceConfig = { ...s, activeColor: target };
         // A targeted update runs no migration: the step is the record's version as it stands.
         const step = { ...schemaStep(switched, record?.[s.name]), migration: undefined };
         const key = `launchpad:services.${s.name}.activeColor:`;
-        return schemaProblems(switched, { ...step, target: step.current }, s.activeColor).filter((p) => p.startsWith(key));
+        const from = sources.get(s.name);
+        return schemaProblems(switched, { ...step, target: step.current }, s.activeColor).filter((p) => p.startsWith(key)).map((p) => (from === undefined ? p : `${p}. ${from}`));
     });
 }
 
@@ -362,7 +417,8 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
     }
     const outputs = await stack.outputs();
     // The compatibility rule refuses as every config rule does: exit 2, the project's message shape.
-    const schema = schemaSwitchProblems(moving, target, schemaRecordOf(outputs));
+    const database = databaseSchema(resources, moving, schemaRecordOf(outputs));
+    const schema = schemaSwitchProblems(moving, target, database.record, database.sources);
     if (schema.length > 0) {
         return failed(2, `refused before any change: ${new ConfigError(flags.stack, schema).message}\n`);
     }

@@ -26,15 +26,9 @@
 import { describe, expect, it } from "vitest";
 import { PlanError, runPlan, type PlanOptions } from "../plan/engine";
 import { named } from "./support/plan";
+import { EXPAND, PREVIOUS } from "./support/expand-migration";
 
-const S = "launchpad:services.api.releases";
 // Production, blue live on 1.4.2 (runs 3 and 4); green's new release migrates to 4.
-const EXPAND = [
-    `${S}.blue.schema={version: 3, supports: [3, 4]}`,
-    `${S}.green.migrate={command: ["./migrate", "up"]}`,
-    `${S}.green.schema={version: 4, supports: [4, 5]}`,
-];
-const PREVIOUS = { schemaVersions: { api: { version: 3, migrations: [] } }, liveServices: { api: { service: "api", color: "blue" } } };
 const PREFIX = "launchpad-production-api";
 
 /** The failed plan's partial result; fails the test if the plan did not fail. */

@@ -20,6 +20,7 @@ import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./sup
 import { named, planStack, type Plan, type PlannedResource } from "./support/plan";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { refused } from "./support/config";
+import { EXPAND } from "./support/expand-migration";
 
 /** The cluster the stacks' kubeconfig points at: the real client reads Deployments from it. */
 let kube: KubeApi;
@@ -565,19 +566,55 @@ describe("npm run rollback: the schema compatibility rule (issue 14)", () => {
     const S = "launchpad:services.api.releases";
     const schemaSets = [`${S}.blue.schema={version: 3, supports: [2, 3]}`, `${S}.green.schema={version: 4, supports: [4, 5]}`];
     const record = (version: number): Record<string, unknown> => ({ kubeconfig: kube.kubeconfig, schemaVersions: { api: { version, migrations: [] } } });
+    /** The rule's refusal of a rollback to blue (supports [2, 3]) at `version`, then `more`. */
+    const refusedForBlue = (version: number, more = ""): string =>
+        'refused before any change: Invalid configuration for stack "staging" (1 problem):\n' +
+        `  - launchpad:services.api.activeColor: received "blue"; expected a color whose release supports the current schema version ${version}: ` +
+        'releases.blue (live, "ghcr.io/launchpad-test/api:1.4.2") supports [2, 3]. Undo the migration first (docs/runbooks/database-corruption.md, "Undo a migration": ' +
+        `restore to the restore point before version ${version}), or give blue a release whose schema.supports includes ${version}${more}\n`;
 
     it("refuses a rollback to a color whose release does not support the current schema version: exit 2, the rule's message, nothing written", async () => {
         const fake = await fakeStack("staging", schemaSets, "succeeded", false, (r) => r, record(4));
         const r = await run(["--stack", "staging"], fake);
+        expect(r).toEqual({ code: 2, stdout: "", stderr: refusedForBlue(4) });
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
+    /**
+     * A migration that ran in an update whose rollout or gate then failed: the real program's
+     * migration Job (green migrates to 4, from the plan of that update), recorded with the status
+     * pulumi-kubernetes read back (`status.succeeded`, or `status.failed` for one that failed), while
+     * the outputs, the schema record included, stay the last completed update's (version 3).
+     */
+    async function migrationJob(status: Record<string, unknown>): Promise<StateResource> {
+        const failedUpdate = await deployedPlan("staging", [...OWN_VALUES.staging, ...EXPAND]);
+        const job = named(failedUpdate, "launchpad-staging-api-green-migrate");
+        return { urn: job.urn, type: job.type, inputs: job.inputs, outputs: { ...job.state, status } };
+    }
+    const allowedSets = [schemaSets[0], `${S}.green.schema={version: 3, supports: [3, 4]}`];
+
+    it("judges by the database's version when a migration Job in the state succeeded after the record: exit 2, the rule's message naming the Job, nothing written", async () => {
+        const job = await migrationJob({ succeeded: 1, conditions: [{ type: "Complete", status: "True" }] });
+        expect((job.inputs?.metadata?.annotations ?? {})[ANNOTATIONS.schemaVersion]).toBe("4");
+        const where = job.outputs?.metadata as { name: string; namespace: string };
+        const fake = await fakeStack("staging", allowedSets, "succeeded", false, (r) => [...r, job], record(3));
+        const r = await run(["--stack", "staging"], fake);
         expect(r).toEqual({
             code: 2,
             stdout: "",
-            stderr: 'refused before any change: Invalid configuration for stack "staging" (1 problem):\n' +
-                '  - launchpad:services.api.activeColor: received "blue"; expected a color whose release supports the current schema version 4: ' +
-                'releases.blue (live, "ghcr.io/launchpad-test/api:1.4.2") supports [2, 3]. Undo the migration first (docs/runbooks/database-corruption.md, "Undo a migration": ' +
-                "restore to the restore point before version 4), or give blue a release whose schema.supports includes 4\n",
+            stderr: refusedForBlue(4, `. Version 4 is the database's by the stack's state, not the record's (3): migration Job ${where.namespace}/${where.name} succeeded (status.succeeded 1) in an update that did not complete, so the record does not have it yet`),
         });
         expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("leaves the record's version alone for a migration Job that failed, or one the record already has", async () => {
+        const failedJob = await migrationJob({ failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded" }] });
+        const failedRun = await run(["--stack", "staging", "--dry-run"], await fakeStack("staging", allowedSets, "succeeded", false, (r) => [...r, failedJob], record(3)));
+        expect([failedRun.code, failedRun.stderr]).toEqual([0, ""]);
+        // The record at 4 already: the refusal is the record's own, with no word of the state.
+        const done = await migrationJob({ succeeded: 1 });
+        const recorded = await run(["--stack", "staging"], await fakeStack("staging", allowedSets, "succeeded", false, (r) => [...r, done], record(4)));
+        expect(recorded).toEqual({ code: 2, stdout: "", stderr: refusedForBlue(4) });
     });
 
     it("allows it once the target's release supports the current version", async () => {

@@ -88,7 +88,7 @@ describe("the workflows' `uses:` against the vendored action.yml of the release 
         const deploy = workflowText("deploy");
         const typo = deploy.replace("          policyPacks: policies\n", "          policy-packs: policies\n");
         expect(typo).not.toBe(deploy);
-        expect(inputProblems(stepsOf("deploy", typo)).unknown).toEqual(["deploy.yml staging step 7 (pulumi/actions): policy-packs"]);
+        expect(inputProblems(stepsOf("deploy", typo)).unknown).toEqual(["deploy.yml staging step 9 (pulumi/actions): policy-packs"]);
         // configure-aws-credentials v6.2.3 action.yml: aws-region is the one required input.
         const noRegion = deploy.replace("          aws-region: us-east-1 # both stacks' aws:region\n", "");
         expect(noRegion).not.toBe(deploy);
@@ -104,7 +104,7 @@ describe("the workflows' `uses:` against the vendored action.yml of the release 
     it("every Pulumi CLI install is pinned to a range whose floor is Pulumi.yaml's (pulumi/actions v7.0.0: with no pulumi-version the range is ^3, and downloadCli keeps any 3.x already on PATH)", () => {
         const [maj, min, pat] = pulumiFloor();
         const installs = everyStep().filter((s) => isAction("pulumi/actions")(s.step));
-        expect(installs.length).toBe(5);
+        expect(installs.length).toBe(6);
         for (const { where, step } of installs) {
             expect([where, step.with?.["pulumi-version"]]).toEqual([where, `^${maj}.${min}.${pat}`]);
         }

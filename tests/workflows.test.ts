@@ -14,6 +14,7 @@ import { main as pendingSwitchesCli } from "../scripts/pending-switches";
 import { planCli } from "../scripts/plan";
 import { promote } from "../scripts/promote";
 import { rollback } from "../scripts/rollback";
+import { unfinishedJobs } from "../scripts/unfinished-jobs";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { TIERS } from "../config/tier";
 import { PRODUCTION_PREVIEW_ENVIRONMENT } from "../scripts/github-oidc";
@@ -197,7 +198,8 @@ describe("GitHub workflows", () => {
         const staging = wf.jobs.staging;
         // The unmerged-rollback check comes before anything that could update the stack.
         expect(staging.steps.findIndex((s) => s.run?.startsWith("bash scripts/unmerged-rollback.sh") === true)).toBeLessThan(staging.steps.indexOf(pulumiSteps(staging)[0]));
-        expect(pulumiSteps(staging)[0].with).toEqual({
+        expect(pulumiSteps(staging).map((s) => s.with?.command)).toEqual([undefined, "up"]);
+        expect(pulumiSteps(staging)[1].with).toEqual({
             "pulumi-version": "^3.187.0",
             command: "up",
             "stack-name": "staging",
@@ -219,6 +221,28 @@ describe("GitHub workflows", () => {
         expect(production.steps[up].env?.STACK).toBe("production");
         // pulumi/actions only installs the CLI there (no command): the shell steps run it.
         expect(pulumiSteps(production).map((s) => s.with)).toEqual([{ "pulumi-version": "^3.187.0" }]);
+    });
+
+    it("neither job's pulumi up meets a migration or gate Job still running: npm run unfinished-jobs runs first, with the Pulumi CLI, the stack's backend and passphrase, and the deploy role (the kubeconfig's aws eks get-token)", () => {
+        const wf = load("deploy");
+        for (const stack of ["staging", "production"] as const) {
+            const steps = wf.jobs[stack].steps;
+            const check = steps.findIndex((s) => s.run?.startsWith('npm run --silent unfinished-jobs -- --stack "$STACK"') === true);
+            expect(check).toBeGreaterThan(-1);
+            expect(steps[check].env).toEqual({
+                STACK: stack,
+                PULUMI_BACKEND_URL: "${{ secrets.PULUMI_CLOUD_URL }}",
+                PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+                PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+            });
+            const install = steps.findIndex((s) => isPulumiAction(s) && s.with?.command === undefined);
+            const credentials = steps.findIndex((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true);
+            const up = steps.findIndex((s) => (isPulumiAction(s) && s.with?.command === "up") || s.run?.includes("pulumi up") === true);
+            expect(Math.max(install, credentials)).toBeLessThan(check);
+            expect(check).toBeLessThan(up);
+            // Nothing between the check and the up that could wait long enough for a Job to start.
+            expect(steps.slice(check + 1, up).map((s) => s.uses ?? s.run)).toEqual([]);
+        }
     });
 
     describe("which job can read which secret (docs/delivery.md): a pull_request run executes the branch's own workflow file, so a job without an environment must never name a deploy credential", () => {
@@ -274,6 +298,7 @@ describe("GitHub workflows", () => {
             "pending-switches": () => pendingSwitchesCli(["--help"]),
             promote: () => promote(["--help"], notReached),
             rollback: () => rollback(["--help"], notReached),
+            "unfinished-jobs": () => unfinishedJobs(["--help"], notReached),
         };
         const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
         const calls = WORKFLOWS.flatMap((name) => Object.values(load(name).jobs).flatMap((j) => j.steps.flatMap((s) => {
@@ -287,15 +312,15 @@ describe("GitHub workflows", () => {
                 flags: [...new Set([...(m[2]?.match(/--[\w-]+/g) ?? []), ...(m[2]?.includes('"${args[@]}"') === true ? arrayFlags : [])])],
             }));
         })));
-        expect([...new Set(calls.map((c) => c.script))].sort()).toEqual(["pending-switches", "plan", "promote", "rollback"]);
+        expect([...new Set(calls.map((c) => c.script))].sort()).toEqual(["pending-switches", "plan", "promote", "rollback", "unfinished-jobs"]);
         for (const c of calls) {
             expect([c.where, c.script in scripts, c.flags.length > 0]).toEqual([c.where, true, true]);
             const usage = (await HELP[c.script]()).stdout;
-            expect([c.where, usage.startsWith(`usage: npm run ${c.script === "pending-switches" ? "--silent " : ""}${c.script} -- `)]).toEqual([c.where, true]);
+            expect([c.where, usage.startsWith(`usage: npm run ${["pending-switches", "unfinished-jobs"].includes(c.script) ? "--silent " : ""}${c.script} -- `)]).toEqual([c.where, true]);
             expect([c.where, c.flags.filter((f) => !new RegExp(`${f}\\b`).test(usage))]).toEqual([c.where, []]);
         }
         // The package.json script runs the module whose usage was read.
-        expect([scripts.promote, scripts.rollback, scripts["pending-switches"], scripts.plan]).toEqual(["tsx scripts/promote.ts", "tsx scripts/rollback.ts", "node scripts/compiled.cjs pending-switches", "node scripts/compiled.cjs plan"]);
+        expect([scripts.promote, scripts.rollback, scripts["pending-switches"], scripts.plan, scripts["unfinished-jobs"]]).toEqual(["tsx scripts/promote.ts", "tsx scripts/rollback.ts", "node scripts/compiled.cjs pending-switches", "node scripts/compiled.cjs plan", "tsx scripts/unfinished-jobs.ts"]);
     });
 
     describe("deploy: production's hold step, run as the runner runs it (bash --noprofile --norc -eo pipefail) with a fake pulumi", () => {

@@ -15,3 +15,12 @@ export const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
  * gates (controller docs/deploy/pod_readiness_gate.md: `elbv2.k8s.aws/pod-readiness-gate-inject: enabled`).
  */
 export const READINESS_GATE_INJECT_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
+
+/**
+ * The annotation that makes pulumi-kubernetes replace a Job that is not complete on the next update
+ * (provider/pkg/metadata/annotations.go `AnnotationReplaceUnready`; provider.go `Diff`: the live Job
+ * is read and, unless its `Complete` condition is true, replaced, deleted first when the name stays).
+ * The migration and gate Jobs carry it; the deploy's preflight (scripts/unfinished-jobs.ts) finds the
+ * running Jobs an update would replace by it.
+ */
+export const REPLACE_UNREADY_ANNOTATION = "pulumi.com/replaceUnready";

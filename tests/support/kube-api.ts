@@ -1,8 +1,9 @@
 /**
  * A stand-in Kubernetes API server on 127.0.0.1 for the real `@kubernetes/client-node` client: it
  * answers `GET /apis/apps/v1/namespaces/<ns>/deployments/<name>` and `GET /apis/batch/v1/namespaces/<ns>/jobs/<name>`
- * with the objects a test puts in it, as apps/v1 Deployment and batch/v1 Job JSON, and anything
- * else with the API server's 404 `Status` object.
+ * with the objects a test puts in it, as apps/v1 Deployment and batch/v1 Job JSON, lists a namespace's
+ * Jobs (`GET /apis/batch/v1/namespaces/<ns>/jobs?labelSelector=...`, equality and `in (...)`
+ * requirements) as a batch/v1 JobList, and answers anything else with the API server's 404 `Status` object.
  */
 import { startServer, type TestServer } from "./http-server";
 
@@ -39,11 +40,35 @@ export function kubeconfigFor(server: string): string {
     ].join("\n");
 }
 
+/**
+ * Whether `labels` match a label selector of comma-separated `key=value` and `key in (a,b)`
+ * requirements (the subset of the API's selector syntax the scripts send; anything else throws).
+ */
+export function matchesSelector(labels: Readonly<Record<string, string>>, selector: string): boolean {
+    return (selector.match(/[^,(]+(?:\([^)]*\))?/g) ?? []).map((r) => r.trim()).filter((r) => r !== "").every((r) => {
+        const set = /^(\S+)\s+in\s+\(([^)]*)\)$/.exec(r);
+        if (set !== null) return set[2].split(",").map((v) => v.trim()).includes(labels[set[1]]);
+        const eq = /^([^=!]+)==?(.*)$/.exec(r);
+        if (eq === null) throw new Error(`selector requirement not supported here: ${r}`);
+        return labels[eq[1]] === eq[2];
+    });
+}
+
 export async function startKubeApi(): Promise<KubeApi> {
     const objects = new Map<string, Record<string, unknown>>();
     const requests: string[] = [];
     const server = await startServer((req, res) => {
         requests.push(`${req.method ?? ""} ${req.url ?? ""}`);
+        const url = new URL(req.url ?? "/", "http://x");
+        const list = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs$/.exec(url.pathname);
+        if (list !== null && req.method === "GET") {
+            const selector = url.searchParams.get("labelSelector") ?? "";
+            const items = [...objects].filter(([k]) => k.startsWith(`jobs/${list[1]}/`)).map(([, o]) => o)
+                .filter((o) => matchesSelector(((o.metadata as { labels?: Record<string, string> }).labels ?? {}), selector));
+            res.setHeader("content-type", "application/json");
+            res.end(JSON.stringify({ apiVersion: "batch/v1", kind: "JobList", metadata: { resourceVersion: "4711" }, items }));
+            return;
+        }
         const m = /^\/apis\/(?:apps|batch)\/v1\/namespaces\/([^/]+)\/(deployments|jobs)\/([^/?]+)/.exec(req.url ?? "");
         const obj = m !== null && req.method === "GET" ? objects.get(`${m[2]}/${m[1]}/${m[3]}`) : undefined;
         res.setHeader("content-type", "application/json");
