@@ -36,7 +36,7 @@ export const MAX_RECORDED_MIGRATIONS = 20;
 
 /** Where to go back to: the manual snapshot taken before the migration, and the time just before it started. */
 export interface RestorePointRecord {
-    /** The manual RDS snapshot identifier, named after the release. */
+    /** The manual RDS snapshot identifier: named after the schema step (`restorePointStep`), or after the release id when recorded before step names. */
     readonly snapshot: string;
     /** ISO-8601 UTC: a point-in-time restore to this moment gives the schema before the migration. */
     readonly time: string;

@@ -78,7 +78,7 @@ export interface Safety {
     readonly requirePaging: boolean;
     /** The alerting pipeline itself is watched: with Grafana, the Watchdog's heartbeat URL is required. */
     readonly requireHeartbeat: boolean;
-    /** A manual RDS snapshot, named after the release, is taken and completed before each schema migration runs. */
+    /** A manual RDS snapshot, named after the schema step (components/restore-point.ts) and tagged with the release id, is taken and completed before each schema migration runs. */
     readonly restorePointBeforeMigration: boolean;
     /** How long `npm run promote` watches a newly live color before calling it good (a Prometheus duration). */
     readonly analysisWindow: string;
