@@ -238,6 +238,19 @@ export const HELM_CHARTS: {
     },
 };
 
+/**
+ * The files of the aws-load-balancer-controller chart's `crds/` directory at the pinned version, copied
+ * verbatim to vendor/aws-load-balancer-controller/crds/ (SOURCE.md: commit, chart version, blobs;
+ * tests/versions.test.ts ties them to `HELM_CHARTS.awsLoadBalancerController`). Helm installs every
+ * file there on the first install (the chart's .helmignore leaves out only kustomization.yaml) and
+ * never again: "There is no support at this time for upgrading or deleting CRDs using Helm" (Helm
+ * docs, chart best practices, Custom Resource Definitions), and the chart's README applies them with
+ * kubectl because `helm upgrade` does not. So Launchpad applies them itself (components/platform.ts).
+ * The other pinned charts ship no CRD: none has a `crds/` directory or a CustomResourceDefinition
+ * template at the commit its pin names (trees read 2026-12-07).
+ */
+export const LOAD_BALANCER_CONTROLLER_CRD_FILES: readonly string[] = ["crds.yaml", "gateway-crds.yaml"];
+
 /** Values keys of a chart for the things every workload sets (dotted paths into the chart's values.yaml). */
 export interface ChartValueKeys {
     readonly serviceAccountName: string;
