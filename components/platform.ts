@@ -429,12 +429,14 @@ export class Platform extends pulumi.ComponentResource {
      * release depends on them; Helm, `skipCrds`, installs none). A Patch resource, not a
      * CustomResourceDefinition: pulumi-kubernetes creates a plain resource with a create that fails on an
      * existing object (since 4.29.0, provider/pkg/await/await.go `Creation`, unless the whole provider
-     * sets `upsertExistingObjects`), and on every stack deployed before this the chart's install created
+     * sets `upsertExistingObjects`, whose doc in the installed provider.d.ts says the same), and on every stack deployed before this the chart's install created
      * them; a Patch is applied server-side ("we always upsert the object", same function), so it creates
      * them on a new cluster and adopts Helm's on an old one. Never deleted (`retainOnDelete`): deleting a
-     * CRD deletes every object of its kind, each TargetGroupBinding with its targets (Helm refuses for the
-     * same reason), a Patch's delete would only give up required fields, which the API refuses
-     * (provider.go `Delete`), and the CRDs go with the cluster when the stack is destroyed.
+     * CRD deletes every object of its kind in the cluster, every TargetGroupBinding included (Helm
+     * refuses to, "due to the danger for unintentional data loss": helm-www chart_best_practices/
+     * custom_resource_definitions.md); a Patch's delete would only give up its fields, which the API
+     * refuses for required ones (provider.go `Delete`); and the CRDs go with the cluster when the
+     * stack is destroyed.
      */
     private createLoadBalancerControllerCrds(name: string, args: PlatformArgs): k8s.apiextensions.v1.CustomResourceDefinitionPatch[] {
         return loadBalancerControllerCrds().map((crd) => new k8s.apiextensions.v1.CustomResourceDefinitionPatch(`${name}-lbc-crd-${crd.metadata.name}`, crdPatchArgs(crd), {

@@ -242,10 +242,12 @@ export const HELM_CHARTS: {
  * The files of the aws-load-balancer-controller chart's `crds/` directory at the pinned version, copied
  * verbatim to vendor/aws-load-balancer-controller/crds/ (SOURCE.md: commit, chart version, blobs;
  * tests/versions.test.ts ties them to `HELM_CHARTS.awsLoadBalancerController`). Helm installs every
- * file there on the first install (the chart's .helmignore leaves out only kustomization.yaml) and
- * never again: "There is no support at this time for upgrading or deleting CRDs using Helm" (Helm
- * docs, chart best practices, Custom Resource Definitions), and the chart's README applies them with
- * kubectl because `helm upgrade` does not. So Launchpad applies them itself (components/platform.ts).
+ * file there on the first install (the chart's .helmignore leaves out only kustomization.yaml),
+ * skips one that exists, and never touches them again: "There is no support at this time for
+ * upgrading or deleting CRDs using Helm" (helm/helm-www content/en/docs/chart_best_practices/
+ * custom_resource_definitions.md at 37ec57ee), which is why the chart's README at the pinned commit
+ * applies them with `kubectl apply -k .../crds` ("CRDs need to be updated as follows"). So Launchpad
+ * applies them itself (components/platform.ts).
  * The other pinned charts ship no CRD: none has a `crds/` directory or a CustomResourceDefinition
  * template at the commit its pin names (trees read 2026-12-07).
  */
