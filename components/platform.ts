@@ -9,7 +9,8 @@
  * - the core EKS add-ons coredns and kube-proxy as managed add-ons (vpc-cni, the third, comes with
  *   the cluster, before its nodes: components/cluster.ts), and the EBS CSI driver add-on with a
  *   default encrypted gp3 StorageClass;
- * - the AWS Load Balancer Controller (Helm), its IAM policy vendored from its release;
+ * - the AWS Load Balancer Controller (Helm), its IAM policy vendored from its release, its CRDs
+ *   applied by Launchpad from the pinned chart (Helm would install them once and never upgrade them);
  * - metrics-server (Helm), the resource metrics API the HPAs read;
  * - the Cluster Autoscaler (Helm) with auto-discovery of the managed node groups (one per zone),
  *   which EKS tags for it (EKS user guide, managed-node-groups.adoc: "automatically tagged for
@@ -26,12 +27,13 @@ import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { parseAllDocuments } from "yaml";
 import { ROLE_LABEL, ROLES } from "../lib/delivery";
 import { managedPolicyArn } from "../lib/iam";
 import { restrictedContainer } from "../lib/pod-security";
 import { childTags, type Tags } from "../lib/tags";
 import { AUTOSCALER_ANNOTATIONS, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
-import { CLUSTER_AUTOSCALER_IMAGE_TAGS, HELM_CHARTS, type HelmChartPin } from "../lib/versions";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS, HELM_CHARTS, LOAD_BALANCER_CONTROLLER_CRD_FILES, type HelmChartPin } from "../lib/versions";
 import { addonVersion, addonVersions, AFTER_NODES_ADDONS, eksAddonArgs } from "./eks-addon";
 import { serviceAccountRole, serviceAccountWithRole, type ServiceAccountRoleArgs } from "./irsa";
 
@@ -124,6 +126,43 @@ export function storageClassArgs(): k8s.storage.v1.StorageClassArgs {
         allowVolumeExpansion: true,
         reclaimPolicy: "Delete",
     };
+}
+
+/**
+ * Annotations Launchpad adds to each vendored CRD, read by pulumi-kubernetes (provider/pkg/metadata/
+ * annotations.go). `patchForce`: the apply takes over fields another manager holds with other values,
+ * here Helm's, which created the CRDs on stacks deployed before Launchpad applied them and never updates
+ * them (without it the apply fails with a conflict: await.go `patchForce`). `waitFor` Established: the
+ * update waits until the API serves the new schema (metadata/overrides.go `ReadyCondition`), before the
+ * chart's own custom resource (an IngressClassParams, templates/ingressclass.yaml) is installed.
+ */
+export const CRD_APPLY_ANNOTATIONS: Readonly<Record<string, string>> = {
+    "pulumi.com/patchForce": "true",
+    "pulumi.com/waitFor": "condition=Established",
+};
+
+/** One vendored CRD, as the chart ships it. */
+export interface VendoredCrd {
+    readonly apiVersion: "apiextensions.k8s.io/v1";
+    readonly kind: "CustomResourceDefinition";
+    readonly metadata: { readonly name: string; readonly annotations?: Record<string, string> };
+    readonly spec: Record<string, unknown>;
+}
+
+/**
+ * Every CRD of the pinned controller chart, in file order, exactly as vendored
+ * (`LOAD_BALANCER_CONTROLLER_CRD_FILES`, vendor/aws-load-balancer-controller/crds/).
+ */
+export function loadBalancerControllerCrds(): VendoredCrd[] {
+    return LOAD_BALANCER_CONTROLLER_CRD_FILES.flatMap((file) =>
+        parseAllDocuments(readFileSync(join(VENDOR, "aws-load-balancer-controller", "crds", file), "utf8"))
+            .map((doc) => doc.toJS() as VendoredCrd | null)
+            .filter((crd): crd is VendoredCrd => crd !== null));
+}
+
+/** A vendored CRD as Launchpad applies it: unchanged but for {@link CRD_APPLY_ANNOTATIONS}. */
+export function crdPatchArgs(crd: VendoredCrd): k8s.apiextensions.v1.CustomResourceDefinitionPatchArgs {
+    return { ...crd, metadata: { ...crd.metadata, annotations: { ...crd.metadata.annotations, ...CRD_APPLY_ANNOTATIONS } } };
 }
 
 export interface LoadBalancerControllerValuesArgs {
@@ -380,7 +419,31 @@ export class Platform extends pulumi.ComponentResource {
             tags: childTags(args.tags, `${name}-lbc-policy`),
         }, { parent: this });
         const account = serviceAccountWithRole(this, `${name}-lbc`, { ...this.irsa(args), serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController, policyArns: [lbcPolicy.arn], k8sProvider: args.k8sProvider });
-        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args, account.ready);
+        const crds = this.createLoadBalancerControllerCrds(name, args);
+        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args, [...account.ready, ...crds], { skipCrds: true });
+    }
+
+    /**
+     * The controller chart's CRDs, applied by Launchpad from the vendored files of the pinned chart, so a
+     * pin bump shows their change in `pulumi preview` and applies it before the controller's upgrade (the
+     * release depends on them; Helm, `skipCrds`, installs none). A Patch resource, not a
+     * CustomResourceDefinition: pulumi-kubernetes creates a plain resource with a create that fails on an
+     * existing object (since 4.29.0, provider/pkg/await/await.go `Creation`, unless the whole provider
+     * sets `upsertExistingObjects`, whose doc in the installed provider.d.ts says the same), and on every stack deployed before this the chart's install created
+     * them; a Patch is applied server-side ("we always upsert the object", same function), so it creates
+     * them on a new cluster and adopts Helm's on an old one. Never deleted (`retainOnDelete`): deleting a
+     * CRD deletes every object of its kind in the cluster, every TargetGroupBinding included (Helm
+     * refuses to, "due to the danger for unintentional data loss": helm-www chart_best_practices/
+     * custom_resource_definitions.md); a Patch's delete would only give up its fields, which the API
+     * refuses for required ones (provider.go `Delete`); and the CRDs go with the cluster when the
+     * stack is destroyed.
+     */
+    private createLoadBalancerControllerCrds(name: string, args: PlatformArgs): k8s.apiextensions.v1.CustomResourceDefinitionPatch[] {
+        return loadBalancerControllerCrds().map((crd) => new k8s.apiextensions.v1.CustomResourceDefinitionPatch(`${name}-lbc-crd-${crd.metadata.name}`, crdPatchArgs(crd), {
+            parent: this,
+            provider: args.k8sProvider,
+            retainOnDelete: true,
+        }));
     }
 
     /** The Cluster Autoscaler: its IRSA service account limited to this cluster's node groups, its chart. */
@@ -440,9 +503,11 @@ export class Platform extends pulumi.ComponentResource {
 
     /**
      * A pinned chart in the platform namespace, atomic, after the nodes exist and `after` (its IRSA
-     * service account and grants: the chart's pods name an account it does not create).
+     * service account and grants: the chart's pods name an account it does not create, and the CRDs
+     * its templates use). `extra.skipCrds`: for a chart whose CRDs Launchpad applies itself. The other
+     * pinned charts ship none (no `crds/` directory nor CRD template at their pinned commits).
      */
-    private release(name: string, pin: HelmChartPin, values: pulumi.Input<Record<string, unknown>>, args: PlatformArgs, after: readonly pulumi.Resource[] = []): k8s.helm.v3.Release {
+    private release(name: string, pin: HelmChartPin, values: pulumi.Input<Record<string, unknown>>, args: PlatformArgs, after: readonly pulumi.Resource[] = [], extra: Pick<k8s.helm.v3.ReleaseArgs, "skipCrds"> = {}): k8s.helm.v3.Release {
         return new k8s.helm.v3.Release(name, {
             name: pin.chart,
             namespace: PLATFORM_NAMESPACE,
@@ -451,6 +516,7 @@ export class Platform extends pulumi.ComponentResource {
             repositoryOpts: { repo: pin.repo },
             values,
             atomic: true,
+            ...extra,
         }, { parent: this, dependsOn: [...args.nodeGroups, ...after], provider: args.k8sProvider });
     }
 }

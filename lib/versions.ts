@@ -238,6 +238,21 @@ export const HELM_CHARTS: {
     },
 };
 
+/**
+ * The files of the aws-load-balancer-controller chart's `crds/` directory at the pinned version, copied
+ * verbatim to vendor/aws-load-balancer-controller/crds/ (SOURCE.md: commit, chart version, blobs;
+ * tests/versions.test.ts ties them to `HELM_CHARTS.awsLoadBalancerController`). Helm installs every
+ * file there on the first install (the chart's .helmignore leaves out only kustomization.yaml),
+ * skips one that exists, and never touches them again: "There is no support at this time for
+ * upgrading or deleting CRDs using Helm" (helm/helm-www content/en/docs/chart_best_practices/
+ * custom_resource_definitions.md at 37ec57ee), which is why the chart's README at the pinned commit
+ * applies them with `kubectl apply -k .../crds` ("CRDs need to be updated as follows"). So Launchpad
+ * applies them itself (components/platform.ts).
+ * The other pinned charts ship no CRD: none has a `crds/` directory or a CustomResourceDefinition
+ * template at the commit its pin names (trees read 2026-12-07).
+ */
+export const LOAD_BALANCER_CONTROLLER_CRD_FILES: readonly string[] = ["crds.yaml", "gateway-crds.yaml"];
+
 /** Values keys of a chart for the things every workload sets (dotted paths into the chart's values.yaml). */
 export interface ChartValueKeys {
     readonly serviceAccountName: string;

@@ -134,6 +134,10 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     "kubernetes:core/v1:ServiceAccount": k8s([]),
     "kubernetes:core/v1:Namespace": k8s([]),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": k8s([]),
+    // A Patch resource replaces for its name and namespace only (provider.go Diff: "Patch resources
+    // can be updated in place for all other properties"). The CRDs are retained, so a replacement
+    // never deletes one (components/platform.ts).
+    "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch": { ...k8s([]), source: "pulumi/pulumi-kubernetes provider/pkg/provider/provider.go Diff (Patch resources: forceNewFields .metadata.name, .metadata.namespace)" },
     // A release is upgraded in place for a new chart version or values; never delete-first
     // (helm_release.go Diff: `DeleteBeforeReplace: false`).
     "kubernetes:helm.sh/v3:Release": { paths: ["name", "namespace"], source: "pulumi/pulumi-kubernetes provider/pkg/provider/helm_release.go Diff (forceNewFields)" },

@@ -132,6 +132,8 @@ const SHARED_COUNTS = {
     "aws:rds/instance:Instance": 1,
     "pulumi:providers:kubernetes": 1,
     "kubernetes:core/v1:Namespace": 1,
+    // The load balancer controller chart's CRDs, applied by Launchpad (components/platform.ts).
+    "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch": 7,
     "kubernetes:core/v1:ConfigMap": 2,
     "kubernetes:core/v1:Secret": 1,
     "kubernetes:core/v1:ServiceAccount": 6,
@@ -196,7 +198,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(193);
+        expect(doc.resources).toHaveLength(200);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -215,10 +217,10 @@ describe("npm run plan -- --json", () => {
         // preview Services; each color's Deployment on the controller), observability 14 (the scraper after its ClusterRoleBinding; the
         // notification policy after the mute timing and 4 contact points, the heartbeat included;
         // each of the 4 rule groups after the 2 data sources),
-        // platform 31 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
+        // platform 38 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
         // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
-        // its 2 log groups).
-        expect(deps.length).toBe(104);
+        // its 2 log groups, the load balancer controller on its chart's 7 CRDs).
+        expect(deps.length).toBe(111);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -288,7 +290,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 193 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 200 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -333,7 +335,7 @@ describe("exit codes and human output", () => {
         // scripts/plan.ts's main calls; a second process under tsx cost 2.6 CPU seconds for the same text.
         const fromSources = await cli(["--stack", "production", "--json"]);
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(210);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(217);
         // The bundle plans what the sources plan: the same document, byte for byte.
         expect(fromSources.code).toBe(0);
         expect(ok.stdout).toBe(fromSources.stdout);

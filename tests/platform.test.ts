@@ -12,12 +12,12 @@ import { parse } from "yaml";
 import { albIngressAnnotations } from "../components/blue-green-service";
 import * as pulumi from "@pulumi/pulumi";
 import { addonVersions, isVerifiedAddonPin } from "../components/eks-addon";
-import { BALANCING_IGNORED_EKS_LABELS, clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
+import { BALANCING_IGNORED_EKS_LABELS, clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, loadBalancerControllerCrds, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
 import { REPO_ROOT } from "../plan/engine";
 import { summarize } from "../plan/render";
-import { CHART_VALUE_KEYS, CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS, type EksAddonName } from "../lib/versions";
+import { CHART_VALUE_KEYS, CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS, LOAD_BALANCER_CONTROLLER_CRD_FILES, type EksAddonName } from "../lib/versions";
 import { validateKubernetesObject } from "./support/k8s-schema";
-import { input, named, ofType, planStack, type Plan } from "./support/plan";
+import { byUrn, input, named, ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
 
 const STACKS = [
     { stack: "staging", retention: 30, minor: "1.36" },
@@ -116,8 +116,10 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         // refused) and the role's grants; Fluent Bit also for the log groups it writes to (it would
         // create a missing one itself).
         const account = (prefix: string, grant: string) => [named(p, `${prefix}-sa`).urn, named(p, grant).urn];
+        // The controller also after its chart's CRDs, which Launchpad applies (below).
+        const crds = loadBalancerControllerCrds().map((crd) => named(p, `${name}-lbc-crd-${crd.metadata.name}`).urn);
         expect(Object.fromEntries(releases.map((r) => [r.name, r.dependsOn]))).toEqual({
-            [`${name}-lbc`]: [...nodes, ...account(`${name}-lbc`, `${name}-lbc-policy-0`)],
+            [`${name}-lbc`]: [...nodes, ...account(`${name}-lbc`, `${name}-lbc-policy-0`), ...crds],
             [`${name}-autoscaler`]: [...nodes, ...account(`${name}-autoscaler`, `${name}-autoscaler-policy`)],
             [`${name}-fluent-bit`]: [...nodes, ...account(`${name}-fluent-bit`, `${name}-fluent-bit-policy`), ...logGroups],
             [`${name}-metrics-server`]: [...nodes],
@@ -206,8 +208,9 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             elasticsearch: { enabled: false },
             resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
         }));
-        // The controller's values are asserted exactly in "runs the load balancer controller …" above.
-        expect(named(p, `${name}-lbc`).inputs).toEqual(release("aws-load-balancer-controller", "3.5.0", "https://aws.github.io/eks-charts", input(named(p, `${name}-lbc`), "values") as Record<string, unknown>));
+        // The controller's values are asserted exactly in "runs the load balancer controller …" above;
+        // Helm installs none of its CRDs (Launchpad applies them, "the load balancer controller's CRDs" below).
+        expect(named(p, `${name}-lbc`).inputs).toEqual({ ...release("aws-load-balancer-controller", "3.5.0", "https://aws.github.io/eks-charts", input(named(p, `${name}-lbc`), "values") as Record<string, unknown>), skipCrds: true });
     });
 
     it("scales the node group with the Cluster Autoscaler of the cluster's minor, allowed to resize only this cluster's groups", async () => {
@@ -300,6 +303,93 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         expect(input(named(p, `launchpad-${stack}-cluster-namespace`), "metadata.labels")).toMatchObject({ "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" });
         for (const color of ["blue", "green"]) {
             expect(named(p, `launchpad-${stack}-api-${color}`).dependsOn).toContain(named(p, `${name}-lbc`).urn);
+        }
+    });
+});
+
+/** True when `from` depends on `to`, directly or through other resources (explicit `dependsOn` and inputs). */
+function dependsOn(plan: Plan, from: PlannedResource, to: PlannedResource): boolean {
+    const seen = new Set<string>();
+    const stack = [...from.dependencies];
+    while (stack.length > 0) {
+        const urn = stack.pop() as string;
+        if (urn === to.urn) return true;
+        if (seen.has(urn)) continue;
+        seen.add(urn);
+        stack.push(...byUrn(plan, urn).dependencies);
+    }
+    return false;
+}
+
+const CRD_PATCH = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch";
+
+/**
+ * Helm installs a chart's crds/ directory on the first install only and never upgrades or deletes
+ * them (Helm docs, chart best practices, "Custom Resource Definitions"); the controller chart's README
+ * applies them with kubectl for that reason. Launchpad applies the pinned chart's CRDs itself
+ * (components/platform.ts createLoadBalancerControllerCrds says why as Patch resources, retained).
+ */
+describe.each(STACKS)("the load balancer controller's CRDs, $stack", ({ stack }) => {
+    const name = `launchpad-${stack}-platform`;
+    const plan = planStack(stack);
+
+    it("applies exactly the CRDs of the pinned chart's crds/ files, unchanged but for the force and Established annotations", async () => {
+        const p = await plan;
+        // The vendored files, read here independently of the component's reader.
+        const vendored = LOAD_BALANCER_CONTROLLER_CRD_FILES.flatMap((file) => readFileSync(join(REPO_ROOT, "vendor", "aws-load-balancer-controller", "crds", file), "utf8")
+            .split(/^---$/m).map((doc) => parse(doc) as { metadata: { name: string; annotations: Record<string, string> } } | null)
+            .filter((doc) => doc !== null));
+        expect(vendored.map((crd) => crd.metadata.name)).toEqual([
+            "albtargetcontrolconfigs.elbv2.k8s.aws",
+            "globalaccelerators.aga.k8s.aws",
+            "ingressclassparams.elbv2.k8s.aws",
+            "targetgroupbindings.elbv2.k8s.aws",
+            "listenerruleconfigurations.gateway.k8s.aws",
+            "loadbalancerconfigurations.gateway.k8s.aws",
+            "targetgroupconfigurations.gateway.k8s.aws",
+        ]);
+        const patches = ofType(p, CRD_PATCH);
+        expect(patches.map((r) => r.name).sort()).toEqual(vendored.map((crd) => `${name}-lbc-crd-${crd.metadata.name}`).sort());
+        for (const crd of vendored) {
+            const patch = named(p, `${name}-lbc-crd-${crd.metadata.name}`);
+            expect(patch.inputs).toEqual({
+                ...crd,
+                metadata: { ...crd.metadata, annotations: { ...crd.metadata.annotations, "pulumi.com/patchForce": "true", "pulumi.com/waitFor": "condition=Established" } },
+            });
+            expect(patch.provider).toBe(named(p, `${name}-lbc`).provider);
+        }
+    });
+
+    it("the release skips Helm's CRD install and waits for every CRD: its chart renders an IngressClassParams (templates/ingressclass.yaml, ingressClassParams.create defaults to true)", async () => {
+        const p = await plan;
+        const release = named(p, `${name}-lbc`);
+        expect(input(release, "skipCrds")).toBe(true);
+        expect((chartDefaults("aws-load-balancer-controller").ingressClassParams as { create: unknown }).create).toBe(true);
+        expect(input(release, "values.ingressClassParams")).toBeUndefined();
+        for (const patch of ofType(p, CRD_PATCH)) {
+            expect(release.dependsOn).toContain(patch.urn);
+        }
+        // The other pinned charts ship no CRD at their pinned commits: Helm installs none through them either.
+        const others = ofType(p, "kubernetes:helm.sh/v3:Release").filter((r) => r.urn !== release.urn);
+        expect(others.map((r) => [r.name, input(r, "skipCrds")]).filter(([, skip]) => skip !== undefined)).toEqual([]);
+    });
+
+    it("orders CRDs, controller, Ingress and colors on update, the reverse on destroy, where the CRDs are retained (deleting a CRD deletes every object of its kind)", async () => {
+        const p = await plan;
+        const release = named(p, `${name}-lbc`);
+        const dependents = [named(p, `launchpad-${stack}-api-ingress`), named(p, `launchpad-${stack}-api-blue`), named(p, `launchpad-${stack}-api-green`)];
+        for (const patch of ofType(p, CRD_PATCH)) {
+            expect(patch.options.retainOnDelete).toBe(true);
+            expect(patch.protect).toBe(false);
+            // Created before, deleted (here: dropped from the state) after the release and everything on it.
+            expect(dependsOn(p, release, patch)).toBe(true);
+            for (const r of [release, ...dependents]) {
+                expect(dependsOn(p, r, patch)).toBe(true);
+                expect(dependsOn(p, patch, r)).toBe(false);
+            }
+        }
+        for (const r of dependents) {
+            expect(dependsOn(p, r, release)).toBe(true);
         }
     });
 });

@@ -4,7 +4,7 @@
  * version, chart pins are exact, and each vendored IAM policy is a policy document of the pinned version.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -18,6 +18,7 @@ import {
     EKS_VERSIONS,
     HELM_CHARTS,
     KUBE_STATE_METRICS_CLIENT_GO,
+    LOAD_BALANCER_CONTROLLER_CRD_FILES,
     ENGINE_IMAGES,
     RDS_MAJOR_VERSIONS,
     eksVersion,
@@ -194,6 +195,23 @@ describe("vendored chart files", () => {
         const section = source.slice(source.indexOf("# The chart's webhook template"));
         expect(section).toContain(`| commit | ${/\b([0-9a-f]{40})\b/.exec(HELM_CHARTS.awsLoadBalancerController.source)?.[1] ?? "?"} |`);
         expect(/\| template blob \| ([0-9a-f]{40}) \|/.exec(section)?.[1]).toBe(gitBlobId(readFileSync(join(VENDOR, "aws-load-balancer-controller", "templates", "webhook.yaml"))));
+    });
+
+    // The CRDs Launchpad applies (components/platform.ts) are the chart's own at the pinned version:
+    // a pin that moves without them fails here, since the table names the pin's commit and version.
+    it("aws-load-balancer-controller: crds/*.yaml are the blobs SOURCE.md names, at the pinned chart's commit and version, and every file there is applied", () => {
+        const pin = HELM_CHARTS.awsLoadBalancerController;
+        const source = readFileSync(join(VENDOR, "aws-load-balancer-controller", "SOURCE.md"), "utf8");
+        const section = source.slice(source.indexOf("# The chart's CRDs"));
+        expect(section).toContain(`| commit | ${/\b([0-9a-f]{40})\b/.exec(pin.source)?.[1] ?? "?"} |`);
+        expect(section).toContain(`| chart version | ${pin.version} |`);
+        const blobs = Object.fromEntries([...(/\| crd blobs \| (.+) \|/.exec(section)?.[1] ?? "").matchAll(/([\w.-]+\.yaml) ([0-9a-f]{40})/g)].map((m) => [m[1], m[2]]));
+        const files = readdirSync(join(VENDOR, "aws-load-balancer-controller", "crds")).sort();
+        expect(Object.keys(blobs).sort()).toEqual(files);
+        expect([...LOAD_BALANCER_CONTROLLER_CRD_FILES].sort()).toEqual(files);
+        for (const file of files) {
+            expect(gitBlobId(readFileSync(join(VENDOR, "aws-load-balancer-controller", "crds", file)))).toBe(blobs[file]);
+        }
     });
 
     // kubernetes/autoscaler cluster-autoscaler/config/flags/flags.go at each image's release tag.

@@ -231,6 +231,8 @@ export const K8S_NAME_RULES: Readonly<Record<string, K8sRule>> = {
     "kubernetes:storage.k8s.io/v1:StorageClass": SUBDOMAIN,
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": SUBDOMAIN,
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": SUBDOMAIN,
+    // And `<plural>.<group>` (kubernetes apiextensions-apiserver pkg/apis/apiextensions/validation ValidateCustomResourceDefinition).
+    "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch": SUBDOMAIN,
     // pulumi-kubernetes installs through Helm's action.Install, which validates the release name
     // (provider/pkg/provider/helm_release.go; helm.sh/helm/v3 v3.20.2 in its go.mod).
     "kubernetes:helm.sh/v3:Release": { max: 53, pattern: DNS1123_SUBDOMAIN, source: "helm/helm pkg/chartutil/validate_name.go ValidateReleaseName: maxReleaseNameLen = 53" },
@@ -333,6 +335,8 @@ function collect(value: unknown, found: (key: string, v: unknown, path: string) 
     }
     const out: [string, string][] = [];
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        // A CRD's schema describes fields (a `matchLabels`, `containers` property): it names nothing.
+        if (key === "openAPIV3Schema") continue;
         const p = path === "" ? key : Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
         out.push(...(found(key, v, p) ?? collect(v, found, p)));
     }
