@@ -10,8 +10,8 @@
  * before; in a ```sh block, `npm run plan -- ... --previous-outputs previous.json` runs the plan CLI
  * with the outputs the last `pulumi up` left (`# "<line>"`: a line it prints), `pulumi up` is the
  * offline plan of that config whose outputs become the stack's (as `pulumi stack output --json
- * --show-secrets` would give them to the next step), and `pulumi config set launchpad:activeColor` sets
- * the color. A command the walker does not know fails the test, so the docs cannot drift into
+ * --show-secrets` would give them to the next step), `pulumi config set launchpad:activeColor` sets
+ * the color, and `npm run promote -- ... --to <color>` sets it and updates. A command the walker does not know fails the test, so the docs cannot drift into
  * commands nothing checks.
  */
 import * as fs from "node:fs";
@@ -184,6 +184,11 @@ async function runShell(w: Walk, body: string): Promise<void> {
                 await up(w, comment);
             } else if ((m = part.match(new RegExp(`^pulumi config set launchpad:activeColor (blue|green) --stack ${STACK}$`))) !== null) {
                 w.activeColor = m[1];
+            } else if ((m = part.match(new RegExp(`^npm run promote -- --stack ${STACK} --service ${SERVICE} --to (blue|green)$`))) !== null) {
+                // What the switch leaves, analysis passed: the service's activeColor set and an update
+                // run (scripts/rollback.ts applySwitch; its targeted update changes what the whole one would).
+                w.activeColor = m[1];
+                await up(w, comment);
             } else {
                 throw new Error(`a command the docs walk does not know: ${part}`);
             }
