@@ -297,6 +297,24 @@ export interface NodeGroupParts {
  */
 export const NODE_GROUP_UPDATE_CONFIG = { maxUnavailable: 1, updateStrategy: "DEFAULT" } as const;
 
+/** Minutes Launchpad allows the scale up phase's new nodes to be Ready; the user guide gives no bound. */
+export const NODE_LAUNCH_ALLOWANCE_MINUTES = 15;
+
+/**
+ * Pulumi's wait for a zone's group update (`customTimeouts.update`): long enough for EKS to give its
+ * own verdict, from the user guide's limits (managed-node-update-behavior.adoc): each old node, at most
+ * the zone's `maxSize`, drained within 15 minutes or `PodEvictionFailure`, then 60 seconds before it
+ * is terminated; the scale down phase's removals of the surge (a one-zone group's: "twice the number of
+ * Availability Zones", 2), each terminated after at most 15 minutes of evictions ("terminated regardless",
+ * managed-node-groups.adoc); and {@link NODE_LAUNCH_ALLOWANCE_MINUTES} for the new nodes. Without it the
+ * wait ends at terraform-provider-aws's 60 minutes (internal/service/eks/node_group.go, `Timeouts.Update`)
+ * while EKS goes on, and the update is reported failed whatever EKS then decides.
+ */
+export function nodeGroupUpdateTimeout(ng: Pick<NodeGroupConfig, "perZone">): string {
+    const surge = 2;
+    return `${ng.perZone.maxSize * (15 + 1) + surge * 15 + NODE_LAUNCH_ALLOWANCE_MINUTES}m`;
+}
+
 /**
  * One zone's managed node group: config's instance types and capacity, the zone's share of the bounds;
  * rolled one node at a time, new nodes first ({@link NODE_GROUP_UPDATE_CONFIG}); node repair on.
@@ -475,6 +493,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
                 dependsOn: [...nodePolicies, vpcCni, ...nodes.slice(-1)],
                 // The cluster autoscaler owns the current size; config sets only its bounds.
                 ignoreChanges: ["scalingConfig.desiredSize"],
+                customTimeouts: { update: nodeGroupUpdateTimeout(ng) },
             }));
         }
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, NODE_POLICIES, nodeGroupArgs, nodeGroupChildName, nodeLaunchTemplateArgs, VPC_CNI_SERVICE_ACCOUNT } from "../components/cluster";
+import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, NODE_POLICIES, nodeGroupArgs, nodeGroupChildName, nodeGroupUpdateTimeout, nodeLaunchTemplateArgs, VPC_CNI_SERVICE_ACCOUNT } from "../components/cluster";
 import { isVerifiedAddonPin } from "../components/eks-addon";
 import { ADDON_SERVICE_ACCOUNTS } from "../policies/deployability";
 import { EKS_ADDON_VERSIONS } from "../lib/versions";
@@ -86,7 +86,8 @@ describe("EKS cluster, staging", () => {
             expect(input(nodes, "amiType")).toBe("AL2023_x86_64_STANDARD");
             expect(input(nodes, "clusterName")).toBe("launchpad-staging");
             expect(input(nodes, "tags.Name")).toBe(nodes.name);
-            expect(nodes.options).toEqual({ ignoreChanges: ["scalingConfig.desiredSize"] });
+            // Up to 2 nodes a zone: 2 x 16 + 2 x 15 + 15 minutes (nodeGroupUpdateTimeout).
+            expect(nodes.options).toEqual({ ignoreChanges: ["scalingConfig.desiredSize"], customTimeouts: { update: "77m" } });
             expect(nodes.dependsOn).toEqual([
                 urnOfName(plan, "launchpad-staging-cluster-node-AmazonEKSWorkerNodePolicy"),
                 urnOfName(plan, "launchpad-staging-cluster-node-AmazonEC2ContainerRegistryPullOnly"),
@@ -583,6 +584,14 @@ describe("EKS child specs (pure builders the constructor delegates to)", () => {
 });
 
 describe("node groups per zone", () => {
+    it("waits for a zone's update as long as EKS may take to decide it: 16 minutes per node of the zone's maxSize, 15 per surge node removed, 15 to launch (EKS user guide managed-node-update-behavior.adoc: 15 minutes of evictions then PodEvictionFailure, 60 s before termination; not terraform-provider-aws's 60-minute default)", async () => {
+        expect(nodeGroupUpdateTimeout({ perZone: { minSize: 1, desiredSize: 1, maxSize: 4 } })).toBe("109m");
+        expect(nodeGroupUpdateTimeout({ perZone: { minSize: 0, desiredSize: 0, maxSize: 1 } })).toBe("61m");
+        const plan = await planStack("production");
+        // Totals 3/3/12 over 3 zones (Pulumi.production.yaml): 4 nodes a zone at most.
+        expect(ofType(plan, "aws:eks/nodeGroup:NodeGroup").map((g) => g.options.customTimeouts)).toEqual([{ update: "109m" }, { update: "109m" }, { update: "109m" }]);
+    });
+
     it("keeps the single group's child name for zone 0, so an existing stack's state entry carries over", () => {
         expect([0, 1, 2].map((zone) => nodeGroupChildName("c", zone))).toEqual(["c-nodes", "c-nodes-1", "c-nodes-2"]);
     });
