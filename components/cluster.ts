@@ -488,8 +488,11 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
                 // its IRSA role (the node role has no CNI policy); on delete both must outlive the nodes.
                 // And after the previous zone's group: a version or launch template change then rolls
                 // one zone at a time, so a color's PodDisruptionBudget is not shared by nodes draining
-                // in every zone at once within EKS's 15 minutes per node (NODE_GROUP_UPDATE_CONFIG), and a
-                // group that fails stops the update before the next zone's nodes are touched.
+                // in every zone at once within EKS's 15 minutes per node (NODE_GROUP_UPDATE_CONFIG); the
+                // scale down phase's removals, which no budget holds back ("Pod disruption budgets aren't
+                // respected when ... reducing the desired node count": managed-node-groups.adoc), take
+                // at most one zone's pods at once; and a group that fails stops the update before the
+                // next zone's nodes are touched.
                 dependsOn: [...nodePolicies, vpcCni, ...nodes.slice(-1)],
                 // The cluster autoscaler owns the current size; config sets only its bounds.
                 ignoreChanges: ["scalingConfig.desiredSize"],
