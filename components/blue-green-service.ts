@@ -20,7 +20,7 @@ import { DATABASE_ENV_PREFIX } from "../config/services";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
-import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
+import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { CONNECTION_SECRET_KEYS } from "./database";
@@ -821,11 +821,8 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
     return {
         // A failed gate is a verdict, not a glitch: no retry. The next `pulumi up` replaces it (replaceUnready).
         backoffLimit: 0,
-        // A gate pod the cluster took away (a node drain, a managed node group update, a preemption:
-        // the pod's DisruptionTarget condition) gave no verdict: run it again instead of failing the
-        // release (batch/v1 PodFailurePolicyRule "Ignore: ... the counter towards the .backoffLimit is
-        // not incremented and a replacement pod is created"; stable since Kubernetes 1.31).
-        podFailurePolicy: { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] },
+        // A gate pod the cluster took away gave no verdict: run it again instead of failing the release.
+        podFailurePolicy: retryDisruptedPods(),
         activeDeadlineSeconds: gateDeadlineSeconds(s.smoke),
         template: {
             metadata: {

@@ -277,11 +277,51 @@ export interface NodeGroupParts {
 }
 
 /**
+ * How EKS rolls a zone's group when its Kubernetes version, AMI release or launch template version
+ * changes (a `launchpad:cluster.version` step; any change of the node launch template, whose latest
+ * version every group follows; an AMI release applied with `aws eks update-nodegroup-version`):
+ * awsdocs/amazon-eks-user-guide latest/ug/nodes/managed-node-update-behavior.adoc.
+ *
+ * - `updateStrategy: "DEFAULT"`: "It creates new nodes before terminating the old ones, so that the
+ *   available capacity is maintained", launched "in the same Availability Zone as those that are
+ *   being upgraded" (scale up phase). MINIMAL terminates first: a zone's only node would be gone
+ *   while its pods wait, the Pushgateway, whose EBS volume cannot leave the zone, and in production
+ *   the colors' pods that `DoNotSchedule` keeps in it. Written out, not left to the API's default.
+ * - `maxUnavailable: 1`: one node of the zone drained at a time, the guide's default ("The default
+ *   value is one node"). A count: the guide says how it is used ("randomly selects a node that needs to
+ *   be upgraded, up to the maximum unavailable") and nothing of how a percentage of a zone's one to
+ *   a few nodes rounds. Each node's pods must leave within 15 minutes or the update fails with
+ *   `PodEvictionFailure`; a color's PodDisruptionBudget lets one pod go at a time, the next once its
+ *   replacement is Ready, so the fewer nodes drain together, the fewer of a color's pods share those
+ *   15 minutes (the zones' groups are also updated one after another: `EksCluster`).
+ */
+export const NODE_GROUP_UPDATE_CONFIG = { maxUnavailable: 1, updateStrategy: "DEFAULT" } as const;
+
+/** Minutes Launchpad allows the scale up phase's new nodes to be Ready; the user guide gives no bound. */
+export const NODE_LAUNCH_ALLOWANCE_MINUTES = 15;
+
+/**
+ * Pulumi's wait for a zone's group update (`customTimeouts.update`): long enough for EKS to give its
+ * own verdict, from the user guide's limits (managed-node-update-behavior.adoc): each old node, at most
+ * the zone's `maxSize`, drained within 15 minutes or `PodEvictionFailure`, then 60 seconds before it
+ * is terminated; the scale down phase's removals of the surge (a one-zone group's: "twice the number of
+ * Availability Zones", 2), each terminated after at most 15 minutes of evictions ("terminated regardless",
+ * managed-node-groups.adoc); and {@link NODE_LAUNCH_ALLOWANCE_MINUTES} for the new nodes. Without it the
+ * wait ends at terraform-provider-aws's 60 minutes (internal/service/eks/node_group.go, `Timeouts.Update`)
+ * while EKS goes on, and the update is reported failed whatever EKS then decides.
+ */
+export function nodeGroupUpdateTimeout(ng: Pick<NodeGroupConfig, "perZone">): string {
+    const surge = 2;
+    return `${ng.perZone.maxSize * (15 + 1) + surge * 15 + NODE_LAUNCH_ALLOWANCE_MINUTES}m`;
+}
+
+/**
  * One zone's managed node group: config's instance types and capacity, the zone's share of the bounds;
- * a third replaced at a time; node repair on. Every zone's group gets the same arguments but its subnet
- * and Name tag, and no label of its own: the autoscaler balances only groups whose nodes look alike
- * (`--balance-similar-node-groups`; kubernetes/autoscaler cluster-autoscaler/FAQ.md, "I'm running
- * cluster with nodes in multiple zones for HA purposes": a custom label opts a group out), and the EKS
+ * rolled one node at a time, new nodes first ({@link NODE_GROUP_UPDATE_CONFIG}); node repair on.
+ * Every zone's group gets the same arguments but its subnet and Name tag, and no label of its own:
+ * the autoscaler balances only groups whose nodes look alike (`--balance-similar-node-groups`;
+ * kubernetes/autoscaler cluster-autoscaler/FAQ.md, "I'm running cluster with nodes in multiple zones
+ * for HA purposes": a custom label opts a group out), and the EKS
  * best-practices guide asks for groups "configured with identical settings except for different
  * availability zones" (aws/aws-eks-best-practices latest/bpg/autoscaling/cluster-autoscaler.adoc, "EBS Volumes").
  */
@@ -295,7 +335,7 @@ export function nodeGroupArgs(ng: NodeGroupConfig, p: NodeGroupParts): aws.eks.N
         capacityType: ng.capacityType,
         amiType: ng.amiType,
         scalingConfig: { minSize: ng.perZone.minSize, desiredSize: ng.perZone.desiredSize, maxSize: ng.perZone.maxSize },
-        updateConfig: { maxUnavailablePercentage: 33 },
+        updateConfig: { ...NODE_GROUP_UPDATE_CONFIG },
         nodeRepairConfig: { enabled: true },
         launchTemplate: { id: p.launchTemplateId, version: p.launchTemplateVersion },
         tags: p.tags,
@@ -432,22 +472,33 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
         // (kubernetes/autoscaler cluster-autoscaler/FAQ.md, "I have a couple of pending pods, but there
         // was no scale-up?"; cloudprovider/aws/README.md: "an ASG-per-AZ while enabling
         // --balance-similar-node-groups"; the EKS user guide's managed-node-groups.adoc says the same).
-        const nodes = [...Array(ng.zones).keys()].map((zone) => new aws.eks.NodeGroup(nodeGroupChildName(name, zone), nodeGroupArgs(ng, {
-            clusterName: cluster.name,
-            version: cluster.version,
-            nodeRoleArn: nodeRole.arn,
-            subnetIds: pulumi.all([args.zoneSubnetIds[zone]]),
-            launchTemplateId: launchTemplate.id,
-            launchTemplateVersion: launchTemplate.latestVersion.apply(String),
-            tags: childTags(tags, nodeGroupChildName(name, zone)),
-        }), {
-            parent: this,
-            // Nodes cannot join before their role can, nor get pod IPs before aws-node runs with
-            // its IRSA role (the node role has no CNI policy); on delete both must outlive the nodes.
-            dependsOn: [...nodePolicies, vpcCni],
-            // The cluster autoscaler owns the current size; config sets only its bounds.
-            ignoreChanges: ["scalingConfig.desiredSize"],
-        }));
+        const nodes: aws.eks.NodeGroup[] = [];
+        for (const zone of [...Array(ng.zones).keys()]) {
+            nodes.push(new aws.eks.NodeGroup(nodeGroupChildName(name, zone), nodeGroupArgs(ng, {
+                clusterName: cluster.name,
+                version: cluster.version,
+                nodeRoleArn: nodeRole.arn,
+                subnetIds: pulumi.all([args.zoneSubnetIds[zone]]),
+                launchTemplateId: launchTemplate.id,
+                launchTemplateVersion: launchTemplate.latestVersion.apply(String),
+                tags: childTags(tags, nodeGroupChildName(name, zone)),
+            }), {
+                parent: this,
+                // Nodes cannot join before their role can, nor get pod IPs before aws-node runs with
+                // its IRSA role (the node role has no CNI policy); on delete both must outlive the nodes.
+                // And after the previous zone's group: a version or launch template change then rolls
+                // one zone at a time, so a color's PodDisruptionBudget is not shared by nodes draining
+                // in every zone at once within EKS's 15 minutes per node (NODE_GROUP_UPDATE_CONFIG); the
+                // scale down phase's removals, which no budget holds back ("Pod disruption budgets aren't
+                // respected when ... reducing the desired node count": managed-node-groups.adoc), take
+                // at most one zone's pods at once; and a group that fails stops the update before the
+                // next zone's nodes are touched.
+                dependsOn: [...nodePolicies, vpcCni, ...nodes.slice(-1)],
+                // The cluster autoscaler owns the current size; config sets only its bounds.
+                ignoreChanges: ["scalingConfig.desiredSize"],
+                customTimeouts: { update: nodeGroupUpdateTimeout(ng) },
+            }));
+        }
 
         const access = this.createAccess(name, args, config, cluster.name);
         // Nothing of the node groups is in the kubeconfig: replacing nodes must not replace the

@@ -26,6 +26,7 @@ import type { DbEngine } from "../config/database";
 import { rdsCaBundleUrl } from "../config/region";
 import { APP_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
+import { retryDisruptedPods } from "../lib/workload";
 import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
 import { ENGINE_IMAGES } from "../lib/versions";
@@ -237,7 +238,13 @@ interface JobSpec {
     readonly activeDeadlineSeconds: number;
 }
 
-/** A CronJob that never overlaps itself, fails fast and keeps a little history. */
+/**
+ * A CronJob that never overlaps itself, fails fast and keeps a little history. A run's pod evicted by
+ * a node drain or a managed node group update (which does not read the autoscaler's annotations:
+ * docs/operations.md, "Node drains and node group updates") starts again without spending the one
+ * retry a real failure gets; each phase is safe to repeat (dump.sh's `check` finds a finished dump)
+ * and `activeDeadlineSeconds` still bounds the run.
+ */
 export function cronJobSpec(job: JobSpec, scriptsConfigMap: pulumi.Input<string>, labels: Record<string, string>): k8s.types.input.batch.v1.CronJobSpec {
     return {
         schedule: job.schedule,
@@ -250,6 +257,7 @@ export function cronJobSpec(job: JobSpec, scriptsConfigMap: pulumi.Input<string>
             metadata: { labels },
             spec: {
                 backoffLimit: 1,
+                podFailurePolicy: retryDisruptedPods(),
                 activeDeadlineSeconds: job.activeDeadlineSeconds,
                 ttlSecondsAfterFinished: 7 * 24 * 3600,
                 template: {

@@ -4,6 +4,7 @@
  * in either of them, so neither imports the other; not in lib/delivery.ts, whose constants the
  * smoke runner's bundle carries.
  */
+import type * as k8s from "@pulumi/kubernetes";
 import { APP_LABELS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "./delivery";
 import { parseImageRef, versionLabel } from "./image";
 
@@ -84,3 +85,16 @@ export const RUN_ONCE_POD_ANNOTATIONS: Readonly<Record<string, string>> = { [AUT
  * The field is stable since Kubernetes 1.31 (feature-gates/PDBUnhealthyPodEvictionPolicy.md; beta and on since 1.27).
  */
 export const UNHEALTHY_POD_EVICTION_POLICY = "AlwaysAllow";
+
+/**
+ * A Job's answer to a pod the cluster took away (a node drain, a managed node group update, a
+ * preemption: the pod's DisruptionTarget condition, reason `EvictionByEvictionAPI` for an eviction:
+ * kubernetes/website content/en/docs/concepts/workloads/pods/disruptions.md, "Pod disruption
+ * conditions"): run it again, without counting it against `backoffLimit` (batch/v1
+ * PodFailurePolicyRule "Ignore: ... the counter towards the .backoffLimit is not incremented and a
+ * replacement pod is created"; stable since Kubernetes 1.31). Only for a Job whose run may start over:
+ * the smoke gate, the backup CronJobs' runs; never the migration, stopped at an arbitrary statement.
+ */
+export function retryDisruptedPods(): k8s.types.input.batch.v1.PodFailurePolicy {
+    return { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] };
+}

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, NODE_POLICIES, nodeGroupArgs, nodeGroupChildName, nodeLaunchTemplateArgs, VPC_CNI_SERVICE_ACCOUNT } from "../components/cluster";
+import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eksClusterArgs, kubeconfigServer, namespaceLabels, NODE_POLICIES, nodeGroupArgs, nodeGroupChildName, nodeGroupUpdateTimeout, nodeLaunchTemplateArgs, VPC_CNI_SERVICE_ACCOUNT } from "../components/cluster";
 import { isVerifiedAddonPin } from "../components/eks-addon";
 import { ADDON_SERVICE_ACCOUNTS } from "../policies/deployability";
 import { EKS_ADDON_VERSIONS } from "../lib/versions";
@@ -86,11 +86,14 @@ describe("EKS cluster, staging", () => {
             expect(input(nodes, "amiType")).toBe("AL2023_x86_64_STANDARD");
             expect(input(nodes, "clusterName")).toBe("launchpad-staging");
             expect(input(nodes, "tags.Name")).toBe(nodes.name);
-            expect(nodes.options).toEqual({ ignoreChanges: ["scalingConfig.desiredSize"] });
+            // Up to 2 nodes a zone: 2 x 16 + 2 x 15 + 15 minutes (nodeGroupUpdateTimeout).
+            expect(nodes.options).toEqual({ ignoreChanges: ["scalingConfig.desiredSize"], customTimeouts: { update: "77m" } });
             expect(nodes.dependsOn).toEqual([
                 urnOfName(plan, "launchpad-staging-cluster-node-AmazonEKSWorkerNodePolicy"),
                 urnOfName(plan, "launchpad-staging-cluster-node-AmazonEC2ContainerRegistryPullOnly"),
                 urnOfName(plan, "launchpad-staging-cluster-vpc-cni"),
+                // Zone 1 after zone 0: one zone's nodes roll at a time ("node groups per zone", below).
+                ...groups.slice(0, zone).slice(-1).map((g) => g.urn),
             ]);
         });
         const template = named(plan, "launchpad-staging-cluster-node-template");
@@ -561,7 +564,7 @@ describe("EKS child specs (pure builders the constructor delegates to)", () => {
         });
     });
 
-    it("sizes a zone's node group with its share of config's totals and replaces a third of it at a time", () => {
+    it("sizes a zone's node group with its share of config's totals and rolls it one node at a time, new nodes first (EKS user guide managed-node-update-behavior.adoc: updateConfig's default of one node, the DEFAULT strategy creates before it terminates)", () => {
         const ng = { instanceTypes: ["m7g.large"], minSize: 6, desiredSize: 9, maxSize: 18, zones: 3, perZone: { minSize: 2, desiredSize: 3, maxSize: 6 }, diskSizeGb: 50, capacityType: "ON_DEMAND", amiType: "AL2023_ARM_64_STANDARD" } as const;
         expect(nodeGroupArgs(ng, { clusterName: "lp", version: "1.33", nodeRoleArn: "arn:node", subnetIds: ["s-1"], launchTemplateId: "lt-1", launchTemplateVersion: "4", tags: { Name: "lp-nodes" } })).toEqual({
             clusterName: "lp",
@@ -572,7 +575,7 @@ describe("EKS child specs (pure builders the constructor delegates to)", () => {
             capacityType: "ON_DEMAND",
             amiType: "AL2023_ARM_64_STANDARD",
             scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 },
-            updateConfig: { maxUnavailablePercentage: 33 },
+            updateConfig: { maxUnavailable: 1, updateStrategy: "DEFAULT" },
             nodeRepairConfig: { enabled: true },
             launchTemplate: { id: "lt-1", version: "4" },
             tags: { Name: "lp-nodes" },
@@ -581,8 +584,31 @@ describe("EKS child specs (pure builders the constructor delegates to)", () => {
 });
 
 describe("node groups per zone", () => {
+    it("waits for a zone's update as long as EKS may take to decide it: 16 minutes per node of the zone's maxSize, 15 per surge node removed, 15 to launch (EKS user guide managed-node-update-behavior.adoc: 15 minutes of evictions then PodEvictionFailure, 60 s before termination; not terraform-provider-aws's 60-minute default)", async () => {
+        expect(nodeGroupUpdateTimeout({ perZone: { minSize: 1, desiredSize: 1, maxSize: 4 } })).toBe("109m");
+        expect(nodeGroupUpdateTimeout({ perZone: { minSize: 0, desiredSize: 0, maxSize: 1 } })).toBe("61m");
+        const plan = await planStack("production");
+        // Totals 3/3/12 over 3 zones (Pulumi.production.yaml): 4 nodes a zone at most.
+        expect(ofType(plan, "aws:eks/nodeGroup:NodeGroup").map((g) => g.options.customTimeouts)).toEqual([{ update: "109m" }, { update: "109m" }, { update: "109m" }]);
+    });
+
     it("keeps the single group's child name for zone 0, so an existing stack's state entry carries over", () => {
         expect([0, 1, 2].map((zone) => nodeGroupChildName("c", zone))).toEqual(["c-nodes", "c-nodes-1", "c-nodes-2"]);
+    });
+
+    it("updates the zones' groups one after another, each after the previous zone's, so a version or launch template change drains one zone at a time (EKS user guide managed-node-update-behavior.adoc: a node's pods must leave within 15 minutes, PodEvictionFailure otherwise)", async () => {
+        const plan = await planStack("production");
+        const groups = ofType(plan, "aws:eks/nodeGroup:NodeGroup");
+        expect(groups.map((g) => g.name)).toEqual(["launchpad-production-cluster-nodes", "launchpad-production-cluster-nodes-1", "launchpad-production-cluster-nodes-2"]);
+        const groupUrns = new Set(groups.map((g) => g.urn));
+        // Each group waits for exactly one other: the previous zone's (the engine runs a step only
+        // after its dependencies' steps, so the updates, like the creates, go one zone after another).
+        expect(groups.map((g) => g.dependsOn.filter((u) => groupUrns.has(u)))).toEqual([[], [groups[0].urn], [groups[1].urn]]);
+        // What else they wait for is the same for every zone: the node role's grants and the CNI.
+        const others = groups.map((g) => g.dependsOn.filter((u) => !groupUrns.has(u)));
+        expect(others[1]).toEqual(others[0]);
+        expect(others[2]).toEqual(others[0]);
+        expect(others[0]).toContain(urnOfName(plan, "launchpad-production-cluster-vpc-cni"));
     });
 
     it("gives each zone's group that zone's private subnet alone: its subnetIds depend on that subnet only", async () => {

@@ -426,7 +426,8 @@ describe.concurrent("dump.sh fails closed and fast: deadlines on the client, an 
 
     it.skipIf(skipForMissing("push after upload (curl)", missingTools(tools, ["curl"]))).concurrent("a Pushgateway outage after a complete upload is a warning and exit 0: a backup that exists is not reported as failed", async ({ expect }) => {
         const { env, calls } = await uploadFixture("push-down", undefined);
-        const r = await runScript(DUMP_SH, ["upload"], { ...env, PUSHGATEWAY_URL: "http://127.0.0.1:9" }, tmp);
+        // A refused push is retried for PUSHGATEWAY_RETRY_SECONDS (default 180, a Pushgateway being moved): 1 s here.
+        const r = await runScript(DUMP_SH, ["upload"], { ...env, PUSHGATEWAY_URL: "http://127.0.0.1:9", PUSHGATEWAY_RETRY_SECONDS: "1" }, tmp);
         expect(r.code).toBe(0);
         expect(r.stdout.replace(/\d{8}T\d{6}Z/g, "<stamp>")).toBe(["daily", "weekly", "monthly"].map((t) => `uploaded s3://b/${t}/shop/2024/12/01/shop-<stamp>.sql.gz\n`).join(""));
         expect(r.stderr).toMatch(/^dump\.sh: warning: pushing metrics to the Pushgateway \(group job\/launchpad-db-backup\/database\/shop\/tier\/daily\) failed: curl: \(7\) .+; the backup itself is complete, so the run succeeds \(a failed job would report a backup that exists as failed\)\n$/);
@@ -1298,7 +1299,7 @@ for (const spec of ENGINES) {
                 expect([report.code, report.stdout, report.stderr]).toEqual([0, "", ""]);
                 expect(push.pushes.slice(before).map((p) => p.path)).toEqual(["/metrics/job/launchpad-db-restore-verify/database/shop"]);
 
-                const unreachable = await runScript(VERIFY_SH, ["report"], { ...base(), WORK_DIR: workDir, PUSHGATEWAY_URL: "http://127.0.0.1:9" }, root);
+                const unreachable = await runScript(VERIFY_SH, ["report"], { ...base(), WORK_DIR: workDir, PUSHGATEWAY_URL: "http://127.0.0.1:9", PUSHGATEWAY_RETRY_SECONDS: "1" }, root);
                 expect([unreachable.code, unreachable.stdout, stderrLines(unreachable).length]).toEqual([1, "", 1]);
                 expect(unreachable.stderr).toMatch(/^verify\.sh: pushing metrics to the Pushgateway \(group job\/launchpad-db-restore-verify\/database\/shop\) failed: curl: \(7\) .+\n$/);
             });

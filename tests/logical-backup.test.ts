@@ -135,6 +135,21 @@ describe("logical backup CronJobs", () => {
         expect(ofType(plan, "kubernetes:batch/v1:CronJob")).toHaveLength(2);
     });
 
+    // A managed node group update drains through the eviction API and does not read the autoscaler's
+    // annotations (EKS user guide managed-node-update-behavior.adoc, upgrade phase); the evicted pod
+    // gets the DisruptionTarget condition (kubernetes/website disruptions.md, "Pod disruption conditions").
+    it("start a run again when a drain or node group update evicts its pod, without spending the one retry a real failure gets (batch/v1 PodFailurePolicyRule Ignore on DisruptionTarget)", async () => {
+        const plan = await planStack("staging");
+        const jobs = ofType(plan, "kubernetes:batch/v1:CronJob");
+        expect(jobs.map((j) => j.name).sort()).toEqual(["launchpad-staging-logical-backup-dump", "launchpad-staging-logical-backup-recovery-metrics", "launchpad-staging-logical-backup-verify"]);
+        for (const job of jobs) {
+            expect(input(job, "spec.jobTemplate.spec.backoffLimit")).toBe(1);
+            expect(input(job, "spec.jobTemplate.spec.podFailurePolicy")).toEqual({ rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] });
+            // The rule is valid only with restartPolicy Never (batch/v1 JobSpec.podFailurePolicy).
+            expect(input(job, "spec.jobTemplate.spec.template.spec.restartPolicy")).toBe("Never");
+        }
+    });
+
     it("are valid Kubernetes objects, as are the ConfigMap and ServiceAccounts", async () => {
         const plan = await planLogicalBackup("staging");
         const objects = plan.resources.filter((r) => r.type.startsWith("kubernetes:"));

@@ -208,10 +208,10 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // Network 7 (EIPs and NATs on the IGW, the flow log on its role's policy), cluster 17 (the control plane on its log group and
+        // Network 7 (EIPs and NATs on the IGW, the flow log on its role's policy), cluster 19 (the control plane on its log group and
         // role policy; each of the 3 zones' node groups on 2 node-role policies and the vpc-cni
-        // add-on; that add-on on its IRSA grant; the Kubernetes provider on the 3 node groups and two
-        // access policies), data protection
+        // add-on, the second and third also on the previous zone's group; that add-on on its IRSA
+        // grant; the Kubernetes provider on the 3 node groups and two access policies), data protection
         // 20, delivery 15 (each gate Job on its Deployment, preview Service and ConfigMap; the live
         // Service on the active pair; the alb Ingress on its controller, the active pair and both
         // preview Services; each color's Deployment on the controller), observability 14 (the scraper after its ClusterRoleBinding; the
@@ -220,7 +220,7 @@ describe("npm run plan -- --json", () => {
         // platform 38 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
         // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
         // its 2 log groups, the load balancer controller on its chart's 7 CRDs).
-        expect(deps.length).toBe(111);
+        expect(deps.length).toBe(113);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -295,7 +295,7 @@ describe("exit codes and human output", () => {
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
         expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes  zone=us-east-1a  instances=t3.large  size=1..2 (desired 1)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
-        expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes-1  zone=us-east-1b  instances=t3.large  size=1..2 (desired 1)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
+        expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes-1  zone=us-east-1b  instances=t3.large  size=1..2 (desired 1)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=4  ignoreChanges=scalingConfig.desiredSize");
         expect(lines).toContain("     4  aws:ec2/subnet:Subnet");
         expect(lines).toContain('  kubeconfig: "[secret]"');
         expect(r.stdout).not.toContain(SECRET_PLACEHOLDER);

@@ -23,6 +23,7 @@
 #   AWS_REGION                 the database's region                                   required
 #   DB_INSTANCE_ID             the RDS instance identifier                             required
 #   PUSHGATEWAY_URL            where to push (needs curl)                              required
+#   PUSHGATEWAY_RETRY_SECONDS  how long a refused push is retried (default 180)        optional
 #   DR_REGION, DR_BACKUPS_ARN  the replicated automated backups (both or neither)      optional
 #   RESTORE_TESTING_PLAN_ARN   the AWS Backup restore testing plan of the drill        optional
 #   DRILL_LOOKBACK_DAYS        how far back to look for the newest drill (default 40: a monthly drill is always in it)

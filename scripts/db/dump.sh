@@ -34,6 +34,7 @@
 #   PUSHGATEWAY_URL    optional: push launchpad_backup_* per tier (needs curl)      [upload; failures: all]
 #   PUSHGATEWAY_JOB    the job label; default launchpad-db-backup                   [upload; failures: all]
 #   PUSHGATEWAY_FAILURE_TIMEOUT  seconds per try of a failure push; default 5   [failures: all]
+#   PUSHGATEWAY_RETRY_SECONDS    how long a refused push is retried; default 180 [upload]
 #   BACKUP_DATE        YYYY-MM-DD the run is for; default the scheduled day (JOB_NAME), else today
 #                      (UTC)                                                  [check, dump, tiers]
 #   JOB_NAME           the pod's Job (label batch.kubernetes.io/job-name): a CronJob's Job name

@@ -193,10 +193,15 @@ stop_aws() {
 # PUTs the Prometheus text exposition on stdin to $PUSHGATEWAY_URL/metrics/<grouping path>.
 # The labels live in the grouping path only: the Pushgateway rejects bodies that repeat them.
 # PUT replaces the whole group, so a later push never leaves a stale metric beside a fresh one.
+# A refused connection is retried too (--retry-connrefused), for PUSHGATEWAY_RETRY_SECONDS (default
+# 180; anything but 1 to 999 falls back to it): the Pushgateway is one pod (Recreate, an EBS volume)
+# that a node drain or node group update moves, and while it starts again on another node, its volume
+# detached and attached there, its Service has no endpoint. Tests set 1 to keep their waits short.
 push_metrics() {
-    local grouping=$1
+    local grouping=$1 window=${PUSHGATEWAY_RETRY_SECONDS:-180}
     command -v curl >/dev/null 2>&1 || die "PUSHGATEWAY_URL is set but curl is not installed"
-    curl --fail --silent --show-error --max-time 15 --retry 2 \
+    [[ $window =~ ^[1-9][0-9]{0,2}$ ]] || window=180
+    curl --fail --silent --show-error --max-time 15 --retry 8 --retry-connrefused --retry-max-time "$window" \
         -X PUT -H 'Content-Type: text/plain; version=0.0.4' --data-binary @- \
         "${PUSHGATEWAY_URL%/}/metrics/$grouping" >/dev/null 2>"$error_log" ||
         die "pushing metrics to the Pushgateway (group $grouping) failed$(last_error)"

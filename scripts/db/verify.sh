@@ -34,6 +34,7 @@
 #   PUSHGATEWAY_URL    optional: push launchpad_restore_verify_* (needs curl)         [report; failures: all]
 #   PUSHGATEWAY_JOB    the job label; default launchpad-db-restore-verify             [report; failures: all]
 #   PUSHGATEWAY_FAILURE_TIMEOUT  seconds per try of a failure push; default 5   [failures: all]
+#   PUSHGATEWAY_RETRY_SECONDS    how long a refused push is retried; default 180 [report]
 #   WORK_DIR           the directory the phases share; required for a phase alone
 #
 # Failure reasons: missing (no dump under the prefix), download_failed, checksum_missing,
