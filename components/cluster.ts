@@ -106,15 +106,27 @@ export function kubeconfigServer(kubeconfig: string): string {
     return kubeconfigServerOf(kubeconfig) ?? "existing-cluster";
 }
 
-/**
- * What of the stack's identity the cluster choice decides (components/identity-record.ts): Launchpad's
- * own EKS cluster brings a network, a data layer and a Kubernetes minor; an existing cluster brings its
- * API server (read from its kubeconfig) and a data layer only with `network.existing`.
- */
-export function clusterIdentityOf(cluster: EksClusterConfig | ExistingClusterConfig): { readonly scope: IdentityScope; readonly server?: pulumi.Output<string | undefined> } {
-    return cluster.mode === "eks"
-        ? { scope: { database: true, network: true, clusterVersion: cluster.version } }
-        : { scope: { database: hasDataLayer(cluster), network: false }, server: cluster.kubeconfig.apply(kubeconfigServerOf) };
+/** What of the stack's identity (components/identity-record.ts) a kind of cluster brings. */
+export interface ClusterIdentity {
+    readonly scope: IdentityScope;
+    /**
+     * The API server the stack's Kubernetes objects go to, read from a kubeconfig.
+     * @default - none recorded: Launchpad's own EKS cluster, whose Provider is identified by its ARN
+     */
+    readonly server?: pulumi.Output<string | undefined>;
+}
+
+/** What Launchpad's EKS declares to the preflight: nothing, since its platform is in the plan. An existing cluster declares `cluster.provides`. */
+export const EKS_PROVIDES: ClusterProvides = { ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false, containerMetrics: false };
+
+/** Launchpad's own EKS cluster brings a network, a data layer and a Kubernetes minor (`launchpad:cluster.version`). */
+export function eksClusterIdentity(cluster: EksClusterConfig): ClusterIdentity {
+    return { scope: { database: true, network: true, clusterVersion: cluster.version } };
+}
+
+/** An existing cluster brings its API server (read from its kubeconfig), and a data layer only with `network.existing`. */
+export function existingClusterIdentity(cluster: ExistingClusterConfig): ClusterIdentity {
+    return { scope: { database: hasDataLayer(cluster), network: false }, server: cluster.kubeconfig.apply(kubeconfigServerOf) };
 }
 
 /**
@@ -379,7 +391,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
     public readonly nodeGroups: aws.eks.NodeGroup[];
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        const provides = clusterProvides(args.config);
+        const provides = EKS_PROVIDES;
         super(CLUSTER_TYPE, name, { provides }, opts);
         this.provides = provides;
         const { apiReady, nodeGroups, ...parts } = this.createEks(name, args, args.config);
@@ -588,7 +600,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
     public readonly provides: ClusterProvides;
 
     constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        const provides = clusterProvides(args.config);
+        const provides = args.config.provides;
         // The declared OIDC provider the data layer's IRSA roles trust: the deployability preflight reads it here (policies/deployability.ts declaredOidcProviders).
         const oidc = args.config.network?.oidcProviderArn;
         super(CLUSTER_TYPE, name, { provides, ...(oidc !== undefined ? { oidcProviderArn: oidc } : {}) }, opts);
@@ -608,9 +620,3 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
     }
 }
 
-/** The existing cluster's declaration; Launchpad's EKS declares nothing (its platform is in the plan). */
-export function clusterProvides(config: EksClusterConfig | ExistingClusterConfig): ClusterProvides {
-    return config.mode === "existing"
-        ? config.provides
-        : { ingressClasses: [], storageClasses: [], defaultStorageClass: false, metricsApi: false, containerMetrics: false };
-}

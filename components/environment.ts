@@ -15,7 +15,7 @@ import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService, type LoadGateArgs } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
-import { clusterIdentityOf, EksCluster, ExistingCluster, type KubernetesTarget } from "./cluster";
+import { eksClusterIdentity, EksCluster, ExistingCluster, existingClusterIdentity, type ClusterIdentity, type KubernetesTarget } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
 import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
@@ -36,8 +36,8 @@ export interface EnvironmentArgs {
 }
 
 /**
- * The one place the stack asks "our EKS or an existing cluster?": what each kind brings. Everything
- * after it reads these fields, never the config's mode.
+ * What each kind of cluster brings, built by the one branch that asks "our EKS or an existing
+ * cluster?" (`Environment.clusterKind`). Everything after it reads these fields, never the config's mode.
  */
 export interface ClusterSide {
     /** Launchpad's VPC; undefined on an existing cluster, which brings its own network. */
@@ -59,6 +59,17 @@ interface IdentityCheck {
     readonly recorded: pulumi.Output<StackIdentity>;
     readonly config: LaunchpadConfig;
     readonly identifier: string;
+    /** What of the identity the kind of cluster brings (`Environment.clusterKind`). */
+    readonly cluster: ClusterIdentity;
+}
+
+/**
+ * The stack's kind of cluster, decided once (`Environment.clusterKind`): what it brings to the
+ * identity, checked before anything of AWS registers, and how to build it once that check passed.
+ */
+interface ClusterKind {
+    readonly identity: ClusterIdentity;
+    build(child: pulumi.ComponentResourceOptions, identity: pulumi.Output<StackIdentity>): ClusterSide;
 }
 
 /** What delivery adds: the release history read from state, the promotion and schema rules, the services. */
@@ -104,13 +115,12 @@ export class Environment extends pulumi.ComponentResource {
         // Grafana provider's URL waits on it the same way (Observability's identityChecked).
         const previous = previousOutputs(name, qualifiedStackName(config.stack, pulumi.getOrganization(), config.project), { parent: this });
         const recorded = recordedIdentityOf(previous);
-        const identity = this.checkIdentity({ recorded, config, identifier });
+        const kind = this.clusterKind(name, identifier, config);
+        const identity = this.checkIdentity({ recorded, config, identifier, cluster: kind.identity });
         const awsProvider = new aws.Provider(`${name}-aws`, { region: identity.apply(() => config.region) }, { parent: this });
         const child = { parent: this, providers: [awsProvider] };
 
-        const side = config.cluster.mode === "eks"
-            ? this.ownCluster(name, identifier, config, config.cluster, child, identity)
-            : this.existingCluster(name, config.cluster, child, identity);
+        const side = kind.build(child, identity);
         this.network = side.network;
         this.cluster = side.cluster;
         this.platform = side.platform;
@@ -259,8 +269,20 @@ export class Environment extends pulumi.ComponentResource {
      */
     private checkIdentity(c: IdentityCheck): pulumi.Output<StackIdentity> {
         // The cluster itself is identity too: another API server replaces every Kubernetes object (identity-record.ts).
-        const { scope, server } = clusterIdentityOf(c.config.cluster);
+        const { scope, server } = c.cluster;
         return checkedIdentity(c.recorded, currentIdentity(c.config, c.identifier, scope), c.config.safety.refuseIdentityChange, c.config.stack, this, server);
+    }
+
+    /**
+     * The one place the stack asks "our EKS or an existing cluster?" (`ClusterSide` says what each
+     * brings). The identity check needs the answer before the AWS provider exists, and the cluster
+     * is built after it, so the one branch returns both.
+     */
+    private clusterKind(name: string, identifier: string, config: LaunchpadConfig): ClusterKind {
+        const cluster = config.cluster;
+        return cluster.mode === "eks"
+            ? { identity: eksClusterIdentity(cluster), build: (child, identity) => this.ownCluster(name, identifier, config, cluster, child, identity) }
+            : { identity: existingClusterIdentity(cluster), build: (child, identity) => this.existingCluster(name, cluster, child, identity) };
     }
 
     /** Launchpad's VPC, EKS cluster and platform (controllers, storage, metrics, logs). */

@@ -12,6 +12,10 @@
  * always updates the root Stack's outputs (pulumi/pulumi `pkg/resource/deploy/step_generator.go`:
  * `GenerateReadSteps` has no `isIncludedInOperation` check; `isImplicitlyTargetedResource`).
  *
+ * A service whose live Service and weighted Ingress select different colors in the state (a switch
+ * a failed update left half done) is not "already live" on either: without `--to` it is refused
+ * (exit 2, naming both colors), and `--to` finishes the switch or goes back, targeting both.
+ *
  * Before any config changes it checks that the target color's gate Job for the release it runs now
  * succeeded (from the stack's state); that its Deployment is fully available at the live replica
  * count (live through the Kubernetes API with the stack's `kubeconfig` output, scripts/readiness.ts;
@@ -25,8 +29,8 @@
  *
  * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a name the stack does not
  * have, config the update would refuse (a placeholder or an unset required secret:
- * config/placeholders.ts; with the switch, a release the promotion rule does not admit), or a
- * target release that does not support the current schema version;
+ * config/placeholders.ts; with the switch, a release the promotion rule does not admit), a
+ * target release that does not support the current schema version, or a half-done switch and no `--to`;
  * 1 a precondition failed (nothing changed) or the update failed (the config
  * already names the new color: run `pulumi up` again, or roll back).
  */
@@ -41,6 +45,7 @@ import { stackFileSecretPaths } from "../config/stack-file";
 import { PlanError, REPO_ROOT, runPlan, type Plan } from "../plan/engine";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { checkReadiness, kubernetesReader, type DeploymentReader } from "./readiness";
+import { previewServiceName } from "../lib/workload";
 import type { StateResource } from "./state";
 
 const USAGE = "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>] [--dry-run]";
@@ -206,6 +211,45 @@ export function weightedIngressUrns(resources: readonly StateResource[], names: 
         return r.type === INGRESS_TYPE && meta?.labels?.[ROLE_LABEL] === ROLES.live && names.includes(meta.labels[SELECTOR_LABELS.app]) &&
             Object.keys(meta.annotations ?? {}).some((k) => k.startsWith(ALB_ACTIONS.annotationPrefix));
     }).map((r) => r.urn);
+}
+
+/**
+ * The color `service`'s weighted `alb` Ingress sends traffic to in the state (the one target group
+ * with a weight), read as `liveColorIn` reads the Service: the recorded object, else its inputs.
+ * Undefined without such an Ingress. It can disagree with the live Service: a switch's targeted
+ * update that moved the selector and then failed on the Ingress leaves in-cluster traffic on one
+ * color and the ALB's on the other. One way: the load balancer controller's validating webhook for
+ * Ingresses fails closed, so while no controller pod answers every Ingress update is refused
+ * (kubernetes-sigs/aws-load-balancer-controller webhooks/networking/ingress_validator.go:
+ * `vingress.elbv2.k8s.aws`, `failurePolicy=fail`, verbs create and update), while a Service update
+ * goes through.
+ */
+export function albColorIn(resources: readonly StateResource[], service: string): Color | undefined {
+    const [urn] = weightedIngressUrns(resources, [service]);
+    const r = resources.find((x) => x.urn === urn);
+    const annotations = r?.outputs?.metadata?.annotations ?? r?.inputs?.metadata?.annotations ?? {};
+    const weighted = new Set<Color>();
+    for (const [key, value] of Object.entries(annotations)) {
+        if (!key.startsWith(ALB_ACTIONS.annotationPrefix)) continue;
+        let groups: unknown;
+        try {
+            groups = (JSON.parse(value) as { forwardConfig?: { targetGroups?: unknown } }).forwardConfig?.targetGroups;
+        } catch {
+            continue;
+        }
+        for (const g of Array.isArray(groups) ? (groups as { serviceName?: unknown; weight?: unknown }[]) : []) {
+            const color = COLORS.find((c) => g.serviceName === previewServiceName(service, c));
+            if (color !== undefined && typeof g.weight === "number" && g.weight > 0) weighted.add(color);
+        }
+    }
+    return weighted.size === 1 ? [...weighted][0] : undefined;
+}
+
+/** A service whose live Service and weighted Ingress select different colors in the state: a switch left half done. */
+interface SplitService {
+    readonly name: string;
+    readonly service: Color;
+    readonly ingress: Color;
 }
 
 const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
@@ -397,8 +441,22 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
     const state = await stack.exportStack();
     const resources = state.deployment.resources ?? [];
     // Traffic is where the state's live Service points, which the config may not say: after a failed
-    // update it already names the new color, and "already live" would then be false comfort.
-    const chosen = named.map((s) => ({ ...s, activeColor: liveColorIn(resources, s.name) ?? s.activeColor }));
+    // update it already names the new color, and "already live" would then be false comfort. So is
+    // the live Service alone where an alb Ingress weights the colors: the two can disagree.
+    const split: SplitService[] = named.flatMap((s) => {
+        const [service, ingress] = [liveColorIn(resources, s.name), albColorIn(resources, s.name)];
+        return service !== undefined && ingress !== undefined && service !== ingress ? [{ name: s.name, service, ingress }] : [];
+    });
+    if (flags.to === undefined && split.length > 0) {
+        const each = split.map((x) => `${x.name}: the live Service selects ${x.service}, the alb Ingress sends to ${x.ingress}`).join("; ");
+        return failed(2, `a switch was left half done by a failed update (${each}); name the color with --to: the one to finish the switch to, or the one to go back to\n`);
+    }
+    // A half-done switch moves from the color still served that is not the target.
+    const liveColor = (s: ServiceConfig): Color | undefined => {
+        const half = split.find((x) => x.name === s.name);
+        return half !== undefined ? (half.service !== flags.to ? half.service : half.ingress) : liveColorIn(resources, s.name);
+    };
+    const chosen = named.map((s) => ({ ...s, activeColor: liveColor(s) ?? s.activeColor }));
     const colors = new Set(chosen.map((s) => s.activeColor));
     if (flags.to === undefined && colors.size > 1) {
         const now = chosen.map((s) => `${s.name}: ${s.activeColor}`).join(", ");

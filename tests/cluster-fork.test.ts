@@ -45,9 +45,9 @@ describe("the cluster choice's consequences, answered once", () => {
         expect(alertContext(c).containerMetrics).toBe(scraped);
     });
 
-    it("no module outside config/cluster.ts and the two cluster components' files asks the config which kind of cluster it is", () => {
+    it("no module outside config/cluster.ts and the Environment asks the config which kind of cluster it is: not even the cluster components' file, whose two classes each know their own kind", () => {
         const root = path.resolve(__dirname, "..");
-        const allowed = new Set(["config/cluster.ts", "components/environment.ts", "components/cluster.ts"]);
+        const allowed = new Set(["config/cluster.ts", "components/environment.ts"]);
         const asks = /\.mode\s*[!=]==\s*"(eks|existing)"|cluster\??\.network\s*[!=]==\s*undefined|cluster\??\.kubeconfig\s*[!=]==\s*undefined/;
         const found: string[] = [];
         for (const dir of ["config", "lib", "components", "observability", "dashboards", "scripts", "policies", "plan", "smoke", "loadtest"]) {

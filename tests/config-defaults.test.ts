@@ -271,3 +271,44 @@ describe("the topic docs and runbooks quote a default only as the schema applies
         expect(read("data-protection.md")).toContain(`MySQL (default \`${DEFAULT_ENGINE_VERSIONS.mysql}\`) or PostgreSQL (default \`${DEFAULT_ENGINE_VERSIONS.postgres}\`)`);
     });
 });
+
+/** A tier table cell as docs/configuration.md writes the value: `code` for names and durations, smoke thresholds in words. */
+function tierCell(value: unknown): string {
+    if (value === undefined) {
+        return "none";
+    }
+    if (Array.isArray(value)) {
+        return value.map(tierCell).join(", ");
+    }
+    if (typeof value === "string") {
+        return `\`${value}\``;
+    }
+    if (typeof value === "object" && value !== null) {
+        const words: Record<string, (v: number) => string> = { p95Ms: (v) => `p95 ${v} ms`, p99Ms: (v) => `p99 ${v} ms`, errorRate: (v) => `errors ${v * 100}%` };
+        return Object.entries(value as Record<string, number>).map(([k, v]) => words[k](v)).join(", ");
+    }
+    if (typeof value === "boolean" || typeof value === "number") {
+        return String(value);
+    }
+    throw new RangeError(`a tier value the table cannot show: ${typeof value}`);
+}
+
+describe("docs/configuration.md's tier table is the Safety record of config/tier.ts", () => {
+    const doc = readFileSync(path.resolve(__dirname, "..", "docs/configuration.md"), "utf8");
+    const table = doc.slice(doc.indexOf("## How the tier decides production safety"), doc.indexOf("## Configuration reference"));
+    // Field -> [staging cell, production cell], from rows such as "| `protect` (Pulumi) | false | true | ... |".
+    const rows = new Map(table.split("\n").filter((l) => l.startsWith("| `")).map((l) => {
+        const cells = l.split("|").slice(1, -1).map((c) => c.trim());
+        return [/^`(\w+)`/.exec(cells[0])?.[1] ?? cells[0], [cells[1], cells[2]]] as const;
+    }));
+    const staging = safetyFor("staging");
+    const production = safetyFor("production");
+
+    it("has one row per field (a field added to the tier and not to the page fails here), and none other", () => {
+        expect([...rows.keys()].sort()).toEqual(Object.keys(staging).sort());
+    });
+
+    it.each(Object.keys(staging) as (keyof typeof staging)[])("%s: the staging and production cells are the tier's values", (field) => {
+        expect(rows.get(field)).toEqual([tierCell(staging[field]), tierCell(production[field])]);
+    });
+});

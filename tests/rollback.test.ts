@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
-import { ANNOTATIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
+import { ALB_ACTIONS, ANNOTATIONS, COLORS, ROLE_LABEL, ROLES, type Color } from "../lib/delivery";
+import { previewServiceName } from "../lib/workload";
 import { planChanges } from "../plan/changes";
 import { REPO_ROOT } from "../plan/engine";
 import type { ServiceConfig } from "../config";
@@ -44,6 +45,17 @@ function fakeStack(
 
 async function run(argv: string[], fake: Pick<FakeStack, "deps">): Promise<Awaited<ReturnType<typeof rollback>>> {
     return rollback(argv, { ...fake.deps });
+}
+
+/** The state with api's alb Ingress weighting `color` alone, in its inputs and its recorded object. */
+function ingressOn(color: Color): (resources: StateResource[]) => StateResource[] {
+    const action = JSON.stringify({ type: "forward", forwardConfig: { targetGroups: COLORS.map((c) => ({ serviceName: previewServiceName("api", c), servicePort: "http", weight: c === color ? 100 : 0 })) } });
+    return (resources) => resources.map((x) => {
+        if (x.type !== "kubernetes:networking.k8s.io/v1:Ingress") return x;
+        const annotations = Object.fromEntries(Object.entries(x.inputs?.metadata?.annotations ?? {}).map(([k, v]) => [k, k.startsWith(ALB_ACTIONS.annotationPrefix) ? action : v]));
+        const metadata = { ...x.inputs?.metadata, annotations };
+        return { ...x, inputs: { ...x.inputs, metadata }, outputs: { ...x.outputs, metadata } };
+    });
 }
 
 describe("npm run rollback", () => {
@@ -129,6 +141,31 @@ describe("npm run rollback", () => {
         // Where the state agrees with the config, there is nothing to do.
         const agreed = await fakeStack("staging", ["launchpad:activeColor=blue"]);
         expect(await run(["--stack", "staging", "--to", "blue"], agreed)).toEqual({ code: 0, stdout: "api: already live on blue; nothing to do\n", stderr: "" });
+    });
+
+    it("a switch left half done (the live Service moved to blue, then the load balancer controller's webhook refused the alb Ingress): without --to it is refused naming both colors; --to finishes it or goes back, the Ingress targeted too", async () => {
+        // The failed run wrote activeColor blue and moved the selector; the Ingress in the state still weights green.
+        const half = ingressOn("green");
+        const plan = await planStack("staging");
+        const [live, ingress] = [named(plan, "launchpad-staging-api-live").urn, named(plan, "launchpad-staging-api-ingress").urn];
+        const other = await fakeStack("staging", ["launchpad:activeColor=blue"], "succeeded", false, half);
+        expect(await run(["--stack", "staging"], other)).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: "a switch was left half done by a failed update (api: the live Service selects blue, the alb Ingress sends to green); name the color with --to: the one to finish the switch to, or the one to go back to\n",
+        });
+        expect(other.recorded.calls).toEqual([]);
+        // Not "already live on blue": the ALB's traffic is still on green.
+        const finish = await fakeStack("staging", ["launchpad:activeColor=blue"], "succeeded", false, half);
+        const r = await run(["--stack", "staging", "--to", "blue"], finish);
+        expect(r.code).toBe(0);
+        expect(r.stdout.split("\n")[0]).toBe("api: green -> blue");
+        expect(finish.recorded.targets).toEqual([[live, ingress]]);
+        const back = await fakeStack("staging", ["launchpad:activeColor=blue"], "succeeded", false, half);
+        const b = await run(["--stack", "staging", "--to", "green"], back);
+        expect(b.code).toBe(0);
+        expect(b.stdout.split("\n")[0]).toBe("api: blue -> green");
+        expect(back.recorded.targets).toEqual([[live, ingress]]);
     });
 
     it("asks for --service or --to when services are live on different colors", async () => {

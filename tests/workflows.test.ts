@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -27,6 +27,8 @@ const WORKFLOWS = ["preview", "deploy", "rollback"] as const;
 const text = (name: string) => readFileSync(join(REPO_ROOT, ".github", "workflows", `${name}.yml`), "utf8");
 
 interface Step {
+    id?: string;
+    if?: string;
     uses?: string;
     run?: string;
     with?: Record<string, unknown>;
@@ -427,6 +429,48 @@ describe("GitHub workflows", () => {
         expect(["[skip ci]", "[ci skip]", "[no ci]", "[skip actions]", "[actions skip]", "skip-checks"].filter((i) => (pr.run ?? "").includes(i))).toEqual([]);
         // A pull request that cannot be opened fails the job, saying what to do; the pushed branch alone keeps deploys off (the guard below).
         expect(pr.run).toMatch(/if ! gh pr create [^]*?then\n\s*echo "::error::traffic moved, but no pull request could be opened from \$\{branch\}[^"]*"\n\s*exit 1\n\s*fi/);
+    });
+
+    // A rollback whose targeted update failed has written the new color and may have moved part of the
+    // traffic (a half-done switch): its pull request is the lock deploy.yml honours, so it is opened then
+    // too, saying so. Run for real: git against a local bare remote, gh a stub recording its arguments.
+    it("rollback: a failed rollback that wrote the color still opens the pull request (the deploy lock), whose body says it failed", () => {
+        const wf = load("rollback");
+        const steps = wf.jobs.rollback.steps;
+        const [roll, pr] = [steps[steps.length - 2], steps[steps.length - 1]];
+        expect(roll.id).toBe("rollback");
+        // Also after a failure, never after a cancellation.
+        expect(pr.if).toBe("${{ success() || failure() }}");
+        expect(pr.env?.OUTCOME).toBe("${{ steps.rollback.outcome }}");
+        const dir = mkdtempSync(join(tmpdir(), "launchpad-rollback-failed-"));
+        try {
+            const env = { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" };
+            const git = (cwd: string, ...args: string[]) => spawnSync("git", args, { cwd, encoding: "utf8", env });
+            git(dir, "init", "-q", "--bare", "-b", "main", "remote.git");
+            const work = join(dir, "work");
+            mkdirSync(work);
+            git(work, "init", "-q", "-b", "main");
+            writeFileSync(join(work, "Pulumi.production.yaml"), "config:\n  launchpad:activeColor: green\n");
+            git(work, "add", ".");
+            git(work, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init");
+            git(work, "remote", "add", "origin", join(dir, "remote.git"));
+            writeFileSync(join(work, "Pulumi.production.yaml"), "config:\n  launchpad:activeColor: blue\n");
+            writeFileSync(join(dir, "gh"), `#!/usr/bin/env bash\nprintf '%s\\n' "$@" >> "${dir}/gh-calls"\n`);
+            chmodSync(join(dir, "gh"), 0o755);
+            const shell = (outcome: string) => spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", pr.run ?? ""], {
+                cwd: work,
+                encoding: "utf8",
+                env: { ...env, GITHUB_SERVER_URL: "https://github.com", OUTCOME: outcome, STACK: "production", ACTOR: "octocat", BASE: "main", RUN_ID: "7", GH_TOKEN: "t", PUSH_TOKEN: "t" },
+            });
+            const r = shell("failure");
+            expect(r.status).toBe(0);
+            expect(git(dir, "--git-dir", join(dir, "remote.git"), "for-each-ref", "--format=%(refname)").stdout).toBe("refs/heads/rollback/production-7\n");
+            const calls = readFileSync(join(dir, "gh-calls"), "utf8").split("\n");
+            expect(calls.slice(0, 5)).toEqual(["pr", "create", "--base", "main", "--head"]);
+            expect(calls[calls.indexOf("--body") + 1]).toBe("npm run rollback FAILED after writing this color to the stack's config (run 7): its targeted update may have moved part of the traffic. Finish the switch (run rollback.yml again with this color) or go back, then merge this, or close it to let deploy.yml switch back. Until then deploy.yml refuses to update production.");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     // zizmor artipacked: the checkout persists nothing (tests/workflows-zizmor.test.ts), so the push must
