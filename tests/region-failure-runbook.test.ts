@@ -294,6 +294,15 @@ describe("docs/runbooks/region-failure.md step 4, walked from the page", () => {
         ]);
     }, 300_000);
 
+    it("a restore source in the primary region is refused by the check, as the page says, before pulumi up builds anything", async () => {
+        expect(page).toContain("an\nARN of another region than `aws:region`, such as the primary's, are refused with exit 2");
+        const w = await walk("a", (c) => c.startsWith("pulumi preview") || c.startsWith("pulumi up") || c.startsWith("export ") || c.includes("kubeconfig") || c.startsWith("npm run plan"));
+        setPath(w.config ?? {}, "database.restore.sourceInstance", `arn:aws:rds:us-east-1:${DUMMIES["<account>"]}:auto-backup:ab-${DUMMIES["<id>"]}`);
+        const r = await planExit(w);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('an ARN in "us-east-1"; expected a source in aws:region "us-west-2", where RDS restores');
+    }, 300_000);
+
     it("the page's name rule is the program's: prod-dr fits, production-dr is refused for its length", () => {
         expect(page).toContain("refuses a stack name longer than 11 characters");
         expect(stackIdentifierProblem("launchpad", STACK)).toBeUndefined();
