@@ -223,6 +223,8 @@ async function run(w: Walk, part: string, comment: string | undefined): Promise<
         expect(m[2]).toBe(STACK);
         w.packConfig = path.join(REPO_ROOT, "policies", "config", `${m[1]}.json`);
     } else if (part === "pulumi stack output --json --show-secrets > previous.json") {
+        // A new stack has no outputs: pulumi/pulumi (1b59498) pkg/backend/diy/backend.go CreateStack saves an empty
+        // deployment, and state.go getSnapshotStackOutputs answers an empty map for a checkpoint without one.
         expect(comment).toMatch(/^\{\}: a new stack/);
         w.previous = { ...(w.outputs ?? {}) };
     } else if (part === `npm run plan -- --stack ${STACK} --policy --previous-outputs previous.json > /dev/null; echo "exit $?"`) {
@@ -281,6 +283,11 @@ describe("docs/runbooks/region-failure.md step 4, walked from the page", () => {
             : source === "b" ? { snapshot: `awsbackup:copyjob-${DUMMIES["<id>"]}` } : undefined);
         // The recovery stack is production-tier, in the DR region, replicating to its own DR region.
         expect(w.outputs).toMatchObject({ tier: "production", region: "us-west-2", drRegion: "us-east-2", backupVault: "launchpad-prod-dr", backupDrVault: "launchpad-prod-dr-dr" });
+        // Step 5.2: "The application is already deployed": both colors with production's releases, the live one production's.
+        expect(page).toContain("2. The application is already deployed: `pulumi up` created both colors with the releases copied\n   from production, ran their gates, and pointed the live Service at the color production serves");
+        const production = await planStack("production");
+        expect(w.outputs?.liveServices).toEqual(production.outputs.liveServices);
+        expect((w.outputs?.verifiedReleases as Record<string, { image: string }[]>)[SERVICE].map((r) => r.image)).toEqual((production.outputs.verifiedReleases as Record<string, { image: string }[]>)[SERVICE].map((r) => r.image));
     }, 300_000);
 
     it("without promotion.fromStack production (the page before), production's own live image is refused once staging moved past it", async () => {
