@@ -77,7 +77,7 @@ export const databaseSchema = z.strictObject({
         "05:00 or begins at 07:00 or later); criticalTables, the tables restore checks " +
         "require rows in (default none: the nightly check then proves only that the newest dump restores); restore: " +
         "{ sourceInstance, time } (time ISO-8601 UTC or \"latest\") or { snapshot } creates the database from that " +
-        "point or snapshot.",
+        "point or snapshot, a source in aws:region (an identifier, or an ARN of that region).",
 });
 
 export type RawDatabase = z.output<typeof databaseSchema>;

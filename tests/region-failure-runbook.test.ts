@@ -310,6 +310,19 @@ describe("docs/runbooks/region-failure.md step 4, walked from the page", () => {
         expect(r.stderr).toContain('an ARN in "us-east-1"; expected a source in aws:region "us-west-2", where RDS restores');
     }, 300_000);
 
+    it("an Ingress certificate copied from production (its region's) is refused by the check, as the page says", async () => {
+        expect(page).toContain("(the plan refuses one of another region than `aws:region`)");
+        const w = await walk("c", (c) => c.startsWith("pulumi preview") || c.startsWith("pulumi up") || c.startsWith("export ") || c.includes("kubeconfig") || c.startsWith("npm run plan"));
+        const certificate = `arn:aws:acm:us-east-1:${DUMMIES["<account>"]}:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9`;
+        setPath(w.config ?? {}, `launchpad:services.${SERVICE}.expose.ingress.certificateArn`, certificate);
+        const r = await planExit(w);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`launchpad:services.${SERVICE}.expose.ingress.certificateArn: received`);
+        expect(r.stderr).toContain('a certificate in "us-east-1"; expected an ACM certificate in aws:region "us-west-2"');
+        setPath(w.config ?? {}, `launchpad:services.${SERVICE}.expose.ingress.certificateArn`, certificate.replace("us-east-1", "us-west-2"));
+        expect((await planExit(w)).code).toBe(0);
+    }, 300_000);
+
     it("the page's name rule is the program's: prod-dr fits, production-dr is refused for its length", () => {
         expect(page).toContain("refuses a stack name longer than 11 characters");
         expect(stackIdentifierProblem("launchpad", STACK)).toBeUndefined();
