@@ -128,6 +128,16 @@ function setPath(config: Record<string, unknown>, key: string, value: unknown): 
     });
 }
 
+/**
+ * What `pulumi config set --path` stores below a key, untyped: "true" and "false" as booleans, a
+ * whole number (no leading zero) as a number, anything else as text (pulumi/pulumi 1b59498
+ * sdk/go/common/resource/config/map.go `Set` -> value.go `coerceObject` -> object.go `coerce`).
+ */
+function coerced(value: string): unknown {
+    if (value === "true" || value === "false") return value === "true";
+    return /^(0|-?[1-9]\d*)$/.test(value) ? Number(value) : value;
+}
+
 const stackFileConfig = (stack: string): Record<string, unknown> =>
     structuredClone((parseYaml(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config);
 
@@ -208,7 +218,9 @@ async function run(w: Walk, part: string, comment: string | undefined): Promise<
     } else if ((m = part.match(/^pulumi config set --secret (\S+) ('[^']*'|\S+)$/)) !== null) {
         w.secretSets.push(`${qualified(word(m[1], w.vars))}=${fill(word(m[2], w.vars))}`);
     } else if ((m = part.match(/^pulumi config set (--path )?(\S+) ('[^']*'|\S+)$/)) !== null) {
-        setPath(w.config ?? {}, word(m[2], w.vars), fill(word(m[3], w.vars)));
+        const value = fill(word(m[3], w.vars));
+        const nested = m[1] !== undefined && pathSteps(word(m[2], w.vars))[1].length > 0;
+        setPath(w.config ?? {}, word(m[2], w.vars), nested ? coerced(value) : value);
     } else if ((m = part.match(/^pulumi config get --path (\S+)$/)) !== null) {
         // The comment's claim: "not found" (a value copied from production is removed with config rm).
         expect(comment ?? "").toMatch(/^"not found"/);
@@ -320,6 +332,22 @@ describe("docs/runbooks/region-failure.md step 4, walked from the page", () => {
         expect(r.stderr).toContain(`launchpad:services.${SERVICE}.expose.ingress.certificateArn: received`);
         expect(r.stderr).toContain('a certificate in "us-east-1"; expected an ACM certificate in aws:region "us-west-2"');
         setPath(w.config ?? {}, `launchpad:services.${SERVICE}.expose.ingress.certificateArn`, certificate.replace("us-east-1", "us-west-2"));
+        expect((await planExit(w)).code).toBe(0);
+    }, 300_000);
+
+    it("promotion.requireLoad copied from production refuses every image (production runs no load scenario): the page turns it off", async () => {
+        const withLoad = (skip: (c: string) => boolean) => async (): Promise<Walk> => {
+            const w = await walk("c", (c) => skip(c) || c.startsWith("pulumi preview") || c.startsWith("pulumi up") || c.startsWith("export ") || c.includes("kubeconfig") || c.startsWith("npm run plan"));
+            return w;
+        };
+        // Production's config as a team that requires the load scenario has it: the line runs after the copy.
+        const copied = await withLoad((c) => c.includes("promotion.requireLoad"))();
+        setPath(copied.config ?? {}, "launchpad:promotion.requireLoad", true);
+        const refused = await planExit(copied);
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toContain("expected an image whose smoke gate and load scenario passed in stack \"organization/launchpad/production\"");
+        const w = await withLoad(() => false)();
+        expect(getPath(w.config ?? {}, "launchpad:promotion.requireLoad")).toBe(false);
         expect((await planExit(w)).code).toBe(0);
     }, 300_000);
 
