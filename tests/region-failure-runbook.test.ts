@@ -148,6 +148,8 @@ interface Walk {
     packConfig: string | undefined;
     previous: Record<string, unknown> | undefined;
     outputs: Record<string, unknown> | undefined;
+    /** The last `pulumi up`'s plan. */
+    plan?: Plan;
     vars: Record<string, string>;
     /** What each step checked, for the test's own assertion that the walk did something. */
     checked: string[];
@@ -259,6 +261,7 @@ async function run(w: Walk, part: string, comment: string | undefined): Promise<
             w.checked.push(`preview: ${id}`);
         } else {
             w.outputs = { ...p.outputs };
+            w.plan = p;
             w.checked.push("up");
         }
     } else if (part === `pulumi stack output --show-secrets kubeconfig > "$HOME/.kube/launchpad-${STACK}"`) {
@@ -299,6 +302,11 @@ describe("docs/runbooks/region-failure.md step 4, walked from the page", () => {
         expect(page).toContain("2. The application is already deployed: `pulumi up` created both colors with the releases copied\n   from production, ran their gates, and pointed the live Service at the color production serves");
         const production = await planStack("production");
         expect(w.outputs?.liveServices).toEqual(production.outputs.liveServices);
+        // Step 6.3: "protected like production": backups replicated to us-east-2, the AWS Backup plan, the daily dump.
+        expect(page).toContain("3. The recovery stack is protected like production: automated backups with point in time in\n   `us-west-2`, replicated to `us-east-2`, the AWS Backup plan and the daily dump.");
+        expect(named(w.plan as Plan, `launchpad-${STACK}-database-dr-backups`).inputs.region).toBe("us-east-2");
+        expect(named(w.plan as Plan, `launchpad-${STACK}-database-instance`).inputs.backupRetentionPeriod).toBe(named(production, "launchpad-production-database-instance").inputs.backupRetentionPeriod);
+        expect([named(w.plan as Plan, `launchpad-${STACK}-backup-plan-plan`).type, named(w.plan as Plan, `launchpad-${STACK}-logical-backup-dump`).type]).toEqual(["aws:backup/plan:Plan", "kubernetes:batch/v1:CronJob"]);
         expect((w.outputs?.verifiedReleases as Record<string, { image: string }[]>)[SERVICE].map((r) => r.image)).toEqual((production.outputs.verifiedReleases as Record<string, { image: string }[]>)[SERVICE].map((r) => r.image));
     }, 300_000);
 
