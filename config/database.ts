@@ -77,7 +77,7 @@ export const databaseSchema = z.strictObject({
         "05:00 or begins at 07:00 or later); criticalTables, the tables restore checks " +
         "require rows in (default none: the nightly check then proves only that the newest dump restores); restore: " +
         "{ sourceInstance, time } (time ISO-8601 UTC or \"latest\") or { snapshot } creates the database from that " +
-        "point or snapshot.",
+        "point or snapshot, a source in aws:region (an identifier, or an ARN of that region).",
 });
 
 export type RawDatabase = z.output<typeof databaseSchema>;
@@ -188,7 +188,8 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
         out.push(`launchpad:database.username: received ${received}; ${userProblem}`);
     }
     if (db.restore !== undefined) {
-        out.push(...restoreProblems(db.restore, now, input.secretKeys.has("launchpad:database")));
+        const region = input.values["aws:region"];
+        out.push(...restoreProblems(db.restore, now, input.secretKeys.has("launchpad:database"), typeof region === "string" ? region : undefined));
     }
     return out;
 }
@@ -321,8 +322,34 @@ export function windowMinutes(window: string): number {
 const ISO_UTC_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const RESTORE_FORMS = 'either { sourceInstance, time } (time an ISO-8601 UTC time such as "2026-11-20T13:45:00Z", or "latest") or { snapshot }';
 
-/** A restore names exactly one source, and a point in time that is real and past. */
-function restoreProblems(r: NonNullable<RawDatabase["restore"]>, now: Date, secret: boolean): string[] {
+/** The region of an RDS ARN (`arn:<partition>:rds:<region>:...`); undefined for a plain identifier. */
+const RDS_ARN_REGION_RE = /^arn:[^:]+:rds:([^:]+):/;
+
+/**
+ * A source given as an ARN of another region than `aws:region`: RDS restores in the region it is
+ * called in, from a source that exists there. The RDS API's constraints name an existing instance or
+ * snapshot ("Must match the identifier of an existing DB snapshot", RestoreDBInstanceFromDBSnapshot;
+ * "of an existing DB instance", RestoreDBInstanceToPointInTime: boto/botocore
+ * botocore/data/rds/2014-10-31/service-2.json at 0e6e2404), and replicated automated backups are
+ * restored in the destination region, "where backups are replicated to" (RDS User Guide,
+ * vendor/rds-backup-replication/USER_ReplicateBackups.md, "Restoring to a specified time from a
+ * replicated backup"). RDS would refuse it only at the instance's step, after the VPC and the
+ * cluster were built (the region-failure runbook's recovery stack).
+ */
+function restoreRegionProblems(r: NonNullable<RawDatabase["restore"]>, region: string | undefined, key: string, secret: boolean, show: (v: unknown) => string): string[] {
+    if (region === undefined) return [];
+    return (["sourceInstance", "snapshot"] as const).flatMap((field) => {
+        const value = r[field];
+        const at = value?.match(RDS_ARN_REGION_RE)?.[1];
+        if (value === undefined || at === undefined || at === region) return [];
+        const where = secret ? "another region" : JSON.stringify(at);
+        return [`${key}.${field}: received ${show(value)}, an ARN in ${where}; expected a source in aws:region ${JSON.stringify(region)}, where RDS restores: ` +
+            "replicated automated backups' ARN in the region they are replicated to, a snapshot copied there first (aws rds copy-db-snapshot)"];
+    });
+}
+
+/** A restore names exactly one source in the stack's region, and a point in time that is real and past. */
+function restoreProblems(r: NonNullable<RawDatabase["restore"]>, now: Date, secret: boolean, region: string | undefined): string[] {
     const key = "launchpad:database.restore";
     const show = (v: unknown): string => describeValue(v, secret);
     const pit = r.sourceInstance !== undefined || r.time !== undefined;
@@ -333,7 +360,7 @@ function restoreProblems(r: NonNullable<RawDatabase["restore"]>, now: Date, secr
     if (!pit && r.snapshot === undefined) {
         return [`${key}: received ${show(r)}; expected ${RESTORE_FORMS}`];
     }
-    const out: string[] = [];
+    const out: string[] = restoreRegionProblems(r, region, key, secret, show);
     if (r.snapshot !== undefined && r.snapshot.trim() === "") {
         out.push(`${key}.snapshot: received ${show(r.snapshot)}; expected a DB snapshot identifier or ARN`);
     }

@@ -80,7 +80,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
         ...networkProblems(network, tier, show),
         ...tagsProblems(p["launchpad:tags"], input, show),
         ...(services !== undefined && tier !== undefined && cluster !== undefined
-            ? serviceProblems(services, { safety: safetyFor(tier), tier, hasDatabase: hasDatabase(cluster, network), secret: input.secretKeys.has("launchpad:services") })
+            ? serviceProblems(services, { safety: safetyFor(tier), tier, hasDatabase: hasDatabase(cluster, network), secret: input.secretKeys.has("launchpad:services"), region: p["aws:region"] })
             : []),
         ...promotionProblems(p["launchpad:promotion"], tier, input.stack, show),
         ...releaseIdKeyProblems(p["launchpad:releaseIdKey"], input),

@@ -255,7 +255,7 @@ export const servicesSchema = z
             "\"/metrics\"); env; connectDatabase (default true where Launchpad creates the database, false on an " +
             "existing cluster: DATABASE_* from its Secret); expose { type \"ClusterIP\" (default) or \"LoadBalancer\", " +
             "ingress { host, className, path (default \"/\"), scheme \"internet-facing\" (default) or \"internal\", " +
-            "certificateArn } }; activeColor (default launchpad:activeColor); releases { blue, green " +
+            "certificateArn, an ACM certificate in aws:region } }; activeColor (default launchpad:activeColor); releases { blue, green " +
             "}, each { image, env }, production requiring a digest or a tag other than \"latest\"; smoke, the gate's " +
             "policy: checks [{ path, method, expectStatus, bodyContains, maxLatencyMs, headers, body }] (default a GET " +
             "of the readiness path), requests (default 100), concurrency (default 10), timeoutMs (default 2000), " +
@@ -350,7 +350,15 @@ export interface ServiceRuleContext {
     /** An existing cluster brings no Launchpad database. */
     readonly hasDatabase: boolean;
     readonly secret: boolean;
+    /**
+     * `aws:region`, where the load balancers of the services' Ingresses are.
+     * @default - unknown: an Ingress's certificate region is not checked
+     */
+    readonly region?: string;
 }
+
+/** The region of an ACM certificate ARN (`arn:<partition>:acm:<region>:<account>:certificate/<id>`). */
+const ACM_ARN_REGION_RE = /^arn:[^:]+:acm:([^:]+):/;
 
 /** Rules across a service's fields and the tier; each names the key, the value and what is allowed. */
 export function serviceProblems(services: Readonly<Record<string, RawService>>, ctx: ServiceRuleContext): string[] {
@@ -401,6 +409,15 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
         }
         if (s.expose.type === "LoadBalancer" && s.expose.ingress !== undefined) {
             out.push(`${key}.expose.ingress: received ${show(s.expose.ingress)}; expected no ingress when expose.type is "LoadBalancer" (an Ingress fronts a ClusterIP Service)`);
+        }
+        // "Certificates in ACM are regional resources ... You cannot copy a certificate between regions"
+        // (ACM User Guide, acm-regions.html): the load balancer in aws:region cannot use one of another
+        // region, and the controller never gives the Ingress an address (a stack rebuilt in another region
+        // from a copied config: docs/runbooks/region-failure.md).
+        const certificate = s.expose.ingress?.certificateArn;
+        const certificateRegion = certificate?.match(ACM_ARN_REGION_RE)?.[1];
+        if (ctx.region !== undefined && certificateRegion !== undefined && certificateRegion !== ctx.region) {
+            out.push(`${key}.expose.ingress.certificateArn: received ${show(certificate)}, a certificate in ${ctx.secret ? "another region" : JSON.stringify(certificateRegion)}; expected an ACM certificate in aws:region ${JSON.stringify(ctx.region)}, where the load balancer is: ACM certificates are regional and cannot be copied (request or import one there)`);
         }
         out.push(...smokeProblems(`${key}.smoke`, s.smoke, ctx, show));
         out.push(...performanceProblems(`${key}.performance`, s, ctx, show));

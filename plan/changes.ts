@@ -421,8 +421,10 @@ function pendingOn(r: PlannedResource, replaced: ReadonlyMap<string, { name: str
             if (gone === undefined) continue;
             for (const [path, value] of leaves(r.inputs[prop], `.${prop}`)) {
                 if (typeof value !== "string") continue;
-                // A secret hides which of its leaves came from the replaced resource: the property as a whole.
-                const hit = gone.values.some((v) => value.includes(v)) ? path.slice(1) : gone.secret && value === SECRET ? prop : undefined;
+                // A secret hides which of its leaves came from the replaced resource: the property as a whole,
+                // when the replaced resource has secret outputs or computed identifying ones (a restored
+                // instance's address, wrapped as a secret in the connection Secret's stringData).
+                const hit = gone.values.some((v) => value.includes(v)) ? path.slice(1) : (gone.secret || gone.values.length > 0) && value === SECRET ? prop : undefined;
                 if (hit !== undefined) {
                     paths.add(hit);
                     names.add(gone.name);

@@ -13,6 +13,10 @@ export const ACCOUNT_ID = "123456789012";
 
 type State = Record<string, unknown>;
 
+/** What a restored instance reports as its master user and database offline: the source's, unknown here. */
+export const RESTORED_SOURCE_USERNAME = "source_master_user";
+export const RESTORED_SOURCE_DB_NAME = "source_database";
+
 /** An input as text, or the fallback when the input is absent or not a string. */
 function text(value: unknown, fallback: string): string {
     return typeof value === "string" ? value : fallback;
@@ -215,9 +219,16 @@ const AWS_BUILDERS: Record<string, Builder> = {
         // The Terraform provider's id is the DbiResourceId; the endpoint host carries a per-account-and-region label.
         const resourceId = `db-${hex(c.seed, 26).toUpperCase()}`;
         const address = `${identifier}.c${hex(`${c.seed}host`, 11)}.${c.region}.rds.amazonaws.com`;
+        // A restore sends no username or dbName (the source's are kept), and the provider reads back
+        // what RDS reports, DescribeDBInstances' MasterUsername and DBName (hashicorp/terraform-provider-aws
+        // internal/service/rds/instance.go, stored commit 00e4b238, resourceInstanceRead: d.Set("username",
+        // v.MasterUsername), d.Set("name", v.DBName); both Optional and Computed). Offline the source's are
+        // unknown: stand-ins, so the connection Secret has every key a real restore gives it.
+        const restored = c.inputs.snapshotIdentifier !== undefined || c.inputs.restoreToPointInTime !== undefined;
         return {
             id: resourceId,
             state: {
+                ...(restored ? { username: text(c.inputs.username, RESTORED_SOURCE_USERNAME), dbName: text(c.inputs.dbName, RESTORED_SOURCE_DB_NAME) } : {}),
                 identifier,
                 resourceId,
                 arn: arn(c, "rds", `db:${identifier}`),

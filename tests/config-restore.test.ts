@@ -117,3 +117,41 @@ describe("valid restore configs", () => {
         expect(parsed.database.restore).toEqual(expected);
     });
 });
+
+describe("a restore source in another region", () => {
+    // RDS restores in the region it is called in (config/database.ts restoreRegionProblems): the
+    // region-failure runbook's recovery stack restores the backups replicated to its own aws:region.
+    const REGION = 'expected a source in aws:region "us-east-1", where RDS restores: replicated automated backups\' ARN in the region they are replicated to, a snapshot copied there first (aws rds copy-db-snapshot)';
+    it.each([
+        {
+            name: "replicated automated backups of the DR region, restored from the primary",
+            value: { sourceInstance: "arn:aws:rds:us-west-2:210987654321:auto-backup:ab-q7x2l4", time: "latest" },
+            problem: `launchpad:database.restore.sourceInstance: received "arn:aws:rds:us-west-2:210987654321:auto-backup:ab-q7x2l4", an ARN in "us-west-2"; ${REGION}`,
+        },
+        {
+            name: "a snapshot ARN of another region",
+            value: { snapshot: "arn:aws:rds:eu-west-1:210987654321:snapshot:lp-failback" },
+            problem: `launchpad:database.restore.snapshot: received "arn:aws:rds:eu-west-1:210987654321:snapshot:lp-failback", an ARN in "eu-west-1"; ${REGION}`,
+        },
+    ])("$name is refused before anything is built", ({ value, problem }) => {
+        const thrown = (() => {
+            try {
+                parseConfig(restoreInput(value, "2026-12-02T00:00:00Z"));
+                return undefined;
+            } catch (e) {
+                return e;
+            }
+        })();
+        expect(thrown).toBeInstanceOf(ConfigError);
+        expect((thrown as ConfigError).problems).toEqual([problem]);
+    });
+
+    it.each([
+        { sourceInstance: "arn:aws:rds:us-east-1:210987654321:auto-backup:ab-q7x2l4", time: "latest" },
+        { sourceInstance: "launchpad-staging-db", time: "latest" },
+        { snapshot: "awsbackup:copyjob-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" },
+        { snapshot: "arn:aws:rds:us-east-1:210987654321:snapshot:lp-failback" },
+    ])("a source in aws:region, or an identifier, passes: %o", (value) => {
+        expect(parseConfig(restoreInput(value, "2026-12-02T00:00:00Z")).database?.restore).toBeDefined();
+    });
+});
