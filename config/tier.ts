@@ -55,7 +55,10 @@ export interface Safety {
     readonly minReplicas: number;
     /** Smoke-gate thresholds when a service sets none. */
     readonly smokeDefaults: { readonly p95Ms: number; readonly p99Ms: number; readonly errorRate: number };
-    /** Loosest smoke thresholds a service may set (the product's targets), or none. */
+    /**
+     * The product's targets, or none: the loosest smoke thresholds a service may set, and the loosest
+     * `npm run promote`'s post-switch analysis judges live traffic by (scripts/promote.ts analysisThresholds).
+     */
     readonly smokeCeilings: { readonly p95Ms: number; readonly errorRate: number } | undefined;
     /** A smoke policy may carry a load profile (not where the candidate shares production's database). */
     readonly allowSmokeLoad: boolean;

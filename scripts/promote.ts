@@ -5,7 +5,8 @@
  * then a post-switch analysis, as Argo Rollouts' blueGreen `postPromotionAnalysis` does without a
  * controller: every interval for the analysis window it queries the stack's Prometheus for the live
  * color's error ratio and p95 latency, with the alert catalogue's own queries
- * (observability/alerts.ts) and the stack's alert thresholds.
+ * (observability/alerts.ts), judged by the stack's alert thresholds tightened to the tier's product
+ * targets (`analysisThresholds`).
  *
  * Verdicts and exit codes:
  * - 0 passed: no check breached; the release stays live and is in the stack's release history.
@@ -39,7 +40,7 @@ export interface AnalysisSettings {
     readonly windowSeconds: number;
     readonly intervalSeconds: number;
     readonly minRequests: number;
-    /** Breach above these: the alert catalogue's thresholds (`observability.thresholds`). */
+    /** Breach above these: {@link analysisThresholds}. */
     readonly errorRatio: number;
     readonly latencyP95Seconds: number;
 }
@@ -69,6 +70,22 @@ export function analysisQueries(config: LaunchpadConfig): { requests: string; er
         requests: `sum by (${serviceColorLabels(m)}) (increase(${scopedSelector(scope, m.requestsTotal)}[${ALERT_RATE_WINDOW}]))`,
         errorRatio: errorRatioQuery(m, ALERT_RATE_WINDOW, serviceColorLabels(m), scope),
         p95: latencyP95Query(m, ALERT_RATE_WINDOW, scope),
+    };
+}
+
+/**
+ * The thresholds a check is judged by: the stack's alert thresholds (`observability.thresholds`, what
+ * the same queries page at), tightened to the tier's product targets where the tier has them
+ * (`Safety.smokeCeilings`, config/tier.ts: production's p95 < 200 ms and < 1% errors, the loosest its
+ * smoke gates may be). A release that passed its gate at 200 ms but serves live traffic at 400 ms
+ * misses the users' target and is switched back, though it would not page.
+ */
+export function analysisThresholds(config: Pick<LaunchpadConfig, "observability" | "safety">): Pick<AnalysisSettings, "errorRatio" | "latencyP95Seconds"> {
+    const alerts = config.observability.thresholds;
+    const targets = config.safety.smokeCeilings;
+    return {
+        errorRatio: Math.min(alerts.errorRatio, targets?.errorRate ?? Number.POSITIVE_INFINITY),
+        latencyP95Seconds: Math.min(alerts.latencyP95Seconds, targets !== undefined ? targets.p95Ms / 1000 : Number.POSITIVE_INFINITY),
     };
 }
 
@@ -185,8 +202,7 @@ export async function promote(argv: readonly string[], deps: PromoteDeps): Promi
         windowSeconds: windowOverride ?? durationSeconds(analysis.window),
         intervalSeconds: Math.min(durationSeconds(analysis.interval), windowOverride ?? Number.POSITIVE_INFINITY),
         minRequests: analysis.minRequests,
-        errorRatio: plan.config.observability.thresholds.errorRatio,
-        latencyP95Seconds: plan.config.observability.thresholds.latencyP95Seconds,
+        ...analysisThresholds(plan.config),
     };
     const outputs = await plan.stack.outputs();
     const target = prometheusTarget(plan.config, outputs);

@@ -9,7 +9,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { parseConfig } from "../config";
 import { alertContext, alertGroups } from "../observability/alerts";
-import { analyse, analysisQueries, INCONCLUSIVE_EXIT, promote, prometheusTarget, type AnalysisSettings, type Measurement } from "../scripts/promote";
+import { analyse, analysisQueries, analysisThresholds, INCONCLUSIVE_EXIT, promote, prometheusTarget, type AnalysisSettings, type Measurement } from "../scripts/promote";
 import type { RollbackStack } from "../scripts/rollback";
 import { pendingSwitches } from "../scripts/pending-switches";
 import { ampSigner, prometheusQuery, signedQuery } from "../scripts/prometheus";
@@ -23,7 +23,7 @@ const staging = () => {
     return parseConfig({ project: "launchpad", stack: "staging", values, secretKeys, env: {} });
 };
 
-describe("the analysis reads the alert catalogue's queries and thresholds", () => {
+describe("the analysis reads the alert catalogue's queries, and its thresholds within the tier's targets", () => {
     it("error ratio and p95 are LaunchpadHighErrorRatio's and LaunchpadHighLatencyP95's queries, verbatim", () => {
         const config = staging();
         const alerts = alertGroups(alertContext(config)).flatMap((g) => g.alerts);
@@ -40,6 +40,20 @@ describe("the analysis reads the alert catalogue's queries and thresholds", () =
         expect(parseConfig({ project: "launchpad", stack: "production", values, secretKeys, env: {} }).observability.analysis.window).toBe("10m");
         const set = deployedConfig("staging", ["launchpad:observability.analysis={window: 5m, minRequests: 20}"]);
         expect(parseConfig({ project: "launchpad", stack: "staging", values: set.values, secretKeys: set.secretKeys, env: {} }).observability.analysis).toEqual({ window: "5m", interval: "30s", minRequests: 20 });
+    });
+
+    it("the thresholds are the stack's alert thresholds, tightened to the tier's product targets where it has them (config/tier.ts smokeCeilings)", () => {
+        const parsed = (stack: string, sets: string[] = []) => {
+            const { values, secretKeys } = deployedConfig(stack, sets);
+            return parseConfig({ project: "launchpad", stack, values, secretKeys, env: {} });
+        };
+        // Staging has no targets: its own file's 0.05 and 1 s.
+        expect(analysisThresholds(parsed("staging"))).toEqual({ errorRatio: 0.05, latencyP95Seconds: 1 });
+        // Production pages at 0.5 s but switches back above the users' 200 ms p95; 1% errors either way.
+        expect(analysisThresholds(parsed("production"))).toEqual({ errorRatio: 0.01, latencyP95Seconds: 0.2 });
+        // Stricter alert thresholds stay stricter.
+        expect(analysisThresholds(parsed("production", ["launchpad:observability.thresholds.errorRatio=0.005", "launchpad:observability.thresholds.latencyP95Seconds=0.15"])))
+            .toEqual({ errorRatio: 0.005, latencyP95Seconds: 0.15 });
     });
 
     it("AMP is queried at the stack's prometheusQueryUrl output, signed for the stack's region; prometheusUrl as it is", () => {
