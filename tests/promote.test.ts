@@ -13,7 +13,7 @@ import { analyse, analysisQueries, analysisThresholds, INCONCLUSIVE_EXIT, promot
 import type { RollbackStack } from "../scripts/rollback";
 import { pendingSwitches } from "../scripts/pending-switches";
 import { ampSigner, prometheusQuery, signedQuery } from "../scripts/prometheus";
-import { deployedConfig } from "./support/deployed";
+import { deployedConfig, type CommittedStack } from "./support/deployed";
 import { fakeStack } from "./support/fake-stack";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
 import { startKubeApi, type KubeApi } from "./support/kube-api";
@@ -43,7 +43,7 @@ describe("the analysis reads the alert catalogue's queries, and its thresholds w
     });
 
     it("the thresholds are the stack's alert thresholds, tightened to the tier's product targets where it has them (config/tier.ts smokeCeilings)", () => {
-        const parsed = (stack: string, sets: string[] = []) => {
+        const parsed = (stack: CommittedStack, sets: string[] = []) => {
             const { values, secretKeys } = deployedConfig(stack, sets);
             return parseConfig({ project: "launchpad", stack, values, secretKeys, env: {} });
         };
