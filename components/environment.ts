@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type EksClusterConfig, type ExistingClusterConfig, type LaunchpadConfig } from "../config";
-import { ANNOTATIONS, APP_LABELS } from "../lib/delivery";
+import { ANNOTATIONS, APP_LABELS, COLORS } from "../lib/delivery";
 import { qualifiedStackName, stackIdentifier } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
@@ -202,29 +202,36 @@ export class Environment extends pulumi.ComponentResource {
             return true;
         });
         const runner = { file: RUNNER_FILE, source: this.bundled("the smoke runner", bundleRunner) };
-        const services = config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
-            service,
-            project: config.project,
-            namespace: this.cluster.namespace,
-            k8sProvider: this.cluster.provider,
-            zoneSpread: config.safety.zoneSpread,
-            smokeRunner: runner,
-            loadGate: service.performance?.loadGate === true ? {
-                runner: this.bundled("the performance runner", bundleLoadtestRunner),
-                ...loadGatePrometheus(config, this.observability, loadtestAccess),
-                appMetrics: { ...config.observability.metrics },
-            } : undefined,
-            databaseSecretName: this.data?.database.connectionSecretName,
-            // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
-            pushgatewayUrl: this.observability.pushgatewayUrl,
-            ingressController: this.platform?.loadBalancerController,
-            liveColor: schema !== undefined ? schema.liveColor(service, promotion?.liveColor(service)) : promotion?.liveColor(service),
-            previousLiveColor: history.apply((h) => liveWhenStarted(h, service.name)?.color),
-            releaseChecked,
-            schemaChecked: schema?.checked(service),
-            restorePoint: schema?.restorePoint(service),
-            liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
-        }, child));
+        // Restore points are taken one at a time: each waits for the snapshots of the services before it.
+        const snapshots: pulumi.Resource[] = [];
+        const services = config.services.map((service) => {
+            const rp = schema?.restorePoint(service);
+            const svc = new BlueGreenService(`${name}-${service.name}`, {
+                service,
+                project: config.project,
+                namespace: this.cluster.namespace,
+                k8sProvider: this.cluster.provider,
+                zoneSpread: config.safety.zoneSpread,
+                smokeRunner: runner,
+                loadGate: service.performance?.loadGate === true ? {
+                    runner: this.bundled("the performance runner", bundleLoadtestRunner),
+                    ...loadGatePrometheus(config, this.observability, loadtestAccess),
+                    appMetrics: { ...config.observability.metrics },
+                } : undefined,
+                databaseSecretName: this.data?.database.connectionSecretName,
+                // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
+                pushgatewayUrl: this.observability.pushgatewayUrl,
+                ingressController: this.platform?.loadBalancerController,
+                liveColor: schema !== undefined ? schema.liveColor(service, promotion?.liveColor(service)) : promotion?.liveColor(service),
+                previousLiveColor: history.apply((h) => liveWhenStarted(h, service.name)?.color),
+                releaseChecked,
+                schemaChecked: schema?.checked(service),
+                restorePoint: rp !== undefined ? { ...rp, after: [...snapshots] } : undefined,
+                liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
+            }, child);
+            snapshots.push(...COLORS.flatMap((c) => svc.restorePoints[c] ?? []));
+            return svc;
+        });
         return { history, promotion, schema, services };
     }
 
