@@ -160,9 +160,10 @@ export interface RestorePointArgs {
      */
     readonly step?: pulumi.Input<string | undefined>;
     /**
-     * Snapshots of the same instance this update takes first (other services' restore points): RDS
-     * snapshots only an instance in the `available` state (API CreateDBSnapshot), and one being
-     * snapshotted is `backing-up` (RDS User Guide, DB instance status), so two at once fail.
+     * What this update does to the same database first: the services before this one, their restore
+     * points and migration Jobs. RDS snapshots only an `available` instance (API CreateDBSnapshot),
+     * and one being snapshotted is `backing-up` (RDS User Guide, DB instance status), so two at once
+     * fail; and a snapshot taken after the earlier migrations, not during one, holds none half-applied.
      * @default - none: this service's restore point is the only one
      */
     readonly after?: readonly pulumi.Resource[];

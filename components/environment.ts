@@ -202,8 +202,9 @@ export class Environment extends pulumi.ComponentResource {
             return true;
         });
         const runner = { file: RUNNER_FILE, source: this.bundled("the smoke runner", bundleRunner) };
-        // Restore points are taken one at a time: each waits for the snapshots of the services before it.
-        const snapshots: pulumi.Resource[] = [];
+        // One database: each service's restore point waits for the services before it (by name; their
+        // snapshot and migration), so migrations run one at a time, each after its own restore point.
+        const earlier: pulumi.Resource[] = [];
         const services = config.services.map((service) => {
             const rp = schema?.restorePoint(service);
             const svc = new BlueGreenService(`${name}-${service.name}`, {
@@ -226,10 +227,10 @@ export class Environment extends pulumi.ComponentResource {
                 previousLiveColor: history.apply((h) => liveWhenStarted(h, service.name)?.color),
                 releaseChecked,
                 schemaChecked: schema?.checked(service),
-                restorePoint: rp !== undefined ? { ...rp, after: [...snapshots] } : undefined,
+                restorePoint: rp !== undefined ? { ...rp, after: [...earlier] } : undefined,
                 liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
             }, child);
-            snapshots.push(...COLORS.flatMap((c) => svc.restorePoints[c] ?? []));
+            earlier.push(...COLORS.flatMap((c) => [svc.restorePoints[c], svc.migrationJobs[c]].filter((r) => r !== undefined)));
             return svc;
         });
         return { history, promotion, schema, services };

@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ALB_ACTIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
+import { restoredTime } from "../components/migrations";
 import { pushUrl } from "../smoke/push";
 import { nameProblem, physicalNames, unruledTypes, type PhysicalName } from "./support/physical-names";
 import { ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
@@ -151,8 +152,9 @@ describe("two migrations in one production update", () => {
     // API CreateDBSnapshot: "The source DB instance must be in the available or storage-optimization
     // state"; an instance being snapshotted is `backing-up` (RDS User Guide, "DB instance status").
     // Both restore points are of the one database, so the second waits for the first (whose create
-    // returns once it is available: components/blue-green-service.ts).
-    it("takes the restore points one at a time, the later service's after the earlier's", async () => {
+    // returns once it is available: components/blue-green-service.ts) and for its migration, so it
+    // holds no migration half-applied and each migration runs right after its own restore point.
+    it("takes the restore points one at a time, the later service's after the earlier's snapshot and migration", async () => {
         const staging = await planStack("staging", [...sets("staging"), ...both], { previousOutputs: { schemaVersions: { ...previousOutputs.schemaVersions, api: { version: 3, migrations: [] } } } });
         const p = await planStack("production", [...sets("production"), ...both], {
             previousOutputs: { schemaVersions: { ...previousOutputs.schemaVersions, api: { version: 3, migrations: [] } } },
@@ -163,6 +165,46 @@ describe("two migrations in one production update", () => {
             ["launchpad-production-api-green-restore-point", "launchpad-production-db-pre-api-green-v3-to-v4"],
             [`launchpad-production-${LONG}-green-restore-point`, `launchpad-production-db-pre-${LONG}-green-v3-to-v4`],
         ]);
-        expect(snapshots.map((r) => r.dependsOn)).toEqual([[], [snapshots[0].urn]]);
+        const apiMigration = ofType(p, "kubernetes:batch/v1:Job").find((r) => r.name === "launchpad-production-api-green-migrate");
+        expect(snapshots.map((r) => r.dependsOn)).toEqual([[], [snapshots[0].urn, apiMigration?.urn]]);
+    });
+});
+
+describe("a restore of one service's restore point, with two services on the one database", () => {
+    const at = (day: number) => `2026-11-${day}T09:00:00Z`;
+    const migration = (svcName: string, from: number, day: number) => ({
+        color: "green" as const, releaseId: `${day}`.padEnd(10, "0"), image: `ghcr.io/acme/${svcName}:1.1.0`, fromVersion: from, toVersion: from + 1, at: at(day),
+        restorePoint: { snapshot: `launchpad-production-db-pre-${svcName}-green-v${from}-to-v${from + 1}`, time: at(day) },
+    });
+    // api migrated 3 -> 4 on the 20th, admin 7 -> 8 on the 25th: each a restore point of the whole database.
+    const record = {
+        api: { version: 4, migrations: [migration("api", 3, 20)] },
+        admin: { version: 8, migrations: [migration("admin", 7, 25)] },
+    };
+    const schemas = (admin: string) => [
+        `${svc("api")}.releases.blue.schema={version: 4, supports: [3, 4]}`,
+        `${svc("api")}.releases.green.schema={version: 4, supports: [3, 4]}`,
+        `${svc("admin")}={replicas: 3, releases: {blue: {image: ghcr.io/acme/admin:1.1.0, schema: {version: 8, supports: ${admin}}}, green: {image: ghcr.io/acme/admin:1.1.0, schema: {version: 8, supports: ${admin}}}}}`,
+        "launchpad:promotion.allowUnverified=true",
+    ];
+    const restoring = (snapshot: string) => `launchpad:database.restore.snapshot=${snapshot}`;
+
+    it("names the time every service's later migrations are undone from", () => {
+        expect(restoredTime({ kind: "snapshot", snapshot: record.api.migrations[0].restorePoint.snapshot }, record)).toBe(at(20));
+        expect(restoredTime({ kind: "snapshot", snapshot: "some-other-snapshot" }, record)).toBeUndefined();
+    });
+
+    // Restoring api's restore point takes the database to the 20th: admin's migration of the 25th
+    // is undone with it, so admin's releases that support only 8 would run against 7.
+    it("undoes the other service's later migration: its releases must support the version before it", async () => {
+        await expect(planStack("production", [...schemas("[8, 8]"), restoring(record.api.migrations[0].restorePoint.snapshot)], { previousOutputs: { schemaVersions: record } }))
+            .rejects.toThrow(/launchpad:services\.admin\.releases\.blue\.schema\.supports: received \[8,8\]; expected a range that includes the current schema version 7/);
+        const p = await planStack("production", [...schemas("[7, 8]"), restoring(record.api.migrations[0].restorePoint.snapshot)], { previousOutputs: { schemaVersions: record } });
+        expect(p.log.filter((l) => l.startsWith("info: schema "))).toEqual(["info: schema admin: version 7, no migration", "info: schema api: version 3, no migration"]);
+    });
+
+    it("keeps the earlier service's migration when the later one's restore point is restored", async () => {
+        const p = await planStack("production", [...schemas("[7, 8]"), restoring(record.admin.migrations[0].restorePoint.snapshot)], { previousOutputs: { schemaVersions: record } });
+        expect(p.log.filter((l) => l.startsWith("info: schema "))).toEqual(["info: schema admin: version 7, no migration", "info: schema api: version 4, no migration"]);
     });
 });
