@@ -10,6 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { ALB_ACTIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { restoredTime } from "../components/migrations";
+import { evaluatePlan } from "../policies/evaluate";
 import { pushUrl } from "../smoke/push";
 import { nameProblem, physicalNames, unruledTypes, type PhysicalName } from "./support/physical-names";
 import { ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
@@ -125,6 +126,12 @@ describe.each(TIERS)("%s with three services", (tier) => {
             return pushUrl("", v("SMOKE_SERVICE"), v("SMOKE_COLOR"));
         });
         expect(keys.sort()).toEqual(SERVICES.flatMap((s) => ["blue", "green"].map((c) => `/metrics/job/launchpad-smoke-gate/service/${s}/color/${c}`)).sort());
+    });
+
+    // The pack the workflows run (policies/config/<stack>.json): no rule may be keyed on one service.
+    it("passes the policy pack with nothing to report", async () => {
+        const p = await plan(tier);
+        expect((await evaluatePlan(p)).map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
     });
 
     it("alerts per service: unique rule titles, request alerts split by service, every service's series expected", async () => {
