@@ -10,8 +10,12 @@
 import { describe, expect, it } from "vitest";
 import { ALB_ACTIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { restoredTime } from "../components/migrations";
+import { RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
 import { evaluatePlan } from "../policies/evaluate";
+import { hpaUrns, liveServiceUrns, weightedIngressUrns } from "../scripts/rollback";
+import type { StateResource } from "../scripts/state";
 import { pushUrl } from "../smoke/push";
+import { loadConfigFor } from "./support/config";
 import { nameProblem, physicalNames, unruledTypes, type PhysicalName } from "./support/physical-names";
 import { ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
 
@@ -146,6 +150,24 @@ describe.each(TIERS)("%s with three services", (tier) => {
         expect(exprs("LaunchpadRequestMetricAbsent").trim()).toBe(SERVICES.map((s) => `absent(http_requests_total{service="${s}"})`).join(" or "));
         const uids = ofType(p, "grafana:oss/dashboard:Dashboard").map((d) => (JSON.parse(d.inputs.configJson as string) as { uid: string }).uid);
         expect(new Set(uids).size).toBe(uids.length);
+    });
+});
+
+// scripts/rollback.ts: `--service admin` moves admin's live Service and alb Ingress (and an
+// autoscaler whose minimum changes) and nothing of the other services.
+describe("npm run rollback -- --service admin, with three services", () => {
+    it("targets admin's objects only; admin's idle size different from its live one adds its autoscaler", async () => {
+        const idle = [...sets("staging"), `${svc("admin")}.idleReplicas=1`];
+        const p = await planStack("staging", idle, { previousOutputs });
+        const state: StateResource[] = p.resources.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs, outputs: r.state }));
+        const moving = (await loadConfigFor("staging", idle)).services.filter((s) => s.name === "admin");
+        const urn = (type: string, name: string) => p.resources.find((r) => r.type === type && r.name === name)?.urn;
+        expect([...liveServiceUrns(state, ["admin"]).values()]).toEqual([urn("kubernetes:core/v1:Service", "launchpad-staging-admin-live")]);
+        expect(weightedIngressUrns(state, ["admin"])).toEqual([urn("kubernetes:networking.k8s.io/v1:Ingress", "launchpad-staging-admin-ingress")]);
+        // Staging's admin is live on green (launchpad:activeColor), as the plan's release history says:
+        // back to blue, blue's autoscaler rises to 3 and green's keeps 3 until the next update.
+        const history = p.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory;
+        expect(hpaUrns(state, moving, "blue", history)).toEqual([urn("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "launchpad-staging-admin-blue-hpa")]);
     });
 });
 
