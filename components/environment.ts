@@ -13,7 +13,7 @@ import { ANNOTATIONS, APP_LABELS, COLORS } from "../lib/delivery";
 import { qualifiedStackName, stackIdentifier } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
-import { BlueGreenService, type LoadGateArgs } from "./blue-green-service";
+import { BlueGreenService, type LoadGateArgs, type RestorePointArgs } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
 import { eksClusterIdentity, EksCluster, ExistingCluster, existingClusterIdentity, type ClusterIdentity, type KubernetesTarget } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
@@ -205,34 +205,29 @@ export class Environment extends pulumi.ComponentResource {
         // One database: each service's restore point waits for the services before it (by name; their
         // snapshot and migration), so migrations run one at a time, each after its own restore point.
         const earlier: pulumi.Resource[] = [];
-        const services = config.services.map((service) => {
-            const rp = schema?.restorePoint(service);
-            const svc = new BlueGreenService(`${name}-${service.name}`, {
-                service,
-                project: config.project,
-                namespace: this.cluster.namespace,
-                k8sProvider: this.cluster.provider,
-                zoneSpread: config.safety.zoneSpread,
-                smokeRunner: runner,
-                loadGate: service.performance?.loadGate === true ? {
-                    runner: this.bundled("the performance runner", bundleLoadtestRunner),
-                    ...loadGatePrometheus(config, this.observability, loadtestAccess),
-                    appMetrics: { ...config.observability.metrics },
-                } : undefined,
-                databaseSecretName: this.data?.database.connectionSecretName,
-                // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
-                pushgatewayUrl: this.observability.pushgatewayUrl,
-                ingressController: this.platform?.loadBalancerController,
-                liveColor: schema !== undefined ? schema.liveColor(service, promotion?.liveColor(service)) : promotion?.liveColor(service),
-                previousLiveColor: history.apply((h) => liveWhenStarted(h, service.name)?.color),
-                releaseChecked,
-                schemaChecked: schema?.checked(service),
-                restorePoint: rp !== undefined ? { ...rp, after: [...earlier] } : undefined,
-                liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
-            }, child);
-            earlier.push(...COLORS.flatMap((c) => [svc.restorePoints[c], svc.migrationJobs[c]].filter((r) => r !== undefined)));
-            return svc;
-        });
+        const services = config.services.map((service) => databaseSteps(earlier, new BlueGreenService(`${name}-${service.name}`, {
+            service,
+            project: config.project,
+            namespace: this.cluster.namespace,
+            k8sProvider: this.cluster.provider,
+            zoneSpread: config.safety.zoneSpread,
+            smokeRunner: runner,
+            loadGate: service.performance?.loadGate === true ? {
+                runner: this.bundled("the performance runner", bundleLoadtestRunner),
+                ...loadGatePrometheus(config, this.observability, loadtestAccess),
+                appMetrics: { ...config.observability.metrics },
+            } : undefined,
+            databaseSecretName: this.data?.database.connectionSecretName,
+            // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
+            pushgatewayUrl: this.observability.pushgatewayUrl,
+            ingressController: this.platform?.loadBalancerController,
+            liveColor: schema !== undefined ? schema.liveColor(service, promotion?.liveColor(service)) : promotion?.liveColor(service),
+            previousLiveColor: history.apply((h) => liveWhenStarted(h, service.name)?.color),
+            releaseChecked,
+            schemaChecked: schema?.checked(service),
+            restorePoint: after(schema?.restorePoint(service), earlier),
+            liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
+        }, child)));
         return { history, promotion, schema, services };
     }
 
@@ -419,6 +414,17 @@ export interface DataPlacement {
     /** The cluster's IAM OIDC provider, for the dump jobs' service-account roles. */
     readonly oidcProviderArn: pulumi.Input<string>;
     readonly oidcIssuerUrl: pulumi.Input<string>;
+}
+
+/** A restore point that waits for `earlier` as it is now (a copy: later services are not its concern). */
+function after(rp: RestorePointArgs | undefined, earlier: readonly pulumi.Resource[]): RestorePointArgs | undefined {
+    return rp !== undefined ? { ...rp, after: [...earlier] } : undefined;
+}
+
+/** Adds a service's restore points and migration Jobs to `earlier`, for the services after it. */
+function databaseSteps(earlier: pulumi.Resource[], service: BlueGreenService): BlueGreenService {
+    earlier.push(...COLORS.flatMap((c) => [service.restorePoints[c], service.migrationJobs[c]].filter((r) => r !== undefined)));
+    return service;
 }
 
 /** An existing cluster's data-layer placement (`network.existing`), or undefined when it declares none. */
