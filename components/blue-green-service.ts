@@ -159,6 +159,14 @@ export interface RestorePointArgs {
      * @default - the release id
      */
     readonly step?: pulumi.Input<string | undefined>;
+    /**
+     * What this update does to the same database first: the services before this one, their restore
+     * points and migration Jobs. RDS snapshots only an `available` instance (API CreateDBSnapshot),
+     * and one being snapshotted is `backing-up` (RDS User Guide, DB instance status), so two at once
+     * fail; and a snapshot taken after the earlier migrations, not during one, holds none half-applied.
+     * @default - none: this service's restore point is the only one
+     */
+    readonly after?: readonly pulumi.Resource[];
 }
 
 /** A release as a Job or pod template in the stack's state names it (its release id and image annotations). */
@@ -1261,7 +1269,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             // with retainOnDelete the engine's delete of the replaced state calls no provider
             // (pulumi/pulumi v3.259.0 pkg/resource/deploy/step.go `DeleteStep.Apply`: `s.old.RetainOnDelete`
             // is a no-op, replacements included); its expiry schedule deletes it after the retention.
-            }, { ...parent, retainOnDelete: rp.retainOnDelete, customTimeouts: { create: "60m" }, ignoreChanges: [RESTORE_POINT_TIME_IGNORE] })
+            }, { ...parent, retainOnDelete: rp.retainOnDelete, customTimeouts: { create: "60m" }, ignoreChanges: [RESTORE_POINT_TIME_IGNORE], dependsOn: [...(rp.after ?? [])] })
             : undefined;
         if (restorePoint !== undefined && target !== undefined && rp?.expiry !== undefined) {
             this.restorePointExpiry(name, s.name, color, restorePoint, target.snapshot, rp.expiry, parent);

@@ -9,11 +9,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type EksClusterConfig, type ExistingClusterConfig, type LaunchpadConfig } from "../config";
-import { ANNOTATIONS, APP_LABELS } from "../lib/delivery";
+import { ANNOTATIONS, APP_LABELS, COLORS } from "../lib/delivery";
 import { qualifiedStackName, stackIdentifier } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
-import { BlueGreenService, type LoadGateArgs } from "./blue-green-service";
+import { BlueGreenService, type LoadGateArgs, type RestorePointArgs } from "./blue-green-service";
 import { BackupStorage } from "./backup-storage";
 import { eksClusterIdentity, EksCluster, ExistingCluster, existingClusterIdentity, type ClusterIdentity, type KubernetesTarget } from "./cluster";
 import { CONNECTION_SECRET_NAME, Database } from "./database";
@@ -202,7 +202,10 @@ export class Environment extends pulumi.ComponentResource {
             return true;
         });
         const runner = { file: RUNNER_FILE, source: this.bundled("the smoke runner", bundleRunner) };
-        const services = config.services.map((service) => new BlueGreenService(`${name}-${service.name}`, {
+        // One database: each service's restore point waits for the services before it (by name; their
+        // snapshot and migration), so migrations run one at a time, each after its own restore point.
+        const earlier: pulumi.Resource[] = [];
+        const services = config.services.map((service) => databaseSteps(earlier, new BlueGreenService(`${name}-${service.name}`, {
             service,
             project: config.project,
             namespace: this.cluster.namespace,
@@ -222,9 +225,9 @@ export class Environment extends pulumi.ComponentResource {
             previousLiveColor: history.apply((h) => liveWhenStarted(h, service.name)?.color),
             releaseChecked,
             schemaChecked: schema?.checked(service),
-            restorePoint: schema?.restorePoint(service),
+            restorePoint: after(schema?.restorePoint(service), earlier),
             liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
-        }, child));
+        }, child)));
         return { history, promotion, schema, services };
     }
 
@@ -411,6 +414,17 @@ export interface DataPlacement {
     /** The cluster's IAM OIDC provider, for the dump jobs' service-account roles. */
     readonly oidcProviderArn: pulumi.Input<string>;
     readonly oidcIssuerUrl: pulumi.Input<string>;
+}
+
+/** A restore point that waits for `earlier` as it is now (a copy: later services are not its concern). */
+function after(rp: RestorePointArgs | undefined, earlier: readonly pulumi.Resource[]): RestorePointArgs | undefined {
+    return rp !== undefined ? { ...rp, after: [...earlier] } : undefined;
+}
+
+/** Adds a service's restore points and migration Jobs to `earlier`, for the services after it. */
+function databaseSteps(earlier: pulumi.Resource[], service: BlueGreenService): BlueGreenService {
+    earlier.push(...COLORS.flatMap((c) => [service.restorePoints[c], service.migrationJobs[c]].filter((r) => r !== undefined)));
+    return service;
 }
 
 /** An existing cluster's data-layer placement (`network.existing`), or undefined when it declares none. */

@@ -142,13 +142,28 @@ export function outgoingReleases(service: ServiceConfig, record: ServiceSchemaRe
 }
 
 /**
+ * The time of the recorded restore point a restore names, whichever service's migration took it.
+ * One database serves every service, so the restore undoes every service's migrations from then on.
+ */
+export function restoredTime(restore: RestoreConfig | undefined, record: SchemaRecord | undefined): string | undefined {
+    return Object.values(record ?? {}).flatMap((r) => r?.migrations ?? []).find((m) => restores(restore, m))?.restorePoint?.time;
+}
+
+/**
  * The step one update takes, from the service's config and its record. A migration "runs" when its
  * release id is not among the standing recorded ones: an unchanged release re-runs nothing.
  * @param deployedBefore see `outgoingReleases`. @default - whether the stack has a record
+ * @param since `restoredTime`: this service's migrations whose restore point is that time or later
+ * are undone too (one of the same update as the named one counts as undone: the record does not
+ * say which ran first, and an older version assumed makes the rule check more, not less).
+ * @default - only a restore point of this service's own counts
  */
-export function schemaStep(service: ServiceConfig, record: ServiceSchemaRecord | undefined, restore?: RestoreConfig, deployedBefore = record !== undefined): SchemaStep {
+export function schemaStep(service: ServiceConfig, record: ServiceSchemaRecord | undefined, restore?: RestoreConfig, deployedBefore = record !== undefined, since?: string): SchemaStep {
     const recorded = record?.migrations ?? [];
-    const restoredAt = recorded.findIndex((m) => restores(restore, m));
+    const undone = (m: MigrationRecord) => since !== undefined && m.restorePoint !== undefined && Date.parse(m.restorePoint.time) >= Date.parse(since);
+    // The service whose restore point it is goes back to just before that migration; the others by time.
+    const own = recorded.findIndex((m) => restores(restore, m));
+    const restoredAt = own >= 0 ? own : recorded.findIndex(undone);
     const standing = restoredAt >= 0 ? recorded.slice(0, restoredAt) : recorded;
     const current = restoredAt >= 0 ? (recorded[restoredAt].fromVersion ?? undefined) : (record?.version ?? undefined);
     const pending = COLORS.flatMap((color) => {
@@ -415,7 +430,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
         for (const service of args.services) {
             this.before.set(service.name, previous.record.apply((record) => record?.[service.name]));
             this.steps.set(service.name, pulumi.all([previous.record, previous.liveServices]).apply(([record, live]) => {
-                const step = schemaStep(service, record?.[service.name], args.restore, live?.[service.name] !== undefined);
+                const step = schemaStep(service, record?.[service.name], args.restore, live?.[service.name] !== undefined, restoredTime(args.restore, record));
                 assertSchemaRule(args.stack, schemaProblems(service, step, live?.[service.name]?.color));
                 if (step.migration !== undefined && step.outgoing === undefined) {
                     void pulumi.log.warn(unknownOutgoingLine(service.name, step.migration.color), this);

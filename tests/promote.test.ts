@@ -261,6 +261,8 @@ describe("npm run pending-switches (deploy.yml: the switches production makes th
         ["a service's own color wins over the stack's", { "launchpad:activeColor": "green", "launchpad:services": { api: { activeColor: "blue" } } }, { api: { color: "blue" } }, []],
         ["a first deploy has nothing live", { "launchpad:services": { api: {} } }, null, []],
         ["a service not live yet", { "launchpad:activeColor": "green", "launchpad:services": { api: {}, web: {} } }, { api: { color: "green" } }, []],
+        // deploy.yml reads one line per service and promotes each in turn.
+        ["two services switch, a third stays: one line each", { "launchpad:activeColor": "green", "launchpad:services": { admin: { activeColor: "blue" }, api: {}, web: {} } }, { admin: { color: "green" }, api: { color: "blue" }, web: { color: "green" } }, ["admin green blue", "api blue green"]],
     ] as const)("%s", (_, config, live, expected) => {
         expect(pendingSwitches({ config }, live)).toEqual(expected);
     });
