@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { stackIdentifierProblem } from "../lib/stack-name";
+import { NAME_PREFIX_KEY, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
 import { supportEndingWarnings } from "../lib/support-calendar";
 import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
@@ -31,6 +31,11 @@ import { safetyFor, type Safety, type Tier } from "./tier";
 export interface LaunchpadConfig {
     readonly project: string;
     readonly stack: string;
+    /**
+     * The prefix of every resource's name: `launchpad:namePrefix`, else `<project>-<stack>`
+     * (lib/stack-name.ts `stackIdentifier`).
+     */
+    readonly identifier: string;
     readonly tier: Tier;
     readonly region: string;
     readonly drRegion: string;
@@ -105,15 +110,17 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
     const promotion = raw["launchpad:promotion"];
     const promotionConfig = buildPromotion(promotion, safety);
     const databaseConfig = buildDatabase(database);
+    const identifier = stackIdentifier(input.project, input.stack, raw[NAME_PREFIX_KEY]);
     return deepFreeze({
         project: input.project,
         stack: input.stack,
+        identifier,
         tier,
         region: raw["aws:region"],
         drRegion: raw["launchpad:drRegion"],
         safety,
         network: buildNetwork(network, safety),
-        cluster: buildCluster(cluster, network, input.project, input.stack),
+        cluster: buildCluster(cluster, network, identifier),
         nodeGroup: buildNodeGroup(raw["launchpad:nodeGroup"], network.azCount),
         database: databaseConfig,
         backup: buildBackup(raw["launchpad:backup"]),
@@ -184,7 +191,10 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         }
     }
     // The stack's name is config too: it prefixes names AWS limits, so a long one is refused here, not deep in a component.
-    const identifierProblem = stackIdentifierProblem(input.project, input.stack);
+    // A namePrefix of the wrong type has its own problem above, and the prefix it meant to set is unknown.
+    const identifierProblem = input.values[NAME_PREFIX_KEY] === undefined || parsed[NAME_PREFIX_KEY] !== undefined
+        ? stackIdentifierProblem(input.project, input.stack, parsed[NAME_PREFIX_KEY])
+        : undefined;
     if (identifierProblem !== undefined) {
         problems.push(identifierProblem);
     }

@@ -1,6 +1,6 @@
 /**
- * The one owner of a stack's identifier, `<project>-<stack>`: the prefix of the EKS cluster, the
- * database, the buckets, the backup plan and the Environment's children; of its full name,
+ * The one owner of a stack's identifier, `<project>-<stack>` or `launchpad:namePrefix`: the prefix
+ * of the EKS cluster, the database, the buckets, the backup plan and the Environment's children; of its full name,
  * `<organization>/<project>/<stack>`, which stack references read; and of the names derived
  * from it that more than one layer reads (the database instance: the component creates it, the
  * alerts select its metrics, the migrations name its snapshots).
@@ -26,9 +26,15 @@ const IDENTIFIER_RE = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 /** RDS's rule for a DB instance identifier (same page): 1 to 63 letters, digits or hyphens, as above. */
 const RDS_INSTANCE_IDENTIFIER_RE = /^[A-Za-z](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,62}$/;
 
-/** `launchpad-staging`. */
-export function stackIdentifier(project: string, stack: string): string {
-    return `${project}-${stack}`;
+/** The config key that sets the identifier in place of `<project>-<stack>`. */
+export const NAME_PREFIX_KEY = "launchpad:namePrefix";
+
+/**
+ * `launchpad-staging`, or the stack's `launchpad:namePrefix` when it sets one: a project renamed to a
+ * long name (`payments-api`, `acme-orders-service`) keeps a prefix the names below fit.
+ */
+export function stackIdentifier(project: string, stack: string, namePrefix?: string): string {
+    return namePrefix ?? `${project}-${stack}`;
 }
 
 /**
@@ -41,14 +47,25 @@ export function qualifiedStackName(stack: string, organization: string, project:
     return parts.length === 3 ? stack : parts.length === 2 ? `${organization}/${stack}` : `${organization}/${project}/${stack}`;
 }
 
-/** Why this project and stack cannot name the stack's resources, or undefined when they can. */
-export function stackIdentifierProblem(project: string, stack: string): string | undefined {
-    const id = stackIdentifier(project, stack);
+/**
+ * Why this project and stack (and `launchpad:namePrefix`, when set) cannot name the stack's resources,
+ * or undefined when they can. The message names every way out the user has: a prefix of its own, a
+ * shorter project name or a shorter stack name, as the project name is usually what makes it long.
+ */
+export function stackIdentifierProblem(project: string, stack: string, namePrefix?: string): string | undefined {
+    const id = stackIdentifier(project, stack, namePrefix);
     if (IDENTIFIER_RE.test(id) && id.length <= MAX_STACK_IDENTIFIER_LENGTH) {
         return undefined;
     }
-    const room = MAX_STACK_IDENTIFIER_LENGTH - project.length - 1;
-    return `pulumi stack: received ${JSON.stringify(stack)} (the resources' prefix ${JSON.stringify(id)}, ${id.length} characters); expected a stack name of lower-case letters, digits and single '-', not ending in '-', of at most ${room} characters, so that "<project>-<stack>" fits the ${MAX_STACK_IDENTIFIER_LENGTH} characters the backup buckets' names leave it and starts the database's name as RDS requires (a letter first, no '--'): create the stack under another name (pulumi stack init)`;
+    const q = JSON.stringify;
+    const allowed = `expected at most ${MAX_STACK_IDENTIFIER_LENGTH} lower-case letters, digits and single '-', a letter first and no '-' last, ` +
+        `as every resource's name starts with it: the backup buckets' names leave it ${MAX_STACK_IDENTIFIER_LENGTH} characters and the database's RDS identifier must start with a letter and hold no '--'`;
+    if (namePrefix !== undefined) {
+        return `${NAME_PREFIX_KEY}: received ${q(namePrefix)} (${namePrefix.length} characters); ${allowed}`;
+    }
+    return `${NAME_PREFIX_KEY}: received none, so the resources' prefix is "<project>-<stack>", ${q(id)} (${id.length} characters); ${allowed}: ` +
+        `set a prefix of its own (\`pulumi config set ${NAME_PREFIX_KEY} <prefix>\`, before the stack's first deploy), ` +
+        `or shorten the project's name (Pulumi.yaml name: ${q(project)}) or the stack's (pulumi stack init)`;
 }
 
 /**
