@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { NAME_PREFIX_KEY, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
+import { NAME_PREFIX_KEY, projectNameProblem, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
 import { supportEndingWarnings } from "../lib/support-calendar";
 import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
@@ -197,6 +197,10 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         : undefined;
     if (identifierProblem !== undefined) {
         problems.push(identifierProblem);
+    }
+    const projectProblem = projectNameProblem(input.project);
+    if (projectProblem !== undefined) {
+        problems.push(projectProblem);
     }
     // One reading of the clock for the whole parse: the calendar rules and the warnings judge the same day.
     const now = input.now ?? runDate();

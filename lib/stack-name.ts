@@ -23,6 +23,12 @@ export const MAX_STACK_IDENTIFIER_LENGTH = 21;
  */
 const IDENTIFIER_RE = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 
+/**
+ * A Kubernetes label value: at most 63 letters, digits, '-', '_' or '.', a letter or digit first and
+ * last (kubernetes staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go IsValidLabelValue).
+ */
+const LABEL_VALUE_RE = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
 /** RDS's rule for a DB instance identifier (same page): 1 to 63 letters, digits or hyphens, as above. */
 const RDS_INSTANCE_IDENTIFIER_RE = /^[A-Za-z](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,62}$/;
 
@@ -66,6 +72,20 @@ export function stackIdentifierProblem(project: string, stack: string, namePrefi
     return `${NAME_PREFIX_KEY}: received none, so the resources' prefix is "<project>-<stack>", ${q(id)} (${id.length} characters); ${allowed}: ` +
         `set a prefix of its own (\`pulumi config set ${NAME_PREFIX_KEY} <prefix>\`, before the stack's first deploy), ` +
         `or shorten the project's name (Pulumi.yaml name: ${q(project)}) or the stack's (pulumi stack init)`;
+}
+
+/**
+ * Why the project's name cannot be what Launchpad writes it into, or undefined when it can. Pulumi
+ * accepts up to 100 letters, digits, '-', '_' and '.' in any order (pulumi/pulumi
+ * sdk/go/common/tokens/project.go ValidateProjectName); every workload carries the name as its
+ * `app.kubernetes.io/part-of` label, which Kubernetes holds to a label value's rule. Only a stack with
+ * `launchpad:namePrefix` can get here: without it, `<project>-<stack>` is held to the tighter rule above.
+ */
+export function projectNameProblem(project: string): string | undefined {
+    return LABEL_VALUE_RE.test(project)
+        ? undefined
+        : `pulumi project: received ${JSON.stringify(project)} (${project.length} characters); expected at most 63 letters, digits, '-', '_' or '.', a letter or digit first and last: ` +
+            "every workload carries it as its app.kubernetes.io/part-of label, and Kubernetes refuses any other label value (apimachinery validation.go IsValidLabelValue): rename the project (Pulumi.yaml name)";
 }
 
 /**
