@@ -21,6 +21,7 @@ import { REPO_ROOT, runPlan, stackConfigFor, type Program } from "../plan/engine
 import { nameProblem, physicalNames, unruledTypes, type PhysicalName } from "./support/physical-names";
 import { planProgram, planStack, type Plan } from "./support/plan";
 import { scratchDir } from "./support/scratch";
+import { renderConfigBlock, replaceConfigBlock } from "../scripts/config-reference";
 
 /** 32 characters: the longest service name config accepts (config/services.ts SERVICE_NAME_RE). */
 const LONGEST_SERVICE = "checkout-payments-reconciliation";
@@ -222,7 +223,8 @@ describe("a renamed project", () => {
         const dir = scratchDir("launchpad-renamed-");
         const yaml = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
         expect(yaml).toMatch(/^name: launchpad$/m);
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml.replace(/^name: launchpad$/m, `name: ${project}`));
+        // As `npm run docs:config` writes it for the new name: Pulumi refuses the typed launchpad: block (tests/config-reference.test.ts).
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), replaceConfigBlock(yaml.replace(/^name: launchpad$/m, `name: ${project}`), renderConfigBlock(undefined, project)));
         for (const tier of TIERS) fs.copyFileSync(path.join(REPO_ROOT, `Pulumi.${tier}.yaml`), path.join(dir, `Pulumi.${tier}.yaml`));
         return dir;
     }
@@ -261,6 +263,14 @@ describe("a renamed project", () => {
         expect((deployment?.inputs.metadata as { labels?: Record<string, string> }).labels?.["app.kubernetes.io/part-of"]).toBe("payments-api");
         const cluster = production.resources.find((r) => r.type === "aws:eks/cluster:Cluster");
         expect((cluster?.inputs.tags as Record<string, string>).project).toBe("payments-api");
+    });
+
+    it("a key set without its namespace lands in the renamed project's, which Launchpad never reads: the warning names the key to set", async () => {
+        const plan = await runPlan({ stack: "staging", root: renamedRoot("payments-api"), sets: ["activeColor=blue"] });
+        expect(plan.log.filter((l) => l.includes("is ignored"))).toEqual([
+            'warning: payments-api:activeColor is ignored: nothing in this program reads the "payments-api" namespace (Launchpad\'s own keys are launchpad:*), ' +
+            "the project's, where `pulumi config set` puts a key written without one: set launchpad:activeColor",
+        ]);
     });
 
     // Pulumi accepts up to 100 letters, digits, '-', '_' and '.' (pulumi/pulumi sdk/go/common/tokens/project.go
