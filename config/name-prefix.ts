@@ -4,7 +4,7 @@
  * stack's name, before any resource).
  */
 import { z } from "zod";
-import { MAX_STACK_IDENTIFIER_LENGTH } from "../lib/stack-name";
+import { MAX_STACK_IDENTIFIER_LENGTH, projectNameProblem, stackIdentifierProblem } from "../lib/stack-name";
 
 export const namePrefixSchema = z.string().meta({
     description:
@@ -15,3 +15,15 @@ export const namePrefixSchema = z.string().meta({
         `first deploy: a change renames, so replaces, every resource (the stack's recorded identity refuses it in ` +
         `production and warns in staging).`,
 });
+
+/**
+ * The stack's names as config: the prefix (`launchpad:namePrefix`, else `<project>-<stack>`) every
+ * resource's name starts with, and the project's name, which labels carry (lib/stack-name.ts owns both
+ * rules). `namePrefix` undefined: unset, or of a wrong type (its own problem, and the prefix it meant is unknown).
+ */
+export function namePrefixProblems(project: string, stack: string, namePrefix: string | undefined, prefixUnreadable: boolean): string[] {
+    return [
+        ...(prefixUnreadable ? [] : [stackIdentifierProblem(project, stack, namePrefix)]),
+        projectNameProblem(project),
+    ].filter((p): p is string => p !== undefined);
+}

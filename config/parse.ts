@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { NAME_PREFIX_KEY, projectNameProblem, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
+import { NAME_PREFIX_KEY, stackIdentifier } from "../lib/stack-name";
 import { supportEndingWarnings } from "../lib/support-calendar";
 import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
@@ -16,6 +16,7 @@ import { buildCluster, clusterProblems, clusterVersionProblems, existingClusterW
 import { buildDatabase, databaseProblems, engineVersionProblems, type DatabaseConfig } from "./database";
 import { ConfigError, describeValue, isUnder, keyProblems, memberKeyProblems } from "./errors";
 import type { ConfigInput } from "./input";
+import { namePrefixProblems } from "./name-prefix";
 import { buildNetwork, networkProblems, type NetworkConfig } from "./network";
 import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-group";
 import { buildObservability, observabilityProblems, type ObservabilityConfig } from "./observability";
@@ -191,17 +192,7 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         }
     }
     // The stack's name is config too: it prefixes names AWS limits, so a long one is refused here, not deep in a component.
-    // A namePrefix of the wrong type has its own problem above, and the prefix it meant to set is unknown.
-    const identifierProblem = input.values[NAME_PREFIX_KEY] === undefined || parsed[NAME_PREFIX_KEY] !== undefined
-        ? stackIdentifierProblem(input.project, input.stack, parsed[NAME_PREFIX_KEY])
-        : undefined;
-    if (identifierProblem !== undefined) {
-        problems.push(identifierProblem);
-    }
-    const projectProblem = projectNameProblem(input.project);
-    if (projectProblem !== undefined) {
-        problems.push(projectProblem);
-    }
+    problems.push(...namePrefixProblems(input.project, input.stack, parsed[NAME_PREFIX_KEY], input.values[NAME_PREFIX_KEY] !== undefined && parsed[NAME_PREFIX_KEY] === undefined));
     // One reading of the clock for the whole parse: the calendar rules and the warnings judge the same day.
     const now = input.now ?? runDate();
     problems.push(...crossFieldProblems(parsed, input, now));

@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { RestoreConfig } from "../config/database";
+import { APP_LABELS } from "./delivery";
 
 /**
  * Longest identifier every name built from it fits: the backup buckets' S3 `bucketPrefix`
@@ -85,7 +86,7 @@ export function projectNameProblem(project: string): string | undefined {
     return LABEL_VALUE_RE.test(project)
         ? undefined
         : `pulumi project: received ${JSON.stringify(project)} (${project.length} characters); expected at most 63 letters, digits, '-', '_' or '.', a letter or digit first and last: ` +
-            "every workload carries it as its app.kubernetes.io/part-of label, and Kubernetes refuses any other label value (apimachinery validation.go IsValidLabelValue): rename the project (Pulumi.yaml name)";
+            `every workload carries it as its ${APP_LABELS.partOf} label, and Kubernetes refuses any other label value (apimachinery validation.go IsValidLabelValue): rename the project (Pulumi.yaml name)`;
 }
 
 /**
