@@ -70,9 +70,12 @@ export function stackIdentifierProblem(project: string, stack: string, namePrefi
     if (namePrefix !== undefined) {
         return `${NAME_PREFIX_KEY}: received ${q(namePrefix)} (${namePrefix.length} characters); ${allowed}`;
     }
+    // Another stack name helps only where the project's name leaves room and starts a valid prefix.
+    const room = MAX_STACK_IDENTIFIER_LENGTH - project.length - 1;
+    const stackWay = room > 0 && IDENTIFIER_RE.test(`${project}-a`) ? ` or the stack's, to one of at most ${room} characters (pulumi stack init)` : "";
     return `${NAME_PREFIX_KEY}: received none, so the resources' prefix is "<project>-<stack>", ${q(id)} (${id.length} characters); ${allowed}: ` +
         `set a prefix of its own (\`pulumi config set ${NAME_PREFIX_KEY} <prefix>\`, before the stack's first deploy), ` +
-        `or shorten the project's name (Pulumi.yaml name: ${q(project)}) or the stack's (pulumi stack init)`;
+        `or shorten the project's name (Pulumi.yaml name: ${q(project)})${stackWay}`;
 }
 
 /**

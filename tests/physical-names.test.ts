@@ -240,12 +240,13 @@ describe("a renamed project", () => {
     ])("%s, stack %s: refused past 21 characters, with every way out", (project, stack, refused) => {
         const problem = stackIdentifierProblem(project, stack);
         expect(problem?.match(/"[^"]*-[^"]*" \(\d+ characters\)/)?.[0]).toBe(refused);
-        const ways = ["set a prefix of its own (`pulumi config set launchpad:namePrefix <prefix>`", `or shorten the project's name (Pulumi.yaml name: ${JSON.stringify(project)}) or the stack's (pulumi stack init)`];
+        const ways = ["set a prefix of its own (`pulumi config set launchpad:namePrefix <prefix>`", `or shorten the project's name (Pulumi.yaml name: ${JSON.stringify(project)}) or the stack's, to one of at most ${20 - project.length} characters (pulumi stack init)`];
         expect(ways.map((w) => problem?.includes(w))).toEqual(refused === undefined ? [undefined, undefined] : [true, true]);
     });
 
-    it("a project no stack name can fix (a digit first) is refused for the prefix, not told to pick a shorter stack", () => {
-        expect(stackIdentifierProblem("9lives", "staging")).toMatch(/^launchpad:namePrefix: received none, so the resources' prefix is "<project>-<stack>", "9lives-staging" \(14 characters\); expected .* a letter first/);
+    it("a project no stack name can fix (a digit first, or 20 characters) is refused for the prefix, not told to pick a shorter stack", () => {
+        expect(stackIdentifierProblem("9lives", "staging")).toMatch(/^launchpad:namePrefix: received none, so the resources' prefix is "<project>-<stack>", "9lives-staging" \(14 characters\); expected .* a letter first.*\(Pulumi\.yaml name: "9lives"\)$/);
+        expect(stackIdentifierProblem("acme-orders-services", "s")).toMatch(/\(Pulumi\.yaml name: "acme-orders-services"\)$/);
         expect(stackIdentifierProblem("9lives", "staging", "lives-staging")).toBeUndefined();
     });
 

@@ -149,7 +149,7 @@ describe("the stack's name", () => {
 
     // The refusal names every way out: a prefix of its own, a shorter project name, a shorter stack name.
     const allowed = "expected at most 21 lower-case letters, digits and single '-', a letter first and no '-' last, as every resource's name starts with it: the backup buckets' names leave it 21 characters and the database's RDS identifier must start with a letter and hold no '--'";
-    const ways = ": set a prefix of its own (`pulumi config set launchpad:namePrefix <prefix>`, before the stack's first deploy), or shorten the project's name (Pulumi.yaml name: \"launchpad\") or the stack's (pulumi stack init)";
+    const ways = ": set a prefix of its own (`pulumi config set launchpad:namePrefix <prefix>`, before the stack's first deploy), or shorten the project's name (Pulumi.yaml name: \"launchpad\") or the stack's, to one of at most 11 characters (pulumi stack init)";
     it.each([
         ["staging-abc", undefined],
         ["staging-abcd", `launchpad:namePrefix: received none, so the resources' prefix is "<project>-<stack>", "launchpad-staging-abcd" (22 characters); ${allowed}${ways}`],
