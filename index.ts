@@ -6,10 +6,9 @@
  */
 import { loadConfig } from "./config";
 import { Environment } from "./components/environment";
-import { stackIdentifier } from "./lib/stack-name";
 
 export = (): Record<string, unknown> => {
     const config = loadConfig();
-    const environment = new Environment(stackIdentifier(config.project, config.stack), { config });
+    const environment = new Environment(config.identifier, { config });
     return environment.outputs;
 };

@@ -11,7 +11,6 @@ import type { Safety } from "../config";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { BACKUP_HOUR_UTC, RESTORE_TEST_SCHEDULE, RESTORE_TEST_START_WINDOW_HOURS, START_WINDOW_MINUTES } from "../lib/backup-schedule";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS, type BackupTier } from "../lib/retention";
-import { stackIdentifier } from "../lib/stack-name";
 import { partitionAndAccount } from "../lib/aws-caller";
 import { encryptionKey } from "../lib/kms";
 import { childTags, type Tags } from "../lib/tags";
@@ -22,7 +21,7 @@ export interface BackupPlanArgs {
     readonly tags: Tags;
     /**
      * Name of the plan and the primary vault (the DR vault adds `-dr`), and the value of the
-     * `BACKUP_PLAN_TAG_KEY` tag that selects resources: use `backupPlanName(project, stack)`.
+     * `BACKUP_PLAN_TAG_KEY` tag that selects resources: use `backupPlanName(identifier)`.
      */
     readonly planName: string;
     /** The stack's region: the primary vault's (and the provider's) region. */
@@ -46,9 +45,9 @@ export interface BackupPlanArgs {
 /** The tag key AWS Backup selects resources by; the value is the plan's name. */
 export const BACKUP_PLAN_TAG_KEY = "backup-plan";
 
-/** The plan name (and selection tag value) of a stack: `launchpad-staging`. */
-export function backupPlanName(project: string, stack: string): string {
-    return stackIdentifier(project, stack);
+/** The plan name (and selection tag value) of a stack: its identifier (lib/stack-name.ts), `launchpad-staging`. */
+export function backupPlanName(identifier: string): string {
+    return identifier;
 }
 
 /** Minutes a job may run: a daily job must end before the next one starts. */

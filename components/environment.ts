@@ -10,7 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type EksClusterConfig, type ExistingClusterConfig, type LaunchpadConfig } from "../config";
 import { ANNOTATIONS, APP_LABELS, COLORS } from "../lib/delivery";
-import { qualifiedStackName, stackIdentifier } from "../lib/stack-name";
+import { qualifiedStackName } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService, type LoadGateArgs, type RestorePointArgs } from "./blue-green-service";
@@ -105,7 +105,7 @@ export class Environment extends pulumi.ComponentResource {
         super("launchpad:environment:Environment", name, {}, opts);
         const { config } = args;
         // The prefix of the stack's named resources: the EKS cluster, the database, the buckets.
-        const identifier = stackIdentifier(config.project, config.stack);
+        const { identifier } = config;
         // The stack's own previous outputs, and the identity checked against them (identity-record.ts)
         // before anything of AWS registers: the provider's region waits on the check, and every AWS
         // resource on its provider (the SDK sends a registration only with its provider's id:
@@ -358,7 +358,7 @@ export class Environment extends pulumi.ComponentResource {
         const { cluster } = this;
         const common = { safety: config.safety, tags: config.tags, region: config.region, drRegion: config.drRegion };
         // One name for the plan and the database's tag, so the plan's selection cannot miss it.
-        const planName = backupPlanName(config.project, config.stack);
+        const planName = backupPlanName(config.identifier);
         const database = new Database(`${name}-database`, {
             ...common,
             config: config.database,

@@ -6,6 +6,13 @@
  *
  * Each field is one the providers replace on (the rules and their sources are `REPLACE_RULES` in
  * plan/changes.ts):
+ * - the stack identifier, when `launchpad:namePrefix` sets it: it begins every resource's name, and a
+ *   new name replaces a named resource (ForceNew on the name of the EKS cluster, the RDS identifier,
+ *   the vaults, the IAM roles' `name_prefix` in hashicorp/terraform-provider-aws; pulumi-kubernetes on
+ *   `metadata.name`), delete-first where the program names it (pulumi/pulumi-terraform-bridge
+ *   pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace). Recorded only when set, so an absent field
+ *   is the default `<project>-<stack>`, the only prefix a stack recorded before the field can have used
+ *   (a renamed project or stack is another stack of the backend, with a record of its own);
  * - the database's `engine`, and its `name` and `username` when it is not a restore (`dbName`,
  *   `username` are sent only then: `instanceArgs` in database.ts): ForceNew in
  *   hashicorp/terraform-provider-aws internal/service/rds/instance.go, so the RDS instance is
@@ -80,7 +87,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, offlineRecordUnknown, type LaunchpadConfig } from "../config";
-import { databaseInstanceIdentifier } from "../lib/stack-name";
+import { databaseInstanceIdentifier, NAME_PREFIX_KEY, stackIdentifier } from "../lib/stack-name";
 import { runDate, utcDay } from "../config/clock";
 import { either } from "../config/input";
 import { CLUSTER_UPGRADE_DOCS, eksSupportEnd, keptPastSupportWarning, MAJOR_UPGRADE_DOCS, pastStandardSupport, rdsSupportEnd } from "../lib/support-calendar";
@@ -113,6 +120,11 @@ export interface DatabaseIdentity {
 export interface StackIdentity {
     /** `launchpad:cluster.namespace`. */
     readonly namespace?: string;
+    /**
+     * `launchpad:namePrefix`, the prefix of every resource's name (see the file comment).
+     * @default - the default prefix, `<project>-<stack>` (unset, or recorded before the field existed)
+     */
+    readonly namePrefix?: string;
     /**
      * `aws:region`, where the stack's AWS resources are (see the file comment).
      * @default - no AWS resource of the stack's own (an existing cluster without a data layer), or recorded before the field existed
@@ -162,6 +174,8 @@ export function currentIdentity(config: LaunchpadConfig, identifier: string, sco
     const db = config.database;
     return {
         namespace: config.cluster.namespace,
+        // Only a prefix of the stack's own: the committed stacks' identity stays as it was recorded.
+        ...(config.identifier !== stackIdentifier(config.project, config.stack) ? { namePrefix: config.identifier } : {}),
         // Only a network or a data layer of its own puts AWS resources in the region: an existing
         // cluster without network.existing creates none, and may move its region freely.
         ...(scope.network || scope.database ? { region: config.region } : {}),
@@ -196,6 +210,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
     const rec = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
     const rawDb = rec.database !== null && typeof rec.database === "object" ? (rec.database as Record<string, unknown>) : undefined;
     const namespace = str(rec.namespace) ?? str(outputs.namespace);
+    const namePrefix = str(rec.namePrefix);
     const clusterVersion = str(rec.clusterVersion);
     const networkCidr = str(rec.networkCidr);
     const clusterServer = shown(str(rec.clusterServer));
@@ -216,6 +231,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
         : undefined;
     return {
         ...(namespace !== undefined ? { namespace } : {}),
+        ...(namePrefix !== undefined ? { namePrefix } : {}),
         ...(region !== undefined ? { region } : {}),
         ...(drRegion !== undefined ? { drRegion } : {}),
         ...(clusterVersion !== undefined ? { clusterVersion } : {}),
@@ -254,7 +270,16 @@ const WAY_OUT = `keep the recorded value; to move on purpose, deploy a new stack
 export function identityChanges(recorded: StackIdentity, current: StackIdentity): string[] {
     const out: string[] = [];
     const q = JSON.stringify;
-    if (recorded.namespace !== undefined && current.namespace !== undefined && recorded.namespace !== current.namespace) {
+    // Every earlier update recorded a namespace: without one there is no record (a first update).
+    const renamed = recorded.namespace !== undefined && recorded.namePrefix !== current.namePrefix;
+    if (renamed) {
+        const shown = (p: string | undefined) => (p !== undefined ? q(p) : `none (the default "<project>-<stack>")`);
+        out.push(`${NAME_PREFIX_KEY}: received ${shown(current.namePrefix)}; expected ${shown(recorded.namePrefix)}, the prefix of every resource's name this stack deployed (its recorded identity): ` +
+            `a new prefix renames, so replaces, every named resource: the EKS cluster, the database (a new, empty one), the backup vaults, buckets and plan, the IAM roles, ` +
+            `the namespace with every object in it, each created anew and the old one deleted, first where the program names it (pulumi/pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace); ${WAY_OUT}`);
+    }
+    // The default namespace is the prefix: its move is the prefix's, said once above.
+    if (recorded.namespace !== undefined && current.namespace !== undefined && recorded.namespace !== current.namespace && !renamed) {
         out.push(`launchpad:cluster.namespace: received ${q(current.namespace)}; expected ${q(recorded.namespace)}, the namespace this stack deployed to (its recorded identity): ` +
             `a new name replaces the Namespace, deleting it first and every object in it (the services, the database connection Secret, the backup jobs), ` +
             `a named object being replaced delete-first (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go Diff); ${WAY_OUT}`);
@@ -276,8 +301,9 @@ export function identityChanges(recorded: StackIdentity, current: StackIdentity)
         return out;
     }
     if (was.instance !== undefined && was.instance !== now.instance) {
-        // A restore names a new instance on purpose; only dropping the restore is an accident.
-        if (!now.restored) {
+        // A restore names a new instance on purpose; only dropping the restore is an accident. A new
+        // prefix names a new instance too, said once above.
+        if (!now.restored && !renamed) {
             out.push(`launchpad:database.restore: received none; expected the restore that made the recorded instance ${q(was.instance)}: ` +
                 `without it the instance is ${q(now.instance)} again, a new, empty database, and the connection Secret moves to it (lib/stack-name.ts databaseInstanceIdentifier); ` +
                 `keep launchpad:database.restore for the life of the restored database (${IDENTITY_DOCS})`);

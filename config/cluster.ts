@@ -6,7 +6,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { contains, isPrivate, parseCidr } from "../lib/cidr";
 import { accessEntrySuffix } from "../lib/iam";
-import { stackIdentifier } from "../lib/stack-name";
 import { eksLeftSupport } from "../lib/support-calendar";
 import { DEFAULT_KUBERNETES_VERSION, EKS_VERSIONS, eksVersion, eksVersionsInStandardSupport, pinnedKubernetesVersions } from "../lib/versions";
 import { describeValue } from "./errors";
@@ -79,7 +78,7 @@ export const clusterSchema = z.strictObject({
     access: z.array(clusterAccessSchema).max(100).default([]),
     /** Control-plane log types shipped to CloudWatch. */
     logTypes: z.array(z.enum(EKS_LOG_TYPES)).default([...EKS_LOG_TYPES]),
-    /** Application namespace; defaults to `<project>-<stack>` so stacks sharing a cluster never collide. */
+    /** Application namespace; defaults to the stack identifier (`<project>-<stack>` or `launchpad:namePrefix`) so stacks sharing a cluster never collide. */
     namespace: k8sName.optional(),
     /** Kubeconfig of an existing cluster (secret). When set, no EKS resources are created. */
     kubeconfig: z.string().min(1).optional(),
@@ -326,8 +325,9 @@ export function createsAmpWorkspace(cluster: EksClusterConfig | ExistingClusterC
     return cluster.mode === "eks" && backend.kind === "amp";
 }
 
-export function buildCluster(c: RawCluster, net: RawNetwork, project: string, stack: string): EksClusterConfig | ExistingClusterConfig {
-    const namespace = c.namespace ?? stackIdentifier(project, stack);
+/** `identifier`: the stack identifier (lib/stack-name.ts `stackIdentifier`), the default namespace. */
+export function buildCluster(c: RawCluster, net: RawNetwork, identifier: string): EksClusterConfig | ExistingClusterConfig {
+    const namespace = c.namespace ?? identifier;
     return c.kubeconfig !== undefined
         ? {
               mode: "existing",

@@ -145,7 +145,10 @@ export function isOfflinePlan(): boolean {
 export function loadConfig(opts: { /** Log the ignored keys and the config's warnings. @default true */ readonly warn?: boolean } = {}): LaunchpadConfig {
     const { values, secretKeys } = readRuntimeConfig();
     for (const key of (opts.warn ?? true) ? ignoredKeys(Object.keys(pulumi.runtime.allConfig())) : []) {
-        void pulumi.log.warn(`${key} is ignored: nothing in this program reads the "${key.slice(0, key.indexOf(":"))}" namespace (Launchpad's own keys are launchpad:*)`);
+        const namespace = key.slice(0, key.indexOf(":"));
+        // `pulumi config set <key>` without a namespace writes the project's: a renamed project's is not launchpad.
+        const why = namespace === pulumi.getProject() ? `, the project's, where \`pulumi config set\` puts a key written without one: set launchpad:${key.slice(namespace.length + 1)}` : "";
+        void pulumi.log.warn(`${key} is ignored: nothing in this program reads the "${namespace}" namespace (Launchpad's own keys are launchpad:*)${why}`);
     }
     const offlinePlan = isOfflinePlan();
     const config = parseConfig({

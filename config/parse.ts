@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { stackIdentifierProblem } from "../lib/stack-name";
+import { NAME_PREFIX_KEY, stackIdentifier } from "../lib/stack-name";
 import { supportEndingWarnings } from "../lib/support-calendar";
 import { buildBackup, type BackupConfig } from "./backup";
 import { runDate, utcDay } from "./clock";
@@ -16,6 +16,7 @@ import { buildCluster, clusterProblems, clusterVersionProblems, existingClusterW
 import { buildDatabase, databaseProblems, engineVersionProblems, type DatabaseConfig } from "./database";
 import { ConfigError, describeValue, isUnder, keyProblems, memberKeyProblems } from "./errors";
 import type { ConfigInput } from "./input";
+import { namePrefixProblems } from "./name-prefix";
 import { buildNetwork, networkProblems, type NetworkConfig } from "./network";
 import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-group";
 import { buildObservability, observabilityProblems, type ObservabilityConfig } from "./observability";
@@ -31,6 +32,11 @@ import { safetyFor, type Safety, type Tier } from "./tier";
 export interface LaunchpadConfig {
     readonly project: string;
     readonly stack: string;
+    /**
+     * The prefix of every resource's name: `launchpad:namePrefix`, else `<project>-<stack>`
+     * (lib/stack-name.ts `stackIdentifier`).
+     */
+    readonly identifier: string;
     readonly tier: Tier;
     readonly region: string;
     readonly drRegion: string;
@@ -105,15 +111,17 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
     const promotion = raw["launchpad:promotion"];
     const promotionConfig = buildPromotion(promotion, safety);
     const databaseConfig = buildDatabase(database);
+    const identifier = stackIdentifier(input.project, input.stack, raw[NAME_PREFIX_KEY]);
     return deepFreeze({
         project: input.project,
         stack: input.stack,
+        identifier,
         tier,
         region: raw["aws:region"],
         drRegion: raw["launchpad:drRegion"],
         safety,
         network: buildNetwork(network, safety),
-        cluster: buildCluster(cluster, network, input.project, input.stack),
+        cluster: buildCluster(cluster, network, identifier),
         nodeGroup: buildNodeGroup(raw["launchpad:nodeGroup"], network.azCount),
         database: databaseConfig,
         backup: buildBackup(raw["launchpad:backup"]),
@@ -184,10 +192,7 @@ export function parseConfig(input: ConfigInput): LaunchpadConfig {
         }
     }
     // The stack's name is config too: it prefixes names AWS limits, so a long one is refused here, not deep in a component.
-    const identifierProblem = stackIdentifierProblem(input.project, input.stack);
-    if (identifierProblem !== undefined) {
-        problems.push(identifierProblem);
-    }
+    problems.push(...namePrefixProblems(input.project, input.stack, parsed[NAME_PREFIX_KEY], input.values[NAME_PREFIX_KEY] !== undefined && parsed[NAME_PREFIX_KEY] === undefined));
     // One reading of the clock for the whole parse: the calendar rules and the warnings judge the same day.
     const now = input.now ?? runDate();
     problems.push(...crossFieldProblems(parsed, input, now));

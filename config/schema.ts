@@ -16,6 +16,7 @@ import { z } from "zod";
 import { backupSchema } from "./backup";
 import { clusterSchema } from "./cluster";
 import { databaseSchema } from "./database";
+import { namePrefixSchema } from "./name-prefix";
 import { networkSchema } from "./network";
 import { nodeGroupSchema } from "./node-group";
 import { alertingSchema, grafanaAuthSchema, grafanaUrlSchema, observabilitySchema } from "./observability";
@@ -34,6 +35,7 @@ export const rawConfigSchema = z.strictObject({
     "aws:region": awsRegionSchema,
     "launchpad:tier": tierSchema,
     "launchpad:drRegion": drRegionSchema,
+    "launchpad:namePrefix": namePrefixSchema.optional(),
     "launchpad:network": networkSchema.default(networkSchema.parse({})),
     "launchpad:cluster": clusterSchema.default(clusterSchema.parse({})),
     "launchpad:nodeGroup": nodeGroupSchema.default(nodeGroupSchema.parse({})),

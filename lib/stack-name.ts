@@ -1,12 +1,13 @@
 /**
- * The one owner of a stack's identifier, `<project>-<stack>`: the prefix of the EKS cluster, the
- * database, the buckets, the backup plan and the Environment's children; of its full name,
+ * The one owner of a stack's identifier, `<project>-<stack>` or `launchpad:namePrefix`: the prefix
+ * of the EKS cluster, the database, the buckets, the backup plan and the Environment's children; of its full name,
  * `<organization>/<project>/<stack>`, which stack references read; and of the names derived
  * from it that more than one layer reads (the database instance: the component creates it, the
  * alerts select its metrics, the migrations name its snapshots).
  */
 import { createHash } from "node:crypto";
 import type { RestoreConfig } from "../config/database";
+import { APP_LABELS } from "./delivery";
 
 /**
  * Longest identifier every name built from it fits: the backup buckets' S3 `bucketPrefix`
@@ -23,12 +24,24 @@ export const MAX_STACK_IDENTIFIER_LENGTH = 21;
  */
 const IDENTIFIER_RE = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 
+/**
+ * A Kubernetes label value: at most 63 letters, digits, '-', '_' or '.', a letter or digit first and
+ * last (kubernetes staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go IsValidLabelValue).
+ */
+const LABEL_VALUE_RE = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
 /** RDS's rule for a DB instance identifier (same page): 1 to 63 letters, digits or hyphens, as above. */
 const RDS_INSTANCE_IDENTIFIER_RE = /^[A-Za-z](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,62}$/;
 
-/** `launchpad-staging`. */
-export function stackIdentifier(project: string, stack: string): string {
-    return `${project}-${stack}`;
+/** The config key that sets the identifier in place of `<project>-<stack>`. */
+export const NAME_PREFIX_KEY = "launchpad:namePrefix";
+
+/**
+ * `launchpad-staging`, or the stack's `launchpad:namePrefix` when it sets one: a project renamed to a
+ * long name (`payments-api`, `acme-orders-service`) keeps a prefix the names below fit.
+ */
+export function stackIdentifier(project: string, stack: string, namePrefix?: string): string {
+    return namePrefix ?? `${project}-${stack}`;
 }
 
 /**
@@ -41,14 +54,42 @@ export function qualifiedStackName(stack: string, organization: string, project:
     return parts.length === 3 ? stack : parts.length === 2 ? `${organization}/${stack}` : `${organization}/${project}/${stack}`;
 }
 
-/** Why this project and stack cannot name the stack's resources, or undefined when they can. */
-export function stackIdentifierProblem(project: string, stack: string): string | undefined {
-    const id = stackIdentifier(project, stack);
+/**
+ * Why this project and stack (and `launchpad:namePrefix`, when set) cannot name the stack's resources,
+ * or undefined when they can. The message names every way out the user has: a prefix of its own, a
+ * shorter project name or a shorter stack name, as the project name is usually what makes it long.
+ */
+export function stackIdentifierProblem(project: string, stack: string, namePrefix?: string): string | undefined {
+    const id = stackIdentifier(project, stack, namePrefix);
     if (IDENTIFIER_RE.test(id) && id.length <= MAX_STACK_IDENTIFIER_LENGTH) {
         return undefined;
     }
+    const q = JSON.stringify;
+    const allowed = `expected at most ${MAX_STACK_IDENTIFIER_LENGTH} lower-case letters, digits and single '-', a letter first and no '-' last, ` +
+        `as every resource's name starts with it: the backup buckets' names leave it ${MAX_STACK_IDENTIFIER_LENGTH} characters and the database's RDS identifier must start with a letter and hold no '--'`;
+    if (namePrefix !== undefined) {
+        return `${NAME_PREFIX_KEY}: received ${q(namePrefix)} (${namePrefix.length} characters); ${allowed}`;
+    }
+    // Another stack name helps only where the project's name leaves room and starts a valid prefix.
     const room = MAX_STACK_IDENTIFIER_LENGTH - project.length - 1;
-    return `pulumi stack: received ${JSON.stringify(stack)} (the resources' prefix ${JSON.stringify(id)}, ${id.length} characters); expected a stack name of lower-case letters, digits and single '-', not ending in '-', of at most ${room} characters, so that "<project>-<stack>" fits the ${MAX_STACK_IDENTIFIER_LENGTH} characters the backup buckets' names leave it and starts the database's name as RDS requires (a letter first, no '--'): create the stack under another name (pulumi stack init)`;
+    const stackWay = room > 0 && IDENTIFIER_RE.test(`${project}-a`) ? ` or the stack's, to one of at most ${room} characters (pulumi stack init)` : "";
+    return `${NAME_PREFIX_KEY}: received none, so the resources' prefix is "<project>-<stack>", ${q(id)} (${id.length} characters); ${allowed}: ` +
+        `set a prefix of its own (\`pulumi config set ${NAME_PREFIX_KEY} <prefix>\`, before the stack's first deploy), ` +
+        `or shorten the project's name (Pulumi.yaml name: ${q(project)})${stackWay}`;
+}
+
+/**
+ * Why the project's name cannot be what Launchpad writes it into, or undefined when it can. Pulumi
+ * accepts up to 100 letters, digits, '-', '_' and '.' in any order (pulumi/pulumi
+ * sdk/go/common/tokens/project.go ValidateProjectName); every workload carries the name as its
+ * `app.kubernetes.io/part-of` label, which Kubernetes holds to a label value's rule. Only a stack with
+ * `launchpad:namePrefix` can get here: without it, `<project>-<stack>` is held to the tighter rule above.
+ */
+export function projectNameProblem(project: string): string | undefined {
+    return LABEL_VALUE_RE.test(project)
+        ? undefined
+        : `pulumi project: received ${JSON.stringify(project)} (${project.length} characters); expected at most 63 letters, digits, '-', '_' or '.', a letter or digit first and last: ` +
+            `every workload carries it as its ${APP_LABELS.partOf} label, and Kubernetes refuses any other label value (apimachinery validation.go IsValidLabelValue): rename the project (Pulumi.yaml name)`;
 }
 
 /**

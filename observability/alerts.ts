@@ -12,7 +12,7 @@ import type { AppMetricsConfig, DbEngine, LaunchpadConfig, ObservabilityConfig }
 import { createsAmpWorkspace, hasDataLayer, scrapesContainerMetrics } from "../config/cluster";
 import { longestDrillIntervalDays, RESTORE_TEST_START_WINDOW_HOURS } from "../lib/backup-schedule";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
-import { databaseInstanceIdentifier, stackIdentifier } from "../lib/stack-name";
+import { databaseInstanceIdentifier } from "../lib/stack-name";
 import { BACKUP_METRICS, DR_METRICS, KSM_METRICS, PROMETHEUS_METRICS, PUSH_JOBS, PUSHGATEWAY_METRICS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
 import { cleanNumber, durationSeconds, durationText } from "./duration";
 
@@ -59,7 +59,7 @@ export interface AlertContext {
         readonly dbInstanceIdentifier: string;
         /**
          * The stack's AWS Backup vault, where the plan's backup jobs write and the drills restore
-         * from: named after the plan, `backupPlanName(project, stack)` = the stack identifier
+         * from: named after the plan, `backupPlanName(identifier)` = the stack identifier
          * (components/backup-plan.ts; tests/dashboards-cloudwatch.test.ts checks the two agree).
          */
         readonly backupVaultName: string;
@@ -91,8 +91,8 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
         services: config.services.map((s) => s.name),
         data: hasDataLayer(config.cluster)
             ? {
-                  dbInstanceIdentifier: databaseInstanceIdentifier(stackIdentifier(config.project, config.stack), config.database.restore),
-                  backupVaultName: stackIdentifier(config.project, config.stack),
+                  dbInstanceIdentifier: databaseInstanceIdentifier(config.identifier, config.database.restore),
+                  backupVaultName: config.identifier,
                   databaseName: config.database.name,
                   drReplication: config.safety.replicateBackupsToDr,
                   engine: config.database.engine,

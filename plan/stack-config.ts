@@ -223,6 +223,31 @@ export function fullKey(key: string, project: string): string {
     return key.includes(":") ? key : `${project}:${key}`;
 }
 
+/**
+ * What the Pulumi CLI refuses in a Pulumi.yaml `config:` entry, refusing the whole project file
+ * (pulumi/pulumi sdk/go/common/workspace/project.go `Project.Validate`, commit 0351806): a key of
+ * another namespace than the project's (`configKeyIsNamespacedByProject`: no ':' or `<project>:`) may
+ * not declare a type or a default, and must give a value. The block Launchpad generates declares its
+ * `launchpad:` keys, which the project's own namespace only while it is named launchpad: renamed, the
+ * CLI refuses every command, so the offline plan does too, with the way out.
+ */
+export function projectConfigProblem(project: string, key: string, decl: unknown): string | undefined {
+    if (!key.includes(":") || key.startsWith(`${project}:`) || !isRecord(decl)) {
+        return undefined;
+    }
+    const pulumiSays = "type" in decl
+        ? `Configuration key '${key}' is not namespaced by the project and should not define a type`
+        : "default" in decl
+          ? `Configuration key '${key}' is not namespaced by the project and should not define a default value`
+          : !("value" in decl)
+            ? `Configuration key '${key}' is namespaced and must provide an attribute 'value'`
+            : undefined;
+    return pulumiSays === undefined
+        ? undefined
+        : `Pulumi.yaml: ${pulumiSays} (the Pulumi CLI refuses the project file: pulumi/pulumi sdk/go/common/workspace/project.go Project.Validate); ` +
+            `the project is named ${JSON.stringify(project)}, so the config block may no longer declare Launchpad's keys: run \`npm run docs:config\`, which writes the block a renamed project can have (docs/operations.md, "Renaming the project")`;
+}
+
 export function readProjectFile(root: string): ProjectFile {
     const doc = readYaml(join(root, "Pulumi.yaml"), "(project)");
     if (!isRecord(doc) || typeof doc.name !== "string") {
@@ -230,6 +255,10 @@ export function readProjectFile(root: string): ProjectFile {
     }
     const config: Record<string, ProjectConfigDeclaration> = {};
     for (const [key, decl] of Object.entries(isRecord(doc.config) ? doc.config : {})) {
+        const problem = projectConfigProblem(doc.name, key, decl);
+        if (problem !== undefined) {
+            throw new PlanInputError(problem);
+        }
         // A bare value in project config is a default with no declaration.
         config[fullKey(key, doc.name)] = isRecord(decl) && ("type" in decl || "default" in decl || "description" in decl) ? decl : { default: decl };
     }

@@ -31,8 +31,30 @@ export const END_MARKER = "<!-- config-reference:end -->";
 /** First line of the block: tells a reader where the table comes from. */
 export const GENERATED_NOTE = "<!-- Generated from the config schema (config/) by `npm run docs:config`. Edit the schema's descriptions and defaults, not this table. -->";
 
-/** The project whose keys Pulumi.yaml declares; the other namespaces are providers'. */
+/**
+ * The config namespace of Launchpad's keys, which Pulumi.yaml may declare only while the project has
+ * its name; the other namespaces are providers'.
+ */
 const PROJECT = "launchpad";
+
+/**
+ * Pulumi.yaml's `config:` block once the project is renamed: empty. The CLI lets a project file
+ * declare types and defaults for the project's own namespace only (pulumi/pulumi
+ * sdk/go/common/workspace/project.go Project.Validate), and the keys stay `launchpad:` ones (the
+ * program reads that namespace whatever the project's name). Nothing is lost: the program applies
+ * the same defaults (config/schema.ts), and docs/configuration.md keeps the reference.
+ */
+export const RENAMED_CONFIG_BLOCK = [
+    "config:",
+    "  # Empty: the project is no longer named launchpad, and Pulumi lets Pulumi.yaml declare the types and",
+    "  # defaults of the project's own namespace only; the keys stay launchpad:* keys, the program applies",
+    "  # the same defaults, and docs/configuration.md lists them (npm run docs:config writes this block).",
+].join("\n");
+
+/** The `name` of the Pulumi.yaml text. */
+function projectNameOf(projectYaml: string): string {
+    return /^name:[ \t]*["']?([^"'\s#]+)/m.exec(projectYaml)?.[1] ?? PROJECT;
+}
 
 export interface ReferenceRow {
     /** Full key: `launchpad:network`, `aws:region`. */
@@ -192,7 +214,10 @@ function defaultLines(value: unknown, indent: string): string[] {
  * every declared project key without a value or default required of every stack
  * (pulumi/pulumi pkg/workspace/config.go mergeConfig, "is missing configuration value").
  */
-export function renderConfigBlock(rows: readonly ReferenceRow[] = referenceRows()): string {
+export function renderConfigBlock(rows: readonly ReferenceRow[] = referenceRows(), project: string = PROJECT): string {
+    if (project !== PROJECT) {
+        return RENAMED_CONFIG_BLOCK;
+    }
     const lines = ["config:"];
     for (const r of rows.filter((x) => x.key.startsWith(`${PROJECT}:`) && !(x.hasDefault && x.default === undefined))) {
         lines.push(`  ${r.key}:`, `    type: ${r.type}`);
@@ -307,7 +332,13 @@ export function configReferenceCli(argv: readonly string[], root: string = REPO_
             return { code: 0, stdout: `${reference}\n`, stderr: "" };
         }
         const targets: Target[] = [
-            { file: PROJECT_FILE, what: "the config block", generated: renderConfigBlock(schemaRows), read: readConfigBlock, replace: replaceConfigBlock },
+            {
+                file: PROJECT_FILE,
+                what: "the config block",
+                generated: renderConfigBlock(schemaRows, projectNameOf(readFileSync(path.join(root, PROJECT_FILE), "utf8"))),
+                read: readConfigBlock,
+                replace: replaceConfigBlock,
+            },
             { file: REFERENCE_FILE, what: "the configuration reference", generated: reference, read: readReferenceBlock, replace: replaceReferenceBlock },
         ];
         let stdout = "";

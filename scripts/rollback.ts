@@ -43,6 +43,7 @@ import { ALB_ACTIONS, ANNOTATIONS, COLORS, otherColor, ROLE_LABEL, ROLES, SELECT
 import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } from "../components/migrations";
 import { stackFileSecretPaths } from "../config/stack-file";
 import { PlanError, REPO_ROOT, runPlan, type Plan } from "../plan/engine";
+import { readProjectFile } from "../plan/stack-config";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { checkReadiness, kubernetesReader, type DeploymentReader } from "./readiness";
 import { previewServiceName } from "../lib/workload";
@@ -130,7 +131,7 @@ export async function switchedPlan(stackName: string, moving: readonly ServiceCo
     return runPlan({
         stack: stackName,
         // The secure leaves as the update's program reads them: from the stack file in its workDir, else whole keys.
-        stackConfig: { project: PROJECT, stack: stackName, values, secretKeys: stack.secretKeys, secretPaths: stackFileSecretPaths(REPO_ROOT, PROJECT, stackName, stack.secretKeys) },
+        stackConfig: { project: projectName(), stack: stackName, values, secretKeys: stack.secretKeys, secretPaths: stackFileSecretPaths(REPO_ROOT, projectName(), stackName, stack.secretKeys) },
         previousOutputs: { ...stack.outputs },
         // Without the source's real outputs, the engine answers it from its stack file here.
         ...(source !== undefined ? { stackOutputs: (name: string) => (name.split("/").pop() === sourceName ? { ...source.outputs } : undefined) } : {}),
@@ -155,7 +156,8 @@ export async function switchedPlanViolations(stackName: string, moving: readonly
     return mandatoryViolations(await switchedPlan(stackName, moving, target, stack), stack.packConfig);
 }
 
-const PROJECT = "launchpad";
+/** The project's name (Pulumi.yaml `name`), which a renamed project changes: never "launchpad" written here. */
+const projectName = (): string => readProjectFile(REPO_ROOT).name;
 
 /**
  * The stack's config as the program resolves it, from the stack's own config values, validated as the
@@ -164,7 +166,7 @@ const PROJECT = "launchpad";
  */
 async function configOf(stack: RollbackStack, stackName: string): Promise<{ config: LaunchpadConfig; values: Record<string, unknown>; secretKeys: Set<string> }> {
     const { values, secretKeys } = decodeConfig(await stack.getAllConfig());
-    return { config: parseConfig({ project: PROJECT, stack: stackName, values, secretKeys, env: { GRAFANA_AUTH: process.env.GRAFANA_AUTH } }), values, secretKeys };
+    return { config: parseConfig({ project: projectName(), stack: stackName, values, secretKeys, env: { GRAFANA_AUTH: process.env.GRAFANA_AUTH } }), values, secretKeys };
 }
 
 /** The outputs of the stack the promotion rule reads, through the Automation API; a string says why they cannot be read. */

@@ -31,7 +31,7 @@ function program() {
     const b = new BackupPlan("bp", {
         safety: c.safety,
         tags: c.tags,
-        planName: backupPlanName(c.project, c.stack),
+        planName: backupPlanName(c.identifier),
         region: c.region,
         drRegion: c.drRegion,
         weeklyDay: c.backup.weeklyDay,
@@ -82,7 +82,7 @@ describe("restore drill metadata overrides", () => {
             new BackupPlan("bp", {
                 safety: c.safety,
                 tags: c.tags,
-                planName: backupPlanName(c.project, c.stack),
+                planName: backupPlanName(c.identifier),
                 region: c.region,
                 drRegion: c.drRegion,
                 restoreMetadataOverrides: rdsRestoreMetadataOverrides({ subnetGroupName: "db-subnets", securityGroupIds: ["sg-db"], parameterGroupName: "db-params" }),
@@ -143,7 +143,7 @@ describe("backup plan builders (pure)", () => {
     });
 
     it("names the plan and the selection tag value after project and stack", () => {
-        expect(backupPlanName("launchpad", "staging")).toBe("launchpad-staging");
+        expect(backupPlanName("launchpad-staging")).toBe("launchpad-staging");
         expect(BACKUP_PLAN_TAG_KEY).toBe("backup-plan");
     });
 

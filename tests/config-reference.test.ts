@@ -24,6 +24,7 @@ import { tagsSchema } from "../config/tags";
 import {
     END_MARKER,
     GENERATED_NOTE,
+    RENAMED_CONFIG_BLOCK,
     START_MARKER,
     REFERENCE_FILE,
     configReferenceCli,
@@ -37,6 +38,7 @@ import {
     replaceConfigBlock,
     replaceReferenceBlock,
 } from "../scripts/config-reference";
+import { PlanInputError, readProjectFile } from "../plan/stack-config";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROJECT_YAML = readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
@@ -99,8 +101,8 @@ describe("docs/configuration.md configuration reference and Pulumi.yaml's config
         // The provider keys first: aws:region, then the Grafana provider's url and auth (a secret).
         expect(rows.map((r) => r.key)).toEqual(["aws:region", "grafana:url", "grafana:auth", ...LAUNCHPAD_KEYS.map((k) => `launchpad:${k}`)]);
         expect(rows.map((r) => r.type)).toEqual(["string", "string", "string (secret)", ...LAUNCHPAD_KEYS.map((k) => `${pulumiTypeOf(rawConfigSchema.shape[fullKey(k)])}${(SECRET_PATHS as readonly string[]).includes(fullKey(k)) ? " (secret)" : ""}`)]);
-        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string (secret)", "string", "string", "object", "object", "object", "object", "object", "object", "object", "object", "object", "string", "object", "string (secret)"]);
-        expect(rows.filter((r) => r.default === "unset").map((r) => r.key)).toEqual(["grafana:url", "grafana:auth", "launchpad:releaseIdKey"]);
+        expect(rows.map((r) => r.type)).toEqual(["string", "string", "string (secret)", "string", "string", "string", "object", "object", "object", "object", "object", "object", "object", "object", "object", "string", "object", "string (secret)"]);
+        expect(rows.filter((r) => r.default === "unset").map((r) => r.key)).toEqual(["grafana:url", "grafana:auth", "launchpad:namePrefix", "launchpad:releaseIdKey"]);
         expect(rows.filter((r) => r.default === "required").map((r) => r.key)).toEqual(["aws:region", "launchpad:tier", "launchpad:drRegion", "launchpad:services"]);
         const objectRows = rows.filter((r) => DEFAULTED_OBJECT_KEYS.includes(r.key.slice("launchpad:".length)));
         // Each default is one code span holding JSON (pipes escaped for the table).
@@ -115,12 +117,13 @@ describe("docs/configuration.md configuration reference and Pulumi.yaml's config
 describe("Pulumi.yaml declarations", () => {
     it("declare exactly the launchpad keys of config/schema.ts, in its order, and no provider key", () => {
         expect(Object.keys(DECLARED)).toEqual(DECLARED_KEYS.map((k) => `launchpad:${k}`));
-        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "network", "cluster", "nodeGroup", "database", "backup", "observability", "alerting", "tags", "services", "activeColor", "promotion", "releaseIdKey"]);
+        expect(LAUNCHPAD_KEYS).toEqual(["tier", "drRegion", "namePrefix", "network", "cluster", "nodeGroup", "database", "backup", "observability", "alerting", "tags", "services", "activeColor", "promotion", "releaseIdKey"]);
     });
 
-    it("leave out the one optional key without a default: the CLI would require a declared one of every stack (pulumi/pulumi pkg/workspace/config.go mergeConfig)", () => {
-        expect(LAUNCHPAD_KEYS.filter((k) => !DECLARED_KEYS.includes(k))).toEqual(["releaseIdKey"]);
+    it("leave out the optional keys without a default: the CLI would require a declared one of every stack (pulumi/pulumi pkg/workspace/config.go mergeConfig)", () => {
+        expect(LAUNCHPAD_KEYS.filter((k) => !DECLARED_KEYS.includes(k))).toEqual(["namePrefix", "releaseIdKey"]);
         expect(rawConfigSchema.shape["launchpad:releaseIdKey"].safeParse(undefined)).toEqual({ success: true, data: undefined });
+        expect(rawConfigSchema.shape["launchpad:namePrefix"].safeParse(undefined)).toEqual({ success: true, data: undefined });
     });
 
     it("give every key the type its schema parses and a description", () => {
@@ -390,5 +393,24 @@ describe("config-reference command", () => {
 
     it("prints the block without flags", () => {
         expect(configReferenceCli([], ROOT)).toEqual({ code: 0, stdout: `${renderConfigReference()}\n`, stderr: "" });
+    });
+    // Pulumi lets Pulumi.yaml declare types and defaults for the project's own namespace only
+    // (pulumi/pulumi sdk/go/common/workspace/project.go Project.Validate, configKeyIsNamespacedByProject).
+    it("a renamed project: the committed block is refused as the CLI refuses it; --write empties it, and the project file then loads", () => {
+        const dir = project(README);
+        writeFileSync(path.join(dir, "Pulumi.yaml"), PROJECT_YAML.replace(/^name: launchpad$/m, "name: payments-api"));
+        expect(() => readProjectFile(dir)).toThrow(PlanInputError);
+        expect(() => readProjectFile(dir)).toThrow(
+            /^Pulumi\.yaml: Configuration key 'launchpad:[A-Za-z]+' is not namespaced by the project and should not define a type \(the Pulumi CLI refuses the project file: pulumi\/pulumi sdk\/go\/common\/workspace\/project\.go Project\.Validate\); the project is named "payments-api", .* run `npm run docs:config`/,
+        );
+        expect(configReferenceCli(["--check"], dir).code).toBe(1);
+        expect(configReferenceCli(["--write"], dir).stdout).toBe("Pulumi.yaml: the config block was regenerated from the config schema\ndocs/configuration.md: the configuration reference is already up to date\n");
+        const written = readFileSync(path.join(dir, "Pulumi.yaml"), "utf8");
+        expect(readConfigBlock(written)).toBe(RENAMED_CONFIG_BLOCK);
+        expect(parseYaml(written)).toMatchObject({ name: "payments-api", config: null });
+        expect(readProjectFile(dir)).toEqual({ name: "payments-api", config: {} });
+        expect(configReferenceCli(["--check"], dir).code).toBe(0);
+        // The repository's own name keeps the declarations.
+        expect(renderConfigBlock(referenceRows(), "launchpad")).toBe(readConfigBlock(PROJECT_YAML));
     });
 });

@@ -48,7 +48,7 @@ async function configErrorOf(root: string): Promise<ConfigError> {
     return error;
 }
 
-const ALLOWED_KEYS = "launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:observability, launchpad:alerting, launchpad:tags, launchpad:services, launchpad:activeColor, launchpad:promotion, launchpad:releaseIdKey";
+const ALLOWED_KEYS = "launchpad:tier, launchpad:drRegion, launchpad:namePrefix, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:observability, launchpad:alerting, launchpad:tags, launchpad:services, launchpad:activeColor, launchpad:promotion, launchpad:releaseIdKey";
 
 describe("npm run plan refuses malformed config with exit code 2 and one exact message", () => {
     it("prints the header naming the stack and counting the problems, then the problem", async () => {

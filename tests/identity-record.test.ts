@@ -264,6 +264,49 @@ describe("the DR region (launchpad:drRegion)", () => {
     });
 });
 
+/**
+ * The name prefix: every resource's name starts with it (lib/stack-name.ts), and a new name replaces
+ * a named resource (ForceNew on the EKS cluster's name and the RDS identifier in
+ * terraform-provider-aws; pulumi-kubernetes on metadata.name), so a change of it is a change of identity.
+ */
+describe("the name prefix (launchpad:namePrefix)", () => {
+    const renamed = (received: string, expected: string) =>
+        `launchpad:namePrefix: received ${received}; expected ${expected}, the prefix of every resource's name this stack deployed (its recorded identity): ` +
+        "a new prefix renames, so replaces, every named resource: the EKS cluster, the database (a new, empty one), the backup vaults, buckets and plan, the IAM roles, " +
+        `the namespace with every object in it, each created anew and the old one deleted, first where the program names it (pulumi/pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace); ${WAY_OUT}`;
+    const DEFAULT = `none (the default "<project>-<stack>")`;
+
+    it("production refuses a prefix set on a stack deployed without one, in one line (not as a namespace and a dropped restore), before any AWS, Kubernetes or Grafana resource registers", async () => {
+        const { registered, error } = await registrations("production", ["launchpad:namePrefix=lp-prod"], await deployed("production"));
+        expect((error as ConfigError).problems).toEqual([renamed('"lp-prod"', DEFAULT)]);
+        expect(registered.filter((r) => r.startsWith("aws:") || r.startsWith("kubernetes:") || r.startsWith("grafana:"))).toEqual([]);
+    });
+
+    it("production refuses removing the prefix it deployed with, and another prefix", async () => {
+        const previous = await deployed("production", ["launchpad:namePrefix=lp-prod"]);
+        expect(previous[IDENTITY_OUTPUT]).toMatchObject({ namePrefix: "lp-prod", namespace: "lp-prod", database: { instance: "lp-prod-db" } });
+        const err = (sets: string[]) => planStack("production", sets, { previousOutputs: previous }).then(() => undefined, (e: unknown) => e);
+        expect(((await err([])) as ConfigError).problems).toEqual([renamed(DEFAULT, '"lp-prod"')]);
+        expect(((await err(["launchpad:namePrefix=lp-prd"])) as ConfigError).problems).toEqual([renamed('"lp-prd"', '"lp-prod"')]);
+        await expect(planStack("production", ["launchpad:namePrefix=lp-prod"], { previousOutputs: previous })).resolves.toBeDefined();
+    });
+
+    it("staging warns with the same line and records the new prefix", async () => {
+        const p = await planStack("staging", ["launchpad:namePrefix=lp-stg"], { previousOutputs: await deployed("staging") });
+        expect(p.log.filter((l) => l.includes("recorded identity"))).toEqual([`warning: ${renamed('"lp-stg"', DEFAULT)}`]);
+        expect((p.outputs[IDENTITY_OUTPUT] as StackIdentity).namePrefix).toBe("lp-stg");
+    });
+
+    it("a stack recorded before the field, or without a prefix, is not refused; a prefix equal to the default records nothing", async () => {
+        const previous = await deployed("production");
+        expect(previous[IDENTITY_OUTPUT]).not.toHaveProperty("namePrefix");
+        const legacy = { namespace: previous.namespace, databaseIdentifier: previous.databaseIdentifier };
+        await expect(planStack("production", [], { previousOutputs: legacy })).resolves.toBeDefined();
+        const same = await planStack("production", ["launchpad:namePrefix=launchpad-production"], { previousOutputs: previous });
+        expect(same.outputs[IDENTITY_OUTPUT]).toEqual(previous[IDENTITY_OUTPUT]);
+    });
+});
+
 describe("what passes", () => {
     it("an unchanged stack, and a change that updates in place (instance class)", async () => {
         const previous = await deployed("production");

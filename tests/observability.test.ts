@@ -28,6 +28,7 @@ import { rulesCli } from "../scripts/rules";
 import { MAX_STACK_IDENTIFIER_LENGTH, stackIdentifier } from "../lib/stack-name";
 import { input, named, ofType, planStack } from "./support/plan";
 import { REQUIRED_CONFIG, stagingConfig, tempProject } from "./support/project";
+import { renderConfigBlock, replaceConfigBlock } from "../scripts/config-reference";
 
 /** The dashboards' view of a stack, as components/observability.ts builds it. */
 function dashboardContext(config: ReturnType<typeof configOf>, stack: string): DashboardContext {
@@ -372,7 +373,9 @@ describe("the Observability component under the plan engine", () => {
     it("a project of another name: every Grafana uid and name under <project>-<stack>, like the stack's other resources", async () => {
         const root = mkdtempSync(join(tmpdir(), "launchpad-grafana-names-"));
         try {
-            writeFileSync(join(root, "Pulumi.yaml"), readFileSync(join(REPO_ROOT, "Pulumi.yaml"), "utf8").replace(/^name: launchpad$/m, "name: shop"));
+            // Renamed as docs/operations.md says: the name, then the config block npm run docs:config writes for it.
+            const renamed = readFileSync(join(REPO_ROOT, "Pulumi.yaml"), "utf8").replace(/^name: launchpad$/m, "name: shop");
+            writeFileSync(join(root, "Pulumi.yaml"), replaceConfigBlock(renamed, renderConfigBlock(undefined, "shop")));
             for (const f of ["Pulumi.production.yaml", "Pulumi.staging.yaml"]) copyFileSync(join(REPO_ROOT, f), join(root, f));
             const plan = await runPlan({ stack: "production", root });
             expect(input(named(plan, "shop-production-observability-amp"), "alias")).toBe("shop-production");

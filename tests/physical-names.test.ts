@@ -15,10 +15,13 @@ import fc from "fast-check";
 import { parseDocument, type YAMLMap } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { renamedAliases } from "../components/irsa";
-import { databaseInstanceIdentifier, MAX_STACK_IDENTIFIER_LENGTH, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
+import { ConfigError } from "../config";
+import { databaseInstanceIdentifier, MAX_STACK_IDENTIFIER_LENGTH, projectNameProblem, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
 import { REPO_ROOT, runPlan, stackConfigFor, type Program } from "../plan/engine";
 import { nameProblem, physicalNames, unruledTypes, type PhysicalName } from "./support/physical-names";
 import { planProgram, planStack, type Plan } from "./support/plan";
+import { scratchDir } from "./support/scratch";
+import { renderConfigBlock, replaceConfigBlock } from "../scripts/config-reference";
 
 /** 32 characters: the longest service name config accepts (config/services.ts SERVICE_NAME_RE). */
 const LONGEST_SERVICE = "checkout-payments-reconciliation";
@@ -206,5 +209,94 @@ describe("every stack name config accepts", () => {
         expect(rdsProblems("eu-west-1")).toEqual([]);
         const accepted = fc.stringMatching(/^[a-z0-9-]{1,12}$/).filter((stack) => stackIdentifierProblem(PROJECT, stack) === undefined);
         fc.assert(fc.property(accepted, (stack) => rdsProblems(stack).length === 0), { numRuns: 500 });
+    });
+});
+
+/**
+ * The first thing a team does: rename the project (Pulumi.yaml `name`). Every name starts with
+ * `<project>-<stack>`, or `launchpad:namePrefix` when the project's name makes that too long, and the
+ * project's name itself is every workload's `app.kubernetes.io/part-of` label and the `project` tag.
+ */
+describe("a renamed project", () => {
+    /** A project directory: Pulumi.yaml renamed to `project`, the committed stack files under their own names. */
+    function renamedRoot(project: string): string {
+        const dir = scratchDir("launchpad-renamed-");
+        const yaml = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
+        expect(yaml).toMatch(/^name: launchpad$/m);
+        // As `npm run docs:config` writes it for the new name: Pulumi refuses the typed launchpad: block (tests/config-reference.test.ts).
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), replaceConfigBlock(yaml.replace(/^name: launchpad$/m, `name: ${project}`), renderConfigBlock(undefined, project)));
+        for (const tier of TIERS) fs.copyFileSync(path.join(REPO_ROOT, `Pulumi.${tier}.yaml`), path.join(dir, `Pulumi.${tier}.yaml`));
+        return dir;
+    }
+    const refusal = (p: Promise<unknown>): Promise<readonly string[]> => p.then(() => [], (e: unknown) => (e instanceof ConfigError ? e.problems : [String(e)]));
+
+    it.each([
+        ["checkout", "production", undefined],
+        ["payments-api", "staging", undefined],
+        ["orders2", "production", undefined],
+        ["acme-order", "production", undefined],
+        ["payments-api", "production", '"payments-api-production" (23 characters)'],
+        ["billing-ledger", "staging", '"billing-ledger-staging" (22 characters)'],
+    ])("%s, stack %s: refused past 21 characters, with every way out", (project, stack, refused) => {
+        const problem = stackIdentifierProblem(project, stack);
+        expect(problem?.match(/"[^"]*-[^"]*" \(\d+ characters\)/)?.[0]).toBe(refused);
+        const ways = ["set a prefix of its own (`pulumi config set launchpad:namePrefix <prefix>`", `or shorten the project's name (Pulumi.yaml name: ${JSON.stringify(project)}) or the stack's, to one of at most ${20 - project.length} characters (pulumi stack init)`];
+        expect(ways.map((w) => problem?.includes(w))).toEqual(refused === undefined ? [undefined, undefined] : [true, true]);
+    });
+
+    it("a project no stack name can fix (a digit first, or 20 characters) is refused for the prefix, not told to pick a shorter stack", () => {
+        expect(stackIdentifierProblem("9lives", "staging")).toMatch(/^launchpad:namePrefix: received none, so the resources' prefix is "<project>-<stack>", "9lives-staging" \(14 characters\); expected .* a letter first.*\(Pulumi\.yaml name: "9lives"\)$/);
+        expect(stackIdentifierProblem("acme-orders-services", "s")).toMatch(/\(Pulumi\.yaml name: "acme-orders-services"\)$/);
+        expect(stackIdentifierProblem("9lives", "staging", "lives-staging")).toBeUndefined();
+    });
+
+    it("payments-api: staging under <project>-<stack> (20 characters), production refused until it sets a namePrefix, then every name fits", async () => {
+        const root = renamedRoot("payments-api");
+        const staging = await runPlan({ stack: "staging", root });
+        expect(problemsOf(staging)).toEqual([]);
+        expect(named(staging, "aws:eks/cluster:Cluster", "payments-api-staging-cluster-eks").map((n) => n.value)).toEqual(["payments-api-staging"]);
+        expect(await refusal(runPlan({ stack: "production", root }))).toEqual([stackIdentifierProblem("payments-api", "production")]);
+        const production = await runPlan({ stack: "production", root, sets: ["launchpad:namePrefix=payments-api-prod"] });
+        expect(problemsOf(production)).toEqual([]);
+        expect(named(production, "aws:rds/instance:Instance", "payments-api-prod-database-instance").map((n) => n.value)).toEqual(["payments-api-prod-db"]);
+        // The project's name is still the project's: the workloads' part-of label and the project tag.
+        const deployment = production.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment");
+        expect((deployment?.inputs.metadata as { labels?: Record<string, string> }).labels?.["app.kubernetes.io/part-of"]).toBe("payments-api");
+        const cluster = production.resources.find((r) => r.type === "aws:eks/cluster:Cluster");
+        expect((cluster?.inputs.tags as Record<string, string>).project).toBe("payments-api");
+    });
+
+    it("a key set without its namespace lands in the renamed project's, which Launchpad never reads: the warning names the key to set", async () => {
+        const plan = await runPlan({ stack: "staging", root: renamedRoot("payments-api"), sets: ["activeColor=blue"] });
+        expect(plan.log.filter((l) => l.includes("is ignored"))).toEqual([
+            'warning: payments-api:activeColor is ignored: nothing in this program reads the "payments-api" namespace (Launchpad\'s own keys are launchpad:*), ' +
+            "the project's, where `pulumi config set` puts a key written without one: set launchpad:activeColor",
+        ]);
+    });
+
+    // Pulumi accepts up to 100 letters, digits, '-', '_' and '.' (pulumi/pulumi sdk/go/common/tokens/project.go
+    // ValidateProjectName); with a prefix of its own the project's name reaches only the part-of label and tags.
+    it("the longest project a label value allows (63, with '_' and '.') and a 21-character prefix: every physical name fits", async () => {
+        const project = "Acme_Orders.fulfillment-".padEnd(63, "x");
+        const prefix = "acme-orders-stg".padEnd(MAX_STACK_IDENTIFIER_LENGTH, "x");
+        expect(projectNameProblem(project)).toBeUndefined();
+        const plan = await runPlan({ stack: "staging", root: renamedRoot(project), sets: [`launchpad:namePrefix=${prefix}`] });
+        expect(namesOf(plan).length).toBeGreaterThan(100);
+        expect(problemsOf(plan)).toEqual([]);
+        expect(named(plan, "kubernetes:core/v1:Namespace", `${prefix}-cluster-namespace`).map((n) => n.value)).toEqual([prefix]);
+        expect(namesOf(plan).filter((n) => n.value === project).map((n) => [n.field, n.max])).toContainEqual(['metadata.labels["app.kubernetes.io/part-of"]', 63]);
+    });
+
+    it("a project name no label value can be is refused as config, with the prefix's own problem when it has one", async () => {
+        const project = "acme-".padEnd(64, "x");
+        expect(projectNameProblem("_acme")).toBe(
+            "pulumi project: received \"_acme\" (5 characters); expected at most 63 letters, digits, '-', '_' or '.', a letter or digit first and last: " +
+            "every workload carries it as its app.kubernetes.io/part-of label, and Kubernetes refuses any other label value (apimachinery validation.go IsValidLabelValue): rename the project (Pulumi.yaml name)",
+        );
+        expect(await refusal(runPlan({ stack: "staging", root: renamedRoot(project), sets: ["launchpad:namePrefix=acme-stg-"] }))).toEqual([
+            stackIdentifierProblem(project, "staging", "acme-stg-"),
+            projectNameProblem(project),
+        ]);
+        expect(stackIdentifierProblem(project, "staging", "acme-stg-")).toMatch(/^launchpad:namePrefix: received "acme-stg-" \(9 characters\); expected at most 21 /);
     });
 });

@@ -60,7 +60,7 @@ describe("npm run plan: secret config that would land in clear is a config error
         [
             "an unknown key holding a secret: its value is not echoed",
             ["--set-secret", "launchpad:slackWebhook=hunter2-top-level"],
-            "launchpad:slackWebhook: received [secret]; expected no such key (allowed: launchpad:tier, launchpad:drRegion, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:observability, launchpad:alerting, launchpad:tags, launchpad:services, launchpad:activeColor, launchpad:promotion, launchpad:releaseIdKey)",
+            "launchpad:slackWebhook: received [secret]; expected no such key (allowed: launchpad:tier, launchpad:drRegion, launchpad:namePrefix, launchpad:network, launchpad:cluster, launchpad:nodeGroup, launchpad:database, launchpad:backup, launchpad:observability, launchpad:alerting, launchpad:tags, launchpad:services, launchpad:activeColor, launchpad:promotion, launchpad:releaseIdKey)",
         ],
         [
             "an unknown field beside a secret: the key's values are not echoed",

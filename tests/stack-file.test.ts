@@ -147,11 +147,14 @@ describe("the stack's name", () => {
         expect(MAX_STACK_IDENTIFIER_LENGTH).toBe(MAX_BUCKET_PREFIX_LENGTH);
     });
 
+    // The refusal names every way out: a prefix of its own, a shorter project name, a shorter stack name.
+    const allowed = "expected at most 21 lower-case letters, digits and single '-', a letter first and no '-' last, as every resource's name starts with it: the backup buckets' names leave it 21 characters and the database's RDS identifier must start with a letter and hold no '--'";
+    const ways = ": set a prefix of its own (`pulumi config set launchpad:namePrefix <prefix>`, before the stack's first deploy), or shorten the project's name (Pulumi.yaml name: \"launchpad\") or the stack's, to one of at most 11 characters (pulumi stack init)";
     it.each([
         ["staging-abc", undefined],
-        ["staging-abcd", 'pulumi stack: received "staging-abcd" (the resources\' prefix "launchpad-staging-abcd", 22 characters); expected a stack name of lower-case letters, digits and single \'-\', not ending in \'-\', of at most 11 characters, so that "<project>-<stack>" fits the 21 characters the backup buckets\' names leave it and starts the database\'s name as RDS requires (a letter first, no \'--\'): create the stack under another name (pulumi stack init)'],
-        ["staging-", 'pulumi stack: received "staging-" (the resources\' prefix "launchpad-staging-", 18 characters); expected a stack name of lower-case letters, digits and single \'-\', not ending in \'-\', of at most 11 characters, so that "<project>-<stack>" fits the 21 characters the backup buckets\' names leave it and starts the database\'s name as RDS requires (a letter first, no \'--\'): create the stack under another name (pulumi stack init)'],
-        ["Staging", 'pulumi stack: received "Staging" (the resources\' prefix "launchpad-Staging", 17 characters); expected a stack name of lower-case letters, digits and single \'-\', not ending in \'-\', of at most 11 characters, so that "<project>-<stack>" fits the 21 characters the backup buckets\' names leave it and starts the database\'s name as RDS requires (a letter first, no \'--\'): create the stack under another name (pulumi stack init)'],
+        ["staging-abcd", `launchpad:namePrefix: received none, so the resources' prefix is "<project>-<stack>", "launchpad-staging-abcd" (22 characters); ${allowed}${ways}`],
+        ["staging-", `launchpad:namePrefix: received none, so the resources' prefix is "<project>-<stack>", "launchpad-staging-" (18 characters); ${allowed}${ways}`],
+        ["Staging", `launchpad:namePrefix: received none, so the resources' prefix is "<project>-<stack>", "launchpad-Staging" (17 characters); ${allowed}${ways}`],
     ])("%s", (stack, problem) => {
         expect(stackIdentifierProblem("launchpad", stack)).toBe(problem);
     });
