@@ -112,13 +112,13 @@ describeWithTools("push_metrics while the Pushgateway moves (a drained node's po
         const port = await freePort();
         const grouping = "job/launchpad-db-backup/database/app/tier/daily";
         const push = pushSuccess(`http://127.0.0.1:${port}`, grouping);
-        // Nothing listens for the first attempts: the evicted pod is gone, the new one not started.
-        await new Promise((r) => setTimeout(r, 1500));
+        // Nothing listens for the first attempt: the evicted pod is gone, the new one not started.
+        await new Promise((r) => setTimeout(r, 500));
         const gateway = spawn(PUSHGATEWAY ?? "prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
         try {
             const r = await push;
             expect([r.status, r.stderr]).toEqual([0, ""]);
-            expect(r.ms).toBeGreaterThanOrEqual(1500);
+            expect(r.ms).toBeGreaterThanOrEqual(500);
             const groups = (await (await fetch(`http://127.0.0.1:${port}/api/v1/metrics`)).json()) as { data: { labels: Record<string, string>; launchpad_backup_last_success_timestamp_seconds?: { metrics: { value: string }[] } }[] };
             const group = groups.data.find((g) => g.labels.job === "launchpad-db-backup");
             expect(group?.labels).toEqual({ job: "launchpad-db-backup", database: "app", tier: "daily" });
@@ -130,10 +130,10 @@ describeWithTools("push_metrics while the Pushgateway moves (a drained node's po
 
     it("gives up after PUSHGATEWAY_RETRY_SECONDS when nothing ever listens, failing the push with curl's error", async () => {
         const port = await freePort();
-        const r = await pushSuccess(`http://127.0.0.1:${port}`, "job/launchpad-dr-metrics/db_instance/db", { PUSHGATEWAY_RETRY_SECONDS: "2" });
+        const r = await pushSuccess(`http://127.0.0.1:${port}`, "job/launchpad-dr-metrics/db_instance/db", { PUSHGATEWAY_RETRY_SECONDS: "1" });
         expect(r.status).toBe(1);
         expect(r.stderr).toMatch(/^bash: pushing metrics to the Pushgateway \(group job\/launchpad-dr-metrics\/db_instance\/db\) failed: curl: \(7\) .+\n$/);
-        expect(r.ms).toBeGreaterThanOrEqual(2000);
+        expect(r.ms).toBeGreaterThanOrEqual(1000);
         expect(r.ms).toBeLessThan(10_000);
     });
 });
