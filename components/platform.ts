@@ -149,7 +149,22 @@ export interface VendoredCrd {
     readonly spec: Record<string, unknown>;
 }
 
-/** The vendored CRDs, parsed once per process: 4,300 lines of YAML took about 100 ms a plan. */
+/** Where the vendored CRDs are kept parsed (`npm run vendor:crds` writes it from the chart's YAML files). */
+export const PARSED_CRDS_FILE = join(VENDOR, "aws-load-balancer-controller", "crds.json");
+
+/**
+ * The CRDs of the pinned controller chart, parsed from the vendored YAML files
+ * (`LOAD_BALANCER_CONTROLLER_CRD_FILES`, vendor/aws-load-balancer-controller/crds/), in file order:
+ * what `npm run vendor:crds` writes to {@link PARSED_CRDS_FILE} and tests/platform.test.ts compares it with.
+ */
+export function parseVendoredCrds(): VendoredCrd[] {
+    return LOAD_BALANCER_CONTROLLER_CRD_FILES.flatMap((file) =>
+        parseAllDocuments(readFileSync(join(VENDOR, "aws-load-balancer-controller", "crds", file), "utf8"))
+            .map((doc) => doc.toJS() as VendoredCrd | null)
+            .filter((crd): crd is VendoredCrd => crd !== null));
+}
+
+/** The CRDs, read once per process: JSON, since parsing 4,300 lines of YAML took about 100 ms of a plan's start. */
 let vendoredCrds: readonly VendoredCrd[] | undefined;
 
 /** Freezes a parsed document all the way down, so no caller can change what the next one reads. */
@@ -161,15 +176,9 @@ function deepFreeze<T>(value: T): T {
     return value;
 }
 
-/**
- * Every CRD of the pinned controller chart, in file order, exactly as vendored
- * (`LOAD_BALANCER_CONTROLLER_CRD_FILES`, vendor/aws-load-balancer-controller/crds/); frozen.
- */
+/** Every CRD of the pinned controller chart, in file order, exactly as vendored ({@link parseVendoredCrds}); frozen. */
 export function loadBalancerControllerCrds(): readonly VendoredCrd[] {
-    vendoredCrds ??= deepFreeze(LOAD_BALANCER_CONTROLLER_CRD_FILES.flatMap((file) =>
-        parseAllDocuments(readFileSync(join(VENDOR, "aws-load-balancer-controller", "crds", file), "utf8"))
-            .map((doc) => doc.toJS() as VendoredCrd | null)
-            .filter((crd): crd is VendoredCrd => crd !== null)));
+    vendoredCrds ??= deepFreeze(JSON.parse(readFileSync(PARSED_CRDS_FILE, "utf8")) as VendoredCrd[]);
     return vendoredCrds;
 }
 

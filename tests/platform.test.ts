@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { albIngressAnnotations } from "../components/blue-green-service";
 import * as pulumi from "@pulumi/pulumi";
 import { addonVersions, isVerifiedAddonPin } from "../components/eks-addon";
-import { BALANCING_IGNORED_EKS_LABELS, clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, loadBalancerControllerCrds, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
+import { BALANCING_IGNORED_EKS_LABELS, clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, loadBalancerControllerCrds, PARSED_CRDS_FILE, parseVendoredCrds, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
 import { REPO_ROOT } from "../plan/engine";
 import { summarize } from "../plan/render";
 import { CHART_VALUE_KEYS, CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS, LOAD_BALANCER_CONTROLLER_CRD_FILES, type EksAddonName } from "../lib/versions";
@@ -329,6 +329,14 @@ const CRD_PATCH = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPa
  * applies them with kubectl for that reason. Launchpad applies the pinned chart's CRDs itself
  * (components/platform.ts createLoadBalancerControllerCrds says why as Patch resources, retained).
  */
+describe("the load balancer controller's CRDs, parsed", () => {
+    it("vendor/aws-load-balancer-controller/crds.json, what the program reads, is the vendored YAML files parsed", () => {
+        const json: unknown = JSON.parse(readFileSync(PARSED_CRDS_FILE, "utf8"));
+        expect(json, "crds.json differs from the chart's crds/ files: run npm run vendor:crds").toEqual(parseVendoredCrds());
+        expect(loadBalancerControllerCrds()).toEqual(json);
+    });
+});
+
 describe.each(STACKS)("the load balancer controller's CRDs, $stack", ({ stack }) => {
     const name = `launchpad-${stack}-platform`;
     const plan = planStack(stack);
