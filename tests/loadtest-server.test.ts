@@ -330,7 +330,10 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         ], { stdio: "ignore" });
         // Count scrapes rather than wait fixed times: a busy machine starts Prometheus and its first scrape late.
         const scrapes = async (): Promise<number> => {
-            const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent('count_over_time(up{job="exporter"}[10m])')}`).then((x) => x.json() as Promise<{ data?: { result?: { value: [number, string] }[] } }>, () => undefined);
+            // Not up yet: no answer, or "Service Unavailable" (503, text) while Prometheus starts.
+            const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent('count_over_time(up{job="exporter"}[10m])')}`)
+                .then((x) => (x.ok ? (x.json() as Promise<{ data?: { result?: { value: [number, string] }[] } }>) : undefined))
+                .catch(() => undefined);
             return Number(r?.data?.result?.[0]?.value[1] ?? 0);
         };
         const until = async (n: number): Promise<void> => {
