@@ -29,6 +29,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
 import { ROLE_LABEL, ROLES } from "../lib/delivery";
+import { deepFreeze } from "../lib/freeze";
 import { managedPolicyArn } from "../lib/iam";
 import { restrictedContainer } from "../lib/pod-security";
 import { childTags, type Tags } from "../lib/tags";
@@ -166,15 +167,6 @@ export function parseVendoredCrds(): VendoredCrd[] {
 
 /** The CRDs, read once per process: JSON, since parsing 4,300 lines of YAML took about 100 ms of a plan's start. */
 let vendoredCrds: readonly VendoredCrd[] | undefined;
-
-/** Freezes a parsed document all the way down, so no caller can change what the next one reads. */
-function deepFreeze<T>(value: T): T {
-    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-        for (const v of Object.values(value as object)) deepFreeze(v);
-        Object.freeze(value);
-    }
-    return value;
-}
 
 /** Every CRD of the pinned controller chart, in file order, exactly as vendored ({@link parseVendoredCrds}); frozen. */
 export function loadBalancerControllerCrds(): readonly VendoredCrd[] {

@@ -6,8 +6,8 @@
  * run on whatever parsed, every problem is collected so one run reports them all, then each domain
  * builds its part. Pure apart from the builds wrapping secrets in `pulumi.secret`: no engine, no files.
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { deepFreeze } from "../lib/freeze";
 import { NAME_PREFIX_KEY, stackIdentifier } from "../lib/stack-name";
 import { supportEndingWarnings } from "../lib/support-calendar";
 import { buildBackup, type BackupConfig } from "./backup";
@@ -147,16 +147,6 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
             }, today),
         ],
     });
-}
-
-function deepFreeze<T>(value: T): T {
-    if (value !== null && typeof value === "object" && !pulumi.Output.isInstance(value) && !Object.isFrozen(value)) {
-        for (const v of Object.values(value as object)) {
-            deepFreeze(v);
-        }
-        Object.freeze(value);
-    }
-    return value;
 }
 
 /**

@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type Placeholder } from "../config";
 import { packConfigPlaceholders } from "../config/placeholders";
 import { runDate, utcDay } from "../config/clock";
+import { deepFreeze } from "../lib/freeze";
 import { qualifiedStackName } from "../lib/stack-name";
 import { PlanMocks, type FailedCreateLookup, type RecordedStateLookup, type StackOutputsLookup } from "./mocks";
 import { REPO_ROOT } from "./root";
@@ -482,14 +483,6 @@ export function sharedPlanKey(opts: PlanOptions): string | undefined {
         return undefined;
     }
     return JSON.stringify([opts.stack, opts.sets ?? [], opts.secretSets ?? [], opts.preview ?? false, utcDay(runDate())]);
-}
-
-function deepFreeze<T>(value: T): T {
-    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-        Object.freeze(value);
-        for (const v of Object.values(value as object)) deepFreeze(v);
-    }
-    return value;
 }
 
 /**

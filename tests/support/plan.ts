@@ -2,6 +2,7 @@
  * The one test harness: every test that needs resources plans through the offline plan engine
  * (`plan/engine.ts`), the same code `npm run plan` runs. No test builds its own mocks.
  */
+import { deepFreeze } from "../../lib/freeze";
 import { runPlan, type Plan, type PlanOptions, type PlannedResource, type Program } from "../../plan/engine";
 
 export type { Plan, PlannedResource };
@@ -9,13 +10,7 @@ export type { Plan, PlannedResource };
 const cache = new Map<string, Promise<Plan>>();
 
 /** Shared plans are frozen: a test that mutated one would change what the next test (or file) sees. */
-export function frozen<T>(value: T): T {
-    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-        Object.freeze(value);
-        for (const v of Object.values(value as object)) frozen(v);
-    }
-    return value;
-}
+export const frozen = deepFreeze;
 
 /** Plans a stack (with optional `--set` overrides); identical requests in one file share the result. */
 export function planStack(stack: string, sets: readonly string[] = [], extra: Omit<PlanOptions, "stack" | "sets"> = {}): Promise<Plan> {
