@@ -4,6 +4,7 @@
 import { partition } from "@aws-sdk/core/client";
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
+import { describeValue } from "./errors";
 import type { Show } from "./input";
 import { backupReplicationWarning } from "./rds-backup-replication";
 
@@ -90,7 +91,7 @@ export function regionProblems(region: string | undefined, dr: string | undefine
 export function regionWarnings(region: string, dr: string, opts: { readonly replicatesDatabaseBackups: boolean; readonly hasDatabase: boolean; readonly secret: boolean }): string[] {
     const replication = opts.replicatesDatabaseBackups && region !== dr ? backupReplicationWarning(region, dr, opts.secret) : undefined;
     const noBundle = opts.hasDatabase && AWS_REGIONS.includes(region) && rdsCaBundleUrl(region) === undefined
-        ? `aws:region: ${opts.secret ? "[secret]" : JSON.stringify(region)} is in partition ${awsPartition(region)}, for which Launchpad knows no address of the RDS CA bundle ` +
+        ? `aws:region: ${describeValue(region, opts.secret)} is in partition ${awsPartition(region)}, for which Launchpad knows no address of the RDS CA bundle ` +
           `(config/region.ts RDS_CA_BUNDLE_URLS: ${Object.keys(RDS_CA_BUNDLE_URLS).join(", ")}): every logical dump fails, closed, since it verifies the database's certificate against that bundle ` +
           `(docs/data-protection.md, "The dump verifies the server it reads")`
         : undefined;
