@@ -10,6 +10,7 @@
  * - Stateful resources in production carry Pulumi's `protect`.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
+import { forwardTargets } from "./shared/alb";
 import { ALB_ACTIONS, ANNOTATIONS, COLORS, PROMOTION, SELECTOR_LABELS } from "./shared/delivery";
 import { arr, containersOf, ingressBackendsOf, labelsOf, listText, podSpecOf, rec, resourcesOfType, strs, TIER_PROPERTY, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
@@ -106,21 +107,14 @@ interface WeightedService {
     readonly weight: number;
 }
 
-/** The Service target groups of every `use-annotation` forward action of an Ingress; malformed actions are the preflight's to report. */
+/** The Service target groups of every `use-annotation` forward action of an Ingress the controller applies; the actions it refuses are the preflight's to report (preflight-ingress-backends). */
 function weightedActions(ingress: PolicyResource): { action: string; groups: WeightedService[] }[] {
     const annotations = labelsOf(ingress.props, "annotations");
     const out: { action: string; groups: WeightedService[] }[] = [];
     for (const b of ingressBackendsOf(ingress.props)) {
         const action = b.name;
         if (action === undefined || b.port.name !== ALB_ACTIONS.useAnnotation) continue;
-        let parsed: unknown;
-        try {
-            parsed = JSON.parse(annotations[`${ALB_ACTIONS.annotationPrefix}${action}`] ?? "null");
-        } catch {
-            continue;
-        }
-        const groups = arr(rec(rec(parsed).forwardConfig).targetGroups).map(rec);
-        const named = groups.flatMap((g) => (typeof g.serviceName === "string" ? [{ name: g.serviceName, weight: typeof g.weight === "number" ? g.weight : groups.length === 1 ? 1 : 0 }] : []));
+        const named = (forwardTargets(annotations[`${ALB_ACTIONS.annotationPrefix}${action}`] ?? "null") ?? []).map((t) => ({ name: t.serviceName, weight: t.weight }));
         if (named.length > 0 && !out.some((o) => o.action === action)) out.push({ action, groups: named });
     }
     return out;

@@ -27,6 +27,7 @@
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podSpecOf, policyDocument, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
+import { parseAlbAction, weightProblem } from "./shared/alb";
 import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
 import { IRSA_ROLE_ANNOTATION, READINESS_GATE_INJECT_LABEL } from "./shared/kubernetes";
 
@@ -318,34 +319,25 @@ function actionProblems(ing: PolicyResource, b: IngressBackend, services: Readon
     const raw = labelsOf(ing.props, "annotations")[key];
     const at = `${who(ing)} ${b.where} (action ${b.name ?? "?"}, port ${ALB_ACTIONS.useAnnotation})`;
     if (raw === undefined) return [`${at} has no annotation ${key}: add the action, or route to a Service by its port.`];
-    let action: Record<string, unknown>;
-    try {
-        action = rec(JSON.parse(raw));
-    } catch (e) {
-        return [`${at}: annotation ${key} is not JSON (${(e as Error).message}): write the action as JSON.`];
-    }
-    const type = action.type;
-    if (type === "fixed-response" || type === "redirect") return [];
-    if (type !== "forward") return [`${at}: annotation ${key} has type ${JSON.stringify(type)}; expected "forward", "fixed-response" or "redirect".`];
-    if (text(action.targetGroupARN) !== undefined || text(action.targetGroupName) !== undefined) return [];
-    const groups = arr(rec(action.forwardConfig).targetGroups).map(rec);
+    const action = parseAlbAction(raw);
+    if (action.kind === "not-json") return [`${at}: annotation ${key} is not JSON (${action.error}): write the action as JSON.`];
+    if (action.kind === "unknown-type") return [`${at}: annotation ${key} has type ${JSON.stringify(action.type)}; expected "forward", "fixed-response" or "redirect".`];
+    if (action.kind !== "forward") return [];
+    const { groups } = action;
     if (groups.length === 0) return [`${at}: annotation ${key} forwards to no target group: list forwardConfig.targetGroups.`];
     const out: string[] = [];
     const ns = namespaceOf(ing);
     groups.forEach((g, i) => {
         const tg = `forwardConfig.targetGroups[${i}]`;
-        const w = g.weight;
-        if (w === undefined && groups.length > 1) out.push(`${at}: ${tg} has no weight, which every target group needs when there are several: set weight (0 to ${ALB_ACTIONS.maxWeight}).`);
-        if (w !== undefined && !(typeof w === "number" && Number.isInteger(w) && w >= 0 && w <= ALB_ACTIONS.maxWeight)) {
-            out.push(`${at}: ${tg} weight: received ${JSON.stringify(w)}; expected an integer from 0 to ${ALB_ACTIONS.maxWeight}.`);
-        }
-        if (text(g.targetGroupARN) !== undefined || text(g.targetGroupName) !== undefined) return;
-        const name = text(g.serviceName);
-        if (name === undefined) {
+        const weight = weightProblem(g, groups.length);
+        if (weight === "missing") out.push(`${at}: ${tg} has no weight, which every target group needs when there are several: set weight (0 to ${ALB_ACTIONS.maxWeight}).`);
+        if (weight === "invalid") out.push(`${at}: ${tg} weight: received ${JSON.stringify(g.weight)}; expected an integer from 0 to ${ALB_ACTIONS.maxWeight}.`);
+        if (g.external) return;
+        if (g.serviceName === undefined) {
             out.push(`${at}: ${tg} names no serviceName (nor targetGroupARN/targetGroupName): name a Service of the plan.`);
             return;
         }
-        const problem = serviceProblem(services, ns, name, portRef(g.servicePort));
+        const problem = serviceProblem(services, ns, g.serviceName, portRef(g.servicePort));
         if (problem !== undefined) out.push(`${at}: ${tg} forwards to ${problem}: create it in namespace ${ns} or name one the plan has.`);
     });
     return out;
@@ -461,13 +453,8 @@ function ipTargetServices(resources: readonly PolicyResource[], namespace: strin
         if (cls === undefined || !classes.has(cls)) continue;
         const names = ingressBackendsOf(ing.props).flatMap((b) => {
             if (b.port.name !== ALB_ACTIONS.useAnnotation) return b.name === undefined ? [] : [b.name];
-            let action: Record<string, unknown> = {};
-            try {
-                action = rec(JSON.parse(annotations[`${ALB_ACTIONS.annotationPrefix}${b.name ?? ""}`] ?? "{}"));
-            } catch {
-                return [];
-            }
-            return arr(rec(action.forwardConfig).targetGroups).map((g) => text(rec(g).serviceName)).filter((n): n is string => n !== undefined);
+            const action = parseAlbAction(annotations[`${ALB_ACTIONS.annotationPrefix}${b.name ?? ""}`] ?? "{}");
+            return action.kind === "forward" ? action.groups.flatMap((g) => (g.serviceName === undefined ? [] : [g.serviceName])) : [];
         });
         for (const name of names) {
             const svc = services.get(name);

@@ -39,6 +39,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { hpaMinReplicas, releaseId } from "../components/blue-green-service";
 import { liveWhenStarted, parseHistory, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
+import { forwardTargets } from "../lib/alb";
 import { ALB_ACTIONS, ANNOTATIONS, COLORS, otherColor, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } from "../components/migrations";
 import { stackFileSecretPaths } from "../config/stack-file";
@@ -233,15 +234,9 @@ export function albColorIn(resources: readonly StateResource[], service: string)
     const weighted = new Set<Color>();
     for (const [key, value] of Object.entries(annotations)) {
         if (!key.startsWith(ALB_ACTIONS.annotationPrefix)) continue;
-        let groups: unknown;
-        try {
-            groups = (JSON.parse(value) as { forwardConfig?: { targetGroups?: unknown } }).forwardConfig?.targetGroups;
-        } catch {
-            continue;
-        }
-        for (const g of Array.isArray(groups) ? (groups as { serviceName?: unknown; weight?: unknown }[]) : []) {
-            const color = COLORS.find((c) => g.serviceName === previewServiceName(service, c));
-            if (color !== undefined && typeof g.weight === "number" && g.weight > 0) weighted.add(color);
+        for (const t of forwardTargets(value) ?? []) {
+            const color = COLORS.find((c) => t.serviceName === previewServiceName(service, c));
+            if (color !== undefined && t.weight > 0) weighted.add(color);
         }
     }
     return weighted.size === 1 ? [...weighted][0] : undefined;

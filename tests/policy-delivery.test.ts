@@ -115,6 +115,19 @@ describe("ingress-weights-follow-live", () => {
         expect((await stackViolations(ingressWeightsFollowLive, [...WEB.all, split])).map((v) => v.urn)).toEqual([split.urn]);
     });
 
+    it("judges the weights the load balancer gets: a lone target group without a weight takes all the traffic, an action the controller refuses is the preflight's (policies/shared/alb.ts)", async () => {
+        const withAction = (action: unknown) => withInput(weighted({ blue: 100, green: 0 }), "metadata.annotations", { "alb.ingress.kubernetes.io/actions.web-colors": JSON.stringify(action) });
+        const lone = (serviceName: string) => withAction({ type: "forward", forwardConfig: { targetGroups: [{ serviceName, servicePort: "http" }] } });
+        expect(await stackViolations(ingressWeightsFollowLive, [...WEB.all, lone("web-blue")])).toEqual([]);
+        const idle = lone("web-green");
+        expect(await stackViolations(ingressWeightsFollowLive, [...WEB.all, idle])).toEqual([
+            { message: "Ingress web action web-colors weights web's colors web-green 1, but live Service web selects blue: give the blue Service all the weight and the other 0, as a color switch sets them.", urn: idle.urn },
+        ]);
+        // Green's weight missing among two groups: "weight must be set when route to multiple target groups".
+        const refused = withAction({ type: "forward", forwardConfig: { targetGroups: [{ serviceName: "web-blue", servicePort: "http", weight: 0 }, { serviceName: "web-green", servicePort: "http" }] } });
+        expect(await stackViolations(ingressWeightsFollowLive, [...WEB.all, refused])).toEqual([]);
+    });
+
     it("weights on the live color without waiting for its gate", async () => {
         const ingress = weighted({ blue: 100, green: 0 }, [urn("web-blue-preview"), urn("web-green-preview")]);
         expect(await stackViolations(ingressWeightsFollowLive, [...WEB.all, ingress])).toEqual([

@@ -11,7 +11,7 @@ import { previewServiceName } from "../lib/workload";
 import { planChanges } from "../plan/changes";
 import { REPO_ROOT } from "../plan/engine";
 import type { ServiceConfig } from "../config";
-import { mandatoryViolations, rollback, switchedPlan } from "../scripts/rollback";
+import { albColorIn, mandatoryViolations, rollback, switchedPlan } from "../scripts/rollback";
 import type { CliResult } from "../scripts/cli";
 import type { StateResource } from "../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
@@ -49,7 +49,12 @@ async function run(argv: string[], fake: Pick<FakeStack, "deps">): Promise<Await
 
 /** The state with api's alb Ingress weighting `color` alone, in its inputs and its recorded object. */
 function ingressOn(color: Color): (resources: StateResource[]) => StateResource[] {
-    const action = JSON.stringify({ type: "forward", forwardConfig: { targetGroups: COLORS.map((c) => ({ serviceName: previewServiceName("api", c), servicePort: "http", weight: c === color ? 100 : 0 })) } });
+    return ingressForwarding(COLORS.map((c) => ({ serviceName: previewServiceName("api", c), servicePort: "http", weight: c === color ? 100 : 0 })));
+}
+
+/** The state with api's alb Ingress forwarding to `targetGroups`, in its inputs and its recorded object. */
+function ingressForwarding(targetGroups: Record<string, unknown>[]): (resources: StateResource[]) => StateResource[] {
+    const action = JSON.stringify({ type: "forward", forwardConfig: { targetGroups } });
     return (resources) => resources.map((x) => {
         if (x.type !== "kubernetes:networking.k8s.io/v1:Ingress") return x;
         const annotations = Object.fromEntries(Object.entries(x.inputs?.metadata?.annotations ?? {}).map(([k, v]) => [k, k.startsWith(ALB_ACTIONS.annotationPrefix) ? action : v]));
@@ -166,6 +171,14 @@ describe("npm run rollback", () => {
         expect(b.code).toBe(0);
         expect(b.stdout.split("\n")[0]).toBe("api: blue -> green");
         expect(back.recorded.targets).toEqual([[live, ingress]]);
+    });
+
+    it("reads the ALB's color from the weights the load balancer gets (policies/shared/alb.ts): a lone target group without a weight takes all the traffic; an action the controller refuses tells nothing", async () => {
+        const state = (await fakeStack("staging")).resources;
+        expect(albColorIn(ingressForwarding([{ serviceName: previewServiceName("api", "green"), servicePort: "http" }])(state), "api")).toBe("green");
+        // "weight must be set when route to multiple target groups": the listener keeps what it had, which the state does not say.
+        expect(albColorIn(ingressForwarding([{ serviceName: previewServiceName("api", "green"), servicePort: "http" }, { serviceName: previewServiceName("api", "blue"), servicePort: "http", weight: 0 }])(state), "api")).toBeUndefined();
+        expect(albColorIn(ingressOn("blue")(state), "api")).toBe("blue");
     });
 
     it("asks for --service or --to when services are live on different colors", async () => {

@@ -1,0 +1,84 @@
+/**
+ * How the AWS Load Balancer Controller (v3.5.0) reads an `alb` Ingress's action annotation, the one
+ * parser for the policies that check an Ingress (policies/deployability.ts, policies/delivery.ts)
+ * and the rollback that reads which color the ALB serves (scripts/rollback.ts). Kept out of
+ * ./delivery.ts, whose constants the smoke runner's bundle includes.
+ *
+ * The controller unmarshals the value into its `Action` (pkg/ingress/config_types.go): `weight` is
+ * an `*int32`, so a weight that is not an integer fails the whole action; `Action.validate` and
+ * `ForwardActionConfig.validate` then refuse several target groups when one has no weight ("weight
+ * must be set when route to multiple target groups"); a lone one may go without and gets all the
+ * traffic. ELB takes weights from 0 to `ALB_ACTIONS.maxWeight`. A refused action changes no
+ * listener rule: traffic stays where it was.
+ */
+import { ALB_ACTIONS } from "./delivery";
+
+/** One entry of `forwardConfig.targetGroups`, as written. */
+export interface ForwardGroup {
+    /** A Service of the Ingress's namespace, when the group names one (and no target group ARN or name). */
+    readonly serviceName: string | undefined;
+    readonly servicePort: unknown;
+    /** The group is an existing target group, named by `targetGroupARN` or `targetGroupName`. */
+    readonly external: boolean;
+    /** As written: a weight only when it is a whole number from 0 to `ALB_ACTIONS.maxWeight`. */
+    readonly weight: unknown;
+}
+
+/** An action annotation's value, read as the controller reads it. */
+export type AlbAction =
+    | { readonly kind: "not-json"; readonly error: string }
+    /** `fixed-response` or `redirect`: nothing to forward. */
+    | { readonly kind: "no-forward" }
+    | { readonly kind: "unknown-type"; readonly type: unknown }
+    /** A forward action to one existing target group (`targetGroupARN`/`targetGroupName` on the action). */
+    | { readonly kind: "external" }
+    | { readonly kind: "forward"; readonly groups: readonly ForwardGroup[] };
+
+const name = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** Reads one action annotation's value. */
+export function parseAlbAction(value: string): AlbAction {
+    let action: Record<string, unknown>;
+    try {
+        action = record(JSON.parse(value));
+    } catch (e) {
+        return { kind: "not-json", error: (e as Error).message };
+    }
+    if (action.type === "fixed-response" || action.type === "redirect") return { kind: "no-forward" };
+    if (action.type !== "forward") return { kind: "unknown-type", type: action.type };
+    if (name(action.targetGroupARN) !== undefined || name(action.targetGroupName) !== undefined) return { kind: "external" };
+    const groups = record(action.forwardConfig).targetGroups;
+    return {
+        kind: "forward",
+        groups: (Array.isArray(groups) ? groups : []).map(record).map((g) => {
+            const external = name(g.targetGroupARN) !== undefined || name(g.targetGroupName) !== undefined;
+            return { serviceName: external ? undefined : name(g.serviceName), servicePort: g.servicePort, external, weight: g.weight };
+        }),
+    };
+}
+
+/** Why the controller refuses one group's weight among `count` groups: `missing` or `invalid`; undefined when it takes it. */
+export function weightProblem(group: ForwardGroup, count: number): "missing" | "invalid" | undefined {
+    const w = group.weight;
+    if (w === undefined) return count > 1 ? "missing" : undefined;
+    return typeof w === "number" && Number.isInteger(w) && w >= 0 && w <= ALB_ACTIONS.maxWeight ? undefined : "invalid";
+}
+
+/** A Service-backed target group and the weight the load balancer gives it. */
+export interface ForwardTarget {
+    readonly serviceName: string;
+    readonly weight: number;
+}
+
+/**
+ * The Service-backed target groups of an action the controller applies, with their weights (a lone
+ * group without one: all the traffic); undefined for an action it refuses or one that forwards to
+ * no Service.
+ */
+export function forwardTargets(value: string): ForwardTarget[] | undefined {
+    const action = parseAlbAction(value);
+    if (action.kind !== "forward" || action.groups.length === 0) return undefined;
+    if (action.groups.some((g) => weightProblem(g, action.groups.length) !== undefined)) return undefined;
+    return action.groups.flatMap((g) => (g.serviceName === undefined ? [] : [{ serviceName: g.serviceName, weight: g.weight === undefined ? 1 : (g.weight as number) }]));
+}
