@@ -146,6 +146,7 @@ describe("the layers docs/architecture.md draws", () => {
     it("lib/ imports nothing of the program but config/ types and the policy pack's shared/ it re-exports", () => {
         const out = edges.filter(([from, to]) => folder(from) === "lib" && folder(to) !== "lib");
         expect(out.map(([from, to]) => `${from} -> ${to}`).sort()).toEqual([
+            "lib/alb.ts -> policies/shared/alb.ts",
             "lib/cidr.ts -> policies/shared/cidr.ts",
             "lib/delivery.ts -> policies/shared/delivery.ts",
             "lib/kms.ts -> config/tier.ts",
