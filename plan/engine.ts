@@ -19,6 +19,7 @@ import { PlanMocks, type FailedCreateLookup, type RecordedStateLookup, type Stac
 import { REPO_ROOT } from "./root";
 import { stackFileNames } from "../config/stack-file";
 import { loadStackConfig, PlanInputError, type StackConfig } from "./stack-config";
+import { lightStructs } from "./struct";
 import { renderValue, SECRET_TEXT, UNKNOWN_TEXT, type Json } from "./values";
 
 export interface ResourceOptionsRecord {
@@ -539,9 +540,11 @@ async function planOnce(opts: PlanOptions): Promise<Plan> {
     Error.prepareStackTrace = messageOnly;
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
+    const restoreStructs = lightStructs();
     try {
         return (await planWithOutputs(opts)).plan;
     } finally {
+        restoreStructs();
         process.setSourceMapsEnabled(sourceMaps);
         Error.prepareStackTrace = prepare;
         Error.stackTraceLimit = limit;
