@@ -12,7 +12,7 @@ interface RealStruct {
     getFieldsMap(): { getLength(): number };
     toArray(): unknown[];
 }
-const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(v: unknown): RealStruct } };
+const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript: (v: unknown) => RealStruct } };
 const { RegisterResourceRequest } = createRequire(require.resolve("@pulumi/pulumi"))("@pulumi/pulumi/proto/resource_pb") as {
     RegisterResourceRequest: new () => { setObject(s: unknown): void; getObject(): RealStruct | undefined };
 };
@@ -61,14 +61,12 @@ const CASES: Record<string, unknown> = {
 };
 
 describe("plan/struct.ts: a light Struct is google-protobuf's round trip", () => {
-    for (const [title, value] of Object.entries(CASES)) {
-        it(title, () => {
-            const real = outcome((v) => Struct.fromJavaScript(v), value);
-            expect(outcome(light, value)).toEqual(real);
-            // The title says which it is.
-            expect("error" in real).toBe(/refused/.test(title));
-        });
-    }
+    it.each(Object.entries(CASES))("%s", (title, value) => {
+        const real = outcome((v) => Struct.fromJavaScript(v), value);
+        expect(outcome(light, value)).toEqual(real);
+        // The title says which it is.
+        expect("error" in real).toBe(/refused/.test(title));
+    });
 
     it("each toJavaScript() is a fresh copy, and a change to the value after it was made does not reach it", () => {
         const value = { a: { b: [1] } };
