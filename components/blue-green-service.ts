@@ -24,6 +24,7 @@ import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, retryDisrupted
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { CONNECTION_SECRET_KEYS } from "./database";
+import { caFetchConfigMapData, databaseClientPod, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPodInputs } from "./database-client";
 import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
@@ -56,10 +57,12 @@ export interface BlueGreenServiceArgs {
     readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
     readonly smokeRunner: SmokeRunner;
     /**
-     * Secret with the database connection settings; required when the service connects to the database.
+     * The stack's database: its connection Secret, engine and CA bundle address. Required when the
+     * service connects to the database or migrates it; its pods then also get the TLS settings and
+     * the CA bundle (components/database-client.ts).
      * @default - none: the pods get no DATABASE_* variables (refused when `service.connectDatabase`)
      */
-    readonly databaseSecretName?: pulumi.Input<string>;
+    readonly database?: DatabaseClient;
     /** Pushgateway the gate pushes its result to. @default - no push */
     readonly pushgatewayUrl?: pulumi.Input<string>;
     /**
@@ -318,6 +321,9 @@ function sortedJson(v: unknown): string {
     return JSON.stringify(v) ?? "null";
 }
 
+/** A stand-in database for `podShape`: the env names it gives are the same for every engine and bundle. */
+const SHAPE_DATABASE: DatabaseClientPodInputs = { secretName: "", engine: "postgres", caBundleUrl: undefined, caFetchConfigMap: "" };
+
 /**
  * A 10-hex hash per `POD_PARTS` part of the color's Deployment pod template as config builds it
  * (`deploymentSpec`): what the in-place rule compares with the live color's history entry to say
@@ -325,7 +331,7 @@ function sortedJson(v: unknown): string {
  * are left out (the release and env rules compare them).
  */
 export function podShape(service: ServiceConfig, color: Color): Record<PodPart, string> {
-    const spec = deploymentSpec({ service, color, project: "", zoneSpread: "DoNotSchedule", databaseSecretName: "", envSecretName: "" });
+    const spec = deploymentSpec({ service, color, project: "", zoneSpread: "DoNotSchedule", database: SHAPE_DATABASE, envSecretName: "" });
     const template = spec.template as k8s.types.input.core.v1.PodTemplateSpec & { spec: k8s.types.input.core.v1.PodSpec; metadata: { annotations: Record<string, unknown> } };
     const app = (template.spec.containers as k8s.types.input.core.v1.Container[])[0];
     // The release's own annotations, and the autoscaler's, which no config key sets.
@@ -386,6 +392,11 @@ export function envSecretName(service: ServiceConfig, color: Color): string {
     return `${service.name}-${color}-env`;
 }
 
+/** Name of the ConfigMap with the database CA fetch script (components/database-client.ts). */
+export function caFetchConfigMapName(service: ServiceConfig): string {
+    return `${service.name}-db-ca-fetch`;
+}
+
 /** Name of the Secret holding the smoke policy when the services config is secret. */
 export function smokePolicySecretName(service: ServiceConfig): string {
     return `${service.name}-smoke-policy`;
@@ -423,8 +434,8 @@ export interface DeploymentInputs {
     readonly color: Color;
     readonly project: string;
     readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
-    /** The database connection Secret; required when the service connects to the database. @default - none */
-    readonly databaseSecretName?: pulumi.Input<string>;
+    /** The database and the CA fetch ConfigMap; required when the service connects to the database. @default - none */
+    readonly database?: DatabaseClientPodInputs;
     /** The color's env Secret; required when the service's env comes from secret config. @default - none */
     readonly envSecretName?: pulumi.Input<string>;
     /** The component a failure is reported against. @default - none (a builder called on its own) */
@@ -532,11 +543,12 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
     const selector = selectorOf(s, color);
     const release = s.releases[color];
     const env = releaseEnv(s, color, d.envSecretName, d.owner);
-    if (s.connectDatabase) {
-        if (d.databaseSecretName === undefined) {
-            throw new pulumi.ResourceError(`service ${s.name} connects to the database, but no database Secret was given`, d.owner);
-        }
-        env.push(...databaseEnv(d.databaseSecretName));
+    if (s.connectDatabase && d.database === undefined) {
+        throw new pulumi.ResourceError(`service ${s.name} connects to the database, but no database Secret was given`, d.owner);
+    }
+    const db = s.connectDatabase && d.database !== undefined ? databaseClientPod(d.database, APP_UID, APP_TMP_VOLUME) : undefined;
+    if (db !== undefined && d.database !== undefined) {
+        env.push(...databaseEnv(d.database.secretName), ...db.env);
     }
     const httpGet = (path: string) => ({ path, port: "http" });
     return {
@@ -558,7 +570,8 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                     // skip-nodes-with-local-storage defaults to true: vendor/cluster-autoscaler/flags-1.36.1.go,
                     // flags-1.35.2.go; utils/drain/drain.go HasBlockingLocalStorage), so without it no node
                     // running either color's pods would ever be scaled down after a load peak.
-                    [AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes]: APP_TMP_VOLUME,
+                    // The CA bundle's emptyDir too: fetched again by the pod that replaces this one.
+                    [AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes]: [APP_TMP_VOLUME, ...(db !== undefined ? [DATABASE_CA_VOLUME] : [])].join(","),
                 },
             },
             spec: {
@@ -569,6 +582,8 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                     { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: d.zoneSpread, labelSelector: { matchLabels: selector }, matchLabelKeys: [...SPREAD_MATCH_LABEL_KEYS] },
                     { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector }, matchLabelKeys: [...SPREAD_MATCH_LABEL_KEYS] },
                 ],
+                // The CA bundle before the app: a pod without it never starts (components/database-client.ts).
+                ...(db !== undefined ? { initContainers: [db.initContainer] } : {}),
                 containers: [{
                     name: "app",
                     image: release.image,
@@ -582,10 +597,10 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                     securityContext: restrictedContainer(APP_UID),
                     // Serve on while the load balancer deregisters the pod (APP_PRESTOP_SLEEP_SECONDS).
                     lifecycle: { preStop: { sleep: { seconds: APP_PRESTOP_SLEEP_SECONDS } } },
-                    volumeMounts: [{ name: APP_TMP_VOLUME, mountPath: "/tmp" }],
+                    volumeMounts: [{ name: APP_TMP_VOLUME, mountPath: "/tmp" }, ...(db !== undefined ? [db.appMount] : [])],
                 }],
                 // The root filesystem is read-only; /tmp is the one writable place.
-                volumes: [{ name: APP_TMP_VOLUME, emptyDir: { sizeLimit: "256Mi" } }],
+                volumes: [{ name: APP_TMP_VOLUME, emptyDir: { sizeLimit: "256Mi" } }, ...(db?.volumes ?? [])],
             },
         },
     };
@@ -877,7 +892,8 @@ export interface MigrationJobInputs {
     readonly service: ServiceConfig;
     readonly color: Color;
     readonly project: string;
-    readonly databaseSecretName: pulumi.Input<string>;
+    /** The database and the CA fetch ConfigMap: the migration connects as the Deployment does. */
+    readonly database: DatabaseClientPodInputs;
     /** The color's env Secret; required when the service's env comes from secret config. @default - none */
     readonly envSecretName?: pulumi.Input<string>;
     /** The component a failure is reported against. @default - none (a builder called on its own) */
@@ -896,9 +912,11 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
     if (release.migrate === undefined) {
         throw new pulumi.ResourceError(`service ${s.name} release ${color} declares no migration`, m.owner);
     }
+    const db = databaseClientPod(m.database, APP_UID, "tmp");
     const env: k8s.types.input.core.v1.EnvVar[] = [
         ...releaseEnv(s, color, m.envSecretName, m.owner),
-        ...databaseEnv(m.databaseSecretName),
+        ...databaseEnv(m.database.secretName),
+        ...db.env,
     ];
     return {
         backoffLimit: 0,
@@ -917,6 +935,8 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
                 restartPolicy: "Never",
                 automountServiceAccountToken: false,
                 securityContext: restrictedPod({ uid: APP_UID, fsGroup: APP_UID }),
+                // The CA bundle first: a failed fetch fails the Job (backoffLimit 0) before the command runs.
+                initContainers: [db.initContainer],
                 containers: [{
                     name: "migrate",
                     image: release.migrate.image,
@@ -924,9 +944,9 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
                     env,
                     resources: { requests: { ...s.resources.requests }, limits: { ...s.resources.limits } },
                     securityContext: restrictedContainer(APP_UID),
-                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, db.appMount],
                 }],
-                volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+                volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }, ...db.volumes],
             },
         },
     };
@@ -1028,13 +1048,14 @@ export class BlueGreenService extends pulumi.ComponentResource {
         super("launchpad:delivery:BlueGreenService", name, {}, opts);
         const s = args.service;
         // The specs below assume it; fail here, naming the component, rather than inside a builder.
-        if (s.connectDatabase && args.databaseSecretName === undefined) {
-            throw new pulumi.ResourceError(`BlueGreenService ${name}: service ${s.name} connects to the database, but no databaseSecretName was given`, this);
+        if (s.connectDatabase && args.database === undefined) {
+            throw new pulumi.ResourceError(`BlueGreenService ${name}: service ${s.name} connects to the database, but no database was given`, this);
         }
         const { configMap: smoke, policy: smokePolicy } = this.createSmoke(name, args);
+        const database = this.createDatabaseClient(name, args);
         const colors = {} as Record<Color, ColorObjects>;
         for (const color of COLORS) {
-            colors[color] = this.createColor(name, args, color, smoke, smokePolicy);
+            colors[color] = this.createColor(name, args, color, smoke, smokePolicy, database);
         }
         this.liveColor = args.liveColor ?? pulumi.output(s.activeColor);
         const live = this.createLive(name, args, colors[s.activeColor]);
@@ -1077,6 +1098,28 @@ export class BlueGreenService extends pulumi.ComponentResource {
         return { configMap, policy };
     }
 
+    /**
+     * The database's CA fetch script as a ConfigMap (`${name}-db-ca-fetch`), for the pods that connect:
+     * with `database`, when the service connects or a release migrates; else none. Named, as the smoke
+     * ConfigMap is: an auto-named one gets a new name with every change of the scripts, and the pod
+     * templates that mount it with it, which would roll the live color and replace (re-run) every
+     * migration Job whenever lib.sh changes for the dumps. Named, a change of the scripts replaces it
+     * under the same name (pulumi-kubernetes replaces a ConfigMap whose data changes, pulumi/pulumi-kubernetes#1567,
+     * and deletes a named object first); no pod template changes, and a pod started afterwards fetches
+     * with the new script.
+     */
+    private createDatabaseClient(name: string, args: BlueGreenServiceArgs): DatabaseClientPodInputs | undefined {
+        const s = args.service;
+        if (args.database === undefined || !(s.connectDatabase || COLORS.some((c) => s.releases[c].migrate !== undefined))) {
+            return undefined;
+        }
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-db-ca-fetch`, {
+            metadata: { name: caFetchConfigMapName(s), namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.workload) },
+            data: caFetchConfigMapData(),
+        }, { parent: this, provider: args.k8sProvider });
+        return { ...args.database, caFetchConfigMap: configMap.metadata.name };
+    }
+
     /** The live Service: it selects the live color only once that color's Deployment is up and its gate passed. */
     private createLive(name: string, args: BlueGreenServiceArgs, active: ColorObjects): k8s.core.v1.Service {
         const s = args.service;
@@ -1103,6 +1146,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         color: Color,
         smoke: k8s.core.v1.ConfigMap,
         smokePolicy: k8s.core.v1.Secret | undefined,
+        database: DatabaseClientPodInputs | undefined,
     ): ColorObjects {
         const s = args.service;
         const ns = args.namespace;
@@ -1113,10 +1157,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const envSecret = envData !== undefined
             ? new k8s.core.v1.Secret(`${name}-${color}-env`, { metadata: { ...meta(ROLES.workload), name: envSecretName(s, color) }, stringData: envData }, child)
             : undefined;
-        const migration = this.migration(name, args, color, { parent: this }, envSecret?.metadata.name);
+        const migration = this.migration(name, args, color, { parent: this }, database, envSecret?.metadata.name);
         const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
             metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload), annotations: { [ANNOTATIONS.podShape]: JSON.stringify(podShape(s, color)) } },
-            spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, databaseSecretName: args.databaseSecretName, envSecretName: envSecret?.metadata.name, owner: this, releaseChecked: args.releaseChecked }),
+            spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, database, envSecretName: envSecret?.metadata.name, owner: this, releaseChecked: args.releaseChecked }),
         // The new pods start only after the color's migration succeeded, and after the load balancer
         // controller's webhook serves: it gives a pod its ALB readiness gate at creation only (components/platform.ts).
         // spec.replicas: the autoscaler owns the count after creation. With server-side apply (the
@@ -1235,13 +1279,13 @@ export class BlueGreenService extends pulumi.ComponentResource {
     }
 
     /** The color's restore point (when the stack takes them) and migration Job, or undefined without `migrate`. */
-    private migration(name: string, args: BlueGreenServiceArgs, color: Color, parent: pulumi.CustomResourceOptions, envSecret?: pulumi.Output<string>): { job: k8s.batch.v1.Job; restorePoint?: aws.rds.Snapshot } | undefined {
+    private migration(name: string, args: BlueGreenServiceArgs, color: Color, parent: pulumi.CustomResourceOptions, database: DatabaseClientPodInputs | undefined, envSecret?: pulumi.Output<string>): { job: k8s.batch.v1.Job; restorePoint?: aws.rds.Snapshot } | undefined {
         const s = args.service;
         const release = s.releases[color];
         if (release.migrate === undefined || release.schema === undefined) {
             return undefined;
         }
-        if (args.databaseSecretName === undefined || args.schemaChecked === undefined) {
+        if (database === undefined || args.schemaChecked === undefined) {
             throw new pulumi.ResourceError(`service ${s.name} release ${color} declares a migration, but no database Secret or schema check was given`, this);
         }
         const id = releaseId(s, color);
@@ -1291,7 +1335,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                     [ANNOTATIONS.schemaVersion]: checkedVersion,
                 },
             },
-            spec: migrationJobSpec({ service: s, color, project: args.project, databaseSecretName: args.databaseSecretName, envSecretName: envSecret, owner: this }),
+            spec: migrationJobSpec({ service: s, color, project: args.project, database, envSecretName: envSecret, owner: this }),
         }, { ...parent, provider: args.k8sProvider, dependsOn: restorePoint !== undefined ? [restorePoint] : [], customTimeouts: MIGRATION_TIMEOUTS });
         return { job, restorePoint };
     }

@@ -115,11 +115,34 @@ export const CONNECTION_SECRET_NAME = "database-connection";
 
 /**
  * Keys of the connection Secret, all secret: the database connection contract, each reaching a
- * service's pods as `DATABASE_<KEY>`. The server requires TLS (`parameterGroupParameters`); a client
- * should also verify it, with `TLS_VERIFY_MODES` and the bundle at `rdsCaBundleUrl` (config/region.ts), which no key
- * carries yet (docs/data-protection.md, "The data layer").
+ * service's pods as `DATABASE_<KEY>`. The server requires TLS (`parameterGroupParameters`); how the
+ * client verifies it is the rest of the contract, {@link CONNECTION_TLS_KEYS}.
  */
 export const CONNECTION_SECRET_KEYS = ["host", "port", "database", "username", "password", "engine"] as const;
+
+/**
+ * Directory of the RDS CA bundle in a pod that connects to the database: an emptyDir the `db-ca` init
+ * container fills (components/database-client.ts) and the app container mounts read-only.
+ */
+export const DATABASE_CA_DIR = "/etc/launchpad/database-ca";
+
+/** The RDS CA bundle (PEM) in that directory, the partition's `rdsCaBundleUrl` (config/region.ts). */
+export const DATABASE_CA_FILE = `${DATABASE_CA_DIR}/rds-ca-bundle.pem`;
+
+/**
+ * The verifying half of the connection contract, each reaching the pods as `DATABASE_<KEY>` beside
+ * the Secret's keys: `tls_mode`, the engine's {@link TLS_VERIFY_MODES} value, and `ca_file`,
+ * {@link DATABASE_CA_FILE}. Plain values in the pod spec, not Secret keys: neither is secret (one is
+ * the engine's constant, the other a fixed path), the path must match the mount beside it in the same
+ * pod spec, and a reviewer or a policy can read both in the plan, where a Secret's keys show as
+ * `[secret]`.
+ */
+export const CONNECTION_TLS_KEYS = ["tls_mode", "ca_file"] as const;
+
+/** The values of {@link CONNECTION_TLS_KEYS} for an engine. */
+export function connectionTlsSettings(engine: DbEngine): Readonly<Record<(typeof CONNECTION_TLS_KEYS)[number], string>> {
+    return { tls_mode: TLS_VERIFY_MODES[engine], ca_file: DATABASE_CA_FILE };
+}
 
 /** Special characters allowed in the generated master password: printable ASCII except `/`, `@`, `"`, space (RDS forbids them) and quotes/backslash. */
 export const PASSWORD_SPECIAL_CHARS = "!#$%&*()-_=+[]{}<>:?.,^~";

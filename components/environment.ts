@@ -25,6 +25,7 @@ import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
+import { rdsCaBundleUrl } from "../config/region";
 import { alertContext } from "../observability/alerts";
 import { bundleLoadtestRunner } from "../loadtest/bundle";
 import { LoadtestAccess } from "./loadtest-access";
@@ -217,7 +218,8 @@ export class Environment extends pulumi.ComponentResource {
                 ...loadGatePrometheus(config, this.observability, loadtestAccess),
                 appMetrics: { ...config.observability.metrics },
             } : undefined,
-            databaseSecretName: this.data?.database.connectionSecretName,
+            // The connection Secret, and what verifies the server: the engine's mode, the partition's CA bundle.
+            database: this.data !== undefined ? { secretName: this.data.database.connectionSecretName, engine: config.database.engine, caBundleUrl: rdsCaBundleUrl(config.region) } : undefined,
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
             pushgatewayUrl: this.observability.pushgatewayUrl,
             ingressController: this.platform?.loadBalancerController,

@@ -48,7 +48,8 @@ export function awsPartition(region: string): string {
  * certificates" (RDS User Guide, UsingWithRDS.SSL; awsdocs/amazon-rds-user-guide f2e9ed35
  * doc_source/UsingWithRDS.SSL.md). The China and European Sovereign Cloud partitions publish theirs
  * in documentation of their own, which names no address Launchpad could read: none here, so a dump
- * there fails closed (no bundle, no dump: scripts/db/dump.sh) and the plan warns.
+ * there fails closed (no bundle, no dump: scripts/db/dump.sh), so does every pod that connects to the
+ * database (no bundle, no start: scripts/db/ca-fetch.sh), and the plan warns.
  */
 export const RDS_CA_BUNDLE_URLS: Readonly<Record<string, string>> = {
     aws: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
@@ -86,14 +87,16 @@ export function regionProblems(region: string | undefined, dr: string | undefine
  *   User Guide's 2023 table does not serve (`config/rds-backup-replication.ts`), since the table
  *   predates pairs AWS added since;
  * - with a database, a partition whose RDS CA bundle has no known address ({@link rdsCaBundleUrl}):
- *   every logical dump will fail, closed, since it verifies the server's certificate.
+ *   every logical dump will fail, closed, and no pod that connects to the database will start, since
+ *   both verify the server's certificate.
  */
 export function regionWarnings(region: string, dr: string, opts: { readonly replicatesDatabaseBackups: boolean; readonly hasDatabase: boolean; readonly secret: boolean }): string[] {
     const replication = opts.replicatesDatabaseBackups && region !== dr ? backupReplicationWarning(region, dr, opts.secret) : undefined;
     const noBundle = opts.hasDatabase && AWS_REGIONS.includes(region) && rdsCaBundleUrl(region) === undefined
         ? `aws:region: ${describeValue(region, opts.secret)} is in partition ${awsPartition(region)}, for which Launchpad knows no address of the RDS CA bundle ` +
-          `(config/region.ts RDS_CA_BUNDLE_URLS: ${Object.keys(RDS_CA_BUNDLE_URLS).join(", ")}): every logical dump fails, closed, since it verifies the database's certificate against that bundle ` +
-          `(docs/data-protection.md, "The dump verifies the server it reads")`
+          `(config/region.ts RDS_CA_BUNDLE_URLS: ${Object.keys(RDS_CA_BUNDLE_URLS).join(", ")}): every logical dump fails, closed, and no pod of a service that connects to the database ` +
+          `or of a migration starts (its db-ca init container fails), since both verify the database's certificate against that bundle ` +
+          `(docs/data-protection.md, "The data layer" and "The dump verifies the server it reads")`
         : undefined;
     return [replication, noBundle].filter((w): w is string => w !== undefined);
 }

@@ -375,7 +375,7 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
             for (const envName of Object.keys({ ...s.env, ...s.releases[color].env })) {
                 if ((s.connectDatabase ?? ctx.hasDatabase) && envName.startsWith(DATABASE_ENV_PREFIX)) {
                     const where = envName in s.releases[color].env ? `releases.${color}.env` : "env";
-                    out.push(`${key}.${where}.${envName}: received ${show((where === "env" ? s.env : s.releases[color].env)[envName])}; expected no ${DATABASE_ENV_PREFIX}* variable while connectDatabase is true: those come from the database's Secret`);
+                    out.push(`${key}.${where}.${envName}: received ${show((where === "env" ? s.env : s.releases[color].env)[envName])}; expected no ${DATABASE_ENV_PREFIX}* variable while connectDatabase is true: those come from the database's Secret and TLS settings`);
                 }
             }
             // The color's env goes into one Secret (secret config) or the pod spec: the API server refuses a

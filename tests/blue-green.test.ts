@@ -69,14 +69,14 @@ describe.each([
     const plan = () => planStack(stack);
     const prefix = `launchpad-${stack}-api`;
 
-    it("has per color a Deployment, preview Service, PDB, HPA and gate Job, plus one live Service, Ingress and smoke ConfigMap", async () => {
+    it("has per color a Deployment, preview Service, PDB, HPA and gate Job, plus one live Service, Ingress, smoke ConfigMap and database CA fetch ConfigMap", async () => {
         expect(deliveryCounts(await plan())).toEqual({
             "kubernetes:apps/v1:Deployment": 2,
             "kubernetes:core/v1:Service": 3,
             "kubernetes:policy/v1:PodDisruptionBudget": 2,
             "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 2,
             "kubernetes:batch/v1:Job": 2,
-            "kubernetes:core/v1:ConfigMap": 1,
+            "kubernetes:core/v1:ConfigMap": 2,
             "kubernetes:networking.k8s.io/v1:Ingress": 1,
         });
     });
@@ -112,7 +112,7 @@ describe.each([
         expect(c.securityContext).toEqual(RESTRICTED_CONTAINER(10001));
         // Every emptyDir is listed for the Cluster Autoscaler, so the pod never pins its node (FAQ.md: "all of the pod's local volumes are listed").
         const emptyDirs = (pod.volumes as { name: string; emptyDir?: unknown }[]).filter((v) => v.emptyDir !== undefined).map((v) => v.name);
-        expect(emptyDirs).toEqual(["tmp"]);
+        expect(emptyDirs).toEqual(["tmp", "db-ca"]);
         expect((input(d, "spec.template.metadata.annotations") as Record<string, string>)["cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"]).toBe(emptyDirs.join(","));
         // An ending pod serves on for the ALB's whole deregistration delay, then has 30 s to stop.
         expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 30 } } });
@@ -123,7 +123,44 @@ describe.each([
                 name: `DATABASE_${key.toUpperCase()}`,
                 valueFrom: { secretKeyRef: { name: "database-connection", key } },
             })),
+            // Both stacks run MySQL: the client verifies the chain and the host name (MySQL "Command Options for Encrypted Connections").
+            { name: "DATABASE_TLS_MODE", value: "VERIFY_IDENTITY" },
+            { name: "DATABASE_CA_FILE", value: "/etc/launchpad/database-ca/rds-ca-bundle.pem" },
         ]);
+        // The bundle at DATABASE_CA_FILE, read-only to the app, fetched before it starts from the commercial partition's address.
+        expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }, { name: "db-ca", mountPath: "/etc/launchpad/database-ca", readOnly: true }]);
+        // Named, not auto-named: a changed script keeps the name, so it neither rolls the pods nor re-runs a migration Job.
+        const fetchConfigMap = "api-db-ca-fetch";
+        expect(pod.volumes).toEqual([
+            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+            { name: "db-ca", emptyDir: { sizeLimit: "1Mi" } },
+            { name: "db-ca-fetch", configMap: { name: fetchConfigMap, defaultMode: 0o555 } },
+        ]);
+        expect(pod.initContainers).toEqual([{
+            name: "db-ca",
+            image: "public.ecr.aws/aws-cli/aws-cli:2.22.35",
+            command: ["bash", "/scripts/ca-fetch.sh"],
+            env: [
+                { name: "DB_SSL_CA_URL", value: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem" },
+                { name: "DB_SSL_CA", value: "/etc/launchpad/database-ca/rds-ca-bundle.pem" },
+                { name: "HOME", value: "/tmp" },
+            ],
+            volumeMounts: [
+                { name: "db-ca-fetch", mountPath: "/scripts", readOnly: true },
+                { name: "db-ca", mountPath: "/etc/launchpad/database-ca" },
+                { name: "tmp", mountPath: "/tmp" },
+            ],
+            securityContext: RESTRICTED_CONTAINER(10001),
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "64Mi" } },
+        }]);
+    });
+
+    it("ships the database CA fetch script and the library it sources, as they are in scripts/db/, and nothing else", async () => {
+        const data = input(named(await plan(), `${prefix}-db-ca-fetch`), "data") as Record<string, string>;
+        expect(Object.keys(data).sort()).toEqual(["ca-fetch.sh", "lib.sh"]);
+        for (const file of ["ca-fetch.sh", "lib.sh"]) {
+            expect(data[file]).toBe(readFileSync(join(REPO_ROOT, "scripts", "db", file), "utf8"));
+        }
     });
 
     it("bounds each color with a PDB of one unavailable pod and an HPA from the replicas to the ceiling", async () => {
@@ -431,7 +468,7 @@ describe("a color's rollout budget (pulumi-kubernetes waits 10 minutes for a Dep
         const s: ServiceConfig = { ...base, maxReplicas, health: { ...base.health, startupSeconds } };
         expect(deploymentTimeouts(s)).toEqual({ create: timeout, update: timeout });
         expect(progressDeadlineSeconds(s)).toBe(progress);
-        expect(deploymentSpec({ service: s, color: "blue", project: "p", zoneSpread: "DoNotSchedule", databaseSecretName: "db" }).progressDeadlineSeconds).toBe(progress);
+        expect(deploymentSpec({ service: s, color: "blue", project: "p", zoneSpread: "DoNotSchedule", database: { secretName: "db", engine: "postgres", caBundleUrl: undefined, caFetchConfigMap: "db-ca" } }).progressDeadlineSeconds).toBe(progress);
         // One wave always fits: the startup probe's whole budget plus the pod overhead.
         expect(progress).toBeGreaterThanOrEqual(startupSeconds + ROLLOUT_POD_OVERHEAD_SECONDS);
     });
@@ -459,7 +496,7 @@ describe("BlueGreenService args", () => {
             new BlueGreenService("svc", { service } as unknown as ConstructorParameters<typeof BlueGreenService>[1]);
             return {};
         };
-        await expect(planProgram(program, "staging")).rejects.toThrow(`BlueGreenService svc: service ${service.name} connects to the database, but no databaseSecretName was given`);
+        await expect(planProgram(program, "staging")).rejects.toThrow(`BlueGreenService svc: service ${service.name} connects to the database, but no database was given`);
     });
 });
 

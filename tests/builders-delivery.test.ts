@@ -40,10 +40,18 @@ import {
     succeededFor,
 } from "../components/blue-green-service";
 import type { ServiceConfig } from "../config";
+import { caFetchContainer, type DatabaseClientPodInputs } from "../components/database-client";
 import { serviceFor } from "./support/config";
 import { valueOf } from "./support/values";
 
 
+/** The stack's database as a service's pods get it: a PostgreSQL in a commercial-partition region. */
+const API_DB: DatabaseClientPodInputs = {
+    secretName: "api-db",
+    engine: "postgres",
+    caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
+    caFetchConfigMap: "api-db-ca-fetch",
+};
 
 let api: ServiceConfig;
 /** api as if `launchpad:services` were secret config (with the release id key it then requires). */
@@ -94,11 +102,45 @@ describe("selectorOf (a Deployment's selector)", () => {
     // and is immutable after creation; so it holds no label a release changes (version, role).
     it("is a subset of the pod template's labels and holds none that a release changes", () => {
         const sel = selectorOf(api, "green");
-        const spec = deploymentSpec({ service: api, color: "green", project: "launchpad", zoneSpread: "DoNotSchedule", databaseSecretName: "api-db" });
+        const spec = deploymentSpec({ service: api, color: "green", project: "launchpad", zoneSpread: "DoNotSchedule", database: API_DB });
         expect(spec.selector).toEqual({ matchLabels: sel });
         expect((spec.template as { metadata: { labels: Record<string, string> } }).metadata.labels).toMatchObject(sel);
         expect(Object.keys(sel)).not.toContain("app.kubernetes.io/version");
         expect(Object.keys(sel)).not.toContain("launchpad.dev/role");
+    });
+});
+
+describe("deploymentSpec and the database (components/database-client.ts)", () => {
+    type Pod = k8s.types.input.core.v1.PodSpec & { containers: k8s.types.input.core.v1.Container[] };
+    const podOf = (spec: k8s.types.input.apps.v1.DeploymentSpec): { pod: Pod; annotations: Record<string, string> } => {
+        const t = spec.template as { metadata: { annotations: Record<string, string> }; spec: Pod };
+        return { pod: t.spec, annotations: t.metadata.annotations };
+    };
+
+    it("a service that connects fetches the CA bundle first, mounts it read-only and lists its emptyDir for the Cluster Autoscaler", () => {
+        const { pod, annotations } = podOf(deploymentSpec({ service: { ...api, connectDatabase: true }, color: "blue", project: "launchpad", zoneSpread: "DoNotSchedule", database: API_DB }));
+        expect((pod.initContainers as k8s.types.input.core.v1.Container[]).map((c) => c.name)).toEqual(["db-ca"]);
+        expect(pod.containers[0].volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }, { name: "db-ca", mountPath: "/etc/launchpad/database-ca", readOnly: true }]);
+        expect(annotations["cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"]).toBe("tmp,db-ca");
+    });
+
+    it("a service that does not connect gets no init container, no bundle and no DATABASE_* at all, even with a database in the stack", () => {
+        const { pod, annotations } = podOf(deploymentSpec({ service: { ...api, connectDatabase: false }, color: "blue", project: "launchpad", zoneSpread: "DoNotSchedule", database: API_DB }));
+        expect(pod.initContainers).toBeUndefined();
+        expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }]);
+        expect((pod.containers[0].env as { name: string }[]).filter((e) => e.name.startsWith("DATABASE_"))).toEqual([]);
+        expect(annotations["cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"]).toBe("tmp");
+    });
+
+    it("a PostgreSQL database gives verify-full, the partition's bundle address goes to the init container only", () => {
+        const { pod } = podOf(deploymentSpec({ service: { ...api, connectDatabase: true }, color: "blue", project: "launchpad", zoneSpread: "DoNotSchedule", database: API_DB }));
+        const env = pod.containers[0].env as { name: string; value?: string }[];
+        expect(env.filter((e) => e.name === "DATABASE_TLS_MODE" || e.name === "DATABASE_CA_FILE")).toEqual([
+            { name: "DATABASE_TLS_MODE", value: "verify-full" },
+            { name: "DATABASE_CA_FILE", value: "/etc/launchpad/database-ca/rds-ca-bundle.pem" },
+        ]);
+        expect(env.some((e) => e.name.startsWith("DB_SSL"))).toBe(false);
+        expect(((pod.initContainers as k8s.types.input.core.v1.Container[])[0].env as k8s.types.input.core.v1.EnvVar[])[0]).toEqual({ name: "DB_SSL_CA_URL", value: API_DB.caBundleUrl });
     });
 });
 
@@ -300,31 +342,42 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
 
 describe("migrationJobSpec (the release's schema migration Job)", () => {
     it("runs the release's migration command once, bounded by 30 minutes, labelled as the color's migration", () => {
-        const spec = migrationJobSpec({ service: migratingApi, color: "green", project: "launchpad", databaseSecretName: "api-db" });
+        const spec = migrationJobSpec({ service: migratingApi, color: "green", project: "launchpad", database: API_DB });
         expect(spec.backoffLimit).toBe(0);
         expect(spec.activeDeadlineSeconds).toBe(MIGRATION_DEADLINE_SECONDS);
         expect(MIGRATION_DEADLINE_SECONDS).toBe(1800);
         const t = spec.template as { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: k8s.types.input.core.v1.PodSpec };
         expect(t.metadata.labels).toMatchObject({ app: "api", color: "green", "launchpad.dev/role": "schema-migration" });
-        // Unchanged since migrations shipped: a Job's template is force-new (pulumi-kubernetes provider/pkg/provider/diff.go),
-        // so any change here would replace every recorded migration Job and run its migration again.
+        // A Job's template is force-new (pulumi-kubernetes provider/pkg/provider/diff.go), so any change to it
+        // replaces every recorded migration Job and runs its migration again: unchanged since migrations shipped.
         expect(t.metadata.annotations).toEqual({ "launchpad.dev/release-id": releaseId(migratingApi, "green"), "launchpad.dev/image": "ghcr.io/acme/api-migrate:1.5.0" });
         expect(t.spec.restartPolicy).toBe("Never");
         expect(t.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: APP_UID, runAsGroup: APP_UID, fsGroup: APP_UID, seccompProfile: { type: "RuntimeDefault" } });
         const c = (t.spec.containers as k8s.types.input.core.v1.Container[])[0];
         expect([c.name, c.image, c.command]).toEqual(["migrate", "ghcr.io/acme/api-migrate:1.5.0", ["./migrate", "up"]]);
         expect(c.resources).toEqual({ requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } });
-        // Read-only root: /tmp is its one writable place, as in the Deployment.
-        expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
-        expect(t.spec.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }]);
+        // Read-only root: /tmp is its one writable place, as in the Deployment; the CA bundle is read-only.
+        expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }, { name: "db-ca", mountPath: "/etc/launchpad/database-ca", readOnly: true }]);
+        expect(t.spec.volumes).toEqual([
+            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+            { name: "db-ca", emptyDir: { sizeLimit: "1Mi" } },
+            { name: "db-ca-fetch", configMap: { name: "api-db-ca-fetch", defaultMode: 0o555 } },
+        ]);
+        // The bundle is fetched before the command runs; a failed fetch fails the Job (backoffLimit 0) with the command never run.
+        expect(t.spec.initContainers).toEqual([caFetchContainer(API_DB.caBundleUrl, APP_UID, "tmp")]);
     });
 
     it("gets the release's env and then the database connection exactly as the Deployment does", () => {
-        const spec = migrationJobSpec({ service: migratingApi, color: "green", project: "launchpad", databaseSecretName: "api-db" });
+        const spec = migrationJobSpec({ service: migratingApi, color: "green", project: "launchpad", database: API_DB });
         const env = ((spec.template as { spec: k8s.types.input.core.v1.PodSpec }).spec.containers as k8s.types.input.core.v1.Container[])[0].env as k8s.types.input.core.v1.EnvVar[];
         expect(env[0]).toEqual({ name: "LOG_LEVEL", value: "info" });
         expect(env.slice(1).map((e) => e.name)).toEqual(expect.arrayContaining(["DATABASE_HOST", "DATABASE_PORT"]));
         expect(env.find((e) => e.name === "DATABASE_HOST")).toEqual({ name: "DATABASE_HOST", valueFrom: { secretKeyRef: { name: "api-db", key: "host" } } });
+        // The migration connects as the app does: verifying the server against the fetched bundle.
+        expect(env.slice(-2)).toEqual([
+            { name: "DATABASE_TLS_MODE", value: "verify-full" },
+            { name: "DATABASE_CA_FILE", value: "/etc/launchpad/database-ca/rds-ca-bundle.pem" },
+        ]);
     });
 
     // A drain evicts a running migration's pod (no budget covers it); the eviction API marks it
@@ -333,7 +386,7 @@ describe("migrationJobSpec (the release's schema migration Job)", () => {
     // statement, in place and unseen: the Job fails instead, and the next `pulumi up` re-runs it only
     // after someone looked (docs/operations.md, "Node drains and node group updates").
     it("fails when a drain evicts its pod: no podFailurePolicy, no retry", () => {
-        const spec = migrationJobSpec({ service: migratingApi, color: "green", project: "launchpad", databaseSecretName: "api-db" });
+        const spec = migrationJobSpec({ service: migratingApi, color: "green", project: "launchpad", database: API_DB });
         expect(spec.backoffLimit).toBe(0);
         expect(spec.podFailurePolicy).toBeUndefined();
         expect(gateJobSpec({ service: api, color: "blue", project: "launchpad", namespace: "apps", configMapName: "api-smoke", runnerFile: "smoke-runner.cjs" }).podFailurePolicy).toEqual({
@@ -342,7 +395,7 @@ describe("migrationJobSpec (the release's schema migration Job)", () => {
     });
 
     it("a release with no migration is refused", () => {
-        expect(() => migrationJobSpec({ service: api, color: "blue", project: "launchpad", databaseSecretName: "api-db" })).toThrow("service api release blue declares no migration");
+        expect(() => migrationJobSpec({ service: api, color: "blue", project: "launchpad", database: API_DB })).toThrow("service api release blue declares no migration");
     });
 });
 

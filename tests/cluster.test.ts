@@ -3,7 +3,7 @@ import { accessPolicyAssociation, buildKubeconfig, controlPlaneLogGroupName, eks
 import { isVerifiedAddonPin } from "../components/eks-addon";
 import { ADDON_SERVICE_ACCOUNTS } from "../policies/deployability";
 import { EKS_ADDON_VERSIONS } from "../lib/versions";
-import { CONNECTION_SECRET_KEYS } from "../components/database";
+import { CONNECTION_SECRET_KEYS, CONNECTION_TLS_KEYS } from "../components/database";
 import { parseConfig } from "../config";
 import { alertContext } from "../observability/alerts";
 import { summarize, subnetZones, type SummaryContext } from "../plan/render";
@@ -501,7 +501,7 @@ describe("an existing cluster with launchpad:network.existing: a real data layer
     it("connects the services to that database by default", async () => {
         const p = await plan;
         const env = (input(named(p, "launchpad-shared-web-blue"), "spec.template.spec.containers") as { env: { name: string }[] }[])[0].env.map((e) => e.name);
-        expect(env.filter((n) => n.startsWith("DATABASE_"))).toEqual(CONNECTION_SECRET_KEYS.map((k) => `DATABASE_${k.toUpperCase()}`));
+        expect(env.filter((n) => n.startsWith("DATABASE_"))).toEqual([...CONNECTION_SECRET_KEYS, ...CONNECTION_TLS_KEYS].map((k) => `DATABASE_${k.toUpperCase()}`));
     });
 
     it("gives the alerts their data-layer rules too (the database's identifier)", () => {

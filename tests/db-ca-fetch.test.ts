@@ -19,40 +19,41 @@ const DUMP_SH = join(__dirname, "..", "scripts", "db", "dump.sh");
 const tools = findTools();
 const missing = missingTools(tools, ["curl", "openssl"]);
 
+/** The HTTPS server both suites download from, its certificate from `webCa`, made once for the file. */
+let root = "";
+let webCa: TestCa;
+let otherCa: TestCa;
+/** What the server serves at /bundle.pem: two real CA certificates, as RDS's bundle holds many. */
+let bundle = "";
+let server: Server | undefined;
+let base = "";
+
+beforeAll(async () => {
+    if (missing.length > 0) return;
+    root = scratchDir("launchpad-db-ca-");
+    const openssl = tools.openssl ?? "openssl";
+    [webCa, otherCa] = await Promise.all([makeCa(openssl, root, "web-ca"), makeCa(openssl, root, "other-ca")]);
+    bundle = readFileSync(webCa.cert, "utf8") + readFileSync(otherCa.cert, "utf8");
+    const tls = await serverCertificate(openssl, webCa, "web", ["localhost"]);
+    server = createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, (req, res) => {
+        if (req.url === "/bundle.pem") {
+            res.writeHead(200, { "content-type": "application/x-pem-file" }).end(bundle);
+        } else if (req.url === "/maintenance.html") {
+            res.writeHead(200, { "content-type": "text/html" }).end("<html><body>down for maintenance</body></html>\n");
+        } else if (req.url === "/to-http") {
+            res.writeHead(302, { location: "http://localhost:9/bundle.pem" }).end();
+        } else {
+            res.writeHead(404).end("not found\n");
+        }
+    });
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    base = `https://localhost:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+    await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+});
+
 describe("dump.sh check: the database CA bundle comes over verified HTTPS, or the run fails and leaves none", () => {
-    let root = "";
-    let webCa: TestCa;
-    let otherCa: TestCa;
-    /** What the server serves at /bundle.pem: two real CA certificates, as RDS's bundle holds many. */
-    let bundle = "";
-    let server: Server | undefined;
-    let base = "";
-
-    beforeAll(async () => {
-        if (missing.length > 0) return;
-        root = scratchDir("launchpad-db-ca-");
-        const openssl = tools.openssl ?? "openssl";
-        [webCa, otherCa] = await Promise.all([makeCa(openssl, root, "web-ca"), makeCa(openssl, root, "other-ca")]);
-        bundle = readFileSync(webCa.cert, "utf8") + readFileSync(otherCa.cert, "utf8");
-        const tls = await serverCertificate(openssl, webCa, "web", ["localhost"]);
-        server = createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, (req, res) => {
-            if (req.url === "/bundle.pem") {
-                res.writeHead(200, { "content-type": "application/x-pem-file" }).end(bundle);
-            } else if (req.url === "/maintenance.html") {
-                res.writeHead(200, { "content-type": "text/html" }).end("<html><body>down for maintenance</body></html>\n");
-            } else if (req.url === "/to-http") {
-                res.writeHead(302, { location: "http://localhost:9/bundle.pem" }).end();
-            } else {
-                res.writeHead(404).end("not found\n");
-            }
-        });
-        await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-        base = `https://localhost:${(server.address() as AddressInfo).port}`;
-    });
-    afterAll(async () => {
-        await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
-    });
-
     /** Runs the check phase with `url`, curl trusting `trust` (CURL_CA_BUNDLE, curl's own variable); returns the run and WORK_DIR. */
     const check = async (name: string, url: string, trust: string): Promise<{ code: number | null; stdout: string; stderr: string; workDir: string }> => {
         const bin = join(root, `${name}-bin`);
@@ -103,5 +104,56 @@ describe("dump.sh check: the database CA bundle comes over verified HTTPS, or th
         const r = await check(`fail${path.replace(/\W/g, "-")}`, url, trust());
         expect([r.code, r.stdout, r.stderr]).toEqual([1, "", line(url)]);
         expect([existsSync(join(r.workDir, "db-ca.pem")), readdirSync(r.workDir)]).toEqual([false, []]);
+    });
+});
+
+const CA_FETCH_SH = join(__dirname, "..", "scripts", "db", "ca-fetch.sh");
+
+/**
+ * The same fetch for an application pod: scripts/db/ca-fetch.sh, the `db-ca` init container of every
+ * service Deployment and migration Job that connects to the database (components/database-client.ts),
+ * run here with exactly the env the container gets (DB_SSL_CA_URL, DB_SSL_CA = DATABASE_CA_FILE's
+ * place, HOME), from a copy of the ConfigMap's two files. Any failure exits non-zero, which keeps the
+ * pod from starting: never an app without its bundle, never an empty bundle.
+ */
+describe("ca-fetch.sh (the app pods' db-ca init container): the bundle, or no pod", () => {
+    /** Runs ca-fetch.sh with the init container's env (`url` undefined: the container gets no DB_SSL_CA_URL); returns the run and the bundle's directory. */
+    const fetchCa = async (name: string, url: string | undefined): Promise<{ code: number | null; stdout: string; stderr: string; caDir: string; tmp: string }> => {
+        const caDir = join(root, `${name}-ca`);
+        const tmp = join(root, `${name}-tmp`);
+        mkdirSync(caDir);
+        mkdirSync(tmp);
+        const r = await run("bash", [CA_FETCH_SH], {
+            env: {
+                PATH: "/usr/bin:/bin", LANG: "C.UTF-8", TMPDIR: tmp, HOME: tmp, CURL_CA_BUNDLE: webCa.cert,
+                ...(url !== undefined ? { DB_SSL_CA_URL: url } : {}), DB_SSL_CA: join(caDir, "rds-ca-bundle.pem"),
+            },
+        });
+        return { code: r.code, stdout: r.stdout, stderr: r.stderr, caDir, tmp };
+    };
+
+    it.skipIf(skipForMissing("CA bundle download (curl, openssl)", missing))("puts the bundle at DB_SSL_CA byte for byte, and leaves nothing else behind", async () => {
+        assertTools("CA bundle download", missing);
+        const url = `${base}/bundle.pem`;
+        const r = await fetchCa("app-ok", url);
+        expect([r.code, r.stdout, r.stderr]).toEqual([0, `fetched the database CA bundle from ${url} to ${join(r.caDir, "rds-ca-bundle.pem")}\n`, ""]);
+        expect(readFileSync(join(r.caDir, "rds-ca-bundle.pem"), "utf8")).toBe(bundle);
+        expect([readdirSync(r.caDir), readdirSync(r.tmp)]).toEqual([["rds-ca-bundle.pem"], []]);
+    });
+
+    it.skipIf(skipForMissing("CA bundle download (curl, openssl)", missing))("fails with status 1 and leaves no bundle when the download fails", async () => {
+        assertTools("CA bundle download", missing);
+        const url = `${base}/missing.pem`;
+        const r = await fetchCa("app-404", url);
+        expect([r.code, r.stdout, r.stderr]).toEqual([1, "", `ca-fetch.sh: downloading the database CA bundle from ${url} failed: curl: (22) The requested URL returned error: 404\n`]);
+        expect([readdirSync(r.caDir), readdirSync(r.tmp)]).toEqual([[], []]);
+    });
+
+    // config/region.ts RDS_CA_BUNDLE_URLS knows no address in China or the European Sovereign Cloud:
+    // the container then gets no DB_SSL_CA_URL, and the pod must not start rather than start unverified.
+    it("fails with status 2, before any download, where the partition has no known bundle address", async () => {
+        const r = await run("bash", [CA_FETCH_SH], { env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8", DB_SSL_CA: "/nonexistent/rds-ca-bundle.pem" } });
+        expect([r.code, r.stdout, r.stderr]).toEqual([2, "", "ca-fetch.sh: DB_SSL_CA_URL is not set: Launchpad knows no address of the RDS CA bundle for this stack's partition " +
+            "(config/region.ts RDS_CA_BUNDLE_URLS), and the application must not connect without verifying the database's certificate\n"]);
     });
 });

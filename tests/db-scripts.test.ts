@@ -12,8 +12,8 @@ import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsEnv, parseExposition, S3Client, startFakePushgateway, startLocalS3, type FakePushgateway, type LocalS3, type ObjectInfo, type Push } from "./support/db-s3";
-import { startDatabase, type Engine, type TestDatabase } from "./support/db-servers";
-import { makeCa, serverCertificate, type TestCa } from "./support/db-tls";
+import type { Engine, TestDatabase } from "./support/db-servers";
+import { makeCa, startTlsServer, type TestCa } from "./support/db-tls";
 import {
     APT_PACKAGES, assertTools, describeWithTools, findTools, isRoot, missingTools, processesMentioning, run, runOk, skipForMissing, transcript, which,
     traversableTempDir, type DbTools, type RunResult,
@@ -744,9 +744,9 @@ describe.concurrent("dump.sh with stand-in dump clients: how the password travel
 
 const shellcheckMissing = missingTools(tools, ["shellcheck"]);
 let shellcheckRun: Promise<RunResult> | undefined;
-/** shellcheck -x of the four scripts, started once. */
+/** shellcheck -x of the five scripts, started once. */
 const shellcheck = (): Promise<RunResult> =>
-    (shellcheckRun ??= run(tools.shellcheck ?? "shellcheck", ["-x", "dump.sh", "verify.sh", "dr-metrics.sh", "lib.sh"], { cwd: SCRIPTS }));
+    (shellcheckRun ??= run(tools.shellcheck ?? "shellcheck", ["-x", "dump.sh", "verify.sh", "dr-metrics.sh", "ca-fetch.sh", "lib.sh"], { cwd: SCRIPTS }));
 // shellcheck computes for a second or two: started with the file, it runs while the tests above
 // wait on their deadlines, and its test below only reads the result.
 beforeAll(() => {
@@ -758,9 +758,9 @@ beforeAll(() => {
 describe("the scripts are shellcheck-clean and executable", () => {
     const missing = shellcheckMissing;
 
-    it("dump.sh, verify.sh and dr-metrics.sh are executable by everyone (lib.sh is only sourced)", () => {
-        const exec = ["dump.sh", "verify.sh", "dr-metrics.sh", "lib.sh"].map((f) => (statSync(join(SCRIPTS, f)).mode & 0o111).toString(8));
-        expect(exec).toEqual(["111", "111", "111", "0"]);
+    it("dump.sh, verify.sh, dr-metrics.sh and ca-fetch.sh are executable by everyone (lib.sh is only sourced)", () => {
+        const exec = ["dump.sh", "verify.sh", "dr-metrics.sh", "ca-fetch.sh", "lib.sh"].map((f) => (statSync(join(SCRIPTS, f)).mode & 0o111).toString(8));
+        expect(exec).toEqual(["111", "111", "111", "111", "0"]);
     });
 
     it.skipIf(skipForMissing("shellcheck", missing))("passes shellcheck -x with no finding", async () => {
@@ -1046,13 +1046,7 @@ for (const spec of ENGINES) {
             root = traversableTempDir(`launchpad-db-${engine}-`);
             home = join(root, "home");
             mkdirSync(home);
-            mkdirSync(join(root, "server"), { mode: 0o711 });
-            const pki = join(root, "pki");
-            mkdirSync(pki, { mode: 0o711 });
-            const openssl = tools.openssl ?? "openssl";
-            [serverCa, otherCa] = await Promise.all([makeCa(openssl, pki, "server-ca"), makeCa(openssl, pki, "other-ca")]);
-            const certificate = await serverCertificate(openssl, serverCa, "server", [SERVER_NAME]);
-            db = await startDatabase(engine, tools, join(root, "server"), { database: "shop", user: "app", password: DB_PASSWORD }, certificate);
+            ({ db, serverCa, otherCa } = await startTlsServer(engine, tools, root, { database: "shop", user: "app", password: DB_PASSWORD }, SERVER_NAME));
             s3 = await startLocalS3(join(root, "s3"), `launchpad-backups-${engine}`);
             client = new S3Client(tools.aws ?? "aws", s3, { PATH: process.env.PATH ?? "", HOME: home, ...awsEnv(home) });
             push = await startFakePushgateway();

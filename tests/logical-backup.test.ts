@@ -312,13 +312,17 @@ describe("job containers (pure builders the constructor delegates to)", () => {
         expect(check.filter((e) => e.name.startsWith("DB_SSL_CA"))).toEqual([...(url !== undefined ? [{ name: "DB_SSL_CA_URL", value: url }] : []), { name: "DB_SSL_CA", value: "/work/db-ca.pem" }]);
     });
 
-    it("a stack in China plans with a warning that its dumps will fail, and its dump CronJob downloads no bundle; GovCloud and an existing cluster without a database have no warning", async () => {
+    it("a stack in China plans with a warning that its dumps and its database clients' pods will fail, its dump CronJob and its services' db-ca init containers download no bundle; GovCloud and an existing cluster without a database have no warning", async () => {
         const china = await planStack("staging", ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1"]);
         const warning = 'warning: aws:region: "cn-north-1" is in partition aws-cn, for which Launchpad knows no address of the RDS CA bundle (config/region.ts RDS_CA_BUNDLE_URLS: aws, aws-us-gov): ' +
-            'every logical dump fails, closed, since it verifies the database\'s certificate against that bundle (docs/data-protection.md, "The dump verifies the server it reads")';
+            "every logical dump fails, closed, and no pod of a service that connects to the database or of a migration starts (its db-ca init container fails), " +
+            'since both verify the database\'s certificate against that bundle (docs/data-protection.md, "The data layer" and "The dump verifies the server it reads")';
         expect(china.log.filter((l) => l.includes("RDS CA bundle"))).toEqual([warning]);
         const dump = ofType(china, "kubernetes:batch/v1:CronJob").find((c) => podSpec(c).initContainers.some((x) => x.name === "check"));
         expect(podSpec(dump!).initContainers[0].env.map((e) => e.name).filter((n) => n.startsWith("DB_SSL"))).toEqual(["DB_SSL_CA"]);
+        // No URL: scripts/db/ca-fetch.sh refuses to start the pod (tests/db-ca-fetch.test.ts), never an empty bundle.
+        const apps = ofType(china, "kubernetes:apps/v1:Deployment").map((d) => (input(d, "spec.template.spec.initContainers") as Container[]).find((x) => x.name === "db-ca"));
+        expect(apps.map((c) => c?.env.map((e) => e.name))).toEqual([["DB_SSL_CA", "HOME"], ["DB_SSL_CA", "HOME"]]);
         const gov = await planStack("staging", ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"]);
         expect(gov.log.filter((l) => l.includes("RDS CA bundle"))).toEqual([]);
         const existing = await runPlan({

@@ -144,7 +144,11 @@ describe("the migration Job and its restore point (production, green migrates 3 
         expect(containers[0].env).toEqual([
             { name: "LOG_LEVEL", value: "warn" },
             ...DATABASE_ENV.map((key) => ({ name: `DATABASE_${key.toUpperCase()}`, valueFrom: { secretKeyRef: { name: secretName, key } } })),
+            // It connects as the app does, verifying the server against the bundle its init container fetched.
+            { name: "DATABASE_TLS_MODE", value: "VERIFY_IDENTITY" },
+            { name: "DATABASE_CA_FILE", value: "/etc/launchpad/database-ca/rds-ca-bundle.pem" },
         ]);
+        expect((input(job, "spec.template.spec.initContainers") as { name: string; command: string[] }[]).map((c) => [c.name, c.command])).toEqual([["db-ca", ["bash", "/scripts/ca-fetch.sh"]]]);
         expect(job.options.customTimeouts).toEqual({ create: `${MIGRATION_DEADLINE_SECONDS + 300}s`, update: `${MIGRATION_DEADLINE_SECONDS + 300}s` });
         expect(() => validateKubernetesObject(job)).not.toThrow();
     });

@@ -134,7 +134,8 @@ const SHARED_COUNTS = {
     "kubernetes:core/v1:Namespace": 1,
     // The load balancer controller chart's CRDs, applied by Launchpad (components/platform.ts).
     "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch": 7,
-    "kubernetes:core/v1:ConfigMap": 2,
+    // The smoke runner, the logical backup scripts, the database CA fetch script (components/database-client.ts).
+    "kubernetes:core/v1:ConfigMap": 3,
     "kubernetes:core/v1:Secret": 1,
     "kubernetes:core/v1:ServiceAccount": 6,
     "kubernetes:batch/v1:CronJob": 3,
@@ -198,7 +199,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(200);
+        expect(doc.resources).toHaveLength(201);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -290,7 +291,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 200 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 201 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -335,7 +336,7 @@ describe("exit codes and human output", () => {
         // scripts/plan.ts's main calls; a second process under tsx cost 2.6 CPU seconds for the same text.
         const fromSources = await cli(["--stack", "production", "--json"]);
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(217);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(218);
         // The bundle plans what the sources plan: the same document, byte for byte.
         expect(fromSources.code).toBe(0);
         expect(ok.stdout).toBe(fromSources.stdout);

@@ -20,10 +20,10 @@ import { named, planProgram, planStack } from "./support/plan";
 const NS = "launchpad-staging-cluster-namespace";
 
 describe("dependencies", () => {
-    it("records the implicit dependency of an input taken from another resource: a Deployment on its Namespace, Secret and the stack's own history", async () => {
+    it("records the implicit dependency of an input taken from another resource: a Deployment on its Namespace, Secret, CA fetch ConfigMap and the stack's own history", async () => {
         const p = await planStack("staging");
         const blue = named(p, "launchpad-staging-api-blue");
-        const inputs = [named(p, "launchpad-staging-database-connection").urn, named(p, "launchpad-staging-history").urn];
+        const inputs = [named(p, "launchpad-staging-database-connection").urn, named(p, "launchpad-staging-api-db-ca-fetch").urn, named(p, "launchpad-staging-history").urn];
         // The one explicit dependency: the load balancer controller (components/platform.ts).
         const lbc = named(p, "launchpad-staging-platform-lbc").urn;
         expect(blue.dependsOn).toEqual([lbc]);

@@ -12,7 +12,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { describe, expect, it } from "vitest";
 import { databaseEnv } from "../components/blue-green-service";
-import { CONNECTION_SECRET_KEYS } from "../components/database";
+import { CONNECTION_SECRET_KEYS, CONNECTION_TLS_KEYS, connectionTlsSettings } from "../components/database";
+import { databaseTlsEnv } from "../components/database-client";
 import { SCHEMA_MIGRATIONS_OUTPUT, SCHEMA_RECORD_OUTPUT } from "../components/migrations";
 import { LIVE_SERVICES_OUTPUT } from "../components/release-history";
 import { DATABASE_ENV_PREFIX } from "../config/services";
@@ -165,11 +166,19 @@ describe("the database connection contract, from Secret to pod to config", () =>
         })));
     });
 
-    it.each(CONNECTION_SECRET_KEYS.map((key) => `${DATABASE_ENV_PREFIX}${key.toUpperCase()}`))("config refuses a service that sets %s itself", (name) => {
+    // The verifying half: plain values, the same prefix, so a service cannot set DATABASE_TLS_MODE=disable itself either.
+    it("the TLS settings reach the pods as DATABASE_<KEY> too, plain values", () => {
+        expect(databaseTlsEnv("postgres")).toEqual(CONNECTION_TLS_KEYS.map((key) => ({
+            name: `${DATABASE_ENV_PREFIX}${key.toUpperCase()}`,
+            value: connectionTlsSettings("postgres")[key],
+        })));
+    });
+
+    it.each([...CONNECTION_SECRET_KEYS, ...CONNECTION_TLS_KEYS].map((key) => `${DATABASE_ENV_PREFIX}${key.toUpperCase()}`))("config refuses a service that sets %s itself", (name) => {
         const sc = stackConfigFor({ stack: "staging", sets: [`services.api.env.${name}=x`] });
         const problems = problemsOf({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true });
         expect(problems.filter((p) => p.includes(`.env.${name}:`))).toEqual([
-            `launchpad:services.api.env.${name}: received "x"; expected no ${DATABASE_ENV_PREFIX}* variable while connectDatabase is true: those come from the database's Secret`,
+            `launchpad:services.api.env.${name}: received "x"; expected no ${DATABASE_ENV_PREFIX}* variable while connectDatabase is true: those come from the database's Secret and TLS settings`,
         ]);
     });
 });

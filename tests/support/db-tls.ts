@@ -4,9 +4,10 @@
  * self-signed root; a server certificate names exactly the hosts it is given (subjectAltName, as
  * RDS's name the instance endpoint), so a client asked to verify another name must refuse it.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runOk } from "./db-tools";
+import { startDatabase, type DatabaseSpec, type Engine, type TestDatabase } from "./db-servers";
+import { runOk, type DbTools } from "./db-tools";
 
 export interface TestCa {
     readonly dir: string;
@@ -45,4 +46,26 @@ export async function serverCertificate(openssl: string, ca: TestCa, name: strin
     await runOk(openssl, ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj", `/CN=${hosts[0]}`]);
     await runOk(openssl, ["x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-set_serial", String(Date.now()), "-days", "2", "-extfile", ext, "-out", cert]);
     return { cert, key, hosts };
+}
+
+/** A server that speaks TLS only, the CA that signed its certificate, and one that did not. */
+export interface TlsServer {
+    readonly db: TestDatabase;
+    readonly serverCa: TestCa;
+    readonly otherCa: TestCa;
+}
+
+/**
+ * A real `engine` server in `root`/server that refuses TCP without TLS, its certificate for `host`
+ * only, signed by a CA made in `root`/pki (both directories reachable by the server's user).
+ */
+export async function startTlsServer(engine: Engine, tools: DbTools, root: string, spec: DatabaseSpec, host: string): Promise<TlsServer> {
+    mkdirSync(join(root, "server"), { mode: 0o711 });
+    const pki = join(root, "pki");
+    mkdirSync(pki, { mode: 0o711 });
+    const openssl = tools.openssl ?? "openssl";
+    const [serverCa, otherCa] = await Promise.all([makeCa(openssl, pki, "server-ca"), makeCa(openssl, pki, "other-ca")]);
+    const certificate = await serverCertificate(openssl, serverCa, "server", [host]);
+    const db = await startDatabase(engine, tools, join(root, "server"), spec, certificate);
+    return { db, serverCa, otherCa };
 }
