@@ -19,6 +19,7 @@ import { PlanMocks, type FailedCreateLookup, type RecordedStateLookup, type Stac
 import { REPO_ROOT } from "./root";
 import { stackFileNames } from "../config/stack-file";
 import { loadStackConfig, PlanInputError, type StackConfig } from "./stack-config";
+import { lightPromises } from "./debuggable";
 import { lightStructs } from "./struct";
 import { renderValue, SECRET_TEXT, UNKNOWN_TEXT, type Json } from "./values";
 
@@ -541,10 +542,12 @@ async function planOnce(opts: PlanOptions): Promise<Plan> {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     const restoreStructs = lightStructs();
+    const restorePromises = lightPromises();
     try {
         return (await planWithOutputs(opts)).plan;
     } finally {
         restoreStructs();
+        restorePromises();
         process.setSourceMapsEnabled(sourceMaps);
         Error.prepareStackTrace = prepare;
         Error.stackTraceLimit = limit;
