@@ -1,0 +1,56 @@
+/**
+ * policies/evaluate.ts runs a resource policy as @pulumi/policy 1.21's server does (server.js,
+ * `analyze`): one validation function made by validateResourceOfType is skipped for a resource of
+ * another type before any args are built (its "Fast check to see if the policy isn't applicable"),
+ * and every validation gets its own copy of the props (the server deserializes them for each).
+ */
+import { validateResourceOfType } from "@pulumi/policy";
+import { describe, expect, it } from "vitest";
+import { runResourcePolicy } from "../policies/evaluate";
+import type { LaunchpadPolicy } from "../policies/lib";
+import { resource } from "./support/policy";
+
+/** A resource class as the policy SDK reads one: its registered Pulumi type. */
+class Bucket {
+    static readonly __pulumiType = "aws:s3/bucket:Bucket";
+}
+
+describe("runResourcePolicy, as the policy server runs a resource policy", () => {
+    it("a validateResourceOfType function never runs for another type, and runs for its own", async () => {
+        const seen: string[] = [];
+        const policy = {
+            name: "test-of-type",
+            description: "test",
+            enforcementLevel: "mandatory",
+            validateResource: validateResourceOfType(Bucket as never, (_props, args, report) => {
+                seen.push(args.type);
+                report("bucket");
+            }),
+        } as unknown as LaunchpadPolicy;
+        expect(await runResourcePolicy(policy, resource("aws:s3/bucketV2:BucketV2", "other", {}))).toEqual([]);
+        expect(await runResourcePolicy(policy, resource("aws:s3/bucket:Bucket", "mine", {}))).toEqual(["bucket"]);
+        expect(seen).toEqual(["aws:s3/bucket:Bucket"]);
+    });
+
+    it("each validation reads its own copy of the props: one that edits them changes nothing for the next", async () => {
+        const read: unknown[] = [];
+        const policy = {
+            name: "test-copies",
+            description: "test",
+            enforcementLevel: "mandatory",
+            validateResource: [
+                (args: { props: Record<string, unknown> }) => {
+                    (args.props.tags as Record<string, string>).env = "edited";
+                    (args.props.list as unknown[]).push(3);
+                },
+                (args: { props: Record<string, unknown> }) => {
+                    read.push(args.props);
+                },
+            ],
+        } as unknown as LaunchpadPolicy;
+        const r = resource("aws:s3/bucket:Bucket", "b", { tags: { env: "prod" }, list: [1, 2], none: null });
+        await runResourcePolicy(policy, r);
+        expect(read).toEqual([{ tags: { env: "prod" }, list: [1, 2], none: null }]);
+        expect(r.inputs).toEqual({ tags: { env: "prod" }, list: [1, 2], none: null });
+    });
+});
