@@ -6,8 +6,8 @@
  * scripts/db/ca-fetch.sh (the dumps' fail-closed `fetch_ca_bundle`, scripts/db/lib.sh) in the pinned
  * AWS CLI image, into an emptyDir the app container mounts read-only.
  *
- * Fail closed: a pod whose bundle cannot be fetched (the download fails, or the partition has no
- * known bundle address) never starts its app container. A Deployment's rollout then never becomes
+ * Fail closed: a pod whose bundle cannot be fetched (the download fails, or no address is known,
+ * which config refuses first) never starts its app container. A Deployment's rollout then never becomes
  * Available, so `pulumi up` fails before the color's gate and the live Service; a migration Job fails
  * and nothing after it is registered. The live color is untouched either way.
  */
@@ -27,9 +27,10 @@ export interface DatabaseClient {
     readonly secretName: pulumi.Input<string>;
     readonly engine: DbEngine;
     /**
-     * The RDS CA bundle's address for the stack's partition (config/region.ts `rdsCaBundleUrl`).
-     * Undefined where none is known: the `db-ca` init container then fails and the pod never starts
-     * (config/region.ts `regionWarnings` says so in the plan).
+     * The RDS CA bundle's address: `launchpad:database.caBundleUrl`, else the stack's partition's
+     * (config/database.ts `DatabaseConfig.caBundleUrl`). Undefined where neither is known, which
+     * config refuses for a stack with a database (config/region.ts `caBundleProblems`); the `db-ca`
+     * init container would then fail and the pod never start.
      */
     readonly caBundleUrl: string | undefined;
 }
@@ -70,7 +71,7 @@ export function caFetchContainer(caBundleUrl: string | undefined, uid: number, t
         image: AWS_CLI_IMAGE,
         command: ["bash", `${CA_FETCH_MOUNT}/ca-fetch.sh`],
         env: [
-            // None known for the partition: ca-fetch.sh fails, and the pod with it (never an empty bundle).
+            // None known (config refuses it): ca-fetch.sh fails, and the pod with it (never an empty bundle).
             ...(caBundleUrl !== undefined ? [{ name: "DB_SSL_CA_URL", value: caBundleUrl }] : []),
             { name: "DB_SSL_CA", value: DATABASE_CA_FILE },
             { name: "HOME", value: "/tmp" },

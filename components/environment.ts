@@ -25,7 +25,6 @@ import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
-import { rdsCaBundleUrl } from "../config/region";
 import { alertContext } from "../observability/alerts";
 import { bundleLoadtestRunner } from "../loadtest/bundle";
 import { LoadtestAccess } from "./loadtest-access";
@@ -219,7 +218,7 @@ export class Environment extends pulumi.ComponentResource {
                 appMetrics: { ...config.observability.metrics },
             } : undefined,
             // The connection Secret, and what verifies the server: the engine's mode, the partition's CA bundle.
-            database: this.data !== undefined ? { secretName: this.data.database.connectionSecretName, engine: config.database.engine, caBundleUrl: rdsCaBundleUrl(config.region) } : undefined,
+            database: this.data !== undefined ? { secretName: this.data.database.connectionSecretName, engine: config.database.engine, caBundleUrl: config.database.caBundleUrl } : undefined,
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
             pushgatewayUrl: this.observability.pushgatewayUrl,
             ingressController: this.platform?.loadBalancerController,

@@ -81,13 +81,14 @@ export function engineImage(engine: DbEngine, version: string): string {
     return image;
 }
 
-/** What a stack's config decides of the logical backups: engine and version, database, critical tables, schedule, region, tags. */
-export function logicalBackupSettings(config: Pick<LaunchpadConfig, "database" | "backup" | "region" | "tags">): Pick<LogicalBackupArgs, "engine" | "engineVersion" | "databaseName" | "criticalTables" | "backup" | "region" | "tags"> {
+/** What a stack's config decides of the logical backups: engine and version, database, critical tables, CA bundle, schedule, region, tags. */
+export function logicalBackupSettings(config: Pick<LaunchpadConfig, "database" | "backup" | "region" | "tags">): Pick<LogicalBackupArgs, "engine" | "engineVersion" | "databaseName" | "criticalTables" | "caBundleUrl" | "backup" | "region" | "tags"> {
     return {
         engine: config.database.engine,
         engineVersion: config.database.engineVersion,
         databaseName: config.database.name,
         criticalTables: config.database.criticalTables,
+        caBundleUrl: config.database.caBundleUrl,
         backup: config.backup,
         region: config.region,
         tags: config.tags,
@@ -102,6 +103,11 @@ export interface LogicalBackupArgs {
     readonly criticalTables: readonly string[];
     readonly backup: BackupConfig;
     readonly region: string;
+    /**
+     * Where the dump's check phase downloads the RDS CA bundle (config `launchpad:database.caBundleUrl`).
+     * @default - the region's partition's (config/region.ts `rdsCaBundleUrl`); none known: the dump refuses to start
+     */
+    readonly caBundleUrl?: string;
     readonly tags: Tags;
     readonly bucketName: pulumi.Input<string>;
     readonly bucketArn: pulumi.Input<string>;
@@ -307,7 +313,7 @@ function container(
 }
 
 /** What the dump and verify containers are built from. */
-export type JobContainerParts = Pick<LogicalBackupArgs, "engine" | "databaseName" | "bucketName" | "region" | "criticalTables" | "connectionSecretName" | "pushgatewayUrl">
+export type JobContainerParts = Pick<LogicalBackupArgs, "engine" | "databaseName" | "bucketName" | "region" | "caBundleUrl" | "criticalTables" | "connectionSecretName" | "pushgatewayUrl">
     & { readonly backup: Pick<BackupConfig, "weeklyDay">; readonly dbImage: string };
 
 interface JobContainers {
@@ -330,9 +336,9 @@ function pushEnv(p: JobContainerParts): k8s.types.input.core.v1.EnvVar[] {
     return p.pushgatewayUrl !== undefined ? [{ name: "PUSHGATEWAY_URL", value: p.pushgatewayUrl }] : [];
 }
 
-/** Where the check container downloads the RDS CA bundle from: the one of the region's partition. */
-function caBundleEnv(region: string): k8s.types.input.core.v1.EnvVar[] {
-    const url = rdsCaBundleUrl(region);
+/** Where the check container downloads the RDS CA bundle from: the stack's, else the one of the region's partition. */
+function caBundleEnv(p: Pick<JobContainerParts, "caBundleUrl" | "region">): k8s.types.input.core.v1.EnvVar[] {
+    const url = p.caBundleUrl ?? rdsCaBundleUrl(p.region);
     return url === undefined ? [] : [{ name: "DB_SSL_CA_URL", value: url }];
 }
 
@@ -357,8 +363,8 @@ export function dumpJobContainers(p: JobContainerParts): JobContainers {
         initContainers: [container("check", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dump.sh", "check"], [
             ...common,
             ...schedule,
-            // None known for the partition: no download, and the dump refuses to start without a bundle (config/region.ts warns).
-            ...caBundleEnv(p.region),
+            // None known (config refuses that for a stack: config/region.ts caBundleProblems): no download, and the dump refuses to start without a bundle.
+            ...caBundleEnv(p),
             { name: "DB_SSL_CA", value: DUMP_CA_PATH },
             ...push,
         ], { cpu: "50m", memory: "128Mi" }), container("dump", p.dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [

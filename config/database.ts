@@ -10,6 +10,7 @@ import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsInStandardSupport, rdsMajorO
 import { describeValue } from "./errors";
 import { either, fieldOf, isSet, type ConfigInput, type Show } from "./input";
 import { instanceTypeCatalogue, instanceTypeCatalogueUpdated, nearestInstanceTypes } from "./node-group";
+import { rdsCaBundleUrl } from "./region";
 
 export const DB_ENGINES = ["mysql", "postgres"] as const;
 export type DbEngine = (typeof DB_ENGINES)[number];
@@ -61,6 +62,15 @@ export const databaseSchema = z.strictObject({
     criticalTables: z.array(sqlIdentifier).default([]),
     /** Create the database from a point in time or a snapshot instead of empty. */
     restore: restoreSchema.optional(),
+    /**
+     * https:// address of the PEM bundle the database's certificate chains to, which the services'
+     * `db-ca` init containers and the logical dumps download and verify the server against.
+     * Required where Launchpad knows none for the region's partition (China, European Sovereign
+     * Cloud: config/region.ts `RDS_CA_BUNDLE_URLS`); elsewhere a copy the pods can reach (say, a
+     * bucket or host inside the VPC) in place of AWS's.
+     * @default - AWS's address for the region's partition (config/region.ts `rdsCaBundleUrl`)
+     */
+    caBundleUrl: z.string().regex(/^https:\/\/[^\s/?#]+[^\s]*$/, { error: "expected an https:// address such as \"https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem\"" }).optional(),
 }).meta({
     description:
         "The RDS database. engine: \"mysql\" (default) or \"postgres\"; engineVersion: a major in RDS standard " +
@@ -77,7 +87,9 @@ export const databaseSchema = z.strictObject({
         "05:00 or begins at 07:00 or later); criticalTables, the tables restore checks " +
         "require rows in (default none: the nightly check then proves only that the newest dump restores); restore: " +
         "{ sourceInstance, time } (time ISO-8601 UTC or \"latest\") or { snapshot } creates the database from that " +
-        "point or snapshot, a source in aws:region (an identifier, or an ARN of that region).",
+        "point or snapshot, a source in aws:region (an identifier, or an ARN of that region); caBundleUrl, the https:// address of the RDS CA " +
+        "bundle the services and the dumps verify the database against (default AWS's for the region's partition; required in the China and " +
+        "European Sovereign Cloud partitions, for which Launchpad knows none).",
 });
 
 export type RawDatabase = z.output<typeof databaseSchema>;
@@ -100,6 +112,12 @@ export interface DatabaseConfig {
     readonly criticalTables: readonly string[];
     /** Undefined: a fresh, empty database. */
     readonly restore: RestoreConfig | undefined;
+    /**
+     * Where the RDS CA bundle is downloaded from: `caBundleUrl`, else the region's partition's
+     * (config/region.ts `rdsCaBundleUrl`). Undefined only where neither is known, which config refuses
+     * for a stack with a database (config/region.ts `caBundleProblems`).
+     */
+    readonly caBundleUrl: string | undefined;
 }
 
 /**
@@ -382,7 +400,7 @@ function restoreProblems(r: NonNullable<RawDatabase["restore"]>, now: Date, secr
     return out;
 }
 
-export function buildDatabase(db: RawDatabase): DatabaseConfig {
+export function buildDatabase(db: RawDatabase, region: string): DatabaseConfig {
     return {
         engine: db.engine,
         engineVersion: db.engineVersion ?? DEFAULT_ENGINE_VERSIONS[db.engine],
@@ -399,5 +417,6 @@ export function buildDatabase(db: RawDatabase): DatabaseConfig {
             : db.restore.snapshot !== undefined
               ? { kind: "snapshot", snapshot: db.restore.snapshot }
               : { kind: "pointInTime", sourceInstance: db.restore.sourceInstance ?? "", time: db.restore.time ?? "latest" },
+        caBundleUrl: db.caBundleUrl ?? rdsCaBundleUrl(region),
     };
 }

@@ -22,7 +22,7 @@ import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-
 import { buildObservability, observabilityProblems, type ObservabilityConfig } from "./observability";
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
 import { buildPromotion, promotionProblems, promotionSourceWarnings, type PromotionConfig } from "./promotion";
-import { regionProblems, regionWarnings } from "./region";
+import { caBundleProblems, regionProblems, regionWarnings } from "./region";
 import { releaseIdKeyProblems } from "./release-key";
 import { CONFIG_NAMESPACES, SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
 import { buildServices, serviceProblems, type ServiceConfig } from "./services";
@@ -83,6 +83,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
             safety: tier !== undefined ? safetyFor(tier) : undefined,
         }),
         ...databaseProblems(p["launchpad:database"], input, now, show),
+        ...(cluster !== undefined ? caBundleProblems(p["aws:region"], p["launchpad:database"]?.caBundleUrl, hasDatabase(cluster, network), show) : []),
         ...networkProblems(network, tier, show),
         ...tagsProblems(p["launchpad:tags"], input, show),
         ...(services !== undefined && tier !== undefined && cluster !== undefined
@@ -110,7 +111,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
     const database = raw["launchpad:database"];
     const promotion = raw["launchpad:promotion"];
     const promotionConfig = buildPromotion(promotion, safety);
-    const databaseConfig = buildDatabase(database);
+    const databaseConfig = buildDatabase(database, raw["aws:region"]);
     const identifier = stackIdentifier(input.project, input.stack, raw[NAME_PREFIX_KEY]);
     return deepFreeze({
         project: input.project,
@@ -135,7 +136,6 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
             ...regionWarnings(raw["aws:region"], raw["launchpad:drRegion"], {
                 // Production's database replicates its automated backups to the DR region (components/database.ts drBackups).
                 replicatesDatabaseBackups: safety.replicateBackupsToDr && hasDatabase(cluster, network),
-                hasDatabase: hasDatabase(cluster, network),
                 secret: input.secretKeys.has("aws:region") || input.secretKeys.has("launchpad:drRegion"),
             }),
             ...existingClusterWarnings(input),

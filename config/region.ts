@@ -4,7 +4,6 @@
 import { partition } from "@aws-sdk/core/client";
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
-import { describeValue } from "./errors";
 import type { Show } from "./input";
 import { backupReplicationWarning } from "./rds-backup-replication";
 
@@ -47,9 +46,8 @@ export function awsPartition(region: string): string {
  * Regions' "Certificate bundles for all AWS Regions" and the GovCloud (US) Regions' "AWS GovCloud (US)
  * certificates" (RDS User Guide, UsingWithRDS.SSL; awsdocs/amazon-rds-user-guide f2e9ed35
  * doc_source/UsingWithRDS.SSL.md). The China and European Sovereign Cloud partitions publish theirs
- * in documentation of their own, which names no address Launchpad could read: none here, so a dump
- * there fails closed (no bundle, no dump: scripts/db/dump.sh), so does every pod that connects to the
- * database (no bundle, no start: scripts/db/ca-fetch.sh), and the plan warns.
+ * in documentation of their own, which names no address Launchpad could read: none here, so a stack
+ * there with a database must name one, `launchpad:database.caBundleUrl` ({@link caBundleProblems}).
  */
 export const RDS_CA_BUNDLE_URLS: Readonly<Record<string, string>> = {
     aws: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
@@ -81,22 +79,30 @@ export function regionProblems(region: string | undefined, dr: string | undefine
 }
 
 /**
- * Warnings of where the stack runs:
- * - when the stack's database replicates its automated backups to the DR region
- *   (`replicatesDatabaseBackups`: a tier with `replicateBackupsToDr` and a database), a pair the RDS
- *   User Guide's 2023 table does not serve (`config/rds-backup-replication.ts`), since the table
- *   predates pairs AWS added since;
- * - with a database, a partition whose RDS CA bundle has no known address ({@link rdsCaBundleUrl}):
- *   every logical dump will fail, closed, and no pod that connects to the database will start, since
- *   both verify the server's certificate.
+ * A stack with a database in a partition whose RDS CA bundle has no known address
+ * ({@link rdsCaBundleUrl}) must name one (`launchpad:database.caBundleUrl`): every logical dump and
+ * every pod that connects to the database verifies the server's certificate against it, and without
+ * it each would fail, closed, at `pulumi up` and every night after.
  */
-export function regionWarnings(region: string, dr: string, opts: { readonly replicatesDatabaseBackups: boolean; readonly hasDatabase: boolean; readonly secret: boolean }): string[] {
+export function caBundleProblems(region: string | undefined, caBundleUrl: string | undefined, hasDatabase: boolean, show: Show): string[] {
+    if (!hasDatabase || region === undefined || caBundleUrl !== undefined || !AWS_REGIONS.includes(region) || rdsCaBundleUrl(region) !== undefined) {
+        return [];
+    }
+    return [
+        `launchpad:database.caBundleUrl: received nothing; expected the https:// address of the RDS CA bundle for partition ${awsPartition(region)} ` +
+            `(aws:region ${show(region, "aws:region")}), which Launchpad does not know (config/region.ts RDS_CA_BUNDLE_URLS: ${Object.keys(RDS_CA_BUNDLE_URLS).join(", ")}): ` +
+            "the services' db-ca init containers and the logical dumps verify the database's certificate against it, and would fail without it " +
+            '(docs/data-protection.md, "The data layer")',
+    ];
+}
+
+/**
+ * Warnings of where the stack runs: when the stack's database replicates its automated backups to
+ * the DR region (`replicatesDatabaseBackups`: a tier with `replicateBackupsToDr` and a database), a
+ * pair the RDS User Guide's 2023 table does not serve (`config/rds-backup-replication.ts`), since the
+ * table predates pairs AWS added since.
+ */
+export function regionWarnings(region: string, dr: string, opts: { readonly replicatesDatabaseBackups: boolean; readonly secret: boolean }): string[] {
     const replication = opts.replicatesDatabaseBackups && region !== dr ? backupReplicationWarning(region, dr, opts.secret) : undefined;
-    const noBundle = opts.hasDatabase && AWS_REGIONS.includes(region) && rdsCaBundleUrl(region) === undefined
-        ? `aws:region: ${describeValue(region, opts.secret)} is in partition ${awsPartition(region)}, for which Launchpad knows no address of the RDS CA bundle ` +
-          `(config/region.ts RDS_CA_BUNDLE_URLS: ${Object.keys(RDS_CA_BUNDLE_URLS).join(", ")}): every logical dump fails, closed, and no pod of a service that connects to the database ` +
-          `or of a migration starts (its db-ca init container fails), since both verify the database's certificate against that bundle ` +
-          `(docs/data-protection.md, "The data layer" and "The dump verifies the server it reads")`
-        : undefined;
-    return [replication, noBundle].filter((w): w is string => w !== undefined);
+    return replication === undefined ? [] : [replication];
 }

@@ -118,7 +118,7 @@ describe("npm run plan refuses config the services would refuse: exit 2, one exa
 
 /** A misspelt field at each depth and container kind: the message lists the fields allowed there, never an empty list. */
 const MISSPELT: readonly { set: string; problem: string }[] = [
-    { set: "launchpad:database.engin=mysql", problem: "launchpad:database.engin: received \"mysql\"; expected no such field (allowed: engine, engineVersion, instanceClass, allocatedStorageGb, maxAllocatedStorageGb, name, username, backupWindow, maintenanceWindow, criticalTables, restore)" },
+    { set: "launchpad:database.engin=mysql", problem: "launchpad:database.engin: received \"mysql\"; expected no such field (allowed: engine, engineVersion, instanceClass, allocatedStorageGb, maxAllocatedStorageGb, name, username, backupWindow, maintenanceWindow, criticalTables, restore, caBundleUrl)" },
     { set: "launchpad:database.restore.snapshotId=snap-1", problem: "launchpad:database.restore.snapshotId: received \"snap-1\"; expected no such field (allowed: sourceInstance, time, snapshot)" },
     // Inside a map of services, then objects and lists below it.
     { set: "launchpad:services.api.replica=3", problem: "launchpad:services.api.replica: received 3; expected no such field (allowed: port, replicas, idleReplicas, autoscaling, resources, health, metricsPath, env, connectDatabase, expose, activeColor, releases, smoke, performance)" },

@@ -467,6 +467,22 @@ describe("launchpad:drRegion stays in aws:region's partition (the AWS SDK's part
     });
 });
 
+describe("launchpad:database.caBundleUrl: where the services and the dumps download the RDS CA bundle", () => {
+    it("refuses an address that is not https (the bundle is the root of the database's TLS trust)", async () => {
+        expect(await plan("staging", "launchpad:database.caBundleUrl=http://ca.shop.internal/rds.pem")).toEqual(
+            refused("staging", 'launchpad:database.caBundleUrl: received "http://ca.shop.internal/rds.pem"; expected an https:// address such as "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"'),
+        );
+    });
+
+    it("in the European Sovereign Cloud and China, which Launchpad knows no bundle for, a stack with a database must name one", async () => {
+        // One EUSC region in the AWS provider's list: its stack has no DR region of its partition either.
+        expect((await plan("staging", "aws:region=eusc-de-east-1")).stderr).toContain("launchpad:database.caBundleUrl: received nothing; expected the https:// address of the RDS CA bundle for partition aws-eusc (aws:region \"eusc-de-east-1\")");
+        const china = ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1"];
+        expect((await plan("staging", ...china)).code).toBe(2);
+        expect((await plan("staging", ...china, "launchpad:database.caBundleUrl=https://ca.shop.internal/rds.pem")).code).toBe(0);
+    });
+});
+
 describe("keys in other namespaces (issue 13)", () => {
     it.each([
         { key: "aws:regoin=us-east-2", problem: 'aws:regoin: received "us-east-2"; expected no such key (allowed: aws:region): Launchpad\'s aws provider is explicit and reads no other aws:* key' },

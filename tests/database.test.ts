@@ -620,6 +620,7 @@ describe("child specs (pure builders the constructor delegates to)", () => {
         maintenanceWindow: "sun:05:00-sun:06:00",
         criticalTables: [],
         restore: undefined,
+        caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
     } as const;
     const parts = {
         config,

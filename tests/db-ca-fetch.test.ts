@@ -149,11 +149,12 @@ describe("ca-fetch.sh (the app pods' db-ca init container): the bundle, or no po
         expect([readdirSync(r.caDir), readdirSync(r.tmp)]).toEqual([[], []]);
     });
 
-    // config/region.ts RDS_CA_BUNDLE_URLS knows no address in China or the European Sovereign Cloud:
-    // the container then gets no DB_SSL_CA_URL, and the pod must not start rather than start unverified.
-    it("fails with status 2, before any download, where the partition has no known bundle address", async () => {
+    // config/region.ts RDS_CA_BUNDLE_URLS knows no address in China or the European Sovereign Cloud, and
+    // config then requires launchpad:database.caBundleUrl; should the container still get no
+    // DB_SSL_CA_URL, the pod must not start rather than start unverified.
+    it("fails with status 2, before any download, without a bundle address", async () => {
         const r = await run("bash", [CA_FETCH_SH], { env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8", DB_SSL_CA: "/nonexistent/rds-ca-bundle.pem" } });
-        expect([r.code, r.stdout, r.stderr]).toEqual([2, "", "ca-fetch.sh: DB_SSL_CA_URL is not set: Launchpad knows no address of the RDS CA bundle for this stack's partition " +
-            "(config/region.ts RDS_CA_BUNDLE_URLS), and the application must not connect without verifying the database's certificate\n"]);
+        expect([r.code, r.stdout, r.stderr]).toEqual([2, "", "ca-fetch.sh: DB_SSL_CA_URL is not set: no address of the RDS CA bundle (launchpad:database.caBundleUrl, else " +
+            "config/region.ts RDS_CA_BUNDLE_URLS for the stack's partition), and the application must not connect without verifying the database's certificate\n"]);
     });
 });

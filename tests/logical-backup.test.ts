@@ -19,7 +19,7 @@ import {
     recoveryMetricsPolicy,
     verifyPolicy,
 } from "../components/logical-backup";
-import { loadConfig } from "../config";
+import { ConfigError, loadConfig } from "../config";
 import { serviceAccountTrustPolicy } from "../lib/iam";
 import { MAX_STACK_IDENTIFIER_LENGTH } from "../lib/stack-name";
 import { validateKubernetesObject } from "./support/k8s-schema";
@@ -312,26 +312,30 @@ describe("job containers (pure builders the constructor delegates to)", () => {
         expect(check.filter((e) => e.name.startsWith("DB_SSL_CA"))).toEqual([...(url !== undefined ? [{ name: "DB_SSL_CA_URL", value: url }] : []), { name: "DB_SSL_CA", value: "/work/db-ca.pem" }]);
     });
 
-    it("a stack in China plans with a warning that its dumps and its database clients' pods will fail, its dump CronJob and its services' db-ca init containers download no bundle; GovCloud and an existing cluster without a database have no warning", async () => {
-        const china = await planStack("staging", ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1"]);
-        const warning = 'warning: aws:region: "cn-north-1" is in partition aws-cn, for which Launchpad knows no address of the RDS CA bundle (config/region.ts RDS_CA_BUNDLE_URLS: aws, aws-us-gov): ' +
-            "every logical dump fails, closed, and no pod of a service that connects to the database or of a migration starts (its db-ca init container fails), " +
-            'since both verify the database\'s certificate against that bundle (docs/data-protection.md, "The data layer" and "The dump verifies the server it reads")';
-        expect(china.log.filter((l) => l.includes("RDS CA bundle"))).toEqual([warning]);
-        const dump = ofType(china, "kubernetes:batch/v1:CronJob").find((c) => podSpec(c).initContainers.some((x) => x.name === "check"));
-        expect(podSpec(dump!).initContainers[0].env.map((e) => e.name).filter((n) => n.startsWith("DB_SSL"))).toEqual(["DB_SSL_CA"]);
-        // No URL: scripts/db/ca-fetch.sh refuses to start the pod (tests/db-ca-fetch.test.ts), never an empty bundle.
-        const apps = ofType(china, "kubernetes:apps/v1:Deployment").map((d) => (input(d, "spec.template.spec.initContainers") as Container[]).find((x) => x.name === "db-ca"));
-        expect(apps.map((c) => c?.env.map((e) => e.name))).toEqual([["DB_SSL_CA", "HOME"], ["DB_SSL_CA", "HOME"]]);
+    it("a stack with a database in China must name its CA bundle (a config error, not pods and dumps that fail at pulumi up); named, the dump and the services' db-ca init containers download it; GovCloud and an existing cluster without a database need none", async () => {
+        const china = ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1"];
+        const err: unknown = await planStack("staging", china).then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).problems).toEqual([
+            'launchpad:database.caBundleUrl: received nothing; expected the https:// address of the RDS CA bundle for partition aws-cn (aws:region "cn-north-1"), ' +
+                "which Launchpad does not know (config/region.ts RDS_CA_BUNDLE_URLS: aws, aws-us-gov): the services' db-ca init containers and the logical dumps " +
+                'verify the database\'s certificate against it, and would fail without it (docs/data-protection.md, "The data layer")',
+        ]);
+        const url = "https://ca.shop.internal/rds-cn-bundle.pem";
+        const named = await planStack("staging", [...china, `launchpad:database.caBundleUrl=${url}`]);
+        const dump = ofType(named, "kubernetes:batch/v1:CronJob").find((c) => podSpec(c).initContainers.some((x) => x.name === "check"));
+        expect(podSpec(dump!).initContainers[0].env.filter((e) => e.name.startsWith("DB_SSL"))).toEqual([{ name: "DB_SSL_CA_URL", value: url }, { name: "DB_SSL_CA", value: "/work/db-ca.pem" }]);
+        const apps = ofType(named, "kubernetes:apps/v1:Deployment").map((d) => (input(d, "spec.template.spec.initContainers") as Container[]).find((x) => x.name === "db-ca"));
+        expect(apps.map((c) => c?.env.find((e) => e.name === "DB_SSL_CA_URL")?.value)).toEqual([url, url]);
+        // GovCloud has a bundle of its own; a stack there may still name another.
         const gov = await planStack("staging", ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"]);
         expect(gov.log.filter((l) => l.includes("RDS CA bundle"))).toEqual([]);
         const existing = await runPlan({
             stack: "staging",
-            sets: ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1", "launchpad:observability.prometheusUrl=https://prometheus.shop.internal"],
+            sets: [...china, "launchpad:observability.prometheusUrl=https://prometheus.shop.internal"],
             secretSets: [`launchpad:cluster.kubeconfig=${JSON.stringify("apiVersion: v1\nclusters: [{name: shop, cluster: {server: \"https://shop.k8s.internal\"}}]\n")}`],
         });
         expect(ofType(existing, "aws:rds/instance:Instance")).toEqual([]);
-        expect(existing.log.filter((l) => l.includes("RDS CA bundle"))).toEqual([]);
     });
 
     it("verifies by fetch then restore; with a Pushgateway a report container follows and every container gets its URL", () => {

@@ -10,8 +10,9 @@
 # Fail closed: any failure exits non-zero, so the pod never starts and the app never connects
 # without the bundle; the color's rollout then fails, its gate never runs, and the live color is
 # untouched. Where no address is known for the partition (config/region.ts RDS_CA_BUNDLE_URLS:
-# China, European Sovereign Cloud), DB_SSL_CA_URL is unset and the pod fails here too, as the dumps
-# do: never an empty file, which a client could read as "no CA".
+# China, European Sovereign Cloud), config requires launchpad:database.caBundleUrl; should the
+# container still get no DB_SSL_CA_URL, the pod fails here, as the dumps do: never an empty file,
+# which a client could read as "no CA".
 #
 # Environment:
 #   DB_SSL_CA       where the bundle goes (DATABASE_CA_FILE)                     required
@@ -25,7 +26,7 @@ strict_mode
 
 require_env DB_SSL_CA
 [[ -n ${DB_SSL_CA_URL:-} ]] ||
-    die "DB_SSL_CA_URL is not set: Launchpad knows no address of the RDS CA bundle for this stack's partition (config/region.ts RDS_CA_BUNDLE_URLS), and the application must not connect without verifying the database's certificate" 2
+    die "DB_SSL_CA_URL is not set: no address of the RDS CA bundle (launchpad:database.caBundleUrl, else config/region.ts RDS_CA_BUNDLE_URLS for the stack's partition), and the application must not connect without verifying the database's certificate" 2
 open_error_log
 trap 'rm -f "$error_log"' EXIT
 fetch_ca_bundle "$DB_SSL_CA_URL" "$DB_SSL_CA"
