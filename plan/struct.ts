@@ -20,6 +20,7 @@
  * `Struct.toJavaScript` walks the fields map, whose `forEach` visits the keys sorted.
  */
 import { createRequire } from "node:module";
+import { copyData } from "../lib/data";
 
 interface StructClass {
     /** A static function property (google-protobuf never reads `this` in it); replaced while a plan runs. */
@@ -61,15 +62,6 @@ function fields(v: object): Record<string, unknown> {
     return out;
 }
 
-/** A fresh copy of a value `roundTrip` made (plain JSON: its key order is already the Struct's). */
-function copy(v: unknown): unknown {
-    if (v === null || typeof v !== "object") return v;
-    if (Array.isArray(v)) return v.map(copy);
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) out[k] = copy((v as Record<string, unknown>)[k]);
-    return out;
-}
-
 /** The real one, whatever is installed when a light Struct needs it. */
 const original = Struct.fromJavaScript;
 
@@ -82,7 +74,8 @@ function lightStruct(value: unknown): object {
     const snapshot = fields(value as object);
     let real: Record<string | symbol, unknown> | undefined;
     const own: Record<string, () => unknown> = {
-        toJavaScript: () => copy(snapshot),
+        // A fresh copy each time (plain data, its keys already in the Struct's order).
+        toJavaScript: () => copyData(snapshot),
         g: () => [],
     };
     return new Proxy(own, {

@@ -22,6 +22,7 @@ import { SECRET_TEXT } from "../plan/values";
 import { POLICIES } from "./all";
 import { packConfigPath, readPackConfig, resolvePolicyConfig, type ResolvedPolicy } from "./config";
 import { isKubernetesObjectType, rec, type LaunchpadPolicy, type Level } from "./lib";
+import { copyData } from "./shared/data";
 
 /** One resource as the offline plan records it (the `--json` shape; extra fields are ignored). */
 export interface PlanResourceLike {
@@ -104,15 +105,6 @@ function optionsOf(r: PlanResourceLike): PolicyResourceOptions {
 function isTypeOf(type: string, resourceClass: unknown): boolean {
     const t = (resourceClass as { __pulumiType?: unknown } | undefined)?.__pulumiType;
     return typeof t === "string" && t === type;
-}
-
-/** A deep copy of plain data (what a plan's inputs are): arrays and objects copied, the rest kept. */
-function copyData(v: unknown): unknown {
-    if (v === null || typeof v !== "object") return v;
-    if (Array.isArray(v)) return v.map(copyData);
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) out[k] = copyData((v as Record<string, unknown>)[k]);
-    return out;
 }
 
 // A copy per call, as the policy server deserializes the props afresh for every validation: a policy

@@ -148,6 +148,7 @@ describe("the layers docs/architecture.md draws", () => {
         expect(out.map(([from, to]) => `${from} -> ${to}`).sort()).toEqual([
             "lib/alb.ts -> policies/shared/alb.ts",
             "lib/cidr.ts -> policies/shared/cidr.ts",
+            "lib/data.ts -> policies/shared/data.ts",
             "lib/delivery.ts -> policies/shared/delivery.ts",
             "lib/kms.ts -> config/tier.ts",
             "lib/kubernetes.ts -> policies/shared/kubernetes.ts",
