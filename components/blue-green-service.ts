@@ -16,15 +16,13 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, SmokePolicy } from "../config";
-import { DATABASE_ENV_PREFIX } from "../config/services";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
 import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
-import { CONNECTION_SECRET_KEYS } from "./database";
-import { caFetchConfigMapData, databaseClientPod, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPodInputs } from "./database-client";
+import { caFetchConfigMapData, databaseClientPod, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
 import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
@@ -379,14 +377,6 @@ export function servingSelector<C extends pulumi.Input<Color>>(service: ServiceC
     return { [SELECTOR_LABELS.app]: service.name, [SELECTOR_LABELS.color]: color, [ROLE_LABEL]: ROLES.workload };
 }
 
-/** `DATABASE_HOST`, `DATABASE_PORT`, ... each from the connection Secret's key of that name. */
-export function databaseEnv(secretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
-    return CONNECTION_SECRET_KEYS.map((key) => ({
-        name: `${DATABASE_ENV_PREFIX}${key.toUpperCase()}`,
-        valueFrom: { secretKeyRef: { name: secretName, key } },
-    }));
-}
-
 /** Name of the Secret holding one color's env when the services config is secret. */
 export function envSecretName(service: ServiceConfig, color: Color): string {
     return `${service.name}-${color}-env`;
@@ -543,12 +533,13 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
     const selector = selectorOf(s, color);
     const release = s.releases[color];
     const env = releaseEnv(s, color, d.envSecretName, d.owner);
-    if (s.connectDatabase && d.database === undefined) {
-        throw new pulumi.ResourceError(`service ${s.name} connects to the database, but no database Secret was given`, d.owner);
-    }
-    const db = s.connectDatabase && d.database !== undefined ? databaseClientPod(d.database, APP_UID, APP_TMP_VOLUME) : undefined;
-    if (db !== undefined && d.database !== undefined) {
-        env.push(...databaseEnv(d.database.secretName), ...db.env);
+    let db: DatabaseClientPod | undefined;
+    if (s.connectDatabase) {
+        if (d.database === undefined) {
+            throw new pulumi.ResourceError(`service ${s.name} connects to the database, but no database Secret was given`, d.owner);
+        }
+        db = databaseClientPod(d.database, APP_UID, APP_TMP_VOLUME);
+        env.push(...db.env);
     }
     const httpGet = (path: string) => ({ path, port: "http" });
     return {
@@ -913,11 +904,7 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
         throw new pulumi.ResourceError(`service ${s.name} release ${color} declares no migration`, m.owner);
     }
     const db = databaseClientPod(m.database, APP_UID, "tmp");
-    const env: k8s.types.input.core.v1.EnvVar[] = [
-        ...releaseEnv(s, color, m.envSecretName, m.owner),
-        ...databaseEnv(m.database.secretName),
-        ...db.env,
-    ];
+    const env: k8s.types.input.core.v1.EnvVar[] = [...releaseEnv(s, color, m.envSecretName, m.owner), ...db.env];
     return {
         backoffLimit: 0,
         activeDeadlineSeconds: MIGRATION_DEADLINE_SECONDS,

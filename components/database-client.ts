@@ -18,7 +18,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { DATABASE_ENV_PREFIX } from "../config/services";
 import type { DbEngine } from "../config/database";
 import { restrictedContainer } from "../lib/pod-security";
-import { CONNECTION_TLS_KEYS, connectionTlsSettings, DATABASE_CA_DIR, DATABASE_CA_FILE } from "./database";
+import { CONNECTION_SECRET_KEYS, CONNECTION_TLS_KEYS, connectionTlsSettings, DATABASE_CA_DIR, DATABASE_CA_FILE } from "./database";
 import { AWS_CLI_IMAGE, SCRIPTS_DIR } from "./logical-backup";
 
 /** What a service needs to know of the stack's database to connect to it, verifying it. */
@@ -54,6 +54,14 @@ export function caFetchConfigMapData(): Record<string, string> {
     return Object.fromEntries(CA_FETCH_FILES.map((f) => [f, readFileSync(join(SCRIPTS_DIR, f), "utf8")]));
 }
 
+/** `DATABASE_HOST`, `DATABASE_PORT`, ... each from the connection Secret's key of that name. */
+export function databaseEnv(secretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+    return CONNECTION_SECRET_KEYS.map((key) => ({
+        name: `${DATABASE_ENV_PREFIX}${key.toUpperCase()}`,
+        valueFrom: { secretKeyRef: { name: secretName, key } },
+    }));
+}
+
 /** `DATABASE_TLS_MODE` and `DATABASE_CA_FILE`, plain values (why: components/database.ts `CONNECTION_TLS_KEYS`). */
 export function databaseTlsEnv(engine: DbEngine): k8s.types.input.core.v1.EnvVar[] {
     const settings = connectionTlsSettings(engine);
@@ -86,9 +94,9 @@ export function caFetchContainer(caBundleUrl: string | undefined, uid: number, t
     };
 }
 
-/** What a pod that connects to the database adds to its spec, beside the Secret's env. */
+/** What a pod that connects to the database adds to its spec. */
 export interface DatabaseClientPod {
-    /** `DATABASE_TLS_MODE`, `DATABASE_CA_FILE`. */
+    /** The Secret's `DATABASE_*` ({@link databaseEnv}), then `DATABASE_TLS_MODE`, `DATABASE_CA_FILE`. */
     readonly env: k8s.types.input.core.v1.EnvVar[];
     readonly initContainer: k8s.types.input.core.v1.Container;
     /** The bundle's emptyDir and the script's ConfigMap. */
@@ -100,7 +108,7 @@ export interface DatabaseClientPod {
 /** The parts of {@link DatabaseClientPod} for `client`, its pod running as `uid` with `tmpVolume` at /tmp. */
 export function databaseClientPod(client: DatabaseClientPodInputs, uid: number, tmpVolume: string): DatabaseClientPod {
     return {
-        env: databaseTlsEnv(client.engine),
+        env: [...databaseEnv(client.secretName), ...databaseTlsEnv(client.engine)],
         initContainer: caFetchContainer(client.caBundleUrl, uid, tmpVolume),
         volumes: [
             { name: DATABASE_CA_VOLUME, emptyDir: { sizeLimit: "1Mi" } },

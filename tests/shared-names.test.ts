@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { describe, expect, it } from "vitest";
-import { databaseEnv } from "../components/blue-green-service";
+import { databaseEnv } from "../components/database-client";
 import { CONNECTION_SECRET_KEYS, CONNECTION_TLS_KEYS, connectionTlsSettings } from "../components/database";
 import { databaseTlsEnv } from "../components/database-client";
 import { SCHEMA_MIGRATIONS_OUTPUT, SCHEMA_RECORD_OUTPUT } from "../components/migrations";
