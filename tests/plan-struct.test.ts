@@ -17,10 +17,14 @@ const { RegisterResourceRequest } = createRequire(require.resolve("@pulumi/pulum
     RegisterResourceRequest: new () => { setObject(s: unknown): void; getObject(): RealStruct | undefined };
 };
 
-/** The outcome of `make` for `v`: its `toJavaScript()`, or the error thrown while making it. */
-function outcome(make: (v: unknown) => RealStruct, v: unknown): { value: unknown } | { error: string } {
+/**
+ * The outcome of `make` for `v`: its `toJavaScript()` and that value's JSON text (toEqual ignores key
+ * order, the text does not), or the error thrown while making it.
+ */
+function outcome(make: (v: unknown) => RealStruct, v: unknown): { value: unknown; text: string } | { error: string } {
     try {
-        return { value: make(v).toJavaScript() };
+        const value = make(v).toJavaScript();
+        return { value, text: JSON.stringify(value) };
     } catch (e) {
         return { error: (e as Error).message };
     }

@@ -16,6 +16,18 @@ class Bucket {
 }
 
 describe("runResourcePolicy, as the policy server runs a resource policy", () => {
+    it("a validation function carrying a Pulumi type (server.js getPulumiType) is never called for another type", async () => {
+        const called: string[] = [];
+        // What validateResourceOfType returns, without its own isType check: only the evaluator's skip keeps it from other types.
+        const tagged = Object.assign((args: { type: string }) => {
+            called.push(args.type);
+        }, { __pulumiType: "aws:s3/bucket:Bucket" });
+        const policy = { name: "test-tagged", description: "test", enforcementLevel: "mandatory", validateResource: tagged } as unknown as LaunchpadPolicy;
+        await runResourcePolicy(policy, resource("aws:s3/bucketV2:BucketV2", "other", {}));
+        await runResourcePolicy(policy, resource("aws:s3/bucket:Bucket", "mine", {}));
+        expect(called).toEqual(["aws:s3/bucket:Bucket"]);
+    });
+
     it("a validateResourceOfType function never runs for another type, and runs for its own", async () => {
         const seen: string[] = [];
         const policy = {
