@@ -22,7 +22,7 @@ import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
 import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
-import { caFetchConfigMapData, databaseClientPod, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
+import { caFetchConfigMapData, databaseClientPod, databaseRolloutAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
 import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
@@ -320,7 +320,7 @@ function sortedJson(v: unknown): string {
 }
 
 /** A stand-in database for `podShape`: the env names it gives are the same for every engine and bundle. */
-const SHAPE_DATABASE: DatabaseClientPodInputs = { secretName: "", engine: "postgres", caBundleUrl: undefined, caFetchConfigMap: "" };
+const SHAPE_DATABASE: DatabaseClientPodInputs = { secretName: "", secretUid: "", engine: "postgres", caBundleUrl: undefined, caFetchConfigMap: "" };
 
 /**
  * A 10-hex hash per `POD_PARTS` part of the color's Deployment pod template as config builds it
@@ -332,8 +332,8 @@ export function podShape(service: ServiceConfig, color: Color): Record<PodPart, 
     const spec = deploymentSpec({ service, color, project: "", zoneSpread: "DoNotSchedule", database: SHAPE_DATABASE, envSecretName: "" });
     const template = spec.template as k8s.types.input.core.v1.PodTemplateSpec & { spec: k8s.types.input.core.v1.PodSpec; metadata: { annotations: Record<string, unknown> } };
     const app = (template.spec.containers as k8s.types.input.core.v1.Container[])[0];
-    // The release's own annotations, and the autoscaler's, which no config key sets.
-    const notParts: readonly string[] = [ANNOTATIONS.releaseId, ANNOTATIONS.image, AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes];
+    // The release's own annotations, the connection Secret's uid and the autoscaler's, which no config key sets.
+    const notParts: readonly string[] = [ANNOTATIONS.releaseId, ANNOTATIONS.image, ANNOTATIONS.databaseConnection, AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes];
     const annotations = Object.fromEntries(Object.entries(template.metadata.annotations).filter(([k]) => !notParts.includes(k)));
     const parts: Record<PodPart, unknown> = {
         ports: app.ports,
@@ -563,6 +563,8 @@ export function deploymentSpec(d: DeploymentInputs): k8s.types.input.apps.v1.Dep
                     // running either color's pods would ever be scaled down after a load peak.
                     // The CA bundle's emptyDir too: fetched again by the pod that replaces this one.
                     [AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes]: [APP_TMP_VOLUME, ...(db !== undefined ? [DATABASE_CA_VOLUME] : [])].join(","),
+                    // A new connection Secret (a restore, a rotated password) rolls the pods onto it.
+                    ...(db !== undefined && d.database !== undefined ? databaseRolloutAnnotations(d.database) : {}),
                 },
             },
             spec: {

@@ -17,6 +17,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { DATABASE_ENV_PREFIX } from "../config/services";
 import type { DbEngine } from "../config/database";
+import { ANNOTATIONS } from "../lib/delivery";
 import { restrictedContainer } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS, CONNECTION_TLS_KEYS, connectionTlsSettings, DATABASE_CA_DIR, DATABASE_CA_FILE } from "./database";
 import { AWS_CLI_IMAGE, SCRIPTS_DIR } from "./logical-backup";
@@ -25,6 +26,8 @@ import { AWS_CLI_IMAGE, SCRIPTS_DIR } from "./logical-backup";
 export interface DatabaseClient {
     /** The connection Secret (keys `CONNECTION_SECRET_KEYS`). */
     readonly secretName: pulumi.Input<string>;
+    /** That Secret's `metadata.uid` ({@link databaseRolloutAnnotations}). */
+    readonly secretUid: pulumi.Input<string>;
     readonly engine: DbEngine;
     /**
      * The RDS CA bundle's address: `launchpad:database.caBundleUrl`, else the stack's partition's
@@ -92,6 +95,21 @@ export function caFetchContainer(caBundleUrl: string | undefined, uid: number, t
         securityContext: restrictedContainer(uid),
         resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "64Mi" } },
     };
+}
+
+/**
+ * What a long-running pod's template (a color's Deployment) carries so that it rolls onto a new
+ * connection: the Secret's uid. Kubernetes never refreshes environment variables of a running
+ * container from a Secret, and the Secret keeps its name, so without it the pods would keep a
+ * restore's old host or a rotated password until someone restarted them. pulumi-kubernetes
+ * replaces a Secret whose `type`, `stringData` or `data` changes (provider/pkg/provider/diff.go
+ * `forceNewProperties`, without `enableSecretMutable`, which Launchpad does not set), so the uid
+ * changes exactly when the connection does, after the new Secret exists; the Deployment is updated
+ * in place (its forceNew is `.spec.selector`) with `maxUnavailable: 0`. Not on a Job: its template
+ * is immutable, so a new value would replace it and run it again.
+ */
+export function databaseRolloutAnnotations(client: DatabaseClient): Record<string, pulumi.Input<string>> {
+    return { [ANNOTATIONS.databaseConnection]: client.secretUid };
 }
 
 /** What a pod that connects to the database adds to its spec. */

@@ -768,6 +768,11 @@ export class Database extends pulumi.ComponentResource {
     public readonly parameterGroupName: pulumi.Output<string>;
     /** Name of the Kubernetes Secret holding the connection settings, in the stack's namespace. */
     public readonly connectionSecretName: pulumi.Output<string>;
+    /**
+     * The connection Secret's `metadata.uid`: a new value whenever the Secret's data changes (a
+     * restore's host, a rotated password), because pulumi-kubernetes replaces a Secret for that.
+     */
+    public readonly connectionSecretUid: pulumi.Output<string>;
     /** ARN of the automated backups replicated to the DR region; undefined when the tier does not replicate. */
     public readonly drReplicationArn: pulumi.Output<string> | undefined;
     /** The tag the AWS Backup selection matches (`backup-plan: <backupPlanName>`). */
@@ -808,6 +813,7 @@ export class Database extends pulumi.ComponentResource {
         this.subnetGroupName = subnetGroup.name;
         this.parameterGroupName = parameterGroup.name;
         this.connectionSecretName = secret.metadata.name;
+        this.connectionSecretUid = secret.metadata.uid;
         this.drReplicationArn = replication?.id;
         this.backupPlanTag = backupPlanTag(args.backupPlanName);
         this.registerOutputs({
@@ -822,6 +828,7 @@ export class Database extends pulumi.ComponentResource {
             subnetGroupName: this.subnetGroupName,
             parameterGroupName: this.parameterGroupName,
             connectionSecretName: this.connectionSecretName,
+            connectionSecretUid: this.connectionSecretUid,
             drReplicationArn: this.drReplicationArn,
         });
     }

@@ -218,7 +218,7 @@ export class Environment extends pulumi.ComponentResource {
                 appMetrics: { ...config.observability.metrics },
             } : undefined,
             // The connection Secret, and what verifies the server: the engine's mode, the partition's CA bundle.
-            database: this.data !== undefined ? { secretName: this.data.database.connectionSecretName, engine: config.database.engine, caBundleUrl: config.database.caBundleUrl } : undefined,
+            database: this.data !== undefined ? { secretName: this.data.database.connectionSecretName, secretUid: this.data.database.connectionSecretUid, engine: config.database.engine, caBundleUrl: config.database.caBundleUrl } : undefined,
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
             pushgatewayUrl: this.observability.pushgatewayUrl,
             ingressController: this.platform?.loadBalancerController,

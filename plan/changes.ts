@@ -388,8 +388,11 @@ function leaves(value: Json | undefined, prefix: string): [string, Json][] {
     return value === undefined ? [] : [[prefix, value]];
 }
 
-/** Outputs a provider computes that name a resource; what a replacement makes unknown. */
-const IDENTIFYING_OUTPUT = /(^id$|Id$|^arn$|Arn$|[eE]ndpoint$|[aA]ddress$|^name$|Name$|[uU]rl$)/;
+/**
+ * Outputs a provider computes that name a resource; what a replacement makes unknown. A Kubernetes
+ * object's `metadata.uid` is the API server's, new for every object it creates.
+ */
+const IDENTIFYING_OUTPUT = /(^id$|Id$|^arn$|Arn$|[eE]ndpoint$|[aA]ddress$|^name$|Name$|[uU]rl$|^uid$)/;
 /** Outputs that name what the resource shares with others (the account, the zone), which stay. */
 const SHARED_OUTPUT = /^(ownerId|accountId|hostedZoneId|availabilityZoneId)$/;
 const SECRET = "[secret]";

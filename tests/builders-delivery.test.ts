@@ -48,6 +48,7 @@ import { valueOf } from "./support/values";
 /** The stack's database as a service's pods get it: a PostgreSQL in a commercial-partition region. */
 const API_DB: DatabaseClientPodInputs = {
     secretName: "api-db",
+    secretUid: "5f0c1a8e-3b7d-4c2a-9e61-0d4b8f2a7c13",
     engine: "postgres",
     caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
     caFetchConfigMap: "api-db-ca-fetch",
@@ -124,12 +125,20 @@ describe("deploymentSpec and the database (components/database-client.ts)", () =
         expect(annotations["cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"]).toBe("tmp,db-ca");
     });
 
+    it("a service that connects carries the connection Secret's uid on its pod template: a new Secret (restore, rotated password) rolls its pods", () => {
+        const { annotations } = podOf(deploymentSpec({ service: { ...api, connectDatabase: true }, color: "blue", project: "launchpad", zoneSpread: "DoNotSchedule", database: API_DB }));
+        expect(annotations["launchpad.dev/database-connection"]).toBe(API_DB.secretUid);
+        const moved = podOf(deploymentSpec({ service: { ...api, connectDatabase: true }, color: "blue", project: "launchpad", zoneSpread: "DoNotSchedule", database: { ...API_DB, secretUid: "0b9e4f6d-2c1a-4e7b-8d35-a6f1c0e29b74" } }));
+        expect(moved.annotations["launchpad.dev/database-connection"]).toBe("0b9e4f6d-2c1a-4e7b-8d35-a6f1c0e29b74");
+    });
+
     it("a service that does not connect gets no init container, no bundle and no DATABASE_* at all, even with a database in the stack", () => {
         const { pod, annotations } = podOf(deploymentSpec({ service: { ...api, connectDatabase: false }, color: "blue", project: "launchpad", zoneSpread: "DoNotSchedule", database: API_DB }));
         expect(pod.initContainers).toBeUndefined();
         expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }]);
         expect((pod.containers[0].env as { name: string }[]).filter((e) => e.name.startsWith("DATABASE_"))).toEqual([]);
         expect(annotations["cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"]).toBe("tmp");
+        expect(annotations).not.toHaveProperty(["launchpad.dev/database-connection"]);
     });
 
     it("a PostgreSQL database gives verify-full, the partition's bundle address goes to the init container only", () => {

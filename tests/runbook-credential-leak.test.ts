@@ -51,6 +51,21 @@ describe.each(["staging", "production"])("%s: the credential-leak runbook", (sta
         expect(PAGE).toContain(`The Secret \`${CONNECTION_SECRET_NAME}\` in \`$NS\``);
     });
 
+    it("the rotation's own `pulumi up` rolls every color onto the new Secret: each Deployment's pod template carries the Secret's uid (the page's preview and step 2)", async () => {
+        const p = await planStack(stack);
+        const secret = ofType(p, "kubernetes:core/v1:Secret").find((r) => (r.inputs.metadata as { name: string }).name === CONNECTION_SECRET_NAME)!;
+        const uid = (secret.state.metadata as { uid: string }).uid;
+        const deployments = ofType(p, "kubernetes:apps/v1:Deployment");
+        expect(deployments.length).toBeGreaterThanOrEqual(2);
+        for (const d of deployments) {
+            const template = (d.inputs.spec as { template: { metadata: { annotations: Record<string, string> } } }).template;
+            expect(template.metadata.annotations["launchpad.dev/database-connection"]).toBe(uid);
+            expect(d.propertyDependencies.spec).toContain(secret.urn);
+        }
+        expect(PAGE).toContain("Deployments of every service that connects updated, only their pod template's\n`launchpad.dev/database-connection` annotation");
+        expect(PAGE).toContain("## 2. Watch the pods roll onto it");
+    });
+
     it("restarts by a selector that holds every color's Deployment, and no chart's workload", async () => {
         const p = await planStack(stack);
         const [key, value] = restartSelector();

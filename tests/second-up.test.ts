@@ -194,13 +194,15 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         expect(planChanges(before, edited(before, dashboard.name, { configJson: JSON.stringify({ ...json, uid: "other-uid" }) }))).toMatchObject([{ kind: "replace", replacedBy: ["configJson"] }]);
     });
 
-    it("a password's length replaces the password (random resource_password.go length RequiresReplace); the instance takes the new one as an update (rds/instance.go: password is not ForceNew) and the connection Secret is replaced (pulumi-kubernetes diff.go: stringData)", async () => {
+    it("a password's length replaces the password (random resource_password.go length RequiresReplace); the instance takes the new one as an update (rds/instance.go: password is not ForceNew) and the connection Secret is replaced (pulumi-kubernetes diff.go: stringData), so both colors' pods roll onto it", async () => {
         const before = await planStack("staging");
         const changes = planChanges(before, edited(before, "launchpad-staging-database-master-password", { length: 40 }));
         expect(changes.map((c) => [c.name, c.kind, c.replacedBy])).toEqual([
             ["launchpad-staging-database-master-password", "replace", ["length"]],
             ["launchpad-staging-database-instance", "update", []],
             ["launchpad-staging-database-connection", "replace", ["stringData"]],
+            ["launchpad-staging-api-blue", "update", []],
+            ["launchpad-staging-api-green", "update", []],
         ]);
         expect(change(changes, "launchpad-staging-database-instance")).toMatchObject({ paths: ["password"], after: ["launchpad-staging-database-master-password"] });
     });
@@ -358,6 +360,17 @@ describe("the database is never deleted before its replacement exists", () => {
         expect(change(changes, "launchpad-staging-database-log-error")).toMatchObject({ kind: "replace", replacedBy: ["name"] });
         // The connection Secret's data changes: pulumi-kubernetes replaces a Secret for it, delete-first under its fixed name.
         expect(change(changes, "launchpad-staging-database-connection")).toMatchObject({ kind: "replace", order: "delete-first" });
+        // Then both colors' pods roll onto the new Secret: their template carries its uid, unknown until it
+        // exists (components/database-client.ts databaseRolloutAnnotations). Nothing else of theirs changes.
+        for (const color of ["blue", "green"]) {
+            expect(change(changes, `launchpad-staging-api-${color}`)).toMatchObject({
+                kind: "update",
+                paths: ["spec.template.metadata.annotations.launchpad.dev/database-connection"],
+                after: ["launchpad-staging-database-connection"],
+            });
+        }
+        // The migration and gate Jobs are not replaced (a Job's template is force-new): no migration runs again.
+        expect(changes.filter((c) => c.type === "kubernetes:batch/v1:Job")).toEqual([]);
     });
 
     it("production: the same restore is refused until the runbook's unprotect step", async () => {

@@ -71,6 +71,12 @@ export const ANNOTATIONS = {
      * the state, which a targeted update leaves as it was.
      */
     podShape: "launchpad.dev/pod-shape",
+    /**
+     * On a color's pod template: the uid of the database connection Secret its pods read
+     * (components/database-client.ts `databaseRolloutAnnotations`). A new Secret, which every change
+     * of its data makes, rolls the pods onto it.
+     */
+    databaseConnection: "launchpad.dev/database-connection",
 } as const;
 
 export const PROMOTION = { verified: "verified", history: "history", unverifiedAllowed: "unverified-allowed" } as const;
