@@ -161,8 +161,6 @@ export function restoredPoint(restore: RestoreConfig | undefined, record: Schema
     return undefined;
 }
 
-const ISO_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
-
 /**
  * Where a restore takes the database back to (`RestoredPoint`). A point-in-time restore to a time
  * of its own (database-corruption runbook A: just before the corruption) undoes every migration
@@ -173,7 +171,8 @@ const ISO_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
  */
 export function restoreCut(restore: RestoreConfig | undefined, record: SchemaRecord | undefined, recordedInstance: string | undefined, restoredInstance: string): RestoredPoint | undefined {
     const point = restoredPoint(restore, record);
-    if (point !== undefined || restore?.kind !== "pointInTime" || !ISO_TIME_RE.test(restore.time)) return point;
+    // Config holds a point in time to "latest" or an ISO-8601 UTC time (config/database.ts restoreProblems).
+    if (point !== undefined || restore?.kind !== "pointInTime" || restore.time === "latest") return point;
     return recordedInstance !== undefined && recordedInstance !== restoredInstance ? { time: restore.time } : undefined;
 }
 
