@@ -27,6 +27,7 @@ import { releaseId, succeededFor, type BlueGreenService, type RestorePointArgs }
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import type { Database } from "./database";
 import { LIVE_SERVICES_OUTPUT } from "./release-history";
+import { IDENTITY_OUTPUT, type StackIdentity } from "./identity-record";
 import { RESTORE_POINT_TIME_TAG, restorePointExpiryPolicy, restorePointIdentifier, restorePointStep, restorePointTime, takenAt } from "./restore-point";
 
 /** The stack output holding, per service, the schema version and the migrations that brought it there. */
@@ -142,25 +143,78 @@ export function outgoingReleases(service: ServiceConfig, record: ServiceSchemaRe
 }
 
 /**
+ * Where a restore takes the database back to: the recorded restore point it names (its time, and the
+ * service whose migration took it), or, for a point-in-time restore this update performs, its time.
+ */
+export interface RestoredPoint {
+    readonly time: string;
+    /** @default - no restore point named: a point in time of its own */
+    readonly service?: string;
+}
+
+/** The recorded restore point a restore names, whichever service's migration took it; undefined when it names none. */
+export function restoredPoint(restore: RestoreConfig | undefined, record: SchemaRecord | undefined): RestoredPoint | undefined {
+    for (const [service, r] of Object.entries(record ?? {})) {
+        const time = (r?.migrations ?? []).find((m) => restores(restore, m))?.restorePoint?.time;
+        if (time !== undefined) return { time, service };
+    }
+    return undefined;
+}
+
+/**
+ * Where a restore takes the database back to (`RestoredPoint`). A point-in-time restore to a time
+ * of its own (database-corruption runbook A: just before the corruption) undoes every migration
+ * whose update started after it, but only in the update that performs it: the instance the stack
+ * recorded (`identity.database.instance`) is not yet the restore's. Once done, the record no longer
+ * holds those migrations, and the restore key, which stays for the life of the database, must not
+ * undo the ones that come after it. Unknown (no recorded instance, "latest"): none.
+ */
+export function restoreCut(restore: RestoreConfig | undefined, record: SchemaRecord | undefined, recordedInstance: string | undefined, restoredInstance: string): RestoredPoint | undefined {
+    const point = restoredPoint(restore, record);
+    // Config holds a point in time to "latest" or an ISO-8601 UTC time (config/database.ts restoreProblems).
+    if (point !== undefined || restore?.kind !== "pointInTime" || restore.time === "latest") return point;
+    return recordedInstance !== undefined && recordedInstance !== restoredInstance ? { time: restore.time } : undefined;
+}
+
+/**
  * The time of the recorded restore point a restore names, whichever service's migration took it.
  * One database serves every service, so the restore undoes every service's migrations from then on.
  */
 export function restoredTime(restore: RestoreConfig | undefined, record: SchemaRecord | undefined): string | undefined {
-    return Object.values(record ?? {}).flatMap((r) => r?.migrations ?? []).find((m) => restores(restore, m))?.restorePoint?.time;
+    return restoredPoint(restore, record)?.time;
+}
+
+/**
+ * Whether `service`'s migration of the same update as the restore point stands after the restore.
+ * A restore point's snapshot is taken after the restore points and migration Jobs of the services
+ * before its own in `order` (config order, by name: components/environment.ts, `RestorePointArgs.after`),
+ * so it holds their migrations, and not those of the services after it. Restored to the point's time
+ * instead, the database is as it was when that update started, before every one of them.
+ */
+export function sameUpdateStands(restore: RestoreConfig | undefined, point: RestoredPoint | undefined, service: string, order: readonly string[]): boolean {
+    if (restore?.kind !== "snapshot" || point?.service === undefined) return false;
+    const mine = order.indexOf(service);
+    const theirs = order.indexOf(point.service);
+    return mine >= 0 && theirs >= 0 && mine < theirs;
 }
 
 /**
  * The step one update takes, from the service's config and its record. A migration "runs" when its
  * release id is not among the standing recorded ones: an unchanged release re-runs nothing.
  * @param deployedBefore see `outgoingReleases`. @default - whether the stack has a record
- * @param since `restoredTime`: this service's migrations whose restore point is that time or later
- * are undone too (one of the same update as the named one counts as undone: the record does not
- * say which ran first, and an older version assumed makes the rule check more, not less).
+ * @param since `restoreCut`'s time: this service's migrations whose restore point (else update) is
+ * later than that time are undone too, and one of the same update (the same time) unless `sameUpdateStands`.
  * @default - only a restore point of this service's own counts
+ * @param sameUpdateStands see the function of that name. @default false
  */
-export function schemaStep(service: ServiceConfig, record: ServiceSchemaRecord | undefined, restore?: RestoreConfig, deployedBefore = record !== undefined, since?: string): SchemaStep {
+export function schemaStep(service: ServiceConfig, record: ServiceSchemaRecord | undefined, restore?: RestoreConfig, deployedBefore = record !== undefined, since?: string, sameUpdateStands = false): SchemaStep {
     const recorded = record?.migrations ?? [];
-    const undone = (m: MigrationRecord) => since !== undefined && m.restorePoint !== undefined && Date.parse(m.restorePoint.time) >= Date.parse(since);
+    const undone = (m: MigrationRecord): boolean => {
+        if (since === undefined) return false;
+        // The restore point's time is its update's start, kept from a first attempt; staging takes none.
+        const [t, s] = [Date.parse(m.restorePoint?.time ?? m.at), Date.parse(since)];
+        return t > s || (t === s && !sameUpdateStands);
+    };
     // The service whose restore point it is goes back to just before that migration; the others by time.
     const own = recorded.findIndex((m) => restores(restore, m));
     const restoredAt = own >= 0 ? own : recorded.findIndex(undone);
@@ -427,10 +481,15 @@ export class SchemaGuard extends pulumi.ComponentResource {
         this.args = args;
         this.at = restorePointTime(runDate());
         const previous = previousRecord(args.previous);
+        // The instance the stack's last update left: a point-in-time restore undoes migrations only in the update that performs it.
+        const recordedInstance = (args.previous.getOutput(IDENTITY_OUTPUT) as pulumi.Output<StackIdentity | undefined>).apply((i) => i?.database?.instance);
+        const restoredInstance = databaseInstanceIdentifier(args.identifier, args.restore);
         for (const service of args.services) {
             this.before.set(service.name, previous.record.apply((record) => record?.[service.name]));
-            this.steps.set(service.name, pulumi.all([previous.record, previous.liveServices]).apply(([record, live]) => {
-                const step = schemaStep(service, record?.[service.name], args.restore, live?.[service.name] !== undefined, restoredTime(args.restore, record));
+            this.steps.set(service.name, pulumi.all([previous.record, previous.liveServices, recordedInstance]).apply(([record, live, instance]) => {
+                const point = restoreCut(args.restore, record, instance, restoredInstance);
+                const stands = sameUpdateStands(args.restore, point, service.name, args.services.map((s) => s.name));
+                const step = schemaStep(service, record?.[service.name], args.restore, live?.[service.name] !== undefined, point?.time, stands);
                 assertSchemaRule(args.stack, schemaProblems(service, step, live?.[service.name]?.color));
                 if (step.migration !== undefined && step.outgoing === undefined) {
                     void pulumi.log.warn(unknownOutgoingLine(service.name, step.migration.color), this);

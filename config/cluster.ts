@@ -195,7 +195,7 @@ export function clusterProblems(c: RawCluster | undefined, net: RawNetwork | und
     }
     const key = "launchpad:cluster";
     if (c.kubeconfig !== undefined && !secretKeys.has(key)) {
-        out.push("launchpad:cluster.kubeconfig: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path cluster.kubeconfig < kubeconfig.yaml`");
+        out.push("launchpad:cluster.kubeconfig: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path launchpad:cluster.kubeconfig < kubeconfig.yaml`");
     }
     if (c.kubeconfig === undefined) {
         if (c.endpointAccess === "public" && c.endpointPublicAccessCidrs.length === 0) {

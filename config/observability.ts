@@ -293,8 +293,8 @@ export interface ObservabilityRuleInput {
 
 /** The store-as-secret hint for a secret path set in plain text. */
 const SECRET_HINTS: Readonly<Record<string, string>> = {
-    "launchpad:alerting.slackWebhookUrl": "pulumi config set --secret --path alerting.slackWebhookUrl <url>",
-    "launchpad:alerting.pagerDutyIntegrationKey": "pulumi config set --secret --path alerting.pagerDutyIntegrationKey <key>",
+    "launchpad:alerting.slackWebhookUrl": "pulumi config set --secret --path launchpad:alerting.slackWebhookUrl <url>",
+    "launchpad:alerting.pagerDutyIntegrationKey": "pulumi config set --secret --path launchpad:alerting.pagerDutyIntegrationKey <key>",
     "grafana:auth": "pulumi config set --secret grafana:auth <token>",
 };
 
@@ -312,7 +312,7 @@ export function observabilityProblems(p: ObservabilityRuleInput, input: ConfigIn
     if (alerting?.pagerDutyIntegrationKey !== undefined) plain("launchpad:alerting", "launchpad:alerting.pagerDutyIntegrationKey");
     if (alerting?.heartbeatUrl !== undefined && input.secretPaths?.has("launchpad:alerting.heartbeatUrl") === true) {
         // A secret would end up in clear in Grafana's webhook settings (config/schema.ts, SECRET_PATHS).
-        out.push("launchpad:alerting.heartbeatUrl: received [secret]; expected plain text, since Grafana keeps a webhook URL as a plain setting and a secret must stay secret: set it with `pulumi config set --path alerting.heartbeatUrl <url>`");
+        out.push("launchpad:alerting.heartbeatUrl: received [secret]; expected plain text, since Grafana keeps a webhook URL as a plain setting and a secret must stay secret: set it with `pulumi config set --path launchpad:alerting.heartbeatUrl <url>`");
     }
     if (p.grafanaAuth !== undefined) plain("grafana:auth", "grafana:auth");
     const shown = (v: unknown): string => describeValue(v, input.secretKeys.has("launchpad:alerting"));

@@ -56,7 +56,7 @@ describe("the command-line extractor", () => {
         // Inline code in a sentence is a fragment; so is a message's quoted command in TypeScript.
         expect(ALL.find((c) => c.file === "docs/runbooks/README.md" && c.text === "aws rds modify-db-instance --no-deletion-protection")).toMatchObject({ tool: "aws", argv: ["rds", "modify-db-instance", "--no-deletion-protection"], fragment: true });
         expect(ALL.find((c) => c.file === "scripts/rollback.ts" && c.argv.join(" ") === "up --stack launchpad-dummy")).toMatchObject({ tool: "pulumi", fragment: true });
-        expect(ALL.find((c) => c.file === "config/observability.ts" && c.argv[0] === "config" && c.argv.includes("alerting.slackWebhookUrl"))?.argv).toEqual(["config", "set", "--secret", "--path", "alerting.slackWebhookUrl", "launchpad-dummy"]);
+        expect(ALL.find((c) => c.file === "config/observability.ts" && c.argv[0] === "config" && c.argv.includes("launchpad:alerting.slackWebhookUrl"))?.argv).toEqual(["config", "set", "--secret", "--path", "launchpad:alerting.slackWebhookUrl", "launchpad-dummy"]);
         // A wrapper's own body (`exec aws ... "$@"`) is not a command line.
         expect(ALL.filter((c) => c.file === "scripts/db/lib.sh")).toEqual([]);
     });

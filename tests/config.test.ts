@@ -75,7 +75,7 @@ describe("npm run plan refuses malformed config with exit code 2 and one exact m
             stdout: "",
             stderr:
                 'Invalid configuration for stack "staging" (1 problem):\n' +
-                "  - launchpad:cluster.kubeconfig: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path cluster.kubeconfig < kubeconfig.yaml`\n",
+                "  - launchpad:cluster.kubeconfig: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path launchpad:cluster.kubeconfig < kubeconfig.yaml`\n",
         });
     });
 

@@ -8,7 +8,9 @@
 import { execFile } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
-import { colorRecord, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
+import { colorRecord, restoreCut, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
+import { IDENTITY_OUTPUT } from "../components/identity-record";
+import { databaseInstanceIdentifier } from "../lib/stack-name";
 import { restorePointExpiryKey, restorePointTarget, takenAt } from "../components/restore-point";
 import { COLORS, type Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/engine";
@@ -638,6 +640,42 @@ describe("a restore that names a recorded restore point", () => {
     it("any other restore leaves the record's version", async () => {
         const service = (await loadConfigFor("staging", sets)).services[0];
         expect(schemaStep(service, record, { kind: "snapshot", snapshot: "some-other-snapshot" })).toMatchObject({ current: 4, target: 4 });
+    });
+});
+
+// docs/runbooks/database-corruption.md A: the database restored to T, just before the corruption. A
+// migration whose update started after T is not in the restored database (RDS restores the instance
+// as it was at T), so its releases are checked against the version before it, as for a restore point.
+describe("a point-in-time restore to a time of its own", () => {
+    const rp = { snapshot: "launchpad-production-db-pre-api-green-v3-to-v4", time: "2026-11-20T09:00:00Z" };
+    const record = { api: { version: 4, migrations: [{ color: "green" as const, releaseId: "0123456789", image: "ghcr.io/acme/api:1.5.0", fromVersion: 3, toVersion: 4, at: rp.time, restorePoint: rp }] } };
+    const restore = (time: string) => ({ kind: "pointInTime" as const, sourceInstance: "launchpad-production-db", time });
+    const restored = (time: string) => databaseInstanceIdentifier("launchpad-production", restore(time));
+    const sets = [...release("blue", { version: 4, supports: [3, 4] }), ...release("green", { version: 4, supports: [3, 4] }), "launchpad:promotion.allowUnverified=true"];
+
+    it("in the update that performs it (the recorded instance is not yet the restore's), undoes each migration whose update started after its time", async () => {
+        const before = "2026-11-19T12:00:00Z";
+        expect(restoreCut(restore(before), record, "launchpad-production-db", restored(before))).toEqual({ time: before });
+        const service = (await loadConfigFor("production", sets)).services[0];
+        expect(schemaStep(service, record.api, restore(before), true, before)).toMatchObject({ current: 3, target: 3, standing: [] });
+        // A time after the migration's update started keeps it.
+        expect(schemaStep(service, record.api, restore("2026-11-21T00:00:00Z"), true, "2026-11-21T00:00:00Z")).toMatchObject({ current: 4, standing: record.api.migrations });
+    });
+
+    it("undoes none once performed (the key stays for the database's life, and later migrations stand), for \"latest\", or without a recorded instance", () => {
+        const before = "2026-11-19T12:00:00Z";
+        expect(restoreCut(restore(before), record, restored(before), restored(before))).toBeUndefined();
+        expect(restoreCut(restore("latest"), record, "launchpad-production-db", restored("latest"))).toBeUndefined();
+        expect(restoreCut(restore(before), record, undefined, restored(before))).toBeUndefined();
+    });
+
+    it("the production plan checks the releases against the restored version, read from the stack's recorded instance", async () => {
+        const identity = (await planStack("production")).outputs[IDENTITY_OUTPUT];
+        const set = `launchpad:database.restore={sourceInstance: launchpad-production-db, time: "2026-11-19T12:00:00Z"}`;
+        const p = await planStack("production", [...sets, set], { previousOutputs: { schemaVersions: record, [IDENTITY_OUTPUT]: identity } });
+        expect(p.log.filter((l) => l.startsWith("info: schema "))).toEqual(["info: schema api: version 3, no migration"]);
+        await expect(planStack("production", [...release("blue", { version: 4, supports: [4, 4] }), ...release("green", { version: 4, supports: [4, 4] }), "launchpad:promotion.allowUnverified=true", set], { previousOutputs: { schemaVersions: record, [IDENTITY_OUTPUT]: identity } }))
+            .rejects.toThrow(/expected a range that includes the current schema version 3/);
     });
 });
 

@@ -236,4 +236,31 @@ describe("a restore of one service's restore point, with two services on the one
         const p = await planStack("production", [...schemas("[7, 8]"), restoring(record.admin.migrations[0].restorePoint.snapshot)], { previousOutputs: { schemaVersions: record } });
         expect(p.log.filter((l) => l.startsWith("info: schema "))).toEqual(["info: schema admin: version 7, no migration", "info: schema api: version 4, no migration"]);
     });
+
+    // One update migrated both on the 20th, so both restore points carry that update's time. The
+    // services go in config order (by name: admin, then api), each restore point after the restore
+    // points and migration Jobs of the services before it (components/environment.ts), so api's
+    // snapshot holds admin's migration and admin's snapshot holds neither; the point in time itself,
+    // that update's start, is before both.
+    describe("two migrations of one update", () => {
+        const same = {
+            api: { version: 4, migrations: [migration("api", 3, 20)] },
+            admin: { version: 8, migrations: [migration("admin", 7, 20)] },
+        };
+        const schemaLines = (p: { log: readonly string[] }) => p.log.filter((l) => l.startsWith("info: schema "));
+
+        it("restoring the later service's snapshot keeps the earlier service's migration, which its snapshot waited for", async () => {
+            const p = await planStack("production", [...schemas("[8, 8]"), restoring(same.api.migrations[0].restorePoint.snapshot)], { previousOutputs: { schemaVersions: same } });
+            expect(schemaLines(p)).toEqual(["info: schema admin: version 8, no migration", "info: schema api: version 3, no migration"]);
+        });
+
+        it("restoring the earlier service's snapshot, or the update's point in time, undoes both", async () => {
+            await expect(planStack("production", [...schemas("[8, 8]"), restoring(same.admin.migrations[0].restorePoint.snapshot)], { previousOutputs: { schemaVersions: same } }))
+                .rejects.toThrow(/launchpad:services\.admin\.releases\.blue\.schema\.supports: received \[8,8\]; expected a range that includes the current schema version 7/);
+            const bySnapshot = await planStack("production", [...schemas("[7, 8]"), restoring(same.admin.migrations[0].restorePoint.snapshot)], { previousOutputs: { schemaVersions: same } });
+            expect(schemaLines(bySnapshot)).toEqual(["info: schema admin: version 7, no migration", "info: schema api: version 3, no migration"]);
+            const byTime = await planStack("production", [...schemas("[7, 8]"), `launchpad:database.restore={sourceInstance: launchpad-production-db, time: "${at(20)}"}`], { previousOutputs: { schemaVersions: same } });
+            expect(schemaLines(byTime)).toEqual(["info: schema admin: version 7, no migration", "info: schema api: version 3, no migration"]);
+        });
+    });
 });

@@ -97,7 +97,7 @@ describe("threshold config", () => {
             }
         };
         expect(problems({ "grafana:auth": "token", "launchpad:alerting": { pagerDutyIntegrationKey: "k" } })).toEqual([
-            "launchpad:alerting.pagerDutyIntegrationKey: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path alerting.pagerDutyIntegrationKey <key>`",
+            "launchpad:alerting.pagerDutyIntegrationKey: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path launchpad:alerting.pagerDutyIntegrationKey <key>`",
             "grafana:auth: received a plain-text value; expected a secret: set it with `pulumi config set --secret grafana:auth <token>`",
         ]);
         expect(problems({})).toEqual([
@@ -119,7 +119,7 @@ describe("threshold config", () => {
         const alerting = { emailAddresses: ["oncall@shop.internal"], heartbeatUrl: "https://hc-ping.com/0b1c" };
         expect(problems({ "grafana:auth": "t", "launchpad:alerting": alerting }, new Set(["grafana:auth"]))).toEqual([]);
         expect(problems({ "grafana:auth": "t", "launchpad:alerting": alerting }, new Set(["grafana:auth", "launchpad:alerting"]), new Set(["grafana:auth", "launchpad:alerting.heartbeatUrl"]))).toEqual([
-            "launchpad:alerting.heartbeatUrl: received [secret]; expected plain text, since Grafana keeps a webhook URL as a plain setting and a secret must stay secret: set it with `pulumi config set --path alerting.heartbeatUrl <url>`",
+            "launchpad:alerting.heartbeatUrl: received [secret]; expected plain text, since Grafana keeps a webhook URL as a plain setting and a secret must stay secret: set it with `pulumi config set --path launchpad:alerting.heartbeatUrl <url>`",
         ]);
         const production = { "launchpad:tier": "production", "grafana:auth": "t", "launchpad:alerting": { emailAddresses: ["oncall@shop.internal"], pagerDuty: false } };
         expect(problems(production, new Set(["grafana:auth"])).filter((p) => p.includes("heartbeatUrl"))).toEqual([

@@ -288,7 +288,7 @@ describe("docs/runbooks/region-failure.md step 4, walked from the page", () => {
             "login",
             "stack init from production",
             "replication us-west-2 -> us-east-2",
-            "no database.restore",
+            "no launchpad:database.restore",
             "plan: exit 0",
             expect.stringMatching(source === "c" ? /^preview: launchpad-prod-dr-db$/ : /^preview: launchpad-prod-dr-db-r[0-9a-f]{8}$/),
             "up",

@@ -59,7 +59,7 @@ describe("the stack file's secure leaves, read in a real run", () => {
         expect(problems(undefined).filter((p) => p.includes("slackWebhookUrl"))).toEqual([]);
         // Per leaf (the stack file read): refused, with the fix.
         expect(problems(stackFileSecretPaths(dir, "launchpad", "prod", secretKeys)).filter((p) => p.includes("slackWebhookUrl"))).toEqual([
-            "launchpad:alerting.slackWebhookUrl: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path alerting.slackWebhookUrl <url>`",
+            "launchpad:alerting.slackWebhookUrl: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path launchpad:alerting.slackWebhookUrl <url>`",
         ]);
     });
 });

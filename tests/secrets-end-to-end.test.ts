@@ -30,12 +30,12 @@ describe("npm run plan: secret config that would land in clear is a config error
         [
             "a plain PagerDuty key beside a secure Slack webhook (checked per leaf, not per key)",
             [...SLACK_SECRET, "--set", "launchpad:alerting.pagerDutyIntegrationKey=plain-key-1234"],
-            "launchpad:alerting.pagerDutyIntegrationKey: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path alerting.pagerDutyIntegrationKey <key>`",
+            "launchpad:alerting.pagerDutyIntegrationKey: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path launchpad:alerting.pagerDutyIntegrationKey <key>`",
         ],
         [
             "a plain Slack webhook beside a secure PagerDuty key",
             [...PD_SECRET, "--set", "launchpad:alerting.slackWebhookUrl=https://hooks.slack.com/services/T0/B0/plain"],
-            "launchpad:alerting.slackWebhookUrl: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path alerting.slackWebhookUrl <url>`",
+            "launchpad:alerting.slackWebhookUrl: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path launchpad:alerting.slackWebhookUrl <url>`",
         ],
         [
             "a secure tag value",
@@ -121,7 +121,7 @@ describe("stack file secrets and --set (plan/stack-config.ts)", () => {
         const err = await runPlan({ root: project.root, stack: "secrets", sets: ["launchpad:alerting.slackWebhookUrl=https://hooks.slack.com/services/T0/B0/plain"] }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ConfigError);
         expect((err as ConfigError).problems).toEqual([
-            "launchpad:alerting.slackWebhookUrl: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path alerting.slackWebhookUrl <url>`",
+            "launchpad:alerting.slackWebhookUrl: received a plain-text value; expected a secret: set it with `pulumi config set --secret --path launchpad:alerting.slackWebhookUrl <url>`",
         ]);
     });
 });
