@@ -100,6 +100,17 @@ describe("changes that update in place", () => {
     });
 });
 
+describe("launchpad:database.caBundleUrl is in the pod templates (docs/data-protection.md, \"The data layer\")", () => {
+    it("setting it rolls both colors in place, their db-ca init container's DB_SSL_CA_URL only, and updates the dump CronJob's check container", async () => {
+        const { changes } = await changesOf("staging", ['launchpad:database.caBundleUrl="https://ca.example.internal/rds-global-bundle.pem"']);
+        expect(changes.map((c) => [c.name, c.kind, c.paths])).toEqual([
+            ["launchpad-staging-api-blue", "update", ["spec.template.spec.initContainers[0].env[0].value"]],
+            ["launchpad-staging-api-green", "update", ["spec.template.spec.initContainers[0].env[0].value"]],
+            ["launchpad-staging-logical-backup-dump", "update", ["spec.jobTemplate.spec.template.spec.initContainers[0].env[8].value"]],
+        ]);
+    });
+});
+
 describe("changes that replace", () => {
     it("a gate Job is replaced create-first: its name carries the release, so the new one never collides", async () => {
         const { changes } = await changesOf("production", ["launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0"]);
@@ -192,6 +203,14 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         const json = JSON.parse(dashboard.inputs.configJson) as Record<string, unknown>;
         expect(planChanges(before, edited(before, dashboard.name, { configJson: JSON.stringify({ ...json, title: "renamed" }) }))).toMatchObject([{ kind: "update", paths: ["configJson"] }]);
         expect(planChanges(before, edited(before, dashboard.name, { configJson: JSON.stringify({ ...json, uid: "other-uid" }) }))).toMatchObject([{ kind: "replace", replacedBy: ["configJson"] }]);
+    });
+
+    it("a change of the CA fetch scripts replaces their ConfigMap under its name, deleted first (pulumi-kubernetes diff.go: a ConfigMap's data without enableConfigMapMutable; provider.go Diff: a kept name), and nothing else: no pod template, no migration Job", async () => {
+        const before = await planStack("staging");
+        const name = "launchpad-staging-api-db-ca-fetch";
+        const data = named(before, name).inputs.data as Record<string, string>;
+        const changes = planChanges(before, edited(before, name, { data: { ...data, "lib.sh": `${data["lib.sh"]}# edited\n` } }));
+        expect(changes.map((c) => [c.name, c.kind, c.replacedBy, c.order])).toEqual([[name, "replace", ["data.lib.sh"], "delete-first"]]);
     });
 
     it("a password's length replaces the password (random resource_password.go length RequiresReplace); the instance takes the new one as an update (rds/instance.go: password is not ForceNew) and the connection Secret is replaced (pulumi-kubernetes diff.go: stringData), so both colors' pods roll onto it", async () => {
