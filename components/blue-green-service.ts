@@ -320,7 +320,7 @@ function sortedJson(v: unknown): string {
 }
 
 /** A stand-in database for `podShape`: the env names it gives are the same for every engine and bundle. */
-const SHAPE_DATABASE: DatabaseClientPodInputs = { secretName: "", secretUid: "", engine: "postgres", caBundleUrl: undefined, caFetchConfigMap: "" };
+const SHAPE_DATABASE: DatabaseClientPodInputs = { secretName: "", connectionDigest: "", engine: "postgres", caBundleUrl: undefined, caFetchConfigMap: "" };
 
 /**
  * A 10-hex hash per `POD_PARTS` part of the color's Deployment pod template as config builds it
@@ -332,7 +332,7 @@ export function podShape(service: ServiceConfig, color: Color): Record<PodPart, 
     const spec = deploymentSpec({ service, color, project: "", zoneSpread: "DoNotSchedule", database: SHAPE_DATABASE, envSecretName: "" });
     const template = spec.template as k8s.types.input.core.v1.PodTemplateSpec & { spec: k8s.types.input.core.v1.PodSpec; metadata: { annotations: Record<string, unknown> } };
     const app = (template.spec.containers as k8s.types.input.core.v1.Container[])[0];
-    // The release's own annotations, the connection Secret's uid and the autoscaler's, which no config key sets.
+    // The release's own annotations, the connection settings' digest and the autoscaler's, which no config key sets.
     const notParts: readonly string[] = [ANNOTATIONS.releaseId, ANNOTATIONS.image, ANNOTATIONS.databaseConnection, AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes];
     const annotations = Object.fromEntries(Object.entries(template.metadata.annotations).filter(([k]) => !notParts.includes(k)));
     const parts: Record<PodPart, unknown> = {
@@ -380,6 +380,11 @@ export function servingSelector<C extends pulumi.Input<Color>>(service: ServiceC
 /** Name of the Secret holding one color's env when the services config is secret. */
 export function envSecretName(service: ServiceConfig, color: Color): string {
     return `${service.name}-${color}-env`;
+}
+
+/** Name of the smoke runner's ConfigMap. */
+export function smokeConfigMapName(service: ServiceConfig): string {
+    return `${service.name}-smoke`;
 }
 
 /** Name of the ConfigMap with the database CA fetch script (components/database-client.ts). */
@@ -1075,7 +1080,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const s = args.service;
         const child = { parent: this, provider: args.k8sProvider };
         const configMap = new k8s.core.v1.ConfigMap(`${name}-smoke`, {
-            metadata: { name: `${s.name}-smoke`, namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.smoke) },
+            metadata: { name: smokeConfigMapName(s), namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.smoke) },
             data: smokeConfigMapData(s, args.smokeRunner),
         }, child);
         const policy = s.fromSecret
@@ -1106,7 +1111,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
             metadata: { name: caFetchConfigMapName(s), namespace: args.namespace, labels: serviceLabels(s, args.project, ROLES.workload) },
             data: caFetchConfigMapData(),
         }, { parent: this, provider: args.k8sProvider });
-        return { ...args.database, caFetchConfigMap: configMap.metadata.name };
+        // By name, waited for: an input taken from it would replace the pods' Deployments and Jobs with it (database-client.ts DatabaseClient).
+        return { ...args.database, caFetchConfigMap: caFetchConfigMapName(s), dependsOn: [...(args.database.secret !== undefined ? [args.database.secret] : []), configMap] };
     }
 
     /** The live Service: it selects the live color only once that color's Deployment is up and its gate passed. */
@@ -1146,10 +1152,13 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const envSecret = envData !== undefined
             ? new k8s.core.v1.Secret(`${name}-${color}-env`, { metadata: { ...meta(ROLES.workload), name: envSecretName(s, color) }, stringData: envData }, child)
             : undefined;
-        const migration = this.migration(name, args, color, { parent: this }, database, envSecret?.metadata.name);
+        // Named objects by name, waited for (components/database-client.ts DatabaseClient): never an input taken from them.
+        const waitFor = [...(database?.dependsOn ?? []), ...(envSecret !== undefined ? [envSecret] : [])];
+        const envName = envSecret !== undefined ? envSecretName(s, color) : undefined;
+        const migration = this.migration(name, args, color, { parent: this }, database, envName, waitFor);
         const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
             metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload), annotations: { [ANNOTATIONS.podShape]: JSON.stringify(podShape(s, color)) } },
-            spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, database, envSecretName: envSecret?.metadata.name, owner: this, releaseChecked: args.releaseChecked }),
+            spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, database, envSecretName: envName, owner: this, releaseChecked: args.releaseChecked }),
         // The new pods start only after the color's migration succeeded, and after the load balancer
         // controller's webhook serves: it gives a pod its ALB readiness gate at creation only (components/platform.ts).
         // spec.replicas: the autoscaler owns the count after creation. With server-side apply (the
@@ -1157,7 +1166,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         // manager (the HPA's scale writes) owns it, and otherwise sends the live value, so an update
         // never resets the HPA's count
         // (pulumi-kubernetes provider/pkg/await/await.go ssaUpdate -> handleSSAIgnoreFields).
-        }, { ...child, ignoreChanges: ["spec.replicas"], customTimeouts: deploymentTimeouts(s), dependsOn: [...(migration !== undefined ? [migration.job] : []), ...(args.ingressController !== undefined ? [args.ingressController] : [])] });
+        }, { ...child, ignoreChanges: ["spec.replicas"], customTimeouts: deploymentTimeouts(s), dependsOn: [...waitFor, ...(migration !== undefined ? [migration.job] : []), ...(args.ingressController !== undefined ? [args.ingressController] : [])] });
         const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName, args.previousLiveColor) }, child);
@@ -1170,7 +1179,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 labels: colorLabels(s, color, args.project, ROLES.gate),
                 annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
             },
-            spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smoke.metadata.name, policySecretName: smokePolicy?.metadata.name, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl, owner: this }),
+            // By name; dependsOn below waits for both (components/database-client.ts DatabaseClient).
+            spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smokeConfigMapName(s), policySecretName: smokePolicy !== undefined ? smokePolicySecretName(s) : undefined, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl, owner: this }),
         }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
         const loadJob = s.performance?.loadGate === true ? this.loadGate(name, args, color, gateJob, child) : undefined;
         return { deployment, preview, gateJob, loadJob, migration };
@@ -1263,12 +1273,13 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 labels,
                 annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
             },
-            spec: loadtestJobSpec(labels, config.metadata.name, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image }, aws),
+            // By name; dependsOn waits for it (components/database-client.ts DatabaseClient).
+            spec: loadtestJobSpec(labels, objectName, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image }, aws),
         }, { ...child, dependsOn: [smokeGate, config, ...(gate.access?.ready ?? [])], customTimeouts: loadGateTimeouts(s) });
     }
 
     /** The color's restore point (when the stack takes them) and migration Job, or undefined without `migrate`. */
-    private migration(name: string, args: BlueGreenServiceArgs, color: Color, parent: pulumi.CustomResourceOptions, database: DatabaseClientPodInputs | undefined, envSecret?: pulumi.Output<string>): { job: k8s.batch.v1.Job; restorePoint?: aws.rds.Snapshot } | undefined {
+    private migration(name: string, args: BlueGreenServiceArgs, color: Color, parent: pulumi.CustomResourceOptions, database: DatabaseClientPodInputs | undefined, envSecret: string | undefined, waitFor: readonly pulumi.Resource[]): { job: k8s.batch.v1.Job; restorePoint?: aws.rds.Snapshot } | undefined {
         const s = args.service;
         const release = s.releases[color];
         if (release.migrate === undefined || release.schema === undefined) {
@@ -1325,7 +1336,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 },
             },
             spec: migrationJobSpec({ service: s, color, project: args.project, database, envSecretName: envSecret, owner: this }),
-        }, { ...parent, provider: args.k8sProvider, dependsOn: restorePoint !== undefined ? [restorePoint] : [], customTimeouts: MIGRATION_TIMEOUTS });
+        }, { ...parent, provider: args.k8sProvider, dependsOn: [...waitFor, ...(restorePoint !== undefined ? [restorePoint] : [])], customTimeouts: MIGRATION_TIMEOUTS });
         return { job, restorePoint };
     }
 }

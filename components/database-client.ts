@@ -22,12 +22,25 @@ import { restrictedContainer } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS, CONNECTION_TLS_KEYS, connectionTlsSettings, DATABASE_CA_DIR, DATABASE_CA_FILE } from "./database";
 import { AWS_CLI_IMAGE, SCRIPTS_DIR } from "./logical-backup";
 
-/** What a service needs to know of the stack's database to connect to it, verifying it. */
+/**
+ * What a service needs to know of the stack's database to connect to it, verifying it.
+ *
+ * The pods name the connection Secret (and the CA fetch ConfigMap) by their fixed names, plain
+ * strings, and wait for them through `dependsOn`, never through an input taken from them: each is
+ * replaced, deleted first under its name, when its data changes (pulumi-kubernetes diff.go
+ * `forceNewProperties`; provider.go `Diff`), and before such a delete the engine replaces every
+ * dependent that takes an input from it and would be replaced by that whole input (`spec`) becoming
+ * unknown (pulumi/pulumi pkg/resource/deploy/step_generator.go `calculateDependentReplacements`),
+ * which a Deployment (`spec.selector`) and a Job (`spec.template`) are: the live color would be
+ * deleted, and each migration run again (pulumi/pulumi-kubernetes#1567). `dependsOn` is not such an input.
+ */
 export interface DatabaseClient {
-    /** The connection Secret (keys `CONNECTION_SECRET_KEYS`). */
-    readonly secretName: pulumi.Input<string>;
-    /** That Secret's `metadata.uid` ({@link databaseRolloutAnnotations}). */
-    readonly secretUid: pulumi.Input<string>;
+    /** The connection Secret's name (keys `CONNECTION_SECRET_KEYS`), a plain string: see above. */
+    readonly secretName: string;
+    /** The connection Secret, which the pods wait for. @default - none (a builder called on its own) */
+    readonly secret?: pulumi.Resource;
+    /** A digest of the Secret's settings, not taken from the Secret ({@link databaseRolloutAnnotations}). */
+    readonly connectionDigest: pulumi.Input<string>;
     readonly engine: DbEngine;
     /**
      * The RDS CA bundle's address: `launchpad:database.caBundleUrl`, else the stack's partition's
@@ -40,7 +53,10 @@ export interface DatabaseClient {
 
 /** A {@link DatabaseClient} with the ConfigMap of {@link CA_FETCH_FILES} its pods run. */
 export interface DatabaseClientPodInputs extends DatabaseClient {
-    readonly caFetchConfigMap: pulumi.Input<string>;
+    /** Its name, a plain string ({@link DatabaseClient}). */
+    readonly caFetchConfigMap: string;
+    /** The Secret and the ConfigMap, for the pods' `dependsOn`. @default [] */
+    readonly dependsOn?: readonly pulumi.Resource[];
 }
 
 /** The emptyDir holding the bundle: written by the init container, read-only in the app. */
@@ -99,17 +115,17 @@ export function caFetchContainer(caBundleUrl: string | undefined, uid: number, t
 
 /**
  * What a long-running pod's template (a color's Deployment) carries so that it rolls onto a new
- * connection: the Secret's uid. Kubernetes never refreshes environment variables of a running
- * container from a Secret, and the Secret keeps its name, so without it the pods would keep a
- * restore's old host or a rotated password until someone restarted them. pulumi-kubernetes
- * replaces a Secret whose `type`, `stringData` or `data` changes (provider/pkg/provider/diff.go
- * `forceNewProperties`, without `enableSecretMutable`, which Launchpad does not set), so the uid
- * changes exactly when the connection does, after the new Secret exists; the Deployment is updated
- * in place (its forceNew is `.spec.selector`) with `maxUnavailable: 0`. Not on a Job: its template
- * is immutable, so a new value would replace it and run it again.
+ * connection: a digest of the Secret's settings (components/database.ts `connectionDigest`).
+ * Kubernetes never refreshes environment variables of a running container from a Secret, and the
+ * Secret keeps its name, so without it the pods would keep a restore's old host or a rotated password
+ * until someone restarted them. The digest changes exactly when the connection does; the Deployment
+ * waits for the new Secret (`dependsOn`) and is updated in place (its forceNew is `.spec.selector`)
+ * with `maxUnavailable: 0`. Not from the Secret's own outputs (its uid): that input would make the
+ * Deployment be replaced with the Secret ({@link DatabaseClient}). Not on a Job: its template is
+ * immutable, so a new value would replace it and run it again.
  */
 export function databaseRolloutAnnotations(client: DatabaseClient): Record<string, pulumi.Input<string>> {
-    return { [ANNOTATIONS.databaseConnection]: client.secretUid };
+    return { [ANNOTATIONS.databaseConnection]: client.connectionDigest };
 }
 
 /** What a pod that connects to the database adds to its spec. */

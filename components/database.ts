@@ -8,6 +8,7 @@
  * the DR region where the tier asks for it; and the application's connection settings in a
  * Kubernetes Secret, never in config, outputs or the plan. Every safety switch is read from `Safety`.
  */
+import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -736,17 +737,36 @@ function rdsInstance(ctx: DatabaseContext, key: aws.kms.Key, siblings: Omit<Inst
     return { instance, masterPassword };
 }
 
-/** The Kubernetes Secret with the connection settings (keys {@link CONNECTION_SECRET_KEYS}), as RDS reports them. */
-function connectionSecret(ctx: DatabaseContext, instance: aws.rds.Instance, password: pulumi.Output<string>): k8s.core.v1.Secret {
+/**
+ * A digest of the connection settings (10 hex digits of SHA-256 over them, key by key): a new value
+ * exactly when the connection Secret's data changes (a restore's host, a rotated password). In clear
+ * on the pods' template; the settings include the generated master password ({@link PASSWORD_LENGTH}
+ * random characters), which no search over a 40-bit digest can recover. Not a Pulumi secret: a
+ * secret inside a Deployment's spec would make its whole `spec` output secret, and with it the
+ * release history read from it (components/blue-green-service.ts `rolledOut`).
+ */
+export function connectionDigest(settings: Readonly<Record<string, string>>): string {
+    return createHash("sha256").update(JSON.stringify(CONNECTION_SECRET_KEYS.map((k) => [k, settings[k]]))).digest("hex").slice(0, 10);
+}
+
+/**
+ * The Kubernetes Secret with the connection settings (keys {@link CONNECTION_SECRET_KEYS}), as RDS
+ * reports them, and their {@link connectionDigest}, taken from the same settings, not from the Secret:
+ * an input taken from the Secret would make the pods' Deployments be replaced with it (see
+ * components/database-client.ts `DatabaseClient`).
+ */
+function connectionSecret(ctx: DatabaseContext, instance: aws.rds.Instance, password: pulumi.Output<string>): { secret: k8s.core.v1.Secret; digest: pulumi.Output<string> } {
     const { parent, name, args } = ctx;
-    return new k8s.core.v1.Secret(`${name}-connection`, connectionSecretArgs(args.namespace, connectionSettings({
+    const settings = connectionSettings({
         host: instance.address,
         port: instance.port,
         database: instance.dbName,
         username: instance.username,
         password,
         engine: args.config.engine,
-    })), { parent, provider: args.k8sProvider });
+    });
+    const secret = new k8s.core.v1.Secret(`${name}-connection`, connectionSecretArgs(args.namespace, settings), { parent, provider: args.k8sProvider });
+    return { secret, digest: pulumi.unsecret(pulumi.all(settings).apply(connectionDigest)) };
 }
 
 export class Database extends pulumi.ComponentResource {
@@ -768,11 +788,10 @@ export class Database extends pulumi.ComponentResource {
     public readonly parameterGroupName: pulumi.Output<string>;
     /** Name of the Kubernetes Secret holding the connection settings, in the stack's namespace. */
     public readonly connectionSecretName: pulumi.Output<string>;
-    /**
-     * The connection Secret's `metadata.uid`: a new value whenever the Secret's data changes (a
-     * restore's host, a rotated password), because pulumi-kubernetes replaces a Secret for that.
-     */
-    public readonly connectionSecretUid: pulumi.Output<string>;
+    /** The connection Secret itself: what a pod that reads it waits for (`dependsOn`). */
+    public readonly connectionSecret: k8s.core.v1.Secret;
+    /** {@link connectionDigest} of the Secret's settings: a new value whenever its data changes. */
+    public readonly connectionDigest: pulumi.Output<string>;
     /** ARN of the automated backups replicated to the DR region; undefined when the tier does not replicate. */
     public readonly drReplicationArn: pulumi.Output<string> | undefined;
     /** The tag the AWS Backup selection matches (`backup-plan: <backupPlanName>`). */
@@ -800,7 +819,7 @@ export class Database extends pulumi.ComponentResource {
         const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, parameterGroupArgs(config, ctx.instanceIdentifier, args.tags, `${name}-params`), { parent: this });
         const { instance, masterPassword } = rdsInstance(ctx, key, { subnetGroupName: subnetGroup.name, securityGroupId: securityGroup.id, parameterGroupName: parameterGroup.name });
         const replication = args.safety.replicateBackupsToDr ? drBackups(ctx, instance) : undefined;
-        const secret = connectionSecret(ctx, instance, masterPassword);
+        const { secret, digest } = connectionSecret(ctx, instance, masterPassword);
 
         this.instanceIdentifier = instance.identifier;
         this.arn = instance.arn;
@@ -813,7 +832,8 @@ export class Database extends pulumi.ComponentResource {
         this.subnetGroupName = subnetGroup.name;
         this.parameterGroupName = parameterGroup.name;
         this.connectionSecretName = secret.metadata.name;
-        this.connectionSecretUid = secret.metadata.uid;
+        this.connectionSecret = secret;
+        this.connectionDigest = digest;
         this.drReplicationArn = replication?.id;
         this.backupPlanTag = backupPlanTag(args.backupPlanName);
         this.registerOutputs({
@@ -828,7 +848,7 @@ export class Database extends pulumi.ComponentResource {
             subnetGroupName: this.subnetGroupName,
             parameterGroupName: this.parameterGroupName,
             connectionSecretName: this.connectionSecretName,
-            connectionSecretUid: this.connectionSecretUid,
+            connectionDigest: this.connectionDigest,
             drReplicationArn: this.drReplicationArn,
         });
     }

@@ -218,7 +218,8 @@ export class Environment extends pulumi.ComponentResource {
                 appMetrics: { ...config.observability.metrics },
             } : undefined,
             // The connection Secret, and what verifies the server: the engine's mode, the partition's CA bundle.
-            database: this.data !== undefined ? { secretName: this.data.database.connectionSecretName, secretUid: this.data.database.connectionSecretUid, engine: config.database.engine, caBundleUrl: config.database.caBundleUrl } : undefined,
+            // The Secret by its fixed name and through dependsOn, never an input taken from it (components/database-client.ts DatabaseClient).
+            database: this.data !== undefined ? { secretName: CONNECTION_SECRET_NAME, secret: this.data.database.connectionSecret, connectionDigest: this.data.database.connectionDigest, engine: config.database.engine, caBundleUrl: config.database.caBundleUrl } : undefined,
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
             pushgatewayUrl: this.observability.pushgatewayUrl,
             ingressController: this.platform?.loadBalancerController,

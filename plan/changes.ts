@@ -422,6 +422,7 @@ function pendingOn(r: PlannedResource, replaced: ReadonlyMap<string, { name: str
         for (const urn of urns) {
             const gone = replaced.get(urn);
             if (gone === undefined) continue;
+            let traced = false;
             for (const [path, value] of leaves(r.inputs[prop], `.${prop}`)) {
                 if (typeof value !== "string") continue;
                 // A secret hides which of its leaves came from the replaced resource: the property as a whole,
@@ -429,9 +430,16 @@ function pendingOn(r: PlannedResource, replaced: ReadonlyMap<string, { name: str
                 // instance's address, wrapped as a secret in the connection Secret's stringData).
                 const hit = gone.values.some((v) => value.includes(v)) ? path.slice(1) : (gone.secret || gone.values.length > 0) && value === SECRET ? prop : undefined;
                 if (hit !== undefined) {
+                    traced = true;
                     paths.add(hit);
                     names.add(gone.name);
                 }
+            }
+            // Nor can a value made from a secret output and shown in clear (the connection settings' digest on
+            // the pods' template, components/database.ts connectionDigest) be traced: the property as a whole.
+            if (!traced && gone.secret) {
+                paths.add(prop);
+                names.add(gone.name);
             }
         }
     }

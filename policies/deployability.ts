@@ -308,9 +308,9 @@ function serviceProblem(services: ReadonlyMap<string, PolicyResource>, ns: strin
 }
 
 /**
- * The problems of one `use-annotation` backend: the action annotation exists, parses, and its
- * forward target groups name Services of the plan with integer weights 0..999 (each weighted when
- * there are several), as the controller's Action.validate and loadBackendServices require
+ * The problems of one `use-annotation` backend: the action annotation exists, parses, has a shape
+ * the controller's Action.validate takes, and its forward target groups name Services of the plan
+ * with integer weights 0..999 (each weighted when there are several), as Action.validate and loadBackendServices require
  * (pkg/ingress/config_types.go:86-135, :173-205; enhanced_backend_builder.go:271-300, where a
  * missing Service among several target groups fails the whole Ingress).
  */
@@ -322,6 +322,7 @@ function actionProblems(ing: PolicyResource, b: IngressBackend, services: Readon
     const action = parseAlbAction(raw);
     if (action.kind === "not-json") return [`${at}: annotation ${key} is not JSON (${action.error}): write the action as JSON.`];
     if (action.kind === "unknown-type") return [`${at}: annotation ${key} has type ${JSON.stringify(action.type)}; expected "forward", "fixed-response" or "redirect".`];
+    if (action.kind === "refused") return [`${at}: annotation ${key} is refused by the load balancer controller (${action.reason}): fix the action's shape.`];
     if (action.kind !== "forward") return [];
     const { groups } = action;
     if (groups.length === 0) return [`${at}: annotation ${key} forwards to no target group: list forwardConfig.targetGroups.`];
@@ -332,7 +333,11 @@ function actionProblems(ing: PolicyResource, b: IngressBackend, services: Readon
         const weight = weightProblem(g, groups.length);
         if (weight === "missing") out.push(`${at}: ${tg} has no weight, which every target group needs when there are several: set weight (0 to ${ALB_ACTIONS.maxWeight}).`);
         if (weight === "invalid") out.push(`${at}: ${tg} weight: received ${JSON.stringify(g.weight)}; expected an integer from 0 to ${ALB_ACTIONS.maxWeight}.`);
-        if (g.external) return;
+        if (g.external) {
+            // A Service beside the target group: refused whole (a group alone, or a Service with no port, is reported below).
+            if (g.refused !== undefined) out.push(`${at}: ${tg} is refused by the load balancer controller (${g.refused}): keep the Service or the target group.`);
+            return;
+        }
         if (g.serviceName === undefined) {
             out.push(`${at}: ${tg} names no serviceName (nor targetGroupARN/targetGroupName): name a Service of the plan.`);
             return;

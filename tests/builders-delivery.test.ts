@@ -41,6 +41,7 @@ import {
 } from "../components/blue-green-service";
 import type { ServiceConfig } from "../config";
 import { caFetchContainer, type DatabaseClientPodInputs } from "../components/database-client";
+import { connectionDigest } from "../components/database";
 import { serviceFor } from "./support/config";
 import { valueOf } from "./support/values";
 
@@ -48,7 +49,7 @@ import { valueOf } from "./support/values";
 /** The stack's database as a service's pods get it: a PostgreSQL in a commercial-partition region. */
 const API_DB: DatabaseClientPodInputs = {
     secretName: "api-db",
-    secretUid: "5f0c1a8e-3b7d-4c2a-9e61-0d4b8f2a7c13",
+    connectionDigest: "5f0c1a8e3b",
     engine: "postgres",
     caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
     caFetchConfigMap: "api-db-ca-fetch",
@@ -125,11 +126,22 @@ describe("deploymentSpec and the database (components/database-client.ts)", () =
         expect(annotations["cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"]).toBe("tmp,db-ca");
     });
 
-    it("a service that connects carries the connection Secret's uid on its pod template: a new Secret (restore, rotated password) rolls its pods", () => {
+    it("a service that connects carries the digest of the connection settings on its pod template: new settings (restore, rotated password) roll its pods", () => {
         const { annotations } = podOf(deploymentSpec({ service: { ...api, connectDatabase: true }, color: "blue", project: "launchpad", zoneSpread: "DoNotSchedule", database: API_DB }));
-        expect(annotations["launchpad.dev/database-connection"]).toBe(API_DB.secretUid);
-        const moved = podOf(deploymentSpec({ service: { ...api, connectDatabase: true }, color: "blue", project: "launchpad", zoneSpread: "DoNotSchedule", database: { ...API_DB, secretUid: "0b9e4f6d-2c1a-4e7b-8d35-a6f1c0e29b74" } }));
-        expect(moved.annotations["launchpad.dev/database-connection"]).toBe("0b9e4f6d-2c1a-4e7b-8d35-a6f1c0e29b74");
+        expect(annotations["launchpad.dev/database-connection"]).toBe(API_DB.connectionDigest);
+        const moved = podOf(deploymentSpec({ service: { ...api, connectDatabase: true }, color: "blue", project: "launchpad", zoneSpread: "DoNotSchedule", database: { ...API_DB, connectionDigest: "0b9e4f6d2c" } }));
+        expect(moved.annotations["launchpad.dev/database-connection"]).toBe("0b9e4f6d2c");
+    });
+
+    it("connectionDigest: 10 hex digits over every setting, a new one for any changed setting (components/database.ts)", () => {
+        const settings = { host: "a.rds.amazonaws.com", port: "5432", database: "app", username: "admin", password: "p".repeat(32), engine: "postgres" };
+        const digest = connectionDigest(settings);
+        expect(digest).toMatch(/^[0-9a-f]{10}$/);
+        // Key order does not matter (the Secret's keys are read in CONNECTION_SECRET_KEYS order); every value does.
+        expect(connectionDigest(Object.fromEntries(Object.entries(settings).reverse()))).toBe(digest);
+        for (const key of Object.keys(settings)) {
+            expect({ key, same: connectionDigest({ ...settings, [key]: `${settings[key as keyof typeof settings]}x` }) === digest }).toEqual({ key, same: false });
+        }
     });
 
     it("a service that does not connect gets no init container, no bundle and no DATABASE_* at all, even with a database in the stack", () => {

@@ -159,13 +159,16 @@ describe("the migration Job and its restore point (production, green migrates 3 
         const p = await plan();
         const job = named(p, `${prefix}-green-migrate`);
         const snapshot = named(p, `${prefix}-green-restore-point`);
-        expect(job.dependsOn).toEqual([snapshot.urn]);
+        // The connection Secret and the CA fetch ConfigMap by dependsOn, never an input taken from them
+        // (components/database-client.ts DatabaseClient: a delete-first replacement of either would replace the Job too).
+        const named2 = [named(p, "launchpad-production-database-connection").urn, named(p, `${prefix}-db-ca-fetch`).urn];
+        expect(job.dependsOn).toEqual([...named2, snapshot.urn]);
         // Each Deployment also waits for the load balancer controller (its pods' ALB readiness gates: components/platform.ts).
         const lbc = named(p, "launchpad-production-platform-lbc").urn;
-        expect(named(p, `${prefix}-green`).dependsOn).toEqual([job.urn, lbc]);
+        expect(named(p, `${prefix}-green`).dependsOn).toEqual([...named2, job.urn, lbc]);
         expect(named(p, `${prefix}-green-gate`).dependsOn).toContain(job.urn);
         // The live color's objects neither wait for nor change with green's migration.
-        expect(named(p, `${prefix}-blue`).dependsOn).toEqual([lbc]);
+        expect(named(p, `${prefix}-blue`).dependsOn).toEqual([...named2, lbc]);
         const base = await planStack("production", [], {});
         const liveNow = named(p, `${prefix}-live`);
         const liveBefore = named(base, `${prefix}-live`);
@@ -292,8 +295,9 @@ describe("the migration in staging", () => {
         const p = await planStack("staging", [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })], { previousOutputs: previous(3) });
         expect(ofType(p, "aws:rds/snapshot:Snapshot")).toEqual([]);
         const job = named(p, "launchpad-staging-api-blue-migrate");
-        expect(job.dependsOn).toEqual([]);
-        expect(named(p, "launchpad-staging-api-blue").dependsOn).toEqual([job.urn, named(p, "launchpad-staging-platform-lbc").urn]);
+        const named2 = [named(p, "launchpad-staging-database-connection").urn, named(p, "launchpad-staging-api-db-ca-fetch").urn];
+        expect(job.dependsOn).toEqual(named2);
+        expect(named(p, "launchpad-staging-api-blue").dependsOn).toEqual([...named2, job.urn, named(p, "launchpad-staging-platform-lbc").urn]);
         expect((p.outputs.schemaMigrations as Record<string, { restorePoint: unknown; undo: unknown }>).api).toMatchObject({ current: 3, target: 4, restorePoint: null, undo: [] });
     });
 });

@@ -213,15 +213,16 @@ describe("npm run plan -- --json", () => {
         // role policy; each of the 3 zones' node groups on 2 node-role policies and the vpc-cni
         // add-on, the second and third also on the previous zone's group; that add-on on its IRSA
         // grant; the Kubernetes provider on the 3 node groups and two access policies), data protection
-        // 20, delivery 15 (each gate Job on its Deployment, preview Service and ConfigMap; the live
+        // 20, delivery 19 (each gate Job on its Deployment, preview Service and ConfigMap; the live
         // Service on the active pair; the alb Ingress on its controller, the active pair and both
-        // preview Services; each color's Deployment on the controller), observability 14 (the scraper after its ClusterRoleBinding; the
+        // preview Services; each color's Deployment on the controller, the connection Secret and the CA fetch
+        // ConfigMap, which no input of it is taken from), observability 14 (the scraper after its ClusterRoleBinding; the
         // notification policy after the mute timing and 4 contact points, the heartbeat included;
         // each of the 4 rule groups after the 2 data sources),
         // platform 38 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
         // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
         // its 2 log groups, the load balancer controller on its chart's 7 CRDs).
-        expect(deps.length).toBe(113);
+        expect(deps.length).toBe(117);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 

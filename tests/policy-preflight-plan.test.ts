@@ -112,6 +112,24 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         });
     });
 
+    // The controller's Action.validate runs before it builds any target group (enhanced_backend_builder.go
+    // buildActionViaAnnotation; config_types.go TargetGroupTuple.validate): the whole action is refused, and
+    // ingress-weights-follow-live leaves it to the preflight, as it leaves a weight ELB refuses.
+    it("catches a target group naming both a Service and a target group, which the controller refuses whole: exit 3", async () => {
+        const key = "alb.ingress.kubernetes.io/actions.api-colors";
+        const result = await check((doc) => {
+            const annotations = (byUrn(doc, URNS.ingress).inputs.metadata as { annotations: Record<string, string> }).annotations;
+            annotations[key] = annotations[key].replace('"serviceName":"api-green"', '"serviceName":"api-green","targetGroupName":"legacy"');
+        });
+        const at = "Ingress launchpad-staging/api rule api.staging.example.com path / (action api-colors, port use-annotation)";
+        expect(result).toEqual({
+            code: 3,
+            violations: [
+                mandatory("preflight-ingress-backends", URNS.ingress, `${at}: forwardConfig.targetGroups[1] is refused by the load balancer controller (either serviceName or targetGroupARN/targetGroupName can be specified): keep the Service or the target group.`),
+            ],
+        });
+    });
+
     it("catches a PVC without a class (the Pushgateway's claim asking for the default, gp3 no longer the default): exit 3", async () => {
         const result = await check((doc) => {
             const gp3 = doc.resources.find((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass");

@@ -37,7 +37,7 @@ describe.each(["staging", "production"])("%s: the credential-leak runbook", (sta
         expect(grepUrns(p.resources.map((r) => r.urn))).toEqual([ofType(p, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith("-database-master-password"))!.urn]);
     });
 
-    it("replacing it changes the RDS instance's password and the connection Secret, nothing else (the preview the page asks for)", async () => {
+    it("replacing it changes the RDS instance's password, the connection Secret and the digest of it on both colors' pod templates, nothing else (the preview the page asks for)", async () => {
         const p = await planStack(stack);
         const [password] = grepUrns(p.resources.map((r) => r.urn));
         // A replaced resource's new outputs reach only the resources that take an input from it.
@@ -45,22 +45,29 @@ describe.each(["staging", "production"])("%s: the credential-leak runbook", (sta
         expect(dependants.map((r) => [r.type, Object.entries(r.propertyDependencies).filter(([, urns]) => urns.includes(password)).map(([k]) => k)])).toEqual([
             ["aws:rds/instance:Instance", ["password"]],
             ["kubernetes:core/v1:Secret", ["stringData"]],
+            ["kubernetes:apps/v1:Deployment", ["spec"]],
+            ["kubernetes:apps/v1:Deployment", ["spec"]],
         ]);
         const [secret] = ofType(p, "kubernetes:core/v1:Secret").filter((r) => dependants.includes(r));
         expect((secret.inputs.metadata as { name: string }).name).toBe(CONNECTION_SECRET_NAME);
         expect(PAGE).toContain(`The Secret \`${CONNECTION_SECRET_NAME}\` in \`$NS\``);
     });
 
-    it("the rotation's own `pulumi up` rolls every color onto the new Secret: each Deployment's pod template carries the Secret's uid (the page's preview and step 2)", async () => {
+    it("the rotation's own `pulumi up` rolls every color onto the new Secret: each Deployment's pod template carries the digest of the password with the rest of the settings, and waits for the Secret without taking an input from it (the page's preview and step 2)", async () => {
         const p = await planStack(stack);
         const secret = ofType(p, "kubernetes:core/v1:Secret").find((r) => (r.inputs.metadata as { name: string }).name === CONNECTION_SECRET_NAME)!;
-        const uid = (secret.state.metadata as { uid: string }).uid;
+        const [password] = grepUrns(p.resources.map((r) => r.urn));
         const deployments = ofType(p, "kubernetes:apps/v1:Deployment");
         expect(deployments.length).toBeGreaterThanOrEqual(2);
         for (const d of deployments) {
             const template = (d.inputs.spec as { template: { metadata: { annotations: Record<string, string> } } }).template;
-            expect(template.metadata.annotations["launchpad.dev/database-connection"]).toBe(uid);
-            expect(d.propertyDependencies.spec).toContain(secret.urn);
+            // components/database.ts connectionDigest, in clear (10 hex digits).
+            expect(template.metadata.annotations["launchpad.dev/database-connection"]).toMatch(/^[0-9a-f]{10}$/);
+            expect(d.propertyDependencies.spec).toContain(password);
+            // An input from the Secret would have the engine replace the Deployment, delete-first, with it
+            // (pulumi/pulumi step_generator.go calculateDependentReplacements); dependsOn only orders.
+            expect(d.propertyDependencies.spec).not.toContain(secret.urn);
+            expect(d.dependencies).toContain(secret.urn);
         }
         expect(PAGE).toContain("Deployments of every service that connects updated, only their pod template's\n`launchpad.dev/database-connection` annotation");
         expect(PAGE).toContain("## 2. Watch the pods roll onto it");

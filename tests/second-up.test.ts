@@ -100,6 +100,17 @@ describe("changes that update in place", () => {
     });
 });
 
+describe("launchpad:database.caBundleUrl is in the pod templates (docs/data-protection.md, \"The data layer\")", () => {
+    it("setting it rolls both colors in place, their db-ca init container's DB_SSL_CA_URL only, and updates the dump CronJob's check container", async () => {
+        const { changes } = await changesOf("staging", ['launchpad:database.caBundleUrl="https://ca.example.internal/rds-global-bundle.pem"']);
+        expect(changes.map((c) => [c.name, c.kind, c.paths])).toEqual([
+            ["launchpad-staging-api-blue", "update", ["spec.template.spec.initContainers[0].env[0].value"]],
+            ["launchpad-staging-api-green", "update", ["spec.template.spec.initContainers[0].env[0].value"]],
+            ["launchpad-staging-logical-backup-dump", "update", ["spec.jobTemplate.spec.template.spec.initContainers[0].env[8].value"]],
+        ]);
+    });
+});
+
 describe("changes that replace", () => {
     it("a gate Job is replaced create-first: its name carries the release, so the new one never collides", async () => {
         const { changes } = await changesOf("production", ["launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0"]);
@@ -192,6 +203,14 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         const json = JSON.parse(dashboard.inputs.configJson) as Record<string, unknown>;
         expect(planChanges(before, edited(before, dashboard.name, { configJson: JSON.stringify({ ...json, title: "renamed" }) }))).toMatchObject([{ kind: "update", paths: ["configJson"] }]);
         expect(planChanges(before, edited(before, dashboard.name, { configJson: JSON.stringify({ ...json, uid: "other-uid" }) }))).toMatchObject([{ kind: "replace", replacedBy: ["configJson"] }]);
+    });
+
+    it("a change of the CA fetch scripts replaces their ConfigMap under its name, deleted first (pulumi-kubernetes diff.go: a ConfigMap's data without enableConfigMapMutable; provider.go Diff: a kept name), and nothing else: no pod template, no migration Job", async () => {
+        const before = await planStack("staging");
+        const name = "launchpad-staging-api-db-ca-fetch";
+        const data = named(before, name).inputs.data as Record<string, string>;
+        const changes = planChanges(before, edited(before, name, { data: { ...data, "lib.sh": `${data["lib.sh"]}# edited\n` } }));
+        expect(changes.map((c) => [c.name, c.kind, c.replacedBy, c.order])).toEqual([[name, "replace", ["data.lib.sh"], "delete-first"]]);
     });
 
     it("a password's length replaces the password (random resource_password.go length RequiresReplace); the instance takes the new one as an update (rds/instance.go: password is not ForceNew) and the connection Secret is replaced (pulumi-kubernetes diff.go: stringData), so both colors' pods roll onto it", async () => {
@@ -360,14 +379,12 @@ describe("the database is never deleted before its replacement exists", () => {
         expect(change(changes, "launchpad-staging-database-log-error")).toMatchObject({ kind: "replace", replacedBy: ["name"] });
         // The connection Secret's data changes: pulumi-kubernetes replaces a Secret for it, delete-first under its fixed name.
         expect(change(changes, "launchpad-staging-database-connection")).toMatchObject({ kind: "replace", order: "delete-first" });
-        // Then both colors' pods roll onto the new Secret: their template carries its uid, unknown until it
-        // exists (components/database-client.ts databaseRolloutAnnotations). Nothing else of theirs changes.
+        // Then both colors' pods roll onto the new Secret: their template carries the digest of its settings,
+        // the restored instance's host among them (components/database-client.ts databaseRolloutAnnotations),
+        // and they wait for the Secret through dependsOn, never an input of it, so the engine does not replace
+        // them with it (see the end of this file). Nothing else of theirs changes.
         for (const color of ["blue", "green"]) {
-            expect(change(changes, `launchpad-staging-api-${color}`)).toMatchObject({
-                kind: "update",
-                paths: ["spec.template.metadata.annotations.launchpad.dev/database-connection"],
-                after: ["launchpad-staging-database-connection"],
-            });
+            expect(change(changes, `launchpad-staging-api-${color}`)).toMatchObject({ kind: "update", paths: ["spec.template.metadata.annotations.launchpad.dev/database-connection"] });
         }
         // The migration and gate Jobs are not replaced (a Job's template is force-new): no migration runs again.
         expect(changes.filter((c) => c.type === "kubernetes:batch/v1:Job")).toEqual([]);
@@ -413,6 +430,8 @@ describe("the rules themselves", () => {
         expect(renderChanges(changes)).toBe(
             "changes:\n" +
             "  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because dbName\n" +
+            "  kubernetes:apps/v1:Deployment launchpad-production-api-blue: update spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
+            "  kubernetes:apps/v1:Deployment launchpad-production-api-green: update spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
             "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-verify: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n" +
             "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-dump: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n",
         );
@@ -426,7 +445,10 @@ describe("npm run plan -- --changes", () => {
     it("lists what the overrides change after the plan and warns on stderr of a replacement the engine refuses", async () => {
         const r = await planCli(["--stack", "production", "--changes", "--set", "launchpad:database.username=admin2"]);
         expect(r.code).toBe(0);
-        expect(r.stdout.endsWith("\nchanges:\n  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because username\n")).toBe(true);
+        // The connection settings' digest on the pods' template moves with the username (components/database.ts connectionDigest).
+        expect(r.stdout.endsWith("\nchanges:\n  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because username\n" +
+            "  kubernetes:apps/v1:Deployment launchpad-production-api-blue: update spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
+            "  kubernetes:apps/v1:Deployment launchpad-production-api-green: update spec.template.metadata.annotations.launchpad.dev/database-connection\n")).toBe(true);
         expect(r.stderr).toContain(`warning: replace of launchpad-production-database-instance: ${PROTECTED}\n`);
     });
 
@@ -455,5 +477,35 @@ describe("npm run plan -- --changes", () => {
         const r = await planCli(["--stack", "production", "--changes", "--set", "launchpad:database.username=admin2"]);
         const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning: replace of ")).map((l) => `${l}\n`).join("");
         expect(quoted).toBe(`${r.stdout.slice(r.stdout.lastIndexOf("changes:\n"))}${warnings}`);
+    });
+});
+
+// A replaced object that keeps its name is deleted first (pulumi-kubernetes provider.go Diff:
+// deleteBeforeReplace for a named object; diff.go: a Secret's or ConfigMap's data is force-new). Before
+// that delete the engine replaces, delete-first too, every dependent that takes an input from it and
+// would be replaced by that input becoming unknown (pulumi/pulumi pkg/resource/deploy/step_generator.go
+// `calculateDependentReplacements`: the whole top-level input, `spec`, made unknown). pulumi-kubernetes
+// marshals that unknown `spec` as an object whose merge patch removes every key of the old one
+// (provider.go Diff -> inputPatch, convertPatchToDiff), `spec.selector` of a Deployment and
+// `spec.template` of a Job among them, both force-new: the live color's Deployment would be deleted,
+// and every migration run again, by a rotated password, a restore or a change of the CA fetch script
+// (pulumi/pulumi-kubernetes#1567). So a Deployment or a Job names such an object by its fixed name and
+// waits for it with dependsOn, which that walk does not follow.
+describe("no Deployment or Job takes an input from a named Secret or ConfigMap (a delete-first replacement would replace it too)", () => {
+    it.each([["staging", []], ["production", []], ["staging", ['launchpad:services.api.performance={"loadGate":true}']]] as const)("%s %j", async (stack, sets) => {
+        const plan = await planStack(stack, [...sets]);
+        const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+        const named = (urn: string): boolean => {
+            const r = byUrn.get(urn);
+            return r !== undefined && ["kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap"].includes(r.type) && typeof (r.inputs.metadata as { name?: unknown } | undefined)?.name === "string";
+        };
+        const workloads = plan.resources.filter((r) => ["kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:Job"].includes(r.type));
+        expect(workloads.length).toBeGreaterThanOrEqual(4);
+        const taken = workloads.flatMap((r) => Object.entries(r.propertyDependencies).flatMap(([prop, urns]) => urns.filter(named).map((u) => `${r.name}.${prop} <- ${byUrn.get(u)?.name ?? u}`)));
+        expect(taken).toEqual([]);
+        // They still wait for those objects: a pod must not start before its Secret and ConfigMaps exist.
+        for (const r of workloads.filter((w) => w.type === "kubernetes:apps/v1:Deployment")) {
+            expect(r.dependencies.filter(named).map((u) => byUrn.get(u)?.name).sort()).toEqual([`launchpad-${stack}-api-db-ca-fetch`, `launchpad-${stack}-database-connection`]);
+        }
     });
 });

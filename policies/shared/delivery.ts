@@ -72,9 +72,9 @@ export const ANNOTATIONS = {
      */
     podShape: "launchpad.dev/pod-shape",
     /**
-     * On a color's pod template: the uid of the database connection Secret its pods read
-     * (components/database-client.ts `databaseRolloutAnnotations`). A new Secret, which every change
-     * of its data makes, rolls the pods onto it.
+     * On a color's pod template: what identifies the database connection Secret its pods read
+     * (components/database-client.ts `databaseRolloutAnnotations`): a digest of its settings, so a
+     * change of them (a restore's host, a rotated password) rolls the pods onto the new Secret.
      */
     databaseConnection: "launchpad.dev/database-connection",
 } as const;
