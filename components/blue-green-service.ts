@@ -22,7 +22,7 @@ import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
 import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
-import { caFetchConfigMapData, databaseClientPod, databaseRolloutAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
+import { caFetchConfigMapData, databaseClientPod, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
 import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
@@ -923,7 +923,8 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
                 // every migration Job in the state and runs each applied migration again. Its emptyDir
                 // already keeps the Cluster Autoscaler from scaling its node down (skip-nodes-with-local-storage,
                 // true by default: vendor/cluster-autoscaler/flags-*.go).
-                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: release.migrate.image },
+                // A restored database runs the migration again (database-client.ts migrationRerunAnnotations).
+                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: release.migrate.image, ...migrationRerunAnnotations(m.database) },
             },
             spec: {
                 restartPolicy: "Never",

@@ -792,6 +792,8 @@ export class Database extends pulumi.ComponentResource {
     public readonly connectionSecret: k8s.core.v1.Secret;
     /** {@link connectionDigest} of the Secret's settings: a new value whenever its data changes. */
     public readonly connectionDigest: pulumi.Output<string>;
+    /** The instance's identifier when `config.restore` made it, a plain string; undefined for a database never restored. */
+    public readonly restoredInstance: string | undefined;
     /** ARN of the automated backups replicated to the DR region; undefined when the tier does not replicate. */
     public readonly drReplicationArn: pulumi.Output<string> | undefined;
     /** The tag the AWS Backup selection matches (`backup-plan: <backupPlanName>`). */
@@ -834,6 +836,7 @@ export class Database extends pulumi.ComponentResource {
         this.connectionSecretName = secret.metadata.name;
         this.connectionSecret = secret;
         this.connectionDigest = digest;
+        this.restoredInstance = config.restore !== undefined ? instanceIdentifier : undefined;
         this.drReplicationArn = replication?.id;
         this.backupPlanTag = backupPlanTag(args.backupPlanName);
         this.registerOutputs({

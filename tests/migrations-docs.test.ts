@@ -19,6 +19,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { planChanges } from "../plan/changes";
 import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
 import { ANNOTATIONS } from "../lib/delivery";
@@ -279,12 +280,19 @@ describe("the schema-change docs, run from the committed production stack", () =
         // The restore that undoes blue's migration renames the instance (database.restore): green's
         // recorded restore point (its migration still stands) keeps its snapshot, instance and
         // schedule, so Pulumi replaces nothing there (a replacement would snapshot the restored
-        // instance mid-incident under the old point-in-time tag).
+        // instance mid-incident under the old point-in-time tag). Its migration Job only gains the
+        // restored instance's name, so it runs again there, a no-op on a database that holds it
+        // (components/database-client.ts migrationRerunAnnotations).
         const undonePlan = await planStack(STACK, [...setsOf(w.releases, "green"), ...after.api.undo], { previousOutputs: { ...rolledBack.outputs } });
-        expect(named(undonePlan, `launchpad-${STACK}-database-instance`).inputs.identifier as string).toMatch(/^launchpad-production-db-r[0-9a-f]{8}$/);
-        for (const n of [`launchpad-${STACK}-${SERVICE}-green-restore-point`, `launchpad-${STACK}-${SERVICE}-green-restore-point-expiry`, `launchpad-${STACK}-${SERVICE}-green-migrate`]) {
+        const restored = named(undonePlan, `launchpad-${STACK}-database-instance`).inputs.identifier as string;
+        expect(restored).toMatch(/^launchpad-production-db-r[0-9a-f]{8}$/);
+        for (const n of [`launchpad-${STACK}-${SERVICE}-green-restore-point`, `launchpad-${STACK}-${SERVICE}-green-restore-point-expiry`]) {
             expect(named(undonePlan, n).inputs).toEqual(named(rolledBack, n).inputs);
         }
+        const migrate = `launchpad-${STACK}-${SERVICE}-green-migrate`;
+        expect(planChanges(rolledBack, undonePlan).find((c) => c.name === migrate)).toMatchObject({ kind: "replace", replacedBy: ["spec.template.metadata.annotations.launchpad.dev/restored-database"] });
+        const annotations = (p: Plan) => (named(p, migrate).inputs.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations;
+        expect(annotations(undonePlan)).toEqual({ ...annotations(rolledBack), "launchpad.dev/restored-database": restored });
         expect(named(undonePlan, `launchpad-${STACK}-${SERVICE}-green-restore-point`).inputs.dbInstanceIdentifier).toBe("launchpad-production-db");
         expect(undonePlan.resources.filter((r) => r.name.startsWith(`launchpad-${STACK}-${SERVICE}-blue-`) && /restore-point|migrate/.test(r.name))).toEqual([]);
     }, 300_000);

@@ -13,6 +13,7 @@ import { IDENTITY_OUTPUT } from "../components/identity-record";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import { restorePointExpiryKey, restorePointTarget, takenAt } from "../components/restore-point";
 import { COLORS, type Color } from "../lib/delivery";
+import { planChanges } from "../plan/changes";
 import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
 import { compiledEnv, planProcess } from "./support/compiled";
@@ -299,6 +300,23 @@ describe("the migration in staging", () => {
         expect(job.dependsOn).toEqual(named2);
         expect(named(p, "launchpad-staging-api-blue").dependsOn).toEqual([...named2, job.urn, named(p, "launchpad-staging-platform-lbc").urn]);
         expect((p.outputs.schemaMigrations as Record<string, { restorePoint: unknown; undo: unknown }>).api).toMatchObject({ current: 3, target: 4, restorePoint: null, undo: [] });
+    });
+
+    it("a restore replaces the migration Job, so the migration runs again on the restored database (a Job's template is force-new); a database never restored changes no Job", async () => {
+        const sets = [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })];
+        const restore = 'launchpad:database.restore={sourceInstance: launchpad-staging-db, time: "2026-11-01T10:00:00Z"}';
+        const before = await planStack("staging", sets, { previousOutputs: previous(3) });
+        const restored = await planStack("staging", [...sets, restore], { previousOutputs: previous(3) });
+        const annotations = (p: Plan) => (named(p, "launchpad-staging-api-blue-migrate").inputs.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations;
+        expect(annotations(before)).not.toHaveProperty(["launchpad.dev/restored-database"]);
+        const instance = named(restored, "launchpad-staging-database-instance").inputs.identifier as string;
+        expect(instance).toMatch(/^launchpad-staging-db-r[0-9a-f]{8}$/);
+        expect(annotations(restored)["launchpad.dev/restored-database"]).toBe(instance);
+        const job = planChanges(before, restored).find((c) => c.name === "launchpad-staging-api-blue-migrate");
+        expect(job).toMatchObject({ kind: "replace", order: "delete-first", replacedBy: ["spec.template.metadata.annotations.launchpad.dev/restored-database"] });
+        // Another origin is another instance: the Job runs again on that one too.
+        const again = await planStack("staging", [...sets, 'launchpad:database.restore={sourceInstance: launchpad-staging-db, time: "2026-11-02T10:00:00Z"}'], { previousOutputs: previous(3) });
+        expect(planChanges(restored, again).find((c) => c.name === "launchpad-staging-api-blue-migrate")).toMatchObject({ kind: "replace" });
     });
 });
 

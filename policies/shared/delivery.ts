@@ -77,6 +77,12 @@ export const ANNOTATIONS = {
      * change of them (a restore's host, a rotated password) rolls the pods onto the new Secret.
      */
     databaseConnection: "launchpad.dev/database-connection",
+    /**
+     * On a migration Job's pod template, once the stack's database is a restored one: that instance's
+     * identifier. A restore is a new instance, so the Job runs its migration again on the restored
+     * database (components/database-client.ts `migrationRerunAnnotations`).
+     */
+    restoredDatabase: "launchpad.dev/restored-database",
 } as const;
 
 export const PROMOTION = { verified: "verified", history: "history", unverifiedAllowed: "unverified-allowed" } as const;
