@@ -196,6 +196,19 @@ export interface ResourceChange {
      * they exist, so changed. Absent when no input waits on a replacement.
      */
     readonly after?: readonly string[];
+    /**
+     * Set when the engine replaces this resource, delete-first, before the delete-first replacement of
+     * these (by name), because an input it takes from them, made unknown, replaces it or its provider
+     * is replaced with them ({@link dependentReplacements}): its kind is then `replace`, its order
+     * `delete-first`, whatever its own inputs do. Absent otherwise.
+     */
+    readonly dependentOf?: readonly string[];
+    /**
+     * Set when it takes an input from these delete-first replacements but no rule here says whether
+     * that replaces it (`replacedOnceUnknown` undecided): `pulumi preview` shows it; if it is replaced,
+     * it is deleted first. Absent otherwise.
+     */
+    readonly mayBeDependentOf?: readonly string[];
 }
 
 /** Changed leaf paths between two JSON values (arrays by index), sorted. */
@@ -271,7 +284,9 @@ function replaceOrder(rule: ReplaceRule, before: PlannedResource, after: Planned
 /** Types whose names are global, not per region (S3 bucket names: the S3 User Guide, "Bucket naming rules"). */
 const GLOBAL_NAMES: ReadonlySet<string> = new Set(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]);
 
-const PROTECTED = "the engine refuses it: the resource is protected (pulumi/pulumi pkg/resource/deploy/step_generator.go: \"unable to replace resource ... marked for protection\")";
+/** The start of every hazard that says the engine refuses the change. */
+const REFUSED = "the engine refuses it";
+const PROTECTED = `${REFUSED}: the resource is protected (pulumi/pulumi pkg/resource/deploy/step_generator.go: "unable to replace resource ... marked for protection")`;
 
 /**
  * A replaced backup vault's old one must go: AWS Backup deletes only an empty vault (AWS Backup API
@@ -302,21 +317,25 @@ function replaceHazard(rule: ReplaceRule, before: PlannedResource, after: Planne
     if (order === "delete-first" && after.type === "aws:rds/instance:Instance") {
         return "the database is deleted before its replacement exists: its data, and the source a restore reads";
     }
-    // In another region the ARN is another, so the Kubernetes provider is replaced as it should be.
-    if (after.type === "aws:eks/cluster:Cluster" && keptName && !moved) {
-        return EKS_SAME_ARN;
+    if (after.type === "aws:eks/cluster:Cluster" && order === "delete-first") {
+        return before.inputs.deletionProtection === true ? EKS_PROTECTED_DELETE_FIRST : EKS_DELETE_FIRST;
     }
     return undefined;
 }
 
 /**
- * A replaced EKS cluster keeps its name, so its ARN, which is the Kubernetes provider's
- * `clusterIdentifier` (components/cluster.ts). In a preview the ARN is unknown and the provider
- * replaces (an updated identifier); in the update the Node SDK registers the provider only once the
- * new cluster's ARN is known, the same string, and "an unchanged, set" identifier clears every
- * replacement (pulumi-kubernetes provider/pkg/provider/provider.go DiffConfig, commit 94977969).
+ * A replaced EKS cluster the program names is replaced delete-first (the bridge's
+ * nameRequiresDeleteBeforeReplace), so the engine's walk ({@link dependentReplacements}) first deletes
+ * what would be replaced with it: the node groups (`cluster_name` ForceNew) and the Kubernetes
+ * provider, whose `kubeconfig` and `clusterIdentifier` are the cluster's (pulumi-kubernetes
+ * provider.go DiffConfig replaces for an unknown kubeconfig), and with the provider every Kubernetes
+ * object; all are created again, in the new cluster, as the program registers them. The same ARN
+ * changes nothing there: those resources are recreated, not diffed (step_generator.go "recreating").
+ * With deletion protection (production's tier) the delete then fails (@pulumi/aws eks/cluster.d.ts
+ * `deletionProtection`), after the walk's deletions.
  */
-const EKS_SAME_ARN = "the new cluster keeps the old one's name, so its ARN, the Kubernetes provider's clusterIdentifier: `pulumi preview` shows every Kubernetes object replaced (the ARN is unknown until the cluster exists), but `pulumi up` replaces none of them (pulumi-kubernetes provider.go DiffConfig: an unchanged, set clusterIdentifier clears every replacement), so they stay in the state and are missing from the new cluster; run `pulumi refresh`, then `pulumi up`, right after it";
+const EKS_DELETE_FIRST = "the cluster is deleted before its replacement exists, and before it everything the engine replaces with it (its dependents below: the node groups and, through the Kubernetes provider, every Kubernetes object): nothing runs until they are created again in the new cluster";
+const EKS_PROTECTED_DELETE_FIRST = "the cluster's deletion protection fails its delete, but only after the engine has deleted, delete-first, everything it replaces with the cluster (its dependents below: the node groups and, through the Kubernetes provider, every Kubernetes object): the update stops with all of them gone from the live cluster";
 
 /**
  * Why an in-place update fails in a real `pulumi up`; undefined when it does not. An RDS engine
@@ -447,6 +466,140 @@ function pendingOn(r: PlannedResource, replaced: ReadonlyMap<string, { name: str
 }
 
 /**
+ * The engine's walk before a delete-first replacement (pulumi/pulumi pkg/resource/deploy/step_generator.go
+ * `calculateDependentReplacements`, called from `generateStepsFromDiff` when the replacement is
+ * delete-before-replace): before it deletes the old resource, the engine deletes, and later creates
+ * again, every resource that would be replaced by that deletion. It scans the old state's resources
+ * after the root in their order (graph `DependingOn`), skipping those already registered in this update,
+ * and puts one in the replace set, which starts as the root alone, when:
+ * - its provider is in the set (a resource of a replaced provider goes with it), or its `deletedWith`
+ *   is (the plans record no `deletedWith`: the program sets none);
+ * - else, for a custom resource, when some top-level input whose property dependencies (only those:
+ *   `dependsOn` is never followed) name a member of the set, made wholly unknown, makes its provider's
+ *   `Diff` of the old inputs against them say "replace" ({@link replacedOnceUnknown}).
+ * Each is deleted first, the root's dependents in reverse order, and created again when the program
+ * registers it ("recreating"): a replacement, delete-first, whatever its own diff says. A protected one
+ * stops the update ("unable to replace resource ... as part of replacing ... marked for protection").
+ */
+const DEPENDENT_WALK = "pulumi/pulumi pkg/resource/deploy/step_generator.go calculateDependentReplacements";
+
+/**
+ * pulumi-kubernetes provider.go `DiffConfig`: an unknown `kubeconfig`, `context` or `cluster` replaces
+ * the provider ("We can't tell for sure if a computed value has changed, so we make the conservative
+ * choice and force a replacement"), and so does an updated `clusterIdentifier`, which an unknown one is.
+ */
+const K8S_PROVIDER_REPLACING = ["kubeconfig", "context", "cluster", "clusterIdentifier"];
+
+/** Whether a bridged type is a Plugin Framework resource (its table's `framework`). */
+function frameworkResource(type: string): boolean {
+    const tables: readonly ForceNewTable[] = [awsTable, grafanaTable, randomTable];
+    return tables.some((t) => t.types[type]?.framework === true);
+}
+
+/**
+ * What `r`'s provider says when its top-level inputs `unknown` are made unknown and the rest kept
+ * (the old inputs on both sides, as the engine's walk sends them): `replace`, `keep` (an update or
+ * nothing), or `undecided` when no rule here reads it (then `pulumi preview` tells).
+ *
+ * - Kubernetes (pulumi-kubernetes provider.go `Diff`): `propMapToUnstructured` keeps an unknown as the
+ *   `resource.Computed` struct (`MapRepl` returns `v.Input()`), which `inputPatch` marshals as an
+ *   object with a single `Element` key, so the JSON merge patch against the old inputs deletes every key
+ *   the old value had and `convertPatchToDiff` -> `addPatchValueToDiff` records a DELETE at each
+ *   (`<input>.<key>`; the new input there is missing, not Computed); each matches a force-new path at
+ *   or above it (`openapi.PatchPropertiesChanged` on the patch's slice): DELETE_REPLACE. An old value
+ *   that is not an object is replaced whole: an UPDATE at the input, force-new only when the input
+ *   itself is. Paths in `ignoreChanges` are dropped from the diff. `metadata` always has a `name`
+ *   (the program's, or Check's autoname, `metadata.AssignNameIfAutonamable`), so an unknown `metadata`
+ *   always replaces. Every force-new path here is at most two deep, so none lies below `<input>.<key>`.
+ * - The Helm release (helm_release.go `Diff`): an unknown maps to null, an UPDATE of the input itself,
+ *   force-new for `name` and `namespace` only.
+ * - Bridged SDKv2 resources (pulumi-terraform-bridge pkg/tfbridge/provider.go `Diff` -> the SDK's
+ *   PlanResourceChange): an unknown ForceNew attribute is RequiresNew, an unknown block whose ForceNew
+ *   attributes are nested is not (pkg/tests/diff_test/detailed_diff_unknown_test.go
+ *   `TestUnknownCollectionForceNewDetailedDiff`, at 59de6c66: "list force new"/"unknown collection"
+ *   replaces, "list property force new"/"unknown collection" updates). A CustomizeDiff ForceNew reads
+ *   the unknown value itself: undecided.
+ * - Plugin Framework resources: `RequiresReplace` marks a planned value unequal to the state, an
+ *   unknown one too (terraform-plugin-framework stringplanmodifier/requires_replace_if.go: "Do not
+ *   replace if the plan and state values are equal"), and the bridge keeps it ("!plannedVal.IsKnown()",
+ *   pkg/pf/tfbridge/provider_diff.go `checkRequiresReplace`); the tables hold top-level paths only.
+ * - The Kubernetes provider: {@link K8S_PROVIDER_REPLACING}. Another provider, or a type with no rule:
+ *   undecided. A stack reference is a read, never replaced.
+ */
+export function replacedOnceUnknown(r: PlannedResource, unknown: readonly string[]): "replace" | "keep" | "undecided" {
+    const ignored = (p: string): boolean => (r.options.ignoreChanges ?? []).some((i) => under(p, i));
+    if (r.type === "pulumi:providers:kubernetes") {
+        return unknown.some((p) => K8S_PROVIDER_REPLACING.includes(p)) ? "replace" : "keep";
+    }
+    if (r.type === "pulumi:pulumi:StackReference") {
+        return "keep";
+    }
+    const rule = REPLACE_RULES[r.type];
+    if (rule === undefined) {
+        return "undecided";
+    }
+    if (r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release") {
+        const replaces = unknown.some((p) => {
+            const old = p === "metadata" ? { name: "", ...asObject(r.inputs.metadata) } : r.inputs[p];
+            const deleted = old !== null && typeof old === "object" && !Array.isArray(old) ? Object.keys(old).map((k) => `${p}.${k}`) : [p];
+            return deleted.some((d) => !ignored(d) && rule.paths.some((f) => under(d, f)));
+        });
+        return replaces ? "replace" : "keep";
+    }
+    const top = unknown.filter((p) => !ignored(p));
+    if (top.some((p) => rule.paths.includes(p))) {
+        return "replace";
+    }
+    const conditional = (rule.conditional ?? []).some((c) => top.some((p) => under(c.path, p)));
+    const nestedInFramework = frameworkResource(r.type) && rule.paths.some((f) => top.some((p) => under(f, p)));
+    return conditional || nestedInFramework ? "undecided" : "keep";
+}
+
+function asObject(v: Json | undefined): Record<string, Json> {
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? v : {};
+}
+
+/** A resource the walk takes with a delete-first replacement, and why. */
+export interface Dependent {
+    /** The top-level inputs made unknown whose provider's Diff replaces it; empty when its provider is replaced. */
+    readonly keys: readonly string[];
+    /** False when the provider's verdict is not modelled here (`undecided`, or through such a resource). */
+    readonly certain: boolean;
+}
+
+/**
+ * The engine's dependent walk ({@link DEPENDENT_WALK}) for the delete-first replacement of `root`, over
+ * the old plan's custom resources in order (`old`); `registered` are the URNs this update registered
+ * before the root, which the engine skips. The resources it replaces, delete-first, by URN, in order.
+ */
+export function dependentReplacements(old: readonly PlannedResource[], root: string, registered: ReadonlySet<string>): Map<string, Dependent> {
+    const out = new Map<string, Dependent>();
+    const certain = new Set([root]);
+    const possible = new Set([root]);
+    const start = old.findIndex((r) => r.urn === root);
+    for (const r of old.slice(start + 1)) {
+        if (!r.custom || registered.has(r.urn)) continue;
+        if (r.provider !== null && possible.has(r.provider)) {
+            const sure = certain.has(r.provider);
+            out.set(r.urn, { keys: [], certain: sure });
+            (sure ? [certain, possible] : [possible]).forEach((s) => s.add(r.urn));
+            continue;
+        }
+        const on = (set: ReadonlySet<string>): string[] => Object.keys(r.inputs).filter((p) => (r.propertyDependencies[p] ?? []).some((u) => set.has(u))).sort();
+        const [sureKeys, maybeKeys] = [on(certain), on(possible)];
+        if (sureKeys.length > 0 && replacedOnceUnknown(r, sureKeys) === "replace") {
+            out.set(r.urn, { keys: sureKeys, certain: true });
+            certain.add(r.urn);
+            possible.add(r.urn);
+        } else if (maybeKeys.length > 0 && replacedOnceUnknown(r, maybeKeys) !== "keep") {
+            out.set(r.urn, { keys: maybeKeys, certain: false });
+            possible.add(r.urn);
+        }
+    }
+    return out;
+}
+
+/**
  * Every resource whose inputs differ between `before` (what is deployed) and `after` (the proposed
  * config), in `after`'s order, then the deleted ones. Custom resources only: components have no
  * provider. A replaced resource's new id, ARN and computed names are unknown until it exists, so an
@@ -455,26 +608,87 @@ function pendingOn(r: PlannedResource, replaced: ReadonlyMap<string, { name: str
  * stops the update there.
  */
 export function planChanges(before: Plan, after: Plan): ResourceChange[] {
-    const old = new Map(withEffectiveRegion(before).filter((r) => r.custom).map((r) => [r.urn, r]));
+    const olds = withEffectiveRegion(before).filter((r) => r.custom);
+    const old = new Map(olds.map((r) => [r.urn, r]));
     const replaced = new Map<string, { name: string; values: readonly string[]; secret: boolean }>();
+    // The dependents of each delete-first replacement so far (dependentReplacements), by URN: whose, and how sure.
+    const condemned = new Map<string, { of: string[]; keys: string[]; certain: boolean }>();
+    const registered = new Set<string>();
     const out: ResourceChange[] = [];
     for (const r of withEffectiveRegion(after).filter((x) => x.custom)) {
+        registered.add(r.urn);
         const o = old.get(r.urn);
         if (o === undefined) {
             out.push({ urn: r.urn, type: r.type, name: r.name, kind: "create", paths: [], replacedBy: [] });
             continue;
         }
         old.delete(r.urn);
-        const change = resourceChange(o, r, pendingOn(r, replaced));
+        const own = resourceChange(o, r, pendingOn(r, replaced));
+        const dependent = condemned.get(r.urn);
+        const change = dependent === undefined ? own : withDependent(own, o, r, dependent);
         if (change === undefined) continue;
         out.push(change);
-        if (change.kind === "replace" && change.hazard !== PROTECTED) replaced.set(r.urn, { name: r.name, ...unknownAfterReplace(o, r) });
+        const refused = change.hazard?.startsWith(REFUSED) === true;
+        if (change.kind === "replace" && !refused) replaced.set(r.urn, { name: r.name, ...unknownAfterReplace(o, r) });
+        // A resource the walk already took is created again, not diffed: no walk of its own (step_generator.go "recreating").
+        if (own?.kind === "replace" && own.order === "delete-first" && !refused && dependent?.certain !== true) {
+            for (const [urn, d] of dependentReplacements(olds, r.urn, registered)) {
+                const seen = condemned.get(urn);
+                if (seen?.certain === true) continue;
+                condemned.set(urn, { of: [...(seen?.of ?? []), r.name], keys: [...new Set([...(seen?.keys ?? []), ...d.keys])].sort(), certain: d.certain });
+            }
+        }
     }
     for (const r of old.values()) {
         const hazard = r.protect ? "the engine refuses it: the resource is protected" : undefined;
         out.push({ urn: r.urn, type: r.type, name: r.name, kind: "delete", paths: [], replacedBy: [], ...(hazard !== undefined ? { hazard } : {}) });
     }
     return out;
+}
+
+/**
+ * A resource the engine's walk replaces with a delete-first replacement: a replacement, delete-first,
+ * whatever its own inputs do (`certain`); else its own change, marked as one `pulumi preview` decides.
+ */
+function withDependent(own: ResourceChange | undefined, before: PlannedResource, after: PlannedResource, dependent: { of: readonly string[]; keys: readonly string[]; certain: boolean }): ResourceChange {
+    const base = { urn: after.urn, type: after.type, name: after.name, paths: own?.paths ?? [], ...(own?.after !== undefined ? { after: own.after } : {}) };
+    if (!dependent.certain) {
+        const kind = own?.kind === "replace" || own?.kind === "change" ? own.kind : "change";
+        return { ...own, ...base, kind, replacedBy: own?.replacedBy ?? [], mayBeDependentOf: dependent.of };
+    }
+    const rule = REPLACE_RULES[after.type];
+    const hazard = dependentHazard(before, dependent.of) ?? own?.hazard;
+    return {
+        ...base,
+        kind: "replace",
+        replacedBy: [...new Set([...(own?.replacedBy ?? []), ...dependent.keys])].sort(),
+        source: dependent.keys.length > 0 && rule !== undefined ? `${DEPENDENT_WALK}; ${rule.source}` : DEPENDENT_WALK,
+        order: "delete-first",
+        dependentOf: dependent.of,
+        ...(hazard !== undefined ? { hazard } : {}),
+    };
+}
+
+/**
+ * What a dependent's deletion, before the replacement it goes with, stops or loses: for what serves
+ * (pods, their Service and Ingress, the nodes, the database) and a Job, which runs again when created.
+ */
+const DEPENDENT_HAZARDS: Readonly<Record<string, (of: string) => string>> = {
+    "kubernetes:apps/v1:Deployment": (of) => `its pods are deleted before ${of} is replaced and come back only when the Deployment is created again after it: nothing of it serves in between`,
+    "kubernetes:core/v1:Service": (of) => `the Service is deleted before ${of} is replaced and created again after it: nothing reaches its pods in between`,
+    "kubernetes:networking.k8s.io/v1:Ingress": (of) => `the Ingress is deleted before ${of} is replaced, and with it the load balancer the controller made for it: nothing reaches the service until it is created again`,
+    "kubernetes:batch/v1:Job": (of) => `the Job is deleted before ${of} is replaced and created again after it, so it runs again (a migration Job runs its migrations again)`,
+    "aws:eks/nodeGroup:NodeGroup": (of) => `its nodes are deleted before ${of} is replaced, with every pod they run, and created again after it`,
+    "aws:rds/instance:Instance": () => "the database is deleted before its replacement exists: its data, and the source a restore reads",
+};
+
+/** Why a dependent's delete-first replacement fails or stops something; undefined when it does neither. */
+function dependentHazard(before: PlannedResource, of: readonly string[]): string | undefined {
+    const names = of.join(", ");
+    if (before.protect) {
+        return `${REFUSED}: the resource is protected and would be replaced with ${names} (${DEPENDENT_WALK}: "unable to replace resource ... as part of replacing ... marked for protection"): the update stops there`;
+    }
+    return DEPENDENT_HAZARDS[before.type]?.(names);
 }
 
 /**
@@ -499,11 +713,15 @@ export function renderChanges(changes: readonly ResourceChange[]): string {
     }
     const lines = ["changes:"];
     for (const c of changes) {
+        const because = c.replacedBy.length > 0 ? ` because ${c.replacedBy.join(", ")}` : "";
         const what = c.kind === "replace"
-            ? `replace (${c.order}) because ${c.replacedBy.join(", ")}`
+            ? `replace (${c.order})${because}`
             : c.kind === "change" ? `change ${c.paths.join(", ")} (no replace rule for this type: read pulumi preview)` : c.kind === "update" ? `update ${c.paths.join(", ")}` : c.kind;
         const waits = c.after !== undefined ? ` (known after the replacement of ${c.after.join(", ")})` : "";
-        lines.push(`  ${c.type} ${c.name}: ${what}${waits}`);
+        const dependent = c.dependentOf !== undefined
+            ? ` (a dependent of ${c.dependentOf.join(", ")}: replaced with it)`
+            : c.mayBeDependentOf !== undefined ? ` (a dependent of ${c.mayBeDependentOf.join(", ")}: may be replaced with it, delete-first; read pulumi preview)` : "";
+        lines.push(`  ${c.type} ${c.name}: ${what}${waits}${dependent}`);
     }
     return `${lines.join("\n")}\n`;
 }

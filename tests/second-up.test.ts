@@ -184,16 +184,42 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         expect(planChanges(before, edited(before, group, { name: "renamed" }))).toMatchObject([{ name: group, kind: "replace", order: "delete-first", replacedBy: ["name"] }]);
     });
 
-    it("a replaced EKS cluster keeps its name, so its ARN, the Kubernetes provider's clusterIdentifier: the warning says `pulumi up` will not recreate the Kubernetes objects (pulumi-kubernetes provider.go DiffConfig: an unchanged, set clusterIdentifier clears every replacement)", async () => {
+    // The cluster, named by the program, is replaced delete-first (pulumi-terraform-bridge
+    // nameRequiresDeleteBeforeReplace), so the engine's dependent walk runs first (pulumi/pulumi
+    // step_generator.go calculateDependentReplacements): the node groups (eks/node_group.go cluster_name
+    // ForceNew, made unknown), the OIDC provider (url), the Kubernetes provider (its kubeconfig and
+    // clusterIdentifier are the cluster's: pulumi-kubernetes provider.go DiffConfig replaces for an unknown
+    // kubeconfig) and, through it, every Kubernetes object are deleted first and created again after it.
+    it("a replaced EKS cluster is deleted first, and before it everything the engine replaces with it: the node groups and, through the Kubernetes provider, every Kubernetes object, each created again in the new cluster", async () => {
         const before = await planStack("staging");
         const cluster = "launchpad-staging-cluster-eks";
         expect(named(before, "launchpad-staging-cluster-k8s").inputs.clusterIdentifier).toBe(named(before, cluster).arn);
         const changes = planChanges(before, edited(before, cluster, { roleArn: "arn:aws:iam::123456789012:role/another" }));
         expect(change(changes, cluster)).toMatchObject({ kind: "replace", order: "delete-first", replacedBy: ["roleArn"] });
-        expect(changeWarnings(changes)).toContain(`warning: replace of ${cluster}: the new cluster keeps the old one's name, so its ARN, the Kubernetes provider's clusterIdentifier: \`pulumi preview\` shows every Kubernetes object replaced`);
-        // A rename is a new ARN: the provider is replaced in the update too, no warning.
-        const renamed = planChanges(before, edited(before, cluster, { name: "launchpad-staging-2" }));
-        expect(change(renamed, cluster).hazard).toBeUndefined();
+        expect(change(changes, cluster).dependentOf).toBeUndefined();
+        expect(change(changes, "launchpad-staging-cluster-k8s")).toMatchObject({ kind: "replace", order: "delete-first", replacedBy: ["clusterIdentifier", "kubeconfig"], dependentOf: [cluster] });
+        expect(change(changes, "launchpad-staging-cluster-nodes")).toMatchObject({
+            kind: "replace", order: "delete-first", replacedBy: ["clusterName", "version"], dependentOf: [cluster],
+            hazard: `its nodes are deleted before ${cluster} is replaced, with every pod they run, and created again after it`,
+        });
+        expect(change(changes, "launchpad-staging-cluster-oidc")).toMatchObject({ kind: "replace", order: "delete-first", replacedBy: ["url"], dependentOf: [cluster] });
+        // Every Kubernetes object, through its provider (replaced with the cluster), whatever its own inputs.
+        const objects = before.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:")).map((r) => r.name);
+        expect(objects.length).toBeGreaterThan(30);
+        expect(objects.filter((n) => change(changes, n).kind !== "replace" || change(changes, n).order !== "delete-first" || change(changes, n).dependentOf?.[0] !== cluster)).toEqual([]);
+        expect(change(changes, "launchpad-staging-api-blue").hazard).toBe(`its pods are deleted before ${cluster} is replaced and come back only when the Deployment is created again after it: nothing of it serves in between`);
+        // The security group's ingress takes the cluster's security group (not ForceNew: updated), IAM nothing.
+        expect(change(changes, "launchpad-staging-database-sg").kind).toBe("update");
+        expect(changes.filter((c) => c.type.startsWith("aws:iam/") && c.type !== "aws:iam/openIdConnectProvider:OpenIdConnectProvider" && c.kind === "replace")).toEqual([]);
+        expect(changeWarnings(changes)).toContain(`warning: replace of ${cluster}: the cluster is deleted before its replacement exists, and before it everything the engine replaces with it`);
+    });
+
+    it("production: the cluster's deletion protection fails its delete only after the engine's walk deleted what goes with it", async () => {
+        const before = await planStack("production");
+        const cluster = "launchpad-production-cluster-eks";
+        const changes = planChanges(before, edited(before, cluster, { roleArn: "arn:aws:iam::123456789012:role/another" }));
+        expect(change(changes, cluster).hazard).toBe("the cluster's deletion protection fails its delete, but only after the engine has deleted, delete-first, everything it replaces with the cluster (its dependents below: the node groups and, through the Kubernetes provider, every Kubernetes object): the update stops with all of them gone from the live cluster");
+        expect(change(changes, "launchpad-production-api-ingress")).toMatchObject({ kind: "replace", order: "delete-first", dependentOf: [cluster] });
     });
 
     it("a dashboard's JSON updates it unless its uid changes (resource_dashboard.go CustomizeDiff ForceNew on config_json)", async () => {
@@ -261,8 +287,11 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         // nameRequiresDeleteBeforeReplace): the old EKS cluster and vault go before the new ones exist.
         expect(change(changes, "launchpad-staging-cluster-eks")).toMatchObject({ kind: "replace", order: "delete-first" });
         expect(change(changes, "launchpad-staging-backup-plan-vault")).toMatchObject({ kind: "replace", order: "delete-first" });
-        // The database, and the vault, whose forceDestroy (staging) deletes its recovery points with it.
-        expect(changeWarnings(changes).split("\n").filter((l) => l !== "").sort()).toEqual([
+        // The database, and the vault, whose forceDestroy (staging) deletes its recovery points with it; the
+        // rest are the cluster's and what the engine replaces, delete-first, with it (the test above).
+        const warnings = changeWarnings(changes).split("\n").filter((l) => l !== "" && !/ (launchpad-staging-cluster-eks|launchpad-staging-api-[a-z-]+|launchpad-staging-cluster-nodes(-1)?): /.test(l));
+        expect(changes.filter((c) => c.hazard !== undefined && c.name !== "launchpad-staging-cluster-eks" && c.dependentOf !== undefined).map((c) => c.dependentOf)).toEqual(Array(10).fill(["launchpad-staging-cluster-eks"]));
+        expect(warnings.sort()).toEqual([
             "warning: replace of launchpad-staging-backup-plan-vault: the old vault's recovery points are deleted with it (forceDestroy), so every backup in it is lost",
             "warning: replace of launchpad-staging-database-instance: the database is created anew, empty, in \"eu-west-1\", and the old one is deleted with its data at the end of the update",
         ]);
