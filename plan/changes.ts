@@ -716,7 +716,8 @@ export function renderChanges(changes: readonly ResourceChange[]): string {
         const because = c.replacedBy.length > 0 ? ` because ${c.replacedBy.join(", ")}` : "";
         const what = c.kind === "replace"
             ? `replace (${c.order})${because}`
-            : c.kind === "change" ? `change ${c.paths.join(", ")} (no replace rule for this type: read pulumi preview)` : c.kind === "update" ? `update ${c.paths.join(", ")}` : c.kind;
+            : c.kind === "change" ? `change${c.paths.length > 0 ? ` ${c.paths.join(", ")}` : ""}${c.mayBeDependentOf === undefined ? " (no replace rule for this type: read pulumi preview)" : ""}`
+                : c.kind === "update" ? `update ${c.paths.join(", ")}` : c.kind;
         const waits = c.after !== undefined ? ` (known after the replacement of ${c.after.join(", ")})` : "";
         const dependent = c.dependentOf !== undefined
             ? ` (a dependent of ${c.dependentOf.join(", ")}: replaced with it)`

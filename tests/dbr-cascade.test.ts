@@ -162,6 +162,25 @@ describe("a bridged dependent: a ForceNew input taken from a named AWS resource 
     });
 });
 
+describe("a dependent no rule here decides is reported as one pulumi preview decides", () => {
+    // A dashboard's config_json is ForceNew through a CustomizeDiff that reads the value's uid
+    // (resource_dashboard.go): with the value unknown, not modelled. Its `folder` is not ForceNew.
+    it("a dashboard whose configJson took the folder's uid, the folder replaced delete-first: the dashboard may be replaced with it, the rule groups are (folder_uid ForceNew)", async () => {
+        const plan = await planStack("staging");
+        const folder = "launchpad-staging-observability-folder";
+        const dashboard = "launchpad-staging-observability-dashboard-service";
+        const before = takingFrom(plan, dashboard, "configJson", folder);
+        // A new uid (ForceNew), delete-first as the program would ask with deleteBeforeReplace.
+        const after = editedResource(withInputs(before, folder, { uid: "launchpad-other" }), folder, (r) => ({ options: { ...r.options, deleteBeforeReplace: true } }));
+        const changes = planChanges(before, after);
+        expect(change(changes, folder)).toMatchObject({ kind: "replace", order: "delete-first", replacedBy: ["uid"] });
+        expect(change(changes, dashboard)).toMatchObject({ kind: "change", mayBeDependentOf: [folder] });
+        expect(change(changes, dashboard).dependentOf).toBeUndefined();
+        expect(renderChanges([change(changes, dashboard)])).toBe(`changes:\n  grafana:oss/dashboard:Dashboard ${dashboard}: change configJson, folder (known after the replacement of ${folder}) (a dependent of ${folder}: may be replaced with it, delete-first; read pulumi preview)\n`);
+        expect(change(changes, "launchpad-staging-observability-rules-launchpad-service")).toMatchObject({ kind: "replace", order: "delete-first", dependentOf: [folder] });
+    });
+});
+
 describe("replacedOnceUnknown: each provider's Diff of a whole top-level input made unknown", () => {
     it("Kubernetes: a deleted key under a force-new path replaces (provider.go Diff, convertPatchToDiff); ignoreChanges drops it", async () => {
         const plan = await planStack("staging");
