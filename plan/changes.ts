@@ -8,7 +8,9 @@
  * delete-first or create-first as the program's `deleteBeforeReplace` says, else as the provider
  * asks (below). Every type the stacks create has a rule (tests/replace-rules.test.ts); a changed input
  * of a type without one is reported as a change whose kind `pulumi preview` decides, never guessed to
- * be an update.
+ * be an update. Before a delete-first replacement the engine replaces, delete-first, what that
+ * replacement would replace (`dependentReplacements`, pulumi/pulumi step_generator.go
+ * `calculateDependentReplacements`), and so does this.
  *
  * Offline limits: a secret's value shows as "[secret]" in both plans, so a change of it alone is not
  * seen; values the cloud computes are the mocks'; an in-place update's new outputs (a launch
@@ -284,6 +286,8 @@ function replaceOrder(rule: ReplaceRule, before: PlannedResource, after: Planned
 /** Types whose names are global, not per region (S3 bucket names: the S3 User Guide, "Bucket naming rules"). */
 const GLOBAL_NAMES: ReadonlySet<string> = new Set(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]);
 
+const DB_DELETED_FIRST = "the database is deleted before its replacement exists: its data, and the source a restore reads";
+
 /** The start of every hazard that says the engine refuses the change. */
 const REFUSED = "the engine refuses it";
 const PROTECTED = `${REFUSED}: the resource is protected (pulumi/pulumi pkg/resource/deploy/step_generator.go: "unable to replace resource ... marked for protection")`;
@@ -315,7 +319,7 @@ function replaceHazard(rule: ReplaceRule, before: PlannedResource, after: Planne
         return `the new resource is created under the old one's name ${JSON.stringify(name)} while the old one exists: the cloud refuses it ("already exists"), nothing is lost`;
     }
     if (order === "delete-first" && after.type === "aws:rds/instance:Instance") {
-        return "the database is deleted before its replacement exists: its data, and the source a restore reads";
+        return DB_DELETED_FIRST;
     }
     if (after.type === "aws:eks/cluster:Cluster" && order === "delete-first") {
         return before.inputs.deletionProtection === true ? EKS_PROTECTED_DELETE_FIRST : EKS_DELETE_FIRST;
@@ -476,7 +480,8 @@ function pendingOn(r: PlannedResource, replaced: ReadonlyMap<string, { name: str
  *   is (the plans record no `deletedWith`: the program sets none);
  * - else, for a custom resource, when some top-level input whose property dependencies (only those:
  *   `dependsOn` is never followed) name a member of the set, made wholly unknown, makes its provider's
- *   `Diff` of the old inputs against them say "replace" ({@link replacedOnceUnknown}).
+ *   `Diff` of the old inputs against them say "replace" ({@link replacedOnceUnknown}), after the
+ *   resource's `replaceOnChanges` (`applyReplaceOnChanges`; the program sets none).
  * Each is deleted first, the root's dependents in reverse order, and created again when the program
  * registers it ("recreating"): a replacement, delete-first, whatever its own diff says. A protected one
  * stops the update ("unable to replace resource ... as part of replacing ... marked for protection").
@@ -679,7 +684,7 @@ const DEPENDENT_HAZARDS: Readonly<Record<string, (of: string) => string>> = {
     "kubernetes:networking.k8s.io/v1:Ingress": (of) => `the Ingress is deleted before ${of} is replaced, and with it the load balancer the controller made for it: nothing reaches the service until it is created again`,
     "kubernetes:batch/v1:Job": (of) => `the Job is deleted before ${of} is replaced and created again after it, so it runs again (a migration Job runs its migrations again)`,
     "aws:eks/nodeGroup:NodeGroup": (of) => `its nodes are deleted before ${of} is replaced, with every pod they run, and created again after it`,
-    "aws:rds/instance:Instance": () => "the database is deleted before its replacement exists: its data, and the source a restore reads",
+    "aws:rds/instance:Instance": () => DB_DELETED_FIRST,
 };
 
 /** Why a dependent's delete-first replacement fails or stops something; undefined when it does neither. */
