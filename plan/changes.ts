@@ -472,7 +472,7 @@ function pendingOn(r: PlannedResource, replaced: ReadonlyMap<string, { name: str
 /**
  * The engine's walk before a delete-first replacement (pulumi/pulumi pkg/resource/deploy/step_generator.go
  * `calculateDependentReplacements`, called from `generateStepsFromDiff` when the replacement is
- * delete-before-replace): before it deletes the old resource, the engine deletes, and later creates
+ * delete-before-replace; read at 1b5949891b3c, with pkg/resource/graph/dependency_graph.go): before it deletes the old resource, the engine deletes, and later creates
  * again, every resource that would be replaced by that deletion. It scans the old state's resources
  * after the root in their order (graph `DependingOn`), skipping those already registered in this update,
  * and puts one in the replace set, which starts as the root alone, when:
@@ -506,7 +506,7 @@ function frameworkResource(type: string): boolean {
  * (the old inputs on both sides, as the engine's walk sends them): `replace`, `keep` (an update or
  * nothing), or `undecided` when no rule here reads it (then `pulumi preview` tells).
  *
- * - Kubernetes (pulumi-kubernetes provider.go `Diff`): `propMapToUnstructured` keeps an unknown as the
+ * - Kubernetes (pulumi-kubernetes provider.go `Diff`, at 94977969, and pulumi/pulumi sdk properties.go `MapRepl`): `propMapToUnstructured` keeps an unknown as the
  *   `resource.Computed` struct (`MapRepl` returns `v.Input()`), which `inputPatch` marshals as an
  *   object with a single `Element` key, so the JSON merge patch against the old inputs deletes every key
  *   the old value had and `convertPatchToDiff` -> `addPatchValueToDiff` records a DELETE at each
@@ -525,7 +525,7 @@ function frameworkResource(type: string): boolean {
  *   replaces, "list property force new"/"unknown collection" updates). A CustomizeDiff ForceNew reads
  *   the unknown value itself: undecided.
  * - Plugin Framework resources: `RequiresReplace` marks a planned value unequal to the state, an
- *   unknown one too (terraform-plugin-framework stringplanmodifier/requires_replace_if.go: "Do not
+ *   unknown one too (terraform-plugin-framework stringplanmodifier/requires_replace_if.go at 5e09c690: "Do not
  *   replace if the plan and state values are equal"), and the bridge keeps it ("!plannedVal.IsKnown()",
  *   pkg/pf/tfbridge/provider_diff.go `checkRequiresReplace`); the tables hold top-level paths only.
  * - The Kubernetes provider: {@link K8S_PROVIDER_REPLACING}. Another provider, or a type with no rule:
