@@ -454,6 +454,14 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             parent: this,
             // The log group is found by name and the role's policy must outlive the cluster on delete.
             dependsOn: [logGroup, clusterPolicy],
+            // Its replacement is delete-first (the program names it), and before that delete the engine
+            // deletes everything that takes an input from it: the node groups and, through the Kubernetes
+            // provider, every object on the cluster (plan/changes.ts dependentReplacements). A protected
+            // resource's replacement is refused before any of that (pulumi/pulumi
+            // pkg/resource/deploy/step_generator.go: "unable to replace resource ... marked for protection",
+            // checked before calculateDependentReplacements), where EKS deletion protection would only
+            // refuse the cluster's own delete, after its dependents were gone.
+            protect: safety.protect,
         });
 
         const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {

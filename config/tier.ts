@@ -21,7 +21,7 @@ export const NAT_MODES = ["single", "perAz"] as const;
 export type NatMode = (typeof NAT_MODES)[number];
 
 export interface Safety {
-    /** Pulumi `protect` on stateful resources (keys, databases, buckets, vaults). */
+    /** Pulumi `protect` on stateful resources (keys, databases, buckets, vaults) and the EKS cluster everything runs on. */
     readonly protect: boolean;
     /** Cloud-side deletion protection where a service offers it (EKS, RDS). */
     readonly deletionProtection: boolean;

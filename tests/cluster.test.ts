@@ -224,7 +224,9 @@ describe("EKS cluster, production", () => {
         expect(input(named(plan, "launchpad-production-cluster-eks"), "deletionProtection")).toBe(true);
         expect(input(named(plan, "launchpad-production-cluster-control-plane-logs"), "retentionInDays")).toBe(365);
         const clusterUrn = named(plan, "launchpad-production-cluster").urn;
-        expect(plan.resources.filter((r) => r.protect && r.parent === clusterUrn).map((r) => r.name)).toEqual(["launchpad-production-cluster-secrets-key"]);
+        // The cluster too: its replacement would first delete every node group and Kubernetes object (plan/changes.ts dependentReplacements).
+        expect(plan.resources.filter((r) => r.protect && r.parent === clusterUrn).map((r) => r.name).sort()).toEqual(["launchpad-production-cluster-eks", "launchpad-production-cluster-secrets-key"]);
+        expect(named(await planStack("staging"), "launchpad-staging-cluster-eks").protect).toBe(false);
     });
 
     it("splits the production stack's node totals over its three zones' groups", async () => {

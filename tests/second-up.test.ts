@@ -214,10 +214,21 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         expect(changeWarnings(changes)).toContain(`warning: replace of ${cluster}: the cluster is deleted before its replacement exists, and before it everything the engine replaces with it`);
     });
 
-    it("production: the cluster's deletion protection fails its delete only after the engine's walk deleted what goes with it", async () => {
+    it("production: the cluster is protected (the tier's protect), so its replacement is refused before the engine's walk deletes anything (step_generator.go: the protect check comes before calculateDependentReplacements)", async () => {
         const before = await planStack("production");
         const cluster = "launchpad-production-cluster-eks";
+        expect(named(before, cluster).protect).toBe(true);
         const changes = planChanges(before, edited(before, cluster, { roleArn: "arn:aws:iam::123456789012:role/another" }));
+        expect(change(changes, cluster)).toMatchObject({ kind: "replace", order: "delete-first", hazard: PROTECTED });
+        expect(changes.filter((c) => c.dependentOf !== undefined || c.mayBeDependentOf !== undefined)).toEqual([]);
+        expect(changes.map((c) => c.name)).toEqual([cluster]);
+    });
+
+    it("without protect, the cluster's deletion protection would fail its delete only after the engine's walk deleted what goes with it", async () => {
+        const deployed = await planStack("production");
+        const cluster = "launchpad-production-cluster-eks";
+        const unprotected: Plan = { ...deployed, resources: deployed.resources.map((r) => (r.name === cluster ? { ...r, protect: false } : r)) };
+        const changes = planChanges(unprotected, edited(unprotected, cluster, { roleArn: "arn:aws:iam::123456789012:role/another" }));
         expect(change(changes, cluster).hazard).toBe("the cluster's deletion protection fails its delete, but only after the engine has deleted, delete-first, everything it replaces with the cluster (its dependents below: the node groups and, through the Kubernetes provider, every Kubernetes object): the update stops with all of them gone from the live cluster");
         expect(change(changes, "launchpad-production-api-ingress")).toMatchObject({ kind: "replace", order: "delete-first", dependentOf: [cluster] });
     });
