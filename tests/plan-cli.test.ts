@@ -278,6 +278,7 @@ describe("--set", () => {
         expect([...new Set(doc.resources.filter((r) => r.protect).map((r) => r.type))].sort()).toEqual([
             "aws:backup/vault:Vault",
             "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+            "aws:eks/cluster:Cluster",
             "aws:kms/key:Key",
             "aws:rds/instance:Instance",
             "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
