@@ -22,45 +22,15 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type * as k8s from "@pulumi/kubernetes";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { deploymentSpec } from "../components/blue-green-service";
 import { DATABASE_CA_FILE } from "../components/database";
 import type { Engine, TestDatabase } from "./support/db-servers";
-import { startTlsServer, type TestCa } from "./support/db-tls";
+import { podEnv, resolve, startTlsServer, type TestCa } from "./support/db-tls";
 import { describeWithTools, findTools, isRoot, missingTools, run, traversableTempDir, type DbTools } from "./support/db-tools";
-import { serviceFor } from "./support/config";
 
 const tools = findTools();
 const SERVER_NAME = "localhost";
 const PASSWORD = `Lp-"x#7$q\\ z'!`;
-
-
-/** The app container's env, as `deploymentSpec` builds it for a service of a stack whose database runs `engine`. */
-async function podEnv(engine: Engine): Promise<k8s.types.input.core.v1.EnvVar[]> {
-    const service = await serviceFor("staging", "api");
-    const spec = deploymentSpec({
-        service: { ...service, connectDatabase: true },
-        color: "blue",
-        project: "launchpad",
-        zoneSpread: "DoNotSchedule",
-        database: { secretName: "database-connection", connectionDigest: "0a1b2c3d4e", engine, caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem", caFetchConfigMap: "api-db-ca-fetch" },
-    });
-    const pod = (spec.template as { spec: k8s.types.input.core.v1.PodSpec }).spec;
-    return (pod.containers as k8s.types.input.core.v1.Container[])[0].env as k8s.types.input.core.v1.EnvVar[];
-}
-
-/** `DATABASE_*` of the pod, the Secret's keys read from `secret` (its keys as components/database.ts `connectionSettings` writes them). */
-function resolve(env: readonly k8s.types.input.core.v1.EnvVar[], secret: Record<string, string>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const e of env as readonly { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }[]) {
-        if (e.name.startsWith("DATABASE_")) {
-            const key = e.valueFrom?.secretKeyRef?.key;
-            out[e.name] = key !== undefined ? secret[key] : (e.value as string);
-        }
-    }
-    return out;
-}
 
 interface Attempt {
     readonly code: number | null;

@@ -6,6 +6,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type * as k8s from "@pulumi/kubernetes";
+import { deploymentSpec } from "../../components/blue-green-service";
+import { serviceFor } from "./config";
 import { startDatabase, type DatabaseSpec, type Engine, type TestDatabase } from "./db-servers";
 import { runOk, type DbTools } from "./db-tools";
 
@@ -68,4 +71,30 @@ export async function startTlsServer(engine: Engine, tools: DbTools, root: strin
     const certificate = await serverCertificate(openssl, serverCa, "server", [host]);
     const db = await startDatabase(engine, tools, join(root, "server"), spec, certificate);
     return { db, serverCa, otherCa };
+}
+
+/** The app container's env, as `deploymentSpec` builds it for a service of a stack whose database runs `engine`. */
+export async function podEnv(engine: Engine): Promise<k8s.types.input.core.v1.EnvVar[]> {
+    const service = await serviceFor("staging", "api");
+    const spec = deploymentSpec({
+        service: { ...service, connectDatabase: true },
+        color: "blue",
+        project: "launchpad",
+        zoneSpread: "DoNotSchedule",
+        database: { secretName: "database-connection", connectionDigest: "0a1b2c3d4e", engine, caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem", caFetchConfigMap: "api-db-ca-fetch" },
+    });
+    const pod = (spec.template as { spec: k8s.types.input.core.v1.PodSpec }).spec;
+    return (pod.containers as k8s.types.input.core.v1.Container[])[0].env as k8s.types.input.core.v1.EnvVar[];
+}
+
+/** `DATABASE_*` of the pod, the Secret's keys read from `secret` (its keys as components/database.ts `connectionSettings` writes them). */
+export function resolve(env: readonly k8s.types.input.core.v1.EnvVar[], secret: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of env as readonly { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }[]) {
+        if (e.name.startsWith("DATABASE_")) {
+            const key = e.valueFrom?.secretKeyRef?.key;
+            out[e.name] = key !== undefined ? secret[key] : (e.value as string);
+        }
+    }
+    return out;
 }
