@@ -20,12 +20,12 @@
  * server and connect four times, about two seconds: they run wherever the programs are, skip loudly
  * where they are not, and fail under CI=true then.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DATABASE_CA_FILE } from "../components/database";
 import type { Engine, TestDatabase } from "./support/db-servers";
-import { podEnv, resolve, startTlsServer, type TestCa } from "./support/db-tls";
+import { startTlsApp, type TestCa } from "./support/db-tls";
 import { describeWithTools, findTools, isRoot, missingTools, run, traversableTempDir, type DbTools } from "./support/db-tools";
 
 const tools = findTools();
@@ -91,26 +91,18 @@ for (const spec of SPECS) {
         let root = "";
         let home = "";
         let db: TestDatabase | undefined;
-        let serverCa: TestCa;
         let otherCa: TestCa;
-        /** The pod's DATABASE_*, the Secret's keys those of the server started here, the bundle serverCa's. */
+        /** The pod's DATABASE_*, the Secret's keys those of the server started here, the bundle the CA's that signed its certificate. */
         let env: Record<string, string> = {};
 
         beforeAll(async () => {
             root = traversableTempDir(`launchpad-db-client-${spec.engine}-`);
             home = join(root, "home");
             mkdirSync(home);
-            let server: TestDatabase;
-            ({ db: server, serverCa, otherCa } = await startTlsServer(spec.engine, tools, root, { database: "shop", user: "app", password: PASSWORD }, SERVER_NAME));
-            db = server;
-            const pod = resolve(await podEnv(spec.engine), {
-                host: SERVER_NAME, port: String(server.port), database: server.database, username: server.user, password: server.password, engine: server.engine,
-            });
-            // What the init container leaves at DATABASE_CA_FILE, here in a file of the test's own.
+            let pod: Readonly<Record<string, string>>;
+            ({ db, otherCa, pod, env } = await startTlsApp(spec.engine, tools, root, PASSWORD, SERVER_NAME));
+            // What the init container leaves at DATABASE_CA_FILE is, in env, a file of the test's own.
             expect([pod.DATABASE_TLS_MODE, pod.DATABASE_CA_FILE]).toEqual([spec.mode, DATABASE_CA_FILE]);
-            const bundle = join(root, "rds-ca-bundle.pem");
-            writeFileSync(bundle, readFileSync(serverCa.cert));
-            env = { ...pod, DATABASE_CA_FILE: bundle };
         }, 120_000);
         afterAll(async () => {
             await db?.stop();

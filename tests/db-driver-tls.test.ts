@@ -13,15 +13,15 @@
  * Python module skips loudly locally and fails under CI=true.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_CA_FILE, TLS_VERIFY_MODES } from "../components/database";
 import type { Engine, TestDatabase } from "./support/db-servers";
-import { podEnv, resolve, startTlsServer, type TestCa } from "./support/db-tls";
+import { startTlsApp, type TestCa } from "./support/db-tls";
 import {
     APT_PACKAGES, describeRealServer, describeWithTools, findTools, isRoot, missingTools, run, SELECTED_DB_ENGINES, traversableTempDir, type DbTools,
 } from "./support/db-tools";
@@ -56,10 +56,13 @@ type Connect = (env: PodEnv, home: string, dial?: string) => Promise<Outcome>;
 /** A way to connect, from the pod's env: what the docs say to set, or the one mistake they name. */
 interface Driver {
     readonly name: string;
-    /** The settings, as the docs' table gives them. */
-    readonly documented: string;
+    /** The start of its row in docs/data-protection.md's "Drivers" table. */
+    readonly row: string;
+    /** The settings, each a code span of that row. */
+    readonly documented: readonly string[];
     readonly connect: Connect;
-    readonly mistake: { readonly title: string; readonly connect: Connect };
+    /** The mistake, its `title` a code span of the row, `note` what the test name adds. */
+    readonly mistake: { readonly title: string; readonly note?: string; readonly connect: Connect };
     readonly refusal: { readonly wrongCa: RegExp; readonly wrongHost: RegExp };
     /**
      * How a server under another name is reached: at the address 127.0.0.1 (the certificate names
@@ -144,10 +147,11 @@ const DRIVERS: Record<Engine, readonly Driver[]> = {
     postgres: [
         {
             name: "node-postgres `pg`, the config object",
-            documented: "ssl: { ca: readFileSync(DATABASE_CA_FILE) }",
+            row: "| node-postgres `pg` ",
+            documented: ["ssl: { ca: readFileSync(DATABASE_CA_FILE) }"],
             connect: (env) => pgConnect({ ...pgBase(env), ssl: { ca: readFileSync(env.DATABASE_CA_FILE, "utf8") } }),
             mistake: {
-                title: "ssl: { rejectUnauthorized: false }",
+                title: "rejectUnauthorized: false",
                 connect: (env) => pgConnect({ ...pgBase(env), ssl: { ca: readFileSync(env.DATABASE_CA_FILE, "utf8"), rejectUnauthorized: false } }),
             },
             refusal: {
@@ -158,12 +162,14 @@ const DRIVERS: Record<Engine, readonly Driver[]> = {
         },
         {
             name: "node-postgres `pg`, a connection string",
-            documented: "?sslmode=$DATABASE_TLS_MODE&sslrootcert=$DATABASE_CA_FILE",
+            row: "| `pg`, connection string ",
+            documented: ["?sslmode=verify-full&sslrootcert=<DATABASE_CA_FILE>"],
             connect: (env) => pgConnect({ connectionString: pgUrl(env, `sslmode=${env.DATABASE_TLS_MODE}&sslrootcert=${encodeURIComponent(env.DATABASE_CA_FILE)}`) }),
             mistake: {
                 // pg 8 still reads `require` as verify-full, with a warning that pg 9 gives it libpq's
                 // meaning; `uselibpqcompat=true` gives that meaning now (pg-connection-string README).
-                title: "sslmode=require with libpq's meaning (uselibpqcompat=true today, the default from pg 9)",
+                title: "sslmode=require",
+                note: "with libpq's meaning (uselibpqcompat=true now, the default from pg 9)",
                 connect: (env) => pgConnect({ connectionString: pgUrl(env, "uselibpqcompat=true&sslmode=require") }),
             },
             refusal: {
@@ -173,7 +179,8 @@ const DRIVERS: Record<Engine, readonly Driver[]> = {
         },
         {
             name: "psycopg2 (libpq)",
-            documented: "sslmode=$DATABASE_TLS_MODE, sslrootcert=$DATABASE_CA_FILE",
+            row: "| psycopg2, psycopg 3 ",
+            documented: ["sslmode=verify-full", "sslrootcert=<DATABASE_CA_FILE>"],
             connect: (env, home) => python("psycopg2", "documented", env, home),
             mistake: { title: "sslmode=require", connect: (env, home) => python("psycopg2", "mistake", env, home) },
             refusal: {
@@ -186,10 +193,12 @@ const DRIVERS: Record<Engine, readonly Driver[]> = {
     mysql: [
         {
             name: "mysql2",
-            documented: "ssl: { ca: readFileSync(DATABASE_CA_FILE), verifyIdentity: true }",
+            row: "| `mysql2` ",
+            documented: ["ssl: { ca: readFileSync(DATABASE_CA_FILE), verifyIdentity: true }"],
             connect: (env, _home, dial) => mysql2Connect(env, { ca: readFileSync(env.DATABASE_CA_FILE, "utf8"), verifyIdentity: true }, dial),
             mistake: {
-                title: "ssl: { ca } without verifyIdentity (its default is false)",
+                title: "ssl: { ca }",
+                note: "without verifyIdentity (its default is false)",
                 connect: (env, _home, dial) => mysql2Connect(env, { ca: readFileSync(env.DATABASE_CA_FILE, "utf8") }, dial),
             },
             refusal: {
@@ -200,9 +209,10 @@ const DRIVERS: Record<Engine, readonly Driver[]> = {
         },
         {
             name: "PyMySQL",
-            documented: "ssl_ca=$DATABASE_CA_FILE, ssl_verify_cert=True, ssl_verify_identity=True",
+            row: "| PyMySQL ",
+            documented: ["ssl_ca=<DATABASE_CA_FILE>, ssl_verify_cert=True, ssl_verify_identity=True"],
             connect: (env, home) => python("pymysql", "documented", env, home),
-            mistake: { title: "ssl_ca alone", connect: (env, home) => python("pymysql", "mistake", env, home) },
+            mistake: { title: "ssl_ca=", note: "alone", connect: (env, home) => python("pymysql", "mistake", env, home) },
             refusal: {
                 wrongCa: /^\(2003, "Can't connect to MySQL server on 'localhost' \(\[SSL: CERTIFICATE_VERIFY_FAILED\] certificate verify failed: unable to get local issuer certificate/,
                 wrongHost: /^\(2003, "Can't connect to MySQL server on '127\.0\.0\.1' \(\[SSL: CERTIFICATE_VERIFY_FAILED\] certificate verify failed: IP address mismatch/,
@@ -231,17 +241,7 @@ for (const engine of ["postgres", "mysql"] as const) {
         beforeAll(async () => {
             root = traversableTempDir(`launchpad-db-driver-${engine}-`);
             mkdirSync(home());
-            let serverCa: TestCa;
-            let server: TestDatabase;
-            ({ db: server, serverCa, otherCa } = await startTlsServer(engine, tools, root, { database: "shop", user: "app", password: PASSWORD }, SERVER_NAME));
-            db = server;
-            pod = resolve(await podEnv(engine), {
-                host: SERVER_NAME, port: String(server.port), database: server.database, username: server.user, password: server.password, engine,
-            });
-            // What the `db-ca` init container leaves at DATABASE_CA_FILE, here in a file of the test's own.
-            const bundle = join(root, "rds-ca-bundle.pem");
-            writeFileSync(bundle, readFileSync(serverCa.cert));
-            env = { ...pod, DATABASE_CA_FILE: bundle };
+            ({ db, otherCa, pod, env } = await startTlsApp(engine, tools, root, PASSWORD, SERVER_NAME));
         }, 120_000);
         afterAll(async () => {
             await db?.stop();
@@ -254,7 +254,7 @@ for (const engine of ["postgres", "mysql"] as const) {
 
         for (const driver of DRIVERS[engine]) {
             const suite = (): void => {
-                it(`${driver.name}, ${driver.documented}: connects, over TLS, to the server its certificate names, chained to the bundle`, async () => {
+                it(`${driver.name}, ${driver.documented.join(", ")}: connects, over TLS, to the server its certificate names, chained to the bundle`, async () => {
                     expect(await driver.connect(env, home())).toEqual({ tls: true });
                 });
 
@@ -267,7 +267,7 @@ for (const engine of ["postgres", "mysql"] as const) {
                     expect(await driver.connect({ ...env, DATABASE_HOST: otherHost }, home(), dial)).toEqual({ refused: expect.stringMatching(driver.refusal.wrongHost) as unknown });
                 });
 
-                it(`${driver.name}, the silent mistake, ${driver.mistake.title}: connects, over TLS, to a server the documented settings refuse`, async () => {
+                it(`${driver.name}, the silent mistake, ${driver.mistake.title}${driver.mistake.note === undefined ? "" : ` ${driver.mistake.note}`}: connects, over TLS, to a server the documented settings refuse`, async () => {
                     expect(await driver.mistake.connect({ ...env, DATABASE_HOST: otherHost }, home(), dial)).toEqual({ tls: true });
                 });
             };
@@ -289,3 +289,13 @@ for (const engine of ["postgres", "mysql"] as const) {
         }
     }, SELECTED_DB_ENGINES.includes(engine));
 }
+
+describe("docs/data-protection.md \"Drivers\" gives the settings and the mistake these tests run", () => {
+    const rows = readFileSync(join(__dirname, "..", "docs", "data-protection.md"), "utf8").split("\n").map((l) => l.trim());
+    it.each(Object.values(DRIVERS).flat().map((d) => [d.name, d] as const))("%s", (_name, driver) => {
+        const row = rows.filter((l) => l.startsWith(driver.row));
+        expect(row).toHaveLength(1);
+        const spans = [...row[0].matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+        expect(spans).toEqual(expect.arrayContaining([...driver.documented, driver.mistake.title]));
+    });
+});

@@ -4,7 +4,7 @@
  * self-signed root; a server certificate names exactly the hosts it is given (subjectAltName, as
  * RDS's name the instance endpoint), so a client asked to verify another name must refuse it.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as k8s from "@pulumi/kubernetes";
 import { deploymentSpec } from "../../components/blue-green-service";
@@ -74,7 +74,7 @@ export async function startTlsServer(engine: Engine, tools: DbTools, root: strin
 }
 
 /** The app container's env, as `deploymentSpec` builds it for a service of a stack whose database runs `engine`. */
-export async function podEnv(engine: Engine): Promise<k8s.types.input.core.v1.EnvVar[]> {
+async function podEnv(engine: Engine): Promise<k8s.types.input.core.v1.EnvVar[]> {
     const service = await serviceFor("staging", "api");
     const spec = deploymentSpec({
         service: { ...service, connectDatabase: true },
@@ -88,7 +88,7 @@ export async function podEnv(engine: Engine): Promise<k8s.types.input.core.v1.En
 }
 
 /** `DATABASE_*` of the pod, the Secret's keys read from `secret` (its keys as components/database.ts `connectionSettings` writes them). */
-export function resolve(env: readonly k8s.types.input.core.v1.EnvVar[], secret: Record<string, string>): Record<string, string> {
+function resolve(env: readonly k8s.types.input.core.v1.EnvVar[], secret: Record<string, string>): Record<string, string> {
     const out: Record<string, string> = {};
     for (const e of env as readonly { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }[]) {
         if (e.name.startsWith("DATABASE_")) {
@@ -97,4 +97,22 @@ export function resolve(env: readonly k8s.types.input.core.v1.EnvVar[], secret: 
         }
     }
     return out;
+}
+
+/** A {@link TlsServer} and the env an app container connecting to it gets. */
+export interface TlsApp extends TlsServer {
+    /** The app container's DATABASE_* ({@link podEnv}), the Secret's keys those of the server, at `host`. */
+    readonly pod: Readonly<Record<string, string>>;
+    /** `pod`, but DATABASE_CA_FILE a file in root holding serverCa's certificate: what the `db-ca` init container leaves there. */
+    readonly env: Readonly<Record<string, string>>;
+}
+
+/** {@link startTlsServer} with database `shop`, user `app` and `password`, and the pod's env for it. */
+export async function startTlsApp(engine: Engine, tools: DbTools, root: string, password: string, host: string): Promise<TlsApp> {
+    const server = await startTlsServer(engine, tools, root, { database: "shop", user: "app", password }, host);
+    const { db } = server;
+    const pod = resolve(await podEnv(engine), { host, port: String(db.port), database: db.database, username: db.user, password: db.password, engine: db.engine });
+    const bundle = join(root, "rds-ca-bundle.pem");
+    writeFileSync(bundle, readFileSync(server.serverCa.cert));
+    return { ...server, pod, env: { ...pod, DATABASE_CA_FILE: bundle } };
 }
