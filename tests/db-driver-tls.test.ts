@@ -278,6 +278,29 @@ for (const engine of ["postgres", "mysql"] as const) {
             }
         }
 
+        if (engine === "postgres") {
+            // The pg row's "Also": libpq's variables alone do not carry over. pg reads PGSSLMODE (any
+            // verifying mode is `ssl: true`) but never PGSSLROOTCERT (lib/connection-parameters.js
+            // readSSLConfigFromEnvironment), so it checks against Node.js's own CAs and refuses even the
+            // right server: it fails closed. The worker's env is set only while the client is built
+            // (pgConnect's body runs up to its first await before it returns).
+            it("pg given only libpq's PGSSLMODE and PGSSLROOTCERT refuses even the right server: it never reads the root certificate", async () => {
+                const saved = { PGSSLMODE: process.env.PGSSLMODE, PGSSLROOTCERT: process.env.PGSSLROOTCERT };
+                process.env.PGSSLMODE = env.DATABASE_TLS_MODE;
+                process.env.PGSSLROOTCERT = env.DATABASE_CA_FILE;
+                let outcome: Promise<Outcome>;
+                try {
+                    outcome = pgConnect(pgBase(env));
+                } finally {
+                    for (const [k, v] of Object.entries(saved)) {
+                        if (v === undefined) delete process.env[k];
+                        else process.env[k] = v;
+                    }
+                }
+                expect(await outcome).toEqual({ refused: "unable to verify the first certificate" });
+            });
+        }
+
         if (engine === "mysql") {
             // Why the mysql2 row says DATABASE_HOST must stay the endpoint's name: for an address, mysql2
             // sets no `servername` (lib/base/connection.js startTLS) and hands tls.connect a socket, so
