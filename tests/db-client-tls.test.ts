@@ -20,47 +20,17 @@
  * server and connect four times, about two seconds: they run wherever the programs are, skip loudly
  * where they are not, and fail under CI=true then.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type * as k8s from "@pulumi/kubernetes";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { deploymentSpec } from "../components/blue-green-service";
 import { DATABASE_CA_FILE } from "../components/database";
 import type { Engine, TestDatabase } from "./support/db-servers";
-import { startTlsServer, type TestCa } from "./support/db-tls";
+import { startTlsApp, type TestCa } from "./support/db-tls";
 import { describeWithTools, findTools, isRoot, missingTools, run, traversableTempDir, type DbTools } from "./support/db-tools";
-import { serviceFor } from "./support/config";
 
 const tools = findTools();
 const SERVER_NAME = "localhost";
 const PASSWORD = `Lp-"x#7$q\\ z'!`;
-
-
-/** The app container's env, as `deploymentSpec` builds it for a service of a stack whose database runs `engine`. */
-async function podEnv(engine: Engine): Promise<k8s.types.input.core.v1.EnvVar[]> {
-    const service = await serviceFor("staging", "api");
-    const spec = deploymentSpec({
-        service: { ...service, connectDatabase: true },
-        color: "blue",
-        project: "launchpad",
-        zoneSpread: "DoNotSchedule",
-        database: { secretName: "database-connection", connectionDigest: "0a1b2c3d4e", engine, caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem", caFetchConfigMap: "api-db-ca-fetch" },
-    });
-    const pod = (spec.template as { spec: k8s.types.input.core.v1.PodSpec }).spec;
-    return (pod.containers as k8s.types.input.core.v1.Container[])[0].env as k8s.types.input.core.v1.EnvVar[];
-}
-
-/** `DATABASE_*` of the pod, the Secret's keys read from `secret` (its keys as components/database.ts `connectionSettings` writes them). */
-function resolve(env: readonly k8s.types.input.core.v1.EnvVar[], secret: Record<string, string>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const e of env as readonly { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }[]) {
-        if (e.name.startsWith("DATABASE_")) {
-            const key = e.valueFrom?.secretKeyRef?.key;
-            out[e.name] = key !== undefined ? secret[key] : (e.value as string);
-        }
-    }
-    return out;
-}
 
 interface Attempt {
     readonly code: number | null;
@@ -121,26 +91,18 @@ for (const spec of SPECS) {
         let root = "";
         let home = "";
         let db: TestDatabase | undefined;
-        let serverCa: TestCa;
         let otherCa: TestCa;
-        /** The pod's DATABASE_*, the Secret's keys those of the server started here, the bundle serverCa's. */
+        /** The pod's DATABASE_*, the Secret's keys those of the server started here, the bundle the CA's that signed its certificate. */
         let env: Record<string, string> = {};
 
         beforeAll(async () => {
             root = traversableTempDir(`launchpad-db-client-${spec.engine}-`);
             home = join(root, "home");
             mkdirSync(home);
-            let server: TestDatabase;
-            ({ db: server, serverCa, otherCa } = await startTlsServer(spec.engine, tools, root, { database: "shop", user: "app", password: PASSWORD }, SERVER_NAME));
-            db = server;
-            const pod = resolve(await podEnv(spec.engine), {
-                host: SERVER_NAME, port: String(server.port), database: server.database, username: server.user, password: server.password, engine: server.engine,
-            });
-            // What the init container leaves at DATABASE_CA_FILE, here in a file of the test's own.
+            let pod: Readonly<Record<string, string>>;
+            ({ db, otherCa, pod, env } = await startTlsApp(spec.engine, tools, root, PASSWORD, SERVER_NAME));
+            // What the init container leaves at DATABASE_CA_FILE is, in env, a file of the test's own.
             expect([pod.DATABASE_TLS_MODE, pod.DATABASE_CA_FILE]).toEqual([spec.mode, DATABASE_CA_FILE]);
-            const bundle = join(root, "rds-ca-bundle.pem");
-            writeFileSync(bundle, readFileSync(serverCa.cert));
-            env = { ...pod, DATABASE_CA_FILE: bundle };
         }, 120_000);
         afterAll(async () => {
             await db?.stop();

@@ -15,8 +15,8 @@ import { awsEnv, parseExposition, S3Client, startFakePushgateway, startLocalS3, 
 import type { Engine, TestDatabase } from "./support/db-servers";
 import { makeCa, startTlsServer, type TestCa } from "./support/db-tls";
 import {
-    APT_PACKAGES, assertTools, describeWithTools, findTools, isRoot, missingTools, processesMentioning, run, runOk, skipForMissing, transcript, which,
-    traversableTempDir, type DbTools, type RunResult,
+    APT_PACKAGES, assertTools, describeRealServer, findTools, isRoot, missingTools, processesMentioning, run, runOk, SELECTED_DB_ENGINES,
+    skipForMissing, transcript, which, traversableTempDir, type DbTools, type RunResult,
 } from "./support/db-tools";
 
 const SCRIPTS = join(__dirname, "..", "scripts", "db");
@@ -786,35 +786,18 @@ interface RestoreCase {
 }
 
 /**
- * Which engines' real-server suites run: `LAUNCHPAD_DB_ENGINES=mysql,postgres`, the default under
- * CI=true (.ci/run runs `CI=true npm test`) and what `npm run test:db` sets. A local `npm test` runs
- * none of the real-server suites (an engine's, and verify.sh against s3rver through the AWS CLI):
- * the MariaDB suite alone took about 65 s of a worker on a loaded 2-core machine, the S3 one 40 s,
- * more than the whole suite's minute. They skip with a loud message, as tests/alerts-live.test.ts
- * does; CI=true never skips them.
+ * The real-server suites (an engine's, and verify.sh against s3rver through the AWS CLI) run for the
+ * engines of `SELECTED_DB_ENGINES` (tests/support/db-tools.ts), not in a local `npm test`: the
+ * MariaDB suite alone took about 65 s of a worker on a loaded 2-core machine, the S3 one 40 s, more
+ * than the whole suite's minute. They skip with a loud message, as tests/alerts-live.test.ts does;
+ * CI=true never skips them. Any engine selected (test:db, CI=true): the S3 suite runs too.
  */
-const SELECTED_ENGINES = (process.env.LAUNCHPAD_DB_ENGINES ?? (process.env.CI === "true" ? "mysql,postgres" : ""))
-    .split(",")
-    .map((e) => e.trim())
-    .filter((e) => e !== "");
-/** Any engine selected (test:db, CI=true): the S3 suite runs too. */
-const SERVERS_WANTED = SELECTED_ENGINES.length > 0;
-if (!SERVERS_WANTED || SELECTED_ENGINES.length < 2) {
+const SERVERS_WANTED = SELECTED_DB_ENGINES.length > 0;
+if (!SERVERS_WANTED || SELECTED_DB_ENGINES.length < 2) {
     const bar = "!".repeat(100);
-    const skipped = [...(SERVERS_WANTED ? [] : ["verify.sh against S3 (s3rver, AWS CLI)"]), ...["mysql", "postgres"].filter((e) => !SELECTED_ENGINES.includes(e))];
+    const skipped = [...(SERVERS_WANTED ? [] : ["verify.sh against S3 (s3rver, AWS CLI)"]), ...["mysql", "postgres"].filter((e) => !SELECTED_DB_ENGINES.includes(e))];
     console.warn(`\n${bar}\n*** db-scripts: SKIPPING the real-server suites for ${skipped.join(", ")} in tests/db-scripts.test.ts (slow: real servers).\n` +
         `Run them with: npm run test:db   (or LAUNCHPAD_DB_ENGINES=mysql,postgres; needs apt-get install -y ${APT_PACKAGES}; CI=true always runs them)\n${bar}\n`);
-}
-
-/** A real-server suite: `describeWithTools` when wanted, else skipped (the message above says so), so the run's skip count shows it. */
-function describeRealServer(title: string, missing: readonly string[], body: () => void, wanted = SERVERS_WANTED): void {
-    if (wanted) {
-        describeWithTools(title, missing, body);
-    } else {
-        describe.skipIf(true)(`${title}`, () => {
-            body();
-        });
-    }
 }
 
 const s3Missing = missingTools(tools, ["aws", "curl"]);
@@ -896,7 +879,7 @@ describeRealServer("verify.sh downloads from S3 and rejects broken dumps before 
             `POST /metrics/job/verify-${c}/database/shop\n${FAILURE_BODY.verify}`,
         ]);
     });
-});
+}, SERVERS_WANTED);
 
 interface EngineSpec {
     readonly engine: Engine;
@@ -1419,5 +1402,5 @@ for (const spec of ENGINES) {
                 expect(workFiles.filter((o) => o.includes(secret))).toEqual([]);
             }
         });
-    }, SELECTED_ENGINES.includes(engine));
+    }, SELECTED_DB_ENGINES.includes(engine));
 }

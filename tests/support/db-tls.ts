@@ -4,8 +4,11 @@
  * self-signed root; a server certificate names exactly the hosts it is given (subjectAltName, as
  * RDS's name the instance endpoint), so a client asked to verify another name must refuse it.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type * as k8s from "@pulumi/kubernetes";
+import { deploymentSpec } from "../../components/blue-green-service";
+import { serviceFor } from "./config";
 import { startDatabase, type DatabaseSpec, type Engine, type TestDatabase } from "./db-servers";
 import { runOk, type DbTools } from "./db-tools";
 
@@ -68,4 +71,48 @@ export async function startTlsServer(engine: Engine, tools: DbTools, root: strin
     const certificate = await serverCertificate(openssl, serverCa, "server", [host]);
     const db = await startDatabase(engine, tools, join(root, "server"), spec, certificate);
     return { db, serverCa, otherCa };
+}
+
+/** The app container's env, as `deploymentSpec` builds it for a service of a stack whose database runs `engine`. */
+async function podEnv(engine: Engine): Promise<k8s.types.input.core.v1.EnvVar[]> {
+    const service = await serviceFor("staging", "api");
+    const spec = deploymentSpec({
+        service: { ...service, connectDatabase: true },
+        color: "blue",
+        project: "launchpad",
+        zoneSpread: "DoNotSchedule",
+        database: { secretName: "database-connection", connectionDigest: "0a1b2c3d4e", engine, caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem", caFetchConfigMap: "api-db-ca-fetch" },
+    });
+    const pod = (spec.template as { spec: k8s.types.input.core.v1.PodSpec }).spec;
+    return (pod.containers as k8s.types.input.core.v1.Container[])[0].env as k8s.types.input.core.v1.EnvVar[];
+}
+
+/** `DATABASE_*` of the pod, the Secret's keys read from `secret` (its keys as components/database.ts `connectionSettings` writes them). */
+function resolve(env: readonly k8s.types.input.core.v1.EnvVar[], secret: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of env as readonly { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }[]) {
+        if (e.name.startsWith("DATABASE_")) {
+            const key = e.valueFrom?.secretKeyRef?.key;
+            out[e.name] = key !== undefined ? secret[key] : (e.value as string);
+        }
+    }
+    return out;
+}
+
+/** A {@link TlsServer} and the env an app container connecting to it gets. */
+export interface TlsApp extends TlsServer {
+    /** The app container's DATABASE_* ({@link podEnv}), the Secret's keys those of the server, at `host`. */
+    readonly pod: Readonly<Record<string, string>>;
+    /** `pod`, but DATABASE_CA_FILE a file in root holding serverCa's certificate: what the `db-ca` init container leaves there. */
+    readonly env: Readonly<Record<string, string>>;
+}
+
+/** {@link startTlsServer} with database `shop`, user `app` and `password`, and the pod's env for it. */
+export async function startTlsApp(engine: Engine, tools: DbTools, root: string, password: string, host: string): Promise<TlsApp> {
+    const server = await startTlsServer(engine, tools, root, { database: "shop", user: "app", password }, host);
+    const { db } = server;
+    const pod = resolve(await podEnv(engine), { host, port: String(db.port), database: db.database, username: db.user, password: db.password, engine: db.engine });
+    const bundle = join(root, "rds-ca-bundle.pem");
+    writeFileSync(bundle, readFileSync(server.serverCa.cert));
+    return { ...server, pod, env: { ...pod, DATABASE_CA_FILE: bundle } };
 }

@@ -15,7 +15,7 @@ import { describe, it } from "vitest";
 export const IN_CI = process.env.CI === "true";
 
 /** What `.ci/run` installs; named in every skip and failure message. */
-export const APT_PACKAGES = "mariadb-server mariadb-client postgresql awscli shellcheck curl jq openssl";
+export const APT_PACKAGES = "mariadb-server mariadb-client postgresql awscli shellcheck curl jq openssl python3-psycopg2 python3-pymysql";
 
 function isExecutable(path: string): boolean {
     try {
@@ -127,6 +127,27 @@ export function describeWithTools(title: string, missing: readonly string[], bod
     describe.skipIf(skipForMissing(title, missing))(`${title}`, () => {
         body();
     });
+}
+
+/**
+ * Which engines' real-server suites run: `LAUNCHPAD_DB_ENGINES=mysql,postgres`, the default under
+ * CI=true (.ci/run runs `CI=true npm test`) and what `npm run test:db` sets. A local `npm test` runs
+ * none of them (slow: real servers; tests/db-scripts.test.ts), each file saying so loudly.
+ */
+export const SELECTED_DB_ENGINES: readonly string[] = (process.env.LAUNCHPAD_DB_ENGINES ?? (IN_CI ? "mysql,postgres" : ""))
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
+
+/** A real-server suite: `describeWithTools` when `wanted`, else skipped (its file's message says why), so the run's skip count shows it. */
+export function describeRealServer(title: string, missing: readonly string[], body: () => void, wanted: boolean): void {
+    if (wanted) {
+        describeWithTools(title, missing, body);
+    } else {
+        describe.skipIf(true)(`${title}`, () => {
+            body();
+        });
+    }
 }
 
 /** A port on 127.0.0.1 that was free a moment ago. */
