@@ -246,6 +246,19 @@ export function restoreArgs(restore: RestoreConfig | undefined): RestoreArgs {
  */
 export const INSTANCE_DELETE_BEFORE_REPLACE = false;
 
+/**
+ * The instance's log groups are replaced create-first, like the instance: a restore renames them
+ * with it (`/aws/rds/instance/<new identifier>/<log>`), and the provider would delete the old ones
+ * first (a set `name`: pulumi-terraform-bridge `nameRequiresDeleteBeforeReplace`), before the restore
+ * starts, while the old instance still runs and exports to them: its logs, the incident's included,
+ * would be gone although production keeps that instance for the postmortem, and RDS would go on
+ * writing to a group it creates itself, unencrypted and never expiring, which staging then leaves
+ * behind. Create-first, the old groups are deleted after the old instance (dependsOn), in the update
+ * that deletes it (the runbooks' "Finish the old instance"). Only the name replaces them, and a new
+ * name never collides.
+ */
+export const LOG_GROUP_DELETE_BEFORE_REPLACE = false;
+
 /** How long `pulumi up` waits on the instance: the RTO target is an hour, a restore may take longer. */
 export const INSTANCE_TIMEOUTS = { create: "4h", update: "2h", delete: "2h" } as const;
 
@@ -712,7 +725,7 @@ function rdsInstance(ctx: DatabaseContext, key: aws.kms.Key, siblings: Omit<Inst
     const { config, safety } = args;
     const monitoring = enhancedMonitoring(ctx);
     const logGroups = LOG_EXPORTS[config.engine].map((logType) =>
-        new aws.cloudwatch.LogGroup(`${name}-log-${logType}`, logGroupArgs(instanceIdentifier, logType, safety.logRetentionDays, key.arn, childTags(args.tags, `${name}-log-${logType}`)), { parent }));
+        new aws.cloudwatch.LogGroup(`${name}-log-${logType}`, logGroupArgs(instanceIdentifier, logType, safety.logRetentionDays, key.arn, childTags(args.tags, `${name}-log-${logType}`)), { parent, deleteBeforeReplace: LOG_GROUP_DELETE_BEFORE_REPLACE }));
     const masterPassword = pulumi.secret(new random.RandomPassword(`${name}-master-password`, MASTER_PASSWORD_SPEC, { parent }).result);
     const instance = new aws.rds.Instance(`${name}-instance`, instanceArgs({
         config,

@@ -415,8 +415,12 @@ describe("the database is never deleted before its replacement exists", () => {
         // names the instance, ForceNew), the subnet group updated (description is not ForceNew).
         expect(change(changes, "launchpad-staging-database-params")).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["description"] });
         expect(change(changes, "launchpad-staging-database-subnets")).toMatchObject({ kind: "update", paths: ["description"] });
-        // The log groups carry the identifier in their names (name is ForceNew, logs/group.go).
-        expect(change(changes, "launchpad-staging-database-log-error")).toMatchObject({ kind: "replace", replacedBy: ["name"] });
+        // The log groups carry the identifier in their names (name is ForceNew, logs/group.go), and are
+        // replaced create-first: delete-first (the provider's for a set name) would delete the old
+        // instance's logs before the restore, while it still runs (components/database.ts LOG_GROUP_DELETE_BEFORE_REPLACE).
+        for (const log of ["error", "slowquery"]) {
+            expect(change(changes, `launchpad-staging-database-log-${log}`)).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["name"] });
+        }
         // The connection Secret's data changes: pulumi-kubernetes replaces a Secret for it, delete-first under its fixed name.
         expect(change(changes, "launchpad-staging-database-connection")).toMatchObject({ kind: "replace", order: "delete-first" });
         // Then both colors' pods roll onto the new Secret: their template carries the digest of its settings,
@@ -433,6 +437,8 @@ describe("the database is never deleted before its replacement exists", () => {
     it("production: the same restore is refused until the runbook's unprotect step", async () => {
         const { changes } = await changesOf("production", ['launchpad:database.restore={sourceInstance: launchpad-production-db, time: "2026-11-01T10:00:00Z"}']);
         expect(change(changes, "launchpad-production-database-instance")).toMatchObject({ kind: "replace", order: "create-first", hazard: PROTECTED });
+        // The old instance, kept for the postmortem, keeps its logs: its log groups go only with it ("Finish the old instance").
+        expect(change(changes, "launchpad-production-database-log-error")).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["name"] });
     });
 
     it("without the override the provider's delete-first would drop the data: the hazard the option prevents", async () => {
