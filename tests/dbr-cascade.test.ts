@@ -42,15 +42,15 @@ describe("the usual changes of both stacks replace nothing as a dependent of a d
         { what: "an image", stack: "production", sets: ["launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0"], deleteFirst: [] },
         { what: "env", stack: "staging", sets: ["launchpad:services.api.env.LOG_LEVEL=debug"], deleteFirst: [] },
         { what: "replicas", stack: "production", sets: ["launchpad:services.api.replicas=4"], deleteFirst: [] },
-        // The named KMS aliases and log groups carry the instance's identifier; the Secret its settings.
+        // The named KMS aliases carry the instance's identifier (the log groups too, but create-first: database.ts LOG_GROUP_DELETE_BEFORE_REPLACE); the Secret its settings.
         {
             what: "a restore (staging)", stack: "staging", sets: [RESTORE("staging")],
-            deleteFirst: ["launchpad-staging-database-key-alias", "launchpad-staging-database-log-error", "launchpad-staging-database-log-slowquery", "launchpad-staging-database-connection"],
+            deleteFirst: ["launchpad-staging-database-key-alias", "launchpad-staging-database-connection"],
         },
         // Production's instance is protected: the engine refuses it, so the Secret's settings are not new.
         {
             what: "a restore (production)", stack: "production", sets: [RESTORE("production")],
-            deleteFirst: ["launchpad-production-database-dr-key-alias", "launchpad-production-database-key-alias", "launchpad-production-database-log-error", "launchpad-production-database-log-slowquery"],
+            deleteFirst: ["launchpad-production-database-dr-key-alias", "launchpad-production-database-key-alias"],
         },
         {
             what: "a password's length", stack: "staging", deleteFirst: ["launchpad-staging-database-connection"],
