@@ -105,6 +105,12 @@ export interface BlueGreenServiceArgs {
      */
     readonly schemaChecked?: pulumi.Output<unknown>;
     /**
+     * By release id, the restored instance a migration Job is to run on (components/migrations.ts
+     * `migrationInstances`): the migrations a restore undid run again there.
+     * @default - none: no Job names an instance
+     */
+    readonly migrationInstances?: pulumi.Output<Readonly<Record<string, string>>>;
+    /**
      * Take a manual RDS snapshot of this database before each migration (production).
      * @default - no restore point
      */
@@ -896,6 +902,11 @@ export interface MigrationJobInputs {
     readonly envSecretName?: pulumi.Input<string>;
     /** The component a failure is reported against. @default - none (a builder called on its own) */
     readonly owner?: pulumi.Resource;
+    /**
+     * The restored instance the migration is to run on (components/migrations.ts `migrationInstances`).
+     * @default - none: the Job names no instance
+     */
+    readonly restoredInstance?: pulumi.Input<string | undefined>;
 }
 
 /**
@@ -910,6 +921,8 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
     if (release.migrate === undefined) {
         throw new pulumi.ResourceError(`service ${s.name} release ${color} declares no migration`, m.owner);
     }
+    const migrateImage = release.migrate.image;
+    const jobAnnotations = (on: string | undefined) => ({ [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: migrateImage, ...migrationRerunAnnotations(on) });
     const db = databaseClientPod(m.database, APP_UID, "tmp");
     const env: k8s.types.input.core.v1.EnvVar[] = [...releaseEnv(s, color, m.envSecretName, m.owner), ...db.env];
     return {
@@ -923,8 +936,8 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
                 // every migration Job in the state and runs each applied migration again. Its emptyDir
                 // already keeps the Cluster Autoscaler from scaling its node down (skip-nodes-with-local-storage,
                 // true by default: vendor/cluster-autoscaler/flags-*.go).
-                // A restored database runs the migration again (database-client.ts migrationRerunAnnotations).
-                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: release.migrate.image, ...migrationRerunAnnotations(m.database) },
+                // A migration a restore undid runs again on the restored database (database-client.ts migrationRerunAnnotations).
+                annotations: m.restoredInstance === undefined ? jobAnnotations(undefined) : pulumi.output(m.restoredInstance).apply(jobAnnotations),
             },
             spec: {
                 restartPolicy: "Never",
@@ -1336,7 +1349,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                     [ANNOTATIONS.schemaVersion]: checkedVersion,
                 },
             },
-            spec: migrationJobSpec({ service: s, color, project: args.project, database, envSecretName: envSecret, owner: this }),
+            spec: migrationJobSpec({ service: s, color, project: args.project, database, envSecretName: envSecret, owner: this, restoredInstance: args.migrationInstances?.apply((on) => on[id]) }),
         }, { ...parent, provider: args.k8sProvider, dependsOn: [...waitFor, ...(restorePoint !== undefined ? [restorePoint] : [])], customTimeouts: MIGRATION_TIMEOUTS });
         return { job, restorePoint };
     }

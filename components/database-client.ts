@@ -41,12 +41,6 @@ export interface DatabaseClient {
     readonly secret?: pulumi.Resource;
     /** A digest of the Secret's settings, not taken from the Secret ({@link databaseRolloutAnnotations}). */
     readonly connectionDigest: pulumi.Input<string>;
-    /**
-     * The instance's identifier when `launchpad:database.restore` made it (lib/stack-name.ts
-     * `databaseInstanceIdentifier`, a plain string from config): {@link migrationRerunAnnotations}.
-     * @default - none: the stack's database was never restored
-     */
-    readonly restoredInstance?: string;
     readonly engine: DbEngine;
     /**
      * The RDS CA bundle's address: `launchpad:database.caBundleUrl`, else the stack's partition's
@@ -135,17 +129,15 @@ export function databaseRolloutAnnotations(client: DatabaseClient): Record<strin
 }
 
 /**
- * What a migration Job's pod template carries once the database is a restored instance: its
- * identifier. A restore is a new instance, with a new identifier per origin, and a Job's template is
- * force-new (pulumi-kubernetes diff.go `job`: `.spec.template`), so each declared migration's Job is
- * replaced, and its migration runs again, on the restored database in the update that restores it.
- * The plan counts the migrations the restore undid as not yet run (components/migrations.ts); without
- * a new Job they would be recorded as run again while the restored database never ran them. One that
- * the restored database holds runs again as a no-op (a migration tool applies only what is missing).
- * Nothing for a database never restored: no Job changes, so none runs again for this.
+ * What a migration Job's pod template carries when its migration is to run on a restored database:
+ * that instance's identifier (components/migrations.ts `migrationInstances` says which Jobs). A
+ * restore is a new instance, with a new identifier per origin, and a Job's template is force-new
+ * (pulumi-kubernetes diff.go `job`: `.spec.template`), so a new value replaces the Job and its
+ * migration runs again, on the restored database, in the update that restores it: the migrations
+ * the restore undid, which the plan counts as not yet run. Nothing otherwise.
  */
-export function migrationRerunAnnotations(client: DatabaseClient): Record<string, string> {
-    return client.restoredInstance !== undefined ? { [ANNOTATIONS.restoredDatabase]: client.restoredInstance } : {};
+export function migrationRerunAnnotations(instance: string | undefined): Record<string, string> {
+    return instance !== undefined ? { [ANNOTATIONS.restoredDatabase]: instance } : {};
 }
 
 /** What a pod that connects to the database adds to its spec. */

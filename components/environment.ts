@@ -219,7 +219,7 @@ export class Environment extends pulumi.ComponentResource {
             } : undefined,
             // The connection Secret, and what verifies the server: the engine's mode, the partition's CA bundle.
             // The Secret by its fixed name and through dependsOn, never an input taken from it (components/database-client.ts DatabaseClient).
-            database: this.data !== undefined ? { secretName: CONNECTION_SECRET_NAME, secret: this.data.database.connectionSecret, connectionDigest: this.data.database.connectionDigest, restoredInstance: this.data.database.restoredInstance, engine: config.database.engine, caBundleUrl: config.database.caBundleUrl } : undefined,
+            database: this.data !== undefined ? { secretName: CONNECTION_SECRET_NAME, secret: this.data.database.connectionSecret, connectionDigest: this.data.database.connectionDigest, engine: config.database.engine, caBundleUrl: config.database.caBundleUrl } : undefined,
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
             pushgatewayUrl: this.observability.pushgatewayUrl,
             ingressController: this.platform?.loadBalancerController,
@@ -227,6 +227,7 @@ export class Environment extends pulumi.ComponentResource {
             previousLiveColor: history.apply((h) => liveWhenStarted(h, service.name)?.color),
             releaseChecked,
             schemaChecked: schema?.checked(service),
+            migrationInstances: schema?.instances(service),
             restorePoint: after(schema?.restorePoint(service), earlier),
             liveAnnotations: promotion !== undefined ? { [ANNOTATIONS.promotion]: promotion.mark(service) } : undefined,
         }, child)));

@@ -55,6 +55,11 @@ export interface MigrationRecord {
     readonly at: string;
     /** Production only: the restore point taken before it. */
     readonly restorePoint?: RestorePointRecord;
+    /**
+     * The restored database instance it ran on (`launchpad:database.restore`'s); absent on a database
+     * never restored: what its Job's pod template names ({@link migrationInstances}).
+     */
+    readonly instance?: string;
 }
 
 /** The release one color ran when this stack's last completed update had rolled it out. */
@@ -332,7 +337,7 @@ function outgoingProblems(service: ServiceConfig, step: SchemaStep, m: NonNullab
 }
 
 /** The record after this update: the migration appended once its Job succeeded. */
-export function nextRecord(step: SchemaStep, migrated: boolean, at: string, restorePoint?: RestorePointRecord, colors?: Partial<Record<Color, ColorRecord>>): ServiceSchemaRecord {
+export function nextRecord(step: SchemaStep, migrated: boolean, at: string, restorePoint?: RestorePointRecord, colors?: Partial<Record<Color, ColorRecord>>, instance?: string): ServiceSchemaRecord {
     const m = step.migration;
     const ran = colors !== undefined ? { colors } : {};
     if (m === undefined || !migrated) {
@@ -346,8 +351,30 @@ export function nextRecord(step: SchemaStep, migrated: boolean, at: string, rest
         toVersion: m.version,
         at,
         ...(restorePoint !== undefined ? { restorePoint } : {}),
+        ...(instance !== undefined ? { instance } : {}),
     };
     return { version: m.version, migrations: [...step.standing, entry].slice(-MAX_RECORDED_MIGRATIONS), ...ran };
+}
+
+/**
+ * Per release id of a color that declares `migrate`, the restored instance its migration Job names
+ * (components/database-client.ts `migrationRerunAnnotations`): a recorded migration that stands, the
+ * instance it ran on (none if it ran before any restore); any other, the restored instance the
+ * database is now. So only the migrations a restore undid (no longer recorded: `schemaStep`) get a
+ * new value and run again on the restored database, once; one the restored database holds keeps its
+ * Job (an older release's migration run on a newer schema fails with several tools: golang-migrate
+ * "no migration found for version", Alembic "Can't locate revision"). Nothing on a database never restored.
+ */
+export function migrationInstances(service: ServiceConfig, step: Pick<SchemaStep, "standing">, restoredInstance: string | undefined): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const color of COLORS) {
+        if (service.releases[color].migrate === undefined) continue;
+        const id = releaseId(service, color);
+        const standing = [...step.standing].reverse().find((m) => m.releaseId === id);
+        const instance = standing !== undefined ? standing.instance : restoredInstance;
+        if (instance !== undefined) out[id] = instance;
+    }
+    return out;
 }
 
 /** What a color's release is, as the record keeps it. */
@@ -540,6 +567,11 @@ export class SchemaGuard extends pulumi.ComponentResource {
     }
 
     /** Where the tier takes restore points and the stack has a database: the snapshot's inputs. */
+    /** {@link migrationInstances} of the service, for its migration Jobs. */
+    instances(service: ServiceConfig): pulumi.Output<Record<string, string>> {
+        return this.checked(service).apply((step) => migrationInstances(service, step, this.args.database?.restoredInstance));
+    }
+
     restorePoint(service?: ServiceConfig): RestorePointArgs | undefined {
         const { safety, database, identifier } = this.args;
         if (!safety.restorePointBeforeMigration || database === undefined) {
@@ -589,7 +621,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
                 const m = step.migration;
                 const ran = m !== undefined && done[COLORS.indexOf(m.color)];
                 const restorePoint = m !== undefined ? this.restorePointOf(service, step, m, tags[COLORS.indexOf(m.color)]) : undefined;
-                const record = nextRecord(step, ran, this.at, restorePoint, ranNow);
+                const record = nextRecord(step, ran, this.at, restorePoint, ranNow, this.args.database?.restoredInstance);
                 const newest = [...record.migrations].reverse().find((r) => r.restorePoint !== undefined);
                 const other = newest !== undefined ? service.releases[otherColor(newest.color)] : undefined;
                 // A migration config asks for that did not run (a targeted update left its Job as it was)

@@ -362,11 +362,12 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
 });
 
 describe("migrationJobSpec (the release's schema migration Job)", () => {
-    it("on a restored database, names the instance on its pod template, so the Job (force-new template) runs again there; never restored, nothing", () => {
-        const annotations = (db: DatabaseClientPodInputs) =>
-            (migrationJobSpec({ service: migratingApi, color: "green", project: "launchpad", database: db }).template as { metadata: { annotations: Record<string, string> } }).metadata.annotations;
-        expect(annotations({ ...API_DB, restoredInstance: "launchpad-production-db-r1a2b3c4d" })["launchpad.dev/restored-database"]).toBe("launchpad-production-db-r1a2b3c4d");
-        expect(annotations(API_DB)).not.toHaveProperty(["launchpad.dev/restored-database"]);
+    it("names the restored instance it is to run on, when migrations.ts says so, on its pod template (force-new: the Job runs again there); else nothing", async () => {
+        type Template = { metadata: { annotations: pulumi.Input<Record<string, string>> } };
+        const annotations = (restoredInstance?: string) =>
+            valueOf((migrationJobSpec({ service: migratingApi, color: "green", project: "launchpad", database: API_DB, restoredInstance }).template as Template).metadata.annotations);
+        expect((await annotations("launchpad-production-db-r1a2b3c4d"))["launchpad.dev/restored-database"]).toBe("launchpad-production-db-r1a2b3c4d");
+        expect(await annotations()).not.toHaveProperty(["launchpad.dev/restored-database"]);
     });
 
     it("runs the release's migration command once, bounded by 30 minutes, labelled as the color's migration", () => {

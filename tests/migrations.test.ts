@@ -8,11 +8,12 @@
 import { execFile } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
-import { colorRecord, restoreCut, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
+import { colorRecord, migrationInstances, nextRecord, restoreCut, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
 import { IDENTITY_OUTPUT } from "../components/identity-record";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
 import { restorePointExpiryKey, restorePointTarget, takenAt } from "../components/restore-point";
 import { COLORS, type Color } from "../lib/delivery";
+import type { ServiceConfig } from "../config/services";
 import { planChanges } from "../plan/changes";
 import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
@@ -317,6 +318,32 @@ describe("the migration in staging", () => {
         // Another origin is another instance: the Job runs again on that one too.
         const again = await planStack("staging", [...sets, 'launchpad:database.restore={sourceInstance: launchpad-staging-db, time: "2026-11-02T10:00:00Z"}'], { previousOutputs: previous(3) });
         expect(planChanges(restored, again).find((c) => c.name === "launchpad-staging-api-blue-migrate")).toMatchObject({ kind: "replace" });
+    });
+});
+
+describe("which migration Jobs run again on a restored database (migrationInstances)", () => {
+    const sets = [...release("green", { migrate: true, version: 4, supports: [4, 5] }), ...release("blue", { migrate: true, version: 5, supports: [4, 5] })];
+    const entry = (service: ServiceConfig, color: Color, toVersion: number, instance?: string) => ({
+        color, releaseId: releaseId(service, color), image: service.releases[color].image, fromVersion: toVersion - 1, toVersion, at: "2026-11-20T10:00:00Z", ...(instance !== undefined ? { instance } : {}),
+    });
+
+    it("never restored: no Job names an instance, so none runs again", async () => {
+        const api = (await loadConfigFor("staging", sets)).services[0];
+        expect(migrationInstances(api, { standing: [entry(api, "green", 4)] }, undefined)).toEqual({});
+    });
+
+    it("restored: only the release whose migration the restore undid (no longer standing) runs again there; one the restored database holds keeps its Job", async () => {
+        const api = (await loadConfigFor("staging", sets)).services[0];
+        // A restore to a time between green's 3 -> 4 and blue's 4 -> 5: blue's is undone (not standing).
+        expect(migrationInstances(api, { standing: [entry(api, "green", 4)] }, "launchpad-staging-db-r1a2b3c4d")).toEqual({ [releaseId(api, "blue")]: "launchpad-staging-db-r1a2b3c4d" });
+        // Once it ran there, the record names that instance: the same value, so the next update runs nothing again.
+        const step = schemaStep(api, { version: 4, migrations: [entry(api, "green", 4)] }, undefined, undefined);
+        const after = nextRecord(step, true, "2026-12-02T00:00:00Z", undefined, undefined, "launchpad-staging-db-r1a2b3c4d");
+        expect(after.migrations.at(-1)).toMatchObject({ releaseId: releaseId(api, "blue"), instance: "launchpad-staging-db-r1a2b3c4d" });
+        expect(migrationInstances(api, { standing: after.migrations }, "launchpad-staging-db-r1a2b3c4d")).toEqual({ [releaseId(api, "blue")]: "launchpad-staging-db-r1a2b3c4d" });
+        // Another restore that holds both keeps both Jobs as they are; one that undoes blue's again runs it on the new instance.
+        expect(migrationInstances(api, { standing: after.migrations }, "launchpad-staging-db-r99999999")).toEqual({ [releaseId(api, "blue")]: "launchpad-staging-db-r1a2b3c4d" });
+        expect(migrationInstances(api, { standing: [entry(api, "green", 4)] }, "launchpad-staging-db-r99999999")).toEqual({ [releaseId(api, "blue")]: "launchpad-staging-db-r99999999" });
     });
 });
 

@@ -78,9 +78,9 @@ export const ANNOTATIONS = {
      */
     databaseConnection: "launchpad.dev/database-connection",
     /**
-     * On a migration Job's pod template, once the stack's database is a restored one: that instance's
-     * identifier. A restore is a new instance, so the Job runs its migration again on the restored
-     * database (components/database-client.ts `migrationRerunAnnotations`).
+     * On the pod template of the migration Job of a migration a restore undid: the restored
+     * instance's identifier, so the Job runs its migration again there, once (components/migrations.ts
+     * `migrationInstances`, components/database-client.ts `migrationRerunAnnotations`).
      */
     restoredDatabase: "launchpad.dev/restored-database",
 } as const;
