@@ -164,6 +164,7 @@ export const NO_PHYSICAL_RESOURCE: ReadonlySet<string> = new Set([
     "launchpad:database:Database",
     "launchpad:delivery:BlueGreenService",
     "launchpad:delivery:Promotion",
+    "launchpad:delivery:SchemaGuard",
     "launchpad:environment:Environment",
     "launchpad:loadtest:LoadtestAccess",
     "launchpad:network:Network",

@@ -347,6 +347,44 @@ describe("which migration Jobs run again on a restored database (migrationInstan
     });
 });
 
+describe("a restore that undoes a migration whose release stays declared (production)", () => {
+    // Green migrates 3 -> 4 and goes live; blue's new release migrates again at 4; the restore goes
+    // back to blue's restore point, and blue keeps its release, so its migration is to run again.
+    it("runs it once on the restored instance, after a new snapshot of that instance the record names; the next update changes nothing", async () => {
+        const stack = "production";
+        const greenMigrates = [...release("blue", { version: 3, supports: [3, 4] }), ...release("green", { migrate: true, version: 4, supports: [4, 5] })];
+        const first = await planStack(stack, greenMigrates, { previousOutputs: previous(3, "blue") });
+        const live = await planStack(stack, [...greenMigrates, "launchpad:services.api.activeColor=green"], { previousOutputs: { ...first.outputs } });
+        const blueMigrates = [...release("green", { migrate: true, version: 4, supports: [4, 5] }), ...release("blue", { image: "ghcr.io/acme/api:1.5.1", migrate: true, version: 4, supports: [4, 5] }), "launchpad:services.api.activeColor=green"];
+        const migrated = await planStack(stack, blueMigrates, { previousOutputs: { ...live.outputs } });
+        type Entry = { releaseId: string; instance?: string; restorePoint: { snapshot: string } };
+        const entries = (p: Plan) => (p.outputs.schemaVersions as Record<string, { migrations: Entry[] }>).api.migrations;
+        const restoring = [...blueMigrates, `launchpad:database.restore.snapshot=${entries(migrated)[1].restorePoint.snapshot}`];
+        const restored = await planStack(stack, restoring, { previousOutputs: { ...migrated.outputs } });
+        const instance = named(restored, "launchpad-production-database-instance").inputs.identifier as string;
+        expect(instance).toMatch(/^launchpad-production-db-r[0-9a-f]{8}$/);
+        const ours = (a: Plan, b: Plan) => planChanges(a, b).filter((c) => /-api-(blue|green)-(migrate|restore-point)/.test(c.name)).map((c) => [c.name, c.kind, c.replacedBy]);
+        // A new snapshot, of the restored instance: aws_db_snapshot's db_instance_identifier and
+        // db_snapshot_identifier are ForceNew (terraform-provider-aws internal/service/rds/snapshot.go),
+        // and its expiry schedule's name (internal/service/scheduler/schedule.go); green's stay.
+        expect(ours(migrated, restored)).toEqual([
+            ["launchpad-production-api-blue-restore-point", "replace", ["dbInstanceIdentifier", "dbSnapshotIdentifier"]],
+            ["launchpad-production-api-blue-restore-point-expiry", "replace", ["name"]],
+            ["launchpad-production-api-blue-migrate", "replace", ["spec.template.metadata.annotations.launchpad.dev/restored-database"]],
+        ]);
+        const snapshot = named(restored, "launchpad-production-api-blue-restore-point").inputs;
+        expect(snapshot.dbInstanceIdentifier).toBe(instance);
+        // The record names that snapshot and the instance the migration ran on.
+        expect(entries(restored).map((e) => [e.releaseId, e.instance, e.restorePoint.snapshot])).toEqual([
+            [entries(migrated)[0].releaseId, undefined, entries(migrated)[0].restorePoint.snapshot],
+            [entries(migrated)[1].releaseId, instance, snapshot.dbSnapshotIdentifier],
+        ]);
+        const after = await planStack(stack, restoring, { previousOutputs: { ...restored.outputs } });
+        expect(after.log).toContain("info: schema api: version 4, no migration");
+        expect(ours(restored, after)).toEqual([]);
+    }, 120_000);
+});
+
 describe("no migration", () => {
     it.each(["staging", "production"])("%s as committed: no Job but the gates, no snapshot, no schema record", async (stack) => {
         const p = await planStack(stack);
