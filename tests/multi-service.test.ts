@@ -9,7 +9,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { ALB_ACTIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
+import { releaseId } from "../components/blue-green-service";
 import { restoredTime } from "../components/migrations";
+import type { ServiceConfig } from "../config/services";
 import { RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
 import { evaluatePlan } from "../policies/evaluate";
 import { hpaUrns, liveServiceUrns, weightedIngressUrns } from "../scripts/rollback";
@@ -235,6 +237,34 @@ describe("a restore of one service's restore point, with two services on the one
     it("keeps the earlier service's migration when the later one's restore point is restored", async () => {
         const p = await planStack("production", [...schemas("[7, 8]"), restoring(record.admin.migrations[0].restorePoint.snapshot)], { previousOutputs: { schemaVersions: record } });
         expect(p.log.filter((l) => l.startsWith("info: schema "))).toEqual(["info: schema admin: version 7, no migration", "info: schema api: version 4, no migration"]);
+    });
+
+    // With each service's recorded migration still declared, a restore runs again only the ones it
+    // undid, each on the restored instance (components/migrations.ts migrationInstances): the other
+    // service's Job stays, since its migration stands in the restored database.
+    it("runs again only the undone service's migration Job, on the restored instance", async () => {
+        const migrating = [
+            `${svc("api")}.releases.blue.schema={version: 4, supports: [3, 4]}`,
+            `${svc("api")}.releases.green.migrate={command: ["./migrate", "up"]}`,
+            `${svc("api")}.releases.green.schema={version: 4, supports: [3, 4]}`,
+            `${svc("admin")}={replicas: 3, releases: {blue: {image: ghcr.io/acme/admin:1.1.0, schema: {version: 8, supports: [7, 8]}}, green: {image: ghcr.io/acme/admin:1.2.0, migrate: {command: ["./migrate", "up"]}, schema: {version: 8, supports: [7, 8]}}}}`,
+            "launchpad:promotion.allowUnverified=true",
+        ];
+        const services = (await loadConfigFor("production", migrating)).services;
+        const ran = (name: string, from: number, day: number) => ({ ...migration(name, from, day), releaseId: releaseId(services.find((x) => x.name === name) as ServiceConfig, "green") });
+        const held = { api: { version: 4, migrations: [ran("api", 3, 20)] }, admin: { version: 8, migrations: [ran("admin", 7, 25)] } };
+        const annotation = (p: Plan, name: string) =>
+            ((p.resources.find((r) => r.name === `launchpad-production-${name}-green-migrate`)?.inputs.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations)["launchpad.dev/restored-database"];
+        const instance = (p: Plan) => p.resources.find((r) => r.name === "launchpad-production-database-instance")?.inputs.identifier;
+        const never = await planStack("production", migrating, { previousOutputs: { schemaVersions: held } });
+        expect([annotation(never, "api"), annotation(never, "admin")]).toEqual([undefined, undefined]);
+        // admin's restore point (the 25th): admin's migration is undone, api's of the 20th stands.
+        const adminsPoint = await planStack("production", [...migrating, restoring(held.admin.migrations[0].restorePoint.snapshot)], { previousOutputs: { schemaVersions: held } });
+        expect([annotation(adminsPoint, "api"), annotation(adminsPoint, "admin")]).toEqual([undefined, instance(adminsPoint)]);
+        // api's (the 20th): both are undone, and both run again there.
+        const apisPoint = await planStack("production", [...migrating, restoring(held.api.migrations[0].restorePoint.snapshot)], { previousOutputs: { schemaVersions: held } });
+        expect([annotation(apisPoint, "api"), annotation(apisPoint, "admin")]).toEqual([instance(apisPoint), instance(apisPoint)]);
+        expect(instance(apisPoint)).toMatch(/^launchpad-production-db-r[0-9a-f]{8}$/);
     });
 
     // One update migrated both on the 20th, so both restore points carry that update's time. The
