@@ -41,7 +41,9 @@ export function restorePointStep(from: number | undefined, to: number, after: st
  * prefix): otherwise a later restore of the database (the "undo a migration" runbook, which renames
  * the instance `<db>-r<hash>`) would change both inputs of every restore point still declared, and
  * Pulumi would replace each with a new snapshot of the restored instance, taken in the middle of the
- * restore, under the new name and the old point-in-time tag. A migration not yet recorded gets a
+ * restore, under the new name and this run's point-in-time tag (a replacement is checked again from
+the program's inputs, ignoreChanges not applied: pulumi/pulumi pkg/resource/deploy/step_generator.go,
+"we need to recompute the default values"). A migration not yet recorded gets a
  * name after the instance it runs against now and its schema step (`restorePointStep`).
  * `recorded` is this release's recorded snapshot, named after its release id (before step names)
  * or its step.

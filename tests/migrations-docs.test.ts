@@ -280,7 +280,7 @@ describe("the schema-change docs, run from the committed production stack", () =
         // The restore that undoes blue's migration renames the instance (database.restore): green's
         // recorded restore point (its migration still stands) keeps its snapshot, instance and
         // schedule, so Pulumi replaces nothing there (a replacement would snapshot the restored
-        // instance mid-incident under the old point-in-time tag). Nor its migration Job: the restored
+        // instance mid-incident, tagged with this run's time). Nor its migration Job: the restored
         // database holds that migration, so it does not run again (components/migrations.ts
         // migrationInstances), where an older release's tool may fail on a newer schema.
         const undonePlan = await planStack(STACK, [...setsOf(w.releases, "green"), ...after.api.undo], { previousOutputs: { ...rolledBack.outputs } });
