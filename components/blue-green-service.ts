@@ -947,7 +947,7 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
                 initContainers: [db.initContainer],
                 containers: [{
                     name: "migrate",
-                    image: release.migrate.image,
+                    image: migrateImage,
                     command: [...release.migrate.command],
                     env,
                     resources: { requests: { ...s.resources.requests }, limits: { ...s.resources.limits } },

@@ -109,15 +109,16 @@ export function rulesFromTable(table: ForceNewTable): Record<string, ReplaceRule
     }));
 }
 
+/** The bridged providers' vendored tables (vendor/provider-force-new/). */
+const BRIDGED_TABLES: readonly ForceNewTable[] = [awsTable, grafanaTable, randomTable];
+
 /**
  * The replace rules of every type the stacks create: the bridged providers' from their vendored
  * tables (vendor/provider-force-new/, each read from the provider's source at the stored commit),
  * Kubernetes' and the Helm release's from pulumi-kubernetes' own Diff.
  */
 export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
-    ...rulesFromTable(awsTable),
-    ...rulesFromTable(grafanaTable),
-    ...rulesFromTable(randomTable),
+    ...Object.fromEntries(BRIDGED_TABLES.flatMap((t) => Object.entries(rulesFromTable(t)))),
     // pulumi-kubernetes diff.go (commit 94977969): only these kinds have a forceNew table; every
     // other kind replaces for its name and namespace alone.
     "kubernetes:apps/v1:Deployment": k8s(["spec.selector"]),
@@ -498,8 +499,7 @@ const K8S_PROVIDER_REPLACING = ["kubeconfig", "context", "cluster", "clusterIden
 
 /** Whether a bridged type is a Plugin Framework resource (its table's `framework`). */
 function frameworkResource(type: string): boolean {
-    const tables: readonly ForceNewTable[] = [awsTable, grafanaTable, randomTable];
-    return tables.some((t) => t.types[type]?.framework === true);
+    return BRIDGED_TABLES.some((t) => t.types[type]?.framework === true);
 }
 
 /**
