@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { BACKUP_HOUR_UTC, backupStartWindowText, RDS_WINDOW_MARGIN_MINUTES, touchesBackupStartWindow } from "../lib/backup-schedule";
-import { masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
+import { appUsernameProblem, masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
 import { rdsLeftSupport } from "../lib/support-calendar";
 import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsInStandardSupport, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { describeValue } from "./errors";
@@ -51,6 +51,11 @@ export const databaseSchema = z.strictObject({
     name: sqlIdentifier.default("app"),
     /** Master user name; its password is generated and kept in state as a secret. */
     username: sqlIdentifier.default("launchpad_admin"),
+    /**
+     * The application's own user, which the services connect as: data access only (components/database-grants.ts);
+     * the master user is left to migrations and backups. Its password is generated and kept in state as a secret.
+     */
+    appUsername: sqlIdentifier.default("launchpad_app"),
     /** Daily automated-backup window, UTC `hh:mm-hh:mm`. */
     backupWindow: z.string().regex(new RegExp(`^${HHMM}-${HHMM}$`), { error: "expected a UTC window such as \"03:00-03:30\"" }).default("03:00-03:30"),
     /** Weekly maintenance window, UTC `ddd:hh:mm-ddd:hh:mm`. */
@@ -80,7 +85,9 @@ export const databaseSchema = z.strictObject({
         "instanceClass, \"db.\" and an EC2 instance type that exists (default \"db.t4g.medium\"; which types RDS offers for " +
         "the engine is not checked offline), and for mysql none of db.t2/db.t3/db.t4g .micro or .small, which have no Performance Insights (postgres has it on every class); allocatedStorageGb 20..65536 (default 50) and " +
         "maxAllocatedStorageGb, the autoscaling ceiling, at least 10% above allocatedStorageGb (default 200); name (default \"app\") and username, the " +
-        "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); " +
+        "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); appUsername, the " +
+        "user the services connect as (data access only; the master user is left to migrations and backups), at most 32 characters for mysql, " +
+        "63 for postgres, no reserved word, not rdsadmin, rds_* or (postgres) pg_*, and not the master user (default \"launchpad_app\"); " +
         "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (at least 30 min, never " +
         "overlapping the backup window, default \"sun:04:00-sun:05:00\"), both an hour clear of the AWS Backup plan's " +
         "05:00-06:00 UTC start window (the backup window ends by 04:00 or begins at 06:00 or later, maintenance ends by " +
@@ -107,6 +114,8 @@ export interface DatabaseConfig {
     readonly maxAllocatedStorageGb: number;
     readonly name: string;
     readonly username: string;
+    /** The application's user (components/database-grants.ts): what the services connect as. */
+    readonly appUsername: string;
     readonly backupWindow: string;
     readonly maintenanceWindow: string;
     readonly criticalTables: readonly string[];
@@ -204,6 +213,11 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
     if (userProblem !== undefined) {
         const received = isSet(input, "launchpad:database", "username") ? show(db.username, "launchpad:database") : `nothing (the default is ${JSON.stringify(db.username)})`;
         out.push(`launchpad:database.username: received ${received}; ${userProblem}`);
+    }
+    const appUserProblem = appUsernameProblem(db.engine, db.appUsername, db.username);
+    if (appUserProblem !== undefined) {
+        const received = isSet(input, "launchpad:database", "appUsername") ? show(db.appUsername, "launchpad:database") : `nothing (the default is ${JSON.stringify(db.appUsername)})`;
+        out.push(`launchpad:database.appUsername: received ${received}; ${appUserProblem}`);
     }
     if (db.restore !== undefined) {
         const region = input.values["aws:region"];
@@ -409,6 +423,7 @@ export function buildDatabase(db: RawDatabase, region: string): DatabaseConfig {
         maxAllocatedStorageGb: db.maxAllocatedStorageGb,
         name: db.name,
         username: db.username,
+        appUsername: db.appUsername,
         backupWindow: db.backupWindow,
         maintenanceWindow: db.maintenanceWindow,
         criticalTables: [...db.criticalTables],

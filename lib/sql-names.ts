@@ -76,6 +76,47 @@ export const POSTGRES_RESERVED_WORDS: ReadonlySet<string> = new Set([
     "using", "variadic", "when", "where", "window", "with",
 ]);
 
+/**
+ * The longest user name each engine takes for a user other than the master (which RDS holds to
+ * {@link MAX_MASTER_USERNAME_LENGTH}): MySQL "The maximum length for user names in MySQL 8.0 is 32
+ * characters" (MySQL 8.0 Reference Manual, replication-features-user-names.html; WL#2284, 5.7.8);
+ * PostgreSQL's identifiers, role names included, keep NAMEDATALEN-1 = 63 bytes (PostgreSQL docs,
+ * sql-syntax-lexical "Identifiers and Key Words"), which config's identifier pattern already bounds.
+ */
+export const MAX_USERNAME_LENGTH: Readonly<Record<"mysql" | "postgres", number>> = { mysql: 32, postgres: 63 };
+
+/**
+ * The prefix of the roles RDS for PostgreSQL keeps for itself (`rds_superuser`, `rds_replication`,
+ * `rds_password`, `rds_iam`: RDS User Guide, Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser),
+ * refused for the application role on both engines so that no name can be mistaken for one of them.
+ */
+export const RDS_ROLE_PREFIX = "rds_";
+
+/**
+ * Why `name` cannot be the application role (components/database-grants.ts) of `engine` beside the
+ * master user `master`, or undefined: the engine's user name length, RDS's own users and roles, the
+ * engine's reserved words and PostgreSQL's `pg_` names, and a name other than the master's (compared
+ * without case, so that the two can never be confused, whatever the engine's rule for case).
+ */
+export function appUsernameProblem(engine: "mysql" | "postgres", name: string, master: string): string | undefined {
+    const max = MAX_USERNAME_LENGTH[engine];
+    if (name.length > max) {
+        return `expected at most ${max} characters (the ${engine === "mysql" ? "MySQL" : "PostgreSQL"} limit for a user name, ${name.length} given)`;
+    }
+    const lower = name.toLowerCase();
+    if (lower === master.toLowerCase()) {
+        return `expected a name other than the master user's ("${master}"): the application must not connect as the user that owns the schema`;
+    }
+    if (RDS_RESERVED_USERS.includes(lower) || lower.startsWith(RDS_ROLE_PREFIX)) {
+        return `expected a name other than "rdsadmin" and not starting with "${RDS_ROLE_PREFIX}", which RDS keeps for its own users and roles`;
+    }
+    if (engine === "postgres" && lower.startsWith("pg_")) {
+        return 'expected a name not starting with "pg_": PostgreSQL reserves those role names';
+    }
+    // Quoted, the grants script would take one; an application's driver or ORM, unquoted, would not.
+    return isReservedWord(engine, name) ? `expected a name that is not a ${ENGINE_NAMES[engine]} reserved word (a client that leaves it unquoted fails)` : undefined;
+}
+
 /** Why RDS would refuse `name` as the master user of `engine`, or undefined when it would not. */
 export function masterUsernameProblem(engine: "mysql" | "postgres", name: string): string | undefined {
     if (name.length > MAX_MASTER_USERNAME_LENGTH) {
@@ -96,10 +137,13 @@ export function masterUsernameProblem(engine: "mysql" | "postgres", name: string
  * `engine` (CreateDBInstance DBName: "Can't be a word reserved by the specified database engine").
  */
 export function reservedWordProblem(engine: "mysql" | "postgres", name: string, what: string): string | undefined {
+    return isReservedWord(engine, name) ? `expected a name that is not a ${ENGINE_NAMES[engine]} reserved word (RDS refuses one as ${what})` : undefined;
+}
+
+const ENGINE_NAMES = { mysql: "MySQL", postgres: "PostgreSQL" } as const;
+
+/** `name` is a reserved word of `engine` (compared without case, as both engines do). */
+function isReservedWord(engine: "mysql" | "postgres", name: string): boolean {
     const lower = name.toLowerCase();
-    const reserved = engine === "mysql" ? MYSQL_RESERVED_WORDS.has(lower) || MYSQL_84_RESERVED_WORDS.has(lower) : POSTGRES_RESERVED_WORDS.has(lower);
-    if (reserved) {
-        return `expected a name that is not a ${engine === "mysql" ? "MySQL" : "PostgreSQL"} reserved word (RDS refuses one as ${what})`;
-    }
-    return undefined;
+    return engine === "mysql" ? MYSQL_RESERVED_WORDS.has(lower) || MYSQL_84_RESERVED_WORDS.has(lower) : POSTGRES_RESERVED_WORDS.has(lower);
 }

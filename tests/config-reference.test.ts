@@ -174,6 +174,7 @@ describe("Pulumi.yaml declarations", () => {
             maxAllocatedStorageGb: 200,
             name: "app",
             username: "launchpad_admin",
+            appUsername: "launchpad_app",
             backupWindow: "03:00-03:30",
             maintenanceWindow: "sun:04:00-sun:05:00",
             criticalTables: [],

@@ -50,6 +50,12 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
     { stack: "staging", sets: ["launchpad:database.username=rdsadmin"], problem: 'launchpad:database.username: received "rdsadmin"; expected a name other than "rdsadmin", which RDS keeps for its own administration user' },
     { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', "launchpad:database.username=user"], problem: 'launchpad:database.username: received "user"; expected a name that is not a PostgreSQL reserved word (RDS refuses one as the master user)' },
     { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', "launchpad:database.username=pg_admin"], problem: 'launchpad:database.username: received "pg_admin"; expected a name not starting with "pg_": PostgreSQL reserves those role names' },
+    // The application's user: the engine's user name length, not the master's, never RDS's own or the master.
+    { stack: "staging", sets: [`launchpad:database.appUsername=${"a".repeat(33)}`], problem: `launchpad:database.appUsername: received "${"a".repeat(33)}"; expected at most 32 characters (the MySQL limit for a user name, 33 given)` },
+    { stack: "staging", sets: ["launchpad:database.appUsername=Launchpad_Admin"], problem: 'launchpad:database.appUsername: received "Launchpad_Admin"; expected a name other than the master user\'s ("launchpad_admin"): the application must not connect as the user that owns the schema' },
+    { stack: "staging", sets: ["launchpad:database.appUsername=rds_app"], problem: 'launchpad:database.appUsername: received "rds_app"; expected a name other than "rdsadmin" and not starting with "rds_", which RDS keeps for its own users and roles' },
+    { stack: "staging", sets: ["launchpad:database.appUsername=Select"], problem: 'launchpad:database.appUsername: received "Select"; expected a name that is not a MySQL reserved word (a client that leaves it unquoted fails)' },
+    { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', "launchpad:database.appUsername=pg_app"], problem: 'launchpad:database.appUsername: received "pg_app"; expected a name not starting with "pg_": PostgreSQL reserves those role names' },
     { stack: "staging", sets: ["launchpad:database.name=order"], problem: 'launchpad:database.name: received "order"; expected a name that is not a MySQL reserved word (RDS refuses one as the database name)' },
     // AWS tags.
     { stack: "staging", sets: ["launchpad:tags.aws:team=platform"], problem: 'launchpad:tags: received the key "aws:team"; expected a tag key not starting with "aws:" (AWS reserves that prefix)' },
@@ -118,7 +124,7 @@ describe("npm run plan refuses config the services would refuse: exit 2, one exa
 
 /** A misspelt field at each depth and container kind: the message lists the fields allowed there, never an empty list. */
 const MISSPELT: readonly { set: string; problem: string }[] = [
-    { set: "launchpad:database.engin=mysql", problem: "launchpad:database.engin: received \"mysql\"; expected no such field (allowed: engine, engineVersion, instanceClass, allocatedStorageGb, maxAllocatedStorageGb, name, username, backupWindow, maintenanceWindow, criticalTables, restore, caBundleUrl)" },
+    { set: "launchpad:database.engin=mysql", problem: "launchpad:database.engin: received \"mysql\"; expected no such field (allowed: engine, engineVersion, instanceClass, allocatedStorageGb, maxAllocatedStorageGb, name, username, appUsername, backupWindow, maintenanceWindow, criticalTables, restore, caBundleUrl)" },
     { set: "launchpad:database.restore.snapshotId=snap-1", problem: "launchpad:database.restore.snapshotId: received \"snap-1\"; expected no such field (allowed: sourceInstance, time, snapshot)" },
     // Inside a map of services, then objects and lists below it.
     { set: "launchpad:services.api.replica=3", problem: "launchpad:services.api.replica: received 3; expected no such field (allowed: port, replicas, idleReplicas, autoscaling, resources, health, metricsPath, env, connectDatabase, expose, activeColor, releases, smoke, performance)" },

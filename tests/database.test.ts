@@ -616,6 +616,7 @@ describe("child specs (pure builders the constructor delegates to)", () => {
         maxAllocatedStorageGb: 100,
         name: "app",
         username: "app_admin",
+        appUsername: "app_user",
         backupWindow: "03:00-04:00",
         maintenanceWindow: "sun:05:00-sun:06:00",
         criticalTables: [],
