@@ -26,7 +26,19 @@ export interface DatabaseSpec {
     readonly database: string;
     readonly user: string;
     readonly password: string;
+    /**
+     * The user holds what RDS gives its master user (RDS User Guide, UsingWithRDS.MasterAccounts):
+     * MariaDB's list `ON *.* WITH GRANT OPTION` (SUPER and the like excluded), PostgreSQL's
+     * `CREATEDB CREATEROLE` (Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser), so that it can
+     * create and grant to other users as the grants Job does (scripts/db/app-role.sh).
+     * @default false: data and schema of its database only
+     */
+    readonly rdsMaster?: boolean;
 }
+
+/** RDS's master user privileges on MySQL and MariaDB (RDS User Guide, UsingWithRDS.MasterAccounts). */
+const RDS_MYSQL_MASTER_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, SHOW DATABASES, " +
+    "CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION CLIENT, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER";
 
 /**
  * The server's certificate and key, given when the server must speak TLS. It then also refuses
@@ -136,7 +148,8 @@ export async function startMariaDb(tools: DbTools, dir: string, spec: DatabaseSp
     const pw = sqlString(spec.password, true);
     await runOk(mariadb, root, {
         input: `CREATE DATABASE \`${spec.database}\`;\nCREATE USER '${spec.user}'@'%' IDENTIFIED BY ${pw};\n` +
-            `GRANT ALL ON \`${spec.database}\`.* TO '${spec.user}'@'%';\n`,
+            `GRANT ALL ON \`${spec.database}\`.* TO '${spec.user}'@'%';\n` +
+            (spec.rdsMaster === true ? `GRANT ${RDS_MYSQL_MASTER_PRIVILEGES} ON *.* TO '${spec.user}'@'%' WITH GRANT OPTION;\n` : ""),
     });
     await runOk(mariadb, ["--no-defaults", `--socket=${socket}`, `--user=${spec.user}`, `--database=${spec.database}`], {
         input: SHOP_SCHEMA.mysql,
@@ -194,7 +207,7 @@ export async function startPostgres(tools: DbTools, dir: string, spec: DatabaseS
     const psql = (user: string, database: string, input: string): Promise<unknown> =>
         runOk(join(bin, "psql"), ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", `--host=${pgDir}`, `--port=${port}`, `--username=${user}`, `--dbname=${database}`], { input });
     await psql("postgres", "postgres",
-        `CREATE ROLE "${spec.user}" LOGIN PASSWORD ${sqlString(spec.password, false)};\n` +
+        `CREATE ROLE "${spec.user}" LOGIN${spec.rdsMaster === true ? " CREATEDB CREATEROLE" : ""} PASSWORD ${sqlString(spec.password, false)};\n` +
         `CREATE DATABASE "${spec.database}" OWNER "${spec.user}";\n`);
     await psql(spec.user, spec.database, SHOP_SCHEMA.postgres);
     return {

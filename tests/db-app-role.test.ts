@@ -1,0 +1,251 @@
+/**
+ * scripts/db/app-role.sh, the grants Job's script (components/database-grants.ts), against real
+ * servers that speak TLS only, as RDS does under Launchpad's parameter group, run as a master user
+ * holding RDS's master privileges and no more (tests/support/db-servers.ts `rdsMaster`): the
+ * application's user it makes can read and write the rows of every table in the database, those the
+ * master creates afterwards included (PostgreSQL: the default privileges), and nothing else: no
+ * CREATE, ALTER or DROP of a table, no user or role. Run twice it changes nothing; run with a new
+ * password, the new one works and the old one is refused.
+ *
+ * Real servers, so the opt-in family of tests/db-scripts.test.ts: the engines of
+ * `SELECTED_DB_ENGINES` (`npm run test:db`, CI=true), skipped loudly otherwise.
+ */
+import { readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import mysql from "mysql2/promise";
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Engine, TestDatabase } from "./support/db-servers";
+import { startTlsServer } from "./support/db-tls";
+import {
+    APT_PACKAGES, describeRealServer, findTools, isRoot, missingTools, run, SELECTED_DB_ENGINES, traversableTempDir, type DbTools, type RunResult,
+} from "./support/db-tools";
+
+const tools = findTools();
+const SCRIPT = join(__dirname, "..", "scripts", "db", "app-role.sh");
+const SERVER_NAME = "localhost";
+const MASTER = "launchpad_admin";
+const APP = "launchpad_app";
+// RDS-safe characters (components/database.ts PASSWORD_SPECIAL_CHARS), plus what a hand-set one may hold.
+const MASTER_PASSWORD = "Mx7#$%&*()-_=+[]{}<>:?.,^~q";
+const APP_PASSWORD = `Ap9!#$%&*()_=+[]{}<>:?.,^~z`;
+const NEW_APP_PASSWORD = `Np4'x"y\\z$(id)\`w`;
+/** An underscore, which an unescaped GRANT would read as a wildcard (MySQL manual, grant.html). */
+const DATABASE = "shop_data";
+
+if (SELECTED_DB_ENGINES.length < 2) {
+    const bar = "!".repeat(100);
+    const skipped = ["mysql", "postgres"].filter((e) => !SELECTED_DB_ENGINES.includes(e));
+    console.warn(`\n${bar}\n*** db-app-role: SKIPPING the application user suites for ${skipped.join(", ")} in tests/db-app-role.test.ts (real servers).\n` +
+        `Run them with: npm run test:db   (or LAUNCHPAD_DB_ENGINES=mysql,postgres; needs apt-get install -y ${APT_PACKAGES}; CI=true always runs them)\n${bar}\n`);
+}
+
+const SERVER_TOOLS: Record<Engine, (keyof DbTools)[]> = {
+    postgres: ["pgBinDir", "openssl", ...(isRoot ? (["runuser"] as const) : [])],
+    mysql: ["mariadbd", "mariadbInstallDb", "mariadb", "openssl"],
+};
+
+/** A TLS session as `user`, verifying the server against `ca` and the name `localhost`, as the pods do. */
+interface Session {
+    /** Runs `sql`; "ok", or the server's refusal. */
+    attempt(sql: string): Promise<string>;
+    rows(sql: string): Promise<Record<string, unknown>[]>;
+    end(): Promise<void>;
+}
+
+async function connect(db: TestDatabase, ca: string, user: string, password: string, database = db.database): Promise<Session> {
+    const bundle = readFileSync(ca);
+    if (db.engine === "postgres") {
+        const client = new pg.Client({ host: SERVER_NAME, port: db.port, database, user, password, ssl: { ca: bundle }, connectionTimeoutMillis: 5_000 });
+        await client.connect();
+        return {
+            attempt: (sql) => client.query(sql).then(() => "ok", (e: Error) => e.message),
+            rows: async (sql) => (await client.query<Record<string, unknown>>(sql)).rows,
+            end: () => client.end(),
+        };
+    }
+    const conn = await mysql.createConnection({ host: SERVER_NAME, port: db.port, database, user, password, ssl: { ca: bundle }, connectTimeout: 5_000 });
+    return {
+        attempt: (sql) => conn.query(sql).then(() => "ok", (e: Error) => e.message),
+        rows: async (sql) => (await conn.query<mysql.RowDataPacket[]>(sql))[0],
+        end: () => conn.end(),
+    };
+}
+
+/** Each of `statements` in turn (one session runs one query at a time): "ok" or the refusal. */
+async function attempts(s: Session, statements: readonly string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const q of statements) out.push(await s.attempt(q));
+    return out;
+}
+
+/** Connects as `user` and runs `body`, always closing the session. */
+async function as<T>(db: TestDatabase, ca: string, user: string, password: string, body: (s: Session) => Promise<T>): Promise<T> {
+    const s = await connect(db, ca, user, password);
+    try {
+        return await body(s);
+    } finally {
+        await s.end();
+    }
+}
+
+/** Whether `user` can log in with `password`: "ok", or the refusal. */
+async function login(db: TestDatabase, ca: string, user: string, password: string): Promise<string> {
+    try {
+        await as(db, ca, user, password, (s) => s.rows("SELECT 1 AS one"));
+        return "ok";
+    } catch (e) {
+        return (e as Error).message;
+    }
+}
+
+/** A row inserted, counted, updated and deleted in `table`. */
+function dml(table: string): string[] {
+    const insert = table === "orders" ? "INSERT INTO orders (customer_id, total) VALUES (2, 3.50)" : `INSERT INTO ${table} (v) VALUES (7)`;
+    const column = table === "orders" ? "total" : "v";
+    return [
+        insert,
+        `SELECT count(*) AS n FROM ${table}`,
+        `UPDATE ${table} SET ${column} = ${column} + 1`,
+        `DELETE FROM ${table} WHERE ${column} > 1000`,
+    ];
+}
+
+for (const engine of ["postgres", "mysql"] as const) {
+    describeRealServer(`${engine}: scripts/db/app-role.sh makes the application's user, with data access only`, missingTools(tools, SERVER_TOOLS[engine]), () => {
+        let root = "";
+        let db: TestDatabase | undefined;
+        let ca = "";
+        const server = (): TestDatabase => {
+            if (db === undefined) throw new Error("the server did not start");
+            return db;
+        };
+        const PATH = [tools.pgBinDir, "/usr/bin", "/bin", "/usr/sbin"].filter((d) => d !== undefined).join(":");
+        const script = (env: Record<string, string>): Promise<RunResult> => run("bash", [SCRIPT], {
+            env: {
+                PATH, HOME: root, TMPDIR: root, DB_ENGINE: engine, DB_HOST: SERVER_NAME, DB_PORT: String(server().port), DB_NAME: DATABASE,
+                DB_USER: MASTER, DB_PASSWORD: MASTER_PASSWORD, APP_USER: APP, APP_PASSWORD, DB_SSL_CA: ca, ...env,
+            },
+        });
+        const master = <T>(body: (s: Session) => Promise<T>): Promise<T> => as(server(), ca, MASTER, MASTER_PASSWORD, body);
+        const app = <T>(body: (s: Session) => Promise<T>, password = APP_PASSWORD): Promise<T> => as(server(), ca, APP, password, body);
+        /** The app's privileges as the server records them (PostgreSQL: tables, sequences, default ACLs; MySQL: SHOW GRANTS). */
+        const privileges = (): Promise<unknown> => master((s) => engine === "postgres"
+            ? (async () => [
+                await s.rows(`SELECT table_name, privilege_type FROM information_schema.role_table_grants WHERE grantee = '${APP}' ORDER BY 1, 2`),
+                await s.rows(`SELECT c.relname, a.privilege_type FROM pg_class c, aclexplode(c.relacl) a WHERE c.relkind = 'S' AND a.grantee = '${APP}'::regrole ORDER BY 1, 2`),
+                await s.rows(`SELECT d.defaclobjtype AS kind, a.privilege_type FROM pg_default_acl d, aclexplode(d.defaclacl) a WHERE a.grantee = '${APP}'::regrole ORDER BY 1, 2`),
+                await s.rows(`SELECT rolsuper, rolcreaterole, rolcreatedb, rolcanlogin FROM pg_roles WHERE rolname = '${APP}'`),
+            ])()
+            : s.rows(`SHOW GRANTS FOR '${APP}'@'%'`).then((rows) => rows.map((r) => Object.values(r)[0] as string).filter((g) => !g.startsWith("GRANT USAGE ON *.*"))));
+
+        beforeAll(async () => {
+            root = traversableTempDir(`launchpad-db-app-role-${engine}-`);
+            const started = await startTlsServer(engine, tools, root, { database: DATABASE, user: MASTER, password: MASTER_PASSWORD, rdsMaster: true }, SERVER_NAME);
+            db = started.db;
+            ca = started.serverCa.cert;
+        }, 120_000);
+        afterAll(async () => {
+            await db?.stop();
+            if (root !== "") rmSync(root, { recursive: true, force: true });
+        }, 60_000);
+
+        it("refuses to run as the master user (exit 2), before connecting", async () => {
+            const r = await script({ APP_USER: MASTER.toUpperCase() });
+            expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: `app-role.sh: APP_USER '${MASTER.toUpperCase()}' is the master user: the application must connect as a user of its own\n` });
+            // Its exit trap removes its error log, which is /dev/null until one is opened: never that.
+            expect(statSync("/dev/null").isCharacterDevice()).toBe(true);
+        });
+
+        it("with a wrong master password: exit 1, one line, neither password in it", async () => {
+            const r = await script({ DB_PASSWORD: "not-the-password" });
+            expect(r.code).toBe(1);
+            expect(r.stderr.trim().split("\n")).toHaveLength(1);
+            expect(r.stderr).toMatch(/^app-role\.sh: setting up .* user launchpad_app on localhost:\d+\/shop_data as launchpad_admin failed: .*(authentication failed|Access denied)/);
+            expect(r.stderr).not.toContain(APP_PASSWORD);
+        });
+
+        it("creates the user: it logs in and reads, inserts, updates and deletes rows of a table the master made before", async () => {
+            const r = await script({});
+            expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({
+                code: 0, stderr: "", stdout: `app-role.sh: ${engine} user ${APP} has its password and data access (SELECT, INSERT, UPDATE, DELETE) to ${DATABASE}, nothing more\n`,
+            });
+            // orders: PostgreSQL's id is a serial, so the insert also needs its sequence.
+            expect(await app((s) => attempts(s, dml("orders")))).toEqual(["ok", "ok", "ok", "ok"]);
+        });
+
+        it("the user can do the same on a table the master creates after the grants ran (a later migration)", async () => {
+            const ddl = engine === "postgres" ? "CREATE TABLE later (id serial PRIMARY KEY, v integer NOT NULL)" : "CREATE TABLE later (id INT AUTO_INCREMENT PRIMARY KEY, v INT NOT NULL)";
+            expect(await master((s) => s.attempt(ddl))).toBe("ok");
+            expect(await app((s) => attempts(s, dml("later")))).toEqual(["ok", "ok", "ok", "ok"]);
+        });
+
+        it("the user cannot create, alter or drop a table, nor create a user or role, nor read the user table", async () => {
+            const statements = engine === "postgres"
+                ? ["CREATE TABLE mine (id integer)", "ALTER TABLE orders ADD COLUMN note text", "DROP TABLE refunds", "TRUNCATE refunds", "CREATE ROLE intruder LOGIN", "CREATE SCHEMA mine", "SELECT rolpassword FROM pg_authid"]
+                : ["CREATE TABLE mine (id INT)", "ALTER TABLE orders ADD COLUMN note TEXT", "DROP TABLE refunds", "TRUNCATE refunds", "CREATE USER 'intruder'@'%' IDENTIFIED BY 'x'", "CREATE DATABASE mine", "SELECT authentication_string FROM mysql.user"];
+            const outcomes = await app((s) => attempts(s, statements));
+            const refusal = engine === "postgres" ? /permission denied|must be owner/ : /denied/;
+            expect(outcomes.map((o, i) => [statements[i], refusal.test(o)])).toEqual(statements.map((q) => [q, true]));
+            // The master still can: the schema stays the migrations'.
+            expect(await master((s) => s.attempt("ALTER TABLE refunds ADD COLUMN note TEXT"))).toBe("ok");
+        });
+
+        it("runs again changing nothing: the same privileges, the user still in", async () => {
+            const before = await privileges();
+            const r = await script({});
+            expect(r.code).toBe(0);
+            expect(await privileges()).toEqual(before);
+            expect(await login(server(), ca, APP, APP_PASSWORD)).toBe("ok");
+            const expected = engine === "postgres"
+                ? [
+                    ["customers", "later", "order_totals", "orders", "refunds"].flatMap((t) => ["DELETE", "INSERT", "SELECT", "UPDATE"].map((p) => ({ table_name: t, privilege_type: p }))),
+                    [["later_id_seq", "SELECT"], ["later_id_seq", "USAGE"], ["orders_id_seq", "SELECT"], ["orders_id_seq", "USAGE"]].map(([relname, privilege_type]) => ({ relname, privilege_type })),
+                    [["S", "SELECT"], ["S", "USAGE"], ["r", "DELETE"], ["r", "INSERT"], ["r", "SELECT"], ["r", "UPDATE"]].map(([kind, privilege_type]) => ({ kind, privilege_type })),
+                    [{ rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolcanlogin: true }],
+                ]
+                : [`GRANT SELECT, INSERT, UPDATE, DELETE ON \`shop\\_data\`.* TO \`${APP}\`@\`%\``];
+            expect(before).toEqual(expected);
+        });
+
+        it("a new password takes effect, and the old one no longer works (a restore brings back the old)", async () => {
+            const r = await script({ APP_PASSWORD: NEW_APP_PASSWORD });
+            expect(r.code).toBe(0);
+            expect(await login(server(), ca, APP, NEW_APP_PASSWORD)).toBe("ok");
+            expect(await login(server(), ca, APP, APP_PASSWORD)).toMatch(/password authentication failed|Access denied/);
+            expect(await app((s) => s.attempt("SELECT count(*) FROM orders"), NEW_APP_PASSWORD)).toBe("ok");
+        });
+
+        it("never puts a password on a command line or in its output", async () => {
+            const r = await script({});
+            const seen = [r.command, r.stdout, r.stderr].join("\n");
+            expect([MASTER_PASSWORD, APP_PASSWORD, NEW_APP_PASSWORD].filter((p) => seen.includes(p))).toEqual([]);
+        });
+
+        if (engine === "postgres") {
+            it("closes a schema public that still lets PUBLIC create (PostgreSQL 14 and older, and upgrades of them)", async () => {
+                expect(await master((s) => s.attempt("GRANT CREATE ON SCHEMA public TO PUBLIC"))).toBe("ok");
+                expect(await app((s) => s.attempt("CREATE TABLE sneaky (id integer)"))).toBe("ok");
+                expect(await master((s) => s.attempt("DROP TABLE sneaky"))).toBe("ok");
+                expect((await script({})).code).toBe(0);
+                expect(await app((s) => s.attempt("CREATE TABLE sneaky (id integer)"))).toMatch(/permission denied for schema public/);
+                expect(await master((s) => s.rows("SELECT has_schema_privilege('public', 'public', 'CREATE') AS public_create"))).toEqual([{ public_create: false }]);
+            });
+
+            it("fails, naming why, when the user is a member of the master user", async () => {
+                expect(await master((s) => s.attempt(`GRANT ${MASTER} TO ${APP}`))).toBe("ok");
+                const r = await script({});
+                expect(r.code).toBe(1);
+                expect(r.stderr).toContain(`role launchpad_app is a member of ${MASTER}, so it holds every privilege of the master user`);
+                expect(await master((s) => s.attempt(`REVOKE ${MASTER} FROM ${APP}`))).toBe("ok");
+            });
+        } else {
+            it("grants on the database only, its `_` no wildcard: a database named like it stays closed", async () => {
+                expect(await master((s) => s.attempt("CREATE DATABASE shopXdata"))).toBe("ok");
+                expect(await master((s) => s.attempt("CREATE TABLE shopXdata.t (id INT)"))).toBe("ok");
+                expect(await app((s) => s.attempt("SELECT * FROM shopXdata.t"))).toMatch(/denied/);
+            });
+        }
+    }, SELECTED_DB_ENGINES.includes(engine));
+}
+
