@@ -326,7 +326,7 @@ function sortedJson(v: unknown): string {
 }
 
 /** A stand-in database for `podShape`: the env names it gives are the same for every engine and bundle. */
-const SHAPE_DATABASE: DatabaseClientPodInputs = { secretName: "", connectionDigest: "", engine: "postgres", caBundleUrl: undefined, caFetchConfigMap: "" };
+const SHAPE_DATABASE: DatabaseClientPodInputs = { secretName: "", adminSecretName: "", connectionDigest: "", engine: "postgres", caBundleUrl: undefined, caFetchConfigMap: "" };
 
 /**
  * A 10-hex hash per `POD_PARTS` part of the color's Deployment pod template as config builds it
@@ -896,7 +896,7 @@ export interface MigrationJobInputs {
     readonly service: ServiceConfig;
     readonly color: Color;
     readonly project: string;
-    /** The database and the CA fetch ConfigMap: the migration connects as the Deployment does. */
+    /** The database and the CA fetch ConfigMap: the migration connects as the master user (its schema changes), verifying the server as the Deployment does. */
     readonly database: DatabaseClientPodInputs;
     /** The color's env Secret; required when the service's env comes from secret config. @default - none */
     readonly envSecretName?: pulumi.Input<string>;
@@ -911,7 +911,7 @@ export interface MigrationJobInputs {
 
 /**
  * The migration Job of one color's release: the release's command in its image (or `migrate.image`),
- * the connection settings from the database Secret exactly as the Deployment gets them, one try
+ * the master user's connection settings (the Deployment gets the application user's), one try
  * (`backoffLimit: 0`: a half-applied migration is not retried blindly), bounded by a deadline, and
  * the restricted security context every Launchpad pod runs with.
  */
@@ -923,7 +923,7 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
     }
     const migrateImage = release.migrate.image;
     const jobAnnotations = (on: string | undefined) => ({ [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: migrateImage, ...migrationRerunAnnotations(on) });
-    const db = databaseClientPod(m.database, APP_UID, "tmp");
+    const db = databaseClientPod(m.database, APP_UID, "tmp", "admin");
     const env: k8s.types.input.core.v1.EnvVar[] = [...releaseEnv(s, color, m.envSecretName, m.owner), ...db.env];
     return {
         backoffLimit: 0,
@@ -1126,7 +1126,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
             data: caFetchConfigMapData(),
         }, { parent: this, provider: args.k8sProvider });
         // By name, waited for: an input taken from it would replace the pods' Deployments and Jobs with it (database-client.ts DatabaseClient).
-        return { ...args.database, caFetchConfigMap: caFetchConfigMapName(s), dependsOn: [...(args.database.secret !== undefined ? [args.database.secret] : []), configMap] };
+        // A Deployment waits for the grants too: the user it connects as exists with its Secret's password.
+        const d = args.database;
+        const some = (...r: (pulumi.Resource | undefined)[]): pulumi.Resource[] => r.filter((x) => x !== undefined);
+        return { ...d, caFetchConfigMap: caFetchConfigMapName(s), dependsOn: [...some(d.secret, d.grants), configMap], adminDependsOn: [...some(d.adminSecret), configMap] };
     }
 
     /** The live Service: it selects the live color only once that color's Deployment is up and its gate passed. */
@@ -1167,9 +1170,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
             ? new k8s.core.v1.Secret(`${name}-${color}-env`, { metadata: { ...meta(ROLES.workload), name: envSecretName(s, color) }, stringData: envData }, child)
             : undefined;
         // Named objects by name, waited for (components/database-client.ts DatabaseClient): never an input taken from them.
-        const waitFor = [...(database?.dependsOn ?? []), ...(envSecret !== undefined ? [envSecret] : [])];
+        const env = envSecret !== undefined ? [envSecret] : [];
+        const waitFor = [...(database?.dependsOn ?? []), ...env];
         const envName = envSecret !== undefined ? envSecretName(s, color) : undefined;
-        const migration = this.migration(name, args, color, { parent: this }, database, envName, waitFor);
+        const migration = this.migration(name, args, color, { parent: this }, database, envName, [...(database?.adminDependsOn ?? []), ...env]);
         const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
             metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload), annotations: { [ANNOTATIONS.podShape]: JSON.stringify(podShape(s, color)) } },
             spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, database, envSecretName: envName, owner: this, releaseChecked: args.releaseChecked }),

@@ -35,11 +35,27 @@ import { AWS_CLI_IMAGE, SCRIPTS_DIR } from "./logical-backup";
  * deleted, and each migration run again (pulumi/pulumi-kubernetes#1567). `dependsOn` is not such an input.
  */
 export interface DatabaseClient {
-    /** The connection Secret's name (keys `CONNECTION_SECRET_KEYS`), a plain string: see above. */
+    /**
+     * The application user's connection Secret's name (keys `CONNECTION_SECRET_KEYS`), a plain string
+     * (see above): what a service's Deployment reads. Data access only (components/database-grants.ts).
+     */
     readonly secretName: string;
-    /** The connection Secret, which the pods wait for. @default - none (a builder called on its own) */
+    /** The application user's connection Secret, which the Deployments wait for. @default - none (a builder called on its own) */
     readonly secret?: pulumi.Resource;
-    /** A digest of the Secret's settings, not taken from the Secret ({@link databaseRolloutAnnotations}). */
+    /**
+     * The master user's connection Secret's name, a plain string: what a migration Job reads (it
+     * changes the schema, which the application's user cannot).
+     */
+    readonly adminSecretName: string;
+    /** The master user's connection Secret, which the migration Jobs wait for. @default - none (a builder called on its own) */
+    readonly adminSecret?: pulumi.Resource;
+    /**
+     * The Job that creates the application's user and grants it its access (components/database-grants.ts),
+     * which the Deployments wait for: the user they connect as exists, with the password of their Secret.
+     * @default - none (a builder called on its own)
+     */
+    readonly grants?: pulumi.Resource;
+    /** A digest of the application user's settings, not taken from the Secret ({@link databaseRolloutAnnotations}). */
     readonly connectionDigest: pulumi.Input<string>;
     readonly engine: DbEngine;
     /**
@@ -55,9 +71,17 @@ export interface DatabaseClient {
 export interface DatabaseClientPodInputs extends DatabaseClient {
     /** Its name, a plain string ({@link DatabaseClient}). */
     readonly caFetchConfigMap: string;
-    /** The Secret and the ConfigMap, for the pods' `dependsOn`. @default [] */
+    /** What a Deployment waits for: the application user's Secret, the ConfigMap, the grants Job. @default [] */
     readonly dependsOn?: readonly pulumi.Resource[];
+    /** What a migration Job waits for: the master user's Secret and the ConfigMap. @default [] */
+    readonly adminDependsOn?: readonly pulumi.Resource[];
 }
+
+/**
+ * Who a pod connects as: `app`, the application's user (a service's Deployment), or `admin`, the
+ * master user (a migration Job, which changes the schema).
+ */
+export type DatabaseUser = "app" | "admin";
 
 /** The emptyDir holding the bundle: written by the init container, read-only in the app. */
 export const DATABASE_CA_VOLUME = "db-ca";
@@ -142,7 +166,7 @@ export function migrationRerunAnnotations(instance: string | undefined): Record<
 
 /** What a pod that connects to the database adds to its spec. */
 export interface DatabaseClientPod {
-    /** The Secret's `DATABASE_*` ({@link databaseEnv}), then `DATABASE_TLS_MODE`, `DATABASE_CA_FILE`. */
+    /** The user's Secret's `DATABASE_*` ({@link databaseEnv}), then `DATABASE_TLS_MODE`, `DATABASE_CA_FILE`. */
     readonly env: k8s.types.input.core.v1.EnvVar[];
     readonly initContainer: k8s.types.input.core.v1.Container;
     /** The bundle's emptyDir and the script's ConfigMap. */
@@ -151,10 +175,10 @@ export interface DatabaseClientPod {
     readonly appMount: k8s.types.input.core.v1.VolumeMount;
 }
 
-/** The parts of {@link DatabaseClientPod} for `client`, its pod running as `uid` with `tmpVolume` at /tmp. */
-export function databaseClientPod(client: DatabaseClientPodInputs, uid: number, tmpVolume: string): DatabaseClientPod {
+/** The parts of {@link DatabaseClientPod} for `client` connecting as `user`, its pod running as `uid` with `tmpVolume` at /tmp. */
+export function databaseClientPod(client: DatabaseClientPodInputs, uid: number, tmpVolume: string, user: DatabaseUser = "app"): DatabaseClientPod {
     return {
-        env: [...databaseEnv(client.secretName), ...databaseTlsEnv(client.engine)],
+        env: [...databaseEnv(user === "app" ? client.secretName : client.adminSecretName), ...databaseTlsEnv(client.engine)],
         initContainer: caFetchContainer(client.caBundleUrl, uid, tmpVolume),
         volumes: [
             { name: DATABASE_CA_VOLUME, emptyDir: { sizeLimit: "1Mi" } },

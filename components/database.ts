@@ -5,8 +5,9 @@
  * Private subnets only, behind its own security group that admits only the cluster; encrypted at rest
  * with a customer-managed key (storage, Performance Insights, exported logs) and in transit (TLS
  * required by the parameter group); point-in-time recovery for the tier's retention, replicated to
- * the DR region where the tier asks for it; and the application's connection settings in a
- * Kubernetes Secret, never in config, outputs or the plan. Every safety switch is read from `Safety`.
+ * the DR region where the tier asks for it; and the connection settings of the master user and of
+ * the application's own user (data access only: components/database-grants.ts) in Kubernetes
+ * Secrets, never in config, outputs or the plan. Every safety switch is read from `Safety`.
  */
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
@@ -111,8 +112,21 @@ export const DATABASE_INSIGHTS_MODE = "standard";
  */
 export const TLS_VERIFY_MODES: Readonly<Record<DbEngine, string>> = { postgres: "verify-full", mysql: "VERIFY_IDENTITY" };
 
-/** Kubernetes Secret (in the stack's namespace) holding the application's connection settings. */
+/**
+ * Kubernetes Secret (in the stack's namespace) holding the master user's connection settings: what
+ * the migration Jobs, the logical dumps and the grants Job connect with (schema changes, full reads,
+ * users). Its name predates the application's own user and is kept: a migration Job's pod template
+ * names it, and a Job's template is force-new (pulumi-kubernetes provider/pkg/provider/diff.go `job`),
+ * so a new name would replace every migration Job in the state and run each migration again.
+ */
 export const CONNECTION_SECRET_NAME = "database-connection";
+
+/**
+ * Kubernetes Secret (in the stack's namespace) holding the application user's connection settings
+ * (`launchpad:database.appUsername`, data access only: components/database-grants.ts): what the
+ * services' Deployments read. Same keys as {@link CONNECTION_SECRET_NAME}.
+ */
+export const APP_CONNECTION_SECRET_NAME = "database-app-connection";
 
 /**
  * Keys of the connection Secret, all secret: the database connection contract, each reaching a
@@ -145,7 +159,7 @@ export function connectionTlsSettings(engine: DbEngine): Readonly<Record<(typeof
     return { tls_mode: TLS_VERIFY_MODES[engine], ca_file: DATABASE_CA_FILE };
 }
 
-/** Special characters allowed in the generated master password: printable ASCII except `/`, `@`, `"`, space (RDS forbids them) and quotes/backslash. */
+/** Special characters allowed in the generated passwords (master and application user): printable ASCII except `/`, `@`, `"`, space (RDS forbids them) and quotes/backslash. */
 export const PASSWORD_SPECIAL_CHARS = "!#$%&*()-_=+[]{}<>:?.,^~";
 
 /** Length of the generated master password (RDS allows 8 to 41 for MySQL, 8 to 128 for PostgreSQL: botocore CreateDBInstance MasterUserPassword). */
@@ -395,7 +409,7 @@ export function databaseArgsProblems(args: Pick<DatabaseArgs, "clientSecurityGro
 type DatabaseSafety = Pick<Safety, "protect" | "kmsDeletionWindowDays" | "logRetentionDays" | "multiAz" | "backupRetentionDays"
     | "keepAutomatedBackups" | "deletionProtection" | "finalSnapshot" | "replicateBackupsToDr">;
 
-/** The master password: RDS-safe special characters only, every class present. */
+/** The master password, and the application user's (the same spec: RDS-safe special characters only, every class present). */
 export const MASTER_PASSWORD_SPEC = {
     length: PASSWORD_LENGTH,
     special: true,
@@ -594,10 +608,10 @@ export function instanceArgs(p: InstanceParts): aws.rds.InstanceArgs {
 }
 
 /** The Kubernetes Secret the application reads its connection settings from. */
-export function connectionSecretArgs(namespace: pulumi.Input<string>, stringData: Record<string, pulumi.Input<string>>): k8s.core.v1.SecretArgs {
+export function connectionSecretArgs(namespace: pulumi.Input<string>, stringData: Record<string, pulumi.Input<string>>, name: string = CONNECTION_SECRET_NAME): k8s.core.v1.SecretArgs {
     return {
         metadata: {
-            name: CONNECTION_SECRET_NAME,
+            name,
             namespace,
             labels: { [APP_LABELS.component]: "database", [APP_LABELS.managedBy]: "pulumi" },
         },
@@ -762,23 +776,32 @@ export function connectionDigest(settings: Readonly<Record<string, string>>): st
     return createHash("sha256").update(JSON.stringify(CONNECTION_SECRET_KEYS.map((k) => [k, settings[k]]))).digest("hex").slice(0, 10);
 }
 
+/** One connection Secret and the {@link connectionDigest} of its settings. */
+interface ConnectionSecret {
+    readonly secret: k8s.core.v1.Secret;
+    readonly digest: pulumi.Output<string>;
+}
+
 /**
- * The Kubernetes Secret with the connection settings (keys {@link CONNECTION_SECRET_KEYS}), as RDS
- * reports them, and their {@link connectionDigest}, taken from the same settings, not from the Secret:
- * an input taken from the Secret would make the pods' Deployments be replaced with it (see
- * components/database-client.ts `DatabaseClient`).
+ * A Kubernetes Secret with the connection settings (keys {@link CONNECTION_SECRET_KEYS}) of `user`,
+ * the host, port and database as RDS reports them, and their {@link connectionDigest}, taken from
+ * the same settings, not from the Secret: an input taken from the Secret would make the pods'
+ * Deployments be replaced with it (see components/database-client.ts `DatabaseClient`). The master
+ * user's (child `${name}-connection`, {@link CONNECTION_SECRET_NAME}) and the application's (child
+ * `${name}-app-connection`, {@link APP_CONNECTION_SECRET_NAME}).
  */
-function connectionSecret(ctx: DatabaseContext, instance: aws.rds.Instance, password: pulumi.Output<string>): { secret: k8s.core.v1.Secret; digest: pulumi.Output<string> } {
+function connectionSecret(ctx: DatabaseContext, instance: aws.rds.Instance, user: { readonly role: "master" | "app"; readonly username: pulumi.Input<string>; readonly password: pulumi.Output<string> }): ConnectionSecret {
     const { parent, name, args } = ctx;
     const settings = connectionSettings({
         host: instance.address,
         port: instance.port,
         database: instance.dbName,
-        username: instance.username,
-        password,
+        username: user.username,
+        password: user.password,
         engine: args.config.engine,
     });
-    const secret = new k8s.core.v1.Secret(`${name}-connection`, connectionSecretArgs(args.namespace, settings), { parent, provider: args.k8sProvider });
+    const [child, secretName] = user.role === "master" ? [`${name}-connection`, CONNECTION_SECRET_NAME] : [`${name}-app-connection`, APP_CONNECTION_SECRET_NAME];
+    const secret = new k8s.core.v1.Secret(child, connectionSecretArgs(args.namespace, settings, secretName), { parent, provider: args.k8sProvider });
     return { secret, digest: pulumi.unsecret(pulumi.all(settings).apply(connectionDigest)) };
 }
 
@@ -799,12 +822,19 @@ export class Database extends pulumi.ComponentResource {
     public readonly subnetGroupName: pulumi.Output<string>;
     /** Name of the DB parameter group (TLS required): a restored copy must use it too. */
     public readonly parameterGroupName: pulumi.Output<string>;
-    /** Name of the Kubernetes Secret holding the connection settings, in the stack's namespace. */
+    /** Name of the Kubernetes Secret holding the master user's connection settings, in the stack's namespace. */
     public readonly connectionSecretName: pulumi.Output<string>;
-    /** The connection Secret itself: what a pod that reads it waits for (`dependsOn`). */
+    /** The master user's connection Secret itself: what a pod that reads it waits for (`dependsOn`). */
     public readonly connectionSecret: k8s.core.v1.Secret;
-    /** {@link connectionDigest} of the Secret's settings: a new value whenever its data changes. */
+    /** {@link connectionDigest} of the master user's settings: a new value whenever its Secret's data changes. */
     public readonly connectionDigest: pulumi.Output<string>;
+    /** The application user's connection Secret ({@link APP_CONNECTION_SECRET_NAME}), which the services read. */
+    public readonly appConnectionSecret: k8s.core.v1.Secret;
+    /**
+     * {@link connectionDigest} of the application user's settings: a new value for a new instance (a
+     * restore's host), user name or password, which rolls the services and runs the grants Job again.
+     */
+    public readonly appConnectionDigest: pulumi.Output<string>;
     /** The instance's identifier when `config.restore` made it, a plain string; undefined for a database never restored. */
     public readonly restoredInstance: string | undefined;
     /** ARN of the automated backups replicated to the DR region; undefined when the tier does not replicate. */
@@ -834,7 +864,10 @@ export class Database extends pulumi.ComponentResource {
         const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, parameterGroupArgs(config, ctx.instanceIdentifier, args.tags, `${name}-params`), { parent: this });
         const { instance, masterPassword } = rdsInstance(ctx, key, { subnetGroupName: subnetGroup.name, securityGroupId: securityGroup.id, parameterGroupName: parameterGroup.name });
         const replication = args.safety.replicateBackupsToDr ? drBackups(ctx, instance) : undefined;
-        const { secret, digest } = connectionSecret(ctx, instance, masterPassword);
+        const admin = connectionSecret(ctx, instance, { role: "master", username: instance.username, password: masterPassword });
+        // The application's user: created and granted by the grants Job (components/database-grants.ts), never by RDS.
+        const appPassword = pulumi.secret(new random.RandomPassword(`${name}-app-password`, MASTER_PASSWORD_SPEC, { parent: this }).result);
+        const app = connectionSecret(ctx, instance, { role: "app", username: config.appUsername, password: appPassword });
 
         this.instanceIdentifier = instance.identifier;
         this.arn = instance.arn;
@@ -846,9 +879,11 @@ export class Database extends pulumi.ComponentResource {
         this.securityGroupId = securityGroup.id;
         this.subnetGroupName = subnetGroup.name;
         this.parameterGroupName = parameterGroup.name;
-        this.connectionSecretName = secret.metadata.name;
-        this.connectionSecret = secret;
-        this.connectionDigest = digest;
+        this.connectionSecretName = admin.secret.metadata.name;
+        this.connectionSecret = admin.secret;
+        this.connectionDigest = admin.digest;
+        this.appConnectionSecret = app.secret;
+        this.appConnectionDigest = app.digest;
         this.restoredInstance = config.restore !== undefined ? instanceIdentifier : undefined;
         this.drReplicationArn = replication?.id;
         this.backupPlanTag = backupPlanTag(args.backupPlanName);
@@ -865,6 +900,7 @@ export class Database extends pulumi.ComponentResource {
             parameterGroupName: this.parameterGroupName,
             connectionSecretName: this.connectionSecretName,
             connectionDigest: this.connectionDigest,
+            appConnectionDigest: this.appConnectionDigest,
             drReplicationArn: this.drReplicationArn,
         });
     }

@@ -14,9 +14,11 @@ import { qualifiedStackName } from "../lib/stack-name";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { BackupPlan, backupPlanName, rdsRestoreMetadataOverrides } from "./backup-plan";
 import { BlueGreenService, type LoadGateArgs, type RestorePointArgs } from "./blue-green-service";
+import type { DatabaseClient } from "./database-client";
 import { BackupStorage } from "./backup-storage";
 import { eksClusterIdentity, EksCluster, ExistingCluster, existingClusterIdentity, type ClusterIdentity, type KubernetesTarget } from "./cluster";
-import { CONNECTION_SECRET_NAME, Database } from "./database";
+import { APP_CONNECTION_SECRET_NAME, CONNECTION_SECRET_NAME, Database } from "./database";
+import { DatabaseGrants } from "./database-grants";
 import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
@@ -83,6 +85,8 @@ interface Delivery {
 /** The data layer: only where Launchpad owns the network and the cluster (see docs/data-protection.md, The data layer). */
 export interface DataProtection {
     readonly database: Database;
+    /** The application's own database user (data access only), which the services connect as. */
+    readonly grants: DatabaseGrants;
     readonly storage: BackupStorage;
     readonly plan: BackupPlan;
     readonly logicalBackup: LogicalBackup;
@@ -217,9 +221,10 @@ export class Environment extends pulumi.ComponentResource {
                 ...loadGatePrometheus(config, this.observability, loadtestAccess),
                 appMetrics: { ...config.observability.metrics },
             } : undefined,
-            // The connection Secret, and what verifies the server: the engine's mode, the partition's CA bundle.
-            // The Secret by its fixed name and through dependsOn, never an input taken from it (components/database-client.ts DatabaseClient).
-            database: this.data !== undefined ? { secretName: CONNECTION_SECRET_NAME, secret: this.data.database.connectionSecret, connectionDigest: this.data.database.connectionDigest, engine: config.database.engine, caBundleUrl: config.database.caBundleUrl } : undefined,
+            // The connection Secrets (the application user's for the Deployments, after the grants Job; the
+            // master's for the migrations), and what verifies the server: the engine's mode, the partition's CA bundle.
+            // Each Secret by its fixed name and through dependsOn, never an input taken from it (components/database-client.ts DatabaseClient).
+            database: this.data !== undefined ? databaseClient(this.data, config) : undefined,
             // The gate pushes its verdict and latencies where the blue/green dashboard and alert read them.
             pushgatewayUrl: this.observability.pushgatewayUrl,
             ingressController: this.platform?.loadBalancerController,
@@ -404,8 +409,33 @@ export class Environment extends pulumi.ComponentResource {
                 dr: database.drReplicationArn !== undefined ? { region: config.drRegion, backupsArn: database.drReplicationArn } : undefined,
             },
         }, child);
-        return { database, storage, plan, logicalBackup };
+        // Connects as the master user to create the application's; the services wait for it.
+        const grants = new DatabaseGrants(`${name}-database-grants`, {
+            engine: config.database.engine,
+            engineVersion: config.database.engineVersion,
+            caBundleUrl: config.database.caBundleUrl,
+            adminSecret: { name: CONNECTION_SECRET_NAME, resource: database.connectionSecret },
+            appSecret: { name: APP_CONNECTION_SECRET_NAME, resource: database.appConnectionSecret },
+            appConnectionDigest: database.appConnectionDigest,
+            namespace: cluster.namespace,
+            k8sProvider: cluster.provider,
+        }, child);
+        return { database, grants, storage, plan, logicalBackup };
     }
+}
+
+/** What a service's pods get of the data layer: both users' Secrets by name, the grants Job, the TLS settings. */
+export function databaseClient(data: Pick<DataProtection, "database" | "grants">, config: Pick<LaunchpadConfig, "database">): DatabaseClient {
+    return {
+        secretName: APP_CONNECTION_SECRET_NAME,
+        secret: data.database.appConnectionSecret,
+        adminSecretName: CONNECTION_SECRET_NAME,
+        adminSecret: data.database.connectionSecret,
+        grants: data.grants.job,
+        connectionDigest: data.database.appConnectionDigest,
+        engine: config.database.engine,
+        caBundleUrl: config.database.caBundleUrl,
+    };
 }
 
 /** Where the data layer goes: Launchpad's VPC and EKS, or the existing cluster's declared VPC. */
@@ -487,6 +517,7 @@ export function environmentOutputs(config: LaunchpadConfig, side: Pick<ClusterSi
             databaseIdentifier: data.database.instanceIdentifier,
             databaseEndpoint: data.database.endpoint,
             databaseConnectionSecret: CONNECTION_SECRET_NAME,
+            databaseAppConnectionSecret: APP_CONNECTION_SECRET_NAME,
             backupBucket: data.storage.bucketName,
             backupReplicaBucket: data.storage.replicaBucketName,
             backupVault: data.plan.vaultName,

@@ -163,6 +163,7 @@ export const NO_PHYSICAL_RESOURCE: ReadonlySet<string> = new Set([
     "launchpad:backup:LogicalBackup",
     "launchpad:cluster:Cluster",
     "launchpad:database:Database",
+    "launchpad:database:DatabaseGrants",
     "launchpad:delivery:BlueGreenService",
     "launchpad:delivery:Promotion",
     "launchpad:delivery:SchemaGuard",

@@ -121,7 +121,7 @@ describe.each([
             { name: "LOG_LEVEL", value: stack === "production" ? "warn" : "info" },
             ...["host", "port", "database", "username", "password", "engine"].map((key) => ({
                 name: `DATABASE_${key.toUpperCase()}`,
-                valueFrom: { secretKeyRef: { name: "database-connection", key } },
+                valueFrom: { secretKeyRef: { name: "database-app-connection", key } },
             })),
             // Both stacks run MySQL: the client verifies the chain and the host name (MySQL "Command Options for Encrypted Connections").
             { name: "DATABASE_TLS_MODE", value: "VERIFY_IDENTITY" },
@@ -468,7 +468,7 @@ describe("a color's rollout budget (pulumi-kubernetes waits 10 minutes for a Dep
         const s: ServiceConfig = { ...base, maxReplicas, health: { ...base.health, startupSeconds } };
         expect(deploymentTimeouts(s)).toEqual({ create: timeout, update: timeout });
         expect(progressDeadlineSeconds(s)).toBe(progress);
-        expect(deploymentSpec({ service: s, color: "blue", project: "p", zoneSpread: "DoNotSchedule", database: { secretName: "db", connectionDigest: "0a1b2c3d4e", engine: "postgres", caBundleUrl: undefined, caFetchConfigMap: "db-ca" } }).progressDeadlineSeconds).toBe(progress);
+        expect(deploymentSpec({ service: s, color: "blue", project: "p", zoneSpread: "DoNotSchedule", database: { secretName: "db", adminSecretName: "db-admin", connectionDigest: "0a1b2c3d4e", engine: "postgres", caBundleUrl: undefined, caFetchConfigMap: "db-ca" } }).progressDeadlineSeconds).toBe(progress);
         // One wave always fits: the startup probe's whole budget plus the pod overhead.
         expect(progress).toBeGreaterThanOrEqual(startupSeconds + ROLLOUT_POD_OVERHEAD_SECONDS);
     });

@@ -49,6 +49,7 @@ import { valueOf } from "./support/values";
 /** The stack's database as a service's pods get it: a PostgreSQL in a commercial-partition region. */
 const API_DB: DatabaseClientPodInputs = {
     secretName: "api-db",
+    adminSecretName: "api-db-admin",
     connectionDigest: "5f0c1a8e3b",
     engine: "postgres",
     caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
@@ -396,12 +397,17 @@ describe("migrationJobSpec (the release's schema migration Job)", () => {
         expect(t.spec.initContainers).toEqual([caFetchContainer(API_DB.caBundleUrl, APP_UID, "tmp")]);
     });
 
-    it("gets the release's env and then the database connection exactly as the Deployment does", () => {
+    it("gets the release's env and then the master user's connection (its schema changes), where the Deployment gets the application user's", () => {
         const spec = migrationJobSpec({ service: migratingApi, color: "green", project: "launchpad", database: API_DB });
         const env = ((spec.template as { spec: k8s.types.input.core.v1.PodSpec }).spec.containers as k8s.types.input.core.v1.Container[])[0].env as k8s.types.input.core.v1.EnvVar[];
         expect(env[0]).toEqual({ name: "LOG_LEVEL", value: "info" });
-        expect(env.slice(1).map((e) => e.name)).toEqual(expect.arrayContaining(["DATABASE_HOST", "DATABASE_PORT"]));
-        expect(env.find((e) => e.name === "DATABASE_HOST")).toEqual({ name: "DATABASE_HOST", valueFrom: { secretKeyRef: { name: "api-db", key: "host" } } });
+        const fromSecret = (e: readonly k8s.types.input.core.v1.EnvVar[]) => (e as { name: string; valueFrom?: { secretKeyRef: { name: string } } }[])
+            .filter((v) => v.name.startsWith("DATABASE_") && v.valueFrom !== undefined).map((v) => [v.name, v.valueFrom?.secretKeyRef.name]);
+        const names = ["DATABASE_HOST", "DATABASE_PORT", "DATABASE_DATABASE", "DATABASE_USERNAME", "DATABASE_PASSWORD", "DATABASE_ENGINE"];
+        expect(fromSecret(env)).toEqual(names.map((n) => [n, "api-db-admin"]));
+        const deployment = deploymentSpec({ service: { ...migratingApi, connectDatabase: true }, color: "green", project: "launchpad", zoneSpread: "DoNotSchedule", database: API_DB });
+        const app = ((deployment.template as { spec: k8s.types.input.core.v1.PodSpec }).spec.containers as k8s.types.input.core.v1.Container[])[0].env as k8s.types.input.core.v1.EnvVar[];
+        expect(fromSecret(app)).toEqual(names.map((n) => [n, "api-db"]));
         // The migration connects as the app does: verifying the server against the fetched bundle.
         expect(env.slice(-2)).toEqual([
             { name: "DATABASE_TLS_MODE", value: "verify-full" },

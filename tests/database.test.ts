@@ -147,6 +147,8 @@ describe("database, staging", () => {
         expect(component.type).toBe("launchpad:database:Database");
         const children = p.resources.filter((r) => r.parent === component.urn);
         expect(children.map((r) => r.name).sort()).toEqual([
+            "launchpad-staging-database-app-connection",
+            "launchpad-staging-database-app-password",
             "launchpad-staging-database-connection",
             "launchpad-staging-database-instance",
             "launchpad-staging-database-key",
@@ -448,15 +450,25 @@ describe("credentials", () => {
         expect([input(instanceOf(p), "password"), instanceOf(p).state.password]).toEqual(["[secret]", "[secret]"]);
     });
 
-    it("hands the application its connection settings in a Secret in the stack namespace, through the given Provider, all secret", async () => {
+    it("generates the application user's password with the master's spec, its own resource, kept secret everywhere", async () => {
         const p = await plan("staging");
-        const secret = named(p, "launchpad-staging-database-connection");
+        const [app, master] = [named(p, "launchpad-staging-database-app-password"), named(p, "launchpad-staging-database-master-password")];
+        expect(app.inputs).toEqual(master.inputs);
+        expect([app.state.result, app.state.bcryptHash]).toEqual(["[secret]", "[secret]"]);
+    });
+
+    it.each([
+        ["launchpad-staging-database-connection", "database-connection", "the master user's (migrations, dumps, the grants Job)"],
+        ["launchpad-staging-database-app-connection", "database-app-connection", "the application user's (the services)"],
+    ])("hands %s, %s, %s settings over in a Secret in the stack namespace, through the given Provider, all secret", async (child, secretName) => {
+        const p = await plan("staging");
+        const secret = named(p, child);
         expect(secret.type).toBe("kubernetes:core/v1:Secret");
         expect(secret.inputs).toEqual({
             apiVersion: "v1",
             kind: "Secret",
             metadata: {
-                name: "database-connection",
+                name: secretName,
                 namespace: NAMESPACE,
                 labels: { "app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "pulumi" },
             },

@@ -42,19 +42,24 @@ describe("the usual changes of both stacks replace nothing as a dependent of a d
         { what: "an image", stack: "production", sets: ["launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0"], deleteFirst: [] },
         { what: "env", stack: "staging", sets: ["launchpad:services.api.env.LOG_LEVEL=debug"], deleteFirst: [] },
         { what: "replicas", stack: "production", sets: ["launchpad:services.api.replicas=4"], deleteFirst: [] },
-        // The named KMS aliases carry the instance's identifier (the log groups too, but create-first: database.ts LOG_GROUP_DELETE_BEFORE_REPLACE); the Secret its settings.
+        // The named KMS aliases carry the instance's identifier (the log groups too, but create-first: database.ts LOG_GROUP_DELETE_BEFORE_REPLACE); the Secrets its settings;
+        // the grants Job, named, runs again on the new instance (its own template changes: no dependent of anything).
         {
             what: "a restore (staging)", stack: "staging", sets: [RESTORE("staging")],
-            deleteFirst: ["launchpad-staging-database-key-alias", "launchpad-staging-database-connection"],
+            deleteFirst: ["launchpad-staging-database-key-alias", "launchpad-staging-database-connection", "launchpad-staging-database-app-connection", "launchpad-staging-database-grants-job"],
         },
-        // Production's instance is protected: the engine refuses it, so the Secret's settings are not new.
+        // Production's instance is protected: the engine refuses it, so the Secrets' settings are not new.
         {
             what: "a restore (production)", stack: "production", sets: [RESTORE("production")],
-            deleteFirst: ["launchpad-production-database-dr-key-alias", "launchpad-production-database-key-alias"],
+            deleteFirst: ["launchpad-production-database-dr-key-alias", "launchpad-production-database-key-alias", "launchpad-production-database-grants-job"],
         },
         {
             what: "a password's length", stack: "staging", deleteFirst: ["launchpad-staging-database-connection"],
             edit: (p) => withInputs(p, "launchpad-staging-database-master-password", { length: 40 }),
+        },
+        {
+            what: "the application user's password's length", stack: "staging", deleteFirst: ["launchpad-staging-database-app-connection"],
+            edit: (p) => withInputs(p, "launchpad-staging-database-app-password", { length: 40 }),
         },
         {
             what: "a CA fetch script edit", stack: "staging", deleteFirst: ["launchpad-staging-api-db-ca-fetch"],
@@ -73,7 +78,8 @@ describe("the usual changes of both stacks replace nothing as a dependent of a d
         const changes = planChanges(before, after);
         expect(changes.filter((c) => c.kind === "replace" && c.order === "delete-first").map((c) => c.name)).toEqual(deleteFirst);
         expect(changes.filter((c) => c.dependentOf !== undefined || c.mayBeDependentOf !== undefined).map((c) => `${c.name} <- ${[...(c.dependentOf ?? c.mayBeDependentOf ?? [])].join(", ")}`)).toEqual([]);
-        expect(changes.filter((c) => SERVING.includes(c.type) && c.kind === "replace" && c.order === "delete-first")).toEqual([]);
+        // The grants Job aside: it is meant to run again for a new instance (components/database-grants.ts), and is idempotent.
+        expect(changes.filter((c) => SERVING.includes(c.type) && c.kind === "replace" && c.order === "delete-first" && !c.name.endsWith("-database-grants-job"))).toEqual([]);
     });
 
     it("the walk reaches the dump CronJob, whose spec takes the connection Secret's name, and keeps it: a CronJob replaces for its name and namespace only (pulumi-kubernetes diff.go)", async () => {
@@ -89,13 +95,15 @@ describe("the usual changes of both stacks replace nothing as a dependent of a d
 // `spec` took an input from it. The engine reads the dependency graph of the old state (the deployed
 // plan, `before`), so that is the plan edited.
 describe("a Deployment whose spec takes an input from a named Secret is deleted with it", () => {
-    const secret = "launchpad-staging-database-connection";
+    // The Secret the Deployments read: the application user's (components/database.ts APP_CONNECTION_SECRET_NAME).
+    const secret = "launchpad-staging-database-app-connection";
+    const password = "launchpad-staging-database-app-password";
     const blue = "launchpad-staging-api-blue";
 
     it("a password's length replaces the Secret delete-first, and before it the blue Deployment, delete-first, with the hazard", async () => {
         const plan = await planStack("staging");
         const before = takingFrom(plan, blue, "spec", secret);
-        const changes = planChanges(before, withInputs(before, "launchpad-staging-database-master-password", { length: 40 }));
+        const changes = planChanges(before, withInputs(before, password, { length: 40 }));
         expect(change(changes, secret)).toMatchObject({ kind: "replace", order: "delete-first" });
         expect(change(changes, blue)).toMatchObject({
             kind: "replace",
@@ -107,13 +115,13 @@ describe("a Deployment whose spec takes an input from a named Secret is deleted 
         });
         // The green color takes nothing from the Secret: rolled in place, as in the committed stacks.
         expect(change(changes, "launchpad-staging-api-green")).toMatchObject({ kind: "update", paths: ["spec"] });
-        expect(renderChanges([change(changes, blue)])).toBe(`changes:\n  kubernetes:apps/v1:Deployment ${blue}: replace (delete-first) because spec (known after the replacement of launchpad-staging-database-master-password) (a dependent of ${secret}: replaced with it)\n`);
+        expect(renderChanges([change(changes, blue)])).toBe(`changes:\n  kubernetes:apps/v1:Deployment ${blue}: replace (delete-first) because spec (known after the replacement of ${password}) (a dependent of ${secret}: replaced with it)\n`);
         expect(changeWarnings(changes)).toContain(`warning: replace of ${blue}: its pods are deleted before ${secret} is replaced`);
     });
 
     it("only the deployed state's dependencies count: a program that takes the input only from now on is not walked (the engine walks the old snapshot)", async () => {
         const plan = await planStack("staging");
-        const after = takingFrom(withInputs(plan, "launchpad-staging-database-master-password", { length: 40 }), blue, "spec", secret);
+        const after = takingFrom(withInputs(plan, password, { length: 40 }), blue, "spec", secret);
         expect(change(planChanges(plan, after), blue)).toMatchObject({ kind: "update" });
     });
 

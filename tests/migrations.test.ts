@@ -161,22 +161,24 @@ describe("the migration Job and its restore point (production, green migrates 3 
         const p = await plan();
         const job = named(p, `${prefix}-green-migrate`);
         const snapshot = named(p, `${prefix}-green-restore-point`);
-        // The connection Secret and the CA fetch ConfigMap by dependsOn, never an input taken from them
+        // The master user's Secret and the CA fetch ConfigMap by dependsOn, never an input taken from them
         // (components/database-client.ts DatabaseClient: a delete-first replacement of either would replace the Job too).
         const named2 = [named(p, "launchpad-production-database-connection").urn, named(p, `${prefix}-db-ca-fetch`).urn];
         expect(job.dependsOn).toEqual([...named2, snapshot.urn]);
-        // Each Deployment also waits for the load balancer controller (its pods' ALB readiness gates: components/platform.ts).
+        // Each Deployment waits for the application user's Secret and the grants Job instead, and for the
+        // load balancer controller (its pods' ALB readiness gates: components/platform.ts).
         const lbc = named(p, "launchpad-production-platform-lbc").urn;
-        expect(named(p, `${prefix}-green`).dependsOn).toEqual([...named2, job.urn, lbc]);
+        const app = [named(p, "launchpad-production-database-app-connection").urn, named(p, "launchpad-production-database-grants-job").urn, named(p, `${prefix}-db-ca-fetch`).urn];
+        expect(named(p, `${prefix}-green`).dependsOn).toEqual([...app, job.urn, lbc]);
         expect(named(p, `${prefix}-green-gate`).dependsOn).toContain(job.urn);
         // The live color's objects neither wait for nor change with green's migration.
-        expect(named(p, `${prefix}-blue`).dependsOn).toEqual([...named2, lbc]);
+        expect(named(p, `${prefix}-blue`).dependsOn).toEqual([...app, lbc]);
         const base = await planStack("production", [], {});
         const liveNow = named(p, `${prefix}-live`);
         const liveBefore = named(base, `${prefix}-live`);
         expect(liveNow.inputs).toEqual(liveBefore.inputs);
         expect(liveNow.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-blue`, `${prefix}-blue-gate`]);
-        expect(ofType(p, "kubernetes:batch/v1:Job").map((r) => r.name).sort()).toEqual([`${prefix}-blue-gate`, `${prefix}-green-gate`, `${prefix}-green-migrate`]);
+        expect(ofType(p, "kubernetes:batch/v1:Job").map((r) => r.name).sort()).toEqual([`${prefix}-blue-gate`, `${prefix}-green-gate`, `${prefix}-green-migrate`, "launchpad-production-database-grants-job"]);
     });
 
     it("takes a manual snapshot named after the schema step (3 to 4, the record's first), of the stack's database, kept when Pulumi drops it", async () => {
@@ -299,7 +301,8 @@ describe("the migration in staging", () => {
         const job = named(p, "launchpad-staging-api-blue-migrate");
         const named2 = [named(p, "launchpad-staging-database-connection").urn, named(p, "launchpad-staging-api-db-ca-fetch").urn];
         expect(job.dependsOn).toEqual(named2);
-        expect(named(p, "launchpad-staging-api-blue").dependsOn).toEqual([...named2, job.urn, named(p, "launchpad-staging-platform-lbc").urn]);
+        const app = [named(p, "launchpad-staging-database-app-connection").urn, named(p, "launchpad-staging-database-grants-job").urn, named(p, "launchpad-staging-api-db-ca-fetch").urn];
+        expect(named(p, "launchpad-staging-api-blue").dependsOn).toEqual([...app, job.urn, named(p, "launchpad-staging-platform-lbc").urn]);
         expect((p.outputs.schemaMigrations as Record<string, { restorePoint: unknown; undo: unknown }>).api).toMatchObject({ current: 3, target: 4, restorePoint: null, undo: [] });
     });
 
@@ -386,9 +389,9 @@ describe("a restore that undoes a migration whose release stays declared (produc
 });
 
 describe("no migration", () => {
-    it.each(["staging", "production"])("%s as committed: no Job but the gates, no snapshot, no schema record", async (stack) => {
+    it.each(["staging", "production"])("%s as committed: no Job but the gates and the grants, no snapshot, no schema record", async (stack) => {
         const p = await planStack(stack);
-        expect(ofType(p, "kubernetes:batch/v1:Job").map((r) => r.name).sort()).toEqual([`launchpad-${stack}-api-blue-gate`, `launchpad-${stack}-api-green-gate`]);
+        expect(ofType(p, "kubernetes:batch/v1:Job").map((r) => r.name).sort()).toEqual([`launchpad-${stack}-api-blue-gate`, `launchpad-${stack}-api-green-gate`, `launchpad-${stack}-database-grants-job`]);
         expect(ofType(p, "aws:rds/snapshot:Snapshot")).toEqual([]);
         // The release history's reference to the stack itself, and production's to staging; no schema record's.
         expect(ofType(p, "pulumi:pulumi:StackReference").map((r) => r.name).sort()).toEqual(stack === "production" ? ["launchpad-production-history", "launchpad-production-promotion-source"] : ["launchpad-staging-history"]);

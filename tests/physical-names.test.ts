@@ -142,10 +142,12 @@ describe.each(TIERS)("%s: every physical name is one AWS and Kubernetes accept",
             ...(tier === "staging" ? [`${LONGEST_SERVICE}-green-load-<id>`] : []),
             `${LONGEST_SERVICE}-green-gate-<id>`,
             `${LONGEST_SERVICE}-green-migrate-<id>`,
+            // The stack's one grants Job (components/database-grants.ts), a fixed name.
+            "database-grants",
         ].sort());
         expect(plan.resources.filter((r) => r.type === "aws:scheduler/schedule:Schedule" || r.type === "aws:rds/snapshot:Snapshot")).toHaveLength(tier === "production" ? 2 : 0);
         expect(plan.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").map((r) => r.name).sort()).toEqual(
-            [`${id}-${LONGEST_SERVICE}-blue-env`, `${id}-${LONGEST_SERVICE}-green-env`, `${id}-${LONGEST_SERVICE}-smoke-policy`, `${id}-database-connection`].sort(),
+            [`${id}-${LONGEST_SERVICE}-blue-env`, `${id}-${LONGEST_SERVICE}-green-env`, `${id}-${LONGEST_SERVICE}-smoke-policy`, `${id}-database-connection`, `${id}-database-app-connection`].sort(),
         );
         // The ALB controller's action carries the service name in an annotation key and an Ingress backend.
         const action = namesOf(plan).filter((n) => n.type === "kubernetes:networking.k8s.io/v1:Ingress" && (n.field.endsWith("service.name") || n.value.startsWith("actions.")));

@@ -23,11 +23,11 @@ describe("dependencies", () => {
     it("records the implicit dependency of an input taken from another resource: a Deployment on its Namespace, the stack's own history and the connection settings' sources", async () => {
         const p = await planStack("staging");
         const blue = named(p, "launchpad-staging-api-blue");
-        // The history, and the instance and password the connection settings' digest is made of (components/database.ts connectionDigest).
-        const inputs = [named(p, "launchpad-staging-database-instance").urn, named(p, "launchpad-staging-database-master-password").urn, named(p, "launchpad-staging-history").urn];
-        // The explicit ones: the connection Secret and CA fetch ConfigMap, by name and waited for (never an input:
-        // components/database-client.ts DatabaseClient), and the load balancer controller (components/platform.ts).
-        const explicit = [named(p, "launchpad-staging-database-connection").urn, named(p, "launchpad-staging-api-db-ca-fetch").urn, named(p, "launchpad-staging-platform-lbc").urn];
+        // The history, and the instance and password the application user's settings' digest is made of (components/database.ts connectionDigest).
+        const inputs = [named(p, "launchpad-staging-database-instance").urn, named(p, "launchpad-staging-database-app-password").urn, named(p, "launchpad-staging-history").urn];
+        // The explicit ones: the application user's Secret, the grants Job and the CA fetch ConfigMap, by name and waited
+        // for (never an input: components/database-client.ts DatabaseClient), and the load balancer controller (components/platform.ts).
+        const explicit = [named(p, "launchpad-staging-database-app-connection").urn, named(p, "launchpad-staging-database-grants-job").urn, named(p, "launchpad-staging-api-db-ca-fetch").urn, named(p, "launchpad-staging-platform-lbc").urn];
         expect(blue.dependsOn).toEqual(explicit);
         expect([...blue.dependencies].sort()).toEqual([named(p, NS).urn, ...inputs, ...explicit].sort());
         // The pod template's release annotation waits for the in-place rule, read from the history reference.

@@ -187,7 +187,7 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         const releases = base.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && inNamespace(r));
         const named = base.resources.filter((r) => /^kubernetes:batch\/v1:(Job|CronJob)$/.test(r.type) && inNamespace(r));
         expect(releases.map((r) => r.inputs.chart)).toEqual(["kube-state-metrics", "prometheus-pushgateway"]);
-        expect(named.map((r) => r.type.split(":").pop()).sort()).toEqual(["CronJob", "CronJob", "CronJob", "Job", "Job"]);
+        expect(named.map((r) => r.type.split(":").pop()).sort()).toEqual(["CronJob", "CronJob", "CronJob", "Job", "Job", "Job"]);
         expect(result.code).toBe(3);
         expect(result.violations.map((v) => [v.policy, v.urn])).toEqual([...releases, ...named].map((r) => ["preflight-readiness-gate-controller", r.urn]));
         expect(result.violations[0].message).toMatch(/^Helm release kube-state-metrics \(chart kube-state-metrics\) runs its pods in namespace launchpad-staging, where the controller's pod webhook, with failurePolicy Fail and no objectSelector, receives every pod: while the controller is down each of them is refused\./);
@@ -208,7 +208,7 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         });
     });
 
-    it("catches a secretKeyRef to a missing key of the database connection Secret: exit 3", async () => {
+    it("catches a secretKeyRef to a missing key of the application user's database connection Secret: exit 3", async () => {
         const result = await check((doc) => {
             const container = ((byUrn(doc, URNS.blue).inputs.spec as { template: { spec: { containers: { env: { name: string; valueFrom?: { secretKeyRef: { key: string } } }[] }[] } } }).template.spec.containers[0]);
             const password = container.env.find((e) => e.name === "DATABASE_PASSWORD");
@@ -217,7 +217,7 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         });
         expect(result).toEqual({
             code: 3,
-            violations: [mandatory("preflight-pod-references", URNS.blue, "Deployment launchpad-staging/api-blue reads key passwd of Secret launchpad-staging/database-connection (container app env DATABASE_PASSWORD), which it does not have (it has database, engine, host, password, port and username): name an existing key, add it to the Secret, or mark the reference optional.")],
+            violations: [mandatory("preflight-pod-references", URNS.blue, "Deployment launchpad-staging/api-blue reads key passwd of Secret launchpad-staging/database-app-connection (container app env DATABASE_PASSWORD), which it does not have (it has database, engine, host, password, port and username): name an existing key, add it to the Secret, or mark the reference optional.")],
         });
     });
 

@@ -101,9 +101,10 @@ describe("changes that update in place", () => {
 });
 
 describe("launchpad:database.caBundleUrl is in the pod templates (docs/data-protection.md, \"The data layer\")", () => {
-    it("setting it rolls both colors in place, their db-ca init container's DB_SSL_CA_URL only, and updates the dump CronJob's check container", async () => {
+    it("setting it rolls both colors in place, their db-ca init container's DB_SSL_CA_URL only, updates the dump CronJob's check container and runs the grants Job again (its template is force-new)", async () => {
         const { changes } = await changesOf("staging", ['launchpad:database.caBundleUrl="https://ca.example.internal/rds-global-bundle.pem"']);
         expect(changes.map((c) => [c.name, c.kind, c.paths])).toEqual([
+            ["launchpad-staging-database-grants-job", "replace", ["spec.template.spec.initContainers[0].env[0].value"]],
             ["launchpad-staging-api-blue", "update", ["spec.template.spec.initContainers[0].env[0].value"]],
             ["launchpad-staging-api-green", "update", ["spec.template.spec.initContainers[0].env[0].value"]],
             ["launchpad-staging-logical-backup-dump", "update", ["spec.jobTemplate.spec.template.spec.initContainers[0].env[8].value"]],
@@ -250,17 +251,28 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         expect(changes.map((c) => [c.name, c.kind, c.replacedBy, c.order])).toEqual([[name, "replace", ["data.lib.sh"], "delete-first"]]);
     });
 
-    it("a password's length replaces the password (random resource_password.go length RequiresReplace); the instance takes the new one as an update (rds/instance.go: password is not ForceNew) and the connection Secret is replaced (pulumi-kubernetes diff.go: stringData), so both colors' pods roll onto it", async () => {
+    it("a master password's length replaces the password (random resource_password.go length RequiresReplace); the instance takes the new one as an update (rds/instance.go: password is not ForceNew) and the master's Secret is replaced (pulumi-kubernetes diff.go: stringData); no service pod rolls (they connect as the application's user)", async () => {
         const before = await planStack("staging");
         const changes = planChanges(before, edited(before, "launchpad-staging-database-master-password", { length: 40 }));
         expect(changes.map((c) => [c.name, c.kind, c.replacedBy])).toEqual([
             ["launchpad-staging-database-master-password", "replace", ["length"]],
             ["launchpad-staging-database-instance", "update", []],
             ["launchpad-staging-database-connection", "replace", ["stringData"]],
-            ["launchpad-staging-api-blue", "update", []],
-            ["launchpad-staging-api-green", "update", []],
         ]);
         expect(change(changes, "launchpad-staging-database-instance")).toMatchObject({ paths: ["password"], after: ["launchpad-staging-database-master-password"] });
+    });
+
+    it("a new application user name runs the grants Job again (its template carries the settings' digest) and rolls both colors onto it; the instance is not touched", async () => {
+        const { changes } = await changesOf("staging", ["launchpad:database.appUsername=shop_app"]);
+        // Its Secret's data is secret, "[secret]" on both sides of the offline plan, which cannot see the new
+        // name there (pulumi-kubernetes replaces the Secret for it, as for the master's above); the digest
+        // of the settings, in clear on the templates, shows it.
+        expect(changes.map((c) => [c.name, c.kind, c.replacedBy, c.order])).toEqual([
+            ["launchpad-staging-database-grants-job", "replace", ["spec.template.metadata.annotations.launchpad.dev/database-connection"], "delete-first"],
+            ["launchpad-staging-api-blue", "update", [], undefined],
+            ["launchpad-staging-api-green", "update", [], undefined],
+        ]);
+        expect(change(changes, "launchpad-staging-api-blue").paths).toEqual(["spec.template.metadata.annotations.launchpad.dev/database-connection"]);
     });
 
     it("a replaced backup vault without forceDestroy: the old one's deletion fails while it holds recovery points (AWS Backup DeleteBackupVault: only an empty vault)", async () => {
@@ -301,9 +313,11 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
         // The database, and the vault, whose forceDestroy (staging) deletes its recovery points with it; the
         // rest are the cluster's and what the engine replaces, delete-first, with it (the test above).
         const warnings = changeWarnings(changes).split("\n").filter((l) => l !== "" && !/ (launchpad-staging-cluster-eks|launchpad-staging-api-[a-z-]+|launchpad-staging-cluster-nodes(-1)?): /.test(l));
-        expect(changes.filter((c) => c.hazard !== undefined && c.name !== "launchpad-staging-cluster-eks" && c.dependentOf !== undefined).map((c) => c.dependentOf)).toEqual(Array(10).fill(["launchpad-staging-cluster-eks"]));
+        expect(changes.filter((c) => c.hazard !== undefined && c.name !== "launchpad-staging-cluster-eks" && c.dependentOf !== undefined).map((c) => c.dependentOf)).toEqual(Array(11).fill(["launchpad-staging-cluster-eks"]));
         expect(warnings.sort()).toEqual([
             "warning: replace of launchpad-staging-backup-plan-vault: the old vault's recovery points are deleted with it (forceDestroy), so every backup in it is lost",
+            // Idempotent (scripts/db/app-role.sh): it sets the same user again, on the new instance.
+            "warning: replace of launchpad-staging-database-grants-job: the Job is deleted before launchpad-staging-cluster-eks is replaced and created again after it, so it runs again (a migration Job runs its migrations again)",
             "warning: replace of launchpad-staging-database-instance: the database is created anew, empty, in \"eu-west-1\", and the old one is deleted with its data at the end of the update",
         ]);
     });
@@ -426,8 +440,12 @@ describe("the database is never deleted before its replacement exists", () => {
         for (const log of ["error", "slowquery"]) {
             expect(change(changes, `launchpad-staging-database-log-${log}`)).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["name"] });
         }
-        // The connection Secret's data changes: pulumi-kubernetes replaces a Secret for it, delete-first under its fixed name.
+        // The connection Secrets' data change: pulumi-kubernetes replaces a Secret for it, delete-first under its fixed name.
         expect(change(changes, "launchpad-staging-database-connection")).toMatchObject({ kind: "replace", order: "delete-first" });
+        expect(change(changes, "launchpad-staging-database-app-connection")).toMatchObject({ kind: "replace", order: "delete-first" });
+        // The grants Job runs again, on the restored instance (which brought back the source's users and
+        // passwords): its template carries the digest of the application user's settings, the host among them.
+        expect(change(changes, "launchpad-staging-database-grants-job")).toMatchObject({ kind: "replace", replacedBy: ["spec.template.metadata.annotations.launchpad.dev/database-connection"] });
         // Then both colors' pods roll onto the new Secret: their template carries the digest of its settings,
         // the restored instance's host among them (components/database-client.ts databaseRolloutAnnotations),
         // and they wait for the Secret through dependsOn, never an input of it, so the engine does not replace
@@ -436,7 +454,7 @@ describe("the database is never deleted before its replacement exists", () => {
             expect(change(changes, `launchpad-staging-api-${color}`)).toMatchObject({ kind: "update", paths: ["spec.template.metadata.annotations.launchpad.dev/database-connection"] });
         }
         // The migration and gate Jobs are not replaced (a Job's template is force-new): no migration runs again.
-        expect(changes.filter((c) => c.type === "kubernetes:batch/v1:Job")).toEqual([]);
+        expect(changes.filter((c) => c.type === "kubernetes:batch/v1:Job" && c.name !== "launchpad-staging-database-grants-job")).toEqual([]);
     });
 
     it("production: the same restore is refused until the runbook's unprotect step", async () => {
@@ -481,6 +499,7 @@ describe("the rules themselves", () => {
         expect(renderChanges(changes)).toBe(
             "changes:\n" +
             "  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because dbName\n" +
+            "  kubernetes:batch/v1:Job launchpad-production-database-grants-job: replace (delete-first) because spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
             "  kubernetes:apps/v1:Deployment launchpad-production-api-blue: update spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
             "  kubernetes:apps/v1:Deployment launchpad-production-api-green: update spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
             "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-verify: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n" +
@@ -496,10 +515,8 @@ describe("npm run plan -- --changes", () => {
     it("lists what the overrides change after the plan and warns on stderr of a replacement the engine refuses", async () => {
         const r = await planCli(["--stack", "production", "--changes", "--set", "launchpad:database.username=admin2"]);
         expect(r.code).toBe(0);
-        // The connection settings' digest on the pods' template moves with the username (components/database.ts connectionDigest).
-        expect(r.stdout.endsWith("\nchanges:\n  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because username\n" +
-            "  kubernetes:apps/v1:Deployment launchpad-production-api-blue: update spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
-            "  kubernetes:apps/v1:Deployment launchpad-production-api-green: update spec.template.metadata.annotations.launchpad.dev/database-connection\n")).toBe(true);
+        // The pods' template carries the digest of the application user's settings, which the master's name is not part of.
+        expect(r.stdout.endsWith("\nchanges:\n  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because username\n")).toBe(true);
         expect(r.stderr).toContain(`warning: replace of launchpad-production-database-instance: ${PROTECTED}\n`);
     });
 
@@ -554,9 +571,14 @@ describe("no Deployment or Job takes an input from a named Secret or ConfigMap (
         expect(workloads.length).toBeGreaterThanOrEqual(4);
         const taken = workloads.flatMap((r) => Object.entries(r.propertyDependencies).flatMap(([prop, urns]) => urns.filter(named).map((u) => `${r.name}.${prop} <- ${byUrn.get(u)?.name ?? u}`)));
         expect(taken).toEqual([]);
-        // They still wait for those objects: a pod must not start before its Secret and ConfigMaps exist.
+        // They still wait for those objects: a pod must not start before its Secret and ConfigMaps exist
+        // (a Deployment, the application user's Secret; the grants Job, both users' and its scripts).
         for (const r of workloads.filter((w) => w.type === "kubernetes:apps/v1:Deployment")) {
-            expect(r.dependencies.filter(named).map((u) => byUrn.get(u)?.name).sort()).toEqual([`launchpad-${stack}-api-db-ca-fetch`, `launchpad-${stack}-database-connection`]);
+            expect(r.dependencies.filter(named).map((u) => byUrn.get(u)?.name).sort()).toEqual([`launchpad-${stack}-api-db-ca-fetch`, `launchpad-${stack}-database-app-connection`]);
         }
+        const grants = workloads.find((w) => w.name === `launchpad-${stack}-database-grants-job`);
+        expect(grants?.dependencies.filter(named).map((u) => byUrn.get(u)?.name).sort()).toEqual([
+            `launchpad-${stack}-database-app-connection`, `launchpad-${stack}-database-connection`, `launchpad-${stack}-database-grants-scripts`,
+        ]);
     });
 });

@@ -165,7 +165,7 @@ describe("npm run plan: secret service config goes only into Kubernetes Secrets"
         const doc = JSON.parse(r.stdout) as Doc;
         const deployment = doc.resources.find((x) => x.name === "launchpad-production-api-blue" && x.type === "kubernetes:apps/v1:Deployment") as Res;
         expect(podOf(deployment).containers[0].env?.[0]).toEqual({ name: "LOG_LEVEL", value: "warn" });
-        expect(doc.resources.filter((x) => x.type === "kubernetes:core/v1:Secret").map((x) => x.name)).toEqual(["launchpad-production-database-connection"]);
+        expect(doc.resources.filter((x) => x.type === "kubernetes:core/v1:Secret").map((x) => x.name)).toEqual(["launchpad-production-database-connection", "launchpad-production-database-app-connection"]);
     });
 
     it("the plan passes the pack, secrets-stay-secret included", async () => {

@@ -78,6 +78,12 @@ export const ANNOTATIONS = {
      */
     databaseConnection: "launchpad.dev/database-connection",
     /**
+     * On the grants Job's pod template: a digest of the scripts it runs (components/database-grants.ts
+     * `grantsScriptsDigest`), so a change of what it grants runs it again, beside
+     * `databaseConnection`, which runs it again for a new instance, user name or password.
+     */
+    databaseGrants: "launchpad.dev/database-grants",
+    /**
      * On the pod template of the migration Job of a migration a restore undid: the restored
      * instance's identifier, so the Job runs its migration again there, once (components/migrations.ts
      * `migrationInstances`, components/database-client.ts `migrationRerunAnnotations`).

@@ -81,7 +81,7 @@ async function podEnv(engine: Engine): Promise<k8s.types.input.core.v1.EnvVar[]>
         color: "blue",
         project: "launchpad",
         zoneSpread: "DoNotSchedule",
-        database: { secretName: "database-connection", connectionDigest: "0a1b2c3d4e", engine, caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem", caFetchConfigMap: "api-db-ca-fetch" },
+        database: { secretName: "database-app-connection", adminSecretName: "database-connection", connectionDigest: "0a1b2c3d4e", engine, caBundleUrl: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem", caFetchConfigMap: "api-db-ca-fetch" },
     });
     const pod = (spec.template as { spec: k8s.types.input.core.v1.PodSpec }).spec;
     return (pod.containers as k8s.types.input.core.v1.Container[])[0].env as k8s.types.input.core.v1.EnvVar[];
