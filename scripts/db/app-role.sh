@@ -143,12 +143,6 @@ run_sql() {
     esac
 }
 
-# Escapes a value for a double-quoted MySQL option file value (as dump.sh does).
-mysql_option_value() {
-    local value=${1//\\/\\\\}
-    printf '%s' "${value//\"/\\\"}"
-}
-
 main() {
     require_env DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD APP_USER APP_PASSWORD DB_SSL_CA
     require_engine
@@ -162,13 +156,7 @@ main() {
     db_password=$DB_PASSWORD
     app_password=$APP_PASSWORD
     export -n DB_PASSWORD APP_PASSWORD
-    case $DB_ENGINE in
-        mysql) DB_PORT=${DB_PORT:-3306} ;;
-        postgres) DB_PORT=${DB_PORT:-5432} ;;
-    esac
-    if ! [[ $DB_PORT =~ ^[1-9][0-9]{0,4}$ ]] || ((DB_PORT > 65535)); then
-        die "DB_PORT '$DB_PORT' is not a TCP port: use 1 to 65535" 2
-    fi
+    resolve_db_port
     connect_timeout=${DB_CONNECT_TIMEOUT:-15}
     [[ $connect_timeout =~ ^[1-9][0-9]{0,3}$ ]] || die "DB_CONNECT_TIMEOUT '$connect_timeout' is not a number of seconds (1 to 9999)" 2
 

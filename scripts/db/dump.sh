@@ -142,12 +142,6 @@ resolve_schedule() {
     [[ $weekly =~ ^[1-7]$ ]] || die "WEEKLY_DAY '$weekly' is not an ISO weekday: use 1 (Monday) to 7 (Sunday)" 2
 }
 
-# Escapes a value for a double-quoted MySQL option file value.
-mysql_option_value() {
-    local value=${1//\\/\\\\}
-    printf '%s' "${value//\"/\\\"}"
-}
-
 # Sets `dump_client` and `mysql_tls` (the verifying TLS options of the mysql client found), and for
 # mysql writes the 0600 option file holding the password into $1.
 prepare_client() {
@@ -341,15 +335,7 @@ phase_dump() {
     [[ -d $WORK_DIR && -w $WORK_DIR ]] || die "WORK_DIR '$WORK_DIR' is not a writable directory" 2
     db_password=$DB_PASSWORD
     export -n DB_PASSWORD
-    case $DB_ENGINE in
-        mysql) DB_PORT=${DB_PORT:-3306} ;;
-        postgres) DB_PORT=${DB_PORT:-5432} ;;
-    esac
-    # Checked here, not left to the client: mariadb-dump reads --port=0 as its default 3306, "1K" as
-    # 1024 and 99999 as 34463 (modulo 65536), and dumps that server without a word (pg_dump refuses).
-    if ! [[ $DB_PORT =~ ^[1-9][0-9]{0,4}$ ]] || ((DB_PORT > 65535)); then
-        die "DB_PORT '$DB_PORT' is not a TCP port: use 1 to 65535" 2
-    fi
+    resolve_db_port
 
     local start day day_given weekly tiers stamp file partial trailer marker secrets dump_client connect_timeout read_timeout dump_stall
     local mysql_tls=()

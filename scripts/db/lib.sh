@@ -73,6 +73,25 @@ find_command() {
     return 1
 }
 
+# DB_PORT, else the engine's default (3306, 5432); exits 2 unless it is a TCP port. Checked here, not
+# left to the client: mariadb-dump reads --port=0 as its default 3306, "1K" as 1024 and 99999 as
+# 34463 (modulo 65536), and dumps that server without a word (pg_dump refuses).
+resolve_db_port() {
+    case $DB_ENGINE in
+        mysql) DB_PORT=${DB_PORT:-3306} ;;
+        postgres) DB_PORT=${DB_PORT:-5432} ;;
+    esac
+    if ! [[ $DB_PORT =~ ^[1-9][0-9]{0,4}$ ]] || ((DB_PORT > 65535)); then
+        die "DB_PORT '$DB_PORT' is not a TCP port: use 1 to 65535" 2
+    fi
+}
+
+# Escapes a value for a double-quoted MySQL option file value (the clients' password file).
+mysql_option_value() {
+    local value=${1//\\/\\\\}
+    printf '%s' "${value//\"/\\\"}"
+}
+
 # True when file $1 holds at least one PEM certificate.
 holds_pem_certificate() {
     grep -q -e '-----BEGIN CERTIFICATE-----' "$1"
