@@ -17,7 +17,7 @@ import * as random from "@pulumi/random";
 import type { DatabaseConfig, RestoreConfig, Safety } from "../config";
 import type { DbEngine } from "../config/database";
 import { partitionAndAccount } from "../lib/aws-caller";
-import { APP_LABELS } from "../lib/delivery";
+import { APP_LABELS, DATABASE_SECRETS } from "../lib/delivery";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
 import { databaseInstanceIdentifier, rdsInstanceIdentifierProblem } from "../lib/stack-name";
@@ -119,14 +119,14 @@ export const TLS_VERIFY_MODES: Readonly<Record<DbEngine, string>> = { postgres: 
  * names it, and a Job's template is force-new (pulumi-kubernetes provider/pkg/provider/diff.go `job`),
  * so a new name would replace every migration Job in the state and run each migration again.
  */
-export const CONNECTION_SECRET_NAME = "database-connection";
+export const CONNECTION_SECRET_NAME = DATABASE_SECRETS.master;
 
 /**
  * Kubernetes Secret (in the stack's namespace) holding the application user's connection settings
  * (`launchpad:database.appUsername`, data access only: components/database-grants.ts): what the
  * services' Deployments read. Same keys as {@link CONNECTION_SECRET_NAME}.
  */
-export const APP_CONNECTION_SECRET_NAME = "database-app-connection";
+export const APP_CONNECTION_SECRET_NAME = DATABASE_SECRETS.app;
 
 /**
  * Keys of the connection Secret, all secret: the database connection contract, each reaching a

@@ -16,7 +16,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ResourceValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, isKubernetesObjectType, k8sName, listText, podSpecOfResource, rec, type LaunchpadResourcePolicy } from "./lib";
+import { arr, containersOf, isKubernetesObjectType, k8sName, listText, LONG_RUNNING_KINDS, podSpecOfResource, rec, type LaunchpadResourcePolicy } from "./lib";
+import { DATABASE_SECRETS } from "./shared/delivery";
 
 export interface SecretsConfig {
     /** Regular expression (case-insensitive) for environment variable names that hold credentials. */
@@ -149,4 +150,52 @@ export const secretsStaySecret: LaunchpadResourcePolicy = {
     },
 };
 
-export const SECRETS_POLICIES = [secretsNotPlain, secretsStaySecret] as const;
+export interface DatabaseMasterConfig {
+    /** The database master user's connection Secret. @default "database-connection" (`DATABASE_SECRETS.master`) */
+    readonly masterSecretName: string;
+}
+
+/** Where a pod spec reads Secret `name`: env secretKeyRefs, envFrom secretRefs, secret volumes, each as a message part. */
+function secretReads(pod: Record<string, unknown>, name: string): string[] {
+    const out: string[] = [];
+    for (const c of containersOf(pod)) {
+        for (const e of arr(c.spec.env).map(rec)) {
+            if (rec(rec(e.valueFrom).secretKeyRef).name === name) out.push(`${c.label} env ${String(e.name)}`);
+        }
+        if (arr(c.spec.envFrom).some((f) => rec(rec(f).secretRef).name === name)) out.push(`${c.label} envFrom`);
+    }
+    for (const v of arr(pod.volumes).map(rec)) {
+        const projected = arr(rec(v.projected).sources).some((s) => rec(rec(s).secret).name === name);
+        if (rec(v.secret).secretName === name || projected) out.push(`volume ${String(v.name)}`);
+    }
+    return out;
+}
+
+/**
+ * Least privilege for the database: a long-running workload (a service's Deployment) connects as
+ * the application's own user, never as the RDS master user, which can drop the database, alter
+ * users and read every schema (AWS: "We strongly recommend that you do not use the master user
+ * directly in your applications", RDS User Guide, UsingWithRDS.MasterAccounts). Jobs and CronJobs
+ * (migrations, the dumps, the grants Job) may read the master's Secret.
+ */
+export const databaseMasterJobsOnly: LaunchpadResourcePolicy = {
+    name: "database-master-jobs-only",
+    description: "Only Jobs and CronJobs read the database master user's Secret; a long-running workload connects as the application's user.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            masterSecretName: { type: "string", default: DATABASE_SECRETS.master, description: "The database master user's connection Secret." },
+        },
+    },
+    validateResource: (args, report) => {
+        const pod = podSpecOfResource(args);
+        if (pod === undefined || !LONG_RUNNING_KINDS.has(args.type)) return;
+        const master = args.getConfig<DatabaseMasterConfig>().masterSecretName;
+        const reads = secretReads(pod, master);
+        if (reads.length > 0) {
+            report(`${k8sName(args.type, args.props, args.name)} reads the database master user's Secret ${master} (${listText(reads)}): connect as the application's user (Secret ${DATABASE_SECRETS.app}); only Jobs (migrations, dumps, the grants) take the master's.`);
+        }
+    },
+};
+
+export const SECRETS_POLICIES = [secretsNotPlain, secretsStaySecret, databaseMasterJobsOnly] as const;

@@ -85,6 +85,8 @@ const SHARED_COUNTS = {
     "launchpad:network:Network": 1,
     "launchpad:cluster:Cluster": 1,
     "launchpad:database:Database": 1,
+    // The Job that makes the application's own database user (components/database-grants.ts).
+    "launchpad:database:DatabaseGrants": 1,
     "launchpad:backup-storage:BackupStorage": 1,
     // The four backup buckets, each a SecureBucket (its children keep their names; aliases keep their old URNs).
     "launchpad:storage:SecureBucket": 4,
@@ -96,7 +98,7 @@ const SHARED_COUNTS = {
     "aws:kms/key:Key": 6,
     "aws:rds/parameterGroup:ParameterGroup": 1,
     "aws:ec2/launchTemplate:LaunchTemplate": 1,
-    "random:index/randomPassword:RandomPassword": 1,
+    "random:index/randomPassword:RandomPassword": 2,
     "aws:s3/bucket:Bucket": 4,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 9,
     "aws:ec2/internetGateway:InternetGateway": 1,
@@ -134,9 +136,10 @@ const SHARED_COUNTS = {
     "kubernetes:core/v1:Namespace": 1,
     // The load balancer controller chart's CRDs, applied by Launchpad (components/platform.ts).
     "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch": 7,
-    // The smoke runner, the logical backup scripts, the database CA fetch script (components/database-client.ts).
-    "kubernetes:core/v1:ConfigMap": 3,
-    "kubernetes:core/v1:Secret": 1,
+    // The smoke runner, the logical backup scripts, the database CA fetch script (components/database-client.ts), the grants scripts.
+    "kubernetes:core/v1:ConfigMap": 4,
+    // The database master user's connection settings and the application user's.
+    "kubernetes:core/v1:Secret": 2,
     "kubernetes:core/v1:ServiceAccount": 6,
     "kubernetes:batch/v1:CronJob": 3,
     "launchpad:delivery:BlueGreenService": 1,
@@ -144,7 +147,8 @@ const SHARED_COUNTS = {
     "kubernetes:policy/v1:PodDisruptionBudget": 2,
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 2,
     "kubernetes:apps/v1:Deployment": 2,
-    "kubernetes:batch/v1:Job": 2,
+    // The colors' smoke gates and the database grants.
+    "kubernetes:batch/v1:Job": 3,
     "kubernetes:networking.k8s.io/v1:Ingress": 1,
     // Observability: AMP and its scraper's access, the exporters' charts, Grafana as code.
     "launchpad:observability:Observability": 1,
@@ -199,7 +203,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(201);
+        expect(doc.resources).toHaveLength(206);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -213,16 +217,16 @@ describe("npm run plan -- --json", () => {
         // role policy; each of the 3 zones' node groups on 2 node-role policies and the vpc-cni
         // add-on, the second and third also on the previous zone's group; that add-on on its IRSA
         // grant; the Kubernetes provider on the 3 node groups and two access policies), data protection
-        // 20, delivery 19 (each gate Job on its Deployment, preview Service and ConfigMap; the live
+        // 23 (the grants Job on both users' Secrets and its scripts), delivery 21 (each gate Job on its Deployment, preview Service and ConfigMap; the live
         // Service on the active pair; the alb Ingress on its controller, the active pair and both
-        // preview Services; each color's Deployment on the controller, the connection Secret and the CA fetch
+        // preview Services; each color's Deployment on the controller, the application user's Secret, the grants Job and the CA fetch
         // ConfigMap, which no input of it is taken from), observability 14 (the scraper after its ClusterRoleBinding; the
         // notification policy after the mute timing and 4 contact points, the heartbeat included;
         // each of the 4 rule groups after the 2 data sources),
         // platform 38 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
         // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
         // its 2 log groups, the load balancer controller on its chart's 7 CRDs).
-        expect(deps.length).toBe(117);
+        expect(deps.length).toBe(122);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -293,7 +297,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 201 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 206 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -338,7 +342,7 @@ describe("exit codes and human output", () => {
         // scripts/plan.ts's main calls; a second process under tsx cost 2.6 CPU seconds for the same text.
         const fromSources = await cli(["--stack", "production", "--json"]);
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(218);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(223);
         // The bundle plans what the sources plan: the same document, byte for byte.
         expect(fromSources.code).toBe(0);
         expect(ok.stdout).toBe(fromSources.stdout);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { instanceTypesAllowed, requiredTags } from "../policies/hygiene";
-import { secretsNotPlain } from "../policies/secrets";
+import { databaseMasterJobsOnly, secretsNotPlain } from "../policies/secrets";
 import { SECRET_TEXT } from "../plan/values";
 import { resource, violations, withInput } from "./support/policy";
 
@@ -46,6 +46,48 @@ describe("secrets-not-plain", () => {
         expect(await violations(secretsNotPlain, inline)).toEqual([
             "Job migrate container migrate sets API_TOKEN inline: take it from a Kubernetes Secret with valueFrom.secretKeyRef.",
         ]);
+    });
+});
+
+/** A service's Deployment as Launchpad builds it: DATABASE_* from the application user's Secret. */
+const APP = resource("kubernetes:apps/v1:Deployment", "api-blue", {
+    metadata: { name: "api-blue" },
+    spec: {
+        template: {
+            spec: {
+                initContainers: [{ name: "db-ca", env: [{ name: "DB_SSL_CA", value: "/etc/launchpad/database-ca/rds-ca-bundle.pem" }] }],
+                containers: [{ name: "app", env: [{ name: "DATABASE_PASSWORD", valueFrom: { secretKeyRef: { name: "database-app-connection", key: "password" } } }] }],
+                volumes: [{ name: "tmp", emptyDir: {} }],
+            },
+        },
+    },
+});
+
+describe("database-master-jobs-only (RDS User Guide, UsingWithRDS.MasterAccounts: do not use the master user in applications)", () => {
+    it("passes a service on the application user's Secret, and a Job (a migration) on the master's", async () => {
+        expect(await violations(databaseMasterJobsOnly, APP)).toEqual([]);
+        expect(await violations(databaseMasterJobsOnly, JOB)).toEqual([]);
+        expect(await violations(databaseMasterJobsOnly, resource("kubernetes:batch/v1:CronJob", "dump", { spec: { jobTemplate: { spec: JOB.inputs.spec } } }))).toEqual([]);
+    });
+
+    it("a Deployment reading the master's Secret by secretKeyRef", async () => {
+        const master = withInput(APP, "spec.template.spec.containers", [{ name: "app", env: [{ name: "DATABASE_PASSWORD", valueFrom: { secretKeyRef: { name: "database-connection", key: "password" } } }] }]);
+        expect(await violations(databaseMasterJobsOnly, master)).toEqual([
+            "Deployment api-blue reads the database master user's Secret database-connection (container app env DATABASE_PASSWORD): connect as the application's user (Secret database-app-connection); only Jobs (migrations, dumps, the grants) take the master's.",
+        ]);
+    });
+
+    it("a StatefulSet reading it whole by envFrom, and a pod mounting it as a volume", async () => {
+        const envFrom = resource("kubernetes:apps/v1:StatefulSet", "worker", { metadata: { name: "worker" }, spec: { template: { spec: { containers: [{ name: "w", envFrom: [{ secretRef: { name: "database-connection" } }] }] } } } });
+        expect(await violations(databaseMasterJobsOnly, envFrom)).toEqual([
+            "StatefulSet worker reads the database master user's Secret database-connection (container w envFrom): connect as the application's user (Secret database-app-connection); only Jobs (migrations, dumps, the grants) take the master's.",
+        ]);
+        const volume = withInput(APP, "spec.template.spec.volumes", [{ name: "db", secret: { secretName: "database-connection" } }]);
+        expect((await violations(databaseMasterJobsOnly, volume))[0]).toContain("(volume db)");
+    });
+
+    it("the Secret's name is config: another master Secret name is what it looks for", async () => {
+        expect(await violations(databaseMasterJobsOnly, APP, { masterSecretName: "database-app-connection" })).toHaveLength(1);
     });
 });
 

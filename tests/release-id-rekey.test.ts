@@ -34,10 +34,10 @@ async function planDoc(args: readonly string[]): Promise<{ doc: Doc; stderr: str
     if (r.code !== 0) throw new Error(`the plan failed (exit ${r.code}): ${r.stderr}`);
     return { doc: JSON.parse(r.stdout) as Doc, stderr: r.stderr };
 }
-/** Each Job's object name and each Deployment's release-id annotation, by resource name. */
+/** Each release Job's object name and each Deployment's release-id annotation, by resource name (the stack's grants Job is no release's). */
 function releaseObjects(doc: Doc): Record<string, string | undefined> {
     return Object.fromEntries(doc.resources.flatMap((r) => {
-        if (r.type === "kubernetes:batch/v1:Job") return [[r.name, r.inputs.metadata?.name]];
+        if (r.type === "kubernetes:batch/v1:Job" && !r.name.endsWith("-database-grants-job")) return [[r.name, r.inputs.metadata?.name]];
         if (r.type === "kubernetes:apps/v1:Deployment") return [[r.name, r.inputs.spec?.template?.metadata?.annotations?.["launchpad.dev/release-id"]]];
         return [];
     }));

@@ -109,3 +109,12 @@ export const ALB_ACTIONS = {
     /** `ip` or `instance` (controller docs, guide/ingress/annotations.md target-type): whether pods are the targets, and so get readiness gates. */
     targetTypeAnnotation: "alb.ingress.kubernetes.io/target-type",
 } as const;
+
+/**
+ * The database connection contract's Secrets, in the application namespace (components/database.ts
+ * writes them, keys `CONNECTION_SECRET_KEYS`): `master`, the RDS master user's, which only Jobs
+ * read (migrations, the dumps, the grants); `app`, the application's own user's (data access only:
+ * components/database-grants.ts), which the services read. The policy `database-master-jobs-only`
+ * holds long-running workloads to it.
+ */
+export const DATABASE_SECRETS = { master: "database-connection", app: "database-app-connection" } as const;
