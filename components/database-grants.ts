@@ -5,8 +5,9 @@
  * recommend[s] that you do not use the master user directly in your applications" (RDS User Guide,
  * UsingWithRDS.MasterAccounts). One Job per stack, in the application namespace, connects as the
  * master user and runs scripts/db/app-role.sh: it creates `launchpad:database.appUsername` (or finds
- * it), sets its password to the one in the application user's Secret, and grants it data access to
- * the database and nothing else (the script says exactly what, per engine). The services' Deployments
+ * it), sets its password to the one in the application user's Secret (on PostgreSQL through its SCRAM
+ * verifier, never in clear), and grants it data access to the database and nothing else (the script
+ * says exactly what, per engine). The services' Deployments
  * read that Secret and wait for this Job; the migration Jobs and the logical dumps keep the master's.
  *
  * It runs again exactly when its work changes: its pod template carries the digest of the
@@ -30,7 +31,7 @@ import { ANNOTATIONS, APP_LABELS } from "../lib/delivery";
 import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { RUN_ONCE_POD_ANNOTATIONS } from "../lib/workload";
-import { DATABASE_CA_DIR, DATABASE_CA_FILE } from "./database";
+import { APP_PASSWORD_VERIFIER_KEY, DATABASE_CA_DIR, DATABASE_CA_FILE } from "./database";
 import { CA_FETCH_FILES, CA_FETCH_VOLUME, caFetchContainer, DATABASE_CA_VOLUME } from "./database-client";
 import { DB_IMAGE_UID, engineImage, engineImageProblem, SCRIPTS_DIR } from "./logical-backup";
 
@@ -94,7 +95,8 @@ function fromSecret(name: string, secret: string, key: string): k8s.types.input.
 /**
  * The grants Job: the `db-ca` init container fetches the CA bundle, then app-role.sh runs in the
  * engine's client image as the master user, its target user and password from the application
- * user's Secret. A few tries (`backoffLimit: 2`: the script is idempotent, and a pod lost to a node
+ * user's Secret: on PostgreSQL the password's SCRAM-SHA-256 verifier only, so that the password is in
+ * no statement the server could log; on MySQL the password, which the server rewrites before logging. A few tries (`backoffLimit: 2`: the script is idempotent, and a pod lost to a node
  * drain should not fail `pulumi up`), bounded by {@link GRANTS_DEADLINE_SECONDS}.
  */
 export function grantsJobSpec(g: GrantsJobInputs): k8s.types.input.batch.v1.JobSpec {
@@ -126,7 +128,10 @@ export function grantsJobSpec(g: GrantsJobInputs): k8s.types.input.batch.v1.JobS
                         fromSecret("DB_USER", g.adminSecretName, "username"),
                         fromSecret("DB_PASSWORD", g.adminSecretName, "password"),
                         fromSecret("APP_USER", g.appSecretName, "username"),
-                        fromSecret("APP_PASSWORD", g.appSecretName, "password"),
+                        // PostgreSQL: the password's verifier, never the password (components/database.ts APP_PASSWORD_VERIFIER_KEY).
+                        g.engine === "postgres"
+                            ? fromSecret("APP_PASSWORD_VERIFIER", g.appSecretName, APP_PASSWORD_VERIFIER_KEY)
+                            : fromSecret("APP_PASSWORD", g.appSecretName, "password"),
                         { name: "DB_SSL_CA", value: DATABASE_CA_FILE },
                         { name: "HOME", value: "/tmp" },
                     ],

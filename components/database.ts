@@ -20,6 +20,7 @@ import { partitionAndAccount } from "../lib/aws-caller";
 import { APP_LABELS, DATABASE_SECRETS } from "../lib/delivery";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { encryptionKey } from "../lib/kms";
+import { scramSalt, scramSha256Verifier } from "../lib/scram";
 import { databaseInstanceIdentifier, rdsInstanceIdentifierProblem } from "../lib/stack-name";
 import { childTags, type Tags } from "../lib/tags";
 import { rdsMajorOf } from "../lib/versions";
@@ -134,6 +135,17 @@ export const APP_CONNECTION_SECRET_NAME = DATABASE_SECRETS.app;
  * client verifies it is the rest of the contract, {@link CONNECTION_TLS_KEYS}.
  */
 export const CONNECTION_SECRET_KEYS = ["host", "port", "database", "username", "password", "engine"] as const;
+
+/**
+ * The extra key of the application user's Secret on PostgreSQL: the password's SCRAM-SHA-256 verifier
+ * (lib/scram.ts), which the grants Job sends in place of the password so that the password never
+ * reaches the server, nor its log, in clear. Not one of {@link CONNECTION_SECRET_KEYS}: no service
+ * gets it (components/database-client.ts `databaseEnv`), and it leaves {@link connectionDigest} alone
+ * (it changes only with the password, the user or the instance, which are in the digest already).
+ * MySQL has none: the server rewrites a password-bearing statement before it logs it (MySQL manual,
+ * "Passwords and Logging").
+ */
+export const APP_PASSWORD_VERIFIER_KEY = "password_scram_sha256";
 
 /**
  * Directory of the RDS CA bundle in a pod that connects to the database: an emptyDir the `db-ca` init
@@ -776,6 +788,19 @@ export function connectionDigest(settings: Readonly<Record<string, string>>): st
     return createHash("sha256").update(JSON.stringify(CONNECTION_SECRET_KEYS.map((k) => [k, settings[k]]))).digest("hex").slice(0, 10);
 }
 
+/**
+ * On PostgreSQL, {@link APP_PASSWORD_VERIFIER_KEY}: the application password's SCRAM-SHA-256 verifier,
+ * a secret, computed inside an apply from the password and a salt of the instance and user names
+ * (lib/scram.ts `scramSalt`, which says why); on MySQL, nothing.
+ */
+export function appPasswordVerifier(config: Pick<DatabaseConfig, "engine" | "appUsername">, instanceIdentifier: string, password: pulumi.Output<string>): Record<string, pulumi.Output<string>> {
+    if (config.engine !== "postgres") {
+        return {};
+    }
+    const salt = scramSalt(instanceIdentifier, config.appUsername);
+    return { [APP_PASSWORD_VERIFIER_KEY]: pulumi.secret(password.apply((p) => scramSha256Verifier(p, salt))) };
+}
+
 /** One connection Secret and the {@link connectionDigest} of its settings. */
 interface ConnectionSecret {
     readonly secret: k8s.core.v1.Secret;
@@ -790,7 +815,7 @@ interface ConnectionSecret {
  * user's (child `${name}-connection`, {@link CONNECTION_SECRET_NAME}) and the application's (child
  * `${name}-app-connection`, {@link APP_CONNECTION_SECRET_NAME}).
  */
-function connectionSecret(ctx: DatabaseContext, instance: aws.rds.Instance, user: { readonly role: "master" | "app"; readonly username: pulumi.Input<string>; readonly password: pulumi.Output<string> }): ConnectionSecret {
+function connectionSecret(ctx: DatabaseContext, instance: aws.rds.Instance, user: { readonly role: "master" | "app"; readonly username: pulumi.Input<string>; readonly password: pulumi.Output<string> }, extra: Readonly<Record<string, pulumi.Output<string>>> = {}): ConnectionSecret {
     const { parent, name, args } = ctx;
     const settings = connectionSettings({
         host: instance.address,
@@ -801,7 +826,7 @@ function connectionSecret(ctx: DatabaseContext, instance: aws.rds.Instance, user
         engine: args.config.engine,
     });
     const [child, secretName] = user.role === "master" ? [`${name}-connection`, CONNECTION_SECRET_NAME] : [`${name}-app-connection`, APP_CONNECTION_SECRET_NAME];
-    const secret = new k8s.core.v1.Secret(child, connectionSecretArgs(args.namespace, settings, secretName), { parent, provider: args.k8sProvider });
+    const secret = new k8s.core.v1.Secret(child, connectionSecretArgs(args.namespace, { ...settings, ...extra }, secretName), { parent, provider: args.k8sProvider });
     return { secret, digest: pulumi.unsecret(pulumi.all(settings).apply(connectionDigest)) };
 }
 
@@ -867,7 +892,7 @@ export class Database extends pulumi.ComponentResource {
         const admin = connectionSecret(ctx, instance, { role: "master", username: instance.username, password: masterPassword });
         // The application's user: created and granted by the grants Job (components/database-grants.ts), never by RDS.
         const appPassword = pulumi.secret(new random.RandomPassword(`${name}-app-password`, MASTER_PASSWORD_SPEC, { parent: this }).result);
-        const app = connectionSecret(ctx, instance, { role: "app", username: config.appUsername, password: appPassword });
+        const app = connectionSecret(ctx, instance, { role: "app", username: config.appUsername, password: appPassword }, appPasswordVerifier(config, instanceIdentifier, appPassword));
 
         this.instanceIdentifier = instance.identifier;
         this.arn = instance.arn;

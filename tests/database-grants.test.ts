@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
-import { APP_CONNECTION_SECRET_NAME, CONNECTION_SECRET_NAME, DATABASE_CA_FILE } from "../components/database";
+import { APP_CONNECTION_SECRET_NAME, APP_PASSWORD_VERIFIER_KEY, CONNECTION_SECRET_KEYS, CONNECTION_SECRET_NAME, DATABASE_CA_FILE } from "../components/database";
 import { caFetchContainer } from "../components/database-client";
 import {
     GRANTS_DEADLINE_SECONDS, GRANTS_FILES, GRANTS_JOB_NAME, GRANTS_SCRIPTS_NAME, grantsJobSpec, grantsScriptsData, grantsScriptsDigest, type GrantsJobInputs,
@@ -24,6 +24,10 @@ const INPUTS: GrantsJobInputs = {
 
 type Pod = k8s.types.input.core.v1.PodSpec & { containers: k8s.types.input.core.v1.Container[] };
 const podOf = (spec: k8s.types.input.batch.v1.JobSpec): Pod => (spec.template as { spec: Pod }).spec;
+/** A container's env as [name, value or `<secret>.<key>`]. */
+const envOf = (c: k8s.types.input.core.v1.Container): [string, string][] =>
+    (c.env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[])
+        .map((e) => [e.name, e.value ?? `${e.valueFrom?.secretKeyRef.name}.${e.valueFrom?.secretKeyRef.key}`]);
 const annotationsOf = (spec: k8s.types.input.batch.v1.JobSpec): Record<string, unknown> => (spec.template as { metadata: { annotations: Record<string, unknown> } }).metadata.annotations;
 
 describe("grantsJobSpec (the grants Job)", () => {
@@ -36,9 +40,8 @@ describe("grantsJobSpec (the grants Job)", () => {
         expect([spec.backoffLimit, spec.activeDeadlineSeconds, pod.restartPolicy]).toEqual([2, GRANTS_DEADLINE_SECONDS, "Never"]);
     });
 
-    it("connects as the master user (the admin Secret) to set up the application's (its own Secret), every credential by secretKeyRef", () => {
-        const env = c.env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
-        expect(env.map((e) => [e.name, e.value ?? `${e.valueFrom?.secretKeyRef.name}.${e.valueFrom?.secretKeyRef.key}`])).toEqual([
+    it("connects as the master user (the admin Secret) to set up the application's (its own Secret), every credential by secretKeyRef; on PostgreSQL the password's verifier, not the password", () => {
+        expect(envOf(c)).toEqual([
             ["DB_ENGINE", "postgres"],
             ["DB_HOST", "db-admin.host"],
             ["DB_PORT", "db-admin.port"],
@@ -46,10 +49,15 @@ describe("grantsJobSpec (the grants Job)", () => {
             ["DB_USER", "db-admin.username"],
             ["DB_PASSWORD", "db-admin.password"],
             ["APP_USER", "db-app.username"],
-            ["APP_PASSWORD", "db-app.password"],
+            ["APP_PASSWORD_VERIFIER", `db-app.${APP_PASSWORD_VERIFIER_KEY}`],
             ["DB_SSL_CA", DATABASE_CA_FILE],
             ["HOME", "/tmp"],
         ]);
+    });
+
+    it("on MySQL: the password itself (the server rewrites the statement before it logs it: MySQL manual, Passwords and Logging)", () => {
+        const env = envOf(podOf(grantsJobSpec({ ...INPUTS, engine: "mysql", engineVersion: "8.4" })).containers[0]);
+        expect(env.filter(([name]) => name.startsWith("APP_"))).toEqual([["APP_USER", "db-app.username"], ["APP_PASSWORD", "db-app.password"]]);
     });
 
     it("verifies the server as the services do: the db-ca init container fetches the bundle, mounted read-only", () => {
@@ -166,5 +174,32 @@ describe("the grants Job runs again exactly when the application user's settings
         const key = "launchpad.dev/database-connection";
         expect(new Set([base[key], renamed[key], restored[key]]).size).toBe(3);
         expect([renamed["launchpad.dev/database-grants"], restored["launchpad.dev/database-grants"]]).toEqual([base["launchpad.dev/database-grants"], base["launchpad.dev/database-grants"]]);
+    });
+});
+
+describe("PostgreSQL: the application password reaches the grants Job as its SCRAM verifier only, and no service gets the verifier", () => {
+    const POSTGRES = ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"'];
+    /** Every secretKeyRef of `r`'s containers, as `<secret>.<key>`. */
+    const keysRead = (r: PlannedResource, podPath: string): string[] => {
+        const pod = input(r, podPath) as { containers: k8s.types.input.core.v1.Container[]; initContainers?: k8s.types.input.core.v1.Container[] };
+        return [...(pod.initContainers ?? []), ...pod.containers].flatMap((c) => envOf(c).map(([, v]) => v)).filter((v) => v.startsWith(`${APP_CONNECTION_SECRET_NAME}.`)).sort();
+    };
+
+    it.each(["staging", "production"])("%s on PostgreSQL: the app Secret gains the verifier, secret in the plan; the Job reads it and not the password; the Deployments read neither the verifier", async (stack) => {
+        const p = await planStack(stack, POSTGRES);
+        const secret = named(p, `launchpad-${stack}-database-app-connection`);
+        expect(input(secret, "stringData")).toEqual(Object.fromEntries([...CONNECTION_SECRET_KEYS, APP_PASSWORD_VERIFIER_KEY].sort().map((k) => [k, "[secret]"])));
+        expect(keysRead(named(p, `launchpad-${stack}-database-grants-job`), "spec.template.spec")).toEqual([`${APP_CONNECTION_SECRET_NAME}.${APP_PASSWORD_VERIFIER_KEY}`, `${APP_CONNECTION_SECRET_NAME}.username`]);
+        const deployments = ofType(p, "kubernetes:apps/v1:Deployment").filter((d) => d.name.startsWith(`launchpad-${stack}-api-`));
+        expect(deployments).toHaveLength(2);
+        for (const d of deployments) {
+            expect(keysRead(d, "spec.template.spec")).toEqual(CONNECTION_SECRET_KEYS.map((k) => `${APP_CONNECTION_SECRET_NAME}.${k}`).sort());
+        }
+    });
+
+    it("on MySQL (both committed stacks) the app Secret has the connection keys only, and the Job reads the password", async () => {
+        const p = await planStack("staging");
+        expect(Object.keys(input(named(p, "launchpad-staging-database-app-connection"), "stringData") as object).sort()).toEqual([...CONNECTION_SECRET_KEYS].sort());
+        expect(keysRead(named(p, "launchpad-staging-database-grants-job"), "spec.template.spec")).toEqual([`${APP_CONNECTION_SECRET_NAME}.password`, `${APP_CONNECTION_SECRET_NAME}.username`]);
     });
 });

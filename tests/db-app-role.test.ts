@@ -5,16 +5,20 @@
  * application's user it makes can read and write the rows of every table in the database, those the
  * master creates afterwards included (PostgreSQL: the default privileges), and nothing else: no
  * CREATE, ALTER or DROP of a table, no user or role. Run twice it changes nothing; run with a new
- * password, the new one works and the old one is refused.
+ * password, the new one works and the old one is refused. On PostgreSQL the password never reaches the
+ * server in clear: the script gets only its SCRAM-SHA-256 verifier (lib/scram.ts), which must be
+ * byte for byte what the server itself stores for that password and salt, and which the server must
+ * store as it is, accept the password against, and never see the password beside.
  *
  * Real servers, so the opt-in family of tests/db-scripts.test.ts: the engines of
  * `SELECTED_DB_ENGINES` (`npm run test:db`, CI=true), skipped loudly otherwise.
  */
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { scramSalt, scramSha256Verifier } from "../lib/scram";
 import type { Engine, TestDatabase } from "./support/db-servers";
 import { startTlsServer } from "./support/db-tls";
 import {
@@ -32,6 +36,11 @@ const APP_PASSWORD = `Ap9!#$%&*()_=+[]{}<>:?.,^~z`;
 const NEW_APP_PASSWORD = `Np4'x"y\\z$(id)\`w`;
 /** An underscore, which an unescaped GRANT would read as a wildcard (MySQL manual, grant.html). */
 const DATABASE = "shop_data";
+/** The application password's verifier, as components/database.ts `appPasswordVerifier` makes it. */
+const verifierOf = (password: string): string => scramSha256Verifier(password, scramSalt("launchpad-test-db", APP));
+/** What the grants Job passes the script for `password` (components/database-grants.ts): PostgreSQL its verifier only, MySQL the password. */
+const credentials = (engine: Engine, password: string): Record<string, string> =>
+    engine === "postgres" ? { APP_PASSWORD_VERIFIER: verifierOf(password) } : { APP_PASSWORD: password };
 
 if (SELECTED_DB_ENGINES.length < 2) {
     const bar = "!".repeat(100);
@@ -124,7 +133,7 @@ for (const engine of ["postgres", "mysql"] as const) {
         const script = (env: Record<string, string>): Promise<RunResult> => run("bash", [SCRIPT], {
             env: {
                 PATH, HOME: root, TMPDIR: root, DB_ENGINE: engine, DB_HOST: SERVER_NAME, DB_PORT: String(server().port), DB_NAME: DATABASE,
-                DB_USER: MASTER, DB_PASSWORD: MASTER_PASSWORD, APP_USER: APP, APP_PASSWORD, DB_SSL_CA: ca, ...env,
+                DB_USER: MASTER, DB_PASSWORD: MASTER_PASSWORD, APP_USER: APP, ...credentials(engine, APP_PASSWORD), DB_SSL_CA: ca, ...env,
             },
         });
         const master = <T>(body: (s: Session) => Promise<T>): Promise<T> => as(server(), ca, MASTER, MASTER_PASSWORD, body);
@@ -163,6 +172,7 @@ for (const engine of ["postgres", "mysql"] as const) {
             expect(r.stderr.trim().split("\n")).toHaveLength(1);
             expect(r.stderr).toMatch(/^app-role\.sh: setting up .* user launchpad_app on localhost:\d+\/shop_data as launchpad_admin failed: .*(authentication failed|Access denied)/);
             expect(r.stderr).not.toContain(APP_PASSWORD);
+            expect(r.stderr).not.toContain(verifierOf(APP_PASSWORD));
         });
 
         it("creates the user: it logs in and reads, inserts, updates and deletes rows of a table the master made before", async () => {
@@ -209,7 +219,7 @@ for (const engine of ["postgres", "mysql"] as const) {
         });
 
         it("a new password takes effect, and the old one no longer works (a restore brings back the old)", async () => {
-            const r = await script({ APP_PASSWORD: NEW_APP_PASSWORD });
+            const r = await script(credentials(engine, NEW_APP_PASSWORD));
             expect(r.code).toBe(0);
             expect(await login(server(), ca, APP, NEW_APP_PASSWORD)).toBe("ok");
             expect(await login(server(), ca, APP, APP_PASSWORD)).toMatch(/password authentication failed|Access denied/);
@@ -219,7 +229,7 @@ for (const engine of ["postgres", "mysql"] as const) {
         it("never puts a password on a command line or in its output", async () => {
             const r = await script({});
             const seen = [r.command, r.stdout, r.stderr].join("\n");
-            expect([MASTER_PASSWORD, APP_PASSWORD, NEW_APP_PASSWORD].filter((p) => seen.includes(p))).toEqual([]);
+            expect([MASTER_PASSWORD, APP_PASSWORD, NEW_APP_PASSWORD, verifierOf(APP_PASSWORD)].filter((p) => seen.includes(p))).toEqual([]);
         });
 
         if (engine === "postgres") {
@@ -230,6 +240,81 @@ for (const engine of ["postgres", "mysql"] as const) {
                 expect((await script({})).code).toBe(0);
                 expect(await app((s) => s.attempt("CREATE TABLE sneaky (id integer)"))).toMatch(/permission denied for schema public/);
                 expect(await master((s) => s.rows("SELECT has_schema_privilege('public', 'public', 'CREATE') AS public_create"))).toEqual([{ public_create: false }]);
+            });
+
+            // The server's own superuser, over the Unix socket startPostgres (tests/support/db-servers.ts) gives it.
+            const superuser = async <T>(body: (c: pg.Client) => Promise<T>): Promise<T> => {
+                const c = new pg.Client({ host: join(root, "server", "pg"), port: server().port, user: "postgres", database: DATABASE });
+                await c.connect();
+                try {
+                    return await body(c);
+                } finally {
+                    await c.end();
+                }
+            };
+            const rolpassword = (role: string): Promise<string> => superuser(async (c) =>
+                (await c.query<{ rolpassword: string }>("SELECT rolpassword FROM pg_authid WHERE rolname = $1", [role])).rows[0].rolpassword);
+            const serverLog = (): string => readFileSync(join(root, "server", "pg", "server.log"), "utf8");
+
+            it("known answer: scramSha256Verifier gives, byte for byte, what PostgreSQL stores for a password set in clear (its own salt and count)", async () => {
+                const passwords = [APP_PASSWORD, NEW_APP_PASSWORD, "Zz0!#$%&*()-_=+[]{}<>:?.,^~aaaaaa"];
+                const stored: string[] = [];
+                for (const p of passwords) {
+                    await superuser((c) => c.query(`CREATE ROLE scram_probe LOGIN PASSWORD '${p.replace(/'/g, "''")}'`));
+                    stored.push(await rolpassword("scram_probe"));
+                    await superuser((c) => c.query("DROP ROLE scram_probe"));
+                }
+                const rebuilt = stored.map((s, i) => {
+                    const m = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(s);
+                    if (m === null) throw new Error(`the server stored no SCRAM verifier: ${s.slice(0, 14)}...`);
+                    return scramSha256Verifier(passwords[i], Buffer.from(m[2], "base64"), Number(m[1]));
+                });
+                expect(rebuilt).toEqual(stored);
+                // The server's salts are its own random 16 bytes, not ours: the match is no coincidence of inputs.
+                expect(new Set(stored.map((s) => s.split("$")[1])).size).toBe(3);
+            });
+
+            it("the role is set through the verifier: the server stores it as it is, and takes the password, over TLS, and no other", async () => {
+                expect((await script({})).code).toBe(0);
+                expect(await rolpassword(APP)).toBe(verifierOf(APP_PASSWORD));
+                expect(await login(server(), ca, APP, APP_PASSWORD)).toBe("ok");
+                expect(await login(server(), ca, APP, NEW_APP_PASSWORD)).toMatch(/password authentication failed for user "launchpad_app"/);
+                expect(await login(server(), ca, APP, verifierOf(APP_PASSWORD))).toMatch(/password authentication failed for user "launchpad_app"/);
+            });
+
+            it("the statements the server sees (log_statement = all) carry the verifier, never the password; a password set in clear would show", async () => {
+                const fresh = "Fr3sh!#$%&*()-_=+[]{}<>:?.,^~pw";
+                const inClear = "Cl34r!#$%&*()-_=+[]{}<>:?.,^~pw";
+                // Per role, read at session start: the script's next session logs every statement it sends.
+                await superuser((c) => c.query(`ALTER ROLE ${MASTER} SET log_statement = 'all'`));
+                try {
+                    expect((await script(credentials(engine, fresh))).code).toBe(0);
+                    // The way the script no longer goes, so the log is shown to catch a password in clear.
+                    await superuser((c) => c.query("SET log_statement = 'all'").then(() => c.query(`CREATE ROLE scram_clear PASSWORD '${inClear}'`)).then(() => c.query("DROP ROLE scram_clear")));
+                } finally {
+                    await superuser((c) => c.query(`ALTER ROLE ${MASTER} RESET log_statement`));
+                }
+                const log = serverLog();
+                expect(log).toContain(`ALTER ROLE "${APP}" WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD '${verifierOf(fresh)}'`);
+                expect(log).toContain(inClear);
+                expect(log).not.toContain(fresh);
+                expect(await login(server(), ca, APP, fresh)).toBe("ok");
+                expect(await login(server(), ca, APP, APP_PASSWORD)).toMatch(/password authentication failed/);
+                expect((await script({})).code).toBe(0);
+            });
+
+            it("refuses (exit 2, nothing sent, nothing echoed) what is no verifier: PostgreSQL would hash it as a password in clear", async () => {
+                for (const bad of [APP_PASSWORD, verifierOf(APP_PASSWORD).replace(/=:/, ":"), `SCRAM-SHA-256$4096:${"A".repeat(22)}==$x:y`]) {
+                    const r = await script({ APP_PASSWORD_VERIFIER: bad });
+                    expect({ code: r.code, stderr: r.stderr }).toEqual({
+                        code: 2,
+                        stderr: "app-role.sh: APP_PASSWORD_VERIFIER is no SCRAM-SHA-256 verifier (SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>): PostgreSQL would take it for a password in clear\n",
+                    });
+                }
+                const missing = await script({ APP_PASSWORD_VERIFIER: "", APP_PASSWORD });
+                expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 2, stderr: "app-role.sh: missing required environment variable(s): APP_PASSWORD_VERIFIER\n" });
+                expect(await rolpassword(APP)).toBe(verifierOf(APP_PASSWORD));
+                expect(existsSync("/dev/null") && statSync("/dev/null").isCharacterDevice()).toBe(true);
             });
 
             it("fails, naming why, when the user is a member of the master user", async () => {

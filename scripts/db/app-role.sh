@@ -2,8 +2,13 @@
 # The application's own database user: run by the grants Job (components/database-grants.ts) as the
 # master user, in the engine's pinned client image (the dumps' image), after its `db-ca` init
 # container fetched the RDS CA bundle (ca-fetch.sh). It creates APP_USER, or finds it, sets its
-# password to APP_PASSWORD (a restore brings back the source's user with the source's password), and
-# grants it data access to DB_NAME and nothing else:
+# password (a restore brings back the source's user with the source's password), and grants it data
+# access to DB_NAME and nothing else. The password never reaches PostgreSQL in clear: there the Job
+# gets only its SCRAM-SHA-256 verifier, APP_PASSWORD_VERIFIER (lib/scram.ts), which the server stores
+# as it is (src/backend/libpq/crypt.c `encrypt_password`), so no statement it may log
+# (`log_min_duration_statement`, `log_min_error_statement`, exported to CloudWatch) holds the password;
+# MySQL gets APP_PASSWORD and rewrites the statement before logging it (MySQL manual, "Passwords and
+# Logging": "passwords in such statements are rewritten to not appear literally").
 #   PostgreSQL: LOGIN, NOCREATEDB, NOCREATEROLE; CONNECT on the database; USAGE on schema public;
 #     SELECT, INSERT, UPDATE, DELETE on every table and USAGE, SELECT on every sequence in public; the
 #     same by default on what the master user creates there later (ALTER DEFAULT PRIVILEGES FOR ROLE
@@ -24,14 +29,17 @@
 #   DB_HOST, DB_NAME           the instance and its database                         required
 #   DB_PORT                    default 3306 (mysql), 5432 (postgres)
 #   DB_USER, DB_PASSWORD       the master user (the admin connection Secret)         required
-#   APP_USER, APP_PASSWORD     the application's user (the app connection Secret)    required
+#   APP_USER                   the application's user (the app connection Secret)    required
+#   APP_PASSWORD               its password                                           required (mysql)
+#   APP_PASSWORD_VERIFIER      its password's SCRAM-SHA-256 verifier                  required (postgres)
 #   DB_SSL_CA                  PEM bundle the server's certificate must chain to; the client also
 #                              checks that it names DB_HOST, as the dumps do (dump.sh "TLS")  required
 #   DB_CONNECT_TIMEOUT         seconds the server may take to answer; default 15
 #
-# Neither password is ever on a command line or in output: the SQL holding APP_PASSWORD goes to the
-# client on stdin, the master's password in a 0600 option file (mysql) or PGPASSWORD for that one
-# command (psql), and both are un-exported so that no other child inherits them.
+# Neither password, nor the verifier, is ever on a command line or in output: the SQL holding
+# APP_PASSWORD or APP_PASSWORD_VERIFIER goes to the client on stdin, the master's password in a 0600
+# option file (mysql) or PGPASSWORD for that one command (psql), and all are un-exported so that no
+# other child inherits them.
 #
 # Exit status: 0 with the user in place, 1 on a failure, 2 on a configuration error; one line on stderr.
 
@@ -43,6 +51,12 @@ strict_mode
 # anything that could close the quotes.
 readonly SQL_NAME_PATTERN='^[A-Za-z][A-Za-z0-9_]{0,62}$'
 
+# What lib/scram.ts builds: SCRAM-SHA-256$<iterations>:<16-byte salt>$<StoredKey>:<ServerKey>, in
+# base64 (lib/scram.ts SCRAM_VERIFIER_PATTERN). Checked before use: a string PostgreSQL does not parse
+# as a verifier it takes for a password in clear and hashes (crypt.c `get_password_type`), so a
+# mangled verifier would become the password, and be sent in clear.
+readonly SCRAM_VERIFIER_PATTERN='^SCRAM-SHA-256\$[1-9][0-9]{0,9}:[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=:[A-Za-z0-9+/]{43}=$'
+
 # A single-quoted SQL string literal: quotes doubled; for MySQL backslashes doubled too (the session
 # below turns NO_BACKSLASH_ESCAPES off, so a backslash is always an escape there).
 sql_literal() {
@@ -51,11 +65,11 @@ sql_literal() {
     printf "'%s'" "${value//\'/\'\'}"
 }
 
-# last_error with the application's password masked too (lib.sh masks the master's).
+# last_error with the application's password (or its verifier) masked too (lib.sh masks the master's).
 masked_error() {
     local line
     line=$(last_error)
-    printf '%s' "${line//"$app_password"/***}"
+    printf '%s' "${line//"$app_secret"/***}"
 }
 
 postgres_sql() {
@@ -72,7 +86,7 @@ BEGIN
     END IF;
 END
 \$\$;
-ALTER ROLE $app WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD $(sql_literal "$app_password");
+ALTER ROLE $app WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD $(sql_literal "$app_secret");
 GRANT CONNECT ON DATABASE $db TO $app;
 GRANT USAGE ON SCHEMA public TO $app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO $app;
@@ -102,7 +116,7 @@ SQL
 mysql_sql() {
     local app password db
     app="$(sql_literal "$APP_USER")@'%'"
-    password=$(sql_literal "$app_password")
+    password=$(sql_literal "$app_secret")
     db=${DB_NAME//_/\\_}
     cat <<SQL
 SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');
@@ -144,18 +158,25 @@ run_sql() {
 }
 
 main() {
-    require_env DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD APP_USER APP_PASSWORD DB_SSL_CA
+    require_env DB_ENGINE DB_HOST DB_NAME DB_USER DB_PASSWORD APP_USER DB_SSL_CA
     require_engine
+    # What sets the password: the verifier on PostgreSQL, the password on MySQL (see the top).
+    local secret_name=APP_PASSWORD
+    if [[ $DB_ENGINE == postgres ]]; then secret_name=APP_PASSWORD_VERIFIER; fi
+    require_env "$secret_name"
     require_ca_file
     local name
     for name in DB_NAME DB_USER APP_USER; do
         [[ ${!name} =~ $SQL_NAME_PATTERN ]] || die "$name '${!name}' is not allowed: use a letter, then letters, digits or '_' (at most 63)" 2
     done
     [[ ${APP_USER,,} != "${DB_USER,,}" ]] || die "APP_USER '$APP_USER' is the master user: the application must connect as a user of its own" 2
-    [[ $DB_PASSWORD != *$'\n'* && $APP_PASSWORD != *$'\n'* ]] || die "DB_PASSWORD or APP_PASSWORD contains a newline, which the clients cannot take" 2
+    [[ $DB_PASSWORD != *$'\n'* && ${!secret_name} != *$'\n'* ]] || die "DB_PASSWORD or $secret_name contains a newline, which the clients cannot take" 2
+    if [[ $DB_ENGINE == postgres && ! $APP_PASSWORD_VERIFIER =~ $SCRAM_VERIFIER_PATTERN ]]; then
+        die "APP_PASSWORD_VERIFIER is no SCRAM-SHA-256 verifier (SCRAM-SHA-256\$<iterations>:<salt>\$<StoredKey>:<ServerKey>): PostgreSQL would take it for a password in clear" 2
+    fi
     db_password=$DB_PASSWORD
-    app_password=$APP_PASSWORD
-    export -n DB_PASSWORD APP_PASSWORD
+    app_secret=${!secret_name}
+    export -n DB_PASSWORD APP_PASSWORD APP_PASSWORD_VERIFIER
     resolve_db_port
     connect_timeout=${DB_CONNECT_TIMEOUT:-15}
     [[ $connect_timeout =~ ^[1-9][0-9]{0,3}$ ]] || die "DB_CONNECT_TIMEOUT '$connect_timeout' is not a number of seconds (1 to 9999)" 2
@@ -174,7 +195,7 @@ main() {
 
 cleanup_dir=""
 db_password=""
-app_password=""
+app_secret=""
 # error_log is /dev/null until open_error_log: never remove that (as root, the device itself would go).
 cleanup() {
     if [[ $error_log != /dev/null ]]; then rm -f "$error_log"; fi
