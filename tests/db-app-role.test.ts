@@ -324,6 +324,26 @@ for (const engine of ["postgres", "mysql"] as const) {
                 expect(r.stderr).toContain(`role launchpad_app is a member of ${MASTER}, so it holds every privilege of the master user`);
                 expect(await master((s) => s.attempt(`REVOKE ${MASTER} FROM ${APP}`))).toBe("ok");
             });
+
+            it("a table whose creating transaction spans the grants' first run gets neither grant: why a migration Job waits for the grants Job (review14)", async () => {
+                // A database the grants never ran on, as on a first deploy: no default privileges yet.
+                const fresh = "fresh_data";
+                expect(await master((s) => s.attempt(`CREATE DATABASE ${fresh}`))).toBe("ok");
+                const migration = await connect(server(), ca, MASTER, MASTER_PASSWORD, fresh);
+                try {
+                    expect(await attempts(migration, ["BEGIN", "CREATE TABLE spanning (v integer NOT NULL)"])).toEqual(["ok", "ok"]);
+                    expect((await script({ DB_NAME: fresh })).code).toBe(0);
+                    expect(await migration.attempt("COMMIT")).toBe("ok");
+                    // One created after the grants committed gets the default privileges.
+                    expect(await migration.attempt("CREATE TABLE afterwards (v integer NOT NULL)")).toBe("ok");
+                } finally {
+                    await migration.end();
+                }
+                const refusals = async (s: Session) => [await s.attempt("SELECT * FROM spanning"), await s.attempt("SELECT * FROM afterwards")];
+                const seen = await connect(server(), ca, APP, APP_PASSWORD, fresh).then(async (s) => { try { return await refusals(s); } finally { await s.end(); } });
+                expect(seen).toEqual(["permission denied for table spanning", "ok"]);
+                expect(await master((s) => s.attempt(`DROP DATABASE ${fresh}`))).toBe("ok");
+            });
         } else {
             it("grants on the database only, its `_` no wildcard: a database named like it stays closed", async () => {
                 expect(await master((s) => s.attempt("CREATE DATABASE shopXdata"))).toBe("ok");
