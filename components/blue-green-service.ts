@@ -1127,9 +1127,13 @@ export class BlueGreenService extends pulumi.ComponentResource {
         }, { parent: this, provider: args.k8sProvider });
         // By name, waited for: an input taken from it would replace the pods' Deployments and Jobs with it (database-client.ts DatabaseClient).
         // A Deployment waits for the grants too: the user it connects as exists with its Secret's password.
+        // So does a migration Job: on PostgreSQL a table gets the application user's default privileges
+        // only if they were committed when it was created, and the grants' `ON ALL TABLES` sees only
+        // committed tables, so a migration whose transaction spanned the grants Job's would leave its
+        // tables to neither (aclchk.c `get_user_default_acl`, `objectsInSchemaToOids`; review14).
         const d = args.database;
         const some = (...r: (pulumi.Resource | undefined)[]): pulumi.Resource[] => r.filter((x) => x !== undefined);
-        return { ...d, caFetchConfigMap: caFetchConfigMapName(s), dependsOn: [...some(d.secret, d.grants), configMap], adminDependsOn: [...some(d.adminSecret), configMap] };
+        return { ...d, caFetchConfigMap: caFetchConfigMapName(s), dependsOn: [...some(d.secret, d.grants), configMap], adminDependsOn: [...some(d.adminSecret, d.grants), configMap] };
     }
 
     /** The live Service: it selects the live color only once that color's Deployment is up and its gate passed. */

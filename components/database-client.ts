@@ -51,7 +51,8 @@ export interface DatabaseClient {
     readonly adminSecret?: pulumi.Resource;
     /**
      * The Job that creates the application's user and grants it its access (components/database-grants.ts),
-     * which the Deployments wait for: the user they connect as exists, with the password of their Secret.
+     * which the Deployments wait for (the user they connect as exists, with the password of their Secret),
+     * and the migration Jobs too (the tables they create get the user's default privileges).
      * @default - none (a builder called on its own)
      */
     readonly grants?: pulumi.Resource;
@@ -73,7 +74,7 @@ export interface DatabaseClientPodInputs extends DatabaseClient {
     readonly caFetchConfigMap: string;
     /** What a Deployment waits for: the application user's Secret, the ConfigMap, the grants Job. @default [] */
     readonly dependsOn?: readonly pulumi.Resource[];
-    /** What a migration Job waits for: the master user's Secret and the ConfigMap. @default [] */
+    /** What a migration Job waits for: the master user's Secret, the ConfigMap, the grants Job. @default [] */
     readonly adminDependsOn?: readonly pulumi.Resource[];
 }
 

@@ -203,3 +203,26 @@ describe("PostgreSQL: the application password reaches the grants Job as its SCR
         expect(keysRead(named(p, "launchpad-staging-database-grants-job"), "spec.template.spec")).toEqual([`${APP_CONNECTION_SECRET_NAME}.password`, `${APP_CONNECTION_SECRET_NAME}.username`]);
     });
 });
+
+describe("PostgreSQL default privileges: a migration runs only after the grants Job (review14)", () => {
+    // A table gets the application user's default privileges only if `ALTER DEFAULT PRIVILEGES` has
+    // committed when the table is created (PostgreSQL docs, ALTER DEFAULT PRIVILEGES: "applied to
+    // objects created in the future"; src/backend/catalog/aclchk.c `get_user_default_acl`, read at
+    // CREATE), and `GRANT ... ON ALL TABLES IN SCHEMA` sees only tables already committed
+    // (aclchk.c `objectsInSchemaToOids`, a catalog scan). A migration whose transaction spans the
+    // grants Job's would leave its tables with neither, and the services refused on them until the
+    // Job ran again. So a migration Job waits for the grants Job, as the Deployments do.
+    const S = "launchpad:services.api.releases";
+    const migrating = [`${S}.blue.migrate={command: ["./migrate", "up"]}`, `${S}.blue.schema={version: 4, supports: [4, 5]}`, `${S}.green.schema={version: 3, supports: [3, 4]}`];
+    const previousOutputs = { schemaVersions: { api: { version: 3, migrations: [] } } };
+
+    it.each(["staging", "production"])("%s: the migration Job waits for the grants Job, and the grants Job for no migration", async (stack) => {
+        const p = await planStack(stack, migrating, { previousOutputs });
+        const job = named(p, `launchpad-${stack}-api-blue-migrate`);
+        const grants = named(p, `launchpad-${stack}-database-grants-job`);
+        expect(job.dependsOn).toContain(grants.urn);
+        expect(grants.dependsOn).not.toContain(job.urn);
+        // Waited for, never an input taken from it (components/database-client.ts DatabaseClient).
+        expect(Object.values(job.propertyDependencies).flat()).not.toContain(grants.urn);
+    });
+});

@@ -324,6 +324,61 @@ for (const engine of ["postgres", "mysql"] as const) {
                 expect(r.stderr).toContain(`role launchpad_app is a member of ${MASTER}, so it holds every privilege of the master user`);
                 expect(await master((s) => s.attempt(`REVOKE ${MASTER} FROM ${APP}`))).toBe("ok");
             });
+
+            it("docs/runbooks/credential-leak.md: its statement ends the leaked user's sessions opened before the rotation, and no later one nor its own (review14)", async () => {
+                const page = readFileSync(join(__dirname, "..", "docs", "runbooks", "credential-leak.md"), "utf8");
+                const statement = /echo "(SELECT [^"]*pg_terminate_backend[^"]*)" \| sql/.exec(page)?.[1];
+                expect(statement, "the page's PostgreSQL statement").toBeDefined();
+                expect((await script({})).code).toBe(0);
+                const session = async (): Promise<{ client: pg.Client; lost: Error[] }> => {
+                    const client = new pg.Client({ host: SERVER_NAME, port: server().port, database: DATABASE, user: APP, password: APP_PASSWORD, ssl: { ca: readFileSync(ca) } });
+                    const lost: Error[] = [];
+                    client.on("error", (e) => lost.push(e));
+                    await client.connect();
+                    return { client, lost };
+                };
+                const alive = (x: { client: pg.Client }): Promise<string> => x.client.query("SELECT 1").then(() => "alive", () => "ended");
+                const before = await session();
+                await new Promise((r) => setTimeout(r, 1_100));
+                const since = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+                await new Promise((r) => setTimeout(r, 1_100));
+                const after = [await session(), await session()];
+                const sql = statement!.replace("$LEAKED", APP).replace("$SINCE", since);
+                // RDS's master may end other users' sessions (PG_TERMINATE_BACKEND, UsingWithRDS.MasterAccounts): pg_signal_backend here.
+                await superuser((c) => c.query(`GRANT pg_signal_backend, pg_read_all_stats TO ${MASTER}`));
+                try {
+                    // Reading every session's start: only the one opened before $SINCE ends.
+                    expect((await master((s) => s.rows(sql))).map((r) => r.pg_terminate_backend)).toEqual([true]);
+                    expect([await alive(before), await alive(after[0])]).toEqual(["ended", "alive"]);
+                    // Not reading them (another user's backend_start is null): every session of the user ends, the master's own not.
+                    await superuser((c) => c.query(`REVOKE pg_read_all_stats FROM ${MASTER}`));
+                    expect((await master((s) => s.rows(sql))).map((r) => r.pg_terminate_backend)).toEqual([true, true]);
+                    expect([await alive(after[0]), await alive(after[1])]).toEqual(["ended", "ended"]);
+                } finally {
+                    await superuser((c) => c.query(`REVOKE pg_signal_backend, pg_read_all_stats FROM ${MASTER}`));
+                    for (const x of [before, ...after]) await x.client.end().catch(() => undefined);
+                }
+            });
+
+            it("a table whose creating transaction spans the grants' first run gets neither grant: why a migration Job waits for the grants Job (review14)", async () => {
+                // A database the grants never ran on, as on a first deploy: no default privileges yet.
+                const fresh = "fresh_data";
+                expect(await master((s) => s.attempt(`CREATE DATABASE ${fresh}`))).toBe("ok");
+                const migration = await connect(server(), ca, MASTER, MASTER_PASSWORD, fresh);
+                try {
+                    expect(await attempts(migration, ["BEGIN", "CREATE TABLE spanning (v integer NOT NULL)"])).toEqual(["ok", "ok"]);
+                    expect((await script({ DB_NAME: fresh })).code).toBe(0);
+                    expect(await migration.attempt("COMMIT")).toBe("ok");
+                    // One created after the grants committed gets the default privileges.
+                    expect(await migration.attempt("CREATE TABLE afterwards (v integer NOT NULL)")).toBe("ok");
+                } finally {
+                    await migration.end();
+                }
+                const refusals = async (s: Session) => [await s.attempt("SELECT * FROM spanning"), await s.attempt("SELECT * FROM afterwards")];
+                const seen = await connect(server(), ca, APP, APP_PASSWORD, fresh).then(async (s) => { try { return await refusals(s); } finally { await s.end(); } });
+                expect(seen).toEqual(["permission denied for table spanning", "ok"]);
+                expect(await master((s) => s.attempt(`DROP DATABASE ${fresh}`))).toBe("ok");
+            });
         } else {
             it("grants on the database only, its `_` no wildcard: a database named like it stays closed", async () => {
                 expect(await master((s) => s.attempt("CREATE DATABASE shopXdata"))).toBe("ok");

@@ -161,9 +161,9 @@ describe("the migration Job and its restore point (production, green migrates 3 
         const p = await plan();
         const job = named(p, `${prefix}-green-migrate`);
         const snapshot = named(p, `${prefix}-green-restore-point`);
-        // The master user's Secret and the CA fetch ConfigMap by dependsOn, never an input taken from them
+        // The master user's Secret, the grants Job and the CA fetch ConfigMap by dependsOn, never an input taken from them
         // (components/database-client.ts DatabaseClient: a delete-first replacement of either would replace the Job too).
-        const named2 = [named(p, "launchpad-production-database-connection").urn, named(p, `${prefix}-db-ca-fetch`).urn];
+        const named2 = [named(p, "launchpad-production-database-connection").urn, named(p, "launchpad-production-database-grants-job").urn, named(p, `${prefix}-db-ca-fetch`).urn];
         expect(job.dependsOn).toEqual([...named2, snapshot.urn]);
         // Each Deployment waits for the application user's Secret and the grants Job instead, and for the
         // load balancer controller (its pods' ALB readiness gates: components/platform.ts).
@@ -299,7 +299,7 @@ describe("the migration in staging", () => {
         const p = await planStack("staging", [...release("green", { version: 3, supports: [3, 4] }), ...release("blue", { migrate: true, version: 4, supports: [4, 5] })], { previousOutputs: previous(3) });
         expect(ofType(p, "aws:rds/snapshot:Snapshot")).toEqual([]);
         const job = named(p, "launchpad-staging-api-blue-migrate");
-        const named2 = [named(p, "launchpad-staging-database-connection").urn, named(p, "launchpad-staging-api-db-ca-fetch").urn];
+        const named2 = [named(p, "launchpad-staging-database-connection").urn, named(p, "launchpad-staging-database-grants-job").urn, named(p, "launchpad-staging-api-db-ca-fetch").urn];
         expect(job.dependsOn).toEqual(named2);
         const app = [named(p, "launchpad-staging-database-app-connection").urn, named(p, "launchpad-staging-database-grants-job").urn, named(p, "launchpad-staging-api-db-ca-fetch").urn];
         expect(named(p, "launchpad-staging-api-blue").dependsOn).toEqual([...app, job.urn, named(p, "launchpad-staging-platform-lbc").urn]);
