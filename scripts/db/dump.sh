@@ -553,12 +553,14 @@ cleanup() {
     trap - ERR
     # `|| true` also turns errexit off inside: nothing in the report may change the exit status.
     local pid
-    for pid in "$dump_pid" "$gzip_pid" "$aws_pid"; do
+    for pid in "$dump_pid" "$gzip_pid"; do
         if [[ -n $pid ]]; then
             kill "$pid" 2>/dev/null || true
             wait "$pid" 2>/dev/null || true
         fi
     done
+    # The upload, its pid recorded or not yet (lib.sh stop_aws).
+    stop_aws
     if [[ -n $dump_partial ]]; then rm -f "$dump_partial"; fi
     if [[ $status -ne 0 && $report_failures == true ]]; then report_failure || true; fi
     rm -rf ${cleanup_dirs[@]+"${cleanup_dirs[@]}"}

@@ -179,10 +179,14 @@ aws_cli_exec() {
 # command has ended, so a transfer in the foreground would hold SIGTERM (and its error line) until it
 # finished or the pod was killed. The caller's exit trap stops it (stop_aws).
 aws_pid=""
+# `$!` just before the fork, while aws_interruptible starts the CLI (stop_aws).
+aws_forking=""
 aws_interruptible() {
     local status=0
+    aws_forking=${!:-none}
     aws_cli_exec "$@" &
     aws_pid=$!
+    aws_forking=""
     # Quietly, and the signal named instead: bash's own report of a job stopped by a signal
     # ("lib.sh: line N: PID Killed aws_cli_exec ...") would be the error line the caller shows.
     { wait "$aws_pid" || status=$?; } 2>/dev/null
@@ -200,8 +204,12 @@ signal_stop() {
     fi
 }
 
-# Stops the AWS CLI call aws_interruptible is waiting for, if any: for exit traps.
+# Stops the AWS CLI call aws_interruptible is waiting for, if any: for exit traps. Bash runs a trap
+# between two commands, so a signal can land after `aws_cli_exec ... &` and before `aws_pid=$!`:
+# then `$!` has already moved past what it was before the fork, and names the CLI.
 stop_aws() {
+    if [[ -z $aws_pid && -n $aws_forking && ${!:-none} != "$aws_forking" ]]; then aws_pid=$!; fi
+    aws_forking=""
     if [[ -n $aws_pid ]]; then
         kill "$aws_pid" 2>/dev/null || true
         wait "$aws_pid" 2>/dev/null || true
