@@ -16,9 +16,11 @@
  * bundle is a file of this test, not DATABASE_CA_FILE, which the `db-ca` init container fills
  * (tests/db-ca-fetch.test.ts runs that fetch).
  *
- * Unlike the dump suites (tests/db-scripts.test.ts, opt-in: a minute each), these start an empty
- * server and connect four times, about two seconds: they run wherever the programs are, skip loudly
- * where they are not, and fail under CI=true then.
+ * Real servers, so the opt-in family of tests/db-scripts.test.ts and tests/db-driver-tls.test.ts:
+ * the engines of `SELECTED_DB_ENGINES` (`npm run test:db`, CI=true, hence .ci/run), skipped loudly
+ * otherwise; a missing program skips loudly locally and fails under CI=true. Each suite starts an
+ * empty server and connects four times: about 2.5 s of a worker and 1.8 CPU-seconds, of a local
+ * `npm test` that is to stay under a minute on 2 cores.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -26,11 +28,18 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { DATABASE_CA_FILE } from "../components/database";
 import type { Engine, TestDatabase } from "./support/db-servers";
 import { startTlsApp, type TestCa } from "./support/db-tls";
-import { describeWithTools, findTools, isRoot, missingTools, run, traversableTempDir, type DbTools } from "./support/db-tools";
+import { APT_PACKAGES, describeRealServer, findTools, isRoot, missingTools, run, SELECTED_DB_ENGINES, traversableTempDir, type DbTools } from "./support/db-tools";
 
 const tools = findTools();
 const SERVER_NAME = "localhost";
 const PASSWORD = `Lp-"x#7$q\\ z'!`;
+
+if (SELECTED_DB_ENGINES.length < 2) {
+    const bar = "!".repeat(100);
+    const skipped = ["mysql", "postgres"].filter((e) => !SELECTED_DB_ENGINES.includes(e));
+    console.warn(`\n${bar}\n*** db-client-tls: SKIPPING the client suites for ${skipped.join(", ")} in tests/db-client-tls.test.ts (real servers).\n` +
+        `Run them with: npm run test:db   (or LAUNCHPAD_DB_ENGINES=mysql,postgres; needs apt-get install -y ${APT_PACKAGES}; CI=true always runs them)\n${bar}\n`);
+}
 
 interface Attempt {
     readonly code: number | null;
@@ -134,5 +143,5 @@ for (const spec of SPECS) {
             expect([r.code, r.stdout.trim(), r.stderr]).toEqual([0, spec.tls, ""]);
         });
     };
-    describeWithTools(suite, missingTools(tools, spec.needed), body);
+    describeRealServer(suite, missingTools(tools, spec.needed), body, SELECTED_DB_ENGINES.includes(spec.engine));
 }

@@ -108,7 +108,8 @@ describeWithTools("push_metrics while the Pushgateway moves (a drained node's po
     ...(PUSHGATEWAY === undefined ? ["prometheus-pushgateway"] : []),
     ...(CURL === undefined ? ["curl"] : []),
 ], () => {
-    it("retries refused connections until the Pushgateway listens, then PUTs the group (curl --retry-connrefused; PUSHGATEWAY_RETRY_SECONDS, default 180)", async () => {
+    // Each of the two waits about a second on its own port and processes: side by side.
+    it.concurrent("retries refused connections until the Pushgateway listens, then PUTs the group (curl --retry-connrefused; PUSHGATEWAY_RETRY_SECONDS, default 180)", async ({ expect }) => {
         const port = await freePort();
         const grouping = "job/launchpad-db-backup/database/app/tier/daily";
         const push = pushSuccess(`http://127.0.0.1:${port}`, grouping);
@@ -128,7 +129,7 @@ describeWithTools("push_metrics while the Pushgateway moves (a drained node's po
         }
     });
 
-    it("gives up after PUSHGATEWAY_RETRY_SECONDS when nothing ever listens, failing the push with curl's error", async () => {
+    it.concurrent("gives up after PUSHGATEWAY_RETRY_SECONDS when nothing ever listens, failing the push with curl's error", async ({ expect }) => {
         const port = await freePort();
         const r = await pushSuccess(`http://127.0.0.1:${port}`, "job/launchpad-dr-metrics/db_instance/db", { PUSHGATEWAY_RETRY_SECONDS: "1" });
         expect(r.status).toBe(1);

@@ -42,14 +42,19 @@ function sets(tier: Tier): string[] {
 const previousOutputs = { schemaVersions: { [LONG]: { version: 3, migrations: [] } } };
 
 let stagingPlan: Promise<Plan> | undefined;
-/** Staging with the three services; production promotes what that staging plan verified. */
+let productionPlan: Promise<Plan> | undefined;
+/**
+ * Staging with the three services; production promotes what that staging plan verified. Each planned
+ * once for the file (planStack does not keep a plan with its own stackOutputs): plans are frozen.
+ */
 function plan(tier: Tier): Promise<Plan> {
     stagingPlan ??= planStack("staging", sets("staging"), { previousOutputs });
     if (tier === "staging") return stagingPlan;
-    return stagingPlan.then((staging) => planStack("production", sets("production"), {
+    productionPlan ??= stagingPlan.then((staging) => planStack("production", sets("production"), {
         previousOutputs,
         stackOutputs: (name) => (name === "organization/launchpad/staging" ? { ...staging.outputs } : undefined),
     }));
+    return productionPlan;
 }
 
 const namesOf = (p: Plan): PhysicalName[] => p.resources.flatMap(physicalNames);

@@ -6,10 +6,17 @@
  * with jmespath, the library the AWS CLI itself evaluates `--query` with (Debian's awscli depends
  * on python3-jmespath), and prints `--output text` as the CLI does (tab-separated, `None` for
  * null). Every call's arguments are appended to `$AWS_STUB_DIR/calls.log`.
+ *
+ * It runs on Debian's /usr/bin/python3, the interpreter /usr/bin/aws itself runs on and the one apt's
+ * python3-jmespath is installed for, not on the first `python3` on PATH: a version manager's shim
+ * there (pyenv's on this machine: some twenty bash processes a call, about 65 ms of CPU) would be
+ * started for each of the run's few dozen calls.
  */
 import { spawnSync } from "node:child_process";
 
-export const AWS_STUB = `#!/usr/bin/env python3
+const STUB_PYTHON = "/usr/bin/python3";
+
+export const AWS_STUB = `#!${STUB_PYTHON}
 import json, os, sys
 import jmespath
 args = sys.argv[1:]
@@ -40,7 +47,7 @@ def text(v):
 print(text(value))
 `;
 
-/** python3 with jmespath, which the stub needs. */
+/** Debian's python3 with jmespath, which the stub needs. */
 export function hasJmespath(): boolean {
-    return spawnSync("python3", ["-c", "import jmespath"]).status === 0;
+    return spawnSync(STUB_PYTHON, ["-c", "import jmespath"]).status === 0;
 }
