@@ -47,7 +47,7 @@ export function scramSha256Verifier(password: string, salt: Buffer, iterations: 
         problems.push(`iterations: received ${iterations}; expected an integer from 1 to ${2 ** 31 - 1}`);
     }
     if (problems.length > 0) {
-        throw new Error(`scramSha256Verifier: ${problems.join("; ")}`);
+        throw new RangeError(`scramSha256Verifier: ${problems.join("; ")}`);
     }
     const salted = pbkdf2Sync(Buffer.from(password, "ascii"), salt, iterations, KEY_BYTES, "sha256");
     const clientKey = createHmac("sha256", salted).update("Client Key").digest();
