@@ -59,7 +59,7 @@ describe("scramSha256Verifier's inputs", () => {
 
     it("refuses what it cannot hash as PostgreSQL would (non-ASCII needs SASLprep), a salt of another length, a count out of range: all at once", () => {
         expect(thrown(() => scramSha256Verifier("pässword", Buffer.alloc(8), 0))).toEqual({
-            type: "Error",
+            type: "RangeError",
             message: "scramSha256Verifier: password: received a non-ASCII, NUL or empty value; expected ASCII (SASLprep leaves only ASCII unchanged); "
                 + "salt: received 8 bytes; expected 16; iterations: received 0; expected an integer from 1 to 2147483647",
         });
