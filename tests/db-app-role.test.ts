@@ -22,7 +22,7 @@ import { scramSalt, scramSha256Verifier } from "../lib/scram";
 import type { Engine, TestDatabase } from "./support/db-servers";
 import { startTlsServer } from "./support/db-tls";
 import {
-    APT_PACKAGES, describeRealServer, findTools, isRoot, missingTools, run, SELECTED_DB_ENGINES, traversableTempDir, type DbTools, type RunResult,
+    APT_PACKAGES, describeRealServer, findTools, isRoot, missingTools, NPM_POSTGRES_MAJORS, run, SELECTED_DB_ENGINES, traversableTempDir, type DbTools, type RunResult,
 } from "./support/db-tools";
 
 const tools = findTools();
@@ -120,8 +120,34 @@ function dml(table: string): string[] {
     ];
 }
 
-for (const engine of ["postgres", "mysql"] as const) {
-    describeRealServer(`${engine}: scripts/db/app-role.sh makes the application's user, with data access only`, missingTools(tools, SERVER_TOOLS[engine]), () => {
+interface Target {
+    readonly engine: Engine;
+    /** PostgreSQL's major; undefined for MariaDB. */
+    readonly major?: number;
+    /** The server programs, when not Debian's (tests/support/db-servers.ts `postgresServerBinDir`). */
+    readonly serverBinDir?: string;
+    readonly needs: readonly (keyof DbTools)[];
+}
+
+/** Debian's PostgreSQL major, from its directory (/usr/lib/postgresql/<major>/bin). */
+const DEBIAN_PG_MAJOR = Number(/\/(\d+)\/bin$/.exec(tools.pgBinDir ?? "")?.[1] ?? "15");
+
+/**
+ * The same suite on Debian's PostgreSQL (15), on 16 and 17 (npm's builds: RDS's default is 17, and
+ * 16 changed CREATEROLE), and on MariaDB.
+ */
+const TARGETS: readonly Target[] = [
+    { engine: "postgres", major: DEBIAN_PG_MAJOR, needs: SERVER_TOOLS.postgres },
+    ...NPM_POSTGRES_MAJORS.map((major): Target => {
+        const key = `pg${major}ServerBinDir` as const;
+        return { engine: "postgres", major, serverBinDir: tools[key], needs: [...SERVER_TOOLS.postgres, key] };
+    }),
+    { engine: "mysql", needs: SERVER_TOOLS.mysql },
+];
+
+for (const { engine, major, serverBinDir, needs } of TARGETS) {
+    const label = major === undefined ? engine : `${engine} ${major}`;
+    describeRealServer(`${label}: scripts/db/app-role.sh makes the application's user, with data access only`, missingTools(tools, needs), () => {
         let root = "";
         let db: TestDatabase | undefined;
         let ca = "";
@@ -149,8 +175,8 @@ for (const engine of ["postgres", "mysql"] as const) {
             : s.rows(`SHOW GRANTS FOR '${APP}'@'%'`).then((rows) => rows.map((r) => Object.values(r)[0] as string).filter((g) => !g.startsWith("GRANT USAGE ON *.*"))));
 
         beforeAll(async () => {
-            root = traversableTempDir(`launchpad-db-app-role-${engine}-`);
-            const started = await startTlsServer(engine, tools, root, { database: DATABASE, user: MASTER, password: MASTER_PASSWORD, rdsMaster: true }, SERVER_NAME);
+            root = traversableTempDir(`launchpad-db-app-role-${engine}${major ?? ""}-`);
+            const started = await startTlsServer(engine, tools, root, { database: DATABASE, user: MASTER, password: MASTER_PASSWORD, rdsMaster: true, postgresServerBinDir: serverBinDir }, SERVER_NAME);
             db = started.db;
             ca = started.serverCa.cert;
         }, 120_000);
@@ -158,6 +184,13 @@ for (const engine of ["postgres", "mysql"] as const) {
             await db?.stop();
             if (root !== "") rmSync(root, { recursive: true, force: true });
         }, 60_000);
+
+        if (major !== undefined) {
+            it(`the server is PostgreSQL ${major}`, async () => {
+                const [row] = await master((s) => s.rows("SELECT current_setting('server_version_num')::int / 10000 AS major"));
+                expect(row).toEqual({ major });
+            });
+        }
 
         it("refuses to run as the master user (exit 2), before connecting", async () => {
             const r = await script({ APP_USER: MASTER.toUpperCase() });
@@ -318,11 +351,13 @@ for (const engine of ["postgres", "mysql"] as const) {
             });
 
             it("fails, naming why, when the user is a member of the master user", async () => {
-                expect(await master((s) => s.attempt(`GRANT ${MASTER} TO ${APP}`))).toBe("ok");
+                // As the superuser: from 16 a role holds no ADMIN option on itself, so the master cannot grant
+                // itself (PostgreSQL 16 release notes, "Restrict the privileges of CREATEROLE").
+                await superuser((c) => c.query(`GRANT ${MASTER} TO ${APP}`));
                 const r = await script({});
                 expect(r.code).toBe(1);
                 expect(r.stderr).toContain(`role launchpad_app is a member of ${MASTER}, so it holds every privilege of the master user`);
-                expect(await master((s) => s.attempt(`REVOKE ${MASTER} FROM ${APP}`))).toBe("ok");
+                await superuser((c) => c.query(`REVOKE ${MASTER} FROM ${APP}`));
             });
 
             it("docs/runbooks/credential-leak.md: its statement ends the leaked user's sessions opened before the rotation, and no later one nor its own (review14)", async () => {
