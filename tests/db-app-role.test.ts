@@ -20,9 +20,9 @@ import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { scramSalt, scramSha256Verifier } from "../lib/scram";
 import type { Engine, TestDatabase } from "./support/db-servers";
-import { startTlsServer } from "./support/db-tls";
+import { startTlsServer, type TlsServer } from "./support/db-tls";
 import {
-    APT_PACKAGES, describeRealServer, findTools, isRoot, missingTools, run, SELECTED_DB_ENGINES, traversableTempDir, type DbTools, type RunResult,
+    APT_PACKAGES, describeRealServer, findTools, isRoot, missingTools, NPM_POSTGRES_MAJORS, run, SELECTED_DB_ENGINES, traversableTempDir, type DbTools, type RunResult,
 } from "./support/db-tools";
 
 const tools = findTools();
@@ -120,8 +120,45 @@ function dml(table: string): string[] {
     ];
 }
 
-for (const engine of ["postgres", "mysql"] as const) {
-    describeRealServer(`${engine}: scripts/db/app-role.sh makes the application's user, with data access only`, missingTools(tools, SERVER_TOOLS[engine]), () => {
+/** scripts/db/app-role.sh as the grants Job runs it against `db` (TLS to `ca`), `home` its HOME and TMPDIR; `env` overrides. */
+function appRole(db: TestDatabase, ca: string, home: string, env: Record<string, string>): Promise<RunResult> {
+    const PATH = [tools.pgBinDir, "/usr/bin", "/bin", "/usr/sbin"].filter((d) => d !== undefined).join(":");
+    return run("bash", [SCRIPT], {
+        env: {
+            PATH, HOME: home, TMPDIR: home, DB_ENGINE: db.engine, DB_HOST: SERVER_NAME, DB_PORT: String(db.port), DB_NAME: DATABASE,
+            DB_USER: MASTER, DB_PASSWORD: MASTER_PASSWORD, APP_USER: APP, ...credentials(db.engine, APP_PASSWORD), DB_SSL_CA: ca, ...env,
+        },
+    });
+}
+
+interface Target {
+    readonly engine: Engine;
+    /** PostgreSQL's major; undefined for MariaDB. */
+    readonly major?: number;
+    /** The server programs, when not Debian's (tests/support/db-servers.ts `postgresServerBinDir`). */
+    readonly serverBinDir?: string;
+    readonly needs: readonly (keyof DbTools)[];
+}
+
+/** Debian's PostgreSQL major, from its directory (/usr/lib/postgresql/<major>/bin). */
+const DEBIAN_PG_MAJOR = Number(/\/(\d+)\/bin$/.exec(tools.pgBinDir ?? "")?.[1] ?? "15");
+
+/**
+ * The same suite on Debian's PostgreSQL (15), on 16 and 17 (npm's builds: RDS's default is 17, and
+ * 16 changed CREATEROLE), and on MariaDB.
+ */
+const TARGETS: readonly Target[] = [
+    { engine: "postgres", major: DEBIAN_PG_MAJOR, needs: SERVER_TOOLS.postgres },
+    ...NPM_POSTGRES_MAJORS.map((major): Target => {
+        const key = `pg${major}ServerBinDir` as const;
+        return { engine: "postgres", major, serverBinDir: tools[key], needs: [...SERVER_TOOLS.postgres, key] };
+    }),
+    { engine: "mysql", needs: SERVER_TOOLS.mysql },
+];
+
+for (const { engine, major, serverBinDir, needs } of TARGETS) {
+    const label = major === undefined ? engine : `${engine} ${major}`;
+    describeRealServer(`${label}: scripts/db/app-role.sh makes the application's user, with data access only`, missingTools(tools, needs), () => {
         let root = "";
         let db: TestDatabase | undefined;
         let ca = "";
@@ -129,13 +166,7 @@ for (const engine of ["postgres", "mysql"] as const) {
             if (db === undefined) throw new Error("the server did not start");
             return db;
         };
-        const PATH = [tools.pgBinDir, "/usr/bin", "/bin", "/usr/sbin"].filter((d) => d !== undefined).join(":");
-        const script = (env: Record<string, string>): Promise<RunResult> => run("bash", [SCRIPT], {
-            env: {
-                PATH, HOME: root, TMPDIR: root, DB_ENGINE: engine, DB_HOST: SERVER_NAME, DB_PORT: String(server().port), DB_NAME: DATABASE,
-                DB_USER: MASTER, DB_PASSWORD: MASTER_PASSWORD, APP_USER: APP, ...credentials(engine, APP_PASSWORD), DB_SSL_CA: ca, ...env,
-            },
-        });
+        const script = (env: Record<string, string>): Promise<RunResult> => appRole(server(), ca, root, env);
         const master = <T>(body: (s: Session) => Promise<T>): Promise<T> => as(server(), ca, MASTER, MASTER_PASSWORD, body);
         const app = <T>(body: (s: Session) => Promise<T>, password = APP_PASSWORD): Promise<T> => as(server(), ca, APP, password, body);
         /** The app's privileges as the server records them (PostgreSQL: tables, sequences, default ACLs; MySQL: SHOW GRANTS). */
@@ -149,8 +180,8 @@ for (const engine of ["postgres", "mysql"] as const) {
             : s.rows(`SHOW GRANTS FOR '${APP}'@'%'`).then((rows) => rows.map((r) => Object.values(r)[0] as string).filter((g) => !g.startsWith("GRANT USAGE ON *.*"))));
 
         beforeAll(async () => {
-            root = traversableTempDir(`launchpad-db-app-role-${engine}-`);
-            const started = await startTlsServer(engine, tools, root, { database: DATABASE, user: MASTER, password: MASTER_PASSWORD, rdsMaster: true }, SERVER_NAME);
+            root = traversableTempDir(`launchpad-db-app-role-${engine}${major ?? ""}-`);
+            const started = await startTlsServer(engine, tools, root, { database: DATABASE, user: MASTER, password: MASTER_PASSWORD, rdsMaster: true, postgresServerBinDir: serverBinDir }, SERVER_NAME);
             db = started.db;
             ca = started.serverCa.cert;
         }, 120_000);
@@ -158,6 +189,13 @@ for (const engine of ["postgres", "mysql"] as const) {
             await db?.stop();
             if (root !== "") rmSync(root, { recursive: true, force: true });
         }, 60_000);
+
+        if (major !== undefined) {
+            it(`the server is PostgreSQL ${major}`, async () => {
+                const [row] = await master((s) => s.rows("SELECT current_setting('server_version_num')::int / 10000 AS major"));
+                expect(row).toEqual({ major });
+            });
+        }
 
         it("refuses to run as the master user (exit 2), before connecting", async () => {
             const r = await script({ APP_USER: MASTER.toUpperCase() });
@@ -317,13 +355,23 @@ for (const engine of ["postgres", "mysql"] as const) {
                 expect(existsSync("/dev/null") && statSync("/dev/null").isCharacterDevice()).toBe(true);
             });
 
-            it("fails, naming why, when the user is a member of the master user", async () => {
-                expect(await master((s) => s.attempt(`GRANT ${MASTER} TO ${APP}`))).toBe("ok");
-                const r = await script({});
-                expect(r.code).toBe(1);
-                expect(r.stderr).toContain(`role launchpad_app is a member of ${MASTER}, so it holds every privilege of the master user`);
-                expect(await master((s) => s.attempt(`REVOKE ${MASTER} FROM ${APP}`))).toBe("ok");
-            });
+            if ((major ?? 0) < 16) {
+                it("fails, naming why, when the user is a member of the master user", async () => {
+                    await superuser((c) => c.query(`GRANT ${MASTER} TO ${APP}`));
+                    const r = await script({});
+                    expect(r.code).toBe(1);
+                    expect(r.stderr).toContain(`role launchpad_app is a member of ${MASTER}, so it holds every privilege of the master user`);
+                    await superuser((c) => c.query(`REVOKE ${MASTER} FROM ${APP}`));
+                });
+            } else {
+                it("the user cannot be made a member of the master user: the master is its member (16's automatic ADMIN grant), and the server refuses a loop", async () => {
+                    // The grant the check above guards against, as the superuser even (PostgreSQL 16 release notes,
+                    // "Restrict the privileges of CREATEROLE"; src/backend/commands/user.c AddRoleMems refuses loops).
+                    const refusal = await superuser((c) => c.query(`GRANT ${MASTER} TO ${APP}`)).then(() => "ok", (e: Error) => e.message);
+                    expect(refusal).toBe(`role "${MASTER}" is a member of role "${APP}"`);
+                    expect(await master((s) => s.rows(`SELECT pg_has_role('${APP}', '${MASTER}', 'MEMBER') AS member`))).toEqual([{ member: false }]);
+                });
+            }
 
             it("docs/runbooks/credential-leak.md: its statement ends the leaked user's sessions opened before the rotation, and no later one nor its own (review14)", async () => {
                 const page = readFileSync(join(__dirname, "..", "docs", "runbooks", "credential-leak.md"), "utf8");
@@ -389,3 +437,93 @@ for (const engine of ["postgres", "mysql"] as const) {
     }, SELECTED_DB_ENGINES.includes(engine));
 }
 
+
+/**
+ * The PostgreSQL 16 upgrade risk (docs/data-protection.md "Two database users"), for real: the
+ * grants Job's role made on 15 by the master (CREATEROLE, no superuser, as RDS's), the cluster's
+ * globals carried into 16, then the Job again as the master on 16.
+ *
+ * How faithful to pg_upgrade: pg_upgrade carries roles and memberships as `pg_dumpall --globals-only`
+ * output restored into the new cluster by its bootstrap superuser (pg_upgrade docs, "How it works";
+ * src/bin/pg_upgrade/dump.c), so the 16 cluster holds the same pg_authid rows and the same (here: no)
+ * pg_auth_members rows, and no ADMIN option is invented on the way. Differences: the dump is made by
+ * Debian's 15 pg_dumpall, not 16's (the npm build ships no client), and without --binary-upgrade
+ * (role OIDs are not kept; nothing here depends on them); the databases are not carried (the 16
+ * server gets its own, as tests/support/db-servers.ts makes them), and its master role already
+ * exists, so the load reports it and `postgres` as existing and applies their ALTER ROLE lines. RDS
+ * runs its own upgrade; whether it grants the master the ADMIN option there is not in its docs.
+ */
+describeRealServer("postgres 15 -> 16: a role the master made on 15, carried into 16 as pg_upgrade carries globals, then app-role.sh on 16",
+    missingTools(tools, ["pg16ServerBinDir", ...SERVER_TOOLS.postgres]), () => {
+        let root15 = "";
+        let root16 = "";
+        let old: TlsServer | undefined;
+        let upgraded: TlsServer | undefined;
+        const started = (s: TlsServer | undefined): TlsServer => {
+            if (s === undefined) throw new Error("the server did not start");
+            return s;
+        };
+        const spec = { database: DATABASE, user: MASTER, password: MASTER_PASSWORD, rdsMaster: true };
+        /** The server's own superuser over its Unix socket: Debian's psql, `--set=ON_ERROR_STOP=0` as a restore runs. */
+        const psql = (root: string, s: TlsServer, input: string): Promise<RunResult> =>
+            run(join(tools.pgBinDir ?? "", "psql"), ["--no-psqlrc", "--quiet", `--host=${join(root, "server", "pg")}`, `--port=${s.db.port}`, "--username=postgres", `--dbname=${DATABASE}`, "--tuples-only", "--no-align"], { input });
+
+        beforeAll(async () => {
+            root15 = traversableTempDir("launchpad-db-app-role-upgrade15-");
+            root16 = traversableTempDir("launchpad-db-app-role-upgrade16-");
+            [old, upgraded] = await Promise.all([
+                startTlsServer("postgres", tools, root15, spec, SERVER_NAME),
+                startTlsServer("postgres", tools, root16, { ...spec, postgresServerBinDir: tools.pg16ServerBinDir }, SERVER_NAME),
+            ]);
+        }, 120_000);
+        afterAll(async () => {
+            await Promise.all([old?.db.stop(), upgraded?.db.stop()]);
+            for (const r of [root15, root16]) if (r !== "") rmSync(r, { recursive: true, force: true });
+        }, 60_000);
+
+        it("on 16 the master cannot alter the role, and the script says so in one line, before ALTER ROLE, naming the way out", async () => {
+            const [v15, v16] = [started(old), started(upgraded)];
+            const r15 = await appRole(v15.db, v15.serverCa.cert, root15, {});
+            expect({ code: r15.code, stderr: r15.stderr }).toEqual({ code: 0, stderr: "" });
+            expect((await psql(root15, v15, "SELECT current_setting('server_version_num')::int / 10000")).stdout.trim()).toBe("15");
+
+            const globals = await run(join(tools.pgBinDir ?? "", "pg_dumpall"), ["--globals-only", `--host=${join(root15, "server", "pg")}`, `--port=${v15.db.port}`, "--username=postgres"]);
+            expect({ code: globals.code, stderr: globals.stderr }).toEqual({ code: 0, stderr: "" });
+            expect(globals.stdout).toContain(`CREATE ROLE ${APP};`);
+            const load = await psql(root16, v16, globals.stdout);
+            // Only the two roles the 16 server already has are refused; their ALTER ROLE lines apply.
+            expect(load.stderr.split("\n").filter((l) => l.includes("ERROR"))).toEqual([
+                expect.stringMatching(new RegExp(`ERROR:  role "${MASTER}" already exists$`)),
+                expect.stringMatching(/ERROR: {2}role "postgres" already exists$/),
+            ]);
+            expect((await psql(root16, v16, "SELECT current_setting('server_version_num')::int / 10000")).stdout.trim()).toBe("16");
+            expect(await login(v16.db, v16.serverCa.cert, APP, APP_PASSWORD)).toBe("ok");
+
+            // The server's rule (PostgreSQL 16 release notes, "Restrict the privileges of CREATEROLE"): no ADMIN option, no ALTER.
+            const adminOption = `SELECT pg_has_role('${MASTER}', '${APP}', 'MEMBER WITH ADMIN OPTION')`;
+            expect((await psql(root16, v16, adminOption)).stdout.trim()).toBe("f");
+            expect(await as(v16.db, v16.serverCa.cert, MASTER, MASTER_PASSWORD, (s) => s.attempt(`ALTER ROLE ${APP} WITH LOGIN PASSWORD '${verifierOf(NEW_APP_PASSWORD)}'`)))
+                .toBe("permission denied to alter role");
+
+            const r16 = await appRole(v16.db, v16.serverCa.cert, root16, credentials("postgres", NEW_APP_PASSWORD));
+            expect(r16.code).toBe(1);
+            expect(r16.stderr).toBe(`app-role.sh: setting up postgres user ${APP} on ${SERVER_NAME}:${v16.db.port}/${DATABASE} as ${MASTER} failed: ` +
+                `ERROR:  role ${APP} exists, but ${MASTER} lacks the ADMIN option on it, which PostgreSQL 16 and later require to alter it ` +
+                "(a role made on 15 or older, or by another role): give the application a new user, pulumi config set --path launchpad:database.appUsername <new name>, then pulumi up\n");
+            // Nothing changed: the old password still works, the new one not; no grant on 16's database.
+            expect(await login(v16.db, v16.serverCa.cert, APP, APP_PASSWORD)).toBe("ok");
+            expect(await login(v16.db, v16.serverCa.cert, APP, NEW_APP_PASSWORD)).toMatch(/password authentication failed/);
+            expect((await psql(root16, v16, `SELECT count(*) FROM information_schema.role_table_grants WHERE grantee = '${APP}'`)).stdout.trim()).toBe("0");
+        });
+
+        it("the way out works on 16: a new application user, which the master creates and so administers", async () => {
+            const v16 = started(upgraded);
+            const fresh = "launchpad_app2";
+            const r = await appRole(v16.db, v16.serverCa.cert, root16, { APP_USER: fresh });
+            expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+            expect((await psql(root16, v16, `SELECT pg_has_role('${MASTER}', '${fresh}', 'MEMBER WITH ADMIN OPTION')`)).stdout.trim()).toBe("t");
+            expect(await login(v16.db, v16.serverCa.cert, fresh, APP_PASSWORD)).toBe("ok");
+            // And again, as every later pulumi up runs it.
+            expect((await appRole(v16.db, v16.serverCa.cert, root16, { APP_USER: fresh })).code).toBe(0);
+        });
+    }, SELECTED_DB_ENGINES.includes("postgres"));

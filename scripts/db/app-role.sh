@@ -17,6 +17,11 @@
 #     "Remove PUBLIC creation permission on the public schema"), and an upgrade keeps that grant, so
 #     the script revokes it where PUBLIC still has it, then fails unless the role is left unable to
 #     create anything in the schema or the database and is no member of the master user.
+#     PostgreSQL 16 and later: altering a role takes the ADMIN option on it, which the creating role
+#     gets automatically only from 16 on (PostgreSQL 16 release notes, "Restrict the privileges of
+#     CREATEROLE"), so a role the master made on 15 and carried through a major upgrade cannot be
+#     altered (tests/db-app-role.test.ts shows it); the script fails before ALTER ROLE then, naming the
+#     way out: a new user name, which the master creates, and so administers.
 #   MySQL: CREATE USER IF NOT EXISTS ... REQUIRE SSL, ALTER USER ... IDENTIFIED BY ... REQUIRE SSL,
 #     GRANT SELECT, INSERT, UPDATE, DELETE ON `DB_NAME`.*, the database name's `_` escaped (an
 #     unescaped `_` in a GRANT's database name is a wildcard: MySQL manual, grant.html "The _ and %
@@ -83,6 +88,9 @@ DO \$\$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = $app_literal) THEN
         CREATE ROLE $app;
+    ELSIF current_setting('server_version_num')::int >= 160000
+        AND NOT pg_has_role(CURRENT_USER, $app_literal, 'MEMBER WITH ADMIN OPTION') THEN
+        RAISE EXCEPTION 'role % exists, but % lacks the ADMIN option on it, which PostgreSQL 16 and later require to alter it (a role made on 15 or older, or by another role): give the application a new user, pulumi config set --path launchpad:database.appUsername <new name>, then pulumi up', $app_literal, CURRENT_USER;
     END IF;
 END
 \$\$;

@@ -34,6 +34,12 @@ export interface DatabaseSpec {
      * @default false: data and schema of its database only
      */
     readonly rdsMaster?: boolean;
+    /**
+     * PostgreSQL: the directory of the server programs to run (initdb, pg_ctl, postgres), another
+     * major than Debian's (db-tools.ts findNpmPostgresServer); the clients stay Debian's.
+     * @default tools.pgBinDir, Debian's server
+     */
+    readonly postgresServerBinDir?: string;
 }
 
 /** RDS's master user privileges on MySQL and MariaDB (RDS User Guide, UsingWithRDS.MasterAccounts). */
@@ -173,6 +179,7 @@ export async function startPostgres(tools: DbTools, dir: string, spec: DatabaseS
     if (bin === undefined) {
         throw new Error("PostgreSQL is not installed");
     }
+    const serverBin = spec.postgresServerBinDir ?? bin;
     const pgDir = join(dir, "pg");
     mkdirSync(pgDir, { mode: 0o700 });
     if (isRoot) {
@@ -181,7 +188,7 @@ export async function startPostgres(tools: DbTools, dir: string, spec: DatabaseS
     }
     const data = join(pgDir, "data");
     const as = (program: string, args: string[]): Promise<unknown> => {
-        const [cmd, full] = asUser(tools, "postgres", join(bin, program), args);
+        const [cmd, full] = asUser(tools, "postgres", join(serverBin, program), args);
         return runOk(cmd, full);
     };
     await as("initdb", [`--pgdata=${data}`, "--username=postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"]);

