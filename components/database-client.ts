@@ -11,8 +11,6 @@
  * Available, so `pulumi up` fails before the color's gate and the live Service; a migration Job fails
  * and nothing after it is registered. The live color is untouched either way.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { DATABASE_ENV_PREFIX } from "../config/services";
@@ -20,7 +18,7 @@ import type { DbEngine } from "../config/database";
 import { ANNOTATIONS } from "../lib/delivery";
 import { restrictedContainer } from "../lib/pod-security";
 import { CONNECTION_SECRET_KEYS, CONNECTION_TLS_KEYS, connectionTlsSettings, DATABASE_CA_DIR, DATABASE_CA_FILE } from "./database";
-import { AWS_CLI_IMAGE, SCRIPTS_DIR } from "./logical-backup";
+import { AWS_CLI_IMAGE, scriptsData } from "./logical-backup";
 
 /**
  * What a service needs to know of the stack's database to connect to it, verifying it.
@@ -95,7 +93,7 @@ export const CA_FETCH_FILES = ["lib.sh", "ca-fetch.sh"] as const;
 
 /** The data of the fetch script's ConfigMap, read from scripts/db/ so what the tests run is what runs. */
 export function caFetchConfigMapData(): Record<string, string> {
-    return Object.fromEntries(CA_FETCH_FILES.map((f) => [f, readFileSync(join(SCRIPTS_DIR, f), "utf8")]));
+    return scriptsData(CA_FETCH_FILES);
 }
 
 /** `DATABASE_HOST`, `DATABASE_PORT`, ... each from the connection Secret's key of that name. */

@@ -22,8 +22,6 @@
  * (components/database-client.ts `caFetchContainer`), Pod Security "restricted".
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DbEngine } from "../config/database";
@@ -33,7 +31,7 @@ import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { RUN_ONCE_POD_ANNOTATIONS } from "../lib/workload";
 import { APP_PASSWORD_VERIFIER_KEY, DATABASE_CA_DIR, DATABASE_CA_FILE } from "./database";
 import { CA_FETCH_FILES, CA_FETCH_VOLUME, caFetchContainer, DATABASE_CA_VOLUME } from "./database-client";
-import { DB_IMAGE_UID, engineImage, engineImageProblem, SCRIPTS_DIR } from "./logical-backup";
+import { DB_IMAGE_UID, engineImage, engineImageProblem, scriptsData } from "./logical-backup";
 
 /** What the scripts' ConfigMap ships: the CA fetch (and the library it sources) and the grants script. */
 export const GRANTS_FILES = [...CA_FETCH_FILES, "app-role.sh"] as const;
@@ -67,7 +65,7 @@ export interface DatabaseGrantsArgs {
 
 /** The scripts' ConfigMap's data, read from scripts/db/ so that what the tests run is what runs. */
 export function grantsScriptsData(): Record<string, string> {
-    return Object.fromEntries(GRANTS_FILES.map((f) => [f, readFileSync(join(SCRIPTS_DIR, f), "utf8")]));
+    return scriptsData(GRANTS_FILES);
 }
 
 /** 10 hex digits of SHA-256 over the scripts, file by file: a change of what the Job runs runs it again. */

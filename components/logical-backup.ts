@@ -40,6 +40,11 @@ type ConnectionSecretKey = (typeof CONNECTION_SECRET_KEYS)[number];
 export const SCRIPTS_DIR = join(__dirname, "..", "scripts", "db");
 export const SCRIPT_FILES = ["lib.sh", "dump.sh", "verify.sh", "dr-metrics.sh"] as const;
 
+/** A ConfigMap's data of `files` of scripts/db/, read from the repository so that what the tests run is what runs. */
+export function scriptsData(files: readonly string[]): Record<string, string> {
+    return Object.fromEntries(files.map((f) => [f, readFileSync(join(SCRIPTS_DIR, f), "utf8")]));
+}
+
 /**
  * Where the dump's CA bundle lives: in the emptyDir the phases share, written by the check container
  * (the AWS CLI image has curl, the database images do not) and read by the dump container.
@@ -462,7 +467,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
 
         const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
             metadata: { namespace: args.namespace, labels },
-            data: Object.fromEntries(SCRIPT_FILES.map((f) => [f, readFileSync(join(SCRIPTS_DIR, f), "utf8")])),
+            data: scriptsData(SCRIPT_FILES),
         }, k8sOpts);
         const dumpId = identity(this, name, args, labels, "dump", dumpPolicy);
         const verifyId = identity(this, name, args, labels, "verify", verifyPolicy);
