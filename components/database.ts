@@ -851,8 +851,6 @@ export class Database extends pulumi.ComponentResource {
     public readonly connectionSecretName: pulumi.Output<string>;
     /** The master user's connection Secret itself: what a pod that reads it waits for (`dependsOn`). */
     public readonly connectionSecret: k8s.core.v1.Secret;
-    /** {@link connectionDigest} of the master user's settings: a new value whenever its Secret's data changes. */
-    public readonly connectionDigest: pulumi.Output<string>;
     /** The application user's connection Secret ({@link APP_CONNECTION_SECRET_NAME}), which the services read. */
     public readonly appConnectionSecret: k8s.core.v1.Secret;
     /**
@@ -906,7 +904,6 @@ export class Database extends pulumi.ComponentResource {
         this.parameterGroupName = parameterGroup.name;
         this.connectionSecretName = admin.secret.metadata.name;
         this.connectionSecret = admin.secret;
-        this.connectionDigest = admin.digest;
         this.appConnectionSecret = app.secret;
         this.appConnectionDigest = app.digest;
         this.restoredInstance = config.restore !== undefined ? instanceIdentifier : undefined;
@@ -924,7 +921,6 @@ export class Database extends pulumi.ComponentResource {
             subnetGroupName: this.subnetGroupName,
             parameterGroupName: this.parameterGroupName,
             connectionSecretName: this.connectionSecretName,
-            connectionDigest: this.connectionDigest,
             appConnectionDigest: this.appConnectionDigest,
             drReplicationArn: this.drReplicationArn,
         });
