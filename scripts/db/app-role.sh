@@ -147,15 +147,10 @@ run_sql() {
     local secrets=$1
     case $DB_ENGINE in
         mysql)
-            local tls=(--ssl-mode=VERIFY_IDENTITY --ssl-ca="$DB_SSL_CA")
-            # MariaDB's client has no --ssl-mode and verifies nothing unless asked (dump.sh prepare_client).
-            if [[ ${client##*/} == mariadb ]]; then tls=(--ssl --ssl-ca="$DB_SSL_CA" --ssl-verify-server-cert); fi
-            (
-                umask 077
-                printf '[client]\npassword="%s"\n' "$(mysql_option_value "$db_password")" >"$secrets/client.cnf"
-            )
+            local mysql_tls=()
+            mysql_client_setup "$client" "$secrets"
             "$client" --defaults-extra-file="$secrets/client.cnf" --protocol=TCP --host="$DB_HOST" --port="$DB_PORT" \
-                --user="$DB_USER" "${tls[@]}" --connect-timeout="$connect_timeout" --batch --silent "$DB_NAME" 2>"$error_log" >/dev/null
+                --user="$DB_USER" "${mysql_tls[@]}" --connect-timeout="$connect_timeout" --batch --silent "$DB_NAME" 2>"$error_log" >/dev/null
             ;;
         postgres)
             PGPASSWORD=$db_password PGCONNECT_TIMEOUT=$connect_timeout PGSSLMODE=verify-full PGSSLROOTCERT=$DB_SSL_CA PGAPPNAME=launchpad-grants \

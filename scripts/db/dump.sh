@@ -149,20 +149,7 @@ prepare_client() {
     case $DB_ENGINE in
         mysql)
             dump_client=$(find_command mariadb-dump mysqldump) || die "neither mariadb-dump nor mysqldump is installed"
-            # Each client's own verifying option: MariaDB's has no --ssl-mode, and MySQL 8.0 removed
-            # --ssl and --ssl-verify-server-cert for --ssl-mode (MySQL worklog WL#9091, after WL#8785).
-            # MariaDB's verifies nothing unless asked (10.11's --help: ssl-verify-server-cert FALSE).
-            # Told apart by name: only MariaDB ships mariadb-dump; a MariaDB that ships only mysqldump
-            # (before 10.5) would reject --ssl-mode and fail, never dump unverified.
-            if [[ ${dump_client##*/} == mariadb-dump ]]; then
-                mysql_tls=(--ssl --ssl-ca="$DB_SSL_CA" --ssl-verify-server-cert)
-            else
-                mysql_tls=(--ssl-mode=VERIFY_IDENTITY --ssl-ca="$DB_SSL_CA")
-            fi
-            (
-                umask 077
-                printf '[client]\npassword="%s"\n' "$(mysql_option_value "$db_password")" >"$secrets/client.cnf"
-            )
+            mysql_client_setup "$dump_client" "$secrets"
             ;;
         postgres)
             dump_client=$(find_command pg_dump) || die "pg_dump is not installed"

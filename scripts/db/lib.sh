@@ -92,6 +92,28 @@ mysql_option_value() {
     printf '%s' "${value//\"/\\\"}"
 }
 
+# For the MySQL-protocol client $1 (mariadb, mariadb-dump, mysql or mysqldump), connecting as the
+# master user: sets `mysql_tls`, the client's own options that verify the server against DB_SSL_CA
+# and DB_HOST, and writes `db_password` to the 0600 option file $2/client.cnf (--defaults-extra-file).
+# MariaDB's clients have no --ssl-mode, and MySQL 8.0 removed --ssl and --ssl-verify-server-cert for
+# --ssl-mode (MySQL worklog WL#9091, after WL#8785); MariaDB's verify nothing unless asked (10.11's
+# --help: ssl-verify-server-cert FALSE). Told apart by name: only MariaDB ships mariadb and
+# mariadb-dump; a MariaDB that ships only mysql/mysqldump (before 10.5) would reject --ssl-mode and
+# fail, never connect unverified.
+# shellcheck disable=SC2034 # mysql_tls is the caller's: dump.sh and app-role.sh pass it to the client.
+mysql_client_setup() {
+    local client=$1 secrets=$2
+    if [[ ${client##*/} == mariadb || ${client##*/} == mariadb-dump ]]; then
+        mysql_tls=(--ssl --ssl-ca="$DB_SSL_CA" --ssl-verify-server-cert)
+    else
+        mysql_tls=(--ssl-mode=VERIFY_IDENTITY --ssl-ca="$DB_SSL_CA")
+    fi
+    (
+        umask 077
+        printf '[client]\npassword="%s"\n' "$(mysql_option_value "$db_password")" >"$secrets/client.cnf"
+    )
+}
+
 # True when file $1 holds at least one PEM certificate.
 holds_pem_certificate() {
     grep -q -e '-----BEGIN CERTIFICATE-----' "$1"
