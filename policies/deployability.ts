@@ -26,7 +26,7 @@
  * through another resource.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, ingressBackendsOf, isKubernetesObjectType, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podSpecOf, policyDocument, rec, strs, type IngressBackend, type LaunchpadStackPolicy } from "./lib";
+import { arr, ingressBackendsOf, isKubernetesObjectType, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podReferences, podSpecOf, policyDocument, rec, strs, text, type IngressBackend, type LaunchpadStackPolicy, type PodReference } from "./lib";
 import { parseAlbAction, weightProblem } from "./shared/alb";
 import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
 import { IRSA_ROLE_ANNOTATION, READINESS_GATE_INJECT_LABEL } from "./shared/kubernetes";
@@ -120,10 +120,6 @@ const TYPES = {
 } as const;
 
 // --- Reading the plan -------------------------------------------------------------------------
-
-function text(v: unknown): string | undefined {
-    return typeof v === "string" && v !== "" ? v : undefined;
-}
 
 /** A nested value by dotted path. */
 function at(obj: Record<string, unknown>, path: string): unknown {
@@ -771,51 +767,6 @@ export const preflightNamespace: LaunchpadStackPolicy = {
 
 // --- Pod references ---------------------------------------------------------------------------
 
-interface Reference {
-    readonly kind: "Secret" | "ConfigMap" | "ServiceAccount";
-    readonly name: string;
-    /** Keys the reference reads; empty for a whole object (envFrom, a volume without items). */
-    readonly keys: readonly string[];
-    /** Where in the pod spec, for messages: `container app env DATABASE_PASSWORD`. */
-    readonly where: string;
-}
-
-/** Every reference a pod spec makes that must resolve; `optional: true` ones are left out. */
-function podReferences(pod: Record<string, unknown>): Reference[] {
-    const out: Reference[] = [];
-    const push = (kind: Reference["kind"], ref: Record<string, unknown>, nameKey: string, keys: string[], where: string) => {
-        const name = text(ref[nameKey]);
-        if (name !== undefined && ref.optional !== true) out.push({ kind, name, keys, where });
-    };
-    for (const c of containersOf(pod)) {
-        for (const e of arr(c.spec.env).map(rec)) {
-            const from = rec(e.valueFrom);
-            const where = `${c.label} env ${text(e.name) ?? "?"}`;
-            for (const [field, kind] of [["secretKeyRef", "Secret"], ["configMapKeyRef", "ConfigMap"]] as const) {
-                const ref = rec(from[field]);
-                if (Object.keys(ref).length > 0) push(kind, ref, "name", strs([ref.key]), where);
-            }
-        }
-        for (const e of arr(c.spec.envFrom).map(rec)) {
-            if (Object.keys(rec(e.secretRef)).length > 0) push("Secret", rec(e.secretRef), "name", [], `${c.label} envFrom`);
-            if (Object.keys(rec(e.configMapRef)).length > 0) push("ConfigMap", rec(e.configMapRef), "name", [], `${c.label} envFrom`);
-        }
-    }
-    const itemKeys = (v: Record<string, unknown>) => strs(arr(v.items).map((i) => rec(i).key));
-    for (const v of arr(pod.volumes).map(rec)) {
-        const where = `volume ${text(v.name) ?? "?"}`;
-        if (Object.keys(rec(v.secret)).length > 0) push("Secret", rec(v.secret), "secretName", itemKeys(rec(v.secret)), where);
-        if (Object.keys(rec(v.configMap)).length > 0) push("ConfigMap", rec(v.configMap), "name", itemKeys(rec(v.configMap)), where);
-        for (const s of arr(rec(v.projected).sources).map(rec)) {
-            if (Object.keys(rec(s.secret)).length > 0) push("Secret", rec(s.secret), "name", itemKeys(rec(s.secret)), where);
-            if (Object.keys(rec(s.configMap)).length > 0) push("ConfigMap", rec(s.configMap), "name", itemKeys(rec(s.configMap)), where);
-        }
-    }
-    const sa = text(pod.serviceAccountName) ?? text(pod.serviceAccount);
-    if (sa !== undefined && sa !== "default") out.push({ kind: "ServiceAccount", name: sa, keys: [], where: "serviceAccountName" });
-    return out;
-}
-
 /** A Secret's or ConfigMap's keys; undefined when the plan shows a whole map as one secret (keys unknown). */
 function keysOf(r: PolicyResource): Set<string> | undefined {
     const fields = r.type === TYPES.secret ? ["data", "stringData"] : ["data", "binaryData"];
@@ -845,8 +796,9 @@ export const preflightPodReferences: LaunchpadStackPolicy = {
             if (pod === undefined) continue;
             const ns = namespaceOf(w);
             // One message per object: what is missing, and every place that reads it.
-            const grouped = new Map<string, Reference[]>();
-            for (const ref of podReferences(pod)) {
+            const grouped = new Map<string, PodReference[]>();
+            // An `optional: true` reference may go unresolved.
+            for (const ref of podReferences(pod).filter((r) => !r.optional)) {
                 const key = `${ref.kind}|${ref.name}`;
                 grouped.set(key, [...(grouped.get(key) ?? []), ref]);
             }

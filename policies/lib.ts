@@ -43,6 +43,11 @@ export interface TierConfig {
     readonly tier: Tier;
 }
 
+/** A non-empty string, else undefined. */
+export function text(v: unknown): string | undefined {
+    return typeof v === "string" && v !== "" ? v : undefined;
+}
+
 /** A record view of an untyped value (props are plain JSON once deserialized). */
 export function rec(v: unknown): Record<string, unknown> {
     return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
@@ -194,6 +199,54 @@ export function containersOf(podSpec: Record<string, unknown>): ContainerRef[] {
     return out;
 }
 
+/** One object a pod spec reads by name (policies deployability `pod-references-resolve`, secrets `database-master-jobs-only`). */
+export interface PodReference {
+    readonly kind: "Secret" | "ConfigMap" | "ServiceAccount";
+    readonly name: string;
+    /** `optional: true` on the reference: the pod starts without the object. */
+    readonly optional: boolean;
+    /** Keys the reference reads; empty for a whole object (envFrom, a volume without items). */
+    readonly keys: readonly string[];
+    /** Where in the pod spec, for messages: `container app env DATABASE_PASSWORD`. */
+    readonly where: string;
+}
+
+/** Every reference a pod spec makes by name: env and envFrom, secret, configMap and projected volumes, the service account. */
+export function podReferences(pod: Record<string, unknown>): PodReference[] {
+    const out: PodReference[] = [];
+    const push = (kind: PodReference["kind"], ref: Record<string, unknown>, nameKey: string, keys: string[], where: string) => {
+        const name = text(ref[nameKey]);
+        if (name !== undefined) out.push({ kind, name, optional: ref.optional === true, keys, where });
+    };
+    for (const c of containersOf(pod)) {
+        for (const e of arr(c.spec.env).map(rec)) {
+            const from = rec(e.valueFrom);
+            const where = `${c.label} env ${text(e.name) ?? "?"}`;
+            for (const [field, kind] of [["secretKeyRef", "Secret"], ["configMapKeyRef", "ConfigMap"]] as const) {
+                const ref = rec(from[field]);
+                if (Object.keys(ref).length > 0) push(kind, ref, "name", strs([ref.key]), where);
+            }
+        }
+        for (const e of arr(c.spec.envFrom).map(rec)) {
+            if (Object.keys(rec(e.secretRef)).length > 0) push("Secret", rec(e.secretRef), "name", [], `${c.label} envFrom`);
+            if (Object.keys(rec(e.configMapRef)).length > 0) push("ConfigMap", rec(e.configMapRef), "name", [], `${c.label} envFrom`);
+        }
+    }
+    const itemKeys = (v: Record<string, unknown>) => strs(arr(v.items).map((i) => rec(i).key));
+    for (const v of arr(pod.volumes).map(rec)) {
+        const where = `volume ${text(v.name) ?? "?"}`;
+        if (Object.keys(rec(v.secret)).length > 0) push("Secret", rec(v.secret), "secretName", itemKeys(rec(v.secret)), where);
+        if (Object.keys(rec(v.configMap)).length > 0) push("ConfigMap", rec(v.configMap), "name", itemKeys(rec(v.configMap)), where);
+        for (const s of arr(rec(v.projected).sources).map(rec)) {
+            if (Object.keys(rec(s.secret)).length > 0) push("Secret", rec(s.secret), "name", itemKeys(rec(s.secret)), where);
+            if (Object.keys(rec(s.configMap)).length > 0) push("ConfigMap", rec(s.configMap), "name", itemKeys(rec(s.configMap)), where);
+        }
+    }
+    const sa = text(pod.serviceAccountName) ?? text(pod.serviceAccount);
+    if (sa !== undefined && sa !== "default") out.push({ kind: "ServiceAccount", name: sa, optional: false, keys: [], where: "serviceAccountName" });
+    return out;
+}
+
 /** One `service` backend of an Ingress: where it is (`defaultBackend`, `rule <host> path <path>`), the Service's name and its `port`. */
 export interface IngressBackend {
     readonly where: string;
@@ -204,7 +257,6 @@ export interface IngressBackend {
 /** Every `service` backend of an Ingress (its default backend and each rule's paths), in spec order. */
 export function ingressBackendsOf(props: Record<string, unknown>): IngressBackend[] {
     const spec = rec(props.spec);
-    const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
     const one = (where: string, b: Record<string, unknown>): IngressBackend[] => {
         const svc = rec(b.service);
         return Object.keys(svc).length === 0 ? [] : [{ where, name: text(svc.name), port: rec(svc.port) }];

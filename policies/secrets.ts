@@ -16,7 +16,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ResourceValidationArgs } from "@pulumi/policy";
-import { arr, containersOf, isKubernetesObjectType, k8sName, listText, LONG_RUNNING_KINDS, podSpecOfResource, rec, type LaunchpadResourcePolicy } from "./lib";
+import { arr, containersOf, isKubernetesObjectType, k8sName, listText, LONG_RUNNING_KINDS, podReferences, podSpecOfResource, rec, type LaunchpadResourcePolicy } from "./lib";
 import { DATABASE_SECRETS } from "./shared/delivery";
 
 export interface SecretsConfig {
@@ -155,20 +155,9 @@ export interface DatabaseMasterConfig {
     readonly masterSecretName: string;
 }
 
-/** Where a pod spec reads Secret `name`: env secretKeyRefs, envFrom secretRefs, secret volumes, each as a message part. */
+/** Where a pod spec reads Secret `name` (optional references included: the pod reads it when it exists), each place once, as a message part. */
 function secretReads(pod: Record<string, unknown>, name: string): string[] {
-    const out: string[] = [];
-    for (const c of containersOf(pod)) {
-        for (const e of arr(c.spec.env).map(rec)) {
-            if (rec(rec(e.valueFrom).secretKeyRef).name === name) out.push(`${c.label} env ${String(e.name)}`);
-        }
-        if (arr(c.spec.envFrom).some((f) => rec(rec(f).secretRef).name === name)) out.push(`${c.label} envFrom`);
-    }
-    for (const v of arr(pod.volumes).map(rec)) {
-        const projected = arr(rec(v.projected).sources).some((s) => rec(rec(s).secret).name === name);
-        if (rec(v.secret).secretName === name || projected) out.push(`volume ${String(v.name)}`);
-    }
-    return out;
+    return [...new Set(podReferences(pod).filter((r) => r.kind === "Secret" && r.name === name).map((r) => r.where))];
 }
 
 /**

@@ -86,6 +86,13 @@ describe("database-master-jobs-only (RDS User Guide, UsingWithRDS.MasterAccounts
         expect((await violations(databaseMasterJobsOnly, volume))[0]).toContain("(volume db)");
     });
 
+    it("an optional reference still reads it (the pod reads the Secret whenever it exists), unlike pod-references-resolve, which lets it go unresolved", async () => {
+        const optional = withInput(APP, "spec.template.spec.containers", [{ name: "app", env: [{ name: "DATABASE_PASSWORD", valueFrom: { secretKeyRef: { name: "database-connection", key: "password", optional: true } } }] }]);
+        expect(await violations(databaseMasterJobsOnly, optional)).toEqual([
+            "Deployment api-blue reads the database master user's Secret database-connection (container app env DATABASE_PASSWORD): connect as the application's user (Secret database-app-connection); only Jobs (migrations, dumps, the grants) take the master's.",
+        ]);
+    });
+
     it("the Secret's name is config: another master Secret name is what it looks for", async () => {
         expect(await violations(databaseMasterJobsOnly, APP, { masterSecretName: "database-app-connection" })).toHaveLength(1);
     });
