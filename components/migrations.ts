@@ -157,7 +157,10 @@ export interface RestoredPoint {
     readonly service?: string;
 }
 
-/** The recorded restore point a restore names, whichever service's migration took it; undefined when it names none. */
+/**
+ * The recorded restore point a restore names, whichever service's migration took it; undefined when it
+ * names none. One database serves every service, so the restore undoes every service's migrations from then on.
+ */
 export function restoredPoint(restore: RestoreConfig | undefined, record: SchemaRecord | undefined): RestoredPoint | undefined {
     for (const [service, r] of Object.entries(record ?? {})) {
         const time = (r?.migrations ?? []).find((m) => restores(restore, m))?.restorePoint?.time;
@@ -179,14 +182,6 @@ export function restoreCut(restore: RestoreConfig | undefined, record: SchemaRec
     // Config holds a point in time to "latest" or an ISO-8601 UTC time (config/database.ts restoreProblems).
     if (point !== undefined || restore?.kind !== "pointInTime" || restore.time === "latest") return point;
     return recordedInstance !== undefined && recordedInstance !== restoredInstance ? { time: restore.time } : undefined;
-}
-
-/**
- * The time of the recorded restore point a restore names, whichever service's migration took it.
- * One database serves every service, so the restore undoes every service's migrations from then on.
- */
-export function restoredTime(restore: RestoreConfig | undefined, record: SchemaRecord | undefined): string | undefined {
-    return restoredPoint(restore, record)?.time;
 }
 
 /**
@@ -566,12 +561,12 @@ export class SchemaGuard extends pulumi.ComponentResource {
         return pulumi.all([this.checked(service), base ?? service.activeColor]).apply(([, color]) => color);
     }
 
-    /** Where the tier takes restore points and the stack has a database: the snapshot's inputs. */
     /** {@link migrationInstances} of the service, for its migration Jobs. */
     instances(service: ServiceConfig): pulumi.Output<Record<string, string>> {
         return this.checked(service).apply((step) => migrationInstances(service, step, this.args.database?.restoredInstance));
     }
 
+    /** Where the tier takes restore points and the stack has a database: the snapshot's inputs. */
     restorePoint(service?: ServiceConfig): RestorePointArgs | undefined {
         const { safety, database, identifier } = this.args;
         if (!safety.restorePointBeforeMigration || database === undefined) {

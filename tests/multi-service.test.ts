@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { ALB_ACTIONS, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { releaseId } from "../components/blue-green-service";
-import { restoredTime } from "../components/migrations";
+import { restoredPoint } from "../components/migrations";
 import type { ServiceConfig } from "../config/services";
 import { RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
 import { evaluatePlan } from "../policies/evaluate";
@@ -226,8 +226,8 @@ describe("a restore of one service's restore point, with two services on the one
     const restoring = (snapshot: string) => `launchpad:database.restore.snapshot=${snapshot}`;
 
     it("names the time every service's later migrations are undone from", () => {
-        expect(restoredTime({ kind: "snapshot", snapshot: record.api.migrations[0].restorePoint.snapshot }, record)).toBe(at(20));
-        expect(restoredTime({ kind: "snapshot", snapshot: "some-other-snapshot" }, record)).toBeUndefined();
+        expect(restoredPoint({ kind: "snapshot", snapshot: record.api.migrations[0].restorePoint.snapshot }, record)?.time).toBe(at(20));
+        expect(restoredPoint({ kind: "snapshot", snapshot: "some-other-snapshot" }, record)).toBeUndefined();
     });
 
     // Restoring api's restore point takes the database to the 20th: admin's migration of the 25th
