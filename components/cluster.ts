@@ -20,7 +20,8 @@ import { accessEntrySuffix, managedPolicyArn, servicePrincipalPolicy } from "../
 import { encryptionKey } from "../lib/kms";
 import { parse as parseYaml } from "yaml";
 import { childTags, type Tags } from "../lib/tags";
-import { addonVersion, addonVersions, eksAddonArgs } from "./eks-addon";
+import { addonVersion, addonVersions, eksAddonArgs, VPC_CNI_NETWORK_POLICY } from "./eks-addon";
+import { namespacePolicies, type NetworkPolicyInputs } from "./network-policy";
 import { serviceAccountRole } from "./irsa";
 
 /** Control-plane logs land here; EKS would otherwise create it with no retention limit. */
@@ -190,7 +191,7 @@ export const CLUSTER_TYPE = "launchpad:cluster:Cluster";
 function kubernetesTarget(
     parent: pulumi.ComponentResource,
     name: string,
-    args: { kubeconfig: pulumi.Output<string>; clusterIdentifier: pulumi.Input<string>; apiReady: pulumi.Resource[]; namespace: string; albReadinessGates: boolean; namespaceChecked?: pulumi.Output<unknown> },
+    args: { kubeconfig: pulumi.Output<string>; clusterIdentifier: pulumi.Input<string>; apiReady: pulumi.Resource[]; namespace: string; albReadinessGates: boolean; namespaceChecked?: pulumi.Output<unknown>; networkPolicies?: NetworkPolicyInputs },
 ): { provider: k8s.Provider; namespace: pulumi.Output<string> } {
     const provider = new k8s.Provider(`${name}-k8s`, {
         kubeconfig: args.kubeconfig,
@@ -204,6 +205,13 @@ function kubernetesTarget(
         // Registered only once the name is checked: a new name replaces the Namespace delete-first.
         metadata: { name: args.namespaceChecked !== undefined ? args.namespaceChecked.apply(() => args.namespace) : args.namespace, labels: namespaceLabels(args.namespace, args.albReadinessGates) },
     }, { parent, provider });
+    // In the namespace by its Namespace's name, so each depends on it (preflight-namespace).
+    for (const p of args.networkPolicies !== undefined ? namespacePolicies(args.networkPolicies) : []) {
+        new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${p.name}`, {
+            metadata: { name: p.name, namespace: ns.metadata.name, labels: { [APP_LABELS.managedBy]: "pulumi" } },
+            spec: p.spec,
+        }, { parent, provider });
+    }
     return { provider, namespace: ns.metadata.name };
 }
 
@@ -373,6 +381,11 @@ export interface EksClusterArgs {
     readonly privateSubnetIds: pulumi.Input<string[]>;
     /** The same subnets one by one, in zone order: one node group in each (`nodeGroup.zones` of them). */
     readonly zoneSubnetIds: readonly pulumi.Input<string>[];
+    /**
+     * The application namespace's NetworkPolicies (components/network-policy.ts), which the VPC CNI
+     * add-on enforces. @default - none
+     */
+    readonly networkPolicies?: NetworkPolicyInputs;
 }
 
 /** Launchpad's own EKS cluster and, on it, the Provider and the application namespace. */
@@ -414,6 +427,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             // The AWS Load Balancer Controller runs here (components/platform.ts).
             albReadinessGates: true,
             namespaceChecked: args.namespaceChecked,
+            networkPolicies: args.networkPolicies,
         }));
         this.registerOutputs({ provides, namespace: this.namespace, ...parts });
     }
@@ -567,6 +581,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             addonName,
             addonVersion: addonVersion(this, args.config.version, addonName),
             serviceAccountRoleArn: cni.role.arn,
+            configurationValues: VPC_CNI_NETWORK_POLICY,
             tags: childTags(args.tags, `${name}-${addonName}`),
         }), { parent: this, dependsOn: [...cni.ready] });
     }
@@ -598,6 +613,11 @@ export interface ExistingClusterArgs {
      * @default - registered at once
      */
     readonly namespaceChecked?: pulumi.Output<unknown>;
+    /**
+     * The application namespace's NetworkPolicies, given only when the cluster declares it enforces them
+     * (`cluster.provides.networkPolicy`). @default - none
+     */
+    readonly networkPolicies?: NetworkPolicyInputs;
 }
 
 /** A team's existing cluster, reached through its kubeconfig: no cloud resources, only the Provider and the namespace. */
@@ -623,6 +643,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
             namespace: args.config.namespace,
             albReadinessGates: false,
             namespaceChecked: args.namespaceChecked,
+            networkPolicies: args.networkPolicies,
         }));
         this.registerOutputs({ provides, namespace: this.namespace, kubeconfig: this.kubeconfig });
     }

@@ -36,7 +36,46 @@ export interface EksAddonParts {
     readonly addonVersion: pulumi.Input<string>;
     /** The IRSA role of the add-on's service account. @default - none: the add-on needs no AWS permission */
     readonly serviceAccountRoleArn?: pulumi.Input<string>;
+    /** The add-on's configuration values, JSON its configuration schema accepts. @default - the add-on's defaults */
+    readonly configurationValues?: string;
     readonly tags: Record<string, pulumi.Input<string>>;
+}
+
+/**
+ * The VPC CNI's configuration: network policy enforcement on, so the namespace's NetworkPolicies
+ * (components/network-policy.ts) are enforced rather than ignored. The key and its string value are
+ * the EKS user guide's (awsdocs/amazon-eks-user-guide latest/ug/networking/eks-networking-add-ons.adoc
+ * at 4d52b4d0, "Step 4: Configure your cluster to use Kubernetes network policies", Amazon EKS add-on:
+ * `{ "enableNetworkPolicy": "true" }`). Standard mode (the default `NETWORK_POLICY_ENFORCING_MODE`):
+ * a new pod is open until its policies are programmed, moments after it starts; strict mode would
+ * deny every pod of the cluster, CoreDNS and the platform's controllers included, until a policy
+ * admits its traffic (same page, "Step 1"), which is the cluster owner's decision, not this stack's.
+ */
+export const VPC_CNI_NETWORK_POLICY = JSON.stringify({ enableNetworkPolicy: "true" });
+
+/**
+ * The oldest VPC CNI add-on with network policy: "Select a `v1.14.0-eksbuild.3` or later version"
+ * (same page, Step 4); "Version 1.14 or later of the Amazon VPC CNI plugin" (its prerequisites).
+ * The nodes' kernel must be 5.10 or later, which the EKS optimized Amazon Linux and Bottlerocket
+ * AMIs have (its "Minimum Linux kernel version"), and the BPF file system mounted, which every EKS
+ * AMI for 1.27 and later does (its Step 3): Launchpad's nodes run an EKS AMI on 1.35 or later.
+ */
+export const VPC_CNI_NETWORK_POLICY_MINIMUM = { major: 1, minor: 14, patch: 0, build: 3 } as const;
+
+/**
+ * Why a VPC CNI add-on version cannot enforce network policies, or undefined when it can or is not
+ * an add-on version at all (`vX.Y.Z-eksbuild.N`; the offline plan's placeholder for a version EKS
+ * resolves at deploy).
+ */
+export function vpcCniNetworkPolicyProblem(version: string): string | undefined {
+    const m = /^v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)$/.exec(version);
+    if (m === null) return undefined;
+    const got = m.slice(1).map(Number);
+    const min = VPC_CNI_NETWORK_POLICY_MINIMUM;
+    const want = [min.major, min.minor, min.patch, min.build];
+    const i = got.findIndex((g, k) => g !== want[k]);
+    if (i < 0 || got[i] > want[i]) return undefined;
+    return `vpc-cni ${version} cannot enforce NetworkPolicies: network policy needs v${min.major}.${min.minor}.${min.patch}-eksbuild.${min.build} or later (EKS user guide, "Restrict Pod network traffic with Kubernetes network policies")`;
 }
 
 /** One managed add-on, adopting what EKS itself installed on a new cluster. */
@@ -49,6 +88,7 @@ export function eksAddonArgs(p: EksAddonParts): aws.eks.AddonArgs {
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
         ...(p.serviceAccountRoleArn !== undefined ? { serviceAccountRoleArn: p.serviceAccountRoleArn } : {}),
+        ...(p.configurationValues !== undefined ? { configurationValues: p.configurationValues } : {}),
         tags: p.tags,
     };
 }
@@ -58,7 +98,14 @@ export function eksAddonArgs(p: EksAddonParts): aws.eks.AddonArgs {
  * default for this Kubernetes version (DescribeAddonVersions), which a preview shows.
  */
 export function addonVersion(parent: pulumi.Resource, kubernetesVersion: string, addonName: EksAddonName): pulumi.Input<string> {
-    return isVerifiedAddonPin(kubernetesVersion, addonName)
-        ? addonVersions(kubernetesVersion, parent)[addonName]
+    const version = isVerifiedAddonPin(kubernetesVersion, addonName)
+        ? pulumi.output(addonVersions(kubernetesVersion, parent)[addonName])
         : aws.eks.getAddonVersionOutput({ addonName, kubernetesVersion }, { parent }).version;
+    if (addonName !== "vpc-cni") return version;
+    // Checked once known: a resolved default too old to enforce the namespace's NetworkPolicies fails the preview.
+    return version.apply((v) => {
+        const problem = vpcCniNetworkPolicyProblem(v);
+        if (problem !== undefined) throw new pulumi.ResourceError(problem, parent);
+        return v;
+    });
 }

@@ -26,7 +26,7 @@ import type { DbEngine } from "../config/database";
 import { rdsCaBundleUrl } from "../config/region";
 import { APP_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
-import { retryDisruptedPods } from "../lib/workload";
+import { LOGICAL_BACKUP_APP, retryDisruptedPods } from "../lib/workload";
 import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
 import { ENGINE_IMAGES } from "../lib/versions";
@@ -462,7 +462,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`LogicalBackup ${name}: ${problem}`, this);
         }
         const k8sOpts = { parent: this, provider: args.k8sProvider };
-        const labels = { [APP_LABELS.name]: "launchpad-db-backup", [APP_LABELS.instance]: name, [APP_LABELS.managedBy]: "pulumi" };
+        const labels = { [APP_LABELS.name]: LOGICAL_BACKUP_APP, [APP_LABELS.instance]: name, [APP_LABELS.managedBy]: "pulumi" };
         const parts: JobContainerParts = { ...args, dbImage: engineImage(args.engine, args.engineVersion) };
 
         const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {

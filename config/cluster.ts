@@ -40,6 +40,31 @@ export const clusterAccessSchema = z.strictObject({
     namespaces: z.array(k8sName).min(1).optional(),
 });
 
+/**
+ * One source of traffic an existing cluster's NetworkPolicies must admit, as the policies name it: a
+ * namespace (its pods, by the `kubernetes.io/metadata.name` label Kubernetes sets on every namespace)
+ * or an IPv4 CIDR (an `ipBlock`).
+ */
+export const trafficSourceSchema = z.union([
+    z.strictObject({ namespace: k8sName }),
+    z.strictObject({ cidr: z.string().check((ctx) => {
+        const problem = cidrProblem(ctx.value, "10.0.0.0/16");
+        if (problem !== undefined) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
+    }) }),
+]);
+
+/**
+ * An existing cluster whose network plugin enforces NetworkPolicies (Calico, Cilium, the VPC CNI with
+ * `enableNetworkPolicy`), and where the traffic the stack's own policies admit comes from: Launchpad
+ * knows neither on a cluster it did not build.
+ */
+export const networkPolicyProvidesSchema = z.strictObject({
+    /** Where the ingress controller's or load balancer's requests to the services' pods come from. @default [] */
+    ingressFrom: z.array(trafficSourceSchema).default([]),
+    /** Where the team's Prometheus (observability.prometheusUrl) scrapes the pods from. @default [] */
+    scrapeFrom: z.array(trafficSourceSchema).default([]),
+});
+
 /** What an existing cluster provides that the stack's objects need (the preflight trusts this declaration). */
 export const clusterProvidesSchema = z.strictObject({
     /** Ingress classes with a controller running. */
@@ -52,6 +77,12 @@ export const clusterProvidesSchema = z.strictObject({
     metricsApi: z.boolean().default(false),
     /** The team's Prometheus scrapes the kubelets' cAdvisor (`container_*` metrics): the CPU and memory panels need it. */
     containerMetrics: z.boolean().default(false),
+    /**
+     * The cluster enforces NetworkPolicies, and where their sources are: the stack then gets the same
+     * default-deny ingress policies as on Launchpad's EKS (lib/network-policy.ts).
+     * @default - not enforced: the stack creates no NetworkPolicy (one the cluster ignores is false comfort)
+     */
+    networkPolicy: networkPolicyProvidesSchema.optional(),
 });
 
 export const ENDPOINT_ACCESS = ["private", "public"] as const;
@@ -97,7 +128,8 @@ export const clusterSchema = z.strictObject({
         "(default all five); namespace: the application namespace, never \"default\" or \"kube-*\" (default " +
         "\"<project>-<stack>\"); kubeconfig (secret): use an existing cluster instead of creating EKS, with " +
         "provides: what it already runs { ingressClasses, storageClasses, defaultStorageClass, metricsApi, " +
-        "containerMetrics (the team's Prometheus scrapes cAdvisor: the CPU and memory panels) } (default nothing).",
+        "containerMetrics (the team's Prometheus scrapes cAdvisor: the CPU and memory panels), networkPolicy (the cluster " +
+        "enforces NetworkPolicies: { ingressFrom, scrapeFrom }, each a list of { namespace } or { cidr } sources) } (default nothing).",
 });
 
 export type RawCluster = z.output<typeof clusterSchema>;
@@ -132,7 +164,13 @@ export interface ClusterProvides {
     readonly defaultStorageClass: boolean;
     readonly metricsApi: boolean;
     readonly containerMetrics: boolean;
+    /** Undefined: the cluster does not enforce NetworkPolicies (or does not say so). */
+    readonly networkPolicy?: NetworkPolicyProvides;
 }
+
+/** An existing cluster's traffic source, as declared: a namespace or a CIDR. */
+export type TrafficSource = z.output<typeof trafficSourceSchema>;
+export type NetworkPolicyProvides = z.output<typeof networkPolicyProvidesSchema>;
 
 /** The team brings its own cluster: no EKS resources, the Provider uses this kubeconfig. */
 export interface ExistingClusterConfig extends ClusterCommon {

@@ -18,6 +18,12 @@ import { parseImageRef, versionLabel } from "./image";
  */
 export const SMOKE_RUNNER_IMAGE = "node:24.19.0-alpine3.24";
 
+/**
+ * `app.kubernetes.io/name` of the logical backup's Jobs (dump, verify, recovery metrics): the
+ * Pushgateway's NetworkPolicy admits their pushes by it (components/network-policy.ts).
+ */
+export const LOGICAL_BACKUP_APP = "launchpad-db-backup";
+
 /** Port the Services expose; the pods' own port is the service's `port`. */
 export const SERVICE_PORT = 80;
 
