@@ -8,6 +8,7 @@ import { DEPLOYABILITY_POLICIES } from "./deployability";
 import { HYGIENE_POLICIES } from "./hygiene";
 import type { LaunchpadPolicy } from "./lib";
 import { NETWORK_POLICIES } from "./network";
+import { POD_TRAFFIC_POLICIES } from "./pod-traffic";
 import { SECRETS_POLICIES } from "./secrets";
 import { WORKLOAD_POLICIES } from "./workloads";
 
@@ -20,5 +21,6 @@ export const POLICIES: readonly LaunchpadPolicy[] = [
     ...DELIVERY_POLICIES,
     ...SECRETS_POLICIES,
     ...DEPLOYABILITY_POLICIES,
+    ...POD_TRAFFIC_POLICIES,
     ...HYGIENE_POLICIES,
 ];

@@ -98,7 +98,7 @@ const DEFAULT_INGRESS_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-
 const STS_AUDIENCE = "sts.amazonaws.com";
 const WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity";
 
-const TYPES = {
+export const TYPES = {
     namespace: "kubernetes:core/v1:Namespace",
     service: "kubernetes:core/v1:Service",
     secret: "kubernetes:core/v1:Secret",
@@ -129,16 +129,16 @@ function at(obj: Record<string, unknown>, path: string): unknown {
 }
 
 /** `kubernetes:apps/v1:Deployment` -> `Deployment`. */
-function kindOf(type: string): string {
+export function kindOf(type: string): string {
     return type.split(":").pop() ?? type;
 }
 
-function nameOf(r: PolicyResource): string {
+export function nameOf(r: PolicyResource): string {
     return text(rec(r.props.metadata).name) ?? r.name;
 }
 
 /** The namespace a namespaced object (or a Helm chart) goes to: its own, else its provider's default, else `default`. */
-function namespaceOf(r: PolicyResource): string {
+export function namespaceOf(r: PolicyResource): string {
     const own: unknown = isChart(r) ? r.props.namespace : rec(r.props.metadata).namespace;
     return text(own) ?? text(r.provider?.props.namespace) ?? "default";
 }
@@ -148,21 +148,21 @@ function isNamespaced(r: PolicyResource): boolean {
 }
 
 /** `Deployment launchpad-staging/api-blue`, `StorageClass gp3`, `Helm release pushgateway (chart prometheus-pushgateway)`. */
-function who(r: PolicyResource): string {
+export function who(r: PolicyResource): string {
     if (isChart(r)) return `Helm ${r.type === TYPES.helmChart ? "chart" : "release"} ${text(r.props.name) ?? r.name} (chart ${text(r.props.chart) ?? "?"})`;
     return isNamespaced(r) ? `${kindOf(r.type)} ${namespaceOf(r)}/${nameOf(r)}` : `${kindOf(r.type)} ${nameOf(r)}`;
 }
 
-function isChart(r: PolicyResource): boolean {
+export function isChart(r: PolicyResource): boolean {
     return r.type === TYPES.helmRelease || r.type === TYPES.helmChart;
 }
 
 /** A chart's name without its repository: `eks/aws-load-balancer-controller`, `oci://.../metrics-server` -> the last segment. */
-function chartName(r: PolicyResource): string {
+export function chartName(r: PolicyResource): string {
     return (text(r.props.chart) ?? "").split("/").pop() ?? "";
 }
 
-function charts(resources: readonly PolicyResource[]): PolicyResource[] {
+export function charts(resources: readonly PolicyResource[]): PolicyResource[] {
     return resources.filter(isChart);
 }
 
@@ -170,11 +170,11 @@ function addonNames(resources: readonly PolicyResource[]): Set<string> {
     return new Set(resources.filter((r) => r.type === TYPES.addon).map((r) => text(r.props.addonName) ?? ""));
 }
 
-function ofType(resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] {
+export function ofType(resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] {
     return resources.filter((r) => types.includes(r.type));
 }
 
-function byKind(resources: readonly PolicyResource[], kind: string): PolicyResource[] {
+export function byKind(resources: readonly PolicyResource[], kind: string): PolicyResource[] {
     return resources.filter((r) => isKubernetesObjectType(r.type) && kindOf(r.type) === kind);
 }
 
@@ -372,14 +372,14 @@ const ALB_TARGET_TYPE = ALB_ACTIONS.targetTypeAnnotation;
 const NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
 const LBC_SERVICE_CLASS = "service.k8s.aws/nlb";
 
-interface LabelRequirement {
+export interface LabelRequirement {
     readonly key: string;
     readonly operator: string;
     readonly values: readonly string[];
 }
 
 /** One Kubernetes label selector requirement (In, NotIn, Exists, DoesNotExist) against labels. */
-function meets(labels: Readonly<Record<string, string>>, r: LabelRequirement): boolean {
+export function meets(labels: Readonly<Record<string, string>>, r: LabelRequirement): boolean {
     const v = labels[r.key];
     switch (r.operator) {
         case "In": return v !== undefined && r.values.includes(v);
@@ -390,7 +390,7 @@ function meets(labels: Readonly<Record<string, string>>, r: LabelRequirement): b
     }
 }
 
-function requirements(v: unknown): LabelRequirement[] {
+export function requirements(v: unknown): LabelRequirement[] {
     return arr(v).map(rec).map((e) => ({ key: text(e.key) ?? "", operator: text(e.operator) ?? "", values: strs(e.values) }));
 }
 
@@ -419,14 +419,14 @@ function podWebhookScope(values: Record<string, unknown>): { namespace: (labels:
 }
 
 /** The labels of the pods a workload creates (its pod template's), or of a bare Pod. */
-function podLabelsOf(w: PolicyResource): Record<string, string> {
+export function podLabelsOf(w: PolicyResource): Record<string, string> {
     const spec = rec(w.props.spec);
     const template = kindOf(w.type) === "Pod" ? w.props : kindOf(w.type) === "CronJob" ? rec(rec(rec(spec.jobTemplate).spec).template) : rec(spec.template);
     return labelsOf(template);
 }
 
 /** True when the Service's selector (non-empty) matches the labels. */
-function selects(svc: PolicyResource, labels: Readonly<Record<string, string>>): boolean {
+export function selects(svc: PolicyResource, labels: Readonly<Record<string, string>>): boolean {
     const selector = Object.entries(rec(rec(svc.props.spec).selector));
     return selector.length > 0 && selector.every(([k, v]) => labels[k] === v);
 }

@@ -1,0 +1,187 @@
+/**
+ * The application namespace's NetworkPolicies (components/network-policy.ts): the builders' exact
+ * inputs per committed stack and on an existing cluster, the policies they make, their place in the
+ * plan (beside the Namespace, valid networking.k8s.io/v1 objects), and the VPC CNI add-on that
+ * enforces them on Launchpad's EKS.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { eksAddonArgs, VPC_CNI_NETWORK_POLICY, vpcCniNetworkPolicyProblem } from "../components/eks-addon";
+import { namespacePolicies, networkPolicyInputs, type NetworkPolicyInputs } from "../components/network-policy";
+import type { LaunchpadConfig } from "../config";
+import { loadConfigFor } from "./support/config";
+import { validateKubernetesObject } from "./support/k8s-schema";
+import { input, named, ofType, planStack } from "./support/plan";
+import { stagingConfig, tempProject } from "./support/project";
+
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const inputsOf = (c: LaunchpadConfig): NetworkPolicyInputs => networkPolicyInputs({ cluster: c.cluster, network: c.network, services: c.services, backend: c.observability.backend });
+
+describe("networkPolicyInputs: the sources, from config alone", () => {
+    // staging: 10.20.0.0/16 over 2 AZs; production: 10.10.0.0/16 over 3 (Pulumi.<stack>.yaml; components/network.ts planSubnets).
+    it("staging: the internet-facing ALB from the public subnets, the AMP scraper from the private ones", async () => {
+        expect(inputsOf(await loadConfigFor("staging"))).toEqual({
+            services: [{ name: "api", port: 8080, exposedFrom: [{ cidr: "10.20.224.0/22" }, { cidr: "10.20.228.0/22" }] }],
+            scrapeFrom: [{ cidr: "10.20.0.0/19" }, { cidr: "10.20.32.0/19" }],
+        });
+    });
+
+    it("production: the same over its three zones", async () => {
+        expect(inputsOf(await loadConfigFor("production"))).toEqual({
+            services: [{ name: "api", port: 8080, exposedFrom: [{ cidr: "10.10.224.0/22" }, { cidr: "10.10.228.0/22" }, { cidr: "10.10.232.0/22" }] }],
+            scrapeFrom: [{ cidr: "10.10.0.0/19" }, { cidr: "10.10.32.0/19" }, { cidr: "10.10.64.0/19" }],
+        });
+    });
+
+    it("an internal ALB sends from the private subnets (its discovery tag kubernetes.io/role/internal-elb); a team Prometheus scrapes from the VPC", async () => {
+        const c = await loadConfigFor("staging", ["launchpad:services.api.expose.ingress.scheme=internal", "launchpad:observability.prometheusUrl=https://prometheus.internal.example.com"]);
+        expect(inputsOf(c)).toEqual({
+            services: [{ name: "api", port: 8080, exposedFrom: [{ cidr: "10.20.0.0/19" }, { cidr: "10.20.32.0/19" }] }],
+            scrapeFrom: [{ cidr: "10.20.0.0/16" }],
+        });
+    });
+
+    it("a service exposed by nothing has no load balancer source", async () => {
+        const c = await loadConfigFor("staging", ["launchpad:services.api.expose={\"type\":\"ClusterIP\"}"]);
+        expect(inputsOf(c).services).toEqual([{ name: "api", port: 8080, exposedFrom: [] }]);
+    });
+});
+
+describe("namespacePolicies", () => {
+    const inputs: NetworkPolicyInputs = {
+        services: [{ name: "api", port: 8080, exposedFrom: [{ cidr: "10.20.224.0/22" }] }, { name: "worker", port: 9000, exposedFrom: [] }],
+        scrapeFrom: [{ namespace: "monitoring" }],
+    };
+
+    it("denies ingress by default, then admits each real source on its port only", () => {
+        expect(namespacePolicies(inputs)).toEqual([
+            { name: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } },
+            {
+                name: "api-serving",
+                spec: {
+                    podSelector: { matchLabels: { app: "api", "launchpad.dev/role": "workload" } },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        { from: [{ ipBlock: { cidr: "10.20.224.0/22" } }], ports: [{ protocol: "TCP", port: 8080 }] },
+                        { from: [{ podSelector: { matchLabels: { app: "api" }, matchExpressions: [{ key: "launchpad.dev/role", operator: "In", values: ["smoke-gate", "loadtest"] }] } }], ports: [{ protocol: "TCP", port: 8080 }] },
+                        { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+                    ],
+                },
+            },
+            {
+                name: "worker-serving",
+                spec: {
+                    podSelector: { matchLabels: { app: "worker", "launchpad.dev/role": "workload" } },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        { from: [{ podSelector: { matchLabels: { app: "worker" }, matchExpressions: [{ key: "launchpad.dev/role", operator: "In", values: ["smoke-gate", "loadtest"] }] } }], ports: [{ protocol: "TCP", port: 9000 }] },
+                        { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9000 }] },
+                    ],
+                },
+            },
+            {
+                name: "pushgateway",
+                spec: {
+                    podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus-pushgateway", "app.kubernetes.io/instance": "pushgateway" } },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            from: [
+                                { podSelector: { matchExpressions: [{ key: "launchpad.dev/role", operator: "In", values: ["smoke-gate", "loadtest"] }] } },
+                                { podSelector: { matchLabels: { "app.kubernetes.io/name": "launchpad-db-backup" } } },
+                            ],
+                            ports: [{ protocol: "TCP", port: 9091 }],
+                        },
+                        { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9091 }] },
+                    ],
+                },
+            },
+            {
+                name: "kube-state-metrics",
+                spec: {
+                    podSelector: { matchLabels: { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/instance": "kube-state-metrics" } },
+                    policyTypes: ["Ingress"],
+                    ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 8080 }] }],
+                },
+            },
+        ]);
+    });
+
+    it("with no scrape source, kube-state-metrics admits nothing (an empty from would admit everyone)", () => {
+        const ksm = namespacePolicies({ ...inputs, scrapeFrom: [] }).find((p) => p.name === "kube-state-metrics");
+        expect(ksm?.spec.ingress).toEqual([]);
+    });
+});
+
+describe("the committed stacks' plans", () => {
+    it.each(["staging", "production"])("%s: four NetworkPolicies in the application namespace, each taking it from the Namespace, each valid networking.k8s.io/v1", async (stack) => {
+        const p = await planStack(stack);
+        const policies = ofType(p, NETPOL);
+        const built = namespacePolicies(inputsOf(await loadConfigFor(stack)));
+        expect(policies.map((r) => r.name).sort()).toEqual(built.map((b) => `launchpad-${stack}-cluster-netpol-${b.name}`).sort());
+        expect(built.map((b) => b.name)).toEqual(["default-deny-ingress", "api-serving", "pushgateway", "kube-state-metrics"]);
+        for (const b of built) expect(input(named(p, `launchpad-${stack}-cluster-netpol-${b.name}`), "spec")).toEqual(b.spec);
+        const namespace = named(p, `launchpad-${stack}-cluster-namespace`);
+        for (const r of policies) {
+            expect(input(r, "metadata.namespace")).toBe(`launchpad-${stack}`);
+            expect(r.dependencies).toContain(namespace.urn);
+            expect(() => validateKubernetesObject(r)).not.toThrow();
+        }
+    });
+
+    it("enables network policy on the VPC CNI add-on, with the EKS user guide's key and string value", async () => {
+        const p = await planStack("staging");
+        expect(input(named(p, "launchpad-staging-cluster-vpc-cni"), "configurationValues")).toBe('{"enableNetworkPolicy":"true"}');
+        expect(JSON.parse(VPC_CNI_NETWORK_POLICY)).toEqual({ enableNetworkPolicy: "true" });
+    });
+});
+
+describe("an existing cluster", () => {
+    const KUBECONFIG = { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" };
+    const PROVIDES = { ingressClasses: ["alb"], defaultStorageClass: true, metricsApi: true };
+    const silent = tempProject("shop", stagingConfig({ "launchpad:cluster": { kubeconfig: KUBECONFIG, provides: PROVIDES } }));
+    const declared = tempProject("shop", stagingConfig({
+        "launchpad:cluster": { kubeconfig: KUBECONFIG, provides: { ...PROVIDES, networkPolicy: { ingressFrom: [{ namespace: "ingress-nginx" }], scrapeFrom: [{ cidr: "10.0.0.0/16" }] } } },
+        "launchpad:services": { web: { releases: { blue: { image: "ghcr.io/launchpad-test/web:1.0.0" }, green: { image: "ghcr.io/launchpad-test/web:1.0.1" } }, expose: { ingress: { host: "web.example.org", className: "nginx" } } } },
+        "launchpad:observability": { prometheusUrl: "https://prometheus.shop.example.org" },
+    }));
+    afterAll(() => {
+        silent.dispose();
+        declared.dispose();
+    });
+
+    it("that declares no enforcement gets no NetworkPolicy: a policy it ignores would be false comfort", async () => {
+        const p = await planStack("shop", [], { root: silent.root });
+        expect(ofType(p, NETPOL)).toEqual([]);
+    });
+
+    it("that declares it gets the policies, admitting the sources it names", async () => {
+        const p = await planStack("shop", [], { root: declared.root });
+        expect(ofType(p, NETPOL).map((r) => input(r, "metadata.name")).sort()).toEqual(["default-deny-ingress", "kube-state-metrics", "pushgateway", "web-serving"]);
+        expect(input(named(p, "launchpad-shop-cluster-netpol-web-serving"), "spec.ingress")).toEqual([
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+            { from: [{ podSelector: { matchLabels: { app: "web" }, matchExpressions: [{ key: "launchpad.dev/role", operator: "In", values: ["smoke-gate", "loadtest"] }] } }], ports: [{ protocol: "TCP", port: 8080 }] },
+            { from: [{ ipBlock: { cidr: "10.0.0.0/16" } }], ports: [{ protocol: "TCP", port: 8080 }] },
+        ]);
+    });
+});
+
+describe("the VPC CNI version that can enforce them (EKS user guide: v1.14.0-eksbuild.3 or later)", () => {
+    it.each([
+        ["v1.14.0-eksbuild.3", undefined],
+        ["v1.14.1-eksbuild.1", undefined],
+        ["v1.21.1-eksbuild.7", undefined],
+        ["v2.0.0-eksbuild.1", undefined],
+        ["v1.14.0-eksbuild.2", "vpc-cni v1.14.0-eksbuild.2 cannot enforce NetworkPolicies: network policy needs v1.14.0-eksbuild.3 or later (EKS user guide, \"Restrict Pod network traffic with Kubernetes network policies\")"],
+        ["v1.13.4-eksbuild.1", "vpc-cni v1.13.4-eksbuild.1 cannot enforce NetworkPolicies: network policy needs v1.14.0-eksbuild.3 or later (EKS user guide, \"Restrict Pod network traffic with Kubernetes network policies\")"],
+        // The offline plan's stand-in for a version EKS resolves at deploy: checked once resolved.
+        ["eks-default-for-1.36", undefined],
+    ])("%s", (version, problem) => {
+        expect(vpcCniNetworkPolicyProblem(version)).toBe(problem);
+    });
+
+    it("eksAddonArgs passes configuration values through, and leaves them out when none are given", () => {
+        const base = { clusterName: "c", addonName: "vpc-cni" as const, addonVersion: "v1.21.1-eksbuild.7", tags: {} };
+        expect(eksAddonArgs({ ...base, configurationValues: VPC_CNI_NETWORK_POLICY }).configurationValues).toBe('{"enableNetworkPolicy":"true"}');
+        expect("configurationValues" in eksAddonArgs(base)).toBe(false);
+    });
+});
