@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EKS_ADDON_NAMES, EKS_ADDON_UNVERIFIED, EKS_ADDON_VERSIONS, type EksAddonName } from "../lib/versions";
+import { EKS_ADDON_NAMES, EKS_ADDON_UNVERIFIED, EKS_ADDON_VERSIONS, vpcCniNetworkPolicyProblem, type EksAddonName } from "../lib/versions";
 
 /** Add-ons the cluster creates with itself, before any node (components/cluster.ts). */
 export const BEFORE_NODES_ADDONS: readonly EksAddonName[] = ["vpc-cni"];
@@ -52,31 +52,6 @@ export interface EksAddonParts {
  * admits its traffic (same page, "Step 1"), which is the cluster owner's decision, not this stack's.
  */
 export const VPC_CNI_NETWORK_POLICY = JSON.stringify({ enableNetworkPolicy: "true" });
-
-/**
- * The oldest VPC CNI add-on with network policy: "Select a `v1.14.0-eksbuild.3` or later version"
- * (same page, Step 4); "Version 1.14 or later of the Amazon VPC CNI plugin" (its prerequisites).
- * The nodes' kernel must be 5.10 or later, which the EKS optimized Amazon Linux and Bottlerocket
- * AMIs have (its "Minimum Linux kernel version"), and the BPF file system mounted, which every EKS
- * AMI for 1.27 and later does (its Step 3): Launchpad's nodes run an EKS AMI on 1.35 or later.
- */
-export const VPC_CNI_NETWORK_POLICY_MINIMUM = { major: 1, minor: 14, patch: 0, build: 3 } as const;
-
-/**
- * Why a VPC CNI add-on version cannot enforce network policies, or undefined when it can or is not
- * an add-on version at all (`vX.Y.Z-eksbuild.N`; the offline plan's placeholder for a version EKS
- * resolves at deploy).
- */
-export function vpcCniNetworkPolicyProblem(version: string): string | undefined {
-    const m = /^v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)$/.exec(version);
-    if (m === null) return undefined;
-    const got = m.slice(1).map(Number);
-    const min = VPC_CNI_NETWORK_POLICY_MINIMUM;
-    const want = [min.major, min.minor, min.patch, min.build];
-    const i = got.findIndex((g, k) => g !== want[k]);
-    if (i < 0 || got[i] > want[i]) return undefined;
-    return `vpc-cni ${version} cannot enforce NetworkPolicies: network policy needs v${min.major}.${min.minor}.${min.patch}-eksbuild.${min.build} or later (EKS user guide, "Restrict Pod network traffic with Kubernetes network policies")`;
-}
 
 /** One managed add-on, adopting what EKS itself installed on a new cluster. */
 export function eksAddonArgs(p: EksAddonParts): aws.eks.AddonArgs {

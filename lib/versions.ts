@@ -146,6 +146,33 @@ export const EKS_ADDON_UNVERIFIED: readonly { readonly version: string; readonly
 ];
 
 /**
+ * The oldest VPC CNI add-on with network policy: "Select a `v1.14.0-eksbuild.3` or later version"
+ * (EKS user guide, awsdocs/amazon-eks-user-guide latest/ug/networking/eks-networking-add-ons.adoc at
+ * 4d52b4d0, "Step 4: Configure your cluster to use Kubernetes network policies"); "Version 1.14 or later of the Amazon VPC CNI plugin" (its "Prerequisites").
+ * The nodes' kernel must be 5.10 or later, which the EKS optimized Amazon Linux and Bottlerocket
+ * AMIs have (its "Minimum Linux kernel version"), and the BPF file system mounted, which every EKS
+ * AMI for 1.27 and later does (its Step 3): Launchpad's nodes run the EKS optimized Amazon Linux
+ * 2023 AMI (`nodeGroup.amiType`) on 1.35 or later.
+ */
+export const VPC_CNI_NETWORK_POLICY_MINIMUM = { major: 1, minor: 14, patch: 0, build: 3 } as const;
+
+/**
+ * Why a VPC CNI add-on version cannot enforce network policies, or undefined when it can or is not
+ * an add-on version at all (`vX.Y.Z-eksbuild.N`; the offline plan's placeholder for a version EKS
+ * resolves at deploy).
+ */
+export function vpcCniNetworkPolicyProblem(version: string): string | undefined {
+    const m = /^v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)$/.exec(version);
+    if (m === null) return undefined;
+    const got = m.slice(1).map(Number);
+    const min = VPC_CNI_NETWORK_POLICY_MINIMUM;
+    const want = [min.major, min.minor, min.patch, min.build];
+    const i = got.findIndex((g, k) => g !== want[k]);
+    if (i < 0 || got[i] > want[i]) return undefined;
+    return `vpc-cni ${version} cannot enforce NetworkPolicies: network policy needs v${min.major}.${min.minor}.${min.patch}-eksbuild.${min.build} or later (EKS user guide, "Restrict Pod network traffic with Kubernetes network policies")`;
+}
+
+/**
  * Default cluster version: the newest minor in standard support on 2026-12-02 that
  * {@link EKS_ADDON_VERSIONS} covers (1.34 leaves standard support that very day).
  */

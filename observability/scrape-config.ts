@@ -12,6 +12,7 @@
 import { stringify } from "yaml";
 import type { AppMetricsConfig } from "../config";
 import { SELECTOR_LABELS } from "../lib/delivery";
+import { SCRAPE_ANNOTATIONS } from "../lib/kubernetes";
 import { SCRAPE_INTERVAL_SECONDS } from "./catalogue";
 
 /** The Kubernetes user the scraper's service-linked role is mapped to (an EKS access entry). */
@@ -21,13 +22,11 @@ export const SCRAPER_USER = "aps-collector-user";
 export const EXPORTER_SERVICES = { kubeStateMetrics: "kube-state-metrics", pushgateway: "pushgateway" } as const;
 
 /**
- * The pod annotations a pod asks to be scraped with: the `prometheus.io/*` convention that the
- * Prometheus chart's own `kubernetes-pods` job reads too (prometheus-community/helm-charts
- * charts/prometheus/values.yaml, chart 29.27.0), so a cluster's own Prometheus finds the same pods.
- * The one spelling: the pods that set them (BlueGreenService, the Pushgateway) and the job below
- * that reads them back take them from here.
+ * The pod scrape annotations (`prometheus.io/*`), owned by policies/shared/kubernetes.ts so the
+ * NetworkPolicy preflight reads the same spelling; the pods that set them and the job below that
+ * reads them back take them from here.
  */
-export const SCRAPE_ANNOTATIONS = { scrape: "prometheus.io/scrape", port: "prometheus.io/port", path: "prometheus.io/path" } as const;
+export { SCRAPE_ANNOTATIONS };
 
 /** The annotations asking for a scrape of `port`, at `path` when given (else the job's default, /metrics). */
 export function scrapeAnnotations(port: number, path?: string): Record<string, string> {

@@ -4,6 +4,7 @@
  */
 import { placeholderLine, type Placeholder } from "../config/placeholders";
 import { ANNOTATIONS, SELECTOR_LABELS } from "../lib/delivery";
+import { VPC_CNI_NETWORK_POLICY_MINIMUM } from "../lib/versions";
 import type { Plan, PlannedResource } from "./engine";
 import { unresolvedAddonMinor } from "./mocks";
 import type { Json } from "./values";
@@ -52,9 +53,14 @@ const SUMMARIES: Record<string, Summary> = {
         return [kv("zone", zones.join(",")), kv("instances", list(i.instanceTypes).map(str).join(",")), `size=${str(s.minSize)}..${str(s.maxSize)} (desired ${str(s.desiredSize)})`, kv("capacity", i.capacityType), kv("ami", i.amiType)];
     },
     // The version a reviewer checks first; one with no verified pin is EKS's default, read at deploy time.
+    // Network policy on the VPC CNI: the version that can enforce it, checked once EKS resolves its default.
     "aws:eks/addon:Addon": (i) => {
         const minor = typeof i.addonVersion === "string" ? unresolvedAddonMinor(i.addonVersion) : undefined;
-        return [minor !== undefined ? `version=resolved at deploy (EKS's default for ${minor})` : kv("version", i.addonVersion)];
+        const min = VPC_CNI_NETWORK_POLICY_MINIMUM;
+        const networkPolicy = typeof i.configurationValues === "string" && /"enableNetworkPolicy"\s*:\s*"true"/.test(i.configurationValues)
+            ? [`networkPolicy=on (needs v${min.major}.${min.minor}.${min.patch}-eksbuild.${min.build} or later${minor !== undefined ? ", checked when resolved" : ""})`]
+            : [];
+        return [minor !== undefined ? `version=resolved at deploy (EKS's default for ${minor})` : kv("version", i.addonVersion), ...networkPolicy];
     },
     "kubernetes:core/v1:Namespace": (i) => [kv("name", obj(i.metadata).name)],
     "pulumi:pulumi:StackReference": (i) => [kv("stack", i.name)],

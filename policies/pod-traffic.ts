@@ -33,14 +33,15 @@ import { byKind, charts, chartName, kindOf, meets, namespaceOf, nameOf, ofType, 
 import { arr, listText, num, podSpecOf, rec, strs, text, type LaunchpadStackPolicy } from "./lib";
 import { parseAlbAction } from "./shared/alb";
 import { contains, parseCidr, type Cidr } from "./shared/cidr";
-import { ALB_ACTIONS } from "./shared/delivery";
+import { ALB_ACTIONS, APP_LABELS, ROLE_LABEL, SELECTOR_LABELS } from "./shared/delivery";
+import { SCRAPE_ANNOTATIONS } from "./shared/kubernetes";
 
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const SCRAPER = "aws:amp/scraper:Scraper";
 const VPC = "aws:ec2/vpc:Vpc";
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
-const SCRAPE_ANNOTATION = "prometheus.io/scrape";
-const SCRAPE_PORT_ANNOTATION = "prometheus.io/port";
+const SCRAPE_ANNOTATION = SCRAPE_ANNOTATIONS.scrape;
+const SCRAPE_PORT_ANNOTATION = SCRAPE_ANNOTATIONS.port;
 /** The AWS Load Balancer Controller's subnet discovery tags by scheme (controller v3.5.0 docs/deploy/subnet_discovery.md). */
 const ELB_ROLE_TAGS = { "internet-facing": "kubernetes.io/role/elb", internal: "kubernetes.io/role/internal-elb" } as const;
 
@@ -125,7 +126,7 @@ export const CHART_SERVICES: Readonly<Record<string, (release: string, values: R
         const svc = rec(v.service);
         return {
             service: fullname(release, "prometheus-pushgateway", v),
-            podLabels: { "app.kubernetes.io/name": given(v.nameOverride) ?? "prometheus-pushgateway", "app.kubernetes.io/instance": release, ...strings(v.podLabels) },
+            podLabels: { [APP_LABELS.name]: given(v.nameOverride) ?? "prometheus-pushgateway", [APP_LABELS.instance]: release, ...strings(v.podLabels) },
             podAnnotations: strings(v.podAnnotations),
             serviceAnnotations: strings(svc.annotations),
             ports: [{ name: text(svc.portName) ?? "http", port: num(svc.port) ?? 9091, containerPort: 9091, containerPortName: "metrics" }],
@@ -136,7 +137,7 @@ export const CHART_SERVICES: Readonly<Record<string, (release: string, values: R
         const serviceAnnotations: Record<string, string> = v.prometheusScrape === false ? {} : { [SCRAPE_ANNOTATION]: "true" };
         return {
             service: fullname(release, "kube-state-metrics", v),
-            podLabels: { "app.kubernetes.io/name": given(v.nameOverride) ?? "kube-state-metrics", "app.kubernetes.io/instance": release, ...strings(v.podLabels) },
+            podLabels: { [APP_LABELS.name]: given(v.nameOverride) ?? "kube-state-metrics", [APP_LABELS.instance]: release, ...strings(v.podLabels) },
             podAnnotations: strings(v.podAnnotations),
             serviceAnnotations,
             ports: [{ name: "http", port, containerPort: port, containerPortName: "http" }],
@@ -316,7 +317,7 @@ function loadBalancerFlows(resources: readonly PolicyResource[], services: reado
         if (!ownVpc) {
             sources = declaredFrom(what);
         } else if ((annotations[ALB_ACTIONS.targetTypeAnnotation] ?? "instance") === "ip") {
-            const scheme = annotations["alb.ingress.kubernetes.io/scheme"] === "internal" ? "internal" : "internet-facing";
+            const scheme = annotations[ALB_ACTIONS.schemeAnnotation] === "internal" ? "internal" : "internet-facing";
             const tag = ELB_ROLE_TAGS[scheme];
             const cidrs = subnetCidrs(resources, (s) => rec(s.props.tags)[tag] !== undefined);
             sources = [{ kind: "addresses", cidrs, what: `${what} (${scheme}: the subnets tagged ${tag}, ${listText(cidrs)})` }];
@@ -447,7 +448,7 @@ function keeps(job: { relabels: readonly Relabel[] }, meta: Readonly<Record<stri
 /** The pods of a workload scraped at `port` (a scrape by pod, not through a Service). */
 function podTarget(w: PolicyResource, port: number): Target {
     const c = containerPorts(w).find((cp) => cp.number === port);
-    return { what: `port ${port} of the pods of ${who(w)} (scraped by pod)`, urn: w.urn, namespace: namespaceOf(w), pods: [{ labels: podLabelsOf(w), owner: who(w), port: { number: port, ...(c?.name !== undefined ? { name: c.name } : {}) } }] };
+    return { what: `port ${port} of the pods of ${who(w)}, scraped by pod,`, urn: w.urn, namespace: namespaceOf(w), pods: [{ labels: podLabelsOf(w), owner: who(w), port: { number: port, ...(c?.name !== undefined ? { name: c.name } : {}) } }] };
 }
 
 /** A chart's pods scraped by their annotations (`podAnnotations` with a port). */
@@ -459,7 +460,7 @@ function chartPodTargets(resources: readonly PolicyResource[]): Target[] {
         const port = Number(s.podAnnotations[SCRAPE_PORT_ANNOTATION]);
         if (s.podAnnotations[SCRAPE_ANNOTATION] !== "true" || !Number.isInteger(port)) return [];
         const named = s.ports.find((p) => p.containerPort === port);
-        return [{ what: `port ${port} of the pods of ${who(c)} (scraped by pod)`, urn: c.urn, namespace: namespaceOf(c), pods: [{ labels: s.podLabels, owner: who(c), port: { number: port, ...(named !== undefined ? { name: named.containerPortName } : {}) } }] }];
+        return [{ what: `port ${port} of the pods of ${who(c)}, scraped by pod,`, urn: c.urn, namespace: namespaceOf(c), pods: [{ labels: s.podLabels, owner: who(c), port: { number: port, ...(named !== undefined ? { name: named.containerPortName } : {}) } }] }];
     });
 }
 
@@ -584,7 +585,7 @@ function admitted(policies: readonly PolicyResource[], namespace: string, pod: T
 
 function sourceText(source: Source): string {
     if (source.kind === "addresses") return source.cidrs.length > 0 ? `an ipBlock for each of ${listText(source.cidrs)}` : "the source (declare it first)";
-    const labels = source.labels === undefined ? "" : ` podSelector ${Object.entries(source.labels).filter(([k]) => k === "app" || k === "launchpad.dev/role" || k === "app.kubernetes.io/name").map(([k, v]) => `${k}=${v}`).join(",")}`;
+    const labels = source.labels === undefined ? "" : ` podSelector ${Object.entries(source.labels).filter(([k]) => k === SELECTOR_LABELS.app || k === ROLE_LABEL || k === APP_LABELS.name).map(([k, v]) => `${k}=${v}`).join(",")}`;
     return `namespace ${source.namespace}${labels}`;
 }
 

@@ -179,6 +179,8 @@ describe.each([
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "OVERWRITE",
             serviceAccountRoleArn: named(p, `${name}-vpc-cni-role`).state.arn,
+            // Network policy on: the namespace's NetworkPolicies are enforced (components/eks-addon.ts VPC_CNI_NETWORK_POLICY).
+            configurationValues: '{"enableNetworkPolicy":"true"}',
             tags: tags(`${name}-vpc-cni`),
         });
         expect(input(addon, "addonVersion")).toBe(stack === "production" ? "eks-default-for-1.35" : "eks-default-for-1.36");

@@ -5,7 +5,8 @@
  * enforces them on Launchpad's EKS.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { eksAddonArgs, VPC_CNI_NETWORK_POLICY, vpcCniNetworkPolicyProblem } from "../components/eks-addon";
+import { eksAddonArgs, VPC_CNI_NETWORK_POLICY } from "../components/eks-addon";
+import { EKS_ADDON_VERSIONS, vpcCniNetworkPolicyProblem } from "../lib/versions";
 import { namespacePolicies, networkPolicyInputs, type NetworkPolicyInputs } from "../components/network-policy";
 import type { LaunchpadConfig } from "../config";
 import { loadConfigFor } from "./support/config";
@@ -177,6 +178,10 @@ describe("the VPC CNI version that can enforce them (EKS user guide: v1.14.0-eks
         ["eks-default-for-1.36", undefined],
     ])("%s", (version, problem) => {
         expect(vpcCniNetworkPolicyProblem(version)).toBe(problem);
+    });
+
+    it("every vpc-cni value lib/versions.ts pins (used or for reference) is new enough", () => {
+        for (const pins of Object.values(EKS_ADDON_VERSIONS)) expect(vpcCniNetworkPolicyProblem(pins["vpc-cni"])).toBeUndefined();
     });
 
     it("eksAddonArgs passes configuration values through, and leaves them out when none are given", () => {

@@ -150,6 +150,8 @@ const SHARED_COUNTS = {
     // The colors' smoke gates and the database grants.
     "kubernetes:batch/v1:Job": 3,
     "kubernetes:networking.k8s.io/v1:Ingress": 1,
+    // The application namespace's default deny and its allows (components/network-policy.ts).
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 4,
     // Observability: AMP and its scraper's access, the exporters' charts, Grafana as code.
     "launchpad:observability:Observability": 1,
     // The platform baseline: add-ons, a default StorageClass, four charts with their IRSA roles, log groups;
@@ -203,7 +205,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(206);
+        expect(doc.resources).toHaveLength(210);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -297,7 +299,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 206 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 210 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -342,7 +344,7 @@ describe("exit codes and human output", () => {
         // scripts/plan.ts's main calls; a second process under tsx cost 2.6 CPU seconds for the same text.
         const fromSources = await cli(["--stack", "production", "--json"]);
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(223);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(227);
         // The bundle plans what the sources plan: the same document, byte for byte.
         expect(fromSources.code).toBe(0);
         expect(ok.stdout).toBe(fromSources.stdout);

@@ -1,5 +1,5 @@
 /**
- * The pod scrape annotations have one owner (observability/scrape-config.ts SCRAPE_ANNOTATIONS) and
+ * The pod scrape annotations have one owner (SCRAPE_ANNOTATIONS, policies/shared/kubernetes.ts, which observability/scrape-config.ts re-exports) and
  * the two sides agree: what a planned pod sets is what the scrape job's relabelling reads back.
  * Checked by running the planned `kubernetes-pods` job's relabel_configs over the labels Prometheus's
  * Kubernetes discovery gives the planned pod, with Prometheus's own rules:

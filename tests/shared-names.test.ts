@@ -78,7 +78,7 @@ describe("one owner for every shared name, in the source", () => {
         ["Kubernetes recommended labels (app.kubernetes.io/*)", /app\.kubernetes\.io\//, ["policies/shared/delivery.ts"]],
         // restore-point.ts: the snapshot tag holding a restore point's time, an AWS tag read back only there.
         ["Launchpad's own label, annotation and tag keys (launchpad.dev/*)", /launchpad\.dev\//, ["components/restore-point.ts", "policies/shared/delivery.ts"]],
-        ["the pod scrape annotations Prometheus reads (prometheus.io/*)", /prometheus\.io\//, ["observability/scrape-config.ts"]],
+        ["the pod scrape annotations Prometheus reads (prometheus.io/*)", /prometheus\.io\//, ["policies/shared/kubernetes.ts"]],
         // The Ingress the BlueGreenService writes; the weighted-actions prefix that rollback and the pack read.
         ["the ALB Ingress annotations (alb.ingress.kubernetes.io/*)", /alb\.ingress\.kubernetes\.io\//, ["components/blue-green-service.ts", "policies/shared/delivery.ts"]],
         ["the Cluster Autoscaler's pod annotations (cluster-autoscaler.kubernetes.io/*)", /cluster-autoscaler\.kubernetes\.io\//, ["lib/workload.ts"]],

@@ -24,3 +24,12 @@ export const READINESS_GATE_INJECT_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inj
  * running Jobs an update would replace by it.
  */
 export const REPLACE_UNREADY_ANNOTATION = "pulumi.com/replaceUnready";
+
+/**
+ * The pod annotations a pod asks to be scraped with: the `prometheus.io/*` convention that the
+ * Prometheus chart's own `kubernetes-pods` job reads too (prometheus-community/helm-charts
+ * charts/prometheus/values.yaml, chart 29.27.0), so a cluster's own Prometheus finds the same pods.
+ * The one spelling: the pods that set them (BlueGreenService, the Pushgateway), the scrape job that
+ * reads them back (observability/scrape-config.ts) and the NetworkPolicy preflight (policies/pod-traffic.ts).
+ */
+export const SCRAPE_ANNOTATIONS = { scrape: "prometheus.io/scrape", port: "prometheus.io/port", path: "prometheus.io/path" } as const;

@@ -1,0 +1,203 @@
+/**
+ * The NetworkPolicy preflight (policies/pod-traffic.ts) on saved plans (`npm run policy -- --plan`):
+ * the committed staging plan passes; an edit that drops an allow rule, narrows one, or takes the
+ * enforcement away is caught with exit 3, naming the Service, the port and the source (or the
+ * policy nothing enforces). And on an existing cluster: the sources it declares, or the gap when it
+ * declares none.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluatePolicies, type Violation } from "../policies/evaluate";
+import { POD_TRAFFIC_POLICIES } from "../policies/pod-traffic";
+import { planCli } from "../scripts/plan";
+import { policyCli } from "../scripts/policy";
+import { planStack } from "./support/plan";
+import { stagingConfig, tempProject } from "./support/project";
+import { scratchDir } from "./support/scratch";
+
+interface DocResource {
+    urn: string;
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+}
+interface PlanDocument {
+    resources: DocResource[];
+    [key: string]: unknown;
+}
+interface Rule {
+    from: Record<string, unknown>[];
+    ports: { protocol: string; port: number }[];
+}
+
+const dir = scratchDir("launchpad-pod-traffic-");
+const STAGING = "urn:pulumi:staging::launchpad::launchpad:environment:Environment$";
+const NETPOL = `${STAGING}launchpad:cluster:Cluster$kubernetes:networking.k8s.io/v1:NetworkPolicy::launchpad-staging-cluster-netpol-`;
+const URNS = {
+    bluePreview: `${STAGING}launchpad:delivery:BlueGreenService$kubernetes:core/v1:Service::launchpad-staging-api-blue-preview`,
+    greenPreview: `${STAGING}launchpad:delivery:BlueGreenService$kubernetes:core/v1:Service::launchpad-staging-api-green-preview`,
+    pushgateway: `${STAGING}launchpad:observability:Observability$kubernetes:helm.sh/v3:Release::launchpad-staging-observability-pushgateway`,
+    kubeStateMetrics: `${STAGING}launchpad:observability:Observability$kubernetes:helm.sh/v3:Release::launchpad-staging-observability-kube-state-metrics`,
+};
+const ALB = "the load balancer of Ingress launchpad-staging/api (internet-facing: the subnets tagged kubernetes.io/role/elb, 10.20.224.0/22 and 10.20.228.0/22)";
+
+let base: PlanDocument;
+beforeAll(async () => {
+    const r = await planCli(["--stack", "staging", "--json"]);
+    if (r.code !== 0) throw new Error(`the staging plan failed (exit ${r.code}): ${r.stderr}`);
+    base = JSON.parse(r.stdout) as PlanDocument;
+});
+
+/** The base with `edit` applied, saved, and checked by `npm run policy -- --plan <file> --json`: this file's two policies' violations, and the exit code. */
+async function check(edit: (doc: PlanDocument) => void = () => undefined): Promise<{ code: number; violations: Violation[] }> {
+    const doc = structuredClone(base);
+    edit(doc);
+    const file = join(dir, `plan-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(doc));
+    const r = await policyCli(["--plan", file, "--stack", "staging", "--json"]);
+    expect(r.stderr).toBe("");
+    const all = (JSON.parse(r.stdout) as { policy: { violations: Violation[] } }).policy.violations;
+    return { code: r.code, violations: all.filter((v) => v.policy.startsWith("preflight-network-policy")) };
+}
+
+/** The ingress rules of NetworkPolicy `name` in the edited document. */
+const rulesOf = (doc: PlanDocument, name: string): Rule[] => {
+    const r = doc.resources.find((x) => x.urn === `${NETPOL}${name}`);
+    if (r === undefined) throw new Error(`no NetworkPolicy ${name} in the plan`);
+    return (r.inputs.spec as { ingress: Rule[] }).ingress;
+};
+const vpcCni = (doc: PlanDocument): DocResource => {
+    const r = doc.resources.find((x) => x.type === "aws:eks/addon:Addon" && x.inputs.addonName === "vpc-cni");
+    if (r === undefined) throw new Error("no vpc-cni add-on in the plan");
+    return r;
+};
+const admits = (urn: string, message: string): Violation => ({ policy: "preflight-network-policy-admits", level: "mandatory", urn, message });
+const gap = (target: string, source: string, pods: string, port: number, rule: string) =>
+    `${target} is reached by ${source}, but no NetworkPolicy of namespace launchpad-staging admits that to the pods of ${pods} on container port ${port}: add an ingress rule from ${rule} on port ${port} to a policy that selects them.`;
+const POLICY_NAMES = ["default-deny-ingress", "kube-state-metrics", "pushgateway", "api-serving"];
+
+describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging plan", () => {
+    it("passes: exit 0, no violation", async () => {
+        expect(await check()).toEqual({ code: 0, violations: [] });
+    });
+
+    it("catches the VPC CNI add-on without network policy enabled: each policy is enforced by nothing, exit 3", async () => {
+        const why = 'the VPC CNI add-on launchpad-staging-cluster-vpc-cni does not enable network policy (its configurationValues have no enableNetworkPolicy "true"), so it admits all traffic whatever the policy says: set configurationValues to {"enableNetworkPolicy":"true"} (EKS user guide, "Restrict Pod network traffic with Kubernetes network policies")';
+        expect(await check((doc) => void delete vpcCni(doc).inputs.configurationValues)).toEqual({
+            code: 3,
+            violations: POLICY_NAMES.map((n) => ({ policy: "preflight-network-policy-enforced", level: "mandatory", urn: `${NETPOL}${n}`, message: `NetworkPolicy launchpad-staging/${n} is enforced by nothing: ${why}.` })),
+        });
+    });
+
+    it("catches enableNetworkPolicy \"false\" the same way", async () => {
+        const r = await check((doc) => void (vpcCni(doc).inputs.configurationValues = '{"enableNetworkPolicy":"false"}'));
+        expect([r.code, r.violations.map((v) => v.policy)]).toEqual([3, POLICY_NAMES.map(() => "preflight-network-policy-enforced")]);
+    });
+
+    it("catches a dropped smoke-gate rule: each preview Service, port and gate Job named, exit 3", async () => {
+        expect(await check((doc) => void rulesOf(doc, "api-serving").splice(1, 1))).toEqual({
+            code: 3,
+            violations: (["blue", "green"] as const).map((c) => admits(c === "blue" ? URNS.bluePreview : URNS.greenPreview, gap(
+                `port http (80) of Service launchpad-staging/api-${c}`,
+                `the pods of Job launchpad-staging/api-${c}-gate-${c === "blue" ? "23d4dc7680" : "ade091a664"} (given http://api-${c}.launchpad-staging.svc...:80)`,
+                `Deployment launchpad-staging/api-${c}`, 8080,
+                "namespace launchpad-staging podSelector app=api,app.kubernetes.io/name=api,launchpad.dev/role=smoke-gate",
+            ))),
+        });
+    });
+
+    it("catches the ALB rule dropped, or narrowed to one of its two subnets: exit 3", async () => {
+        const expected = {
+            code: 3,
+            violations: (["blue", "green"] as const).map((c) => admits(c === "blue" ? URNS.bluePreview : URNS.greenPreview, gap(
+                `port http (80) of Service launchpad-staging/api-${c}`, ALB, `Deployment launchpad-staging/api-${c}`, 8080, "an ipBlock for each of 10.20.224.0/22 and 10.20.228.0/22",
+            ))),
+        };
+        expect(await check((doc) => void rulesOf(doc, "api-serving").splice(0, 1))).toEqual(expected);
+        expect(await check((doc) => void rulesOf(doc, "api-serving")[0].from.splice(1, 1))).toEqual(expected);
+    });
+
+    it("catches the rule on the Service's port (80) instead of the container port the pods listen on (8080): the load balancer, the gates and the scrape, exit 3", async () => {
+        const r = await check((doc) => {
+            for (const rule of rulesOf(doc, "api-serving")) rule.ports = [{ protocol: "TCP", port: 80 }];
+        });
+        expect(r.code).toBe(3);
+        expect(r.violations.map((v) => v.message.split(", but ")[0])).toEqual([
+            `port http (80) of Service launchpad-staging/api-blue is reached by ${ALB}`,
+            `port http (80) of Service launchpad-staging/api-green is reached by ${ALB}`,
+            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-gate-23d4dc7680 (given http://api-blue.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-gate-ade091a664 (given http://api-green.launchpad-staging.svc...:80)",
+            "port 8080 of the pods of Deployment launchpad-staging/api-blue, scraped by pod, is reached by the managed scraper launchpad-staging-observability-scraper (its subnets, 10.20.0.0/19 and 10.20.32.0/19)",
+            "port 8080 of the pods of Deployment launchpad-staging/api-green, scraped by pod, is reached by the managed scraper launchpad-staging-observability-scraper (its subnets, 10.20.0.0/19 and 10.20.32.0/19)",
+        ]);
+    });
+
+    it("catches the Pushgateway closed to the Jobs that push: every backup CronJob and gate Job named, exit 3", async () => {
+        const r = await check((doc) => void rulesOf(doc, "pushgateway").splice(0, 1));
+        const backup = "namespace launchpad-staging podSelector app.kubernetes.io/name=launchpad-db-backup";
+        const gate = "namespace launchpad-staging podSelector app=api,app.kubernetes.io/name=api,launchpad.dev/role=smoke-gate";
+        const target = "port http (9091) of Service launchpad-staging/pushgateway";
+        const pods = "Helm release pushgateway (chart prometheus-pushgateway)";
+        const given = (w: string) => `the pods of ${w} (given http://pushgateway.launchpad-staging.svc...:9091)`;
+        expect(r).toEqual({
+            code: 3,
+            violations: [
+                admits(URNS.pushgateway, gap(target, given("CronJob launchpad-staging/launchpad-staging-logical-backup-metrics"), pods, 9091, backup)),
+                admits(URNS.pushgateway, gap(target, given("CronJob launchpad-staging/launchpad-staging-logical-backup-verify-c3f0edf2"), pods, 9091, backup)),
+                admits(URNS.pushgateway, gap(target, given("CronJob launchpad-staging/launchpad-staging-logical-backup-dump-52604fb2"), pods, 9091, backup)),
+                admits(URNS.pushgateway, gap(target, given("Job launchpad-staging/api-blue-gate-23d4dc7680"), pods, 9091, gate)),
+                admits(URNS.pushgateway, gap(target, given("Job launchpad-staging/api-green-gate-ade091a664"), pods, 9091, gate)),
+            ],
+        });
+    });
+
+    it("catches kube-state-metrics closed to the managed scraper: exit 3", async () => {
+        expect(await check((doc) => void rulesOf(doc, "kube-state-metrics").splice(0))).toEqual({
+            code: 3,
+            violations: [admits(URNS.kubeStateMetrics, gap(
+                "port http (8080) of Service launchpad-staging/kube-state-metrics",
+                "the managed scraper launchpad-staging-observability-scraper (its subnets, 10.20.0.0/19 and 10.20.32.0/19)",
+                "Helm release kube-state-metrics (chart kube-state-metrics)", 8080, "an ipBlock for each of 10.20.0.0/19 and 10.20.32.0/19",
+            ))],
+        });
+    });
+
+    it("a pod no policy selects is open: dropping the default deny and kube-state-metrics' policy leaves it reachable", async () => {
+        expect(await check((doc) => {
+            doc.resources = doc.resources.filter((r) => r.urn !== `${NETPOL}default-deny-ingress` && r.urn !== `${NETPOL}kube-state-metrics`);
+        })).toEqual({ code: 0, violations: [] });
+    });
+});
+
+describe("on an existing cluster, the sources it declares", () => {
+    const KUBECONFIG = { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" };
+    const project = (networkPolicy: Record<string, unknown>) => tempProject("shop", stagingConfig({
+        "launchpad:cluster": { kubeconfig: KUBECONFIG, provides: { ingressClasses: ["nginx"], defaultStorageClass: true, metricsApi: true, networkPolicy } },
+        "launchpad:services": { web: { releases: { blue: { image: "ghcr.io/launchpad-test/web:1.0.0" }, green: { image: "ghcr.io/launchpad-test/web:1.0.1" } }, expose: { ingress: { host: "web.example.org", className: "nginx" } } } },
+        "launchpad:observability": { prometheusUrl: "https://prometheus.shop.example.org" },
+    }));
+    const declared = project({ ingressFrom: [{ namespace: "ingress-nginx" }], scrapeFrom: [{ namespace: "monitoring" }] });
+    const silent = project({});
+    afterAll(() => {
+        declared.dispose();
+        silent.dispose();
+    });
+    const violations = async (root: string) => evaluatePolicies(await planStack("shop", [], { root }), {}, { policies: POD_TRAFFIC_POLICIES });
+
+    it("declared: enforced by the cluster, and the ingress controller's and Prometheus' namespaces admitted", async () => {
+        expect(await violations(declared.root)).toEqual([]);
+    });
+
+    it("declared with no source: the live Service's load balancer and every scrape target are reported as gaps", async () => {
+        const v = await violations(silent.root);
+        expect(v.every((x) => x.policy === "preflight-network-policy-admits")).toBe(true);
+        expect([...new Set(v.map((x) => x.message.split(", but ")[0]))]).toEqual([
+            "port http (80) of Service launchpad-shop/web is reached by the load balancer of Ingress launchpad-shop/web, which the existing cluster declares no source for (provides.networkPolicy.ingressFrom)",
+            "port 8080 of the pods of Deployment launchpad-shop/web-blue, scraped by pod, is reached by the team's Prometheus, which the existing cluster declares no source for (provides.networkPolicy.scrapeFrom)",
+            "port 8080 of the pods of Deployment launchpad-shop/web-green, scraped by pod, is reached by the team's Prometheus, which the existing cluster declares no source for (provides.networkPolicy.scrapeFrom)",
+            "port 9091 of the pods of Helm release pushgateway (chart prometheus-pushgateway), scraped by pod, is reached by the team's Prometheus, which the existing cluster declares no source for (provides.networkPolicy.scrapeFrom)",
+            "port http (8080) of Service launchpad-shop/kube-state-metrics is reached by the team's Prometheus, which the existing cluster declares no source for (provides.networkPolicy.scrapeFrom)",
+        ]);
+    });
+});
