@@ -25,6 +25,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { EksClusterConfig, ExistingClusterConfig, NetworkConfig, ServiceConfig } from "../config";
+import type { TrafficSource } from "../config/cluster";
 import { APP_LABELS, ROLE_LABEL, ROLES, SELECTOR_LABELS } from "../lib/delivery";
 import { LOGICAL_BACKUP_APP } from "../lib/workload";
 import { EXPORTER_SERVICES } from "../observability/scrape-config";
@@ -188,9 +189,11 @@ export function networkPolicyInputs(c: {
     const exposed = (s: ServiceConfig): boolean => s.expose.ingress !== undefined || s.expose.type === "LoadBalancer";
     if (cluster.mode === "existing") {
         const declared = cluster.provides.networkPolicy;
+        // The schema holds exactly one of the two (config/cluster.ts trafficSourceSchema).
+        const peers = (list: readonly TrafficSource[] | undefined): TrafficPeer[] => (list ?? []).map((p) => (p.cidr !== undefined ? { cidr: p.cidr } : { namespace: p.namespace ?? "" }));
         return {
-            services: c.services.map((s) => ({ name: s.name, port: s.port, exposedFrom: exposed(s) ? [...(declared?.ingressFrom ?? [])] : [] })),
-            scrapeFrom: c.backend.kind === "prometheus" ? [...(declared?.scrapeFrom ?? [])] : [],
+            services: c.services.map((s) => ({ name: s.name, port: s.port, exposedFrom: exposed(s) ? peers(declared?.ingressFrom) : [] })),
+            scrapeFrom: c.backend.kind === "prometheus" ? peers(declared?.scrapeFrom) : [],
         };
     }
     const subnets = planSubnets(c.network.cidr, c.network.azCount);

@@ -45,13 +45,17 @@ export const clusterAccessSchema = z.strictObject({
  * namespace (its pods, by the `kubernetes.io/metadata.name` label Kubernetes sets on every namespace)
  * or an IPv4 CIDR (an `ipBlock`).
  */
-export const trafficSourceSchema = z.union([
-    z.strictObject({ namespace: k8sName }),
-    z.strictObject({ cidr: z.string().check((ctx) => {
+export const trafficSourceSchema = z.strictObject({
+    namespace: k8sName.optional(),
+    cidr: z.string().check((ctx) => {
         const problem = cidrProblem(ctx.value, "10.0.0.0/16");
         if (problem !== undefined) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
-    }) }),
-]);
+    }).optional(),
+}).check((ctx) => {
+    if ((ctx.value.namespace === undefined) === (ctx.value.cidr === undefined)) {
+        ctx.issues.push({ code: "custom", input: ctx.value, message: "expected exactly one of { namespace: <namespace> } or { cidr: <IPv4 CIDR> }" });
+    }
+});
 
 /**
  * An existing cluster whose network plugin enforces NetworkPolicies (Calico, Cilium, the VPC CNI with

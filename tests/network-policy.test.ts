@@ -9,7 +9,7 @@ import { eksAddonArgs, VPC_CNI_NETWORK_POLICY } from "../components/eks-addon";
 import { EKS_ADDON_VERSIONS, vpcCniNetworkPolicyProblem } from "../lib/versions";
 import { namespacePolicies, networkPolicyInputs, type NetworkPolicyInputs } from "../components/network-policy";
 import type { LaunchpadConfig } from "../config";
-import { loadConfigFor } from "./support/config";
+import { loadConfigFor, problemsOf } from "./support/config";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { input, named, ofType, planStack } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
@@ -188,5 +188,32 @@ describe("the VPC CNI version that can enforce them (EKS user guide: v1.14.0-eks
         const base = { clusterName: "c", addonName: "vpc-cni" as const, addonVersion: "v1.21.1-eksbuild.7", tags: {} };
         expect(eksAddonArgs({ ...base, configurationValues: VPC_CNI_NETWORK_POLICY }).configurationValues).toBe('{"enableNetworkPolicy":"true"}');
         expect("configurationValues" in eksAddonArgs(base)).toBe(false);
+    });
+});
+
+describe("launchpad:cluster.provides.networkPolicy: each source is a namespace or a CIDR, and the errors say which", () => {
+    const problems = (networkPolicy: unknown): readonly string[] => problemsOf({
+        project: "launchpad",
+        stack: "shop",
+        secretKeys: new Set<string>(),
+        offlinePlan: true,
+        values: {
+            "aws:region": "us-east-1",
+            "launchpad:tier": "staging",
+            "launchpad:drRegion": "us-west-2",
+            "launchpad:cluster": { kubeconfig: "apiVersion: v1", provides: { networkPolicy } },
+            "launchpad:services": { web: { releases: { blue: { image: "ghcr.io/launchpad-test/web:1.0.0" }, green: { image: "ghcr.io/launchpad-test/web:1.0.1" } } } },
+        },
+    }).filter((p) => p.includes("networkPolicy"));
+    const key = "launchpad:cluster.provides.networkPolicy.ingressFrom[0]";
+
+    it.each([
+        [{ ingressFrom: [{ namespace: "ingress-nginx" }], scrapeFrom: [{ cidr: "10.0.0.0/16" }] }, []],
+        [{ ingressFrom: [{ cidr: "10.0.0.1/16" }] }, [`${key}.cidr: received "10.0.0.1/16"; expected an IPv4 CIDR with its network address (host bits zero), such as "10.0.0.0/16"`]],
+        [{ ingressFrom: [{ namespace: "Bad_NS" }] }, [`${key}.namespace: received "Bad_NS"; expected a DNS-1123 label (lower-case letters, digits, '-')`]],
+        [{ ingressFrom: [{}] }, [`${key}: received {}; expected exactly one of { namespace: <namespace> } or { cidr: <IPv4 CIDR> }`]],
+        [{ ingressFrom: [{ namespace: "a", cidr: "10.0.0.0/8" }] }, [`${key}: received {"namespace":"a","cidr":"10.0.0.0/8"}; expected exactly one of { namespace: <namespace> } or { cidr: <IPv4 CIDR> }`]],
+    ] as const)("%j", (networkPolicy, expected) => {
+        expect(problems(networkPolicy)).toEqual(expected);
     });
 });
