@@ -5,27 +5,14 @@
  * policy nothing enforces). And on an existing cluster: the sources it declares, or the gap when it
  * declares none.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluatePolicies, type Violation } from "../policies/evaluate";
 import { POD_TRAFFIC_POLICIES } from "../policies/pod-traffic";
-import { planCli } from "../scripts/plan";
-import { policyCli } from "../scripts/policy";
 import { planStack } from "./support/plan";
+import { checkSaved, savedPlan, type DocResource, type PlanDocument } from "./support/saved-plan";
 import { stagingConfig, tempProject } from "./support/project";
 import { scratchDir } from "./support/scratch";
 
-interface DocResource {
-    urn: string;
-    type: string;
-    name: string;
-    inputs: Record<string, unknown>;
-}
-interface PlanDocument {
-    resources: DocResource[];
-    [key: string]: unknown;
-}
 interface Rule {
     from: Record<string, unknown>[];
     ports: { protocol: string; port: number }[];
@@ -44,21 +31,13 @@ const ALB = "the load balancer of Ingress launchpad-staging/api (internet-facing
 
 let base: PlanDocument;
 beforeAll(async () => {
-    const r = await planCli(["--stack", "staging", "--json"]);
-    if (r.code !== 0) throw new Error(`the staging plan failed (exit ${r.code}): ${r.stderr}`);
-    base = JSON.parse(r.stdout) as PlanDocument;
+    base = await savedPlan("staging");
 });
 
-/** The base with `edit` applied, saved, and checked by `npm run policy -- --plan <file> --json`: this file's two policies' violations, and the exit code. */
-async function check(edit: (doc: PlanDocument) => void = () => undefined): Promise<{ code: number; violations: Violation[] }> {
-    const doc = structuredClone(base);
-    edit(doc);
-    const file = join(dir, `plan-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(file, JSON.stringify(doc));
-    const r = await policyCli(["--plan", file, "--stack", "staging", "--json"]);
-    expect(r.stderr).toBe("");
-    const all = (JSON.parse(r.stdout) as { policy: { violations: Violation[] } }).policy.violations;
-    return { code: r.code, violations: all.filter((v) => v.policy.startsWith("preflight-network-policy")) };
+/** The base with `edit` applied, saved and checked by `npm run policy -- --plan <file> --json`: the exit code and this file's two policies' violations. */
+async function check(edit?: (doc: PlanDocument) => void): Promise<{ code: number; violations: Violation[] }> {
+    const r = await checkSaved(base, dir, edit);
+    return { code: r.code, violations: r.violations.filter((v) => v.policy.startsWith("preflight-network-policy")) };
 }
 
 /** The ingress rules of NetworkPolicy `name` in the edited document. */

@@ -10,24 +10,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Violation } from "../policies/evaluate";
 import { planCli } from "../scripts/plan";
 import { policyCli } from "../scripts/policy";
+import { checkSaved, savedPlan, type DocResource, type PlanDocument } from "./support/saved-plan";
 import { scratchDir } from "./support/scratch";
-
-/** The `npm run plan -- --json` document, as far as these tests read and edit it. */
-interface PlanDocument {
-    stack: string;
-    resources: DocResource[];
-    [key: string]: unknown;
-}
-
-interface DocResource {
-    urn: string;
-    type: string;
-    name: string;
-    inputs: Record<string, unknown>;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    arn: string | null;
-}
 
 const dir = scratchDir("launchpad-preflight-");
 // Every resource below is under the Environment component: the engine qualifies the type by the whole chain.
@@ -49,21 +33,11 @@ const URNS = {
 
 let base: PlanDocument;
 beforeAll(async () => {
-    const r = await planCli(["--stack", "staging", "--json"]);
-    if (r.code !== 0) throw new Error(`the staging plan failed (exit ${r.code}): ${r.stderr}`);
-    base = JSON.parse(r.stdout) as PlanDocument;
+    base = await savedPlan("staging");
 });
 
 /** The base with `edit` applied, saved, and checked by `npm run policy -- --plan <file> --json`. */
-async function check(edit: (doc: PlanDocument) => void = () => undefined): Promise<{ code: number; violations: Violation[] }> {
-    const doc = structuredClone(base);
-    edit(doc);
-    const file = join(dir, `plan-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(file, JSON.stringify(doc));
-    const r = await policyCli(["--plan", file, "--stack", "staging", "--json"]);
-    expect(r.stderr).toBe("");
-    return { code: r.code, violations: (JSON.parse(r.stdout) as { policy: { violations: Violation[] } }).policy.violations };
-}
+const check = (edit?: (doc: PlanDocument) => void) => checkSaved(base, dir, edit);
 
 const byUrn = (doc: PlanDocument, urn: string): DocResource => {
     const r = doc.resources.find((x) => x.urn === urn);
