@@ -420,9 +420,28 @@ function podWebhookScope(values: Record<string, unknown>): { namespace: (labels:
 
 /** The labels of the pods a workload creates (its pod template's), or of a bare Pod. */
 export function podLabelsOf(w: PolicyResource): Record<string, string> {
+    return labelsOf(podTemplateOf(w));
+}
+
+/** The pod template of a workload (a CronJob's Job's), or a bare Pod itself. */
+export function podTemplateOf(w: PolicyResource): Record<string, unknown> {
     const spec = rec(w.props.spec);
-    const template = kindOf(w.type) === "Pod" ? w.props : kindOf(w.type) === "CronJob" ? rec(rec(rec(spec.jobTemplate).spec).template) : rec(spec.template);
-    return labelsOf(template);
+    return kindOf(w.type) === "Pod" ? w.props : kindOf(w.type) === "CronJob" ? rec(rec(rec(spec.jobTemplate).spec).template) : rec(spec.template);
+}
+
+/** The Services an Ingress routes to, by name: its backends, and a `use-annotation` backend's forward target groups. */
+export function ingressServiceNames(ing: PolicyResource): string[] {
+    const annotations = labelsOf(ing.props, "annotations");
+    return ingressBackendsOf(ing.props).flatMap((b) => {
+        if (b.port.name !== ALB_ACTIONS.useAnnotation) return b.name === undefined ? [] : [b.name];
+        const action = parseAlbAction(annotations[`${ALB_ACTIONS.annotationPrefix}${b.name ?? ""}`] ?? "{}");
+        return action.kind === "forward" ? action.groups.flatMap((g) => (g.serviceName === undefined ? [] : [g.serviceName])) : [];
+    });
+}
+
+/** An Ingress's class: `spec.ingressClassName`, else the legacy annotation; undefined for the default class. */
+export function ingressClassOf(ing: PolicyResource): string | undefined {
+    return text(rec(ing.props.spec).ingressClassName) ?? labelsOf(ing.props, "annotations")["kubernetes.io/ingress.class"];
 }
 
 /** True when the Service's selector (non-empty) matches the labels. */
@@ -450,14 +469,9 @@ function ipTargetServices(resources: readonly PolicyResource[], namespace: strin
     const out = new Map<PolicyResource, string>();
     for (const ing of byKind(resources, "Ingress").filter((i) => namespaceOf(i) === namespace)) {
         const annotations = labelsOf(ing.props, "annotations");
-        const cls = text(rec(ing.props.spec).ingressClassName) ?? annotations["kubernetes.io/ingress.class"];
+        const cls = ingressClassOf(ing);
         if (cls === undefined || !classes.has(cls)) continue;
-        const names = ingressBackendsOf(ing.props).flatMap((b) => {
-            if (b.port.name !== ALB_ACTIONS.useAnnotation) return b.name === undefined ? [] : [b.name];
-            const action = parseAlbAction(annotations[`${ALB_ACTIONS.annotationPrefix}${b.name ?? ""}`] ?? "{}");
-            return action.kind === "forward" ? action.groups.flatMap((g) => (g.serviceName === undefined ? [] : [g.serviceName])) : [];
-        });
-        for (const name of names) {
+        for (const name of ingressServiceNames(ing)) {
             const svc = services.get(name);
             const type = svc === undefined ? undefined : labelsOf(svc.props, "annotations")[ALB_TARGET_TYPE] ?? annotations[ALB_TARGET_TYPE] ?? defaultType;
             if (svc !== undefined && type === "ip" && !out.has(svc)) out.set(svc, `a backend of ${who(ing)}`);

@@ -29,9 +29,8 @@
  * in CHART_SERVICES, from their templates and values.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { byKind, charts, chartName, kindOf, meets, namespaceOf, nameOf, ofType, podLabelsOf, requirements, TYPES, who } from "./deployability";
+import { byKind, charts, chartName, ingressClassOf, ingressServiceNames, INGRESS_CONTROLLER_CHARTS, meets, namespaceOf, nameOf, ofType, podLabelsOf, podTemplateOf, requirements, TYPES, who } from "./deployability";
 import { arr, listText, num, podSpecOf, rec, strs, text, type LaunchpadStackPolicy } from "./lib";
-import { parseAlbAction } from "./shared/alb";
 import { contains, parseCidr, type Cidr } from "./shared/cidr";
 import { ALB_ACTIONS, APP_LABELS, ROLE_LABEL, SELECTOR_LABELS } from "./shared/delivery";
 import { SCRAPE_ANNOTATIONS } from "./shared/kubernetes";
@@ -163,11 +162,6 @@ interface ServiceView {
     readonly ports: readonly { readonly name: string | undefined; readonly port: number; readonly pods: readonly TargetPods[] }[];
 }
 
-function podTemplateOf(w: PolicyResource): Record<string, unknown> {
-    const spec = rec(w.props.spec);
-    return kindOf(w.type) === "Pod" ? w.props : kindOf(w.type) === "CronJob" ? rec(rec(rec(spec.jobTemplate).spec).template) : rec(spec.template);
-}
-
 function containerPorts(w: PolicyResource): { number: number; name?: string }[] {
     const pod = podSpecOf(w.type, w.props) ?? {};
     return arr(pod.containers).flatMap((c) => arr(rec(c).ports)).map(rec).flatMap((p) => {
@@ -255,21 +249,6 @@ function nodeCidrs(resources: readonly PolicyResource[]): string[] {
     return [...new Set(ofType(resources, TYPES.nodeGroup).flatMap((n) => dependencyCidrs(n, "subnetIds")))];
 }
 
-/** The Services an Ingress routes to: direct backends and a forward action's target groups. */
-function ingressServices(ing: PolicyResource): string[] {
-    const annotations = strings(rec(ing.props.metadata).annotations);
-    const spec = rec(ing.props.spec);
-    const backends = [rec(spec.defaultBackend), ...arr(spec.rules).flatMap((r) => arr(rec(rec(r).http).paths).map((p) => rec(rec(p).backend)))];
-    return backends.flatMap((b) => {
-        const svc = rec(b.service);
-        const name = text(svc.name);
-        if (name === undefined) return [];
-        if (text(rec(svc.port).name) !== ALB_ACTIONS.useAnnotation) return [name];
-        const action = parseAlbAction(annotations[`${ALB_ACTIONS.annotationPrefix}${name}`] ?? "{}");
-        return action.kind === "forward" ? action.groups.flatMap((g) => (g.serviceName === undefined ? [] : [g.serviceName])) : [];
-    });
-}
-
 /** What some traffic reaches: a Service's port (or a pod's, for a scrape by pod), and the pods behind it. */
 interface Target {
     /** `port 80 of Service launchpad-staging/api-blue`, for messages. */
@@ -310,13 +289,24 @@ function loadBalancerFlows(resources: readonly PolicyResource[], services: reado
         // Nothing declared: a source no rule can name, so the gap is reported.
         return list.length > 0 ? list : [{ kind: "addresses", cidrs: [], what: `${what}, which the existing cluster declares no source for (provides.networkPolicy.ingressFrom)` }];
     };
+    // Which planned controller serves each class: the AWS Load Balancer Controller's ALB, or another chart's pods.
+    const controllers = new Map<string, PolicyResource>();
+    for (const c of charts(resources)) {
+        const cls = INGRESS_CONTROLLER_CHARTS[chartName(c)]?.ingressClass(rec(c.props.values));
+        if (cls !== undefined) controllers.set(cls.name, c);
+    }
     for (const ing of byKind(resources, "Ingress")) {
         const annotations = strings(rec(ing.props.metadata).annotations);
         const what = `the load balancer of ${who(ing)}`;
+        const controller = controllers.get(ingressClassOf(ing) ?? "");
         let sources: Source[];
-        if (!ownVpc) {
+        if (controller === undefined) {
+            // No planned controller: an existing cluster's (declared), or none (preflight-ingress-controller's to report).
+            if (ownVpc) continue;
             sources = declaredFrom(what);
-        } else if ((annotations[ALB_ACTIONS.targetTypeAnnotation] ?? "instance") === "ip") {
+        } else if (chartName(controller) !== "aws-load-balancer-controller") {
+            sources = [{ kind: "pods", namespace: namespaceOf(controller), labels: undefined, what: `the ingress controller of ${who(ing)} (${who(controller)}, namespace ${namespaceOf(controller)})` }];
+        } else if ((annotations[ALB_ACTIONS.targetTypeAnnotation] ?? text(rec(controller.props.values).defaultTargetType) ?? "instance") === "ip") {
             const scheme = annotations[ALB_ACTIONS.schemeAnnotation] === "internal" ? "internal" : "internet-facing";
             const tag = ELB_ROLE_TAGS[scheme];
             const cidrs = subnetCidrs(resources, (s) => rec(s.props.tags)[tag] !== undefined);
@@ -324,7 +314,7 @@ function loadBalancerFlows(resources: readonly PolicyResource[], services: reado
         } else {
             sources = [{ kind: "addresses", cidrs: nodes, what: `${what} (target type instance, through the nodes: their subnets, ${listText(nodes)})` }];
         }
-        for (const service of new Set(ingressServices(ing))) add(sources, namespaceOf(ing), service);
+        for (const service of new Set(ingressServiceNames(ing))) add(sources, namespaceOf(ing), service);
     }
     for (const svc of ofType(resources, TYPES.service).filter((s) => rec(s.props.spec).type === "LoadBalancer")) {
         const what = `the load balancer of ${who(svc)}`;

@@ -142,6 +142,17 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
         });
     });
 
+    it("with the load gate (staging's performance.loadGate): its Jobs, given the preview Service in their run spec, are named too", async () => {
+        const withGate = await checkSaved(await savedPlan("staging", ['launchpad:services.api.performance={"loadGate":true}']), dir, (doc) => void rulesOf(doc, "api-serving").splice(1, 1));
+        expect(withGate.code).toBe(3);
+        expect(withGate.violations.filter((v) => v.policy === "preflight-network-policy-admits").map((v) => v.message.split(", but ")[0])).toEqual([
+            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-gate-23d4dc7680 (given http://api-blue.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-gate-ade091a664 (given http://api-green.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-load-3b35514c02 (given http://api-blue.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-load-3390f6d4d1 (given http://api-green.launchpad-staging.svc...:80)",
+        ]);
+    });
+
     it("a pod no policy selects is open: dropping the default deny and kube-state-metrics' policy leaves it reachable", async () => {
         expect(await check((doc) => {
             doc.resources = doc.resources.filter((r) => r.urn !== `${NETPOL}default-deny-ingress` && r.urn !== `${NETPOL}kube-state-metrics`);

@@ -27,9 +27,9 @@ export interface DocResource {
     arn: string | null;
 }
 
-/** `npm run plan -- --stack <stack> --json`, parsed; a failed plan fails loudly. */
-export async function savedPlan(stack: string): Promise<PlanDocument> {
-    const r = await planCli(["--stack", stack, "--json"]);
+/** `npm run plan -- --stack <stack> --json` (with `--set`s), parsed; a failed plan fails loudly. */
+export async function savedPlan(stack: string, sets: readonly string[] = []): Promise<PlanDocument> {
+    const r = await planCli(["--stack", stack, "--json", ...sets.flatMap((x) => ["--set", x])]);
     if (r.code !== 0) throw new Error(`the ${stack} plan failed (exit ${r.code}): ${r.stderr}`);
     return JSON.parse(r.stdout) as PlanDocument;
 }
