@@ -205,12 +205,16 @@ function kubernetesTarget(
         // Registered only once the name is checked: a new name replaces the Namespace delete-first.
         metadata: { name: args.namespaceChecked !== undefined ? args.namespaceChecked.apply(() => args.namespace) : args.namespace, labels: namespaceLabels(args.namespace, args.albReadinessGates) },
     }, { parent, provider });
-    // In the namespace by its Namespace's name, so each depends on it (preflight-namespace).
-    for (const p of args.networkPolicies !== undefined ? namespacePolicies(args.networkPolicies) : []) {
-        new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${p.name}`, {
+    // In the namespace by its Namespace's name, so each depends on it (preflight-namespace); the
+    // default deny after the allows (NamespacePolicy.afterAllows).
+    const policies = args.networkPolicies !== undefined ? namespacePolicies(args.networkPolicies) : [];
+    const allows: k8s.networking.v1.NetworkPolicy[] = [];
+    for (const p of [...policies.filter((x) => !x.afterAllows), ...policies.filter((x) => x.afterAllows)]) {
+        const policy = new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${p.name}`, {
             metadata: { name: p.name, namespace: ns.metadata.name, labels: { [APP_LABELS.managedBy]: "pulumi" } },
             spec: p.spec,
-        }, { parent, provider });
+        }, { parent, provider, ...(p.afterAllows ? { dependsOn: [...allows] } : {}) });
+        if (!p.afterAllows) allows.push(policy);
     }
     return { provider, namespace: ns.metadata.name };
 }

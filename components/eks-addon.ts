@@ -46,7 +46,10 @@ export interface EksAddonParts {
  * (components/network-policy.ts) are enforced rather than ignored. The key and its string value are
  * the EKS user guide's (awsdocs/amazon-eks-user-guide latest/ug/networking/eks-networking-add-ons.adoc
  * at 4d52b4d0, "Step 4: Configure your cluster to use Kubernetes network policies", Amazon EKS add-on:
- * `{ "enableNetworkPolicy": "true" }`). Standard mode (the default `NETWORK_POLICY_ENFORCING_MODE`):
+ * `{ "enableNetworkPolicy": "true" }`), the aws-vpc-cni chart's value of that name, which turns on
+ * the `amazon-vpc-cni` ConfigMap's `enable-network-policy-controller` (aws/amazon-vpc-cni-k8s
+ * charts/aws-vpc-cni/templates/configmap.yaml at 224bcaab), the guide's self-managed switch. The
+ * add-on's configuration schema itself (DescribeAddonConfiguration) cannot be read offline. Standard mode (the default `NETWORK_POLICY_ENFORCING_MODE`):
  * a new pod is open until its policies are programmed, moments after it starts; strict mode would
  * deny every pod of the cluster, CoreDNS and the platform's controllers included, until a policy
  * admits its traffic (same page, "Step 1"), which is the cluster owner's decision, not this stack's.

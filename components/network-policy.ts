@@ -12,6 +12,10 @@
  * - the Pushgateway, on 9091: the Jobs that push (gates, load tests, the logical backup's dump,
  *   verify and recovery-metrics Jobs) and the scrape;
  * - kube-state-metrics, on 8080: the scrape.
+ * Every rule names the pods' container port, the port a policy sees once a Service has translated
+ * its own (80 here); the EKS guide's consideration that a Service's port equal its container port
+ * concerns rules towards a Service's ClusterIP (the policy controller adds that address to the
+ * PolicyEndpoint: aws/aws-network-policy-agent#166), which ingress-only policies do not have.
  * Kubelet probes need no rule: the VPC CNI's network policy agent always admits the pod's own node
  * (aws/aws-network-policy-agent pkg/fwruleprocessor/fw_rule_processor.go, "Traffic from the local
  * node should always be allowed ... kubelet liveness/readiness probes are never blocked", c8619c05),
@@ -75,6 +79,13 @@ export interface NetworkPolicyInputs {
 export interface NamespacePolicy {
     readonly name: string;
     readonly spec: k8s.types.input.networking.v1.NetworkPolicySpec;
+    /**
+     * Created only once every other policy exists (and deleted first): a pod the deny selects before
+     * its allow exists admits nothing, so on a running stack the live pods would drop the ALB's
+     * requests and health checks for that moment. Each pod's allows are in one policy of their own,
+     * complete when it is created.
+     */
+    readonly afterAllows: boolean;
 }
 
 function peer(p: TrafficPeer): Peer {
@@ -112,9 +123,10 @@ export function namespacePolicies(p: NetworkPolicyInputs): NamespacePolicy[] {
     const scrape = p.scrapeFrom.map(peer);
     return [
         // An empty podSelector selects every pod; Ingress with no rule admits nothing.
-        { name: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } },
-        ...p.services.map((s) => ({
+        { name: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] }, afterAllows: true },
+        ...p.services.map((s): NamespacePolicy => ({
             name: `${s.name}-serving`,
+            afterAllows: false,
             spec: {
                 podSelector: { matchLabels: { [SELECTOR_LABELS.app]: s.name, [ROLE_LABEL]: ROLES.workload } },
                 policyTypes: ["Ingress"],
@@ -127,6 +139,7 @@ export function namespacePolicies(p: NetworkPolicyInputs): NamespacePolicy[] {
         })),
         {
             name: EXPORTER_SERVICES.pushgateway,
+            afterAllows: false,
             spec: {
                 podSelector: { matchLabels: { ...EXPORTER_POD_LABELS.pushgateway } },
                 policyTypes: ["Ingress"],
@@ -138,6 +151,7 @@ export function namespacePolicies(p: NetworkPolicyInputs): NamespacePolicy[] {
         },
         {
             name: EXPORTER_SERVICES.kubeStateMetrics,
+            afterAllows: false,
             spec: {
                 podSelector: { matchLabels: { ...EXPORTER_POD_LABELS.kubeStateMetrics } },
                 policyTypes: ["Ingress"],

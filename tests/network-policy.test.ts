@@ -55,9 +55,10 @@ describe("namespacePolicies", () => {
 
     it("denies ingress by default, then admits each real source on its port only", () => {
         expect(namespacePolicies(inputs)).toEqual([
-            { name: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } },
+            { name: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] }, afterAllows: true },
             {
                 name: "api-serving",
+                afterAllows: false,
                 spec: {
                     podSelector: { matchLabels: { app: "api", "launchpad.dev/role": "workload" } },
                     policyTypes: ["Ingress"],
@@ -70,6 +71,7 @@ describe("namespacePolicies", () => {
             },
             {
                 name: "worker-serving",
+                afterAllows: false,
                 spec: {
                     podSelector: { matchLabels: { app: "worker", "launchpad.dev/role": "workload" } },
                     policyTypes: ["Ingress"],
@@ -81,6 +83,7 @@ describe("namespacePolicies", () => {
             },
             {
                 name: "pushgateway",
+                afterAllows: false,
                 spec: {
                     podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus-pushgateway", "app.kubernetes.io/instance": "pushgateway" } },
                     policyTypes: ["Ingress"],
@@ -98,6 +101,7 @@ describe("namespacePolicies", () => {
             },
             {
                 name: "kube-state-metrics",
+                afterAllows: false,
                 spec: {
                     podSelector: { matchLabels: { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/instance": "kube-state-metrics" } },
                     policyTypes: ["Ingress"],
@@ -122,6 +126,9 @@ describe("the committed stacks' plans", () => {
         expect(built.map((b) => b.name)).toEqual(["default-deny-ingress", "api-serving", "pushgateway", "kube-state-metrics"]);
         for (const b of built) expect(input(named(p, `launchpad-${stack}-cluster-netpol-${b.name}`), "spec")).toEqual(b.spec);
         const namespace = named(p, `launchpad-${stack}-cluster-namespace`);
+        // The deny only once every allow exists: a live pod never sees the deny without its allow.
+        const deny = named(p, `launchpad-${stack}-cluster-netpol-default-deny-ingress`);
+        expect([...deny.dependsOn].sort()).toEqual(policies.filter((r) => r !== deny).map((r) => r.urn).sort());
         for (const r of policies) {
             expect(input(r, "metadata.namespace")).toBe(`launchpad-${stack}`);
             expect(r.dependencies).toContain(namespace.urn);

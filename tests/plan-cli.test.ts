@@ -215,10 +215,11 @@ describe("npm run plan -- --json", () => {
         expect(doc.resources.filter((r) => r.parent === null).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
         expect(doc.resources.every((r) => r.parent === null || urns.has(r.parent))).toBe(true);
         const deps = doc.resources.flatMap((r) => r.dependsOn);
-        // Network 7 (EIPs and NATs on the IGW, the flow log on its role's policy), cluster 19 (the control plane on its log group and
+        // Network 7 (EIPs and NATs on the IGW, the flow log on its role's policy), cluster 22 (the control plane on its log group and
         // role policy; each of the 3 zones' node groups on 2 node-role policies and the vpc-cni
         // add-on, the second and third also on the previous zone's group; that add-on on its IRSA
-        // grant; the Kubernetes provider on the 3 node groups and two access policies), data protection
+        // grant; the Kubernetes provider on the 3 node groups and two access policies; the default-deny
+        // NetworkPolicy on the 3 allowing ones), data protection
         // 23 (the grants Job on both users' Secrets and its scripts), delivery 21 (each gate Job on its Deployment, preview Service and ConfigMap; the live
         // Service on the active pair; the alb Ingress on its controller, the active pair and both
         // preview Services; each color's Deployment on the controller, the application user's Secret, the grants Job and the CA fetch
@@ -228,7 +229,7 @@ describe("npm run plan -- --json", () => {
         // platform 38 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
         // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
         // its 2 log groups, the load balancer controller on its chart's 7 CRDs).
-        expect(deps.length).toBe(122);
+        expect(deps.length).toBe(125);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 

@@ -54,7 +54,8 @@ const vpcCni = (doc: PlanDocument): DocResource => {
 const admits = (urn: string, message: string): Violation => ({ policy: "preflight-network-policy-admits", level: "mandatory", urn, message });
 const gap = (target: string, source: string, pods: string, port: number, rule: string) =>
     `${target} is reached by ${source}, but no NetworkPolicy of namespace launchpad-staging admits that to the pods of ${pods} on container port ${port}: add an ingress rule from ${rule} on port ${port} to a policy that selects them.`;
-const POLICY_NAMES = ["default-deny-ingress", "kube-state-metrics", "pushgateway", "api-serving"];
+// In plan order: the default deny last, once the allows exist.
+const POLICY_NAMES = ["kube-state-metrics", "pushgateway", "api-serving", "default-deny-ingress"];
 
 describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging plan", () => {
     it("passes: exit 0, no violation", async () => {
