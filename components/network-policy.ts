@@ -191,7 +191,8 @@ const cidrs = (list: readonly string[]): TrafficPeer[] => list.map((cidr) => ({ 
  * The private subnets are also the nodes' and so the pods' (the VPC CNI gives pods VPC addresses), so
  * the scrape and LoadBalancer rules admit any pod's address on those ports: IP-based policies cannot
  * tell the scraper's interfaces from pods in the same subnets (docs/architecture.md, Network policies).
- * On an existing cluster, the sources it declares (`cluster.provides.networkPolicy`).
+ * On an existing cluster, the sources it declares (`cluster.provides.networkPolicy`), a declared
+ * scrape source whether or not `prometheusUrl` names the Prometheus that scrapes from it.
  */
 export function networkPolicyInputs(c: {
     readonly cluster: EksClusterConfig | ExistingClusterConfig;
@@ -207,7 +208,8 @@ export function networkPolicyInputs(c: {
         const peers = (list: readonly TrafficSource[] | undefined): TrafficPeer[] => (list ?? []).map((p) => (p.cidr !== undefined ? { cidr: p.cidr } : { namespace: p.namespace ?? "" }));
         return {
             services: c.services.map((s) => ({ name: s.name, port: s.port, exposedFrom: exposed(s) ? peers(declared?.ingressFrom) : [] })),
-            scrapeFrom: c.backend.kind === "prometheus" ? peers(declared?.scrapeFrom) : [],
+            // Whatever the backend: the pods are annotated for a Prometheus of the team's either way (observability.ts).
+            scrapeFrom: peers(declared?.scrapeFrom),
         };
     }
     const subnets = planSubnets(c.network.cidr, c.network.azCount);

@@ -163,21 +163,27 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
 
 describe("on an existing cluster, the sources it declares", () => {
     const KUBECONFIG = { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" };
-    const project = (networkPolicy: Record<string, unknown>) => tempProject("shop", stagingConfig({
+    const project = (networkPolicy: Record<string, unknown>, prometheusUrl = true) => tempProject("shop", stagingConfig({
         "launchpad:cluster": { kubeconfig: KUBECONFIG, provides: { ingressClasses: ["nginx"], defaultStorageClass: true, metricsApi: true, networkPolicy } },
         "launchpad:services": { web: { releases: { blue: { image: "ghcr.io/launchpad-test/web:1.0.0" }, green: { image: "ghcr.io/launchpad-test/web:1.0.1" } }, expose: { ingress: { host: "web.example.org", className: "nginx" } } } },
-        "launchpad:observability": { prometheusUrl: "https://prometheus.shop.example.org" },
+        ...(prometheusUrl ? { "launchpad:observability": { prometheusUrl: "https://prometheus.shop.example.org" } } : {}),
     }));
     const declared = project({ ingressFrom: [{ namespace: "ingress-nginx" }], scrapeFrom: [{ namespace: "monitoring" }] });
+    const noUrl = project({ ingressFrom: [{ cidr: "10.0.0.0/16" }], scrapeFrom: [{ namespace: "monitoring" }] }, false);
     const silent = project({});
     afterAll(() => {
         declared.dispose();
+        noUrl.dispose();
         silent.dispose();
     });
     const violations = async (root: string) => evaluatePolicies(await planStack("shop", [], { root }), {}, { policies: POD_TRAFFIC_POLICIES });
 
     it("declared: enforced by the cluster, and the ingress controller's and Prometheus' namespaces admitted", async () => {
         expect(await violations(declared.root)).toEqual([]);
+    });
+
+    it("declared without observability.prometheusUrl: the pods are annotated for a Prometheus all the same, and the declared one is admitted", async () => {
+        expect(await violations(noUrl.root)).toEqual([]);
     });
 
     it("declared with no source: the live Service's load balancer and every scrape target are reported as gaps", async () => {
