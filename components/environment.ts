@@ -22,7 +22,7 @@ import { DatabaseGrants } from "./database-grants";
 import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
-import { enforcesNetworkPolicies, networkPolicyInputs } from "./network-policy";
+import { eksNetworkPolicyInputs, existingNetworkPolicyInputs } from "./network-policy";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
 import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, identityOutput, recordedIdentityOf, type StackIdentity } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
@@ -314,7 +314,7 @@ export class Environment extends pulumi.ComponentResource {
             privateSubnetIds: network.privateSubnetIds,
             zoneSubnetIds: network.privateSubnetIdsByZone,
             namespaceChecked: identity,
-            networkPolicies: networkPolicyInputs({ cluster, network: config.network, services: config.services, backend: config.observability.backend }),
+            networkPolicies: eksNetworkPolicyInputs({ network: config.network, services: config.services, backend: config.observability.backend }),
         }, child);
         // EKS gets what its objects need from the cluster (controllers, storage, metrics, logs).
         const platform = new Platform(`${name}-platform`, {
@@ -359,9 +359,9 @@ export class Environment extends pulumi.ComponentResource {
     /** A team's existing cluster: no VPC, no platform; the data layer only where `network.existing` says where. */
     private existingCluster(name: string, config: LaunchpadConfig, cluster: ExistingClusterConfig, child: pulumi.ComponentResourceOptions, identity: pulumi.Output<StackIdentity>): ClusterSide {
         const placement = existingPlacement(cluster);
-        const networkPolicies = enforcesNetworkPolicies(cluster)
-            ? networkPolicyInputs({ cluster, network: config.network, services: config.services, backend: config.observability.backend })
-            : undefined;
+        // Only where the cluster says it enforces them: a policy it ignores is false comfort.
+        const declared = cluster.provides.networkPolicy;
+        const networkPolicies = declared !== undefined ? existingNetworkPolicyInputs({ declared, services: config.services }) : undefined;
         const existing = new ExistingCluster(`${name}-cluster`, { config: cluster, namespaceChecked: identity, networkPolicies }, child);
         return { network: undefined, cluster: existing, platform: undefined, scrapeTarget: undefined, placement, outputs: {} };
     }

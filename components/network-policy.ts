@@ -28,8 +28,8 @@
  * that matters anyway. Half a restriction would be false comfort; docs/architecture.md says so.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import type { EksClusterConfig, ExistingClusterConfig, NetworkConfig, ServiceConfig } from "../config";
-import type { TrafficSource } from "../config/cluster";
+import type { NetworkConfig, ServiceConfig } from "../config";
+import type { NetworkPolicyProvides, TrafficSource } from "../config/cluster";
 import { APP_LABELS, ROLE_LABEL, ROLES, SELECTOR_LABELS } from "../lib/delivery";
 import { LOGICAL_BACKUP_APP } from "../lib/workload";
 import { EXPORTER_SERVICES } from "../observability/scrape-config";
@@ -161,25 +161,18 @@ export function namespacePolicies(p: NetworkPolicyInputs): NamespacePolicy[] {
     ];
 }
 
-/**
- * True when the stack's cluster enforces NetworkPolicies: Launchpad's EKS always (its VPC CNI add-on
- * has network policy enabled: components/cluster.ts), an existing cluster when it declares so
- * (`cluster.provides.networkPolicy`). Only then are policies created.
- */
-export function enforcesNetworkPolicies(cluster: EksClusterConfig | ExistingClusterConfig): boolean {
-    return cluster.mode === "eks" || cluster.provides.networkPolicy !== undefined;
-}
-
 const cidrs = (list: readonly string[]): TrafficPeer[] => list.map((cidr) => ({ cidr }));
 
+/** A service is reached from outside the namespace only through an Ingress or a LoadBalancer Service. */
+const exposed = (s: ServiceConfig): boolean => s.expose.ingress !== undefined || s.expose.type === "LoadBalancer";
+
 /**
- * What the policies admit, from config alone (every CIDR here is the subnet plan's, known before any
- * resource). On Launchpad's EKS:
+ * What the policies admit on Launchpad's EKS, from config alone (every CIDR is the subnet plan's,
+ * known before any resource; the VPC CNI add-on enforces them: components/cluster.ts):
  * - an `alb` Ingress's ALB lives in the subnets the controller discovers for its scheme, by the
  *   `kubernetes.io/role/elb` (internet-facing: the public subnets) or `kubernetes.io/role/internal-elb`
  *   (internal: the private ones) tag (components/network.ts SUBNET_ROLE_TAGS), and with target type
- *   `ip` it sends to the pod from its own address there, health checks included (the ALB is a proxy:
- *   ELB user guide, "Target groups": with the `ip` target type, traffic is routed to the targets' private IPs);
+ *   `ip` it sends to the pod from its own address there, health checks included;
  * - a LoadBalancer Service (the in-tree provider's load balancer, instance targets) reaches the pods
  *   through a node's NodePort, from a node's address: the private subnets, where the nodes are;
  * - the AMP managed scraper scrapes through network interfaces in the subnets it is given (the private
@@ -191,27 +184,12 @@ const cidrs = (list: readonly string[]): TrafficPeer[] => list.map((cidr) => ({ 
  * The private subnets are also the nodes' and so the pods' (the VPC CNI gives pods VPC addresses), so
  * the scrape and LoadBalancer rules admit any pod's address on those ports: IP-based policies cannot
  * tell the scraper's interfaces from pods in the same subnets (docs/architecture.md, Network policies).
- * On an existing cluster, the sources it declares (`cluster.provides.networkPolicy`), a declared
- * scrape source whether or not `prometheusUrl` names the Prometheus that scrapes from it.
  */
-export function networkPolicyInputs(c: {
-    readonly cluster: EksClusterConfig | ExistingClusterConfig;
+export function eksNetworkPolicyInputs(c: {
     readonly network: NetworkConfig;
     readonly services: readonly ServiceConfig[];
     readonly backend: { readonly kind: "amp" | "prometheus" };
 }): NetworkPolicyInputs {
-    const { cluster } = c;
-    const exposed = (s: ServiceConfig): boolean => s.expose.ingress !== undefined || s.expose.type === "LoadBalancer";
-    if (cluster.mode === "existing") {
-        const declared = cluster.provides.networkPolicy;
-        // The schema holds exactly one of the two (config/cluster.ts trafficSourceSchema).
-        const peers = (list: readonly TrafficSource[] | undefined): TrafficPeer[] => (list ?? []).map((p) => (p.cidr !== undefined ? { cidr: p.cidr } : { namespace: p.namespace ?? "" }));
-        return {
-            services: c.services.map((s) => ({ name: s.name, port: s.port, exposedFrom: exposed(s) ? peers(declared?.ingressFrom) : [] })),
-            // Whatever the backend: the pods are annotated for a Prometheus of the team's either way (observability.ts).
-            scrapeFrom: peers(declared?.scrapeFrom),
-        };
-    }
     const subnets = planSubnets(c.network.cidr, c.network.azCount);
     // Another Ingress class has no controller on Launchpad's EKS (preflight-ingress-controller refuses it).
     const fromLoadBalancer = (s: ServiceConfig): string[] => [...new Set([
@@ -221,5 +199,20 @@ export function networkPolicyInputs(c: {
     return {
         services: c.services.map((s) => ({ name: s.name, port: s.port, exposedFrom: cidrs(fromLoadBalancer(s)) })),
         scrapeFrom: c.backend.kind === "amp" ? cidrs(subnets.private) : [{ cidr: c.network.cidr }],
+    };
+}
+
+/**
+ * What the policies admit on an existing cluster that enforces them: the sources it declares
+ * (`cluster.provides.networkPolicy`), a declared scrape source whether or not `prometheusUrl` names
+ * the Prometheus that scrapes from it (the pods are annotated for a team's Prometheus either way:
+ * components/observability.ts).
+ */
+export function existingNetworkPolicyInputs(c: { readonly declared: NetworkPolicyProvides; readonly services: readonly ServiceConfig[] }): NetworkPolicyInputs {
+    // The schema holds exactly one of the two (config/cluster.ts trafficSourceSchema).
+    const peers = (list: readonly TrafficSource[]): TrafficPeer[] => list.map((p) => (p.cidr !== undefined ? { cidr: p.cidr } : { namespace: p.namespace ?? "" }));
+    return {
+        services: c.services.map((s) => ({ name: s.name, port: s.port, exposedFrom: exposed(s) ? peers(c.declared.ingressFrom) : [] })),
+        scrapeFrom: peers(c.declared.scrapeFrom),
     };
 }

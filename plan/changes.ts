@@ -134,6 +134,7 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": k8s([]),
     "kubernetes:batch/v1:CronJob": k8s([]),
     "kubernetes:networking.k8s.io/v1:Ingress": k8s([]),
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": k8s([]),
     "kubernetes:core/v1:ServiceAccount": k8s([]),
     "kubernetes:core/v1:Namespace": k8s([]),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": k8s([]),

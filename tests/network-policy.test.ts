@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { eksAddonArgs, VPC_CNI_NETWORK_POLICY } from "../components/eks-addon";
 import { EKS_ADDON_VERSIONS, vpcCniNetworkPolicyProblem } from "../lib/versions";
-import { namespacePolicies, networkPolicyInputs, type NetworkPolicyInputs } from "../components/network-policy";
+import { eksNetworkPolicyInputs, existingNetworkPolicyInputs, namespacePolicies, type NetworkPolicyInputs } from "../components/network-policy";
 import type { LaunchpadConfig } from "../config";
 import { loadConfigFor, problemsOf } from "./support/config";
 import { validateKubernetesObject } from "./support/k8s-schema";
@@ -15,9 +15,9 @@ import { input, named, ofType, planStack } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
 
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const inputsOf = (c: LaunchpadConfig): NetworkPolicyInputs => networkPolicyInputs({ cluster: c.cluster, network: c.network, services: c.services, backend: c.observability.backend });
+const inputsOf = (c: LaunchpadConfig): NetworkPolicyInputs => eksNetworkPolicyInputs({ network: c.network, services: c.services, backend: c.observability.backend });
 
-describe("networkPolicyInputs: the sources, from config alone", () => {
+describe("eksNetworkPolicyInputs: the sources, from config alone", () => {
     // staging: 10.20.0.0/16 over 2 AZs; production: 10.10.0.0/16 over 3 (Pulumi.<stack>.yaml; components/network.ts planSubnets).
     it("staging: the internet-facing ALB from the public subnets, the AMP scraper from the private ones", async () => {
         expect(inputsOf(await loadConfigFor("staging"))).toEqual({
@@ -44,6 +44,16 @@ describe("networkPolicyInputs: the sources, from config alone", () => {
     it("a service exposed by nothing has no load balancer source", async () => {
         const c = await loadConfigFor("staging", ["launchpad:services.api.expose={\"type\":\"ClusterIP\"}"]);
         expect(inputsOf(c).services).toEqual([{ name: "api", port: 8080, exposedFrom: [] }]);
+    });
+});
+
+describe("existingNetworkPolicyInputs: the sources the cluster declares", () => {
+    it("the ingress sources for exposed services only, the scrape source for all", async () => {
+        const services = (await loadConfigFor("staging", ['launchpad:services.worker={"releases":{"blue":{"image":"ghcr.io/acme/worker:1.0.0"},"green":{"image":"ghcr.io/acme/worker:1.0.1"}}}'])).services;
+        expect(existingNetworkPolicyInputs({ declared: { ingressFrom: [{ namespace: "ingress-nginx" }], scrapeFrom: [{ cidr: "10.0.0.0/16" }] }, services })).toEqual({
+            services: [{ name: "api", port: 8080, exposedFrom: [{ namespace: "ingress-nginx" }] }, { name: "worker", port: 8080, exposedFrom: [] }],
+            scrapeFrom: [{ cidr: "10.0.0.0/16" }],
+        });
     });
 });
 

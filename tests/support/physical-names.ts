@@ -227,6 +227,8 @@ export const K8S_NAME_RULES: Readonly<Record<string, K8sRule>> = {
     "kubernetes:core/v1:Secret": SUBDOMAIN,
     "kubernetes:core/v1:ServiceAccount": SUBDOMAIN,
     "kubernetes:networking.k8s.io/v1:Ingress": SUBDOMAIN,
+    // kubernetes pkg/apis/networking/validation/validation.go ValidateNetworkPolicyName = NameIsDNSSubdomain.
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": SUBDOMAIN,
     "kubernetes:policy/v1:PodDisruptionBudget": SUBDOMAIN,
     "kubernetes:storage.k8s.io/v1:StorageClass": SUBDOMAIN,
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": SUBDOMAIN,
