@@ -615,7 +615,7 @@ describe("scripts/unmerged-rollback.sh (deploy.yml's guard), against a fake gh",
         expect(r.stdout).toBe(refused("https://github.com/acme/launchpad/pull/9"));
         expect(r.calls).toEqual([
             "api --paginate repos/acme/launchpad/git/matching-refs/heads/rollback/production- --jq .[].ref | ltrimstr(\"refs/heads/\")",
-            "pr list --repo acme/launchpad --head rollback/production-991 --state all --json state,url --jq .[] | \"\\(.state) \\(.url)\"",
+            "pr list --repo acme/launchpad --head rollback/production-991 --state all --json state,url,isCrossRepository --jq .[] | select(.isCrossRepository | not) | \"\\(.state) \\(.url)\"",
         ]);
     });
 
@@ -656,7 +656,7 @@ describe("scripts/unmerged-rollback.sh (deploy.yml's guard), against a fake gh",
     });
 
     // gh's --jq is gojq; Debian's jq runs the same filters on the shapes GitHub's REST docs give
-    // (docs.github.com/en/rest/git/refs "List matching references"; `gh pr list --json state,url`).
+    // (docs.github.com/en/rest/git/refs "List matching references"; `gh pr list --json state,url,isCrossRepository`).
     const jqMissing = which("jq") === undefined ? ["jq"] : [];
     it.skipIf(skipForMissing("unmerged-rollback.sh's --jq filters (jq)", jqMissing))("its --jq filters read GitHub's documented response shapes", () => {
         assertTools("unmerged-rollback.sh's --jq filters", jqMissing);
@@ -669,8 +669,41 @@ describe("scripts/unmerged-rollback.sh (deploy.yml's guard), against a fake gh",
         ];
         expect(jq(filters[0], refs)).toBe("rollback/production-991\n");
         expect(jq(filters[0], [])).toBe("");
-        expect(jq(filters[1], [{ state: "OPEN", url: "https://github.com/acme/launchpad/pull/9" }, { state: "MERGED", url: "https://github.com/acme/launchpad/pull/3" }]))
+        expect(jq(filters[1], [{ state: "OPEN", url: "https://github.com/acme/launchpad/pull/9", isCrossRepository: false }, { state: "MERGED", url: "https://github.com/acme/launchpad/pull/3", isCrossRepository: false }]))
             .toBe("OPEN https://github.com/acme/launchpad/pull/9\nMERGED https://github.com/acme/launchpad/pull/3\n");
+    });
+
+    // `gh pr list --head <branch>` asks GraphQL for pullRequests(headRefName: <branch>), which names no
+    // repository (cli/cli pkg/cmd/pr/list/http.go @ 44ee177), so a fork's pull request from a branch of
+    // the same name is listed too: anyone who can open a pull request could lock a stack's deploys,
+    // or (merged by mistake) unlock them. Only the repository's own branch is the rollback's.
+    // Run end to end: the fake gh hands GitHub's shapes, cut to the --json fields, to the script's own --jq.
+    it.skipIf(skipForMissing("unmerged-rollback.sh with forks' pull requests (jq)", jqMissing))("a fork's pull request from a branch of the same name neither locks nor unlocks the stack", () => {
+        assertTools("unmerged-rollback.sh with forks' pull requests", jqMissing);
+        const fake = [
+            'jqf=""; head=""; fields=""; prev=""',
+            'for a in "$@"; do case "$prev" in --jq) jqf="$a" ;; --head) head="$a" ;; --json) fields="$a" ;; esac; prev="$a"; done',
+            'if [ "$1" = api ]; then printf "%s" "$FAKE_REFS" | jq -r "$jqf"; exit; fi',
+            'printf "%s" "$FAKE_PRS" | jq -c --arg h "$head" --arg f "$fields" \'[.[] | select(.headRefName == $h) | with_entries(select(.key as $k | $f | split(",") | index($k)))]\' | jq -r "$jqf"',
+        ];
+        const run = (prs: readonly { state: string; url: string; isCrossRepository: boolean }[]) => withRecordingCommand("gh", fake, (dir) => spawnSync("bash", [GUARD, "production"], {
+            encoding: "utf8",
+            env: {
+                PATH: `${dir}:${process.env.PATH ?? ""}`,
+                GITHUB_REPOSITORY: "acme/launchpad",
+                FAKE_REFS: JSON.stringify([{ ref: "refs/heads/rollback/production-991", object: { type: "commit", sha: "aa218f56b14c9653891f9e74264a383fa43fefbd" } }]),
+                FAKE_PRS: JSON.stringify(prs.map((p) => ({ ...p, headRefName: "rollback/production-991", number: Number(p.url.split("/").pop()) }))),
+            },
+        }));
+        const own = (state: string) => ({ state, url: "https://github.com/acme/launchpad/pull/9", isCrossRepository: false });
+        const fork = (state: string) => ({ state, url: "https://github.com/acme/launchpad/pull/40", isCrossRepository: true });
+        // The rollback was closed on purpose (switch back): a stranger's open pull request keeps nothing locked.
+        expect(run([own("CLOSED"), fork("OPEN")])).toMatchObject({ status: 0, stdout: "no unmerged rollback of production\n" });
+        // The branch has no pull request of its own: a fork's merged one does not release it.
+        expect(run([fork("MERGED")])).toMatchObject({ status: 1, stdout: refused("branch rollback/production-991 (no pull request: open one from it)") });
+        // The rollback's own pull request still decides.
+        expect(run([own("OPEN"), fork("CLOSED")])).toMatchObject({ status: 1, stdout: refused("https://github.com/acme/launchpad/pull/9") });
+        expect(run([own("MERGED"), fork("OPEN")])).toMatchObject({ status: 0 });
     });
 
     const shellcheckMissing = which("shellcheck") === undefined ? ["shellcheck"] : [];
