@@ -444,6 +444,27 @@ describe("GitHub workflows", () => {
         ]);
     });
 
+    // A re-run keeps the run's inputs and id ("Re-running workflows and jobs"; GITHUB_RUN_ATTEMPT "begins at 1
+    // for the workflow run's first attempt, and increments with each re-run": variables reference). `other`
+    // is relative to the color live now, so re-running a rollback whose first attempt switched (and then
+    // failed, say at the pull request: github.token may not open one by default) would switch back.
+    it("rollback: a re-run with color `other` is refused before any change (it would undo what the first attempt switched); a named color re-runs", () => {
+        const roll = load("rollback").jobs.rollback.steps.find((s) => s.id === "rollback") as Step;
+        const run = (attempt: string, color: string) => withRecordingCommand("npm", [], (dir, read) => {
+            const r = spawnSync("bash", [...RUNNER_BASH, "-c", roll.run ?? ""], {
+                encoding: "utf8",
+                env: { PATH: `${dir}:${process.env.PATH ?? ""}`, GITHUB_RUN_ATTEMPT: attempt, GITHUB_RUN_ID: "7", STACK: "production", SERVICE: "api", COLOR: color },
+            });
+            return { status: r.status, stdout: r.stdout, calls: read("calls") };
+        });
+        expect(run("1", "other")).toEqual({ status: 0, stdout: "", calls: "run rollback -- --stack production --service api\n" });
+        expect(run("2", "green")).toEqual({ status: 0, stdout: "", calls: "run rollback -- --stack production --service api --to green\n" });
+        const refused = run("2", "other");
+        expect(refused.status).toBe(1);
+        expect(refused.calls).toBe("");
+        expect(refused.stdout).toMatch(/^::error::this is attempt 2 of rollback run 7: with color `other` it would switch production back/);
+    });
+
     it("rollback: by hand with stack, service and color; runs the rollback command in the stack's environment", () => {
         const wf = load("rollback");
         const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string; options?: string[] }> }).inputs;
