@@ -447,22 +447,43 @@ describe("GitHub workflows", () => {
     // A re-run keeps the run's inputs and id ("Re-running workflows and jobs"; GITHUB_RUN_ATTEMPT "begins at 1
     // for the workflow run's first attempt, and increments with each re-run": variables reference). `other`
     // is relative to the color live now, so re-running a rollback whose first attempt switched (and then
-    // failed, say at the pull request: github.token may not open one by default) would switch back.
-    it("rollback: a re-run with color `other` is refused before any change (it would undo what the first attempt switched); a named color re-runs", () => {
-        const roll = load("rollback").jobs.rollback.steps.find((s) => s.id === "rollback") as Step;
-        const run = (attempt: string, color: string) => withRecordingCommand("npm", [], (dir, read) => {
-            const r = spawnSync("bash", [...RUNNER_BASH, "-c", roll.run ?? ""], {
+    // failed, say at the pull request: github.token may not open one by default) would switch back; so
+    // would a second rollback dispatched while the first one's pull request is open.
+    it("rollback: color `other` is refused before any change on a re-run or while a rollback of the stack is unmerged (it would undo that switch); a named color skips the check", () => {
+        const steps = load("rollback").jobs.rollback.steps;
+        const check = steps.find((s) => s.run?.includes("unmerged-rollback.sh") === true) as Step;
+        // Before npm ci and anything that can change the stack.
+        expect(steps.indexOf(check)).toBe(1);
+        const inputs = (color: string) => ({ stack: "production", service: "api", color });
+        const evaluate = (color: string) => {
+            const expr = new Parser(new Lexer(check.if ?? "").lex().tokens, ["inputs"], []).parse();
+            return truthy(new Evaluator(expr, new data.Dictionary({ key: "inputs", value: JSON.parse(JSON.stringify(inputs(color)), data.reviver) as data.ExpressionData })).evaluate());
+        };
+        expect(["other", "blue", "green"].map(evaluate)).toEqual([true, false, false]);
+        expect(check.env).toEqual({ GH_TOKEN: "${{ github.token }}", STACK: "${{ inputs.stack }}" });
+        // gh as the guard's tests fake it: the branches for `gh api`, "<STATE> <url>" for `gh pr list`.
+        const fake = [
+            'if [ "$1" = api ]; then printf "%s" "$FAKE_BRANCHES"; exit 0; fi',
+            'printf "%s" "$FAKE_PRS"',
+        ];
+        const run = (attempt: string, branches: string, prs: string) => withRecordingCommand("gh", fake, (dir, read) => {
+            const r = spawnSync("bash", [...RUNNER_BASH, "-c", check.run ?? ""], {
+                cwd: REPO_ROOT,
                 encoding: "utf8",
-                env: { PATH: `${dir}:${process.env.PATH ?? ""}`, GITHUB_RUN_ATTEMPT: attempt, GITHUB_RUN_ID: "7", STACK: "production", SERVICE: "api", COLOR: color },
+                env: { PATH: `${dir}:${process.env.PATH ?? ""}`, GITHUB_REPOSITORY: "acme/launchpad", GITHUB_RUN_ATTEMPT: attempt, GITHUB_RUN_ID: "7", STACK: "production", FAKE_BRANCHES: branches, FAKE_PRS: prs },
             });
             return { status: r.status, stdout: r.stdout, calls: read("calls") };
         });
-        expect(run("1", "other")).toEqual({ status: 0, stdout: "", calls: "run rollback -- --stack production --service api\n" });
-        expect(run("2", "green")).toEqual({ status: 0, stdout: "", calls: "run rollback -- --stack production --service api --to green\n" });
-        const refused = run("2", "other");
-        expect(refused.status).toBe(1);
-        expect(refused.calls).toBe("");
-        expect(refused.stdout).toMatch(/^::error::this is attempt 2 of rollback run 7: with color `other` it would switch production back/);
+        const again = run("2", "", "");
+        expect(again.status).toBe(1);
+        expect(again.calls).toBe("");
+        expect(again.stdout).toMatch(/^::error::this is attempt 2 of rollback run 7: with color `other` it would switch production back/);
+        const unmerged = run("1", "rollback/production-5\n", "OPEN https://github.com/acme/launchpad/pull/9\n");
+        expect(unmerged.status).toBe(1);
+        expect(unmerged.stdout).toContain("::error::a rollback of production is not merged: https://github.com/acme/launchpad/pull/9.");
+        expect(unmerged.stdout).toContain("::error::with color `other` this would switch back the unmerged rollback of production above");
+        expect(run("1", "", "")).toMatchObject({ status: 0, stdout: "no unmerged rollback of production\n" });
+        expect(run("1", "rollback/production-5\n", "MERGED https://github.com/acme/launchpad/pull/9\n")).toMatchObject({ status: 0 });
     });
 
     it("rollback: by hand with stack, service and color; runs the rollback command in the stack's environment", () => {
