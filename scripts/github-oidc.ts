@@ -13,8 +13,9 @@
  *   `repo:<owner>/<repo>:ref:<ref>`. "Immutable subject claims" (OpenID Connect reference,
  *   github/docs content/actions/reference/security/oidc.md @ 051718f): a repository created after
  *   2026-07-15, renamed or transferred after it, or opted in, names itself
- *   `<owner>@<owner id>/<repo>@<repo id>` in that prefix instead, and never the name-only form. "Configuring OpenID Connect in Amazon Web Services": the
- *   audience is `sts.amazonaws.com` for aws-actions/configure-aws-credentials, and IAM recommends
+ *   `<owner>@<owner id>/<repo>@<repo id>` in that prefix instead, and never the name-only form.
+ *   "Configuring OpenID Connect in Amazon Web Services": the audience is `sts.amazonaws.com` for
+ *   aws-actions/configure-aws-credentials, and IAM recommends
  *   evaluating `token.actions.githubusercontent.com:sub` in every such role's trust policy.
  * - IAM User Guide, id_roles_create_for-idp_oidc ("Configuring a role for GitHub OIDC identity
  *   provider"): Principal Federated `arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com`,
