@@ -334,7 +334,7 @@ export class Environment extends pulumi.ComponentResource {
             network,
             cluster: eks,
             platform,
-            scrapeTarget: { clusterName: eks.clusterName, clusterArn: eks.clusterArn, subnetIds: network.privateSubnetIds, securityGroupIds: [eks.clusterSecurityGroupId] },
+            scrapeTarget: { clusterArn: eks.clusterArn, subnetIds: network.privateSubnetIds, securityGroupIds: [eks.clusterSecurityGroupId] },
             placement: {
                 vpcId: network.vpcId,
                 privateSubnetIds: network.privateSubnetIds,

@@ -2,8 +2,8 @@
  * Observability: where metrics go, the exporters the alerts read, and Grafana as code.
  *
  * - Metrics backend: with EKS and no `prometheusUrl`, an Amazon Managed Service for Prometheus
- *   workspace and a managed scraper of the cluster (no Prometheus runs in the cluster), mapped to
- *   the documented `aps-collector-user` through an EKS access entry and a ClusterRole. Otherwise
+ *   workspace and a managed scraper of the cluster (no Prometheus runs in the cluster), which AMP
+ *   gives its own EKS access entry, with AWS's documented ClusterRole for `aps-collector-user`. Otherwise
  *   the configured Prometheus-compatible URL, which scrapes the exporters itself.
  * - In the cluster, pinned Helm charts: kube-state-metrics (Job, CronJob, Deployment state) and a
  *   Pushgateway (backup, restore-check and smoke-gate results), exported as `pushgatewayUrl`.
@@ -26,7 +26,7 @@ import { HELM_CHARTS, type HelmChartPin } from "../lib/versions";
 import { alertGroups, type AlertContext } from "../observability/alerts";
 import { SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
-import { accessEntryPrincipal, EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeAnnotations as podScrapeAnnotations, scrapeConfiguration } from "../observability/scrape-config";
+import { EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeAnnotations as podScrapeAnnotations, scrapeConfiguration } from "../observability/scrape-config";
 
 /** `nobody`, the user both exporters' images run as. */
 const NOBODY = 65534;
@@ -64,7 +64,6 @@ export interface ObservabilityArgs {
      * @default - no managed scraper and no AMP workspace: metrics go to `prometheusUrl`, which finds the exporters by annotation
      */
     readonly eks?: {
-        readonly clusterName: pulumi.Input<string>;
         readonly clusterArn: pulumi.Input<string>;
         readonly subnetIds: pulumi.Input<string[]>;
         readonly securityGroupIds: pulumi.Input<string>[];
@@ -339,7 +338,16 @@ export class Observability extends pulumi.ComponentResource {
         }, { parent: this, provider: args.k8sProvider });
     }
 
-    /** The AMP workspace, the managed scraper and what lets the scraper read the cluster. */
+    /**
+     * The AMP workspace, the managed scraper and AWS's ClusterRole for it. No access entry: AMP creates
+     * the scraper's own in a cluster of `API` authentication mode, which Launchpad's is (components/
+     * cluster.ts `accessConfig`), and deletes it with the scraper (AMP user guide AMP-collector-how-to.md,
+     * "Configure Amazon EKS for scraper access with access entries"; the scraper's service-linked role may
+     * `eks:DeleteAccessEntry` its own: AmazonPrometheusScraperServiceRolePolicy v2). EKS takes one entry
+     * per principal (CreateAccessEntry, ResourceInUseException), so one of Launchpad's failed the first up.
+     * The ClusterRole and its binding to `aps-collector-user` are AWS's manual set-up (same page,
+     * "Manually configuring Amazon EKS for scraper access"), kept as documented.
+     */
     private createAmp(name: string, args: ObservabilityArgs, eks: NonNullable<ObservabilityArgs["eks"]>): { workspace: aws.amp.Workspace } {
         const workspace = new aws.amp.Workspace(`${name}-amp`, {
             alias: args.identifier,
@@ -355,20 +363,13 @@ export class Observability extends pulumi.ComponentResource {
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
             subjects: [{ kind: "User", name: SCRAPER_USER, apiGroup: "rbac.authorization.k8s.io" }],
         }, k8sOpts);
-        const scraper = new aws.amp.Scraper(`${name}-scraper`, {
+        new aws.amp.Scraper(`${name}-scraper`, {
             alias: args.identifier,
             source: { eks: { clusterArn: eks.clusterArn, subnetIds: eks.subnetIds, securityGroupIds: eks.securityGroupIds } },
             destination: { amp: { workspaceArn: workspace.arn } },
             scrapeConfiguration: scrapeConfiguration(args.namespace, args.config.metrics),
             tags: childTags(args.tags, `${name}-scraper`),
         }, { parent: this, dependsOn: [binding] });
-        new aws.eks.AccessEntry(`${name}-scraper-access`, {
-            clusterName: eks.clusterName,
-            principalArn: scraper.roleArn.apply(accessEntryPrincipal),
-            userName: SCRAPER_USER,
-            type: "STANDARD",
-            tags: childTags(args.tags, `${name}-scraper-access`),
-        }, { parent: this });
         return { workspace };
     }
 

@@ -22,6 +22,50 @@ const HTTP_URL_RE = /^https?:\/\/[^\s/$.?#][^\s]*$/;
 const httpUrl = (example: string) => z.string().regex(HTTP_URL_RE, { error: `expected an http(s) URL such as "${example}"` });
 const ratio = cliNumber(z.number().gt(0).max(1));
 
+/**
+ * Labels every application series carries besides the four the metric contract names: `job` and
+ * `instance`, which Prometheus attaches to every target it scrapes (prometheus/docs
+ * docs/concepts/jobs_instances.md, "Automatically generated labels"), `namespace` and `pod`, which the
+ * pod scrape job sets after the service and color (observability/scrape-config.ts), and the application's
+ * own `le` (the duration histogram's buckets) and `queue` (the queue gauge): observability/catalogue.ts
+ * `metricCatalogue`, whose application labels tests/config-metric-labels.test.ts holds to this list.
+ */
+export const APP_SERIES_FIXED_LABELS = ["job", "instance", "namespace", "pod", "le", "queue"] as const;
+
+/** The contract's label keys and their defaults (distinct, none of APP_SERIES_FIXED_LABELS). */
+const APP_LABEL_DEFAULTS = { statusLabel: "code", routeLabel: "route", serviceLabel: "service", colorLabel: "color" } as const;
+const APP_LABEL_KEYS = Object.keys(APP_LABEL_DEFAULTS) as (keyof typeof APP_LABEL_DEFAULTS)[];
+
+/**
+ * A label key of the contract that names a label the series already has under another role. The scrape
+ * writes the service and color as target labels; without `honor_labels` (the pod job has none), a label
+ * the application exposes under a target label's name is renamed `exported_<name>` (Prometheus
+ * configuration.md, `honor_labels`), and a relabel to a name a later relabel writes is replaced. Either
+ * way the alerts' selectors (`code=~"5.."`, `sum by (service, color)`) silently read nothing or the wrong
+ * label. A name starting with `__` is dropped after relabelling ("reserved for internal use": Prometheus
+ * data_model.md).
+ */
+function appLabelClashes(m: Record<keyof typeof APP_LABEL_DEFAULTS, string>): { input: string; path: PropertyKey[]; message: string }[] {
+    const fixed: readonly string[] = APP_SERIES_FIXED_LABELS;
+    const issue = (key: keyof typeof APP_LABEL_DEFAULTS, message: string) => ({ input: m[key], path: [key], message });
+    return APP_LABEL_KEYS.flatMap((key, i) => {
+        const v = m[key];
+        if (v.startsWith("__")) {
+            return [issue(key, "expected a label name not starting with \"__\", which Prometheus reserves and drops after relabelling")];
+        }
+        if (fixed.includes(v)) {
+            return [issue(key, `expected a label name other than ${fixed.map((l) => JSON.stringify(l)).join(", ")}, which every application series already has (a second label of that name is renamed exported_${v} or overwritten at scrape time, and the alerts read nothing)`)];
+        }
+        const earlier = APP_LABEL_KEYS.slice(0, i).find((k) => m[k] === v);
+        if (earlier === undefined) {
+            return [];
+        }
+        // Reported at the key the stack set: the later one, unless it holds its default (then the earlier was set to it).
+        const [at, other] = v !== APP_LABEL_DEFAULTS[key] ? [key, earlier] : [earlier, key];
+        return [issue(at, `expected a label name of its own: ${other} is ${JSON.stringify(v)} too, and one series cannot hold both under one name`)];
+    });
+}
+
 /** The application's metric names and labels: any app can be plugged in. Defaults follow the common Prometheus client conventions. */
 export const appMetricsSchema = z.strictObject({
     /** Counter of HTTP requests, labelled with the numeric status. */
@@ -39,13 +83,15 @@ export const appMetricsSchema = z.strictObject({
     /** Gauge of jobs waiting in the application's queue(s), labelled `queue`. */
     queueDepth: metricName("queue_depth"),
     /** Label holding the numeric HTTP status. */
-    statusLabel: labelName("code"),
+    statusLabel: labelName(APP_LABEL_DEFAULTS.statusLabel),
     /** Label holding the route (path template). */
-    routeLabel: labelName("route"),
+    routeLabel: labelName(APP_LABEL_DEFAULTS.routeLabel),
     /** Label naming the service, attached at scrape time from the pods' `app` label. */
-    serviceLabel: labelName("service"),
+    serviceLabel: labelName(APP_LABEL_DEFAULTS.serviceLabel),
     /** Label naming the color, attached at scrape time from the pods' `color` label. */
-    colorLabel: labelName("color"),
+    colorLabel: labelName(APP_LABEL_DEFAULTS.colorLabel),
+}).check((ctx) => {
+    appLabelClashes(ctx.value).forEach((issue) => ctx.issues.push({ code: "custom", ...issue }));
 });
 
 /** Alert thresholds. */
@@ -130,7 +176,7 @@ export const observabilitySchema = z.strictObject({
         "Prometheus workspace with a managed scraper of the EKS cluster; metrics: the application's metric names " +
         "and labels (default http_requests_total with status label \"code\", http_request_duration_seconds, " +
         "db_connection_errors_total, http_requests_in_flight, db_pool_connections_in_use, db_pool_connections_max, " +
-        "queue_depth, labels \"route\", \"service\", \"color\"); thresholds: errorRatio 0 < x <= 1 (default 0.01), " +
+        "queue_depth, labels \"route\", \"service\", \"color\"; the four labels distinct, none of job, instance, namespace, pod, le, queue, nor starting with \"__\"); thresholds: errorRatio 0 < x <= 1 (default 0.01), " +
         "latencyP95Seconds > 0 (default 0.5), freeStoragePercent 0 < x < 100 of the storage allocated now (default " +
         "10), backupMaxAge (default \"26h\"), restoreMaxDuration, the RTO (default \"1h\"), rpoTarget, the RPO " +
         "(default \"15m\"), sloObjective 0 < x < 1 (default 0.999), sloWindow (default \"30d\"), minRequestRate >= " +

@@ -15,7 +15,7 @@ import { SELECTOR_LABELS } from "../lib/delivery";
 import { SCRAPE_ANNOTATIONS } from "../lib/kubernetes";
 import { SCRAPE_INTERVAL_SECONDS } from "./catalogue";
 
-/** The Kubernetes user the scraper's service-linked role is mapped to (an EKS access entry). */
+/** The Kubernetes user AWS's manual set-up maps the scraper's service-linked role to, bound to `aps-collector-role`. */
 export const SCRAPER_USER = "aps-collector-user";
 
 /** Service names the Helm releases get (their charts' `fullnameOverride`), which the scraper keeps. */
@@ -132,8 +132,3 @@ export const SCRAPER_CLUSTER_ROLE_RULES = [
     { apiGroups: ["metrics.eks.amazonaws.com"], resources: ["kcm/metrics", "ksh/metrics"], verbs: ["get"] },
     { nonResourceURLs: ["/metrics"], verbs: ["get"] },
 ];
-
-/** The scraper's role ARN as an access entry takes it: the service-linked role's path removed. */
-export function accessEntryPrincipal(roleArn: string): string {
-    return roleArn.replace(/:role\/.*\/(AWSServiceRoleForAmazonPrometheusScraper_[^/]+)$/, ":role/$1");
-}

@@ -10,8 +10,12 @@
  * - GitHub docs, "OpenID Connect" (security hardening with OpenID Connect), example subject claims:
  *   a job with an environment presents `repo:<owner>/<repo>:environment:<name>`, whatever its
  *   branch; a pull_request job without one `repo:<owner>/<repo>:pull_request`; otherwise
- *   `repo:<owner>/<repo>:ref:<ref>`. "Configuring OpenID Connect in Amazon Web Services": the
- *   audience is `sts.amazonaws.com` for aws-actions/configure-aws-credentials, and IAM recommends
+ *   `repo:<owner>/<repo>:ref:<ref>`. "Immutable subject claims" (OpenID Connect reference,
+ *   github/docs content/actions/reference/security/oidc.md @ 051718f): a repository created after
+ *   2026-07-15, renamed or transferred after it, or opted in, names itself
+ *   `<owner>@<owner id>/<repo>@<repo id>` in that prefix instead, and never the name-only form.
+ *   "Configuring OpenID Connect in Amazon Web Services": the audience is `sts.amazonaws.com` for
+ *   aws-actions/configure-aws-credentials, and IAM recommends
  *   evaluating `token.actions.githubusercontent.com:sub` in every such role's trust policy.
  * - IAM User Guide, id_roles_create_for-idp_oidc ("Configuring a role for GitHub OIDC identity
  *   provider"): Principal Federated `arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com`,
@@ -67,8 +71,13 @@ export const WORKFLOW_ROLES: Readonly<Record<string, WorkflowRoleSpec>> = {
     ...Object.fromEntries(TIERS.map((stack) => [`deploy-${stack}`, { secret: "AWS_DEPLOY_ROLE_ARN", environment: stack, subjects: [`environment:${stack}`] }])),
 };
 
-/** A GitHub `owner/name` (GitHub's own limits: owner letters, digits and single hyphens; name also `.` and `_`). */
-const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/[A-Za-z0-9._-]{1,100}$/;
+/**
+ * A GitHub repository as its tokens' `sub` names it: `owner/name` (GitHub's own limits: owner letters,
+ * digits and single hyphens; name also `.` and `_`), or with immutable subject claims
+ * `owner@<owner id>/name@<repository id>`, both IDs (`@` appears in no GitHub name: GitHub docs,
+ * "Immutable subject claims").
+ */
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\/[A-Za-z0-9._-]{1,100}|@\d+\/[A-Za-z0-9._-]{1,100}@\d+)$/;
 
 export interface TrustPolicy {
     readonly Version: "2012-10-17";
@@ -88,7 +97,7 @@ export function githubOidcTrustPolicy(role: string, repository: string, account:
     const spec = WORKFLOW_ROLES[role] as WorkflowRoleSpec | undefined;
     const problems = [
         ...(spec !== undefined ? [] : [`role: received ${JSON.stringify(role)}; expected one of ${Object.keys(WORKFLOW_ROLES).join(", ")}`]),
-        ...(REPOSITORY.test(repository) ? [] : [`repository: received ${JSON.stringify(repository)}; expected <owner>/<name> of a GitHub repository, no wildcard`]),
+        ...(REPOSITORY.test(repository) ? [] : [`repository: received ${JSON.stringify(repository)}; expected <owner>/<name> of a GitHub repository, or <owner>@<owner id>/<name>@<repository id> where its tokens use immutable subject claims; no wildcard`]),
         ...(/^\d{12}$/.test(account) ? [] : [`account: received ${JSON.stringify(account)}; expected a 12-digit AWS account id`]),
         ...(/^aws(-[a-z]+)*$/.test(partition) ? [] : [`partition: received ${JSON.stringify(partition)}; expected an AWS partition (aws, aws-cn, aws-us-gov)`]),
     ];

@@ -6,7 +6,8 @@
  * differs from the color it is live on now (`liveServices` of `pulumi stack output --json`). deploy.yml
  * holds each such service on its live color for `pulumi up` (which then only rolls out and gates
  * the idle color), and makes each switch with `npm run promote` (post-switch analysis, switch back
- * on a breach). A first deploy (no outputs yet) has nothing live: nothing to promote.
+ * on a breach). A first deploy (no outputs yet) has nothing live: nothing to promote. Exit 2 when
+ * the stack file holds a color encrypted (`unreadableColors`): it cannot tell what moves.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,6 +19,23 @@ const USAGE = "usage: npm run --silent pending-switches -- --stack <name> --live
 
 interface StackFile {
     config?: Record<string, unknown>;
+}
+
+/** A value the stack file holds encrypted: `{ secure: <ciphertext> }` (pulumi/pulumi sdk/go/common/resource/config/object.go). */
+const isSecure = (v: unknown): boolean => typeof v === "object" && v !== null && typeof (v as { secure?: unknown }).secure === "string" && Object.keys(v).length === 1;
+
+/**
+ * The keys whose colors the stack file holds encrypted, which this command cannot read: reading
+ * nothing there would find no switch, hold nothing, and let the up move traffic with no analysis.
+ */
+export function unreadableColors(stackFile: StackFile): string[] {
+    const config = stackFile.config ?? {};
+    const services = config["launchpad:services"];
+    if (isSecure(services)) return ["launchpad:services"];
+    return [
+        ...(isSecure(config["launchpad:activeColor"]) ? ["launchpad:activeColor"] : []),
+        ...Object.entries((services ?? {}) as Record<string, { activeColor?: unknown } | null>).filter(([, s]) => isSecure(s?.activeColor)).map(([name]) => `launchpad:services.${name}.activeColor`),
+    ];
 }
 
 /** `<service> <live> <wanted>` per service the stack file moves off its live color. */
@@ -42,6 +60,10 @@ export function main(argv: readonly string[], root = REPO_ROOT): CliResult {
         return failed(2, `--stack and --live are required\n${USAGE}\n`);
     }
     const file = parseYaml(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as StackFile;
+    const unreadable = unreadableColors(file);
+    if (unreadable.length > 0) {
+        return failed(2, unreadable.map((key) => `${key}: received [secret] in Pulumi.${stack}.yaml; expected the color in clear: pending-switches reads the colors from the stack file to hold each service on its live color for npm run promote, and cannot decrypt it (encrypt only the secret leaves: pulumi config set --secret --path launchpad:services.<service>.env.<NAME> <value>)\n`).join(""));
+    }
     const text = fs.existsSync(live) ? fs.readFileSync(live, "utf8").trim() : "";
     const lines = pendingSwitches(file, text === "" ? null : (JSON.parse(text) as Record<string, { color?: string }> | null));
     return { code: 0, stdout: lines.map((l) => `${l}\n`).join(""), stderr: "" };

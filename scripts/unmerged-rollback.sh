@@ -20,8 +20,11 @@ branches="$(gh api --paginate "repos/${GITHUB_REPOSITORY}/git/matching-refs/head
 found=()
 while read -r branch; do
   [ -n "$branch" ] || continue
-  # Every pull request from that branch, in any state: "<STATE> <url>" (OPEN, CLOSED or MERGED).
-  prs="$(gh pr list --repo "$GITHUB_REPOSITORY" --head "$branch" --state all --json state,url --jq '.[] | "\(.state) \(.url)"')"
+  # Every pull request from that branch, in any state: "<STATE> <url>" (OPEN, CLOSED or MERGED). --head
+  # filters by branch name alone (GraphQL pullRequests(headRefName:), cli/cli pkg/cmd/pr/list/http.go),
+  # so a fork's pull request from a branch of the same name is listed too: only this repository's
+  # own (isCrossRepository false) is the rollback's, or a stranger could lock or unlock the stack.
+  prs="$(gh pr list --repo "$GITHUB_REPOSITORY" --head "$branch" --state all --json state,url,isCrossRepository --jq '.[] | select(.isCrossRepository | not) | "\(.state) \(.url)"')"
   if grep -q '^MERGED ' <<< "$prs"; then
     continue
   fi

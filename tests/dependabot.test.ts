@@ -205,4 +205,16 @@ describe("what Dependabot cannot bump: the runner image, bumped by hand (docs/de
         expect(named.length).toBeGreaterThanOrEqual(3);
         expect(named.filter(([, image]) => image !== SMOKE_RUNNER_IMAGE)).toEqual([]);
     });
+
+    // preview.yml's test job runs in node:<version>-bookworm pinned by digest: it follows no moving tag,
+    // so a doc that says it does ("node:24-bookworm, a moving tag") tells the maintainer no bump is needed.
+    it("every Node.js Debian image the docs name is preview.yml's container tag, which is pinned, not moving", () => {
+        const workflow = parseYaml(readFileSync(join(REPO_ROOT, ".github", "workflows", "preview.yml"), "utf8")) as { jobs: { test: { container: string } } };
+        const tag = /^(node:[\w.-]+)@sha256:[0-9a-f]{64}$/.exec(workflow.jobs.test.container)?.[1];
+        expect(tag).toMatch(/^node:\d+\.\d+\.\d+-bookworm$/);
+        const docs = ["README.md", ...readdirSync(join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+        const named = docs.flatMap((f) => [...readFileSync(join(REPO_ROOT, f), "utf8").matchAll(/node:[0-9][\w.]*-bookworm\b/g)].map((m) => [f, m[0]]));
+        expect(named.length).toBeGreaterThanOrEqual(3);
+        expect(named.filter(([, image]) => image !== tag)).toEqual([]);
+    });
 });

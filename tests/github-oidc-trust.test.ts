@@ -130,11 +130,38 @@ describe("the workflows' OIDC roles", () => {
         });
     });
 
+    // GitHub docs, "OpenID Connect reference" (github/docs content/actions/reference/security/oidc.md
+    // @ 051718f, "Immutable subject claims"): a repository created after 2026-07-15, renamed or
+    // transferred after it, or opted in, presents `repo:OWNER@OWNER-ID/REPO@REPO-ID:...`, never the
+    // name-only form. A trust policy written with the name-only form refuses every one of its jobs.
+    it("a repository with GitHub's immutable subject claims: each role admits `repo:<owner>@<owner id>/<repo>@<repo id>:<claim>`, and not the name-only form", () => {
+        const immutable = "octo-org@123456/launchpad@456789";
+        for (const [role, spec] of Object.entries(WORKFLOW_ROLES)) {
+            const doc = asAllows(githubOidcTrustPolicy(role, immutable, ACCOUNT));
+            const presented = (sub: string) => allows(doc, {
+                action: "sts:AssumeRoleWithWebIdentity",
+                resource: "*",
+                context: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE, [`${GITHUB_OIDC_HOST}:sub`]: sub },
+            });
+            expect([role, spec.subjects.map((s) => presented(`repo:${immutable}:${s}`))]).toEqual([role, spec.subjects.map(() => true)]);
+            // Another repository that once had the name (the recycling the IDs exist against), or the name alone.
+            expect([role, spec.subjects.filter((s) => presented(`repo:${REPO}:${s}`) || presented(`repo:octo-org@123456/launchpad@999:${s}`))]).toEqual([role, []]);
+        }
+        expect(githubOidcTrustPolicy("deploy-production", immutable, ACCOUNT).Statement[0].Condition.StringEquals[`${GITHUB_OIDC_HOST}:sub`]).toBe(`repo:${immutable}:environment:production`);
+        // Both IDs or none: GitHub appends both (the docs' syntax), so one alone is a typo.
+        for (const half of ["octo-org@123456/launchpad", "octo-org/launchpad@456789", "octo-org@/launchpad@1", "octo-org@12a/launchpad@1"]) {
+            expect(() => githubOidcTrustPolicy("deploy-staging", half, ACCOUNT)).toThrow(`repository: received ${JSON.stringify(half)}`);
+        }
+        const cli = githubTrustCli(["--role", "preview-staging", "--repository", immutable, "--account", ACCOUNT]);
+        expect(cli.code).toBe(0);
+        expect(JSON.parse(cli.stdout)).toEqual(githubOidcTrustPolicy("preview-staging", immutable, ACCOUNT));
+    });
+
     it("refuses a wildcard repository, a bad account and an unknown role, all at once", () => {
         expect(() => githubOidcTrustPolicy("deploy", "acme/*", "1234")).toThrow(
             [
                 'role: received "deploy"; expected one of preview-staging, preview-production, deploy-staging, deploy-production',
-                'repository: received "acme/*"; expected <owner>/<name> of a GitHub repository, no wildcard',
+                'repository: received "acme/*"; expected <owner>/<name> of a GitHub repository, or <owner>@<owner id>/<name>@<repository id> where its tokens use immutable subject claims; no wildcard',
                 'account: received "1234"; expected a 12-digit AWS account id',
             ].join("\n"),
         );

@@ -403,6 +403,23 @@ describe("the Observability component under the plan engine", () => {
         expect(Math.max(...all.map((x) => x.length))).toBe(MAX_STACK_IDENTIFIER_LENGTH + "-blue-green".length);
     });
 
+    // AMP gives a scraper of a cluster in `API` or `API_AND_CONFIG_MAP` authentication mode its access
+    // entry itself ("any scrapers you create through the Amazon Managed Service for Prometheus API or CLI
+    // ... will automatically have the correct access entry policy created for you": AMP user guide
+    // AMP-collector-how-to.md, "Configure Amazon EKS for scraper access with access entries"), and deletes
+    // it with the scraper (its service-linked role's policy, AmazonPrometheusScraperServiceRolePolicy v2,
+    // statement DeleteEKSAccessEntry). EKS takes one access entry per principal ("You can't specify the
+    // same ARN in more than one access entry": botocore eks 2017-11-01 service-2.json at 0e6e2404b,
+    // CreateAccessEntryRequest.principalArn; ResourceInUseException): one of the stack's own would fail the first up.
+    it.each(["staging", "production"] as const)("%s: the managed scraper's access entry is AMP's own, never the stack's (an API-mode cluster)", async (stack) => {
+        const plan = await planStack(stack);
+        expect(input(named(plan, `launchpad-${stack}-cluster-eks`), "accessConfig.authenticationMode")).toBe("API");
+        const scraperRole = named(plan, `launchpad-${stack}-observability-scraper`).state.roleArn as string;
+        const roleName = scraperRole.slice(scraperRole.lastIndexOf("/") + 1);
+        expect(roleName).toMatch(/^AWSServiceRoleForAmazonPrometheusScraper_/);
+        expect(ofType(plan, "aws:eks/accessEntry:AccessEntry").filter((e) => String(input(e, "principalArn")).endsWith(`/${roleName}`)).map((e) => e.name)).toEqual([]);
+    });
+
     it("production: AMP scraping the EKS cluster, pinned charts, Grafana wired to fixed uids, secrets never shown", async () => {
         const plan = await planStack("production");
         const ws = named(plan, "launchpad-production-observability-amp");
@@ -410,9 +427,6 @@ describe("the Observability component under the plan engine", () => {
         const scraper = named(plan, "launchpad-production-observability-scraper");
         expect(input(scraper, "source.eks.clusterArn")).toBe("arn:aws:eks:us-east-1:123456789012:cluster/launchpad-production");
         expect(input(scraper, "destination.amp.workspaceArn")).toBe(ws.state.arn);
-        const access = named(plan, "launchpad-production-observability-scraper-access");
-        expect(input(access, "userName")).toBe("aps-collector-user");
-        expect(String(input(access, "principalArn"))).toMatch(/^arn:aws:iam::123456789012:role\/AWSServiceRoleForAmazonPrometheusScraper_[0-9a-f]{14}$/);
         expect(ofType(plan, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.includes("-observability-")).map((r) => [input(r, "chart"), input(r, "version"), input(r, "repositoryOpts.repo")]).sort()).toEqual([
             [HELM_CHARTS.kubeStateMetrics.chart, HELM_CHARTS.kubeStateMetrics.version, HELM_CHARTS.kubeStateMetrics.repo],
             [HELM_CHARTS.pushgateway.chart, HELM_CHARTS.pushgateway.version, HELM_CHARTS.pushgateway.repo],

@@ -152,10 +152,10 @@ const SHARED_COUNTS = {
     "kubernetes:networking.k8s.io/v1:Ingress": 1,
     // The application namespace's default deny and its allows (components/network-policy.ts).
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 4,
-    // Observability: AMP and its scraper's access, the exporters' charts, Grafana as code.
+    // Observability: AMP and its scraper with AWS's ClusterRole (AMP creates the scraper's access entry), the exporters' charts, Grafana as code.
     "launchpad:observability:Observability": 1,
     // The platform baseline: add-ons, a default StorageClass, four charts with their IRSA roles, log groups;
-    // and the cluster's access entries (2 of the 3 above; the third is the scraper's).
+    // and the cluster's access entries (`cluster.access`).
     "launchpad:platform:Platform": 1,
     "aws:iam/policy:Policy": 1,
     "aws:eks/addon:Addon": 4,
@@ -163,7 +163,7 @@ const SHARED_COUNTS = {
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 2,
     "aws:amp/workspace:Workspace": 1,
     "aws:amp/scraper:Scraper": 1,
-    "aws:eks/accessEntry:AccessEntry": 3,
+    "aws:eks/accessEntry:AccessEntry": 2,
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 1,
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 1,
     "kubernetes:helm.sh/v3:Release": 6,
@@ -205,7 +205,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(210);
+        expect(doc.resources).toHaveLength(209);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -300,7 +300,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 210 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 209 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -345,7 +345,7 @@ describe("exit codes and human output", () => {
         // scripts/plan.ts's main calls; a second process under tsx cost 2.6 CPU seconds for the same text.
         const fromSources = await cli(["--stack", "production", "--json"]);
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(227);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(226);
         // The bundle plans what the sources plan: the same document, byte for byte.
         expect(fromSources.code).toBe(0);
         expect(ok.stdout).toBe(fromSources.stdout);

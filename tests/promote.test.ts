@@ -4,6 +4,8 @@
  * request's signature with the same library (`@smithy/signature-v4`). The runs against a real
  * Prometheus are in tests/promote-prometheus.test.ts (CI, or `npm run test:promote`).
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
@@ -11,10 +13,11 @@ import { parseConfig } from "../config";
 import { alertContext, alertGroups } from "../observability/alerts";
 import { analyse, analysisQueries, analysisThresholds, INCONCLUSIVE_EXIT, promote, prometheusTarget, type AnalysisSettings, type Measurement } from "../scripts/promote";
 import type { RollbackStack } from "../scripts/rollback";
-import { pendingSwitches } from "../scripts/pending-switches";
+import { main as pendingSwitchesCli, pendingSwitches } from "../scripts/pending-switches";
 import { ampSigner, prometheusQuery, signedQuery } from "../scripts/prometheus";
 import { deployedConfig, type CommittedStack } from "./support/deployed";
 import { fakeStack } from "./support/fake-stack";
+import { scratchDir } from "./support/scratch";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
 import { startKubeApi, type KubeApi } from "./support/kube-api";
 
@@ -265,5 +268,24 @@ describe("npm run pending-switches (deploy.yml: the switches production makes th
         ["two services switch, a third stays: one line each", { "launchpad:activeColor": "green", "launchpad:services": { admin: { activeColor: "blue" }, api: {}, web: {} } }, { admin: { color: "green" }, api: { color: "blue" }, web: { color: "green" } }, ["admin green blue", "api blue green"]],
     ] as const)("%s", (_, config, live, expected) => {
         expect(pendingSwitches({ config }, live)).toEqual(expected);
+    });
+
+    // `pulumi config set --secret launchpad:services '<json>'` (no --path) stores the whole object as
+    // `{ secure: <ciphertext> }` in the stack file (pulumi/pulumi sdk/go/common/resource/config/object.go:
+    // "Secure values are encoded as {"secure": "ciphertext"}"). Read as plain YAML that is a service named "secure" with no
+    // color: no switch found, no hold, and the up would move traffic with no analysis. Fail closed.
+    it.each([
+        ["launchpad:services encrypted whole", "  launchpad:services:\n    secure: v1:AAAA\n", "launchpad:services"],
+        ["launchpad:activeColor encrypted", "  launchpad:activeColor:\n    secure: v1:AAAA\n  launchpad:services:\n    api: {}\n", "launchpad:activeColor"],
+        ["a service's activeColor encrypted", "  launchpad:services:\n    api:\n      activeColor:\n        secure: v1:AAAA\n", "launchpad:services.api.activeColor"],
+    ])("refuses (exit 2, before any update) a stack file whose colors it cannot read: %s", (_, yaml, key) => {
+        const dir = scratchDir("launchpad-pending-switches-");
+        writeFileSync(join(dir, "Pulumi.production.yaml"), `config:\n${yaml}`);
+        writeFileSync(join(dir, "live.json"), JSON.stringify({ api: { color: "blue" } }));
+        expect(pendingSwitchesCli(["--stack", "production", "--live", join(dir, "live.json")], dir)).toEqual({
+            code: 2,
+            stdout: "",
+            stderr: `${key}: received [secret] in Pulumi.production.yaml; expected the color in clear: pending-switches reads the colors from the stack file to hold each service on its live color for npm run promote, and cannot decrypt it (encrypt only the secret leaves: pulumi config set --secret --path launchpad:services.<service>.env.<NAME> <value>)\n`,
+        });
     });
 });

