@@ -31,7 +31,7 @@ import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
 import { bundleLoadtestRunner } from "../loadtest/bundle";
 import { LoadtestAccess } from "./loadtest-access";
-import { Observability, type ObservabilityArgs } from "./observability";
+import { Observability, type ObservabilityArgs, scraperSubnets } from "./observability";
 import { Platform, PLATFORM_NAMESPACE } from "./platform";
 
 export interface EnvironmentArgs {
@@ -334,7 +334,7 @@ export class Environment extends pulumi.ComponentResource {
             network,
             cluster: eks,
             platform,
-            scrapeTarget: { clusterArn: eks.clusterArn, subnetIds: network.privateSubnetIds, securityGroupIds: [eks.clusterSecurityGroupId] },
+            scrapeTarget: { clusterArn: eks.clusterArn, subnetIds: pulumi.all(scraperSubnets(network.privateSubnetIdsByZone)), securityGroupIds: [eks.clusterSecurityGroupId] },
             placement: {
                 vpcId: network.vpcId,
                 privateSubnetIds: network.privateSubnetIds,

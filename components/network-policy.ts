@@ -35,7 +35,7 @@ import { LOGICAL_BACKUP_APP } from "../lib/workload";
 import { EXPORTER_SERVICES } from "../observability/scrape-config";
 import { isAlbIngress } from "./blue-green-service";
 import { planSubnets } from "./network";
-import { PUSHGATEWAY_PORT } from "./observability";
+import { PUSHGATEWAY_PORT, scraperSubnets } from "./observability";
 
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type Rule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
@@ -176,7 +176,7 @@ const exposed = (s: ServiceConfig): boolean => s.expose.ingress !== undefined ||
  * - a LoadBalancer Service (the in-tree provider's load balancer, instance targets) reaches the pods
  *   through a node's NodePort, from a node's address: the private subnets, where the nodes are;
  * - the AMP managed scraper scrapes through network interfaces in the subnets it is given (the private
- *   ones: components/environment.ts `scrapeTarget`; AMP user guide, AMP-collector.html: a collector
+ *   ones, at most five: components/observability.ts `scraperSubnets`; AMP user guide, AMP-collector.html: a collector
  *   "creates an Elastic Network Interface (ENI) per subnet specified when creating the scraper" and
  *   "scrapes the metrics through these ENIs"); a team Prometheus (`observability.prometheusUrl`)
  *   scrapes from wherever it runs, which Launchpad does not know: the VPC's CIDR, where it must be to
@@ -198,7 +198,7 @@ export function eksNetworkPolicyInputs(c: {
     ])];
     return {
         services: c.services.map((s) => ({ name: s.name, port: s.port, exposedFrom: cidrs(fromLoadBalancer(s)) })),
-        scrapeFrom: c.backend.kind === "amp" ? cidrs(subnets.private) : [{ cidr: c.network.cidr }],
+        scrapeFrom: c.backend.kind === "amp" ? cidrs(scraperSubnets(subnets.private)) : [{ cidr: c.network.cidr }],
     };
 }
 

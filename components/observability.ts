@@ -33,6 +33,18 @@ const NOBODY = 65534;
 
 export const PUSHGATEWAY_PORT = 9091;
 
+/**
+ * Most subnets an AMP scraper takes: CreateScraper's `EksConfiguration.subnetIds` has "Maximum number
+ * of 5 items" (AMP API Reference, API_EksConfiguration), and at least two in two AZs (AMP user guide,
+ * AMP-collector-how-to, "You must include at least two subnets, in at least two availability zones").
+ */
+export const SCRAPER_MAX_SUBNETS = 5;
+
+/** The subnets (ids or CIDRs, in AZ order) an AMP scraper is given: the first {@link SCRAPER_MAX_SUBNETS}, one ENI in each. */
+export function scraperSubnets<T>(privateSubnetsByZone: readonly T[]): T[] {
+    return privateSubnetsByZone.slice(0, SCRAPER_MAX_SUBNETS);
+}
+
 export interface ObservabilityArgs {
     readonly config: ObservabilityConfig;
     /** The alerts' and dashboards' view of the stack. */

@@ -153,6 +153,23 @@ describe("the committed stacks' plans", () => {
     });
 });
 
+describe("the AMP scraper's subnets", () => {
+    // AMP API Reference, API_EksConfiguration: subnetIds "Maximum number of 5 items"; a sixth is refused by CreateScraper.
+    it("six AZs: the scraper gets the first five private subnets, and the scrape rule admits exactly those five", async () => {
+        const sets = ["launchpad:network.azCount=6", "launchpad:nodeGroup={minSize: 6, desiredSize: 6, maxSize: 12}"];
+        const p = await planStack("staging", sets);
+        const privateSubnets = ofType(p, "aws:ec2/subnet:Subnet").filter((r) => /-private-\d$/.test(r.name));
+        expect(privateSubnets).toHaveLength(6);
+        const scraper = ofType(p, "aws:amp/scraper:Scraper");
+        expect(scraper).toHaveLength(1);
+        const given = input(scraper[0], "source.eks.subnetIds") as string[];
+        expect(given).toHaveLength(5);
+        expect(given).toEqual(privateSubnets.filter((r) => !r.name.endsWith("-5")).map((r) => r.id));
+        const cidrsGiven = privateSubnets.filter((r) => given.includes(r.id as string)).map((r) => ({ cidr: input(r, "cidrBlock") }));
+        expect(inputsOf(await loadConfigFor("staging", sets)).scrapeFrom).toEqual(cidrsGiven);
+    });
+});
+
 describe("an existing cluster", () => {
     const KUBECONFIG = { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" };
     const PROVIDES = { ingressClasses: ["alb"], defaultStorageClass: true, metricsApi: true };
