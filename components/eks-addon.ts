@@ -8,6 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AUTOSCALER_ANNOTATIONS } from "../lib/workload";
 import { EKS_ADDON_NAMES, EKS_ADDON_UNVERIFIED, EKS_ADDON_VERSIONS, vpcCniNetworkPolicyProblem, type EksAddonName } from "../lib/versions";
 
 /** Add-ons the cluster creates with itself, before any node (components/cluster.ts). */
@@ -55,6 +56,22 @@ export interface EksAddonParts {
  * admits its traffic (same page, "Step 1"), which is the cluster owner's decision, not this stack's.
  */
 export const VPC_CNI_NETWORK_POLICY = JSON.stringify({ enableNetworkPolicy: "true" });
+
+/**
+ * The EBS CSI driver's configuration: its controller's pods let the Cluster Autoscaler remove their
+ * node. The controller mounts an emptyDir, `socket-dir` (its CSI socket; the driver's chart
+ * templates/controller/deployment.yaml, kubernetes-sigs/aws-ebs-csi-driver at 4e4928da), and the
+ * autoscaler never scales down a node under a pod with an emptyDir that the pod does not name in
+ * `safe-to-evict-local-volumes` (skip-nodes-with-local-storage defaults to true:
+ * vendor/cluster-autoscaler/flags-1.36.1.go): after a scale-up, the node that caught a controller pod
+ * would stay, and cost, for good (kubernetes-sigs/aws-ebs-csi-driver#1589). The add-on takes
+ * `controller.podAnnotations` since v1.19.0-eksbuild.1 (same thread), "Annotations applied to the
+ * controller pod" in its configuration schema (as quoted in aws/containers-roadmap#2582); the socket
+ * is recreated by the pod that replaces this one, and the controller's PodDisruptionBudget still
+ * bounds the eviction. CoreDNS is left alone: its add-on's schema had no pod annotations
+ * (aws-ia/terraform-aws-eks-blueprints-addons#238) and no source here shows it mounting an emptyDir.
+ */
+export const EBS_CSI_CONFIGURATION = JSON.stringify({ controller: { podAnnotations: { [AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes]: "socket-dir" } } });
 
 /** One managed add-on, adopting what EKS itself installed on a new cluster. */
 export function eksAddonArgs(p: EksAddonParts): aws.eks.AddonArgs {

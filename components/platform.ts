@@ -35,7 +35,7 @@ import { restrictedContainer } from "../lib/pod-security";
 import { childTags, type Tags } from "../lib/tags";
 import { AUTOSCALER_ANNOTATIONS, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS, HELM_CHARTS, LOAD_BALANCER_CONTROLLER_CRD_FILES, type HelmChartPin } from "../lib/versions";
-import { addonVersion, addonVersions, AFTER_NODES_ADDONS, eksAddonArgs } from "./eks-addon";
+import { addonVersion, addonVersions, AFTER_NODES_ADDONS, EBS_CSI_CONFIGURATION, eksAddonArgs } from "./eks-addon";
 import { serviceAccountRole, serviceAccountWithRole, type ServiceAccountRoleArgs } from "./irsa";
 
 /** Where the platform's own workloads run. */
@@ -505,7 +505,7 @@ export class Platform extends pulumi.ComponentResource {
             clusterName: args.clusterName,
             addonName,
             addonVersion: addonVersion(this, args.kubernetesVersion, addonName),
-            ...(addonName === "aws-ebs-csi-driver" ? { serviceAccountRoleArn: ebs.role.arn } : {}),
+            ...(addonName === "aws-ebs-csi-driver" ? { serviceAccountRoleArn: ebs.role.arn, configurationValues: EBS_CSI_CONFIGURATION } : {}),
             tags: childTags(args.tags, `${name}-${addonName}`),
         }), {
             parent: this,

@@ -76,6 +76,9 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
         }
         const ebs = named(p, `${name}-aws-ebs-csi-driver`);
         expect(input(ebs, "serviceAccountRoleArn")).toBe(named(p, `${name}-ebs-csi-role`).state.arn);
+        // The controller's emptyDir socket-dir (aws-ebs-csi-driver chart templates/controller/deployment.yaml) must not pin its node (aws-ebs-csi-driver#1589).
+        expect(JSON.parse(input(ebs, "configurationValues") as string)).toEqual({ controller: { podAnnotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes": "socket-dir" } } });
+        for (const a of addons.filter((x) => x !== ebs)) expect(input(a, "configurationValues")).toBeUndefined();
         expect(trustOf(p, `${name}-ebs-csi-role`).sub).toBe("system:serviceaccount:kube-system:ebs-csi-controller-sa");
         expect(input(named(p, `${name}-ebs-csi-policy-0`), "policyArn")).toBe("arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
     });
