@@ -6,7 +6,7 @@
  * Who reaches a pod of the namespace, and so what is allowed:
  * - a service's serving pods, on its `port`: its load balancer (an `alb` Ingress with target type `ip`
  *   sends from the ALB's own addresses, in the subnets the controller picks for the Ingress's scheme;
- *   a LoadBalancer Service's traffic arrives through the nodes), its smoke gate and load-test Jobs
+ *   a LoadBalancer Service's internal NLB from its own addresses in the private subnets), its smoke gate and load-test Jobs
  *   (pods of the same `app` with role `smoke-gate` or `loadtest`), and the metrics scrape (the pods
  *   ask for it on `port`: BlueGreenService's scrape annotations);
  * - the Pushgateway, on 9091: the Jobs that push (gates, load tests, the logical backup's dump,
@@ -173,8 +173,12 @@ const exposed = (s: ServiceConfig): boolean => s.expose.ingress !== undefined ||
  *   `kubernetes.io/role/elb` (internet-facing: the public subnets) or `kubernetes.io/role/internal-elb`
  *   (internal: the private ones) tag (components/network.ts SUBNET_ROLE_TAGS), and with target type
  *   `ip` it sends to the pod from its own address there, health checks included;
- * - a LoadBalancer Service (the in-tree provider's load balancer, instance targets) reaches the pods
- *   through a node's NodePort, from a node's address: the private subnets, where the nodes are;
+ * - a LoadBalancer Service gets the controller's NLB (its Service webhook gives the Service the
+ *   controller's class: components/platform.ts), internal (the controller's default scheme, which no
+ *   config key changes) with the chart's `ip` targets and so without the client's address: its
+ *   requests and health checks come from the NLB's own addresses in the `internal-elb` subnets, the
+ *   private ones (aws-load-balancer-controller pkg/service/model_build_target_group.go
+ *   buildPreserveClientIPFlag; docs/guide/service/annotations.md, lb-scheme);
  * - the AMP managed scraper scrapes through network interfaces in the subnets it is given (the private
  *   ones, at most five: components/observability.ts `scraperSubnets`; AMP user guide, AMP-collector.html: a collector
  *   "creates an Elastic Network Interface (ENI) per subnet specified when creating the scraper" and

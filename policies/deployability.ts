@@ -369,8 +369,8 @@ export const preflightIngressBackends: LaunchpadStackPolicy = {
 const LBC_CHART = "aws-load-balancer-controller";
 const LBC_INGRESS_CONTROLLER = "ingress.k8s.aws/alb";
 const ALB_TARGET_TYPE = ALB_ACTIONS.targetTypeAnnotation;
-const NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
-const LBC_SERVICE_CLASS = "service.k8s.aws/nlb";
+export const NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
+export const LBC_SERVICE_CLASS = "service.k8s.aws/nlb";
 
 export interface LabelRequirement {
     readonly key: string;

@@ -10,7 +10,8 @@
  *     VPC, from the subnets the AWS Load Balancer Controller picks for its scheme (tags
  *     `kubernetes.io/role/elb` / `kubernetes.io/role/internal-elb`, controller v3.5.0
  *     docs/deploy/subnet_discovery.md) with target type `ip`, or from the nodes' subnets with
- *     `instance`; a LoadBalancer Service from the nodes' subnets; on an existing cluster, from the
+ *     `instance`; a LoadBalancer Service the controller takes from its NLB's (`nlbSources`), another
+ *     from the nodes' subnets; on an existing cluster, from the
  *     sources it declares (`provides.networkPolicy.ingressFrom`);
  *   - a pod that is given a Service's in-cluster URL (`http://<svc>.<ns>.svc...`, in its command,
  *     args, env values or a ConfigMap it mounts: the gates' `--target`, the load gate's spec, every
@@ -29,7 +30,7 @@
  * in CHART_SERVICES, from their templates and values.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { byKind, charts, chartName, ingressClassOf, ingressServiceNames, INGRESS_CONTROLLER_CHARTS, meets, namespaceOf, nameOf, ofType, podLabelsOf, podTemplateOf, requirements, TYPES, who } from "./deployability";
+import { byKind, charts, chartName, ingressClassOf, ingressServiceNames, INGRESS_CONTROLLER_CHARTS, LBC_SERVICE_CLASS, meets, NLB_TARGET_TYPE, namespaceOf, nameOf, ofType, podLabelsOf, podTemplateOf, requirements, TYPES, who } from "./deployability";
 import { arr, listText, num, podSpecOf, rec, strs, text, type LaunchpadStackPolicy } from "./lib";
 import { contains, parseCidr, type Cidr } from "./shared/cidr";
 import { ALB_ACTIONS, APP_LABELS, ROLE_LABEL, SELECTOR_LABELS } from "./shared/delivery";
@@ -43,6 +44,10 @@ const SCRAPE_ANNOTATION = SCRAPE_ANNOTATIONS.scrape;
 const SCRAPE_PORT_ANNOTATION = SCRAPE_ANNOTATIONS.port;
 /** The AWS Load Balancer Controller's subnet discovery tags by scheme (controller v3.5.0 docs/deploy/subnet_discovery.md). */
 const ELB_ROLE_TAGS = { "internet-facing": "kubernetes.io/role/elb", internal: "kubernetes.io/role/internal-elb" } as const;
+/** An NLB's scheme, `internal` when not given (controller docs/guide/service/annotations.md, lb-scheme). */
+const NLB_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme";
+/** A Service's NLB target group attributes (same doc), where `preserve_client_ip.enabled=true` keeps the client's address. */
+const NLB_TARGET_GROUP_ATTRIBUTES = "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes";
 
 // --- Enforcement ------------------------------------------------------------------------------
 
@@ -276,6 +281,44 @@ function serviceTargets(services: readonly ServiceView[], namespace: string, nam
     }));
 }
 
+/**
+ * True when the planned AWS Load Balancer Controller makes the NLB of a LoadBalancer Service: its
+ * class is the controller's, or it has none and the controller's Service webhook (the chart's
+ * `enableServiceMutatorWebhook`, default true: "makes all new services of type LoadBalancer reconciled
+ * by the lb controller", eks-charts stable/aws-load-balancer-controller README.md) gives it that class, as policies/deployability.ts
+ * `ipTargetServices` counts it for readiness gates.
+ */
+function takesService(svc: PolicyResource, values: Record<string, unknown>): boolean {
+    const cls = text(rec(svc.props.spec).loadBalancerClass);
+    return cls === LBC_SERVICE_CLASS || (cls === undefined && values.enableServiceMutatorWebhook !== false);
+}
+
+/**
+ * Where a controller's NLB sends from (controller pkg/service/model_build_target_group.go at 225f4456):
+ * with `ip` targets (the Service's annotation, else the chart's `defaultTargetType`, else `instance`)
+ * the client's address is not kept unless `preserve_client_ip.enabled=true` (buildPreserveClientIPFlag),
+ * so requests and health checks come from the NLB's own addresses, in the subnets of its scheme
+ * (`internal` by default, docs/guide/service/annotations.md; placed by the same discovery tags as an
+ * ALB); kept, they come from the clients (`loadBalancerSourceRanges`, else the VPC for an internal
+ * NLB, else anywhere: getDefaultIPSourceRanges); `instance` targets reach the pods through the nodes.
+ */
+function nlbSources(resources: readonly PolicyResource[], svc: PolicyResource, values: Record<string, unknown>, what: string): Source[] {
+    const annotations = strings(rec(svc.props.metadata).annotations);
+    const scheme = annotations[NLB_SCHEME] === "internet-facing" ? "internet-facing" : "internal";
+    if ((annotations[NLB_TARGET_TYPE] ?? text(values.defaultTargetType) ?? "instance") !== "ip") {
+        const nodes = nodeCidrs(resources);
+        return [{ kind: "addresses", cidrs: nodes, what: `${what} (target type instance, through the nodes: their subnets, ${listText(nodes)})` }];
+    }
+    if (/(^|,)\s*preserve_client_ip\.enabled=true\s*(,|$)/.test(annotations[NLB_TARGET_GROUP_ATTRIBUTES] ?? "")) {
+        const ranges = strs(rec(svc.props.spec).loadBalancerSourceRanges);
+        const cidrs = ranges.length > 0 ? ranges : scheme === "internal" ? ofType(resources, VPC).map((v) => text(v.props.cidrBlock)).filter((c): c is string => c !== undefined) : ["0.0.0.0/0"];
+        return [{ kind: "addresses", cidrs, what: `${what} (client addresses preserved: ${listText(cidrs)})` }];
+    }
+    const tag = ELB_ROLE_TAGS[scheme];
+    const cidrs = subnetCidrs(resources, (s) => rec(s.props.tags)[tag] !== undefined);
+    return [{ kind: "addresses", cidrs, what: `${what} (an NLB, ${scheme}: the subnets tagged ${tag}, ${listText(cidrs)})` }];
+}
+
 /** Load balancers: Ingress backends and LoadBalancer Services. */
 function loadBalancerFlows(resources: readonly PolicyResource[], services: readonly ServiceView[], declared: ReturnType<typeof declaredNetworkPolicy>): Flow[] {
     const ownVpc = ofType(resources, TYPES.subnet).length > 0;
@@ -316,9 +359,13 @@ function loadBalancerFlows(resources: readonly PolicyResource[], services: reado
         }
         for (const service of new Set(ingressServiceNames(ing))) add(sources, namespaceOf(ing), service);
     }
+    const lbc = charts(resources).find((c) => chartName(c) === "aws-load-balancer-controller");
     for (const svc of ofType(resources, TYPES.service).filter((s) => rec(s.props.spec).type === "LoadBalancer")) {
         const what = `the load balancer of ${who(svc)}`;
-        add(ownVpc ? [{ kind: "addresses", cidrs: nodes, what: `${what} (through the nodes: their subnets, ${listText(nodes)})` }] : declaredFrom(what), namespaceOf(svc), nameOf(svc));
+        const sources = !ownVpc ? declaredFrom(what) : lbc !== undefined && takesService(svc, rec(lbc.props.values))
+            ? nlbSources(resources, svc, rec(lbc.props.values), what)
+            : [{ kind: "addresses" as const, cidrs: nodes, what: `${what} (through the nodes: their subnets, ${listText(nodes)})` }];
+        add(sources, namespaceOf(svc), nameOf(svc));
     }
     return out;
 }

@@ -154,6 +154,27 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
         ]);
     });
 
+    // The controller's Service webhook gives a LoadBalancer Service its NLB, with the chart's ip
+    // targets: requests and health checks come from the NLB's subnets, internal unless annotated
+    // (aws-load-balancer-controller pkg/service/model_build_target_group.go, docs/guide/service/annotations.md lb-scheme).
+    it("a LoadBalancer Service: its NLB's subnets by scheme, so an internet-facing NLB (public subnets) is a gap the private subnets do not cover: exit 3", async () => {
+        const lb = await savedPlan("staging", ['launchpad:services.api.expose={"type":"LoadBalancer"}']);
+        const live = `${STAGING}launchpad:delivery:BlueGreenService$kubernetes:core/v1:Service::launchpad-staging-api-live`;
+        expect((await checkSaved(lb, dir)).violations.filter((v) => v.policy.startsWith("preflight-network-policy"))).toEqual([]);
+        const internetFacing = await checkSaved(lb, dir, (doc) => {
+            const svc = doc.resources.find((r) => r.urn === live);
+            if (svc === undefined) throw new Error("no live Service in the plan");
+            const metadata = svc.inputs.metadata as { annotations?: Record<string, string> };
+            metadata.annotations = { ...metadata.annotations, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" };
+        });
+        expect(internetFacing.code).toBe(3);
+        expect(internetFacing.violations.filter((v) => v.policy.startsWith("preflight-network-policy"))).toEqual([admits(live, gap(
+            "port http (80) of Service launchpad-staging/api",
+            "the load balancer of Service launchpad-staging/api (an NLB, internet-facing: the subnets tagged kubernetes.io/role/elb, 10.20.224.0/22 and 10.20.228.0/22)",
+            "Deployment launchpad-staging/api-green", 8080, "an ipBlock for each of 10.20.224.0/22 and 10.20.228.0/22",
+        ))]);
+    });
+
     it("a pod no policy selects is open: dropping the default deny and kube-state-metrics' policy leaves it reachable", async () => {
         expect(await check((doc) => {
             doc.resources = doc.resources.filter((r) => r.urn !== `${NETPOL}default-deny-ingress` && r.urn !== `${NETPOL}kube-state-metrics`);
