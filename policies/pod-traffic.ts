@@ -13,7 +13,8 @@
  *     `instance`; a LoadBalancer Service the controller takes from its NLB's (`nlbSources`), another
  *     from the nodes' subnets; on an existing cluster, from the
  *     sources it declares (`provides.networkPolicy.ingressFrom`);
- *   - a pod that is given a Service's in-cluster URL (`http://<svc>.<ns>.svc...`, in its command,
+ *   - a pod that is given a Service's in-cluster URL (`http://<svc>.<ns>.svc...`, or the short
+ *     `http://<svc>.<ns>` and `http://<svc>` its DNS search list completes, in its command,
  *     args, env values or a ConfigMap it mounts: the gates' `--target`, the load gate's spec, every
  *     PUSHGATEWAY_URL) reaches that Service from its own pods;
  *   - a managed scraper (aws:amp/scraper:Scraper) reaches, from its subnets (AMP user guide,
@@ -370,8 +371,14 @@ function loadBalancerFlows(resources: readonly PolicyResource[], services: reado
     return out;
 }
 
-/** `http://<svc>.<ns>.svc[.cluster.local][:port]`: a Service's in-cluster URL. */
-const SERVICE_URL = /\b(https?):\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?\.?(?::(\d+))?/g;
+/**
+ * A URL whose host may be a Service's in-cluster name: `<svc>.<ns>.svc[.cluster.local]`, or the short
+ * `<svc>.<ns>` and `<svc>` that a pod's DNS search list completes (`search <namespace>.svc.cluster.local
+ * svc.cluster.local cluster.local`: kubernetes.io concepts/services-networking/dns-pod-service, "a
+ * query for just data may be expanded to data.test.svc.cluster.local"), the host ending there (not
+ * `api.example.com`). Groups: scheme, service, namespace (none: the pod's own), `.svc` when written, port.
+ */
+const SERVICE_URL = /\b(https?):\/\/([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)(?:\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)(\.svc(?:\.cluster\.local)?)?)?\.?(?::(\d+))?(?![-a-z0-9.])/g;
 
 /** Every text a pod is given: its containers' command, args and env values, and the data of the ConfigMaps it mounts or reads. */
 function podTexts(w: PolicyResource, configMaps: ReadonlyMap<string, PolicyResource>): string[] {
@@ -397,12 +404,15 @@ function urlFlows(resources: readonly PolicyResource[], services: readonly Servi
         const seen = new Set<string>();
         for (const t of podTexts(w, configMaps)) {
             for (const m of t.matchAll(SERVICE_URL)) {
-                const port = m[6] !== undefined ? Number(m[6]) : m[1] === "https" ? 443 : 80;
-                const key = `${m[4]}/${m[2]}:${port}`;
+                const [, scheme, name, namespace = namespaceOf(w), svc, given] = m;
+                const port = given !== undefined ? Number(given) : scheme === "https" ? 443 : 80;
+                const key = `${namespace}/${name}:${port}`;
                 if (seen.has(key)) continue;
                 seen.add(key);
-                const source: Source = { kind: "pods", namespace: namespaceOf(w), labels: podLabelsOf(w), what: `the pods of ${who(w)} (given http://${m[2]}.${m[4]}.svc...:${port})` };
-                for (const target of serviceTargets(services, m[4], m[2], port)) out.push({ source, target });
+                const written = svc !== undefined ? `${scheme}://${name}.${namespace}.svc...:${port}` : m[0];
+                const source: Source = { kind: "pods", namespace: namespaceOf(w), labels: podLabelsOf(w), what: `the pods of ${who(w)} (given ${written})` };
+                // A short host that names no Service of that namespace is not one (serviceTargets finds none).
+                for (const target of serviceTargets(services, namespace, name, port)) out.push({ source, target });
             }
         }
     }

@@ -175,6 +175,33 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
         ))]);
     });
 
+    // A pod's DNS search list completes `api-blue` and `api-blue.launchpad-staging` to the Service's
+    // name (kubernetes.io concepts/services-networking/dns-pod-service), so such a URL is a call too.
+    it("catches a dropped gate rule when the gate is given the short http://api-blue or http://api-blue.launchpad-staging: exit 3", async () => {
+        const shorten = (target: (c: string) => string) => (doc: PlanDocument) => {
+            rulesOf(doc, "api-serving").splice(1, 1);
+            for (const r of doc.resources.filter((x) => /-api-(blue|green)-gate$/.test(x.name))) {
+                const container = (r.inputs.spec as { template: { spec: { containers: { command: string[] }[] } } }).template.spec.containers[0];
+                container.command = container.command.map((a) => a.replace(/^http:\/\/api-(blue|green)\.launchpad-staging\.svc\.cluster\.local:80$/, (_, c: string) => target(c)));
+            }
+        };
+        for (const target of [(c: string) => `http://api-${c}`, (c: string) => `http://api-${c}.launchpad-staging:80/`]) {
+            const r = await check(shorten(target));
+            expect(r.code).toBe(3);
+            expect(r.violations.map((v) => v.message.split(", but ")[0])).toEqual((["blue", "green"] as const).map((c) =>
+                `port http (80) of Service launchpad-staging/api-${c} is reached by the pods of Job launchpad-staging/api-${c}-gate-${c === "blue" ? "23d4dc7680" : "ade091a664"} (given ${target(c).replace(/\/$/, "")})`));
+        }
+    });
+
+    it("a short host that names no Service of the namespace (http://api-blue.example.com, http://localhost:8080) is not a call", async () => {
+        expect(await check((doc) => {
+            for (const r of doc.resources.filter((x) => /-api-(blue|green)-gate$/.test(x.name))) {
+                const container = (r.inputs.spec as { template: { spec: { containers: { command: string[]; args?: string[] }[] } } }).template.spec.containers[0];
+                container.args = ["http://api-blue.example.com", "http://localhost:8080", "https://api-green.launchpad-staging.svc.example.org"];
+            }
+        })).toEqual({ code: 0, violations: [] });
+    });
+
     it("a pod no policy selects is open: dropping the default deny and kube-state-metrics' policy leaves it reachable", async () => {
         expect(await check((doc) => {
             doc.resources = doc.resources.filter((r) => r.urn !== `${NETPOL}default-deny-ingress` && r.urn !== `${NETPOL}kube-state-metrics`);
