@@ -83,7 +83,7 @@ export const clusterProvidesSchema = z.strictObject({
     containerMetrics: z.boolean().default(false),
     /**
      * The cluster enforces NetworkPolicies, and where their sources are: the stack then gets the same
-     * default-deny ingress policies as on Launchpad's EKS (lib/network-policy.ts).
+     * default-deny ingress policies as on Launchpad's EKS (components/network-policy.ts).
      * @default - not enforced: the stack creates no NetworkPolicy (one the cluster ignores is false comfort)
      */
     networkPolicy: networkPolicyProvidesSchema.optional(),
