@@ -183,8 +183,9 @@ const exposed = (s: ServiceConfig): boolean => s.expose.ingress !== undefined ||
  *   ones, at most five: components/observability.ts `scraperSubnets`; AMP user guide, AMP-collector.html: a collector
  *   "creates an Elastic Network Interface (ENI) per subnet specified when creating the scraper" and
  *   "scrapes the metrics through these ENIs"); a team Prometheus (`observability.prometheusUrl`)
- *   scrapes from wherever it runs, which Launchpad does not know: the VPC's CIDR, where it must be to
- *   reach pod addresses at all.
+ *   scrapes from wherever it runs, which Launchpad does not know: the VPC's CIDR. Pod addresses are
+ *   VPC addresses, so a Prometheus in a peered VPC or behind a Transit Gateway reaches them too, and
+ *   is not admitted (docs/architecture.md says so; no config key names its source on this cluster).
  * The private subnets are also the nodes' and so the pods' (the VPC CNI gives pods VPC addresses), so
  * the scrape and LoadBalancer rules admit any pod's address on those ports: IP-based policies cannot
  * tell the scraper's interfaces from pods in the same subnets (docs/architecture.md, Network policies).
