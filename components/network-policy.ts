@@ -46,8 +46,8 @@ export const KUBE_STATE_METRICS_PORT = 8080;
 /**
  * The charts' pod labels: `app.kubernetes.io/name` (the chart's name: no `nameOverride` is set) and
  * `app.kubernetes.io/instance` (the release's name), their `selectorLabels` (prometheus-pushgateway
- * 2.15.0 templates/_helpers.tpl, vendored; prometheus-community/helm-charts
- * charts/kube-state-metrics/templates/_helpers.tpl at 0288864b, `selectorOverride` unset).
+ * 2.15.0 templates/_helpers.tpl; kube-state-metrics 8.4.0 templates/_helpers.tpl, `selectorOverride`
+ * unset: both vendored at their pins, vendor/<chart>/templates).
  */
 export const EXPORTER_POD_LABELS = {
     pushgateway: { [APP_LABELS.name]: "prometheus-pushgateway", [APP_LABELS.instance]: EXPORTER_SERVICES.pushgateway },

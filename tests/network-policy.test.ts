@@ -4,10 +4,12 @@
  * plan (beside the Namespace, valid networking.k8s.io/v1 objects), and the VPC CNI add-on that
  * enforces them on Launchpad's EKS.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { eksAddonArgs, VPC_CNI_NETWORK_POLICY } from "../components/eks-addon";
 import { EKS_ADDON_VERSIONS, vpcCniNetworkPolicyProblem } from "../lib/versions";
-import { eksNetworkPolicyInputs, existingNetworkPolicyInputs, namespacePolicies, type NetworkPolicyInputs } from "../components/network-policy";
+import { eksNetworkPolicyInputs, existingNetworkPolicyInputs, EXPORTER_POD_LABELS, namespacePolicies, type NetworkPolicyInputs } from "../components/network-policy";
 import type { LaunchpadConfig } from "../config";
 import { loadConfigFor, problemsOf } from "./support/config";
 import { validateKubernetesObject } from "./support/k8s-schema";
@@ -150,6 +152,24 @@ describe("the committed stacks' plans", () => {
         const p = await planStack("staging");
         expect(input(named(p, "launchpad-staging-cluster-vpc-cni"), "configurationValues")).toBe('{"enableNetworkPolicy":"true"}');
         expect(JSON.parse(VPC_CNI_NETWORK_POLICY)).toEqual({ enableNetworkPolicy: "true" });
+    });
+});
+
+describe("the exporters' pod labels the policies select", () => {
+    // The charts' selectorLabels, vendored at their pins (vendor/<chart>/templates/_helpers.tpl):
+    // name from `<chart>.name` (the chart's name unless nameOverride), instance the release's name.
+    const helpers = (chart: string): string => readFileSync(join(__dirname, "..", "vendor", chart, "templates", "_helpers.tpl"), "utf8");
+    it.each([
+        ["prometheus-pushgateway", "launchpad-staging-observability-pushgateway", EXPORTER_POD_LABELS.pushgateway],
+        ["kube-state-metrics", "launchpad-staging-observability-kube-state-metrics", EXPORTER_POD_LABELS.kubeStateMetrics],
+    ] as const)("%s: the template's selectorLabels, with the planned release's name and no nameOverride or selectorOverride", async (chart, release, labels) => {
+        const t = helpers(chart);
+        expect(t).toContain(`define "${chart}.name" -}}\n{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-"`);
+        expect(t).toMatch(new RegExp(`define "${chart}\\.selectorLabels" -?}}\\n(?:\\{\\{- if \\.Values\\.selectorOverride }}\\n\\{\\{ toYaml \\.Values\\.selectorOverride }}\\n\\{\\{- else }}\\n)?app\\.kubernetes\\.io/name: \\{\\{ include "${chart}\\.name" \\. }}\\napp\\.kubernetes\\.io/instance: \\{\\{ \\.Release\\.Name }}\\n`));
+        const r = named(await planStack("staging"), release);
+        const values = input(r, "values") as Record<string, unknown>;
+        expect([values.nameOverride, values.selectorOverride]).toEqual([undefined, undefined]);
+        expect(labels).toEqual({ "app.kubernetes.io/name": input(r, "chart"), "app.kubernetes.io/instance": input(r, "name") });
     });
 });
 
