@@ -47,6 +47,8 @@ const SCRAPE_PORT_ANNOTATION = SCRAPE_ANNOTATIONS.port;
 const ELB_ROLE_TAGS = { "internet-facing": "kubernetes.io/role/elb", internal: "kubernetes.io/role/internal-elb" } as const;
 /** An NLB's scheme, `internal` when not given (controller docs/guide/service/annotations.md, lb-scheme). */
 const NLB_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme";
+/** The deprecated `"true"`/`"false"` form of the same (same doc, lb-internal), read when the scheme annotation is absent. */
+const NLB_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal";
 /** A Service's NLB target group attributes (same doc), where `preserve_client_ip.enabled=true` keeps the client's address. */
 const NLB_TARGET_GROUP_ATTRIBUTES = "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes";
 
@@ -283,6 +285,19 @@ function serviceTargets(services: readonly ServiceView[], namespace: string, nam
 }
 
 /**
+ * A load balancer's scheme as the controller decides it: the scheme annotation, else (a Service)
+ * the deprecated `aws-load-balancer-internal`, else the chart's `defaultLoadBalancerScheme`
+ * (`--default-load-balancer-scheme`), else `internal`, for an ALB as for an NLB (controller
+ * docs/guide/ingress/annotations.md: scheme, default `internal`; pkg/service/model_build_load_balancer.go
+ * buildLoadBalancerScheme and its legacy annotation; docs/deploy/configurations.md).
+ */
+function schemeOf(annotation: string | undefined, legacyInternal: string | undefined, values: Record<string, unknown>): keyof typeof ELB_ROLE_TAGS {
+    const pick = (v: string | undefined): keyof typeof ELB_ROLE_TAGS | undefined => (v === "internal" || v === "internet-facing" ? v : undefined);
+    const legacy = legacyInternal === undefined ? undefined : legacyInternal.toLowerCase() === "false" ? "internet-facing" : "internal";
+    return pick(annotation) ?? legacy ?? pick(text(values.defaultLoadBalancerScheme)) ?? "internal";
+}
+
+/**
  * True when the planned AWS Load Balancer Controller makes the NLB of a LoadBalancer Service: its
  * class is the controller's, or it has none and the controller's Service webhook (the chart's
  * `enableServiceMutatorWebhook`, default true: "makes all new services of type LoadBalancer reconciled
@@ -299,13 +314,12 @@ function takesService(svc: PolicyResource, values: Record<string, unknown>): boo
  * with `ip` targets (the Service's annotation, else the chart's `defaultTargetType`, else `instance`)
  * the client's address is not kept unless `preserve_client_ip.enabled=true` (buildPreserveClientIPFlag),
  * so requests and health checks come from the NLB's own addresses, in the subnets of its scheme
- * (`internal` by default, docs/guide/service/annotations.md; placed by the same discovery tags as an
- * ALB); kept, they come from the clients (`loadBalancerSourceRanges`, else the VPC for an internal
+ * (`schemeOf`; placed by the same discovery tags as an ALB); kept, they come from the clients (`loadBalancerSourceRanges`, else the VPC for an internal
  * NLB, else anywhere: getDefaultIPSourceRanges); `instance` targets reach the pods through the nodes.
  */
 function nlbSources(resources: readonly PolicyResource[], svc: PolicyResource, values: Record<string, unknown>, what: string): Source[] {
     const annotations = strings(rec(svc.props.metadata).annotations);
-    const scheme = annotations[NLB_SCHEME] === "internet-facing" ? "internet-facing" : "internal";
+    const scheme = schemeOf(annotations[NLB_SCHEME], annotations[NLB_INTERNAL], values);
     if ((annotations[NLB_TARGET_TYPE] ?? text(values.defaultTargetType) ?? "instance") !== "ip") {
         const nodes = nodeCidrs(resources);
         return [{ kind: "addresses", cidrs: nodes, what: `${what} (target type instance, through the nodes: their subnets, ${listText(nodes)})` }];
@@ -351,7 +365,7 @@ function loadBalancerFlows(resources: readonly PolicyResource[], services: reado
         } else if (chartName(controller) !== "aws-load-balancer-controller") {
             sources = [{ kind: "pods", namespace: namespaceOf(controller), labels: undefined, what: `the ingress controller of ${who(ing)} (${who(controller)}, namespace ${namespaceOf(controller)})` }];
         } else if ((annotations[ALB_ACTIONS.targetTypeAnnotation] ?? text(rec(controller.props.values).defaultTargetType) ?? "instance") === "ip") {
-            const scheme = annotations[ALB_ACTIONS.schemeAnnotation] === "internal" ? "internal" : "internet-facing";
+            const scheme = schemeOf(annotations[ALB_ACTIONS.schemeAnnotation], undefined, rec(controller.props.values));
             const tag = ELB_ROLE_TAGS[scheme];
             const cidrs = subnetCidrs(resources, (s) => rec(s.props.tags)[tag] !== undefined);
             sources = [{ kind: "addresses", cidrs, what: `${what} (${scheme}: the subnets tagged ${tag}, ${listText(cidrs)})` }];

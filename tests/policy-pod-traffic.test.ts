@@ -175,6 +175,20 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
         ))]);
     });
 
+    // The controller's default scheme is internal, for an ALB as for an NLB (aws-load-balancer-controller
+    // docs/guide/ingress/annotations.md, scheme): an Ingress without the annotation sends from the private subnets.
+    it("an Ingress without a scheme annotation gets an internal ALB: with the scrape rule (the private subnets) gone, its gap is named, exit 3", async () => {
+        const r = await check((doc) => {
+            rulesOf(doc, "api-serving").splice(2, 1);
+            const ing = doc.resources.find((x) => x.type === "kubernetes:networking.k8s.io/v1:Ingress");
+            if (ing === undefined) throw new Error("no Ingress in the plan");
+            delete (ing.inputs.metadata as { annotations: Record<string, string> }).annotations["alb.ingress.kubernetes.io/scheme"];
+        });
+        expect(r.code).toBe(3);
+        expect(r.violations.map((v) => v.message.split(", but ")[0]).filter((m) => m.includes("Ingress"))).toEqual((["blue", "green"] as const).map((c) =>
+            `port http (80) of Service launchpad-staging/api-${c} is reached by the load balancer of Ingress launchpad-staging/api (internal: the subnets tagged kubernetes.io/role/internal-elb, 10.20.0.0/19 and 10.20.32.0/19)`));
+    });
+
     // A pod's DNS search list completes `api-blue` and `api-blue.launchpad-staging` to the Service's
     // name (kubernetes.io concepts/services-networking/dns-pod-service), so such a URL is a call too.
     it("catches a dropped gate rule when the gate is given the short http://api-blue or http://api-blue.launchpad-staging: exit 3", async () => {

@@ -108,7 +108,7 @@ export const ALB_ACTIONS = {
     maxWeight: 999,
     /** `ip` or `instance` (controller docs, guide/ingress/annotations.md target-type): whether pods are the targets, and so get readiness gates. */
     targetTypeAnnotation: "alb.ingress.kubernetes.io/target-type",
-    /** `internet-facing` (the default) or `internal` (same doc, scheme): which subnets the ALB is placed in, and so sends from. */
+    /** `internet-facing` or `internal`, the controller's default (same doc, scheme): which subnets the ALB is placed in, and so sends from; Launchpad always sets it. */
     schemeAnnotation: "alb.ingress.kubernetes.io/scheme",
 } as const;
 
