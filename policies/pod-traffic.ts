@@ -357,22 +357,31 @@ function loadBalancerFlows(resources: readonly PolicyResource[], services: reado
         const annotations = strings(rec(ing.props.metadata).annotations);
         const what = `the load balancer of ${who(ing)}`;
         const controller = controllers.get(ingressClassOf(ing) ?? "");
-        let sources: Source[];
+        // Per backend: the ALB's target type is the Service's annotation, else the Ingress's, else the
+        // chart's default (controller docs/guide/ingress/annotations.md, target-type on "Ingress,Service";
+        // as policies/deployability.ts ipTargetServices reads it).
+        let sourcesFor: (service: string) => Source[];
         if (controller === undefined) {
             // No planned controller: an existing cluster's (declared), or none (preflight-ingress-controller's to report).
             if (ownVpc) continue;
-            sources = declaredFrom(what);
+            const declaredList = declaredFrom(what);
+            sourcesFor = () => declaredList;
         } else if (chartName(controller) !== "aws-load-balancer-controller") {
-            sources = [{ kind: "pods", namespace: namespaceOf(controller), labels: undefined, what: `the ingress controller of ${who(ing)} (${who(controller)}, namespace ${namespaceOf(controller)})` }];
-        } else if ((annotations[ALB_ACTIONS.targetTypeAnnotation] ?? text(rec(controller.props.values).defaultTargetType) ?? "instance") === "ip") {
-            const scheme = schemeOf(annotations[ALB_ACTIONS.schemeAnnotation], undefined, rec(controller.props.values));
+            const pods: Source[] = [{ kind: "pods", namespace: namespaceOf(controller), labels: undefined, what: `the ingress controller of ${who(ing)} (${who(controller)}, namespace ${namespaceOf(controller)})` }];
+            sourcesFor = () => pods;
+        } else {
+            const values = rec(controller.props.values);
+            const scheme = schemeOf(annotations[ALB_ACTIONS.schemeAnnotation], undefined, values);
             const tag = ELB_ROLE_TAGS[scheme];
             const cidrs = subnetCidrs(resources, (s) => rec(s.props.tags)[tag] !== undefined);
-            sources = [{ kind: "addresses", cidrs, what: `${what} (${scheme}: the subnets tagged ${tag}, ${listText(cidrs)})` }];
-        } else {
-            sources = [{ kind: "addresses", cidrs: nodes, what: `${what} (target type instance, through the nodes: their subnets, ${listText(nodes)})` }];
+            const albSources: Source[] = [{ kind: "addresses", cidrs, what: `${what} (${scheme}: the subnets tagged ${tag}, ${listText(cidrs)})` }];
+            const nodeSources: Source[] = [{ kind: "addresses", cidrs: nodes, what: `${what} (target type instance, through the nodes: their subnets, ${listText(nodes)})` }];
+            sourcesFor = (service) => {
+                const own = services.find((v) => v.namespace === namespaceOf(ing) && v.name === service)?.annotations[ALB_ACTIONS.targetTypeAnnotation];
+                return (own ?? annotations[ALB_ACTIONS.targetTypeAnnotation] ?? text(values.defaultTargetType) ?? "instance") === "ip" ? albSources : nodeSources;
+            };
         }
-        for (const service of new Set(ingressServiceNames(ing))) add(sources, namespaceOf(ing), service);
+        for (const service of new Set(ingressServiceNames(ing))) add(sourcesFor(service), namespaceOf(ing), service);
     }
     const lbc = charts(resources).find((c) => chartName(c) === "aws-load-balancer-controller");
     for (const svc of ofType(resources, TYPES.service).filter((s) => rec(s.props.spec).type === "LoadBalancer")) {

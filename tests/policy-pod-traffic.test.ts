@@ -189,6 +189,22 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
             `port http (80) of Service launchpad-staging/api-${c} is reached by the load balancer of Ingress launchpad-staging/api (internal: the subnets tagged kubernetes.io/role/internal-elb, 10.20.0.0/19 and 10.20.32.0/19)`));
     });
 
+    // A backend Service's own target-type annotation wins over the Ingress's (aws-load-balancer-controller
+    // docs/guide/ingress/annotations.md: target-type applies to "Ingress,Service").
+    it("a preview Service annotated target-type ip behind an Ingress that says instance is reached from the ALB's subnets, not the nodes'", async () => {
+        const r = await check((doc) => {
+            rulesOf(doc, "api-serving").splice(2, 1);
+            for (const x of doc.resources) {
+                const metadata = x.inputs.metadata as { annotations?: Record<string, string> } | undefined;
+                if (x.type === "kubernetes:networking.k8s.io/v1:Ingress" && metadata !== undefined) metadata.annotations = { ...metadata.annotations, "alb.ingress.kubernetes.io/target-type": "instance" };
+                if ((x.urn === URNS.bluePreview || x.urn === URNS.greenPreview) && metadata !== undefined) metadata.annotations = { ...metadata.annotations, "alb.ingress.kubernetes.io/target-type": "ip" };
+            }
+        });
+        // Only the scrape's gaps: the ALB's public subnets are admitted by the load balancer rule.
+        expect(r.violations.map((v) => v.message.split(", but ")[0]).filter((m) => m.includes("Ingress"))).toEqual([]);
+        expect(r.violations.length).toBe(2);
+    });
+
     // A pod's DNS search list completes `api-blue` and `api-blue.launchpad-staging` to the Service's
     // name (kubernetes.io concepts/services-networking/dns-pod-service), so such a URL is a call too.
     it("catches a dropped gate rule when the gate is given the short http://api-blue or http://api-blue.launchpad-staging: exit 3", async () => {
