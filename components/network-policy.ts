@@ -133,6 +133,9 @@ export function namespacePolicies(p: NetworkPolicyInputs): NamespacePolicy[] {
                 ingress: [
                     ...rule(s.exposedFrom.map(peer), s.port),
                     ...rule([rolePods(TESTERS, s.name)], s.port),
+                    // The stack's services call each other (an env URL, or the app's own code, which no
+                    // plan can read): every serving pod of the namespace, once there is another service.
+                    ...(p.services.length > 1 ? rule([rolePods([ROLES.workload])], s.port) : []),
                     ...rule(scrape, s.port),
                 ],
             },

@@ -77,6 +77,8 @@ describe("namespacePolicies", () => {
                     ingress: [
                         { from: [{ ipBlock: { cidr: "10.20.224.0/22" } }], ports: [{ protocol: "TCP", port: 8080 }] },
                         { from: [{ podSelector: { matchLabels: { app: "api" }, matchExpressions: [{ key: "launchpad.dev/role", operator: "In", values: ["smoke-gate", "loadtest"] }] } }], ports: [{ protocol: "TCP", port: 8080 }] },
+                        // Two services: each one's serving pods reach the other's port.
+                        { from: [{ podSelector: { matchExpressions: [{ key: "launchpad.dev/role", operator: "In", values: ["workload"] }] } }], ports: [{ protocol: "TCP", port: 8080 }] },
                         { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
                     ],
                 },
@@ -89,6 +91,7 @@ describe("namespacePolicies", () => {
                     policyTypes: ["Ingress"],
                     ingress: [
                         { from: [{ podSelector: { matchLabels: { app: "worker" }, matchExpressions: [{ key: "launchpad.dev/role", operator: "In", values: ["smoke-gate", "loadtest"] }] } }], ports: [{ protocol: "TCP", port: 9000 }] },
+                        { from: [{ podSelector: { matchExpressions: [{ key: "launchpad.dev/role", operator: "In", values: ["workload"] }] } }], ports: [{ protocol: "TCP", port: 9000 }] },
                         { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9000 }] },
                     ],
                 },

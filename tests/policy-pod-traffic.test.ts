@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluatePolicies, type Violation } from "../policies/evaluate";
 import { POD_TRAFFIC_POLICIES } from "../policies/pod-traffic";
+import type { Json } from "../plan/values";
 import { planStack } from "./support/plan";
 import { checkSaved, savedPlan, type DocResource, type PlanDocument } from "./support/saved-plan";
 import { stagingConfig, tempProject } from "./support/project";
@@ -274,5 +275,42 @@ describe("on an existing cluster, the sources it declares", () => {
             "port 9091 of the pods of Helm release pushgateway (chart prometheus-pushgateway), scraped by pod, is reached by the team's Prometheus, which the existing cluster declares no source for (provides.networkPolicy.scrapeFrom)",
             "port http (8080) of Service launchpad-shop/kube-state-metrics is reached by the team's Prometheus, which the existing cluster declares no source for (provides.networkPolicy.scrapeFrom)",
         ]);
+    });
+});
+
+describe("a second service that calls the first", () => {
+    // `web` reaches `api` by its short name (kubernetes.io concepts/services-networking/dns-pod-service: the
+    // pod's search list expands `api` to api.<namespace>.svc.cluster.local), as a platform engineer adding a
+    // service writes it. Without a rule for it, the first `up` with the policies would cut the call.
+    const sets = ["launchpad:services.web={port: 8080, env: {API_URL: \"http://api:80\"}, releases: {blue: {image: ghcr.io/acme/web:1.0.0}, green: {image: ghcr.io/acme/web:1.0.0}}}"];
+    const violations = async (edit?: (p: Awaited<ReturnType<typeof planStack>>) => Awaited<ReturnType<typeof planStack>>) => {
+        const p = await planStack("staging", sets);
+        return evaluatePolicies(edit === undefined ? p : edit(p), {}, { policies: POD_TRAFFIC_POLICIES });
+    };
+
+    it("is admitted: every serving pod of the namespace reaches every service's port, once there are two", async () => {
+        expect(await violations()).toEqual([]);
+        const p = await planStack("staging", sets);
+        const serving = p.resources.find((r) => r.name === "launchpad-staging-cluster-netpol-api-serving");
+        expect((serving?.inputs.spec as unknown as { ingress: Rule[] }).ingress).toContainEqual({
+            from: [{ podSelector: { matchExpressions: [{ key: "launchpad.dev/role", operator: "In", values: ["workload"] }] } }],
+            ports: [{ protocol: "TCP", port: 8080 }],
+        });
+    });
+
+    it("without that rule, the preflight names the call (exit 3 under `npm run policy`)", async () => {
+        const dropWorkloads = (p: Awaited<ReturnType<typeof planStack>>) => ({
+            ...p,
+            resources: p.resources.map((r) => {
+                if (r.name !== "launchpad-staging-cluster-netpol-api-serving") return r;
+                const spec = r.inputs.spec as unknown as { ingress: Rule[] };
+                const ingress = spec.ingress.filter((x) => !JSON.stringify(x.from).includes('"workload"'));
+                return { ...r, inputs: { ...r.inputs, spec: { ...spec, ingress } as unknown as Json } };
+            }),
+        });
+        const v = await violations(dropWorkloads);
+        expect(v.length).toBeGreaterThan(0);
+        expect(v.every((x) => x.policy === "preflight-network-policy-admits")).toBe(true);
+        expect(v.map((x) => x.message).join("\n")).toMatch(/Service launchpad-staging\/api\b.*web-(blue|green)/);
     });
 });
