@@ -11,9 +11,19 @@ import { ConfigError } from "../config";
 import { TODAY_ENV } from "../config/clock";
 import { planChanges } from "../plan/changes";
 import { safetyFor, TIERS } from "../config/tier";
-import { named, planStack } from "./support/plan";
+import { frozen, named, planStack, type Plan } from "./support/plan";
 
 const PG = ["launchpad:database.engine=postgres"];
+
+/**
+ * Staging's postgres 16 to 17 update over the recorded 16, planned once for the two tests that read it,
+ * frozen (planStack's cache keeps no plan with previous outputs).
+ */
+let upgradePlan: Promise<Plan> | undefined;
+const upgradeTo17 = (): Promise<Plan> => (upgradePlan ??= planStack("staging", [...PG, 'launchpad:database.engineVersion="16"'])
+    .then((before) => planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: before.outputs }))
+    .then(frozen));
+
 const DOWNGRADE = `launchpad:database.engineVersion: received "16"; expected "17" or a later major: the database runs postgres 17 (the stack's recorded identity), ` +
     `and RDS never downgrades an engine ("After the upgrade is complete, you can't revert to the previous version of the database engine", RDS User Guide, USER_UpgradeDBInstance.PostgreSQL), ` +
     `so ModifyDBInstance would refuse it mid-update; to go back, restore the snapshot RDS took before the upgrade into a new instance (launchpad:database.restore { snapshot }) (${MAJOR_UPGRADE_DOCS})`;
@@ -119,8 +129,7 @@ describe("the update after the upgrade: applyImmediately flips back, and nothing
     // `available`. Deletion protection "ignores the apply immediately setting" (RDS User Guide,
     // Overview.DBInstance.Modifying), so nothing is queued. The cost is this one visible update.
     it("postgres 16 to 17, then the next update over the recorded 17: the instance's only change is applyImmediately", async () => {
-        const before = await planStack("staging", [...PG, 'launchpad:database.engineVersion="16"']);
-        const upgrade = await planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: before.outputs });
+        const upgrade = await upgradeTo17();
         const next = await planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: upgrade.outputs });
         const changes = planChanges(upgrade, next);
         expect(changes.find((c) => c.name === "launchpad-staging-database-instance")).toMatchObject({ kind: "update", paths: ["applyImmediately"] });
@@ -138,8 +147,7 @@ describe("the update after the upgrade: applyImmediately flips back, and nothing
 
 describe("the logical backups' client follows the configured major, never older than the server (pg_dump refuses a newer server)", () => {
     it("during and after postgres 16 to 17 both jobs run the 17 image, which dumps a 16 server and restores into 17", async () => {
-        const previous = (await planStack("staging", [...PG, 'launchpad:database.engineVersion="16"'])).outputs;
-        const p = await planStack("staging", [...PG, 'launchpad:database.engineVersion="17"'], { previousOutputs: previous });
+        const p = await upgradeTo17();
         const images = p.resources.filter((r) => r.type === "kubernetes:batch/v1:CronJob")
             .flatMap((r) => JSON.stringify(r.inputs).match(/public\.ecr\.aws\/docker\/library\/postgres:[0-9.]+/g) ?? []);
         expect([...new Set(images)]).toEqual(["public.ecr.aws/docker/library/postgres:17.11"]);

@@ -43,6 +43,14 @@ export function describeWithPromtool(title: string, body: (promtool: string) => 
     });
 }
 
+/**
+ * promtool with Go's collector at GOGC=400 (unless the caller's environment sets GOGC): "A collection
+ * is triggered when the ratio of freshly allocated data to live data remaining after the previous
+ * collection reaches this percentage. The default is GOGC=100" (Go runtime package docs,
+ * pkg.go.dev/runtime, Environment Variables). Collection only: the same rules, the same output. The
+ * 24 alert test files in one `promtool test rules`, twice each: 3.38 and 3.42 CPU-s at 100, 2.94 and
+ * 3.07 at 400, peak memory 130 MB to about 330 MB.
+ */
 export function promtool(path: string, args: readonly string[]): Promise<RunResult> {
-    return run(path, args);
+    return run(path, args, { env: { ...process.env, GOGC: process.env.GOGC ?? "400" } });
 }
