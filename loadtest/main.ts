@@ -10,10 +10,12 @@
  * Prometheus, one progress line per poll goes to stderr while the stages run (`./watch`), and a
  * check failed for good stops the run early. A failed push or Prometheus query is reported on
  * stderr; a missing server judgement fails the soak (no leak check) and is a warning for the other
- * scenarios.
+ * scenarios. Before the first stage it waits, up to SMOKE_CONNECT_WAIT_SECONDS (default 60), for the
+ * target to accept a connection, as the gate does (`../smoke/reach`).
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { awaitConnectable, connectWaitMs, reachText } from "../smoke/reach";
 import { FAILURE_KINDS, parseTarget, redactCredentials, redactRefusedUrl, runAsMain, TARGET_EXPECTED } from "../smoke/runner";
 import type { Scenario, ServerBounds } from "./profile";
 import { loadtestPushUrl, pushMetrics, renderLoadtestMetrics } from "./push";
@@ -176,7 +178,9 @@ export async function runSpec(spec: RunSpec, json = false, options: RunSpecOptio
     if (problems.length > 0) {
         return { code: EXIT.invalid, stdout: "", stderr: `Invalid run spec (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}\n` };
     }
-    let stderr = "";
+    // The load-test Job's pod is admitted by the target's NetworkPolicy only once the controller has its address (smoke/reach.ts).
+    const reach = await awaitConnectable(new URL(spec.target), connectWaitMs(process.env));
+    let stderr = reachText(redactCredentials(spec.target), reach);
     const start = Date.now() / 1000;
     const stop = new AbortController();
     const done = new AbortController();

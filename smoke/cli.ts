@@ -8,12 +8,15 @@
  * was sent). Output: readable lines then one JSON summary line, the last line of stdout; with
  * `--json`, that line alone. A failed push is reported on stderr and does not change the exit code.
  *
- * Environment: PUSHGATEWAY_URL, SMOKE_SERVICE and SMOKE_COLOR stand in for the push flags.
+ * Environment: PUSHGATEWAY_URL, SMOKE_SERVICE and SMOKE_COLOR stand in for the push flags;
+ * SMOKE_CONNECT_WAIT_SECONDS bounds the wait for the target to accept a connection before anything is
+ * measured (default 60, 0 for none; `./reach` says why), reported on stderr when it waited.
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { COLORS } from "../lib/delivery";
 import { validatePolicy } from "./policy";
+import { awaitConnectable, connectWaitMs, reachText } from "./reach";
 import { isGroupingValue, pushMetrics, pushUrl, renderMetrics } from "./push";
 import { FAILURE_KINDS, formatMs, parseTarget, redactCredentials, redactRefusedUrl, runAsMain, runSmoke, TARGET_EXPECTED, type Counts, type SmokeSummary } from "./runner";
 
@@ -143,9 +146,11 @@ export async function smokeCli(argv: readonly string[], env: NodeJS.ProcessEnv =
         return invalid(`Invalid smoke policy ${flags.policy} (${n} problem${n === 1 ? "" : "s"}):\n${result.problems.map((p) => `  - ${p}`).join("\n")}`, false);
     }
 
+    // A new Job's packets are dropped until the NetworkPolicy controller admits its address: wait for the target first (./reach).
+    const reach = await awaitConnectable(new URL(flags.target), connectWaitMs(env));
     const summary = await runSmoke(result.policy, flags.target);
     const jsonLine = `${JSON.stringify(summary)}\n`;
-    let stderr = "";
+    let stderr = reachText(redactCredentials(flags.target), reach);
     if (push !== undefined) {
         const problem = await pushMetrics(push.url, renderMetrics(summary, Date.now() / 1000));
         if (problem !== undefined) {

@@ -1,0 +1,80 @@
+/**
+ * Waits, before a gate or a load test measures anything, until its target accepts a TCP connection.
+ *
+ * Why: the namespace's NetworkPolicies (components/network-policy.ts) admit a gate's or a load test's
+ * pod by its labels, and the VPC CNI enforces that by IP. A new Job's pod is admitted only once the
+ * network policy controller has put its address into the target's PolicyEndpoint and the agent on the
+ * target's node has programmed it; until then its packets are dropped (aws-network-policy-agent
+ * pkg/ebpf/c/tc.v4ingress.bpf.c returns BPF_DROP for a denied flow), usually for seconds, sometimes
+ * minutes (aws/aws-network-policy-agent#487). Measured in that moment, every request would time out
+ * and a healthy release would fail its gate. A dropped SYN is told from a real failure: a refused
+ * connection, a name that does not resolve or any other error ends the wait at once, and the checks
+ * then report it as they always did. Only attempts that time out are repeated, within `boundMs`.
+ */
+import * as net from "node:net";
+
+export interface Reach {
+    /** `connected`: a connection was accepted; `error`: the attempt failed otherwise (refused, DNS...); `timed-out`: none in `boundMs`. */
+    readonly outcome: "connected" | "error" | "timed-out";
+    readonly attempts: number;
+    readonly waitedMs: number;
+}
+
+/** Default bound of the wait: the controller's usual delay is seconds; a gate Job's deadline is far longer. */
+export const CONNECT_WAIT_DEFAULT_SECONDS = 60;
+
+/** `SMOKE_CONNECT_WAIT_SECONDS`: a whole number of seconds (0: no wait), else the default. */
+export function connectWaitMs(env: NodeJS.ProcessEnv): number {
+    const raw = env.SMOKE_CONNECT_WAIT_SECONDS;
+    const n = raw === undefined || !/^\d+$/.test(raw) ? CONNECT_WAIT_DEFAULT_SECONDS : Number(raw);
+    return n * 1000;
+}
+
+/** Host and port a URL connects to (an IPv6 literal without its brackets; the scheme's port by default). */
+export function endpointOf(target: URL): { host: string; port: number } {
+    const host = target.hostname.replace(/^\[(.*)\]$/, "$1");
+    const port = target.port !== "" ? Number(target.port) : target.protocol === "https:" ? 443 : 80;
+    return { host, port };
+}
+
+function attempt(host: string, port: number, timeoutMs: number): Promise<"connected" | "error" | "timeout"> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host, port });
+        const done = (r: "connected" | "error" | "timeout"): void => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(r);
+        };
+        const timer = setTimeout(() => done("timeout"), timeoutMs);
+        socket.once("connect", () => done("connected"));
+        socket.once("error", () => done("error"));
+    });
+}
+
+/**
+ * Connects to `target` until a connection is accepted or an attempt fails other than by timing out,
+ * each attempt bounded by `attemptMs`, all within `boundMs` (0: no attempt at all, `connected`).
+ */
+export async function awaitConnectable(target: URL, boundMs: number, attemptMs = 2000): Promise<Reach> {
+    const start = Date.now();
+    if (boundMs <= 0) return { outcome: "connected", attempts: 0, waitedMs: 0 };
+    const { host, port } = endpointOf(target);
+    let attempts = 0;
+    for (;;) {
+        const left = boundMs - (Date.now() - start);
+        attempts += 1;
+        const r = await attempt(host, port, Math.max(1, Math.min(attemptMs, left)));
+        const waitedMs = Date.now() - start;
+        if (r !== "timeout") return { outcome: r, attempts, waitedMs };
+        if (waitedMs >= boundMs) return { outcome: "timed-out", attempts, waitedMs };
+    }
+}
+
+/** The stderr line for a wait worth mentioning (more than one attempt, or none accepted); empty otherwise. */
+export function reachText(target: string, r: Reach): string {
+    if (r.attempts <= 1 && r.outcome !== "timed-out") return "";
+    const s = (r.waitedMs / 1000).toFixed(1);
+    return r.outcome === "timed-out"
+        ? `${target} accepted no connection in ${s} s (${r.attempts} attempts); measuring anyway\n`
+        : `waited ${s} s (${r.attempts} attempts) for ${target} to accept a connection (a new pod's NetworkPolicy admission)\n`;
+}
