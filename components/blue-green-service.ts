@@ -30,6 +30,7 @@ import { loadtestDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC
 import type { RunSpec } from "../loadtest/main";
 import type { AppMetrics } from "../loadtest/server";
 import { scrapeAnnotations } from "../observability/scrape-config";
+import { CONNECT_WAIT_DEFAULT_SECONDS } from "../smoke/reach";
 
 /** Where the smoke ConfigMap is mounted in the gate pod. */
 export const SMOKE_MOUNT = "/smoke";
@@ -780,13 +781,14 @@ export function pdbSpec(service: ServiceConfig, color: Color): k8s.types.input.p
 }
 
 /**
- * Longest a gate may run: every request timing out at the policy's concurrency, plus the load
- * profile, plus a minute for the image pull and start. Beyond it the Job fails (DeadlineExceeded).
+ * Longest a gate may run: its wait for the target to accept a connection (smoke/reach.ts), every
+ * request timing out at the policy's concurrency, plus the load profile, plus a minute for the image
+ * pull and start. Beyond it the Job fails (DeadlineExceeded).
  */
 export function gateDeadlineSeconds(policy: SmokePolicy): number {
     // Checks run one after another, each at the policy's concurrency.
     const rounds = policy.checks.length * Math.ceil((policy.requests + policy.warmupRequests) / policy.concurrency);
-    return Math.ceil((rounds * policy.timeoutMs) / 1000) + (policy.load?.durationSeconds ?? 0) + 60;
+    return CONNECT_WAIT_DEFAULT_SECONDS + Math.ceil((rounds * policy.timeoutMs) / 1000) + (policy.load?.durationSeconds ?? 0) + 60;
 }
 
 /** Pulumi's wait for the gate Job: its deadline plus two minutes to schedule the pod and report. */

@@ -240,7 +240,8 @@ describe.each([
         const job = named(p, `${prefix}-${color}-gate`);
         const id = releaseId(service, color as "blue" | "green");
         const deadline = gateDeadlineSeconds(service.smoke);
-        expect(deadline).toBe(stack === "staging" ? 204 : 184);
+        // 60 s of them the wait for the target to accept a connection (smoke/reach.ts CONNECT_WAIT_DEFAULT_SECONDS).
+        expect(deadline).toBe(stack === "staging" ? 264 : 244);
         expect(input(job, "metadata.name")).toBe(`api-${color}-gate-${id}`);
         expect(input(job, "metadata.annotations")).toEqual({
             "pulumi.com/replaceUnready": "true",

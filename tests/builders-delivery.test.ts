@@ -329,9 +329,9 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
     it("runs once (backoffLimit 0), never restarts its pod, and is bounded by the policy's deadline", () => {
         const spec = gateJobSpec(inputs());
         expect(spec.backoffLimit).toBe(0);
-        // 2 checks x ceil((200 + 10) / 10) rounds x 2 s + 60 s of load + 60 s to start.
-        expect(gateDeadlineSeconds(api.smoke)).toBe(2 * 21 * 2 + 60 + 60);
-        expect(spec.activeDeadlineSeconds).toBe(204);
+        // 60 s waiting for the target to accept a connection (smoke/reach.ts) + 2 checks x ceil((200 + 10) / 10) rounds x 2 s + 60 s of load + 60 s to start.
+        expect(gateDeadlineSeconds(api.smoke)).toBe(60 + 2 * 21 * 2 + 60 + 60);
+        expect(spec.activeDeadlineSeconds).toBe(264);
         expect((spec.template as { spec: { restartPolicy: string } }).spec.restartPolicy).toBe("Never");
     });
 
@@ -358,7 +358,7 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
     // pulumi-kubernetes waits 10 minutes for a Job unless customTimeouts say otherwise
     // (provider/pkg/await/job.go DefaultJobTimeoutMins): the wait outlasts the Job's own deadline.
     it("Pulumi waits two minutes past the Job's deadline", () => {
-        expect(gateTimeouts(api.smoke)).toEqual({ create: "324s", update: "324s" });
+        expect(gateTimeouts(api.smoke)).toEqual({ create: "384s", update: "384s" });
     });
 });
 
