@@ -146,15 +146,23 @@ export const EKS_ADDON_UNVERIFIED: readonly { readonly version: string; readonly
 ];
 
 /**
- * The oldest VPC CNI add-on with network policy: "Select a `v1.14.0-eksbuild.3` or later version"
- * (EKS user guide, awsdocs/amazon-eks-user-guide latest/ug/networking/eks-networking-add-ons.adoc at
- * 4d52b4d0, "Step 4: Configure your cluster to use Kubernetes network policies"); "Version 1.14 or later of the Amazon VPC CNI plugin" (its "Prerequisites").
+ * The oldest VPC CNI add-on whose network policy enforcement Launchpad accepts: v1.19.3, the first
+ * VPC CNI release that ships network policy agent v1.2.0 (aws/amazon-vpc-cni-k8s
+ * charts/aws-vpc-cni/values.yaml `nodeAgent.image.tag` at tag v1.19.3; v1.19.2 has v1.1.6), the first
+ * agent with "Fix standard mode return packet drop at pod startup" (aws/aws-network-policy-agent
+ * 88497bf, #361, tag v1.2.0). Before it, a new pod in a namespace with a default-deny ingress policy,
+ * Launchpad's, could lose the replies to its own first connections (a grants or migration Job's to
+ * RDS, a dump's to S3) while its policies were programmed. EKS's own floor for network policy is
+ * lower: "Select a `v1.14.0-eksbuild.3` or later version" (EKS user guide,
+ * awsdocs/amazon-eks-user-guide latest/ug/networking/eks-networking-add-ons.adoc at 4d52b4d0, "Step 4:
+ * Configure your cluster to use Kubernetes network policies"). Any EKS build of 1.19.3 counts
+ * (`-eksbuild.1` and later).
  * The nodes' kernel must be 5.10 or later, which the EKS optimized Amazon Linux and Bottlerocket
  * AMIs have (its "Minimum Linux kernel version"), and the BPF file system mounted, which every EKS
  * AMI for 1.27 and later does (its Step 3): Launchpad's nodes run the EKS optimized Amazon Linux
  * 2023 AMI (`nodeGroup.amiType`) on 1.35 or later.
  */
-export const VPC_CNI_NETWORK_POLICY_MINIMUM = { major: 1, minor: 14, patch: 0, build: 3 } as const;
+export const VPC_CNI_NETWORK_POLICY_MINIMUM = { major: 1, minor: 19, patch: 3, build: 1 } as const;
 
 /**
  * Why a VPC CNI add-on version cannot enforce network policies, or undefined when it can or is not
@@ -169,7 +177,7 @@ export function vpcCniNetworkPolicyProblem(version: string): string | undefined 
     const want = [min.major, min.minor, min.patch, min.build];
     const i = got.findIndex((g, k) => g !== want[k]);
     if (i < 0 || got[i] > want[i]) return undefined;
-    return `vpc-cni ${version} cannot enforce NetworkPolicies: network policy needs v${min.major}.${min.minor}.${min.patch}-eksbuild.${min.build} or later (EKS user guide, "Restrict Pod network traffic with Kubernetes network policies")`;
+    return `vpc-cni ${version} cannot enforce NetworkPolicies: Launchpad's NetworkPolicies need v${min.major}.${min.minor}.${min.patch}-eksbuild.${min.build} or later (network policy agent v1.2.0: no dropped replies at pod startup; lib/versions.ts VPC_CNI_NETWORK_POLICY_MINIMUM)`;
 }
 
 /**
