@@ -165,9 +165,10 @@ export const EKS_ADDON_UNVERIFIED: readonly { readonly version: string; readonly
 export const VPC_CNI_NETWORK_POLICY_MINIMUM = { major: 1, minor: 19, patch: 3, build: 1 } as const;
 
 /**
- * Why a VPC CNI add-on version cannot enforce network policies, or undefined when it can or is not
- * an add-on version at all (`vX.Y.Z-eksbuild.N`; the offline plan's placeholder for a version EKS
- * resolves at deploy).
+ * Why a VPC CNI add-on version is too old for Launchpad's network policies (below
+ * {@link VPC_CNI_NETWORK_POLICY_MINIMUM}; from v1.14.0-eksbuild.3 it enforces them, with the startup
+ * drop), or undefined when it is not, or is not an add-on version at all (`vX.Y.Z-eksbuild.N`; the
+ * offline plan's placeholder for a version EKS resolves at deploy).
  */
 export function vpcCniNetworkPolicyProblem(version: string): string | undefined {
     const m = /^v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)$/.exec(version);
@@ -177,7 +178,7 @@ export function vpcCniNetworkPolicyProblem(version: string): string | undefined 
     const want = [min.major, min.minor, min.patch, min.build];
     const i = got.findIndex((g, k) => g !== want[k]);
     if (i < 0 || got[i] > want[i]) return undefined;
-    return `vpc-cni ${version} cannot enforce NetworkPolicies: Launchpad's NetworkPolicies need v${min.major}.${min.minor}.${min.patch}-eksbuild.${min.build} or later (network policy agent v1.2.0: no dropped replies at pod startup; lib/versions.ts VPC_CNI_NETWORK_POLICY_MINIMUM)`;
+    return `vpc-cni ${version} is too old for Launchpad's NetworkPolicies: they need v${min.major}.${min.minor}.${min.patch}-eksbuild.${min.build} or later (network policy agent v1.2.0: no dropped replies at pod startup; lib/versions.ts VPC_CNI_NETWORK_POLICY_MINIMUM)`;
 }
 
 /**

@@ -230,9 +230,10 @@ describe("the VPC CNI version that can enforce them (v1.19.3, the first with net
         ["v1.21.1-eksbuild.7", undefined],
         ["v2.0.0-eksbuild.1", undefined],
         // v1.19.2 ships agent v1.1.6 (amazon-vpc-cni-k8s charts/aws-vpc-cni/values.yaml at v1.19.2), without the fix.
-        ["v1.19.2-eksbuild.5", "vpc-cni v1.19.2-eksbuild.5 cannot enforce NetworkPolicies: Launchpad's NetworkPolicies need v1.19.3-eksbuild.1 or later (network policy agent v1.2.0: no dropped replies at pod startup; lib/versions.ts VPC_CNI_NETWORK_POLICY_MINIMUM)"],
-        ["v1.14.0-eksbuild.3", "vpc-cni v1.14.0-eksbuild.3 cannot enforce NetworkPolicies: Launchpad's NetworkPolicies need v1.19.3-eksbuild.1 or later (network policy agent v1.2.0: no dropped replies at pod startup; lib/versions.ts VPC_CNI_NETWORK_POLICY_MINIMUM)"],
-        ["v1.13.4-eksbuild.1", "vpc-cni v1.13.4-eksbuild.1 cannot enforce NetworkPolicies: Launchpad's NetworkPolicies need v1.19.3-eksbuild.1 or later (network policy agent v1.2.0: no dropped replies at pod startup; lib/versions.ts VPC_CNI_NETWORK_POLICY_MINIMUM)"],
+        // It and v1.14.0-eksbuild.3 do enforce policies (EKS's floor): the message must not say they cannot.
+        ["v1.19.2-eksbuild.5", "vpc-cni v1.19.2-eksbuild.5 is too old for Launchpad's NetworkPolicies: they need v1.19.3-eksbuild.1 or later (network policy agent v1.2.0: no dropped replies at pod startup; lib/versions.ts VPC_CNI_NETWORK_POLICY_MINIMUM)"],
+        ["v1.14.0-eksbuild.3", "vpc-cni v1.14.0-eksbuild.3 is too old for Launchpad's NetworkPolicies: they need v1.19.3-eksbuild.1 or later (network policy agent v1.2.0: no dropped replies at pod startup; lib/versions.ts VPC_CNI_NETWORK_POLICY_MINIMUM)"],
+        ["v1.13.4-eksbuild.1", "vpc-cni v1.13.4-eksbuild.1 is too old for Launchpad's NetworkPolicies: they need v1.19.3-eksbuild.1 or later (network policy agent v1.2.0: no dropped replies at pod startup; lib/versions.ts VPC_CNI_NETWORK_POLICY_MINIMUM)"],
         // The offline plan's stand-in for a version EKS resolves at deploy: checked once resolved.
         ["eks-default-for-1.36", undefined],
     ])("%s", (version, problem) => {

@@ -14,17 +14,22 @@ import { awaitConnectable, connectWaitMs, endpointOf, reachText } from "../smoke
 import { closedPort } from "./support/http-server";
 import { scratchFile } from "./support/scratch";
 
-/** The accept queue filled by one connection nobody accepts (listen backlog 0); after the delay, accept and answer every request 200 "ok", keep-alive. */
+/**
+ * The accept queue filled by one connection nobody accepts (listen backlog 0, or the second argument:
+ * that many connections still get in first); after the delay, accept and answer every request 200
+ * "ok", keep-alive.
+ */
 const DROPPING_SERVER = String.raw`
 import socket, sys, threading, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0)); s.listen(0)
+s.bind(("127.0.0.1", 0)); s.listen(int(sys.argv[2]))
 filler = socket.create_connection(("127.0.0.1", s.getsockname()[1]))
 print(s.getsockname()[1], flush=True)
 delay = float(sys.argv[1])
 if delay < 0:
     time.sleep(3600)
 time.sleep(delay)
+s.listen(128)  # admitted: room for the wait's connections in a row, as a real server's backlog has
 def serve(c):
     buf = b""
     while True:
@@ -40,9 +45,12 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 `;
 
-/** For the test `ctx`: a listener that drops SYNs for `admitAfter` seconds (forever when negative); its port. */
-async function droppingServer(ctx: TestContext, admitAfter: number): Promise<number> {
-    const child: ChildProcess = spawn("/usr/bin/python3", ["-c", DROPPING_SERVER, String(admitAfter)], { stdio: ["ignore", "pipe", "inherit"] });
+/**
+ * For the test `ctx`: a listener that drops SYNs for `admitAfter` seconds (forever when negative),
+ * except the first `acceptedFirst` connections; its port.
+ */
+async function droppingServer(ctx: TestContext, admitAfter: number, acceptedFirst = 0): Promise<number> {
+    const child: ChildProcess = spawn("/usr/bin/python3", ["-c", DROPPING_SERVER, String(admitAfter), String(acceptedFirst)], { stdio: ["ignore", "pipe", "inherit"] });
     // The test's own hook: with tests side by side, the global one may belong to another.
     ctx.onTestFinished(() => void child.kill("SIGKILL"));
     const [line] = (await once(child.stdout!, "data")) as [Buffer];
@@ -71,19 +79,20 @@ describe.concurrent("awaitConnectable", () => {
         const r = await awaitConnectable(new URL(`http://127.0.0.1:${port}/`), 1_200, 500);
         expect(r.outcome).toBe("timed-out");
         expect(r.attempts).toBeGreaterThanOrEqual(2);
-        expect(reachText("http://x/", r)).toMatch(/^http:\/\/x\/ accepted no connection in \d+\.\d s \(\d+ attempts\); measuring anyway\n$/);
+        expect(r.dropped).toBe(r.attempts);
+        expect(reachText("http://x/", r)).toMatch(/^http:\/\/x\/ accepted no 20 connections in a row in \d+\.\d s \((\d+) attempts, \1 dropped\); measuring anyway\n$/);
     });
 
     it("does not wait on a refused connection (nothing listens: the checks report it as before)", async (ctx) => {
         const { expect } = ctx;
         const r = await awaitConnectable(new URL(`http://127.0.0.1:${await closedPort()}/`), 30_000, 500);
-        expect([r.outcome, r.attempts]).toEqual(["error", 1]);
+        expect([r.outcome, r.attempts, r.dropped]).toEqual(["error", 1, 0]);
         expect(reachText("http://x/", r)).toBe("");
     });
 
     it("bound 0: no attempt", async (ctx) => {
         const { expect } = ctx;
-        expect(await awaitConnectable(new URL("http://127.0.0.1:1/"), 0)).toEqual({ outcome: "connected", attempts: 0, waitedMs: 0 });
+        expect(await awaitConnectable(new URL("http://127.0.0.1:1/"), 0)).toEqual({ outcome: "connected", attempts: 0, dropped: 0, waitedMs: 0 });
     });
 
     it("reads SMOKE_CONNECT_WAIT_SECONDS (a whole number, else 60) and the URL's host and port", ({ expect }) => {
@@ -110,6 +119,21 @@ describe.concurrent("the gate (npm run smoke) against a target that admits it on
         const r = await smokeCli(["--policy", policy(), "--target", `http://127.0.0.1:${port}`, "--json"], { SMOKE_CONNECT_WAIT_SECONDS: "30" });
         const summary = JSON.parse(r.stdout) as { verdict: string; requests: number; failures: number };
         expect([r.code, summary.verdict, summary.requests, summary.failures]).toEqual([0, "pass", 5, 0]);
-        expect(r.stderr).toMatch(new RegExp(`^waited \\d+\\.\\d s \\(\\d+ attempts\\) for http://127\\.0\\.0\\.1:${port} to accept a connection \\(a new pod's NetworkPolicy admission\\)\\n$`));
+        expect(r.stderr).toMatch(new RegExp(`^waited \\d+\\.\\d s \\(\\d+ attempts, \\d+ dropped\\) for http://127\\.0\\.0\\.1:${port} to accept a connection \\(a new pod's NetworkPolicy admission\\)\\n$`));
+    });
+
+    // A ClusterIP Service's connections are DNATed, each to one ready pod chosen at random, on the
+    // gate's node (kube-proxy), and admitted or dropped on that pod's node, by that node's agent
+    // (aws-network-policy-agent pkg/ebpf/bpf_client.go attachIngressBPFProbe: the ingress program sits
+    // on the pod's host veth; #487: the DENY lines are "on the receiving pod's host"). One accepted
+    // connection proves one pod's node admits the gate, not the others'. Here the first connection
+    // gets in and the next are dropped, as when the first lands on an admitting node.
+    it("one accepted connection is not the end of the wait: the next ones, to other pods, may still be dropped", async (ctx) => {
+        const { expect } = ctx;
+        const port = await droppingServer(ctx, 1.5, 1);
+        const r = await smokeCli(["--policy", policy(), "--target", `http://127.0.0.1:${port}`, "--json"], { SMOKE_CONNECT_WAIT_SECONDS: "30" });
+        const summary = JSON.parse(r.stdout) as { verdict: string; requests: number; failures: number };
+        expect([r.code, summary.verdict, summary.requests, summary.failures]).toEqual([0, "pass", 5, 0]);
+        expect(r.stderr).toMatch(/^waited \d+\.\d s \(\d+ attempts, \d+ dropped\) for /);
     });
 });
