@@ -15,7 +15,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { awaitConnectable, connectWaitMs, reachText } from "../smoke/reach";
+import { awaitTarget } from "../smoke/reach";
 import { FAILURE_KINDS, parseTarget, redactCredentials, redactRefusedUrl, runAsMain, TARGET_EXPECTED } from "../smoke/runner";
 import type { Scenario, ServerBounds } from "./profile";
 import { loadtestPushUrl, pushMetrics, renderLoadtestMetrics } from "./push";
@@ -179,8 +179,7 @@ export async function runSpec(spec: RunSpec, json = false, options: RunSpecOptio
         return { code: EXIT.invalid, stdout: "", stderr: `Invalid run spec (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}\n` };
     }
     // The load-test Job's pod is admitted by the target's NetworkPolicy only once the controller has its address (smoke/reach.ts).
-    const reach = await awaitConnectable(new URL(spec.target), connectWaitMs(process.env));
-    let stderr = reachText(redactCredentials(spec.target), reach);
+    let stderr = await awaitTarget(spec.target, process.env);
     const start = Date.now() / 1000;
     const stop = new AbortController();
     const done = new AbortController();

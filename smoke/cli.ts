@@ -16,7 +16,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { COLORS } from "../lib/delivery";
 import { validatePolicy } from "./policy";
-import { awaitConnectable, connectWaitMs, reachText } from "./reach";
+import { awaitTarget } from "./reach";
 import { isGroupingValue, pushMetrics, pushUrl, renderMetrics } from "./push";
 import { FAILURE_KINDS, formatMs, parseTarget, redactCredentials, redactRefusedUrl, runAsMain, runSmoke, TARGET_EXPECTED, type Counts, type SmokeSummary } from "./runner";
 
@@ -147,10 +147,9 @@ export async function smokeCli(argv: readonly string[], env: NodeJS.ProcessEnv =
     }
 
     // A new Job's packets are dropped until the NetworkPolicy controller admits its address: wait for the target first (./reach).
-    const reach = await awaitConnectable(new URL(flags.target), connectWaitMs(env));
+    let stderr = await awaitTarget(flags.target, env);
     const summary = await runSmoke(result.policy, flags.target);
     const jsonLine = `${JSON.stringify(summary)}\n`;
-    let stderr = reachText(redactCredentials(flags.target), reach);
     if (push !== undefined) {
         const problem = await pushMetrics(push.url, renderMetrics(summary, Date.now() / 1000));
         if (problem !== undefined) {

@@ -20,6 +20,8 @@
  * chance that all miss it is (2/3)^20, about 0.03%. A healthy target answers them in milliseconds.
  */
 import * as net from "node:net";
+import { redactCredentials } from "./runner";
+import { endpointOf } from "./transport";
 
 export interface Reach {
     /** `connected`: connections accepted, enough in a row; `error`: an attempt failed otherwise (refused, DNS...); `timed-out`: not enough in a row in `boundMs`. */
@@ -41,13 +43,6 @@ export function connectWaitMs(env: NodeJS.ProcessEnv): number {
     const raw = env.SMOKE_CONNECT_WAIT_SECONDS;
     const n = raw === undefined || !/^\d+$/.test(raw) ? CONNECT_WAIT_DEFAULT_SECONDS : Number(raw);
     return n * 1000;
-}
-
-/** Host and port a URL connects to (an IPv6 literal without its brackets; the scheme's port by default). */
-export function endpointOf(target: URL): { host: string; port: number } {
-    const host = target.hostname.replace(/^\[(.*)\]$/, "$1");
-    const port = target.port !== "" ? Number(target.port) : target.protocol === "https:" ? 443 : 80;
-    return { host, port };
 }
 
 function attempt(host: string, port: number, timeoutMs: number): Promise<"connected" | "error" | "timeout"> {
@@ -102,4 +97,12 @@ export function reachText(target: string, r: Reach): string {
         case "connected":
             return `waited ${s} s (${counts}) for ${target} to accept a connection (a new pod's NetworkPolicy admission)\n`;
     }
+}
+
+/**
+ * What the gate and the load test do before they measure: wait for `target` (bounded by
+ * `SMOKE_CONNECT_WAIT_SECONDS` in `env`) and return the stderr line for the wait, if any.
+ */
+export async function awaitTarget(target: string, env: NodeJS.ProcessEnv): Promise<string> {
+    return reachText(redactCredentials(target), await awaitConnectable(new URL(target), connectWaitMs(env)));
 }

@@ -187,6 +187,16 @@ export async function exchange(url: URL, spec: RequestSpec & { readonly timeoutM
     }
 }
 
+/**
+ * Host and port `net.connect` takes for a URL: an IPv6 literal without the brackets its hostname
+ * keeps; the scheme's port when the URL names none.
+ */
+export function endpointOf(url: URL): { host: string; port: number } {
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const port = url.port !== "" ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+    return { host, port };
+}
+
 const coded = (code: string, message: string): Error => Object.assign(new Error(message), { code });
 
 function sameOrigin(base: URL, url: URL): void {
@@ -358,9 +368,7 @@ class RawClient implements Client {
         private readonly sockets: number,
     ) {
         this.bodyCap = bodyCapBytes(sockets);
-        // An IPv6 literal's hostname keeps its brackets; net.connect wants the address alone.
-        this.host = base.hostname.replace(/^\[(.*)\]$/, "$1");
-        this.port = base.port === "" ? 80 : Number(base.port);
+        ({ host: this.host, port: this.port } = endpointOf(base));
     }
 
     prepare(url: URL, spec: RequestSpec): Prepared {

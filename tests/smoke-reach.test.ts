@@ -9,8 +9,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { describe, it, type TestContext } from "vitest";
+import { runSpec, type RunSpec } from "../loadtest/main";
 import { smokeCli } from "../smoke/cli";
-import { awaitConnectable, connectWaitMs, endpointOf, reachText } from "../smoke/reach";
+import { awaitConnectable, connectWaitMs, reachText } from "../smoke/reach";
+import { endpointOf } from "../smoke/transport";
 import { closedPort } from "./support/http-server";
 import { scratchFile } from "./support/scratch";
 
@@ -135,5 +137,20 @@ describe.concurrent("the gate (npm run smoke) against a target that admits it on
         const summary = JSON.parse(r.stdout) as { verdict: string; requests: number; failures: number };
         expect([r.code, summary.verdict, summary.requests, summary.failures]).toEqual([0, "pass", 5, 0]);
         expect(r.stderr).toMatch(/^waited \d+\.\d s \(\d+ attempts, \d+ dropped\) for /);
+    });
+});
+
+describe.concurrent("the load test (loadtest/main.ts runSpec) against a target that admits it only after a moment", () => {
+    it("waits for the admission too, says so on stderr, then runs its stages to a pass", async (ctx) => {
+        const { expect } = ctx;
+        const port = await droppingServer(ctx, 1.5);
+        const spec: RunSpec = {
+            service: "api", color: "blue", namespace: "ns", target: `http://127.0.0.1:${port}`, image: "ghcr.io/acme/api:1.4.2",
+            scenario: { name: "load", model: "closed", stages: [{ duration: "100ms", durationMs: 100, target: 2 }, { duration: "1s", durationMs: 1000, target: 2 }], thinkTimeMs: 10, checks: [{ path: "/", method: "GET", expectStatus: 200, weight: 1 }], thresholds: { http_req_failed: ["rate<0.01"] }, timeoutMs: 400, mustHoldUsers: 100, recoveryWindowMs: 1000 },
+            server: { warmupSeconds: 0, maxMemorySlopeMiBPerHour: 32, maxRestarts: 0, maxDbConnections: 100, maxDbConnectionsSlopePerHour: 4, maxRecoverySeconds: 60 },
+        };
+        const r = await runSpec(spec, true);
+        expect([r.code, (JSON.parse(r.stdout) as { verdict: string }).verdict]).toEqual([0, "pass"]);
+        expect(r.stderr).toMatch(new RegExp(`^waited \\d+\\.\\d s \\(\\d+ attempts, [1-9]\\d* dropped\\) for http://127\\.0\\.0\\.1:${port} to accept a connection`));
     });
 });
