@@ -269,11 +269,12 @@ export function ingressBackendsOf(props: Record<string, unknown>): IngressBacken
 
 /** A Kubernetes object's labels or annotations. */
 export function labelsOf(props: Record<string, unknown>, field: "labels" | "annotations" = "labels"): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(rec(rec(props.metadata)[field]))) {
-        if (typeof v === "string") out[k] = v;
-    }
-    return out;
+    return stringEntries(rec(props.metadata)[field]);
+}
+
+/** The string-valued entries of an object (labels, annotations, a chart's `podLabels`); nothing else. */
+export function stringEntries(v: unknown): Record<string, string> {
+    return Object.fromEntries(Object.entries(rec(v)).filter((e): e is [string, string] => typeof e[1] === "string"));
 }
 
 /** Kind and name for messages: `Deployment web-blue`, falling back to the Pulumi resource name. */

@@ -32,7 +32,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { byKind, charts, chartName, ingressClassOf, ingressServiceNames, INGRESS_CONTROLLER_CHARTS, LBC_SERVICE_CLASS, meets, NLB_TARGET_TYPE, namespaceOf, nameOf, ofType, podLabelsOf, podTemplateOf, requirements, TYPES, who } from "./deployability";
-import { arr, listText, num, podSpecOf, rec, strs, text, type LaunchpadStackPolicy } from "./lib";
+import { arr, labelsOf, listText, num, podSpecOf, rec, stringEntries, strs, text, type LaunchpadStackPolicy } from "./lib";
 import { contains, parseCidr, type Cidr } from "./shared/cidr";
 import { ALB_ACTIONS, APP_LABELS, ROLE_LABEL, SELECTOR_LABELS } from "./shared/delivery";
 import { SCRAPE_ANNOTATIONS } from "./shared/kubernetes";
@@ -113,10 +113,6 @@ function fullname(release: string, chart: string, values: Record<string, unknown
     return release.includes(name) ? release : `${release}-${name}`;
 }
 
-function strings(v: unknown): Record<string, string> {
-    return Object.fromEntries(Object.entries(rec(v)).filter((e): e is [string, string] => typeof e[1] === "string"));
-}
-
 /**
  * The charts the stack installs in its namespace, rendered as far as their Service and pods go:
  * - prometheus-pushgateway 2.15.0 (vendor/prometheus-pushgateway): pod labels `selectorLabels`
@@ -133,9 +129,9 @@ export const CHART_SERVICES: Readonly<Record<string, (release: string, values: R
         const svc = rec(v.service);
         return {
             service: fullname(release, "prometheus-pushgateway", v),
-            podLabels: { [APP_LABELS.name]: given(v.nameOverride) ?? "prometheus-pushgateway", [APP_LABELS.instance]: release, ...strings(v.podLabels) },
-            podAnnotations: strings(v.podAnnotations),
-            serviceAnnotations: strings(svc.annotations),
+            podLabels: { [APP_LABELS.name]: given(v.nameOverride) ?? "prometheus-pushgateway", [APP_LABELS.instance]: release, ...stringEntries(v.podLabels) },
+            podAnnotations: stringEntries(v.podAnnotations),
+            serviceAnnotations: stringEntries(svc.annotations),
             ports: [{ name: text(svc.portName) ?? "http", port: num(svc.port) ?? 9091, containerPort: 9091, containerPortName: "metrics" }],
         };
     },
@@ -144,8 +140,8 @@ export const CHART_SERVICES: Readonly<Record<string, (release: string, values: R
         const serviceAnnotations: Record<string, string> = v.prometheusScrape === false ? {} : { [SCRAPE_ANNOTATION]: "true" };
         return {
             service: fullname(release, "kube-state-metrics", v),
-            podLabels: { [APP_LABELS.name]: given(v.nameOverride) ?? "kube-state-metrics", [APP_LABELS.instance]: release, ...strings(v.podLabels) },
-            podAnnotations: strings(v.podAnnotations),
+            podLabels: { [APP_LABELS.name]: given(v.nameOverride) ?? "kube-state-metrics", [APP_LABELS.instance]: release, ...stringEntries(v.podLabels) },
+            podAnnotations: stringEntries(v.podAnnotations),
             serviceAnnotations,
             ports: [{ name: "http", port, containerPort: port, containerPortName: "http" }],
         };
@@ -187,13 +183,13 @@ function serviceViews(resources: readonly PolicyResource[]): ServiceView[] {
     const pods = workloads(resources);
     const planned = ofType(resources, TYPES.service).map((svc): ServiceView => {
         const spec = rec(svc.props.spec);
-        const selector = strings(spec.selector);
+        const selector = stringEntries(spec.selector);
         const selected = Object.keys(selector).length === 0 ? [] : pods.filter((w) => namespaceOf(w) === namespaceOf(svc) && Object.entries(selector).every(([k, v]) => podLabelsOf(w)[k] === v));
         return {
             namespace: namespaceOf(svc),
             name: nameOf(svc),
             urn: svc.urn,
-            annotations: strings(rec(svc.props.metadata).annotations),
+            annotations: labelsOf(svc.props, "annotations"),
             ports: arr(spec.ports).map(rec).flatMap((p) => {
                 const port = num(p.port);
                 if (port === undefined) return [];
@@ -318,7 +314,7 @@ function takesService(svc: PolicyResource, values: Record<string, unknown>): boo
  * NLB, else anywhere: getDefaultIPSourceRanges); `instance` targets reach the pods through the nodes.
  */
 function nlbSources(resources: readonly PolicyResource[], svc: PolicyResource, values: Record<string, unknown>, what: string): Source[] {
-    const annotations = strings(rec(svc.props.metadata).annotations);
+    const annotations = labelsOf(svc.props, "annotations");
     const scheme = schemeOf(annotations[NLB_SCHEME], annotations[NLB_INTERNAL], values);
     if ((annotations[NLB_TARGET_TYPE] ?? text(values.defaultTargetType) ?? "instance") !== "ip") {
         const nodes = nodeCidrs(resources);
@@ -354,7 +350,7 @@ function loadBalancerFlows(resources: readonly PolicyResource[], services: reado
         if (cls !== undefined) controllers.set(cls.name, c);
     }
     for (const ing of byKind(resources, "Ingress")) {
-        const annotations = strings(rec(ing.props.metadata).annotations);
+        const annotations = labelsOf(ing.props, "annotations");
         const what = `the load balancer of ${who(ing)}`;
         const controller = controllers.get(ingressClassOf(ing) ?? "");
         // Per backend: the ALB's target type is the Service's annotation, else the Ingress's, else the
@@ -547,7 +543,7 @@ function scrapeFlows(resources: readonly PolicyResource[], services: readonly Se
                 const portLabel = job.relabels.find((r) => r.targetLabel === "__address__")?.sourceLabels.find((l) => l.startsWith("__meta_kubernetes_pod_annotation_"));
                 for (const w of workloads(resources)) {
                     const meta: Record<string, string> = { __meta_kubernetes_namespace: namespaceOf(w) };
-                    for (const [k, v] of Object.entries(strings(rec(podTemplateOf(w).metadata).annotations))) meta[`__meta_kubernetes_pod_annotation_${metaName(k)}`] = v;
+                    for (const [k, v] of Object.entries(stringEntries(rec(podTemplateOf(w).metadata).annotations))) meta[`__meta_kubernetes_pod_annotation_${metaName(k)}`] = v;
                     for (const [k, v] of Object.entries(podLabelsOf(w))) meta[`__meta_kubernetes_pod_label_${metaName(k)}`] = v;
                     if (!keeps(job, meta)) continue;
                     const ports = portLabel !== undefined && meta[portLabel] !== undefined ? [Number(meta[portLabel])] : containerPorts(w).map((p) => p.number);
@@ -567,7 +563,7 @@ function scrapeFlows(resources: readonly PolicyResource[], services: readonly Se
     if (scrapers.length > 0) return out;
     const targets: Target[] = [
         ...workloads(resources).flatMap((w) => {
-            const a = strings(rec(podTemplateOf(w).metadata).annotations);
+            const a = stringEntries(rec(podTemplateOf(w).metadata).annotations);
             const port = Number(a[SCRAPE_PORT_ANNOTATION]);
             return a[SCRAPE_ANNOTATION] === "true" && Number.isInteger(port) ? [podTarget(w, port)] : [];
         }),
@@ -592,7 +588,7 @@ type Selector = Record<string, unknown>;
 /** A label selector (matchLabels and matchExpressions) against labels; an empty selector selects everything. */
 function selectorMatches(selector: Selector, labels: Readonly<Record<string, string>>): boolean {
     const s = rec(selector);
-    return Object.entries(strings(s.matchLabels)).every(([k, v]) => labels[k] === v) && requirements(s.matchExpressions).every((r) => meets(labels, r));
+    return Object.entries(stringEntries(s.matchLabels)).every(([k, v]) => labels[k] === v) && requirements(s.matchExpressions).every((r) => meets(labels, r));
 }
 
 /** True when a policy rule's ports let a TCP connection to the container port through (none listed: all). */
@@ -668,7 +664,7 @@ export const preflightNetworkPolicyAdmits: LaunchpadStackPolicy = {
         if (policies.length === 0) return;
         const declared = declaredNetworkPolicy(args.resources);
         const services = serviceViews(args.resources);
-        const planned = new Map(ofType(args.resources, TYPES.namespace).map((n) => [nameOf(n), strings(rec(n.props.metadata).labels)]));
+        const planned = new Map(ofType(args.resources, TYPES.namespace).map((n) => [nameOf(n), stringEntries(rec(n.props.metadata).labels)]));
         const namespaceLabels = (ns: string): Record<string, string> => ({ ...planned.get(ns), [NAMESPACE_NAME_LABEL]: ns });
         const flows = [...loadBalancerFlows(args.resources, services, declared), ...urlFlows(args.resources, services), ...scrapeFlows(args.resources, services, declared)];
         const said = new Set<string>();
