@@ -801,17 +801,22 @@ export function appPasswordVerifier(config: Pick<DatabaseConfig, "engine" | "app
     return { [APP_PASSWORD_VERIFIER_KEY]: pulumi.secret(password.apply((p) => scramSha256Verifier(p, salt))) };
 }
 
-/** One connection Secret and the {@link connectionDigest} of its settings. */
+/** One connection Secret and the settings it holds. */
 interface ConnectionSecret {
     readonly secret: k8s.core.v1.Secret;
-    readonly digest: pulumi.Output<string>;
+    readonly settings: ReturnType<typeof connectionSettings>;
+}
+
+/** {@link connectionDigest} of settings as {@link connectionSecret} returns them: not a secret (see connectionDigest). */
+function settingsDigest(settings: ConnectionSecret["settings"]): pulumi.Output<string> {
+    return pulumi.unsecret(pulumi.all(settings).apply(connectionDigest));
 }
 
 /**
  * A Kubernetes Secret with the connection settings (keys {@link CONNECTION_SECRET_KEYS}) of `user`,
- * the host, port and database as RDS reports them, and their {@link connectionDigest}, taken from
- * the same settings, not from the Secret: an input taken from the Secret would make the pods'
- * Deployments be replaced with it (see components/database-client.ts `DatabaseClient`). The master
+ * the host, port and database as RDS reports them, and those settings, from which a digest is taken
+ * ({@link settingsDigest}) rather than from the Secret: an input taken from the Secret would make the
+ * pods' Deployments be replaced with it (see components/database-client.ts `DatabaseClient`). The master
  * user's (child `${name}-connection`, {@link CONNECTION_SECRET_NAME}) and the application's (child
  * `${name}-app-connection`, {@link APP_CONNECTION_SECRET_NAME}).
  */
@@ -827,7 +832,7 @@ function connectionSecret(ctx: DatabaseContext, instance: aws.rds.Instance, user
     });
     const [child, secretName] = user.role === "master" ? [`${name}-connection`, CONNECTION_SECRET_NAME] : [`${name}-app-connection`, APP_CONNECTION_SECRET_NAME];
     const secret = new k8s.core.v1.Secret(child, connectionSecretArgs(args.namespace, { ...settings, ...extra }, secretName), { parent, provider: args.k8sProvider });
-    return { secret, digest: pulumi.unsecret(pulumi.all(settings).apply(connectionDigest)) };
+    return { secret, settings };
 }
 
 export class Database extends pulumi.ComponentResource {
@@ -905,7 +910,7 @@ export class Database extends pulumi.ComponentResource {
         this.connectionSecretName = admin.secret.metadata.name;
         this.connectionSecret = admin.secret;
         this.appConnectionSecret = app.secret;
-        this.appConnectionDigest = app.digest;
+        this.appConnectionDigest = settingsDigest(app.settings);
         this.restoredInstance = config.restore !== undefined ? instanceIdentifier : undefined;
         this.drReplicationArn = replication?.id;
         this.backupPlanTag = backupPlanTag(args.backupPlanName);
