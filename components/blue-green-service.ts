@@ -23,7 +23,7 @@ import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, retryDisrupted
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { caFetchConfigMapData, databaseClientPod, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
-import { DELETE_SNAPSHOT_TARGET, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
+import { deleteSnapshotTarget, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import { loadtestDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
@@ -150,10 +150,10 @@ export interface RestorePointArgs {
     readonly retainOnDelete: boolean;
     /**
      * Delete the snapshot `afterDays` after it was taken, by a one-time EventBridge Scheduler
-     * schedule that assumes `roleArn`.
+     * schedule that assumes `roleArn`, in the stack's AWS `partition` (`aws`, `aws-us-gov`, ...).
      * @default - kept until deleted by hand
      */
-    readonly expiry?: { readonly roleArn: pulumi.Input<string>; readonly afterDays: number };
+    readonly expiry?: { readonly roleArn: pulumi.Input<string>; readonly afterDays: number; readonly partition: string };
     /**
      * The restore points the stack's record holds, by release id: a recorded migration's restore
      * point keeps its snapshot and instance (restore-point.ts `restorePointTarget`).
@@ -1254,7 +1254,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             flexibleTimeWindow: { mode: "OFF" },
             actionAfterCompletion: "DELETE",
             target: {
-                arn: DELETE_SNAPSHOT_TARGET,
+                arn: deleteSnapshotTarget(expiry.partition),
                 roleArn: expiry.roleArn,
                 // Universal targets take the request as the AWS SDK shapes it (Scheduler User Guide,
                 // managing-targets-universal.html): `DbSnapshotIdentifier`, as public schedules call

@@ -22,6 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { schedulerTrustPolicy } from "../lib/iam";
 import { ConfigError, type RestoreConfig, type Safety, type ServiceConfig } from "../config";
 import { runDate } from "../config/clock";
+import { awsPartition } from "../config/region";
 import { COLORS, otherColor, type Color } from "../lib/delivery";
 import { releaseId, succeededFor, type BlueGreenService, type RestorePointArgs } from "./blue-green-service";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
@@ -542,7 +543,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
         }, { parent: this });
         new aws.iam.RolePolicy(`${name}-restore-point-expiry-delete`, {
             role: role.id,
-            policy: account.apply((id) => JSON.stringify(restorePointExpiryPolicy(args.region, id, prefix))),
+            policy: account.apply((id) => JSON.stringify(restorePointExpiryPolicy(awsPartition(args.region), args.region, id, prefix))),
         }, { parent: this });
         return role;
     }
@@ -581,7 +582,7 @@ export class SchemaGuard extends pulumi.ComponentResource {
             tags: { ...this.args.tags, [RESTORE_POINT_TIME_TAG]: this.at },
             // Pulumi drops a restore point when a newer release replaces it; AWS keeps it until it expires (see docs/delivery.md, Schema changes).
             retainOnDelete: true,
-            expiry: this.expiryRole !== undefined ? { roleArn: this.expiryRole.arn, afterDays: safety.backupRetentionDays } : undefined,
+            expiry: this.expiryRole !== undefined ? { roleArn: this.expiryRole.arn, afterDays: safety.backupRetentionDays, partition: awsPartition(this.args.region) } : undefined,
         };
     }
 

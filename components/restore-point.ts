@@ -99,8 +99,13 @@ export function takenAt(snapshotTags: Readonly<Record<string, string>> | undefin
  * DeleteDBSnapshot called by the scheduler itself, no function to run ("Arn – ... in the format
  * `arn:aws:scheduler:::aws-sdk:{service}:{apiAction}`", with the API's parameters as the JSON
  * input: https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html).
+ * The ARN carries the stack's partition: the China Regions' copy of that page gives
+ * `arn:aws-cn:scheduler:::aws-sdk:service:apiAction`
+ * (https://docs.amazonaws.cn/scheduler/latest/UserGuide/managing-targets-universal.html).
  */
-export const DELETE_SNAPSHOT_TARGET = "arn:aws:scheduler:::aws-sdk:rds:deleteDBSnapshot";
+export function deleteSnapshotTarget(partition: string): string {
+    return `arn:${partition}:scheduler:::aws-sdk:rds:deleteDBSnapshot`;
+}
 
 /** A one-time schedule expression, `at(yyyy-mm-ddThh:mm:ss)` (UTC with `scheduleExpressionTimezone: "UTC"`), `days` after `taken`. */
 export function restorePointExpiry(taken: Date, days: number): string {
@@ -120,8 +125,10 @@ export function restorePointExpiryName(service: string, color: Color, id: string
  * instance, are still pending. Both names stay deletable, so a restore point expires whichever
  * instance the stack runs when its day comes.
  */
-export function restorePointExpiryPolicy(region: string, accountId: string, stackDatabase: string): object {
-    const snapshot = (pattern: string) => `arn:aws:rds:${region}:${accountId}:snapshot:${pattern}`;
+export function restorePointExpiryPolicy(partition: string, region: string, accountId: string, stackDatabase: string): object {
+    // `arn:${Partition}:rds:...` (Service Authorization Reference, Amazon RDS resource types): a
+    // pattern spelled `arn:aws:` matches no snapshot of GovCloud (aws-us-gov) or China (aws-cn).
+    const snapshot = (pattern: string) => `arn:${partition}:rds:${region}:${accountId}:snapshot:${pattern}`;
     return {
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Action: ["rds:DeleteDBSnapshot"], Resource: [snapshot(`${stackDatabase}-pre-*`), snapshot(`${stackDatabase}-r*-pre-*`)] }],

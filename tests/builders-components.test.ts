@@ -97,7 +97,7 @@ describe("restorePointTime / restorePointExpiry (the point-in-time side and the 
 
 describe("restorePointExpiryPolicy (the role the scheduler deletes restore points with)", () => {
     it("allows DeleteDBSnapshot on this stack's restore points only, before and after a restore renamed the instance", () => {
-        expect(restorePointExpiryPolicy("eu-west-1", "111122223333", "launchpad-production-db")).toEqual({
+        expect(restorePointExpiryPolicy("aws", "eu-west-1", "111122223333", "launchpad-production-db")).toEqual({
             Version: "2012-10-17",
             Statement: [{
                 Effect: "Allow",
@@ -110,11 +110,19 @@ describe("restorePointExpiryPolicy (the role the scheduler deletes restore point
         });
     });
 
+    it("names the stack's partition: a pattern spelled arn:aws: matches no GovCloud snapshot", () => {
+        const resources = (restorePointExpiryPolicy("aws-us-gov", "us-gov-west-1", "111122223333", "launchpad-production-db") as { Statement: { Resource: string[] }[] }).Statement[0].Resource;
+        expect(resources).toEqual([
+            "arn:aws-us-gov:rds:us-gov-west-1:111122223333:snapshot:launchpad-production-db-pre-*",
+            "arn:aws-us-gov:rds:us-gov-west-1:111122223333:snapshot:launchpad-production-db-r*-pre-*",
+        ]);
+    });
+
     // RDS snapshot ARN format (Service Authorization Reference, Amazon RDS resource types:
     // arn:${Partition}:rds:${Region}:${Account}:snapshot:${SnapshotName}): every identifier the
     // stack names its restore points with matches one of the two patterns.
     it("every restore point name the stack makes, on the instance or a restored one, matches a Resource pattern", () => {
-        const resources = (restorePointExpiryPolicy("eu-west-1", "111122223333", "launchpad-production-db") as { Statement: { Resource: string[] }[] }).Statement[0].Resource;
+        const resources = (restorePointExpiryPolicy("aws", "eu-west-1", "111122223333", "launchpad-production-db") as { Statement: { Resource: string[] }[] }).Statement[0].Resource;
         const matches = (arn: string) => resources.some((p) => new RegExp(`^${p.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`).test(arn));
         for (const db of ["launchpad-production-db", "launchpad-production-db-r0a1b2c"]) {
             expect(matches(`arn:aws:rds:eu-west-1:111122223333:snapshot:${restorePointIdentifier(db, "api", "green", "0a1b2c3d4e")}`)).toBe(true);

@@ -227,7 +227,7 @@ describe("the restore points' expiry schedule (EventBridge Scheduler's universal
     // point of the database as the stack names it, or of an instance a restore renamed `<db>-r<hash>`.
     const db = "launchpad-production-db";
     const snapshot = (id: string) => `arn:aws:rds:us-east-1:111122223333:snapshot:${id}`;
-    const policy = restorePointExpiryPolicy("us-east-1", "111122223333", db) as PolicyDocument;
+    const policy = restorePointExpiryPolicy("aws", "us-east-1", "111122223333", db) as PolicyDocument;
 
     it("may delete this stack's restore points, before and after a restore renamed the instance", () => {
         expect(denied(policy, [

@@ -219,7 +219,7 @@ describe("every policy document of the plans against the Service Authorization R
     });
 
     it("the restore points' expiry role (planned only with a migration): its policy and its trust", async () => {
-        expect(await policyProblems(restorePointExpiryPolicy("us-east-1", "111122223333", "launchpad-production-db") as PolicyDocument)).toEqual([]);
+        expect(await policyProblems(restorePointExpiryPolicy("aws", "us-east-1", "111122223333", "launchpad-production-db") as PolicyDocument)).toEqual([]);
         const trust = schedulerTrustPolicy("111122223333") as PolicyDocument;
         expect(await policyProblems(trust)).toEqual([]);
         expect(trustProblems(trust, new Set())).toEqual([]);

@@ -241,6 +241,22 @@ describe("the migration Job and its restore point (production, green migrates 3 
         }]);
     });
 
+    // ARNs carry the partition: `arn:${Partition}:rds:...` (Service Authorization Reference, Amazon
+    // RDS resource types) and the universal target `arn:aws-cn:scheduler:::aws-sdk:service:apiAction`
+    // on the China Regions' copy of the Scheduler guide (docs.amazonaws.cn managing-targets-universal).
+    it("in GovCloud, names the partition in the universal target and in the role's snapshot patterns, or nothing would ever expire", async () => {
+        const gov = ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"];
+        const p = await planAfter("production", [...EXPAND, ...gov], PRODUCTION_BEFORE);
+        const target = input(named(p, `${prefix}-green-restore-point-expiry`), "target") as { arn: string };
+        expect(target.arn).toBe("arn:aws-us-gov:scheduler:::aws-sdk:rds:deleteDBSnapshot");
+        const policy = JSON.parse(input(named(p, "launchpad-production-schema-restore-point-expiry-delete"), "policy") as string) as { Statement: { Resource: string[] }[] };
+        const account = policy.Statement[0].Resource[0].split(":")[4];
+        expect(policy.Statement[0].Resource).toEqual([
+            `arn:aws-us-gov:rds:us-gov-west-1:${account}:snapshot:launchpad-production-db-pre-*`,
+            `arn:aws-us-gov:rds:us-gov-west-1:${account}:snapshot:launchpad-production-db-r*-pre-*`,
+        ]);
+    });
+
     it("shows the current and next version, the restore point and its point-in-time timestamp in the outputs and the plan's log", async () => {
         const p = await plan();
         const id = releaseId((await loadConfigFor("production", EXPAND)).services[0], "green");
