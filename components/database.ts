@@ -331,15 +331,25 @@ export interface KeyPolicyParts {
     readonly partition: string;
     readonly accountId: string;
     readonly region: string;
-    readonly instanceIdentifier: string;
+    /** The stack's resource prefix (`DatabaseArgs.identifier`): its database is `<identifier>-db` or, restored, `<identifier>-db-r<hash>`. */
+    readonly identifier: string;
 }
 
 /**
  * Policy of the database key: the account administers and uses it through IAM (RDS and Performance
- * Insights work through the caller's grants), and CloudWatch Logs may use it for this instance's
- * log groups only.
+ * Insights work through the caller's grants), and CloudWatch Logs may use it for the log groups of
+ * this stack's database only, under each name it has had: `<identifier>-db` and every restored
+ * `<identifier>-db-r<hash>` (lib/stack-name.ts), as {@link monitoringTrustPolicy} admits both. Not
+ * the current instance's alone: a restore keeps this key (the restored instance is encrypted with the
+ * source's) and, in production, the old instance and its log groups, which it goes on writing to until
+ * it is finished (docs/runbooks/README.md); and a log group's events stay under the key they were
+ * written with, "CloudWatch Logs will need permissions for the key whenever that data is accessed"
+ * (CloudWatch Logs API Reference, DisassociateKmsKey). Narrowed to the new name, the incident's logs
+ * of the old instance could no longer be read, nor new ones written.
  */
 export function databaseKeyPolicy(p: KeyPolicyParts): object {
+    const fresh = databaseInstanceIdentifier(p.identifier);
+    const logGroups = (instance: string) => `arn:${p.partition}:logs:${p.region}:${p.accountId}:log-group:${rdsLogGroupName(instance, "*")}`;
     return {
         Version: "2012-10-17",
         Statement: [
@@ -358,7 +368,7 @@ export function databaseKeyPolicy(p: KeyPolicyParts): object {
                 Resource: "*",
                 Condition: {
                     ArnLike: {
-                        "kms:EncryptionContext:aws:logs:arn": `arn:${p.partition}:logs:${p.region}:${p.accountId}:log-group:${rdsLogGroupName(p.instanceIdentifier, "*")}`,
+                        "kms:EncryptionContext:aws:logs:arn": [logGroups(fresh), logGroups(`${fresh}-r*`)],
                     },
                 },
             },
@@ -648,7 +658,7 @@ function instanceKey(ctx: DatabaseContext): aws.kms.Key {
     return encryptionKey(`${name}-key`, {
         description: `Encryption at rest of RDS instance ${instanceIdentifier} (storage, Performance Insights, logs)`,
         policy: ctx.partitionAndAccount.apply(([p, accountId]) =>
-            JSON.stringify(databaseKeyPolicy({ partition: p, accountId, region: args.region, instanceIdentifier }))),
+            JSON.stringify(databaseKeyPolicy({ partition: p, accountId, region: args.region, identifier: args.identifier }))),
         alias: `alias/${instanceIdentifier}`,
     }, { parent, safety: args.safety, tags: args.tags });
 }

@@ -266,11 +266,11 @@ describe("encryption", () => {
         expect(input(named(p, "launchpad-staging-database-key-alias"), "name")).toBe("alias/launchpad-staging-db");
     });
 
-    it("lets CloudWatch Logs use the key for this instance's log groups only", async () => {
+    it("lets CloudWatch Logs use the key for this stack's database's log groups only, fresh or restored", async () => {
         const p = await plan("staging");
         const policy = JSON.parse(String(input(named(p, "launchpad-staging-database-key"), "policy"))) as unknown;
-        expect(policy).toEqual(databaseKeyPolicy({ partition: "aws", accountId: "123456789012", region: "us-east-1", instanceIdentifier: "launchpad-staging-db" }));
-        expect(databaseKeyPolicy({ partition: "aws", accountId: "123456789012", region: "us-east-1", instanceIdentifier: "x-db" })).toEqual({
+        expect(policy).toEqual(databaseKeyPolicy({ partition: "aws", accountId: "123456789012", region: "us-east-1", identifier: "launchpad-staging" }));
+        expect(databaseKeyPolicy({ partition: "aws", accountId: "123456789012", region: "us-east-1", identifier: "x" })).toEqual({
             Version: "2012-10-17",
             Statement: [
                 { Sid: "AccountAdministersThroughIam", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
@@ -280,7 +280,14 @@ describe("encryption", () => {
                     Principal: { Service: "logs.us-east-1.amazonaws.com" },
                     Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                     Resource: "*",
-                    Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/x-db/*" } },
+                    Condition: {
+                        ArnLike: {
+                            "kms:EncryptionContext:aws:logs:arn": [
+                                "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/x-db/*",
+                                "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/x-db-r*/*",
+                            ],
+                        },
+                    },
                 },
             ],
         });
@@ -525,6 +532,24 @@ describe("a restore is a new instance beside the old one", () => {
         expect(databaseInstanceIdentifier("launchpad-staging", pit)).toBe(databaseInstanceIdentifier("launchpad-staging", { ...pit }));
         expect(databaseInstanceIdentifier("launchpad-staging", { ...pit, time: "2026-11-01T10:05:00Z" })).not.toBe(databaseInstanceIdentifier("launchpad-staging", pit));
         expect(databaseInstanceIdentifier("launchpad-staging", { kind: "snapshot", snapshot: "s1" })).not.toBe(databaseInstanceIdentifier("launchpad-staging", { kind: "snapshot", snapshot: "s2" }));
+    });
+
+    // A log group keeps the key it was created with: "The log events that were ingested while the key
+    // was associated with the log group are still encrypted with that key. Therefore, CloudWatch Logs
+    // will need permissions for the key whenever that data is accessed" (CloudWatch Logs API Reference,
+    // DisassociateKmsKey). The restore keeps the key (the restored instance is encrypted with the
+    // source's) and the old instance with its log groups (production, until "Finish the old instance").
+    it("keeps CloudWatch Logs' use of the key for the old instance's log groups, which the old instance still writes to", async () => {
+        const p = await plan("production", [PIT_RESTORE]);
+        const policy = JSON.parse(String(input(named(p, "launchpad-production-database-key"), "policy"))) as { Statement: { Sid: string; Condition?: { ArnLike: Record<string, string | string[]> } }[] };
+        const logs = policy.Statement.find((st) => st.Condition !== undefined);
+        const patterns = [logs?.Condition?.ArnLike["kms:EncryptionContext:aws:logs:arn"] ?? []].flat();
+        // IAM's ArnLike: `*` matches any run of characters within an ARN component.
+        const admitted = (group: string) => patterns.some((pat) => new RegExp(`^${pat.replace(/[.?+^$()[\]{}|\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(`arn:aws:logs:us-east-1:123456789012:log-group:${group}`));
+        const restored = databaseInstanceIdentifier("launchpad-production", { kind: "pointInTime", sourceInstance: "launchpad-production-db", time: "2026-11-01T10:00:00Z" });
+        expect(["/aws/rds/instance/launchpad-production-db/error", `/aws/rds/instance/${restored}/error`, "/aws/rds/instance/launchpad-production-db-r0a1b2c3d/slowquery"].map(admitted)).toEqual([true, true, true]);
+        // Another stack's database, and a log group of no RDS instance, stay out.
+        expect(["/aws/rds/instance/launchpad-staging-db/error", "/aws/lambda/launchpad-production-db"].map(admitted)).toEqual([false, false]);
     });
 
     it("plans the restored instance under that identifier", async () => {

@@ -66,7 +66,7 @@ interface KeyStatement {
     readonly Effect: string;
     readonly Principal?: { readonly AWS?: string; readonly Service?: string };
     readonly Action: string | readonly string[];
-    readonly Condition?: Record<string, Record<string, string>>;
+    readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
 }
 
 function statements(key: PlannedResource): readonly KeyStatement[] | undefined {
@@ -74,9 +74,9 @@ function statements(key: PlannedResource): readonly KeyStatement[] | undefined {
     return typeof policy === "string" ? (JSON.parse(policy) as { Statement: KeyStatement[] }).Statement : undefined;
 }
 
-/** `*` in a condition's ARN pattern matches anything (ArnLike). */
-function arnLike(pattern: string, arn: string): boolean {
-    return new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`).test(arn);
+/** `*` in a condition's ARN pattern matches anything (ArnLike); a list of patterns matches when one does. */
+function arnLike(pattern: string | readonly string[], arn: string): boolean {
+    return ([] as string[]).concat(pattern).some((one) => new RegExp(`^${one.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`).test(arn));
 }
 
 /**
