@@ -319,6 +319,8 @@ interface PlanContext {
     readonly parent: BackupPlan;
     readonly name: string;
     readonly args: BackupPlanArgs;
+    /** The provider's partition and account: the managed policies' and the RDS instance pattern's ARNs. */
+    readonly partitionAndAccount: pulumi.Output<[string, string]>;
 }
 
 /** A vault (child `${name}-${role}`) under its own key, protected like the data. */
@@ -358,7 +360,7 @@ function serviceRole(ctx: PlanContext): { role: aws.iam.Role; policies: aws.iam.
     const policies = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map((policy) =>
         new aws.iam.RolePolicyAttachment(`${name}-${policy}`, {
             role: role.name,
-            policyArn: managedPolicyArn(`service-role/${policy}`),
+            policyArn: ctx.partitionAndAccount.apply(([partition]) => managedPolicyArn(`service-role/${policy}`, partition)),
         }, { parent }));
     return { role, policies };
 }
@@ -385,7 +387,7 @@ export class BackupPlan extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`invalid BackupPlan args:\n  - ${problems.join("\n  - ")}`, this);
         }
         const { tags, planName } = args;
-        const ctx: PlanContext = { parent: this, name, args };
+        const ctx: PlanContext = { parent: this, name, args, partitionAndAccount: partitionAndAccount(this) };
         const primary = vault(ctx, "vault", planName, undefined);
         const dr = vault(ctx, "dr-vault", `${planName}-dr`, args.drRegion);
         const rules = backupPlanRules({ vaultName: primary.name, drVaultArn: dr.arn, weeklyDay: args.weeklyDay, pitrDays: args.safety.backupRetentionDays });
@@ -398,7 +400,7 @@ export class BackupPlan extends pulumi.ComponentResource {
             rules: rules.map((r) => ({ ...r, copyActions: [...r.copyActions] })),
             tags: childTags(tags, `${name}-plan`),
         }, { parent: this });
-        const rdsInstances = partitionAndAccount(this).apply(([partition, accountId]) => rdsInstancesPattern(partition, args.region, accountId));
+        const rdsInstances = ctx.partitionAndAccount.apply(([partition, accountId]) => rdsInstancesPattern(partition, args.region, accountId));
         new aws.backup.Selection(`${name}-selection`, selectionArgs(planName, plan.id, role.arn, rdsInstances), { parent: this, dependsOn: policies });
         const drill = new aws.backup.RestoreTestingPlan(`${name}-restore-testing`, restoreTestingPlanArgs(planName, primary.arn, childTags(tags, `${name}-restore-testing`)), { parent: this });
         new aws.backup.RestoreTestingSelection(`${name}-restore-testing-database`,

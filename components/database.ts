@@ -714,7 +714,7 @@ function enhancedMonitoring(ctx: DatabaseContext): { role: aws.iam.Role; policy:
     }, { parent });
     const policy = new aws.iam.RolePolicyAttachment(`${name}-monitoring-policy`, {
         role: role.name,
-        policyArn: managedPolicyArn("service-role/AmazonRDSEnhancedMonitoringRole"),
+        policyArn: ctx.partitionAndAccount.apply(([partition]) => managedPolicyArn("service-role/AmazonRDSEnhancedMonitoringRole", partition)),
     }, { parent });
     return { role, policy };
 }

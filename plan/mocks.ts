@@ -6,6 +6,7 @@
  * policy documents, OIDC URLs) runs for real. An invoke without a mock fails loudly.
  */
 import { createHash } from "node:crypto";
+import { partition as awsPartitionOf } from "@aws-sdk/core/client";
 import * as pulumi from "@pulumi/pulumi";
 
 /** AWS's own documentation account id. */
@@ -352,8 +353,11 @@ function callResult(token: string, inputs: State, region: string): State {
         case "aws:eks/getAddonVersion:getAddonVersion":
             // The real answer is EKS's default version of the add-on for that Kubernetes minor: unknown offline, so named as such.
             return { id: String(inputs.addonName), addonName: inputs.addonName, kubernetesVersion: inputs.kubernetesVersion, version: `${UNRESOLVED_ADDON_VERSION_PREFIX}${String(inputs.kubernetesVersion)}` };
-        case "aws:index/getPartition:getPartition":
-            return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+        case "aws:index/getPartition:getPartition": {
+            // The partition of the provider's region, as AWS answers it (the AWS SDK's partitions table): a GovCloud plan names aws-us-gov.
+            const { name, dnsSuffix } = awsPartitionOf(region);
+            return { id: name, partition: name, dnsSuffix, reverseDnsPrefix: dnsSuffix.split(".").reverse().join(".") };
+        }
         default:
             throw new Error(`Mock not implemented: ${token} (inputs: ${JSON.stringify(inputs)})`);
     }

@@ -405,6 +405,22 @@ describe("rules due together (AWS Backup keeps one backup, of the longest retent
     });
 });
 
+// An AWS managed policy's ARN carries the partition ("arn:aws-us-gov:iam::aws:policy/...": IAM User
+// Guide, reference_identifiers.html, ARNs; partition from the provider, plan/mocks.ts answering
+// getPartition for the region as AWS does).
+describe("a GovCloud stack (the partition comes from the provider, never spelled aws)", () => {
+    it("attaches AWS Backup's managed policies under the stack's partition, and selects the region's RDS instances there", async () => {
+        const p = await planStack("staging", ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"]);
+        const role = named(p, "launchpad-staging-backup-plan-role");
+        const attached = ofType(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => input(a, "role") === role.state.name).map((a) => input(a, "policyArn"));
+        expect(attached).toEqual([
+            "arn:aws-us-gov:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+            "arn:aws-us-gov:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+        ]);
+        expect(input(named(p, "launchpad-staging-backup-plan-selection"), "resources")).toEqual(["arn:aws-us-gov:rds:us-gov-west-1:123456789012:db:*"]);
+    });
+});
+
 describe("backup plan child specs (pure builders the constructor delegates to)", () => {
     it("selects RDS instances by resource type AND the plan's tag (Conditions are AND, ListOfTags would be OR: botocore backup BackupSelection)", () => {
         expect(selectionArgs("lp", "plan-1", "arn:role", rdsInstancesPattern("aws", "eu-west-1", "111122223333"))).toEqual({

@@ -524,6 +524,16 @@ function withoutRestoreFields(inputs: Record<string, unknown>): Record<string, u
     return { ...rest, tags };
 }
 
+describe("a GovCloud stack", () => {
+    // The managed policy's ARN carries the partition (IAM User Guide, reference_identifiers.html).
+    it("attaches the enhanced-monitoring managed policy, and names the key's administrators, under the stack's partition", async () => {
+        const p = await plan("staging", ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"]);
+        expect(input(named(p, "launchpad-staging-database-monitoring-policy"), "policyArn")).toBe("arn:aws-us-gov:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole");
+        const policy = JSON.parse(String(input(named(p, "launchpad-staging-database-key"), "policy"))) as { Statement: { Principal: { AWS?: string } }[] };
+        expect(policy.Statement[0].Principal.AWS).toBe("arn:aws-us-gov:iam::123456789012:root");
+    });
+});
+
 describe("a restore is a new instance beside the old one", () => {
     it("names a restored instance after its origin, so the old one is kept until deleted on purpose", () => {
         const pit = { kind: "pointInTime", sourceInstance: "launchpad-production-db", time: "2026-11-01T10:00:00Z" } as const;
