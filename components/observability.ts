@@ -275,6 +275,23 @@ export function muteTimingName(identifier: string): string {
 }
 
 /**
+ * The contact points' text, Go templates on the notification's data (Grafana's alerting builds it
+ * with prometheus/alertmanager notify.GetTemplateData: grafana/alerting templates/template_data.go
+ * `TmplText`). `.CommonAnnotations` holds only what every alert of the notification shares
+ * (prometheus/alertmanager template/template.go `Data`): two alerts of one group with different
+ * summaries (both colors of a service failing; or, with the data source down, the `DatasourceError`
+ * of every page rule, one group) leave it empty, and an empty `payload.summary` is a PagerDuty
+ * trigger its Events API refuses (summary is required). Then the title is Grafana's own default,
+ * `default.title` ("[FIRING:2] DatasourceError production (page)", vendor/grafana-alerting/), and
+ * the text lists each alert; one alert reads as before.
+ */
+export const NOTIFICATION_TEMPLATES = {
+    title: '{{ with .CommonAnnotations.summary }}{{ . }}{{ else }}{{ template "default.title" . }}{{ end }}',
+    text: "{{ with .CommonAnnotations.description }}{{ . }}\n{{ $.CommonAnnotations.runbook_url }}" +
+        "{{ else }}{{ range $.Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\n{{ .Annotations.runbook_url }}\n{{ end }}{{ end }}",
+} as const;
+
+/**
  * The contact points the configured receivers make, in a fixed order (PagerDuty, Slack, e-mail,
  * the heartbeat), each with the receiver that names its child; named under the stack's
  * `identifier`, the e-mail subject naming the `stack`.
@@ -284,13 +301,13 @@ export function contactPoints(s: { stack: string; identifier: string }, cp: Cont
     const name = (receiver: string): string => contactPointName(s.identifier, receiver);
     return [
         ...(cp.pagerDutyIntegrationKey !== undefined
-            ? [{ receiver: "pagerduty", args: { name: name("pagerduty"), pagerduties: [{ integrationKey: cp.pagerDutyIntegrationKey, severity: "critical", summary: "{{ .CommonAnnotations.summary }}" }] } }]
+            ? [{ receiver: "pagerduty", args: { name: name("pagerduty"), pagerduties: [{ integrationKey: cp.pagerDutyIntegrationKey, severity: "critical", summary: NOTIFICATION_TEMPLATES.title }] } }]
             : []),
         ...(cp.slackWebhookUrl !== undefined
-            ? [{ receiver: "slack", args: { name: name("slack"), slacks: [{ url: cp.slackWebhookUrl, title: "{{ .CommonAnnotations.summary }}", text: "{{ .CommonAnnotations.description }}\n{{ .CommonAnnotations.runbook_url }}" }] } }]
+            ? [{ receiver: "slack", args: { name: name("slack"), slacks: [{ url: cp.slackWebhookUrl, title: NOTIFICATION_TEMPLATES.title, text: NOTIFICATION_TEMPLATES.text }] } }]
             : []),
         ...(cp.emailAddresses.length > 0
-            ? [{ receiver: "email", args: { name: name("email"), emails: [{ addresses: [...cp.emailAddresses], singleEmail: true, subject: `[launchpad ${stack}] {{ .CommonAnnotations.summary }}` }] } }]
+            ? [{ receiver: "email", args: { name: name("email"), emails: [{ addresses: [...cp.emailAddresses], singleEmail: true, subject: `[launchpad ${stack}] ${NOTIFICATION_TEMPLATES.title}` }] } }]
             : []),
         // The heartbeat service only counts arrivals: a plain webhook POST is all it needs. No
         // resolved message: when the Watchdog stops firing (Grafana cannot evaluate it, see

@@ -446,7 +446,7 @@ describe("the Observability component under the plan engine", () => {
         const scrapeConfig = parse(String(input(named(plan, "launchpad-production-observability-scraper"), "scrapeConfiguration"))) as { global: { scrape_interval: string } };
         expect((JSON.parse(String(input(ds[0], "jsonDataEncoded"))) as { timeInterval: string }).timeInterval).toBe(scrapeConfig.global.scrape_interval);
         expect(input(named(plan, "launchpad-production-observability-grafana"), "auth")).toBe("[secret]");
-        expect(input(named(plan, "launchpad-production-observability-contact-pagerduty"), "pagerduties")).toEqual([{ integrationKey: "[secret]", severity: "critical", summary: "{{ .CommonAnnotations.summary }}" }]);
+        expect(input(named(plan, "launchpad-production-observability-contact-pagerduty"), "pagerduties")).toEqual([{ integrationKey: "[secret]", severity: "critical", summary: "{{ with .CommonAnnotations.summary }}{{ . }}{{ else }}{{ template \"default.title\" . }}{{ end }}" }]);
         const policy = named(plan, "launchpad-production-observability-policy");
         expect(input(policy, "contactPoint")).toBe("launchpad-production-slack");
         expect((input(policy, "policies") as { contactPoint: string; matchers: unknown[]; muteTimings: string[] }[]).map((p) => [p.contactPoint, p.matchers, p.muteTimings])).toEqual([
@@ -653,7 +653,7 @@ describe("the Grafana builders, called directly", () => {
         expect(all.map((c) => [c.receiver, c.args.name])).toEqual([
             ["pagerduty", "launchpad-s-pagerduty"], ["slack", "launchpad-s-slack"], ["email", "launchpad-s-email"], ["heartbeat", "launchpad-s-heartbeat"],
         ]);
-        expect(all[2].args.emails).toEqual([{ addresses: ["ops@example.com"], singleEmail: true, subject: "[launchpad s] {{ .CommonAnnotations.summary }}" }]);
+        expect(all[2].args.emails).toEqual([{ addresses: ["ops@example.com"], singleEmail: true, subject: "[launchpad s] {{ with .CommonAnnotations.summary }}{{ . }}{{ else }}{{ template \"default.title\" . }}{{ end }}" }]);
     });
 
     it("signs Prometheus queries with SigV4 only for AMP, and adds CloudWatch only with a data layer", () => {
