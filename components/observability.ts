@@ -24,7 +24,7 @@ import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { HELM_CHARTS, type HelmChartPin } from "../lib/versions";
 import { alertGroups, type AlertContext } from "../observability/alerts";
-import { SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
+import { SCRAPE_INTERVAL_SECONDS, SMOKE_GROUPING_LABELS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeAnnotations as podScrapeAnnotations, scrapeConfiguration } from "../observability/scrape-config";
 
@@ -170,13 +170,16 @@ export const HEARTBEAT_REPEAT_INTERVAL = "5m";
 /**
  * The one notification policy of the Grafana org: `severity` routes, this stack's alerts only, muted
  * in maintenance; with a heartbeat, `severity=none` (the Watchdog) to it alone, never muted, since a
- * muted heartbeat reads as a dead pipeline.
+ * muted heartbeat reads as a dead pipeline. The severity routes notify per alert and service: the
+ * application's alerts carry the metric contract's `serviceLabel`, the smoke gate's its push's
+ * `service` (SMOKE_GROUPING_LABELS); grouped by a label an alert lacks, every service's alerts of
+ * one name would share one notification, and one PagerDuty incident (its dedup key is the group's).
  */
-export function notificationPolicyArgs(stack: string, names: { page: string; ticket: string; heartbeat?: string }, muteTiming: string): grafana.alerting.NotificationPolicyArgs {
+export function notificationPolicyArgs(stack: string, names: { page: string; ticket: string; heartbeat?: string }, muteTiming: string, serviceLabel: string): grafana.alerting.NotificationPolicyArgs {
     const route = (severity: string, contactPoint: string, repeatInterval: string) => ({
         contactPoint,
         matchers: [{ label: "severity", match: "=", value: severity }, { label: "environment", match: "=", value: stack }],
-        groupBies: ["alertname", "environment", "service"],
+        groupBies: [...new Set(["alertname", "environment", serviceLabel, SMOKE_GROUPING_LABELS[0]])],
         muteTimings: [muteTiming],
         repeatInterval,
     });
@@ -459,7 +462,7 @@ export class Observability extends pulumi.ComponentResource {
             name: muteTimingName(s.identifier),
             intervals: muteIntervals(config.maintenance),
         }, gOpts);
-        new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(s.stack, names, muteTimingName(s.identifier)), { ...gOpts, dependsOn: [mute, ...names.resources] });
+        new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(s.stack, names, muteTimingName(s.identifier), config.metrics.serviceLabel), { ...gOpts, dependsOn: [mute, ...names.resources] });
     }
 
     private createContactPoints(name: string, s: { stack: string; identifier: string }, cp: ContactPointsConfig, gOpts: pulumi.CustomResourceOptions): { page: string; ticket: string; heartbeat?: string; resources: pulumi.Resource[] } {

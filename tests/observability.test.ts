@@ -209,7 +209,7 @@ describe("Grafana rule groups", () => {
         const errorAlerts: Record<string, string>[] = others.map((r) => ({ ...r.labels, alertname: "DatasourceError", rulename: r.name }));
         expect(errorAlerts.filter((l) => l.severity === "none")).toEqual([]);
         expect(new Set(errorAlerts.map((l) => `${l.severity}/${l.environment}`))).toEqual(new Set(["page/production", "ticket/production"]));
-        const policy = notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m");
+        const policy = notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m", "service");
         const heartbeatRoutes = (policy.policies as { contactPoint: string; matchers: { label: string; value: string }[] }[])
             .filter((p) => p.matchers.some((m) => m.label === "severity" && m.value === "none"));
         expect(heartbeatRoutes.map((p) => p.contactPoint)).toEqual(["hb"]);
@@ -221,7 +221,7 @@ describe("Grafana rule groups", () => {
     // Alertmanager repeats at the first group flush at which the last notification is older than the
     // repeat interval (prometheus/alertmanager notify/notify.go DedupStage.needsUpdate).
     it("the heartbeat is pinged every repeat to repeat + group interval (notify.go needsUpdate), the period the docs ask the check for", () => {
-        const hb = (notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m").policies as { contactPoint: string; groupWait: string; groupInterval: string; repeatInterval: string; muteTimings?: string[] }[])[0];
+        const hb = (notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m", "service").policies as { contactPoint: string; groupWait: string; groupInterval: string; repeatInterval: string; muteTimings?: string[] }[])[0];
         expect(hb.contactPoint).toBe("hb");
         expect(hb.muteTimings).toBeUndefined();
         // The first ping leaves as soon as the Watchdog fires (no group wait), so a check armed at deploy sees it at once.
