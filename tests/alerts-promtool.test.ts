@@ -286,13 +286,13 @@ function oneAlert(file: RuleFile, alert: string): RuleFile {
     return { groups };
 }
 
-/** A promtool unit-test file for one alert: one test group per case. */
-function testFile(alert: AlertDefinition, rulesPath: string): string {
+/** A promtool unit-test file for one alert: one test group per case (its scenarios above unless given). */
+function testFile(alert: AlertDefinition, rulesPath: string, cases: readonly Case[] = CASES[alert.name]): string {
     const step = STEP[alert.name] ?? "1m";
     return stringify({
         rule_files: [rulesPath],
         evaluation_interval: step,
-        tests: CASES[alert.name].map((c) => ({
+        tests: cases.map((c) => ({
             name: `${alert.name}: ${c.kind}`,
             interval: step,
             input_series: c.series.map((s) => ({ series: s.series, values: s.values })),
@@ -403,23 +403,7 @@ describeWithPromtool("promtool: the smoke gate alert with a metric contract of i
             { kind: "silent when stale", series: [...gateOf("api", "blue", "0x1600", "0x1600"), ...gateOf("web", "blue", "1x1600", "0+60x1600")], evalTime: "26h" },
         ];
         const testPath = join(dir, "gate.test.yml");
-        writeFileSync(testPath, stringify({
-            rule_files: [rulesPath],
-            evaluation_interval: "1m",
-            tests: cases.map((c) => ({
-                name: c.kind,
-                interval: "1m",
-                input_series: c.series.map((s) => ({ series: s.series, values: s.values })),
-                alert_rule_test: [{
-                    eval_time: c.evalTime,
-                    alertname: alert.name,
-                    exp_alerts: c.labels === undefined ? [] : [{
-                        exp_labels: { ...c.labels, severity: alert.severity, environment: "production" },
-                        exp_annotations: { summary: c.summary, description: fill(alert.description, c.labels), runbook_url: alert.runbookUrl },
-                    }],
-                }],
-            })),
-        }, { lineWidth: 0 }));
+        writeFileSync(testPath, testFile(alert, rulesPath, cases));
         const r = await promtool(bin, ["test", "rules", testPath]);
         expect(`${r.stdout}${r.stderr}`.trim().split("\n").slice(1).join("\n").trim()).toBe("SUCCESS");
         expect(r.code).toBe(0);
