@@ -399,8 +399,9 @@ describeWithPromtool("promtool: the smoke gate alert with a metric contract of i
         writeFileSync(rulesPath, stringify(oneAlert(parse(renderPrometheusRules(renamed, "production")) as RuleFile, alert.name), { lineWidth: 0 }));
         const cases: Case[] = [
             { kind: "fires", series: gateOf("api", "green", "0x10", "0x10"), evalTime: "5m", labels: { service: "api", color: "green" }, summary: "The smoke gate of api (green) failed" },
-            // api's blue failed 26 hours ago (beyond gateVerdictMaxAge); web's blue passes every minute.
-            { kind: "silent when stale", series: [...gateOf("api", "blue", "0x1600", "0x1600"), ...gateOf("web", "blue", "1x1600", "0+60x1600")], evalTime: "26h" },
+            // In the alert's 5-minute steps (STEP): api's blue failed 26 hours ago (beyond gateVerdictMaxAge);
+            // web's blue passes at every step.
+            { kind: "silent when stale", series: [...gateOf("api", "blue", "0x400", "0x400"), ...gateOf("web", "blue", "1x400", "0+300x400")], evalTime: "26h" },
         ];
         const testPath = join(dir, "gate.test.yml");
         writeFileSync(testPath, testFile(alert, rulesPath, cases));
