@@ -285,7 +285,8 @@ export function muteTimingName(identifier: string): string {
  * summaries (both colors of a service failing; or, with the data source down, the `DatasourceError`
  * of every page rule, one group) leave it empty, and an empty `payload.summary` is a PagerDuty
  * trigger its Events API refuses (summary is required). Then the title is Grafana's own default,
- * `default.title` ("[FIRING:2] DatasourceError production (page)", vendor/grafana-alerting/), and
+ * `default.title` ("[FIRING:2] DatasourceError production (…)": the count, the group's labels, the
+ * other labels the alerts share; vendor/grafana-alerting/), and
  * the text lists each alert; one alert reads as before.
  */
 export const NOTIFICATION_TEMPLATES = {
