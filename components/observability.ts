@@ -24,7 +24,7 @@ import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { HELM_CHARTS, type HelmChartPin } from "../lib/versions";
 import { alertGroups, type AlertContext } from "../observability/alerts";
-import { SCRAPE_INTERVAL_SECONDS } from "../observability/catalogue";
+import { SCRAPE_INTERVAL_SECONDS, SMOKE_GROUPING_LABELS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeAnnotations as podScrapeAnnotations, scrapeConfiguration } from "../observability/scrape-config";
 
@@ -170,13 +170,16 @@ export const HEARTBEAT_REPEAT_INTERVAL = "5m";
 /**
  * The one notification policy of the Grafana org: `severity` routes, this stack's alerts only, muted
  * in maintenance; with a heartbeat, `severity=none` (the Watchdog) to it alone, never muted, since a
- * muted heartbeat reads as a dead pipeline.
+ * muted heartbeat reads as a dead pipeline. The severity routes notify per alert and service: the
+ * application's alerts carry the metric contract's `serviceLabel`, the smoke gate's its push's
+ * `service` (SMOKE_GROUPING_LABELS); grouped by a label an alert lacks, every service's alerts of
+ * one name would share one notification, and one PagerDuty incident (its dedup key is the group's).
  */
-export function notificationPolicyArgs(stack: string, names: { page: string; ticket: string; heartbeat?: string }, muteTiming: string): grafana.alerting.NotificationPolicyArgs {
+export function notificationPolicyArgs(stack: string, names: { page: string; ticket: string; heartbeat?: string }, muteTiming: string, serviceLabel: string): grafana.alerting.NotificationPolicyArgs {
     const route = (severity: string, contactPoint: string, repeatInterval: string) => ({
         contactPoint,
         matchers: [{ label: "severity", match: "=", value: severity }, { label: "environment", match: "=", value: stack }],
-        groupBies: ["alertname", "environment", "service"],
+        groupBies: [...new Set(["alertname", "environment", serviceLabel, SMOKE_GROUPING_LABELS[0]])],
         muteTimings: [muteTiming],
         repeatInterval,
     });
@@ -275,6 +278,24 @@ export function muteTimingName(identifier: string): string {
 }
 
 /**
+ * The contact points' text, Go templates on the notification's data (Grafana's alerting builds it
+ * with prometheus/alertmanager notify.GetTemplateData: grafana/alerting templates/template_data.go
+ * `TmplText`). `.CommonAnnotations` holds only what every alert of the notification shares
+ * (prometheus/alertmanager template/template.go `Data`): two alerts of one group with different
+ * summaries (both colors of a service failing; or, with the data source down, the `DatasourceError`
+ * of every page rule, one group) leave it empty, and an empty `payload.summary` is a PagerDuty
+ * trigger its Events API refuses (summary is required). Then the title is Grafana's own default,
+ * `default.title` ("[FIRING:2] DatasourceError production (…)": the count, the group's labels, the
+ * other labels the alerts share; vendor/grafana-alerting/), and
+ * the text lists each alert; one alert reads as before.
+ */
+export const NOTIFICATION_TEMPLATES = {
+    title: '{{ with .CommonAnnotations.summary }}{{ . }}{{ else }}{{ template "default.title" . }}{{ end }}',
+    text: "{{ with .CommonAnnotations.description }}{{ . }}\n{{ $.CommonAnnotations.runbook_url }}" +
+        "{{ else }}{{ range $.Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\n{{ .Annotations.runbook_url }}\n{{ end }}{{ end }}",
+} as const;
+
+/**
  * The contact points the configured receivers make, in a fixed order (PagerDuty, Slack, e-mail,
  * the heartbeat), each with the receiver that names its child; named under the stack's
  * `identifier`, the e-mail subject naming the `stack`.
@@ -284,13 +305,13 @@ export function contactPoints(s: { stack: string; identifier: string }, cp: Cont
     const name = (receiver: string): string => contactPointName(s.identifier, receiver);
     return [
         ...(cp.pagerDutyIntegrationKey !== undefined
-            ? [{ receiver: "pagerduty", args: { name: name("pagerduty"), pagerduties: [{ integrationKey: cp.pagerDutyIntegrationKey, severity: "critical", summary: "{{ .CommonAnnotations.summary }}" }] } }]
+            ? [{ receiver: "pagerduty", args: { name: name("pagerduty"), pagerduties: [{ integrationKey: cp.pagerDutyIntegrationKey, severity: "critical", summary: NOTIFICATION_TEMPLATES.title }] } }]
             : []),
         ...(cp.slackWebhookUrl !== undefined
-            ? [{ receiver: "slack", args: { name: name("slack"), slacks: [{ url: cp.slackWebhookUrl, title: "{{ .CommonAnnotations.summary }}", text: "{{ .CommonAnnotations.description }}\n{{ .CommonAnnotations.runbook_url }}" }] } }]
+            ? [{ receiver: "slack", args: { name: name("slack"), slacks: [{ url: cp.slackWebhookUrl, title: NOTIFICATION_TEMPLATES.title, text: NOTIFICATION_TEMPLATES.text }] } }]
             : []),
         ...(cp.emailAddresses.length > 0
-            ? [{ receiver: "email", args: { name: name("email"), emails: [{ addresses: [...cp.emailAddresses], singleEmail: true, subject: `[launchpad ${stack}] {{ .CommonAnnotations.summary }}` }] } }]
+            ? [{ receiver: "email", args: { name: name("email"), emails: [{ addresses: [...cp.emailAddresses], singleEmail: true, subject: `[launchpad ${stack}] ${NOTIFICATION_TEMPLATES.title}` }] } }]
             : []),
         // The heartbeat service only counts arrivals: a plain webhook POST is all it needs. No
         // resolved message: when the Watchdog stops firing (Grafana cannot evaluate it, see
@@ -442,7 +463,7 @@ export class Observability extends pulumi.ComponentResource {
             name: muteTimingName(s.identifier),
             intervals: muteIntervals(config.maintenance),
         }, gOpts);
-        new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(s.stack, names, muteTimingName(s.identifier)), { ...gOpts, dependsOn: [mute, ...names.resources] });
+        new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(s.stack, names, muteTimingName(s.identifier), config.metrics.serviceLabel), { ...gOpts, dependsOn: [mute, ...names.resources] });
     }
 
     private createContactPoints(name: string, s: { stack: string; identifier: string }, cp: ContactPointsConfig, gOpts: pulumi.CustomResourceOptions): { page: string; ticket: string; heartbeat?: string; resources: pulumi.Resource[] } {

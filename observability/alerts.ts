@@ -13,7 +13,7 @@ import { createsAmpWorkspace, hasDataLayer, scrapesContainerMetrics } from "../c
 import { longestDrillIntervalDays, RESTORE_TEST_START_WINDOW_HOURS } from "../lib/backup-schedule";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
-import { BACKUP_METRICS, DR_METRICS, KSM_METRICS, PROMETHEUS_METRICS, PUSH_JOBS, PUSHGATEWAY_METRICS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
+import { BACKUP_METRICS, DR_METRICS, KSM_METRICS, PROMETHEUS_METRICS, PUSH_JOBS, PUSHGATEWAY_METRICS, SMOKE_GROUPING_LABELS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
 import { cleanNumber, durationSeconds, durationText } from "./duration";
 
 /**
@@ -265,17 +265,22 @@ export function alertGroups(ctx: AlertContext): AlertGroup[] {
         },
     ];
 
+    // The gate's series carry its push's grouping labels, not the application's metric contract's
+    // (which a team's scrape may name `app`): grouped by those, another service's run or a renamed
+    // label would merge every service's verdicts into one label-less series.
+    const [gateService, gateColor] = SMOKE_GROUPING_LABELS;
+    const gateBy = SMOKE_GROUPING_LABELS.join(", ");
     const delivery: AlertDefinition[] = [
         {
             name: "LaunchpadSmokeGateFailed",
             // Only a recent verdict counts: a color fixed by a later release, or removed, stops alerting.
-            query: `min by (${by}) (${scopedSelector(ctx, SMOKE_METRICS.passed, [`job="${PUSH_JOBS.smoke}"`])} and on (${by}) (time() - ${scopedSelector(ctx, SMOKE_METRICS.lastRunTimestamp, [`job="${PUSH_JOBS.smoke}"`])} < ${durationSeconds(t.gateVerdictMaxAge)}))`,
+            query: `min by (${gateBy}) (${scopedSelector(ctx, SMOKE_METRICS.passed, [`job="${PUSH_JOBS.smoke}"`])} and on (${gateBy}) (time() - ${scopedSelector(ctx, SMOKE_METRICS.lastRunTimestamp, [`job="${PUSH_JOBS.smoke}"`])} < ${durationSeconds(t.gateVerdictMaxAge)}))`,
             op: "<",
             threshold: 1,
             for: "1m",
             severity: "ticket",
-            summary: `The smoke gate of ${svc} (${color}) failed`,
-            description: `The last smoke run against ${svc}'s ${color} release, less than ${t.gateVerdictMaxAge} ago, did not pass: traffic stays on the other color until a new release passes.`,
+            summary: `The smoke gate of {{ $labels.${gateService} }} ({{ $labels.${gateColor} }}) failed`,
+            description: `The last smoke run against {{ $labels.${gateService} }}'s {{ $labels.${gateColor} }} release, less than ${t.gateVerdictMaxAge} ago, did not pass: traffic stays on the other color until a new release passes.`,
             runbookUrl: runbook("LaunchpadSmokeGateFailed"),
             noData: "OK",
         },

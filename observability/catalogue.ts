@@ -62,7 +62,14 @@ export const PUSH_JOB_PRODUCERS: Readonly<Record<keyof typeof PUSH_JOBS, Produce
     dr: "dr-metrics",
 };
 
-/** smoke/push.ts: grouping labels `service`, `color`. */
+/**
+ * The labels of smoke/push.ts's grouping key (`/job/<job>/service/<service>/color/<color>`), on
+ * every pushed gate metric: these names, whatever the application's metric contract calls its own
+ * service and color labels (`observability.metrics.serviceLabel`, `colorLabel`).
+ */
+export const SMOKE_GROUPING_LABELS = ["service", "color"] as const;
+
+/** smoke/push.ts: grouping labels {@link SMOKE_GROUPING_LABELS}. */
 export const SMOKE_METRICS = {
     /** Unix time in seconds at which the run finished. */
     lastRunTimestamp: "launchpad_smoke_gate_last_run_timestamp_seconds",
@@ -222,7 +229,7 @@ export function metricCatalogue(m: AppMetricsConfig): Readonly<Record<string, Me
         [m.dbPoolConnectionsInUse]: app([]),
         [m.dbPoolConnectionsMax]: app([]),
         [m.queueDepth]: app(["queue"]),
-        ...of(SMOKE_METRICS, "smoke-gate", ["service", "color", "quantile"]),
+        ...of(SMOKE_METRICS, "smoke-gate", [...SMOKE_GROUPING_LABELS, "quantile"]),
         ...of(LOADTEST_METRICS, "loadtest", ["service", "color", "scenario", "quantile"]),
         ...of(BACKUP_METRICS, "db-backup", ["database", "tier"]),
         ...of(VERIFY_METRICS, "db-restore-verify", ["database"]),

@@ -17,6 +17,7 @@ import { loadStackConfig } from "../plan/stack-config";
 import { alertContext, alertGroups, type AlertDefinition } from "../observability/alerts";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { describeWithPromtool, promtool } from "./support/promtool";
+import { scratchDir } from "./support/scratch";
 
 /** The production stack with `sets`. */
 function production(sets: readonly string[]): ReturnType<typeof parseConfig> {
@@ -285,13 +286,13 @@ function oneAlert(file: RuleFile, alert: string): RuleFile {
     return { groups };
 }
 
-/** A promtool unit-test file for one alert: one test group per case. */
-function testFile(alert: AlertDefinition, rulesPath: string): string {
+/** A promtool unit-test file for one alert: one test group per case (its scenarios above unless given). */
+function testFile(alert: AlertDefinition, rulesPath: string, cases: readonly Case[] = CASES[alert.name]): string {
     const step = STEP[alert.name] ?? "1m";
     return stringify({
         rule_files: [rulesPath],
         evaluation_interval: step,
-        tests: CASES[alert.name].map((c) => ({
+        tests: cases.map((c) => ({
             name: `${alert.name}: ${c.kind}`,
             interval: step,
             input_series: c.series.map((s) => ({ series: s.series, values: s.values })),
@@ -369,5 +370,43 @@ describeWithPromtool("promtool", (bin) => {
         // promtool prints "Unit Testing:  <file>" then SUCCESS or FAILED and the differences.
         const section = out.split(/(?=Unit Testing:)/).find((s) => s.includes(`${name}.test.yml`)) ?? `no output for ${name}`;
         expect(section.trim().split("\n").slice(1).join("\n").trim()).toBe("SUCCESS");
+    });
+});
+
+/**
+ * The gate's series as smoke/push.ts pushes them carry its grouping labels, `service` and `color`
+ * (observability/catalogue.ts SMOKE_GROUPING_LABELS), whatever the application's metric contract
+ * names its own: docs/observability.md has a team on the prometheus chart set `serviceLabel: app`.
+ * Grouped by the contract's names, the rule merged every service's verdicts into one series
+ * without labels: a summary naming no service, and one service's old failure kept alive by
+ * another's recent run.
+ */
+describeWithPromtool("promtool: the smoke gate alert with a metric contract of its own label names", (bin) => {
+    const renamed = alertGroups(alertContext(production([
+        'launchpad:observability.metrics.serviceLabel="app"',
+        'launchpad:observability.metrics.colorLabel="slot"',
+    ])));
+    const alert = renamed.flatMap((g) => g.alerts).find((a) => a.name === "LaunchpadSmokeGateFailed");
+    const gateOf = (service: string, color: string, passed: string, finishedAt: string): Series[] => [
+        pushed("launchpad_smoke_gate_passed", "launchpad-smoke-gate", { service, color }, passed),
+        pushed("launchpad_smoke_gate_last_run_timestamp_seconds", "launchpad-smoke-gate", { service, color }, finishedAt),
+    ];
+
+    it("fires per service and color, and a stale failure stays silent beside another service's recent pass", async () => {
+        if (alert === undefined) throw new Error("no LaunchpadSmokeGateFailed");
+        const dir = scratchDir("launchpad-gate-labels-");
+        const rulesPath = join(dir, "rules.yml");
+        writeFileSync(rulesPath, stringify(oneAlert(parse(renderPrometheusRules(renamed, "production")) as RuleFile, alert.name), { lineWidth: 0 }));
+        const cases: Case[] = [
+            { kind: "fires", series: gateOf("api", "green", "0x10", "0x10"), evalTime: "5m", labels: { service: "api", color: "green" }, summary: "The smoke gate of api (green) failed" },
+            // In the alert's 5-minute steps (STEP): api's blue failed 26 hours ago (beyond gateVerdictMaxAge);
+            // web's blue passes at every step.
+            { kind: "silent when stale", series: [...gateOf("api", "blue", "0x400", "0x400"), ...gateOf("web", "blue", "1x400", "0+300x400")], evalTime: "26h" },
+        ];
+        const testPath = join(dir, "gate.test.yml");
+        writeFileSync(testPath, testFile(alert, rulesPath, cases));
+        const r = await promtool(bin, ["test", "rules", testPath]);
+        expect(`${r.stdout}${r.stderr}`.trim().split("\n").slice(1).join("\n").trim()).toBe("SUCCESS");
+        expect(r.code).toBe(0);
     });
 });

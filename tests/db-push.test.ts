@@ -11,6 +11,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakePushgateway, type FakePushgateway } from "./support/db-s3";
 import { describeWithTools, freePort, which } from "./support/db-tools";
+import { skipTiming } from "./support/timing";
+
+const SKIP_TIMING = skipTiming("tests/db-push.test.ts", "curl's retries while the Pushgateway moves");
 
 const LIB = join(__dirname, "..", "scripts", "db", "lib.sh");
 const BODY = 'launchpad_restore_verify_last_run_success 0\nlaunchpad_restore_verify_last_failure_timestamp_seconds 1795000000\n';
@@ -109,7 +112,7 @@ describeWithTools("push_metrics while the Pushgateway moves (a drained node's po
     ...(CURL === undefined ? ["curl"] : []),
 ], () => {
     // Each of the two waits about a second on its own port and processes: side by side.
-    it.concurrent("retries refused connections until the Pushgateway listens, then PUTs the group (curl --retry-connrefused; PUSHGATEWAY_RETRY_SECONDS, default 180)", async ({ expect }) => {
+    it.skipIf(SKIP_TIMING).concurrent("retries refused connections until the Pushgateway listens, then PUTs the group (curl --retry-connrefused; PUSHGATEWAY_RETRY_SECONDS, default 180)", async ({ expect }) => {
         const port = await freePort();
         const grouping = "job/launchpad-db-backup/database/app/tier/daily";
         const push = pushSuccess(`http://127.0.0.1:${port}`, grouping);
@@ -129,7 +132,7 @@ describeWithTools("push_metrics while the Pushgateway moves (a drained node's po
         }
     });
 
-    it.concurrent("gives up after PUSHGATEWAY_RETRY_SECONDS when nothing ever listens, failing the push with curl's error", async ({ expect }) => {
+    it.skipIf(SKIP_TIMING).concurrent("gives up after PUSHGATEWAY_RETRY_SECONDS when nothing ever listens, failing the push with curl's error", async ({ expect }) => {
         const port = await freePort();
         const r = await pushSuccess(`http://127.0.0.1:${port}`, "job/launchpad-dr-metrics/db_instance/db", { PUSHGATEWAY_RETRY_SECONDS: "1" });
         expect(r.status).toBe(1);

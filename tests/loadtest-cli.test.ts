@@ -19,6 +19,9 @@ import { parseConfig } from "../config";
 import { REPO_ROOT, stackConfigFor } from "../plan/engine";
 import { recordingServer, startServer, type TestServer } from "./support/http-server";
 import { requestParts, validSigV4 } from "./support/sigv4-verifier";
+import { skipTiming } from "./support/timing";
+
+const SKIP_TIMING = skipTiming("tests/loadtest-cli.test.ts", "the runs against local servers (the self-contained bundle, --target, --target with the stack's workspace)");
 
 const servers: TestServer[] = [];
 // When the file ends, not after each test: the runs below go side by side.
@@ -124,7 +127,7 @@ describe.concurrent("npm run loadtest --print: the Job for staging", () => {
         expect(bundleLoadtestRunner()).toContain("AWS_WEB_IDENTITY_TOKEN_FILE");
     });
 
-    it("the bundle is self-contained: node runs it without node_modules against a local server", async ({ expect }) => {
+    it.skipIf(SKIP_TIMING)("the bundle is self-contained: node runs it without node_modules against a local server", async ({ expect }) => {
         // A one-second hold after a short ramp: a lone 300 ms ramp (its second user starts at its end) leaves
         // a stalled start on a loaded machine almost nothing to measure.
         const s = await serve();
@@ -150,7 +153,7 @@ describe.concurrent("npm run loadtest --print: the Job for staging", () => {
     });
 });
 
-describe.concurrent("npm run loadtest --target: a run here", () => {
+describe.skipIf(SKIP_TIMING).concurrent("npm run loadtest --target: a run here", () => {
     it("runs the stack's scenario against a local server, prints the report and the verdict, exit 0", async ({ expect }) => {
         const s = await serve();
         const r = await loadtestCli(["--stack", "staging", "--service", "api", "--scenario", "load", "--target", s.url, "--set", SHORT], {});
@@ -220,7 +223,7 @@ describe.concurrent("npm run loadtest with the stack's AMP workspace (both commi
         });
     });
 
-    it("--target with --prometheus stack: the run here judges the server through the workspace, every query SigV4-signed with the SDK's credential chain", async ({ expect }) => {
+    it.skipIf(SKIP_TIMING)("--target with --prometheus stack: the run here judges the server through the workspace, every query SigV4-signed with the SDK's credential chain", async ({ expect }) => {
         const credentials = { accessKeyId: "AKIDLAUNCHPADTEST", secretAccessKey: "launchpad-test-secret-key" };
         const verdicts: boolean[] = [];
         const amp = await startServer((req, res) => {

@@ -10,6 +10,9 @@ import { resolveCheck } from "../smoke/policy";
 import { checkUrl, nearestRank, parseTarget, probe } from "../smoke/runner";
 import { openClient } from "../smoke/transport";
 import { startServer } from "./support/http-server";
+import { skipTiming } from "./support/timing";
+
+const SKIP_TIMING = skipTiming("tests/loadtest-histogram.test.ts", "the 2,000 requests to a local server");
 
 const PERCENTILES = [1, 10, 50, 90, 95, 99, 99.9, 100];
 
@@ -45,7 +48,7 @@ function rng(seed: number): () => number {
 }
 
 describe("LatencyHistogram: within 1% of the exact nearest-rank percentile", () => {
-    it("on latencies recorded here: 2,000 requests through the runner's own client and probe to a local server, 20 at a time", async () => {
+    it.skipIf(SKIP_TIMING)("on latencies recorded here: 2,000 requests through the runner's own client and probe to a local server, 20 at a time", async () => {
         // Each answer waits 0-15 ms, one in 20 up to 120 ms: a body and a tail, measured as the runner measures them.
         const server = await startServer((_req, res, n) => {
             setTimeout(() => {

@@ -9,6 +9,9 @@ import { DEFAULT_SERVER_BOUNDS, resolveScenario, type Scenario, type Stage } fro
 import { fastClock, runScenario, schedule, spikeSpan, spikeStage, weightedOrder, type Clock, type Figures, type RunReport } from "../loadtest/runner";
 import { judge } from "../loadtest/verdict";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
+import { skipTiming } from "./support/timing";
+
+const SKIP_TIMING = skipTiming("tests/loadtest-runner.test.ts", "runScenario against local servers (stages in real time)");
 
 const servers: TestServer[] = [];
 // Closed when the file ends, not after each test: the runs below go side by side.
@@ -148,7 +151,7 @@ describe("judge: the load scenario, over the whole run and each level it holds",
 
 // Each run has its own server and clock, and mostly waits on its stages: side by side. Every bound
 // below is far from what the servers produce (a busy event loop only adds latency and lateness).
-describe.concurrent("runScenario against local servers", () => {
+describe.skipIf(SKIP_TIMING).concurrent("runScenario against local servers", () => {
     it("reports per stage and finds the breaking point where the server starts failing: latency in stage 2", async ({ expect }) => {
         // Fast until 100 ms into stage 2 (a margin so that no stage-1 request, however late the event loop, is caught by
         // the switch), then 400 ms per request: stage 2 breaks p(95)<300, which a busy machine's lag does not reach.

@@ -22,6 +22,9 @@ import { CADVISOR_METRICS } from "../observability/catalogue";
 import { startServer, type TestServer } from "./support/http-server";
 import { TEST_APP_METRICS, twoUserScenario } from "./support/loadtest-run";
 import { requestParts, validSigV4 } from "./support/sigv4-verifier";
+import { skipTiming } from "./support/timing";
+
+const SKIP_TIMING = skipTiming("tests/loadtest-sigv4.test.ts", "the soaks through a signed workspace and the bundled runner's web identity");
 
 const REGION = "eu-west-1";
 const WORKSPACE = "/workspaces/ws-0123abcd-4567-89ef-0123-456789abcdef";
@@ -143,7 +146,7 @@ describe("the spec's Prometheus", () => {
 });
 
 // Each run has its own workspace and mostly waits on its stages and polls: side by side.
-describe.concurrent("the server-side judgement through a SigV4-signed AMP workspace", () => {
+describe.skipIf(SKIP_TIMING).concurrent("the server-side judgement through a SigV4-signed AMP workspace", () => {
     it("a growing working set is a leak: the soak fails on the memory slope, every query signed and checked", async ({ expect }) => {
         const { seen, ...ws } = await workspace({ memoryMiBPerSecond: 1, restarts: 0 });
         const lines: string[] = [];
@@ -217,7 +220,7 @@ describe.concurrent("the server-side judgement through a SigV4-signed AMP worksp
  * stand-in then accepts only queries signed with exactly those.
  */
 // Concurrent, as the suite above: the two suites run side by side (vitest runs consecutive concurrent suites together).
-describe.concurrent("the bundled runner in the pod: web identity from the projected token, then signed queries", () => {
+describe.skipIf(SKIP_TIMING).concurrent("the bundled runner in the pod: web identity from the projected token, then signed queries", () => {
     const ROLE = "arn:aws:iam::123456789012:role/launchpad-staging-loadtest-role-f0d3999";
     const TOKEN = "eyJhbGciOiJSUzI1NiJ9.launchpad-test-projected-token.sig";
     const session = { accessKeyId: "ASIASTSLAUNCHPADTEST", secretAccessKey: "sts-issued-secret", sessionToken: "sts-issued-session-token" };

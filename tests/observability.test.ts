@@ -209,7 +209,7 @@ describe("Grafana rule groups", () => {
         const errorAlerts: Record<string, string>[] = others.map((r) => ({ ...r.labels, alertname: "DatasourceError", rulename: r.name }));
         expect(errorAlerts.filter((l) => l.severity === "none")).toEqual([]);
         expect(new Set(errorAlerts.map((l) => `${l.severity}/${l.environment}`))).toEqual(new Set(["page/production", "ticket/production"]));
-        const policy = notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m");
+        const policy = notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m", "service");
         const heartbeatRoutes = (policy.policies as { contactPoint: string; matchers: { label: string; value: string }[] }[])
             .filter((p) => p.matchers.some((m) => m.label === "severity" && m.value === "none"));
         expect(heartbeatRoutes.map((p) => p.contactPoint)).toEqual(["hb"]);
@@ -221,7 +221,7 @@ describe("Grafana rule groups", () => {
     // Alertmanager repeats at the first group flush at which the last notification is older than the
     // repeat interval (prometheus/alertmanager notify/notify.go DedupStage.needsUpdate).
     it("the heartbeat is pinged every repeat to repeat + group interval (notify.go needsUpdate), the period the docs ask the check for", () => {
-        const hb = (notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m").policies as { contactPoint: string; groupWait: string; groupInterval: string; repeatInterval: string; muteTimings?: string[] }[])[0];
+        const hb = (notificationPolicyArgs("production", { page: "p", ticket: "t", heartbeat: "hb" }, "m", "service").policies as { contactPoint: string; groupWait: string; groupInterval: string; repeatInterval: string; muteTimings?: string[] }[])[0];
         expect(hb.contactPoint).toBe("hb");
         expect(hb.muteTimings).toBeUndefined();
         // The first ping leaves as soon as the Watchdog fires (no group wait), so a check armed at deploy sees it at once.
@@ -446,7 +446,7 @@ describe("the Observability component under the plan engine", () => {
         const scrapeConfig = parse(String(input(named(plan, "launchpad-production-observability-scraper"), "scrapeConfiguration"))) as { global: { scrape_interval: string } };
         expect((JSON.parse(String(input(ds[0], "jsonDataEncoded"))) as { timeInterval: string }).timeInterval).toBe(scrapeConfig.global.scrape_interval);
         expect(input(named(plan, "launchpad-production-observability-grafana"), "auth")).toBe("[secret]");
-        expect(input(named(plan, "launchpad-production-observability-contact-pagerduty"), "pagerduties")).toEqual([{ integrationKey: "[secret]", severity: "critical", summary: "{{ .CommonAnnotations.summary }}" }]);
+        expect(input(named(plan, "launchpad-production-observability-contact-pagerduty"), "pagerduties")).toEqual([{ integrationKey: "[secret]", severity: "critical", summary: "{{ with .CommonAnnotations.summary }}{{ . }}{{ else }}{{ template \"default.title\" . }}{{ end }}" }]);
         const policy = named(plan, "launchpad-production-observability-policy");
         expect(input(policy, "contactPoint")).toBe("launchpad-production-slack");
         expect((input(policy, "policies") as { contactPoint: string; matchers: unknown[]; muteTimings: string[] }[]).map((p) => [p.contactPoint, p.matchers, p.muteTimings])).toEqual([
@@ -653,7 +653,7 @@ describe("the Grafana builders, called directly", () => {
         expect(all.map((c) => [c.receiver, c.args.name])).toEqual([
             ["pagerduty", "launchpad-s-pagerduty"], ["slack", "launchpad-s-slack"], ["email", "launchpad-s-email"], ["heartbeat", "launchpad-s-heartbeat"],
         ]);
-        expect(all[2].args.emails).toEqual([{ addresses: ["ops@example.com"], singleEmail: true, subject: "[launchpad s] {{ .CommonAnnotations.summary }}" }]);
+        expect(all[2].args.emails).toEqual([{ addresses: ["ops@example.com"], singleEmail: true, subject: "[launchpad s] {{ with .CommonAnnotations.summary }}{{ . }}{{ else }}{{ template \"default.title\" . }}{{ end }}" }]);
     });
 
     it("signs Prometheus queries with SigV4 only for AMP, and adds CloudWatch only with a data layer", () => {

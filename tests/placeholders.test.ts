@@ -289,7 +289,7 @@ describe("a secret stood in offline", () => {
         const plan = await planStack("production");
         expect(input(named(plan, "launchpad-production-observability-grafana"), "auth")).toBe("[secret]");
         expect(input(named(plan, "launchpad-production-observability-contact-slack"), "slacks")).toEqual([
-            { url: "[secret]", title: "{{ .CommonAnnotations.summary }}", text: "{{ .CommonAnnotations.description }}\n{{ .CommonAnnotations.runbook_url }}" },
+            { url: "[secret]", title: "{{ with .CommonAnnotations.summary }}{{ . }}{{ else }}{{ template \"default.title\" . }}{{ end }}", text: "{{ with .CommonAnnotations.description }}{{ . }}\n{{ $.CommonAnnotations.runbook_url }}{{ else }}{{ range $.Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\n{{ .Annotations.runbook_url }}\n{{ end }}{{ end }}" },
         ]);
         expect((input(named(plan, "launchpad-production-observability-contact-pagerduty"), "pagerduties") as { integrationKey: string }[])[0].integrationKey).toBe("[secret]");
         for (const text of [JSON.stringify(plan), renderTree(plan), renderJson(plan)]) {

@@ -15,6 +15,9 @@ import { awaitConnectable, connectWaitMs, reachText } from "../smoke/reach";
 import { endpointOf } from "../smoke/transport";
 import { closedPort } from "./support/http-server";
 import { scratchFile } from "./support/scratch";
+import { skipTiming } from "./support/timing";
+
+const SKIP_TIMING = skipTiming("tests/smoke-reach.test.ts", "the waits for a target that drops SYNs (awaitConnectable's retries, the gate's and the load test's)");
 
 /**
  * The accept queue filled by one connection nobody accepts (listen backlog 0, or the second argument:
@@ -23,6 +26,7 @@ import { scratchFile } from "./support/scratch";
  */
 const DROPPING_SERVER = String.raw`
 import socket, sys, threading, time
+
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", 0)); s.listen(int(sys.argv[2]))
 filler = socket.create_connection(("127.0.0.1", s.getsockname()[1]))
@@ -66,7 +70,7 @@ const policy = (): string => scratchFile("smoke-reach-", "policy.json", JSON.str
 
 // Side by side: each case waits on real time, on servers of its own.
 describe.concurrent("awaitConnectable", () => {
-    it("retries while SYNs are dropped, and returns once a connection is accepted", async (ctx) => {
+    it.skipIf(SKIP_TIMING)("retries while SYNs are dropped, and returns once a connection is accepted", async (ctx) => {
         const { expect } = ctx;
         const port = await droppingServer(ctx, 1.5);
         const r = await awaitConnectable(new URL(`http://127.0.0.1:${port}/`), 30_000, 500);
@@ -75,7 +79,7 @@ describe.concurrent("awaitConnectable", () => {
         expect(r.waitedMs).toBeGreaterThanOrEqual(1_000);
     });
 
-    it("gives up at its bound when nothing is ever admitted", async (ctx) => {
+    it.skipIf(SKIP_TIMING)("gives up at its bound when nothing is ever admitted", async (ctx) => {
         const { expect } = ctx;
         const port = await droppingServer(ctx, -1);
         const r = await awaitConnectable(new URL(`http://127.0.0.1:${port}/`), 1_200, 500);
@@ -105,7 +109,7 @@ describe.concurrent("awaitConnectable", () => {
     });
 });
 
-describe.concurrent("the gate (npm run smoke) against a target that admits it only after a moment", () => {
+describe.skipIf(SKIP_TIMING).concurrent("the gate (npm run smoke) against a target that admits it only after a moment", () => {
     it("without the wait, a healthy target fails the gate: every measured request meets the drop", async (ctx) => {
         const { expect } = ctx;
         const port = await droppingServer(ctx, 3);
@@ -140,7 +144,7 @@ describe.concurrent("the gate (npm run smoke) against a target that admits it on
     });
 });
 
-describe.concurrent("the load test (loadtest/main.ts runSpec) against a target that admits it only after a moment", () => {
+describe.skipIf(SKIP_TIMING).concurrent("the load test (loadtest/main.ts runSpec) against a target that admits it only after a moment", () => {
     it("waits for the admission too, says so on stderr, then runs its stages to a pass", async (ctx) => {
         const { expect } = ctx;
         const port = await droppingServer(ctx, 1.5);
