@@ -200,26 +200,6 @@ check_file() {
         fail incomplete "$result_key does not end with '$marker': the dump stopped early"
 }
 
-# Sets `tables` (an array) from CRITICAL_TABLES, or exits 2.
-parse_tables() {
-    local raw name pattern='^[A-Za-z_][A-Za-z0-9_$]*$'
-    if [[ $DB_ENGINE == postgres ]]; then pattern='^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$'; fi
-    tables=()
-    IFS=, read -r -a raw <<<"${CRITICAL_TABLES:-}"
-    for name in ${raw[@]+"${raw[@]}"}; do
-        # Blanks around an entry are padding; a blank inside one makes it no table name (never squeezed out).
-        name=${name#"${name%%[![:space:]]*}"}
-        name=${name%"${name##*[![:space:]]}"}
-        if [[ -z $name ]]; then continue; fi
-        [[ $name =~ $pattern ]] || die "CRITICAL_TABLES entry '$name' is not a plain table name" 2
-        tables+=("$name")
-    done
-    # No table named (the config default): the check proves the dump restores, and counts no rows.
-    if [[ ${#tables[@]} -eq 0 ]]; then
-        printf '%s: CRITICAL_TABLES names no table: checking only that the dump restores\n' "$PROG" >&2
-    fi
-}
-
 # --- the throw-away server --------------------------------------------------------------------
 # Set by start_*; read by cleanup, which stops whatever was started and removes `server_dir`.
 server_dir=""
@@ -332,12 +312,13 @@ restore_stream_mysql() {
             2>"$server_dir/restore.err" >/dev/null
 }
 
-# Prints the row count of table $1, or nothing when it does not exist.
-count_mysql() {
-    local exists
-    exists=$(mysql_sql -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$DB_NAME' AND table_name = '$1'" 2>"$error_log") ||
-        return 1
-    if [[ $exists == 1 ]]; then mysql_sql -e "SELECT COUNT(*) FROM \`$DB_NAME\`.\`$1\`" 2>"$error_log"; fi
+# One statement of lib.sh's critical table checks, printing its one value: as the server's root
+# user over the socket (mysql), as its superuser in DB_NAME (postgres).
+db_query() {
+    case $DB_ENGINE in
+        mysql) mysql_sql -e "$1" ;;
+        postgres) psql_at "$DB_NAME" --tuples-only --no-align --command="$1" ;;
+    esac
 }
 
 postgres_bindir() {
@@ -399,15 +380,6 @@ restore_stream_postgres() {
         psql_at "$DB_NAME" --set=ON_ERROR_STOP=1 --single-transaction >/dev/null 2>"$server_dir/restore.err"
 }
 
-count_postgres() {
-    local exists
-    exists=$(psql_at "$DB_NAME" --tuples-only --no-align --command="SELECT to_regclass('$1') IS NOT NULL" 2>"$error_log") ||
-        return 1
-    if [[ $exists == t ]]; then
-        psql_at "$DB_NAME" --tuples-only --no-align --command="SELECT count(*) FROM $1" 2>"$error_log"
-    fi
-}
-
 stop_server() {
     local i
     if [[ -n $pg_ctl_cmd && -f $server_dir/data/postmaster.pid ]]; then
@@ -433,8 +405,8 @@ phase_restore() {
     require_env DB_ENGINE DB_NAME WORK_DIR
     require_engine
     require_db_name
-    local tables marker name rows t0 missing_tables="" empty_tables="" ms
-    parse_tables
+    local tables table_rows marker i t0 missing_tables empty_tables failed_table ms
+    parse_critical_tables "the dump restores"
     load_meta
     result_restore_seconds=""
     verify_verdict=""
@@ -447,18 +419,10 @@ phase_restore() {
     t0=$(now_ms)
     "restore_$DB_ENGINE"
 
-    for name in ${tables[@]+"${tables[@]}"}; do
-        if ! rows=$("count_$DB_ENGINE" "$name") || [[ -n $rows && ! $rows =~ ^[0-9]+$ ]]; then
-            fail sql_error "counting the rows of $name failed$(last_error)"
-        fi
+    count_critical_tables || fail sql_error "counting the rows of $failed_table failed$(last_error)"
+    for i in ${tables[@]+"${!tables[@]}"}; do
         if [[ -n $result_tables ]]; then result_tables+=","; fi
-        if [[ -z $rows ]]; then
-            result_tables+="$(json_string "$name"):null"
-            missing_tables+=" $name"
-        else
-            result_tables+="$(json_string "$name"):$rows"
-            if [[ $rows -eq 0 ]]; then empty_tables+=" $name"; fi
-        fi
+        result_tables+="$(json_string "${tables[i]}"):${table_rows[i]:-null}"
     done
     ms=$(($(now_ms) - t0))
     result_restore_seconds=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))

@@ -5,7 +5,8 @@
  * `<service>-<command>.fail` and exit 254, as the CLI does on an API error. It applies `--query`
  * with jmespath, the library the AWS CLI itself evaluates `--query` with (Debian's awscli depends
  * on python3-jmespath), and prints `--output text` as the CLI does (tab-separated, `None` for
- * null). Every call's arguments are appended to `$AWS_STUB_DIR/calls.log`.
+ * null; a list of lists one row a line, awscli/text.py `_format_list`). Every call's arguments are
+ * appended to `$AWS_STUB_DIR/calls.log`.
  *
  * It runs on Debian's /usr/bin/python3, the interpreter /usr/bin/aws itself runs on and the one apt's
  * python3-jmespath is installed for, not on the first `python3` on PATH: a version manager's shim
@@ -42,6 +43,8 @@ def text(v):
     if v is None:
         return "None"
     if isinstance(v, list):
+        if any(isinstance(x, list) for x in v):
+            return "\\n".join(text(x) for x in v)
         return "\\t".join(text(x) for x in v)
     return str(v)
 print(text(value))
