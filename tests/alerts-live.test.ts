@@ -398,8 +398,12 @@ interface DrState {
     readonly drRecoveryPointAge: number;
     readonly freeGiB: number;
     readonly drillDuration: number;
-    /** The newest finished drill's status (ListRestoreJobs); "none": no finished drill in the script's lookback. */
-    readonly drillStatus: "COMPLETED" | "FAILED" | "none";
+    /**
+     * The newest finished drill (ListRestoreJobs): COMPLETED and validated SUCCESSFUL by
+     * scripts/db/drill-check.sh, COMPLETED with ValidationStatus FAILED ("VALIDATION_FAILED"), or
+     * FAILED; "none": no finished drill in the script's lookback.
+     */
+    readonly drillStatus: "COMPLETED" | "VALIDATION_FAILED" | "FAILED" | "none";
     /** Seconds since the instance was created (DescribeDBInstances InstanceCreateTime). */
     readonly instanceAge: number;
     /** CloudWatch MaximumUsedTransactionIDs (PostgreSQL). */
@@ -429,7 +433,10 @@ async function drMetrics(state: DrState): Promise<void> {
         "cloudwatch-get-metric-statistics": { Label: "FreeStorageSpace", Datapoints: [{ Timestamp: iso(now - 300), Minimum: state.freeGiB * 2 ** 30, Unit: "Bytes" }] },
         "cloudwatch-get-metric-statistics-MaximumUsedTransactionIDs": { Label: "MaximumUsedTransactionIDs", Datapoints: [{ Timestamp: iso(now - 300), Maximum: state.usedXids, Unit: "Count" }] },
         "rds-describe-db-instance-automated-backups": { DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: DB_INSTANCE, Status: "replicating", RestoreWindow: { EarliestTime: iso(now - 7 * 86_400), LatestTime: iso(now - state.drRecoveryPointAge) } }] },
-        "backup-list-restore-jobs": { RestoreJobs: state.drillStatus === "none" ? [] : [{ RestoreJobId: "drill", Status: state.drillStatus, ResourceType: "RDS", CreationDate: iso(drillEnd - state.drillDuration), CompletionDate: iso(drillEnd) }] },
+        "backup-list-restore-jobs": { RestoreJobs: state.drillStatus === "none" ? [] : [{
+            RestoreJobId: "drill", ResourceType: "RDS", CreationDate: iso(drillEnd - state.drillDuration), CompletionDate: iso(drillEnd),
+            ...(state.drillStatus === "FAILED" ? { Status: "FAILED" } : { Status: "COMPLETED", ValidationStatus: state.drillStatus === "COMPLETED" ? "SUCCESSFUL" : "FAILED" }),
+        }] },
     };
     for (const [name, body] of Object.entries(answers)) writeFileSync(join(awsStubDir, `${name}.json`), JSON.stringify(body));
     const dr: Record<string, string> = CTX.data?.drReplication === true ? { DR_REGION: config.drRegion, DR_BACKUPS_ARN: `arn:aws:rds:${config.drRegion}:123456789012:auto-backup:ab-EXAMPLE` } : {};
@@ -833,8 +840,8 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         expect(values.LaunchpadTransactionIdWraparound).toBe(1_500_000_000);
         expect(values.LaunchpadRestoreDrillSlowerThanRto).toBe(7_200);
         expect(values.LaunchpadRestoreDrillSlowerThanRto).toBeGreaterThan(durationSeconds(t.restoreMaxDuration));
-        // A failed newest drill: no duration pushed (dr-metrics.sh), its success 0.
-        await drMetrics({ ...HEALTHY_DR, drillStatus: "FAILED" });
+        // A newest drill that restored, but whose data failed the drill check (scripts/db/drill-check.sh): its success 0.
+        await drMetrics({ ...HEALTHY_DR, drillStatus: "VALIDATION_FAILED" });
         await waitFiring("LaunchpadRestoreDrillFailed", { db_instance: DB_INSTANCE });
         expect(await grafanaHolding("LaunchpadRestoreDrillFailed")).toEqual([{ db_instance: DB_INSTANCE }]);
         names.push("LaunchpadRestoreDrillFailed");

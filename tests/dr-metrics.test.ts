@@ -15,7 +15,9 @@
  * - DescribeDBInstanceAutomatedBackups: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstanceAutomatedBackup.html
  *   (`RestoreWindow.EarliestTime`, `.LatestTime`)
  * - ListRestoreJobs: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListRestoreJobs.html
- *   (`RestoreJobs[].Status` PENDING | RUNNING | COMPLETED | ABORTED | FAILED, `.CreationDate`, `.CompletionDate`)
+ *   (`RestoreJobs[].Status` PENDING | RUNNING | COMPLETED | ABORTED | FAILED, `.CreationDate`, `.CompletionDate`,
+ *   `.ValidationStatus` FAILED | SUCCESSFUL | TIMED_OUT | VALIDATING: botocore 0e6e2404 backup
+ *   2018-11-15 RestoreJobsListMember, put by scripts/db/drill-check.sh)
  */
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -68,8 +70,8 @@ function writeHealthy(): void {
         },
         "backup-list-restore-jobs": {
             RestoreJobs: [
-                { RestoreJobId: "r1", Status: "COMPLETED", ResourceType: "RDS", CreationDate: "2026-10-15T06:00:00+00:00", CompletionDate: "2026-10-15T06:50:00+00:00" },
-                { RestoreJobId: "r2", Status: "COMPLETED", ResourceType: "RDS", CreationDate: "2026-11-15T06:00:00+00:00", CompletionDate: "2026-11-15T07:12:30+00:00" },
+                { RestoreJobId: "r1", Status: "COMPLETED", ValidationStatus: "SUCCESSFUL", ResourceType: "RDS", CreationDate: "2026-10-15T06:00:00+00:00", CompletionDate: "2026-10-15T06:50:00+00:00" },
+                { RestoreJobId: "r2", Status: "COMPLETED", ValidationStatus: "SUCCESSFUL", ValidationStatusMessage: "connected over verified TLS as admin; orders 5 rows", ResourceType: "RDS", CreationDate: "2026-11-15T06:00:00+00:00", CompletionDate: "2026-11-15T07:12:30+00:00" },
                 { RestoreJobId: "r3", Status: "RUNNING", ResourceType: "RDS", CreationDate: "2026-12-06T00:30:00+00:00" },
             ],
         },
@@ -190,6 +192,44 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
         expect([pushed[DR_METRICS.drillLastRunSuccess], pushed[DR_METRICS.drillLastCompletionTimestamp], pushed[DR_METRICS.drillDuration]]).toEqual([0, epoch("2026-11-15T06:20:00Z"), undefined]);
         // Without DR_REGION no DR lag is read or pushed.
         expect(pushed[DR_METRICS.drLatestRestorable]).toBeUndefined();
+    });
+
+    /** The drill metrics pushed: [success, completion time, duration]. */
+    const drill = (): (number | undefined)[] => {
+        const pushed = parseExposition(gateway.pushes[0].body);
+        return [pushed[DR_METRICS.drillLastRunSuccess], pushed[DR_METRICS.drillLastCompletionTimestamp], pushed[DR_METRICS.drillDuration]];
+    };
+    const iso = (seconds: number): string => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "+00:00");
+    const listJobs = (jobs: Record<string, unknown>[]): void => writeFileSync(join(dir, "backup-list-restore-jobs.json"), JSON.stringify({ RestoreJobs: jobs }));
+    const r1 = { RestoreJobId: "r1", Status: "COMPLETED", ValidationStatus: "SUCCESSFUL", CreationDate: "2026-10-15T06:00:00+00:00", CompletionDate: "2026-10-15T06:50:00+00:00" };
+
+    it.each(["FAILED", "TIMED_OUT"])("a restored drill whose validation is %s: a failed drill (success 0), its end time and restore time", async (validation) => {
+        listJobs([r1, { RestoreJobId: "r2", Status: "COMPLETED", ValidationStatus: validation, ValidationStatusMessage: "critical table(s) empty after restore: orders", CreationDate: "2026-11-15T06:00:00+00:00", CompletionDate: "2026-11-15T07:12:30+00:00" }]);
+        expect((await run(DRILL)).status).toBe(0);
+        expect(drill()).toEqual([0, epoch("2026-11-15T07:12:30Z"), 4350]);
+    });
+
+    it.each([["no ValidationStatus", {}], ["VALIDATING", { ValidationStatus: "VALIDATING" }]])("a restored drill within its validation window, %s: not finished yet, the drill before it is reported", async (_, validation) => {
+        const now = Math.floor(Date.now() / 1000);
+        listJobs([r1, { RestoreJobId: "r2", Status: "COMPLETED", CreationDate: iso(now - 3 * 3600), CompletionDate: iso(now - 3600), ...validation }]);
+        const r = await run({ ...DRILL, RESTORE_VALIDATION_WINDOW_HOURS: "4" });
+        expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+        expect(drill()).toEqual([1, epoch("2026-10-15T06:50:00Z"), 3000]);
+    });
+
+    it("a restored drill never validated once its window is over (the drill check did not run): a failed drill", async () => {
+        const now = Math.floor(Date.now() / 1000);
+        listJobs([r1, { RestoreJobId: "r2", Status: "COMPLETED", CreationDate: iso(now - 7 * 3600), CompletionDate: iso(now - 5 * 3600) }]);
+        expect((await run({ ...DRILL, RESTORE_VALIDATION_WINDOW_HOURS: "4" })).status).toBe(0);
+        expect(drill()).toEqual([0, now - 5 * 3600, 2 * 3600]);
+    });
+
+    it("only a drill still waiting for its validation: no drill metric yet, said on stderr", async () => {
+        const now = Math.floor(Date.now() / 1000);
+        listJobs([{ RestoreJobId: "r2", Status: "COMPLETED", CreationDate: iso(now - 3 * 3600), CompletionDate: iso(now - 3600) }]);
+        const r = await run(DRILL);
+        expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "dr-metrics.sh: no finished restore drill in the last 40 days: drill metrics not pushed\n" });
+        expect(drill()).toEqual([undefined, undefined, undefined]);
     });
 
     it("no finished drill yet and no CloudWatch point: says so on stderr and pushes the rest", async () => {

@@ -125,6 +125,27 @@ describe.each(["staging", "production"])("%s: every AWS request of the backup jo
         const refused: Request[] = [{ action: "rds:DescribeDBInstances", resource: `arn:aws:rds:${env.AWS_REGION}:${account}:db:other` }];
         expect(denied(policy, refused)).toEqual(refused);
     });
+
+    it("the restore drill check: the calls of scripts/db/drill-check.sh on the drill's restore jobs and restored instance", async () => {
+        const plan = await planStack(stack);
+        const env = cronJobEnv(plan, `${prefix}-drill`, "find");
+        const account = /^arn:aws:backup:[^:]+:(\d{12}):/.exec(env.RESTORE_TESTING_PLAN_ARN)?.[1];
+        const policy = policyOfServiceAccount(plan, `${prefix}-drill`);
+        expect(denied(policy, [
+            // phase_find: list-restore-jobs --by-restore-testing-plan-arn (ListRestoreJobs), then
+            // describe-db-instances of each CreatedResourceArn (an instance AWS Backup named).
+            { action: "backup:ListRestoreJobs", resource: "*" },
+            { action: "rds:DescribeDBInstances", resource: `arn:aws:rds:${env.AWS_REGION}:${account}:db:awsbackup-restore-test-8c2d1e` },
+            // phase_report: put-restore-validation-result.
+            { action: "backup:PutRestoreValidationResult", resource: "*" },
+        ])).toEqual([]);
+        const refused: Request[] = [
+            { action: "rds:DescribeDBInstances", resource: `arn:aws:rds:us-west-2:${account}:db:awsbackup-restore-test-8c2d1e` },
+            { action: "rds:DeleteDBInstance", resource: `arn:aws:rds:${env.AWS_REGION}:${account}:db:awsbackup-restore-test-8c2d1e` },
+            { action: "backup:StartRestoreJob", resource: "*" },
+        ];
+        expect(denied(policy, refused)).toEqual(refused);
+    });
 });
 
 describe.each(["staging", "production"])("%s: Fluent Bit's cloudwatch_logs output", (stack) => {

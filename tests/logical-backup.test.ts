@@ -6,6 +6,12 @@ import {
     AUTONAME_SUFFIX_LENGTH,
     AWS_CLI_IMAGE,
     CRONJOB_NAME_MAX,
+    DB_IMAGE_UID,
+    DRILL_CHECK_SCHEDULE,
+    drillCheckContainers,
+    drillCheckName,
+    drillCheckPolicy,
+    DUMP_CA_PATH,
     LogicalBackup,
     SCRIPTS_DIR,
     dumpJobContainers,
@@ -19,8 +25,11 @@ import {
     recoveryMetricsPolicy,
     verifyPolicy,
 } from "../components/logical-backup";
+import { RESTORE_VALIDATION_WINDOW_HOURS } from "../components/backup-plan";
+import { CONNECTION_SECRET_NAME } from "../components/database";
 import { ConfigError, loadConfig } from "../config";
 import { serviceAccountTrustPolicy } from "../lib/iam";
+import { restrictedContainer } from "../lib/pod-security";
 import { MAX_STACK_IDENTIFIER_LENGTH } from "../lib/stack-name";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { runPlan } from "../plan/engine";
@@ -72,9 +81,11 @@ describe("logical backup CronJobs", () => {
         const cm = named(plan, "lb-scripts");
         expect(input(cm, "data")).toEqual({
             "lib.sh": readFileSync(join(SCRIPTS_DIR, "lib.sh"), "utf8"),
+            "tables.sh": readFileSync(join(SCRIPTS_DIR, "tables.sh"), "utf8"),
             "dump.sh": readFileSync(join(SCRIPTS_DIR, "dump.sh"), "utf8"),
             "verify.sh": readFileSync(join(SCRIPTS_DIR, "verify.sh"), "utf8"),
             "dr-metrics.sh": readFileSync(join(SCRIPTS_DIR, "dr-metrics.sh"), "utf8"),
+            "drill-check.sh": readFileSync(join(SCRIPTS_DIR, "drill-check.sh"), "utf8"),
         });
     });
 
@@ -141,7 +152,7 @@ describe("logical backup CronJobs", () => {
     it("start a run again when a drain or node group update evicts its pod, without spending the one retry a real failure gets (batch/v1 PodFailurePolicyRule Ignore on DisruptionTarget)", async () => {
         const plan = await planStack("staging");
         const jobs = ofType(plan, "kubernetes:batch/v1:CronJob");
-        expect(jobs.map((j) => j.name).sort()).toEqual(["launchpad-staging-logical-backup-dump", "launchpad-staging-logical-backup-recovery-metrics", "launchpad-staging-logical-backup-verify"]);
+        expect(jobs.map((j) => j.name).sort()).toEqual(["launchpad-staging-logical-backup-drill", "launchpad-staging-logical-backup-dump", "launchpad-staging-logical-backup-recovery-metrics", "launchpad-staging-logical-backup-verify"]);
         for (const job of jobs) {
             expect(input(job, "spec.jobTemplate.spec.backoffLimit")).toBe(1);
             expect(input(job, "spec.jobTemplate.spec.podFailurePolicy")).toEqual({ rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] });
@@ -238,8 +249,10 @@ describe("the recovery metrics CronJob (scripts/db/dr-metrics.sh)", () => {
         expect(pod.initContainers).toEqual([]);
         expect(pod.containers.map((c) => [c.name, c.image, c.command])).toEqual([["recovery-metrics", AWS_CLI_IMAGE, ["bash", "/scripts/dr-metrics.sh"]]]);
         const env = Object.fromEntries(pod.containers[0].env.map((e) => [e.name, e.value]));
-        expect(Object.keys(env).sort()).toEqual(["AWS_REGION", "DB_INSTANCE_ID", "DR_BACKUPS_ARN", "DR_REGION", "HOME", "PUSHGATEWAY_URL", "RESTORE_TESTING_PLAN_ARN", "WORK_DIR"]);
+        expect(Object.keys(env).sort()).toEqual(["AWS_REGION", "DB_INSTANCE_ID", "DR_BACKUPS_ARN", "DR_REGION", "HOME", "PUSHGATEWAY_URL", "RESTORE_TESTING_PLAN_ARN", "RESTORE_VALIDATION_WINDOW_HOURS", "WORK_DIR"]);
         expect([env.AWS_REGION, env.DR_REGION, env.PUSHGATEWAY_URL]).toEqual(["us-east-1", "us-west-2", "http://pushgateway.launchpad-production.svc.cluster.local:9091"]);
+        // A drill completed within this many hours and not yet validated is not finished (dr-metrics.sh).
+        expect(env.RESTORE_VALIDATION_WINDOW_HOURS).toBe(String(RESTORE_VALIDATION_WINDOW_HOURS));
         expect(() => validateKubernetesObject(job)).not.toThrow();
     });
 
@@ -262,6 +275,63 @@ describe("the recovery metrics CronJob (scripts/db/dr-metrics.sh)", () => {
                 { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"], Resource: ["*"] },
             ],
         });
+    });
+});
+
+describe("the restore drill check CronJob (scripts/db/drill-check.sh)", () => {
+    type Env = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+    it.each(["staging", "production"])("%s: every 30 minutes, finds the drill's restores (AWS CLI), checks them as the master user (the engine's client image), reports to AWS Backup", async (stack) => {
+        const plan = await planStack(stack);
+        const name = drillCheckName(`launchpad-${stack}-logical-backup`);
+        const job = named(plan, name);
+        expect([input(job, "metadata.name"), input(job, "spec.schedule"), input(job, "spec.concurrencyPolicy")]).toEqual([name, DRILL_CHECK_SCHEDULE, "Forbid"]);
+        expect(DRILL_CHECK_SCHEDULE).toBe("*/30 * * * *");
+        const pod = podSpec(job);
+        expect(pod.serviceAccountName).toBe(name);
+        const db = named(plan, `launchpad-${stack}-database-instance`);
+        const dbImage = engineImage(String(input(db, "engine")) as "mysql" | "postgres", String(input(db, "engineVersion")));
+        expect([...pod.initContainers, ...pod.containers].map((c) => [c.name, c.image, c.command])).toEqual([
+            ["find", AWS_CLI_IMAGE, ["bash", "/scripts/drill-check.sh", "find"]],
+            ["check", dbImage, ["bash", "/scripts/drill-check.sh", "check"]],
+            ["report", AWS_CLI_IMAGE, ["bash", "/scripts/drill-check.sh", "report"]],
+        ]);
+        const env = (c: Container) => Object.fromEntries((c.env as Env[]).map((e) => [e.name, e.value ?? e.valueFrom?.secretKeyRef]));
+        const [find, check] = pod.initContainers.map(env) as Record<string, string>[];
+        // The drill's own plan (the stack's restore testing plan), its validation window, the partition's CA bundle into the shared emptyDir.
+        expect(find.RESTORE_TESTING_PLAN_ARN).toBe(String(named(plan, `launchpad-${stack}-backup-plan-restore-testing`).arn));
+        expect([find.RESTORE_VALIDATION_WINDOW_HOURS, find.DB_SSL_CA_URL, find.DB_SSL_CA, check.DB_SSL_CA]).toEqual([String(RESTORE_VALIDATION_WINDOW_HOURS), "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem", DUMP_CA_PATH, DUMP_CA_PATH]);
+        // The master user's name and password from its connection Secret; the password never a plain value.
+        expect([check.DB_USER, check.DB_PASSWORD]).toEqual([{ name: CONNECTION_SECRET_NAME, key: "username" }, { name: CONNECTION_SECRET_NAME, key: "password" }]);
+        expect(pod.containers.map(env)).toEqual([{ WORK_DIR: "/work", HOME: "/tmp", AWS_REGION: "us-east-1" }]);
+        expect(pod.initContainers[1].securityContext).toEqual(restrictedContainer(DB_IMAGE_UID));
+        expect(() => validateKubernetesObject(job)).not.toThrow();
+        // Its own role: list and validate restore jobs, describe the account's instances in the region.
+        const policy = JSON.parse(String(input(named(plan, `${name}-policy`), "policy"))) as object;
+        const [, , , region, account] = find.RESTORE_TESTING_PLAN_ARN.split(":");
+        expect(policy).toEqual(drillCheckPolicy(find.RESTORE_TESTING_PLAN_ARN));
+        expect(JSON.stringify(policy)).toContain(`"arn:aws:rds:${region}:${account}:db:*"`);
+    });
+
+    it("may list and validate restore jobs (no resource-level permission: *) and describe DB instances of the plan's account and region only", () => {
+        expect(drillCheckPolicy("arn:aws-us-gov:backup:us-gov-west-1:123456789012:restore-testing-plan:launchpad_production_restore_drill-abc")).toEqual({
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: ["backup:ListRestoreJobs", "backup:PutRestoreValidationResult"], Resource: ["*"] },
+                { Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: ["arn:aws-us-gov:rds:us-gov-west-1:123456789012:db:*"] },
+            ],
+        });
+    });
+
+    it("builds no check without a restore drill: the component alone plans no drill check", async () => {
+        const plan = await planLogicalBackup("staging");
+        expect(ofType(plan, "kubernetes:batch/v1:CronJob").map((c) => c.name).sort()).toEqual(["lb-dump", "lb-verify"]);
+    });
+
+    it("the check container takes the critical tables as the verify job does", () => {
+        const c = drillCheckContainers({ engine: "postgres", databaseName: "app", region: "us-east-1", criticalTables: ["orders", "users"], connectionSecretName: "database-connection", dbImage: "postgres:16", restoreTestingPlanArn: "arn" });
+        const check = c.initContainers[1].env as Env[];
+        expect(check.find((e) => e.name === "CRITICAL_TABLES")?.value).toBe("orders,users");
+        expect(check.find((e) => e.name === "DB_ENGINE")?.value).toBe("postgres");
     });
 });
 
@@ -370,15 +440,16 @@ describe("CronJob names the API server accepts (at most 52 characters)", () => {
 
     it.each(["staging", "production"])("%s: every CronJob of the plan", async (stack) => {
         const names = ofType(await planStack(stack), "kubernetes:batch/v1:CronJob").map(kubernetesName);
-        expect(names).toHaveLength(3);
+        expect(names).toHaveLength(4);
         expect(names.filter((n) => n.length > CRONJOB_NAME_MAX)).toEqual([]);
         expect(names).toContain(`launchpad-${stack}-logical-backup-metrics`);
+        expect(names).toContain(`launchpad-${stack}-logical-backup-drill`);
     });
 
-    it("the longest stack identifier still fits: dump and verify auto-named, the recovery metrics job named", () => {
+    it("the longest stack identifier still fits: dump and verify auto-named, the recovery metrics and drill check jobs named", () => {
         const component = `${"x".repeat(MAX_STACK_IDENTIFIER_LENGTH)}-logical-backup`;
-        const lengths = [`${component}-dump`.length + AUTONAME_SUFFIX_LENGTH, `${component}-verify`.length + AUTONAME_SUFFIX_LENGTH, recoveryMetricsCronJobName(component).length];
-        expect(lengths).toEqual([50, 52, 44]);
+        const lengths = [`${component}-dump`.length + AUTONAME_SUFFIX_LENGTH, `${component}-verify`.length + AUTONAME_SUFFIX_LENGTH, recoveryMetricsCronJobName(component).length, drillCheckName(component).length];
+        expect(lengths).toEqual([50, 52, 44, 42]);
         // What the recovery metrics job was before: auto-named from its resource name, refused on create.
         expect(`launchpad-production-logical-backup-recovery-metrics`.length + AUTONAME_SUFFIX_LENGTH).toBeGreaterThan(CRONJOB_NAME_MAX);
     });
@@ -391,7 +462,7 @@ describe("the environment contract between the backup jobs and scripts/db/*.sh",
     // here: each phase's `require_env` calls (`phase_<name>()` in dump.sh and verify.sh, the
     // unconditional one in dr-metrics.sh) and every `$NAME` / `${NAME` the script and lib.sh read.
     const script = (file: string): string => readFileSync(join(SCRIPTS_DIR, file), "utf8");
-    const lib = script("lib.sh");
+    const lib = script("lib.sh") + script("tables.sh");
 
     /** The variables `require_env` demands in a phase of the script (or, without a phase, unconditionally). */
     function required(file: string, phase: string | undefined): string[] {
@@ -407,7 +478,7 @@ describe("the environment contract between the backup jobs and scripts/db/*.sh",
         const plan = await planStack("production");
         const jobs = ofType(plan, "kubernetes:batch/v1:CronJob").filter((c) => c.name.startsWith("launchpad-production-logical-backup-"));
         const containers = jobs.flatMap((j) => [...(podSpec(j).initContainers ?? []), ...podSpec(j).containers]);
-        expect(containers.map((c) => c.name).sort()).toEqual(["check", "dump", "fetch", "recovery-metrics", "report", "restore", "upload"]);
+        expect(containers.map((c) => c.name).sort()).toEqual(["check", "check", "dump", "fetch", "find", "recovery-metrics", "report", "report", "restore", "upload"]);
         const problems: string[] = [];
         for (const c of containers) {
             const [, path, phase] = c.command;

@@ -16,8 +16,17 @@
 #                                        https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstanceAutomatedBackup.html
 #   backup list-restore-jobs --by-restore-testing-plan-arn (the monthly drill)
 #                                        RestoreJobs[].Status (COMPLETED | FAILED | ABORTED when finished),
-#                                        .CreationDate, .CompletionDate
+#                                        .ValidationStatus (FAILED | SUCCESSFUL | TIMED_OUT | VALIDATING,
+#                                        put by drill-check.sh), .CreationDate, .CompletionDate
 #                                        https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListRestoreJobs.html
+#                                        (botocore backup 2018-11-15 RestoreJobsListMember)
+#
+# A drill succeeded when its restore job is COMPLETED and drill-check.sh validated the restored data
+# (ValidationStatus SUCCESSFUL). It failed when the job FAILED or was ABORTED, or COMPLETED with
+# ValidationStatus FAILED or TIMED_OUT, or with none at all once the validation window is over
+# (nothing validated it: the drill check is not running). A COMPLETED job still inside its
+# validation window with no ValidationStatus or VALIDATING is not finished yet: it counts neither
+# way, and the newest drill before it is reported.
 #
 # Environment:
 #   AWS_REGION                 the database's region                                   required
@@ -27,6 +36,7 @@
 #   DR_REGION, DR_BACKUPS_ARN  the replicated automated backups (both or neither)      optional
 #   RESTORE_TESTING_PLAN_ARN   the AWS Backup restore testing plan of the drill        optional
 #   DRILL_LOOKBACK_DAYS        how far back to look for the newest drill (default 40: a monthly drill is always in it)
+#   RESTORE_VALIDATION_WINDOW_HOURS  how long a completed drill may wait for its validation (default 4)
 #
 # Pushes (PUT, the whole group job/launchpad-dr-metrics/db_instance/<id>):
 #   launchpad_rds_latest_restorable_timestamp_seconds, launchpad_rds_allocated_storage_bytes,
@@ -61,7 +71,7 @@ main() {
     if [[ -n ${DR_REGION:-} || -n ${DR_BACKUPS_ARN:-} ]]; then require_env DR_REGION DR_BACKUPS_ARN; fi
     open_error_log
     trap 'rm -f "$error_log"' EXIT
-    local now cw_start cw_end out latest allocated instance_created engine free xids dr_latest status created completed body
+    local now cw_start cw_end out latest allocated instance_created engine free xids dr_latest status validation created completed ok body
     now=$(date -u +%s)
     # CloudWatch's window: the last 15 minutes, three 5-minute periods.
     cw_start=$(date -u -d "@$((now - 900))" +%Y-%m-%dT%H:%M:%SZ)
@@ -131,23 +141,37 @@ ${M_DR_LATEST} $(epoch "$dr_latest")
     fi
 
     if [[ -n ${RESTORE_TESTING_PLAN_ARN:-} ]]; then
+        local window=${RESTORE_VALIDATION_WINDOW_HOURS:-4}
+        [[ $window =~ ^[1-9][0-9]{0,2}$ ]] || die "RESTORE_VALIDATION_WINDOW_HOURS '$window' is not a number of hours (1 to 999)" 2
+        # Every finished job, newest first, one a line: Status, ValidationStatus, CreationDate, CompletionDate.
         out=$(aws_cli backup list-restore-jobs --by-restore-testing-plan-arn "$RESTORE_TESTING_PLAN_ARN" \
             --by-created-after "$(date -u -d "@$((now - ${DRILL_LOOKBACK_DAYS:-40} * 86400))" +%Y-%m-%dT%H:%M:%SZ)" \
-            --query "sort_by(RestoreJobs[?Status=='COMPLETED' || Status=='FAILED' || Status=='ABORTED'], &CreationDate)[-1].[Status,CreationDate,CompletionDate]" \
+            --query "reverse(sort_by(RestoreJobs[?Status=='COMPLETED' || Status=='FAILED' || Status=='ABORTED'], &CreationDate))[].[Status,ValidationStatus,CreationDate,CompletionDate]" \
             --output text 2>"$error_log") ||
             die "listing the restore jobs of the restore testing plan failed$(last_error)"
-        read -r status created completed <<<"$out"
-        if is_null "$status"; then
+        status="" ok=""
+        while read -r status validation created completed; do
+            is_null "$status" && continue
+            is_null "$completed" && completed=$created
+            case $status/$validation in
+                COMPLETED/SUCCESSFUL) ok=1 ;;
+                COMPLETED/FAILED | COMPLETED/TIMED_OUT | FAILED/* | ABORTED/*) ok=0 ;;
+                # Not validated (yet): within the window the drill check may still come; after it, nothing did.
+                COMPLETED/*) if (($(epoch "$completed") + window * 3600 > now)); then continue; else ok=0; fi ;;
+            esac
+            break
+        done <<<"$out"
+        if [[ -z $ok ]]; then
             printf '%s: no finished restore drill in the last %s days: drill metrics not pushed\n' "$PROG" "${DRILL_LOOKBACK_DAYS:-40}" >&2
         else
-            is_null "$completed" && completed=$created
-            body+="# HELP ${M_DRILL_OK} Whether the newest finished restore drill completed (1) or failed or was aborted (0).
+            body+="# HELP ${M_DRILL_OK} Whether the newest finished restore drill restored the database and passed its data checks (1), or failed, was aborted or failed its validation (0).
 # TYPE ${M_DRILL_OK} gauge
-${M_DRILL_OK} $([[ $status == COMPLETED ]] && echo 1 || echo 0)
+${M_DRILL_OK} ${ok}
 # HELP ${M_DRILL_DONE} When the newest finished restore drill ended.
 # TYPE ${M_DRILL_DONE} gauge
 ${M_DRILL_DONE} $(epoch "$completed")
 "
+            # The restore's own time, validated or not: what LaunchpadRestoreDrillSlowerThanRto compares with the RTO.
             if [[ $status == COMPLETED ]]; then
                 body+="# HELP ${M_DRILL_DURATION} How long the newest completed restore drill took, creation to completion.
 # TYPE ${M_DRILL_DURATION} gauge

@@ -3,7 +3,7 @@
 # restores the newest snapshot into a new RDS instance and keeps it RESTORE_VALIDATION_WINDOW_HOURS for
 # "your independent self-run restore test validation" (botocore backup 2018-11-15, PutRestoreValidationResult).
 # This script is that validation: it connects to the restored instance and runs the checks verify.sh
-# runs on a restored dump (lib.sh count_critical_tables: every CRITICAL_TABLES table exists and has
+# runs on a restored dump (tables.sh count_critical_tables: every CRITICAL_TABLES table exists and has
 # rows), then tells AWS Backup SUCCESSFUL or FAILED with the reason. A restore that AWS calls COMPLETED
 # but whose data is missing or unreadable is thus a failed drill (scripts/db/dr-metrics.sh,
 # LaunchpadRestoreDrillFailed). Once a result is in, AWS Backup deletes the restored instance ("Once
@@ -55,6 +55,8 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=tables.sh
+source "$(dirname "$0")/tables.sh"
 strict_mode
 
 readonly JOBS=drill-jobs RESULTS=drill-results
@@ -98,7 +100,7 @@ phase_find() {
 # --- check: the engine's client, as the master user, verifying the server ---------------------
 
 # One SQL statement on DB_NAME of the instance being checked (db_host, db_port), its one value on
-# stdout (lib.sh critical_table_rows). MySQL: the password from the 0600 option file `secrets`/client.cnf.
+# stdout (tables.sh critical_table_rows). MySQL: the password from the 0600 option file `secrets`/client.cnf.
 db_query() {
     case $DB_ENGINE in
         mysql)

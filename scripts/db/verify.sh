@@ -50,6 +50,8 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=tables.sh
+source "$(dirname "$0")/tables.sh"
 strict_mode
 
 readonly META=verify.env DUMP=dump.sql.gz
@@ -312,7 +314,7 @@ restore_stream_mysql() {
             2>"$server_dir/restore.err" >/dev/null
 }
 
-# One statement of lib.sh's critical table checks, printing its one value: as the server's root
+# One statement of tables.sh's critical table checks, printing its one value: as the server's root
 # user over the socket (mysql), as its superuser in DB_NAME (postgres).
 db_query() {
     case $DB_ENGINE in
