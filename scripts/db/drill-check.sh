@@ -195,6 +195,7 @@ phase_report() {
     local job_id resource verdict message
     while IFS=$'\t' read -r job_id resource verdict message; do
         [[ -n $job_id ]] || continue
+        [[ $verdict == SUCCESSFUL || $verdict == FAILED ]] || die "restore job $job_id has the verdict '$verdict' in $WORK_DIR/$RESULTS: expected SUCCESSFUL or FAILED"
         aws_cli backup put-restore-validation-result --restore-job-id "$job_id" \
             --validation-status "$verdict" --validation-status-message "$message" </dev/null >/dev/null 2>"$error_log" ||
             die "putting the validation result $verdict of restore job $job_id failed$(last_error)"
