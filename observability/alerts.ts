@@ -538,7 +538,8 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
         },
         {
             // AWS Backup's own record of the monthly drill (ListRestoreJobs of the restore testing
-            // plan), read by scripts/db/dr-metrics.sh.
+            // plan), read by scripts/db/dr-metrics.sh: the restore job's status and the validation
+            // scripts/db/drill-check.sh put on it.
             name: "LaunchpadRestoreDrillFailed",
             query: `min by (db_instance) (${dr(DR_METRICS.drillLastRunSuccess)})`,
             op: "<",
@@ -546,7 +547,7 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             for: "1m",
             severity: "ticket",
             summary: `The last AWS Backup restore drill of ${db} failed`,
-            description: `The newest finished restore job of ${db}'s restore testing plan ended FAILED or ABORTED: the monthly drill did not restore the database.`,
+            description: `The newest finished restore job of ${db}'s restore testing plan ended FAILED or ABORTED, or completed but failed its validation (the drill check found the restored data missing or unreachable, or never checked it): the monthly drill did not prove the database restores.`,
             runbookUrl: runbook("LaunchpadRestoreDrillFailed"),
             noData: "OK",
         },

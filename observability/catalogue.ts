@@ -149,7 +149,11 @@ export const DR_METRICS = {
      * 5-minute Maximum: PostgreSQL instances only (the transaction ID wraparound alert).
      */
     maximumUsedTransactionIds: "launchpad_rds_maximum_used_transaction_ids",
-    /** The newest finished restore job of the restore testing plan (the monthly drill): 1 COMPLETED, 0 FAILED or ABORTED. */
+    /**
+     * The newest finished restore job of the restore testing plan (the monthly drill): 1 COMPLETED and
+     * validated SUCCESSFUL by scripts/db/drill-check.sh; 0 FAILED or ABORTED, or COMPLETED with its
+     * validation FAILED, TIMED_OUT or missing after the validation window.
+     */
     drillLastRunSuccess: "launchpad_restore_drill_last_run_success",
     /** That job's `CompletionDate` minus `CreationDate`. */
     drillDuration: "launchpad_restore_drill_duration_seconds",
