@@ -93,7 +93,7 @@ const SHARED_COUNTS = {
     "launchpad:backup-plan:BackupPlan": 1,
     "launchpad:backup:LogicalBackup": 1,
     "aws:cloudwatch/logGroup:LogGroup": 6,
-    "aws:iam/role:Role": 14,
+    "aws:iam/role:Role": 15,
     "aws:ec2/vpc:Vpc": 1,
     "aws:kms/key:Key": 6,
     "aws:rds/parameterGroup:ParameterGroup": 1,
@@ -105,7 +105,7 @@ const SHARED_COUNTS = {
     "aws:ec2/routeTable:RouteTable": 3,
     "aws:kms/alias:Alias": 2,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
-    "aws:iam/rolePolicy:RolePolicy": 7,
+    "aws:iam/rolePolicy:RolePolicy": 8,
     "aws:backup/vault:Vault": 2,
     "aws:ec2/subnet:Subnet": 4,
     "aws:ec2/eip:Eip": 1,
@@ -140,8 +140,9 @@ const SHARED_COUNTS = {
     "kubernetes:core/v1:ConfigMap": 4,
     // The database master user's connection settings and the application user's.
     "kubernetes:core/v1:Secret": 2,
-    "kubernetes:core/v1:ServiceAccount": 6,
-    "kubernetes:batch/v1:CronJob": 3,
+    "kubernetes:core/v1:ServiceAccount": 7,
+    // The logical backup's dump, verify, recovery metrics and restore drill check (components/logical-backup.ts).
+    "kubernetes:batch/v1:CronJob": 4,
     "launchpad:delivery:BlueGreenService": 1,
     "kubernetes:core/v1:Service": 3,
     "kubernetes:policy/v1:PodDisruptionBudget": 2,
@@ -181,9 +182,9 @@ const STAGING_COUNTS = {
     ...SHARED_COUNTS,
     // Staging only (performance runs read the AMP workspace): their ServiceAccount and its query-only IRSA role.
     "launchpad:loadtest:LoadtestAccess": 1,
-    "aws:iam/role:Role": 15,
-    "aws:iam/rolePolicy:RolePolicy": 8,
-    "kubernetes:core/v1:ServiceAccount": 7,
+    "aws:iam/role:Role": 16,
+    "aws:iam/rolePolicy:RolePolicy": 9,
+    "kubernetes:core/v1:ServiceAccount": 8,
 };
 
 describe("npm run plan -- --json", () => {
@@ -205,7 +206,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(209);
+        expect(doc.resources).toHaveLength(213);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -300,7 +301,7 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 209 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 213 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
@@ -345,7 +346,7 @@ describe("exit codes and human output", () => {
         // scripts/plan.ts's main calls; a second process under tsx cost 2.6 CPU seconds for the same text.
         const fromSources = await cli(["--stack", "production", "--json"]);
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(226);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(230);
         // The bundle plans what the sources plan: the same document, byte for byte.
         expect(fromSources.code).toBe(0);
         expect(ok.stdout).toBe(fromSources.stdout);

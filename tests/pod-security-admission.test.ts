@@ -163,14 +163,14 @@ const PLANS: readonly { readonly label: string; readonly plan: () => Promise<Pla
     {
         label: "staging",
         plan: () => planStack("staging"),
-        pods: ["api-blue", "api-blue-gate", "api-green", "api-green-gate", "database-grants-job", "logical-backup-dump", "logical-backup-recovery-metrics", "logical-backup-verify", "observability-kube-state-metrics", "observability-pushgateway"]
+        pods: ["api-blue", "api-blue-gate", "api-green", "api-green-gate", "database-grants-job", "logical-backup-drill", "logical-backup-dump", "logical-backup-recovery-metrics", "logical-backup-verify", "observability-kube-state-metrics", "observability-pushgateway"]
             .map((n) => `launchpad-staging-${n}`),
         exact: true,
     },
     {
         label: "production",
         plan: () => planStack("production"),
-        pods: ["api-blue", "api-blue-gate", "api-green", "api-green-gate", "database-grants-job", "logical-backup-dump", "logical-backup-recovery-metrics", "logical-backup-verify", "observability-kube-state-metrics", "observability-pushgateway"]
+        pods: ["api-blue", "api-blue-gate", "api-green", "api-green-gate", "database-grants-job", "logical-backup-drill", "logical-backup-dump", "logical-backup-recovery-metrics", "logical-backup-verify", "observability-kube-state-metrics", "observability-pushgateway"]
             .map((n) => `launchpad-production-${n}`),
         exact: true,
     },

@@ -101,10 +101,11 @@ describe("changes that update in place", () => {
 });
 
 describe("launchpad:database.caBundleUrl is in the pod templates (docs/data-protection.md, \"The data layer\")", () => {
-    it("setting it rolls both colors in place, their db-ca init container's DB_SSL_CA_URL only, updates the dump CronJob's check container and runs the grants Job again (its template is force-new)", async () => {
+    it("setting it rolls both colors in place, their db-ca init container's DB_SSL_CA_URL only, updates the dump CronJob's check container and the drill check's find container, and runs the grants Job again (its template is force-new)", async () => {
         const { changes } = await changesOf("staging", ['launchpad:database.caBundleUrl="https://ca.example.internal/rds-global-bundle.pem"']);
         expect(changes.map((c) => [c.name, c.kind, c.paths])).toEqual([
             ["launchpad-staging-database-grants-job", "replace", ["spec.template.spec.initContainers[0].env[0].value"]],
+            ["launchpad-staging-logical-backup-drill", "update", ["spec.jobTemplate.spec.template.spec.initContainers[0].env[5].value"]],
             ["launchpad-staging-api-blue", "update", ["spec.template.spec.initContainers[0].env[0].value"]],
             ["launchpad-staging-api-green", "update", ["spec.template.spec.initContainers[0].env[0].value"]],
             ["launchpad-staging-logical-backup-dump", "update", ["spec.jobTemplate.spec.template.spec.initContainers[0].env[8].value"]],
@@ -500,6 +501,7 @@ describe("the rules themselves", () => {
             "changes:\n" +
             "  aws:rds/instance:Instance launchpad-production-database-instance: replace (create-first) because dbName\n" +
             "  kubernetes:batch/v1:Job launchpad-production-database-grants-job: replace (delete-first) because spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
+            "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-drill: update spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n" +
             "  kubernetes:apps/v1:Deployment launchpad-production-api-blue: update spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
             "  kubernetes:apps/v1:Deployment launchpad-production-api-green: update spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
             "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-verify: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n" +
