@@ -463,7 +463,7 @@ describe("AWS provider", () => {
         const providers = ofType(plan, "pulumi:providers:aws");
         expect(providers.map((p) => [p.name, input(p, "region")])).toEqual([["launchpad-production-aws", "us-east-1"]]);
         const awsResources = plan.resources.filter((r) => r.type.startsWith("aws:"));
-        expect(awsResources).toHaveLength(135);
+        expect(awsResources).toHaveLength(137);
         expect(new Set(awsResources.map((r) => r.provider))).toEqual(new Set([providers[0].urn]));
     });
 });

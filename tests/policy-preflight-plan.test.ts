@@ -161,7 +161,7 @@ describe("npm run policy -- --plan: the preflight on the staging plan with the p
         const releases = base.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && inNamespace(r));
         const named = base.resources.filter((r) => /^kubernetes:batch\/v1:(Job|CronJob)$/.test(r.type) && inNamespace(r));
         expect(releases.map((r) => r.inputs.chart)).toEqual(["kube-state-metrics", "prometheus-pushgateway"]);
-        expect(named.map((r) => r.type.split(":").pop()).sort()).toEqual(["CronJob", "CronJob", "CronJob", "Job", "Job", "Job"]);
+        expect(named.map((r) => r.type.split(":").pop()).sort()).toEqual(["CronJob", "CronJob", "CronJob", "CronJob", "Job", "Job", "Job"]);
         expect(result.code).toBe(3);
         expect(result.violations.map((v) => [v.policy, v.urn])).toEqual([...releases, ...named].map((r) => ["preflight-readiness-gate-controller", r.urn]));
         expect(result.violations[0].message).toMatch(/^Helm release kube-state-metrics \(chart kube-state-metrics\) runs its pods in namespace launchpad-staging, where the controller's pod webhook, with failurePolicy Fail and no objectSelector, receives every pod: while the controller is down each of them is refused\./);
