@@ -26,8 +26,8 @@
 # components/database.ts TLS_VERIFY_MODES).
 #
 # Usage: drill-check.sh [all|find|check|report]                                   (default: all)
-#   find    download the CA bundle, list the drill's restore jobs to validate and resolve each
-#           restored instance's endpoint, into $WORK_DIR/drill-jobs          (AWS CLI image)
+#   find    list the drill's restore jobs to validate and resolve each restored instance's
+#           endpoint, into $WORK_DIR/drill-jobs; with one, download the CA bundle  (AWS CLI image)
 #   check   connect to each and run the data checks, into $WORK_DIR/drill-results
 #                                                       (the engine's client image: mariadb, psql)
 #   report  put-restore-validation-result for each checked job            (AWS CLI image)
@@ -73,7 +73,6 @@ phase_find() {
     [[ $window =~ ^[1-9][0-9]{0,2}$ ]] || die "RESTORE_VALIDATION_WINDOW_HOURS '$window' is not a number of hours (1 to 999)" 2
     rm -f "$WORK_DIR/$JOBS" "$WORK_DIR/$RESULTS"
     : >"$WORK_DIR/$JOBS"
-    if [[ -n ${DB_SSL_CA_URL:-} ]]; then fetch_ca_bundle "$DB_SSL_CA_URL" "$DB_SSL_CA"; fi
 
     since=$(date -u -d "@$(($(date -u +%s) - window * 3600))" +%Y-%m-%dT%H:%M:%SZ)
     listing=$(aws_cli backup list-restore-jobs --by-restore-testing-plan-arn "$RESTORE_TESTING_PLAN_ARN" \
@@ -95,6 +94,8 @@ phase_find() {
         fi
         printf '%s\t%s\t%s\t%s\n' "$job_id" "$resource" "$host" "$port" >>"$WORK_DIR/$JOBS"
     done <<<"$listing"
+    # The bundle only when there is an instance to connect to: most runs find nothing.
+    if [[ -s $WORK_DIR/$JOBS && -n ${DB_SSL_CA_URL:-} ]]; then fetch_ca_bundle "$DB_SSL_CA_URL" "$DB_SSL_CA"; fi
 }
 
 # --- check: the engine's client, as the master user, verifying the server ---------------------
@@ -211,7 +212,6 @@ cleanup_dirs+=("$error_log")
 cleanup() {
     local status=$?
     trap - ERR
-    stop_aws
     rm -rf ${cleanup_dirs[@]+"${cleanup_dirs[@]}"}
     exit "$status"
 }
