@@ -298,8 +298,8 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             const labels = (input(r, r.type.endsWith("CronJob") ? "spec.jobTemplate.spec.template.metadata.labels" : "spec.template.metadata.labels") ?? {}) as Record<string, string>;
             (byKind[r.type.split(":").pop() ?? ""] ??= []).push(selected(labels));
         }
-        // Jobs: the two smoke gates and the database grants.
-        expect(byKind).toEqual({ Deployment: [true, true], Job: [false, false, false], CronJob: [false, false, false] });
+        // Jobs: the two smoke gates and the database grants; CronJobs: the logical backup's dump, verify, recovery metrics and drill check.
+        expect(byKind).toEqual({ Deployment: [true, true], Job: [false, false, false], CronJob: [false, false, false, false] });
     });
 
     it("starts both colors' pods only once the controller's webhook serves: each Deployment depends on its release (controller v3.5.0 docs/deploy/pod_readiness_gate.md, gates injected at pod creation only)", async () => {

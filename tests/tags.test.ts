@@ -77,7 +77,7 @@ describe("tags", () => {
                 "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                 "aws:s3/bucketVersioning:BucketVersioning",
             ].sort());
-            expect(taggable.length).toBe(stack === "staging" ? 66 : 74);
+            expect(taggable.length).toBe(stack === "staging" ? 67 : 75);
             for (const r of taggable) {
                 expect({ name: r.name, tags: r.inputs.tags }).toEqual({ name: r.name, tags: expectedTags(r, stack) });
             }
