@@ -92,6 +92,20 @@ export const ACCESS_POLICIES = {
     view: { cluster: "AmazonEKSViewPolicy", namespace: "AmazonEKSViewPolicy" },
 } as const;
 
+/**
+ * An access policy association is replaced delete-first. A change of its scope (namespaces added or
+ * removed, or cluster to namespaces with the same policy: edit, view) replaces it (`access_scope` is
+ * ForceNew), and one principal holds one association per policy: created first, the new one is
+ * AssociateAccessPolicy on the pair the old one holds, which EKS takes as a change of scope ("If you
+ * later want to change the scope of an associated access policy, run the previous command again with
+ * the new scope": awsdocs/amazon-eks-user-guide 4d52b4d0 latest/ug/manage-access/k8s-access/grant-k8s-access.adoc),
+ * and the old one's delete, DisassociateAccessPolicy by cluster, principal and policy
+ * (terraform-provider-aws internal/service/eks/access_policy_association.go at 01f43111,
+ * resourceAccessPolicyAssociationDelete; its id is `cluster#principal#policy`, the same for both), then
+ * removes it: the principal is left with no access while the state says it has it.
+ */
+export const ACCESS_POLICY_DELETE_BEFORE_REPLACE = true;
+
 /** The access policy association of one access entry: policy ARN and scope. */
 export function accessPolicyAssociation(a: ClusterAccess, partition = "aws"): { policyArn: string; accessScope: { type: "cluster" | "namespace"; namespaces?: string[] } } {
     const scoped = a.namespaces !== undefined;
@@ -604,7 +618,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
                 clusterName,
                 principalArn: entry.principalArn,
                 ...accessPolicyAssociation(a),
-            }, { parent: this });
+            }, { parent: this, deleteBeforeReplace: ACCESS_POLICY_DELETE_BEFORE_REPLACE });
         });
     }
 }

@@ -6,6 +6,7 @@ import { EKS_ADDON_VERSIONS } from "../lib/versions";
 import { CONNECTION_SECRET_KEYS, CONNECTION_TLS_KEYS } from "../components/database";
 import { parseConfig } from "../config";
 import { alertContext } from "../observability/alerts";
+import { planChanges } from "../plan/changes";
 import { summarize, subnetZones, type SummaryContext } from "../plan/render";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { input, named, ofType, planStack, type Plan } from "./support/plan";
@@ -301,6 +302,29 @@ describe("cluster access as config (EKS access entries)", () => {
             urnOfName(plan, "launchpad-staging-cluster-access-launchpad-staging-deploy-policy"),
             urnOfName(plan, "launchpad-staging-cluster-access-launchpad-staging-preview-policy"),
         ]);
+    });
+});
+
+describe("a change of a principal's access scope keeps its access", () => {
+    // One principal holds one association per policy: AssociateAccessPolicy on a pair already held
+    // changes its scope (grant-k8s-access.adoc: "run the previous command again with the new scope"),
+    // and the old resource's delete is DisassociateAccessPolicy by cluster, principal and policy
+    // (terraform-provider-aws internal/service/eks/access_policy_association.go, resourceAccessPolicyAssociationDelete).
+    // Created first, the new association would be removed by the old one's delete.
+    const preview = "launchpad-staging-cluster-access-launchpad-staging-preview-policy";
+    const access = (previewScope: string): string =>
+        `launchpad:cluster.access=[{principalArn: "arn:aws:iam::111122223333:role/launchpad-staging-deploy", access: admin}, {principalArn: "arn:aws:iam::111122223333:role/launchpad-staging-preview", access: view${previewScope}}]`;
+
+    it.each([
+        ["cluster-wide to one namespace", "", ", namespaces: [launchpad-staging]"],
+        ["a namespace added", ", namespaces: [launchpad-staging]", ", namespaces: [launchpad-staging, tools]"],
+    ])("%s: the association is replaced delete-first, its policy unchanged, and nothing else moves", async (_what, was, is) => {
+        const before = await planStack("staging", [access(was)]);
+        const after = await planStack("staging", [access(is)]);
+        expect(input(named(after, preview), "policyArn")).toBe(input(named(before, preview), "policyArn"));
+        const changes = planChanges(before, after);
+        expect(changes.map((c) => [c.name, c.kind, c.order])).toEqual([[preview, "replace", "delete-first"]]);
+        expect(changes[0].replacedBy.every((p) => p.startsWith("accessScope"))).toBe(true);
     });
 });
 
