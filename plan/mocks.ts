@@ -338,10 +338,16 @@ function callResult(token: string, inputs: State, region: string): State {
         case "aws:index/getAvailabilityZones:getAvailabilityZones": {
             const letters = ["a", "b", "c", "d", "e", "f"];
             const prefix = region.split("-").map((p, i) => (i === 1 ? p.slice(0, 1) : p)).join("").slice(0, 4);
+            // As the provider answers: zones named in excludeNames or excludeZoneIds are dropped
+            // (terraform-provider-aws internal/service/ec2/ec2_availability_zones_data_source.go).
+            const excluded = (list: unknown): readonly unknown[] => (Array.isArray(list) ? list : []);
+            const zones = letters
+                .map((l, i) => ({ name: `${region}${l}`, zoneId: `${prefix}-az${i + 1}` }))
+                .filter((z) => !excluded(inputs.excludeNames).includes(z.name) && !excluded(inputs.excludeZoneIds).includes(z.zoneId));
             return {
                 id: region,
-                names: letters.map((l) => `${region}${l}`),
-                zoneIds: letters.map((_, i) => `${prefix}-az${i + 1}`),
+                names: zones.map((z) => z.name),
+                zoneIds: zones.map((z) => z.zoneId),
                 groupNames: [region],
             };
         }
