@@ -272,6 +272,9 @@ export function eksClusterArgs(p: EksClusterParts): aws.eks.ClusterArgs {
     };
 }
 
+/** Cluster inputs a second `pulumi up` leaves as created (see `EksCluster`): its subnets, in the zones it was created in. */
+export const CLUSTER_IGNORE_CHANGES = ["vpcConfig.subnetIds"] as const;
+
 /** The nodes' launch template (child `${name}-node-template`): encrypted gp3 root volume, IMDSv2 only. */
 export function nodeLaunchTemplateArgs(clusterName: string, diskSizeGb: number, tags: Tags, name: string): aws.ec2.LaunchTemplateArgs {
     return {
@@ -494,6 +497,13 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             // checked before calculateDependentReplacements), where EKS deletion protection would only
             // refuse the cluster's own delete, after its dependents were gone.
             protect: safety.protect,
+            // The subnets it was created with: EKS takes new ones only in the zones it was created in
+            // ("All subnets that you add must be in the same set of AZs as originally provided when you
+            // created the cluster": awsdocs/amazon-eks-user-guide 4d52b4d0 latest/ug/networking/network-reqs.adoc),
+            // so a zone added (`network.azCount`) would fail UpdateClusterConfig. Its node group needs
+            // none of the cluster's subnets ("you can also deploy nodes ... to subnets that you didn't
+            // specify when you created the cluster", same page, node-subnet-reqs).
+            ignoreChanges: [...CLUSTER_IGNORE_CHANGES],
         });
 
         const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {

@@ -305,6 +305,20 @@ describe("cluster access as config (EKS access entries)", () => {
     });
 });
 
+describe("a zone added to the network", () => {
+    // EKS takes new cluster subnets only in the zones the cluster was created in (network-reqs.adoc:
+    // "All subnets that you add must be in the same set of AZs as originally provided"), and nodes may
+    // run in subnets the cluster does not list (same page, node-subnet-reqs).
+    it("leaves the cluster's subnets as created and adds the zone's node group", async () => {
+        const before = await planStack("staging");
+        const after = await planStack("staging", ["launchpad:network.azCount=3", "launchpad:nodeGroup={minSize: 3, maxSize: 6}"]);
+        expect(input(named(after, "launchpad-staging-cluster-eks"), "vpcConfig.subnetIds")).toHaveLength(3);
+        const changes = planChanges(before, after);
+        expect(changes.filter((c) => c.name === "launchpad-staging-cluster-eks")).toEqual([]);
+        expect(changes.filter((c) => c.type === "aws:eks/nodeGroup:NodeGroup").map((c) => [c.name, c.kind])).toEqual([["launchpad-staging-cluster-nodes-2", "create"]]);
+    });
+});
+
 describe("a change of a principal's access scope keeps its access", () => {
     // One principal holds one association per policy: AssociateAccessPolicy on a pair already held
     // changes its scope (grant-k8s-access.adoc: "run the previous command again with the new scope"),
