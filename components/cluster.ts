@@ -13,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
 import { hasDataLayer } from "../config/cluster";
+import { awsPartition } from "../config/region";
 import type { IdentityScope } from "./identity-record";
 import { APP_LABELS } from "../lib/delivery";
 import { READINESS_GATE_INJECT_LABEL } from "../lib/kubernetes";
@@ -455,6 +456,10 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
 
     private createEks(name: string, args: EksClusterArgs, config: EksClusterConfig): EksParts {
         const { tags, safety, nodeGroup: ng } = args;
+        // AWS managed policies and EKS access policies are ARNs of the region's partition: the EKS user
+        // guide writes them `{arn-aws}iam::aws:policy/...`, `{arn-aws}eks::aws:cluster-access-policy/...`,
+        // its `{arn-aws}` being the partition's ARN prefix (latest/ug/attributes.txt: `region.arn`).
+        const partition = awsPartition(args.region);
         const parent = { parent: this };
 
         const secretsKey = encryptionKey(`${name}-secrets-key`, {
@@ -474,7 +479,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
         }, parent);
         const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, {
             role: clusterRole.name,
-            policyArn: managedPolicyArn("AmazonEKSClusterPolicy"),
+            policyArn: managedPolicyArn("AmazonEKSClusterPolicy", partition),
         }, parent);
 
         const cluster = new aws.eks.Cluster(`${name}-eks`, eksClusterArgs({
@@ -520,7 +525,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
         }, parent);
         const nodePolicies = NODE_POLICIES.map((policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, {
             role: nodeRole.name,
-            policyArn: managedPolicyArn(policy),
+            policyArn: managedPolicyArn(policy, partition),
         }, parent));
 
         if (args.zoneSubnetIds.length !== ng.zones) {
@@ -600,7 +605,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             oidcIssuerUrl: oidc.url,
             namespace: VPC_CNI_SERVICE_ACCOUNT.namespace,
             serviceAccountName: VPC_CNI_SERVICE_ACCOUNT.name,
-            policyArns: [managedPolicyArn("AmazonEKS_CNI_Policy")],
+            policyArns: [managedPolicyArn("AmazonEKS_CNI_Policy", awsPartition(args.region))],
             tags: args.tags,
         });
         addonVersions(args.config.version, this);
@@ -627,7 +632,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             return new aws.eks.AccessPolicyAssociation(`${child}-policy`, {
                 clusterName,
                 principalArn: entry.principalArn,
-                ...accessPolicyAssociation(a),
+                ...accessPolicyAssociation(a, awsPartition(args.region)),
             }, { parent: this, deleteBeforeReplace: ACCESS_POLICY_DELETE_BEFORE_REPLACE });
         });
     }

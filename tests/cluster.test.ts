@@ -305,6 +305,24 @@ describe("cluster access as config (EKS access entries)", () => {
     });
 });
 
+describe("a stack in another partition", () => {
+    // config/region.ts accepts the AWS GovCloud (US) regions; IAM and EKS name their managed policies in
+    // the partition's ARNs (the EKS user guide's `{arn-aws}`, latest/ug/attributes.txt `region.arn`).
+    it("names the cluster's and nodes' managed policies and the access policies in that partition", async () => {
+        const plan = await planStack("staging", ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"]);
+        const cluster = plan.resources.filter((r) => r.name.startsWith("launchpad-staging-cluster-"));
+        const arns = cluster.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" || r.type === "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((r) => String(input(r, "policyArn")));
+        expect(arns.sort()).toEqual([
+            "arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            "arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+            "arn:aws-us-gov:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+            "arn:aws-us-gov:iam::aws:policy/AmazonEKSClusterPolicy",
+            "arn:aws-us-gov:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            "arn:aws-us-gov:iam::aws:policy/AmazonEKS_CNI_Policy",
+        ]);
+    });
+});
+
 describe("a zone added to the network", () => {
     // EKS takes new cluster subnets only in the zones the cluster was created in (network-reqs.adoc:
     // "All subnets that you add must be in the same set of AZs as originally provided"), and nodes may
