@@ -6,6 +6,7 @@
  * policy documents, OIDC URLs) runs for real. An invoke without a mock fails loudly.
  */
 import { createHash } from "node:crypto";
+import { partition } from "@aws-sdk/core/client";
 import * as pulumi from "@pulumi/pulumi";
 
 /** AWS's own documentation account id. */
@@ -358,8 +359,11 @@ function callResult(token: string, inputs: State, region: string): State {
         case "aws:eks/getAddonVersion:getAddonVersion":
             // The real answer is EKS's default version of the add-on for that Kubernetes minor: unknown offline, so named as such.
             return { id: String(inputs.addonName), addonName: inputs.addonName, kubernetesVersion: inputs.kubernetesVersion, version: `${UNRESOLVED_ADDON_VERSION_PREFIX}${String(inputs.kubernetesVersion)}` };
-        case "aws:index/getPartition:getPartition":
-            return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+        case "aws:index/getPartition:getPartition": {
+            // The provider's region's partition, from the AWS SDK's partition table (as config/region.ts reads it).
+            const p = partition(region);
+            return { id: p.name, partition: p.name, dnsSuffix: p.dnsSuffix, reverseDnsPrefix: p.dnsSuffix.split(".").reverse().join(".") };
+        }
         default:
             throw new Error(`Mock not implemented: ${token} (inputs: ${JSON.stringify(inputs)})`);
     }
