@@ -43,6 +43,8 @@ describe("network, production", () => {
             ["10.10.64.0/19", "us-east-1d", "private"],
         ]);
         expect(plan.outputs.availabilityZones).toEqual(["us-east-1a", "us-east-1b", "us-east-1d"]);
+        // Each subnet's zone ID is the one the zone query named for its zone: none is use1-az3.
+        expect(ofType(plan, "aws:ec2/subnet:Subnet").map((s) => s.state.availabilityZoneId)).toEqual(["use1-az1", "use1-az2", "use1-az4", "use1-az1", "use1-az2", "use1-az4"]);
     });
 
     it("gives each AZ its own NAT gateway, in that AZ's public subnet, used by that AZ's private route", async () => {
