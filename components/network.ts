@@ -145,7 +145,7 @@ interface NetworkContext {
 export function azNameAt(zones: pulumi.Output<string[]>, i: number, azCount: number, owner: pulumi.Resource): pulumi.Output<string> {
     return zones.apply((names) => {
         if (names.length <= i) {
-            throw new pulumi.ResourceError(`launchpad:network.azCount is ${azCount} but the region has ${names.length} AZs available`, owner);
+            throw new pulumi.ResourceError(`launchpad:network.azCount is ${azCount} but the region has ${names.length} AZs available (regular zones, less those EKS refuses: ${EKS_REFUSED_ZONE_IDS.join(", ")})`, owner);
         }
         return names[i];
     });
