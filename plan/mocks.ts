@@ -88,7 +88,7 @@ const AWS_BUILDERS: Record<string, Builder> = {
     "aws:ec2/subnet:Subnet": (c) => {
         const { id, state } = ec2Id("subnet")(c);
         const az = text(c.inputs.availabilityZone, `${c.region}a`);
-        return { id, state: { ...state, availabilityZoneId: `${c.region.replace(/-/g, "").slice(0, 4)}-az${az.charCodeAt(az.length - 1) - 96}`, ownerId: ACCOUNT_ID } };
+        return { id, state: { ...state, availabilityZoneId: mockZoneId(c.region, az.charCodeAt(az.length - 1) - 97), ownerId: ACCOUNT_ID } };
     },
     "aws:ec2/internetGateway:InternetGateway": ec2Id("igw"),
     "aws:ec2/routeTable:RouteTable": ec2Id("rtb"),
@@ -333,16 +333,31 @@ function kubernetesState(c: Ctx): { id: string; state: State } {
     return { id: ns !== undefined ? `${ns}/${String(metadata.name)}` : String(metadata.name), state };
 }
 
+/**
+ * The zone ID of the mock account's `index`-th zone of `region` (`<region>a` is index 0): `use1-az1` for
+ * us-east-1a. One mapping for the zone query and the subnets' state, so a subnet's zone ID is the one
+ * the query named for its zone (us-east-1c is use1-az3, a zone EKS refuses: components/network.ts).
+ */
+function mockZoneId(region: string, index: number): string {
+    const prefix = region.split("-").map((p, i) => (i === 1 ? p.slice(0, 1) : p)).join("").slice(0, 4);
+    return `${prefix}-az${index + 1}`;
+}
+
 /** The invokes the program may call. Anything else is a mistake in the program or in this file. */
 function callResult(token: string, inputs: State, region: string): State {
     switch (token) {
         case "aws:index/getAvailabilityZones:getAvailabilityZones": {
             const letters = ["a", "b", "c", "d", "e", "f"];
-            const prefix = region.split("-").map((p, i) => (i === 1 ? p.slice(0, 1) : p)).join("").slice(0, 4);
+            // As the provider answers: zones named in excludeNames or excludeZoneIds are dropped
+            // (terraform-provider-aws internal/service/ec2/ec2_availability_zones_data_source.go).
+            const excluded = (list: unknown): readonly unknown[] => (Array.isArray(list) ? list : []);
+            const zones = letters
+                .map((l, i) => ({ name: `${region}${l}`, zoneId: mockZoneId(region, i) }))
+                .filter((z) => !excluded(inputs.excludeNames).includes(z.name) && !excluded(inputs.excludeZoneIds).includes(z.zoneId));
             return {
                 id: region,
-                names: letters.map((l) => `${region}${l}`),
-                zoneIds: letters.map((_, i) => `${prefix}-az${i + 1}`),
+                names: zones.map((z) => z.name),
+                zoneIds: zones.map((z) => z.zoneId),
                 groupNames: [region],
             };
         }
