@@ -61,8 +61,11 @@ interface Ctx {
 
 type Builder = (c: Ctx) => { id: string; state: State };
 
-const arn = (c: Ctx, service: string, resource: string): string => `arn:aws:${service}:${c.region}:${ACCOUNT_ID}:${resource}`;
-const iamArn = (resource: string): string => `arn:aws:iam::${ACCOUNT_ID}:${resource}`;
+// ARNs in the region's partition, as AWS returns them: a GovCloud plan's ids read arn:aws-us-gov:..., so
+// a test can tell an ARN the program spelt with a fixed `arn:aws:` from one the provider returned.
+const arnPartition = (region: string): string => awsPartitionOf(region).name;
+const arn = (c: Ctx, service: string, resource: string): string => `arn:${arnPartition(c.region)}:${service}:${c.region}:${ACCOUNT_ID}:${resource}`;
+const iamArn = (c: Ctx, resource: string): string => `arn:${arnPartition(c.region)}:iam::${ACCOUNT_ID}:${resource}`;
 const ec2Id = (prefix: string) => (c: Ctx) => {
     const id = `${prefix}-${hex(c.seed, 17)}`;
     return { id, state: { arn: arn(c, "ec2", `${prefix === "vpc" ? "vpc" : prefix}/${id}`) } };
@@ -115,7 +118,7 @@ const AWS_BUILDERS: Record<string, Builder> = {
     },
     "aws:iam/role:Role": (c) => {
         const name = text(c.inputs.name, autoName(c.name, c.seed));
-        return { id: name, state: { name, arn: iamArn(`role/${name}`), uniqueId: `AROA${hex(c.seed, 17).toUpperCase()}`, createDate: "2026-01-01T00:00:00Z" } };
+        return { id: name, state: { name, arn: iamArn(c, `role/${name}`), uniqueId: `AROA${hex(c.seed, 17).toUpperCase()}`, createDate: "2026-01-01T00:00:00Z" } };
     },
     "aws:iam/rolePolicy:RolePolicy": (c) => {
         const name = text(c.inputs.name, autoName(c.name, c.seed));
@@ -124,7 +127,7 @@ const AWS_BUILDERS: Record<string, Builder> = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (c) => ({ id: `${String(c.inputs.role)}-${hex(c.seed, 20)}`, state: {} }),
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (c) => {
         const url = text(c.inputs.url, "").replace(/^https:\/\//, "");
-        return { id: iamArn(`oidc-provider/${url}`), state: { arn: iamArn(`oidc-provider/${url}`), thumbprintLists: [hex(c.seed, 40)] } };
+        return { id: iamArn(c, `oidc-provider/${url}`), state: { arn: iamArn(c, `oidc-provider/${url}`), thumbprintLists: [hex(c.seed, 40)] } };
     },
     "aws:kms/key:Key": (c) => {
         const keyId = uuid(c.seed);
@@ -138,7 +141,7 @@ const AWS_BUILDERS: Record<string, Builder> = {
             id: name,
             state: {
                 bucket: name,
-                arn: `arn:aws:s3:::${name}`,
+                arn: `arn:${arnPartition(c.region)}:s3:::${name}`,
                 region: c.region,
                 bucketDomainName: `${name}.s3.amazonaws.com`,
                 bucketRegionalDomainName: `${name}.s3.${c.region}.amazonaws.com`,
@@ -184,7 +187,7 @@ const AWS_BUILDERS: Record<string, Builder> = {
     },
     "aws:amp/scraper:Scraper": (c) => {
         const id = `s-${uuid(c.seed)}`;
-        return { id, state: { arn: arn(c, "aps", `scraper/${id}`), roleArn: iamArn(`role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_${hex(c.seed, 14)}`) } };
+        return { id, state: { arn: arn(c, "aps", `scraper/${id}`), roleArn: iamArn(c, `role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_${hex(c.seed, 14)}`) } };
     },
     "aws:eks/cluster:Cluster": (c) => {
         const name = text(c.inputs.name, autoName(c.name, c.seed));
@@ -362,7 +365,7 @@ function callResult(token: string, inputs: State, region: string): State {
             };
         }
         case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/launchpad-plan/offline`, userId: "AROAOFFLINEPLAN:offline" };
+            return { id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:${arnPartition(region)}:sts::${ACCOUNT_ID}:assumed-role/launchpad-plan/offline`, userId: "AROAOFFLINEPLAN:offline" };
         case "aws:index/getRegion:getRegion":
             return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
         case "aws:eks/getAddonVersion:getAddonVersion":

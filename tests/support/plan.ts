@@ -12,6 +12,20 @@ const cache = new Map<string, Promise<Plan>>();
 /** Shared plans are frozen: a test that mutated one would change what the next test (or file) sees. */
 export const frozen = deepFreeze;
 
+/**
+ * Config sets that move a committed stack into AWS GovCloud (US): the region, its DR region, and the
+ * stack file's cluster access principals in that partition (IAM roles of the commercial partition do
+ * not exist there).
+ */
+export function govCloudSets(stack: string): string[] {
+    return [
+        "aws:region=us-gov-west-1",
+        "launchpad:drRegion=us-gov-east-1",
+        `launchpad:cluster.access[0].principalArn=arn:aws-us-gov:iam::111122223333:role/launchpad-${stack}-deploy`,
+        `launchpad:cluster.access[1].principalArn=arn:aws-us-gov:iam::111122223333:role/launchpad-${stack}-preview`,
+    ];
+}
+
 /** Plans a stack (with optional `--set` overrides); identical requests in one file share the result. */
 export function planStack(stack: string, sets: readonly string[] = [], extra: Omit<PlanOptions, "stack" | "sets"> = {}): Promise<Plan> {
     if (extra.program !== undefined || extra.root !== undefined || extra.stackOutputs !== undefined || extra.previousOutputs !== undefined) {
