@@ -9,7 +9,7 @@ import { alertContext } from "../observability/alerts";
 import { planChanges } from "../plan/changes";
 import { summarize, subnetZones, type SummaryContext } from "../plan/render";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
-import { input, named, ofType, planStack, type Plan } from "./support/plan";
+import { govCloudSets, input, named, ofType, planStack, type Plan } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
 import { EXISTING_NETWORK } from "./support/config";
 import { evaluatePlan } from "../policies/evaluate";
@@ -309,7 +309,7 @@ describe("a stack in another partition", () => {
     // config/region.ts accepts the AWS GovCloud (US) regions; IAM and EKS name their managed policies in
     // the partition's ARNs (the EKS user guide's `{arn-aws}`, latest/ug/attributes.txt `region.arn`).
     it("names the cluster's and nodes' managed policies and the access policies in that partition", async () => {
-        const plan = await planStack("staging", ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"]);
+        const plan = await planStack("staging", govCloudSets("staging"));
         const cluster = plan.resources.filter((r) => r.name.startsWith("launchpad-staging-cluster-"));
         const arns = cluster.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" || r.type === "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((r) => String(input(r, "policyArn")));
         expect(arns.sort()).toEqual([
