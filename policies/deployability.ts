@@ -26,7 +26,7 @@
  * through another resource.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { arr, ingressBackendsOf, isKubernetesObjectType, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podReferences, podSpecOf, policyDocument, rec, strs, text, type IngressBackend, type LaunchpadStackPolicy, type PodReference } from "./lib";
+import { arr, ingressBackendsOf, isKubernetesObjectType, known, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podReferences, podSpecOf, policyDocument, rec, strs, text, type IngressBackend, type LaunchpadStackPolicy, type PodReference } from "./lib";
 import { parseAlbAction, weightProblem } from "./shared/alb";
 import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
 import { IRSA_ROLE_ANNOTATION, READINESS_GATE_INJECT_LABEL } from "./shared/kubernetes";
@@ -676,12 +676,15 @@ function zonalClassesClaimed(resources: readonly PolicyResource[]): string[] {
 /**
  * The zones a node group's subnets are in, read from the subnets of the plan its `subnetIds` come
  * from; where one is not a planned subnet with a known zone, each subnet id counts as a zone of its own.
+ * The ids are counted, not read, first: a planned subnet's id is unknown in a preview before it
+ * exists, and reading it skipped the whole policy there.
  */
 function nodeGroupZones(ng: PolicyResource): string[] {
-    const ids = strs(ng.props.subnetIds);
+    const count = arr(ng.props.subnetIds).length;
     const subnets = (ng.propertyDependencies.subnetIds ?? []).filter((d) => d.type === TYPES.subnet);
     const zones = subnets.map((s) => text(s.props.availabilityZone)).filter((z): z is string => z !== undefined);
-    return subnets.length === ids.length && zones.length === ids.length ? [...new Set(zones)].sort() : ids;
+    if (subnets.length === count && zones.length === count) return [...new Set(zones)].sort();
+    return Array.from({ length: count }, (_, i) => text(known((): unknown => arr(ng.props.subnetIds)[i])) ?? `subnet ${i + 1} (id not known yet)`);
 }
 
 export const preflightZonalVolumes: LaunchpadStackPolicy = {

@@ -57,8 +57,6 @@ function unjudgeable(stack: string): string[] {
  */
 const OPEN = [
     "preflight-irsa-trust: .arn",
-    "preflight-network-policy-admits: .spec.jobTemplate.spec.template.spec.containers.0.env.4.value",
-    "preflight-zonal-volumes: .subnetIds.0",
 ];
 
 describe("the pack under @pulumi/policy's own server", () => {
@@ -105,6 +103,30 @@ describe("a first preview still gates what the stack policies promise", () => {
         const ds = await pack("production", firstPreview, shortDr);
         expect(ds.filter((d) => d.policy === "rds-dr-replication").map((d) => [d.level, d.message.split(":")[0]])).toEqual([
             ["mandatory", "RDS instance launchpad-production-database-instance keeps its DR backups 7 days; production requires at least 35"],
+        ]);
+    });
+    it("the Cluster Autoscaler without balance-similar-node-groups: preflight-zonal-volumes is mandatory in the preview, not skipped on the node groups' computed subnet ids", async () => {
+        const unbalanced = (rs: PlannedResource[]) => rs.map((r) => {
+            if (!r.name.endsWith("platform-autoscaler")) return r;
+            const values = r.inputs.values as Record<string, Record<string, unknown>>;
+            return { ...r, inputs: { ...r.inputs, values: { ...values, extraArgs: { ...values.extraArgs, "balance-similar-node-groups": false } } } };
+        });
+        const ds = await pack("staging", firstPreview, unbalanced);
+        expect(ds.filter((d) => d.policy === "preflight-zonal-volumes").map((d) => [d.level, d.message.split(":")[0]])).toEqual([
+            ["mandatory", "Helm release cluster-autoscaler (chart cluster-autoscaler) scales 2 node groups while claims of storage class gp3 bind zonal EBS volumes, without balance-similar-node-groups"],
+        ]);
+    });
+
+    it("the api's NetworkPolicy gone under default-deny: preflight-network-policy-admits is mandatory in the preview, not skipped on the dump job's computed bucket name", async () => {
+        const ds = await pack("staging", firstPreview, without("cluster-netpol-api-serving"));
+        // Each flow's source as the message names it: the ALB, the smoke gate Jobs, the managed scraper.
+        expect(ds.filter((d) => d.policy === "preflight-network-policy-admits").map((d) => [d.level, /is reached by (.*?) \(/.exec(d.message)?.[1]])).toEqual([
+            ["mandatory", "the load balancer of Ingress launchpad-staging/api"],
+            ["mandatory", "the load balancer of Ingress launchpad-staging/api"],
+            ["mandatory", "the pods of Job launchpad-staging/api-blue-gate-23d4dc7680"],
+            ["mandatory", "the pods of Job launchpad-staging/api-green-gate-ade091a664"],
+            ["mandatory", "the managed scraper launchpad-staging-observability-scraper"],
+            ["mandatory", "the managed scraper launchpad-staging-observability-scraper"],
         ]);
     });
 });
