@@ -13,7 +13,7 @@
 import { describe, expect, it } from "vitest";
 import { packConfigPath, readPackConfig } from "../policies/config";
 import { planStack, type PlannedResource } from "./support/plan";
-import { configureServer, firstPreview, known, runPack, type Diagnostic } from "./support/policy-server";
+import { configureServer, firstPreview, known, preview, runPack, type Diagnostic } from "./support/policy-server";
 
 const STACKS = ["staging", "production"] as const;
 
@@ -32,7 +32,8 @@ const without = (...suffixes: string[]) => (rs: PlannedResource[]) => rs.filter(
 
 /**
  * What no policy can judge in a first preview: the value it judges is itself computed (a bucket
- * policy made from the bucket's ARN, a KMS key's ARN, the DR vault's ARN), so the runtime skips it
+ * policy made from the bucket's ARN, a KMS key's ARN, the DR vault's ARN, the OIDC provider's ARN in
+ * every IRSA trust policy), so the runtime skips it
  * with its advisory note until `pulumi up`, whose `Analyze` runs before each create with the value
  * known (pulumi/pulumi pkg/resource/deploy/step_generator.go `analyzeAll` before the step).
  */
@@ -46,18 +47,10 @@ function unjudgeable(stack: string): string[] {
         // The bucket policies' documents, made from each bucket's ARN.
         "s3-min-tls-1-2: .policy",
         "s3-tls-only: .policy",
-        ...OPEN,
+        // The cluster's OIDC provider, whose ARN every IRSA trust policy names.
+        "preflight-irsa-trust: .arn",
     ].sort();
 }
-
-/**
- * Stack policies a first preview still skips although the value they judge is known: they find
- * their resources by a computed value (a subnet's id, a role's ARN, a Service's URL in a Job's env).
- * Open, reported in /tmp/audit11/reviewD-report.md; each fix takes its line out.
- */
-const OPEN = [
-    "preflight-irsa-trust: .arn",
-];
 
 describe("the pack under @pulumi/policy's own server", () => {
     it.each(STACKS)("%s, every value known (outputs as the CLI's stack policies see them): no diagnostic, as the offline evaluator finds", async (stack) => {
@@ -127,6 +120,16 @@ describe("a first preview still gates what the stack policies promise", () => {
             ["mandatory", "the pods of Job launchpad-staging/api-green-gate-ade091a664"],
             ["mandatory", "the managed scraper launchpad-staging-observability-scraper"],
             ["mandatory", "the managed scraper launchpad-staging-observability-scraper"],
+        ]);
+    });
+    it("a new IRSA role on a stack that exists (its ARN, and the annotation made from it, not known yet): preflight-irsa-trust runs in the preview and refuses a trust for another service account", async () => {
+        const loadtest = (r: { name: string }) => r.name.includes("-loadtest");
+        const ok = await pack("staging", (rs) => preview(rs, loadtest));
+        expect(ok.filter((d) => d.policy === "preflight-irsa-trust")).toEqual([]);
+        const wrongSubject = (rs: PlannedResource[]) => rs.map((r) => (r.name === "launchpad-staging-loadtest-role" ? { ...r, inputs: { ...r.inputs, assumeRolePolicy: (r.inputs.assumeRolePolicy as string).replace(":launchpad-loadtest", ":default") } } : r));
+        const ds = await pack("staging", (rs) => preview(rs, loadtest), wrongSubject);
+        expect(ds.filter((d) => d.policy === "preflight-irsa-trust").map((d) => [d.level, d.message.split(":")[0]])).toEqual([
+            ["mandatory", "ServiceAccount launchpad-staging/launchpad-loadtest (annotation eks.amazonaws.com/role-arn) assumes role launchpad-staging-loadtest-role, whose trust policy does not let exactly system"],
         ]);
     });
 });

@@ -225,8 +225,17 @@ function unknownWhere(v: unknown, computed: readonly string[]): unknown {
  * as an `apply` does), and lists or objects an `apply` builds whole are unknown only leaf by leaf.
  */
 export function firstPreview(resources: readonly PlannedLike[]): { analyze: WireResource[]; stack: WireResource[] } {
+    return preview(resources, () => true);
+}
+
+/**
+ * A preview of a stack that exists, in which only the resources `creates` answers are created
+ * (a change that adds them): their computed outputs, and inputs made from those, are unknown as in
+ * `firstPreview`; every other resource's outputs are known from the state.
+ */
+export function preview(resources: readonly PlannedLike[], creates: (r: PlannedLike) => boolean): { analyze: WireResource[]; stack: WireResource[] } {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const computed = new Map(resources.map((r) => [r.urn, computedTexts(r)]));
+    const computed = new Map(resources.map((r) => [r.urn, creates(r) ? computedTexts(r) : []]));
     const inputs = new Map(resources.map((r) => [r.urn, unknownWhere(r.inputs, r.dependencies.flatMap((d) => computed.get(d) ?? [])) as Record<string, unknown>]));
     const provider = (r: PlannedLike): WireResource["provider"] => {
         const p = r.provider === null ? undefined : byUrn.get(r.provider);
@@ -237,7 +246,9 @@ export function firstPreview(resources: readonly PlannedLike[]): { analyze: Wire
         analyze: resources.map((r) => base(r, inputs.get(r.urn) ?? {})),
         stack: resources.map((r) => {
             const props: Record<string, unknown> = { ...inputs.get(r.urn) };
-            if (computesOutputs(r)) {
+            if (computesOutputs(r) && !creates(r)) {
+                Object.assign(props, r.state);
+            } else if (computesOutputs(r)) {
                 for (const k of Object.keys(r.state)) if (!(k in r.inputs)) props[k] = UNKNOWN;
             } else if (r.type.startsWith("kubernetes:") && r.id !== null) {
                 // pulumi-kubernetes names an object in Check, so a generated name is known in a preview.
