@@ -31,6 +31,9 @@ import { parseAlbAction, weightProblem } from "./shared/alb";
 import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
 import { IRSA_ROLE_ANNOTATION, READINESS_GATE_INJECT_LABEL } from "./shared/kubernetes";
 
+/** What `known` returns here for a value a preview does not know yet. */
+const UNSEEN = Symbol("unknown in this preview");
+
 // --- Provider tables --------------------------------------------------------------------------
 
 /** Ingress controllers shipped as Helm charts: the controller they run and the IngressClass they create. */
@@ -680,10 +683,14 @@ function zonalClassesClaimed(resources: readonly PolicyResource[]): string[] {
  * exists, and reading it skipped the whole policy there.
  */
 function nodeGroupZones(ng: PolicyResource): string[] {
-    const count = arr(ng.props.subnetIds).length;
     const subnets = (ng.propertyDependencies.subnetIds ?? []).filter((d) => d.type === TYPES.subnet);
     const zones = subnets.map((s) => text(s.props.availabilityZone)).filter((z): z is string => z !== undefined);
+    // The whole list is unknown when the program builds it in one Output (`pulumi.all([...])`,
+    // components/cluster.ts): it is then made of the subnets it was taken from.
+    const list = known((): unknown => ng.props.subnetIds, UNSEEN);
+    const count = list === UNSEEN ? subnets.length : arr(list).length;
     if (subnets.length === count && zones.length === count) return [...new Set(zones)].sort();
+    if (list === UNSEEN) return [`its subnets (not known yet)`];
     return Array.from({ length: count }, (_, i) => text(known((): unknown => arr(ng.props.subnetIds)[i])) ?? `subnet ${i + 1} (id not known yet)`);
 }
 
@@ -921,9 +928,6 @@ function roleOf(u: IrsaUser, roles: readonly PolicyResource[], byArn: ReadonlyMa
     const taken = (u.resource.propertyDependencies[u.field] ?? []).filter((d) => roles.includes(d));
     return taken.length === 1 ? taken[0] : undefined;
 }
-
-/** Marks the ARN a preview cannot know yet. */
-const UNSEEN = Symbol("unknown in this preview");
 
 export const preflightIrsaTrust: LaunchpadStackPolicy = {
     name: "preflight-irsa-trust",
