@@ -134,20 +134,6 @@ export function strs(v: unknown): string[] {
     return arr(v).filter((x): x is string => typeof x === "string");
 }
 
-/**
- * The strings among a list's elements (or an object's values) that are known: each read on its own
- * (`known`), so one element a preview does not know yet is left out rather than skip the policy.
- */
-export function knownTexts(v: unknown): string[] {
-    const list = Array.isArray(v) ? v : Object.keys(rec(v)).map((k) => ({ k }));
-    const out: string[] = [];
-    for (let i = 0; i < list.length; i++) {
-        const x = Array.isArray(v) ? known((): unknown => (v as unknown[])[i]) : known((): unknown => rec(v)[(list[i] as { k: string }).k]);
-        if (typeof x === "string") out.push(x);
-    }
-    return out;
-}
-
 /** `a, b and c` for messages. */
 export function listText(items: readonly string[]): string {
     return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
