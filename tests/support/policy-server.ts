@@ -146,29 +146,28 @@ function diagnostics(resp: AnalyzeResponse): Diagnostic[] {
     });
 }
 
+/** The fields an `AnalyzeRequest` and a stack's `AnalyzerResource` share, filled from `r`. */
+function fill<M extends InstanceType<AnalyzerPb["AnalyzeRequest"]> | InstanceType<AnalyzerPb["AnalyzerResource"]>>(m: M, r: WireResource): M {
+    m.setType(r.type);
+    m.setUrn(r.urn);
+    m.setName(r.name);
+    m.setProperties(struct(r.props));
+    m.setOptions(options(r));
+    const provider = providerOf(r);
+    if (provider !== undefined) m.setProvider(provider);
+    return m;
+}
+
 /** `Analyze` of one resource (its inputs), as the engine calls it before a step. */
 export async function analyze(r: WireResource): Promise<Diagnostic[]> {
-    const req = new proto.AnalyzeRequest();
-    req.setType(r.type);
-    req.setUrn(r.urn);
-    req.setName(r.name);
-    req.setProperties(struct(r.props));
-    req.setOptions(options(r));
-    const provider = providerOf(r);
-    if (provider !== undefined) req.setProvider(provider);
-    return diagnostics((await call("analyze", req)) as AnalyzeResponse);
+    return diagnostics((await call("analyze", fill(new proto.AnalyzeRequest(), r))) as AnalyzeResponse);
 }
 
 /** `AnalyzeStack` of every resource (their outputs), as the engine calls it at the end of a run. */
 export async function analyzeStack(resources: readonly WireResource[]): Promise<Diagnostic[]> {
     const req = new proto.AnalyzeStackRequest();
     req.setResourcesList(resources.map((r) => {
-        const a = new proto.AnalyzerResource();
-        a.setType(r.type);
-        a.setUrn(r.urn);
-        a.setName(r.name);
-        a.setProperties(struct(r.props));
-        a.setOptions(options(r));
+        const a = fill(new proto.AnalyzerResource(), r);
         if (r.parent) a.setParent(r.parent);
         a.setDependenciesList([...(r.dependencies ?? [])]);
         const deps = a.getPropertydependenciesMap();
@@ -177,8 +176,6 @@ export async function analyzeStack(resources: readonly WireResource[]): Promise<
             d.setUrnsList([...urns]);
             deps.set(k, d);
         }
-        const provider = providerOf(r);
-        if (provider !== undefined) a.setProvider(provider);
         return a;
     }));
     return diagnostics((await call("analyzeStack", req)) as AnalyzeResponse);
@@ -262,16 +259,8 @@ export function preview(resources: readonly PlannedLike[], creates: (r: PlannedL
 
 /** The same resources fully known (an update after the stack exists), inputs for `analyze`, outputs for `stack`. */
 export function known(resources: readonly PlannedLike[]): { analyze: WireResource[]; stack: WireResource[] } {
-    const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const provider = (r: PlannedLike): WireResource["provider"] => {
-        const p = r.provider === null ? undefined : byUrn.get(r.provider);
-        return p === undefined ? undefined : { urn: p.urn, type: p.type, name: p.name, props: p.inputs };
-    };
-    const base = (r: PlannedLike, props: Record<string, unknown>): WireResource => ({ urn: r.urn, type: r.type, name: r.name, props, protect: r.protect, parent: r.parent, provider: provider(r) });
-    return {
-        analyze: resources.map((r) => base(r, r.inputs)),
-        stack: resources.map((r) => ({ ...base(r, r.custom ? { ...r.inputs, ...r.state } : r.inputs), dependencies: r.dependencies, propertyDependencies: r.propertyDependencies })),
-    };
+    const v = preview(resources, () => false);
+    return { analyze: v.analyze, stack: resources.map((r, i) => (r.custom ? { ...v.stack[i], props: { ...v.stack[i].props, ...r.state } } : v.stack[i])) };
 }
 
 /** Every diagnostic of `Analyze` on each resource, then of `AnalyzeStack`, with the resource's name. */
