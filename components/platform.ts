@@ -200,7 +200,12 @@ export function crdPatchArgs(crd: VendoredCrd): k8s.apiextensions.v1.CustomResou
 export interface LoadBalancerControllerValuesArgs {
     readonly clusterName: string;
     readonly region: string;
-    readonly vpcId: string;
+    /**
+     * An Input, placed as it is: values made whole in an `apply` on an id a preview does not know
+     * yet would be one unknown value, and the policy pack's preflights that read the chart's values
+     * would be skipped (tests/platform-preview-values.test.ts).
+     */
+    readonly vpcId: pulumi.Input<string>;
 }
 
 /**
@@ -452,7 +457,7 @@ export class Platform extends pulumi.ComponentResource {
         }, { parent: this });
         const account = serviceAccountWithRole(this, `${name}-lbc`, { ...this.irsa(args), serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController, policyArns: [lbcPolicy.arn], k8sProvider: args.k8sProvider });
         const crds = this.createLoadBalancerControllerCrds(name, args);
-        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args, [...account.ready, ...crds], { skipCrds: true });
+        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, loadBalancerControllerValues({ clusterName, region, vpcId: args.vpcId }), args, [...account.ready, ...crds], { skipCrds: true });
     }
 
     /**
