@@ -13,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
 import { hasDataLayer } from "../config/cluster";
+import { awsPartition } from "../config/region";
 import type { IdentityScope } from "./identity-record";
 import { APP_LABELS } from "../lib/delivery";
 import { READINESS_GATE_INJECT_LABEL } from "../lib/kubernetes";
@@ -91,6 +92,20 @@ export const ACCESS_POLICIES = {
     edit: { cluster: "AmazonEKSEditPolicy", namespace: "AmazonEKSEditPolicy" },
     view: { cluster: "AmazonEKSViewPolicy", namespace: "AmazonEKSViewPolicy" },
 } as const;
+
+/**
+ * An access policy association is replaced delete-first. A change of its scope (namespaces added or
+ * removed, or cluster to namespaces with the same policy: edit, view) replaces it (`access_scope` is
+ * ForceNew), and one principal holds one association per policy: created first, the new one is
+ * AssociateAccessPolicy on the pair the old one holds, which EKS takes as a change of scope ("If you
+ * later want to change the scope of an associated access policy, run the previous command again with
+ * the new scope": awsdocs/amazon-eks-user-guide 4d52b4d0 latest/ug/manage-access/k8s-access/grant-k8s-access.adoc),
+ * and the old one's delete, DisassociateAccessPolicy by cluster, principal and policy
+ * (terraform-provider-aws internal/service/eks/access_policy_association.go at 01f43111,
+ * resourceAccessPolicyAssociationDelete; its id is `cluster#principal#policy`, the same for both), then
+ * removes it: the principal is left with no access while the state says it has it.
+ */
+export const ACCESS_POLICY_DELETE_BEFORE_REPLACE = true;
 
 /** The access policy association of one access entry: policy ARN and scope. */
 export function accessPolicyAssociation(a: ClusterAccess, partition = "aws"): { policyArn: string; accessScope: { type: "cluster" | "namespace"; namespaces?: string[] } } {
@@ -257,6 +272,9 @@ export function eksClusterArgs(p: EksClusterParts): aws.eks.ClusterArgs {
         tags: p.tags,
     };
 }
+
+/** Cluster inputs a second `pulumi up` leaves as created (see `EksCluster`): its subnets, in the zones it was created in. */
+export const CLUSTER_IGNORE_CHANGES = ["vpcConfig.subnetIds"] as const;
 
 /** The nodes' launch template (child `${name}-node-template`): encrypted gp3 root volume, IMDSv2 only. */
 export function nodeLaunchTemplateArgs(clusterName: string, diskSizeGb: number, tags: Tags, name: string): aws.ec2.LaunchTemplateArgs {
@@ -438,6 +456,10 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
 
     private createEks(name: string, args: EksClusterArgs, config: EksClusterConfig): EksParts {
         const { tags, safety, nodeGroup: ng } = args;
+        // AWS managed policies and EKS access policies are ARNs of the region's partition: the EKS user
+        // guide writes them `{arn-aws}iam::aws:policy/...`, `{arn-aws}eks::aws:cluster-access-policy/...`,
+        // its `{arn-aws}` being the partition's ARN prefix (latest/ug/attributes.txt: `region.arn`).
+        const partition = awsPartition(args.region);
         const parent = { parent: this };
 
         const secretsKey = encryptionKey(`${name}-secrets-key`, {
@@ -457,7 +479,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
         }, parent);
         const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, {
             role: clusterRole.name,
-            policyArn: managedPolicyArn("AmazonEKSClusterPolicy"),
+            policyArn: managedPolicyArn("AmazonEKSClusterPolicy", partition),
         }, parent);
 
         const cluster = new aws.eks.Cluster(`${name}-eks`, eksClusterArgs({
@@ -480,6 +502,13 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             // checked before calculateDependentReplacements), where EKS deletion protection would only
             // refuse the cluster's own delete, after its dependents were gone.
             protect: safety.protect,
+            // The subnets it was created with: EKS takes new ones only in the zones it was created in
+            // ("All subnets that you add must be in the same set of AZs as originally provided when you
+            // created the cluster": awsdocs/amazon-eks-user-guide 4d52b4d0 latest/ug/networking/network-reqs.adoc),
+            // so a zone added (`network.azCount`) would fail UpdateClusterConfig. Its node group needs
+            // none of the cluster's subnets ("you can also deploy nodes ... to subnets that you didn't
+            // specify when you created the cluster", same page, node-subnet-reqs).
+            ignoreChanges: [...CLUSTER_IGNORE_CHANGES],
         });
 
         const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {
@@ -496,7 +525,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
         }, parent);
         const nodePolicies = NODE_POLICIES.map((policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, {
             role: nodeRole.name,
-            policyArn: managedPolicyArn(policy),
+            policyArn: managedPolicyArn(policy, partition),
         }, parent));
 
         if (args.zoneSubnetIds.length !== ng.zones) {
@@ -576,7 +605,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             oidcIssuerUrl: oidc.url,
             namespace: VPC_CNI_SERVICE_ACCOUNT.namespace,
             serviceAccountName: VPC_CNI_SERVICE_ACCOUNT.name,
-            policyArns: [managedPolicyArn("AmazonEKS_CNI_Policy")],
+            policyArns: [managedPolicyArn("AmazonEKS_CNI_Policy", awsPartition(args.region))],
             tags: args.tags,
         });
         addonVersions(args.config.version, this);
@@ -603,8 +632,8 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             return new aws.eks.AccessPolicyAssociation(`${child}-policy`, {
                 clusterName,
                 principalArn: entry.principalArn,
-                ...accessPolicyAssociation(a),
-            }, { parent: this });
+                ...accessPolicyAssociation(a, awsPartition(args.region)),
+            }, { parent: this, deleteBeforeReplace: ACCESS_POLICY_DELETE_BEFORE_REPLACE });
         });
     }
 }

@@ -26,6 +26,11 @@
  * - the VPC's CIDR, where Launchpad owns the network: `cidr_block` is ForceNew in
  *   hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go (stored commit 00081ce4), so the
  *   VPC and its subnets are replaced under the EKS cluster and the database, which cannot follow;
+ * - the zones Launchpad's EKS cluster was created in (`launchpad:network.azCount` on the update that
+ *   first recorded it, kept from then on): the cluster keeps the subnets it was created with
+ *   (components/cluster.ts CLUSTER_IGNORE_CHANGES; EKS takes new ones only in those zones,
+ *   awsdocs/amazon-eks-user-guide latest/ug/networking/network-reqs.adoc), so a lower count deletes
+ *   subnets the cluster still names, where EKS may hold its network interfaces; a higher one is fine;
  * - the region (`aws:region`), where the stack has AWS resources of its own (a network or a data
  *   layer). @pulumi/aws 7 does not replace the provider for it (pulumi/pulumi-aws#5656 took
  *   `ForcesProviderReplace` off `region`, as of the v7 branch; the bridge replaces a provider only for
@@ -146,6 +151,12 @@ export interface StackIdentity {
      */
     readonly networkCidr?: string;
     /**
+     * How many zones Launchpad's EKS cluster was created in: `launchpad:network.azCount` when first
+     * recorded, then kept (see the file comment).
+     * @default - no EKS cluster and network of Launchpad's own (an existing cluster), or recorded before the field existed
+     */
+    readonly clusterZones?: number;
+    /**
      * An existing cluster's API server URL, the Kubernetes provider's `clusterIdentifier`
      * (components/cluster.ts `kubeconfigServer`); a secret in the `identity` output.
      * @default - Launchpad's own EKS cluster, a kubeconfig not readable here (the offline plan's stand-in), or recorded before the field existed
@@ -182,7 +193,7 @@ export function currentIdentity(config: LaunchpadConfig, identifier: string, sco
         // The DR vault, replica bucket, their keys and the RDS backup replication go with the data layer.
         ...(scope.database ? { drRegion: config.drRegion } : {}),
         ...(scope.clusterVersion !== undefined ? { clusterVersion: scope.clusterVersion } : {}),
-        ...(scope.network ? { networkCidr: config.network.cidr } : {}),
+        ...(scope.network ? { networkCidr: config.network.cidr, clusterZones: config.network.azCount } : {}),
         ...(scope.database
             ? { database: { engine: db.engine, name: db.name, username: db.username, instance: databaseInstanceIdentifier(identifier, db.restore), restored: db.restore !== undefined, engineMajor: rdsMajorOf(db.engine, db.engineVersion) } }
             : {}),
@@ -213,6 +224,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
     const namePrefix = str(rec.namePrefix);
     const clusterVersion = str(rec.clusterVersion);
     const networkCidr = str(rec.networkCidr);
+    const clusterZones = typeof rec.clusterZones === "number" ? rec.clusterZones : undefined;
     const clusterServer = shown(str(rec.clusterServer));
     const instance = str(rawDb?.instance) ?? str(outputs.databaseIdentifier);
     // A record from before the field: the `region` output, where the record shows AWS resources of the stack's own.
@@ -236,6 +248,7 @@ export function recordedIdentity(outputs: Record<string, unknown>): StackIdentit
         ...(drRegion !== undefined ? { drRegion } : {}),
         ...(clusterVersion !== undefined ? { clusterVersion } : {}),
         ...(networkCidr !== undefined ? { networkCidr } : {}),
+        ...(clusterZones !== undefined ? { clusterZones } : {}),
         ...(clusterServer !== undefined ? { clusterServer } : {}),
         ...(database !== undefined ? { database } : {}),
     };
@@ -287,6 +300,11 @@ export function identityChanges(recorded: StackIdentity, current: StackIdentity)
     if (recorded.networkCidr !== undefined && current.networkCidr !== undefined && recorded.networkCidr !== current.networkCidr) {
         out.push(`launchpad:network.cidr: received ${q(current.networkCidr)}; expected ${q(recorded.networkCidr)}, the VPC's CIDR (the stack's recorded identity): ` +
             `a change of it replaces the VPC and every subnet in it (cidr_block ForceNew in hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go) under the EKS cluster and the database, which cannot move with them; ${WAY_OUT}`);
+    }
+    if (recorded.clusterZones !== undefined && current.clusterZones !== undefined && current.clusterZones < recorded.clusterZones) {
+        out.push(`launchpad:network.azCount: received ${current.clusterZones}; expected ${recorded.clusterZones} or more, the zones the EKS cluster was created in (the stack's recorded identity): ` +
+            `the cluster keeps its subnets in them (EKS takes new ones only there: awsdocs/amazon-eks-user-guide network-reqs.adoc) and may hold its network interfaces in a removed zone's subnet, ` +
+            `whose delete then fails, or leaves the cluster naming a deleted subnet; ${WAY_OUT}`);
     }
     if (recorded.region !== undefined && current.region !== undefined && recorded.region !== current.region) {
         out.push(`aws:region: received ${q(current.region)}; expected ${q(recorded.region)}, the region the stack's AWS resources are in (its recorded identity): ${REGION_MOVE}; ${WAY_OUT}`);
@@ -587,7 +605,8 @@ export function checkedIdentity(
         for (const c of [...changes, ...clusterServerUnreadWarnings(recorded, now), ...engineVersionStepWarnings(recorded, now), ...unrecordedMajorWarnings(recorded, now), ...calendar.warnings]) {
             void pulumi.log.warn(c, owner);
         }
-        return now;
+        // The cluster's zones stay the ones it was created in, whatever the count is now (see the file comment).
+        return now.clusterZones !== undefined && recorded.clusterZones !== undefined ? { ...now, clusterZones: recorded.clusterZones } : now;
     });
 }
 

@@ -67,6 +67,15 @@ export function natAssignments(mode: NetworkConfig["natGateways"], azCount: numb
 }
 
 /**
+ * Zones whose subnets EKS refuses for a cluster, by zone ID (a zone's name maps to a different ID in
+ * each account): awsdocs/amazon-eks-user-guide 4d52b4d0 latest/ug/networking/network-reqs.adoc, "The
+ * subnets can't reside in the following Availability Zones" (us-east-1 `use1-az3`, us-west-1
+ * `usw1-az2`, ca-central-1 `cac1-az3`). Every private subnet is the cluster's (EksCluster), so such a
+ * zone among the first `azCount` would fail the first `pulumi up` at CreateCluster.
+ */
+export const EKS_REFUSED_ZONE_IDS = ["use1-az3", "usw1-az2", "cac1-az3"] as const;
+
+/**
  * Regular AZs only: opt-in zones (Local Zones, Wavelength) lack services EKS and RDS need; a regular
  * AZ's opt-in status is always `opt-in-not-required` (EC2 API, AvailabilityZone.optInStatus).
  *
@@ -75,10 +84,13 @@ export function natAssignments(mode: NetworkConfig["natGateways"], azCount: numb
  * every later subnet to another zone on the next `pulumi up`, a replacement (`availability_zone` is
  * ForceNew, vendor/provider-force-new/aws.json). The provider sorts the answer by zone name
  * (terraform-provider-aws internal/service/ec2/ec2_availability_zones_data_source.go), so without it
- * subnet `i` keeps its zone whatever the zones' health.
+ * subnet `i` keeps its zone whatever the zones' health. The zones EKS refuses ({@link EKS_REFUSED_ZONE_IDS})
+ * are left out by ID (`excludeZoneIds`: the provider drops them after sorting, same file), a fixed
+ * list, so the answer still does not change from one run to the next.
  */
 export const AVAILABILITY_ZONES_QUERY = {
     filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+    excludeZoneIds: [...EKS_REFUSED_ZONE_IDS],
 };
 
 /**
@@ -133,7 +145,7 @@ interface NetworkContext {
 export function azNameAt(zones: pulumi.Output<string[]>, i: number, azCount: number, owner: pulumi.Resource): pulumi.Output<string> {
     return zones.apply((names) => {
         if (names.length <= i) {
-            throw new pulumi.ResourceError(`launchpad:network.azCount is ${azCount} but the region has ${names.length} AZs available`, owner);
+            throw new pulumi.ResourceError(`launchpad:network.azCount is ${azCount} but the region has ${names.length} AZs available (regular zones, less those EKS refuses: ${EKS_REFUSED_ZONE_IDS.join(", ")})`, owner);
         }
         return names[i];
     });

@@ -28,6 +28,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
+import { awsPartition } from "../config/region";
 import { ROLE_LABEL, ROLES } from "../lib/delivery";
 import { deepFreeze } from "../lib/freeze";
 import { managedPolicyArn } from "../lib/iam";
@@ -57,9 +58,26 @@ export const PLATFORM_SERVICE_ACCOUNTS = {
 
 const VENDOR = join(__dirname, "..", "vendor");
 
-/** The controller's IAM policy, verbatim from its release (vendor/aws-load-balancer-controller/SOURCE.md). */
-export function loadBalancerControllerPolicy(): object {
-    return JSON.parse(readFileSync(join(VENDOR, "aws-load-balancer-controller", "iam-policy.json"), "utf8")) as object;
+/**
+ * The controller's published IAM policy of each partition, verbatim from its release
+ * (vendor/aws-load-balancer-controller/SOURCE.md): the same statements with the partition's ARNs, so
+ * a GovCloud or China stack's controller is not denied every security group and load balancer call.
+ */
+export const LOAD_BALANCER_CONTROLLER_POLICY_FILES: Readonly<Record<string, string>> = {
+    aws: "iam-policy.json",
+    "aws-us-gov": "iam-policy-us-gov.json",
+    "aws-cn": "iam-policy-cn.json",
+    "aws-eusc": "iam-policy-eusc.json",
+};
+
+/** The controller's IAM policy for a partition (`aws` unless told). */
+export function loadBalancerControllerPolicy(partition = "aws"): object {
+    const file = LOAD_BALANCER_CONTROLLER_POLICY_FILES[partition];
+    if (file === undefined) {
+        throw new RangeError(`loadBalancerControllerPolicy: received partition ${JSON.stringify(partition)}; expected one of ${Object.keys(LOAD_BALANCER_CONTROLLER_POLICY_FILES).join(", ")} ` +
+            "(the controller's docs/install/iam_policy_<partition>.json of the pinned release is not vendored: copy it as vendor/aws-load-balancer-controller/SOURCE.md says)");
+    }
+    return JSON.parse(readFileSync(join(VENDOR, "aws-load-balancer-controller", file), "utf8")) as object;
 }
 
 interface PolicyStatement {
@@ -182,7 +200,12 @@ export function crdPatchArgs(crd: VendoredCrd): k8s.apiextensions.v1.CustomResou
 export interface LoadBalancerControllerValuesArgs {
     readonly clusterName: string;
     readonly region: string;
-    readonly vpcId: string;
+    /**
+     * An Input, placed as it is: values made whole in an `apply` on an id a preview does not know
+     * yet would be one unknown value, and the policy pack's preflights that read the chart's values
+     * would be skipped (tests/platform-preview-values.test.ts).
+     */
+    readonly vpcId: pulumi.Input<string>;
 }
 
 /**
@@ -429,12 +452,12 @@ export class Platform extends pulumi.ComponentResource {
         const { clusterName, region } = args;
         const lbcPolicy = new aws.iam.Policy(`${name}-lbc-policy`, {
             description: "AWS Load Balancer Controller (vendor/aws-load-balancer-controller)",
-            policy: JSON.stringify(loadBalancerControllerPolicy()),
+            policy: JSON.stringify(loadBalancerControllerPolicy(awsPartition(region))),
             tags: childTags(args.tags, `${name}-lbc-policy`),
         }, { parent: this });
         const account = serviceAccountWithRole(this, `${name}-lbc`, { ...this.irsa(args), serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.loadBalancerController, policyArns: [lbcPolicy.arn], k8sProvider: args.k8sProvider });
         const crds = this.createLoadBalancerControllerCrds(name, args);
-        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, pulumi.output(args.vpcId).apply((vpcId) => loadBalancerControllerValues({ clusterName, region, vpcId })), args, [...account.ready, ...crds], { skipCrds: true });
+        return this.release(`${name}-lbc`, HELM_CHARTS.awsLoadBalancerController, loadBalancerControllerValues({ clusterName, region, vpcId: args.vpcId }), args, [...account.ready, ...crds], { skipCrds: true });
     }
 
     /**
@@ -482,7 +505,7 @@ export class Platform extends pulumi.ComponentResource {
         const account = serviceAccountWithRole(this, `${name}-fluent-bit`, {
             ...this.irsa(args),
             serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.fluentBit,
-            inlinePolicy: accountId.apply((account) => JSON.stringify(fluentBitPolicy(`arn:aws:logs:${region}:${account}:log-group:${containerLogGroupName(clusterName, "")}`))),
+            inlinePolicy: accountId.apply((account) => JSON.stringify(fluentBitPolicy(`arn:${awsPartition(region)}:logs:${region}:${account}:log-group:${containerLogGroupName(clusterName, "")}`))),
             k8sProvider: args.k8sProvider,
         });
         // After the groups Launchpad owns, and removed before them: Fluent Bit creates any group it
@@ -499,7 +522,7 @@ export class Platform extends pulumi.ComponentResource {
         const ebs = serviceAccountRole(this, `${name}-ebs-csi`, {
             ...this.irsa(args),
             serviceAccountName: PLATFORM_SERVICE_ACCOUNTS.ebsCsiController,
-            policyArns: [managedPolicyArn("service-role/AmazonEBSCSIDriverPolicy")],
+            policyArns: [managedPolicyArn("service-role/AmazonEBSCSIDriverPolicy", awsPartition(args.region))],
         });
         const addons = AFTER_NODES_ADDONS.map((addonName) => new aws.eks.Addon(`${name}-${addonName}`, eksAddonArgs({
             clusterName: args.clusterName,

@@ -22,7 +22,7 @@ import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-
 import { buildObservability, observabilityProblems, type ObservabilityConfig } from "./observability";
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
 import { buildPromotion, promotionProblems, promotionSourceWarnings, type PromotionConfig } from "./promotion";
-import { caBundleProblems, regionProblems, regionWarnings } from "./region";
+import { arnPartitionProblems, caBundleProblems, regionProblems, regionWarnings } from "./region";
 import { releaseIdKeyProblems } from "./release-key";
 import { CONFIG_NAMESPACES, SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
 import { buildServices, serviceProblems, type ServiceConfig } from "./services";
@@ -77,6 +77,7 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
         ...clusterVersionProblems(input, today),
         ...engineVersionProblems(input, today),
         ...regionProblems(p["aws:region"], p["launchpad:drRegion"], show),
+        ...arnPartitionProblems(p, p["aws:region"], show),
         ...nodeGroupProblems(p["launchpad:nodeGroup"], show, {
             // An existing cluster's nodes are not Launchpad's: no node group, nothing to split.
             azCount: cluster !== undefined && !usesExistingCluster(cluster) ? network?.azCount : undefined,

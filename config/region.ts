@@ -4,6 +4,7 @@
 import { partition } from "@aws-sdk/core/client";
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
+import { issuePath } from "./errors";
 import type { Show } from "./input";
 import { backupReplicationWarning } from "./rds-backup-replication";
 
@@ -22,7 +23,8 @@ export const awsRegionSchema = regionSchema.meta({
     description:
         "The AWS provider's own key, so not declared in Pulumi.yaml; set per stack (`pulumi config set aws:region " +
         "us-east-1`). Region of every AWS resource of the stack, through the stack's explicit AWS provider. Must " +
-        "differ from launchpad:drRegion.",
+        "differ from launchpad:drRegion. Every ARN the config names (cluster access roles, an OIDC provider, a " +
+        "certificate) must be of its partition (arn:aws-us-gov:... in GovCloud).",
 });
 
 export const drRegionSchema = regionSchema.meta({
@@ -76,6 +78,41 @@ export function regionProblems(region: string | undefined, dr: string | undefine
         return [`launchpad:drRegion: received ${at(dr)} (partition ${awsPartition(dr)}); expected a region of aws:region's partition, ${awsPartition(region)}: copies and replication do not cross AWS partitions`];
     }
     return [];
+}
+
+/** Config subtrees whose text is the application's or a label's, not an AWS resource of the stack's: a service's env and a check's headers, the tags. */
+const NOT_AWS_REFERENCES: ReadonlySet<string> = new Set(["env", "headers"]);
+
+/**
+ * Every ARN the config names (the IAM roles given cluster access, an OIDC provider, an ACM
+ * certificate, ...) is of aws:region's partition: each partition has its own accounts and IAM, so EKS,
+ * IAM and the load balancers refuse an ARN of another one at `pulumi up` (a commercial `arn:aws:`
+ * role in a GovCloud stack). Reported with the value's config path.
+ */
+export function arnPartitionProblems(values: Readonly<Record<string, unknown>>, region: string | undefined, show: Show): string[] {
+    if (region === undefined || !AWS_REGIONS.includes(region)) {
+        return [];
+    }
+    const want = awsPartition(region);
+    const problems: string[] = [];
+    const walk = (value: unknown, key: string, path: readonly PropertyKey[]): void => {
+        if (typeof value === "string") {
+            const got = /^arn:([a-z0-9-]+):/.exec(value)?.[1];
+            if (got !== undefined && got !== want) {
+                problems.push(`${issuePath([key, ...path])}: received ${show(value, key)} (partition ${got}); expected an ARN of aws:region's partition, ${want} (aws:region ${show(region, "aws:region")}): AWS refuses an ARN of another partition`);
+            }
+        } else if (Array.isArray(value)) {
+            value.forEach((v, i) => walk(v, key, [...path, i]));
+        } else if (value !== null && typeof value === "object") {
+            for (const [field, v] of Object.entries(value)) {
+                if (!NOT_AWS_REFERENCES.has(field)) walk(v, key, [...path, field]);
+            }
+        }
+    };
+    for (const [key, value] of Object.entries(values)) {
+        if (key.startsWith("launchpad:") && key !== "launchpad:tags") walk(value, key, []);
+    }
+    return problems;
 }
 
 /**

@@ -87,8 +87,9 @@ export interface Safety {
     readonly analysisWindow: string;
     /**
      * A change of what the stack's previous outputs record as its identity (database engine, name, user,
-     * instance, the namespace, the VPC's CIDR, the region, the DR region, the cluster: components/identity-record.ts) is
-     * refused before anything moves; otherwise it is a warning and the providers replace what it names.
+     * instance, the namespace, the VPC's CIDR, fewer zones than the EKS cluster's, the region, the DR
+     * region, the cluster: components/identity-record.ts) is refused before anything moves; otherwise it
+     * is a warning and the providers replace what it names.
      */
     readonly refuseIdentityChange: boolean;
 }

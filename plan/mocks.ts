@@ -61,8 +61,11 @@ interface Ctx {
 
 type Builder = (c: Ctx) => { id: string; state: State };
 
-const arn = (c: Ctx, service: string, resource: string): string => `arn:aws:${service}:${c.region}:${ACCOUNT_ID}:${resource}`;
-const iamArn = (resource: string): string => `arn:aws:iam::${ACCOUNT_ID}:${resource}`;
+// ARNs in the region's partition, as AWS returns them: a GovCloud plan's ids read arn:aws-us-gov:..., so
+// a test can tell an ARN the program spelt with a fixed `arn:aws:` from one the provider returned.
+const arnPartition = (region: string): string => awsPartitionOf(region).name;
+const arn = (c: Ctx, service: string, resource: string): string => `arn:${arnPartition(c.region)}:${service}:${c.region}:${ACCOUNT_ID}:${resource}`;
+const iamArn = (c: Ctx, resource: string): string => `arn:${arnPartition(c.region)}:iam::${ACCOUNT_ID}:${resource}`;
 const ec2Id = (prefix: string) => (c: Ctx) => {
     const id = `${prefix}-${hex(c.seed, 17)}`;
     return { id, state: { arn: arn(c, "ec2", `${prefix === "vpc" ? "vpc" : prefix}/${id}`) } };
@@ -88,7 +91,7 @@ const AWS_BUILDERS: Record<string, Builder> = {
     "aws:ec2/subnet:Subnet": (c) => {
         const { id, state } = ec2Id("subnet")(c);
         const az = text(c.inputs.availabilityZone, `${c.region}a`);
-        return { id, state: { ...state, availabilityZoneId: `${c.region.replace(/-/g, "").slice(0, 4)}-az${az.charCodeAt(az.length - 1) - 96}`, ownerId: ACCOUNT_ID } };
+        return { id, state: { ...state, availabilityZoneId: mockZoneId(c.region, az.charCodeAt(az.length - 1) - 97), ownerId: ACCOUNT_ID } };
     },
     "aws:ec2/internetGateway:InternetGateway": ec2Id("igw"),
     "aws:ec2/routeTable:RouteTable": ec2Id("rtb"),
@@ -115,7 +118,7 @@ const AWS_BUILDERS: Record<string, Builder> = {
     },
     "aws:iam/role:Role": (c) => {
         const name = text(c.inputs.name, autoName(c.name, c.seed));
-        return { id: name, state: { name, arn: iamArn(`role/${name}`), uniqueId: `AROA${hex(c.seed, 17).toUpperCase()}`, createDate: "2026-01-01T00:00:00Z" } };
+        return { id: name, state: { name, arn: iamArn(c, `role/${name}`), uniqueId: `AROA${hex(c.seed, 17).toUpperCase()}`, createDate: "2026-01-01T00:00:00Z" } };
     },
     "aws:iam/rolePolicy:RolePolicy": (c) => {
         const name = text(c.inputs.name, autoName(c.name, c.seed));
@@ -124,7 +127,7 @@ const AWS_BUILDERS: Record<string, Builder> = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (c) => ({ id: `${String(c.inputs.role)}-${hex(c.seed, 20)}`, state: {} }),
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (c) => {
         const url = text(c.inputs.url, "").replace(/^https:\/\//, "");
-        return { id: iamArn(`oidc-provider/${url}`), state: { arn: iamArn(`oidc-provider/${url}`), thumbprintLists: [hex(c.seed, 40)] } };
+        return { id: iamArn(c, `oidc-provider/${url}`), state: { arn: iamArn(c, `oidc-provider/${url}`), thumbprintLists: [hex(c.seed, 40)] } };
     },
     "aws:kms/key:Key": (c) => {
         const keyId = uuid(c.seed);
@@ -138,7 +141,7 @@ const AWS_BUILDERS: Record<string, Builder> = {
             id: name,
             state: {
                 bucket: name,
-                arn: `arn:aws:s3:::${name}`,
+                arn: `arn:${arnPartition(c.region)}:s3:::${name}`,
                 region: c.region,
                 bucketDomainName: `${name}.s3.amazonaws.com`,
                 bucketRegionalDomainName: `${name}.s3.${c.region}.amazonaws.com`,
@@ -184,7 +187,7 @@ const AWS_BUILDERS: Record<string, Builder> = {
     },
     "aws:amp/scraper:Scraper": (c) => {
         const id = `s-${uuid(c.seed)}`;
-        return { id, state: { arn: arn(c, "aps", `scraper/${id}`), roleArn: iamArn(`role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_${hex(c.seed, 14)}`) } };
+        return { id, state: { arn: arn(c, "aps", `scraper/${id}`), roleArn: iamArn(c, `role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_${hex(c.seed, 14)}`) } };
     },
     "aws:eks/cluster:Cluster": (c) => {
         const name = text(c.inputs.name, autoName(c.name, c.seed));
@@ -333,21 +336,36 @@ function kubernetesState(c: Ctx): { id: string; state: State } {
     return { id: ns !== undefined ? `${ns}/${String(metadata.name)}` : String(metadata.name), state };
 }
 
+/**
+ * The zone ID of the mock account's `index`-th zone of `region` (`<region>a` is index 0): `use1-az1` for
+ * us-east-1a. One mapping for the zone query and the subnets' state, so a subnet's zone ID is the one
+ * the query named for its zone (us-east-1c is use1-az3, a zone EKS refuses: components/network.ts).
+ */
+function mockZoneId(region: string, index: number): string {
+    const prefix = region.split("-").map((p, i) => (i === 1 ? p.slice(0, 1) : p)).join("").slice(0, 4);
+    return `${prefix}-az${index + 1}`;
+}
+
 /** The invokes the program may call. Anything else is a mistake in the program or in this file. */
 function callResult(token: string, inputs: State, region: string): State {
     switch (token) {
         case "aws:index/getAvailabilityZones:getAvailabilityZones": {
             const letters = ["a", "b", "c", "d", "e", "f"];
-            const prefix = region.split("-").map((p, i) => (i === 1 ? p.slice(0, 1) : p)).join("").slice(0, 4);
+            // As the provider answers: zones named in excludeNames or excludeZoneIds are dropped
+            // (terraform-provider-aws internal/service/ec2/ec2_availability_zones_data_source.go).
+            const excluded = (list: unknown): readonly unknown[] => (Array.isArray(list) ? list : []);
+            const zones = letters
+                .map((l, i) => ({ name: `${region}${l}`, zoneId: mockZoneId(region, i) }))
+                .filter((z) => !excluded(inputs.excludeNames).includes(z.name) && !excluded(inputs.excludeZoneIds).includes(z.zoneId));
             return {
                 id: region,
-                names: letters.map((l) => `${region}${l}`),
-                zoneIds: letters.map((_, i) => `${prefix}-az${i + 1}`),
+                names: zones.map((z) => z.name),
+                zoneIds: zones.map((z) => z.zoneId),
                 groupNames: [region],
             };
         }
         case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/launchpad-plan/offline`, userId: "AROAOFFLINEPLAN:offline" };
+            return { id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:${arnPartition(region)}:sts::${ACCOUNT_ID}:assumed-role/launchpad-plan/offline`, userId: "AROAOFFLINEPLAN:offline" };
         case "aws:index/getRegion:getRegion":
             return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
         case "aws:eks/getAddonVersion:getAddonVersion":

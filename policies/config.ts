@@ -3,9 +3,14 @@
  * takes with `--policy-pack-config` (`{ "<policy>": { "enforcementLevel"?, ...properties } }`),
  * so the CLI pack and the offline evaluator read the same file.
  *
- * Each policy's `configSchema` declares its properties and defaults. The CLI validates the file
- * against those schemas and fills in defaults; `resolvePolicyConfig` does the same offline, for the
- * subset of JSON Schema the pack uses, and reports every problem at once.
+ * Each policy's `configSchema` declares its properties and defaults. The CLI fills in the defaults
+ * and validates each policy's settings against its schema, wrapped as `{ type: "object",
+ * properties, required }` with no `additionalProperties` (pulumi/pulumi
+ * pkg/resource/analyzer/config.go, `ReconcilePolicyPackConfig`, `convertSchema`): a setting no
+ * schema declares, or a policy name the pack does not have, passes the CLI silently.
+ * `resolvePolicyConfig` does the same offline, for the subset of JSON Schema the pack uses, refuses
+ * those two as well (so a typo cannot turn a rule off unseen: every pull request's offline plan
+ * runs it), and reports every problem at once.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -107,7 +112,8 @@ export interface ResolvedPolicy {
  * Every policy's effective level and config under `pack`, as the CLI computes them: the file's
  * `enforcementLevel` (or a bare level string) over the policy's own, `all` over both; schema
  * defaults under the file's properties; `remediate` counts as mandatory (no policy remediates).
- * Unknown policies and properties are errors, so a typo cannot silently turn a rule off.
+ * Unknown policies and properties are errors here (the CLI ignores them), so a typo cannot
+ * silently turn a rule off.
  */
 export function resolvePolicyConfig(policies: readonly LaunchpadPolicy[], pack: PolicyPackConfig, source: string): Map<string, ResolvedPolicy> {
     const problems: string[] = [];

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type PolicyResource, type ReportViolation } from "@pulumi/policy";
 import { openToEveryone, parseRange } from "./shared/ip-range";
 import { BACKUP_TIERS, RETENTION_DAYS, type BackupTier } from "./shared/retention";
-import { arnRegion, arr, containersOf, flag, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, risky, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+import { arnRegion, arr, containersOf, flag, known, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, risky, takenFrom, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 // --- RDS --------------------------------------------------------------------------------------
 
@@ -92,20 +92,32 @@ export const rdsProductionResilience: LaunchpadResourcePolicy = {
 
 /**
  * A bucket's settings are separate resources (aws 7) that name the bucket by its physical name.
- * After creation that is the bucket's `bucket` output; during a preview or in the offline plan only
- * its `bucket` or `bucketPrefix` input is known, and AWS appends a suffix without hyphens to the
- * prefix (so `app-` never claims `app-logs-...`).
+ * After creation that is the bucket's `bucket` output; in the offline plan only its `bucket` or
+ * `bucketPrefix` input is known, and AWS appends a suffix without hyphens to the prefix (so `app-`
+ * never claims `app-logs-...`). In a preview before the bucket exists a prefixed bucket's name is
+ * unknown, and the runtime throws on its read (`known`): no match by name then.
  */
 export function bucketMatches(bucket: Record<string, unknown>, name: unknown): boolean {
     if (typeof name !== "string" || name === "") return false;
-    if (typeof bucket.bucket === "string") return bucket.bucket === name;
-    const prefix = bucket.bucketPrefix;
+    const own = known(() => bucket.bucket);
+    if (typeof own === "string") return own === name;
+    const prefix = known(() => bucket.bucketPrefix);
     return typeof prefix === "string" && name.startsWith(prefix) && /^[0-9a-z]+$/.test(name.slice(prefix.length));
+}
+
+/**
+ * True when `dependent`'s input `field` names `bucket`: taken from the bucket (the dependency the
+ * program recorded, which the CLI passes whether or not the name is known yet), or by physical name.
+ * A first preview knows neither name (the bucket's is computed, the setting's taken from it), and
+ * a match by name alone would skip every S3 stack policy there (tests/policy-preview.test.ts).
+ */
+function namesBucket(dependent: PolicyResource, field: string, bucket: PolicyResource): boolean {
+    return takenFrom(dependent, field, bucket) || bucketMatches(bucket.props, known((): unknown => dependent.props[field]));
 }
 
 /** The setting resources of `type` that belong to `bucket`. */
 function settingsOf(resources: readonly PolicyResource[], bucket: PolicyResource, type: string): PolicyResource[] {
-    return resourcesOfType(resources, type).filter((s) => bucketMatches(bucket.props, s.props.bucket));
+    return resourcesOfType(resources, type).filter((s) => namesBucket(s, "bucket", bucket));
 }
 
 const T = {
@@ -117,6 +129,9 @@ const T = {
     objectLock: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
     logging: "aws:s3/bucketLogging:BucketLogging",
 } as const;
+
+/** What `known` returns here for a value a preview does not know yet. */
+const UNSEEN = Symbol("unknown in this preview");
 
 /** Runs `check` for every bucket in the stack. */
 function eachBucket(check: (bucket: PolicyResource, resources: readonly PolicyResource[], report: ReportViolation) => void) {
@@ -148,7 +163,7 @@ export const s3PublicAccessBlocked: LaunchpadStackPolicy = {
  * encryption is SSE-S3, so SSE-S3 (never none) is the one allowed exception to SSE-KMS.
  */
 function isAccessLogTarget(bucket: PolicyResource, resources: readonly PolicyResource[]): boolean {
-    return resourcesOfType(resources, T.logging).some((l) => bucketMatches(bucket.props, l.props.targetBucket));
+    return resourcesOfType(resources, T.logging).some((l) => namesBucket(l, "targetBucket", bucket));
 }
 
 export const s3SseKms: LaunchpadStackPolicy = {
@@ -156,10 +171,16 @@ export const s3SseKms: LaunchpadStackPolicy = {
     description: "Every S3 bucket encrypts by default with SSE-KMS (server access log targets: SSE-S3, the only encryption S3 log delivery supports).",
     enforcementLevel: "mandatory",
     validateStack: eachBucket((bucket, resources, report) => {
-        const algorithms = settingsOf(resources, bucket, T.encryption).flatMap((e) =>
-            arr(e.props.rules).map((r) => rec(rec(r).applyServerSideEncryptionByDefault)));
-        const kms = algorithms.filter((a) => a.sseAlgorithm === "aws:kms" || a.sseAlgorithm === "aws:kms:dsse");
-        if (kms.some((a) => isCustomerKey(a.kmsMasterKeyId))) return;
+        const byDefault = settingsOf(resources, bucket, T.encryption).flatMap((e) =>
+            arr(e.props.rules).map((r) => ({ e, a: rec(rec(r).applyServerSideEncryptionByDefault) })));
+        const algorithms = byDefault.map(({ a }) => a);
+        const kms = byDefault.filter(({ a }) => a.sseAlgorithm === "aws:kms" || a.sseAlgorithm === "aws:kms:dsse");
+        // A key id a preview cannot know yet is an output; taken from a KMS key the stack creates, it is a customer-managed key.
+        const customer = ({ e, a }: (typeof kms)[number]) => {
+            const key = known(() => a.kmsMasterKeyId, UNSEEN);
+            return key === UNSEEN ? (e.propertyDependencies.rules ?? []).some((d) => d.type === "aws:kms/key:Key") : isCustomerKey(key);
+        };
+        if (kms.some(customer)) return;
         if (kms.length > 0) {
             // Without kmsMasterKeyId S3 uses the AWS-managed aws/s3 key, whose policy nobody can restrict.
             report(`S3 bucket ${bucket.name} encrypts with SSE-KMS under the AWS-managed key: set kmsMasterKeyId to a customer-managed KMS key.`, bucket.urn);
@@ -235,7 +256,7 @@ export const s3TlsOnly: LaunchpadStackPolicy = {
     description: "Every S3 bucket's policy denies requests made without TLS.",
     enforcementLevel: "mandatory",
     validateStack: eachBucket((bucket, resources, report) => {
-        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesInsecureTransport(p.props.policy, p.props.bucket))) {
+        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesInsecureTransport(p.props.policy, known((): unknown => p.props.bucket)))) {
             report(`S3 bucket ${bucket.name} accepts requests without TLS: add a bucket policy statement that denies s3:* on the bucket and its objects (arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*) to Principal "*" when aws:SecureTransport is "false", with no other condition.`, bucket.urn);
         }
     }),
@@ -257,7 +278,7 @@ export const s3MinTls12: LaunchpadStackPolicy = {
     description: "Every S3 bucket's policy denies requests over TLS older than 1.2.",
     enforcementLevel: "mandatory",
     validateStack: eachBucket((bucket, resources, report) => {
-        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesOldTls(p.props.policy, p.props.bucket))) {
+        if (!settingsOf(resources, bucket, T.policy).some((p) => deniesOldTls(p.props.policy, known((): unknown => p.props.bucket)))) {
             report(`S3 bucket ${bucket.name} accepts TLS older than 1.2: add a bucket policy statement that denies s3:* on the bucket and its objects to Principal "*" when s3:TlsVersion is NumericLessThan 1.2, with no other condition.`, bucket.urn);
         }
     }),
@@ -280,19 +301,32 @@ function bucketNameOf(v: unknown): unknown {
     return typeof v === "string" ? v.replace(/^arn:aws[a-z-]*:s3:::/, "") : v;
 }
 
-/** Every env value of every container of every workload: where a backup job learns its bucket. */
-function workloadEnvValues(resources: readonly PolicyResource[]): string[] {
-    return resources.flatMap((r) => {
+/**
+ * Every env value of every container of every workload (where a backup job learns its bucket), and
+ * the workloads with a value a preview does not know yet (a bucket's computed name).
+ */
+function workloadEnv(resources: readonly PolicyResource[]): { values: string[]; unknownIn: PolicyResource[] } {
+    const values: string[] = [];
+    const unknownIn: PolicyResource[] = [];
+    for (const r of resources) {
         const pod = podSpecOf(r.type, r.props);
-        return pod === undefined ? [] : containersOf(pod).flatMap((c) => arr(c.spec.env).map((e) => rec(e).value).filter((v): v is string => typeof v === "string"));
-    });
+        if (pod === undefined) continue;
+        const env = containersOf(pod).flatMap((c) => arr(c.spec.env).map((e) => known(() => rec(e).value, UNSEEN)));
+        values.push(...env.filter((v): v is string => typeof v === "string"));
+        if (env.includes(UNSEEN)) unknownIn.push(r);
+    }
+    return { values, unknownIn };
 }
 
 const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
 
-/** The buckets a replication rule of `config` copies to, by physical name. */
-function replicationDestinations(config: PolicyResource): unknown[] {
-    return arr(config.props.rules).map((r) => bucketNameOf(rec(rec(r).destination).bucket));
+/**
+ * True when replication `rule` of `config` copies to `bucket`: by the destination's name, or, while
+ * that is unknown (a preview: the destination's ARN), by the rules' dependency on the bucket.
+ */
+function copiesTo(config: PolicyResource, rule: unknown, bucket: PolicyResource): boolean {
+    const dest = known(() => rec(rec(rule).destination).bucket, UNSEEN);
+    return dest === UNSEEN ? takenFrom(config, "rules", bucket) : bucketMatches(bucket.props, bucketNameOf(dest));
 }
 
 /**
@@ -301,15 +335,15 @@ function replicationDestinations(config: PolicyResource): unknown[] {
  */
 export function backupBuckets(resources: readonly PolicyResource[]): { primary: PolicyResource[]; all: PolicyResource[] } {
     const buckets = resourcesOfType(resources, T.bucket);
-    const env = workloadEnvValues(resources);
-    const primary = buckets.filter((b) => env.some((v) => bucketMatches(b.props, v)));
+    const env = workloadEnv(resources);
+    const primary = buckets.filter((b) => env.values.some((v) => bucketMatches(b.props, v)) || env.unknownIn.some((w) => takenFrom(w, "spec", b)));
     const configs = resourcesOfType(resources, REPLICATION);
     const all = new Set(primary);
     // Follow replication chains (a replica of a replica is a backup too).
     for (let grew = true; grew;) {
         grew = false;
-        for (const c of configs.filter((c) => [...all].some((b) => bucketMatches(b.props, c.props.bucket)))) {
-            for (const b of buckets.filter((b) => !all.has(b) && replicationDestinations(c).some((d) => bucketMatches(b.props, d)))) {
+        for (const c of configs.filter((c) => [...all].some((b) => namesBucket(c, "bucket", b)))) {
+            for (const b of buckets.filter((b) => !all.has(b) && arr(c.props.rules).some((r) => copiesTo(c, r, b)))) {
                 all.add(b);
                 grew = true;
             }
@@ -365,17 +399,17 @@ export const s3BackupReplication: LaunchpadStackPolicy = {
         for (const bucket of backupBuckets(args.resources).primary) {
             const home = regionOf(bucket.props, bucket.provider);
             const rules = resourcesOfType(args.resources, REPLICATION)
-                .filter((c) => bucketMatches(bucket.props, c.props.bucket))
-                .flatMap((c) => arr(c.props.rules).map(rec))
-                .filter((r) => r.status === "Enabled");
-            const offsite = rules.filter((r) => {
-                const dest = buckets.find((b) => bucketMatches(b.props, bucketNameOf(rec(r.destination).bucket)));
+                .filter((c) => namesBucket(c, "bucket", bucket))
+                .flatMap((c) => arr(c.props.rules).map((r) => ({ c, r: rec(r) })))
+                .filter(({ r }) => r.status === "Enabled");
+            const offsite = rules.filter(({ c, r }) => {
+                const dest = buckets.find((b) => b !== bucket && copiesTo(c, r, b));
                 const region = dest === undefined ? undefined : regionOf(dest.props, dest.provider);
                 return region !== undefined && region !== home;
             });
             if (offsite.length === 0) {
                 report(`Backup bucket ${bucket.name} is not replicated out of ${home ?? "its region"} in production: add an aws.s3.BucketReplicationConfig with an Enabled rule to a bucket in the DR region.`, bucket.urn);
-            } else if (!offsite.some((r) => rec(rec(r.destination).replicationTime).status === "Enabled")) {
+            } else if (!offsite.some(({ r }) => rec(rec(r.destination).replicationTime).status === "Enabled")) {
                 report(`Backup bucket ${bucket.name} replicates without Replication Time Control in production: set destination.replicationTime.status "Enabled" (15 minutes) on its replication rule.`, bucket.urn);
             }
         }
@@ -394,7 +428,7 @@ export const s3BackupLifecycle: LaunchpadStackPolicy = {
     validateStack: (args, report) => {
         const lifecycles = resourcesOfType(args.resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
         for (const bucket of backupBuckets(args.resources).all) {
-            for (const l of lifecycles.filter((l) => bucketMatches(bucket.props, l.props.bucket))) {
+            for (const l of lifecycles.filter((l) => namesBucket(l, "bucket", bucket))) {
                 for (const r of arr(l.props.rules).map(rec).filter((r) => r.status === "Enabled")) {
                     const days = num(rec(r.expiration).days);
                     if (days === undefined) continue;
@@ -472,9 +506,15 @@ export const backupPlanCoverage: LaunchpadResourcePolicy = {
 
 // --- Production promises: DR copies that outlive a region, locks that outlive an operator ---
 
-/** True when `dependent`'s input `field` names `target`: by value, or by the dependency the program recorded for it. */
-function refersTo(dependent: PolicyResource, field: string, target: PolicyResource, value: unknown): boolean {
-    return (value !== undefined && value !== null && dependent.props[field] === value) || (dependent.propertyDependencies[field] ?? []).some((d) => d.urn === target.urn);
+/**
+ * True when `dependent`'s input `field` names `target`: by the dependency the program recorded for
+ * it, or by `value` (read only then, and as unmatched when a preview cannot know it or the field:
+ * the instance's ARN before it exists would otherwise skip the whole policy, tests/policy-preview.test.ts).
+ */
+function refersTo(dependent: PolicyResource, field: string, target: PolicyResource, value: () => unknown): boolean {
+    if (takenFrom(dependent, field, target)) return true;
+    const v = known(value);
+    return v !== undefined && v !== null && known((): unknown => dependent.props[field]) === v;
 }
 
 export interface RdsDrReplicationConfig {
@@ -499,7 +539,7 @@ export const rdsDrReplication: LaunchpadStackPolicy = {
         const replications = resourcesOfType(args.resources, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication");
         for (const db of resourcesOfType(args.resources, "aws:rds/instance:Instance")) {
             const home = regionOf(db.props, db.provider);
-            const mine = replications.filter((r) => refersTo(r, "sourceDbInstanceArn", db, db.props.arn));
+            const mine = replications.filter((r) => refersTo(r, "sourceDbInstanceArn", db, () => db.props.arn));
             const offsite = mine.filter((r) => {
                 const region = regionOf(r.props, r.provider);
                 return region !== undefined && region !== home;
@@ -535,7 +575,7 @@ export const backupVaultLock: LaunchpadStackPolicy = {
         if (c.tier !== "production") return;
         const locks = resourcesOfType(args.resources, "aws:backup/vaultLockConfiguration:VaultLockConfiguration");
         for (const vault of resourcesOfType(args.resources, "aws:backup/vault:Vault")) {
-            const lock = locks.find((l) => refersTo(l, "backupVaultName", vault, vault.props.name));
+            const lock = locks.find((l) => refersTo(l, "backupVaultName", vault, () => vault.props.name));
             if (lock === undefined) {
                 report(`Backup vault ${vault.name} has no Vault Lock in production: add an aws.backup.VaultLockConfiguration with changeableForDays and minRetentionDays >= ${c.minRetentionDays}.`, vault.urn);
                 continue;
@@ -660,7 +700,7 @@ export const rdsRequiresTls: LaunchpadStackPolicy = {
             const engine = typeof db.props.engine === "string" ? db.props.engine.toLowerCase() : "";
             const tls = TLS_PARAMETER[engine];
             if (tls === undefined) continue;
-            const groups = resourcesOfType(args.resources, "aws:rds/parameterGroup:ParameterGroup").filter((g) => refersTo(db, "parameterGroupName", g, g.props.name));
+            const groups = resourcesOfType(args.resources, "aws:rds/parameterGroup:ParameterGroup").filter((g) => refersTo(db, "parameterGroupName", g, () => g.props.name));
             const need = `${tls.name} = ${tls.on[0]}`;
             if (groups.length === 0) {
                 const named: unknown = db.props.parameterGroupName;

@@ -26,10 +26,13 @@
  * through another resource.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { arr, ingressBackendsOf, isKubernetesObjectType, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podReferences, podSpecOf, policyDocument, rec, strs, text, type IngressBackend, type LaunchpadStackPolicy, type PodReference } from "./lib";
+import { arr, ingressBackendsOf, isKubernetesObjectType, known, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podReferences, podSpecOf, policyDocument, rec, strs, text, type IngressBackend, type LaunchpadStackPolicy, type PodReference } from "./lib";
 import { parseAlbAction, weightProblem } from "./shared/alb";
 import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
 import { IRSA_ROLE_ANNOTATION, READINESS_GATE_INJECT_LABEL } from "./shared/kubernetes";
+
+/** What `known` returns here for a value a preview does not know yet. */
+const UNSEEN = Symbol("unknown in this preview");
 
 // --- Provider tables --------------------------------------------------------------------------
 
@@ -676,12 +679,19 @@ function zonalClassesClaimed(resources: readonly PolicyResource[]): string[] {
 /**
  * The zones a node group's subnets are in, read from the subnets of the plan its `subnetIds` come
  * from; where one is not a planned subnet with a known zone, each subnet id counts as a zone of its own.
+ * The ids are counted, not read, first: a planned subnet's id is unknown in a preview before it
+ * exists, and reading it skipped the whole policy there.
  */
 function nodeGroupZones(ng: PolicyResource): string[] {
-    const ids = strs(ng.props.subnetIds);
     const subnets = (ng.propertyDependencies.subnetIds ?? []).filter((d) => d.type === TYPES.subnet);
     const zones = subnets.map((s) => text(s.props.availabilityZone)).filter((z): z is string => z !== undefined);
-    return subnets.length === ids.length && zones.length === ids.length ? [...new Set(zones)].sort() : ids;
+    // The whole list is unknown when the program builds it in one Output (`pulumi.all([...])`,
+    // components/cluster.ts): it is then made of the subnets it was taken from.
+    const list = known((): unknown => ng.props.subnetIds, UNSEEN);
+    const count = list === UNSEEN ? subnets.length : arr(list).length;
+    if (subnets.length === count && zones.length === count) return [...new Set(zones)].sort();
+    if (list === UNSEEN) return [`its subnets (not known yet)`];
+    return Array.from({ length: count }, (_, i) => text(known((): unknown => arr(ng.props.subnetIds)[i])) ?? `subnet ${i + 1} (id not known yet)`);
 }
 
 export const preflightZonalVolumes: LaunchpadStackPolicy = {
@@ -904,9 +914,19 @@ export function trustProblem(policy: unknown, providers: readonly string[], subj
 interface IrsaUser {
     readonly resource: PolicyResource;
     readonly description: string;
-    readonly roleArn: string;
+    /** The role's ARN, or undefined when a preview does not know it yet (a role created in this run). */
+    readonly roleArn: string | undefined;
+    /** The input the ARN is given in, to find the role by the dependency the program recorded. */
+    readonly field: string;
     readonly namespace: string;
     readonly serviceAccount: string;
+}
+
+/** The planned role an IRSA user takes: by ARN, or, while the ARN is unknown (a role this preview creates), the one role its input was taken from. */
+function roleOf(u: IrsaUser, roles: readonly PolicyResource[], byArn: ReadonlyMap<string, PolicyResource>): PolicyResource | undefined {
+    if (u.roleArn !== undefined) return byArn.get(u.roleArn);
+    const taken = (u.resource.propertyDependencies[u.field] ?? []).filter((d) => roles.includes(d));
+    return taken.length === 1 ? taken[0] : undefined;
 }
 
 export const preflightIrsaTrust: LaunchpadStackPolicy = {
@@ -914,30 +934,41 @@ export const preflightIrsaTrust: LaunchpadStackPolicy = {
     description: "Every IAM role a service account assumes (eks.amazonaws.com/role-arn, an EKS add-on's serviceAccountRoleArn) is in the plan and trusts exactly that namespace:name through the cluster's OIDC provider (the plan's, or the one the existing cluster declares).",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        const roles = new Map(ofType(args.resources, TYPES.role).map((r) => [text(r.props.arn) ?? "", r]));
+        // A role created in this run has no ARN yet in a preview: found by the dependency instead,
+        // since reading its ARN (or the annotation made from it) skipped the whole policy there.
+        const roles = ofType(args.resources, TYPES.role);
+        const byArn = new Map(roles.flatMap((r) => {
+            const arn = text(known((): unknown => r.props.arn));
+            return arn === undefined ? [] : [[arn, r] as const];
+        }));
         const planned = ofType(args.resources, TYPES.oidcProvider).map((p) => text(p.props.arn)).filter((a): a is string => a !== undefined);
         const providers = [...planned, ...declaredOidcProviders(args.resources)];
         const users: IrsaUser[] = [];
+        const arnOf = (read: () => unknown, read2: (v: unknown) => string | undefined): string | undefined | typeof UNSEEN => {
+            const v = known(read, UNSEEN);
+            return v === UNSEEN ? UNSEEN : read2(v);
+        };
         for (const sa of ofType(args.resources, TYPES.serviceAccount)) {
-            const roleArn = labelsOf(sa.props, "annotations")[IRSA_ROLE_ANNOTATION];
-            if (roleArn !== undefined) users.push({ resource: sa, description: `${who(sa)} (annotation ${IRSA_ROLE_ANNOTATION})`, roleArn, namespace: namespaceOf(sa), serviceAccount: nameOf(sa) });
+            const roleArn = arnOf(() => rec(rec(sa.props.metadata).annotations)[IRSA_ROLE_ANNOTATION], (v) => (typeof v === "string" ? v : undefined));
+            if (roleArn !== undefined) users.push({ resource: sa, description: `${who(sa)} (annotation ${IRSA_ROLE_ANNOTATION})`, roleArn: roleArn === UNSEEN ? undefined : roleArn, field: "metadata", namespace: namespaceOf(sa), serviceAccount: nameOf(sa) });
         }
         for (const addon of ofType(args.resources, TYPES.addon)) {
-            const roleArn = text(addon.props.serviceAccountRoleArn);
+            const roleArn = arnOf(() => addon.props.serviceAccountRoleArn, text);
             if (roleArn === undefined) continue;
             const name = text(addon.props.addonName) ?? addon.name;
             const sa = ADDON_SERVICE_ACCOUNTS[name] as { namespace: string; name: string } | undefined;
+            const shown = roleArn === UNSEEN ? "(its ARN not known yet)" : roleArn;
             if (sa === undefined) {
-                report(`EKS add-on ${name} takes role ${roleArn}, but the preflight does not know which service account the add-on runs as, so it cannot check the role's trust: add the add-on to ADDON_SERVICE_ACCOUNTS in policies/deployability.ts.`, addon.urn);
+                report(`EKS add-on ${name} takes role ${shown}, but the preflight does not know which service account the add-on runs as, so it cannot check the role's trust: add the add-on to ADDON_SERVICE_ACCOUNTS in policies/deployability.ts.`, addon.urn);
                 continue;
             }
-            users.push({ resource: addon, description: `EKS add-on ${name} (service account ${sa.namespace}/${sa.name})`, roleArn, namespace: sa.namespace, serviceAccount: sa.name });
+            users.push({ resource: addon, description: `EKS add-on ${name} (service account ${sa.namespace}/${sa.name})`, roleArn: roleArn === UNSEEN ? undefined : roleArn, field: "serviceAccountRoleArn", namespace: sa.namespace, serviceAccount: sa.name });
         }
         for (const u of users) {
-            const role = roles.get(u.roleArn);
+            const role = roleOf(u, roles, byArn);
             const subject = `system:serviceaccount:${u.namespace}:${u.serviceAccount}`;
             if (role === undefined) {
-                report(`${u.description} assumes role ${u.roleArn}, which the plan does not create, so its trust cannot be checked: create the role in the plan, trusting ${subject} through the cluster's OIDC provider.`, u.resource.urn);
+                report(`${u.description} assumes role ${u.roleArn ?? "(its ARN not known yet)"}, which the plan does not create, so its trust cannot be checked: create the role in the plan, trusting ${subject} through the cluster's OIDC provider.`, u.resource.urn);
                 continue;
             }
             if (providers.length === 0) {

@@ -43,6 +43,36 @@ export interface TierConfig {
     readonly tier: Tier;
 }
 
+/**
+ * The policy runtime's error for a value a preview cannot know yet (a computed output of a resource
+ * not created yet, or an input made from one): its props proxy throws it on the read, and its
+ * server then reports the whole policy as an advisory "can't run policy ... during preview"
+ * (@pulumi/policy 1.21.0 proxy.js `unknownCheckingProxy`, server.js `analyze`/`analyzeStack`). An
+ * unknown never reads as undefined. Internal to the package, hence not in its .d.ts.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: abstract new (...args: never[]) => Error };
+
+/**
+ * `read()`, or `ifUnknown` (undefined) when it reads a value the preview cannot know. Only for finding which
+ * resources belong together (a bucket's settings by its name): a stack policy that let one such
+ * read throw would be skipped for the whole stack. A value a policy judges is read plainly, so an
+ * unknown one still skips the policy with the runtime's note rather than pass or fail unseen.
+ */
+export function known<U = undefined>(read: () => unknown, ifUnknown?: U): unknown {
+    try {
+        return read();
+    } catch (e) {
+        if (e instanceof UnknownValueError) return ifUnknown;
+        throw e;
+    }
+}
+
+/** True when `dependent`'s input `field` was taken from `target` (the program's recorded property dependency; the CLI passes them to stack policies). */
+export function takenFrom(dependent: PolicyResource, field: string, target: PolicyResource): boolean {
+    return (dependent.propertyDependencies[field] ?? []).some((d) => d.urn === target.urn);
+}
+
 /** A non-empty string, else undefined. */
 export function text(v: unknown): string | undefined {
     return typeof v === "string" && v !== "" ? v : undefined;
@@ -109,9 +139,16 @@ export function listText(items: readonly string[]): string {
     return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
-/** The region an AWS resource lives in: its own `region` input (aws 7 allows one per resource), else its provider's. */
+/**
+ * The region an AWS resource lives in: its own `region` input (aws 7 allows one per resource), else
+ * its provider's ("The effective Region is the value of the top-level region argument if configured
+ * or the Region defined in the provider configuration", terraform-provider-aws contributor guide,
+ * https://hashicorp.github.io/terraform-provider-aws/enhanced-region-support). A stack policy sees
+ * outputs, where an unset `region` is computed: in a preview of a create it may not be known yet,
+ * and is then the provider's too, rather than a read that skips the whole policy.
+ */
 export function regionOf(props: Record<string, unknown>, provider: { props: Record<string, unknown> } | undefined): string | undefined {
-    const own = props.region;
+    const own = known(() => props.region);
     if (typeof own === "string" && own.length > 0) return own;
     const fromProvider = provider?.props.region;
     return typeof fromProvider === "string" && fromProvider.length > 0 ? fromProvider : undefined;

@@ -32,7 +32,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { byKind, charts, chartName, ingressClassOf, ingressServiceNames, INGRESS_CONTROLLER_CHARTS, LBC_SERVICE_CLASS, meets, NLB_TARGET_TYPE, namespaceOf, nameOf, ofType, podLabelsOf, podTemplateOf, requirements, TYPES, who } from "./deployability";
-import { arr, labelsOf, listText, num, podSpecOf, rec, stringEntries, strs, text, type LaunchpadStackPolicy } from "./lib";
+import { arr, known, labelsOf, listText, num, podSpecOf, rec, stringEntries, strs, text, type LaunchpadStackPolicy } from "./lib";
 import { contains, parseCidr, type Cidr } from "./shared/cidr";
 import { ALB_ACTIONS, APP_LABELS, ROLE_LABEL, SELECTOR_LABELS } from "./shared/delivery";
 import { SCRAPE_ANNOTATIONS } from "./shared/kubernetes";
@@ -408,9 +408,14 @@ function podTexts(w: PolicyResource, configMaps: ReadonlyMap<string, PolicyResou
         ...arr(pod.volumes).map((v) => text(rec(rec(v).configMap).name)),
         ...containers.flatMap((c) => arr(c.envFrom).map((e) => text(rec(rec(e).configMapRef).name))),
     ].filter((n): n is string => n !== undefined);
+    // An env value a preview does not know yet is left out: env values are where the program hands
+    // a pod computed AWS outputs (a bucket's generated name, an endpoint), never a Service's in-cluster
+    // URL, whose names pulumi-kubernetes knows in a preview; read plainly, the dump job's bucket
+    // skipped the whole policy there. Command, args and ConfigMap data are read plainly: an unknown
+    // one (the load gate's spec, made with the AMP endpoint) may hold a URL, so the policy waits.
     return [
         ...containers.flatMap((c) => [...strs(c.command), ...strs(c.args)]),
-        ...containers.flatMap((c) => arr(c.env).map((e) => text(rec(e).value)).filter((v): v is string => v !== undefined)),
+        ...containers.flatMap((c) => arr(c.env).map((e) => known((): unknown => rec(e).value)).filter((v): v is string => typeof v === "string")),
         ...mapNames.flatMap((n) => Object.values(rec(configMaps.get(`${ns}/${n}`)?.props.data)).filter((v): v is string => typeof v === "string")),
     ];
 }

@@ -21,7 +21,7 @@ import {
 import { loadConfig } from "../config";
 import { safetyFor, TIERS } from "../config/tier";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS } from "../lib/retention";
-import { input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
+import { govCloudSets, input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
 import { valueOf } from "./support/values";
 
 const STACKS = ["staging", "production"] as const;
@@ -410,7 +410,7 @@ describe("rules due together (AWS Backup keeps one backup, of the longest retent
 // getPartition for the region as AWS does).
 describe("a GovCloud stack (the partition comes from the provider, never spelled aws)", () => {
     it("attaches AWS Backup's managed policies under the stack's partition, and selects the region's RDS instances there", async () => {
-        const p = await planStack("staging", ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"]);
+        const p = await planStack("staging", govCloudSets("staging"));
         const role = named(p, "launchpad-staging-backup-plan-role");
         const attached = ofType(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => input(a, "role") === role.state.name).map((a) => input(a, "policyArn"));
         expect(attached).toEqual([

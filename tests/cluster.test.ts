@@ -6,9 +6,10 @@ import { EKS_ADDON_VERSIONS } from "../lib/versions";
 import { CONNECTION_SECRET_KEYS, CONNECTION_TLS_KEYS } from "../components/database";
 import { parseConfig } from "../config";
 import { alertContext } from "../observability/alerts";
+import { planChanges } from "../plan/changes";
 import { summarize, subnetZones, type SummaryContext } from "../plan/render";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
-import { input, named, ofType, planStack, type Plan } from "./support/plan";
+import { govCloudSets, input, named, ofType, planStack, type Plan } from "./support/plan";
 import { stagingConfig, tempProject } from "./support/project";
 import { EXISTING_NETWORK } from "./support/config";
 import { evaluatePlan } from "../policies/evaluate";
@@ -301,6 +302,64 @@ describe("cluster access as config (EKS access entries)", () => {
             urnOfName(plan, "launchpad-staging-cluster-access-launchpad-staging-deploy-policy"),
             urnOfName(plan, "launchpad-staging-cluster-access-launchpad-staging-preview-policy"),
         ]);
+    });
+});
+
+describe("a stack in another partition", () => {
+    // config/region.ts accepts the AWS GovCloud (US) regions; IAM and EKS name their managed policies in
+    // the partition's ARNs (the EKS user guide's `{arn-aws}`, latest/ug/attributes.txt `region.arn`).
+    it("names the cluster's and nodes' managed policies and the access policies in that partition", async () => {
+        const plan = await planStack("staging", govCloudSets("staging"));
+        const cluster = plan.resources.filter((r) => r.name.startsWith("launchpad-staging-cluster-"));
+        const arns = cluster.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" || r.type === "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((r) => String(input(r, "policyArn")));
+        expect(arns.sort()).toEqual([
+            "arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            "arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+            "arn:aws-us-gov:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+            "arn:aws-us-gov:iam::aws:policy/AmazonEKSClusterPolicy",
+            "arn:aws-us-gov:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            "arn:aws-us-gov:iam::aws:policy/AmazonEKS_CNI_Policy",
+        ]);
+        // The flow logs' role already took the partition from the provider (getPartition).
+        const trust = JSON.parse(String(input(named(plan, "launchpad-staging-network-flow-logs-role"), "assumeRolePolicy"))) as { Statement: { Condition: { ArnLike: Record<string, string> } }[] };
+        expect(trust.Statement[0].Condition.ArnLike["aws:SourceArn"]).toBe("arn:aws-us-gov:ec2:us-gov-west-1:123456789012:vpc-flow-log/*");
+    });
+});
+
+describe("a zone added to the network", () => {
+    // EKS takes new cluster subnets only in the zones the cluster was created in (network-reqs.adoc:
+    // "All subnets that you add must be in the same set of AZs as originally provided"), and nodes may
+    // run in subnets the cluster does not list (same page, node-subnet-reqs).
+    it("leaves the cluster's subnets as created and adds the zone's node group", async () => {
+        const before = await planStack("staging");
+        const after = await planStack("staging", ["launchpad:network.azCount=3", "launchpad:nodeGroup={minSize: 3, maxSize: 6}"]);
+        expect(input(named(after, "launchpad-staging-cluster-eks"), "vpcConfig.subnetIds")).toHaveLength(3);
+        const changes = planChanges(before, after);
+        expect(changes.filter((c) => c.name === "launchpad-staging-cluster-eks")).toEqual([]);
+        expect(changes.filter((c) => c.type === "aws:eks/nodeGroup:NodeGroup").map((c) => [c.name, c.kind])).toEqual([["launchpad-staging-cluster-nodes-2", "create"]]);
+    });
+});
+
+describe("a change of a principal's access scope keeps its access", () => {
+    // One principal holds one association per policy: AssociateAccessPolicy on a pair already held
+    // changes its scope (grant-k8s-access.adoc: "run the previous command again with the new scope"),
+    // and the old resource's delete is DisassociateAccessPolicy by cluster, principal and policy
+    // (terraform-provider-aws internal/service/eks/access_policy_association.go, resourceAccessPolicyAssociationDelete).
+    // Created first, the new association would be removed by the old one's delete.
+    const preview = "launchpad-staging-cluster-access-launchpad-staging-preview-policy";
+    const access = (previewScope: string): string =>
+        `launchpad:cluster.access=[{principalArn: "arn:aws:iam::111122223333:role/launchpad-staging-deploy", access: admin}, {principalArn: "arn:aws:iam::111122223333:role/launchpad-staging-preview", access: view${previewScope}}]`;
+
+    it.each([
+        ["cluster-wide to one namespace", "", ", namespaces: [launchpad-staging]"],
+        ["a namespace added", ", namespaces: [launchpad-staging]", ", namespaces: [launchpad-staging, tools]"],
+    ])("%s: the association is replaced delete-first, its policy unchanged, and nothing else moves", async (_what, was, is) => {
+        const before = await planStack("staging", [access(was)]);
+        const after = await planStack("staging", [access(is)]);
+        expect(input(named(after, preview), "policyArn")).toBe(input(named(before, preview), "policyArn"));
+        const changes = planChanges(before, after);
+        expect(changes.map((c) => [c.name, c.kind, c.order])).toEqual([[preview, "replace", "delete-first"]]);
+        expect(changes[0].replacedBy.every((p) => p.startsWith("accessScope"))).toBe(true);
     });
 });
 
@@ -626,7 +685,7 @@ describe("node groups per zone", () => {
         const groups = ofType(plan, "aws:eks/nodeGroup:NodeGroup");
         const zoneOf = (g: (typeof groups)[number], ctx?: SummaryContext) => summarize(g, ctx).split("  ")[0];
         const ctx = { subnetZones: subnetZones(plan.resources) };
-        expect(groups.map((g) => zoneOf(g, ctx))).toEqual(["zone=us-east-1a", "zone=us-east-1b", "zone=us-east-1c"]);
+        expect(groups.map((g) => zoneOf(g, ctx))).toEqual(["zone=us-east-1a", "zone=us-east-1b", "zone=us-east-1d"]);
         expect(zoneOf(groups[0])).toBe("zone=?");
     });
 });

@@ -16,6 +16,7 @@ import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import type { CliResult } from "../scripts/plan";
 import { REQUIRED_CONFIG } from "./support/project";
 import { planWithSets, refused } from "./support/config";
+import { accessPrincipalSets, govCloudSets } from "./support/plan";
 
 /** `npm run plan -- --stack <stack> --set <a> --set <b> ...`, in-process. */
 const plan = (stack: string, ...sets: string[]): Promise<CliResult> => planWithSets(stack, sets);
@@ -467,6 +468,17 @@ describe("launchpad:drRegion stays in aws:region's partition (the AWS SDK's part
     });
 });
 
+describe("every ARN the config names is of aws:region's partition (each partition has its own accounts and IAM)", () => {
+    it("refuses the committed stack's commercial access roles in GovCloud, each by its path, all at once", async () => {
+        const message = (i: number, role: string) => `launchpad:cluster.access[${i}].principalArn: received "arn:aws:iam::111122223333:role/launchpad-staging-${role}" (partition aws); expected an ARN of aws:region's partition, aws-us-gov (aws:region "us-gov-west-1"): AWS refuses an ARN of another partition`;
+        expect(await plan("staging", "aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1")).toEqual({ code: 2, stdout: "", stderr: `Invalid configuration for stack "staging" (2 problems):\n  - ${message(0, "deploy")}\n  - ${message(1, "preview")}\n` });
+    });
+
+    it("takes them in their partition, and a commercial ARN in a service's env (the application's own text)", async () => {
+        expect((await plan("staging", ...govCloudSets("staging"), "launchpad:services.api.env.UPSTREAM=arn:aws:sqs:us-east-1:111122223333:q")).code).toBe(0);
+    });
+});
+
 describe("launchpad:database.caBundleUrl: where the services and the dumps download the RDS CA bundle", () => {
     it("refuses an address that is not https (the bundle is the root of the database's TLS trust)", async () => {
         expect(await plan("staging", "launchpad:database.caBundleUrl=http://ca.shop.internal/rds.pem")).toEqual(
@@ -477,7 +489,7 @@ describe("launchpad:database.caBundleUrl: where the services and the dumps downl
     it("in the European Sovereign Cloud and China, which Launchpad knows no bundle for, a stack with a database must name one", async () => {
         // One EUSC region in the AWS provider's list: its stack has no DR region of its partition either.
         expect((await plan("staging", "aws:region=eusc-de-east-1")).stderr).toContain("launchpad:database.caBundleUrl: received nothing; expected the https:// address of the RDS CA bundle for partition aws-eusc (aws:region \"eusc-de-east-1\")");
-        const china = ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1"];
+        const china = ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1", ...accessPrincipalSets("staging", "aws-cn")];
         expect((await plan("staging", ...china)).code).toBe(2);
         expect((await plan("staging", ...china, "launchpad:database.caBundleUrl=https://ca.shop.internal/rds.pem")).code).toBe(0);
     });

@@ -29,7 +29,7 @@ import {
 } from "../components/database";
 import { loadConfig } from "../config";
 import { databaseInstanceIdentifier, rdsInstanceIdentifierProblem } from "../lib/stack-name";
-import { input, named, ofType, planProgram, type Plan, type PlannedResource } from "./support/plan";
+import { govCloudSets, input, named, ofType, planProgram, type Plan, type PlannedResource } from "./support/plan";
 
 const VPC_ID = "vpc-0123456789abcdef0";
 const SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"];
@@ -527,7 +527,7 @@ function withoutRestoreFields(inputs: Record<string, unknown>): Record<string, u
 describe("a GovCloud stack", () => {
     // The managed policy's ARN carries the partition (IAM User Guide, reference_identifiers.html).
     it("attaches the enhanced-monitoring managed policy, and names the key's administrators, under the stack's partition", async () => {
-        const p = await plan("staging", ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"]);
+        const p = await plan("staging", govCloudSets("staging"));
         expect(input(named(p, "launchpad-staging-database-monitoring-policy"), "policyArn")).toBe("arn:aws-us-gov:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole");
         const policy = JSON.parse(String(input(named(p, "launchpad-staging-database-key"), "policy"))) as { Statement: { Principal: { AWS?: string } }[] };
         expect(policy.Statement[0].Principal.AWS).toBe("arn:aws-us-gov:iam::123456789012:root");

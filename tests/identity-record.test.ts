@@ -55,6 +55,7 @@ describe("the identity a first deploy records", () => {
             drRegion: "us-west-2",
             clusterVersion: "1.35",
             networkCidr: "10.10.0.0/16",
+            clusterZones: 3,
             database: { engine: "mysql", name: "app", username: "launchpad_admin", instance: "launchpad-production-db", restored: false, engineMajor: "8.4" },
         });
     });
@@ -96,6 +97,23 @@ describe("production refuses a change that replaces a stateful resource, from it
             `launchpad:network.cidr: received "10.30.0.0/16"; expected "10.10.0.0/16", the VPC's CIDR (the stack's recorded identity): a change of it replaces the VPC and every subnet in it ` +
                 `(cidr_block ForceNew in hashicorp/terraform-provider-aws internal/service/ec2/vpc_.go) under the EKS cluster and the database, which cannot move with them; ${WAY_OUT}`,
         ]);
+    });
+
+    // The cluster keeps the subnets it was created with (components/cluster.ts CLUSTER_IGNORE_CHANGES):
+    // EKS takes new ones only in its zones (awsdocs/amazon-eks-user-guide network-reqs.adoc).
+    it("refuses fewer zones than the EKS cluster was created in, and keeps that count once more are added", async () => {
+        const previous = await deployed("production");
+        const sizes = (n: number) => [`launchpad:network.azCount=${n}`, `launchpad:nodeGroup.minSize=${n}`, `launchpad:nodeGroup.desiredSize=${n}`, "launchpad:nodeGroup.maxSize=12"];
+        const err: unknown = await planStack("production", sizes(2), { previousOutputs: previous }).then(() => undefined, (e: unknown) => e);
+        expect((err as ConfigError).problems).toEqual([
+            `launchpad:network.azCount: received 2; expected 3 or more, the zones the EKS cluster was created in (the stack's recorded identity): ` +
+                `the cluster keeps its subnets in them (EKS takes new ones only there: awsdocs/amazon-eks-user-guide network-reqs.adoc) and may hold its network interfaces in a removed zone's subnet, ` +
+                `whose delete then fails, or leaves the cluster naming a deleted subnet; ${WAY_OUT}`,
+        ]);
+        // A fourth zone is recorded as the cluster's three: back to three is no change of the cluster's zones.
+        const raised = (await planStack("production", sizes(4), { previousOutputs: previous })).outputs;
+        expect((raised[IDENTITY_OUTPUT] as StackIdentity).clusterZones).toBe(3);
+        expect((await planStack("production", [], { previousOutputs: raised })).outputs[IDENTITY_OUTPUT]).toEqual(previous[IDENTITY_OUTPUT]);
     });
 
     it("refuses dropping the restore that made the live instance (a fresh, empty database)", async () => {

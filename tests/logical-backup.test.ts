@@ -33,7 +33,7 @@ import { restrictedContainer } from "../lib/pod-security";
 import { MAX_STACK_IDENTIFIER_LENGTH } from "../lib/stack-name";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { runPlan } from "../plan/engine";
-import { input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
+import { accessPrincipalSets, govCloudSets, input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
 
 const BUCKET_ARN = "arn:aws:s3:::launchpad-staging-backups";
 const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-a444-555555555555";
@@ -383,7 +383,7 @@ describe("job containers (pure builders the constructor delegates to)", () => {
     });
 
     it("a stack with a database in China must name its CA bundle (a config error, not pods and dumps that fail at pulumi up); named, the dump and the services' db-ca init containers download it; GovCloud and an existing cluster without a database need none", async () => {
-        const china = ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1"];
+        const china = ["aws:region=cn-north-1", "launchpad:drRegion=cn-northwest-1", ...accessPrincipalSets("staging", "aws-cn")];
         const err: unknown = await planStack("staging", china).then(() => undefined, (e: unknown) => e);
         expect(err).toBeInstanceOf(ConfigError);
         expect((err as ConfigError).problems).toEqual([
@@ -398,7 +398,7 @@ describe("job containers (pure builders the constructor delegates to)", () => {
         const apps = ofType(named, "kubernetes:apps/v1:Deployment").map((d) => (input(d, "spec.template.spec.initContainers") as Container[]).find((x) => x.name === "db-ca"));
         expect(apps.map((c) => c?.env.find((e) => e.name === "DB_SSL_CA_URL")?.value)).toEqual([url, url]);
         // GovCloud has a bundle of its own; a stack there may still name another.
-        const gov = await planStack("staging", ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"]);
+        const gov = await planStack("staging", govCloudSets("staging"));
         expect(gov.log.filter((l) => l.includes("RDS CA bundle"))).toEqual([]);
         const existing = await runPlan({
             stack: "staging",

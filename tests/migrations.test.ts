@@ -21,7 +21,7 @@ import { compiledEnv, planProcess } from "./support/compiled";
 import { loadConfigFor } from "./support/config";
 import { evaluatePlan } from "../policies/evaluate";
 import { validateKubernetesObject } from "./support/k8s-schema";
-import { byUrn, input, named, ofType, planStack, type Plan } from "./support/plan";
+import { byUrn, govCloudSets, input, named, ofType, planStack, type Plan } from "./support/plan";
 import { scratchFile } from "./support/scratch";
 
 const S = "launchpad:services.api.releases";
@@ -245,7 +245,7 @@ describe("the migration Job and its restore point (production, green migrates 3 
     // RDS resource types) and the universal target `arn:aws-cn:scheduler:::aws-sdk:service:apiAction`
     // on the China Regions' copy of the Scheduler guide (docs.amazonaws.cn managing-targets-universal).
     it("in GovCloud, names the partition in the universal target and in the role's snapshot patterns, or nothing would ever expire", async () => {
-        const gov = ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1"];
+        const gov = govCloudSets("production");
         const p = await planAfter("production", [...EXPAND, ...gov], PRODUCTION_BEFORE);
         const target = input(named(p, `${prefix}-green-restore-point-expiry`), "target") as { arn: string };
         expect(target.arn).toBe("arn:aws-us-gov:scheduler:::aws-sdk:rds:deleteDBSnapshot");

@@ -179,7 +179,8 @@ describe("the exporters' pod labels the policies select", () => {
 describe("the AMP scraper's subnets", () => {
     // AMP API Reference, API_EksConfiguration: subnetIds "Maximum number of 5 items"; a sixth is refused by CreateScraper.
     it("six AZs: the scraper gets the first five private subnets, and the scrape rule admits exactly those five", async () => {
-        const sets = ["launchpad:network.azCount=6", "launchpad:nodeGroup={minSize: 6, desiredSize: 6, maxSize: 12}"];
+        // In us-east-2: us-east-1 has six zones but one is use1-az3, which EKS refuses (components/network.ts EKS_REFUSED_ZONE_IDS).
+        const sets = ["aws:region=us-east-2", "launchpad:network.azCount=6", "launchpad:nodeGroup={minSize: 6, desiredSize: 6, maxSize: 12}"];
         const p = await planStack("staging", sets);
         const privateSubnets = ofType(p, "aws:ec2/subnet:Subnet").filter((r) => /-private-\d$/.test(r.name));
         expect(privateSubnets).toHaveLength(6);

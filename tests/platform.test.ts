@@ -12,12 +12,12 @@ import { parse } from "yaml";
 import { albIngressAnnotations } from "../components/blue-green-service";
 import * as pulumi from "@pulumi/pulumi";
 import { addonVersions, isVerifiedAddonPin } from "../components/eks-addon";
-import { BALANCING_IGNORED_EKS_LABELS, clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, loadBalancerControllerCrds, PARSED_CRDS_FILE, parseVendoredCrds, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
+import { BALANCING_IGNORED_EKS_LABELS, clusterAutoscalerPolicy, clusterAutoscalerValues, containerLogGroupName, fluentBitPolicy, loadBalancerControllerCrds, loadBalancerControllerPolicy, PARSED_CRDS_FILE, parseVendoredCrds, PLATFORM_SERVICE_ACCOUNTS } from "../components/platform";
 import { REPO_ROOT } from "../plan/engine";
 import { summarize } from "../plan/render";
 import { CHART_VALUE_KEYS, CLUSTER_AUTOSCALER_IMAGE_TAGS, EKS_ADDON_VERSIONS, HELM_CHARTS, LOAD_BALANCER_CONTROLLER_CRD_FILES, type EksAddonName } from "../lib/versions";
 import { validateKubernetesObject } from "./support/k8s-schema";
-import { byUrn, input, named, ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
+import { byUrn, govCloudSets, input, named, ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
 
 const STACKS = [
     { stack: "staging", retention: 30, minor: "1.36" },
@@ -657,5 +657,24 @@ describe("pins the platform cannot do without", () => {
     it("a pinned minor gets its autoscaler image tag", () => {
         const [minor, tag] = Object.entries(CLUSTER_AUTOSCALER_IMAGE_TAGS)[0];
         expect(clusterAutoscalerValues({ clusterName: "c", region: "us-east-1", kubernetesVersion: minor })).toMatchObject({ image: { tag }, autoDiscovery: { clusterName: "c" }, awsRegion: "us-east-1" });
+    });
+});
+
+describe("a stack in another partition (AWS GovCloud)", () => {
+    // Every ARN carries its partition, and each partition has its own IAM: a policy naming arn:aws:...
+    // resources matches nothing in aws-us-gov, and a commercial managed policy ARN does not exist there.
+    // The load balancer controller publishes a policy per partition (kubernetes-sigs/aws-load-balancer-controller
+    // docs/install/iam_policy_us-gov.json at v3.5.0; vendor/aws-load-balancer-controller/SOURCE.md).
+    // The mocks answer ARNs in the region's partition, as AWS does, so any arn:aws: left is the program's.
+    it.each(["staging", "production"])("%s: no ARN the program writes names the commercial partition; the controller gets its GovCloud policy", async (stack) => {
+        const p = await planStack(stack, govCloudSets(stack));
+        expect(JSON.stringify(p.resources.map((r) => r.inputs)).match(/arn:aws:[^"\\]*/g) ?? []).toEqual([]);
+        const name = `launchpad-${stack}-platform`;
+        expect(JSON.parse(String(input(named(p, `${name}-lbc-policy`), "policy")))).toEqual(JSON.parse(readFileSync(join(REPO_ROOT, "vendor", "aws-load-balancer-controller", "iam-policy-us-gov.json"), "utf8")));
+        expect(input(named(p, `${name}-ebs-csi-policy-0`), "policyArn")).toBe("arn:aws-us-gov:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
+    });
+
+    it("a partition whose controller policy is not vendored is refused, naming the file to copy", () => {
+        expect(() => loadBalancerControllerPolicy("aws-iso")).toThrow(/received partition "aws-iso"; expected one of aws, aws-us-gov, aws-cn, aws-eusc .*iam_policy_<partition>\.json/);
     });
 });

@@ -14,6 +14,8 @@ import { input, named, ofType, planStack } from "./support/plan";
 
 interface Zone {
     readonly name: string;
+    /** The zone's ID, the same in every account (its name maps to a different one per account). */
+    readonly zoneId: string;
     readonly state: "available" | "unavailable" | "constrained";
     readonly optInStatus: "opt-in-not-required" | "opted-in" | "not-opted-in";
 }
@@ -21,13 +23,15 @@ interface Zone {
 interface ZoneQuery {
     readonly state?: string;
     readonly filters?: readonly { name: string; values: readonly string[] }[];
+    readonly excludeZoneIds?: readonly string[];
 }
 
 /**
  * The names `aws.getAvailabilityZones` returns for `query`: DescribeAvailabilityZones filtered on
  * `state` when set and on each filter, then sorted by zone name (terraform-provider-aws
  * internal/service/ec2/ec2_availability_zones_data_source.go, `dataSourceAvailabilityZonesRead`:
- * the `state` argument becomes a `state` filter; `sort.Slice` by ZoneName).
+ * the `state` argument becomes a `state` filter; `sort.Slice` by ZoneName; then a zone whose ID is in
+ * `exclude_zone_ids` is skipped).
  */
 function zoneNames(query: ZoneQuery, zones: readonly Zone[]): string[] {
     const field = { state: (z: Zone) => z.state, "opt-in-status": (z: Zone) => z.optInStatus } as const;
@@ -38,6 +42,7 @@ function zoneNames(query: ZoneQuery, zones: readonly Zone[]): string[] {
             if (read === undefined) throw new Error(`zoneNames: no rule for filter ${f.name}`);
             return f.values.includes(read(z));
         }))
+        .filter((z) => !(query.excludeZoneIds ?? []).includes(z.zoneId))
         .map((z) => z.name)
         .sort();
 }
@@ -46,11 +51,12 @@ describe("the zones every subnet is placed in do not follow the zones' health", 
     // Listed out of order: "The order of the elements in the response ... might vary" (EC2 API,
     // DescribeAvailabilityZones); the provider sorts them.
     const region: Zone[] = [
-        { name: "us-east-1c", state: "available", optInStatus: "opt-in-not-required" },
-        { name: "us-east-1a", state: "available", optInStatus: "opt-in-not-required" },
-        { name: "us-east-1-bos-1a", state: "available", optInStatus: "opted-in" },
-        { name: "us-east-1b", state: "available", optInStatus: "opt-in-not-required" },
-        { name: "us-east-1d", state: "available", optInStatus: "opt-in-not-required" },
+        { name: "us-east-1c", zoneId: "use1-az1", state: "available", optInStatus: "opt-in-not-required" },
+        { name: "us-east-1a", zoneId: "use1-az6", state: "available", optInStatus: "opt-in-not-required" },
+        { name: "us-east-1-bos-1a", zoneId: "use1-bos1-az1", state: "available", optInStatus: "opted-in" },
+        { name: "us-east-1b", zoneId: "use1-az2", state: "available", optInStatus: "opt-in-not-required" },
+        { name: "us-east-1d", zoneId: "use1-az4", state: "available", optInStatus: "opt-in-not-required" },
+        { name: "us-east-1e", zoneId: "use1-az5", state: "available", optInStatus: "opt-in-not-required" },
     ];
     const troubled = (name: string, state: Zone["state"]): Zone[] => region.map((z) => (z.name === name ? { ...z, state } : z));
 
@@ -64,6 +70,17 @@ describe("the zones every subnet is placed in do not follow the zones' health", 
 
     it("Local Zones and Wavelength Zones stay out (opt-in-status; a regular AZ's is always opt-in-not-required)", () => {
         expect(zoneNames(AVAILABILITY_ZONES_QUERY, region)).not.toContain("us-east-1-bos-1a");
+    });
+
+    // EKS refuses a cluster's subnets in use1-az3 (awsdocs/amazon-eks-user-guide network-reqs.adoc,
+    // "The subnets can't reside in the following Availability Zones"), whichever name an account gives it.
+    it("a zone EKS refuses stays out whatever its name in the account, and the list stays the same from run to run", () => {
+        const withRefused = region.map((z) => (z.name === "us-east-1b" ? { ...z, zoneId: "use1-az3" } : z));
+        expect(zoneNames(AVAILABILITY_ZONES_QUERY, withRefused)).toEqual(["us-east-1a", "us-east-1c", "us-east-1d", "us-east-1e"]);
+        for (const state of ["unavailable", "constrained"] as const) {
+            const troubled = withRefused.map((z) => (z.name === "us-east-1c" ? { ...z, state } : z));
+            expect(zoneNames(AVAILABILITY_ZONES_QUERY, troubled)).toEqual(zoneNames(AVAILABILITY_ZONES_QUERY, withRefused));
+        }
     });
 });
 

@@ -12,6 +12,19 @@ const cache = new Map<string, Promise<Plan>>();
 /** Shared plans are frozen: a test that mutated one would change what the next test (or file) sees. */
 export const frozen = deepFreeze;
 
+/**
+ * Config sets that give the stack file's two cluster access principals (deploy, preview) in
+ * `partition`: IAM roles of the commercial partition do not exist in another one, and config refuses them.
+ */
+export function accessPrincipalSets(stack: string, partition: string): string[] {
+    return ["deploy", "preview"].map((role, i) => `launchpad:cluster.access[${i}].principalArn=arn:${partition}:iam::111122223333:role/launchpad-${stack}-${role}`);
+}
+
+/** Config sets that move a committed stack into AWS GovCloud (US): the region, its DR region, the access principals. */
+export function govCloudSets(stack: string): string[] {
+    return ["aws:region=us-gov-west-1", "launchpad:drRegion=us-gov-east-1", ...accessPrincipalSets(stack, "aws-us-gov")];
+}
+
 /** Plans a stack (with optional `--set` overrides); identical requests in one file share the result. */
 export function planStack(stack: string, sets: readonly string[] = [], extra: Omit<PlanOptions, "stack" | "sets"> = {}): Promise<Plan> {
     if (extra.program !== undefined || extra.root !== undefined || extra.stackOutputs !== undefined || extra.previousOutputs !== undefined) {
