@@ -48,7 +48,7 @@
 #   WORK_DIR         the directory the phases share; required for a phase alone
 #
 # Output: one line per validated job on stdout (report), e.g.
-#   drill-check.sh: restore job 1a2b... (arn:aws:rds:...:db:awsbackup-restore-test-...): SUCCESSFUL: ...
+#   drill-check.sh: restore job <id> (<the restored instance's ARN>): SUCCESSFUL: <what the checks found>
 # Exit status: 0 when every job found was validated and its result put (SUCCESSFUL or FAILED alike:
 # the drill's outcome is AWS Backup's record, which dr-metrics.sh reads); 1 when a call to AWS failed;
 # 2 on a configuration error; one line on stderr.
