@@ -3,8 +3,9 @@
  * what that cluster provides.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { contains, isPrivate, parseCidr } from "../lib/cidr";
+import { contains, DOCUMENTATION_RANGES, isPrivate, parseCidr, type Cidr } from "../lib/cidr";
 import { accessEntrySuffix } from "../lib/iam";
 import { eksLeftSupport } from "../lib/support-calendar";
 import { DEFAULT_KUBERNETES_VERSION, EKS_VERSIONS, eksVersion, eksVersionsInStandardSupport, pinnedKubernetesVersions } from "../lib/versions";
@@ -31,6 +32,38 @@ const publicCidr = z.string().check((ctx) => {
         ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
     }
 });
+
+/**
+ * ipaddr.js's table of IPv4 special-purpose ranges (`IPv4.prototype.SpecialRanges`, what its
+ * `range()` reads: unspecified, broadcast, multicast, linkLocal, loopback, carrierGradeNat, private,
+ * reserved, as102/as112), as blocks. Read from the library, not retyped; the typings do not declare it.
+ */
+const SPECIAL_RANGES: readonly { readonly name: string; readonly block: Cidr }[] = Object.entries(
+    (ipaddr.IPv4.prototype as unknown as { SpecialRanges: Record<string, [ipaddr.IPv4, number][]> }).SpecialRanges,
+).flatMap(([name, blocks]) => blocks.map(([address, bits]) => ({ name, block: parseCidr(`${address.toString()}/${bits}`) as Cidr })));
+
+/**
+ * The classes of {@link SPECIAL_RANGES} that are not on the public internet (the Wikipedia table of
+ * reserved addresses the EKS guide links to lists each); AS112's anycast block is globally routed and
+ * left out.
+ */
+const NOT_PUBLIC: ReadonlySet<string> = new Set(["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "reserved"]);
+
+/**
+ * The special-purpose range a block lies wholly inside, or undefined. The public endpoint's CIDRs
+ * "cannot include reserved addresses" (EKS user guide, awsdocs/amazon-eks-user-guide 4d52b4d0
+ * latest/ug/clusters/cluster-endpoint.adoc), so EKS refuses such a block at `pulumi up`. Only a block
+ * wholly inside one is refused here (0.0.0.0/0, EKS's own default, includes reserved addresses too);
+ * RFC 1918 and the documentation ranges have rules of their own (the private-range problem, the
+ * placeholders a real run refuses).
+ */
+export function specialPurposeRange(text: string): string | undefined {
+    const cidr = parseCidr(text);
+    if (cidr === undefined || isPrivate(cidr) || DOCUMENTATION_RANGES.some((r) => contains(r, cidr))) {
+        return undefined;
+    }
+    return SPECIAL_RANGES.find((r) => NOT_PUBLIC.has(r.name) && contains(r.block, cidr))?.name;
+}
 
 /** One IAM principal's access to the cluster's Kubernetes API. */
 export const clusterAccessSchema = z.strictObject({
@@ -125,7 +158,7 @@ export const clusterSchema = z.strictObject({
         "the EKS version calendar in lib/versions.ts; past it, the minor the stack's recorded identity runs is kept with a " +
         `warning, never chosen (default ${JSON.stringify(DEFAULT_KUBERNETES_VERSION)}); endpointAccess: "private" (the API from ` +
         "inside the VPC only: deploy runners run there) or \"public\" (also from endpointPublicAccessCidrs, the " +
-        "runners' egress CIDRs) (default \"private\"); endpointPublicAccessCidrs: public (not RFC 1918) CIDRs " +
+        "runners' egress CIDRs) (default \"private\"); endpointPublicAccessCidrs: public CIDRs (not RFC 1918, nor inside a reserved range such as 100.64.0.0/10) " +
         "allowed to reach the public API endpoint (default []); access: IAM roles with Kubernetes API access as EKS " +
         "access entries, [{ principalArn, access: \"admin\", \"edit\" or \"view\", namespaces (default the whole " +
         "cluster) }], at least one cluster-wide admin, the deploy role (default []); logTypes: control-plane logs " +
@@ -247,6 +280,10 @@ export function clusterProblems(c: RawCluster | undefined, net: RawNetwork | und
             const cidr = parseCidr(text);
             if (cidr !== undefined && isPrivate(cidr)) {
                 out.push(`${key}.endpointPublicAccessCidrs[${i}]: received ${show(text, key)}; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")`);
+            }
+            const special = specialPurposeRange(text);
+            if (special !== undefined) {
+                out.push(`${key}.endpointPublicAccessCidrs[${i}]: received ${show(text, key)}; expected a public CIDR: it lies in a special-purpose range (${special}), and EKS refuses reserved addresses on the public endpoint`);
             }
         });
         // Our own rule (whether EKS refuses a repeat is not documented): an entry inside an earlier one

@@ -19,7 +19,7 @@
  * This module is the one place that knows them. Each placeholder names its config key as
  * `pulumi config set --path` spells it and the exact command that replaces it.
  */
-import { contains, parseCidr, type Cidr } from "../lib/cidr";
+import { contains, DOCUMENTATION_RANGES, parseCidr } from "../lib/cidr";
 import { parseImageRef } from "../lib/image";
 import { isUnder } from "./errors";
 import { DEFAULT_RUNBOOK_BASE_URL } from "./observability";
@@ -32,9 +32,6 @@ export const OFFLINE_SECRET = "offline-plan-secret-placeholder";
 
 /** The offline plan's stand-in for a required plain value that is not set (a real run refuses it). */
 export const OFFLINE_REQUIRED = "https://not-set.invalid/required-before-the-first-deploy";
-
-/** RFC 5737: TEST-NET-1, -2 and -3, reserved for documentation. */
-export const DOCUMENTATION_RANGES: readonly Cidr[] = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"].map((t) => parseCidr(t) as Cidr);
 
 /** RFC 2606 section 3: second-level domains reserved for examples. */
 export const EXAMPLE_DOMAINS = ["example.com", "example.net", "example.org"] as const;

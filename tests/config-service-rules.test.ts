@@ -7,6 +7,7 @@
  * lib/tags.ts (AWS tags), config/services.ts (DNS names).
  */
 import { describe, expect, it } from "vitest";
+import { specialPurposeRange } from "../config/cluster";
 import { kubernetesScheduleProblem } from "../config/cron";
 import { weeklyWindowMinutes, windowsOverlap } from "../config/database";
 import { maintenanceFromRdsWindow } from "../config/observability";
@@ -81,7 +82,18 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
     // EKS: the public endpoint admits public ranges only.
     { stack: "production", sets: ["launchpad:cluster.endpointPublicAccessCidrs[1]=10.0.0.0/8"], problem: 'launchpad:cluster.endpointPublicAccessCidrs[1]: received "10.0.0.0/8"; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")' },
     { stack: "production", sets: ["launchpad:cluster.endpointPublicAccessCidrs[0]=192.168.4.0/24"], problem: 'launchpad:cluster.endpointPublicAccessCidrs[0]: received "192.168.4.0/24"; expected a public CIDR: EKS refuses a private range on the public endpoint (reach the API from inside the VPC with endpointAccess "private")' },
+    // "The block cannot include reserved addresses" (EKS user guide, cluster-endpoint.adoc): a block
+    // wholly inside one of ipaddr.js's special-purpose ranges (its own table, not retyped).
+    ...([["100.64.0.0/10", "carrierGradeNat"], ["127.0.0.0/8", "loopback"], ["169.254.0.0/16", "linkLocal"], ["198.18.0.0/15", "reserved"], ["240.0.0.0/4", "reserved"], ["224.0.0.0/24", "multicast"]] as const).map(([cidr, range]) => (
+        { stack: "production", sets: [`launchpad:cluster.endpointPublicAccessCidrs[0]=${cidr}`], problem: `launchpad:cluster.endpointPublicAccessCidrs[0]: received "${cidr}"; expected a public CIDR: it lies in a special-purpose range (${range}), and EKS refuses reserved addresses on the public endpoint` })),
 ];
+
+describe("specialPurposeRange: only a block wholly inside a reserved range is refused", () => {
+    it("leaves a public block that merely spans one, 0.0.0.0/0 (EKS's default), AS112's routed block, and the ranges other rules own", () => {
+        expect(["100.0.0.0/8", "0.0.0.0/0", "0.0.0.0/1", "52.94.0.0/16", "192.31.196.0/24", "10.0.0.0/8", "203.0.113.0/24"].map(specialPurposeRange)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+        expect(["100.64.1.0/24", "0.0.0.0/8", "255.255.255.255/32"].map(specialPurposeRange)).toEqual(["carrierGradeNat", "unspecified", "broadcast"]);
+    });
+});
 
 describe("npm run plan refuses config the services would refuse: exit 2, one exact line", () => {
     it.each(REFUSED)("$stack $sets", async ({ stack, sets, problem }) => {

@@ -87,6 +87,11 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
     return a.base < b.base + size(b) && b.base < a.base + size(a);
 }
 
+/** RFC 5737: TEST-NET-1, -2 and -3, reserved for documentation (the committed stacks' placeholders). */
+export const DOCUMENTATION_RANGES: readonly Cidr[] = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"].map(
+    (t) => parseCidr(t) as Cidr,
+);
+
 /** RFC 1918 private ranges. */
 export const PRIVATE_RANGES: readonly Cidr[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map(
     (t) => parseCidr(t) as Cidr,
