@@ -31,7 +31,7 @@ import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { RUN_ONCE_POD_ANNOTATIONS } from "../lib/workload";
 import { APP_PASSWORD_VERIFIER_KEY, DATABASE_CA_DIR, DATABASE_CA_FILE } from "./database";
 import { CA_FETCH_FILES, CA_FETCH_VOLUME, caFetchContainer, DATABASE_CA_VOLUME } from "./database-client";
-import { DB_IMAGE_UID, engineImage, engineImageProblem, scriptsData } from "./logical-backup";
+import { DB_IMAGE_UID, engineImage, engineImageProblem, envFromSecret, scriptsData } from "./logical-backup";
 
 /** What the scripts' ConfigMap ships: the CA fetch (and the library it sources) and the grants script. */
 export const GRANTS_FILES = [...CA_FETCH_FILES, "app-role.sh"] as const;
@@ -85,11 +85,6 @@ export interface GrantsJobInputs {
     readonly scriptsDigest: string;
 }
 
-/** `name` from `key` of the Secret `secret`. */
-function fromSecret(name: string, secret: string, key: string): k8s.types.input.core.v1.EnvVar {
-    return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
-}
-
 /**
  * The grants Job: the `db-ca` init container fetches the CA bundle, then app-role.sh runs in the
  * engine's client image as the master user, its target user and password from the application
@@ -120,16 +115,16 @@ export function grantsJobSpec(g: GrantsJobInputs): k8s.types.input.batch.v1.JobS
                     command: ["bash", `${SCRIPTS_MOUNT}/app-role.sh`],
                     env: [
                         { name: "DB_ENGINE", value: g.engine },
-                        fromSecret("DB_HOST", g.adminSecretName, "host"),
-                        fromSecret("DB_PORT", g.adminSecretName, "port"),
-                        fromSecret("DB_NAME", g.adminSecretName, "database"),
-                        fromSecret("DB_USER", g.adminSecretName, "username"),
-                        fromSecret("DB_PASSWORD", g.adminSecretName, "password"),
-                        fromSecret("APP_USER", g.appSecretName, "username"),
+                        envFromSecret("DB_HOST", g.adminSecretName, "host"),
+                        envFromSecret("DB_PORT", g.adminSecretName, "port"),
+                        envFromSecret("DB_NAME", g.adminSecretName, "database"),
+                        envFromSecret("DB_USER", g.adminSecretName, "username"),
+                        envFromSecret("DB_PASSWORD", g.adminSecretName, "password"),
+                        envFromSecret("APP_USER", g.appSecretName, "username"),
                         // PostgreSQL: the password's verifier, never the password (components/database.ts APP_PASSWORD_VERIFIER_KEY).
                         g.engine === "postgres"
-                            ? fromSecret("APP_PASSWORD_VERIFIER", g.appSecretName, APP_PASSWORD_VERIFIER_KEY)
-                            : fromSecret("APP_PASSWORD", g.appSecretName, "password"),
+                            ? envFromSecret("APP_PASSWORD_VERIFIER", g.appSecretName, APP_PASSWORD_VERIFIER_KEY)
+                            : envFromSecret("APP_PASSWORD", g.appSecretName, "password"),
                         { name: "DB_SSL_CA", value: DATABASE_CA_FILE },
                         { name: "HOME", value: "/tmp" },
                     ],

@@ -34,7 +34,7 @@ import { BACKUP_TIERS } from "../lib/retention";
 import type { Tags } from "../lib/tags";
 import { ENGINE_IMAGES } from "../lib/versions";
 import { RESTORE_VALIDATION_WINDOW_HOURS } from "./backup-plan";
-import type { CONNECTION_SECRET_KEYS } from "./database";
+import type { APP_PASSWORD_VERIFIER_KEY, CONNECTION_SECRET_KEYS } from "./database";
 import { serviceAccountWithRole } from "./irsa";
 
 /** A key of the connection Secret, checked against what the Database component writes. */
@@ -396,6 +396,11 @@ function pushEnv(p: JobContainerParts): k8s.types.input.core.v1.EnvVar[] {
     return p.pushgatewayUrl !== undefined ? [{ name: "PUSHGATEWAY_URL", value: p.pushgatewayUrl }] : [];
 }
 
+/** The env var `name` from `key` of the connection Secret `secret` (the backup jobs' and the grants Job's database settings). */
+export function envFromSecret(name: string, secret: pulumi.Input<string>, key: ConnectionSecretKey | typeof APP_PASSWORD_VERIFIER_KEY): k8s.types.input.core.v1.EnvVar {
+    return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
+}
+
 /** Where the check container downloads the RDS CA bundle from: the stack's, else the one of the region's partition. */
 function caBundleEnv(p: Pick<JobContainerParts, "caBundleUrl" | "region">): k8s.types.input.core.v1.EnvVar[] {
     const url = p.caBundleUrl ?? rdsCaBundleUrl(p.region);
@@ -411,10 +416,6 @@ function caBundleEnv(p: Pick<JobContainerParts, "caBundleUrl" | "region">): k8s.
 export function dumpJobContainers(p: JobContainerParts): JobContainers {
     const common = commonEnv(p);
     const push = pushEnv(p);
-    const secretEnv = (envName: string, key: ConnectionSecretKey): k8s.types.input.core.v1.EnvVar => ({
-        name: envName,
-        valueFrom: { secretKeyRef: { name: p.connectionSecretName, key } },
-    });
     // The Job's name carries the CronJob's scheduled time, the same for a retry's pod: dump.sh takes
     // the run's day from it (scheduled_day), so a retry after midnight stays the scheduled day's run.
     // An env fieldRef may read `metadata.labels['<KEY>']` (API reference, EnvVarSource.fieldRef).
@@ -430,10 +431,10 @@ export function dumpJobContainers(p: JobContainerParts): JobContainers {
         ], { cpu: "50m", memory: "128Mi" }), container("dump", p.dbImage, DB_IMAGE_UID, ["bash", "/scripts/dump.sh", "dump"], [
             ...common,
             ...schedule,
-            secretEnv("DB_HOST", "host"),
-            secretEnv("DB_PORT", "port"),
-            secretEnv("DB_USER", "username"),
-            secretEnv("DB_PASSWORD", "password"),
+            envFromSecret("DB_HOST", p.connectionSecretName, "host"),
+            envFromSecret("DB_PORT", p.connectionSecretName, "port"),
+            envFromSecret("DB_USER", p.connectionSecretName, "username"),
+            envFromSecret("DB_PASSWORD", p.connectionSecretName, "password"),
             { name: "DB_SSL_CA", value: DUMP_CA_PATH },
             ...push,
         ], { cpu: "250m", memory: "512Mi" })],
@@ -471,10 +472,6 @@ export type DrillCheckParts = Pick<JobContainerParts, "engine" | "databaseName" 
  * critical tables, the AWS CLI puts each verdict to AWS Backup.
  */
 export function drillCheckContainers(p: DrillCheckParts): JobContainers {
-    const secretEnv = (envName: string, key: ConnectionSecretKey): k8s.types.input.core.v1.EnvVar => ({
-        name: envName,
-        valueFrom: { secretKeyRef: { name: p.connectionSecretName, key } },
-    });
     const ca = { name: "DB_SSL_CA", value: DUMP_CA_PATH };
     const region = { name: "AWS_REGION", value: p.region };
     const script = (phase: string) => ["bash", "/scripts/drill-check.sh", phase];
@@ -488,8 +485,8 @@ export function drillCheckContainers(p: DrillCheckParts): JobContainers {
         ], { cpu: "50m", memory: "128Mi" }), container("check", p.dbImage, DB_IMAGE_UID, script("check"), [
             { name: "DB_ENGINE", value: p.engine },
             { name: "DB_NAME", value: p.databaseName },
-            secretEnv("DB_USER", "username"),
-            secretEnv("DB_PASSWORD", "password"),
+            envFromSecret("DB_USER", p.connectionSecretName, "username"),
+            envFromSecret("DB_PASSWORD", p.connectionSecretName, "password"),
             ca,
             { name: "CRITICAL_TABLES", value: p.criticalTables.join(",") },
         ], { cpu: "50m", memory: "128Mi" })],

@@ -6,7 +6,9 @@
  * run under CI=true and with LAUNCHPAD_TIMING_TEST=1 (`npm run test:timing`); a local `npm test`
  * skips them with a loud message, once per file, and counts them as skipped.
  */
-export const RUN_TIMING = process.env.CI === "true" || process.env.LAUNCHPAD_TIMING_TEST === "1";
+import { IN_CI } from "./db-tools";
+
+const RUN_TIMING = IN_CI || process.env.LAUNCHPAD_TIMING_TEST === "1";
 
 /**
  * True when `file`'s real-time suites (`what`) are to be skipped: a local run without
