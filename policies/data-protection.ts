@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type PolicyResource, type ReportViolation } from "@pulumi/policy";
 import { openToEveryone, parseRange } from "./shared/ip-range";
 import { BACKUP_TIERS, RETENTION_DAYS, type BackupTier } from "./shared/retention";
-import { arnRegion, arr, containersOf, flag, known, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, risky, takenFrom, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+import { arnRegion, arr, containersOf, flag, known, UNSEEN, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, risky, takenFrom, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 // --- RDS --------------------------------------------------------------------------------------
 
@@ -129,9 +129,6 @@ const T = {
     objectLock: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
     logging: "aws:s3/bucketLogging:BucketLogging",
 } as const;
-
-/** What `known` returns here for a value a preview does not know yet. */
-const UNSEEN = Symbol("unknown in this preview");
 
 /** Runs `check` for every bucket in the stack. */
 function eachBucket(check: (bucket: PolicyResource, resources: readonly PolicyResource[], report: ReportViolation) => void) {

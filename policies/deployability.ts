@@ -26,13 +26,10 @@
  * through another resource.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { arr, ingressBackendsOf, isKubernetesObjectType, known, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podReferences, podSpecOf, policyDocument, rec, strs, text, type IngressBackend, type LaunchpadStackPolicy, type PodReference } from "./lib";
+import { arr, ingressBackendsOf, isKubernetesObjectType, known, UNSEEN, isWorkloadType, labelsOf, listText, LONG_RUNNING_KINDS, podReferences, podSpecOf, policyDocument, rec, strs, text, type IngressBackend, type LaunchpadStackPolicy, type PodReference } from "./lib";
 import { parseAlbAction, weightProblem } from "./shared/alb";
 import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
 import { IRSA_ROLE_ANNOTATION, READINESS_GATE_INJECT_LABEL } from "./shared/kubernetes";
-
-/** What `known` returns here for a value a preview does not know yet. */
-const UNSEEN = Symbol("unknown in this preview");
 
 // --- Provider tables --------------------------------------------------------------------------
 

@@ -53,6 +53,9 @@ export interface TierConfig {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: abstract new (...args: never[]) => Error };
 
+/** What a policy passes `known` as `ifUnknown` to tell a value the preview does not know yet from an absent one. */
+export const UNSEEN = Symbol("unknown in this preview");
+
 /**
  * `read()`, or `ifUnknown` (undefined) when it reads a value the preview cannot know. Only for finding which
  * resources belong together (a bucket's settings by its name): a stack policy that let one such
