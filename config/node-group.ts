@@ -35,7 +35,10 @@ export const nodeGroupSchema = z.strictObject({
         "minSize, desiredSize, maxSize: totals over all zones, each a " +
         "multiple of network.azCount (split evenly, one share per zone's group); minSize and desiredSize 0..450, " +
         "maxSize 1..450, min <= desired <= max (default 2, minSize, 4); the tier sets the fewest nodes per zone " +
-        "(production: 1); diskSizeGb: 20..16384 (default 50); capacityType: \"ON_DEMAND\" or \"SPOT\" (default " +
+        "(production: 1); each zone's private subnet must have room for its share at desiredSize, and at maxSize plus " +
+        "an update's 2 surge nodes, each node taking every ENI's addresses of the largest instance type (VPC CNI " +
+        "limits: t3.large 36, m6i.xlarge 60), besides what else the stack puts there (a /20 network.cidr over 2 zones " +
+        "allows 22 t3.large); diskSizeGb: 20..16384 (default 50); capacityType: \"ON_DEMAND\" or \"SPOT\" (default " +
         "\"ON_DEMAND\").",
 });
 
