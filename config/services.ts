@@ -357,18 +357,19 @@ export interface ServiceRuleContext {
     readonly region?: string;
 }
 
-/** The region of an ACM certificate ARN (`arn:<partition>:acm:<region>:<account>:certificate/<id>`). */
-const ACM_ARN_REGION_RE = /^arn:[^:]+:acm:([^:]+):/;
-
 /**
- * Load balancers the AWS Load Balancer Controller puts in the private subnets: each `internal`
- * Ingress (one implicit IngressGroup, so one ALB, per Ingress without group.name: controller docs
- * guide/ingress/annotations.md) and each LoadBalancer Service (an NLB, `internal` unless annotated,
- * which Launchpad does not: docs/guide/service/annotations.md, lb-scheme).
+ * Load balancers the AWS Load Balancer Controller puts in the private subnets: each `internal` Ingress
+ * of its "alb" class (components/platform.ts; not the cluster's default class, so an Ingress without
+ * className is not its), one implicit IngressGroup, so one ALB, per Ingress without group.name
+ * (controller docs guide/ingress/annotations.md); and each LoadBalancer Service, an NLB whose scheme
+ * is `internal` unless annotated, which Launchpad does not (docs/guide/service/annotations.md, lb-scheme).
  */
 export function internalLoadBalancerCount(services: Readonly<Record<string, RawService>>): number {
-    return Object.values(services).filter((s) => s.expose.type === "LoadBalancer" || s.expose.ingress?.scheme === "internal").length;
+    return Object.values(services).filter((s) => s.expose.type === "LoadBalancer" || (s.expose.ingress?.className === "alb" && s.expose.ingress.scheme === "internal")).length;
 }
+
+/** The region of an ACM certificate ARN (`arn:<partition>:acm:<region>:<account>:certificate/<id>`). */
+const ACM_ARN_REGION_RE = /^arn:[^:]+:acm:([^:]+):/;
 
 /** Rules across a service's fields and the tier; each names the key, the value and what is allowed. */
 export function serviceProblems(services: Readonly<Record<string, RawService>>, ctx: ServiceRuleContext): string[] {

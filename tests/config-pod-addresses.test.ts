@@ -114,14 +114,16 @@ describe("the private subnets' room", () => {
         expect(privateSubnetTenants({ database: false, ampScraper: false, internalLoadBalancers: 0 })).toEqual([{ what: "EKS control plane", addresses: 6 }]);
     });
 
-    it("counts internal Ingresses and LoadBalancer Services as internal load balancers, not internet-facing Ingresses", () => {
+    it("counts internal \"alb\" Ingresses and LoadBalancer Services as internal load balancers, not internet-facing or other classes' Ingresses", () => {
         const base = MINIMAL_SERVICES.web as unknown as RawService;
         const svc = (expose: object): RawService => ({ ...base, expose } as RawService);
         expect(internalLoadBalancerCount({
             a: svc({ type: "ClusterIP" }),
-            b: svc({ type: "ClusterIP", ingress: { host: "a.example.com", path: "/", scheme: "internet-facing" } }),
-            c: svc({ type: "ClusterIP", ingress: { host: "c.example.com", path: "/", scheme: "internal" } }),
+            b: svc({ type: "ClusterIP", ingress: { host: "b.example.com", className: "alb", path: "/", scheme: "internet-facing" } }),
+            c: svc({ type: "ClusterIP", ingress: { host: "c.example.com", className: "alb", path: "/", scheme: "internal" } }),
             d: svc({ type: "LoadBalancer" }),
+            e: svc({ type: "ClusterIP", ingress: { host: "e.example.com", className: "nginx", path: "/", scheme: "internal" } }),
+            f: svc({ type: "ClusterIP", ingress: { host: "f.example.com", path: "/", scheme: "internal" } }),
         })).toBe(2);
     });
 });
