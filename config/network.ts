@@ -61,7 +61,8 @@ export const networkSchema = z.strictObject({
     existing: existingNetworkSchema.optional(),
 }).meta({
     description:
-        "VPC layout. cidr: private /16../20 (default 10.0.0.0/16); azCount: 2..6 (default 2); natGateways: " +
+        "VPC layout. cidr: private /16../20 (default 10.0.0.0/16), each zone's private subnet 1/8 of it, with room " +
+        "for the zone's nodes and pods (see nodeGroup); azCount: 2..6 (default 2); natGateways: " +
         "\"single\" or \"perAz\" (default from the tier; production requires \"perAz\"); existing: with " +
         "cluster.kubeconfig, the existing cluster's VPC { vpcId, privateSubnetIds, nodeSecurityGroupId, " +
         "oidcProviderArn } where the database and its backups go (default none: no data layer).",
