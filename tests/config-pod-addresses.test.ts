@@ -12,6 +12,7 @@ import type { ConfigInput } from "../config";
 import { AWS_RESERVED_PER_SUBNET, podAddressProblems, privateSubnetRoom, privateSubnetTenants } from "../config/network";
 import { eniLimitTable, instanceTypeCatalogue, nodeAddressCeiling, nodeGroupSchema, parseEniLimits, standardAmiRefusal } from "../config/node-group";
 import { internalLoadBalancerCount, type RawService } from "../config/services";
+import { VPC_CNI_NETWORK_POLICY } from "../components/eks-addon";
 import { planSubnets } from "../components/network";
 import { REPO_ROOT } from "../plan/engine";
 import { loadConfigFor, problemsOf } from "./support/config";
@@ -81,6 +82,11 @@ describe("the vendored VPC CNI limits", () => {
 });
 
 describe("what one node takes: every ENI full", () => {
+    it("rests on the add-on's defaults: the stack's vpc-cni configuration sets no WARM_*, MINIMUM_IP_TARGET nor prefix delegation", () => {
+        // Setting any of them changes how many addresses a node holds: revisit nodeAddressCeiling (config/node-group.ts) first.
+        expect(JSON.parse(VPC_CNI_NETWORK_POLICY)).toEqual({ enableNetworkPolicy: "true" });
+    });
+
     it("matches the CNI's own example and its max-pods formula", () => {
         // docs/eni-and-ip-target.md (b5218838), first table: t3.small, WARM_ENI_TARGET 1, 5 pods: 3 ENIs,
         // 9 secondary addresses ("3,3,3"), so with each ENI's primary address 12, the node's whole allowance.
