@@ -88,7 +88,8 @@ export function analysisQueries(config: LaunchpadConfig, window: string = ALERT_
 export function checkWindow(i: number, intervalSeconds: number): string {
     const alerts = durationSeconds(ALERT_RATE_WINDOW);
     const since = i * intervalSeconds;
-    return since >= alerts ? ALERT_RATE_WINDOW : `${since}s`;
+    // A Prometheus duration has whole numbers only: an interval in milliseconds ("1500ms") gives one in ms.
+    return since >= alerts ? ALERT_RATE_WINDOW : Number.isInteger(since) ? `${since}s` : `${Math.floor(since * 1000)}ms`;
 }
 
 /**

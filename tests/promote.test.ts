@@ -11,7 +11,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { parseConfig } from "../config";
 import { alertContext, alertGroups, errorRatioQuery, latencyP95Query } from "../observability/alerts";
-import { analyse, analysisQueries, analysisThresholds, INCONCLUSIVE_EXIT, promote, prometheusTarget, type AnalysisSettings, type Measurement } from "../scripts/promote";
+import { analyse, analysisQueries, analysisThresholds, checkWindow, INCONCLUSIVE_EXIT, promote, prometheusTarget, type AnalysisSettings, type Measurement } from "../scripts/promote";
 import type { RollbackStack } from "../scripts/rollback";
 import { main as pendingSwitchesCli, pendingSwitches } from "../scripts/pending-switches";
 import { ampSigner, prometheusQuery, signedQuery } from "../scripts/prometheus";
@@ -111,6 +111,8 @@ describe("verdicts", () => {
         const r = await analyse((window) => { windows.push(window); return Promise.resolve(ok); }, long, () => Promise.resolve(), () => undefined);
         expect(r.verdict).toBe("passed");
         expect(windows).toEqual(["120s", "240s", "5m", "5m", "5m"]);
+        // Prometheus durations take whole numbers ("1.5s" is a parse error): an interval of 1500ms reads 1500ms, 3s, ...
+        expect([1, 2, 3].map((i) => checkWindow(i, 1.5))).toEqual(["1500ms", "3s", "4500ms"]);
         const config = staging();
         expect(analysisQueries(config, "120s")).toEqual({
             requests: "sum by (service, color) (increase(http_requests_total[120s]))",
