@@ -26,9 +26,19 @@ export function podSelector(namespace: string, service: string, color: string): 
     return `namespace="${namespace}", pod=~"${service}-${color}-[a-z0-9]{5,10}-[a-z0-9]{5}", container!="", container!="POD"`;
 }
 
-/** Per pod: the HPA may add pods to the color during a run, and a sum would read each one as a leak. */
+/**
+ * Per pod: the HPA may add pods to the color during a run, and a sum would read each one as a leak.
+ * Within a pod, one series per container name (`max by (pod, container)`): a restarted container
+ * is a new cgroup, so a new series (labels `id`, `name`: kubelet `containerPrometheusLabelsFunc`),
+ * and the kubelet's cAdvisor endpoint writes explicit timestamps (since Kubernetes 1.18:
+ * prometheus-operator/kube-prometheus#695), which Prometheus never marks stale ("only the 5 minute
+ * threshold is applied", prometheus.io querying/basics.md "Staleness"; the scrape job here keeps
+ * AWS's default `honor_timestamps`). For five minutes after a restart the dead container's last
+ * value stays beside the new one, and a sum doubles the pod's working set: a step a soak's slope
+ * reads as a leak.
+ */
 export function memoryQuery(selector: string): string {
-    return `sum by (pod) (${CADVISOR_METRICS.memoryWorkingSet}{${selector}})`;
+    return `sum by (pod) (max by (pod, container) (${CADVISOR_METRICS.memoryWorkingSet}{${selector}}))`;
 }
 
 /**

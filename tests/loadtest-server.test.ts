@@ -293,6 +293,11 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
                 `container_memory_working_set_bytes{${pod("api-green-5d8f7c9b6-fghij")}} ${Math.round(200 * MIB + t * MIB)}`,
                 // A Job pod of the same color growing fast: it must not count.
                 `container_memory_working_set_bytes{${pod("api-blue-gate-abc12-xyz12")}} ${Math.round(100 * MIB + t * 50 * MIB)}`,
+                // cart/blue's one pod, flat at 200 MiB, whose container restarts: as the kubelet's cAdvisor
+                // endpoint writes them, a new cgroup (`id`, `name`) and explicit timestamps, so Prometheus
+                // never marks the dead container's series stale and keeps it for its 5-minute lookback.
+                ...(Date.now() > restartAt ? [] : [`container_memory_working_set_bytes{${pod("cart-blue-5d8f7c9b6-abcde").replace('"api"', '"cart"')},id="/kubepods/burstable/pod1/aaa",name="aaa"} ${200 * MIB} ${Date.now()}`]),
+                ...(Date.now() > restartAt ? [`container_memory_working_set_bytes{${pod("cart-blue-5d8f7c9b6-abcde").replace('"api"', '"cart"')},id="/kubepods/burstable/pod1/bbb",name="bbb"} ${200 * MIB} ${Date.now()}`] : []),
                 `kube_pod_container_status_restarts_total{${pod("api-blue-5d8f7c9b6-abcde")}} 0`,
                 // The restart comes after Prometheus's third scrape, so its scrapes see the counter before and after.
                 `kube_pod_container_status_restarts_total{${pod("api-green-5d8f7c9b6-fghij")}} ${Date.now() > restartAt ? 1 : 0}`,
@@ -360,6 +365,13 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(findings[0]).toMatchObject({ value: 0, detail: expect.stringContaining("the steepest of 2 pod(s)") as unknown });
         // The blue pool's two pods, 5 + 7, not production's 90 nor green's 3.
         expect(findings[2]).toMatchObject({ value: 12, detail: "at most 12 database connection(s) (bound 20)" });
+    });
+
+    it("a container restart is no leak: the dead container's series, kept by its explicit timestamps, does not add to the pod's working set", async () => {
+        const end = Date.now() / 1000;
+        const [memory] = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "cart", color: "blue", metrics: APP }, t0, end, serverBounds, true);
+        // Summed, the pod read 200 MiB then 400 MiB from the restart on: thousands of MiB/h.
+        expect(memory).toMatchObject({ check: "memory-slope", ok: true, value: 0 });
     });
 
     it("a working set growing 1 MiB/s is a leak (3,600 MiB/h), and the restart is seen", async () => {
