@@ -278,6 +278,12 @@ export async function queryRange(get: PrometheusGet, query: string, start: numbe
 }
 
 /**
+ * The most steps a range query may span: Prometheus refuses more ("exceeded maximum resolution of
+ * 11,000 points per timeseries", prometheus/prometheus web/api/v1/api.go `queryRange`: `end.Sub(start)/step > 11000`).
+ */
+export const MAX_RANGE_POINTS = 11_000;
+
+/**
  * A range query's parameters on a grid that ends at `end` itself: Prometheus evaluates at start,
  * start + step, ... up to end (querying/api.md "Range queries"), so a grid counted from `start` could
  * stop up to a step before `end` and miss the latest scrape (the one that shows a spike's recovery).
@@ -359,8 +365,10 @@ export async function judgeServer(t: ServerTarget, start: number, end: number, b
     }
     if (spike !== undefined) {
         const q = recoveryQueries(spike.metrics, t.namespace, t.service, t.color);
-        // 1 s steps over the spike: each scrape's figures are seen within a second of it.
-        const [p95, errors, scraped] = await Promise.all([q.p95, q.errors, q.scraped].map((query) => queryRange(t.prometheus, query, spike.start, end, 1)));
+        // 1 s steps over the spike: each scrape's figures are seen within a second of it. Coarser past
+        // MAX_RANGE_POINTS, which Prometheus refuses (a spike scenario may run up to 4 h).
+        const spikeStep = Math.max(1, Math.ceil((end - spike.start) / MAX_RANGE_POINTS));
+        const [p95, errors, scraped] = await Promise.all([q.p95, q.errors, q.scraped].map((query) => queryRange(t.prometheus, query, spike.start, end, spikeStep)));
         out.push(judgeServerRecovery(serverRecoverySeconds(p95, errors, spike.start, spike.p95BoundSeconds, spike.errorBound, scraped), bounds));
     }
     return out;

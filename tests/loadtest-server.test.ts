@@ -436,6 +436,20 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(strict.find((f) => f.check === "spike-recovery")?.ok).toBe(false);
     }, 90_000);
 
+    it("a spike scenario of hours: the recovery queries stay under Prometheus' 11,000 points per series (web/api/v1/api.go queryRange)", async () => {
+        // A 4 h run whose spike came 3.5 h before its end: at 1 s steps, 12,600 points, which Prometheus refuses
+        // ("exceeded maximum resolution of 11,000 points per timeseries"), and the whole server judgement was lost.
+        const spikeEnd = t0 + SPIKE_AT + BAD_FOR;
+        while (Date.now() / 1000 < spikeEnd + 3) await new Promise((r) => setTimeout(r, 250));
+        const end = Date.now() / 1000;
+        const spike = { metrics: APP, start: end - 12_600, p95BoundSeconds: 0.2, errorBound: 0.01 };
+        const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, end - 14_400, end, { ...serverBounds, maxRecoverySeconds: 60 }, false, spike);
+        const recovery = findings.find((f) => f.check === "spike-recovery");
+        // Recovered by the bad spell's end, read on a grid of 2 s steps (12,600 / 11,000, rounded up).
+        expect(recovery?.value).toBeGreaterThanOrEqual(spikeEnd - spike.start - 1);
+        expect(recovery?.value).toBeLessThanOrEqual(spikeEnd - spike.start + 4);
+    }, 90_000);
+
     it("the connection bound is judged on the configured query when one is set, and on the pool otherwise", async () => {
         const end = Date.now() / 1000;
         const target = { prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "blue", metrics: APP };
