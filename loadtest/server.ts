@@ -78,19 +78,39 @@ export interface ServerFinding {
 
 const MIB = 1024 * 1024;
 
-/** The steepest least-squares slope among the series, each after its own first sample plus the warm-up (a pod the HPA added mid-run warms up then). */
-function steepestAfterWarmup(series: Readonly<Record<string, readonly Sample[]>>, runStart: number, warmupSeconds: number): { steepest?: { pod: string; slope: number; samples: number }; all: number } {
-    let steepest: { pod: string; slope: number; samples: number } | undefined;
+/**
+ * The steepest least-squares slope among the series, each after its own first sample plus the
+ * warm-up (a pod the HPA added mid-run warms up then), of the series seen after warm-up for at
+ * least half as long as the longest. A least-squares slope's standard error is σ/√Σ(t - t̄)², about
+ * σ·√12/(√n·T) over n samples spread across T: with the working set's few MiB of GC noise, a pod
+ * added or replaced (the autoscaler, a drain) five minutes before the window ends reads ±40 MiB/h on
+ * noise alone, over the 32 MiB/h bound, where an hour's pod reads ±1. A leak grows in every pod that
+ * serves, so the pods seen longest still show it.
+ */
+function steepestAfterWarmup(series: Readonly<Record<string, readonly Sample[]>>, runStart: number, warmupSeconds: number): { steepest?: { pod: string; slope: number; samples: number }; all: number; short: number } {
     let all = 0;
-    for (const [pod, samples] of Object.entries(series)) {
+    const afterWarmup = Object.entries(series).map(([pod, samples]) => {
         all += samples.length;
         const first = Math.max(runStart, Math.min(...samples.map(([t]) => t)));
         const after = samples.filter(([t]) => t >= first + warmupSeconds);
+        return { pod, after, span: after.length === 0 ? 0 : after[after.length - 1][0] - after[0][0] };
+    });
+    const longest = Math.max(0, ...afterWarmup.map((s) => s.span));
+    let steepest: { pod: string; slope: number; samples: number } | undefined;
+    let short = 0;
+    for (const { pod, after, span } of afterWarmup) {
+        if (2 * span < longest) {
+            short++;
+            continue;
+        }
         const slope = slopePerSecond(after);
         if (slope !== null && (steepest === undefined || slope > steepest.slope)) steepest = { pod, slope, samples: after.length };
     }
-    return { steepest, all };
+    return { steepest, all, short };
 }
+
+/** The detail's note of the pods left out by `steepestAfterWarmup`. */
+const shortNote = (short: number): string => (short === 0 ? "" : `; ${short} pod(s) seen after warm-up for under half the longest span not judged`);
 
 /**
  * The leak rule: after warm-up, no pod's working set grows faster than the bound, MiB per hour. Each
@@ -99,7 +119,7 @@ function steepestAfterWarmup(series: Readonly<Record<string, readonly Sample[]>>
  */
 export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, runStart: number, bounds: ServerBounds): ServerFinding {
     const bound = bounds.maxMemorySlopeMiBPerHour;
-    const { steepest, all } = steepestAfterWarmup(pods, runStart, bounds.warmupSeconds);
+    const { steepest, all, short } = steepestAfterWarmup(pods, runStart, bounds.warmupSeconds);
     if (steepest === undefined) {
         return { check: "memory-slope", ok: false, value: null, bound, detail: `no memory samples after the ${bounds.warmupSeconds} s warm-up (${all} in all): the leak check cannot hold without them` };
     }
@@ -111,7 +131,7 @@ export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, r
         ok: perHour <= bound,
         value,
         bound,
-        detail: `working set slope ${value} MiB/h in pod ${steepest.pod}, the steepest of ${count} pod(s), over ${steepest.samples} samples after warm-up (bound ${bound} MiB/h)${perHour > bound ? ": a leak" : ""}`,
+        detail: `working set slope ${value} MiB/h in pod ${steepest.pod}, the steepest of ${count} pod(s), over ${steepest.samples} samples after warm-up (bound ${bound} MiB/h)${shortNote(short)}${perHour > bound ? ": a leak" : ""}`,
     };
 }
 
@@ -142,14 +162,14 @@ export function judgeDbConnections(samples: readonly Sample[], query: string, bo
  */
 export function judgeDbTrend(series: Readonly<Record<string, readonly Sample[]>>, runStart: number, bounds: ServerBounds): ServerFinding {
     const bound = bounds.maxDbConnectionsSlopePerHour;
-    const { steepest, all } = steepestAfterWarmup(series, runStart, bounds.warmupSeconds);
+    const { steepest, all, short } = steepestAfterWarmup(series, runStart, bounds.warmupSeconds);
     if (steepest === undefined) {
         return { check: "db-connections-trend", ok: false, value: null, bound, detail: `no database connection samples after the ${bounds.warmupSeconds} s warm-up (${all} in all): the pool's stability cannot be judged without them` };
     }
     const perHour = steepest.slope * 3600;
     const value = Math.round(perHour * 100) / 100;
     const where = steepest.pod === "" ? "" : ` in pod ${steepest.pod}`;
-    return { check: "db-connections-trend", ok: perHour <= bound, value, bound, detail: `database connections grew ${value} per hour${where} after warm-up, over ${steepest.samples} samples (bound ${bound})${perHour > bound ? ": the pool is not stable" : ""}` };
+    return { check: "db-connections-trend", ok: perHour <= bound, value, bound, detail: `database connections grew ${value} per hour${where} after warm-up, over ${steepest.samples} samples (bound ${bound})${shortNote(short)}${perHour > bound ? ": the pool is not stable" : ""}` };
 }
 
 /**

@@ -75,6 +75,30 @@ describe("the rules, on samples", () => {
         });
     });
 
+    it("memory and pool per pod: a pod replaced or added minutes before the end is not judged on its few samples; a leak in the pods seen longest still fails", () => {
+        // A soak's hour after warm-up (3600..7200 s, samples every 15 s). A pod the autoscaler adds (or a drain
+        // replaces) at 6600 s: after its own 300 s warm-up, 5 minutes of a working set still filling, +6 MiB.
+        const soak = { ...bounds, warmupSeconds: 300 };
+        const hour = series(0, 3600, 7200);
+        const late = Array.from({ length: 21 }, (_, i) => [6900 + i * 15, 250 * MIB + i * 0.3 * MIB] as const) as Sample[];
+        const lateAll = [[6600, 150 * MIB], [6750, 240 * MIB], ...late] as Sample[];
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": hour, "api-blue-5d8f7c9b6-klmno": lateAll }, 3600, soak)).toEqual({
+            check: "memory-slope",
+            ok: true,
+            value: 0,
+            bound: 32,
+            detail: "working set slope 0 MiB/h in pod api-blue-5d8f7c9b6-abcde, the steepest of 2 pod(s), over 221 samples after warm-up (bound 32 MiB/h); 1 pod(s) seen after warm-up for under half the longest span not judged",
+        });
+        // The hour's pod leaking 64 MiB/h: still a leak.
+        const leaking = series((64 * MIB) / 3600, 3600, 7200);
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": leaking, "api-blue-5d8f7c9b6-klmno": lateAll }, 3600, soak)).toMatchObject({ ok: false, value: 64 });
+        // The late pod alone (the color's only pod): judged on what there is.
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-klmno": lateAll }, 3600, soak)).toMatchObject({ ok: false, value: 72 });
+        // Its pool filling lazily under load, +2 connections in those 5 minutes: no pool instability either.
+        const conns = (samples: readonly Sample[], f: (i: number) => number): Sample[] => samples.map(([t], i) => [t, f(i)] as const);
+        expect(judgeDbTrend({ "api-blue-5d8f7c9b6-abcde": conns(hour, () => 10), "api-blue-5d8f7c9b6-klmno": conns(lateAll, (i) => 5 + Math.floor(i / 8)) }, 3600, soak)).toMatchObject({ ok: true, value: 0 });
+    });
+
     it("memory with no sample after warm-up fails: a leak check that saw nothing proves nothing", () => {
         expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": [[0, 1], [30, 2]] }, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (2 in all): the leak check cannot hold without them" });
         expect(judgeMemory({}, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (0 in all): the leak check cannot hold without them" });
