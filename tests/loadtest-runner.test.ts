@@ -194,6 +194,29 @@ describe.skipIf(SKIP_TIMING).concurrent("runScenario against local servers", () 
         expect(Math.max(...seen.map((a) => a.inFlight))).toBe(4);
     });
 
+    it("stops the users over a drop at the schedule's time, not at the next tick: a stage of 1 user is not run by 20", async ({ expect }) => {
+        // 20 users, then a 0s drop to 1 at 600 ms (k6 stops the 19 there: ramping_vus.go addStep at the stage's
+        // offset), held 800 ms. Ticks every 1000 ms, so the tick's count still said 20 until 1000 ms: the 19 went on
+        // starting requests through the 1-user stage. Each finishes the iteration it is in (20 ms answer, 5 ms think),
+        // so from 800 ms the server holds one request at most.
+        // Made before the server: arrivals read later than the run's time by the server's start-up, a few ms.
+        const clock = fastClock(1);
+        let inFlight = 0;
+        const seen: { t: number; inFlight: number }[] = [];
+        const s = await startServer((_req, res) => {
+            seen.push({ t: clock.now(), inFlight: ++inFlight });
+            setTimeout(() => {
+                inFlight--;
+                res.end("ok");
+            }, 20);
+        });
+        servers.push(s);
+        const run = await runScenario(scenario({ stages: [stage(0, 20), stage(600, 20), stage(0, 1), stage(800, 1)], thinkTimeMs: 5 }), s.url, { tickMs: 1000, clock });
+        expect(seen.filter((a) => a.t < 600).some((a) => a.inFlight > 1)).toBe(true);
+        expect(seen.filter((a) => a.t >= 800 && a.inFlight > 1)).toEqual([]);
+        expect(run.stages[3].requests).toBeGreaterThan(0);
+    });
+
     it("executes every trend aggregation k6's grammar gives a duration (avg, min, max, med, p(N), p(0)), not only parses it", async ({ expect }) => {
         // Every tenth request takes 400 ms, the others 10 ms. A busy machine only adds latency, so each bound below
         // is either always met or never: min >= 10, max >= 400, med of the fast ones, avg >= (9 x 10 + 400) / 10.
