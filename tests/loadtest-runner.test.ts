@@ -217,6 +217,21 @@ describe.skipIf(SKIP_TIMING).concurrent("runScenario against local servers", () 
         expect(run.stages[3].requests).toBeGreaterThan(0);
     });
 
+    it("a zero-length stage (k6's instant jump) sends nothing and is not judged: a stress that jumps to its users passes", async ({ expect }) => {
+        // Stress jumping to 3 users at once (a 0s stage, as k6 allows), held 400 ms, within mustHoldUsers: the jump
+        // starts no request, so its thresholds measured nothing, which failed every such run.
+        const s = await serve(() => ({ delayMs: 1, status: 200 }));
+        const stress = scenario({ name: "stress", stages: [stage(0, 3), stage(400, 3)], mustHoldUsers: 3 });
+        const run = await runScenario(stress, s.url, { tickMs: 20, clock: s.runClock() });
+        expect(run.stages.map((st) => st.requests > 0)).toEqual([false, true]);
+        expect(run.breakingPoint).toBeNull();
+        expect(judge(stress, run, DEFAULT_SERVER_BOUNDS, null)).toEqual({ verdict: "pass", reasons: [] });
+        // The same for a load scenario's held level written as a 0s stage after a ramp.
+        const load = scenario({ name: "load", stages: [stage(0, 3), stage(400, 3), stage(0, 3)] });
+        const loadRun = await runScenario(load, s.url, { tickMs: 20, clock: s.runClock() });
+        expect(judge(load, loadRun, DEFAULT_SERVER_BOUNDS, null)).toEqual({ verdict: "pass", reasons: [] });
+    });
+
     it("executes every trend aggregation k6's grammar gives a duration (avg, min, max, med, p(N), p(0)), not only parses it", async ({ expect }) => {
         // Every tenth request takes 400 ms, the others 10 ms. A busy machine only adds latency, so each bound below
         // is either always met or never: min >= 10, max >= 400, med of the fast ones, avg >= (9 x 10 + 400) / 10.
