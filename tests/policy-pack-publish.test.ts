@@ -182,6 +182,28 @@ interface Loaded {
     readonly compiled: string;
 }
 
+/**
+ * `pulumi policy publish` logs into the current backend, and a self-managed one refuses every policy
+ * call ("DIY backend does not support resource policy": pulumi/pulumi v3.248.0
+ * `pkg/cmd/pulumi/policy/policy_publish.go`, `loginToCloudBackend`; `pkg/backend/diy/backend.go`,
+ * `GetPolicyPack`). The README's first real deploy uses such a backend, so a page that hands out the
+ * command must say it needs Pulumi Cloud.
+ */
+describe("the docs' publish command", () => {
+    it("comes with the backend it needs: the README's self-managed one refuses it", () => {
+        const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+        expect(readme).toContain("pulumi login file://~/.pulumi-state");
+        const pages = ["README.md", ...readdirSync(join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+        const giving = pages.filter((f) => /^(cd \S+ && )?(.* && )?pulumi policy publish\b/m.test(readFileSync(join(REPO_ROOT, f), "utf8")));
+        expect(giving).toEqual(["docs/policies.md"]);
+        for (const page of giving) {
+            const text = readFileSync(join(REPO_ROOT, page), "utf8").replace(/\s+/g, " ");
+            expect(text).toContain("Publishing needs a Pulumi Cloud organization");
+            expect(text).toContain('"DIY backend does not support resource policy"');
+        }
+    });
+});
+
 if (!FULL) {
     console.warn("\n*** policy-pack-publish: SKIPPING the install-and-load test (npm ci --omit=dev of the packed pack, then the CLI's type-checked load, about 35 s); CI=true and `npm run test:pack` run it ***\n");
 }
