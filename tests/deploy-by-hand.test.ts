@@ -7,7 +7,7 @@
  * the cluster and then fails on every Kubernetes object. These tests hold the docs' premises to the
  * code and run the docs' commands through the config parser.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildKubeconfig, eksClusterArgs } from "../components/cluster";
@@ -100,5 +100,40 @@ describe("docs/operations.md: who runs pulumi up by hand", () => {
         expect(section().text).toContain("not the `assumed-role` ARN `aws sts get-caller-identity` prints");
         const sets = asSets(section().commands).map((s) => s.replace(OWN_ROLE, "arn:aws:sts::349027186530:assumed-role/platform-admin/alice"));
         expect(parse(sets, true).problems).toEqual([expect.stringMatching(/^launchpad:cluster\.access\[2\]\.principalArn: .*expected an IAM role ARN/)]);
+    });
+});
+
+/** README.md and every page under docs/, as paths from the repository's root. */
+function pages(dir = "docs"): string[] {
+    return readdirSync(join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? pages(`${dir}/${e.name}`) : e.name.endsWith(".md") ? [`${dir}/${e.name}`] : []);
+}
+
+describe("docs/operations.md's prerequisites", () => {
+    // What the Prerequisites section calls each command-line tool a page's sh block may run.
+    const TOOLS: Readonly<Record<string, string>> = {
+        pulumi: "the Pulumi CLI",
+        aws: "the AWS CLI",
+        kubectl: "`kubectl`",
+        helm: "`helm`",
+        jq: "`jq`",
+        gh: "`gh`",
+    };
+
+    it("name every tool the docs' shell blocks run (kubectl and helm after a failed pulumi up, jq in the runbooks)", () => {
+        const prerequisites = /^## Prerequisites\n([\s\S]*?)^## /m.exec(OPERATIONS)?.[1] ?? "";
+        expect(prerequisites).toContain("For real deployments, also:");
+        const blocks = ["README.md", ...pages()].flatMap((f) => [...readFileSync(join(REPO_ROOT, f), "utf8").matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((m) => ({ file: f, text: m[1] })));
+        const used = new Map<string, string>();
+        for (const { file, text } of blocks) {
+            for (const line of text.split("\n").map((l) => l.replace(/\s#\s.*$/, ""))) {
+                for (const tool of Object.keys(TOOLS)) {
+                    if (!used.has(tool) && new RegExp(`(^|[|;&(]|\\$\\()\\s*${tool}\\s`).test(line)) used.set(tool, file);
+                }
+            }
+        }
+        // The extractor finds the tools the failed-update section and the runbooks run.
+        expect([...used.keys()]).toEqual(expect.arrayContaining(["pulumi", "aws", "kubectl", "helm", "jq"]));
+        expect([...used].filter(([tool]) => !prerequisites.includes(TOOLS[tool])).map(([tool, file]) => `${tool} (run in ${file})`)).toEqual([]);
     });
 });
