@@ -96,10 +96,16 @@ describe("docs/operations.md: who runs pulumi up by hand", () => {
         expect(real.filter((p) => p.includes("access[2]") || p.includes("endpointPublicAccessCidrs[1]") || p.includes(OWN_ROLE) || p.includes(OWN_ADDRESS))).toEqual([]);
     });
 
-    it("asks for the role's IAM ARN, as config refuses the assumed-role ARN `aws sts get-caller-identity` prints", () => {
+    it("asks for the role's IAM ARN, path included, as config refuses the assumed-role ARN `aws sts get-caller-identity` prints", () => {
         expect(section().text).toContain("not the `assumed-role` ARN `aws sts get-caller-identity` prints");
-        const sets = asSets(section().commands).map((s) => s.replace(OWN_ROLE, "arn:aws:sts::349027186530:assumed-role/platform-admin/alice"));
-        expect(parse(sets, true).problems).toEqual([expect.stringMatching(/^launchpad:cluster\.access\[2\]\.principalArn: .*expected an IAM role ARN/)]);
+        const withRole = (arn: string) => asSets(section().commands).map((s) => s.replace(OWN_ROLE, arn));
+        expect(parse(withRole("arn:aws:sts::349027186530:assumed-role/platform-admin/alice"), true).problems).toEqual([
+            expect.stringMatching(/^launchpad:cluster\.access\[2\]\.principalArn: .*expected an IAM role ARN/),
+        ]);
+        // An IAM Identity Center (SSO) role, with the path the docs name: EKS takes it, and so does config.
+        const sso = "arn:aws:iam::349027186530:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PlatformAdmin_0123456789abcdef";
+        expect(section().text).toContain("`aws-reserved/sso.amazonaws.com/`");
+        expect(parse(withRole(sso), true).cluster?.access.at(-1)).toEqual({ principalArn: sso, access: "admin" });
     });
 });
 
