@@ -19,7 +19,7 @@
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { builtinModules } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, normalize } from "node:path";
 import * as ts from "typescript";
@@ -181,6 +181,27 @@ interface Loaded {
     readonly main: string;
     readonly compiled: string;
 }
+
+/**
+ * `pulumi preview --policy-pack policies` runs the pack in place and installs nothing: the Node.js
+ * language host resolves `@pulumi/pulumi/cmd/run-policy-pack` from the pack's folder and runs it there
+ * (pulumi/pulumi v3.248.0 `sdk/nodejs/cmd/pulumi-language-nodejs/main.go`, `RunPlugin`, `locateModule`),
+ * so what the pack and the runner import must resolve from `policies/` after the root `npm ci` alone.
+ */
+describe("the pack run in place (--policy-pack policies)", () => {
+    it("finds run-policy-pack and every package it imports from policies/, in the root node_modules when policies/ has none", () => {
+        const fromPack = createRequire(join(PACK_DIR, "package.json"));
+        const sources = ["", "shared"].flatMap((dir) => readdirSync(join(PACK_DIR, dir)).filter((f) => f.endsWith(".ts")).map((f) => (dir === "" ? f : `${dir}/${f}`)));
+        const bare = [...new Set(importsOf(sources, packText).map((i) => i.spec).filter((spec) => !spec.startsWith(".") && !isBuiltin(spec)))].sort();
+        expect(bare).toEqual(expect.arrayContaining(["@pulumi/policy", "@pulumi/pulumi"]));
+        const resolved = ["@pulumi/pulumi/cmd/run-policy-pack", "typescript", ...bare].map((spec) => [spec, fromPack.resolve(spec)] as const);
+        // The root install answers; a pack folder with an install of its own (`npm ci` there, to publish) answers first.
+        const installs = [join(PACK_DIR, "node_modules"), join(REPO_ROOT, "node_modules")];
+        expect(resolved.filter(([, path]) => !installs.some((dir) => path.startsWith(dir))).map(([spec]) => spec)).toEqual([]);
+        const docs = readFileSync(join(REPO_ROOT, "docs", "policies.md"), "utf8").replace(/\s+/g, " ");
+        expect(docs).toContain("The CLI installs nothing for a local pack");
+    });
+});
 
 /**
  * `pulumi policy publish` logs into the current backend, and a self-managed one refuses every policy
