@@ -143,3 +143,16 @@ describe("docs/operations.md's prerequisites", () => {
         expect([...used].filter(([tool]) => !prerequisites.includes(TOOLS[tool])).map(([tool, file]) => `${tool} (run in ${file})`)).toEqual([]);
     });
 });
+
+describe("docs/operations.md's before the first deploy", () => {
+    // The placeholder fixes edit tracked files; the deploy workflow runs `pulumi up` on a checkout.
+    it("says to commit the stack file the config set commands write, salt and ciphertext included", () => {
+        const section = /^## Before the first deploy\n([\s\S]*?)^### /m.exec(OPERATIONS)?.[1].replace(/\s+/g, " ") ?? "";
+        expect(section).toContain("Each `pulumi config set` writes `Pulumi.<stack>.yaml`");
+        expect(section).toContain("`encryptionsalt`, which `pulumi stack init` writes there");
+        expect(section).toContain("Commit the stack file with the pack config");
+        const deploy = readFileSync(join(REPO_ROOT, ".github", "workflows", "deploy.yml"), "utf8");
+        expect(deploy).toMatch(/uses: actions\/checkout@/);
+        expect(deploy).toContain("--policy-pack-config");
+    });
+});
