@@ -39,7 +39,7 @@ function asSets(commands: readonly string[]): string[] {
         const m = /^pulumi config set --path '([^']+)' ((?:<[^>]+>|[^\s<])+) --stack staging$/.exec(line);
         if (m === null) throw new Error(`not a \`pulumi config set --path '<key>' <value> --stack staging\` line: ${line}`);
         const [, key, value] = m;
-        return `${key}=${value.replace("<your IAM role's ARN>", OWN_ROLE).replace("<your public address>", OWN_ADDRESS)}`;
+        return `${key}=${value.replace("<ARN of your IAM role>", OWN_ROLE).replace("<your public address>", OWN_ADDRESS)}`;
     });
 }
 
