@@ -76,6 +76,10 @@ describe("docs/operations.md: who runs pulumi up by hand", () => {
         expect(text).toContain("bootstrapClusterCreatorAdminPermissions: false");
         expect(text).toContain("`aws eks get-token`");
         expect(text).toContain("`allowedCidrs` in `policies/config/staging.json`");
+        // EKS creates an access entry for an existing principal only: the roles come before the first up.
+        expect(text).toContain("Every role `access` names must exist by then, the workflows' included (create them first: below)");
+        const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
+        expect(readme).toContain("create the IAM roles `launchpad:cluster.access` names, add yours as an admin and your address to the API's CIDRs ([who runs `pulumi up`](docs/operations.md#deploying-for-real))");
     });
 
     it("its commands append to the committed lists (they overwrite nothing) and make the operator's role a cluster-wide admin reached from their address", () => {
