@@ -160,3 +160,20 @@ describe("docs/operations.md's before the first deploy", () => {
         expect(deploy).toContain("--policy-pack-config");
     });
 });
+
+describe("docs/operations.md's backend for the first deploy", () => {
+    // pulumi/actions selects an existing stack unless `upsert: true`, and the run steps select without --create:
+    // a stack first deployed into a local directory is one the workflows never find.
+    it("says a local directory is this machine's alone, and the README's login offers the workflows' bucket", () => {
+        const deploy = readFileSync(join(REPO_ROOT, ".github", "workflows", "deploy.yml"), "utf8");
+        expect(deploy).not.toMatch(/upsert:\s*true/);
+        expect(deploy).toContain('pulumi stack select "$STACK"\n');
+        expect(deploy).not.toMatch(/stack select[^\n]*(--create|-c\b)/);
+        expect(deploy).toContain("PULUMI_BACKEND_URL: ${{ secrets.PULUMI_CLOUD_URL }}");
+        const text = OPERATIONS.replace(/\s+/g, " ");
+        expect(text).toContain("A local directory keeps it on this machine alone, where the workflows (their backend is `PULUMI_CLOUD_URL`; `deploy.yml` selects the stack and never creates it)");
+        for (const file of ["README.md", "docs/operations.md"]) {
+            expect(readFileSync(join(REPO_ROOT, file), "utf8")).toContain("pulumi login file://~/.pulumi-state   # or the workflows' backend: pulumi login s3://<bucket>\n");
+        }
+    });
+});
