@@ -19,7 +19,7 @@
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { builtinModules } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, normalize } from "node:path";
 import * as ts from "typescript";
@@ -181,6 +181,49 @@ interface Loaded {
     readonly main: string;
     readonly compiled: string;
 }
+
+/**
+ * `pulumi preview --policy-pack policies` runs the pack in place and installs nothing: the Node.js
+ * language host resolves `@pulumi/pulumi/cmd/run-policy-pack` from the pack's folder and runs it there
+ * (pulumi/pulumi v3.248.0 `sdk/nodejs/cmd/pulumi-language-nodejs/main.go`, `RunPlugin`, `locateModule`),
+ * so what the pack and the runner import must resolve from `policies/` after the root `npm ci` alone.
+ */
+describe("the pack run in place (--policy-pack policies)", () => {
+    it("finds run-policy-pack and every package it imports from policies/, in the root node_modules when policies/ has none", () => {
+        const fromPack = createRequire(join(PACK_DIR, "package.json"));
+        const sources = ["", "shared"].flatMap((dir) => readdirSync(join(PACK_DIR, dir)).filter((f) => f.endsWith(".ts")).map((f) => (dir === "" ? f : `${dir}/${f}`)));
+        const bare = [...new Set(importsOf(sources, packText).map((i) => i.spec).filter((spec) => !spec.startsWith(".") && !isBuiltin(spec)))].sort();
+        expect(bare).toEqual(expect.arrayContaining(["@pulumi/policy", "@pulumi/pulumi"]));
+        const resolved = ["@pulumi/pulumi/cmd/run-policy-pack", "typescript", ...bare].map((spec) => [spec, fromPack.resolve(spec)] as const);
+        // The root install answers; a pack folder with an install of its own (`npm ci` there, to publish) answers first.
+        const installs = [join(PACK_DIR, "node_modules"), join(REPO_ROOT, "node_modules")];
+        expect(resolved.filter(([, path]) => !installs.some((dir) => path.startsWith(dir))).map(([spec]) => spec)).toEqual([]);
+        const docs = readFileSync(join(REPO_ROOT, "docs", "policies.md"), "utf8").replace(/\s+/g, " ");
+        expect(docs).toContain("The CLI installs nothing for a local pack");
+    });
+});
+
+/**
+ * `pulumi policy publish` logs into the current backend, and a self-managed one refuses every policy
+ * call ("DIY backend does not support resource policy": pulumi/pulumi v3.248.0
+ * `pkg/cmd/pulumi/policy/policy_publish.go`, `loginToCloudBackend`; `pkg/backend/diy/backend.go`,
+ * `GetPolicyPack`). The README's first real deploy uses such a backend, so a page that hands out the
+ * command must say it needs Pulumi Cloud.
+ */
+describe("the docs' publish command", () => {
+    it("comes with the backend it needs: the README's self-managed one refuses it", () => {
+        const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+        expect(readme).toContain("pulumi login file://~/.pulumi-state");
+        const pages = ["README.md", ...readdirSync(join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+        const giving = pages.filter((f) => /^(cd \S+ && )?(.* && )?pulumi policy publish\b/m.test(readFileSync(join(REPO_ROOT, f), "utf8")));
+        expect(giving).toEqual(["docs/policies.md"]);
+        for (const page of giving) {
+            const text = readFileSync(join(REPO_ROOT, page), "utf8").replace(/\s+/g, " ");
+            expect(text).toContain("Publishing needs a Pulumi Cloud organization");
+            expect(text).toContain('"DIY backend does not support resource policy"');
+        }
+    });
+});
 
 if (!FULL) {
     console.warn("\n*** policy-pack-publish: SKIPPING the install-and-load test (npm ci --omit=dev of the packed pack, then the CLI's type-checked load, about 35 s); CI=true and `npm run test:pack` run it ***\n");
