@@ -114,7 +114,7 @@ export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: st
             // In seconds, which Grafana shows in days or weeks: LaunchpadRestoreDrillMissing's value.
             stat(P.drillAge, `Time since the last restore drill finished (missing after ${durationText(drillDueSeconds(t.restoreMaxDuration))})`, "s", 0, 40, 12).withTarget(
                 promTarget("A", `time() - max by (db_instance) (${dr(DR_METRICS.drillLastCompletionTimestamp)})`, "drill"),
-            ),
+            ).withTarget(promTarget("B", `time() - max by (db_instance) (${dr(DR_METRICS.drDrillLastCompletionTimestamp)})`, "DR drill")),
         )
         .withPanel(
             // LaunchpadDrRestoreDrillNotSucceeded's first term: the DR vault's copies, restored in the DR region.
