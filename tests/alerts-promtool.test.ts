@@ -32,7 +32,7 @@ const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
 interface Series { readonly series: string; readonly values: string }
 interface Case {
     /** What the case shows. */
-    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack";
+    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack" | "fires after failures" | "silent for a new DR plan" | "fires for a DR plan that never succeeded";
     readonly series: readonly Series[];
     readonly evalTime: string;
     /** Labels of the firing alert (beside severity and environment); absent: no alert. */
