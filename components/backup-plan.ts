@@ -19,6 +19,7 @@ import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS, type BackupTier } from "..
 import { partitionAndAccount } from "../lib/aws-caller";
 import { encryptionKey } from "../lib/kms";
 import { childTags, type Tags } from "../lib/tags";
+import { AVAILABILITY_ZONES_QUERY } from "./network";
 
 export interface BackupPlanArgs {
     readonly safety: BackupPlanSafety;
@@ -496,15 +497,13 @@ function serviceRole(ctx: PlanContext): { role: aws.iam.Role; policies: aws.iam.
     return { role, policies };
 }
 
-/** The zones the DR network may use: regular ones (no opt-in Local or Wavelength Zones), as components/network.ts asks. */
-const DR_ZONES_QUERY = { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] };
-
 /** The DR drill (children `${name}-dr-drill-*` and `${name}-dr-restore-testing*`): its isolated network, plan and selection, all in `drRegion`. */
 function drRestoreDrill(ctx: PlanContext, drVault: aws.backup.Vault, role: aws.iam.Role, policies: readonly aws.iam.RolePolicyAttachment[], drill: DrRestoreDrillArgs): aws.backup.RestoreTestingPlan {
     const { parent, name, args: { tags, planName, drRegion } } = ctx;
     const tagged = (child: string) => childTags(tags, `${name}-${child}`);
     const vpc = new aws.ec2.Vpc(`${name}-dr-drill-vpc`, drDrillVpcArgs(drRegion, tagged("dr-drill-vpc")), { parent });
-    const zones = aws.getAvailabilityZonesOutput({ ...DR_ZONES_QUERY, region: drRegion }, { parent });
+    // The stack network's zone query (regular zones: no opt-in Local or Wavelength Zone), in the DR region.
+    const zones = aws.getAvailabilityZonesOutput({ ...AVAILABILITY_ZONES_QUERY, region: drRegion }, { parent });
     const subnets = ([0, 1] as const).map((i) => {
         const zone = zones.names.apply((names) => {
             if (names.length <= i) {
