@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Cron } from "croner";
 import fc from "fast-check";
@@ -26,6 +28,7 @@ import {
     vaultLockBounds,
 } from "../components/backup-plan";
 import { loadConfig } from "../config";
+import { REPO_ROOT } from "../plan/engine";
 import { safetyFor, TIERS } from "../config/tier";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS } from "../lib/retention";
 import { govCloudSets, input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
@@ -334,6 +337,20 @@ describe.each(STACKS)("AWS Backup (%s)", (stack) => {
         expect([...ofType(p, "aws:ec2/internetGateway:InternetGateway"), ...ofType(p, "aws:ec2/natGateway:NatGateway"), ...ofType(p, "aws:ec2/routeTable:RouteTable")]).toEqual([]);
         // Two zones of the DR region.
         expect(ofType(p, "aws:ec2/subnet:Subnet").map((s) => input(s, "availabilityZone"))).toEqual(["us-west-2a", "us-west-2b"]);
+    });
+
+    it("lets the DR drill decrypt the DR vault's copies: the copy is re-encrypted with the DR vault's key (cross-region-backup.html), whose policy is KMS's default (IAM decides), and the drill's role has AWSBackupServiceRolePolicyForRestores (kms:Decrypt and CreateGrant through RDS: vendor/aws-managed-policies)", async () => {
+        const p = await plan(stack);
+        const key = named(p, "bp-dr-vault-key");
+        expect([input(key, "region"), input(key, "policy")]).toEqual(["us-west-2", undefined]);
+        expect(input(named(p, "bp-dr-vault"), "kmsKeyArn")).toBe(key.state.arn);
+        const role = named(p, "bp-role").state.arn;
+        expect(input(named(p, "bp-dr-restore-testing-database"), "iamRoleArn")).toBe(role);
+        expect(input(named(p, "bp-AWSBackupServiceRolePolicyForRestores"), "policyArn")).toBe("arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores");
+        const managed = JSON.parse(readFileSync(join(REPO_ROOT, "vendor", "aws-managed-policies", "AWSBackupServiceRolePolicyForRestores.json"), "utf8")) as { document: { Statement: { Sid: string; Action: string[]; Resource: string; Condition?: Record<string, Record<string, unknown>> }[] } };
+        const kms = managed.document.Statement.find((st) => st.Sid === "KMSPermissions");
+        expect(kms?.Action).toEqual(expect.arrayContaining(["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]));
+        expect([kms?.Resource, kms?.Condition?.StringLike["kms:ViaService"]]).toEqual(["*", expect.arrayContaining(["rds.*.amazonaws.com"])]);
     });
 
     it("exports the vaults and the plan", async () => {
