@@ -782,13 +782,23 @@ export function pdbSpec(service: ServiceConfig, color: Color): k8s.types.input.p
 
 /**
  * Longest a gate may run: its wait for the target to accept a connection (smoke/reach.ts), every
- * request timing out at the policy's concurrency, plus the load profile, plus a minute for the image
- * pull and start. Beyond it the Job fails (DeadlineExceeded).
+ * request timing out (`gateRequestSeconds`), plus the load profile, plus a minute for the image
+ * pull and start (and the load phase's last requests and the push). Beyond it the Job fails
+ * (DeadlineExceeded), killed before it prints or pushes its verdict.
  */
 export function gateDeadlineSeconds(policy: SmokePolicy): number {
-    // Checks run one after another, each at the policy's concurrency.
-    const rounds = policy.checks.length * Math.ceil((policy.requests + policy.warmupRequests) / policy.concurrency);
-    return CONNECT_WAIT_DEFAULT_SECONDS + Math.ceil((rounds * policy.timeoutMs) / 1000) + (policy.load?.durationSeconds ?? 0) + 60;
+    return CONNECT_WAIT_DEFAULT_SECONDS + gateRequestSeconds(policy) + (policy.load?.durationSeconds ?? 0) + 60;
+}
+
+/**
+ * Seconds the smoke phase takes when every request times out. Checks run one after another, and
+ * each sends its warm-up requests in one burst, then its measured ones in another (smoke/runner.ts
+ * `runPhases`, `burst`), each in rounds of `concurrency`: ceil(warmup / c) + ceil(requests / c)
+ * rounds of `timeoutMs` per check.
+ */
+export function gateRequestSeconds(policy: SmokePolicy): number {
+    const rounds = (n: number): number => Math.ceil(n / policy.concurrency);
+    return Math.ceil((policy.checks.length * (rounds(policy.warmupRequests) + rounds(policy.requests)) * policy.timeoutMs) / 1000);
 }
 
 /** Pulumi's wait for the gate Job: its deadline plus two minutes to schedule the pod and report. */

@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "../config";
+import { SUBNET_PLAN_BITS } from "../config/network";
 import { type Cidr, formatCidr, parseCidr, subnet } from "../lib/cidr";
 import { servicePrincipalPolicy } from "../lib/iam";
 import { childTags, type Tags } from "../lib/tags";
@@ -49,11 +50,11 @@ export function planSubnets(vpcCidr: string, azCount: number): SubnetPlan {
         throw new RangeError(problem);
     }
     const vpc = parseCidr(vpcCidr) as Cidr;
-    const publicBlock = subnet(vpc, 3, 7);
+    const publicBlock = subnet(vpc, SUBNET_PLAN_BITS, 7);
     const azs = [...Array(azCount).keys()];
     return {
-        private: azs.map((i) => formatCidr(subnet(vpc, 3, i))),
-        public: azs.map((i) => formatCidr(subnet(publicBlock, 3, i))),
+        private: azs.map((i) => formatCidr(subnet(vpc, SUBNET_PLAN_BITS, i))),
+        public: azs.map((i) => formatCidr(subnet(publicBlock, SUBNET_PLAN_BITS, i))),
     };
 }
 

@@ -3,8 +3,9 @@
  * where the data layer goes.
  */
 import { z } from "zod";
-import { isPrivate, parseCidr } from "../lib/cidr";
+import { formatCidr, isPrivate, parseCidr, size, subnet } from "../lib/cidr";
 import type { Show } from "./input";
+import { eniLimitTable, ENI_LIMITS_SOURCE, nodeAddressCeiling, UPDATE_SURGE_NODES_PER_ZONE, type RawNodeGroup } from "./node-group";
 import { NAT_MODES, safetyFor, type NatMode, type Safety, type Tier } from "./tier";
 
 /** Four dotted numbers and a prefix, whatever their values: tells a host address from nonsense. */
@@ -60,7 +61,8 @@ export const networkSchema = z.strictObject({
     existing: existingNetworkSchema.optional(),
 }).meta({
     description:
-        "VPC layout. cidr: private /16../20 (default 10.0.0.0/16); azCount: 2..6 (default 2); natGateways: " +
+        "VPC layout. cidr: private /16../20 (default 10.0.0.0/16), each zone's private subnet 1/8 of it, with room " +
+        "for the zone's nodes and pods (see nodeGroup); azCount: 2..6 (default 2); natGateways: " +
         "\"single\" or \"perAz\" (default from the tier; production requires \"perAz\"); existing: with " +
         "cluster.kubeconfig, the existing cluster's VPC { vpcId, privateSubnetIds, nodeSecurityGroupId, " +
         "oidcProviderArn } where the database and its backups go (default none: no data layer).",
@@ -100,4 +102,115 @@ export function buildNetwork(net: RawNetwork, safety: Pick<Safety, "defaultNatGa
 
 export function buildExistingNetwork(existing: NonNullable<RawNetwork["existing"]>): ExistingNetworkConfig {
     return { ...existing, privateSubnetIds: [...existing.privateSubnetIds] };
+}
+
+/**
+ * The subnet plan's split: the VPC in 2^3 equal blocks, private subnet `i` being block `i`
+ * (components/network.ts `planSubnets`, which takes it from here so the rule below judges the
+ * subnets the stack makes).
+ */
+export const SUBNET_PLAN_BITS = 3;
+
+/**
+ * Addresses AWS keeps in every subnet: "The first four IP addresses and the last IP address in each
+ * subnet CIDR block are not available for your use" (Amazon VPC User Guide, subnet sizing,
+ * https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+ */
+export const AWS_RESERVED_PER_SUBNET = 5;
+
+/** Usable addresses of each zone's private subnet in `vpcCidr` (all alike), with its first one for messages. */
+export function privateSubnetRoom(vpcCidr: string): { readonly cidr: string; readonly usable: number } | undefined {
+    const vpc = parseCidr(vpcCidr);
+    if (vpc === undefined) {
+        return undefined;
+    }
+    const block = subnet(vpc, SUBNET_PLAN_BITS, 0);
+    return { cidr: formatCidr(block), usable: size(block) - AWS_RESERVED_PER_SUBNET };
+}
+
+/** Something besides the nodes that takes addresses in every zone's private subnet. */
+export interface SubnetTenant {
+    readonly what: string;
+    readonly addresses: number;
+}
+
+/** What the stack puts in the private subnets besides its nodes (read by {@link privateSubnetTenants}). */
+export interface PrivateSubnetUse {
+    /** The stack creates its RDS instance there (its subnet group is the private subnets), with AWS Backup restore drills. */
+    readonly database: boolean;
+    /** An AMP managed scraper of the cluster: one ENI in each of its subnets (components/observability.ts `scraperSubnets`). */
+    readonly ampScraper: boolean;
+    /** Load balancers the AWS Load Balancer Controller puts in the private subnets: internal Ingresses and LoadBalancer Services. */
+    readonly internalLoadBalancers: number;
+}
+
+/**
+ * Per zone, what else takes private addresses, each counted as if in the one zone (the worst zone):
+ * - the EKS control plane's ENIs: "The subnets must each have at least six IP addresses for use by
+ *   Amazon EKS" (awsdocs/amazon-eks-user-guide 4d52b4d0 latest/ug/networking/network-reqs.adoc line
+ *   77; every private subnet is the cluster's, components/cluster.ts);
+ * - RDS: the instance (or its Multi-AZ standby, always in another zone) and a restore drill's
+ *   instance, which AWS Backup restores into the same subnet group (components/backup-plan.ts
+ *   `rdsRestoreMetadataOverrides`): two that may share a zone;
+ * - the AMP scraper: one ENI in each of its subnets;
+ * - each internal load balancer: the controller leaves out a subnet with fewer than 8 free addresses
+ *   (kubernetes-sigs/aws-load-balancer-controller 225f4456 docs/deploy/subnet_discovery.md line 57),
+ *   and an NLB's scheme is `internal` unless annotated (docs/guide/service/annotations.md line 651).
+ * No VPC endpoint is made (the private subnets reach AWS through the NAT gateways).
+ */
+export function privateSubnetTenants(use: PrivateSubnetUse): SubnetTenant[] {
+    return [
+        { what: "EKS control plane", addresses: 6 },
+        ...(use.database ? [{ what: "RDS instance and restore drill", addresses: 2 }] : []),
+        ...(use.ampScraper ? [{ what: "AMP scraper", addresses: 1 }] : []),
+        ...(use.internalLoadBalancers > 0 ? [{ what: `${use.internalLoadBalancers} internal load balancer${use.internalLoadBalancers === 1 ? "" : "s"}`, addresses: 8 * use.internalLoadBalancers }] : []),
+    ];
+}
+
+/**
+ * Whether each zone's private subnet has room for its node group's addresses: its nodes at
+ * desiredSize, and at maxSize plus the update surge ({@link UPDATE_SURGE_NODES_PER_ZONE}), each node
+ * taking {@link nodeAddressCeiling} of the largest of its instance types, besides the `tenants`.
+ *
+ * Both are errors. desiredSize: the first `pulumi up` would start nodes whose pods cannot get an
+ * address. maxSize: the Cluster Autoscaler would add nodes, under load, whose pods never start
+ * ("failed to assign an IP address to container"); a smaller maxSize is always a way out, and a
+ * bound that is only reached at the worst moment is the one that must hold. A type the VPC CNI's
+ * table does not know is left out rather than guessed: every type the autoscaler's catalogue holds
+ * and the AMI runs is in it at these copies (tests/config-pod-addresses.test.ts), so such a type is
+ * refused on its own (`instanceTypeProblems`, config/node-group.ts).
+ */
+export function podAddressProblems(net: Pick<RawNetwork, "cidr" | "azCount">, ng: RawNodeGroup, tenants: readonly SubnetTenant[], show: Show): string[] {
+    const room = privateSubnetRoom(net.cidr);
+    const table = eniLimitTable();
+    const sized = ng.instanceTypes
+        .map((t) => ({ type: t, limits: table.get(t), addresses: nodeAddressCeiling(table.get(t)) }))
+        .filter((x): x is { type: string; limits: NonNullable<typeof x.limits>; addresses: number } => x.addresses !== undefined)
+        .sort((a, b) => b.addresses - a.addresses);
+    if (room === undefined || sized.length === 0) {
+        return [];
+    }
+    const node = sized[0];
+    const taken = tenants.reduce((sum, t) => sum + t.addresses, 0);
+    const free = room.usable - taken;
+    const fits = Math.max(0, Math.floor(free / node.addresses));
+    const zones = net.azCount;
+    const subnetText = `each of the ${zones} zones' private subnets (a /${parseCidr(room.cidr)?.prefix ?? "?"} such as ${room.cidr}, 1/8 of launchpad:network.cidr ${show(net.cidr, "launchpad:network")}) has ${room.usable} usable addresses, ` +
+        `${taken} of them for ${tenants.map((t) => `${t.what} ${t.addresses}`).join(", ")}, leaving ${free}: room for ${fits} ${node.type} node${fits === 1 ? "" : "s"} of ${node.addresses} addresses ` +
+        `(${node.limits.enis} ENIs x ${node.limits.ipv4PerEni} IPv4 each, every ENI full under the VPC CNI's default WARM_ENI_TARGET=1; ${ENI_LIMITS_SOURCE})`;
+    const ways = (field: string): string => `ways out: a larger launchpad:network.cidr (each step down in prefix doubles the subnets), a smaller launchpad:nodeGroup.${field}, or instance types with fewer addresses`;
+    const out: string[] = [];
+    // Unset, desiredSize is minSize (buildNodeGroup): the problem is then minSize's.
+    const [desiredField, desired] = ng.desiredSize !== undefined ? ["desiredSize", ng.desiredSize] : ["minSize", ng.minSize];
+    const desiredPerZone = Math.ceil(desired / zones);
+    if (desiredPerZone > fits) {
+        out.push(`launchpad:nodeGroup.${desiredField}: received ${show(desired, "launchpad:nodeGroup")}; expected at most ${fits * zones} (${fits} nodes per zone): ${subnetText}; ${desiredPerZone} nodes a zone would need ${desiredPerZone * node.addresses} from the first pulumi up; ${ways(desiredField)}`);
+    }
+    const maxPerZone = Math.ceil(ng.maxSize / zones) + UPDATE_SURGE_NODES_PER_ZONE;
+    if (maxPerZone > fits) {
+        const allowed = Math.max(0, fits - UPDATE_SURGE_NODES_PER_ZONE) * zones;
+        out.push(`launchpad:nodeGroup.maxSize: received ${show(ng.maxSize, "launchpad:nodeGroup")}; expected ${allowed > 0 ? `at most ${allowed}` : "a larger network"} (${fits} nodes per zone, ${UPDATE_SURGE_NODES_PER_ZONE} of them kept for a node group update's surge): ${subnetText}; ` +
+            `${maxPerZone} nodes a zone at maxSize during an update would need ${maxPerZone * node.addresses}, and the Cluster Autoscaler would add nodes whose pods get no address; ${ways("maxSize")}`);
+    }
+    return out;
 }

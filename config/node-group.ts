@@ -35,7 +35,10 @@ export const nodeGroupSchema = z.strictObject({
         "minSize, desiredSize, maxSize: totals over all zones, each a " +
         "multiple of network.azCount (split evenly, one share per zone's group); minSize and desiredSize 0..450, " +
         "maxSize 1..450, min <= desired <= max (default 2, minSize, 4); the tier sets the fewest nodes per zone " +
-        "(production: 1); diskSizeGb: 20..16384 (default 50); capacityType: \"ON_DEMAND\" or \"SPOT\" (default " +
+        "(production: 1); each zone's private subnet must have room for its share at desiredSize, and at maxSize plus " +
+        "an update's 2 surge nodes, each node taking every ENI's addresses of the largest instance type (VPC CNI " +
+        "limits: t3.large 36, m6i.xlarge 60), besides what else the stack puts there (a /20 network.cidr over 2 zones " +
+        "allows 22 t3.large); diskSizeGb: 20..16384 (default 50); capacityType: \"ON_DEMAND\" or \"SPOT\" (default " +
         "\"ON_DEMAND\").",
 });
 
@@ -134,6 +137,79 @@ export function instanceTypeCatalogueUpdated(): string {
 export function isArmInstanceType(instanceType: string): boolean {
     return instanceTypeCatalogue().get(instanceType)?.architecture === "arm64";
 }
+
+/** One instance type's network interface limits as the VPC CNI reads them. */
+export interface EniLimits {
+    /** `ENILimit`: network interfaces ipamd may attach (its `GetENILimit`). */
+    readonly enis: number;
+    /** `IPv4Limit`: IPv4 addresses per interface, its primary address included (its `GetIPv4Limit`). */
+    readonly ipv4PerEni: number;
+}
+
+/**
+ * The VPC CNI's own table of each instance type's ENI and IPv4 limits,
+ * `vendor/amazon-vpc-cni/vpc_ip_resource_limit.go` (verbatim, vendor/amazon-vpc-cni/SOURCE.md): the
+ * numbers ipamd allocates by (pkg/vpc/vpc.go `GetENILimit`, `GetIPv4Limit`, read by
+ * pkg/awsutils/awsutils.go `GetENILimit`, `GetENIIPv4Limit`).
+ */
+export const ENI_LIMITS_SOURCE = "aws/amazon-vpc-cni-k8s pkg/vpc/vpc_ip_resource_limit.go @ b5218838";
+
+// Only the two leading fields of each entry: the rest (network cards, hypervisor) is not read, and
+// anchoring on the entry's first lines keeps the scan of the 400 KB file to one cheap pass.
+const ENI_ENTRY_RE = /^\t"([^"]+)": \{\n\t\tENILimit: +(\d+),\n\t\tIPv4Limit: +(\d+),$/gm;
+
+/**
+ * Reads the generated Go map (`go generate` output). Throws when any entry does not read, so a
+ * changed layout in a new copy fails loudly rather than dropping types.
+ */
+export function parseEniLimits(goSource: string): ReadonlyMap<string, EniLimits> {
+    const out = new Map<string, EniLimits>();
+    for (const m of goSource.matchAll(ENI_ENTRY_RE)) {
+        out.set(m[1], { enis: Number(m[2]), ipv4PerEni: Number(m[3]) });
+    }
+    const declared = goSource.match(/^\t\tENILimit: /gm)?.length ?? 0;
+    if (out.size === 0 || out.size !== declared) {
+        throw new Error(`vpc_ip_resource_limit.go: read ${out.size} of ${declared} entries; the vendored file's layout changed`);
+    }
+    return out;
+}
+
+let eniLimits: ReadonlyMap<string, EniLimits> | undefined;
+
+/** The vendored VPC CNI table, read once, on first use (only stacks with a node group of their own ask). */
+export function eniLimitTable(): ReadonlyMap<string, EniLimits> {
+    eniLimits ??= parseEniLimits(readFileSync(join(__dirname, "..", "vendor", "amazon-vpc-cni", "vpc_ip_resource_limit.go"), "utf8"));
+    return eniLimits;
+}
+
+/**
+ * The most addresses one node of `limits` takes from its subnet: every ENI it can attach, each
+ * with all its IPv4 addresses (undefined limits: a type the CNI's table does not know).
+ *
+ * Why every ENI full rather than "max pods plus a warm ENI": the stack sets neither
+ * WARM_IP_TARGET, MINIMUM_IP_TARGET nor prefix delegation (the vpc-cni add-on's only configuration
+ * is `enableNetworkPolicy`, components/eks-addon.ts), so ipamd runs with WARM_ENI_TARGET=1 and
+ * attaches ENIs whole, all their addresses with them (amazon-vpc-cni-k8s README.md, `WARM_ENI_TARGET`:
+ * "keep 1 elastic network interface and all of its IP addresses available"). Its own example
+ * (docs/eni-and-ip-target.md, first table) has a t3.small with 5 pods holding 3 ENIs and 9
+ * secondary addresses: every ENI full at under half its max pods. And max pods is the same bound
+ * (misc/eni-max-pods.txt: "# of ENI * (# of IPv4 per ENI - 1) + 2"): a node at max pods has every
+ * ENI attached and the warm one cannot exceed the limit. So both readings give this number, which
+ * a busy node reaches long before it is full.
+ */
+export function nodeAddressCeiling(limits: EniLimits | undefined): number | undefined {
+    return limits === undefined ? undefined : limits.enis * limits.ipv4PerEni;
+}
+
+/**
+ * Nodes a zone's group may run above its maxSize while EKS updates it: the update's scale-up
+ * phase "increments the Auto Scaling Group's maximum size and desired size by the larger of ...
+ * Up to twice the number of Availability Zones that the Auto Scaling group is deployed in; The
+ * maximum unavailable of upgrade" (awsdocs/amazon-eks-user-guide 4d52b4d0
+ * latest/ug/nodes/managed-node-update-behavior.adoc, lines 33-35). Each group spans one zone and
+ * its maxUnavailable is 1 (components/cluster.ts NODE_GROUP_UPDATE_CONFIG): two nodes.
+ */
+export const UPDATE_SURGE_NODES_PER_ZONE = 2;
 
 /** Edit distance (insertions, deletions, substitutions), for suggesting the name meant. */
 function editDistance(a: string, b: string): number {

@@ -17,7 +17,7 @@ import { buildDatabase, databaseProblems, engineVersionProblems, type DatabaseCo
 import { ConfigError, describeValue, isUnder, keyProblems, memberKeyProblems } from "./errors";
 import type { ConfigInput } from "./input";
 import { namePrefixProblems } from "./name-prefix";
-import { buildNetwork, networkProblems, type NetworkConfig } from "./network";
+import { buildNetwork, networkProblems, podAddressProblems, privateSubnetTenants, type NetworkConfig } from "./network";
 import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-group";
 import { buildObservability, observabilityProblems, type ObservabilityConfig } from "./observability";
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
@@ -25,7 +25,7 @@ import { buildPromotion, promotionProblems, promotionSourceWarnings, type Promot
 import { arnPartitionProblems, caBundleProblems, regionProblems, regionWarnings } from "./region";
 import { releaseIdKeyProblems } from "./release-key";
 import { CONFIG_NAMESPACES, SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
-import { buildServices, serviceProblems, type ServiceConfig } from "./services";
+import { buildServices, internalLoadBalancerCount, serviceProblems, type ServiceConfig } from "./services";
 import { buildTags, tagsProblems } from "./tags";
 import { safetyFor, type Safety, type Tier } from "./tier";
 
@@ -86,6 +86,15 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
         ...databaseProblems(p["launchpad:database"], input, now, show),
         ...(cluster !== undefined ? caBundleProblems(p["aws:region"], p["launchpad:database"]?.caBundleUrl, hasDatabase(cluster, network), show) : []),
         ...networkProblems(network, tier, show),
+        // The subnet plan's room for the node groups' pods: only where Launchpad makes the VPC and the nodes.
+        ...(cluster !== undefined && !usesExistingCluster(cluster) && network !== undefined && p["launchpad:nodeGroup"] !== undefined
+            ? podAddressProblems(network, p["launchpad:nodeGroup"], privateSubnetTenants({
+                database: hasDatabase(cluster, network),
+                // Unparsed observability: counted as the default, a managed scraper.
+                ampScraper: p["launchpad:observability"]?.prometheusUrl === undefined,
+                internalLoadBalancers: services !== undefined ? internalLoadBalancerCount(services) : 0,
+            }), show)
+            : []),
         ...tagsProblems(p["launchpad:tags"], input, show),
         ...(services !== undefined && tier !== undefined && cluster !== undefined
             ? serviceProblems(services, { safety: safetyFor(tier), tier, hasDatabase: hasDatabase(cluster, network), secret: input.secretKeys.has("launchpad:services"), region: p["aws:region"] })

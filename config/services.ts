@@ -357,6 +357,17 @@ export interface ServiceRuleContext {
     readonly region?: string;
 }
 
+/**
+ * Load balancers the AWS Load Balancer Controller puts in the private subnets: each `internal` Ingress
+ * of its "alb" class (components/platform.ts; not the cluster's default class, so an Ingress without
+ * className is not its), one implicit IngressGroup, so one ALB, per Ingress without group.name
+ * (controller docs guide/ingress/annotations.md); and each LoadBalancer Service, an NLB whose scheme
+ * is `internal` unless annotated, which Launchpad does not (docs/guide/service/annotations.md, lb-scheme).
+ */
+export function internalLoadBalancerCount(services: Readonly<Record<string, RawService>>): number {
+    return Object.values(services).filter((s) => s.expose.type === "LoadBalancer" || (s.expose.ingress?.className === "alb" && s.expose.ingress.scheme === "internal")).length;
+}
+
 /** The region of an ACM certificate ARN (`arn:<partition>:acm:<region>:<account>:certificate/<id>`). */
 const ACM_ARN_REGION_RE = /^arn:[^:]+:acm:([^:]+):/;
 

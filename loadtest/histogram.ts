@@ -5,7 +5,8 @@
  *
  * Error bound, stated and tested (tests/loadtest-histogram.test.ts): for every value in
  * [MIN_MS, MAX_MS], `quantile(p)` is within a relative `RELATIVE_ERROR` (1%) of the exact
- * nearest-rank value `sorted[ceil(p/100·n) - 1]` of the same samples. The rank walk is exact (bucket
+ * nearest-rank value `sorted[ceil(p/100·n) - 1]` of the same samples (the rank in exact decimal
+ * arithmetic: `nearestRankOf`). The rank walk is exact (bucket
  * order is value order), so the only error is the bucket's width: its representative
  * 2·MIN·γ^i/(γ+1) is within α of every value in the bucket. Values under MIN_MS count as MIN_MS,
  * over MAX_MS as MAX_MS; min, max, count and sum are kept exactly.
@@ -37,6 +38,26 @@ function bucketOf(ms: number): number {
     while (i < BUCKETS - 1 && ms > UPPER[i]) i++;
     while (i > 0 && ms <= UPPER[i - 1]) i--;
     return i;
+}
+
+/**
+ * The nearest rank `ceil(p/100·n)` (1-based), in exact decimal arithmetic on `p` as written: a
+ * threshold's `p(99.9)` is the decimal 99.9, and `String(p)` gives back those digits. In floating
+ * point `99.9 * 41000 / 100` is 40959.00000000001, whose ceiling is one rank too many: with 41 slow
+ * answers among 41,000 the exact p(99.9) is a fast one, and the next rank a slow one.
+ */
+export function nearestRankOf(p: number, n: number): number {
+    const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(p));
+    if (m === null) {
+        throw new RangeError(`percentile ${p} is not a finite non-negative number`);
+    }
+    const [, whole, fraction = "", exponent = "0"] = m;
+    // p = digits · 10^-scale
+    const digits = BigInt(whole + fraction);
+    const scale = fraction.length - Number(exponent);
+    const num = digits * BigInt(n) * (scale < 0 ? 10n ** BigInt(-scale) : 1n);
+    const den = 100n * (scale > 0 ? 10n ** BigInt(scale) : 1n);
+    return Number((num + den - 1n) / den);
 }
 
 export class LatencyHistogram {
@@ -89,7 +110,7 @@ export class LatencyHistogram {
         if (p === 0) {
             return this.min;
         }
-        const rank = Math.max(1, Math.ceil((p * this.count) / 100));
+        const rank = Math.max(1, nearestRankOf(p, this.count));
         let seen = 0;
         for (let i = 0; i < BUCKETS; i++) {
             seen += this.counts[i];

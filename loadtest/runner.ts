@@ -295,8 +295,10 @@ export async function runScenario(scenario: Scenario, target: string, options: R
         try {
             while (!over && id < wanted) {
                 const at = now();
-                const stage = schedule(scenario.stages, at).stage;
-                if (stage < 0) break;
+                // The schedule's count now, not the last tick's `wanted`, which lags a drop by up to
+                // tickMs: k6 stops a VU at its step's own time (ramping_vus.go getRawExecutionSteps).
+                const { stage, users: scheduled } = schedule(scenario.stages, at);
+                if (stage < 0 || id >= scheduled) break;
                 const c = order[pick++ % order.length];
                 const o = await probe(client, prepared[c], checks[c], scenario.timeoutMs);
                 stageTallies[stage].add(o);

@@ -26,9 +26,19 @@ export function podSelector(namespace: string, service: string, color: string): 
     return `namespace="${namespace}", pod=~"${service}-${color}-[a-z0-9]{5,10}-[a-z0-9]{5}", container!="", container!="POD"`;
 }
 
-/** Per pod: the HPA may add pods to the color during a run, and a sum would read each one as a leak. */
+/**
+ * Per pod: the HPA may add pods to the color during a run, and a sum would read each one as a leak.
+ * Within a pod, one series per container name (`max by (pod, container)`): a restarted container
+ * is a new cgroup, so a new series (labels `id`, `name`: kubelet `containerPrometheusLabelsFunc`),
+ * and the kubelet's cAdvisor endpoint writes explicit timestamps (since Kubernetes 1.18:
+ * prometheus-operator/kube-prometheus#695), which Prometheus never marks stale ("only the 5 minute
+ * threshold is applied", prometheus.io querying/basics.md "Staleness"; the scrape job here keeps
+ * AWS's default `honor_timestamps`). For five minutes after a restart the dead container's last
+ * value stays beside the new one, and a sum doubles the pod's working set: a step a soak's slope
+ * reads as a leak.
+ */
 export function memoryQuery(selector: string): string {
-    return `sum by (pod) (${CADVISOR_METRICS.memoryWorkingSet}{${selector}})`;
+    return `sum by (pod) (max by (pod, container) (${CADVISOR_METRICS.memoryWorkingSet}{${selector}}))`;
 }
 
 /**
@@ -68,19 +78,39 @@ export interface ServerFinding {
 
 const MIB = 1024 * 1024;
 
-/** The steepest least-squares slope among the series, each after its own first sample plus the warm-up (a pod the HPA added mid-run warms up then). */
-function steepestAfterWarmup(series: Readonly<Record<string, readonly Sample[]>>, runStart: number, warmupSeconds: number): { steepest?: { pod: string; slope: number; samples: number }; all: number } {
-    let steepest: { pod: string; slope: number; samples: number } | undefined;
+/**
+ * The steepest least-squares slope among the series, each after its own first sample plus the
+ * warm-up (a pod the HPA added mid-run warms up then), of the series seen after warm-up for at
+ * least half as long as the longest. A least-squares slope's standard error is σ/√Σ(t - t̄)², about
+ * σ·√12/(√n·T) over n samples spread across T: with the working set's few MiB of GC noise, a pod
+ * added or replaced (the autoscaler, a drain) five minutes before the window ends reads ±40 MiB/h on
+ * noise alone, over the 32 MiB/h bound, where an hour's pod reads ±1. A leak grows in every pod that
+ * serves, so the pods seen longest still show it.
+ */
+function steepestAfterWarmup(series: Readonly<Record<string, readonly Sample[]>>, runStart: number, warmupSeconds: number): { steepest?: { pod: string; slope: number; samples: number }; all: number; short: number } {
     let all = 0;
-    for (const [pod, samples] of Object.entries(series)) {
+    const afterWarmup = Object.entries(series).map(([pod, samples]) => {
         all += samples.length;
         const first = Math.max(runStart, Math.min(...samples.map(([t]) => t)));
         const after = samples.filter(([t]) => t >= first + warmupSeconds);
+        return { pod, after, span: after.length === 0 ? 0 : after[after.length - 1][0] - after[0][0] };
+    });
+    const longest = Math.max(0, ...afterWarmup.map((s) => s.span));
+    let steepest: { pod: string; slope: number; samples: number } | undefined;
+    let short = 0;
+    for (const { pod, after, span } of afterWarmup) {
+        if (2 * span < longest) {
+            short++;
+            continue;
+        }
         const slope = slopePerSecond(after);
         if (slope !== null && (steepest === undefined || slope > steepest.slope)) steepest = { pod, slope, samples: after.length };
     }
-    return { steepest, all };
+    return { steepest, all, short };
 }
+
+/** The detail's note of the pods left out by `steepestAfterWarmup`. */
+const shortNote = (short: number): string => (short === 0 ? "" : `; ${short} pod(s) seen after warm-up for under half the longest span not judged`);
 
 /**
  * The leak rule: after warm-up, no pod's working set grows faster than the bound, MiB per hour. Each
@@ -89,7 +119,7 @@ function steepestAfterWarmup(series: Readonly<Record<string, readonly Sample[]>>
  */
 export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, runStart: number, bounds: ServerBounds): ServerFinding {
     const bound = bounds.maxMemorySlopeMiBPerHour;
-    const { steepest, all } = steepestAfterWarmup(pods, runStart, bounds.warmupSeconds);
+    const { steepest, all, short } = steepestAfterWarmup(pods, runStart, bounds.warmupSeconds);
     if (steepest === undefined) {
         return { check: "memory-slope", ok: false, value: null, bound, detail: `no memory samples after the ${bounds.warmupSeconds} s warm-up (${all} in all): the leak check cannot hold without them` };
     }
@@ -101,7 +131,7 @@ export function judgeMemory(pods: Readonly<Record<string, readonly Sample[]>>, r
         ok: perHour <= bound,
         value,
         bound,
-        detail: `working set slope ${value} MiB/h in pod ${steepest.pod}, the steepest of ${count} pod(s), over ${steepest.samples} samples after warm-up (bound ${bound} MiB/h)${perHour > bound ? ": a leak" : ""}`,
+        detail: `working set slope ${value} MiB/h in pod ${steepest.pod}, the steepest of ${count} pod(s), over ${steepest.samples} samples after warm-up (bound ${bound} MiB/h)${shortNote(short)}${perHour > bound ? ": a leak" : ""}`,
     };
 }
 
@@ -132,14 +162,14 @@ export function judgeDbConnections(samples: readonly Sample[], query: string, bo
  */
 export function judgeDbTrend(series: Readonly<Record<string, readonly Sample[]>>, runStart: number, bounds: ServerBounds): ServerFinding {
     const bound = bounds.maxDbConnectionsSlopePerHour;
-    const { steepest, all } = steepestAfterWarmup(series, runStart, bounds.warmupSeconds);
+    const { steepest, all, short } = steepestAfterWarmup(series, runStart, bounds.warmupSeconds);
     if (steepest === undefined) {
         return { check: "db-connections-trend", ok: false, value: null, bound, detail: `no database connection samples after the ${bounds.warmupSeconds} s warm-up (${all} in all): the pool's stability cannot be judged without them` };
     }
     const perHour = steepest.slope * 3600;
     const value = Math.round(perHour * 100) / 100;
     const where = steepest.pod === "" ? "" : ` in pod ${steepest.pod}`;
-    return { check: "db-connections-trend", ok: perHour <= bound, value, bound, detail: `database connections grew ${value} per hour${where} after warm-up, over ${steepest.samples} samples (bound ${bound})${perHour > bound ? ": the pool is not stable" : ""}` };
+    return { check: "db-connections-trend", ok: perHour <= bound, value, bound, detail: `database connections grew ${value} per hour${where} after warm-up, over ${steepest.samples} samples (bound ${bound})${shortNote(short)}${perHour > bound ? ": the pool is not stable" : ""}` };
 }
 
 /**
@@ -268,6 +298,12 @@ export async function queryRange(get: PrometheusGet, query: string, start: numbe
 }
 
 /**
+ * The most steps a range query may span: Prometheus refuses more ("exceeded maximum resolution of
+ * 11,000 points per timeseries", prometheus/prometheus web/api/v1/api.go `queryRange`: `end.Sub(start)/step > 11000`).
+ */
+export const MAX_RANGE_POINTS = 11_000;
+
+/**
  * A range query's parameters on a grid that ends at `end` itself: Prometheus evaluates at start,
  * start + step, ... up to end (querying/api.md "Range queries"), so a grid counted from `start` could
  * stop up to a step before `end` and miss the latest scrape (the one that shows a spike's recovery).
@@ -349,8 +385,10 @@ export async function judgeServer(t: ServerTarget, start: number, end: number, b
     }
     if (spike !== undefined) {
         const q = recoveryQueries(spike.metrics, t.namespace, t.service, t.color);
-        // 1 s steps over the spike: each scrape's figures are seen within a second of it.
-        const [p95, errors, scraped] = await Promise.all([q.p95, q.errors, q.scraped].map((query) => queryRange(t.prometheus, query, spike.start, end, 1)));
+        // 1 s steps over the spike: each scrape's figures are seen within a second of it. Coarser past
+        // MAX_RANGE_POINTS, which Prometheus refuses (a spike scenario may run up to 4 h).
+        const spikeStep = Math.max(1, Math.ceil((end - spike.start) / MAX_RANGE_POINTS));
+        const [p95, errors, scraped] = await Promise.all([q.p95, q.errors, q.scraped].map((query) => queryRange(t.prometheus, query, spike.start, end, spikeStep)));
         out.push(judgeServerRecovery(serverRecoverySeconds(p95, errors, spike.start, spike.p95BoundSeconds, spike.errorBound, scraped), bounds));
     }
     return out;

@@ -12,6 +12,7 @@
  *   start (the errors during the spike are reported, not judged: a spike is allowed to hurt);
  * - every scenario: each server-side finding holds (restarts, database connections, and for the
  *   soak the memory slope and the pool's trend).
+ * A zero-length stage (k6's instant jump, `"0s"`) starts no request, so no stage rule judges it.
  */
 import type { Scenario, ServerBounds } from "./profile";
 import type { Figures, RunReport } from "./runner";
@@ -31,6 +32,8 @@ function thresholdReasons(f: Figures, where: string): string[] {
 /** `stoppedEarly`: the server-side watch stopped the run, so stages it never reached are not judged. */
 export function judge(scenario: Scenario, run: RunReport, bounds: ServerBounds, server: readonly ServerFinding[] | null, stoppedEarly = false): Verdict {
     const reasons: string[] = [];
+    // A zero-length stage (k6's instant jump) starts no request: it has nothing to judge.
+    const judged = (st: { stage: number; requests: number }): boolean => scenario.stages[st.stage - 1]?.durationMs !== 0 && !(stoppedEarly && st.requests === 0);
     if (run.overall.requests === 0) {
         reasons.push("no request was sent, so nothing was measured");
     }
@@ -39,14 +42,14 @@ export function judge(scenario: Scenario, run: RunReport, bounds: ServerBounds, 
         case "soak":
             reasons.push(...thresholdReasons(run.overall, "whole run"));
             for (const s of run.stages) {
-                if (s.fromUsers === s.toUsers && s.toUsers > 0 && !(stoppedEarly && s.requests === 0)) {
+                if (s.fromUsers === s.toUsers && s.toUsers > 0 && judged(s)) {
                     reasons.push(...thresholdReasons(s, `stage ${s.stage} (${s.toUsers} users held)`));
                 }
             }
             break;
         case "stress":
             for (const s of run.stages) {
-                if (Math.max(s.fromUsers, s.toUsers) <= scenario.mustHoldUsers && !(stoppedEarly && s.requests === 0)) {
+                if (Math.max(s.fromUsers, s.toUsers) <= scenario.mustHoldUsers && judged(s)) {
                     reasons.push(...thresholdReasons(s, `stage ${s.stage} (${s.fromUsers}→${s.toUsers} users, within mustHoldUsers ${scenario.mustHoldUsers})`));
                 }
             }

@@ -346,15 +346,31 @@ const EKS_DELETE_FIRST = "the cluster is deleted before its replacement exists, 
 const EKS_PROTECTED_DELETE_FIRST = "the cluster's deletion protection fails its delete, but only after the engine has deleted, delete-first, everything it replaces with the cluster (its dependents below: the node groups and, through the Kubernetes provider, every Kubernetes object): the update stops with all of them gone from the live cluster";
 
 /**
+ * A Job's spec fields the API server refuses to change on an existing Job (kubernetes
+ * pkg/apis/batch/validation/validation.go `ValidateJobSpecUpdate`: `ValidateImmutableField`), which
+ * pulumi-kubernetes, replacing a Job only for its own forceNew paths (the Job rule above), sends as
+ * an update. `completions`, `selector` and `template` are immutable too, but replaced.
+ */
+const JOB_IMMUTABLE_SPEC = ["spec.podFailurePolicy", "spec.completionMode", "spec.backoffLimitPerIndex", "spec.managedBy", "spec.successPolicy"];
+
+/**
  * Why an in-place update fails in a real `pulumi up`; undefined when it does not. An RDS engine
  * version in another parameter group family is a major upgrade: the provider sends
  * `AllowMajorVersionUpgrade` only as the program sets it (terraform-provider-aws
  * internal/service/rds/instance.go, resourceInstanceUpdate), and RDS refuses the modification
  * without it; and unless it is applied immediately RDS holds it for the maintenance window while the
  * replaced parameter group, still the instance's, is deleted at the end of the update
- * (InvalidDBParameterGroupState). components/database.ts `majorUpgradeSettings` sets both.
+ * (InvalidDBParameterGroupState). components/database.ts `majorUpgradeSettings` sets both. A Job's
+ * immutable spec field (`JOB_IMMUTABLE_SPEC`) changed in place is refused by the API server.
  */
-function updateHazard(before: PlannedResource, after: PlannedResource): string | undefined {
+function updateHazard(before: PlannedResource, after: PlannedResource, paths: readonly string[]): string | undefined {
+    if (after.type === "kubernetes:batch/v1:Job") {
+        const immutable = JOB_IMMUTABLE_SPEC.filter((f) => paths.some((p) => under(p, f)));
+        return immutable.length === 0 ? undefined
+            : `the API server refuses a change of ${immutable.join(", ")} on an existing Job (field is immutable: kubernetes pkg/apis/batch/validation ValidateJobSpecUpdate), ` +
+                `which pulumi-kubernetes sends as an update (a Job is replaced only for ${(REPLACE_RULES[after.type]?.paths ?? []).join(", ")}): this update fails. ` +
+                "Give the Job a new name with the change (a new Job), or delete it first";
+    }
     if (after.type !== "aws:rds/instance:Instance") {
         return undefined;
     }
@@ -397,7 +413,7 @@ function resourceChange(before: PlannedResource, after: PlannedResource, pending
     const conditional = (rule.conditional ?? []).filter((c) => paths.some((p) => under(p, c.path)) && conditionHolds(c, before, after));
     const replacedBy = paths.filter((p) => rule.paths.some((r) => under(p, r)) || conditional.some((c) => under(p, c.path)));
     if (replacedBy.length === 0) {
-        const hazard = updateHazard(before, after);
+        const hazard = updateHazard(before, after, paths);
         return { ...base, kind: "update", replacedBy, source: rule.source, ...(hazard !== undefined ? { hazard } : {}) };
     }
     const order = replaceOrder(rule, before, after);

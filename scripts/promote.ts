@@ -5,8 +5,8 @@
  * then a post-switch analysis, as Argo Rollouts' blueGreen `postPromotionAnalysis` does without a
  * controller: every interval for the analysis window it queries the stack's Prometheus for the live
  * color's error ratio and p95 latency, with the alert catalogue's own queries
- * (observability/alerts.ts), judged by the stack's alert thresholds tightened to the tier's product
- * targets (`analysisThresholds`).
+ * (observability/alerts.ts) over the time since the switch (`checkWindow`), judged by the stack's
+ * alert thresholds tightened to the tier's product targets (`analysisThresholds`).
  *
  * Verdicts and exit codes:
  * - 0 passed: no check breached; the release stays live and is in the stack's release history.
@@ -46,7 +46,7 @@ export interface AnalysisSettings {
 }
 
 export interface Measurement {
-    /** Requests of the live color over the alert's rate window. */
+    /** Requests of the live color over the check's window (`checkWindow`). */
     readonly requests: number;
     readonly errorRatio: number | undefined;
     readonly p95Seconds: number | undefined;
@@ -61,16 +61,35 @@ export interface AnalysisResult {
     readonly checks: number;
 }
 
-/** The three queries of one check: the alert catalogue's error ratio and p95, and the request count over the same window. */
-export function analysisQueries(config: LaunchpadConfig): { requests: string; errorRatio: string; p95: string } {
+/**
+ * The three queries of one check over `window`: the alert catalogue's error ratio and p95, and the
+ * request count over the same window.
+ */
+export function analysisQueries(config: LaunchpadConfig, window: string = ALERT_RATE_WINDOW): { requests: string; errorRatio: string; p95: string } {
     const m = config.observability.metrics;
     // On a shared Prometheus, this stack's namespace only: another stack's api/blue is not ours.
     const scope = alertScope(config);
     return {
-        requests: `sum by (${serviceColorLabels(m)}) (increase(${scopedSelector(scope, m.requestsTotal)}[${ALERT_RATE_WINDOW}]))`,
-        errorRatio: errorRatioQuery(m, ALERT_RATE_WINDOW, serviceColorLabels(m), scope),
-        p95: latencyP95Query(m, ALERT_RATE_WINDOW, scope),
+        requests: `sum by (${serviceColorLabels(m)}) (increase(${scopedSelector(scope, m.requestsTotal)}[${window}]))`,
+        errorRatio: errorRatioQuery(m, window, serviceColorLabels(m), scope),
+        p95: latencyP95Query(m, window, scope),
     };
+}
+
+/**
+ * The window check `i` (from 1) reads: the time since the switch, up to the alerts' own
+ * (`ALERT_RATE_WINDOW`). Before the switch the new color already served requests through its
+ * preview Service, its own metrics counting them: its smoke gate's (`requests` + `warmupRequests`
+ * per check, minutes before promote in deploy.yml) and, in staging, its load gate's. Over the
+ * alerts' fixed 5 minutes a check would count those, judge a color no user has reached yet and
+ * call it passed. The check comes after `i` sleeps of the interval, so `i` intervals are never
+ * longer than the time since the switch.
+ */
+export function checkWindow(i: number, intervalSeconds: number): string {
+    const alerts = durationSeconds(ALERT_RATE_WINDOW);
+    const since = i * intervalSeconds;
+    // A Prometheus duration has whole numbers only: an interval in milliseconds ("1500ms") gives one in ms.
+    return since >= alerts ? ALERT_RATE_WINDOW : Number.isInteger(since) ? `${since}s` : `${Math.floor(since * 1000)}ms`;
 }
 
 /**
@@ -89,9 +108,9 @@ export function analysisThresholds(config: Pick<LaunchpadConfig, "observability"
     };
 }
 
-/** One check of the live color: its request count, error ratio and p95. Throws when Prometheus fails. */
-export async function measure(query: PrometheusQuery, config: LaunchpadConfig, service: string, color: Color): Promise<Measurement> {
-    const q = analysisQueries(config);
+/** One check of the live color over `window`: its request count, error ratio and p95. Throws when Prometheus fails. */
+export async function measure(query: PrometheusQuery, config: LaunchpadConfig, service: string, color: Color, window: string = ALERT_RATE_WINDOW): Promise<Measurement> {
+    const q = analysisQueries(config, window);
     const m = config.observability.metrics;
     const labels = { [m.serviceLabel]: service, [m.colorLabel]: color };
     const [requests, errorRatio, p95] = await Promise.all([query(q.requests), query(q.errorRatio), query(q.p95)]);
@@ -104,16 +123,17 @@ export function breach(m: Measurement, s: AnalysisSettings): boolean {
     return (m.errorRatio ?? 0) > s.errorRatio || (m.p95Seconds ?? 0) > s.latencyP95Seconds;
 }
 
-export const describeMeasurement = (m: Measurement, s: AnalysisSettings): string =>
+export const describeMeasurement = (m: Measurement, s: AnalysisSettings, window: string = ALERT_RATE_WINDOW): string =>
     `error ratio ${m.errorRatio === undefined ? "none" : m.errorRatio.toFixed(4)} (threshold ${s.errorRatio}), ` +
-    `p95 ${m.p95Seconds === undefined ? "none" : `${m.p95Seconds.toFixed(3)} s`} (threshold ${s.latencyP95Seconds} s), ${Math.round(m.requests)} requests in ${ALERT_RATE_WINDOW}`;
+    `p95 ${m.p95Seconds === undefined ? "none" : `${m.p95Seconds.toFixed(3)} s`} (threshold ${s.latencyP95Seconds} s), ${Math.round(m.requests)} requests in ${window}`;
 
 /**
- * Checks every interval until the window is over; stops at the first breach. A check below the
- * minimum request count judges nothing; when none reached it, the verdict is inconclusive.
+ * Checks every interval until the window is over, each over the time since the switch
+ * (`checkWindow`); stops at the first breach. A check below the minimum request count judges
+ * nothing; when none reached it, the verdict is inconclusive.
  */
 export async function analyse(
-    check: () => Promise<Measurement>,
+    check: (window: string) => Promise<Measurement>,
     s: AnalysisSettings,
     sleep: (ms: number) => Promise<void>,
     log: (line: string) => void,
@@ -123,9 +143,10 @@ export async function analyse(
     let last: Measurement | undefined;
     for (let i = 1; i <= checks; i++) {
         await sleep(s.intervalSeconds * 1000);
-        last = await check();
+        const window = checkWindow(i, s.intervalSeconds);
+        last = await check(window);
         const enough = last.requests >= s.minRequests;
-        log(`check ${i}/${checks}: ${describeMeasurement(last, s)}${enough ? "" : ` (below the minimum of ${s.minRequests}: not judged)`}`);
+        log(`check ${i}/${checks}: ${describeMeasurement(last, s, window)}${enough ? "" : ` (below the minimum of ${s.minRequests}: not judged)`}`);
         if (!enough) continue;
         judged++;
         if (breach(last, s)) {
@@ -228,7 +249,7 @@ export async function promote(argv: readonly string[], deps: PromoteDeps): Promi
     out.push(`switched ${service.name} to ${to}; analysing for ${settings.windowSeconds} s, every ${settings.intervalSeconds} s`);
     let result: AnalysisResult;
     try {
-        result = await analyse(() => measure(query, plan.config, service.name, to), settings, deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), (l) => out.push(l));
+        result = await analyse((window) => measure(query, plan.config, service.name, to, window), settings, deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), (l) => out.push(l));
     } catch (e) {
         err.push(`Prometheus at ${target.url} could not be queried during the analysis (${(e as Error).message}): the analysis did not pass\n`);
         return switchBack(plan, from, onOutput, out, err);

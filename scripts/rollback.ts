@@ -110,23 +110,62 @@ export interface SwitchContext {
     readonly promotionSource?: { readonly stack: string; readonly outputs: Readonly<Record<string, unknown>> };
     /** The pack config to evaluate with. @default - the pack's own default for the stack (`policies/config/<stack>.json`) */
     readonly packConfig?: string;
+    /**
+     * The one service `--service` moves (its own `activeColor` is set, `switchEdits`).
+     * @default - a stack-wide switch: `launchpad:activeColor` set, every service's own color removed
+     */
+    readonly service?: string;
+}
+
+/** One config write of a switch: a key set to a value, or removed; `path` for a key inside `launchpad:services`. */
+export type SwitchEdit = { readonly key: string; readonly path: boolean } & ({ readonly set: Color } | { readonly remove: true });
+
+/**
+ * What a switch to `color` writes into the stack's config, the one rule `applySwitch` writes and the
+ * policy pre-check plans (`switchedPlan`): with `--service`, that service's own `activeColor`;
+ * stack-wide, `launchpad:activeColor`, and every service's own color removed, so each follows it
+ * again, services that do not move included.
+ */
+export function switchEdits(color: Color, service: string | undefined, services: readonly string[]): SwitchEdit[] {
+    return service !== undefined
+        ? [{ key: `launchpad:services.${service}.activeColor`, path: true, set: color }]
+        : [{ key: "launchpad:activeColor", path: false, set: color }, ...services.map((name) => ({ key: `launchpad:services.${name}.activeColor`, path: true, remove: true as const }))];
+}
+
+/** Config values (`decodeConfig`'s) with `edits` applied, as the Automation API would leave them. */
+function editedValues(values: Readonly<Record<string, unknown>>, edits: readonly SwitchEdit[]): Record<string, unknown> {
+    const out = structuredClone(values) as Record<string, unknown>;
+    for (const e of edits) {
+        if (!e.path) {
+            out[e.key] = "set" in e ? e.set : undefined;
+            continue;
+        }
+        // `launchpad:services.<name>.activeColor`: the service's entry in the decoded object.
+        const name = e.key.slice("launchpad:services.".length, -".activeColor".length);
+        const services = out["launchpad:services"];
+        const own = typeof services === "object" && services !== null ? (services as Record<string, Record<string, unknown> | undefined>)[name] : undefined;
+        if (own === undefined) continue;
+        if ("set" in e) {
+            own.activeColor = e.set;
+        } else {
+            delete own.activeColor;
+        }
+    }
+    return out;
 }
 
 /**
- * The offline plan of the stack with the switch applied (each moving service's `activeColor` set to
- * `target`), from the stack's own config, previous outputs and promotion source, as the targeted
- * update will run it. Throws the program's `ConfigError` (say a release the promotion rule does not
- * admit) or `PlanError` when it refuses the switched stack.
+ * The offline plan of the stack with the switch applied as `applySwitch` writes it (`switchEdits`:
+ * `stack.service`'s own `activeColor`, or stack-wide `launchpad:activeColor` with every service's
+ * own color removed), from the stack's own config, previous outputs and promotion source, as the
+ * targeted update will run it. `_moving` (the services whose live color changes) is the policy
+ * check's to report; the config edits do not depend on it. Throws the program's `ConfigError` (say a
+ * release the promotion rule does not admit) or `PlanError` when it refuses the switched stack.
  */
-export async function switchedPlan(stackName: string, moving: readonly ServiceConfig[], target: Color, stack: SwitchContext): Promise<Plan> {
-    const values = structuredClone(stack.values) as Record<string, unknown>;
-    const services = values["launchpad:services"];
-    if (typeof services === "object" && services !== null) {
-        for (const s of moving) {
-            const own = (services as Record<string, Record<string, unknown> | undefined>)[s.name];
-            (services as Record<string, unknown>)[s.name] = { ...own, activeColor: target };
-        }
-    }
+export async function switchedPlan(stackName: string, _moving: readonly ServiceConfig[], target: Color, stack: SwitchContext): Promise<Plan> {
+    const services = stack.values["launchpad:services"];
+    const names = typeof services === "object" && services !== null ? Object.keys(services) : [];
+    const values = editedValues(stack.values, switchEdits(target, stack.service, names));
     const source = stack.promotionSource;
     const sourceName = source?.stack.split("/").pop();
     return runPlan({
@@ -496,6 +535,7 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value])),
         ...(typeof source === "object" ? { promotionSource: source } : {}),
         ...(packConfig !== undefined ? { packConfig } : {}),
+        ...(flags.service !== undefined ? { service: flags.service } : {}),
     };
     let violations: string[];
     try {
@@ -529,13 +569,12 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
  */
 export async function applySwitch(plan: SwitchPlan, color: Color, onOutput: (out: string) => void): Promise<void> {
     const { stack } = plan;
-    if (plan.service !== undefined) {
-        await stack.setConfig(`launchpad:services.${plan.service}.activeColor`, { value: color }, true);
-    } else {
-        await stack.setConfig("launchpad:activeColor", { value: color });
-        // Every service follows the stack-wide color again.
-        for (const s of plan.services) {
-            await stack.removeConfig(`launchpad:services.${s.name}.activeColor`, true);
+    // Stack-wide, every service follows the stack-wide color again.
+    for (const e of switchEdits(color, plan.service, plan.services.map((s) => s.name))) {
+        if ("set" in e) {
+            await stack.setConfig(e.key, { value: e.set }, e.path);
+        } else {
+            await stack.removeConfig(e.key, e.path);
         }
     }
     const result = await stack.up({ target: [...plan.targets], targetDependents: false, ...policyOptions(REPO_ROOT, plan.stackName), onOutput });

@@ -7,6 +7,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { performance } from "node:perf_hooks";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
     APP_UID,
@@ -19,6 +20,7 @@ import {
     envSecretName,
     gateDeadlineSeconds,
     gateJobSpec,
+    gateRequestSeconds,
     gateTimeouts,
     hpaSpec,
     isAlbIngress,
@@ -42,7 +44,10 @@ import {
 import type { ServiceConfig } from "../config";
 import { caFetchContainer, type DatabaseClientPodInputs } from "../components/database-client";
 import { connectionDigest } from "../components/database";
+import { CONNECT_WAIT_DEFAULT_SECONDS } from "../smoke/reach";
+import { runSmoke } from "../smoke/runner";
 import { serviceFor } from "./support/config";
+import { startServer } from "./support/http-server";
 import { valueOf } from "./support/values";
 
 
@@ -329,7 +334,7 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
     it("runs once (backoffLimit 0), never restarts its pod, and is bounded by the policy's deadline", () => {
         const spec = gateJobSpec(inputs());
         expect(spec.backoffLimit).toBe(0);
-        // 60 s waiting for the target to accept a connection (smoke/reach.ts) + 2 checks x ceil((200 + 10) / 10) rounds x 2 s + 60 s of load + 60 s to start.
+        // 60 s waiting for the target to accept a connection (smoke/reach.ts) + 2 checks x (ceil(10 / 10) + ceil(200 / 10)) rounds x 2 s + 60 s of load + 60 s to start.
         expect(gateDeadlineSeconds(api.smoke)).toBe(60 + 2 * 21 * 2 + 60 + 60);
         expect(spec.activeDeadlineSeconds).toBe(264);
         expect((spec.template as { spec: { restartPolicy: string } }).spec.restartPolicy).toBe("Never");
@@ -353,6 +358,29 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
         expect(c.env).toEqual([{ name: "SMOKE_SERVICE", value: "api" }, { name: "SMOKE_COLOR", value: "blue" }, { name: "PUSHGATEWAY_URL", value: "http://pushgateway.monitoring:9091" }]);
         expect(c.volumeMounts).toEqual([{ name: "smoke", mountPath: "/smoke", readOnly: true }]);
         expect(pod.volumes).toEqual([{ name: "smoke", configMap: { name: "api-smoke" } }]);
+    });
+
+    // The deadline is the runner's worst case: every request times out. smoke/runner.ts runPhases sends,
+    // per check, its warm-up requests in one burst and then its measured ones in another, each burst in
+    // rounds of `concurrency`: ceil(warmup / c) + ceil(requests / c) rounds, not ceil((warmup + requests) / c).
+    // The real runner against a server that never answers: 1 warm-up and 1 measured request at concurrency 2
+    // are two rounds of 700 ms (one round by the old count, whose 1 s ceiling the run outlasts).
+    it("gives the requests as long as the runner takes when every one times out: warm-up and measured requests are separate rounds", async () => {
+        const policy = { checks: [{ path: "/hang" }], requests: 1, concurrency: 2, timeoutMs: 700, warmupRequests: 1, thresholds: { p95Ms: 300, p99Ms: 1000, errorRate: 0.02 } };
+        expect(gateRequestSeconds(policy)).toBe(2);
+        expect(gateDeadlineSeconds(policy)).toBe(CONNECT_WAIT_DEFAULT_SECONDS + 2 + 60);
+        const server = await startServer(() => undefined);
+        try {
+            const start = performance.now();
+            const summary = await runSmoke(policy, server.url);
+            const elapsedMs = performance.now() - start;
+            expect(summary.statusHistogram).toEqual({ timeout: 1 });
+            expect(summary.warmup).toEqual({ requests: 1, failures: 1 });
+            expect(elapsedMs).toBeGreaterThanOrEqual(1_400);
+            expect(elapsedMs).toBeLessThanOrEqual(gateRequestSeconds(policy) * 1000);
+        } finally {
+            await server.close();
+        }
     });
 
     // pulumi-kubernetes waits 10 minutes for a Job unless customTimeouts say otherwise

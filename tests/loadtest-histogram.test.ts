@@ -1,13 +1,13 @@
 /**
  * The bounded-memory percentiles of the performance runner (`loadtest/histogram.ts`): within the
- * stated 1% of the exact nearest-rank value (`smoke/runner.ts` `nearestRank`, the gate's exact
+ * stated 1% of the exact nearest-rank value (ceil(p/100·n) in exact decimal arithmetic, `exactRank`
  * figure) on recorded samples, on generated ones (fast-check), at the edges, and in constant memory.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BUCKETS, LatencyHistogram, MAX_MS, MIN_MS, RELATIVE_ERROR } from "../loadtest/histogram";
+import { BUCKETS, LatencyHistogram, MAX_MS, MIN_MS, nearestRankOf, RELATIVE_ERROR } from "../loadtest/histogram";
 import { resolveCheck } from "../smoke/policy";
-import { checkUrl, nearestRank, parseTarget, probe } from "../smoke/runner";
+import { checkUrl, parseTarget, probe } from "../smoke/runner";
 import { openClient } from "../smoke/transport";
 import { startServer } from "./support/http-server";
 import { skipTiming } from "./support/timing";
@@ -16,8 +16,22 @@ const SKIP_TIMING = skipTiming("tests/loadtest-histogram.test.ts", "the 2,000 re
 
 const PERCENTILES = [1, 10, 50, 90, 95, 99, 99.9, 100];
 
+/**
+ * The nearest rank ceil(p/100·n) of `p` as a threshold writes it (a decimal, such as "99.9"), in
+ * exact rational arithmetic: p's decimal text over a power of ten. Floating point is one rank off at
+ * some counts (99.9 * 41000 / 100 = 40959.00000000001).
+ */
+function exactRank(p: number, n: number): number {
+    // String(p): the shortest decimal that reads back as p, the digits the threshold wrote (p >= 1e-6 here: no exponent).
+    const [whole, fraction = ""] = String(p).split(".");
+    const num = BigInt(whole + fraction) * BigInt(n);
+    const den = 100n * 10n ** BigInt(fraction.length);
+    return Math.max(1, Number((num + den - 1n) / den));
+}
+
 function exact(samples: readonly number[], p: number): number {
-    return nearestRank(Float64Array.from(samples).sort(), p);
+    const sorted = Float64Array.from(samples).sort();
+    return sorted[exactRank(p, sorted.length) - 1];
 }
 
 function histogramOf(samples: readonly number[]): LatencyHistogram {
@@ -101,6 +115,30 @@ describe("LatencyHistogram: within 1% of the exact nearest-rank percentile", () 
         expect(histogramOf([3.3, 1.234, 7]).quantile(0)).toBe(1.234);
         expect(() => h.quantile(-1)).toThrow(RangeError);
         expect(() => h.quantile(100.5)).toThrow(RangeError);
+    });
+
+    it("at a fractional percentile whose rank floating point overshoots: p(99.9) of 41,000 is rank 40,959, not 40,960", () => {
+        // 99.9 * 41000 / 100 is 40959.00000000001 in floating point: its ceiling took the next rank,
+        // here the first slow answer (1000 ms) instead of the last fast one (10 ms).
+        const samples = [...Array.from({ length: 40_959 }, () => 10), ...Array.from({ length: 41 }, () => 1000)];
+        expect(exactRank(99.9, 41_000)).toBe(40_959);
+        const got = histogramOf(samples).quantile(99.9) as number;
+        expect(Math.abs(got - 10)).toBeLessThanOrEqual(RELATIVE_ERROR * 10);
+        expectWithinBound(samples);
+    });
+
+    it("nearestRankOf: ceil(p/100·n) exactly, for p as written, at every count up to 200,000 for the usual fractional percentiles", () => {
+        const wrong: string[] = [];
+        for (const p of [0.1, 1.1, 12.3, 50, 95, 97.5, 99, 99.5, 99.9, 99.95, 99.99, 100]) {
+            for (let n = 1; n <= 200_000; n += n < 1000 ? 1 : 37) {
+                if (nearestRankOf(p, n) !== exactRank(p, n)) wrong.push(`p(${p}) of ${n}: ${nearestRankOf(p, n)}, exact ${exactRank(p, n)}`);
+            }
+        }
+        expect(wrong).toEqual([]);
+        // Floating point's ceil((p·n)/100) is 40,960 here.
+        expect(nearestRankOf(99.9, 41_000)).toBe(40_959);
+        // A percentile JavaScript spells with an exponent ("1e-7"): 1e-9 of the samples.
+        expect([nearestRankOf(1e-7, 2_000_000_000), nearestRankOf(0.0000001, 2_000_000_001)]).toEqual([2, 3]);
     });
 
     it("property: any samples in range, any percentile", () => {

@@ -149,6 +149,26 @@ describe("judge: the load scenario, over the whole run and each level it holds",
     });
 });
 
+/**
+ * A server answering in 20 ms that records, at each request's arrival, the time on `clock` and the
+ * requests it then holds. The clock is made before the server, so an arrival's time reads later than
+ * the run's by the server's start-up (a few ms): lateness only delays users, never adds one.
+ */
+async function arrivals(): Promise<{ clock: Clock; seen: { t: number; inFlight: number }[]; url: string }> {
+    const clock = fastClock(1);
+    let inFlight = 0;
+    const seen: { t: number; inFlight: number }[] = [];
+    const s = await startServer((_req, res) => {
+        seen.push({ t: clock.now(), inFlight: ++inFlight });
+        setTimeout(() => {
+            inFlight--;
+            res.end("ok");
+        }, 20);
+    });
+    servers.push(s);
+    return { clock, seen, url: s.url };
+}
+
 // Each run has its own server and clock, and mostly waits on its stages: side by side. Every bound
 // below is far from what the servers produce (a busy event loop only adds latency and lateness).
 describe.skipIf(SKIP_TIMING).concurrent("runScenario against local servers", () => {
@@ -174,24 +194,40 @@ describe.skipIf(SKIP_TIMING).concurrent("runScenario against local servers", () 
 
     it("ramps up a user at a time as the schedule's line reaches each one, not in a step at the stage's start", async ({ expect }) => {
         // 0 -> 4 users over 800 ms: user n joins at n x 200 ms of the run's clock. Each user has one request in flight at
-        // most, so the server never holds more than floor(4t/800) at its time t. Its clock starts before the run's
-        // (made before the server), so lateness only delays users, never adds one: the bound holds on a busy machine.
-        const clock = fastClock(1);
-        let inFlight = 0;
-        const seen: { t: number; inFlight: number }[] = [];
-        const s = await startServer((_req, res) => {
-            seen.push({ t: clock.now(), inFlight: ++inFlight });
-            setTimeout(() => {
-                inFlight--;
-                res.end("ok");
-            }, 20);
-        });
-        servers.push(s);
-        await runScenario(scenario({ stages: [stage(800, 4), stage(400, 4)], thinkTimeMs: 5 }), s.url, { tickMs: 20, clock });
+        // most, so the server never holds more than floor(4t/800) at its time t, on a busy machine too (`arrivals`).
+        const { clock, seen, url } = await arrivals();
+        await runScenario(scenario({ stages: [stage(800, 4), stage(400, 4)], thinkTimeMs: 5 }), url, { tickMs: 20, clock });
         const ramp = seen.filter((a) => a.t < 800);
         expect(ramp.length).toBeGreaterThan(0);
         expect(ramp.filter((a) => a.inFlight > Math.floor((4 * a.t) / 800))).toEqual([]);
         expect(Math.max(...seen.map((a) => a.inFlight))).toBe(4);
+    });
+
+    it("stops the users over a drop at the schedule's time, not at the next tick: a stage of 1 user is not run by 20", async ({ expect }) => {
+        // 20 users, then a 0s drop to 1 at 600 ms (k6 stops the 19 there: ramping_vus.go addStep at the stage's
+        // offset), held 800 ms. Ticks every 1000 ms, so the tick's count still said 20 until 1000 ms: the 19 went on
+        // starting requests through the 1-user stage. Each finishes the iteration it is in (20 ms answer, 5 ms think),
+        // so from 800 ms the server holds one request at most.
+        const { clock, seen, url } = await arrivals();
+        const run = await runScenario(scenario({ stages: [stage(0, 20), stage(600, 20), stage(0, 1), stage(800, 1)], thinkTimeMs: 5 }), url, { tickMs: 1000, clock });
+        expect(seen.filter((a) => a.t < 600).some((a) => a.inFlight > 1)).toBe(true);
+        expect(seen.filter((a) => a.t >= 800 && a.inFlight > 1)).toEqual([]);
+        expect(run.stages[3].requests).toBeGreaterThan(0);
+    });
+
+    it("a zero-length stage (k6's instant jump) sends nothing and is not judged: a stress that jumps to its users passes", async ({ expect }) => {
+        // Stress jumping to 3 users at once (a 0s stage, as k6 allows), held 400 ms, within mustHoldUsers: the jump
+        // starts no request, so its thresholds measured nothing, which failed every such run.
+        const s = await serve(() => ({ delayMs: 1, status: 200 }));
+        const stress = scenario({ name: "stress", stages: [stage(0, 3), stage(400, 3)], mustHoldUsers: 3 });
+        const run = await runScenario(stress, s.url, { tickMs: 20, clock: s.runClock() });
+        expect(run.stages.map((st) => st.requests > 0)).toEqual([false, true]);
+        expect(run.breakingPoint).toBeNull();
+        expect(judge(stress, run, DEFAULT_SERVER_BOUNDS, null)).toEqual({ verdict: "pass", reasons: [] });
+        // The same for a load scenario's held level written as a 0s stage after a ramp.
+        const load = scenario({ name: "load", stages: [stage(0, 3), stage(400, 3), stage(0, 3)] });
+        const loadRun = await runScenario(load, s.url, { tickMs: 20, clock: s.runClock() });
+        expect(judge(load, loadRun, DEFAULT_SERVER_BOUNDS, null)).toEqual({ verdict: "pass", reasons: [] });
     });
 
     it("executes every trend aggregation k6's grammar gives a duration (avg, min, max, med, p(N), p(0)), not only parses it", async ({ expect }) => {

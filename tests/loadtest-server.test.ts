@@ -75,6 +75,30 @@ describe("the rules, on samples", () => {
         });
     });
 
+    it("memory and pool per pod: a pod replaced or added minutes before the end is not judged on its few samples; a leak in the pods seen longest still fails", () => {
+        // A soak's hour after warm-up (3600..7200 s, samples every 15 s). A pod the autoscaler adds (or a drain
+        // replaces) at 6600 s: after its own 300 s warm-up, 5 minutes of a working set still filling, +6 MiB.
+        const soak = { ...bounds, warmupSeconds: 300 };
+        const hour = series(0, 3600, 7200);
+        const late = Array.from({ length: 21 }, (_, i) => [6900 + i * 15, 250 * MIB + i * 0.3 * MIB] as const) as Sample[];
+        const lateAll = [[6600, 150 * MIB], [6750, 240 * MIB], ...late] as Sample[];
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": hour, "api-blue-5d8f7c9b6-klmno": lateAll }, 3600, soak)).toEqual({
+            check: "memory-slope",
+            ok: true,
+            value: 0,
+            bound: 32,
+            detail: "working set slope 0 MiB/h in pod api-blue-5d8f7c9b6-abcde, the steepest of 2 pod(s), over 221 samples after warm-up (bound 32 MiB/h); 1 pod(s) seen after warm-up for under half the longest span not judged",
+        });
+        // The hour's pod leaking 64 MiB/h: still a leak.
+        const leaking = series((64 * MIB) / 3600, 3600, 7200);
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": leaking, "api-blue-5d8f7c9b6-klmno": lateAll }, 3600, soak)).toMatchObject({ ok: false, value: 64 });
+        // The late pod alone (the color's only pod): judged on what there is.
+        expect(judgeMemory({ "api-blue-5d8f7c9b6-klmno": lateAll }, 3600, soak)).toMatchObject({ ok: false, value: 72 });
+        // Its pool filling lazily under load, +2 connections in those 5 minutes: no pool instability either.
+        const conns = (samples: readonly Sample[], f: (i: number) => number): Sample[] => samples.map(([t], i) => [t, f(i)] as const);
+        expect(judgeDbTrend({ "api-blue-5d8f7c9b6-abcde": conns(hour, () => 10), "api-blue-5d8f7c9b6-klmno": conns(lateAll, (i) => 5 + Math.floor(i / 8)) }, 3600, soak)).toMatchObject({ ok: true, value: 0 });
+    });
+
     it("memory with no sample after warm-up fails: a leak check that saw nothing proves nothing", () => {
         expect(judgeMemory({ "api-blue-5d8f7c9b6-abcde": [[0, 1], [30, 2]] }, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (2 in all): the leak check cannot hold without them" });
         expect(judgeMemory({}, 0, bounds)).toMatchObject({ ok: false, value: null, detail: "no memory samples after the 60 s warm-up (0 in all): the leak check cannot hold without them" });
@@ -293,6 +317,11 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
                 `container_memory_working_set_bytes{${pod("api-green-5d8f7c9b6-fghij")}} ${Math.round(200 * MIB + t * MIB)}`,
                 // A Job pod of the same color growing fast: it must not count.
                 `container_memory_working_set_bytes{${pod("api-blue-gate-abc12-xyz12")}} ${Math.round(100 * MIB + t * 50 * MIB)}`,
+                // cart/blue's one pod, flat at 200 MiB, whose container restarts: as the kubelet's cAdvisor
+                // endpoint writes them, a new cgroup (`id`, `name`) and explicit timestamps, so Prometheus
+                // never marks the dead container's series stale and keeps it for its 5-minute lookback.
+                ...(Date.now() > restartAt ? [] : [`container_memory_working_set_bytes{${pod("cart-blue-5d8f7c9b6-abcde").replace('"api"', '"cart"')},id="/kubepods/burstable/pod1/aaa",name="aaa"} ${200 * MIB} ${Date.now()}`]),
+                ...(Date.now() > restartAt ? [`container_memory_working_set_bytes{${pod("cart-blue-5d8f7c9b6-abcde").replace('"api"', '"cart"')},id="/kubepods/burstable/pod1/bbb",name="bbb"} ${200 * MIB} ${Date.now()}`] : []),
                 `kube_pod_container_status_restarts_total{${pod("api-blue-5d8f7c9b6-abcde")}} 0`,
                 // The restart comes after Prometheus's third scrape, so its scrapes see the counter before and after.
                 `kube_pod_container_status_restarts_total{${pod("api-green-5d8f7c9b6-fghij")}} ${Date.now() > restartAt ? 1 : 0}`,
@@ -362,6 +391,13 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(findings[2]).toMatchObject({ value: 12, detail: "at most 12 database connection(s) (bound 20)" });
     });
 
+    it("a container restart is no leak: the dead container's series, kept by its explicit timestamps, does not add to the pod's working set", async () => {
+        const end = Date.now() / 1000;
+        const [memory] = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "cart", color: "blue", metrics: APP }, t0, end, serverBounds, true);
+        // Summed, the pod read 200 MiB then 400 MiB from the restart on: thousands of MiB/h.
+        expect(memory).toMatchObject({ check: "memory-slope", ok: true, value: 0 });
+    });
+
     it("a working set growing 1 MiB/s is a leak (3,600 MiB/h), and the restart is seen", async () => {
         const end = Date.now() / 1000;
         const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, serverBounds, true);
@@ -422,6 +458,20 @@ describe.runIf(RUN)("judgeServer against a real Prometheus", () => {
         expect(recovery?.value).toBeLessThanOrEqual(BAD_FOR + 1.5);
         const strict = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, t0, end, { ...serverBounds, maxRecoverySeconds: 3 }, false, spike);
         expect(strict.find((f) => f.check === "spike-recovery")?.ok).toBe(false);
+    }, 90_000);
+
+    it("a spike scenario of hours: the recovery queries stay under Prometheus' 11,000 points per series (web/api/v1/api.go queryRange)", async () => {
+        // A 4 h run whose spike came 3.5 h before its end: at 1 s steps, 12,600 points, which Prometheus refuses
+        // ("exceeded maximum resolution of 11,000 points per timeseries"), and the whole server judgement was lost.
+        const spikeEnd = t0 + SPIKE_AT + BAD_FOR;
+        while (Date.now() / 1000 < spikeEnd + 3) await new Promise((r) => setTimeout(r, 250));
+        const end = Date.now() / 1000;
+        const spike = { metrics: APP, start: end - 12_600, p95BoundSeconds: 0.2, errorBound: 0.01 };
+        const findings = await judgeServer({ prometheus: prometheusGet({ url }), namespace: NS, service: "api", color: "green", metrics: APP }, end - 14_400, end, { ...serverBounds, maxRecoverySeconds: 60 }, false, spike);
+        const recovery = findings.find((f) => f.check === "spike-recovery");
+        // Recovered by the bad spell's end, read on a grid of 2 s steps (12,600 / 11,000, rounded up).
+        expect(recovery?.value).toBeGreaterThanOrEqual(spikeEnd - spike.start - 1);
+        expect(recovery?.value).toBeLessThanOrEqual(spikeEnd - spike.start + 4);
     }, 90_000);
 
     it("the connection bound is judged on the configured query when one is set, and on the pool otherwise", async () => {

@@ -55,7 +55,10 @@ describe.skipIf(!RUN)("npm run promote: post-switch analysis against a real Prom
         const r = await promote(argv, { ...fake.deps });
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
-        expect(r.stdout).toMatch(/^api: green -> blue\nswitched api to blue; analysing for 6 s, every 2 s\ncheck 1\/3: error ratio 0\.0000 \(threshold 0\.05\), p95 0\.0\d+ s \(threshold 1 s\), \d+ requests in 5m\n/);
+        // Each check reads the time since the switch (2, 4, 6 s): a 2 s window may hold a single 1 s scrape, too few for
+        // increase(), and judge nothing; the later ones judge.
+        expect(r.stdout).toMatch(/^api: green -> blue\nswitched api to blue; analysing for 6 s, every 2 s\ncheck 1\/3: error ratio (0\.0000|none) \(threshold 0\.05\), p95 (0\.0\d+ s|none) \(threshold 1 s\), \d+ requests in 2s( \(below the minimum of 100: not judged\))?\n/);
+        expect(r.stdout).toMatch(/\ncheck 3\/3: error ratio 0\.0000 \(threshold 0\.05\), p95 0\.0\d+ s \(threshold 1 s\), \d+ requests in 6s\n/);
         expect(r.stdout).toContain("passed: api \"ghcr.io/launchpad-test/api:1.4.2\"");
         expect(r.stdout).toContain("stays live on blue; recorded in the stack's releaseHistory");
         expect(fake.recorded.calls).toEqual(["set launchpad:services.api.activeColor=blue (path)", "up targetDependents=false"]);
@@ -103,6 +106,19 @@ describe.skipIf(!RUN)("npm run promote: post-switch analysis against a real Prom
         expect(r.code).toBe(3);
         expect(r.stdout).toContain("inconclusive: fewer than 100 requests in every check; traffic stays on blue, not verified");
         expect(fake.recorded.calls).toEqual(["set launchpad:services.api.activeColor=blue (path)", "up targetDependents=false"]);
+    });
+
+    // The new color's smoke and load gates reach it through its preview Service before the switch, and
+    // its own metrics count them: each check reads the time since the switch, so they judge nothing.
+    it("requests before the switch (a gate's burst) are not the analysis's: too little traffic since, inconclusive", async () => {
+        const fake = await setUp({ rps: 300, errorShare: 0, latencySeconds: 0.02 });
+        // A few scrapes of the burst (a thousand or more requests in a 5-minute window), then almost nothing.
+        await new Promise((res) => setTimeout(res, 3_000));
+        exporter.set("blue", { rps: 0.5, errorShare: 0, latencySeconds: 0.02 });
+        const r = await promote(argv, { ...fake.deps });
+        expect(r.stdout).toMatch(/\ncheck 1\/3: .*, \d+ requests in 2s \(below the minimum of 100: not judged\)\n/);
+        expect(r.code).toBe(3);
+        expect(r.stdout).toContain("inconclusive: fewer than 100 requests in every check; traffic stays on blue, not verified");
     });
 
     it("Prometheus gone during the analysis: exit 1, switched back, never called a pass", async () => {

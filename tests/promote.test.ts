@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { parseConfig } from "../config";
-import { alertContext, alertGroups } from "../observability/alerts";
-import { analyse, analysisQueries, analysisThresholds, INCONCLUSIVE_EXIT, promote, prometheusTarget, type AnalysisSettings, type Measurement } from "../scripts/promote";
+import { alertContext, alertGroups, errorRatioQuery, latencyP95Query } from "../observability/alerts";
+import { analyse, analysisQueries, analysisThresholds, checkWindow, INCONCLUSIVE_EXIT, promote, prometheusTarget, type AnalysisSettings, type Measurement } from "../scripts/promote";
 import type { RollbackStack } from "../scripts/rollback";
 import { main as pendingSwitchesCli, pendingSwitches } from "../scripts/pending-switches";
 import { ampSigner, prometheusQuery, signedQuery } from "../scripts/prometheus";
@@ -93,10 +93,32 @@ describe("verdicts", () => {
     it("logs each check with both values and their thresholds", async () => {
         const r = await run([ok, ok, { ...ok, requests: 10 }]);
         expect(r.log).toEqual([
-            "check 1/3: error ratio 0.0010 (threshold 0.01), p95 0.100 s (threshold 0.5 s), 500 requests in 5m",
-            "check 2/3: error ratio 0.0010 (threshold 0.01), p95 0.100 s (threshold 0.5 s), 500 requests in 5m",
-            "check 3/3: error ratio 0.0010 (threshold 0.01), p95 0.100 s (threshold 0.5 s), 10 requests in 5m (below the minimum of 100: not judged)",
+            "check 1/3: error ratio 0.0010 (threshold 0.01), p95 0.100 s (threshold 0.5 s), 500 requests in 30s",
+            "check 2/3: error ratio 0.0010 (threshold 0.01), p95 0.100 s (threshold 0.5 s), 500 requests in 60s",
+            "check 3/3: error ratio 0.0010 (threshold 0.01), p95 0.100 s (threshold 0.5 s), 10 requests in 90s (below the minimum of 100: not judged)",
         ]);
+    });
+
+    // The new color served requests before the switch too: its smoke gate's (620 in production,
+    // minutes before promote in deploy.yml) and, in staging, its load gate's, all through its preview
+    // Service and counted in its own metrics. A check over the alerts' fixed 5 minutes would count them,
+    // judge a new color no user has reached yet, and call it passed. Each check reads the time since
+    // the switch instead: the i-th check comes after i sleeps of the interval, so i x interval is never
+    // longer than the time since the switch; from 5 minutes on, the alerts' own window.
+    it("each check reads only the time since the switch (i x interval), up to the alerts' 5 minutes", async () => {
+        const windows: string[] = [];
+        const long: AnalysisSettings = { ...s, windowSeconds: 600, intervalSeconds: 120 };
+        const r = await analyse((window) => { windows.push(window); return Promise.resolve(ok); }, long, () => Promise.resolve(), () => undefined);
+        expect(r.verdict).toBe("passed");
+        expect(windows).toEqual(["120s", "240s", "5m", "5m", "5m"]);
+        // Prometheus durations take whole numbers ("1.5s" is a parse error): an interval of 1500ms reads 1500ms, 3s, ...
+        expect([1, 2, 3].map((i) => checkWindow(i, 1.5))).toEqual(["1500ms", "3s", "4500ms"]);
+        const config = staging();
+        expect(analysisQueries(config, "120s")).toEqual({
+            requests: "sum by (service, color) (increase(http_requests_total[120s]))",
+            errorRatio: errorRatioQuery(config.observability.metrics, "120s", "service, color"),
+            p95: latencyP95Query(config.observability.metrics, "120s"),
+        });
     });
 
     it("inconclusive has its own exit code", () => {
@@ -145,9 +167,10 @@ describe("npm run promote: arguments, refusals before any change, and a switch b
                 return r;
             },
         };
-        // The queries as promote makes them for this config (a plain Prometheus scopes them to the stack's namespace).
+        // The queries as promote makes them for this config (a plain Prometheus scopes them to the stack's namespace),
+        // over the one check's window: the 1 s since the switch (`checkWindow`).
         const { values, secretKeys } = deployedConfig("staging", sets);
-        const q = analysisQueries(parseConfig({ project: "launchpad", stack: "staging", values, secretKeys, env: {} }));
+        const q = analysisQueries(parseConfig({ project: "launchpad", stack: "staging", values, secretKeys, env: {} }), "1s");
         // Both colors at a 50% error ratio, with traffic enough to judge: the first check breaches.
         const series = (value: number) => [{ metric: { service: "api", color: "blue" }, value }, { metric: { service: "api", color: "green" }, value }];
         const prometheus = () => (expr: string) => Promise.resolve(series(expr === q.requests ? 1000 : expr === q.errorRatio ? 0.5 : 0.05));

@@ -348,6 +348,22 @@ describe("npm run rollback: preconditions, checked before any config is written"
         }
     });
 
+    // The pre-check must plan the config the targeted update will run, which applySwitch writes: a stack-wide
+    // switch sets launchpad:activeColor and removes every service's own color, so a service that does not
+    // move (already live on the target by the state) but follows the stack-wide color runs on the target
+    // too. Here web is live on blue while the stack file still says green for both (a switch a failed update
+    // left half done): the rollback moves api only, and the update then runs web on blue as well.
+    it("the pre-check plans the config applySwitch writes: stack-wide, every service follows the new color; with --service, that one alone", async () => {
+        const api = { name: "api" } as ServiceConfig;
+        const web = "launchpad:services.web={releases: {blue: {image: ghcr.io/launchpad-test/web:1}, green: {image: ghcr.io/launchpad-test/web:2}}}";
+        const { values, secretKeys } = deployedConfig("staging", [web]);
+        const selected = (p: Plan, svc: string) => (named(p, `launchpad-staging-${svc}-live`).inputs.spec as { selector: Record<string, string> }).selector.color;
+        const wide = await switchedPlan("staging", [api], "blue", { values, secretKeys, outputs: {} });
+        expect([selected(wide, "api"), selected(wide, "web")]).toEqual(["blue", "blue"]);
+        const one = await switchedPlan("staging", [api], "blue", { values, secretKeys, outputs: {}, service: "api" });
+        expect([selected(one, "api"), selected(one, "web")]).toEqual(["blue", "green"]);
+    });
+
     describe("production after staging moved on: the pre-check plans the stack's config, its release history and staging's real outputs", () => {
         // Production runs 1.4.2 live on blue; its idle green color holds 1.3.0, which staging no longer
         // verifies (the fake's staging verified 1.4.2 and 1.5.0). The committed files know neither.

@@ -394,6 +394,34 @@ describe("a major engine version is an in-place upgrade, applied in this update 
     });
 });
 
+// pulumi-kubernetes replaces a Job only for .spec.completions, .spec.parallelism, .spec.selector and
+// .spec.template (provider/pkg/provider/diff.go `job`, commit 94977969) and sends any other change as an
+// update, while the API server refuses a change of podFailurePolicy, completionMode, backoffLimitPerIndex,
+// managedBy or successPolicy on an existing Job (kubernetes pkg/apis/batch/validation/validation.go
+// ValidateJobSpecUpdate: ValidateImmutableField); backoffLimit and activeDeadlineSeconds may change.
+describe("a Job's immutable spec fields: an update the API server refuses", () => {
+    /** `after` with the staging blue gate Job's spec patched, as a code change would plan it. */
+    function withGateSpec(after: Plan, patch: Record<string, unknown>): Plan {
+        const gate = named(after, "launchpad-staging-api-blue-gate");
+        return { ...after, resources: after.resources.map((r) => (r === gate ? { ...r, inputs: { ...r.inputs, spec: { ...(r.inputs.spec as object), ...patch } } } : r)) } as Plan;
+    }
+
+    it("a new podFailurePolicy on a gate Job: an update, said to fail; a new activeDeadlineSeconds: an update, no hazard", async () => {
+        const before = await planStack("staging");
+        const policy = withGateSpec(before, { podFailurePolicy: { rules: [{ action: "FailJob", onExitCodes: { operator: "In", values: [42] } }] } });
+        expect(change(planChanges(before, policy), "launchpad-staging-api-blue-gate")).toMatchObject({
+            kind: "update",
+            hazard: "the API server refuses a change of spec.podFailurePolicy on an existing Job (field is immutable: kubernetes pkg/apis/batch/validation ValidateJobSpecUpdate), " +
+                "which pulumi-kubernetes sends as an update (a Job is replaced only for metadata.name, metadata.namespace, spec.completions, spec.parallelism, spec.selector, spec.template): this update fails. " +
+                "Give the Job a new name with the change (a new Job), or delete it first",
+        });
+        const deadline = withGateSpec(before, { activeDeadlineSeconds: 999 });
+        const c = change(planChanges(before, deadline), "launchpad-staging-api-blue-gate");
+        expect(c).toMatchObject({ kind: "update", paths: ["spec.activeDeadlineSeconds"] });
+        expect(c.hazard).toBeUndefined();
+    });
+});
+
 describe("the database is never deleted before its replacement exists", () => {
     it("the instance overrides the provider's delete-first (identifier auto-named since pulumi/pulumi-aws PR #6437)", async () => {
         expect(INSTANCE_DELETE_BEFORE_REPLACE).toBe(false);
