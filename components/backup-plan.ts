@@ -410,9 +410,11 @@ export function drRestoreTestingPlanArgs(planName: string, drRegion: string, drV
  * What the DR drill restores: the database's copies, named by the database's ARN (the copies'
  * protected resource is the source instance, in the primary Region; its tags are not something the
  * DR Region's restore testing is documented to read, so no tag condition), into the DR network.
- * That the selection matches a copy by its source ARN is the API's model (a recovery point's
- * `ResourceArn` is its source's), not a sentence of the docs: the first run confirms it, and
- * LaunchpadDrRestoreDrillNotSucceeded pages if no run ever restores anything.
+ * That the selection matches a copy by its source's ARN is read from the API's model (a recovery
+ * point names the resource it backs up, `ResourceArn`, and a copy also its source vault,
+ * `SourceBackupVaultArn`: botocore backup RecoveryPointByBackupVault), not from a sentence of the
+ * docs: the first run confirms it, and LaunchpadDrRestoreDrillNotSucceeded pages if no run ever
+ * restores anything.
  *
  * - Decrypting. A cross-Region copy is re-encrypted "using the customer managed key of your
  *   destination vault" (AWS Backup Developer Guide, cross-region-backup.html), the DR vault's key,
