@@ -5,7 +5,10 @@
  * drill (AWS Backup restore testing) that restores the database's latest snapshot so AWS records
  * how long a real restore takes. The drill's data is checked by the logical backup's drill check
  * (components/logical-backup.ts `restoreDrill`, scripts/db/drill-check.sh), which puts its verdict
- * to AWS Backup within RESTORE_VALIDATION_WINDOW_HOURS.
+ * to AWS Backup within RESTORE_VALIDATION_WINDOW_HOURS. With `drRestoreDrill`, a second drill in the
+ * DR region restores the DR vault's copy of the database into a small isolated network of its own
+ * there: the copies a region failure would restore from (docs/runbooks/region-failure.md) are
+ * restore-tested too.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +19,7 @@ import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS, type BackupTier } from "..
 import { partitionAndAccount } from "../lib/aws-caller";
 import { encryptionKey } from "../lib/kms";
 import { childTags, type Tags } from "../lib/tags";
+import { AVAILABILITY_ZONES_QUERY } from "./network";
 
 export interface BackupPlanArgs {
     readonly safety: BackupPlanSafety;
@@ -43,6 +47,17 @@ export interface BackupPlanArgs {
      *   restored instance, so every drill's validation fails
      */
     readonly restoreMetadataOverrides?: Readonly<Record<string, pulumi.Input<string>>>;
+    /**
+     * The DR drill: a monthly restore test, in `drRegion`, of the DR vault's copies of this database.
+     * @default - none: the DR vault's copies are never restored until a region failure needs them
+     */
+    readonly drRestoreDrill?: DrRestoreDrillArgs;
+}
+
+/** What the DR drill restores. */
+export interface DrRestoreDrillArgs {
+    /** ARN of the database whose copies the DR vault holds: the copies' protected resource. */
+    readonly dbInstanceArn: pulumi.Input<string>;
 }
 
 /** The tag key AWS Backup selects resources by; the value is the plan's name. */
@@ -178,29 +193,39 @@ export const RESTORE_TEST_SELECTION_WINDOW_DAYS = 7;
  */
 export const RESTORE_VALIDATION_WINDOW_HOURS = 4;
 
-/** Where a drill's restored RDS instance goes: the database's own subnet group, security group and parameter group. */
+/** Where a drill's restored RDS instance goes: the database's own subnet group and security group. */
 export interface RdsRestoreTarget {
     readonly subnetGroupName: pulumi.Input<string>;
     readonly securityGroupIds: pulumi.Input<string>[];
-    readonly parameterGroupName: pulumi.Input<string>;
 }
 
 /**
  * The restore drill's RDS metadata overrides, so the restored instance lands in the database's
  * private subnets, behind its security group (which admits the cluster, where the drill check,
- * scripts/db/drill-check.sh, connects from) and with its parameter group (TLS required), instead of
- * what AWS Backup would infer (the default VPC, which a Launchpad account may not have).
+ * scripts/db/drill-check.sh, connects from), instead of what AWS Backup would infer (the default
+ * VPC, which a Launchpad account may not have).
  *
  * Keys are the overridable RDS instance metadata of "Restore testing inferred metadata",
  * https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-inferred-metadata.html
  * (key names are not case sensitive there); `vpcSecurityGroupIds` is a JSON list in a string, as
  * `RestoreMetadataOverrides` is a map of strings (`aws.backup.RestoreTestingSelection`).
+ *
+ * No `dbParameterGroupName`: a restore keeps the snapshot's engine version (RestoreDBInstanceFromDBSnapshot
+ * takes no EngineVersion: botocore rds 2014-10-31 service-2.json at 0e6e2404), and a DB instance's
+ * parameter group must be of its engine version's family (botocore ModifyDBInstance,
+ * DBParameterGroupName: "Must be in the same DB parameter group family as the DB instance"). The
+ * database's group follows its current major (components/database.ts), so the first drill after a
+ * major upgrade that picks a snapshot of the older major (one taken before the upgrade, within
+ * RESTORE_TEST_SELECTION_WINDOW_DAYS) would ask RDS for the newer family's group and fail. Without
+ * it "The default DB parameter group is associated with the restored instance" (RDS User Guide,
+ * USER_RestoreFromSnapshot, "Parameter group considerations"), the default of the snapshot's own
+ * family, which RDS provides in every Region. The drill check verifies TLS from its side
+ * (scripts/db/drill-check.sh), so the database group's "TLS required" is not what it relies on.
  */
 export function rdsRestoreMetadataOverrides(t: RdsRestoreTarget): Record<string, pulumi.Input<string>> {
     return {
         dbSubnetGroupName: t.subnetGroupName,
         vpcSecurityGroupIds: pulumi.all(t.securityGroupIds).apply((ids) => JSON.stringify(ids)),
-        dbParameterGroupName: t.parameterGroupName,
     };
 }
 
@@ -323,6 +348,109 @@ export function restoreTestingSelectionArgs(
     };
 }
 
+/**
+ * The DR drill's VPC: a /24 that is never peered, routed or given a gateway, so any private range
+ * would do; this one stays clear of the stack VPC's default (10.0.0.0/16) and the examples' ranges,
+ * should a recovery stack (docs/runbooks/region-failure.md) ever peer with it.
+ */
+export const DR_DRILL_VPC_CIDR = "10.254.0.0/24";
+/**
+ * Its two subnets, one per zone: "DB subnet groups must contain at least one subnet in at least two
+ * AZs in the Amazon Web Services Region" (botocore rds CreateDBSubnetGroup). /26: RDS needs a few
+ * addresses per restored instance, and nothing else ever runs here.
+ */
+export const DR_DRILL_SUBNET_CIDRS = ["10.254.0.0/26", "10.254.0.64/26"] as const;
+
+/**
+ * The DR drill's network, all in `drRegion`: a VPC with DNS (an RDS endpoint is a name), no internet
+ * gateway, no NAT and no route but the VPC's local one, so nothing reaches the restored instance and
+ * it reaches nothing; a security group with no rule at all, neither in nor out. RDS restores a
+ * snapshot into "the default virtual private cloud (VPC), DB subnet group, and VPC security group
+ * ... unless you choose different ones" (RDS User Guide, USER_RestoreFromSnapshot, "Security group
+ * considerations"), and AWS Backup's restore test "will not be successful" where "the default VPC or
+ * subnet has been deleted and no metadata override has been input" (AWS Backup Developer Guide,
+ * restore-testing-inferred-metadata.html): a DR Region need not have a default VPC, so the stack
+ * brings its own.
+ */
+export function drDrillVpcArgs(drRegion: string, tags: Record<string, pulumi.Input<string>>): aws.ec2.VpcArgs {
+    return { cidrBlock: DR_DRILL_VPC_CIDR, enableDnsHostnames: true, enableDnsSupport: true, region: drRegion, tags };
+}
+
+/** Subnet `i` of the DR drill's network, in zone `availabilityZone` of `drRegion`: private, no public addresses. */
+export function drDrillSubnetArgs(i: 0 | 1, drRegion: string, vpcId: pulumi.Input<string>, availabilityZone: pulumi.Input<string>, tags: Record<string, pulumi.Input<string>>): aws.ec2.SubnetArgs {
+    return { vpcId, cidrBlock: DR_DRILL_SUBNET_CIDRS[i], availabilityZone, mapPublicIpOnLaunch: false, region: drRegion, tags };
+}
+
+/** The restored instance's security group: no ingress and no egress (explicit empty lists remove the default allow-all egress). */
+export function drDrillSecurityGroupArgs(drRegion: string, vpcId: pulumi.Input<string>, tags: Record<string, pulumi.Input<string>>): aws.ec2.SecurityGroupArgs {
+    return {
+        description: "DR restore drill: the restored instance, reachable by nothing",
+        vpcId,
+        ingress: [],
+        egress: [],
+        region: drRegion,
+        tags,
+    };
+}
+
+/**
+ * The DR drill: monthly, in `drRegion`, the latest snapshot of the last week in the DR vault (the
+ * copies the plan's copy actions write). AWS Backup restore testing is regional (a plan's
+ * `IncludeVaults` are vaults of its own Region), hence a second plan rather than a second vault in
+ * the first. Same schedule as the primary drill: the Regions are independent, and one
+ * `drillDueSeconds` serves both alerts. Copies of continuous backups are snapshots ("the copied
+ * recovery point (backup) becomes a snapshot (periodic) backup", recov-point-create-a-copy), so
+ * `SNAPSHOT` covers every copy.
+ */
+export function drRestoreTestingPlanArgs(planName: string, drRegion: string, drVaultArn: pulumi.Input<string>, tags: Record<string, pulumi.Input<string>>): aws.backup.RestoreTestingPlanArgs {
+    return { ...restoreTestingPlanArgs(planName, drVaultArn, tags), name: restoreTestingName(`${planName}_dr_restore_drill`), region: drRegion };
+}
+
+/**
+ * What the DR drill restores: the database's copies, named by the database's ARN (the copies'
+ * protected resource is the source instance, in the primary Region; its tags are not something the
+ * DR Region's restore testing is documented to read, so no tag condition), into the DR network.
+ * That the selection matches a copy by its source's ARN is read from the API's model (a recovery
+ * point names the resource it backs up, `ResourceArn`, and a copy also its source vault,
+ * `SourceBackupVaultArn`: botocore backup RecoveryPointByBackupVault), not from a sentence of the
+ * docs: the first run confirms it, and LaunchpadDrRestoreDrillNotSucceeded pages if no run ever
+ * restores anything.
+ *
+ * - Decrypting. A cross-Region copy is re-encrypted "using the customer managed key of your
+ *   destination vault" (AWS Backup Developer Guide, cross-region-backup.html), the DR vault's key,
+ *   whose policy is KMS's default (lib/kms.ts: the account's IAM policies decide). The role is the
+ *   plan's: `AWSBackupServiceRolePolicyForRestores` allows kms:Decrypt, GenerateDataKey, ReEncrypt*
+ *   and DescribeKey on any key through `rds.*.amazonaws.com`, and CreateGrant for AWS resources
+ *   (vendor/aws-managed-policies), which the restored instance's grant on that key needs.
+ * - Overrides. The DR subnet group and security group. No parameter group: RDS then uses "the
+ *   default DB parameter group" of the snapshot's family (USER_RestoreFromSnapshot), which RDS has
+ *   in every Region, while the database's own exists only in the primary Region. No option group:
+ *   AWS Backup copies RDS snapshots across Regions with the default option group
+ *   (cross-region-backup.html, "Amazon RDS"), and the database uses the default.
+ * - No validation window: nothing can reach the restored instance to validate it (isolated network,
+ *   another Region from the cluster), so AWS Backup deletes it once the restore completes. What this
+ *   drill proves is that the copy decrypts and restores to a running instance; the data itself is
+ *   checked by the primary drill (scripts/db/drill-check.sh).
+ */
+export function drRestoreTestingSelectionArgs(
+    planName: string,
+    drRegion: string,
+    restoreTestingPlanName: pulumi.Input<string>,
+    iamRoleArn: pulumi.Input<string>,
+    dbInstanceArn: pulumi.Input<string>,
+    target: Pick<RdsRestoreTarget, "subnetGroupName"> & { readonly securityGroupId: pulumi.Input<string> },
+): aws.backup.RestoreTestingSelectionArgs {
+    return {
+        name: restoreTestingName(`${planName}_dr_database`),
+        restoreTestingPlanName,
+        protectedResourceType: "RDS",
+        iamRoleArn,
+        protectedResourceArns: [dbInstanceArn],
+        restoreMetadataOverrides: rdsRestoreMetadataOverrides({ subnetGroupName: target.subnetGroupName, securityGroupIds: [target.securityGroupId] }),
+        region: drRegion,
+    };
+}
+
 /** What the BackupPlan's child-creating steps share. */
 interface PlanContext {
     readonly parent: BackupPlan;
@@ -374,6 +502,36 @@ function serviceRole(ctx: PlanContext): { role: aws.iam.Role; policies: aws.iam.
     return { role, policies };
 }
 
+/** The DR drill (children `${name}-dr-drill-*` and `${name}-dr-restore-testing*`): its isolated network, plan and selection, all in `drRegion`. */
+function drRestoreDrill(ctx: PlanContext, drVault: aws.backup.Vault, role: aws.iam.Role, policies: readonly aws.iam.RolePolicyAttachment[], drill: DrRestoreDrillArgs): aws.backup.RestoreTestingPlan {
+    const { parent, name, args: { tags, planName, drRegion } } = ctx;
+    const tagged = (child: string) => childTags(tags, `${name}-${child}`);
+    const vpc = new aws.ec2.Vpc(`${name}-dr-drill-vpc`, drDrillVpcArgs(drRegion, tagged("dr-drill-vpc")), { parent });
+    // The stack network's zone query (regular zones: no opt-in Local or Wavelength Zone), in the DR region.
+    const zones = aws.getAvailabilityZonesOutput({ ...AVAILABILITY_ZONES_QUERY, region: drRegion }, { parent });
+    const subnets = ([0, 1] as const).map((i) => {
+        const zone = zones.names.apply((names) => {
+            if (names.length <= i) {
+                throw new pulumi.ResourceError(`launchpad:drRegion: received ${JSON.stringify(drRegion)}, which has ${names.length} regular Availability Zones available; expected a region with at least 2 (a DB subnet group needs two)`, parent);
+            }
+            return names[i];
+        });
+        return new aws.ec2.Subnet(`${name}-dr-drill-subnet-${i}`, drDrillSubnetArgs(i, drRegion, vpc.id, zone, tagged(`dr-drill-subnet-${i}`)), { parent });
+    });
+    const subnetGroup = new aws.rds.SubnetGroup(`${name}-dr-drill-subnets`, {
+        description: `DR restore drill of ${planName}: isolated subnets`,
+        subnetIds: subnets.map((s) => s.id),
+        region: drRegion,
+        tags: tagged("dr-drill-subnets"),
+    }, { parent });
+    const sg = new aws.ec2.SecurityGroup(`${name}-dr-drill-sg`, drDrillSecurityGroupArgs(drRegion, vpc.id, tagged("dr-drill-sg")), { parent });
+    const plan = new aws.backup.RestoreTestingPlan(`${name}-dr-restore-testing`, drRestoreTestingPlanArgs(planName, drRegion, drVault.arn, tagged("dr-restore-testing")), { parent });
+    new aws.backup.RestoreTestingSelection(`${name}-dr-restore-testing-database`,
+        drRestoreTestingSelectionArgs(planName, drRegion, plan.name, role.arn, drill.dbInstanceArn, { subnetGroupName: subnetGroup.name, securityGroupId: sg.id }),
+        { parent, dependsOn: [...policies] });
+    return plan;
+}
+
 export class BackupPlan extends pulumi.ComponentResource {
     public readonly vaultName: pulumi.Output<string>;
     public readonly vaultArn: pulumi.Output<string>;
@@ -388,6 +546,8 @@ export class BackupPlan extends pulumi.ComponentResource {
     public readonly restoreTestingPlanName: pulumi.Output<string>;
     /** The drill's restore testing plan: scripts/db/drill-check.sh validates its restore jobs, scripts/db/dr-metrics.sh reads their outcome. */
     public readonly restoreTestingPlanArn: pulumi.Output<string>;
+    /** The DR drill's restore testing plan, in `drRegion`: scripts/db/dr-metrics.sh reads its outcome. Undefined without `drRestoreDrill`. */
+    public readonly drRestoreTestingPlanArn: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:backup-plan:BackupPlan", name, {}, opts);
@@ -414,6 +574,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         const drill = new aws.backup.RestoreTestingPlan(`${name}-restore-testing`, restoreTestingPlanArgs(planName, primary.arn, childTags(tags, `${name}-restore-testing`)), { parent: this });
         new aws.backup.RestoreTestingSelection(`${name}-restore-testing-database`,
             restoreTestingSelectionArgs(planName, drill.name, role.arn, args.restoreMetadataOverrides), { parent: this, dependsOn: policies });
+        const drDrill = args.drRestoreDrill !== undefined ? drRestoreDrill(ctx, dr, role, policies, args.drRestoreDrill) : undefined;
 
         this.vaultName = primary.name;
         this.vaultArn = primary.arn;
@@ -426,6 +587,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         this.selectionTagValue = planName;
         this.restoreTestingPlanName = drill.name;
         this.restoreTestingPlanArn = drill.arn;
+        this.drRestoreTestingPlanArn = drDrill?.arn;
         this.registerOutputs({
             vaultName: this.vaultName,
             vaultArn: this.vaultArn,
@@ -438,6 +600,7 @@ export class BackupPlan extends pulumi.ComponentResource {
             selectionTagValue: this.selectionTagValue,
             restoreTestingPlanName: this.restoreTestingPlanName,
             restoreTestingPlanArn: this.restoreTestingPlanArn,
+            drRestoreTestingPlanArn: this.drRestoreTestingPlanArn,
         });
     }
 }

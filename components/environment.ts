@@ -388,12 +388,12 @@ export class Environment extends pulumi.ComponentResource {
             ...common,
             planName,
             weeklyDay: config.backup.weeklyDay,
-            // The drill restores where the drill check (logical backup's `restoreDrill`) reaches it: the database's subnets, security group and parameters.
+            // The drill restores where the drill check (logical backup's `restoreDrill`) reaches it: the database's subnets and security group.
             restoreMetadataOverrides: rdsRestoreMetadataOverrides({
                 subnetGroupName: database.subnetGroupName,
                 securityGroupIds: [database.securityGroupId],
-                parameterGroupName: database.parameterGroupName,
             }),
+            drRestoreDrill: { dbInstanceArn: database.arn },
         }, child);
         const storage = new BackupStorage(`${name}-backup-storage`, { ...common, backup: config.backup, bucketPrefix: identifier }, child);
         const logicalBackup = new LogicalBackup(`${name}-logical-backup`, {
@@ -412,6 +412,7 @@ export class Environment extends pulumi.ComponentResource {
                 dbInstanceArn: database.arn,
                 restoreTestingPlanArn: plan.restoreTestingPlanArn,
                 dr: database.drReplicationArn !== undefined ? { region: config.drRegion, backupsArn: database.drReplicationArn } : undefined,
+                drDrill: plan.drRestoreTestingPlanArn !== undefined ? { region: config.drRegion, restoreTestingPlanArn: plan.drRestoreTestingPlanArn } : undefined,
             },
             restoreDrill: { restoreTestingPlanArn: plan.restoreTestingPlanArn },
         }, child);

@@ -268,7 +268,7 @@ const REGION_MOVE = "every regional AWS resource records the provider's region a
  * rule replaces them; the old vault's deletion is what fails (or, with forceDestroy, what loses the copies).
  */
 const DR_REGION_MOVE = "every disaster-recovery resource names it as its own region and is replaced when it changes " +
-    "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the replica bucket, the KMS keys and the RDS backup replication are created anew, empty, " +
+    "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the replica bucket, the KMS keys, the RDS backup replication and the DR restore drill's network are created anew, empty, " +
     "in the other region and the old ones deleted at the end of the update; the DR backup vault, named by the program, is deleted first " +
     "(pulumi/pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace), which AWS Backup does only for an empty vault (DeleteBackupVault): " +
     "staging's forceDestroy deletes its recovery points, the DR copies with them; production's are protected and its vaults locked, so the update stops at the first of them, after the steps before it ran";

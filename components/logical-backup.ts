@@ -165,6 +165,8 @@ export interface RecoveryMetricsTargets {
     readonly restoreTestingPlanArn: pulumi.Input<string>;
     /** The automated backups replicated to the DR region. @default - not replicated: no DR lag */
     readonly dr?: { readonly region: string; readonly backupsArn: pulumi.Input<string> };
+    /** The DR drill's restore testing plan (components/backup-plan.ts), in `region`. @default - no DR drill: no DR drill metrics */
+    readonly drDrill?: { readonly region: string; readonly restoreTestingPlanArn: pulumi.Input<string> };
 }
 
 /** Every five minutes: RDS uploads transaction logs every five minutes, finer shows nothing new. */
@@ -202,17 +204,31 @@ export function recoveryMetricsCronJobName(name: string): string {
 /**
  * The recovery metrics job may only describe this instance and its replicated backups. CloudWatch's
  * GetMetricStatistics and AWS Backup's ListRestoreJobs take no resource-level permission (the
- * Service Authorization Reference lists no resource type for them), hence `*`.
+ * Service Authorization Reference lists no resource type for them), hence `*`; with a DR drill
+ * also ListRestoreTestingPlans (none either), the DR drill plan's creation time.
  */
-export function recoveryMetricsPolicy(dbInstanceArn: string, drBackupsArn: string | undefined): object {
+export function recoveryMetricsPolicy(dbInstanceArn: string, drBackupsArn: string | undefined, drDrill = false): object {
     return {
         Version: "2012-10-17",
         Statement: [
             { Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: [dbInstanceArn] },
             ...(drBackupsArn !== undefined ? [{ Effect: "Allow", Action: ["rds:DescribeDBInstanceAutomatedBackups"], Resource: [drBackupsArn] }] : []),
-            { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"], Resource: ["*"] },
+            { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs", ...(drDrill ? ["backup:ListRestoreTestingPlans"] : [])], Resource: ["*"] },
         ],
     };
+}
+
+/** The recovery metrics job's DR environment: the region once, for the replicated backups and the DR drill alike (scripts/db/dr-metrics.sh). */
+export function recoveryMetricsDrEnv(targets: Pick<RecoveryMetricsTargets, "dr" | "drDrill">): k8s.types.input.core.v1.EnvVar[] {
+    const region = targets.dr?.region ?? targets.drDrill?.region;
+    if (targets.dr !== undefined && targets.drDrill !== undefined && targets.dr.region !== targets.drDrill.region) {
+        throw new RangeError(`recoveryMetrics.drDrill.region: received ${JSON.stringify(targets.drDrill.region)}; expected the replicated backups' region, ${JSON.stringify(targets.dr.region)}`);
+    }
+    return [
+        ...(region !== undefined ? [{ name: "DR_REGION", value: region }] : []),
+        ...(targets.dr !== undefined ? [{ name: "DR_BACKUPS_ARN", value: targets.dr.backupsArn }] : []),
+        ...(targets.drDrill !== undefined ? [{ name: "DR_RESTORE_TESTING_PLAN_ARN", value: targets.drDrill.restoreTestingPlanArn }] : []),
+    ];
 }
 
 /**
@@ -607,7 +623,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
             namespace: args.namespace,
             serviceAccountName: `${name}-recovery-metrics`,
             previousName: `${name}-recovery-metrics`,
-            inlinePolicy: pulumi.all([targets.dbInstanceArn, targets.dr?.backupsArn]).apply(([db, dr]) => JSON.stringify(recoveryMetricsPolicy(db, dr))),
+            inlinePolicy: pulumi.all([targets.dbInstanceArn, targets.dr?.backupsArn]).apply(([db, dr]) => JSON.stringify(recoveryMetricsPolicy(db, dr, targets.drDrill !== undefined))),
             labels,
             tags: args.tags,
             k8sProvider: args.k8sProvider,
@@ -617,7 +633,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
             { name: "DB_INSTANCE_ID", value: targets.dbInstanceIdentifier },
             { name: "RESTORE_TESTING_PLAN_ARN", value: targets.restoreTestingPlanArn },
             { name: "RESTORE_VALIDATION_WINDOW_HOURS", value: String(RESTORE_VALIDATION_WINDOW_HOURS) },
-            ...(targets.dr !== undefined ? [{ name: "DR_REGION", value: targets.dr.region }, { name: "DR_BACKUPS_ARN", value: targets.dr.backupsArn }] : []),
+            ...recoveryMetricsDrEnv(targets),
             { name: "PUSHGATEWAY_URL", value: pushgatewayUrl },
         ];
         const job = new k8s.batch.v1.CronJob(`${name}-recovery-metrics`, {

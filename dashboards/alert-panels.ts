@@ -37,6 +37,8 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
     LaunchpadRestoreDrillFailed: { dashboard: "backups", panelId: BACKUPS_PANELS.drillResult },
     LaunchpadRestoreDrillSlowerThanRto: { dashboard: "backups", panelId: BACKUPS_PANELS.drillDuration },
     LaunchpadRestoreDrillMissing: { dashboard: "backups", panelId: BACKUPS_PANELS.drillAge },
+    LaunchpadDrRestoreDrillFailed: { dashboard: "backups", panelId: BACKUPS_PANELS.drillResult },
+    LaunchpadDrRestoreDrillNotSucceeded: { dashboard: "backups", panelId: BACKUPS_PANELS.drDrillAge },
     // The watchers: the panel that goes blank when what they watch is gone. The Watchdog (the issue:
     // every alert has its panel in Grafana) proves Grafana evaluates against the stack's Prometheus:
     // the request rate is the first panel that data source feeds.

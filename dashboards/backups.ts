@@ -1,6 +1,7 @@
 /**
  * Backups and DR: the age of the newest backup per tier, whether the last backup and restore check
- * runs failed, restore checks and drills against the RTO target, the time since the last drill, and
+ * runs failed, restore checks and drills against the RTO target, the time since the last drill and
+ * since the last successful DR drill (the DR vault's copy restored in the DR region), and
  * the point-in-time and DR lags against the RPO target.
  */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
@@ -22,6 +23,7 @@ export const BACKUPS_PANELS = {
     drillResult: 9,
     drillDuration: 10,
     drillAge: 11,
+    drDrillAge: 12,
 } as const;
 
 /**
@@ -99,17 +101,25 @@ export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: st
         .withPanel(lag)
         .withPanel(
             stat(P.drillResult, "Last AWS Backup restore drill: 1 completed, 0 failed", "none", 0, 36, 12)
-                .withTarget(promTarget("A", `min by (db_instance) (${dr(DR_METRICS.drillLastRunSuccess)})`, "drill")),
+                .withTarget(promTarget("A", `min by (db_instance) (${dr(DR_METRICS.drillLastRunSuccess)})`, "drill"))
+                .withTarget(promTarget("B", `min by (db_instance) (${dr(DR_METRICS.drDrillLastRunSuccess)})`, "DR drill")),
         )
         .withPanel(
             timeseries(P.drillDuration, `Restore drill duration (RTO target ${t.restoreMaxDuration})`, "s", 12, 36)
                 .withTarget(promTarget("A", `max by (db_instance) (${dr(DR_METRICS.drillDuration)})`, "drill"))
+                .withTarget(promTarget("C", `max by (db_instance) (${dr(DR_METRICS.drDrillDuration)})`, "DR drill"))
                 .withTarget(promTarget("B", `vector(${rto})`, "RTO target")),
         )
         .withPanel(
             // In seconds, which Grafana shows in days or weeks: LaunchpadRestoreDrillMissing's value.
             stat(P.drillAge, `Time since the last restore drill finished (missing after ${durationText(drillDueSeconds(t.restoreMaxDuration))})`, "s", 0, 40, 12).withTarget(
                 promTarget("A", `time() - max by (db_instance) (${dr(DR_METRICS.drillLastCompletionTimestamp)})`, "drill"),
+            ).withTarget(promTarget("B", `time() - max by (db_instance) (${dr(DR_METRICS.drDrillLastCompletionTimestamp)})`, "DR drill")),
+        )
+        .withPanel(
+            // LaunchpadDrRestoreDrillNotSucceeded's first term: the DR vault's copies, restored in the DR region.
+            stat(P.drDrillAge, `Time since the last DR restore drill succeeded (pages after ${durationText(drillDueSeconds(t.restoreMaxDuration))})`, "s", 12, 40, 12).withTarget(
+                promTarget("A", `time() - max by (db_instance) (${dr(DR_METRICS.drDrillLastSuccessTimestamp)})`, "DR drill"),
             ),
         )
         .build();

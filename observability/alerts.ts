@@ -584,6 +584,36 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             runbookUrl: runbook("LaunchpadRestoreDrillMissing"),
             noData: "OK",
         },
+        {
+            // The DR drill (components/backup-plan.ts): AWS Backup's restore job of the DR vault's
+            // copy in the DR region, read by dr-metrics.sh there. Nothing validates its data.
+            name: "LaunchpadDrRestoreDrillFailed",
+            query: `min by (db_instance) (${dr(DR_METRICS.drDrillLastRunSuccess)})`,
+            op: "<",
+            threshold: 1,
+            for: "1m",
+            severity: "ticket",
+            summary: `The last DR restore drill of ${db} failed`,
+            description: `The newest finished restore job of ${db}'s DR restore testing plan, which restores the DR vault's copy in the DR region, ended FAILED or ABORTED: the copies a region failure would restore from did not restore.`,
+            runbookUrl: runbook("LaunchpadDrRestoreDrillFailed"),
+            noData: "OK",
+        },
+        {
+            // Pages: past this, the DR copies have gone a whole drill interval and more unproven, and a
+            // region failure would be their first restore. The age of the newest success, else of
+            // the DR plan (ListRestoreTestingPlans: a drill added to an old stack is not due before
+            // its first run), else of the instance (the plan deleted, or its listing absent).
+            name: "LaunchpadDrRestoreDrillNotSucceeded",
+            query: `(time() - max by (db_instance) (${dr(DR_METRICS.drDrillLastSuccessTimestamp)})) or (time() - max by (db_instance) (${dr(DR_METRICS.drDrillPlanCreateTimestamp)})) or (time() - max by (db_instance) (${dr(DR_METRICS.instanceCreateTimestamp)}))`,
+            op: ">",
+            threshold: due,
+            for: "1h",
+            severity: "page",
+            summary: `No DR restore drill of ${db} has succeeded in ${durationText(due)}`,
+            description: `No restore job of ${db}'s DR restore testing plan has completed in ${durationText(due)}, the longest interval between two monthly drills plus their start window, the RTO and a day's grace: nothing proves the DR vault's copies decrypt and restore in the DR region, which a region failure depends on.`,
+            runbookUrl: runbook("LaunchpadDrRestoreDrillNotSucceeded"),
+            noData: "OK",
+        },
     ];
     return alerts;
 }

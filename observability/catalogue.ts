@@ -159,6 +159,22 @@ export const DR_METRICS = {
     drillDuration: "launchpad_restore_drill_duration_seconds",
     /** That job's `CompletionDate`. */
     drillLastCompletionTimestamp: "launchpad_restore_drill_last_completion_timestamp_seconds",
+    /**
+     * The DR drill's restore testing plan's `CreationTime` (ListRestoreTestingPlans in the DR region),
+     * while the plan exists: before it no DR drill was due.
+     */
+    drDrillPlanCreateTimestamp: "launchpad_dr_restore_drill_plan_create_timestamp_seconds",
+    /**
+     * The newest finished restore job of the DR drill (the DR vault's copy restored in the DR region,
+     * components/backup-plan.ts): 1 COMPLETED, 0 FAILED or ABORTED. Nothing validates its data.
+     */
+    drDrillLastRunSuccess: "launchpad_dr_restore_drill_last_run_success",
+    /** That job's `CompletionDate`. */
+    drDrillLastCompletionTimestamp: "launchpad_dr_restore_drill_last_completion_timestamp_seconds",
+    /** That job's `CompletionDate` minus `CreationDate`, when it completed: a restore in the DR region takes this long. */
+    drDrillDuration: "launchpad_dr_restore_drill_duration_seconds",
+    /** The `CompletionDate` of the newest COMPLETED DR drill job in the lookback (40 days). */
+    drDrillLastSuccessTimestamp: "launchpad_dr_restore_drill_last_success_timestamp_seconds",
 } as const;
 
 /**

@@ -40,6 +40,22 @@ import { SCRAPE_ANNOTATIONS } from "./shared/kubernetes";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const SCRAPER = "aws:amp/scraper:Scraper";
 const VPC = "aws:ec2/vpc:Vpc";
+
+/**
+ * The CIDRs of the plan's VPCs in the stack's own region: a VPC whose own `region` input names
+ * another region than its provider's (the DR restore drill's isolated network,
+ * components/backup-plan.ts) holds neither the cluster's Prometheus nor its load balancers' clients.
+ */
+function homeVpcCidrs(resources: readonly PolicyResource[]): string[] {
+    return ofType(resources, VPC)
+        .filter((v) => {
+            const own = known(() => v.props.region);
+            const home: unknown = v.provider?.props.region;
+            return !(typeof own === "string" && typeof home === "string" && own !== home);
+        })
+        .map((v) => text(v.props.cidrBlock))
+        .filter((c): c is string => c !== undefined);
+}
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 const SCRAPE_ANNOTATION = SCRAPE_ANNOTATIONS.scrape;
 const SCRAPE_PORT_ANNOTATION = SCRAPE_ANNOTATIONS.port;
@@ -322,7 +338,7 @@ function nlbSources(resources: readonly PolicyResource[], svc: PolicyResource, v
     }
     if (/(^|,)\s*preserve_client_ip\.enabled=true\s*(,|$)/.test(annotations[NLB_TARGET_GROUP_ATTRIBUTES] ?? "")) {
         const ranges = strs(rec(svc.props.spec).loadBalancerSourceRanges);
-        const cidrs = ranges.length > 0 ? ranges : scheme === "internal" ? ofType(resources, VPC).map((v) => text(v.props.cidrBlock)).filter((c): c is string => c !== undefined) : ["0.0.0.0/0"];
+        const cidrs = ranges.length > 0 ? ranges : scheme === "internal" ? homeVpcCidrs(resources) : ["0.0.0.0/0"];
         return [{ kind: "addresses", cidrs, what: `${what} (client addresses preserved: ${listText(cidrs)})` }];
     }
     const tag = ELB_ROLE_TAGS[scheme];
@@ -577,7 +593,7 @@ function scrapeFlows(resources: readonly PolicyResource[], services: readonly Se
     ];
     if (targets.length === 0) return out;
     // A Prometheus of the team's: inside the plan's VPC, or where the existing cluster says.
-    const vpc = ofType(resources, VPC).map((v) => text(v.props.cidrBlock)).filter((c): c is string => c !== undefined);
+    const vpc = homeVpcCidrs(resources);
     const declaredList = declaredSources(declared?.scrapeFrom ?? [], "the team's Prometheus");
     const sources: Source[] = vpc.length > 0
         ? [{ kind: "addresses", cidrs: vpc, what: `a Prometheus in the VPC (${listText(vpc)})` }]

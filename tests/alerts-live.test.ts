@@ -406,12 +406,14 @@ interface DrState {
     readonly drillStatus: "COMPLETED" | "VALIDATION_FAILED" | "FAILED" | "none";
     /** Seconds since the instance was created (DescribeDBInstances InstanceCreateTime). */
     readonly instanceAge: number;
+    /** The newest finished DR drill (ListRestoreJobs in the DR region): COMPLETED or FAILED; nothing validates it. */
+    readonly drDrillStatus: "COMPLETED" | "FAILED";
     /** CloudWatch MaximumUsedTransactionIDs (PostgreSQL). */
     readonly usedXids: number;
 }
 
 /** Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill passed in 20 min, a 90-day-old instance, 150 million transaction IDs used (autovacuum freezes from 200 million). */
-const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200, drillStatus: "COMPLETED", instanceAge: 90 * 86_400, usedXids: 150_000_000 };
+const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200, drillStatus: "COMPLETED", instanceAge: 90 * 86_400, usedXids: 150_000_000, drDrillStatus: "COMPLETED" };
 
 /** Where the stub `aws` (tests/support/aws-stub.ts) finds its answers, and nothing else. */
 let awsStubDir = "";
@@ -438,8 +440,16 @@ async function drMetrics(state: DrState): Promise<void> {
             ...(state.drillStatus === "FAILED" ? { Status: "FAILED" } : { Status: "COMPLETED", ValidationStatus: state.drillStatus === "COMPLETED" ? "SUCCESSFUL" : "FAILED" }),
         }] },
     };
+    // The DR drill, in the DR region (the stub answers a `--region` call from `<name>@<region>.json`): a month-old plan, a drill yesterday that took 40 minutes.
+    const drDrillPlan = `arn:aws:backup:${config.drRegion}:123456789012:restore-testing-plan:dr-drill`;
+    answers[`backup-list-restore-testing-plans@${config.drRegion}`] = { RestoreTestingPlans: [{ RestoreTestingPlanArn: drDrillPlan, RestoreTestingPlanName: "dr_drill", CreationTime: iso(now - 30 * 86_400) }] };
+    answers[`backup-list-restore-jobs@${config.drRegion}`] = { RestoreJobs: [{ RestoreJobId: "dr-drill", ResourceType: "RDS", Status: state.drDrillStatus, CreationDate: iso(drillEnd - 2_400), CompletionDate: iso(drillEnd) }] };
     for (const [name, body] of Object.entries(answers)) writeFileSync(join(awsStubDir, `${name}.json`), JSON.stringify(body));
-    const dr: Record<string, string> = CTX.data?.drReplication === true ? { DR_REGION: config.drRegion, DR_BACKUPS_ARN: `arn:aws:rds:${config.drRegion}:123456789012:auto-backup:ab-EXAMPLE` } : {};
+    const dr: Record<string, string> = {
+        DR_REGION: config.drRegion,
+        DR_RESTORE_TESTING_PLAN_ARN: drDrillPlan,
+        ...(CTX.data?.drReplication === true ? { DR_BACKUPS_ARN: `arn:aws:rds:${config.drRegion}:123456789012:auto-backup:ab-EXAMPLE` } : {}),
+    };
     const r = await run("bash", [join(SCRIPTS, "dr-metrics.sh")], {
         env: scriptEnv({
             PATH: `${awsStubDir}:/usr/bin:/bin`,
@@ -728,6 +738,8 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             LaunchpadRestoreDrillFailed: instance,
             LaunchpadRestoreDrillSlowerThanRto: instance,
             LaunchpadRestoreDrillMissing: instance,
+            LaunchpadDrRestoreDrillFailed: instance,
+            LaunchpadDrRestoreDrillNotSucceeded: instance,
             // Nothing down, nothing absent, nothing renamed: the meta alerts' queries are empty.
             LaunchpadTargetDown: [],
             LaunchpadRequestMetricAbsent: [],
@@ -739,7 +751,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
 
     it("the dashboards on the same Prometheus: the variables list the namespace, service and colors; every panel has data, 0 where nothing fails; a gate verdict marks the graphs", async () => {
         const prometheusTargets = DASHBOARD_JSON.flatMap((d) => d.panels.flatMap((p) => p.targets.filter((t) => t.expr !== undefined).map((t) => ({ where: `${d.uid} panel ${p.id} (${p.title}) ${t.refId}`, expr: t.expr ?? "" }))));
-        expect(prometheusTargets).toHaveLength(37);
+        expect(prometheusTargets).toHaveLength(41);
         // The same variables on every dashboard.
         for (const d of DASHBOARD_JSON) {
             const values: Record<string, string[]> = {};
@@ -845,6 +857,11 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await waitFiring("LaunchpadRestoreDrillFailed", { db_instance: DB_INSTANCE });
         expect(await grafanaHolding("LaunchpadRestoreDrillFailed")).toEqual([{ db_instance: DB_INSTANCE }]);
         names.push("LaunchpadRestoreDrillFailed");
+        // A newest DR drill that failed (the DR vault's copy did not restore in the DR region).
+        await drMetrics({ ...HEALTHY_DR, drDrillStatus: "FAILED" });
+        await waitFiring("LaunchpadDrRestoreDrillFailed", { db_instance: DB_INSTANCE });
+        expect(await grafanaHolding("LaunchpadDrRestoreDrillFailed")).toEqual([{ db_instance: DB_INSTANCE }]);
+        names.push("LaunchpadDrRestoreDrillFailed");
         await drMetrics(HEALTHY_DR);
         await waitFor("the recovery alerts to resolve", async () => ((await alerts()).some((a) => names.includes(a.labels.alertname) && a.state === "firing") ? undefined : true));
     }, 90_000);

@@ -32,7 +32,7 @@ const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
 interface Series { readonly series: string; readonly values: string }
 interface Case {
     /** What the case shows. */
-    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack";
+    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack" | "fires after failures" | "silent for a new DR plan" | "fires for a DR plan that never succeeded";
     readonly series: readonly Series[];
     readonly evalTime: string;
     /** Labels of the firing alert (beside severity and environment); absent: no alert. */
@@ -66,6 +66,7 @@ const gate = (color: string, passed: string, finishedAt: string): Series[] => [
 /** dr-metrics.sh's group: the instance's creation time, and the newest finished drill's end, in seconds. */
 const drInstance = (values: string): Series => pushed("launchpad_rds_instance_create_timestamp_seconds", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const drillDone = (values: string): Series => pushed("launchpad_restore_drill_last_completion_timestamp_seconds", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
+const drDrill = (metric: string, values: string): Series => pushed(metric, "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const xids = (values: string): Series => pushed("launchpad_rds_maximum_used_transaction_ids", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const pushTime = (job: string, labels: Record<string, string>): Series => pushed("push_time_seconds", job, labels, "1x60");
 const ALL_PUSH_GROUPS = [pushTime("launchpad-smoke-gate", { service: "api", color: "blue" }), pushTime("launchpad-db-backup", { database: "app", tier: "daily" }), pushTime("launchpad-db-restore-verify", { database: "app" }), pushTime("launchpad-dr-metrics", { db_instance: "launchpad-production-db" })];
@@ -228,6 +229,25 @@ const CASES: Record<string, readonly Case[]> = {
         // A stack created at hour 100 (its first push then), no drill yet: 680 h old at 780 h, none due.
         { kind: "silent for a new stack", series: [drInstance("_x100 360000x700")], evalTime: "780h" },
     ],
+    LaunchpadDrRestoreDrillFailed: [
+        { kind: "fires", series: [drDrill("launchpad_dr_restore_drill_last_run_success", "0x10")], evalTime: "5m", labels: { db_instance: "launchpad-production-db" }, summary: "The last DR restore drill of launchpad-production-db failed" },
+        { kind: "silent before for", series: [drDrill("launchpad_dr_restore_drill_last_run_success", "0x10")], evalTime: "0m" },
+        { kind: "silent below", series: [drDrill("launchpad_dr_restore_drill_last_run_success", "1x10")], evalTime: "5m" },
+    ],
+    // In hours (STEP), as LaunchpadRestoreDrillMissing: due within 777 h, then `for` 1 h. The age of
+    // the newest success, else of the DR plan, else of the instance (created at 0).
+    LaunchpadDrRestoreDrillNotSucceeded: [
+        { kind: "fires", series: [drInstance("0x800")], evalTime: "780h", labels: { db_instance: "launchpad-production-db" }, summary: "No DR restore drill of launchpad-production-db has succeeded in 32d9h" },
+        { kind: "silent before for", series: [drInstance("0x800")], evalTime: "778h" },
+        // A DR drill succeeded on day 15: 17.5 days later all is well.
+        { kind: "silent below", series: [drInstance("0x800"), drDrill("launchpad_dr_restore_drill_last_success_timestamp_seconds", "_x360 1296000x440")], evalTime: "780h" },
+        // Only failed DR drills since (the last success still in the lookback, but older than 777 h): pages.
+        { kind: "fires after failures", series: [drInstance("0x800"), drDrill("launchpad_dr_restore_drill_last_success_timestamp_seconds", "0x800"), drDrill("launchpad_dr_restore_drill_last_run_success", "0x800")], evalTime: "779h", labels: { db_instance: "launchpad-production-db" }, summary: "No DR restore drill of launchpad-production-db has succeeded in 32d9h" },
+        // An old instance, the DR drill added at hour 400 (its plan's creation time), none run yet: not due.
+        { kind: "silent for a new DR plan", series: [drInstance("0x800"), drDrill("launchpad_dr_restore_drill_plan_create_timestamp_seconds", "1440000x800")], evalTime: "780h" },
+        // The same plan, still no success 777 h after it was made: pages.
+        { kind: "fires for a DR plan that never succeeded", series: [drInstance("0x1200"), drDrill("launchpad_dr_restore_drill_plan_create_timestamp_seconds", "1440000x1200")], evalTime: "1180h", labels: { db_instance: "launchpad-production-db" }, summary: "No DR restore drill of launchpad-production-db has succeeded in 32d9h" },
+    ],
     LaunchpadWatchdog: [
         { kind: "fires", series: [OTHER], evalTime: "1m", labels: {}, summary: "The alerting pipeline of the stack works (this alert always fires)" },
     ],
@@ -268,7 +288,7 @@ const ALWAYS_FIRING = new Set(["LaunchpadWatchdog"]);
  * Evaluation step per alert: 1 minute, but 5 for the day-long staleness and slow-burn scenarios (promtool
  * evaluates every rule of its rule files at every step up to the last eval_time).
  */
-const STEP: Record<string, string> = { LaunchpadBackupStale: "5m", LaunchpadRestoreVerifyStale: "5m", LaunchpadSmokeGateFailed: "5m", LaunchpadErrorBudgetBurnSlow: "5m", LaunchpadRestoreDrillMissing: "1h" };
+const STEP: Record<string, string> = { LaunchpadBackupStale: "5m", LaunchpadRestoreVerifyStale: "5m", LaunchpadSmokeGateFailed: "5m", LaunchpadErrorBudgetBurnSlow: "5m", LaunchpadRestoreDrillMissing: "1h", LaunchpadDrRestoreDrillNotSucceeded: "1h" };
 
 interface RuleFile { groups: { name: string; interval?: string; rules: { alert?: string; record?: string }[] }[] }
 
@@ -315,7 +335,7 @@ describe("the promtool scenarios", () => {
             const kinds = cases.map((c) => c.kind);
             const before = ALERTS.get(name)?.for === "0m" ? [] : ["silent before for"];
             const expected = ALWAYS_FIRING.has(name) ? ["fires"] : ["fires", "silent below", ...before];
-            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike", "silent for a new stack"]);
+            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike", "silent for a new stack", "fires after failures", "silent for a new DR plan", "fires for a DR plan that never succeeded"]);
             expect({ name, kinds: kinds.filter((k) => !extra.has(k)).sort() }).toEqual({ name, kinds: expected.sort() });
         }
     });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Cron } from "croner";
 import fc from "fast-check";
@@ -8,6 +10,13 @@ import {
     backupPlanName,
     backupPlanProblems,
     backupPlanRules,
+    DR_DRILL_SUBNET_CIDRS,
+    DR_DRILL_VPC_CIDR,
+    drDrillSecurityGroupArgs,
+    drDrillSubnetArgs,
+    drDrillVpcArgs,
+    drRestoreTestingPlanArgs,
+    drRestoreTestingSelectionArgs,
     pitrDaysProblem,
     rdsInstancesPattern,
     rdsRestoreMetadataOverrides,
@@ -19,6 +28,7 @@ import {
     vaultLockBounds,
 } from "../components/backup-plan";
 import { loadConfig } from "../config";
+import { REPO_ROOT } from "../plan/engine";
 import { safetyFor, TIERS } from "../config/tier";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS } from "../lib/retention";
 import { govCloudSets, input, named, ofType, planProgram, planStack, type Plan } from "./support/plan";
@@ -35,6 +45,7 @@ function program() {
         region: c.region,
         drRegion: c.drRegion,
         weeklyDay: c.backup.weeklyDay,
+        drRestoreDrill: { dbInstanceArn: "db-instance-arn" },
     });
     return {
         vaultName: b.vaultName,
@@ -66,13 +77,12 @@ const rule = (ruleName: string, schedule: string, days: number, continuous = fal
 });
 
 describe("restore drill metadata overrides", () => {
-    it("restore into the database's subnet group, behind its security groups (a JSON list), with its parameter group", async () => {
-        const o = rdsRestoreMetadataOverrides({ subnetGroupName: "db-subnets", securityGroupIds: ["sg-1", pulumi.output("sg-2")], parameterGroupName: "db-params" });
-        expect(Object.keys(o)).toEqual(["dbSubnetGroupName", "vpcSecurityGroupIds", "dbParameterGroupName"]);
+    it("restore into the database's subnet group, behind its security groups (a JSON list); no parameter group, so a snapshot of an older major restores with its own family's default (RestoreDBInstanceFromDBSnapshot takes no EngineVersion: botocore rds; USER_RestoreFromSnapshot)", async () => {
+        const o = rdsRestoreMetadataOverrides({ subnetGroupName: "db-subnets", securityGroupIds: ["sg-1", pulumi.output("sg-2")] });
+        expect(Object.keys(o)).toEqual(["dbSubnetGroupName", "vpcSecurityGroupIds"]);
         expect(await valueOf(o)).toEqual({
             dbSubnetGroupName: "db-subnets",
             vpcSecurityGroupIds: '["sg-1","sg-2"]',
-            dbParameterGroupName: "db-params",
         });
     });
 
@@ -85,26 +95,50 @@ describe("restore drill metadata overrides", () => {
                 planName: backupPlanName(c.identifier),
                 region: c.region,
                 drRegion: c.drRegion,
-                restoreMetadataOverrides: rdsRestoreMetadataOverrides({ subnetGroupName: "db-subnets", securityGroupIds: ["sg-db"], parameterGroupName: "db-params" }),
+                restoreMetadataOverrides: rdsRestoreMetadataOverrides({ subnetGroupName: "db-subnets", securityGroupIds: ["sg-db"] }),
             });
         }, "staging");
         expect(named(p, "bp-restore-testing-database").inputs.restoreMetadataOverrides).toEqual({
             dbSubnetGroupName: "db-subnets",
             vpcSecurityGroupIds: '["sg-db"]',
-            dbParameterGroupName: "db-params",
         });
     });
 });
 
 describe("the stack's restore drill", () => {
-    it.each(STACKS)("%s: restores where the verify step can reach it, with the database's own subnet group, security group and parameter group", async (stack) => {
+    it.each(STACKS)("%s: restores where the verify step can reach it, with the database's own subnet group and security group", async (stack) => {
         const p = await planStack(stack);
         const db = (child: string) => named(p, `launchpad-${stack}-database-${child}`).state;
         expect(named(p, `launchpad-${stack}-backup-plan-restore-testing-database`).inputs.restoreMetadataOverrides).toEqual({
             dbSubnetGroupName: db("subnets").name,
             vpcSecurityGroupIds: JSON.stringify([db("sg").id]),
-            dbParameterGroupName: db("params").name,
         });
+    });
+
+    it.each(STACKS)("%s: drills the DR vault's copies of the database in the DR region, into the DR drill's own subnet group and security group", async (stack) => {
+        const p = await planStack(stack);
+        const bp = (child: string) => named(p, `launchpad-${stack}-backup-plan-${child}`);
+        expect(bp("dr-restore-testing").inputs.recoveryPointSelection).toEqual({
+            algorithm: "LATEST_WITHIN_WINDOW",
+            includeVaults: [bp("dr-vault").state.arn],
+            recoveryPointTypes: ["SNAPSHOT"],
+            selectionWindowDays: 7,
+        });
+        expect(bp("dr-restore-testing-database").inputs).toMatchObject({
+            protectedResourceArns: [named(p, `launchpad-${stack}-database-instance`).state.arn],
+            restoreMetadataOverrides: { dbSubnetGroupName: bp("dr-drill-subnets").state.name, vpcSecurityGroupIds: JSON.stringify([bp("dr-drill-sg").state.id]) },
+            region: "us-west-2",
+        });
+        // The recovery metrics job reads the DR drill's jobs in the DR region.
+        const env = (named(p, `launchpad-${stack}-logical-backup-recovery-metrics`).inputs as { spec: { jobTemplate: { spec: { template: { spec: { containers: { env: { name: string; value: unknown }[] }[] } } } } } }).spec.jobTemplate.spec.template.spec.containers[0].env;
+        // Production's replicated automated backups share the one DR_REGION.
+        const replicated = ofType(p, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication").map((r) => ({ name: "DR_BACKUPS_ARN", value: r.state.id }));
+        expect(replicated).toHaveLength(stack === "production" ? 1 : 0);
+        expect(env.filter((e) => e.name.startsWith("DR_"))).toEqual([
+            { name: "DR_REGION", value: "us-west-2" },
+            ...replicated,
+            { name: "DR_RESTORE_TESTING_PLAN_ARN", value: bp("dr-restore-testing").state.arn },
+        ]);
     });
 });
 
@@ -287,6 +321,38 @@ describe.each(STACKS)("AWS Backup (%s)", (stack) => {
         expect(p.outputs.restoreTestingPlanName).toBe(drillName);
     });
 
+    it("keeps the DR drill's network isolated and in the DR region: no internet gateway, NAT or route table of its own; every DR drill child in us-west-2", async () => {
+        const p = await plan(stack);
+        const dr = p.resources.filter((r) => /^bp-dr-(drill|restore-testing)/.test(r.name));
+        expect(dr.map((r) => [r.type, r.name]).sort()).toEqual([
+            ["aws:backup/restoreTestingPlan:RestoreTestingPlan", "bp-dr-restore-testing"],
+            ["aws:backup/restoreTestingSelection:RestoreTestingSelection", "bp-dr-restore-testing-database"],
+            ["aws:ec2/securityGroup:SecurityGroup", "bp-dr-drill-sg"],
+            ["aws:ec2/subnet:Subnet", "bp-dr-drill-subnet-0"],
+            ["aws:ec2/subnet:Subnet", "bp-dr-drill-subnet-1"],
+            ["aws:ec2/vpc:Vpc", "bp-dr-drill-vpc"],
+            ["aws:rds/subnetGroup:SubnetGroup", "bp-dr-drill-subnets"],
+        ].sort());
+        expect(dr.map((r) => r.inputs.region)).toEqual(dr.map(() => "us-west-2"));
+        expect([...ofType(p, "aws:ec2/internetGateway:InternetGateway"), ...ofType(p, "aws:ec2/natGateway:NatGateway"), ...ofType(p, "aws:ec2/routeTable:RouteTable")]).toEqual([]);
+        // Two zones of the DR region.
+        expect(ofType(p, "aws:ec2/subnet:Subnet").map((s) => input(s, "availabilityZone"))).toEqual(["us-west-2a", "us-west-2b"]);
+    });
+
+    it("lets the DR drill decrypt the DR vault's copies: the copy is re-encrypted with the DR vault's key (cross-region-backup.html), whose policy is KMS's default (IAM decides), and the drill's role has AWSBackupServiceRolePolicyForRestores (kms:Decrypt and CreateGrant through RDS: vendor/aws-managed-policies)", async () => {
+        const p = await plan(stack);
+        const key = named(p, "bp-dr-vault-key");
+        expect([input(key, "region"), input(key, "policy")]).toEqual(["us-west-2", undefined]);
+        expect(input(named(p, "bp-dr-vault"), "kmsKeyArn")).toBe(key.state.arn);
+        const role = named(p, "bp-role").state.arn;
+        expect(input(named(p, "bp-dr-restore-testing-database"), "iamRoleArn")).toBe(role);
+        expect(input(named(p, "bp-AWSBackupServiceRolePolicyForRestores"), "policyArn")).toBe("arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores");
+        const managed = JSON.parse(readFileSync(join(REPO_ROOT, "vendor", "aws-managed-policies", "AWSBackupServiceRolePolicyForRestores.json"), "utf8")) as { document: { Statement: { Sid: string; Action: string[]; Resource: string; Condition?: Record<string, Record<string, unknown>> }[] } };
+        const kms = managed.document.Statement.find((st) => st.Sid === "KMSPermissions");
+        expect(kms?.Action).toEqual(expect.arrayContaining(["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]));
+        expect([kms?.Resource, kms?.Condition?.StringLike["kms:ViaService"]]).toEqual(["*", expect.arrayContaining(["rds.*.amazonaws.com"])]);
+    });
+
     it("exports the vaults and the plan", async () => {
         const p = await plan(stack);
         expect(p.outputs).toEqual({
@@ -436,6 +502,47 @@ describe("backup plan child specs (pure builders the constructor delegates to)",
         const pattern = rdsInstancesPattern("aws-us-gov", "us-gov-west-1", "111122223333");
         expect(pattern).toBe("arn:aws-us-gov:rds:us-gov-west-1:111122223333:db:*");
         expect(pattern.indexOf("*")).toBe(pattern.length - 1);
+    });
+
+    it("drills the DR vault in the DR region on the primary drill's schedule, under its own name (restore testing is regional)", () => {
+        expect(drRestoreTestingPlanArgs("lp-x", "us-west-2", "arn:dr-vault", { Name: "d" })).toEqual({
+            name: "lp_x_dr_restore_drill",
+            scheduleExpression: "cron(0 6 15 * ? *)",
+            scheduleExpressionTimezone: "Etc/UTC",
+            startWindowHours: 8,
+            recoveryPointSelection: { algorithm: "LATEST_WITHIN_WINDOW", includeVaults: ["arn:dr-vault"], recoveryPointTypes: ["SNAPSHOT"], selectionWindowDays: 7 },
+            region: "us-west-2",
+            tags: { Name: "d" },
+        });
+        // The longest plan name (47): still 50 characters, still apart from the primary drill's.
+        const longest = "p".repeat(47);
+        expect([restoreTestingPlanArgs(longest, "v", {}).name, drRestoreTestingPlanArgs(longest, "r", "v", {}).name]).toEqual([`${longest}_re`, `${longest}_dr`]);
+    });
+
+    it("restores the database's copies by its ARN into the DR network, with no parameter group and no validation window (nothing can reach it to validate)", async () => {
+        const args = drRestoreTestingSelectionArgs("lp-x", "us-west-2", "dr_drill", "arn:role", "arn:aws:rds:us-east-1:1:db:lp-x-db", { subnetGroupName: "dr-subnets", securityGroupId: "sg-dr" });
+        expect({ ...args, restoreMetadataOverrides: undefined }).toEqual({
+            name: "lp_x_dr_database",
+            restoreTestingPlanName: "dr_drill",
+            protectedResourceType: "RDS",
+            iamRoleArn: "arn:role",
+            protectedResourceArns: ["arn:aws:rds:us-east-1:1:db:lp-x-db"],
+            restoreMetadataOverrides: undefined,
+            region: "us-west-2",
+        });
+        expect(await valueOf(args.restoreMetadataOverrides)).toEqual({ dbSubnetGroupName: "dr-subnets", vpcSecurityGroupIds: '["sg-dr"]' });
+        expect(args).not.toHaveProperty("validationWindowHours");
+    });
+
+    it("builds an isolated DR network: a /24 VPC, two /26 subnets in two zones (a DB subnet group needs two AZs: botocore rds CreateDBSubnetGroup), a security group with no rule either way", () => {
+        expect(drDrillVpcArgs("us-west-2", { Name: "v" })).toEqual({ cidrBlock: "10.254.0.0/24", enableDnsHostnames: true, enableDnsSupport: true, region: "us-west-2", tags: { Name: "v" } });
+        expect(DR_DRILL_SUBNET_CIDRS.every((c) => c.startsWith("10.254.0.") && c.endsWith("/26"))).toBe(true);
+        expect(DR_DRILL_VPC_CIDR).toBe("10.254.0.0/24");
+        expect([drDrillSubnetArgs(0, "us-west-2", "vpc-1", "us-west-2a", {}), drDrillSubnetArgs(1, "us-west-2", "vpc-1", "us-west-2b", {})]).toEqual([
+            { vpcId: "vpc-1", cidrBlock: "10.254.0.0/26", availabilityZone: "us-west-2a", mapPublicIpOnLaunch: false, region: "us-west-2", tags: {} },
+            { vpcId: "vpc-1", cidrBlock: "10.254.0.64/26", availabilityZone: "us-west-2b", mapPublicIpOnLaunch: false, region: "us-west-2", tags: {} },
+        ]);
+        expect(drDrillSecurityGroupArgs("us-west-2", "vpc-1", {})).toMatchObject({ vpcId: "vpc-1", ingress: [], egress: [], region: "us-west-2" });
     });
 
     it("drills monthly on the latest snapshot of the primary vault, restoring every tagged RDS instance", () => {

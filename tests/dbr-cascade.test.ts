@@ -38,7 +38,8 @@ const SERVING = ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", 
 describe("the usual changes of both stacks replace nothing as a dependent of a delete-first replacement", () => {
     const RESTORE = (stack: string): string => `launchpad:database.restore={sourceInstance: launchpad-${stack}-db, time: "2026-11-01T10:00:00Z"}`;
     // Each case with the delete-first replacement it makes, whose dependents the engine walks (or none).
-    const cases: { what: string; stack: string; sets?: string[]; edit?: (p: Plan) => Plan; deleteFirst: string[] }[] = [
+    // `dependents`: what the walk reaches, besides (default none).
+    const cases: { what: string; stack: string; sets?: string[]; edit?: (p: Plan) => Plan; deleteFirst: string[]; dependents?: string[] }[] = [
         { what: "an image", stack: "production", sets: ["launchpad:services.api.releases.green.image=ghcr.io/acme/api:1.6.0"], deleteFirst: [] },
         { what: "env", stack: "staging", sets: ["launchpad:services.api.env.LOG_LEVEL=debug"], deleteFirst: [] },
         { what: "replicas", stack: "production", sets: ["launchpad:services.api.replicas=4"], deleteFirst: [] },
@@ -68,16 +69,26 @@ describe("the usual changes of both stacks replace nothing as a dependent of a d
                 return withInputs(p, "launchpad-staging-api-db-ca-fetch", { data: { ...data, "lib.sh": `${data["lib.sh"]}# edited\n` } });
             },
         },
-        { what: "drRegion (staging)", stack: "staging", sets: ["launchpad:drRegion=us-west-1"], deleteFirst: ["launchpad-staging-backup-plan-dr-vault"] },
+        // The DR restore drill's plan and selection, named, move with the region too (unprotected: they hold no data);
+        // the selection, replaced for its own region anyway, is also the plan's dependent (it takes the plan's name).
+        {
+            what: "drRegion (staging)", stack: "staging", sets: ["launchpad:drRegion=us-west-1"],
+            deleteFirst: ["launchpad-staging-backup-plan-dr-vault", "launchpad-staging-backup-plan-dr-restore-testing", "launchpad-staging-backup-plan-dr-restore-testing-database"],
+            dependents: ["launchpad-staging-backup-plan-dr-restore-testing-database <- launchpad-staging-backup-plan-dr-restore-testing"],
+        },
         // Production's DR vault is protected: refused, no walk from it.
-        { what: "drRegion (production)", stack: "production", sets: ["launchpad:drRegion=us-west-1"], deleteFirst: ["launchpad-production-database-dr-key-alias", "launchpad-production-backup-plan-dr-vault"] },
+        {
+            what: "drRegion (production)", stack: "production", sets: ["launchpad:drRegion=us-west-1"],
+            deleteFirst: ["launchpad-production-database-dr-key-alias", "launchpad-production-backup-plan-dr-vault", "launchpad-production-backup-plan-dr-restore-testing", "launchpad-production-backup-plan-dr-restore-testing-database"],
+            dependents: ["launchpad-production-backup-plan-dr-restore-testing-database <- launchpad-production-backup-plan-dr-restore-testing"],
+        },
     ];
-    it.each(cases)("$what", async ({ stack, sets, edit, deleteFirst }) => {
+    it.each(cases)("$what", async ({ stack, sets, edit, deleteFirst, dependents }) => {
         const before = await planStack(stack);
         const after = edit !== undefined ? edit(before) : await planStack(stack, sets);
         const changes = planChanges(before, after);
         expect(changes.filter((c) => c.kind === "replace" && c.order === "delete-first").map((c) => c.name)).toEqual(deleteFirst);
-        expect(changes.filter((c) => c.dependentOf !== undefined || c.mayBeDependentOf !== undefined).map((c) => `${c.name} <- ${[...(c.dependentOf ?? c.mayBeDependentOf ?? [])].join(", ")}`)).toEqual([]);
+        expect(changes.filter((c) => c.dependentOf !== undefined || c.mayBeDependentOf !== undefined).map((c) => `${c.name} <- ${[...(c.dependentOf ?? c.mayBeDependentOf ?? [])].join(", ")}`)).toEqual(dependents ?? []);
         // The grants Job aside: it is meant to run again for a new instance (components/database-grants.ts), and is idempotent.
         expect(changes.filter((c) => SERVING.includes(c.type) && c.kind === "replace" && c.order === "delete-first" && !c.name.endsWith("-database-grants-job"))).toEqual([]);
     });

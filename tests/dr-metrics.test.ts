@@ -18,6 +18,10 @@
  *   (`RestoreJobs[].Status` PENDING | RUNNING | COMPLETED | ABORTED | FAILED, `.CreationDate`, `.CompletionDate`,
  *   `.ValidationStatus` FAILED | SUCCESSFUL | TIMED_OUT | VALIDATING: botocore 0e6e2404 backup
  *   2018-11-15 RestoreJobsListMember, put by scripts/db/drill-check.sh)
+ * - ListRestoreTestingPlans: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListRestoreTestingPlans.html
+ *   (`RestoreTestingPlans[].RestoreTestingPlanArn`, `.CreationTime`: botocore backup RestoreTestingPlanForList)
+ *
+ * The DR drill's calls carry `--region <DR region>`: the stub answers them from `<file>@us-west-2.json`.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -97,6 +101,25 @@ function run(env: Record<string, string>): Promise<{ status: number | null; stdo
 
 const DRILL = { RESTORE_TESTING_PLAN_ARN: "arn:aws:backup:us-east-1:123456789012:restore-testing-plan:launchpad_production_restore_drill-abc" };
 const DR = { DR_REGION: "us-west-2", DR_BACKUPS_ARN: "arn:aws:rds:us-west-2:123456789012:auto-backup:ab-EXAMPLE" };
+const DR_DRILL_PLAN = "arn:aws:backup:us-west-2:123456789012:restore-testing-plan:launchpad_production_dr_restore_drill-def";
+const DR_DRILL = { DR_REGION: "us-west-2", DR_RESTORE_TESTING_PLAN_ARN: DR_DRILL_PLAN };
+
+/** The DR region's answers: the DR drill's plan (beside another stack's) and its restore jobs. */
+function writeDrDrill(jobs: Record<string, unknown>[]): void {
+    writeFileSync(join(dir, "backup-list-restore-testing-plans@us-west-2.json"), JSON.stringify({
+        RestoreTestingPlans: [
+            { RestoreTestingPlanArn: "arn:aws:backup:us-west-2:123456789012:restore-testing-plan:launchpad_staging_dr_restore_drill-abc", RestoreTestingPlanName: "launchpad_staging_dr_restore_drill", CreationTime: "2026-01-05T10:00:00+00:00", ScheduleExpression: "cron(0 6 15 * ? *)" },
+            { RestoreTestingPlanArn: DR_DRILL_PLAN, RestoreTestingPlanName: "launchpad_production_dr_restore_drill", CreationTime: "2026-12-01T10:30:00.250000+00:00", ScheduleExpression: "cron(0 6 15 * ? *)" },
+        ],
+    }));
+    writeFileSync(join(dir, "backup-list-restore-jobs@us-west-2.json"), JSON.stringify({ RestoreJobs: jobs }));
+}
+
+/** The DR drill metrics pushed: [plan created, last run success, its completion, duration, last success]. */
+function drDrillPushed(): (number | undefined)[] {
+    const pushed = parseExposition(gateway.pushes[0].body);
+    return [DR_METRICS.drDrillPlanCreateTimestamp, DR_METRICS.drDrillLastRunSuccess, DR_METRICS.drDrillLastCompletionTimestamp, DR_METRICS.drDrillDuration, DR_METRICS.drDrillLastSuccessTimestamp].map((m) => pushed[m]);
+}
 
 describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a stub aws and a stand-in Pushgateway", () => {
     beforeAll(async () => {
@@ -270,9 +293,60 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
         expect(gateway.pushes).toEqual([]);
     });
 
-    it("refuses to start without its environment, or with half of the DR pair", async () => {
+    it("refuses to start without its environment, a DR ARN without DR_REGION, or DR_REGION with nothing to read there", async () => {
         expect(await run({ PUSHGATEWAY_URL: "", DB_INSTANCE_ID: "" })).toEqual({ status: 2, stdout: "", stderr: "dr-metrics.sh: missing required environment variable(s): DB_INSTANCE_ID PUSHGATEWAY_URL\n" });
-        expect(await run({ DR_REGION: "us-west-2" })).toEqual({ status: 2, stdout: "", stderr: "dr-metrics.sh: missing required environment variable(s): DR_BACKUPS_ARN\n" });
+        expect(await run({ DR_REGION: "us-west-2" })).toEqual({ status: 2, stdout: "", stderr: "dr-metrics.sh: DR_REGION is set without DR_BACKUPS_ARN or DR_RESTORE_TESTING_PLAN_ARN: nothing to read there\n" });
+        expect(await run({ DR_BACKUPS_ARN: DR.DR_BACKUPS_ARN })).toEqual({ status: 2, stdout: "", stderr: "dr-metrics.sh: missing required environment variable(s): DR_REGION\n" });
+        expect(await run({ DR_RESTORE_TESTING_PLAN_ARN: DR_DRILL_PLAN })).toEqual({ status: 2, stdout: "", stderr: "dr-metrics.sh: missing required environment variable(s): DR_REGION\n" });
         expect(gateway.pushes).toEqual([]);
+    });
+
+    describe("the DR drill (the DR vault's copy restored in the DR region; nothing validates it)", () => {
+        const dr1 = { RestoreJobId: "d1", Status: "COMPLETED", ResourceType: "RDS", CreationDate: "2026-10-15T06:10:00+00:00", CompletionDate: "2026-10-15T07:05:00+00:00" };
+
+        it("a completed newest DR drill: success 1, its end, its restore time, the last success; the plan's creation time; all read in the DR region", async () => {
+            writeDrDrill([dr1, { RestoreJobId: "d2", Status: "COMPLETED", ResourceType: "RDS", CreationDate: "2026-11-15T06:20:00+00:00", CompletionDate: "2026-11-15T07:40:00+00:00" }, { RestoreJobId: "d3", Status: "RUNNING", CreationDate: "2026-12-06T00:40:00+00:00" }]);
+            const r = await run({ ...DRILL, ...DR, DR_RESTORE_TESTING_PLAN_ARN: DR_DRILL_PLAN });
+            expect(r).toEqual({ status: 0, stdout: `pushed recovery metrics of ${DB}\n`, stderr: "" });
+            expect(drDrillPushed()).toEqual([epoch("2026-12-01T10:30:00Z"), 1, epoch("2026-11-15T07:40:00Z"), 4800, epoch("2026-11-15T07:40:00Z")]);
+            // The primary drill's metrics still come from the primary region's jobs.
+            expect(parseExposition(gateway.pushes[0].body)[DR_METRICS.drillLastCompletionTimestamp]).toBe(epoch("2026-11-15T07:12:30Z"));
+            const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
+            const jobs = calls.filter((c) => c.includes("list-restore-jobs"));
+            expect(jobs.map((c) => [c[c.indexOf("--region") + 1], c[c.indexOf("--by-restore-testing-plan-arn") + 1]])).toEqual([["us-east-1", DRILL.RESTORE_TESTING_PLAN_ARN], ["us-west-2", DR_DRILL_PLAN]]);
+            expect(calls.find((c) => c.includes("list-restore-testing-plans"))).toEqual(expect.arrayContaining(["--region", "us-west-2"]));
+        });
+
+        it("a failed newest DR drill: success 0 and its end, no duration; the last success is the completed one before it", async () => {
+            writeDrDrill([dr1, { RestoreJobId: "d2", Status: "FAILED", StatusMessage: "Access denied to KMS key", CreationDate: "2026-11-15T06:20:00+00:00", CompletionDate: "2026-11-15T06:31:00+00:00" }]);
+            expect((await run(DR_DRILL)).status).toBe(0);
+            expect(drDrillPushed()).toEqual([epoch("2026-12-01T10:30:00Z"), 0, epoch("2026-11-15T06:31:00Z"), undefined, epoch("2026-10-15T07:05:00Z")]);
+        });
+
+        it("no completed DR drill in the lookback: no last success (the alert then measures from the plan's creation); an aborted one is still reported", async () => {
+            writeDrDrill([{ RestoreJobId: "d2", Status: "ABORTED", CreationDate: "2026-11-15T06:20:00+00:00" }]);
+            expect((await run(DR_DRILL)).status).toBe(0);
+            expect(drDrillPushed()).toEqual([epoch("2026-12-01T10:30:00Z"), 0, epoch("2026-11-15T06:20:00Z"), undefined, undefined]);
+        });
+
+        it("no finished DR drill and the plan gone from the list: says both on stderr, pushes the rest (the alert then measures from the instance)", async () => {
+            writeDrDrill([]);
+            writeFileSync(join(dir, "backup-list-restore-testing-plans@us-west-2.json"), JSON.stringify({ RestoreTestingPlans: [] }));
+            const r = await run(DR_DRILL);
+            expect({ status: r.status, stderr: r.stderr }).toEqual({
+                status: 0,
+                stderr: `dr-metrics.sh: no restore testing plan ${DR_DRILL_PLAN} in us-west-2: its creation time not pushed\ndr-metrics.sh: no finished DR restore drill in the last 40 days: DR drill metrics not pushed\n`,
+            });
+            expect(drDrillPushed()).toEqual([undefined, undefined, undefined, undefined, undefined]);
+            expect(parseExposition(gateway.pushes[0].body)[DR_METRICS.instanceCreateTimestamp]).toBe(epoch("2026-03-02T09:14:27Z"));
+        });
+
+        it("an AWS error in the DR region: one line naming the call and the region, exit 1, nothing pushed", async () => {
+            writeDrDrill([dr1]);
+            writeFileSync(join(dir, "backup-list-restore-jobs@us-west-2.fail"), "\nAn error occurred (AccessDeniedException) when calling the ListRestoreJobs operation: not authorized\n");
+            const r = await run(DR_DRILL);
+            expect(r).toEqual({ status: 1, stdout: "", stderr: "dr-metrics.sh: listing the restore jobs of the DR restore testing plan in us-west-2 failed: An error occurred (AccessDeniedException) when calling the ListRestoreJobs operation: not authorized\n" });
+            expect(gateway.pushes).toEqual([]);
+        });
     });
 });

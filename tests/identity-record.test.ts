@@ -256,7 +256,7 @@ describe("the region (aws:region)", () => {
 describe("the DR region (launchpad:drRegion)", () => {
     const DR_PROBLEM = `launchpad:drRegion: received "us-west-1"; expected "us-west-2", the region the stack's disaster-recovery copies are in (its recorded identity): ` +
         "every disaster-recovery resource names it as its own region and is replaced when it changes " +
-        "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the replica bucket, the KMS keys and the RDS backup replication are created anew, empty, " +
+        "(hashicorp/terraform-provider-aws internal/provider/sdkv2/region.go forceNewIfRegionChanges): the replica bucket, the KMS keys, the RDS backup replication and the DR restore drill's network are created anew, empty, " +
         "in the other region and the old ones deleted at the end of the update; the DR backup vault, named by the program, is deleted first " +
         "(pulumi/pulumi-terraform-bridge pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace), which AWS Backup does only for an empty vault (DeleteBackupVault): " +
         "staging's forceDestroy deletes its recovery points, the DR copies with them; production's are protected and its vaults locked, so the update stops at the first of them, after the steps before it ran; " +

@@ -22,6 +22,7 @@ import {
     verifyJobContainers,
     RECOVERY_METRICS_SCHEDULE,
     recoveryMetricsCronJobName,
+    recoveryMetricsDrEnv,
     recoveryMetricsPolicy,
     verifyPolicy,
 } from "../components/logical-backup";
@@ -249,19 +250,33 @@ describe("the recovery metrics CronJob (scripts/db/dr-metrics.sh)", () => {
         expect(pod.initContainers).toEqual([]);
         expect(pod.containers.map((c) => [c.name, c.image, c.command])).toEqual([["recovery-metrics", AWS_CLI_IMAGE, ["bash", "/scripts/dr-metrics.sh"]]]);
         const env = Object.fromEntries(pod.containers[0].env.map((e) => [e.name, e.value]));
-        expect(Object.keys(env).sort()).toEqual(["AWS_REGION", "DB_INSTANCE_ID", "DR_BACKUPS_ARN", "DR_REGION", "HOME", "PUSHGATEWAY_URL", "RESTORE_TESTING_PLAN_ARN", "RESTORE_VALIDATION_WINDOW_HOURS", "WORK_DIR"]);
+        expect(Object.keys(env).sort()).toEqual(["AWS_REGION", "DB_INSTANCE_ID", "DR_BACKUPS_ARN", "DR_REGION", "DR_RESTORE_TESTING_PLAN_ARN", "HOME", "PUSHGATEWAY_URL", "RESTORE_TESTING_PLAN_ARN", "RESTORE_VALIDATION_WINDOW_HOURS", "WORK_DIR"]);
         expect([env.AWS_REGION, env.DR_REGION, env.PUSHGATEWAY_URL]).toEqual(["us-east-1", "us-west-2", "http://pushgateway.launchpad-production.svc.cluster.local:9091"]);
+        expect(env.DR_RESTORE_TESTING_PLAN_ARN).toBe(named(plan, "launchpad-production-backup-plan-dr-restore-testing").state.arn);
         // A drill completed within this many hours and not yet validated is not finished (dr-metrics.sh).
         expect(env.RESTORE_VALIDATION_WINDOW_HOURS).toBe(String(RESTORE_VALIDATION_WINDOW_HOURS));
         expect(() => validateKubernetesObject(job)).not.toThrow();
     });
 
-    it("staging replicates no backups to the DR region: no DR variables, no DR permission", async () => {
+    it("staging replicates no backups to the DR region: only the DR drill's variables, no permission on replicated backups", async () => {
         const plan = await planStack("staging");
         const pod = input(named(plan, "launchpad-staging-logical-backup-recovery-metrics"), "spec.jobTemplate.spec.template.spec") as { containers: { env: { name: string }[] }[] };
-        expect(pod.containers[0].env.map((e) => e.name).filter((n) => n.startsWith("DR_"))).toEqual([]);
+        expect(pod.containers[0].env.map((e) => e.name).filter((n) => n.startsWith("DR_"))).toEqual(["DR_REGION", "DR_RESTORE_TESTING_PLAN_ARN"]);
         const policy = JSON.parse(String(input(named(plan, "launchpad-staging-logical-backup-metrics-policy"), "policy"))) as { Statement: { Action: string[] }[] };
-        expect(policy.Statement.flatMap((st) => st.Action)).toEqual(["rds:DescribeDBInstances", "cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"]);
+        expect(policy.Statement.flatMap((st) => st.Action)).toEqual(["rds:DescribeDBInstances", "cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs", "backup:ListRestoreTestingPlans"]);
+    });
+
+    it("names the DR region once for the replicated backups and the DR drill, and refuses two different ones", () => {
+        const drill = { region: "us-west-2", restoreTestingPlanArn: "arn:dr-plan" };
+        expect(recoveryMetricsDrEnv({ dr: { region: "us-west-2", backupsArn: "arn:backups" }, drDrill: drill })).toEqual([
+            { name: "DR_REGION", value: "us-west-2" },
+            { name: "DR_BACKUPS_ARN", value: "arn:backups" },
+            { name: "DR_RESTORE_TESTING_PLAN_ARN", value: "arn:dr-plan" },
+        ]);
+        expect(recoveryMetricsDrEnv({})).toEqual([]);
+        expect(() => recoveryMetricsDrEnv({ dr: { region: "us-west-2", backupsArn: "arn:backups" }, drDrill: { ...drill, region: "eu-west-1" } })).toThrow(
+            'recoveryMetrics.drDrill.region: received "eu-west-1"; expected the replicated backups\' region, "us-west-2"',
+        );
     });
 
     it("may only describe its instance and its replicated backups; the two read APIs without resource-level permissions get *", () => {
@@ -275,6 +290,8 @@ describe("the recovery metrics CronJob (scripts/db/dr-metrics.sh)", () => {
                 { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"], Resource: ["*"] },
             ],
         });
+        // With a DR drill, the plans' listing too (the DR plan's creation time): no resource type either.
+        expect((recoveryMetricsPolicy(db, undefined, true) as { Statement: { Action: string[] }[] }).Statement.at(-1)?.Action).toEqual(["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs", "backup:ListRestoreTestingPlans"]);
     });
 });
 

@@ -94,7 +94,8 @@ const SHARED_COUNTS = {
     "launchpad:backup:LogicalBackup": 1,
     "aws:cloudwatch/logGroup:LogGroup": 6,
     "aws:iam/role:Role": 15,
-    "aws:ec2/vpc:Vpc": 1,
+    // The stack's VPC, and the DR restore drill's isolated one in the DR region (components/backup-plan.ts).
+    "aws:ec2/vpc:Vpc": 2,
     "aws:kms/key:Key": 6,
     "aws:rds/parameterGroup:ParameterGroup": 1,
     "aws:ec2/launchTemplate:LaunchTemplate": 1,
@@ -107,7 +108,8 @@ const SHARED_COUNTS = {
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
     "aws:iam/rolePolicy:RolePolicy": 8,
     "aws:backup/vault:Vault": 2,
-    "aws:ec2/subnet:Subnet": 4,
+    // Two public and two private, and the DR drill's two.
+    "aws:ec2/subnet:Subnet": 6,
     "aws:ec2/eip:Eip": 1,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
@@ -119,15 +121,16 @@ const SHARED_COUNTS = {
     "aws:ec2/route:Route": 3,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 2,
-    "aws:backup/restoreTestingPlan:RestoreTestingPlan": 1,
+    // The monthly drill and the DR drill.
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": 2,
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig": 1,
     "aws:ec2/natGateway:NatGateway": 1,
-    "aws:rds/subnetGroup:SubnetGroup": 1,
+    "aws:rds/subnetGroup:SubnetGroup": 2,
     "aws:eks/cluster:Cluster": 1,
-    "aws:backup/restoreTestingSelection:RestoreTestingSelection": 1,
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": 2,
     "aws:backup/plan:Plan": 1,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
-    "aws:ec2/securityGroup:SecurityGroup": 1,
+    "aws:ec2/securityGroup:SecurityGroup": 2,
     "aws:backup/selection:Selection": 1,
     // One managed node group per AZ (components/cluster.ts).
     "aws:eks/nodeGroup:NodeGroup": 2,
@@ -206,7 +209,7 @@ describe("npm run plan -- --json", () => {
         const counts: Record<string, number> = {};
         for (const res of doc.resources) counts[res.type] = (counts[res.type] ?? 0) + 1;
         expect(counts).toEqual(STAGING_COUNTS);
-        expect(doc.resources).toHaveLength(213);
+        expect(doc.resources).toHaveLength(220);
     });
 
     it("links every parent and dependsOn to a planned resource; only the stack has no parent", async () => {
@@ -221,7 +224,7 @@ describe("npm run plan -- --json", () => {
         // add-on, the second and third also on the previous zone's group; that add-on on its IRSA
         // grant; the Kubernetes provider on the 3 node groups and two access policies; the default-deny
         // NetworkPolicy on the 3 allowing ones), data protection
-        // 23 (the grants Job on both users' Secrets and its scripts), delivery 21 (each gate Job on its Deployment, preview Service and ConfigMap; the live
+        // 25 (the grants Job on both users' Secrets and its scripts; the DR drill's selection on the AWS Backup role's 2 policies), delivery 21 (each gate Job on its Deployment, preview Service and ConfigMap; the live
         // Service on the active pair; the alb Ingress on its controller, the active pair and both
         // preview Services; each color's Deployment on the controller, the application user's Secret, the grants Job and the CA fetch
         // ConfigMap, which no input of it is taken from), observability 14 (the scraper after its ClusterRoleBinding; the
@@ -230,7 +233,7 @@ describe("npm run plan -- --json", () => {
         // platform 38 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
         // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
         // its 2 log groups, the load balancer controller on its chart's 7 CRDs).
-        expect(deps.length).toBe(125);
+        expect(deps.length).toBe(127);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
@@ -276,7 +279,7 @@ describe("--set", () => {
         const eks = doc.resources.find((r) => r.type === "aws:eks/cluster:Cluster");
         expect((eks?.inputs.vpcConfig as Record<string, unknown>).publicAccessCidrs).toEqual(["203.0.113.0/24", "198.51.100.0/24"]);
         expect((eks?.inputs.tags as Record<string, unknown>)["cost-center"]).toBe("ops");
-        expect(doc.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet")).toHaveLength(6);
+        expect(doc.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("-network-"))).toHaveLength(6);
         expect(doc.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => r.inputs.scalingConfig)).toEqual(Array(3).fill({ minSize: 1, desiredSize: 1, maxSize: 2 }));
     });
 
@@ -301,13 +304,13 @@ describe("exit codes and human output", () => {
         const r = await planCli(["--stack", "staging"]);
         expect(r.code).toBe(0);
         const lines = r.stdout.split("\n");
-        expect(lines[0]).toBe("Offline plan for launchpad/staging: 213 resources (mocked: nothing was created or read in the cloud)");
+        expect(lines[0]).toBe("Offline plan for launchpad/staging: 220 resources (mocked: nothing was created or read in the cloud)");
         expect(lines[2]).toBe("pulumi:pulumi:Stack  launchpad-staging");
         expect(lines[3]).toBe("└─ launchpad:environment:Environment  launchpad-staging");
         expect(lines).toContain("   │  ├─ aws:ec2/vpc:Vpc  launchpad-staging-network-vpc  cidr=10.20.0.0/16");
         expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes  zone=us-east-1a  instances=t3.large  size=1..2 (desired 1)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=3  ignoreChanges=scalingConfig.desiredSize");
         expect(lines).toContain("      ├─ aws:eks/nodeGroup:NodeGroup  launchpad-staging-cluster-nodes-1  zone=us-east-1b  instances=t3.large  size=1..2 (desired 1)  capacity=ON_DEMAND  ami=AL2023_x86_64_STANDARD  dependsOn=4  ignoreChanges=scalingConfig.desiredSize");
-        expect(lines).toContain("     4  aws:ec2/subnet:Subnet");
+        expect(lines).toContain("     6  aws:ec2/subnet:Subnet");
         expect(lines).toContain('  kubeconfig: "[secret]"');
         expect(r.stdout).not.toContain(SECRET_PLACEHOLDER);
     });
@@ -346,7 +349,7 @@ describe("exit codes and human output", () => {
         // scripts/plan.ts's main calls; a second process under tsx cost 2.6 CPU seconds for the same text.
         const fromSources = await cli(["--stack", "production", "--json"]);
         expect(ok.status).toBe(0);
-        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(230);
+        expect((JSON.parse(ok.stdout) as JsonPlan).resources).toHaveLength(237);
         // The bundle plans what the sources plan: the same document, byte for byte.
         expect(fromSources.code).toBe(0);
         expect(ok.stdout).toBe(fromSources.stdout);
@@ -398,7 +401,7 @@ describe("production", () => {
         const counts = typeCounts(await planStack("production"));
         expect(counts).toEqual({
             ...SHARED_COUNTS,
-            "aws:ec2/subnet:Subnet": 6,
+            "aws:ec2/subnet:Subnet": 8,
             "aws:ec2/routeTable:RouteTable": 4,
             "aws:ec2/route:Route": 4,
             "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,

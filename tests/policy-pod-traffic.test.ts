@@ -314,3 +314,17 @@ describe("a second service that calls the first", () => {
         expect(v.map((x) => x.message).join("\n")).toMatch(/Service launchpad-staging\/api\b.*web-(blue|green)/);
     });
 });
+
+describe("a Prometheus of the team's in the stack's VPC (observability.prometheusUrl, no managed scraper)", () => {
+    it("is the only VPC source: the DR restore drill's VPC, in the DR region (components/backup-plan.ts), holds no Prometheus", async () => {
+        const p = await planStack("staging", ["launchpad:observability.prometheusUrl=https://prometheus.internal.example.com"]);
+        const vpcs = p.resources.filter((r) => r.type === "aws:ec2/vpc:Vpc").map((r) => [r.name, r.inputs.cidrBlock, r.inputs.region]);
+        expect(vpcs).toEqual([["launchpad-staging-network-vpc", "10.20.0.0/16", undefined], ["launchpad-staging-backup-plan-dr-drill-vpc", "10.254.0.0/24", "us-west-2"]]);
+        expect(await evaluatePolicies(p, {}, { policies: POD_TRAFFIC_POLICIES })).toEqual([]);
+        // The same VPC moved into the stack's region would be a source its policies do not admit.
+        const moved = { ...p, resources: p.resources.map((r) => (r.name === "launchpad-staging-backup-plan-dr-drill-vpc" ? { ...r, inputs: { ...r.inputs, region: "us-east-1" } } : r)) };
+        const violations = await evaluatePolicies(moved, {}, { policies: POD_TRAFFIC_POLICIES });
+        expect(violations.length).toBeGreaterThan(0);
+        expect(violations.every((v) => v.message.includes("a Prometheus in the VPC (10.20.0.0/16 and 10.254.0.0/24)"))).toBe(true);
+    });
+});

@@ -123,7 +123,7 @@ describe("npm run policy -- --plan", () => {
 
     it("passes the saved staging plan: exit 0", async () => {
         const file = await savedPlan();
-        expect(await policyCli(["--plan", file, "--stack", "staging"])).toEqual({ code: 0, stdout: `Policy check of ${file} (stack staging, 213 resources)\n\nPolicies: 0 violations (0 mandatory, 0 advisory)\n`, stderr: "" });
+        expect(await policyCli(["--plan", file, "--stack", "staging"])).toEqual({ code: 0, stdout: `Policy check of ${file} (stack staging, 220 resources)\n\nPolicies: 0 violations (0 mandatory, 0 advisory)\n`, stderr: "" });
     });
 
     it("catches a plan edited by hand to make the database public and keep backups 3 days: exit 3", async () => {
@@ -144,7 +144,7 @@ describe("npm run policy -- --plan", () => {
         // `npm run policy`'s own command (package.json), without npm's start-up.
         const run = spawnSync(process.execPath, ["scripts/compiled.cjs", "policy", "--plan", file, "--stack", "staging"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000, env: compiledEnv() });
         expect(run.status).toBe(3);
-        expect(run.stdout.split("\n").slice(0, 3)).toEqual([`Policy check of ${file} (stack staging, 213 resources)`, "", "Policies: 2 violations (2 mandatory, 0 advisory)"]);
+        expect(run.stdout.split("\n").slice(0, 3)).toEqual([`Policy check of ${file} (stack staging, 220 resources)`, "", "Policies: 2 violations (2 mandatory, 0 advisory)"]);
     });
 
     it("exits 2 for a pack config that does not fit the schemas, naming every problem", async () => {

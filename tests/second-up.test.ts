@@ -458,10 +458,11 @@ describe("the database is never deleted before its replacement exists", () => {
         // names the instance, ForceNew), the subnet group updated (description is not ForceNew).
         expect(change(changes, "launchpad-staging-database-params")).toMatchObject({ kind: "replace", order: "create-first", replacedBy: ["description"] });
         expect(change(changes, "launchpad-staging-database-subnets")).toMatchObject({ kind: "update", paths: ["description"] });
-        // The restore drill's selection follows the new parameter group and security group (an update the checklist names).
+        // The restore drill's selection follows the new security group (an update the checklist names);
+        // it names no parameter group (components/backup-plan.ts rdsRestoreMetadataOverrides).
         expect(change(changes, "launchpad-staging-backup-plan-restore-testing-database")).toMatchObject({
             kind: "update",
-            paths: ["restoreMetadataOverrides.dbParameterGroupName", "restoreMetadataOverrides.vpcSecurityGroupIds"],
+            paths: ["restoreMetadataOverrides.vpcSecurityGroupIds"],
         });
         // The log groups carry the identifier in their names (name is ForceNew, logs/group.go), and are
         // replaced create-first: delete-first (the provider's for a set name) would delete the old

@@ -77,7 +77,8 @@ describe("tags", () => {
                 "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                 "aws:s3/bucketVersioning:BucketVersioning",
             ].sort());
-            expect(taggable.length).toBe(stack === "staging" ? 67 : 75);
+            // The DR drill's VPC, two subnets, security group, DB subnet group and restore testing plan included.
+            expect(taggable.length).toBe(stack === "staging" ? 73 : 81);
             for (const r of taggable) {
                 expect({ name: r.name, tags: r.inputs.tags }).toEqual({ name: r.name, tags: expectedTags(r, stack) });
             }

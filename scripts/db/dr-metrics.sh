@@ -20,6 +20,11 @@
 #                                        put by drill-check.sh), .CreationDate, .CompletionDate
 #                                        https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListRestoreJobs.html
 #                                        (botocore backup 2018-11-15 RestoreJobsListMember)
+#   backup list-restore-jobs --by-restore-testing-plan-arn (DR region, the DR drill)
+#                                        RestoreJobs[].Status, .CreationDate, .CompletionDate
+#   backup list-restore-testing-plans (DR region)
+#                                        RestoreTestingPlans[].RestoreTestingPlanArn, .CreationTime
+#                                        (botocore backup 2018-11-15 RestoreTestingPlanForList)
 #
 # A drill succeeded when its restore job is COMPLETED and drill-check.sh validated the restored data
 # (ValidationStatus SUCCESSFUL). It failed when the job FAILED or was ABORTED, or COMPLETED with
@@ -28,12 +33,19 @@
 # validation window with no ValidationStatus or VALIDATING is not finished yet: it counts neither
 # way, and the newest drill before it is reported.
 #
+# The DR drill (components/backup-plan.ts drRestoreTestingSelectionArgs) restores the DR vault's copy
+# into an isolated network that nothing reaches, so nothing validates it: it succeeded when its
+# restore job is COMPLETED (the copy decrypted and restored to a running instance), failed when the
+# job FAILED or was ABORTED.
+#
 # Environment:
 #   AWS_REGION                 the database's region                                   required
 #   DB_INSTANCE_ID             the RDS instance identifier                             required
 #   PUSHGATEWAY_URL            where to push (needs curl)                              required
 #   PUSHGATEWAY_RETRY_SECONDS  how long a refused push is retried (default 180)        optional
-#   DR_REGION, DR_BACKUPS_ARN  the replicated automated backups (both or neither)      optional
+#   DR_REGION                  the DR region, required with either of the next two    optional
+#   DR_BACKUPS_ARN             the automated backups replicated to DR_REGION           optional
+#   DR_RESTORE_TESTING_PLAN_ARN  the DR drill's restore testing plan, in DR_REGION     optional
 #   RESTORE_TESTING_PLAN_ARN   the AWS Backup restore testing plan of the drill        optional
 #   DRILL_LOOKBACK_DAYS        how far back to look for the newest drill (default 40: a monthly drill is always in it)
 #   RESTORE_VALIDATION_WINDOW_HOURS  how long a completed drill may wait for its validation (default 4)
@@ -46,6 +58,12 @@
 #   launchpad_rds_dr_latest_restorable_timestamp_seconds (with DR_REGION),
 #   launchpad_restore_drill_last_run_success, launchpad_restore_drill_last_completion_timestamp_seconds,
 #   launchpad_restore_drill_duration_seconds (a completed drill only; with RESTORE_TESTING_PLAN_ARN, once a drill has finished).
+#   launchpad_dr_restore_drill_plan_create_timestamp_seconds (while the plan exists),
+#   launchpad_dr_restore_drill_last_run_success, launchpad_dr_restore_drill_last_completion_timestamp_seconds,
+#   launchpad_dr_restore_drill_duration_seconds (a completed one only),
+#   launchpad_dr_restore_drill_last_success_timestamp_seconds (with DR_RESTORE_TESTING_PLAN_ARN, from
+#   the DR drills finished in the lookback). LaunchpadDrRestoreDrillNotSucceeded measures the age of
+#   the newest success, else of the plan, else of the instance.
 #   No finished drill in the lookback pushes no drill metric: LaunchpadRestoreDrillMissing compares
 #   the instance's age with the drill schedule instead.
 # The alerts compute the lags at evaluation time (`time() - ...`), so a job that stops pushing
@@ -68,7 +86,10 @@ is_null() {
 
 main() {
     require_env AWS_REGION DB_INSTANCE_ID PUSHGATEWAY_URL
-    if [[ -n ${DR_REGION:-} || -n ${DR_BACKUPS_ARN:-} ]]; then require_env DR_REGION DR_BACKUPS_ARN; fi
+    if [[ -n ${DR_BACKUPS_ARN:-} || -n ${DR_RESTORE_TESTING_PLAN_ARN:-} ]]; then require_env DR_REGION; fi
+    if [[ -n ${DR_REGION:-} && -z ${DR_BACKUPS_ARN:-} && -z ${DR_RESTORE_TESTING_PLAN_ARN:-} ]]; then
+        die "DR_REGION is set without DR_BACKUPS_ARN or DR_RESTORE_TESTING_PLAN_ARN: nothing to read there" 2
+    fi
     open_error_log
     trap 'rm -f "$error_log"' EXIT
     local now cw_start cw_end out latest allocated instance_created engine free xids dr_latest status validation created completed ok body
@@ -129,7 +150,7 @@ ${M_XIDS} ${xids%.*}
         fi
     fi
 
-    if [[ -n ${DR_REGION:-} ]]; then
+    if [[ -n ${DR_BACKUPS_ARN:-} ]]; then
         dr_latest=$(aws_cli_in "$DR_REGION" rds describe-db-instance-automated-backups --db-instance-automated-backups-arn "$DR_BACKUPS_ARN" \
             --query 'DBInstanceAutomatedBackups[0].RestoreWindow.LatestTime' --output text 2>"$error_log") ||
             die "describing the replicated automated backups in $DR_REGION failed$(last_error)"
@@ -181,6 +202,58 @@ ${M_DRILL_DURATION} $(($(epoch "$completed") - $(epoch "$created")))
         fi
     fi
 
+    if [[ -n ${DR_RESTORE_TESTING_PLAN_ARN:-} ]]; then
+        local plan_created dr_status="" dr_created="" dr_completed="" dr_success=""
+        # When the plan was made: no DR drill was due before it. Absent once the plan is deleted, a
+        # case the alert is for: it then measures from the instance's creation.
+        plan_created=$(aws_cli_in "$DR_REGION" backup list-restore-testing-plans \
+            --query "RestoreTestingPlans[?RestoreTestingPlanArn=='${DR_RESTORE_TESTING_PLAN_ARN}'].CreationTime | [0]" --output text 2>"$error_log") ||
+            die "listing the restore testing plans in $DR_REGION failed$(last_error)"
+        if is_null "$plan_created"; then
+            printf '%s: no restore testing plan %s in %s: its creation time not pushed\n' "$PROG" "$DR_RESTORE_TESTING_PLAN_ARN" "$DR_REGION" >&2
+        else
+            body+="# HELP ${M_DR_DRILL_PLAN_CREATED} When the DR drill's restore testing plan was created (ListRestoreTestingPlans CreationTime).
+# TYPE ${M_DR_DRILL_PLAN_CREATED} gauge
+${M_DR_DRILL_PLAN_CREATED} $(epoch "$plan_created")
+"
+        fi
+        # Every finished DR drill job, newest first: Status, CreationDate, CompletionDate.
+        out=$(aws_cli_in "$DR_REGION" backup list-restore-jobs --by-restore-testing-plan-arn "$DR_RESTORE_TESTING_PLAN_ARN" \
+            --by-created-after "$(date -u -d "@$((now - ${DRILL_LOOKBACK_DAYS:-40} * 86400))" +%Y-%m-%dT%H:%M:%SZ)" \
+            --query "reverse(sort_by(RestoreJobs[?Status=='COMPLETED' || Status=='FAILED' || Status=='ABORTED'], &CreationDate))[].[Status,CreationDate,CompletionDate]" \
+            --output text 2>"$error_log") ||
+            die "listing the restore jobs of the DR restore testing plan in $DR_REGION failed$(last_error)"
+        while read -r status created completed; do
+            is_null "$status" && continue
+            is_null "$completed" && completed=$created
+            if [[ -z $dr_status ]]; then dr_status=$status dr_created=$created dr_completed=$completed; fi
+            if [[ $status == COMPLETED ]]; then dr_success=$completed; break; fi
+        done <<<"$out"
+        if [[ -z $dr_status ]]; then
+            printf '%s: no finished DR restore drill in the last %s days: DR drill metrics not pushed\n' "$PROG" "${DRILL_LOOKBACK_DAYS:-40}" >&2
+        else
+            body+="# HELP ${M_DR_DRILL_OK} Whether the newest finished DR restore drill restored the DR vault's copy to a running instance (1), or failed or was aborted (0).
+# TYPE ${M_DR_DRILL_OK} gauge
+${M_DR_DRILL_OK} $([[ $dr_status == COMPLETED ]] && echo 1 || echo 0)
+# HELP ${M_DR_DRILL_DONE} When the newest finished DR restore drill ended.
+# TYPE ${M_DR_DRILL_DONE} gauge
+${M_DR_DRILL_DONE} $(epoch "$dr_completed")
+"
+            if [[ $dr_status == COMPLETED ]]; then
+                body+="# HELP ${M_DR_DRILL_DURATION} How long the newest completed DR restore drill took, creation to completion.
+# TYPE ${M_DR_DRILL_DURATION} gauge
+${M_DR_DRILL_DURATION} $(($(epoch "$dr_completed") - $(epoch "$dr_created")))
+"
+            fi
+        fi
+        if [[ -n $dr_success ]]; then
+            body+="# HELP ${M_DR_DRILL_SUCCEEDED} When the newest completed DR restore drill ended.
+# TYPE ${M_DR_DRILL_SUCCEEDED} gauge
+${M_DR_DRILL_SUCCEEDED} $(epoch "$dr_success")
+"
+        fi
+    fi
+
     push_metrics "job/${PUSHGATEWAY_JOB:-launchpad-dr-metrics}/db_instance/$DB_INSTANCE_ID" <<<"$body"
     printf 'pushed recovery metrics of %s\n' "$DB_INSTANCE_ID"
 }
@@ -195,5 +268,10 @@ readonly M_XIDS=launchpad_rds_maximum_used_transaction_ids
 readonly M_DRILL_OK=launchpad_restore_drill_last_run_success
 readonly M_DRILL_DURATION=launchpad_restore_drill_duration_seconds
 readonly M_DRILL_DONE=launchpad_restore_drill_last_completion_timestamp_seconds
+readonly M_DR_DRILL_PLAN_CREATED=launchpad_dr_restore_drill_plan_create_timestamp_seconds
+readonly M_DR_DRILL_OK=launchpad_dr_restore_drill_last_run_success
+readonly M_DR_DRILL_DONE=launchpad_dr_restore_drill_last_completion_timestamp_seconds
+readonly M_DR_DRILL_DURATION=launchpad_dr_restore_drill_duration_seconds
+readonly M_DR_DRILL_SUCCEEDED=launchpad_dr_restore_drill_last_success_timestamp_seconds
 
 main "$@"

@@ -1,7 +1,8 @@
 /**
  * A stub `aws` for scripts/db/dr-metrics.sh: answers `aws <service> <command>` with the JSON in
  * `$AWS_STUB_DIR/<service>-<command>.json` (the documented response; a CloudWatch call's
- * `<service>-<command>-<metric name>.json` or `.fail` where one exists), or fails with the text of
+ * `<service>-<command>-<metric name>.json` or `.fail` where one exists; a call with `--region R`,
+ * `<service>-<command>@R.json` or `.fail` where one exists), or fails with the text of
  * `<service>-<command>.fail` and exit 254, as the CLI does on an API error. It applies `--query`
  * with jmespath, the library the AWS CLI itself evaluates `--query` with (Debian's awscli depends
  * on python3-jmespath), and prints `--output text` as the CLI does (tab-separated, `None` for
@@ -35,6 +36,8 @@ with open(os.path.join(d, "calls.log"), "a") as log:
 name = os.path.join(d, positional[0] + "-" + positional[1])
 if "--metric-name" in opts and any(os.path.exists(name + "-" + opts["--metric-name"] + ext) for ext in (".json", ".fail")):
     name += "-" + opts["--metric-name"]
+if "--region" in opts and any(os.path.exists(name + "@" + opts["--region"] + ext) for ext in (".json", ".fail")):
+    name += "@" + opts["--region"]
 if os.path.exists(name + ".fail"):
     sys.stderr.write(open(name + ".fail").read())
     sys.exit(254)
