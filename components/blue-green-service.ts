@@ -19,7 +19,7 @@ import type { ServiceConfig, SmokePolicy } from "../config";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
-import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
+import { AUTOSCALER_ANNOTATIONS, colorLabels, immutableJobSpec, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { caFetchConfigMapData, databaseClientPod, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
@@ -972,10 +972,15 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
     };
 }
 
-/** The load gate's id: the release and the load scenario and bounds it is judged by; a change of either re-runs it. */
+/**
+ * The load gate's id: the release and the load scenario and bounds it is judged by; a change of
+ * either re-runs it. Also the Job spec's immutable fields (`immutableJobSpec`): the API server refuses
+ * to change them on the existing Job, so a change of them must be a new Job (and re-runs the gate).
+ */
 export function loadGateId(service: ServiceConfig, color: Color): string {
     const perf = service.performance;
-    const text = JSON.stringify({ release: releaseId(service, color), scenario: perf?.scenarios.load, server: perf?.server });
+    const job = perf === undefined ? undefined : immutableJobSpec(loadtestJobSpec({}, "", perf.scenarios.load));
+    const text = JSON.stringify({ release: releaseId(service, color), scenario: perf?.scenarios.load, server: perf?.server, job });
     return createHash("sha256").update(text).digest("hex").slice(0, 10);
 }
 
