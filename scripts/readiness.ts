@@ -183,8 +183,8 @@ export function rolloutProblems(status: DeploymentStatus): string[] {
  * Why this status cannot take the live replica count (`service.replicas`, the live color's
  * autoscaler minimum), or undefined: fewer pods available than that, or a rollout that has not
  * finished (`rolloutProblems`). Availability is measured against the live count, not against
- * every pod of a color its autoscaler scaled up, so pods still starting above it do not block a
- * rollback.
+ * every pod of a color its autoscaler scaled up; a pod above it that is not ready still blocks the
+ * switch, read live from the pods (`unreadyPods`): the live Service's update would wait on it.
  */
 export function readinessProblem(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, status: DeploymentStatus, source: "live" | "state"): string | undefined {
     const available = status.availableReplicas ?? 0;
