@@ -19,7 +19,7 @@ import type { ServiceConfig, SmokePolicy } from "../config";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
-import { AUTOSCALER_ANNOTATIONS, colorLabels, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
+import { AUTOSCALER_ANNOTATIONS, colorLabels, immutableJobSpec, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { caFetchConfigMapData, databaseClientPod, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
@@ -31,6 +31,7 @@ import type { RunSpec } from "../loadtest/main";
 import type { AppMetrics } from "../loadtest/server";
 import { scrapeAnnotations } from "../observability/scrape-config";
 import { CONNECT_WAIT_DEFAULT_SECONDS } from "../smoke/reach";
+import { PUSH_TIMEOUT_MS } from "../smoke/push";
 
 /** Where the smoke ConfigMap is mounted in the gate pod. */
 export const SMOKE_MOUNT = "/smoke";
@@ -781,13 +782,32 @@ export function pdbSpec(service: ServiceConfig, color: Color): k8s.types.input.p
 }
 
 /**
- * Longest a gate may run: its wait for the target to accept a connection (smoke/reach.ts), every
- * request timing out (`gateRequestSeconds`), plus the load profile, plus a minute for the image
- * pull and start (and the load phase's last requests and the push). Beyond it the Job fails
+ * What a gate's deadline allows besides the runner's phases. `activeDeadlineSeconds` counts from the
+ * Job's start, not its pod's (kubernetes/website concepts/workloads/controllers/job.md, "Job
+ * termination and cleanup": "applies to the duration of the job, no matter how many Pods are
+ * created"), so the pod's wait for a node is inside it.
+ */
+export const GATE_DEADLINE_ALLOWANCE_SECONDS = {
+    /**
+     * Scheduling (a node the Cluster Autoscaler adds first takes minutes to boot and join), the image
+     * pull and the start: what a Deployment's new pod is given for the same (`ROLLOUT_POD_OVERHEAD_SECONDS`).
+     */
+    start: ROLLOUT_POD_OVERHEAD_SECONDS,
+    /** The push of the verdict to the Pushgateway, bounded by `PUSH_TIMEOUT_MS`. */
+    push: Math.ceil(PUSH_TIMEOUT_MS / 1000),
+} as const;
+
+/**
+ * Longest a gate may run: the pod's start (`GATE_DEADLINE_ALLOWANCE_SECONDS.start`), its wait for the
+ * target to accept a connection (smoke/reach.ts), every request timing out (`gateRequestSeconds`),
+ * the load profile and its last requests, which may end up to `timeoutMs` after it (smoke/runner.ts
+ * `runLoad`: a request sent before the phase's end is awaited), and the push. Beyond it the Job fails
  * (DeadlineExceeded), killed before it prints or pushes its verdict.
  */
 export function gateDeadlineSeconds(policy: SmokePolicy): number {
-    return CONNECT_WAIT_DEFAULT_SECONDS + gateRequestSeconds(policy) + (policy.load?.durationSeconds ?? 0) + 60;
+    const load = policy.load === undefined ? 0 : policy.load.durationSeconds + Math.ceil(policy.timeoutMs / 1000);
+    const a = GATE_DEADLINE_ALLOWANCE_SECONDS;
+    return a.start + CONNECT_WAIT_DEFAULT_SECONDS + gateRequestSeconds(policy) + load + a.push;
 }
 
 /**
@@ -972,10 +992,15 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
     };
 }
 
-/** The load gate's id: the release and the load scenario and bounds it is judged by; a change of either re-runs it. */
+/**
+ * The load gate's id: the release and the load scenario and bounds it is judged by; a change of
+ * either re-runs it. Also the Job spec's immutable fields (`immutableJobSpec`): the API server refuses
+ * to change them on the existing Job, so a change of them must be a new Job (and re-runs the gate).
+ */
 export function loadGateId(service: ServiceConfig, color: Color): string {
     const perf = service.performance;
-    const text = JSON.stringify({ release: releaseId(service, color), scenario: perf?.scenarios.load, server: perf?.server });
+    const job = perf === undefined ? undefined : immutableJobSpec(loadtestJobSpec({}, "", perf.scenarios.load));
+    const text = JSON.stringify({ release: releaseId(service, color), scenario: perf?.scenarios.load, server: perf?.server, job });
     return createHash("sha256").update(text).digest("hex").slice(0, 10);
 }
 

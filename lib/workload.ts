@@ -99,8 +99,23 @@ export const UNHEALTHY_POD_EVICTION_POLICY = "AlwaysAllow";
  * conditions"): run it again, without counting it against `backoffLimit` (batch/v1
  * PodFailurePolicyRule "Ignore: ... the counter towards the .backoffLimit is not incremented and a
  * replacement pod is created"; stable since Kubernetes 1.31). Only for a Job whose run may start over:
- * the smoke gate, the backup CronJobs' runs; never the migration, stopped at an arbitrary statement.
+ * the smoke gate, the load gate and operator's load runs, the backup CronJobs' runs; never the
+ * migration, stopped at an arbitrary statement. The policy is immutable (`JOB_IMMUTABLE_SPEC_FIELDS`).
  */
 export function retryDisruptedPods(): k8s.types.input.batch.v1.PodFailurePolicy {
     return { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] };
+}
+
+/**
+ * A Job's spec fields the API server refuses to change on an existing Job (kubernetes
+ * pkg/apis/batch/validation/validation.go `ValidateJobSpecUpdate`: `ValidateImmutableField`) and
+ * pulumi-kubernetes sends as an update, since it replaces a Job only for name, namespace,
+ * completions, parallelism, selector and template (provider/pkg/provider/diff.go `job`). A Job
+ * Pulumi keeps by name must change its name with them (`immutableJobSpec`).
+ */
+export const JOB_IMMUTABLE_SPEC_FIELDS = ["podFailurePolicy", "completionMode", "backoffLimitPerIndex", "managedBy", "successPolicy"] as const;
+
+/** The fields of `spec` among `JOB_IMMUTABLE_SPEC_FIELDS` that it sets: what a Job's name must follow. */
+export function immutableJobSpec(spec: k8s.types.input.batch.v1.JobSpec): Partial<Pick<k8s.types.input.batch.v1.JobSpec, (typeof JOB_IMMUTABLE_SPEC_FIELDS)[number]>> {
+    return Object.fromEntries(JOB_IMMUTABLE_SPEC_FIELDS.filter((f) => spec[f] !== undefined).map((f) => [f, spec[f]]));
 }

@@ -7,7 +7,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { colorLabels, previewServiceName, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { colorLabels, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import type { ServiceConfig } from "../config";
 import { APP_LABELS, ROLES, type Color } from "../lib/delivery";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
@@ -48,13 +48,17 @@ export function loadtestLabels(s: ServiceConfig, color: Color, project: string):
 
 /**
  * The Job spec of a run: the bundled runner on the spec, both mounted from ConfigMap
- * `configMapName`, no retry (a failed run is a verdict), ended by its deadline.
+ * `configMapName`, no retry (a failed run is a verdict) but a new pod for one the cluster took away
+ * (`retryDisruptedPods`: a node drain is no verdict), ended by its deadline.
  */
 export function loadtestJobSpec(labels: Record<string, string>, configMapName: pulumi.Input<string>, scenario: Scenario, annotations?: Record<string, string>, aws?: LoadtestAws): k8s.types.input.batch.v1.JobSpec {
     const maxUsers = Math.max(...scenario.stages.map((st) => st.target));
     return {
         // A failed run is a verdict: no retry.
         backoffLimit: 0,
+        // A run the cluster took away (a node drain, a node group update) gave none: start it again.
+        // Immutable: the load gate's Job name follows it (components/blue-green-service.ts `loadGateId`).
+        podFailurePolicy: retryDisruptedPods(),
         activeDeadlineSeconds: loadtestDeadlineSeconds({ scenario }),
         template: {
             metadata: { labels, annotations: { ...annotations, ...RUN_ONCE_POD_ANNOTATIONS } },

@@ -21,6 +21,7 @@ import awsTable from "../vendor/provider-force-new/aws.json";
 import grafanaTable from "../vendor/provider-force-new/grafana.json";
 import randomTable from "../vendor/provider-force-new/random.json";
 import { KUBECONFIG_PATH } from "../config/schema";
+import { JOB_IMMUTABLE_SPEC_FIELDS } from "../lib/workload";
 import type { Plan, PlannedResource } from "./engine";
 import { configPath, parseSet } from "./stack-config";
 import type { Json } from "./values";
@@ -346,12 +347,11 @@ const EKS_DELETE_FIRST = "the cluster is deleted before its replacement exists, 
 const EKS_PROTECTED_DELETE_FIRST = "the cluster's deletion protection fails its delete, but only after the engine has deleted, delete-first, everything it replaces with the cluster (its dependents below: the node groups and, through the Kubernetes provider, every Kubernetes object): the update stops with all of them gone from the live cluster";
 
 /**
- * A Job's spec fields the API server refuses to change on an existing Job (kubernetes
- * pkg/apis/batch/validation/validation.go `ValidateJobSpecUpdate`: `ValidateImmutableField`), which
- * pulumi-kubernetes, replacing a Job only for its own forceNew paths (the Job rule above), sends as
- * an update. `completions`, `selector` and `template` are immutable too, but replaced.
+ * A Job's spec fields the API server refuses to change on an existing Job, which pulumi-kubernetes,
+ * replacing a Job only for its own forceNew paths (the Job rule above), sends as an update
+ * (lib/workload.ts `JOB_IMMUTABLE_SPEC_FIELDS`). `completions`, `selector` and `template` are immutable too, but replaced.
  */
-const JOB_IMMUTABLE_SPEC = ["spec.podFailurePolicy", "spec.completionMode", "spec.backoffLimitPerIndex", "spec.managedBy", "spec.successPolicy"];
+const JOB_IMMUTABLE_SPEC = JOB_IMMUTABLE_SPEC_FIELDS.map((f) => `spec.${f}`);
 
 /**
  * Why an in-place update fails in a real `pulumi up`; undefined when it does not. An RDS engine

@@ -1,11 +1,13 @@
 /**
  * Is the color a switch makes live ready to take traffic? Its Deployment, read live through the
  * Kubernetes API with the stack's own kubeconfig (`@kubernetes/client-node`), must have rolled out
- * and have at least the live replica count available. Where the cluster cannot be read, the stack's
- * state answers instead (the Deployment's last recorded status), with a warning.
+ * and have at least the live replica count available, and every pod the live Service would select
+ * must be ready (`unreadyPods`). Where the cluster cannot be read, the stack's state answers instead
+ * (the Deployment's last recorded status), with a warning.
  */
 import * as k8s from "@kubernetes/client-node";
 import type { ServiceConfig } from "../config";
+import { LIVE_SERVICE_TIMEOUTS, servingSelector } from "../components/blue-green-service";
 import { SELECTOR_LABELS, type Color } from "../lib/delivery";
 import type { StateResource } from "./state";
 
@@ -31,6 +33,30 @@ function progressingReason(conditions: unknown): string | undefined {
 /** Reads one Deployment live; undefined when the cluster answers 404. Throws when it cannot be read. */
 export type DeploymentReader = (namespace: string, name: string) => Promise<DeploymentStatus | undefined>;
 
+/** One pod a color's serving selector matches, as the Endpoints controller sorts it. */
+export interface PodState {
+    readonly name: string;
+    /** `status.phase`: Pending, Running, Succeeded, Failed. */
+    readonly phase?: string;
+    /** Its `Ready` condition is True (kubernetes pkg/api/v1/pod `IsPodReady`). */
+    readonly ready: boolean;
+    /** It has an IP (`status.podIP`/`podIPs`): only then is it an endpoint address. */
+    readonly hasIp: boolean;
+    /** `metadata.deletionTimestamp` is set. */
+    readonly terminating: boolean;
+    /** A container's waiting reason (CrashLoopBackOff, ImagePullBackOff), when one waits. */
+    readonly waiting?: string;
+}
+
+/** Lists the pods of a namespace that match every label of `selector`. Throws when it cannot. */
+export type PodLister = (namespace: string, selector: Readonly<Record<string, string>>) => Promise<PodState[]>;
+
+/** What the readiness check reads live. */
+export interface ClusterReader {
+    readonly deployment: DeploymentReader;
+    readonly pods: PodLister;
+}
+
 /** How long a live read may take before the cluster counts as unreachable. */
 export const LIVE_READ_TIMEOUT_MS = 10_000;
 
@@ -47,12 +73,31 @@ export async function withinTimeout<T>(read: Promise<T>, timeoutMs: number): Pro
     }
 }
 
+/** The fields of a pod `unreadyPods` reads. */
+function podState(p: k8s.V1Pod): PodState {
+    const waiting = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].find((c) => c.state?.waiting?.reason !== undefined)?.state?.waiting?.reason;
+    return {
+        name: p.metadata?.name ?? "",
+        phase: p.status?.phase,
+        ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+        hasIp: (p.status?.podIP ?? "") !== "" || (p.status?.podIPs ?? []).length > 0,
+        terminating: p.metadata?.deletionTimestamp !== undefined,
+        ...(waiting !== undefined ? { waiting } : {}),
+    };
+}
+
 /** A reader through `@kubernetes/client-node` with this kubeconfig (exec auth such as `aws eks get-token` included). */
-export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEOUT_MS): DeploymentReader {
+export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEOUT_MS): ClusterReader {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(kubeconfig);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
-    return async (namespace, name) => {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const pods: PodLister = async (namespace, selector) => {
+        const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",");
+        const list = await withinTimeout(core.listNamespacedPod({ namespace, labelSelector }), timeoutMs);
+        return list.items.map(podState);
+    };
+    const deployment: DeploymentReader = async (namespace, name) => {
         try {
             const d = await withinTimeout(apps.readNamespacedDeployment({ name, namespace }), timeoutMs);
             return {
@@ -71,6 +116,7 @@ export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEO
             throw e;
         }
     };
+    return { deployment, pods };
 }
 
 type Meta = { name?: string; namespace?: string; generation?: number };
@@ -137,8 +183,8 @@ export function rolloutProblems(status: DeploymentStatus): string[] {
  * Why this status cannot take the live replica count (`service.replicas`, the live color's
  * autoscaler minimum), or undefined: fewer pods available than that, or a rollout that has not
  * finished (`rolloutProblems`). Availability is measured against the live count, not against
- * every pod of a color its autoscaler scaled up, so pods still starting above it do not block a
- * rollback.
+ * every pod of a color its autoscaler scaled up; a pod above it that is not ready still blocks the
+ * switch, read live from the pods (`unreadyPods`): the live Service's update would wait on it.
  */
 export function readinessProblem(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, status: DeploymentStatus, source: "live" | "state"): string | undefined {
     const available = status.availableReplicas ?? 0;
@@ -152,16 +198,43 @@ export function readinessProblem(service: ServiceConfig, color: Color, where: { 
         `${rolling.length > 0 ? ` and its rollout has not finished (${rolling.join("; ")})` : ""} (${source === "live" ? "read live from the cluster" : "from the stack's state"}): ${fix}`;
 }
 
+/**
+ * The pods that would make the switch's targeted update wait and fail: every one that is neither
+ * ready, terminal (Succeeded, Failed) nor terminating. pulumi-kubernetes finishes a Service's update
+ * only once its Endpoints have no not-ready address (provider/pkg/await/service.go `checkAndLogStatus`:
+ * `serviceReady && endpointsSettled && !endpointsPending`, also at the timeout), and the Endpoints
+ * controller lists as a not-ready address every selected pod with an IP that is not terminal, not
+ * terminating and not Ready (kubernetes pkg/controller/endpoint/endpoints_controller.go `addEndpointSubset`,
+ * staging/src/k8s.io/endpointslice/util `ShouldPodBeInEndpoints`). A pod with no IP yet counts too:
+ * it becomes such an address once scheduled. So a color with an unready pod above the live count
+ * moves the selector and then fails the update after `LIVE_SERVICE_TIMEOUTS.update`.
+ */
+export function unreadyPods(pods: readonly PodState[]): PodState[] {
+    return pods.filter((p) => !p.ready && !p.terminating && p.phase !== "Succeeded" && p.phase !== "Failed");
+}
+
+/** The refusal for `unready` pods of the color's Deployment at `where`, naming each and the fix. */
+export function unreadyPodsProblem(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, unready: readonly PodState[]): string {
+    const each = unready.map((p) => `${p.name} (${p.phase ?? "no phase"}, ${p.hasIp ? "not ready" : "no IP yet"}${p.waiting !== undefined ? `: ${p.waiting}` : ""})`).join(", ");
+    const selector = Object.entries(servingSelector(service, color)).map(([k, v]) => `${k}=${v}`).join(",");
+    return `${service.name}: ${unready.length} of the ${color} color's pods the live Service would select ${unready.length === 1 ? "is" : "are"} not ready (read live from the cluster): ${each}; ` +
+        `the targeted update would wait on them and fail after ${LIVE_SERVICE_TIMEOUTS.update} with the selector already moved: ` +
+        `wait until they are ready (\`kubectl -n ${where.namespace} get pods -l ${selector}\`), or replace them (\`kubectl -n ${where.namespace} rollout restart deployment/${where.name}\`, ` +
+        `then \`kubectl -n ${where.namespace} rollout status deployment/${where.name}\`), and try again`;
+}
+
 export interface ReadinessResult {
     readonly problems: string[];
     readonly warnings: string[];
 }
 
 /**
- * Checks each moving service's target color: live when `reader` is given and answers, otherwise
- * from the state with a warning naming why the cluster could not be read.
+ * Checks each moving service's target color: live when `reader` is given and answers (its
+ * Deployment, then its pods: `unreadyPods`), otherwise from the state with a warning naming why the
+ * cluster could not be read. Pods that cannot be listed are warned of and not checked: the state
+ * records no pod.
  */
-export async function checkReadiness(resources: readonly StateResource[], moving: readonly ServiceConfig[], target: Color, reader: DeploymentReader | undefined, noReaderWhy: string): Promise<ReadinessResult> {
+export async function checkReadiness(resources: readonly StateResource[], moving: readonly ServiceConfig[], target: Color, reader: ClusterReader | undefined, noReaderWhy: string): Promise<ReadinessResult> {
     const problems: string[] = [];
     const warnings: string[] = [];
     for (const s of moving) {
@@ -173,13 +246,14 @@ export async function checkReadiness(resources: readonly StateResource[], moving
         let why = noReaderWhy;
         if (reader !== undefined) {
             try {
-                const live = await reader(d.namespace, d.name);
+                const live = await reader.deployment(d.namespace, d.name);
                 if (live === undefined) {
                     problems.push(`${s.name}: the ${target} Deployment ${d.namespace}/${d.name} is in the stack's state but not in the cluster (404, read live): run \`pulumi refresh\` and \`pulumi up\` to recreate it`);
                     continue;
                 }
                 const p = readinessProblem(s, target, d, live, "live");
                 if (p !== undefined) problems.push(p);
+                await checkPods(reader, s, target, d, problems, warnings);
                 continue;
             } catch (e) {
                 why = `the cluster could not be read (${(e as Error).message})`;
@@ -192,4 +266,17 @@ export async function checkReadiness(resources: readonly StateResource[], moving
         if (p !== undefined) problems.push(p);
     }
     return { problems, warnings };
+}
+
+/** Adds the refusal for the color's unready pods (`unreadyPods`), or a warning when they cannot be listed. */
+async function checkPods(reader: ClusterReader, service: ServiceConfig, color: Color, where: { name: string; namespace: string }, problems: string[], warnings: string[]): Promise<void> {
+    let pods: PodState[];
+    try {
+        pods = await reader.pods(where.namespace, servingSelector(service, color));
+    } catch (e) {
+        warnings.push(`warning: ${service.name}: the ${color} color's pods could not be listed (${(e as Error).message}); a pod that is not ready is not checked, and the targeted update would wait on it and fail after ${LIVE_SERVICE_TIMEOUTS.update}`);
+        return;
+    }
+    const unready = unreadyPods(pods);
+    if (unready.length > 0) problems.push(unreadyPodsProblem(service, color, where, unready));
 }

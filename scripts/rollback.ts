@@ -46,7 +46,7 @@ import { stackFileSecretPaths } from "../config/stack-file";
 import { PlanError, REPO_ROOT, runPlan, type Plan } from "../plan/engine";
 import { readProjectFile } from "../plan/stack-config";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
-import { checkReadiness, kubernetesReader, type DeploymentReader } from "./readiness";
+import { checkReadiness, kubernetesReader, type ClusterReader } from "./readiness";
 import { previewServiceName } from "../lib/workload";
 import type { StateResource } from "./state";
 
@@ -79,10 +79,10 @@ export interface RollbackDeps {
     /** Where `pulumi up`'s own output goes. @default - discarded */
     onOutput?: (out: string) => void;
     /**
-     * Reads Deployments live with the stack's kubeconfig.
+     * Reads Deployments and lists pods live with the stack's kubeconfig.
      * @default - `kubernetesReader` (`@kubernetes/client-node`)
      */
-    deploymentReader?: (kubeconfig: string) => DeploymentReader;
+    clusterReader?: (kubeconfig: string) => ClusterReader;
     /**
      * The mandatory policy violations of the stack as it will be after the switch, checked before
      * any config is written.
@@ -519,7 +519,7 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
     // Every precondition before any config is written: a refusal leaves the stack as it was.
     const problems = moving.map((s) => gateProblem(resources, s, target, flags.stack)).filter((p): p is string => p !== undefined);
     const kubeconfig = outputs.kubeconfig?.value;
-    const reader = typeof kubeconfig === "string" && kubeconfig !== "" ? (deps.deploymentReader ?? kubernetesReader)(kubeconfig) : undefined;
+    const reader = typeof kubeconfig === "string" && kubeconfig !== "" ? (deps.clusterReader ?? kubernetesReader)(kubeconfig) : undefined;
     const readiness = await checkReadiness(resources, moving, target, reader, "the stack has no kubeconfig output");
     problems.push(...readiness.problems);
     const warnings = readiness.warnings.map((w) => `${w}\n`);

@@ -19,7 +19,7 @@
  * pending operation, not a status), so no answer is no go-ahead, as scripts/unmerged-rollback.sh.
  *
  * Exit codes: 0 no Job running (or nothing deployed yet: no kubeconfig output); 1 a Job is still
- * running (each named, with the `kubectl wait` that waits for it); 2 bad arguments; 3 no answer
+ * running (each named, with the command that waits for it to end: `waitCommand`); 2 bad arguments; 3 no answer
  * (the stack's outputs or the cluster cannot be read).
  */
 import * as k8s from "@kubernetes/client-node";
@@ -83,15 +83,29 @@ export function stillRunning(job: JobSummary): boolean {
 
 const WHAT: Readonly<Record<string, string>> = { [ROLES.migration]: "schema migration", [ROLES.gate]: "smoke gate", [ROLES.loadtest]: "load gate" };
 
-/** `  - job/<name> (schema migration of api green, to schema version 4; active 1, started <t>): kubectl -n <ns> wait ...`. */
+/**
+ * A command that returns once the Job ends, complete or failed, or after `timeoutSeconds`. One
+ * `kubectl wait` cannot: `--for` is a single string flag (a second `--for` replaces the first:
+ * kubernetes staging/src/k8s.io/kubectl/pkg/cmd/wait/wait.go `AddFlags`, `StringVar`), so
+ * `--for=condition=complete` waits out its timeout on a Job that failed; a JSONPath of two
+ * expressions is refused ("given jsonpath expression matches more than one list", `verifyParsedJSONPath`);
+ * waiting for either condition is an open request (kubernetes/kubectl#1629; kubernetes/kubernetes#126583
+ * closed unmerged). So both waits run, and the first to return ends the other (bash `wait -n`), with its status.
+ */
+export function waitCommand(namespace: string, job: string, timeoutSeconds: number | undefined): string {
+    const timeout = timeoutSeconds !== undefined ? ` --timeout=${timeoutSeconds}s` : "";
+    const wait = (condition: string): string => `kubectl -n ${namespace} wait --for=condition=${condition}${timeout} job/${job}`;
+    return `bash -c '${wait("complete")} & ${wait("failed")} & wait -n; s=$?; kill $(jobs -p) 2>/dev/null; exit $s'`;
+}
+
+/** `  - job/<name> (schema migration of api green, to schema version 4; active 1, started <t>): bash -c 'kubectl -n <ns> wait ...'`. */
 export function runningJobLine(namespace: string, job: JobSummary): string {
     const what = WHAT[job.labels[ROLE_LABEL]] ?? job.labels[ROLE_LABEL];
     const version = job.annotations[ANNOTATIONS.schemaVersion];
     const of = `${what} of ${job.labels[SELECTOR_LABELS.app]} ${job.labels[SELECTOR_LABELS.color]}${version !== undefined ? `, to schema version ${version}` : ""}`;
     const state = `active ${job.active ?? 0}${job.startTime !== undefined ? `, started ${job.startTime}` : ", not started"}`;
     // Its deadline is the longest it can still run (activeDeadlineSeconds counts from its start).
-    const timeout = job.activeDeadlineSeconds !== undefined ? ` --timeout=${job.activeDeadlineSeconds}s` : "";
-    return `  - job/${job.name} (${of}; ${state}): kubectl -n ${namespace} wait --for=condition=complete${timeout} job/${job.name}\n`;
+    return `  - job/${job.name} (${of}; ${state}): ${waitCommand(namespace, job.name, job.activeDeadlineSeconds)}\n`;
 }
 
 /** Why the cluster could not be read, in a line: the API server's own message for an HTTP error. */

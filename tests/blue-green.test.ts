@@ -240,8 +240,10 @@ describe.each([
         const job = named(p, `${prefix}-${color}-gate`);
         const id = releaseId(service, color as "blue" | "green");
         const deadline = gateDeadlineSeconds(service.smoke);
-        // 60 s of them the wait for the target to accept a connection (smoke/reach.ts CONNECT_WAIT_DEFAULT_SECONDS).
-        expect(deadline).toBe(stack === "staging" ? 264 : 244);
+        // 180 s for the pod to start (a new node included), 60 s for the target to accept a connection
+        // (smoke/reach.ts CONNECT_WAIT_DEFAULT_SECONDS), the requests, staging's load profile and its last
+        // request's timeout, 5 s for the push.
+        expect(deadline).toBe(stack === "staging" ? 391 : 369);
         expect(input(job, "metadata.name")).toBe(`api-${color}-gate-${id}`);
         expect(input(job, "metadata.annotations")).toEqual({
             "pulumi.com/replaceUnready": "true",

@@ -18,6 +18,7 @@ import {
     deploymentSpec,
     envSecretData,
     envSecretName,
+    GATE_DEADLINE_ALLOWANCE_SECONDS,
     gateDeadlineSeconds,
     gateJobSpec,
     gateRequestSeconds,
@@ -40,11 +41,13 @@ import {
     smokePolicyText,
     smokeVolume,
     succeededFor,
+    ROLLOUT_POD_OVERHEAD_SECONDS,
 } from "../components/blue-green-service";
 import type { ServiceConfig } from "../config";
 import { caFetchContainer, type DatabaseClientPodInputs } from "../components/database-client";
 import { connectionDigest } from "../components/database";
 import { CONNECT_WAIT_DEFAULT_SECONDS } from "../smoke/reach";
+import { PUSH_TIMEOUT_MS } from "../smoke/push";
 import { runSmoke } from "../smoke/runner";
 import { serviceFor } from "./support/config";
 import { startServer } from "./support/http-server";
@@ -334,9 +337,10 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
     it("runs once (backoffLimit 0), never restarts its pod, and is bounded by the policy's deadline", () => {
         const spec = gateJobSpec(inputs());
         expect(spec.backoffLimit).toBe(0);
-        // 60 s waiting for the target to accept a connection (smoke/reach.ts) + 2 checks x (ceil(10 / 10) + ceil(200 / 10)) rounds x 2 s + 60 s of load + 60 s to start.
-        expect(gateDeadlineSeconds(api.smoke)).toBe(60 + 2 * 21 * 2 + 60 + 60);
-        expect(spec.activeDeadlineSeconds).toBe(264);
+        // 180 s to start the pod + 60 s waiting for the target to accept a connection (smoke/reach.ts) + 2 checks x
+        // (ceil(10 / 10) + ceil(200 / 10)) rounds x 2 s + 60 s of load and its last request's 2 s timeout + 5 s to push.
+        expect(gateDeadlineSeconds(api.smoke)).toBe(180 + 60 + 2 * 21 * 2 + 60 + 2 + 5);
+        expect(spec.activeDeadlineSeconds).toBe(391);
         expect((spec.template as { spec: { restartPolicy: string } }).spec.restartPolicy).toBe("Never");
     });
 
@@ -368,7 +372,7 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
     it("gives the requests as long as the runner takes when every one times out: warm-up and measured requests are separate rounds", async () => {
         const policy = { checks: [{ path: "/hang" }], requests: 1, concurrency: 2, timeoutMs: 700, warmupRequests: 1, thresholds: { p95Ms: 300, p99Ms: 1000, errorRate: 0.02 } };
         expect(gateRequestSeconds(policy)).toBe(2);
-        expect(gateDeadlineSeconds(policy)).toBe(CONNECT_WAIT_DEFAULT_SECONDS + 2 + 60);
+        expect(gateDeadlineSeconds(policy)).toBe(ROLLOUT_POD_OVERHEAD_SECONDS + CONNECT_WAIT_DEFAULT_SECONDS + 2 + Math.ceil(PUSH_TIMEOUT_MS / 1000));
         const server = await startServer(() => undefined);
         try {
             const start = performance.now();
@@ -383,10 +387,26 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
         }
     });
 
+    // activeDeadlineSeconds counts from the Job's start, not its pod's (kubernetes/website
+    // concepts/workloads/controllers/job.md, "Job termination and cleanup"), so a pod that waits for a
+    // node the Cluster Autoscaler adds spends the deadline waiting. The deadline leaves, besides the
+    // runner's own phases, what a Deployment's new pod gets for the same start, the load phase's last
+    // request (smoke/runner.ts runLoad awaits a request sent before the phase's end: up to timeoutMs
+    // more) and the push (PUSH_TIMEOUT_MS).
+    it("leaves room for the pod's start on a new node, the load phase's last request and the push", () => {
+        const runner = (p: typeof api.smoke): number => CONNECT_WAIT_DEFAULT_SECONDS + gateRequestSeconds(p) + (p.load?.durationSeconds ?? 0);
+        expect(GATE_DEADLINE_ALLOWANCE_SECONDS).toEqual({ start: ROLLOUT_POD_OVERHEAD_SECONDS, push: 5 });
+        expect(api.smoke.load).toBeDefined();
+        expect(gateDeadlineSeconds(api.smoke) - runner(api.smoke)).toBe(ROLLOUT_POD_OVERHEAD_SECONDS + Math.ceil(api.smoke.timeoutMs / 1000) + Math.ceil(PUSH_TIMEOUT_MS / 1000));
+        const noLoad = { ...api.smoke, load: undefined };
+        expect(gateDeadlineSeconds(noLoad) - runner(noLoad)).toBe(ROLLOUT_POD_OVERHEAD_SECONDS + Math.ceil(PUSH_TIMEOUT_MS / 1000));
+    });
+
     // pulumi-kubernetes waits 10 minutes for a Job unless customTimeouts say otherwise
     // (provider/pkg/await/job.go DefaultJobTimeoutMins): the wait outlasts the Job's own deadline.
     it("Pulumi waits two minutes past the Job's deadline", () => {
-        expect(gateTimeouts(api.smoke)).toEqual({ create: "384s", update: "384s" });
+        expect(gateTimeouts(api.smoke)).toEqual({ create: "511s", update: "511s" });
+        expect(Number.parseInt(gateTimeouts(api.smoke).create, 10)).toBe(gateDeadlineSeconds(api.smoke) + 120);
     });
 });
 

@@ -49,6 +49,7 @@ interface Manifest {
     data: Record<string, string>;
     spec: {
         backoffLimit: number;
+        podFailurePolicy?: unknown;
         activeDeadlineSeconds: number;
         template: { spec: { containers: { command: string[] }[]; securityContext: { runAsNonRoot: boolean } } };
     };
@@ -113,6 +114,8 @@ describe.concurrent("npm run loadtest --print: the Job for staging", () => {
         expect(pod.containers[0].command).toEqual(["node", "/loadtest/runner.cjs", "--spec", "/loadtest/spec.json"]);
         expect(pod.securityContext.runAsNonRoot).toBe(true);
         expect(job.spec.backoffLimit).toBe(0);
+        // A pod a node drain takes away is no verdict: the run starts again (lib/workload.ts retryDisruptedPods).
+        expect(job.spec.podFailurePolicy).toEqual({ rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] });
         // 15 minutes of stages, one 10 s timeout, five minutes to start and report.
         expect(job.spec.activeDeadlineSeconds).toBe(15 * 60 + 10 + 300);
         expect(r.stderr).toContain("| kubectl create -f -");

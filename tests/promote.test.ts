@@ -19,7 +19,8 @@ import { deployedConfig, type CommittedStack } from "./support/deployed";
 import { fakeStack } from "./support/fake-stack";
 import { scratchDir } from "./support/scratch";
 import { closedPort, startServer, type TestServer } from "./support/http-server";
-import { startKubeApi, type KubeApi } from "./support/kube-api";
+import { podJson, startKubeApi, type KubeApi } from "./support/kube-api";
+import { ROLE_LABEL, ROLES } from "../lib/delivery";
 
 const staging = () => {
     const { values, secretKeys } = deployedConfig("staging", []);
@@ -150,6 +151,23 @@ describe("npm run promote: arguments, refusals before any change, and a switch b
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(new RegExp(`^refused before any change: Prometheus at http://127.0.0.1:${port} cannot be queried \\(.*\\): the analysis could not run\\n$`));
         expect(fake.recorded.calls).toEqual([]);
+    });
+
+    it("a target color with a pod that is not ready: refused before any change, no analysis (the live Service's update would wait on it and fail, the selector moved)", async () => {
+        const port = await closedPort();
+        const fake = await fakeStack(kube, "staging", { sets: [`launchpad:observability.prometheusUrl=http://127.0.0.1:${port}`] });
+        const blue = fake.resources.find((x) => x.type === "kubernetes:apps/v1:Deployment" && x.inputs?.metadata?.labels?.color === "blue")?.outputs?.metadata as { name: string; namespace: string };
+        const labels = { app: "api", color: "blue", [ROLE_LABEL]: ROLES.workload };
+        kube.objects.set(`pods/${blue.namespace}/api-blue-a`, podJson(blue.namespace, "api-blue-a", labels, { phase: "Running", ready: true }));
+        kube.objects.set(`pods/${blue.namespace}/api-blue-b`, podJson(blue.namespace, "api-blue-b", labels, { phase: "Running", ready: false, waiting: "CrashLoopBackOff" }));
+        try {
+            const r = await promote(["--stack", "staging", "--service", "api", "--to", "blue"], { ...fake.deps, prometheus: () => () => Promise.reject(new Error("no query expected")) });
+            expect(r.code).toBe(1);
+            expect(r.stderr).toContain("refused before any change: the blue color cannot take traffic\n  - api: 1 of the blue color's pods the live Service would select is not ready (read live from the cluster): api-blue-b (Running, not ready: CrashLoopBackOff); ");
+            expect(fake.recorded.calls).toEqual([]);
+        } finally {
+            for (const k of [...kube.objects.keys()].filter((x) => x.startsWith("pods/"))) kube.objects.delete(k);
+        }
     });
 
     it("a breach whose switch back update fails: exit 1, both values, the switch back FAILED with the command to run now, no \"switched back\" line", async () => {

@@ -12,12 +12,13 @@ import { planChanges } from "../plan/changes";
 import { REPO_ROOT } from "../plan/engine";
 import type { ServiceConfig } from "../config";
 import { albColorIn, mandatoryViolations, rollback, switchedPlan } from "../scripts/rollback";
+import { kubernetesReader } from "../scripts/readiness";
 import type { CliResult } from "../scripts/cli";
 import type { StateResource } from "../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { deployedPlan, fakeStack as sharedFakeStack, stagingReferenceOutputs, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
-import { deploymentJson, kubeconfigFor, startKubeApi, type KubeApi } from "./support/kube-api";
+import { deploymentJson, kubeconfigFor, podJson, startKubeApi, type KubeApi, type PodShape } from "./support/kube-api";
 import { named, planStack, type Plan, type PlannedResource } from "./support/plan";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { refused } from "./support/config";
@@ -500,6 +501,11 @@ function changedUrns(before: Plan, after: Plan): string[] {
     return planChanges(before, after).map((c) => c.urn);
 }
 
+/** The request the real client sends to list the pods the live Service would select for `color`. */
+function podsRequest(namespace: string, color: string): string {
+    return `GET /api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(`app=api,color=${color},${ROLE_LABEL}=${ROLES.workload}`)}`;
+}
+
 /** Where api's Deployment of `color` lives, from the state. */
 function deploymentIn(resources: readonly StateResource[], color: string): { name: string; namespace: string } {
     const r = resources.find((x) => x.type === "kubernetes:apps/v1:Deployment" && x.inputs?.metadata?.labels?.color === color && x.inputs.metadata.labels.app === "api");
@@ -526,8 +532,8 @@ describe("npm run rollback: the target color's Deployment, read live through the
             `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 1 of the live replica count 2 pods available (read live from the cluster): ` +
             `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again\n`,
         ));
-        // The real client asked the API server for exactly that Deployment.
-        expect(kube.requests).toEqual([`GET /apis/apps/v1/namespaces/${blue.namespace}/deployments/${blue.name}`]);
+        // The real client asked the API server for exactly that Deployment, and listed the pods the live Service would select.
+        expect(kube.requests).toEqual([`GET /apis/apps/v1/namespaces/${blue.namespace}/deployments/${blue.name}`, podsRequest(blue.namespace, "blue")]);
         expect(fake.recorded.calls).toEqual([]);
     });
 
@@ -594,8 +600,86 @@ describe("npm run rollback: the target color's Deployment, read live through the
         const r = await run(["--stack", "staging"], fake);
         expect(r.code).toBe(0);
         expect(r.stderr).toBe("");
-        expect(kube.requests).toEqual([`GET /apis/apps/v1/namespaces/${blue.namespace}/deployments/${blue.name}`]);
+        expect(kube.requests).toEqual([`GET /apis/apps/v1/namespaces/${blue.namespace}/deployments/${blue.name}`, podsRequest(blue.namespace, "blue")]);
         expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=blue", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
+    });
+
+    // pulumi-kubernetes finishes the live Service's update only once its Endpoints list no not-ready
+    // address (provider/pkg/await/service.go checkAndLogStatus: `serviceReady && endpointsSettled &&
+    // !endpointsPending`); the Endpoints controller lists each selected pod with an IP that is neither
+    // terminal nor terminating, Ready or not (kubernetes endpoints_controller.go addEndpointSubset,
+    // endpointslice ShouldPodBeInEndpoints). A pod above the live count that is not ready would make
+    // the targeted update wait and fail after LIVE_SERVICE_TIMEOUTS.update, the selector already moved.
+    const bluePods = (namespace: string, shapes: Record<string, PodShape>): void => {
+        for (const [name, shape] of Object.entries(shapes)) {
+            kube.objects.set(`pods/${namespace}/${name}`, podJson(namespace, name, { app: "api", color: "blue", [ROLE_LABEL]: ROLES.workload }, shape));
+        }
+    };
+
+    it("the stand-in API server's pods are valid v1 Pod JSON (the Kubernetes OpenAPI schema, kubernetes-models)", () => {
+        for (const shape of [{ phase: "Running", ready: true }, { phase: "Pending", ready: false }, { phase: "Running", ready: false, waiting: "CrashLoopBackOff", deleting: true }] as const) {
+            expect(() => validateKubernetesObject({ type: "kubernetes:core/v1:Pod", inputs: podJson("apps", "api-blue-1", { app: "api" }, shape) } as unknown as PlannedResource)).not.toThrow();
+        }
+    });
+
+    it("refuses a target with a pod that is not ready above the live count, naming each such pod and the fix, before any config write", async () => {
+        const fake = await fakeStack("staging");
+        const blue = deploymentIn(fake.resources, "blue");
+        // The Deployment has the live count (2) available; the autoscaler added two more pods that are not ready.
+        kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 4, 2));
+        bluePods(blue.namespace, {
+            "api-blue-a": { phase: "Running", ready: true },
+            "api-blue-b": { phase: "Running", ready: true },
+            "api-blue-c": { phase: "Running", ready: false, waiting: "CrashLoopBackOff" },
+            "api-blue-d": { phase: "Pending", ready: false },
+            // Neither is an endpoint address: a terminating pod and a terminal one are not waited for.
+            "api-blue-old": { phase: "Running", ready: false, deleting: true },
+            "api-blue-done": { phase: "Failed", ready: false },
+        });
+        // A pod of the other color, and a Job's pod of this one, are not what the live Service would select.
+        kube.objects.set(`pods/${blue.namespace}/api-green-x`, podJson(blue.namespace, "api-green-x", { app: "api", color: "green", [ROLE_LABEL]: ROLES.workload }, { phase: "Running", ready: false }));
+        kube.objects.set(`pods/${blue.namespace}/api-blue-gate`, podJson(blue.namespace, "api-blue-gate", { app: "api", color: "blue", [ROLE_LABEL]: ROLES.gate }, { phase: "Running", ready: false }));
+        try {
+            const r = await run(["--stack", "staging"], fake);
+            expect(r).toEqual(blueCannotTakeTraffic(
+                `  - api: 2 of the blue color's pods the live Service would select are not ready (read live from the cluster): api-blue-c (Running, not ready: CrashLoopBackOff), api-blue-d (Pending, no IP yet); ` +
+                "the targeted update would wait on them and fail after 3m with the selector already moved: " +
+                `wait until they are ready (\`kubectl -n ${blue.namespace} get pods -l app=api,color=blue,${ROLE_LABEL}=${ROLES.workload}\`), ` +
+                `or replace them (\`kubectl -n ${blue.namespace} rollout restart deployment/${blue.name}\`, then \`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`), and try again\n`,
+            ));
+            expect(fake.recorded.calls).toEqual([]);
+        } finally {
+            for (const k of [...kube.objects.keys()].filter((x) => x.startsWith("pods/"))) kube.objects.delete(k);
+        }
+    });
+
+    it("pods that cannot be listed (say RBAC allows reading Deployments only): warns that they are not checked, and decides by the Deployment", async () => {
+        const fake = await fakeStack("staging");
+        const r = await rollback(["--stack", "staging"], {
+            ...fake.deps,
+            clusterReader: (kubeconfig) => ({ ...kubernetesReader(kubeconfig), pods: () => Promise.reject(new Error('pods is forbidden: cannot list resource "pods"')) }),
+        });
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe('warning: api: the blue color\'s pods could not be listed (pods is forbidden: cannot list resource "pods"); ' +
+            "a pod that is not ready is not checked, and the targeted update would wait on it and fail after 3m\n");
+    });
+
+    it("accepts a target whose pods are all ready, terminating or terminal", async () => {
+        const fake = await fakeStack("staging");
+        const blue = deploymentIn(fake.resources, "blue");
+        bluePods(blue.namespace, {
+            "api-blue-a": { phase: "Running", ready: true },
+            "api-blue-b": { phase: "Running", ready: true },
+            "api-blue-old": { phase: "Running", ready: false, deleting: true },
+            "api-blue-done": { phase: "Succeeded", ready: false },
+        });
+        try {
+            const r = await run(["--stack", "staging"], fake);
+            expect(r.stderr).toBe("");
+            expect(r.code).toBe(0);
+        } finally {
+            for (const k of [...kube.objects.keys()].filter((x) => x.startsWith("pods/"))) kube.objects.delete(k);
+        }
     });
 
     it("an unreachable cluster: warns and decides from the state (ready there: switches)", async () => {

@@ -13,6 +13,10 @@ import { changeWarnings, changedPaths, planChanges, renderChanges, REPLACE_RULES
 import { REPO_ROOT, type Plan } from "../plan/engine";
 import { planCli } from "../scripts/plan";
 import { named, planStack } from "./support/plan";
+import { createHash } from "node:crypto";
+import { ANNOTATIONS } from "../lib/delivery";
+import { retryDisruptedPods } from "../lib/workload";
+import { LOADTEST_SPEC_FILE } from "../loadtest/job";
 
 /** The changes of one `--set` list against the stack file, as `{ name: kind }` plus the changes themselves. */
 async function changesOf(stack: string, sets: readonly string[]): Promise<{ kinds: Record<string, string>; changes: ResourceChange[] }> {
@@ -419,6 +423,30 @@ describe("a Job's immutable spec fields: an update the API server refuses", () =
         const c = change(planChanges(before, deadline), "launchpad-staging-api-blue-gate");
         expect(c).toMatchObject({ kind: "update", paths: ["spec.activeDeadlineSeconds"] });
         expect(c.hazard).toBeUndefined();
+    });
+
+    // The load gate's Job had no podFailurePolicy, so a node drain or node group update during its run
+    // failed `pulumi up` (backoffLimit 0) for a healthy release. Adding the policy must give the Job a new
+    // name (loadGateId folds in the Job spec's immutable fields), or the next up would send an update the
+    // API server refuses.
+    it("the load gate Job's podFailurePolicy (retryDisruptedPods) came with a new name: from the state before it, the next up replaces the Job, no hazard", async () => {
+        const after = await planStack("staging", ['launchpad:services.api.performance={"loadGate":true}']);
+        for (const color of ["blue", "green"]) {
+            const job = named(after, `launchpad-staging-api-${color}-load`);
+            const spec = job.inputs.spec as { podFailurePolicy?: unknown } & Record<string, unknown>;
+            expect(spec.podFailurePolicy).toEqual(retryDisruptedPods());
+            // The Job as the state holds it before this change: no policy, and named by the id as it
+            // was then, of the release, the load scenario and the bounds alone.
+            const meta = job.inputs.metadata as { name: string; annotations: Record<string, string> };
+            const run = JSON.parse((named(after, `launchpad-staging-api-${color}-load-spec`).inputs.data as Record<string, string>)[LOADTEST_SPEC_FILE]) as { scenario: unknown; server: unknown };
+            const oldId = createHash("sha256").update(JSON.stringify({ release: meta.annotations[ANNOTATIONS.releaseId], scenario: run.scenario, server: run.server })).digest("hex").slice(0, 10);
+            const oldSpec = Object.fromEntries(Object.entries(spec).filter(([k]) => k !== "podFailurePolicy"));
+            const old = { ...job, inputs: { ...job.inputs, metadata: { ...meta, name: `api-${color}-load-${oldId}` }, spec: oldSpec } };
+            const before = { ...after, resources: after.resources.map((r) => (r === job ? old : r)) } as Plan;
+            const c = change(planChanges(before, after), `launchpad-staging-api-${color}-load`);
+            expect(c).toMatchObject({ kind: "replace", replacedBy: ["metadata.name"] });
+            expect(c.hazard).toBeUndefined();
+        }
     });
 });
 

@@ -10,7 +10,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPlan, type Plan } from "../plan/engine";
-import { JOB_SELECTOR, kubernetesJobLister, unfinishedJobs, type UnfinishedJobsDeps } from "../scripts/unfinished-jobs";
+import { JOB_SELECTOR, kubernetesJobLister, unfinishedJobs, waitCommand, type UnfinishedJobsDeps } from "../scripts/unfinished-jobs";
+import { spawnSync } from "node:child_process";
+import { chmodSync } from "node:fs";
+import { dirname } from "node:path";
+import { scratchFile } from "./support/scratch";
 import { closedPort, startServer } from "./support/http-server";
 import { kubeconfigFor, matchesSelector, startKubeApi, type KubeApi } from "./support/kube-api";
 import { named, type PlannedResource } from "./support/plan";
@@ -97,8 +101,8 @@ describe("npm run unfinished-jobs: a Job the update would replace, read live thr
             stdout: "",
             stderr: `refused before the update: 2 Jobs in namespace ${ns} still running, which this update would delete and start again ` +
                 "(pulumi.com/replaceUnready: pulumi-kubernetes replaces a Job that is not complete, deleting it first), stopping a migration halfway:\n" +
-                `  - job/${g} (smoke gate of api green; active 0, not started): kubectl -n ${ns} wait --for=condition=complete --timeout=${String((gate.inputs.spec as { activeDeadlineSeconds: number }).activeDeadlineSeconds)}s job/${g}\n` +
-                `  - job/${m} (schema migration of api green, to schema version 4; active 1, started 2026-12-07T02:10:00.000Z): kubectl -n ${ns} wait --for=condition=complete --timeout=1800s job/${m}\n` +
+                `  - job/${g} (smoke gate of api green; active 0, not started): ${waitCommand(ns, g, (gate.inputs.spec as { activeDeadlineSeconds: number }).activeDeadlineSeconds)}\n` +
+                `  - job/${m} (schema migration of api green, to schema version 4; active 1, started 2026-12-07T02:10:00.000Z): ${waitCommand(ns, m, 1800)}\n` +
                 `Wait for each to end (complete, or failed: its replacement is the retry), then run the deploy again (${RUNBOOK}).\n`,
         });
         // One list call, with the selector: the API server filters.
@@ -175,5 +179,35 @@ describe("npm run unfinished-jobs: a Job the update would replace, read live thr
 
     it("refuses bad arguments: exit 2", async () => {
         expect(await unfinishedJobs([], deps({}))).toEqual({ code: 2, stdout: "", stderr: "--stack is required\nusage: npm run --silent unfinished-jobs -- --stack <name>\n" });
+    });
+});
+
+// kubectl's `--for` is one string flag (a second replaces the first: kubectl pkg/cmd/wait/wait.go
+// AddFlags, StringVar), so `kubectl wait --for=condition=complete` waits out its timeout on a Job
+// that failed, while the message says to wait until each Job ends, complete or failed. The command
+// runs here under bash with a stand-in kubectl that answers as the real one would for each case.
+describe("the wait command in the refusal: it returns when the Job ends, complete or failed", () => {
+    /** A kubectl whose `wait` returns at once (exit 0) for `condition=<met>`, and never for another condition. */
+    function fakeKubectl(met: string): string {
+        const file = scratchFile("kubectl-", "kubectl", [
+            "#!/bin/sh",
+            `case "$*" in *"--for=condition=${met} "*) exit 0 ;; esac`,
+            // The other condition never comes: the real kubectl waits out --timeout.
+            "exec sleep 30",
+            "",
+        ].join("\n"));
+        chmodSync(file, 0o755);
+        return dirname(file);
+    }
+
+    it.each(["failed", "complete"])("a Job that ends %s: the command returns at once, exit 0, the other wait stopped", (met) => {
+        const command = waitCommand("apps", "api-green-migrate-1", 1800);
+        expect(command).toBe("bash -c 'kubectl -n apps wait --for=condition=complete --timeout=1800s job/api-green-migrate-1 & " +
+            "kubectl -n apps wait --for=condition=failed --timeout=1800s job/api-green-migrate-1 & wait -n; s=$?; kill $(jobs -p) 2>/dev/null; exit $s'");
+        const start = performance.now();
+        const r = spawnSync("sh", ["-c", command], { env: { ...process.env, PATH: `${fakeKubectl(met)}:${process.env.PATH ?? ""}` }, timeout: 10_000, encoding: "utf8" });
+        expect(r.error).toBeUndefined();
+        expect(r.status).toBe(0);
+        expect(performance.now() - start).toBeLessThan(5_000);
     });
 });

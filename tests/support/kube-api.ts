@@ -3,12 +3,13 @@
  * answers `GET /apis/apps/v1/namespaces/<ns>/deployments/<name>` and `GET /apis/batch/v1/namespaces/<ns>/jobs/<name>`
  * with the objects a test puts in it, as apps/v1 Deployment and batch/v1 Job JSON, lists a namespace's
  * Jobs (`GET /apis/batch/v1/namespaces/<ns>/jobs?labelSelector=...`, equality and `in (...)`
- * requirements) as a batch/v1 JobList, and answers anything else with the API server's 404 `Status` object.
+ * requirements) as a batch/v1 JobList and its pods (`GET /api/v1/namespaces/<ns>/pods?labelSelector=...`)
+ * as a v1 PodList, and answers anything else with the API server's 404 `Status` object.
  */
 import { startServer, type TestServer } from "./http-server";
 
 export interface KubeApi extends TestServer {
-    /** Objects by path, `deployments/<ns>/<name>` or `jobs/<ns>/<name>`; edit it between requests. */
+    /** Objects by path, `deployments/<ns>/<name>`, `jobs/<ns>/<name>` or `pods/<ns>/<name>`; edit it between requests. */
     readonly objects: Map<string, Record<string, unknown>>;
     /** A kubeconfig for this server (plain HTTP: the client requires insecure-skip-tls-verify for it). */
     readonly kubeconfig: string;
@@ -24,6 +25,33 @@ export function deploymentJson(namespace: string, name: string, replicas: number
         metadata: { name, namespace, generation: 2, uid: "5b1f2c9e-0d7a-4a52-9c3e-1f2e3d4c5b6a" },
         spec: { replicas, selector: { matchLabels: {} }, template: { metadata: {}, spec: { containers: [] } } },
         status: { observedGeneration: 2, replicas, updatedReplicas: replicas, readyReplicas: available, availableReplicas: available, ...(available < replicas ? { unavailableReplicas: replicas - available } : {}) },
+    };
+}
+
+/** How a stand-in pod is: its phase, whether it is Ready, has an IP, is being deleted, and a container's waiting reason. */
+export interface PodShape {
+    readonly phase: "Pending" | "Running" | "Succeeded" | "Failed";
+    readonly ready: boolean;
+    readonly ip?: boolean;
+    readonly deleting?: boolean;
+    readonly waiting?: string;
+}
+
+/** A pod as the API returns it (v1 Pod), with `labels` and the status `shape` describes. */
+export function podJson(namespace: string, name: string, labels: Readonly<Record<string, string>>, shape: PodShape): Record<string, unknown> {
+    const ip = shape.ip ?? shape.phase !== "Pending";
+    const waiting = shape.waiting !== undefined ? { waiting: { reason: shape.waiting } } : { running: { startedAt: "2026-12-06T10:00:00Z" } };
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace, labels, uid: "0c7e2f4a-6b1d-4e8f-9a3c-2d5e6f7a8b9c", ...(shape.deleting === true ? { deletionTimestamp: "2026-12-06T10:05:00Z", deletionGracePeriodSeconds: 30 } : {}) },
+        spec: { containers: [{ name: "app", image: "ghcr.io/launchpad-test/api:1.4.2" }] },
+        status: {
+            phase: shape.phase,
+            conditions: [{ type: "Ready", status: shape.ready ? "True" : "False", lastTransitionTime: "2026-12-06T10:00:00Z" }],
+            ...(ip ? { podIP: "10.0.3.17", podIPs: [{ ip: "10.0.3.17" }] } : {}),
+            ...(shape.phase === "Pending" && !ip ? {} : { containerStatuses: [{ name: "app", image: "ghcr.io/launchpad-test/api:1.4.2", imageID: "", ready: shape.ready, restartCount: 0, state: waiting }] }),
+        },
     };
 }
 
@@ -60,13 +88,14 @@ export async function startKubeApi(): Promise<KubeApi> {
     const server = await startServer((req, res) => {
         requests.push(`${req.method ?? ""} ${req.url ?? ""}`);
         const url = new URL(req.url ?? "/", "http://x");
-        const list = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs$/.exec(url.pathname);
+        const list = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/(jobs)$/.exec(url.pathname) ?? /^\/api\/v1\/namespaces\/([^/]+)\/(pods)$/.exec(url.pathname);
         if (list !== null && req.method === "GET") {
             const selector = url.searchParams.get("labelSelector") ?? "";
-            const items = [...objects].filter(([k]) => k.startsWith(`jobs/${list[1]}/`)).map(([, o]) => o)
+            const items = [...objects].filter(([k]) => k.startsWith(`${list[2]}/${list[1]}/`)).map(([, o]) => o)
                 .filter((o) => matchesSelector(((o.metadata as { labels?: Record<string, string> }).labels ?? {}), selector));
             res.setHeader("content-type", "application/json");
-            res.end(JSON.stringify({ apiVersion: "batch/v1", kind: "JobList", metadata: { resourceVersion: "4711" }, items }));
+            const kind = list[2] === "jobs" ? { apiVersion: "batch/v1", kind: "JobList" } : { apiVersion: "v1", kind: "PodList" };
+            res.end(JSON.stringify({ ...kind, metadata: { resourceVersion: "4711" }, items }));
             return;
         }
         const m = /^\/apis\/(?:apps|batch)\/v1\/namespaces\/([^/]+)\/(deployments|jobs)\/([^/?]+)/.exec(req.url ?? "");
