@@ -150,8 +150,8 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
         expect(withGate.violations.filter((v) => v.policy === "preflight-network-policy-admits").map((v) => v.message.split(", but ")[0])).toEqual([
             "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-gate-23d4dc7680 (given http://api-blue.launchpad-staging.svc...:80)",
             "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-gate-ade091a664 (given http://api-green.launchpad-staging.svc...:80)",
-            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-load-3b35514c02 (given http://api-blue.launchpad-staging.svc...:80)",
-            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-load-3390f6d4d1 (given http://api-green.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-load-021bc51ede (given http://api-blue.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-load-cc56634271 (given http://api-green.launchpad-staging.svc...:80)",
         ]);
     });
 
