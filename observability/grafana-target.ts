@@ -6,9 +6,8 @@
  * owns all of it: its create and update PUT the whole tree, its delete resets it (grafana/terraform-provider-grafana
  * internal/resources/grafana/resource_alerting_notification_policy.go at 3f9621f, `putNotificationPolicy`,
  * `deleteNotificationPolicy` calls `ResetPolicyTree`; its doc: "This resource manages the entire notification
- * policy tree and overwrites its policies"). Two
- * stacks in one organization replace each other's routes on every `pulumi up`: after staging's,
- * production's alerts (`environment=production`) match no route and go to the root route's contact
+ * policy tree and overwrites its policies"). Two stacks in one organization replace each other's
+ * routes on every `pulumi up`: after staging's, production's alerts (`environment=production`) match no route and go to the root route's contact
  * point, staging's ticket receiver, and production's pages are lost.
  *
  * The organization is the one the stack's own data source was created in, as Grafana reports it:
