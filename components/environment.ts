@@ -24,6 +24,7 @@ import { SchemaGuard, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { eksNetworkPolicyInputs, existingNetworkPolicyInputs } from "./network-policy";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
+import { GRAFANA_TARGET_OUTPUT } from "../observability/grafana-target";
 import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, identityOutput, recordedIdentityOf, type StackIdentity } from "./identity-record";
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
@@ -130,7 +131,12 @@ export class Environment extends pulumi.ComponentResource {
         this.cluster = side.cluster;
         this.platform = side.platform;
 
-        this.observability = this.createObservability(name, identifier, config, side, child, identity);
+        // Before observability: production's notification policy waits on its source's Grafana target.
+        const history = previousHistory(previous);
+        const promotion = config.promotion !== undefined
+            ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services, history }, child)
+            : undefined;
+        this.observability = this.createObservability(name, identifier, config, side, child, identity, promotion);
 
         const placement = side.placement;
         if (placement === undefined) {
@@ -143,7 +149,7 @@ export class Environment extends pulumi.ComponentResource {
             : undefined;
 
         const loadtestAccess = this.createLoadtestAccess(name, config, side, child);
-        const delivery = this.createDelivery(name, identifier, config, child, loadtestAccess, previous);
+        const delivery = this.createDelivery(name, identifier, config, child, loadtestAccess, { previous, history, promotion });
         this.promotion = delivery.promotion;
         this.schema = delivery.schema;
         this.services = delivery.services;
@@ -158,7 +164,7 @@ export class Environment extends pulumi.ComponentResource {
     }
 
     /** Metrics backend, exporters and Grafana, reading the cluster this stack deploys to. */
-    private createObservability(name: string, identifier: string, config: LaunchpadConfig, side: ClusterSide, child: pulumi.ComponentResourceOptions, identity: pulumi.Output<StackIdentity>): Observability {
+    private createObservability(name: string, identifier: string, config: LaunchpadConfig, side: ClusterSide, child: pulumi.ComponentResourceOptions, identity: pulumi.Output<StackIdentity>, promotion: Promotion | undefined): Observability {
         return new Observability(`${name}-observability`, {
             config: config.observability,
             alerts: alertContext(config),
@@ -171,18 +177,16 @@ export class Environment extends pulumi.ComponentResource {
             storageClassName: side.platform?.storageClassName,
             eks: side.scrapeTarget,
             identityChecked: identity,
+            ...(promotion !== undefined ? { grafanaPeer: { stack: promotion.sourceStack, target: promotion.sourceGrafanaTarget } } : {}),
         }, child);
     }
 
     /**
-     * Delivery: the stack's own release history (from its state, never its config), the promotion
-     * rule, the schema rule, and one blue/green service per configured service.
+     * Delivery: the stack's own release history (from its state, never its config) and the promotion
+     * rule, both read before observability, the schema rule, and one blue/green service per configured service.
      */
-    private createDelivery(name: string, identifier: string, config: LaunchpadConfig, child: pulumi.ComponentResourceOptions, loadtestAccess: LoadtestAccess | undefined, previous: pulumi.StackReference): Delivery {
-        const history = previousHistory(previous);
-        const promotion = config.promotion !== undefined
-            ? new Promotion(`${name}-promotion`, { config: config.promotion, project: config.project, stack: config.stack, organization: pulumi.getOrganization(), services: config.services, history }, child)
-            : undefined;
+    private createDelivery(name: string, identifier: string, config: LaunchpadConfig, child: pulumi.ComponentResourceOptions, loadtestAccess: LoadtestAccess | undefined, read: { previous: pulumi.StackReference; history: pulumi.Output<ReleaseHistory>; promotion: Promotion | undefined }): Delivery {
+        const { previous, history, promotion } = read;
         const schema = config.services.some(usesSchema)
             ? new SchemaGuard(`${name}-schema`, {
                 stack: config.stack,
@@ -540,6 +544,8 @@ export function environmentOutputs(config: LaunchpadConfig, side: Pick<ClusterSi
             ...(observability.prometheusQueryUrl !== undefined ? { prometheusQueryUrl: observability.prometheusQueryUrl } : {}),
             ...(observability.ampWorkspaceArn !== undefined ? { ampWorkspaceArn: observability.ampWorkspaceArn } : {}),
             ...(observability.grafanaFolderUid !== undefined ? { grafanaFolderUid: observability.grafanaFolderUid } : {}),
+            // What production's Observability compares its own with (observability/grafana-target.ts).
+            ...(observability.grafanaTarget !== undefined ? { [GRAFANA_TARGET_OUTPUT]: observability.grafanaTarget } : {}),
         });
     }
     return outputs;

@@ -26,6 +26,7 @@ import { HELM_CHARTS, type HelmChartPin } from "../lib/versions";
 import { alertGroups, type AlertContext } from "../observability/alerts";
 import { SCRAPE_INTERVAL_SECONDS, SMOKE_GROUPING_LABELS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
+import { grafanaServer, sharedGrafanaProblem, type GrafanaTarget } from "../observability/grafana-target";
 import { EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeAnnotations as podScrapeAnnotations, scrapeConfiguration } from "../observability/scrape-config";
 
 /** `nobody`, the user both exporters' images run as. */
@@ -80,6 +81,13 @@ export interface ObservabilityArgs {
         readonly subnetIds: pulumi.Input<string[]>;
         readonly securityGroupIds: pulumi.Input<string>[];
     };
+    /**
+     * The promotion source stack and its Grafana target (its `grafanaTarget` output, read through the
+     * Promotion's StackReference): the notification policy waits until this stack's organization is
+     * shown to be another ({@link sharedGrafanaProblem}).
+     * @default - no check: a stack without a promotion source
+     */
+    readonly grafanaPeer?: { readonly stack: string; readonly target: pulumi.Output<GrafanaTarget | undefined> };
 }
 
 /** The Pushgateway's in-cluster URL, for the backup jobs and the smoke runner. */
@@ -329,6 +337,8 @@ export class Observability extends pulumi.ComponentResource {
     public readonly ampWorkspaceArn: pulumi.Output<string> | undefined;
     /** Undefined without `grafana:url`. */
     public readonly grafanaFolderUid: pulumi.Output<string> | undefined;
+    /** The server and organization the stack's alerting lives in; undefined without `grafana:url`. */
+    public readonly grafanaTarget: pulumi.Output<GrafanaTarget> | undefined;
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:observability:Observability", name, {}, opts);
@@ -348,13 +358,16 @@ export class Observability extends pulumi.ComponentResource {
         this.pushgatewayUrl = pulumi.output(pushgatewayUrl(args.namespace));
 
         const queryUrl = this.prometheusQueryUrl;
-        this.grafanaFolderUid = config.grafana !== undefined && queryUrl !== undefined ? this.createGrafana(name, args, config.grafana, queryUrl, useAmp) : undefined;
+        const g = config.grafana !== undefined && queryUrl !== undefined ? this.createGrafana(name, args, config.grafana, queryUrl, useAmp) : undefined;
+        this.grafanaFolderUid = g?.folderUid;
+        this.grafanaTarget = g?.target;
 
         this.registerOutputs({
             pushgatewayUrl: this.pushgatewayUrl,
             prometheusQueryUrl: this.prometheusQueryUrl,
             ampWorkspaceArn: this.ampWorkspaceArn,
             grafanaFolderUid: this.grafanaFolderUid,
+            grafanaTarget: this.grafanaTarget,
         });
     }
 
@@ -407,7 +420,7 @@ export class Observability extends pulumi.ComponentResource {
     }
 
     /** Grafana as code: provider, folder, data sources, dashboards, rules, contact points, policy, mute timing. */
-    private createGrafana(name: string, args: ObservabilityArgs, g: NonNullable<ObservabilityConfig["grafana"]>, queryUrl: pulumi.Output<string>, sigV4: boolean): pulumi.Output<string> {
+    private createGrafana(name: string, args: ObservabilityArgs, g: NonNullable<ObservabilityConfig["grafana"]>, queryUrl: pulumi.Output<string>, sigV4: boolean): { folderUid: pulumi.Output<string>; target: pulumi.Output<GrafanaTarget> } {
         const stack = args.alerts.stack;
         const uids = grafanaUids(args.identifier);
         const provider = new grafana.Provider(`${name}-grafana`, { url: args.identityChecked.apply(() => g.url), ...(g.auth !== undefined ? { auth: g.auth } : {}) }, { parent: this });
@@ -416,6 +429,8 @@ export class Observability extends pulumi.ComponentResource {
 
         const sources = dataSources({ stack, identifier: args.identifier, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined, awsAuth: grafanaAwsAuth(g.url) })
             .map((d) => new grafana.oss.DataSource(`${name}-${d.key}`, d.args, gOpts));
+        // The Prometheus data source comes first and always: Grafana reports the org it was created in.
+        const target = this.checkGrafanaTarget(g.url, sources[0], args.grafanaPeer, stack);
 
         const dashboards = stackDashboards({
             stack,
@@ -452,18 +467,40 @@ export class Observability extends pulumi.ComponentResource {
             new grafana.alerting.RuleGroup(`${name}-rules-${defs[i].name}`, { ...group, folderUid: folder.uid }, { ...gOpts, dependsOn: sources });
         });
 
-        this.createNotifications(name, { stack, identifier: args.identifier }, args.config, gOpts);
-        return folder.uid;
+        this.createNotifications(name, { stack, identifier: args.identifier }, args.config, target.checked, gOpts);
+        return { folderUid: folder.uid, target: target.target };
+    }
+
+    /**
+     * The stack's Grafana target, and the same once it is shown not to be the promotion source's: a
+     * `ResourceError` otherwise, before the notification policy, which waits on it, is registered.
+     */
+    private checkGrafanaTarget(url: string, source: grafana.oss.DataSource, peer: ObservabilityArgs["grafanaPeer"], stack: string): { target: pulumi.Output<GrafanaTarget>; checked: pulumi.Output<GrafanaTarget> } {
+        // `orgId` is Grafana's answer after the create (resource_data_source.go datasourceToState), never unset then.
+        const target = source.orgId.apply((orgId): GrafanaTarget => ({ url: grafanaServer(url), orgId: orgId ?? "" }));
+        if (peer === undefined) {
+            return { target, checked: target };
+        }
+        const checked = pulumi.all([target, peer.target]).apply(([here, there]) => {
+            const problem = sharedGrafanaProblem({ stack, target: here }, { stack: peer.stack, target: there });
+            if (problem !== undefined) {
+                throw new pulumi.ResourceError(problem, this);
+            }
+            return here;
+        });
+        return { target, checked };
     }
 
     /** Where alerts go: the contact points, the maintenance mute timing and the one notification policy. */
-    private createNotifications(name: string, s: { stack: string; identifier: string }, config: ObservabilityConfig, gOpts: pulumi.CustomResourceOptions): void {
+    private createNotifications(name: string, s: { stack: string; identifier: string }, config: ObservabilityConfig, targetChecked: pulumi.Output<GrafanaTarget>, gOpts: pulumi.CustomResourceOptions): void {
         const names = this.createContactPoints(name, s, config.contactPoints, gOpts);
         const mute = new grafana.alerting.MuteTiming(`${name}-maintenance`, {
             name: muteTimingName(s.identifier),
             intervals: muteIntervals(config.maintenance),
         }, gOpts);
-        new grafana.alerting.NotificationPolicy(`${name}-policy`, notificationPolicyArgs(s.stack, names, muteTimingName(s.identifier), config.metrics.serviceLabel), { ...gOpts, dependsOn: [mute, ...names.resources] });
+        const policy = notificationPolicyArgs(s.stack, names, muteTimingName(s.identifier), config.metrics.serviceLabel);
+        // The tree is the org's one: registered only once the org is shown not to be the promotion source's.
+        new grafana.alerting.NotificationPolicy(`${name}-policy`, { ...policy, contactPoint: pulumi.all([targetChecked, policy.contactPoint]).apply(([, contactPoint]) => contactPoint) }, { ...gOpts, dependsOn: [mute, ...names.resources] });
     }
 
     private createContactPoints(name: string, s: { stack: string; identifier: string }, cp: ContactPointsConfig, gOpts: pulumi.CustomResourceOptions): { page: string; ticket: string; heartbeat?: string; resources: pulumi.Resource[] } {

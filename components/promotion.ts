@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type PromotionConfig, type ServiceConfig } from "../config";
 import { PROMOTION, type Color } from "../lib/delivery";
+import { GRAFANA_TARGET_OUTPUT, grafanaTargetOf, type GrafanaTarget } from "../observability/grafana-target";
 import { qualifiedStackName } from "../lib/stack-name";
 import type { ReleaseInfo } from "./blue-green-service";
 import { historyImages, revertedImages, type ReleaseHistory } from "./release-history";
@@ -93,8 +94,12 @@ export function breakGlassWarning(u: UnverifiedRelease, source: string): string 
 }
 
 export class Promotion extends pulumi.ComponentResource {
+    /** The source stack's name, qualified (`org/project/stack`). */
+    public readonly sourceStack: string;
     /** The source stack's verified releases per service. */
     public readonly sourceReleases: pulumi.Output<VerifiedReleases | undefined>;
+    /** Where the source stack's Grafana alerting lives; undefined when it exports none (Observability refuses sharing it). */
+    public readonly sourceGrafanaTarget: pulumi.Output<GrafanaTarget | undefined>;
     /**
      * Per service, the rule that admitted its live release. Rejects with a `ConfigError` when a live
      * release is admitted by none.
@@ -105,7 +110,9 @@ export class Promotion extends pulumi.ComponentResource {
         super("launchpad:delivery:Promotion", name, {}, opts);
         const source = qualifiedStackName(args.config.fromStack, args.organization, args.project);
         const ref = new pulumi.StackReference(`${name}-source`, { name: source }, { parent: this });
+        this.sourceStack = source;
         this.sourceReleases = ref.getOutput(VERIFIED_RELEASES_OUTPUT) as pulumi.Output<VerifiedReleases | undefined>;
+        this.sourceGrafanaTarget = ref.getOutput(GRAFANA_TARGET_OUTPUT).apply(grafanaTargetOf);
         this.admissions = pulumi.all([this.sourceReleases, args.history]).apply(([verified, history]) => {
             const admissions = admit(args.services, verified, history, args.config.allowUnverified, args.config.requireLoad);
             const refused = admissions.filter((a) => a.rule === undefined);

@@ -284,6 +284,16 @@ const RANDOM_BUILDERS: Record<string, Builder> = {
     },
 };
 
+/**
+ * Grafana resources whose state Grafana fills in. A data source's `orgId` is read back from Grafana
+ * after the create (terraform-provider-grafana resource_data_source.go `datasourceToState`): the
+ * organization the token acts in, here the default one, "the default organization (id 1)" (grafana/grafana
+ * conf/sample.ini, `auto_assign_org`), as in a Grafana with one organization. Its id keeps the fallback's form.
+ */
+const GRAFANA_BUILDERS: Record<string, Builder> = {
+    "grafana:oss/dataSource:DataSource": (c) => ({ ...fallback(c), state: { orgId: text(c.inputs.orgId, "1") } }),
+};
+
 /** Outputs the real SDK marks secret (`additionalSecretOutputs`); the mock keeps them secret in state too. */
 const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
     "aws:rds/instance:Instance": ["password"],
@@ -454,7 +464,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
             const k = kubernetesState(c);
             return { id: k.id, state: withSecretOutputs(args.type, { ...answeredInputs(args.type, inputs), ...k.state }) };
         }
-        const built = (AWS_BUILDERS[args.type] ?? RANDOM_BUILDERS[args.type] ?? fallback)(c);
+        const built = (AWS_BUILDERS[args.type] ?? RANDOM_BUILDERS[args.type] ?? GRAFANA_BUILDERS[args.type] ?? fallback)(c);
         const state: State = { ...inputs, ...built.state, id: built.id };
         if (args.type.startsWith("aws:") && inputs.tags !== undefined) {
             state.tagsAll = inputs.tags;

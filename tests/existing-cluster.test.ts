@@ -185,18 +185,19 @@ describe("EKS-only settings on an existing cluster", () => {
  * `--previous-outputs` (`identity`) and the runbooks (`namespace`, `databaseIdentifier`, `backupBucket`) read is there.
  */
 describe("every variant of the existing cluster: the policy pack passes, and the documented outputs are there", () => {
-    const grafana = {
+    // One Grafana server per tier: production refuses its promotion source's organization (observability/grafana-target.ts).
+    const grafana = (tier: "staging" | "production") => ({
         "launchpad:observability": { prometheusUrl: "https://prometheus.shop.internal", runbookBaseUrl: "https://git.shop.internal/platform/launchpad/-/blob/main/docs/runbooks" },
-        "grafana:url": "https://grafana.shop.internal",
+        "grafana:url": `https://grafana-${tier}.shop.internal`,
         "launchpad:alerting": { emailAddresses: ["oncall@shop.internal"] },
-    };
+    });
     const database = (engine: "mysql" | "postgres") => ({ engine, engineVersion: engine === "mysql" ? "8.4" : "17", instanceClass: "db.t4g.medium" });
     const stack = (tier: "staging" | "production", net: boolean, engine: "mysql" | "postgres", withGrafana: boolean): Record<string, unknown> => ({
         ...stagingConfig({
             "launchpad:tier": tier,
             "launchpad:cluster": { kubeconfig: KUBECONFIG, provides: PROVIDES },
             ...(net ? { "launchpad:network": { existing: EXISTING_NETWORK }, "launchpad:database": database(engine) } : {}),
-            ...(withGrafana ? grafana : {}),
+            ...(withGrafana ? grafana(tier) : {}),
         }),
         ...(tier === "production" ? { "launchpad:promotion": { fromStack: engine === "mysql" ? "stg-mysql" : "stg-pg" } } : {}),
     });
@@ -216,7 +217,7 @@ describe("every variant of the existing cluster: the policy pack passes, and the
 
     const ALWAYS = ["drRegion", "identity", "kubeconfig", "liveServices", "namespace", "pushgatewayUrl", "region", "releaseHistory", "tier", "verifiedReleases"];
     const DATA = ["backupBucket", "backupDrVault", "backupReplicaBucket", "backupVault", "databaseAppConnectionSecret", "databaseConnectionSecret", "databaseEndpoint", "databaseIdentifier", "dumpCronJob", "restoreTestingPlan", "verifyCronJob"];
-    const GRAFANA = ["grafanaFolderUid", "prometheusQueryUrl"];
+    const GRAFANA = ["grafanaFolderUid", "grafanaTarget", "prometheusQueryUrl"];
 
     it.each([
         ["stg-mysql", "staging", true, true, 3306],

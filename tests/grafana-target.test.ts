@@ -1,0 +1,96 @@
+/**
+ * Production refuses a Grafana organization it shares with staging: an organization has one
+ * notification policy tree, which `grafana.alerting.NotificationPolicy` owns whole
+ * (terraform-provider-grafana resource_alerting_notification_policy.go: "manages the entire
+ * notification policy tree and overwrites its policies"), so each stack's update would replace the other's routes.
+ */
+import { describe, expect, it } from "vitest";
+import { GRAFANA_TARGET_OUTPUT, grafanaServer, grafanaTargetOf, sharedGrafanaProblem } from "../observability/grafana-target";
+import { PlanError, runPlan } from "../plan/engine";
+import { named, planStack } from "./support/plan";
+
+const STAGING = "organization/launchpad/staging";
+
+describe("grafanaServer: grafana:url normalized to name one server", () => {
+    it.each([
+        ["the committed staging URL", "https://grafana.staging.example.com", "https://grafana.staging.example.com"],
+        ["host case, default port and trailing slash", "https://Grafana.Example.com:443/", "https://grafana.example.com"],
+        ["a sub-path, under which the provider sends every request", "https://ops.example.com/grafana/", "https://ops.example.com/grafana"],
+        ["a non-default port", "https://grafana.example.com:8443", "https://grafana.example.com:8443"],
+        ["query and fragment left out", "https://grafana.example.com/?orgId=2#x", "https://grafana.example.com"],
+        ["http on localhost", "http://localhost:3000", "http://localhost:3000"],
+    ])("%s", (_, url, server) => {
+        expect(grafanaServer(url)).toBe(server);
+    });
+});
+
+describe("grafanaTargetOf: the source stack's output as read through the StackReference", () => {
+    it.each([
+        ["a target", { url: "https://grafana.example.com", orgId: "2" }, { url: "https://grafana.example.com", orgId: "2" }],
+        ["absent (a stack not yet updated, or without grafana:url)", undefined, undefined],
+        ["an org id of another type", { url: "https://grafana.example.com", orgId: 2 }, undefined],
+        ["not an object", "https://grafana.example.com", undefined],
+    ])("%s", (_, output, target) => {
+        expect(grafanaTargetOf(output)).toEqual(target);
+    });
+});
+
+describe("sharedGrafanaProblem", () => {
+    const here = { stack: "production", target: { url: "https://grafana.example.com", orgId: "1" } };
+    it("refuses the source's server and organization, naming both stacks, the URL, the org and the fix", () => {
+        expect(sharedGrafanaProblem(here, { stack: STAGING, target: { url: "https://grafana.example.com", orgId: "1" } })).toBe(
+            `grafana:url: stack "production" and its promotion source "${STAGING}" both send alerting to https://grafana.example.com, organization 1; ` +
+            "expected a separate Grafana organization or server: an organization has one notification policy tree, which each stack's update replaces, " +
+            "so one stack's alerts would match no route and reach the other's default contact point. Give this stack a token of another organization " +
+            "(grafana:auth) or another grafana:url (docs/observability.md)");
+    });
+    it.each([
+        ["another organization on the same server", { url: "https://grafana.example.com", orgId: "2" }],
+        ["another server, same org id", { url: "https://grafana.staging.example.com", orgId: "1" }],
+        ["no target exported by the source", undefined],
+    ])("accepts %s", (_, target) => {
+        expect(sharedGrafanaProblem(here, { stack: STAGING, target })).toBeUndefined();
+    });
+});
+
+describe("the committed stacks: each exports its Grafana target, production checks staging's", () => {
+    it("staging and production export their server and the org Grafana reported for their data source (the mock's default org, 1)", async () => {
+        const [staging, production] = await Promise.all([planStack("staging"), planStack("production")]);
+        expect(staging.outputs[GRAFANA_TARGET_OUTPUT]).toEqual({ url: "https://grafana.staging.example.com", orgId: "1" });
+        expect(production.outputs[GRAFANA_TARGET_OUTPUT]).toEqual({ url: "https://grafana.example.com", orgId: "1" });
+    });
+
+    it("production's notification policy waits on staging's target (the StackReference) and its own data source's org; staging's on its data source only", async () => {
+        const [staging, production] = await Promise.all([planStack("staging"), planStack("production")]);
+        expect(named(production, "launchpad-production-observability-policy").propertyDependencies.contactPoint).toEqual([
+            named(production, "launchpad-production-promotion-source").urn,
+            named(production, "launchpad-production-observability-prometheus").urn,
+        ]);
+        expect(named(staging, "launchpad-staging-observability-policy").propertyDependencies.contactPoint).toEqual([
+            named(staging, "launchpad-staging-observability-prometheus").urn,
+        ]);
+    });
+});
+
+describe("production refuses staging's Grafana organization before its notification policy", () => {
+    const productionWith = async (stagingTarget: unknown): Promise<unknown> => {
+        const staging = { ...(await planStack("staging")).outputs, [GRAFANA_TARGET_OUTPUT]: stagingTarget };
+        return runPlan({ stack: "production", stackOutputs: (name) => (name === STAGING ? staging : undefined) }).then(() => undefined, (e: unknown) => e);
+    };
+
+    it("same server and organization: a ResourceError, and no notification policy registered", async () => {
+        const error = await productionWith({ url: "https://grafana.example.com", orgId: "1" });
+        expect(error).toBeInstanceOf(PlanError);
+        const e = error as PlanError;
+        expect(e.errors).toEqual([expect.stringContaining(`grafana:url: stack "production" and its promotion source "${STAGING}" both send alerting to https://grafana.example.com, organization 1;`)]);
+        expect(e.partial?.registered).not.toContain("launchpad-production-observability-policy");
+        expect(e.partial?.registered).toContain("launchpad-production-observability-prometheus");
+    });
+
+    it.each([
+        ["staging in another organization of the same server", { url: "https://grafana.example.com", orgId: "2" }],
+        ["staging exporting no target (not yet updated, or no grafana:url)", undefined],
+    ])("%s: production plans its notification policy", async (_, target) => {
+        expect(await productionWith(target)).toBeUndefined();
+    });
+});
