@@ -42,17 +42,20 @@ const SCRAPER = "aws:amp/scraper:Scraper";
 const VPC = "aws:ec2/vpc:Vpc";
 
 /**
- * The CIDRs of the plan's VPCs in the stack's own region: a VPC whose own `region` input names
- * another region than its provider's (the DR restore drill's isolated network,
- * components/backup-plan.ts) holds neither the cluster's Prometheus nor its load balancers' clients.
+ * Whether a resource is in the stack's own region: not one whose own `region` input names another
+ * region than its provider's (the DR restore drill's isolated network, components/backup-plan.ts),
+ * which holds neither the cluster, its Prometheus nor its load balancers' clients.
  */
+function inHomeRegion(r: PolicyResource): boolean {
+    const own = known(() => r.props.region);
+    const home: unknown = r.provider?.props.region;
+    return !(typeof own === "string" && typeof home === "string" && own !== home);
+}
+
+/** The CIDRs of the plan's VPCs in the stack's own region. */
 function homeVpcCidrs(resources: readonly PolicyResource[]): string[] {
     return ofType(resources, VPC)
-        .filter((v) => {
-            const own = known(() => v.props.region);
-            const home: unknown = v.provider?.props.region;
-            return !(typeof own === "string" && typeof home === "string" && own !== home);
-        })
+        .filter(inHomeRegion)
         .map((v) => text(v.props.cidrBlock))
         .filter((c): c is string => c !== undefined);
 }
@@ -348,7 +351,8 @@ function nlbSources(resources: readonly PolicyResource[], svc: PolicyResource, v
 
 /** Load balancers: Ingress backends and LoadBalancer Services. */
 function loadBalancerFlows(resources: readonly PolicyResource[], services: readonly ServiceView[], declared: ReturnType<typeof declaredNetworkPolicy>): Flow[] {
-    const ownVpc = ofType(resources, TYPES.subnet).length > 0;
+    // The plan's own network; an existing cluster with a data layer plans subnets too, the DR drill's, in another region.
+    const ownVpc = ofType(resources, TYPES.subnet).some(inHomeRegion);
     const nodes = nodeCidrs(resources);
     const out: Flow[] = [];
     const add = (sources: readonly Source[], namespace: string, service: string): void => {

@@ -11,6 +11,7 @@ import { POD_TRAFFIC_POLICIES } from "../policies/pod-traffic";
 import type { Json } from "../plan/values";
 import { planStack } from "./support/plan";
 import { checkSaved, savedPlan, type DocResource, type PlanDocument } from "./support/saved-plan";
+import { EXISTING_NETWORK } from "./support/config";
 import { stagingConfig, tempProject } from "./support/project";
 import { scratchDir } from "./support/scratch";
 
@@ -242,18 +243,22 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
 
 describe("on an existing cluster, the sources it declares", () => {
     const KUBECONFIG = { secure: "v1:AAABAJ0kXnRf6zgIl0BXkIYuJv3ZRdvWvz8=" };
-    const project = (networkPolicy: Record<string, unknown>, prometheusUrl = true) => tempProject("shop", stagingConfig({
+    const project = (networkPolicy: Record<string, unknown>, prometheusUrl = true, dataLayer = false) => tempProject("shop", stagingConfig({
         "launchpad:cluster": { kubeconfig: KUBECONFIG, provides: { ingressClasses: ["nginx"], defaultStorageClass: true, metricsApi: true, networkPolicy } },
         "launchpad:services": { web: { releases: { blue: { image: "ghcr.io/launchpad-test/web:1.0.0" }, green: { image: "ghcr.io/launchpad-test/web:1.0.1" } }, expose: { ingress: { host: "web.example.org", className: "nginx" } } } },
         ...(prometheusUrl ? { "launchpad:observability": { prometheusUrl: "https://prometheus.shop.example.org" } } : {}),
+        ...(dataLayer ? { "launchpad:network": { existing: EXISTING_NETWORK } } : {}),
     }));
     const declared = project({ ingressFrom: [{ namespace: "ingress-nginx" }], scrapeFrom: [{ namespace: "monitoring" }] });
     const noUrl = project({ ingressFrom: [{ cidr: "10.0.0.0/16" }], scrapeFrom: [{ namespace: "monitoring" }] }, false);
     const silent = project({});
+    // A data layer brings the DR restore drill's VPC and subnets (components/backup-plan.ts), in the DR region.
+    const silentWithData = project({}, true, true);
     afterAll(() => {
         declared.dispose();
         noUrl.dispose();
         silent.dispose();
+        silentWithData.dispose();
     });
     const violations = async (root: string) => evaluatePolicies(await planStack("shop", [], { root }), {}, { policies: POD_TRAFFIC_POLICIES });
 
@@ -275,6 +280,12 @@ describe("on an existing cluster, the sources it declares", () => {
             "port 9091 of the pods of Helm release pushgateway (chart prometheus-pushgateway), scraped by pod, is reached by the team's Prometheus, which the existing cluster declares no source for (provides.networkPolicy.scrapeFrom)",
             "port http (8080) of Service launchpad-shop/kube-state-metrics is reached by the team's Prometheus, which the existing cluster declares no source for (provides.networkPolicy.scrapeFrom)",
         ]);
+    });
+
+    it("declared with no source and a data layer: the DR restore drill's subnets, in the DR region, are not a VPC of the stack's, so the same gaps are reported", async () => {
+        const [withData, without] = await Promise.all([violations(silentWithData.root), violations(silent.root)]);
+        expect(withData.map((x) => x.message)).toEqual(without.map((x) => x.message));
+        expect(withData.some((x) => x.message.startsWith("port http (80) of Service launchpad-shop/web is reached by the load balancer of Ingress launchpad-shop/web, which the existing cluster declares no source for"))).toBe(true);
     });
 });
 
