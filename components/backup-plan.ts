@@ -451,6 +451,18 @@ export function drRestoreTestingSelectionArgs(
     };
 }
 
+/**
+ * The DR selection is replaced, delete-first, when the database's ARN changes (a restore into a new
+ * identifier, docs/runbooks/README.md), never updated: the provider's Update calls
+ * UpdateRestoreTestingSelection only when `iam_role_arn`, `protected_resource_conditions`,
+ * `restore_metadata_overrides` or `validation_window_hours` differ, so a change of
+ * `protected_resource_arns` alone is recorded in the state and never sent, and the drill keeps
+ * selecting the old instance (terraform-provider-aws internal/service/backup/restore_testing_selection.go
+ * `Update`; hashicorp/terraform-provider-aws#48316, open). Delete-first: the name is the program's,
+ * and the selection holds no data.
+ */
+export const DR_SELECTION_REPLACED_ON_NEW_ARN = { replaceOnChanges: ["protectedResourceArns"], deleteBeforeReplace: true };
+
 /** What the BackupPlan's child-creating steps share. */
 interface PlanContext {
     readonly parent: BackupPlan;
@@ -528,7 +540,7 @@ function drRestoreDrill(ctx: PlanContext, drVault: aws.backup.Vault, role: aws.i
     const plan = new aws.backup.RestoreTestingPlan(`${name}-dr-restore-testing`, drRestoreTestingPlanArgs(planName, drRegion, drVault.arn, tagged("dr-restore-testing")), { parent });
     new aws.backup.RestoreTestingSelection(`${name}-dr-restore-testing-database`,
         drRestoreTestingSelectionArgs(planName, drRegion, plan.name, role.arn, drill.dbInstanceArn, { subnetGroupName: subnetGroup.name, securityGroupId: sg.id }),
-        { parent, dependsOn: [...policies] });
+        { parent, dependsOn: [...policies], ...DR_SELECTION_REPLACED_ON_NEW_ARN });
     return plan;
 }
 

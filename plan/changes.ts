@@ -411,7 +411,9 @@ function resourceChange(before: PlannedResource, after: PlannedResource, pending
         return { ...base, kind: "change", replacedBy: [] };
     }
     const conditional = (rule.conditional ?? []).filter((c) => paths.some((p) => under(p, c.path)) && conditionHolds(c, before, after));
-    const replacedBy = paths.filter((p) => rule.paths.some((r) => under(p, r)) || conditional.some((c) => under(p, c.path)));
+    // The program's replaceOnChanges turns a matching change into a replacement (pulumi/pulumi step_generator.go applyReplaceOnChanges).
+    const replaceOnChanges = after.options.replaceOnChanges ?? [];
+    const replacedBy = paths.filter((p) => rule.paths.some((r) => under(p, r)) || conditional.some((c) => under(p, c.path)) || replaceOnChanges.some((r) => under(p, r)));
     if (replacedBy.length === 0) {
         const hazard = updateHazard(before, after, paths);
         return { ...base, kind: "update", replacedBy, source: rule.source, ...(hazard !== undefined ? { hazard } : {}) };
@@ -501,7 +503,7 @@ function pendingOn(r: PlannedResource, replaced: ReadonlyMap<string, { name: str
  * - else, for a custom resource, when some top-level input whose property dependencies (only those:
  *   `dependsOn` is never followed) name a member of the set, made wholly unknown, makes its provider's
  *   `Diff` of the old inputs against them say "replace" ({@link replacedOnceUnknown}), after the
- *   resource's `replaceOnChanges` (`applyReplaceOnChanges`; the program sets none).
+ *   resource's `replaceOnChanges` (`applyReplaceOnChanges`: the DR restore drill's selection sets it).
  * Each is deleted first, the root's dependents in reverse order, and created again when the program
  * registers it ("recreating"): a replacement, delete-first, whatever its own diff says. A protected one
  * stops the update ("unable to replace resource ... as part of replacing ... marked for protection").
@@ -571,7 +573,7 @@ export function replacedOnceUnknown(r: PlannedResource, unknown: readonly string
         return replaces ? "replace" : "keep";
     }
     const top = unknown.filter((p) => !ignored(p));
-    if (top.some((p) => rule.paths.includes(p))) {
+    if (top.some((p) => rule.paths.includes(p) || (r.options.replaceOnChanges ?? []).some((c) => under(c, p) || under(p, c)))) {
         return "replace";
     }
     const conditional = (rule.conditional ?? []).some((c) => top.some((p) => under(c.path, p)));

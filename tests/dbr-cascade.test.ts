@@ -44,15 +44,16 @@ describe("the usual changes of both stacks replace nothing as a dependent of a d
         { what: "env", stack: "staging", sets: ["launchpad:services.api.env.LOG_LEVEL=debug"], deleteFirst: [] },
         { what: "replicas", stack: "production", sets: ["launchpad:services.api.replicas=4"], deleteFirst: [] },
         // The named KMS aliases carry the instance's identifier (the log groups too, but create-first: database.ts LOG_GROUP_DELETE_BEFORE_REPLACE); the Secrets its settings;
-        // the grants Job, named, runs again on the new instance (its own template changes: no dependent of anything).
+        // the grants Job, named, runs again on the new instance (its own template changes: no dependent of anything);
+        // the DR drill's selection, named, takes the new instance's ARN (replaceOnChanges: components/backup-plan.ts DR_SELECTION_REPLACED_ON_NEW_ARN).
         {
             what: "a restore (staging)", stack: "staging", sets: [RESTORE("staging")],
-            deleteFirst: ["launchpad-staging-database-key-alias", "launchpad-staging-database-connection", "launchpad-staging-database-app-connection", "launchpad-staging-database-grants-job"],
+            deleteFirst: ["launchpad-staging-database-key-alias", "launchpad-staging-backup-plan-dr-restore-testing-database", "launchpad-staging-database-connection", "launchpad-staging-database-app-connection", "launchpad-staging-database-grants-job"],
         },
         // Production's instance is protected: the engine refuses it, so the Secrets' settings are not new.
         {
             what: "a restore (production)", stack: "production", sets: [RESTORE("production")],
-            deleteFirst: ["launchpad-production-database-dr-key-alias", "launchpad-production-database-key-alias", "launchpad-production-database-grants-job"],
+            deleteFirst: ["launchpad-production-database-dr-key-alias", "launchpad-production-database-key-alias", "launchpad-production-backup-plan-dr-restore-testing-database", "launchpad-production-database-grants-job"],
         },
         {
             what: "a password's length", stack: "staging", deleteFirst: ["launchpad-staging-database-connection"],
@@ -240,5 +241,13 @@ describe("replacedOnceUnknown: each provider's Diff of a whole top-level input m
         expect(replacedOnceUnknown(dashboard, ["configJson"])).toBe("undecided");
         expect(replacedOnceUnknown({ ...nodes, type: "aws:example/unknown:Type" }, ["clusterName"])).toBe("undecided");
         expect(replacedOnceUnknown(named(plan, "launchpad-staging-aws"), ["region"])).toBe("undecided");
+    });
+
+    it("the program's replaceOnChanges replaces too (pulumi/pulumi step_generator.go applyReplaceOnChanges): the DR drill's selection for an unknown protectedResourceArns", async () => {
+        const plan = await planStack("staging");
+        const selection = named(plan, "launchpad-staging-backup-plan-dr-restore-testing-database");
+        expect(selection.options.replaceOnChanges).toEqual(["protectedResourceArns"]);
+        expect(replacedOnceUnknown(selection, ["protectedResourceArns"])).toBe("replace");
+        expect(replacedOnceUnknown({ ...selection, options: { ...selection.options, replaceOnChanges: undefined } }, ["protectedResourceArns"])).toBe("keep");
     });
 });

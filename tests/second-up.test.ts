@@ -492,6 +492,15 @@ describe("the database is never deleted before its replacement exists", () => {
             kind: "update",
             paths: ["restoreMetadataOverrides.vpcSecurityGroupIds"],
         });
+        // The DR drill's selection names the new instance's ARN: replaced, delete-first, because the
+        // provider's Update never sends a change of protectedResourceArns alone (components/backup-plan.ts
+        // DR_SELECTION_REPLACED_ON_NEW_ARN; hashicorp/terraform-provider-aws#48316).
+        expect(change(changes, "launchpad-staging-backup-plan-dr-restore-testing-database")).toMatchObject({
+            kind: "replace",
+            order: "delete-first",
+            paths: ["protectedResourceArns[0]"],
+            replacedBy: ["protectedResourceArns[0]"],
+        });
         // The log groups carry the identifier in their names (name is ForceNew, logs/group.go), and are
         // replaced create-first: delete-first (the provider's for a set name) would delete the old
         // instance's logs before the restore, while it still runs (components/database.ts LOG_GROUP_DELETE_BEFORE_REPLACE).
