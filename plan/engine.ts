@@ -15,6 +15,7 @@ import { packConfigPlaceholders } from "../config/placeholders";
 import { runDate, utcDay } from "../config/clock";
 import { deepFreeze } from "../lib/freeze";
 import { qualifiedStackName } from "../lib/stack-name";
+import { GRAFANA_TARGET_OUTPUT, grafanaTargetOf } from "../observability/grafana-target";
 import { PlanMocks, type FailedCreateLookup, type RecordedStateLookup, type StackOutputsLookup } from "./mocks";
 import { REPO_ROOT } from "./root";
 import { stackFileNames } from "../config/stack-file";
@@ -639,7 +640,8 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
     const self = qualifiedStackName(sc.stack, PLAN_ORGANIZATION, sc.project);
     const stackOutputs: StackOutputsLookup = (name) => (name === self ? (opts.previousOutputs ?? {}) : others(name));
     const region = typeof sc.values["aws:region"] === "string" ? sc.values["aws:region"] : "us-east-1";
-    const mocks = new PlanMocks(region, stackOutputs, opts.untargeted, opts.failedCreates);
+    // The Grafana organization the stack's last up recorded: its data source's state, offline.
+    const mocks = new PlanMocks(region, stackOutputs, opts.untargeted, opts.failedCreates, grafanaTargetOf(opts.previousOutputs?.[GRAFANA_TARGET_OUTPUT])?.orgId);
     await pulumi.runtime.setMocks(mocks, sc.project, sc.stack, opts.preview ?? false, PLAN_ORGANIZATION);
     pulumi.runtime.setAllConfig(toRuntimeConfig(sc.values), [...sc.secretKeys]);
     // The one place that tells the config loader it runs offline: placeholders are allowed and

@@ -57,6 +57,8 @@ interface Ctx {
     readonly inputs: State;
     readonly region: string;
     readonly seed: string;
+    /** The Grafana organization the stack's last up recorded (its `grafanaTarget` output), when known. */
+    readonly grafanaOrgId?: string;
 }
 
 type Builder = (c: Ctx) => { id: string; state: State };
@@ -287,11 +289,14 @@ const RANDOM_BUILDERS: Record<string, Builder> = {
 /**
  * Grafana resources whose state Grafana fills in. A data source's `orgId` is read back from Grafana
  * after the create (terraform-provider-grafana resource_data_source.go `datasourceToState`): the
- * organization the token acts in, here the default one, "the default organization (id 1)" (grafana/grafana
- * conf/sample.ini, `auto_assign_org`), as in a Grafana with one organization. Its id keeps the fallback's form.
+ * organization the token acts in. The stack's state holds the one its last up recorded, which its
+ * previous outputs carry (`grafanaTarget`, as `npm run plan -- --previous-outputs` and the
+ * rollback's and promote's policy pre-check give them); without them, the default one, "the default
+ * organization (id 1)" (grafana/grafana conf/sample.ini, `auto_assign_org`), as in a Grafana with
+ * one organization. Its id keeps the fallback's form.
  */
 const GRAFANA_BUILDERS: Record<string, Builder> = {
-    "grafana:oss/dataSource:DataSource": (c) => ({ ...fallback(c), state: { orgId: text(c.inputs.orgId, "1") } }),
+    "grafana:oss/dataSource:DataSource": (c) => ({ ...fallback(c), state: { orgId: text(c.inputs.orgId, c.grafanaOrgId ?? "1") } }),
 };
 
 /** Outputs the real SDK marks secret (`additionalSecretOutputs`); the mock keeps them secret in state too. */
@@ -419,7 +424,7 @@ export type FailedCreateLookup = (type: string, name: string) => string | undefi
 export class PlanMocks implements pulumi.runtime.Mocks {
     private readonly providerRegions = new Map<string, string>();
 
-    constructor(private readonly defaultRegion: string, private readonly stackOutputs: StackOutputsLookup = () => undefined, private readonly untargeted: RecordedStateLookup = () => undefined, private readonly failedCreates: FailedCreateLookup = () => undefined) {}
+    constructor(private readonly defaultRegion: string, private readonly stackOutputs: StackOutputsLookup = () => undefined, private readonly untargeted: RecordedStateLookup = () => undefined, private readonly failedCreates: FailedCreateLookup = () => undefined, private readonly grafanaOrgId: string | undefined = undefined) {}
 
     private regionOf(providerRef: string | undefined, inputs: State): string {
         if (typeof inputs.region === "string") {
@@ -433,7 +438,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
         const inputs = args.inputs as State;
         const region = this.regionOf(args.provider, inputs);
-        const c: Ctx = { type: args.type, name: args.name, inputs, region, seed: `${args.type}::${args.name}` };
+        const c: Ctx = { type: args.type, name: args.name, inputs, region, seed: `${args.type}::${args.name}`, ...(this.grafanaOrgId !== undefined ? { grafanaOrgId: this.grafanaOrgId } : {}) };
         if (args.type.startsWith("pulumi:providers:")) {
             const id = uuid(c.seed);
             if (args.type === "pulumi:providers:aws" && typeof inputs.region === "string") {

@@ -73,13 +73,18 @@ describe("the committed stacks: each exports its Grafana target, production chec
 });
 
 describe("production refuses staging's Grafana organization before its notification policy", () => {
-    const productionWith = async (stagingTarget: unknown): Promise<unknown> => {
+    const SERVER = "https://grafana.example.com";
+    /** Production planned against `stagingTarget`, with previous outputs recording `productionOrg` when given: the plan's log, or its error. */
+    const planProduction = async (stagingTarget: unknown, productionOrg?: string): Promise<{ log?: readonly string[]; error?: unknown }> => {
         const staging = { ...(await planStack("staging")).outputs, [GRAFANA_TARGET_OUTPUT]: stagingTarget };
-        return runPlan({ stack: "production", stackOutputs: (name) => (name === STAGING ? staging : undefined) }).then(() => undefined, (e: unknown) => e);
+        const previousOutputs = productionOrg !== undefined ? { [GRAFANA_TARGET_OUTPUT]: { url: SERVER, orgId: productionOrg } } : undefined;
+        return runPlan({ stack: "production", stackOutputs: (name) => (name === STAGING ? staging : undefined), ...(previousOutputs !== undefined ? { previousOutputs } : {}) })
+            .then((plan) => ({ log: plan.log }), (error: unknown) => ({ error }));
     };
+    const productionWith = async (stagingTarget: unknown): Promise<unknown> => (await planProduction(stagingTarget, "1")).error;
 
     it("same server and organization: a ResourceError, and no notification policy registered", async () => {
-        const error = await productionWith({ url: "https://grafana.example.com", orgId: "1" });
+        const error = await productionWith({ url: SERVER, orgId: "1" });
         expect(error).toBeInstanceOf(PlanError);
         const e = error as PlanError;
         expect(e.errors).toEqual([expect.stringContaining(`grafana:url: stack "production" and its promotion source "${STAGING}" both send alerting to https://grafana.example.com, organization 1;`)]);
@@ -92,5 +97,21 @@ describe("production refuses staging's Grafana organization before its notificat
         ["staging exporting no target (not yet updated, or no grafana:url)", undefined],
     ])("%s: production plans its notification policy", async (_, target) => {
         expect(await productionWith(target)).toBeUndefined();
+    });
+
+    // The organization is Grafana's answer for the data source (resource_data_source.go datasourceToState),
+    // which the state keeps and the previous outputs record: offline, the plan answers that one.
+    it("one server, an organization per stack (the refusal's own advice): staging in org 1, production's previous outputs recording org 2, nothing refused", async () => {
+        const { error, log } = await planProduction({ url: SERVER, orgId: "1" }, "2");
+        expect(error).toBeUndefined();
+        expect(log?.filter((l) => l.includes("grafana:url"))).toEqual([]);
+    });
+
+    it("offline without previous outputs (the pull-request and deploy plans) the organization is a stand-in: a warning, not a refusal", async () => {
+        const { error, log } = await planProduction({ url: SERVER, orgId: "1" });
+        expect(error).toBeUndefined();
+        expect(log?.filter((l) => l.includes("grafana:url"))).toEqual([
+            expect.stringMatching(/^warning: .*grafana:url: stack "production" and its promotion source .* both send alerting to https:\/\/grafana\.example\.com, organization 1; .*this offline plan has no previous outputs, so this stack's organization is a stand-in/),
+        ]);
     });
 });

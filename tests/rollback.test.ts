@@ -349,6 +349,25 @@ describe("npm run rollback: preconditions, checked before any config is written"
         }
     });
 
+    // One Grafana server, an organization per stack (the Grafana check's own advice): staging's real outputs say
+    // org 1, production's say org 2, which Grafana reported for its data source (terraform-provider-grafana
+    // resource_data_source.go datasourceToState). The pre-check plans with production's previous outputs, so it
+    // judges that org, not the offline plan's stand-in (1), which refused this switch.
+    it("production's pre-check on one Grafana server takes its recorded organization: staging in org 1, production in org 2, the switch planned", async () => {
+        const { values, secretKeys } = deployedConfig("production", []);
+        const server = "https://grafana.shop.internal";
+        const verifiedReleases = { api: [{ color: "blue", image: "ghcr.io/launchpad-test/api:1.4.2", releaseId: "0" }, { color: "green", image: "ghcr.io/launchpad-test/api:1.5.0", releaseId: "1" }] };
+        const context = {
+            values,
+            secretKeys,
+            outputs: { grafanaTarget: { url: server, orgId: "2" } },
+            promotionSource: { stack: "staging", outputs: { verifiedReleases, grafanaTarget: { url: server, orgId: "1" } } },
+        };
+        expect(values["grafana:url"]).toBe(server);
+        const plan = await switchedPlan("production", [{ name: "api" } as ServiceConfig], "green", context);
+        expect(plan.outputs.grafanaTarget).toEqual({ url: server, orgId: "2" });
+    });
+
     // The pre-check must plan the config the targeted update will run, which applySwitch writes: a stack-wide
     // switch sets launchpad:activeColor and removes every service's own color, so a service that does not
     // move (already live on the target by the state) but follows the stack-wide color runs on the target
