@@ -205,9 +205,11 @@ export function readinessProblem(service: ServiceConfig, color: Color, where: { 
  * `serviceReady && endpointsSettled && !endpointsPending`, also at the timeout), and the Endpoints
  * controller lists as a not-ready address every selected pod with an IP that is not terminal, not
  * terminating and not Ready (kubernetes pkg/controller/endpoint/endpoints_controller.go `addEndpointSubset`,
- * staging/src/k8s.io/endpointslice/util `ShouldPodBeInEndpoints`). A pod with no IP yet counts too:
- * it becomes such an address once scheduled. So a color with an unready pod above the live count
- * moves the selector and then fails the update after `LIVE_SERVICE_TIMEOUTS.update`.
+ * staging/src/k8s.io/endpointslice/util `ShouldPodBeInEndpoints`). So a color with an unready pod above
+ * the live count moves the selector and then fails the update after `LIVE_SERVICE_TIMEOUTS.update`.
+ * A pod with no IP yet is in that list too, but is no address until it is scheduled and started
+ * (`ShouldPodBeInEndpoints` returns false without `podIP`/`podIPs`): `checkPods` refuses only for pods
+ * with an IP and warns of the others.
  */
 export function unreadyPods(pods: readonly PodState[]): PodState[] {
     return pods.filter((p) => !p.ready && !p.terminating && p.phase !== "Succeeded" && p.phase !== "Failed");
@@ -268,7 +270,13 @@ export async function checkReadiness(resources: readonly StateResource[], moving
     return { problems, warnings };
 }
 
-/** Adds the refusal for the color's unready pods (`unreadyPods`), or a warning when they cannot be listed. */
+/**
+ * Adds the refusal for the color's unready pods that have an IP (`unreadyPods`), or a warning when they
+ * cannot be listed. Unready pods with no IP are a warning, not a refusal: one the scheduler cannot
+ * place (a full cluster, the moment a color scaled up under load) would never become an address the
+ * update waits on, and refusing the switch for it would block a rollback when it matters most; one
+ * scheduled during the update may still make it wait, which the warning says.
+ */
 async function checkPods(reader: ClusterReader, service: ServiceConfig, color: Color, where: { name: string; namespace: string }, problems: string[], warnings: string[]): Promise<void> {
     let pods: PodState[];
     try {
@@ -278,5 +286,11 @@ async function checkPods(reader: ClusterReader, service: ServiceConfig, color: C
         return;
     }
     const unready = unreadyPods(pods);
-    if (unready.length > 0) problems.push(unreadyPodsProblem(service, color, where, unready));
+    const addressed = unready.filter((p) => p.hasIp);
+    if (addressed.length > 0) problems.push(unreadyPodsProblem(service, color, where, addressed));
+    const unplaced = unready.filter((p) => !p.hasIp);
+    if (unplaced.length > 0) {
+        warnings.push(`warning: ${service.name}: ${unplaced.length} of the ${color} color's pods ${unplaced.length === 1 ? "has" : "have"} no IP yet (${unplaced.map((p) => `${p.name}, ${p.phase ?? "no phase"}${p.waiting !== undefined ? `: ${p.waiting}` : ""}`).join("; ")}): ` +
+            `not an address of the live Service, so not refused; one that starts during the switch without becoming ready would make the targeted update wait on it and fail after ${LIVE_SERVICE_TIMEOUTS.update}`);
+    }
 }
