@@ -215,9 +215,9 @@ export function unreadyPods(pods: readonly PodState[]): PodState[] {
     return pods.filter((p) => !p.ready && !p.terminating && p.phase !== "Succeeded" && p.phase !== "Failed");
 }
 
-/** The refusal for `unready` pods of the color's Deployment at `where`, naming each and the fix. */
+/** The refusal for `unready` pods of the color's Deployment at `where` (each with an IP: `checkPods`), naming each and the fix. */
 export function unreadyPodsProblem(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, unready: readonly PodState[]): string {
-    const each = unready.map((p) => `${p.name} (${p.phase ?? "no phase"}, ${p.hasIp ? "not ready" : "no IP yet"}${p.waiting !== undefined ? `: ${p.waiting}` : ""})`).join(", ");
+    const each = unready.map((p) => `${p.name} (${p.phase ?? "no phase"}, not ready${p.waiting !== undefined ? `: ${p.waiting}` : ""})`).join(", ");
     const selector = Object.entries(servingSelector(service, color)).map(([k, v]) => `${k}=${v}`).join(",");
     return `${service.name}: ${unready.length} of the ${color} color's pods the live Service would select ${unready.length === 1 ? "is" : "are"} not ready (read live from the cluster): ${each}; ` +
         `the targeted update would wait on them and fail after ${LIVE_SERVICE_TIMEOUTS.update} with the selector already moved: ` +

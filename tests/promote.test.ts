@@ -166,7 +166,7 @@ describe("npm run promote: arguments, refusals before any change, and a switch b
             expect(r.stderr).toContain("refused before any change: the blue color cannot take traffic\n  - api: 1 of the blue color's pods the live Service would select is not ready (read live from the cluster): api-blue-b (Running, not ready: CrashLoopBackOff); ");
             expect(fake.recorded.calls).toEqual([]);
         } finally {
-            for (const k of [...kube.objects.keys()].filter((x) => x.startsWith("pods/"))) kube.objects.delete(k);
+            kube.removeAll("pods");
         }
     });
 

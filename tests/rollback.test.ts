@@ -670,7 +670,7 @@ describe("npm run rollback: the target color's Deployment, read live through the
             expect(r).toEqual({ ...refusal, stderr: `${noIpWarning("api-blue-d, Pending")}${refusal.stderr}` });
             expect(fake.recorded.calls).toEqual([]);
         } finally {
-            for (const k of [...kube.objects.keys()].filter((x) => x.startsWith("pods/"))) kube.objects.delete(k);
+            kube.removeAll("pods");
         }
     });
 
@@ -693,7 +693,7 @@ describe("npm run rollback: the target color's Deployment, read live through the
             expect(r.stderr).toBe(noIpWarning("api-blue-unplaced, Pending"));
             expect(r.code).toBe(0);
         } finally {
-            for (const k of [...kube.objects.keys()].filter((x) => x.startsWith("pods/"))) kube.objects.delete(k);
+            kube.removeAll("pods");
         }
     });
 
@@ -722,7 +722,7 @@ describe("npm run rollback: the target color's Deployment, read live through the
             expect(r.stderr).toBe("");
             expect(r.code).toBe(0);
         } finally {
-            for (const k of [...kube.objects.keys()].filter((x) => x.startsWith("pods/"))) kube.objects.delete(k);
+            kube.removeAll("pods");
         }
     });
 

@@ -15,6 +15,8 @@ export interface KubeApi extends TestServer {
     readonly kubeconfig: string;
     /** Request paths seen, in order. */
     readonly requests: string[];
+    /** Removes every object of `kind` (`pods`, `jobs`, `deployments`): a test's own objects, after it. */
+    removeAll(kind: "deployments" | "jobs" | "pods"): void;
 }
 
 /** A Deployment as the API returns it, with `available` of `replicas` pods available. */
@@ -108,5 +110,8 @@ export async function startKubeApi(): Promise<KubeApi> {
         }
         res.end(JSON.stringify(obj));
     });
-    return { ...server, objects, requests, kubeconfig: kubeconfigFor(server.url) };
+    const removeAll = (kind: string): void => {
+        for (const k of [...objects.keys()].filter((x) => x.startsWith(`${kind}/`))) objects.delete(k);
+    };
+    return { ...server, objects, requests, kubeconfig: kubeconfigFor(server.url), removeAll };
 }
