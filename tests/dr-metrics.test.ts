@@ -306,7 +306,9 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
 
         it("a completed newest DR drill: success 1, its end, its restore time, the last success; the plan's creation time; all read in the DR region", async () => {
             writeDrDrill([dr1, { RestoreJobId: "d2", Status: "COMPLETED", ResourceType: "RDS", CreationDate: "2026-11-15T06:20:00+00:00", CompletionDate: "2026-11-15T07:40:00+00:00" }, { RestoreJobId: "d3", Status: "RUNNING", CreationDate: "2026-12-06T00:40:00+00:00" }]);
+            const started = Date.now();
             const r = await run({ ...DRILL, ...DR, DR_RESTORE_TESTING_PLAN_ARN: DR_DRILL_PLAN });
+            const ended = Date.now();
             expect(r).toEqual({ status: 0, stdout: `pushed recovery metrics of ${DB}\n`, stderr: "" });
             expect(drDrillPushed()).toEqual([epoch("2026-12-01T10:30:00Z"), 1, epoch("2026-11-15T07:40:00Z"), 4800, epoch("2026-11-15T07:40:00Z")]);
             // The primary drill's metrics still come from the primary region's jobs.
@@ -314,6 +316,12 @@ describe.skipIf(missing.length > 0 && !IN_CI)("scripts/db/dr-metrics.sh with a s
             const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
             const jobs = calls.filter((c) => c.includes("list-restore-jobs"));
             expect(jobs.map((c) => [c[c.indexOf("--region") + 1], c[c.indexOf("--by-restore-testing-plan-arn") + 1]])).toEqual([["us-east-1", DRILL.RESTORE_TESTING_PLAN_ARN], ["us-west-2", DR_DRILL_PLAN]]);
+            // Both drills' jobs from one moment: DRILL_LOOKBACK_DAYS' default, 40 days before the run (whole seconds).
+            const since = jobs.map((c) => c[c.indexOf("--by-created-after") + 1]);
+            expect(new Set(since).size).toBe(1);
+            const lookback = 40 * 86_400_000;
+            expect(Date.parse(since[0])).toBeGreaterThanOrEqual(Math.floor((started - lookback) / 1000) * 1000);
+            expect(Date.parse(since[0])).toBeLessThanOrEqual(ended - lookback);
             expect(calls.find((c) => c.includes("list-restore-testing-plans"))).toEqual(expect.arrayContaining(["--region", "us-west-2"]));
         });
 

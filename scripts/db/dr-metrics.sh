@@ -94,6 +94,9 @@ main() {
     trap 'rm -f "$error_log"' EXIT
     local now cw_start cw_end out latest allocated instance_created engine free xids dr_latest status validation created completed ok body
     now=$(date -u +%s)
+    # Both drills' restore jobs are listed from the same moment on.
+    local lookback_days=${DRILL_LOOKBACK_DAYS:-40} drills_since
+    drills_since=$(date -u -d "@$((now - lookback_days * 86400))" +%Y-%m-%dT%H:%M:%SZ)
     # CloudWatch's window: the last 15 minutes, three 5-minute periods.
     cw_start=$(date -u -d "@$((now - 900))" +%Y-%m-%dT%H:%M:%SZ)
     cw_end=$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)
@@ -166,7 +169,7 @@ ${M_DR_LATEST} $(epoch "$dr_latest")
         [[ $window =~ ^[1-9][0-9]{0,2}$ ]] || die "RESTORE_VALIDATION_WINDOW_HOURS '$window' is not a number of hours (1 to 999)" 2
         # Every finished job, newest first, one a line: Status, ValidationStatus, CreationDate, CompletionDate.
         out=$(aws_cli backup list-restore-jobs --by-restore-testing-plan-arn "$RESTORE_TESTING_PLAN_ARN" \
-            --by-created-after "$(date -u -d "@$((now - ${DRILL_LOOKBACK_DAYS:-40} * 86400))" +%Y-%m-%dT%H:%M:%SZ)" \
+            --by-created-after "$drills_since" \
             --query "reverse(sort_by(RestoreJobs[?Status=='COMPLETED' || Status=='FAILED' || Status=='ABORTED'], &CreationDate))[].[Status,ValidationStatus,CreationDate,CompletionDate]" \
             --output text 2>"$error_log") ||
             die "listing the restore jobs of the restore testing plan failed$(last_error)"
@@ -183,7 +186,7 @@ ${M_DR_LATEST} $(epoch "$dr_latest")
             break
         done <<<"$out"
         if [[ -z $ok ]]; then
-            printf '%s: no finished restore drill in the last %s days: drill metrics not pushed\n' "$PROG" "${DRILL_LOOKBACK_DAYS:-40}" >&2
+            printf '%s: no finished restore drill in the last %s days: drill metrics not pushed\n' "$PROG" "$lookback_days" >&2
         else
             body+="# HELP ${M_DRILL_OK} Whether the newest finished restore drill restored the database and passed its data checks (1), or failed, was aborted or failed its validation (0).
 # TYPE ${M_DRILL_OK} gauge
@@ -219,7 +222,7 @@ ${M_DR_DRILL_PLAN_CREATED} $(epoch "$plan_created")
         fi
         # Every finished DR drill job, newest first: Status, CreationDate, CompletionDate.
         out=$(aws_cli_in "$DR_REGION" backup list-restore-jobs --by-restore-testing-plan-arn "$DR_RESTORE_TESTING_PLAN_ARN" \
-            --by-created-after "$(date -u -d "@$((now - ${DRILL_LOOKBACK_DAYS:-40} * 86400))" +%Y-%m-%dT%H:%M:%SZ)" \
+            --by-created-after "$drills_since" \
             --query "reverse(sort_by(RestoreJobs[?Status=='COMPLETED' || Status=='FAILED' || Status=='ABORTED'], &CreationDate))[].[Status,CreationDate,CompletionDate]" \
             --output text 2>"$error_log") ||
             die "listing the restore jobs of the DR restore testing plan in $DR_REGION failed$(last_error)"
@@ -230,7 +233,7 @@ ${M_DR_DRILL_PLAN_CREATED} $(epoch "$plan_created")
             if [[ $status == COMPLETED ]]; then dr_success=$completed; break; fi
         done <<<"$out"
         if [[ -z $dr_status ]]; then
-            printf '%s: no finished DR restore drill in the last %s days: DR drill metrics not pushed\n' "$PROG" "${DRILL_LOOKBACK_DAYS:-40}" >&2
+            printf '%s: no finished DR restore drill in the last %s days: DR drill metrics not pushed\n' "$PROG" "$lookback_days" >&2
         else
             body+="# HELP ${M_DR_DRILL_OK} Whether the newest finished DR restore drill restored the DR vault's copy to a running instance (1), or failed or was aborted (0).
 # TYPE ${M_DR_DRILL_OK} gauge
