@@ -13,9 +13,12 @@ import { weeklyWindowMinutes, windowsOverlap } from "../config/database";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { masterUsernameProblem, MYSQL_RESERVED_WORDS, POSTGRES_RESERVED_WORDS } from "../lib/sql-names";
 import { planCli } from "../scripts/plan";
-import { planProcess } from "./support/compiled";
+import { planEntryPoints } from "./support/compiled";
+import { skipProcesses } from "./support/timing";
 import { thrown } from "./support/values";
 import { planWithSets, refused } from "./support/config";
+
+const SKIP_PROCESSES = skipProcesses("tests/config-service-rules.test.ts", "the run of npm run plan as a process of its own (its in-process twin runs)");
 
 const CRON = 'expected a five-field Kubernetes CronJob schedule (UTC) such as "15 2 * * *"';
 const VERIFY_CRON = 'expected a five-field Kubernetes CronJob schedule (UTC) such as "45 4 * * *"';
@@ -112,25 +115,27 @@ describe("npm run plan refuses config the services would refuse: exit 2, one exa
         expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     });
 
-    it("reports every problem of one run at once, as a real process", () => {
-        // `npm run plan`'s own command (package.json), without npm's start-up.
-        const run = planProcess([
-            "--stack", "production",
-            "--set", "launchpad:backup.dumpSchedule=0 2 * * 7",
-            "--set", "launchpad:database.maintenanceWindow=sun:03:15-sun:03:15",
-            "--set", "launchpad:cluster.namespace=kube-public",
-            "--set", "launchpad:tags.aws:cost=platform",
-        ], 60_000);
-        expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
-            status: 2,
-            stdout: "",
-            stderr:
-                'Invalid configuration for stack "production" (4 problems):\n' +
-                `  - launchpad:backup.dumpSchedule: received "0 2 * * 7"; ${CRON}: day of week 7 is out of range 0-6 (0 is Sunday; Kubernetes has no 7)\n` +
-                '  - launchpad:database.maintenanceWindow: received "sun:03:15-sun:03:15"; expected a window of at least 30 minutes (an RDS rule)\n' +
-                '  - launchpad:tags: received the key "aws:cost"; expected a tag key not starting with "aws:" (AWS reserves that prefix)\n' +
-                '  - launchpad:cluster.namespace: received "kube-public"; expected a namespace of the stack\'s own, not "default" or a "kube-" one: those belong to Kubernetes, and the stack creates (and on destroy deletes) its namespace\n',
-        });
+    // Four rules of four domains in one run; `npm run plan`'s own command, in this process and as one of its own.
+    const EVERY_PROBLEM_ARGS = [
+        "--stack", "production",
+        "--set", "launchpad:backup.dumpSchedule=0 2 * * 7",
+        "--set", "launchpad:database.maintenanceWindow=sun:03:15-sun:03:15",
+        "--set", "launchpad:cluster.namespace=kube-public",
+        "--set", "launchpad:tags.aws:cost=platform",
+    ];
+    const EVERY_PROBLEM = {
+        status: 2,
+        stdout: "",
+        stderr:
+            'Invalid configuration for stack "production" (4 problems):\n' +
+            `  - launchpad:backup.dumpSchedule: received "0 2 * * 7"; ${CRON}: day of week 7 is out of range 0-6 (0 is Sunday; Kubernetes has no 7)\n` +
+            '  - launchpad:database.maintenanceWindow: received "sun:03:15-sun:03:15"; expected a window of at least 30 minutes (an RDS rule)\n' +
+            '  - launchpad:tags: received the key "aws:cost"; expected a tag key not starting with "aws:" (AWS reserves that prefix)\n' +
+            '  - launchpad:cluster.namespace: received "kube-public"; expected a namespace of the stack\'s own, not "default" or a "kube-" one: those belong to Kubernetes, and the stack creates (and on destroy deletes) its namespace\n',
+    };
+
+    it.for(planEntryPoints(SKIP_PROCESSES))("reports every problem of one run at once, $entry", async ({ plan }) => {
+        expect(await plan(EVERY_PROBLEM_ARGS)).toEqual(EVERY_PROBLEM);
     });
 });
 

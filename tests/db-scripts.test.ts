@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsEnv, parseExposition, S3Client, startFakePushgateway, startLocalS3, type FakePushgateway, type LocalS3, type ObjectInfo, type Push } from "./support/db-s3";
 import type { Engine, TestDatabase } from "./support/db-servers";
 import { makeCa, startTlsServer, type TestCa } from "./support/db-tls";
+import { skipProcesses } from "./support/timing";
 import {
     APT_PACKAGES, assertTools, describeRealServer, findTools, isRoot, missingTools, processesMentioning, run, runOk, SELECTED_DB_ENGINES,
     skipForMissing, transcript, which, traversableTempDir, type DbTools, type RunResult,
@@ -23,6 +24,7 @@ const SCRIPTS = join(__dirname, "..", "scripts", "db");
 const DUMP_SH = join(SCRIPTS, "dump.sh");
 const VERIFY_SH = join(SCRIPTS, "verify.sh");
 const tools = findTools();
+const SKIP_PROCESSES = skipProcesses("tests/db-scripts.test.ts", "dump.sh and verify.sh run by bash against stand-in clients, servers and Pushgateways (the deadlines, signals, failure pushes)");
 
 /** Quote, hash, dollar, backslash, space, apostrophe: every character a careless script mangles or echoes. */
 const DB_PASSWORD = `Lp-"x#7$q\\ z'!`;
@@ -142,7 +144,7 @@ function alive(pid: number): boolean {
 // first served; so the suites that wait longest come first. Every run has its own directory,
 // stand-ins and servers, and most of a run is waiting: on a deadline, a signal, or the dump's 0.2 s
 // watch. One after another they left a worker idle for about 5 s.
-describe.concurrent("dump.sh fails closed and fast: deadlines on the client, an error line for a signal, the checksum before the dump", () => {
+describe.skipIf(SKIP_PROCESSES).concurrent("dump.sh fails closed and fast: deadlines on the client, an error line for a signal, the checksum before the dump", () => {
     let tmp = "";
     beforeAll(() => {
         tmp = traversableTempDir("launchpad-db-deadlines-");
@@ -452,7 +454,7 @@ describe.concurrent("the runbooks' newest-complete-dump query", () => {
     });
 });
 
-describe.concurrent("dump.sh against a server that accepts TCP and never speaks: fails within DB_CONNECT_TIMEOUT", () => {
+describe.skipIf(SKIP_PROCESSES).concurrent("dump.sh against a server that accepts TCP and never speaks: fails within DB_CONNECT_TIMEOUT", () => {
     const missing = missingTools(tools, ["mariadbDump", "pgBinDir"]);
     let server: Server | undefined;
     let port = 0;
@@ -575,7 +577,7 @@ describe.concurrent("dump.sh and verify.sh refuse bad configuration before touch
     });
 });
 
-describe.concurrent("dump.sh with stand-in dump clients: how the password travels, and dumps that must not be uploaded", () => {
+describe.skipIf(SKIP_PROCESSES).concurrent("dump.sh with stand-in dump clients: how the password travels, and dumps that must not be uploaded", () => {
     let tmp = "";
     let push: FakePushgateway;
     beforeAll(async () => {

@@ -14,9 +14,8 @@
  * - Structural mutations of a saved plan given to `npm run policy`: refused with a message (exit 1)
  *   or judged (0, 3); never a crash, never "could not judge".
  */
-import { spawn } from "node:child_process";
 import fc from "fast-check";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../plan/engine";
 import { loadtestCli } from "../loadtest/cli";
 import { smokeCli } from "../smoke/cli";
@@ -26,7 +25,11 @@ import { policyCli } from "../scripts/policy";
 import { promote } from "../scripts/promote";
 import { rollback, type RollbackDeps } from "../scripts/rollback";
 import { BAD_WORDS, caseFile, committedConfig, configStage, judge, mutate, mutation, nudgeCase, PROBLEM, SECRET_MARK, stackCase, type Mutation } from "./support/input-fuzz";
+import { planProcessAsync } from "./support/compiled";
 import { scratchFile } from "./support/scratch";
+import { skipProcesses } from "./support/timing";
+
+const SKIP_PROCESSES = skipProcesses("tests/input-fuzz.test.ts", "the sample of mutations through npm run plan as a process of its own (every mutation runs through the config stage in-process)");
 
 /** Cases per property: `local` here, ten times as many under CI=true, or LAUNCHPAD_FUZZ_RUNS. */
 function runs(local: number): number {
@@ -78,18 +81,6 @@ function countNodes(v: unknown): number {
     return 0;
 }
 
-/** `node scripts/compiled.cjs plan <args>`, without blocking the worker. */
-function planProcess(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["scripts/compiled.cjs", "plan", ...args], { cwd: REPO_ROOT, env: { ...process.env, LAUNCHPAD_COMPILED_DIR: inject("compiledDir") }, stdio: ["ignore", "pipe", "pipe"] });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on("data", (b: Buffer) => out.push(b));
-        child.stderr.on("data", (b: Buffer) => err.push(b));
-        child.once("error", reject);
-        child.once("close", (status) => resolve({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
-    });
-}
 
 /** The `--set`s that turn the committed stack into the mutated one: each top-level key that changed, whole, as JSON (which is YAML). */
 function setsFor(stack: string, mutations: readonly Mutation[]): { sets: string[]; secretSets: string[] } {
@@ -100,13 +91,13 @@ function setsFor(stack: string, mutations: readonly Mutation[]): { sets: string[
     return { sets, secretSets: mutations.some((m) => m.kind === "secure") ? [`launchpad:alerting.slackWebhookUrl=${SECRET_MARK}`] : [] };
 }
 
-describe("the real CLI, node scripts/compiled.cjs plan, on a sample of the mutations", () => {
+describe.skipIf(SKIP_PROCESSES)("the real CLI, node scripts/compiled.cjs plan, on a sample of the mutations", () => {
     it("exit 0 or 2; on 2, stdout empty and stderr the header and one problem per line; no trace, no secret in clear", async () => {
         const cases = fc.sample(fc.record({ stack: fc.constantFrom("staging", "production"), mutations: fc.array(mutation, { minLength: 1, maxLength: 2 }) }), { numRuns: runs(1), seed: SEED });
         const failures: string[] = [];
         for (const c of cases) {
             const { sets, secretSets } = setsFor(c.stack, c.mutations);
-            const r = await planProcess(["--stack", c.stack, ...sets.flatMap((s) => ["--set", s]), ...secretSets.flatMap((s) => ["--set-secret", s])]);
+            const r = await planProcessAsync(["--stack", c.stack, ...sets.flatMap((s) => ["--set", s]), ...secretSets.flatMap((s) => ["--set-secret", s])]);
             const lines = r.stderr.trimEnd().split("\n");
             const header = new RegExp(`^Invalid configuration for stack "${c.stack}" \\(${lines.length - 1} problems?\\):$`);
             const problem = new RegExp(`^  - ${PROBLEM.source.slice(1)}`);

@@ -5,7 +5,6 @@
  * planned back in; the two refusals the issue names also through `npm run plan` itself, a process of
  * its own (every other case runs planCli, the function that process runs, here).
  */
-import { execFile } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MIGRATION_DEADLINE_SECONDS, releaseId } from "../components/blue-green-service";
 import { colorRecord, migrationInstances, nextRecord, restoreCut, schemaStep, unknownOutgoingLine, type ColorRecord } from "../components/migrations";
@@ -15,14 +14,16 @@ import { restorePointExpiryKey, restorePointTarget, takenAt } from "../component
 import { COLORS, type Color } from "../lib/delivery";
 import type { ServiceConfig } from "../config/services";
 import { planChanges } from "../plan/changes";
-import { REPO_ROOT } from "../plan/engine";
 import { planCli } from "../scripts/plan";
-import { compiledEnv, planProcess } from "./support/compiled";
+import { planProcess, planProcessAsync } from "./support/compiled";
+import { skipProcesses } from "./support/timing";
 import { loadConfigFor } from "./support/config";
 import { evaluatePlan } from "../policies/evaluate";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { byUrn, govCloudSets, input, named, ofType, planStack, type Plan } from "./support/plan";
 import { scratchFile } from "./support/scratch";
+
+const SKIP_PROCESSES = skipProcesses("tests/migrations.test.ts", "the two refusals through npm run plan as a process of its own (the whole table runs in-process)");
 
 const S = "launchpad:services.api.releases";
 /** `--set` lines for one color's release. */
@@ -815,20 +816,7 @@ describe("the policy pack with a migration", () => {
     });
 });
 
-describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs plan, a process of its own)", () => {
-    // The run's bundle directory (tests/support/compiled.ts): neither racing nor trusting bin/.
-    const env = compiledEnv();
-    /** As `run`, without blocking the worker: the refusals' processes run side by side. */
-    const runAsync = (args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
-        new Promise((resolve, reject) => {
-            execFile(process.execPath, ["scripts/compiled.cjs", "plan", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 180_000, env, maxBuffer: 256 * 1024 * 1024 }, (e, stdout, stderr) => {
-                if (e !== null && typeof e.code !== "number") {
-                    reject(new Error(`node scripts/compiled.cjs plan did not run: ${e.message}`));
-                    return;
-                }
-                resolve({ status: e === null ? 0 : (e.code as number), stdout, stderr });
-            });
-        });
+describe.skipIf(SKIP_PROCESSES)("under the real entry point, `npm run plan` (node scripts/compiled.cjs plan, a process of its own)", () => {
     // Build the bundle once, before the processes that run side by side would race to build it.
     beforeAll(() => {
         const help = planProcess(["--help"]);
@@ -839,7 +827,7 @@ describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs 
     // The two refusals the issue names (contract while the old code runs, rollback to an incompatible color); the whole table,
     // these two included, runs in-process above with the same expectations.
     it.concurrent.for(COMPATIBILITY.filter((c) => c.name.startsWith("contract refused while the old code") || c.name.startsWith("rollback refused")))("$name: exit 2, exactly the problem on stderr, nothing on stdout", { timeout: 200_000 }, async ({ sets, prev, stderr }, { expect }) => {
-        const r = await runAsync(["--stack", "staging", "--previous-outputs", previousFile(await before("staging", sets, prev)), ...sets.flatMap((s) => ["--set", s])]);
+        const r = await planProcessAsync(["--stack", "staging", "--previous-outputs", previousFile(await before("staging", sets, prev)), ...sets.flatMap((s) => ["--set", s])]);
         expect(r.status).toBe(2);
         expect(r.stdout).toBe("");
         expect(r.stderr).toBe(stderr);

@@ -17,6 +17,7 @@ const GATES: Readonly<Record<string, RegExp>> = {
     "test:prometheus": /\bLAUNCHPAD_PROMETHEUS_TEST\b/,
     "test:alerts": /\bLAUNCHPAD_ALERTS_TEST\b/,
     "test:cli": /\bLAUNCHPAD_CLI_TEST\b/,
+    "test:processes": /\bskipProcesses\(/,
     "test:promote": /\bLAUNCHPAD_PROMOTE_TEST\b/,
     "test:pack": /\bLAUNCHPAD_PACK_TEST\b/,
 };

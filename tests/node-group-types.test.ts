@@ -13,7 +13,10 @@ import { parse } from "yaml";
 import { instanceTypeCatalogue, instanceTypeCatalogueUpdated, instanceTypeProblems, isArmInstanceType, nearestInstanceTypes, parseInstanceTypeCatalogue, standardAmiRefusal } from "../config/node-group";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../lib/versions";
 import { REPO_ROOT } from "../plan/engine";
-import { planProcess } from "./support/compiled";
+import { planEntryPoints } from "./support/compiled";
+import { skipProcesses } from "./support/timing";
+
+const SKIP_PROCESSES = skipProcesses("tests/node-group-types.test.ts", "the run of npm run plan as a process of its own (its in-process twin runs)");
 
 const VENDOR = join(REPO_ROOT, "vendor", "cluster-autoscaler");
 const GO_SOURCE = readFileSync(join(VENDOR, "ec2_instance_types.go"), "utf8");
@@ -120,16 +123,18 @@ describe("config refuses node group instance types the autoscaler would mis-plan
     });
 });
 
-describe("npm run plan, as a real process", () => {
-    // The bundle `npm run plan` runs (scripts/compiled.cjs), from the run's bundle directory (tests/support/compiled.ts).
-    it("exits 2 with both problems on stderr and nothing on stdout", () => {
-        const run = planProcess(["--stack", "production", "--set", "launchpad:nodeGroup.instanceTypes=[m6i.xlarg, m6i.xlarge, m6i.2xlarge]"], 120_000);
-        expect(run.stdout).toBe("");
-        expect(run.stderr).toBe(
+describe("npm run plan: exit 2 with both problems on stderr and nothing on stdout", () => {
+    const ARGS = ["--stack", "production", "--set", "launchpad:nodeGroup.instanceTypes=[m6i.xlarg, m6i.xlarge, m6i.2xlarge]"];
+    const REFUSED = {
+        status: 2,
+        stdout: "",
+        stderr:
             'Invalid configuration for stack "production" (2 problems):\n' +
-                '  - launchpad:nodeGroup.instanceTypes[0]: received "m6i.xlarg"; expected an EC2 instance type in the catalogue of the Cluster Autoscaler (vendor/cluster-autoscaler/ec2_instance_types.go, updated 2026-01-22), such as "m6i.xlarge", "c6i.xlarge", "m6a.xlarge"\n' +
-                '  - launchpad:nodeGroup.instanceTypes: received ["m6i.xlarg","m6i.xlarge","m6i.2xlarge"]; expected instance types of one size, since the Cluster Autoscaler plans every node of a group as its first type (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md): m6i.xlarge 4 vCPU, 16384 MiB but m6i.2xlarge 8 vCPU, 32768 MiB\n',
-        );
-        expect(run.status).toBe(2);
-    }, 180_000);
+            '  - launchpad:nodeGroup.instanceTypes[0]: received "m6i.xlarg"; expected an EC2 instance type in the catalogue of the Cluster Autoscaler (vendor/cluster-autoscaler/ec2_instance_types.go, updated 2026-01-22), such as "m6i.xlarge", "c6i.xlarge", "m6a.xlarge"\n' +
+            '  - launchpad:nodeGroup.instanceTypes: received ["m6i.xlarg","m6i.xlarge","m6i.2xlarge"]; expected instance types of one size, since the Cluster Autoscaler plans every node of a group as its first type (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md): m6i.xlarge 4 vCPU, 16384 MiB but m6i.2xlarge 8 vCPU, 32768 MiB\n',
+    };
+
+    it.for(planEntryPoints(SKIP_PROCESSES))("$entry", { timeout: 180_000 }, async ({ plan }) => {
+        expect(await plan(ARGS)).toEqual(REFUSED);
+    });
 });

@@ -6,6 +6,9 @@ import { REPO_ROOT, sharePlans } from "../plan/engine";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { planCli } from "../scripts/plan";
 import { planStack, typeCounts } from "./support/plan";
+import { skipProcesses } from "./support/timing";
+
+const SKIP_PROCESSES = skipProcesses("tests/plan-cli.test.ts", "the bundle's runs as processes of their own and its rebuild (the same plans run in-process)");
 
 interface JsonPlan {
     stack: string;
@@ -338,7 +341,7 @@ describe("exit codes and human output", () => {
         });
     });
 
-    it("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", async () => {
+    it.skipIf(SKIP_PROCESSES)("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", async () => {
         // `npm run plan` runs the precompiled bundle (scripts/compiled.cjs), from the run's bundle
         // directory (tests/support/compiled.ts) so the test neither races nor trusts the developer's copy.
         const run = (...args: string[]) => node(["scripts/compiled.cjs", "plan", ...args], { LAUNCHPAD_COMPILED_DIR: inject("compiledDir") });
@@ -362,7 +365,7 @@ describe("exit codes and human output", () => {
     });
 });
 
-describe("the precompiled CLI (scripts/compiled.cjs)", () => {
+describe.skipIf(SKIP_PROCESSES)("the precompiled CLI (scripts/compiled.cjs)", () => {
     it("rebuilds when any file the bundle was built from changed, and only then", () => {
         const dir = fs.mkdtempSync(path.join(REPO_ROOT, "bin", "compiled-test-"));
         try {

@@ -11,10 +11,13 @@ import { envHash, POD_PARTS, podShape, releaseId, type PodPart } from "../compon
 import { inPlaceRollWarnings, nextHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type ReleaseHistory } from "../components/release-history";
 import type { ServiceConfig } from "../config";
 import { REPO_ROOT } from "../plan/engine";
-import { planProcess } from "./support/compiled";
+import { planEntryPoints } from "./support/compiled";
+import { skipProcesses } from "./support/timing";
 import { loadConfigFor } from "./support/config";
 import { planStack } from "./support/plan";
 import { scratchFile } from "./support/scratch";
+
+const SKIP_PROCESSES = skipProcesses("tests/release-history-roll.test.ts", "the warning through npm run plan as a process of its own (its in-process twin runs)");
 
 const T1 = "2026-11-20T10:00:00.000Z";
 
@@ -72,17 +75,15 @@ describe("through the offline plan", () => {
     });
 });
 
-describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs plan, a process of its own)", () => {
-    // The run's bundle directory (tests/support/compiled.ts): neither racing nor trusting bin/.
-
-    it("a new CPU request and readiness path on the live color: exit 0, the plan, and exactly the warning on stderr", async () => {
+describe("through `npm run plan`, in this process and as a process of its own (the bundle, from the run's bundle directory)", () => {
+    it.for(planEntryPoints(SKIP_PROCESSES))("a new CPU request and readiness path on the live color: exit 0, the plan, and exactly the warning on stderr ($entry)", { timeout: 200_000 }, async ({ plan }) => {
         const file = scratchFile("launchpad-roll-", "outputs.json", JSON.stringify({ [RELEASE_HISTORY_OUTPUT]: { api: [recorded(await api())] } }));
         const sets = ["launchpad:services.api.resources.requests.cpu=300m", "launchpad:services.api.health.readinessPath=/ready"];
-        const r = planProcess(["--stack", "staging", "--previous-outputs", file, ...sets.flatMap((s) => ["--set", s])]);
+        const r = await plan(["--stack", "staging", "--previous-outputs", file, ...sets.flatMap((s) => ["--set", s])]);
         expect(r.stderr).toBe(`warning: ${warning(["readinessProbe", "resources"])}\n`);
         expect(r.stdout).toContain("launchpad-staging-api-green");
         expect(r.status).toBe(0);
         // docs/delivery.md, "Changes that roll the live color", quotes this very run.
         expect(fs.readFileSync(path.join(REPO_ROOT, "docs", "delivery.md"), "utf8")).toContain(`\n${r.stderr}`);
-    }, 200_000);
+    });
 });

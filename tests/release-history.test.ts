@@ -17,12 +17,15 @@ import { PLAIN_DIGEST } from "../lib/release-digest";
 import { runPlan } from "../plan/engine";
 import { summarize } from "../plan/render";
 import { SECRET_TEXT } from "../plan/values";
-import { planProcess } from "./support/compiled";
+import { planEntryPoints } from "./support/compiled";
+import { skipProcesses } from "./support/timing";
 import { loadConfigFor } from "./support/config";
 import { deployedConfig } from "./support/deployed";
 import { named, planStack, type Plan } from "./support/plan";
 import { scratchFile } from "./support/scratch";
 import { valueOf } from "./support/values";
+
+const SKIP_PROCESSES = skipProcesses("tests/release-history.test.ts", "the refusal through npm run plan as a process of its own (its in-process twin runs)");
 
 const T0 = "2026-11-01T10:00:00.000Z";
 const T1 = "2026-11-20T10:00:00.000Z";
@@ -422,19 +425,18 @@ describe("the color live when an update starts keeps its env too", () => {
     });
 });
 
-describe("under the real entry point, `npm run plan` (node scripts/compiled.cjs plan, a process of its own)", () => {
-    // The run's bundle directory (tests/support/compiled.ts): neither racing nor trusting bin/.
-    it("a new env on the live color: exit 2, exactly the problem on stderr, nothing on stdout", async () => {
+describe("through `npm run plan`, in this process and as a process of its own (the bundle, from the run's bundle directory)", () => {
+    it.for(planEntryPoints(SKIP_PROCESSES))("a new env on the live color: exit 2, exactly the problem on stderr, nothing on stdout ($entry)", { timeout: 200_000 }, async ({ plan }) => {
         const s = (await loadConfigFor("production")).services[0];
         const file = scratchFile("launchpad-history-", "outputs.json", JSON.stringify({ [RELEASE_HISTORY_OUTPUT]: { api: [{ ...entry("blue", s.releases.blue.image, releaseId(s, "blue"), T1), envHash: envHash(s, "blue") }] } }));
         const set = "launchpad:services.api.releases.blue.env.LOG_LEVEL=debug";
         const changed = (await loadConfigFor("production", [set])).services[0];
-        const r = planProcess(["--stack", "production", "--previous-outputs", file, "--set", set]);
+        const r = await plan(["--stack", "production", "--previous-outputs", file, "--set", set]);
         expect(r.stdout).toBe("");
         expect(r.stderr).toBe(`Invalid configuration for stack "production" (1 problem):\n  - launchpad:services.api.releases.blue.env: received env hash ${JSON.stringify(envHash(changed, "blue"))}; ` +
             `expected ${JSON.stringify(envHash(s, "blue"))}, the hash of the env blue serves now (the service's env with blue's overrides): blue was live when this update started ` +
             "(the stack's release history), and a new env there would roll its pods in place under live traffic, before any gate. Put the new env on green " +
             "(launchpad:services.api.releases.green.env), the idle color, and make green live (activeColor) once its gate passed\n");
         expect(r.status).toBe(2);
-    }, 200_000);
+    });
 });
