@@ -103,8 +103,9 @@ export interface PlanRuleParts {
     readonly weeklyDay?: number;
     /**
      * Days the continuous rule keeps point-in-time recovery. AWS Backup sets the RDS instance's own
-     * backup retention to this once it manages the instance, so it must equal the retention the
-     * Database sets (the tier's `backupRetentionDays`), or the two would undo each other on every run.
+     * backup retention to this once it manages the instance (and RDS then refuses any other value, so
+     * the Database sets it at creation only: components/database.ts `AWS_BACKUP_OWNED_INPUTS`); it
+     * equals the tier's `backupRetentionDays`, what the Database creates the instance with.
      * {@link pitrDaysProblem} says which values AWS Backup refuses; the builder throws on them.
      * @default PITR_MAX_DAYS (35, the most either service allows)
      */

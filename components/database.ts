@@ -296,10 +296,49 @@ export const INSTANCE_TIMEOUTS = { create: "4h", update: "2h", delete: "2h" } as
  *
  * The restore source itself is deliberately diffed: it is what makes a new restore value replace
  * the instance (the provider forces a new instance for it) instead of renaming the old one in place
- * (a changed `identifier` alone is a rename). A fresh database ignores nothing.
+ * (a changed `identifier` alone is a rename). A fresh database ignores nothing of its own (AWS Backup's
+ * inputs aside: {@link instanceIgnoreChanges}).
  */
 export function restoreIgnoreChanges(restore: RestoreConfig | undefined): string[] {
     return restore === undefined ? [] : ["kmsKeyId"];
+}
+
+/**
+ * Instance inputs AWS Backup owns once the plan's `continuous` rule (components/backup-plan.ts) manages
+ * the instance's automated backups: its retention and its backup window. Pulumi sets both when it
+ * creates the instance and never sends them again.
+ *
+ * - AWS Backup changes them: "If a customer has a CFN stack with AWS::RDS::DBCluster or
+ *   AWS::RDS::DBInstance that specifies PreferredBackupWindow or BackupRetentionPeriod, and the
+ *   customer then turns on AWS Backup to manage PITR backups ... the CFN stack will be marked as in
+ *   drift" (aws-cloudformation/cloudformation-coverage-roadmap#2167, open, filed by an AWS employee for a
+ *   customer).
+ * - RDS then refuses another value: "InvalidParameterValue: Your RDS instance ... is associated with
+ *   an AWS Backup resource with id arn:aws:backup:...:recovery-point:continuous:db-.... You can leave
+ *   BackupRetentionPeriod blank, or you can specify it only with the current value"
+ *   (crossplane-contrib/provider-aws#1356), and PreferredBackupWindow "is read only when AWS Backup
+ *   is enabled" (crossplane-contrib/provider-aws#1406, tested against a real instance). That
+ *   controller no longer sends either while `AwsBackupRecoveryPointArn` is set (provider-aws
+ *   pkg/controller/rds/dbinstance/setup.go, "AWS Backup takes ownership of BackupRetentionPeriod and
+ *   PreferredBackupWindow if it is in use", commit 1aab0f25 of 2026-02-25).
+ * - The provider sends each only when it differs from the state (terraform-provider-aws
+ *   internal/service/rds/instance.go `dbInstancePopulateModify`: `d.HasChange("backup_window")`,
+ *   `d.HasChange("backup_retention_period")`). So without this, the first `pulumi up --refresh` (or
+ *   `up` after a `pulumi refresh`) once AWS Backup has moved the window would ask RDS for the
+ *   configured window and fail on the database, and a changed tier retention would fail the same way
+ *   until AWS Backup had applied the plan's new retention ("The change in retention period will take
+ *   effect when the next backup is completed", AWS Backup Developer Guide,
+ *   point-in-time-recovery-retention-period).
+ *
+ * The retention still follows the tier: the `continuous` rule keeps `backupRetentionDays`
+ * (`BackupPlan` refuses any other), and AWS Backup applies it to the instance. A changed
+ * `launchpad:database.backupWindow` applies to a new instance only (docs/data-protection.md).
+ */
+export const AWS_BACKUP_OWNED_INPUTS = ["backupRetentionPeriod", "backupWindow"] as const;
+
+/** Every input of the instance Pulumi does not diff: AWS Backup's, and a restored instance's key. */
+export function instanceIgnoreChanges(restore: RestoreConfig | undefined): string[] {
+    return [...AWS_BACKUP_OWNED_INPUTS, ...restoreIgnoreChanges(restore)];
 }
 
 const SNAPSHOT_ID_RE = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$/;
@@ -778,7 +817,7 @@ function rdsInstance(ctx: DatabaseContext, key: aws.kms.Key, siblings: Omit<Inst
         parent,
         protect: safety.protect,
         dependsOn: [...logGroups, monitoring.policy],
-        ignoreChanges: restoreIgnoreChanges(config.restore),
+        ignoreChanges: instanceIgnoreChanges(config.restore),
         deleteBeforeReplace: INSTANCE_DELETE_BEFORE_REPLACE,
         // A restore of a large database, or a Multi-AZ conversion, outlasts the provider's 40-minute default.
         customTimeouts: INSTANCE_TIMEOUTS,

@@ -18,6 +18,8 @@ import {
     rdsLogGroupName,
     restoreArgs,
     restoreIgnoreChanges,
+    instanceIgnoreChanges,
+    AWS_BACKUP_OWNED_INPUTS,
     INSTANCE_TIMEOUTS,
     MASTER_PASSWORD_SPEC,
     connectionSecretArgs,
@@ -30,6 +32,8 @@ import {
 import { loadConfig } from "../config";
 import { databaseInstanceIdentifier, rdsInstanceIdentifierProblem } from "../lib/stack-name";
 import { govCloudSets, input, named, ofType, planProgram, type Plan, type PlannedResource } from "./support/plan";
+import { changedPaths, planChanges } from "../plan/changes";
+import type { Json } from "../plan/values";
 
 const VPC_ID = "vpc-0123456789abcdef0";
 const SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"];
@@ -127,7 +131,7 @@ describe("database, staging", () => {
             monitoringRoleArn: stateOf(p, "launchpad-staging-database-monitoring-role", "arn"),
             tags: tagsOf("staging", "launchpad-staging-db", { "backup-plan": "launchpad-staging" }),
         });
-        expect(instanceOf(p).options).toEqual({ deleteBeforeReplace: false, customTimeouts: { create: "4h", update: "2h", delete: "2h" } });
+        expect(instanceOf(p).options).toEqual({ ignoreChanges: ["backupRetentionPeriod", "backupWindow"], deleteBeforeReplace: false, customTimeouts: { create: "4h", update: "2h", delete: "2h" } });
     });
 
     it("protects nothing, takes no final snapshot and replicates nothing to the DR region", async () => {
@@ -512,6 +516,25 @@ describe("backup selection tag", () => {
         expect(input(instanceOf(p), `tags.${BACKUP_PLAN_TAG_KEY}`)).toBe("launchpad-production");
         expect(ofType(p, "aws:rds/instance:Instance")).toHaveLength(1);
     });
+
+    // Once the plan's continuous rule manages the instance, AWS Backup sets its backup window and
+    // retention and RDS refuses any other value ("You can leave BackupRetentionPeriod blank, or you can
+    // specify it only with the current value": crossplane-contrib/provider-aws#1356; PreferredBackupWindow
+    // "read only when AWS Backup is enabled": #1406; drift in CloudFormation:
+    // aws-cloudformation/cloudformation-coverage-roadmap#2167). terraform-provider-aws instance.go
+    // dbInstancePopulateModify sends each only on d.HasChange, so a diff would be a refused ModifyDBInstance.
+    it.each(["staging", "production"])("%s: a refresh that reads AWS Backup's window and retention back plans no update of the instance (RDS refuses ModifyDBInstance of either)", async (stack) => {
+        const p = await plan(stack);
+        const instance = instanceOf(p);
+        // What a refresh stores once AWS Backup owns them: another window, and (a tier change pending until
+        // the next backup) another retention.
+        const refreshed: Plan = { ...p, resources: p.resources.map((r) => (r === instance ? { ...r, inputs: { ...r.inputs, backupWindow: "05:00-05:30", backupRetentionPeriod: 1 } } : r)) };
+        expect(changedPaths(refreshed.resources.find((r) => r.name === instance.name)?.inputs as Json, instance.inputs as Json)).toEqual(["backupRetentionPeriod", "backupWindow"]);
+        expect(planChanges(refreshed, p)).toEqual([]);
+        expect(instance.options.ignoreChanges).toEqual([...AWS_BACKUP_OWNED_INPUTS]);
+        // Created with the configured values all the same.
+        expect([input(instance, "backupWindow"), input(instance, "backupRetentionPeriod")]).toEqual(["03:00-03:30", stack === "production" ? 35 : 7]);
+    });
 });
 
 /** Instance inputs a restore must share with a fresh instance: all but the source and what RDS takes from it. */
@@ -578,7 +601,7 @@ describe("restore as code", () => {
         expect([input(instance, "snapshotIdentifier"), input(instance, "dbName"), input(instance, "username")]).toEqual([undefined, undefined, undefined]);
         expect(input(instance, "password")).toBe("[secret]");
         // The restore source is diffed, so a new restore value replaces the instance rather than renaming it.
-        expect(instance.options).toEqual({ ignoreChanges: ["kmsKeyId"], deleteBeforeReplace: false, customTimeouts: INSTANCE_TIMEOUTS });
+        expect(instance.options).toEqual({ ignoreChanges: ["backupRetentionPeriod", "backupWindow", "kmsKeyId"], deleteBeforeReplace: false, customTimeouts: INSTANCE_TIMEOUTS });
     });
 
     it("gives the restored instance the same subnet group, security group, parameter group, key, Multi-AZ and backup settings as a fresh one", async () => {
@@ -614,7 +637,7 @@ describe("restore as code", () => {
         const instance = instanceOf(restored);
         expect(input(instance, "snapshotIdentifier")).toBe("launchpad-production-db-final-0a1b2c3d");
         expect(input(instance, "restoreToPointInTime")).toBeUndefined();
-        expect(instance.options).toEqual({ ignoreChanges: ["kmsKeyId"], deleteBeforeReplace: false, customTimeouts: INSTANCE_TIMEOUTS });
+        expect(instance.options).toEqual({ ignoreChanges: ["backupRetentionPeriod", "backupWindow", "kmsKeyId"], deleteBeforeReplace: false, customTimeouts: INSTANCE_TIMEOUTS });
         expect(withoutRestoreFields(instance.inputs)).toEqual(withoutRestoreFields(instanceOf(fresh).inputs));
     });
 
@@ -634,6 +657,8 @@ describe("restore as code", () => {
         expect(restoreIgnoreChanges(undefined)).toEqual([]);
         expect(restoreIgnoreChanges({ kind: "snapshot", snapshot: "s1" })).toEqual(["kmsKeyId"]);
         expect(restoreIgnoreChanges({ kind: "pointInTime", sourceInstance: "db", time: "latest" })).toEqual(["kmsKeyId"]);
+        expect(instanceIgnoreChanges(undefined)).toEqual(["backupRetentionPeriod", "backupWindow"]);
+        expect(instanceIgnoreChanges({ kind: "snapshot", snapshot: "s1" })).toEqual(["backupRetentionPeriod", "backupWindow", "kmsKeyId"]);
     });
 });
 
