@@ -312,7 +312,8 @@ export function restoreIgnoreChanges(restore: RestoreConfig | undefined): string
  *   AWS::RDS::DBInstance that specifies PreferredBackupWindow or BackupRetentionPeriod, and the
  *   customer then turns on AWS Backup to manage PITR backups ... the CFN stack will be marked as in
  *   drift" (aws-cloudformation/cloudformation-coverage-roadmap#2167, open, filed by an AWS employee for a
- *   customer).
+ *   customer), with the plan's role: `AWSBackupServiceRolePolicyForBackup` allows `rds:ModifyDBInstance`
+ *   on `arn:aws:rds:*:*:db:*` (Sid RDSModifyPermissions, vendor/aws-managed-policies).
  * - RDS then refuses another value: "InvalidParameterValue: Your RDS instance ... is associated with
  *   an AWS Backup resource with id arn:aws:backup:...:recovery-point:continuous:db-.... You can leave
  *   BackupRetentionPeriod blank, or you can specify it only with the current value"

@@ -34,6 +34,9 @@ import { databaseInstanceIdentifier, rdsInstanceIdentifierProblem } from "../lib
 import { govCloudSets, input, named, ofType, planProgram, type Plan, type PlannedResource } from "./support/plan";
 import { changedPaths, planChanges } from "../plan/changes";
 import type { Json } from "../plan/values";
+import { REPO_ROOT } from "../plan/engine";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 const VPC_ID = "vpc-0123456789abcdef0";
 const SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"];
@@ -532,6 +535,9 @@ describe("backup selection tag", () => {
         expect(changedPaths(refreshed.resources.find((r) => r.name === instance.name)?.inputs as Json, instance.inputs as Json)).toEqual(["backupRetentionPeriod", "backupWindow"]);
         expect(planChanges(refreshed, p)).toEqual([]);
         expect(instance.options.ignoreChanges).toEqual([...AWS_BACKUP_OWNED_INPUTS]);
+        // The plan's role is what changes them: AWSBackupServiceRolePolicyForBackup (vendor/aws-managed-policies) allows ModifyDBInstance on every DB instance.
+        const policy = JSON.parse(readFileSync(join(REPO_ROOT, "vendor/aws-managed-policies/AWSBackupServiceRolePolicyForBackup.json"), "utf8")) as { document: { Statement: { Sid?: string; Action: string[]; Resource: string[] }[] } };
+        expect(policy.document.Statement.find((st) => st.Sid === "RDSModifyPermissions")).toMatchObject({ Action: ["rds:ModifyDBInstance"], Resource: ["arn:aws:rds:*:*:db:*"] });
         // Created with the configured values all the same.
         expect([input(instance, "backupWindow"), input(instance, "backupRetentionPeriod")]).toEqual(["03:00-03:30", stack === "production" ? 35 : 7]);
     });
