@@ -179,7 +179,7 @@ describe("GitHub workflows", () => {
         expect(Object.keys(wf.on)).toEqual(["pull_request"]);
         // No permission unless a job names it (zizmor excessive-permissions: `permissions: {}` at the top).
         expect(wf.permissions).toEqual({});
-        expect(Object.keys(wf.jobs)).toEqual(["test", "offline-plan", "preview"]);
+        expect(Object.keys(wf.jobs)).toEqual(["test", "offline-plan", "preview", "preview-skipped"]);
         // GitHub sets CI=true (docs.github.com/en/actions/reference/variables-reference): the real-server
         // suites run there, so the job runs .ci/run (it installs them) on the Debian it was written for.
         expect((wf.jobs.test as Job & { container?: string }).container).toBe("node:24.19.0-bookworm@sha256:da4221677e02b54ef6335adfa447578d512ad14f251024fb92ea433c2c102760");
@@ -229,6 +229,57 @@ describe("GitHub workflows", () => {
             PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PREVIEW_PULUMI_CONFIG_PASSPHRASE }}",
             GRAFANA_AUTH: "${{ secrets.PREVIEW_GRAFANA_AUTH }}",
         });
+    });
+
+    // A skipped job reports "Success" and "will not prevent a pull request from merging, even if it is a
+    // required check" (GitHub docs, "Using conditions to control job execution"): a fork's or
+    // Dependabot's pull request is not blocked by the preview it cannot have, and preview-skipped says
+    // why, instead of a silent grey check. Its step runs here as the runner runs it.
+    it("preview: on a fork's or Dependabot's pull request, preview-skipped runs instead and says why in a notice and the job summary, blocking nothing", () => {
+        const wf = load("preview");
+        const skipped = wf.jobs["preview-skipped"];
+        expect(skipped.permissions).toEqual({});
+        expect(skipped.needs).toBeUndefined();
+        expect(JSON.stringify(skipped)).not.toContain("secrets.");
+        expect(uses(skipped)).toEqual([]);
+        const pr = (head: string, actor: string) => ({ repository: "acme/launchpad", actor, event: { pull_request: { head: { repo: { full_name: head } } } } });
+        const cases = {
+            "a branch of the repository": pr("acme/launchpad", "octocat"),
+            "a fork": pr("mallory/launchpad", "mallory"),
+            "Dependabot's branch": pr("acme/launchpad", "dependabot[bot]"),
+            // A commit a maintainer pushes to Dependabot's branch: their run, with the repository's secrets.
+            "Dependabot's branch, a maintainer's commit": pr("acme/launchpad", "octocat"),
+        };
+        // Exactly one of the two runs, always.
+        expect(Object.entries(cases).map(([who, github]) => [who, runsIf(wf.jobs.preview.if ?? "", github), truthy(evaluate(skipped.if ?? "", { github }))])).toEqual([
+            ["a branch of the repository", true, false],
+            ["a fork", false, true],
+            ["Dependabot's branch", false, true],
+            ["Dependabot's branch, a maintainer's commit", true, false],
+        ]);
+        const [step] = skipped.steps;
+        expect(step.run).not.toContain("${{");
+        const dir = mkdtempSync(join(tmpdir(), "launchpad-preview-skipped-"));
+        try {
+            const say = (github: ReturnType<typeof pr>) => {
+                const summary = join(dir, `summary-${github.actor}`);
+                const r = spawnSync("bash", [...RUNNER_BASH, "-c", step.run ?? ""], {
+                    encoding: "utf8",
+                    env: { PATH: process.env.PATH ?? "", GITHUB_STEP_SUMMARY: summary, HEAD_REPO: github.event.pull_request.head.repo.full_name, ACTOR: github.actor },
+                });
+                return { status: r.status, notice: r.stdout, summary: readFileSync(summary, "utf8") };
+            };
+            const dependabot = say(cases["Dependabot's branch"]);
+            expect(dependabot.status).toBe(0);
+            expect(dependabot.notice).toMatch(/^::notice title=No staging preview::pulumi preview of staging skipped: a pull request run by Dependabot reads Dependabot secrets only, not the repository's Actions secrets, even when re-run \(GitHub docs, Troubleshooting Dependabot on GitHub Actions\)\. .*a commit someone else pushes to this branch runs as theirs, with the preview\.\n$/);
+            expect(dependabot.summary).toBe(`## No staging preview\n\n${dependabot.notice.replace("::notice title=No staging preview::", "")}`);
+            const fork = say(cases["a fork"]);
+            expect(fork.status).toBe(0);
+            expect(fork.notice).toContain("skipped: a pull request from the fork mallory/launchpad gets no secrets and no OIDC token.");
+            expect(fork.summary).toContain("push the change to a branch of this repository for a pull request that is previewed.");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("deploy: on push to main, staging up, then production's read-only preview, then production in the protected environment, its switches through npm run promote", () => {
@@ -344,7 +395,7 @@ describe("GitHub workflows", () => {
         it("no job without an environment names one; the pull request's jobs read only the PREVIEW_* secrets, staging's preview role and the backend's address", () => {
             expect(leaks(all())).toEqual([]);
             const preview = load("preview");
-            expect(Object.values(preview.jobs).map((j) => j.environment)).toEqual([undefined, undefined, undefined]);
+            expect(Object.values(preview.jobs).map((j) => j.environment)).toEqual([undefined, undefined, undefined, undefined]);
             expect(secretsOf(preview.jobs.preview)).toEqual(["AWS_PREVIEW_ROLE_ARN", "PREVIEW_GRAFANA_AUTH", "PREVIEW_PULUMI_ACCESS_TOKEN", "PREVIEW_PULUMI_CONFIG_PASSPHRASE", "PULUMI_CLOUD_URL"]);
         });
 
