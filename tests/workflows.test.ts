@@ -303,6 +303,8 @@ describe("GitHub workflows", () => {
         expect(wf.jobs.production.environment).toBe("production");
         const productionPreview = wf.jobs["production-preview"];
         expect(productionPreview.environment).toBe(PRODUCTION_PREVIEW_ENVIRONMENT);
+        // It holds stack-production (a rollback of production may wait for it): not the default six hours.
+        expect((productionPreview as Job & { "timeout-minutes"?: number })["timeout-minutes"]).toBe(60);
         expect(productionPreview.permissions).toEqual({ contents: "read", "id-token": "write" });
         expect(uses(productionPreview)).toEqual(["actions/checkout", "actions/setup-node", "aws-actions/configure-aws-credentials", "pulumi/actions"]);
         expect(productionPreview.steps.find((s) => s.uses?.startsWith("aws-actions/") === true)?.with?.["role-to-assume"]).toBe("${{ secrets.AWS_PREVIEW_ROLE_ARN }}");
