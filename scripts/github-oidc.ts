@@ -49,9 +49,18 @@ export interface WorkflowRoleSpec {
 /**
  * The GitHub environment deploy.yml's production-preview job runs in: production's read-only
  * credentials (its preview role, a Read token, production's passphrase), admitting main only, with no
- * reviewers, so the preview runs before the `production` environment's approval.
+ * reviewers, so the preview runs before the approval (PRODUCTION_APPROVAL_ENVIRONMENT).
  */
 export const PRODUCTION_PREVIEW_ENVIRONMENT = "production-preview";
+
+/**
+ * The GitHub environment of production's approval (deploy.yml's production-approval job,
+ * rollback.yml's approval job for production): the required reviewers, admitting main only, with no
+ * secret, and no role trusts it. The approval is a job of its own so that no job holding a
+ * `stack-<stack>` concurrency group ever waits for a human: the `production` environment, whose
+ * secrets deploy, has no reviewers (docs/delivery.md, "How a change reaches production").
+ */
+export const PRODUCTION_APPROVAL_ENVIRONMENT = "production-approval";
 
 /**
  * The roles, by name. preview.yml's preview job runs on pull_request with no environment and previews

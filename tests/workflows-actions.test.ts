@@ -145,3 +145,38 @@ describe.skipIf(skipForMissing("workflow run: blocks under shellcheck", shellche
         expect(r.stdout).toContain("SC2086");
     });
 });
+
+// pulumi/actions v7.0.0 src/main.ts (commit 8e5e406f): `main` calls `runAction(config);` without
+// `await` (line 37), so a failed preview or up (the Automation API's CommandError) never reaches the
+// try/catch around `await main()` (line 177) and its `core.setFailed`: it is an unhandled rejection.
+// Node.js has thrown on one since v15 (`--unhandled-rejections=throw`, the default): the process
+// prints the error and exits 1, and the runner fails a JavaScript action's step on a non-zero exit
+// (actions/runner src/Runner.Worker/Handlers/NodeScriptActionHandler.cs: `node "<main>"` with no
+// flags, `if (exitCode != 0) ExecutionContext.Result = TaskResult.Failed`). So the step ends red, not
+// green, with the error in its log but no `::error::` annotation, and none of the action's outputs
+// (set only after the command: pulumi/actions#1360). The workflows read no output of the action
+// and set no NODE_OPTIONS that could turn the throw into a warning.
+describe("pulumi/actions v7.0.0 leaves runAction unawaited: a failed command still fails the step", () => {
+    it("a rejection the action's catch never sees ends node with exit 1 (the runner's step failure), and no ::error:: line", () => {
+        // The shape of src/main.ts: main() starts runAction() and returns; the catch only sees main's own throw.
+        const shape = [
+            "const setFailed = (m) => { console.log(`::error::${m}`); process.exitCode = 1; };",
+            "const runAction = async () => { await new Promise((r) => setTimeout(r, 10)); throw new Error('preview failed'); };",
+            "const main = async () => { runAction(); };",
+            "(async () => { try { await main(); } catch (err) { setFailed(err.message); } })();",
+        ].join("\n");
+        const r = spawnSync(process.execPath, ["-e", shape], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+        expect(r.status).toBe(1);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toContain("Error: preview failed");
+        // Under `--unhandled-rejections=warn` (a NODE_OPTIONS away) the same step would end green.
+        expect(spawnSync(process.execPath, ["--unhandled-rejections=warn", "-e", shape], { encoding: "utf8" }).status).toBe(0);
+    });
+
+    it("no workflow reads the action's outputs (no pulumi/actions step has an id) or sets NODE_OPTIONS", () => {
+        const pulumi = everyStep().filter((s) => s.step.uses !== undefined && actionOf(s.step.uses) === "pulumi/actions");
+        expect(pulumi.length).toBe(6);
+        expect(pulumi.filter((s) => (s.step as Step & { id?: string }).id !== undefined).map((s) => s.where)).toEqual([]);
+        expect(WORKFLOWS.filter((w) => workflowText(w).includes("NODE_OPTIONS"))).toEqual([]);
+    });
+});

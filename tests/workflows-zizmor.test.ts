@@ -266,14 +266,19 @@ const RULES: readonly Rule[] = [
     },
     {
         id: "concurrency-limits",
-        check: "every workflow has a concurrency group; cancel-in-progress: true unless the group is `deploy` (pedantic in zizmor; a deploy or rollback cancelled halfway leaves a stack mid-update, so they queue: deploy.yml's header)",
-        findings: (w) =>
-            w.doc.concurrency === undefined
+        check: "every workflow has a concurrency group, and every group (the workflow's, a job's) states cancel-in-progress; true unless the workflow deploys, where a deploy or rollback cancelled halfway would leave a stack mid-update, so they queue (pedantic in zizmor, crates/zizmor/src/audit/concurrency_limits.rs: a bare group is a finding, an explicit `cancel-in-progress: false` is not; deploy.yml's header)",
+        findings: (w) => [
+            ...(w.doc.concurrency === undefined
                 ? [`${w.file}: no concurrency`]
-                : w.doc.concurrency["cancel-in-progress"] === true || w.doc.concurrency.group === "deploy"
+                : w.doc.concurrency["cancel-in-progress"] === true || (w.doc.concurrency["cancel-in-progress"] === false && jobs(w).some(([, j]) => deploys(j)))
                   ? []
-                  : [`${w.file}: group ${w.doc.concurrency.group} runs side by side`],
-        bad: "name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n",
+                  : [`${w.file}: group ${w.doc.concurrency.group} runs side by side`]),
+            ...jobs(w).flatMap(([id, j]) => {
+                const c = (j as Job & { concurrency?: Doc["concurrency"] }).concurrency;
+                return c === undefined || typeof c["cancel-in-progress"] === "boolean" ? [] : [`${w.file} ${id}: job concurrency is missing cancel-in-progress`];
+            }),
+        ],
+        bad: "name: x\non: push\nconcurrency:\n  group: x\n  cancel-in-progress: true\njobs:\n  a:\n    runs-on: ubuntu-latest\n    concurrency:\n      group: g\n    steps:\n      - run: make\n",
     },
     {
         id: "secrets-outside-env",
@@ -306,7 +311,7 @@ const ACCEPTED: Readonly<Record<string, readonly string[]>> = {
 
 describe("zizmor's audits, ported, on every workflow", () => {
     it("reads the three workflows", () => {
-        expect(ours().map((w) => [w.file, jobs(w).length])).toEqual([["preview.yml", 3], ["deploy.yml", 3], ["rollback.yml", 1]]);
+        expect(ours().map((w) => [w.file, jobs(w).length])).toEqual([["preview.yml", 4], ["deploy.yml", 4], ["rollback.yml", 2]]);
     });
 
     it.each(RULES.map((r) => [r.id, r] as const))("%s: no finding but the accepted ones", (id, rule) => {

