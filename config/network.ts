@@ -62,7 +62,8 @@ export const networkSchema = z.strictObject({
 }).meta({
     description:
         "VPC layout. cidr: private /16../20 (default 10.0.0.0/16), each zone's private subnet 1/8 of it, with room " +
-        "for the zone's nodes and pods (see nodeGroup); azCount: 2..6 (default 2); natGateways: " +
+        "for the zone's nodes and pods (see nodeGroup), and each zone's public subnet 1/64 of it, with 8 free addresses for each " +
+        "internet-facing \"alb\" Ingress of services besides a NAT gateway (a /20 holds 7); azCount: 2..6 (default 2); natGateways: " +
         "\"single\" or \"perAz\" (default from the tier; production requires \"perAz\"); existing: with " +
         "cluster.kubeconfig, the existing cluster's VPC { vpcId, privateSubnetIds, nodeSecurityGroupId, " +
         "oidcProviderArn } where the database and its backups go (default none: no data layer).",
@@ -126,6 +127,55 @@ export function privateSubnetRoom(vpcCidr: string): { readonly cidr: string; rea
     }
     const block = subnet(vpc, SUBNET_PLAN_BITS, 0);
     return { cidr: formatCidr(block), usable: size(block) - AWS_RESERVED_PER_SUBNET };
+}
+
+/**
+ * What a load balancer needs of each subnet it uses: "verify that each subnet for your load balancer
+ * has a CIDR block with at least a /27 bitmask (for example, 10.0.0.0/27) and has at least 8 free IP
+ * addresses" (awsdocs/elb-application-load-balancers-user-guide 01db3bf0
+ * doc_source/application-load-balancers.md, "Subnets for Your Load Balancer"); the AWS Load Balancer
+ * Controller leaves out a subnet with fewer than 8 available (kubernetes-sigs/aws-load-balancer-controller
+ * 225f4456 pkg/networking/subnet_resolver.go `defaultMinimalAvailableIPAddressCount = 8`;
+ * docs/deploy/subnet_discovery.md line 57), so a load balancer with no such subnet in a zone is not made there.
+ */
+export const LOAD_BALANCER_SUBNET = { maxPrefix: 27, freeAddresses: 8 } as const;
+
+/** Zone `0`'s public subnet in `vpcCidr` (all alike: the VPC's last eighth split in eight again, components/network.ts `planSubnets`). */
+export function publicSubnetRoom(vpcCidr: string): { readonly cidr: string; readonly prefix: number; readonly usable: number } | undefined {
+    const vpc = parseCidr(vpcCidr);
+    if (vpc === undefined) {
+        return undefined;
+    }
+    const block = subnet(subnet(vpc, SUBNET_PLAN_BITS, 7), SUBNET_PLAN_BITS, 0);
+    return { cidr: formatCidr(block), prefix: block.prefix, usable: size(block) - AWS_RESERVED_PER_SUBNET };
+}
+
+/**
+ * Whether each zone's public subnet can hold the stack's internet-facing load balancers (the
+ * controller puts them in the subnets tagged `kubernetes.io/role/elb`, the public ones) with a NAT
+ * gateway: a /27 or larger, and 8 free addresses for each load balancer
+ * ({@link LOAD_BALANCER_SUBNET}) besides the NAT gateway's one private address (zone 0 has one in
+ * both NAT layouts). Counted like the internal load balancers in the private subnets (privateSubnetTenants).
+ */
+export function publicSubnetProblems(net: Pick<RawNetwork, "cidr">, internetFacingLoadBalancers: number, show: Show): string[] {
+    const room = publicSubnetRoom(net.cidr);
+    if (room === undefined || internetFacingLoadBalancers === 0) {
+        return [];
+    }
+    const key = "launchpad:network.cidr";
+    const what = `each zone's public subnet (a /${room.prefix} such as ${room.cidr}, 1/64 of it)`;
+    if (room.prefix > LOAD_BALANCER_SUBNET.maxPrefix) {
+        return [`${key}: received ${show(net.cidr, "launchpad:network")}; expected a block whose public subnets are /${LOAD_BALANCER_SUBNET.maxPrefix} or larger: ${what} is smaller than a load balancer's subnet may be (ELB user guide, "Subnets for Your Load Balancer")`];
+    }
+    const nat = 1;
+    const needed = nat + LOAD_BALANCER_SUBNET.freeAddresses * internetFacingLoadBalancers;
+    if (needed > room.usable) {
+        const fits = Math.floor((room.usable - nat) / LOAD_BALANCER_SUBNET.freeAddresses);
+        return [`${key}: received ${show(net.cidr, "launchpad:network")}; expected a block whose public subnets hold ${internetFacingLoadBalancers} internet-facing load balancers ("alb" Ingresses of launchpad:services), 8 free addresses each, and a NAT gateway: ` +
+            `${what} has ${room.usable} usable addresses, ${needed} needed, room for ${fits} (ELB user guide, "Subnets for Your Load Balancer": at least 8 free addresses; the load balancer controller leaves out a subnet with fewer); ` +
+            `ways out: a larger launchpad:network.cidr (each step down in prefix doubles the subnets), or fewer internet-facing Ingresses`];
+    }
+    return [];
 }
 
 /** Something besides the nodes that takes addresses in every zone's private subnet. */

@@ -10,9 +10,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ConfigInput } from "../config";
-import { AWS_RESERVED_PER_SUBNET, podAddressProblems, privateSubnetRoom, privateSubnetTenants } from "../config/network";
+import { AWS_RESERVED_PER_SUBNET, LOAD_BALANCER_SUBNET, podAddressProblems, privateSubnetRoom, privateSubnetTenants, publicSubnetProblems, publicSubnetRoom } from "../config/network";
 import { eniLimitTable, instanceTypeCatalogue, MANAGED_NODE_GROUP_MAX_PODS, nodeAddressCeiling, nodeGroupSchema, parseEniLimits, standardAmiRefusal } from "../config/node-group";
-import { internalLoadBalancerCount, type RawService } from "../config/services";
+import { internalLoadBalancerCount, internetFacingLoadBalancerCount, type RawService } from "../config/services";
 import { VPC_CNI_NETWORK_POLICY } from "../components/eks-addon";
 import { planSubnets } from "../components/network";
 import { REPO_ROOT } from "../plan/engine";
@@ -244,6 +244,60 @@ describe("config refuses a node group its zone's private subnet cannot address",
         // 501 left / 36 = 13: the same edge with only the control plane's 6.
         expect(podAddressProblems({ cidr: "10.0.0.0/20", azCount: 2 }, ng, tenants, show)).toHaveLength(1);
         expect(podAddressProblems({ cidr: "10.0.0.0/20", azCount: 2 }, nodeGroupSchema.parse({ maxSize: 22 }), tenants, show)).toEqual([]);
+    });
+});
+
+/** `count` services, each with an "alb" Ingress of `scheme` on a host of its own. */
+function albServices(count: number, scheme: "internet-facing" | "internal" = "internet-facing"): Record<string, unknown> {
+    return Object.fromEntries([...Array(count).keys()].map((i) => [`web${i}`, { ...MINIMAL_SERVICES.web, expose: { ingress: { host: `web${i}.launchpad-test.dev`, className: "alb", scheme } } }]));
+}
+
+function publicProblems(config: ConfigInput): readonly string[] {
+    return problemsOf(config).filter((p) => p.includes("public subnet"));
+}
+
+describe("the public subnets' room for internet-facing load balancers", () => {
+    it.each([
+        // ELB user guide, "Subnets for Your Load Balancer": "at least a /27 bitmask": every VPC config allows (/16 to /20) gives /22 to /26.
+        ["10.0.0.0/16", "10.0.224.0/22", 1024 - 5],
+        ["10.0.0.0/20", "10.0.14.0/26", 64 - 5],
+    ])("%s: public subnets like %s with %i usable addresses, the subnets the Network makes, at least a /27", (cidr, first, usable) => {
+        const room = publicSubnetRoom(cidr);
+        expect(room).toEqual({ cidr: first, prefix: Number(first.split("/")[1]), usable });
+        expect(planSubnets(cidr, 2).public[0]).toBe(first);
+        expect(room?.prefix).toBeLessThanOrEqual(LOAD_BALANCER_SUBNET.maxPrefix);
+    });
+
+    it("counts internet-facing \"alb\" Ingresses only", () => {
+        const base = MINIMAL_SERVICES.web as unknown as RawService;
+        const svc = (expose: object): RawService => ({ ...base, expose } as RawService);
+        expect(internetFacingLoadBalancerCount({
+            a: svc({ type: "LoadBalancer" }),
+            b: svc({ type: "ClusterIP", ingress: { host: "b.example.com", className: "alb", path: "/", scheme: "internet-facing" } }),
+            c: svc({ type: "ClusterIP", ingress: { host: "c.example.com", className: "alb", path: "/", scheme: "internal" } }),
+            d: svc({ type: "ClusterIP", ingress: { host: "d.example.com", className: "nginx", path: "/", scheme: "internet-facing" } }),
+        })).toBe(1);
+    });
+
+    it("refuses a /20 with 8 internet-facing Ingresses (1 + 8 x 8 = 65 of the /26's 59), accepts 7 (57)", () => {
+        expect(problemsOf(input({ "launchpad:network": { cidr: "10.0.0.0/20" }, "launchpad:services": albServices(7) }))).toEqual([]);
+        expect(publicProblems(input({ "launchpad:network": { cidr: "10.0.0.0/20" }, "launchpad:services": albServices(8) }))).toEqual([
+            "launchpad:network.cidr: received \"10.0.0.0/20\"; expected a block whose public subnets hold 8 internet-facing load balancers (\"alb\" Ingresses of launchpad:services), 8 free addresses each, and a NAT gateway: " +
+                "each zone's public subnet (a /26 such as 10.0.14.0/26, 1/64 of it) has 59 usable addresses, 65 needed, room for 7 (ELB user guide, \"Subnets for Your Load Balancer\": at least 8 free addresses; the load balancer controller leaves out a subnet with fewer); " +
+                "ways out: a larger launchpad:network.cidr (each step down in prefix doubles the subnets), or fewer internet-facing Ingresses",
+        ]);
+        // Internal ones go to the private subnets, counted there.
+        expect(publicProblems(input({ "launchpad:network": { cidr: "10.0.0.0/20" }, "launchpad:services": albServices(8, "internal") }))).toEqual([]);
+        expect(publicProblems(input({ "launchpad:network": { cidr: "10.0.0.0/19" }, "launchpad:services": albServices(8) }))).toEqual([]);
+    });
+
+    it("refuses a public subnet smaller than a /27 (a pure function: the config schema allows no such VPC)", () => {
+        // A /21's public subnets are /27s: the smallest allowed; a /22's are /28s.
+        expect(publicSubnetProblems({ cidr: "10.0.0.0/21" }, 1, show)).toEqual([]);
+        expect(publicSubnetProblems({ cidr: "10.0.0.0/22" }, 1, show)).toEqual([
+            "launchpad:network.cidr: received \"10.0.0.0/22\"; expected a block whose public subnets are /27 or larger: each zone's public subnet (a /28 such as 10.0.3.128/28, 1/64 of it) is smaller than a load balancer's subnet may be (ELB user guide, \"Subnets for Your Load Balancer\")",
+        ]);
+        expect(publicSubnetProblems({ cidr: "10.0.0.0/22" }, 0, show)).toEqual([]);
     });
 });
 
