@@ -22,6 +22,9 @@ const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 export const nodeGroupSchema = z.strictObject({
     /** EC2 instance types of the managed node group: in the Cluster Autoscaler's catalogue, run by the standard AL2023 AMI, of one CPU architecture, vCPU count and memory ({@link instanceTypeProblems}). */
     instanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, { error: "expected an EC2 instance type such as \"m6i.large\"" })).min(1).default(["t3.large"]),
+    // 450: "Nodes per managed node group | 450" (EKS user guide, service-quotas, same page as the
+    // endpoint CIDRs' 40 in config/cluster.ts). A per-group quota; the sizes here are totals over the
+    // zones' groups, so capping the total at it is stricter than EKS, never looser.
     minSize: z.int().min(0).max(450).default(2),
     desiredSize: z.int().min(0).max(450).optional(),
     maxSize: z.int().min(1).max(450).default(4),
