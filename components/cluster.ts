@@ -284,7 +284,14 @@ export function nodeLaunchTemplateArgs(clusterName: string, diskSizeGb: number, 
             deviceName: "/dev/xvda",
             ebs: { volumeSize: diskSizeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
         }],
-        // IMDSv2 only, one hop: pods cannot borrow the node's role and must use IRSA.
+        // IMDSv2 only, one hop: pods cannot borrow the node's role and must use IRSA. What reads IMDS
+        // from a pod's own network copes: aws-node and kube-proxy run on the host network; the load
+        // balancer controller, the autoscaler and Fluent Bit are given their region (and VPC) in
+        // values (components/platform.ts); the EBS CSI driver "will fall back to using the Kubernetes
+        // API" (its controller has CSI_NODE_NAME for that), whose node pods then count one ENI in a
+        // Nitro node's shared attachment slots (kubernetes-sigs/aws-ebs-csi-driver 429e202e
+        // docs/install.md, "Kubernetes Metadata"): a few volumes too many, beyond the twenty-odd a
+        // node could attach, where the stack makes one (the Pushgateway's).
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
         tagSpecifications: ["instance", "volume"].map((resourceType) => ({
             resourceType,

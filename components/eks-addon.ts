@@ -49,8 +49,12 @@ export interface EksAddonParts {
  * at 4d52b4d0, "Step 4: Configure your cluster to use Kubernetes network policies", Amazon EKS add-on:
  * `{ "enableNetworkPolicy": "true" }`), the aws-vpc-cni chart's value of that name, which turns on
  * the `amazon-vpc-cni` ConfigMap's `enable-network-policy-controller` (aws/amazon-vpc-cni-k8s
- * charts/aws-vpc-cni/templates/configmap.yaml at 224bcaab), the guide's self-managed switch. The
- * add-on's configuration schema itself (DescribeAddonConfiguration) cannot be read offline. Standard mode (the default `NETWORK_POLICY_ENFORCING_MODE`):
+ * charts/aws-vpc-cni/templates/configmap.yaml at 224bcaab), the guide's self-managed switch. A
+ * string there too: the chart's values.yaml declares `enableNetworkPolicy: "false"` (line 126 at
+ * b5218838, v1.23.1) and quotes it into the ConfigMap. The add-on's configuration schema itself
+ * (DescribeAddonConfiguration) cannot be read offline; where users quote it, its switches are
+ * strings of format boolean, not JSON booleans (aws/amazon-vpc-cni-k8s#3059, the `env` entries of
+ * v1.18.6-eksbuild.1's schema). Standard mode (the default `NETWORK_POLICY_ENFORCING_MODE`):
  * a new pod is open until its policies are programmed, moments after it starts; strict mode would
  * deny every pod of the cluster, CoreDNS and the platform's controllers included, until a policy
  * admits its traffic (same page, "Step 1"), which is the cluster owner's decision, not this stack's.

@@ -140,7 +140,11 @@ export const clusterSchema = z.strictObject({
      * run there) or "public" (also from `endpointPublicAccessCidrs`, the runners' egress CIDRs).
      */
     endpointAccess: z.enum(ENDPOINT_ACCESS).default("private"),
-    /** CIDRs allowed to reach the public API endpoint; only with `endpointAccess: public`. */
+    /**
+     * CIDRs allowed to reach the public API endpoint; only with `endpointAccess: public`. At most 40:
+     * "Public endpoint access CIDR ranges per cluster | 40 | No" (not adjustable; EKS user guide,
+     * service-quotas, https://docs.amazonaws.cn/en_us/eks/latest/userguide/service-quotas.html).
+     */
     endpointPublicAccessCidrs: z.array(publicCidr).max(40).default([]),
     /** IAM roles with access to the Kubernetes API (EKS access entries); the deploy role must be an admin. */
     access: z.array(clusterAccessSchema).max(100).default([]),

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { formatCidr, isPrivate, parseCidr, size, subnet } from "../lib/cidr";
 import type { Show } from "./input";
-import { eniLimitTable, ENI_LIMITS_SOURCE, nodeAddressCeiling, UPDATE_SURGE_NODES_PER_ZONE, type RawNodeGroup } from "./node-group";
+import { eniLimitTable, ENI_LIMITS_SOURCE, instanceTypeCatalogue, nodeAddressCeiling, UPDATE_SURGE_NODES_PER_ZONE, type EniLimits, type NodeAddresses, type RawNodeGroup } from "./node-group";
 import { NAT_MODES, safetyFor, type NatMode, type Safety, type Tier } from "./tier";
 
 /** Four dotted numbers and a prefix, whatever their values: tells a host address from nonsense. */
@@ -62,7 +62,8 @@ export const networkSchema = z.strictObject({
 }).meta({
     description:
         "VPC layout. cidr: private /16../20 (default 10.0.0.0/16), each zone's private subnet 1/8 of it, with room " +
-        "for the zone's nodes and pods (see nodeGroup); azCount: 2..6 (default 2); natGateways: " +
+        "for the zone's nodes and pods (see nodeGroup), and each zone's public subnet 1/64 of it, with 8 free addresses for each " +
+        "internet-facing \"alb\" Ingress of services besides a NAT gateway (a /20 holds 7); azCount: 2..6 (default 2); natGateways: " +
         "\"single\" or \"perAz\" (default from the tier; production requires \"perAz\"); existing: with " +
         "cluster.kubeconfig, the existing cluster's VPC { vpcId, privateSubnetIds, nodeSecurityGroupId, " +
         "oidcProviderArn } where the database and its backups go (default none: no data layer).",
@@ -128,6 +129,55 @@ export function privateSubnetRoom(vpcCidr: string): { readonly cidr: string; rea
     return { cidr: formatCidr(block), usable: size(block) - AWS_RESERVED_PER_SUBNET };
 }
 
+/**
+ * What a load balancer needs of each subnet it uses: "verify that each subnet for your load balancer
+ * has a CIDR block with at least a /27 bitmask (for example, 10.0.0.0/27) and has at least 8 free IP
+ * addresses" (awsdocs/elb-application-load-balancers-user-guide 01db3bf0
+ * doc_source/application-load-balancers.md, "Subnets for Your Load Balancer"); the AWS Load Balancer
+ * Controller leaves out a subnet with fewer than 8 available (kubernetes-sigs/aws-load-balancer-controller
+ * 225f4456 pkg/networking/subnet_resolver.go `defaultMinimalAvailableIPAddressCount = 8`;
+ * docs/deploy/subnet_discovery.md line 57), so a load balancer with no such subnet in a zone is not made there.
+ */
+export const LOAD_BALANCER_SUBNET = { maxPrefix: 27, freeAddresses: 8 } as const;
+
+/** Zone `0`'s public subnet in `vpcCidr` (all alike: the VPC's last eighth split in eight again, components/network.ts `planSubnets`). */
+export function publicSubnetRoom(vpcCidr: string): { readonly cidr: string; readonly prefix: number; readonly usable: number } | undefined {
+    const vpc = parseCidr(vpcCidr);
+    if (vpc === undefined) {
+        return undefined;
+    }
+    const block = subnet(subnet(vpc, SUBNET_PLAN_BITS, 7), SUBNET_PLAN_BITS, 0);
+    return { cidr: formatCidr(block), prefix: block.prefix, usable: size(block) - AWS_RESERVED_PER_SUBNET };
+}
+
+/**
+ * Whether each zone's public subnet can hold the stack's internet-facing load balancers (the
+ * controller puts them in the subnets tagged `kubernetes.io/role/elb`, the public ones) with a NAT
+ * gateway: a /27 or larger, and 8 free addresses for each load balancer
+ * ({@link LOAD_BALANCER_SUBNET}) besides the NAT gateway's one private address (zone 0 has one in
+ * both NAT layouts). Counted like the internal load balancers in the private subnets (privateSubnetTenants).
+ */
+export function publicSubnetProblems(net: Pick<RawNetwork, "cidr">, internetFacingLoadBalancers: number, show: Show): string[] {
+    const room = publicSubnetRoom(net.cidr);
+    if (room === undefined || internetFacingLoadBalancers === 0) {
+        return [];
+    }
+    const key = "launchpad:network.cidr";
+    const what = `each zone's public subnet (a /${room.prefix} such as ${room.cidr}, 1/64 of it)`;
+    if (room.prefix > LOAD_BALANCER_SUBNET.maxPrefix) {
+        return [`${key}: received ${show(net.cidr, "launchpad:network")}; expected a block whose public subnets are /${LOAD_BALANCER_SUBNET.maxPrefix} or larger: ${what} is smaller than a load balancer's subnet may be (ELB user guide, "Subnets for Your Load Balancer")`];
+    }
+    const nat = 1;
+    const needed = nat + LOAD_BALANCER_SUBNET.freeAddresses * internetFacingLoadBalancers;
+    if (needed > room.usable) {
+        const fits = Math.floor((room.usable - nat) / LOAD_BALANCER_SUBNET.freeAddresses);
+        return [`${key}: received ${show(net.cidr, "launchpad:network")}; expected a block whose public subnets hold ${internetFacingLoadBalancers} internet-facing load balancers ("alb" Ingresses of launchpad:services), 8 free addresses each, and a NAT gateway: ` +
+            `${what} has ${room.usable} usable addresses, ${needed} needed, room for ${fits} (ELB user guide, "Subnets for Your Load Balancer": at least 8 free addresses; the load balancer controller leaves out a subnet with fewer); ` +
+            `ways out: a larger launchpad:network.cidr (each step down in prefix doubles the subnets), or fewer internet-facing Ingresses`];
+    }
+    return [];
+}
+
 /** Something besides the nodes that takes addresses in every zone's private subnet. */
 export interface SubnetTenant {
     readonly what: string;
@@ -170,47 +220,57 @@ export function privateSubnetTenants(use: PrivateSubnetUse): SubnetTenant[] {
 /**
  * Whether each zone's private subnet has room for its node group's addresses: its nodes at
  * desiredSize, and at maxSize plus the update surge ({@link UPDATE_SURGE_NODES_PER_ZONE}), each node
- * taking {@link nodeAddressCeiling} of the largest of its instance types, besides the `tenants`.
+ * taking {@link nodeAddressCeiling} of the largest of its instance types (the ENIs ipamd attaches
+ * for the max pods the node runs), besides the `tenants`.
  *
  * Both are errors. desiredSize: the first `pulumi up` would start nodes whose pods cannot get an
  * address. maxSize: the Cluster Autoscaler would add nodes, under load, whose pods never start
  * ("failed to assign an IP address to container"); a smaller maxSize is always a way out, and a
  * bound that is only reached at the worst moment is the one that must hold. A type the VPC CNI's
- * table does not know is left out rather than guessed: every type the autoscaler's catalogue holds
- * and the AMI runs is in it at these copies (tests/config-pod-addresses.test.ts), so such a type is
- * refused on its own (`instanceTypeProblems`, config/node-group.ts).
+ * table or the autoscaler's catalogue does not know is left out rather than guessed: every type the
+ * catalogue holds and the AMI runs is in the table at these copies (tests/config-pod-addresses.test.ts),
+ * and a type outside the catalogue is refused on its own (`instanceTypeProblems`, config/node-group.ts).
  */
 export function podAddressProblems(net: Pick<RawNetwork, "cidr" | "azCount">, ng: RawNodeGroup, tenants: readonly SubnetTenant[], show: Show): string[] {
     const room = privateSubnetRoom(net.cidr);
     const table = eniLimitTable();
+    const catalogue = instanceTypeCatalogue();
     const sized = ng.instanceTypes
-        .map((t) => ({ type: t, limits: table.get(t), addresses: nodeAddressCeiling(table.get(t)) }))
-        .filter((x): x is { type: string; limits: NonNullable<typeof x.limits>; addresses: number } => x.addresses !== undefined)
-        .sort((a, b) => b.addresses - a.addresses);
+        .map((t) => {
+            const limits = table.get(t);
+            const vcpus = catalogue.get(t)?.vcpu;
+            return { type: t, limits, vcpus, node: vcpus === undefined ? undefined : nodeAddressCeiling(limits, vcpus) };
+        })
+        .filter((x): x is { type: string; limits: EniLimits; vcpus: number; node: NodeAddresses } => x.node !== undefined && x.limits !== undefined && x.vcpus !== undefined)
+        .sort((a, b) => b.node.addresses - a.node.addresses);
     if (room === undefined || sized.length === 0) {
         return [];
     }
-    const node = sized[0];
+    const { type, limits, vcpus, node: { addresses, maxPods, eniMaxPods, cap, enis } } = sized[0];
     const taken = tenants.reduce((sum, t) => sum + t.addresses, 0);
     const free = room.usable - taken;
-    const fits = Math.max(0, Math.floor(free / node.addresses));
+    const fits = Math.max(0, Math.floor(free / addresses));
     const zones = net.azCount;
     const subnetText = `each of the ${zones} zones' private subnets (a /${parseCidr(room.cidr)?.prefix ?? "?"} such as ${room.cidr}, 1/8 of launchpad:network.cidr ${show(net.cidr, "launchpad:network")}) has ${room.usable} usable addresses, ` +
-        `${taken} of them for ${tenants.map((t) => `${t.what} ${t.addresses}`).join(", ")}, leaving ${free}: room for ${fits} ${node.type} node${fits === 1 ? "" : "s"} of ${node.addresses} addresses ` +
-        `(${node.limits.enis} ENIs x ${node.limits.ipv4PerEni} IPv4 each, every ENI full under the VPC CNI's default WARM_ENI_TARGET=1; ${ENI_LIMITS_SOURCE})`;
+        `${taken} of them for ${tenants.map((t) => `${t.what} ${t.addresses}`).join(", ")}, leaving ${free}: room for ${fits} ${type} node${fits === 1 ? "" : "s"} of ${addresses} addresses ` +
+        `(${enis} of its ${limits.enis} ENIs x ${limits.ipv4PerEni} IPv4 each: the VPC CNI, at its default WARM_ENI_TARGET=1, attaches whole ENIs until they address the node's max pods, ` +
+        (maxPods === eniMaxPods
+            ? `${maxPods} = ${limits.enis} x (${limits.ipv4PerEni} - 1) + 2, the ENI formula, under the managed node group's cap of ${cap} for ${vcpus} vCPUs`
+            : `${maxPods}, the managed node group's cap for ${vcpus} vCPUs, under the ENI formula's ${eniMaxPods}`) +
+        `; ${ENI_LIMITS_SOURCE})`;
     const ways = (field: string): string => `ways out: a larger launchpad:network.cidr (each step down in prefix doubles the subnets), a smaller launchpad:nodeGroup.${field}, or instance types with fewer addresses`;
     const out: string[] = [];
     // Unset, desiredSize is minSize (buildNodeGroup): the problem is then minSize's.
     const [desiredField, desired] = ng.desiredSize !== undefined ? ["desiredSize", ng.desiredSize] : ["minSize", ng.minSize];
     const desiredPerZone = Math.ceil(desired / zones);
     if (desiredPerZone > fits) {
-        out.push(`launchpad:nodeGroup.${desiredField}: received ${show(desired, "launchpad:nodeGroup")}; expected at most ${fits * zones} (${fits} nodes per zone): ${subnetText}; ${desiredPerZone} nodes a zone would need ${desiredPerZone * node.addresses} from the first pulumi up; ${ways(desiredField)}`);
+        out.push(`launchpad:nodeGroup.${desiredField}: received ${show(desired, "launchpad:nodeGroup")}; expected at most ${fits * zones} (${fits} nodes per zone): ${subnetText}; ${desiredPerZone} nodes a zone would need ${desiredPerZone * addresses} from the first pulumi up; ${ways(desiredField)}`);
     }
     const maxPerZone = Math.ceil(ng.maxSize / zones) + UPDATE_SURGE_NODES_PER_ZONE;
     if (maxPerZone > fits) {
         const allowed = Math.max(0, fits - UPDATE_SURGE_NODES_PER_ZONE) * zones;
         out.push(`launchpad:nodeGroup.maxSize: received ${show(ng.maxSize, "launchpad:nodeGroup")}; expected ${allowed > 0 ? `at most ${allowed}` : "a larger network"} (${fits} nodes per zone, ${UPDATE_SURGE_NODES_PER_ZONE} of them kept for a node group update's surge): ${subnetText}; ` +
-            `${maxPerZone} nodes a zone at maxSize during an update would need ${maxPerZone * node.addresses}, and the Cluster Autoscaler would add nodes whose pods get no address; ${ways("maxSize")}`);
+            `${maxPerZone} nodes a zone at maxSize during an update would need ${maxPerZone * addresses}, and the Cluster Autoscaler would add nodes whose pods get no address; ${ways("maxSize")}`);
     }
     return out;
 }

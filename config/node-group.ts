@@ -22,6 +22,9 @@ const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 export const nodeGroupSchema = z.strictObject({
     /** EC2 instance types of the managed node group: in the Cluster Autoscaler's catalogue, run by the standard AL2023 AMI, of one CPU architecture, vCPU count and memory ({@link instanceTypeProblems}). */
     instanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, { error: "expected an EC2 instance type such as \"m6i.large\"" })).min(1).default(["t3.large"]),
+    // 450: "Nodes per managed node group | 450" (EKS user guide, service-quotas, same page as the
+    // endpoint CIDRs' 40 in config/cluster.ts). A per-group quota; the sizes here are totals over the
+    // zones' groups, so capping the total at it is stricter than EKS, never looser.
     minSize: z.int().min(0).max(450).default(2),
     desiredSize: z.int().min(0).max(450).optional(),
     maxSize: z.int().min(1).max(450).default(4),
@@ -36,8 +39,9 @@ export const nodeGroupSchema = z.strictObject({
         "multiple of network.azCount (split evenly, one share per zone's group); minSize and desiredSize 0..450, " +
         "maxSize 1..450, min <= desired <= max (default 2, minSize, 4); the tier sets the fewest nodes per zone " +
         "(production: 1); each zone's private subnet must have room for its share at desiredSize, and at maxSize plus " +
-        "an update's 2 surge nodes, each node taking every ENI's addresses of the largest instance type (VPC CNI " +
-        "limits: t3.large 36, m6i.xlarge 60), besides what else the stack puts there (a /20 network.cidr over 2 zones " +
+        "an update's 2 surge nodes, each node of the largest instance type taking its ENIs' addresses, as many ENIs " +
+        "as its max pods need (max pods: the ENI formula, capped by managed node groups at 110 below 30 vCPUs, 250 " +
+        "from 30; t3.large 36, m6i.xlarge 60, m5.4xlarge 120), besides what else the stack puts there (a /20 network.cidr over 2 zones " +
         "allows 22 t3.large); diskSizeGb: 20..16384 (default 50); capacityType: \"ON_DEMAND\" or \"SPOT\" (default " +
         "\"ON_DEMAND\").",
 });
@@ -183,22 +187,67 @@ export function eniLimitTable(): ReadonlyMap<string, EniLimits> {
 }
 
 /**
- * The most addresses one node of `limits` takes from its subnet: every ENI it can attach, each
- * with all its IPv4 addresses (undefined limits: a type the CNI's table does not know).
- *
- * Why every ENI full rather than "max pods plus a warm ENI": the stack sets neither
- * WARM_IP_TARGET, MINIMUM_IP_TARGET nor prefix delegation (the vpc-cni add-on's only configuration
- * is `enableNetworkPolicy`, components/eks-addon.ts), so ipamd runs with WARM_ENI_TARGET=1 and
- * attaches ENIs whole, all their addresses with them (amazon-vpc-cni-k8s README.md, `WARM_ENI_TARGET`:
- * "keep 1 elastic network interface and all of its IP addresses available"). Its own example
- * (docs/eni-and-ip-target.md, first table) has a t3.small with 5 pods holding 3 ENIs and 9
- * secondary addresses: every ENI full at under half its max pods. And max pods is the same bound
- * (misc/eni-max-pods.txt: "# of ENI * (# of IPv4 per ENI - 1) + 2"): a node at max pods has every
- * ENI attached and the warm one cannot exceed the limit. So both readings give this number, which
- * a busy node reaches long before it is full.
+ * The managed node group's cap on a node's max pods. A managed node group whose launch template
+ * names no AMI (components/cluster.ts `nodeLaunchTemplateArgs`) writes the node's max pods itself
+ * (for AL2023, into the NodeConfig it puts in the user data: eksctl-io/eksctl#8037), and "managed
+ * node groups enforce a maximum number on the value of maxPods. For instances with less than 30
+ * vCPUs, the maximum number is 110" (awsdocs/amazon-eks-user-guide 4d52b4d0
+ * latest/ug/nodes/create-managed-node-group.adoc line 23); "for all other instances the maximum
+ * number is 250. This maximum number is applied whether prefix delegation is enabled or not"
+ * (latest/ug/networking/eks-networking-add-ons.adoc line 2493; awsdocs/amazon-eks-user-guide#663:
+ * an m5a.4xlarge node group "always limits to 110", not its 234). At exactly 30 vCPUs the two
+ * pages differ (the old max-pods-calculator.sh, awslabs/amazon-eks-ami templates/al2/runtime at
+ * b2289030^, gives 250 only above 30): 250 is taken there, the larger, so the rule never allows
+ * nodes that take more addresses than it counts.
  */
-export function nodeAddressCeiling(limits: EniLimits | undefined): number | undefined {
-    return limits === undefined ? undefined : limits.enis * limits.ipv4PerEni;
+export const MANAGED_NODE_GROUP_MAX_PODS = { vcpusForHigh: 30, low: 110, high: 250 } as const;
+
+/** What one node of a type runs and takes from its subnet ({@link nodeAddressCeiling}). */
+export interface NodeAddresses {
+    /** The node's max pods: the ENI formula, or the managed node group's cap when lower. */
+    readonly maxPods: number;
+    /** The ENI formula, `enis x (ipv4PerEni - 1) + 2`: nodeadm's own max pods (CalcMaxPods). */
+    readonly eniMaxPods: number;
+    /** The managed node group's cap for the type's vCPUs ({@link MANAGED_NODE_GROUP_MAX_PODS}). */
+    readonly cap: number;
+    /** ENIs ipamd attaches at most: enough for max pods, never more than the type's. */
+    readonly enis: number;
+    /** Their addresses, each ENI whole: `enis x ipv4PerEni`. */
+    readonly addresses: number;
+}
+
+/**
+ * The most addresses one node of `limits` (with `vcpus`) takes from its subnet (undefined limits:
+ * a type the CNI's table does not know).
+ *
+ * Max pods is what the node runs: nodeadm's `CalcMaxPods` is the ENI formula, "# of ENI on default
+ * network card * (# of IPv4 per ENI - 1) + 2" (awslabs/amazon-eks-ami 81fec2e8
+ * nodeadm/internal/kubelet/eni_max_pods.go), and the managed node group caps it
+ * ({@link MANAGED_NODE_GROUP_MAX_PODS}); no prefix delegation, no custom max pods here.
+ *
+ * The addresses: the stack sets neither WARM_IP_TARGET, MINIMUM_IP_TARGET nor prefix delegation
+ * (the vpc-cni add-on's only configuration is `enableNetworkPolicy`, components/eks-addon.ts), so
+ * ipamd runs with WARM_ENI_TARGET=1 and attaches ENIs whole, every secondary address of each
+ * (`IPv4Limit - 1`, awsutils.go GetENIIPv4Limit) with it. It adds one while fewer than an ENI's
+ * worth are free, but not once its addresses reach the node's max pods, which it reads from the
+ * Node's pod capacity (aws/amazon-vpc-cni-k8s b5218838 pkg/ipamd/ipamd.go
+ * `isDatastorePoolTooLow`: "If max pods has been reached, pool is not too low"; nodeInit,
+ * `node.Status.Capacity.Pods()`). So a node holds at most `ceil(maxPods / (IPv4Limit - 1))` ENIs,
+ * each with its primary address too: every ENI when max pods is the ENI formula (t3.large: 3 x
+ * 12 = 36), fewer when the cap is lower (m5.4xlarge, 16 vCPUs: 110 pods, 4 of its 8 ENIs, 120).
+ * The CNI's own example (docs/eni-and-ip-target.md, first table: a t3.small with 5 pods holding 3
+ * ENIs and 9 secondary addresses) shows a busy node there long before it is full.
+ */
+export function nodeAddressCeiling(limits: EniLimits | undefined, vcpus: number): NodeAddresses | undefined {
+    if (limits === undefined) {
+        return undefined;
+    }
+    const perEni = limits.ipv4PerEni - 1;
+    const eniMaxPods = limits.enis * perEni + 2;
+    const cap = vcpus >= MANAGED_NODE_GROUP_MAX_PODS.vcpusForHigh ? MANAGED_NODE_GROUP_MAX_PODS.high : MANAGED_NODE_GROUP_MAX_PODS.low;
+    const maxPods = Math.min(eniMaxPods, cap);
+    const enis = perEni > 0 ? Math.min(limits.enis, Math.ceil(maxPods / perEni)) : limits.enis;
+    return { maxPods, eniMaxPods, cap, enis, addresses: enis * limits.ipv4PerEni };
 }
 
 /**

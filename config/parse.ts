@@ -17,7 +17,7 @@ import { buildDatabase, databaseProblems, engineVersionProblems, type DatabaseCo
 import { ConfigError, describeValue, isUnder, keyProblems, memberKeyProblems } from "./errors";
 import type { ConfigInput } from "./input";
 import { namePrefixProblems } from "./name-prefix";
-import { buildNetwork, networkProblems, podAddressProblems, privateSubnetTenants, type NetworkConfig } from "./network";
+import { buildNetwork, networkProblems, podAddressProblems, privateSubnetTenants, publicSubnetProblems, type NetworkConfig } from "./network";
 import { buildNodeGroup, nodeGroupProblems, type NodeGroupConfig } from "./node-group";
 import { buildObservability, observabilityProblems, type ObservabilityConfig } from "./observability";
 import { findPlaceholders, placeholderProblem, standInSecrets, type Placeholder } from "./placeholders";
@@ -25,7 +25,7 @@ import { buildPromotion, promotionProblems, promotionSourceWarnings, type Promot
 import { arnPartitionProblems, caBundleProblems, regionProblems, regionWarnings } from "./region";
 import { releaseIdKeyProblems } from "./release-key";
 import { CONFIG_NAMESPACES, SECRET_PATHS, rawConfigSchema, secretPlacementProblems, type RawConfig } from "./schema";
-import { buildServices, internalLoadBalancerCount, serviceProblems, type ServiceConfig } from "./services";
+import { buildServices, internalLoadBalancerCount, internetFacingLoadBalancerCount, serviceProblems, type ServiceConfig } from "./services";
 import { buildTags, tagsProblems } from "./tags";
 import { safetyFor, type Safety, type Tier } from "./tier";
 
@@ -94,6 +94,10 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
                 ampScraper: p["launchpad:observability"]?.prometheusUrl === undefined,
                 internalLoadBalancers: services !== undefined ? internalLoadBalancerCount(services) : 0,
             }), show)
+            : []),
+        // The public subnets' room for the internet-facing load balancers: likewise only in the VPC Launchpad makes.
+        ...(cluster !== undefined && !usesExistingCluster(cluster) && network !== undefined && services !== undefined
+            ? publicSubnetProblems(network, internetFacingLoadBalancerCount(services), show)
             : []),
         ...tagsProblems(p["launchpad:tags"], input, show),
         ...(services !== undefined && tier !== undefined && cluster !== undefined

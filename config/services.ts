@@ -368,6 +368,15 @@ export function internalLoadBalancerCount(services: Readonly<Record<string, RawS
     return Object.values(services).filter((s) => s.expose.type === "LoadBalancer" || (s.expose.ingress?.className === "alb" && s.expose.ingress.scheme === "internal")).length;
 }
 
+/**
+ * Load balancers the AWS Load Balancer Controller puts in the public subnets: each `internet-facing`
+ * Ingress of its "alb" class, one ALB per Ingress as {@link internalLoadBalancerCount} says. A
+ * LoadBalancer Service's NLB is internal (same comment), so none of them.
+ */
+export function internetFacingLoadBalancerCount(services: Readonly<Record<string, RawService>>): number {
+    return Object.values(services).filter((s) => s.expose.ingress?.className === "alb" && s.expose.ingress.scheme === "internet-facing").length;
+}
+
 /** The region of an ACM certificate ARN (`arn:<partition>:acm:<region>:<account>:certificate/<id>`). */
 const ACM_ARN_REGION_RE = /^arn:[^:]+:acm:([^:]+):/;
 
