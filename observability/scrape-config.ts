@@ -103,6 +103,14 @@ export function scrapeConfiguration(namespace: string, metrics: AppMetricsConfig
                 relabel_configs: [
                     inNamespace(namespace),
                     { source_labels: [podMetaLabel("annotation", SCRAPE_ANNOTATIONS.scrape)], regex: "true", action: "keep" },
+                    // Only pods that run: a pod discovery still lists with its IP once it is over (a
+                    // Failed pod, evicted or shut down with its node, stays until garbage-collected;
+                    // prometheus/prometheus#10755) or before its app starts (Pending in its init
+                    // container) would be a target down for as long, or, its IP given to another pod,
+                    // that pod's metrics under this one's service and color. As the prometheus
+                    // chart's kubernetes-pods job drops them (prometheus-community/helm-charts
+                    // charts/prometheus/values.yaml at 8935825).
+                    { source_labels: ["__meta_kubernetes_pod_phase"], regex: "Pending|Succeeded|Failed", action: "drop" },
                     { source_labels: [podMetaLabel("annotation", SCRAPE_ANNOTATIONS.path)], regex: "(.+)", target_label: "__metrics_path__", action: "replace" },
                     {
                         source_labels: ["__address__", podMetaLabel("annotation", SCRAPE_ANNOTATIONS.port)],
