@@ -44,6 +44,7 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
     // the request rate is the first panel that data source feeds.
     LaunchpadWatchdog: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
     LaunchpadTargetDown: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
+    LaunchpadScrapeJobAbsent: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
     LaunchpadRequestMetricAbsent: { dashboard: "service", panelId: SERVICE_PANELS.requestRate },
     LaunchpadPushJobAbsent: [{ dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns }, { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.gateAge }],
     LaunchpadPushedJobRenamed: [{ dashboard: "backups", panelId: BACKUPS_PANELS.lastRuns }, { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.gateAge }],

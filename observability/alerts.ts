@@ -13,7 +13,7 @@ import { createsAmpWorkspace, hasDataLayer, scrapesContainerMetrics } from "../c
 import { longestDrillIntervalDays, RESTORE_TEST_START_WINDOW_HOURS } from "../lib/backup-schedule";
 import { RPO_TARGET_MINUTES, RTO_TARGET_MINUTES } from "../lib/retention";
 import { databaseInstanceIdentifier } from "../lib/stack-name";
-import { BACKUP_METRICS, DR_METRICS, KSM_METRICS, PROMETHEUS_METRICS, PUSH_JOBS, PUSHGATEWAY_METRICS, SMOKE_GROUPING_LABELS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
+import { BACKUP_METRICS, DR_METRICS, KSM_METRICS, PROMETHEUS_METRICS, PUSH_JOBS, PUSHGATEWAY_METRICS, SCRAPE_JOBS, SMOKE_GROUPING_LABELS, SMOKE_METRICS, VERIFY_METRICS } from "./catalogue";
 import { cleanNumber, durationSeconds, durationText } from "./duration";
 
 /**
@@ -81,6 +81,12 @@ export interface AlertContext {
      * @default - unscoped: the stack's own AMP workspace holds its series alone
      */
     readonly namespace?: string;
+    /**
+     * The scrape jobs of the stack's own scraper (the AMP managed scraper, configured by
+     * observability/scrape-config.ts): each must keep an `up` series (LaunchpadScrapeJobAbsent).
+     * @default - none: a team's Prometheus names its jobs itself, and Launchpad does not know them
+     */
+    readonly scrapeJobs?: readonly string[];
 }
 
 export function alertContext(config: LaunchpadConfig): AlertContext {
@@ -100,6 +106,7 @@ export function alertContext(config: LaunchpadConfig): AlertContext {
             : undefined,
         containerMetrics: scrapesContainerMetrics(config.cluster, config.observability.backend),
         ...alertScope(config),
+        ...(createsAmpWorkspace(config.cluster, config.observability.backend) ? { scrapeJobs: Object.values(SCRAPE_JOBS) } : {}),
     };
 }
 
@@ -340,6 +347,26 @@ function metaAlerts(ctx: AlertContext, runbook: (name: string) => string): Alert
             runbookUrl: runbook("LaunchpadTargetDown"),
             noData: "OK",
         },
+        // TargetDown counts the `up == 0` series: a job with no `up` series at all (no target
+        // discovered: the exporter's pods or Service gone, the scraper unable to list them; or a
+        // scraper that records no `up`, which AWS's documentation neither promises nor rules out)
+        // leaves it empty and silent. kubernetes-mixin's absent alerts (alerts/absent_alerts.libsonnet:
+        // "has disappeared from Prometheus target discovery", 15m) watch for that. Only where the
+        // stack's own scraper names the jobs.
+        ...(ctx.scrapeJobs !== undefined && ctx.scrapeJobs.length > 0
+            ? [{
+                  name: "LaunchpadScrapeJobAbsent",
+                  query: absentEach(ctx.scrapeJobs.map((j) => scopedSelector(ctx, PROMETHEUS_METRICS.up, [`job="${j}"`]))),
+                  op: ">",
+                  threshold: 0,
+                  for: "15m",
+                  severity: "ticket",
+                  summary: "Scrape job {{ $labels.job }} has no target",
+                  description: "The stack's scraper has recorded no up series of job {{ $labels.job }} for 15 minutes: it discovers no target there (the exporter's pods or Service are gone, or the scraper cannot list them), or it records no up series at all. LaunchpadTargetDown, which counts the targets whose up is 0, cannot see either, and the alerts and panels on that job's metrics read nothing.",
+                  runbookUrl: runbook("LaunchpadScrapeJobAbsent"),
+                  noData: "OK",
+              } satisfies AlertDefinition]
+            : []),
         {
             // absent() carries the selector's equality labels: one series per missing service.
             name: "LaunchpadRequestMetricAbsent",

@@ -54,6 +54,18 @@ export const PUSH_JOBS = {
     dr: "launchpad-dr-metrics",
 } as const;
 
+/**
+ * The scrape jobs of the stack's own scraper configuration (observability/scrape-config.ts, the AMP
+ * managed scraper's): the `job` label of every series it scrapes and of their `up`. A team's
+ * Prometheus names its jobs itself.
+ */
+export const SCRAPE_JOBS = {
+    pods: "kubernetes-pods",
+    kubeStateMetrics: "kube-state-metrics",
+    pushgateway: "pushgateway",
+    cadvisor: "kubernetes-cadvisor",
+} as const;
+
 /** The pusher behind each push job. */
 export const PUSH_JOB_PRODUCERS: Readonly<Record<keyof typeof PUSH_JOBS, Producer>> = {
     backup: "db-backup",

@@ -13,7 +13,7 @@ import { stringify } from "yaml";
 import type { AppMetricsConfig } from "../config";
 import { SELECTOR_LABELS } from "../lib/delivery";
 import { SCRAPE_ANNOTATIONS } from "../lib/kubernetes";
-import { SCRAPE_INTERVAL_SECONDS } from "./catalogue";
+import { SCRAPE_INTERVAL_SECONDS, SCRAPE_JOBS } from "./catalogue";
 
 /** The Kubernetes user AWS's manual set-up maps the scraper's service-linked role to, bound to `aps-collector-role`. */
 export const SCRAPER_USER = "aps-collector-user";
@@ -75,7 +75,7 @@ function endpointsJob(job: string, namespace: string, service: string, honorLabe
  */
 export function cadvisorJob(): Record<string, unknown> {
     return {
-        job_name: "kubernetes-cadvisor",
+        job_name: SCRAPE_JOBS.cadvisor,
         scheme: "https",
         authorization: { credentials_file: "/var/run/secrets/kubernetes.io/serviceaccount/token" },
         kubernetes_sd_configs: [{ role: "node" }],
@@ -98,11 +98,19 @@ export function scrapeConfiguration(namespace: string, metrics: AppMetricsConfig
         global: { scrape_interval: `${SCRAPE_INTERVAL_SECONDS}s` },
         scrape_configs: [
             {
-                job_name: "kubernetes-pods",
+                job_name: SCRAPE_JOBS.pods,
                 kubernetes_sd_configs: [{ role: "pod" }],
                 relabel_configs: [
                     inNamespace(namespace),
                     { source_labels: [podMetaLabel("annotation", SCRAPE_ANNOTATIONS.scrape)], regex: "true", action: "keep" },
+                    // Only pods that run: a pod discovery still lists with its IP once it is over (a
+                    // Failed pod, evicted or shut down with its node, stays until garbage-collected;
+                    // prometheus/prometheus#10755) or before its app starts (Pending in its init
+                    // container) would be a target down for as long, or, its IP given to another pod,
+                    // that pod's metrics under this one's service and color. As the prometheus
+                    // chart's kubernetes-pods job drops them (prometheus-community/helm-charts
+                    // charts/prometheus/values.yaml at 8935825).
+                    { source_labels: ["__meta_kubernetes_pod_phase"], regex: "Pending|Succeeded|Failed", action: "drop" },
                     { source_labels: [podMetaLabel("annotation", SCRAPE_ANNOTATIONS.path)], regex: "(.+)", target_label: "__metrics_path__", action: "replace" },
                     {
                         source_labels: ["__address__", podMetaLabel("annotation", SCRAPE_ANNOTATIONS.port)],
@@ -117,8 +125,8 @@ export function scrapeConfiguration(namespace: string, metrics: AppMetricsConfig
                     { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod", action: "replace" },
                 ],
             },
-            endpointsJob("kube-state-metrics", namespace, EXPORTER_SERVICES.kubeStateMetrics, true),
-            endpointsJob("pushgateway", namespace, EXPORTER_SERVICES.pushgateway, true),
+            endpointsJob(SCRAPE_JOBS.kubeStateMetrics, namespace, EXPORTER_SERVICES.kubeStateMetrics, true),
+            endpointsJob(SCRAPE_JOBS.pushgateway, namespace, EXPORTER_SERVICES.pushgateway, true),
             cadvisorJob(),
         ],
     };

@@ -30,7 +30,7 @@ import { ROLE_LABEL, ROLES } from "../lib/delivery";
 import { stackIdentifier } from "../lib/stack-name";
 import { alertContext, alertGroups, drillDueSeconds } from "../observability/alerts";
 import { durationSeconds } from "../observability/duration";
-import { CADVISOR_METRICS, KSM_METRICS, ksmLabel, PUSH_JOBS } from "../observability/catalogue";
+import { CADVISOR_METRICS, KSM_METRICS, ksmLabel, PUSH_JOBS, SCRAPE_JOBS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { scrapeConfiguration } from "../observability/scrape-config";
@@ -560,7 +560,11 @@ function cadvisorExposition(color: (typeof COLORS)[number]): string {
 /** A stand-in API server node proxy serving each node's cadvisorExposition(). */
 let cadvisor: TestServer | undefined;
 
-function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = []): string {
+/**
+ * The Prometheus configuration: the project's jobs, then `extraJobs`; the jobs of `noTargets` find
+ * no target (as the managed scraper's endpoints job does once the Service it keeps is gone).
+ */
+function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = [], noTargets: readonly string[] = []): string {
     const pg = projectJob("pushgateway");
     const state = projectJob("kube-state-metrics");
     const containers = projectJob("kubernetes-cadvisor");
@@ -593,7 +597,7 @@ function prometheusConfig(extraJobs: readonly Record<string, unknown>[] = []): s
                 relabel_configs: [...(containers.relabel_configs as unknown[]), { target_label: "__address__", replacement: new URL(cadvisor?.url ?? "http://127.0.0.1:1").host }],
             },
             ...extraJobs,
-        ],
+        ].map((j) => (noTargets.includes(String(j.job_name)) ? { ...j, static_configs: [] } : j)),
     }, { lineWidth: 0 });
 }
 
@@ -742,6 +746,8 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             LaunchpadDrRestoreDrillNotSucceeded: instance,
             // Nothing down, nothing absent, nothing renamed: the meta alerts' queries are empty.
             LaunchpadTargetDown: [],
+            // Every job of the scrape configuration has its up series here.
+            LaunchpadScrapeJobAbsent: [],
             LaunchpadRequestMetricAbsent: [],
             LaunchpadPushJobAbsent: [],
             LaunchpadPushedJobRenamed: [],
@@ -948,6 +954,21 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         const [ksmRenamed] = await waitFiring("LaunchpadStateMetricsLabelsRenamed");
         expect(ksmRenamed.labels.job).toBe("annotated-services");
         expect(await grafanaHolding("LaunchpadStateMetricsLabelsRenamed")).toEqual([{ job: "annotated-services" }]);
+    }, 60_000);
+
+    // A job that discovers no target writes no `up` at all: TargetDown, counting `up == 0`, sees
+    // nothing. As if kube-state-metrics' Service were gone: its job keeps no target. (The target's
+    // loop, stopped by the scrape pool's sync, marks its series stale: prometheus scrape/scrape.go
+    // `endOfRunStaleness`. Removing the job itself would not: a stopped pool writes no staleness
+    // markers, and its last `up` stays for the 5-minute lookback.)
+    it("a scrape job with no target: LaunchpadScrapeJobAbsent for that job, where LaunchpadTargetDown has nothing to count", async () => {
+        writeFileSync(promConfigPath, prometheusConfig([], [SCRAPE_JOBS.kubeStateMetrics]));
+        const reload = await fetch(`http://127.0.0.1:${prometheus?.port ?? 0}/-/reload`, { method: "POST" });
+        expect(reload.status).toBe(200);
+        const absent = await waitFiring("LaunchpadScrapeJobAbsent");
+        expect(absent.map((a) => a.labels.job)).toEqual(["kube-state-metrics"]);
+        expect(await grafanaHolding("LaunchpadScrapeJobAbsent")).toEqual([{ job: "kube-state-metrics" }]);
+        expect(firing(await alerts(), "LaunchpadTargetDown", { job: "kube-state-metrics" })).toEqual([]);
     }, 60_000);
 
     it("the Watchdog fires throughout", async () => {

@@ -32,7 +32,7 @@ const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
 interface Series { readonly series: string; readonly values: string }
 interface Case {
     /** What the case shows. */
-    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack" | "fires after failures" | "silent for a new DR plan" | "fires for a DR plan that never succeeded";
+    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack" | "fires after failures" | "silent for a new DR plan" | "fires for a DR plan that never succeeded" | "silent with every target down";
     readonly series: readonly Series[];
     readonly evalTime: string;
     /** Labels of the firing alert (beside severity and environment); absent: no alert. */
@@ -70,6 +70,13 @@ const drDrill = (metric: string, values: string): Series => pushed(metric, "laun
 const xids = (values: string): Series => pushed("launchpad_rds_maximum_used_transaction_ids", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const pushTime = (job: string, labels: Record<string, string>): Series => pushed("push_time_seconds", job, labels, "1x60");
 const ALL_PUSH_GROUPS = [pushTime("launchpad-smoke-gate", { service: "api", color: "blue" }), pushTime("launchpad-db-backup", { database: "app", tier: "daily" }), pushTime("launchpad-db-restore-verify", { database: "app" }), pushTime("launchpad-dr-metrics", { db_instance: "launchpad-production-db" })];
+/** One healthy target of each of the managed scraper's jobs: the `up` series Prometheus records of a scrape. */
+const SCRAPED = {
+    pods: { series: 'up{job="kubernetes-pods",instance="10.0.1.7:8080"}', values: "1x30" },
+    kubeStateMetrics: { series: 'up{job="kube-state-metrics",instance="10.0.1.5:8080"}', values: "1x30" },
+    pushgateway: { series: 'up{job="pushgateway",instance="10.0.1.9:9091"}', values: "1x30" },
+    cadvisor: { series: 'up{job="kubernetes-cadvisor",instance="kubernetes.default.svc:443",kubernetes_io_hostname="ip-10-0-1-4"}', values: "1x30" },
+} satisfies Record<string, Series>;
 
 /** The synthetic scenarios, per alert: thresholds are production's (defaults: 1%, 0.5 s, 10% of the allocated storage, 26 h, 1 h, 15 min, 99.9%). */
 const CASES: Record<string, readonly Case[]> = {
@@ -256,6 +263,14 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "silent before for", series: [{ series: 'up{job="kubernetes-pods",instance="10.0.1.7:8080"}', values: "0x20" }], evalTime: "5m" },
         { kind: "silent below", series: [{ series: 'up{job="kubernetes-pods",instance="10.0.1.7:8080"}', values: "1x20" }], evalTime: "15m" },
     ],
+    // The managed scraper's four jobs (observability/scrape-config.ts). A job whose targets are all
+    // down still has its up series: that is LaunchpadTargetDown's, not this one's.
+    LaunchpadScrapeJobAbsent: [
+        { kind: "fires", series: [SCRAPED.pods, SCRAPED.kubeStateMetrics, SCRAPED.cadvisor], evalTime: "20m", labels: { job: "pushgateway" }, summary: "Scrape job pushgateway has no target" },
+        { kind: "silent before for", series: [SCRAPED.pods, SCRAPED.kubeStateMetrics, SCRAPED.cadvisor], evalTime: "10m" },
+        { kind: "silent below", series: Object.values(SCRAPED), evalTime: "20m" },
+        { kind: "silent with every target down", series: [SCRAPED.pods, SCRAPED.kubeStateMetrics, SCRAPED.cadvisor, { series: 'up{job="pushgateway",instance="10.0.1.9:9091"}', values: "0x30" }], evalTime: "20m" },
+    ],
     LaunchpadRequestMetricAbsent: [
         { kind: "fires", series: [OTHER], evalTime: "15m", labels: { service: "api" }, summary: "No http_requests_total series of api" },
         { kind: "silent before for", series: [OTHER], evalTime: "5m" },
@@ -335,7 +350,7 @@ describe("the promtool scenarios", () => {
             const kinds = cases.map((c) => c.kind);
             const before = ALERTS.get(name)?.for === "0m" ? [] : ["silent before for"];
             const expected = ALWAYS_FIRING.has(name) ? ["fires"] : ["fires", "silent below", ...before];
-            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike", "silent for a new stack", "fires after failures", "silent for a new DR plan", "fires for a DR plan that never succeeded"]);
+            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike", "silent for a new stack", "fires after failures", "silent for a new DR plan", "fires for a DR plan that never succeeded", "silent with every target down"]);
             expect({ name, kinds: kinds.filter((k) => !extra.has(k)).sort() }).toEqual({ name, kinds: expected.sort() });
         }
     });

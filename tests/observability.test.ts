@@ -66,7 +66,7 @@ function promqlErrors(expr: string): string[] {
 }
 
 /** Production's alerts: service, delivery, data (with its DR replication and the DR drill's two) and the meta group. */
-const RULE_COUNT_PRODUCTION = 25;
+const RULE_COUNT_PRODUCTION = 26;
 
 /** A runbook URL of the team's own (the default is the example organization's: a placeholder once grafana:url is set). */
 const OWN_RUNBOOKS = "https://git.shop.internal/platform/launchpad/-/blob/main/docs/runbooks";
@@ -464,7 +464,7 @@ describe("the Observability component under the plan engine", () => {
         expect(ruleGroups.filter((g) => !g.dependsOn.includes(ds[0].urn)).map((g) => g.name)).toEqual([]);
         const meta = ruleGroups.find((g) => input(g, "name") === "launchpad-meta");
         expect((input(meta as NonNullable<typeof meta>, "rules") as { name: string; labels: Record<string, string> }[]).map((r) => [r.name, r.labels.severity])).toEqual([
-            ["LaunchpadWatchdog", "none"], ["LaunchpadTargetDown", "ticket"], ["LaunchpadRequestMetricAbsent", "page"], ["LaunchpadPushJobAbsent", "ticket"], ["LaunchpadPushedJobRenamed", "ticket"], ["LaunchpadStateMetricsLabelsRenamed", "ticket"],
+            ["LaunchpadWatchdog", "none"], ["LaunchpadTargetDown", "ticket"], ["LaunchpadScrapeJobAbsent", "ticket"], ["LaunchpadRequestMetricAbsent", "page"], ["LaunchpadPushJobAbsent", "ticket"], ["LaunchpadPushedJobRenamed", "ticket"], ["LaunchpadStateMetricsLabelsRenamed", "ticket"],
         ]);
         expect(input(named(plan, "launchpad-production-observability-maintenance"), "intervals")).toEqual([{ weekdays: ["sunday"], times: [{ start: "04:00", end: "05:00" }], location: "UTC" }]);
         expect(plan.outputs.pushgatewayUrl).toBe("http://pushgateway.launchpad-production.svc.cluster.local:9091");

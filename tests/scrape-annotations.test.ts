@@ -9,7 +9,7 @@
  *   `strutil.SanitizeLabelName` (every character outside [a-zA-Z0-9_] becomes `_`);
  * - relabelling (model/relabel/relabel.go): source values joined with `;`, the regex anchored at both
  *   ends, default regex `(.*)`, replacement `$1`, action `replace`; `keep` drops a target whose
- *   value does not match; `replace` writes only when it matches.
+ *   value does not match, `drop` one whose value matches; `replace` writes only when it matches.
  * The sanitizing is written here from that source, not taken from the module under test.
  */
 import { describe, expect, it } from "vitest";
@@ -37,6 +37,7 @@ function discovered(labels: Record<string, string>, annotations: Record<string, 
         ["__metrics_path__", "/metrics"],
         ["__meta_kubernetes_namespace", "launchpad-staging"],
         ["__meta_kubernetes_pod_name", "api-blue-5c4f"],
+        ["__meta_kubernetes_pod_phase", "Running"],
         ...Object.entries(labels).map(([k, v]) => [`__meta_kubernetes_pod_label_${sanitize(k)}`, v] as [string, string]),
         ...Object.entries(annotations).map(([k, v]) => [`__meta_kubernetes_pod_annotation_${sanitize(k)}`, v] as [string, string]),
     ]);
@@ -51,6 +52,10 @@ function relabel(target: ReadonlyMap<string, string>, rules: readonly RelabelCon
         const action = r.action ?? "replace";
         if (action === "keep") {
             if (match === null) {
+                return undefined;
+            }
+        } else if (action === "drop") {
+            if (match !== null) {
                 return undefined;
             }
         } else if (action === "replace") {
