@@ -36,8 +36,18 @@ const PORT = 8080;
 const sc = loadStackConfig({ root: REPO_ROOT, stack: "staging", sets: [] });
 const M = parseConfig({ project: sc.project, stack: sc.stack, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true }).observability.metrics;
 
-/** True when the suite is skipped: no Prometheus. Says so loudly, unless under CI=true, where the test below fails instead. */
+/**
+ * True when the suite is skipped, said loudly: a local run without LAUNCHPAD_PROMETHEUS_TEST=1 (`npm run
+ * test:prometheus`; about 5 s of a worker waiting on scrapes), or no Prometheus, unless under CI=true,
+ * where the test below fails instead.
+ */
 function skipWithoutPrometheus(): boolean {
+    if (!IN_CI && process.env.LAUNCHPAD_PROMETHEUS_TEST !== "1") {
+        const bar = "!".repeat(100);
+        console.warn(`\n${bar}\n*** pod phases: SKIPPING tests/scrape-pod-phase.test.ts (a real Prometheus, about 5 s of scrapes).\n` +
+            `Run it with: npm run test:prometheus   (CI=true always runs it)\n${bar}\n`);
+        return true;
+    }
     if (PROMETHEUS !== undefined) return false;
     if (!IN_CI) {
         const bar = "!".repeat(100);
