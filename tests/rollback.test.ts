@@ -480,6 +480,37 @@ describe("npm run rollback: preconditions, checked before any config is written"
         });
     });
 
+    describe("a second service whose idle color is unverified blocks only its own switch (rollback --service, promote)", () => {
+        // admin next to api, both live on green (staging's launchpad:activeColor); admin's blue gate failed.
+        const ADMIN = "launchpad:services.admin={replicas: 2, releases: {blue: {image: ghcr.io/launchpad-test/admin:2.1.0}, green: {image: ghcr.io/launchpad-test/admin:2.0.0}}}";
+        const adminBlueFailed = (resources: StateResource[]): StateResource[] => resources.map((r) =>
+            r.type === "kubernetes:batch/v1:Job" && r.inputs?.metadata?.labels?.app === "admin" && r.inputs.metadata.labels.color === "blue" && r.inputs.metadata.labels[ROLE_LABEL] === ROLES.gate
+                ? { ...r, outputs: { ...r.outputs, status: { succeeded: 0, failed: 1 } } }
+                : r);
+
+        it("--service api switches api alone, admin's failed gate aside", async () => {
+            const fake = await fakeStack("staging", [ADMIN], "succeeded", false, adminBlueFailed);
+            const r = await run(["--stack", "staging", "--service", "api", "--to", "blue"], fake);
+            expect(r.stderr).toBe("");
+            expect(r.code).toBe(0);
+            expect(r.stdout.split("\n")[0]).toBe("api: green -> blue");
+            expect(fake.recorded.calls).toEqual(["set launchpad:services.api.activeColor=blue (path)", "up targetDependents=false"]);
+            expect(fake.recorded.targets[0].every((urn) => !urn.includes("-admin-"))).toBe(true);
+        });
+
+        it("--service admin, or a stack-wide switch that moves admin, is refused naming admin alone", async () => {
+            const fake = await fakeStack("staging", [ADMIN], "succeeded", false, adminBlueFailed);
+            for (const argv of [["--stack", "staging", "--service", "admin", "--to", "blue"], ["--stack", "staging", "--to", "blue"]]) {
+                const r = await run(argv, fake);
+                expect(r.code).toBe(1);
+                const lines = r.stderr.split("\n").filter((l) => l.startsWith("  - "));
+                expect(lines).toHaveLength(1);
+                expect(lines[0]).toMatch(/^ {2}- admin: the blue color's gate Job for release [0-9a-f]{10} has not succeeded \(status\.succeeded 0, status\.failed 1\)/);
+            }
+            expect(fake.recorded.calls).toEqual([]);
+        });
+    });
+
     it("refuses a target color whose release in config never had a gate in the state (the image changed, no pulumi up since)", async () => {
         const fake = await fakeStack("staging", [], "succeeded", false, editGate("blue", (job) => ({
             ...job,
