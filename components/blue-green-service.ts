@@ -19,14 +19,14 @@ import type { ServiceConfig, SmokePolicy } from "../config";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
-import { AUTOSCALER_ANNOTATIONS, colorLabels, immutableJobSpec, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
+import { AUTOSCALER_ANNOTATIONS, colorLabels, immutableJobSpec, previewServiceName, retriedRunDeadlines, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { caFetchConfigMapData, databaseClientPod, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
 import { deleteSnapshotTarget, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
-import { loadtestDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
+import { loadtestJobDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
 import type { RunSpec } from "../loadtest/main";
 import type { AppMetrics } from "../loadtest/server";
 import { scrapeAnnotations } from "../observability/scrape-config";
@@ -856,9 +856,9 @@ export function gateRequestSeconds(policy: SmokePolicy): number {
     return Math.ceil((policy.checks.length * (rounds(policy.warmupRequests) + rounds(policy.requests)) * policy.timeoutMs) / 1000);
 }
 
-/** Pulumi's wait for the gate Job: its deadline plus two minutes to schedule the pod and report. */
+/** Pulumi's wait for the gate Job: its deadline (`retriedRunDeadlines`: one disrupted run and its replacement) plus two minutes to schedule the pod and report. */
 export function gateTimeouts(policy: SmokePolicy): { create: string; update: string } {
-    const t = `${gateDeadlineSeconds(policy) + 120}s`;
+    const t = `${retriedRunDeadlines(gateDeadlineSeconds(policy)).job + 120}s`;
     return { create: t, update: t };
 }
 
@@ -921,9 +921,10 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
     return {
         // A failed gate is a verdict, not a glitch: no retry. The next `pulumi up` replaces it (replaceUnready).
         backoffLimit: 0,
-        // A gate pod the cluster took away gave no verdict: run it again instead of failing the release.
+        // A gate pod the cluster took away gave no verdict: run it again instead of failing the release,
+        // with the whole run's time left however late it was taken (retriedRunDeadlines); each pod has the run's own bound.
         podFailurePolicy: retryDisruptedPods(),
-        activeDeadlineSeconds: gateDeadlineSeconds(s.smoke),
+        activeDeadlineSeconds: retriedRunDeadlines(gateDeadlineSeconds(s.smoke)).job,
         template: {
             metadata: {
                 labels: colorLabels(s, color, g.project, ROLES.gate),
@@ -931,6 +932,7 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
             },
             spec: {
                 restartPolicy: "Never",
+                activeDeadlineSeconds: retriedRunDeadlines(gateDeadlineSeconds(s.smoke)).pod,
                 automountServiceAccountToken: false,
                 securityContext: restrictedPod({ uid: NODE_UID }),
                 containers: [{
@@ -1073,7 +1075,7 @@ export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, 
  */
 export function loadGateTimeouts(service: ServiceConfig): { create: string; update: string } {
     const scenario = service.performance?.scenarios.load;
-    const t = `${(scenario === undefined ? 0 : loadtestDeadlineSeconds({ scenario })) + 120}s`;
+    const t = `${(scenario === undefined ? 0 : loadtestJobDeadlineSeconds({ scenario })) + 120}s`;
     return { create: t, update: t };
 }
 

@@ -264,7 +264,9 @@ describe.each([
         expect(input(job, "spec.backoffLimit")).toBe(0);
         // A pod the cluster took away (drain, node group update, preemption) is run again, not counted as a failed gate.
         expect(input(job, "spec.podFailurePolicy")).toEqual({ rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] });
-        expect(input(job, "spec.activeDeadlineSeconds")).toBe(deadline);
+        // Twice the run on the Job, the run on its pod: an evicted pod's replacement gets a whole run (lib/workload.ts retriedRunDeadlines).
+        expect(input(job, "spec.activeDeadlineSeconds")).toBe(2 * deadline);
+        expect(input(job, "spec.template.spec.activeDeadlineSeconds")).toBe(deadline);
         // The Cluster Autoscaler never removes the node under a running gate (its FAQ: safe-to-evict "false").
         // And the database connection its color's pods were rolled onto: a new one (a restore, a rotated
         // password) replaces the Job (a Job's .spec.template is force-new: pulumi-kubernetes provider/pkg/provider/diff.go `job`).
@@ -276,7 +278,7 @@ describe.each([
             "launchpad.dev/database-connection": connection,
             "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
         });
-        expect(job.options.customTimeouts).toEqual({ create: `${deadline + 120}s`, update: `${deadline + 120}s` });
+        expect(job.options.customTimeouts).toEqual({ create: `${2 * deadline + 120}s`, update: `${2 * deadline + 120}s` });
         expect(job.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-${color}`, `${prefix}-${color}-preview`, `${prefix}-smoke`]);
         const pod = input(job, "spec.template.spec") as { containers: Record<string, unknown>[]; restartPolicy: string; volumes: unknown };
         expect(pod.restartPolicy).toBe("Never");

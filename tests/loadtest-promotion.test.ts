@@ -58,9 +58,10 @@ describe("end to end: staging's load gate and production's requireLoad", () => {
             expect(job.dependsOn).toContain(named(staging, `launchpad-staging-api-${color}-load-spec`).urn);
             const spec = job.inputs.spec as { backoffLimit: number; activeDeadlineSeconds: number; ttlSecondsAfterFinished?: number };
             // The default load scenario: 15 minutes of stages, a 10 s request timeout, five minutes to start and report.
-            expect([spec.backoffLimit, spec.activeDeadlineSeconds, spec.ttlSecondsAfterFinished]).toEqual([0, 15 * 60 + 10 + 300, undefined]);
+            // The Job's deadline is twice that: a run a drain takes away late still gets a whole rerun (lib/workload.ts retriedRunDeadlines).
+            expect([spec.backoffLimit, spec.activeDeadlineSeconds, spec.ttlSecondsAfterFinished]).toEqual([0, 2 * (15 * 60 + 10 + 300), undefined]);
             // pulumi-kubernetes waits 10 minutes for a Job unless told otherwise (provider/pkg/await/job.go): the deadline plus two minutes.
-            expect(job.options.customTimeouts).toEqual({ create: `${15 * 60 + 10 + 300 + 120}s`, update: `${15 * 60 + 10 + 300 + 120}s` });
+            expect(job.options.customTimeouts).toEqual({ create: `${2 * (15 * 60 + 10 + 300) + 120}s`, update: `${2 * (15 * 60 + 10 + 300) + 120}s` });
             const cm = named(staging, `launchpad-staging-api-${color}-load-spec`);
             const data = cm.inputs.data as Record<string, string>;
             expect((cm.inputs.metadata as { name: string }).name).toBe(meta.name);
