@@ -4,7 +4,7 @@
  *
  * Per color: a Deployment (selector `{app, color}`, never changed), a ClusterIP preview Service, a
  * PodDisruptionBudget, a HorizontalPodAutoscaler and a gate Job that runs the bundled smoke runner
- * against the preview Service whenever the color's release changes. The live Service depends on the
+ * against the preview Service whenever the color's pods change (`gateRunId`). The live Service depends on the
  * active color's Deployment and gate Job, so a failed gate fails `pulumi up` before its selector
  * moves. Nothing but the live Service and an `alb` Ingress's color weights read the active color:
  * a rollback changes the selector and the weights only (and the autoscalers' minimums where sizes differ).
@@ -19,14 +19,14 @@ import type { ServiceConfig, SmokePolicy } from "../config";
 import { runDate } from "../config/clock";
 import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
-import { AUTOSCALER_ANNOTATIONS, colorLabels, immutableJobSpec, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
+import { AUTOSCALER_ANNOTATIONS, colorLabels, immutableJobSpec, previewServiceName, retriedRunDeadlines, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { caFetchConfigMapData, databaseClientPod, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
 import { deleteSnapshotTarget, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
-import { loadtestDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
+import { loadtestJobDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
 import type { RunSpec } from "../loadtest/main";
 import type { AppMetrics } from "../loadtest/server";
 import { scrapeAnnotations } from "../observability/scrape-config";
@@ -353,6 +353,41 @@ export function podShape(service: ServiceConfig, color: Color): Record<PodPart, 
         annotations,
     };
     return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, createHash("sha256").update(sortedJson(v)).digest("hex").slice(0, 10)])) as Record<PodPart, string>;
+}
+
+/** What a color's pod template depends on besides its service config: the stack's project label and zone spread. */
+export interface PodTemplateContext {
+    readonly project: string;
+    readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
+}
+
+/**
+ * The gate run a color's pods need: a 10-hex digest of its Deployment's pod template as config
+ * builds it (`deploymentSpec`, the database's Secret names and connection digest stood in as
+ * `podShape` does). The template carries the release id (image, env, smoke policy, migration), so a
+ * new release is a new run, and so is every other change that rolls the color's pods (`resources`,
+ * a probe, the port, `connectDatabase`, `metricsPath`, the zone spread, the pod's code-set fields),
+ * which the release id leaves out. The gate Job's name carries it, and a Job in the state keeps
+ * its name, so without it such a change rolled the idle color under a gate Job already complete
+ * for the old pods, and the next switch made live pods no gate had judged. Never the active color
+ * (the template has none; `replicas` is outside it), so a switch re-runs no gate. The release id
+ * stays what the release history and the migrations key on. A new database connection (a
+ * restore, a rotated password) is an Output, never in a name: the gate Job's pod template carries it
+ * (`gateConnectionAnnotations`), which replaces the Job (a Job's `.spec.template` is force-new:
+ * pulumi-kubernetes provider/pkg/provider/diff.go `job`).
+ */
+export function gateRunId(service: ServiceConfig, color: Color, ctx: PodTemplateContext): string {
+    const spec = deploymentSpec({ service, color, project: ctx.project, zoneSpread: ctx.zoneSpread, database: SHAPE_DATABASE, envSecretName: "" });
+    return createHash("sha256").update(sortedJson(spec.template)).digest("hex").slice(0, 10);
+}
+
+/**
+ * What a gate Job's pod template carries of its color's database connection (the digest its
+ * Deployment's template carries, `databaseRolloutAnnotations`): a new connection replaces the Job
+ * under its name, so the gate runs again on the pods that rolled onto it. None without one.
+ */
+export function gateConnectionAnnotations(service: ServiceConfig, database: DatabaseClient | undefined): Record<string, pulumi.Input<string>> {
+    return service.connectDatabase && database !== undefined ? databaseRolloutAnnotations(database) : {};
 }
 
 /** Labels of the service-wide objects (live Service, Ingress, smoke ConfigMap). */
@@ -821,9 +856,9 @@ export function gateRequestSeconds(policy: SmokePolicy): number {
     return Math.ceil((policy.checks.length * (rounds(policy.warmupRequests) + rounds(policy.requests)) * policy.timeoutMs) / 1000);
 }
 
-/** Pulumi's wait for the gate Job: its deadline plus two minutes to schedule the pod and report. */
+/** Pulumi's wait for the gate Job: its deadline (`retriedRunDeadlines`: one disrupted run and its replacement) plus two minutes to schedule the pod and report. */
 export function gateTimeouts(policy: SmokePolicy): { create: string; update: string } {
-    const t = `${gateDeadlineSeconds(policy) + 120}s`;
+    const t = `${retriedRunDeadlines(gateDeadlineSeconds(policy)).job + 120}s`;
     return { create: t, update: t };
 }
 
@@ -842,6 +877,12 @@ export interface GateJobInputs {
     readonly runnerFile: string;
     /** Pushgateway the gate pushes its result to. @default - no push */
     readonly pushgatewayUrl?: pulumi.Input<string>;
+    /**
+     * The database the color's pods connect to: its connection digest goes on the gate pod's
+     * template (`gateConnectionAnnotations`), so a new connection runs the gate again.
+     * @default - none: the service connects to no database
+     */
+    readonly database?: DatabaseClient;
     /** The component a failure is reported against. @default - none (a builder called on its own) */
     readonly owner?: pulumi.Resource;
 }
@@ -880,16 +921,18 @@ export function gateJobSpec(g: GateJobInputs): k8s.types.input.batch.v1.JobSpec 
     return {
         // A failed gate is a verdict, not a glitch: no retry. The next `pulumi up` replaces it (replaceUnready).
         backoffLimit: 0,
-        // A gate pod the cluster took away gave no verdict: run it again instead of failing the release.
+        // A gate pod the cluster took away gave no verdict: run it again instead of failing the release,
+        // with the whole run's time left however late it was taken (retriedRunDeadlines); each pod has the run's own bound.
         podFailurePolicy: retryDisruptedPods(),
-        activeDeadlineSeconds: gateDeadlineSeconds(s.smoke),
+        activeDeadlineSeconds: retriedRunDeadlines(gateDeadlineSeconds(s.smoke)).job,
         template: {
             metadata: {
                 labels: colorLabels(s, color, g.project, ROLES.gate),
-                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: s.releases[color].image, ...RUN_ONCE_POD_ANNOTATIONS },
+                annotations: { [ANNOTATIONS.releaseId]: releaseId(s, color), [ANNOTATIONS.image]: s.releases[color].image, ...gateConnectionAnnotations(s, g.database), ...RUN_ONCE_POD_ANNOTATIONS },
             },
             spec: {
                 restartPolicy: "Never",
+                activeDeadlineSeconds: retriedRunDeadlines(gateDeadlineSeconds(s.smoke)).pod,
                 automountServiceAccountToken: false,
                 securityContext: restrictedPod({ uid: NODE_UID }),
                 containers: [{
@@ -993,14 +1036,15 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
 }
 
 /**
- * The load gate's id: the release and the load scenario and bounds it is judged by; a change of
- * either re-runs it. Also the Job spec's immutable fields (`immutableJobSpec`): the API server refuses
+ * The load gate's id: the pods it loads (`gateRunId`: the release and the rest of the pod template,
+ * so new resources or probes re-run it as they re-run the smoke gate) and the load scenario and
+ * bounds it is judged by; a change of either re-runs it. Also the Job spec's immutable fields (`immutableJobSpec`): the API server refuses
  * to change them on the existing Job, so a change of them must be a new Job (and re-runs the gate).
  */
-export function loadGateId(service: ServiceConfig, color: Color): string {
+export function loadGateId(service: ServiceConfig, color: Color, ctx: PodTemplateContext): string {
     const perf = service.performance;
     const job = perf === undefined ? undefined : immutableJobSpec(loadtestJobSpec({}, "", perf.scenarios.load));
-    const text = JSON.stringify({ release: releaseId(service, color), scenario: perf?.scenarios.load, server: perf?.server, job });
+    const text = JSON.stringify({ release: releaseId(service, color), pods: gateRunId(service, color, ctx), scenario: perf?.scenarios.load, server: perf?.server, job });
     return createHash("sha256").update(text).digest("hex").slice(0, 10);
 }
 
@@ -1031,7 +1075,7 @@ export function loadGateSpec(s: ServiceConfig, color: Color, namespace: string, 
  */
 export function loadGateTimeouts(service: ServiceConfig): { create: string; update: string } {
     const scenario = service.performance?.scenarios.load;
-    const t = `${(scenario === undefined ? 0 : loadtestDeadlineSeconds({ scenario })) + 120}s`;
+    const t = `${(scenario === undefined ? 0 : loadtestJobDeadlineSeconds({ scenario })) + 120}s`;
     return { create: t, update: t };
 }
 
@@ -1050,11 +1094,11 @@ const pickColors = <T>(colors: Record<Color, ColorObjects>, f: (c: ColorObjects)
 const someColors = <T>(colors: Record<Color, ColorObjects>, f: (c: ColorObjects) => T | undefined): Partial<Record<Color, T>> =>
     Object.fromEntries(COLORS.flatMap((color) => { const v = f(colors[color]); return v === undefined ? [] : [[color, v]]; }));
 
-/** A Job's recorded release and whether it succeeded, from the state (`recordedRelease`). */
-const jobVerdict = (job: k8s.batch.v1.Job | undefined): pulumi.Output<{ release: RecordedRelease | undefined; succeeded: boolean }> =>
+/** A Job's recorded release, the pod template it judged (`gateRunId`) and whether it succeeded, from the state (`recordedRelease`). */
+const jobVerdict = (job: k8s.batch.v1.Job | undefined): pulumi.Output<{ release: RecordedRelease | undefined; pods: string | undefined; succeeded: boolean }> =>
     job === undefined
-        ? pulumi.output({ release: undefined, succeeded: false })
-        : pulumi.all([job.metadata, job.status]).apply(([m, st]) => ({ release: recordedRelease(m?.annotations), succeeded: (st?.succeeded ?? 0) >= 1 }));
+        ? pulumi.output({ release: undefined, pods: undefined, succeeded: false })
+        : pulumi.all([job.metadata, job.status]).apply(([m, st]) => ({ release: recordedRelease(m?.annotations), pods: m?.annotations?.[ANNOTATIONS.podTemplate], succeeded: (st?.succeeded ?? 0) >= 1 }));
 
 /** The Job in the state ran `id` (its release annotation) and succeeded: false for an older release's Job a targeted update kept. */
 export function succeededFor(job: k8s.batch.v1.Job, id: string): pulumi.Output<boolean> {
@@ -1118,7 +1162,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 color,
                 release: gate.release,
                 smoked: gate.succeeded,
-                loaded: load.succeeded && gate.release !== undefined && load.release?.releaseId === gate.release.releaseId,
+                // The load run of the same pods the smoke gate judged: the same release and pod template.
+                loaded: load.succeeded && gate.release !== undefined && load.release?.releaseId === gate.release.releaseId && load.pods === gate.pods,
             }))))
             .apply(verifiedReleaseInfo);
         this.rolledOut = pickColors(colors, (c) => c.deployment.spec.apply((spec) => recordedRelease(spec?.template?.metadata?.annotations)));
@@ -1215,8 +1260,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const waitFor = [...(database?.dependsOn ?? []), ...env];
         const envName = envSecret !== undefined ? envSecretName(s, color) : undefined;
         const migration = this.migration(name, args, color, { parent: this }, database, envName, [...(database?.adminDependsOn ?? []), ...env]);
+        const pods = gateRunId(s, color, args);
         const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
-            metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload), annotations: { [ANNOTATIONS.podShape]: JSON.stringify(podShape(s, color)) } },
+            // Its own metadata, so neither rolls a pod: the shape for the in-place warning, the gate run its pods need.
+            metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload), annotations: { [ANNOTATIONS.podShape]: JSON.stringify(podShape(s, color)), [ANNOTATIONS.podTemplate]: pods } },
             spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, database, envSecretName: envName, owner: this, releaseChecked: args.releaseChecked }),
         // The new pods start only after the color's migration succeeded, and after the load balancer
         // controller's webhook serves: it gives a pod its ALB readiness gate at creation only (components/platform.ts).
@@ -1232,14 +1279,14 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const id = releaseId(s, color);
         const gateJob = new k8s.batch.v1.Job(`${name}-${color}-gate`, {
             metadata: {
-                // A new release is a new Job: its name carries the release id.
-                name: `${objectName}-gate-${id}`,
+                // New pods are a new Job: its name carries the pod template's digest (`gateRunId`), the release id included.
+                name: `${objectName}-gate-${pods}`,
                 namespace: ns,
                 labels: colorLabels(s, color, args.project, ROLES.gate),
-                annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
+                annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image, [ANNOTATIONS.podTemplate]: pods },
             },
             // By name; dependsOn below waits for both (components/database-client.ts DatabaseClient).
-            spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smokeConfigMapName(s), policySecretName: smokePolicy !== undefined ? smokePolicySecretName(s) : undefined, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl, owner: this }),
+            spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smokeConfigMapName(s), policySecretName: smokePolicy !== undefined ? smokePolicySecretName(s) : undefined, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl, database, owner: this }),
         }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
         const loadJob = s.performance?.loadGate === true ? this.loadGate(name, args, color, gateJob, child) : undefined;
         return { deployment, preview, gateJob, loadJob, migration };
@@ -1317,7 +1364,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`service ${s.name}'s load gate signs its queries for AMP, but no account with a role to sign with was given (LoadGateArgs.access)`, this);
         }
         const aws = region !== undefined && gate.access !== undefined ? { serviceAccountName: gate.access.serviceAccountName, region } : undefined;
-        const objectName = `${s.name}-${color}-load-${loadGateId(s, color)}`;
+        const objectName = `${s.name}-${color}-load-${loadGateId(s, color, args)}`;
         const labels = loadtestLabels(s, color, args.project);
         const data = pulumi.all([args.namespace, args.pushgatewayUrl, gate.prometheus?.url]).apply(([ns, push, prometheusUrl]) => ({
             [LOADTEST_RUNNER_FILE]: gate.runner,
@@ -1330,7 +1377,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 name: objectName,
                 namespace: args.namespace,
                 labels,
-                annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image },
+                annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image, [ANNOTATIONS.podTemplate]: gateRunId(s, color, args) },
             },
             // By name; dependsOn waits for it (components/database-client.ts DatabaseClient).
             spec: loadtestJobSpec(labels, objectName, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image }, aws),

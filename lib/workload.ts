@@ -107,6 +107,24 @@ export function retryDisruptedPods(): k8s.types.input.batch.v1.PodFailurePolicy 
 }
 
 /**
+ * The deadlines of a Job whose disrupted pods run again (`retryDisruptedPods`), from `runSeconds`,
+ * the longest one run may take. The Job's `activeDeadlineSeconds` counts from the Job's start, "no
+ * matter how many Pods are created" (kubernetes/website concepts/workloads/controllers/job.md, "Job
+ * termination and cleanup"): with the run's bound there, a pod evicted near its end left its
+ * replacement too little time, and the Job failed only at the deadline, `DeadlineExceeded`, naming
+ * no eviction. So the run's bound goes on each pod (PodSpec `activeDeadlineSeconds`, "relative to
+ * StartTime": @pulumi/kubernetes types/input.d.ts): a pod stopped by it gets no `DisruptionTarget`
+ * condition (only preemption, taint manager, eviction API, pod GC and the kubelet's node-pressure or
+ * shutdown terminations set it: kubernetes/website concepts/workloads/pods/disruptions.md, "Pod
+ * disruption conditions"), so under `backoffLimit: 0` a run that hangs still fails the Job when its
+ * own bound ends. The Job gets twice the bound: a run disrupted at any point and its whole
+ * replacement fit. A second disruption of the same Job still ends at the Job's deadline.
+ */
+export function retriedRunDeadlines(runSeconds: number): { readonly pod: number; readonly job: number } {
+    return { pod: runSeconds, job: 2 * runSeconds };
+}
+
+/**
  * A Job's spec fields the API server refuses to change on an existing Job (kubernetes
  * pkg/apis/batch/validation/validation.go `ValidateJobSpecUpdate`: `ValidateImmutableField`) and
  * pulumi-kubernetes sends as an update, since it replaces a Job only for name, namespace,

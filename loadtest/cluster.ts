@@ -16,7 +16,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { redactCredentials } from "../smoke/runner";
-import { loadtestDeadlineSeconds } from "./job";
+import { loadtestJobDeadlineSeconds } from "./job";
 import { renderReport, type CliResult, type LoadtestSummary, type RunSpec } from "./main";
 
 /** Exit code when the Job could not run or its verdict cannot be read: neither pass nor fail. */
@@ -25,9 +25,9 @@ export const EXIT_INCONCLUSIVE = 3;
 /** After the Job's own deadline, the time the Job controller takes to mark it failed and stop its pod. */
 export const WAIT_MARGIN_SECONDS = 120;
 
-/** The longest this command waits for a run: the Job's `activeDeadlineSeconds` plus a margin. */
+/** The longest this command waits for a run: the Job's `activeDeadlineSeconds` (`loadtestJobDeadlineSeconds`) plus a margin. */
 export function loadtestWaitMs(spec: RunSpec): number {
-    return (loadtestDeadlineSeconds(spec) + WAIT_MARGIN_SECONDS) * 1000;
+    return (loadtestJobDeadlineSeconds(spec) + WAIT_MARGIN_SECONDS) * 1000;
 }
 
 export interface ClusterRunOptions {

@@ -7,7 +7,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { colorLabels, previewServiceName, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
+import { colorLabels, previewServiceName, retriedRunDeadlines, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import type { ServiceConfig } from "../config";
 import { APP_LABELS, ROLES, type Color } from "../lib/delivery";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
@@ -41,6 +41,11 @@ export function loadtestDeadlineSeconds(spec: Pick<RunSpec, "scenario">): number
     return Math.ceil((stages + spec.scenario.timeoutMs) / 1000) + 300;
 }
 
+/** The run's Job's own deadline: room for one disrupted run and its replacement (lib/workload.ts `retriedRunDeadlines`). */
+export function loadtestJobDeadlineSeconds(spec: Pick<RunSpec, "scenario">): number {
+    return retriedRunDeadlines(loadtestDeadlineSeconds(spec)).job;
+}
+
 /** The labels of a performance run's objects. */
 export function loadtestLabels(s: ServiceConfig, color: Color, project: string): Record<string, string> {
     return { ...colorLabels(s, color, project, ROLES.loadtest, false), [APP_LABELS.component]: "loadtest" };
@@ -59,11 +64,13 @@ export function loadtestJobSpec(labels: Record<string, string>, configMapName: p
         // A run the cluster took away (a node drain, a node group update) gave none: start it again.
         // Immutable: the load gate's Job name follows it (components/blue-green-service.ts `loadGateId`).
         podFailurePolicy: retryDisruptedPods(),
-        activeDeadlineSeconds: loadtestDeadlineSeconds({ scenario }),
+        // The Job's deadline leaves a disrupted run's replacement its whole time; each pod has the run's own.
+        activeDeadlineSeconds: retriedRunDeadlines(loadtestDeadlineSeconds({ scenario })).job,
         template: {
             metadata: { labels, annotations: { ...annotations, ...RUN_ONCE_POD_ANNOTATIONS } },
             spec: {
                 restartPolicy: "Never",
+                activeDeadlineSeconds: retriedRunDeadlines(loadtestDeadlineSeconds({ scenario })).pod,
                 // The runner never calls the Kubernetes API. With `aws`, EKS's pod identity webhook still
                 // mounts its own projected web-identity token (loadtest/access.ts).
                 automountServiceAccountToken: false,

@@ -316,7 +316,11 @@ const DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment";
  * runs now (the release id in the Job's annotation) is missing or has not succeeded, or its
  * Deployment's pods run another release than the one that gate passed (an update that rolled a new
  * release and then failed its gate leaves the old release's Job in the state, pending deletion).
- * Undefined: fine.
+ * Where the Deployment records the gate run its pods need (`ANNOTATIONS.podTemplate`, blue-green-service.ts
+ * `gateRunId`), the Job must be that run's, and where the pods connect to the database, the Job's pod
+ * template must carry the connection digest theirs does: a change that rolled only the pods (new
+ * resources, a probe, a restore's connection) and an update cut off before their new gate Job ran
+ * leave the old pods' succeeded Job in the state, not marked for deletion. Undefined: fine.
  */
 export function gateProblem(resources: readonly StateResource[], service: ServiceConfig, target: Color, stackName: string): string | undefined {
     const id = releaseId(service, target);
@@ -336,7 +340,38 @@ export function gateProblem(resources: readonly StateResource[], service: Servic
             `${seen.length > 0 ? ` (the state has release ${seen.join(", ")})` : ""}: ${fix}`;
     }
     const succeeded = job.outputs?.status?.succeeded ?? 0;
-    return succeeded >= 1 ? undefined : `${service.name}: the ${target} color's gate Job for release ${id} has not succeeded (status.succeeded ${succeeded}, status.failed ${job.outputs?.status?.failed ?? 0}): ${fix}`;
+    if (succeeded < 1) {
+        return `${service.name}: the ${target} color's gate Job for release ${id} has not succeeded (status.succeeded ${succeeded}, status.failed ${job.outputs?.status?.failed ?? 0}): ${fix}`;
+    }
+    return gatedPodsProblem(deployment, job, service, target, stackName);
+}
+
+/** An annotation of a resource's metadata in the state: its recorded object's, else its inputs'. */
+const annotationOf = (r: StateResource, key: string): string | undefined => r.outputs?.metadata?.annotations?.[key] ?? r.inputs?.metadata?.annotations?.[key];
+/** An annotation of a resource's pod template in the state: its recorded object's, else its inputs'. */
+const templateAnnotationOf = (r: StateResource, key: string): string | undefined => r.outputs?.spec?.template?.metadata?.annotations?.[key] ?? r.inputs?.spec?.template?.metadata?.annotations?.[key];
+
+/**
+ * Whether the succeeded gate Job judged the pods the target's Deployment runs (`gateProblem`). Only
+ * for a Deployment that records its gate run (applied since `ANNOTATIONS.podTemplate` existed; the
+ * first `pulumi up` with it writes it and runs every gate again): before that nothing tells.
+ */
+function gatedPodsProblem(deployment: StateResource | undefined, job: StateResource, service: ServiceConfig, target: Color, stackName: string): string | undefined {
+    const pods = deployment === undefined ? undefined : annotationOf(deployment, ANNOTATIONS.podTemplate);
+    if (deployment === undefined || pods === undefined) return undefined;
+    const fix = `run \`pulumi up --stack ${stackName}\` so the gate tests the pods ${service.name}'s ${target} color runs, or roll back to a color whose gate passed`;
+    const judged = annotationOf(job, ANNOTATIONS.podTemplate);
+    if (judged !== pods) {
+        return `${service.name}: the ${target} Deployment's pods run pod template ${pods} (the stack's state), but its succeeded gate Job judged ${judged ?? "pods recorded before pod templates were"}: ` +
+            `the pods rolled since (a new resources, health, port, connectDatabase or metricsPath setting) and no gate passed for them; ${fix}`;
+    }
+    const connection = service.connectDatabase ? templateAnnotationOf(deployment, ANNOTATIONS.databaseConnection) : undefined;
+    const tested = templateAnnotationOf(job, ANNOTATIONS.databaseConnection);
+    if (connection !== undefined && tested !== connection) {
+        return `${service.name}: the ${target} Deployment's pods connect with database connection ${connection} (the stack's state), but its succeeded gate Job ran with ${tested ?? "none recorded"}: ` +
+            `the pods rolled onto a new connection (a restore, a rotated password) and no gate passed for them; ${fix}`;
+    }
+    return undefined;
 }
 
 /** The policy pack and this stack's pack config, as the deploy workflow passes them. */

@@ -7,8 +7,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, deploymentSpec, deploymentTimeouts, gateDeadlineSeconds, progressDeadlineSeconds, ROLLOUT_POD_OVERHEAD_SECONDS, rolloutWaves, hpaMinReplicas, ingressAnnotations, ingressSpec, podShape, releaseId, SPREAD_MATCH_LABEL_KEYS, verifiedReleaseInfo } from "../components/blue-green-service";
+import { BlueGreenService, deploymentSpec, deploymentTimeouts, gateDeadlineSeconds, gateRunId, progressDeadlineSeconds, ROLLOUT_POD_OVERHEAD_SECONDS, rolloutWaves, hpaMinReplicas, ingressAnnotations, ingressSpec, podShape, type PodTemplateContext, releaseId, SPREAD_MATCH_LABEL_KEYS, verifiedReleaseInfo } from "../components/blue-green-service";
 import { EKS_VERSIONS } from "../lib/versions";
+import { ANNOTATIONS } from "../lib/delivery";
 import type { ServiceConfig } from "../config";
 import { SMOKE_RUNNER_IMAGE } from "../lib/workload";
 import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
@@ -27,6 +28,11 @@ const DELIVERY_TYPES = [
     "kubernetes:core/v1:ConfigMap",
     "kubernetes:networking.k8s.io/v1:Ingress",
 ];
+
+/** The zone spread a planned Deployment's pods were given (the tier's), which `gateRunId` hashes with the rest of the template. */
+function zoneSpreadOf(d: PlannedResource): "DoNotSchedule" | "ScheduleAnyway" {
+    return (input(d, "spec.template.spec.topologySpreadConstraints") as { whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway" }[])[0].whenUnsatisfiable;
+}
 
 /** The children of the `api` BlueGreenService, by type. */
 function deliveryCounts(plan: Plan): Record<string, number> {
@@ -85,8 +91,11 @@ describe.each([
         const d = named(await plan(), `${prefix}-${color}`);
         const version = color === "blue" ? "1.4.2" : "1.5.0";
         // The shape of the pod template it is applied with, on the Deployment's own metadata (it rolls no pod): the release history reads it back from the state.
-        const shape = podShape((await loadConfigFor(stack)).services[0], color as "blue" | "green");
-        expect(input(d, "metadata")).toEqual({ name: `api-${color}`, namespace: `launchpad-${stack}`, labels: labels(color, "workload", version), annotations: { "launchpad.dev/pod-shape": JSON.stringify(shape) } });
+        const service = (await loadConfigFor(stack)).services[0];
+        const shape = podShape(service, color as "blue" | "green");
+        // And the gate run its pods need (gateRunId), which its gate Job's name carries.
+        const pods = gateRunId(service, color as "blue" | "green", { project: "launchpad", zoneSpread: zoneSpreadOf(d) });
+        expect(input(d, "metadata")).toEqual({ name: `api-${color}`, namespace: `launchpad-${stack}`, labels: labels(color, "workload", version), annotations: { "launchpad.dev/pod-shape": JSON.stringify(shape), "launchpad.dev/pod-template": pods } });
         expect(input(d, "spec.selector")).toEqual({ matchLabels: { app: "api", color } });
         expect(input(d, "spec.replicas")).toBe(replicas);
         expect(d.options.ignoreChanges).toEqual(["spec.replicas"]);
@@ -233,34 +242,43 @@ describe.each([
         expect(ingress.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`launchpad-${stack}-platform-lbc`, `${prefix}-${active}`, `${prefix}-${active}-gate`, `${prefix}-blue-preview`, `${prefix}-green-preview`]);
     });
 
-    it.each(["blue", "green"])("runs the %s gate Job against that color's preview Service, named by its release, failing fast", async (color) => {
+    it.each(["blue", "green"])("runs the %s gate Job against that color's preview Service, named by its pods (release included), failing fast", async (color) => {
         const p = await plan();
         const config = await loadConfigFor(stack);
         const service = config.services[0];
         const job = named(p, `${prefix}-${color}-gate`);
         const id = releaseId(service, color as "blue" | "green");
+        const pods = gateRunId(service, color as "blue" | "green", { project: "launchpad", zoneSpread: zoneSpreadOf(named(p, `${prefix}-${color}`)) });
         const deadline = gateDeadlineSeconds(service.smoke);
         // 180 s for the pod to start (a new node included), 60 s for the target to accept a connection
         // (smoke/reach.ts CONNECT_WAIT_DEFAULT_SECONDS), the requests, staging's load profile and its last
         // request's timeout, 5 s for the push.
         expect(deadline).toBe(stack === "staging" ? 391 : 369);
-        expect(input(job, "metadata.name")).toBe(`api-${color}-gate-${id}`);
+        expect(input(job, "metadata.name")).toBe(`api-${color}-gate-${pods}`);
         expect(input(job, "metadata.annotations")).toEqual({
             "pulumi.com/replaceUnready": "true",
             "launchpad.dev/release-id": id,
             "launchpad.dev/image": service.releases[color as "blue" | "green"].image,
+            "launchpad.dev/pod-template": pods,
         });
         expect(input(job, "spec.backoffLimit")).toBe(0);
         // A pod the cluster took away (drain, node group update, preemption) is run again, not counted as a failed gate.
         expect(input(job, "spec.podFailurePolicy")).toEqual({ rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] });
-        expect(input(job, "spec.activeDeadlineSeconds")).toBe(deadline);
+        // Twice the run on the Job, the run on its pod: an evicted pod's replacement gets a whole run (lib/workload.ts retriedRunDeadlines).
+        expect(input(job, "spec.activeDeadlineSeconds")).toBe(2 * deadline);
+        expect(input(job, "spec.template.spec.activeDeadlineSeconds")).toBe(deadline);
         // The Cluster Autoscaler never removes the node under a running gate (its FAQ: safe-to-evict "false").
+        // And the database connection its color's pods were rolled onto: a new one (a restore, a rotated
+        // password) replaces the Job (a Job's .spec.template is force-new: pulumi-kubernetes provider/pkg/provider/diff.go `job`).
+        const connection = (input(named(p, `${prefix}-${color}`), "spec.template.metadata.annotations") as Record<string, string>)["launchpad.dev/database-connection"];
+        expect(connection).toMatch(/^[0-9a-f]{10}$/);
         expect(input(job, "spec.template.metadata.annotations")).toEqual({
             "launchpad.dev/release-id": id,
             "launchpad.dev/image": service.releases[color as "blue" | "green"].image,
+            "launchpad.dev/database-connection": connection,
             "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
         });
-        expect(job.options.customTimeouts).toEqual({ create: `${deadline + 120}s`, update: `${deadline + 120}s` });
+        expect(job.options.customTimeouts).toEqual({ create: `${2 * deadline + 120}s`, update: `${2 * deadline + 120}s` });
         expect(job.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-${color}`, `${prefix}-${color}-preview`, `${prefix}-smoke`]);
         const pod = input(job, "spec.template.spec") as { containers: Record<string, unknown>[]; restartPolicy: string; volumes: unknown };
         expect(pod.restartPolicy).toBe("Never");
@@ -375,6 +393,57 @@ describe("a color switch (rollback) changes exactly the live Service's selector 
         const diff = planDiff(before, after);
         expect(Object.keys(diff).sort()).toEqual(["launchpad-staging-api-blue", "launchpad-staging-api-blue-gate"]);
         expect(diff["launchpad-staging-api-blue-gate"]).toContain("metadata.name");
+    });
+});
+
+describe("pods that roll without a new release get a new gate run (gateRunId: the gate Job's name hashes the pod template, not only the release id)", () => {
+    const gate = (p: Plan, color: string) => named(p, `launchpad-staging-api-${color}-gate`);
+    it.each([
+        ["resources", "launchpad:services.api.resources.requests.cpu=300m"],
+        ["a probe's budget", "launchpad:services.api.health.startupSeconds=200"],
+        ["the metrics path", "launchpad:services.api.metricsPath=/internal/metrics"],
+    ])("%s: both colors' Deployments roll and both gate Jobs get new names (so a gate runs on the new pods before a switch), with the same release ids", async (_what, set) => {
+        const before = await planStack("staging");
+        const after = await planStack("staging", [set]);
+        const diff = planDiff(before, after);
+        for (const color of ["blue", "green"]) {
+            expect(diff[`launchpad-staging-api-${color}`].some((path) => path.startsWith("spec.template."))).toBe(true);
+            expect(diff[`launchpad-staging-api-${color}-gate`]).toContain("metadata.name");
+            // The release id, which the release history and the migrations key on, stays; the pod template's digest does not.
+            const annotations = (p: Plan) => input(gate(p, color), "metadata.annotations") as Record<string, string>;
+            expect(annotations(after)[ANNOTATIONS.releaseId]).toBe(annotations(before)[ANNOTATIONS.releaseId]);
+            expect(annotations(after)[ANNOTATIONS.podTemplate]).not.toBe(annotations(before)[ANNOTATIONS.podTemplate]);
+            expect(input(gate(after, color), "metadata.name")).toBe(`api-${color}-gate-${annotations(after)[ANNOTATIONS.podTemplate]}`);
+            expect((input(named(after, `launchpad-staging-api-${color}`), "metadata.annotations") as Record<string, string>)[ANNOTATIONS.podTemplate]).toBe(annotations(after)[ANNOTATIONS.podTemplate]);
+        }
+        // Traffic stays: the live Service is not touched.
+        expect(diff["launchpad-staging-api-live"]).toBeUndefined();
+    });
+
+    it("a change that does not touch the pods (the load scenario) renames no smoke gate Job and rolls no pod", async () => {
+        const before = await planStack("staging");
+        const after = await planStack("staging", ["launchpad:services.api.performance.scenarios.load.thinkTimeMs=500"]);
+        const diff = planDiff(before, after);
+        expect(Object.keys(diff).filter((n) => /-api-(blue|green)(-gate)?$/.test(n))).toEqual([]);
+    });
+
+    it("gateRunId follows every part of the pod template, never the active color", async () => {
+        const s = (await loadConfigFor("staging")).services[0];
+        const ctx: PodTemplateContext = { project: "launchpad", zoneSpread: "DoNotSchedule" };
+        const id = (x: ServiceConfig, c = ctx) => gateRunId(x, "blue", c);
+        expect(id(s)).toMatch(/^[0-9a-f]{10}$/);
+        expect(id({ ...s, activeColor: s.activeColor === "blue" ? "green" : "blue" })).toBe(id(s));
+        expect(gateRunId(s, "green", ctx)).not.toBe(id(s));
+        const changed: ServiceConfig[] = [
+            { ...s, releases: { ...s.releases, blue: { ...s.releases.blue, image: "ghcr.io/acme/api:9" } } },
+            { ...s, smoke: { ...s.smoke, requests: 1 } },
+            { ...s, port: s.port + 1 },
+            { ...s, health: { ...s.health, readinessPath: "/other-ready" } },
+            { ...s, resources: { ...s.resources, limits: { ...s.resources.limits, memory: "1Gi" } } },
+            { ...s, connectDatabase: !s.connectDatabase },
+        ];
+        expect(new Set([id(s), ...changed.map((x) => id(x))]).size).toBe(changed.length + 1);
+        expect(id(s, { ...ctx, zoneSpread: "ScheduleAnyway" })).not.toBe(id(s));
     });
 });
 

@@ -9,6 +9,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { performance } from "node:perf_hooks";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadtestDeadlineSeconds, loadtestJobSpec } from "../loadtest/job";
 import {
     APP_UID,
     MIGRATION_DEADLINE_SECONDS,
@@ -340,7 +341,9 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
         // 180 s to start the pod + 60 s waiting for the target to accept a connection (smoke/reach.ts) + 2 checks x
         // (ceil(10 / 10) + ceil(200 / 10)) rounds x 2 s + 60 s of load and its last request's 2 s timeout + 5 s to push.
         expect(gateDeadlineSeconds(api.smoke)).toBe(180 + 60 + 2 * 21 * 2 + 60 + 2 + 5);
-        expect(spec.activeDeadlineSeconds).toBe(391);
+        // The run's bound on the pod, twice it on the Job: a pod evicted late still gets a whole rerun (retriedRunDeadlines).
+        expect((spec.template as { spec: { activeDeadlineSeconds: number } }).spec.activeDeadlineSeconds).toBe(391);
+        expect(spec.activeDeadlineSeconds).toBe(2 * 391);
         expect((spec.template as { spec: { restartPolicy: string } }).spec.restartPolicy).toBe("Never");
     });
 
@@ -405,8 +408,8 @@ describe("gateJobSpec / gateTimeouts (the smoke gate Job)", () => {
     // pulumi-kubernetes waits 10 minutes for a Job unless customTimeouts say otherwise
     // (provider/pkg/await/job.go DefaultJobTimeoutMins): the wait outlasts the Job's own deadline.
     it("Pulumi waits two minutes past the Job's deadline", () => {
-        expect(gateTimeouts(api.smoke)).toEqual({ create: "511s", update: "511s" });
-        expect(Number.parseInt(gateTimeouts(api.smoke).create, 10)).toBe(gateDeadlineSeconds(api.smoke) + 120);
+        expect(gateTimeouts(api.smoke)).toEqual({ create: "902s", update: "902s" });
+        expect(Number.parseInt(gateTimeouts(api.smoke).create, 10)).toBe(2 * gateDeadlineSeconds(api.smoke) + 120);
     });
 });
 
@@ -477,6 +480,32 @@ describe("migrationJobSpec (the release's schema migration Job)", () => {
         });
     });
 
+    // A gate or load run the cluster took away runs again (Ignore on DisruptionTarget), but the Job's
+    // activeDeadlineSeconds counts from the Job's start whatever pods it made (kubernetes/website job.md,
+    // "Job termination and cleanup"): with the run's bound there, a pod evicted near its end left its
+    // replacement too little time and the Job failed only at the deadline, DeadlineExceeded, with no word of
+    // the eviction. The pod carries the run's bound (PodSpec activeDeadlineSeconds counts from the pod's
+    // StartTime; a pod stopped by it has no DisruptionTarget condition, disruptions.md, so backoffLimit 0
+    // fails the Job then), the Job twice it.
+    it.each([
+        ["the smoke gate", () => {
+            const spec = gateJobSpec({ service: api, color: "blue", project: "launchpad", namespace: "apps", configMapName: "api-smoke", runnerFile: "smoke-runner.cjs" });
+            return { run: gateDeadlineSeconds(api.smoke), job: spec.activeDeadlineSeconds as number, pod: (spec.template as { spec: { activeDeadlineSeconds: number } }).spec.activeDeadlineSeconds };
+        }],
+        ["the load gate", () => {
+            const spec = loadtestJobSpec({}, "x", api.performance!.scenarios.load);
+            return { run: loadtestDeadlineSeconds({ scenario: api.performance!.scenarios.load }), job: spec.activeDeadlineSeconds as number, pod: (spec.template as { spec: { activeDeadlineSeconds: number } }).spec.activeDeadlineSeconds };
+        }],
+    ])("%s: a pod evicted at any moment of its run leaves its replacement the whole run before the Job's deadline; a run that hangs fails at its own bound", (_name, deadlines) => {
+        const { run, job, pod } = deadlines();
+        expect(pod).toBe(run);
+        // Evicted at t seconds into the Job (its pod started at once and ran until then): the replacement,
+        // started at t, may take the whole run's bound and still ends by the Job's deadline.
+        for (const t of [0, 1, Math.floor(run / 2), run - 1, run]) {
+            expect(t + pod).toBeLessThanOrEqual(job);
+        }
+    });
+
     it("a release with no migration is refused", () => {
         expect(() => migrationJobSpec({ service: api, color: "blue", project: "launchpad", database: API_DB })).toThrow("service api release blue declares no migration");
     });
@@ -508,7 +537,8 @@ describe("loadGateSpec / loadGateTimeouts (the load gate's run)", () => {
     it("Pulumi waits two minutes past the load Job's deadline (staging: 15 min of stages + 10 s + 5 min)", () => {
         const stagesSeconds = api.performance!.scenarios.load.stages.reduce((n, s) => n + s.durationMs, 0) / 1000;
         expect(stagesSeconds).toBe(900);
-        expect(loadGateTimeouts(api)).toEqual({ create: `${900 + 10 + 300 + 120}s`, update: "1330s" });
+        // Twice the run's bound (one disrupted run and its replacement: retriedRunDeadlines) plus two minutes.
+        expect(loadGateTimeouts(api)).toEqual({ create: `${2 * (900 + 10 + 300) + 120}s`, update: "2540s" });
         expect(Number.parseInt(loadGateTimeouts(api).create, 10)).toBeGreaterThan(10 * 60);
     });
 });

@@ -45,15 +45,17 @@ describe("the usual changes of both stacks replace nothing as a dependent of a d
         { what: "replicas", stack: "production", sets: ["launchpad:services.api.replicas=4"], deleteFirst: [] },
         // The named KMS aliases carry the instance's identifier (the log groups too, but create-first: database.ts LOG_GROUP_DELETE_BEFORE_REPLACE); the Secrets its settings;
         // the grants Job, named, runs again on the new instance (its own template changes: no dependent of anything);
-        // the DR drill's selection, named, takes the new instance's ARN (replaceOnChanges: components/backup-plan.ts DR_SELECTION_REPLACED_ON_NEW_ARN).
+        // the DR drill's selection, named, takes the new instance's ARN (replaceOnChanges: components/backup-plan.ts DR_SELECTION_REPLACED_ON_NEW_ARN);
+        // each color's gate Job, named, runs again on the pods that rolled onto the new connection (its own template
+        // carries the digest: blue-green-service.ts gateConnectionAnnotations; the live Service only dependsOn it, no dependent).
         {
             what: "a restore (staging)", stack: "staging", sets: [RESTORE("staging")],
-            deleteFirst: ["launchpad-staging-database-key-alias", "launchpad-staging-backup-plan-dr-restore-testing-database", "launchpad-staging-database-connection", "launchpad-staging-database-app-connection", "launchpad-staging-database-grants-job"],
+            deleteFirst: ["launchpad-staging-database-key-alias", "launchpad-staging-backup-plan-dr-restore-testing-database", "launchpad-staging-database-connection", "launchpad-staging-database-app-connection", "launchpad-staging-database-grants-job", "launchpad-staging-api-blue-gate", "launchpad-staging-api-green-gate"],
         },
         // Production's instance is protected: the engine refuses it, so the Secrets' settings are not new.
         {
             what: "a restore (production)", stack: "production", sets: [RESTORE("production")],
-            deleteFirst: ["launchpad-production-database-dr-key-alias", "launchpad-production-database-key-alias", "launchpad-production-backup-plan-dr-restore-testing-database", "launchpad-production-database-grants-job"],
+            deleteFirst: ["launchpad-production-database-dr-key-alias", "launchpad-production-database-key-alias", "launchpad-production-backup-plan-dr-restore-testing-database", "launchpad-production-database-grants-job", "launchpad-production-api-blue-gate", "launchpad-production-api-green-gate"],
         },
         {
             what: "a password's length", stack: "staging", deleteFirst: ["launchpad-staging-database-connection"],
@@ -90,8 +92,9 @@ describe("the usual changes of both stacks replace nothing as a dependent of a d
         const changes = planChanges(before, after);
         expect(changes.filter((c) => c.kind === "replace" && c.order === "delete-first").map((c) => c.name)).toEqual(deleteFirst);
         expect(changes.filter((c) => c.dependentOf !== undefined || c.mayBeDependentOf !== undefined).map((c) => `${c.name} <- ${[...(c.dependentOf ?? c.mayBeDependentOf ?? [])].join(", ")}`)).toEqual(dependents ?? []);
-        // The grants Job aside: it is meant to run again for a new instance (components/database-grants.ts), and is idempotent.
-        expect(changes.filter((c) => SERVING.includes(c.type) && c.kind === "replace" && c.order === "delete-first" && !c.name.endsWith("-database-grants-job"))).toEqual([]);
+        // The grants Job aside: it is meant to run again for a new instance (components/database-grants.ts), and is idempotent;
+        // so are the gate Jobs, which judge the pods again on the new connection and serve no traffic.
+        expect(changes.filter((c) => SERVING.includes(c.type) && c.kind === "replace" && c.order === "delete-first" && !c.name.endsWith("-database-grants-job") && !/-api-(blue|green)-gate$/.test(c.name))).toEqual([]);
     });
 
     it("the walk reaches the dump CronJob, whose spec takes the connection Secret's name, and keeps it: a CronJob replaces for its name and namespace only (pulumi-kubernetes diff.go)", async () => {

@@ -51,7 +51,7 @@ interface Manifest {
         backoffLimit: number;
         podFailurePolicy?: unknown;
         activeDeadlineSeconds: number;
-        template: { spec: { containers: { command: string[] }[]; securityContext: { runAsNonRoot: boolean } } };
+        template: { spec: { activeDeadlineSeconds: number; containers: { command: string[] }[]; securityContext: { runAsNonRoot: boolean } } };
     };
 }
 
@@ -116,8 +116,10 @@ describe.concurrent("npm run loadtest --print: the Job for staging", () => {
         expect(job.spec.backoffLimit).toBe(0);
         // A pod a node drain takes away is no verdict: the run starts again (lib/workload.ts retryDisruptedPods).
         expect(job.spec.podFailurePolicy).toEqual({ rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] });
-        // 15 minutes of stages, one 10 s timeout, five minutes to start and report.
-        expect(job.spec.activeDeadlineSeconds).toBe(15 * 60 + 10 + 300);
+        // 15 minutes of stages, one 10 s timeout, five minutes to start and report: each pod's bound; the
+        // Job's is twice it, so a pod a drain takes away late still gets a whole run (lib/workload.ts retriedRunDeadlines).
+        expect(job.spec.template.spec.activeDeadlineSeconds).toBe(15 * 60 + 10 + 300);
+        expect(job.spec.activeDeadlineSeconds).toBe(2 * (15 * 60 + 10 + 300));
         expect(r.stderr).toContain("| kubectl create -f -");
     });
 

@@ -5,7 +5,7 @@
  * only such releases. Rule table on `admit`, then end to end through the offline plans.
  */
 import { describe, expect, it } from "vitest";
-import { loadGateId, releaseId } from "../components/blue-green-service";
+import { gateRunId, loadGateId, releaseId } from "../components/blue-green-service";
 import { admit, type VerifiedReleases } from "../components/promotion";
 import { ConfigError, parseConfig } from "../config";
 import { PROMOTION } from "../lib/delivery";
@@ -58,9 +58,10 @@ describe("end to end: staging's load gate and production's requireLoad", () => {
             expect(job.dependsOn).toContain(named(staging, `launchpad-staging-api-${color}-load-spec`).urn);
             const spec = job.inputs.spec as { backoffLimit: number; activeDeadlineSeconds: number; ttlSecondsAfterFinished?: number };
             // The default load scenario: 15 minutes of stages, a 10 s request timeout, five minutes to start and report.
-            expect([spec.backoffLimit, spec.activeDeadlineSeconds, spec.ttlSecondsAfterFinished]).toEqual([0, 15 * 60 + 10 + 300, undefined]);
+            // The Job's deadline is twice that: a run a drain takes away late still gets a whole rerun (lib/workload.ts retriedRunDeadlines).
+            expect([spec.backoffLimit, spec.activeDeadlineSeconds, spec.ttlSecondsAfterFinished]).toEqual([0, 2 * (15 * 60 + 10 + 300), undefined]);
             // pulumi-kubernetes waits 10 minutes for a Job unless told otherwise (provider/pkg/await/job.go): the deadline plus two minutes.
-            expect(job.options.customTimeouts).toEqual({ create: `${15 * 60 + 10 + 300 + 120}s`, update: `${15 * 60 + 10 + 300 + 120}s` });
+            expect(job.options.customTimeouts).toEqual({ create: `${2 * (15 * 60 + 10 + 300) + 120}s`, update: `${2 * (15 * 60 + 10 + 300) + 120}s` });
             const cm = named(staging, `launchpad-staging-api-${color}-load-spec`);
             const data = cm.inputs.data as Record<string, string>;
             expect((cm.inputs.metadata as { name: string }).name).toBe(meta.name);
@@ -72,18 +73,24 @@ describe("end to end: staging's load gate and production's requireLoad", () => {
         expect(await evaluatePlan(staging)).toEqual([]);
     });
 
-    it("the load gate's id follows the release and the load scenario: either change is a new run", () => {
+    it("the load gate's id follows the release, the pods and the load scenario: each change is a new run", () => {
         const { values, secretKeys } = deployedConfig("staging");
         const api = (sets: Record<string, unknown>) => parseConfig({ project: "launchpad", stack: "staging", values: { ...values, ...sets }, secretKeys, env: { GRAFANA_AUTH: "x" } }).services[0];
         const services = values["launchpad:services"] as Record<string, Record<string, unknown>>;
-        const withPerf = (performance: unknown) => api({ "launchpad:services": { ...services, api: { ...services.api, performance } } });
+        const withPerf = (performance: unknown, more: Record<string, unknown> = {}) => api({ "launchpad:services": { ...services, api: { ...services.api, ...more, performance } } });
         const base = withPerf({ loadGate: true });
         const faster = withPerf({ loadGate: true, scenarios: { load: { thinkTimeMs: 500 } } });
-        expect(loadGateId(base, "blue")).toMatch(/^[0-9a-f]{10}$/);
-        expect(loadGateId(base, "blue")).not.toBe(loadGateId(base, "green"));
-        expect(loadGateId(faster, "blue")).not.toBe(loadGateId(base, "blue"));
+        const bigger = withPerf({ loadGate: true }, { resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "1", memory: "512Mi" } } });
+        const ctx = { project: "launchpad", zoneSpread: "ScheduleAnyway" } as const;
+        expect(loadGateId(base, "blue", ctx)).toMatch(/^[0-9a-f]{10}$/);
+        expect(loadGateId(base, "blue", ctx)).not.toBe(loadGateId(base, "green", ctx));
+        expect(loadGateId(faster, "blue", ctx)).not.toBe(loadGateId(base, "blue", ctx));
         // The scenario is not part of the release: the smoke gate and the Deployment stay as they are.
         expect(releaseId(faster, "blue")).toBe(releaseId(base, "blue"));
+        expect(gateRunId(faster, "blue", ctx)).toBe(gateRunId(base, "blue", ctx));
+        // New resources are the same release on other pods: the load gate runs again on them.
+        expect(releaseId(bigger, "blue")).toBe(releaseId(base, "blue"));
+        expect(loadGateId(bigger, "blue", ctx)).not.toBe(loadGateId(base, "blue", ctx));
     });
 
     it("production with requireLoad makes live an image staging load-verified, and refuses one staging never ran the load gate for", async () => {

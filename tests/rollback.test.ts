@@ -413,6 +413,104 @@ describe("npm run rollback: preconditions, checked before any config is written"
         });
     });
 
+    describe("a gate run per pod template (components/blue-green-service.ts gateRunId): pods that rolled without a new release", () => {
+        // Config gives api a new CPU request: both colors' pods roll, their releases stay. The update rolled blue's
+        // Deployment and was cut off before blue's new gate Job ran: the old pods' succeeded Job stays in the state,
+        // under its old name, not marked for deletion (a new name is a create, then the old one's delete).
+        const BIGGER = "launchpad:services.api.resources.requests.cpu=300m";
+        const oldGate = async (): Promise<StateResource> => {
+            const job = named(await deployedPlan("staging", [...OWN_VALUES.staging]), "launchpad-staging-api-blue-gate");
+            return { urn: job.urn, type: job.type, inputs: job.inputs, outputs: job.state };
+        };
+
+        it("refuses a target whose pods rolled since its gate passed, naming both pod templates and the fix; the release alone would have admitted it", async () => {
+            const old = await oldGate();
+            const fake = await fakeStack("staging", [BIGGER], "succeeded", false, editGate("blue", () => old));
+            const deployment = fake.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.inputs?.metadata?.labels?.color === "blue");
+            const pods = deployment?.inputs?.metadata?.annotations?.[ANNOTATIONS.podTemplate] as string;
+            const judged = old.inputs?.metadata?.annotations?.[ANNOTATIONS.podTemplate] as string;
+            expect([pods, judged].every((x) => /^[0-9a-f]{10}$/.test(x)) && pods !== judged).toBe(true);
+            // Same release: the gate Job's release check passes, only the pod template tells.
+            expect(old.inputs?.metadata?.annotations?.[ANNOTATIONS.releaseId]).toBe(deployment?.inputs?.spec?.template?.metadata?.annotations?.[ANNOTATIONS.releaseId]);
+            const r = await run(["--stack", "staging"], fake);
+            expect(r).toEqual(blueCannotTakeTraffic(
+                `  - api: the blue Deployment's pods run pod template ${pods} (the stack's state), but its succeeded gate Job judged ${judged}: ` +
+                "the pods rolled since (a new resources, health, port, connectDatabase or metricsPath setting) and no gate passed for them; " +
+                "run `pulumi up --stack staging` so the gate tests the pods api's blue color runs, or roll back to a color whose gate passed\n",
+            ));
+            expect(fake.recorded.calls).toEqual([]);
+        });
+
+        it("switches once the gate ran on the new pods (the plan of the same config: its Job is named for them)", async () => {
+            const fake = await fakeStack("staging", [BIGGER]);
+            const r = await run(["--stack", "staging"], fake);
+            expect(r.code).toBe(0);
+            expect(r.stdout.split("\n")[0]).toBe("api: green -> blue");
+        });
+
+        it("refuses a target whose pods rolled onto a new database connection (a restore, a rotated password) its gate Job never ran with", async () => {
+            const connection = (r: StateResource) => r.inputs?.spec?.template?.metadata?.annotations?.[ANNOTATIONS.databaseConnection];
+            const withConnection = (r: StateResource, value: string): StateResource => {
+                const template = (x: { spec?: unknown } | undefined) => {
+                    const spec = (x?.spec ?? {}) as { template?: { metadata?: { annotations?: Record<string, string> } } };
+                    return { ...spec, template: { ...spec.template, metadata: { ...spec.template?.metadata, annotations: { ...spec.template?.metadata?.annotations, [ANNOTATIONS.databaseConnection]: value } } } };
+                };
+                return { ...r, inputs: { ...r.inputs, spec: template(r.inputs) }, outputs: { ...r.outputs, spec: template(r.outputs) } };
+            };
+            const fake = await fakeStack("staging", [], "succeeded", false, editGate("blue", (job) => withConnection(job, "0123456789")));
+            const deployment = fake.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.inputs?.metadata?.labels?.color === "blue") as StateResource;
+            const r = await run(["--stack", "staging"], fake);
+            expect(r).toEqual(blueCannotTakeTraffic(
+                `  - api: the blue Deployment's pods connect with database connection ${connection(deployment)} (the stack's state), but its succeeded gate Job ran with 0123456789: ` +
+                "the pods rolled onto a new connection (a restore, a rotated password) and no gate passed for them; " +
+                "run `pulumi up --stack staging` so the gate tests the pods api's blue color runs, or roll back to a color whose gate passed\n",
+            ));
+            expect(fake.recorded.calls).toEqual([]);
+        });
+
+        it("a Deployment applied before it recorded its gate run (no launchpad.dev/pod-template) is judged by its release alone, as before", async () => {
+            const old = await oldGate();
+            const strip = (r: StateResource): StateResource => {
+                const metadata = (x: { metadata?: { annotations?: Record<string, string> } } | undefined) => ({ ...x?.metadata, annotations: Object.fromEntries(Object.entries(x?.metadata?.annotations ?? {}).filter(([k]) => k !== ANNOTATIONS.podTemplate)) });
+                return { ...r, inputs: { ...r.inputs, metadata: metadata(r.inputs) }, outputs: { ...r.outputs, metadata: metadata(r.outputs) } };
+            };
+            const fake = await fakeStack("staging", [BIGGER], "succeeded", false, (resources) => editGate("blue", () => strip(old))(resources).map((r) => (r.type === "kubernetes:apps/v1:Deployment" ? strip(r) : r)));
+            const r = await run(["--stack", "staging"], fake);
+            expect(r.code).toBe(0);
+        });
+    });
+
+    describe("a second service whose idle color is unverified blocks only its own switch (rollback --service, promote)", () => {
+        // admin next to api, both live on green (staging's launchpad:activeColor); admin's blue gate failed.
+        const ADMIN = "launchpad:services.admin={replicas: 2, releases: {blue: {image: ghcr.io/launchpad-test/admin:2.1.0}, green: {image: ghcr.io/launchpad-test/admin:2.0.0}}}";
+        const adminBlueFailed = (resources: StateResource[]): StateResource[] => resources.map((r) =>
+            r.type === "kubernetes:batch/v1:Job" && r.inputs?.metadata?.labels?.app === "admin" && r.inputs.metadata.labels.color === "blue" && r.inputs.metadata.labels[ROLE_LABEL] === ROLES.gate
+                ? { ...r, outputs: { ...r.outputs, status: { succeeded: 0, failed: 1 } } }
+                : r);
+
+        it("--service api switches api alone, admin's failed gate aside", async () => {
+            const fake = await fakeStack("staging", [ADMIN], "succeeded", false, adminBlueFailed);
+            const r = await run(["--stack", "staging", "--service", "api", "--to", "blue"], fake);
+            expect(r.stderr).toBe("");
+            expect(r.code).toBe(0);
+            expect(r.stdout.split("\n")[0]).toBe("api: green -> blue");
+            expect(fake.recorded.calls).toEqual(["set launchpad:services.api.activeColor=blue (path)", "up targetDependents=false"]);
+            expect(fake.recorded.targets[0].every((urn) => !urn.includes("-admin-"))).toBe(true);
+        });
+
+        it("--service admin, or a stack-wide switch that moves admin, is refused naming admin alone", async () => {
+            const fake = await fakeStack("staging", [ADMIN], "succeeded", false, adminBlueFailed);
+            for (const argv of [["--stack", "staging", "--service", "admin", "--to", "blue"], ["--stack", "staging", "--to", "blue"]]) {
+                const r = await run(argv, fake);
+                expect(r.code).toBe(1);
+                const lines = r.stderr.split("\n").filter((l) => l.startsWith("  - "));
+                expect(lines).toHaveLength(1);
+                expect(lines[0]).toMatch(/^ {2}- admin: the blue color's gate Job for release [0-9a-f]{10} has not succeeded \(status\.succeeded 0, status\.failed 1\)/);
+            }
+            expect(fake.recorded.calls).toEqual([]);
+        });
+    });
+
     it("refuses a target color whose release in config never had a gate in the state (the image changed, no pulumi up since)", async () => {
         const fake = await fakeStack("staging", [], "succeeded", false, editGate("blue", (job) => ({
             ...job,

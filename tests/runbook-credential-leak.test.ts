@@ -67,8 +67,13 @@ describe.each(["staging", "production"])("%s: the credential-leak runbook", (sta
             ["kubernetes:batch/v1:Job", ["spec"]],
             ["kubernetes:apps/v1:Deployment", ["spec"]],
             ["kubernetes:apps/v1:Deployment", ["spec"]],
+            ["kubernetes:batch/v1:Job", ["spec"]],
+            ["kubernetes:batch/v1:Job", ["spec"]],
         ]);
         expect(dependants.map((r) => (r.inputs.metadata as { name?: string }).name).slice(0, 2)).toEqual([APP_CONNECTION_SECRET_NAME, GRANTS_JOB_NAME]);
+        // The two later Jobs are the colors' gates, whose pod template carries the same digest (blue-green-service.ts gateConnectionAnnotations).
+        expect(dependants.filter((r) => r.type === "kubernetes:batch/v1:Job").slice(1).map((r) => r.name)).toEqual([`launchpad-${stack}-api-blue-gate`, `launchpad-${stack}-api-green-gate`]);
+        expect(PAGE).toContain("each such color's gate Job `<svc>-<color>-gate-<gate run>`\n  replaced for the same annotation on its pod template");
         expect(PAGE).toContain(`| \`${APP_CONNECTION_SECRET_NAME}\` | both colors' pods`);
         expect(PAGE).toContain(`the Job\n  \`${GRANTS_JOB_NAME}\` replaced (it runs again and sets the new password)`);
     });

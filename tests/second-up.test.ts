@@ -276,6 +276,9 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
             ["launchpad-staging-database-grants-job", "replace", ["spec.template.metadata.annotations.launchpad.dev/database-connection"], "delete-first"],
             ["launchpad-staging-api-blue", "update", [], undefined],
             ["launchpad-staging-api-green", "update", [], undefined],
+            // And each color's gate runs again on its pods that rolled onto the new connection (blue-green-service.ts gateConnectionAnnotations).
+            ["launchpad-staging-api-blue-gate", "replace", ["spec.template.metadata.annotations.launchpad.dev/database-connection"], "delete-first"],
+            ["launchpad-staging-api-green-gate", "replace", ["spec.template.metadata.annotations.launchpad.dev/database-connection"], "delete-first"],
         ]);
         expect(change(changes, "launchpad-staging-api-blue").paths).toEqual(["spec.template.metadata.annotations.launchpad.dev/database-connection"]);
     });
@@ -520,8 +523,15 @@ describe("the database is never deleted before its replacement exists", () => {
         for (const color of ["blue", "green"]) {
             expect(change(changes, `launchpad-staging-api-${color}`)).toMatchObject({ kind: "update", paths: ["spec.template.metadata.annotations.launchpad.dev/database-connection"] });
         }
-        // The migration and gate Jobs are not replaced (a Job's template is force-new): no migration runs again.
-        expect(changes.filter((c) => c.type === "kubernetes:batch/v1:Job" && c.name !== "launchpad-staging-database-grants-job")).toEqual([]);
+        // The gate Jobs are replaced under their names (a Job's template is force-new: pulumi-kubernetes
+        // provider/pkg/provider/diff.go `job`), so each color's gate runs again on the pods that rolled onto the
+        // restored instance before a switch may admit them (blue-green-service.ts gateConnectionAnnotations);
+        // no migration Job is (their templates carry no connection): no migration runs again.
+        const gates = ["launchpad-staging-api-blue-gate", "launchpad-staging-api-green-gate"];
+        for (const gate of gates) {
+            expect(change(changes, gate)).toMatchObject({ kind: "replace", order: "delete-first", replacedBy: ["spec.template.metadata.annotations.launchpad.dev/database-connection"] });
+        }
+        expect(changes.filter((c) => c.type === "kubernetes:batch/v1:Job" && c.name !== "launchpad-staging-database-grants-job" && !gates.includes(c.name))).toEqual([]);
     });
 
     it("production: the same restore is refused until the runbook's unprotect step", async () => {
@@ -571,7 +581,9 @@ describe("the rules themselves", () => {
             "  kubernetes:apps/v1:Deployment launchpad-production-api-blue: update spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
             "  kubernetes:apps/v1:Deployment launchpad-production-api-green: update spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
             "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-verify: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n" +
-            "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-dump: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n",
+            "  kubernetes:batch/v1:CronJob launchpad-production-logical-backup-dump: update spec.jobTemplate.spec.template.spec.containers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[0].env[3].value, spec.jobTemplate.spec.template.spec.initContainers[1].env[3].value\n" +
+            "  kubernetes:batch/v1:Job launchpad-production-api-blue-gate: replace (delete-first) because spec.template.metadata.annotations.launchpad.dev/database-connection\n" +
+            "  kubernetes:batch/v1:Job launchpad-production-api-green-gate: replace (delete-first) because spec.template.metadata.annotations.launchpad.dev/database-connection\n",
         );
         expect(changeWarnings(changes)).toBe(`warning: replace of launchpad-production-database-instance: ${PROTECTED}\n`);
         expect(renderChanges([])).toBe("changes: none\n");

@@ -504,6 +504,34 @@ describe("GitHub workflows", () => {
         });
     });
 
+    describe("deploy: production's promote step, run as the runner runs it (bash --noprofile --norc -eo pipefail) with a fake npm", () => {
+        const promoteStep = () => load("deploy").jobs.production.steps.find((s) => s.run?.includes("npm run promote") === true) as Step;
+        /** Runs the step over `switches` (pending-switches' lines) with an npm that exits `codes[service]` (0 when absent). */
+        function promote(switches: string, codes: Record<string, number>): { status: number | null; stdout: string; calls: string[] } {
+            const fake = ['for a in "$@"; do if [ "$prev" = "--service" ]; then svc="$a"; fi; prev="$a"; done', ...Object.entries(codes).map(([svc, code]) => `if [ "$svc" = "${svc}" ]; then exit ${code}; fi`)];
+            return withRecordingCommand("npm", fake, (dir, read) => {
+                writeFileSync(join(dir, "switches"), switches);
+                const env: NodeJS.ProcessEnv = { PATH: `${dir}:${process.env.PATH ?? ""}`, HOME: process.env.HOME, RUNNER_TEMP: dir, STACK: promoteStep().env?.STACK };
+                const run = spawnSync("bash", [...RUNNER_BASH, "-c", promoteStep().run ?? ""], { cwd: REPO_ROOT, encoding: "utf8", env });
+                return { status: run.status, stdout: run.stdout, calls: read("calls").trim().split("\n") };
+            });
+        }
+        const call = (svc: string, color: string) => `run promote -- --stack production --service ${svc} --to ${color}`;
+
+        it("promotes every pending switch", () => {
+            const r = promote("api green blue\nadmin blue green\n", {});
+            expect(r).toMatchObject({ status: 0, stdout: "" });
+            expect(r.calls).toEqual([call("api", "blue"), call("admin", "green")]);
+        });
+
+        it("one service's refused or failed promote (exit 1, or 3 inconclusive) blocks only itself: the next service is still promoted, then the step fails naming each", () => {
+            const r = promote("api green blue\nadmin blue green\ncheckout green blue\n", { api: 1, checkout: 3 });
+            expect(r.calls).toEqual([call("api", "blue"), call("admin", "green"), call("checkout", "blue")]);
+            expect(r.status).toBe(1);
+            expect(r.stdout).toBe("::error::npm run promote did not finish for: api (exit 1) checkout (exit 3) (each service's output above says why and what state it is in)\n");
+        });
+    });
+
     it("every step that runs the Pulumi program passes GRAFANA_AUTH from a secret (config accepts it for grafana:auth, as the provider reads it): the pull request's PREVIEW_GRAFANA_AUTH, otherwise its environment's", () => {
         // The program runs under `pulumi preview`/`up` (pulumi/actions with a command, or the CLI) and
         // under npm run rollback/promote (their Automation API update; rollback.ts reads it for its checks).

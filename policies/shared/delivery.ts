@@ -72,6 +72,13 @@ export const ANNOTATIONS = {
      */
     podShape: "launchpad.dev/pod-shape",
     /**
+     * On a color's Deployment (its own metadata) and on its smoke and load gate Jobs: a digest of the
+     * pod template as config builds it (components/blue-green-service.ts `gateRunId`). The gate Job's
+     * name carries it, so pods that roll get a new gate run, and a switch admits a color only when its
+     * Deployment's value is its gate Job's (scripts/rollback.ts `gateProblem`).
+     */
+    podTemplate: "launchpad.dev/pod-template",
+    /**
      * On a color's pod template: what identifies the database connection Secret its pods read
      * (components/database-client.ts `databaseRolloutAnnotations`): a digest of its settings, so a
      * change of them (a restore's host, a rotated password) rolls the pods onto the new Secret.
