@@ -439,6 +439,6 @@ describeAws("every aws command line runs in Debian's AWS CLI 2.9.19 against a re
 
     it("needs botocore's current model for exactly the operations newer than Debian's 2.9.19 (vendor/botocore-models/SOURCE.md)", () => {
         const newer = [...new Set(of("aws").filter((c) => ran(c).newerModel).map((c) => positional(c.argv).slice(0, 2).join(" ")))].sort();
-        expect(newer).toEqual(["amp get-default-scraper-configuration", "backup get-restore-testing-selection", "backup list-restore-jobs", "backup list-restore-testing-plans", "backup list-restore-testing-selections", "backup put-restore-validation-result"]);
+        expect(newer).toEqual(["amp get-default-scraper-configuration", "amp list-scrapers", "backup get-restore-testing-selection", "backup list-restore-jobs", "backup list-restore-testing-plans", "backup list-restore-testing-selections", "backup put-restore-validation-result"]);
     });
 });

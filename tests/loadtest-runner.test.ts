@@ -219,13 +219,15 @@ describe.skipIf(SKIP_TIMING).concurrent("runScenario against local servers", () 
         // Stress jumping to 3 users at once (a 0s stage, as k6 allows), held 400 ms, within mustHoldUsers: the jump
         // starts no request, so its thresholds measured nothing, which failed every such run.
         const s = await serve(() => ({ delayMs: 1, status: 200 }));
-        const stress = scenario({ name: "stress", stages: [stage(0, 3), stage(400, 3)], mustHoldUsers: 3 });
+        // Errors only: latency is not what this judges, and a busy machine adds it (p95 265 ms at CI's load with helpers beside).
+        const errorsOnly = { http_req_failed: ["rate<0.2"] };
+        const stress = scenario({ name: "stress", stages: [stage(0, 3), stage(400, 3)], mustHoldUsers: 3, thresholds: errorsOnly });
         const run = await runScenario(stress, s.url, { tickMs: 20, clock: s.runClock() });
         expect(run.stages.map((st) => st.requests > 0)).toEqual([false, true]);
         expect(run.breakingPoint).toBeNull();
         expect(judge(stress, run, DEFAULT_SERVER_BOUNDS, null)).toEqual({ verdict: "pass", reasons: [] });
         // The same for a load scenario's held level written as a 0s stage after a ramp.
-        const load = scenario({ name: "load", stages: [stage(0, 3), stage(400, 3), stage(0, 3)] });
+        const load = scenario({ name: "load", stages: [stage(0, 3), stage(400, 3), stage(0, 3)], thresholds: errorsOnly });
         const loadRun = await runScenario(load, s.url, { tickMs: 20, clock: s.runClock() });
         expect(judge(load, loadRun, DEFAULT_SERVER_BOUNDS, null)).toEqual({ verdict: "pass", reasons: [] });
     });
