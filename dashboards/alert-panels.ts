@@ -39,6 +39,7 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
     LaunchpadRestoreDrillMissing: { dashboard: "backups", panelId: BACKUPS_PANELS.drillAge },
     LaunchpadDrRestoreDrillFailed: { dashboard: "backups", panelId: BACKUPS_PANELS.drillResult },
     LaunchpadDrRestoreDrillNotSucceeded: { dashboard: "backups", panelId: BACKUPS_PANELS.drDrillAge },
+    LaunchpadRestoreDrillInstanceNotDeleted: { dashboard: "backups", panelId: BACKUPS_PANELS.drillUndeleted },
     // The watchers: the panel that goes blank when what they watch is gone. The Watchdog (the issue:
     // every alert has its panel in Grafana) proves Grafana evaluates against the stack's Prometheus:
     // the request rate is the first panel that data source feeds.

@@ -1,8 +1,8 @@
 /**
  * Backups and DR: the age of the newest backup per tier, whether the last backup and restore check
  * runs failed, restore checks and drills against the RTO target, the time since the last drill and
- * since the last successful DR drill (the DR vault's copy restored in the DR region), and
- * the point-in-time and DR lags against the RPO target.
+ * since the last successful DR drill (the DR vault's copy restored in the DR region), the drills'
+ * restored instances AWS Backup failed to delete, and the point-in-time and DR lags against the RPO target.
  */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { drillDueSeconds } from "../observability/alerts";
@@ -24,6 +24,7 @@ export const BACKUPS_PANELS = {
     drillDuration: 10,
     drillAge: 11,
     drDrillAge: 12,
+    drillUndeleted: 13,
 } as const;
 
 /**
@@ -121,6 +122,12 @@ export function backupsDashboard(ctx: DashboardContext, dbInstanceIdentifier: st
             stat(P.drDrillAge, `Time since the last DR restore drill succeeded (pages after ${durationText(drillDueSeconds(t.restoreMaxDuration))})`, "s", 12, 40, 12).withTarget(
                 promTarget("A", `time() - max by (db_instance) (${dr(DR_METRICS.drDrillLastSuccessTimestamp)})`, "DR drill"),
             ),
+        )
+        .withPanel(
+            // LaunchpadRestoreDrillInstanceNotDeleted's terms: restored instances AWS Backup failed to delete, each a running copy of the database.
+            stat(P.drillUndeleted, "Restore drill instances AWS Backup failed to delete (ticket above 0)", "none", 0, 44, 12)
+                .withTarget(promTarget("A", `sum by (db_instance) (${dr(DR_METRICS.drillUndeletedInstances)})`, "drill"))
+                .withTarget(promTarget("B", `sum by (db_instance) (${dr(DR_METRICS.drDrillUndeletedInstances)})`, "DR drill")),
         )
         .build();
 }

@@ -641,6 +641,25 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
             runbookUrl: runbook("LaunchpadDrRestoreDrillNotSucceeded"),
             noData: "OK",
         },
+        {
+            // Both drills' restore jobs whose restored instance AWS Backup failed to delete
+            // (DeletionStatus FAILED, or DELETING a day past the validation window: dr-metrics.sh),
+            // summed; the DR plan's count exists only where the DR drill does, hence the `or`s.
+            // A ticket: nothing is lost, but a full copy of production's data runs, billed, outside
+            // every retention rule, until someone deletes it. It stays while the job is in
+            // dr-metrics.sh's lookback (40 days): AWS Backup is not documented to update the
+            // job's DeletionStatus after a manual deletion (the runbook says to silence it).
+            name: "LaunchpadRestoreDrillInstanceNotDeleted",
+            query: `(sum by (db_instance) (${dr(DR_METRICS.drillUndeletedInstances)}) + sum by (db_instance) (${dr(DR_METRICS.drDrillUndeletedInstances)})) or sum by (db_instance) (${dr(DR_METRICS.drillUndeletedInstances)}) or sum by (db_instance) (${dr(DR_METRICS.drDrillUndeletedInstances)})`,
+            op: ">",
+            threshold: 0,
+            for: "1m",
+            severity: "ticket",
+            summary: `{{ $value }} restore drill instance(s) of ${db} not deleted by AWS Backup`,
+            description: `AWS Backup failed to delete the instance a restore drill of ${db} restored (the restore job's DeletionStatus FAILED, or still DELETING a day after the validation window): a full copy of ${db}'s data is running, billed, in the database's subnets or the DR drill's network, outside every retention rule.`,
+            runbookUrl: runbook("LaunchpadRestoreDrillInstanceNotDeleted"),
+            noData: "OK",
+        },
     ];
     return alerts;
 }

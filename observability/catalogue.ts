@@ -172,6 +172,13 @@ export const DR_METRICS = {
     /** That job's `CompletionDate`. */
     drillLastCompletionTimestamp: "launchpad_restore_drill_last_completion_timestamp_seconds",
     /**
+     * The restore jobs of the restore testing plan created in the lookback (40 days) whose restored
+     * instance AWS Backup did not delete: `DeletionStatus` FAILED, or DELETING more than a day after
+     * the validation window (botocore backup 2018-11-15 RestoreJobsListMember, RestoreDeletionStatus
+     * DELETING | FAILED | SUCCESSFUL). 0 when none: a copy of the database left running.
+     */
+    drillUndeletedInstances: "launchpad_restore_drill_undeleted_instances",
+    /**
      * The DR drill's restore testing plan's `CreationTime` (ListRestoreTestingPlans in the DR region),
      * while the plan exists: before it no DR drill was due.
      */
@@ -187,6 +194,8 @@ export const DR_METRICS = {
     drDrillDuration: "launchpad_dr_restore_drill_duration_seconds",
     /** The `CompletionDate` of the newest COMPLETED DR drill job in the lookback (40 days). */
     drDrillLastSuccessTimestamp: "launchpad_dr_restore_drill_last_success_timestamp_seconds",
+    /** As `drillUndeletedInstances`, for the DR drill's plan (in the DR region, its isolated network). */
+    drDrillUndeletedInstances: "launchpad_dr_restore_drill_undeleted_instances",
 } as const;
 
 /**

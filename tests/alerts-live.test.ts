@@ -410,10 +410,12 @@ interface DrState {
     readonly drDrillStatus: "COMPLETED" | "FAILED";
     /** CloudWatch MaximumUsedTransactionIDs (PostgreSQL). */
     readonly usedXids: number;
+    /** Whose restored instance AWS Backup failed to delete (the job's DeletionStatus FAILED): neither drill's, the primary's, or the DR one's. */
+    readonly deletionFailed: "none" | "drill" | "dr";
 }
 
 /** Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill passed in 20 min, a 90-day-old instance, 150 million transaction IDs used (autovacuum freezes from 200 million). */
-const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200, drillStatus: "COMPLETED", instanceAge: 90 * 86_400, usedXids: 150_000_000, drDrillStatus: "COMPLETED" };
+const HEALTHY_DR: DrState = { recoveryPointAge: 60, drRecoveryPointAge: 300, freeGiB: 50, drillDuration: 1_200, drillStatus: "COMPLETED", instanceAge: 90 * 86_400, usedXids: 150_000_000, drDrillStatus: "COMPLETED", deletionFailed: "none" };
 
 /** Where the stub `aws` (tests/support/aws-stub.ts) finds its answers, and nothing else. */
 let awsStubDir = "";
@@ -436,14 +438,14 @@ async function drMetrics(state: DrState): Promise<void> {
         "cloudwatch-get-metric-statistics-MaximumUsedTransactionIDs": { Label: "MaximumUsedTransactionIDs", Datapoints: [{ Timestamp: iso(now - 300), Maximum: state.usedXids, Unit: "Count" }] },
         "rds-describe-db-instance-automated-backups": { DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: DB_INSTANCE, Status: "replicating", RestoreWindow: { EarliestTime: iso(now - 7 * 86_400), LatestTime: iso(now - state.drRecoveryPointAge) } }] },
         "backup-list-restore-jobs": { RestoreJobs: state.drillStatus === "none" ? [] : [{
-            RestoreJobId: "drill", ResourceType: "RDS", CreationDate: iso(drillEnd - state.drillDuration), CompletionDate: iso(drillEnd),
+            RestoreJobId: "drill", ResourceType: "RDS", CreationDate: iso(drillEnd - state.drillDuration), CompletionDate: iso(drillEnd), DeletionStatus: state.deletionFailed === "drill" ? "FAILED" : "SUCCESSFUL",
             ...(state.drillStatus === "FAILED" ? { Status: "FAILED" } : { Status: "COMPLETED", ValidationStatus: state.drillStatus === "COMPLETED" ? "SUCCESSFUL" : "FAILED" }),
         }] },
     };
     // The DR drill, in the DR region (the stub answers a `--region` call from `<name>@<region>.json`): a month-old plan, a drill yesterday that took 40 minutes.
     const drDrillPlan = `arn:aws:backup:${config.drRegion}:123456789012:restore-testing-plan:dr-drill`;
     answers[`backup-list-restore-testing-plans@${config.drRegion}`] = { RestoreTestingPlans: [{ RestoreTestingPlanArn: drDrillPlan, RestoreTestingPlanName: "dr_drill", CreationTime: iso(now - 30 * 86_400) }] };
-    answers[`backup-list-restore-jobs@${config.drRegion}`] = { RestoreJobs: [{ RestoreJobId: "dr-drill", ResourceType: "RDS", Status: state.drDrillStatus, CreationDate: iso(drillEnd - 2_400), CompletionDate: iso(drillEnd) }] };
+    answers[`backup-list-restore-jobs@${config.drRegion}`] = { RestoreJobs: [{ RestoreJobId: "dr-drill", ResourceType: "RDS", Status: state.drDrillStatus, CreationDate: iso(drillEnd - 2_400), CompletionDate: iso(drillEnd), DeletionStatus: state.deletionFailed === "dr" ? "FAILED" : "SUCCESSFUL" }] };
     for (const [name, body] of Object.entries(answers)) writeFileSync(join(awsStubDir, `${name}.json`), JSON.stringify(body));
     const dr: Record<string, string> = {
         DR_REGION: config.drRegion,
@@ -744,6 +746,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             LaunchpadRestoreDrillMissing: instance,
             LaunchpadDrRestoreDrillFailed: instance,
             LaunchpadDrRestoreDrillNotSucceeded: instance,
+            LaunchpadRestoreDrillInstanceNotDeleted: instance,
             // Nothing down, nothing absent, nothing renamed: the meta alerts' queries are empty.
             LaunchpadTargetDown: [],
             // Every job of the scrape configuration has its up series here.
@@ -757,7 +760,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
 
     it("the dashboards on the same Prometheus: the variables list the namespace, service and colors; every panel has data, 0 where nothing fails; a gate verdict marks the graphs", async () => {
         const prometheusTargets = DASHBOARD_JSON.flatMap((d) => d.panels.flatMap((p) => p.targets.filter((t) => t.expr !== undefined).map((t) => ({ where: `${d.uid} panel ${p.id} (${p.title}) ${t.refId}`, expr: t.expr ?? "" }))));
-        expect(prometheusTargets).toHaveLength(41);
+        expect(prometheusTargets).toHaveLength(43);
         // The same variables on every dashboard.
         for (const d of DASHBOARD_JSON) {
             const values: Record<string, string[]> = {};
@@ -840,7 +843,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         expect(firing(list, "LaunchpadRestoreVerifyStale")).toEqual([]);
     }, 60_000);
 
-    it("recovery point older than the RPO, storage low, a drill slower than the RTO, near wraparound, a failed drill: their alerts", async () => {
+    it("recovery point older than the RPO, storage low, a drill slower than the RTO, near wraparound, a failed drill, a drill instance not deleted: their alerts", async () => {
         const t = config.observability.thresholds;
         // An hour behind (RPO 15 min), 5% free (threshold 10%), a two-hour drill (RTO 1 h), 1.5 billion transaction IDs used (threshold 1 billion).
         await drMetrics({ ...HEALTHY_DR, recoveryPointAge: 3_600, drRecoveryPointAge: 3_600, freeGiB: 5, drillDuration: 7_200, usedXids: 1_500_000_000 });
@@ -868,6 +871,16 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         await waitFiring("LaunchpadDrRestoreDrillFailed", { db_instance: DB_INSTANCE });
         expect(await grafanaHolding("LaunchpadDrRestoreDrillFailed")).toEqual([{ db_instance: DB_INSTANCE }]);
         names.push("LaunchpadDrRestoreDrillFailed");
+        // Each drill's restored instance AWS Backup failed to delete (DeletionStatus FAILED): the primary's, then the DR one's.
+        for (const deletionFailed of ["drill", "dr"] as const) {
+            await drMetrics({ ...HEALTHY_DR, deletionFailed });
+            const [a] = await waitFiring("LaunchpadRestoreDrillInstanceNotDeleted", { db_instance: DB_INSTANCE });
+            expect(Number(a.value)).toBe(1);
+            expect(await grafanaHolding("LaunchpadRestoreDrillInstanceNotDeleted")).toEqual([{ db_instance: DB_INSTANCE }]);
+            await drMetrics(HEALTHY_DR);
+            await waitFor("LaunchpadRestoreDrillInstanceNotDeleted to resolve", async () => (firing(await alerts(), "LaunchpadRestoreDrillInstanceNotDeleted").length === 0 ? true : undefined));
+        }
+        names.push("LaunchpadRestoreDrillInstanceNotDeleted");
         await drMetrics(HEALTHY_DR);
         await waitFor("the recovery alerts to resolve", async () => ((await alerts()).some((a) => names.includes(a.labels.alertname) && a.state === "firing") ? undefined : true));
     }, 90_000);

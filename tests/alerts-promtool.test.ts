@@ -32,7 +32,7 @@ const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
 interface Series { readonly series: string; readonly values: string }
 interface Case {
     /** What the case shows. */
-    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack" | "fires after failures" | "silent for a new DR plan" | "fires for a DR plan that never succeeded" | "silent with every target down";
+    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack" | "fires after failures" | "silent for a new DR plan" | "fires for a DR plan that never succeeded" | "silent with every target down" | "fires for the DR drill" | "fires summed" | "silent when resolved";
     readonly series: readonly Series[];
     readonly evalTime: string;
     /** Labels of the firing alert (beside severity and environment); absent: no alert. */
@@ -255,6 +255,19 @@ const CASES: Record<string, readonly Case[]> = {
         // The same plan, still no success 777 h after it was made: pages.
         { kind: "fires for a DR plan that never succeeded", series: [drInstance("0x1200"), drDrill("launchpad_dr_restore_drill_plan_create_timestamp_seconds", "1440000x1200")], evalTime: "1180h", labels: { db_instance: "launchpad-production-db" }, summary: "No DR restore drill of launchpad-production-db has succeeded in 32d9h" },
     ],
+    // dr-metrics.sh pushes each plan's count of restore jobs whose restored instance AWS Backup did
+    // not delete (DeletionStatus FAILED, or DELETING a day past the window): the two summed, the DR
+    // one only where the DR drill is.
+    LaunchpadRestoreDrillInstanceNotDeleted: [
+        { kind: "fires", series: [drDrill("launchpad_restore_drill_undeleted_instances", "1x10")], evalTime: "5m", labels: { db_instance: "launchpad-production-db" }, summary: "1 restore drill instance(s) of launchpad-production-db not deleted by AWS Backup" },
+        { kind: "silent before for", series: [drDrill("launchpad_restore_drill_undeleted_instances", "1x10")], evalTime: "0m" },
+        { kind: "silent below", series: [drDrill("launchpad_restore_drill_undeleted_instances", "0x10"), drDrill("launchpad_dr_restore_drill_undeleted_instances", "0x10")], evalTime: "5m" },
+        // The DR drill's alone, the primary's 0 beside it (an `or` of the two would keep the 0 and stay silent).
+        { kind: "fires for the DR drill", series: [drDrill("launchpad_restore_drill_undeleted_instances", "0x10"), drDrill("launchpad_dr_restore_drill_undeleted_instances", "1x10")], evalTime: "5m", labels: { db_instance: "launchpad-production-db" }, summary: "1 restore drill instance(s) of launchpad-production-db not deleted by AWS Backup" },
+        { kind: "fires summed", series: [drDrill("launchpad_restore_drill_undeleted_instances", "1x10"), drDrill("launchpad_dr_restore_drill_undeleted_instances", "2x10")], evalTime: "5m", labels: { db_instance: "launchpad-production-db" }, summary: "3 restore drill instance(s) of launchpad-production-db not deleted by AWS Backup" },
+        // Deleted (the job gone from the lookback, or a DELETING one that finished): resolves.
+        { kind: "silent when resolved", series: [drDrill("launchpad_restore_drill_undeleted_instances", "1x3 0x7")], evalTime: "8m" },
+    ],
     LaunchpadWatchdog: [
         { kind: "fires", series: [OTHER], evalTime: "1m", labels: {}, summary: "The alerting pipeline of the stack works (this alert always fires)" },
     ],
@@ -350,7 +363,7 @@ describe("the promtool scenarios", () => {
             const kinds = cases.map((c) => c.kind);
             const before = ALERTS.get(name)?.for === "0m" ? [] : ["silent before for"];
             const expected = ALWAYS_FIRING.has(name) ? ["fires"] : ["fires", "silent below", ...before];
-            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike", "silent for a new stack", "fires after failures", "silent for a new DR plan", "fires for a DR plan that never succeeded", "silent with every target down"]);
+            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike", "silent for a new stack", "fires after failures", "silent for a new DR plan", "fires for a DR plan that never succeeded", "silent with every target down", "fires for the DR drill", "fires summed", "silent when resolved"]);
             expect({ name, kinds: kinds.filter((k) => !extra.has(k)).sort() }).toEqual({ name, kinds: expected.sort() });
         }
     });

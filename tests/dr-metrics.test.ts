@@ -160,6 +160,8 @@ describe.skipIf(SKIP_PROCESSES || (missing.length > 0 && !IN_CI))("scripts/db/dr
             [DR_METRICS.drillLastRunSuccess]: 1,
             [DR_METRICS.drillLastCompletionTimestamp]: epoch("2026-11-15T07:12:30Z"),
             [DR_METRICS.drillDuration]: 4350,
+            // No job's restored instance left undeleted (none has a DeletionStatus FAILED or DELETING).
+            [DR_METRICS.drillUndeletedInstances]: 0,
         });
         const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
         // The drill's own plan, the DR region for the replicated backups.
@@ -270,7 +272,8 @@ describe.skipIf(SKIP_PROCESSES || (missing.length > 0 && !IN_CI))("scripts/db/dr
             "",
         ].join("\n"));
         // The instance's creation time still goes: with it, LaunchpadRestoreDrillMissing knows whether a drill was due.
-        expect(Object.keys(parseExposition(gateway.pushes[0].body)).sort()).toEqual([DR_METRICS.allocatedStorage, DR_METRICS.instanceCreateTimestamp, DR_METRICS.latestRestorable].sort());
+        // So does the count of restored instances not deleted (0), which needs no finished drill.
+        expect(Object.keys(parseExposition(gateway.pushes[0].body)).sort()).toEqual([DR_METRICS.allocatedStorage, DR_METRICS.instanceCreateTimestamp, DR_METRICS.latestRestorable, DR_METRICS.drillUndeletedInstances].sort());
     });
 
     it("no InstanceCreateTime (not a required member of DBInstance): the rest pushed, no reference age, so no drill counts as due", async () => {
@@ -303,6 +306,67 @@ describe.skipIf(SKIP_PROCESSES || (missing.length > 0 && !IN_CI))("scripts/db/dr
         expect(gateway.pushes).toEqual([]);
     });
 
+    /**
+     * A drill's restored instance AWS Backup did not delete: RestoreJobsListMember `DeletionStatus`
+     * (RestoreDeletionStatus DELETING | FAILED | SUCCESSFUL) and `DeletionStatusMessage`, botocore
+     * backup 2018-11-15 (vendor/botocore-models/backup). ListRestoreJobs has no filter on it.
+     */
+    describe("restored instances AWS Backup failed to delete (DeletionStatus)", () => {
+        const now = Math.floor(Date.now() / 1000);
+        const job = (id: string, completedHoursAgo: number, deletion: Record<string, string>) => ({
+            RestoreJobId: id, Status: "COMPLETED", ValidationStatus: "SUCCESSFUL", ResourceType: "RDS",
+            CreatedResourceArn: `arn:aws:rds:us-east-1:123456789012:db:awsbackup-restore-test-${id}`,
+            CreationDate: iso(now - (completedHoursAgo + 1) * 3600), CompletionDate: iso(now - completedHoursAgo * 3600), ...deletion,
+        });
+        const undeleted = (): (number | undefined)[] => {
+            const pushed = parseExposition(gateway.pushes[0].body);
+            return [pushed[DR_METRICS.drillUndeletedInstances], pushed[DR_METRICS.drDrillUndeletedInstances]];
+        };
+
+        it("FAILED: counted, whatever the drill's own result; SUCCESSFUL and none: not", async () => {
+            listJobs([
+                job("a", 500, { DeletionStatus: "SUCCESSFUL" }),
+                job("b", 300, { DeletionStatus: "FAILED", DeletionStatusMessage: "Cannot delete protected DB Instance" }),
+                { ...job("c", 100, { DeletionStatus: "FAILED" }), Status: "FAILED", ValidationStatus: undefined },
+                job("d", 2, {}),
+            ]);
+            const r = await run(DRILL);
+            expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+            expect(undeleted()).toEqual([2, undefined]);
+            const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
+            const deletion = calls.filter((c) => c.includes("list-restore-jobs") && c[c.indexOf("--query") + 1].includes("DeletionStatus"));
+            expect(deletion).toHaveLength(1);
+            expect(deletion[0]).toEqual(expect.arrayContaining(["--by-restore-testing-plan-arn", DRILL.RESTORE_TESTING_PLAN_ARN, "--by-created-after"]));
+        });
+
+        it.each([
+            ["SUCCESSFUL only", [job("a", 500, { DeletionStatus: "SUCCESSFUL" })]],
+            ["no DeletionStatus yet (inside the validation window)", [job("a", 1, {})]],
+            ["no job at all", []],
+        ])("%s: 0 pushed", async (_, jobs) => {
+            listJobs(jobs);
+            expect((await run(DRILL)).status).toBe(0);
+            expect(undeleted()).toEqual([0, undefined]);
+        });
+
+        it("DELETING: counted only once it is a day past the validation window (4 h + 24 h after completion)", async () => {
+            listJobs([job("a", 29, { DeletionStatus: "DELETING" }), job("b", 27, { DeletionStatus: "DELETING" }), job("c", 5, { DeletionStatus: "DELETING" })]);
+            expect((await run({ ...DRILL, RESTORE_VALIDATION_WINDOW_HOURS: "4" })).status).toBe(0);
+            expect(undeleted()).toEqual([1, undefined]);
+        });
+
+        it("the DR drill's plan, read in the DR region: a count of its own beside the primary plan's; without the primary plan, the DR count alone", async () => {
+            listJobs([job("a", 300, { DeletionStatus: "FAILED" })]);
+            writeDrDrill([job("d1", 400, { DeletionStatus: "FAILED" }), job("d2", 300, { DeletionStatus: "FAILED" }), job("d3", 200, { DeletionStatus: "SUCCESSFUL" })]);
+            expect((await run({ ...DRILL, ...DR_DRILL })).status).toBe(0);
+            expect(undeleted()).toEqual([1, 2]);
+            writeDrDrill([job("d3", 200, { DeletionStatus: "SUCCESSFUL" })]);
+            gateway.pushes.length = 0;
+            expect((await run(DR_DRILL)).status).toBe(0);
+            expect(undeleted()).toEqual([undefined, 0]);
+        });
+    });
+
     describe("the DR drill (the DR vault's copy restored in the DR region; nothing validates it)", () => {
         const dr1 = { RestoreJobId: "d1", Status: "COMPLETED", ResourceType: "RDS", CreationDate: "2026-10-15T06:10:00+00:00", CompletionDate: "2026-10-15T07:05:00+00:00" };
 
@@ -317,7 +381,13 @@ describe.skipIf(SKIP_PROCESSES || (missing.length > 0 && !IN_CI))("scripts/db/dr
             expect(parseExposition(gateway.pushes[0].body)[DR_METRICS.drillLastCompletionTimestamp]).toBe(epoch("2026-11-15T07:12:30Z"));
             const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
             const jobs = calls.filter((c) => c.includes("list-restore-jobs"));
-            expect(jobs.map((c) => [c[c.indexOf("--region") + 1], c[c.indexOf("--by-restore-testing-plan-arn") + 1]])).toEqual([["us-east-1", DRILL.RESTORE_TESTING_PLAN_ARN], ["us-west-2", DR_DRILL_PLAN]]);
+            // Each plan twice: its finished jobs, then its jobs' deletion status.
+            expect(jobs.map((c) => [c[c.indexOf("--region") + 1], c[c.indexOf("--by-restore-testing-plan-arn") + 1]])).toEqual([
+                ["us-east-1", DRILL.RESTORE_TESTING_PLAN_ARN],
+                ["us-east-1", DRILL.RESTORE_TESTING_PLAN_ARN],
+                ["us-west-2", DR_DRILL_PLAN],
+                ["us-west-2", DR_DRILL_PLAN],
+            ]);
             // Both drills' jobs from one moment: DRILL_LOOKBACK_DAYS' default, 40 days before the run (whole seconds).
             const since = jobs.map((c) => c[c.indexOf("--by-created-after") + 1]);
             expect(new Set(since).size).toBe(1);

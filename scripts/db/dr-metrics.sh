@@ -22,6 +22,11 @@
 #                                        (botocore backup 2018-11-15 RestoreJobsListMember)
 #   backup list-restore-jobs --by-restore-testing-plan-arn (DR region, the DR drill)
 #                                        RestoreJobs[].Status, .CreationDate, .CompletionDate
+#   backup list-restore-jobs --by-restore-testing-plan-arn (each drill's plan, its region)
+#                                        RestoreJobs[].DeletionStatus (DELETING | FAILED | SUCCESSFUL:
+#                                        AWS Backup deleting the restored instance), .CompletionDate, .CreationDate
+#                                        (botocore backup 2018-11-15 RestoreJobsListMember, RestoreDeletionStatus;
+#                                        ListRestoreJobsInput has no filter on it, hence the --query)
 #   backup list-restore-testing-plans (DR region)
 #                                        RestoreTestingPlans[].RestoreTestingPlanArn, .CreationTime
 #                                        (botocore backup 2018-11-15 RestoreTestingPlanForList)
@@ -38,6 +43,13 @@
 # restore job is COMPLETED (the copy decrypted and restored to a running instance), failed when the
 # job FAILED or was ABORTED.
 #
+# A drill's restored instance AWS Backup did not delete: its job's DeletionStatus is FAILED, or still
+# DELETING a day after the validation window closed. AWS Backup deletes "in accordance with service
+# SLAs" (restore-testing.html) and states no time; deleting an RDS instance without a final
+# snapshot takes minutes, so a day is well past any normal deletion, and what a day longer costs is
+# one day of an instance the size of production's. Either leaves a full copy of production's data
+# running (the database's subnets, or the DR drill's network), billed, outside every retention rule.
+#
 # Environment:
 #   AWS_REGION                 the database's region                                   required
 #   DB_INSTANCE_ID             the RDS instance identifier                             required
@@ -48,7 +60,8 @@
 #   DR_RESTORE_TESTING_PLAN_ARN  the DR drill's restore testing plan, in DR_REGION     optional
 #   RESTORE_TESTING_PLAN_ARN   the AWS Backup restore testing plan of the drill        optional
 #   DRILL_LOOKBACK_DAYS        how far back to look for the newest drill (default 40: a monthly drill is always in it)
-#   RESTORE_VALIDATION_WINDOW_HOURS  how long a completed drill may wait for its validation (default 4)
+#   RESTORE_VALIDATION_WINDOW_HOURS  how long a completed drill may wait for its validation, and AWS Backup
+#                              keeps its restored instance (default 4)
 #
 # Pushes (PUT, the whole group job/launchpad-dr-metrics/db_instance/<id>):
 #   launchpad_rds_latest_restorable_timestamp_seconds, launchpad_rds_allocated_storage_bytes,
@@ -64,6 +77,9 @@
 #   launchpad_dr_restore_drill_last_success_timestamp_seconds (with DR_RESTORE_TESTING_PLAN_ARN, from
 #   the DR drills finished in the lookback). LaunchpadDrRestoreDrillNotSucceeded measures the age of
 #   the newest success, else of the plan, else of the instance.
+#   launchpad_restore_drill_undeleted_instances, launchpad_dr_restore_drill_undeleted_instances (with
+#   each plan, always, 0 when none): the drill's restore jobs created in the lookback whose restored
+#   instance was not deleted (above). LaunchpadRestoreDrillInstanceNotDeleted.
 #   No finished drill in the lookback pushes no drill metric: LaunchpadRestoreDrillMissing compares
 #   the instance's age with the drill schedule instead.
 # The alerts compute the lags at evaluation time (`time() - ...`), so a job that stops pushing
@@ -82,6 +98,22 @@ epoch() {
 # AWS prints None for a JMESPath null.
 is_null() {
     [[ -z $1 || $1 == None || $1 == null ]]
+}
+
+# How many of the rows `DeletionStatus CompletionDate CreationDate` (one job a line, `--output text`)
+# are a restored instance AWS Backup did not delete: FAILED, or DELETING more than a day after the
+# validation window ($2 hours) closed, counted from the job's completion (its creation without one).
+undeleted_count() {
+    local rows=$1 window=$2 deletion completed created count=0
+    while read -r deletion completed created; do
+        is_null "$deletion" && continue
+        is_null "$completed" && completed=$created
+        case $deletion in
+            FAILED) count=$((count + 1)) ;;
+            DELETING) if (($(epoch "$completed") + (window + 24) * 3600 < now)); then count=$((count + 1)); fi ;;
+        esac
+    done <<<"$rows"
+    echo "$count"
 }
 
 main() {
@@ -164,9 +196,9 @@ ${M_DR_LATEST} $(epoch "$dr_latest")
 "
     fi
 
+    local window=${RESTORE_VALIDATION_WINDOW_HOURS:-4} undeleted
+    [[ $window =~ ^[1-9][0-9]{0,2}$ ]] || die "RESTORE_VALIDATION_WINDOW_HOURS '$window' is not a number of hours (1 to 999)" 2
     if [[ -n ${RESTORE_TESTING_PLAN_ARN:-} ]]; then
-        local window=${RESTORE_VALIDATION_WINDOW_HOURS:-4}
-        [[ $window =~ ^[1-9][0-9]{0,2}$ ]] || die "RESTORE_VALIDATION_WINDOW_HOURS '$window' is not a number of hours (1 to 999)" 2
         # Every finished job, newest first, one a line: Status, ValidationStatus, CreationDate, CompletionDate.
         out=$(aws_cli backup list-restore-jobs --by-restore-testing-plan-arn "$RESTORE_TESTING_PLAN_ARN" \
             --by-created-after "$drills_since" \
@@ -203,6 +235,17 @@ ${M_DRILL_DURATION} $(($(epoch "$completed") - $(epoch "$created")))
 "
             fi
         fi
+        # The jobs whose restored instance AWS Backup is deleting or failed to delete (the rest: none yet, or SUCCESSFUL).
+        out=$(aws_cli backup list-restore-jobs --by-restore-testing-plan-arn "$RESTORE_TESTING_PLAN_ARN" \
+            --by-created-after "$drills_since" \
+            --query "RestoreJobs[?DeletionStatus=='FAILED' || DeletionStatus=='DELETING'].[DeletionStatus,CompletionDate,CreationDate]" \
+            --output text 2>"$error_log") ||
+            die "listing the deletion status of the restore testing plan's restore jobs failed$(last_error)"
+        undeleted=$(undeleted_count "$out" "$window")
+        body+="# HELP ${M_DRILL_UNDELETED} Restore drill jobs of the lookback whose restored instance AWS Backup failed to delete (DeletionStatus FAILED, or DELETING a day after the validation window).
+# TYPE ${M_DRILL_UNDELETED} gauge
+${M_DRILL_UNDELETED} ${undeleted}
+"
     fi
 
     if [[ -n ${DR_RESTORE_TESTING_PLAN_ARN:-} ]]; then
@@ -255,6 +298,16 @@ ${M_DR_DRILL_DURATION} $(($(epoch "$dr_completed") - $(epoch "$dr_created")))
 ${M_DR_DRILL_SUCCEEDED} $(epoch "$dr_success")
 "
         fi
+        out=$(aws_cli_in "$DR_REGION" backup list-restore-jobs --by-restore-testing-plan-arn "$DR_RESTORE_TESTING_PLAN_ARN" \
+            --by-created-after "$drills_since" \
+            --query "RestoreJobs[?DeletionStatus=='FAILED' || DeletionStatus=='DELETING'].[DeletionStatus,CompletionDate,CreationDate]" \
+            --output text 2>"$error_log") ||
+            die "listing the deletion status of the DR restore testing plan's restore jobs in $DR_REGION failed$(last_error)"
+        undeleted=$(undeleted_count "$out" "$window")
+        body+="# HELP ${M_DR_DRILL_UNDELETED} DR restore drill jobs of the lookback whose restored instance AWS Backup failed to delete (DeletionStatus FAILED, or DELETING a day after the validation window).
+# TYPE ${M_DR_DRILL_UNDELETED} gauge
+${M_DR_DRILL_UNDELETED} ${undeleted}
+"
     fi
 
     push_metrics "job/${PUSHGATEWAY_JOB:-launchpad-dr-metrics}/db_instance/$DB_INSTANCE_ID" <<<"$body"
@@ -271,10 +324,12 @@ readonly M_XIDS=launchpad_rds_maximum_used_transaction_ids
 readonly M_DRILL_OK=launchpad_restore_drill_last_run_success
 readonly M_DRILL_DURATION=launchpad_restore_drill_duration_seconds
 readonly M_DRILL_DONE=launchpad_restore_drill_last_completion_timestamp_seconds
+readonly M_DRILL_UNDELETED=launchpad_restore_drill_undeleted_instances
 readonly M_DR_DRILL_PLAN_CREATED=launchpad_dr_restore_drill_plan_create_timestamp_seconds
 readonly M_DR_DRILL_OK=launchpad_dr_restore_drill_last_run_success
 readonly M_DR_DRILL_DONE=launchpad_dr_restore_drill_last_completion_timestamp_seconds
 readonly M_DR_DRILL_DURATION=launchpad_dr_restore_drill_duration_seconds
 readonly M_DR_DRILL_SUCCEEDED=launchpad_dr_restore_drill_last_success_timestamp_seconds
+readonly M_DR_DRILL_UNDELETED=launchpad_dr_restore_drill_undeleted_instances
 
 main "$@"
