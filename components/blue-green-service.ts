@@ -22,7 +22,7 @@ import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
 import { AUTOSCALER_ANNOTATIONS, colorLabels, immutableJobSpec, previewServiceName, retriedRunDeadlines, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
-import { caFetchConfigMapData, databaseClientPod, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
+import { caFetchConfigMapData, databaseClientPod, databaseTlsEnv, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
 import { deleteSnapshotTarget, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
@@ -379,12 +379,13 @@ export interface PodTemplateContext {
 export const STACK_POD_PARTS = {
     databaseCa: { key: "launchpad:database.caBundleUrl", what: "the db-ca init container's DB_SSL_CA_URL" },
     databaseUser: { key: "launchpad:database.appUsername", what: "the user in the connection Secret the pods read (database-app-connection), and its digest annotation launchpad.dev/database-connection" },
+    databaseTls: { key: "launchpad:database.engine", what: "the app container's DATABASE_TLS_MODE" },
 } as const satisfies Record<string, { key: string; what: string }>;
 
 export type StackPodPart = keyof typeof STACK_POD_PARTS;
 
-/** What {@link stackPodShape} reads of the stack's database: the CA bundle's address and the application user's name. */
-export type StackPodDatabase = Pick<DatabaseClient, "caBundleUrl" | "username">;
+/** What {@link stackPodShape} reads of the stack's database: the CA bundle's address, the application user's name, the engine. */
+export type StackPodDatabase = Pick<DatabaseClient, "caBundleUrl" | "username" | "engine">;
 
 /**
  * A 10-hex hash per `STACK_POD_PARTS` part of a service's pod template, as the stack's database
@@ -393,7 +394,7 @@ export type StackPodDatabase = Pick<DatabaseClient, "caBundleUrl" | "username">;
  */
 export function stackPodShape(service: ServiceConfig, database: StackPodDatabase | undefined): Record<StackPodPart, string> {
     const db = service.connectDatabase ? database : undefined;
-    const parts: Record<StackPodPart, unknown> = { databaseCa: db?.caBundleUrl ?? null, databaseUser: db?.username ?? null };
+    const parts: Record<StackPodPart, unknown> = { databaseCa: db?.caBundleUrl ?? null, databaseUser: db?.username ?? null, databaseTls: db !== undefined ? databaseTlsEnv(db.engine) : null };
     return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, createHash("sha256").update(sortedJson(v)).digest("hex").slice(0, 10)])) as Record<StackPodPart, string>;
 }
 

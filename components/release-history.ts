@@ -260,14 +260,14 @@ export function inPlaceRollWarnings(services: readonly ServiceConfig[], history:
 
 /** The stack's database as `stackPodShape` reads it: the CA bundle's address and the application user. */
 export function stackPodDatabase(config: Pick<LaunchpadConfig, "database">): StackPodDatabase {
-    return { caBundleUrl: config.database.caBundleUrl, username: config.database.appUsername };
+    return { caBundleUrl: config.database.caBundleUrl, username: config.database.appUsername, engine: config.database.engine };
 }
 
 /**
  * The in-place roll of the live pods by a stack-wide setting (`STACK_POD_PARTS`: the CA bundle's
- * address, the application user), compared with the hashes the live Deployment recorded
+ * address, the application user, the engine's TLS mode), compared with the hashes the live Deployment recorded
  * (`stackPodShape`, in the entry's `pod`). Decided per setting, the same in every tier:
- * - neither has a per-color value: the pods of both colors read the one `db-ca` address and the one
+ * - none has a per-color value: the pods of both colors read the one `db-ca` address, the one engine and the one
  *   connection Secret (`database-app-connection`, by its fixed name: components/database-client.ts),
  *   so no idle color can take them first, and refusing in production would leave no way to make the
  *   change at all (a restore or a new CA bundle address cannot wait). They are allowed, with this

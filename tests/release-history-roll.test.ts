@@ -120,6 +120,21 @@ describe("stack-wide settings that roll the live color (launchpad:database.caBun
         expect(both.status).toBe(0);
     });
 
+    it("each stack-wide part is compared on its own: a new engine names its TLS mode; none without the stack's database, or for a service that does not connect", async () => {
+        const config = await loadConfigFor("staging");
+        const s = config.services[0];
+        const db = stackPodDatabase(config);
+        const pod = { ...podShape(s, "green"), ...stackPodShape(s, db) };
+        const history: ReleaseHistory = { api: [{ color: "green", image: s.releases.green.image, releaseId: releaseId(s, "green"), envHash: envHash(s, "green"), pod, time: T1 }] };
+        const other = db.engine === "postgres" ? "mysql" : "postgres";
+        expect(inPlaceRollWarnings([s], history, { ...db, engine: other })).toEqual([
+            stackWarning("green", "blue", "launchpad:database.engine (the app container's DATABASE_TLS_MODE)", "changes").slice("warning: ".length, -1),
+        ]);
+        expect(inPlaceRollWarnings([s], history, db)).toEqual([]);
+        expect(inPlaceRollWarnings([s], history, undefined)).toEqual([]);
+        expect(stackPodShape({ ...s, connectDatabase: false }, db)).toEqual(stackPodShape(s, undefined));
+    });
+
     it("a new CA bundle address re-runs the idle color's gate: its Job's name follows it (gateRunId), since the Job's own template does not carry it", async () => {
         const config = await loadConfigFor("staging");
         const s = config.services[0];
