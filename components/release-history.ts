@@ -276,8 +276,10 @@ export function stackPodDatabase(config: Pick<LaunchpadConfig, "database">): Sta
  *   (`gateRunId`) and its template the connection's digest (`gateConnectionAnnotations`), so its gate
  *   runs again; but the live Deployment rolls at the same time, not after that gate.
  * - What protects live traffic: the Deployment's strategy (`maxUnavailable: 0`, `deploymentSpec`)
- *   keeps the old pods serving until each new one is ready (Kubernetes' RollingUpdate never takes an
- *   old pod down below the desired count while maxUnavailable is 0), and a pod whose bundle cannot be
+ *   keeps the old pods serving until each new one is ready ("Once new pods are ready, old ReplicaSet
+ *   can be scaled down further ... ensuring that the total number of pods available at all times during
+ *   the update is at least" desired minus maxUnavailable: the apps/v1 RollingUpdateDeployment
+ *   `maxUnavailable` field doc, as @pulumi/kubernetes types/input.d.ts carries it), and a pod whose bundle cannot be
  *   fetched never starts its app (`db-ca` fails closed), so such a rollout stalls and `pulumi up` fails
  *   at the progress deadline with the old pods still serving. A wrong but fetchable bundle, or a user
  *   the database refuses, is caught only by a readiness probe that checks the database.
