@@ -22,7 +22,7 @@ import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
 import { AUTOSCALER_ANNOTATIONS, colorLabels, immutableJobSpec, previewServiceName, retriedRunDeadlines, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { digestKind, releaseDigest } from "../lib/release-digest";
-import { caFetchConfigMapData, databaseClientPod, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
+import { caFetchConfigMapData, databaseClientPod, databaseTlsEnv, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
 import { deleteSnapshotTarget, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
 import { ALB_INGRESS_CLASS } from "./platform";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
@@ -355,10 +355,52 @@ export function podShape(service: ServiceConfig, color: Color): Record<PodPart, 
     return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, createHash("sha256").update(sortedJson(v)).digest("hex").slice(0, 10)])) as Record<PodPart, string>;
 }
 
-/** What a color's pod template depends on besides its service config: the stack's project label and zone spread. */
+/**
+ * What a color's pod template depends on besides its service config: the stack's project label, zone
+ * spread and, for a service that connects, the database's CA bundle address (the `db-ca` init
+ * container's `DB_SSL_CA_URL`, `launchpad:database.caBundleUrl`).
+ */
 export interface PodTemplateContext {
     readonly project: string;
     readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
+    /** The stack's database, as the pods see it. @default - none (a stack without a database) */
+    readonly database?: Pick<DatabaseClient, "caBundleUrl">;
+}
+
+/**
+ * The stack-wide settings a color's pod template carries, none of them a service's or a release's:
+ * one value for both colors, so a change rolls the live color's pods in place, under live traffic,
+ * with no gate before that traffic reaches them (`inPlaceRollWarnings`). Each with the config key
+ * that sets it. Left out, as no stack config sets them: the project label (the Pulumi project's
+ * name), the zone spread (the tier table, config/tier.ts), the pod's code-set fields (security
+ * context, the CA fetch image `AWS_CLI_IMAGE`, grace period): they change with the code, which
+ * `gateRunId` still follows for the idle color.
+ */
+export const STACK_POD_PARTS = {
+    databaseCa: { key: "launchpad:database.caBundleUrl", what: "the db-ca init container's DB_SSL_CA_URL" },
+    databaseUser: { key: "launchpad:database.appUsername", what: "the user in the connection Secret the pods read (database-app-connection), and its digest annotation launchpad.dev/database-connection" },
+    databaseTls: { key: "launchpad:database.engine", what: "the app container's DATABASE_TLS_MODE" },
+} as const satisfies Record<string, { key: string; what: string }>;
+
+export type StackPodPart = keyof typeof STACK_POD_PARTS;
+
+/** What {@link stackPodShape} reads of the stack's database: the CA bundle's address, the application user's name, the engine. */
+export type StackPodDatabase = Pick<DatabaseClient, "caBundleUrl" | "username" | "engine">;
+
+/**
+ * A 10-hex hash per `STACK_POD_PARTS` part of a service's pod template, as the stack's database
+ * gives it (none: the service does not connect, or the stack has no database). The Deployment
+ * records it beside `podShape` (`ANNOTATIONS.podShape`), and the release history keeps it in `pod`.
+ */
+export function stackPodShape(service: ServiceConfig, database: StackPodDatabase | undefined): Record<StackPodPart, string> {
+    const db = service.connectDatabase ? database : undefined;
+    const parts: Record<StackPodPart, unknown> = { databaseCa: db?.caBundleUrl ?? null, databaseUser: db?.username ?? null, databaseTls: db !== undefined ? databaseTlsEnv(db.engine) : null };
+    return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, createHash("sha256").update(sortedJson(v)).digest("hex").slice(0, 10)])) as Record<StackPodPart, string>;
+}
+
+/** What a color's Deployment records of its pod template (`ANNOTATIONS.podShape`): `podShape` and `stackPodShape`. */
+export function appliedPodShape(service: ServiceConfig, color: Color, database: StackPodDatabase | undefined): Record<PodPart | StackPodPart, string> {
+    return { ...podShape(service, color), ...stackPodShape(service, database) };
 }
 
 /**
@@ -366,7 +408,7 @@ export interface PodTemplateContext {
  * builds it (`deploymentSpec`, the database's Secret names and connection digest stood in as
  * `podShape` does). The template carries the release id (image, env, smoke policy, migration), so a
  * new release is a new run, and so is every other change that rolls the color's pods (`resources`,
- * a probe, the port, `connectDatabase`, `metricsPath`, the zone spread, the pod's code-set fields),
+ * a probe, the port, `connectDatabase`, `metricsPath`, the zone spread, the CA bundle's address, the pod's code-set fields),
  * which the release id leaves out. The gate Job's name carries it, and a Job in the state keeps
  * its name, so without it such a change rolled the idle color under a gate Job already complete
  * for the old pods, and the next switch made live pods no gate had judged. Never the active color
@@ -377,7 +419,10 @@ export interface PodTemplateContext {
  * pulumi-kubernetes provider/pkg/provider/diff.go `job`).
  */
 export function gateRunId(service: ServiceConfig, color: Color, ctx: PodTemplateContext): string {
-    const spec = deploymentSpec({ service, color, project: ctx.project, zoneSpread: ctx.zoneSpread, database: SHAPE_DATABASE, envSecretName: "" });
+    // The CA bundle's address is a plain value of the template (the init container's env), not a stand-in: a new one
+    // rolls the color's pods, and the gate Job's own template does not carry it, so only its name can re-run the gate.
+    const database: DatabaseClientPodInputs = { ...SHAPE_DATABASE, caBundleUrl: ctx.database?.caBundleUrl };
+    const spec = deploymentSpec({ service, color, project: ctx.project, zoneSpread: ctx.zoneSpread, database, envSecretName: "" });
     return createHash("sha256").update(sortedJson(spec.template)).digest("hex").slice(0, 10);
 }
 
@@ -1263,7 +1308,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const pods = gateRunId(s, color, args);
         const deployment = new k8s.apps.v1.Deployment(`${name}-${color}`, {
             // Its own metadata, so neither rolls a pod: the shape for the in-place warning, the gate run its pods need.
-            metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload), annotations: { [ANNOTATIONS.podShape]: JSON.stringify(podShape(s, color)), [ANNOTATIONS.podTemplate]: pods } },
+            metadata: { ...meta(ROLES.workload), labels: colorLabels(s, color, args.project, ROLES.workload), annotations: { [ANNOTATIONS.podShape]: JSON.stringify(appliedPodShape(s, color, args.database)), [ANNOTATIONS.podTemplate]: pods } },
             spec: deploymentSpec({ service: s, color, project: args.project, zoneSpread: args.zoneSpread, database, envSecretName: envName, owner: this, releaseChecked: args.releaseChecked }),
         // The new pods start only after the color's migration succeeded, and after the load balancer
         // controller's webhook serves: it gives a pod its ALB readiness gate at creation only (components/platform.ts).

@@ -54,6 +54,12 @@ export interface DatabaseClient {
      * @default - none (a builder called on its own)
      */
     readonly grants?: pulumi.Resource;
+    /**
+     * The application user's name (`launchpad:database.appUsername`), which the Secret carries: what the
+     * in-place roll warning compares (components/release-history.ts `inPlaceRollWarnings`).
+     * @default - unknown (a builder called on its own): no warning
+     */
+    readonly username?: string;
     /** A digest of the application user's settings, not taken from the Secret ({@link databaseRolloutAnnotations}). */
     readonly connectionDigest: pulumi.Input<string>;
     readonly engine: DbEngine;

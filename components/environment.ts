@@ -26,7 +26,7 @@ import { eksNetworkPolicyInputs, existingNetworkPolicyInputs } from "./network-p
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
 import { GRAFANA_TARGET_OUTPUT } from "../observability/grafana-target";
 import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT, identityOutput, recordedIdentityOf, type StackIdentity } from "./identity-record";
-import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "./release-history";
+import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, stackPodDatabase, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
 import { alertContext } from "../observability/alerts";
@@ -205,7 +205,8 @@ export class Environment extends pulumi.ComponentResource {
             if (problems.length > 0) {
                 throw new ConfigError(config.stack, problems);
             }
-            for (const warning of inPlaceRollWarnings(config.services, h)) {
+            const database = this.data !== undefined ? stackPodDatabase(config) : undefined;
+            for (const warning of inPlaceRollWarnings(config.services, h, database)) {
                 void pulumi.log.warn(warning, this);
             }
             return true;
@@ -443,6 +444,7 @@ export function databaseClient(data: Pick<DataProtection, "database" | "grants">
         adminSecretName: CONNECTION_SECRET_NAME,
         adminSecret: data.database.connectionSecret,
         grants: data.grants.job,
+        username: config.database.appUsername,
         connectionDigest: data.database.appConnectionDigest,
         engine: config.database.engine,
         caBundleUrl: config.database.caBundleUrl,

@@ -25,11 +25,11 @@
  * the release the live color's Deployment names in the state (`LiveRelease.rolledOut`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "../config";
+import type { LaunchpadConfig, ServiceConfig } from "../config";
 import { describeValue } from "../config/errors";
 import { COLORS, otherColor } from "../lib/delivery";
 import { PLAIN_DIGEST } from "../lib/release-digest";
-import { envDigestKind, envHash, POD_PARTS, podShape, type PodPart, type ReleaseInfo } from "./blue-green-service";
+import { envDigestKind, envHash, POD_PARTS, podShape, STACK_POD_PARTS, stackPodShape, type PodPart, type ReleaseInfo, type StackPodDatabase, type StackPodPart } from "./blue-green-service";
 
 /** The stack output holding, per service, the releases it made live, newest first. */
 export const RELEASE_HISTORY_OUTPUT = "releaseHistory";
@@ -248,14 +248,60 @@ export function inPlaceReleaseProblems(services: readonly ServiceConfig[], histo
  * rollback) that leaves the Deployment alone records the shape it still runs, and the update that
  * rolls it warns.
  */
-export function inPlaceRollWarnings(services: readonly ServiceConfig[], history: ReleaseHistory): string[] {
+export function inPlaceRollWarnings(services: readonly ServiceConfig[], history: ReleaseHistory, database?: StackPodDatabase): string[] {
     return services.flatMap((s) => {
         const head = liveWhenStarted(history, s.name);
         if (head === undefined) {
             return [];
         }
-        return [...rekeyedWarning(s, head), ...podPartsWarning(s, head)];
+        return [...rekeyedWarning(s, head), ...podPartsWarning(s, head), ...stackPartsWarning(s, head, database)];
     });
+}
+
+/** The stack's database as `stackPodShape` reads it: the CA bundle's address and the application user. */
+export function stackPodDatabase(config: Pick<LaunchpadConfig, "database">): StackPodDatabase {
+    return { caBundleUrl: config.database.caBundleUrl, username: config.database.appUsername, engine: config.database.engine };
+}
+
+/**
+ * The in-place roll of the live pods by a stack-wide setting (`STACK_POD_PARTS`: the CA bundle's
+ * address, the application user, the engine's TLS mode), compared with the hashes the live Deployment recorded
+ * (`stackPodShape`, in the entry's `pod`). Decided per setting, the same in every tier:
+ * - none has a per-color value: the pods of both colors read the one `db-ca` address, the one engine and the one
+ *   connection Secret (`database-app-connection`, by its fixed name: components/database-client.ts),
+ *   so no idle color can take them first, and refusing in production would leave no way to make the
+ *   change at all (a restore or a new CA bundle address cannot wait). They are allowed, with this
+ *   warning naming what rolls where and what protects traffic.
+ * - The idle color is judged in the same update: its gate Job's name follows the CA address
+ *   (`gateRunId`) and its template the connection's digest (`gateConnectionAnnotations`), so its gate
+ *   runs again; but the live Deployment rolls at the same time, not after that gate.
+ * - What protects live traffic: the Deployment's strategy (`maxUnavailable: 0`, `deploymentSpec`)
+ *   keeps the old pods serving until each new one is ready ("Once new pods are ready, old ReplicaSet
+ *   can be scaled down further ... ensuring that the total number of pods available at all times during
+ *   the update is at least" desired minus maxUnavailable: the apps/v1 RollingUpdateDeployment
+ *   `maxUnavailable` field doc, as @pulumi/kubernetes types/input.d.ts carries it), and a pod whose bundle cannot be
+ *   fetched never starts its app (`db-ca` fails closed), so such a rollout stalls and `pulumi up` fails
+ *   at the progress deadline with the old pods still serving. A wrong but fetchable bundle, or a user
+ *   the database refuses, is caught only by a readiness probe that checks the database.
+ * None for an entry recorded before the parts existed, or without the stack's database.
+ */
+function stackPartsWarning(s: ServiceConfig, head: HistoryEntry, database: StackPodDatabase | undefined): string[] {
+    const was = head.pod;
+    if (was === undefined || database === undefined) {
+        return [];
+    }
+    const now = stackPodShape(s, database);
+    const changed = (Object.keys(STACK_POD_PARTS) as StackPodPart[]).filter((p) => was[p] !== undefined && was[p] !== now[p]);
+    if (changed.length === 0) {
+        return [];
+    }
+    const live = head.color;
+    const idle = otherColor(live);
+    const parts = changed.map((p) => `${STACK_POD_PARTS[p].key} (${STACK_POD_PARTS[p].what})`).join(", ");
+    return [`service ${s.name}: ${live} was live when this update started and its pods roll in place under live traffic, same release: the stack-wide ${parts} ${changed.length === 1 ? "changes" : "change"} in both colors' pod templates. ` +
+        `${idle}, the idle color, rolls too and its gate runs again on it, but in the same update, not before ${live}'s new pods take live traffic. ` +
+        `One value for both colors, so the idle color cannot take it first: only the rollout (maxUnavailable 0) and the new pods' readiness probe guard live traffic ` +
+        `(a pod whose CA bundle cannot be fetched never becomes ready, ${live}'s old pods keep serving and the update fails). Change nothing else of ${live} in this update`];
 }
 
 /**

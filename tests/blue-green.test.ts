@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, deploymentSpec, deploymentTimeouts, gateDeadlineSeconds, gateRunId, progressDeadlineSeconds, ROLLOUT_POD_OVERHEAD_SECONDS, rolloutWaves, hpaMinReplicas, ingressAnnotations, ingressSpec, podShape, type PodTemplateContext, releaseId, SPREAD_MATCH_LABEL_KEYS, verifiedReleaseInfo } from "../components/blue-green-service";
+import { BlueGreenService, deploymentSpec, deploymentTimeouts, gateDeadlineSeconds, gateRunId, progressDeadlineSeconds, ROLLOUT_POD_OVERHEAD_SECONDS, rolloutWaves, hpaMinReplicas, ingressAnnotations, ingressSpec, appliedPodShape, type PodTemplateContext, releaseId, SPREAD_MATCH_LABEL_KEYS, verifiedReleaseInfo } from "../components/blue-green-service";
 import { EKS_VERSIONS } from "../lib/versions";
 import { ANNOTATIONS } from "../lib/delivery";
 import type { ServiceConfig } from "../config";
@@ -16,6 +16,7 @@ import { bundleRunner, RUNNER_FILE } from "../smoke/bundle";
 import { validatePolicy } from "../smoke/policy";
 import { REPO_ROOT } from "../plan/engine";
 import { loadConfigFor } from "./support/config";
+import { stackPodDatabase } from "../components/release-history";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { byUrn, input, named, planProgram, planStack, type Plan, type PlannedResource } from "./support/plan";
 
@@ -91,10 +92,11 @@ describe.each([
         const d = named(await plan(), `${prefix}-${color}`);
         const version = color === "blue" ? "1.4.2" : "1.5.0";
         // The shape of the pod template it is applied with, on the Deployment's own metadata (it rolls no pod): the release history reads it back from the state.
-        const service = (await loadConfigFor(stack)).services[0];
-        const shape = podShape(service, color as "blue" | "green");
+        const config = await loadConfigFor(stack);
+        const service = config.services[0];
+        const shape = appliedPodShape(service, color as "blue" | "green", stackPodDatabase(config));
         // And the gate run its pods need (gateRunId), which its gate Job's name carries.
-        const pods = gateRunId(service, color as "blue" | "green", { project: "launchpad", zoneSpread: zoneSpreadOf(d) });
+        const pods = gateRunId(service, color as "blue" | "green", { project: "launchpad", zoneSpread: zoneSpreadOf(d), database: config.database });
         expect(input(d, "metadata")).toEqual({ name: `api-${color}`, namespace: `launchpad-${stack}`, labels: labels(color, "workload", version), annotations: { "launchpad.dev/pod-shape": JSON.stringify(shape), "launchpad.dev/pod-template": pods } });
         expect(input(d, "spec.selector")).toEqual({ matchLabels: { app: "api", color } });
         expect(input(d, "spec.replicas")).toBe(replicas);
@@ -248,7 +250,7 @@ describe.each([
         const service = config.services[0];
         const job = named(p, `${prefix}-${color}-gate`);
         const id = releaseId(service, color as "blue" | "green");
-        const pods = gateRunId(service, color as "blue" | "green", { project: "launchpad", zoneSpread: zoneSpreadOf(named(p, `${prefix}-${color}`)) });
+        const pods = gateRunId(service, color as "blue" | "green", { project: "launchpad", zoneSpread: zoneSpreadOf(named(p, `${prefix}-${color}`)), database: config.database });
         const deadline = gateDeadlineSeconds(service.smoke);
         // 180 s for the pod to start (a new node included), 60 s for the target to accept a connection
         // (smoke/reach.ts CONNECT_WAIT_DEFAULT_SECONDS), the requests, staging's load profile and its last

@@ -8,9 +8,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { envDigestKind, envHash, podShape, releaseId } from "../components/blue-green-service";
+import { appliedPodShape, envDigestKind, envHash, releaseId } from "../components/blue-green-service";
 import { admit, type VerifiedReleases } from "../components/promotion";
-import { inPlaceReleaseProblems, inPlaceRollWarnings, nextHistory, parseHistory, previousHistory, RELEASE_HISTORY_OUTPUT, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
+import { inPlaceReleaseProblems, inPlaceRollWarnings, nextHistory, parseHistory, previousHistory, RELEASE_HISTORY_OUTPUT, stackPodDatabase, type HistoryEntry, type LiveRelease, type ReleaseHistory } from "../components/release-history";
 import { ConfigError, parseConfig, type ServiceConfig } from "../config";
 import { ANNOTATIONS, PROMOTION } from "../lib/delivery";
 import { PLAIN_DIGEST } from "../lib/release-digest";
@@ -372,21 +372,21 @@ describe("the color live when an update starts keeps its env too", () => {
         it("the idle color's new env, a smoke policy change and a rollback (activeColor) plan; the history records the env hash", async () => {
             const s = await committed();
             const idle = await productionAfterStagingMovedOn(["launchpad:services.api.releases.green.env.FEATURE=on"], await previous());
-            // Unchanged head: it gains the pod template blue runs (podShape), nothing else.
+            // Unchanged head: it gains the pod template blue runs (podShape, stackPodShape), nothing else.
             const [ranBlue, ranGreen] = (await previous()).api;
-            expect((idle.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([{ ...ranBlue, pod: podShape(s, "blue") }, ranGreen]);
+            expect((idle.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([{ ...ranBlue, pod: appliedPodShape(s, "blue", stackPodDatabase(await loadConfigFor("production"))) }, ranGreen]);
             // A new smoke policy is a new release id on blue (recorded), with blue's env hash unchanged.
             const smoke = await productionAfterStagingMovedOn(["launchpad:services.api.smoke.requests=400"], await previous());
             const withPolicy = (await loadConfigFor("production", ["launchpad:services.api.smoke.requests=400"])).services[0];
             expect((smoke.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
-                { ...entry("blue", s.releases.blue.image, releaseId(withPolicy, "blue"), NOW), envHash: envHash(s, "blue"), pod: podShape(withPolicy, "blue") },
+                { ...entry("blue", s.releases.blue.image, releaseId(withPolicy, "blue"), NOW), envHash: envHash(s, "blue"), pod: appliedPodShape(withPolicy, "blue", stackPodDatabase(await loadConfigFor("production"))) },
                 ...(await previous()).api,
             ]);
             // Switching back to green (what `npm run rollback` does: activeColor only) plans, records green with its env hash, marks blue reverted.
             const [blue, green] = (await previous()).api;
             const back = await productionAfterStagingMovedOn(["launchpad:activeColor=green"], await previous());
             expect((back.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
-                { ...entry("green", s.releases.green.image, releaseId(s, "green"), NOW), envHash: envHash(s, "green"), pod: podShape(s, "green") },
+                { ...entry("green", s.releases.green.image, releaseId(s, "green"), NOW), envHash: envHash(s, "green"), pod: appliedPodShape(s, "green", stackPodDatabase(await loadConfigFor("production"))) },
                 { ...blue, reverted: NOW },
                 green,
             ]);
@@ -400,7 +400,7 @@ describe("the color live when an update starts keeps its env too", () => {
             const changed = (await loadConfigFor("production", [set])).services[0];
             const plan = await productionAfterStagingMovedOn([set], { api: [old, green] });
             expect((plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
-                { ...entry("blue", s.releases.blue.image, releaseId(changed, "blue"), NOW), envHash: envHash(changed, "blue"), pod: podShape(changed, "blue") },
+                { ...entry("blue", s.releases.blue.image, releaseId(changed, "blue"), NOW), envHash: envHash(changed, "blue"), pod: appliedPodShape(changed, "blue", stackPodDatabase(await loadConfigFor("production"))) },
                 old,
                 green,
             ]);

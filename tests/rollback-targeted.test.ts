@@ -8,9 +8,9 @@
  * the state shows ran. Planned with the plan engine's `untargeted` answers from the previous plan.
  */
 import { describe, expect, it } from "vitest";
-import { podShape, recordedPodShape, releaseId } from "../components/blue-green-service";
+import { appliedPodShape, podShape, recordedPodShape, releaseId } from "../components/blue-green-service";
 import { colorsAfter, type ServiceSchemaRecord } from "../components/migrations";
-import { inPlaceRollWarnings, RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
+import { inPlaceRollWarnings, RELEASE_HISTORY_OUTPUT, stackPodDatabase, type ReleaseHistory } from "../components/release-history";
 import { runPlan, type Plan } from "../plan/engine";
 import { hpaUrns, liveServiceUrns, weightedIngressUrns } from "../scripts/rollback";
 import type { StateResource } from "../scripts/state";
@@ -95,11 +95,11 @@ describe("a targeted rollback records the pod template the live Deployment runs,
         expect(podShape(ahead, "blue").resources).not.toBe(podShape(was, "blue").resources);
         // The state's blue Deployment records its applied shape.
         const blue = before.resources.find((r) => r.name === "launchpad-staging-api-blue" && r.type === "kubernetes:apps/v1:Deployment");
-        expect(recordedPodShape((blue?.state.metadata as { annotations?: Record<string, string> } | undefined)?.annotations)).toEqual(podShape(was, "blue"));
+        expect(recordedPodShape((blue?.state.metadata as { annotations?: Record<string, string> } | undefined)?.annotations)).toEqual(appliedPodShape(was, "blue", stackPodDatabase(await loadConfigFor("staging"))));
 
         const plan = await targetedRollback("staging", before, AHEAD, ["api"], "blue");
         const history = plan.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory;
-        expect(history.api[0]).toMatchObject({ color: "blue", releaseId: releaseId(was, "blue"), pod: podShape(was, "blue") });
+        expect(history.api[0]).toMatchObject({ color: "blue", releaseId: releaseId(was, "blue"), pod: appliedPodShape(was, "blue", stackPodDatabase(await loadConfigFor("staging"))) });
         // The next full update, from that history, rolls blue's pods under live traffic: it says so.
         expect(inPlaceRollWarnings([{ ...ahead, activeColor: "blue" }], history)).toEqual([
             "service api: blue was live when this update started and its pods roll in place under live traffic, same release: the pod template's resources (launchpad:services.api.resources) changes. " +

@@ -105,14 +105,19 @@ describe("changes that update in place", () => {
 });
 
 describe("launchpad:database.caBundleUrl is in the pod templates (docs/data-protection.md, \"The data layer\")", () => {
-    it("setting it rolls both colors in place, their db-ca init container's DB_SSL_CA_URL only, updates the dump CronJob's check container and the drill check's find container, and runs the grants Job again (its template is force-new)", async () => {
+    it("setting it rolls both colors in place, their db-ca init container's DB_SSL_CA_URL (and the shape and gate run they record), updates the dump CronJob's check container and the drill check's find container, runs the grants Job again (its template is force-new) and each color's gate on its new pods (gateRunId follows the address)", async () => {
         const { changes } = await changesOf("staging", ['launchpad:database.caBundleUrl="https://ca.example.internal/rds-global-bundle.pem"']);
+        const deployment = ["metadata.annotations.launchpad.dev/pod-shape", "metadata.annotations.launchpad.dev/pod-template", "spec.template.spec.initContainers[0].env[0].value"];
+        const gate = ["metadata.annotations.launchpad.dev/pod-template", "metadata.name"];
         expect(changes.map((c) => [c.name, c.kind, c.paths])).toEqual([
             ["launchpad-staging-database-grants-job", "replace", ["spec.template.spec.initContainers[0].env[0].value"]],
             ["launchpad-staging-logical-backup-drill", "update", ["spec.jobTemplate.spec.template.spec.initContainers[0].env[5].value"]],
-            ["launchpad-staging-api-blue", "update", ["spec.template.spec.initContainers[0].env[0].value"]],
-            ["launchpad-staging-api-green", "update", ["spec.template.spec.initContainers[0].env[0].value"]],
+            ["launchpad-staging-api-blue", "update", deployment],
+            ["launchpad-staging-api-green", "update", deployment],
             ["launchpad-staging-logical-backup-dump", "update", ["spec.jobTemplate.spec.template.spec.initContainers[0].env[8].value"]],
+            // Before, neither gate Job changed: the idle color's pods rolled onto the new address under a gate already complete for the old ones.
+            ["launchpad-staging-api-blue-gate", "replace", gate],
+            ["launchpad-staging-api-green-gate", "replace", gate],
         ]);
     });
 });
@@ -280,7 +285,8 @@ describe("every type's rule, read from its provider's source (vendor/provider-fo
             ["launchpad-staging-api-blue-gate", "replace", ["spec.template.metadata.annotations.launchpad.dev/database-connection"], "delete-first"],
             ["launchpad-staging-api-green-gate", "replace", ["spec.template.metadata.annotations.launchpad.dev/database-connection"], "delete-first"],
         ]);
-        expect(change(changes, "launchpad-staging-api-blue").paths).toEqual(["spec.template.metadata.annotations.launchpad.dev/database-connection"]);
+        // And the user's hash in the shape the Deployment records (STACK_POD_PARTS), which the in-place roll warning compares.
+        expect(change(changes, "launchpad-staging-api-blue").paths).toEqual(["metadata.annotations.launchpad.dev/pod-shape", "spec.template.metadata.annotations.launchpad.dev/database-connection"]);
     });
 
     it("a replaced backup vault without forceDestroy: the old one's deletion fails while it holds recovery points (AWS Backup DeleteBackupVault: only an empty vault)", async () => {
