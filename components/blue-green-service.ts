@@ -17,7 +17,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, SmokePolicy } from "../config";
 import { runDate } from "../config/clock";
-import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
+import { ALB_ACTIONS, ANNOTATIONS, APP_LABELS, COLORS, DATABASE_SECRETS, ROLE_LABEL, ROLES, SELECTOR_LABELS, type Color } from "../lib/delivery";
 import { REPLACE_UNREADY_ANNOTATION } from "../lib/kubernetes";
 import { AUTOSCALER_ANNOTATIONS, colorLabels, immutableJobSpec, previewServiceName, retriedRunDeadlines, retryDisruptedPods, RUN_ONCE_POD_ANNOTATIONS, SERVICE_PORT, SMOKE_RUNNER_IMAGE, UNHEALTHY_POD_EVICTION_POLICY } from "../lib/workload";
 import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-security";
@@ -378,7 +378,7 @@ export interface PodTemplateContext {
  */
 export const STACK_POD_PARTS = {
     databaseCa: { key: "launchpad:database.caBundleUrl", what: "the db-ca init container's DB_SSL_CA_URL" },
-    databaseUser: { key: "launchpad:database.appUsername", what: "the user in the connection Secret the pods read (database-app-connection), and its digest annotation launchpad.dev/database-connection" },
+    databaseUser: { key: "launchpad:database.appUsername", what: `the user in the connection Secret the pods read (${DATABASE_SECRETS.app}), and its digest annotation ${ANNOTATIONS.databaseConnection}` },
     databaseTls: { key: "launchpad:database.engine", what: "the app container's DATABASE_TLS_MODE" },
 } as const satisfies Record<string, { key: string; what: string }>;
 
