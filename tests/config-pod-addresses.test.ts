@@ -47,6 +47,21 @@ const SLASH_20_T3 =
     "35 = 3 x (12 - 1) + 2, the ENI formula, under the managed node group's cap of 110 for 2 vCPUs; aws/amazon-vpc-cni-k8s pkg/vpc/vpc_ip_resource_limit.go @ b5218838)";
 const WAYS = (field: string): string => `ways out: a larger launchpad:network.cidr (each step down in prefix doubles the subnets), a smaller launchpad:nodeGroup.${field}, or instance types with fewer addresses`;
 
+/** One service exposed each way the load balancer counts tell apart: (a) none, (b) an internet-facing and (c) an internal "alb" Ingress, (d) a LoadBalancer Service, (e) an internal and (g) an internet-facing Ingress of another class, (f) an internal Ingress of the default class. */
+const EXPOSURES: Record<string, RawService> = (() => {
+    const base = MINIMAL_SERVICES.web as unknown as RawService;
+    const svc = (expose: object): RawService => ({ ...base, expose } as RawService);
+    return {
+        a: svc({ type: "ClusterIP" }),
+        b: svc({ type: "ClusterIP", ingress: { host: "b.example.com", className: "alb", path: "/", scheme: "internet-facing" } }),
+        c: svc({ type: "ClusterIP", ingress: { host: "c.example.com", className: "alb", path: "/", scheme: "internal" } }),
+        d: svc({ type: "LoadBalancer" }),
+        e: svc({ type: "ClusterIP", ingress: { host: "e.example.com", className: "nginx", path: "/", scheme: "internal" } }),
+        f: svc({ type: "ClusterIP", ingress: { host: "f.example.com", path: "/", scheme: "internal" } }),
+        g: svc({ type: "ClusterIP", ingress: { host: "g.example.com", className: "nginx", path: "/", scheme: "internet-facing" } }),
+    };
+})();
+
 describe("the vendored VPC CNI limits", () => {
     const source = readFileSync(join(VENDOR, "SOURCE.md"), "utf8");
 
@@ -155,16 +170,7 @@ describe("the private subnets' room", () => {
     });
 
     it("counts internal \"alb\" Ingresses and LoadBalancer Services as internal load balancers, not internet-facing or other classes' Ingresses", () => {
-        const base = MINIMAL_SERVICES.web as unknown as RawService;
-        const svc = (expose: object): RawService => ({ ...base, expose } as RawService);
-        expect(internalLoadBalancerCount({
-            a: svc({ type: "ClusterIP" }),
-            b: svc({ type: "ClusterIP", ingress: { host: "b.example.com", className: "alb", path: "/", scheme: "internet-facing" } }),
-            c: svc({ type: "ClusterIP", ingress: { host: "c.example.com", className: "alb", path: "/", scheme: "internal" } }),
-            d: svc({ type: "LoadBalancer" }),
-            e: svc({ type: "ClusterIP", ingress: { host: "e.example.com", className: "nginx", path: "/", scheme: "internal" } }),
-            f: svc({ type: "ClusterIP", ingress: { host: "f.example.com", path: "/", scheme: "internal" } }),
-        })).toBe(2);
+        expect(internalLoadBalancerCount(EXPOSURES)).toBe(2);
     });
 });
 
@@ -269,14 +275,7 @@ describe("the public subnets' room for internet-facing load balancers", () => {
     });
 
     it("counts internet-facing \"alb\" Ingresses only", () => {
-        const base = MINIMAL_SERVICES.web as unknown as RawService;
-        const svc = (expose: object): RawService => ({ ...base, expose } as RawService);
-        expect(internetFacingLoadBalancerCount({
-            a: svc({ type: "LoadBalancer" }),
-            b: svc({ type: "ClusterIP", ingress: { host: "b.example.com", className: "alb", path: "/", scheme: "internet-facing" } }),
-            c: svc({ type: "ClusterIP", ingress: { host: "c.example.com", className: "alb", path: "/", scheme: "internal" } }),
-            d: svc({ type: "ClusterIP", ingress: { host: "d.example.com", className: "nginx", path: "/", scheme: "internet-facing" } }),
-        })).toBe(1);
+        expect(internetFacingLoadBalancerCount(EXPOSURES)).toBe(1);
     });
 
     it("refuses a /20 with 8 internet-facing Ingresses (1 + 8 x 8 = 65 of the /26's 59), accepts 7 (57)", () => {
