@@ -1424,8 +1424,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 labels,
                 annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image, [ANNOTATIONS.podTemplate]: gateRunId(s, color, args) },
             },
-            // By name; dependsOn waits for it (components/database-client.ts DatabaseClient).
-            spec: loadtestJobSpec(labels, objectName, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image }, aws),
+            // By name; dependsOn waits for it (components/database-client.ts DatabaseClient). The connection's digest on
+            // its template, as on the smoke gate's: a restored or re-keyed database replaces the Job and runs the load again,
+            // since its verdict was on the old connection.
+            spec: loadtestJobSpec(labels, objectName, s.performance.scenarios.load, { [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image, ...gateConnectionAnnotations(s, args.database) }, aws),
         }, { ...child, dependsOn: [smokeGate, config, ...(gate.access?.ready ?? [])], customTimeouts: loadGateTimeouts(s) });
     }
 

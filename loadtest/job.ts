@@ -56,7 +56,7 @@ export function loadtestLabels(s: ServiceConfig, color: Color, project: string):
  * `configMapName`, no retry (a failed run is a verdict) but a new pod for one the cluster took away
  * (`retryDisruptedPods`: a node drain is no verdict), ended by its deadline.
  */
-export function loadtestJobSpec(labels: Record<string, string>, configMapName: pulumi.Input<string>, scenario: Scenario, annotations?: Record<string, string>, aws?: LoadtestAws): k8s.types.input.batch.v1.JobSpec {
+export function loadtestJobSpec(labels: Record<string, string>, configMapName: pulumi.Input<string>, scenario: Scenario, annotations?: Record<string, pulumi.Input<string>>, aws?: LoadtestAws): k8s.types.input.batch.v1.JobSpec {
     const maxUsers = Math.max(...scenario.stages.map((st) => st.target));
     return {
         // A failed run is a verdict: no retry.

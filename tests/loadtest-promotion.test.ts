@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { gateRunId, loadGateId, releaseId } from "../components/blue-green-service";
 import { admit, type VerifiedReleases } from "../components/promotion";
 import { ConfigError, parseConfig } from "../config";
-import { PROMOTION } from "../lib/delivery";
+import { ANNOTATIONS, PROMOTION } from "../lib/delivery";
 import { deployedConfig } from "./support/deployed";
 import { evaluatePlan } from "../policies/evaluate";
 import { bundleLoadtestRunner } from "../loadtest/bundle";
@@ -71,6 +71,22 @@ describe("end to end: staging's load gate and production's requireLoad", () => {
             expect(run.pushgateway).toMatch(/^http:\/\/.+\.launchpad-staging\.svc\.cluster\.local:9091$/);
         }
         expect(await evaluatePlan(staging)).toEqual([]);
+    });
+
+    it("a new database connection (a restore) replaces the load gate Job as it does the smoke gate's: both templates carry the connection's digest", async () => {
+        // A Job's .spec.template is force-new (pulumi-kubernetes provider/pkg/provider/diff.go `job`): a new digest runs the load again.
+        const RESTORE = 'launchpad:database.restore={sourceInstance: launchpad-staging-db, time: "2026-11-01T10:00:00Z"}';
+        const digest = (plan: Awaited<ReturnType<typeof planStack>>, name: string): unknown =>
+            (named(plan, name).inputs.spec as { template: { metadata: { annotations: Record<string, unknown> } } }).template.metadata.annotations[ANNOTATIONS.databaseConnection];
+        const before = await planStack("staging", [LOAD_GATE]);
+        const restored = await planStack("staging", [LOAD_GATE, RESTORE]);
+        for (const color of ["blue", "green"] as const) {
+            const [load, gate] = [`launchpad-staging-api-${color}-load`, `launchpad-staging-api-${color}-gate`];
+            expect(digest(before, load)).toMatch(/^[0-9a-f]{10}$/);
+            expect(digest(before, load)).toBe(digest(before, gate));
+            expect(digest(restored, load)).toBe(digest(restored, gate));
+            expect(digest(restored, load)).not.toBe(digest(before, load));
+        }
     });
 
     it("the load gate's id follows the release, the pods and the load scenario: each change is a new run", () => {
