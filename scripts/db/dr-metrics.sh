@@ -116,6 +116,23 @@ undeleted_count() {
     echo "$count"
 }
 
+# Appends to the caller's `body` the gauge `metric` of one restore testing plan (`plan`, in `region`):
+# its jobs of the lookback (the caller's `drills_since`) whose restored instance AWS Backup is
+# deleting or failed to delete (the rest: none yet, or SUCCESSFUL), as undeleted_count counts them
+# with the caller's `window`. `jobs` starts the metric's help, `what` names the jobs when listing fails.
+undeleted_gauge() {
+    local metric=$1 jobs=$2 region=$3 plan=$4 what=$5 out
+    out=$(aws_cli_in "$region" backup list-restore-jobs --by-restore-testing-plan-arn "$plan" \
+        --by-created-after "$drills_since" \
+        --query "RestoreJobs[?DeletionStatus=='FAILED' || DeletionStatus=='DELETING'].[DeletionStatus,CompletionDate,CreationDate]" \
+        --output text 2>"$error_log") ||
+        die "listing the deletion status of ${what} failed$(last_error)"
+    body+="# HELP ${metric} ${jobs} of the lookback whose restored instance AWS Backup failed to delete (DeletionStatus FAILED, or DELETING a day after the validation window).
+# TYPE ${metric} gauge
+${metric} $(undeleted_count "$out" "$window")
+"
+}
+
 main() {
     require_env AWS_REGION DB_INSTANCE_ID PUSHGATEWAY_URL
     if [[ -n ${DR_BACKUPS_ARN:-} || -n ${DR_RESTORE_TESTING_PLAN_ARN:-} ]]; then require_env DR_REGION; fi
@@ -196,7 +213,7 @@ ${M_DR_LATEST} $(epoch "$dr_latest")
 "
     fi
 
-    local window=${RESTORE_VALIDATION_WINDOW_HOURS:-4} undeleted
+    local window=${RESTORE_VALIDATION_WINDOW_HOURS:-4}
     [[ $window =~ ^[1-9][0-9]{0,2}$ ]] || die "RESTORE_VALIDATION_WINDOW_HOURS '$window' is not a number of hours (1 to 999)" 2
     if [[ -n ${RESTORE_TESTING_PLAN_ARN:-} ]]; then
         # Every finished job, newest first, one a line: Status, ValidationStatus, CreationDate, CompletionDate.
@@ -235,17 +252,7 @@ ${M_DRILL_DURATION} $(($(epoch "$completed") - $(epoch "$created")))
 "
             fi
         fi
-        # The jobs whose restored instance AWS Backup is deleting or failed to delete (the rest: none yet, or SUCCESSFUL).
-        out=$(aws_cli backup list-restore-jobs --by-restore-testing-plan-arn "$RESTORE_TESTING_PLAN_ARN" \
-            --by-created-after "$drills_since" \
-            --query "RestoreJobs[?DeletionStatus=='FAILED' || DeletionStatus=='DELETING'].[DeletionStatus,CompletionDate,CreationDate]" \
-            --output text 2>"$error_log") ||
-            die "listing the deletion status of the restore testing plan's restore jobs failed$(last_error)"
-        undeleted=$(undeleted_count "$out" "$window")
-        body+="# HELP ${M_DRILL_UNDELETED} Restore drill jobs of the lookback whose restored instance AWS Backup failed to delete (DeletionStatus FAILED, or DELETING a day after the validation window).
-# TYPE ${M_DRILL_UNDELETED} gauge
-${M_DRILL_UNDELETED} ${undeleted}
-"
+        undeleted_gauge "$M_DRILL_UNDELETED" "Restore drill jobs" "$AWS_REGION" "$RESTORE_TESTING_PLAN_ARN" "the restore testing plan's restore jobs"
     fi
 
     if [[ -n ${DR_RESTORE_TESTING_PLAN_ARN:-} ]]; then
@@ -298,16 +305,7 @@ ${M_DR_DRILL_DURATION} $(($(epoch "$dr_completed") - $(epoch "$dr_created")))
 ${M_DR_DRILL_SUCCEEDED} $(epoch "$dr_success")
 "
         fi
-        out=$(aws_cli_in "$DR_REGION" backup list-restore-jobs --by-restore-testing-plan-arn "$DR_RESTORE_TESTING_PLAN_ARN" \
-            --by-created-after "$drills_since" \
-            --query "RestoreJobs[?DeletionStatus=='FAILED' || DeletionStatus=='DELETING'].[DeletionStatus,CompletionDate,CreationDate]" \
-            --output text 2>"$error_log") ||
-            die "listing the deletion status of the DR restore testing plan's restore jobs in $DR_REGION failed$(last_error)"
-        undeleted=$(undeleted_count "$out" "$window")
-        body+="# HELP ${M_DR_DRILL_UNDELETED} DR restore drill jobs of the lookback whose restored instance AWS Backup failed to delete (DeletionStatus FAILED, or DELETING a day after the validation window).
-# TYPE ${M_DR_DRILL_UNDELETED} gauge
-${M_DR_DRILL_UNDELETED} ${undeleted}
-"
+        undeleted_gauge "$M_DR_DRILL_UNDELETED" "DR restore drill jobs" "$DR_REGION" "$DR_RESTORE_TESTING_PLAN_ARN" "the DR restore testing plan's restore jobs in $DR_REGION"
     fi
 
     push_metrics "job/${PUSHGATEWAY_JOB:-launchpad-dr-metrics}/db_instance/$DB_INSTANCE_ID" <<<"$body"
