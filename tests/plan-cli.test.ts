@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REPO_ROOT, sharePlans } from "../plan/engine";
 import { SECRET_PLACEHOLDER } from "../plan/stack-config";
 import { planCli } from "../scripts/plan";
+import { planProcessAsync } from "./support/compiled";
 import { planStack, typeCounts } from "./support/plan";
 import { skipProcesses } from "./support/timing";
 
@@ -36,29 +37,6 @@ interface JsonPlan {
  * `planCli` once per argument list in this file: each test asserts on the command's real output,
  * and several read the same one (a plan takes about a second; the file stays fast).
  */
-
-/**
- * `node <args>` in the repository, as spawnSync would run it, without blocking this worker's event
- * loop: independent processes of one test can then run side by side (on the machine's other core).
- */
-function node(args: readonly string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on("data", (b: Buffer) => out.push(b));
-        child.stderr.on("data", (b: Buffer) => err.push(b));
-        const timer = setTimeout(() => child.kill("SIGTERM"), 60_000);
-        child.once("error", (e) => {
-            clearTimeout(timer);
-            reject(e);
-        });
-        child.once("close", (status) => {
-            clearTimeout(timer);
-            resolve({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
-        });
-    });
-}
 
 const runs = new Map<string, ReturnType<typeof planCli>>();
 function cli(argv: string[]): ReturnType<typeof planCli> {
@@ -344,7 +322,7 @@ describe("exit codes and human output", () => {
     it.skipIf(SKIP_PROCESSES)("runs as a real process: exit 0 with JSON, exit 2 with only stderr for invalid config", async () => {
         // `npm run plan` runs the precompiled bundle (scripts/compiled.cjs), from the run's bundle
         // directory (tests/support/compiled.ts) so the test neither races nor trusts the developer's copy.
-        const run = (...args: string[]) => node(["scripts/compiled.cjs", "plan", ...args], { LAUNCHPAD_COMPILED_DIR: inject("compiledDir") });
+        const run = (...args: string[]) => planProcessAsync(args, 60_000);
         // The bundle's runs one after the other (the first may build the bundle).
         const ok = await run("--stack", "production", "--json");
         const invalid = await run("--stack", "production", "--set", "launchpad:nodeGroup.minSize=21");

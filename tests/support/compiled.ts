@@ -24,16 +24,26 @@ export interface PlanRun {
     stderr: string;
 }
 
-/** As planProcess, without blocking the worker: runs side by side, and the worker's other tests go on. */
-export function planProcessAsync(args: readonly string[]): Promise<PlanRun> {
+/**
+ * As planProcess, without blocking the worker: runs side by side, and the worker's other tests go on.
+ * Stopped with SIGTERM after `timeout` ms (its status then null).
+ */
+export function planProcessAsync(args: readonly string[], timeout = 180_000): Promise<PlanRun> {
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ["scripts/compiled.cjs", "plan", ...args], { cwd: REPO_ROOT, env: compiledEnv(), stdio: ["ignore", "pipe", "pipe"] });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         child.stdout.on("data", (b: Buffer) => out.push(b));
         child.stderr.on("data", (b: Buffer) => err.push(b));
-        child.once("error", reject);
-        child.once("close", (status) => resolve({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+        const timer = setTimeout(() => child.kill("SIGTERM"), timeout);
+        child.once("error", (e) => {
+            clearTimeout(timer);
+            reject(e);
+        });
+        child.once("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+        });
     });
 }
 
