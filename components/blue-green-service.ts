@@ -1333,7 +1333,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             // By name; dependsOn below waits for both (components/database-client.ts DatabaseClient).
             spec: gateJobSpec({ service: s, color, project: args.project, namespace: ns, configMapName: smokeConfigMapName(s), policySecretName: smokePolicy !== undefined ? smokePolicySecretName(s) : undefined, runnerFile: args.smokeRunner.file, pushgatewayUrl: args.pushgatewayUrl, database, owner: this }),
         }, { ...child, dependsOn: [deployment, preview, smoke, ...(smokePolicy !== undefined ? [smokePolicy] : []), ...(migration !== undefined ? [migration.job] : [])], customTimeouts: gateTimeouts(s.smoke) });
-        const loadJob = s.performance?.loadGate === true ? this.loadGate(name, args, color, gateJob, child) : undefined;
+        const loadJob = s.performance?.loadGate === true ? this.loadGate(name, args, color, gateJob, pods, child) : undefined;
         return { deployment, preview, gateJob, loadJob, migration };
     }
 
@@ -1396,9 +1396,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
      * The color's load gate: a ConfigMap with the performance runner and the load scenario's spec,
      * and a Job that runs it against the preview Service once the smoke gate passed. Both are named
      * by `loadGateId`, so a new release or scenario is a new run. No TTL: the Job is Pulumi's, and its
-     * status in the state is the verdict production's promotion reads.
+     * status in the state is the verdict production's promotion reads. `pods`: the color's `gateRunId`, the smoke gate's.
      */
-    private loadGate(name: string, args: BlueGreenServiceArgs, color: Color, smokeGate: k8s.batch.v1.Job, child: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
+    private loadGate(name: string, args: BlueGreenServiceArgs, color: Color, smokeGate: k8s.batch.v1.Job, pods: string, child: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
         const s = args.service;
         const gate = args.loadGate;
         if (gate === undefined || s.performance === undefined) {
@@ -1422,7 +1422,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 name: objectName,
                 namespace: args.namespace,
                 labels,
-                annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image, [ANNOTATIONS.podTemplate]: gateRunId(s, color, args) },
+                annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image, [ANNOTATIONS.podTemplate]: pods },
             },
             // By name; dependsOn waits for it (components/database-client.ts DatabaseClient). The connection's digest on
             // its template, as on the smoke gate's: a restored or re-keyed database replaces the Job and runs the load again,

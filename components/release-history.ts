@@ -258,7 +258,7 @@ export function inPlaceRollWarnings(services: readonly ServiceConfig[], history:
     });
 }
 
-/** The stack's database as `stackPodShape` reads it: the CA bundle's address and the application user. */
+/** The stack's database as `stackPodShape` reads it: the CA bundle's address, the application user and the engine. */
 export function stackPodDatabase(config: Pick<LaunchpadConfig, "database">): StackPodDatabase {
     return { caBundleUrl: config.database.caBundleUrl, username: config.database.appUsername, engine: config.database.engine };
 }
