@@ -202,18 +202,23 @@ export function recoveryMetricsCronJobName(name: string): string {
 }
 
 /**
- * The recovery metrics job may only describe this instance and its replicated backups. CloudWatch's
- * GetMetricStatistics and AWS Backup's ListRestoreJobs take no resource-level permission (the
- * Service Authorization Reference lists no resource type for them), hence `*`; with a DR drill
+ * The recovery metrics job may only describe DB instances and this instance's replicated backups.
+ * DescribeDBInstances on every instance of the account in the drills' regions, not only this one: it
+ * looks up each drill instance AWS Backup failed to delete (scripts/db/dr-metrics.sh instance_exists),
+ * named by AWS Backup, in the primary region and the DR drill's (as drillCheckPolicy, read-only).
+ * CloudWatch's GetMetricStatistics and AWS Backup's ListRestoreJobs take no resource-level permission
+ * (the Service Authorization Reference lists no resource type for them), hence `*`; with a DR drill
  * also ListRestoreTestingPlans (none either), the DR drill plan's creation time.
  */
-export function recoveryMetricsPolicy(dbInstanceArn: string, drBackupsArn: string | undefined, drDrill = false): object {
+export function recoveryMetricsPolicy(dbInstanceArn: string, drBackupsArn: string | undefined, drDrillRegion?: string): object {
+    const [, partition, , region, account] = dbInstanceArn.split(":");
+    const instances = (r: string): string => `arn:${partition}:rds:${r}:${account}:db:*`;
     return {
         Version: "2012-10-17",
         Statement: [
-            { Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: [dbInstanceArn] },
+            { Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: [instances(region), ...(drDrillRegion !== undefined && drDrillRegion !== region ? [instances(drDrillRegion)] : [])] },
             ...(drBackupsArn !== undefined ? [{ Effect: "Allow", Action: ["rds:DescribeDBInstanceAutomatedBackups"], Resource: [drBackupsArn] }] : []),
-            { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs", ...(drDrill ? ["backup:ListRestoreTestingPlans"] : [])], Resource: ["*"] },
+            { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs", ...(drDrillRegion !== undefined ? ["backup:ListRestoreTestingPlans"] : [])], Resource: ["*"] },
         ],
     };
 }
@@ -623,7 +628,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
             namespace: args.namespace,
             serviceAccountName: `${name}-recovery-metrics`,
             previousName: `${name}-recovery-metrics`,
-            inlinePolicy: pulumi.all([targets.dbInstanceArn, targets.dr?.backupsArn]).apply(([db, dr]) => JSON.stringify(recoveryMetricsPolicy(db, dr, targets.drDrill !== undefined))),
+            inlinePolicy: pulumi.all([targets.dbInstanceArn, targets.dr?.backupsArn]).apply(([db, dr]) => JSON.stringify(recoveryMetricsPolicy(db, dr, targets.drDrill?.region))),
             labels,
             tags: args.tags,
             k8sProvider: args.k8sProvider,

@@ -365,6 +365,49 @@ describe.skipIf(SKIP_PROCESSES || (missing.length > 0 && !IN_CI))("scripts/db/dr
             expect((await run(DR_DRILL)).status).toBe(0);
             expect(undeleted()).toEqual([undefined, 0]);
         });
+
+        /**
+         * AWS Backup never revisits a job's DeletionStatus: the instance the runbook deleted by hand must
+         * stop counting at the next run, not 40 days later. DescribeDBInstances takes the ARN and answers
+         * DBInstanceNotFound for none (botocore rds 2014-10-31 DescribeDBInstancesMessage,
+         * DBInstanceNotFoundFault); the CLI prints botocore's ClientError MSG_TEMPLATE.
+         */
+        const gone = (id: string, region?: string): void => writeFileSync(join(dir, `rds-describe-db-instances~awsbackup-restore-test-${id}${region !== undefined ? `@${region}` : ""}.fail`),
+            `\nAn error occurred (DBInstanceNotFound) when calling the DescribeDBInstances operation: DBInstance awsbackup-restore-test-${id} not found.\n`);
+        const describes = (): string[][] => readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[])
+            .filter((c) => c.includes("describe-db-instances") && c[c.indexOf("--db-instance-identifier") + 1].includes("awsbackup-restore-test"));
+
+        it("an instance deleted by hand since (DescribeDBInstances: DBInstanceNotFound) is not counted; one still there is, looked up by the job's CreatedResourceArn in the plan's region", async () => {
+            listJobs([job("a", 300, { DeletionStatus: "FAILED" }), job("b", 300, { DeletionStatus: "FAILED" }), job("c", 300, { DeletionStatus: "SUCCESSFUL" })]);
+            gone("a");
+            writeDrDrill([job("d1", 400, { DeletionStatus: "FAILED" }), job("d2", 300, { DeletionStatus: "FAILED" })]);
+            gone("d1", "us-west-2");
+            const r = await run({ ...DRILL, ...DR_DRILL });
+            expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+            expect(undeleted()).toEqual([1, 1]);
+            const looked = describes().map((c) => [c[c.indexOf("--db-instance-identifier") + 1], c.includes("--region") ? c[c.indexOf("--region") + 1] : ""]);
+            expect(looked).toEqual([
+                ["arn:aws:rds:us-east-1:123456789012:db:awsbackup-restore-test-a", "us-east-1"],
+                ["arn:aws:rds:us-east-1:123456789012:db:awsbackup-restore-test-b", "us-east-1"],
+                ["arn:aws:rds:us-east-1:123456789012:db:awsbackup-restore-test-d1", "us-west-2"],
+                ["arn:aws:rds:us-east-1:123456789012:db:awsbackup-restore-test-d2", "us-west-2"],
+            ]);
+        });
+
+        it("a job with no CreatedResourceArn is counted without a look-up; a look-up that fails otherwise (AccessDenied) ends the run and pushes nothing", async () => {
+            listJobs([{ ...job("a", 300, { DeletionStatus: "FAILED" }), CreatedResourceArn: undefined }]);
+            expect((await run(DRILL)).status).toBe(0);
+            expect(undeleted()).toEqual([1, undefined]);
+            expect(describes()).toEqual([]);
+            gateway.pushes.length = 0;
+            listJobs([job("b", 300, { DeletionStatus: "FAILED" })]);
+            writeFileSync(join(dir, "rds-describe-db-instances~awsbackup-restore-test-b.fail"),
+                "\nAn error occurred (AccessDenied) when calling the DescribeDBInstances operation: User is not authorized to perform: rds:DescribeDBInstances\n");
+            const r = await run(DRILL);
+            expect(r.status).toBe(1);
+            expect(r.stderr).toBe("dr-metrics.sh: describing the restored instance arn:aws:rds:us-east-1:123456789012:db:awsbackup-restore-test-b failed: An error occurred (AccessDenied) when calling the DescribeDBInstances operation: User is not authorized to perform: rds:DescribeDBInstances\n");
+            expect(gateway.pushes).toEqual([]);
+        });
     });
 
     describe("the DR drill (the DR vault's copy restored in the DR region; nothing validates it)", () => {

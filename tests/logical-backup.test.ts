@@ -279,19 +279,21 @@ describe("the recovery metrics CronJob (scripts/db/dr-metrics.sh)", () => {
         );
     });
 
-    it("may only describe its instance and its replicated backups; the two read APIs without resource-level permissions get *", () => {
+    it("may describe the DB instances of the drills' regions (a drill instance AWS Backup failed to delete, named by AWS Backup) and its replicated backups; the two read APIs without resource-level permissions get *", () => {
         const db = "arn:aws:rds:us-east-1:123456789012:db:launchpad-production-db";
         const dr = "arn:aws:rds:us-west-2:123456789012:auto-backup:ab-EXAMPLE";
         expect(recoveryMetricsPolicy(db, dr)).toEqual({
             Version: "2012-10-17",
             Statement: [
-                { Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: [db] },
+                { Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: ["arn:aws:rds:us-east-1:123456789012:db:*"] },
                 { Effect: "Allow", Action: ["rds:DescribeDBInstanceAutomatedBackups"], Resource: [dr] },
                 { Effect: "Allow", Action: ["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs"], Resource: ["*"] },
             ],
         });
-        // With a DR drill, the plans' listing too (the DR plan's creation time): no resource type either.
-        expect((recoveryMetricsPolicy(db, undefined, true) as { Statement: { Action: string[] }[] }).Statement.at(-1)?.Action).toEqual(["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs", "backup:ListRestoreTestingPlans"]);
+        // With a DR drill, its region's instances and the plans' listing too (the DR plan's creation time): no resource type either.
+        const withDrDrill = recoveryMetricsPolicy(db.replace(":aws:", ":aws-us-gov:").replace("us-east-1", "us-gov-west-1"), undefined, "us-gov-east-1") as { Statement: { Action: string[]; Resource: string[] }[] };
+        expect(withDrDrill.Statement[0].Resource).toEqual(["arn:aws-us-gov:rds:us-gov-west-1:123456789012:db:*", "arn:aws-us-gov:rds:us-gov-east-1:123456789012:db:*"]);
+        expect(withDrDrill.Statement.at(-1)?.Action).toEqual(["cloudwatch:GetMetricStatistics", "backup:ListRestoreJobs", "backup:ListRestoreTestingPlans"]);
     });
 });
 

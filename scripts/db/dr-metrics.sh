@@ -79,7 +79,7 @@
 #   the newest success, else of the plan, else of the instance.
 #   launchpad_restore_drill_undeleted_instances, launchpad_dr_restore_drill_undeleted_instances (with
 #   each plan, always, 0 when none): the drill's restore jobs created in the lookback whose restored
-#   instance was not deleted (above). LaunchpadRestoreDrillInstanceNotDeleted.
+#   instance was not deleted and still exists (above). LaunchpadRestoreDrillInstanceNotDeleted.
 #   No finished drill in the lookback pushes no drill metric: LaunchpadRestoreDrillMissing compares
 #   the instance's age with the drill schedule instead.
 # The alerts compute the lags at evaluation time (`time() - ...`), so a job that stops pushing
@@ -100,36 +100,57 @@ is_null() {
     [[ -z $1 || $1 == None || $1 == null ]]
 }
 
-# How many of the rows `DeletionStatus CompletionDate CreationDate` (one job a line, `--output text`)
-# are a restored instance AWS Backup did not delete: FAILED, or DELETING more than a day after the
-# validation window ($2 hours) closed, counted from the job's completion (its creation without one).
+# Whether the DB instance `arn` (in `region`) still exists: DescribeDBInstances takes "the user-supplied
+# instance identifier or the Amazon Resource Name (ARN)" and answers DBInstanceNotFound for none (botocore
+# rds 2014-10-31 DescribeDBInstancesMessage, DBInstanceNotFoundFault; the CLI prints botocore's ClientError,
+# "An error occurred (DBInstanceNotFound) when calling ..."). Any other failure ends the run.
+instance_exists() {
+    local region=$1 arn=$2
+    if aws_cli_in "$region" rds describe-db-instances --db-instance-identifier "$arn"         --query 'DBInstances[0].DBInstanceIdentifier' --output text >/dev/null 2>"$error_log"; then
+        return 0
+    fi
+    grep -q '(DBInstanceNotFound)' "$error_log" && return 1
+    die "describing the restored instance ${arn} failed$(last_error)"
+}
+
+# How many of the rows `DeletionStatus CompletionDate CreationDate CreatedResourceArn` (one job a line,
+# `--output text`) of restore jobs in `region` ($3) are a restored instance AWS Backup did not delete:
+# FAILED, or DELETING more than a day after the validation window ($2 hours) closed, counted from the
+# job's completion (its creation without one), and still there: AWS Backup never revisits the job's
+# DeletionStatus, so an instance deleted by hand (the runbook's fix) stops counting at the next run
+# instead of for the rest of the lookback. Sets `undeleted` rather than printing it: a failed look-up
+# must end the run (die), which a command substitution's subshell cannot.
 undeleted_count() {
-    local rows=$1 window=$2 deletion completed created count=0
-    while read -r deletion completed created; do
+    local rows=$1 window=$2 region=$3 deletion completed created arn
+    undeleted=0
+    while read -r deletion completed created arn; do
         is_null "$deletion" && continue
         is_null "$completed" && completed=$created
         case $deletion in
-            FAILED) count=$((count + 1)) ;;
-            DELETING) if (($(epoch "$completed") + (window + 24) * 3600 < now)); then count=$((count + 1)); fi ;;
+            FAILED) ;;
+            DELETING) (($(epoch "$completed") + (window + 24) * 3600 < now)) || continue ;;
+            *) continue ;;
         esac
+        if is_null "$arn" || instance_exists "$region" "$arn"; then undeleted=$((undeleted + 1)); fi
     done <<<"$rows"
-    echo "$count"
 }
 
 # Appends to the caller's `body` the gauge `metric` of one restore testing plan (`plan`, in `region`):
 # its jobs of the lookback (the caller's `drills_since`) whose restored instance AWS Backup is
-# deleting or failed to delete (the rest: none yet, or SUCCESSFUL), as undeleted_count counts them
-# with the caller's `window`. `jobs` starts the metric's help, `what` names the jobs when listing fails.
+# deleting or failed to delete (the rest: none yet, or SUCCESSFUL) and which still exists, as
+# undeleted_count counts them with the caller's `window`. `jobs` starts the metric's help, `what`
+# names the jobs when listing fails.
 undeleted_gauge() {
-    local metric=$1 jobs=$2 region=$3 plan=$4 what=$5 out
+    local metric=$1 jobs=$2 region=$3 plan=$4 what=$5 out undeleted
     out=$(aws_cli_in "$region" backup list-restore-jobs --by-restore-testing-plan-arn "$plan" \
         --by-created-after "$drills_since" \
-        --query "RestoreJobs[?DeletionStatus=='FAILED' || DeletionStatus=='DELETING'].[DeletionStatus,CompletionDate,CreationDate]" \
+        --query "RestoreJobs[?DeletionStatus=='FAILED' || DeletionStatus=='DELETING'].[DeletionStatus,CompletionDate,CreationDate,CreatedResourceArn]" \
         --output text 2>"$error_log") ||
         die "listing the deletion status of ${what} failed$(last_error)"
-    body+="# HELP ${metric} ${jobs} of the lookback whose restored instance AWS Backup failed to delete (DeletionStatus FAILED, or DELETING a day after the validation window).
+    undeleted_count "$out" "$window" "$region"
+    body+="# HELP ${metric} ${jobs} of the lookback whose restored instance AWS Backup failed to delete (DeletionStatus FAILED, or DELETING a day after the validation window) and still exists.
 # TYPE ${metric} gauge
-${metric} $(undeleted_count "$out" "$window")
+${metric} ${undeleted}
 "
 }
 

@@ -2,7 +2,8 @@
  * A stub `aws` for scripts/db/dr-metrics.sh: answers `aws <service> <command>` with the JSON in
  * `$AWS_STUB_DIR/<service>-<command>.json` (the documented response; a CloudWatch call's
  * `<service>-<command>-<metric name>.json` or `.fail` where one exists; a call with `--region R`,
- * `<service>-<command>@R.json` or `.fail` where one exists), or fails with the text of
+ * `<service>-<command>@R.json` or `.fail` where one exists; a call with `--db-instance-identifier I`,
+ * `<service>-<command>~<I's last ':' segment>.json` or `.fail` where one exists), or fails with the text of
  * `<service>-<command>.fail` and exit 254, as the CLI does on an API error. It applies `--query`
  * with jmespath, the library the AWS CLI itself evaluates `--query` with (Debian's awscli depends
  * on python3-jmespath), and prints `--output text` as the CLI does (tab-separated, `None` for
@@ -36,6 +37,10 @@ with open(os.path.join(d, "calls.log"), "a") as log:
 name = os.path.join(d, positional[0] + "-" + positional[1])
 if "--metric-name" in opts and any(os.path.exists(name + "-" + opts["--metric-name"] + ext) for ext in (".json", ".fail")):
     name += "-" + opts["--metric-name"]
+if "--db-instance-identifier" in opts:
+    ided = name + "~" + opts["--db-instance-identifier"].split(":")[-1]
+    if any(os.path.exists(ided + at + ext) for at in ("", "@" + opts.get("--region", "")) for ext in (".json", ".fail")):
+        name = ided
 if "--region" in opts and any(os.path.exists(name + "@" + opts["--region"] + ext) for ext in (".json", ".fail")):
     name += "@" + opts["--region"]
 if os.path.exists(name + ".fail"):
