@@ -105,3 +105,22 @@ describe("a real pulumi up (not the offline plan) asks STS who runs it, before t
         );
     });
 });
+
+describe("a real pulumi preview only warns: the preview roles are viewers, and a preview creates nothing", () => {
+    beforeAll(async () => {
+        await pulumi.runtime.setMocks({
+            newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Record<string, unknown> }),
+            call: (args) => {
+                if (args.token !== "aws:index/getCallerIdentity:getCallerIdentity") throw new Error(`Mock not implemented: ${args.token}`);
+                return { id: "111122223333", accountId: "111122223333", arn: session("someone"), userId: "AROAEXAMPLE:GitHubActions" };
+            },
+        }, "launchpad", "staging", true);
+    });
+
+    it("names the cluster even for a role with no entry", async () => {
+        const parent = new pulumi.ComponentResource("test:index:Parent", "deployer-preview");
+        const gate = deployerChecked(parent, ACCESS);
+        if (gate === undefined) throw new Error("no check outside the offline plan");
+        await expect(settled(gate)).resolves.toBe(session("someone"));
+    });
+});
