@@ -11,7 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterAccess, ClusterProvides, EksClusterConfig, ExistingClusterConfig, NodeGroupConfig, Safety } from "../config";
+import { isOfflinePlan, type ClusterAccess, type ClusterProvides, type EksClusterConfig, type ExistingClusterConfig, type NodeGroupConfig, type Safety } from "../config";
 import { hasDataLayer } from "../config/cluster";
 import { awsPartition } from "../config/region";
 import type { IdentityScope } from "./identity-record";
@@ -115,6 +115,73 @@ export function accessPolicyAssociation(a: ClusterAccess, partition = "aws"): { 
         policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${policy}`,
         accessScope: scoped ? { type: "namespace", namespaces: [...(a.namespaces ?? [])] } : { type: "cluster" },
     };
+}
+
+/** The role a caller acts as: `arn:<partition>:sts::<account>:assumed-role/<role>/<session>`, STS GetCallerIdentity's `Arn` for a role session. */
+const ASSUMED_ROLE_RE = /^arn:([a-z-]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/;
+/** An access entry's role: `arn:<partition>:iam::<account>:role/<path/><role>` (config/cluster.ts allows a path). */
+const ROLE_ARN_RE = /^arn:([a-z-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+
+/**
+ * Whether `principalArn` (an access entry's role) is the role the caller `callerArn` acts as. The
+ * session's ARN names the role without its path (EKS: "The username in returned access entry will
+ * not include the path: arn:aws:sts::012345678910:assumed-role/devToolingOperator/{{SessionName}}",
+ * aws/containers-roadmap#185), and a role's name alone identifies it in its account: "IAM user,
+ * group, role, and policy names must be unique within the account. Names are not distinguished by
+ * case" (IAM API reference, CreateRole `RoleName`). So partition, account and name, the name case-insensitively.
+ */
+export function isCallerRole(callerArn: string, principalArn: string): boolean {
+    const caller = ASSUMED_ROLE_RE.exec(callerArn);
+    const role = ROLE_ARN_RE.exec(principalArn);
+    return caller !== null && role !== null && caller[1] === role[1] && caller[2] === role[2] && caller[3].toLowerCase() === role[3].toLowerCase();
+}
+
+/**
+ * What `cluster.access` lacks for the principal running this `pulumi up` (`update`) or `pulumi
+ * preview`, or undefined. EKS grants the cluster's creator nothing (`bootstrapClusterCreatorAdminPermissions:
+ * false`), so an update run by a role without a cluster-wide admin entry creates the cluster and then
+ * fails every Kubernetes object Unauthorized: its Provider reads the API's schema once, when
+ * configured, and a failure there marks the cluster unreachable for the whole run
+ * (pulumi/pulumi-kubernetes v4.32.0+ provider/pkg/provider/provider.go, Configure: `getResources`,
+ * then "configured Kubernetes cluster is unreachable" from Create). A preview only reads: any entry
+ * (the preview roles' `view`) is enough, and none is a warning, since a preview of an unreachable
+ * cluster shows its objects from their inputs.
+ */
+export function deployerAccessProblem(callerArn: string, access: readonly ClusterAccess[], update: boolean): string | undefined {
+    const mine = access.filter((a) => isCallerRole(callerArn, a.principalArn));
+    if (update && !mine.some((a) => a.access === "admin" && a.namespaces === undefined)) {
+        const admins = access.filter((a) => a.access === "admin" && a.namespaces === undefined).map((a) => a.principalArn);
+        return `launchpad:cluster.access: received cluster-wide admins ${JSON.stringify(admins)}, none of them the role pulumi up runs as (${callerArn}); ` +
+            `expected a { principalArn: <that role's ARN>, access: admin } entry, or pulumi up run as a listed admin (the deploy role): the cluster grants its creator nothing ` +
+            `(bootstrapClusterCreatorAdminPermissions: false), so every Kubernetes object of this update would fail Unauthorized`;
+    }
+    if (!update && mine.length === 0) {
+        return `launchpad:cluster.access: received no entry for the role this preview runs as (${callerArn}); expected one (view is enough): without it the preview cannot read the cluster and shows its Kubernetes objects from their inputs`;
+    }
+    return undefined;
+}
+
+/**
+ * Resolves once the principal running the program may deploy to the cluster
+ * ({@link deployerAccessProblem}): an update with a problem is refused before the cluster is
+ * registered, a preview warns. Undefined in the offline plan, whose caller is the mocks' stand-in
+ * (plan/mocks.ts `launchpad-plan`): the check is left to the real run.
+ */
+export function deployerChecked(parent: pulumi.Resource, access: readonly ClusterAccess[]): pulumi.Output<string> | undefined {
+    if (isOfflinePlan()) {
+        return undefined;
+    }
+    const update = !pulumi.runtime.isDryRun();
+    return aws.getCallerIdentityOutput({}, { parent }).arn.apply((arn) => {
+        const problem = deployerAccessProblem(arn, access, update);
+        if (problem !== undefined && update) {
+            throw new pulumi.ResourceError(problem, parent);
+        }
+        if (problem !== undefined) {
+            void pulumi.log.warn(problem, parent);
+        }
+        return arn;
+    });
 }
 
 /** The API server URL of a kubeconfig's current context: an existing cluster's identity for the Provider. */
@@ -242,6 +309,12 @@ export interface EksClusterParts {
     readonly secretsKeyArn: pulumi.Input<string>;
     readonly deletionProtection: boolean;
     readonly tags: Record<string, pulumi.Input<string>>;
+    /**
+     * Resolves once the principal running the program may deploy to the cluster ({@link deployerChecked}):
+     * the cluster is registered only then, so a refused update creates no cluster.
+     * @default - registered at once (the offline plan)
+     */
+    readonly deployerChecked?: pulumi.Output<unknown>;
 }
 
 /**
@@ -251,7 +324,7 @@ export interface EksClusterParts {
 export function eksClusterArgs(p: EksClusterParts): aws.eks.ClusterArgs {
     const isPublic = p.config.endpointAccess === "public";
     return {
-        name: p.clusterName,
+        name: p.deployerChecked !== undefined ? p.deployerChecked.apply(() => p.clusterName) : p.clusterName,
         version: p.config.version,
         roleArn: p.roleArn,
         vpcConfig: {
@@ -497,6 +570,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             secretsKeyArn: secretsKey.arn,
             deletionProtection: safety.deletionProtection,
             tags: childTags(tags, `${name}-eks`),
+            deployerChecked: deployerChecked(this, config.access),
         }), {
             parent: this,
             // The log group is found by name and the role's policy must outlive the cluster on delete.
