@@ -158,6 +158,15 @@ describe("GitHub workflows", () => {
         }
     });
 
+    // "Each job in a workflow can run for up to 6 hours of execution time" and that is the default
+    // (docs.github.com, Actions limits; workflow syntax `jobs.<job_id>.timeout-minutes`): a hung test
+    // suite or preview would hold a runner, and a concurrency group, for six hours.
+    it("every job states its timeout-minutes; only the jobs that run pulumi up against a stack take GitHub's six hours", () => {
+        const timeouts = Object.fromEntries(WORKFLOWS.flatMap((name) => Object.entries(load(name).jobs).map(([id, j]) => [`${name}.${id}`, (j as Job & { "timeout-minutes"?: number })["timeout-minutes"]])));
+        expect(Object.entries(timeouts).filter(([, t]) => t === undefined).map(([id]) => id)).toEqual([]);
+        expect(Object.entries(timeouts).filter(([, t]) => t === 360).map(([id]) => id).sort()).toEqual(["deploy.production", "deploy.staging", "rollback.rollback"]);
+    });
+
     // Node.js 20 reached end of life on 2026-04-30 (nodejs/Release schedule.json); the gate and load
     // Jobs run SMOKE_RUNNER_IMAGE's Node, and CI runs on the same major.
     it("every job runs Node.js 24, the LTS the gate and load Jobs' image runs", () => {
