@@ -197,8 +197,10 @@ export interface PrivateSubnetUse {
 /**
  * Per zone, what else takes private addresses, each counted as if in the one zone (the worst zone):
  * - the EKS control plane's ENIs: "The subnets must each have at least six IP addresses for use by
- *   Amazon EKS" (awsdocs/amazon-eks-user-guide 4d52b4d0 latest/ug/networking/network-reqs.adoc line
- *   77; every private subnet is the cluster's, components/cluster.ts);
+ *   Amazon EKS. However, we recommend at least 16 IP addresses" (awsdocs/amazon-eks-user-guide 4d52b4d0
+ *   latest/ug/networking/network-reqs.adoc line 77; every private subnet is the cluster's,
+ *   components/cluster.ts): the recommended 16, as a control plane update may place new ENIs before
+ *   removing the old ones;
  * - RDS: the instance (or its Multi-AZ standby, always in another zone) and a restore drill's
  *   instance, which AWS Backup restores into the same subnet group (components/backup-plan.ts
  *   `rdsRestoreMetadataOverrides`): two that may share a zone;
@@ -210,7 +212,7 @@ export interface PrivateSubnetUse {
  */
 export function privateSubnetTenants(use: PrivateSubnetUse): SubnetTenant[] {
     return [
-        { what: "EKS control plane", addresses: 6 },
+        { what: "EKS control plane", addresses: 16 },
         ...(use.database ? [{ what: "RDS instance and restore drill", addresses: 2 }] : []),
         ...(use.ampScraper ? [{ what: "AMP scraper", addresses: 1 }] : []),
         ...(use.internalLoadBalancers > 0 ? [{ what: `${use.internalLoadBalancers} internal load balancer${use.internalLoadBalancers === 1 ? "" : "s"}`, addresses: 8 * use.internalLoadBalancers }] : []),

@@ -38,11 +38,11 @@ function addressProblems(config: ConfigInput): readonly string[] {
 }
 
 // What a /20 over two zones leaves, as the messages state it: a /23 private subnet (512 - 5 = 507),
-// less the EKS control plane (6), RDS and a restore drill (2) and the AMP scraper (1): 498, so 13
+// less the EKS control plane (16), RDS and a restore drill (2) and the AMP scraper (1): 488, so 13
 // t3.large nodes of 36 (3 ENIs x 12: vpc_ip_resource_limit.go "t3.large" ENILimit 3, IPv4Limit 12).
 const SLASH_20_T3 =
     "each of the 2 zones' private subnets (a /23 such as 10.0.0.0/23, 1/8 of launchpad:network.cidr \"10.0.0.0/20\") has 507 usable addresses, " +
-    "9 of them for EKS control plane 6, RDS instance and restore drill 2, AMP scraper 1, leaving 498: room for 13 t3.large nodes of 36 addresses " +
+    "19 of them for EKS control plane 16, RDS instance and restore drill 2, AMP scraper 1, leaving 488: room for 13 t3.large nodes of 36 addresses " +
     "(3 of its 3 ENIs x 12 IPv4 each: the VPC CNI, at its default WARM_ENI_TARGET=1, attaches whole ENIs until they address the node's max pods, " +
     "35 = 3 x (12 - 1) + 2, the ENI formula, under the managed node group's cap of 110 for 2 vCPUs; aws/amazon-vpc-cni-k8s pkg/vpc/vpc_ip_resource_limit.go @ b5218838)";
 const WAYS = (field: string): string => `ways out: a larger launchpad:network.cidr (each step down in prefix doubles the subnets), a smaller launchpad:nodeGroup.${field}, or instance types with fewer addresses`;
@@ -161,12 +161,12 @@ describe("the private subnets' room", () => {
 
     it("counts what else the stack puts there", () => {
         expect(privateSubnetTenants({ database: true, ampScraper: true, internalLoadBalancers: 2 })).toEqual([
-            { what: "EKS control plane", addresses: 6 },
+            { what: "EKS control plane", addresses: 16 },
             { what: "RDS instance and restore drill", addresses: 2 },
             { what: "AMP scraper", addresses: 1 },
             { what: "2 internal load balancers", addresses: 16 },
         ]);
-        expect(privateSubnetTenants({ database: false, ampScraper: false, internalLoadBalancers: 0 })).toEqual([{ what: "EKS control plane", addresses: 6 }]);
+        expect(privateSubnetTenants({ database: false, ampScraper: false, internalLoadBalancers: 0 })).toEqual([{ what: "EKS control plane", addresses: 16 }]);
     });
 
     it("counts internal \"alb\" Ingresses and LoadBalancer Services as internal load balancers, not internet-facing or other classes' Ingresses", () => {
@@ -182,16 +182,19 @@ describe("config refuses a node group its zone's private subnet cannot address",
         ]);
     });
 
-    it("accepts the default /16 with 450 t3.large: 225 nodes a zone and the surge's 2 are 227 x 36 = 8172 of the 8178 left", () => {
-        expect(problemsOf(stack("10.0.0.0/16", { maxSize: 450 }))).toEqual([]);
+    it("accepts the default /16 with 448 t3.large: 224 nodes a zone and the surge's 2 are 226 x 36 = 8136 of the 8168 left; the managed node group's quota of 450 needs 227 x 36 = 8172", () => {
+        expect(problemsOf(stack("10.0.0.0/16", { maxSize: 448 }))).toEqual([]);
         // The defaults themselves: network.cidr 10.0.0.0/16 over 2 zones, t3.large.
-        expect(problemsOf(input({ "launchpad:nodeGroup": { maxSize: 450 } }))).toEqual([]);
+        expect(problemsOf(input({ "launchpad:nodeGroup": { maxSize: 448 } }))).toEqual([]);
+        expect(addressProblems(input({ "launchpad:nodeGroup": { maxSize: 450 } }))).toEqual([
+            expect.stringMatching(/^launchpad:nodeGroup\.maxSize: received 450; expected at most 448 \(226 nodes per zone, .* has 8187 usable addresses, 19 of them for EKS control plane 16, RDS instance and restore drill 2, AMP scraper 1, leaving 8168: room for 226 t3\.large nodes/),
+        ]);
     });
 
-    it("refuses that same /16 once an internal load balancer takes its 8 addresses (8170 left: 226 nodes)", () => {
-        const services = { web: { ...MINIMAL_SERVICES.web, expose: { type: "LoadBalancer" } } };
-        expect(addressProblems(stack("10.0.0.0/16", { maxSize: 450 }, { "launchpad:services": services }))).toEqual([
-            expect.stringMatching(/^launchpad:nodeGroup\.maxSize: received 450; expected at most 448 \(226 nodes per zone, .* has 8187 usable addresses, 17 of them for EKS control plane 6, RDS instance and restore drill 2, AMP scraper 1, 1 internal load balancer 8, leaving 8170: room for 226 t3\.large nodes/),
+    it("refuses that same /16 at 448 once five internal load balancers take their 8 addresses each (8128 left: 225 nodes)", () => {
+        const services = Object.fromEntries(["a", "b", "c", "d", "e"].map((n) => [n, { ...MINIMAL_SERVICES.web, expose: { type: "LoadBalancer" } }]));
+        expect(addressProblems(stack("10.0.0.0/16", { maxSize: 448 }, { "launchpad:services": services }))).toEqual([
+            expect.stringMatching(/^launchpad:nodeGroup\.maxSize: received 448; expected at most 446 \(225 nodes per zone, .* has 8187 usable addresses, 59 of them for EKS control plane 16, RDS instance and restore drill 2, AMP scraper 1, 5 internal load balancers 40, leaving 8128: room for 225 t3\.large nodes/),
         ]);
     });
 
@@ -219,7 +222,7 @@ describe("config refuses a node group its zone's private subnet cannot address",
         expect(addressProblems(stack("10.0.0.0/20", { instanceTypes: ["m5.4xlarge"], maxSize: 6 }))).toEqual([
             "launchpad:nodeGroup.maxSize: received 6; expected at most 4 (4 nodes per zone, 2 of them kept for a node group update's surge): " +
                 "each of the 2 zones' private subnets (a /23 such as 10.0.0.0/23, 1/8 of launchpad:network.cidr \"10.0.0.0/20\") has 507 usable addresses, " +
-                "9 of them for EKS control plane 6, RDS instance and restore drill 2, AMP scraper 1, leaving 498: room for 4 m5.4xlarge nodes of 120 addresses " +
+                "19 of them for EKS control plane 16, RDS instance and restore drill 2, AMP scraper 1, leaving 488: room for 4 m5.4xlarge nodes of 120 addresses " +
                 "(4 of its 8 ENIs x 30 IPv4 each: the VPC CNI, at its default WARM_ENI_TARGET=1, attaches whole ENIs until they address the node's max pods, " +
                 "110, the managed node group's cap for 16 vCPUs, under the ENI formula's 234; aws/amazon-vpc-cni-k8s pkg/vpc/vpc_ip_resource_limit.go @ b5218838); " +
                 `5 nodes a zone at maxSize during an update would need 600, and the Cluster Autoscaler would add nodes whose pods get no address; ${WAYS("maxSize")}`,
