@@ -22,9 +22,10 @@
  * ListRestoreTestingPlans, PutRestoreValidationResult, GetMetricStatistics); one with resource types
  * must be granted on an ARN of one of them, never `*` (wider than needed).
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../plan/engine";
 import { commandLines } from "./support/command-lines";
 import { actionsOf, arnCanMatch, type PolicyDocument, type Statement } from "./support/iam-reference";
@@ -202,5 +203,75 @@ describe.each(["staging", "production"])("%s: each workload running a script's A
             problems.push(...unused.map((a) => `${w.name}: grants ${a}, which no call of its scripts makes`));
         }
         expect(problems).toEqual([]);
+    });
+});
+
+/**
+ * The workflows' own AWS calls besides the Pulumi engine's: a job that assumes a deploy or preview
+ * role (aws-actions/configure-aws-credentials) and then runs an npm script whose code signs AMP
+ * queries with those credentials (scripts/prometheus.ts, reached through its imports) needs
+ * aps:QueryMetrics on the stack's workspace (Service Authorization Reference, Amazon Managed Service
+ * for Prometheus: QueryMetrics, resource type `workspace`, required). Those roles are made by hand
+ * (docs/operations.md), so the page that tells how to make them must name it.
+ */
+describe("the workflows' jobs that query AMP with a deploy role's credentials", () => {
+    const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+
+    /**
+     * Whether an entry point queries AMP itself: it imports the signer's module (scripts/prometheus.ts)
+     * and calls `prometheusQuery`. Not the transitive imports: rollback and the offline plan import
+     * modules that import it for its types and helpers, and never query.
+     */
+    function queriesAmp(entry: string): boolean {
+        const text = readFileSync(join(REPO_ROOT, entry), "utf8");
+        const imported = [...text.matchAll(/from\s+"(\.{1,2}\/[^"]+)"/g)].some((m) => join(dirname(entry), m[1]) === "scripts/prometheus");
+        return imported && /\bprometheusQuery\b/.test(text);
+    }
+
+    /** The .ts entry of `npm run <name>`: `tsx <file>`, or scripts/compiled.cjs's `<command>` (scripts/<command>.ts). */
+    function entryOf(name: string): string | undefined {
+        const cmd = scripts[name] ?? "";
+        const tsx = /\btsx\s+(\S+\.ts)\b/.exec(cmd)?.[1];
+        if (tsx !== undefined) return tsx;
+        const compiled = /scripts\/compiled\.cjs\s+(\S+)/.exec(cmd)?.[1];
+        return compiled !== undefined && existsSync(join(REPO_ROOT, "scripts", `${compiled}.ts`)) ? `scripts/${compiled}.ts` : undefined;
+    }
+
+    interface Step { uses?: string; run?: string; with?: Record<string, string> }
+    const jobs = ["deploy", "preview", "rollback"].flatMap((w) => {
+        const doc = parseYaml(readFileSync(join(REPO_ROOT, ".github", "workflows", `${w}.yml`), "utf8")) as { jobs: Record<string, { steps?: Step[] }> };
+        return Object.entries(doc.jobs).map(([job, j]) => ({ where: `${w}.yml ${job}`, steps: j.steps ?? [] }));
+    });
+
+    /** The npm scripts a job runs after it assumes a role, with the role's secret. */
+    function queriesWithRole(steps: readonly Step[]): { role: string; npm: string }[] {
+        const at = steps.findIndex((s) => (s.uses ?? "").startsWith("aws-actions/configure-aws-credentials@"));
+        if (at < 0) return [];
+        const role = /secrets\.(\w+)/.exec(steps[at].with?.["role-to-assume"] ?? "")?.[1] ?? "?";
+        // Each name once: a step's messages name the command it runs too.
+        return [...new Set(steps.slice(at + 1).flatMap((s) => [...(s.run ?? "").matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((m) => m[1])))]
+            .filter((npm) => { const e = entryOf(npm); return e !== undefined && queriesAmp(e); })
+            .map((npm) => ({ role, npm }));
+    }
+
+    it("finds production's promote, under the deploy role, and nothing else", () => {
+        const found = jobs.flatMap((j) => queriesWithRole(j.steps).map((q) => `${j.where}: ${q.role} npm run ${q.npm}`));
+        expect(found).toEqual(["deploy.yml production: AWS_DEPLOY_ROLE_ARN npm run promote"]);
+        // The walk itself: promote reaches the signer, the offline plan does not.
+        expect(["promote", "rollback", "plan", "unfinished-jobs", "pending-switches"].filter((n) => queriesAmp(entryOf(n) ?? ""))).toEqual(["promote"]);
+    });
+
+    it("docs/operations.md names aps:QueryMetrics on the workspace for each such role, and the reference has it on that resource type", async () => {
+        const ops = readFileSync(join(REPO_ROOT, "docs", "operations.md"), "utf8");
+        const paragraph = ops.split(/\n\n/).find((p) => p.startsWith("**What the deploy roles call besides `pulumi up`.**")) ?? "";
+        for (const j of jobs) {
+            for (const q of queriesWithRole(j.steps)) {
+                expect(q.role, `${j.where}`).toBe("AWS_DEPLOY_ROLE_ARN");
+                expect(paragraph, `${j.where} npm run ${q.npm}`).toContain(`\`npm run ${q.npm}\``);
+            }
+        }
+        expect(paragraph).toContain("`aps:QueryMetrics` on the stack's workspace");
+        const [info] = await actionsOf("aps:QueryMetrics");
+        expect(info.arns).toEqual(["arn:${Partition}:aps:${Region}:${Account}:workspace/${WorkspaceId}"]);
     });
 });
