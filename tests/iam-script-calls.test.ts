@@ -36,7 +36,10 @@ export function actionsOfCall(argv: readonly string[]): string[] {
     const [service, operation, ...rest] = argv;
     if (service === "s3api" && operation === "list-objects-v2") return ["s3:ListBucket"];
     if (service === "s3" && operation === "cp") {
-        const paths = rest.filter((w, i) => !w.startsWith("--") && !(i > 0 && ["--content-type"].includes(rest[i - 1])));
+        // The two paths: words that are neither a flag nor a flag's value (every `aws s3 cp` flag but
+        // these takes one: `aws s3 cp help`, awscli customizations/s3/subcommands.py).
+        const BOOLEAN = new Set(["--dryrun", "--quiet", "--only-show-errors", "--no-progress", "--recursive", "--follow-symlinks", "--no-follow-symlinks", "--no-guess-mime-type", "--ignore-glacier-warnings", "--force-glacier-transfer"]);
+        const paths = rest.filter((w, i) => !w.startsWith("--") && (i === 0 || !rest[i - 1].startsWith("--") || BOOLEAN.has(rest[i - 1])));
         expect(paths, `aws s3 cp ${rest.join(" ")}: a source and a target`).toHaveLength(2);
         const [from, to] = paths.map((p) => p.startsWith("s3://"));
         const read = ["s3:GetObject", "kms:Decrypt"];
@@ -51,10 +54,11 @@ export function actionsOfCall(argv: readonly string[]): string[] {
     return [`${service}:${name}`];
 }
 
-/** The argv of a command line without its global options (`--region <r>`, lib.sh's aws_cli_in). */
+/** The argv of a command line without the global options before the service (`--region <r>`, lib.sh's aws_cli_in). */
 function withoutGlobals(argv: readonly string[]): string[] {
+    const NO_VALUE = new Set(["--debug", "--no-paginate", "--no-verify-ssl", "--no-sign-request", "--no-cli-pager"]);
     const out = [...argv];
-    while (out[0] === "--region") out.splice(0, 2);
+    while (out.length > 0 && out[0].startsWith("--")) out.splice(0, NO_VALUE.has(out[0]) ? 1 : 2);
     return out;
 }
 
@@ -168,7 +172,9 @@ describe("the extracted calls", () => {
         expect(actionsOfCall(["s3", "cp", "--only-show-errors", "--content-type", "text/plain", "a", "s3://b/k"])).toEqual(["s3:PutObject", "s3:AbortMultipartUpload", "kms:GenerateDataKey", "kms:Decrypt"]);
         expect(actionsOfCall(["s3", "cp", "s3://b/k", "a"])).toEqual(["s3:GetObject", "kms:Decrypt"]);
         expect(actionsOfCall(["s3", "cp", "s3://b/k", "s3://b/l"]).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "s3:AbortMultipartUpload", "s3:GetObject", "s3:GetObjectTagging", "s3:PutObject"]);
+        expect(actionsOfCall(["s3", "cp", "--sse", "aws:kms", "--quiet", "a", "s3://b/k"])).toContain("s3:PutObject");
         expect(() => actionsOfCall(["s3", "rm", "s3://b/k"])).toThrow("add its IAM actions here");
+        expect(withoutGlobals(["--region", "us-west-2", "--debug", "backup", "list-restore-jobs"])).toEqual(["backup", "list-restore-jobs"]);
     });
 
     it("guards only calls the script makes, on variables it tests", () => {
