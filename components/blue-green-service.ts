@@ -1318,7 +1318,12 @@ export class BlueGreenService extends pulumi.ComponentResource {
         // never resets the HPA's count
         // (pulumi-kubernetes provider/pkg/await/await.go ssaUpdate -> handleSSAIgnoreFields).
         }, { ...child, ignoreChanges: ["spec.replicas"], customTimeouts: deploymentTimeouts(s), dependsOn: [...waitFor, ...(migration !== undefined ? [migration.job] : []), ...(args.ingressController !== undefined ? [args.ingressController] : [])] });
-        const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, child);
+        // After the Deployment and with its timeouts: pulumi-kubernetes finishes a Service's create or update
+        // only once its Endpoints list no not-ready address (provider/pkg/await/service.go `checkAndLogStatus`:
+        // `serviceReady && endpointsSettled && !endpointsPending`, and at the timeout too), so a preview
+        // Service applied while its color's pods start waits for them, and failed at its 10-minute default
+        // where the rollout may take longer (`deploymentTimeouts`).
+        const preview = new k8s.core.v1.Service(`${name}-${color}-preview`, { metadata: meta(ROLES.preview), spec: previewServiceSpec(s, color) }, { ...child, dependsOn: [deployment], customTimeouts: deploymentTimeouts(s) });
         new k8s.policy.v1.PodDisruptionBudget(`${name}-${color}-pdb`, { metadata: meta(ROLES.workload), spec: pdbSpec(s, color) }, child);
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${color}-hpa`, { metadata: meta(ROLES.workload), spec: hpaSpec(s, color, objectName, args.previousLiveColor) }, child);
         const id = releaseId(s, color);

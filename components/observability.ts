@@ -354,8 +354,16 @@ export class Observability extends pulumi.ComponentResource {
         // Without the managed scraper, the team's Prometheus finds the exporters by annotation.
         const annotate = !useAmp;
         this.exporter(`${name}-kube-state-metrics`, args, EXPORTER_SERVICES.kubeStateMetrics, HELM_CHARTS.kubeStateMetrics, kubeStateMetricsValues(annotate, args.namespace));
-        this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, HELM_CHARTS.pushgateway, pushgatewayValues(annotate, args.storageClassName));
-        this.pushgatewayUrl = pulumi.output(pushgatewayUrl(args.namespace));
+        const pushgateway = this.exporter(`${name}-pushgateway`, args, EXPORTER_SERVICES.pushgateway, HELM_CHARTS.pushgateway, pushgatewayValues(annotate, args.storageClassName));
+        // Taken from the release, so what pushes to it (the gate Jobs, the backup CronJobs) depends on it and
+        // is applied once its install completed: a release's URN resolves only when its step is done
+        // (pulumi/pulumi pkg/resource/deploy/source_eval.go `RegisterResource`, "block waiting for the
+        // operation to finish"), and the install waits for the Pushgateway's pod (Helm's wait: pulumi-kubernetes
+        // provider/pkg/provider/helm_release.go `client.Wait = !SkipAwait`). A plain string let a first
+        // up's gate push to a Service not yet there: the runner reports a failed push on stderr only
+        // (smoke/cli.ts), so the verdict was lost to the dashboards. The URN is known in a preview, so
+        // the value stays known and no pod template shows a change.
+        this.pushgatewayUrl = pushgateway.urn.apply(() => pushgatewayUrl(args.namespace));
 
         const queryUrl = this.prometheusQueryUrl;
         const g = config.grafana !== undefined && queryUrl !== undefined ? this.createGrafana(name, args, config.grafana, queryUrl, useAmp) : undefined;

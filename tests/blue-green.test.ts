@@ -198,6 +198,20 @@ describe.each([
         }
     });
 
+    // pulumi-kubernetes provider/pkg/await/service.go `checkAndLogStatus`: a Service's create or update ends
+    // only when its Endpoints list no not-ready address (`!endpointsPending`, also checked at the timeout),
+    // so one applied while its color's pods start waits for every one of them, 10 minutes by default.
+    it("applies each preview Service after its color's Deployment, with the Deployment's timeouts (service.go awaits every selected pod's readiness)", async () => {
+        const p = await plan();
+        const service = (await loadConfigFor(stack)).services[0];
+        for (const color of ["blue", "green"]) {
+            const preview = named(p, `${prefix}-${color}-preview`);
+            expect(preview.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`${prefix}-${color}`]);
+            expect(preview.options.customTimeouts).toEqual(deploymentTimeouts(service));
+            expect(preview.options.customTimeouts).toEqual(named(p, `${prefix}-${color}`).options.customTimeouts);
+        }
+    });
+
     // kubernetes pkg/controller/disruption/disruption.go: a budget whose selector reaches a Job's pod
     // fails to sync ("jobs.batch does not implement the scale subresource", getScaleController) and
     // failSafe sets DisruptionsAllowed to 0, blocking every node drain; the gate and migration Jobs'

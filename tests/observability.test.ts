@@ -525,6 +525,23 @@ describe("the Observability component under the plan engine", () => {
         expect(input(release, "values.persistentVolume.storageClass")).toBe(input(storageClass, "metadata.name"));
     });
 
+    // A URN resolves only once its step is done (pulumi/pulumi pkg/resource/deploy/source_eval.go RegisterResource),
+    // and the release's install waits for the Pushgateway's pod (pulumi-kubernetes helm_release.go `client.Wait = !SkipAwait`).
+    it("whatever pushes to the Pushgateway (both gate Jobs, the backup CronJobs) depends on its release through the URL, which stays the plain in-cluster one", async () => {
+        const plan = await planStack("production");
+        const release = named(plan, "launchpad-production-observability-pushgateway");
+        const pushers = plan.resources.filter((r) => r.dependencies.includes(release.urn)).map((r) => r.name).sort();
+        expect(pushers).toEqual([
+            "launchpad-production-api-blue-gate",
+            "launchpad-production-api-green-gate",
+            "launchpad-production-logical-backup-dump",
+            "launchpad-production-logical-backup-recovery-metrics",
+            "launchpad-production-logical-backup-verify",
+        ]);
+        const env = input(named(plan, "launchpad-production-api-blue-gate"), "spec.template.spec.containers.0.env") as { name: string; value: string }[];
+        expect(env.find((e) => e.name === "PUSHGATEWAY_URL")?.value).toBe("http://pushgateway.launchpad-production.svc.cluster.local:9091");
+    });
+
     it("an existing cluster with Grafana: the team's Prometheus as the data source, no AMP, no CloudWatch-only data alerts", async () => {
         const project = tempProject("platform", stagingConfig({
             "launchpad:cluster": { kubeconfig: { secure: "v1:a3ViZWNvbmZpZw==" }, namespace: "shop-api" },
