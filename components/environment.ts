@@ -557,11 +557,12 @@ export function environmentOutputs(config: LaunchpadConfig, side: Pick<ClusterSi
  * The load gate's Prometheus: `observability.prometheusUrl` as it is, or the stack's AMP workspace,
  * signed in the stack's region by the performance runs' IRSA account; none without either.
  */
-export function loadGatePrometheus(config: LaunchpadConfig, observability: Pick<Observability, "prometheusQueryUrl">, access: Pick<LoadtestAccess, "serviceAccountName" | "ready"> | undefined): Pick<LoadGateArgs, "prometheus" | "access"> {
+export function loadGatePrometheus(config: LaunchpadConfig, observability: Pick<Observability, "scrapedQueryUrl">, access: Pick<LoadtestAccess, "serviceAccountName" | "ready"> | undefined): Pick<LoadGateArgs, "prometheus" | "access"> {
     if (config.observability.backend.kind === "prometheus") {
         return { prometheus: { url: config.observability.backend.url } };
     }
-    const url = observability.prometheusQueryUrl;
+    // Once the stack's scraper is active: before, the workspace holds no series of the color's pods.
+    const url = observability.scrapedQueryUrl;
     return url !== undefined && access !== undefined
         ? { prometheus: { url, sigV4Region: config.region }, access: { serviceAccountName: access.serviceAccountName, ready: access.ready } }
         : {};

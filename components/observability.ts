@@ -333,6 +333,16 @@ export class Observability extends pulumi.ComponentResource {
     public readonly pushgatewayUrl: pulumi.Output<string>;
     /** The metrics query URL Grafana reads (AMP workspace endpoint or the configured URL); undefined with neither. */
     public readonly prometheusQueryUrl: pulumi.Output<string> | undefined;
+    /**
+     * `prometheusQueryUrl` for what reads the stack's own metrics during this update (the load gate's
+     * server-side judgement): with AMP, resolved only once the managed scraper's step is done, and its
+     * create and update wait until it is ACTIVE (terraform-provider-aws internal/service/amp/scraper.go
+     * `waitScraperCreated`, 30 minutes; `waitScraperUpdated`). On a first up the scraper is created
+     * beside the workloads and AWS takes minutes to activate it: a load gate run before then found no
+     * series of its color's pods and failed closed (loadtest/server.ts). Taken from the scraper's URN,
+     * known in a preview, so no Job shows a change there.
+     */
+    public readonly scrapedQueryUrl: pulumi.Output<string> | undefined;
     /** Undefined without AMP. */
     public readonly ampWorkspaceArn: pulumi.Output<string> | undefined;
     /** Undefined without `grafana:url`. */
@@ -350,6 +360,7 @@ export class Observability extends pulumi.ComponentResource {
         // An existing cluster without prometheusUrl has no backend Launchpad knows of (config refuses that with grafana:url).
         this.prometheusQueryUrl = amp !== undefined ? amp.workspace.prometheusEndpoint
             : config.backend.kind === "prometheus" ? pulumi.output(config.backend.url) : undefined;
+        this.scrapedQueryUrl = amp !== undefined ? pulumi.all([amp.scraper.urn, amp.workspace.prometheusEndpoint]).apply(([, url]) => url) : this.prometheusQueryUrl;
 
         // Without the managed scraper, the team's Prometheus finds the exporters by annotation.
         const annotate = !useAmp;
@@ -402,7 +413,7 @@ export class Observability extends pulumi.ComponentResource {
      * The ClusterRole and its binding to `aps-collector-user` are AWS's manual set-up (same page,
      * "Manually configuring Amazon EKS for scraper access"), kept as documented.
      */
-    private createAmp(name: string, args: ObservabilityArgs, eks: NonNullable<ObservabilityArgs["eks"]>): { workspace: aws.amp.Workspace } {
+    private createAmp(name: string, args: ObservabilityArgs, eks: NonNullable<ObservabilityArgs["eks"]>): { workspace: aws.amp.Workspace; scraper: aws.amp.Scraper } {
         const workspace = new aws.amp.Workspace(`${name}-amp`, {
             alias: args.identifier,
             tags: childTags(args.tags, `${name}-amp`),
@@ -417,14 +428,14 @@ export class Observability extends pulumi.ComponentResource {
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
             subjects: [{ kind: "User", name: SCRAPER_USER, apiGroup: "rbac.authorization.k8s.io" }],
         }, k8sOpts);
-        new aws.amp.Scraper(`${name}-scraper`, {
+        const scraper = new aws.amp.Scraper(`${name}-scraper`, {
             alias: args.identifier,
             source: { eks: { clusterArn: eks.clusterArn, subnetIds: eks.subnetIds, securityGroupIds: eks.securityGroupIds } },
             destination: { amp: { workspaceArn: workspace.arn } },
             scrapeConfiguration: scrapeConfiguration(args.namespace, args.config.metrics),
             tags: childTags(args.tags, `${name}-scraper`),
         }, { parent: this, dependsOn: [binding] });
-        return { workspace };
+        return { workspace, scraper };
     }
 
     /** Grafana as code: provider, folder, data sources, dashboards, rules, contact points, policy, mute timing. */

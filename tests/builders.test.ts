@@ -311,13 +311,13 @@ describe("loadGatePrometheus (environment: where the load gate reads its metrics
 
     it("a self-hosted Prometheus is read as it is: its URL, unsigned, with no IRSA account", async () => {
         const config = await loadConfigFor("staging", ["launchpad:observability.prometheusUrl=https://prometheus.shop.internal"]);
-        expect(loadGatePrometheus(config, { prometheusQueryUrl: undefined }, access)).toEqual({ prometheus: { url: "https://prometheus.shop.internal" } });
+        expect(loadGatePrometheus(config, { scrapedQueryUrl: undefined }, access)).toEqual({ prometheus: { url: "https://prometheus.shop.internal" } });
     });
 
     it("AMP is read through the workspace's query URL, signed in the stack's region by the load-test account", async () => {
         const config = await loadConfigFor("staging");
         const url = pulumi.output("https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/");
-        const gate = loadGatePrometheus(config, { prometheusQueryUrl: url }, access);
+        const gate = loadGatePrometheus(config, { scrapedQueryUrl: url }, access);
         expect(gate.prometheus?.sigV4Region).toBe(config.region);
         expect(await valueOf(gate.prometheus?.url as pulumi.Input<string>)).toBe("https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/");
         expect(gate.access).toEqual(access);
@@ -327,7 +327,7 @@ describe("loadGatePrometheus (environment: where the load gate reads its metrics
     // gets no Prometheus at all rather than an unsigned request AMP would answer 403.
     it("AMP without its workspace or without the signing account gives the gate nothing", async () => {
         const config = await loadConfigFor("staging");
-        expect(loadGatePrometheus(config, { prometheusQueryUrl: undefined }, access)).toEqual({});
-        expect(loadGatePrometheus(config, { prometheusQueryUrl: pulumi.output("https://aps") }, undefined)).toEqual({});
+        expect(loadGatePrometheus(config, { scrapedQueryUrl: undefined }, access)).toEqual({});
+        expect(loadGatePrometheus(config, { scrapedQueryUrl: pulumi.output("https://aps") }, undefined)).toEqual({});
     });
 });

@@ -63,6 +63,10 @@ describe("end to end: staging's load gate and production's requireLoad", () => {
             // pulumi-kubernetes waits 10 minutes for a Job unless told otherwise (provider/pkg/await/job.go): the deadline plus two minutes.
             expect(job.options.customTimeouts).toEqual({ create: `${2 * (15 * 60 + 10 + 300) + 120}s`, update: `${2 * (15 * 60 + 10 + 300) + 120}s` });
             const cm = named(staging, `launchpad-staging-api-${color}-load-spec`);
+            // Its Prometheus URL waits for the stack's AMP scraper, whose create waits until it is ACTIVE
+            // (terraform-provider-aws internal/service/amp/scraper.go waitScraperCreated): a first up's
+            // load gate run before then found no series of its pods and failed (loadtest/server.ts).
+            expect(cm.dependencies).toContain(named(staging, "launchpad-staging-observability-scraper").urn);
             const data = cm.inputs.data as Record<string, string>;
             expect((cm.inputs.metadata as { name: string }).name).toBe(meta.name);
             expect(data["runner.cjs"]).toBe(bundleLoadtestRunner());
