@@ -14,6 +14,7 @@ import { eniLimitTable, instanceTypeCatalogue, nodeAddressCeiling, UPDATE_SURGE_
 import { alertContext, alertGroups, type AlertDefinition } from "../observability/alerts";
 import { durationSeconds } from "../observability/duration";
 import { REPO_ROOT } from "../plan/engine";
+import { POLICIES } from "../policies/all";
 import { loadStackConfig } from "../plan/stack-config";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
@@ -68,5 +69,13 @@ describe("docs/runbooks/alerts.md states each alert's severity and `for` as obse
         // "... for 10 minutes": where the section states how long the condition must hold, it is the rule's `for`.
         const held = /\bfor (\d+) minutes\b/.exec(section)?.[1];
         expect(held === undefined ? undefined : Number(held) * 60).toBe(held === undefined ? undefined : durationSeconds(alert.for));
+    });
+});
+
+describe("docs/policies.md's table is the pack's policies (policies/all.ts POLICIES)", () => {
+    it("names each policy once, with its enforcement level (a policy added, removed or made advisory fails here)", () => {
+        const byName = (a: readonly string[], b: readonly string[]): number => a[0].localeCompare(b[0]);
+        const rows = [...read("docs/policies.md").matchAll(/^\| `([a-z0-9-]+)` \| (\w+) \|/gm)].map((m) => [m[1], m[2]]);
+        expect(rows.sort(byName)).toEqual(POLICIES.map((p) => [p.name, String(p.enforcementLevel)]).sort(byName));
     });
 });
