@@ -15,6 +15,7 @@ import { alertContext, alertGroups, type AlertDefinition } from "../observabilit
 import { durationSeconds } from "../observability/duration";
 import { REPO_ROOT } from "../plan/engine";
 import { POLICIES } from "../policies/all";
+import { BACKUP_TIERS, type BackupTier, RETENTION_DAYS } from "../lib/retention";
 import { loadStackConfig } from "../plan/stack-config";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
@@ -77,5 +78,28 @@ describe("docs/policies.md's table is the pack's policies (policies/all.ts POLIC
         const byName = (a: readonly string[], b: readonly string[]): number => a[0].localeCompare(b[0]);
         const rows = [...read("docs/policies.md").matchAll(/^\| `([a-z0-9-]+)` \| (\w+) \|/gm)].map((m) => [m[1], m[2]]);
         expect(rows.sort(byName)).toEqual(POLICIES.map((p) => [p.name, String(p.enforcementLevel)]).sort(byName));
+    });
+});
+
+describe("the retention the docs state is lib/retention.ts's RETENTION_DAYS", () => {
+    const days = (tier: BackupTier): string => String(RETENTION_DAYS[tier]);
+
+    it("docs/data-protection.md: each prefix's lifecycle expiry and each AWS Backup rule's retention", () => {
+        const doc = read("docs/data-protection.md");
+        const expiry = Object.fromEntries(BACKUP_TIERS.map((t) => [t, new RegExp(`^ *\\| \`${t}/\` \\| (\\d+) days`, "m").exec(doc)?.[1]]));
+        const kept = Object.fromEntries(BACKUP_TIERS.map((t) => [t, new RegExp(`^ *\\| \`${t}\` \\| [^|]+\\| (\\d+) days \\|$`, "m").exec(doc)?.[1]]));
+        const all = Object.fromEntries(BACKUP_TIERS.map((t) => [t, days(t)]));
+        expect({ expiry, kept }).toEqual({ expiry: all, kept: all });
+    });
+
+    it("docs/data-protection.md: the Vault Lock bounds are the shortest and longest rule", () => {
+        const m = /Vault Lock on both vaults with a minimum retention of (\d+) days and a maximum of (\d+) days/.exec(read("docs/data-protection.md").replace(/\s+/g, " "));
+        const all = Object.values(RETENTION_DAYS);
+        expect(m?.slice(1)).toEqual([String(Math.min(...all)), String(Math.max(...all))]);
+    });
+
+    it("docs/runbooks/README.md's recovery table", () => {
+        const m = /backup plan: daily (\d+) d, weekly (\d+) d, monthly (\d+) d, yearly (\d+) d/.exec(read("docs/runbooks/README.md"));
+        expect(m?.slice(1)).toEqual(BACKUP_TIERS.map(days));
     });
 });
