@@ -31,7 +31,7 @@ import { GROWTH_SERVICE_COUNTS } from "./report";
 export const MAX_PER_SERVICE = 2;
 
 export type State = "idle = replicas" | "after a switch" | "idle color cold" | "cold, pods up";
-export const STATES: readonly State[] = ["idle = replicas", "after a switch", "idle color cold", "cold, pods up"];
+const STATES: readonly State[] = ["idle = replicas", "after a switch", "idle color cold", "cold, pods up"];
 
 /** N-1 more services beside api, each with two releases. */
 function extraServices(n: number, idleBelow: boolean): string[] {

@@ -149,7 +149,7 @@ export async function analyse(
         // No request at all judges nothing, whatever the minimum (`minRequests: 0` included): its error ratio and p95 are
         // no values (0/0), and a window without traffic would otherwise pass a release no user reached.
         const enough = last.requests > 0 && last.requests >= s.minRequests;
-        const why = last.requests > 0 ? `below the minimum of ${s.minRequests}` : "no requests";
+        const why = last.requests < s.minRequests ? `below the minimum of ${s.minRequests}` : "no requests";
         log(`check ${i}/${checks}: ${describeMeasurement(last, s, window)}${enough ? "" : ` (${why}: not judged)`}`);
         if (!enough) continue;
         judged++;
