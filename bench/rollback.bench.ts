@@ -23,14 +23,14 @@
 import { performance } from "node:perf_hooks";
 import { encodeConfig } from "../config";
 import { runPlan } from "../plan/engine";
-import { rollback, type RollbackStack } from "../scripts/rollback";
-import type { DeploymentReader } from "../scripts/readiness";
+import { rollback, type RollbackDeps, type RollbackStack } from "../scripts/rollback";
+import type { ClusterReader, PodState } from "../scripts/readiness";
 import { deployedConfig, OWN_VALUES } from "../tests/support/deployed";
 import { GROWTH_SERVICE_COUNTS } from "./report";
 
-const MAX_PER_SERVICE = 2;
+export const MAX_PER_SERVICE = 2;
 
-type State = "idle = replicas" | "after a switch" | "idle color cold" | "cold, pods up";
+export type State = "idle = replicas" | "after a switch" | "idle color cold" | "cold, pods up";
 const STATES: readonly State[] = ["idle = replicas", "after a switch", "idle color cold", "cold, pods up"];
 
 /** N-1 more services beside api, each with two releases. */
@@ -40,7 +40,7 @@ function extraServices(n: number, idleBelow: boolean): string[] {
     return idleBelow ? ["launchpad:services.api.idleReplicas=1", ...sets] : sets;
 }
 
-interface Fake { stack: RollbackStack; resources: number; reader: DeploymentReader }
+interface Fake { stack: RollbackStack; resources: number; reader: ClusterReader }
 
 async function fakeStack(sets: string[], state: State): Promise<Fake> {
     const { values, secretKeys } = deployedConfig("staging", sets);
@@ -57,9 +57,15 @@ async function fakeStack(sets: string[], state: State): Promise<Fake> {
         const inputs = r.inputs as { spec: { minReplicas: number; scaleTargetRef: { name: string } } };
         return [inputs.spec.scaleTargetRef.name, inputs.spec.minReplicas];
     }));
-    const reader: DeploymentReader = (_namespace, name) => {
-        const n = state === "cold, pods up" ? 100 : (minimum.get(name) ?? 0);
-        return Promise.resolve({ availableReplicas: n, updatedReplicas: n, specReplicas: n, replicas: n });
+    const count = (name: string): number => (state === "cold, pods up" ? 100 : (minimum.get(name) ?? 0));
+    // The color's Deployment and its pods (all ready, each with an IP), read live as scripts/readiness.ts reads them.
+    const reader: ClusterReader = {
+        deployment: (_namespace, name) => {
+            const n = count(name);
+            return Promise.resolve({ availableReplicas: n, updatedReplicas: n, specReplicas: n, replicas: n });
+        },
+        // Its pods: ready, so the unready-pod check names none (the Deployment's counts decide).
+        pods: (_namespace, selector) => Promise.resolve([{ name: `${Object.values(selector).join("-")}-0`, phase: "Running", ready: true, hasIp: true, terminating: false } satisfies PodState]),
     };
     const config = encodeConfig(values, secretKeys);
     return {
@@ -77,14 +83,16 @@ async function fakeStack(sets: string[], state: State): Promise<Fake> {
     };
 }
 
-interface Row { services: number; state: State; stackResources: number; switched: number; targeted: number | "refused"; ms: number }
+export interface Row { services: number; state: State; stackResources: number; switched: number; targeted: number | "refused"; ms: number }
 
-async function measure(n: number, state: State, one: boolean): Promise<Row> {
+/** One row: `npm run rollback -- --dry-run` on a stack of `n` services in `state`, every service switched or (`one`) api alone. */
+export async function measure(n: number, state: State, one: boolean): Promise<Row> {
     const fake = await fakeStack(extraServices(n, state !== "idle = replicas"), state);
     const argv = ["--stack", "staging", "--dry-run", ...(one ? ["--service", "api"] : [])];
-    const deps = {
+    // Typed, so a renamed dependency fails the type check instead of falling back to the real cluster reader.
+    const deps: RollbackDeps = {
         selectStack: () => Promise.resolve(fake.stack),
-        deploymentReader: () => fake.reader,
+        clusterReader: () => fake.reader,
         // The policy pre-check is one offline plan of the stack (about a second): left out, it is the
         // plan engine's time, not this command's.
         policyCheck: () => Promise.resolve([]),
@@ -131,7 +139,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-main().catch((e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-});
+if (require.main === module) {
+    main().catch((e: unknown) => {
+        process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exitCode = 1;
+    });
+}

@@ -166,7 +166,7 @@ export const observabilitySchema = z.strictObject({
         window: duration("10m").optional(),
         /** Time between two checks. @default "30s" */
         interval: duration("30s").default("30s"),
-        /** Requests (over the time since the switch, up to the alerts' 5-minute rate window) a check needs to judge; below it the check judges nothing. @default 100 */
+        /** Requests (over the time since the switch, up to the alerts' 5-minute rate window) a check needs to judge; below it, or with no request at all, the check judges nothing. @default 100 */
         minRequests: z.int().min(0).default(100),
     }).optional(),
 }).meta({

@@ -14,7 +14,8 @@
  *   `reverted` in the history: it admits nothing there); both measured values are printed. Also 1 when Prometheus cannot be queried: before the switch nothing changes; after it,
  *   the switch goes back (an analysis that cannot run does not pass, as Argo's errored analysis
  *   aborts), and a switch back that fails is reported as such, never as a success.
- * - 3 inconclusive: no check saw the minimum request count (`observability.analysis.minRequests`).
+ * - 3 inconclusive: no check saw the minimum request count (`observability.analysis.minRequests`), nor
+ *   any request at all (with a minimum of 0).
  *   Traffic stays on the new color (it passed its smoke gate and nothing measured harms it), but
  *   the release is not called verified: the job fails for a human to decide (accept, or
  *   `npm run rollback`), as Argo pauses on an inconclusive analysis.
@@ -129,8 +130,8 @@ export const describeMeasurement = (m: Measurement, s: AnalysisSettings, window:
 
 /**
  * Checks every interval until the window is over, each over the time since the switch
- * (`checkWindow`); stops at the first breach. A check below the minimum request count judges
- * nothing; when none reached it, the verdict is inconclusive.
+ * (`checkWindow`); stops at the first breach. A check below the minimum request count, or with no
+ * request at all, judges nothing; when none reached it, the verdict is inconclusive.
  */
 export async function analyse(
     check: (window: string) => Promise<Measurement>,
@@ -145,8 +146,11 @@ export async function analyse(
         await sleep(s.intervalSeconds * 1000);
         const window = checkWindow(i, s.intervalSeconds);
         last = await check(window);
-        const enough = last.requests >= s.minRequests;
-        log(`check ${i}/${checks}: ${describeMeasurement(last, s, window)}${enough ? "" : ` (below the minimum of ${s.minRequests}: not judged)`}`);
+        // No request at all judges nothing, whatever the minimum (`minRequests: 0` included): its error ratio and p95 are
+        // no values (0/0), and a window without traffic would otherwise pass a release no user reached.
+        const enough = last.requests > 0 && last.requests >= s.minRequests;
+        const why = last.requests < s.minRequests ? `below the minimum of ${s.minRequests}` : "no requests";
+        log(`check ${i}/${checks}: ${describeMeasurement(last, s, window)}${enough ? "" : ` (${why}: not judged)`}`);
         if (!enough) continue;
         judged++;
         if (breach(last, s)) {

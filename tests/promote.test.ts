@@ -91,6 +91,20 @@ describe("verdicts", () => {
         expect(r.checks).toBe(checks);
     });
 
+    // Issue 17: too little traffic to judge is its own verdict. A minimum of 0 (the schema allows it) must not make a
+    // window with no request at all, whose error ratio and p95 are no values, a pass.
+    it("no request at all judges nothing, even with minRequests 0: inconclusive, not passed", async () => {
+        const none: Measurement = { requests: 0, errorRatio: undefined, p95Seconds: undefined };
+        const log: string[] = [];
+        let i = 0;
+        const ms = [none, none, { ...ok, requests: 1 }];
+        const zero: AnalysisSettings = { ...s, minRequests: 0 };
+        expect(await analyse(() => Promise.resolve(none), zero, () => Promise.resolve(), (l) => log.push(l))).toEqual({ verdict: "inconclusive", measurement: none, checks: 3 });
+        expect(log[0]).toBe("check 1/3: error ratio none (threshold 0.01), p95 none (threshold 0.5 s), 0 requests in 30s (no requests: not judged)");
+        // One request is traffic a minimum of 0 judges.
+        expect((await analyse(() => Promise.resolve(ms[i++]), zero, () => Promise.resolve(), () => undefined)).verdict).toBe("passed");
+    });
+
     it("logs each check with both values and their thresholds", async () => {
         const r = await run([ok, ok, { ...ok, requests: 10 }]);
         expect(r.log).toEqual([

@@ -331,6 +331,18 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect(fake.recorded.calls).toEqual([]);
     });
 
+    // Issue 17 (Tests: "policy violation ... refused before any config write"), end to end: no stand-in policy check,
+    // the pack itself judging the switched plan. The committed pack config allows only its documentation range, so
+    // the deployed stack's API endpoint CIDR is a real mandatory violation, as the targeted update would find.
+    it("the real pack on the switched plan: a mandatory violation refuses before any config write, with exit 1 and the violation", async () => {
+        const fake = await fakeStack("staging");
+        const r = await rollback(["--stack", "staging", "--to", "blue"], { selectStack: fake.deps.selectStack, policyPackConfig: path.join(REPO_ROOT, "policies", "config", "staging.json") });
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toMatch(/^refused before any change: the policy pack refuses the stack with api on blue \(fix the stack, or run npm run plan -- --stack staging --policy to see it\)\n {2}- \[mandatory\] eks-public-endpoint-restricted .* admits 18\.204\.20\.0\/24 to its public API endpoint/);
+        expect(fake.recorded.calls).toEqual([]);
+    });
+
     it("the default policy check plans the stack's own config with the switch: both stacks as deployed pass", async () => {
         const api = { name: "api" } as ServiceConfig;
         for (const [stack, target] of [["staging", "blue"], ["production", "green"]] as const) {
