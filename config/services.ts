@@ -248,7 +248,7 @@ export const servicesSchema = z
         description:
             "The application's services (required, at least one): a map of a name (DNS label, at most 32 characters) to " +
             `its settings. port (default 8080); replicas, the active color's pods (default 2, production at least ${safetyFor("production").minReplicas}) ` +
-            "and idleReplicas, the idle color's (default replicas); autoscaling { maxReplicas (default 3 x replicas), " +
+            "and idleReplicas, the idle color's (default replicas; production at least replicas); autoscaling { maxReplicas (default 3 x replicas), " +
             "targetCpuPercent (default 70) }; resources { requests, limits } (default 250m/256Mi, 1/512Mi); health { " +
             "readinessPath (default \"/health/ready\"), livenessPath (default \"/health/live\"), startupSeconds (default 120) }; " +
             "metricsPath (default " +
@@ -414,6 +414,10 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
         }
         if (s.replicas < ctx.safety.minReplicas) {
             out.push(`${key}.replicas: received ${show(s.replicas)}; expected at least ${ctx.safety.minReplicas} in a ${ctx.tier} stack: one pod cannot survive a node drain`);
+        }
+        if (ctx.safety.idleAtFullCapacity && s.idleReplicas !== undefined && s.idleReplicas < s.replicas) {
+            out.push(`${key}.idleReplicas: received ${show(s.idleReplicas)}; expected at least replicas (${s.replicas}) in a ${ctx.tier} stack: ` +
+                "a rollback or npm run promote switches only to a color fully available at the live replica count, so a smaller idle color would refuse every switch, the urgent rollback included");
         }
         const max = s.autoscaling.maxReplicas;
         const floor = Math.max(s.replicas, s.idleReplicas ?? s.replicas);

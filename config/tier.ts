@@ -53,6 +53,13 @@ export interface Safety {
     readonly requireImmutableImages: boolean;
     /** Fewest pods a service's active color may run. */
     readonly minReplicas: number;
+    /**
+     * The idle color keeps as many pods as the live one (`idleReplicas` not below `replicas`): a rollback
+     * or `npm run promote` switches only to a color fully available at the live replica count and
+     * refuses otherwise (scripts/rollback.ts), so a smaller idle color would refuse every production
+     * switch, the deploy workflow's promote and the urgent rollback alike.
+     */
+    readonly idleAtFullCapacity: boolean;
     /** Smoke-gate thresholds when a service sets none. */
     readonly smokeDefaults: { readonly p95Ms: number; readonly p99Ms: number; readonly errorRate: number };
     /**
@@ -112,6 +119,7 @@ const SAFETY: Record<Tier, Safety> = {
         forceDestroy: true,
         requireImmutableImages: false,
         minReplicas: 1,
+        idleAtFullCapacity: false,
         smokeDefaults: { p95Ms: 300, p99Ms: 1000, errorRate: 0.02 },
         smokeCeilings: undefined,
         allowSmokeLoad: true,
@@ -142,6 +150,7 @@ const SAFETY: Record<Tier, Safety> = {
         forceDestroy: false,
         requireImmutableImages: true,
         minReplicas: 2,
+        idleAtFullCapacity: true,
         smokeDefaults: { p95Ms: 200, p99Ms: 500, errorRate: 0.01 },
         smokeCeilings: { p95Ms: 200, errorRate: 0.01 },
         allowSmokeLoad: false,
