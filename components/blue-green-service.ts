@@ -4,7 +4,7 @@
  *
  * Per color: a Deployment (selector `{app, color}`, never changed), a ClusterIP preview Service, a
  * PodDisruptionBudget, a HorizontalPodAutoscaler and a gate Job that runs the bundled smoke runner
- * against the preview Service whenever the color's pods change (`gateRunId`). The live Service depends on the
+ * against the preview Service whenever the color's pods or the smoke policy change (`gateJobId`). The live Service depends on the
  * active color's Deployment and gate Job, so a failed gate fails `pulumi up` before its selector
  * moves. Nothing but the live Service and an `alb` Ingress's color weights read the active color:
  * a rollback changes the selector and the weights only (and the autoscalers' minimums where sizes differ).
@@ -253,16 +253,20 @@ export interface ReleaseInfo {
 }
 
 /**
- * The release id: a hash of the color, its image, its effective env and the smoke policy. Never
- * the active color, so a color switch re-runs no gate and changes no Deployment. Keyed by
- * `launchpad:releaseIdKey` when the services config is secret (`serviceDigest`).
+ * The release id: a hash of the color, its image, its effective env and, when declared, its
+ * migration and schema contract: what the pods run and what the database gets. Never the active
+ * color, so a color switch re-runs no gate and changes no Deployment. Never the smoke policy either:
+ * the id is a pod template annotation and keys the migration Jobs and the restore point, so with it a
+ * new threshold rolled both colors' pods (the live one in place, ungated), re-ran every declared
+ * migration and took a new snapshot; the policy is the gate's, and renames only the gate Jobs
+ * (`gateJobId`). Keyed by `launchpad:releaseIdKey` when the services config is secret (`serviceDigest`).
  */
 export function releaseId(service: ServiceConfig, color: Color): string {
     const r = service.releases[color];
     const env = Object.fromEntries(Object.entries(r.env).sort(([a], [b]) => a.localeCompare(b)));
     // Migration and schema contract only when declared, so a release without them keeps its id.
     const text = JSON.stringify({
-        color, image: r.image, env, policy: service.smoke,
+        color, image: r.image, env,
         ...(r.migrate !== undefined ? { migrate: r.migrate } : {}),
         ...(r.schema !== undefined ? { schema: r.schema } : {}),
     });
@@ -270,7 +274,7 @@ export function releaseId(service: ServiceConfig, color: Color): string {
 }
 
 /**
- * The digest of text that holds the service's env values or smoke policy: keyed by the stack's
+ * The digest of text that holds the service's env values or smoke policy (its headers and bodies): keyed by the stack's
  * `launchpad:releaseIdKey` when they are secret, as the id lands in clear in names and labels (lib/release-digest.ts).
  */
 function serviceDigest(service: ServiceConfig, text: string): string {
@@ -293,8 +297,8 @@ export function envDigestKind(service: ServiceConfig): string {
  * A hash of a color's effective env (the service's env with the release's overrides, names and
  * values, sorted): what the release history records so the in-place rule can tell that the live
  * color's pods would change behaviour (`inPlaceReleaseProblems`). Unlike the release id it leaves out
- * the smoke policy, the migration and the schema contract: changing them restarts the pods (the
- * release id is a pod template annotation) with the same container, the same behaviour.
+ * the migration and the schema contract: changing them restarts the pods (the release id is a pod
+ * template annotation) with the same container, the same behaviour.
  */
 export function envHash(service: ServiceConfig, color: Color): string {
     const env = Object.entries(service.releases[color].env).sort(([a], [b]) => a.localeCompare(b));
@@ -406,7 +410,7 @@ export function appliedPodShape(service: ServiceConfig, color: Color, database: 
 /**
  * The gate run a color's pods need: a 10-hex digest of its Deployment's pod template as config
  * builds it (`deploymentSpec`, the database's Secret names and connection digest stood in as
- * `podShape` does). The template carries the release id (image, env, smoke policy, migration), so a
+ * `podShape` does). The template carries the release id (image, env, migration), so a
  * new release is a new run, and so is every other change that rolls the color's pods (`resources`,
  * a probe, the port, `connectDatabase`, `metricsPath`, the zone spread, the CA bundle's address, the pod's code-set fields),
  * which the release id leaves out. The gate Job's name carries it, and a Job in the state keeps
@@ -424,6 +428,24 @@ export function gateRunId(service: ServiceConfig, color: Color, ctx: PodTemplate
     const database: DatabaseClientPodInputs = { ...SHAPE_DATABASE, caBundleUrl: ctx.database?.caBundleUrl };
     const spec = deploymentSpec({ service, color, project: ctx.project, zoneSpread: ctx.zoneSpread, database, envSecretName: "" });
     return createHash("sha256").update(sortedJson(spec.template)).digest("hex").slice(0, 10);
+}
+
+/**
+ * The smoke gate Job's run, which its name carries (`gateJobName`): a 10-hex digest of the pods it
+ * judges (`gateRunId`) and the smoke policy it judges them by, keyed as the release id is
+ * (`serviceDigest`: the policy's headers may be secret). A Job in the state keeps its name, and its
+ * `.spec.template` is force-new (pulumi-kubernetes provider/pkg/provider/diff.go `job`), so a new
+ * policy must be a new name to run the gate again; it rolls no pod (the policy is in no pod template
+ * and no release id), runs no migration and takes no restore point. The load gate leaves it out
+ * (`loadGateId`): it judges by the load scenario and server bounds, never the smoke policy.
+ */
+export function gateJobId(service: ServiceConfig, color: Color, ctx: PodTemplateContext): string {
+    return serviceDigest(service, sortedJson({ pods: gateRunId(service, color, ctx), policy: service.smoke }));
+}
+
+/** The smoke gate Job's name: `<svc>-<color>-gate-<gateJobId>`. */
+export function gateJobName(service: ServiceConfig, color: Color, ctx: PodTemplateContext): string {
+    return `${previewServiceName(service.name, color)}-gate-${gateJobId(service, color, ctx)}`;
 }
 
 /**
@@ -1083,7 +1105,8 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
 /**
  * The load gate's id: the pods it loads (`gateRunId`: the release and the rest of the pod template,
  * so new resources or probes re-run it as they re-run the smoke gate) and the load scenario and
- * bounds it is judged by; a change of either re-runs it. Also the Job spec's immutable fields (`immutableJobSpec`): the API server refuses
+ * bounds it is judged by; a change of either re-runs it. Not the smoke policy, which it does not
+ * judge by (`loadGateSpec` takes none): a new one re-runs the smoke gate alone (`gateJobId`). Also the Job spec's immutable fields (`immutableJobSpec`): the API server refuses
  * to change them on the existing Job, so a change of them must be a new Job (and re-runs the gate).
  */
 export function loadGateId(service: ServiceConfig, color: Color, ctx: PodTemplateContext): string {
@@ -1329,8 +1352,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
         const id = releaseId(s, color);
         const gateJob = new k8s.batch.v1.Job(`${name}-${color}-gate`, {
             metadata: {
-                // New pods are a new Job: its name carries the pod template's digest (`gateRunId`), the release id included.
-                name: `${objectName}-gate-${pods}`,
+                // New pods or a new smoke policy are a new Job: its name carries both (`gateJobId`: the pod
+                // template's digest `gateRunId`, the release id included, and the policy); the annotation the pods alone.
+                name: gateJobName(s, color, args),
                 namespace: ns,
                 labels: colorLabels(s, color, args.project, ROLES.gate),
                 annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image, [ANNOTATIONS.podTemplate]: pods },

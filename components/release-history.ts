@@ -199,8 +199,9 @@ export function liveWhenStarted(history: ReleaseHistory, service: string): Histo
  * head of the history) keeps what its pods do, its image and its env (the service's env with the
  * release's overrides). A new one there would roll its pods in place, under live traffic and before
  * any gate (the Deployment updates before its gate Job runs; Argo Rollouts' blueGreen likewise never
- * updates the active ReplicaSet, it makes a new preview one). A new smoke policy, migration or schema
- * contract restarts the live pods (the release id changes) but runs the same container: allowed.
+ * updates the active ReplicaSet, it makes a new preview one). A new migration or schema contract
+ * restarts the live pods (the release id changes) but runs the same container: allowed. A new smoke
+ * policy is no new release: it re-runs the gates only (blue-green-service.ts `gateJobId`).
  * One line per service and changed part; none on a first update (no history), and no env line for an
  * entry recorded before `envHash` existed.
  */

@@ -321,6 +321,15 @@ const DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment";
  * template must carry the connection digest theirs does: a change that rolled only the pods (new
  * resources, a probe, a restore's connection) and an update cut off before their new gate Job ran
  * leave the old pods' succeeded Job in the state, not marked for deletion. Undefined: fine.
+ *
+ * Not the smoke policy the Job ran under. It is the gate's, in no release id or pod template (the
+ * gate Job's name carries it, blue-green-service.ts `gateJobId`), so a Job that passed these pods
+ * under an older policy than config's (a new one merged but not applied, or an update cut off before
+ * the new gate ran) is still found by its release and admitted: a rollback is wanted most when the
+ * live color fails, and refusing it until a full `pulumi up` applied an unrelated threshold would
+ * take it away; the pods did pass a gate, and the next full update judges them by the new policy
+ * (both gate Jobs get new names). A Job that failed under the new policy is the state's last word on
+ * those pods and still refuses.
  */
 export function gateProblem(resources: readonly StateResource[], service: ServiceConfig, target: Color, stackName: string): string | undefined {
     const id = releaseId(service, target);

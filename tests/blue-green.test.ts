@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, deploymentSpec, deploymentTimeouts, gateDeadlineSeconds, gateRunId, progressDeadlineSeconds, ROLLOUT_POD_OVERHEAD_SECONDS, rolloutWaves, hpaMinReplicas, ingressAnnotations, ingressSpec, appliedPodShape, type PodTemplateContext, releaseId, SPREAD_MATCH_LABEL_KEYS, verifiedReleaseInfo } from "../components/blue-green-service";
+import { BlueGreenService, deploymentSpec, deploymentTimeouts, gateDeadlineSeconds, gateJobId, gateJobName, gateRunId, progressDeadlineSeconds, ROLLOUT_POD_OVERHEAD_SECONDS, rolloutWaves, hpaMinReplicas, ingressAnnotations, ingressSpec, appliedPodShape, type PodTemplateContext, releaseId, SPREAD_MATCH_LABEL_KEYS, verifiedReleaseInfo } from "../components/blue-green-service";
 import { EKS_VERSIONS } from "../lib/versions";
 import { ANNOTATIONS } from "../lib/delivery";
 import type { ServiceConfig } from "../config";
@@ -258,19 +258,21 @@ describe.each([
         expect(ingress.dependsOn.map((u) => byUrn(p, u).name)).toEqual([`launchpad-${stack}-platform-lbc`, `${prefix}-${active}`, `${prefix}-${active}-gate`, `${prefix}-blue-preview`, `${prefix}-green-preview`]);
     });
 
-    it.each(["blue", "green"])("runs the %s gate Job against that color's preview Service, named by its pods (release included), failing fast", async (color) => {
+    it.each(["blue", "green"])("runs the %s gate Job against that color's preview Service, named by its pods (release included) and the smoke policy, failing fast", async (color) => {
         const p = await plan();
         const config = await loadConfigFor(stack);
         const service = config.services[0];
         const job = named(p, `${prefix}-${color}-gate`);
         const id = releaseId(service, color as "blue" | "green");
-        const pods = gateRunId(service, color as "blue" | "green", { project: "launchpad", zoneSpread: zoneSpreadOf(named(p, `${prefix}-${color}`)), database: config.database });
+        const ctx: PodTemplateContext = { project: "launchpad", zoneSpread: zoneSpreadOf(named(p, `${prefix}-${color}`)), database: config.database };
+        const pods = gateRunId(service, color as "blue" | "green", ctx);
         const deadline = gateDeadlineSeconds(service.smoke);
         // 180 s for the pod to start (a new node included), 60 s for the target to accept a connection
         // (smoke/reach.ts CONNECT_WAIT_DEFAULT_SECONDS), the requests, staging's load profile and its last
         // request's timeout, 5 s for the push.
         expect(deadline).toBe(stack === "staging" ? 391 : 369);
-        expect(input(job, "metadata.name")).toBe(`api-${color}-gate-${pods}`);
+        // The name: the pods and the policy (gateJobId); the annotation: the pods alone, which rollback compares with the Deployment's.
+        expect(input(job, "metadata.name")).toBe(`api-${color}-gate-${gateJobId(service, color as "blue" | "green", ctx)}`);
         expect(input(job, "metadata.annotations")).toEqual({
             "pulumi.com/replaceUnready": "true",
             "launchpad.dev/release-id": id,
@@ -382,6 +384,39 @@ function planDiff(a: Plan, b: Plan): Record<string, string[]> {
     return out;
 }
 
+describe("a smoke policy change re-runs both gates and nothing else (the release id leaves the policy out; the gate Job's name carries it, gateJobId)", () => {
+    // Production, green migrating 3 -> 4 while blue serves: a migration Job and a restore point are planned.
+    const R = "launchpad:services.api.releases";
+    const MIGRATING = [`${R}.blue.schema={version: 3, supports: [3, 4]}`, `${R}.green.image=ghcr.io/acme/api:1.5.0`, `${R}.green.migrate={command: ["./migrate", "up"]}`, `${R}.green.schema={version: 4, supports: [4, 5]}`];
+    const prefix = "launchpad-production-api";
+
+    it("a tighter p95 threshold: same Deployment pod templates, migration Job and restore point; new gate Job names for both colors; only the policy's ConfigMap else", async () => {
+        const before = await planStack("production", MIGRATING);
+        const after = await planStack("production", [...MIGRATING, "launchpad:services.api.smoke.thresholds.p95Ms=150"]);
+        // The premise: the policy really changed, and the plan has a migration and a restore point to keep.
+        expect((JSON.parse((input(named(after, `${prefix}-smoke`), "data") as Record<string, string>)["policy.json"]) as { thresholds: { p95Ms: number } }).thresholds.p95Ms).toBe(150);
+        expect(named(after, `${prefix}-green-restore-point`).type).toBe("aws:rds/snapshot:Snapshot");
+        const diff = planDiff(before, after);
+        expect(diff).toEqual({
+            [`${prefix}-smoke`]: ["data.policy.json"],
+            [`${prefix}-blue-gate`]: ["metadata.name"],
+            [`${prefix}-green-gate`]: ["metadata.name"],
+        });
+        const [was, now] = [(await loadConfigFor("production", MIGRATING)).services[0], (await loadConfigFor("production", [...MIGRATING, "launchpad:services.api.smoke.thresholds.p95Ms=150"])).services[0]];
+        for (const color of ["blue", "green"] as const) {
+            const d = named(after, `${prefix}-${color}`);
+            const ctx: PodTemplateContext = { project: "launchpad", zoneSpread: zoneSpreadOf(d), database: (await loadConfigFor("production")).database };
+            expect(releaseId(now, color)).toBe(releaseId(was, color));
+            expect(gateRunId(now, color, ctx)).toBe(gateRunId(was, color, ctx));
+            expect(input(named(after, `${prefix}-${color}-gate`), "metadata.name")).toBe(gateJobName(now, color, ctx));
+            expect(gateJobName(now, color, ctx)).not.toBe(gateJobName(was, color, ctx));
+            // The Job still records the pods it judges, which rollback compares with the Deployment's.
+            expect((input(named(after, `${prefix}-${color}-gate`), "metadata.annotations") as Record<string, string>)[ANNOTATIONS.podTemplate]).toBe(gateRunId(now, color, ctx));
+        }
+        expect(input(named(after, `${prefix}-green-migrate`), "metadata.name")).toBe(`api-green-migrate-${releaseId(was, "green")}`);
+    });
+});
+
 describe("topology spread per ReplicaSet (KEP-3243, matchLabelKeys)", () => {
     it("is on by default wherever Launchpad runs: beta and on since Kubernetes 1.27 (kubernetes/website feature-gates/MatchLabelKeysInPodTopologySpread.md), older than every EKS version lib/versions.ts lists", () => {
         const minors = EKS_VERSIONS.map((v) => Number(v.version.split(".")[1]));
@@ -429,7 +464,10 @@ describe("pods that roll without a new release get a new gate run (gateRunId: th
             const annotations = (p: Plan) => input(gate(p, color), "metadata.annotations") as Record<string, string>;
             expect(annotations(after)[ANNOTATIONS.releaseId]).toBe(annotations(before)[ANNOTATIONS.releaseId]);
             expect(annotations(after)[ANNOTATIONS.podTemplate]).not.toBe(annotations(before)[ANNOTATIONS.podTemplate]);
-            expect(input(gate(after, color), "metadata.name")).toBe(`api-${color}-gate-${annotations(after)[ANNOTATIONS.podTemplate]}`);
+            const ctx: PodTemplateContext = { project: "launchpad", zoneSpread: zoneSpreadOf(named(after, `launchpad-staging-api-${color}`)), database: (await loadConfigFor("staging", [set])).database };
+            const s = (await loadConfigFor("staging", [set])).services[0];
+            expect(gateRunId(s, color as "blue" | "green", ctx)).toBe(annotations(after)[ANNOTATIONS.podTemplate]);
+            expect(input(gate(after, color), "metadata.name")).toBe(gateJobName(s, color as "blue" | "green", ctx));
             expect((input(named(after, `launchpad-staging-api-${color}`), "metadata.annotations") as Record<string, string>)[ANNOTATIONS.podTemplate]).toBe(annotations(after)[ANNOTATIONS.podTemplate]);
         }
         // Traffic stays: the live Service is not touched.
@@ -443,7 +481,7 @@ describe("pods that roll without a new release get a new gate run (gateRunId: th
         expect(Object.keys(diff).filter((n) => /-api-(blue|green)(-gate)?$/.test(n))).toEqual([]);
     });
 
-    it("gateRunId follows every part of the pod template, never the active color", async () => {
+    it("gateRunId follows every part of the pod template, never the active color or the smoke policy; gateJobId follows both the pods and the policy", async () => {
         const s = (await loadConfigFor("staging")).services[0];
         const ctx: PodTemplateContext = { project: "launchpad", zoneSpread: "DoNotSchedule" };
         const id = (x: ServiceConfig, c = ctx) => gateRunId(x, "blue", c);
@@ -452,7 +490,6 @@ describe("pods that roll without a new release get a new gate run (gateRunId: th
         expect(gateRunId(s, "green", ctx)).not.toBe(id(s));
         const changed: ServiceConfig[] = [
             { ...s, releases: { ...s.releases, blue: { ...s.releases.blue, image: "ghcr.io/acme/api:9" } } },
-            { ...s, smoke: { ...s.smoke, requests: 1 } },
             { ...s, port: s.port + 1 },
             { ...s, health: { ...s.health, readinessPath: "/other-ready" } },
             { ...s, resources: { ...s.resources, limits: { ...s.resources.limits, memory: "1Gi" } } },
@@ -460,6 +497,12 @@ describe("pods that roll without a new release get a new gate run (gateRunId: th
         ];
         expect(new Set([id(s), ...changed.map((x) => id(x))]).size).toBe(changed.length + 1);
         expect(id(s, { ...ctx, zoneSpread: "ScheduleAnyway" })).not.toBe(id(s));
+        // The smoke policy is the gate's, not the pods': the run id stays, the Job's id (its name) changes.
+        const stricter: ServiceConfig = { ...s, smoke: { ...s.smoke, requests: 1 } };
+        expect(id(stricter)).toBe(id(s));
+        expect(gateJobId(stricter, "blue", ctx)).not.toBe(gateJobId(s, "blue", ctx));
+        expect(new Set([gateJobId(s, "blue", ctx), ...changed.map((x) => gateJobId(x, "blue", ctx))]).size).toBe(changed.length + 1);
+        expect(gateJobId({ ...s, activeColor: s.activeColor === "blue" ? "green" : "blue" }, "blue", ctx)).toBe(gateJobId(s, "blue", ctx));
     });
 });
 
@@ -563,7 +606,7 @@ describe("a color's rollout budget (pulumi-kubernetes waits 10 minutes for a Dep
 });
 
 describe("release ids", () => {
-    it("hash color, image, env and policy, and never the active color", async () => {
+    it("hash color, image and env, and never the active color or the smoke policy (the gate's: gateJobId)", async () => {
         const config = await loadConfigFor("staging");
         const s = config.services[0];
         const flipped = { ...s, activeColor: s.activeColor === "blue" ? "green" : "blue" } as const;
@@ -571,7 +614,7 @@ describe("release ids", () => {
         expect(releaseId(s, "blue")).not.toBe(releaseId(s, "green"));
         expect(releaseId({ ...s, releases: { ...s.releases, blue: { ...s.releases.blue, image: "ghcr.io/acme/api:9" } } }, "blue")).not.toBe(releaseId(s, "blue"));
         expect(releaseId({ ...s, releases: { ...s.releases, blue: { ...s.releases.blue, env: { X: "1" } } } }, "blue")).not.toBe(releaseId(s, "blue"));
-        expect(releaseId({ ...s, smoke: { ...s.smoke, requests: 1 } }, "blue")).not.toBe(releaseId(s, "blue"));
+        expect(releaseId({ ...s, smoke: { ...s.smoke, requests: 1 } }, "blue")).toBe(releaseId(s, "blue"));
         expect(releaseId(s, "blue")).toMatch(/^[0-9a-f]{10}$/);
     });
 });

@@ -1,12 +1,12 @@
 /**
- * Issue 13, class 1: the release id and env hash must not undo a secret. Both go in clear into Job
- * names, labels and RDS snapshot names, and hash the services' env values and smoke policy; a plain
+ * Issue 13, class 1: the release id, env hash and gate run must not undo a secret. They go in clear into Job
+ * names, labels and RDS snapshot names, and hash the services' env values and (the gate run) smoke policy; a plain
  * 40-bit hash of a low-entropy secret is an oracle (hash every candidate with the rest of the input,
  * which the cluster shows). Where the services are secret the digests are HMAC-SHA256 under the
  * stack's secret launchpad:releaseIdKey (lib/release-digest.ts, RFC 2104).
  */
 import { describe, expect, it } from "vitest";
-import { envHash, releaseId } from "../components/blue-green-service";
+import { envHash, gateJobId, releaseId, type PodTemplateContext } from "../components/blue-green-service";
 import { parseConfig, type ServiceConfig } from "../config";
 import { planCli } from "../scripts/plan";
 import { deployedConfig } from "./support/deployed";
@@ -63,6 +63,30 @@ describe("release id and env hash of secret env values", () => {
         const s = api("4821", true, KEY);
         expect(() => releaseId({ ...s, releaseIdKey: undefined }, "blue")).toThrow("service api: launchpad:services is a secret, so its release id needs the secret launchpad:releaseIdKey");
     });
+});
+
+describe("the gate run of a secret smoke header (the gate Job's name: blue-green-service.ts gateJobId hashes the policy since the release id leaves it out)", () => {
+    const CTX: PodTemplateContext = { project: "launchpad", zoneSpread: "ScheduleAnyway" };
+    /** `s` whose first smoke check sends the header X-Pin: `pin`. */
+    const withHeader = (s: ServiceConfig, pin: string): ServiceConfig => {
+        const checks = s.smoke.checks.map((c, i) => (i === 0 ? { ...c, headers: { ...c.headers, "X-Pin": pin } } : c));
+        return { ...s, smoke: { ...s.smoke, checks } };
+    };
+    const guess = (id: string): string | undefined => {
+        for (let n = 0; n < 10000; n += 1) {
+            const pin = String(n).padStart(4, "0");
+            if (gateJobId(withHeader(PLAIN, pin), "blue", CTX) === id) return pin;
+        }
+        return undefined;
+    };
+
+    it("plain-text services: the plain hash gives the header back; secret ones: keyed, it does not, and it still changes with the header", () => {
+        expect(guess(gateJobId(withHeader(PLAIN, "4821"), "blue", CTX))).toBe("4821");
+        const secret = withHeader(stagingApi(true, KEY), "4821");
+        expect(guess(gateJobId(secret, "blue", CTX))).toBeUndefined();
+        expect(gateJobId(withHeader(stagingApi(true, KEY), "4822"), "blue", CTX)).not.toBe(gateJobId(secret, "blue", CTX));
+        expect(() => gateJobId({ ...secret, releaseIdKey: undefined }, "blue", CTX)).toThrow("launchpad:services is a secret, so its release id needs the secret launchpad:releaseIdKey");
+    }, 120_000);
 });
 
 describe("npm run plan: launchpad:releaseIdKey", () => {

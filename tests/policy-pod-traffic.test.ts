@@ -82,7 +82,7 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
             code: 3,
             violations: (["blue", "green"] as const).map((c) => admits(c === "blue" ? URNS.bluePreview : URNS.greenPreview, gap(
                 `port http (80) of Service launchpad-staging/api-${c}`,
-                `the pods of Job launchpad-staging/api-${c}-gate-${c === "blue" ? "fd50057d5f" : "2d4b721bbc"} (given http://api-${c}.launchpad-staging.svc...:80)`,
+                `the pods of Job launchpad-staging/api-${c}-gate-${c === "blue" ? "b121b3a9b3" : "c2514e9503"} (given http://api-${c}.launchpad-staging.svc...:80)`,
                 `Deployment launchpad-staging/api-${c}`, 8080,
                 "namespace launchpad-staging podSelector app=api,app.kubernetes.io/name=api,launchpad.dev/role=smoke-gate",
             ))),
@@ -108,8 +108,8 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
         expect(r.violations.map((v) => v.message.split(", but ")[0])).toEqual([
             `port http (80) of Service launchpad-staging/api-blue is reached by ${ALB}`,
             `port http (80) of Service launchpad-staging/api-green is reached by ${ALB}`,
-            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-gate-fd50057d5f (given http://api-blue.launchpad-staging.svc...:80)",
-            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-gate-2d4b721bbc (given http://api-green.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-gate-b121b3a9b3 (given http://api-blue.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-gate-c2514e9503 (given http://api-green.launchpad-staging.svc...:80)",
             "port 8080 of the pods of Deployment launchpad-staging/api-blue, scraped by pod, is reached by the managed scraper launchpad-staging-observability-scraper (its subnets, 10.20.0.0/19 and 10.20.32.0/19)",
             "port 8080 of the pods of Deployment launchpad-staging/api-green, scraped by pod, is reached by the managed scraper launchpad-staging-observability-scraper (its subnets, 10.20.0.0/19 and 10.20.32.0/19)",
         ]);
@@ -128,8 +128,8 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
                 admits(URNS.pushgateway, gap(target, given("CronJob launchpad-staging/launchpad-staging-logical-backup-metrics"), pods, 9091, backup)),
                 admits(URNS.pushgateway, gap(target, given("CronJob launchpad-staging/launchpad-staging-logical-backup-verify-c3f0edf2"), pods, 9091, backup)),
                 admits(URNS.pushgateway, gap(target, given("CronJob launchpad-staging/launchpad-staging-logical-backup-dump-52604fb2"), pods, 9091, backup)),
-                admits(URNS.pushgateway, gap(target, given("Job launchpad-staging/api-blue-gate-fd50057d5f"), pods, 9091, gate)),
-                admits(URNS.pushgateway, gap(target, given("Job launchpad-staging/api-green-gate-2d4b721bbc"), pods, 9091, gate)),
+                admits(URNS.pushgateway, gap(target, given("Job launchpad-staging/api-blue-gate-b121b3a9b3"), pods, 9091, gate)),
+                admits(URNS.pushgateway, gap(target, given("Job launchpad-staging/api-green-gate-c2514e9503"), pods, 9091, gate)),
             ],
         });
     });
@@ -149,10 +149,10 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
         const withGate = await checkSaved(await savedPlan("staging", ['launchpad:services.api.performance={"loadGate":true}']), dir, (doc) => void rulesOf(doc, "api-serving").splice(1, 1));
         expect(withGate.code).toBe(3);
         expect(withGate.violations.filter((v) => v.policy === "preflight-network-policy-admits").map((v) => v.message.split(", but ")[0])).toEqual([
-            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-gate-fd50057d5f (given http://api-blue.launchpad-staging.svc...:80)",
-            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-gate-2d4b721bbc (given http://api-green.launchpad-staging.svc...:80)",
-            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-load-f3c16e2db1 (given http://api-blue.launchpad-staging.svc...:80)",
-            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-load-b2064e12c1 (given http://api-green.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-gate-b121b3a9b3 (given http://api-blue.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-gate-c2514e9503 (given http://api-green.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-blue is reached by the pods of Job launchpad-staging/api-blue-load-b27da5e1e5 (given http://api-blue.launchpad-staging.svc...:80)",
+            "port http (80) of Service launchpad-staging/api-green is reached by the pods of Job launchpad-staging/api-green-load-930142e6c1 (given http://api-green.launchpad-staging.svc...:80)",
         ]);
     });
 
@@ -221,7 +221,7 @@ describe("npm run policy -- --plan: the NetworkPolicy preflight on the staging p
             const r = await check(shorten(target));
             expect(r.code).toBe(3);
             expect(r.violations.map((v) => v.message.split(", but ")[0])).toEqual((["blue", "green"] as const).map((c) =>
-                `port http (80) of Service launchpad-staging/api-${c} is reached by the pods of Job launchpad-staging/api-${c}-gate-${c === "blue" ? "fd50057d5f" : "2d4b721bbc"} (given ${target(c).replace(/\/$/, "")})`));
+                `port http (80) of Service launchpad-staging/api-${c} is reached by the pods of Job launchpad-staging/api-${c}-gate-${c === "blue" ? "b121b3a9b3" : "c2514e9503"} (given ${target(c).replace(/\/$/, "")})`));
         }
     });
 

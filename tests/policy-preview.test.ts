@@ -123,8 +123,8 @@ describe("a first preview still gates what the stack policies promise", () => {
         expect(ds.filter((d) => d.policy === "preflight-network-policy-admits").map((d) => [d.level, /is reached by (.*?) \(/.exec(d.message)?.[1]])).toEqual([
             ["mandatory", "the load balancer of Ingress launchpad-staging/api"],
             ["mandatory", "the load balancer of Ingress launchpad-staging/api"],
-            ["mandatory", "the pods of Job launchpad-staging/api-blue-gate-fd50057d5f"],
-            ["mandatory", "the pods of Job launchpad-staging/api-green-gate-2d4b721bbc"],
+            ["mandatory", "the pods of Job launchpad-staging/api-blue-gate-b121b3a9b3"],
+            ["mandatory", "the pods of Job launchpad-staging/api-green-gate-c2514e9503"],
             ["mandatory", "the managed scraper launchpad-staging-observability-scraper"],
             ["mandatory", "the managed scraper launchpad-staging-observability-scraper"],
         ]);

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { envHash, gateRunId, POD_PARTS, podShape, releaseId, stackPodShape, type PodPart } from "../components/blue-green-service";
+import { envHash, gateJobName, gateRunId, POD_PARTS, podShape, releaseId, stackPodShape, type PodPart } from "../components/blue-green-service";
 import { inPlaceRollWarnings, nextHistory, RELEASE_HISTORY_OUTPUT, stackPodDatabase, type HistoryEntry, type ReleaseHistory } from "../components/release-history";
 import type { ServiceConfig } from "../config";
 import { REPO_ROOT } from "../plan/engine";
@@ -145,8 +145,10 @@ describe("stack-wide settings that roll the live color (launchpad:database.caBun
         const blue = async (sets: string[] = []) => input(named(await planStack("staging", sets), "launchpad-staging-api-blue-gate"), "metadata.name");
         const planned = await blue();
         const moved = await blue(["launchpad:database.caBundleUrl=https://truststore.pki.rds.amazonaws.com/us-east-1/us-east-1-bundle.pem"]);
-        expect(planned).toBe(`api-blue-gate-${before}`);
-        expect(moved).toBe(`api-blue-gate-${after}`);
+        // The Job's name carries the run id with the smoke policy (gateJobId), which did not change.
+        expect(planned).toBe(gateJobName(s, "blue", { ...ctx, database: { caBundleUrl: config.database.caBundleUrl } }));
+        expect(moved).toBe(gateJobName(s, "blue", { ...ctx, database: { caBundleUrl: "https://truststore.pki.rds.amazonaws.com/us-east-1/us-east-1-bundle.pem" } }));
+        expect(moved).not.toBe(planned);
     });
 });
 

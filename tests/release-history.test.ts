@@ -267,9 +267,9 @@ describe("the color live when an update starts keeps its image (blue/green's in-
  * The live color's env is part of what its pods do: the Deployment's container env, the service's
  * env with the release's overrides (config/services.ts buildServices). A change there rolls the live
  * pods in place exactly as a new image does, so the rule refuses it the same way; the history entry
- * records a hash of it (`envHash`). A smoke policy change also changes the release id (so the live
- * pods restart) but not the container: it stays allowed, which is why the rule does not compare
- * release ids.
+ * records a hash of it (`envHash`). A smoke policy change changes neither (the release id leaves the
+ * policy out: it is the gate's, and renames only the gate Jobs, blue-green-service.ts `gateJobId`):
+ * it is allowed and restarts no pod.
  */
 describe("the color live when an update starts keeps its env too", () => {
     const base = productionServices(); // blue ghcr.io/launchpad-test/api:1.4.2, env LOG_LEVEL=warn, blue live
@@ -292,7 +292,7 @@ describe("the color live when an update starts keeps its env too", () => {
         expect(envHash(productionServices(["launchpad:services.api.releases.blue.env.LOG_LEVEL=warn"])[0], "blue")).toBe(BLUE_ENV);
         const smoke = productionServices(["launchpad:services.api.smoke.requests=400"])[0];
         expect(envHash(smoke, "blue")).toBe(BLUE_ENV);
-        expect(releaseId(smoke, "blue")).not.toBe(releaseId(base[0], "blue"));
+        expect(releaseId(smoke, "blue")).toBe(releaseId(base[0], "blue"));
     });
 
     it.each([
@@ -301,7 +301,7 @@ describe("the color live when an update starts keeps its env too", () => {
         // Switching away in the same update does not make it safe: blue serves until the switch.
         { name: "the live color's env changed while switching to the idle color", sets: ["launchpad:activeColor=green", "launchpad:services.api.releases.blue.env.FEATURE=on"], refused: true },
         { name: "the idle color's env changed (the normal deploy)", sets: ["launchpad:services.api.releases.green.env.FEATURE=on"], refused: false },
-        { name: "the smoke policy changed (a new release id, the same container): allowed", sets: ["launchpad:services.api.smoke.requests=400"], refused: false },
+        { name: "the smoke policy changed (the same release id, no pod restarts): allowed", sets: ["launchpad:services.api.smoke.requests=400"], refused: false },
         { name: "the same env, written as blue's override", sets: ["launchpad:services.api.releases.blue.env.LOG_LEVEL=warn"], refused: false },
     ])("$name", ({ sets, refused }) => {
         const services = productionServices(sets);
@@ -375,13 +375,11 @@ describe("the color live when an update starts keeps its env too", () => {
             // Unchanged head: it gains the pod template blue runs (podShape, stackPodShape), nothing else.
             const [ranBlue, ranGreen] = (await previous()).api;
             expect((idle.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([{ ...ranBlue, pod: appliedPodShape(s, "blue", stackPodDatabase(await loadConfigFor("production"))) }, ranGreen]);
-            // A new smoke policy is a new release id on blue (recorded), with blue's env hash unchanged.
+            // A new smoke policy is no new release: the history is the same as for the idle color's env (no entry added).
             const smoke = await productionAfterStagingMovedOn(["launchpad:services.api.smoke.requests=400"], await previous());
             const withPolicy = (await loadConfigFor("production", ["launchpad:services.api.smoke.requests=400"])).services[0];
-            expect((smoke.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([
-                { ...entry("blue", s.releases.blue.image, releaseId(withPolicy, "blue"), NOW), envHash: envHash(s, "blue"), pod: appliedPodShape(withPolicy, "blue", stackPodDatabase(await loadConfigFor("production"))) },
-                ...(await previous()).api,
-            ]);
+            expect(releaseId(withPolicy, "blue")).toBe(releaseId(s, "blue"));
+            expect((smoke.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory).api).toEqual([{ ...ranBlue, pod: appliedPodShape(s, "blue", stackPodDatabase(await loadConfigFor("production"))) }, ranGreen]);
             // Switching back to green (what `npm run rollback` does: activeColor only) plans, records green with its env hash, marks blue reverted.
             const [blue, green] = (await previous()).api;
             const back = await productionAfterStagingMovedOn(["launchpad:activeColor=green"], await previous());

@@ -51,8 +51,8 @@ async function targetedRollback(stack: string, before: Plan, sets: readonly stri
 }
 
 describe("a targeted rollback records only what ran (staging: api and web, both live on green)", () => {
-    // Merged but not deployed: web's idle blue gets 2.0.0, and web's live green a new smoke policy
-    // (allowed on the live color: same container, but a new release id).
+    // Merged but not deployed: web's idle blue gets 2.0.0, and a new smoke policy (allowed on the live
+    // color: no new release id, only new gate Job names, blue-green-service.ts gateJobId).
     const AHEAD = [...TWO_SERVICES, `${WEB}.releases.blue.image=ghcr.io/acme/web:2.0.0`, `${WEB}.smoke.requests=50`];
 
     it("api rolls back to blue; web's releases the config has but the cluster never ran are neither verified nor recorded", async () => {
@@ -61,9 +61,10 @@ describe("a targeted rollback records only what ran (staging: api and web, both 
         const webAhead = (await loadConfigFor("staging", AHEAD)).services.find((s) => s.name === "web");
         if (web === undefined || webAhead === undefined) throw new Error("web is not in the config");
         const api = (await loadConfigFor("staging", TWO_SERVICES)).services[0];
-        // The test's premise: the config ahead really changes both of web's release ids.
+        // The test's premise: the config ahead changes blue's release id, and green's gate run only (the policy).
         expect(releaseId(webAhead, "blue")).not.toBe(releaseId(web, "blue"));
-        expect(releaseId(webAhead, "green")).not.toBe(releaseId(web, "green"));
+        expect(releaseId(webAhead, "green")).toBe(releaseId(web, "green"));
+        expect(webAhead.smoke).not.toEqual(web.smoke);
 
         const plan = await targetedRollback("staging", before, AHEAD, ["api"], "blue");
         // The switch itself: api's live Service selects blue.

@@ -453,6 +453,21 @@ describe("npm run rollback: preconditions, checked before any config is written"
             expect(fake.recorded.calls).toEqual([]);
         });
 
+        it("switches to a color whose gate passed on the pods it runs under an older smoke policy (config's new policy not applied yet): the policy is the gate's, judged again at the next up, never a reason to refuse a rollback", async () => {
+            const old = await oldGate();
+            const STRICTER = "launchpad:services.api.smoke.thresholds.p95Ms=250";
+            const fake = await fakeStack("staging", [STRICTER], "succeeded", false, editGate("blue", () => old));
+            const deployment = fake.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.inputs?.metadata?.labels?.color === "blue");
+            // The premise: the Job in the state ran under the old policy (another name than config's), on the pods blue runs, for its release.
+            const configGate = named(await deployedPlan("staging", [...OWN_VALUES.staging, STRICTER]), "launchpad-staging-api-blue-gate");
+            expect((old.inputs?.metadata as { name?: string } | undefined)?.name).not.toBe((configGate.inputs.metadata as { name: string }).name);
+            expect(old.inputs?.metadata?.annotations?.[ANNOTATIONS.podTemplate]).toBe(deployment?.inputs?.metadata?.annotations?.[ANNOTATIONS.podTemplate]);
+            expect(old.inputs?.metadata?.annotations?.[ANNOTATIONS.releaseId]).toBe(deployment?.inputs?.spec?.template?.metadata?.annotations?.[ANNOTATIONS.releaseId]);
+            const r = await run(["--stack", "staging"], fake);
+            expect(r.code).toBe(0);
+            expect(r.stdout.split("\n")[0]).toBe("api: green -> blue");
+        });
+
         it("switches once the gate ran on the new pods (the plan of the same config: its Job is named for them)", async () => {
             const fake = await fakeStack("staging", [BIGGER]);
             const r = await run(["--stack", "staging"], fake);
