@@ -329,7 +329,10 @@ const DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment";
  * live color fails, and refusing it until a full `pulumi up` applied an unrelated threshold would
  * take it away; the pods did pass a gate, and the next full update judges them by the new policy
  * (both gate Jobs get new names). A Job that failed under the new policy is the state's last word on
- * those pods and still refuses.
+ * those pods and still refuses: its create, a replacement, marks the old succeeded Job pending deletion
+ * even when it fails partially, as an awaited Job that fails does (pulumi/pulumi
+ * pkg/resource/deploy/step.go `CreateStep.Apply`: "Mark the old resource as pending deletion if
+ * necessary" runs before the partial failure is returned), so only the new one is found here.
  */
 export function gateProblem(resources: readonly StateResource[], service: ServiceConfig, target: Color, stackName: string): string | undefined {
     const id = releaseId(service, target);
