@@ -84,8 +84,54 @@ export function serializeRequest(url: URL, spec: RequestSpec): WireRequest {
     };
 }
 
-/** Node's default `--max-http-header-size`: a longer status line and headers is refused. */
+/**
+ * Node's default `--max-http-header-size`, counted as Node counts it (`countedHeadBytes`): a head, or a
+ * trailer section, that reaches it is refused, alike over http (this parser) and https (Node's).
+ */
 export const MAX_HEAD_BYTES = 16 * 1024;
+
+/**
+ * The most bytes of an unfinished head or trailer section kept while it comes: Node streams a head
+ * and keeps only what it counts, this parser buffers the raw bytes, delimiters included. Four times
+ * the counted limit covers the smallest lines ("a:" CRLF: 4 bytes, 1 counted); only a head padded
+ * with blanks Node skips (before a value) could reach it short of Node's limit.
+ */
+const MAX_RAW_HEAD_BYTES = 4 * MAX_HEAD_BYTES;
+
+/**
+ * The bytes of `text`, a head (`statusLine`) or trailer lines without their final CRLF CRLF, possibly
+ * cut mid-line, that Node's parser counts against `MAX_HEAD_BYTES`: the status line's reason phrase,
+ * each field's name, and its value from its first byte that is not a space or tab; not "HTTP/1.1 200 ",
+ * ":" or the CRLFs. nodejs/node src/node_http_parser.cc (6155a1ff): `on_status`, `on_header_field` and
+ * `on_header_value` each call `TrackHeader(length)`, which fails with "HPE_HEADER_OVERFLOW:Header
+ * overflow" once `header_nread_ >= max_http_header_size_`; `on_headers_complete` and `on_chunk_header`
+ * reset the count, so a chunked body's trailers are counted on their own.
+ */
+export function countedHeadBytes(text: string, statusLine: boolean): number {
+    let n = 0;
+    let from = 0;
+    for (let first = true; from <= text.length; first = false) {
+        const cr = text.indexOf("\r\n", from);
+        const end = cr < 0 ? text.length : cr;
+        if (first && statusLine) {
+            // "HTTP/1.1 200 " is 13 bytes; what follows is the reason phrase.
+            n += Math.max(0, end - from - 13);
+        } else {
+            let colon = from;
+            while (colon < end && text[colon] !== ":") colon++;
+            if (colon === end) {
+                n += end - from;
+            } else {
+                let value = colon + 1;
+                while (value < end && (text[value] === " " || text[value] === "\t")) value++;
+                n += colon - from + (end - value);
+            }
+        }
+        if (cr < 0) break;
+        from = cr + 2;
+    }
+    return n;
+}
 
 const CRLF = Buffer.from("\r\n");
 const HEAD_END = Buffer.from("\r\n\r\n");
@@ -182,6 +228,8 @@ export class ResponseParser {
     private pending: Buffer = Buffer.alloc(0);
     /** Body bytes still expected: of the whole body (Length) or of the current chunk (ChunkData). */
     private remaining = 0;
+    /** Bytes of the trailer lines read so far that count against `MAX_HEAD_BYTES` (`countedHeadBytes`). */
+    private trailerBytes = 0;
 
     /**
      * @param noBody the request was HEAD: no body follows any status
@@ -224,8 +272,15 @@ export class ResponseParser {
         }
         buf = buf.subarray(at);
         this.pending = this.state === State.Done ? Buffer.alloc(0) : buf;
-        if (this.state === State.Head && this.pending.length > MAX_HEAD_BYTES) {
-            throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
+        // A head or trailer section still coming is judged as Node judges it, byte by byte: refused once
+        // its counted bytes reach the limit, not only when (if ever) it ends.
+        // Counted bytes are some of the raw ones: a shorter pending section cannot have reached the limit.
+        if (this.pending.length >= MAX_HEAD_BYTES - this.trailerBytes && (this.state === State.Head || this.state === State.Trailers)) {
+            const text = this.pending.toString("latin1");
+            const counted = this.state === State.Head ? countedHeadBytes(text, true) : this.trailerBytes + countedHeadBytes(text, false);
+            if (counted >= MAX_HEAD_BYTES || this.pending.length > MAX_RAW_HEAD_BYTES) {
+                throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
+            }
         }
         return this.done;
     }
@@ -254,10 +309,11 @@ export class ResponseParser {
                 if (end < 0) {
                     return -(at + 1);
                 }
-                if (end + 4 - at > MAX_HEAD_BYTES) {
+                const text = buf.toString("latin1", at, end);
+                if (countedHeadBytes(text, true) >= MAX_HEAD_BYTES || end + 4 - at > MAX_RAW_HEAD_BYTES) {
                     throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
                 }
-                this.head(buf.toString("latin1", at, end));
+                this.head(text);
                 return end + 4;
             }
             case State.Length:
@@ -310,9 +366,14 @@ export class ResponseParser {
                 if (end < 0) {
                     return -(at + 1);
                 }
-                // Trailer fields are read past; an empty line ends the message.
+                // Trailer fields are read past, counted as Node counts them; an empty line ends the message.
                 if (end === at) {
                     this.state = State.Done;
+                } else {
+                    this.trailerBytes += countedHeadBytes(buf.toString("latin1", at, end), false);
+                    if (this.trailerBytes >= MAX_HEAD_BYTES) {
+                        throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
+                    }
                 }
                 return end + 2;
             }
