@@ -138,6 +138,21 @@ const HEAD_END = Buffer.from("\r\n\r\n");
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** The start of a chunk-size line: hex digits, then optional whitespace and an extension. A lone trailing CR may be the line's end. */
+/**
+ * Node's limit on a chunk's extensions (nodejs/node src/node_http_parser.cc `kMaxChunkExtensionsSize`,
+ * 16384: `on_chunk_extension` adds each extension name's and value's bytes and fails with
+ * "HPE_CHUNK_EXTENSIONS_OVERFLOW:Chunk extensions overflow" past it; `on_chunk_header` resets the count).
+ */
+const MAX_CHUNK_EXTENSION_BYTES = 16 * 1024;
+/** The most bytes of an unfinished chunk-size line kept while it comes (its extensions' delimiters included). */
+const MAX_RAW_CHUNK_LINE_BYTES = 4 * MAX_CHUNK_EXTENSION_BYTES;
+
+/** The bytes of a chunk-size line's extensions Node counts: after the size, all but the ";", "=" and blanks between them. */
+function chunkExtensionBytes(line: string): number {
+    const semi = line.indexOf(";");
+    return semi < 0 ? 0 : line.slice(semi).replace(/[;= \t\r]/g, "").length;
+}
+
 const CHUNK_SIZE_PREFIX = /^(?:[0-9A-Fa-f]{1,12}(?:[ \t;][^\r\n]*)?)?\r?$/;
 
 /**
@@ -347,8 +362,11 @@ export class ResponseParser {
                 bareLf(buf, at, end < 0 ? buf.length : end, "HPE_CR_EXPECTED", "Missing expected CR after chunk size");
                 if (end < 0) {
                     // A partial size line that cannot become a valid one is refused at once, not after the timeout.
-                    if (buf.length - at > 1024 || !CHUNK_SIZE_PREFIX.test(buf.toString("latin1", at, Math.min(buf.length, at + 16)))) {
+                    if (!CHUNK_SIZE_PREFIX.test(buf.toString("latin1", at, Math.min(buf.length, at + 16)))) {
                         throw new HttpParseError("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size");
+                    }
+                    if (buf.length - at > MAX_RAW_CHUNK_LINE_BYTES || chunkExtensionBytes(buf.toString("latin1", at)) > MAX_CHUNK_EXTENSION_BYTES) {
+                        throw new HttpParseError("HPE_CHUNK_EXTENSIONS_OVERFLOW", "Chunk extensions overflow");
                     }
                     return -(at + 1);
                 }
@@ -356,6 +374,9 @@ export class ResponseParser {
                 const size = /^([0-9A-Fa-f]{1,12})[ \t]*(;.*)?$/.exec(line);
                 if (size === null) {
                     throw new HttpParseError("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size");
+                }
+                if (chunkExtensionBytes(line) > MAX_CHUNK_EXTENSION_BYTES) {
+                    throw new HttpParseError("HPE_CHUNK_EXTENSIONS_OVERFLOW", "Chunk extensions overflow");
                 }
                 this.remaining = parseInt(size[1], 16);
                 this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;

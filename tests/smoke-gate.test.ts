@@ -390,6 +390,15 @@ describe.each(PROTOCOLS)("head size limit over %s", (protocol) => {
         expect(await send(client(server.url), server.url, undefined)).toEqual(want);
     });
 
+    // nodejs/node src/node_http_parser.cc kMaxChunkExtensionsSize: a chunk's extension names and values, 16384 bytes.
+    it.each<[string, number, Outcome]>([
+        ["a chunk extension of 16,384 counted bytes is read", 16_383, { status: 200, body: "ok" }],
+        ["a chunk extension of 16,385 counted bytes is refused", 16_384, { error: "HPE_CHUNK_EXTENSIONS_OVERFLOW", message: "Parse Error: Chunk extensions overflow" }],
+    ])("%s", async (_, bytes, want) => {
+        const server = await serve(protocol, (socket) => socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;x=${"a".repeat(bytes)}\r\nok\r\n0\r\n\r\n`));
+        expect(await send(client(server.url), server.url, undefined)).toEqual(want);
+    });
+
     it("an endless trailer line is refused once it reaches the limit, not buffered until the timeout", async () => {
         const server = await serve(protocol, (socket) => {
             socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T: ");
