@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { BACKUP_HOUR_UTC, backupStartWindowText, RDS_WINDOW_MARGIN_MINUTES, touchesBackupStartWindow } from "../lib/backup-schedule";
-import { appUsernameProblem, masterUsernameProblem, reservedWordProblem } from "../lib/sql-names";
+import { appUsernameProblem, masterUsernameProblem, reservedWordProblem, systemDatabaseProblem } from "../lib/sql-names";
 import { rdsLeftSupport } from "../lib/support-calendar";
 import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsInStandardSupport, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { describeValue } from "./errors";
@@ -85,7 +85,8 @@ export const databaseSchema = z.strictObject({
         "instanceClass, \"db.\" and an EC2 instance type that exists (default \"db.t4g.medium\"; which types RDS offers for " +
         "the engine is not checked offline), and for mysql none of db.t2/db.t3/db.t4g .micro or .small, which have no Performance Insights (postgres has it on every class); allocatedStorageGb 20..65536 (default 50) and " +
         "maxAllocatedStorageGb, the autoscaling ceiling, at least 10% above allocatedStorageGb (default 200); name (default \"app\") and username, the " +
-        "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"); appUsername, the " +
+        "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"), and name none of the databases " +
+        "a fresh server has (mysql, information_schema, performance_schema, sys; postgres, template0, template1); appUsername, the " +
         "user the services connect as (data access only; the master user is left to migrations and backups), at most 32 characters for mysql, " +
         "63 for postgres, no reserved word, not rdsadmin, rds_* or (postgres) pg_*, and not the master user (default \"launchpad_app\"); " +
         "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (at least 30 min, never " +
@@ -205,7 +206,7 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
     if (classProblem !== undefined) {
         out.push(classProblem);
     }
-    const nameProblem = reservedWordProblem(db.engine, db.name, "the database name");
+    const nameProblem = reservedWordProblem(db.engine, db.name, "the database name") ?? systemDatabaseProblem(db.engine, db.name);
     if (nameProblem !== undefined) {
         out.push(`launchpad:database.name: received ${show(db.name, "launchpad:database")}; ${nameProblem}`);
     }

@@ -117,6 +117,30 @@ export function appUsernameProblem(engine: "mysql" | "postgres", name: string, m
     return isReservedWord(engine, name) ? `expected a name that is not a ${ENGINE_NAMES[engine]} reserved word (a client that leaves it unquoted fails)` : undefined;
 }
 
+/**
+ * The databases a fresh server of the engine already has: MySQL and MariaDB `mysql`,
+ * `information_schema`, `performance_schema` and `sys` (MySQL 8.4 Reference Manual, "The mysql System
+ * Schema", "INFORMATION_SCHEMA Tables", "MySQL Performance Schema", "MySQL sys Schema"; MariaDB 10.6+
+ * has all four), PostgreSQL `postgres`, `template0` and `template1` (PostgreSQL manual, "Template
+ * Databases": initdb creates them). The stack's database is
+ * its own: the nightly restore check (scripts/db/verify.sh) creates DB_NAME in a fresh throw-away
+ * server before restoring into it ("CREATE DATABASE"), which fails for every one of these names.
+ */
+export const SYSTEM_DATABASES: Readonly<Record<"mysql" | "postgres", readonly string[]>> = {
+    mysql: ["mysql", "information_schema", "performance_schema", "sys"],
+    postgres: ["postgres", "template0", "template1"],
+};
+
+/** Why `name` cannot be the stack's database of `engine` for being one the server has already, or undefined. */
+export function systemDatabaseProblem(engine: "mysql" | "postgres", name: string): string | undefined {
+    // Names compare with case (verify.sh quotes them), but MySQL's INFORMATION_SCHEMA, whatever the case given
+    // (MySQL 8.4 Reference Manual, "Identifier Case Sensitivity").
+    const taken = SYSTEM_DATABASES[engine].includes(name) || (engine === "mysql" && name.toLowerCase() === "information_schema");
+    return taken
+        ? `expected a database of the stack's own, not ${SYSTEM_DATABASES[engine].map((n) => JSON.stringify(n)).join(", ").replace(/, ([^,]*)$/, " or $1")}, which every ${ENGINE_NAMES[engine]} server has already (the nightly restore check creates the database in a fresh server, and would fail every night)`
+        : undefined;
+}
+
 /** Why RDS would refuse `name` as the master user of `engine`, or undefined when it would not. */
 export function masterUsernameProblem(engine: "mysql" | "postgres", name: string): string | undefined {
     if (name.length > MAX_MASTER_USERNAME_LENGTH) {

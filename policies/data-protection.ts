@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type PolicyResource, type ReportViolation } from "@pulumi/policy";
 import { openToEveryone, parseRange } from "./shared/ip-range";
 import { BACKUP_TIERS, RETENTION_DAYS, type BackupTier } from "./shared/retention";
-import { arnRegion, arr, containersOf, flag, known, UNSEEN, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, risky, takenFrom, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+import { arnRegion, arr, containersOf, flag, known, UNSEEN, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, risky, strs, takenFrom, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 // --- RDS --------------------------------------------------------------------------------------
 
@@ -589,6 +589,81 @@ export const backupVaultLock: LaunchpadStackPolicy = {
     },
 };
 
+/** `value` matches `pattern`, an AWS Backup selection's ARN or StringLike value, where `*` is any run of characters. */
+function globMatch(pattern: string, value: string): boolean {
+    const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    return re.test(value);
+}
+
+/**
+ * Whether AWS Backup selection `sel` assigns the RDS instance `db` (ARN `arn`, tags `tags`) to its
+ * plan, read as AWS Backup reads a selection (API_BackupSelection in the AWS Backup Developer Guide:
+ * "If you specify multiple conditions, the resources much match all conditions (AND logic)";
+ * Resources and Conditions combine with AND, ListOfTags are alternatives, NotResources excludes;
+ * "assigning-resources", the same guide). An ARN a preview cannot know yet matches the ARN patterns.
+ */
+function selects(sel: PolicyResource, arn: string | undefined, tags: Record<string, unknown>): boolean {
+    const tag = (key: unknown): string | undefined => {
+        const k = typeof key === "string" && key.startsWith("aws:ResourceTag/") ? key.slice("aws:ResourceTag/".length) : key;
+        const v = typeof k === "string" ? tags[k] : undefined;
+        return typeof v === "string" ? v : undefined;
+    };
+    const resources = strs(known(() => sel.props.resources));
+    const notResources = strs(known(() => sel.props.notResources));
+    if (arn !== undefined && notResources.some((p) => globMatch(p, arn))) return false;
+    if (resources.length > 0 && arn !== undefined && !resources.some((p) => globMatch(p, arn))) return false;
+    for (const c of arr(known(() => sel.props.conditions)).map(rec)) {
+        const holds = (op: string, test: (have: string | undefined, want: string) => boolean): boolean =>
+            arr(c[op]).map(rec).every((e) => typeof e.value === "string" && test(tag(e.key), e.value));
+        if (!holds("stringEquals", (h, w) => h === w)) return false;
+        if (!holds("stringNotEquals", (h, w) => h !== w)) return false;
+        if (!holds("stringLike", (h, w) => h !== undefined && globMatch(w, h))) return false;
+        if (!holds("stringNotLike", (h, w) => h === undefined || !globMatch(w, h))) return false;
+    }
+    const listOfTags = arr(known(() => sel.props.selectionTags)).map(rec);
+    return listOfTags.length === 0 || listOfTags.some((t) => String(t.type).toUpperCase() === "STRINGEQUALS" && tag(t.key) === t.value);
+}
+
+/**
+ * The data-protection docs promise production's database AWS Backup's daily to yearly snapshots,
+ * copied to the DR vault and kept under Vault Lock. The policies above judge each backup resource
+ * the plan has; this one makes sure there is one to judge: every RDS instance is assigned (by an
+ * aws.backup.Selection of the plan) to a backup plan of this stack, whose rules write to vaults of
+ * this stack, so `backup-vault-lock` and `backup-plan-coverage` see them. Without it a production
+ * plan with AWS Backup removed whole, or its selection matching nothing, passed every policy.
+ */
+export const backupPlanSelectsDatabase: LaunchpadStackPolicy = {
+    name: "backup-plan-selects-database",
+    description: "In production, every RDS instance is assigned to one of the stack's AWS Backup plans, whose rules write to the stack's own (locked) vaults.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { ...TIER_PROPERTY } },
+    validateStack: (args, report) => {
+        if (args.getConfig<TierConfig>().tier !== "production") return;
+        const plans = resourcesOfType(args.resources, "aws:backup/plan:Plan");
+        const vaults = resourcesOfType(args.resources, "aws:backup/vault:Vault");
+        const selections = resourcesOfType(args.resources, "aws:backup/selection:Selection");
+        for (const db of resourcesOfType(args.resources, "aws:rds/instance:Instance")) {
+            const arn = known(() => db.props.arn);
+            const tags = rec(known(() => db.props.tags));
+            const covering = plans.filter((plan) =>
+                selections.some((sel) => refersTo(sel, "planId", plan, () => plan.props.id) && selects(sel, typeof arn === "string" ? arn : undefined, tags)));
+            if (covering.length === 0) {
+                report(`RDS instance ${db.name} is in no AWS Backup plan of this stack in production: add an aws.backup.Selection of it (by ARN or tag) to a backup plan with rules writing to the stack's locked vault.`, db.urn);
+                continue;
+            }
+            // A rule's vault: by name (a preview may not know it yet: then it is not judged).
+            const names = vaults.map((v) => known(() => v.props.name));
+            const outside = covering.flatMap((plan) => arr(known(() => plan.props.rules)).map(rec)
+                .map((r) => ({ rule: known(() => r.ruleName), vault: known(() => r.targetVaultName) }))
+                .filter((r) => typeof r.vault === "string" && !names.includes(r.vault))
+                .map((r) => `rule ${String(r.rule)} writes to ${String(r.vault)}`));
+            if (outside.length > 0) {
+                report(`RDS instance ${db.name}'s backup plan keeps its recovery points outside the stack's vaults, where no Vault Lock is checked: ${listText(outside)}; set targetVaultName to the stack's vault.`, db.urn);
+            }
+        }
+    },
+};
+
 /**
  * The docs promise every KMS key the stack makes "rotation on" (docs/data-protection.md,
  * docs/architecture.md): each symmetric encryption key sets enableKeyRotation, read as the provider
@@ -789,4 +864,5 @@ export const DATA_PROTECTION_POLICIES = [
     backupPlanCoverage,
     rdsDrReplication,
     backupVaultLock,
+    backupPlanSelectsDatabase,
 ] as const;

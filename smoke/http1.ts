@@ -84,14 +84,75 @@ export function serializeRequest(url: URL, spec: RequestSpec): WireRequest {
     };
 }
 
-/** Node's default `--max-http-header-size`: a longer status line and headers is refused. */
+/**
+ * Node's default `--max-http-header-size`, counted as Node counts it (`countedHeadBytes`): a head, or a
+ * trailer section, that reaches it is refused, alike over http (this parser) and https (Node's).
+ */
 export const MAX_HEAD_BYTES = 16 * 1024;
+
+/**
+ * The most bytes of an unfinished head or trailer section kept while it comes: Node streams a head
+ * and keeps only what it counts, this parser buffers the raw bytes, delimiters included. Four times
+ * the counted limit covers the smallest lines ("a:" CRLF: 4 bytes, 1 counted); only a head padded
+ * with blanks Node skips (before a value) could reach it short of Node's limit.
+ */
+const MAX_RAW_HEAD_BYTES = 4 * MAX_HEAD_BYTES;
+
+/**
+ * The bytes of `text`, a head (`statusLine`) or trailer lines without their final CRLF CRLF, possibly
+ * cut mid-line, that Node's parser counts against `MAX_HEAD_BYTES`: the status line's reason phrase,
+ * each field's name, and its value from its first byte that is not a space or tab; not "HTTP/1.1 200 ",
+ * ":" or the CRLFs. nodejs/node src/node_http_parser.cc (6155a1ff): `on_status`, `on_header_field` and
+ * `on_header_value` each call `TrackHeader(length)`, which fails with "HPE_HEADER_OVERFLOW:Header
+ * overflow" once `header_nread_ >= max_http_header_size_`; `on_headers_complete` and `on_chunk_header`
+ * reset the count, so a chunked body's trailers are counted on their own.
+ */
+export function countedHeadBytes(text: string, statusLine: boolean): number {
+    let n = 0;
+    let from = 0;
+    for (let first = true; from <= text.length; first = false) {
+        const cr = text.indexOf("\r\n", from);
+        const end = cr < 0 ? text.length : cr;
+        if (first && statusLine) {
+            // "HTTP/1.1 200 " is 13 bytes; what follows is the reason phrase.
+            n += Math.max(0, end - from - 13);
+        } else {
+            let colon = from;
+            while (colon < end && text[colon] !== ":") colon++;
+            if (colon === end) {
+                n += end - from;
+            } else {
+                let value = colon + 1;
+                while (value < end && (text[value] === " " || text[value] === "\t")) value++;
+                n += colon - from + (end - value);
+            }
+        }
+        if (cr < 0) break;
+        from = cr + 2;
+    }
+    return n;
+}
 
 const CRLF = Buffer.from("\r\n");
 const HEAD_END = Buffer.from("\r\n\r\n");
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** The start of a chunk-size line: hex digits, then optional whitespace and an extension. A lone trailing CR may be the line's end. */
+/**
+ * Node's limit on a chunk's extensions (nodejs/node src/node_http_parser.cc `kMaxChunkExtensionsSize`,
+ * 16384: `on_chunk_extension` adds each extension name's and value's bytes and fails with
+ * "HPE_CHUNK_EXTENSIONS_OVERFLOW:Chunk extensions overflow" past it; `on_chunk_header` resets the count).
+ */
+const MAX_CHUNK_EXTENSION_BYTES = 16 * 1024;
+/** The most bytes of an unfinished chunk-size line kept while it comes (its extensions' delimiters included). */
+const MAX_RAW_CHUNK_LINE_BYTES = 4 * MAX_CHUNK_EXTENSION_BYTES;
+
+/** The bytes of a chunk-size line's extensions Node counts: after the size, all but the ";", "=" and blanks between them. */
+function chunkExtensionBytes(line: string): number {
+    const semi = line.indexOf(";");
+    return semi < 0 ? 0 : line.slice(semi).replace(/[;= \t\r]/g, "").length;
+}
+
 const CHUNK_SIZE_PREFIX = /^(?:[0-9A-Fa-f]{1,12}(?:[ \t;][^\r\n]*)?)?\r?$/;
 
 /**
@@ -182,6 +243,8 @@ export class ResponseParser {
     private pending: Buffer = Buffer.alloc(0);
     /** Body bytes still expected: of the whole body (Length) or of the current chunk (ChunkData). */
     private remaining = 0;
+    /** Bytes of the trailer lines read so far that count against `MAX_HEAD_BYTES` (`countedHeadBytes`). */
+    private trailerBytes = 0;
 
     /**
      * @param noBody the request was HEAD: no body follows any status
@@ -224,8 +287,15 @@ export class ResponseParser {
         }
         buf = buf.subarray(at);
         this.pending = this.state === State.Done ? Buffer.alloc(0) : buf;
-        if (this.state === State.Head && this.pending.length > MAX_HEAD_BYTES) {
-            throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
+        // A head or trailer section still coming is judged as Node judges it, byte by byte: refused once
+        // its counted bytes reach the limit, not only when (if ever) it ends.
+        // Counted bytes are some of the raw ones: a shorter pending section cannot have reached the limit.
+        if (this.pending.length >= MAX_HEAD_BYTES - this.trailerBytes && (this.state === State.Head || this.state === State.Trailers)) {
+            const text = this.pending.toString("latin1");
+            const counted = this.state === State.Head ? countedHeadBytes(text, true) : this.trailerBytes + countedHeadBytes(text, false);
+            if (counted >= MAX_HEAD_BYTES || this.pending.length > MAX_RAW_HEAD_BYTES) {
+                throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
+            }
         }
         return this.done;
     }
@@ -254,10 +324,11 @@ export class ResponseParser {
                 if (end < 0) {
                     return -(at + 1);
                 }
-                if (end + 4 - at > MAX_HEAD_BYTES) {
+                const text = buf.toString("latin1", at, end);
+                if (countedHeadBytes(text, true) >= MAX_HEAD_BYTES || end + 4 - at > MAX_RAW_HEAD_BYTES) {
                     throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
                 }
-                this.head(buf.toString("latin1", at, end));
+                this.head(text);
                 return end + 4;
             }
             case State.Length:
@@ -291,8 +362,11 @@ export class ResponseParser {
                 bareLf(buf, at, end < 0 ? buf.length : end, "HPE_CR_EXPECTED", "Missing expected CR after chunk size");
                 if (end < 0) {
                     // A partial size line that cannot become a valid one is refused at once, not after the timeout.
-                    if (buf.length - at > 1024 || !CHUNK_SIZE_PREFIX.test(buf.toString("latin1", at, Math.min(buf.length, at + 16)))) {
+                    if (!CHUNK_SIZE_PREFIX.test(buf.toString("latin1", at, Math.min(buf.length, at + 16)))) {
                         throw new HttpParseError("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size");
+                    }
+                    if (buf.length - at > MAX_RAW_CHUNK_LINE_BYTES || chunkExtensionBytes(buf.toString("latin1", at)) > MAX_CHUNK_EXTENSION_BYTES) {
+                        throw new HttpParseError("HPE_CHUNK_EXTENSIONS_OVERFLOW", "Chunk extensions overflow");
                     }
                     return -(at + 1);
                 }
@@ -300,6 +374,9 @@ export class ResponseParser {
                 const size = /^([0-9A-Fa-f]{1,12})[ \t]*(;.*)?$/.exec(line);
                 if (size === null) {
                     throw new HttpParseError("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size");
+                }
+                if (chunkExtensionBytes(line) > MAX_CHUNK_EXTENSION_BYTES) {
+                    throw new HttpParseError("HPE_CHUNK_EXTENSIONS_OVERFLOW", "Chunk extensions overflow");
                 }
                 this.remaining = parseInt(size[1], 16);
                 this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;
@@ -310,9 +387,14 @@ export class ResponseParser {
                 if (end < 0) {
                     return -(at + 1);
                 }
-                // Trailer fields are read past; an empty line ends the message.
+                // Trailer fields are read past, counted as Node counts them; an empty line ends the message.
                 if (end === at) {
                     this.state = State.Done;
+                } else {
+                    this.trailerBytes += countedHeadBytes(buf.toString("latin1", at, end), false);
+                    if (this.trailerBytes >= MAX_HEAD_BYTES) {
+                        throw new HttpParseError("HPE_HEADER_OVERFLOW", "Header overflow");
+                    }
                 }
                 return end + 2;
             }

@@ -11,7 +11,7 @@ describe("the policy pack", () => {
     it("has unique policy names, each with its level stated", () => {
         expect(new Set(POLICIES.map((p) => p.name)).size).toBe(POLICIES.length);
         expect(POLICIES.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).toEqual(["instance-types-allowed", "required-tags"]);
-        expect(POLICIES.filter((p) => p.enforcementLevel === "mandatory")).toHaveLength(53);
+        expect(POLICIES.filter((p) => p.enforcementLevel === "mandatory")).toHaveLength(54);
     });
 
     it("gives every config property a description and, but for the evaluator's secret placeholder, a default", () => {

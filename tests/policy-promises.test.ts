@@ -38,6 +38,14 @@ const CASES: [string, (doc: Doc) => void, string, string, string][] = [
         `Backup vault ${VAULT} has no Vault Lock in production: add an aws.backup.VaultLockConfiguration with changeableForDays and minRetentionDays >= 30.`],
     ["Vault Lock in governance mode with 1 day", (d) => { const l = byName(d, `${DR_VAULT}-lock`).inputs; delete l.changeableForDays; l.minRetentionDays = 1; }, "backup-vault-lock", DR_VAULT,
         `Backup vault ${DR_VAULT}'s Vault Lock does not hold in production: set changeableForDays (compliance mode); set minRetentionDays >= 30 (received 1).`],
+    // The promise of AWS Backup for the database had a policy per backup resource but none that any exists.
+    ["AWS Backup removed whole (vaults, locks, plan, selection)", (d) => { d.resources = d.resources.filter((r) => !r.type.startsWith("aws:backup/")); }, "backup-plan-selects-database", DB,
+        `RDS instance ${DB} is in no AWS Backup plan of this stack in production: add an aws.backup.Selection of it (by ARN or tag) to a backup plan with rules writing to the stack's locked vault.`],
+    // AWS Backup Developer Guide, API_BackupSelection: conditions are ANDed; a tag the instance lacks assigns nothing.
+    ["the backup selection's tag condition matches no instance", (d) => { ((byName(d, `${P}-backup-plan-selection`).inputs.conditions as { stringEquals: { value: string }[] }[])[0].stringEquals[0]).value = "nothing"; }, "backup-plan-selects-database", DB,
+        `RDS instance ${DB} is in no AWS Backup plan of this stack in production: add an aws.backup.Selection of it (by ARN or tag) to a backup plan with rules writing to the stack's locked vault.`],
+    ["the backup plan's rules write to the account's Default vault", (d) => { for (const r of byName(d, `${P}-backup-plan-plan`).inputs.rules as Record<string, unknown>[]) r.targetVaultName = "Default"; }, "backup-plan-selects-database", DB,
+        `RDS instance ${DB}'s backup plan keeps its recovery points outside the stack's vaults, where no Vault Lock is checked: rule continuous writes to Default, rule daily writes to Default, rule weekly writes to Default, rule monthly writes to Default and rule yearly writes to Default; set targetVaultName to the stack's vault.`],
     ["backup bucket replication removed", (d) => { d.resources = d.resources.filter((r) => r.name !== `${P}-backup-storage-replication`); }, "s3-backup-replication", BUCKET,
         `Backup bucket ${BUCKET} is not replicated out of us-east-1 in production: add an aws.s3.BucketReplicationConfig with an Enabled rule to a bucket in the DR region.`],
     ["backup bucket replication without Replication Time Control", (d) => { ((byName(d, `${P}-backup-storage-replication`).inputs.rules as { destination: Record<string, unknown> }[])[0].destination).replicationTime = { status: "Disabled" }; }, "s3-backup-replication", BUCKET,
@@ -75,7 +83,7 @@ describe("npm run policy: a mandatory policy per production promise", () => {
         expect(r.code).toBe(3);
     });
 
-    it.each(CASES.filter(([, , policy]) => ["rds-dr-replication", "backup-vault-lock", "s3-backup-replication", "s3-backup-object-lock"].includes(policy)))("under staging's pack config, not a violation: %s", async (_what, edit, policy) => {
+    it.each(CASES.filter(([, , policy]) => ["rds-dr-replication", "backup-vault-lock", "backup-plan-selects-database", "s3-backup-replication", "s3-backup-object-lock"].includes(policy)))("under staging's pack config, not a violation: %s", async (_what, edit, policy) => {
         const r = await judged(edit, packConfigPath("staging"));
         expect(r.violations.filter((v) => v.policy === policy)).toEqual([]);
     });

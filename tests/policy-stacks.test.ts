@@ -36,7 +36,7 @@ describe("the committed stacks", () => {
             const values = (parseYaml(readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
             const resolved = resolvePolicyConfig(POLICIES, readPackConfig(packConfigPath(stack)), stack);
             const tiers = [...resolved].filter(([, r]) => "tier" in r.config).map(([, r]) => r.config.tier);
-            expect(tiers.length).toBe(10);
+            expect(tiers.length).toBe(11);
             expect(new Set(tiers)).toEqual(new Set([values["launchpad:tier"]]));
             expect(resolved.get("eks-public-endpoint-restricted")?.config.allowedCidrs).toEqual((values["launchpad:cluster"] as { endpointPublicAccessCidrs: string[] }).endpointPublicAccessCidrs);
         }

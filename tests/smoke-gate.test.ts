@@ -367,9 +367,46 @@ describe.each(PROTOCOLS)("head size limit over %s", (protocol) => {
         ["a 15 KiB head is read", 15 * 1024, { status: 200, body: "ok" }],
         ["a 17 KiB head is refused", 17 * 1024, { error: "HPE_HEADER_OVERFLOW", message: "Parse Error: Header overflow" }],
         ["a 64 KiB head is refused", 64 * 1024, { error: "HPE_HEADER_OVERFLOW", message: "Parse Error: Header overflow" }],
+        // Node counts the reason phrase, names and values, not "HTTP/1.1 200 ", ": " or CRLFs (nodejs/node
+        // src/node_http_parser.cc TrackHeader): this head's 16,409 bytes count 16,384, the limit; one byte less is read.
+        ["a head of 16,408 bytes that counts 16,383 (Node's count) is read", 16_408, { status: 200, body: "ok" }],
+        ["a head of 16,409 bytes that counts 16,384 (Node's count) is refused", 16_409, { error: "HPE_HEADER_OVERFLOW", message: "Parse Error: Header overflow" }],
     ])("%s", async (_, bytes, want) => {
         const server = await serve(protocol, (socket) => socket.write(`${head(bytes)}ok`));
         expect(await send(client(server.url), server.url, undefined)).toEqual(want);
+    });
+
+    it("a head of 1,800 short fields (18 KB on the wire, 10.8 KB counted) is read", async () => {
+        const fields = Array.from({ length: 1800 }, (_, i) => `h${String(i).padStart(4, "0")}: v\r\n`).join("");
+        const server = await serve(protocol, (socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${fields}\r\nok`));
+        expect(await send(client(server.url), server.url, undefined)).toEqual({ status: 200, body: "ok" });
+    });
+
+    it.each<[string, string, Outcome]>([
+        ["a 15 KiB trailer is read past", `X-T: ${"a".repeat(15 * 1024)}\r\n\r\n`, { status: 200, body: "ok" }],
+        ["a 17 KiB trailer is refused", `X-T: ${"a".repeat(17 * 1024)}\r\n\r\n`, { error: "HPE_HEADER_OVERFLOW", message: "Parse Error: Header overflow" }],
+    ])("%s (trailers count on their own, as Node's on_chunk_header resets the count)", async (_, trailer, want) => {
+        const server = await serve(protocol, (socket) => socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n${trailer}`));
+        expect(await send(client(server.url), server.url, undefined)).toEqual(want);
+    });
+
+    // nodejs/node src/node_http_parser.cc kMaxChunkExtensionsSize: a chunk's extension names and values, 16384 bytes.
+    it.each<[string, number, Outcome]>([
+        ["a chunk extension of 16,384 counted bytes is read", 16_383, { status: 200, body: "ok" }],
+        ["a chunk extension of 16,385 counted bytes is refused", 16_384, { error: "HPE_CHUNK_EXTENSIONS_OVERFLOW", message: "Parse Error: Chunk extensions overflow" }],
+    ])("%s", async (_, bytes, want) => {
+        const server = await serve(protocol, (socket) => socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;x=${"a".repeat(bytes)}\r\nok\r\n0\r\n\r\n`));
+        expect(await send(client(server.url), server.url, undefined)).toEqual(want);
+    });
+
+    it("an endless trailer line is refused once it reaches the limit, not buffered until the timeout", async () => {
+        const server = await serve(protocol, (socket) => {
+            socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T: ");
+            writeForever(socket, KIB16);
+        });
+        const started = Date.now();
+        expect(await send(client(server.url), server.url, undefined, 20_000)).toEqual({ error: "HPE_HEADER_OVERFLOW", message: "Parse Error: Header overflow" });
+        expect(Date.now() - started).toBeLessThan(5_000);
     });
 });
 
