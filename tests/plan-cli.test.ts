@@ -205,7 +205,7 @@ describe("npm run plan -- --json", () => {
         // add-on, the second and third also on the previous zone's group; that add-on on its IRSA
         // grant; the Kubernetes provider on the 3 node groups and two access policies; the default-deny
         // NetworkPolicy on the 3 allowing ones), data protection
-        // 25 (the grants Job on both users' Secrets and its scripts; the DR drill's selection on the AWS Backup role's 2 policies), delivery 21 (each gate Job on its Deployment, preview Service and ConfigMap; the live
+        // 25 (the grants Job on both users' Secrets and its scripts; the DR drill's selection on the AWS Backup role's 2 policies), delivery 23 (each gate Job on its Deployment, preview Service and ConfigMap; each preview Service on its color's Deployment; the live
         // Service on the active pair; the alb Ingress on its controller, the active pair and both
         // preview Services; each color's Deployment on the controller, the application user's Secret, the grants Job and the CA fetch
         // ConfigMap, which no input of it is taken from), observability 14 (the scraper after its ClusterRoleBinding; the
@@ -214,7 +214,7 @@ describe("npm run plan -- --json", () => {
         // platform 38 (3 add-ons and 4 charts on the 3 node groups, the EBS driver on its IRSA grant, the
         // StorageClass on the EBS driver, 3 charts on their IRSA account and its grant, Fluent Bit on
         // its 2 log groups, the load balancer controller on its chart's 7 CRDs).
-        expect(deps.length).toBe(127);
+        expect(deps.length).toBe(129);
         expect(deps.every((d) => urns.has(d))).toBe(true);
     });
 
