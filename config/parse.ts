@@ -101,7 +101,10 @@ function crossFieldProblems(p: Parsed, input: ConfigInput, now: Date): string[] 
             : []),
         ...tagsProblems(p["launchpad:tags"], input, show),
         ...(services !== undefined && tier !== undefined && cluster !== undefined
-            ? serviceProblems(services, { safety: safetyFor(tier), tier, hasDatabase: hasDatabase(cluster, network), secret: input.secretKeys.has("launchpad:services"), region: p["aws:region"] })
+            ? serviceProblems(services, { safety: safetyFor(tier), tier, hasDatabase: hasDatabase(cluster, network), secret: input.secretKeys.has("launchpad:services"), region: p["aws:region"],
+                ...(usesExistingCluster(cluster) && p["launchpad:observability"]?.prometheusUrl === undefined
+                    ? { noPrometheus: "an existing cluster, launchpad:cluster.kubeconfig, gets no AMP workspace, and launchpad:observability.prometheusUrl is not set" }
+                    : {}) })
             : []),
         ...promotionProblems(p["launchpad:promotion"], tier, input.stack, show),
         ...releaseIdKeyProblems(p["launchpad:releaseIdKey"], input),

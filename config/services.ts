@@ -355,6 +355,12 @@ export interface ServiceRuleContext {
      * @default - unknown: an Ingress's certificate region is not checked
      */
     readonly region?: string;
+    /**
+     * Why the stack has no Prometheus a performance run can query (an existing cluster without
+     * `launchpad:observability.prometheusUrl` gets no AMP workspace), or undefined when it has one.
+     * @default - it has one
+     */
+    readonly noPrometheus?: string;
 }
 
 /**
@@ -522,6 +528,11 @@ function performanceProblems(key: string, s: RawService, ctx: ServiceRuleContext
     return [
         ...SCENARIOS.flatMap((name) => scenarioProblems(`${key}.scenarios.${name}`, perf.scenarios[name])),
         ...(perf.loadGate ? loadGateProblems(`${key}.scenarios.load`, perf.scenarios.load) : []),
+        // The gate's Job would run with no Prometheus (components/environment.ts loadGatePrometheus gives
+        // none) and pass on the client's figures alone: restarts, connections and the server side unjudged.
+        ...(perf.loadGate && ctx.noPrometheus !== undefined
+            ? [`${key}.loadGate: received true; expected false or unset on a stack with no Prometheus to judge the server side (${ctx.noPrometheus}): its pass admits a release to production (launchpad:promotion.requireLoad), and without one it would pass on the client's figures alone`]
+            : []),
     ];
 }
 

@@ -9,8 +9,8 @@
  * lines then one JSON line (the last line of stdout); with `--json`, that line alone. With a
  * Prometheus, one progress line per poll goes to stderr while the stages run (`./watch`), and a
  * check failed for good stops the run early. A failed push or Prometheus query is reported on
- * stderr; a missing server judgement fails the soak (no leak check) and is a warning for the other
- * scenarios. Before the first stage it waits, up to SMOKE_CONNECT_WAIT_SECONDS (default 60), for the
+ * stderr; a server judgement that fails (the Prometheus given does not answer) fails every scenario's
+ * verdict, the soak's also for want of its leak check. Before the first stage it waits, up to SMOKE_CONNECT_WAIT_SECONDS (default 60), for the
  * target to accept a connection, as the gate does (`../smoke/reach`).
  */
 import { readFile } from "node:fs/promises";
@@ -68,6 +68,11 @@ export interface LoadtestSummary extends Verdict {
     readonly server: readonly ServerFinding[] | null;
     /** The server-side watch stopped the run: when and on which finding. Absent from runs before the watch. @default null */
     readonly stoppedEarly?: EarlyStop | null;
+    /**
+     * Why the server side was not judged though a Prometheus was given (its queries failed): the
+     * verdict then fails, as a color with no series fails. @default - absent: judged, or no Prometheus given
+     */
+    readonly serverError?: string;
 }
 
 export interface RunSpecOptions extends RunOptions {
@@ -143,7 +148,7 @@ export function renderReport(s: LoadtestSummary): string {
         lines.push(`errors during the spike (stage${first === last ? ` ${first}` : `s ${first}-${last}`}): ${r.recovery.errorRate === null ? "n/a" : pct(r.recovery.errorRate)}`);
     }
     if (s.server === null) {
-        lines.push("server: not judged (no Prometheus)");
+        lines.push(`server: not judged (${s.serverError === undefined ? "no Prometheus" : `Prometheus did not answer: ${s.serverError}`})`);
     } else {
         for (const f of s.server) lines.push(`server ${f.check}: ${f.ok ? "ok" : "FAIL"}: ${f.detail}`);
     }
@@ -201,13 +206,15 @@ export async function runSpec(spec: RunSpec, json = false, options: RunSpecOptio
     const stopped = (await watching) ?? null;
     const end = Date.now() / 1000;
     let server: ServerFinding[] | null = null;
+    let serverError: string | undefined;
     if (target !== undefined) {
         try {
             // Stopped early, a soak's window is too short for a slope: the stop is its verdict.
             const leak = spec.scenario.name === "soak" && stopped === null && { until: start + usersEndMs(spec.scenario.stages) / 1000 };
             server = await judgeServer(target, start, end, spec.server, leak, spikeJudgement(spec, run, start));
         } catch (e) {
-            stderr += `warning: server-side judgement failed: ${redactCredentials((e as Error).message)}\n`;
+            serverError = redactCredentials((e as Error).message);
+            stderr += `warning: server-side judgement failed: ${serverError}\n`;
         }
     }
     const verdict = judge(spec.scenario, run, spec.server, server, stopped !== null);
@@ -218,7 +225,16 @@ export async function runSpec(spec: RunSpec, json = false, options: RunSpecOptio
         // "Zero memory leaks detected" cannot be claimed without the memory series.
         reasons.push("server: the soak's leak check needs Prometheus (no memory series was read)");
     }
-    const summary: LoadtestSummary = { verdict: reasons.length === 0 ? "pass" : "fail", reasons, service: spec.service, color: spec.color, image: spec.image, run, server, stoppedEarly: stopped };
+    if (serverError !== undefined) {
+        // A Prometheus was given and did not answer: restarts and connections are unproven, as with a
+        // color that has no series (which fails every check). Passing here would let the load gate
+        // mark a release `load: "pass"` for production on the client's figures alone.
+        reasons.push(`server: not judged, the Prometheus given did not answer (${serverError}); restarts and database connections are unproven`);
+    }
+    const summary: LoadtestSummary = {
+        verdict: reasons.length === 0 ? "pass" : "fail", reasons, service: spec.service, color: spec.color, image: spec.image, run, server, stoppedEarly: stopped,
+        ...(serverError !== undefined ? { serverError } : {}),
+    };
     if (spec.pushgateway !== undefined) {
         const problem = await pushMetrics(loadtestPushUrl(spec.pushgateway, spec.service, spec.color, spec.scenario.name), renderLoadtestMetrics(run, summary, end));
         if (problem !== undefined) stderr += `warning: ${redactCredentials(problem)}; the verdict stands\n`;

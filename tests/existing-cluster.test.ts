@@ -21,7 +21,7 @@ import { rulesCli } from "../scripts/rules";
 import { promote } from "../scripts/promote";
 import type { RollbackStack } from "../scripts/rollback";
 import type { StateResource } from "../scripts/state";
-import { EXISTING_NETWORK, loadConfigFor } from "./support/config";
+import { EXISTING_NETWORK, loadConfigFor, problemsOf } from "./support/config";
 import { stagingConfig, tempProject } from "./support/project";
 
 const STACK = "shop";
@@ -65,6 +65,19 @@ describe("an existing cluster without observability.prometheusUrl has no Prometh
     it("npm run loadtest --prometheus stack: exit 2, naming prometheusUrl", async () => {
         const r = await loadtestCli(["--stack", STACK, "--service", "web", "--scenario", "load", "--target", "http://127.0.0.1:9", "--prometheus", "stack"], {}, noPrometheus.root, { stackOutputs: noOutputs });
         expect(r).toEqual({ code: 2, stdout: "", stderr: `--prometheus: received "stack"; expected a stack with a Prometheus to query: ${NO_WORKSPACE}\n` });
+    });
+
+    it("performance.loadGate is refused, naming prometheusUrl: the gate's Job would get no Prometheus (loadGatePrometheus) and mark a release load: \"pass\" for production on the client's figures alone (issue 15 items 3 and 4)", () => {
+        const gate = 'launchpad:services.web.performance={"loadGate":true}';
+        const sc = loadStackConfig({ root: noPrometheus.root, stack: STACK, sets: [gate] });
+        expect(problemsOf({ project: sc.project, stack: STACK, values: sc.values, secretKeys: sc.secretKeys, offlinePlan: true })).toEqual([
+            "launchpad:services.web.performance.loadGate: received true; expected false or unset on a stack with no Prometheus to judge the server side (an existing cluster, " +
+            "launchpad:cluster.kubeconfig, gets no AMP workspace, and launchpad:observability.prometheusUrl is not set): its pass admits a release to production " +
+            "(launchpad:promotion.requireLoad), and without one it would pass on the client's figures alone",
+        ]);
+        // With the team's Prometheus the gate queries it (loadGatePrometheus), and the stack parses.
+        const own = loadStackConfig({ root: noPrometheus.root, stack: STACK, sets: [gate, "launchpad:observability.prometheusUrl=https://prometheus.shop.internal"] });
+        expect(problemsOf({ project: own.project, stack: STACK, values: own.values, secretKeys: own.secretKeys, offlinePlan: true })).toEqual([]);
     });
 
     it("npm run promote: refused before any change, naming prometheusUrl (a pulumi up would never make a workspace)", async () => {

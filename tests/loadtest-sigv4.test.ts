@@ -208,6 +208,17 @@ describe.skipIf(SKIP_TIMING).concurrent("the server-side judgement through a Sig
         expect(seen.length).toBeGreaterThan(0);
         expect(seen.every((q) => !q.valid)).toBe(true);
     }, 30_000);
+
+    it("signed for another region, a load run fails too: restarts and connections unproven are not a pass the load gate could mark for production (issue 15 item 3)", async ({ expect }) => {
+        const { seen, ...ws } = await workspace();
+        const r = await runSpec(spec("load", 1, ws, "us-east-1"), false, { watchIntervalSeconds: 1, progress: () => undefined });
+        const s = summaryOf(r.stdout);
+        const why = "Prometheus /api/v1/query failed: HTTP 403: The request signature we calculated does not match the signature you provided.";
+        expect([r.code, s.verdict, s.server, s.serverError]).toEqual([1, "fail", null, why]);
+        expect(s.reasons).toEqual([`server: not judged, the Prometheus given did not answer (${why}); restarts and database connections are unproven`]);
+        expect(r.stdout).toContain(`server: not judged (Prometheus did not answer: ${why})\nverdict: fail\n`);
+        expect(seen.length).toBeGreaterThan(0);
+    }, 30_000);
 });
 
 /**
