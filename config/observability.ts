@@ -215,9 +215,11 @@ export const alertingSchema = z.strictObject({
      * webhook: a healthchecks.io, Dead Man's Snitch or similar ping URL. Plain text, never a secret:
      * Grafana keeps it as a plain setting (see SECRET_PATHS), and a ping URL can do nothing but ping.
      * With `grafana:url`, required where the tier says so (`requireHeartbeat`: production).
+     * An http(s) URL: Grafana's webhook contact point would take any text, and a heartbeat that never
+     * arrives reads as a dead pipeline from the first day on.
      * @default - no heartbeat contact point, and Grafana leaves the Watchdog out
      */
-    heartbeatUrl: z.string().min(1).optional(),
+    heartbeatUrl: httpUrl("https://hc-ping.com/<check uuid>").optional(),
 }).meta({
     description:
         "Grafana contact points. emailAddresses: receive ticket alerts when there is no Slack webhook (default " +

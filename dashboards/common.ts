@@ -157,15 +157,27 @@ export function trafficShare(m: AppMetricsConfig, window: string, offset = ""): 
 }
 
 /**
- * Annotations: each gate verdict (a new `last_run_timestamp` of the smoke gate's push, passed or
- * failed) and each color switch (a color taking most of a service's traffic, which it did not
- * five minutes earlier: the live Service's selector is all that moves, and nothing exports it).
+ * How recent a gate verdict's `last_run_timestamp` must be at an annotation step for the step to
+ * mark it: two of the annotations' 60 s steps, so that at least one step falls after the scrape
+ * (30 s, SCRAPE_INTERVAL_SECONDS) that brought the push in.
+ */
+export const GATE_ANNOTATION_WINDOW_SECONDS = 120;
+
+/**
+ * Annotations: each gate verdict (a `last_run_timestamp` of the smoke gate's push less than
+ * GATE_ANNOTATION_WINDOW_SECONDS old at the step, passed or failed) and each color switch (a color
+ * taking most of a service's traffic, which it did not five minutes earlier: the live Service's
+ * selector is all that moves, and nothing exports it). The verdict's age, not `changes()` of its
+ * timestamp: a color's first gate run creates its series, and `changes()` of a series that has a
+ * single value is 0 (prometheus/prometheus docs/querying/functions.md, `changes()`: "returns the
+ * number of times its value has changed within the provided time range"), so the first verdict of
+ * each service and color went unmarked (tests/gate-annotations.test.ts, on promtool's engine).
  */
 export function deliveryAnnotations(ctx: Pick<DashboardContext, "metrics" | "sharedPrometheus">): AnnotationQueryBuilder[] {
     const m = ctx.metrics;
     const gate = (metric: string) => pushedSelector(ctx, metric, PUSH_JOBS.smoke);
     const verdict = (passed: 0 | 1) =>
-        `(${gate(SMOKE_METRICS.passed)} == ${passed}) and on (service, color) (changes(${gate(SMOKE_METRICS.lastRunTimestamp)}[2m]) > 0)`;
+        `(${gate(SMOKE_METRICS.passed)} == ${passed}) and on (service, color) (time() - ${gate(SMOKE_METRICS.lastRunTimestamp)} < ${GATE_ANNOTATION_WINDOW_SECONDS})`;
     const annotation = (name: string, color: string, expr: string, title: string) =>
         new AnnotationQueryBuilder().name(name).datasource(DATASOURCE_VARIABLE).enable(true).iconColor(color).expr(expr).titleFormat(title).step("60s");
     return [

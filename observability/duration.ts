@@ -23,16 +23,23 @@ export function cleanNumber(value: number): number {
     return Number(value.toPrecision(12));
 }
 
-/** Whole seconds as a Prometheus duration in days, hours, minutes and seconds (`2797200` is `32d9h`): the inverse of `durationSeconds`, for descriptions. */
+/**
+ * Seconds as a Prometheus duration in days, hours, minutes, seconds and milliseconds (`2797200` is
+ * `32d9h`, `1.5` is `1s500ms`): the inverse of `durationSeconds`, for descriptions. Milliseconds, since
+ * the config's durations may have them (`restoreMaxDuration: "1h500ms"` is a Prometheus duration, and
+ * the drill-missing threshold adds it to whole days).
+ */
 export function durationText(seconds: number): string {
-    if (!Number.isInteger(seconds) || seconds <= 0) {
-        throw new RangeError(`durationText: received ${seconds}; expected a whole number of seconds above 0`);
+    const millis = Math.round(seconds * 1000);
+    if (!Number.isFinite(seconds) || millis <= 0 || Math.abs(millis - seconds * 1000) > 1e-6 * Math.max(1, millis)) {
+        throw new RangeError(`durationText: received ${seconds}; expected a whole number of milliseconds above 0`);
     }
-    let rest = seconds;
+    let rest = millis;
     let out = "";
-    for (const unit of ["d", "h", "m", "s"]) {
-        const n = Math.floor(rest / UNIT_SECONDS[unit]);
-        rest -= n * UNIT_SECONDS[unit];
+    for (const unit of ["d", "h", "m", "s", "ms"]) {
+        const size = UNIT_SECONDS[unit] * 1000;
+        const n = Math.floor(rest / size);
+        rest -= n * size;
         out += n > 0 ? `${n}${unit}` : "";
     }
     return out;

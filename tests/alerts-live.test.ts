@@ -26,11 +26,12 @@ import { parse, stringify } from "yaml";
 import { parseConfig } from "../config";
 import { pushgatewayValues, PUSHGATEWAY_PERSISTENCE_FILE } from "../components/observability";
 import { stackDashboards } from "../dashboards";
+import { GATE_ANNOTATION_WINDOW_SECONDS } from "../dashboards/common";
 import { ROLE_LABEL, ROLES } from "../lib/delivery";
 import { stackIdentifier } from "../lib/stack-name";
 import { alertContext, alertGroups, drillDueSeconds } from "../observability/alerts";
 import { durationSeconds } from "../observability/duration";
-import { CADVISOR_METRICS, KSM_METRICS, ksmLabel, PUSH_JOBS, SCRAPE_JOBS } from "../observability/catalogue";
+import { CADVISOR_METRICS, KSM_METRICS, ksmLabel, PUSH_JOBS, SCRAPE_JOBS, SMOKE_METRICS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
 import { renderPrometheusRules } from "../observability/prometheus-rules";
 import { scrapeConfiguration } from "../observability/scrape-config";
@@ -219,8 +220,9 @@ async function alerts(): Promise<Alert[]> {
     return (await api<{ alerts: Alert[] }>("/api/v1/alerts")).alerts;
 }
 
-async function query(promql: string): Promise<Sample[]> {
-    const data = await api<{ resultType: string; result: Sample[] }>(`/api/v1/query?query=${encodeURIComponent(promql)}`);
+async function query(promql: string, time?: number): Promise<Sample[]> {
+    const at = time !== undefined ? `&time=${time}` : "";
+    const data = await api<{ resultType: string; result: Sample[] }>(`/api/v1/query?query=${encodeURIComponent(promql)}${at}`);
     return data.result;
 }
 
@@ -785,13 +787,21 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         expect(results[target(/^Database/, "C")]).toEqual([0, 0]);
         // Memory per color counts the serving pods only, not the gate Job's pod of the same app and color.
         expect(results[target(/^Memory/, "A")]).toEqual([134217728, 134217728]);
-        // A gate run marks the graphs: the "Gate passed" annotation returns the judged color, the others nothing.
+        // A gate run marks the graphs: the "Gate passed" annotation returns the judged color, and any
+        // other whose verdict is as recent (GATE_ANNOTATION_WINDOW_SECONDS: the setup's first runs,
+        // which created their series, may still be), never an older one; "Gate failed" nothing.
         await pushGate("blue", "pass");
         const annotations = service?.annotations.list ?? [];
-        const annotation = async (name: string) => (await query(interpolate(annotations.find((a) => a.name === name)?.expr ?? ""))).map((s) => ({ service: s.metric.service, color: s.metric.color }));
-        await waitFor("the Gate passed annotation", async () => ((await annotation("Gate passed")).length > 0 ? true : undefined));
-        expect(await annotation("Gate passed")).toEqual([{ service: SERVICE, color: "blue" }]);
-        expect(await annotation("Gate failed")).toEqual([]);
+        const annotation = async (name: string, time?: number) => (await query(interpolate(annotations.find((a) => a.name === name)?.expr ?? ""), time)).map((s) => ({ service: s.metric.service, color: s.metric.color }));
+        await waitFor("the Gate passed annotation", async () => ((await annotation("Gate passed")).some((a) => a.color === "blue") ? true : undefined));
+        const at = Math.floor(Date.now() / 1000);
+        const recent = (await query(`${SMOKE_METRICS.lastRunTimestamp}{job="${PUSH_JOBS.smoke}"}`, at))
+            .filter((s) => at - Number(s.value[1]) < GATE_ANNOTATION_WINDOW_SECONDS)
+            .map((s) => ({ service: s.metric.service, color: s.metric.color }))
+            .sort((a, b) => a.color.localeCompare(b.color));
+        expect(recent).toContainEqual({ service: SERVICE, color: "blue" });
+        expect((await annotation("Gate passed", at)).sort((a, b) => a.color.localeCompare(b.color))).toEqual(recent);
+        expect(await annotation("Gate failed", at)).toEqual([]);
         // The switch annotation runs on the real engine (query() throws on an error). No value is
         // asserted: both stand-in colors serve half the traffic each, a mix the Ingress never sends
         // (ALB_LIVE_WEIGHT 100 and 0, components/blue-green-service.ts), so its "> 0.5" follows the rates' noise.

@@ -188,6 +188,8 @@ describe("npm run plan, fifth pass: exit 2 and one exact line per value", () => 
         // Before: two problems each ("an http(s) URL" and "an https URL"), about the offline stand-in or the upper-case scheme.
         { name: "grafana:url set as a secret", sets: ["--set-secret", "grafana:url=https://grafana.example.com"], problem: `grafana:url: ${IN_CLEAR}` },
         { name: "grafana:url with an upper-case scheme", sets: ["--set", "grafana:url=HTTP://grafana.example.com"], problem: 'grafana:url: received "HTTP://grafana.example.com"; expected an http(s) URL such as "https://grafana.example.com"' },
+        // Before: exit 0, and a webhook contact point to "hc-ping" (issue 12: the Watchdog goes to a heartbeat URL from config).
+        { name: "a heartbeat URL that is no URL", sets: ["--set", "launchpad:alerting.heartbeatUrl=hc-ping"], problem: 'launchpad:alerting.heartbeatUrl: received "hc-ping"; expected an http(s) URL such as "https://hc-ping.com/<check uuid>"' },
     ])("$name", async ({ sets, problem }) => {
         expect(await planCli(["--stack", "staging", ...sets])).toEqual(refused("staging", problem));
     });

@@ -322,7 +322,7 @@ describe("dashboards", () => {
             expect(d.annotations.list.map((a) => a.name)).toEqual(["Gate passed", "Gate failed", "Color switch"]);
         }
         const annotations = (dashboards.service as unknown as Json).annotations.list;
-        expect(annotations[1].expr).toBe('(launchpad_smoke_gate_passed{job="launchpad-smoke-gate"} == 0) and on (service, color) (changes(launchpad_smoke_gate_last_run_timestamp_seconds{job="launchpad-smoke-gate"}[2m]) > 0)');
+        expect(annotations[1].expr).toBe('(launchpad_smoke_gate_passed{job="launchpad-smoke-gate"} == 0) and on (service, color) (time() - launchpad_smoke_gate_last_run_timestamp_seconds{job="launchpad-smoke-gate"} < 120)');
     });
 
     it("fix what the issue found: in-flight requests, CPU and memory joined to the color, 0 rather than No data, storage percent of the allocated size", () => {

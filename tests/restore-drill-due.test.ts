@@ -42,6 +42,9 @@ describe("drillDueSeconds", () => {
         expect(drillDueSeconds("1h")).toBe(31 * 86_400 + 8 * 3_600 + 3_600 + DRILL_GRACE_SECONDS);
         expect(durationText(drillDueSeconds("1h"))).toBe("32d9h");
         expect(durationText(drillDueSeconds("90m"))).toBe("32d9h30m");
+        // A Prometheus duration the config accepts: the alerts' descriptions and the backups
+        // dashboard's titles render it (they threw a RangeError: npm run rules and the plan crashed).
+        expect(durationText(drillDueSeconds("1h500ms"))).toBe("32d9h500ms");
     });
 
     it("stays inside dr-metrics.sh's lookback, so a drill older than due is still pushed and its age alerts, rather than its absence", () => {
@@ -59,8 +62,14 @@ describe("durationText", () => {
         expect(durationSeconds(text)).toBe(seconds);
     });
 
-    it("refuses what is not a whole positive number of seconds", () => {
-        expect(() => durationText(0)).toThrow("durationText: received 0; expected a whole number of seconds above 0");
-        expect(() => durationText(1.5)).toThrow("durationText: received 1.5; expected a whole number of seconds above 0");
+    it.each([[1.5, "1s500ms"], [0.001, "1ms"], [2_797_200.5, "32d9h500ms"]])("%d s is %s, and back: a config duration may have milliseconds", (seconds, text) => {
+        expect(durationText(seconds)).toBe(text);
+        expect(durationSeconds(text)).toBe(seconds);
+    });
+
+    it("refuses what is not a whole positive number of milliseconds", () => {
+        expect(() => durationText(0)).toThrow("durationText: received 0; expected a whole number of milliseconds above 0");
+        expect(() => durationText(0.0005)).toThrow("durationText: received 0.0005; expected a whole number of milliseconds above 0");
+        expect(() => durationText(Number.NaN)).toThrow("durationText: received NaN; expected a whole number of milliseconds above 0");
     });
 });
