@@ -289,6 +289,8 @@ export function schemaProblems(service: ServiceConfig, step: SchemaStep, previou
                 out.push(`${key}.releases.${m.color}.schema.version: received ${m.version}; expected a version every release running during and after the migration supports: ` +
                     `${who(service, color)} supports ${range(schema.supports)}, ${who(service, m.color)} supports ${range(service.releases[m.color].schema?.supports ?? [m.version, m.version])}. ` +
                     TWO_STEPS(m.version, `releases.${color}`));
+            } else {
+                out.push(...besideProblems(service, step, m, color, schema.supports, key));
             }
             continue;
         }
@@ -309,6 +311,26 @@ export function schemaProblems(service: ServiceConfig, step: SchemaStep, previou
         }
     }
     return out;
+}
+
+/**
+ * The other color's new release, when this update replaces it (the record says that color ran
+ * another): its Deployment waits for its own color's inputs, not for the migrating color's Job, so
+ * its new pods roll beside the migration (in production, during the restore point too) and run
+ * against the current version until the Job succeeded, and on it for good if the Job fails. So it
+ * must support the current version as well as the new one. Unknown what the color ran (a first
+ * deploy, a record without `colors`): not checked, as the outgoing rule is not.
+ */
+function besideProblems(service: ServiceConfig, step: SchemaStep, m: NonNullable<SchemaStep["migration"]>, color: Color, range_: readonly [number, number], key: string): string[] {
+    const current = step.current;
+    const replaced = (step.outgoing ?? []).find((o) => o.color === color);
+    if (current === undefined || replaced === undefined || supports(range_, current)) {
+        return [];
+    }
+    return [`${key}.releases.${color}.schema.supports: received ${JSON.stringify(range_)}; expected a range that includes the current schema version ${current} as well as ${m.version}: ` +
+        `${who(service, color)} replaces ${JSON.stringify(replaced.image)} in this update and rolls beside releases.${m.color}'s migration, not after it, ` +
+        `so its pods may start on version ${current} (and stay on it if the migration fails). ` +
+        `Two steps: first the migration with releases.${color} left on ${JSON.stringify(replaced.image)}, then the new releases.${color} in a second update`];
 }
 
 /**

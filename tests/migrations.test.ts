@@ -502,6 +502,25 @@ const COMPATIBILITY = [
             "Two steps: first deploy the new releases.green without the migration, then add the migration in a second update"),
     },
     {
+        // The plan's graph: blue's Deployment does not depend on green's migration Job, so blue's new
+        // pods start beside it, on version 3 (and stay there if the Job fails). Found by audit14.
+        name: "expand refused while the other color's new release, rolling beside the migration, does not support the current version",
+        sets: [...release("green", { migrate: true, version: 4, supports: [3, 4] }), ...release("blue", { image: "ghcr.io/acme/api:1.6.0", version: 4, supports: [4, 5] })],
+        prev: { version: 3, live: "green", ran: { green: { image: "ghcr.io/acme/api:1.5.0", supports: [3, 4] }, blue: { image: "ghcr.io/acme/api:1.4.2", supports: [3, 4] } } } as Before,
+        code: 2,
+        stderr: problem(`launchpad:services.api.releases.blue.schema.supports: received [4,5]; expected a range that includes the current schema version 3 as well as 4: ` +
+            `releases.blue (idle, "ghcr.io/acme/api:1.6.0") replaces "ghcr.io/acme/api:1.4.2" in this update and rolls beside releases.green's migration, not after it, ` +
+            `so its pods may start on version 3 (and stay on it if the migration fails). ` +
+            `Two steps: first the migration with releases.blue left on "ghcr.io/acme/api:1.4.2", then the new releases.blue in a second update`),
+    },
+    {
+        name: "expand allowed beside the other color's new release when it supports both the current version and the new one",
+        sets: [...release("green", { migrate: true, version: 4, supports: [3, 4] }), ...release("blue", { image: "ghcr.io/acme/api:1.6.0", version: 4, supports: [3, 5] })],
+        prev: { version: 3, live: "green", ran: { green: { image: "ghcr.io/acme/api:1.5.0", supports: [3, 4] }, blue: { image: "ghcr.io/acme/api:1.4.2", supports: [3, 4] } } } as Before,
+        code: 0,
+        stderr: "info: schema api: version 3 -> 4 (releases.green migrates)",
+    },
+    {
         name: "first deploy: nothing runs before, so nothing outgoing",
         sets: EXPAND_BLUE,
         prev: { version: 0, live: "green", record: "none" } as Before,
