@@ -462,6 +462,28 @@ export function assertSchemaRule(stack: string, problems: readonly string[]): vo
     }
 }
 
+/**
+ * The record an update keeps when no service declares `migrate` or `schema` (no `SchemaGuard`): the
+ * last one, as it was, but for what each color ran (`colors`), which this update's releases no longer
+ * tell. Dropped, the record would be gone for good: the database keeps its schema, and the next
+ * contract would be checked against no current version, its restore points and undo settings lost.
+ * Without `colors`, a later migration is warned about as for a record written before them
+ * (`unknownOutgoingLine`). No record: an empty one, which the next update reads as none (a stack
+ * output always present, since one that resolves to nothing makes the Node SDK warn in every plan:
+ * pulumi/pulumi sdk/nodejs/runtime/stack.ts, `massage`, "Undefined value ... will not show").
+ */
+export function keptRecord(record: SchemaRecord | undefined): SchemaRecord {
+    if (record === undefined || record === null || typeof record !== "object") {
+        return {};
+    }
+    return Object.fromEntries(Object.entries(record).map(([service, r]): [string, ServiceSchemaRecord] => {
+        if (r === null || typeof r !== "object") return [service, r];
+        const rest: { -readonly [K in keyof ServiceSchemaRecord]: ServiceSchemaRecord[K] } = { ...r };
+        delete rest.colors;
+        return [service, rest];
+    }));
+}
+
 /** This stack's own last record, from its previous outputs (the reference to itself the Environment holds). */
 export function previousRecord(ref: pulumi.StackReference): { record: pulumi.Output<SchemaRecord | undefined>; liveServices: pulumi.Output<Record<string, { color?: Color }> | undefined> } {
     return {

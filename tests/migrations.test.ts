@@ -406,13 +406,25 @@ describe("a restore that undoes a migration whose release stays declared (produc
 });
 
 describe("no migration", () => {
-    it.each(["staging", "production"])("%s as committed: no Job but the gates and the grants, no snapshot, no schema record", async (stack) => {
+    it.each(["staging", "production"])("%s as committed: no Job but the gates and the grants, no snapshot, an empty schema record", async (stack) => {
         const p = await planStack(stack);
         expect(ofType(p, "kubernetes:batch/v1:Job").map((r) => r.name).sort()).toEqual([`launchpad-${stack}-api-blue-gate`, `launchpad-${stack}-api-green-gate`, `launchpad-${stack}-database-grants-job`]);
         expect(ofType(p, "aws:rds/snapshot:Snapshot")).toEqual([]);
         // The release history's reference to the stack itself, and production's to staging; no schema record's.
         expect(ofType(p, "pulumi:pulumi:StackReference").map((r) => r.name).sort()).toEqual(stack === "production" ? ["launchpad-production-history", "launchpad-production-promotion-source"] : ["launchpad-staging-history"]);
-        expect(p.outputs.schemaVersions).toBeUndefined();
+        // An empty record, which the next update reads as none (migrations.ts keptRecord).
+        expect(p.outputs.schemaVersions).toEqual({});
+    });
+
+    it("releases that drop their schema contracts keep the stack's record (without what each color ran), so a later contract is checked against it (found by audit14)", async () => {
+        const migration = { releaseId: "0ld0ld0ld0", color: "green", image: "ghcr.io/acme/api:1.5.0", fromVersion: 3, version: 4, at: "2026-11-30T10:00:00Z", restorePoint: { snapshot: SNAPSHOT_3_TO_4, time: "2026-11-30T10:00:00Z" } };
+        const last = { schemaVersions: { api: { version: 4, migrations: [migration], colors: { blue: { releaseId: "0ld0ld0ld1", image: "ghcr.io/acme/api:1.4.2", supports: [4, 5] } } } } };
+        const p = await planStack("staging", [], { previousOutputs: last });
+        expect(p.outputs.schemaVersions).toEqual({ api: { version: 4, migrations: [migration] } });
+        // Without the record, this contract (the current version 4 outside [3, 3]) would plan as a first one.
+        const r = await staging([...release("green", { version: 3, supports: [3, 3] }), ...release("blue", { version: 3, supports: [3, 3] })], p.outputs);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain("launchpad:services.api.releases.blue.schema.supports: received [3,3]; expected a range that includes the current schema version 4");
     });
 
     it("a schema contract without migrate: the record is read and kept, nothing runs", async () => {
