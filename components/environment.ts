@@ -20,7 +20,7 @@ import { eksClusterIdentity, EksCluster, ExistingCluster, existingClusterIdentit
 import { APP_CONNECTION_SECRET_NAME, CONNECTION_SECRET_NAME, Database } from "./database";
 import { DatabaseGrants } from "./database-grants";
 import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
-import { SchemaGuard, usesSchema } from "./migrations";
+import { keptRecord, previousRecord, SchemaGuard, SCHEMA_RECORD_OUTPUT, usesSchema } from "./migrations";
 import { Network } from "./network";
 import { eksNetworkPolicyInputs, existingNetworkPolicyInputs } from "./network-policy";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
@@ -158,7 +158,8 @@ export class Environment extends pulumi.ComponentResource {
             ...environmentOutputs(config, side, this.data, this.observability),
             [IDENTITY_OUTPUT]: identityOutput(identity),
             ...deliveryOutputs(this.services, config, delivery.history),
-            ...(this.schema !== undefined ? this.schema.outputs(this.services) : {}),
+            // No service declares a schema now: the record the last update left stays (migrations.ts keptRecord).
+            ...(this.schema !== undefined ? this.schema.outputs(this.services) : { [SCHEMA_RECORD_OUTPUT]: previousRecord(previous).record.apply(keptRecord) }),
         };
         this.registerOutputs(this.outputs);
     }

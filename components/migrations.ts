@@ -289,6 +289,8 @@ export function schemaProblems(service: ServiceConfig, step: SchemaStep, previou
                 out.push(`${key}.releases.${m.color}.schema.version: received ${m.version}; expected a version every release running during and after the migration supports: ` +
                     `${who(service, color)} supports ${range(schema.supports)}, ${who(service, m.color)} supports ${range(service.releases[m.color].schema?.supports ?? [m.version, m.version])}. ` +
                     TWO_STEPS(m.version, `releases.${color}`));
+            } else {
+                out.push(...besideProblems(service, step, m, color, schema.supports, key));
             }
             continue;
         }
@@ -309,6 +311,26 @@ export function schemaProblems(service: ServiceConfig, step: SchemaStep, previou
         }
     }
     return out;
+}
+
+/**
+ * The other color's new release, when this update replaces it (the record says that color ran
+ * another): its Deployment waits for its own color's inputs, not for the migrating color's Job, so
+ * its new pods roll beside the migration (in production, during the restore point too) and run
+ * against the current version until the Job succeeded, and on it for good if the Job fails. So it
+ * must support the current version as well as the new one. Unknown what the color ran (a first
+ * deploy, a record without `colors`): not checked, as the outgoing rule is not.
+ */
+function besideProblems(service: ServiceConfig, step: SchemaStep, m: NonNullable<SchemaStep["migration"]>, color: Color, range_: readonly [number, number], key: string): string[] {
+    const current = step.current;
+    const replaced = (step.outgoing ?? []).find((o) => o.color === color);
+    if (current === undefined || replaced === undefined || supports(range_, current)) {
+        return [];
+    }
+    return [`${key}.releases.${color}.schema.supports: received ${JSON.stringify(range_)}; expected a range that includes the current schema version ${current} as well as ${m.version}: ` +
+        `${who(service, color)} replaces ${JSON.stringify(replaced.image)} in this update and rolls beside releases.${m.color}'s migration, not after it, ` +
+        `so its pods may start on version ${current} (and stay on it if the migration fails). ` +
+        `Two steps: first the migration with releases.${color} left on ${JSON.stringify(replaced.image)}, then the new releases.${color} in a second update`];
 }
 
 /**
@@ -438,6 +460,28 @@ export function assertSchemaRule(stack: string, problems: readonly string[]): vo
     if (problems.length > 0) {
         throw new ConfigError(stack, problems);
     }
+}
+
+/**
+ * The record an update keeps when no service declares `migrate` or `schema` (no `SchemaGuard`): the
+ * last one, as it was, but for what each color ran (`colors`), which this update's releases no longer
+ * tell. Dropped, the record would be gone for good: the database keeps its schema, and the next
+ * contract would be checked against no current version, its restore points and undo settings lost.
+ * Without `colors`, a later migration is warned about as for a record written before them
+ * (`unknownOutgoingLine`). No record: an empty one, which the next update reads as none (a stack
+ * output always present, since one that resolves to nothing makes the Node SDK warn in every plan:
+ * pulumi/pulumi sdk/nodejs/runtime/stack.ts, `massage`, "Undefined value ... will not show").
+ */
+export function keptRecord(record: SchemaRecord | undefined): SchemaRecord {
+    if (record === undefined || record === null || typeof record !== "object") {
+        return {};
+    }
+    return Object.fromEntries(Object.entries(record).map(([service, r]): [string, ServiceSchemaRecord] => {
+        if (r === null || typeof r !== "object") return [service, r];
+        const rest: { -readonly [K in keyof ServiceSchemaRecord]: ServiceSchemaRecord[K] } = { ...r };
+        delete rest.colors;
+        return [service, rest];
+    }));
 }
 
 /** This stack's own last record, from its previous outputs (the reference to itself the Environment holds). */

@@ -440,12 +440,16 @@ export interface StateMigration {
  * the program puts on it. A failed update keeps such a Job in the state (its create completed) while
  * the outputs, the schema record included, stay the last completed update's (docs/operations.md,
  * "When `pulumi up` fails midway"). A Job pending deletion counts too: deleting a Job undoes nothing
- * in the database. Undefined: none succeeded.
+ * in the database. A Job of a release in `recorded` (the record's migrations) is not after the record
+ * and does not count. Undefined: none succeeded.
  */
-export function migratedInState(resources: readonly StateResource[], service: string): StateMigration | undefined {
+export function migratedInState(resources: readonly StateResource[], service: string, recorded: ReadonlySet<string> = new Set()): StateMigration | undefined {
     let best: StateMigration | undefined;
     for (const r of resources) {
         if (r.type !== JOB_TYPE || labelsOf(r)[ROLE_LABEL] !== ROLES.migration || labelsOf(r)[SELECTOR_LABELS.app] !== service) continue;
+        // A migration the record holds is not one after it (a later one, down to a lower version, may have followed it).
+        const release = r.outputs?.metadata?.annotations?.[ANNOTATIONS.releaseId] ?? r.inputs?.metadata?.annotations?.[ANNOTATIONS.releaseId];
+        if (release !== undefined && recorded.has(release)) continue;
         const succeeded = r.outputs?.status?.succeeded ?? 0;
         const annotated = r.outputs?.metadata?.annotations?.[ANNOTATIONS.schemaVersion] ?? r.inputs?.metadata?.annotations?.[ANNOTATIONS.schemaVersion];
         const version = Number(annotated);
@@ -467,8 +471,8 @@ export function databaseSchema(resources: readonly StateResource[], services: re
     const sources = new Map<string, string>();
     const out: Record<string, SchemaRecord[string]> = { ...record };
     for (const s of services) {
-        const ran = migratedInState(resources, s.name);
         const recorded = record?.[s.name];
+        const ran = migratedInState(resources, s.name, new Set((recorded?.migrations ?? []).map((m) => m.releaseId)));
         if (ran === undefined || (recorded?.version !== undefined && recorded.version !== null && recorded.version >= ran.version)) continue;
         out[s.name] = { ...recorded, version: ran.version, migrations: recorded?.migrations ?? [] };
         sources.set(s.name, `Version ${ran.version} is the database's by the stack's state, not the record's (${recorded?.version ?? "none"}): ` +

@@ -228,7 +228,7 @@ describe("every variant of the existing cluster: the policy pack passes, and the
     }
     afterAll(() => project.dispose());
 
-    const ALWAYS = ["drRegion", "identity", "kubeconfig", "liveServices", "namespace", "pushgatewayUrl", "region", "releaseHistory", "tier", "verifiedReleases"];
+    const ALWAYS = ["drRegion", "identity", "kubeconfig", "liveServices", "namespace", "pushgatewayUrl", "region", "releaseHistory", "schemaVersions", "tier", "verifiedReleases"];
     const DATA = ["backupBucket", "backupDrVault", "backupReplicaBucket", "backupVault", "databaseAppConnectionSecret", "databaseConnectionSecret", "databaseEndpoint", "databaseIdentifier", "dumpCronJob", "restoreTestingPlan", "verifyCronJob"];
     const GRAFANA = ["grafanaFolderUid", "grafanaTarget", "prometheusQueryUrl"];
 

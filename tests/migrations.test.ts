@@ -406,13 +406,25 @@ describe("a restore that undoes a migration whose release stays declared (produc
 });
 
 describe("no migration", () => {
-    it.each(["staging", "production"])("%s as committed: no Job but the gates and the grants, no snapshot, no schema record", async (stack) => {
+    it.each(["staging", "production"])("%s as committed: no Job but the gates and the grants, no snapshot, an empty schema record", async (stack) => {
         const p = await planStack(stack);
         expect(ofType(p, "kubernetes:batch/v1:Job").map((r) => r.name).sort()).toEqual([`launchpad-${stack}-api-blue-gate`, `launchpad-${stack}-api-green-gate`, `launchpad-${stack}-database-grants-job`]);
         expect(ofType(p, "aws:rds/snapshot:Snapshot")).toEqual([]);
         // The release history's reference to the stack itself, and production's to staging; no schema record's.
         expect(ofType(p, "pulumi:pulumi:StackReference").map((r) => r.name).sort()).toEqual(stack === "production" ? ["launchpad-production-history", "launchpad-production-promotion-source"] : ["launchpad-staging-history"]);
-        expect(p.outputs.schemaVersions).toBeUndefined();
+        // An empty record, which the next update reads as none (migrations.ts keptRecord).
+        expect(p.outputs.schemaVersions).toEqual({});
+    });
+
+    it("releases that drop their schema contracts keep the stack's record (without what each color ran), so a later contract is checked against it (found by audit14)", async () => {
+        const migration = { releaseId: "0ld0ld0ld0", color: "green", image: "ghcr.io/acme/api:1.5.0", fromVersion: 3, version: 4, at: "2026-11-30T10:00:00Z", restorePoint: { snapshot: SNAPSHOT_3_TO_4, time: "2026-11-30T10:00:00Z" } };
+        const last = { schemaVersions: { api: { version: 4, migrations: [migration], colors: { blue: { releaseId: "0ld0ld0ld1", image: "ghcr.io/acme/api:1.4.2", supports: [4, 5] } } } } };
+        const p = await planStack("staging", [], { previousOutputs: last });
+        expect(p.outputs.schemaVersions).toEqual({ api: { version: 4, migrations: [migration] } });
+        // Without the record, this contract (the current version 4 outside [3, 3]) would plan as a first one.
+        const r = await staging([...release("green", { version: 3, supports: [3, 3] }), ...release("blue", { version: 3, supports: [3, 3] })], p.outputs);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain("launchpad:services.api.releases.blue.schema.supports: received [3,3]; expected a range that includes the current schema version 4");
     });
 
     it("a schema contract without migrate: the record is read and kept, nothing runs", async () => {
@@ -500,6 +512,25 @@ const COMPATIBILITY = [
         stderr: problem(`launchpad:services.api.releases.blue.schema.version: received 4; expected a version every release running during and after the migration supports: ` +
             `releases.green still runs "ghcr.io/acme/api:1.5.0" (release ${OLD_ID}, as the stack's last completed update left it) until its Deployment rolls in this update, and that release supports [3, 3]. ` +
             "Two steps: first deploy the new releases.green without the migration, then add the migration in a second update"),
+    },
+    {
+        // The plan's graph: blue's Deployment does not depend on green's migration Job, so blue's new
+        // pods start beside it, on version 3 (and stay there if the Job fails). Found by audit14.
+        name: "expand refused while the other color's new release, rolling beside the migration, does not support the current version",
+        sets: [...release("green", { migrate: true, version: 4, supports: [3, 4] }), ...release("blue", { image: "ghcr.io/acme/api:1.6.0", version: 4, supports: [4, 5] })],
+        prev: { version: 3, live: "green", ran: { green: { image: "ghcr.io/acme/api:1.5.0", supports: [3, 4] }, blue: { image: "ghcr.io/acme/api:1.4.2", supports: [3, 4] } } } as Before,
+        code: 2,
+        stderr: problem(`launchpad:services.api.releases.blue.schema.supports: received [4,5]; expected a range that includes the current schema version 3 as well as 4: ` +
+            `releases.blue (idle, "ghcr.io/acme/api:1.6.0") replaces "ghcr.io/acme/api:1.4.2" in this update and rolls beside releases.green's migration, not after it, ` +
+            `so its pods may start on version 3 (and stay on it if the migration fails). ` +
+            `Two steps: first the migration with releases.blue left on "ghcr.io/acme/api:1.4.2", then the new releases.blue in a second update`),
+    },
+    {
+        name: "expand allowed beside the other color's new release when it supports both the current version and the new one",
+        sets: [...release("green", { migrate: true, version: 4, supports: [3, 4] }), ...release("blue", { image: "ghcr.io/acme/api:1.6.0", version: 4, supports: [3, 5] })],
+        prev: { version: 3, live: "green", ran: { green: { image: "ghcr.io/acme/api:1.5.0", supports: [3, 4] }, blue: { image: "ghcr.io/acme/api:1.4.2", supports: [3, 4] } } } as Before,
+        code: 0,
+        stderr: "info: schema api: version 3 -> 4 (releases.green migrates)",
     },
     {
         name: "first deploy: nothing runs before, so nothing outgoing",

@@ -936,6 +936,18 @@ describe("npm run rollback: the schema compatibility rule (issue 14)", () => {
         expect(recorded).toEqual({ code: 2, stdout: "", stderr: refusedForBlue(4) });
     });
 
+    it("leaves the record's version alone for a succeeded Job whose migration the record holds, even below it (a later migration went down to 3; found by audit14)", async () => {
+        const up = await migrationJob({ succeeded: 1 });
+        const id = (up.inputs?.metadata?.annotations ?? {})[ANNOTATIONS.releaseId];
+        const migrations = [
+            { releaseId: id, color: "green", image: "ghcr.io/acme/api:1.5.0", fromVersion: 3, version: 4, at: "2026-11-30T10:00:00Z" },
+            { releaseId: "d0wnd0wnd0", color: "green", image: "ghcr.io/acme/api:1.5.0", fromVersion: 4, version: 3, at: "2026-12-01T10:00:00Z" },
+        ];
+        const fake = await fakeStack("staging", allowedSets, "succeeded", false, (r) => [...r, up], { kubeconfig: kube.kubeconfig, schemaVersions: { api: { version: 3, migrations } } });
+        const r = await run(["--stack", "staging", "--dry-run"], fake);
+        expect([r.code, r.stderr]).toEqual([0, ""]);
+    });
+
     it("allows it once the target's release supports the current version", async () => {
         // Green, live, runs at version 3 too: the switched plan (the pre-check) refuses an idle color that would not.
         const fake = await fakeStack("staging", [schemaSets[0], `${S}.green.schema={version: 3, supports: [3, 4]}`], "succeeded", false, (r) => r, record(3));
