@@ -27,6 +27,8 @@ export const ALERT_PANELS: Readonly<Record<string, { readonly dashboard: Dashboa
     LaunchpadSmokeGateFailed: { dashboard: "blueGreen", panelId: BLUE_GREEN_PANELS.gate },
     LaunchpadDatabaseStorageLow: { dashboard: "database", panelId: DATABASE_PANELS.freeStorage },
     LaunchpadTransactionIdWraparound: { dashboard: "database", panelId: DATABASE_PANELS.transactionIds },
+    // The panel that goes blank while CloudWatch gives no reading.
+    LaunchpadDatabaseCloudWatchSilent: { dashboard: "database", panelId: DATABASE_PANELS.freeStorage },
     LaunchpadPitrLagAboveRpo: { dashboard: "backups", panelId: BACKUPS_PANELS.recoveryPointLag },
     LaunchpadDrBackupLagAboveRpo: { dashboard: "backups", panelId: BACKUPS_PANELS.recoveryPointLag },
     LaunchpadBackupStale: { dashboard: "backups", panelId: BACKUPS_PANELS.backupAge },

@@ -471,6 +471,23 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
               } satisfies AlertDefinition]
             : []),
         {
+            // dr-metrics.sh pushes a CloudWatch reading only when CloudWatch has a point of the last 15
+            // minutes, and each push replaces its whole group (a PUT): without a point the reading is
+            // gone rather than stale, and the page above (and the wraparound one) read that as no data,
+            // OK. AllocatedStorage comes from DescribeDBInstances and is in every push: its presence
+            // without the reading is the silence.
+            name: "LaunchpadDatabaseCloudWatchSilent",
+            query: cloudWatchSilentQuery(dr, data.engine === "postgres"),
+            op: ">",
+            threshold: 0,
+            for: "30m",
+            severity: "ticket",
+            summary: `CloudWatch has given the recovery metrics job no ${data.engine === "postgres" ? "free storage or used transaction ID" : "free storage"} reading of ${db} for 30 minutes`,
+            description: `The recovery metrics job runs, but CloudWatch had no ${data.engine === "postgres" ? "FreeStorageSpace or MaximumUsedTransactionIDs" : "FreeStorageSpace"} point of ${db} in the last 15 minutes (the job says so on stderr): LaunchpadDatabaseStorageLow${data.engine === "postgres" ? " and LaunchpadTransactionIdWraparound" : ""} cannot fire while it lasts.`,
+            runbookUrl: runbook("LaunchpadDatabaseCloudWatchSilent"),
+            noData: "OK",
+        },
+        {
             // The latest restorable time trails the present by about five minutes (RDS uploads the
             // transaction logs every five minutes); a silent pusher grows the lag too.
             name: "LaunchpadPitrLagAboveRpo",
@@ -662,4 +679,14 @@ function dataAlerts(ctx: AlertContext, data: NonNullable<AlertContext["data"]>, 
         },
     ];
     return alerts;
+}
+
+/**
+ * The database's instances whose recovery metrics push carries its DescribeDBInstances reading
+ * (allocated storage) but not a CloudWatch one it needs (free storage; used transaction IDs on PostgreSQL).
+ */
+export function cloudWatchSilentQuery(dr: (metric: string) => string, postgres: boolean): string {
+    const pushed = `count by (db_instance) (${dr(DR_METRICS.allocatedStorage)})`;
+    const readings = [DR_METRICS.freeStorage, ...(postgres ? [DR_METRICS.maximumUsedTransactionIds] : [])];
+    return readings.map((m) => `(${pushed} unless on (db_instance) ${dr(m)})`).join(" or ");
 }

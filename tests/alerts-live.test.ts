@@ -414,6 +414,8 @@ interface DrState {
     readonly usedXids: number;
     /** Whose restored instance AWS Backup failed to delete (the job's DeletionStatus FAILED): neither drill's, the primary's, or the DR one's. */
     readonly deletionFailed: "none" | "drill" | "dr";
+    /** CloudWatch has no point of the last 15 minutes, of either metric. */
+    readonly cloudWatchSilent?: boolean;
 }
 
 /** Recovery point 1 min old (DR copy 5 min), half the allocated storage free, last drill passed in 20 min, a 90-day-old instance, 150 million transaction IDs used (autovacuum freezes from 200 million). */
@@ -436,8 +438,8 @@ async function drMetrics(state: DrState): Promise<void> {
     const drillEnd = now - 86_400;
     const answers: Record<string, unknown> = {
         "rds-describe-db-instances": { DBInstances: [{ DBInstanceIdentifier: DB_INSTANCE, DBInstanceStatus: "available", AllocatedStorage: 100, LatestRestorableTime: iso(now - state.recoveryPointAge), InstanceCreateTime: iso(now - state.instanceAge), Engine: config.database.engine }] },
-        "cloudwatch-get-metric-statistics": { Label: "FreeStorageSpace", Datapoints: [{ Timestamp: iso(now - 300), Minimum: state.freeGiB * 2 ** 30, Unit: "Bytes" }] },
-        "cloudwatch-get-metric-statistics-MaximumUsedTransactionIDs": { Label: "MaximumUsedTransactionIDs", Datapoints: [{ Timestamp: iso(now - 300), Maximum: state.usedXids, Unit: "Count" }] },
+        "cloudwatch-get-metric-statistics": { Label: "FreeStorageSpace", Datapoints: state.cloudWatchSilent === true ? [] : [{ Timestamp: iso(now - 300), Minimum: state.freeGiB * 2 ** 30, Unit: "Bytes" }] },
+        "cloudwatch-get-metric-statistics-MaximumUsedTransactionIDs": { Label: "MaximumUsedTransactionIDs", Datapoints: state.cloudWatchSilent === true ? [] : [{ Timestamp: iso(now - 300), Maximum: state.usedXids, Unit: "Count" }] },
         "rds-describe-db-instance-automated-backups": { DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: DB_INSTANCE, Status: "replicating", RestoreWindow: { EarliestTime: iso(now - 7 * 86_400), LatestTime: iso(now - state.drRecoveryPointAge) } }] },
         "backup-list-restore-jobs": { RestoreJobs: state.drillStatus === "none" ? [] : [{
             RestoreJobId: "drill", ResourceType: "RDS", CreationDate: iso(drillEnd - state.drillDuration), CompletionDate: iso(drillEnd), DeletionStatus: state.deletionFailed === "drill" ? "FAILED" : "SUCCESSFUL",
@@ -464,7 +466,9 @@ async function drMetrics(state: DrState): Promise<void> {
             ...dr,
         }),
     });
-    const stderr = state.drillStatus === "none" ? "dr-metrics.sh: no finished restore drill in the last 40 days: drill metrics not pushed\n" : "";
+    const stderr = (state.cloudWatchSilent === true ? `dr-metrics.sh: no FreeStorageSpace point for ${DB_INSTANCE} in the last 15 minutes: free storage not pushed\n` +
+        (config.database.engine === "postgres" ? `dr-metrics.sh: no MaximumUsedTransactionIDs point for ${DB_INSTANCE} in the last 15 minutes: used transaction IDs not pushed\n` : "") : "") +
+        (state.drillStatus === "none" ? "dr-metrics.sh: no finished restore drill in the last 40 days: drill metrics not pushed\n" : "");
     expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: `pushed recovery metrics of ${DB_INSTANCE}\n`, stderr });
 }
 
@@ -749,6 +753,8 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             LaunchpadDrRestoreDrillFailed: instance,
             LaunchpadDrRestoreDrillNotSucceeded: instance,
             LaunchpadRestoreDrillInstanceNotDeleted: instance,
+            // Both CloudWatch readings pushed: nothing is silent.
+            LaunchpadDatabaseCloudWatchSilent: [],
             // Nothing down, nothing absent, nothing renamed: the meta alerts' queries are empty.
             LaunchpadTargetDown: [],
             // Every job of the scrape configuration has its up series here.
@@ -853,7 +859,7 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
         expect(firing(list, "LaunchpadRestoreVerifyStale")).toEqual([]);
     }, 60_000);
 
-    it("recovery point older than the RPO, storage low, a drill slower than the RTO, near wraparound, a failed drill, a drill instance not deleted: their alerts", async () => {
+    it("recovery point older than the RPO, storage low, a drill slower than the RTO, near wraparound, a failed drill, a drill instance not deleted, CloudWatch silent: their alerts", async () => {
         const t = config.observability.thresholds;
         // An hour behind (RPO 15 min), 5% free (threshold 10%), a two-hour drill (RTO 1 h), 1.5 billion transaction IDs used (threshold 1 billion).
         await drMetrics({ ...HEALTHY_DR, recoveryPointAge: 3_600, drRecoveryPointAge: 3_600, freeGiB: 5, drillDuration: 7_200, usedXids: 1_500_000_000 });
@@ -891,6 +897,12 @@ describe.skipIf(skipLoudly())("alerts on a live Prometheus and Pushgateway", () 
             await waitFor("LaunchpadRestoreDrillInstanceNotDeleted to resolve", async () => (firing(await alerts(), "LaunchpadRestoreDrillInstanceNotDeleted").length === 0 ? true : undefined));
         }
         names.push("LaunchpadRestoreDrillInstanceNotDeleted");
+        // CloudWatch with no point of the last 15 minutes: the job pushes no reading, so the storage
+        // (and wraparound) pages see no data, and the silence alert says so.
+        await drMetrics({ ...HEALTHY_DR, cloudWatchSilent: true });
+        await waitFiring("LaunchpadDatabaseCloudWatchSilent", { db_instance: DB_INSTANCE });
+        expect(await grafanaHolding("LaunchpadDatabaseCloudWatchSilent")).toEqual([{ db_instance: DB_INSTANCE }]);
+        names.push("LaunchpadDatabaseCloudWatchSilent");
         await drMetrics(HEALTHY_DR);
         await waitFor("the recovery alerts to resolve", async () => ((await alerts()).some((a) => names.includes(a.labels.alertname) && a.state === "firing") ? undefined : true));
     }, 90_000);

@@ -32,7 +32,7 @@ const ALERTS = new Map(GROUPS.flatMap((g) => g.alerts).map((a) => [a.name, a]));
 interface Series { readonly series: string; readonly values: string }
 interface Case {
     /** What the case shows. */
-    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack" | "fires after failures" | "silent for a new DR plan" | "fires for a DR plan that never succeeded" | "silent with every target down" | "fires for the DR drill" | "fires summed" | "silent when resolved";
+    readonly kind: "fires" | "silent below" | "silent before for" | "fires when absent" | "silent when idle" | "silent when stale" | "fires just above" | "silent just below" | "silent on a short spike" | "silent for a new stack" | "fires after failures" | "silent for a new DR plan" | "fires for a DR plan that never succeeded" | "silent with every target down" | "fires for the DR drill" | "fires summed" | "silent when resolved" | "silent when nothing is pushed" | "fires for the other reading";
     readonly series: readonly Series[];
     readonly evalTime: string;
     /** Labels of the firing alert (beside severity and environment); absent: no alert. */
@@ -67,6 +67,8 @@ const gate = (color: string, passed: string, finishedAt: string): Series[] => [
 const drInstance = (values: string): Series => pushed("launchpad_rds_instance_create_timestamp_seconds", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const drillDone = (values: string): Series => pushed("launchpad_restore_drill_last_completion_timestamp_seconds", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const drDrill = (metric: string, values: string): Series => pushed(metric, "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
+const allocated = (values: string): Series => pushed("launchpad_rds_allocated_storage_bytes", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
+const freeBytes = (values: string): Series => pushed("launchpad_rds_free_storage_bytes", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const xids = (values: string): Series => pushed("launchpad_rds_maximum_used_transaction_ids", "launchpad-dr-metrics", { db_instance: "launchpad-production-db" }, values);
 const pushTime = (job: string, labels: Record<string, string>): Series => pushed("push_time_seconds", job, labels, "1x60");
 const ALL_PUSH_GROUPS = [pushTime("launchpad-smoke-gate", { service: "api", color: "blue" }), pushTime("launchpad-db-backup", { database: "app", tier: "daily" }), pushTime("launchpad-db-restore-verify", { database: "app" }), pushTime("launchpad-dr-metrics", { db_instance: "launchpad-production-db" })];
@@ -162,6 +164,16 @@ const CASES: Record<string, readonly Case[]> = {
         { kind: "silent below", series: [xids("900000000x40")], evalTime: "20m" },
         { kind: "fires just above", series: [xids("1000000001x40")], evalTime: "20m", labels: { db_instance: "launchpad-production-db" }, summary: "Database launchpad-production-db has used 1G transaction IDs since its oldest unfrozen one" },
         { kind: "silent just below", series: [xids("1000000000x40")], evalTime: "20m" },
+    ],
+    // dr-metrics.sh's PUT carries AllocatedStorage every run and a CloudWatch reading only when
+    // CloudWatch has a point: the rule file here is PostgreSQL's, so either missing reading fires.
+    LaunchpadDatabaseCloudWatchSilent: [
+        { kind: "fires", series: [allocated("536870912000x40"), xids("1000x40")], evalTime: "40m", labels: { db_instance: "launchpad-production-db" }, summary: "CloudWatch has given the recovery metrics job no free storage or used transaction ID reading of launchpad-production-db for 30 minutes" },
+        { kind: "fires for the other reading", series: [allocated("536870912000x40"), freeBytes("42949672960x40")], evalTime: "40m", labels: { db_instance: "launchpad-production-db" }, summary: "CloudWatch has given the recovery metrics job no free storage or used transaction ID reading of launchpad-production-db for 30 minutes" },
+        { kind: "silent before for", series: [allocated("536870912000x40"), xids("1000x40")], evalTime: "20m" },
+        { kind: "silent below", series: [allocated("536870912000x40"), freeBytes("42949672960x40"), xids("1000x40")], evalTime: "40m" },
+        // A job that pushes nothing at all is LaunchpadPushJobAbsent's and the staleness alerts', not this one's.
+        { kind: "silent when nothing is pushed", series: [OTHER], evalTime: "40m" },
     ],
     // The latest restorable time keeps pace with the clock ("0+60x..", seconds at 1-minute steps), then stalls at 10 minutes.
     LaunchpadPitrLagAboveRpo: [
@@ -363,7 +375,7 @@ describe("the promtool scenarios", () => {
             const kinds = cases.map((c) => c.kind);
             const before = ALERTS.get(name)?.for === "0m" ? [] : ["silent before for"];
             const expected = ALWAYS_FIRING.has(name) ? ["fires"] : ["fires", "silent below", ...before];
-            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike", "silent for a new stack", "fires after failures", "silent for a new DR plan", "fires for a DR plan that never succeeded", "silent with every target down", "fires for the DR drill", "fires summed", "silent when resolved"]);
+            const extra = new Set(["fires when absent", "silent when idle", "silent when stale", "fires just above", "silent just below", "silent on a short spike", "silent for a new stack", "fires after failures", "silent for a new DR plan", "fires for a DR plan that never succeeded", "silent with every target down", "fires for the DR drill", "fires summed", "silent when resolved", "silent when nothing is pushed", "fires for the other reading"]);
             expect({ name, kinds: kinds.filter((k) => !extra.has(k)).sort() }).toEqual({ name, kinds: expected.sort() });
         }
     });

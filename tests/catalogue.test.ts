@@ -151,6 +151,8 @@ describe("every metric of every rule, panel, annotation and variable has a deplo
         expect(problems(ctx)).toEqual([]);
         expect(promqlOf(ctx).filter(({ expr }) => expr.includes(DR_METRICS.maximumUsedTransactionIds)).map(({ where }) => where)).toEqual([
             "rule LaunchpadTransactionIdWraparound",
+            // Its absence beside the allocated storage is the CloudWatch silence.
+            "rule LaunchpadDatabaseCloudWatchSilent",
             "production-database panel 5",
         ]);
     });
