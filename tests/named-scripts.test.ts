@@ -19,7 +19,7 @@ const GATES: Readonly<Record<string, RegExp>> = {
     "test:cli": /\bLAUNCHPAD_CLI_TEST\b/,
     "test:processes": /\bskipProcesses\(/,
     "test:promote": /\bLAUNCHPAD_PROMOTE_TEST\b/,
-    "test:pack": /\bLAUNCHPAD_PACK_TEST\b/,
+    "test:pack": /\bLAUNCHPAD_PACK_TEST\b|\bskipPack\(/,
 };
 
 const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;

@@ -15,6 +15,11 @@
  *   call). What the program decides is also checked in-process, which a local run keeps; exit codes,
  *   the framing of stdout and stderr and the scripts' own logic are checked only there: after
  *   changing scripts/db/ or a workflow step, run it.
+ * - Pack (`npm run test:pack`, LAUNCHPAD_PACK_TEST=1): the policy pack under `@pulumi/policy`'s own
+ *   analyzer server, fed both stacks' plans (tests/policy-preview.test.ts, about 19 CPU-seconds), and
+ *   the pack packed and installed as `pulumi policy publish` would (tests/policy-pack-publish.test.ts).
+ *   The policies' verdicts on every plan are checked in-process by the offline evaluator, which a
+ *   local run keeps; after changing policies/, run it.
  */
 import { IN_CI } from "./db-tools";
 
@@ -42,4 +47,12 @@ export function skipTiming(file: string, what: string): boolean {
  */
 export function skipProcesses(file: string, what: string): boolean {
     return skipLocally("LAUNCHPAD_PROCESS_TEST", "test:processes", "slow: a process of its own each, Node.js and a plan or bash and its tools", file, what);
+}
+
+/**
+ * True when `file`'s suites that run the policy pack under its analyzer server or the npm pack
+ * (`what`) are to be skipped: a local run without LAUNCHPAD_PACK_TEST=1, said loudly.
+ */
+export function skipPack(file: string, what: string): boolean {
+    return skipLocally("LAUNCHPAD_PACK_TEST", "test:pack", "slow: the pack under @pulumi/policy's analyzer server, both stacks planned again", file, what);
 }
