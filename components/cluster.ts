@@ -534,14 +534,44 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
         this.registerOutputs({ provides, namespace: this.namespace, ...parts });
     }
 
+    /**
+     * The EKS control plane, the VPC CNI, the node groups and the access entries, in that order (the
+     * order of their registration), and the kubeconfig that reaches them.
+     */
     private createEks(name: string, args: EksClusterArgs, config: EksClusterConfig): EksParts {
-        const { tags, safety, nodeGroup: ng } = args;
         // AWS managed policies and EKS access policies are ARNs of the region's partition: the EKS user
         // guide writes them `{arn-aws}iam::aws:policy/...`, `{arn-aws}eks::aws:cluster-access-policy/...`,
         // its `{arn-aws}` being the partition's ARN prefix (latest/ug/attributes.txt: `region.arn`).
         const partition = awsPartition(args.region);
-        const parent = { parent: this };
+        const { cluster, oidc } = this.createControlPlane(name, args, config, partition);
+        const vpcCni = this.createVpcCni(name, args, cluster.name, oidc);
+        const { nodeRole, nodes } = this.createNodeGroups(name, args, cluster, vpcCni, partition);
+        const access = this.createAccess(name, args, config, cluster.name);
+        // Nothing of the node groups is in the kubeconfig: replacing nodes must not replace the
+        // Provider. The Provider depends on every zone's nodes and the access instead (see the constructor).
+        const kubeconfig = pulumi
+            .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
+            .apply(([clusterName, endpoint, ca]) =>
+                JSON.stringify(buildKubeconfig({ clusterName, endpoint, certificateAuthority: ca.data ?? "", region: args.region })),
+            );
+        return {
+            kubeconfig: pulumi.secret(kubeconfig),
+            clusterName: cluster.name,
+            clusterArn: cluster.arn,
+            endpoint: cluster.endpoint,
+            oidcProviderArn: oidc.arn,
+            oidcIssuerUrl: oidc.url,
+            nodeRoleArn: nodeRole.arn,
+            clusterSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+            apiReady: [...nodes, ...access],
+            nodeGroups: nodes,
+        };
+    }
 
+    /** The secrets key, the control-plane log group, the cluster role, the cluster and its OIDC provider. */
+    private createControlPlane(name: string, args: EksClusterArgs, config: EksClusterConfig, partition: string): { cluster: aws.eks.Cluster; oidc: aws.iam.OpenIdConnectProvider } {
+        const { tags, safety } = args;
+        const parent = { parent: this };
         const secretsKey = encryptionKey(`${name}-secrets-key`, {
             description: `Envelope encryption of Kubernetes secrets in EKS cluster ${args.clusterName}`,
             alias: `alias/${args.clusterName}-eks-secrets`,
@@ -597,9 +627,13 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             clientIdLists: ["sts.amazonaws.com"],
             tags: childTags(tags, `${name}-oidc`),
         }, parent);
+        return { cluster, oidc };
+    }
 
-        const vpcCni = this.createVpcCni(name, args, cluster.name, oidc);
-
+    /** The node role and one managed node group per zone, each after the previous zone's. */
+    private createNodeGroups(name: string, args: EksClusterArgs, cluster: aws.eks.Cluster, vpcCni: aws.eks.Addon, partition: string): { nodeRole: aws.iam.Role; nodes: aws.eks.NodeGroup[] } {
+        const { tags, nodeGroup: ng } = args;
+        const parent = { parent: this };
         const nodeRole = new aws.iam.Role(`${name}-node-role`, {
             assumeRolePolicy: JSON.stringify(servicePrincipalPolicy("ec2.amazonaws.com")),
             tags: childTags(tags, `${name}-node-role`),
@@ -647,27 +681,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
                 customTimeouts: { update: nodeGroupUpdateTimeout(ng) },
             }));
         }
-
-        const access = this.createAccess(name, args, config, cluster.name);
-        // Nothing of the node groups is in the kubeconfig: replacing nodes must not replace the
-        // Provider. The Provider depends on every zone's nodes and the access instead (see the constructor).
-        const kubeconfig = pulumi
-            .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
-            .apply(([clusterName, endpoint, ca]) =>
-                JSON.stringify(buildKubeconfig({ clusterName, endpoint, certificateAuthority: ca.data ?? "", region: args.region })),
-            );
-        return {
-            kubeconfig: pulumi.secret(kubeconfig),
-            clusterName: cluster.name,
-            clusterArn: cluster.arn,
-            endpoint: cluster.endpoint,
-            oidcProviderArn: oidc.arn,
-            oidcIssuerUrl: oidc.url,
-            nodeRoleArn: nodeRole.arn,
-            clusterSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
-            apiReady: [...nodes, ...access],
-            nodeGroups: nodes,
-        };
+        return { nodeRole, nodes };
     }
 
     /**

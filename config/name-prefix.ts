@@ -4,13 +4,13 @@
  * stack's name, before any resource).
  */
 import { z } from "zod";
-import { MAX_STACK_IDENTIFIER_LENGTH, projectNameProblem, stackIdentifierProblem } from "../lib/stack-name";
+import { MAX_STACK_IDENTIFIER_LENGTH, MIN_STACK_IDENTIFIER_LENGTH, projectNameProblem, stackIdentifierProblem } from "../lib/stack-name";
 
 export const namePrefixSchema = z.string().meta({
     description:
         `The prefix of every resource's name: the EKS cluster, the database, the buckets, the backup vaults and plan, ` +
         `IAM roles, log groups, the Grafana uids and the default namespace (default "<project>-<stack>", e.g. ` +
-        `"launchpad-staging"). At most ${MAX_STACK_IDENTIFIER_LENGTH} lower-case letters, digits and single '-', a letter first ` +
+        `"launchpad-staging"). ${MIN_STACK_IDENTIFIER_LENGTH} to ${MAX_STACK_IDENTIFIER_LENGTH} lower-case letters, digits and single '-', a letter first ` +
         `and no '-' last; set it when the project's name makes "<project>-<stack>" longer. Set it before the stack's ` +
         `first deploy: a change renames, so replaces, every resource (the stack's recorded identity refuses it in ` +
         `production and warns in staging).`,

@@ -16,6 +16,15 @@ import { APP_LABELS } from "./delivery";
 export const MAX_STACK_IDENTIFIER_LENGTH = 21;
 
 /**
+ * Shortest identifier every name built from it fits: the backup vaults are named after it as is
+ * (components/backup-plan.ts `backupPlanName`), and AWS Backup's `BackupVaultName` pattern is
+ * `^[a-zA-Z0-9\-\_]{2,50}$` (awsdocs/aws-cloudformation-user-guide 0150740e
+ * doc_source/aws-resource-backup-backupvault.md), which `backupPlanProblems` enforces. Only a
+ * `launchpad:namePrefix` can be shorter: `<project>-<stack>` has at least three characters.
+ */
+export const MIN_STACK_IDENTIFIER_LENGTH = 2;
+
+/**
  * Lower-case letters, digits and single hyphens, a letter first and no hyphen last: what S3 bucket
  * names allow in lower case, narrowed to RDS's rule for the identifiers built from it (CreateDBInstance
  * `DBInstanceIdentifier`: "First character must be a letter. Can't end with a hyphen or contain two
@@ -61,12 +70,12 @@ export function qualifiedStackName(stack: string, organization: string, project:
  */
 export function stackIdentifierProblem(project: string, stack: string, namePrefix?: string): string | undefined {
     const id = stackIdentifier(project, stack, namePrefix);
-    if (IDENTIFIER_RE.test(id) && id.length <= MAX_STACK_IDENTIFIER_LENGTH) {
+    if (IDENTIFIER_RE.test(id) && id.length >= MIN_STACK_IDENTIFIER_LENGTH && id.length <= MAX_STACK_IDENTIFIER_LENGTH) {
         return undefined;
     }
     const q = JSON.stringify;
-    const allowed = `expected at most ${MAX_STACK_IDENTIFIER_LENGTH} lower-case letters, digits and single '-', a letter first and no '-' last, ` +
-        `as every resource's name starts with it: the backup buckets' names leave it ${MAX_STACK_IDENTIFIER_LENGTH} characters and the database's RDS identifier must start with a letter and hold no '--'`;
+    const allowed = `expected ${MIN_STACK_IDENTIFIER_LENGTH} to ${MAX_STACK_IDENTIFIER_LENGTH} lower-case letters, digits and single '-', a letter first and no '-' last, ` +
+        `as every resource's name starts with it: the backup buckets' names leave it ${MAX_STACK_IDENTIFIER_LENGTH} characters, the backup vaults' need ${MIN_STACK_IDENTIFIER_LENGTH} and the database's RDS identifier must start with a letter and hold no '--'`;
     if (namePrefix !== undefined) {
         return `${NAME_PREFIX_KEY}: received ${q(namePrefix)} (${namePrefix.length} characters); ${allowed}`;
     }

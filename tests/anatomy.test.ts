@@ -189,6 +189,22 @@ describe("component anatomy (STYLE.md), read with the TypeScript parser", () => 
         expect(long).toEqual([]);
     });
 
+    it("no method of a component is longer than 80 lines: a long one is split as the constructor is (issue 16 found Cluster.createEks over 100)", () => {
+        const MAX_METHOD_LINES = 80;
+        const long: string[] = [];
+        for (const { cls } of classes) {
+            for (const m of cls.members.filter(ts.isMethodDeclaration)) {
+                const sf = m.getSourceFile();
+                const lines = sf.getLineAndCharacterOfPosition(m.getEnd()).line - sf.getLineAndCharacterOfPosition(m.getStart()).line + 1;
+                if (lines > MAX_METHOD_LINES) {
+                    long.push(`${where(m)} ${cls.name?.text}.${m.name.getText()}: ${lines} lines`);
+                }
+            }
+        }
+        expect(classes.flatMap(({ cls }) => cls.members.filter(ts.isMethodDeclaration)).length).toBeGreaterThan(20);
+        expect(long).toEqual([]);
+    });
+
     it("no constructor defines a function inside itself: helpers are exported builders or methods tests can reach", () => {
         const inner: string[] = [];
         for (const { cls, ctor } of classes) {

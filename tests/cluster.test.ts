@@ -507,6 +507,8 @@ describe("an existing cluster from launchpad:cluster.kubeconfig", () => {
             // A first update: no previous outputs, so the history holds the live release alone.
             releaseHistory: { web: [{ color: "blue", image: "ghcr.io/launchpad-test/web:1.0.0", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown, envHash: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown, pod: expect.any(Object) as unknown, time: "2026-12-02T00:00:00.000Z" }] },
             liveServices: { web: { service: "web", color: "blue" } },
+            // No release migrates: an empty record, never undefined (commit eb493e5, components/migrations.ts).
+            schemaVersions: {},
             verifiedReleases: { web: [
                 { color: "blue", image: "ghcr.io/launchpad-test/web:1.0.0", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown },
                 { color: "green", image: "ghcr.io/launchpad-test/web:1.0.1", releaseId: expect.stringMatching(/^[0-9a-f]{10}$/) as unknown },

@@ -299,6 +299,6 @@ describe("a renamed project", () => {
             stackIdentifierProblem(project, "staging", "acme-stg-"),
             projectNameProblem(project),
         ]);
-        expect(stackIdentifierProblem(project, "staging", "acme-stg-")).toMatch(/^launchpad:namePrefix: received "acme-stg-" \(9 characters\); expected at most 21 /);
+        expect(stackIdentifierProblem(project, "staging", "acme-stg-")).toMatch(/^launchpad:namePrefix: received "acme-stg-" \(9 characters\); expected 2 to 21 /);
     });
 });

@@ -6,6 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { backupPlanName, backupPlanProblems } from "../components/backup-plan";
 import { MAX_BUCKET_PREFIX_LENGTH } from "../components/backup-storage";
 import { ConfigError } from "../config";
 import { databaseInstanceIdentifier, MAX_STACK_IDENTIFIER_LENGTH, qualifiedStackName, rdsInstanceIdentifierProblem, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
@@ -148,7 +149,7 @@ describe("the stack's name", () => {
     });
 
     // The refusal names every way out: a prefix of its own, a shorter project name, a shorter stack name.
-    const allowed = "expected at most 21 lower-case letters, digits and single '-', a letter first and no '-' last, as every resource's name starts with it: the backup buckets' names leave it 21 characters and the database's RDS identifier must start with a letter and hold no '--'";
+    const allowed = "expected 2 to 21 lower-case letters, digits and single '-', a letter first and no '-' last, as every resource's name starts with it: the backup buckets' names leave it 21 characters, the backup vaults' need 2 and the database's RDS identifier must start with a letter and hold no '--'";
     const ways = ": set a prefix of its own (`pulumi config set launchpad:namePrefix <prefix>`, before the stack's first deploy), or shorten the project's name (Pulumi.yaml name: \"launchpad\") or the stack's, to one of at most 11 characters (pulumi stack init)";
     it.each([
         ["staging-abc", undefined],
@@ -157,6 +158,18 @@ describe("the stack's name", () => {
         ["Staging", `launchpad:namePrefix: received none, so the resources' prefix is "<project>-<stack>", "launchpad-Staging" (17 characters); ${allowed}${ways}`],
     ])("%s", (stack, problem) => {
         expect(stackIdentifierProblem("launchpad", stack)).toBe(problem);
+    });
+
+    // AWS Backup names the vaults after the identifier, and a vault name is 2 to 50 characters
+    // (BackupVaultName `^[a-zA-Z0-9\-\_]{2,50}$`, awsdocs/aws-cloudformation-user-guide 0150740e
+    // doc_source/aws-resource-backup-backupvault.md): before, a 1-character launchpad:namePrefix passed
+    // config and the plan failed inside the BackupPlan component ("planName: received \"a\"").
+    it.each([
+        ["a", `launchpad:namePrefix: received "a" (1 characters); ${allowed}`],
+        ["ab", undefined],
+    ])("launchpad:namePrefix %s", (prefix, problem) => {
+        expect(stackIdentifierProblem("launchpad", "staging", prefix)).toBe(problem);
+        expect(backupPlanProblems({ planName: backupPlanName(stackIdentifier("launchpad", "staging", prefix)), region: "us-east-1", drRegion: "us-west-2" }).length > 0).toBe(problem !== undefined);
     });
 
     // Names RDS refuses (a letter first, no hyphen last, no two in a row: lib/stack-name.ts cites the
@@ -187,6 +200,12 @@ describe("the stack's name", () => {
         const error: unknown = await runPlan({ stack: "staging-eu-west", root }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ConfigError);
         expect((error as ConfigError).problems).toEqual([stackIdentifierProblem("launchpad", "staging-eu-west")]);
+    });
+
+    it("a 1-character launchpad:namePrefix is refused as config (exit 2 in the CLI), not by the BackupPlan component", async () => {
+        const error: unknown = await runPlan({ stack: "staging", sets: ["launchpad:namePrefix=a"] }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual([stackIdentifierProblem("launchpad", "staging", "a")]);
     });
 });
 
