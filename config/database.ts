@@ -43,8 +43,8 @@ export const databaseSchema = z.strictObject({
      * A major alone leaves minor upgrades to RDS; a named minor turns them off (components/database.ts `autoMinorVersionUpgrade`).
      */
     // A major alone is an integer to YAML and to `pulumi config set --path`, which stores `17` as the
-    // number 17 (pulumi/pulumi sdk/go/common/resource/config/map.go, adjustObjectValue: "If it's
-    // convertible to an int, return the int"): say how to write it as text.
+    // number 17 (pulumi/pulumi v3.248.0 sdk/go/common/resource/config/object.go, coerce: "strings of
+    // base-10 digits that do not begin with '0' are coerced to int64"): say how to write it as text.
     engineVersion: z.string({ error: "expected a string such as \"8.4\" or \"17\": quote it in Pulumi.<stack>.yaml (engineVersion: \"17\"); `pulumi config set --path` writes 17 as the number 17" }).regex(/^\d+(\.\d+){0,2}$/, { error: "expected an engine version such as \"8.4\" or \"17\" (quote it in YAML)" }).optional(),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as \"db.t4g.medium\"" }).default("db.t4g.medium"),
     allocatedStorageGb: z.int().min(20).max(65536).default(50),
