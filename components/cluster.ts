@@ -773,7 +773,11 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
             namespaceChecked: args.namespaceChecked,
             networkPolicies: args.networkPolicies,
         }));
-        this.registerOutputs({ provides, namespace: this.namespace, kubeconfig: this.kubeconfig });
+        // What the preflight reads of this component must be among its registered outputs: a real run's
+        // stack policies see a component's outputs only, which registerOutputs replaces whole (pulumi/pulumi
+        // pkg/resource/deploy/step_generator.go AnalyzeResources, `Properties: v.Outputs`; step_executor.go
+        // executeRegisterResourceOutputs, "Unconditionally set the resource's outputs to what was provided").
+        this.registerOutputs({ provides, ...(oidc !== undefined ? { oidcProviderArn: oidc } : {}), namespace: this.namespace, kubeconfig: this.kubeconfig });
     }
 }
 

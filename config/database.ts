@@ -42,7 +42,10 @@ export const databaseSchema = z.strictObject({
      * Major (or major.minor) version; defaults per engine. Its major must be in RDS standard support on the day of the run when chosen; the recorded one is kept past it, with a warning.
      * A major alone leaves minor upgrades to RDS; a named minor turns them off (components/database.ts `autoMinorVersionUpgrade`).
      */
-    engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, { error: "expected an engine version such as \"8.4\" or \"17\" (quote it in YAML)" }).optional(),
+    // A major alone is an integer to YAML and to `pulumi config set --path`, which stores `17` as the
+    // number 17 (pulumi/pulumi v3.248.0 sdk/go/common/resource/config/object.go, coerce: "strings of
+    // base-10 digits that do not begin with '0' are coerced to int64"): say how to write it as text.
+    engineVersion: z.string({ error: "expected a string such as \"8.4\" or \"17\": quote it in Pulumi.<stack>.yaml (engineVersion: \"17\"); `pulumi config set --path` writes 17 as the number 17" }).regex(/^\d+(\.\d+){0,2}$/, { error: "expected an engine version such as \"8.4\" or \"17\" (quote it in YAML)" }).optional(),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as \"db.t4g.medium\"" }).default("db.t4g.medium"),
     allocatedStorageGb: z.int().min(20).max(65536).default(50),
     /** Storage autoscaling ceiling. */

@@ -363,7 +363,9 @@ export function placeholderProblem(p: Placeholder): string {
     return `${p.key}: received ${received}; expected a value of your own, not ${p.reason}: set it with \`${p.fix}\``;
 }
 
-/** One line of the offline plan's list: `<key>: <value>, <reason>`. */
+/** Pack policies that judge only the public API endpoint of the EKS cluster Launchpad creates (aws.eks.Cluster). */
+const PUBLIC_EKS_ENDPOINT_POLICIES: readonly string[] = ["eks-public-endpoint-restricted"];
+
 /**
  * The placeholders in a stack's policy pack config (`policies/config/<stack>.json`, shown as
  * `file`): the committed one allows the EKS endpoint only the documentation range the stack file
@@ -371,13 +373,18 @@ export function placeholderProblem(p: Placeholder): string {
  * update refused by `eks-public-endpoint-restricted`. The offline plan lists them beside the
  * config's; the program does not read the pack's config, the pack does.
  */
-export function packConfigPlaceholders(file: string, pack: unknown): Placeholder[] {
-    return placeholderStrings(pack, undefined, () => false).map((f) => {
+export function packConfigPlaceholders(file: string, pack: unknown, opts: { readonly publicEksEndpoint: boolean } = { publicEksEndpoint: true }): Placeholder[] {
+    // A policy that judges only the public endpoint of Launchpad's own EKS cluster refuses nothing
+    // where the plan has none (an existing cluster, or endpointAccess "private": the policy returns
+    // at once, policies/network.ts): its allow-list is then no placeholder of a real run.
+    const prune = (parts: readonly PathPart[]): boolean => !opts.publicEksEndpoint && parts.length > 0 && PUBLIC_EKS_ENDPOINT_POLICIES.includes(String(parts[0]));
+    return placeholderStrings(pack, undefined, prune).map((f) => {
         const at = configPath(String(f.parts[0]), f.parts.slice(1));
         return { key: `${file}: ${at}`, kind: f.kind, value: f.text, reason: f.reason, fix: `edit ${file}: ${at} = ${hint(f.field, f.kind)}` };
     });
 }
 
+/** One line of the offline plan's list: `<key>: <value>, <reason>`. */
 export function placeholderLine(p: Placeholder): string {
     const value = p.value === null ? "not set" : p.value === "[secret]" ? p.value : JSON.stringify(p.value);
     return `${p.key}: ${value}, ${p.reason}`;

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type Placeholder } from "../config";
+import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type LaunchpadConfig, type Placeholder } from "../config";
 import { packConfigPlaceholders } from "../config/placeholders";
 import { runDate, utcDay } from "../config/clock";
 import { deepFreeze } from "../lib/freeze";
@@ -662,17 +662,19 @@ async function planWithOutputs(opts: PlanOptions): Promise<{ plan: Plan; rawOutp
 }
 
 /** The placeholders of the stack's committed pack config, when there is one (config/placeholders.ts packConfigPlaceholders). */
-function packPlaceholders(root: string, stack: string): Placeholder[] {
+function packPlaceholders(root: string, stack: string, cluster: LaunchpadConfig["cluster"]): Placeholder[] {
     const file = path.join("policies", "config", `${stack}.json`);
     const full = path.join(root, file);
-    return fs.existsSync(full) ? packConfigPlaceholders(file, JSON.parse(fs.readFileSync(full, "utf8"))) : [];
+    // eks-public-endpoint-restricted judges the public endpoint of the EKS cluster the plan creates, and only that.
+    const publicEksEndpoint = cluster.mode === "eks" && cluster.endpointAccess === "public";
+    return fs.existsSync(full) ? packConfigPlaceholders(file, JSON.parse(fs.readFileSync(full, "utf8")), { publicEksEndpoint }) : [];
 }
 
 async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan: Plan; rawOutputs: Record<string, unknown> }> {
     // Validate exactly as the program will, before anything registers: a bad config plans nothing.
     // Its warnings are the program's to log, once, when it runs.
     const loaded = loadConfig({ warn: false });
-    const placeholders = [...loaded.placeholders, ...packPlaceholders(opts.root ?? REPO_ROOT, sc.stack)];
+    const placeholders = [...loaded.placeholders, ...packPlaceholders(opts.root ?? REPO_ROOT, sc.stack, loaded.cluster)];
 
     const registered: { req: RegisterRequest; urn: string; state?: Record<string, unknown>; id?: string }[] = [];
     const outputsByUrn = new Map<string, Record<string, unknown>>();

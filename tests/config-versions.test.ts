@@ -92,6 +92,12 @@ describe("launchpad:database.engineVersion follows the RDS calendars on the day 
         expect(problemsOf(input({ "launchpad:database": { engine, engineVersion } }, "2026-12-02"))).toEqual(problems);
     });
 
+    it("says how to write a major as text: `pulumi config set --path launchpad:database.engineVersion 17` stores the number 17 (pulumi/pulumi v3.248.0 sdk/go/common/resource/config/object.go coerce), as unquoted YAML does", () => {
+        expect(problemsOf(input({ "launchpad:database": { engine: "postgres", engineVersion: 17 } }, "2026-12-02"))).toEqual([
+            'launchpad:database.engineVersion: received 17; expected a string such as "8.4" or "17": quote it in Pulumi.<stack>.yaml (engineVersion: "17"); `pulumi config set --path` writes 17 as the number 17',
+        ]);
+    });
+
     it("leaves an aged-out default engine version to the identity check too", () => {
         expect(problemsOf(input({ "launchpad:database": { engine: "mysql" }, "launchpad:cluster": { version: "1.36" } }, "2029-07-31")).filter((p) => p.startsWith("launchpad:database"))).toEqual([]);
     });

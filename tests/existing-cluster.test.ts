@@ -9,7 +9,9 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { afterAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { CLUSTER_TYPE, ExistingCluster } from "../components/cluster";
 import { encodeConfig, parseConfig } from "../config";
 import { createsAmpWorkspace } from "../config/cluster";
 import { loadtestCli } from "../loadtest/cli";
@@ -248,5 +250,35 @@ describe("every variant of the existing cluster: the policy pack passes, and the
         // The endpoint's port is the engine's (`host:port`): a PostgreSQL stack is not planned as MySQL.
         const endpoint = plan.outputs.databaseEndpoint;
         expect(typeof endpoint === "string" ? /:(\d+)$/.exec(endpoint)?.[1] : endpoint).toBe(port === undefined ? undefined : String(port));
+    });
+});
+
+describe("what a real preview's stack policies see of the existing cluster", () => {
+    it("the Cluster component's registered outputs, not its inputs, and the preflight passes on them: provides and the declared OIDC provider are registered (pulumi/pulumi pkg/resource/deploy/step_generator.go AnalyzeResources, Properties: v.Outputs; step_executor.go executeRegisterResourceOutputs replaces them whole)", async () => {
+        const spy = vi.spyOn(ExistingCluster.prototype as unknown as { registerOutputs(o?: Record<string, unknown>): void }, "registerOutputs");
+        const kubeconfig = "apiVersion: v1\nclusters: [{name: shop, cluster: {server: \"https://shop.k8s.internal\"}}]\n";
+        const sets = [
+            "launchpad:observability.prometheusUrl=https://prometheus.shop.internal",
+            `launchpad:cluster.provides=${JSON.stringify(PROVIDES)}`,
+            `launchpad:network.existing=${JSON.stringify(EXISTING_NETWORK)}`,
+        ];
+        let plan;
+        let calls: (Record<string, unknown> | undefined)[][];
+        try {
+            plan = await runPlan({ stack: "staging", sets, secretSets: [`launchpad:cluster.kubeconfig=${JSON.stringify(kubeconfig)}`] });
+        } finally {
+            calls = [...spy.mock.calls];
+            spy.mockRestore();
+        }
+        // The constructor's call; the SDK's own later registerOutputs() (resource.js initializeAndRegisterOutputs) is a no-op once registered.
+        const outputs: Record<string, unknown> = calls[0]?.[0] ?? {};
+        // The plain values: Outputs (namespace, kubeconfig) are the engine's to resolve, and no policy reads them.
+        const registered = Object.fromEntries(Object.entries(outputs).filter(([, v]) => !pulumi.Output.isInstance(v)));
+        expect(registered).toEqual({ provides: { ...PROVIDES, storageClasses: [], containerMetrics: false }, oidcProviderArn: EXISTING_NETWORK.oidcProviderArn });
+        // The plan has a data layer, whose IRSA roles trust the declared provider: judged as the CLI would see the component.
+        expect(plan.resources.some((r) => r.type === "aws:iam/role:Role")).toBe(true);
+        const asTheCliSeesIt = { ...plan, resources: plan.resources.map((r) => (r.type === CLUSTER_TYPE ? { ...r, inputs: registered as typeof r.inputs } : r)) };
+        const violations = await evaluatePlan(asTheCliSeesIt, path.join(REPO_ROOT, "policies", "config", "staging.json"));
+        expect(violations.filter((v) => v.level === "mandatory")).toEqual([]);
     });
 });

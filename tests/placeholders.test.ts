@@ -180,6 +180,23 @@ describe("the pack config's placeholders", () => {
         expect(packConfigPlaceholders(file, { "eks-public-endpoint-restricted": { allowedCidrs: ["52.94.0.0/22", "198.51.100.7/32"] } }).map((p) => p.key)).toEqual([`${file}: eks-public-endpoint-restricted.allowedCidrs[1]`]);
         expect(packConfigPlaceholders(file, { "eks-public-endpoint-restricted": { allowedCidrs: ["52.94.0.0/22"] }, "rds-backup-retention": { tier: "production" } })).toEqual([]);
     });
+
+    it("leaves out the endpoint's allow-list where the plan has no public EKS endpoint, which eks-public-endpoint-restricted alone judges (policies/network.ts): nothing there refuses it", () => {
+        const file = "policies/config/staging.json";
+        const pack = { "eks-public-endpoint-restricted": { allowedCidrs: ["203.0.113.0/24"] }, "other-policy": { url: "https://example.com" } };
+        expect(packConfigPlaceholders(file, pack, { publicEksEndpoint: false }).map((p) => p.key)).toEqual([`${file}: other-policy.url`]);
+        expect(packConfigPlaceholders(file, pack, { publicEksEndpoint: true }).map((p) => p.key)).toEqual([`${file}: eks-public-endpoint-restricted.allowedCidrs[0]`, `${file}: other-policy.url`]);
+    });
+
+    it("npm run plan lists it for the committed stack (a public endpoint) and not for an existing cluster or a private endpoint, whose real preview never refuses it", async () => {
+        const key = "policies/config/staging.json: eks-public-endpoint-restricted.allowedCidrs[0]";
+        const keys = async (sets: string[], secretSets: string[] = []) => (await planStack("staging", sets, { secretSets })).placeholders.map((p) => p.key);
+        expect(await keys([])).toContain(key);
+        expect(await keys(["launchpad:cluster.endpointAccess=private", "launchpad:cluster.endpointPublicAccessCidrs=[]"])).not.toContain(key);
+        const existing = await keys(["launchpad:observability.prometheusUrl=https://prometheus.shop.internal"], [`launchpad:cluster.kubeconfig=${JSON.stringify("apiVersion: v1\nkind: Config\n")}`]);
+        expect(existing).not.toContain(key);
+        expect(existing).toContain("launchpad:services.api.releases.blue.image");
+    });
 });
 
 describe("a real run of the same config", () => {

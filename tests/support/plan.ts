@@ -30,7 +30,7 @@ export function planStack(stack: string, sets: readonly string[] = [], extra: Om
     if (extra.program !== undefined || extra.root !== undefined || extra.stackOutputs !== undefined || extra.previousOutputs !== undefined) {
         return runPlan({ stack, sets, ...extra });
     }
-    const key = JSON.stringify([stack, sets, extra.preview ?? false, extra.previousOutputs ?? null]);
+    const key = JSON.stringify([stack, sets, extra.secretSets ?? [], extra.preview ?? false]);
     let p = cache.get(key);
     if (p === undefined) {
         p = runPlan({ stack, sets, ...extra }).then(frozen);
