@@ -408,6 +408,11 @@ export function createsAmpWorkspace(cluster: EksClusterConfig | ExistingClusterC
     return cluster.mode === "eks" && backend.kind === "amp";
 }
 
+/** The stack creates an EKS cluster whose API endpoint is public: what `eks-public-endpoint-restricted` judges. */
+export function hasPublicEksEndpoint(cluster: EksClusterConfig | ExistingClusterConfig): boolean {
+    return cluster.mode === "eks" && cluster.endpointAccess === "public";
+}
+
 /** `identifier`: the stack identifier (lib/stack-name.ts `stackIdentifier`), the default namespace. */
 export function buildCluster(c: RawCluster, net: RawNetwork, identifier: string): EksClusterConfig | ExistingClusterConfig {
     const namespace = c.namespace ?? identifier;

@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, declareOfflinePlan, loadConfig, parseConfig, toRuntimeConfig, type LaunchpadConfig, type Placeholder } from "../config";
 import { packConfigPlaceholders } from "../config/placeholders";
+import { hasPublicEksEndpoint } from "../config/cluster";
 import { runDate, utcDay } from "../config/clock";
 import { deepFreeze } from "../lib/freeze";
 import { qualifiedStackName } from "../lib/stack-name";
@@ -666,7 +667,7 @@ function packPlaceholders(root: string, stack: string, cluster: LaunchpadConfig[
     const file = path.join("policies", "config", `${stack}.json`);
     const full = path.join(root, file);
     // eks-public-endpoint-restricted judges the public endpoint of the EKS cluster the plan creates, and only that.
-    const publicEksEndpoint = cluster.mode === "eks" && cluster.endpointAccess === "public";
+    const publicEksEndpoint = hasPublicEksEndpoint(cluster);
     return fs.existsSync(full) ? packConfigPlaceholders(file, JSON.parse(fs.readFileSync(full, "utf8")), { publicEksEndpoint }) : [];
 }
 
