@@ -15,7 +15,7 @@ import { describeValue } from "./errors";
 import { cliNumber } from "./input";
 import { safetyFor, type Safety, type Tier } from "./tier";
 
-/** DNS-1123 label short enough that `<service>-<color>-gate-<release id>` stays a valid name. */
+/** DNS-1123 label short enough that `<service>-<color>-gate-<gate job id>` (10 hex, blue-green-service.ts `gateJobId`) stays a valid name. */
 const SERVICE_NAME_RE = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Never "//": url.Parse reads "//evil.example.com/x" as a host and the path "/x", and the kubelet's
