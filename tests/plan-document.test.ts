@@ -115,6 +115,16 @@ describe("a component's registered outputs (what the CLI's stack policies see of
     });
 });
 
+describe("every component of both stacks registers what it takes", () => {
+    it.each(["staging", "production"])("%s: each input of a component is among its registered outputs, unchanged, so resource policies (its inputs) and stack policies (its outputs) read the same value", async (stack) => {
+        const p = await planStack(stack);
+        const components = p.resources.filter((r) => !r.custom);
+        expect(components.length).toBeGreaterThan(10);
+        const lost = components.flatMap((r) => Object.keys(r.inputs).filter((k) => JSON.stringify(r.inputs[k]) !== JSON.stringify(r.registeredOutputs?.[k])).map((k) => `${r.name}.${k}`));
+        expect(lost).toEqual([]);
+    });
+});
+
 describe("a Secret's keys", () => {
     const PLAIN = "hunter2-plain-value";
     const program = () => {

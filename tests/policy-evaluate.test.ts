@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { policyResources, runResourcePolicy } from "../policies/evaluate";
 import type { LaunchpadPolicy } from "../policies/lib";
 import { resource } from "./support/policy";
+import { firstPreview, known, UNKNOWN } from "./support/policy-server";
 
 /** A resource class as the policy SDK reads one: its registered Pulumi type. */
 class Bucket {
@@ -97,5 +98,22 @@ describe("policyResources, what the CLI's stack policies see of each resource", 
     it("each stack policy gets its own copy: editing a component's props changes nothing recorded", () => {
         (policyResources([component])[0].props.provides as Record<string, unknown>).metricsApi = false;
         expect(policyResources([component])[0].props.provides).toEqual({ metricsApi: true });
+    });
+});
+
+describe("the policy-server harness (tests/support/policy-server.ts) hands AnalyzeStack a component's registered outputs", () => {
+    const BUCKET = "launchpad-staging-dumps-0123456789abcdef";
+    const common = { parent: null, protect: false, provider: null, dependencies: [], propertyDependencies: {} };
+    const bucket = { ...common, urn: "urn:pulumi:staging::launchpad::aws:s3/bucket:Bucket::b", type: "aws:s3/bucket:Bucket", name: "b", custom: true, inputs: { bucketPrefix: "launchpad-staging-dumps-" }, state: { bucket: BUCKET, arn: `arn:aws:s3:::${BUCKET}` }, id: BUCKET, registeredOutputs: null };
+    const component = { ...common, urn: "urn:pulumi:staging::launchpad::test:index:Store::s", type: "test:index:Store", name: "s", custom: false, inputs: { provides: { metricsApi: true } }, state: {}, id: null, registeredOutputs: { bucketArn: `arn:aws:s3:::${BUCKET}`, provides: { metricsApi: true } } };
+
+    it("known: the registered outputs as recorded, not the inputs; Analyze still gets the inputs", () => {
+        const v = known([bucket, component]);
+        expect(v.stack[1].props).toEqual({ bucketArn: `arn:aws:s3:::${BUCKET}`, provides: { metricsApi: true } });
+        expect(v.analyze[1].props).toEqual({ provides: { metricsApi: true } });
+    });
+
+    it("a first preview: a registered output made from a created child's computed value is unknown, the others known", () => {
+        expect(firstPreview([bucket, component]).stack[1].props).toEqual({ bucketArn: UNKNOWN, provides: { metricsApi: true } });
     });
 });
