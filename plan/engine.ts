@@ -59,6 +59,18 @@ export interface PlannedResource {
     readonly provider: string | null;
     /** False for component resources. */
     readonly custom: boolean;
+    /**
+     * A component's registered outputs (`registerOutputs`; the Stack's are the stack outputs),
+     * secrets `"[secret]"`; null for a custom resource. What the CLI's stack policies see of a
+     * component, never its inputs: the engine creates a component's state with no outputs and
+     * replaces them whole with those of RegisterResourceOutputs (pulumi/pulumi v3.248.0
+     * pkg/resource/deploy/step_generator.go `generateSteps`, `Outputs: nil`; step_executor.go
+     * `executeRegisterResourceOutputs`, "Unconditionally set the resource's outputs to what was
+     * provided"), and `AnalyzeResources` hands stack policies `Properties: v.Outputs`. A component
+     * that never calls `registerOutputs` registers `{}` (@pulumi/pulumi resource.js
+     * `initializeAndRegisterOutputs`).
+     */
+    readonly registeredOutputs: Record<string, Json> | null;
     /** The mocked provider's answer (ids, ARNs, endpoints), secrets `"[secret]"`; not in `--json`. */
     readonly state: Record<string, Json>;
     /** The (mocked) provider id: a Kubernetes object's `<namespace>/<name>`, a role's name; null for components. */
@@ -839,6 +851,7 @@ async function planOffline(sc: PlannedConfig, opts: PlanOptions): Promise<{ plan
             protect: req.getProtect(),
             provider: provider ? provider.split("::").slice(0, -1).join("::") : null,
             custom: req.getCustom(),
+            registeredOutputs: req.getCustom() ? null : (renderValue(outputsByUrn.get(urn) ?? {}) as Record<string, Json>),
             state: rendered,
             options: optionsOf(req),
             // The mock answers components with an id too; the engine gives them none.

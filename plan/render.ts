@@ -160,6 +160,8 @@ export function jsonDocument(plan: Plan): { stack: string; resources: object[]; 
             propertyDependencies: r.propertyDependencies,
             id: r.id,
             arn: r.arn,
+            // Last, so the keys before it keep their order for readers of older documents.
+            registeredOutputs: r.registeredOutputs,
         })),
         outputs: plan.outputs,
         placeholders: plan.placeholders.map((p) => ({ key: p.key, kind: p.kind, value: p.value, reason: p.reason, fix: p.fix })),

@@ -11,11 +11,18 @@
  * pulumi-policy `sdk/nodejs/policy/server.ts`: `r.getDependenciesList()`). A document saved before
  * the plan recorded `dependencies` falls back to its explicit `dependsOn`.
  *
- * Differences from the CLI, on purpose and visible: props are the planned inputs (the CLI's stack
- * policies see outputs), to which stack policies get the two outputs they match resources by when
- * the inputs lack them: an AWS resource's `arn` and a Kubernetes object's generated
- * `metadata.name`, from the plan's (mocked) `arn` and `id`. Secret values show as `"[secret]"`,
- * which lets the secrets policy see them (see `policies/secrets.ts`).
+ * A component's props are what the CLI gives: its inputs to resource policies (`Analyze`,
+ * `Properties: inputs`), its registered outputs, never its inputs, to stack policies (pulumi/pulumi
+ * v3.248.0 `pkg/resource/deploy/step_generator.go` `AnalyzeResources`, `Properties: v.Outputs`, which
+ * for a component are exactly what `registerOutputs` sent: step_executor.go
+ * `executeRegisterResourceOutputs`). So a stack policy that reads a value a component takes but does
+ * not register fails here as it would under the CLI.
+ *
+ * Differences from the CLI, on purpose and visible: a custom resource's props are the planned
+ * inputs (the CLI's stack policies see outputs), to which stack policies get the two outputs they
+ * match resources by when the inputs lack them: an AWS resource's `arn` and a Kubernetes object's
+ * generated `metadata.name`, from the plan's (mocked) `arn` and `id`. Secret values show as
+ * `"[secret]"`, which lets the secrets policy see them (see `policies/secrets.ts`).
  */
 import type { PolicyPackConfig, PolicyProviderResource, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { SECRET_TEXT } from "../plan/values";
@@ -37,6 +44,14 @@ export interface PlanResourceLike {
     readonly dependencies?: readonly string[];
     /** Per input, the URNs it was taken from. @default {} */
     readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+    /** False for a component. @default - not said (a hand-built fixture) */
+    readonly custom?: boolean;
+    /**
+     * A component's registered outputs, which the CLI's stack policies see instead of its inputs;
+     * null for a custom resource. @default - none: a document saved before the plan recorded them,
+     * or a hand-built fixture, whose component shows its inputs
+     */
+    readonly registeredOutputs?: Readonly<Record<string, unknown>> | null;
     /** The (mocked) provider id. @default none */
     readonly id?: string | null;
     /** The (mocked) ARN. @default none */
@@ -159,11 +174,12 @@ export async function runResourcePolicy(policy: LaunchpadPolicy, resource: PlanR
 }
 
 /**
- * A stack policy's props: the inputs, plus the outputs the CLI would show that policies match
- * resources by, when the inputs lack them: `arn`, and a Kubernetes object's generated name
- * (its id is `<namespace>/<name>` or `<name>`).
+ * A stack policy's props: a component's registered outputs when the plan recorded them; else the
+ * inputs, plus the outputs the CLI would show that policies match resources by, when the inputs
+ * lack them: `arn`, and a Kubernetes object's generated name (its id is `<namespace>/<name>` or `<name>`).
  */
 function stackProps(r: PlanResourceLike): Record<string, unknown> {
+    if (r.custom !== true && r.registeredOutputs !== undefined && r.registeredOutputs !== null) return copyData(r.registeredOutputs) as Record<string, unknown>;
     const p = props(r);
     if (typeof r.arn === "string" && p.arn === undefined) p.arn = r.arn;
     if (typeof r.id === "string" && isKubernetesObjectType(r.type)) {

@@ -75,6 +75,8 @@ function resourceProblems(res: Record<string, unknown>, at: string, stack: strin
     optional("dependsOn", isStrList, "a list of URNs");
     optional("dependencies", isStrList, "a list of URNs");
     optional("propertyDependencies", (v) => isObj(v) && Object.values(v).every(isStrList), "an object of input name to a list of URNs");
+    // A component's registered outputs replace its props for the stack policies (policies/evaluate.ts): only a component has them.
+    optional("registeredOutputs", (v) => (v === null ? res.custom !== false : isObj(v) && res.custom === false), "null for a custom resource, an object (its registered outputs) for a component (custom false)");
     optional("options", (v) => {
         if (!isObj(v)) return false;
         const t = v.customTimeouts;
@@ -126,8 +128,10 @@ export function planDocumentProblems(doc: unknown): string[] {
                 return;
             }
             out.push(...resourceProblems(r, `resources[${i}]`, stackOk ? (doc.stack as string) : undefined));
-            const infinite = nonFinitePath(r.inputs);
-            if (infinite !== undefined) out.push(`resources[${i}].inputs${infinite}: received a number too large for a float64 (JSON.parse reads it as Infinity); expected a finite number, as npm run plan -- --json writes`);
+            for (const key of ["inputs", "registeredOutputs"] as const) {
+                const infinite = nonFinitePath(r[key]);
+                if (infinite !== undefined) out.push(`resources[${i}].${key}${infinite}: received a number too large for a float64 (JSON.parse reads it as Infinity); expected a finite number, as npm run plan -- --json writes`);
+            }
             if (isStr(r.urn)) {
                 const first = seen.get(r.urn);
                 if (first !== undefined) out.push(`resources[${i}].urn: received the URN of resources[${first}]; expected each resource once`);

@@ -275,10 +275,37 @@ describe("what a real preview's stack policies see of the existing cluster", () 
         // The plain values: Outputs (namespace, kubeconfig) are the engine's to resolve, and no policy reads them.
         const registered = Object.fromEntries(Object.entries(outputs).filter(([, v]) => !pulumi.Output.isInstance(v)));
         expect(registered).toEqual({ provides: { ...PROVIDES, storageClasses: [], containerMetrics: false }, oidcProviderArn: EXISTING_NETWORK.oidcProviderArn });
+        // The plan records them, and the offline evaluator hands them (not the inputs) to stack policies.
+        const cluster = plan.resources.find((r) => r.type === CLUSTER_TYPE);
+        expect(cluster?.registeredOutputs).toEqual({ ...registered, namespace: "launchpad-staging", kubeconfig: "[secret]" });
         // The plan has a data layer, whose IRSA roles trust the declared provider: judged as the CLI would see the component.
         expect(plan.resources.some((r) => r.type === "aws:iam/role:Role")).toBe(true);
-        const asTheCliSeesIt = { ...plan, resources: plan.resources.map((r) => (r.type === CLUSTER_TYPE ? { ...r, inputs: registered as typeof r.inputs } : r)) };
-        const violations = await evaluatePlan(asTheCliSeesIt, path.join(REPO_ROOT, "policies", "config", "staging.json"));
+        const violations = await evaluatePlan(plan, path.join(REPO_ROOT, "policies", "config", "staging.json"));
         expect(violations.filter((v) => v.level === "mandatory")).toEqual([]);
+    });
+
+    it("a component that does not register what the preflight reads fails offline, as it would under the CLI: without oidcProviderArn among the existing cluster's outputs, preflight-irsa-trust refuses the data layer's IRSA service accounts", async () => {
+        type Register = (this: unknown, outputs?: Record<string, unknown>) => void;
+        const original = (ExistingCluster.prototype as unknown as { registerOutputs: Register }).registerOutputs;
+        const spy = vi.spyOn(ExistingCluster.prototype as unknown as { registerOutputs: Register }, "registerOutputs").mockImplementation(function (this: unknown, outputs?: Record<string, unknown>) {
+            original.call(this, Object.fromEntries(Object.entries(outputs ?? {}).filter(([k]) => k !== "oidcProviderArn")));
+        });
+        const sets = [
+            "launchpad:observability.prometheusUrl=https://prometheus.shop.internal",
+            `launchpad:cluster.provides=${JSON.stringify(PROVIDES)}`,
+            `launchpad:network.existing=${JSON.stringify(EXISTING_NETWORK)}`,
+        ];
+        let plan;
+        try {
+            plan = await runPlan({ stack: "staging", sets, secretSets: ["launchpad:cluster.kubeconfig=\"apiVersion: v1\\n\""] });
+        } finally {
+            spy.mockRestore();
+        }
+        expect(plan.resources.find((r) => r.type === CLUSTER_TYPE)?.inputs.oidcProviderArn).toBe(EXISTING_NETWORK.oidcProviderArn);
+        const violations = await evaluatePlan(plan, path.join(REPO_ROOT, "policies", "config", "staging.json"));
+        const refused = violations.filter((v) => v.level === "mandatory");
+        expect(refused.length).toBeGreaterThan(0);
+        expect(new Set(refused.map((v) => v.policy))).toEqual(new Set(["preflight-irsa-trust"]));
+        expect(refused.every((v) => v.message.includes("the existing cluster declares none"))).toBe(true);
     });
 });

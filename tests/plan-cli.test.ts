@@ -28,6 +28,7 @@ interface JsonPlan {
         propertyDependencies: Record<string, string[]>;
         id: string | null;
         arn: string | null;
+        registeredOutputs: Record<string, unknown> | null;
     }[];
     outputs: Record<string, unknown>;
     placeholders: { key: string; kind: string; value: string | null; reason: string; fix: string }[];
@@ -179,7 +180,9 @@ describe("npm run plan -- --json", () => {
         expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs", "placeholders"]);
         expect(doc.stack).toBe("staging");
         for (const res of doc.resources) {
-            expect(Object.keys(res)).toEqual(["urn", "type", "name", "parent", "inputs", "dependsOn", "protect", "provider", "custom", "options", "dependencies", "propertyDependencies", "id", "arn"]);
+            expect(Object.keys(res)).toEqual(["urn", "type", "name", "parent", "inputs", "dependsOn", "protect", "provider", "custom", "options", "dependencies", "propertyDependencies", "id", "arn", "registeredOutputs"]);
+            // A component's registered outputs (what the CLI's stack policies see of it); null for a custom resource.
+            expect(res.custom ? res.registeredOutputs === null : typeof res.registeredOutputs === "object" && res.registeredOutputs !== null).toBe(true);
         }
         expect(r.stdout.trim().split("\n")[0]).toBe("{");
         expect(r.stdout.endsWith("}\n")).toBe(true);

@@ -86,6 +86,45 @@ describe("a component's inputs", () => {
     });
 });
 
+describe("a component's registered outputs (what the CLI's stack policies see of it: pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go AnalyzeResources, Properties: v.Outputs; step_executor.go executeRegisterResourceOutputs replaces them whole)", () => {
+    /** Takes `provides` and an OIDC provider ARN, registers `provides`, a child's name and a secret. */
+    class Declares extends pulumi.ComponentResource {
+        constructor(name: string) {
+            super("test:index:Cluster", name, { provides: { ingressClasses: ["nginx"] }, oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/x" });
+            const child = new k8s.core.v1.ConfigMap("child", { metadata: { name: "child" }, data: { a: "b" } }, { parent: this });
+            this.registerOutputs({ provides: { ingressClasses: ["nginx"] }, childName: child.metadata.name, token: pulumi.secret("t0ken") });
+        }
+    }
+    const program = () => {
+        new Declares("declares");
+        // Registers nothing itself: the SDK registers {} once its initialize settles (@pulumi/pulumi resource.js initializeAndRegisterOutputs).
+        new pulumi.ComponentResource("test:index:Quiet", "quiet", { setting: 1 });
+        return { exported: "yes" };
+    };
+
+    it("are recorded as registerOutputs sent them, not the inputs; {} for a component that registers nothing; the Stack's are the stack outputs; null for a custom resource", async () => {
+        const p = await planProgram(program, "staging");
+        expect(named(p, "declares").inputs).toEqual({ provides: { ingressClasses: ["nginx"] }, oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/x" });
+        expect(named(p, "declares").registeredOutputs).toEqual({ provides: { ingressClasses: ["nginx"] }, childName: "child", token: "[secret]" });
+        expect(named(p, "quiet").registeredOutputs).toEqual({});
+        expect(p.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.registeredOutputs).toEqual({ exported: "yes" });
+        expect(named(p, "child").registeredOutputs).toBeNull();
+        // And in the --json document, after the keys older documents had.
+        const doc = JSON.parse(renderJson(p)) as { resources: { name: string; registeredOutputs: unknown }[] };
+        expect(doc.resources.find((r) => r.name === "declares")?.registeredOutputs).toEqual({ provides: { ingressClasses: ["nginx"] }, childName: "child", token: "[secret]" });
+    });
+});
+
+describe("every component of both stacks registers what it takes", () => {
+    it.each(["staging", "production"])("%s: each input of a component is among its registered outputs, unchanged, so resource policies (its inputs) and stack policies (its outputs) read the same value", async (stack) => {
+        const p = await planStack(stack);
+        const components = p.resources.filter((r) => !r.custom);
+        expect(components.length).toBeGreaterThan(10);
+        const lost = components.flatMap((r) => Object.keys(r.inputs).filter((k) => JSON.stringify(r.inputs[k]) !== JSON.stringify(r.registeredOutputs?.[k])).map((k) => `${r.name}.${k}`));
+        expect(lost).toEqual([]);
+    });
+});
+
 describe("a Secret's keys", () => {
     const PLAIN = "hunter2-plain-value";
     const program = () => {

@@ -546,6 +546,18 @@ describe("preflight-irsa-trust", () => {
         expect(await stackViolations(preflightIrsaTrust, cluster({ oidc: undefined, appRole }, [declared]))).toEqual([untrusted("it trusts system:serviceaccount:shop:other")]);
     });
 
+    it("an existing cluster that takes the OIDC provider ARN but does not register it declares none, as under the CLI, whose stack policies see a component's registered outputs only (pulumi/pulumi v3.248.0 step_generator.go AnalyzeResources, Properties: v.Outputs): the bug 5a04d07 fixed", async () => {
+        const fix = "but the plan has no IAM OIDC provider for the cluster and the existing cluster declares none: add an aws.iam.OpenIdConnectProvider for the cluster's issuer, or declare the existing cluster's in launchpad:network.existing.oidcProviderArn.";
+        const inputs = { provides: NOTHING_DECLARED, oidcProviderArn: OIDC_ARN };
+        const unregistered = resource("launchpad:cluster:Cluster", "existing", inputs, { registeredOutputs: { provides: NOTHING_DECLARED, namespace: "shop" } });
+        expect(await stackViolations(preflightIrsaTrust, cluster({ oidc: undefined }, [unregistered]))).toEqual([
+            violation(C.sa, `ServiceAccount shop/app (annotation eks.amazonaws.com/role-arn) assumes role app-role through IRSA, ${fix}`),
+            violation(C.ebs, `EKS add-on aws-ebs-csi-driver (service account kube-system/ebs-csi-controller-sa) assumes role ebs-csi-role through IRSA, ${fix}`),
+        ]);
+        const registered = resource("launchpad:cluster:Cluster", "existing", inputs, { registeredOutputs: { ...inputs, namespace: "shop" } });
+        expect(await stackViolations(preflightIrsaTrust, cluster({ oidc: undefined }, [registered]))).toEqual([]);
+    });
+
     it("an EKS add-on's role is checked against the add-on's fixed service account", async () => {
         const ebsRole = withInput(C.ebsRole, "assumeRolePolicy", trustFor("kube-system", "ebs-csi-node-sa"));
         expect(await stackViolations(preflightIrsaTrust, cluster({ ebsRole }))).toEqual([

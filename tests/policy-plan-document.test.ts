@@ -51,6 +51,7 @@ describe("npm run policy refuses a malformed saved plan: exit 1, the problems, n
         ["a resource twice", (d: Doc) => { d.resources.push(d.resources[dbIndex(d)]); }, (i: number) => [`resources[${base.resources.length}].urn: received the URN of resources[${i}]; expected each resource once`]],
         // Found by tests/input-fuzz.test.ts: a field left out was shown as "received undefined".
         ["inputs left out", (d: Doc) => { delete d.resources[dbIndex(d)].inputs; }, (i: number) => [`resources[${i}].inputs: received nothing (the field is missing); expected an object`]],
+        ["registered outputs on a custom resource (they would replace what the stack policies see of it)", (d: Doc) => { d.resources[dbIndex(d)].registeredOutputs = {}; }, (i: number) => [`resources[${i}].registeredOutputs: received {}; expected null for a custom resource, an object (its registered outputs) for a component (custom false)`]],
         ["inputs nested too deep", (d: Doc) => { (d.resources[dbIndex(d)].inputs as Record<string, unknown>).tags = deep(1_000); }, (i: number) => [`resources[${i}]: received values nested deeper than ${MAX_PLAN_DEPTH} levels; expected a plan as npm run plan -- --json writes it`]],
     ])("%s", async (_what, edit, problems) => {
         const r = await policyOf(edit);
@@ -114,6 +115,19 @@ describe("npm run policy refuses a malformed saved plan: exit 1, the problems, n
         expect(text).toContain("1e400");
         const r = await policyOfText(text);
         expect(r).toEqual({ code: 1, stdout: "", stderr: `error: ${r.file} is not a plan document:\n  - resources[${i}].inputs.backupRetentionPeriod: received a number too large for a float64 (JSON.parse reads it as Infinity); expected a finite number, as npm run plan -- --json writes\n`, file: r.file });
+    });
+
+    it("a component's registered outputs not an object, or with a number too large for a float64: refused, named", async () => {
+        const i = base.resources.findIndex((x) => x.type === "launchpad:cluster:Cluster");
+        expect(i).toBeGreaterThan(0);
+        const notObject = await policyOf((d) => {
+            d.resources[i].registeredOutputs = "provides";
+        });
+        expect(notObject.stderr).toBe(`error: ${notObject.file} is not a plan document:\n  - resources[${i}].registeredOutputs: received "provides"; expected null for a custom resource, an object (its registered outputs) for a component (custom false)\n`);
+        const doc = structuredClone(base);
+        (doc.resources[i].registeredOutputs as Record<string, unknown>).huge = 1;
+        const r = await policyOfText(JSON.stringify(doc).replace('"huge":1', '"huge":1e400'));
+        expect(r).toEqual({ code: 1, stdout: "", stderr: `error: ${r.file} is not a plan document:\n  - resources[${i}].registeredOutputs.huge: received a number too large for a float64 (JSON.parse reads it as Infinity); expected a finite number, as npm run plan -- --json writes\n`, file: r.file });
     });
 
     it("the unedited plan is judged: exit 0", async () => {

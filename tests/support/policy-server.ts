@@ -181,7 +181,8 @@ export async function analyzeStack(resources: readonly WireResource[]): Promise<
     return diagnostics((await call("analyzeStack", req)) as AnalyzeResponse);
 }
 
-type PlannedLike = Pick<PlannedResource, "urn" | "type" | "name" | "parent" | "inputs" | "state" | "id" | "custom" | "protect" | "provider" | "dependencies" | "propertyDependencies">;
+type PlannedLike = Pick<PlannedResource, "urn" | "type" | "name" | "parent" | "inputs" | "state" | "id" | "custom" | "protect" | "provider" | "dependencies" | "propertyDependencies"> &
+    Partial<Pick<PlannedResource, "registeredOutputs">>;
 
 /** A custom resource whose provider computes outputs the preview of a create does not know (not a component, provider or Kubernetes object, whose previews echo their inputs). */
 function computesOutputs(r: PlannedLike): boolean {
@@ -215,7 +216,10 @@ function unknownWhere(v: unknown, computed: readonly string[]): unknown {
  * unknown), and so is every input text made from one of a dependency's computed outputs (the SDK
  * sends an input whose Output is unknown as unknown). `analyze` gets inputs (`Analyze`), `stack`
  * the outputs (`AnalyzeResources`: "AnalyzeStack is called on the final outputs"), with parents,
- * dependencies and property dependencies; both with the provider's inputs.
+ * dependencies and property dependencies; both with the provider's inputs. A component's outputs
+ * are its registered outputs only (step_executor.go `executeRegisterResourceOutputs` replaces the
+ * state's outputs, which `generateSteps` left nil, whole), their texts unknown where they contain
+ * a created resource's computed text (a component registers what its children computed).
  *
  * An approximation on the cautious side for the pack: a text is unknown when it contains a
  * dependency's computed text (an ARN inside a policy document makes the whole document unknown,
@@ -239,10 +243,14 @@ export function preview(resources: readonly PlannedLike[], creates: (r: PlannedL
         return p === undefined ? undefined : { urn: p.urn, type: p.type, name: p.name, props: inputs.get(p.urn) ?? {} };
     };
     const base = (r: PlannedLike, props: Record<string, unknown>): WireResource => ({ urn: r.urn, type: r.type, name: r.name, props, protect: r.protect, parent: r.parent, provider: provider(r) });
+    const allComputed = [...computed.values()].flat();
     return {
         analyze: resources.map((r) => base(r, inputs.get(r.urn) ?? {})),
         stack: resources.map((r) => {
             const props: Record<string, unknown> = { ...inputs.get(r.urn) };
+            if (!r.custom && r.registeredOutputs !== undefined && r.registeredOutputs !== null) {
+                return { ...base(r, unknownWhere(r.registeredOutputs, allComputed) as Record<string, unknown>), dependencies: r.dependencies, propertyDependencies: r.propertyDependencies };
+            }
             if (computesOutputs(r) && !creates(r)) {
                 Object.assign(props, r.state);
             } else if (computesOutputs(r)) {
