@@ -475,6 +475,10 @@ async function drMetrics(state: DrState): Promise<void> {
 /** Stops the Pushgateway (SIGTERM) and starts it on the same port and file: every group must come back as it was, and be scraped again. */
 async function restartPushgateway(): Promise<void> {
     const before = await pushedGroups();
+    // Prometheus must hold every push made so far (a test before may have pushed a moment ago): a
+    // scrape of the Pushgateway that started after now (`timestamp(up)` is the scrape's start).
+    const since = Date.now() / 1000;
+    await waitFor("a scrape of the Pushgateway after the last push", async () => (Number((await query('timestamp(up{job="pushgateway"})'))[0]?.value[1]) > since ? true : undefined));
     const scrapedBefore = await pushedSeries();
     expect(scrapedBefore.length).toBeGreaterThan(0);
     await stopDaemon(pushgateway);
