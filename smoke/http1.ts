@@ -137,7 +137,6 @@ const CRLF = Buffer.from("\r\n");
 const HEAD_END = Buffer.from("\r\n\r\n");
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** The start of a chunk-size line: hex digits, then optional whitespace and an extension. A lone trailing CR may be the line's end. */
 /**
  * Node's limit on a chunk's extensions (nodejs/node src/node_http_parser.cc `kMaxChunkExtensionsSize`,
  * 16384: `on_chunk_extension` adds each extension name's and value's bytes and fails with
@@ -147,12 +146,20 @@ const MAX_CHUNK_EXTENSION_BYTES = 16 * 1024;
 /** The most bytes of an unfinished chunk-size line kept while it comes (its extensions' delimiters included). */
 const MAX_RAW_CHUNK_LINE_BYTES = 4 * MAX_CHUNK_EXTENSION_BYTES;
 
-/** The bytes of a chunk-size line's extensions Node counts: after the size, all but the ";", "=" and blanks between them. */
-function chunkExtensionBytes(line: string): number {
+/**
+ * Refuses a chunk-size line whose extensions Node would refuse: their bytes Node counts (after the
+ * size, all but the ";", "=" and blanks between them) past MAX_CHUNK_EXTENSION_BYTES; and, for the
+ * part of a line come so far (`partial`), more raw bytes than are kept while it comes.
+ */
+function checkChunkExtensions(line: string, partial: boolean): void {
     const semi = line.indexOf(";");
-    return semi < 0 ? 0 : line.slice(semi).replace(/[;= \t\r]/g, "").length;
+    const counted = semi < 0 ? 0 : line.slice(semi).replace(/[;= \t\r]/g, "").length;
+    if (counted > MAX_CHUNK_EXTENSION_BYTES || (partial && line.length > MAX_RAW_CHUNK_LINE_BYTES)) {
+        throw new HttpParseError("HPE_CHUNK_EXTENSIONS_OVERFLOW", "Chunk extensions overflow");
+    }
 }
 
+/** The start of a chunk-size line: hex digits, then optional whitespace and an extension. A lone trailing CR may be the line's end. */
 const CHUNK_SIZE_PREFIX = /^(?:[0-9A-Fa-f]{1,12}(?:[ \t;][^\r\n]*)?)?\r?$/;
 
 /**
@@ -365,9 +372,7 @@ export class ResponseParser {
                     if (!CHUNK_SIZE_PREFIX.test(buf.toString("latin1", at, Math.min(buf.length, at + 16)))) {
                         throw new HttpParseError("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size");
                     }
-                    if (buf.length - at > MAX_RAW_CHUNK_LINE_BYTES || chunkExtensionBytes(buf.toString("latin1", at)) > MAX_CHUNK_EXTENSION_BYTES) {
-                        throw new HttpParseError("HPE_CHUNK_EXTENSIONS_OVERFLOW", "Chunk extensions overflow");
-                    }
+                    checkChunkExtensions(buf.toString("latin1", at), true);
                     return -(at + 1);
                 }
                 const line = buf.toString("latin1", at, end);
@@ -375,9 +380,7 @@ export class ResponseParser {
                 if (size === null) {
                     throw new HttpParseError("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size");
                 }
-                if (chunkExtensionBytes(line) > MAX_CHUNK_EXTENSION_BYTES) {
-                    throw new HttpParseError("HPE_CHUNK_EXTENSIONS_OVERFLOW", "Chunk extensions overflow");
-                }
+                checkChunkExtensions(line, false);
                 this.remaining = parseInt(size[1], 16);
                 this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;
                 return end + 2;
