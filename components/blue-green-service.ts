@@ -440,12 +440,21 @@ export function gateRunId(service: ServiceConfig, color: Color, ctx: PodTemplate
  * (`loadGateId`): it judges by the load scenario and server bounds, never the smoke policy.
  */
 export function gateJobId(service: ServiceConfig, color: Color, ctx: PodTemplateContext): string {
-    return serviceDigest(service, sortedJson({ pods: gateRunId(service, color, ctx), policy: service.smoke }));
+    return gateJobIdOf(service, gateRunId(service, color, ctx));
+}
+
+/** `gateJobId` from the pods' digest (`gateRunId`) already made: the component's, which its Deployment carries too. */
+function gateJobIdOf(service: ServiceConfig, pods: string): string {
+    return serviceDigest(service, sortedJson({ pods, policy: service.smoke }));
 }
 
 /** The smoke gate Job's name: `<svc>-<color>-gate-<gateJobId>`. */
 export function gateJobName(service: ServiceConfig, color: Color, ctx: PodTemplateContext): string {
-    return `${previewServiceName(service.name, color)}-gate-${gateJobId(service, color, ctx)}`;
+    return gateJobNameOf(service, color, gateRunId(service, color, ctx));
+}
+
+function gateJobNameOf(service: ServiceConfig, color: Color, pods: string): string {
+    return `${previewServiceName(service.name, color)}-gate-${gateJobIdOf(service, pods)}`;
 }
 
 /**
@@ -1354,7 +1363,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             metadata: {
                 // New pods or a new smoke policy are a new Job: its name carries both (`gateJobId`: the pod
                 // template's digest `gateRunId`, the release id included, and the policy); the annotation the pods alone.
-                name: gateJobName(s, color, args),
+                name: gateJobNameOf(s, color, pods),
                 namespace: ns,
                 labels: colorLabels(s, color, args.project, ROLES.gate),
                 annotations: { [REPLACE_UNREADY_ANNOTATION]: "true", [ANNOTATIONS.releaseId]: id, [ANNOTATIONS.image]: s.releases[color].image, [ANNOTATIONS.podTemplate]: pods },
