@@ -21,6 +21,7 @@ import { APP_CONNECTION_SECRET_NAME, CONNECTION_SECRET_NAME, Database } from "./
 import { DatabaseGrants } from "./database-grants";
 import { LogicalBackup, logicalBackupSettings } from "./logical-backup";
 import { keptRecord, previousRecord, SchemaGuard, SCHEMA_RECORD_OUTPUT, usesSchema } from "./migrations";
+import { restorePointTime } from "./restore-point";
 import { Network } from "./network";
 import { eksNetworkPolicyInputs, existingNetworkPolicyInputs } from "./network-policy";
 import { Promotion, VERIFIED_RELEASES_OUTPUT } from "./promotion";
@@ -159,7 +160,7 @@ export class Environment extends pulumi.ComponentResource {
             [IDENTITY_OUTPUT]: identityOutput(identity),
             ...deliveryOutputs(this.services, config, delivery.history),
             // No service declares a schema now: the record the last update left stays (migrations.ts keptRecord).
-            ...(this.schema !== undefined ? this.schema.outputs(this.services) : { [SCHEMA_RECORD_OUTPUT]: previousRecord(previous).record.apply(keptRecord) }),
+            ...(this.schema !== undefined ? this.schema.outputs(this.services) : { [SCHEMA_RECORD_OUTPUT]: previousRecord(previous).record.apply((r) => keptRecord(r, config.services.map((s) => s.name), restorePointTime(runDate()))) }),
         };
         this.registerOutputs(this.outputs);
     }

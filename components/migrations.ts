@@ -16,6 +16,9 @@
  * the migration Job runs before its color's Deployment rolls, so the migrating color's old pods (and
  * a changing other color's) meet the new schema. The record keeps, per color, the release its
  * Deployment last rolled out to (`colors`), from state, never from config a pull request could edit.
+ *
+ * A service removed from config keeps its entry (`retainedRecords`): the database keeps its schema,
+ * so a service re-added under that name is checked against the version it left.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -77,6 +80,13 @@ export interface ServiceSchemaRecord {
     readonly migrations: readonly MigrationRecord[];
     /** Per color, the release its Deployment runs; absent in a record written before Launchpad kept it. */
     readonly colors?: Readonly<Partial<Record<Color, ColorRecord>>>;
+    /**
+     * The service is no longer in config: ISO-8601 UTC time of the first update that ran without it.
+     * Its Deployments went with it, but the database keeps its schema, so the record keeps the
+     * version and migrations ({@link retainedRecords}); a service re-added under the name starts from them.
+     * @default - a service in config
+     */
+    readonly retainedSince?: string;
 }
 
 /** A release that runs while this update's migration does: one a color ran before and this update replaces. */
@@ -103,6 +113,11 @@ export interface SchemaStep {
      * before but its record does not say what (a record from before Launchpad kept `colors`).
      */
     readonly outgoing: readonly OutgoingRelease[] | undefined;
+    /**
+     * The record is a removed service's, kept since then (`ServiceSchemaRecord.retainedSince`): the service is re-added.
+     * @default - a service the last update had in config, or none recorded
+     */
+    readonly retainedSince?: string;
 }
 
 /** Whether a restore config names this migration's restore point (its snapshot, or its time on any source). */
@@ -137,6 +152,10 @@ function recordedColor(v: unknown): ColorRecord | undefined {
 export function outgoingReleases(service: ServiceConfig, record: ServiceSchemaRecord | undefined, deployedBefore: boolean): OutgoingRelease[] | undefined {
     if (record === undefined) {
         return deployedBefore ? undefined : [];
+    }
+    // A retained record: the service was removed, its Deployments deleted with it, so nothing of it runs.
+    if (typeof record.retainedSince === "string") {
+        return [];
     }
     if (record.colors === undefined || record.colors === null || typeof record.colors !== "object") {
         return undefined;
@@ -209,18 +228,7 @@ export function sameUpdateStands(restore: RestoreConfig | undefined, point: Rest
  * @param sameUpdateStands see the function of that name. @default false
  */
 export function schemaStep(service: ServiceConfig, record: ServiceSchemaRecord | undefined, restore?: RestoreConfig, deployedBefore = record !== undefined, since?: string, sameUpdateStands = false): SchemaStep {
-    const recorded = record?.migrations ?? [];
-    const undone = (m: MigrationRecord): boolean => {
-        if (since === undefined) return false;
-        // The restore point's time is its update's start, kept from a first attempt; staging takes none.
-        const [t, s] = [Date.parse(m.restorePoint?.time ?? m.at), Date.parse(since)];
-        return t > s || (t === s && !sameUpdateStands);
-    };
-    // The service whose restore point it is goes back to just before that migration; the others by time.
-    const own = recorded.findIndex((m) => restores(restore, m));
-    const restoredAt = own >= 0 ? own : recorded.findIndex(undone);
-    const standing = restoredAt >= 0 ? recorded.slice(0, restoredAt) : recorded;
-    const current = restoredAt >= 0 ? (recorded[restoredAt].fromVersion ?? undefined) : (record?.version ?? undefined);
+    const { standing, current } = standingAfter(record, restore, since, sameUpdateStands);
     const pending = COLORS.flatMap((color) => {
         const r = service.releases[color];
         const id = releaseId(service, color);
@@ -230,7 +238,73 @@ export function schemaStep(service: ServiceConfig, record: ServiceSchemaRecord |
     });
     // Two pending migrations are refused by `schemaProblems`; the step shows the first.
     const migration = pending[0];
-    return { service: service.name, current, migration, target: migration?.version ?? current, standing, outgoing: outgoingReleases(service, record, deployedBefore) };
+    const retained = typeof record?.retainedSince === "string" ? { retainedSince: record.retainedSince } : {};
+    return { service: service.name, current, migration, target: migration?.version ?? current, standing, outgoing: outgoingReleases(service, record, deployedBefore), ...retained };
+}
+
+/**
+ * What of a service's record stands after a restore (`schemaStep`'s parameters): the service whose
+ * restore point it is goes back to just before that migration; the others by time.
+ */
+function standingAfter(record: ServiceSchemaRecord | undefined, restore: RestoreConfig | undefined, since: string | undefined, sameUpdateStands: boolean): Pick<SchemaStep, "standing" | "current"> {
+    const recorded = record?.migrations ?? [];
+    const undone = (m: MigrationRecord): boolean => {
+        if (since === undefined) return false;
+        // The restore point's time is its update's start, kept from a first attempt; staging takes none.
+        const [t, s] = [Date.parse(m.restorePoint?.time ?? m.at), Date.parse(since)];
+        return t > s || (t === s && !sameUpdateStands);
+    };
+    const own = recorded.findIndex((m) => restores(restore, m));
+    const restoredAt = own >= 0 ? own : recorded.findIndex(undone);
+    const standing = restoredAt >= 0 ? recorded.slice(0, restoredAt) : recorded;
+    const current = restoredAt >= 0 ? (recorded[restoredAt].fromVersion ?? undefined) : (record?.version ?? undefined);
+    return { standing, current };
+}
+
+/** The restore's cut as `retainedRecords` applies it (`restoreCut`), with the services' order at the time (by name). */
+export interface RetainedCut {
+    readonly restore?: RestoreConfig;
+    readonly point?: RestoredPoint;
+}
+
+/**
+ * The records of services no longer in config, which the record keeps. The stack has one database
+ * (components/database.ts), which a removed service's Deployments and Jobs leave as it is: its tables
+ * stay at the version its last migration took them to. Dropped, the record of a service re-added
+ * later under the same name would start empty, and the compatibility rule could refuse nothing: a
+ * release that does not support the schema the database has would plan, and so would a rollback
+ * to it (scripts/rollback.ts `schemaSwitchProblems` reads the same record). So each is kept, marked
+ * `retainedSince` (the first update without the service), without `colors` (nothing of it runs);
+ * the service re-added starts from it (`schemaStep`), nothing outgoing. A restore undoes its
+ * migrations as any service's (`cut`: the same `restoreCut`). Bounded by the database it describes:
+ * an entry lives as long as the stack's database holds what it says, so one with no version and no
+ * migration (never migrated, or a restore took it back before its first) is dropped, and the number
+ * of entries is at most the service names the stack ever had, each with at most
+ * `MAX_RECORDED_MIGRATIONS` migrations. Malformed entries are dropped: there is nothing to check against.
+ */
+export function retainedRecords(record: SchemaRecord | undefined, services: readonly string[], at: string, cut: RetainedCut = {}): SchemaRecord {
+    if (record === undefined || record === null || typeof record !== "object") {
+        return {};
+    }
+    const inConfig = new Set(services);
+    const removed = Object.keys(record).filter((name) => !inConfig.has(name));
+    // Config order is by name (config/services.ts buildServices), so a removed service keeps its place among the others.
+    const order = [...services, ...removed].sort((a, b) => a.localeCompare(b));
+    return Object.fromEntries(removed.flatMap((name): [string, ServiceSchemaRecord][] => {
+        const r = record[name];
+        if (r === null || typeof r !== "object" || !Array.isArray(r.migrations) || !(r.version === null || Number.isInteger(r.version))) return [];
+        const { standing, current } = standingAfter(r, cut.restore, cut.point?.time, sameUpdateStands(cut.restore, cut.point, name, order));
+        if (current === undefined && standing.length === 0) return [];
+        const since = typeof r.retainedSince === "string" ? r.retainedSince : at;
+        return [[name, { version: current ?? null, migrations: standing.slice(-MAX_RECORDED_MIGRATIONS), retainedSince: since }]];
+    }));
+}
+
+/** `schema worker: version 4 retained (not in config since 2026-12-02T10:15:03Z; the database keeps its schema)`. */
+export function retainedLine(service: string, r: ServiceSchemaRecord): string {
+    const version = r.version === null ? "no recorded version" : `version ${r.version}`;
+    return `schema ${service}: ${version} retained (not in config since ${r.retainedSince ?? "this update"}; the database keeps its schema, ` +
+        `and a service re-added as ${service} is checked against it)`;
 }
 
 const range = (s: readonly [number, number]): string => `[${s[0]}, ${s[1]}]`;
@@ -299,7 +373,9 @@ export function schemaProblems(service: ServiceConfig, step: SchemaStep, previou
             continue;
         }
         const last = step.standing.at(-1);
-        const by = last !== undefined ? ` (migrated by releases.${last.color} ${JSON.stringify(last.image)})` : "";
+        const by = (last !== undefined ? ` (migrated by releases.${last.color} ${JSON.stringify(last.image)})` : "") +
+            // A re-added service: the database kept the schema while the service was out of config (`retainedRecords`).
+            (step.retainedSince !== undefined ? ` (kept in the stack's record since ${step.retainedSince}, when ${service.name} left config: the database kept its schema)` : "");
         if (color === service.activeColor && previousLive !== undefined && previousLive !== color) {
             out.push(`${key}.activeColor: received ${JSON.stringify(color)}; expected a color whose release supports the current schema version ${current}${by}: ` +
                 `${who(service, color)} supports ${range(schema.supports)}. Undo the migration first (docs/runbooks/database-corruption.md, "Undo a migration": ` +
@@ -471,16 +547,25 @@ export function assertSchemaRule(stack: string, problems: readonly string[]): vo
  * (`unknownOutgoingLine`). No record: an empty one, which the next update reads as none (a stack
  * output always present, since one that resolves to nothing makes the Node SDK warn in every plan:
  * pulumi/pulumi sdk/nodejs/runtime/stack.ts, `massage`, "Undefined value ... will not show").
+ * With `services` (config's names) and `at` (this update's time), the entries of services no longer
+ * in config are kept as `retainedRecords` keeps them; a re-added service's loses its mark.
  */
-export function keptRecord(record: SchemaRecord | undefined): SchemaRecord {
+export function keptRecord(record: SchemaRecord | undefined, services?: readonly string[], at?: string): SchemaRecord {
     if (record === undefined || record === null || typeof record !== "object") {
         return {};
     }
-    return Object.fromEntries(Object.entries(record).map(([service, r]): [string, ServiceSchemaRecord] => {
-        if (r === null || typeof r !== "object") return [service, r];
+    // The services no longer in config: retained as `SchemaGuard` retains them (no restore cut here, as for the others).
+    const retained = services !== undefined && at !== undefined ? retainedRecords(record, services, at) : undefined;
+    return Object.fromEntries(Object.entries(record).flatMap(([service, r]): [string, ServiceSchemaRecord][] => {
+        if (retained !== undefined && !(services ?? []).includes(service)) {
+            const kept = retained[service];
+            return kept !== undefined ? [[service, kept]] : [];
+        }
+        if (r === null || typeof r !== "object") return [[service, r]];
         const rest: { -readonly [K in keyof ServiceSchemaRecord]: ServiceSchemaRecord[K] } = { ...r };
         delete rest.colors;
-        return [service, rest];
+        delete rest.retainedSince;
+        return [[service, rest]];
     }));
 }
 
@@ -538,6 +623,8 @@ export class SchemaGuard extends pulumi.ComponentResource {
     private readonly steps = new Map<string, pulumi.Output<SchemaStep>>();
     /** Per service, the record its last update left (the reference to the stack itself). */
     private readonly before = new Map<string, pulumi.Output<ServiceSchemaRecord | undefined>>();
+    /** The records of services no longer in config, which the next record keeps (`retainedRecords`). */
+    private readonly retained: pulumi.Output<SchemaRecord>;
     private readonly at: string;
     private readonly args: SchemaGuardArgs;
     /** The role EventBridge Scheduler assumes to delete expired restore points; only where restore points are taken. */
@@ -551,6 +638,8 @@ export class SchemaGuard extends pulumi.ComponentResource {
         // The instance the stack's last update left: a point-in-time restore undoes migrations only in the update that performs it.
         const recordedInstance = (args.previous.getOutput(IDENTITY_OUTPUT) as pulumi.Output<StackIdentity | undefined>).apply((i) => i?.database?.instance);
         const restoredInstance = databaseInstanceIdentifier(args.identifier, args.restore);
+        this.retained = pulumi.all([previous.record, recordedInstance]).apply(([record, instance]) =>
+            retainedRecords(record, args.services.map((s) => s.name), this.at, { restore: args.restore, point: restoreCut(args.restore, record, instance, restoredInstance) }));
         for (const service of args.services) {
             this.before.set(service.name, previous.record.apply((record) => record?.[service.name]));
             this.steps.set(service.name, pulumi.all([previous.record, previous.liveServices, recordedInstance]).apply(([record, live, instance]) => {
@@ -681,8 +770,15 @@ export class SchemaGuard extends pulumi.ComponentResource {
             });
         });
         const all = pulumi.all(rows);
+        // The services removed from config keep their record: the database keeps their schema (`retainedRecords`).
+        const retained = this.retained.apply((kept) => {
+            for (const [name, r] of Object.entries(kept)) {
+                void pulumi.log.info(retainedLine(name, r), this);
+            }
+            return kept;
+        });
         return {
-            [SCHEMA_RECORD_OUTPUT]: all.apply((rs) => Object.fromEntries(rs.map((r) => [r.name, r.record]))),
+            [SCHEMA_RECORD_OUTPUT]: pulumi.all([all, retained]).apply(([rs, kept]) => ({ ...Object.fromEntries(rs.map((r) => [r.name, r.record])), ...kept })),
             [SCHEMA_MIGRATIONS_OUTPUT]: all.apply((rs) => Object.fromEntries(rs.map((r) => [r.name, r.summary]))),
         };
     }

@@ -123,7 +123,11 @@ const sameRelease = (e: HistoryEntry | undefined, l: ReleaseInfo): boolean => e 
  * whose Deployment does not run it (`rolledOut`) records nothing. A switch straight back to the entry below the newest (a rollback,
  * promote's switch back) marks the newest `reverted`: the switch's own update recorded it before
  * its analysis, and a release switched back from must not later pass as one this stack ran well.
- * Services no longer in the stack are dropped.
+ * Services no longer in the stack are dropped, unlike the schema record's (migrations.ts
+ * `retainedRecords`): that one describes the database, which keeps a removed service's tables; the
+ * history describes what the Deployments run, which go with the service. A re-added service runs
+ * nothing, so a kept head would be wrong (`liveWhenStarted`, the in-place rule), and its old
+ * releases would pass the promotion rule unverified; dropped, they need the source stack's verification again.
  */
 export function nextHistory(previous: ReleaseHistory, live: readonly LiveRelease[], time: string, limit: number): ReleaseHistory {
     return Object.fromEntries(live.map((l) => {
