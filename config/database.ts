@@ -24,6 +24,11 @@ export const DEFAULT_ENGINE_VERSIONS: Readonly<Record<DbEngine, string>> = { mys
 /** Up to the longest name either engine takes (MySQL's 64, lib/sql-names.ts MAX_NAME_LENGTH); each engine's own limit is checked in databaseProblems. */
 const SQL_IDENTIFIER_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_RE, { error: "expected a letter then letters, digits or '_' (at most 64)" });
+/**
+ * A critical table as the checks that read it take one (scripts/db/tables.sh parse_critical_tables, the
+ * verify job's and the restore drill's): a plain name, schema-qualified on PostgreSQL only (databaseProblems).
+ */
+const CRITICAL_TABLE_RE = /^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$/;
 const DAY = "(mon|tue|wed|thu|fri|sat|sun)";
 const HHMM = "([01]\\d|2[0-3]):[0-5]\\d";
 
@@ -73,7 +78,7 @@ export const databaseSchema = z.strictObject({
      * Tables a restore must bring back with rows; the verify job and restore drills check them.
      * @default - none: the verify job checks that the newest dump restores, and no table's rows
      */
-    criticalTables: z.array(sqlIdentifier).default([]),
+    criticalTables: z.array(z.string().regex(CRITICAL_TABLE_RE, { error: "expected a table name: a letter or '_', then letters, digits, '_' or '$' (postgres: optionally schema-qualified, such as \"public.orders\")" })).default([]),
     /** Create the database from a point in time or a snapshot instead of empty. */
     restore: restoreSchema.optional(),
     /**
@@ -102,7 +107,8 @@ export const databaseSchema = z.strictObject({
         "overlapping the backup window, default \"sun:04:00-sun:05:00\"), both an hour clear of the AWS Backup plan's " +
         "05:00-06:00 UTC start window (the backup window ends by 04:00 or begins at 06:00 or later, maintenance ends by " +
         "05:00 or begins at 07:00 or later); criticalTables, the tables restore checks " +
-        "require rows in (default none: the nightly check then proves only that the newest dump restores; names of at most 64 characters for mysql, 63 for postgres); restore: " +
+        "require rows in (default none: the nightly check then proves only that the newest dump restores; names of at most 64 characters for mysql, 63 for postgres, " +
+        "which may be schema-qualified such as \"public.orders\"); restore: " +
         "{ sourceInstance, time } (time ISO-8601 UTC or \"latest\") or { snapshot } creates the database from that " +
         "point or snapshot, a source in aws:region (an identifier, or an ARN of that region); caBundleUrl, the https:// address of the RDS CA " +
         "bundle the services and the dumps verify the database against (default AWS's for the region's partition; required in the China and " +
@@ -230,7 +236,10 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
         out.push(`launchpad:database.appUsername: received ${received}; ${appUserProblem}`);
     }
     for (const [i, table] of db.criticalTables.entries()) {
-        const tableProblem = nameLengthProblem(db.engine, table, "a table name");
+        // MySQL's schema is the database itself: tables.sh refuses a qualified name there.
+        const tableProblem = db.engine === "mysql" && table.includes(".")
+            ? "expected a table of the database, without a schema (tables.sh takes schema-qualified names on postgres only)"
+            : table.split(".").map((part) => nameLengthProblem(db.engine, part, table.includes(".") ? "a schema or table name" : "a table name")).find((p) => p !== undefined);
         if (tableProblem !== undefined) {
             out.push(`launchpad:database.criticalTables[${i}]: received ${show(table, "launchpad:database")}; ${tableProblem}`);
         }

@@ -60,6 +60,10 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
     { stack: "staging", sets: [`launchpad:database.name=d${"b".repeat(64)}`], problem: `launchpad:database.name: received "d${"b".repeat(64)}"; expected a letter then letters, digits or '_' (at most 64)` },
     { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', `launchpad:database.name=d${"b".repeat(63)}`], problem: `launchpad:database.name: received "d${"b".repeat(63)}"; expected at most 63 characters (the PostgreSQL limit for a database name, 64 given)` },
     { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', `launchpad:database.criticalTables[0]=t${"b".repeat(63)}`], problem: `launchpad:database.criticalTables[0]: received "t${"b".repeat(63)}"; expected at most 63 characters (the PostgreSQL limit for a table name, 64 given)` },
+    // Critical tables as scripts/db/tables.sh takes them: schema-qualified on PostgreSQL only.
+    { stack: "staging", sets: ["launchpad:database.criticalTables[0]=shop.orders"], problem: 'launchpad:database.criticalTables[0]: received "shop.orders"; expected a table of the database, without a schema (tables.sh takes schema-qualified names on postgres only)' },
+    { stack: "staging", sets: ["launchpad:database.criticalTables[0]=cust omers"], problem: 'launchpad:database.criticalTables[0]: received "cust omers"; expected a table name: a letter or \'_\', then letters, digits, \'_\' or \'$\' (postgres: optionally schema-qualified, such as "public.orders")' },
+    { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', `launchpad:database.criticalTables[0]=public.t${"b".repeat(63)}`], problem: `launchpad:database.criticalTables[0]: received "public.t${"b".repeat(63)}"; expected at most 63 characters (the PostgreSQL limit for a schema or table name, 64 given)` },
     // The RDS master user: 16 characters, no reserved word of the engine, not RDS's own.
     { stack: "staging", sets: ["launchpad:database.username=launchpad_admin_x"], problem: 'launchpad:database.username: received "launchpad_admin_x"; expected at most 16 characters (an RDS limit for the master user, 17 given)' },
     { stack: "staging", sets: ["launchpad:database.username=Select"], problem: 'launchpad:database.username: received "Select"; expected a name that is not a MySQL reserved word (RDS refuses one as the master user)' },
@@ -154,6 +158,11 @@ describe("npm run plan refuses config the services would refuse: exit 2, one exa
         expect({ schedule: dump.schedule, dbNames: [...new Set(envOf(dump, "DB_NAME"))], tables: envOf(verify, "CRITICAL_TABLES") }).toEqual({ schedule: "*/90 2 * * *", dbNames: [name], tables: [`${table},orders`] });
         // The mute timing the alerts take from the window reads its days as RDS does.
         expect((await loadConfigFor("staging", sets)).observability.maintenance).toEqual([{ weekdays: ["sunday"], start: "04:00", end: "05:00" }]);
+    });
+
+    it("takes the critical tables scripts/db/tables.sh takes: '_' first, '$' inside, schema-qualified on postgres", async () => {
+        const config = await loadConfigFor("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', 'launchpad:database.criticalTables=["public.orders", "_audit$log"]']);
+        expect(config.database.criticalTables).toEqual(["public.orders", "_audit$log"]);
     });
 
     // Four rules of four domains in one run; `npm run plan`'s own command, in this process and as one of its own.
