@@ -26,8 +26,8 @@ export const backupSchema = z.strictObject({
 }).meta({
     description:
         "Backups beyond RDS. objectLockDays: default Object Lock retention of backup objects, 1..3650 (default 30); " +
-        "dumpSchedule and verifySchedule: five-field UTC Kubernetes CronJob schedules (day of week 0-6 or sun..sat; " +
-        "one that never fires is refused) of the logical dump and of its restore check (default \"15 2 * * *\" and " +
+        "dumpSchedule and verifySchedule: five-field UTC Kubernetes CronJob schedules, read as Kubernetes reads them (robfig/cron: " +
+        "day of week 0-6 or sun..sat; a step past the field's end, such as */90 in minutes, is the first value alone; one that never fires is refused) of the logical dump and of its restore check (default \"15 2 * * *\" and " +
         "\"45 4 * * *\"); weeklyDay: ISO weekday whose dump is also the weekly copy, 1 = Monday .. 7 = Sunday " +
         "(default 7).",
 });

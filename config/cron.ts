@@ -9,7 +9,11 @@
  * restricted match either (Vixie cron). It has no `L`, `W` or `#`, and a `TZ=` prefix is refused by
  * the CronJob validation: schedules here are UTC. croner, a maintained parser with the same field
  * grammar and OR rule, reads ranges and tells whether the schedule ever fires; what it accepts
- * beyond robfig's grammar is refused first.
+ * beyond robfig's grammar is refused first, and what robfig accepts beyond croner's is rewritten into
+ * the values robfig reads before croner sees it: a step larger than the field (a minute step of 90 on `*`,
+ * which croner refuses and robfig reads as minute 0 alone, parser.go `getRange`/`getBits`), and empty list
+ * entries (`5,`: robfig splits with `strings.FieldsFunc`, which drops them, parser.go `getField`).
+ * Read at robfig/cron v3.0.1, its last release (parser.go's code unchanged up to bc59245).
  */
 import { Cron } from "croner";
 
@@ -29,17 +33,25 @@ const BOUNDS: readonly (readonly [number, number])[] = [[0, 59], [0, 23], [1, 31
 
 /** Why Kubernetes would refuse `schedule`, or never run it; undefined when it fires. */
 export function kubernetesScheduleProblem(schedule: string, now: Date): string | undefined {
-    const text = schedule.trim();
-    if (text.startsWith("@")) {
-        return (DESCRIPTORS as readonly string[]).includes(text) ? undefined : `${JSON.stringify(text)} is not one of ${DESCRIPTORS.join(", ")}`;
+    // robfig's Parse tells a descriptor by a leading "@" and compares all of it, trailing blanks
+    // included ("@daily " is an "unrecognized descriptor"); fields are split with strings.Fields.
+    if (schedule.startsWith("@")) {
+        return (DESCRIPTORS as readonly string[]).includes(schedule) ? undefined : `${JSON.stringify(schedule)} is not one of ${DESCRIPTORS.join(", ")}`;
     }
-    const fields = text.split(/\s+/);
+    const fields = schedule.split(/\s+/).filter((f) => f !== "");
     if (fields.length !== 5) {
         return `${fields.length} field${fields.length === 1 ? "" : "s"} where a CronJob takes five (${FIELDS.join(", ")})`;
     }
+    const readable: string[] = [];
     for (const [i, field] of fields.entries()) {
         const names = i === 3 ? MONTH_NAMES : i === 4 ? DAY_NAMES : [];
-        for (const part of field.split(",")) {
+        const parts = field.split(",").filter((p) => p !== "");
+        if (parts.length === 0) {
+            // strings.FieldsFunc leaves no range: the field matches no value (robfig parser.go getField).
+            return "it matches no date, so the job would never run";
+        }
+        readable.push(parts.map((part) => robfigStepValues(part, BOUNDS[i], names) ?? part).join(","));
+        for (const part of parts) {
             const [range, step] = part.split("/");
             const bounds = range.split("-");
             if (bounds.length > 1 && bounds.some((b) => b === "*" || b === "?")) {
@@ -70,11 +82,30 @@ export function kubernetesScheduleProblem(schedule: string, now: Date): string |
     }
     let cron: Cron;
     try {
-        cron = new Cron(text, { paused: true, timezone: "UTC", mode: "5-part", domAndDow: false, sloppyRanges: true });
+        cron = new Cron(readable.join(" "), { paused: true, timezone: "UTC", mode: "5-part", domAndDow: false, sloppyRanges: true });
     } catch (e) {
         return (e as Error).message.replace(/^CronPattern: /, "");
     }
     const next = cron.nextRun(now);
     cron.stop();
     return next === null ? "it matches no date, so the job would never run" : undefined;
+}
+
+/**
+ * The values robfig/cron reads from a stepped range, as a list croner takes, when the step passes the
+ * range's end (parser.go getRange: `*`/`?` is the field's bounds, `N/step` runs from N to the
+ * field's maximum, and getBits steps from the start while it is <= the end, so `*` with a minute step
+ * of 90 is minute 0 alone); croner refuses a step larger than the field. Undefined for anything else,
+ * which croner reads as robfig does, or which is refused on its own.
+ */
+function robfigStepValues(part: string, [min, max]: readonly [number, number], names: readonly string[]): string | undefined {
+    const [range, step, ...rest] = part.split("/");
+    if (step === undefined || rest.length > 0 || !/^\d+$/.test(step)) return undefined;
+    const bound = (b: string): number | undefined =>
+        /^\d+$/.test(b) ? Number(b) : names.includes(b.toLowerCase()) ? names.indexOf(b.toLowerCase()) + (names === MONTH_NAMES ? 1 : 0) : undefined;
+    const bounds = range.split("-");
+    const start = range === "*" || range === "?" ? min : bound(bounds[0]);
+    const end = range === "*" || range === "?" || bounds.length === 1 ? max : bounds.length === 2 ? bound(bounds[1]) : undefined;
+    if (start === undefined || end === undefined || start < min || end > max || start > end || Number(step) === 0 || Number(step) <= end - start) return undefined;
+    return String(start);
 }

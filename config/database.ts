@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { BACKUP_HOUR_UTC, backupStartWindowText, RDS_WINDOW_MARGIN_MINUTES, touchesBackupStartWindow } from "../lib/backup-schedule";
-import { appUsernameProblem, masterUsernameProblem, reservedWordProblem, systemDatabaseProblem } from "../lib/sql-names";
+import { appUsernameProblem, masterUsernameProblem, nameLengthProblem, reservedWordProblem, systemDatabaseProblem } from "../lib/sql-names";
 import { rdsLeftSupport } from "../lib/support-calendar";
 import { RDS_MAJOR_VERSIONS, pinnedEngineMajors, rdsInStandardSupport, rdsMajorOf, rdsMajorsInStandardSupport } from "../lib/versions";
 import { describeValue } from "./errors";
@@ -21,8 +21,14 @@ export type DbEngine = (typeof DB_ENGINES)[number];
  */
 export const DEFAULT_ENGINE_VERSIONS: Readonly<Record<DbEngine, string>> = { mysql: "8.4", postgres: "17" };
 
-const SQL_IDENTIFIER_RE = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
-const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_RE, { error: "expected a letter then letters, digits or '_' (at most 63)" });
+/** Up to the longest name either engine takes (MySQL's 64, lib/sql-names.ts MAX_NAME_LENGTH); each engine's own limit is checked in databaseProblems. */
+const SQL_IDENTIFIER_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_RE, { error: "expected a letter then letters, digits or '_' (at most 64)" });
+/**
+ * A critical table as the checks that read it take one (scripts/db/tables.sh parse_critical_tables, the
+ * verify job's and the restore drill's): a plain name, schema-qualified on PostgreSQL only (databaseProblems).
+ */
+const CRITICAL_TABLE_RE = /^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$/;
 const DAY = "(mon|tue|wed|thu|fri|sat|sun)";
 const HHMM = "([01]\\d|2[0-3]):[0-5]\\d";
 
@@ -61,13 +67,18 @@ export const databaseSchema = z.strictObject({
     appUsername: sqlIdentifier.default("launchpad_app"),
     /** Daily automated-backup window, UTC `hh:mm-hh:mm`. */
     backupWindow: z.string().regex(new RegExp(`^${HHMM}-${HHMM}$`), { error: "expected a UTC window such as \"03:00-03:30\"" }).default("03:00-03:30"),
-    /** Weekly maintenance window, UTC `ddd:hh:mm-ddd:hh:mm`. */
-    maintenanceWindow: z.string().regex(new RegExp(`^${DAY}:${HHMM}-${DAY}:${HHMM}$`), { error: "expected a UTC window such as \"sun:04:00-sun:05:00\"" }).default("sun:04:00-sun:05:00"),
+    /**
+     * Weekly maintenance window, UTC `ddd:hh:mm-ddd:hh:mm`, day names in any case ("Sun" or "sun"), kept lower-case.
+     * The AWS provider lower-cases the value before its check and in state (hashicorp/terraform-provider-aws
+     * internal/types/timestamp/timestamp.go ValidateOnceAWeekWindowFormat at 259c7dae, internal/service/rds/instance.go
+     * maintenance_window StateFunc at 00e4b238), and RDS returns it lower-case: buildDatabase hands RDS the lower-case form.
+     */
+    maintenanceWindow: z.string().regex(new RegExp(`^${DAY}:${HHMM}-${DAY}:${HHMM}$`, "i"), { error: "expected a UTC window such as \"sun:04:00-sun:05:00\"" }).default("sun:04:00-sun:05:00"),
     /**
      * Tables a restore must bring back with rows; the verify job and restore drills check them.
      * @default - none: the verify job checks that the newest dump restores, and no table's rows
      */
-    criticalTables: z.array(sqlIdentifier).default([]),
+    criticalTables: z.array(z.string().regex(CRITICAL_TABLE_RE, { error: "expected a table name: a letter or '_', then letters, digits, '_' or '$' (postgres: optionally schema-qualified, such as \"public.orders\")" })).default([]),
     /** Create the database from a point in time or a snapshot instead of empty. */
     restore: restoreSchema.optional(),
     /**
@@ -87,16 +98,17 @@ export const databaseSchema = z.strictObject({
         "(a major alone leaves minor upgrades to RDS; a named minor such as \"17.6\" turns them off); " +
         "instanceClass, \"db.\" and an EC2 instance type that exists (default \"db.t4g.medium\"; which types RDS offers for " +
         "the engine is not checked offline), and for mysql none of db.t2/db.t3/db.t4g .micro or .small, which have no Performance Insights (postgres has it on every class); allocatedStorageGb 20..65536 (default 50) and " +
-        "maxAllocatedStorageGb, the autoscaling ceiling, at least 10% above allocatedStorageGb (default 200); name (default \"app\") and username, the " +
-        "master user, at most 16 characters and no reserved word of the engine (default \"launchpad_admin\"), and name none of the databases " +
+        "maxAllocatedStorageGb, the autoscaling ceiling, at least 10% above allocatedStorageGb (default 200); name (default \"app\", at most 64 characters " +
+        "for mysql, 63 for postgres) and username, the master user (at most 16 characters, default \"launchpad_admin\"), no reserved word of the engine, and name none of the databases " +
         "a fresh server has (mysql, information_schema, performance_schema, sys; postgres, template0, template1); appUsername, the " +
         "user the services connect as (data access only; the master user is left to migrations and backups), at most 32 characters for mysql, " +
         "63 for postgres, no reserved word, not rdsadmin, rds_* or (postgres) pg_*, and not the master user (default \"launchpad_app\"); " +
-        "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (at least 30 min, never " +
+        "backupWindow (UTC, at least 30 min, default \"03:00-03:30\") and maintenanceWindow (day names in any case, sent to RDS lower-case; at least 30 min, never " +
         "overlapping the backup window, default \"sun:04:00-sun:05:00\"), both an hour clear of the AWS Backup plan's " +
         "05:00-06:00 UTC start window (the backup window ends by 04:00 or begins at 06:00 or later, maintenance ends by " +
         "05:00 or begins at 07:00 or later); criticalTables, the tables restore checks " +
-        "require rows in (default none: the nightly check then proves only that the newest dump restores); restore: " +
+        "require rows in (default none: the nightly check then proves only that the newest dump restores; names of at most 64 characters for mysql, 63 for postgres, " +
+        "which may be schema-qualified such as \"public.orders\"); restore: " +
         "{ sourceInstance, time } (time ISO-8601 UTC or \"latest\") or { snapshot } creates the database from that " +
         "point or snapshot, a source in aws:region (an identifier, or an ARN of that region); caBundleUrl, the https:// address of the RDS CA " +
         "bundle the services and the dumps verify the database against (default AWS's for the region's partition; required in the China and " +
@@ -209,7 +221,7 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
     if (classProblem !== undefined) {
         out.push(classProblem);
     }
-    const nameProblem = reservedWordProblem(db.engine, db.name, "the database name") ?? systemDatabaseProblem(db.engine, db.name);
+    const nameProblem = nameLengthProblem(db.engine, db.name, "a database name") ?? reservedWordProblem(db.engine, db.name, "the database name") ?? systemDatabaseProblem(db.engine, db.name);
     if (nameProblem !== undefined) {
         out.push(`launchpad:database.name: received ${show(db.name, "launchpad:database")}; ${nameProblem}`);
     }
@@ -222,6 +234,15 @@ export function databaseProblems(db: RawDatabase | undefined, input: ConfigInput
     if (appUserProblem !== undefined) {
         const received = isSet(input, "launchpad:database", "appUsername") ? show(db.appUsername, "launchpad:database") : `nothing (the default is ${JSON.stringify(db.appUsername)})`;
         out.push(`launchpad:database.appUsername: received ${received}; ${appUserProblem}`);
+    }
+    for (const [i, table] of db.criticalTables.entries()) {
+        // MySQL's schema is the database itself: tables.sh refuses a qualified name there.
+        const tableProblem = db.engine === "mysql" && table.includes(".")
+            ? "expected a table of the database, without a schema (tables.sh takes schema-qualified names on postgres only)"
+            : table.split(".").map((part) => nameLengthProblem(db.engine, part, table.includes(".") ? "a schema or table name" : "a table name")).find((p) => p !== undefined);
+        if (tableProblem !== undefined) {
+            out.push(`launchpad:database.criticalTables[${i}]: received ${show(table, "launchpad:database")}; ${tableProblem}`);
+        }
     }
     if (db.restore !== undefined) {
         const region = input.values["aws:region"];
@@ -319,10 +340,10 @@ function minuteOfDay(time: string): number {
     return Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 }
 
-/** Minute of the week (Monday 00:00 is 0) of `ddd:hh:mm`. */
+/** Minute of the week (Monday 00:00 is 0) of `ddd:hh:mm`, the day in any case (as the AWS provider reads it). */
 function minuteOfWeek(dayTime: string): number {
     const [day, hh, mm] = dayTime.split(":");
-    return WEEK_DAYS.indexOf(day as (typeof WEEK_DAYS)[number]) * 24 * 60 + Number(hh) * 60 + Number(mm);
+    return WEEK_DAYS.indexOf(day.toLowerCase() as (typeof WEEK_DAYS)[number]) * 24 * 60 + Number(hh) * 60 + Number(mm);
 }
 
 /** Minutes in a UTC `ddd:hh:mm-ddd:hh:mm` weekly window that may wrap past Sunday midnight (0 when it starts where it ends). */
@@ -429,7 +450,7 @@ export function buildDatabase(db: RawDatabase, region: string): DatabaseConfig {
         username: db.username,
         appUsername: db.appUsername,
         backupWindow: db.backupWindow,
-        maintenanceWindow: db.maintenanceWindow,
+        maintenanceWindow: db.maintenanceWindow.toLowerCase(),
         criticalTables: [...db.criticalTables],
         restore: db.restore === undefined
             ? undefined

@@ -143,7 +143,7 @@ function build(raw: RawConfig, input: ConfigInput, placeholders: readonly Placeh
         nodeGroup: buildNodeGroup(raw["launchpad:nodeGroup"], network.azCount),
         database: databaseConfig,
         backup: buildBackup(raw["launchpad:backup"]),
-        observability: buildObservability(raw["launchpad:observability"], raw["launchpad:alerting"], { url: raw["grafana:url"], auth: raw["grafana:auth"] }, database.maintenanceWindow, safety),
+        observability: buildObservability(raw["launchpad:observability"], raw["launchpad:alerting"], { url: raw["grafana:url"], auth: raw["grafana:auth"] }, databaseConfig.maintenanceWindow, safety),
         tags: buildTags(raw["launchpad:tags"], input.project, input.stack),
         services: buildServices(raw["launchpad:services"], raw["launchpad:activeColor"], safety, hasDatabase(cluster, network), input.secretKeys.has("launchpad:services"), raw["launchpad:releaseIdKey"]),
         promotion: promotionConfig,

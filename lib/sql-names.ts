@@ -86,6 +86,21 @@ export const POSTGRES_RESERVED_WORDS: ReadonlySet<string> = new Set([
 export const MAX_USERNAME_LENGTH: Readonly<Record<"mysql" | "postgres", number>> = { mysql: 32, postgres: 63 };
 
 /**
+ * The longest database and table name each engine takes. MySQL 64: RDS CreateDBInstance DBName, "RDS
+ * for MySQL ... Must contain 1 to 64 letters or numbers" (boto/botocore botocore/data/rds/2014-10-31/service-2.json
+ * at 0e6e2404), and the MySQL 8.4 Reference Manual, "Identifier Length Limits" (Database 64, Table 64).
+ * PostgreSQL 63: DBName "RDS for PostgreSQL ... Must contain 1 to 63 letters, numbers, or underscores" (the
+ * same file), NAMEDATALEN-1 as for every identifier (PostgreSQL docs, sql-syntax-lexical).
+ */
+export const MAX_NAME_LENGTH: Readonly<Record<"mysql" | "postgres", number>> = { mysql: 64, postgres: 63 };
+
+/** Why `name` is too long for a database or table name (`what`) of `engine`, or undefined. */
+export function nameLengthProblem(engine: "mysql" | "postgres", name: string, what: string): string | undefined {
+    const max = MAX_NAME_LENGTH[engine];
+    return name.length > max ? `expected at most ${max} characters (the ${ENGINE_NAMES[engine]} limit for ${what}, ${name.length} given)` : undefined;
+}
+
+/**
  * The prefix of the roles RDS for PostgreSQL keeps for itself (`rds_superuser`, `rds_replication`,
  * `rds_password`, `rds_iam`: RDS User Guide, Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser),
  * refused for the application role on both engines so that no name can be mistaken for one of them.

@@ -12,11 +12,12 @@ import { kubernetesScheduleProblem } from "../config/cron";
 import { weeklyWindowMinutes, windowsOverlap } from "../config/database";
 import { maintenanceFromRdsWindow } from "../config/observability";
 import { masterUsernameProblem, MYSQL_RESERVED_WORDS, POSTGRES_RESERVED_WORDS } from "../lib/sql-names";
+import { runPlan } from "../plan/engine";
 import { planCli } from "../scripts/plan";
 import { planEntryPoints } from "./support/compiled";
 import { skipProcesses } from "./support/timing";
 import { thrown } from "./support/values";
-import { planWithSets, refused } from "./support/config";
+import { loadConfigFor, planWithSets, refused } from "./support/config";
 
 const SKIP_PROCESSES = skipProcesses("tests/config-service-rules.test.ts", "the run of npm run plan as a process of its own (its in-process twin runs)");
 
@@ -39,6 +40,9 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
     { stack: "staging", sets: ["launchpad:backup.dumpSchedule=0 0 2 * * *"], problem: `launchpad:backup.dumpSchedule: received "0 0 2 * * *"; ${CRON}: 6 fields where a CronJob takes five (minute, hour, day of month, month, day of week)` },
     { stack: "staging", sets: ['launchpad:backup.dumpSchedule="@every 1h"'], problem: `launchpad:backup.dumpSchedule: received "@every 1h"; ${CRON}: "@every 1h" is not one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly` },
     { stack: "staging", sets: ['launchpad:backup.dumpSchedule="*/0 2 * * *"'], problem: `launchpad:backup.dumpSchedule: received "*/0 2 * * *"; ${CRON}: Syntax error, illegal stepping: 0` },
+    // robfig/cron v3.0.1 parser.go: a descriptor is compared whole ("@daily " is unrecognized); a field of empty entries has no value.
+    { stack: "staging", sets: ['launchpad:backup.dumpSchedule="@daily "'], problem: `launchpad:backup.dumpSchedule: received "@daily "; ${CRON}: "@daily " is not one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly` },
+    { stack: "staging", sets: ['launchpad:backup.verifySchedule="0 4 , * *"'], problem: `launchpad:backup.verifySchedule: received "0 4 , * *"; ${VERIFY_CRON}: it matches no date, so the job would never run` },
     // ACM certificates are regional (config/services.ts): an Ingress's must be in aws:region (staging's us-east-1).
     { stack: "staging", sets: ["launchpad:services.api.expose.ingress.certificateArn=arn:aws:acm:us-west-2:111122223333:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"], problem: 'launchpad:services.api.expose.ingress.certificateArn: received "arn:aws:acm:us-west-2:111122223333:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c..., a certificate in "us-west-2"; expected an ACM certificate in aws:region "us-east-1", where the load balancer is: ACM certificates are regional and cannot be copied (request or import one there)' },
     // RDS windows: at least 30 minutes each, and never overlapping.
@@ -48,6 +52,18 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
     { stack: "staging", sets: ["launchpad:database.maintenanceWindow=sat:23:50-sun:00:10"], problem: 'launchpad:database.maintenanceWindow: received "sat:23:50-sun:00:10"; expected a window of at least 30 minutes (an RDS rule)' },
     { stack: "staging", sets: ["launchpad:database.backupWindow=04:30-05:30"], problem: 'launchpad:database.backupWindow: received "04:30-05:30"; expected a daily window that does not overlap launchpad:database.maintenanceWindow ("sun:04:00-sun:05:00") (an RDS rule)' },
     { stack: "staging", sets: ["launchpad:database.maintenanceWindow=sat:23:00-sun:03:01"], problem: 'launchpad:database.backupWindow: received "03:00-03:30"; expected a daily window that does not overlap launchpad:database.maintenanceWindow ("sat:23:00-sun:03:01") (an RDS rule)' },
+    // RDS reads the maintenance window's day names in any case (the AWS provider lower-cases them): the
+    // 30-minute rule is judged on "Sun" as on "sun", and the value received is quoted as given.
+    { stack: "staging", sets: ["launchpad:database.maintenanceWindow=Sun:04:00-SUN:04:20"], problem: 'launchpad:database.maintenanceWindow: received "Sun:04:00-SUN:04:20"; expected a window of at least 30 minutes (an RDS rule)' },
+    { stack: "staging", sets: ["launchpad:database.maintenanceWindow=Sunday:04:00-Sunday:05:00"], problem: 'launchpad:database.maintenanceWindow: received "Sunday:04:00-Sunday:05:00"; expected a UTC window such as "sun:04:00-sun:05:00"' },
+    // Database and table names: RDS for MySQL takes 64 characters, RDS for PostgreSQL 63 (CreateDBInstance DBName, botocore 0e6e2404).
+    { stack: "staging", sets: [`launchpad:database.name=d${"b".repeat(64)}`], problem: `launchpad:database.name: received "d${"b".repeat(64)}"; expected a letter then letters, digits or '_' (at most 64)` },
+    { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', `launchpad:database.name=d${"b".repeat(63)}`], problem: `launchpad:database.name: received "d${"b".repeat(63)}"; expected at most 63 characters (the PostgreSQL limit for a database name, 64 given)` },
+    { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', `launchpad:database.criticalTables[0]=t${"b".repeat(63)}`], problem: `launchpad:database.criticalTables[0]: received "t${"b".repeat(63)}"; expected at most 63 characters (the PostgreSQL limit for a table name, 64 given)` },
+    // Critical tables as scripts/db/tables.sh takes them: schema-qualified on PostgreSQL only.
+    { stack: "staging", sets: ["launchpad:database.criticalTables[0]=shop.orders"], problem: 'launchpad:database.criticalTables[0]: received "shop.orders"; expected a table of the database, without a schema (tables.sh takes schema-qualified names on postgres only)' },
+    { stack: "staging", sets: ["launchpad:database.criticalTables[0]=cust omers"], problem: 'launchpad:database.criticalTables[0]: received "cust omers"; expected a table name: a letter or \'_\', then letters, digits, \'_\' or \'$\' (postgres: optionally schema-qualified, such as "public.orders")' },
+    { stack: "staging", sets: ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', `launchpad:database.criticalTables[0]=public.t${"b".repeat(63)}`], problem: `launchpad:database.criticalTables[0]: received "public.t${"b".repeat(63)}"; expected at most 63 characters (the PostgreSQL limit for a schema or table name, 64 given)` },
     // The RDS master user: 16 characters, no reserved word of the engine, not RDS's own.
     { stack: "staging", sets: ["launchpad:database.username=launchpad_admin_x"], problem: 'launchpad:database.username: received "launchpad_admin_x"; expected at most 16 characters (an RDS limit for the master user, 17 given)' },
     { stack: "staging", sets: ["launchpad:database.username=Select"], problem: 'launchpad:database.username: received "Select"; expected a name that is not a MySQL reserved word (RDS refuses one as the master user)' },
@@ -119,6 +135,36 @@ describe("npm run plan refuses config the services would refuse: exit 2, one exa
         expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     });
 
+    it("passes what RDS and Kubernetes accept through to the resources: window days in any case (sent lower-case), a 64-character MySQL database and table, a step past the field", async () => {
+        const name = `d${"b".repeat(63)}`;
+        const table = `t${"b".repeat(63)}`;
+        const sets = [
+            "launchpad:database.maintenanceWindow=Sun:04:00-SUN:05:00",
+            `launchpad:database.name=${name}`,
+            `launchpad:database.criticalTables[0]=${table}`, // in place of Pulumi.staging.yaml's "users", before "orders"
+            'launchpad:backup.dumpSchedule="*/90 2 * * *"',
+        ];
+        const plan = await runPlan({ stack: "staging", sets });
+        const [instance] = plan.resources.filter((r) => r.type === "aws:rds/instance:Instance");
+        expect({ maintenanceWindow: instance.inputs.maintenanceWindow, dbName: instance.inputs.dbName }).toEqual({ maintenanceWindow: "sun:04:00-sun:05:00", dbName: name });
+        type Container = { env?: { name: string; value?: string }[] };
+        type CronJobInputs = { spec: { schedule: string; jobTemplate: { spec: { template: { spec: { initContainers?: Container[]; containers: Container[] } } } } } };
+        const cronJob = (suffix: string): CronJobInputs["spec"] => (plan.resources.find((r) => r.type === "kubernetes:batch/v1:CronJob" && r.name.endsWith(suffix))?.inputs as CronJobInputs).spec;
+        const envOf = (spec: CronJobInputs["spec"], key: string): string[] => {
+            const pod = spec.jobTemplate.spec.template.spec;
+            return [...(pod.initContainers ?? []), ...pod.containers].flatMap((c) => c.env ?? []).filter((e) => e.name === key).map((e) => e.value ?? "");
+        };
+        const [dump, verify] = [cronJob("-dump"), cronJob("-verify")];
+        expect({ schedule: dump.schedule, dbNames: [...new Set(envOf(dump, "DB_NAME"))], tables: envOf(verify, "CRITICAL_TABLES") }).toEqual({ schedule: "*/90 2 * * *", dbNames: [name], tables: [`${table},orders`] });
+        // The mute timing the alerts take from the window reads its days as RDS does.
+        expect((await loadConfigFor("staging", sets)).observability.maintenance).toEqual([{ weekdays: ["sunday"], start: "04:00", end: "05:00" }]);
+    });
+
+    it("takes the critical tables scripts/db/tables.sh takes: '_' first, '$' inside, schema-qualified on postgres", async () => {
+        const config = await loadConfigFor("staging", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="17"', 'launchpad:database.criticalTables=["public.orders", "_audit$log"]']);
+        expect(config.database.criticalTables).toEqual(["public.orders", "_audit$log"]);
+    });
+
     // Four rules of four domains in one run; `npm run plan`'s own command, in this process and as one of its own.
     const EVERY_PROBLEM_ARGS = [
         "--stack", "production",
@@ -179,6 +225,22 @@ describe("the rules' building blocks", () => {
         ["45 4 * * *-1", '"*-1" is a range with "*" or "?" as a bound: write "*" for every day of week, or a range of numbers or names'],
         ["*-5 * * * *", '"*-5" is a range with "*" or "?" as a bound: write "*" for every minute, or a range of numbers'],
         ["1-2-3 * * * *", '"1-2-3" has more than one "-"'],
+        // Steps past the field's end: robfig/cron v3.0.1 parser.go getRange/getBits read the range's first value
+        // alone (Kubernetes accepts them; croner alone refused "steps cannot be greater than maximum value of part").
+        ["*/90 * * * *", undefined],
+        ["0 */30 * * *", undefined],
+        ["0 0 */40 * *", undefined],
+        ["0 0 * */13 *", undefined],
+        ["0 0 * * */9", undefined],
+        ["10-20/15 2 * * *", undefined],
+        ["0 0 1/40 2 *", undefined],
+        ["0 0 30/40 2 *", "it matches no date, so the job would never run"],
+        ["10-5/90 * * * *", "From value is larger than to value: '10-5/90'"],
+        // Blanks: strings.Fields splits the fields, strings.FieldsFunc drops empty list entries; a descriptor is compared whole.
+        [" 15 2 * * *", undefined],
+        ["5, 2 * * *", undefined],
+        ["0 4 , * *", "it matches no date, so the job would never run"],
+        ["@daily ", '"@daily " is not one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly'],
     ])("schedule %j: %s", (schedule, problem) => {
         expect(kubernetesScheduleProblem(schedule, now)).toBe(problem);
     });

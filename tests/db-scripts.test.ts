@@ -540,7 +540,16 @@ describe.concurrent("dump.sh and verify.sh refuse bad configuration before touch
         },
         {
             script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: "shop; drop", DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/ca.pem", WORK_DIR: "/tmp" },
-            line: "dump.sh: DB_NAME 'shop; drop' is not allowed: use letters, digits, '_' and '-' (at most 63, not starting with '-')",
+            line: "dump.sh: DB_NAME 'shop; drop' is not allowed: use letters, digits, '_' and '-' (at most 64, not starting with '-')",
+        },
+        // 64 characters, RDS for MySQL's longest database name (lib/sql-names.ts MAX_NAME_LENGTH), pass the name check; 65 do not.
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: `d${"b".repeat(64)}`, DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/ca.pem", WORK_DIR: "/tmp" },
+            line: `dump.sh: DB_NAME 'd${"b".repeat(64)}' is not allowed: use letters, digits, '_' and '-' (at most 64, not starting with '-')`,
+        },
+        {
+            script: "dump.sh", args: ["dump"], env: { DB_ENGINE: "mysql", DB_HOST: "h", DB_NAME: `d${"b".repeat(63)}`, DB_USER: "u", DB_PASSWORD: "p", DB_SSL_CA: "/no/such/ca.pem", WORK_DIR: "/tmp" },
+            line: "dump.sh: DB_SSL_CA '/no/such/ca.pem' is not a readable file: the database's certificate cannot be verified without its CA bundle",
         },
         // No dump without verifying the server: no CA bundle, no connection at all.
         {

@@ -54,7 +54,7 @@ strict_mode
 
 # The names config allows (config/database.ts sqlIdentifier): quoted as identifiers below, never
 # anything that could close the quotes.
-readonly SQL_NAME_PATTERN='^[A-Za-z][A-Za-z0-9_]{0,62}$'
+readonly SQL_NAME_PATTERN='^[A-Za-z][A-Za-z0-9_]{0,63}$'
 
 # What lib/scram.ts builds: SCRAM-SHA-256$<iterations>:<16-byte salt>$<StoredKey>:<ServerKey>, in
 # base64 (lib/scram.ts SCRAM_VERIFIER_PATTERN). Checked before use: a string PostgreSQL does not parse
@@ -170,7 +170,7 @@ main() {
     require_ca_file
     local name
     for name in DB_NAME DB_USER APP_USER; do
-        [[ ${!name} =~ $SQL_NAME_PATTERN ]] || die "$name '${!name}' is not allowed: use a letter, then letters, digits or '_' (at most 63)" 2
+        [[ ${!name} =~ $SQL_NAME_PATTERN ]] || die "$name '${!name}' is not allowed: use a letter, then letters, digits or '_' (at most 64)" 2
     done
     [[ ${APP_USER,,} != "${DB_USER,,}" ]] || die "APP_USER '$APP_USER' is the master user: the application must connect as a user of its own" 2
     [[ $DB_PASSWORD != *$'\n'* && ${!secret_name} != *$'\n'* ]] || die "DB_PASSWORD or $secret_name contains a newline, which the clients cannot take" 2

@@ -40,11 +40,12 @@ require_env() {
     fi
 }
 
-# Database names end up in S3 keys and Pushgateway URLs: keep them to a safe alphabet.
-readonly DB_NAME_PATTERN='^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$'
+# Database names end up in S3 keys and Pushgateway URLs: keep them to a safe alphabet. At most 64,
+# the longest RDS for MySQL takes (lib/sql-names.ts MAX_NAME_LENGTH; config holds PostgreSQL to 63).
+readonly DB_NAME_PATTERN='^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$'
 require_db_name() {
     [[ $DB_NAME =~ $DB_NAME_PATTERN ]] ||
-        die "DB_NAME '$DB_NAME' is not allowed: use letters, digits, '_' and '-' (at most 63, not starting with '-')" 2
+        die "DB_NAME '$DB_NAME' is not allowed: use letters, digits, '_' and '-' (at most 64, not starting with '-')" 2
 }
 
 require_engine() {
