@@ -173,8 +173,9 @@ export function deployerAccessProblem(callerArn: string, access: readonly Cluste
  *
  * STS is asked through the default AWS provider, the program's own not existing yet: it reads the
  * same `aws:region` and the same credentials (config/schema.ts refuses any other `aws:*` key), and
- * the engine keeps it in the stack's state as a provider (pulumi/pulumi
- * pkg/resource/deploy/source_eval.go `defaultProviders`), which creates nothing in AWS.
+ * the engine registers it in the stack's state as a provider, its inputs the stack's `aws:*` config
+ * (pulumi/pulumi pkg/resource/deploy/source_eval.go `defaultProviders.handleRequest`,
+ * `newRegisterDefaultProviderEvent`): a provider entry, nothing in AWS.
  *
  * Nothing to check on an existing cluster (its kubeconfig says who deploys), nor in the offline plan,
  * whose caller is the mocks' stand-in (plan/mocks.ts `launchpad-plan`): the check is left to the real run.
