@@ -162,26 +162,37 @@ export function deployerAccessProblem(callerArn: string, access: readonly Cluste
 }
 
 /**
- * Resolves once the principal running the program may deploy to the cluster
- * ({@link deployerAccessProblem}): an update with a problem is refused before the cluster is
- * registered, a preview warns. Undefined in the offline plan, whose caller is the mocks' stand-in
- * (plan/mocks.ts `launchpad-plan`): the check is left to the real run.
+ * Refuses a `pulumi up` run by a principal that may not deploy to Launchpad's EKS cluster
+ * ({@link deployerAccessProblem}), warns of such a `pulumi preview`. The program (index.ts) awaits it
+ * before it registers anything, so a refused update creates nothing at all: the engine registers no
+ * resource the program has not sent, and the SDK sends none before the program's own code does
+ * (@pulumi/pulumi v3.248.0 cmd/run/run.js `runProgram`: "exported top level async functions",
+ * `return await invokeResult`). A check inside the Environment would gate only what waits on it, while
+ * the VPC, the database, the keys and the buckets register in parallel. A `RunError`, as `ConfigError`
+ * is: the CLI prints the message alone (cmd/run/run.js, "Always hide the stack for RunErrors").
+ *
+ * STS is asked through the default AWS provider, the program's own not existing yet: it reads the
+ * same `aws:region` and the same credentials (config/schema.ts refuses any other `aws:*` key), and
+ * the engine registers it in the stack's state as a provider, its inputs the stack's `aws:*` config
+ * (pulumi/pulumi pkg/resource/deploy/source_eval.go `defaultProviders.handleRequest`,
+ * `newRegisterDefaultProviderEvent`): a provider entry, nothing in AWS.
+ *
+ * Nothing to check on an existing cluster (its kubeconfig says who deploys), nor in the offline plan,
+ * whose caller is the mocks' stand-in (plan/mocks.ts `launchpad-plan`): the check is left to the real run.
  */
-export function deployerChecked(parent: pulumi.Resource, access: readonly ClusterAccess[]): pulumi.Output<string> | undefined {
-    if (isOfflinePlan()) {
-        return undefined;
+export async function deployerPreflight(cluster: EksClusterConfig | ExistingClusterConfig): Promise<void> {
+    if (cluster.mode !== "eks" || isOfflinePlan()) {
+        return;
     }
     const update = !pulumi.runtime.isDryRun();
-    return aws.getCallerIdentityOutput({}, { parent }).arn.apply((arn) => {
-        const problem = deployerAccessProblem(arn, access, update);
-        if (problem !== undefined && update) {
-            throw new pulumi.ResourceError(problem, parent);
-        }
-        if (problem !== undefined) {
-            void pulumi.log.warn(problem, parent);
-        }
-        return arn;
-    });
+    const { arn } = await aws.getCallerIdentity({});
+    const problem = deployerAccessProblem(arn, cluster.access, update);
+    if (problem !== undefined && update) {
+        throw new pulumi.RunError(problem);
+    }
+    if (problem !== undefined) {
+        await pulumi.log.warn(problem);
+    }
 }
 
 /** The API server URL of a kubeconfig's current context: an existing cluster's identity for the Provider. */
@@ -309,12 +320,6 @@ export interface EksClusterParts {
     readonly secretsKeyArn: pulumi.Input<string>;
     readonly deletionProtection: boolean;
     readonly tags: Record<string, pulumi.Input<string>>;
-    /**
-     * Resolves once the principal running the program may deploy to the cluster ({@link deployerChecked}):
-     * the cluster is registered only then, so a refused update creates no cluster.
-     * @default - registered at once (the offline plan)
-     */
-    readonly deployerChecked?: pulumi.Output<unknown>;
 }
 
 /**
@@ -324,7 +329,7 @@ export interface EksClusterParts {
 export function eksClusterArgs(p: EksClusterParts): aws.eks.ClusterArgs {
     const isPublic = p.config.endpointAccess === "public";
     return {
-        name: p.deployerChecked !== undefined ? p.deployerChecked.apply(() => p.clusterName) : p.clusterName,
+        name: p.clusterName,
         version: p.config.version,
         roleArn: p.roleArn,
         vpcConfig: {
@@ -600,7 +605,6 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesTa
             secretsKeyArn: secretsKey.arn,
             deletionProtection: safety.deletionProtection,
             tags: childTags(tags, `${name}-eks`),
-            deployerChecked: deployerChecked(this, config.access),
         }), {
             parent: this,
             // The log group is found by name and the role's policy must outlive the cluster on delete.

@@ -3,12 +3,16 @@
  * grants the creator nothing (`bootstrapClusterCreatorAdminPermissions: false`), and pulumi-kubernetes
  * marks a cluster whose schema it cannot read when configured unreachable for the whole run
  * (pulumi/pulumi-kubernetes v4.32.0+ provider/pkg/provider/provider.go, Configure `getResources`).
- * A real run (mocks that are not the offline plan's) asks STS who runs it.
+ * A real run (mocks that are not the offline plan's) asks STS who runs it, before the program
+ * registers anything (index.ts awaits `deployerPreflight`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
-import { deployerAccessProblem, deployerChecked, eksClusterArgs, isCallerRole } from "../components/cluster";
-import type { ClusterAccess } from "../config";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { deployerAccessProblem, deployerPreflight, isCallerRole } from "../components/cluster";
+import { declareOfflinePlan, toRuntimeConfig, type ClusterAccess, type EksClusterConfig, type ExistingClusterConfig } from "../config";
+import { PLAN_ORGANIZATION, runPlan } from "../plan/engine";
+import { PlanMocks } from "../plan/mocks";
+import { deployedConfig, OWN_SECRETS, OWN_VALUES } from "./support/deployed";
 
 const DEPLOY = "arn:aws:iam::111122223333:role/launchpad-staging-deploy";
 const PREVIEW = "arn:aws:iam::111122223333:role/launchpad-staging-preview";
@@ -17,17 +21,6 @@ const ACCESS: ClusterAccess[] = [
     { principalArn: PREVIEW, access: "view", namespaces: undefined },
 ];
 const session = (role: string, account = "111122223333", partition = "aws") => `arn:${partition}:sts::${account}:assumed-role/${role}/GitHubActions`;
-
-/**
- * An Output's value or its rejection (`valueOf` in tests/support/values.ts never settles on a
- * rejection). A rejected Output also rejects the promises it keeps beside its value (@pulumi/pulumi
- * output.js OutputImpl: `isKnown`, `isSecret`, `allResources`): those are awaited too, so no rejection goes unhandled.
- */
-function settled<T>(o: pulumi.Output<T>): Promise<T> {
-    const impl = o as unknown as { promise(): Promise<T>; isKnown: Promise<boolean>; isSecret: Promise<boolean>; allResources?: () => Promise<unknown> };
-    for (const side of [impl.isKnown, impl.isSecret, impl.allResources?.()]) void side?.catch(() => undefined);
-    return impl.promise();
-}
 
 describe("isCallerRole: an STS role session against an access entry's role ARN", () => {
     it.each([
@@ -73,54 +66,145 @@ describe("deployerAccessProblem", () => {
     });
 });
 
-describe("a real pulumi up (not the offline plan) asks STS who runs it, before the cluster is registered", () => {
-    let caller = session("launchpad-staging-deploy");
-    beforeAll(async () => {
-        await pulumi.runtime.setMocks({
-            newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Record<string, unknown> }),
-            call: (args) => {
-                if (args.token !== "aws:index/getCallerIdentity:getCallerIdentity") throw new Error(`Mock not implemented: ${args.token}`);
-                return { id: "111122223333", accountId: "111122223333", arn: caller, userId: "AROAEXAMPLE:GitHubActions" };
-            },
-        }, "launchpad", "staging", false);
-    });
-    const parts = { config: { version: "1.35", endpointAccess: "public", endpointPublicAccessCidrs: ["203.0.113.0/24"], logTypes: ["api"] } as const, clusterName: "launchpad-staging", roleArn: "arn:role", subnetIds: ["s-1"], secretsKeyArn: "arn:key", deletionProtection: false, tags: {} };
+const GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity";
+type Program = () => Promise<Record<string, unknown>>;
 
-    it("names the cluster once the deploy role is found a cluster-wide admin", async () => {
-        caller = session("launchpad-staging-deploy");
-        const parent = new pulumi.ComponentResource("test:index:Parent", "deployer-ok");
-        const gate = deployerChecked(parent, ACCESS);
-        expect(gate).toBeDefined();
-        await expect(settled(eksClusterArgs({ ...parts, deployerChecked: gate }).name as pulumi.Output<string>)).resolves.toBe("launchpad-staging");
-    });
+/** The program as the language host loads it (index.ts `export =`). */
+async function realProgram(): Promise<Program> {
+    const mod = (await import("../index")) as { default: Program } | Program;
+    return typeof mod === "function" ? mod : mod.default;
+}
 
-    it("refuses to name the cluster when another role runs the update: nothing of the cluster is registered", async () => {
-        caller = session("AWSReservedSSO_Admin_0123456789abcdef");
-        const parent = new pulumi.ComponentResource("test:index:Parent", "deployer-refused");
-        const gate = deployerChecked(parent, ACCESS);
-        if (gate === undefined) throw new Error("no check outside the offline plan");
-        void settled(gate).catch(() => undefined);
-        await expect(settled(eksClusterArgs({ ...parts, deployerChecked: gate }).name as pulumi.Output<string>)).rejects.toThrow(
-            /^launchpad:cluster\.access: received cluster-wide admins \["arn:aws:iam::111122223333:role\/launchpad-staging-deploy"\], none of them the role pulumi up runs as \(arn:aws:sts::111122223333:assumed-role\/AWSReservedSSO_Admin_0123456789abcdef\/GitHubActions\)/,
+/**
+ * The real program under Pulumi's mocks as a real `pulumi up` (or preview) runs it: not the offline
+ * plan, so `isOfflinePlan()` is false and the preflight asks STS; the config is the committed stack's
+ * with the team's own values (tests/support/deployed.ts), as a real run requires. The offline plan's
+ * mocks answer everything but the caller, who is `caller`. Each `newResource` and each invoke is
+ * recorded; the program runs inside the root Stack, as the language host runs it (@pulumi/pulumi
+ * v3.248.0 cmd/run/run.js: `stack.runInPulumiStack(runProgram)`).
+ */
+async function runReal(caller: string, dryRun: boolean): Promise<{ outcome: Promise<unknown>; registered: string[]; invoked: string[] }> {
+    const { values, secretKeys } = deployedConfig("staging");
+    // The stack's reference to itself (its previous outputs) reads none: a first update, as the offline plan's.
+    const plan = new PlanMocks(String(values["aws:region"]), (name) => (name === `${PLAN_ORGANIZATION}/launchpad/staging` ? {} : undefined));
+    const registered: string[] = [];
+    const invoked: string[] = [];
+    await pulumi.runtime.setMocks({
+        newResource: (args) => {
+            registered.push(`${args.type}::${args.name}`);
+            return plan.newResource(args);
+        },
+        call: (args) => {
+            invoked.push(args.token);
+            const answer = plan.call(args);
+            return args.token === GET_CALLER_IDENTITY ? { ...answer, arn: caller } : answer;
+        },
+    }, "launchpad", "staging", dryRun, PLAN_ORGANIZATION);
+    pulumi.runtime.setAllConfig(toRuntimeConfig(values), [...secretKeys]);
+    const program = await realProgram();
+    const outcome = pulumi.runtime.runInPulumiStack(program);
+    // Observed by the test; never left unhandled.
+    void outcome.catch(() => undefined);
+    return { outcome, registered, invoked };
+}
+
+/** The deployed staging stack's deploy role (OWN_VALUES), as an STS session of it. */
+const DEPLOYED_DEPLOY = "arn:aws:sts::210987654321:assumed-role/launchpad-staging-deploy/GitHubActions";
+const SSO_ADMIN = "arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/jane";
+
+describe("a real pulumi up run by a role that is not a cluster-wide admin registers nothing", () => {
+    it("fails with the check's message before the Environment, the VPC, the database or the keys register: the root Stack alone, and one invoke, STS's", async () => {
+        // The root Stack's outputs reject with the program's error, and so do the promises its Output
+        // keeps beside its value (@pulumi/pulumi output.js OutputImpl: isKnown, isSecret): the language
+        // host reports that one error once (cmd/run/index.js `loggedErrors`). Collected here.
+        const unhandled: unknown[] = [];
+        const collect = (reason: unknown): void => {
+            unhandled.push(reason);
+        };
+        process.on("unhandledRejection", collect);
+        const { outcome, registered, invoked } = await runReal(SSO_ADMIN, false);
+        // A check inside an apply() leaves the program waiting on the refused Output: bounded, so such a
+        // failure reads as what registered meanwhile rather than as the test's timeout.
+        const error = await Promise.race([
+            outcome.then(() => "the program completed", (e: unknown) => e),
+            new Promise((r) => setTimeout(() => r("the program still runs after 10 s"), 10_000)),
+        ]);
+        // The rejections of the same error that follow it (the Output's side promises) arrive on later turns.
+        await new Promise((r) => setTimeout(r, 100));
+        process.off("unhandledRejection", collect);
+        // The Stack is registered by the SDK before the program runs (runtime/stack.js `Stack`), in every run.
+        expect(registered).toEqual(["pulumi:pulumi:Stack::launchpad-staging"]);
+        expect(invoked).toEqual([GET_CALLER_IDENTITY]);
+        expect(unhandled.every((u) => u === error)).toBe(true);
+        expect(error).toBeInstanceOf(pulumi.RunError);
+        expect((error as Error).message).toBe(
+            `launchpad:cluster.access: received cluster-wide admins ["arn:aws:iam::210987654321:role/launchpad-staging-deploy"], none of them the role pulumi up runs as (${SSO_ADMIN}); ` +
+            "expected a { principalArn: <that role's ARN>, access: admin } entry, or pulumi up run as a listed admin (the deploy role): the cluster grants its creator nothing " +
+            "(bootstrapClusterCreatorAdminPermissions: false), so every Kubernetes object of this update would fail Unauthorized",
         );
+    });
+
+    it("run as the deploy role, registers what the offline plan of the same config plans, resource for resource", async () => {
+        const { outcome, registered, invoked } = await runReal(DEPLOYED_DEPLOY, false);
+        const outputs = (await outcome) as Record<string, unknown>;
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        expect(invoked[0]).toBe(GET_CALLER_IDENTITY);
+        const offline = await runPlan({
+            stack: "staging",
+            sets: [...OWN_VALUES.staging],
+            secretSets: Object.entries(OWN_SECRETS.staging).map(([k, v]) => `${k}=${v}`),
+        });
+        expect(registered.length).toBe(offline.resources.length);
+        expect([...registered].sort()).toEqual(offline.resources.map((r) => `${r.type}::${r.name}`).sort());
+        expect(Object.keys(outputs).sort()).toEqual(Object.keys(offline.outputs).sort());
     });
 });
 
-describe("a real pulumi preview only warns: the preview roles are viewers, and a preview creates nothing", () => {
-    beforeAll(async () => {
+describe("deployerPreflight", () => {
+    const eks = { mode: "eks", access: ACCESS } as unknown as EksClusterConfig;
+    afterEach(() => {
+        vi.restoreAllMocks();
+    });
+    async function mocked(caller: string, dryRun: boolean): Promise<string[]> {
+        const calls: string[] = [];
         await pulumi.runtime.setMocks({
-            newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Record<string, unknown> }),
-            call: (args) => {
-                if (args.token !== "aws:index/getCallerIdentity:getCallerIdentity") throw new Error(`Mock not implemented: ${args.token}`);
-                return { id: "111122223333", accountId: "111122223333", arn: session("someone"), userId: "AROAEXAMPLE:GitHubActions" };
+            newResource: (args) => {
+                throw new Error(`no resource expected: ${args.type}`);
             },
-        }, "launchpad", "staging", true);
+            call: (args) => {
+                calls.push(args.token);
+                if (args.token !== GET_CALLER_IDENTITY) throw new Error(`Mock not implemented: ${args.token}`);
+                return { id: "111122223333", accountId: "111122223333", arn: caller, userId: "AROAEXAMPLE:GitHubActions" };
+            },
+        }, "launchpad", "staging", dryRun);
+        return calls;
+    }
+
+    it("accepts an update run as the deploy role", async () => {
+        const calls = await mocked(session("launchpad-staging-deploy"), false);
+        await expect(deployerPreflight(eks)).resolves.toBeUndefined();
+        expect(calls).toEqual([GET_CALLER_IDENTITY]);
     });
 
-    it("names the cluster even for a role with no entry", async () => {
-        const parent = new pulumi.ComponentResource("test:index:Parent", "deployer-preview");
-        const gate = deployerChecked(parent, ACCESS);
-        if (gate === undefined) throw new Error("no check outside the offline plan");
-        await expect(settled(gate)).resolves.toBe(session("someone"));
+    it("only warns of a preview run as a role with no entry, with the same message", async () => {
+        await mocked(session("someone"), true);
+        // Without an engine, pulumi.log writes to the console (@pulumi/pulumi log/index.js).
+        const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+        const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+        await expect(deployerPreflight(eks)).resolves.toBeUndefined();
+        const printed = [...warn.mock.calls, ...error.mock.calls].map((c) => c.map(String).join(" "));
+        expect(printed).toEqual([`warning: [runtime] ${deployerAccessProblem(session("someone"), ACCESS, false) ?? ""}`]);
+    });
+
+    it("asks nothing on an existing cluster, nor in the offline plan", async () => {
+        const calls = await mocked(session("someone"), false);
+        await expect(deployerPreflight({ mode: "existing" } as unknown as ExistingClusterConfig)).resolves.toBeUndefined();
+        const end = declareOfflinePlan();
+        try {
+            await expect(deployerPreflight(eks)).resolves.toBeUndefined();
+        } finally {
+            end();
+        }
+        expect(calls).toEqual([]);
     });
 });

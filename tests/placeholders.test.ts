@@ -230,13 +230,9 @@ describe("a real run of the same config", () => {
         }, sc.project, sc.stack, true);
         pulumi.runtime.setAllConfig(toRuntimeConfig(sc.values), [...sc.secretKeys]);
         expect(isOfflinePlan()).toBe(false);
-        const program = ((await import("../index")) as unknown as { default: () => unknown }).default;
-        let thrown: unknown;
-        try {
-            program();
-        } catch (e) {
-            thrown = e;
-        }
+        // An async program (index.ts): its ConfigError rejects the promise the language host awaits.
+        const program = ((await import("../index")) as unknown as { default: () => Promise<unknown> }).default;
+        const thrown = await program().then(() => undefined, (e: unknown) => e);
         expect(thrown).toBeInstanceOf(ConfigError);
         expect((thrown as ConfigError).problems).toEqual(committed("production").map(placeholderProblem));
         expect((thrown as ConfigError).message.split("\n")[0]).toBe('Invalid configuration for stack "production" (13 problems):');
