@@ -17,7 +17,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import { offlineRecordUnknown, type ContactPointsConfig, type MaintenanceWindow, type ObservabilityConfig } from "../config";
+import { isOfflinePlan, offlineRecordUnknown, type ContactPointsConfig, type MaintenanceWindow, type ObservabilityConfig } from "../config";
 import { alertPanel, grafanaUids, prometheusDatasourceType, stackDashboards, toConfigJson } from "../dashboards";
 import { childTags, type Tags } from "../lib/tags";
 import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
@@ -26,7 +26,8 @@ import { HELM_CHARTS, type HelmChartPin } from "../lib/versions";
 import { alertGroups, type AlertContext } from "../observability/alerts";
 import { SCRAPE_INTERVAL_SECONDS, SMOKE_GROUPING_LABELS } from "../observability/catalogue";
 import { grafanaRuleGroups } from "../observability/grafana-rules";
-import { grafanaServer, sharedGrafanaProblem, type GrafanaTarget } from "../observability/grafana-target";
+import { checkPolicyTree } from "../observability/grafana-policy-tree";
+import { ENVIRONMENT_LABEL, grafanaServer, sharedGrafanaProblem, type GrafanaTarget } from "../observability/grafana-target";
 import { EXPORTER_SERVICES, SCRAPER_CLUSTER_ROLE_RULES, SCRAPER_USER, scrapeAnnotations as podScrapeAnnotations, scrapeConfiguration } from "../observability/scrape-config";
 
 /** `nobody`, the user both exporters' images run as. */
@@ -186,7 +187,7 @@ export const HEARTBEAT_REPEAT_INTERVAL = "5m";
 export function notificationPolicyArgs(stack: string, names: { page: string; ticket: string; heartbeat?: string }, muteTiming: string, serviceLabel: string): grafana.alerting.NotificationPolicyArgs {
     const route = (severity: string, contactPoint: string, repeatInterval: string) => ({
         contactPoint,
-        matchers: [{ label: "severity", match: "=", value: severity }, { label: "environment", match: "=", value: stack }],
+        matchers: [{ label: "severity", match: "=", value: severity }, { label: ENVIRONMENT_LABEL, match: "=", value: stack }],
         groupBies: [...new Set(["alertname", "environment", serviceLabel, SMOKE_GROUPING_LABELS[0]])],
         muteTimings: [muteTiming],
         repeatInterval,
@@ -201,7 +202,7 @@ export function notificationPolicyArgs(stack: string, names: { page: string; tic
             ...(names.heartbeat !== undefined
                 ? [{
                       contactPoint: names.heartbeat,
-                      matchers: [{ label: "severity", match: "=", value: "none" }, { label: "environment", match: "=", value: stack }],
+                      matchers: [{ label: "severity", match: "=", value: "none" }, { label: ENVIRONMENT_LABEL, match: "=", value: stack }],
                       groupBies: ["alertname", "environment"],
                       groupWait: "0s",
                       groupInterval: "1m",
@@ -449,7 +450,7 @@ export class Observability extends pulumi.ComponentResource {
         const sources = dataSources({ stack, identifier: args.identifier, region: args.region, queryUrl, sigV4, cloudWatch: args.alerts.data !== undefined, awsAuth: grafanaAwsAuth(g.url) })
             .map((d) => new grafana.oss.DataSource(`${name}-${d.key}`, d.args, gOpts));
         // The Prometheus data source comes first and always: Grafana reports the org it was created in.
-        const target = this.checkGrafanaTarget(g.url, sources[0], args.grafanaPeer, stack);
+        const target = this.checkGrafanaTarget(g, sources[0], args.grafanaPeer, stack);
 
         const dashboards = stackDashboards({
             stack,
@@ -491,24 +492,44 @@ export class Observability extends pulumi.ComponentResource {
     }
 
     /**
-     * The stack's Grafana target, and the same once it is shown not to be the promotion source's: a
-     * `ResourceError` otherwise, before the notification policy, which waits on it, is registered (a
-     * warning in an offline plan without previous outputs, whose organization is a stand-in).
+     * The stack's Grafana target, and the same once the organization is shown to be this stack's alone:
+     * not the promotion source's ({@link sharedGrafanaProblem}; a warning in an offline plan without
+     * previous outputs, whose organization is a stand-in), and its current notification policy tree
+     * routing no other environment's alerts ({@link checkPolicyTree}, read from Grafana with the
+     * provider's URL and credentials; a warning in a preview, skipped by the offline plan, which asks
+     * no server). A `ResourceError` otherwise, before the notification policy, which waits on it, is registered.
      */
-    private checkGrafanaTarget(url: string, source: grafana.oss.DataSource, peer: ObservabilityArgs["grafanaPeer"], stack: string): { target: pulumi.Output<GrafanaTarget>; checked: pulumi.Output<GrafanaTarget> } {
+    private checkGrafanaTarget(g: NonNullable<ObservabilityConfig["grafana"]>, source: grafana.oss.DataSource, peer: ObservabilityArgs["grafanaPeer"], stack: string): { target: pulumi.Output<GrafanaTarget>; checked: pulumi.Output<GrafanaTarget> } {
+        const url = g.url;
         // `orgId` is Grafana's answer after the create (resource_data_source.go datasourceToState), never unset then.
         const target = source.orgId.apply((orgId): GrafanaTarget => ({ url: grafanaServer(url), orgId: orgId ?? "" }));
-        if (peer === undefined) {
+        // The token only builds the read's header (observability/grafana-policy-tree.ts); unsecret so that
+        // `checked`, which carries `target` alone, is not marked secret. Unset, the provider reads GRAFANA_AUTH.
+        const auth = g.auth !== undefined ? pulumi.unsecret(g.auth) : pulumi.output(process.env.GRAFANA_AUTH);
+        // The offline plan runs without a network and without Grafana: it reads no tree.
+        const readTree = !isOfflinePlan();
+        if (peer === undefined && !readTree) {
             return { target, checked: target };
         }
-        const checked = pulumi.all([target, peer.target]).apply(([here, there]) => {
-            const problem = sharedGrafanaProblem({ stack, target: here }, { stack: peer.stack, target: there });
-            if (problem !== undefined && offlineRecordUnknown()) {
-                // Offline without the stack's previous outputs, its org is the plan's stand-in (plan/mocks.ts),
-                // not Grafana's answer: one server with an org per stack, as the refusal itself advises, would fail every offline plan.
-                void pulumi.log.warn(`${problem}; this offline plan has no previous outputs, so this stack's organization is a stand-in and this is not refused here: pulumi up refuses it when Grafana reports the same organization`, this);
-            } else if (problem !== undefined) {
-                throw new pulumi.ResourceError(problem, this);
+        const checked = pulumi.all([target, peer?.target, auth]).apply(async ([here, there, token]) => {
+            if (peer !== undefined) {
+                const problem = sharedGrafanaProblem({ stack, target: here }, { stack: peer.stack, target: there });
+                if (problem !== undefined && offlineRecordUnknown()) {
+                    // Offline without the stack's previous outputs, its org is the plan's stand-in (plan/mocks.ts),
+                    // not Grafana's answer: one server with an org per stack, as the refusal itself advises, would fail every offline plan.
+                    void pulumi.log.warn(`${problem}; this offline plan has no previous outputs, so this stack's organization is a stand-in and this is not refused here: pulumi up refuses it when Grafana reports the same organization`, this);
+                } else if (problem !== undefined) {
+                    throw new pulumi.ResourceError(problem, this);
+                }
+            }
+            if (readTree) {
+                const verdict = await checkPolicyTree({ stack, target: here }, url, token, { preview: pulumi.runtime.isDryRun() });
+                if (verdict !== undefined && "refuse" in verdict) {
+                    throw new pulumi.ResourceError(verdict.refuse, this);
+                }
+                if (verdict !== undefined) {
+                    void pulumi.log.warn(verdict.warn, this);
+                }
             }
             return here;
         });
@@ -523,7 +544,7 @@ export class Observability extends pulumi.ComponentResource {
             intervals: muteIntervals(config.maintenance),
         }, gOpts);
         const policy = notificationPolicyArgs(s.stack, names, muteTimingName(s.identifier), config.metrics.serviceLabel);
-        // The tree is the org's one: registered only once the org is shown not to be the promotion source's.
+        // The tree is the org's one: registered only once the org is shown to be this stack's alone (checkGrafanaTarget).
         new grafana.alerting.NotificationPolicy(`${name}-policy`, { ...policy, contactPoint: pulumi.all([targetChecked, policy.contactPoint]).apply(([, contactPoint]) => contactPoint) }, { ...gOpts, dependsOn: [mute, ...names.resources] });
     }
 

@@ -5,8 +5,9 @@
  * notification policy tree and overwrites its policies"), so each stack's update would replace the other's routes.
  */
 import { describe, expect, it } from "vitest";
-import { GRAFANA_TARGET_OUTPUT, grafanaServer, grafanaTargetOf, sharedGrafanaProblem } from "../observability/grafana-target";
+import { foreignPolicyTreeProblem, GRAFANA_TARGET_OUTPUT, grafanaServer, grafanaTargetOf, routedEnvironments, sharedGrafanaProblem } from "../observability/grafana-target";
 import { PlanError, runPlan } from "../plan/engine";
+import { grafanaDefaultTree, launchpadTree } from "./support/grafana-tree";
 import { named, planStack } from "./support/plan";
 
 const STAGING = "organization/launchpad/staging";
@@ -113,5 +114,48 @@ describe("production refuses staging's Grafana organization before its notificat
         expect(log?.filter((l) => l.includes("grafana:url"))).toEqual([
             expect.stringMatching(/^warning: .*grafana:url: stack "production" and its promotion source .* both send alerting to https:\/\/grafana\.example\.com, organization 1; .*this offline plan has no previous outputs, so this stack's organization is a stand-in/),
         ]);
+    });
+});
+
+describe("routedEnvironments: the environments a Grafana policy tree routes (GET /api/v1/provisioning/policies' Route)", () => {
+    it.each([
+        ["a fresh organization: Grafana's default root route, no matcher", grafanaDefaultTree(), []],
+        ["production's tree as the provider writes it (object_matchers triples)", launchpadTree("production"), ["production"]],
+        ["staging's own tree", launchpadTree("staging"), ["staging"]],
+        ["Prometheus text matchers, quoted", { receiver: "r", routes: [{ receiver: "p", matchers: ['severity="page"', 'environment="production"'] }] }, ["production"]],
+        ["Prometheus text matchers, unquoted and spaced", { receiver: "r", routes: [{ receiver: "p", matchers: ["environment = qa"] }] }, ["qa"]],
+        ["the deprecated match map", { receiver: "r", routes: [{ receiver: "p", match: { environment: "production" } }] }, ["production"]],
+        ["nested two levels down, once each, sorted", { receiver: "r", routes: [{ receiver: "a", routes: [{ receiver: "b", object_matchers: [["environment", "=", "qa"]] }] }, { receiver: "c", object_matchers: [["environment", "=", "production"]] }, { receiver: "d", object_matchers: [["environment", "=", "qa"]] }] }, ["production", "qa"]],
+        ["regex and negative matchers name no one environment", { receiver: "r", routes: [{ receiver: "a", object_matchers: [["environment", "=~", "prod.*"], ["environment", "!=", "staging"]], matchers: ['environment=~"prod"', 'environment!="x"'], match_re: { environment: "production" } }] }, []],
+        ["another label with the same value", { receiver: "r", routes: [{ receiver: "a", object_matchers: [["env", "=", "production"]], matchers: ['envir="production"'] }] }, []],
+        ["not a route", "Unauthorized", []],
+        ["null", null, []],
+    ])("%s", (_, tree, environments) => {
+        expect(routedEnvironments(tree)).toEqual(environments);
+    });
+});
+
+describe("foreignPolicyTreeProblem: a stack refuses to replace a tree routing another environment's alerts", () => {
+    const staging = { stack: "staging", target: { url: "https://grafana.example.com", orgId: "1" } };
+    it("staging pointed at production's organization: refused, naming production, the server, the org and the fix", () => {
+        expect(foreignPolicyTreeProblem(staging, launchpadTree("production"))).toBe(
+            'grafana:url: stack "staging" would replace the notification policy tree of https://grafana.example.com, organization 1, ' +
+            'which routes the alerts of "production" (environment=production); expected an organization whose tree routes no other environment\'s alerts: ' +
+            "an organization has one notification policy tree, which each stack's update replaces, so the other environment's alerts would match no route " +
+            'and reach stack "staging"\'s default contact point. Give this stack a token of another organization (grafana:auth) or another grafana:url (docs/observability.md)');
+    });
+    it("a tree routing this stack and two others names the others only", () => {
+        const tree = { receiver: "r", routes: [launchpadTree("staging"), launchpadTree("production"), { receiver: "q", object_matchers: [["environment", "=", "qa"]] }] };
+        expect(foreignPolicyTreeProblem(staging, tree)).toContain('which routes the alerts of "production", "qa" (environment=production, environment=qa);');
+    });
+    it("production pointed at staging's organization is refused too, whatever the StackReference says", () => {
+        expect(foreignPolicyTreeProblem({ ...staging, stack: "production" }, launchpadTree("staging"))).toContain('grafana:url: stack "production" would replace the notification policy tree of https://grafana.example.com, organization 1, which routes the alerts of "staging"');
+    });
+    it.each([
+        ["a fresh organization (Grafana's default tree)", grafanaDefaultTree()],
+        ["the tree this stack wrote before", launchpadTree("staging")],
+        ["an empty body", {}],
+    ])("allows %s", (_, tree) => {
+        expect(foreignPolicyTreeProblem(staging, tree)).toBeUndefined();
     });
 });
