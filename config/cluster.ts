@@ -7,7 +7,7 @@ import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { contains, DOCUMENTATION_RANGES, isPrivate, parseCidr, type Cidr } from "../lib/cidr";
 import { accessEntrySuffix } from "../lib/iam";
-import { openToTheWorld, publicAddresses, WORLD_PREFIX, worldThreshold } from "../lib/ip-range";
+import { NOT_PUBLIC_CLASSES, openToTheWorld, publicAddresses, WORLD_PREFIX, worldThreshold } from "../lib/ip-range";
 import { eksLeftSupport } from "../lib/support-calendar";
 import { DEFAULT_KUBERNETES_VERSION, EKS_VERSIONS, eksVersion, eksVersionsInStandardSupport, pinnedKubernetesVersions } from "../lib/versions";
 import { describeValue } from "./errors";
@@ -46,9 +46,10 @@ const SPECIAL_RANGES: readonly { readonly name: string; readonly block: Cidr }[]
 /**
  * The classes of {@link SPECIAL_RANGES} that are not on the public internet (the Wikipedia table of
  * reserved addresses the EKS guide links to lists each); AS112's anycast block is globally routed and
- * left out.
+ * left out. The policy pack's list (lib/ip-range.ts NOT_PUBLIC_CLASSES, which the world's measure
+ * leaves uncounted), RFC 1918 aside: a private range has a problem of its own here.
  */
-const NOT_PUBLIC: ReadonlySet<string> = new Set(["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "reserved"]);
+const NOT_PUBLIC: ReadonlySet<string> = new Set(NOT_PUBLIC_CLASSES.ipv4.filter((c) => c !== "private"));
 
 /**
  * The special-purpose range a block lies wholly inside, or undefined. The public endpoint's CIDRs

@@ -104,7 +104,7 @@ export function worldThreshold(family: Family): bigint {
  * the like. Read from the library, not retyped. Unallocated IPv6 counts as public (it may be allocated
  * tomorrow), and so do the routed special blocks (6to4, Teredo, NAT64, AS112).
  */
-const NOT_PUBLIC_CLASSES: Readonly<Record<Family, readonly string[]>> = {
+export const NOT_PUBLIC_CLASSES: Readonly<Record<Family, readonly string[]>> = {
     ipv4: ["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "private", "reserved"],
     ipv6: ["unspecified", "linkLocal", "multicast", "loopback", "uniqueLocal", "deprecatedSiteLocal", "discard", "benchmarking"],
 };
