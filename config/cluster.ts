@@ -7,6 +7,7 @@ import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { contains, DOCUMENTATION_RANGES, isPrivate, parseCidr, type Cidr } from "../lib/cidr";
 import { accessEntrySuffix } from "../lib/iam";
+import { NOT_PUBLIC_CLASSES, openToTheWorld, publicAddresses, WORLD_PREFIX, worldThreshold } from "../lib/ip-range";
 import { eksLeftSupport } from "../lib/support-calendar";
 import { DEFAULT_KUBERNETES_VERSION, EKS_VERSIONS, eksVersion, eksVersionsInStandardSupport, pinnedKubernetesVersions } from "../lib/versions";
 import { describeValue } from "./errors";
@@ -45,9 +46,10 @@ const SPECIAL_RANGES: readonly { readonly name: string; readonly block: Cidr }[]
 /**
  * The classes of {@link SPECIAL_RANGES} that are not on the public internet (the Wikipedia table of
  * reserved addresses the EKS guide links to lists each); AS112's anycast block is globally routed and
- * left out.
+ * left out. The policy pack's list (lib/ip-range.ts NOT_PUBLIC_CLASSES, which the world's measure
+ * leaves uncounted), RFC 1918 aside: a private range has a problem of its own here.
  */
-const NOT_PUBLIC: ReadonlySet<string> = new Set(["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "reserved"]);
+const NOT_PUBLIC: ReadonlySet<string> = new Set(NOT_PUBLIC_CLASSES.ipv4.filter((c) => c !== "private"));
 
 /**
  * The special-purpose range a block lies wholly inside, or undefined. The public endpoint's CIDRs
@@ -162,7 +164,7 @@ export const clusterSchema = z.strictObject({
         "the EKS version calendar in lib/versions.ts; past it, the minor the stack's recorded identity runs is kept with a " +
         `warning, never chosen (default ${JSON.stringify(DEFAULT_KUBERNETES_VERSION)}); endpointAccess: "private" (the API from ` +
         "inside the VPC only: deploy runners run there) or \"public\" (also from endpointPublicAccessCidrs, the " +
-        "runners' egress CIDRs) (default \"private\"); endpointPublicAccessCidrs: public CIDRs (not RFC 1918, nor inside a reserved range such as 100.64.0.0/10) " +
+        "runners' egress CIDRs) (default \"private\"); endpointPublicAccessCidrs: public CIDRs (not RFC 1918, nor inside a reserved range such as 100.64.0.0/10; together at most a /8's worth of public addresses, more is the world) " +
         "allowed to reach the public API endpoint (default []); access: IAM roles with Kubernetes API access as EKS " +
         "access entries, [{ principalArn, access: \"admin\", \"edit\" or \"view\", namespaces (default the whole " +
         "cluster) }], at least one cluster-wide admin, the deploy role (default []); logTypes: control-plane logs " +
@@ -290,6 +292,12 @@ export function clusterProblems(c: RawCluster | undefined, net: RawNetwork | und
                 out.push(`${key}.endpointPublicAccessCidrs[${i}]: received ${show(text, key)}; expected a public CIDR: it lies in a special-purpose range (${special}), and EKS refuses reserved addresses on the public endpoint`);
             }
         });
+        // The world, by the policy pack's measure (lib/ip-range.ts openToTheWorld, the same function the
+        // no-world-ingress and eks-public-endpoint-restricted policies judge by): 0.0.0.0/1 alone is half the internet.
+        if (openToTheWorld(c.endpointPublicAccessCidrs).includes("ipv4")) {
+            const admitted = publicAddresses(c.endpointPublicAccessCidrs, "ipv4");
+            out.push(`${key}.endpointPublicAccessCidrs: received ${show(c.endpointPublicAccessCidrs, key)}; expected CIDRs that together admit at most a /${WORLD_PREFIX.ipv4}'s worth of public IPv4 addresses (${worldThreshold("ipv4")}), the deploy runners' egress CIDRs: these admit ${admitted}, the world to the cluster's API`);
+        }
         // Our own rule (whether EKS refuses a repeat is not documented): an entry inside an earlier one
         // admits nothing new, takes one of the 40 places, and usually hides a typo in the other.
         const parsed = c.endpointPublicAccessCidrs.map(parseCidr);

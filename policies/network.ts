@@ -5,12 +5,16 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ReportViolation } from "@pulumi/policy";
-import { openToEveryone, parseRange, rangeContains, type IpRange } from "./shared/ip-range";
+import { openToTheWorld, parseRange, rangeContains, WORLD_PREFIX, worldText, type IpRange } from "./shared/ip-range";
 import { arr, flag, k8sName, listText, rec, strs, type LaunchpadResourcePolicy, type LaunchpadStackPolicy } from "./lib";
 
-/** The rule's CIDRs that make it open to everyone: those of each family whose union is that family's whole space. */
+/**
+ * The rule's CIDRs that make it open to the world: those of each family whose union admits more public
+ * addresses than a /8 (IPv4) or a /32 (IPv6) holds (`openToTheWorld`, shared/ip-range.ts, which says why):
+ * 0.0.0.0/1 alone is half the internet, as open as 0.0.0.0/0 to anyone scanning it.
+ */
 function worldCidrs(cidrs: readonly string[]): string[] {
-    const families = openToEveryone(cidrs);
+    const families = openToTheWorld(cidrs);
     return cidrs.filter((c) => {
         const r = parseRange(c);
         return r !== undefined && families.includes(r.family);
@@ -64,13 +68,13 @@ function admits(rule: IngressRule, protocol: string, port: number | undefined): 
  * it, and that union is largest at some rule's first port (any rule admitting a port p also admits
  * the largest first port at or below p among those rules), so those ports are the ones to check.
  */
-function combinedWorld(rules: readonly IngressRule[], isLoadBalancer: boolean, config: NoWorldIngressConfig, includeSingle = false): { text: string; cidrs: string[] }[] {
+function combinedWorld(rules: readonly IngressRule[], isLoadBalancer: boolean, config: NoWorldIngressConfig, includeSingle = false): { text: string; cidrs: string[]; world: string }[] {
     const points = new Map<string, { protocol: string; port: number | undefined }>();
     for (const rule of rules) {
         const protocol = protocolOf(rule);
         points.set(`${protocol}/${String(rule.fromPort)}`, { protocol, port: protocol === "-1" ? undefined : rule.fromPort });
     }
-    const out: { text: string; cidrs: string[] }[] = [];
+    const out: { text: string; cidrs: string[]; world: string }[] = [];
     // All traffic first: once that is open, each port it holds is not reported again.
     for (const { protocol, port } of [...points.values()].sort((a, b) => Number(b.protocol === "-1") - Number(a.protocol === "-1"))) {
         if (out.length > 0 && out[0].text === "all traffic") break;
@@ -80,7 +84,7 @@ function combinedWorld(rules: readonly IngressRule[], isLoadBalancer: boolean, c
         if (!includeSingle && (admitting.length < 2 || admitting.some((r) => worldCidrs(r.cidrs).length > 0))) continue;
         const cidrs = [...new Set(admitting.flatMap((r) => r.cidrs))];
         if (worldCidrs(cidrs).length > 0) {
-            out.push({ text: protocol === "-1" ? "all traffic" : port === undefined ? protocol : `${protocol} ${String(port)}`, cidrs: worldCidrs(cidrs) });
+            out.push({ text: protocol === "-1" ? "all traffic" : port === undefined ? protocol : `${protocol} ${String(port)}`, cidrs: worldCidrs(cidrs), world: worldText(cidrs) });
         }
     }
     return out;
@@ -91,7 +95,7 @@ function checkIngress(kind: string, name: string, rules: readonly IngressRule[],
     const allowedText = isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`;
     for (const open of combinedWorld(rules, isLoadBalancer, config)) {
         const shown = open.cidrs.length > 6 ? [...open.cidrs.slice(0, 6), `${String(open.cidrs.length - 6)} more`] : open.cidrs;
-        report(`${kind} ${name} admits ${open.text} from the whole address space by several rules together (${listText(shown)}): ${allowedText}; restrict the sources to known CIDRs or security groups.`);
+        report(`${kind} ${name} admits ${open.text} from ${open.world} by several rules together (${listText(shown)}): ${allowedText}; restrict the sources to known CIDRs or security groups.`);
     }
     for (const rule of rules) {
         if (isLoadBalancer && onlyPorts(rule, config.publicPorts)) continue;
@@ -132,7 +136,7 @@ const INGRESS_CONFIG_SCHEMA = {
 
 export const noWorldIngress: LaunchpadResourcePolicy = {
     name: "no-world-ingress",
-    description: "No security group (or LoadBalancer Service) is open to 0.0.0.0/0 or ::/0, except a load balancer's 80/443.",
+    description: "No security group (or LoadBalancer Service) is open to the world (0.0.0.0/0, ::/0, or any sources admitting more public addresses than a /8 of IPv4 or a /32 of IPv6), except a load balancer's 80/443.",
     enforcementLevel: "mandatory",
     configSchema: INGRESS_CONFIG_SCHEMA,
     validateResource: [
@@ -220,7 +224,7 @@ export interface EksPublicEndpointConfig {
 
 export const eksPublicEndpointRestricted: LaunchpadResourcePolicy = {
     name: "eks-public-endpoint-restricted",
-    description: "The EKS public API endpoint is off, or open only to CIDRs on the pack's per-stack allow-list.",
+    description: "The EKS public API endpoint is off, or open only to CIDRs on the pack's per-stack allow-list, never to the world (more public addresses than a /8 of IPv4 or a /32 of IPv6).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -247,6 +251,12 @@ export const eksPublicEndpointRestricted: LaunchpadResourcePolicy = {
         });
         if (outside.length > 0) {
             report(`EKS cluster ${args.name} admits ${listText(outside)} to its public API endpoint: ${fix}.`);
+            return;
+        }
+        // Inside the allow-list, and still the world: an allow-list of 0.0.0.0/1 is no allow-list.
+        const world = worldCidrs(cidrs);
+        if (world.length > 0) {
+            report(`EKS cluster ${args.name} admits ${listText(world)} to its public API endpoint, ${worldText(world)}: the world, though the pack's allowedCidrs hold them; limit allowedCidrs and vpcConfig.publicAccessCidrs to the deploy runners' egress CIDRs, together at most a /${String(WORLD_PREFIX.ipv4)}'s worth of public IPv4 addresses and a /${String(WORLD_PREFIX.ipv6)}'s of IPv6.`);
         }
     }),
 };
@@ -296,7 +306,7 @@ export const noWorldIngressCombined: LaunchpadStackPolicy = {
             const alone = new Set([...combinedWorld(g.inline, isLoadBalancer, config, true), ...g.standalone.flatMap((s) => combinedWorld([s.rule], isLoadBalancer, config, true))].map((o) => o.text));
             for (const open of combinedWorld([...g.inline, ...g.standalone.map((s) => s.rule)], isLoadBalancer, config, true)) {
                 if (alone.has(open.text)) continue;
-                report(`Security group ${g.name} admits ${open.text} from the whole address space through its rule resources together (${g.standalone.map((s) => s.name).join(", ")}: ${listText(open.cidrs.length > 6 ? [...open.cidrs.slice(0, 6), `${String(open.cidrs.length - 6)} more`] : open.cidrs)}): ${isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`}; restrict the sources to known CIDRs or security groups.`, g.urn ?? g.standalone[0].urn);
+                report(`Security group ${g.name} admits ${open.text} from ${open.world} through its rule resources together (${g.standalone.map((s) => s.name).join(", ")}: ${listText(open.cidrs.length > 6 ? [...open.cidrs.slice(0, 6), `${String(open.cidrs.length - 6)} more`] : open.cidrs)}): ${isLoadBalancer ? `only ${listText(config.publicPorts.map(String))} over tcp may be open to the world on a load balancer` : `only a load balancer's security group may be open to the world, on ${listText(config.publicPorts.map(String))}`}; restrict the sources to known CIDRs or security groups.`, g.urn ?? g.standalone[0].urn);
             }
         }
     },

@@ -109,6 +109,19 @@ const REFUSED: readonly { stack: string; sets: readonly string[]; problem: strin
     // wholly inside one of ipaddr.js's special-purpose ranges (its own table, not retyped).
     ...([["100.64.0.0/10", "carrierGradeNat"], ["127.0.0.0/8", "loopback"], ["169.254.0.0/16", "linkLocal"], ["198.18.0.0/15", "reserved"], ["240.0.0.0/4", "reserved"], ["224.0.0.0/24", "multicast"]] as const).map(([cidr, range]) => (
         { stack: "production", sets: [`launchpad:cluster.endpointPublicAccessCidrs[0]=${cidr}`], problem: `launchpad:cluster.endpointPublicAccessCidrs[0]: received "${cidr}"; expected a public CIDR: it lies in a special-purpose range (${range}), and EKS refuses reserved addresses on the public endpoint` })),
+    // The world, as the policy pack measures it (lib/ip-range.ts openToTheWorld: more public IPv4 addresses than
+    // a /8 holds, private and special-purpose ranges left out), refused in both tiers as the pack refuses it.
+    // 0.0.0.0/1 admits 2^31 less 0/8, 10/8, 127/8 and 100.64.0.0/10: 2092957696.
+    ...([
+        ["production", '["0.0.0.0/1"]', "2092957696"],
+        ["staging", '["0.0.0.0/1"]', "2092957696"],
+        ["production", '["0.0.0.0/2","64.0.0.0/2"]', "2092957696"],
+        ["production", '["3.0.0.0/8","52.0.0.0/8"]', "33554432"],
+        ["staging", '["0.0.0.0/0"]', "3702258432"],
+    ] as const).map(([stack, cidrs, admitted]) => ({
+        stack, sets: [`launchpad:cluster.endpointPublicAccessCidrs=${cidrs}`],
+        problem: `launchpad:cluster.endpointPublicAccessCidrs: received ${cidrs}; expected CIDRs that together admit at most a /8's worth of public IPv4 addresses (16777216), the deploy runners' egress CIDRs: these admit ${admitted}, the world to the cluster's API`,
+    })),
 ];
 
 describe("specialPurposeRange: only a block wholly inside a reserved range is refused", () => {
@@ -121,6 +134,15 @@ describe("specialPurposeRange: only a block wholly inside a reserved range is re
 describe("npm run plan refuses config the services would refuse: exit 2, one exact line", () => {
     it.each(REFUSED)("$stack $sets", async ({ stack, sets, problem }) => {
         expect(await planWithSets(stack, sets)).toEqual(refused(stack, problem));
+    });
+
+    it.each([
+        ["production", '["52.94.0.0/16"]'],
+        ["production", '["3.0.0.0/8"]'],
+        ["staging", '["3.0.0.0/9","52.94.0.0/16","198.51.100.7/32"]'],
+    ])("%s accepts public endpoint CIDRs of at most a /8's worth of public IPv4: %s", async (stack, cidrs) => {
+        const r = await planWithSets(stack, [`launchpad:cluster.endpointPublicAccessCidrs=${cidrs}`]);
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     });
 
     it("accepts what the services accept: a named weekday, a descriptor, adjacent windows", async () => {

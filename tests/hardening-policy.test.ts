@@ -4,6 +4,8 @@
  * resources. Security group rules only allow and add up (Amazon VPC User Guide, security groups:
  * "You can specify allow rules, but not deny rules"), so the world admitted by several rules
  * together is the world: before, each rule was judged alone and these plans passed with exit 0.
+ * "The world" is more public addresses than a /8 of IPv4 or a /32 of IPv6 (policies/shared/ip-range.ts
+ * WORLD_PREFIX, which says why): 0.0.0.0/1 alone is refused, and so are two public /8s together.
  */
 import { describe, expect, it } from "vitest";
 import { noWorldIngress } from "../policies/network";
@@ -37,29 +39,33 @@ const NOT_LB = "only a load balancer's security group may be open to the world, 
 
 describe("npm run policy: the world admitted by several rules of one security group", () => {
     it.each<[string, (doc: PlanDoc) => void, string]>([
-        ["all traffic from 0.0.0.0/1 and 128.0.0.0/1 in two rules", (d) => { ingressOf(d).push({ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/1"] }, { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["128.0.0.0/1"] }); },
-            `Security group ${SG} admits all traffic from the whole address space by several rules together (0.0.0.0/1 and 128.0.0.0/1): ${NOT_LB}`],
-        ["ssh from 64 rules of a /6 each", (d) => { for (let i = 0; i < 64; i++) ingressOf(d).push({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [`${i * 4}.0.0.0/6`] }); },
-            `Security group ${SG} admits tcp 22 from the whole address space by several rules together (0.0.0.0/6, 4.0.0.0/6, 8.0.0.0/6, 12.0.0.0/6, 16.0.0.0/6, 20.0.0.0/6 and 58 more): ${NOT_LB}`],
-        ["the engine port by its number from a range and a single-port rule, IPv6 halves", (d) => { ingressOf(d).push({ protocol: "6", fromPort: 3000, toPort: 4000, ipv6CidrBlocks: ["::/1"] }, { protocol: "TCP", fromPort: 3306, toPort: 3306, ipv6CidrBlocks: ["8000::/1"] }); },
-            `Security group ${SG} admits tcp 3306 from the whole address space by several rules together (::/1 and 8000::/1): ${NOT_LB}`],
+        // Each rule alone admits at most a /8's worth of public IPv4 (a /32's of IPv6): only the sum is the world.
+        ["all traffic from two public /8s in two rules", (d) => { ingressOf(d).push({ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["3.0.0.0/8"] }, { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["52.0.0.0/8"] }); },
+            `Security group ${SG} admits all traffic from more public IPv4 addresses than a /8 holds by several rules together (3.0.0.0/8 and 52.0.0.0/8): ${NOT_LB}`],
+        ["ssh from 256 rules of a /8 each", (d) => { for (let i = 0; i < 256; i++) ingressOf(d).push({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [`${i}.0.0.0/8`] }); },
+            `Security group ${SG} admits tcp 22 from the whole address space by several rules together (0.0.0.0/8, 1.0.0.0/8, 2.0.0.0/8, 3.0.0.0/8, 4.0.0.0/8, 5.0.0.0/8 and 250 more): ${NOT_LB}`],
+        ["the engine port by its number from a range and a single-port rule, two IPv6 /32s", (d) => { ingressOf(d).push({ protocol: "6", fromPort: 3000, toPort: 4000, ipv6CidrBlocks: ["2600::/32"] }, { protocol: "TCP", fromPort: 3306, toPort: 3306, ipv6CidrBlocks: ["2a00::/32"] }); },
+            `Security group ${SG} admits tcp 3306 from more public IPv6 addresses than a /32 holds by several rules together (2600::/32 and 2a00::/32): ${NOT_LB}`],
+        // The brief's sidestep: half the internet in one rule, no /0 written anywhere.
+        ["ssh from 0.0.0.0/1 alone", (d) => { ingressOf(d).push({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1"] }); },
+            `Security group ${SG} admits tcp 22 from 0.0.0.0/1: only a load balancer's security group may be open to the world, on 80 and 443; restrict the source to known CIDRs or security groups.`],
     ])("%s: exit 3", async (_what, edit, message) => {
         const r = await judged(edit);
         expect(r.code).toBe(3);
         expect(r.violations.filter((v) => v.policy === "no-world-ingress").map((v) => v.message)).toEqual([message]);
     });
 
-    it("halves on different ports admit no port to the world: exit 0", async () => {
-        expect(await judged((d) => { ingressOf(d).push({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1"] }, { protocol: "tcp", fromPort: 23, toPort: 23, cidrBlocks: ["128.0.0.0/1"] }, { protocol: "udp", fromPort: 22, toPort: 22, cidrBlocks: ["128.0.0.0/1"] }); })).toEqual({ code: 0, violations: [] });
+    it("/8s on different ports admit no port to the world: exit 0", async () => {
+        expect(await judged((d) => { ingressOf(d).push({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["3.0.0.0/8"] }, { protocol: "tcp", fromPort: 23, toPort: 23, cidrBlocks: ["52.0.0.0/8"] }, { protocol: "udp", fromPort: 22, toPort: 22, cidrBlocks: ["52.0.0.0/8"] }); })).toEqual({ code: 0, violations: [] });
     });
 });
 
 describe("no-world-ingress on one resource: rules add up, a load balancer's 80/443 excepted", () => {
     const LB = (ingress: unknown[]) => resource("aws:ec2/securityGroup:SecurityGroup", "web-lb-sg", { ingress });
-    it("a load balancer's 443 from two halves passes; its 22 from two halves does not", async () => {
+    it("a load balancer's 443 from two halves passes; its 22 from two /8s does not", async () => {
         expect(await violations(noWorldIngress, LB([{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/1"] }, { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["128.0.0.0/1"] }]))).toEqual([]);
-        expect(await violations(noWorldIngress, LB([{ protocol: "tcp", fromPort: 0, toPort: 1000, cidrBlocks: ["0.0.0.0/1"] }, { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["128.0.0.0/1"] }]))).toEqual([
-            "Security group web-lb-sg admits tcp 22 from the whole address space by several rules together (0.0.0.0/1 and 128.0.0.0/1): only 80 and 443 over tcp may be open to the world on a load balancer; restrict the sources to known CIDRs or security groups.",
+        expect(await violations(noWorldIngress, LB([{ protocol: "tcp", fromPort: 0, toPort: 1000, cidrBlocks: ["3.0.0.0/8"] }, { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["52.0.0.0/8"] }]))).toEqual([
+            "Security group web-lb-sg admits tcp 22 from more public IPv4 addresses than a /8 holds by several rules together (3.0.0.0/8 and 52.0.0.0/8): only 80 and 443 over tcp may be open to the world on a load balancer; restrict the sources to known CIDRs or security groups.",
         ]);
     });
 });
@@ -75,27 +81,27 @@ const VPC_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 
 describe("npm run policy: the world admitted by several rule resources of one security group (no-world-ingress-combined)", () => {
     it.each<[string, (doc: PlanDoc) => PlanDocResource[], string]>([
-        ["ssh from two aws.ec2.SecurityGroupRule halves", (d) => [
-            ruleOf(d, "ssh-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1"] }),
-            ruleOf(d, "ssh-b", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["128.0.0.0/1"] }),
-        ], `Security group ${SG} admits tcp 22 from the whole address space through its rule resources together (ssh-a, ssh-b: 0.0.0.0/1 and 128.0.0.0/1): ${NOT_LB}`],
+        ["ssh from two aws.ec2.SecurityGroupRule /8s", (d) => [
+            ruleOf(d, "ssh-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["3.0.0.0/8"] }),
+            ruleOf(d, "ssh-b", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["52.0.0.0/8"] }),
+        ], `Security group ${SG} admits tcp 22 from more public IPv4 addresses than a /8 holds through its rule resources together (ssh-a, ssh-b: 3.0.0.0/8 and 52.0.0.0/8): ${NOT_LB}`],
         ["all traffic from an ec2 rule and a vpc rule", (d) => [
-            ruleOf(d, "all-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/1"] }),
-            ruleOf(d, "all-b", VPC_RULE, { securityGroupId: "sg-1", ipProtocol: "-1", cidrIpv6: "8000::/1" }),
-        ], `Security group ${SG} admits all traffic from the whole address space through its rule resources together (all-a, all-b: ::/1 and 8000::/1): ${NOT_LB}`],
+            ruleOf(d, "all-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["2600::/32"] }),
+            ruleOf(d, "all-b", VPC_RULE, { securityGroupId: "sg-1", ipProtocol: "-1", cidrIpv6: "2a00::/32" }),
+        ], `Security group ${SG} admits all traffic from more public IPv6 addresses than a /32 holds through its rule resources together (all-a, all-b: 2600::/32 and 2a00::/32): ${NOT_LB}`],
     ])("%s: exit 3", async (_what, rules, message) => {
         const r = await judged((d) => { d.resources.push(...rules(d)); });
         expect(r.code).toBe(3);
         expect(r.violations.filter((v) => v.policy.startsWith("no-world-ingress")).map((v) => `${v.policy}: ${v.message}`)).toEqual([`no-world-ingress-combined: ${message}`]);
     });
 
-    it("a world one rule resource makes alone is no-world-ingress's, reported once; halves on different ports pass", async () => {
+    it("a world one rule resource makes alone is no-world-ingress's, reported once; /8s on different ports pass", async () => {
         const alone = await judged((d) => { d.resources.push(ruleOf(d, "world", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] })); });
         expect(alone.violations.filter((v) => v.policy.startsWith("no-world-ingress")).map((v) => v.policy)).toEqual(["no-world-ingress"]);
         expect(await judged((d) => {
             d.resources.push(
-                ruleOf(d, "ssh-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1"] }),
-                ruleOf(d, "telnet-b", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 23, toPort: 23, cidrBlocks: ["128.0.0.0/1"] }),
+                ruleOf(d, "ssh-a", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["3.0.0.0/8"] }),
+                ruleOf(d, "telnet-b", SG_RULE, { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 23, toPort: 23, cidrBlocks: ["52.0.0.0/8"] }),
             );
         })).toEqual({ code: 0, violations: [] });
     });

@@ -150,6 +150,7 @@ describe("the layers docs/architecture.md draws", () => {
             "lib/cidr.ts -> policies/shared/cidr.ts",
             "lib/data.ts -> policies/shared/data.ts",
             "lib/delivery.ts -> policies/shared/delivery.ts",
+            "lib/ip-range.ts -> policies/shared/ip-range.ts",
             "lib/kms.ts -> config/tier.ts",
             "lib/kubernetes.ts -> policies/shared/kubernetes.ts",
             "lib/retention.ts -> policies/shared/retention.ts",

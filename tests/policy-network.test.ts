@@ -55,9 +55,41 @@ describe("no-world-ingress", () => {
         ]);
     });
 
-    it("passes ranges that leave addresses out, whatever their size", async () => {
-        const rule = { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/1", "128.0.0.0/2"], ipv6CidrBlocks: ["2001:db8::/32"] };
+    // "The world" is more public addresses than a /8 of IPv4 or a /32 of IPv6, counted over the rule's
+    // union with private and special-purpose ranges left out (policies/shared/ip-range.ts WORLD_PREFIX):
+    // before, only a union covering every address was refused, and 0.0.0.0/1 (half the internet) passed.
+    it.each([
+        { name: "0.0.0.0/1 alone", cidrBlocks: ["0.0.0.0/1"], ipv6CidrBlocks: [], open: "0.0.0.0/1" },
+        { name: "0.0.0.0/2 and 64.0.0.0/2", cidrBlocks: ["0.0.0.0/2", "64.0.0.0/2"], ipv6CidrBlocks: [], open: "0.0.0.0/2 and 64.0.0.0/2" },
+        { name: "two public /8s, each allowed alone", cidrBlocks: ["3.0.0.0/8", "52.0.0.0/8"], ipv6CidrBlocks: [], open: "3.0.0.0/8 and 52.0.0.0/8" },
+        { name: "a public /7", cidrBlocks: ["52.0.0.0/7"], ipv6CidrBlocks: [], open: "52.0.0.0/7" },
+        { name: "::/1", cidrBlocks: [], ipv6CidrBlocks: ["::/1"], open: "::/1" },
+        { name: "2000::/3 (all global unicast)", cidrBlocks: [], ipv6CidrBlocks: ["2000::/3"], open: "2000::/3" },
+        { name: "two IPv6 /32s", cidrBlocks: ["10.0.0.0/8"], ipv6CidrBlocks: ["2600::/32", "2a00::/32"], open: "2600::/32 and 2a00::/32" },
+    ])("an application group open to the world through $name", async ({ cidrBlocks, ipv6CidrBlocks, open }) => {
+        const rule = { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks, ipv6CidrBlocks };
+        expect(await violations(noWorldIngress, withInput(SG, "ingress", [rule]))).toEqual([
+            `Security group app-sg admits tcp 22 from ${open}: only a load balancer's security group may be open to the world, on 80 and 443; restrict the source to known CIDRs or security groups.`,
+        ]);
+    });
+
+    it.each([
+        { name: "10.0.0.0/8 (RFC 1918)", cidrBlocks: ["10.0.0.0/8"], ipv6CidrBlocks: [] },
+        { name: "every private and special-purpose range together", cidrBlocks: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3"], ipv6CidrBlocks: ["fc00::/7", "fe80::/10"] },
+        { name: "a public /16", cidrBlocks: ["52.94.0.0/16"], ipv6CidrBlocks: [] },
+        { name: "one public /8 exactly", cidrBlocks: ["3.0.0.0/8"], ipv6CidrBlocks: [] },
+        { name: "a public /8 with private ranges beside it", cidrBlocks: ["3.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10"], ipv6CidrBlocks: [] },
+        { name: "one IPv6 /32", cidrBlocks: [], ipv6CidrBlocks: ["2600::/32"] },
+    ])("passes sources of at most a /8's worth of public IPv4 (a /32's of IPv6): $name", async ({ cidrBlocks, ipv6CidrBlocks }) => {
+        const rule = { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks, ipv6CidrBlocks };
         expect(await violations(noWorldIngress, withInput(SG, "ingress", [rule]))).toEqual([]);
+    });
+
+    it("a LoadBalancer Service whose source ranges are half the internet", async () => {
+        const svc = resource("kubernetes:core/v1:Service", "web-admin", { metadata: { name: "admin" }, spec: { type: "LoadBalancer", ports: [{ port: 8080 }], loadBalancerSourceRanges: ["128.0.0.0/1"] } });
+        expect(await violations(noWorldIngress, svc)).toEqual([
+            "Service admin exposes tcp 8080 to 128.0.0.0/1: only 80 and 443 may be public; set spec.loadBalancerSourceRanges or serve it on 80 and 443.",
+        ]);
     });
 
     it("a LoadBalancer Service with no source ranges on a port other than 80/443", async () => {
@@ -113,6 +145,18 @@ describe("EKS", () => {
         expect(await violations(eksPublicEndpointRestricted, withInput(EKS, "vpcConfig.publicAccessCidrs", cidrs), ALLOWED)).toEqual(outside.length === 0 ? [] : [
             `EKS cluster eks admits ${outside.join(", ")} to its public API endpoint: limit vpcConfig.publicAccessCidrs to 203.0.113.0/24 (the pack's allowedCidrs for this stack).`,
         ]);
+    });
+
+    it.each([
+        { cidrs: ["0.0.0.0/1"], world: "more public IPv4 addresses than a /8 holds" },
+        { cidrs: ["0.0.0.0/2", "64.0.0.0/2"], world: "more public IPv4 addresses than a /8 holds" },
+        { cidrs: ["2000::/3"], world: "more public IPv6 addresses than a /32 holds" },
+        { cidrs: ["0.0.0.0/0"], world: "the whole address space" },
+    ])("eks-public-endpoint-restricted: $cidrs is the world even when the pack's allowedCidrs hold it", async ({ cidrs, world }) => {
+        expect(await violations(eksPublicEndpointRestricted, withInput(EKS, "vpcConfig.publicAccessCidrs", cidrs), { allowedCidrs: ["0.0.0.0/0", "::/0"] })).toEqual([
+            `EKS cluster eks admits ${cidrs.join(" and ")} to its public API endpoint, ${world}: the world, though the pack's allowedCidrs hold them; limit allowedCidrs and vpcConfig.publicAccessCidrs to the deploy runners' egress CIDRs, together at most a /8's worth of public IPv4 addresses and a /32's of IPv6.`,
+        ]);
+        expect(await violations(eksPublicEndpointRestricted, withInput(EKS, "vpcConfig.publicAccessCidrs", ["52.94.0.0/16"]), { allowedCidrs: ["0.0.0.0/0"] })).toEqual([]);
     });
 
     it("eks-public-endpoint-restricted: public with no CIDR list is EKS's 0.0.0.0/0", async () => {

@@ -52,14 +52,16 @@ describe("npm run plan -- --policy", () => {
         expect(doc.policy).toEqual({ violations: [] });
     });
 
-    it("catches a public endpoint opened to the world: exit 3, the violation after the tree", async () => {
-        const r = await planCli(["--stack", "production", "--policy", "--set", "launchpad:cluster.endpointPublicAccessCidrs=[0.0.0.0/0]"]);
+    // 0.0.0.0/0 itself no longer reaches the policy: config refuses the world first (exit 2,
+    // tests/config-service-rules.test.ts), by the same measure (lib/ip-range.ts openToTheWorld).
+    it("catches a public endpoint opened beyond the pack's allow-list: exit 3, the violation after the tree", async () => {
+        const r = await planCli(["--stack", "production", "--policy", "--set", "launchpad:cluster.endpointPublicAccessCidrs=[198.51.100.0/24]"]);
         expect(r.code).toBe(3);
         expect(r.stdout.endsWith(`\n${renderViolations([{
             policy: "eks-public-endpoint-restricted",
             level: "mandatory",
             urn: "urn:pulumi:production::launchpad::launchpad:environment:Environment$launchpad:cluster:Cluster$aws:eks/cluster:Cluster::launchpad-production-cluster-eks",
-            message: "EKS cluster launchpad-production-cluster-eks admits 0.0.0.0/0 to its public API endpoint: limit vpcConfig.publicAccessCidrs to 203.0.113.0/24 (the pack's allowedCidrs for this stack).",
+            message: "EKS cluster launchpad-production-cluster-eks admits 198.51.100.0/24 to its public API endpoint: limit vpcConfig.publicAccessCidrs to 203.0.113.0/24 (the pack's allowedCidrs for this stack).",
         }])}`)).toBe(true);
     });
 
