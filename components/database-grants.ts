@@ -31,7 +31,7 @@ import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { RUN_ONCE_POD_ANNOTATIONS } from "../lib/workload";
 import { APP_PASSWORD_VERIFIER_KEY, DATABASE_CA_DIR, DATABASE_CA_FILE } from "./database";
 import { CA_FETCH_FILES, CA_FETCH_VOLUME, caFetchContainer, DATABASE_CA_VOLUME } from "./database-client";
-import { DB_IMAGE_UID, engineImage, engineImageProblem, envFromSecret, scriptsData } from "./logical-backup";
+import { DB_CLIENT_CALL_MAX_SECONDS, DB_CLIENT_TIMEOUT_ENV, DB_IMAGE_UID, engineImage, engineImageProblem, envFromSecret, scriptsData } from "./logical-backup";
 
 /** What the scripts' ConfigMap ships: the CA fetch (and the library it sources) and the grants script. */
 export const GRANTS_FILES = [...CA_FETCH_FILES, "app-role.sh"] as const;
@@ -41,8 +41,16 @@ export const GRANTS_JOB_NAME = "database-grants";
 /** The scripts' ConfigMap's fixed name (why fixed: components/blue-green-service.ts `createDatabaseClient`). */
 export const GRANTS_SCRIPTS_NAME = "database-grants-scripts";
 
-/** How long one run may take: a handful of statements, so minutes mean an unreachable server. */
+/**
+ * How long the Job may take: a handful of statements, so minutes mean an unreachable server. One
+ * try is at most the CA fetch (lib.sh fetch_ca_bundle: curl --max-time 60, --retry 2: about 183 s)
+ * and the one client call (DB_CLIENT_CALL_MAX_SECONDS, 140 s): 323 s, so a stalled server ends the
+ * first try in app-role.sh's own error line well before this deadline, and a second try after a
+ * stall that cleared still has 460 s.
+ */
 export const GRANTS_DEADLINE_SECONDS = 600;
+/** One try's worst case (the CA fetch, then the client): below {@link GRANTS_DEADLINE_SECONDS}. */
+export const GRANTS_TRY_MAX_SECONDS = 3 * 60 + 3 + DB_CLIENT_CALL_MAX_SECONDS;
 /** What `pulumi up` waits for the Job: its deadline and a margin for the pod to be scheduled. */
 export const GRANTS_TIMEOUTS = { create: `${GRANTS_DEADLINE_SECONDS + 300}s`, update: `${GRANTS_DEADLINE_SECONDS + 300}s` } as const;
 
@@ -126,6 +134,7 @@ export function grantsJobSpec(g: GrantsJobInputs): k8s.types.input.batch.v1.JobS
                             ? envFromSecret("APP_PASSWORD_VERIFIER", g.appSecretName, APP_PASSWORD_VERIFIER_KEY)
                             : envFromSecret("APP_PASSWORD", g.appSecretName, "password"),
                         { name: "DB_SSL_CA", value: DATABASE_CA_FILE },
+                        ...DB_CLIENT_TIMEOUT_ENV,
                         { name: "HOME", value: "/tmp" },
                     ],
                     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },

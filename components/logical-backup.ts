@@ -55,6 +55,35 @@ export function scriptsData(files: readonly string[]): Record<string, string> {
  */
 export const DUMP_CA_PATH = "/work/db-ca.pem";
 
+/**
+ * The statement clients' bounds (scripts/db/lib.sh `resolve_client_timeouts`, whose defaults these
+ * are): DB_CONNECT_TIMEOUT to connect, then DB_QUERY_TIMEOUT for the statements, the client stopped
+ * after their sum (SIGTERM, SIGKILL {@link DB_CLIENT_KILL_GRACE_SECONDS} later), so that a server that
+ * authenticates and then stalls, or a statement waiting on a lock, ends in the script's own error line
+ * instead of the Job's deadline. Passed to the Jobs that run the clients (the drill check, the grants
+ * Job) so that the numbers their deadlines are checked against are the ones they run with.
+ */
+export const DB_CONNECT_TIMEOUT_SECONDS = 15;
+export const DB_QUERY_TIMEOUT_SECONDS = 120;
+/** coreutils `timeout --kill-after` in lib.sh `bounded_client`. */
+export const DB_CLIENT_KILL_GRACE_SECONDS = 5;
+/** The longest one client call of drill-check.sh or app-role.sh can take: 140 s. */
+export const DB_CLIENT_CALL_MAX_SECONDS = DB_CONNECT_TIMEOUT_SECONDS + DB_QUERY_TIMEOUT_SECONDS + DB_CLIENT_KILL_GRACE_SECONDS;
+/** The env that gives a statement client's script its bounds. */
+export const DB_CLIENT_TIMEOUT_ENV: readonly k8s.types.input.core.v1.EnvVar[] = [
+    { name: "DB_CONNECT_TIMEOUT", value: String(DB_CONNECT_TIMEOUT_SECONDS) },
+    { name: "DB_QUERY_TIMEOUT", value: String(DB_QUERY_TIMEOUT_SECONDS) },
+];
+
+/**
+ * The drill check Job's deadline: well inside the half hour to the next run (DRILL_CHECK_SCHEDULE).
+ * A normal run takes seconds (a few AWS calls, one connection per restored instance). A stalled
+ * restored instance ends the check phase at its first cut-off call, within
+ * {@link DB_CLIENT_CALL_MAX_SECONDS} (140 s) of that call's start, so its error line comes well
+ * before this deadline, even after a `find` phase that took minutes.
+ */
+export const DRILL_CHECK_DEADLINE_SECONDS = 600;
+
 /** The AWS CLI image of the upload and fetch phases, pinned. */
 export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
 
@@ -510,6 +539,7 @@ export function drillCheckContainers(p: DrillCheckParts): JobContainers {
             envFromSecret("DB_PASSWORD", p.connectionSecretName, "password"),
             ca,
             { name: "CRITICAL_TABLES", value: p.criticalTables.join(",") },
+            ...DB_CLIENT_TIMEOUT_ENV,
         ], { cpu: "50m", memory: "128Mi" })],
         containers: [container("report", AWS_CLI_IMAGE, AWS_CLI_UID, script("report"), [region], { cpu: "50m", memory: "64Mi" })],
     };
@@ -671,8 +701,7 @@ export class LogicalBackup extends pulumi.ComponentResource {
             spec: cronJobSpec({
                 schedule: DRILL_CHECK_SCHEDULE,
                 serviceAccountName: serviceAccount.metadata.name,
-                // Well inside the half hour to the next run: a few AWS calls and one connection per restored instance.
-                activeDeadlineSeconds: 600,
+                activeDeadlineSeconds: DRILL_CHECK_DEADLINE_SECONDS,
                 ...drillCheckContainers(parts),
             }, scripts, { ...labels, [APP_LABELS.component]: "drill-check" }),
         }, { parent: this, provider: args.k8sProvider });

@@ -11,9 +11,9 @@ import { describe, expect, it } from "vitest";
 import { APP_CONNECTION_SECRET_NAME, APP_PASSWORD_VERIFIER_KEY, CONNECTION_SECRET_KEYS, CONNECTION_SECRET_NAME, DATABASE_CA_FILE } from "../components/database";
 import { caFetchContainer } from "../components/database-client";
 import {
-    GRANTS_DEADLINE_SECONDS, GRANTS_FILES, GRANTS_JOB_NAME, GRANTS_SCRIPTS_NAME, grantsJobSpec, grantsScriptsData, grantsScriptsDigest, type GrantsJobInputs,
+    GRANTS_DEADLINE_SECONDS, GRANTS_FILES, GRANTS_TRY_MAX_SECONDS, GRANTS_JOB_NAME, GRANTS_SCRIPTS_NAME, grantsJobSpec, grantsScriptsData, grantsScriptsDigest, type GrantsJobInputs,
 } from "../components/database-grants";
-import { DB_IMAGE_UID, SCRIPTS_DIR } from "../components/logical-backup";
+import { DB_CLIENT_CALL_MAX_SECONDS, DB_IMAGE_UID, SCRIPTS_DIR } from "../components/logical-backup";
 import { appUsernameProblem } from "../lib/sql-names";
 import { input, named, ofType, planStack, type Plan, type PlannedResource } from "./support/plan";
 
@@ -51,8 +51,16 @@ describe("grantsJobSpec (the grants Job)", () => {
             ["APP_USER", "db-app.username"],
             ["APP_PASSWORD_VERIFIER", `db-app.${APP_PASSWORD_VERIFIER_KEY}`],
             ["DB_SSL_CA", DATABASE_CA_FILE],
+            ["DB_CONNECT_TIMEOUT", "15"],
+            ["DB_QUERY_TIMEOUT", "120"],
             ["HOME", "/tmp"],
         ]);
+    });
+
+    it("a stalled server ends a try in app-role.sh's own error line before the deadline: the CA fetch (183 s) and the client's bound (15 + 120 + 5 s) fit in 600 s", () => {
+        expect(DB_CLIENT_CALL_MAX_SECONDS).toBe(140);
+        expect(GRANTS_TRY_MAX_SECONDS).toBe(323);
+        expect(GRANTS_TRY_MAX_SECONDS).toBeLessThan(GRANTS_DEADLINE_SECONDS);
     });
 
     it("on MySQL: the password itself (the server rewrites the statement before it logs it: MySQL manual, Passwords and Logging)", () => {

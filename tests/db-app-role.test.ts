@@ -20,6 +20,7 @@ import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { scramSalt, scramSha256Verifier } from "../lib/scram";
 import type { Engine, TestDatabase } from "./support/db-servers";
+import { holdLock, stallProxy, until } from "./support/db-stall";
 import { startTlsServer, type TlsServer } from "./support/db-tls";
 import {
     APT_PACKAGES, describeRealServer, findTools, isRoot, missingTools, NPM_POSTGRES_MAJORS, run, SELECTED_DB_ENGINES, traversableTempDir, type DbTools, type RunResult,
@@ -432,6 +433,68 @@ for (const { engine, major, serverBinDir, needs } of TARGETS) {
                 expect(await master((s) => s.attempt("CREATE DATABASE shopXdata"))).toBe("ok");
                 expect(await master((s) => s.attempt("CREATE TABLE shopXdata.t (id INT)"))).toBe("ok");
                 expect(await app((s) => s.attempt("SELECT * FROM shopXdata.t"))).toMatch(/denied/);
+            });
+        }
+
+        if (serverBinDir === undefined) {
+            // The client's bound (scripts/db/lib.sh bounded_client): DB_CONNECT_TIMEOUT + DB_QUERY_TIMEOUT,
+            // here 2 + 3 s, then one line naming both and exit 1, not a Job hanging to its deadline. The
+            // statement waits behind a session of the master's: on PostgreSQL an open transaction that
+            // altered a table, so that its pg_class row, which GRANT ... ON ALL TABLES must update too,
+            // stays locked by that transaction (a table lock alone does not hold a GRANT: tried here,
+            // the script ran through); on MariaDB FLUSH TABLES WITH READ LOCK, which holds every write,
+            // CREATE USER included (MariaDB KB, FLUSH).
+            const lock = engine === "postgres" ? ["ALTER TABLE customers ADD COLUMN stall_probe int"] : ["FLUSH TABLES WITH READ LOCK"];
+            const waiting = engine === "postgres"
+                ? "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'launchpad-grants' AND wait_event_type = 'Lock'"
+                : `SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user = '${MASTER}' AND state LIKE 'Waiting for%lock'`;
+            const stallLine = (port: number): string => `app-role.sh: setting up ${engine} user ${APP} on ${SERVER_NAME}:${port}/${DATABASE} as ${MASTER} failed: no answer from the server within 5s ` +
+                "(DB_CONNECT_TIMEOUT 2s to connect, then DB_QUERY_TIMEOUT 3s for the statements): the server or the network stalled, or a statement waits on a lock\n";
+            /** The script against `port` while the master's session holds the lock; `stall` runs once its statement waits (it did log in). */
+            const stalled = async (port: number, stall: (release: () => Promise<void>) => Promise<void>): Promise<RunResult & { took: number }> => {
+                const holder = await holdLock(server(), ca, SERVER_NAME, MASTER, MASTER_PASSWORD, lock);
+                let released = false;
+                const release = async (): Promise<void> => {
+                    if (!released) await holder.release();
+                    released = true;
+                };
+                try {
+                    const started = Date.now();
+                    const running = script({ DB_PORT: String(port), DB_CONNECT_TIMEOUT: "2", DB_QUERY_TIMEOUT: "3" });
+                    await until("app-role.sh's statement waits on the lock", 4_000, async () => Number((await holder.peek(waiting))[0].n) > 0);
+                    await stall(release);
+                    const r = await running;
+                    return { ...r, took: Date.now() - started };
+                } finally {
+                    await release();
+                }
+            };
+
+            it("a statement that waits on a lock after the login: exit 1 once DB_CONNECT_TIMEOUT + DB_QUERY_TIMEOUT are over, one line naming them", async () => {
+                const r = await stalled(server().port, () => Promise.resolve());
+                expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 1, stdout: "", stderr: stallLine(server().port) });
+                expect(r.took).toBeGreaterThanOrEqual(5_000);
+                expect(r.took).toBeLessThan(5_000 + 5_000);
+            }, 30_000);
+
+            it("a network that goes silent mid-statement, after the login (the server answers, nothing arrives): the same line, within the same bound", async () => {
+                const proxy = await stallProxy(server().port);
+                try {
+                    const r = await stalled(proxy.port, async (release) => {
+                        proxy.stall();
+                        await release();
+                    });
+                    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 1, stdout: "", stderr: stallLine(proxy.port) });
+                    expect(r.took).toBeGreaterThanOrEqual(5_000);
+                    expect(r.took).toBeLessThan(5_000 + 5_000);
+                } finally {
+                    await proxy.close();
+                }
+            }, 30_000);
+
+            it("DB_QUERY_TIMEOUT that is no number of seconds: exit 2, before connecting", async () => {
+                const r = await script({ DB_QUERY_TIMEOUT: "0" });
+                expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: "app-role.sh: DB_QUERY_TIMEOUT '0' is not a number of seconds (1 to 9999)\n" });
             });
         }
     }, SELECTED_DB_ENGINES.includes(engine));

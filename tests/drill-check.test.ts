@@ -17,6 +17,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { RESTORE_VALIDATION_WINDOW_HOURS } from "../components/backup-plan";
 import { AWS_STUB, hasJmespath } from "./support/aws-stub";
 import type { Engine, TestDatabase } from "./support/db-servers";
+import { holdLock, stallProxy, until } from "./support/db-stall";
 import { startTlsServer, type TestCa } from "./support/db-tls";
 import { APT_PACKAGES, describeRealServer, findTools, isRoot, missingTools, run, SELECTED_DB_ENGINES, traversableTempDir, type DbTools, type RunResult } from "./support/db-tools";
 
@@ -175,6 +176,66 @@ for (const spec of SPECS) {
                 code: 1, leftovers: [],
                 stderr: "drill-check.sh: putting the validation result SUCCESSFUL of restore job job-1 failed: An error occurred (AccessDeniedException) when calling the PutRestoreValidationResult operation: not authorized\n",
             });
+        });
+
+        // The statement clients' bound (scripts/db/lib.sh bounded_client): DB_CONNECT_TIMEOUT +
+        // DB_QUERY_TIMEOUT, here 2 + 3 s. A stall after the login puts no verdict (a restored
+        // instance's first reads are slow: the next run tries again) and exits 1 with one line.
+        const BOUND = { DB_CONNECT_TIMEOUT: "2", DB_QUERY_TIMEOUT: "3" };
+        const stallLine = (port: number | undefined): string => `drill-check.sh: restore job job-1: localhost:${port}/shop: no answer from the server within 5s ` +
+            "(DB_CONNECT_TIMEOUT 2s to connect, then DB_QUERY_TIMEOUT 3s for the statements): the server or the network stalled, or a statement waits on a lock; no verdict put: left for the next run\n";
+        // The count of `customers` waits: PostgreSQL's ACCESS EXCLUSIVE conflicts with its ACCESS SHARE
+        // (PostgreSQL docs, explicit-locking.html, Table 13.2), MariaDB's LOCK TABLES ... WRITE keeps
+        // every other session from reading the table (MariaDB KB, LOCK TABLES).
+        const LOCK = spec.engine === "postgres" ? ["LOCK TABLE customers IN ACCESS EXCLUSIVE MODE"] : ["LOCK TABLES customers WRITE"];
+        const WAITING = spec.engine === "postgres"
+            ? "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'launchpad-drill-check' AND wait_event_type = 'Lock'"
+            : "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user = 'app' AND state LIKE 'Waiting for table%'";
+
+        it("a statement that waits on a lock after the login: exit 1 once DB_CONNECT_TIMEOUT + DB_QUERY_TIMEOUT are over, one line naming them, no verdict put", async () => {
+            const holder = await holdLock(db as TestDatabase, serverCa.cert, "localhost", "app", PASSWORD, LOCK);
+            try {
+                const started = Date.now();
+                const r = await check(BOUND);
+                const took = Date.now() - started;
+                expect({ code: r.code, stdout: r.stdout, stderr: r.stderr, leftovers: r.leftovers }).toEqual({ code: 1, stdout: "", stderr: stallLine(db?.port), leftovers: [] });
+                expect(puts()).toEqual([]);
+                expect(took).toBeGreaterThanOrEqual(5_000);
+                expect(took).toBeLessThan(5_000 + 5_000);
+            } finally {
+                await holder.release();
+            }
+        }, 30_000);
+
+        it("a network that goes silent mid-query, after the login (the server answers, nothing arrives): the same line, within the same bound", async () => {
+            const proxy = await stallProxy(db?.port as number);
+            answer("rds-describe-db-instances", { DBInstances: [{ DBInstanceIdentifier: "awsbackup-restore-test-8c2d1e", DBInstanceStatus: "available", Engine: spec.engine, Endpoint: { Address: "localhost", Port: proxy.port } }] });
+            const holder = await holdLock(db as TestDatabase, serverCa.cert, "localhost", "app", PASSWORD, LOCK);
+            let released = false;
+            try {
+                const started = Date.now();
+                const running = check(BOUND);
+                // Logged in through the relay, its count waiting on the lock: then the relay goes silent and the lock goes.
+                await until("the drill check's count waits on the lock", 4_000, async () => Number((await holder.peek(WAITING))[0].n) > 0);
+                proxy.stall();
+                await holder.release();
+                released = true;
+                const r = await running;
+                const took = Date.now() - started;
+                expect({ code: r.code, stdout: r.stdout, stderr: r.stderr, leftovers: r.leftovers }).toEqual({ code: 1, stdout: "", stderr: stallLine(proxy.port), leftovers: [] });
+                expect(puts()).toEqual([]);
+                expect(took).toBeGreaterThanOrEqual(5_000);
+                expect(took).toBeLessThan(5_000 + 5_000);
+            } finally {
+                if (!released) await holder.release();
+                await proxy.close();
+            }
+        }, 30_000);
+
+        it("DB_QUERY_TIMEOUT that is no number of seconds: exit 2, before connecting", async () => {
+            const r = await check({ DB_QUERY_TIMEOUT: "1m" });
+            expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: "drill-check.sh: DB_QUERY_TIMEOUT '1m' is not a number of seconds (1 to 9999)\n" });
+            expect(puts()).toEqual([]);
         });
     };
     const missing = [...missingTools(tools, spec.needed), ...(hasJmespath() ? [] : ["python3-jmespath (the stub aws)"])];

@@ -6,7 +6,12 @@ import {
     AUTONAME_SUFFIX_LENGTH,
     AWS_CLI_IMAGE,
     CRONJOB_NAME_MAX,
+    DB_CLIENT_CALL_MAX_SECONDS,
+    DB_CLIENT_KILL_GRACE_SECONDS,
+    DB_CONNECT_TIMEOUT_SECONDS,
     DB_IMAGE_UID,
+    DB_QUERY_TIMEOUT_SECONDS,
+    DRILL_CHECK_DEADLINE_SECONDS,
     DRILL_CHECK_SCHEDULE,
     drillCheckContainers,
     drillCheckName,
@@ -351,6 +356,19 @@ describe("the restore drill check CronJob (scripts/db/drill-check.sh)", () => {
         const check = c.initContainers[1].env as Env[];
         expect(check.find((e) => e.name === "CRITICAL_TABLES")?.value).toBe("orders,users");
         expect(check.find((e) => e.name === "DB_ENGINE")?.value).toBe("postgres");
+        expect(check.filter((e) => e.name.endsWith("_TIMEOUT"))).toEqual([{ name: "DB_CONNECT_TIMEOUT", value: "15" }, { name: "DB_QUERY_TIMEOUT", value: "120" }]);
+    });
+
+    it("a stalled restored instance ends the check in its own error line, within 140 s of the call, well inside the Job's 600 s deadline", () => {
+        expect(DB_CLIENT_CALL_MAX_SECONDS).toBe(DB_CONNECT_TIMEOUT_SECONDS + DB_QUERY_TIMEOUT_SECONDS + 5);
+        expect(DB_CLIENT_CALL_MAX_SECONDS).toBeLessThan(DRILL_CHECK_DEADLINE_SECONDS / 4);
+    });
+
+    it("the bounds the Jobs pass are scripts/db/lib.sh's own defaults (a run by hand gets the same)", () => {
+        const lib = readFileSync(join(SCRIPTS_DIR, "lib.sh"), "utf8");
+        expect(lib).toContain(`connect_timeout=\${DB_CONNECT_TIMEOUT:-${DB_CONNECT_TIMEOUT_SECONDS}}`);
+        expect(lib).toContain(`query_timeout=\${DB_QUERY_TIMEOUT:-${DB_QUERY_TIMEOUT_SECONDS}}`);
+        expect(lib).toContain(`timeout --kill-after=${DB_CLIENT_KILL_GRACE_SECONDS} `);
     });
 });
 

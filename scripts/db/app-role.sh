@@ -40,6 +40,9 @@
 #   DB_SSL_CA                  PEM bundle the server's certificate must chain to; the client also
 #                              checks that it names DB_HOST, as the dumps do (dump.sh "TLS")  required
 #   DB_CONNECT_TIMEOUT         seconds the server may take to answer; default 15
+#   DB_QUERY_TIMEOUT           seconds the statements may take once connected; default 120: the
+#                              client is stopped after DB_CONNECT_TIMEOUT + DB_QUERY_TIMEOUT (lib.sh
+#                              bounded_client), a stalled server or a statement waiting on a lock
 #
 # Neither password, nor the verifier, is ever on a command line or in output: the SQL holding
 # APP_PASSWORD or APP_PASSWORD_VERIFIER goes to the client on stdin, the master's password in a 0600
@@ -149,12 +152,12 @@ run_sql() {
         mysql)
             local mysql_tls=()
             mysql_client_setup "$client" "$secrets"
-            "$client" --defaults-extra-file="$secrets/client.cnf" --protocol=TCP --host="$DB_HOST" --port="$DB_PORT" \
+            bounded_client "$client" --defaults-extra-file="$secrets/client.cnf" --protocol=TCP --host="$DB_HOST" --port="$DB_PORT" \
                 --user="$DB_USER" "${mysql_tls[@]}" --connect-timeout="$connect_timeout" --batch --silent "$DB_NAME" 2>"$error_log" >/dev/null
             ;;
         postgres)
             PGPASSWORD=$db_password PGCONNECT_TIMEOUT=$connect_timeout PGSSLMODE=verify-full PGSSLROOTCERT=$DB_SSL_CA PGAPPNAME=launchpad-grants \
-                "$client" --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 \
+                bounded_client "$client" --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 \
                 --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" --dbname="$DB_NAME" 2>"$error_log" >/dev/null
             ;;
     esac
@@ -181,8 +184,7 @@ main() {
     app_secret=${!secret_name}
     export -n DB_PASSWORD APP_PASSWORD APP_PASSWORD_VERIFIER
     resolve_db_port
-    connect_timeout=${DB_CONNECT_TIMEOUT:-15}
-    [[ $connect_timeout =~ ^[1-9][0-9]{0,3}$ ]] || die "DB_CONNECT_TIMEOUT '$connect_timeout' is not a number of seconds (1 to 9999)" 2
+    resolve_client_timeouts
 
     local secrets client
     find_client
@@ -190,6 +192,9 @@ main() {
     cleanup_dir=$secrets
     open_error_log
     if ! "${DB_ENGINE}_sql" | run_sql "$secrets"; then
+        if client_timed_out; then
+            die "setting up $DB_ENGINE user $APP_USER on $DB_HOST:$DB_PORT/$DB_NAME as $DB_USER failed: $(client_timeout_message)"
+        fi
         die "setting up $DB_ENGINE user $APP_USER on $DB_HOST:$DB_PORT/$DB_NAME as $DB_USER failed$(masked_error)"
     fi
     printf '%s: %s user %s has its password and data access (SELECT, INSERT, UPDATE, DELETE) to %s, nothing more\n' \

@@ -45,13 +45,18 @@
 #   DB_NAME, DB_USER, DB_PASSWORD  the master connection Secret's database, user, password [check]
 #   CRITICAL_TABLES  comma-separated tables that must exist and have rows (as verify.sh) [check]
 #   DB_CONNECT_TIMEOUT  seconds the server may take to answer; default 15               [check]
+#   DB_QUERY_TIMEOUT    seconds each client call may take once connected; default 120  [check]
 #   WORK_DIR         the directory the phases share; required for a phase alone
 #
 # Output: one line per validated job on stdout (report), e.g.
 #   drill-check.sh: restore job <id> (<the restored instance's ARN>): SUCCESSFUL: <what the checks found>
 # Exit status: 0 when every job found was validated and its result put (SUCCESSFUL or FAILED alike:
-# the drill's outcome is AWS Backup's record, which dr-metrics.sh reads); 1 when a call to AWS failed;
-# 2 on a configuration error; one line on stderr.
+# the drill's outcome is AWS Backup's record, which dr-metrics.sh reads); 1 when a call to AWS failed
+# or a restored instance did not answer within DB_CONNECT_TIMEOUT + DB_QUERY_TIMEOUT (lib.sh
+# bounded_client); 2 on a configuration error; one line on stderr. A stall puts no verdict: a
+# restored instance loads its blocks from the snapshot on first read, so a slow first COUNT(*) is no
+# proof of bad data; the next run (every 30 minutes) tries again, and a job still without a verdict
+# when the validation window closes is TIMED_OUT, which dr-metrics.sh counts as a failed drill.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -105,13 +110,13 @@ phase_find() {
 db_query() {
     case $DB_ENGINE in
         mysql)
-            "$client" --defaults-extra-file="$secrets/client.cnf" --protocol=TCP --host="$db_host" --port="$db_port" \
+            bounded_client "$client" --defaults-extra-file="$secrets/client.cnf" --protocol=TCP --host="$db_host" --port="$db_port" \
                 --user="$DB_USER" "${mysql_tls[@]}" --connect-timeout="$connect_timeout" --batch --skip-column-names \
                 --database="$DB_NAME" --execute="$1" </dev/null
             ;;
         postgres)
             PGPASSWORD=$db_password PGCONNECT_TIMEOUT=$connect_timeout PGSSLMODE=verify-full PGSSLROOTCERT=$DB_SSL_CA PGAPPNAME=launchpad-drill-check \
-                "$client" --no-password --no-psqlrc --tuples-only --no-align \
+                bounded_client "$client" --no-password --no-psqlrc --tuples-only --no-align \
                 --host="$db_host" --port="$db_port" --username="$DB_USER" --dbname="$DB_NAME" --command="$1" </dev/null
             ;;
     esac
@@ -122,11 +127,19 @@ db_query() {
 # user" (src/backend/libpq/auth.c, auth_failed).
 readonly PASSWORD_REFUSED='ERROR 1045|Access denied for user|password authentication failed'
 
+# Exits 1 when the client call that just failed was cut off by bounded_client: no verdict (see the top).
+die_if_stalled() {
+    if client_timed_out; then
+        die "restore job $job_id: $db_host:$db_port/$DB_NAME: $(client_timeout_message); no verdict put: left for the next run"
+    fi
+}
+
 # Sets `verdict` and `message` for the instance at db_host:db_port.
 check_instance() {
     local reason
     verdict=FAILED
     if ! db_query "SELECT 1" >/dev/null 2>"$error_log"; then
+        die_if_stalled
         reason=$(last_error)
         if grep -q -E "$PASSWORD_REFUSED" "$error_log"; then
             message="the restored instance refused the master password of the connection Secret: it keeps the snapshot's master password, so the password was most likely rotated after the snapshot was taken; the data was not checked$reason"
@@ -136,6 +149,7 @@ check_instance() {
         return 0
     fi
     if ! count_critical_tables; then
+        die_if_stalled
         message="counting the rows of $failed_table failed$(last_error)"
         return 0
     fi
@@ -169,8 +183,7 @@ phase_check() {
     [[ $DB_PASSWORD != *$'\n'* ]] || die "DB_PASSWORD contains a newline, which the clients cannot take" 2
     db_password=$DB_PASSWORD
     export -n DB_PASSWORD
-    connect_timeout=${DB_CONNECT_TIMEOUT:-15}
-    [[ $connect_timeout =~ ^[1-9][0-9]{0,3}$ ]] || die "DB_CONNECT_TIMEOUT '$connect_timeout' is not a number of seconds (1 to 9999)" 2
+    resolve_client_timeouts
     local tables table_rows missing_tables empty_tables failed_table job_id resource db_host db_port verdict message
     parse_critical_tables "the restored database accepts the master user"
     case $DB_ENGINE in

@@ -87,6 +87,54 @@ resolve_db_port() {
     fi
 }
 
+# Sets `connect_timeout` (DB_CONNECT_TIMEOUT, default 15) and `query_timeout` (DB_QUERY_TIMEOUT,
+# default 120), whole seconds from 1 to 9999, or exits 2. For the statement clients (mariadb, mysql,
+# psql) of drill-check.sh and app-role.sh; dump.sh bounds its stream with its own watchdog
+# (DB_READ_TIMEOUT). 120 s: their statements are a handful of catalogue lookups, GRANTs and
+# COUNT(*)s of a few tables, answered in well under a second on a healthy server; a minute more than
+# DB_CONNECT_TIMEOUT's default covers a cold COUNT(*) on a just-restored instance, and the sum (135 s,
+# 140 with the kill grace) stays well inside the Jobs' deadlines (components/logical-backup.ts
+# DRILL_CHECK_DEADLINE_SECONDS, components/database-grants.ts GRANTS_DEADLINE_SECONDS).
+resolve_client_timeouts() {
+    connect_timeout=${DB_CONNECT_TIMEOUT:-15}
+    query_timeout=${DB_QUERY_TIMEOUT:-120}
+    [[ $connect_timeout =~ ^[1-9][0-9]{0,3}$ ]] || die "DB_CONNECT_TIMEOUT '$connect_timeout' is not a number of seconds (1 to 9999)" 2
+    [[ $query_timeout =~ ^[1-9][0-9]{0,3}$ ]] || die "DB_QUERY_TIMEOUT '$query_timeout' is not a number of seconds (1 to 9999)" 2
+    # The Debian postgres images have coreutils (Essential); the Oracle Linux mysql images have
+    # coreutils-single, the same programs in one binary, whose `sleep` and `mkfifo` dump.sh already uses.
+    command -v timeout >/dev/null 2>&1 || die "timeout (coreutils) is not installed: the database client cannot be bounded by DB_QUERY_TIMEOUT"
+}
+
+# What a client cut off by bounded_client says: the limit and the variables that make it.
+client_timeout_message() {
+    printf 'no answer from the server within %ss (DB_CONNECT_TIMEOUT %ss to connect, then DB_QUERY_TIMEOUT %ss for the statements): the server or the network stalled, or a statement waits on a lock' \
+        "$((connect_timeout + query_timeout))" "$connect_timeout" "$query_timeout"
+}
+
+# Runs the database client "$@" (an external command; assignments before the call reach it) for at
+# most DB_CONNECT_TIMEOUT + DB_QUERY_TIMEOUT seconds, then SIGTERM, then SIGKILL 5 s later. The
+# clients' own limits do not cover this: --connect-timeout and PGCONNECT_TIMEOUT end at the
+# connection, and a server-side statement_timeout (PostgreSQL) or max_execution_time (MySQL) needs
+# a server that still answers, which a stalled network or server does not. Cut off, it writes
+# client_timeout_message to stderr (the caller's error log; the client itself dies without a word)
+# and returns 124; else the client's own status.
+bounded_client() {
+    local limit=$((connect_timeout + query_timeout)) start=$SECONDS status=0
+    timeout --kill-after=5 "$limit" "$@" || status=$?
+    # 124: timeout's own status after its SIGTERM; 137 when the client outlived it and got SIGKILL.
+    if ((status == 124 || (status == 137 && SECONDS - start >= limit))); then
+        client_timeout_message >&2
+        printf '\n' >&2
+        return 124
+    fi
+    return "$status"
+}
+
+# True when the call whose stderr went to the error log was cut off by bounded_client.
+client_timed_out() {
+    grep -q -x -F -e "$(client_timeout_message)" "$error_log" 2>/dev/null
+}
+
 # Escapes a value for a double-quoted MySQL option file value (the clients' password file).
 mysql_option_value() {
     local value=${1//\\/\\\\}
