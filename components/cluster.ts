@@ -12,7 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { isOfflinePlan, type ClusterAccess, type ClusterProvides, type EksClusterConfig, type ExistingClusterConfig, type NodeGroupConfig, type Safety } from "../config";
-import { hasDataLayer } from "../config/cluster";
+import { deployerAccessList, hasDataLayer } from "../config/cluster";
 import { awsPartition } from "../config/region";
 import type { IdentityScope } from "./identity-record";
 import { APP_LABELS } from "../lib/delivery";
@@ -181,12 +181,13 @@ export function deployerAccessProblem(callerArn: string, access: readonly Cluste
  * whose caller is the mocks' stand-in (plan/mocks.ts `launchpad-plan`): the check is left to the real run.
  */
 export async function deployerPreflight(cluster: EksClusterConfig | ExistingClusterConfig): Promise<void> {
-    if (cluster.mode !== "eks" || isOfflinePlan()) {
+    const access = deployerAccessList(cluster);
+    if (access === undefined || isOfflinePlan()) {
         return;
     }
     const update = !pulumi.runtime.isDryRun();
     const { arn } = await aws.getCallerIdentity({});
-    const problem = deployerAccessProblem(arn, cluster.access, update);
+    const problem = deployerAccessProblem(arn, access, update);
     if (problem !== undefined && update) {
         throw new pulumi.RunError(problem);
     }

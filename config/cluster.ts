@@ -421,6 +421,15 @@ export function hasPublicEksEndpoint(cluster: EksClusterConfig | ExistingCluster
     return cluster.mode === "eks" && cluster.endpointAccess === "public";
 }
 
+/**
+ * The access entries the principal running `pulumi up` is checked against (components/cluster.ts
+ * `deployerPreflight`): Launchpad's own EKS cluster's, which grants its creator nothing; none on an
+ * existing cluster, whose kubeconfig says who deploys.
+ */
+export function deployerAccessList(cluster: EksClusterConfig | ExistingClusterConfig): readonly ClusterAccess[] | undefined {
+    return cluster.mode === "eks" ? cluster.access : undefined;
+}
+
 /** `identifier`: the stack identifier (lib/stack-name.ts `stackIdentifier`), the default namespace. */
 export function buildCluster(c: RawCluster, net: RawNetwork, identifier: string): EksClusterConfig | ExistingClusterConfig {
     const namespace = c.namespace ?? identifier;
