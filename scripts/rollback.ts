@@ -18,7 +18,8 @@
  *
  * Before any config changes it checks that the target color's gate Job for the release it runs now
  * succeeded (from the stack's state); that its Deployment is fully available at the live replica
- * count (live through the Kubernetes API with the stack's `kubeconfig` output, scripts/readiness.ts;
+ * count, or at what the live color runs now where its autoscaler scaled it above that (both
+ * Deployments live through the Kubernetes API with the stack's `kubeconfig` output, scripts/readiness.ts;
  * from the state with a warning when the cluster cannot be read); and that its release supports the
  * schema version the database is at (the compatibility rule of components/migrations.ts): the
  * stack's record, or higher where a migration Job in the state succeeded after the record's update
