@@ -52,10 +52,15 @@ export interface PodState {
 /** Lists the pods of a namespace that match every label of `selector`. Throws when it cannot. */
 export type PodLister = (namespace: string, selector: Readonly<Record<string, string>>) => Promise<PodState[]>;
 
-/** What the readiness check reads live. */
+/** Reads one HorizontalPodAutoscaler's `spec.minReplicas` live; undefined when the cluster answers 404. Throws when it cannot be read. */
+export type AutoscalerReader = (namespace: string, name: string) => Promise<{ minReplicas: number | undefined } | undefined>;
+
+/** What the readiness check (and the rollback's targeted list) reads live. */
 export interface ClusterReader {
     readonly deployment: DeploymentReader;
     readonly pods: PodLister;
+    /** @default - none: every autoscaler whose minimum the switch changes in the state is targeted */
+    readonly autoscaler?: AutoscalerReader;
 }
 
 /** How long a live read may take before the cluster counts as unreachable. */
@@ -93,6 +98,7 @@ export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEO
     kc.loadFromString(kubeconfig);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
+    const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
     const pods: PodLister = async (namespace, selector) => {
         const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",");
         const list = await withinTimeout(core.listNamespacedPod({ namespace, labelSelector }), timeoutMs);
@@ -117,7 +123,18 @@ export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEO
             throw e;
         }
     };
-    return { deployment, pods };
+    const autoscaler: AutoscalerReader = async (namespace, name) => {
+        try {
+            const h = await withinTimeout(autoscaling.readNamespacedHorizontalPodAutoscaler({ name, namespace }), timeoutMs);
+            return { minReplicas: h.spec?.minReplicas };
+        } catch (e) {
+            if (e instanceof k8s.ApiException && e.code === 404) {
+                return undefined;
+            }
+            throw e;
+        }
+    };
+    return { deployment, pods, autoscaler };
 }
 
 type Meta = { name?: string; namespace?: string; generation?: number };

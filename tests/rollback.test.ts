@@ -18,7 +18,7 @@ import type { StateResource } from "../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { deployedPlan, fakeStack as sharedFakeStack, stagingReferenceOutputs, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
-import { deploymentJson, kubeconfigFor, podJson, startKubeApi, type KubeApi, type PodShape } from "./support/kube-api";
+import { deploymentJson, hpaJson, kubeconfigFor, podJson, startKubeApi, type KubeApi, type PodShape } from "./support/kube-api";
 import { named, planStack, type Plan, type PlannedResource } from "./support/plan";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { refused } from "./support/config";
@@ -608,6 +608,35 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         expect([...fake.recorded.targets[0]].sort()).toEqual([...diff].sort());
+    });
+
+    it("with idleReplicas below replicas and green scaled to 6 under load: refused until blue's autoscaler minimum and Deployment are raised to 6; then the switch leaves blue's autoscaler out of the targeted update (it would lower the minimum to 2 as traffic arrives, and conflict with kubectl's field), with a note", async () => {
+        const sets = ["launchpad:services.api.idleReplicas=1"];
+        const { outputs } = await planStack("staging", [...OWN_VALUES.staging, ...sets]);
+        const fake = await fakeStack("staging", sets, "succeeded", false, (r) => r, { kubeconfig: kube.kubeconfig, releaseHistory: outputs.releaseHistory });
+        const [green, blue, hpa] = [deploymentIn(fake.resources, "green"), deploymentIn(fake.resources, "blue"), hpaIn(fake.resources, "blue")];
+        expect(hpa.minReplicas).toBe(1);
+        kube.objects.set(`deployments/${green.namespace}/${green.name}`, deploymentJson(green.namespace, green.name, 6, 6));
+        kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 1, 1));
+        const hpaObject = hpaJson(blue.namespace, hpa.name, blue.name, 1, 6, 1);
+        expect(() => validateKubernetesObject({ type: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", inputs: hpaObject } as unknown as PlannedResource)).not.toThrow();
+        kube.objects.set(`horizontalpodautoscalers/${blue.namespace}/${hpa.name}`, hpaObject);
+        const refused = await run(["--stack", "staging"], fake);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(`has 1 pods available, fewer than the 6 the live green color runs now (its autoscaler scaled it above the live replica count 2) (read live from the cluster): ` +
+            `the switch would send green's traffic to 1 pods; scale blue first: raise its autoscaler's minimum (1), or it scales the idle color back down (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":6}}'\`)`);
+        expect(fake.recorded.calls).toEqual([]);
+
+        // The operator ran the fix: blue's autoscaler at minimum 6 (kubectl patch), its Deployment at 6, all available.
+        kube.objects.set(`horizontalpodautoscalers/${blue.namespace}/${hpa.name}`, hpaJson(blue.namespace, hpa.name, blue.name, 6, 6, 6));
+        kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 6, 6));
+        kube.requests.length = 0;
+        const r = await run(["--stack", "staging"], fake);
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe(`note: api: the blue autoscaler ${blue.namespace}/${hpa.name} has minReplicas 6 in the cluster (raised by hand), at least the 2 the switch sets: ` +
+            `left out of the targeted update; once the autoscaler holds the traffic, set it to 2 (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":2}}'\`)\n`);
+        expect(kube.requests).toContain(`GET /apis/autoscaling/v2/namespaces/${blue.namespace}/horizontalpodautoscalers/${hpa.name}`);
+        expect([...fake.recorded.targets[0]].sort()).toEqual([named(fake.plan, "launchpad-staging-api-live").urn, named(fake.plan, "launchpad-staging-api-ingress").urn].sort());
     });
 
     it("a switch straight back (promote's, after a failed analysis) finds the old color still warm: only the live Service and the alb Ingress's weights move, exactly the plan diff", async () => {
