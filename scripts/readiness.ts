@@ -315,12 +315,13 @@ export async function checkReadiness(resources: readonly StateResource[], moving
         let why = noReaderWhy;
         if (reader !== undefined) {
             try {
-                const size = await liveSize(reader, resources, s);
                 const live = await reader.deployment(d.namespace, d.name);
                 if (live === undefined) {
                     problems.push(`${s.name}: the ${target} Deployment ${d.namespace}/${d.name} is in the stack's state but not in the cluster (404, read live): run \`pulumi refresh\` and \`pulumi up\` to recreate it`);
                     continue;
                 }
+                // After the target's read: a cluster that does not answer costs one timeout, not two.
+                const size = await liveSize(reader, resources, s, warnings);
                 const p = readinessProblem(s, target, d, live, "live", size, autoscalerOf(resources, s.name, target));
                 if (p !== undefined) problems.push(p);
                 await checkPods(reader, s, target, d, problems, warnings);
@@ -341,16 +342,18 @@ export async function checkReadiness(resources: readonly StateResource[], moving
 /**
  * The live color's size now (`LiveSize`): its Deployment read live, when it runs more than
  * `replicas`. Undefined otherwise, and where the Deployment is not in the state or the cluster, or
- * cannot be read (the target's own read then decides: it fails the same way): the configured
+ * cannot be read (read after the target's, which answered; a warning then): the configured
  * `replicas` is the live count then, as the state records no autoscaling.
  */
-async function liveSize(reader: ClusterReader, resources: readonly StateResource[], service: ServiceConfig): Promise<LiveSize | undefined> {
+async function liveSize(reader: ClusterReader, resources: readonly StateResource[], service: ServiceConfig, warnings: string[]): Promise<LiveSize | undefined> {
     const d = deploymentOf(resources, service.name, service.activeColor);
     if (d === undefined) return undefined;
     let status: DeploymentStatus | undefined;
     try {
         status = await reader.deployment(d.namespace, d.name);
-    } catch {
+    } catch (e) {
+        warnings.push(`warning: ${service.name}: the live ${service.activeColor} Deployment ${d.namespace}/${d.name} could not be read (${(e as Error).message}); ` +
+            `the target is checked against the live replica count ${service.replicas}, not against what ${service.activeColor} runs now`);
         return undefined;
     }
     const replicas = status?.specReplicas;

@@ -716,8 +716,8 @@ describe("npm run rollback: the target color's Deployment, read live through the
             `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 1 of the live replica count 2 pods available (read live from the cluster): ` +
             `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again\n`,
         ));
-        // The real client asked the API server for the live color's Deployment (its size now), exactly the target's, and listed the pods the live Service would select.
-        expect(kube.requests).toEqual([deploymentRequest(deploymentIn(fake.resources, "green")), deploymentRequest(blue), podsRequest(blue.namespace, "blue")]);
+        // The real client asked the API server for exactly the target's Deployment, the live color's (its size now), and listed the pods the live Service would select.
+        expect(kube.requests).toEqual([deploymentRequest(blue), deploymentRequest(deploymentIn(fake.resources, "green")), podsRequest(blue.namespace, "blue")]);
         expect(fake.recorded.calls).toEqual([]);
     });
 
@@ -784,7 +784,7 @@ describe("npm run rollback: the target color's Deployment, read live through the
         const r = await run(["--stack", "staging"], fake);
         expect(r.code).toBe(0);
         expect(r.stderr).toBe("");
-        expect(kube.requests).toEqual([deploymentRequest(deploymentIn(fake.resources, "green")), deploymentRequest(blue), podsRequest(blue.namespace, "blue")]);
+        expect(kube.requests).toEqual([deploymentRequest(blue), deploymentRequest(deploymentIn(fake.resources, "green")), podsRequest(blue.namespace, "blue")]);
         expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=blue", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
     });
 
@@ -815,7 +815,7 @@ describe("npm run rollback: the target color's Deployment, read live through the
                 `then \`kubectl -n ${blue.namespace} scale deployment/${blue.name} --replicas=6\`, wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again; ` +
                 `once the switch is done and the autoscaler holds the traffic, set its minimum back to 2 (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":2}}'\`), the value pulumi up applies\n`,
             ));
-            expect(kube.requests).toEqual([deploymentRequest(deploymentIn(fake.resources, "green")), deploymentRequest(blue), podsRequest(blue.namespace, "blue")]);
+            expect(kube.requests).toEqual([deploymentRequest(blue), deploymentRequest(deploymentIn(fake.resources, "green")), podsRequest(blue.namespace, "blue")]);
             expect(fake.recorded.calls).toEqual([]);
         });
 
@@ -843,6 +843,19 @@ describe("npm run rollback: the target color's Deployment, read live through the
             const r = await run(["--stack", "staging"], fake);
             expect(r.code).toBe(0);
             expect(r.stderr).toBe("");
+        });
+
+        it("a live Deployment that cannot be read (the target's could): warns and checks the target against the configured count", async () => {
+            const fake = await fakeStack("staging");
+            const green = deploymentIn(fake.resources, "green");
+            const real = kubernetesReader(kube.kubeconfig);
+            const r = await rollback(["--stack", "staging"], {
+                ...fake.deps,
+                clusterReader: () => ({ ...real, deployment: (ns, name) => (name === green.name ? Promise.reject(new Error("deployments.apps is forbidden")) : real.deployment(ns, name)) }),
+            });
+            expect(r.stderr).toBe(`warning: api: the live green Deployment ${green.namespace}/${green.name} could not be read (deployments.apps is forbidden); ` +
+                "the target is checked against the live replica count 2, not against what green runs now\n");
+            expect(r.code).toBe(0);
         });
 
         it("without the target's autoscaler in the state, the fix scales its Deployment alone", async () => {
