@@ -1,7 +1,8 @@
 /**
  * Is the color a switch makes live ready to take traffic? Its Deployment, read live through the
  * Kubernetes API with the stack's own kubeconfig (`@kubernetes/client-node`), must have rolled out
- * and have at least the live replica count available, and every pod the live Service would select
+ * and have at least the live replica count available (more where the live color's autoscaler runs it
+ * above that now: `LiveSize`), and every pod the live Service would select
  * must be ready (`unreadyPods`). Where the cluster cannot be read, the stack's state answers instead
  * (the Deployment's last recorded status), with a warning.
  */
@@ -51,10 +52,15 @@ export interface PodState {
 /** Lists the pods of a namespace that match every label of `selector`. Throws when it cannot. */
 export type PodLister = (namespace: string, selector: Readonly<Record<string, string>>) => Promise<PodState[]>;
 
-/** What the readiness check reads live. */
+/** Reads one HorizontalPodAutoscaler's `spec.minReplicas` live; undefined when the cluster answers 404. Throws when it cannot be read. */
+export type AutoscalerReader = (namespace: string, name: string) => Promise<{ minReplicas: number | undefined } | undefined>;
+
+/** What the readiness check (and the rollback's targeted list) reads live. */
 export interface ClusterReader {
     readonly deployment: DeploymentReader;
     readonly pods: PodLister;
+    /** @default - none: every autoscaler whose minimum the switch changes in the state is targeted */
+    readonly autoscaler?: AutoscalerReader;
 }
 
 /** How long a live read may take before the cluster counts as unreachable. */
@@ -92,6 +98,7 @@ export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEO
     kc.loadFromString(kubeconfig);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
+    const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
     const pods: PodLister = async (namespace, selector) => {
         const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",");
         const list = await withinTimeout(core.listNamespacedPod({ namespace, labelSelector }), timeoutMs);
@@ -116,7 +123,18 @@ export function kubernetesReader(kubeconfig: string, timeoutMs = LIVE_READ_TIMEO
             throw e;
         }
     };
-    return { deployment, pods };
+    const autoscaler: AutoscalerReader = async (namespace, name) => {
+        try {
+            const h = await withinTimeout(autoscaling.readNamespacedHorizontalPodAutoscaler({ name, namespace }), timeoutMs);
+            return { minReplicas: h.spec?.minReplicas };
+        } catch (e) {
+            if (e instanceof k8s.ApiException && e.code === 404) {
+                return undefined;
+            }
+            throw e;
+        }
+    };
+    return { deployment, pods, autoscaler };
 }
 
 type Meta = { name?: string; namespace?: string; generation?: number };
@@ -180,22 +198,71 @@ export function rolloutProblems(status: DeploymentStatus): string[] {
 }
 
 /**
- * Why this status cannot take the live replica count (`service.replicas`, the live color's
- * autoscaler minimum), or undefined: fewer pods available than that, or a rollout that has not
- * finished (`rolloutProblems`). Availability is measured against the live count, not against
- * every pod of a color its autoscaler scaled up; a pod above it that is not ready still blocks the
- * switch, read live from the pods (`unreadyPods`): the live Service's update would wait on it.
+ * How many pods the live color runs now: its Deployment's `spec.replicas`, read live, which its
+ * autoscaler sets. The HPA controller reads a target's size from its scale subresource's
+ * `spec.replicas` (a Deployment's own `spec.replicas`: kubernetes pkg/registry/apps/deployment/storage/storage.go
+ * `scaleFromDeployment`), writes its decision back there, and reports that same number as its
+ * `status.currentReplicas` (kubernetes/kubernetes pkg/controller/podautoscaler/horizontal.go,
+ * `reconcileAutoscaler`: `currentReplicas := scale.Spec.Replicas` ... `a.setStatus(hpa, currentReplicas, ...)`),
+ * so the Deployment's count is the autoscaler's without reading the autoscaling API. Under load it
+ * is above `replicas`; a switch that moved that traffic onto a color with `replicas` pods would
+ * overload it.
  */
-export function readinessProblem(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, status: DeploymentStatus, source: "live" | "state"): string | undefined {
+export interface LiveSize {
+    readonly color: Color;
+    readonly replicas: number;
+}
+
+/** The color's autoscaler in the stack's state: its name and the minimum the program gave it. */
+export function autoscalerOf(resources: readonly StateResource[], service: string, color: Color): { name: string; minReplicas: number | undefined } | undefined {
+    const r = resources.find((x) => x.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && x.delete !== true &&
+        x.inputs?.metadata?.labels?.[SELECTOR_LABELS.app] === service && x.inputs.metadata.labels[SELECTOR_LABELS.color] === color);
+    if (r === undefined) return undefined;
+    const name = (r.outputs?.metadata as Meta | undefined)?.name ?? (r.inputs?.metadata as Meta | undefined)?.name;
+    return name === undefined ? undefined : { name, minReplicas: r.outputs?.spec?.minReplicas ?? r.inputs?.spec?.minReplicas };
+}
+
+/**
+ * Why this status cannot take the live color's traffic, or undefined: fewer pods available than
+ * the live count, or a rollout that has not finished (`rolloutProblems`). The live count is
+ * `service.replicas` (the live color's autoscaler minimum), or more where the live color runs more
+ * now (`live`, read from the cluster: its autoscaler scaled it up under load). Availability is
+ * measured against that count, not against every pod of a color its autoscaler scaled up; a pod
+ * above it that is not ready still blocks the switch, read live from the pods (`unreadyPods`): the
+ * live Service's update would wait on it.
+ *
+ * Short of a live color scaled up, the fix raises the target's autoscaler minimum as well as its
+ * Deployment: `kubectl scale` alone does not hold on the idle color, whose autoscaler recommends
+ * from its idle pods' metrics and scales down to that recommendation (held only by the highest
+ * recommendation in its 300 s scale-down stabilization window, all of them idle ones) no lower than
+ * `minReplicas`, while a target below `minReplicas` is scaled up to it without consulting metrics
+ * (horizontal.go `reconcileAutoscaler`: "Current number of replicas below Spec.MinReplicas";
+ * `stabilizeRecommendation`; `convertDesiredReplicasWithRules`, `TooFewReplicas`).
+ */
+export function readinessProblem(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, status: DeploymentStatus, source: "live" | "state", live?: LiveSize, autoscaler?: { name: string; minReplicas: number | undefined }): string | undefined {
     const available = status.availableReplicas ?? 0;
     const rolling = rolloutProblems(status);
-    if (available >= service.replicas && rolling.length === 0) {
+    const needed = Math.max(service.replicas, live?.replicas ?? 0);
+    if (available >= needed && rolling.length === 0) {
         return undefined;
     }
-    const fix = `wait for it (\`kubectl -n ${where.namespace} rollout status deployment/${where.name}\`) and try again` +
+    const unfinished = rolling.length > 0 ? ` and its rollout has not finished (${rolling.join("; ")})` : "";
+    const from = source === "live" ? "read live from the cluster" : "from the stack's state";
+    const wait = `\`kubectl -n ${where.namespace} rollout status deployment/${where.name}\``;
+    if (live !== undefined && needed > service.replicas) {
+        const hpa = autoscaler === undefined ? "" :
+            `raise its autoscaler's minimum${autoscaler.minReplicas !== undefined ? ` (${autoscaler.minReplicas})` : ""}, or it scales the idle color back down ` +
+            `(\`kubectl -n ${where.namespace} patch hpa/${autoscaler.name} --type=merge -p '{"spec":{"minReplicas":${needed}}}'\`), then `;
+        const back = autoscaler === undefined ? "" :
+            `; once the switch is done and the autoscaler holds the traffic, set its minimum back to ${service.replicas} ` +
+            `(\`kubectl -n ${where.namespace} patch hpa/${autoscaler.name} --type=merge -p '{"spec":{"minReplicas":${service.replicas}}}'\`), the value pulumi up applies`;
+        return `${service.name}: the ${color} Deployment ${where.namespace}/${where.name} has ${available} pods available, fewer than the ${needed} the live ${live.color} color runs now ` +
+            `(its autoscaler scaled it above the live replica count ${service.replicas})${unfinished} (${from}): the switch would send ${live.color}'s traffic to ${available} pods; ` +
+            `scale ${color} first: ${hpa}\`kubectl -n ${where.namespace} scale deployment/${where.name} --replicas=${needed}\`, wait for it (${wait}) and try again${back}`;
+    }
+    const fix = `wait for it (${wait}) and try again` +
         (service.idleReplicas < service.replicas ? `, or keep the idle color warm (idleReplicas ${service.idleReplicas} < replicas ${service.replicas}: set idleReplicas to ${service.replicas} and run pulumi up first)` : "");
-    return `${service.name}: the ${color} Deployment ${where.namespace}/${where.name} has ${available} of the live replica count ${service.replicas} pods available` +
-        `${rolling.length > 0 ? ` and its rollout has not finished (${rolling.join("; ")})` : ""} (${source === "live" ? "read live from the cluster" : "from the stack's state"}): ${fix}`;
+    return `${service.name}: the ${color} Deployment ${where.namespace}/${where.name} has ${available} of the live replica count ${service.replicas} pods available${unfinished} (${from}): ${fix}`;
 }
 
 /**
@@ -253,7 +320,9 @@ export async function checkReadiness(resources: readonly StateResource[], moving
                     problems.push(`${s.name}: the ${target} Deployment ${d.namespace}/${d.name} is in the stack's state but not in the cluster (404, read live): run \`pulumi refresh\` and \`pulumi up\` to recreate it`);
                     continue;
                 }
-                const p = readinessProblem(s, target, d, live, "live");
+                // After the target's read: a cluster that does not answer costs one timeout, not two.
+                const size = await liveSize(reader, resources, s, warnings);
+                const p = readinessProblem(s, target, d, live, "live", size, autoscalerOf(resources, s.name, target));
                 if (p !== undefined) problems.push(p);
                 await checkPods(reader, s, target, d, problems, warnings);
                 continue;
@@ -268,6 +337,27 @@ export async function checkReadiness(resources: readonly StateResource[], moving
         if (p !== undefined) problems.push(p);
     }
     return { problems, warnings };
+}
+
+/**
+ * The live color's size now (`LiveSize`): its Deployment read live, when it runs more than
+ * `replicas`. Undefined otherwise, and where the Deployment is not in the state or the cluster, or
+ * cannot be read (read after the target's, which answered; a warning then): the configured
+ * `replicas` is the live count then, as the state records no autoscaling.
+ */
+async function liveSize(reader: ClusterReader, resources: readonly StateResource[], service: ServiceConfig, warnings: string[]): Promise<LiveSize | undefined> {
+    const d = deploymentOf(resources, service.name, service.activeColor);
+    if (d === undefined) return undefined;
+    let status: DeploymentStatus | undefined;
+    try {
+        status = await reader.deployment(d.namespace, d.name);
+    } catch (e) {
+        warnings.push(`warning: ${service.name}: the live ${service.activeColor} Deployment ${d.namespace}/${d.name} could not be read (${(e as Error).message}); ` +
+            `the target is checked against the live replica count ${service.replicas}, not against what ${service.activeColor} runs now`);
+        return undefined;
+    }
+    const replicas = status?.specReplicas;
+    return replicas !== undefined && replicas > service.replicas ? { color: service.activeColor, replicas } : undefined;
 }
 
 /**

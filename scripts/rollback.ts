@@ -18,7 +18,8 @@
  *
  * Before any config changes it checks that the target color's gate Job for the release it runs now
  * succeeded (from the stack's state); that its Deployment is fully available at the live replica
- * count (live through the Kubernetes API with the stack's `kubeconfig` output, scripts/readiness.ts;
+ * count, or at what the live color runs now where its autoscaler scaled it above that (both
+ * Deployments live through the Kubernetes API with the stack's `kubeconfig` output, scripts/readiness.ts;
  * from the state with a warning when the cluster cannot be read); and that its release supports the
  * schema version the database is at (the compatibility rule of components/migrations.ts): the
  * stack's record, or higher where a migration Job in the state succeeded after the record's update
@@ -300,13 +301,58 @@ const labelsOf = (r: StateResource): Readonly<Record<string, string>> => r.input
  * live color's alone, and only where `idleReplicas` differs from `replicas`: the old color stays
  * warm until the next update that does not switch.
  */
-export function hpaUrns(resources: readonly StateResource[], moving: readonly ServiceConfig[], target: Color, history: ReleaseHistory): string[] {
+export function hpaUrns(resources: readonly StateResource[], moving: readonly ServiceConfig[], target: Color, history: ReleaseHistory, liveMinimum: ReadonlyMap<string, number> = new Map()): string[] {
+    return hpaChanges(resources, moving, target, history).filter((c) => {
+        const live = liveMinimum.get(c.urn);
+        return live === undefined || live < c.minReplicas;
+    }).map((c) => c.urn);
+}
+
+/**
+ * The autoscalers `hpaUrns` considers, each with the minimum the switch gives it. `liveMinimum`
+ * (by URN, read live) leaves out one whose minimum in the cluster is already at least that: one an
+ * operator raised to the live color's count before the switch (readiness.ts `readinessProblem`'s
+ * fix, `kubectl patch hpa`). The update would lower it as traffic arrives, before the autoscaler's
+ * metrics show the load, and its server-side apply would fail on a field another manager holds at
+ * another value (pulumi-kubernetes provider/pkg/await/await.go `patchForce`: false on an update
+ * unless `pulumi.com/patchForce` or PULUMI_K8S_ENABLE_PATCH_FORCE says otherwise).
+ */
+export function hpaChanges(resources: readonly StateResource[], moving: readonly ServiceConfig[], target: Color, history: ReleaseHistory): { urn: string; service: string; color: Color; name: string; namespace: string; minReplicas: number }[] {
     const byName = new Map(moving.filter((s) => s.idleReplicas !== s.replicas).map((s) => [s.name, s]));
-    return resources.filter((r) => {
+    return resources.flatMap((r) => {
         const s = r.type === HPA_TYPE ? byName.get(labelsOf(r)[SELECTOR_LABELS.app]) : undefined;
         const color = labelsOf(r)[SELECTOR_LABELS.color] as Color;
-        return s !== undefined && hpaMinReplicas({ ...s, activeColor: target }, color, liveWhenStarted(history, s.name)?.color) !== r.inputs?.spec?.minReplicas;
-    }).map((r) => r.urn);
+        if (s === undefined) return [];
+        const min = hpaMinReplicas({ ...s, activeColor: target }, color, liveWhenStarted(history, s.name)?.color);
+        const meta = (r.outputs?.metadata ?? {}) as { name?: string; namespace?: string };
+        return min !== r.inputs?.spec?.minReplicas ? [{ urn: r.urn, service: s.name, color, name: meta.name ?? "", namespace: meta.namespace ?? "default", minReplicas: min }] : [];
+    });
+}
+
+/**
+ * The live minimum of each autoscaler the switch would change (`hpaChanges`), by URN, where the
+ * cluster answers; one it does not have or cannot read stays targeted, as before. A note per
+ * autoscaler left out, with the command that hands its minimum back to the program's value.
+ */
+async function liveMinimums(reader: ClusterReader | undefined, changes: ReturnType<typeof hpaChanges>): Promise<{ minimum: Map<string, number>; notes: string[] }> {
+    const minimum = new Map<string, number>();
+    const notes: string[] = [];
+    if (reader?.autoscaler === undefined) return { minimum, notes };
+    for (const c of changes) {
+        let live: { minReplicas: number | undefined } | undefined;
+        try {
+            live = await reader.autoscaler(c.namespace, c.name);
+        } catch {
+            continue;
+        }
+        if (live?.minReplicas === undefined) continue;
+        minimum.set(c.urn, live.minReplicas);
+        if (live.minReplicas >= c.minReplicas) {
+            notes.push(`note: ${c.service}: the ${c.color} autoscaler ${c.namespace}/${c.name} has minReplicas ${live.minReplicas} in the cluster (raised by hand), at least the ${c.minReplicas} the switch sets: ` +
+                `left out of the targeted update; once the autoscaler holds the traffic, set it to ${c.minReplicas} (\`kubectl -n ${c.namespace} patch hpa/${c.name} --type=merge -p '{"spec":{"minReplicas":${c.minReplicas}}}'\`)\n`);
+        }
+    }
+    return { minimum, notes };
 }
 
 const DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment";
@@ -600,6 +646,9 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
     if (violations.length > 0) {
         return failed(1, `${warnings.join("")}refused before any change: the policy pack refuses the stack with ${moving.map((s) => s.name).join(", ")} on ${target} (fix the stack, or run npm run plan -- --stack ${flags.stack} --policy to see it)\n${violations.map((v) => `  - ${v}\n`).join("")}`);
     }
+    const history = parseHistory(outputs[RELEASE_HISTORY_OUTPUT]?.value);
+    const autoscalers = await liveMinimums(reader, hpaChanges(resources, moving, target, history));
+    warnings.push(...autoscalers.notes);
     return {
         stackName: flags.stack,
         stack,
@@ -608,7 +657,7 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
         moving,
         service: flags.service,
         target,
-        targets: [...urns.values(), ...weightedIngressUrns(resources, moving.map((s) => s.name)), ...hpaUrns(resources, moving, target, parseHistory(outputs[RELEASE_HISTORY_OUTPUT]?.value))],
+        targets: [...urns.values(), ...weightedIngressUrns(resources, moving.map((s) => s.name)), ...hpaUrns(resources, moving, target, history, autoscalers.minimum)],
         lines: moving.map((s) => `${s.name}: ${s.activeColor} -> ${target}`),
         warnings,
     };

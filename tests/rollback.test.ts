@@ -18,7 +18,7 @@ import type { StateResource } from "../scripts/state";
 import { deployedConfig, OWN_VALUES, type CommittedStack } from "./support/deployed";
 import { deployedPlan, fakeStack as sharedFakeStack, stagingReferenceOutputs, type FakeStack } from "./support/fake-stack";
 import { closedPort } from "./support/http-server";
-import { deploymentJson, kubeconfigFor, podJson, startKubeApi, type KubeApi, type PodShape } from "./support/kube-api";
+import { deploymentJson, hpaJson, kubeconfigFor, podJson, startKubeApi, type KubeApi, type PodShape } from "./support/kube-api";
 import { named, planStack, type Plan, type PlannedResource } from "./support/plan";
 import { validateKubernetesObject } from "./support/k8s-schema";
 import { refused } from "./support/config";
@@ -610,6 +610,35 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect([...fake.recorded.targets[0]].sort()).toEqual([...diff].sort());
     });
 
+    it("with idleReplicas below replicas and green scaled to 6 under load: refused until blue's autoscaler minimum and Deployment are raised to 6; then the switch leaves blue's autoscaler out of the targeted update (it would lower the minimum to 2 as traffic arrives, and conflict with kubectl's field), with a note", async () => {
+        const sets = ["launchpad:services.api.idleReplicas=1"];
+        const { outputs } = await planStack("staging", [...OWN_VALUES.staging, ...sets]);
+        const fake = await fakeStack("staging", sets, "succeeded", false, (r) => r, { kubeconfig: kube.kubeconfig, releaseHistory: outputs.releaseHistory });
+        const [green, blue, hpa] = [deploymentIn(fake.resources, "green"), deploymentIn(fake.resources, "blue"), hpaIn(fake.resources, "blue")];
+        expect(hpa.minReplicas).toBe(1);
+        kube.objects.set(`deployments/${green.namespace}/${green.name}`, deploymentJson(green.namespace, green.name, 6, 6));
+        kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 1, 1));
+        const hpaObject = hpaJson(blue.namespace, hpa.name, blue.name, 1, 6, 1);
+        expect(() => validateKubernetesObject({ type: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", inputs: hpaObject } as unknown as PlannedResource)).not.toThrow();
+        kube.objects.set(`horizontalpodautoscalers/${blue.namespace}/${hpa.name}`, hpaObject);
+        const refused = await run(["--stack", "staging"], fake);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(`has 1 pods available, fewer than the 6 the live green color runs now (its autoscaler scaled it above the live replica count 2) (read live from the cluster): ` +
+            `the switch would send green's traffic to 1 pods; scale blue first: raise its autoscaler's minimum (1), or it scales the idle color back down (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":6}}'\`)`);
+        expect(fake.recorded.calls).toEqual([]);
+
+        // The operator ran the fix: blue's autoscaler at minimum 6 (kubectl patch), its Deployment at 6, all available.
+        kube.objects.set(`horizontalpodautoscalers/${blue.namespace}/${hpa.name}`, hpaJson(blue.namespace, hpa.name, blue.name, 6, 6, 6));
+        kube.objects.set(`deployments/${blue.namespace}/${blue.name}`, deploymentJson(blue.namespace, blue.name, 6, 6));
+        kube.requests.length = 0;
+        const r = await run(["--stack", "staging"], fake);
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe(`note: api: the blue autoscaler ${blue.namespace}/${hpa.name} has minReplicas 6 in the cluster (raised by hand), at least the 2 the switch sets: ` +
+            `left out of the targeted update; once the autoscaler holds the traffic, set it to 2 (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":2}}'\`)\n`);
+        expect(kube.requests).toContain(`GET /apis/autoscaling/v2/namespaces/${blue.namespace}/horizontalpodautoscalers/${hpa.name}`);
+        expect([...fake.recorded.targets[0]].sort()).toEqual([named(fake.plan, "launchpad-staging-api-live").urn, named(fake.plan, "launchpad-staging-api-ingress").urn].sort());
+    });
+
     it("a switch straight back (promote's, after a failed analysis) finds the old color still warm: only the live Service and the alb Ingress's weights move, exactly the plan diff", async () => {
         const idle = "launchpad:services.api.idleReplicas=1";
         // Three updates, each planned with the outputs of the one before (its release history): green
@@ -650,6 +679,17 @@ function podsRequest(namespace: string, color: string): string {
     return `GET /api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(`app=api,color=${color},${ROLE_LABEL}=${ROLES.workload}`)}`;
 }
 
+/** The request the real client sends to read one Deployment. */
+function deploymentRequest(d: { name: string; namespace: string }): string {
+    return `GET /apis/apps/v1/namespaces/${d.namespace}/deployments/${d.name}`;
+}
+
+/** api's autoscaler of `color` in the state: its name and minimum. */
+function hpaIn(resources: readonly StateResource[], color: string): { name: string; minReplicas: number | undefined } {
+    const r = resources.find((x) => x.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && x.inputs?.metadata?.labels?.color === color && x.inputs.metadata.labels.app === "api");
+    return { name: (r?.outputs?.metadata as { name: string }).name, minReplicas: r?.inputs?.spec?.minReplicas };
+}
+
 /** Where api's Deployment of `color` lives, from the state. */
 function deploymentIn(resources: readonly StateResource[], color: string): { name: string; namespace: string } {
     const r = resources.find((x) => x.type === "kubernetes:apps/v1:Deployment" && x.inputs?.metadata?.labels?.color === color && x.inputs.metadata.labels.app === "api");
@@ -676,8 +716,8 @@ describe("npm run rollback: the target color's Deployment, read live through the
             `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 1 of the live replica count 2 pods available (read live from the cluster): ` +
             `wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again\n`,
         ));
-        // The real client asked the API server for exactly that Deployment, and listed the pods the live Service would select.
-        expect(kube.requests).toEqual([`GET /apis/apps/v1/namespaces/${blue.namespace}/deployments/${blue.name}`, podsRequest(blue.namespace, "blue")]);
+        // The real client asked the API server for exactly the target's Deployment, the live color's (its size now), and listed the pods the live Service would select.
+        expect(kube.requests).toEqual([deploymentRequest(blue), deploymentRequest(deploymentIn(fake.resources, "green")), podsRequest(blue.namespace, "blue")]);
         expect(fake.recorded.calls).toEqual([]);
     });
 
@@ -744,8 +784,92 @@ describe("npm run rollback: the target color's Deployment, read live through the
         const r = await run(["--stack", "staging"], fake);
         expect(r.code).toBe(0);
         expect(r.stderr).toBe("");
-        expect(kube.requests).toEqual([`GET /apis/apps/v1/namespaces/${blue.namespace}/deployments/${blue.name}`, podsRequest(blue.namespace, "blue")]);
+        expect(kube.requests).toEqual([deploymentRequest(blue), deploymentRequest(deploymentIn(fake.resources, "green")), podsRequest(blue.namespace, "blue")]);
         expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=blue", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
+    });
+
+    // Issue #17: the live count is what the live color runs now. Its autoscaler sets its Deployment's
+    // spec.replicas through the scale subresource and reports that number as status.currentReplicas
+    // (kubernetes pkg/controller/podautoscaler/horizontal.go reconcileAutoscaler), so green at 6
+    // (staging's maxReplicas, 3 x replicas 2) under load means its HPA's currentReplicas is 6.
+    describe("the live color scaled up by its autoscaler under load (issue #17)", () => {
+        const scaled = (fake: FakeStack, green: number, blue: number): void => {
+            const g = deploymentIn(fake.resources, "green");
+            const b = deploymentIn(fake.resources, "blue");
+            kube.objects.set(`deployments/${g.namespace}/${g.name}`, deploymentJson(g.namespace, g.name, green, green));
+            kube.objects.set(`deployments/${b.namespace}/${b.name}`, deploymentJson(b.namespace, b.name, blue, blue));
+        };
+
+        it("refuses a target with the configured count available while the live color runs 6: the switch would send 6 pods' traffic to 2; the fix raises its autoscaler's minimum and scales it", async () => {
+            const fake = await fakeStack("staging");
+            const blue = deploymentIn(fake.resources, "blue");
+            const hpa = hpaIn(fake.resources, "blue");
+            expect(hpa.minReplicas).toBe(2);
+            scaled(fake, 6, 2);
+            kube.requests.length = 0;
+            const r = await run(["--stack", "staging"], fake);
+            expect(r).toEqual(blueCannotTakeTraffic(
+                `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 2 pods available, fewer than the 6 the live green color runs now ` +
+                "(its autoscaler scaled it above the live replica count 2) (read live from the cluster): the switch would send green's traffic to 2 pods; " +
+                `scale blue first: raise its autoscaler's minimum (2), or it scales the idle color back down (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":6}}'\`), ` +
+                `then \`kubectl -n ${blue.namespace} scale deployment/${blue.name} --replicas=6\`, wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again; ` +
+                `once the switch is done and the autoscaler holds the traffic, set its minimum back to 2 (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":2}}'\`), the value pulumi up applies\n`,
+            ));
+            expect(kube.requests).toEqual([deploymentRequest(blue), deploymentRequest(deploymentIn(fake.resources, "green")), podsRequest(blue.namespace, "blue")]);
+            expect(fake.recorded.calls).toEqual([]);
+        });
+
+        it("switches once the target has as many available as the live color runs now", async () => {
+            const fake = await fakeStack("staging");
+            scaled(fake, 6, 6);
+            const r = await run(["--stack", "staging"], fake);
+            expect(r.stderr).toBe("");
+            expect(r.code).toBe(0);
+            expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=blue", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
+        });
+
+        it("a target one pod short of the live color's 6 is refused too", async () => {
+            const fake = await fakeStack("staging");
+            scaled(fake, 6, 5);
+            const r = await run(["--stack", "staging"], fake);
+            expect(r.code).toBe(1);
+            expect(r.stderr).toContain("has 5 pods available, fewer than the 6 the live green color runs now");
+        });
+
+        it("a live color at the configured count, or whose Deployment the cluster does not have, needs the configured count as before", async () => {
+            const fake = await fakeStack("staging");
+            const green = deploymentIn(fake.resources, "green");
+            kube.objects.delete(`deployments/${green.namespace}/${green.name}`);
+            const r = await run(["--stack", "staging"], fake);
+            expect(r.code).toBe(0);
+            expect(r.stderr).toBe("");
+        });
+
+        it("a live Deployment that cannot be read (the target's could): warns and checks the target against the configured count", async () => {
+            const fake = await fakeStack("staging");
+            const green = deploymentIn(fake.resources, "green");
+            const real = kubernetesReader(kube.kubeconfig);
+            const r = await rollback(["--stack", "staging"], {
+                ...fake.deps,
+                clusterReader: () => ({ ...real, deployment: (ns, name) => (name === green.name ? Promise.reject(new Error("deployments.apps is forbidden")) : real.deployment(ns, name)) }),
+            });
+            expect(r.stderr).toBe(`warning: api: the live green Deployment ${green.namespace}/${green.name} could not be read (deployments.apps is forbidden); ` +
+                "the target is checked against the live replica count 2, not against what green runs now\n");
+            expect(r.code).toBe(0);
+        });
+
+        it("without the target's autoscaler in the state, the fix scales its Deployment alone", async () => {
+            const fake = await fakeStack("staging", [], "succeeded", false, (rs) => rs.filter((x) => !(x.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && x.inputs?.metadata?.labels?.color === "blue")));
+            const blue = deploymentIn(fake.resources, "blue");
+            scaled(fake, 6, 2);
+            const r = await run(["--stack", "staging"], fake);
+            expect(r.code).toBe(1);
+            expect(r.stderr.split("\n")[1]).toBe(
+                `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 2 pods available, fewer than the 6 the live green color runs now ` +
+                "(its autoscaler scaled it above the live replica count 2) (read live from the cluster): the switch would send green's traffic to 2 pods; " +
+                `scale blue first: \`kubectl -n ${blue.namespace} scale deployment/${blue.name} --replicas=6\`, wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again`,
+            );
+        });
     });
 
     // pulumi-kubernetes finishes the live Service's update only once its Endpoints list no not-ready

@@ -1,7 +1,8 @@
 /**
  * A stand-in Kubernetes API server on 127.0.0.1 for the real `@kubernetes/client-node` client: it
- * answers `GET /apis/apps/v1/namespaces/<ns>/deployments/<name>` and `GET /apis/batch/v1/namespaces/<ns>/jobs/<name>`
- * with the objects a test puts in it, as apps/v1 Deployment and batch/v1 Job JSON, lists a namespace's
+ * answers `GET /apis/apps/v1/namespaces/<ns>/deployments/<name>`, `GET /apis/batch/v1/namespaces/<ns>/jobs/<name>`
+ * and `GET /apis/autoscaling/v2/namespaces/<ns>/horizontalpodautoscalers/<name>` with the objects a test puts in it,
+ * as apps/v1 Deployment, batch/v1 Job and autoscaling/v2 HorizontalPodAutoscaler JSON, lists a namespace's
  * Jobs (`GET /apis/batch/v1/namespaces/<ns>/jobs?labelSelector=...`, equality and `in (...)`
  * requirements) as a batch/v1 JobList and its pods (`GET /api/v1/namespaces/<ns>/pods?labelSelector=...`)
  * as a v1 PodList, and answers anything else with the API server's 404 `Status` object.
@@ -9,14 +10,14 @@
 import { startServer, type TestServer } from "./http-server";
 
 export interface KubeApi extends TestServer {
-    /** Objects by path, `deployments/<ns>/<name>`, `jobs/<ns>/<name>` or `pods/<ns>/<name>`; edit it between requests. */
+    /** Objects by path, `deployments/<ns>/<name>`, `jobs/<ns>/<name>`, `horizontalpodautoscalers/<ns>/<name>` or `pods/<ns>/<name>`; edit it between requests. */
     readonly objects: Map<string, Record<string, unknown>>;
     /** A kubeconfig for this server (plain HTTP: the client requires insecure-skip-tls-verify for it). */
     readonly kubeconfig: string;
     /** Request paths seen, in order. */
     readonly requests: string[];
     /** Removes every object of `kind` (`pods`, `jobs`, `deployments`): a test's own objects, after it. */
-    removeAll(kind: "deployments" | "jobs" | "pods"): void;
+    removeAll(kind: "deployments" | "jobs" | "pods" | "horizontalpodautoscalers"): void;
 }
 
 /** A Deployment as the API returns it, with `available` of `replicas` pods available. */
@@ -27,6 +28,17 @@ export function deploymentJson(namespace: string, name: string, replicas: number
         metadata: { name, namespace, generation: 2, uid: "5b1f2c9e-0d7a-4a52-9c3e-1f2e3d4c5b6a" },
         spec: { replicas, selector: { matchLabels: {} }, template: { metadata: {}, spec: { containers: [] } } },
         status: { observedGeneration: 2, replicas, updatedReplicas: replicas, readyReplicas: available, availableReplicas: available, ...(available < replicas ? { unavailableReplicas: replicas - available } : {}) },
+    };
+}
+
+/** An autoscaler as the API returns it (autoscaling/v2 HorizontalPodAutoscaler) for the Deployment `target`, at `minReplicas`, its status at `current`. */
+export function hpaJson(namespace: string, name: string, target: string, minReplicas: number, maxReplicas: number, current: number): Record<string, unknown> {
+    return {
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        metadata: { name, namespace, uid: "7d2e4f6a-8b0c-4d1e-a3f5-6b7c8d9e0f1a" },
+        spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target }, minReplicas, maxReplicas, metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }] },
+        status: { currentReplicas: current, desiredReplicas: current },
     };
 }
 
@@ -100,7 +112,7 @@ export async function startKubeApi(): Promise<KubeApi> {
             res.end(JSON.stringify({ ...kind, metadata: { resourceVersion: "4711" }, items }));
             return;
         }
-        const m = /^\/apis\/(?:apps|batch)\/v1\/namespaces\/([^/]+)\/(deployments|jobs)\/([^/?]+)/.exec(req.url ?? "");
+        const m = /^\/apis\/(?:apps\/v1|batch\/v1|autoscaling\/v2)\/namespaces\/([^/]+)\/(deployments|jobs|horizontalpodautoscalers)\/([^/?]+)/.exec(req.url ?? "");
         const obj = m !== null && req.method === "GET" ? objects.get(`${m[2]}/${m[1]}/${m[3]}`) : undefined;
         res.setHeader("content-type", "application/json");
         if (obj === undefined) {
