@@ -1,8 +1,8 @@
 /**
  * Is the color a switch makes live ready to take traffic? Its Deployment, read live through the
  * Kubernetes API with the stack's own kubeconfig (`@kubernetes/client-node`), must have rolled out
- * and have at least the live replica count available (more where the live color's autoscaler runs it
- * above that now: `LiveSize`), and every pod the live Service would select
+ * and have at least the live replica count available (a warning where the live color's autoscaler runs
+ * it above that now: `liveSizeWarning`), and every pod the live Service would select
  * must be ready (`unreadyPods`). Where the cluster cannot be read, the stack's state answers instead
  * (the Deployment's last recorded status), with a warning.
  */
@@ -223,46 +223,57 @@ export function autoscalerOf(resources: readonly StateResource[], service: strin
 }
 
 /**
- * Why this status cannot take the live color's traffic, or undefined: fewer pods available than
- * the live count, or a rollout that has not finished (`rolloutProblems`). The live count is
- * `service.replicas` (the live color's autoscaler minimum), or more where the live color runs more
- * now (`live`, read from the cluster: its autoscaler scaled it up under load). Availability is
- * measured against that count, not against every pod of a color its autoscaler scaled up; a pod
- * above it that is not ready still blocks the switch, read live from the pods (`unreadyPods`): the
- * live Service's update would wait on it.
- *
- * Short of a live color scaled up, the fix raises the target's autoscaler minimum as well as its
- * Deployment: `kubectl scale` alone does not hold on the idle color, whose autoscaler recommends
- * from its idle pods' metrics and scales down to that recommendation (held only by the highest
- * recommendation in its 300 s scale-down stabilization window, all of them idle ones) no lower than
- * `minReplicas`, while a target below `minReplicas` is scaled up to it without consulting metrics
- * (horizontal.go `reconcileAutoscaler`: "Current number of replicas below Spec.MinReplicas";
- * `stabilizeRecommendation`; `convertDesiredReplicasWithRules`, `TooFewReplicas`).
+ * Why this status cannot take the live replica count (`service.replicas`, the live color's
+ * autoscaler minimum), or undefined: fewer pods available than that, or a rollout that has not
+ * finished (`rolloutProblems`). Availability is measured against the live count, not against
+ * every pod of a color its autoscaler scaled up; a pod above it that is not ready still blocks the
+ * switch, read live from the pods (`unreadyPods`): the live Service's update would wait on it. A
+ * live color its autoscaler runs above that count now is a warning, not a refusal ({@link liveSizeWarning}).
  */
-export function readinessProblem(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, status: DeploymentStatus, source: "live" | "state", live?: LiveSize, autoscaler?: { name: string; minReplicas: number | undefined }): string | undefined {
+export function readinessProblem(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, status: DeploymentStatus, source: "live" | "state"): string | undefined {
     const available = status.availableReplicas ?? 0;
     const rolling = rolloutProblems(status);
-    const needed = Math.max(service.replicas, live?.replicas ?? 0);
-    if (available >= needed && rolling.length === 0) {
+    if (available >= service.replicas && rolling.length === 0) {
         return undefined;
     }
-    const unfinished = rolling.length > 0 ? ` and its rollout has not finished (${rolling.join("; ")})` : "";
-    const from = source === "live" ? "read live from the cluster" : "from the stack's state";
-    const wait = `\`kubectl -n ${where.namespace} rollout status deployment/${where.name}\``;
-    if (live !== undefined && needed > service.replicas) {
-        const hpa = autoscaler === undefined ? "" :
-            `raise its autoscaler's minimum${autoscaler.minReplicas !== undefined ? ` (${autoscaler.minReplicas})` : ""}, or it scales the idle color back down ` +
-            `(\`kubectl -n ${where.namespace} patch hpa/${autoscaler.name} --type=merge -p '{"spec":{"minReplicas":${needed}}}'\`), then `;
-        const back = autoscaler === undefined ? "" :
-            `; once the switch is done and the autoscaler holds the traffic, set its minimum back to ${service.replicas} ` +
-            `(\`kubectl -n ${where.namespace} patch hpa/${autoscaler.name} --type=merge -p '{"spec":{"minReplicas":${service.replicas}}}'\`), the value pulumi up applies`;
-        return `${service.name}: the ${color} Deployment ${where.namespace}/${where.name} has ${available} pods available, fewer than the ${needed} the live ${live.color} color runs now ` +
-            `(its autoscaler scaled it above the live replica count ${service.replicas})${unfinished} (${from}): the switch would send ${live.color}'s traffic to ${available} pods; ` +
-            `scale ${color} first: ${hpa}\`kubectl -n ${where.namespace} scale deployment/${where.name} --replicas=${needed}\`, wait for it (${wait}) and try again${back}`;
-    }
-    const fix = `wait for it (${wait}) and try again` +
+    const fix = `wait for it (\`kubectl -n ${where.namespace} rollout status deployment/${where.name}\`) and try again` +
         (service.idleReplicas < service.replicas ? `, or keep the idle color warm (idleReplicas ${service.idleReplicas} < replicas ${service.replicas}: set idleReplicas to ${service.replicas} and run pulumi up first)` : "");
-    return `${service.name}: the ${color} Deployment ${where.namespace}/${where.name} has ${available} of the live replica count ${service.replicas} pods available${unfinished} (${from}): ${fix}`;
+    return `${service.name}: the ${color} Deployment ${where.namespace}/${where.name} has ${available} of the live replica count ${service.replicas} pods available` +
+        `${rolling.length > 0 ? ` and its rollout has not finished (${rolling.join("; ")})` : ""} (${source === "live" ? "read live from the cluster" : "from the stack's state"}): ${fix}`;
+}
+
+/**
+ * The warning when the target has fewer pods available than the live color runs now (`live`, read
+ * from the cluster: its autoscaler scaled it above `replicas` under load), or undefined. Not a
+ * refusal: a live color driven to its maximum is often what a rollback flees (a release that burns
+ * CPU), and refusing then would block the rollback when it matters most; the stack's guarantee is
+ * the live replica count ({@link readinessProblem}), and the target's autoscaler grows it under the
+ * traffic. The warning says how to scale the target first, for a switch that can wait.
+ *
+ * That fix raises the target's autoscaler minimum as well as its Deployment: `kubectl scale` alone
+ * does not hold on the idle color, whose autoscaler recommends from its idle pods' metrics and
+ * scales down to that recommendation (held only by the highest recommendation in its 300 s
+ * scale-down stabilization window, all of them idle ones) no lower than `minReplicas`, while a target
+ * below `minReplicas` is scaled up to it without consulting metrics (kubernetes/kubernetes
+ * pkg/controller/podautoscaler/horizontal.go `reconcileAutoscaler`: "Current number of replicas below
+ * Spec.MinReplicas"; `stabilizeRecommendation`; `convertDesiredReplicasWithRules`, `TooFewReplicas`).
+ */
+export function liveSizeWarning(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, status: DeploymentStatus, live: LiveSize | undefined, autoscaler?: { name: string; minReplicas: number | undefined }): string | undefined {
+    const available = status.availableReplicas ?? 0;
+    if (live === undefined || available >= live.replicas) {
+        return undefined;
+    }
+    const needed = live.replicas;
+    const hpa = autoscaler === undefined ? "" :
+        `raise its autoscaler's minimum${autoscaler.minReplicas !== undefined ? ` (${autoscaler.minReplicas})` : ""}, or it scales the idle color back down ` +
+        `(\`kubectl -n ${where.namespace} patch hpa/${autoscaler.name} --type=merge -p '{"spec":{"minReplicas":${needed}}}'\`), then `;
+    const back = autoscaler === undefined ? "" :
+        `; once the switch is done and the autoscaler holds the traffic, set its minimum back to ${service.replicas} ` +
+        `(\`kubectl -n ${where.namespace} patch hpa/${autoscaler.name} --type=merge -p '{"spec":{"minReplicas":${service.replicas}}}'\`), the value pulumi up applies`;
+    return `warning: ${service.name}: the ${color} Deployment ${where.namespace}/${where.name} has ${available} pods available, fewer than the ${needed} the live ${live.color} color runs now ` +
+        `(its autoscaler scaled it above the live replica count ${service.replicas}, read live from the cluster): the switch sends ${live.color}'s traffic to ${available} pods, ` +
+        `which ${color}'s autoscaler then scales up; the switch goes on. To scale ${color} first instead (stop now, or next time run with --dry-run first): ` +
+        `${hpa}\`kubectl -n ${where.namespace} scale deployment/${where.name} --replicas=${needed}\`, wait for it (\`kubectl -n ${where.namespace} rollout status deployment/${where.name}\`) and switch${back}`;
 }
 
 /**
@@ -322,8 +333,10 @@ export async function checkReadiness(resources: readonly StateResource[], moving
                 }
                 // After the target's read: a cluster that does not answer costs one timeout, not two.
                 const size = await liveSize(reader, resources, s, warnings);
-                const p = readinessProblem(s, target, d, live, "live", size, autoscalerOf(resources, s.name, target));
+                const p = readinessProblem(s, target, d, live, "live");
+                const w = liveSizeWarning(s, target, d, live, size, autoscalerOf(resources, s.name, target));
                 if (p !== undefined) problems.push(p);
+                else if (w !== undefined) warnings.push(w);
                 await checkPods(reader, s, target, d, problems, warnings);
                 continue;
             } catch (e) {

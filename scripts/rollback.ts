@@ -311,7 +311,7 @@ export function hpaUrns(resources: readonly StateResource[], moving: readonly Se
 /**
  * The autoscalers `hpaUrns` considers, each with the minimum the switch gives it. `liveMinimum`
  * (by URN, read live) leaves out one whose minimum in the cluster is already at least that: one an
- * operator raised to the live color's count before the switch (readiness.ts `readinessProblem`'s
+ * operator raised to the live color's count before the switch (readiness.ts `liveSizeWarning`'s
  * fix, `kubectl patch hpa`). The update would lower it as traffic arrives, before the autoscaler's
  * metrics show the load, and its server-side apply would fail on a field another manager holds at
  * another value (pulumi-kubernetes provider/pkg/await/await.go `patchForce`: false on an update

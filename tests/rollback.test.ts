@@ -610,7 +610,7 @@ describe("npm run rollback: preconditions, checked before any config is written"
         expect([...fake.recorded.targets[0]].sort()).toEqual([...diff].sort());
     });
 
-    it("with idleReplicas below replicas and green scaled to 6 under load: refused until blue's autoscaler minimum and Deployment are raised to 6; then the switch leaves blue's autoscaler out of the targeted update (it would lower the minimum to 2 as traffic arrives, and conflict with kubectl's field), with a note", async () => {
+    it("with idleReplicas below replicas and green scaled to 6 under load: refused below the live replica count; once blue's autoscaler minimum and Deployment are raised to 6 (the warning's fix), the switch leaves blue's autoscaler out of the targeted update (it would lower the minimum to 2 as traffic arrives, and conflict with kubectl's field), with a note", async () => {
         const sets = ["launchpad:services.api.idleReplicas=1"];
         const { outputs } = await planStack("staging", [...OWN_VALUES.staging, ...sets]);
         const fake = await fakeStack("staging", sets, "succeeded", false, (r) => r, { kubeconfig: kube.kubeconfig, releaseHistory: outputs.releaseHistory });
@@ -623,8 +623,8 @@ describe("npm run rollback: preconditions, checked before any config is written"
         kube.objects.set(`horizontalpodautoscalers/${blue.namespace}/${hpa.name}`, hpaObject);
         const refused = await run(["--stack", "staging"], fake);
         expect(refused.code).toBe(1);
-        expect(refused.stderr).toContain(`has 1 pods available, fewer than the 6 the live green color runs now (its autoscaler scaled it above the live replica count 2) (read live from the cluster): ` +
-            `the switch would send green's traffic to 1 pods; scale blue first: raise its autoscaler's minimum (1), or it scales the idle color back down (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":6}}'\`)`);
+        expect(refused.stderr).toContain(`has 1 of the live replica count 2 pods available (read live from the cluster): wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again, ` +
+            "or keep the idle color warm (idleReplicas 1 < replicas 2: set idleReplicas to 2 and run pulumi up first)");
         expect(fake.recorded.calls).toEqual([]);
 
         // The operator ran the fix: blue's autoscaler at minimum 6 (kubectl patch), its Deployment at 6, all available.
@@ -800,7 +800,12 @@ describe("npm run rollback: the target color's Deployment, read live through the
             kube.objects.set(`deployments/${b.namespace}/${b.name}`, deploymentJson(b.namespace, b.name, blue, blue));
         };
 
-        it("refuses a target with the configured count available while the live color runs 6: the switch would send 6 pods' traffic to 2; the fix raises its autoscaler's minimum and scales it", async () => {
+        const liveSizeWarning = (blue: { namespace: string; name: string }, available: number, fix: string): string =>
+            `warning: api: the blue Deployment ${blue.namespace}/${blue.name} has ${available} pods available, fewer than the 6 the live green color runs now ` +
+            "(its autoscaler scaled it above the live replica count 2, read live from the cluster): the switch sends green's traffic to " + `${available} pods, ` +
+            "which blue's autoscaler then scales up; the switch goes on. To scale blue first instead (stop now, or next time run with --dry-run first): " + fix;
+
+        it("warns, and still switches, when the target has the configured count while the live color runs 6: a rollback fleeing a hot release is not refused; the warning says how to raise the autoscaler's minimum and scale first", async () => {
             const fake = await fakeStack("staging");
             const blue = deploymentIn(fake.resources, "blue");
             const hpa = hpaIn(fake.resources, "blue");
@@ -808,15 +813,13 @@ describe("npm run rollback: the target color's Deployment, read live through the
             scaled(fake, 6, 2);
             kube.requests.length = 0;
             const r = await run(["--stack", "staging"], fake);
-            expect(r).toEqual(blueCannotTakeTraffic(
-                `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 2 pods available, fewer than the 6 the live green color runs now ` +
-                "(its autoscaler scaled it above the live replica count 2) (read live from the cluster): the switch would send green's traffic to 2 pods; " +
-                `scale blue first: raise its autoscaler's minimum (2), or it scales the idle color back down (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":6}}'\`), ` +
-                `then \`kubectl -n ${blue.namespace} scale deployment/${blue.name} --replicas=6\`, wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again; ` +
-                `once the switch is done and the autoscaler holds the traffic, set its minimum back to 2 (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":2}}'\`), the value pulumi up applies\n`,
-            ));
+            expect(r.stderr).toBe(liveSizeWarning(blue, 2,
+                `raise its autoscaler's minimum (2), or it scales the idle color back down (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":6}}'\`), ` +
+                `then \`kubectl -n ${blue.namespace} scale deployment/${blue.name} --replicas=6\`, wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and switch; ` +
+                `once the switch is done and the autoscaler holds the traffic, set its minimum back to 2 (\`kubectl -n ${blue.namespace} patch hpa/${hpa.name} --type=merge -p '{"spec":{"minReplicas":2}}'\`), the value pulumi up applies\n`));
+            expect(r.code).toBe(0);
             expect(kube.requests).toEqual([deploymentRequest(blue), deploymentRequest(deploymentIn(fake.resources, "green")), podsRequest(blue.namespace, "blue")]);
-            expect(fake.recorded.calls).toEqual([]);
+            expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=blue", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
         });
 
         it("switches once the target has as many available as the live color runs now", async () => {
@@ -828,12 +831,16 @@ describe("npm run rollback: the target color's Deployment, read live through the
             expect(fake.recorded.calls).toEqual(["set launchpad:activeColor=blue", "rm launchpad:services.api.activeColor (path)", "up targetDependents=false"]);
         });
 
-        it("a target one pod short of the live color's 6 is refused too", async () => {
+        it("a target one pod short of the live color's 6 is warned of too, and below the configured count still refused", async () => {
             const fake = await fakeStack("staging");
             scaled(fake, 6, 5);
             const r = await run(["--stack", "staging"], fake);
-            expect(r.code).toBe(1);
+            expect(r.code).toBe(0);
             expect(r.stderr).toContain("has 5 pods available, fewer than the 6 the live green color runs now");
+            scaled(fake, 6, 1);
+            const refused = await run(["--stack", "staging"], fake);
+            expect(refused.code).toBe(1);
+            expect(refused.stderr).toContain("has 1 of the live replica count 2 pods available");
         });
 
         it("a live color at the configured count, or whose Deployment the cluster does not have, needs the configured count as before", async () => {
@@ -858,17 +865,14 @@ describe("npm run rollback: the target color's Deployment, read live through the
             expect(r.code).toBe(0);
         });
 
-        it("without the target's autoscaler in the state, the fix scales its Deployment alone", async () => {
+        it("without the target's autoscaler in the state, the warning's fix scales its Deployment alone", async () => {
             const fake = await fakeStack("staging", [], "succeeded", false, (rs) => rs.filter((x) => !(x.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && x.inputs?.metadata?.labels?.color === "blue")));
             const blue = deploymentIn(fake.resources, "blue");
             scaled(fake, 6, 2);
             const r = await run(["--stack", "staging"], fake);
-            expect(r.code).toBe(1);
-            expect(r.stderr.split("\n")[1]).toBe(
-                `  - api: the blue Deployment ${blue.namespace}/${blue.name} has 2 pods available, fewer than the 6 the live green color runs now ` +
-                "(its autoscaler scaled it above the live replica count 2) (read live from the cluster): the switch would send green's traffic to 2 pods; " +
-                `scale blue first: \`kubectl -n ${blue.namespace} scale deployment/${blue.name} --replicas=6\`, wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and try again`,
-            );
+            expect(r.code).toBe(0);
+            expect(r.stderr).toBe(liveSizeWarning(blue, 2,
+                `\`kubectl -n ${blue.namespace} scale deployment/${blue.name} --replicas=6\`, wait for it (\`kubectl -n ${blue.namespace} rollout status deployment/${blue.name}\`) and switch\n`));
         });
     });
 
