@@ -2,7 +2,8 @@
  * npm run --silent pending-switches -- --stack <name> --live <liveServices.json>
  *
  * The switches a deploy would make: one line `<service> <live color> <color the stack file names>`
- * per service whose color in `Pulumi.<stack>.yaml` (its `activeColor`, else `launchpad:activeColor`)
+ * per service whose color in `Pulumi.<stack>.yaml` (its `activeColor`, else `launchpad:activeColor`, else
+ * blue: `serviceActiveColor`, the program's rule)
  * differs from the color it is live on now (`liveServices` of `pulumi stack output --json`). deploy.yml
  * holds each such service on its live color for `pulumi up` (which then only rolls out and gates
  * the idle color), and makes each switch with `npm run promote` (post-switch analysis, switch back
@@ -12,6 +13,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { serviceActiveColor } from "../config/active-color";
+import type { Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/root";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 
@@ -41,10 +44,11 @@ export function unreadableColors(stackFile: StackFile): string[] {
 /** `<service> <live> <wanted>` per service the stack file moves off its live color. */
 export function pendingSwitches(stackFile: StackFile, live: Readonly<Record<string, { color?: string }>> | null): string[] {
     const config = stackFile.config ?? {};
-    const stackColor = config["launchpad:activeColor"] as string | undefined;
-    const services = (config["launchpad:services"] ?? {}) as Record<string, { activeColor?: string }>;
+    const stackColor = config["launchpad:activeColor"] as Color | undefined;
+    const services = (config["launchpad:services"] ?? {}) as Record<string, { activeColor?: Color }>;
     return Object.entries(services).flatMap(([name, s]) => {
-        const want = s.activeColor ?? stackColor ?? "blue";
+        // The program's own rule (config/active-color.ts), not a copy of it.
+        const want = serviceActiveColor(s, stackColor);
         const now = live?.[name]?.color;
         return now !== undefined && now !== want ? [`${name} ${now} ${want}`] : [];
     });
