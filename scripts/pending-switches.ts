@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { serviceActiveColor } from "../config/active-color";
+import { isSecureNode } from "../config/secure-node";
 import type { Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/root";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
@@ -24,9 +25,6 @@ interface StackFile {
     config?: Record<string, unknown>;
 }
 
-/** A value the stack file holds encrypted: `{ secure: <ciphertext> }` (pulumi/pulumi sdk/go/common/resource/config/object.go). */
-const isSecure = (v: unknown): boolean => typeof v === "object" && v !== null && typeof (v as { secure?: unknown }).secure === "string" && Object.keys(v).length === 1;
-
 /**
  * The keys whose colors the stack file holds encrypted, which this command cannot read: reading
  * nothing there would find no switch, hold nothing, and let the up move traffic with no analysis.
@@ -34,10 +32,10 @@ const isSecure = (v: unknown): boolean => typeof v === "object" && v !== null &&
 export function unreadableColors(stackFile: StackFile): string[] {
     const config = stackFile.config ?? {};
     const services = config["launchpad:services"];
-    if (isSecure(services)) return ["launchpad:services"];
+    if (isSecureNode(services)) return ["launchpad:services"];
     return [
-        ...(isSecure(config["launchpad:activeColor"]) ? ["launchpad:activeColor"] : []),
-        ...Object.entries((services ?? {}) as Record<string, { activeColor?: unknown } | null>).filter(([, s]) => isSecure(s?.activeColor)).map(([name]) => `launchpad:services.${name}.activeColor`),
+        ...(isSecureNode(config["launchpad:activeColor"]) ? ["launchpad:activeColor"] : []),
+        ...Object.entries((services ?? {}) as Record<string, { activeColor?: unknown } | null>).filter(([, s]) => isSecureNode(s?.activeColor)).map(([name]) => `launchpad:services.${name}.activeColor`),
     ];
 }
 
