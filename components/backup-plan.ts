@@ -16,6 +16,7 @@ import type { Safety } from "../config";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
 import { BACKUP_HOUR_UTC, RESTORE_TEST_SCHEDULE, RESTORE_TEST_START_WINDOW_HOURS, START_WINDOW_MINUTES } from "../lib/backup-schedule";
 import { BACKUP_TIERS, PITR_MAX_DAYS, RETENTION_DAYS, type BackupTier } from "../lib/retention";
+import { awsPartition } from "../config/region";
 import { partitionAndAccount } from "../lib/aws-caller";
 import { encryptionKey } from "../lib/kms";
 import { childTags, type Tags } from "../lib/tags";
@@ -569,7 +570,7 @@ export class BackupPlan extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`invalid BackupPlan args:\n  - ${problems.join("\n  - ")}`, this);
         }
         const { tags, planName } = args;
-        const ctx: PlanContext = { parent: this, name, args, partitionAndAccount: partitionAndAccount(this) };
+        const ctx: PlanContext = { parent: this, name, args, partitionAndAccount: partitionAndAccount(this, awsPartition(args.region)) };
         const primary = vault(ctx, "vault", planName, undefined);
         const dr = vault(ctx, "dr-vault", `${planName}-dr`, args.drRegion);
         const rules = backupPlanRules({ vaultName: primary.name, drVaultArn: dr.arn, weeklyDay: args.weeklyDay, pitrDays: args.safety.backupRetentionDays });

@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig, RestoreConfig, Safety } from "../config";
 import type { DbEngine } from "../config/database";
+import { awsPartition } from "../config/region";
 import { partitionAndAccount } from "../lib/aws-caller";
 import { APP_LABELS, DATABASE_SECRETS } from "../lib/delivery";
 import { managedPolicyArn, servicePrincipalPolicy } from "../lib/iam";
@@ -688,7 +689,7 @@ interface DatabaseContext {
     readonly name: string;
     readonly args: DatabaseArgs;
     readonly instanceIdentifier: string;
-    /** The partition and account the stack deploys to, asked of AWS once for the key policy and the monitoring trust. */
+    /** The partition (the region's, config/region.ts) and account (asked of AWS once) the stack deploys to, for the key policy and the monitoring trust. */
     readonly partitionAndAccount: pulumi.Output<[string, string]>;
 }
 
@@ -936,7 +937,7 @@ export class Database extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`Database ${name}: ${problems.join("; ")}`, this);
         }
-        const ctx: DatabaseContext = { parent: this, name, args, instanceIdentifier, partitionAndAccount: partitionAndAccount(this) };
+        const ctx: DatabaseContext = { parent: this, name, args, instanceIdentifier, partitionAndAccount: partitionAndAccount(this, awsPartition(args.region)) };
         const key = instanceKey(ctx);
         const { subnetGroup, securityGroup } = isolation(ctx);
         const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, parameterGroupArgs(config, ctx.instanceIdentifier, args.tags, `${name}-params`), { parent: this });

@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "../config";
 import { SUBNET_PLAN_BITS } from "../config/network";
+import { awsPartition } from "../config/region";
 import { type Cidr, formatCidr, parseCidr, subnet } from "../lib/cidr";
 import { servicePrincipalPolicy } from "../lib/iam";
 import { childTags, type Tags } from "../lib/tags";
@@ -213,9 +214,9 @@ function flowLogs(ctx: NetworkContext, retentionDays: number): void {
     }, { parent });
     const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
     const region = aws.getRegionOutput({}, { parent }).region;
-    const partition = aws.getPartitionOutput({}, { parent }).partition;
     const role = new aws.iam.Role(`${name}-flow-logs-role`, {
-        assumeRolePolicy: pulumi.all([partition, region, account]).apply(([p, r, a]) => JSON.stringify(flowLogsTrustPolicy(p, r, a))),
+        // The partition of the provider's region, by the one derivation (config/region.ts awsPartition).
+        assumeRolePolicy: pulumi.all([region, account]).apply(([r, a]) => JSON.stringify(flowLogsTrustPolicy(awsPartition(r), r, a))),
         tags: childTags(tags, `${name}-flow-logs-role`),
     }, { parent });
     const writePolicy = new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {

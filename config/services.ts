@@ -11,6 +11,7 @@ import { isImmutableRef, parseImageRef } from "../lib/image";
 import { previewServiceName } from "../lib/workload";
 import { loadGateProblems, performanceSchema, resolveScenario, resolveServerBounds, SCENARIOS, scenarioProblems, type RawPerformance, type Scenario, type ScenarioName, type ServerBounds } from "../loadtest/profile";
 import { HTTP_METHODS, validatePolicy, type SmokePolicy } from "../smoke/policy";
+import { DEFAULT_ACTIVE_COLOR, serviceActiveColor } from "./active-color";
 import { describeValue } from "./errors";
 import { cliNumber } from "./input";
 import { safetyFor, type Safety, type Tier } from "./tier";
@@ -191,7 +192,7 @@ export const serviceSchema = z.strictObject({
     performance: performanceSchema.optional(),
 });
 
-export const activeColorSchema = z.enum(COLORS).default("blue").meta({
+export const activeColorSchema = z.enum(COLORS).default(DEFAULT_ACTIVE_COLOR).meta({
     description:
         "The live color of every service without its own activeColor: \"blue\" (default) or \"green\". Rolling back " +
         "is setting it to the other color and running pulumi up (npm run rollback).",
@@ -581,7 +582,7 @@ export function buildServices(services: Readonly<Record<string, RawService>>, de
                 metricsPath: s.metricsPath,
                 connectDatabase: s.connectDatabase ?? hasDatabase,
                 expose: s.expose,
-                activeColor: s.activeColor ?? defaultColor,
+                activeColor: serviceActiveColor(s, defaultColor),
                 releases: { blue: release("blue"), green: release("green") },
                 smoke: smokePolicy(s, safety),
                 fromSecret,

@@ -12,6 +12,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { configPath } from "./placeholders";
+import { isSecureNode } from "./secure-node";
 
 type PathPart = string | number;
 
@@ -22,7 +23,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Every `secure:` leaf under `value`, as `pulumi config set --path` spells it. */
 function collect(value: unknown, key: string, parts: PathPart[], out: Set<string>): void {
     if (isRecord(value)) {
-        if (Object.keys(value).length === 1 && typeof value.secure === "string") {
+        if (isSecureNode(value)) {
             out.add(configPath(key, parts));
             return;
         }

@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, YAMLError, type Document, type Node as YamlNode, type ScalarTag } from "yaml";
 import { ConfigError } from "../config/errors";
 import { OFFLINE_SECRET } from "../config/placeholders";
+import { isSecureNode } from "../config/secure-node";
 
 /**
  * What a secure value becomes: the program sees a secret, never the ciphertext or a plaintext. The
@@ -268,7 +269,7 @@ export function readProjectFile(root: string): ProjectFile {
 /** Replaces every `{ secure: ... }` node by `SECRET_PLACEHOLDER`, adding each one's path to `secrets`. */
 function stripSecure(value: unknown, path: string, secrets: Set<string>): unknown {
     if (isRecord(value)) {
-        if (Object.keys(value).length === 1 && typeof value.secure === "string") {
+        if (isSecureNode(value)) {
             secrets.add(path);
             return SECRET_PLACEHOLDER;
         }

@@ -12,6 +12,7 @@
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { forwardTargets } from "./shared/alb";
 import { ALB_ACTIONS, ANNOTATIONS, COLORS, PROMOTION, SELECTOR_LABELS } from "./shared/delivery";
+import { serviceSelects } from "./shared/selector";
 import { arr, containersOf, ingressBackendsOf, labelsOf, listText, podSpecOf, rec, resourcesOfType, strs, TIER_PROPERTY, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 const SERVICE = "kubernetes:core/v1:Service";
@@ -24,12 +25,10 @@ function namespaceOf(r: PolicyResource): string {
     return typeof ns === "string" && ns !== "" ? ns : "default";
 }
 
-/** True when the Service's selector picks the Deployment's pods: same namespace, every selector pair among the pod template's labels. */
+/** True when the Service's selector picks the Deployment's pods: same namespace, every selector pair among the pod template's labels (an empty selector picks none: policies/shared/selector.ts). */
 export function selects(svc: PolicyResource, deployment: PolicyResource): boolean {
-    const selector = rec(rec(svc.props.spec).selector);
     const labels = rec(rec(rec(rec(deployment.props.spec).template).metadata).labels);
-    const keys = Object.keys(selector);
-    return keys.length > 0 && namespaceOf(svc) === namespaceOf(deployment) && keys.every((k) => typeof selector[k] === "string" && labels[k] === selector[k]);
+    return namespaceOf(svc) === namespaceOf(deployment) && serviceSelects(rec(svc.props.spec).selector, labels);
 }
 
 /** True when one of the Job's containers calls the Service by its cluster DNS name (`http://<name>.<namespace>.svc...`) in its command, args or env. */

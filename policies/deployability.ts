@@ -30,6 +30,7 @@ import { arr, ingressBackendsOf, isKubernetesObjectType, known, UNSEEN, isWorklo
 import { parseAlbAction, weightProblem } from "./shared/alb";
 import { ALB_ACTIONS, APP_LABELS } from "./shared/delivery";
 import { IRSA_ROLE_ANNOTATION, READINESS_GATE_INJECT_LABEL } from "./shared/kubernetes";
+import { labelSelectorRequirements, meets, requirements, serviceSelects, type LabelRequirement } from "./shared/selector";
 
 // --- Provider tables --------------------------------------------------------------------------
 
@@ -372,28 +373,6 @@ const ALB_TARGET_TYPE = ALB_ACTIONS.targetTypeAnnotation;
 export const NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
 export const LBC_SERVICE_CLASS = "service.k8s.aws/nlb";
 
-export interface LabelRequirement {
-    readonly key: string;
-    readonly operator: string;
-    readonly values: readonly string[];
-}
-
-/** One Kubernetes label selector requirement (In, NotIn, Exists, DoesNotExist) against labels. */
-export function meets(labels: Readonly<Record<string, string>>, r: LabelRequirement): boolean {
-    const v = labels[r.key];
-    switch (r.operator) {
-        case "In": return v !== undefined && r.values.includes(v);
-        case "NotIn": return v === undefined || !r.values.includes(v);
-        case "Exists": return v !== undefined;
-        case "DoesNotExist": return v === undefined;
-        default: return false;
-    }
-}
-
-export function requirements(v: unknown): LabelRequirement[] {
-    return arr(v).map(rec).map((e) => ({ key: text(e.key) ?? "", operator: text(e.operator) ?? "", values: strs(e.values) }));
-}
-
 /**
  * Whom the controller's pod webhook (`mpod.elbv2.k8s.aws`) mutates, as the chart's
  * templates/webhook.yaml renders it from the release's values: namespaces by
@@ -409,8 +388,8 @@ function podWebhookScope(values: Record<string, unknown>): { namespace: (labels:
     const objectSelector = rec(values.objectSelector);
     const podRequirements: LabelRequirement[] = [
         { key: APP_LABELS.name, operator: "NotIn", values: [LBC_CHART] },
-        ...requirements(objectSelector.matchExpressions),
-        ...Object.entries(rec(objectSelector.matchLabels)).map(([key, v]) => ({ key, operator: "In", values: [String(v)] })),
+        // The chart renders matchLabels from values, where a YAML number or boolean is a label's text.
+        ...labelSelectorRequirements({ matchLabels: Object.fromEntries(Object.entries(rec(objectSelector.matchLabels)).map(([k, v]) => [k, String(v)])), matchExpressions: objectSelector.matchExpressions }),
     ];
     return {
         namespace: (labels) => namespace.every((r) => meets(labels, r)),
@@ -444,10 +423,9 @@ export function ingressClassOf(ing: PolicyResource): string | undefined {
     return text(rec(ing.props.spec).ingressClassName) ?? labelsOf(ing.props, "annotations")["kubernetes.io/ingress.class"];
 }
 
-/** True when the Service's selector (non-empty) matches the labels. */
+/** True when the Service's selector (non-empty: an empty one selects no pod) matches the labels (policies/shared/selector.ts). */
 export function selects(svc: PolicyResource, labels: Readonly<Record<string, string>>): boolean {
-    const selector = Object.entries(rec(rec(svc.props.spec).selector));
-    return selector.length > 0 && selector.every(([k, v]) => labels[k] === v);
+    return serviceSelects(rec(svc.props.spec).selector, labels);
 }
 
 /**

@@ -31,11 +31,12 @@
  * in CHART_SERVICES, from their templates and values.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { byKind, charts, chartName, ingressClassOf, ingressServiceNames, INGRESS_CONTROLLER_CHARTS, LBC_SERVICE_CLASS, meets, NLB_TARGET_TYPE, namespaceOf, nameOf, ofType, podLabelsOf, podTemplateOf, requirements, TYPES, who } from "./deployability";
+import { byKind, charts, chartName, ingressClassOf, ingressServiceNames, INGRESS_CONTROLLER_CHARTS, LBC_SERVICE_CLASS, NLB_TARGET_TYPE, namespaceOf, nameOf, ofType, podLabelsOf, podTemplateOf, TYPES, who } from "./deployability";
 import { arr, known, labelsOf, listText, num, podSpecOf, rec, stringEntries, strs, text, type LaunchpadStackPolicy } from "./lib";
 import { contains, parseCidr, type Cidr } from "./shared/cidr";
 import { ALB_ACTIONS, APP_LABELS, ROLE_LABEL, SELECTOR_LABELS } from "./shared/delivery";
 import { SCRAPE_ANNOTATIONS } from "./shared/kubernetes";
+import { labelSelectorMatches, selectsEverything } from "./shared/selector";
 
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const SCRAPER = "aws:amp/scraper:Scraper";
@@ -610,10 +611,9 @@ function scrapeFlows(resources: readonly PolicyResource[], services: readonly Se
 
 type Selector = Record<string, unknown>;
 
-/** A label selector (matchLabels and matchExpressions) against labels; an empty selector selects everything. */
+/** A label selector (matchLabels and matchExpressions) against labels; an empty selector selects everything (policies/shared/selector.ts). */
 function selectorMatches(selector: Selector, labels: Readonly<Record<string, string>>): boolean {
-    const s = rec(selector);
-    return Object.entries(stringEntries(s.matchLabels)).every(([k, v]) => labels[k] === v) && requirements(s.matchExpressions).every((r) => meets(labels, r));
+    return labelSelectorMatches(rec(selector), labels);
 }
 
 /** True when a policy rule's ports let a TCP connection to the container port through (none listed: all). */
@@ -648,7 +648,7 @@ function peerAdmits(peer: Record<string, unknown>, policyNamespace: string, sour
     if (!namespaceOk) return false;
     if (podSelector === undefined) return true;
     // A declared namespace's pods have unknown labels: only a selector of every pod admits them.
-    return source.labels === undefined ? Object.keys(podSelector).length === 0 || (Object.keys(rec(podSelector.matchLabels)).length === 0 && arr(podSelector.matchExpressions).length === 0) : selectorMatches(podSelector, source.labels);
+    return source.labels === undefined ? selectsEverything(podSelector) : selectorMatches(podSelector, source.labels);
 }
 
 /**

@@ -2,7 +2,8 @@
  * npm run --silent pending-switches -- --stack <name> --live <liveServices.json>
  *
  * The switches a deploy would make: one line `<service> <live color> <color the stack file names>`
- * per service whose color in `Pulumi.<stack>.yaml` (its `activeColor`, else `launchpad:activeColor`)
+ * per service whose color in `Pulumi.<stack>.yaml` (its `activeColor`, else `launchpad:activeColor`, else
+ * blue: `serviceActiveColor`, the program's rule)
  * differs from the color it is live on now (`liveServices` of `pulumi stack output --json`). deploy.yml
  * holds each such service on its live color for `pulumi up` (which then only rolls out and gates
  * the idle color), and makes each switch with `npm run promote` (post-switch analysis, switch back
@@ -12,6 +13,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { serviceActiveColor } from "../config/active-color";
+import { isSecureNode } from "../config/secure-node";
+import type { Color } from "../lib/delivery";
 import { REPO_ROOT } from "../plan/root";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 
@@ -21,9 +25,6 @@ interface StackFile {
     config?: Record<string, unknown>;
 }
 
-/** A value the stack file holds encrypted: `{ secure: <ciphertext> }` (pulumi/pulumi sdk/go/common/resource/config/object.go). */
-const isSecure = (v: unknown): boolean => typeof v === "object" && v !== null && typeof (v as { secure?: unknown }).secure === "string" && Object.keys(v).length === 1;
-
 /**
  * The keys whose colors the stack file holds encrypted, which this command cannot read: reading
  * nothing there would find no switch, hold nothing, and let the up move traffic with no analysis.
@@ -31,20 +32,21 @@ const isSecure = (v: unknown): boolean => typeof v === "object" && v !== null &&
 export function unreadableColors(stackFile: StackFile): string[] {
     const config = stackFile.config ?? {};
     const services = config["launchpad:services"];
-    if (isSecure(services)) return ["launchpad:services"];
+    if (isSecureNode(services)) return ["launchpad:services"];
     return [
-        ...(isSecure(config["launchpad:activeColor"]) ? ["launchpad:activeColor"] : []),
-        ...Object.entries((services ?? {}) as Record<string, { activeColor?: unknown } | null>).filter(([, s]) => isSecure(s?.activeColor)).map(([name]) => `launchpad:services.${name}.activeColor`),
+        ...(isSecureNode(config["launchpad:activeColor"]) ? ["launchpad:activeColor"] : []),
+        ...Object.entries((services ?? {}) as Record<string, { activeColor?: unknown } | null>).filter(([, s]) => isSecureNode(s?.activeColor)).map(([name]) => `launchpad:services.${name}.activeColor`),
     ];
 }
 
 /** `<service> <live> <wanted>` per service the stack file moves off its live color. */
 export function pendingSwitches(stackFile: StackFile, live: Readonly<Record<string, { color?: string }>> | null): string[] {
     const config = stackFile.config ?? {};
-    const stackColor = config["launchpad:activeColor"] as string | undefined;
-    const services = (config["launchpad:services"] ?? {}) as Record<string, { activeColor?: string }>;
+    const stackColor = config["launchpad:activeColor"] as Color | undefined;
+    const services = (config["launchpad:services"] ?? {}) as Record<string, { activeColor?: Color }>;
     return Object.entries(services).flatMap(([name, s]) => {
-        const want = s.activeColor ?? stackColor ?? "blue";
+        // The program's own rule (config/active-color.ts), not a copy of it.
+        const want = serviceActiveColor(s, stackColor);
         const now = live?.[name]?.color;
         return now !== undefined && now !== want ? [`${name} ${now} ${want}`] : [];
     });

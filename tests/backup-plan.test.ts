@@ -472,9 +472,8 @@ describe("rules due together (AWS Backup keeps one backup, of the longest retent
 });
 
 // An AWS managed policy's ARN carries the partition ("arn:aws-us-gov:iam::aws:policy/...": IAM User
-// Guide, reference_identifiers.html, ARNs; partition from the provider, plan/mocks.ts answering
-// getPartition for the region as AWS does).
-describe("a GovCloud stack (the partition comes from the provider, never spelled aws)", () => {
+// Guide, reference_identifiers.html, ARNs; the partition of the stack's region, config/region.ts awsPartition).
+describe("a GovCloud stack (the partition comes from the region, never spelled aws)", () => {
     it("attaches AWS Backup's managed policies under the stack's partition, and selects the region's RDS instances there", async () => {
         const p = await planStack("staging", govCloudSets("staging"));
         const role = named(p, "launchpad-staging-backup-plan-role");

@@ -320,7 +320,7 @@ describe("a stack in another partition", () => {
             "arn:aws-us-gov:iam::aws:policy/AmazonEKSWorkerNodePolicy",
             "arn:aws-us-gov:iam::aws:policy/AmazonEKS_CNI_Policy",
         ]);
-        // The flow logs' role already took the partition from the provider (getPartition).
+        // The flow logs' role takes the partition of the provider's region too (config/region.ts awsPartition).
         const trust = JSON.parse(String(input(named(plan, "launchpad-staging-network-flow-logs-role"), "assumeRolePolicy"))) as { Statement: { Condition: { ArnLike: Record<string, string> } }[] };
         expect(trust.Statement[0].Condition.ArnLike["aws:SourceArn"]).toBe("arn:aws-us-gov:ec2:us-gov-west-1:123456789012:vpc-flow-log/*");
     });

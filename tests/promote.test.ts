@@ -325,6 +325,25 @@ describe("npm run pending-switches (deploy.yml: the switches production makes th
         expect(pendingSwitches({ config }, live)).toEqual(expected);
     });
 
+    // One owner for the color rule (issue #16): pending-switches asks config/active-color.ts, as the
+    // program's buildServices does; every combination names the color the program deploys.
+    it.each([undefined, "blue", "green"] as const)("names the color the program gives api, launchpad:activeColor %s, for each color of its own", (stackColor) => {
+        for (const own of [undefined, "blue", "green"] as const) {
+            const { values, secretKeys } = deployedConfig("staging", own === undefined ? [] : [`launchpad:services.api.activeColor=${own}`]);
+            if (stackColor === undefined) delete values["launchpad:activeColor"];
+            else values["launchpad:activeColor"] = stackColor;
+            const deployed = parseConfig({ project: "launchpad", stack: "staging", values, secretKeys, env: {} }).services.find((s) => s.name === "api")?.activeColor;
+            const config = { ...(stackColor === undefined ? {} : { "launchpad:activeColor": stackColor }), "launchpad:services": { api: own === undefined ? {} : { activeColor: own } } };
+            expect([own, pendingSwitches({ config }, { api: { color: "none" } })]).toEqual([own, [`api none ${deployed}`]]);
+        }
+    });
+
+    it("starts without zod or the Pulumi SDK: config/active-color.ts is a module of its own (plan/root.ts)", async () => {
+        const { execFileSync } = await import("node:child_process");
+        const loaded = execFileSync(process.execPath, ["--import", "tsx", "-e", 'require("./scripts/pending-switches.ts"); console.log(Object.keys(require.cache).filter((k) => /node_modules\\/(zod|@pulumi)\\//.test(k)).length)'], { cwd: join(__dirname, ".."), encoding: "utf8" });
+        expect(loaded.trim()).toBe("0");
+    });
+
     // `pulumi config set --secret launchpad:services '<json>'` (no --path) stores the whole object as
     // `{ secure: <ciphertext> }` in the stack file (pulumi/pulumi sdk/go/common/resource/config/object.go:
     // "Secure values are encoded as {"secure": "ciphertext"}"). Read as plain YAML that is a service named "secure" with no

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { backupPlanName, backupPlanProblems } from "../components/backup-plan";
 import { MAX_BUCKET_PREFIX_LENGTH } from "../components/backup-storage";
 import { ConfigError } from "../config";
+import { isSecureNode } from "../config/secure-node";
 import { databaseInstanceIdentifier, MAX_STACK_IDENTIFIER_LENGTH, qualifiedStackName, rdsInstanceIdentifierProblem, stackIdentifier, stackIdentifierProblem } from "../lib/stack-name";
 import { REPO_ROOT, runPlan } from "../plan/engine";
 import { loadStackConfig } from "../plan/stack-config";
@@ -241,5 +242,20 @@ describe("secure values under keys that hold '.' or '[' (found by tests/input-fu
             "grafana:a[b]: received [secret]; expected no such key (allowed: grafana:url, grafana:auth): Launchpad's grafana provider is explicit and reads no other grafana:* key",
             expect.stringMatching(/^launchpad:x\.y: received \[secret\]; expected no such key \(allowed: launchpad:tier, /),
         ]);
+    });
+});
+
+// One reading of a secure node for the offline plan, the per-leaf secret rules and pending-switches
+// (config/secure-node.ts; pulumi/pulumi sdk/go/common/resource/config/object.go: {"secure": "ciphertext"}).
+describe("isSecureNode: a map of the one key secure, holding text", () => {
+    it.each([
+        ["{ secure: <ciphertext> }", { secure: "v1:AAAA" }, true],
+        ["another key beside it", { secure: "v1:AAAA", note: "x" }, false],
+        ["a ciphertext that is not text", { secure: 1 }, false],
+        ["a list", ["v1:AAAA"], false],
+        ["text", "v1:AAAA", false],
+        ["null", null, false],
+    ] as const)("%s", (_, value, expected) => {
+        expect(isSecureNode(value)).toBe(expected);
     });
 });
