@@ -38,7 +38,9 @@ function list(v: unknown): unknown[] {
  * refuses another).
  */
 export function meets(labels: Readonly<Record<string, string>>, r: LabelRequirement): boolean {
-    const v = Object.hasOwn(labels, r.key) ? labels[r.key] : undefined;
+    // Not Object.hasOwn: the pack is compiled by the TypeScript @pulumi/pulumi vendors, whose lib
+    // has no ES2022 (tests/policy-pack-publish.test.ts installs and loads it as the CLI would).
+    const v = Object.prototype.hasOwnProperty.call(labels, r.key) ? labels[r.key] : undefined;
     switch (r.operator) {
         case "In": return v !== undefined && r.values.includes(v);
         case "NotIn": return v === undefined || !r.values.includes(v);
@@ -78,5 +80,5 @@ export function labelSelectorMatches(selector: Readonly<Record<string, unknown>>
 /** True when a Service's `spec.selector` selects the labels: a non-empty map, every pair among them. Empty or absent: no pod. */
 export function serviceSelects(selector: unknown, labels: Readonly<Record<string, unknown>>): boolean {
     const pairs = Object.entries(record(selector));
-    return pairs.length > 0 && pairs.every(([k, v]) => typeof v === "string" && Object.hasOwn(labels, k) && labels[k] === v);
+    return pairs.length > 0 && pairs.every(([k, v]) => typeof v === "string" && Object.prototype.hasOwnProperty.call(labels, k) && labels[k] === v);
 }
