@@ -12,7 +12,9 @@
  * beyond robfig's grammar is refused first, and what robfig accepts beyond croner's is rewritten into
  * the values robfig reads before croner sees it: a step larger than the field (a minute step of 90 on `*`,
  * which croner refuses and robfig reads as minute 0 alone, parser.go `getRange`/`getBits`), and empty list
- * entries (`5,`: robfig splits with `strings.FieldsFunc`, which drops them, parser.go `getField`).
+ * entries (`5,`: robfig splits with `strings.FieldsFunc`, which drops them, parser.go `getField`). Which
+ * field is a star (what makes the OR rule an AND) is robfig's too: any `*` or `?` entry stepped by at most 1
+ * (`isRobfigStar`), where croner counts only a field that is exactly "*".
  * Read at robfig/cron v3.0.1, its last release (parser.go's code unchanged up to bc59245).
  */
 import { Cron } from "croner";
@@ -43,6 +45,7 @@ export function kubernetesScheduleProblem(schedule: string, now: Date): string |
         return `${fields.length} field${fields.length === 1 ? "" : "s"} where a CronJob takes five (${FIELDS.join(", ")})`;
     }
     const readable: string[] = [];
+    const firing: string[] = [];
     for (const [i, field] of fields.entries()) {
         const names = i === 3 ? MONTH_NAMES : i === 4 ? DAY_NAMES : [];
         const parts = field.split(",").filter((p) => p !== "");
@@ -51,6 +54,10 @@ export function kubernetesScheduleProblem(schedule: string, now: Date): string |
             return "it matches no date, so the job would never run";
         }
         readable.push(parts.map((part) => robfigStepValues(part, BOUNDS[i], names) ?? part).join(","));
+        // A field with a `*` or `?` entry stepped by at most 1 is robfig's star, which decides how day of month
+        // and day of week combine (spec.go dayMatches: either one a star, both must match; else either); croner
+        // takes only a field that is exactly "*" for one (its starDOM/starDOW), so that is how the run is sought.
+        firing.push(parts.some(isRobfigStar) ? "*" : readable[i]);
         for (const part of parts) {
             const [range, step] = part.split("/");
             const bounds = range.split("-");
@@ -80,15 +87,27 @@ export function kubernetesScheduleProblem(schedule: string, now: Date): string |
             }
         }
     }
+    const options = { paused: true, timezone: "UTC", mode: "5-part", domAndDow: false, sloppyRanges: true } as const;
     let cron: Cron;
     try {
-        cron = new Cron(readable.join(" "), { paused: true, timezone: "UTC", mode: "5-part", domAndDow: false, sloppyRanges: true });
+        // Every entry as written goes through croner's grammar; the run is sought with the stars robfig sees.
+        new Cron(readable.join(" "), options).stop();
+        cron = new Cron(firing.join(" "), options);
     } catch (e) {
         return (e as Error).message.replace(/^CronPattern: /, "");
     }
     const next = cron.nextRun(now);
     cron.stop();
     return next === null ? "it matches no date, so the job would never run" : undefined;
+}
+
+/**
+ * True for a list entry that gives robfig/cron's field its star bit: `*` or `?`, unstepped or with a
+ * step of 1 (parser.go getRange: `extra = starBit` for a `*` or `?` range, cleared only `if step > 1`;
+ * the step read by strconv.Atoi, so `*\/01` is a step of 1). The field then holds every value as well.
+ */
+function isRobfigStar(part: string): boolean {
+    return /^[*?](\/0*1)?$/.test(part);
 }
 
 /**

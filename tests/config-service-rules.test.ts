@@ -258,6 +258,15 @@ describe("the rules' building blocks", () => {
         ["0 0 1/40 2 *", undefined],
         ["0 0 30/40 2 *", "it matches no date, so the job would never run"],
         ["10-5/90 * * * *", "From value is larger than to value: '10-5/90'"],
+        // robfig/cron v3.0.1 getRange keeps a `*` or `?` range's star bit unless its step is > 1, and spec.go
+        // dayMatches then ANDs day of month and day of week: February 30th on any day of the week never comes.
+        // croner took only a field of exactly "*" for a star and ORed these (every day of February).
+        ["0 0 30 2 */1", "it matches no date, so the job would never run"],
+        ["0 0 30 2 ?/1", "it matches no date, so the job would never run"],
+        ["0 0 30 2 1,*", "it matches no date, so the job would never run"],
+        ["0 0 30 2 0-6", undefined],
+        ["0 0 30 2 */7", undefined],
+        ["0 0 30 2 *,10-5", "day of week 10 is out of range 0-6 (0 is Sunday; Kubernetes has no 7)"],
         // Blanks: strings.Fields splits the fields, strings.FieldsFunc drops empty list entries; a descriptor is compared whole.
         [" 15 2 * * *", undefined],
         ["5, 2 * * *", undefined],
