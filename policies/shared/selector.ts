@@ -38,8 +38,9 @@ function list(v: unknown): unknown[] {
  * refuses another).
  */
 export function meets(labels: Readonly<Record<string, string>>, r: LabelRequirement): boolean {
-    // Not Object.hasOwn: the pack is compiled by the TypeScript @pulumi/pulumi vendors, whose lib
-    // has no ES2022 (tests/policy-pack-publish.test.ts installs and loads it as the CLI would).
+    // Not Object.hasOwn (ES2022): the CLI type-checks the pack, with its own typescript, at ts-node's
+    // `target: "ES2020"` (@pulumi/pulumi cmd/run-policy-pack/run.js), whose lib has none (eslint.config.mjs
+    // POLICY_PACK_LIB_RULES; tests/policy-pack-publish.test.ts installs and loads it as the CLI would).
     const v = Object.prototype.hasOwnProperty.call(labels, r.key) ? labels[r.key] : undefined;
     switch (r.operator) {
         case "In": return v !== undefined && r.values.includes(v);
