@@ -188,13 +188,13 @@ export function notificationPolicyArgs(stack: string, names: { page: string; tic
     const route = (severity: string, contactPoint: string, repeatInterval: string) => ({
         contactPoint,
         matchers: [{ label: "severity", match: "=", value: severity }, { label: ENVIRONMENT_LABEL, match: "=", value: stack }],
-        groupBies: [...new Set(["alertname", "environment", serviceLabel, SMOKE_GROUPING_LABELS[0]])],
+        groupBies: [...new Set(["alertname", ENVIRONMENT_LABEL, serviceLabel, SMOKE_GROUPING_LABELS[0]])],
         muteTimings: [muteTiming],
         repeatInterval,
     });
     return {
         contactPoint: names.ticket,
-        groupBies: ["alertname", "environment"],
+        groupBies: ["alertname", ENVIRONMENT_LABEL],
         groupWait: "30s",
         groupInterval: "5m",
         repeatInterval: "4h",
@@ -203,7 +203,7 @@ export function notificationPolicyArgs(stack: string, names: { page: string; tic
                 ? [{
                       contactPoint: names.heartbeat,
                       matchers: [{ label: "severity", match: "=", value: "none" }, { label: ENVIRONMENT_LABEL, match: "=", value: stack }],
-                      groupBies: ["alertname", "environment"],
+                      groupBies: ["alertname", ENVIRONMENT_LABEL],
                       groupWait: "0s",
                       groupInterval: "1m",
                       repeatInterval: HEARTBEAT_REPEAT_INTERVAL,

@@ -6,6 +6,7 @@
  */
 import { stringify } from "yaml";
 import type { AlertDefinition, AlertGroup } from "./alerts";
+import { ENVIRONMENT_LABEL } from "./grafana-target";
 
 export interface PrometheusRule {
     readonly alert: string;
@@ -24,9 +25,12 @@ export function alertExpr(alert: AlertDefinition): string {
     return `(${alert.query}) ${alert.op} ${alert.threshold}`;
 }
 
-/** Labels every rendering of an alert carries: its severity and the stack it watches. */
+/**
+ * Labels every rendering of an alert carries: its severity and the stack it watches, under
+ * {@link ENVIRONMENT_LABEL}, the label the notification policies route on and the policy tree check reads.
+ */
 export function alertLabels(alert: AlertDefinition, stack: string): Record<string, string> {
-    return { severity: alert.severity, environment: stack };
+    return { severity: alert.severity, [ENVIRONMENT_LABEL]: stack };
 }
 
 export function alertAnnotations(alert: AlertDefinition): Record<string, string> {

@@ -4,9 +4,15 @@
  * (terraform-provider-grafana resource_alerting_notification_policy.go: "manages the entire
  * notification policy tree and overwrites its policies"), so each stack's update would replace the other's routes.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { foreignPolicyTreeProblem, GRAFANA_TARGET_OUTPUT, grafanaServer, grafanaTargetOf, routedEnvironments, sharedGrafanaProblem } from "../observability/grafana-target";
-import { PlanError, runPlan } from "../plan/engine";
+import { alertContext, alertGroups } from "../observability/alerts";
+import { ENVIRONMENT_LABEL, foreignPolicyTreeProblem, GRAFANA_TARGET_OUTPUT, grafanaServer, grafanaTargetOf, routedEnvironments, sharedGrafanaProblem } from "../observability/grafana-target";
+import { alertLabels } from "../observability/prometheus-rules";
+import { PlanError, REPO_ROOT, runPlan } from "../plan/engine";
+import { loadConfigFor } from "./support/config";
 import { grafanaDefaultTree, launchpadTree } from "./support/grafana-tree";
 import { named, planStack } from "./support/plan";
 
@@ -157,5 +163,42 @@ describe("foreignPolicyTreeProblem: a stack refuses to replace a tree routing an
         ["an empty body", {}],
     ])("allows %s", (_, tree) => {
         expect(foreignPolicyTreeProblem(staging, tree)).toBeUndefined();
+    });
+});
+
+describe("one owner for the environment label: what the alerts carry is what the policy tree check reads", () => {
+    /**
+     * Where observability/, dashboards/ and components/observability.ts spell a label `environment`
+     * themselves (a string literal, or an object key): a second spelling could drift from
+     * ENVIRONMENT_LABEL, and a tree routing on the other would pass `foreignPolicyTreeProblem` unseen.
+     */
+    function spelled(): string[] {
+        const files = [
+            ...["observability", "dashboards"].flatMap((dir) => readdirSync(join(REPO_ROOT, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`)),
+            "components/observability.ts",
+        ];
+        const found: string[] = [];
+        for (const file of files) {
+            const sf = ts.createSourceFile(file, readFileSync(join(REPO_ROOT, file), "utf8"), ts.ScriptTarget.Latest, true);
+            const visit = (n: ts.Node): void => {
+                const key = ts.isPropertyAssignment(n) && (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) ? n.name.text : undefined;
+                if (key === ENVIRONMENT_LABEL || (ts.isStringLiteral(n) && n.text === ENVIRONMENT_LABEL && !ts.isPropertyAssignment(n.parent))) {
+                    found.push(`${file}:${sf.getLineAndCharacterOfPosition(n.getStart()).line + 1}`);
+                }
+                ts.forEachChild(n, visit);
+            };
+            visit(sf);
+        }
+        return found;
+    }
+
+    it("spelled once, in observability/grafana-target.ts ENVIRONMENT_LABEL", () => {
+        expect(spelled()).toEqual([expect.stringMatching(/^observability\/grafana-target\.ts:\d+$/)]);
+    });
+
+    it("every alert carries it with the stack's name, and the tree a stack writes routes on it", async () => {
+        const [alert] = alertGroups(alertContext(await loadConfigFor("staging"))).flatMap((g) => g.alerts);
+        expect(alertLabels(alert, "staging")).toEqual({ severity: alert.severity, [ENVIRONMENT_LABEL]: "staging" });
+        expect(routedEnvironments(launchpadTree("staging"))).toEqual(["staging"]);
     });
 });
