@@ -263,7 +263,9 @@ function standingAfter(record: ServiceSchemaRecord | undefined, restore: Restore
 
 /** The restore's cut as `retainedRecords` applies it (`restoreCut`), with the services' order at the time (by name). */
 export interface RetainedCut {
+    /** The stack's `launchpad:database.restore`. @default - no restore: every recorded migration stands */
     readonly restore?: RestoreConfig;
+    /** Where this update's restore takes the database back to (`restoreCut`). @default - none: no migration is undone by time */
     readonly point?: RestoredPoint;
 }
 
@@ -549,6 +551,8 @@ export function assertSchemaRule(stack: string, problems: readonly string[]): vo
  * pulumi/pulumi sdk/nodejs/runtime/stack.ts, `massage`, "Undefined value ... will not show").
  * With `services` (config's names) and `at` (this update's time), the entries of services no longer
  * in config are kept as `retainedRecords` keeps them; a re-added service's loses its mark.
+ * @param services @default - none given: every entry kept as it is, none marked retained
+ * @param at @default - none given: as `services` absent
  */
 export function keptRecord(record: SchemaRecord | undefined, services?: readonly string[], at?: string): SchemaRecord {
     if (record === undefined || record === null || typeof record !== "object") {

@@ -257,6 +257,7 @@ export function readinessProblem(service: ServiceConfig, color: Color, where: { 
  * below `minReplicas` is scaled up to it without consulting metrics (kubernetes/kubernetes
  * pkg/controller/podautoscaler/horizontal.go `reconcileAutoscaler`: "Current number of replicas below
  * Spec.MinReplicas"; `stabilizeRecommendation`; `convertDesiredReplicasWithRules`, `TooFewReplicas`).
+ * @param autoscaler the target color's autoscaler in the state (`autoscalerOf`). @default - none: the fix names no autoscaler
  */
 export function liveSizeWarning(service: ServiceConfig, color: Color, where: { name: string; namespace: string }, status: DeploymentStatus, live: LiveSize | undefined, autoscaler?: { name: string; minReplicas: number | undefined }): string | undefined {
     const available = status.availableReplicas ?? 0;
