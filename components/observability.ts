@@ -17,7 +17,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import { isOfflinePlan, offlineRecordUnknown, type ContactPointsConfig, type MaintenanceWindow, type ObservabilityConfig } from "../config";
+import { isOfflinePlan, isTargetedSwitch, offlineRecordUnknown, type ContactPointsConfig, type MaintenanceWindow, type ObservabilityConfig } from "../config";
 import { alertPanel, grafanaUids, prometheusDatasourceType, stackDashboards, toConfigJson } from "../dashboards";
 import { childTags, type Tags } from "../lib/tags";
 import { ROLE_LABEL, SELECTOR_LABELS } from "../lib/delivery";
@@ -519,21 +519,32 @@ export class Observability extends pulumi.ComponentResource {
                     // not Grafana's answer: one server with an org per stack, as the refusal itself advises, would fail every offline plan.
                     void pulumi.log.warn(`${problem}; this offline plan has no previous outputs, so this stack's organization is a stand-in and this is not refused here: pulumi up refuses it when Grafana reports the same organization`, this);
                 } else if (problem !== undefined) {
-                    throw new pulumi.ResourceError(problem, this);
+                    this.refuseUnlessSwitch(problem);
                 }
             }
             if (readTree) {
                 const verdict = await checkPolicyTree({ stack, target: here }, url, token, { preview: pulumi.runtime.isDryRun() });
                 if (verdict !== undefined && "refuse" in verdict) {
-                    throw new pulumi.ResourceError(verdict.refuse, this);
-                }
-                if (verdict !== undefined) {
+                    this.refuseUnlessSwitch(verdict.refuse);
+                } else if (verdict !== undefined) {
                     void pulumi.log.warn(verdict.warn, this);
                 }
             }
             return here;
         });
         return { target, checked };
+    }
+
+    /**
+     * Refuses the update for a Grafana organization problem, except in a color switch's targeted
+     * update (rollback, promote: `isTargetedSwitch`), which leaves the notification policy alone: a
+     * warning there, so a rollback is never blocked by what it does not change.
+     */
+    private refuseUnlessSwitch(problem: string): void {
+        if (!isTargetedSwitch()) {
+            throw new pulumi.ResourceError(problem, this);
+        }
+        void pulumi.log.warn(`${problem}; not refused in this color switch's targeted update, which does not update the notification policy: the next pulumi up refuses it`, this);
     }
 
     /** Where alerts go: the contact points, the maintenance mute timing and the one notification policy. */

@@ -1,5 +1,5 @@
 export { ConfigError } from "./errors";
-export { declareOfflinePlan, decodeConfig, encodeConfig, isOfflinePlan, loadConfig, offlineRecordUnknown, readRuntimeConfig, toRuntimeConfig, type StoredConfigValue } from "./load";
+export { declareOfflinePlan, decodeConfig, encodeConfig, isOfflinePlan, isTargetedSwitch, loadConfig, TARGETED_SWITCH_ENV, offlineRecordUnknown, readRuntimeConfig, toRuntimeConfig, type StoredConfigValue } from "./load";
 export { OFFLINE_SECRET, type Placeholder } from "./placeholders";
 export { parseConfig, type LaunchpadConfig } from "./parse";
 export type { ConfigInput } from "./input";

@@ -132,6 +132,24 @@ export function offlineRecordUnknown(): boolean {
     return offlineRecordIsUnknown && isOfflinePlan();
 }
 
+/**
+ * The environment variable a rollback and `npm run promote` set (to "true") for the targeted `pulumi
+ * up` of a color switch (their workspaces' `envVars`, which the CLI and so the program inherit): the
+ * engine updates only the live Services and Ingresses then, and tells the program nothing of its
+ * `--target` list.
+ */
+export const TARGETED_SWITCH_ENV = "LAUNCHPAD_TARGETED_SWITCH";
+
+/**
+ * True in the targeted update of a color switch ({@link TARGETED_SWITCH_ENV}): a check that guards a
+ * resource the switch leaves alone (the Grafana notification policy) warns instead of refusing, since
+ * refusing would block a rollback over something it does not change; the next full `pulumi up`
+ * refuses it.
+ */
+export function isTargetedSwitch(env: NodeJS.ProcessEnv = process.env): boolean {
+    return env[TARGETED_SWITCH_ENV] === "true";
+}
+
 /** True while the offline plan engine runs the program: the runtime's monitor is the mock it declared. */
 export function isOfflinePlan(): boolean {
     const monitor = pulumi.runtime.getMonitor();

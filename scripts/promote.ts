@@ -30,7 +30,7 @@ import { ALERT_RATE_WINDOW, alertScope, errorRatioQuery, latencyP95Query, scoped
 import { durationSeconds } from "../observability/duration";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { prometheusQuery, valueFor, type PrometheusQuery, type PrometheusTarget } from "./prometheus";
-import { applySwitch, isResult, prepareSwitch, type RollbackDeps, type SwitchPlan } from "./rollback";
+import { applySwitch, isResult, prepareSwitch, switchWorkspace, type RollbackDeps, type SwitchPlan } from "./rollback";
 
 const USAGE = "usage: npm run promote -- --stack <name> --service <svc> [--to <blue|green>] [--analysis <duration>]";
 
@@ -292,7 +292,7 @@ if (require.main === module) {
         // Loaded here only: the Automation API drives the Pulumi CLI, which tests never need.
         const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
         return promote(argv, {
-            selectStack: (stackName, workDir) => LocalWorkspace.selectStack({ stackName, workDir }),
+            selectStack: (stackName, workDir) => LocalWorkspace.selectStack({ stackName, workDir }, switchWorkspace()),
             onOutput: (o) => process.stderr.write(o),
         });
     });

@@ -35,7 +35,7 @@
  * 1 a precondition failed (nothing changed) or the update failed (the config
  * already names the new color: run `pulumi up` again, or roll back).
  */
-import { ConfigError, decodeConfig, parseConfig, type LaunchpadConfig, type ServiceConfig } from "../config";
+import { ConfigError, decodeConfig, parseConfig, TARGETED_SWITCH_ENV, type LaunchpadConfig, type ServiceConfig } from "../config";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { hpaMinReplicas, releaseId } from "../components/blue-green-service";
@@ -72,6 +72,15 @@ export interface RollbackUpOptions {
     policyPacks: string[];
     policyPackConfigs: string[];
     onOutput: (out: string) => void;
+}
+
+/**
+ * The Automation API workspace options of a switch (rollback, promote): the program learns that its
+ * update is a color switch's targeted one (config/load.ts `isTargetedSwitch`), which the engine does
+ * not tell it. `envVars` reach every CLI command of the workspace, `up` included (LocalWorkspaceOptions).
+ */
+export function switchWorkspace(): { envVars: Record<string, string> } {
+    return { envVars: { [TARGETED_SWITCH_ENV]: "true" } };
 }
 
 export interface RollbackDeps {
@@ -731,7 +740,7 @@ if (require.main === module) {
         // Loaded here only: the Automation API drives the Pulumi CLI, which tests never need.
         const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
         return rollback(argv, {
-            selectStack: (stackName, workDir) => LocalWorkspace.selectStack({ stackName, workDir }),
+            selectStack: (stackName, workDir) => LocalWorkspace.selectStack({ stackName, workDir }, switchWorkspace()),
             onOutput: (out) => process.stderr.write(out),
         });
     });

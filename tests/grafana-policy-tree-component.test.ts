@@ -10,6 +10,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Observability } from "../components/observability";
+import { isTargetedSwitch, TARGETED_SWITCH_ENV } from "../config";
+import { switchWorkspace } from "../scripts/rollback";
 import { alertContext } from "../observability/alerts";
 import { loadConfigFor } from "./support/config";
 import { grafanaDefaultTree, launchpadTree } from "./support/grafana-tree";
@@ -82,5 +84,28 @@ describe("staging's notification policy waits on its organization's tree", () =>
         expect(await stagingAgainst(launchpadTree("production"), "shared")).toBe(false);
         expect(registered).toContain("shared-prometheus");
         expect(rejections.map((e) => String(e))).toContainEqual(expect.stringContaining('grafana:url: stack "staging" would replace the notification policy tree of'));
+    });
+});
+
+// A rollback's or promote's targeted update (`pulumi up --target` of the live Services and Ingresses)
+// leaves the notification policy alone, and the engine does not tell the program its targets: the
+// switch's workspace says so through the environment (scripts/rollback.ts switchWorkspace), and the
+// organization checks warn there instead of refusing a rollback over a resource it does not change.
+describe("in a color switch's targeted update, a foreign tree does not refuse the switch", () => {
+    it("the switch's workspace sets what isTargetedSwitch reads; nothing else does", () => {
+        expect(switchWorkspace().envVars).toEqual({ [TARGETED_SWITCH_ENV]: "true" });
+        expect(isTargetedSwitch(switchWorkspace().envVars)).toBe(true);
+        expect([isTargetedSwitch({}), isTargetedSwitch({ [TARGETED_SWITCH_ENV]: "1" }), isTargetedSwitch({ [TARGETED_SWITCH_ENV]: "false" })]).toEqual([false, false, false]);
+    });
+
+    it("production's tree under the switch's environment: no ResourceError, the program goes on (the engine does not update the untargeted policy)", async () => {
+        rejections.length = 0;
+        process.env[TARGETED_SWITCH_ENV] = "true";
+        try {
+            expect(await stagingAgainst(launchpadTree("production"), "switch")).toBe(true);
+        } finally {
+            delete process.env[TARGETED_SWITCH_ENV];
+        }
+        expect(rejections).toEqual([]);
     });
 });
