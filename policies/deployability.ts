@@ -96,6 +96,8 @@ const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
 
 const DEFAULT_STORAGE_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 const DEFAULT_INGRESS_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
+// The EKS pod identity webhook's default token audience, the same in every partition (aws-cn too,
+// not sts.amazonaws.com.cn: eksctl-io/eksctl#1910, fixed by #1912 "OIDC provider and AssumeRolePolicy use sts.amazonaws.com").
 const STS_AUDIENCE = "sts.amazonaws.com";
 const WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity";
 
