@@ -273,7 +273,7 @@ export function liveSizeWarning(service: ServiceConfig, color: Color, where: { n
         `(\`kubectl -n ${where.namespace} patch hpa/${autoscaler.name} --type=merge -p '{"spec":{"minReplicas":${service.replicas}}}'\`), the value pulumi up applies`;
     return `warning: ${service.name}: the ${color} Deployment ${where.namespace}/${where.name} has ${available} pods available, fewer than the ${needed} the live ${live.color} color runs now ` +
         `(its autoscaler scaled it above the live replica count ${service.replicas}, read live from the cluster): the switch sends ${live.color}'s traffic to ${available} pods, ` +
-        `which ${color}'s autoscaler then scales up; the switch goes on. To scale ${color} first instead (stop now, or next time run with --dry-run first): ` +
+        `which ${color}'s autoscaler then scales up; not refused. To scale ${color} before a switch (\`npm run rollback -- --dry-run\` prints this before anything moves; promote has no dry run): ` +
         `${hpa}\`kubectl -n ${where.namespace} scale deployment/${where.name} --replicas=${needed}\`, wait for it (\`kubectl -n ${where.namespace} rollout status deployment/${where.name}\`) and switch${back}`;
 }
 

@@ -823,7 +823,7 @@ describe("npm run rollback: the target color's Deployment, read live through the
         const liveSizeWarning = (blue: { namespace: string; name: string }, available: number, fix: string): string =>
             `warning: api: the blue Deployment ${blue.namespace}/${blue.name} has ${available} pods available, fewer than the 6 the live green color runs now ` +
             "(its autoscaler scaled it above the live replica count 2, read live from the cluster): the switch sends green's traffic to " + `${available} pods, ` +
-            "which blue's autoscaler then scales up; the switch goes on. To scale blue first instead (stop now, or next time run with --dry-run first): " + fix;
+            "which blue's autoscaler then scales up; not refused. To scale blue before a switch (`npm run rollback -- --dry-run` prints this before anything moves; promote has no dry run): " + fix;
 
         it("warns, and still switches, when the target has the configured count while the live color runs 6: a rollback fleeing a hot release is not refused; the warning says how to raise the autoscaler's minimum and scale first", async () => {
             const fake = await fakeStack("staging");
