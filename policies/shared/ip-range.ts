@@ -57,16 +57,9 @@ export function rangeContains(outer: IpRange, inner: IpRange): boolean {
     return outer.family === inner.family && outer.first <= inner.first && inner.last <= outer.last;
 }
 
-/** True when the ranges together (of one family) admit every address of `target`. */
+/** True when the ranges together (of one family) admit every address of `target`: one of their merged, disjoint runs holds it. */
 export function unionCovers(ranges: readonly IpRange[], target: IpRange): boolean {
-    const mine = ranges.filter((r) => r.family === target.family).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
-    let next = target.first;
-    for (const r of mine) {
-        if (r.first > next) break;
-        if (r.last >= next) next = r.last + 1n;
-        if (next > target.last) return true;
-    }
-    return next > target.last;
+    return merged(ranges, target.family).some((r) => rangeContains(r, target));
 }
 
 /** The families whose whole address space the CIDRs admit together (unparseable texts are ignored). */
