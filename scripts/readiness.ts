@@ -10,7 +10,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { ServiceConfig } from "../config";
 import { LIVE_SERVICE_TIMEOUTS, servingSelector } from "../components/blue-green-service";
 import { SELECTOR_LABELS, type Color } from "../lib/delivery";
-import type { StateResource } from "./state";
+import { stateAutoscalers, type StateResource } from "./state";
 
 /** The fields of a Deployment's `status` (and spec) the check reads: apps/v1 DeploymentStatus. */
 export interface DeploymentStatus {
@@ -215,11 +215,8 @@ export interface LiveSize {
 
 /** The color's autoscaler in the stack's state: its name and the minimum the program gave it. */
 export function autoscalerOf(resources: readonly StateResource[], service: string, color: Color): { name: string; minReplicas: number | undefined } | undefined {
-    const r = resources.find((x) => x.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && x.delete !== true &&
-        x.inputs?.metadata?.labels?.[SELECTOR_LABELS.app] === service && x.inputs.metadata.labels[SELECTOR_LABELS.color] === color);
-    if (r === undefined) return undefined;
-    const name = (r.outputs?.metadata as Meta | undefined)?.name ?? (r.inputs?.metadata as Meta | undefined)?.name;
-    return name === undefined ? undefined : { name, minReplicas: r.outputs?.spec?.minReplicas ?? r.inputs?.spec?.minReplicas };
+    const a = stateAutoscalers(resources).find((x) => x.service === service && x.color === color);
+    return a?.name === undefined ? undefined : { name: a.name, minReplicas: a.minReplicas };
 }
 
 /**

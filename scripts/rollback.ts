@@ -49,7 +49,7 @@ import { readProjectFile } from "../plan/stack-config";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { checkReadiness, kubernetesReader, type ClusterReader } from "./readiness";
 import { previewServiceName } from "../lib/workload";
-import type { StateResource } from "./state";
+import { stateAutoscalers, type StateResource } from "./state";
 
 const USAGE = "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>] [--dry-run]";
 
@@ -298,7 +298,6 @@ interface SplitService {
     readonly ingress: Color;
 }
 
-const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const JOB_TYPE = "kubernetes:batch/v1:Job";
 
 const labelsOf = (r: StateResource): Readonly<Record<string, string>> => r.inputs?.metadata?.labels ?? {};
@@ -328,13 +327,11 @@ export function hpaUrns(resources: readonly StateResource[], moving: readonly Se
  */
 export function hpaChanges(resources: readonly StateResource[], moving: readonly ServiceConfig[], target: Color, history: ReleaseHistory): { urn: string; service: string; color: Color; name: string; namespace: string; minReplicas: number }[] {
     const byName = new Map(moving.filter((s) => s.idleReplicas !== s.replicas).map((s) => [s.name, s]));
-    return resources.flatMap((r) => {
-        const s = r.type === HPA_TYPE ? byName.get(labelsOf(r)[SELECTOR_LABELS.app]) : undefined;
-        const color = labelsOf(r)[SELECTOR_LABELS.color] as Color;
+    return stateAutoscalers(resources).flatMap((a) => {
+        const s = byName.get(a.service);
         if (s === undefined) return [];
-        const min = hpaMinReplicas({ ...s, activeColor: target }, color, liveWhenStarted(history, s.name)?.color);
-        const meta = (r.outputs?.metadata ?? {}) as { name?: string; namespace?: string };
-        return min !== r.inputs?.spec?.minReplicas ? [{ urn: r.urn, service: s.name, color, name: meta.name ?? "", namespace: meta.namespace ?? "default", minReplicas: min }] : [];
+        const min = hpaMinReplicas({ ...s, activeColor: target }, a.color, liveWhenStarted(history, s.name)?.color);
+        return min !== a.minReplicas ? [{ urn: a.urn, service: s.name, color: a.color, name: a.name ?? "", namespace: a.namespace ?? "default", minReplicas: min }] : [];
     });
 }
 

@@ -15,6 +15,7 @@ import type { ServiceConfig } from "../config/services";
 import { RELEASE_HISTORY_OUTPUT, type ReleaseHistory } from "../components/release-history";
 import { evaluatePlan } from "../policies/evaluate";
 import { hpaUrns, liveServiceUrns, weightedIngressUrns } from "../scripts/rollback";
+import { autoscalerOf } from "../scripts/readiness";
 import type { StateResource } from "../scripts/state";
 import { pushUrl } from "../smoke/push";
 import { loadConfigFor } from "./support/config";
@@ -175,6 +176,19 @@ describe("npm run rollback -- --service admin, with three services", () => {
         // back to blue, blue's autoscaler rises to 3 and green's keeps 3 until the next update.
         const history = p.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory;
         expect(hpaUrns(state, moving, "blue", history)).toEqual([urn("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "launchpad-staging-admin-blue-hpa")]);
+    });
+
+    it("an autoscaler waiting for deletion (the old half of a replacement, `delete: true` in the export) is neither targeted nor named by the live-size warning", async () => {
+        const idle = [...sets("staging"), `${svc("admin")}.idleReplicas=1`];
+        const p = await planStack("staging", idle, { previousOutputs });
+        const state: StateResource[] = p.resources.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs, outputs: r.state }));
+        const moving = (await loadConfigFor("staging", idle)).services.filter((s) => s.name === "admin");
+        const history = p.outputs[RELEASE_HISTORY_OUTPUT] as unknown as ReleaseHistory;
+        const blue = state.find((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && r.inputs?.metadata?.labels?.app === "admin" && r.inputs.metadata.labels.color === "blue");
+        expect(autoscalerOf(state, "admin", "blue")?.name).toBe((blue?.outputs?.metadata as { name: string }).name);
+        const pending = state.map((r) => (r === blue ? { ...r, delete: true } : r));
+        expect(hpaUrns(pending, moving, "blue", history)).toEqual([]);
+        expect(autoscalerOf(pending, "admin", "blue")).toBeUndefined();
     });
 });
 
