@@ -17,8 +17,15 @@
  *   header. Unset in the stack, the provider reads `GRAFANA_AUTH` from its environment
  *   (pkg/provider/framework_provider.go `envDefaultFuncString(c.Auth, "GRAFANA_AUTH")`): so does this.
  *
+ * - Connection: as the provider's, through the environment's proxy (lib/outbound-http.ts) and with the
+ *   TLS settings the provider takes from its environment when the stack does not set them
+ *   (pkg/provider/framework_provider.go: GRAFANA_CA_CERT, GRAFANA_TLS_CERT, GRAFANA_TLS_KEY,
+ *   GRAFANA_INSECURE_SKIP_VERIFY), read as it reads them ({@link grafanaClientTls}).
+ *
  * The token is a secret: it goes into the request header only, never into a result, a message or a log.
  */
+import * as fs from "node:fs";
+import { outboundGet, type OutboundTls, type TextGet } from "../lib/outbound-http";
 import { foreignPolicyTreeProblem, grafanaServer, type GrafanaTarget } from "./grafana-target";
 
 /** How long the read may take before it counts as failed: the whole request, headers and body. */
@@ -47,23 +54,63 @@ export function grafanaAuthHeaders(auth: string | undefined): Record<string, str
 }
 
 /**
- * `GET` the organization's policy tree with node's fetch, at most `timeoutMs`. Never throws: a
- * network error, a timeout, a status other than 200 or a body that is not JSON is a `failure`,
- * naming the endpoint and the cause (status, or the error's code), never the credentials.
+ * A certificate setting as the provider reads one (configure_clients.go `createTempFileIfLiteral`):
+ * the path of a file when one is there, else the PEM itself.
  */
-export async function readPolicyTree(grafanaUrl: string, auth: string | undefined, timeoutMs: number = POLICY_TREE_READ_TIMEOUT_MS): Promise<PolicyTreeRead> {
+function pemSetting(value: string): string {
+    try {
+        fs.statSync(value);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENAMETOOLONG") return value;
+    }
+    return fs.readFileSync(value, "utf8");
+}
+
+/**
+ * The TLS settings the provider takes from its environment (framework_provider.go
+ * `envDefaultFuncString` / `envDefaultFuncBool`, each only where the provider's own argument is
+ * unset, as this stack's provider leaves them): GRAFANA_CA_CERT (trusted besides the system's roots:
+ * configure_clients.go `TLSConfig`, `AppendCertsFromPEM` on `x509.SystemCertPool()`),
+ * GRAFANA_TLS_CERT with GRAFANA_TLS_KEY (a client certificate), GRAFANA_INSECURE_SKIP_VERIFY (Go's
+ * `strconv.ParseBool`). Throws, with the variable's name, where the provider would fail too.
+ */
+export function grafanaClientTls(env: NodeJS.ProcessEnv = process.env): OutboundTls {
+    const text = (name: string): string | undefined => ((env[name] ?? "") !== "" ? pemSetting(env[name] as string) : undefined);
+    const skip = env.GRAFANA_INSECURE_SKIP_VERIFY ?? "";
+    const BOOLS: Record<string, boolean> = { 1: true, t: true, T: true, TRUE: true, true: true, True: true, 0: false, f: false, F: false, FALSE: false, false: false, False: false };
+    if (skip !== "" && !(skip in BOOLS)) {
+        throw new Error(`GRAFANA_INSECURE_SKIP_VERIFY is ${JSON.stringify(skip)}, not a boolean (1, t, true, 0, f, false, ...)`);
+    }
+    const ca = text("GRAFANA_CA_CERT");
+    const cert = text("GRAFANA_TLS_CERT");
+    const key = text("GRAFANA_TLS_KEY");
+    return {
+        ...(ca !== undefined ? { ca } : {}),
+        ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
+        ...(skip !== "" && BOOLS[skip] ? { insecureSkipVerify: true } : {}),
+    };
+}
+
+/**
+ * `GET` the organization's policy tree, at most `timeoutMs`, through `get` (by default the
+ * environment's proxy and the provider's TLS settings: {@link grafanaClientTls}). Never throws: a
+ * network error, a timeout, a status other than 200, a body that is not JSON or a TLS setting that
+ * cannot be read is a `failure`, naming the endpoint and the cause (status, or the error's code),
+ * never the credentials.
+ */
+export async function readPolicyTree(grafanaUrl: string, auth: string | undefined, timeoutMs: number = POLICY_TREE_READ_TIMEOUT_MS, get?: TextGet): Promise<PolicyTreeRead> {
     const endpoint = policyTreeEndpoint(grafanaUrl);
     try {
-        const response = await fetch(endpoint, {
+        const response = await (get ?? outboundGet(grafanaClientTls()))(endpoint, {
             headers: { Accept: "application/json", ...grafanaAuthHeaders(auth) },
             redirect: "error",
-            signal: AbortSignal.timeout(timeoutMs),
+            timeoutMs,
         });
         if (response.status !== 200) {
-            await response.body?.cancel();
             return { failure: `GET ${endpoint} answered HTTP ${response.status}${response.statusText !== "" ? ` ${response.statusText}` : ""}` };
         }
-        const text = await response.text();
+        const text = response.body;
         try {
             return { tree: JSON.parse(text) as unknown };
         } catch {
@@ -97,8 +144,8 @@ export type PolicyTreeVerdict = { readonly refuse: string } | { readonly warn: s
  * when Grafana is down or refuses the credentials; refusing here too would add a failure the
  * provider does not have wherever only this read fails: the provider's client is Go's
  * `http.DefaultTransport` (grafana-openapi-client-go client/grafana_http_api_client.go
- * `newTransportWithConfig` at 5b95bb1), which takes `HTTPS_PROXY` from the environment, and it
- * retries; node 20's fetch takes no proxy from the environment and this read does not retry.
+ * `newTransportWithConfig` at 5b95bb1), and it retries; this read goes through the same proxy with
+ * the same TLS settings ({@link readPolicyTree}) but does not retry.
  */
 export async function checkPolicyTree(
     here: { readonly stack: string; readonly target: GrafanaTarget },

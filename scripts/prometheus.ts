@@ -11,6 +11,7 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { getCanonicalQuery, SignatureV4 } from "@smithy/signature-v4";
+import type { TextGet } from "../lib/outbound-http";
 
 /** Credentials or a credential provider, as the signer takes them. */
 type Credentials = ConstructorParameters<typeof SignatureV4>[0]["credentials"];
@@ -94,25 +95,38 @@ export interface PrometheusAnswer {
 export type PrometheusGet = (path: string, params: Readonly<Record<string, string>>) => Promise<PrometheusAnswer>;
 
 /**
- * GETs of any API path of this target, over `fetch`, signed as `signedQuery` signs for AMP: the
+ * One GET with node's own `fetch`: the performance runner's, in its Job (bundled: loadtest/bundle.ts
+ * keeps it small, so undici's client is not in it), where no proxy is set.
+ */
+export const nodeFetchGet: TextGet = async (url, init) => {
+    const res = await fetch(url, { headers: { ...init.headers }, redirect: init.redirect ?? "follow", signal: AbortSignal.timeout(init.timeoutMs) });
+    return { status: res.status, statusText: res.statusText, body: await res.text() };
+};
+
+/**
+ * GETs of any API path of this target, over `send`, signed as `signedQuery` signs for AMP: the
  * range queries of the performance suite (`loadtest/server.ts`) go through the same signer as
  * promote's instant queries. AMP serves `query` and `query_range` as one operation, `QueryMetrics`
  * (https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-APIReference-QueryMetrics.html),
  * so `aps:QueryMetrics` allows both.
+ * @param send how the GET goes out. @default nodeFetchGet (promote passes lib/outbound-http.ts `outboundGet()`: the environment's proxy)
  */
-export function prometheusGet(target: PrometheusTarget, signer: SignatureV4 | undefined = target.sigV4Region !== undefined ? ampSigner(target.sigV4Region) : undefined): PrometheusGet {
+export function prometheusGet(target: PrometheusTarget, signer: SignatureV4 | undefined = target.sigV4Region !== undefined ? ampSigner(target.sigV4Region) : undefined, send: TextGet = nodeFetchGet): PrometheusGet {
     return async (path, params) => {
         const url = new URL(`${target.url.replace(/\/+$/, "")}${path}`);
         for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
         const request = signer !== undefined ? await signedQuery(signer, url) : { url: url.toString(), headers: {} };
-        const res = await fetch(request.url, { headers: request.headers, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
-        return { status: res.status, body: await res.text() };
+        const res = await send(request.url, { headers: request.headers, timeoutMs: QUERY_TIMEOUT_MS });
+        return { status: res.status, body: res.body };
     };
 }
 
-/** A query function for this target, over `fetch`. */
-export function prometheusQuery(target: PrometheusTarget, signer: SignatureV4 | undefined = target.sigV4Region !== undefined ? ampSigner(target.sigV4Region) : undefined): PrometheusQuery {
-    const get = prometheusGet(target, signer);
+/**
+ * A query function for this target (`prometheusGet`).
+ * @param send how the GET goes out. @default nodeFetchGet
+ */
+export function prometheusQuery(target: PrometheusTarget, signer: SignatureV4 | undefined = target.sigV4Region !== undefined ? ampSigner(target.sigV4Region) : undefined, send: TextGet = nodeFetchGet): PrometheusQuery {
+    const get = prometheusGet(target, signer, send);
     return async (expr) => {
         const answer = await get("/api/v1/query", { query: expr });
         return parseQueryResponse(answer.status, answer.body);

@@ -29,6 +29,7 @@ import type { Color } from "../lib/delivery";
 import { ALERT_RATE_WINDOW, alertScope, errorRatioQuery, latencyP95Query, scopedSelector, serviceColorLabels } from "../observability/alerts";
 import { durationSeconds } from "../observability/duration";
 import { failed, parseFlags, runMain, type CliResult } from "./cli";
+import { outboundGet } from "../lib/outbound-http";
 import { prometheusQuery, valueFor, type PrometheusQuery, type PrometheusTarget } from "./prometheus";
 import { applySwitch, isResult, prepareSwitch, switchWorkspace, type RollbackDeps, type SwitchPlan } from "./rollback";
 
@@ -190,7 +191,7 @@ export function noWorkspaceReason(config: LaunchpadConfig): string | undefined {
 }
 
 export interface PromoteDeps extends RollbackDeps {
-    /** @default - `prometheusQuery` over fetch (SigV4 for AMP) */
+    /** @default - `prometheusQuery` through lib/outbound-http.ts (the environment's proxy, as the AWS CLI's), SigV4 for AMP */
     prometheus?: (target: PrometheusTarget) => PrometheusQuery;
     /** @default - setTimeout */
     sleep?: (ms: number) => Promise<void>;
@@ -235,7 +236,7 @@ export async function promote(argv: readonly string[], deps: PromoteDeps): Promi
         const why = noWorkspaceReason(plan.config);
         return failed(1, `${plan.warnings.join("")}refused before any change: ${why !== undefined ? `no Prometheus to analyse with: ${why}` : `stack ${plan.stackName} has no Prometheus to analyse with (no prometheusQueryUrl output and no launchpad:observability.prometheusUrl): deploy the stack with pulumi up first`}\n`);
     }
-    const query = (deps.prometheus ?? prometheusQuery)(target);
+    const query = (deps.prometheus ?? ((t: PrometheusTarget) => prometheusQuery(t, undefined, outboundGet())))(target);
     const out: string[] = [...plan.lines];
     const err: string[] = [...plan.warnings];
     // Prometheus must answer before anything moves: an analysis that cannot run must not start.
