@@ -217,7 +217,18 @@ export function parameterGroupParameters(engine: DbEngine): DbParameter[] {
         ];
     }
     return [
-        // Static in older PostgreSQL versions: pending-reboot is accepted either way and applies at creation.
+        // pending-reboot, not immediate, although the parameter is dynamic: "The rds.force_ssl
+        // parameter default value is 1 (on) for RDS for PostgreSQL version 15 and later" (RDS User
+        // Guide, PostgreSQL.Concepts.General.SSL; 0 in 14), and RDS reports a parameter it was never asked to change as
+        // `pending-reboot` and ignores a request that changes only the apply method, so `immediate`
+        // would diff on every update: "AWS sets the default `applyMethod` for this parameter to
+        // `pending-reboot` ... This configuration attempts to change _only_ the `applyMethod` ...
+        // which is not allowed by AWS", fixed by "Explicitly set the `applyMethod` to match AWS's
+        // default value" (@pulumi/aws 7.48.0 rds/parameterGroup.d.ts, "Example of Problematic
+        // Configuration"; hashicorp/terraform-provider-aws#44280; crossplane-contrib/provider-upjet-aws#2182:
+        // "For a parameter it has not been asked to modify, AWS reports ApplyMethod: pending-reboot").
+        // ModifyDBParameterGroup accepts pending-reboot "for both dynamic and static parameters"
+        // (RDS API Reference), and the group is in place before the instance starts, so nothing waits.
         { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
         { name: "log_min_duration_statement", value: "1000", applyMethod: "immediate" },
     ];

@@ -28,6 +28,7 @@ import {
     monitoringTrustPolicy,
     parameterGroupArgs,
     securityGroupArgs,
+    type DbParameter,
 } from "../components/database";
 import { loadConfig } from "../config";
 import { databaseInstanceIdentifier, rdsInstanceIdentifierProblem } from "../lib/stack-name";
@@ -413,6 +414,19 @@ describe("engines", () => {
         }
         const pinned = instanceOf(await plan("production", ["launchpad:database.engine=postgres", 'launchpad:database.engineVersion="16.4"']));
         expect([input(pinned, "engineVersion"), input(pinned, "autoMinorVersionUpgrade")]).toEqual(["16.4", false]);
+    });
+
+    // From PostgreSQL 15 rds.force_ssl=1 is the family's default, which RDS reports as pending-reboot;
+    // `immediate` would be an apply-method-only change AWS ignores, a diff on every update
+    // (@pulumi/aws 7.48.0 rds/parameterGroup.d.ts "Example of Problematic Configuration";
+    // hashicorp/terraform-provider-aws#44280). Every value the stack sets that equals a default must
+    // carry AWS's pending-reboot; the others (defaults: require_secure_transport 0, slow_query_log 0,
+    // long_query_time 10, log_output TABLE, log_min_duration_statement -1) may apply at once.
+    it.each(["15", "16", "17", "18"])("keeps rds.force_ssl pending-reboot in postgres%s, where 1 is the default (no perpetual apply-method diff)", async (major) => {
+        const p = await plan("staging", ["launchpad:database.engine=postgres", `launchpad:database.engineVersion="${major}"`]);
+        const params = named(p, "launchpad-staging-database-params");
+        expect(input(params, "family")).toBe(`postgres${major}`);
+        expect((input(params, "parameters") as DbParameter[]).find((x) => x.name === "rds.force_ssl")).toEqual({ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
     });
 
     it("derives the parameter group family from the engine version", () => {
