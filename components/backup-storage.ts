@@ -168,6 +168,14 @@ export interface ReplicationPolicyParts {
  * tags (no `ReplicateDelete`: delete markers are not replicated), and use each key only through S3
  * in its region, for that bucket. The encryption context is the bucket ARN with S3 Bucket Keys, the
  * object ARN without; both are allowed so an upload that opts out of the bucket key still replicates.
+ *
+ * The replica key also needs `kms:Decrypt`: the replica bucket has an S3 Bucket Key, and "to use
+ * replication with an S3 Bucket Key, the AWS KMS key policy for the KMS key that's used to encrypt
+ * the object replica must include the kms:Decrypt permission for the calling principal. The call to
+ * kms:Decrypt verifies the integrity of the S3 Bucket Key before using it" (S3 User Guide,
+ * replication-config-for-kms-objects, "S3 Bucket Keys and replication"; awsdocs/amazon-s3-userguide
+ * doc_source/replication-config-for-kms-objects.md). The key policy is KMS's default (IAM decides),
+ * so this role policy is where it is granted.
  */
 export function replicationPolicy(p: ReplicationPolicyParts): object {
     return {
@@ -210,7 +218,7 @@ export function replicationPolicy(p: ReplicationPolicyParts): object {
             {
                 Sid: "EncryptReplicas",
                 Effect: "Allow",
-                Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+                Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
                 Resource: p.replicaKeyArn,
                 Condition: {
                     StringEquals: { "kms:ViaService": `s3.${p.drRegion}.amazonaws.com` },

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type PolicyResource, type ReportViolation } from "@pulumi/policy";
 import { openToEveryone, parseRange } from "./shared/ip-range";
 import { BACKUP_TIERS, RETENTION_DAYS, type BackupTier } from "./shared/retention";
-import { arnRegion, arr, containersOf, flag, known, UNSEEN, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, risky, strs, takenFrom, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
+import { arnRegion, arr, containersOf, flag, known, UNSEEN, listText, num, podSpecOf, policyDocument, rec, regionOf, resourcesOfType, risky, strs, takenFrom, text, TIER_PROPERTY, type LaunchpadResourcePolicy, type LaunchpadStackPolicy, type TierConfig } from "./lib";
 
 // --- RDS --------------------------------------------------------------------------------------
 
@@ -387,7 +387,7 @@ export const s3BackupObjectLock: LaunchpadStackPolicy = {
 
 export const s3BackupReplication: LaunchpadStackPolicy = {
     name: "s3-backup-replication",
-    description: "In production, every bucket a workload writes backups to replicates every object to a bucket in another region, with Replication Time Control.",
+    description: "In production, every bucket a workload writes backups to replicates every object to a bucket in another region, with Replication Time Control, SSE-KMS objects included.",
     enforcementLevel: "mandatory",
     configSchema: { properties: { ...TIER_PROPERTY } },
     validateStack: (args, report) => {
@@ -408,10 +408,33 @@ export const s3BackupReplication: LaunchpadStackPolicy = {
                 report(`Backup bucket ${bucket.name} is not replicated out of ${home ?? "its region"} in production: add an aws.s3.BucketReplicationConfig with an Enabled rule to a bucket in the DR region.`, bucket.urn);
             } else if (!offsite.some(({ r }) => rec(rec(r.destination).replicationTime).status === "Enabled")) {
                 report(`Backup bucket ${bucket.name} replicates without Replication Time Control in production: set destination.replicationTime.status "Enabled" (15 minutes) on its replication rule.`, bucket.urn);
+            } else if (encryptsWithKms(args.resources, bucket) && !offsite.some(({ r }) => replicatesKmsObjects(r))) {
+                report(`Backup bucket ${bucket.name} is encrypted with SSE-KMS but its replication rule skips SSE-KMS objects (S3 replicates them only when asked) in production: set sourceSelectionCriteria.sseKmsEncryptedObjects.status "Enabled" and destination.encryptionConfiguration.replicaKmsKeyId to a KMS key in the destination's region.`, bucket.urn);
             }
         }
     },
 };
+
+/** True when the bucket's default encryption is SSE-KMS (or DSSE-KMS). */
+function encryptsWithKms(resources: readonly PolicyResource[], bucket: PolicyResource): boolean {
+    return settingsOf(resources, bucket, T.encryption).some((e) => arr(e.props.rules).some((r) => {
+        const algorithm = rec(rec(r).applyServerSideEncryptionByDefault).sseAlgorithm;
+        return algorithm === "aws:kms" || algorithm === "aws:kms:dsse";
+    }));
+}
+
+/**
+ * True when a replication rule copies SSE-KMS objects: "By default, Amazon S3 doesn't replicate
+ * objects that are encrypted with SSE-KMS or DSSE-KMS": the rule must opt in with
+ * `SourceSelectionCriteria.SseKmsEncryptedObjects` and name the replica's key in
+ * `Destination.EncryptionConfiguration.ReplicaKmsKeyID` (S3 User Guide,
+ * replication-config-for-kms-objects, "Specifying additional information in the replication
+ * configuration"). The key is usually an output of the stack: unknown in a preview counts as set.
+ */
+function replicatesKmsObjects(rule: Record<string, unknown>): boolean {
+    const key = known(() => rec(rec(rec(rule).destination).encryptionConfiguration).replicaKmsKeyId, UNSEEN);
+    return rec(rec(rule.sourceSelectionCriteria).sseKmsEncryptedObjects).status === "Enabled" && (key === UNSEEN || text(key) !== undefined);
+}
 
 /** The retention tier a lifecycle rule's prefix holds (`daily/` ...), or undefined for a rule that covers every prefix. */
 function tierOfPrefix(prefix: unknown): BackupTier | undefined {

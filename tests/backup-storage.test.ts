@@ -306,7 +306,7 @@ describe.each(STACKS)("backup storage (%s)", (stack) => {
             ["ReadSourceVersions", ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"], "S/*"],
             ["WriteReplicas", ["s3:ReplicateObject", "s3:ReplicateTags"], "R/*"],
             ["DecryptSource", "kms:Decrypt", "SK"],
-            ["EncryptReplicas", ["kms:Encrypt", "kms:GenerateDataKey"], "RK"],
+            ["EncryptReplicas", ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"], "RK"],
         ]);
         expect(doc.Statement[3].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.r1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["S", "S/*"] } });
         expect(doc.Statement[4].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.r2.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["R", "R/*"] } });

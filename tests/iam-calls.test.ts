@@ -221,10 +221,15 @@ describe.each(["staging", "production"])("%s: S3 replication of the backup bucke
             { action: "kms:Decrypt", resource: sourceKey, context: via(sourceRegion, `${source}/${object}`) },
             { action: "kms:GenerateDataKey", resource: targetKey, context: via(targetRegion, target) },
             { action: "kms:Encrypt", resource: targetKey, context: via(targetRegion, `${target}/${object}`) },
+            // S3 User Guide, replication-config-for-kms-objects, "S3 Bucket Keys and replication": with a
+            // Bucket Key on the destination, S3 calls kms:Decrypt on the replica key to verify it.
+            { action: "kms:Decrypt", resource: targetKey, context: via(targetRegion, target) },
         ])).toEqual([]);
         const refused: Request[] = [
             { action: "kms:Decrypt", resource: sourceKey, context: via(sourceRegion, "arn:aws:s3:::another-bucket") },
             { action: "kms:Decrypt", resource: sourceKey, context: { "kms:EncryptionContext:aws:s3:arn": source } },
+            { action: "kms:Decrypt", resource: targetKey, context: via(targetRegion, "arn:aws:s3:::another-bucket") },
+            { action: "kms:Decrypt", resource: targetKey, context: via(sourceRegion, target) },
             { action: "s3:ReplicateDelete", resource: `${target}/${object}` },
             { action: "s3:ReplicateObject", resource: `${source}/${object}` },
         ];
