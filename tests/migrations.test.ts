@@ -367,6 +367,42 @@ describe("which migration Jobs run again on a restored database (migrationInstan
     });
 });
 
+/**
+ * Both colors declare a migration and both are recorded (blue 3 -> 4, then green 4 -> 5): the
+ * database is at 5, and blue's tool knows only up to 4. A change the release id does not carry must
+ * not run either Job again: a Job's `.spec.template` is force-new (pulumi-kubernetes
+ * provider/pkg/provider/diff.go `job`, at 94977969), and the engine leaves the ignored paths out of
+ * the diff (pulumi/pulumi v3.259.0 step_generator.go `processIgnoreChanges`).
+ */
+describe("a change the release id does not carry runs no recorded migration again (MIGRATION_JOB_IGNORE_CHANGES)", () => {
+    const blueFirst = [...release("blue", { migrate: true, version: 4, supports: [3, 5] }), ...release("green", { version: 4, supports: [3, 5] })];
+    const both = [...release("blue", { migrate: true, version: 4, supports: [3, 5] }), ...release("green", { migrate: true, version: 5, supports: [4, 5] })];
+    async function recorded(extra: readonly string[]): Promise<{ before: Plan; after: Plan }> {
+        const first = await planStack("production", blueFirst, { previousOutputs: previous(3) });
+        const before = await planStack("production", both, { previousOutputs: { ...first.outputs } });
+        expect((before.outputs.schemaVersions as Record<string, { version: number; migrations: unknown[] }>).api).toMatchObject({ version: 5, migrations: [{ color: "blue", toVersion: 4 }, { color: "green", toVersion: 5 }] });
+        const after = await planStack("production", [...both, ...extra], { previousOutputs: { ...before.outputs } });
+        return { before, after };
+    }
+    const migrateJobs = ["launchpad-production-api-blue-migrate", "launchpad-production-api-green-migrate"];
+
+    it("the service's resources: the Deployments update, neither migration Job is replaced (it was: blue's 4 tool ran on 5 and failed the update)", async () => {
+        const { before, after } = await recorded(["launchpad:services.api.resources.limits.memory=2Gi"]);
+        expect((after.outputs.schemaMigrations as Record<string, { migration: unknown }>).api.migration).toBeNull();
+        const changes = planChanges(before, after);
+        expect(changes.filter((c) => migrateJobs.includes(c.name))).toEqual([]);
+        expect(changes.find((c) => c.name === "launchpad-production-api-blue")).toMatchObject({ kind: "update" });
+        for (const name of migrateJobs) expect(named(after, name).options.ignoreChanges).toEqual(["spec.template.spec", "spec.template.metadata.labels"]);
+    });
+
+    it("a new release still replaces its color's Job by name, and the pod template's annotations (a restore's re-run) are still compared", async () => {
+        const { before, after } = await recorded([`${S}.green.image=ghcr.io/acme/api:1.5.1`]);
+        const green = planChanges(before, after).filter((c) => migrateJobs.includes(c.name));
+        expect(green.map((c) => [c.name, c.kind, c.replacedBy.includes("metadata.name")])).toEqual([["launchpad-production-api-green-migrate", "replace", true]]);
+        expect(named(after, "launchpad-production-api-green-migrate").options.ignoreChanges).not.toContain("spec.template.metadata.annotations");
+    });
+});
+
 describe("a restore that undoes a migration whose release stays declared (production)", () => {
     // Green migrates 3 -> 4 and goes live; blue's new release migrates again at 4; the restore goes
     // back to blue's restore point, and blue keeps its release, so its migration is to run again.
