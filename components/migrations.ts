@@ -668,6 +668,15 @@ export class SchemaGuard extends pulumi.ComponentResource {
      * role, which may delete this database's restore points and nothing else. AWS Backup would
      * expire them by itself, but an on-demand backup job is an API call, not a resource Pulumi
      * declares; a schedule is, and needs no function or cluster job.
+     *
+     * Kept when Pulumi drops it (`retainOnDelete`, with its policy), as the snapshots and schedules
+     * are: this guard exists only while a service declares `migrate` or `schema` (environment.ts),
+     * and an update whose releases declare neither keeps the record but registers no guard, so the
+     * engine deleted the role while the schedules it kept were still pending, each to run up to the
+     * retention later as a role that no longer exists: no DeleteDBSnapshot, a manual snapshot that
+     * never expires. So does `pulumi destroy`. A retained resource's delete calls no provider
+     * (pulumi/pulumi v3.259.0 pkg/resource/deploy/step.go `DeleteStep.Apply`). A guard declared
+     * again creates a new role (auto-named); the old one serves the schedules taken before.
      */
     private createExpiryRole(name: string, args: SchemaGuardArgs): aws.iam.Role {
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
@@ -677,11 +686,11 @@ export class SchemaGuard extends pulumi.ComponentResource {
             description: `EventBridge Scheduler deletes ${prefix}'s restore points (and a restored ${prefix}-r*'s) after ${args.safety.backupRetentionDays} days`,
             assumeRolePolicy: account.apply((id) => JSON.stringify(schedulerTrustPolicy(id))),
             tags: { ...args.tags, Name: `${name}-restore-point-expiry` },
-        }, { parent: this });
+        }, { parent: this, retainOnDelete: true });
         new aws.iam.RolePolicy(`${name}-restore-point-expiry-delete`, {
             role: role.id,
             policy: account.apply((id) => JSON.stringify(restorePointExpiryPolicy(awsPartition(args.region), args.region, id, prefix))),
-        }, { parent: this });
+        }, { parent: this, retainOnDelete: true });
         return role;
     }
 

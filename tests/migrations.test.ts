@@ -463,6 +463,19 @@ describe("no migration", () => {
         expect(r.stderr).toContain("launchpad:services.api.releases.blue.schema.supports: received [3,3]; expected a range that includes the current schema version 4");
     });
 
+    // The guard, and the expiry role with it, exists only while a release declares migrate or
+    // schema (components/environment.ts); the snapshot and its schedule are retainOnDelete, so the
+    // role the schedule runs as must be too, or the schedule runs as a deleted role and the manual
+    // snapshot never expires (pulumi/pulumi v3.259.0 pkg/resource/deploy/step.go DeleteStep.Apply:
+    // a retained resource's delete calls no provider).
+    it("releases that drop their schema contracts leave the restore point, its schedule and the role the schedule runs as in AWS", async () => {
+        const migrated = await planAfter("production", EXPAND, PRODUCTION_BEFORE);
+        const dropped = await planStack("production", [], { previousOutputs: { ...migrated.outputs } });
+        const gone = ["launchpad-production-api-green-restore-point", "launchpad-production-api-green-restore-point-expiry", "launchpad-production-schema-restore-point-expiry", "launchpad-production-schema-restore-point-expiry-delete"];
+        expect(planChanges(migrated, dropped).filter((c) => gone.includes(c.name)).map((c) => [c.name, c.kind]).sort()).toEqual(gone.map((n) => [n, "delete"]).sort());
+        expect(gone.map((n) => [n, named(migrated, n).options.retainOnDelete])).toEqual(gone.map((n) => [n, true]));
+    });
+
     it("a schema contract without migrate: the record is read and kept, nothing runs", async () => {
         const p: Plan = await planStack("production", [...release("blue", { version: 3, supports: [3, 4] }), ...release("green", { version: 3, supports: [3, 4] })], { previousOutputs: previous(3, "blue") });
         expect(p.resources.filter((r) => r.name.endsWith("-migrate") || r.type === "aws:rds/snapshot:Snapshot")).toEqual([]);
