@@ -32,7 +32,7 @@ import { databaseInstanceIdentifier } from "../lib/stack-name";
 import type { Database } from "./database";
 import { LIVE_SERVICES_OUTPUT } from "./release-history";
 import { IDENTITY_OUTPUT, type StackIdentity } from "./identity-record";
-import { RESTORE_POINT_TIME_TAG, restorePointExpiryPolicy, restorePointIdentifier, restorePointStep, restorePointTime, takenAt } from "./restore-point";
+import { RESTORE_POINT_TIME_TAG, restorePointExpiresAt, restorePointExpiryPolicy, restorePointIdentifier, restorePointStep, restorePointTime, takenAt } from "./restore-point";
 
 /** The stack output holding, per service, the schema version and the migrations that brought it there. */
 export const SCHEMA_RECORD_OUTPUT = "schemaVersions";
@@ -300,6 +300,20 @@ export function retainedRecords(record: SchemaRecord | undefined, services: read
         const since = typeof r.retainedSince === "string" ? r.retainedSince : at;
         return [[name, { version: current ?? null, migrations: standing.slice(-MAX_RECORDED_MIGRATIONS), retainedSince: since }]];
     }));
+}
+
+/**
+ * The plan's warning when the restore point the undo settings name is past the tier's retention:
+ * its schedule has deleted the snapshot (restore-point.ts `restorePointExpiry`, the same run date),
+ * unless someone deleted the schedule to keep it, and a restore from a snapshot that is gone fails
+ * (RDS RestoreDBInstanceFromDBSnapshot: DBSnapshotNotFound). Undefined while it is kept.
+ */
+export function expiredUndoLine(service: string, rp: RestorePointRecord, retentionDays: number, now: string): string | undefined {
+    const expiresAt = restorePointExpiresAt(rp.time, retentionDays);
+    return Date.parse(expiresAt) <= Date.parse(now)
+        ? `schema ${service}: the undo settings name the restore point ${rp.snapshot}, which expired at ${expiresAt} (the tier's ${retentionDays} days after ${rp.time}) ` +
+            `unless its schedule was deleted to keep it; the point-in-time window no longer reaches that time either. Check that the snapshot exists before a restore names it`
+        : undefined;
 }
 
 /** `schema worker: version 4 retained (not in config since 2026-12-02T10:15:03Z; the database keeps its schema)`. */
@@ -779,6 +793,10 @@ export class SchemaGuard extends pulumi.ComponentResource {
                     undoFirst: newest !== undefined && other !== undefined ? undoFirst(this.args.stack, service, newest) : null,
                 };
                 void pulumi.log.info(summaryLine(service.name, summary), this);
+                const expired = newest?.restorePoint !== undefined && summary.undo.length > 0 ? expiredUndoLine(service.name, newest.restorePoint, this.args.safety.backupRetentionDays, this.at) : undefined;
+                if (expired !== undefined) {
+                    void pulumi.log.warn(expired, this);
+                }
                 return { name: service.name, record, summary };
             });
         });

@@ -772,6 +772,30 @@ describe("a fixed release after an update that failed past its restore point", (
     });
 });
 
+describe("undo settings that name a restore point past the tier's retention", () => {
+    // Its schedule runs 35 days after the run that took it (restorePointExpiry, the same run date as
+    // the point-in-time tag); LAUNCHPAD_TODAY is 2026-12-02.
+    type Record_ = { migrations: { restorePoint: { snapshot: string; time: string } }[] };
+    async function nextWith(time: string): Promise<Plan> {
+        const first = await planAfter("production", EXPAND, PRODUCTION_BEFORE);
+        const record = structuredClone(first.outputs.schemaVersions) as unknown as Record<string, Record_>;
+        record.api.migrations[0].restorePoint.time = time;
+        return planStack("production", EXPAND, { previousOutputs: { schemaVersions: record, liveServices: first.outputs.liveServices } });
+    }
+    it("warns once it expired: the schedule deleted the snapshot the undo names", async () => {
+        const p = await nextWith("2026-10-28T00:00:00Z");
+        expect((p.outputs.schemaMigrations as Record<string, { undo: string[] }>).api.undo).toContain(`launchpad:database.restore.snapshot=${SNAPSHOT_3_TO_4}`);
+        expect(p.log.filter((l) => l.startsWith("warning: schema api:"))).toEqual([
+            `warning: schema api: the undo settings name the restore point ${SNAPSHOT_3_TO_4}, which expired at 2026-12-02T00:00:00Z (the tier's 35 days after 2026-10-28T00:00:00Z) ` +
+                "unless its schedule was deleted to keep it; the point-in-time window no longer reaches that time either. Check that the snapshot exists before a restore names it",
+        ]);
+    });
+    it("says nothing while it is kept (a second before its day)", async () => {
+        const p = await nextWith("2026-10-28T00:00:01Z");
+        expect(p.log.filter((l) => l.startsWith("warning: schema api:"))).toEqual([]);
+    });
+});
+
 describe("the restore point's time after a re-run", () => {
     // First run at 10:15:03 took the snapshot, the migration ran, the gate failed; the re-run at 11:02:40
     // finds the snapshot in its state with the first run's tag (ignoreChanges kept it), and records that.
