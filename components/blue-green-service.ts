@@ -1043,6 +1043,24 @@ export const MIGRATION_DEADLINE_SECONDS = 1800;
  */
 export const MIGRATION_TIMEOUTS = { create: `${MIGRATION_DEADLINE_SECONDS + 300}s`, update: `${MIGRATION_DEADLINE_SECONDS + 300}s` } as const;
 
+/**
+ * What of a migration Job's pod template an update leaves as it was created: everything but its
+ * annotations. `.spec.template` is force-new for a Job (pulumi-kubernetes provider/pkg/provider/diff.go
+ * `job`, at 94977969), so without this a change the release id does not carry (the service's
+ * `resources`, the CA fetch container, the database Secret's name, the pods' security context)
+ * replaced every migration Job in the state, delete-first under the same name, and ran each
+ * declared release's migration again, the old color's older tool against a newer schema included
+ * (golang-migrate "no migration found for version", Alembic "Can't locate revision"), which fails
+ * the update and every one after it, while the plan said "no migration". What re-runs a migration
+ * is its name (the release id), `pulumi.com/replaceUnready` (a failed Job) and the template's
+ * annotations (release id, image, the restored instance: `migrationRerunAnnotations`). A Job
+ * replaced for one of those is created from the program's inputs, ignoreChanges not applied
+ * (pulumi/pulumi v3.259.0 pkg/resource/deploy/step_generator.go: "If we are going to perform a
+ * replacement, we need to recompute the default values" re-runs Check on the goal's properties), so
+ * a failed migration retried after a `resources` fix runs with the new limits.
+ */
+export const MIGRATION_JOB_IGNORE_CHANGES = ["spec.template.spec", "spec.template.metadata.labels"] as const;
+
 export interface MigrationJobInputs {
     readonly service: ServiceConfig;
     readonly color: Color;
@@ -1083,8 +1101,9 @@ export function migrationJobSpec(m: MigrationJobInputs): k8s.types.input.batch.v
             metadata: {
                 labels: colorLabels(s, color, m.project, ROLES.migration),
                 // No RUN_ONCE_POD_ANNOTATIONS here: `.spec.template` is a force-new field of a Job
-                // (pulumi-kubernetes provider/pkg/provider/diff.go `job`), so a template change replaces
-                // every migration Job in the state and runs each applied migration again. Its emptyDir
+                // (pulumi-kubernetes provider/pkg/provider/diff.go `job`), and the annotations are the part
+                // an update compares (MIGRATION_JOB_IGNORE_CHANGES), so a new one would replace every
+                // migration Job in the state and run each applied migration again. Its emptyDir
                 // already keeps the Cluster Autoscaler from scaling its node down (skip-nodes-with-local-storage,
                 // true by default: vendor/cluster-autoscaler/flags-*.go).
                 // A migration a restore undid runs again on the restored database (database-client.ts migrationRerunAnnotations).
@@ -1527,7 +1546,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 },
             },
             spec: migrationJobSpec({ service: s, color, project: args.project, database, envSecretName: envSecret, owner: this, restoredInstance: args.migrationInstances?.apply((on) => on[id]) }),
-        }, { ...parent, provider: args.k8sProvider, dependsOn: [...waitFor, ...(restorePoint !== undefined ? [restorePoint] : [])], customTimeouts: MIGRATION_TIMEOUTS });
+        }, { ...parent, provider: args.k8sProvider, dependsOn: [...waitFor, ...(restorePoint !== undefined ? [restorePoint] : [])], customTimeouts: MIGRATION_TIMEOUTS, ignoreChanges: [...MIGRATION_JOB_IGNORE_CHANGES] });
         return { job, restorePoint };
     }
 }

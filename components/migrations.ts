@@ -32,7 +32,7 @@ import { databaseInstanceIdentifier } from "../lib/stack-name";
 import type { Database } from "./database";
 import { LIVE_SERVICES_OUTPUT } from "./release-history";
 import { IDENTITY_OUTPUT, type StackIdentity } from "./identity-record";
-import { RESTORE_POINT_TIME_TAG, restorePointExpiryPolicy, restorePointIdentifier, restorePointStep, restorePointTime, takenAt } from "./restore-point";
+import { RESTORE_POINT_TIME_TAG, restorePointExpiresAt, restorePointExpiryPolicy, restorePointIdentifier, restorePointStep, restorePointTime, takenAt } from "./restore-point";
 
 /** The stack output holding, per service, the schema version and the migrations that brought it there. */
 export const SCHEMA_RECORD_OUTPUT = "schemaVersions";
@@ -300,6 +300,20 @@ export function retainedRecords(record: SchemaRecord | undefined, services: read
         const since = typeof r.retainedSince === "string" ? r.retainedSince : at;
         return [[name, { version: current ?? null, migrations: standing.slice(-MAX_RECORDED_MIGRATIONS), retainedSince: since }]];
     }));
+}
+
+/**
+ * The plan's warning when the restore point the undo settings name is past the tier's retention:
+ * its schedule has deleted the snapshot (restore-point.ts `restorePointExpiry`, the same run date),
+ * unless someone deleted the schedule to keep it, and a restore from a snapshot that is gone fails
+ * (RDS RestoreDBInstanceFromDBSnapshot: DBSnapshotNotFound). Undefined while it is kept.
+ */
+export function expiredUndoLine(service: string, rp: RestorePointRecord, retentionDays: number, now: string): string | undefined {
+    const expiresAt = restorePointExpiresAt(rp.time, retentionDays);
+    return Date.parse(expiresAt) <= Date.parse(now)
+        ? `schema ${service}: the undo settings name the restore point ${rp.snapshot}, which expired at ${expiresAt} (the tier's ${retentionDays} days after ${rp.time}) ` +
+            `unless its schedule was deleted to keep it; the point-in-time window no longer reaches that time either. Check that the snapshot exists before a restore names it`
+        : undefined;
 }
 
 /** `schema worker: version 4 retained (not in config since 2026-12-02T10:15:03Z; the database keeps its schema)`. */
@@ -668,6 +682,15 @@ export class SchemaGuard extends pulumi.ComponentResource {
      * role, which may delete this database's restore points and nothing else. AWS Backup would
      * expire them by itself, but an on-demand backup job is an API call, not a resource Pulumi
      * declares; a schedule is, and needs no function or cluster job.
+     *
+     * Kept when Pulumi drops it (`retainOnDelete`, with its policy), as the snapshots and schedules
+     * are: this guard exists only while a service declares `migrate` or `schema` (environment.ts),
+     * and an update whose releases declare neither keeps the record but registers no guard, so the
+     * engine deleted the role while the schedules it kept were still pending, each to run up to the
+     * retention later as a role that no longer exists: no DeleteDBSnapshot, a manual snapshot that
+     * never expires. So does `pulumi destroy`. A retained resource's delete calls no provider
+     * (pulumi/pulumi v3.259.0 pkg/resource/deploy/step.go `DeleteStep.Apply`). A guard declared
+     * again creates a new role (auto-named); the old one serves the schedules taken before.
      */
     private createExpiryRole(name: string, args: SchemaGuardArgs): aws.iam.Role {
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
@@ -677,11 +700,11 @@ export class SchemaGuard extends pulumi.ComponentResource {
             description: `EventBridge Scheduler deletes ${prefix}'s restore points (and a restored ${prefix}-r*'s) after ${args.safety.backupRetentionDays} days`,
             assumeRolePolicy: account.apply((id) => JSON.stringify(schedulerTrustPolicy(id))),
             tags: { ...args.tags, Name: `${name}-restore-point-expiry` },
-        }, { parent: this });
+        }, { parent: this, retainOnDelete: true });
         new aws.iam.RolePolicy(`${name}-restore-point-expiry-delete`, {
             role: role.id,
             policy: account.apply((id) => JSON.stringify(restorePointExpiryPolicy(awsPartition(args.region), args.region, id, prefix))),
-        }, { parent: this });
+        }, { parent: this, retainOnDelete: true });
         return role;
     }
 
@@ -770,6 +793,10 @@ export class SchemaGuard extends pulumi.ComponentResource {
                     undoFirst: newest !== undefined && other !== undefined ? undoFirst(this.args.stack, service, newest) : null,
                 };
                 void pulumi.log.info(summaryLine(service.name, summary), this);
+                const expired = newest?.restorePoint !== undefined && summary.undo.length > 0 ? expiredUndoLine(service.name, newest.restorePoint, this.args.safety.backupRetentionDays, this.at) : undefined;
+                if (expired !== undefined) {
+                    void pulumi.log.warn(expired, this);
+                }
                 return { name: service.name, record, summary };
             });
         });

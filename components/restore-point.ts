@@ -112,6 +112,14 @@ export function restorePointExpiry(taken: Date, days: number): string {
     return `at(${new Date(taken.getTime() + days * 86_400_000).toISOString().slice(0, 19)})`;
 }
 
+/**
+ * When a restore point taken at `time` (its point-in-time tag: the run that created its schedule,
+ * `restorePointExpiry` of the same run date) is deleted: ISO-8601 UTC, `days` later.
+ */
+export function restorePointExpiresAt(time: string, days: number): string {
+    return `${new Date(Date.parse(time) + days * 86_400_000).toISOString().slice(0, 19)}Z`;
+}
+
 /** The schedule's name: at most 64 characters, one per restore point (`restorePointExpiryKey` is in it). */
 export function restorePointExpiryName(service: string, color: Color, id: string): string {
     return `restore-point-expiry-${color}-${id}-${service}`.slice(0, 64).replace(/-$/, "");

@@ -367,6 +367,42 @@ describe("which migration Jobs run again on a restored database (migrationInstan
     });
 });
 
+/**
+ * Both colors declare a migration and both are recorded (blue 3 -> 4, then green 4 -> 5): the
+ * database is at 5, and blue's tool knows only up to 4. A change the release id does not carry must
+ * not run either Job again: a Job's `.spec.template` is force-new (pulumi-kubernetes
+ * provider/pkg/provider/diff.go `job`, at 94977969), and the engine leaves the ignored paths out of
+ * the diff (pulumi/pulumi v3.259.0 step_generator.go `processIgnoreChanges`).
+ */
+describe("a change the release id does not carry runs no recorded migration again (MIGRATION_JOB_IGNORE_CHANGES)", () => {
+    const blueFirst = [...release("blue", { migrate: true, version: 4, supports: [3, 5] }), ...release("green", { version: 4, supports: [3, 5] })];
+    const both = [...release("blue", { migrate: true, version: 4, supports: [3, 5] }), ...release("green", { migrate: true, version: 5, supports: [4, 5] })];
+    async function recorded(extra: readonly string[]): Promise<{ before: Plan; after: Plan }> {
+        const first = await planStack("production", blueFirst, { previousOutputs: previous(3) });
+        const before = await planStack("production", both, { previousOutputs: { ...first.outputs } });
+        expect((before.outputs.schemaVersions as Record<string, { version: number; migrations: unknown[] }>).api).toMatchObject({ version: 5, migrations: [{ color: "blue", toVersion: 4 }, { color: "green", toVersion: 5 }] });
+        const after = await planStack("production", [...both, ...extra], { previousOutputs: { ...before.outputs } });
+        return { before, after };
+    }
+    const migrateJobs = ["launchpad-production-api-blue-migrate", "launchpad-production-api-green-migrate"];
+
+    it("the service's resources: the Deployments update, neither migration Job is replaced (it was: blue's 4 tool ran on 5 and failed the update)", async () => {
+        const { before, after } = await recorded(["launchpad:services.api.resources.limits.memory=2Gi"]);
+        expect((after.outputs.schemaMigrations as Record<string, { migration: unknown }>).api.migration).toBeNull();
+        const changes = planChanges(before, after);
+        expect(changes.filter((c) => migrateJobs.includes(c.name))).toEqual([]);
+        expect(changes.find((c) => c.name === "launchpad-production-api-blue")).toMatchObject({ kind: "update" });
+        for (const name of migrateJobs) expect(named(after, name).options.ignoreChanges).toEqual(["spec.template.spec", "spec.template.metadata.labels"]);
+    });
+
+    it("a new release still replaces its color's Job by name, and the pod template's annotations (a restore's re-run) are still compared", async () => {
+        const { before, after } = await recorded([`${S}.green.image=ghcr.io/acme/api:1.5.1`]);
+        const green = planChanges(before, after).filter((c) => migrateJobs.includes(c.name));
+        expect(green.map((c) => [c.name, c.kind, c.replacedBy.includes("metadata.name")])).toEqual([["launchpad-production-api-green-migrate", "replace", true]]);
+        expect(named(after, "launchpad-production-api-green-migrate").options.ignoreChanges).not.toContain("spec.template.metadata.annotations");
+    });
+});
+
 describe("a restore that undoes a migration whose release stays declared (production)", () => {
     // Green migrates 3 -> 4 and goes live; blue's new release migrates again at 4; the restore goes
     // back to blue's restore point, and blue keeps its release, so its migration is to run again.
@@ -425,6 +461,19 @@ describe("no migration", () => {
         const r = await staging([...release("green", { version: 3, supports: [3, 3] }), ...release("blue", { version: 3, supports: [3, 3] })], p.outputs);
         expect(r.code).toBe(2);
         expect(r.stderr).toContain("launchpad:services.api.releases.blue.schema.supports: received [3,3]; expected a range that includes the current schema version 4");
+    });
+
+    // The guard, and the expiry role with it, exists only while a release declares migrate or
+    // schema (components/environment.ts); the snapshot and its schedule are retainOnDelete, so the
+    // role the schedule runs as must be too, or the schedule runs as a deleted role and the manual
+    // snapshot never expires (pulumi/pulumi v3.259.0 pkg/resource/deploy/step.go DeleteStep.Apply:
+    // a retained resource's delete calls no provider).
+    it("releases that drop their schema contracts leave the restore point, its schedule and the role the schedule runs as in AWS", async () => {
+        const migrated = await planAfter("production", EXPAND, PRODUCTION_BEFORE);
+        const dropped = await planStack("production", [], { previousOutputs: { ...migrated.outputs } });
+        const gone = ["launchpad-production-api-green-restore-point", "launchpad-production-api-green-restore-point-expiry", "launchpad-production-schema-restore-point-expiry", "launchpad-production-schema-restore-point-expiry-delete"];
+        expect(planChanges(migrated, dropped).filter((c) => gone.includes(c.name)).map((c) => [c.name, c.kind]).sort()).toEqual(gone.map((n) => [n, "delete"]).sort());
+        expect(gone.map((n) => [n, named(migrated, n).options.retainOnDelete])).toEqual(gone.map((n) => [n, true]));
     });
 
     it("a schema contract without migrate: the record is read and kept, nothing runs", async () => {
@@ -720,6 +769,30 @@ describe("a fixed release after an update that failed past its restore point", (
         expect(p.log).toContain("info: schema api: version 4, no migration");
         expect(input(snapshotOf(p), "dbSnapshotIdentifier")).toBe(old);
         expect(input(named(p, `${prefix}-green-restore-point-expiry`), "name")).toBe(`restore-point-expiry-green-${id}-api`);
+    });
+});
+
+describe("undo settings that name a restore point past the tier's retention", () => {
+    // Its schedule runs 35 days after the run that took it (restorePointExpiry, the same run date as
+    // the point-in-time tag); LAUNCHPAD_TODAY is 2026-12-02.
+    type Record_ = { migrations: { restorePoint: { snapshot: string; time: string } }[] };
+    async function nextWith(time: string): Promise<Plan> {
+        const first = await planAfter("production", EXPAND, PRODUCTION_BEFORE);
+        const record = structuredClone(first.outputs.schemaVersions) as unknown as Record<string, Record_>;
+        record.api.migrations[0].restorePoint.time = time;
+        return planStack("production", EXPAND, { previousOutputs: { schemaVersions: record, liveServices: first.outputs.liveServices } });
+    }
+    it("warns once it expired: the schedule deleted the snapshot the undo names", async () => {
+        const p = await nextWith("2026-10-28T00:00:00Z");
+        expect((p.outputs.schemaMigrations as Record<string, { undo: string[] }>).api.undo).toContain(`launchpad:database.restore.snapshot=${SNAPSHOT_3_TO_4}`);
+        expect(p.log.filter((l) => l.startsWith("warning: schema api:"))).toEqual([
+            `warning: schema api: the undo settings name the restore point ${SNAPSHOT_3_TO_4}, which expired at 2026-12-02T00:00:00Z (the tier's 35 days after 2026-10-28T00:00:00Z) ` +
+                "unless its schedule was deleted to keep it; the point-in-time window no longer reaches that time either. Check that the snapshot exists before a restore names it",
+        ]);
+    });
+    it("says nothing while it is kept (a second before its day)", async () => {
+        const p = await nextWith("2026-10-28T00:00:01Z");
+        expect(p.log.filter((l) => l.startsWith("warning: schema api:"))).toEqual([]);
     });
 });
 
