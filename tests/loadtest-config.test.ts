@@ -92,10 +92,20 @@ describe("parseThreshold: k6's syntax", () => {
 });
 
 describe("parseDuration: k6 durations", () => {
-    it.each([["30s", 30_000], ["1m30s", 90_000], ["2h", 7_200_000], ["500ms", 500], ["1h5m", 3_900_000], ["0s", 0], ["10s250ms", 10_250]])("%s is %d ms", (text, ms) => {
+    // grafana/k6 lib/types/types_test.go TestParseExtendedDuration: every case it accepts that is not negative, and the
+    // milliseconds it gives (k6 stores nanoseconds); Go's time.ParseDuration takes its units in any order.
+    it.each([
+        ["1.12s", 1120], ["0d1.12s", 1120], ["10d1.12s", 240 * 3_600_000 + 1120], ["1s", 1000], ["1d", 86_400_000], ["20d", 480 * 3_600_000],
+        ["1d23h", 47 * 3_600_000], ["1d24h15m", 48 * 3_600_000 + 15 * 60_000], ["1d25h80m", 50 * 3_600_000 + 20 * 60_000],
+        ["0d25h120m80s", 27 * 3_600_000 + 80_000], ["2d1ns", 48 * 3_600_000 + 1e-6],
+        // The users' own and the docs' forms; a bare number is milliseconds (ParseExtendedDuration's ParseFloat first).
+        ["30s", 30_000], ["1m30s", 90_000], ["2h", 7_200_000], ["500ms", 500], ["1h5m", 3_900_000], ["0s", 0], ["10s250ms", 10_250],
+        ["30s1m", 90_000], ["1.5m", 90_000], [".5s", 500], ["250us", 0.25], ["30", 30], ["1.5", 1.5], ["0", 0], ["+1s", 1000],
+    ])("%s is %d ms, as k6 reads it", (text, ms) => {
         expect(parseDuration(text)).toBe(ms);
     });
-    it.each(["", "30", "1.5m", "30s1m", "1d", "m", "-1s"])("refuses %j", (text) => {
+    // k6's refusals (types_test.go), and what validateStages refuses (lib/executor/helpers.go: "can't be negative").
+    it.each(["", "d", "d2h", "2.1d", "2d-2h", "-2d-2h", "2+d", "2da", "2-d", "m", ".s", "1m30", "1h-2m", "30x", "-1s", "-1d2h", "-5", "Inf", "NaN"])("refuses %j", (text) => {
         expect(parseDuration(text)).toBeUndefined();
     });
 });
@@ -168,14 +178,14 @@ describe("launchpad:services.<svc>.performance", () => {
     it("reports every problem at once, each with the value received and what is allowed", () => {
         const perf = {
             scenarios: {
-                load: { stages: [{ duration: "90", target: 10 }], thresholds: { http_req_duration: ["p95<200"], http_req_failed: ["rate<2"] } },
+                load: { stages: [{ duration: "1m30", target: 10 }], thresholds: { http_req_duration: ["p95<200"], http_req_failed: ["rate<2"] } },
                 stress: { stages: [{ duration: "5h", target: 10 }] },
                 spike: { stages: [{ duration: "1m", target: 0 }], thresholds: {} },
             },
             server: { maxRestarts: -1 },
         };
         expect(problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`]))).toEqual([
-            `launchpad:services.api.performance.scenarios.load.stages[0].duration: received "90"; ${DURATION_EXPECTED}`,
+            `launchpad:services.api.performance.scenarios.load.stages[0].duration: received "1m30"; ${DURATION_EXPECTED}`,
             `launchpad:services.api.performance.scenarios.load.thresholds.http_req_duration[0]: received "p95<200"; ${THRESHOLD_EXPECTED.http_req_duration}`,
             `launchpad:services.api.performance.scenarios.load.thresholds.http_req_failed[0]: received "rate<2"; ${THRESHOLD_EXPECTED.http_req_failed}`,
             "launchpad:services.api.performance.server.maxRestarts: received -1; expected a number >= 0",
