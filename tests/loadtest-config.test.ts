@@ -148,13 +148,35 @@ describe("launchpad:services.<svc>.performance", () => {
         // k6-docs using-k6/thresholds.md "Abort a test when a threshold is crossed": both of its examples.
         ["http_req_duration", { threshold: "p(99) < 10", abortOnFail: true, delayAbortEval: "10s" }, THRESHOLD_OBJECT_FORM],
         ["http_req_duration", { threshold: "p(99) < 10", abortOnFail: true }, THRESHOLD_OBJECT_FORM],
-        ["http_req_failed", { threshold: "rate<0.01" }, THRESHOLD_OBJECT_FORM],
-        // Not k6's object form: what a string is.
+        // Not k6's object form (k6 reads only these three keys, a duration in delayAbortEval), or not a string.
+        ["http_req_failed", { threshold: "rate<0.01", abortOnFail: "no" }, THRESHOLD_OBJECT_FORM],
+        ["http_req_failed", { threshold: "rate<0.01", delayAbortEval: "soon" }, THRESHOLD_OBJECT_FORM],
         ["http_req_duration", 200, "expected a string"],
-    ] as const)("thresholds.%s: k6's object form %j is refused by name, not accepted and ignored", (metric, item, message) => {
+    ] as const)("thresholds.%s: k6's object form %j that aborts is refused by name, not accepted and ignored", (metric, item, message) => {
         const perf = { scenarios: { load: { thresholds: { [metric]: [item] } } } };
         expect(problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`]))).toEqual([
             `launchpad:services.api.performance.scenarios.load.thresholds.${metric}[0]: received ${JSON.stringify(item)}; ${message}`,
+        ]);
+    });
+
+    it.each([
+        // grafana/k6 metrics/thresholds.go: thresholdConfig.UnmarshalJSON reads the object, MarshalJSON writes one that does
+        // not abort back as the bare string; delayAbortEval only delays an abort. Each is its expression, to the letter.
+        ["http_req_failed", { threshold: "rate<0.01" }, "rate<0.01"],
+        ["http_req_duration", { threshold: "p(95)<200", abortOnFail: false }, "p(95)<200"],
+        ["http_req_duration", { threshold: "p(99) < 10", abortOnFail: false, delayAbortEval: "10s" }, "p(99) < 10"],
+    ] as const)("thresholds.%s: k6's object form %j that does not abort is its expression", (metric, item, expression) => {
+        const perf = { scenarios: { load: { thresholds: { [metric]: [item] } } } };
+        const load = parseConfig(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`])).services.find((s) => s.name === "api")?.performance?.scenarios.load;
+        expect(load?.thresholds).toEqual({ [metric]: [expression] });
+        // A spec.json written by hand with the object form reads the same.
+        expect(parseThresholds({ [metric]: [item] })).toEqual(parseThresholds({ [metric]: [expression] }));
+    });
+
+    it("k6's object form is judged as its expression: a bad one is refused with what the metric accepts", () => {
+        const perf = { scenarios: { load: { thresholds: { http_req_duration: [{ threshold: "p95<200" }] } } } };
+        expect(problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`]))).toEqual([
+            `launchpad:services.api.performance.scenarios.load.thresholds.http_req_duration[0]: received {"threshold":"p95<200"}; ${THRESHOLD_EXPECTED.http_req_duration}`,
         ]);
     });
 
