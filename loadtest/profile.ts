@@ -23,11 +23,12 @@ export const MAX_TARGET = 5_000;
 /** The longest scenario, so every run ends by itself. */
 export const MAX_SCENARIO_MS = 4 * 3_600_000;
 
-const duration = z.string({ error: DURATION_EXPECTED }).check((ctx) => {
+/** A JSON number is milliseconds, as k6 reads it (grafana/k6 lib/types/types.go `Duration.UnmarshalJSON`): kept as its text, which reads the same. */
+const duration = z.preprocess((v) => (typeof v === "number" ? String(v) : v), z.string({ error: DURATION_EXPECTED }).check((ctx) => {
     if (parseDuration(ctx.value) === undefined) {
         ctx.issues.push({ code: "custom", input: ctx.value, message: DURATION_EXPECTED });
     }
-});
+}));
 
 const stageSchema = z.strictObject({
     /** How long the ramp to `target` takes (k6 duration). */

@@ -136,6 +136,15 @@ describe("launchpad:services.<svc>.performance", () => {
         expect(Object.keys(DEFAULT_SCENARIOS)).toEqual(["load", "stress", "soak", "spike"]);
     });
 
+    it("a stage's duration as a JSON number is milliseconds, as k6 reads it (lib/types/types.go Duration.UnmarshalJSON); a negative one is refused", () => {
+        const sets = ['launchpad:services.api.performance={"scenarios":{"load":{"stages":[{"duration":1500,"target":5},{"duration":"1.5m","target":5}]}}}'];
+        const load = parseConfig(stagingInput(sets)).services.find((s) => s.name === "api")?.performance?.scenarios.load;
+        expect(load?.stages).toEqual([{ duration: "1500", durationMs: 1500, target: 5 }, { duration: "1.5m", durationMs: 90_000, target: 5 }]);
+        expect(problemsOf(stagingInput(['launchpad:services.api.performance={"scenarios":{"load":{"stages":[{"duration":-1,"target":5}]}}}']))).toEqual([
+            `launchpad:services.api.performance.scenarios.load.stages[0].duration: received -1; ${DURATION_EXPECTED}`,
+        ]);
+    });
+
     it("a scenario given replaces only the fields it sets", () => {
         const sets = ['launchpad:services.api.performance={"scenarios":{"load":{"thinkTimeMs":250,"checks":[{"path":"/api/items","weight":3},{"path":"/health/ready"}]}}}'];
         const load = parseConfig(stagingInput(sets)).services.find((s) => s.name === "api")?.performance?.scenarios.load;
