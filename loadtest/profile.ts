@@ -9,35 +9,26 @@
 import { z } from "zod";
 import { cliNumber } from "../config/input";
 import { HTTP_METHODS } from "../smoke/policy";
-import { parseThreshold, parseThresholds, THRESHOLD_EXPECTED, THRESHOLD_METRICS, THRESHOLD_OBJECT_FORM, type Threshold, type ThresholdMetric } from "./thresholds";
+import { DURATION_EXPECTED, parseDuration } from "./duration";
+import { nonAbortingExpression, parseThreshold, parseThresholds, THRESHOLD_EXPECTED, THRESHOLD_METRICS, THRESHOLD_OBJECT_FORM, type Threshold, type ThresholdMetric } from "./thresholds";
 
 export const SCENARIOS = ["load", "stress", "soak", "spike"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
-/** k6 durations: units h, m, s, ms, largest first, each at most once ("30s", "1m30s", "2h", "500ms"). */
-const DURATION_RE = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
-export const DURATION_EXPECTED = "expected a duration as k6 writes it, such as \"30s\", \"1m30s\", \"2h\" or \"500ms\"";
-
-/** Milliseconds of a k6 duration, or undefined when it is not one (or is empty). */
-export function parseDuration(text: string): number | undefined {
-    const m = DURATION_RE.exec(text);
-    if (m === null || text === "") {
-        return undefined;
-    }
-    const [h, min, s, ms] = m.slice(1).map((x) => Number(x ?? 0));
-    return ((h * 60 + min) * 60 + s) * 1000 + ms;
-}
+/** Re-exported: the stage durations are this config's. */
+export { DURATION_EXPECTED, parseDuration } from "./duration";
 
 /** The most virtual users one stage may ask for: one runner pod's sockets, well under its file limit. */
 export const MAX_TARGET = 5_000;
 /** The longest scenario, so every run ends by itself. */
 export const MAX_SCENARIO_MS = 4 * 3_600_000;
 
-const duration = z.string({ error: DURATION_EXPECTED }).check((ctx) => {
+/** A JSON number is milliseconds, as k6 reads it (grafana/k6 lib/types/types.go `Duration.UnmarshalJSON`): kept as its text, which reads the same. */
+const duration = z.preprocess((v) => (typeof v === "number" ? String(v) : v), z.string({ error: DURATION_EXPECTED }).check((ctx) => {
     if (parseDuration(ctx.value) === undefined) {
         ctx.issues.push({ code: "custom", input: ctx.value, message: DURATION_EXPECTED });
     }
-});
+}));
 
 const stageSchema = z.strictObject({
     /** How long the ramp to `target` takes (k6 duration). */
@@ -65,12 +56,13 @@ const weightedCheckSchema = z.strictObject({
 
 const isObjectForm = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v) && "threshold" in v;
 
+/** Each item a k6 expression, or k6's object form that does not abort, read as its expression (`nonAbortingExpression`). */
 const thresholdList = (metric: ThresholdMetric) =>
-    z.array(z.string({ error: (issue) => (isObjectForm(issue.input) ? THRESHOLD_OBJECT_FORM : undefined) }).check((ctx) => {
+    z.array(z.preprocess((v) => nonAbortingExpression(v) ?? v, z.string({ error: (issue) => (isObjectForm(issue.input) ? THRESHOLD_OBJECT_FORM : undefined) }).check((ctx) => {
         if (typeof parseThreshold(metric, ctx.value) === "string") {
             ctx.issues.push({ code: "custom", input: ctx.value, message: THRESHOLD_EXPECTED[metric] });
         }
-    })).min(1);
+    }))).min(1);
 
 export const thresholdsSchema = z.strictObject({
     http_req_duration: thresholdList("http_req_duration").optional(),

@@ -229,6 +229,17 @@ export function recoveryQueries(m: AppMetrics, namespace: string, service: strin
 }
 
 /**
+ * An upper bound a scenario's threshold sets: a number is `< value` (the users' `p(95)<200`,
+ * `rate<0.01`); `inclusive` is a `<=` threshold's, which the value itself meets.
+ */
+export type Bound = number | { readonly value: number; readonly inclusive: boolean };
+
+/** `v` within the bound, as the threshold's own operator reads it (loadtest/thresholds.ts `compare`). */
+export function holds(v: number, b: Bound): boolean {
+    return typeof b === "number" ? v < b : b.inclusive ? v <= b.value : v < b.value;
+}
+
+/**
  * Seconds from the spike's start until the server's own p95 and 5xx ratio are back within bounds
  * for good (0 when none broke them), or null when the last evaluation still breaks one, or there is
  * none. A missing error sample (no traffic between two scrapes) breaks nothing.
@@ -239,10 +250,10 @@ export function recoveryQueries(m: AppMetrics, namespace: string, service: strin
  * good figures). Without a `scraped` sample there, the evaluation time. The reading is therefore at
  * most one scrape interval after the real recovery, never before it.
  */
-export function serverRecoverySeconds(p95: readonly Sample[], errors: readonly Sample[], spikeStart: number, p95BoundSeconds: number | undefined, errorBound: number | undefined, scraped: readonly Sample[] = []): number | null {
+export function serverRecoverySeconds(p95: readonly Sample[], errors: readonly Sample[], spikeStart: number, p95BoundSeconds: Bound | undefined, errorBound: Bound | undefined, scraped: readonly Sample[] = []): number | null {
     const bad = new Map<number, boolean>();
-    for (const [t, v] of p95) if (t >= spikeStart) bad.set(t, (bad.get(t) ?? false) || (p95BoundSeconds !== undefined && !(v < p95BoundSeconds)));
-    for (const [t, v] of errors) if (t >= spikeStart) bad.set(t, (bad.get(t) ?? false) || (errorBound !== undefined && !(v < errorBound)));
+    for (const [t, v] of p95) if (t >= spikeStart) bad.set(t, (bad.get(t) ?? false) || (p95BoundSeconds !== undefined && !holds(v, p95BoundSeconds)));
+    for (const [t, v] of errors) if (t >= spikeStart) bad.set(t, (bad.get(t) ?? false) || (errorBound !== undefined && !holds(v, errorBound)));
     const times = [...bad.keys()].sort((a, b) => a - b);
     if (times.length === 0 || bad.get(times[times.length - 1]) === true) {
         return null;
@@ -339,8 +350,8 @@ export interface ServerTarget {
 export interface SpikeJudgement {
     readonly metrics: AppMetrics;
     readonly start: number;
-    readonly p95BoundSeconds: number | undefined;
-    readonly errorBound: number | undefined;
+    readonly p95BoundSeconds: Bound | undefined;
+    readonly errorBound: Bound | undefined;
 }
 
 /**

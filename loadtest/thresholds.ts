@@ -12,17 +12,36 @@
  * `digit+ ("." digit+)?` (k6's code takes anything Go's ParseFloat does, such as "1e3"), and a
  * rate's value is at most 1 (k6 accepts `rate<50`, which can never fail).
  */
+import { parseDuration } from "./duration";
 
 export const THRESHOLD_METRICS = ["http_req_duration", "http_req_failed"] as const;
 export type ThresholdMetric = (typeof THRESHOLD_METRICS)[number];
 
 /**
  * k6 also takes `{ threshold, abortOnFail, delayAbortEval }` (k6-docs using-k6/thresholds.md, "Abort a
- * test when a threshold is crossed"; grafana/k6 metrics/thresholds.go `thresholdConfig`). The runner
- * judges thresholds per stage and over the run, and never stops a run on one, so that form is refused
- * by name rather than accepted and ignored.
+ * test when a threshold is crossed"; grafana/k6 metrics/thresholds.go `thresholdConfig`). Without
+ * `abortOnFail` (or with it false) the object is its expression and nothing else: k6 reads
+ * `delayAbortEval` only to delay an abort, and writes such a threshold back as the bare string
+ * (`thresholdConfig.MarshalJSON`), so that form is accepted (`nonAbortingExpression`). The runner
+ * judges thresholds per stage and over the run, and never stops a run on one, so `abortOnFail: true`
+ * is refused by name rather than accepted and ignored.
  */
-export const THRESHOLD_OBJECT_FORM = "expected the expression as a string, such as \"p(95)<200\": k6's { threshold, abortOnFail, delayAbortEval } form is not supported, as the runner never stops a run on a threshold (a run ends with its stages, or on the server-side watch)";
+export const THRESHOLD_OBJECT_FORM = "expected the expression as a string, such as \"p(95)<200\", or k6's { threshold } form without abortOnFail: abortOnFail is not supported, as the runner never stops a run on a threshold (a run ends with its stages, or on the server-side watch)";
+
+const OBJECT_KEYS = ["threshold", "abortOnFail", "delayAbortEval"];
+
+/**
+ * The expression of k6's object form when it does not abort (`{ threshold }`, `abortOnFail: false`,
+ * a `delayAbortEval` k6 would parse and not use), undefined for anything else.
+ */
+export function nonAbortingExpression(v: unknown): string | undefined {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+    const o = v as Record<string, unknown>;
+    const delay = o.delayAbortEval;
+    const delayOk = delay === undefined || (typeof delay === "string" && parseDuration(delay) !== undefined) || (typeof delay === "number" && Number.isFinite(delay) && delay >= 0);
+    const ok = Object.keys(o).every((k) => OBJECT_KEYS.includes(k)) && typeof o.threshold === "string" && (o.abortOnFail === undefined || o.abortOnFail === false) && delayOk;
+    return ok ? (o.threshold as string) : undefined;
+}
 
 /** Longer operators first: `<=` must not be read as `<` followed by `=200`. */
 const OPERATORS = ["<=", "<", ">=", ">", "===", "==", "!="] as const;
@@ -130,7 +149,8 @@ export function evaluate(thresholds: readonly Threshold[], values: MetricValues)
 export function parseThresholds(map: Readonly<Partial<Record<ThresholdMetric, readonly string[]>>>): Threshold[] {
     return THRESHOLD_METRICS.flatMap((metric) =>
         (map[metric] ?? []).map((e: unknown) => {
-            const t = typeof e === "string" ? parseThreshold(metric, e) : THRESHOLD_OBJECT_FORM;
+            const expression = typeof e === "string" ? e : nonAbortingExpression(e);
+            const t = expression !== undefined ? parseThreshold(metric, expression) : THRESHOLD_OBJECT_FORM;
             if (typeof t === "string") {
                 throw new RangeError(`thresholds.${metric}: received ${JSON.stringify(e)}; ${t}`);
             }

@@ -92,10 +92,20 @@ describe("parseThreshold: k6's syntax", () => {
 });
 
 describe("parseDuration: k6 durations", () => {
-    it.each([["30s", 30_000], ["1m30s", 90_000], ["2h", 7_200_000], ["500ms", 500], ["1h5m", 3_900_000], ["0s", 0], ["10s250ms", 10_250]])("%s is %d ms", (text, ms) => {
+    // grafana/k6 lib/types/types_test.go TestParseExtendedDuration: every case it accepts that is not negative, and the
+    // milliseconds it gives (k6 stores nanoseconds); Go's time.ParseDuration takes its units in any order.
+    it.each([
+        ["1.12s", 1120], ["0d1.12s", 1120], ["10d1.12s", 240 * 3_600_000 + 1120], ["1s", 1000], ["1d", 86_400_000], ["20d", 480 * 3_600_000],
+        ["1d23h", 47 * 3_600_000], ["1d24h15m", 48 * 3_600_000 + 15 * 60_000], ["1d25h80m", 50 * 3_600_000 + 20 * 60_000],
+        ["0d25h120m80s", 27 * 3_600_000 + 80_000], ["2d1ns", 48 * 3_600_000 + 1e-6],
+        // The users' own and the docs' forms; a bare number is milliseconds (ParseExtendedDuration's ParseFloat first).
+        ["30s", 30_000], ["1m30s", 90_000], ["2h", 7_200_000], ["500ms", 500], ["1h5m", 3_900_000], ["0s", 0], ["10s250ms", 10_250],
+        ["30s1m", 90_000], ["1.5m", 90_000], [".5s", 500], ["250us", 0.25], ["30", 30], ["1.5", 1.5], ["0", 0], ["+1s", 1000],
+    ])("%s is %d ms, as k6 reads it", (text, ms) => {
         expect(parseDuration(text)).toBe(ms);
     });
-    it.each(["", "30", "1.5m", "30s1m", "1d", "m", "-1s"])("refuses %j", (text) => {
+    // k6's refusals (types_test.go), and what validateStages refuses (lib/executor/helpers.go: "can't be negative").
+    it.each(["", "d", "d2h", "2.1d", "2d-2h", "-2d-2h", "2+d", "2da", "2-d", "m", ".s", "1m30", "1h-2m", "30x", "-1s", "-1d2h", "-5", "Inf", "NaN"])("refuses %j", (text) => {
         expect(parseDuration(text)).toBeUndefined();
     });
 });
@@ -126,6 +136,15 @@ describe("launchpad:services.<svc>.performance", () => {
         expect(Object.keys(DEFAULT_SCENARIOS)).toEqual(["load", "stress", "soak", "spike"]);
     });
 
+    it("a stage's duration as a JSON number is milliseconds, as k6 reads it (lib/types/types.go Duration.UnmarshalJSON); a negative one is refused", () => {
+        const sets = ['launchpad:services.api.performance={"scenarios":{"load":{"stages":[{"duration":1500,"target":5},{"duration":"1.5m","target":5}]}}}'];
+        const load = parseConfig(stagingInput(sets)).services.find((s) => s.name === "api")?.performance?.scenarios.load;
+        expect(load?.stages).toEqual([{ duration: "1500", durationMs: 1500, target: 5 }, { duration: "1.5m", durationMs: 90_000, target: 5 }]);
+        expect(problemsOf(stagingInput(['launchpad:services.api.performance={"scenarios":{"load":{"stages":[{"duration":-1,"target":5}]}}}']))).toEqual([
+            `launchpad:services.api.performance.scenarios.load.stages[0].duration: received -1; ${DURATION_EXPECTED}`,
+        ]);
+    });
+
     it("a scenario given replaces only the fields it sets", () => {
         const sets = ['launchpad:services.api.performance={"scenarios":{"load":{"thinkTimeMs":250,"checks":[{"path":"/api/items","weight":3},{"path":"/health/ready"}]}}}'];
         const load = parseConfig(stagingInput(sets)).services.find((s) => s.name === "api")?.performance?.scenarios.load;
@@ -138,13 +157,35 @@ describe("launchpad:services.<svc>.performance", () => {
         // k6-docs using-k6/thresholds.md "Abort a test when a threshold is crossed": both of its examples.
         ["http_req_duration", { threshold: "p(99) < 10", abortOnFail: true, delayAbortEval: "10s" }, THRESHOLD_OBJECT_FORM],
         ["http_req_duration", { threshold: "p(99) < 10", abortOnFail: true }, THRESHOLD_OBJECT_FORM],
-        ["http_req_failed", { threshold: "rate<0.01" }, THRESHOLD_OBJECT_FORM],
-        // Not k6's object form: what a string is.
+        // Not k6's object form (k6 reads only these three keys, a duration in delayAbortEval), or not a string.
+        ["http_req_failed", { threshold: "rate<0.01", abortOnFail: "no" }, THRESHOLD_OBJECT_FORM],
+        ["http_req_failed", { threshold: "rate<0.01", delayAbortEval: "soon" }, THRESHOLD_OBJECT_FORM],
         ["http_req_duration", 200, "expected a string"],
-    ] as const)("thresholds.%s: k6's object form %j is refused by name, not accepted and ignored", (metric, item, message) => {
+    ] as const)("thresholds.%s: k6's object form %j that aborts is refused by name, not accepted and ignored", (metric, item, message) => {
         const perf = { scenarios: { load: { thresholds: { [metric]: [item] } } } };
         expect(problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`]))).toEqual([
             `launchpad:services.api.performance.scenarios.load.thresholds.${metric}[0]: received ${JSON.stringify(item)}; ${message}`,
+        ]);
+    });
+
+    it.each([
+        // grafana/k6 metrics/thresholds.go: thresholdConfig.UnmarshalJSON reads the object, MarshalJSON writes one that does
+        // not abort back as the bare string; delayAbortEval only delays an abort. Each is its expression, to the letter.
+        ["http_req_failed", { threshold: "rate<0.01" }, "rate<0.01"],
+        ["http_req_duration", { threshold: "p(95)<200", abortOnFail: false }, "p(95)<200"],
+        ["http_req_duration", { threshold: "p(99) < 10", abortOnFail: false, delayAbortEval: "10s" }, "p(99) < 10"],
+    ] as const)("thresholds.%s: k6's object form %j that does not abort is its expression", (metric, item, expression) => {
+        const perf = { scenarios: { load: { thresholds: { [metric]: [item] } } } };
+        const load = parseConfig(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`])).services.find((s) => s.name === "api")?.performance?.scenarios.load;
+        expect(load?.thresholds).toEqual({ [metric]: [expression] });
+        // A spec.json written by hand with the object form reads the same.
+        expect(parseThresholds({ [metric]: [item] })).toEqual(parseThresholds({ [metric]: [expression] }));
+    });
+
+    it("k6's object form is judged as its expression: a bad one is refused with what the metric accepts", () => {
+        const perf = { scenarios: { load: { thresholds: { http_req_duration: [{ threshold: "p95<200" }] } } } };
+        expect(problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`]))).toEqual([
+            `launchpad:services.api.performance.scenarios.load.thresholds.http_req_duration[0]: received {"threshold":"p95<200"}; ${THRESHOLD_EXPECTED.http_req_duration}`,
         ]);
     });
 
@@ -168,14 +209,14 @@ describe("launchpad:services.<svc>.performance", () => {
     it("reports every problem at once, each with the value received and what is allowed", () => {
         const perf = {
             scenarios: {
-                load: { stages: [{ duration: "90", target: 10 }], thresholds: { http_req_duration: ["p95<200"], http_req_failed: ["rate<2"] } },
+                load: { stages: [{ duration: "1m30", target: 10 }], thresholds: { http_req_duration: ["p95<200"], http_req_failed: ["rate<2"] } },
                 stress: { stages: [{ duration: "5h", target: 10 }] },
                 spike: { stages: [{ duration: "1m", target: 0 }], thresholds: {} },
             },
             server: { maxRestarts: -1 },
         };
         expect(problemsOf(stagingInput([`launchpad:services.api.performance=${JSON.stringify(perf)}`]))).toEqual([
-            `launchpad:services.api.performance.scenarios.load.stages[0].duration: received "90"; ${DURATION_EXPECTED}`,
+            `launchpad:services.api.performance.scenarios.load.stages[0].duration: received "1m30"; ${DURATION_EXPECTED}`,
             `launchpad:services.api.performance.scenarios.load.thresholds.http_req_duration[0]: received "p95<200"; ${THRESHOLD_EXPECTED.http_req_duration}`,
             `launchpad:services.api.performance.scenarios.load.thresholds.http_req_failed[0]: received "rate<2"; ${THRESHOLD_EXPECTED.http_req_failed}`,
             "launchpad:services.api.performance.server.maxRestarts: received -1; expected a number >= 0",

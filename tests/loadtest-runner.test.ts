@@ -4,6 +4,7 @@
  * the scenario (never timed assertions), and bounded loops: every run ends when its stages do.
  * Thresholds sit far from the figures the servers produce, so a busy machine cannot flip a result.
  */
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_SERVER_BOUNDS, resolveScenario, type Scenario, type Stage } from "../loadtest/profile";
 import { fastClock, runScenario, schedule, spikeSpan, spikeStage, weightedOrder, type Clock, type Figures, type RunReport } from "../loadtest/runner";
@@ -89,6 +90,59 @@ describe("schedule: k6 ramping-vus, a pure function of the stages", () => {
         const at = (t: number) => schedule(updown, t).users;
         expect([999, 1000, 3999, 4000, 4500, 4999, 5000, 5999, 6000, 7999].map(at)).toEqual([0, 1, 3, 4, 4, 4, 3, 3, 2, 1]);
         expect(schedule(updown, 8000)).toEqual({ stage: -1, users: 0 });
+    });
+
+    /**
+     * grafana/k6 lib/executor/ramping_vus.go `getRawExecutionSteps` (@87883075), ported line for line for one
+     * execution segment (scaled = unscaled) and startVUs 0, in integer nanoseconds with Go's truncating division:
+     * the steps (time, planned VUs) k6 plans for the stages.
+     */
+    function k6Steps(stages: readonly { durationMs: number; target: number }[]): { t: number; vus: number }[] {
+        const steps = [{ t: 0, vus: 0 }];
+        const addStep = (t: number, vus: number): void => {
+            if (steps[steps.length - 1].vus !== vus) steps.push({ t, vus });
+        };
+        let timeTillEnd = 0;
+        let fromVUs = 0;
+        let unscaled = 0;
+        for (const st of stages) {
+            const stageEndVUs = st.target;
+            const stageDuration = st.durationMs * 1e6;
+            timeTillEnd += stageDuration;
+            const stageVUDiff = stageEndVUs - fromVUs;
+            if (stageVUDiff === 0) continue;
+            if (stageDuration === 0) {
+                unscaled = stageEndVUs;
+                addStep(timeTillEnd, stageEndVUs);
+                fromVUs = stageEndVUs;
+                continue;
+            }
+            if (unscaled > stageEndVUs) {
+                for (; unscaled > stageEndVUs; unscaled--) addStep(timeTillEnd - Math.trunc((stageDuration * (stageEndVUs - unscaled + 1)) / stageVUDiff), unscaled - 1);
+            } else {
+                for (; unscaled <= stageEndVUs; unscaled++) addStep(timeTillEnd - Math.trunc((stageDuration * (stageEndVUs - unscaled)) / stageVUDiff), unscaled);
+            }
+            fromVUs = stageEndVUs;
+        }
+        return steps;
+    }
+
+    it("plans the users k6 plans, at every millisecond of random stages (ramps up and down, holds, 0s jumps)", () => {
+        fc.assert(fc.property(
+            fc.array(fc.record({ durationMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1500 })), target: fc.integer({ min: 0, max: 12 }) }), { minLength: 1, maxLength: 5 }),
+            (stages) => {
+                const steps = k6Steps(stages);
+                const total = stages.reduce((n, st) => n + st.durationMs, 0);
+                let next = 0;
+                const differ: string[] = [];
+                for (let t = 0; t < total; t++) {
+                    while (next + 1 < steps.length && steps[next + 1].t <= t * 1e6) next++;
+                    const users = schedule(stages, t).users;
+                    if (users !== steps[next].vus) differ.push(`${t} ms: ${users} users, k6 ${steps[next].vus}`);
+                }
+                expect(differ).toEqual([]);
+            },
+        ), { numRuns: 200 });
     });
 });
 

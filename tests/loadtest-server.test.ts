@@ -22,7 +22,8 @@ import { scrapeConfiguration } from "../observability/scrape-config";
 import { parse } from "yaml";
 import { ampSigner, prometheusGet } from "../scripts/prometheus";
 import { validSigV4 } from "./support/sigv4-verifier";
-import { runSpec, type LoadtestSummary, type RunSpec } from "../loadtest/main";
+import { runSpec, upperBound, type LoadtestSummary, type RunSpec } from "../loadtest/main";
+import { parseThresholds } from "../loadtest/thresholds";
 import type { Scenario } from "../loadtest/profile";
 import { parseConfig } from "../config";
 import { stackConfigFor } from "../plan/engine";
@@ -180,6 +181,28 @@ describe("the rules, on samples", () => {
         expect(serverRecoverySeconds(p95, [], 100, 0.2, 0.01)).toBe(54);
         // A bad scrape before the spike's start reads as 0, not negative.
         expect(serverRecoverySeconds([[100, 0.5], [101, 0.05]], [], 100, 0.2, 0.01, [[100, 80], [101, 101]])).toBe(0);
+    });
+
+    it("server-side spike recovery reads a `<=` threshold as `<=`: a p95 or error ratio at the bound itself holds", () => {
+        // histogram_quantile lands on a bucket's upper bound whenever the rank ends a bucket: 0.2 s exactly.
+        const p95: Sample[] = [[100, 0.5], [101, 0.5], [102, 0.2], [103, 0.2]];
+        expect(serverRecoverySeconds(p95, [], 100, { value: 0.2, inclusive: true }, undefined)).toBe(1);
+        expect(serverRecoverySeconds(p95, [], 100, 0.2, undefined)).toBeNull();
+        expect(serverRecoverySeconds([], [[100, 0.01], [101, 0.01]], 100, undefined, { value: 0.01, inclusive: true })).toBe(0);
+        expect(serverRecoverySeconds([], [[100, 0.01], [101, 0.01]], 100, undefined, { value: 0.01, inclusive: false })).toBeNull();
+    });
+
+    it.each([
+        // k6-docs testing-guides/api-load-testing.md writes ["p(95)<200", "p(95)<50"]: the client judges both, so the server's p95 is held to 50 ms.
+        [["p(95)<200", "p(95)<50"], ["rate<0.05", "rate<0.01"], 0.05, 0.01],
+        [["p(95)<=200"], ["rate<=0.01"], { value: 0.2, inclusive: true }, { value: 0.01, inclusive: true }],
+        // At one value `<` is the tighter; other percentiles and operators set no p95 bound.
+        [["p(95)<=200", "p(95)<200", "p(99)<100", "p(95)>10"], ["rate<=0.01", "rate<0.01"], 0.2, 0.01],
+        [["p(99)<100"], ["rate>0.5"], undefined, undefined],
+    ] as const)("the spike's server bounds are the tightest of the scenario's thresholds: %j %j", (duration, failed, p95, errors) => {
+        const thresholds = parseThresholds({ http_req_duration: duration, http_req_failed: failed });
+        expect(upperBound(thresholds, (t) => t.aggregation.method === "p" && t.aggregation.percentile === 95, 1000)).toEqual(p95);
+        expect(upperBound(thresholds, (t) => t.aggregation.method === "rate")).toEqual(errors);
     });
 
     it("server-side spike recovery against its bound", () => {
