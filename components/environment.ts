@@ -30,6 +30,7 @@ import { checkedIdentity, currentIdentity, databaseMajorUpgrade, IDENTITY_OUTPUT
 import { historyOutput, inPlaceReleaseProblems, inPlaceRollWarnings, LIVE_SERVICES_OUTPUT, liveWhenStarted, nextHistory, previousHistory, previousOutputs, RELEASE_HISTORY_OUTPUT, stackPodDatabase, type ReleaseHistory } from "./release-history";
 import { envDigestKind, envHash, releaseId } from "./blue-green-service";
 import { runDate } from "../config/clock";
+import { UPDATE_SURGE_NODES_PER_ZONE } from "../config/node-group";
 import { alertContext } from "../observability/alerts";
 import { bundleLoadtestRunner } from "../loadtest/bundle";
 import { LoadtestAccess } from "./loadtest-access";
@@ -333,6 +334,7 @@ export class Environment extends pulumi.ComponentResource {
             oidcIssuerUrl: eks.oidcIssuerUrl,
             k8sProvider: eks.provider,
             nodeGroups: eks.nodeGroups,
+            maxNodes: config.nodeGroup.maxSize + UPDATE_SURGE_NODES_PER_ZONE * config.nodeGroup.zones,
             logNamespaces: [cluster.namespace, PLATFORM_NAMESPACE],
             logRetentionDays: config.safety.logRetentionDays,
             tags: config.tags,

@@ -260,20 +260,56 @@ export function loadBalancerControllerValues(a: LoadBalancerControllerValuesArgs
 }
 
 /**
+ * metrics-server's resource requests for a cluster of at most `maxNodes` nodes, from its README
+ * (kubernetes-sigs/metrics-server README.md "Scaling" at metrics-server-helm-chart-3.13.1,
+ * 842dcc8c): the chart's default requests, 100m CPU and 200MiB, "guarantee good performance for most
+ * cluster configurations up to 100 nodes"; "For clusters of more than 100 nodes, allocate
+ * additionally: 1m core per node, 2MiB memory per node". The memory limit is twice the request,
+ * Launchpad's margin: a limit below what the README asks for kills the pod (OOMKilled) as the cluster
+ * grows, and HPAs lose their metrics just when they scale.
+ */
+export function metricsServerResources(maxNodes: number): { requests: { cpu: string; memory: string }; limits: { memory: string } } {
+    const beyond = Math.max(0, maxNodes - 100);
+    const memoryMi = 200 + 2 * beyond;
+    return { requests: { cpu: `${100 + beyond}m`, memory: `${memoryMi}Mi` }, limits: { memory: `${2 * memoryMi}Mi` } };
+}
+
+/**
+ * Label selector of the metrics-server chart's pods: its `metrics-server.selectorLabels`
+ * (templates/_helpers.tpl:51-54), the chart's name and the release's, which {@link Platform} names after the chart.
+ */
+export const METRICS_SERVER_POD_LABELS = deepFreeze({ "app.kubernetes.io/name": HELM_CHARTS.metricsServer.chart, "app.kubernetes.io/instance": HELM_CHARTS.metricsServer.chart });
+
+/**
  * Values of the metrics-server chart: two replicas behind a PDB, so HPAs never lose their metrics to one
- * drain. The chart mounts an emptyDir `tmp` in its pods (templates/deployment.yaml:142-144, `tmpVolume`)
+ * drain, kept apart by a preferred anti-affinity on the node, as the project's high-availability
+ * manifest keeps them (manifests/components/high-availability/patch.yaml at metrics-server-helm-chart-3.13.1:
+ * `podAntiAffinity` on `kubernetes.io/hostname`), so one node lost does not take both; preferred, not
+ * that manifest's required, because it "requires having a cluster with at least 2 nodes" (README.md,
+ * High Availability): on a one-node cluster the second replica would wait Pending and fail the release's wait.
+ * Requests sized for `maxNodes` ({@link metricsServerResources}).
+ * The chart mounts an emptyDir `tmp` in its pods (templates/deployment.yaml:142-144, `tmpVolume`)
  * for its self-signed serving certificate (`--cert-dir=/tmp`), which it writes again at start: named in
  * the Cluster Autoscaler's annotation, it does not keep the two nodes they run on from scaling down
  * (lib/workload.ts AUTOSCALER_ANNOTATIONS; the chart puts `podAnnotations` on the pod template, :31-34).
  */
-export function metricsServerValues(): Record<string, unknown> {
+export function metricsServerValues(maxNodes: number): Record<string, unknown> {
     return {
         replicas: 2,
         // unhealthyPodEvictionPolicy: the chart renders it on Kubernetes >= 1.27 (templates/pdb.yaml).
         podDisruptionBudget: { enabled: true, maxUnavailable: 1, unhealthyPodEvictionPolicy: UNHEALTHY_POD_EVICTION_POLICY },
         podAnnotations: { [AUTOSCALER_ANNOTATIONS.safeToEvictLocalVolumes]: "tmp" },
         securityContext: restrictedContainer(),
-        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+        // templates/deployment.yaml:166-169 writes the map into the pod spec's affinity.
+        affinity: {
+            podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [{
+                    weight: 100,
+                    podAffinityTerm: { labelSelector: { matchLabels: { ...METRICS_SERVER_POD_LABELS } }, topologyKey: "kubernetes.io/hostname" },
+                }],
+            },
+        },
+        resources: metricsServerResources(maxNodes),
     };
 }
 
@@ -392,6 +428,11 @@ export interface PlatformArgs {
     readonly k8sProvider: k8s.Provider;
     /** Nodes to run on, every zone's group: every add-on and chart that runs pods waits for them all. */
     readonly nodeGroups: readonly pulumi.Resource[];
+    /**
+     * Most nodes the cluster runs at once: the node groups' `maxSize` total plus each zone's update
+     * surge (config/node-group.ts UPDATE_SURGE_NODES_PER_ZONE). Sizes metrics-server ({@link metricsServerResources}).
+     */
+    readonly maxNodes: number;
     /** Namespaces whose container log groups Launchpad creates (with `logRetentionDays`). */
     readonly logNamespaces: readonly string[];
     readonly logRetentionDays: number;
@@ -429,7 +470,7 @@ export class Platform extends pulumi.ComponentResource {
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
         this.loadBalancerController = this.createLoadBalancerController(name, args);
         this.ingressClass = ALB_INGRESS_CLASS;
-        this.release(`${name}-metrics-server`, HELM_CHARTS.metricsServer, metricsServerValues(), args);
+        this.release(`${name}-metrics-server`, HELM_CHARTS.metricsServer, metricsServerValues(args.maxNodes), args);
         this.createAutoscaler(name, args, autoscalerValues);
         this.createContainerLogs(name, args, accountId);
 

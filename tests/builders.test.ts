@@ -24,6 +24,8 @@ import {
     fluentBitValues,
     loadBalancerControllerPolicy,
     loadBalancerControllerValues,
+    METRICS_SERVER_POD_LABELS,
+    metricsServerResources,
     metricsServerValues,
     storageClassArgs,
 } from "../components/platform";
@@ -33,6 +35,7 @@ import { TIERS, safetyFor } from "../config/tier";
 import { accessEntrySuffix, serviceAccountTrustPolicy } from "../lib/iam";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { ROLES, ROLE_LABEL } from "../lib/delivery";
+import { HELM_CHARTS } from "../lib/versions";
 import { EXISTING_NETWORK, loadConfigFor } from "./support/config";
 import { stagingConfig } from "./support/project";
 import { valueOf } from "./support/values";
@@ -267,12 +270,35 @@ describe("the platform charts' builders (platform)", () => {
     });
 
     it("metricsServerValues: a drain leaves one of two replicas serving the HPAs, each container restricted, keys of the pinned chart", () => {
-        const values = metricsServerValues() as { replicas: number; podDisruptionBudget: { enabled: boolean; maxUnavailable: number }; securityContext: unknown };
+        const values = metricsServerValues(8) as { replicas: number; podDisruptionBudget: { enabled: boolean; maxUnavailable: number }; securityContext: unknown };
         expect(values.podDisruptionBudget.enabled).toBe(true);
         expect(values.replicas - values.podDisruptionBudget.maxUnavailable).toBe(1);
         expect(values.securityContext).toEqual(restrictedContainer());
         const chart = parseYaml(vendored("metrics-server", "values.yaml")) as Record<string, unknown>;
         expect(Object.keys(values).filter((k) => !(k in chart))).toEqual([]);
+    });
+
+    // kubernetes-sigs/metrics-server README.md "Scaling" (metrics-server-helm-chart-3.13.1): 100m and 200MiB
+    // up to 100 nodes, then 1m and 2MiB more per node. Launchpad's old 50m/64Mi with a 256Mi limit was
+    // below it at any size, and the limit OOM-killed the pods past ~128 nodes (nodeGroup.maxSize reaches 450).
+    it("metricsServerResources: the README's requests up to 100 nodes and per node beyond, the limit twice the memory request", () => {
+        expect(metricsServerResources(8)).toEqual({ requests: { cpu: "100m", memory: "200Mi" }, limits: { memory: "400Mi" } });
+        expect(metricsServerResources(100)).toEqual({ requests: { cpu: "100m", memory: "200Mi" }, limits: { memory: "400Mi" } });
+        expect(metricsServerResources(450 + 2 * 3)).toEqual({ requests: { cpu: "456m", memory: "912Mi" }, limits: { memory: "1824Mi" } });
+        const chart = parseYaml(vendored("metrics-server", "values.yaml")) as { resources: { requests: { cpu: string; memory: string } } };
+        expect(metricsServerResources(1).requests).toEqual(chart.resources.requests);
+    });
+
+    // manifests/components/high-availability/patch.yaml (metrics-server-helm-chart-3.13.1) keeps the two
+    // replicas on different nodes by podAntiAffinity on kubernetes.io/hostname; preferred here, so a
+    // one-node cluster still runs both. The selector must be the chart's own pod labels.
+    it("metricsServerValues: the two replicas prefer different nodes, selected by the chart's pod labels", () => {
+        const values = metricsServerValues(8) as { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: { podAffinityTerm: { labelSelector: { matchLabels: Record<string, string> }; topologyKey: string } }[] } } };
+        const [term] = values.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
+        expect(term.podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
+        // templates/_helpers.tpl:51-54 selectorLabels: name (the chart's, no nameOverride) and instance (the release's).
+        expect(term.podAffinityTerm.labelSelector.matchLabels).toEqual({ "app.kubernetes.io/name": HELM_CHARTS.metricsServer.chart, "app.kubernetes.io/instance": HELM_CHARTS.metricsServer.chart });
+        expect(METRICS_SERVER_POD_LABELS).toEqual(term.podAffinityTerm.labelSelector.matchLabels);
     });
 
     // CloudWatch Logs API, PutRetentionPolicy retentionInDays: "Possible values are: 1, 3, 5, 7, 14, 30,

@@ -26,6 +26,7 @@ const program = () => {
         oidcIssuerUrl: "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE",
         k8sProvider,
         nodeGroups: [],
+        maxNodes: 8,
         logNamespaces: [],
         logRetentionDays: 30,
         tags: { project: "launchpad" },

@@ -175,7 +175,9 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             podDisruptionBudget: { enabled: true, maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" },
             podAnnotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes": "tmp" },
             securityContext: restricted,
-            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+            affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { "app.kubernetes.io/name": "metrics-server", "app.kubernetes.io/instance": "metrics-server" } }, topologyKey: "kubernetes.io/hostname" } }] } },
+            // The stacks' nodes stay under 100 (maxSize plus 2 surge nodes per zone): the README's defaults.
+            resources: { requests: { cpu: "100m", memory: "200Mi" }, limits: { memory: "400Mi" } },
         }));
         expect(named(p, `${name}-autoscaler`).inputs).toEqual(release("cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler", {
             cloudProvider: "aws",
@@ -474,6 +476,10 @@ const FREE_FORM: Readonly<Record<string, Readonly<Record<string, FreeForm>>>> = 
             },
         },
         securityContext: { template: "templates/deployment.yaml:60-61 (the container's)", check: (v) => validContainer({ securityContext: v }) },
+        affinity: {
+            template: "templates/deployment.yaml:166-169 (`toYaml .Values.affinity` into the pod spec's affinity)",
+            check: (v) => new Pod({ metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "i" }], affinity: v as object } }).validate(),
+        },
     },
     "cluster-autoscaler": {
         resources: { template: "templates/deployment.yaml:296-297", check: (v) => validContainer({ resources: v }) },
