@@ -162,7 +162,7 @@ export function backupPlanRules(p: PlanRuleParts): PlanRule[] {
 /**
  * Vault Lock bounds that never fail a job of these rules: AWS Backup rejects a backup or copy whose
  * retention is below the minimum or above the maximum, so the minimum is the shortest retention
- * (30 days, daily) and the maximum the longest (2555 days, yearly).
+ * (30 days, daily) and the maximum the longest (2557 days, yearly).
  */
 export function vaultLockBounds(rules: readonly Pick<PlanRule, "lifecycle">[]): { minRetentionDays: number; maxRetentionDays: number } {
     const days = rules.map((r) => r.lifecycle.deleteAfter);

@@ -443,7 +443,7 @@ function tierOfPrefix(prefix: unknown): BackupTier | undefined {
 
 export const s3BackupLifecycle: LaunchpadStackPolicy = {
     name: "s3-backup-lifecycle",
-    description: "No lifecycle rule of a backup bucket expires a tier's copies before the tier's retention (daily 30, weekly 84, monthly 365, yearly 2555 days).",
+    description: "No lifecycle rule of a backup bucket expires a tier's copies before the tier's retention (daily 30, weekly 84, monthly 366, yearly 2557 days).",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const lifecycles = resourcesOfType(args.resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
@@ -468,7 +468,7 @@ export const s3BackupLifecycle: LaunchpadStackPolicy = {
 // --- AWS Backup -------------------------------------------------------------------------------
 
 export interface BackupPlanCoverageConfig {
-    /** Days each retention tier keeps its copies; every one needs a rule keeping at least that long. @default [30, 84, 365, 2555] */
+    /** Days each retention tier keeps its copies; every one needs a rule keeping at least that long. @default [30, 84, 366, 2557] */
     readonly retentionDays: number[];
     readonly tier: TierConfig["tier"];
 }

@@ -121,7 +121,7 @@ describe("each rule refuses a hand-made break of the production plan", () => {
             what: "a daily copy kept 20 days in the locked DR vault",
             name: `${p}-backup-plan-plan`,
             edit: (i) => { ((i.rules as Record<string, unknown>[])[1].copyActions as Record<string, unknown>[])[0].lifecycle = { deleteAfter: 20 }; },
-            problem: `${p}-backup-plan-plan (aws:backup/plan:Plan): every recovery point and copy is kept within the Vault Lock of the vault it lands in: daily copy: 20 days in vault ${p}-dr, locked to 30..2555`,
+            problem: `${p}-backup-plan-plan (aws:backup/plan:Plan): every recovery point and copy is kept within the Vault Lock of the vault it lands in: daily copy: 20 days in vault ${p}-dr, locked to 30..2557`,
         },
         {
             what: "a continuous rule kept 36 days",

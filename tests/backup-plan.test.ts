@@ -148,17 +148,44 @@ describe("backup plan builders (pure)", () => {
             rule("continuous", "cron(0 5 ? * * *)", 35, true),
             rule("daily", "cron(0 5 ? * * *)", 30),
             rule("weekly", "cron(0 5 ? * SUN *)", 84),
-            rule("monthly", "cron(0 5 1 * ? *)", 365),
-            rule("yearly", "cron(0 5 1 1 ? *)", 2555),
+            rule("monthly", "cron(0 5 1 * ? *)", 366),
+            rule("yearly", "cron(0 5 1 1 ? *)", 2557),
         ]);
+    });
+
+    // The users' targets are calendar spans (daily 30 d, weekly 12 w, monthly 12 m, yearly 7 y);
+    // AWS Backup's DeleteAfterDays and S3's Expiration Days count whole days from the copy's
+    // creation. For every day a copy can be taken over a full leap cycle and more (2024 to 2032),
+    // the tier's days reach the same date that many months or years later: 12 months after
+    // 2028-02-01 is 366 days, 7 years after 2028-01-01 is 2557.
+    it("each tier keeps a copy at least its calendar span, whatever day it was taken (leap days included)", () => {
+        const span: Record<(typeof BACKUP_TIERS)[number], (d: Date) => Date> = {
+            daily: (d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 30)),
+            weekly: (d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 12 * 7)),
+            monthly: (d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 12, d.getUTCDate())),
+            yearly: (d) => new Date(Date.UTC(d.getUTCFullYear() + 7, d.getUTCMonth(), d.getUTCDate())),
+        };
+        const short: string[] = [];
+        const needed = Object.fromEntries(BACKUP_TIERS.map((t) => [t, 0]));
+        for (let t = Date.UTC(2024, 0, 1); t < Date.UTC(2033, 0, 1); t += 86_400_000) {
+            const taken = new Date(t);
+            for (const tier of BACKUP_TIERS) {
+                const days = Math.round((span[tier](taken).getTime() - t) / 86_400_000);
+                needed[tier] = Math.max(needed[tier], days);
+                if (days > RETENTION_DAYS[tier]) short.push(`${tier} ${taken.toISOString().slice(0, 10)}: ${days} > ${RETENTION_DAYS[tier]}`);
+            }
+        }
+        expect(short).toEqual([]);
+        // And no more than that: the longest span of each tier is exactly its retention.
+        expect(needed).toEqual(RETENTION_DAYS);
     });
 
     it.each([[1, "MON"], [3, "WED"], [6, "SAT"], [7, "SUN"]])("runs the weekly rule on ISO weekday %i as %s", (day, name) => {
         expect(tierSchedule("weekly", day)).toBe(`cron(0 5 ? * ${name} *)`);
     });
 
-    it("bounds Vault Lock so no rule's job fails: min <= 30 days, max >= 2555 days", () => {
-        expect(vaultLockBounds(backupPlanRules({ vaultName: "v", drVaultArn: "d" }))).toEqual({ minRetentionDays: 30, maxRetentionDays: 2555 });
+    it("bounds Vault Lock so no rule's job fails: min <= 30 days, max >= 2557 days", () => {
+        expect(vaultLockBounds(backupPlanRules({ vaultName: "v", drVaultArn: "d" }))).toEqual({ minRetentionDays: 30, maxRetentionDays: 2557 });
     });
 
     it.each([
@@ -247,8 +274,8 @@ describe.each(STACKS)("AWS Backup (%s)", (stack) => {
             { ...rule("continuous", "cron(0 5 ? * * *)", pitr, true), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: pitr } }] },
             { ...rule("daily", "cron(0 5 ? * * *)", 30), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 30 } }] },
             { ...rule("weekly", "cron(0 5 ? * SUN *)", 84), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 84 } }] },
-            { ...rule("monthly", "cron(0 5 1 * ? *)", 365), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 365 } }] },
-            { ...rule("yearly", "cron(0 5 1 1 ? *)", 2555), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 2555 } }] },
+            { ...rule("monthly", "cron(0 5 1 * ? *)", 366), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 366 } }] },
+            { ...rule("yearly", "cron(0 5 1 1 ? *)", 2557), targetVaultName: planName, copyActions: [{ destinationVaultArn: drVaultArn, lifecycle: { deleteAfter: 2557 } }] },
         ]);
     });
 
@@ -288,8 +315,8 @@ describe.each(STACKS)("AWS Backup (%s)", (stack) => {
         const locks = ofType(p, "aws:backup/vaultLockConfiguration:VaultLockConfiguration");
         expect(locks.map((l) => [l.name, l.inputs])).toEqual(production
             ? [
-                ["bp-vault-lock", { backupVaultName: planName, minRetentionDays: 30, maxRetentionDays: 2555, changeableForDays: 3 }],
-                ["bp-dr-vault-lock", { backupVaultName: `${planName}-dr`, minRetentionDays: 30, maxRetentionDays: 2555, changeableForDays: 3, region: "us-west-2" }],
+                ["bp-vault-lock", { backupVaultName: planName, minRetentionDays: 30, maxRetentionDays: 2557, changeableForDays: 3 }],
+                ["bp-dr-vault-lock", { backupVaultName: `${planName}-dr`, minRetentionDays: 30, maxRetentionDays: 2557, changeableForDays: 3, region: "us-west-2" }],
             ]
             : []);
     });

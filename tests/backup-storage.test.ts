@@ -74,18 +74,18 @@ describe("lifecycle rules (pure)", () => {
                 noncurrentVersionExpiration: { noncurrentDays: 7 },
             },
             {
-                id: "monthly-expire-365d",
+                id: "monthly-expire-366d",
                 status: "Enabled",
                 filter: { prefix: "monthly/" },
-                expiration: { days: 365 },
+                expiration: { days: 366 },
                 transitions: [{ days: 30, storageClass: "GLACIER_IR" }],
                 noncurrentVersionExpiration: { noncurrentDays: 7 },
             },
             {
-                id: "yearly-expire-2555d",
+                id: "yearly-expire-2557d",
                 status: "Enabled",
                 filter: { prefix: "yearly/" },
-                expiration: { days: 2555 },
+                expiration: { days: 2557 },
                 transitions: [{ days: 30, storageClass: "GLACIER_IR" }, { days: 365, storageClass: "DEEP_ARCHIVE" }],
                 noncurrentVersionExpiration: { noncurrentDays: 7 },
             },
@@ -337,8 +337,8 @@ describe.each(STACKS)("backup storage (%s)", (stack) => {
         }
         expect(input(named(p, "bk-bucket-lifecycle"), "rules.0.expiration.days")).toBe(30);
         expect(input(named(p, "bk-bucket-lifecycle"), "rules.1.expiration.days")).toBe(84);
-        expect(input(named(p, "bk-bucket-lifecycle"), "rules.2.expiration.days")).toBe(365);
-        expect(input(named(p, "bk-bucket-lifecycle"), "rules.3.expiration.days")).toBe(2555);
+        expect(input(named(p, "bk-bucket-lifecycle"), "rules.2.expiration.days")).toBe(366);
+        expect(input(named(p, "bk-bucket-lifecycle"), "rules.3.expiration.days")).toBe(2557);
         const days = production ? 365 : 30;
         for (const b of ["bk-bucket-logs", "bk-replica-logs"]) {
             expect(input(named(p, `${b}-lifecycle`), "rules")).toEqual([

@@ -227,7 +227,7 @@ const rule = (ruleName: string, deleteAfter: number, copyTo = DR_VAULT) => ({
 });
 /** The plan of issue 4: PITR plus the four tiers, every rule copied to the DR region. */
 const PLAN = resource("aws:backup/plan:Plan", "plan", {
-    rules: [rule("continuous", 35), rule("daily", 30), rule("weekly", 84), rule("monthly", 365), rule("yearly", 2555)],
+    rules: [rule("continuous", 35), rule("daily", 30), rule("weekly", 84), rule("monthly", 366), rule("yearly", 2557)],
 });
 
 describe("AWS Backup", () => {
@@ -238,12 +238,12 @@ describe("AWS Backup", () => {
     it("backup-plan-coverage: a missing tier (one long rule does not stand in for two tiers)", async () => {
         const rules = (PLAN.inputs.rules as ReturnType<typeof rule>[]).filter((r) => r.ruleName !== "weekly" && r.ruleName !== "monthly");
         expect(await violations(backupPlanCoverage, withInput(PLAN, "rules", rules), {}, "us-east-1")).toEqual([
-            "Backup plan plan does not cover the retention tiers of 84 days and 365 days: add a rule per tier with lifecycle.deleteAfter of at least those days.",
+            "Backup plan plan does not cover the retention tiers of 84 days and 366 days: add a rule per tier with lifecycle.deleteAfter of at least those days.",
         ]);
     });
 
     it("backup-plan-coverage: a copy to the same region in production; staging needs no copy", async () => {
-        const rules = (PLAN.inputs.rules as ReturnType<typeof rule>[]).map((r) => (r.ruleName === "yearly" ? rule("yearly", 2555, "arn:aws:backup:us-east-1:123456789012:backup-vault:app") : r));
+        const rules = (PLAN.inputs.rules as ReturnType<typeof rule>[]).map((r) => (r.ruleName === "yearly" ? rule("yearly", 2557, "arn:aws:backup:us-east-1:123456789012:backup-vault:app") : r));
         expect(await violations(backupPlanCoverage, withInput(PLAN, "rules", rules), {}, "us-east-1")).toEqual([
             "Backup plan plan rule yearly keeps its copies in us-east-1 only: add a copyAction whose destinationVaultArn is a vault in the DR region.",
         ]);

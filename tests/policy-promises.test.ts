@@ -60,7 +60,7 @@ const CASES: [string, (doc: Doc) => void, string, string, string][] = [
     ["a lifecycle rule that expires daily copies after 7 days", (d) => { ((byName(d, `${BUCKET}-lifecycle`).inputs.rules as { expiration: Record<string, unknown> }[])[0].expiration).days = 7; }, "s3-backup-lifecycle", BUCKET,
         `Backup bucket ${BUCKET} lifecycle rule daily-expire-30d expires daily copies after 7 days; daily requires at least 30: set expiration.days >= 30.`],
     ["a lifecycle rule for every prefix that expires after a year", (d) => { const r = (byName(d, `${BUCKET}-lifecycle`).inputs.rules as Record<string, unknown>[])[1]; r.filter = {}; (r.expiration as Record<string, unknown>).days = 365; }, "s3-backup-lifecycle", BUCKET,
-        `Backup bucket ${BUCKET} lifecycle rule weekly-expire-84d expires every copy after 365 days; the longest tier (yearly) requires at least 2555: set expiration.days >= 2555.`],
+        `Backup bucket ${BUCKET} lifecycle rule weekly-expire-84d expires every copy after 365 days; the longest tier (yearly) requires at least 2557: set expiration.days >= 2557.`],
     ["an added capability", (d) => { securityContext(d).capabilities = { drop: ["ALL"], add: ["SYS_ADMIN", "NET_BIND_SERVICE"] }; }, "container-capabilities", BLUE,
         "Deployment api-blue container app keeps Linux capabilities: remove SYS_ADMIN from securityContext.capabilities.add (only NET_BIND_SERVICE may be added) (Pod Security Standards, Restricted)."],
     ["capabilities not dropped", (d) => { securityContext(d).capabilities = {}; }, "container-capabilities", BLUE,

@@ -10,12 +10,18 @@
 export const BACKUP_TIERS = ["daily", "weekly", "monthly", "yearly"] as const;
 export type BackupTier = (typeof BACKUP_TIERS)[number];
 
-/** Days each tier's copies are kept. */
+/**
+ * Days each tier's copies are kept: at least the calendar span asked for, whenever the copy is taken.
+ * AWS Backup and S3 lifecycle count whole days from the copy's creation (AWS Backup `DeleteAfterDays`;
+ * S3 "creation time + Days, rounded to the next midnight UTC"), and a calendar span holds leap days:
+ * 12 months are up to 366 days (one Feb 29), 7 years up to 2557 (two). 365 and 2555 (7 x 365) would
+ * delete a copy taken before a leap day a day or two short of 12 months or 7 years.
+ */
 export const RETENTION_DAYS: Readonly<Record<BackupTier, number>> = {
     daily: 30,
     weekly: 84,
-    monthly: 365,
-    yearly: 2555,
+    monthly: 366,
+    yearly: 2557,
 };
 
 /** The longest point-in-time window RDS automated backups and AWS Backup continuous backups allow. */
