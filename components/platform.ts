@@ -374,6 +374,9 @@ export function clusterAutoscalerValues(a: ClusterAutoscalerValuesArgs, componen
     };
 }
 
+/** Retries of a failed CloudWatch Logs flush before Fluent Bit drops the chunk (its default is 1). */
+export const FLUENT_BIT_RETRY_LIMIT = 5;
+
 export interface FluentBitValuesArgs {
     readonly clusterName: string;
     readonly region: string;
@@ -408,6 +411,13 @@ export function fluentBitValues(a: FluentBitValuesArgs): Record<string, unknown>
             logStreamTemplate: "$kubernetes['pod_name'].$kubernetes['container_name']",
             autoCreateGroup: true,
             logRetentionDays: a.retentionDays,
+            // Fluent Bit's default Retry_Limit is 1 (docs.fluentbit.io administration/scheduling-and-retries):
+            // a chunk whose flush fails twice (a throttled or failed PutLogEvents, an STS hiccup) is
+            // dropped. Five retries on the scheduler's backoff (base 5 s, doubling) ride out minutes;
+            // still finite, so a lasting error (AccessDenied) does not hold the tail input paused at
+            // Mem_Buf_Limit forever. The chart appends extraOutputs to this output's section
+            // (templates/configmap.yaml:160-162 at the pinned commit; values.yaml has it commented out).
+            extraOutputs: `Retry_Limit ${FLUENT_BIT_RETRY_LIMIT}`,
         },
         firehose: { enabled: false },
         kinesis: { enabled: false },

@@ -21,6 +21,7 @@ import {
     DEFAULT_STORAGE_CLASS,
     PLATFORM_SERVICE_ACCOUNTS,
     containerLogGroupName,
+    FLUENT_BIT_RETRY_LIMIT,
     fluentBitValues,
     loadBalancerControllerPolicy,
     loadBalancerControllerValues,
@@ -312,6 +313,60 @@ describe("the platform charts' builders (platform)", () => {
         expect(template.replace("$kubernetes['namespace_name']", "shop")).toBe(containerLogGroupName("launchpad-staging", "shop"));
         const accepted = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
         expect(TIERS.filter((tier) => !accepted.includes(safetyFor(tier).logRetentionDays))).toEqual([]);
+    });
+});
+
+/**
+ * The `cloudwatch_logs` [OUTPUT] section the pinned chart writes from `values` (vendor/aws-for-fluent-bit/
+ * templates/configmap.yaml, blob b035d0e8 at eks-charts 2942cdce): only the template's own
+ * `{{- if .Values.cloudWatchLogs.K }} line {{- end }}` guards, value substitutions and the
+ * `extraOutputs | indent 8` line, which are all that section uses. Returns its "key value" lines.
+ */
+function renderCloudWatchLogsOutput(values: Record<string, unknown>): string[] {
+    const template = readFileSync(join(REPO_ROOT, "vendor", "aws-for-fluent-bit", "templates", "configmap.yaml"), "utf8");
+    const start = template.indexOf("{{- if .Values.cloudWatchLogs.enabled }}");
+    const end = template.indexOf("{{- if .Values.firehose.enabled }}");
+    expect(start).toBeGreaterThan(0);
+    const section = template.slice(start, end).split("\n").slice(1);
+    const out: string[] = [];
+    let skipping = false;
+    for (const line of section) {
+        const guard = /\{\{- if \.Values\.cloudWatchLogs\.(\w+) \}\}/.exec(line);
+        if (guard) { skipping = !values[guard[1]]; continue; }
+        if (/\{\{- end -?\}\}/.test(line)) { skipping = false; continue; }
+        if (skipping || line.trim() === "") continue;
+        const indented = /^\{\{ \.Values\.cloudWatchLogs\.(\w+) \| indent 8 \}\}$/.exec(line);
+        if (indented) { out.push(...String(values[indented[1]]).split("\n").filter((l) => l.trim() !== "").map((l) => l.trim())); continue; }
+        const unhandled = line.replace(/\{\{ +\.Values\.cloudWatchLogs\.(\w+) \}\}/g, (_m, key: string) => String(values[key]));
+        expect(unhandled, `a template construct this renderer does not know: ${line}`).not.toContain("{{");
+        out.push(unhandled.trim().replace(/\s+/g, " "));
+    }
+    return out;
+}
+
+describe("the aws-for-fluent-bit chart's cloudwatch_logs output, rendered from the vendored template", () => {
+    // fluent/fluent-bit plugins/out_cloudwatch_logs/cloudwatch_api.c: get_log_stream resolves
+    // log_group_template (record accessor) and falls back to log_group_name; create_log_stream creates
+    // a missing group only with auto_create_group, then PutRetentionPolicy with log_retention_days.
+    // docs.fluentbit.io administration/scheduling-and-retries: Retry_Limit defaults to 1.
+    it("writes each namespace to the platform's group, creates the missing ones with the tier's retention, and retries a failed flush five times", () => {
+        const values = fluentBitValues({ clusterName: "launchpad-staging", region: "eu-west-1", retentionDays: 30 }) as { cloudWatchLogs: Record<string, unknown> };
+        // Helm merges ours over the chart's values.yaml defaults (match "*", logStreamPrefix "fluentbit-").
+        const defaults = (parseYaml(readFileSync(join(REPO_ROOT, "vendor", "aws-for-fluent-bit", "values.yaml"), "utf8")) as { cloudWatchLogs: Record<string, unknown> }).cloudWatchLogs;
+        expect(renderCloudWatchLogsOutput({ ...defaults, ...values.cloudWatchLogs })).toEqual([
+            "[OUTPUT]",
+            "Name cloudwatch_logs",
+            "Match *",
+            "region eu-west-1",
+            `log_group_name ${containerLogGroupName("launchpad-staging", "unknown")}`,
+            `log_group_template ${containerLogGroupName("launchpad-staging", "$kubernetes['namespace_name']")}`,
+            // The chart's default prefix: used only where the stream template does not resolve (get_log_stream).
+            "log_stream_prefix fluentbit-",
+            "log_stream_template $kubernetes['pod_name'].$kubernetes['container_name']",
+            "auto_create_group true",
+            "log_retention_days 30",
+            `Retry_Limit ${FLUENT_BIT_RETRY_LIMIT}`,
+        ]);
     });
 });
 

@@ -207,6 +207,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
                 logStreamTemplate: "$kubernetes['pod_name'].$kubernetes['container_name']",
                 autoCreateGroup: true,
                 logRetentionDays: retention,
+                extraOutputs: "Retry_Limit 5",
             },
             firehose: { enabled: false },
             kinesis: { enabled: false },
@@ -252,6 +253,7 @@ describe.each(STACKS)("the platform baseline, $stack", ({ stack, retention, mino
             logStreamTemplate: "$kubernetes['pod_name'].$kubernetes['container_name']",
             autoCreateGroup: true,
             logRetentionDays: retention,
+            extraOutputs: "Retry_Limit 5",
         });
         expect(JSON.parse(String(input(named(p, `${name}-fluent-bit-policy`), "policy")))).toEqual(fluentBitPolicy(`arn:aws:logs:us-east-1:123456789012:log-group:/aws/eks/launchpad-${stack}/containers/`));
         expect(trustOf(p, `${name}-fluent-bit-role`).sub).toBe("system:serviceaccount:kube-system:aws-for-fluent-bit");
@@ -510,7 +512,10 @@ const TEMPLATE_ONLY: Readonly<Record<string, Readonly<Record<string, string>>>> 
     "aws-load-balancer-controller": {},
     "metrics-server": {},
     "cluster-autoscaler": {},
-    "aws-for-fluent-bit": { priorityClassName: "templates/daemonset.yaml:33-34 (values.yaml:292 has it commented out)" },
+    "aws-for-fluent-bit": {
+        priorityClassName: "templates/daemonset.yaml:33-34 (values.yaml:292 has it commented out)",
+        "cloudWatchLogs.extraOutputs": "templates/configmap.yaml:160-162 (values.yaml:136 has it commented out, under cloudWatchLogs)",
+    },
 };
 
 /** Every path of `values` that is not a key of the chart, or of another type than the chart's default. */
@@ -585,8 +590,16 @@ describe("the walk refuses what Helm would drop", () => {
         for (const [dir, keys] of Object.entries(TEMPLATE_ONLY)) {
             const text = readFileSync(join(REPO_ROOT, "vendor", dir, "values.yaml"), "utf8");
             for (const key of Object.keys(keys)) {
-                expect(key in chartDefaults(dir), `${dir} ${key}`).toBe(false);
-                expect(text).toMatch(new RegExp(`^# ${key}:`, "m"));
+                // A nested key ("cloudWatchLogs.extraOutputs") is commented out inside its parent's block
+                // (up to the next top-level key); a top-level one at the start of a line.
+                const [parent, child] = key.includes(".") ? key.split(".") : [undefined, key];
+                const lines = text.split("\n");
+                const from = parent === undefined ? -1 : lines.indexOf(`${parent}:`);
+                const to = lines.findIndex((line, i) => i > from && parent !== undefined && /^\S/.test(line));
+                const block = parent === undefined ? lines : lines.slice(from + 1, to);
+                const section = (parent === undefined ? chartDefaults(dir) : chartDefaults(dir)[parent] ?? {}) as Record<string, unknown>;
+                expect(child in section, `${dir} ${key}`).toBe(false);
+                expect(block.some((line) => new RegExp(parent === undefined ? `^# ${child}:` : `^ +# ${child}:`).test(line)), `${dir} ${key} commented out`).toBe(true);
             }
         }
     });
