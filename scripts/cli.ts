@@ -76,10 +76,9 @@ export function parseArgsMessage(e: unknown, argv: readonly string[]): string {
 }
 
 /**
- * The problem with a `--stack` that has no `Pulumi.<stack>.yaml` in `root`, or undefined. Commands
- * that read or edit the stack file (rollback, promote, pending-switches) check it before anything
- * else: a typo (`stagin`) otherwise surfaced as an ENOENT stack trace, or as the Automation API's
- * `StackNotFoundError` with its stack.
+ * The problem with a `--stack` that has no `Pulumi.<stack>.yaml` in `root`, or undefined, for a
+ * command that reads the stack file itself (pending-switches): a typo (`stagin`) otherwise surfaced as
+ * an ENOENT stack trace.
  */
 export function stackFileProblem(root: string, stack: string): string | undefined {
     const file = `Pulumi.${stack}.yaml`;

@@ -28,8 +28,8 @@
  * (`switchedPlanViolations`; the targeted update runs the pack again). A refusal names what failed
  * and the fix. `--dry-run` prints the switch and the targeted list and changes nothing.
  *
- * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a stack with no stack file
- * or that the backend does not have, a name the stack does not have, config the update would refuse (a placeholder or an unset required secret:
+ * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a stack the backend does
+ * not have, a name the stack does not have, config the update would refuse (a placeholder or an unset required secret:
  * config/placeholders.ts; with the switch, a release the promotion rule does not admit), a
  * target release that does not support the current schema version, or a half-done switch and no `--to`;
  * 1 a precondition failed (nothing changed) or the update failed (the config
@@ -46,7 +46,7 @@ import { schemaProblems, schemaStep, SCHEMA_RECORD_OUTPUT, type SchemaRecord } f
 import { stackFileSecretPaths } from "../config/stack-file";
 import { PlanError, REPO_ROOT, runPlan, type Plan } from "../plan/engine";
 import { readProjectFile } from "../plan/stack-config";
-import { failed, parseFlags, runMain, stackFileProblem, type CliResult } from "./cli";
+import { failed, parseFlags, runMain, type CliResult } from "./cli";
 import { checkReadiness, kubernetesReader, type ClusterReader } from "./readiness";
 import { previewServiceName } from "../lib/workload";
 import { stateAutoscalers, type StateResource } from "./state";
@@ -560,10 +560,6 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
     const flags = switchFlags(raw, usage);
     if (isResult(flags)) {
         return flags;
-    }
-    const noFile = stackFileProblem(REPO_ROOT, flags.stack);
-    if (noFile !== undefined) {
-        return failed(2, `${noFile}\n`);
     }
     let stack: RollbackStack;
     try {
