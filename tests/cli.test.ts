@@ -9,6 +9,15 @@ import { planCli } from "../scripts/plan";
 import { policyCli } from "../scripts/policy";
 import { rollback } from "../scripts/rollback";
 import { rulesCli } from "../scripts/rules";
+import { vendorCrdsCli } from "../scripts/vendor-crds";
+import { benchRollbackCli } from "../bench/rollback.bench";
+
+// The two commands that took no flags ignored every argument: `npm run vendor:crds -- --help` rewrote the
+// vendored file and `npm run bench:rollback -- --help` ran the whole benchmark. These doubles fail if reached.
+const noWrite = (): never => {
+    throw new Error("vendor:crds wrote on a refused argument");
+};
+const noBench = (): Promise<string> => Promise.reject(new Error("bench:rollback ran on a refused argument"));
 
 const USAGE = "usage: demo --name <n> [--loud]";
 const OPTIONS = { name: { type: "string" }, loud: { type: "boolean", default: false } } as const;
@@ -86,6 +95,8 @@ describe("every command answers --help with its own usage and exit 0", () => {
         ["rules", () => rulesCli(["--help"]), "usage: npm run rules -- --stack <staging|production> [--set <key>=<value> ...]"],
         ["rollback", () => rollback(["--help"], { selectStack: () => Promise.reject(new Error("not reached")) }), "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>] [--dry-run]"],
         ["config-reference", () => configReferenceCli(["--help"]), "usage: tsx scripts/config-reference.ts [--write | --check]"],
+        ["vendor:crds", () => vendorCrdsCli(["--help"], noWrite), "usage: npm run vendor:crds (no flags: writes vendor/aws-load-balancer-controller/crds.json from the vendored YAML)"],
+        ["bench:rollback", () => benchRollbackCli(["-h"], noBench), "usage: npm run bench:rollback (no flags: prints the table of docs/operations.md, Rollback benchmark)"],
     ])("%s", async (_name, run, usage) => {
         expect(await run()).toEqual({ code: 0, stdout: `${usage}\n`, stderr: "" });
     });
@@ -96,5 +107,7 @@ describe("every command answers --help with its own usage and exit 0", () => {
         expect((await policyCli(["--bogus"])).code).toBe(1);
         expect(rulesCli(["--bogus"]).code).toBe(1);
         expect(configReferenceCli(["--bogus"]).code).toBe(1);
+        expect(vendorCrdsCli(["--bogus"], noWrite)).toEqual({ code: 1, stdout: "", stderr: "Unknown option '--bogus'\nusage: npm run vendor:crds (no flags: writes vendor/aws-load-balancer-controller/crds.json from the vendored YAML)\n" });
+        expect((await benchRollbackCli(["--runs", "3"], noBench)).code).toBe(1);
     });
 });
