@@ -11,6 +11,7 @@ import { rollback } from "../scripts/rollback";
 import { rulesCli } from "../scripts/rules";
 import { vendorCrdsCli } from "../scripts/vendor-crds";
 import { benchRollbackCli } from "../bench/rollback.bench";
+import { benchLoadtestArgs } from "../bench/loadtest.bench";
 
 // The two commands that took no flags ignored every argument: `npm run vendor:crds -- --help` rewrote the
 // vendored file and `npm run bench:rollback -- --help` ran the whole benchmark. These doubles fail if reached.
@@ -99,6 +100,17 @@ describe("every command answers --help with its own usage and exit 0", () => {
         ["bench:rollback", () => benchRollbackCli(["-h"], noBench), "usage: npm run bench:rollback (no flags: prints the table of docs/operations.md, Rollback benchmark)"],
     ])("%s", async (_name, run, usage) => {
         expect(await run()).toEqual({ code: 0, stdout: `${usage}\n`, stderr: "" });
+    });
+
+    // bench:loadtest used node:util's parseArgs bare: --help and a typo were a TypeError with its stack, `--seconds ten` ran as NaN.
+    it.each<[string, string[], ReturnType<typeof benchLoadtestArgs>]>([
+        ["--help", ["--help"], { code: 0, stdout: "usage: npm run bench:loadtest -- [--seconds N] [--users N] [--speed N]\n", stderr: "" }],
+        ["an unknown flag", ["--user", "5"], { code: 1, stdout: "", stderr: "Unknown option '--user'\nusage: npm run bench:loadtest -- [--seconds N] [--users N] [--speed N]\n" }],
+        ["words and zero", ["--seconds", "ten", "--speed", "0"], { code: 1, stdout: "", stderr: '--seconds: received "ten"; expected a whole number from 1 to 999999\n--speed: received "0"; expected a whole number from 1 to 999999\nusage: npm run bench:loadtest -- [--seconds N] [--users N] [--speed N]\n' }],
+        ["the defaults", [], { seconds: 10, users: 50, speed: 60 }],
+        ["numbers", ["--seconds", "3", "--users", "8"], { seconds: 3, users: 8, speed: 60 }],
+    ])("bench:loadtest: %s", (_, argv, expected) => {
+        expect(benchLoadtestArgs(argv)).toEqual(expected);
     });
 
     it("rollback refuses a bad flag with exit 2, the others with exit 1", async () => {
