@@ -14,6 +14,10 @@ import { rollback, type RollbackDeps } from "../scripts/rollback";
 import { promote } from "../scripts/promote";
 import { main as pendingSwitches } from "../scripts/pending-switches";
 import { scratchDir } from "./support/scratch";
+import { skipProcesses } from "./support/timing";
+import { spawnSync } from "node:child_process";
+
+const SKIP_PROCESSES = skipProcesses("tests/switch-cli-usage.test.ts", "the commands whose refusals were a stack trace, each as a process (what npm run starts)");
 
 const ROLLBACK_USAGE = "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>] [--dry-run]\n";
 const PROMOTE_USAGE = "usage: npm run promote -- --stack <name> --service <svc> [--to <blue|green>] [--analysis <duration>]\n";
@@ -115,6 +119,21 @@ describe("npm run pending-switches: usage errors, exit 2, one line", () => {
         ["a valid call", ["--stack", "staging", "--live", good], 0, "api blue green\n", ""],
     ])("%s", (_, argv, code, stdout, stderr) => {
         expect(pendingSwitches(argv, root)).toEqual({ code, stdout, stderr });
+    });
+});
+
+// What only the process shows: the exit status and that stderr is the one line, not a stack (the
+// pending-switches refusals came from runMain's unexpected(); bench:loadtest's from parseArgs uncaught).
+describe.skipIf(SKIP_PROCESSES)("as processes: one line, the documented exit status", () => {
+    it.each<[string, string[], number, string]>([
+        ["pending-switches, a stack with no stack file", ["--import", "tsx", "scripts/pending-switches.ts", "--stack", "stagin", "--live", "/nonexistent.json"], 2, NO_STACK("stagin", REPO_ROOT)],
+        ["bench:loadtest --help", ["--expose-gc", "--import", "tsx", "bench/loadtest.bench.ts", "--help"], 0, ""],
+        ["bench:loadtest, a typo", ["--expose-gc", "--import", "tsx", "bench/loadtest.bench.ts", "--second", "5"], 1, "Unknown option '--second'\nusage: npm run bench:loadtest -- [--seconds N] [--users N] [--speed N]\n"],
+        ["vendor:crds --help", ["--import", "tsx", "scripts/vendor-crds.ts", "--help"], 0, ""],
+    ])("%s", (_, args, status, stderr) => {
+        const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+        expect({ status: r.status, stderr: r.stderr }).toEqual({ status, stderr });
+        expect(r.stdout.startsWith(status === 0 ? "usage: npm run " : "")).toBe(true);
     });
 });
 
