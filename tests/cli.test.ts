@@ -119,6 +119,7 @@ describe("every command answers --help with its own usage and exit 0", () => {
         expect((await policyCli(["--bogus"])).code).toBe(1);
         expect(rulesCli(["--bogus"]).code).toBe(1);
         expect(configReferenceCli(["--bogus"]).code).toBe(1);
+        expect(configReferenceCli(["--write", "--check"])).toEqual({ code: 1, stdout: "", stderr: "--write and --check exclude each other (npm run docs:config is --write; to check: npx tsx scripts/config-reference.ts --check)\nusage: tsx scripts/config-reference.ts [--write | --check]\n" });
         expect(vendorCrdsCli(["--bogus"], noWrite)).toEqual({ code: 1, stdout: "", stderr: "Unknown option '--bogus'\nusage: npm run vendor:crds (no flags: writes vendor/aws-load-balancer-controller/crds.json from the vendored YAML)\n" });
         expect((await benchRollbackCli(["--runs", "3"], noBench)).code).toBe(1);
     });
