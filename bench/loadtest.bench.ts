@@ -17,17 +17,17 @@
  *    run over the whole hour of run time. The heap (after a forced GC) is sampled every real second
  *    while it runs: it must stay flat, since a stage keeps counters, not samples.
  *
- * Reports, never asserts: exit 0 whatever the numbers. Needs `--expose-gc` for the heap figures
+ * Reports, never asserts: exit 0 whatever the numbers (1 for a refused flag). Needs `--expose-gc` for the heap figures
  * (the npm script passes it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { resolveScenario, type Scenario } from "../loadtest/profile";
 import { fastClock, runScenario } from "../loadtest/runner";
 import { nearestRank } from "../smoke/runner";
+import { failed, parseFlags, type CliResult } from "../scripts/cli";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -69,11 +69,36 @@ const heapMiB = (): number => {
     return process.memoryUsage().heapUsed / 2 ** 20;
 };
 
+const USAGE = "usage: npm run bench:loadtest -- [--seconds N] [--users N] [--speed N]";
+
+/**
+ * The flags, each a whole number of at least 1, or the result to exit with: `--help` the usage, exit 0;
+ * anything else refused, exit 1, in one line with the usage (node:util's parseArgs threw with its
+ * stack, and `--seconds ten` ran as NaN).
+ */
+export function benchLoadtestArgs(argv: readonly string[]): { seconds: number; users: number; speed: number } | CliResult {
+    const parsed = parseFlags(argv, { seconds: { type: "string", default: "10" }, users: { type: "string", default: "50" }, speed: { type: "string", default: "60" } }, USAGE);
+    if ("result" in parsed) {
+        return parsed.result;
+    }
+    const keys = ["seconds", "users", "speed"] as const;
+    const bad = keys.filter((k) => !/^[1-9][0-9]{0,5}$/.test(parsed.flags[k]));
+    if (bad.length > 0) {
+        return failed(1, `${bad.map((k) => `--${k}: received ${JSON.stringify(parsed.flags[k])}; expected a whole number from 1 to 999999`).join("\n")}\n${USAGE}\n`);
+    }
+    const [seconds, users, speed] = keys.map((k) => Number(parsed.flags[k]));
+    return { seconds, users, speed };
+}
+
 async function main(): Promise<void> {
-    const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, users: { type: "string", default: "50" }, speed: { type: "string", default: "60" } } });
-    const seconds = Number(values.seconds);
-    const users = Number(values.users);
-    const speed = Number(values.speed);
+    const args = benchLoadtestArgs(process.argv.slice(2));
+    if ("code" in args) {
+        process.stdout.write(args.stdout);
+        process.stderr.write(args.stderr);
+        process.exitCode = args.code;
+        return;
+    }
+    const { seconds, users, speed } = args;
 
     const paced = await startServer(10);
     try {
@@ -112,4 +137,6 @@ async function main(): Promise<void> {
     }
 }
 
-void main();
+if (require.main === module) {
+    void main();
+}

@@ -21,6 +21,7 @@
  * that stands in for the state nor the policy pre-check's offline plan.
  */
 import { performance } from "node:perf_hooks";
+import { parseFlags, runMain, type CliResult } from "../scripts/cli";
 import { encodeConfig } from "../config";
 import { runPlan } from "../plan/engine";
 import { rollback, type RollbackDeps, type RollbackStack } from "../scripts/rollback";
@@ -123,7 +124,15 @@ function perService(r: Row): string {
     return `${x.toFixed(1)}${x > MAX_PER_SERVICE ? " (over 2)" : ""}`;
 }
 
-async function main(): Promise<void> {
+const USAGE = "usage: npm run bench:rollback (no flags: prints the table of docs/operations.md, Rollback benchmark)";
+
+/** The command: `--help` or an unknown flag stops before any stack is planned (they were ignored, and the bench ran). */
+export async function benchRollbackCli(argv: readonly string[], table: () => Promise<string> = rollbackTable): Promise<CliResult> {
+    const parsed = parseFlags(argv, {}, USAGE);
+    return "result" in parsed ? parsed.result : { code: 0, stdout: await table(), stderr: "" };
+}
+
+async function rollbackTable(): Promise<string> {
     const rows: Row[] = [];
     for (const state of STATES) {
         for (const n of GROWTH_SERVICE_COUNTS) {
@@ -136,12 +145,9 @@ async function main(): Promise<void> {
         "|---:|---|---:|---:|---:|---:|---:|",
         ...rows.map((r) => `| ${r.services} | ${r.state} | ${r.stackResources} | ${r.switched} | ${r.targeted === "refused" ? "refused: target at idleReplicas" : r.targeted} | ${perService(r)} | ${r.ms.toFixed(0)} |`),
     ];
-    process.stdout.write(`${lines.join("\n")}\n`);
+    return `${lines.join("\n")}\n`;
 }
 
 if (require.main === module) {
-    main().catch((e: unknown) => {
-        process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-        process.exitCode = 1;
-    });
+    runMain((argv) => benchRollbackCli(argv));
 }

@@ -762,7 +762,7 @@ export function renderChanges(changes: readonly ResourceChange[]): string {
  */
 export function secretOverrideWarnings(secretSets: readonly string[], project: string): string {
     return secretSets.map((text) => {
-        const { key, path } = parseSet(text, project);
+        const { key, path } = parseSet(text, project, "--set-secret");
         const at = configPath(key, path);
         const consequence = at === KUBECONFIG_PATH
             ? "; a kubeconfig for another API server replaces the Kubernetes provider (its clusterIdentifier) and with it every Kubernetes object of the stack: each is created in the new cluster and deleted from the old one"

@@ -364,10 +364,11 @@ function own<T>(container: Record<string | number, unknown>, part: string | numb
  * kubeconfig.yaml)"`), which `pulumi config set --path` also keeps as a string (only `true`, `false`
  * and integers are typed), not the YAML document it happens to be.
  */
-export function parseSet(text: string, project: string): { key: string; path: PathPart[]; value: unknown } {
+export function parseSet(text: string, project: string, flag: "--set" | "--set-secret" = "--set"): { key: string; path: PathPart[]; value: unknown } {
     const eq = text.indexOf("=");
     if (eq <= 0) {
-        throw new PlanInputError(`--set expects <key>=<value>, received ${JSON.stringify(text)}`);
+        // A --set-secret's text is never shown: without its "=" it may be the secret alone (`--set-secret tok3n`).
+        throw new PlanInputError(`${flag} expects <key>=<value>, received ${flag === "--set-secret" ? "a text without a key before an \"=\" (not shown: it may be the secret)" : JSON.stringify(text)}`);
     }
     const [name, raw] = [text.slice(0, eq), text.slice(eq + 1)];
     const [key, ...path] = parseConfigPath(name, project);
@@ -379,6 +380,10 @@ export function parseSet(text: string, project: string): { key: string; path: Pa
         value = parseYaml(raw) as unknown;
     } catch (e) {
         // `*`, `&`, `!`, `{`, `[`, `:` and friends start YAML syntax; a text beginning with one is quoted.
+        if (flag === "--set-secret") {
+            // The parser's message quotes the text (an alias's name, the line): none of a secret reaches the terminal or a CI log.
+            throw new PlanInputError(`--set-secret ${name}: received a value that is not YAML (not shown: it is a secret); expected a YAML value: quote a text, as in --set-secret '${name}="<value>"'`);
+        }
         throw new PlanInputError(`--set ${name}: received ${JSON.stringify(raw)}, which is not YAML (${(e as Error).message.split("\n")[0]}); expected a YAML value: quote a text, as in --set '${name}="${raw.replace(/"/g, '\\"')}"'`);
     }
     return { key, path, value: value ?? null };
@@ -428,7 +433,7 @@ export function loadStackConfig(opts: LoadStackOptions): StackConfig {
     }
     const overrides = [...(opts.sets ?? []).map((text) => ({ text, secret: false })), ...(opts.secretSets ?? []).map((text) => ({ text, secret: true }))];
     for (const { text, secret } of overrides) {
-        const { key, path, value } = parseSet(text, project.name);
+        const { key, path, value } = parseSet(text, project.name, secret ? "--set-secret" : "--set");
         const at = configPath(key, path);
         // What was secret at or under this path is replaced: it keeps no secret marking.
         for (const p of [...secretPaths]) {

@@ -3,6 +3,8 @@
  * returns `{ code, stdout, stderr }` (so tests run it in-process), strict flag parsing with `--help`,
  * and the entry point that writes the result and sets the exit code.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 export interface CliResult {
@@ -71,6 +73,20 @@ export function parseArgsMessage(e: unknown, argv: readonly string[]): string {
     const text = /^Unexpected argument '([\s\S]*)'\. /.exec(message)?.[1];
     const at = text === undefined ? -1 : argv.indexOf(text);
     return `Unexpected argument${at >= 0 ? ` ${at + 1}` : ""} (its text is not shown: it may be a secret): this command takes no positional arguments; give each flag its value as --flag <value> or --flag=<value>`;
+}
+
+/**
+ * The problem with a `--stack` that has no `Pulumi.<stack>.yaml` in `root`, or undefined, for a
+ * command that reads the stack file itself (pending-switches): a typo (`stagin`) otherwise surfaced as
+ * an ENOENT stack trace.
+ */
+export function stackFileProblem(root: string, stack: string): string | undefined {
+    const file = `Pulumi.${stack}.yaml`;
+    if (!stack.includes("/") && fs.existsSync(path.join(root, file))) {
+        return undefined;
+    }
+    const stacks = fs.readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
+    return `--stack: received ${JSON.stringify(stack)}; expected a stack with a stack file here (${stacks.length === 0 ? "none" : stacks.map((s) => JSON.stringify(s)).join(", ")}): no ${file} in ${root}`;
 }
 
 /** `--stack <name>` and repeatable `--set <key>=<value>`: how a command names the stack whose config it reads offline. */

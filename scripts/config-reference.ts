@@ -323,7 +323,8 @@ export function configReferenceCli(argv: readonly string[], root: string = REPO_
     }
     const args = parsed.flags;
     if (args.write && args.check) {
-        return failed(1, `--write and --check exclude each other\n${USAGE}\n`);
+        // `npm run docs:config -- --check` lands here: the script already passes --write.
+        return failed(1, `--write and --check exclude each other (npm run docs:config is --write; to check: npx tsx scripts/config-reference.ts --check)\n${USAGE}\n`);
     }
     try {
         const schemaRows = rows ?? referenceRows();

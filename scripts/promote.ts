@@ -202,8 +202,9 @@ export async function promote(argv: readonly string[], deps: PromoteDeps): Promi
     if ("result" in parsed) {
         return parsed.result;
     }
-    if (parsed.flags.service === undefined) {
-        return failed(2, `--service is required: promote analyses one service's live color\n${USAGE}\n`);
+    if (parsed.flags.stack === undefined || parsed.flags.service === undefined) {
+        const missing = [parsed.flags.stack === undefined ? "--stack" : [], parsed.flags.service === undefined ? "--service" : []].flat();
+        return failed(2, `${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} required${parsed.flags.service === undefined ? ": promote analyses one service's live color" : ""}\n${USAGE}\n`);
     }
     let windowOverride: number | undefined;
     if (parsed.flags.analysis !== undefined) {

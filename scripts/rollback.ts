@@ -28,8 +28,8 @@
  * (`switchedPlanViolations`; the targeted update runs the pack again). A refusal names what failed
  * and the fix. `--dry-run` prints the switch and the targeted list and changes nothing.
  *
- * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a name the stack does not
- * have, config the update would refuse (a placeholder or an unset required secret:
+ * Exit codes: 0 switched (or already live, or a dry run); 2 bad arguments, a stack the backend does
+ * not have, a name the stack does not have, config the update would refuse (a placeholder or an unset required secret:
  * config/placeholders.ts; with the switch, a release the promotion rule does not admit), a
  * target release that does not support the current schema version, or a half-done switch and no `--to`;
  * 1 a precondition failed (nothing changed) or the update failed (the config
@@ -561,7 +561,17 @@ export async function prepareSwitch(raw: { stack?: string; service?: string; to?
     if (isResult(flags)) {
         return flags;
     }
-    const stack = await deps.selectStack(flags.stack, REPO_ROOT);
+    let stack: RollbackStack;
+    try {
+        stack = await deps.selectStack(flags.stack, REPO_ROOT);
+    } catch (e) {
+        // The Automation API's error for `pulumi stack select` of a stack the backend lacks
+        // (@pulumi/pulumi 3.248.0 automation/errors.js: StackNotFoundError, on "no stack named .* found").
+        if (e instanceof Error && e.name === "StackNotFoundError") {
+            return failed(2, `--stack: received ${JSON.stringify(flags.stack)}; expected a stack of the backend pulumi is logged in to (pulumi stack ls; a new one: pulumi stack init ${flags.stack})\n`);
+        }
+        throw e;
+    }
     let own: Awaited<ReturnType<typeof configOf>>;
     try {
         own = await configOf(stack, flags.stack);

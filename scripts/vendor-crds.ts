@@ -9,6 +9,20 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseVendoredCrds, PARSED_CRDS_FILE } from "../components/platform";
+import { parseFlags, runMain, type CliResult } from "./cli";
 
-writeFileSync(PARSED_CRDS_FILE, `${JSON.stringify(parseVendoredCrds())}\n`);
-process.stdout.write(`wrote ${PARSED_CRDS_FILE}\n`);
+const USAGE = "usage: npm run vendor:crds (no flags: writes vendor/aws-load-balancer-controller/crds.json from the vendored YAML)";
+
+/** The command: `--help` or an unknown flag writes nothing (they were ignored, and the file rewritten). */
+export function vendorCrdsCli(argv: readonly string[], write: (file: string, text: string) => void = writeFileSync): CliResult {
+    const parsed = parseFlags(argv, {}, USAGE);
+    if ("result" in parsed) {
+        return parsed.result;
+    }
+    write(PARSED_CRDS_FILE, `${JSON.stringify(parseVendoredCrds())}\n`);
+    return { code: 0, stdout: `wrote ${PARSED_CRDS_FILE}\n`, stderr: "" };
+}
+
+if (require.main === module) {
+    runMain((argv) => vendorCrdsCli(argv));
+}

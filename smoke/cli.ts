@@ -41,7 +41,9 @@ interface Push {
 function pushTarget(flags: { push?: string; service?: string; color?: string }, env: NodeJS.ProcessEnv): Push | undefined | { problem: string } {
     const gateway = flags.push ?? nonEmpty(env.PUSHGATEWAY_URL);
     if (gateway === undefined) {
-        return undefined;
+        // The usage groups them: given alone they would be dropped in silence, a typo (`--color purple`) with them.
+        const alone = (["service", "color"] as const).filter((f) => flags[f] !== undefined).map((f) => `--${f}`);
+        return alone.length === 0 ? undefined : { problem: `${alone.join(" and ")}: received ${alone.length === 1 ? "it" : "them"} without a push; expected --push <pushgateway-url> (or PUSHGATEWAY_URL) as well: --service and --color only name the pushed result` };
     }
     const service = flags.service ?? nonEmpty(env.SMOKE_SERVICE);
     const color = flags.color ?? nonEmpty(env.SMOKE_COLOR);

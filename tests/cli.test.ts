@@ -9,6 +9,16 @@ import { planCli } from "../scripts/plan";
 import { policyCli } from "../scripts/policy";
 import { rollback } from "../scripts/rollback";
 import { rulesCli } from "../scripts/rules";
+import { vendorCrdsCli } from "../scripts/vendor-crds";
+import { benchRollbackCli } from "../bench/rollback.bench";
+import { benchLoadtestArgs } from "../bench/loadtest.bench";
+
+// The two commands that took no flags ignored every argument: `npm run vendor:crds -- --help` rewrote the
+// vendored file and `npm run bench:rollback -- --help` ran the whole benchmark. These doubles fail if reached.
+const noWrite = (): never => {
+    throw new Error("vendor:crds wrote on a refused argument");
+};
+const noBench = (): Promise<string> => Promise.reject(new Error("bench:rollback ran on a refused argument"));
 
 const USAGE = "usage: demo --name <n> [--loud]";
 const OPTIONS = { name: { type: "string" }, loud: { type: "boolean", default: false } } as const;
@@ -86,8 +96,21 @@ describe("every command answers --help with its own usage and exit 0", () => {
         ["rules", () => rulesCli(["--help"]), "usage: npm run rules -- --stack <staging|production> [--set <key>=<value> ...]"],
         ["rollback", () => rollback(["--help"], { selectStack: () => Promise.reject(new Error("not reached")) }), "usage: npm run rollback -- --stack <name> [--service <svc>] [--to <blue|green>] [--dry-run]"],
         ["config-reference", () => configReferenceCli(["--help"]), "usage: tsx scripts/config-reference.ts [--write | --check]"],
+        ["vendor:crds", () => vendorCrdsCli(["--help"], noWrite), "usage: npm run vendor:crds (no flags: writes vendor/aws-load-balancer-controller/crds.json from the vendored YAML)"],
+        ["bench:rollback", () => benchRollbackCli(["-h"], noBench), "usage: npm run bench:rollback (no flags: prints the table of docs/operations.md, Rollback benchmark)"],
     ])("%s", async (_name, run, usage) => {
         expect(await run()).toEqual({ code: 0, stdout: `${usage}\n`, stderr: "" });
+    });
+
+    // bench:loadtest used node:util's parseArgs bare: --help and a typo were a TypeError with its stack, `--seconds ten` ran as NaN.
+    it.each<[string, string[], ReturnType<typeof benchLoadtestArgs>]>([
+        ["--help", ["--help"], { code: 0, stdout: "usage: npm run bench:loadtest -- [--seconds N] [--users N] [--speed N]\n", stderr: "" }],
+        ["an unknown flag", ["--user", "5"], { code: 1, stdout: "", stderr: "Unknown option '--user'\nusage: npm run bench:loadtest -- [--seconds N] [--users N] [--speed N]\n" }],
+        ["words and zero", ["--seconds", "ten", "--speed", "0"], { code: 1, stdout: "", stderr: '--seconds: received "ten"; expected a whole number from 1 to 999999\n--speed: received "0"; expected a whole number from 1 to 999999\nusage: npm run bench:loadtest -- [--seconds N] [--users N] [--speed N]\n' }],
+        ["the defaults", [], { seconds: 10, users: 50, speed: 60 }],
+        ["numbers", ["--seconds", "3", "--users", "8"], { seconds: 3, users: 8, speed: 60 }],
+    ])("bench:loadtest: %s", (_, argv, expected) => {
+        expect(benchLoadtestArgs(argv)).toEqual(expected);
     });
 
     it("rollback refuses a bad flag with exit 2, the others with exit 1", async () => {
@@ -96,5 +119,8 @@ describe("every command answers --help with its own usage and exit 0", () => {
         expect((await policyCli(["--bogus"])).code).toBe(1);
         expect(rulesCli(["--bogus"]).code).toBe(1);
         expect(configReferenceCli(["--bogus"]).code).toBe(1);
+        expect(configReferenceCli(["--write", "--check"])).toEqual({ code: 1, stdout: "", stderr: "--write and --check exclude each other (npm run docs:config is --write; to check: npx tsx scripts/config-reference.ts --check)\nusage: tsx scripts/config-reference.ts [--write | --check]\n" });
+        expect(vendorCrdsCli(["--bogus"], noWrite)).toEqual({ code: 1, stdout: "", stderr: "Unknown option '--bogus'\nusage: npm run vendor:crds (no flags: writes vendor/aws-load-balancer-controller/crds.json from the vendored YAML)\n" });
+        expect((await benchRollbackCli(["--runs", "3"], noBench)).code).toBe(1);
     });
 });

@@ -309,6 +309,19 @@ describe("exit codes and human output", () => {
         expect(none.stderr).toBe("--stack is required\nusage: npm run plan -- --stack <staging|production> [--json] [--policy] [--changes] [--set <key>=<value> ...] [--set-secret <key>=<value> ...] [--previous-outputs <file.json>]\n");
     });
 
+    // A --set-secret's value reached stderr (and a CI log) in its error, under the name --set: the YAML
+    // error quoted it, and a text with no "=" (a space for the "=") was printed whole.
+    it.each<[string, string, string]>([
+        ["a secret that is not YAML", "grafana:auth=*s3cr3t", `error: --set-secret grafana:auth: received a value that is not YAML (not shown: it is a secret); expected a YAML value: quote a text, as in --set-secret 'grafana:auth="<value>"'\n`],
+        ["a secret with no key", "s3cr3t", 'error: --set-secret expects <key>=<value>, received a text without a key before an "=" (not shown: it may be the secret)\n'],
+    ])("exits 1 for %s, naming --set-secret and never the value", async (_, set, stderr) => {
+        for (const extra of [[], ["--changes"]]) {
+            const r = await planCli(["--stack", "staging", "--set-secret", set, ...extra]);
+            expect(r).toEqual({ code: 1, stdout: "", stderr });
+            expect(r.stderr).not.toContain("s3cr3t");
+        }
+    });
+
     // The offline plan answers the promotion's StackReference with the named stack's own plan, so a
     // name with no stack file (a typo) cannot plan: exit 1, as an unknown --stack, with the name and the
     // stacks there are, before the program runs (not the mock's refusal under the SDK's wrapping).

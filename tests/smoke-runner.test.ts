@@ -316,6 +316,9 @@ describe("invalid policy and arguments: exit 2, nothing sent", () => {
         ["a stray word before a URL with credentials", ["--policy", "p.json", "--target", "stray", "http://user:pw@127.0.0.1:9"], `Unexpected argument 'http://***@127.0.0.1:9'. This command does not take positional arguments\n${USAGE}`],
         ["a push without a color", ["--policy", "p.json", "--target", "http://x", "--push", "http://gw:9091", "--service", "api"], `--color: received nothing (required with --push or PUSHGATEWAY_URL; or set SMOKE_COLOR); expected one of "blue", "green"\n${USAGE}`],
         ["a push with a bad service", ["--policy", "p.json", "--target", "http://x", "--push", "http://gw:9091", "--service", "API/v1", "--color", "blue"], `--service: received "API/v1"; expected a lowercase DNS label (a-z, 0-9, "-", at most 63 characters)\n${USAGE}`],
+        // The usage groups them with --push: alone they were dropped in silence (a typo among them too) and the run went on.
+        ["a color without a push", ["--policy", "p.json", "--target", "http://x", "--color", "purple"], `--color: received it without a push; expected --push <pushgateway-url> (or PUSHGATEWAY_URL) as well: --service and --color only name the pushed result\n${USAGE}`],
+        ["a service and color without a push", ["--policy", "p.json", "--target", "http://x", "--service", "api", "--color", "blue"], `--service and --color: received them without a push; expected --push <pushgateway-url> (or PUSHGATEWAY_URL) as well: --service and --color only name the pushed result\n${USAGE}`],
     ])("refuses %s", async (_, argv, stderr) => {
         expect(await smokeCli(argv, {})).toEqual({ code: 2, stdout: "", stderr });
     });
