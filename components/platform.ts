@@ -29,7 +29,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
 import { awsPartition } from "../config/region";
-import { ROLE_LABEL, ROLES } from "../lib/delivery";
+import { APP_LABELS, ROLE_LABEL, ROLES } from "../lib/delivery";
 import { deepFreeze } from "../lib/freeze";
 import { managedPolicyArn } from "../lib/iam";
 import { restrictedContainer } from "../lib/pod-security";
@@ -278,7 +278,7 @@ export function metricsServerResources(maxNodes: number): { requests: { cpu: str
  * Label selector of the metrics-server chart's pods: its `metrics-server.selectorLabels`
  * (templates/_helpers.tpl:51-54), the chart's name and the release's, which {@link Platform} names after the chart.
  */
-export const METRICS_SERVER_POD_LABELS = deepFreeze({ "app.kubernetes.io/name": HELM_CHARTS.metricsServer.chart, "app.kubernetes.io/instance": HELM_CHARTS.metricsServer.chart });
+export const METRICS_SERVER_POD_LABELS = deepFreeze({ [APP_LABELS.name]: HELM_CHARTS.metricsServer.chart, [APP_LABELS.instance]: HELM_CHARTS.metricsServer.chart });
 
 /**
  * Values of the metrics-server chart: two replicas behind a PDB, so HPAs never lose their metrics to one
