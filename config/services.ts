@@ -255,7 +255,7 @@ export const servicesSchema = z
             "metricsPath (default " +
             "\"/metrics\"); env; connectDatabase (default true where Launchpad creates the database, false on an " +
             "existing cluster: DATABASE_* from its Secret); expose { type \"ClusterIP\" (default) or \"LoadBalancer\", " +
-            "ingress { host, className, path (default \"/\"), scheme \"internet-facing\" (default) or \"internal\", " +
+            "ingress { host, className, path (default \"/\"), and with className \"alb\" only: scheme \"internet-facing\" (default) or \"internal\", " +
             "certificateArn, an ACM certificate in aws:region } }; activeColor (default launchpad:activeColor); releases { blue, green " +
             "}, each { image, env }, production requiring a digest or a tag other than \"latest\"; smoke, the gate's " +
             "policy: checks [{ path, method, expectStatus, bodyContains, maxLatencyMs, headers, body }] (default a GET " +
@@ -445,7 +445,21 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
         // (ACM User Guide, acm-regions.html): the load balancer in aws:region cannot use one of another
         // region, and the controller never gives the Ingress an address (a stack rebuilt in another region
         // from a copied config: docs/runbooks/region-failure.md).
-        const certificate = s.expose.ingress?.certificateArn;
+        const ingress = s.expose.ingress;
+        // `scheme` and `certificateArn` are written only as the AWS Load Balancer Controller's
+        // annotations (components/blue-green-service.ts albIngressAnnotations), and only on an "alb"
+        // Ingress: under another class (an existing cluster's ingress-nginx, say) nothing reads them, so
+        // "internal" would leave the service as public as that controller's own load balancer is.
+        if (ingress !== undefined && ingress.className !== "alb") {
+            const under = ingress.className === undefined ? "no className (the cluster's default IngressClass)" : `className ${show(ingress.className)}`;
+            if (ingress.scheme === "internal") {
+                out.push(`${key}.expose.ingress.scheme: received "internal" with ${under}; expected it only with className "alb": it is the AWS Load Balancer Controller's scheme annotation, which no other ingress controller reads, so the service would be reached however that controller's load balancer is (use an internal controller's class instead)`);
+            }
+            if (ingress.certificateArn !== undefined) {
+                out.push(`${key}.expose.ingress.certificateArn: received ${show(ingress.certificateArn)} with ${under}; expected it only with className "alb": it is the AWS Load Balancer Controller's certificate-arn annotation, which no other ingress controller reads: that controller serves the host with its own default certificate (docs/operations.md, Using an existing cluster)`);
+            }
+        }
+        const certificate = ingress?.certificateArn;
         const certificateRegion = certificate?.match(ACM_ARN_REGION_RE)?.[1];
         if (ctx.region !== undefined && certificateRegion !== undefined && certificateRegion !== ctx.region) {
             out.push(`${key}.expose.ingress.certificateArn: received ${show(certificate)}, a certificate in ${ctx.secret ? "another region" : JSON.stringify(certificateRegion)}; expected an ACM certificate in aws:region ${JSON.stringify(ctx.region)}, where the load balancer is: ACM certificates are regional and cannot be copied (request or import one there)`);
