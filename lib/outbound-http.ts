@@ -38,11 +38,14 @@ export interface OutboundAnswer {
 /** A GET whose answer is read whole; throws as `fetch` does (network error, timeout). */
 export type TextGet = (url: string, init: { readonly headers?: Readonly<Record<string, string>>; readonly timeoutMs: number; readonly redirect?: "error" | "follow" }) => Promise<OutboundAnswer>;
 
-const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] as const;
+/** A proxy variable as Go's httpproxy `FromEnvironment` reads it: the upper-case name, then the lower-case one; empty is unset. */
+function proxyVariable(env: NodeJS.ProcessEnv, name: "HTTPS_PROXY" | "HTTP_PROXY" | "NO_PROXY"): string {
+    return [env[name], env[name.toLowerCase()]].find((v) => v !== undefined && v !== "") ?? "";
+}
 
 /** Whether the environment names a proxy (an empty value names none, as in Go and undici). */
 export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
-    return PROXY_VARIABLES.some((v) => (env[v] ?? "") !== "");
+    return proxyVariable(env, "HTTPS_PROXY") !== "" || proxyVariable(env, "HTTP_PROXY") !== "";
 }
 
 /** The connection options for `tls`: undefined when nothing differs from node's defaults. */
@@ -64,8 +67,7 @@ export function outboundDispatcher(t: OutboundTls = {}, env: NodeJS.ProcessEnv =
     // `connect` for a host NO_PROXY exempts (a plain Agent), `requestTls` for the tunnelled connection
     // (undici proxy-agent.js: `buildConnector({ ...opts.requestTls })` for the endpoint behind the proxy).
     const opts = { ...(connect !== undefined ? { connect, requestTls: connect } : {}) };
-    const either = (name: string): string => [env[name], env[name.toLowerCase()]].find((v) => v !== undefined && v !== "") ?? "";
-    return new EnvHttpProxyAgent({ ...opts, httpProxy: either("HTTP_PROXY"), httpsProxy: either("HTTPS_PROXY"), noProxy: either("NO_PROXY") });
+    return new EnvHttpProxyAgent({ ...opts, httpProxy: proxyVariable(env, "HTTP_PROXY"), httpsProxy: proxyVariable(env, "HTTPS_PROXY"), noProxy: proxyVariable(env, "NO_PROXY") });
 }
 
 /**

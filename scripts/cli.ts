@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { stackFileNames } from "../config/stack-file";
 
 export interface CliResult {
     readonly code: number;
@@ -85,7 +86,7 @@ export function stackFileProblem(root: string, stack: string): string | undefine
     if (!stack.includes("/") && fs.existsSync(path.join(root, file))) {
         return undefined;
     }
-    const stacks = fs.readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
+    const stacks = stackFileNames(root) ?? [];
     return `--stack: received ${JSON.stringify(stack)}; expected a stack with a stack file here (${stacks.length === 0 ? "none" : stacks.map((s) => JSON.stringify(s)).join(", ")}): no ${file} in ${root}`;
 }
 
