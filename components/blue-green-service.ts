@@ -24,7 +24,7 @@ import { NODE_UID, restrictedContainer, restrictedPod } from "../lib/pod-securit
 import { digestKind, releaseDigest } from "../lib/release-digest";
 import { caFetchConfigMapData, databaseClientPod, databaseTlsEnv, databaseRolloutAnnotations, migrationRerunAnnotations, DATABASE_CA_VOLUME, type DatabaseClient, type DatabaseClientPod, type DatabaseClientPodInputs } from "./database-client";
 import { deleteSnapshotTarget, RESTORE_POINT_TIME_IGNORE, restorePointExpiry, restorePointExpiryKey, restorePointExpiryName, restorePointTarget } from "./restore-point";
-import { ALB_INGRESS_CLASS } from "./platform";
+import { ALB_INGRESS_CLASS } from "../lib/alb";
 import { LOADTEST_RUNNER_FILE } from "../loadtest/bundle";
 import { loadtestJobDeadlineSeconds, loadtestJobSpec, loadtestLabels, LOADTEST_SPEC_FILE, previewTarget } from "../loadtest/job";
 import type { RunSpec } from "../loadtest/main";

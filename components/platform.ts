@@ -30,6 +30,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
 import { awsPartition } from "../config/region";
 import { APP_LABELS, ROLE_LABEL, ROLES } from "../lib/delivery";
+import { ALB_INGRESS_CLASS } from "../lib/alb";
 import { deepFreeze } from "../lib/freeze";
 import { managedPolicyArn } from "../lib/iam";
 import { restrictedContainer } from "../lib/pod-security";
@@ -41,9 +42,6 @@ import { serviceAccountRole, serviceAccountWithRole, type ServiceAccountRoleArgs
 
 /** Where the platform's own workloads run. */
 export const PLATFORM_NAMESPACE = "kube-system";
-
-/** The IngressClass the AWS Load Balancer Controller creates and serves. */
-export const ALB_INGRESS_CLASS = "alb";
 
 /** The default StorageClass: EBS gp3, encrypted. */
 export const DEFAULT_STORAGE_CLASS = "gp3";

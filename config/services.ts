@@ -6,6 +6,7 @@
  * images and stricter smoke thresholds in production) live in `serviceProblems`, driven by `Safety`.
  */
 import { z } from "zod";
+import { ALB_INGRESS_CLASS } from "../lib/alb";
 import { COLORS, type Color } from "../lib/delivery";
 import { isImmutableRef, parseImageRef } from "../lib/image";
 import { previewServiceName } from "../lib/workload";
@@ -218,7 +219,7 @@ function ingressConflicts(services: Record<string, { expose: { ingress?: { host:
     for (const [name, svc] of Object.entries(services)) {
         const ingress = svc.expose.ingress;
         if (ingress === undefined) continue;
-        const alb = ingress.className === "alb";
+        const alb = ingress.className === ALB_INGRESS_CLASS;
         const first = seen.find((o) => o.host === ingress.host && (o.path === ingress.path || o.alb || alb));
         if (first !== undefined) {
             const why = first.path === ingress.path ? `on the same path ${JSON.stringify(ingress.path)}: one of them would get every request` : `an "alb" Ingress gets a load balancer of its own, and the host's DNS record can name only one`;
@@ -372,7 +373,7 @@ export interface ServiceRuleContext {
  * is `internal` unless annotated, which Launchpad does not (docs/guide/service/annotations.md, lb-scheme).
  */
 export function internalLoadBalancerCount(services: Readonly<Record<string, RawService>>): number {
-    return Object.values(services).filter((s) => s.expose.type === "LoadBalancer" || (s.expose.ingress?.className === "alb" && s.expose.ingress.scheme === "internal")).length;
+    return Object.values(services).filter((s) => s.expose.type === "LoadBalancer" || (s.expose.ingress?.className === ALB_INGRESS_CLASS && s.expose.ingress.scheme === "internal")).length;
 }
 
 /**
@@ -381,7 +382,7 @@ export function internalLoadBalancerCount(services: Readonly<Record<string, RawS
  * LoadBalancer Service's NLB is internal (same comment), so none of them.
  */
 export function internetFacingLoadBalancerCount(services: Readonly<Record<string, RawService>>): number {
-    return Object.values(services).filter((s) => s.expose.ingress?.className === "alb" && s.expose.ingress.scheme === "internet-facing").length;
+    return Object.values(services).filter((s) => s.expose.ingress?.className === ALB_INGRESS_CLASS && s.expose.ingress.scheme === "internet-facing").length;
 }
 
 /** The region of an ACM certificate ARN (`arn:<partition>:acm:<region>:<account>:certificate/<id>`). */
@@ -450,7 +451,7 @@ export function serviceProblems(services: Readonly<Record<string, RawService>>, 
         // annotations (components/blue-green-service.ts albIngressAnnotations), and only on an "alb"
         // Ingress: under another class (an existing cluster's ingress-nginx, say) nothing reads them, so
         // "internal" would leave the service as public as that controller's own load balancer is.
-        if (ingress !== undefined && ingress.className !== "alb") {
+        if (ingress !== undefined && ingress.className !== ALB_INGRESS_CLASS) {
             const under = ingress.className === undefined ? "no className (the cluster's default IngressClass)" : `className ${show(ingress.className)}`;
             if (ingress.scheme === "internal") {
                 out.push(`${key}.expose.ingress.scheme: received "internal" with ${under}; expected it only with className "alb": it is the AWS Load Balancer Controller's scheme annotation, which no other ingress controller reads, so the service would be reached however that controller's load balancer is (use an internal controller's class instead)`);

@@ -17,7 +17,6 @@ import { loadGatePrometheus, oidcIssuerFromProviderArn } from "../components/env
 import { DB_IMAGE_UID, SCRIPT_FILES, cronJobSpec, dumpJobContainers, verifyJobContainers } from "../components/logical-backup";
 import { MAX_AZS, planSubnets, subnetPlanProblem } from "../components/network";
 import {
-    ALB_INGRESS_CLASS,
     DEFAULT_STORAGE_CLASS,
     PLATFORM_SERVICE_ACCOUNTS,
     containerLogGroupName,
@@ -36,6 +35,7 @@ import { TIERS, safetyFor } from "../config/tier";
 import { accessEntrySuffix, serviceAccountTrustPolicy } from "../lib/iam";
 import { restrictedContainer, restrictedPod } from "../lib/pod-security";
 import { ROLES, ROLE_LABEL } from "../lib/delivery";
+import { ALB_INGRESS_CLASS } from "../lib/alb";
 import { HELM_CHARTS } from "../lib/versions";
 import { EXISTING_NETWORK, loadConfigFor } from "./support/config";
 import { stagingConfig } from "./support/project";

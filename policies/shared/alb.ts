@@ -17,6 +17,9 @@
  */
 import { ALB_ACTIONS } from "./delivery";
 
+/** The IngressClass the AWS Load Balancer Controller creates and serves (components/platform.ts installs it). */
+export const ALB_INGRESS_CLASS = "alb";
+
 /** One entry of `forwardConfig.targetGroups`, as written. */
 export interface ForwardGroup {
     /** A Service of the Ingress's namespace, when the group names one (and no target group ARN or name). */
