@@ -8,7 +8,7 @@
  * key the runtime reports: config that came from elsewhere (an ESC environment, `--config`) falls
  * back to per-key secretness rather than be judged by a file that does not describe it.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { configPath } from "./placeholders";
@@ -63,14 +63,4 @@ export function stackFileSecretPaths(dir: string, project: string, stack: string
     return [...secretKeys].every((k) => keysOfPaths.has(k)) ? paths : undefined;
 }
 
-/**
- * The stacks with a stack file (`Pulumi.<stack>.yaml`) in the project directory `dir`, sorted; undefined
- * when the directory cannot be read. A real backend may hold stacks with no file here.
- */
-export function stackFileNames(dir: string): string[] | undefined {
-    try {
-        return readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined).sort();
-    } catch {
-        return undefined;
-    }
-}
+export { stackFileNames } from "./stack-file-names";

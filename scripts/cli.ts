@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { stackFileNames } from "../config/stack-file";
+import { stackFileNames } from "../config/stack-file-names";
 
 export interface CliResult {
     readonly code: number;
